@@ -1,0 +1,237 @@
+#include "app/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/log.h"
+#include "common/text.h"
+
+namespace maskproxy::app {
+
+const char kConfigHelp[] = R"(Config file (YAML):
+
+  source:
+    brokers: 127.0.0.1:9092        # required: bootstrap servers of the raw topics
+    group_id: maskproxy-payments   # required: consumer group shared by all instances
+    properties: {}                 # optional librdkafka consumer properties
+                                   #   (security.protocol, ssl.*, sasl.*, fetch.*, ...)
+  destination:
+    brokers: 127.0.0.1:9092        # optional, defaults to source.brokers; must be the
+                                   #   same cluster (exactly-once commits offsets there)
+    properties: {}                 # optional librdkafka producer properties
+  policies: [policies/payments.yaml]   # required: policy files (relative to this file)
+  keyring: /etc/maskproxy/keys.yaml    # required: keyring file, mode 0600
+  transactions:                    # optional
+    id: maskproxy-payments-a       #   transactional.id; default maskproxy-<group>-<hostname>;
+                                   #   must be unique per running instance, stable across restarts
+    commit_interval_ms: 100        #   commit a transaction at least this often
+    commit_max_records: 10000      #   ... or after this many records
+    timeout_ms: 60000              #   transaction.timeout.ms
+  limits:                          # optional
+    max_record_bytes: 1048576      #   larger values go to the dead-letter topic
+    max_json_depth: 64             #   deeper nesting goes to the dead-letter topic
+  log_level: info                  # optional: debug, info, warn, error
+  stats_interval_ms: 30000         # optional: how often counters are logged
+
+Properties that maskproxy sets itself (group.id, enable.auto.commit,
+isolation.level, transactional.id, enable.idempotence, acks, ...) cannot be
+overridden.
+)";
+
+namespace {
+
+class Ctx {
+ public:
+  explicit Ctx(std::string origin) : origin_(std::move(origin)) {}
+  Error At(const YAML::Node& n, const std::string& msg) const {
+    YAML::Mark m = n.Mark();
+    if (m.line < 0) return Error("config_invalid", origin_ + ": " + msg);
+    return Error("config_invalid",
+                 origin_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);
+  }
+  Error Missing(const std::string& key) const {
+    return Error("config_invalid", origin_ + ": missing required key '" + key + "'");
+  }
+
+ private:
+  std::string origin_;
+};
+
+Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where, const std::vector<std::string>& allowed) {
+  if (!map.IsMap()) return c.At(map, "'" + where + "' must be a mapping");
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    const std::string k = kv.first.Scalar();
+    std::string full = where.empty() ? k : where + "." + k;
+    if (!seen.insert(k).second) return c.At(kv.first, "duplicate key '" + full + "'");
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string hint = text::Suggest(k, allowed);
+      return c.At(kv.first, "unknown key '" + full + "' (expected: " + text::Join(allowed) +
+                                (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> String(const Ctx& c, const YAML::Node& parent, const char* key, const std::string& full,
+                           bool required) {
+  YAML::Node n = parent[key];
+  if (!n || n.IsNull()) {
+    if (required) return c.Missing(full);
+    return std::string();
+  }
+  if (!n.IsScalar() || n.Scalar().empty()) return c.At(n, "'" + full + "' must be a non-empty string");
+  return n.Scalar();
+}
+
+Status Int(const Ctx& c, const YAML::Node& parent, const char* key, const std::string& full, long long min,
+           long long max, long long* out) {
+  YAML::Node n = parent[key];
+  if (!n) return Status::Ok();
+  long long v = 0;
+  if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
+    return c.At(n, "'" + full + "' must be a whole number");
+  if (v < min || v > max)
+    return c.At(n, "'" + full + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
+  *out = v;
+  return Status::Ok();
+}
+
+Status Properties(const Ctx& c, const YAML::Node& parent, const std::string& full,
+                  std::map<std::string, std::string>* out) {
+  YAML::Node n = parent["properties"];
+  if (!n || n.IsNull()) return Status::Ok();
+  if (!n.IsMap()) return c.At(n, "'" + full + "' must be a mapping of librdkafka property names to values");
+  for (const auto& kv : n) {
+    if (!kv.second.IsScalar())
+      return c.At(kv.second, "'" + full + "." + kv.first.Scalar() + "' must be a single value");
+    (*out)[kv.first.Scalar()] = kv.second.Scalar();
+  }
+  return Status::Ok();
+}
+
+std::string Resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
+  return base_dir + "/" + p;
+}
+
+}  // namespace
+
+Result<Config> Config::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error("config_unreadable", "cannot read config file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  if (dir.empty()) dir = "/";
+  return Parse(ss.str(), path, dir);
+}
+
+Result<Config> Config::Parse(const std::string& yaml, const std::string& origin, const std::string& base_dir) {
+  Ctx c(origin);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    return Error("config_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) return Error("config_invalid", origin + ": the config must be a YAML mapping (see maskproxy run --help)");
+  Config cfg;
+  cfg.path = origin;
+  try {
+    if (Status s = CheckKeys(c, root, "", {"source", "destination", "policies", "keyring", "transactions", "limits",
+                                           "log_level", "stats_interval_ms"});
+        !s.ok())
+      return s.error();
+    YAML::Node src = root["source"];
+    if (!src) return c.Missing("source");
+    if (Status s = CheckKeys(c, src, "source", {"brokers", "group_id", "properties"}); !s.ok()) return s.error();
+    auto brokers = String(c, src, "brokers", "source.brokers", true);
+    if (!brokers.ok()) return brokers.error();
+    cfg.source_brokers = *brokers;
+    auto group = String(c, src, "group_id", "source.group_id", true);
+    if (!group.ok()) return group.error();
+    cfg.group_id = *group;
+    if (Status s = Properties(c, src, "source.properties", &cfg.source_properties); !s.ok()) return s.error();
+
+    cfg.destination_brokers = cfg.source_brokers;
+    if (YAML::Node dst = root["destination"]) {
+      if (Status s = CheckKeys(c, dst, "destination", {"brokers", "properties"}); !s.ok()) return s.error();
+      auto b = String(c, dst, "brokers", "destination.brokers", false);
+      if (!b.ok()) return b.error();
+      if (!b->empty()) cfg.destination_brokers = *b;
+      if (Status s = Properties(c, dst, "destination.properties", &cfg.destination_properties); !s.ok())
+        return s.error();
+    }
+
+    YAML::Node pol = root["policies"];
+    if (!pol || pol.IsNull()) return c.Missing("policies");
+    if (pol.IsScalar()) {
+      cfg.policy_files.push_back(Resolve(base_dir, pol.Scalar()));
+    } else if (pol.IsSequence() && pol.size() > 0) {
+      for (const auto& p : pol) {
+        if (!p.IsScalar() || p.Scalar().empty()) return c.At(p, "'policies' entries must be file paths");
+        cfg.policy_files.push_back(Resolve(base_dir, p.Scalar()));
+      }
+    } else {
+      return c.At(pol, "'policies' must be a file path or a non-empty list of file paths");
+    }
+
+    auto keyring = String(c, root, "keyring", "keyring", true);
+    if (!keyring.ok()) return keyring.error();
+    cfg.keyring_file = Resolve(base_dir, *keyring);
+
+    if (YAML::Node t = root["transactions"]) {
+      if (Status s = CheckKeys(c, t, "transactions", {"id", "commit_interval_ms", "commit_max_records", "timeout_ms"});
+          !s.ok())
+        return s.error();
+      auto id = String(c, t, "id", "transactions.id", false);
+      if (!id.ok()) return id.error();
+      cfg.transactional_id = *id;
+      long long v = cfg.commit_interval_ms;
+      if (Status s = Int(c, t, "commit_interval_ms", "transactions.commit_interval_ms", 1, 600000, &v); !s.ok())
+        return s.error();
+      cfg.commit_interval_ms = static_cast<int>(v);
+      v = cfg.commit_max_records;
+      if (Status s = Int(c, t, "commit_max_records", "transactions.commit_max_records", 1, 10000000, &v); !s.ok())
+        return s.error();
+      cfg.commit_max_records = static_cast<int>(v);
+      v = cfg.transaction_timeout_ms;
+      if (Status s = Int(c, t, "timeout_ms", "transactions.timeout_ms", 1000, 900000, &v); !s.ok()) return s.error();
+      cfg.transaction_timeout_ms = static_cast<int>(v);
+    }
+    if (YAML::Node l = root["limits"]) {
+      if (Status s = CheckKeys(c, l, "limits", {"max_record_bytes", "max_json_depth"}); !s.ok()) return s.error();
+      long long v = static_cast<long long>(cfg.max_record_bytes);
+      if (Status s = Int(c, l, "max_record_bytes", "limits.max_record_bytes", 1, 100LL << 20, &v); !s.ok())
+        return s.error();
+      cfg.max_record_bytes = static_cast<size_t>(v);
+      v = cfg.max_json_depth;
+      if (Status s = Int(c, l, "max_json_depth", "limits.max_json_depth", 1, 1000, &v); !s.ok()) return s.error();
+      cfg.max_json_depth = static_cast<int>(v);
+    }
+    if (root["log_level"]) {
+      auto lvl = String(c, root, "log_level", "log_level", false);
+      if (!lvl.ok()) return lvl.error();
+      log::Level parsed;
+      if (!log::ParseLevel(*lvl, &parsed))
+        return c.At(root["log_level"], "'log_level' must be one of: debug, info, warn, error");
+      cfg.log_level = *lvl;
+    }
+    long long si = cfg.stats_interval_ms;
+    if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();
+    cfg.stats_interval_ms = static_cast<int>(si);
+  } catch (const YAML::Exception& e) {
+    return Error("config_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                       std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return cfg;
+}
+
+}  // namespace maskproxy::app

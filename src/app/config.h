@@ -1,0 +1,39 @@
+// The proxy's configuration file (YAML), validated at start. Unknown keys and
+// missing values are errors that name the key (with file:line:column).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace maskproxy::app {
+
+struct Config {
+  std::string path;  // the file this came from
+  std::string source_brokers;
+  std::string group_id;
+  std::map<std::string, std::string> source_properties;
+  std::string destination_brokers;
+  std::map<std::string, std::string> destination_properties;
+  std::vector<std::string> policy_files;  // resolved against the config file's directory
+  std::string keyring_file;               // likewise
+  std::string transactional_id;           // empty: derived from group and host name
+  int commit_interval_ms = 100;
+  int commit_max_records = 10000;
+  int transaction_timeout_ms = 60000;
+  size_t max_record_bytes = 1 << 20;
+  int max_json_depth = 64;
+  std::string log_level = "info";
+  int stats_interval_ms = 30000;
+
+  [[nodiscard]] static Result<Config> Load(const std::string& path);
+  [[nodiscard]] static Result<Config> Parse(const std::string& yaml, const std::string& origin,
+                                            const std::string& base_dir);
+};
+
+// The text `maskproxy run --help` prints about the file format.
+extern const char kConfigHelp[];
+
+}  // namespace maskproxy::app

@@ -1,0 +1,189 @@
+#include "crypto/keyring.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "crypto/base64.h"
+
+namespace maskproxy::crypto {
+namespace {
+std::string At(const std::string& origin, const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  if (m.line < 0) return origin;
+  return origin + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+bool ParseVersion(const std::string& s, uint32_t* out) {
+  if (s.empty() || s.size() > 9) return false;
+  uint32_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (v == 0) return false;
+  *out = v;
+  return true;
+}
+}  // namespace
+
+bool IsValidKeyName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<Keyring> Keyring::Load(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    return Error("keyring_unreadable", "keyring file " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return Error("keyring_unreadable", "keyring file " + path + " is not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error("keyring_insecure", "keyring file " + path + " is accessible by group or others (mode " + mode +
+                                         "); run: chmod 600 " + path);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error("keyring_unreadable", "keyring file " + path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str(), path);
+}
+
+Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    // e.msg is the parser's description; it does not echo document content.
+    return Error("keyring_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                        std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) return Error("keyring_invalid", origin + ": expected a mapping with a 'keys' entry");
+  for (const auto& kv : root) {
+    if (kv.first.as<std::string>() != "keys")
+      return Error("keyring_invalid", At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() +
+                                          "' (expected: keys)");
+  }
+  YAML::Node keys = root["keys"];
+  if (!keys || !keys.IsMap() || keys.size() == 0)
+    return Error("keyring_invalid", origin + ": 'keys' must be a non-empty mapping of key names");
+
+  Keyring ring;
+  for (const auto& kv : keys) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string where = At(origin, kv.first);
+    if (!IsValidKeyName(name))
+      return Error("keyring_invalid", where + ": key name must be 1-64 characters of [A-Za-z0-9_-]");
+    const YAML::Node& body = kv.second;
+    if (!body.IsMap()) return Error("keyring_invalid", where + ": key '" + name + "' must be a mapping");
+    Key key;
+    key.name = name;
+    bool have_active = false;
+    for (const auto& f : body) {
+      const std::string field = f.first.as<std::string>();
+      if (field == "active") {
+        if (!f.second.IsScalar() || !ParseVersion(f.second.Scalar(), &key.active))
+          return Error("keyring_invalid", At(origin, f.second) + ": key '" + name +
+                                              "': 'active' must be a positive version number");
+        have_active = true;
+      } else if (field == "versions") {
+        if (!f.second.IsMap() || f.second.size() == 0)
+          return Error("keyring_invalid", At(origin, f.second) + ": key '" + name +
+                                              "': 'versions' must map version numbers to base64 key material");
+        for (const auto& v : f.second) {
+          uint32_t ver = 0;
+          if (!v.first.IsScalar() || !ParseVersion(v.first.Scalar(), &ver))
+            return Error("keyring_invalid", At(origin, v.first) + ": key '" + name +
+                                                "': version must be a positive number");
+          if (!v.second.IsScalar())
+            return Error("keyring_invalid", At(origin, v.second) + ": key '" + name + "' version " +
+                                                std::to_string(ver) + ": material must be a base64 string");
+          auto bytes = Base64Decode(v.second.Scalar());
+          if (!bytes)
+            return Error("keyring_invalid", At(origin, v.second) + ": key '" + name + "' version " +
+                                                std::to_string(ver) + ": material is not valid base64");
+          if (bytes->size() < kMinKeyBytes) {
+            size_t n = bytes->size();
+            OPENSSL_cleanse(bytes->data(), bytes->size());
+            return Error("key_too_short", At(origin, v.second) + ": key '" + name + "' version " +
+                                              std::to_string(ver) + " has " + std::to_string(n * 8) +
+                                              " bits; at least " + std::to_string(kMinKeyBytes * 8) +
+                                              " are required");
+          }
+          key.versions.emplace(ver, SecretBytes(std::move(*bytes)));
+        }
+      } else {
+        return Error("keyring_invalid", At(origin, f.first) + ": key '" + name + "': unknown field '" + field +
+                                            "' (expected: active, versions)");
+      }
+    }
+    if (key.versions.empty())
+      return Error("keyring_invalid", where + ": key '" + name + "' has no 'versions'");
+    if (!have_active) return Error("keyring_invalid", where + ": key '" + name + "' has no 'active' version");
+    if (!key.versions.count(key.active))
+      return Error("keyring_invalid", where + ": key '" + name + "': active version " + std::to_string(key.active) +
+                                          " is not among its versions");
+    ring.keys_.emplace(name, std::move(key));
+  }
+  return ring;
+}
+
+const Key* Keyring::Find(std::string_view name) const {
+  auto it = keys_.find(name);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Keyring::Names() const {
+  std::vector<std::string> out;
+  for (const auto& [n, k] : keys_) out.push_back(n);
+  return out;
+}
+
+Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names) {
+  if (names.empty()) return Error("usage", "name at least one key");
+  std::string text = "# maskproxy keyring. Secret: keep mode 0600, never commit, never print.\nkeys:\n";
+  for (const auto& n : names) {
+    if (!IsValidKeyName(n)) return Error("usage", "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
+    uint8_t buf[kMinKeyBytes];
+    if (RAND_bytes(buf, sizeof buf) != 1) return Error("crypto_failed", "RAND_bytes failed");
+    std::string b64 = Base64Encode(buf, sizeof buf);
+    OPENSSL_cleanse(buf, sizeof buf);
+    text += "  " + n + ":\n    active: 1\n    versions:\n      1: " + b64 + "\n";
+    OPENSSL_cleanse(b64.data(), b64.size());
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int e = errno;
+    OPENSSL_cleanse(text.data(), text.size());
+    return Error("keyring_write_failed", "cannot create " + path + ": " + std::strerror(e));
+  }
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t w = ::write(fd, text.data() + off, text.size() - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      OPENSSL_cleanse(text.data(), text.size());
+      return Error("keyring_write_failed", "write " + path + ": " + std::strerror(e));
+    }
+    off += static_cast<size_t>(w);
+  }
+  OPENSSL_cleanse(text.data(), text.size());
+  if (::fsync(fd) != 0 || ::close(fd) != 0) return Error("keyring_write_failed", "cannot sync " + path);
+  return Status::Ok();
+}
+
+}  // namespace maskproxy::crypto

@@ -1,0 +1,77 @@
+#include "engine/engine.h"
+
+#include <set>
+
+namespace maskproxy::engine {
+namespace {
+
+class RuleRewriter final : public codec::ValueRewriter {
+ public:
+  RuleRewriter(const policy::Route& route, std::string_view topic) : route_(route), ctx_{topic} {}
+
+  Status Rewrite(int32_t id, const codec::ScalarRef& value, std::string* out) override {
+    const policy::Rule& rule = route_.rules[static_cast<size_t>(id)];
+    Status s = rule.action->Apply(ctx_, value, out);
+    if (!s.ok()) return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
+    return s;
+  }
+
+ private:
+  const policy::Route& route_;
+  transform::ActionContext ctx_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr<const policy::Policy>> policies,
+                                                     Limits limits) {
+  std::shared_ptr<Engine> e(new Engine());
+  e->limits_ = limits;
+  e->policies_ = std::move(policies);
+  std::set<std::string> outputs;
+  for (const auto& p : e->policies_) {
+    for (const auto& r : p->routes()) {
+      if (e->by_topic_.count(r.from))
+        return Error("policy_conflict", "source topic '" + r.from + "' is routed by two policies (" +
+                                            e->routes_[e->by_topic_[r.from]].policy->origin() + " and " +
+                                            p->origin() + ")");
+      e->by_topic_.emplace(r.from, e->routes_.size());
+      e->routes_.push_back({p.get(), &r, p->Label()});
+      outputs.insert(r.to);
+      outputs.insert(r.dead_letter);
+    }
+  }
+  if (e->routes_.empty()) return Error("policy_invalid", "no routes: configure at least one policy");
+  for (const auto& r : e->routes_)
+    if (outputs.count(r.route->from))
+      return Error("policy_conflict", "topic '" + r.route->from + "' is both a source and an output of the policies");
+  return std::shared_ptr<const Engine>(std::move(e));
+}
+
+const RouteRef* Engine::FindRoute(std::string_view topic) const {
+  auto it = by_topic_.find(topic);
+  return it == by_topic_.end() ? nullptr : &routes_[it->second];
+}
+
+std::vector<std::string> Engine::SourceTopics() const {
+  std::vector<std::string> out;
+  for (const auto& r : routes_) out.push_back(r.route->from);
+  return out;
+}
+
+Status Engine::MaskValue(const RouteRef& ref, std::string_view topic, std::string_view value, std::string* out) const {
+  if (value.size() > limits_.max_record_bytes)
+    return Error("too_large", "value of " + std::to_string(value.size()) + " bytes exceeds max_record_bytes " +
+                                  std::to_string(limits_.max_record_bytes));
+  RuleRewriter rw(*ref.route, topic);
+  codec::JsonLimits jl{limits_.max_depth};
+  auto stats = codec::RewriteJson(value, ref.route->paths, jl, rw, out);
+  if (!stats.ok()) return stats.error();
+  if (stats->root_type != codec::JsonType::kObject) {
+    out->clear();
+    return Error("not_object", "record value is JSON but not an object");
+  }
+  return Status::Ok();
+}
+
+}  // namespace maskproxy::engine

@@ -1,0 +1,58 @@
+// Engine: one record in, one masked record (or a dead-letter reason) out.
+//
+// The only thing both drivers (pipeline, batch) call. Knows nothing of Kafka
+// or files. Holds compiled policies by shared pointer; immutable after
+// Create(), so one Engine can be used from several threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/json.h"
+#include "common/result.h"
+#include "policy/policy.h"
+
+namespace maskproxy::engine {
+
+struct Limits {
+  size_t max_record_bytes = 1 << 20;
+  uint32_t max_depth = 64;
+};
+
+struct RouteRef {
+  const policy::Policy* policy;
+  const policy::Route* route;
+  std::string policy_label;  // name@version#hash
+};
+
+class Engine {
+ public:
+  // Errors if two policies claim one source topic, or a route's output
+  // topic is another route's source.
+  [[nodiscard]] static Result<std::shared_ptr<const Engine>> Create(
+      std::vector<std::shared_ptr<const policy::Policy>> policies, Limits limits);
+
+  [[nodiscard]] const RouteRef* FindRoute(std::string_view topic) const;
+  [[nodiscard]] std::vector<std::string> SourceTopics() const;
+  [[nodiscard]] const std::vector<RouteRef>& routes() const { return routes_; }
+  [[nodiscard]] const Limits& limits() const { return limits_; }
+
+  // Masks a record value (JSON). On error the code is the dead-letter reason
+  // (too_large, invalid_json, invalid_utf8, depth_exceeded, not_object, or an
+  // action's code) and the message is safe to log: it never holds the value.
+  [[nodiscard]] Status MaskValue(const RouteRef& route, std::string_view topic, std::string_view value,
+                                 std::string* out) const;
+
+ private:
+  Engine() = default;
+  std::vector<std::shared_ptr<const policy::Policy>> policies_;
+  std::vector<RouteRef> routes_;
+  std::map<std::string, size_t, std::less<>> by_topic_;
+  Limits limits_;
+};
+
+}  // namespace maskproxy::engine

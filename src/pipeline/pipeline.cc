@@ -1,0 +1,560 @@
+#include "pipeline/pipeline.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.h"
+#include "common/metrics.h"
+
+namespace maskproxy::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kCallTimeoutMs = 30000;  // per transactional API call; retried while retriable
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+struct ErrorDeleter {
+  void operator()(rd_kafka_error_t* e) const { rd_kafka_error_destroy(e); }
+};
+struct ListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+struct CgmdDeleter {
+  void operator()(rd_kafka_consumer_group_metadata_t* m) const { rd_kafka_consumer_group_metadata_destroy(m); }
+};
+struct MsgDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+using ListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
+using MsgPtr = std::unique_ptr<rd_kafka_message_t, MsgDeleter>;
+
+const std::vector<std::string>& ManagedConsumer() {
+  static const std::vector<std::string> v = {"bootstrap.servers", "group.id", "enable.auto.commit",
+                                             "enable.auto.offset.store", "isolation.level", "enable.partition.eof"};
+  return v;
+}
+const std::vector<std::string>& ManagedProducer() {
+  static const std::vector<std::string> v = {"bootstrap.servers", "transactional.id", "enable.idempotence",
+                                             "transaction.timeout.ms", "acks"};
+  return v;
+}
+
+Status SetConf(rd_kafka_conf_t* conf, const std::string& k, const std::string& v, const char* side) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
+    return Error("config_invalid", std::string(side) + " property '" + k + "': " + err);
+  return Status::Ok();
+}
+
+struct PartitionKey {
+  std::string topic;
+  int32_t partition;
+  bool operator==(const PartitionKey&) const = default;
+};
+struct PartitionKeyHash {
+  size_t operator()(const PartitionKey& k) const { return std::hash<std::string>()(k.topic) * 31 + std::hash<int32_t>()(k.partition); }
+};
+
+}  // namespace
+
+bool IsManagedProperty(const std::string& name, bool consumer) {
+  const auto& v = consumer ? ManagedConsumer() : ManagedProducer();
+  return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+struct Pipeline::Impl {
+  Options opt;
+  std::shared_ptr<const engine::Engine> engine;
+  rd_kafka_t* consumer = nullptr;
+  rd_kafka_t* producer = nullptr;
+
+  // Transaction state.
+  bool txn_open = false;
+  Clock::time_point txn_started;
+  int64_t txn_records = 0;
+  // Per partition: first offset consumed in the open transaction (to rewind
+  // to on abort) and the next offset to commit.
+  struct Span {
+    int64_t first, next;
+  };
+  std::unordered_map<PartitionKey, Span, PartitionKeyHash> txn_offsets;
+  Status fatal;  // set when a fatal error is seen inside a callback
+  int abort_backoff_ms = 0;
+
+  // Reused per record.
+  std::string masked;
+
+  metrics::Counter* m_consumed;
+  metrics::Counter* m_produced;
+  metrics::Counter* m_committed;
+  metrics::Counter* m_aborted;
+  metrics::Counter* m_delivery_failed;
+  std::map<std::string, metrics::Counter*> m_dead;  // by reason
+
+  Impl() {
+    auto& r = metrics::Global();
+    m_consumed = r.GetCounter("maskproxy_records_consumed_total", "Records read from source topics");
+    m_produced = r.GetCounter("maskproxy_records_masked_total", "Masked records produced to destination topics");
+    m_committed = r.GetCounter("maskproxy_transactions_committed_total", "Kafka transactions committed");
+    m_aborted = r.GetCounter("maskproxy_transactions_aborted_total", "Kafka transactions aborted (records replayed)");
+    m_delivery_failed = r.GetCounter("maskproxy_delivery_failures_total", "Produce deliveries that failed");
+  }
+
+  ~Impl() {
+    if (consumer) rd_kafka_destroy(consumer);
+    if (producer) rd_kafka_destroy(producer);
+  }
+
+  metrics::Counter* DeadCounter(const std::string& reason) {
+    auto it = m_dead.find(reason);
+    if (it != m_dead.end()) return it->second;
+    auto* c = metrics::Global().GetCounter("maskproxy_records_dead_lettered_total",
+                                           "Records sent to a dead-letter topic, by reason", {{"reason", reason}});
+    m_dead.emplace(reason, c);
+    return c;
+  }
+
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (m->err) {
+      self->m_delivery_failed->Inc();
+      log::Warn("delivery_failed", {{"topic", rd_kafka_topic_name(m->rkt)}, {"error", rd_kafka_err2name(m->err)},
+                                    {"detail", rd_kafka_err2str(m->err)}});
+    }
+  }
+
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
+      self->fatal = Error("kafka_fatal", std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf);
+      return;
+    }
+    // Transport errors and the like are retried by librdkafka; log them.
+    log::Warn("kafka_error", {{"client", rd_kafka_name(rk)}, {"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
+                              {"detail", reason}});
+  }
+
+  static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+    // librdkafka's own log lines carry no record content.
+    if (level <= 4) log::Warn("librdkafka", {{"client", rd_kafka_name(rk)}, {"facility", fac}, {"message", buf}});
+    else if (log::Enabled(log::Level::kDebug))
+      log::Debug("librdkafka", {{"client", rd_kafka_name(rk)}, {"facility", fac}, {"message", buf}});
+  }
+
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                          void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      log::Info("partitions_assigned", {{"count", std::to_string(parts->cnt)}, {"partitions", Describe(parts)}});
+      if (cooperative) {
+        ErrorPtr e(rd_kafka_incremental_assign(rk, parts));
+        if (e) self->fatal = Error("kafka_fatal", std::string("incremental assign failed: ") + rd_kafka_error_string(e.get()));
+      } else {
+        rd_kafka_assign(rk, parts);
+      }
+      return;
+    }
+    // Revoked or lost: finish the open transaction first. If the assignment
+    // was lost, another member may already own the partitions: our offsets
+    // would be rejected, so abort instead of committing.
+    const bool lost = rd_kafka_assignment_lost(rk);
+    log::Info(lost ? "partitions_lost" : "partitions_revoked",
+              {{"count", std::to_string(parts->cnt)}, {"partitions", Describe(parts)}});
+    if (self->txn_open) {
+      Status s = lost ? self->AbortTxn(/*rewind=*/false) : self->CommitTxn();
+      if (!s.ok() && self->fatal.ok()) self->fatal = s;
+    }
+    // Forget rewind points of partitions we no longer own.
+    for (int i = 0; i < parts->cnt; ++i) self->txn_offsets.erase({parts->elems[i].topic, parts->elems[i].partition});
+    if (cooperative) {
+      ErrorPtr e(rd_kafka_incremental_unassign(rk, parts));
+      if (e) self->fatal = Error("kafka_fatal", std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get()));
+    } else {
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+
+  static std::string Describe(const rd_kafka_topic_partition_list_t* parts) {
+    std::string s;
+    for (int i = 0; i < parts->cnt && i < 64; ++i) {
+      if (i) s += ",";
+      s += std::string(parts->elems[i].topic) + ":" + std::to_string(parts->elems[i].partition);
+    }
+    if (parts->cnt > 64) s += ",...";
+    return s;
+  }
+
+  Status MakeClients() {
+    char err[512];
+    // Consumer.
+    std::unique_ptr<rd_kafka_conf_t, ConfDeleter> cc(rd_kafka_conf_new());
+    for (const auto& [k, v] : opt.consumer_properties)
+      if (Status s = SetConf(cc.get(), k, v, "source"); !s.ok()) return s;
+    const std::pair<const char*, std::string> consumer_fixed[] = {
+        {"bootstrap.servers", opt.source_brokers},
+        {"group.id", opt.group_id},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"isolation.level", "read_committed"},
+        {"enable.partition.eof", "false"},
+    };
+    for (const auto& [k, v] : consumer_fixed)
+      if (Status s = SetConf(cc.get(), k, v, "source"); !s.ok()) return s;
+    if (!opt.consumer_properties.count("partition.assignment.strategy"))
+      if (Status s = SetConf(cc.get(), "partition.assignment.strategy", "cooperative-sticky", "source"); !s.ok()) return s;
+    if (!opt.consumer_properties.count("auto.offset.reset"))
+      if (Status s = SetConf(cc.get(), "auto.offset.reset", "earliest", "source"); !s.ok()) return s;
+    if (!opt.consumer_properties.count("client.id"))
+      if (Status s = SetConf(cc.get(), "client.id", "maskproxy-consumer", "source"); !s.ok()) return s;
+    rd_kafka_conf_set_opaque(cc.get(), this);
+    rd_kafka_conf_set_rebalance_cb(cc.get(), &Impl::OnRebalance);
+    rd_kafka_conf_set_error_cb(cc.get(), &Impl::OnError);
+    rd_kafka_conf_set_log_cb(cc.get(), &Impl::OnLog);
+    consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc.get(), err, sizeof err);
+    if (!consumer) return Error("kafka_init_failed", std::string("consumer: ") + err);
+    cc.release();  // owned by the consumer now
+    rd_kafka_poll_set_consumer(consumer);
+
+    // Producer.
+    std::unique_ptr<rd_kafka_conf_t, ConfDeleter> pc(rd_kafka_conf_new());
+    if (!opt.producer_properties.count("partitioner"))
+      if (Status s = SetConf(pc.get(), "partitioner", "murmur2_random", "destination"); !s.ok()) return s;
+    if (!opt.producer_properties.count("linger.ms"))
+      if (Status s = SetConf(pc.get(), "linger.ms", "5", "destination"); !s.ok()) return s;
+    if (!opt.producer_properties.count("client.id"))
+      if (Status s = SetConf(pc.get(), "client.id", "maskproxy-producer", "destination"); !s.ok()) return s;
+    for (const auto& [k, v] : opt.producer_properties)
+      if (Status s = SetConf(pc.get(), k, v, "destination"); !s.ok()) return s;
+    const std::pair<const char*, std::string> producer_fixed[] = {
+        {"bootstrap.servers", opt.destination_brokers},
+        {"transactional.id", opt.transactional_id},
+        {"enable.idempotence", "true"},
+        {"acks", "all"},
+        {"transaction.timeout.ms", std::to_string(opt.transaction_timeout_ms)},
+    };
+    for (const auto& [k, v] : producer_fixed)
+      if (Status s = SetConf(pc.get(), k, v, "destination"); !s.ok()) return s;
+    rd_kafka_conf_set_opaque(pc.get(), this);
+    rd_kafka_conf_set_dr_msg_cb(pc.get(), &Impl::OnDelivery);
+    rd_kafka_conf_set_error_cb(pc.get(), &Impl::OnError);
+    rd_kafka_conf_set_log_cb(pc.get(), &Impl::OnLog);
+    producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc.get(), err, sizeof err);
+    if (!producer) return Error("kafka_init_failed", std::string("producer: ") + err);
+    pc.release();
+    return Status::Ok();
+  }
+
+  // Runs a transactional call, retrying while the error is retriable.
+  template <typename F>
+  ErrorPtr Retry(const char* what, F call, const std::atomic<bool>* give_up = nullptr) {
+    for (int attempt = 1;; ++attempt) {
+      ErrorPtr e(call());
+      if (!e || !rd_kafka_error_is_retriable(e.get()) || rd_kafka_error_is_fatal(e.get())) return e;
+      log::Warn("txn_retry", {{"call", what}, {"attempt", std::to_string(attempt)},
+                              {"error", rd_kafka_error_name(e.get())}, {"detail", rd_kafka_error_string(e.get())}});
+      if (give_up && give_up->load() && attempt >= 3) return e;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 2000)));
+    }
+  }
+
+  Status FatalFrom(const char* what, const rd_kafka_error_t* e) {
+    std::string msg = std::string(what) + ": " + rd_kafka_error_name(e) + ": " + rd_kafka_error_string(e);
+    if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      rd_kafka_resp_err_t orig = rd_kafka_fatal_error(producer, buf, sizeof buf);
+      msg += std::string(" (") + rd_kafka_err2name(orig) + ": " + buf + ")";
+    }
+    return Error("kafka_fatal", msg);
+  }
+
+  Status BeginTxn() {
+    ErrorPtr e(rd_kafka_begin_transaction(producer));
+    if (e) return FatalFrom("begin_transaction", e.get());
+    txn_open = true;
+    txn_started = Clock::now();
+    txn_records = 0;
+    return Status::Ok();
+  }
+
+  // Aborts the open transaction; with rewind, seeks every partition consumed
+  // in it back to its first offset so those records are processed again.
+  Status AbortTxn(bool rewind) {
+    ErrorPtr e = Retry("abort_transaction", [&] { return rd_kafka_abort_transaction(producer, kCallTimeoutMs); });
+    txn_open = false;
+    m_aborted->Inc();
+    if (e) return FatalFrom("abort_transaction", e.get());
+    if (rewind && !txn_offsets.empty()) {
+      ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets.size())));
+      for (const auto& [k, span] : txn_offsets)
+        rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.first;
+      ErrorPtr se(rd_kafka_seek_partitions(consumer, list.get(), kCallTimeoutMs));
+      if (se) return FatalFrom("seek after abort", se.get());
+      for (int i = 0; i < list->cnt; ++i)
+        if (list->elems[i].err)
+          return Error("kafka_fatal", std::string("seek after abort failed for ") + list->elems[i].topic + ":" +
+                                          std::to_string(list->elems[i].partition) + ": " +
+                                          rd_kafka_err2str(list->elems[i].err));
+    }
+    txn_offsets.clear();
+    log::Warn("transaction_aborted", {{"records_replayed", std::to_string(txn_records)}});
+    return Status::Ok();
+  }
+
+  // Commits the open transaction with its consumed offsets. Abortable
+  // failures abort and rewind (not an error for the caller); fatal ones are
+  // returned.
+  Status CommitTxn() {
+    if (!txn_open) return Status::Ok();
+    auto abortable = [&](const char* what, const rd_kafka_error_t* e) {
+      log::Warn("transaction_failed", {{"call", what}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
+      abort_backoff_ms = std::min(std::max(abort_backoff_ms * 2, 200), 5000);
+      return AbortTxn(/*rewind=*/true);
+    };
+    if (!txn_offsets.empty()) {
+      ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets.size())));
+      for (const auto& [k, span] : txn_offsets)
+        rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.next;
+      std::unique_ptr<rd_kafka_consumer_group_metadata_t, CgmdDeleter> cgmd(rd_kafka_consumer_group_metadata(consumer));
+      ErrorPtr e = Retry("send_offsets_to_transaction", [&] {
+        return rd_kafka_send_offsets_to_transaction(producer, list.get(), cgmd.get(), kCallTimeoutMs);
+      });
+      if (e) {
+        if (rd_kafka_error_txn_requires_abort(e.get())) return abortable("send_offsets_to_transaction", e.get());
+        return FatalFrom("send_offsets_to_transaction", e.get());
+      }
+    }
+    ErrorPtr e = Retry("commit_transaction", [&] { return rd_kafka_commit_transaction(producer, kCallTimeoutMs); });
+    if (e) {
+      if (rd_kafka_error_txn_requires_abort(e.get())) return abortable("commit_transaction", e.get());
+      return FatalFrom("commit_transaction", e.get());
+    }
+    txn_open = false;
+    txn_offsets.clear();
+    abort_backoff_ms = 0;
+    m_committed->Inc();
+    log::Debug("transaction_committed", {{"records", std::to_string(txn_records)}});
+    return Status::Ok();
+  }
+
+  // Produces one record; waits (serving delivery reports) while the local
+  // queue is full, so a slow destination slows consumption instead of
+  // growing memory.
+  Status Produce(const std::string& topic, const void* key, size_t key_len, const void* val, size_t val_len,
+                 rd_kafka_headers_t* hdrs, int64_t ts) {
+    for (;;) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(const_cast<void*>(key), key_len), RD_KAFKA_V_VALUE(const_cast<void*>(val), val_len),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();  // headers now owned by librdkafka
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(producer, 50);
+        continue;
+      }
+      rd_kafka_headers_destroy(hdrs);
+      if (err == RD_KAFKA_RESP_ERR__STATE || err == RD_KAFKA_RESP_ERR__FATAL) {
+        return Error("txn_abortable", std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
+      }
+      return Error("produce_failed", std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
+    }
+  }
+
+  static rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m) {
+    rd_kafka_headers_t* src = nullptr;
+    rd_kafka_headers_t* out = nullptr;
+    if (rd_kafka_message_headers(m, &src) == RD_KAFKA_RESP_ERR_NO_ERROR && src) {
+      out = rd_kafka_headers_copy(src);
+      for (const char* name : {kHeaderPolicy, kHeaderOrigin, kHeaderDlqReason, kHeaderDlqDetail})
+        rd_kafka_header_remove(out, name);
+    } else {
+      out = rd_kafka_headers_new(4);
+    }
+    return out;
+  }
+
+  Status Process(const rd_kafka_message_t* m) {
+    const std::string topic = rd_kafka_topic_name(m->rkt);
+    m_consumed->Inc();
+    const engine::RouteRef* route = engine->FindRoute(topic);
+    if (!route) return Error("internal", "no route for subscribed topic " + topic);
+    if (!txn_open)
+      if (Status s = BeginTxn(); !s.ok()) return s;
+
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    if (tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) ts = 0;
+
+    const std::string origin = topic + ":" + std::to_string(m->partition) + ":" + std::to_string(m->offset);
+    rd_kafka_headers_t* hdrs = CopyHeaders(m);
+    rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(), static_cast<ssize_t>(route->policy_label.size()));
+    rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
+
+    Status produced;
+    if (m->payload == nullptr) {
+      // Tombstone: no value to mask; forwarded so compaction downstream works.
+      produced = Produce(route->route->to, m->key, m->key_len, nullptr, 0, hdrs, ts);
+      if (produced.ok()) m_produced->Inc();
+    } else {
+      std::string_view value(static_cast<const char*>(m->payload), m->len);
+      Status masked_ok = engine->MaskValue(*route, topic, value, &masked);
+      if (masked_ok.ok()) {
+        produced = Produce(route->route->to, m->key, m->key_len, masked.data(), masked.size(), hdrs, ts);
+        if (produced.ok()) m_produced->Inc();
+      } else {
+        // Fail closed: the raw record goes to the dead-letter topic only.
+        const Error& why = masked_ok.error();
+        rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
+        rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
+        produced = Produce(route->route->dead_letter, m->key, m->key_len, m->payload, m->len, hdrs, ts);
+        if (produced.ok()) {
+          DeadCounter(why.code)->Inc();
+          log::Warn("record_dead_lettered", {{"topic", topic}, {"partition", std::to_string(m->partition)},
+                                             {"offset", std::to_string(m->offset)}, {"reason", why.code},
+                                             {"detail", why.message}});
+        }
+      }
+    }
+    if (!produced.ok()) return produced;
+
+    auto [it, inserted] = txn_offsets.try_emplace(PartitionKey{topic, m->partition}, Span{m->offset, m->offset + 1});
+    if (!inserted) it->second.next = m->offset + 1;
+    ++txn_records;
+    return Status::Ok();
+  }
+
+  void LogStats() {
+    log::Info("stats", {{"consumed", std::to_string(m_consumed->Value())},
+                        {"masked", std::to_string(m_produced->Value())},
+                        {"dead_lettered", std::to_string(metrics::Global().Total("maskproxy_records_dead_lettered_total"))},
+                        {"txn_committed", std::to_string(m_committed->Value())},
+                        {"txn_aborted", std::to_string(m_aborted->Value())}});
+  }
+
+  Status Run(const std::atomic<bool>& stop) {
+    {
+      ErrorPtr e = Retry("init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); }, &stop);
+      if (e) return FatalFrom("init_transactions", e.get());
+    }
+    log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
+
+    std::vector<std::string> topics = engine->SourceTopics();
+    ListPtr subs(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer, subs.get()); err)
+      return Error("kafka_subscribe_failed", rd_kafka_err2str(err));
+    log::Info("subscribed", {{"group", opt.group_id}, {"topics", std::to_string(topics.size())}});
+
+    Clock::time_point last_stats = Clock::now();
+    Status result;
+    while (!stop.load() && fatal.ok()) {
+      if (abort_backoff_ms > 0 && !txn_open) {
+        // After an abort, wait a little before replaying (destination down?).
+        std::this_thread::sleep_for(std::chrono::milliseconds(abort_backoff_ms));
+      }
+      MsgPtr m(rd_kafka_consumer_poll(consumer, 100));
+      if (m) {
+        if (m->err) {
+          if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+            fatal = Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get()));
+            break;
+          }
+          log::Warn("consumer_error", {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
+        } else {
+          Status s = Process(m.get());
+          if (!s.ok()) {
+            if (s.error().code == "kafka_fatal" || s.error().code == "internal") {
+              result = s;
+              break;
+            }
+            // Produce refused (e.g. the transaction entered an error state):
+            // abort, rewind, go on.
+            log::Warn("produce_refused", {{"error", s.error().message}});
+            // If this record's partition had no earlier record in the
+            // transaction, the abort's rewind does not cover it: seek to it.
+            const bool covered = txn_offsets.count({rd_kafka_topic_name(m->rkt), m->partition}) != 0;
+            if (txn_open)
+              if (Status a = AbortTxn(/*rewind=*/true); !a.ok()) {
+                result = a;
+                break;
+              }
+            if (!covered) {
+              ListPtr l(rd_kafka_topic_partition_list_new(1));
+              rd_kafka_topic_partition_list_add(l.get(), rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
+              ErrorPtr se(rd_kafka_seek_partitions(consumer, l.get(), kCallTimeoutMs));
+              if (se) {
+                result = FatalFrom("seek", se.get());
+                break;
+              }
+            }
+            abort_backoff_ms = std::min(std::max(abort_backoff_ms * 2, 200), 5000);
+            continue;
+          }
+        }
+      }
+      rd_kafka_poll(producer, 0);
+      if (txn_open && (txn_records >= opt.commit_max_records ||
+                       Clock::now() - txn_started >= std::chrono::milliseconds(opt.commit_interval_ms))) {
+        if (Status s = CommitTxn(); !s.ok()) {
+          result = s;
+          break;
+        }
+      }
+      if (Clock::now() - last_stats >= std::chrono::milliseconds(opt.stats_interval_ms)) {
+        LogStats();
+        last_stats = Clock::now();
+      }
+    }
+    if (result.ok() && !fatal.ok()) result = fatal;
+
+    if (result.ok()) {
+      log::Info("shutting_down", {{"open_transaction_records", std::to_string(txn_open ? txn_records : 0)}});
+      if (Status s = CommitTxn(); !s.ok()) result = s;
+    }
+    // Leave the group (revokes partitions through the rebalance callback,
+    // which finishes any open transaction).
+    rd_kafka_consumer_close(consumer);
+    if (result.ok() && txn_open) (void)AbortTxn(false);
+    LogStats();
+    return result;
+  }
+};
+
+Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pipeline::~Pipeline() = default;
+
+Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options, std::shared_ptr<const engine::Engine> engine) {
+  if (options.source_brokers.empty()) return Error("config_invalid", "source brokers are not set");
+  if (options.destination_brokers != options.source_brokers)
+    return Error("config_invalid",
+                 "exactly-once delivery needs source and destination on the same Kafka cluster "
+                 "(consumed offsets are committed inside the destination transaction)");
+  if (options.group_id.empty()) return Error("config_invalid", "consumer group id is not set");
+  if (options.transactional_id.empty()) return Error("config_invalid", "transactional id is not set");
+  for (const auto& [k, v] : options.consumer_properties)
+    if (IsManagedProperty(k, true)) return Error("config_invalid", "source property '" + k + "' is set by maskproxy itself");
+  for (const auto& [k, v] : options.producer_properties)
+    if (IsManagedProperty(k, false))
+      return Error("config_invalid", "destination property '" + k + "' is set by maskproxy itself");
+  auto impl = std::make_unique<Impl>();
+  impl->opt = options;
+  impl->engine = std::move(engine);
+  if (Status s = impl->MakeClients(); !s.ok()) return s.error();
+  return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+}
+
+Status Pipeline::Run(const std::atomic<bool>& stop) { return impl_->Run(stop); }
+
+}  // namespace maskproxy::pipeline

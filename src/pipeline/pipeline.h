@@ -1,0 +1,66 @@
+// Pipeline: the streaming driver. Consumes the policies' source topics as a
+// consumer group, masks each record through the engine, and produces the
+// result (or the dead letter) together with the consumed offsets in one
+// Kafka transaction (exactly once, read_committed on both sides).
+//
+// Transaction rules follow librdkafka's transactional API: offsets are sent
+// with the consumer's group metadata; abortable errors abort, rewind the
+// consumer to the first offset of the aborted transaction and go on;
+// retriable errors retry the same call; fatal errors (e.g. fenced by a newer
+// instance with the same transactional.id) stop the pipeline with an error.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "engine/engine.h"
+
+namespace maskproxy::pipeline {
+
+// Headers the proxy writes; incoming headers with these names are dropped so
+// that a producer cannot forge them.
+inline constexpr char kHeaderPolicy[] = "maskproxy.policy";        // name@version#hash
+inline constexpr char kHeaderOrigin[] = "maskproxy.origin";        // topic:partition:offset
+inline constexpr char kHeaderDlqReason[] = "maskproxy.dlq.reason";  // stable code
+inline constexpr char kHeaderDlqDetail[] = "maskproxy.dlq.detail";  // safe message, never the value
+
+struct Options {
+  std::string source_brokers;
+  std::string destination_brokers;
+  std::string group_id;
+  std::string transactional_id;
+  std::map<std::string, std::string> consumer_properties;  // passed to librdkafka
+  std::map<std::string, std::string> producer_properties;
+  int commit_interval_ms = 100;
+  int commit_max_records = 10000;
+  int transaction_timeout_ms = 60000;
+  int stats_interval_ms = 30000;
+};
+
+// Properties the pipeline sets itself; a user may not override them.
+[[nodiscard]] bool IsManagedProperty(const std::string& name, bool consumer);
+
+class Pipeline {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Pipeline>> Create(const Options& options,
+                                                               std::shared_ptr<const engine::Engine> engine);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Runs until *stop becomes true (then commits the open transaction, leaves
+  // the group and returns Ok) or a fatal error occurs (returns it).
+  [[nodiscard]] Status Run(const std::atomic<bool>& stop);
+
+  struct Impl;
+
+ private:
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace maskproxy::pipeline

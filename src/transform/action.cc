@@ -1,0 +1,66 @@
+#include "transform/action.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/text.h"
+
+namespace maskproxy::transform {
+namespace {
+// Errors carry the option name in brackets at the start of the message, so
+// the policy loader can point at the option's line and column.
+Error OptError(std::string_view name, const std::string& what) {
+  return Error("invalid_option", "[" + std::string(name) + "] option '" + std::string(name) + "' " + what);
+}
+}  // namespace
+
+std::string ActionOptions::OptionOf(const Error& e) {
+  if (e.message.size() < 2 || e.message[0] != '[') return "";
+  auto close = e.message.find(']');
+  return close == std::string::npos ? "" : e.message.substr(1, close - 1);
+}
+
+Result<std::string> ActionOptions::TakeString(std::string_view name, std::string_view dflt, bool required) {
+  taken_.emplace_back(name);
+  auto it = values_.find(std::string(name));
+  if (it == values_.end()) {
+    if (required) return Error("invalid_option", "[] missing required option '" + std::string(name) + "'");
+    return std::string(dflt);
+  }
+  if (it->second.is_null) return OptError(name, "must not be empty");
+  return it->second.text;
+}
+
+Result<int64_t> ActionOptions::TakeInt(std::string_view name, int64_t dflt, int64_t min, int64_t max) {
+  taken_.emplace_back(name);
+  auto it = values_.find(std::string(name));
+  if (it == values_.end()) return dflt;
+  const std::string& t = it->second.text;
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (it->second.is_null || ec != std::errc() || ptr != t.data() + t.size())
+    return OptError(name, "must be a whole number");
+  if (v < min || v > max)
+    return OptError(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  return v;
+}
+
+Result<std::string> ActionOptions::TakeEnum(std::string_view name, std::string_view dflt,
+                                            const std::vector<std::string>& allowed) {
+  auto s = TakeString(name, dflt);
+  if (!s.ok()) return s;
+  if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
+    std::string hint = text::Suggest(*s, allowed);
+    return OptError(name, "must be one of: " + text::Join(allowed) + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+  return s;
+}
+
+std::vector<std::string> ActionOptions::Untaken() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : values_)
+    if (std::find(taken_.begin(), taken_.end(), k) == taken_.end()) out.push_back(k);
+  return out;
+}
+
+}  // namespace maskproxy::transform

@@ -1,0 +1,64 @@
+// The action interface: one protection applied to one selected value.
+//
+// Actions are created once per policy rule by the factory (registry.h), which
+// validates their options; then Apply() runs on the record path. Apply()
+// never throws and never puts the value into an error message.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/json.h"
+#include "common/result.h"
+
+namespace maskproxy::transform {
+
+// What an action knows about where the value came from. Used as associated
+// data by reversible actions; never logged with the value.
+struct ActionContext {
+  std::string_view topic;
+};
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  // Appends the replacement JSON text for `value` to *out.
+  [[nodiscard]] virtual Status Apply(const ActionContext& ctx, const codec::ScalarRef& value,
+                                     std::string* out) const = 0;
+  // True if the member is deleted instead of rewritten (redact mode=remove).
+  [[nodiscard]] virtual bool RemovesMember() const { return false; }
+};
+
+// A rule's options as written in the policy: scalar text by name, with the
+// caller's location info kept by the caller. Factories read options through
+// Take*() so that unknown (never taken) options can be reported as errors.
+class ActionOptions {
+ public:
+  struct Value {
+    std::string text;
+    bool is_null = false;
+  };
+
+  void Set(std::string name, Value v) { values_[std::move(name)] = std::move(v); }
+  [[nodiscard]] bool Has(std::string_view name) const { return values_.count(std::string(name)) != 0; }
+
+  // Each returns an error with code "invalid_option" naming the option.
+  [[nodiscard]] Result<std::string> TakeString(std::string_view name, std::string_view dflt, bool required = false);
+  [[nodiscard]] Result<int64_t> TakeInt(std::string_view name, int64_t dflt, int64_t min, int64_t max);
+  [[nodiscard]] Result<std::string> TakeEnum(std::string_view name, std::string_view dflt,
+                                             const std::vector<std::string>& allowed);
+  [[nodiscard]] std::vector<std::string> Untaken() const;
+  [[nodiscard]] const std::vector<std::string>& Taken() const { return taken_; }
+  // The option an error is about, for locating it in the policy file.
+  static std::string OptionOf(const Error& e);
+
+ private:
+  std::map<std::string, Value> values_;
+  std::vector<std::string> taken_;
+};
+
+}  // namespace maskproxy::transform

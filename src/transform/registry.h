@@ -1,0 +1,28 @@
+// The action factory table: name -> factory that validates the rule's options.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "crypto/keyring.h"
+#include "transform/action.h"
+
+namespace maskproxy::transform {
+
+struct ActionEnv {
+  const crypto::Keyring* keys = nullptr;
+  std::string field_path;  // the rule's path, e.g. default tokenization domain
+};
+
+// Creates and validates an action. Errors: "unknown_action" (with a
+// suggestion), "invalid_option" (message starts with "[option]"),
+// "key_missing".
+[[nodiscard]] Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOptions& options,
+                                                           const ActionEnv& env);
+
+[[nodiscard]] std::vector<std::string> ActionNames();
+
+}  // namespace maskproxy::transform
