@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds into build/ (or $BUILD_DIR) and prints the build dir.
+# Usage: scripts/build.sh [--target T]... [cmake configure args]
+#   e.g. scripts/build.sh --target maskproxy
+#        BUILD_DIR=build-asan scripts/build.sh -DMASKPROXY_SANITIZE=ON
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${BUILD_DIR:-$root/build}"
+targets=()
+while (( $# > 0 )) && [[ "$1" == --target ]]; do
+  targets+=("$2")
+  shift 2
+done
+cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
+ninja -C "$build_dir" "${targets[@]}" >&2
+echo "$build_dir"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, as CI does: set-up (packages, Kafka jars), build
+# with tests, start a local Kafka broker for the integration tests, run
+# ctest (unit + integration), stop the broker.
+#
+# Usage: scripts/test.sh [ctest arguments]   e.g. scripts/test.sh -L unit
+# Env:   BUILD_DIR (default build/), MASKPROXY_KAFKA_DIR (broker state dir,
+#        default ${TMPDIR:-/tmp}/maskproxy-kafka-test)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export MASKPROXY_KAFKA_DIR="${MASKPROXY_KAFKA_DIR:-${TMPDIR:-/tmp}/maskproxy-kafka-test}"
+
+"$root/scripts/setup.sh"
+build_dir="$("$root/scripts/build.sh")"
+
+"$root/scripts/kafka.sh" start >/dev/null
+trap '"$root/scripts/kafka.sh" stop >/dev/null 2>&1 || true' EXIT
+
+ctest --test-dir "$build_dir" --output-on-failure --timeout 900 -j2 "$@"
