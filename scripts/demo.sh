@@ -54,8 +54,8 @@ destination:
   brokers: $bootstrap
 policies: [$root/policies/payments.yaml]
 keyring: $work/keys.yaml
-transactions:
-  id: maskproxy-demo-$run_id
+delivery:
+  transactional_id: maskproxy-demo-$run_id
 stats_interval_ms: 5000
 YAML
 

@@ -109,8 +109,12 @@ int CmdRun(const std::vector<std::string>& args) {
   log::Level lvl;
   if (!log::ParseLevel(cfg->log_level, &lvl)) return Usage("unknown log level '" + cfg->log_level + "'");
   log::SetLevel(lvl);
-  if (!txn_id.empty()) cfg->transactional_id = txn_id;
-  if (cfg->transactional_id.empty()) {
+  if (!txn_id.empty()) {
+    if (cfg->delivery_mode != "exactly_once") return Usage("--transactional-id is only used with delivery.mode exactly_once");
+    cfg->transactional_id = txn_id;
+  }
+  const bool eos = cfg->delivery_mode == "exactly_once";
+  if (eos && cfg->transactional_id.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof host - 1);
     cfg->transactional_id = "maskproxy-" + cfg->group_id + "-" + host;
@@ -130,6 +134,9 @@ int CmdRun(const std::vector<std::string>& args) {
   if (!eng.ok()) return Fail(eng.error(), kExitUsage);
 
   pipeline::Options po;
+  po.mode = eos ? pipeline::DeliveryMode::kExactlyOnce : pipeline::DeliveryMode::kAtLeastOnce;
+  po.max_inflight_records = cfg->max_inflight_records;
+  po.max_inflight_bytes = cfg->max_inflight_bytes;
   po.source_brokers = cfg->source_brokers;
   po.destination_brokers = cfg->destination_brokers;
   po.group_id = cfg->group_id;
@@ -149,7 +156,8 @@ int CmdRun(const std::vector<std::string>& args) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  log::Info("starting", {{"config", cfg->path}, {"group", cfg->group_id}, {"transactional_id", cfg->transactional_id}});
+  log::Info("starting", {{"config", cfg->path}, {"group", cfg->group_id}, {"mode", cfg->delivery_mode},
+                        {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
   if (!st.ok()) {
     log::Error("stopped_on_error", {{"error", st.error().code}, {"detail", st.error().message}});

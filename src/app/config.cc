@@ -25,15 +25,21 @@ const char kConfigHelp[] = R"(Config file (YAML):
     properties: {}                 # optional librdkafka producer properties
   policies: [policies/payments.yaml]   # required: policy files (relative to this file)
   keyring: /etc/maskproxy/keys.yaml    # required: keyring file, mode 0600
-  transactions:                    # optional
-    id: maskproxy-payments-a       #   transactional.id; default maskproxy-<group>-<hostname>;
-                                   #   must be unique per running instance, stable across restarts
-    commit_interval_ms: 100        #   commit a transaction at least this often
+  delivery:                        # optional
+    mode: exactly_once             #   exactly_once (default): Kafka transactions, offsets in the
+                                   #   transaction; at_least_once: idempotent producer, offsets
+                                   #   committed after delivery (duplicates possible after a crash)
+    transactional_id: maskproxy-payments-a
+                                   #   exactly_once only; default maskproxy-<group>-<hostname>;
+                                   #   unique per running instance, stable across restarts
+    commit_interval_ms: 100        #   commit at least this often
     commit_max_records: 10000      #   ... or after this many records
-    timeout_ms: 60000              #   transaction.timeout.ms
+    transaction_timeout_ms: 60000  #   transaction.timeout.ms
   limits:                          # optional
     max_record_bytes: 1048576      #   larger values go to the dead-letter topic
     max_json_depth: 64             #   deeper nesting goes to the dead-letter topic
+    max_inflight_records: 50000    #   produced but not yet acknowledged; above either
+    max_inflight_bytes: 67108864   #   bound consumption pauses (backpressure)
   log_level: info                  # optional: debug, info, warn, error
   stats_interval_ms: 30000         # optional: how often counters are logged
 
@@ -145,7 +151,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   Config cfg;
   cfg.path = origin;
   try {
-    if (Status s = CheckKeys(c, root, "", {"source", "destination", "policies", "keyring", "transactions", "limits",
+    if (Status s = CheckKeys(c, root, "", {"source", "destination", "policies", "keyring", "delivery", "limits",
                                            "log_level", "stats_interval_ms"});
         !s.ok())
       return s.error();
@@ -187,27 +193,43 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     if (!keyring.ok()) return keyring.error();
     cfg.keyring_file = Resolve(base_dir, *keyring);
 
-    if (YAML::Node t = root["transactions"]) {
-      if (Status s = CheckKeys(c, t, "transactions", {"id", "commit_interval_ms", "commit_max_records", "timeout_ms"});
+    if (YAML::Node t = root["delivery"]) {
+      if (Status s = CheckKeys(c, t, "delivery",
+                               {"mode", "transactional_id", "commit_interval_ms", "commit_max_records",
+                                "transaction_timeout_ms"});
           !s.ok())
         return s.error();
-      auto id = String(c, t, "id", "transactions.id", false);
+      auto mode = String(c, t, "mode", "delivery.mode", false);
+      if (!mode.ok()) return mode.error();
+      if (!mode->empty()) {
+        if (*mode != "exactly_once" && *mode != "at_least_once")
+          return c.At(t["mode"], "'delivery.mode' must be exactly_once or at_least_once");
+        cfg.delivery_mode = *mode;
+      }
+      auto id = String(c, t, "transactional_id", "delivery.transactional_id", false);
       if (!id.ok()) return id.error();
       cfg.transactional_id = *id;
+      if (!cfg.transactional_id.empty() && cfg.delivery_mode != "exactly_once")
+        return c.At(t["transactional_id"], "'delivery.transactional_id' is only used with mode exactly_once");
       long long v = cfg.commit_interval_ms;
-      if (Status s = Int(c, t, "commit_interval_ms", "transactions.commit_interval_ms", 1, 600000, &v); !s.ok())
+      if (Status s = Int(c, t, "commit_interval_ms", "delivery.commit_interval_ms", 1, 600000, &v); !s.ok())
         return s.error();
       cfg.commit_interval_ms = static_cast<int>(v);
       v = cfg.commit_max_records;
-      if (Status s = Int(c, t, "commit_max_records", "transactions.commit_max_records", 1, 10000000, &v); !s.ok())
+      if (Status s = Int(c, t, "commit_max_records", "delivery.commit_max_records", 1, 10000000, &v); !s.ok())
         return s.error();
       cfg.commit_max_records = static_cast<int>(v);
       v = cfg.transaction_timeout_ms;
-      if (Status s = Int(c, t, "timeout_ms", "transactions.timeout_ms", 1000, 900000, &v); !s.ok()) return s.error();
+      if (Status s = Int(c, t, "transaction_timeout_ms", "delivery.transaction_timeout_ms", 1000, 900000, &v);
+          !s.ok())
+        return s.error();
       cfg.transaction_timeout_ms = static_cast<int>(v);
     }
     if (YAML::Node l = root["limits"]) {
-      if (Status s = CheckKeys(c, l, "limits", {"max_record_bytes", "max_json_depth"}); !s.ok()) return s.error();
+      if (Status s = CheckKeys(c, l, "limits",
+                               {"max_record_bytes", "max_json_depth", "max_inflight_records", "max_inflight_bytes"});
+          !s.ok())
+        return s.error();
       long long v = static_cast<long long>(cfg.max_record_bytes);
       if (Status s = Int(c, l, "max_record_bytes", "limits.max_record_bytes", 1, 100LL << 20, &v); !s.ok())
         return s.error();
@@ -215,6 +237,14 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       v = cfg.max_json_depth;
       if (Status s = Int(c, l, "max_json_depth", "limits.max_json_depth", 1, 1000, &v); !s.ok()) return s.error();
       cfg.max_json_depth = static_cast<int>(v);
+      v = cfg.max_inflight_records;
+      if (Status s = Int(c, l, "max_inflight_records", "limits.max_inflight_records", 1, 10000000, &v); !s.ok())
+        return s.error();
+      cfg.max_inflight_records = static_cast<int>(v);
+      v = static_cast<long long>(cfg.max_inflight_bytes);
+      if (Status s = Int(c, l, "max_inflight_bytes", "limits.max_inflight_bytes", 1 << 20, 4LL << 30, &v); !s.ok())
+        return s.error();
+      cfg.max_inflight_bytes = static_cast<size_t>(v);
     }
     if (root["log_level"]) {
       auto lvl = String(c, root, "log_level", "log_level", false);

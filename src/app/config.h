@@ -19,12 +19,15 @@ struct Config {
   std::map<std::string, std::string> destination_properties;
   std::vector<std::string> policy_files;  // resolved against the config file's directory
   std::string keyring_file;               // likewise
+  std::string delivery_mode = "exactly_once";  // or at_least_once
   std::string transactional_id;           // empty: derived from group and host name
   int commit_interval_ms = 100;
   int commit_max_records = 10000;
   int transaction_timeout_ms = 60000;
   size_t max_record_bytes = 1 << 20;
   int max_json_depth = 64;
+  int max_inflight_records = 50000;
+  size_t max_inflight_bytes = 64 << 20;
   std::string log_level = "info";
   int stats_interval_ms = 30000;
 

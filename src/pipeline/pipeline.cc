@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -39,8 +40,9 @@ using ListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
 using MsgPtr = std::unique_ptr<rd_kafka_message_t, MsgDeleter>;
 
 const std::vector<std::string>& ManagedConsumer() {
-  static const std::vector<std::string> v = {"bootstrap.servers", "group.id", "enable.auto.commit",
-                                             "enable.auto.offset.store", "isolation.level", "enable.partition.eof"};
+  static const std::vector<std::string> v = {"bootstrap.servers",        "group.id",        "enable.auto.commit",
+                                             "auto.commit.interval.ms",  "isolation.level", "enable.partition.eof",
+                                             "enable.auto.offset.store"};
   return v;
 }
 const std::vector<std::string>& ManagedProducer() {
@@ -90,6 +92,38 @@ struct Pipeline::Impl {
   std::unordered_map<PartitionKey, Span, PartitionKeyHash> txn_offsets;
   Status fatal;  // set when a fatal error is seen inside a callback
   int abort_backoff_ms = 0;
+  bool backoff_pending = false;
+  void BackOff() {
+    abort_backoff_ms = std::min(std::max(abort_backoff_ms * 2, 200), 5000);
+    backoff_pending = true;
+  }
+
+  // Backpressure: records and bytes produced but not yet acknowledged.
+  int64_t inflight_records = 0;
+  int64_t inflight_bytes = 0;
+  bool paused = false;
+
+  // At-least-once: per source partition, the offsets produced and not yet
+  // stored, in consumption order. A delivery report marks its entry; the
+  // acknowledged prefix is stored (and auto-committed by librdkafka).
+  enum class EntryState : uint8_t { kPending, kDelivered, kFailed };
+  struct Entry {
+    int64_t offset;
+    EntryState state;
+  };
+  struct Slot {
+    std::string topic;
+    int32_t partition;
+    std::deque<Entry> entries;
+    uint64_t base_seq = 0;  // sequence number of entries.front()
+    uint64_t next_seq = 0;
+  };
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::unordered_map<PartitionKey, uint32_t, PartitionKeyHash> slot_of;
+  bool delivery_failed = false;  // at-least-once: replay needed
+  Clock::time_point last_store = Clock::now();
+
+  bool eos() const { return opt.mode == DeliveryMode::kExactlyOnce; }
 
   // Reused per record.
   std::string masked;
@@ -126,11 +160,122 @@ struct Pipeline::Impl {
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
+    self->inflight_records -= 1;
+    self->inflight_bytes -= static_cast<int64_t>(m->len + m->key_len);
     if (m->err) {
       self->m_delivery_failed->Inc();
       log::Warn("delivery_failed", {{"topic", rd_kafka_topic_name(m->rkt)}, {"error", rd_kafka_err2name(m->err)},
                                     {"detail", rd_kafka_err2str(m->err)}});
     }
+    if (!self->eos()) self->MarkDelivered(reinterpret_cast<uintptr_t>(m->_private), m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  // msg opaque for at-least-once: slot index (upper 24 bits) and sequence
+  // number (lower 40 bits).
+  static uintptr_t PackOpaque(uint32_t slot, uint64_t seq) { return (uintptr_t{slot} << 40) | (seq & ((1ull << 40) - 1)); }
+
+  void MarkDelivered(uintptr_t packed, bool ok) {
+    uint32_t idx = static_cast<uint32_t>(packed >> 40);
+    uint64_t seq40 = packed & ((1ull << 40) - 1);
+    if (idx >= slots.size() || !slots[idx]) return;  // partition revoked meanwhile
+    Slot& sl = *slots[idx];
+    uint64_t base40 = sl.base_seq & ((1ull << 40) - 1);
+    uint64_t pos = (seq40 - base40) & ((1ull << 40) - 1);
+    if (pos >= sl.entries.size()) return;  // stale (slot reset after a replay)
+    sl.entries[pos].state = ok ? EntryState::kDelivered : EntryState::kFailed;
+    if (!ok) delivery_failed = true;
+  }
+
+  // Stores the acknowledged prefix of every slot (librdkafka commits stored
+  // offsets every commit_interval_ms).
+  void StoreDelivered() {
+    ListPtr list(rd_kafka_topic_partition_list_new(8));
+    for (auto& sp : slots) {
+      if (!sp) continue;
+      Slot& sl = *sp;
+      int64_t next = -1;
+      while (!sl.entries.empty() && sl.entries.front().state == EntryState::kDelivered) {
+        next = sl.entries.front().offset + 1;
+        sl.entries.pop_front();
+        ++sl.base_seq;
+      }
+      if (next >= 0) rd_kafka_topic_partition_list_add(list.get(), sl.topic.c_str(), sl.partition)->offset = next;
+    }
+    if (list->cnt > 0) {
+      rd_kafka_resp_err_t err = rd_kafka_offsets_store(consumer, list.get());
+      if (err) log::Warn("offset_store_failed", {{"error", rd_kafka_err2name(err)}});
+      abort_backoff_ms = 0;  // progress
+    }
+    last_store = Clock::now();
+  }
+
+  // Waits until every produced record is acknowledged (or failed).
+  bool WaitForDeliveries(int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (rd_kafka_outq_len(producer) > 0 && Clock::now() < deadline) rd_kafka_poll(producer, 50);
+    return rd_kafka_outq_len(producer) == 0;
+  }
+
+  // At-least-once after a failed delivery: wait for the rest, store what was
+  // acknowledged, and seek every partition back to its first unacknowledged
+  // offset. Records after it are produced again (duplicates are allowed in
+  // this mode; loss is not).
+  Status ReplayFailed() {
+    SetPaused(true);
+    WaitForDeliveries(opt.transaction_timeout_ms);
+    StoreDelivered();
+    ListPtr list(rd_kafka_topic_partition_list_new(8));
+    for (auto& sp : slots) {
+      if (!sp || sp->entries.empty()) continue;
+      rd_kafka_topic_partition_list_add(list.get(), sp->topic.c_str(), sp->partition)->offset = sp->entries.front().offset;
+      sp->base_seq = sp->next_seq;
+      sp->entries.clear();
+    }
+    if (list->cnt > 0) {
+      ErrorPtr se(rd_kafka_seek_partitions(consumer, list.get(), kCallTimeoutMs));
+      if (se) return FatalFrom("seek after failed delivery", se.get());
+    }
+    delivery_failed = false;
+    BackOff();
+    log::Warn("replaying_after_failed_delivery", {{"partitions", std::to_string(list->cnt)}});
+    SetPaused(false);
+    return Status::Ok();
+  }
+
+  Slot& SlotFor(const std::string& topic, int32_t partition, uint32_t* idx) {
+    auto [it, inserted] = slot_of.try_emplace(PartitionKey{topic, partition}, static_cast<uint32_t>(slots.size()));
+    if (inserted) {
+      slots.push_back(std::make_unique<Slot>());
+      slots.back()->topic = topic;
+      slots.back()->partition = partition;
+    }
+    *idx = it->second;
+    return *slots[it->second];
+  }
+
+  // Pauses or resumes every assigned partition (backpressure, replay).
+  void SetPaused(bool pause) {
+    if (pause == paused) return;
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(consumer, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned) {
+      if (assigned->cnt > 0) {
+        if (pause) rd_kafka_pause_partitions(consumer, assigned);
+        else rd_kafka_resume_partitions(consumer, assigned);
+      }
+      rd_kafka_topic_partition_list_destroy(assigned);
+    }
+    paused = pause;
+    log::Debug(pause ? "consumption_paused" : "consumption_resumed",
+               {{"inflight_records", std::to_string(inflight_records)}, {"inflight_bytes", std::to_string(inflight_bytes)}});
+  }
+
+  bool OverLimit() const {
+    return inflight_records >= opt.max_inflight_records ||
+           inflight_bytes >= static_cast<int64_t>(opt.max_inflight_bytes);
+  }
+  bool UnderLowWater() const {
+    return inflight_records <= opt.max_inflight_records / 2 &&
+           inflight_bytes <= static_cast<int64_t>(opt.max_inflight_bytes / 2);
   }
 
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -165,26 +310,52 @@ struct Pipeline::Impl {
       } else {
         rd_kafka_assign(rk, parts);
       }
+      if (self->paused) rd_kafka_pause_partitions(rk, parts);
       return;
     }
-    // Revoked or lost: finish the open transaction first. If the assignment
-    // was lost, another member may already own the partitions: our offsets
-    // would be rejected, so abort instead of committing.
     const bool lost = rd_kafka_assignment_lost(rk);
     log::Info(lost ? "partitions_lost" : "partitions_revoked",
               {{"count", std::to_string(parts->cnt)}, {"partitions", Describe(parts)}});
-    if (self->txn_open) {
-      Status s = lost ? self->AbortTxn(/*rewind=*/false) : self->CommitTxn();
-      if (!s.ok() && self->fatal.ok()) self->fatal = s;
-    }
-    // Forget rewind points of partitions we no longer own.
-    for (int i = 0; i < parts->cnt; ++i) self->txn_offsets.erase({parts->elems[i].topic, parts->elems[i].partition});
+    Status s = self->eos() ? self->RevokeEos(parts, lost) : self->RevokeAlos(parts, lost);
+    if (!s.ok() && self->fatal.ok()) self->fatal = s;
     if (cooperative) {
       ErrorPtr e(rd_kafka_incremental_unassign(rk, parts));
       if (e) self->fatal = Error("kafka_fatal", std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get()));
     } else {
       rd_kafka_assign(rk, nullptr);
     }
+  }
+
+  // Exactly-once: finish the open transaction before the partitions go. If
+  // the assignment was lost, another member may already own them and our
+  // offsets would be rejected: abort instead (rewinding what we keep).
+  Status RevokeEos(const rd_kafka_topic_partition_list_t* parts, bool lost) {
+    if (lost)
+      for (int i = 0; i < parts->cnt; ++i) txn_offsets.erase({parts->elems[i].topic, parts->elems[i].partition});
+    Status s;
+    if (txn_open) s = lost ? AbortTxn(/*rewind=*/true) : CommitTxn();
+    for (int i = 0; i < parts->cnt; ++i) txn_offsets.erase({parts->elems[i].topic, parts->elems[i].partition});
+    return s;
+  }
+
+  // At-least-once: wait for outstanding deliveries, store and commit what
+  // was acknowledged, then forget the partitions. Unacknowledged records are
+  // consumed again by the next owner.
+  Status RevokeAlos(const rd_kafka_topic_partition_list_t* parts, bool lost) {
+    WaitForDeliveries(opt.transaction_timeout_ms);
+    StoreDelivered();
+    if (!lost) {
+      rd_kafka_resp_err_t err = rd_kafka_commit(consumer, nullptr, /*async=*/0);
+      if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        log::Warn("offset_commit_failed", {{"error", rd_kafka_err2name(err)}});
+    }
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto it = slot_of.find({parts->elems[i].topic, parts->elems[i].partition});
+      if (it == slot_of.end()) continue;
+      slots[it->second].reset();
+      slot_of.erase(it);
+    }
+    return Status::Ok();
   }
 
   static std::string Describe(const rd_kafka_topic_partition_list_t* parts) {
@@ -203,10 +374,13 @@ struct Pipeline::Impl {
     std::unique_ptr<rd_kafka_conf_t, ConfDeleter> cc(rd_kafka_conf_new());
     for (const auto& [k, v] : opt.consumer_properties)
       if (Status s = SetConf(cc.get(), k, v, "source"); !s.ok()) return s;
+    // Exactly-once commits offsets in the transaction; at-least-once stores
+    // offsets after delivery and lets librdkafka commit the stored ones.
     const std::pair<const char*, std::string> consumer_fixed[] = {
         {"bootstrap.servers", opt.source_brokers},
         {"group.id", opt.group_id},
-        {"enable.auto.commit", "false"},
+        {"enable.auto.commit", eos() ? "false" : "true"},
+        {"auto.commit.interval.ms", std::to_string(opt.commit_interval_ms)},
         {"enable.auto.offset.store", "false"},
         {"isolation.level", "read_committed"},
         {"enable.partition.eof", "false"},
@@ -217,8 +391,15 @@ struct Pipeline::Impl {
       if (Status s = SetConf(cc.get(), "partition.assignment.strategy", "cooperative-sticky", "source"); !s.ok()) return s;
     if (!opt.consumer_properties.count("auto.offset.reset"))
       if (Status s = SetConf(cc.get(), "auto.offset.reset", "earliest", "source"); !s.ok()) return s;
-    if (!opt.consumer_properties.count("client.id"))
-      if (Status s = SetConf(cc.get(), "client.id", "maskproxy-consumer", "source"); !s.ok()) return s;
+    // Bounded memory: at most ~16 MB of prefetched records by default.
+    const std::pair<const char*, const char*> consumer_defaults[] = {
+        {"client.id", "maskproxy-consumer"},
+        {"queued.max.messages.kbytes", "16384"},
+        {"fetch.max.bytes", "16777216"},
+    };
+    for (const auto& [k, v] : consumer_defaults)
+      if (!opt.consumer_properties.count(k))
+        if (Status s = SetConf(cc.get(), k, v, "source"); !s.ok()) return s;
     rd_kafka_conf_set_opaque(cc.get(), this);
     rd_kafka_conf_set_rebalance_cb(cc.get(), &Impl::OnRebalance);
     rd_kafka_conf_set_error_cb(cc.get(), &Impl::OnError);
@@ -236,15 +417,29 @@ struct Pipeline::Impl {
       if (Status s = SetConf(pc.get(), "linger.ms", "5", "destination"); !s.ok()) return s;
     if (!opt.producer_properties.count("client.id"))
       if (Status s = SetConf(pc.get(), "client.id", "maskproxy-producer", "destination"); !s.ok()) return s;
+    // librdkafka's own queue bound sits above the backpressure bound, so
+    // pausing happens first and QUEUE_FULL is only a safety net.
+    if (!opt.producer_properties.count("queue.buffering.max.messages"))
+      if (Status s = SetConf(pc.get(), "queue.buffering.max.messages", std::to_string(opt.max_inflight_records * 2 + 1000),
+                             "destination");
+          !s.ok())
+        return s;
+    if (!opt.producer_properties.count("queue.buffering.max.kbytes"))
+      if (Status s = SetConf(pc.get(), "queue.buffering.max.kbytes", std::to_string(opt.max_inflight_bytes / 1024 * 2 + 1024),
+                             "destination");
+          !s.ok())
+        return s;
     for (const auto& [k, v] : opt.producer_properties)
       if (Status s = SetConf(pc.get(), k, v, "destination"); !s.ok()) return s;
-    const std::pair<const char*, std::string> producer_fixed[] = {
+    std::vector<std::pair<const char*, std::string>> producer_fixed = {
         {"bootstrap.servers", opt.destination_brokers},
-        {"transactional.id", opt.transactional_id},
         {"enable.idempotence", "true"},
         {"acks", "all"},
-        {"transaction.timeout.ms", std::to_string(opt.transaction_timeout_ms)},
     };
+    if (eos()) {
+      producer_fixed.push_back({"transactional.id", opt.transactional_id});
+      producer_fixed.push_back({"transaction.timeout.ms", std::to_string(opt.transaction_timeout_ms)});
+    }
     for (const auto& [k, v] : producer_fixed)
       if (Status s = SetConf(pc.get(), k, v, "destination"); !s.ok()) return s;
     rd_kafka_conf_set_opaque(pc.get(), this);
@@ -320,7 +515,7 @@ struct Pipeline::Impl {
     if (!txn_open) return Status::Ok();
     auto abortable = [&](const char* what, const rd_kafka_error_t* e) {
       log::Warn("transaction_failed", {{"call", what}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
-      abort_backoff_ms = std::min(std::max(abort_backoff_ms * 2, 200), 5000);
+      BackOff();
       return AbortTxn(/*rewind=*/true);
     };
     if (!txn_offsets.empty()) {
@@ -349,25 +544,27 @@ struct Pipeline::Impl {
     return Status::Ok();
   }
 
-  // Produces one record; waits (serving delivery reports) while the local
-  // queue is full, so a slow destination slows consumption instead of
-  // growing memory.
+  // Produces one record. Waits (serving delivery reports) only if
+  // librdkafka's own queue is full; normal backpressure pauses consumption
+  // before that (see OverLimit).
   Status Produce(const std::string& topic, const void* key, size_t key_len, const void* val, size_t val_len,
-                 rd_kafka_headers_t* hdrs, int64_t ts) {
+                 rd_kafka_headers_t* hdrs, int64_t ts, uintptr_t opaque) {
     for (;;) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_KEY(const_cast<void*>(key), key_len), RD_KAFKA_V_VALUE(const_cast<void*>(val), val_len),
-          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();  // headers now owned by librdkafka
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)),
+          RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {  // headers now owned by librdkafka
+        inflight_records += 1;
+        inflight_bytes += static_cast<int64_t>(key_len + val_len);
+        return Status::Ok();
+      }
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(producer, 50);
         continue;
       }
       rd_kafka_headers_destroy(hdrs);
-      if (err == RD_KAFKA_RESP_ERR__STATE || err == RD_KAFKA_RESP_ERR__FATAL) {
-        return Error("txn_abortable", std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
-      }
       return Error("produce_failed", std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
     }
   }
@@ -390,8 +587,15 @@ struct Pipeline::Impl {
     m_consumed->Inc();
     const engine::RouteRef* route = engine->FindRoute(topic);
     if (!route) return Error("internal", "no route for subscribed topic " + topic);
-    if (!txn_open)
+    if (eos() && !txn_open)
       if (Status s = BeginTxn(); !s.ok()) return s;
+    uintptr_t opaque = 0;
+    Slot* slot = nullptr;
+    if (!eos()) {
+      uint32_t idx = 0;
+      slot = &SlotFor(topic, m->partition, &idx);
+      opaque = PackOpaque(idx, slot->next_seq);
+    }
 
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
@@ -405,20 +609,20 @@ struct Pipeline::Impl {
     Status produced;
     if (m->payload == nullptr) {
       // Tombstone: no value to mask; forwarded so compaction downstream works.
-      produced = Produce(route->route->to, m->key, m->key_len, nullptr, 0, hdrs, ts);
+      produced = Produce(route->route->to, m->key, m->key_len, nullptr, 0, hdrs, ts, opaque);
       if (produced.ok()) m_produced->Inc();
     } else {
       std::string_view value(static_cast<const char*>(m->payload), m->len);
       Status masked_ok = engine->MaskValue(*route, topic, value, &masked);
       if (masked_ok.ok()) {
-        produced = Produce(route->route->to, m->key, m->key_len, masked.data(), masked.size(), hdrs, ts);
+        produced = Produce(route->route->to, m->key, m->key_len, masked.data(), masked.size(), hdrs, ts, opaque);
         if (produced.ok()) m_produced->Inc();
       } else {
         // Fail closed: the raw record goes to the dead-letter topic only.
         const Error& why = masked_ok.error();
         rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
         rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
-        produced = Produce(route->route->dead_letter, m->key, m->key_len, m->payload, m->len, hdrs, ts);
+        produced = Produce(route->route->dead_letter, m->key, m->key_len, m->payload, m->len, hdrs, ts, opaque);
         if (produced.ok()) {
           DeadCounter(why.code)->Inc();
           log::Warn("record_dead_lettered", {{"topic", topic}, {"partition", std::to_string(m->partition)},
@@ -429,9 +633,15 @@ struct Pipeline::Impl {
     }
     if (!produced.ok()) return produced;
 
-    auto [it, inserted] = txn_offsets.try_emplace(PartitionKey{topic, m->partition}, Span{m->offset, m->offset + 1});
-    if (!inserted) it->second.next = m->offset + 1;
-    ++txn_records;
+    if (slot) {
+      slot->entries.push_back({m->offset, EntryState::kPending});
+      ++slot->next_seq;
+    } else {
+      auto [it, inserted] = txn_offsets.try_emplace(PartitionKey{topic, m->partition}, Span{m->offset, m->offset + 1});
+      if (!inserted) it->second.next = m->offset + 1;
+      ++txn_records;
+    }
+    if (OverLimit()) SetPaused(true);
     return Status::Ok();
   }
 
@@ -443,74 +653,101 @@ struct Pipeline::Impl {
                         {"txn_aborted", std::to_string(m_aborted->Value())}});
   }
 
-  Status Run(const std::atomic<bool>& stop) {
-    {
+  // A produce call failed for the record `m` (not a delivery report: the
+  // client refused it). Nothing of it reached Kafka; arrange for it and
+  // everything after it to be processed again.
+  Status HandleProduceRefused(const rd_kafka_message_t* m, const Error& why) {
+    log::Warn("produce_refused", {{"error", why.message}});
+    const PartitionKey key{rd_kafka_topic_name(m->rkt), m->partition};
+    if (!eos()) {
+      uint32_t idx = 0;
+      Slot& sl = SlotFor(key.topic, key.partition, &idx);
+      sl.entries.push_back({m->offset, EntryState::kFailed});
+      ++sl.next_seq;
+      delivery_failed = true;
+      return Status::Ok();
+    }
+    // If this record's partition had no earlier record in the transaction,
+    // the abort's rewind does not cover it: seek to it as well.
+    const bool covered = txn_offsets.count(key) != 0;
+    if (txn_open)
+      if (Status a = AbortTxn(/*rewind=*/true); !a.ok()) return a;
+    if (!covered) {
+      ListPtr l(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(l.get(), key.topic.c_str(), key.partition)->offset = m->offset;
+      ErrorPtr se(rd_kafka_seek_partitions(consumer, l.get(), kCallTimeoutMs));
+      if (se) return FatalFrom("seek", se.get());
+    }
+    BackOff();
+    return Status::Ok();
+  }
+
+  // Commits (exactly-once) or stores acknowledged offsets (at-least-once)
+  // when due.
+  Status MaybeCommit() {
+    if (eos()) {
+      if (txn_open && (txn_records >= opt.commit_max_records ||
+                       Clock::now() - txn_started >= std::chrono::milliseconds(opt.commit_interval_ms)))
+        return CommitTxn();
+      return Status::Ok();
+    }
+    if (delivery_failed) return ReplayFailed();
+    if (Clock::now() - last_store >= std::chrono::milliseconds(std::min(opt.commit_interval_ms, 100))) StoreDelivered();
+    return Status::Ok();
+  }
+
+  Status Start(const std::atomic<bool>& stop) {
+    if (eos()) {
       ErrorPtr e = Retry("init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); }, &stop);
       if (e) return FatalFrom("init_transactions", e.get());
+      log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
     }
-    log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
-
     std::vector<std::string> topics = engine->SourceTopics();
     ListPtr subs(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
     if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer, subs.get()); err)
       return Error("kafka_subscribe_failed", rd_kafka_err2str(err));
-    log::Info("subscribed", {{"group", opt.group_id}, {"topics", std::to_string(topics.size())}});
+    log::Info("subscribed", {{"group", opt.group_id}, {"topics", std::to_string(topics.size())},
+                             {"mode", eos() ? "exactly_once" : "at_least_once"}});
+    return Status::Ok();
+  }
 
+  Status Run(const std::atomic<bool>& stop) {
+    if (Status s = Start(stop); !s.ok()) return s;
     Clock::time_point last_stats = Clock::now();
     Status result;
     while (!stop.load() && fatal.ok()) {
-      if (abort_backoff_ms > 0 && !txn_open) {
-        // After an abort, wait a little before replaying (destination down?).
+      if (backoff_pending) {
+        // After an abort or a failed delivery, wait once before replaying:
+        // the destination may be down or missing. The wait doubles with each
+        // failure in a row (200 ms .. 5 s) and resets on success.
+        backoff_pending = false;
         std::this_thread::sleep_for(std::chrono::milliseconds(abort_backoff_ms));
       }
       MsgPtr m(rd_kafka_consumer_poll(consumer, 100));
-      if (m) {
-        if (m->err) {
-          if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-            fatal = Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get()));
+      if (m && m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+          fatal = Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get()));
+          break;
+        }
+        log::Warn("consumer_error", {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
+      } else if (m) {
+        if (Status s = Process(m.get()); !s.ok()) {
+          if (s.error().code == "kafka_fatal" || s.error().code == "internal") {
+            result = s;
             break;
           }
-          log::Warn("consumer_error", {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
-        } else {
-          Status s = Process(m.get());
-          if (!s.ok()) {
-            if (s.error().code == "kafka_fatal" || s.error().code == "internal") {
-              result = s;
-              break;
-            }
-            // Produce refused (e.g. the transaction entered an error state):
-            // abort, rewind, go on.
-            log::Warn("produce_refused", {{"error", s.error().message}});
-            // If this record's partition had no earlier record in the
-            // transaction, the abort's rewind does not cover it: seek to it.
-            const bool covered = txn_offsets.count({rd_kafka_topic_name(m->rkt), m->partition}) != 0;
-            if (txn_open)
-              if (Status a = AbortTxn(/*rewind=*/true); !a.ok()) {
-                result = a;
-                break;
-              }
-            if (!covered) {
-              ListPtr l(rd_kafka_topic_partition_list_new(1));
-              rd_kafka_topic_partition_list_add(l.get(), rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
-              ErrorPtr se(rd_kafka_seek_partitions(consumer, l.get(), kCallTimeoutMs));
-              if (se) {
-                result = FatalFrom("seek", se.get());
-                break;
-              }
-            }
-            abort_backoff_ms = std::min(std::max(abort_backoff_ms * 2, 200), 5000);
-            continue;
+          if (Status h = HandleProduceRefused(m.get(), s.error()); !h.ok()) {
+            result = h;
+            break;
           }
         }
       }
       rd_kafka_poll(producer, 0);
-      if (txn_open && (txn_records >= opt.commit_max_records ||
-                       Clock::now() - txn_started >= std::chrono::milliseconds(opt.commit_interval_ms))) {
-        if (Status s = CommitTxn(); !s.ok()) {
-          result = s;
-          break;
-        }
+      if (paused && !delivery_failed && UnderLowWater()) SetPaused(false);
+      if (Status s = MaybeCommit(); !s.ok()) {
+        result = s;
+        break;
       }
       if (Clock::now() - last_stats >= std::chrono::milliseconds(opt.stats_interval_ms)) {
         LogStats();
@@ -518,15 +755,21 @@ struct Pipeline::Impl {
       }
     }
     if (result.ok() && !fatal.ok()) result = fatal;
-
     if (result.ok()) {
-      log::Info("shutting_down", {{"open_transaction_records", std::to_string(txn_open ? txn_records : 0)}});
-      if (Status s = CommitTxn(); !s.ok()) result = s;
+      log::Info("shutting_down", {{"open_transaction_records", std::to_string(txn_open ? txn_records : 0)},
+                                  {"inflight_records", std::to_string(inflight_records)}});
+      if (eos()) {
+        if (Status s = CommitTxn(); !s.ok()) result = s;
+      } else {
+        WaitForDeliveries(opt.transaction_timeout_ms);
+        StoreDelivered();
+      }
     }
-    // Leave the group (revokes partitions through the rebalance callback,
-    // which finishes any open transaction).
+    // Leave the group. The rebalance callback finishes what is open
+    // (commits stored offsets in at-least-once mode).
     rd_kafka_consumer_close(consumer);
-    if (result.ok() && txn_open) (void)AbortTxn(false);
+    if (txn_open) (void)AbortTxn(false);
+    if (!eos()) rd_kafka_flush(producer, 5000);
     LogStats();
     return result;
   }
@@ -537,12 +780,15 @@ Pipeline::~Pipeline() = default;
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options, std::shared_ptr<const engine::Engine> engine) {
   if (options.source_brokers.empty()) return Error("config_invalid", "source brokers are not set");
-  if (options.destination_brokers != options.source_brokers)
+  const bool eos = options.mode == DeliveryMode::kExactlyOnce;
+  if (eos && options.destination_brokers != options.source_brokers)
     return Error("config_invalid",
                  "exactly-once delivery needs source and destination on the same Kafka cluster "
-                 "(consumed offsets are committed inside the destination transaction)");
+                 "(consumed offsets are committed inside the destination transaction); "
+                 "use delivery.mode at_least_once for another cluster");
+  if (options.destination_brokers.empty()) return Error("config_invalid", "destination brokers are not set");
   if (options.group_id.empty()) return Error("config_invalid", "consumer group id is not set");
-  if (options.transactional_id.empty()) return Error("config_invalid", "transactional id is not set");
+  if (eos && options.transactional_id.empty()) return Error("config_invalid", "transactional id is not set");
   for (const auto& [k, v] : options.consumer_properties)
     if (IsManagedProperty(k, true)) return Error("config_invalid", "source property '" + k + "' is set by maskproxy itself");
   for (const auto& [k, v] : options.producer_properties)

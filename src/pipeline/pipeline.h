@@ -28,17 +28,27 @@ inline constexpr char kHeaderOrigin[] = "maskproxy.origin";        // topic:part
 inline constexpr char kHeaderDlqReason[] = "maskproxy.dlq.reason";  // stable code
 inline constexpr char kHeaderDlqDetail[] = "maskproxy.dlq.detail";  // safe message, never the value
 
+enum class DeliveryMode {
+  kExactlyOnce,  // Kafka transactions: output and offsets commit atomically
+  kAtLeastOnce,  // idempotent producer; offsets committed after delivery
+};
+
 struct Options {
+  DeliveryMode mode = DeliveryMode::kExactlyOnce;
   std::string source_brokers;
   std::string destination_brokers;
   std::string group_id;
-  std::string transactional_id;
+  std::string transactional_id;  // exactly-once only
   std::map<std::string, std::string> consumer_properties;  // passed to librdkafka
   std::map<std::string, std::string> producer_properties;
   int commit_interval_ms = 100;
   int commit_max_records = 10000;
   int transaction_timeout_ms = 60000;
   int stats_interval_ms = 30000;
+  // Backpressure: above either bound (records produced but not yet
+  // acknowledged), consumption pauses until half of them are acknowledged.
+  int max_inflight_records = 50000;
+  size_t max_inflight_bytes = 64 << 20;
 };
 
 // Properties the pipeline sets itself; a user may not override them.

@@ -5,12 +5,14 @@
 #   >= 10,000 events + poison records -> exactly once, poison only in the
 #   dead-letter topic, no PII in the output, unlisted bytes identical,
 #   equal inputs -> equal tokens (check_output.py says exactly what).
-# Usage: end_to_end_test.sh PATH/TO/maskproxy   (env EVENTS=N to change the count)
+# Usage: end_to_end_test.sh PATH/TO/maskproxy
+#   env: EVENTS=N (default 10000), POISON=N (60), DELIVERY_MODE=exactly_once|at_least_once
 set -euo pipefail
 bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 events="${EVENTS:-10000}"
+mode="${DELIVERY_MODE:-exactly_once}"
 poison="${POISON:-60}"
 partitions=3
 
@@ -42,8 +44,9 @@ source:
   group_id: $id
 policies: [policy.yaml]
 keyring: keys.yaml
-transactions:
-  id: $id-0
+delivery:
+  mode: $mode
+$([[ $mode == exactly_once ]] && echo "  transactional_id: $id-0")
   commit_interval_ms: 100
 stats_interval_ms: 2000
 YAML
@@ -74,6 +77,17 @@ wait "$proxy" || rc=$?
 proxy=""
 if (( rc != 0 )); then echo "FAIL: maskproxy exited $rc on SIGTERM"; tail -50 "$work/proxy.log"; exit 1; fi
 grep -q ' stopped' "$work/proxy.log" || { echo "FAIL: no clean stop in the log"; exit 1; }
+
+# Offsets were committed: a restarted proxy in the same group finds nothing
+# left to do.
+"$bin" run --config "$work/config.yaml" 2>"$work/proxy2.log" &
+proxy=$!
+for _ in $(seq 1 60); do grep -q partitions_assigned "$work/proxy2.log" && break; sleep 0.5; done
+sleep 3
+kill -TERM "$proxy"; wait "$proxy" || { echo "FAIL: restarted maskproxy exited non-zero"; exit 1; }
+proxy=""
+again=$(( $(count "$dst") + $(count "$dlq") ))
+if (( again != total )); then echo "FAIL: after a restart the outputs hold $again records, not $total"; exit 1; fi
 
 kcat -b "$bootstrap" -C -t "$src" -e -q -J >"$work/source.jsonl"
 kcat -b "$bootstrap" -C -t "$dst" -e -q -J -X isolation.level=read_committed >"$work/dest.jsonl"
