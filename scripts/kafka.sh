@@ -41,6 +41,10 @@ Commands:
               create a topic (replication 1) if it does not exist yet
   delete-topic NAME
               delete a topic if it exists and wait until it is gone
+  tool MAIN_CLASS [ARGS]
+              run a Kafka tool class from the cached jars, e.g.
+              kafka.admin.ConfigCommand (quotas, configs) or
+              org.apache.kafka.tools.consumer.group.ConsumerGroupCommand
   logs        print the path of the broker log
   clean       stop the broker and delete the state dir
   -h, --help  show this text
@@ -477,6 +481,12 @@ cmd_delete_topic() {
     die "topic $name still present 30s after deletion"
 }
 
+cmd_tool() {
+    (( $# >= 1 )) || die "usage: tool MAIN_CLASS [ARGS]   e.g. tool kafka.admin.ConfigCommand --help"
+    need_tools
+    java_tool "$@"
+}
+
 cmd_logs() {
     (( $# == 0 )) || die "logs takes no arguments"
     printf '%s\n' "$LOG_FILE"
@@ -508,6 +518,7 @@ main() {
         bootstrap) cmd_bootstrap "$@" ;;
         create-topic) cmd_create_topic "$@" ;;
         delete-topic) cmd_delete_topic "$@" ;;
+        tool) cmd_tool "$@" ;;
         logs) cmd_logs "$@" ;;
         clean) cmd_clean "$@" ;;
         *) usage >&2; die "unknown command: $cmd" ;;

@@ -133,6 +133,7 @@ struct Pipeline::Impl {
   metrics::Counter* m_committed;
   metrics::Counter* m_aborted;
   metrics::Counter* m_delivery_failed;
+  metrics::Counter* m_pauses;
   std::map<std::string, metrics::Counter*> m_dead;  // by reason
 
   Impl() {
@@ -142,6 +143,7 @@ struct Pipeline::Impl {
     m_committed = r.GetCounter("maskproxy_transactions_committed_total", "Kafka transactions committed");
     m_aborted = r.GetCounter("maskproxy_transactions_aborted_total", "Kafka transactions aborted (records replayed)");
     m_delivery_failed = r.GetCounter("maskproxy_delivery_failures_total", "Produce deliveries that failed");
+    m_pauses = r.GetCounter("maskproxy_backpressure_pauses_total", "Times consumption paused for in-flight limits");
   }
 
   ~Impl() {
@@ -265,6 +267,7 @@ struct Pipeline::Impl {
       rd_kafka_topic_partition_list_destroy(assigned);
     }
     paused = pause;
+    if (pause) m_pauses->Inc();
     log::Debug(pause ? "consumption_paused" : "consumption_resumed",
                {{"inflight_records", std::to_string(inflight_records)}, {"inflight_bytes", std::to_string(inflight_bytes)}});
   }
@@ -650,7 +653,11 @@ struct Pipeline::Impl {
                         {"masked", std::to_string(m_produced->Value())},
                         {"dead_lettered", std::to_string(metrics::Global().Total("maskproxy_records_dead_lettered_total"))},
                         {"txn_committed", std::to_string(m_committed->Value())},
-                        {"txn_aborted", std::to_string(m_aborted->Value())}});
+                        {"txn_aborted", std::to_string(m_aborted->Value())},
+                        {"inflight_records", std::to_string(inflight_records)},
+                        {"inflight_bytes", std::to_string(inflight_bytes)},
+                        {"paused", paused ? "true" : "false"},
+                        {"pauses", std::to_string(m_pauses->Value())}});
   }
 
   // A produce call failed for the record `m` (not a delivery report: the
