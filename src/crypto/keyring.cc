@@ -71,7 +71,17 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin)
                                         std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
   if (!root.IsMap()) return Error("keyring_invalid", origin + ": expected a mapping with a 'keys' entry");
+  try {
+    return ParseRoot(root, origin);
+  } catch (const YAML::Exception& e) {
+    return Error("keyring_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                        std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin) {
   for (const auto& kv : root) {
+    if (!kv.first.IsScalar()) return Error("keyring_invalid", At(origin, kv.first) + ": field names must be plain names");
     if (kv.first.as<std::string>() != "keys")
       return Error("keyring_invalid", At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() +
                                           "' (expected: keys)");
@@ -82,17 +92,21 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin)
 
   Keyring ring;
   for (const auto& kv : keys) {
-    const std::string name = kv.first.as<std::string>();
     const std::string where = At(origin, kv.first);
+    if (!kv.first.IsScalar()) return Error("keyring_invalid", where + ": key names must be plain names");
+    const std::string name = kv.first.Scalar();
     if (!IsValidKeyName(name))
-      return Error("keyring_invalid", where + ": key name must be 1-64 characters of [A-Za-z0-9_-]");
+      return Error("keyring_invalid", where + ": key name '" + name + "' must be 1-64 characters of [A-Za-z0-9_-]");
+    if (ring.keys_.count(name)) return Error("keyring_invalid", where + ": key '" + name + "' is defined twice");
     const YAML::Node& body = kv.second;
     if (!body.IsMap()) return Error("keyring_invalid", where + ": key '" + name + "' must be a mapping");
     Key key;
     key.name = name;
     bool have_active = false;
     for (const auto& f : body) {
-      const std::string field = f.first.as<std::string>();
+      if (!f.first.IsScalar())
+        return Error("keyring_invalid", At(origin, f.first) + ": key '" + name + "': field names must be plain names");
+      const std::string field = f.first.Scalar();
       if (field == "active") {
         if (!f.second.IsScalar() || !ParseVersion(f.second.Scalar(), &key.active))
           return Error("keyring_invalid", At(origin, f.second) + ": key '" + name +
@@ -122,7 +136,9 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin)
                                               " bits; at least " + std::to_string(kMinKeyBytes * 8) +
                                               " are required");
           }
-          key.versions.emplace(ver, SecretBytes(std::move(*bytes)));
+          if (!key.versions.emplace(ver, SecretBytes(std::move(*bytes))).second)
+            return Error("keyring_invalid", At(origin, v.first) + ": key '" + name + "': version " +
+                                                std::to_string(ver) + " is defined twice");
         }
       } else {
         return Error("keyring_invalid", At(origin, f.first) + ": key '" + name + "': unknown field '" + field +

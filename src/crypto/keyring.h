@@ -21,6 +21,10 @@
 #include <vector>
 
 #include "common/result.h"
+
+namespace YAML {
+class Node;
+}
 #include "crypto/secret.h"
 
 namespace maskproxy::crypto {
@@ -46,6 +50,7 @@ class Keyring {
   [[nodiscard]] std::vector<std::string> Names() const;
 
  private:
+  static Result<Keyring> ParseRoot(const YAML::Node& root, const std::string& origin);
   std::map<std::string, Key, std::less<>> keys_;
 };
 

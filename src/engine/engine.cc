@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <map>
 #include <set>
 
 namespace maskproxy::engine {
@@ -45,6 +46,13 @@ Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr
   for (const auto& r : e->routes_)
     if (outputs.count(r.route->from))
       return Error("policy_conflict", "topic '" + r.route->from + "' is both a source and an output of the policies");
+  // Raw dead letters must never land in a masked destination.
+  std::map<std::string, const policy::Route*> dests;
+  for (const auto& r : e->routes_) dests.emplace(r.route->to, r.route);
+  for (const auto& r : e->routes_)
+    if (auto it = dests.find(r.route->dead_letter); it != dests.end())
+      return Error("policy_conflict", "dead-letter topic '" + r.route->dead_letter + "' of route '" + r.route->name +
+                                          "' is the masked destination of route '" + it->second->name + "'");
   return std::shared_ptr<const Engine>(std::move(e));
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -91,6 +92,43 @@ struct Pipeline::Impl {
   };
   std::unordered_map<PartitionKey, Span, PartitionKeyHash> txn_offsets;
   Status fatal;  // set when a fatal error is seen inside a callback
+  std::mutex fatal_mu;  // error_cb may run on the commit thread
+  void SetFatal(Status st) {
+    std::lock_guard<std::mutex> lock(fatal_mu);
+    if (fatal.ok()) fatal = std::move(st);
+  }
+  bool HasFatal() {
+    std::lock_guard<std::mutex> lock(fatal_mu);
+    return !fatal.ok();
+  }
+
+  // Exactly-once, pipelined commit: while a transaction commits on
+  // commit_thread, the main thread keeps consuming and masking into the
+  // backlog; the backlog is produced in the next transaction. Records stay
+  // in source order per partition, and nothing is produced while a commit
+  // runs (librdkafka forbids it).
+  struct Pending {
+    const std::string* dest;
+    std::string key;
+    bool has_key;
+    std::string value;
+    bool tombstone;
+    rd_kafka_headers_t* hdrs;  // owned until produced
+    int64_t ts;
+    std::string topic;
+    int32_t partition;
+    int64_t offset;
+  };
+  std::deque<Pending> backlog;
+  size_t backlog_bytes = 0;
+  std::thread commit_thread;
+  std::atomic<bool> commit_done{false};
+  bool committing = false;
+  struct CommitOutcome {
+    const char* call = nullptr;
+    ErrorPtr err;  // null: committed
+  };
+  CommitOutcome commit_outcome;
   int abort_backoff_ms = 0;
   bool backoff_pending = false;
   void BackOff() {
@@ -99,8 +137,10 @@ struct Pipeline::Impl {
   }
 
   // Backpressure: records and bytes produced but not yet acknowledged.
-  int64_t inflight_records = 0;
-  int64_t inflight_bytes = 0;
+  // Delivery reports may be served on the commit thread (commit_transaction
+  // flushes), so these are atomic.
+  std::atomic<int64_t> inflight_records{0};
+  std::atomic<int64_t> inflight_bytes{0};
   bool paused = false;
 
   // At-least-once: per source partition, the offsets produced and not yet
@@ -147,6 +187,8 @@ struct Pipeline::Impl {
   }
 
   ~Impl() {
+    if (commit_thread.joinable()) commit_thread.join();
+    for (auto& p : backlog) rd_kafka_headers_destroy(p.hdrs);
     if (consumer) rd_kafka_destroy(consumer);
     if (producer) rd_kafka_destroy(producer);
   }
@@ -286,7 +328,7 @@ struct Pipeline::Impl {
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
       rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
-      self->fatal = Error("kafka_fatal", std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf);
+      self->SetFatal(Error("kafka_fatal", std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf));
       return;
     }
     // Transport errors and the like are retried by librdkafka; log them.
@@ -309,7 +351,7 @@ struct Pipeline::Impl {
       log::Info("partitions_assigned", {{"count", std::to_string(parts->cnt)}, {"partitions", Describe(parts)}});
       if (cooperative) {
         ErrorPtr e(rd_kafka_incremental_assign(rk, parts));
-        if (e) self->fatal = Error("kafka_fatal", std::string("incremental assign failed: ") + rd_kafka_error_string(e.get()));
+        if (e) self->SetFatal(Error("kafka_fatal", std::string("incremental assign failed: ") + rd_kafka_error_string(e.get())));
       } else {
         rd_kafka_assign(rk, parts);
       }
@@ -320,10 +362,10 @@ struct Pipeline::Impl {
     log::Info(lost ? "partitions_lost" : "partitions_revoked",
               {{"count", std::to_string(parts->cnt)}, {"partitions", Describe(parts)}});
     Status s = self->eos() ? self->RevokeEos(parts, lost) : self->RevokeAlos(parts, lost);
-    if (!s.ok() && self->fatal.ok()) self->fatal = s;
+    if (!s.ok()) self->SetFatal(s);
     if (cooperative) {
       ErrorPtr e(rd_kafka_incremental_unassign(rk, parts));
-      if (e) self->fatal = Error("kafka_fatal", std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get()));
+      if (e) self->SetFatal(Error("kafka_fatal", std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get())));
     } else {
       rd_kafka_assign(rk, nullptr);
     }
@@ -333,6 +375,8 @@ struct Pipeline::Impl {
   // the assignment was lost, another member may already own them and our
   // offsets would be rejected: abort instead (rewinding what we keep).
   Status RevokeEos(const rd_kafka_topic_partition_list_t* parts, bool lost) {
+    if (committing)
+      if (Status f = FinishCommit(); !f.ok()) return f;
     if (lost)
       for (int i = 0; i < parts->cnt; ++i) txn_offsets.erase({parts->elems[i].topic, parts->elems[i].partition});
     Status s;
@@ -511,39 +555,104 @@ struct Pipeline::Impl {
     return Status::Ok();
   }
 
-  // Commits the open transaction with its consumed offsets. Abortable
-  // failures abort and rewind (not an error for the caller); fatal ones are
-  // returned.
-  Status CommitTxn() {
-    if (!txn_open) return Status::Ok();
-    auto abortable = [&](const char* what, const rd_kafka_error_t* e) {
-      log::Warn("transaction_failed", {{"call", what}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
-      BackOff();
-      return AbortTxn(/*rewind=*/true);
-    };
-    if (!txn_offsets.empty()) {
-      ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets.size())));
-      for (const auto& [k, span] : txn_offsets)
-        rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.next;
-      std::unique_ptr<rd_kafka_consumer_group_metadata_t, CgmdDeleter> cgmd(rd_kafka_consumer_group_metadata(consumer));
-      ErrorPtr e = Retry("send_offsets_to_transaction", [&] {
-        return rd_kafka_send_offsets_to_transaction(producer, list.get(), cgmd.get(), kCallTimeoutMs);
+  // The offsets of the open transaction, and the group metadata; built on
+  // the main thread (they read the consumer).
+  ListPtr TxnOffsetList() {
+    ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets.size()) + 1));
+    for (const auto& [k, span] : txn_offsets)
+      rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.next;
+    return list;
+  }
+
+  // send_offsets_to_transaction + commit_transaction, retrying retriable
+  // errors. Touches only the producer: safe on the commit thread.
+  CommitOutcome CommitCalls(rd_kafka_topic_partition_list_t* offsets, rd_kafka_consumer_group_metadata_t* cgmd) {
+    CommitOutcome out;
+    if (offsets->cnt > 0) {
+      out.err = Retry("send_offsets_to_transaction", [&] {
+        return rd_kafka_send_offsets_to_transaction(producer, offsets, cgmd, kCallTimeoutMs);
       });
-      if (e) {
-        if (rd_kafka_error_txn_requires_abort(e.get())) return abortable("send_offsets_to_transaction", e.get());
-        return FatalFrom("send_offsets_to_transaction", e.get());
+      if (out.err) {
+        out.call = "send_offsets_to_transaction";
+        return out;
       }
     }
-    ErrorPtr e = Retry("commit_transaction", [&] { return rd_kafka_commit_transaction(producer, kCallTimeoutMs); });
-    if (e) {
-      if (rd_kafka_error_txn_requires_abort(e.get())) return abortable("commit_transaction", e.get());
-      return FatalFrom("commit_transaction", e.get());
+    out.err = Retry("commit_transaction", [&] { return rd_kafka_commit_transaction(producer, kCallTimeoutMs); });
+    if (out.err) out.call = "commit_transaction";
+    return out;
+  }
+
+  // Applies a commit's outcome: closes the transaction, or aborts and
+  // rewinds (abortable), or returns the fatal error.
+  Status CommitDone(CommitOutcome out) {
+    if (out.err) {
+      const rd_kafka_error_t* e = out.err.get();
+      if (!rd_kafka_error_txn_requires_abort(e)) return FatalFrom(out.call, e);
+      log::Warn("transaction_failed", {{"call", out.call}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
+      BackOff();
+      // The backlog was consumed after the aborted transaction: drop it and
+      // make sure the rewind covers its partitions too.
+      for (auto& p : backlog) {
+        txn_offsets.try_emplace(PartitionKey{p.topic, p.partition}, Span{p.offset, p.offset + 1});
+        rd_kafka_headers_destroy(p.hdrs);
+      }
+      backlog.clear();
+      backlog_bytes = 0;
+      return AbortTxn(/*rewind=*/true);
     }
     txn_open = false;
     txn_offsets.clear();
     abort_backoff_ms = 0;
     m_committed->Inc();
     log::Debug("transaction_committed", {{"records", std::to_string(txn_records)}});
+    return Status::Ok();
+  }
+
+  // Commits the open transaction and waits for it. Abortable failures abort
+  // and rewind (not an error for the caller); fatal ones are returned.
+  Status CommitTxn() {
+    if (committing)
+      if (Status f = FinishCommit(); !f.ok()) return f;
+    if (!txn_open) return Status::Ok();
+    ListPtr list = TxnOffsetList();
+    std::unique_ptr<rd_kafka_consumer_group_metadata_t, CgmdDeleter> cgmd(rd_kafka_consumer_group_metadata(consumer));
+    return CommitDone(CommitCalls(list.get(), cgmd.get()));
+  }
+
+  // Starts committing the open transaction on the commit thread.
+  void StartCommit() {
+    ListPtr list = TxnOffsetList();
+    std::unique_ptr<rd_kafka_consumer_group_metadata_t, CgmdDeleter> cgmd(rd_kafka_consumer_group_metadata(consumer));
+    committing = true;
+    commit_done = false;
+    commit_thread = std::thread([this, l = std::move(list), g = std::move(cgmd)]() mutable {
+      commit_outcome = CommitCalls(l.get(), g.get());
+      commit_done = true;
+    });
+  }
+
+  // Waits for the commit thread, applies its outcome, then produces the
+  // backlog into a new transaction.
+  Status FinishCommit() {
+    commit_thread.join();
+    committing = false;
+    if (Status s = CommitDone(std::move(commit_outcome)); !s.ok()) return s;
+    while (!backlog.empty()) {
+      Pending p = std::move(backlog.front());
+      backlog.pop_front();
+      backlog_bytes -= p.key.size() + p.value.size();
+      Status s = ProduceTracked(*p.dest, p.has_key ? p.key.data() : nullptr, p.key.size(),
+                                p.tombstone ? nullptr : p.value.data(), p.value.size(), p.hdrs, p.ts, p.topic,
+                                p.partition, p.offset, 0, nullptr);
+      if (!s.ok()) {
+        for (auto& rest : backlog) rd_kafka_headers_destroy(rest.hdrs);
+        // Rewind to the refused record and everything after it.
+        for (auto& rest : backlog) txn_offsets.try_emplace(PartitionKey{rest.topic, rest.partition}, Span{rest.offset, rest.offset + 1});
+        backlog.clear();
+        backlog_bytes = 0;
+        return s;
+      }
+    }
     return Status::Ok();
   }
 
@@ -585,20 +694,38 @@ struct Pipeline::Impl {
     return out;
   }
 
+  // Produces one decided record and tracks its offset (transaction
+  // offsets, or the at-least-once slot). Begins a transaction if needed.
+  Status ProduceTracked(const std::string& dest, const void* key, size_t key_len, const void* val, size_t val_len,
+                        rd_kafka_headers_t* hdrs, int64_t ts, const std::string& topic, int32_t partition,
+                        int64_t offset, uintptr_t opaque, Slot* slot) {
+    if (eos() && !txn_open) {
+      if (Status s = BeginTxn(); !s.ok()) {
+        rd_kafka_headers_destroy(hdrs);
+        return s;
+      }
+    }
+    if (Status s = Produce(dest, key, key_len, val, val_len, hdrs, ts, opaque); !s.ok()) return s;
+    if (slot) {
+      slot->entries.push_back({offset, EntryState::kPending});
+      ++slot->next_seq;
+    } else {
+      auto [it, inserted] = txn_offsets.try_emplace(PartitionKey{topic, partition}, Span{offset, offset + 1});
+      if (!inserted) it->second.next = offset + 1;
+      ++txn_records;
+    }
+    if (OverLimit()) SetPaused(true);
+    return Status::Ok();
+  }
+
+  // Masks one consumed record and produces it to the destination, or (fail
+  // closed) the raw record to the dead-letter topic. While a commit runs,
+  // the decided record waits in the backlog instead.
   Status Process(const rd_kafka_message_t* m) {
     const std::string topic = rd_kafka_topic_name(m->rkt);
     m_consumed->Inc();
     const engine::RouteRef* route = engine->FindRoute(topic);
     if (!route) return Error("internal", "no route for subscribed topic " + topic);
-    if (eos() && !txn_open)
-      if (Status s = BeginTxn(); !s.ok()) return s;
-    uintptr_t opaque = 0;
-    Slot* slot = nullptr;
-    if (!eos()) {
-      uint32_t idx = 0;
-      slot = &SlotFor(topic, m->partition, &idx);
-      opaque = PackOpaque(idx, slot->next_seq);
-    }
 
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
@@ -609,43 +736,48 @@ struct Pipeline::Impl {
     rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(), static_cast<ssize_t>(route->policy_label.size()));
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
 
-    Status produced;
-    if (m->payload == nullptr) {
-      // Tombstone: no value to mask; forwarded so compaction downstream works.
-      produced = Produce(route->route->to, m->key, m->key_len, nullptr, 0, hdrs, ts, opaque);
-      if (produced.ok()) m_produced->Inc();
+    const std::string* dest = &route->route->to;
+    std::string_view out;  // the value to produce
+    const bool tombstone = m->payload == nullptr;
+    if (tombstone) {
+      // No value to mask; forwarded so compaction downstream works.
+      m_produced->Inc();
     } else {
       std::string_view value(static_cast<const char*>(m->payload), m->len);
       Status masked_ok = engine->MaskValue(*route, topic, value, &masked);
       if (masked_ok.ok()) {
-        produced = Produce(route->route->to, m->key, m->key_len, masked.data(), masked.size(), hdrs, ts, opaque);
-        if (produced.ok()) m_produced->Inc();
+        out = masked;
+        m_produced->Inc();
       } else {
         // Fail closed: the raw record goes to the dead-letter topic only.
         const Error& why = masked_ok.error();
         rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
         rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
-        produced = Produce(route->route->dead_letter, m->key, m->key_len, m->payload, m->len, hdrs, ts, opaque);
-        if (produced.ok()) {
-          DeadCounter(why.code)->Inc();
-          log::Warn("record_dead_lettered", {{"topic", topic}, {"partition", std::to_string(m->partition)},
-                                             {"offset", std::to_string(m->offset)}, {"reason", why.code},
-                                             {"detail", why.message}});
-        }
+        dest = &route->route->dead_letter;
+        out = value;
+        DeadCounter(why.code)->Inc();
+        log::Warn("record_dead_lettered", {{"topic", topic}, {"partition", std::to_string(m->partition)},
+                                           {"offset", std::to_string(m->offset)}, {"reason", why.code},
+                                           {"detail", why.message}});
       }
     }
-    if (!produced.ok()) return produced;
 
-    if (slot) {
-      slot->entries.push_back({m->offset, EntryState::kPending});
-      ++slot->next_seq;
-    } else {
-      auto [it, inserted] = txn_offsets.try_emplace(PartitionKey{topic, m->partition}, Span{m->offset, m->offset + 1});
-      if (!inserted) it->second.next = m->offset + 1;
-      ++txn_records;
+    if (committing) {
+      Pending p{dest, std::string(static_cast<const char*>(m->key), m->key ? m->key_len : 0), m->key != nullptr,
+                std::string(out), tombstone, hdrs, ts, topic, m->partition, m->offset};
+      backlog_bytes += p.key.size() + p.value.size();
+      backlog.push_back(std::move(p));
+      return Status::Ok();
     }
-    if (OverLimit()) SetPaused(true);
-    return Status::Ok();
+    uintptr_t opaque = 0;
+    Slot* slot = nullptr;
+    if (!eos()) {
+      uint32_t idx = 0;
+      slot = &SlotFor(topic, m->partition, &idx);
+      opaque = PackOpaque(idx, slot->next_seq);
+    }
+    return ProduceTracked(*dest, m->key, m->key_len, tombstone ? nullptr : out.data(), out.size(), hdrs, ts, topic,
+                          m->partition, m->offset, opaque, slot);
   }
 
   void LogStats() {
@@ -693,9 +825,17 @@ struct Pipeline::Impl {
   // when due.
   Status MaybeCommit() {
     if (eos()) {
+      if (committing) {
+        // Finish when done, or wait when the backlog is as large as a
+        // transaction may be.
+        if (commit_done.load() || backlog.size() >= static_cast<size_t>(opt.commit_max_records) ||
+            backlog_bytes >= opt.max_inflight_bytes / 2)
+          return FinishCommit();
+        return Status::Ok();
+      }
       if (txn_open && (txn_records >= opt.commit_max_records ||
                        Clock::now() - txn_started >= std::chrono::milliseconds(opt.commit_interval_ms)))
-        return CommitTxn();
+        StartCommit();
       return Status::Ok();
     }
     if (delivery_failed) return ReplayFailed();
@@ -723,7 +863,7 @@ struct Pipeline::Impl {
     if (Status s = Start(stop); !s.ok()) return s;
     Clock::time_point last_stats = Clock::now();
     Status result;
-    while (!stop.load() && fatal.ok()) {
+    while (!stop.load() && !HasFatal()) {
       if (backoff_pending) {
         // After an abort or a failed delivery, wait once before replaying:
         // the destination may be down or missing. The wait doubles with each
@@ -734,7 +874,7 @@ struct Pipeline::Impl {
       MsgPtr m(rd_kafka_consumer_poll(consumer, 100));
       if (m && m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-          fatal = Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get()));
+          SetFatal(Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
           break;
         }
         log::Warn("consumer_error", {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
@@ -761,7 +901,14 @@ struct Pipeline::Impl {
         last_stats = Clock::now();
       }
     }
-    if (result.ok() && !fatal.ok()) result = fatal;
+    if (committing) {
+      Status f = FinishCommit();
+      if (result.ok()) result = f;
+    }
+    if (result.ok() && HasFatal()) {
+      std::lock_guard<std::mutex> lock(fatal_mu);
+      result = fatal;
+    }
     if (result.ok()) {
       log::Info("shutting_down", {{"open_transaction_records", std::to_string(txn_open ? txn_records : 0)},
                                   {"inflight_records", std::to_string(inflight_records)}});

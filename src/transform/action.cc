@@ -47,6 +47,12 @@ Result<int64_t> ActionOptions::TakeInt(std::string_view name, int64_t dflt, int6
 
 Result<std::string> ActionOptions::TakeEnum(std::string_view name, std::string_view dflt,
                                             const std::vector<std::string>& allowed) {
+  // YAML reads a bare `null` as a null value: accept it where "null" is a choice.
+  if (auto it = values_.find(std::string(name)); it != values_.end() && it->second.is_null &&
+      std::find(allowed.begin(), allowed.end(), "null") != allowed.end()) {
+    taken_.emplace_back(name);
+    return std::string("null");
+  }
   auto s = TakeString(name, dflt);
   if (!s.ok()) return s;
   if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {

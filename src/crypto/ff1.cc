@@ -1,0 +1,288 @@
+#include "crypto/ff1.h"
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <climits>
+#include <cstring>
+
+namespace maskproxy::crypto {
+namespace {
+
+constexpr size_t kBlock = 16;
+
+struct CipherCtx {
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  CipherCtx() = default;
+  CipherCtx(const CipherCtx&) = delete;
+  CipherCtx& operator=(const CipherCtx&) = delete;
+  ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
+};
+
+// BN_CTX with one frame open; every BIGNUM taken from it is wiped on exit
+// (BN_CTX_free clears its pool).
+struct BnFrame {
+  BN_CTX* ctx = BN_CTX_new();
+  BnFrame() {
+    if (ctx) BN_CTX_start(ctx);
+  }
+  BnFrame(const BnFrame&) = delete;
+  BnFrame& operator=(const BnFrame&) = delete;
+  ~BnFrame() {
+    if (ctx) {
+      BN_CTX_end(ctx);
+      BN_CTX_free(ctx);
+    }
+  }
+};
+
+// CIPH_K on `blocks` whole blocks (AES-ECB, no padding). in == out is fine.
+bool Ciph(EVP_CIPHER_CTX* ctx, const unsigned char* in, unsigned char* out, size_t blocks) {
+  if (blocks == 0) return true;
+  int len = 0;
+  const int want = static_cast<int>(blocks * kBlock);
+  return EVP_EncryptUpdate(ctx, out, &len, in, want) == 1 && len == want;
+}
+
+// Zeroes a byte buffer on scope exit.
+struct Wipe {
+  void* p;
+  size_t n;
+  ~Wipe() { OPENSSL_cleanse(p, n); }
+};
+
+}  // namespace
+
+struct Ff1::Impl {
+  EVP_CIPHER* cipher = nullptr;
+  EVP_CIPHER_CTX* tmpl = nullptr;  // AES-ECB keyed for encryption; copied per call
+  uint32_t radix = 0;
+  size_t min_len = 0;
+  ~Impl() {
+    EVP_CIPHER_CTX_free(tmpl);
+    EVP_CIPHER_free(cipher);
+  }
+};
+
+Ff1::Ff1(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ff1::Ff1(Ff1&&) noexcept = default;
+Ff1& Ff1::operator=(Ff1&&) noexcept = default;
+Ff1::~Ff1() = default;
+
+uint32_t Ff1::radix() const { return impl_->radix; }
+size_t Ff1::min_length() const { return impl_->min_len; }
+
+Result<Ff1> Ff1::Create(const SecretBytes& key, uint32_t radix) {
+  const char* name = nullptr;
+  switch (key.size()) {
+    case 16: name = "AES-128-ECB"; break;
+    case 24: name = "AES-192-ECB"; break;
+    case 32: name = "AES-256-ECB"; break;
+    default: return Error("invalid_key", "FF1 needs a 16-, 24- or 32-byte AES key");
+  }
+  if (radix < kMinRadix || radix > kMaxRadix) return Error("invalid_radix", "FF1 radix must be in [2, 65536]");
+  auto impl = std::make_unique<Impl>();
+  impl->radix = radix;
+  uint64_t domain = 1;
+  while (domain < kMinDomainSize) {
+    domain *= radix;
+    ++impl->min_len;
+  }
+  impl->cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+  if (!impl->cipher) return Error("crypto_unavailable", std::string("OpenSSL has no ") + name + " implementation");
+  impl->tmpl = EVP_CIPHER_CTX_new();
+  if (!impl->tmpl) return Error("crypto_failed", "EVP_CIPHER_CTX_new failed");
+  if (EVP_EncryptInit_ex2(impl->tmpl, impl->cipher, key.data(), nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(impl->tmpl, 0) != 1)
+    return Error("crypto_failed", "FF1 AES key setup failed");
+  return Ff1(std::move(impl));
+}
+
+Status Ff1::Encrypt(std::string_view tweak, const std::vector<uint16_t>& numerals, std::vector<uint16_t>* out) const {
+  return Run(true, tweak, numerals, out);
+}
+
+Status Ff1::Decrypt(std::string_view tweak, const std::vector<uint16_t>& numerals, std::vector<uint16_t>* out) const {
+  return Run(false, tweak, numerals, out);
+}
+
+// SP 800-38G Rev. 1 Algorithm 7 (encrypt) and Algorithm 8 (decrypt). A and B
+// are kept as the integers NUM_radix(A), NUM_radix(B) throughout: each round's
+// C = STR^m_radix(c) is only ever read back as NUM_radix(C) = c, so the
+// numeral strings are formed once, at the end.
+Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t>& numerals,
+                std::vector<uint16_t>* out) const {
+  const uint32_t radix = impl_->radix;
+  const size_t n = numerals.size();
+  if (n < impl_->min_len)
+    return Error("domain_too_small", "FF1 input is too short for its radix (radix^length must be >= 1,000,000)");
+  if (n > kMaxLength) return Error("input_too_long", "FF1 input is longer than " + std::to_string(kMaxLength));
+  if (tweak.size() > UINT32_MAX) return Error("too_large", "FF1 tweak is 2^32 bytes or longer");
+  for (size_t i = 0; i < n; ++i)
+    if (numerals[i] >= radix)
+      return Error("invalid_numeral", "FF1 numeral at position " + std::to_string(i) + " is not below the radix");
+
+  const size_t t = tweak.size();
+  const size_t u = n / 2;  // step 1 (n >= 2: radix <= 2^16 < 10^6)
+  const size_t v = n - u;
+
+  BnFrame bn;
+  CipherCtx aes;
+  if (!bn.ctx || !aes.ctx || EVP_CIPHER_CTX_copy(aes.ctx, impl_->tmpl) != 1)
+    return Error("crypto_failed", "FF1 context setup failed");
+  BIGNUM* mod_u = BN_CTX_get(bn.ctx);  // radix^u
+  BIGNUM* mod_v = BN_CTX_get(bn.ctx);  // radix^v
+  BIGNUM* a = BN_CTX_get(bn.ctx);
+  BIGNUM* b = BN_CTX_get(bn.ctx);
+  BIGNUM* c = BN_CTX_get(bn.ctx);
+  BIGNUM* y = BN_CTX_get(bn.ctx);
+  BIGNUM* tmp = BN_CTX_get(bn.ctx);
+  if (!tmp) return Error("crypto_failed", "BN_CTX_get failed");
+  const Error failed("crypto_failed", "FF1 computation failed");
+
+  // Step 2: A = X[1..u], B = X[u+1..n], as NUM_radix.
+  bool ok = BN_one(mod_u) == 1;
+  for (size_t i = 0; ok && i < u; ++i) ok = BN_mul_word(mod_u, radix) == 1;
+  ok = ok && BN_copy(mod_v, mod_u) != nullptr && (v == u || BN_mul_word(mod_v, radix) == 1);
+  BN_zero(a);
+  BN_zero(b);
+  for (size_t i = 0; ok && i < u; ++i) ok = BN_mul_word(a, radix) == 1 && BN_add_word(a, numerals[i]) == 1;
+  for (size_t i = u; ok && i < n; ++i) ok = BN_mul_word(b, radix) == 1 && BN_add_word(b, numerals[i]) == 1;
+  // Step 3: b = ceil(ceil(v * LOG2(radix)) / 8); ceil(log2(x)) = BITLEN(x - 1).
+  ok = ok && BN_copy(tmp, mod_v) != nullptr && BN_sub_word(tmp, 1) == 1;
+  if (!ok) return failed;
+  const size_t b_len = (static_cast<size_t>(BN_num_bits(tmp)) + 7) / 8;
+  // Step 4: d = 4 * ceil(b / 4) + 4.
+  const size_t d_len = 4 * ((b_len + 3) / 4) + 4;
+
+  // Step 5: P = [1]^1 || [2]^1 || [1]^1 || [radix]^3 || [10]^1 || [u mod 256]^1 || [n]^4 || [t]^4.
+  std::array<unsigned char, kBlock> p = {1,
+                                         2,
+                                         1,
+                                         static_cast<unsigned char>(radix >> 16),
+                                         static_cast<unsigned char>(radix >> 8),
+                                         static_cast<unsigned char>(radix),
+                                         10,
+                                         static_cast<unsigned char>(u % 256),
+                                         static_cast<unsigned char>(n >> 24),
+                                         static_cast<unsigned char>(n >> 16),
+                                         static_cast<unsigned char>(n >> 8),
+                                         static_cast<unsigned char>(n),
+                                         static_cast<unsigned char>(t >> 24),
+                                         static_cast<unsigned char>(t >> 16),
+                                         static_cast<unsigned char>(t >> 8),
+                                         static_cast<unsigned char>(t)};
+
+  // Q = T || [0]^((-t-b-1) mod 16) || [i]^1 || [NUM_radix(B)]^b; |Q| is a
+  // multiple of 16. Everything before [i] is the same in every round.
+  const size_t zeros = (kBlock - (t + b_len + 1) % kBlock) % kBlock;
+  const size_t i_pos = t + zeros;
+  const size_t q_len = i_pos + 1 + b_len;
+  std::vector<unsigned char> q(q_len, 0);
+  Wipe wipe_q{q.data(), q.size()};
+  if (t > 0) std::memcpy(q.data(), tweak.data(), t);
+
+  // PRF(P || Q) is CBC-MAC with a zero IV. Chain P and the round-independent
+  // whole blocks of Q once: `prefix` is the chaining value after them.
+  const size_t fixed_blocks = i_pos / kBlock;
+  unsigned char prefix[kBlock];
+  Wipe wipe_prefix{prefix, sizeof(prefix)};
+  if (!Ciph(aes.ctx, p.data(), prefix, 1)) return failed;
+  for (size_t k = 0; k < fixed_blocks; ++k) {
+    for (size_t j = 0; j < kBlock; ++j) prefix[j] ^= q[k * kBlock + j];
+    if (!Ciph(aes.ctx, prefix, prefix, 1)) return failed;
+  }
+
+  // S = R || CIPH(R xor [1]^16) || ... || CIPH(R xor [ceil(d/16)-1]^16).
+  const size_t s_blocks = (d_len + kBlock - 1) / kBlock;
+  std::vector<unsigned char> s(s_blocks * kBlock);
+  Wipe wipe_s{s.data(), s.size()};
+
+  for (int round = 0; round < 10; ++round) {
+    const int i = encrypt ? round : 9 - round;
+    // Step 6.i: Q, from NUM_radix(B) when encrypting and NUM_radix(A) when decrypting.
+    q[i_pos] = static_cast<unsigned char>(i);
+    if (BN_bn2binpad(encrypt ? b : a, q.data() + i_pos + 1, static_cast<int>(b_len)) != static_cast<int>(b_len))
+      return failed;
+    // Step 6.ii: R = PRF(P || Q).
+    unsigned char* r = s.data();
+    std::memcpy(r, prefix, kBlock);
+    for (size_t k = fixed_blocks; k < q_len / kBlock; ++k) {
+      for (size_t j = 0; j < kBlock; ++j) r[j] ^= q[k * kBlock + j];
+      if (!Ciph(aes.ctx, r, r, 1)) return failed;
+    }
+    // Step 6.iii: S, the first d bytes of R || CIPH(R xor [1]^16) || ...
+    for (size_t k = 1; k < s_blocks; ++k) {
+      unsigned char* blk = s.data() + k * kBlock;
+      std::memcpy(blk, r, kBlock);
+      for (size_t j = 0; j < sizeof(size_t); ++j)  // [k]^16: k big-endian in 16 bytes
+        blk[kBlock - 1 - j] = static_cast<unsigned char>(blk[kBlock - 1 - j] ^ ((k >> (8 * j)) & 0xff));
+    }
+    if (!Ciph(aes.ctx, s.data() + kBlock, s.data() + kBlock, s_blocks - 1)) return failed;
+    // Step 6.iv: y = NUM(S).
+    if (!BN_bin2bn(s.data(), static_cast<int>(d_len), y)) return failed;
+    // Step 6.v: m = u for even i, v for odd i.
+    const BIGNUM* mod = (i % 2 == 0) ? mod_u : mod_v;
+    if (encrypt) {
+      // Steps 6.vi-ix: c = (NUM_radix(A) + y) mod radix^m; A = B; B = C.
+      if (BN_add(tmp, a, y) != 1 || BN_nnmod(c, tmp, mod, bn.ctx) != 1) return failed;
+      BIGNUM* old_a = a;
+      a = b;
+      b = c;
+      c = old_a;
+    } else {
+      // Algorithm 8 steps 6.vi-ix: c = (NUM_radix(B) - y) mod radix^m; B = A; A = C.
+      if (BN_sub(tmp, b, y) != 1 || BN_nnmod(c, tmp, mod, bn.ctx) != 1) return failed;
+      BIGNUM* old_b = b;
+      b = a;
+      a = c;
+      c = old_b;
+    }
+  }
+
+  // Step 7: A || B, with |A| = u and |B| = v. Only written once everything
+  // has succeeded, so *out may alias the input and is untouched on failure.
+  out->resize(n);
+  for (size_t k = u; k-- > 0;) (*out)[k] = static_cast<uint16_t>(BN_div_word(a, radix));
+  for (size_t k = v; k-- > 0;) (*out)[u + k] = static_cast<uint16_t>(BN_div_word(b, radix));
+  BN_clear(a);
+  BN_clear(b);
+  BN_clear(c);
+  BN_clear(y);
+  BN_clear(tmp);
+  return Status::Ok();
+}
+
+Result<std::vector<uint16_t>> Ff1::Numerals(std::string_view text, std::string_view alphabet) {
+  if (alphabet.size() < 2 || alphabet.size() > 128)
+    return Error("invalid_alphabet", "FF1 alphabet must have 2 to 128 characters");
+  std::array<int, 256> index;
+  index.fill(-1);
+  for (size_t i = 0; i < alphabet.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(alphabet[i]);
+    if (ch >= 128) return Error("invalid_alphabet", "FF1 alphabet must be ASCII");
+    if (index[ch] != -1) return Error("invalid_alphabet", "FF1 alphabet has a repeated character");
+    index[ch] = static_cast<int>(i);
+  }
+  std::vector<uint16_t> out(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const int x = index[static_cast<unsigned char>(text[i])];
+    if (x < 0) {
+      OPENSSL_cleanse(out.data(), out.size() * sizeof(uint16_t));
+      return Error("invalid_numeral", "character at position " + std::to_string(i) + " is not in the FF1 alphabet");
+    }
+    out[i] = static_cast<uint16_t>(x);
+  }
+  return out;
+}
+
+std::string Ff1::Text(const std::vector<uint16_t>& numerals, std::string_view alphabet) {
+  std::string out;
+  out.reserve(numerals.size());
+  for (uint16_t x : numerals) out.push_back(x < alphabet.size() ? alphabet[x] : '?');
+  return out;
+}
+
+}  // namespace maskproxy::crypto

@@ -1,0 +1,251 @@
+// Config file parsing: defaults, path resolution and errors naming the key.
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace maskproxy::app {
+namespace {
+
+const char kMinimal[] =
+    "source:\n"
+    "  brokers: k1:9092,k2:9092\n"
+    "  group_id: maskproxy-payments\n"
+    "policies: [policies/payments.yaml]\n"
+    "keyring: keys.yaml\n";
+
+Result<Config> Parse(const std::string& yaml) { return Config::Parse(yaml, "c.yaml", "/base"); }
+
+::testing::AssertionResult Fails(const std::string& yaml, const std::vector<std::string>& fragments) {
+  auto r = Parse(yaml);
+  if (r.ok()) return ::testing::AssertionFailure() << "config unexpectedly accepted";
+  if (r.error().code != "config_invalid")
+    return ::testing::AssertionFailure() << "code " << r.error().code << ": " << r.error().message;
+  if (r.error().message.rfind("c.yaml", 0) != 0)
+    return ::testing::AssertionFailure() << "message does not start with the file name: " << r.error().message;
+  for (const auto& f : fragments)
+    if (r.error().message.find(f) == std::string::npos)
+      return ::testing::AssertionFailure() << "message lacks '" << f << "': " << r.error().message;
+  return ::testing::AssertionSuccess();
+}
+
+TEST(ConfigParse, MinimalWithDefaults) {
+  auto r = Parse(kMinimal);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  const Config& c = *r;
+  EXPECT_EQ(c.path, "c.yaml");
+  EXPECT_EQ(c.source_brokers, "k1:9092,k2:9092");
+  EXPECT_EQ(c.group_id, "maskproxy-payments");
+  EXPECT_TRUE(c.source_properties.empty());
+  EXPECT_EQ(c.destination_brokers, "k1:9092,k2:9092");
+  EXPECT_TRUE(c.destination_properties.empty());
+  EXPECT_EQ(c.policy_files, (std::vector<std::string>{"/base/policies/payments.yaml"}));
+  EXPECT_EQ(c.keyring_file, "/base/keys.yaml");
+  EXPECT_EQ(c.delivery_mode, "exactly_once");
+  EXPECT_EQ(c.transactional_id, "");
+  EXPECT_EQ(c.commit_interval_ms, 100);
+  EXPECT_EQ(c.commit_max_records, 10000);
+  EXPECT_EQ(c.transaction_timeout_ms, 60000);
+  EXPECT_EQ(c.max_record_bytes, size_t{1} << 20);
+  EXPECT_EQ(c.max_json_depth, 64);
+  EXPECT_EQ(c.max_inflight_records, 50000);
+  EXPECT_EQ(c.max_inflight_bytes, size_t{64} << 20);
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.stats_interval_ms, 30000);
+}
+
+TEST(ConfigParse, AbsolutePathsKeptRelativeResolved) {
+  auto r = Parse(
+      "source: { brokers: b:9092, group_id: g }\n"
+      "policies: [/etc/maskproxy/a.yaml, b.yaml, sub/c.yaml]\n"
+      "keyring: /etc/maskproxy/keys.yaml\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->policy_files,
+            (std::vector<std::string>{"/etc/maskproxy/a.yaml", "/base/b.yaml", "/base/sub/c.yaml"}));
+  EXPECT_EQ(r->keyring_file, "/etc/maskproxy/keys.yaml");
+}
+
+TEST(ConfigParse, SinglePolicyAsScalar) {
+  auto r = Parse("source: { brokers: b, group_id: g }\npolicies: p.yaml\nkeyring: k.yaml\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->policy_files, (std::vector<std::string>{"/base/p.yaml"}));
+}
+
+TEST(ConfigParse, EmptyBaseDirKeepsRelativePaths) {
+  auto r = Config::Parse(kMinimal, "c.yaml", "");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->policy_files, (std::vector<std::string>{"policies/payments.yaml"}));
+  EXPECT_EQ(r->keyring_file, "keys.yaml");
+}
+
+TEST(ConfigParse, FullConfig) {
+  auto r = Parse(
+      "source:\n"
+      "  brokers: src:9092\n"
+      "  group_id: g\n"
+      "  properties:\n"
+      "    security.protocol: SSL\n"
+      "    fetch.max.bytes: 1048576\n"
+      "destination:\n"
+      "  brokers: dst:9092\n"
+      "  properties: { linger.ms: 5 }\n"
+      "policies: [p.yaml]\n"
+      "keyring: k.yaml\n"
+      "delivery:\n"
+      "  mode: exactly_once\n"
+      "  transactional_id: maskproxy-a\n"
+      "  commit_interval_ms: 250\n"
+      "  commit_max_records: 500\n"
+      "  transaction_timeout_ms: 30000\n"
+      "limits:\n"
+      "  max_record_bytes: 2048\n"
+      "  max_json_depth: 16\n"
+      "  max_inflight_records: 1000\n"
+      "  max_inflight_bytes: 2097152\n"
+      "log_level: debug\n"
+      "stats_interval_ms: 1000\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->source_brokers, "src:9092");
+  EXPECT_EQ(r->destination_brokers, "dst:9092");
+  EXPECT_EQ(r->source_properties.size(), 2u);
+  EXPECT_EQ(r->source_properties.at("security.protocol"), "SSL");
+  EXPECT_EQ(r->source_properties.at("fetch.max.bytes"), "1048576");
+  EXPECT_EQ(r->destination_properties.at("linger.ms"), "5");
+  EXPECT_EQ(r->transactional_id, "maskproxy-a");
+  EXPECT_EQ(r->commit_interval_ms, 250);
+  EXPECT_EQ(r->commit_max_records, 500);
+  EXPECT_EQ(r->transaction_timeout_ms, 30000);
+  EXPECT_EQ(r->max_record_bytes, 2048u);
+  EXPECT_EQ(r->max_json_depth, 16);
+  EXPECT_EQ(r->max_inflight_records, 1000);
+  EXPECT_EQ(r->max_inflight_bytes, 2097152u);
+  EXPECT_EQ(r->delivery_mode, "exactly_once");
+  EXPECT_EQ(r->log_level, "debug");
+  EXPECT_EQ(r->stats_interval_ms, 1000);
+}
+
+TEST(ConfigParse, DestinationWithoutBrokersDefaultsToSource) {
+  auto r = Parse(std::string(kMinimal) + "destination:\n  properties: { acks_timeout: 1 }\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->destination_brokers, "k1:9092,k2:9092");
+  EXPECT_EQ(r->destination_properties.at("acks_timeout"), "1");
+}
+
+TEST(ConfigParse, UnknownTopLevelKeyWithSuggestion) {
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "polices: [x.yaml]\n", {"c.yaml:6:1:", "'polices'", "did you mean 'policies'"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "log_levle: info\n", {"c.yaml:6:1:", "did you mean 'log_level'"}));
+}
+
+TEST(ConfigParse, UnknownNestedKeyNamesFullPath) {
+  EXPECT_TRUE(Fails(
+      "source:\n  brokerz: b:9092\n  group_id: g\npolicies: [p.yaml]\nkeyring: k.yaml\n",
+      {"c.yaml:2:3:", "source.brokerz", "did you mean 'brokers'"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit_interval: 5\n",
+                    {"c.yaml:7:3:", "delivery.commit_interval", "did you mean 'commit_interval_ms'"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "transactions:\n  commit_interval_ms: 5\n", {"c.yaml:6:1:", "'transactions'"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_depth: 5\n", {"limits.max_depth"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "destination:\n  broker: x\n", {"destination.broker", "'brokers'"}));
+}
+
+TEST(ConfigParse, MissingRequiredKeys) {
+  EXPECT_TRUE(Fails("source:\n  brokers: b:9092\npolicies: [p.yaml]\nkeyring: k.yaml\n", {"source.group_id"}));
+  EXPECT_TRUE(Fails("source:\n  group_id: g\npolicies: [p.yaml]\nkeyring: k.yaml\n", {"source.brokers"}));
+  EXPECT_TRUE(Fails("source:\n  brokers: b\n  group_id: g\npolicies: [p.yaml]\n", {"'keyring'"}));
+  EXPECT_TRUE(Fails("source:\n  brokers: b\n  group_id: g\nkeyring: k.yaml\n", {"'policies'"}));
+  EXPECT_TRUE(Fails("policies: [p.yaml]\nkeyring: k.yaml\n", {"'source'"}));
+  EXPECT_TRUE(Fails("source:\n  brokers: b\n  group_id: \"\"\npolicies: [p.yaml]\nkeyring: k.yaml\n",
+                    {"c.yaml:3:", "source.group_id"}));
+  EXPECT_TRUE(Fails("source:\n  brokers: b\n  group_id:\npolicies: [p.yaml]\nkeyring: k.yaml\n", {"source.group_id"}));
+}
+
+TEST(ConfigParse, BadPolicies) {
+  EXPECT_TRUE(Fails("source: { brokers: b, group_id: g }\npolicies: []\nkeyring: k.yaml\n", {"c.yaml:2:", "'policies'"}));
+  EXPECT_TRUE(Fails("source: { brokers: b, group_id: g }\npolicies: { a: b }\nkeyring: k.yaml\n", {"'policies'"}));
+  EXPECT_TRUE(Fails("source: { brokers: b, group_id: g }\npolicies: [[a]]\nkeyring: k.yaml\n", {"'policies'"}));
+}
+
+TEST(ConfigParse, IntegerRanges) {
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit_interval_ms: 0\n",
+                    {"c.yaml:7:23:", "delivery.commit_interval_ms"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit_interval_ms: -5\n", {"delivery.commit_interval_ms"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit_max_records: 0\n", {"delivery.commit_max_records"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  transaction_timeout_ms: 999\n",
+                    {"delivery.transaction_timeout_ms"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_inflight_bytes: 1000\n", {"limits.max_inflight_bytes"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_inflight_records: 0\n", {"limits.max_inflight_records"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: \"x\"\n", {"c.yaml:7:", "limits.max_json_depth"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: x\n", {"limits.max_json_depth"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: 1.5\n", {"limits.max_json_depth"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: 1001\n", {"limits.max_json_depth"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth:\n", {"limits.max_json_depth"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_record_bytes: 0\n", {"limits.max_record_bytes"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "stats_interval_ms: 99\n", {"stats_interval_ms"}));
+}
+
+TEST(ConfigParse, IntegerBoundsAccepted) {
+  auto r = Parse(std::string(kMinimal) + "delivery:\n  commit_interval_ms: 1\n  transaction_timeout_ms: 1000\n"
+                                         "limits:\n  max_json_depth: 1000\n  max_record_bytes: 1\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->commit_interval_ms, 1);
+  EXPECT_EQ(r->transaction_timeout_ms, 1000);
+  EXPECT_EQ(r->max_json_depth, 1000);
+  EXPECT_EQ(r->max_record_bytes, 1u);
+}
+
+TEST(ConfigParse, DeliveryMode) {
+  auto r = Parse(std::string(kMinimal) + "delivery:\n  mode: at_least_once\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->delivery_mode, "at_least_once");
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  mode: exactly-once\n", {"c.yaml:7:9:", "'delivery.mode'"}));
+  // A transactional id only makes sense with transactions.
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  mode: at_least_once\n  transactional_id: x\n",
+                    {"c.yaml:8:", "delivery.transactional_id"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  transactional_id: x\n  mode: at_least_once\n",
+                    {"c.yaml:7:", "delivery.transactional_id"}));
+}
+
+TEST(ConfigParse, LogLevel) {
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "log_level: loud\n", {"c.yaml:6:", "'log_level'"}));
+  for (const char* lvl : {"debug", "info", "warn", "error"}) {
+    auto r = Parse(std::string(kMinimal) + "log_level: " + lvl + "\n");
+    ASSERT_TRUE(r.ok()) << lvl << ": " << r.error().ToString();
+    EXPECT_EQ(r->log_level, lvl);
+  }
+}
+
+TEST(ConfigParse, PropertiesMustBeFlat) {
+  EXPECT_TRUE(Fails("source:\n  brokers: b\n  group_id: g\n  properties:\n    ssl:\n      key: v\n"
+                    "policies: [p.yaml]\nkeyring: k.yaml\n",
+                    {"c.yaml:6:", "source.properties.ssl"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "destination:\n  properties:\n    a: [1, 2]\n", {"destination.properties.a"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "destination:\n  properties: [a, b]\n", {"destination.properties"}));
+}
+
+TEST(ConfigParse, NonMappingSections) {
+  EXPECT_TRUE(Fails("source: b:9092\npolicies: [p.yaml]\nkeyring: k.yaml\n", {"'source'"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits: 5\n", {"'limits'"}));
+  EXPECT_TRUE(Fails("- a\n- b\n", {"mapping"}));
+  EXPECT_TRUE(Fails("", {}));
+}
+
+TEST(ConfigParse, InvalidYaml) {
+  EXPECT_TRUE(Fails("source:\n  brokers: b: c\n", {"c.yaml:2:", "invalid YAML"}));
+}
+
+TEST(ConfigParse, DuplicateKey) {
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "keyring: other.yaml\n", {"c.yaml:6:", "duplicate", "keyring"}));
+}
+
+TEST(ConfigHelp, MentionsEveryKey) {
+  const std::string help = kConfigHelp;
+  for (const char* key : {"source:", "brokers:", "group_id:", "properties:", "destination:", "policies:", "keyring:",
+                          "delivery:", "mode:", "transactional_id:", "commit_interval_ms:", "commit_max_records:",
+                          "transaction_timeout_ms:", "limits:", "max_record_bytes:", "max_json_depth:",
+                          "max_inflight_records:", "max_inflight_bytes:", "log_level:", "stats_interval_ms:"})
+    EXPECT_NE(help.find(key), std::string::npos) << key;
+}
+
+}  // namespace
+}  // namespace maskproxy::app

@@ -1,0 +1,133 @@
+// FieldPath syntax and PathSet conflict detection.
+#include "codec/path.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace maskproxy::codec {
+namespace {
+
+PathSegment K(const std::string& k) { return {PathSegment::Kind::kKey, k}; }
+PathSegment Any() { return {PathSegment::Kind::kAnyIndex, {}}; }
+
+std::vector<PathSegment> Segs(std::string_view text) {
+  auto p = FieldPath::Parse(text);
+  if (!p.ok()) {
+    ADD_FAILURE() << "parse of '" << text << "' failed: " << p.error().ToString();
+    return {};
+  }
+  EXPECT_EQ(p->text, text);
+  return p->segments;
+}
+
+FieldPath P(std::string_view text) {
+  auto p = FieldPath::Parse(text);
+  EXPECT_TRUE(p.ok()) << text;
+  return p.ok() ? p.value() : FieldPath{};
+}
+
+TEST(FieldPathParse, DottedKeys) {
+  EXPECT_EQ(Segs("user.rrn"), (std::vector<PathSegment>{K("user"), K("rrn")}));
+  EXPECT_EQ(Segs("rrn"), (std::vector<PathSegment>{K("rrn")}));
+  EXPECT_EQ(Segs("a.b.c.d"), (std::vector<PathSegment>{K("a"), K("b"), K("c"), K("d")}));
+}
+
+TEST(FieldPathParse, AnyIndex) {
+  EXPECT_EQ(Segs("recipients[*].phone"), (std::vector<PathSegment>{K("recipients"), Any(), K("phone")}));
+  EXPECT_EQ(Segs("matrix[*][*]"), (std::vector<PathSegment>{K("matrix"), Any(), Any()}));
+  EXPECT_EQ(Segs("tags[*]"), (std::vector<PathSegment>{K("tags"), Any()}));
+}
+
+TEST(FieldPathParse, QuotedKeys) {
+  EXPECT_EQ(Segs("meta[\"x.y\"].z"), (std::vector<PathSegment>{K("meta"), K("x.y"), K("z")}));
+  EXPECT_EQ(Segs("meta[\"a[*]b\"]"), (std::vector<PathSegment>{K("meta"), K("a[*]b")}));
+  EXPECT_EQ(Segs("[\"x.y\"]"), (std::vector<PathSegment>{K("x.y")}));
+  EXPECT_EQ(Segs("m[\"q\\\"x\"]"), (std::vector<PathSegment>{K("m"), K("q\"x")}));
+  EXPECT_EQ(Segs("m[\"k\"][*]"), (std::vector<PathSegment>{K("m"), K("k"), Any()}));
+}
+
+TEST(FieldPathParse, UnicodeKeys) {
+  EXPECT_EQ(Segs("고객.주민번호"), (std::vector<PathSegment>{K("고객"), K("주민번호")}));
+}
+
+TEST(FieldPathParse, Errors) {
+  for (const char* bad : {"", ".a", "a.", "a..b", "[*]", "a[0]", "a]b", "a[*]b", "a[\"\"]", "a[\"x", "a[\"x\"",
+                          "a[", "a[*", "a\"b", ".", "a.[*]"}) {
+    auto p = FieldPath::Parse(bad);
+    ASSERT_FALSE(p.ok()) << "'" << bad << "' should be rejected";
+    EXPECT_EQ(p.error().code, "invalid_path") << bad;
+  }
+}
+
+TEST(FieldPathParse, ErrorsNameThePathAndPosition) {
+  auto p = FieldPath::Parse("a..b");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("'a..b'"), std::string::npos) << p.error().message;
+  EXPECT_NE(p.error().message.find("character 3"), std::string::npos) << p.error().message;
+}
+
+::testing::AssertionResult Conflicts(const std::vector<std::string>& paths) {
+  PathSet set;
+  for (size_t i = 0; i + 1 < paths.size(); ++i) {
+    Status s = set.Add(P(paths[i]), static_cast<int32_t>(i), false);
+    if (!s.ok()) return ::testing::AssertionFailure() << "early conflict at '" << paths[i] << "': " << s.error().message;
+  }
+  Status s = set.Add(P(paths.back()), static_cast<int32_t>(paths.size() - 1), false);
+  if (s.ok()) return ::testing::AssertionFailure() << "no conflict for '" << paths.back() << "'";
+  if (s.error().code != "path_conflict") return ::testing::AssertionFailure() << "code " << s.error().code;
+  if (s.error().message.find(paths.back()) == std::string::npos)
+    return ::testing::AssertionFailure() << "message does not name the path: " << s.error().message;
+  return ::testing::AssertionSuccess();
+}
+
+TEST(PathSetAdd, SamePathTwice) { EXPECT_TRUE(Conflicts({"user.rrn", "user.rrn"})); }
+TEST(PathSetAdd, ParentThenChild) { EXPECT_TRUE(Conflicts({"user", "user.rrn"})); }
+TEST(PathSetAdd, ChildThenParent) { EXPECT_TRUE(Conflicts({"user.rrn", "user"})); }
+TEST(PathSetAdd, ArrayThenElementMember) { EXPECT_TRUE(Conflicts({"list[*]", "list[*].x"})); }
+TEST(PathSetAdd, ElementMemberThenArray) { EXPECT_TRUE(Conflicts({"list[*].x", "list"})); }
+TEST(PathSetAdd, QuotedKeyEqualsPlainKey) { EXPECT_TRUE(Conflicts({"user.rrn", "user[\"rrn\"]"})); }
+TEST(PathSetAdd, DeepParentThenChild) { EXPECT_TRUE(Conflicts({"a.b", "c", "a.b.c.d"})); }
+
+TEST(PathSetAdd, SiblingsDoNotConflict) {
+  PathSet set;
+  EXPECT_TRUE(set.empty());
+  ASSERT_TRUE(set.Add(P("user.rrn"), 0, false).ok());
+  ASSERT_TRUE(set.Add(P("user.phone"), 1, true).ok());
+  ASSERT_TRUE(set.Add(P("list[*].x"), 2, false).ok());
+  ASSERT_TRUE(set.Add(P("list[*].y"), 3, false).ok());
+  ASSERT_TRUE(set.Add(P("meta[\"user.rrn\"]"), 4, false).ok());
+  EXPECT_FALSE(set.empty());
+
+  const auto* user = set.ChildByKey(set.root(), "user");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->terminal, -1);
+  EXPECT_TRUE(user->has_remove_child);
+  const auto* rrn = set.ChildByKey(*user, "rrn");
+  ASSERT_NE(rrn, nullptr);
+  EXPECT_EQ(rrn->terminal, 0);
+  EXPECT_FALSE(rrn->remove);
+  const auto* phone = set.ChildByKey(*user, "phone");
+  ASSERT_NE(phone, nullptr);
+  EXPECT_EQ(phone->terminal, 1);
+  EXPECT_TRUE(phone->remove);
+  EXPECT_EQ(set.ChildByKey(*user, "other"), nullptr);
+
+  const auto* list = set.ChildByKey(set.root(), "list");
+  ASSERT_NE(list, nullptr);
+  EXPECT_FALSE(list->has_remove_child);
+  const auto* elem = set.ChildAnyIndex(*list);
+  ASSERT_NE(elem, nullptr);
+  EXPECT_NE(set.ChildByKey(*elem, "x"), nullptr);
+  EXPECT_EQ(set.ChildByKey(*elem, "y")->terminal, 3);
+  EXPECT_EQ(set.ChildAnyIndex(set.root()), nullptr);
+
+  const auto* meta = set.ChildByKey(set.root(), "meta");
+  ASSERT_NE(meta, nullptr);
+  ASSERT_NE(set.ChildByKey(*meta, "user.rrn"), nullptr);
+  EXPECT_EQ(set.ChildByKey(*meta, "user.rrn")->terminal, 4);
+}
+
+}  // namespace
+}  // namespace maskproxy::codec

@@ -1,0 +1,376 @@
+// Keyring parsing, validation and file permission checks. Key material in
+// these tests is fixed, non-secret test data; it is never printed.
+#include "crypto/keyring.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+
+namespace maskproxy::crypto {
+namespace {
+
+std::vector<uint8_t> Bytes(uint8_t first, size_t n) {
+  std::vector<uint8_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(first + i);
+  return v;
+}
+
+std::string B64(const std::vector<uint8_t>& b) { return Base64Encode(b.data(), b.size()); }
+
+bool SameBytes(const SecretBytes& s, const std::vector<uint8_t>& b) {
+  return s.size() == b.size() && std::memcmp(s.data(), b.data(), b.size()) == 0;
+}
+
+// Two keys; rrn has two versions with version 2 active.
+std::string ValidYaml() {
+  return "keys:\n"
+         "  rrn:\n"
+         "    active: 2\n"
+         "    versions:\n"
+         "      1: " + B64(Bytes(0, 32)) + "\n"
+         "      2: " + B64(Bytes(32, 32)) + "\n"
+         "  phone:\n"
+         "    active: 1\n"
+         "    versions:\n"
+         "      1: " + B64(Bytes(100, 48)) + "\n";
+}
+
+// A one-key keyring with the given key body lines (indented under "  <name>:").
+std::string OneKey(const std::string& name, const std::string& body) { return "keys:\n  " + name + ":\n" + body; }
+
+::testing::AssertionResult HasError(const Result<Keyring>& r, const std::string& code,
+                                    const std::vector<std::string>& fragments) {
+  if (r.ok()) return ::testing::AssertionFailure() << "parse unexpectedly succeeded";
+  const Error& e = r.error();
+  if (e.code != code) return ::testing::AssertionFailure() << "code " << e.code << " != " << code << " (" << e.message << ")";
+  for (const auto& f : fragments)
+    if (e.message.find(f) == std::string::npos)
+      return ::testing::AssertionFailure() << "message lacks '" << f << "': " << e.message;
+  return ::testing::AssertionSuccess();
+}
+
+TEST(KeyringParse, ValidKeyring) {
+  auto r = Keyring::Parse(ValidYaml(), "k.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->Names(), (std::vector<std::string>{"phone", "rrn"}));
+
+  const Key* rrn = r->Find("rrn");
+  ASSERT_NE(rrn, nullptr);
+  EXPECT_EQ(rrn->name, "rrn");
+  EXPECT_EQ(rrn->active, 2u);
+  ASSERT_EQ(rrn->versions.size(), 2u);
+  EXPECT_TRUE(SameBytes(rrn->versions.at(1), Bytes(0, 32)));
+  EXPECT_TRUE(SameBytes(rrn->versions.at(2), Bytes(32, 32)));
+  EXPECT_TRUE(SameBytes(rrn->ActiveMaterial(), Bytes(32, 32)));
+
+  const Key* phone = r->Find("phone");
+  ASSERT_NE(phone, nullptr);
+  EXPECT_EQ(phone->active, 1u);
+  EXPECT_EQ(phone->ActiveMaterial().size(), 48u);
+  EXPECT_TRUE(SameBytes(phone->ActiveMaterial(), Bytes(100, 48)));
+
+  EXPECT_EQ(r->Find("missing"), nullptr);
+  EXPECT_EQ(r->Find(""), nullptr);
+}
+
+TEST(KeyringParse, KeyTooShort) {
+  std::string material = B64(Bytes(0, 31));
+  auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + material + "\n"), "k.yaml");
+  EXPECT_TRUE(HasError(r, "key_too_short", {"k.yaml:5:", "'rrn'", "248 bits", "256"}));
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().message.find(material), std::string::npos) << "message contains key material";
+  }
+}
+
+TEST(KeyringParse, ExactlyMinimumLengthAccepted) {
+  auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->Find("rrn")->ActiveMaterial().size(), kMinKeyBytes);
+}
+
+TEST(KeyringParse, BadBase64) {
+  auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: abc$defg\n"), "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:5:", "'rrn'", "base64"}));
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().message.find("abc$defg"), std::string::npos) << "message contains key material";
+  }
+}
+
+TEST(KeyringParse, MissingActive) {
+  auto r = Keyring::Parse(OneKey("rrn", "    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:", "'rrn'", "active"}));
+}
+
+TEST(KeyringParse, ActiveVersionNotPresent) {
+  auto r = Keyring::Parse(OneKey("rrn", "    active: 3\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
+                          "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:", "'rrn'", "active version 3"}));
+}
+
+TEST(KeyringParse, ActiveNotANumber) {
+  auto r = Keyring::Parse(OneKey("rrn", "    active: two\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
+                          "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:3:", "'rrn'", "active"}));
+}
+
+TEST(KeyringParse, VersionZeroRejected) {
+  auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      0: " + B64(Bytes(0, 32)) + "\n"),
+                          "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:5:", "'rrn'", "version"}));
+}
+
+TEST(KeyringParse, UnknownFieldInKey) {
+  auto r = Keyring::Parse(
+      OneKey("rrn", "    active: 1\n    rotate: yes\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:4:5:", "'rrn'", "unknown field 'rotate'"}));
+}
+
+TEST(KeyringParse, UnknownTopLevelField) {
+  auto r = Keyring::Parse(ValidYaml() + "extra: 1\n", "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:11:1:", "unknown field 'extra'"}));
+}
+
+TEST(KeyringParse, InvalidKeyName) {
+  auto r = Keyring::Parse(OneKey("bad.name", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
+                          "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:3:", "key name"}));
+}
+
+// The header promises errors "say which"; the offending name should appear.
+TEST(KeyringParse, InvalidKeyNameMessageNamesTheKey) {
+  auto r = Keyring::Parse(OneKey("bad.name", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
+                          "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:3:", "bad.name"}));
+}
+
+TEST(KeyringParse, EmptyKeys) {
+  EXPECT_TRUE(HasError(Keyring::Parse("keys: {}\n", "k.yaml"), "keyring_invalid", {"k.yaml", "keys"}));
+  EXPECT_TRUE(HasError(Keyring::Parse("keys:\n", "k.yaml"), "keyring_invalid", {"k.yaml", "keys"}));
+  EXPECT_TRUE(HasError(Keyring::Parse("", "k.yaml"), "keyring_invalid", {"k.yaml"}));
+  EXPECT_TRUE(HasError(Keyring::Parse("keys: [a, b]\n", "k.yaml"), "keyring_invalid", {"k.yaml", "keys"}));
+}
+
+TEST(KeyringParse, EmptyVersions) {
+  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n    versions: {}\n"), "k.yaml"),
+                       "keyring_invalid", {"k.yaml:4:", "'rrn'", "versions"}));
+  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n"), "k.yaml"), "keyring_invalid",
+                       {"k.yaml:2:", "'rrn'", "versions"}));
+}
+
+TEST(KeyringParse, InvalidYamlSyntax) {
+  EXPECT_TRUE(HasError(Keyring::Parse("keys:\n  rrn: [1, 2\n", "k.yaml"), "keyring_invalid", {"k.yaml:", "YAML"}));
+}
+
+// A key name written twice (e.g. a rotation pasted as a second block) must not
+// be silently dropped: policies would keep using the first block's version.
+TEST(KeyringParse, DuplicateKeyNameRejected) {
+  std::string yaml = "keys:\n"
+                     "  rrn:\n    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"
+                     "  rrn:\n    active: 2\n    versions:\n      2: " + B64(Bytes(32, 32)) + "\n";  // line 6
+  auto r = Keyring::Parse(yaml, "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:6:", "'rrn'"}));
+}
+
+TEST(KeyringParse, DuplicateVersionRejected) {
+  auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) +
+                                            "\n      1: " + B64(Bytes(32, 32)) + "\n"),
+                          "k.yaml");
+  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:6:", "'rrn'", "version"}));
+}
+
+// Non-scalar mapping keys must give an error, not an escaping exception.
+TEST(KeyringParse, NonScalarKeysAreErrorsNotExceptions) {
+  for (const std::string& yaml : {std::string("[a, b]: 1\n"), std::string("keys:\n  [a, b]: 1\n"),
+                                 "keys:\n  rrn:\n    [x]: 1\n    active: 1\n    versions:\n      1: " +
+                                     B64(Bytes(0, 32)) + "\n"}) {
+    try {
+      auto r = Keyring::Parse(yaml, "k.yaml");
+      EXPECT_FALSE(r.ok());
+      if (!r.ok()) {
+        EXPECT_EQ(r.error().code, "keyring_invalid");
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "Keyring::Parse threw: " << e.what();
+    }
+  }
+}
+
+TEST(KeyringName, Validity) {
+  EXPECT_TRUE(IsValidKeyName("rrn"));
+  EXPECT_TRUE(IsValidKeyName("A-z_09"));
+  EXPECT_TRUE(IsValidKeyName(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidKeyName(std::string(65, 'a')));
+  EXPECT_FALSE(IsValidKeyName(""));
+  EXPECT_FALSE(IsValidKeyName("a.b"));
+  EXPECT_FALSE(IsValidKeyName("a b"));
+  EXPECT_FALSE(IsValidKeyName("키"));
+}
+
+// ---- files ------------------------------------------------------------------
+
+class KeyringFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "keyring_test.XXXXXX").string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    ASSERT_NE(::mkdtemp(buf.data()), nullptr) << std::strerror(errno);
+    dir_ = buf.data();
+  }
+  void TearDown() override {
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  std::string Write(const std::string& name, const std::string& text, mode_t mode) {
+    std::string path = dir_ + "/" + name;
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << text;
+    }
+    EXPECT_EQ(::chmod(path.c_str(), mode), 0);
+    return path;
+  }
+
+  static std::string ReadAll(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::string dir_;
+};
+
+TEST_F(KeyringFileTest, WorldReadableFileRefused) {
+  std::string path = Write("keys.yaml", ValidYaml(), 0644);
+  auto r = Keyring::Load(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "keyring_insecure");
+  EXPECT_NE(r.error().message.find("chmod 600"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("0644"), std::string::npos) << r.error().message;
+}
+
+TEST_F(KeyringFileTest, GroupReadableFileRefused) {
+  std::string path = Write("keys.yaml", ValidYaml(), 0640);
+  auto r = Keyring::Load(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "keyring_insecure");
+  EXPECT_NE(r.error().message.find("chmod 600"), std::string::npos);
+}
+
+TEST_F(KeyringFileTest, OthersWritableOnlyRefused) {
+  std::string path = Write("keys.yaml", ValidYaml(), 0602);
+  auto r = Keyring::Load(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "keyring_insecure");
+}
+
+TEST_F(KeyringFileTest, Mode0600Loads) {
+  std::string path = Write("keys.yaml", ValidYaml(), 0600);
+  auto r = Keyring::Load(path);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->Names(), (std::vector<std::string>{"phone", "rrn"}));
+  EXPECT_TRUE(SameBytes(r->Find("rrn")->ActiveMaterial(), Bytes(32, 32)));
+}
+
+TEST_F(KeyringFileTest, Mode0400Loads) {
+  std::string path = Write("keys.yaml", ValidYaml(), 0400);
+  auto r = Keyring::Load(path);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+}
+
+TEST_F(KeyringFileTest, ParseErrorsNameTheFile) {
+  std::string path = Write("keys.yaml", OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 16)) + "\n"),
+                           0600);
+  auto r = Keyring::Load(path);
+  EXPECT_TRUE(HasError(r, "key_too_short", {path + ":5:", "'rrn'"}));
+}
+
+TEST_F(KeyringFileTest, MissingFile) {
+  auto r = Keyring::Load(dir_ + "/nope.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "keyring_unreadable");
+  EXPECT_NE(r.error().message.find("nope.yaml"), std::string::npos);
+}
+
+TEST_F(KeyringFileTest, DirectoryIsNotAKeyring) {
+  ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  auto r = Keyring::Load(dir_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "keyring_unreadable");
+}
+
+TEST_F(KeyringFileTest, GenerateCreatesPrivateFileThatLoads) {
+  std::string path = dir_ + "/gen.yaml";
+  Status s = GenerateKeyringFile(path, {"rrn", "phone"});
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  auto r = Keyring::Load(path);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->Names(), (std::vector<std::string>{"phone", "rrn"}));
+  for (const char* name : {"rrn", "phone"}) {
+    const Key* k = r->Find(name);
+    ASSERT_NE(k, nullptr) << name;
+    EXPECT_EQ(k->active, 1u);
+    ASSERT_EQ(k->versions.size(), 1u);
+    EXPECT_EQ(k->ActiveMaterial().size(), 32u);
+  }
+  // Fresh random material per key.
+  const SecretBytes& a = r->Find("rrn")->ActiveMaterial();
+  const SecretBytes& b = r->Find("phone")->ActiveMaterial();
+  EXPECT_NE(std::memcmp(a.data(), b.data(), 32), 0);
+}
+
+TEST_F(KeyringFileTest, GenerateTwiceGivesDifferentKeys) {
+  ASSERT_TRUE(GenerateKeyringFile(dir_ + "/a.yaml", {"k"}).ok());
+  ASSERT_TRUE(GenerateKeyringFile(dir_ + "/b.yaml", {"k"}).ok());
+  auto a = Keyring::Load(dir_ + "/a.yaml");
+  auto b = Keyring::Load(dir_ + "/b.yaml");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(std::memcmp(a->Find("k")->ActiveMaterial().data(), b->Find("k")->ActiveMaterial().data(), 32), 0);
+}
+
+TEST_F(KeyringFileTest, GenerateRefusesToOverwrite) {
+  std::string path = Write("existing.yaml", "do not touch\n", 0600);
+  Status s = GenerateKeyringFile(path, {"rrn"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "keyring_write_failed");
+  EXPECT_NE(s.error().message.find(path), std::string::npos);
+  EXPECT_EQ(ReadAll(path), "do not touch\n");
+
+  // Also when the existing file is itself a generated keyring.
+  std::string gen = dir_ + "/gen.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(gen, {"rrn"}).ok());
+  std::string before = ReadAll(gen);
+  EXPECT_FALSE(GenerateKeyringFile(gen, {"rrn"}).ok());
+  EXPECT_EQ(ReadAll(gen), before);
+}
+
+TEST_F(KeyringFileTest, GenerateRejectsBadNames) {
+  std::string path = dir_ + "/bad.yaml";
+  EXPECT_FALSE(GenerateKeyringFile(path, {}).ok());
+  EXPECT_FALSE(GenerateKeyringFile(path, {"ok", "not ok"}).ok());
+  EXPECT_FALSE(std::filesystem::exists(path)) << "no file may be left behind on a usage error";
+}
+
+}  // namespace
+}  // namespace maskproxy::crypto

@@ -1,0 +1,318 @@
+// Engine: route lookup and masking of whole record values.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "policy/policy.h"
+
+namespace maskproxy::engine {
+namespace {
+
+std::string Material(uint8_t first) {
+  std::vector<uint8_t> b(32);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
+  return crypto::Base64Encode(b.data(), b.size());
+}
+
+// rrn = bytes 0x00..0x1f (used by the known-answer token below).
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::string yaml = "keys:\n"
+                       "  rrn:\n    active: 1\n    versions:\n      1: " + Material(0) + "\n"
+                       "  phone:\n    active: 1\n    versions:\n      1: " + Material(32) + "\n";
+    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? std::move(r).value() : crypto::Keyring();
+  }();
+  return ring;
+}
+
+std::shared_ptr<const policy::Policy> MustPolicy(const std::string& yaml, const std::string& origin = "p.yaml") {
+  auto r = policy::Policy::Parse(yaml, origin, Keys());
+  EXPECT_TRUE(r.ok()) << r.error().ToString();
+  return r.ok() ? *r : nullptr;
+}
+
+std::string Route(const std::string& from, const std::string& to, const std::string& dlq,
+                  const std::string& rules = "[{ path: x, action: redact }]") {
+  return "  - from: " + from + "\n    to: " + to + "\n    dead_letter: " + dlq + "\n    rules: " + rules + "\n";
+}
+
+const char kPolicy[] =
+    "policy: pay\n"
+    "version: 7\n"
+    "routes:\n"
+    "  - from: pay.raw\n"
+    "    to: pay.masked\n"
+    "    dead_letter: pay.dlq\n"
+    "    rules:\n"
+    "      - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }\n"
+    "      - { path: user.card, action: mask, keep_last: 4 }\n"
+    "      - { path: user.secret, action: redact }\n"
+    "      - { path: \"contacts[*].phone\", action: mask, keep_first: 3 }\n";
+
+// Known answer for rrn "900101-1234567" (normalized to digits) on path
+// user.rrn, computed independently with Python:
+//   sub = hkdf(bytes(range(32)), b"maskproxy/token/v1", b"tokenize:user.rrn", 32)
+//   "t1.rrn.1." + base64.urlsafe_b64encode(hmac(sub, b"9001011234567")[:16]).rstrip("=")
+// (see tests/crypto/token_test.cc for the hkdf/hmac helpers).
+const char kRrnToken[] = "t1.rrn.1.PARqB5NexGl_boH2q9ykjg";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Limits limits;
+    limits.max_record_bytes = 4096;
+    limits.max_depth = 8;
+    auto e = Engine::Create({MustPolicy(kPolicy)}, limits);
+    ASSERT_TRUE(e.ok()) << e.error().ToString();
+    engine_ = *e;
+    route_ = engine_->FindRoute("pay.raw");
+    ASSERT_NE(route_, nullptr);
+  }
+
+  Status Mask(std::string_view value, std::string* out) const { return engine_->MaskValue(*route_, "pay.raw", value, out); }
+
+  std::shared_ptr<const Engine> engine_;
+  const RouteRef* route_ = nullptr;
+};
+
+TEST_F(EngineTest, RouteLookup) {
+  EXPECT_EQ(engine_->FindRoute("unknown.topic"), nullptr);
+  EXPECT_EQ(engine_->FindRoute("pay.masked"), nullptr);
+  EXPECT_EQ(engine_->FindRoute(""), nullptr);
+  EXPECT_EQ(route_->route->from, "pay.raw");
+  EXPECT_EQ(route_->route->to, "pay.masked");
+  EXPECT_EQ(route_->route->dead_letter, "pay.dlq");
+  EXPECT_EQ(route_->policy_label, route_->policy->Label());
+  EXPECT_EQ(route_->policy_label.rfind("pay@7#", 0), 0u) << route_->policy_label;
+  EXPECT_EQ(engine_->SourceTopics(), (std::vector<std::string>{"pay.raw"}));
+  EXPECT_EQ(engine_->routes().size(), 1u);
+  EXPECT_EQ(engine_->limits().max_record_bytes, 4096u);
+}
+
+TEST_F(EngineTest, MasksSelectedValuesAndKeepsOtherBytes) {
+  const std::string in =
+      " {\"user\": {\"rrn\":\"900101-1234567\", \"card\" : \"4111 1111 1111 1111\",\"secret\":\"s3cr3t\","
+      "\"x\":\"keep \\u00e9 홍\"} ,\n \"amount\": 12.50, \"contacts\": [{\"phone\":\"010-1234-5678\"}, {\"n\":1}] }\n";
+  const std::string expected =
+      std::string(" {\"user\": {\"rrn\":\"") + kRrnToken +
+      "\", \"card\" : \"**** **** **** 1111\",\"x\":\"keep \\u00e9 홍\"} ,\n \"amount\": 12.50, "
+      "\"contacts\": [{\"phone\":\"010-****-****\"}, {\"n\":1}] }\n";
+  std::string out;
+  Status s = Mask(in, &out);
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(out.find("1234567"), std::string::npos);
+  EXPECT_EQ(out.find("s3cr3t"), std::string::npos);
+  EXPECT_TRUE(codec::ValidateJson(out, codec::JsonLimits{}).ok());
+}
+
+TEST_F(EngineTest, NoPiiPassesUnchanged) {
+  const std::string in = "{\"other\":{\"rrn\":\"900101-1234567\"},\"user\":{\"name\":\"x\"}}";
+  std::string out;
+  ASSERT_TRUE(Mask(in, &out).ok());
+  EXPECT_EQ(out, in);
+}
+
+TEST_F(EngineTest, InvalidJson) {
+  const std::string in = "{\"user\":{\"rrn\":\"900101-1234567\"}";  // missing '}'
+  std::string out;
+  Status s = Mask(in, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "invalid_json");
+  EXPECT_EQ(out.find("900101"), std::string::npos);
+  EXPECT_EQ(s.error().message.find("900101"), std::string::npos) << s.error().message;
+}
+
+TEST_F(EngineTest, InvalidJsonAfterSelectedValueLeaksNothing) {
+  const std::string in = "{\"user\":{\"rrn\":\"900101-1234567\",\"card\":\"4111111111111111\"}, \"x\": 01}";
+  std::string out;
+  Status s = Mask(in, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "invalid_json");
+  EXPECT_EQ(out.find("900101"), std::string::npos);
+  EXPECT_EQ(out.find("4111"), std::string::npos);
+}
+
+TEST_F(EngineTest, InvalidUtf8) {
+  std::string out;
+  Status s = Mask("{\"user\":{\"rrn\":\"900101-\xff\"}}", &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "invalid_utf8");
+  EXPECT_EQ(out.find("900101"), std::string::npos);
+}
+
+TEST_F(EngineTest, NonObjectRoot) {
+  for (const char* doc : {"[1]", "\"x\"", "42", "null", "true", "[{\"user\":{\"rrn\":\"900101-1234567\"}}]",
+                          "\"900101-1234567\""}) {
+    std::string out = "stale";
+    Status s = Mask(doc, &out);
+    ASSERT_FALSE(s.ok()) << doc;
+    EXPECT_EQ(s.error().code, "not_object") << doc;
+    EXPECT_EQ(out.find("900101"), std::string::npos) << doc;
+    EXPECT_EQ(out.find("[1]"), std::string::npos) << doc;
+  }
+}
+
+TEST_F(EngineTest, TooLarge) {
+  std::string fits = "{\"a\":\"" + std::string(4096 - 8, 'x') + "\"}";
+  ASSERT_EQ(fits.size(), 4096u);
+  std::string out;
+  EXPECT_TRUE(Mask(fits, &out).ok());
+  std::string big = "{\"a\":\"" + std::string(4096 - 7, 'x') + "\"}";
+  Status s = Mask(big, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "too_large");
+}
+
+TEST_F(EngineTest, DepthExceeded) {
+  std::string ok = "{\"a\":[[[[[[[1]]]]]]]}";    // depth 8
+  std::string deep = "{\"a\":[[[[[[[[1]]]]]]]]}";  // depth 9
+  std::string out;
+  Status s1 = Mask(ok, &out);
+  EXPECT_TRUE(s1.ok()) << s1.error().ToString();
+  Status s2 = Mask(deep, &out);
+  ASSERT_FALSE(s2.ok());
+  EXPECT_EQ(s2.error().code, "depth_exceeded");
+  std::string very_deep = "{\"a\":" + std::string(100000, '[');
+  Status s3 = Mask(very_deep, &out);
+  ASSERT_FALSE(s3.ok());
+  EXPECT_EQ(s3.error().code, "too_large");
+}
+
+TEST(EngineDepth, HugeNestingFailsWithoutCrash) {
+  auto e = Engine::Create({MustPolicy(kPolicy)}, Limits{});
+  ASSERT_TRUE(e.ok());
+  std::string out;
+  std::string doc = "{\"user\":" + std::string(100000, '[');
+  Status s = (*e)->MaskValue(*(*e)->FindRoute("pay.raw"), "pay.raw", doc, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "depth_exceeded");
+}
+
+TEST_F(EngineTest, DuplicateKeysAllMasked) {
+  const std::string in = "{\"user\":{\"rrn\":\"900101-1234567\",\"rrn\":\"900101-1234567\",\"secret\":1,\"secret\":2}}";
+  std::string out;
+  ASSERT_TRUE(Mask(in, &out).ok());
+  EXPECT_EQ(out, std::string("{\"user\":{\"rrn\":\"") + kRrnToken + "\",\"rrn\":\"" + kRrnToken + "\"}}");
+  EXPECT_EQ(out.find("1234567"), std::string::npos);
+}
+
+TEST_F(EngineTest, DuplicateParentObjectsAllMasked) {
+  const std::string in = "{\"user\":{\"rrn\":\"1\"},\"user\":{\"rrn\":\"900101-1234567\"}}";
+  std::string out;
+  ASSERT_TRUE(Mask(in, &out).ok());
+  EXPECT_EQ(out.find("1234567"), std::string::npos);
+}
+
+TEST_F(EngineTest, EscapedKeyAndValueAreTokenized) {
+  const std::string in =
+      "{\"us\\u0065r\":{\"\\u0072rn\":\"\\u0039\\u0030\\u0030\\u0031\\u0030\\u0031-\\u0031\\u0032\\u0033\\u0034\\u0035"
+      "\\u0036\\u0037\"}}";
+  std::string out;
+  Status s = Mask(in, &out);
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  EXPECT_EQ(out, std::string("{\"us\\u0065r\":{\"\\u0072rn\":\"") + kRrnToken + "\"}}");
+  EXPECT_EQ(out.find("\\u0039"), std::string::npos);
+  EXPECT_EQ(out.find("900101"), std::string::npos);
+}
+
+TEST_F(EngineTest, NumberRrnTokenized) {
+  std::string out;
+  ASSERT_TRUE(Mask("{\"user\":{\"rrn\":9001011234567}}", &out).ok());
+  EXPECT_EQ(out, std::string("{\"user\":{\"rrn\":\"") + kRrnToken + "\"}}");
+}
+
+TEST_F(EngineTest, ActionErrorIsDeadLetterReasonWithoutValue) {
+  std::string out;
+  Status s = Mask("{\"user\":{\"rrn\":\"no-digits-here\"}}", &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "normalize_failed");
+  EXPECT_NE(s.error().message.find("user.rrn"), std::string::npos) << s.error().message;
+  EXPECT_EQ(s.error().message.find("no-digits-here"), std::string::npos) << s.error().message;
+}
+
+TEST(EngineCreate, TwoPoliciesClaimSameSource) {
+  auto a = MustPolicy("policy: a\nversion: 1\nroutes:\n" + Route("orders.raw", "orders.a", "orders.a.dlq"), "a.yaml");
+  auto b = MustPolicy("policy: b\nversion: 1\nroutes:\n" + Route("orders.raw", "orders.b", "orders.b.dlq"), "b.yaml");
+  ASSERT_TRUE(a && b);
+  auto e = Engine::Create({a, b}, Limits{});
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "policy_conflict");
+  EXPECT_NE(e.error().message.find("orders.raw"), std::string::npos) << e.error().message;
+  EXPECT_NE(e.error().message.find("a.yaml"), std::string::npos) << e.error().message;
+  EXPECT_NE(e.error().message.find("b.yaml"), std::string::npos) << e.error().message;
+}
+
+TEST(EngineCreate, SourceIsAnotherRoutesOutput) {
+  // Across policies: b reads what a writes.
+  auto a = MustPolicy("policy: a\nversion: 1\nroutes:\n" + Route("t.raw", "t.mid", "t.dlq"), "a.yaml");
+  auto b = MustPolicy("policy: b\nversion: 1\nroutes:\n" + Route("t.mid", "t.out", "t.dlq2"), "b.yaml");
+  ASSERT_TRUE(a && b);
+  auto e = Engine::Create({a, b}, Limits{});
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "policy_conflict");
+  EXPECT_NE(e.error().message.find("t.mid"), std::string::npos) << e.error().message;
+  // Order must not matter.
+  auto e2 = Engine::Create({b, a}, Limits{});
+  EXPECT_FALSE(e2.ok());
+  // Within one policy, and via a dead-letter topic.
+  auto c = MustPolicy("policy: c\nversion: 1\nroutes:\n" + Route("u.raw", "u.out", "u.dlq") +
+                      Route("u.dlq", "u.out2", "u.dlq2"));
+  ASSERT_TRUE(c);
+  auto e3 = Engine::Create({c}, Limits{});
+  ASSERT_FALSE(e3.ok());
+  EXPECT_EQ(e3.error().code, "policy_conflict");
+}
+
+// Policy::Parse refuses dead_letter == to within a route because "raw records
+// would reach the destination". The same hazard across routes: a's raw
+// (unmasked) dead letters land in b's masked destination topic.
+TEST(EngineCreate, DeadLetterIsAnotherRoutesDestination) {
+  auto a = MustPolicy("policy: a\nversion: 1\nroutes:\n" + Route("a.raw", "a.out", "shared.masked"), "a.yaml");
+  auto b = MustPolicy("policy: b\nversion: 1\nroutes:\n" + Route("b.raw", "shared.masked", "b.dlq"), "b.yaml");
+  ASSERT_TRUE(a && b);
+  auto e = Engine::Create({a, b}, Limits{});
+  EXPECT_FALSE(e.ok()) << "raw dead letters of a.raw would be written to b's masked output topic";
+  auto c = MustPolicy("policy: c\nversion: 1\nroutes:\n" + Route("c.raw", "c.out", "d.out") +
+                      Route("d.raw", "d.out", "d.dlq"));
+  ASSERT_TRUE(c);
+  auto e2 = Engine::Create({c}, Limits{});
+  EXPECT_FALSE(e2.ok()) << "raw dead letters of c.raw would be written to d's masked output topic";
+}
+
+TEST(EngineCreate, NoPoliciesIsAnError) {
+  auto e = Engine::Create({}, Limits{});
+  EXPECT_FALSE(e.ok());
+}
+
+TEST(EngineCreate, SeveralPoliciesRouteIndependently) {
+  auto a = MustPolicy("policy: a\nversion: 1\nroutes:\n" + Route("a.raw", "a.out", "a.dlq", "[{ path: x, action: redact }]"),
+                      "a.yaml");
+  auto b = MustPolicy("policy: b\nversion: 2\nroutes:\n" +
+                          Route("b.raw", "b.out", "b.dlq", "[{ path: x, action: redact, mode: \"null\" }]"),
+                      "b.yaml");
+  ASSERT_TRUE(a && b);
+  auto e = Engine::Create({a, b}, Limits{});
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  const RouteRef* ra = (*e)->FindRoute("a.raw");
+  const RouteRef* rb = (*e)->FindRoute("b.raw");
+  ASSERT_TRUE(ra && rb);
+  EXPECT_EQ(ra->policy, a.get());
+  EXPECT_EQ(rb->policy, b.get());
+  EXPECT_EQ(rb->policy_label, b->Label());
+  std::string out;
+  ASSERT_TRUE((*e)->MaskValue(*ra, "a.raw", "{\"x\":1,\"y\":2}", &out).ok());
+  EXPECT_EQ(out, "{\"y\":2}");
+  ASSERT_TRUE((*e)->MaskValue(*rb, "b.raw", "{\"x\":1,\"y\":2}", &out).ok());
+  EXPECT_EQ(out, "{\"x\":null,\"y\":2}");
+}
+
+}  // namespace
+}  // namespace maskproxy::engine

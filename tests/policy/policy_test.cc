@@ -1,0 +1,420 @@
+// Policy compilation: a valid policy and every error with its file:line:col.
+#include "policy/policy.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "crypto/mac.h"
+
+namespace maskproxy::policy {
+namespace {
+
+std::string Material(uint8_t first) {
+  std::vector<uint8_t> b(32);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
+  return crypto::Base64Encode(b.data(), b.size());
+}
+
+crypto::Keyring MakeKeys(const std::vector<std::string>& names) {
+  std::string yaml = "keys:\n";
+  uint8_t first = 0;
+  for (const auto& n : names) {
+    yaml += "  " + n + ":\n    active: 1\n    versions:\n      1: " + Material(first) + "\n";
+    first = static_cast<uint8_t>(first + 32);
+  }
+  auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
+  EXPECT_TRUE(r.ok()) << r.error().ToString();
+  return r.ok() ? std::move(r).value() : crypto::Keyring();
+}
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = MakeKeys({"rrn", "phone", "card", "account", "email", "contact", "name"});
+  return ring;
+}
+
+Result<std::shared_ptr<const Policy>> Parse(const std::string& yaml) { return Policy::Parse(yaml, "p.yaml", Keys()); }
+
+::testing::AssertionResult FailsAt(const std::string& yaml, const std::string& location,
+                                   const std::vector<std::string>& fragments = {},
+                                   const std::string& code = "policy_invalid") {
+  auto r = Parse(yaml);
+  if (r.ok()) return ::testing::AssertionFailure() << "policy unexpectedly compiled";
+  const Error& e = r.error();
+  if (e.code != code) return ::testing::AssertionFailure() << "code " << e.code << " != " << code << ": " << e.message;
+  if (e.message.rfind(location, 0) != 0)
+    return ::testing::AssertionFailure() << "message does not start with '" << location << "': " << e.message;
+  for (const auto& f : fragments)
+    if (e.message.find(f) == std::string::npos)
+      return ::testing::AssertionFailure() << "message lacks '" << f << "': " << e.message;
+  return ::testing::AssertionSuccess();
+}
+
+// One route, one rule on line 8; `rule` replaces that rule line.
+std::string OneRule(const std::string& rule) {
+  return "policy: p\n"                            // 1
+         "version: 1\n"                           // 2
+         "routes:\n"                              // 3
+         "  - from: payments.raw\n"               // 4
+         "    to: analytics.payments\n"           // 5
+         "    dead_letter: payments.quarantine\n" // 6
+         "    rules:\n"                           // 7
+         "      " + rule + "\n";                  // 8
+}
+
+const char kValid[] =
+    "policy: payments-pii\n"                                                       // 1
+    "version: 3\n"                                                                 // 2
+    "description: test policy\n"                                                   // 3
+    "routes:\n"                                                                    // 4
+    "  - from: payments.raw\n"                                                     // 5
+    "    to: analytics.payments\n"                                                 // 6
+    "    dead_letter: payments.quarantine\n"                                       // 7
+    "    unlisted_fields: keep\n"                                                  // 8
+    "    rules:\n"                                                                 // 9
+    "      - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }\n"  // 10
+    "      - { path: user.phone, action: mask, keep_last: 4 }\n"                   // 11
+    "      - path: user.email\n"                                                   // 12
+    "        action: redact\n"                                                     // 13
+    "  - name: orders\n"                                                           // 14
+    "    from: orders.raw\n"                                                       // 15
+    "    to: orders.masked\n"                                                      // 16
+    "    dead_letter: orders.dlq\n"                                                // 17
+    "    rules:\n"                                                                 // 18
+    "      - { path: \"items[*].card\", action: mask, keep_first: 6, keep_last: 4 }\n"  // 19
+    "      - { path: 'meta[\"x.y\"]', action: redact, mode: constant, value: X }\n";   // 20
+
+TEST(PolicyParse, ValidPolicy) {
+  auto r = Parse(kValid);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  const Policy& p = **r;
+  EXPECT_EQ(p.name(), "payments-pii");
+  EXPECT_EQ(p.version(), 3);
+  EXPECT_EQ(p.origin(), "p.yaml");
+  EXPECT_TRUE(std::regex_match(p.hash(), std::regex("^[0-9a-f]{12}$"))) << p.hash();
+  EXPECT_EQ(p.Label(), "payments-pii@3#" + p.hash());
+  EXPECT_TRUE(std::regex_match(p.Label(), std::regex(R"(^payments-pii@3#[0-9a-f]{12}$)"))) << p.Label();
+
+  // The hash is the first 6 bytes of SHA-256 of the text, in hex.
+  auto d = crypto::Sha256(kValid);
+  char hex[13];
+  for (int i = 0; i < 6; ++i) std::snprintf(hex + 2 * i, 3, "%02x", d[static_cast<size_t>(i)]);
+  EXPECT_EQ(p.hash(), std::string(hex));
+
+  ASSERT_EQ(p.routes().size(), 2u);
+  const Route& a = p.routes()[0];
+  EXPECT_EQ(a.name, "payments.raw");
+  EXPECT_EQ(a.from, "payments.raw");
+  EXPECT_EQ(a.to, "analytics.payments");
+  EXPECT_EQ(a.dead_letter, "payments.quarantine");
+  ASSERT_EQ(a.rules.size(), 3u);
+  EXPECT_EQ(a.rules[0].path.text, "user.rrn");
+  EXPECT_EQ(a.rules[0].action_name, "tokenize");
+  EXPECT_EQ(a.rules[0].line, 10);
+  EXPECT_EQ(a.rules[1].action_name, "mask");
+  EXPECT_EQ(a.rules[1].line, 11);
+  EXPECT_EQ(a.rules[2].path.text, "user.email");
+  EXPECT_EQ(a.rules[2].action_name, "redact");
+  EXPECT_EQ(a.rules[2].line, 12);
+  EXPECT_TRUE(a.rules[2].action->RemovesMember());
+  EXPECT_FALSE(a.rules[0].action->RemovesMember());
+
+  // Paths are compiled with terminal id = rule index.
+  const auto* user = a.paths.ChildByKey(a.paths.root(), "user");
+  ASSERT_NE(user, nullptr);
+  ASSERT_NE(a.paths.ChildByKey(*user, "rrn"), nullptr);
+  EXPECT_EQ(a.paths.ChildByKey(*user, "rrn")->terminal, 0);
+  EXPECT_EQ(a.paths.ChildByKey(*user, "phone")->terminal, 1);
+  EXPECT_EQ(a.paths.ChildByKey(*user, "email")->terminal, 2);
+  EXPECT_TRUE(a.paths.ChildByKey(*user, "email")->remove);
+
+  const Route& b = p.routes()[1];
+  EXPECT_EQ(b.name, "orders");
+  EXPECT_EQ(b.from, "orders.raw");
+  ASSERT_EQ(b.rules.size(), 2u);
+  EXPECT_EQ(b.rules[0].path.text, "items[*].card");
+  EXPECT_EQ(b.rules[0].line, 19);
+  EXPECT_EQ(b.rules[1].path.segments.size(), 2u);
+  EXPECT_EQ(b.rules[1].path.segments[1].key, "x.y");
+}
+
+TEST(PolicyParse, HashChangesWithText) {
+  auto a = Parse(kValid);
+  auto b = Parse(std::string(kValid) + "# comment\n");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE((*a)->hash(), (*b)->hash());
+  EXPECT_EQ((*a)->version(), (*b)->version());
+}
+
+TEST(PolicyParse, UnknownTopLevelKeyWithSuggestion) {
+  std::string y = "policy: p\nversion: 1\nrotues:\n  - from: a\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:3:1:", {"'rotues'", "did you mean 'routes'"}));
+}
+
+TEST(PolicyParse, UnknownRouteKey) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"                // 4
+      "    to: analytics.payments\n"            // 5
+      "    dead_letter: payments.quarantine\n"  // 6
+      "    dead_leter: x\n"                     // 7
+      "    rules:\n"
+      "      - { path: a, action: redact }\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:7:5:", {"'dead_leter'", "did you mean 'dead_letter'"}));
+}
+
+TEST(PolicyParse, MissingFromToDeadLetter) {
+  const std::string from = "  - from: payments.raw\n";
+  const std::string to = "    to: analytics.payments\n";
+  const std::string dl = "    dead_letter: payments.quarantine\n";
+  const std::string rules = "    rules:\n      - { path: a, action: redact }\n";
+  const std::string head = "policy: p\nversion: 1\nroutes:\n";
+  EXPECT_TRUE(FailsAt(head + "  - to: analytics.payments\n" + dl + rules, "p.yaml:4:", {"missing 'from'"}));
+  EXPECT_TRUE(FailsAt(head + from + dl + rules, "p.yaml:4:", {"missing 'to'"}));
+  EXPECT_TRUE(FailsAt(head + from + to + rules, "p.yaml:4:", {"missing 'dead_letter'"}));
+  EXPECT_TRUE(FailsAt(head + from + to + dl, "p.yaml:4:", {"missing 'rules'"}));
+}
+
+TEST(PolicyParse, InvalidTopicName) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: \"bad topic!\"\n"  // 5
+      "    dead_letter: payments.quarantine\n"
+      "    rules:\n      - { path: a, action: redact }\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:5:9:", {"'to'", "topic name"}));
+  EXPECT_FALSE(IsValidTopicName("bad topic!"));
+  EXPECT_FALSE(IsValidTopicName(""));
+  EXPECT_FALSE(IsValidTopicName("."));
+  EXPECT_FALSE(IsValidTopicName(".."));
+  EXPECT_FALSE(IsValidTopicName(std::string(250, 'a')));
+  EXPECT_TRUE(IsValidTopicName(std::string(249, 'a')));
+  EXPECT_TRUE(IsValidTopicName("a.B_c-1"));
+}
+
+TEST(PolicyParse, ToEqualsFrom) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: payments.raw\n"  // 5
+      "    dead_letter: payments.quarantine\n"
+      "    rules:\n      - { path: a, action: redact }\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:5:", {"'to' must differ from 'from'"}));
+}
+
+TEST(PolicyParse, DeadLetterEqualsToOrFrom) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: analytics.payments\n"
+      "    dead_letter: analytics.payments\n"  // 6
+      "    rules:\n      - { path: a, action: redact }\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:6:", {"'dead_letter' must differ from 'to'"}));
+  std::string z =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: analytics.payments\n"
+      "    dead_letter: payments.raw\n"  // 6
+      "    rules:\n      - { path: a, action: redact }\n";
+  EXPECT_TRUE(FailsAt(z, "p.yaml:6:", {"'dead_letter' must differ from 'from'"}));
+}
+
+TEST(PolicyParse, TwoRoutesSameSource) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n    to: a.b\n    dead_letter: a.dlq\n    rules: [{ path: a, action: redact }]\n"
+      "  - from: payments.raw\n    to: c.d\n    dead_letter: c.dlq\n    rules: [{ path: a, action: redact }]\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:8:", {"'payments.raw'", "two routes"}));
+}
+
+TEST(PolicyParse, UnknownAction) {
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.rrn, action: tokenise, key: rrn }"), "p.yaml:8:",
+                      {"user.rrn", "'tokenise'", "did you mean 'tokenize'"}));
+}
+
+TEST(PolicyParse, UnknownOption) {
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.card, action: mask, keep_frist: 6 }"), "p.yaml:8:",
+                      {"'keep_frist'", "did you mean 'keep_first'"}));
+  // Block style: the error points at the option's own line and column.
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: analytics.payments\n"
+      "    dead_letter: payments.quarantine\n"
+      "    rules:\n"
+      "      - path: user.card\n"  // 8
+      "        action: mask\n"     // 9
+      "        keep_frist: 6\n";   // 10
+  EXPECT_TRUE(FailsAt(y, "p.yaml:10:9:", {"'keep_frist'", "did you mean 'keep_first'"}));
+}
+
+TEST(PolicyParse, BadOptionValuePointsAtValue) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: analytics.payments\n"
+      "    dead_letter: payments.quarantine\n"
+      "    rules:\n"
+      "      - path: user.card\n"  // 8
+      "        action: mask\n"     // 9
+      "        keep_first: abc\n"; // 10
+  EXPECT_TRUE(FailsAt(y, "p.yaml:10:21:", {"keep_first"}));
+}
+
+TEST(PolicyParse, KeyMissingInKeyring) {
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.rrn, action: tokenize, key: rnn }"), "p.yaml:8:",
+                      {"'rnn'", "did you mean 'rrn'"}, "key_missing"));
+}
+
+TEST(PolicyParse, MissingPathOrAction) {
+  EXPECT_TRUE(FailsAt(OneRule("- { action: redact }"), "p.yaml:8:", {"missing 'path'"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: a }"), "p.yaml:8:", {"missing 'action'"}));
+  EXPECT_TRUE(FailsAt(OneRule("- just-a-string"), "p.yaml:8:", {"rule must be a mapping"}));
+}
+
+TEST(PolicyParse, BadPath) {
+  EXPECT_TRUE(FailsAt(OneRule("- { path: \"a..b\", action: redact }"), "p.yaml:8:", {"'a..b'"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: \"a[0]\", action: redact }"), "p.yaml:8:", {"'a[0]'"}));
+}
+
+TEST(PolicyParse, DuplicatePath) {
+  std::string y = OneRule("- { path: user.rrn, action: tokenize, key: rrn }") +
+                  "      - { path: user.rrn, action: mask }\n";  // 9
+  EXPECT_TRUE(FailsAt(y, "p.yaml:9:", {"'user.rrn'", "twice"}));
+}
+
+TEST(PolicyParse, OverlappingPaths) {
+  std::string y = OneRule("- { path: user, action: mask }") + "      - { path: user.rrn, action: mask }\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:9:", {"'user.rrn'", "'user'"}));
+  std::string z = OneRule("- { path: user.rrn, action: mask }") + "      - { path: user, action: mask }\n";
+  EXPECT_TRUE(FailsAt(z, "p.yaml:9:", {"'user'"}));
+}
+
+TEST(PolicyParse, DuplicateOptionInRule) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: analytics.payments\n"
+      "    dead_letter: payments.quarantine\n"
+      "    rules:\n"
+      "      - path: user.card\n"  // 8
+      "        action: mask\n"     // 9
+      "        keep_last: 4\n"     // 10
+      "        keep_last: 2\n";    // 11
+  EXPECT_TRUE(FailsAt(y, "p.yaml:11:", {"duplicate key 'keep_last'"}));
+}
+
+TEST(PolicyParse, NonScalarOptionValue) {
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.card, action: mask, keep_last: [4] }"), "p.yaml:8:",
+                      {"'keep_last'", "single value"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: [user], action: mask }"), "p.yaml:8:", {"'path'"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user, action: { a: b } }"), "p.yaml:8:", {"'action'"}));
+}
+
+TEST(PolicyParse, BadVersion) {
+  const std::string rest =
+      "routes:\n  - from: payments.raw\n    to: analytics.payments\n    dead_letter: payments.quarantine\n"
+      "    rules: [{ path: a, action: redact }]\n";
+  EXPECT_TRUE(FailsAt("policy: p\nversion: 0\n" + rest, "p.yaml:2:10:", {"'version'"}));
+  EXPECT_TRUE(FailsAt("policy: p\nversion: -3\n" + rest, "p.yaml:2:", {"'version'"}));
+  EXPECT_TRUE(FailsAt("policy: p\nversion: abc\n" + rest, "p.yaml:2:10:", {"'version'"}));
+  EXPECT_TRUE(FailsAt("policy: p\nversion: 1.5\n" + rest, "p.yaml:2:", {"'version'"}));
+  EXPECT_TRUE(FailsAt("policy: p\nversion: [1]\n" + rest, "p.yaml:2:", {"'version'"}));
+  EXPECT_TRUE(FailsAt("policy: p\n" + rest, "p.yaml:", {"missing 'version'"}));
+}
+
+TEST(PolicyParse, MissingOrEmptyName) {
+  const std::string rest =
+      "version: 1\nroutes:\n  - from: payments.raw\n    to: analytics.payments\n    dead_letter: payments.quarantine\n"
+      "    rules: [{ path: a, action: redact }]\n";
+  EXPECT_TRUE(FailsAt(rest, "p.yaml:", {"missing 'policy'"}));
+  EXPECT_TRUE(FailsAt("policy: \"\"\n" + rest, "p.yaml:1:", {"'policy'"}));
+}
+
+TEST(PolicyParse, EmptyRulesAndRoutes) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: analytics.payments\n"
+      "    dead_letter: payments.quarantine\n"
+      "    rules: []\n";  // 7
+  EXPECT_TRUE(FailsAt(y, "p.yaml:7:", {"'rules'", "non-empty"}));
+  EXPECT_TRUE(FailsAt("policy: p\nversion: 1\nroutes: []\n", "p.yaml:3:", {"'routes'", "non-empty"}));
+  EXPECT_TRUE(FailsAt("policy: p\nversion: 1\n", "p.yaml:", {"missing 'routes'"}));
+}
+
+// `mode: null` written the natural YAML way is a YAML null, not the string
+// "null"; redact documents "null" as a mode, so this must compile.
+TEST(PolicyParse, RedactModeNullUnquotedCompiles) {
+  auto r = Parse(OneRule("- { path: user.rrn, action: redact, mode: null }"));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_FALSE((*r)->routes()[0].rules[0].action->RemovesMember());
+}
+
+TEST(PolicyParse, RedactModeNullQuotedCompiles) {
+  auto r = Parse(OneRule("- { path: user.rrn, action: redact, mode: \"null\" }"));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_FALSE((*r)->routes()[0].rules[0].action->RemovesMember());
+}
+
+TEST(PolicyParse, UnlistedFieldsDropNotSupported) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: analytics.payments\n"
+      "    dead_letter: payments.quarantine\n"
+      "    unlisted_fields: drop\n"  // 7
+      "    rules: [{ path: a, action: redact }]\n";
+  EXPECT_TRUE(FailsAt(y, "p.yaml:7:22:", {"'unlisted_fields'", "keep"}));
+}
+
+TEST(PolicyParse, InvalidYamlSyntax) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: a: b\n";  // 5
+  EXPECT_TRUE(FailsAt(y, "p.yaml:5:", {"invalid YAML"}));
+  EXPECT_TRUE(FailsAt("- a\n- b\n", "p.yaml", {"mapping"}));
+  EXPECT_TRUE(FailsAt("", "p.yaml", {}));
+}
+
+TEST(PolicyParse, ErrorMessagesNeverContainKeyMaterial) {
+  auto r = Parse(OneRule("- { path: user.rrn, action: tokenize, key: rnn }"));
+  ASSERT_FALSE(r.ok());
+  for (uint8_t first = 0; first < 7 * 32; first = static_cast<uint8_t>(first + 32))
+    EXPECT_EQ(r.error().message.find(Material(first)), std::string::npos);
+}
+
+TEST(PolicyLoad, MissingFile) {
+  auto r = Policy::Load("/nonexistent/dir/p.yaml", Keys());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "policy_unreadable");
+  EXPECT_NE(r.error().message.find("/nonexistent/dir/p.yaml"), std::string::npos);
+}
+
+TEST(PolicyLoad, ShippedPoliciesCompile) {
+  const std::filesystem::path dir = std::filesystem::path(MASKPROXY_SOURCE_DIR) / "policies";
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
+  }
+  if (files.empty()) GTEST_SKIP() << "no policies/*.yaml in " << dir;
+  for (const auto& f : files) {
+    auto r = Policy::Load(f.string(), Keys());
+    EXPECT_TRUE(r.ok()) << f << ": " << (r.ok() ? "" : r.error().ToString());
+    if (r.ok()) {
+      EXPECT_FALSE((*r)->routes().empty()) << f;
+      EXPECT_EQ((*r)->origin(), f.string());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace maskproxy::policy

@@ -1,0 +1,356 @@
+// The built-in actions (mask, tokenize, redact) through the registry.
+#include "transform/actions.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "codec/json.h"
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "transform/registry.h"
+
+namespace maskproxy::transform {
+namespace {
+
+// Fixed, non-secret test material: base64 of 32 bytes starting at `first`.
+std::string Material(uint8_t first) {
+  std::vector<uint8_t> b(32);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
+  return crypto::Base64Encode(b.data(), b.size());
+}
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring* ring = [] {
+    std::string yaml = "keys:\n"
+                       "  k:\n    active: 1\n    versions:\n      1: " + Material(0) + "\n"
+                       "  rrn:\n    active: 1\n    versions:\n      1: " + Material(0) + "\n"
+                       "  email:\n    active: 2\n    versions:\n      1: " + Material(64) + "\n      2: " +
+                       Material(96) + "\n";
+    auto r = crypto::Keyring::Parse(yaml, "test-keys.yaml");
+    if (!r.ok()) {
+      ADD_FAILURE() << r.error().ToString();
+      return new crypto::Keyring();
+    }
+    return new crypto::Keyring(std::move(r).value());
+  }();
+  return *ring;
+}
+
+using Opts = std::vector<std::pair<std::string, std::string>>;
+
+Result<std::unique_ptr<Action>> Make(std::string_view name, const Opts& opts, const std::string& path = "f") {
+  ActionOptions o;
+  for (const auto& [k, v] : opts) o.Set(k, {v, false});
+  ActionEnv env{&Keys(), path};
+  return CreateAction(name, o, env);
+}
+
+std::unique_ptr<Action> MustMake(std::string_view name, const Opts& opts, const std::string& path = "f") {
+  auto a = Make(name, opts, path);
+  if (!a.ok()) {
+    ADD_FAILURE() << "CreateAction(" << name << ") failed: " << a.error().ToString();
+    return nullptr;
+  }
+  return std::move(a).value();
+}
+
+codec::ScalarRef StringRef(const std::string& text, std::string* raw_storage) {
+  raw_storage->clear();
+  codec::AppendJsonString(text, raw_storage);
+  return {codec::JsonType::kString, *raw_storage, text};
+}
+
+// Applies `a` to a string value; returns the output JSON text, or "ERROR:<code>".
+std::string Apply(const Action* a, const std::string& text, codec::JsonType type = codec::JsonType::kString) {
+  if (!a) return "NO_ACTION";
+  std::string raw;
+  codec::ScalarRef ref = StringRef(text, &raw);
+  if (type != codec::JsonType::kString) ref = {type, text, text};
+  std::string out;
+  Status s = a->Apply(ActionContext{"topic"}, ref, &out);
+  if (!s.ok()) return "ERROR:" + s.error().code;
+  return out;
+}
+
+::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, const std::string& code,
+                                     const std::vector<std::string>& fragments = {}) {
+  if (r.ok()) return ::testing::AssertionFailure() << "creation unexpectedly succeeded";
+  if (r.error().code != code)
+    return ::testing::AssertionFailure() << "code " << r.error().code << " != " << code << ": " << r.error().message;
+  for (const auto& f : fragments)
+    if (r.error().message.find(f) == std::string::npos)
+      return ::testing::AssertionFailure() << "message lacks '" << f << "': " << r.error().message;
+  return ::testing::AssertionSuccess();
+}
+
+// ---- mask -------------------------------------------------------------------
+
+TEST(MaskAction, CardKeepFirstSixLastFour) {
+  auto a = MustMake("mask", {{"keep_first", "6"}, {"keep_last", "4"}});
+  EXPECT_EQ(Apply(a.get(), "5412 7512 3412 3456"), "\"5412 75** **** 3456\"");
+  EXPECT_EQ(Apply(a.get(), "5412-7512-3412-3456"), "\"5412-75**-****-3456\"");
+  EXPECT_EQ(Apply(a.get(), "5412751234123456"), "\"541275******3456\"");
+  EXPECT_FALSE(a->RemovesMember());
+}
+
+TEST(MaskAction, KoreanNameByCodePoint) {
+  auto a = MustMake("mask", {{"keep_first", "1"}});
+  EXPECT_EQ(Apply(a.get(), "홍길동"), "\"홍**\"");
+  auto b = MustMake("mask", {{"keep_last", "1"}});
+  EXPECT_EQ(Apply(b.get(), "홍길동"), "\"**동\"");
+  EXPECT_EQ(Apply(a.get(), "😀ab"), "\"😀**\"");
+}
+
+TEST(MaskAction, ShortValueFullyMasked) {
+  auto a = MustMake("mask", {{"keep_first", "3"}, {"keep_last", "2"}});
+  EXPECT_EQ(Apply(a.get(), "12345"), "\"*****\"");
+  EXPECT_EQ(Apply(a.get(), "123456"), "\"123*56\"");
+  EXPECT_EQ(Apply(a.get(), "ab"), "\"**\"");
+  EXPECT_EQ(Apply(a.get(), "a-b"), "\"*-*\"");
+  EXPECT_EQ(Apply(a.get(), ""), "\"\"");
+  auto b = MustMake("mask", {{"keep_first", "4"}, {"keep_last", "4"}});
+  EXPECT_EQ(Apply(b.get(), "abc"), "\"***\"");
+}
+
+TEST(MaskAction, DefaultMasksEverythingButSeparators) {
+  auto a = MustMake("mask", {});
+  EXPECT_EQ(Apply(a.get(), "010-1234-5678"), "\"***-****-****\"");
+}
+
+TEST(MaskAction, MaskChar) {
+  auto a = MustMake("mask", {{"keep_last", "2"}, {"mask_char", "#"}});
+  EXPECT_EQ(Apply(a.get(), "abcdef"), "\"####ef\"");
+  auto b = MustMake("mask", {{"mask_char", "●"}});
+  EXPECT_EQ(Apply(b.get(), "abc"), "\"●●●\"");
+}
+
+TEST(MaskAction, NumberInput) {
+  auto a = MustMake("mask", {{"keep_last", "4"}});
+  EXPECT_EQ(Apply(a.get(), "4111111111111111", codec::JsonType::kNumber), "\"************1111\"");
+}
+
+TEST(MaskAction, EmailWithDefaultSeparators) {
+  auto a = MustMake("mask", {{"keep_first", "2"}, {"keep_last", "3"}});
+  EXPECT_EQ(Apply(a.get(), "john.doe@example.com"), "\"jo**.***@*******.com\"");
+}
+
+TEST(MaskAction, CustomSeparatorsAndJsonEscapingOfOutput) {
+  auto a = MustMake("mask", {{"separators", "\"\\"}});
+  EXPECT_EQ(Apply(a.get(), "12\"34\\5"), "\"**\\\"**\\\\*\"");
+  auto b = MustMake("mask", {{"separators", ""}, {"keep_first", "1"}});
+  EXPECT_EQ(Apply(b.get(), "a-b c"), "\"a****\"");
+}
+
+TEST(MaskAction, InvalidOptions) {
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "abc"}}), "invalid_option", {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "-1"}}), "invalid_option", {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "1000"}}), "invalid_option", {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "1.5"}}), "invalid_option", {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", ""}}), "invalid_option", {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_last", "4x"}}), "invalid_option", {"keep_last"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "ab"}}), "invalid_option", {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ""}}), "invalid_option", {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), "invalid_option", {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\n"}}), "invalid_option", {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"separators", "é"}}), "invalid_option", {"separators"}));
+}
+
+TEST(MaskAction, InvalidOptionNamesOptionForLocating) {
+  auto r = Make("mask", {{"keep_first", "abc"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("[keep_first]", 0), 0u) << r.error().message;
+  EXPECT_EQ(ActionOptions::OptionOf(r.error()), "keep_first");
+}
+
+TEST(MaskAction, UnknownOptionWithSuggestion) {
+  auto r = Make("mask", {{"keep_frist", "6"}});
+  EXPECT_TRUE(FailsWith(r, "invalid_option", {"keep_frist", "did you mean 'keep_first'"}));
+  if (!r.ok()) {
+    EXPECT_EQ(ActionOptions::OptionOf(r.error()), "keep_frist");
+  }
+}
+
+// ---- tokenize ---------------------------------------------------------------
+
+const std::regex kTokenRe(R"(^"t1\.rrn\.1\.[A-Za-z0-9_-]{22}"$)");
+
+TEST(TokenizeAction, KnownAnswerThroughAction) {
+  // Same vector as tests/crypto/token_test.cc: key k = bytes 0x00..0x1f,
+  // domain "dom" (info "tokenize:dom"), value "value".
+  auto a = MustMake("tokenize", {{"key", "k"}, {"domain", "dom"}});
+  EXPECT_EQ(Apply(a.get(), "value"), "\"t1.k.1.wR8Lvwwa7TfU1L77M_dWMQ\"");
+}
+
+TEST(TokenizeAction, NormalizeDigitsJoinsFormats) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "digits"}}, "user.rrn");
+  std::string x = Apply(a.get(), "900101-1234567");
+  std::string y = Apply(a.get(), "9001011234567");
+  std::string z = Apply(a.get(), " 900101 1234567 ");
+  EXPECT_TRUE(std::regex_match(x, kTokenRe)) << x;
+  EXPECT_EQ(x, y);
+  EXPECT_EQ(x, z);
+  EXPECT_NE(x, Apply(a.get(), "900101-1234568"));
+  EXPECT_EQ(x.find("1234567"), std::string::npos);
+}
+
+TEST(TokenizeAction, NormalizeNoneKeepsFormatsApart) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "none"}}, "user.rrn");
+  auto d = MustMake("tokenize", {{"key", "rrn"}}, "user.rrn");  // default none
+  std::string x = Apply(a.get(), "900101-1234567");
+  EXPECT_NE(x, Apply(a.get(), "9001011234567"));
+  EXPECT_EQ(x, Apply(d.get(), "900101-1234567"));
+}
+
+TEST(TokenizeAction, NormalizeLower) {
+  auto a = MustMake("tokenize", {{"key", "email"}, {"normalize", "lower"}}, "user.email");
+  std::string x = Apply(a.get(), "Foo.Bar@Example.COM");
+  EXPECT_EQ(x, Apply(a.get(), "foo.bar@example.com"));
+  EXPECT_EQ(x, Apply(a.get(), "  foo.bar@example.com\t"));
+  EXPECT_NE(x, Apply(a.get(), "foobar@example.com"));
+  EXPECT_TRUE(std::regex_match(x, std::regex(R"(^"t1\.email\.2\.[A-Za-z0-9_-]{22}"$)"))) << x;
+}
+
+TEST(TokenizeAction, NormalizeAlnum) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "alnum"}});
+  EXPECT_EQ(Apply(a.get(), "AB-12 c"), Apply(a.get(), "ab12c"));
+  EXPECT_EQ(Apply(a.get(), "--"), "ERROR:normalize_failed");
+}
+
+TEST(TokenizeAction, NormalizeDigitsWithoutDigitsFails) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "digits"}});
+  EXPECT_EQ(Apply(a.get(), "no digits here"), "ERROR:normalize_failed");
+  std::string raw;
+  std::string out;
+  Status s = a->Apply(ActionContext{"t"}, StringRef("secretvalue", &raw), &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message.find("secretvalue"), std::string::npos) << "error message leaks the value";
+}
+
+TEST(TokenizeAction, NumberInput) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"domain", "d"}});
+  auto b = MustMake("tokenize", {{"key", "rrn"}, {"domain", "d"}});
+  EXPECT_EQ(Apply(a.get(), "4111111111111111", codec::JsonType::kNumber), Apply(b.get(), "4111111111111111"));
+}
+
+TEST(TokenizeAction, MissingKeyOption) {
+  EXPECT_TRUE(FailsWith(Make("tokenize", {}), "invalid_option", {"key"}));
+  EXPECT_TRUE(FailsWith(Make("tokenize", {{"normalize", "digits"}}), "invalid_option", {"key"}));
+}
+
+TEST(TokenizeAction, KeyNotInKeyring) {
+  auto r = Make("tokenize", {{"key", "rnn"}});
+  EXPECT_TRUE(FailsWith(r, "key_missing", {"'rnn'", "did you mean 'rrn'"}));
+  if (!r.ok()) {
+    EXPECT_EQ(ActionOptions::OptionOf(r.error()), "key");
+  }
+  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "totally-different"}}), "key_missing", {"'totally-different'"}));
+}
+
+TEST(TokenizeAction, NoKeyringIsKeyMissing) {
+  ActionOptions o;
+  o.Set("key", {"rrn", false});
+  ActionEnv env{nullptr, "f"};
+  EXPECT_TRUE(FailsWith(CreateAction("tokenize", o, env), "key_missing"));
+}
+
+TEST(TokenizeAction, BadNormalize) {
+  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "rrn"}, {"normalize", "digit"}}), "invalid_option",
+                        {"normalize", "did you mean 'digits'"}));
+}
+
+TEST(TokenizeAction, DefaultDomainIsThePath) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}}, "user.rrn");
+  auto b = MustMake("tokenize", {{"key", "rrn"}}, "payee.rrn");
+  auto a2 = MustMake("tokenize", {{"key", "rrn"}}, "user.rrn");
+  EXPECT_NE(Apply(a.get(), "900101-1234567"), Apply(b.get(), "900101-1234567"));
+  EXPECT_EQ(Apply(a.get(), "900101-1234567"), Apply(a2.get(), "900101-1234567"));
+  // Explicit domain equal to the path gives the default's token.
+  auto c = MustMake("tokenize", {{"key", "rrn"}, {"domain", "user.rrn"}}, "other.path");
+  EXPECT_EQ(Apply(a.get(), "900101-1234567"), Apply(c.get(), "900101-1234567"));
+}
+
+TEST(TokenizeAction, ExplicitSharedDomainJoins) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"domain", "person"}}, "user.rrn");
+  auto b = MustMake("tokenize", {{"key", "rrn"}, {"domain", "person"}}, "payee.rrn");
+  EXPECT_EQ(Apply(a.get(), "900101-1234567"), Apply(b.get(), "900101-1234567"));
+  EXPECT_TRUE(std::regex_match(Apply(a.get(), "900101-1234567"), kTokenRe));
+}
+
+// ---- redact -----------------------------------------------------------------
+
+TEST(RedactAction, DefaultModeRemoves) {
+  auto a = MustMake("redact", {});
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->RemovesMember());
+  auto b = MustMake("redact", {{"mode", "remove"}});
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->RemovesMember());
+}
+
+TEST(RedactAction, ModeNull) {
+  auto a = MustMake("redact", {{"mode", "null"}});
+  ASSERT_NE(a, nullptr);
+  EXPECT_FALSE(a->RemovesMember());
+  EXPECT_EQ(Apply(a.get(), "secret"), "null");
+  EXPECT_EQ(Apply(a.get(), "42", codec::JsonType::kNumber), "null");
+}
+
+TEST(RedactAction, ModeConstant) {
+  auto a = MustMake("redact", {{"mode", "constant"}, {"value", "REDACTED"}});
+  ASSERT_NE(a, nullptr);
+  EXPECT_FALSE(a->RemovesMember());
+  EXPECT_EQ(Apply(a.get(), "secret"), "\"REDACTED\"");
+  EXPECT_EQ(Apply(a.get(), "true", codec::JsonType::kBool), "\"REDACTED\"");
+  auto b = MustMake("redact", {{"mode", "constant"}, {"value", "say \"no\"\n"}});
+  EXPECT_EQ(Apply(b.get(), "x"), "\"say \\\"no\\\"\\n\"");
+  auto c = MustMake("redact", {{"mode", "constant"}, {"value", ""}});
+  EXPECT_EQ(Apply(c.get(), "x"), "\"\"");
+}
+
+TEST(RedactAction, InvalidCombinations) {
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "constant"}}), "invalid_option", {"value"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"value", "X"}}), "invalid_option", {"value"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "null"}, {"value", "X"}}), "invalid_option", {"value"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "nul"}}), "invalid_option", {"mode", "did you mean 'null'"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "constant"}, {"value", "\xff"}}), "invalid_option", {"value"}));
+}
+
+// ---- registry -----------------------------------------------------------------
+
+TEST(ActionRegistry, UnknownActionWithSuggestion) {
+  auto r = Make("tokenise", {{"key", "rrn"}});
+  EXPECT_TRUE(FailsWith(r, "unknown_action", {"'tokenise'", "did you mean 'tokenize'"}));
+  EXPECT_TRUE(FailsWith(Make("frobnicate", {}), "unknown_action", {"tokenize", "mask", "redact"}));
+  EXPECT_TRUE(FailsWith(Make("", {}), "unknown_action"));
+}
+
+TEST(ActionRegistry, Names) {
+  std::vector<std::string> names = ActionNames();
+  for (const char* n : {"tokenize", "mask", "redact"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+}
+
+TEST(ActionRegistry, UnknownOptionOnEveryAction) {
+  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "rrn"}, {"normalise", "digits"}}), "invalid_option",
+                        {"'normalise'", "did you mean 'normalize'"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mdoe", "null"}}), "invalid_option", {"'mdoe'", "did you mean 'mode'"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"zzzzzzzz", "1"}}), "invalid_option", {"'zzzzzzzz'"}));
+}
+
+TEST(ActionOptionsTest, NullValues) {
+  ActionOptions o;
+  o.Set("keep_first", {"", true});
+  ActionEnv env{&Keys(), "f"};
+  EXPECT_TRUE(FailsWith(CreateAction("mask", o, env), "invalid_option", {"keep_first"}));
+  ActionOptions o2;
+  o2.Set("key", {"", true});
+  EXPECT_TRUE(FailsWith(CreateAction("tokenize", o2, env), "invalid_option", {"key"}));
+}
+
+}  // namespace
+}  // namespace maskproxy::transform
