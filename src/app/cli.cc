@@ -67,7 +67,9 @@ plus maskproxy.dlq.reason (a code such as invalid_json) and maskproxy.dlq.detail
 )";
 
 std::atomic<bool> g_stop{false};
-extern "C" void OnSignal(int) { g_stop.store(true); }
+extern "C" void OnSignal(int) {
+  g_stop.store(true);
+}
 
 int Usage(const std::string& msg) {
   std::fprintf(stderr, "maskproxy: %s\nRun 'maskproxy --help' for usage.\n", msg.c_str());
@@ -110,7 +112,8 @@ int CmdRun(const std::vector<std::string>& args) {
   if (!log::ParseLevel(cfg->log_level, &lvl)) return Usage("unknown log level '" + cfg->log_level + "'");
   log::SetLevel(lvl);
   if (!txn_id.empty()) {
-    if (cfg->delivery_mode != "exactly_once") return Usage("--transactional-id is only used with delivery.mode exactly_once");
+    if (cfg->delivery_mode != "exactly_once")
+      return Usage("--transactional-id is only used with delivery.mode exactly_once");
     cfg->transactional_id = txn_id;
   }
   const bool eos = cfg->delivery_mode == "exactly_once";
@@ -126,7 +129,8 @@ int CmdRun(const std::vector<std::string>& args) {
   for (const auto& f : cfg->policy_files) {
     auto p = policy::Policy::Load(f, *keys);
     if (!p.ok()) return Fail(p.error(), kExitUsage);
-    log::Info("policy_loaded", {{"file", f}, {"policy", (*p)->Label()}, {"routes", std::to_string((*p)->routes().size())}});
+    log::Info("policy_loaded",
+              {{"file", f}, {"policy", (*p)->Label()}, {"routes", std::to_string((*p)->routes().size())}});
     policies.push_back(std::move(p).value());
   }
   engine::Limits limits{cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)};
@@ -156,8 +160,10 @@ int CmdRun(const std::vector<std::string>& args) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  log::Info("starting", {{"config", cfg->path}, {"group", cfg->group_id}, {"mode", cfg->delivery_mode},
-                        {"transactional_id", cfg->transactional_id}});
+  log::Info("starting", {{"config", cfg->path},
+                         {"group", cfg->group_id},
+                         {"mode", cfg->delivery_mode},
+                         {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
   if (!st.ok()) {
     log::Error("stopped_on_error", {{"error", st.error().code}, {"detail", st.error().message}});
@@ -169,10 +175,11 @@ int CmdRun(const std::vector<std::string>& args) {
 
 int CmdKeys(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs("maskproxy keys generate --out FILE NAME...\n\n"
-               "Creates FILE (mode 0600; refuses to overwrite) with a new random 256-bit key,\n"
-               "version 1, for each NAME. Key material is never printed.\n",
-               stdout);
+    std::fputs(
+        "maskproxy keys generate --out FILE NAME...\n\n"
+        "Creates FILE (mode 0600; refuses to overwrite) with a new random 256-bit key,\n"
+        "version 1, for each NAME. Key material is never printed.\n",
+        stdout);
     return args.empty() ? kExitUsage : kExitOk;
   }
   if (args[0] != "generate") return Usage("keys: unknown command '" + args[0] + "'");
@@ -196,11 +203,12 @@ int CmdKeys(const std::vector<std::string>& args) {
 
 int CmdPolicy(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs("maskproxy policy check --keys FILE POLICY...\n\n"
-               "Validates each policy file (routes, paths, actions, options, key names)\n"
-               "against the keyring and prints every error as file:line:column: message.\n"
-               "Actions: ",
-               stdout);
+    std::fputs(
+        "maskproxy policy check --keys FILE POLICY...\n\n"
+        "Validates each policy file (routes, paths, actions, options, key names)\n"
+        "against the keyring and prints every error as file:line:column: message.\n"
+        "Actions: ",
+        stdout);
     for (const auto& n : transform::ActionNames()) std::printf("%s ", n.c_str());
     std::printf("\n");
     return args.empty() ? kExitUsage : kExitOk;
@@ -209,9 +217,12 @@ int CmdPolicy(const std::vector<std::string>& args) {
   std::string keys_path;
   std::vector<std::string> files;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--keys" && i + 1 < args.size()) keys_path = args[++i];
-    else if (!args[i].empty() && args[i][0] == '-') return Usage("policy check: unknown option '" + args[i] + "'");
-    else files.push_back(args[i]);
+    if (args[i] == "--keys" && i + 1 < args.size())
+      keys_path = args[++i];
+    else if (!args[i].empty() && args[i][0] == '-')
+      return Usage("policy check: unknown option '" + args[i] + "'");
+    else
+      files.push_back(args[i]);
   }
   if (keys_path.empty()) return Usage("policy check: --keys FILE is required (rules name keys)");
   if (files.empty()) return Usage("policy check: name at least one policy file");

@@ -67,7 +67,8 @@ class Ctx {
   std::string origin_;
 };
 
-Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where, const std::vector<std::string>& allowed) {
+Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where,
+                 const std::vector<std::string>& allowed) {
   if (!map.IsMap()) return c.At(map, "'" + where + "' must be a mapping");
   std::set<std::string> seen;
   for (const auto& kv : map) {
@@ -99,8 +100,7 @@ Status Int(const Ctx& c, const YAML::Node& parent, const char* key, const std::s
   YAML::Node n = parent[key];
   if (!n) return Status::Ok();
   long long v = 0;
-  if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
-    return c.At(n, "'" + full + "' must be a whole number");
+  if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) return c.At(n, "'" + full + "' must be a whole number");
   if (v < min || v > max)
     return c.At(n, "'" + full + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
   *out = v;
@@ -147,12 +147,14 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     return Error("config_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
                                        std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
-  if (!root.IsMap()) return Error("config_invalid", origin + ": the config must be a YAML mapping (see maskproxy run --help)");
+  if (!root.IsMap())
+    return Error("config_invalid", origin + ": the config must be a YAML mapping (see maskproxy run --help)");
   Config cfg;
   cfg.path = origin;
   try {
-    if (Status s = CheckKeys(c, root, "", {"source", "destination", "policies", "keyring", "delivery", "limits",
-                                           "log_level", "stats_interval_ms"});
+    if (Status s = CheckKeys(
+            c, root, "",
+            {"source", "destination", "policies", "keyring", "delivery", "limits", "log_level", "stats_interval_ms"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -194,9 +196,9 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     cfg.keyring_file = Resolve(base_dir, *keyring);
 
     if (YAML::Node t = root["delivery"]) {
-      if (Status s = CheckKeys(c, t, "delivery",
-                               {"mode", "transactional_id", "commit_interval_ms", "commit_max_records",
-                                "transaction_timeout_ms"});
+      if (Status s = CheckKeys(
+              c, t, "delivery",
+              {"mode", "transactional_id", "commit_interval_ms", "commit_max_records", "transaction_timeout_ms"});
           !s.ok())
         return s.error();
       auto mode = String(c, t, "mode", "delivery.mode", false);
@@ -220,8 +222,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
         return s.error();
       cfg.commit_max_records = static_cast<int>(v);
       v = cfg.transaction_timeout_ms;
-      if (Status s = Int(c, t, "transaction_timeout_ms", "delivery.transaction_timeout_ms", 1000, 900000, &v);
-          !s.ok())
+      if (Status s = Int(c, t, "transaction_timeout_ms", "delivery.transaction_timeout_ms", 1000, 900000, &v); !s.ok())
         return s.error();
       cfg.transaction_timeout_ms = static_cast<int>(v);
     }

@@ -17,10 +17,10 @@ struct Config {
   std::map<std::string, std::string> source_properties;
   std::string destination_brokers;
   std::map<std::string, std::string> destination_properties;
-  std::vector<std::string> policy_files;  // resolved against the config file's directory
-  std::string keyring_file;               // likewise
+  std::vector<std::string> policy_files;       // resolved against the config file's directory
+  std::string keyring_file;                    // likewise
   std::string delivery_mode = "exactly_once";  // or at_least_once
-  std::string transactional_id;           // empty: derived from group and host name
+  std::string transactional_id;                // empty: derived from group and host name
   int commit_interval_ms = 100;
   int commit_max_records = 10000;
   int transaction_timeout_ms = 60000;

@@ -291,7 +291,8 @@ class Scanner {
   }
 
   Status Object(const PathSet::Node* node, int32_t rule, uint32_t depth) {
-    if (depth > limits_.max_depth) return Fail("depth_exceeded", "nesting deeper than " + std::to_string(limits_.max_depth));
+    if (depth > limits_.max_depth)
+      return Fail("depth_exceeded", "nesting deeper than " + std::to_string(limits_.max_depth));
     ++p_;
     SkipWs();
     if (p_ < n_ && s_[p_] == '}') {
@@ -372,7 +373,8 @@ class Scanner {
   }
 
   Status Array(const PathSet::Node* node, int32_t rule, uint32_t depth) {
-    if (depth > limits_.max_depth) return Fail("depth_exceeded", "nesting deeper than " + std::to_string(limits_.max_depth));
+    if (depth > limits_.max_depth)
+      return Fail("depth_exceeded", "nesting deeper than " + std::to_string(limits_.max_depth));
     ++p_;
     SkipWs();
     if (p_ < n_ && s_[p_] == ']') {

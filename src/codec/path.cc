@@ -3,7 +3,8 @@
 namespace maskproxy::codec {
 namespace {
 Error PathError(std::string_view text, size_t pos, const std::string& what) {
-  return Error("invalid_path", "path '" + std::string(text) + "' at character " + std::to_string(pos + 1) + ": " + what);
+  return Error("invalid_path",
+               "path '" + std::string(text) + "' at character " + std::to_string(pos + 1) + ": " + what);
 }
 }  // namespace
 

@@ -36,10 +36,10 @@ class PathSet {
  public:
   struct Node {
     std::vector<std::pair<std::string, uint32_t>> keys;  // key -> child node index
-    int32_t any_index = -1;                             // child for [*]
-    int32_t terminal = -1;                              // caller's id, -1 if none
-    bool remove = false;                                // terminal removes the member
-    bool has_remove_child = false;                      // some child removes its member
+    int32_t any_index = -1;                              // child for [*]
+    int32_t terminal = -1;                               // caller's id, -1 if none
+    bool remove = false;                                 // terminal removes the member
+    bool has_remove_child = false;                       // some child removes its member
   };
 
   PathSet() { nodes_.emplace_back(); }

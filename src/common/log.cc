@@ -51,7 +51,9 @@ void AppendValue(std::string& line, std::string_view v) {
 }
 }  // namespace
 
-void SetLevel(Level level) { g_level.store(static_cast<int>(level)); }
+void SetLevel(Level level) {
+  g_level.store(static_cast<int>(level));
+}
 
 bool ParseLevel(std::string_view text, Level* out) {
   for (Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError}) {
@@ -63,7 +65,9 @@ bool ParseLevel(std::string_view text, Level* out) {
   return false;
 }
 
-bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 void Write(Level level, std::string_view event, std::initializer_list<Field> fields) {
   if (!Enabled(level)) return;

@@ -21,9 +21,13 @@ struct CipherCtx {
   ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
 };
 
-const unsigned char* Bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
-Error AuthFailed() { return Error("auth_failed", "AES-256-GCM authentication failed"); }
+Error AuthFailed() {
+  return Error("auth_failed", "AES-256-GCM authentication failed");
+}
 
 }  // namespace
 
@@ -90,8 +94,7 @@ Status AesGcm256::SealInternal(const unsigned char* iv, std::string_view aad, st
   int len = 0;
   bool ok = EVP_EncryptInit_ex2(c.ctx, nullptr, nullptr, iv, nullptr) == 1;
   if (ok && !aad.empty()) ok = EVP_EncryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1;
-  if (ok && !plaintext.empty())
-    ok = EVP_EncryptUpdate(c.ctx, ct, &len, Bytes(plaintext), pt_len) == 1 && len == pt_len;
+  if (ok && !plaintext.empty()) ok = EVP_EncryptUpdate(c.ctx, ct, &len, Bytes(plaintext), pt_len) == 1 && len == pt_len;
   if (ok) ok = EVP_EncryptFinal_ex(c.ctx, tag, &len) == 1 && len == 0;
   if (ok) ok = EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagBytes), tag) == 1;
   if (!ok) {

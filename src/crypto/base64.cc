@@ -68,8 +68,14 @@ std::string Base64Encode(const uint8_t* data, size_t n) {
   Encode(data, n, kStd, true, &out);
   return out;
 }
-std::optional<std::vector<uint8_t>> Base64Decode(std::string_view text) { return Decode(text, kStd, true); }
-void Base64UrlEncode(const uint8_t* data, size_t n, std::string* out) { Encode(data, n, kUrl, false, out); }
-std::optional<std::vector<uint8_t>> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl, false); }
+std::optional<std::vector<uint8_t>> Base64Decode(std::string_view text) {
+  return Decode(text, kStd, true);
+}
+void Base64UrlEncode(const uint8_t* data, size_t n, std::string* out) {
+  Encode(data, n, kUrl, false, out);
+}
+std::optional<std::vector<uint8_t>> Base64UrlDecode(std::string_view text) {
+  return Decode(text, kUrl, false);
+}
 
 }  // namespace maskproxy::crypto

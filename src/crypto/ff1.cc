@@ -71,8 +71,12 @@ Ff1::Ff1(Ff1&&) noexcept = default;
 Ff1& Ff1::operator=(Ff1&&) noexcept = default;
 Ff1::~Ff1() = default;
 
-uint32_t Ff1::radix() const { return impl_->radix; }
-size_t Ff1::min_length() const { return impl_->min_len; }
+uint32_t Ff1::radix() const {
+  return impl_->radix;
+}
+size_t Ff1::min_length() const {
+  return impl_->min_len;
+}
 
 Result<Ff1> Ff1::Create(const SecretBytes& key, uint32_t radix) {
   const char* name = nullptr;

@@ -81,10 +81,11 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin)
 
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin) {
   for (const auto& kv : root) {
-    if (!kv.first.IsScalar()) return Error("keyring_invalid", At(origin, kv.first) + ": field names must be plain names");
+    if (!kv.first.IsScalar())
+      return Error("keyring_invalid", At(origin, kv.first) + ": field names must be plain names");
     if (kv.first.as<std::string>() != "keys")
-      return Error("keyring_invalid", At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() +
-                                          "' (expected: keys)");
+      return Error("keyring_invalid",
+                   At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() + "' (expected: keys)");
   }
   YAML::Node keys = root["keys"];
   if (!keys || !keys.IsMap() || keys.size() == 0)
@@ -109,8 +110,8 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
       const std::string field = f.first.Scalar();
       if (field == "active") {
         if (!f.second.IsScalar() || !ParseVersion(f.second.Scalar(), &key.active))
-          return Error("keyring_invalid", At(origin, f.second) + ": key '" + name +
-                                              "': 'active' must be a positive version number");
+          return Error("keyring_invalid",
+                       At(origin, f.second) + ": key '" + name + "': 'active' must be a positive version number");
         have_active = true;
       } else if (field == "versions") {
         if (!f.second.IsMap() || f.second.size() == 0)
@@ -119,8 +120,8 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
         for (const auto& v : f.second) {
           uint32_t ver = 0;
           if (!v.first.IsScalar() || !ParseVersion(v.first.Scalar(), &ver))
-            return Error("keyring_invalid", At(origin, v.first) + ": key '" + name +
-                                                "': version must be a positive number");
+            return Error("keyring_invalid",
+                         At(origin, v.first) + ": key '" + name + "': version must be a positive number");
           if (!v.second.IsScalar())
             return Error("keyring_invalid", At(origin, v.second) + ": key '" + name + "' version " +
                                                 std::to_string(ver) + ": material must be a base64 string");
@@ -131,10 +132,9 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
           if (bytes->size() < kMinKeyBytes) {
             size_t n = bytes->size();
             OPENSSL_cleanse(bytes->data(), bytes->size());
-            return Error("key_too_short", At(origin, v.second) + ": key '" + name + "' version " +
-                                              std::to_string(ver) + " has " + std::to_string(n * 8) +
-                                              " bits; at least " + std::to_string(kMinKeyBytes * 8) +
-                                              " are required");
+            return Error("key_too_short", At(origin, v.second) + ": key '" + name + "' version " + std::to_string(ver) +
+                                              " has " + std::to_string(n * 8) + " bits; at least " +
+                                              std::to_string(kMinKeyBytes * 8) + " are required");
           }
           if (!key.versions.emplace(ver, SecretBytes(std::move(*bytes))).second)
             return Error("keyring_invalid", At(origin, v.first) + ": key '" + name + "': version " +
@@ -145,8 +145,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
                                             "' (expected: active, versions)");
       }
     }
-    if (key.versions.empty())
-      return Error("keyring_invalid", where + ": key '" + name + "' has no 'versions'");
+    if (key.versions.empty()) return Error("keyring_invalid", where + ": key '" + name + "' has no 'versions'");
     if (!have_active) return Error("keyring_invalid", where + ": key '" + name + "' has no 'active' version");
     if (!key.versions.count(key.active))
       return Error("keyring_invalid", where + ": key '" + name + "': active version " + std::to_string(key.active) +

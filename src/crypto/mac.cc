@@ -30,7 +30,8 @@ Result<HmacSha256> HmacSha256::Create(const SecretBytes& key) {
   impl->tmpl = EVP_MAC_CTX_new(impl->mac);
   if (!impl->tmpl) return Error("crypto_failed", "EVP_MAC_CTX_new failed");
   char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(impl->tmpl, key.data(), key.size(), params) != 1)
     return Error("crypto_failed", "HMAC-SHA-256 key setup failed");
   return HmacSha256(std::move(impl));

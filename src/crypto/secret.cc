@@ -12,7 +12,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
   return *this;
 }
 
-SecretBytes::~SecretBytes() { Wipe(); }
+SecretBytes::~SecretBytes() {
+  Wipe();
+}
 
 void SecretBytes::Wipe() {
   if (!b_.empty()) OPENSSL_cleanse(b_.data(), b_.size());

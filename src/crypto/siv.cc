@@ -41,7 +41,9 @@ const unsigned char* Bytes(std::string_view s) {
   return s.data() ? reinterpret_cast<const unsigned char*>(s.data()) : kEmpty;
 }
 
-Error AuthFailed() { return Error("auth_failed", "AES-SIV authentication failed"); }
+Error AuthFailed() {
+  return Error("auth_failed", "AES-SIV authentication failed");
+}
 
 bool Cmac(const EVP_MAC_CTX* tmpl, const unsigned char* data, size_t n, unsigned char out[kBlock]) {
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(tmpl);
@@ -117,9 +119,18 @@ Result<AesSiv> AesSiv::Create(const SecretBytes& key) {
   const char* siv_name = nullptr;
   char cbc_name[16] = {0};
   switch (key.size()) {
-    case 32: siv_name = "AES-128-SIV"; std::strcpy(cbc_name, "AES-128-CBC"); break;
-    case 48: siv_name = "AES-192-SIV"; std::strcpy(cbc_name, "AES-192-CBC"); break;
-    case 64: siv_name = "AES-256-SIV"; std::strcpy(cbc_name, "AES-256-CBC"); break;
+    case 32:
+      siv_name = "AES-128-SIV";
+      std::strcpy(cbc_name, "AES-128-CBC");
+      break;
+    case 48:
+      siv_name = "AES-192-SIV";
+      std::strcpy(cbc_name, "AES-192-CBC");
+      break;
+    case 64:
+      siv_name = "AES-256-SIV";
+      std::strcpy(cbc_name, "AES-256-CBC");
+      break;
     default: return Error("invalid_key", "AES-SIV needs a 32-, 48- or 64-byte key");
   }
   auto impl = std::make_unique<Impl>();
@@ -186,8 +197,7 @@ Status AesSiv::Seal(const std::vector<std::string_view>& ads, std::string_view p
   return Status::Ok();
 }
 
-Status AesSiv::Open(const std::vector<std::string_view>& ads, std::string_view sealed,
-                    std::string* plaintext) const {
+Status AesSiv::Open(const std::vector<std::string_view>& ads, std::string_view sealed, std::string* plaintext) const {
   plaintext->clear();
   if (sealed.size() < kSivBytes) return AuthFailed();
   if (ads.size() > kMaxAdComponents)

@@ -13,7 +13,8 @@ class RuleRewriter final : public codec::ValueRewriter {
   Status Rewrite(int32_t id, const codec::ScalarRef& value, std::string* out) override {
     const policy::Rule& rule = route_.rules[static_cast<size_t>(id)];
     Status s = rule.action->Apply(ctx_, value, out);
-    if (!s.ok()) return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
+    if (!s.ok())
+      return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
     return s;
   }
 
@@ -34,8 +35,8 @@ Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr
     for (const auto& r : p->routes()) {
       if (e->by_topic_.count(r.from))
         return Error("policy_conflict", "source topic '" + r.from + "' is routed by two policies (" +
-                                            e->routes_[e->by_topic_[r.from]].policy->origin() + " and " +
-                                            p->origin() + ")");
+                                            e->routes_[e->by_topic_[r.from]].policy->origin() + " and " + p->origin() +
+                                            ")");
       e->by_topic_.emplace(r.from, e->routes_.size());
       e->routes_.push_back({p.get(), &r, p->Label()});
       outputs.insert(r.to);

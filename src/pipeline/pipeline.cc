@@ -41,8 +41,8 @@ using ListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
 using MsgPtr = std::unique_ptr<rd_kafka_message_t, MsgDeleter>;
 
 const std::vector<std::string>& ManagedConsumer() {
-  static const std::vector<std::string> v = {"bootstrap.servers",        "group.id",        "enable.auto.commit",
-                                             "auto.commit.interval.ms",  "isolation.level", "enable.partition.eof",
+  static const std::vector<std::string> v = {"bootstrap.servers",       "group.id",        "enable.auto.commit",
+                                             "auto.commit.interval.ms", "isolation.level", "enable.partition.eof",
                                              "enable.auto.offset.store"};
   return v;
 }
@@ -65,7 +65,9 @@ struct PartitionKey {
   bool operator==(const PartitionKey&) const = default;
 };
 struct PartitionKeyHash {
-  size_t operator()(const PartitionKey& k) const { return std::hash<std::string>()(k.topic) * 31 + std::hash<int32_t>()(k.partition); }
+  size_t operator()(const PartitionKey& k) const {
+    return std::hash<std::string>()(k.topic) * 31 + std::hash<int32_t>()(k.partition);
+  }
 };
 
 }  // namespace
@@ -91,7 +93,7 @@ struct Pipeline::Impl {
     int64_t first, next;
   };
   std::unordered_map<PartitionKey, Span, PartitionKeyHash> txn_offsets;
-  Status fatal;  // set when a fatal error is seen inside a callback
+  Status fatal;         // set when a fatal error is seen inside a callback
   std::mutex fatal_mu;  // error_cb may run on the commit thread
   void SetFatal(Status st) {
     std::lock_guard<std::mutex> lock(fatal_mu);
@@ -208,15 +210,19 @@ struct Pipeline::Impl {
     self->inflight_bytes -= static_cast<int64_t>(m->len + m->key_len);
     if (m->err) {
       self->m_delivery_failed->Inc();
-      log::Warn("delivery_failed", {{"topic", rd_kafka_topic_name(m->rkt)}, {"error", rd_kafka_err2name(m->err)},
+      log::Warn("delivery_failed", {{"topic", rd_kafka_topic_name(m->rkt)},
+                                    {"error", rd_kafka_err2name(m->err)},
                                     {"detail", rd_kafka_err2str(m->err)}});
     }
-    if (!self->eos()) self->MarkDelivered(reinterpret_cast<uintptr_t>(m->_private), m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+    if (!self->eos())
+      self->MarkDelivered(reinterpret_cast<uintptr_t>(m->_private), m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
   // msg opaque for at-least-once: slot index (upper 24 bits) and sequence
   // number (lower 40 bits).
-  static uintptr_t PackOpaque(uint32_t slot, uint64_t seq) { return (uintptr_t{slot} << 40) | (seq & ((1ull << 40) - 1)); }
+  static uintptr_t PackOpaque(uint32_t slot, uint64_t seq) {
+    return (uintptr_t{slot} << 40) | (seq & ((1ull << 40) - 1));
+  }
 
   void MarkDelivered(uintptr_t packed, bool ok) {
     uint32_t idx = static_cast<uint32_t>(packed >> 40);
@@ -271,7 +277,8 @@ struct Pipeline::Impl {
     ListPtr list(rd_kafka_topic_partition_list_new(8));
     for (auto& sp : slots) {
       if (!sp || sp->entries.empty()) continue;
-      rd_kafka_topic_partition_list_add(list.get(), sp->topic.c_str(), sp->partition)->offset = sp->entries.front().offset;
+      rd_kafka_topic_partition_list_add(list.get(), sp->topic.c_str(), sp->partition)->offset =
+          sp->entries.front().offset;
       sp->base_seq = sp->next_seq;
       sp->entries.clear();
     }
@@ -303,15 +310,18 @@ struct Pipeline::Impl {
     rd_kafka_topic_partition_list_t* assigned = nullptr;
     if (rd_kafka_assignment(consumer, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned) {
       if (assigned->cnt > 0) {
-        if (pause) rd_kafka_pause_partitions(consumer, assigned);
-        else rd_kafka_resume_partitions(consumer, assigned);
+        if (pause)
+          rd_kafka_pause_partitions(consumer, assigned);
+        else
+          rd_kafka_resume_partitions(consumer, assigned);
       }
       rd_kafka_topic_partition_list_destroy(assigned);
     }
     paused = pause;
     if (pause) m_pauses->Inc();
-    log::Debug(pause ? "consumption_paused" : "consumption_resumed",
-               {{"inflight_records", std::to_string(inflight_records)}, {"inflight_bytes", std::to_string(inflight_bytes)}});
+    log::Debug(
+        pause ? "consumption_paused" : "consumption_resumed",
+        {{"inflight_records", std::to_string(inflight_records)}, {"inflight_bytes", std::to_string(inflight_bytes)}});
   }
 
   bool OverLimit() const {
@@ -328,17 +338,20 @@ struct Pipeline::Impl {
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
       rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
-      self->SetFatal(Error("kafka_fatal", std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf));
+      self->SetFatal(
+          Error("kafka_fatal", std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf));
       return;
     }
     // Transport errors and the like are retried by librdkafka; log them.
-    log::Warn("kafka_error", {{"client", rd_kafka_name(rk)}, {"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
+    log::Warn("kafka_error", {{"client", rd_kafka_name(rk)},
+                              {"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
                               {"detail", reason}});
   }
 
   static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
     // librdkafka's own log lines carry no record content.
-    if (level <= 4) log::Warn("librdkafka", {{"client", rd_kafka_name(rk)}, {"facility", fac}, {"message", buf}});
+    if (level <= 4)
+      log::Warn("librdkafka", {{"client", rd_kafka_name(rk)}, {"facility", fac}, {"message", buf}});
     else if (log::Enabled(log::Level::kDebug))
       log::Debug("librdkafka", {{"client", rd_kafka_name(rk)}, {"facility", fac}, {"message", buf}});
   }
@@ -351,7 +364,9 @@ struct Pipeline::Impl {
       log::Info("partitions_assigned", {{"count", std::to_string(parts->cnt)}, {"partitions", Describe(parts)}});
       if (cooperative) {
         ErrorPtr e(rd_kafka_incremental_assign(rk, parts));
-        if (e) self->SetFatal(Error("kafka_fatal", std::string("incremental assign failed: ") + rd_kafka_error_string(e.get())));
+        if (e)
+          self->SetFatal(
+              Error("kafka_fatal", std::string("incremental assign failed: ") + rd_kafka_error_string(e.get())));
       } else {
         rd_kafka_assign(rk, parts);
       }
@@ -365,7 +380,9 @@ struct Pipeline::Impl {
     if (!s.ok()) self->SetFatal(s);
     if (cooperative) {
       ErrorPtr e(rd_kafka_incremental_unassign(rk, parts));
-      if (e) self->SetFatal(Error("kafka_fatal", std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get())));
+      if (e)
+        self->SetFatal(
+            Error("kafka_fatal", std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get())));
     } else {
       rd_kafka_assign(rk, nullptr);
     }
@@ -435,7 +452,8 @@ struct Pipeline::Impl {
     for (const auto& [k, v] : consumer_fixed)
       if (Status s = SetConf(cc.get(), k, v, "source"); !s.ok()) return s;
     if (!opt.consumer_properties.count("partition.assignment.strategy"))
-      if (Status s = SetConf(cc.get(), "partition.assignment.strategy", "cooperative-sticky", "source"); !s.ok()) return s;
+      if (Status s = SetConf(cc.get(), "partition.assignment.strategy", "cooperative-sticky", "source"); !s.ok())
+        return s;
     if (!opt.consumer_properties.count("auto.offset.reset"))
       if (Status s = SetConf(cc.get(), "auto.offset.reset", "earliest", "source"); !s.ok()) return s;
     // Bounded memory: at most ~16 MB of prefetched records by default.
@@ -467,13 +485,13 @@ struct Pipeline::Impl {
     // librdkafka's own queue bound sits above the backpressure bound, so
     // pausing happens first and QUEUE_FULL is only a safety net.
     if (!opt.producer_properties.count("queue.buffering.max.messages"))
-      if (Status s = SetConf(pc.get(), "queue.buffering.max.messages", std::to_string(opt.max_inflight_records * 2 + 1000),
-                             "destination");
+      if (Status s = SetConf(pc.get(), "queue.buffering.max.messages",
+                             std::to_string(opt.max_inflight_records * 2 + 1000), "destination");
           !s.ok())
         return s;
     if (!opt.producer_properties.count("queue.buffering.max.kbytes"))
-      if (Status s = SetConf(pc.get(), "queue.buffering.max.kbytes", std::to_string(opt.max_inflight_bytes / 1024 * 2 + 1024),
-                             "destination");
+      if (Status s = SetConf(pc.get(), "queue.buffering.max.kbytes",
+                             std::to_string(opt.max_inflight_bytes / 1024 * 2 + 1024), "destination");
           !s.ok())
         return s;
     for (const auto& [k, v] : opt.producer_properties)
@@ -505,8 +523,10 @@ struct Pipeline::Impl {
     for (int attempt = 1;; ++attempt) {
       ErrorPtr e(call());
       if (!e || !rd_kafka_error_is_retriable(e.get()) || rd_kafka_error_is_fatal(e.get())) return e;
-      log::Warn("txn_retry", {{"call", what}, {"attempt", std::to_string(attempt)},
-                              {"error", rd_kafka_error_name(e.get())}, {"detail", rd_kafka_error_string(e.get())}});
+      log::Warn("txn_retry", {{"call", what},
+                              {"attempt", std::to_string(attempt)},
+                              {"error", rd_kafka_error_name(e.get())},
+                              {"detail", rd_kafka_error_string(e.get())}});
       if (give_up && give_up->load() && attempt >= 3) return e;
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 2000)));
     }
@@ -569,9 +589,8 @@ struct Pipeline::Impl {
   CommitOutcome CommitCalls(rd_kafka_topic_partition_list_t* offsets, rd_kafka_consumer_group_metadata_t* cgmd) {
     CommitOutcome out;
     if (offsets->cnt > 0) {
-      out.err = Retry("send_offsets_to_transaction", [&] {
-        return rd_kafka_send_offsets_to_transaction(producer, offsets, cgmd, kCallTimeoutMs);
-      });
+      out.err = Retry("send_offsets_to_transaction",
+                      [&] { return rd_kafka_send_offsets_to_transaction(producer, offsets, cgmd, kCallTimeoutMs); });
       if (out.err) {
         out.call = "send_offsets_to_transaction";
         return out;
@@ -588,7 +607,8 @@ struct Pipeline::Impl {
     if (out.err) {
       const rd_kafka_error_t* e = out.err.get();
       if (!rd_kafka_error_txn_requires_abort(e)) return FatalFrom(out.call, e);
-      log::Warn("transaction_failed", {{"call", out.call}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
+      log::Warn("transaction_failed",
+                {{"call", out.call}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
       BackOff();
       // The backlog was consumed after the aborted transaction: drop it and
       // make sure the rewind covers its partitions too.
@@ -647,7 +667,8 @@ struct Pipeline::Impl {
       if (!s.ok()) {
         for (auto& rest : backlog) rd_kafka_headers_destroy(rest.hdrs);
         // Rewind to the refused record and everything after it.
-        for (auto& rest : backlog) txn_offsets.try_emplace(PartitionKey{rest.topic, rest.partition}, Span{rest.offset, rest.offset + 1});
+        for (auto& rest : backlog)
+          txn_offsets.try_emplace(PartitionKey{rest.topic, rest.partition}, Span{rest.offset, rest.offset + 1});
         backlog.clear();
         backlog_bytes = 0;
         return s;
@@ -733,7 +754,8 @@ struct Pipeline::Impl {
 
     const std::string origin = topic + ":" + std::to_string(m->partition) + ":" + std::to_string(m->offset);
     rd_kafka_headers_t* hdrs = CopyHeaders(m);
-    rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(), static_cast<ssize_t>(route->policy_label.size()));
+    rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(),
+                        static_cast<ssize_t>(route->policy_label.size()));
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
 
     const std::string* dest = &route->route->to;
@@ -756,15 +778,25 @@ struct Pipeline::Impl {
         dest = &route->route->dead_letter;
         out = value;
         DeadCounter(why.code)->Inc();
-        log::Warn("record_dead_lettered", {{"topic", topic}, {"partition", std::to_string(m->partition)},
-                                           {"offset", std::to_string(m->offset)}, {"reason", why.code},
+        log::Warn("record_dead_lettered", {{"topic", topic},
+                                           {"partition", std::to_string(m->partition)},
+                                           {"offset", std::to_string(m->offset)},
+                                           {"reason", why.code},
                                            {"detail", why.message}});
       }
     }
 
     if (committing) {
-      Pending p{dest, std::string(static_cast<const char*>(m->key), m->key ? m->key_len : 0), m->key != nullptr,
-                std::string(out), tombstone, hdrs, ts, topic, m->partition, m->offset};
+      Pending p{dest,
+                std::string(static_cast<const char*>(m->key), m->key ? m->key_len : 0),
+                m->key != nullptr,
+                std::string(out),
+                tombstone,
+                hdrs,
+                ts,
+                topic,
+                m->partition,
+                m->offset};
       backlog_bytes += p.key.size() + p.value.size();
       backlog.push_back(std::move(p));
       return Status::Ok();
@@ -781,15 +813,16 @@ struct Pipeline::Impl {
   }
 
   void LogStats() {
-    log::Info("stats", {{"consumed", std::to_string(m_consumed->Value())},
-                        {"masked", std::to_string(m_produced->Value())},
-                        {"dead_lettered", std::to_string(metrics::Global().Total("maskproxy_records_dead_lettered_total"))},
-                        {"txn_committed", std::to_string(m_committed->Value())},
-                        {"txn_aborted", std::to_string(m_aborted->Value())},
-                        {"inflight_records", std::to_string(inflight_records)},
-                        {"inflight_bytes", std::to_string(inflight_bytes)},
-                        {"paused", paused ? "true" : "false"},
-                        {"pauses", std::to_string(m_pauses->Value())}});
+    log::Info("stats",
+              {{"consumed", std::to_string(m_consumed->Value())},
+               {"masked", std::to_string(m_produced->Value())},
+               {"dead_lettered", std::to_string(metrics::Global().Total("maskproxy_records_dead_lettered_total"))},
+               {"txn_committed", std::to_string(m_committed->Value())},
+               {"txn_aborted", std::to_string(m_aborted->Value())},
+               {"inflight_records", std::to_string(inflight_records)},
+               {"inflight_bytes", std::to_string(inflight_bytes)},
+               {"paused", paused ? "true" : "false"},
+               {"pauses", std::to_string(m_pauses->Value())}});
   }
 
   // A produce call failed for the record `m` (not a delivery report: the
@@ -845,7 +878,8 @@ struct Pipeline::Impl {
 
   Status Start(const std::atomic<bool>& stop) {
     if (eos()) {
-      ErrorPtr e = Retry("init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); }, &stop);
+      ErrorPtr e = Retry(
+          "init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); }, &stop);
       if (e) return FatalFrom("init_transactions", e.get());
       log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
     }
@@ -854,7 +888,8 @@ struct Pipeline::Impl {
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
     if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer, subs.get()); err)
       return Error("kafka_subscribe_failed", rd_kafka_err2str(err));
-    log::Info("subscribed", {{"group", opt.group_id}, {"topics", std::to_string(topics.size())},
+    log::Info("subscribed", {{"group", opt.group_id},
+                             {"topics", std::to_string(topics.size())},
                              {"mode", eos() ? "exactly_once" : "at_least_once"}});
     return Status::Ok();
   }
@@ -877,7 +912,8 @@ struct Pipeline::Impl {
           SetFatal(Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
           break;
         }
-        log::Warn("consumer_error", {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
+        log::Warn("consumer_error",
+                  {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
       } else if (m) {
         if (Status s = Process(m.get()); !s.ok()) {
           if (s.error().code == "kafka_fatal" || s.error().code == "internal") {
@@ -932,7 +968,8 @@ struct Pipeline::Impl {
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::~Pipeline() = default;
 
-Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options, std::shared_ptr<const engine::Engine> engine) {
+Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options,
+                                                   std::shared_ptr<const engine::Engine> engine) {
   if (options.source_brokers.empty()) return Error("config_invalid", "source brokers are not set");
   const bool eos = options.mode == DeliveryMode::kExactlyOnce;
   if (eos && options.destination_brokers != options.source_brokers)
@@ -944,7 +981,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options, std::
   if (options.group_id.empty()) return Error("config_invalid", "consumer group id is not set");
   if (eos && options.transactional_id.empty()) return Error("config_invalid", "transactional id is not set");
   for (const auto& [k, v] : options.consumer_properties)
-    if (IsManagedProperty(k, true)) return Error("config_invalid", "source property '" + k + "' is set by maskproxy itself");
+    if (IsManagedProperty(k, true))
+      return Error("config_invalid", "source property '" + k + "' is set by maskproxy itself");
   for (const auto& [k, v] : options.producer_properties)
     if (IsManagedProperty(k, false))
       return Error("config_invalid", "destination property '" + k + "' is set by maskproxy itself");
@@ -955,6 +993,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options, std::
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
 }
 
-Status Pipeline::Run(const std::atomic<bool>& stop) { return impl_->Run(stop); }
+Status Pipeline::Run(const std::atomic<bool>& stop) {
+  return impl_->Run(stop);
+}
 
 }  // namespace maskproxy::pipeline

@@ -23,8 +23,8 @@ namespace maskproxy::pipeline {
 
 // Headers the proxy writes; incoming headers with these names are dropped so
 // that a producer cannot forge them.
-inline constexpr char kHeaderPolicy[] = "maskproxy.policy";        // name@version#hash
-inline constexpr char kHeaderOrigin[] = "maskproxy.origin";        // topic:partition:offset
+inline constexpr char kHeaderPolicy[] = "maskproxy.policy";         // name@version#hash
+inline constexpr char kHeaderOrigin[] = "maskproxy.origin";         // topic:partition:offset
 inline constexpr char kHeaderDlqReason[] = "maskproxy.dlq.reason";  // stable code
 inline constexpr char kHeaderDlqDetail[] = "maskproxy.dlq.detail";  // safe message, never the value
 
@@ -38,7 +38,7 @@ struct Options {
   std::string source_brokers;
   std::string destination_brokers;
   std::string group_id;
-  std::string transactional_id;  // exactly-once only
+  std::string transactional_id;                            // exactly-once only
   std::map<std::string, std::string> consumer_properties;  // passed to librdkafka
   std::map<std::string, std::string> producer_properties;
   int commit_interval_ms = 100;
@@ -57,7 +57,7 @@ struct Options {
 class Pipeline {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Pipeline>> Create(const Options& options,
-                                                               std::shared_ptr<const engine::Engine> engine);
+                                                                std::shared_ptr<const engine::Engine> engine);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

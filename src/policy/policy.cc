@@ -62,7 +62,8 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const crypto::Keyri
   std::set<std::string> seen;
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) return c.At(kv.first, "rule keys must be plain names");
-    if (!seen.insert(kv.first.Scalar()).second) return c.At(kv.first, "duplicate key '" + kv.first.Scalar() + "' in rule");
+    if (!seen.insert(kv.first.Scalar()).second)
+      return c.At(kv.first, "duplicate key '" + kv.first.Scalar() + "' in rule");
   }
   auto path_text = RequireString(c, node, "path", "rule");
   if (!path_text.ok()) return path_text.error();
@@ -92,7 +93,8 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const crypto::Keyri
       // Point at the key for unknown options, at the value otherwise.
       bool unknown = e.message.find("unknown option") != std::string::npos;
       for (const auto& kv : node)
-        if (kv.first.Scalar() == opt) return c.At(unknown ? kv.first : kv.second, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
+        if (kv.first.Scalar() == opt)
+          return c.At(unknown ? kv.first : kv.second, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
     }
     return c.At(node, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
   }
@@ -106,7 +108,8 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const crypto::Keyri
 
 Result<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const crypto::Keyring& keys) {
   if (!node.IsMap()) return c.At(node, "a route must be a mapping with from, to, dead_letter and rules");
-  if (Status s = CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "rules"}, "route"); !s.ok())
+  if (Status s = CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "rules"}, "route");
+      !s.ok())
     return s.error();
   Route r;
   for (auto [key, out] : {std::pair{"from", &r.from}, {"to", &r.to}, {"dead_letter", &r.dead_letter}}) {
@@ -122,7 +125,8 @@ Result<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const crypto::Key
     r.name = *v;
   }
   if (r.to == r.from) return c.At(node["to"], "'to' must differ from 'from': masked data would be read again");
-  if (r.dead_letter == r.to) return c.At(node["dead_letter"], "'dead_letter' must differ from 'to': raw records would reach the destination");
+  if (r.dead_letter == r.to)
+    return c.At(node["dead_letter"], "'dead_letter' must differ from 'to': raw records would reach the destination");
   if (r.dead_letter == r.from) return c.At(node["dead_letter"], "'dead_letter' must differ from 'from'");
   if (YAML::Node u = node["unlisted_fields"]) {
     if (!u.IsScalar() || u.Scalar() != "keep")
@@ -154,7 +158,9 @@ bool IsValidTopicName(std::string_view name) {
   return true;
 }
 
-std::string Policy::Label() const { return name_ + "@" + std::to_string(version_) + "#" + hash_; }
+std::string Policy::Label() const {
+  return name_ + "@" + std::to_string(version_) + "#" + hash_;
+}
 
 Result<std::shared_ptr<const Policy>> Policy::Load(const std::string& path, const crypto::Keyring& keys) {
   std::ifstream in(path, std::ios::binary);
@@ -174,7 +180,8 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     return Error("policy_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
                                        std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
-  if (!root.IsMap()) return Error("policy_invalid", origin + ": a policy must be a mapping with policy, version, routes");
+  if (!root.IsMap())
+    return Error("policy_invalid", origin + ": a policy must be a mapping with policy, version, routes");
   try {
     if (Status s = CheckKeys(c, root, {"policy", "version", "description", "routes"}, "policy"); !s.ok())
       return s.error();

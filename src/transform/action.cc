@@ -48,8 +48,8 @@ Result<int64_t> ActionOptions::TakeInt(std::string_view name, int64_t dflt, int6
 Result<std::string> ActionOptions::TakeEnum(std::string_view name, std::string_view dflt,
                                             const std::vector<std::string>& allowed) {
   // YAML reads a bare `null` as a null value: accept it where "null" is a choice.
-  if (auto it = values_.find(std::string(name)); it != values_.end() && it->second.is_null &&
-      std::find(allowed.begin(), allowed.end(), "null") != allowed.end()) {
+  if (auto it = values_.find(std::string(name));
+      it != values_.end() && it->second.is_null && std::find(allowed.begin(), allowed.end(), "null") != allowed.end()) {
     taken_.emplace_back(name);
     return std::string("null");
   }
@@ -57,7 +57,8 @@ Result<std::string> ActionOptions::TakeEnum(std::string_view name, std::string_v
   if (!s.ok()) return s;
   if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
     std::string hint = text::Suggest(*s, allowed);
-    return OptError(name, "must be one of: " + text::Join(allowed) + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    return OptError(name,
+                    "must be one of: " + text::Join(allowed) + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
   return s;
 }

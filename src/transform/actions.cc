@@ -33,7 +33,7 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
   }
   auto tok = crypto::Tokenizer::Create(*key, "tokenize:" + *domain);
   if (!tok.ok()) return tok.error();
-  Normalize n = *norm == "digits" ? Normalize::kDigits
+  Normalize n = *norm == "digits"  ? Normalize::kDigits
                 : *norm == "lower" ? Normalize::kLower
                 : *norm == "alnum" ? Normalize::kAlnum
                                    : Normalize::kNone;
@@ -65,8 +65,7 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
       size_t e = norm.find_last_not_of(" \t\r\n");
       norm = b == std::string::npos ? std::string() : norm.substr(b, e - b + 1);
     }
-    if (norm.empty() && !in.empty())
-      return Error("normalize_failed", "value has nothing left after normalization");
+    if (norm.empty() && !in.empty()) return Error("normalize_failed", "value has nothing left after normalization");
     in = norm;
   }
   out->push_back('"');
@@ -102,7 +101,9 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
 
 Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   std::string_view in = v.text;
-  auto is_sep = [&](unsigned char c) { return c < 0x80 && separators_.find(static_cast<char>(c)) != std::string::npos; };
+  auto is_sep = [&](unsigned char c) {
+    return c < 0x80 && separators_.find(static_cast<char>(c)) != std::string::npos;
+  };
   size_t total = 0;  // maskable characters
   for (size_t i = 0; i < in.size(); i += CharLen(static_cast<unsigned char>(in[i])))
     if (!is_sep(static_cast<unsigned char>(in[i]))) ++total;
@@ -183,16 +184,17 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
     auto unknown = options.Untaken();
     if (!unknown.empty()) {
       std::string hint = text::Suggest(unknown.front(), options.Taken());
-      return Error("invalid_option", "[" + unknown.front() + "] unknown option '" + unknown.front() +
-                                         "' for action " + std::string(name) + " (expected: path, action, " +
+      return Error("invalid_option", "[" + unknown.front() + "] unknown option '" + unknown.front() + "' for action " +
+                                         std::string(name) + " (expected: path, action, " +
                                          text::Join(options.Taken()) +
                                          (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
     }
     return action;
   }
   std::string hint = text::Suggest(name, ActionNames());
-  return Error("unknown_action", "unknown action '" + std::string(name) + "' (expected one of: " +
-                                     text::Join(ActionNames()) + (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+  return Error("unknown_action", "unknown action '" + std::string(name) +
+                                     "' (expected one of: " + text::Join(ActionNames()) +
+                                     (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
 }
 
 }  // namespace maskproxy::transform

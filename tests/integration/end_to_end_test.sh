@@ -71,10 +71,15 @@ done
 echo "all $total records arrived after ~$((SECONDS - start)) s" >&2
 # A little longer, so a duplicate would have time to show up.
 sleep 2
+# SIGTERM: commit, leave the group, exit 0 within the stated 30 s.
+stop_start=$SECONDS
 kill -TERM "$proxy"
 rc=0
 wait "$proxy" || rc=$?
 proxy=""
+stop_secs=$((SECONDS - stop_start))
+echo "maskproxy stopped in ~${stop_secs} s after SIGTERM" >&2
+(( stop_secs <= 30 )) || { echo "FAIL: shutdown took ${stop_secs} s (> 30 s)"; exit 1; }
 if (( rc != 0 )); then echo "FAIL: maskproxy exited $rc on SIGTERM"; tail -50 "$work/proxy.log"; exit 1; fi
 grep -q ' stopped' "$work/proxy.log" || { echo "FAIL: no clean stop in the log"; exit 1; }
 
