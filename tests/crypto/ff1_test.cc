@@ -1,0 +1,369 @@
+// FF1 (NIST SP 800-38G Rev. 1): all nine NIST samples (FF1samples.pdf,
+// https://csrc.nist.gov/CSRC/media/Projects/Cryptographic-Standards-and-Guidelines/documents/examples/FF1samples.pdf),
+// plus cross-implementation vectors that reach parts the samples do not:
+//   * Capital One's Go FPE test suite (github.com/capitalone/fpe,
+//     ff1/ff1_test.go): radix 36, 128 numerals, so d = 48 and S needs the
+//     CIPH(R xor [j]^16) extension blocks;
+//   * Zcash's test vectors (github.com/zcash-hackworks/zcash-test-vectors,
+//     ff1.py): radix 2, 88 numerals, including a 255-byte tweak (Q spans many
+//     blocks).
+// Both sets as carried by the str4d/fpe Rust crate's test_vectors.rs.
+// Then round trips, constraints and the text helpers.
+#include "crypto/ff1.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace maskproxy::crypto {
+namespace {
+
+constexpr std::string_view kDigits = "0123456789";
+constexpr std::string_view kBase36 = "0123456789abcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view kBits = "01";
+
+constexpr std::string_view kKey128 = "2b7e151628aed2a6abf7158809cf4f3c";
+constexpr std::string_view kKey192 = "2b7e151628aed2a6abf7158809cf4f3cef4359d8d580aa4f";
+constexpr std::string_view kKey256 = "2b7e151628aed2a6abf7158809cf4f3cef4359d8d580aa4f7f036d6f04fc6a94";
+constexpr std::string_view kTweakEmpty = "";
+constexpr std::string_view kTweak10 = "39383736353433323130";
+constexpr std::string_view kTweak11 = "3737373770717273373737";
+
+std::string FromHex(std::string_view hex) {
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    ADD_FAILURE() << "bad hex digit in test vector";
+    return 0;
+  };
+  EXPECT_EQ(hex.size() % 2, 0u) << "odd-length hex in test vector";
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>((nib(hex[i]) << 4) | nib(hex[i + 1])));
+  return out;
+}
+
+SecretBytes Key(std::string_view hex) {
+  std::string k = FromHex(hex);
+  return SecretBytes(reinterpret_cast<const uint8_t*>(k.data()), k.size());
+}
+
+struct Sample {
+  std::string_view key;
+  uint32_t radix;
+  std::string_view alphabet;
+  std::string tweak;  // raw bytes
+  std::string_view pt;
+  std::string_view ct;
+};
+
+// Encrypts pt and compares with ct, then decrypts ct back to pt.
+void Check(const Sample& s) {
+  auto ff1 = Ff1::Create(Key(s.key), s.radix);
+  ASSERT_TRUE(ff1.ok()) << ff1.error().ToString();
+  auto pt = Ff1::Numerals(s.pt, s.alphabet);
+  ASSERT_TRUE(pt.ok()) << pt.error().ToString();
+  std::vector<uint16_t> ct;
+  Status e = ff1->Encrypt(s.tweak, *pt, &ct);
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  EXPECT_EQ(Ff1::Text(ct, s.alphabet), s.ct);
+
+  auto want = Ff1::Numerals(s.ct, s.alphabet);
+  ASSERT_TRUE(want.ok());
+  std::vector<uint16_t> back;
+  Status d = ff1->Decrypt(s.tweak, *want, &back);
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  EXPECT_EQ(Ff1::Text(back, s.alphabet), s.pt);
+}
+
+// ---- NIST FF1samples.pdf ------------------------------------------------------
+
+TEST(Ff1Nist, Sample1Aes128Radix10EmptyTweak) {
+  Check({kKey128, 10, kDigits, FromHex(kTweakEmpty), "0123456789", "2433477484"});
+}
+TEST(Ff1Nist, Sample2Aes128Radix10Tweak) {
+  Check({kKey128, 10, kDigits, FromHex(kTweak10), "0123456789", "6124200773"});
+}
+TEST(Ff1Nist, Sample3Aes128Radix36Tweak) {
+  Check({kKey128, 36, kBase36, FromHex(kTweak11), "0123456789abcdefghi", "a9tv40mll9kdu509eum"});
+}
+TEST(Ff1Nist, Sample4Aes192Radix10EmptyTweak) {
+  Check({kKey192, 10, kDigits, FromHex(kTweakEmpty), "0123456789", "2830668132"});
+}
+TEST(Ff1Nist, Sample5Aes192Radix10Tweak) {
+  Check({kKey192, 10, kDigits, FromHex(kTweak10), "0123456789", "2496655549"});
+}
+TEST(Ff1Nist, Sample6Aes192Radix36Tweak) {
+  Check({kKey192, 36, kBase36, FromHex(kTweak11), "0123456789abcdefghi", "xbj3kv35jrawxv32ysr"});
+}
+TEST(Ff1Nist, Sample7Aes256Radix10EmptyTweak) {
+  Check({kKey256, 10, kDigits, FromHex(kTweakEmpty), "0123456789", "6657667009"});
+}
+TEST(Ff1Nist, Sample8Aes256Radix10Tweak) {
+  Check({kKey256, 10, kDigits, FromHex(kTweak10), "0123456789", "1001623463"});
+}
+TEST(Ff1Nist, Sample9Aes256Radix36Tweak) {
+  Check({kKey256, 36, kBase36, FromHex(kTweak11), "0123456789abcdefghi", "xs8a0azh2avyalyzuwd"});
+}
+
+// ---- Cross-implementation vectors -----------------------------------------------
+
+TEST(Ff1CrossVectors, CapitalOneRadix36Length128) {
+  std::string pt;
+  while (pt.size() < 128) pt += "xs8a0azh2avyalyzuwd";
+  pt.resize(128);
+  Check({kKey256, 36, kBase36, "", pt,
+         "lwulibfp1ju3ksztumqomwenpv7duy9q7pg7zf3eg3rjlfy46gmgkqjfwvromfjjktmbey8meqk9zkcmgvkv4s9ll5ctozme1hf15w7xo6z"
+         "sylqcr0nbx9jbf10umzok"});
+}
+
+constexpr std::string_view kZcash1 =
+    "0000100100110101011101111111110011000001101100111110011101110101011010100100010011001111";
+constexpr std::string_view kZcash2 =
+    "1101101011010001100011110000010011001111110110011101010110100001111001000101011111011000";
+constexpr std::string_view kZcash3 =
+    "0000111101000001111011010111011111110001100101000000001101101110100010010111001100100110";
+constexpr std::string_view kZcash4 =
+    "0111110110001000000111010110000100010101101000000011100111100100100010101101111010100011";
+
+std::string Alternating01() {
+  std::string s;
+  for (int i = 0; i < 44; ++i) s += "01";
+  return s;
+}
+
+TEST(Ff1CrossVectors, ZcashRadix2AllZero) {
+  const std::string zeros(88, '0');
+  Check({kKey256, 2, kBits, "", zeros, kZcash1});
+}
+TEST(Ff1CrossVectors, ZcashRadix2Chained) {
+  Check({kKey256, 2, kBits, "", kZcash1, kZcash2});
+}
+TEST(Ff1CrossVectors, ZcashRadix2Alternating) {
+  const std::string pt = Alternating01();
+  Check({kKey256, 2, kBits, "", pt, kZcash3});
+}
+TEST(Ff1CrossVectors, ZcashRadix2With255ByteTweak) {
+  std::string tweak;
+  for (int i = 0; i < 255; ++i) tweak.push_back(static_cast<char>(i));
+  const std::string pt = Alternating01();
+  Check({kKey256, 2, kBits, tweak, pt, kZcash4});
+}
+
+// ---- Properties -----------------------------------------------------------------
+
+TEST(Ff1, RandomRoundTripsRadix10And36) {
+  std::mt19937 rng(20240611);
+  for (uint32_t radix : {10u, 36u}) {
+    for (size_t key_len : {16, 24, 32}) {
+      std::vector<uint8_t> kb(key_len);
+      for (auto& b : kb) b = static_cast<uint8_t>(rng());
+      auto ff1 = Ff1::Create(SecretBytes(kb), radix);
+      ASSERT_TRUE(ff1.ok());
+      for (size_t len = 6; len <= 40; ++len) {
+        for (int rep = 0; rep < 3; ++rep) {
+          std::vector<uint16_t> pt(len);
+          for (auto& x : pt) x = static_cast<uint16_t>(rng() % radix);
+          std::string tweak(rng() % 20, '\0');
+          for (auto& c : tweak) c = static_cast<char>(rng());
+          std::vector<uint16_t> ct, back;
+          ASSERT_TRUE(ff1->Encrypt(tweak, pt, &ct).ok());
+          ASSERT_EQ(ct.size(), len);
+          for (uint16_t x : ct) ASSERT_LT(x, radix);
+          ASSERT_TRUE(ff1->Decrypt(tweak, ct, &back).ok());
+          ASSERT_EQ(back, pt) << "radix " << radix << " length " << len;
+        }
+      }
+    }
+  }
+}
+
+TEST(Ff1, RoundTripsAtTheRadixExtremes) {
+  std::mt19937 rng(7);
+  for (uint32_t radix : {2u, 3u, 255u, 256u, 257u, 65535u, 65536u}) {
+    auto ff1 = Ff1::Create(SecretBytes(std::vector<uint8_t>(16, 0x24)), radix);
+    ASSERT_TRUE(ff1.ok());
+    for (size_t len : {ff1->min_length(), ff1->min_length() + 1, size_t{64}}) {
+      std::vector<uint16_t> pt(len);
+      for (auto& x : pt) x = static_cast<uint16_t>(rng() % radix);
+      std::vector<uint16_t> ct, back;
+      ASSERT_TRUE(ff1->Encrypt("t", pt, &ct).ok()) << radix << " " << len;
+      for (uint16_t x : ct) ASSERT_LT(x, radix);
+      ASSERT_TRUE(ff1->Decrypt("t", ct, &back).ok());
+      EXPECT_EQ(back, pt) << radix << " " << len;
+    }
+  }
+}
+
+TEST(Ff1, LongInputsUpToTheLimitRoundTrip) {
+  auto ff1 = Ff1::Create(Key(kKey256), 10);
+  ASSERT_TRUE(ff1.ok());
+  std::mt19937 rng(99);
+  for (size_t len : {size_t{64}, size_t{65}, size_t{255}, Ff1::kMaxLength}) {
+    std::vector<uint16_t> pt(len);
+    for (auto& x : pt) x = static_cast<uint16_t>(rng() % 10);
+    std::vector<uint16_t> ct, back;
+    ASSERT_TRUE(ff1->Encrypt("", pt, &ct).ok()) << len;
+    ASSERT_TRUE(ff1->Decrypt("", ct, &back).ok()) << len;
+    EXPECT_EQ(back, pt) << len;
+  }
+  std::vector<uint16_t> too_long(Ff1::kMaxLength + 1, 3), out;
+  Status s = ff1->Encrypt("", too_long, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "input_too_long");
+}
+
+TEST(Ff1, DeterministicAndTweakSensitive) {
+  auto ff1 = Ff1::Create(Key(kKey128), 10);
+  ASSERT_TRUE(ff1.ok());
+  auto pt = Ff1::Numerals("4111111111111111", kDigits);
+  ASSERT_TRUE(pt.ok());
+  std::vector<uint16_t> a, b, c;
+  ASSERT_TRUE(ff1->Encrypt("orders.card", *pt, &a).ok());
+  ASSERT_TRUE(ff1->Encrypt("orders.card", *pt, &b).ok());
+  ASSERT_TRUE(ff1->Encrypt("users.card", *pt, &c).ok());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_NE(a, *pt);
+  std::vector<uint16_t> wrong;
+  ASSERT_TRUE(ff1->Decrypt("users.card", a, &wrong).ok());
+  EXPECT_NE(wrong, *pt);
+}
+
+TEST(Ff1, OutputMayAliasInput) {
+  auto ff1 = Ff1::Create(Key(kKey128), 10);
+  ASSERT_TRUE(ff1.ok());
+  auto v = Ff1::Numerals("0123456789", kDigits);
+  ASSERT_TRUE(v.ok());
+  std::vector<uint16_t> x = *v;
+  ASSERT_TRUE(ff1->Encrypt("", x, &x).ok());
+  EXPECT_EQ(Ff1::Text(x, kDigits), "2433477484");
+  ASSERT_TRUE(ff1->Decrypt("", x, &x).ok());
+  EXPECT_EQ(Ff1::Text(x, kDigits), "0123456789");
+}
+
+TEST(Ff1, TooSmallDomainIsRejected) {
+  auto r10 = Ff1::Create(Key(kKey128), 10);
+  ASSERT_TRUE(r10.ok());
+  EXPECT_EQ(r10->min_length(), 6u);
+  std::vector<uint16_t> five = {1, 2, 3, 4, 5}, out = {9};
+  Status s = r10->Encrypt("", five, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "domain_too_small");
+  EXPECT_EQ(out, std::vector<uint16_t>{9}) << "output must be untouched on failure";
+  s = r10->Decrypt("", five, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "domain_too_small");
+  std::vector<uint16_t> empty;
+  s = r10->Encrypt("", empty, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "domain_too_small");
+  std::vector<uint16_t> six = {1, 2, 3, 4, 5, 6};
+  EXPECT_TRUE(r10->Encrypt("", six, &out).ok());
+
+  // radix 2: 2^19 < 10^6 <= 2^20; radix 36: 36^3 < 10^6 <= 36^4;
+  // radix 65536: 65536 < 10^6 <= 65536^2.
+  for (auto [radix, min_len] : {std::pair<uint32_t, size_t>{2, 20}, {36, 4}, {1000, 2}, {1001, 2}, {65536, 2}}) {
+    auto ff1 = Ff1::Create(Key(kKey128), radix);
+    ASSERT_TRUE(ff1.ok());
+    EXPECT_EQ(ff1->min_length(), min_len) << radix;
+    std::vector<uint16_t> short_input(min_len - 1, 1), ok_input(min_len, 1);
+    Status e = ff1->Encrypt("", short_input, &out);
+    ASSERT_FALSE(e.ok()) << radix;
+    EXPECT_EQ(e.error().code, "domain_too_small");
+    EXPECT_TRUE(ff1->Encrypt("", ok_input, &out).ok()) << radix;
+  }
+}
+
+TEST(Ff1, NumeralAtOrAboveRadixIsRejected) {
+  auto ff1 = Ff1::Create(Key(kKey128), 10);
+  ASSERT_TRUE(ff1.ok());
+  std::vector<uint16_t> bad = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10}, out;
+  Status s = ff1->Encrypt("", bad, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "invalid_numeral");
+  s = ff1->Decrypt("", bad, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "invalid_numeral");
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(Ff1, BadKeyOrRadixIsRejected) {
+  for (size_t n : {0, 8, 15, 17, 31, 33, 64}) {
+    auto ff1 = Ff1::Create(SecretBytes(std::vector<uint8_t>(n, 1)), 10);
+    ASSERT_FALSE(ff1.ok()) << n;
+    EXPECT_EQ(ff1.error().code, "invalid_key");
+  }
+  for (uint32_t radix : {0u, 1u, 65537u, 1u << 20}) {
+    auto ff1 = Ff1::Create(Key(kKey128), radix);
+    ASSERT_FALSE(ff1.ok()) << radix;
+    EXPECT_EQ(ff1.error().code, "invalid_radix");
+  }
+}
+
+TEST(Ff1, ConcurrentEncrypt) {
+  auto ff1 = Ff1::Create(Key(kKey256), 36);
+  ASSERT_TRUE(ff1.ok());
+  const Ff1& f = *ff1;
+  auto pt = Ff1::Numerals("0123456789abcdefghi", kBase36);
+  ASSERT_TRUE(pt.ok());
+  const std::vector<uint16_t> input = *pt;
+  const std::string tweak = FromHex(kTweak11);
+  std::vector<int> failures(8, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < failures.size(); ++t) {
+    threads.emplace_back([&f, &failures, &input, &tweak, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::vector<uint16_t> ct;
+        if (!f.Encrypt(tweak, input, &ct).ok() || Ff1::Text(ct, kBase36) != "xs8a0azh2avyalyzuwd") ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int fails : failures) EXPECT_EQ(fails, 0);
+}
+
+// ---- Text helpers ----------------------------------------------------------------
+
+TEST(Ff1Text, NumeralsAndTextInvertEachOther) {
+  auto n = Ff1::Numerals("2433477484", kDigits);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, (std::vector<uint16_t>{2, 4, 3, 3, 4, 7, 7, 4, 8, 4}));
+  EXPECT_EQ(Ff1::Text(*n, kDigits), "2433477484");
+  auto e = Ff1::Numerals("", kDigits);
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->empty());
+  auto hex = Ff1::Numerals("fF", "0123456789abcdefABCDEF");
+  ASSERT_TRUE(hex.ok());
+  EXPECT_EQ(*hex, (std::vector<uint16_t>{15, 21}));
+}
+
+TEST(Ff1Text, CharacterOutsideAlphabetIsRejectedWithoutEchoingIt) {
+  auto n = Ff1::Numerals("12345Z7890", kDigits);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().code, "invalid_numeral");
+  EXPECT_EQ(n.error().message.find('Z'), std::string::npos);
+  EXPECT_EQ(n.error().message.find("12345"), std::string::npos);
+}
+
+TEST(Ff1Text, BadAlphabetsAreRejected) {
+  for (std::string_view alphabet : {std::string_view(""), std::string_view("a"), std::string_view("0123456789012"),
+                                    std::string_view("ab\xc3\xa9")}) {
+    auto n = Ff1::Numerals("a", alphabet);
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.error().code, "invalid_alphabet");
+  }
+  std::string ascii;
+  for (int c = 0; c < 128; ++c) ascii.push_back(static_cast<char>(c));
+  EXPECT_TRUE(Ff1::Numerals("az", ascii).ok());
+}
+
+TEST(Ff1Text, NumeralOutsideAlphabetRendersAsQuestionMark) {
+  EXPECT_EQ(Ff1::Text({0, 1, 10}, kDigits), "01?");
+}
+
+}  // namespace
+}  // namespace maskproxy::crypto
