@@ -95,6 +95,9 @@ struct Pipeline::Impl {
   std::unordered_map<PartitionKey, Span, PartitionKeyHash> txn_offsets;
   Status fatal;         // set when a fatal error is seen inside a callback
   std::mutex fatal_mu;  // error_cb may run on the commit thread
+  std::mutex dr_log_mu;
+  Clock::time_point dr_logged_at{};
+  uint64_t dr_suppressed = 0;
   void SetFatal(Status st) {
     std::lock_guard<std::mutex> lock(fatal_mu);
     if (fatal.ok()) fatal = std::move(st);
@@ -210,9 +213,19 @@ struct Pipeline::Impl {
     self->inflight_bytes -= static_cast<int64_t>(m->len + m->key_len);
     if (m->err) {
       self->m_delivery_failed->Inc();
-      log::Warn("delivery_failed", {{"topic", rd_kafka_topic_name(m->rkt)},
-                                    {"error", rd_kafka_err2name(m->err)},
-                                    {"detail", rd_kafka_err2str(m->err)}});
+      // A failing batch fails every record in it: log at most once a second.
+      std::lock_guard<std::mutex> lock(self->dr_log_mu);
+      auto now = Clock::now();
+      if (now - self->dr_logged_at >= std::chrono::seconds(1)) {
+        log::Warn("delivery_failed", {{"topic", rd_kafka_topic_name(m->rkt)},
+                                      {"error", rd_kafka_err2name(m->err)},
+                                      {"detail", rd_kafka_err2str(m->err)},
+                                      {"similar_suppressed", std::to_string(self->dr_suppressed)}});
+        self->dr_logged_at = now;
+        self->dr_suppressed = 0;
+      } else {
+        ++self->dr_suppressed;
+      }
     }
     if (!self->eos())
       self->MarkDelivered(reinterpret_cast<uintptr_t>(m->_private), m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -555,6 +568,17 @@ struct Pipeline::Impl {
   // in it back to its first offset so those records are processed again.
   Status AbortTxn(bool rewind) {
     ErrorPtr e = Retry("abort_transaction", [&] { return rd_kafka_abort_transaction(producer, kCallTimeoutMs); });
+    // The abort itself can fail abortably (EndTxn(abort) refused by a broker
+    // in trouble): the transaction is still to be aborted, so try again a
+    // few times before giving up on this producer.
+    for (int attempt = 1; e && !rd_kafka_error_is_fatal(e.get()) && rd_kafka_error_txn_requires_abort(e.get()) &&
+                          attempt <= 10;
+         ++attempt) {
+      log::Warn("txn_retry", {{"call", "abort_transaction"}, {"attempt", std::to_string(attempt)},
+                              {"error", rd_kafka_error_name(e.get())}, {"detail", rd_kafka_error_string(e.get())}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200 * attempt, 2000)));
+      e = Retry("abort_transaction", [&] { return rd_kafka_abort_transaction(producer, kCallTimeoutMs); });
+    }
     txn_open = false;
     m_aborted->Inc();
     if (e) return FatalFrom("abort_transaction", e.get());
