@@ -19,7 +19,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kCallTimeoutMs = 30000;  // per transactional API call; retried while retriable
+constexpr int kCallTimeoutMs = 30000;       // per transactional API call; retried while retriable
+constexpr int kAbortCallTimeoutMs = 1000;   // abort is resumable: short calls keep shutdown responsive
 
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
@@ -169,6 +170,7 @@ struct Pipeline::Impl {
   Clock::time_point last_store = Clock::now();
 
   bool eos() const { return opt.mode == DeliveryMode::kExactlyOnce; }
+  const std::atomic<bool>* stop_flag = nullptr;
 
   // Reused per record.
   std::string masked;
@@ -532,16 +534,24 @@ struct Pipeline::Impl {
 
   // Runs a transactional call, retrying while the error is retriable.
   template <typename F>
-  ErrorPtr Retry(const char* what, F call, const std::atomic<bool>* give_up = nullptr) {
+  ErrorPtr Retry(const char* what, F call, bool also_abortable = false) {
+    // A transaction that cannot finish within twice its timeout will not
+    // finish: the coordinator has aborted it. Give up then, or a few
+    // attempts after a stop was requested, and let the caller treat the
+    // error as fatal (a restarted instance fences what is left).
+    const auto deadline = Clock::now() + std::chrono::milliseconds(2 * opt.transaction_timeout_ms);
     for (int attempt = 1;; ++attempt) {
       ErrorPtr e(call());
-      if (!e || !rd_kafka_error_is_retriable(e.get()) || rd_kafka_error_is_fatal(e.get())) return e;
+      if (!e || rd_kafka_error_is_fatal(e.get())) return e;
+      const bool again =
+          rd_kafka_error_is_retriable(e.get()) || (also_abortable && rd_kafka_error_txn_requires_abort(e.get()));
+      if (!again) return e;
       log::Warn("txn_retry", {{"call", what},
                               {"attempt", std::to_string(attempt)},
                               {"error", rd_kafka_error_name(e.get())},
                               {"detail", rd_kafka_error_string(e.get())}});
-      if (give_up && give_up->load() && attempt >= 3) return e;
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 2000)));
+      if (Clock::now() >= deadline || (stop_flag && stop_flag->load() && attempt >= 3)) return e;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 1000)));
     }
   }
 
@@ -567,18 +577,18 @@ struct Pipeline::Impl {
   // Aborts the open transaction; with rewind, seeks every partition consumed
   // in it back to its first offset so those records are processed again.
   Status AbortTxn(bool rewind) {
-    ErrorPtr e = Retry("abort_transaction", [&] { return rd_kafka_abort_transaction(producer, kCallTimeoutMs); });
-    // The abort itself can fail abortably (EndTxn(abort) refused by a broker
-    // in trouble): the transaction is still to be aborted, so try again a
-    // few times before giving up on this producer.
-    for (int attempt = 1; e && !rd_kafka_error_is_fatal(e.get()) && rd_kafka_error_txn_requires_abort(e.get()) &&
-                          attempt <= 10;
-         ++attempt) {
-      log::Warn("txn_retry", {{"call", "abort_transaction"}, {"attempt", std::to_string(attempt)},
-                              {"error", rd_kafka_error_name(e.get())}, {"detail", rd_kafka_error_string(e.get())}});
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200 * attempt, 2000)));
-      e = Retry("abort_transaction", [&] { return rd_kafka_abort_transaction(producer, kCallTimeoutMs); });
-    }
+    // Short calls, resumed while retriable; the abort itself can also fail
+    // abortably (EndTxn(abort) refused by a broker in trouble), and is then
+    // called again. Bounded by Retry's deadline and by a stop request.
+    ErrorPtr e = Retry(
+        "abort_transaction",
+        [&] {
+          // Serve delivery reports first: abort waits for outstanding
+          // messages, whose reports are only delivered by polling.
+          rd_kafka_poll(producer, 0);
+          return rd_kafka_abort_transaction(producer, kAbortCallTimeoutMs);
+        },
+        /*also_abortable=*/true);
     txn_open = false;
     m_aborted->Inc();
     if (e) return FatalFrom("abort_transaction", e.get());
@@ -900,10 +910,10 @@ struct Pipeline::Impl {
     return Status::Ok();
   }
 
-  Status Start(const std::atomic<bool>& stop) {
+  Status Start() {
     if (eos()) {
       ErrorPtr e = Retry(
-          "init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); }, &stop);
+          "init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); });
       if (e) return FatalFrom("init_transactions", e.get());
       log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
     }
@@ -919,7 +929,8 @@ struct Pipeline::Impl {
   }
 
   Status Run(const std::atomic<bool>& stop) {
-    if (Status s = Start(stop); !s.ok()) return s;
+    stop_flag = &stop;
+    if (Status s = Start(); !s.ok()) return s;
     Clock::time_point last_stats = Clock::now();
     Status result;
     while (!stop.load() && !HasFatal()) {

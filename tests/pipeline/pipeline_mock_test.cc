@@ -1,0 +1,1051 @@
+// Pipeline fault injection against librdkafka's built-in mock cluster.
+//
+// Each test starts a fresh 3-broker mock cluster, writes JSON records (plus a
+// few invalid ones) to the source topic, runs the Pipeline in a thread,
+// injects protocol errors or a broker outage mid-stream and then checks:
+//   - Run() returned Ok (or kafka_fatal for the fencing tests);
+//   - every valid source record reached the destination, masked, at least
+//     once; invalid-JSON records reached only the dead-letter topic;
+//   - the group's committed offsets equal the source end offsets, never go
+//     backwards, and never cover a source record that is in neither output.
+//
+// Broker layout (set explicitly so an injection hits only what it aims at):
+//   broker 1: leader of every source partition, group coordinator
+//   broker 2: leader of every destination and dead-letter partition
+//   broker 3: transaction coordinator
+//
+// Limits of the librdkafka 2.0.2 mock cluster that shape the assertions:
+//   - It writes no transaction markers and keeps no transaction state in the
+//     log: records of ABORTED transactions stay visible, even to
+//     read_committed consumers. The destination is therefore checked "at
+//     least once" per record id, not exactly once.
+//   - It answers TxnOffsetCommit but does NOT store the offsets, so
+//     rd_kafka_committed() (and the Admin API's ListConsumerGroupOffsets)
+//     report nothing for offsets committed inside transactions. The
+//     committed offsets are therefore taken from a spy on the transactional
+//     API calls the pipeline makes (see "Offset spy" below): offsets count as
+//     committed only when send_offsets_to_transaction() and then
+//     commit_transaction() of the same transaction both returned success,
+//     which is exactly when a real broker makes them visible. Should the
+//     broker report committed offsets (a newer mock), those are checked too.
+//
+// Test data is synthetic; no record value is ever printed.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "common/metrics.h"
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "engine/engine.h"
+#include "pipeline/pipeline.h"
+#include "policy/policy.h"
+
+// ---------------------------------------------------------------------------
+// Offset spy. These definitions interpose librdkafka's transactional calls for
+// the whole test binary (the executable's definition wins over the shared
+// library's); each forwards to the real function and records, per
+// transactional.id, which consumed offsets were committed. Producers without
+// a transactional.id are ignored. (If the pipeline ever stops calling these,
+// ExpectCommittedOffsets fails with "offset spy saw no successful
+// commit_transaction".)
+namespace offset_spy {
+
+using TopicPartition = std::pair<std::string, int32_t>;
+
+struct Ledger {
+  std::map<TopicPartition, int64_t> pending;    // sent in the open transaction
+  std::map<TopicPartition, int64_t> committed;  // visible after commit
+  int send_ok = 0, commit_ok = 0, commit_failed = 0;
+  int aborts_started = 0, aborts = 0;  // abort_transaction calls begun / returned
+  std::vector<std::string> regressions;  // a commit that moved an offset backwards
+};
+
+std::mutex& Mu() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, Ledger>& Ledgers() {
+  static std::map<std::string, Ledger> m;
+  return m;
+}
+
+// The producer's transactional.id ("" if none: such calls are not recorded).
+std::string TxnId(rd_kafka_t* rk) {
+  char buf[512];
+  size_t n = sizeof buf;
+  if (rd_kafka_conf_get(rd_kafka_conf(rk), "transactional.id", buf, &n) != RD_KAFKA_CONF_OK) return "";
+  return buf;
+}
+
+template <typename F>
+F Real(const char* name) {
+  void* p = dlsym(RTLD_NEXT, name);
+  if (p == nullptr) {
+    std::fprintf(stderr, "offset_spy: cannot find the real %s\n", name);
+    std::abort();
+  }
+  return reinterpret_cast<F>(p);
+}
+
+Ledger Snapshot(const std::string& txn_id) {
+  std::lock_guard<std::mutex> l(Mu());
+  auto it = Ledgers().find(txn_id);
+  return it == Ledgers().end() ? Ledger{} : it->second;
+}
+
+}  // namespace offset_spy
+
+extern "C" {
+
+rd_kafka_error_t* rd_kafka_begin_transaction(rd_kafka_t* rk) {
+  static const auto real = offset_spy::Real<decltype(&rd_kafka_begin_transaction)>("rd_kafka_begin_transaction");
+  rd_kafka_error_t* e = real(rk);
+  const std::string id = e == nullptr ? offset_spy::TxnId(rk) : "";
+  if (!id.empty()) {
+    std::lock_guard<std::mutex> l(offset_spy::Mu());
+    offset_spy::Ledgers()[id].pending.clear();
+  }
+  return e;
+}
+
+rd_kafka_error_t* rd_kafka_send_offsets_to_transaction(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* offsets,
+                                                       const rd_kafka_consumer_group_metadata_t* cgmetadata,
+                                                       int timeout_ms) {
+  static const auto real = offset_spy::Real<decltype(&rd_kafka_send_offsets_to_transaction)>(
+      "rd_kafka_send_offsets_to_transaction");
+  rd_kafka_error_t* e = real(rk, offsets, cgmetadata, timeout_ms);
+  const std::string id = e == nullptr && offsets != nullptr ? offset_spy::TxnId(rk) : "";
+  if (!id.empty()) {
+    std::lock_guard<std::mutex> l(offset_spy::Mu());
+    auto& ledger = offset_spy::Ledgers()[id];
+    ++ledger.send_ok;
+    for (int i = 0; i < offsets->cnt; ++i)
+      if (offsets->elems[i].offset >= 0)
+        ledger.pending[{offsets->elems[i].topic, offsets->elems[i].partition}] = offsets->elems[i].offset;
+  }
+  return e;
+}
+
+rd_kafka_error_t* rd_kafka_commit_transaction(rd_kafka_t* rk, int timeout_ms) {
+  static const auto real = offset_spy::Real<decltype(&rd_kafka_commit_transaction)>("rd_kafka_commit_transaction");
+  rd_kafka_error_t* e = real(rk, timeout_ms);
+  const std::string id = offset_spy::TxnId(rk);
+  if (id.empty()) return e;
+  std::lock_guard<std::mutex> l(offset_spy::Mu());
+  auto& ledger = offset_spy::Ledgers()[id];
+  if (e == nullptr) {
+    ++ledger.commit_ok;
+    for (const auto& [tp, off] : ledger.pending) {
+      auto it = ledger.committed.find(tp);
+      if (it != ledger.committed.end() && off < it->second)
+        ledger.regressions.push_back(tp.first + ":" + std::to_string(tp.second) + " " + std::to_string(it->second) +
+                                     " -> " + std::to_string(off));
+      ledger.committed[tp] = off;
+    }
+    ledger.pending.clear();
+  } else if (!rd_kafka_error_is_retriable(e) || rd_kafka_error_is_fatal(e) ||
+             rd_kafka_error_txn_requires_abort(e)) {
+    // The transaction will not commit (a retriable error keeps it pending).
+    ++ledger.commit_failed;
+    ledger.pending.clear();
+  }
+  return e;
+}
+
+rd_kafka_error_t* rd_kafka_abort_transaction(rd_kafka_t* rk, int timeout_ms) {
+  static const auto real = offset_spy::Real<decltype(&rd_kafka_abort_transaction)>("rd_kafka_abort_transaction");
+  const std::string id = offset_spy::TxnId(rk);
+  if (id.empty()) return real(rk, timeout_ms);
+  {
+    std::lock_guard<std::mutex> l(offset_spy::Mu());
+    ++offset_spy::Ledgers()[id].aborts_started;
+  }
+  rd_kafka_error_t* e = real(rk, timeout_ms);
+  std::lock_guard<std::mutex> l(offset_spy::Mu());
+  auto& ledger = offset_spy::Ledgers()[id];
+  ++ledger.aborts;
+  ledger.pending.clear();
+  return e;
+}
+
+}  // extern "C"
+
+namespace maskproxy::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// Kafka protocol ApiKeys (rdkafka_protocol.h is not installed).
+constexpr int16_t kApiProduce = 0;
+constexpr int16_t kApiInitProducerId = 22;
+constexpr int16_t kApiAddPartitionsToTxn = 24;
+constexpr int16_t kApiAddOffsetsToTxn = 25;
+constexpr int16_t kApiEndTxn = 26;
+constexpr int16_t kApiTxnOffsetCommit = 28;
+
+constexpr int32_t kSourceLeader = 1;  // and group coordinator
+constexpr int32_t kOutputLeader = 2;
+constexpr int32_t kTxnCoordinator = 3;
+
+constexpr char kSrc[] = "src";
+constexpr char kDst[] = "dst";
+constexpr char kDlq[] = "dlq";
+constexpr int kSrcPartitions = 3;
+constexpr int kDstPartitions = 3;
+constexpr int kDlqPartitions = 1;
+
+constexpr int64_t kInvalidIdBase = 900000;  // ids of the invalid-JSON records
+constexpr char kRawRrnPrefix[] = "900101-";  // every raw (synthetic) rrn starts so
+
+constexpr auto kDeadline = 60s;
+
+// ---------------------------------------------------------------------------
+// Engine: one route src -> dst (dead letter dlq) tokenizing user.rrn.
+
+std::shared_ptr<const engine::Engine> MakeEngine() {
+  std::vector<uint8_t> material(32);
+  for (size_t i = 0; i < material.size(); ++i) material[i] = static_cast<uint8_t>(0x40 + i);
+  auto keys = crypto::Keyring::Parse(
+      "keys:\n  k:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(material.data(), material.size()) + "\n",
+      "keys");
+  EXPECT_TRUE(keys.ok()) << keys.error().ToString();
+  if (!keys.ok()) return nullptr;
+  auto pol = policy::Policy::Parse(
+      "policy: mock\n"
+      "version: 1\n"
+      "routes:\n"
+      "  - from: src\n"
+      "    to: dst\n"
+      "    dead_letter: dlq\n"
+      "    rules:\n"
+      "      - { path: user.rrn, action: tokenize, key: k }\n",
+      "test.yaml", *keys);
+  EXPECT_TRUE(pol.ok()) << pol.error().ToString();
+  if (!pol.ok()) return nullptr;
+  auto eng = engine::Engine::Create({*pol}, {});
+  EXPECT_TRUE(eng.ok()) << eng.error().ToString();
+  return eng.ok() ? *eng : nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Small librdkafka helpers.
+
+struct RkDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using RkPtr = std::unique_ptr<rd_kafka_t, RkDeleter>;
+
+RkPtr NewClient(rd_kafka_type_t type, const std::map<std::string, std::string>& props) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : props) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      ADD_FAILURE() << "conf " << k << ": " << err;
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  }
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);
+  if (rk == nullptr) {
+    ADD_FAILURE() << "rd_kafka_new: " << err;
+    rd_kafka_conf_destroy(conf);
+    return nullptr;
+  }
+  return RkPtr(rk);
+}
+
+int64_t ParseId(const std::string& value) {
+  const size_t at = value.find("\"id\":");
+  if (at == std::string::npos) return -1;
+  return std::strtoll(value.c_str() + at + 5, nullptr, 10);
+}
+
+struct Rec {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string value;
+  std::string origin;  // maskproxy.origin header
+};
+struct Outputs {
+  std::vector<Rec> dst, dlq;
+};
+
+// ---------------------------------------------------------------------------
+// One mock cluster with the topic/broker layout described at the top.
+
+class MockKafka {
+ public:
+  MockKafka(const std::string& group_id, const std::string& txn_id) {
+    owner_ = NewClient(RD_KAFKA_PRODUCER, {{"log_level", "3"}});
+    if (!owner_) return;
+    mc_ = rd_kafka_mock_cluster_new(owner_.get(), 3);
+    if (mc_ == nullptr) {
+      ADD_FAILURE() << "rd_kafka_mock_cluster_new failed";
+      return;
+    }
+    bootstraps_ = rd_kafka_mock_cluster_bootstraps(mc_);
+    // Mock operations are synchronous and, in 2.0.2, every few of them stalls
+    // for a second (the mock thread misses its wake-up and sleeps out its
+    // 1 s poll); issuing each wave in parallel overlaps the stalls.
+    std::vector<std::function<rd_kafka_resp_err_t()>> topics, leaders;
+    for (const auto& [name, partitions, leader] :
+         {std::tuple{kSrc, kSrcPartitions, kSourceLeader}, std::tuple{kDst, kDstPartitions, kOutputLeader},
+          std::tuple{kDlq, kDlqPartitions, kOutputLeader}}) {
+      topics.push_back([this, name, partitions] { return rd_kafka_mock_topic_create(mc_, name, partitions, 1); });
+      for (int p = 0; p < partitions; ++p)
+        leaders.push_back([this, name, p, leader] { return rd_kafka_mock_partition_set_leader(mc_, name, p, leader); });
+    }
+    topics.push_back([this, group_id] { return rd_kafka_mock_coordinator_set(mc_, "group", group_id.c_str(), kSourceLeader); });
+    topics.push_back(
+        [this, txn_id] { return rd_kafka_mock_coordinator_set(mc_, "transaction", txn_id.c_str(), kTxnCoordinator); });
+    for (const auto* wave : {&topics, &leaders}) {
+      std::vector<std::future<rd_kafka_resp_err_t>> done;
+      for (const auto& op : *wave) done.push_back(std::async(std::launch::async, op));
+      for (auto& d : done) EXPECT_EQ(d.get(), RD_KAFKA_RESP_ERR_NO_ERROR) << "mock cluster set-up";
+    }
+    producer_ = NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", bootstraps_},
+                                              {"acks", "all"},
+                                              {"enable.idempotence", "false"},
+                                              {"linger.ms", "1"},
+                                              {"log_level", "3"}});
+  }
+  ~MockKafka() {
+    producer_.reset();
+    if (mc_ != nullptr) rd_kafka_mock_cluster_destroy(mc_);
+    owner_.reset();
+  }
+  MockKafka(const MockKafka&) = delete;
+  MockKafka& operator=(const MockKafka&) = delete;
+
+  [[nodiscard]] bool ok() const { return mc_ != nullptr && producer_ != nullptr; }
+  rd_kafka_mock_cluster_t* cluster() { return mc_; }
+  const std::string& bootstraps() const { return bootstraps_; }
+
+  // Produces `valid` JSON records with ids first_id.. and `invalid` invalid
+  // ones; partitions round-robin. Waits for the acks.
+  void ProduceBatch(int64_t first_id, int valid, int invalid) {
+    for (int i = 0; i < valid; ++i) {
+      const int64_t id = first_id + i;
+      char rrn[32];
+      std::snprintf(rrn, sizeof rrn, "%s1%06lld", kRawRrnPrefix, static_cast<long long>(id));
+      Send(id, "{\"id\":" + std::to_string(id) + ",\"user\":{\"rrn\":\"" + rrn + "\",\"tier\":\"gold\"}}");
+      valid_ids_.insert(id);
+    }
+    for (int i = 0; i < invalid; ++i) {
+      const int64_t id = kInvalidIdBase + next_invalid_++;
+      Send(id, "{\"id\":" + std::to_string(id) + ",\"user\":{\"rrn\":");  // truncated: invalid JSON
+      invalid_ids_.insert(id);
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), 30000);
+    EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "flush: " << rd_kafka_err2name(err);
+  }
+  // Enqueues records without waiting (for producing during an outage).
+  void Send(int64_t id, const std::string& value) {
+    const auto partition = static_cast<int32_t>(id % kSrcPartitions);
+    const std::string key = "k" + std::to_string(id);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(kSrc), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_END);
+    EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "produce: " << rd_kafka_err2name(err);
+    rd_kafka_poll(producer_.get(), 0);
+  }
+  void ProduceValid(int64_t first_id, int n) {  // enqueue only
+    for (int i = 0; i < n; ++i) {
+      const int64_t id = first_id + i;
+      char rrn[32];
+      std::snprintf(rrn, sizeof rrn, "%s1%06lld", kRawRrnPrefix, static_cast<long long>(id));
+      Send(id, "{\"id\":" + std::to_string(id) + ",\"user\":{\"rrn\":\"" + rrn + "\"}}");
+      valid_ids_.insert(id);
+    }
+  }
+  void Flush() {
+    const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), 30000);
+    EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "flush: " << rd_kafka_err2name(err);
+  }
+
+  const std::set<int64_t>& valid_ids() const { return valid_ids_; }
+  const std::set<int64_t>& invalid_ids() const { return invalid_ids_; }
+
+  std::map<offset_spy::TopicPartition, int64_t> SourceEndOffsets() {
+    std::map<offset_spy::TopicPartition, int64_t> out;
+    for (int p = 0; p < kSrcPartitions; ++p) {
+      int64_t lo = -1, hi = -1;
+      const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(producer_.get(), kSrc, p, &lo, &hi, 10000);
+      EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "watermarks src:" << p << ": " << rd_kafka_err2name(err);
+      out[{kSrc, p}] = hi;
+    }
+    return out;
+  }
+
+  // Reads the destination and dead-letter topics to their ends with one
+  // read_committed consumer (see the note at the top: aborted records are
+  // visible on the mock anyway).
+  Outputs ReadOutputs() {
+    Outputs out;
+    RkPtr c = NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstraps_},
+                                            {"group.id", "reader"},
+                                            {"enable.auto.commit", "false"},
+                                            {"isolation.level", "read_committed"},
+                                            {"log_level", "3"}});
+    if (!c) return out;
+    std::map<std::pair<std::string, int32_t>, int64_t> high;  // partitions still to read
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(kDstPartitions + kDlqPartitions);
+    for (const auto& [topic, partitions] : {std::pair{kDst, kDstPartitions}, std::pair{kDlq, kDlqPartitions}}) {
+      for (int p = 0; p < partitions; ++p) {
+        int64_t lo = -1, hi = -1;
+        const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(c.get(), topic, p, &lo, &hi, 10000);
+        EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "watermarks " << topic << ":" << p << ": " << rd_kafka_err2name(err);
+        if (err || hi <= lo) continue;
+        high[{topic, p}] = hi;
+        rd_kafka_topic_partition_list_add(list, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+      }
+    }
+    if (!high.empty()) {
+      rd_kafka_assign(c.get(), list);
+      const auto deadline = Clock::now() + 20s;
+      while (!high.empty() && Clock::now() < deadline) {
+        rd_kafka_message_t* m = rd_kafka_consumer_poll(c.get(), 100);
+        if (m == nullptr) continue;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          Rec r;
+          r.topic = rd_kafka_topic_name(m->rkt);
+          r.partition = m->partition;
+          r.offset = m->offset;
+          if (m->payload != nullptr) r.value.assign(static_cast<const char*>(m->payload), m->len);
+          rd_kafka_headers_t* hdrs = nullptr;
+          const void* hv = nullptr;
+          size_t hn = 0;
+          if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+              rd_kafka_header_get_last(hdrs, kHeaderOrigin, &hv, &hn) == RD_KAFKA_RESP_ERR_NO_ERROR && hv != nullptr)
+            r.origin.assign(static_cast<const char*>(hv), hn);
+          auto it = high.find({r.topic, r.partition});
+          if (it != high.end() && r.offset + 1 >= it->second) high.erase(it);
+          (r.topic == kDst ? out.dst : out.dlq).push_back(std::move(r));
+        }
+        rd_kafka_message_destroy(m);
+      }
+      EXPECT_TRUE(high.empty()) << "could not read the outputs to their ends";
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_consumer_close(c.get());
+    return out;
+  }
+
+  // Offsets the broker itself reports as committed for the group (-1001 for
+  // none; the 2.0.2 mock never stores transactional offset commits).
+  std::map<offset_spy::TopicPartition, int64_t> BrokerCommitted(const std::string& group_id) {
+    std::map<offset_spy::TopicPartition, int64_t> out;
+    RkPtr c = NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstraps_},
+                                            {"group.id", group_id},
+                                            {"enable.auto.commit", "false"},
+                                            {"log_level", "3"}});
+    if (!c) return out;
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(kSrcPartitions);
+    for (int p = 0; p < kSrcPartitions; ++p) rd_kafka_topic_partition_list_add(list, kSrc, p);
+    const rd_kafka_resp_err_t err = rd_kafka_committed(c.get(), list, 10000);
+    EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "committed: " << rd_kafka_err2name(err);
+    for (int i = 0; i < list->cnt; ++i) out[{list->elems[i].topic, list->elems[i].partition}] = list->elems[i].offset;
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_consumer_close(c.get());
+    return out;
+  }
+
+ private:
+  RkPtr owner_;
+  rd_kafka_mock_cluster_t* mc_ = nullptr;
+  std::string bootstraps_;
+  RkPtr producer_;
+  std::set<int64_t> valid_ids_, invalid_ids_;
+  int next_invalid_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// The pipeline in a thread.
+
+class Running {
+ public:
+  explicit Running(std::unique_ptr<Pipeline> p) : state_(std::make_shared<State>()) {
+    state_->pipeline = std::move(p);
+    thread_ = std::thread([st = state_] {
+      Status s = st->pipeline->Run(st->stop);
+      std::lock_guard<std::mutex> l(st->mu);
+      st->status = std::move(s);
+      st->finished_at = Clock::now();
+      st->done = true;
+      st->cv.notify_all();
+    });
+  }
+  ~Running() { (void)Stop(); }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+
+  // True once Run() has returned (on its own, or after Stop()).
+  bool WaitFinished(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> l(state_->mu);
+    return state_->cv.wait_for(l, timeout, [&] { return state_->done; });
+  }
+  // Sets stop and waits for Run() to return. If it does not within
+  // `timeout`, the thread is left behind (detached; it owns the pipeline)
+  // so that one hung pipeline fails its test instead of the whole binary,
+  // and an error with code "test_hang" is returned.
+  Status Stop(std::chrono::seconds timeout = 60s) {
+    if (!thread_.joinable()) return Result();
+    state_->stop.store(true);
+    stop_requested_at_ = Clock::now();
+    if (!WaitFinished(timeout)) {
+      thread_.detach();
+      hung_ = true;
+      return Error("test_hang", "Pipeline::Run() did not return within " + std::to_string(timeout.count()) +
+                                    " s of stop being set");
+    }
+    thread_.join();
+    return Result();
+  }
+  Clock::time_point finished_at() const {
+    std::lock_guard<std::mutex> l(state_->mu);
+    return state_->finished_at;
+  }
+  Clock::time_point stop_requested_at() const { return stop_requested_at_; }
+
+ private:
+  struct State {
+    std::unique_ptr<Pipeline> pipeline;
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+    Clock::time_point finished_at;
+  };
+  Status Result() {
+    if (hung_) return Error("test_hang", "Pipeline::Run() did not return after stop");
+    std::lock_guard<std::mutex> l(state_->mu);
+    return state_->status;
+  }
+  std::shared_ptr<State> state_;
+  std::thread thread_;
+  bool hung_ = false;
+  Clock::time_point stop_requested_at_;
+};
+
+// ---------------------------------------------------------------------------
+// Test environment: ids, cluster, engine, options.
+
+class Env {
+ public:
+  Env() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    name_ = std::string(info->test_suite_name()) + "." + info->name();
+    group_id_ = "g-" + name_;
+    txn_id_ = "tx-" + name_;
+    {
+      std::lock_guard<std::mutex> l(offset_spy::Mu());
+      offset_spy::Ledgers().erase(txn_id_);
+    }
+    kafka_ = std::make_unique<MockKafka>(group_id_, txn_id_);
+    engine_ = MakeEngine();
+  }
+  [[nodiscard]] bool ok() const { return kafka_->ok() && engine_ != nullptr; }
+  MockKafka& kafka() { return *kafka_; }
+  // After a hung Run(): keep the cluster alive for the thread left behind
+  // (so it stays quietly stuck instead of logging connection errors).
+  void LeakCluster() { (void)kafka_.release(); }
+  rd_kafka_mock_cluster_t* mc() { return kafka_->cluster(); }
+  const std::string& txn_id() const { return txn_id_; }
+
+  Options MakeOptions() const {
+    Options o;
+    o.source_brokers = kafka_->bootstraps();
+    o.destination_brokers = kafka_->bootstraps();
+    o.group_id = group_id_;
+    o.transactional_id = txn_id_;
+    o.commit_interval_ms = 50;
+    o.stats_interval_ms = 3600 * 1000;
+    o.consumer_properties["log_level"] = "4";
+    o.producer_properties["log_level"] = "4";
+    return o;
+  }
+
+  std::unique_ptr<Running> Start(const std::function<void(Options&)>& tweak = {}) {
+    Options options = MakeOptions();
+    if (tweak) tweak(options);
+    auto p = Pipeline::Create(options, engine_);
+    EXPECT_TRUE(p.ok()) << p.error().ToString();
+    if (!p.ok()) return nullptr;
+    return std::make_unique<Running>(std::move(p).value());
+  }
+
+  offset_spy::Ledger Ledger() const { return offset_spy::Snapshot(txn_id_); }
+
+  // Waits until the spy has seen every source record's offset committed, or
+  // (should the spy see nothing) until every id is in the outputs.
+  bool WaitAllCommitted(Running* run, std::chrono::seconds timeout = kDeadline) {
+    const auto end = kafka_->SourceEndOffsets();
+    const auto deadline = Clock::now() + timeout;
+    auto next_output_check = Clock::now() + 5s;
+    while (Clock::now() < deadline) {
+      if (Ledger().committed == end) return true;
+      if (run != nullptr && run->WaitFinished(0ms)) return false;  // Run() gave up
+      if (Clock::now() >= next_output_check) {
+        if (Ledger().send_ok == 0 && OutputsComplete()) return true;
+        next_output_check = Clock::now() + 2s;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  bool OutputsComplete() {
+    std::set<int64_t> seen;
+    const Outputs o = kafka_->ReadOutputs();
+    for (const auto& r : o.dst) seen.insert(ParseId(r.value));
+    for (const auto& r : o.dlq) seen.insert(ParseId(r.value));
+    for (int64_t id : kafka_->valid_ids())
+      if (!seen.count(id)) return false;
+    for (int64_t id : kafka_->invalid_ids())
+      if (!seen.count(id)) return false;
+    return true;
+  }
+
+  // The checks every successful run must pass (see the top of the file).
+  void ExpectDeliveredAndCommitted() {
+    SCOPED_TRACE("ExpectDeliveredAndCommitted");
+    const Outputs outputs = kafka_->ReadOutputs();
+    const std::vector<Rec>& dst = outputs.dst;
+    const std::vector<Rec>& dlq = outputs.dlq;
+
+    std::set<int64_t> dst_ids, dlq_ids;
+    std::set<std::string> origins;
+    for (const auto& r : dst) {
+      const int64_t id = ParseId(r.value);
+      dst_ids.insert(id);
+      origins.insert(r.origin);
+      EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos)
+          << "raw rrn in destination record " << kDst << ":" << r.partition << ":" << r.offset << " (id " << id << ")";
+      EXPECT_FALSE(r.origin.empty()) << "no origin header on " << kDst << ":" << r.partition << ":" << r.offset;
+    }
+    for (const auto& r : dlq) {
+      dlq_ids.insert(ParseId(r.value));
+      origins.insert(r.origin);
+    }
+    // At least once per id (the 2.0.2 mock keeps aborted records visible, so
+    // duplicates from replayed transactions are expected and not counted).
+    int missing = 0;
+    for (int64_t id : kafka_->valid_ids())
+      if (!dst_ids.count(id)) ++missing;
+    EXPECT_EQ(missing, 0) << "valid records missing from " << kDst << " (of " << kafka_->valid_ids().size() << ")";
+    for (int64_t id : kafka_->invalid_ids()) {
+      EXPECT_TRUE(dlq_ids.count(id)) << "invalid record id " << id << " not in " << kDlq;
+      EXPECT_FALSE(dst_ids.count(id)) << "invalid record id " << id << " reached " << kDst;
+    }
+    for (int64_t id : kafka_->valid_ids()) EXPECT_FALSE(dlq_ids.count(id)) << "valid record id " << id << " in " << kDlq;
+
+    ExpectCommittedOffsets(kafka_->SourceEndOffsets(), origins);
+  }
+
+  // Committed offsets: equal `expected`, never moved backwards, and cover
+  // only records that reached an output (no loss).
+  void ExpectCommittedOffsets(const std::map<offset_spy::TopicPartition, int64_t>& expected,
+                              const std::set<std::string>& output_origins) {
+    const offset_spy::Ledger ledger = Ledger();
+    EXPECT_GT(ledger.commit_ok, 0) << "offset spy saw no successful commit_transaction for " << txn_id_
+                                   << " (did the pipeline stop using send_offsets_to_transaction?)";
+    EXPECT_EQ(ledger.committed, expected) << "committed offsets (from the pipeline's transactions) differ";
+    EXPECT_TRUE(ledger.regressions.empty()) << "committed offset moved backwards: "
+                                            << (ledger.regressions.empty() ? "" : ledger.regressions.front());
+    for (const auto& [tp, off] : ledger.committed) {
+      int lost = 0;
+      for (int64_t o = 0; o < off; ++o)
+        if (!output_origins.count(tp.first + ":" + std::to_string(tp.second) + ":" + std::to_string(o))) ++lost;
+      EXPECT_EQ(lost, 0) << "committed " << tp.first << ":" << tp.second << "@" << off
+                         << " covers records that are in no output";
+    }
+    // A mock that stores transactional offsets must agree.
+    for (const auto& [tp, off] : kafka_->BrokerCommitted(group_id_)) {
+      if (off == RD_KAFKA_OFFSET_INVALID) continue;  // 2.0.2: never stored
+      auto it = expected.find(tp);
+      EXPECT_EQ(off, it == expected.end() ? RD_KAFKA_OFFSET_INVALID : it->second)
+          << "broker committed offset for " << tp.first << ":" << tp.second;
+    }
+  }
+
+  std::set<std::string> OutputOrigins() {
+    std::set<std::string> origins;
+    const Outputs o = kafka_->ReadOutputs();
+    for (const auto& r : o.dst) origins.insert(r.origin);
+    for (const auto& r : o.dlq) origins.insert(r.origin);
+    return origins;
+  }
+
+ private:
+  std::string name_, group_id_, txn_id_;
+  std::unique_ptr<MockKafka> kafka_;
+  std::shared_ptr<const engine::Engine> engine_;
+};
+
+uint64_t Aborted() { return metrics::Global().Total("maskproxy_transactions_aborted_total"); }
+uint64_t Consumed() { return metrics::Global().Total("maskproxy_records_consumed_total"); }
+
+// Pushes errors onto one broker's stack for one request type, each with a
+// response delay (ms). Broker stacks, unlike the cluster-wide one, can be
+// counted afterwards, which proves that the pipeline's requests really met
+// the injected errors.
+struct Injected {
+  rd_kafka_resp_err_t err;
+  int rtt_ms = 0;
+};
+void PushBrokerErrors(rd_kafka_mock_cluster_t* mc, int32_t broker, int16_t api, const std::vector<Injected>& errs) {
+  // One call (each mock operation may stall for a second): up to four
+  // (error, rtt) pairs; the unused trailing pairs are not read.
+  ASSERT_LE(errs.size(), 4u);
+  Injected e[4] = {};
+  for (size_t i = 0; i < errs.size(); ++i) e[i] = errs[i];
+  ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(mc, broker, api, errs.size(), e[0].err, e[0].rtt_ms, e[1].err,
+                                                         e[1].rtt_ms, e[2].err, e[2].rtt_ms, e[3].err, e[3].rtt_ms),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+size_t PendingBrokerErrors(rd_kafka_mock_cluster_t* mc, int32_t broker, int16_t api) {
+  size_t n = 0;
+  EXPECT_EQ(rd_kafka_mock_broker_error_stack_cnt(mc, broker, api, &n), RD_KAFKA_RESP_ERR_NO_ERROR);
+  return n;
+}
+
+const std::vector<Injected>& RetriableCoordErrors() {
+  static const std::vector<Injected> v = {
+      {RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE}, {RD_KAFKA_RESP_ERR_NOT_COORDINATOR},
+      {RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS}, {RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS}};
+  return v;
+}
+
+// The common shape: batch 1 (one invalid record included) -> start -> wait
+// until committed -> inject -> batch 2 -> wait until committed -> stop.
+struct Outcome {
+  bool all_committed = false;
+  Status status;
+};
+
+Outcome RunWithMidStreamFault(Env& env, const std::function<void()>& inject) {
+  Outcome out;
+  env.kafka().ProduceBatch(1, 60, 1);
+  std::unique_ptr<Running> run = env.Start();
+  if (!run) return out;
+  EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
+  inject();
+  env.kafka().ProduceBatch(1001, 60, 1);
+  out.all_committed = env.WaitAllCommitted(run.get());
+  out.status = run->Stop();
+  return out;
+}
+
+void ExpectOk(const Outcome& o) {
+  EXPECT_TRUE(o.all_committed) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(o.status.ok()) << "Run() returned " << o.status.error().ToString();
+}
+
+// ---------------------------------------------------------------------------
+// Retriable coordinator errors (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR,
+// CONCURRENT_TRANSACTIONS, COORDINATOR_LOAD_IN_PROGRESS). librdkafka 2.0.2
+// retries all of them internally on every transactional request: the API
+// calls never even return them. The run must succeed.
+
+TEST(PipelineMock, RetriableErrorsOnInitProducerId) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 100, 2);
+  PushBrokerErrors(env.mc(), kTxnCoordinator, kApiInitProducerId, RetriableCoordErrors());
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  const bool all = env.WaitAllCommitted(run.get());
+  const Status s = run->Stop();
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiInitProducerId), 0u) << "injected errors not hit";
+  env.ExpectDeliveredAndCommitted();
+}
+
+// One run, one phase per request type: inject, send a batch, wait until it
+// is committed. (One pipeline for all four keeps the file's runtime down: the
+// mock's first group join alone takes 3 s.)
+TEST(PipelineMock, RetriableErrorsOnAddPartitionsAddOffsetsTxnOffsetCommitEndTxn) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 30, 1);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "first batch was not committed within the deadline";
+  const struct {
+    const char* name;
+    int16_t api;
+    int32_t broker;  // the coordinator that serves the request
+  } phases[] = {{"AddPartitionsToTxn", kApiAddPartitionsToTxn, kTxnCoordinator},
+                {"AddOffsetsToTxn", kApiAddOffsetsToTxn, kTxnCoordinator},
+                {"TxnOffsetCommit", kApiTxnOffsetCommit, kSourceLeader /* group coordinator */},
+                {"EndTxn", kApiEndTxn, kTxnCoordinator}};
+  int64_t next_id = 1001;
+  for (const auto& ph : phases) {
+    SCOPED_TRACE(std::string("retriable errors on ") + ph.name);
+    PushBrokerErrors(env.mc(), ph.broker, ph.api, RetriableCoordErrors());
+    env.kafka().ProduceBatch(next_id, 30, 1);
+    next_id += 1000;
+    EXPECT_TRUE(env.WaitAllCommitted(run.get(), 30s)) << "batch not committed within 30 s";
+    EXPECT_EQ(PendingBrokerErrors(env.mc(), ph.broker, ph.api), 0u) << "injected errors not hit";
+  }
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectDeliveredAndCommitted();
+}
+
+// ---------------------------------------------------------------------------
+// Abortable errors: the transaction aborts, its records are replayed, the run
+// goes on and ends Ok with every offset committed.
+
+// Produce errors on the destination leader only (so the test's own source
+// producer is unaffected). First NOT_ENOUGH_REPLICAS twice: retried inside
+// librdkafka, no abort. Then TOPIC_AUTHORIZATION_FAILED twice: the delivery
+// fails, the transaction becomes abortable (send_offsets/commit_transaction
+// and producev refuse), the pipeline aborts and replays (once or twice,
+// depending on whether both failures land in one transaction).
+// (The two kinds are injected in separate phases on purpose: a retriable
+// error on one destination partition while another partition's batch fails
+// permanently stalls librdkafka 2.0.2's abort; StuckAbortDoesNotHangShutdown
+// covers that.)
+TEST(PipelineMock, AbortableProduceErrorsAbortAndReplay) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t aborted_before = Aborted();
+  env.kafka().ProduceBatch(1, 60, 1);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
+  {
+    SCOPED_TRACE("Produce NOT_ENOUGH_REPLICAS x2 (retriable)");
+    PushBrokerErrors(env.mc(), kOutputLeader, kApiProduce,
+                     {{RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS}, {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS}});
+    env.kafka().ProduceBatch(1001, 60, 1);
+    EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 2 was not committed within the deadline";
+    EXPECT_EQ(PendingBrokerErrors(env.mc(), kOutputLeader, kApiProduce), 0u) << "injected errors not hit";
+    EXPECT_EQ(Aborted(), aborted_before) << "a retriable produce error aborted a transaction";
+  }
+  {
+    SCOPED_TRACE("Produce TOPIC_AUTHORIZATION_FAILED x2 (abortable)");
+    PushBrokerErrors(env.mc(), kOutputLeader, kApiProduce,
+                     {{RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED}, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED}});
+    env.kafka().ProduceBatch(2001, 60, 1);
+    EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 3 was not committed within the deadline";
+    EXPECT_EQ(PendingBrokerErrors(env.mc(), kOutputLeader, kApiProduce), 0u) << "injected errors not hit";
+    EXPECT_GT(Aborted(), aborted_before) << "no transaction was aborted";
+    EXPECT_GT(env.Ledger().aborts, 0);
+  }
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectDeliveredAndCommitted();
+}
+
+// One abortable EndTxn error on commit (REQUEST_TIMED_OUT; 2.0.2 also treats
+// NOT_ENOUGH_REPLICAS, TOPIC/GROUP_AUTHORIZATION_FAILED and
+// UNKNOWN_PRODUCER_ID on EndTxn as abortable): commit_transaction fails with
+// txn_requires_abort, the pipeline aborts (the abort's EndTxn succeeds) and
+// replays.
+TEST(PipelineMock, AbortableEndTxnErrorAbortsAndReplays) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t aborted_before = Aborted();
+  Outcome o = RunWithMidStreamFault(
+      env, [&] { PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}}); });
+  ExpectOk(o);
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
+  EXPECT_GT(Aborted(), aborted_before) << "no transaction was aborted";
+  env.ExpectDeliveredAndCommitted();
+}
+
+// The same transient error on the commit's EndTxn AND on the abort's EndTxn:
+// abort_transaction() then returns the abortable error (txn_requires_abort,
+// neither fatal nor retriable). The producer has not failed: calling
+// abort_transaction() again succeeds (checked against librdkafka 2.0.2), so
+// the pipeline must go on rather than stop with kafka_fatal.
+TEST(PipelineMock, AbortableEndTxnErrorOnCommitAndAbortStillRecovers) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t aborted_before = Aborted();
+  Outcome o = RunWithMidStreamFault(env, [&] {
+    PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn,
+                     {{RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS}, {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS}});
+  });
+  ExpectOk(o);
+  EXPECT_GT(Aborted(), aborted_before) << "no transaction was aborted";
+  env.ExpectDeliveredAndCommitted();
+}
+
+// ---------------------------------------------------------------------------
+// Fatal: fenced by a newer instance. librdkafka 2.0.2 turns PRODUCER_FENCED
+// and INVALID_PRODUCER_EPOCH on InitProducerId and on EndTxn into a fatal
+// _FENCED error; Run() must return kafka_fatal promptly and commit nothing
+// more.
+
+TEST(PipelineMock, FencedOnInitProducerIdIsFatal) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 20, 1);
+  PushBrokerErrors(env.mc(), kTxnCoordinator, kApiInitProducerId, {{RD_KAFKA_RESP_ERR_PRODUCER_FENCED}});
+  const auto started = Clock::now();
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  const bool finished = run->WaitFinished(30s);
+  const Status s = run->Stop();
+  EXPECT_TRUE(finished) << "Run() did not return on its own within 30 s of being fenced";
+  ASSERT_FALSE(s.ok()) << "Run() returned Ok although the producer was fenced";
+  EXPECT_EQ(s.error().code, "kafka_fatal") << s.error().ToString();
+  if (finished) {
+    EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(run->finished_at() - started).count(), 30000);
+  }
+  const offset_spy::Ledger ledger = env.Ledger();
+  EXPECT_EQ(ledger.commit_ok, 0);
+  EXPECT_TRUE(ledger.committed.empty()) << "offsets were committed by a fenced producer";
+  EXPECT_TRUE(env.kafka().ReadOutputs().dst.empty()) << "a fenced producer wrote to " << kDst;
+}
+
+TEST(PipelineMock, FencedOnEndTxnIsFatalAndCommitsNothingMore) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 60, 1);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
+  const auto committed_before = env.kafka().SourceEndOffsets();
+  PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_PRODUCER_FENCED}});
+  const auto injected = Clock::now();
+  env.kafka().ProduceBatch(1001, 60, 1);
+  const bool finished = run->WaitFinished(30s);
+  const Status s = run->Stop();
+  EXPECT_TRUE(finished) << "Run() did not return on its own within 30 s of being fenced";
+  ASSERT_FALSE(s.ok()) << "Run() returned Ok although the producer was fenced";
+  EXPECT_EQ(s.error().code, "kafka_fatal") << s.error().ToString();
+  if (finished) {
+    EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(run->finished_at() - injected).count(), 30000);
+  }
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
+  // Exactly batch 1's offsets stay committed: nothing of batch 2.
+  env.ExpectCommittedOffsets(committed_before, env.OutputOrigins());
+}
+
+// ---------------------------------------------------------------------------
+// The transaction coordinator (broker 3) is down for 2 s while records keep
+// arriving; librdkafka retries, the run ends Ok with every record.
+//
+// reconnect.backoff.max.ms is lowered to 1 s only to keep the test short:
+// with the default (10 s) librdkafka's jittered reconnect backoff let the
+// producer sit out up to ~10 s after the broker was back.
+
+TEST(PipelineMock, TransactionCoordinatorDownForTwoSeconds) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 60, 1);
+  std::unique_ptr<Running> run = env.Start([](Options& o) {
+    o.producer_properties["reconnect.backoff.max.ms"] = "1000";
+    o.consumer_properties["reconnect.backoff.max.ms"] = "1000";
+  });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
+  const uint64_t consumed_before = Consumed();
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(env.mc(), kTxnCoordinator), RD_KAFKA_RESP_ERR_NO_ERROR);
+  const auto down_at = Clock::now();
+  for (int64_t id = 1001; Clock::now() - down_at < 2s; id += 10) {  // traffic while the coordinator is away
+    env.kafka().ProduceValid(id, 10);
+    std::this_thread::sleep_for(200ms);
+  }
+  const uint64_t consumed_while_down = Consumed() - consumed_before;
+  ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), kTxnCoordinator), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_GT(consumed_while_down, 0u) << "no record was consumed while the coordinator was down";
+  env.kafka().ProduceBatch(5001, 20, 1);
+  const bool all = env.WaitAllCommitted(run.get());
+  const Status s = run->Stop();
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectDeliveredAndCommitted();
+}
+
+// ---------------------------------------------------------------------------
+// A stalled abort must not hang shutdown.
+//
+// Recipe (stalls librdkafka 2.0.2 every time here): on the destination
+// leader, the first ProduceRequest fails with TOPIC_AUTHORIZATION_FAILED
+// (permanent: the transaction becomes abortable and librdkafka drops the
+// topic's partitions from their broker until the next metadata refresh),
+// the next two with NOT_ENOUGH_REPLICAS delayed 100 ms (retriable: those
+// batches are queued for retry while their partitions have no broker).
+// The retried messages are never sent, failed or timed out, so
+// abort_transaction() can never flush them and returns _TIMED_OUT
+// (retriable) after each call's timeout, forever ("Failed to flush all
+// outstanding messages within the API timeout: N message(s) remaining").
+//
+// Whatever librdkafka does, once stop is set Run() must return within a
+// bounded time (an error is fine: a restarted instance fences the stuck
+// transaction), and must not have committed offsets past what was
+// delivered. The transaction timeout is set to 10 s, so an abort bounded by
+// the remaining transaction time (librdkafka's recommended timeout_ms = -1)
+// and a retry loop that honours stop return well within the 20 s allowed.
+// This test runs last: should Run() hang, its thread is left behind.
+TEST(PipelineMock, StuckAbortDoesNotHangShutdown) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 30, 0);
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.transaction_timeout_ms = 10000; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
+  const auto committed_before = env.kafka().SourceEndOffsets();
+  PushBrokerErrors(env.mc(), kOutputLeader, kApiProduce,
+                   {{RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED},
+                    {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 100},
+                    {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 100}});
+  env.kafka().ProduceBatch(1001, 60, 0);  // destination only: three partitions, three batches
+  // Wait until the pipeline is inside abort_transaction(), then stop it.
+  const auto deadline = Clock::now() + 20s;
+  while (env.Ledger().aborts_started == 0 && Clock::now() < deadline && !run->WaitFinished(0ms))
+    std::this_thread::sleep_for(20ms);
+  EXPECT_GT(env.Ledger().aborts_started, 0) << "the injected errors did not lead to an abort";
+  std::this_thread::sleep_for(500ms);
+  const Status s = run->Stop(20s);
+  const bool hung = !s.ok() && s.error().code == "test_hang";
+  EXPECT_FALSE(hung) << "Run() did not return within 20 s of stop while abort_transaction() could not complete";
+  if (!s.ok() && !hung) {
+    EXPECT_EQ(s.error().code, "kafka_fatal") << s.error().ToString();
+  }
+  // Committed offsets: at least batch 1's, and only over delivered records.
+  const offset_spy::Ledger ledger = env.Ledger();
+  const std::set<std::string> origins = env.OutputOrigins();
+  EXPECT_TRUE(ledger.regressions.empty());
+  for (const auto& [tp, off] : committed_before) {
+    auto it = ledger.committed.find(tp);
+    EXPECT_TRUE(it != ledger.committed.end() && it->second >= off) << "batch 1 offsets lost for " << tp.first << ":" << tp.second;
+  }
+  for (const auto& [tp, off] : ledger.committed)
+    for (int64_t o = 0; o < off; ++o)
+      EXPECT_TRUE(origins.count(tp.first + ":" + std::to_string(tp.second) + ":" + std::to_string(o)))
+          << "committed " << tp.first << ":" << tp.second << "@" << off << " covers undelivered offset " << o;
+  if (hung) env.LeakCluster();
+}
+
+}  // namespace
+}  // namespace maskproxy::pipeline
