@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -19,7 +20,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kCallTimeoutMs = 30000;       // per transactional API call; retried while retriable
+constexpr int kCallTimeoutMs = 10000;       // per transactional API call; retried while retriable
+constexpr int kShutdownWaitMs = 10000;      // at-least-once: wait for acknowledgements on stop
 constexpr int kAbortCallTimeoutMs = 1000;   // abort is resumable: short calls keep shutdown responsive
 
 struct ConfDeleter {
@@ -497,6 +499,10 @@ struct Pipeline::Impl {
       if (Status s = SetConf(pc.get(), "linger.ms", "5", "destination"); !s.ok()) return s;
     if (!opt.producer_properties.count("client.id"))
       if (Status s = SetConf(pc.get(), "client.id", "maskproxy-producer", "destination"); !s.ok()) return s;
+    // Never create a missing destination with broker defaults (partitions,
+    // ACLs): the security team creates analytics topics deliberately.
+    if (!opt.producer_properties.count("allow.auto.create.topics"))
+      if (Status s = SetConf(pc.get(), "allow.auto.create.topics", "false", "destination"); !s.ok()) return s;
     // librdkafka's own queue bound sits above the backpressure bound, so
     // pausing happens first and QUEUE_FULL is only a safety net.
     if (!opt.producer_properties.count("queue.buffering.max.messages"))
@@ -550,7 +556,7 @@ struct Pipeline::Impl {
                               {"attempt", std::to_string(attempt)},
                               {"error", rd_kafka_error_name(e.get())},
                               {"detail", rd_kafka_error_string(e.get())}});
-      if (Clock::now() >= deadline || (stop_flag && stop_flag->load() && attempt >= 3)) return e;
+      if (Clock::now() >= deadline || (stop_flag && stop_flag->load() && attempt >= 2)) return e;
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 1000)));
     }
   }
@@ -910,6 +916,54 @@ struct Pipeline::Impl {
     return Status::Ok();
   }
 
+  // Says clearly, at start, when a destination or dead-letter topic does
+  // not exist. Not fatal: records wait (nothing is committed, nothing is
+  // lost) and flow once the topic is created. Topics are never auto-created.
+  void CheckOutputTopics() {
+    std::set<std::string> outputs;
+    for (const auto& r : engine->routes()) {
+      outputs.insert(r.route->to);
+      outputs.insert(r.route->dead_letter);
+    }
+    for (const auto& t : outputs) {
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer, t.c_str(), nullptr);
+      const rd_kafka_metadata_t* md = nullptr;
+      rd_kafka_resp_err_t err = rd_kafka_metadata(consumer, 0, rkt, &md, 10000);
+      if (err) {
+        log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(err)}});
+      } else if (md->topic_cnt == 1 && md->topics[0].err) {
+        log::Error("output_topic_unavailable",
+                   {{"topic", t},
+                    {"error", rd_kafka_err2name(md->topics[0].err)},
+                    {"detail", "records for it wait, uncommitted, until the topic exists and is writable"}});
+      }
+      if (md) rd_kafka_metadata_destroy(md);
+      rd_kafka_topic_destroy(rkt);
+    }
+  }
+
+  // On stop, a commit that cannot finish within the shutdown budget (the
+  // destination is gone) is not an error: the transaction is aborted and its
+  // records are consumed again after a restart; nothing is lost. Only a
+  // fatal producer state (fenced) stays an error.
+  Status AbortIfStopping(Status s) {
+    if (s.ok()) return s;
+    char buf[256];
+    if (rd_kafka_fatal_error(producer, buf, sizeof buf) != RD_KAFKA_RESP_ERR_NO_ERROR) return s;
+    log::Warn("final_commit_failed",
+              {{"error", s.error().message}, {"detail", "transaction aborted; its records are processed again on restart"}});
+    if (committing) {
+      commit_thread.join();
+      committing = false;
+    }
+    for (auto& p : backlog) rd_kafka_headers_destroy(p.hdrs);
+    backlog.clear();
+    backlog_bytes = 0;
+    txn_open = true;  // whatever state the failed commit left, abort it
+    (void)AbortTxn(false);
+    return Status::Ok();
+  }
+
   Status Start() {
     if (eos()) {
       ErrorPtr e = Retry(
@@ -917,6 +971,7 @@ struct Pipeline::Impl {
       if (e) return FatalFrom("init_transactions", e.get());
       log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
     }
+    CheckOutputTopics();
     std::vector<std::string> topics = engine->SourceTopics();
     ListPtr subs(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
@@ -964,17 +1019,13 @@ struct Pipeline::Impl {
       rd_kafka_poll(producer, 0);
       if (paused && !delivery_failed && UnderLowWater()) SetPaused(false);
       if (Status s = MaybeCommit(); !s.ok()) {
-        result = s;
+        result = stop.load() ? AbortIfStopping(s) : s;
         break;
       }
       if (Clock::now() - last_stats >= std::chrono::milliseconds(opt.stats_interval_ms)) {
         LogStats();
         last_stats = Clock::now();
       }
-    }
-    if (committing) {
-      Status f = FinishCommit();
-      if (result.ok()) result = f;
     }
     if (result.ok() && HasFatal()) {
       std::lock_guard<std::mutex> lock(fatal_mu);
@@ -984,11 +1035,18 @@ struct Pipeline::Impl {
       log::Info("shutting_down", {{"open_transaction_records", std::to_string(txn_open ? txn_records : 0)},
                                   {"inflight_records", std::to_string(inflight_records)}});
       if (eos()) {
-        if (Status s = CommitTxn(); !s.ok()) result = s;
+        // Commit what is open (the running commit, then the backlog). If
+        // that cannot finish within the shutdown budget (destination gone),
+        // abort instead: nothing is lost, the records are consumed again on
+        // restart. Only a fatal producer state (fenced) is an error here.
+        result = AbortIfStopping(CommitTxn());
       } else {
-        WaitForDeliveries(opt.transaction_timeout_ms);
+        WaitForDeliveries(kShutdownWaitMs);
         StoreDelivered();
       }
+    } else if (committing) {
+      commit_thread.join();
+      committing = false;
     }
     // Leave the group. The rebalance callback finishes what is open
     // (commits stored offsets in at-least-once mode).

@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""Delivery verifier for maskproxy, independent of the proxy (Python 3 stdlib + kcat).
+
+Reads the source, destination and dead-letter topics with kcat -J
+(read_committed, to the end) and matches every output record to its source
+record through the maskproxy.origin header ("topic:partition:offset"):
+
+  lost            source records with no output record (destination or dead letter)
+  duplicated      origins seen more than once across destination + dead letter
+  leaked          (destination record, PII value) pairs where a value of one of
+                  --pii-fields of the source record (the string, its JSON-escaped
+                  form, and its digits when >= 7 digits) appears in the
+                  destination record's key, value or headers
+  dead_lettered   records in the dead-letter topic(s) (informational)
+
+and, with --poison-keys-file (the keys of the records that cannot be masked):
+
+  poison_in_dest          poison records that reached a destination topic
+  poison_missing_from_dlq poison source records with no dead letter
+  valid_in_dlq            dead letters of records that are not poison
+
+plus unknown_origin (origin header naming no record of the given sources) and
+no_origin (output record without the header). Prints one line
+
+  lost=N duplicated=N leaked=N dead_lettered=N source=N destination=N ...
+
+then one FAIL line per failed check (origins only, never a value), and exits
+1 if any count that must be 0 is not (2 on usage or kcat errors).
+
+The functions (read_topic, load_kcat_json, headers, field_values,
+pii_strings, pii_forms, analyze, summary_line) can be imported by other checkers.
+"""
+import argparse
+import functools
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+
+DEFAULT_PII_FIELDS = ("user.rrn,user.phone,user.email,user.name,user.address,recipients[*].phone,"
+                      "recipients[*].name,payment.card.number,payment.card.holder,memo")
+
+# Counts that must be zero for the run to pass.
+MUST_BE_ZERO = ("lost", "duplicated", "leaked", "poison_in_dest", "poison_missing_from_dlq", "valid_in_dlq",
+                "unknown_origin", "no_origin")
+
+ORIGIN_HEADER = "maskproxy.origin"
+DLQ_REASON_HEADER = "maskproxy.dlq.reason"
+
+
+# ------------------------------------------------------------------ reading --
+
+def load_kcat_json(lines):
+    """Parses kcat -J output (one JSON object per line) into a list of records."""
+    recs = []
+    for line in lines:
+        if isinstance(line, bytes):
+            line = line.decode("utf-8", errors="surrogateescape")
+        line = line.strip()
+        if line:
+            recs.append(json.loads(line))
+    return recs
+
+
+def read_topic(bootstrap, topic, read_committed=True, timeout=600, dump_to=None):
+    """All records of a topic from the beginning to the end, as kcat -J dicts.
+
+    With read_committed, the end is the last stable offset: records of open
+    transactions are not returned (as for any read_committed consumer).
+    """
+    cmd = ["kcat", "-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-J",
+           "-X", "fetch.wait.max.ms=20"]
+    if read_committed:
+        cmd += ["-X", "isolation.level=read_committed"]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"kcat failed reading {topic} (exit {p.returncode}): "
+                           f"{p.stderr.decode(errors='replace').strip()[:500]}")
+    if dump_to:
+        with open(dump_to, "wb") as f:
+            f.write(p.stdout)
+    return load_kcat_json(p.stdout.splitlines())
+
+
+def load_file(path):
+    with open(path, "rb") as f:
+        return load_kcat_json(f.read().splitlines())
+
+
+def headers(rec):
+    """kcat -J headers (a flat [name, value, ...] list) as a dict (last value wins)."""
+    h = rec.get("headers") or []
+    return {h[i]: h[i + 1] for i in range(0, len(h) - 1, 2)}
+
+
+def header_items(rec):
+    h = rec.get("headers") or []
+    return [(h[i], h[i + 1]) for i in range(0, len(h) - 1, 2)]
+
+
+def origin_of(rec):
+    return f'{rec["topic"]}:{rec["partition"]}:{rec["offset"]}'
+
+
+def read_poison_keys(path):
+    """Poison keys: gen_events.py's meta JSON ({"poison": {key: reason}}) or one key per line."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and "poison" in doc:
+        return set(doc["poison"])
+    if isinstance(doc, list):
+        return set(doc)
+    return {line.strip() for line in text.splitlines() if line.strip()}
+
+
+# -------------------------------------------------------------- PII values --
+
+_PATH_PART = re.compile(r"^([^\[\]]*)((?:\[\*\])*)$")
+
+
+def parse_path(path):
+    """'recipients[*].phone' -> ['recipients', '*', 'phone']."""
+    out = []
+    for part in path.split("."):
+        m = _PATH_PART.match(part)
+        if not m:
+            raise ValueError(f"unsupported path: {path}")
+        if m.group(1):
+            out.append(m.group(1))
+        out += ["*"] * (len(m.group(2)) // 3)
+    return out
+
+
+def _leaves(v):
+    if isinstance(v, dict):
+        for x in v.values():
+            yield from _leaves(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _leaves(x)
+    elif isinstance(v, str):
+        yield v
+
+
+def _select(v, steps):
+    if not steps:
+        yield from _leaves(v)
+        return
+    head, rest = steps[0], steps[1:]
+    if head == "*":
+        if isinstance(v, list):
+            for x in v:
+                yield from _select(x, rest)
+    elif isinstance(v, dict):
+        if head in v:
+            yield from _select(v[head], rest)
+
+
+def parse_doc(payload):
+    """A JSON object with numbers kept as their raw text; None if not JSON."""
+    if payload is None:
+        return None
+    try:
+        return json.loads(payload, parse_int=str, parse_float=str, parse_constant=str)
+    except (ValueError, RecursionError):
+        return None
+
+
+def field_values(doc, paths):
+    """The string leaves (numbers as raw text) selected by the parsed paths."""
+    out = []
+    for steps in paths:
+        out.extend(_select(doc, steps))
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def pii_forms(v):
+    """The forms in which a PII value counts as leaked: the value, its JSON-escaped
+    forms, and its digits when there are at least 7."""
+    forms = {v, json.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1]}
+    digits = re.sub(r"\D", "", v)
+    if len(digits) >= 7:
+        forms.add(digits)
+    return frozenset(forms)
+
+
+def pii_strings(values, min_len=3):
+    """PII values worth searching for (strings of at least min_len characters),
+    each mapped to its forms (see pii_forms)."""
+    return {v: pii_forms(v) for v in values if isinstance(v, str) and len(v) >= min_len}
+
+
+def haystack(rec):
+    parts = [rec.get("key") or "", rec.get("payload") or ""]
+    parts += [f"{k}={v if v is not None else ''}" for k, v in header_items(rec)]
+    return "\x00".join(parts)
+
+
+# ----------------------------------------------------------------- analysis --
+
+def analyze(sources, dests, dlqs, pii_fields=DEFAULT_PII_FIELDS, poison_keys=None, max_examples=3):
+    """Counts and examples for lists of kcat -J records of the three kinds of topic.
+
+    Returns (counts, examples): counts maps a name to an int, examples maps a
+    failed check to up to max_examples origins (never a value).
+    """
+    paths = [parse_path(p.strip()) for p in pii_fields.split(",") if p.strip()] if isinstance(pii_fields, str) \
+        else [parse_path(p) for p in pii_fields]
+    src = {origin_of(r): r for r in sources}
+    counts = Counter()
+    examples = defaultdict(list)
+
+    def fail(kind, what, n=1):
+        counts[kind] += n
+        if len(examples[kind]) < max_examples:
+            examples[kind].append(what)
+
+    seen = Counter()
+    in_dlq = set()
+    for r in dests + dlqs:
+        o = headers(r).get(ORIGIN_HEADER)
+        if o is None:
+            fail("no_origin", origin_of(r))
+            continue
+        seen[o] += 1
+    for r in dlqs:
+        o = headers(r).get(ORIGIN_HEADER)
+        if o is not None:
+            in_dlq.add(o)
+    for o in src:
+        if seen[o] == 0:
+            fail("lost", o)
+    for o, n in seen.items():
+        if n > 1:
+            fail("duplicated", f"{o} x{n}")
+        if o not in src:
+            fail("unknown_origin", o)
+
+    reasons = Counter()
+    for r in dests:
+        o = headers(r).get(ORIGIN_HEADER)
+        s = src.get(o)
+        if s is None:
+            continue
+        if poison_keys is not None and s.get("key") in poison_keys:
+            fail("poison_in_dest", f"{o} -> {origin_of(r)}")
+        doc = parse_doc(s.get("payload"))
+        if doc is None:
+            continue
+        hay = haystack(r)
+        for v, forms in pii_strings(field_values(doc, paths)).items():
+            if any(f in hay for f in forms):
+                fail("leaked", f"{o} -> {origin_of(r)} ({len(v)}-character value)")
+    for r in dlqs:
+        h = headers(r)
+        reasons[h.get(DLQ_REASON_HEADER)] += 1
+        s = src.get(h.get(ORIGIN_HEADER))
+        if s is None or poison_keys is None:
+            continue
+        if s.get("key") not in poison_keys:
+            fail("valid_in_dlq", f"{h.get(ORIGIN_HEADER)} -> {origin_of(r)}")
+    poison_in_source = 0
+    if poison_keys is not None:
+        for o, s in src.items():
+            if s.get("key") in poison_keys:
+                poison_in_source += 1
+                if o not in in_dlq:
+                    fail("poison_missing_from_dlq", o)
+
+    counts["dead_lettered"] = len(dlqs)
+    counts["source"] = len(src)
+    counts["destination"] = len(dests)
+    if poison_keys is not None:
+        counts["poison"] = poison_in_source
+    for k in MUST_BE_ZERO:
+        counts.setdefault(k, 0)
+    counts["_reasons"] = dict(reasons)
+    return counts, examples
+
+
+def summary_line(counts):
+    order = ["lost", "duplicated", "leaked", "dead_lettered", "source", "destination", "poison", "poison_in_dest",
+             "poison_missing_from_dlq", "valid_in_dlq", "unknown_origin", "no_origin"]
+    parts = [f"{k}={counts[k]}" for k in order if k in counts]
+    reasons = counts.get("_reasons") or {}
+    if reasons:
+        parts.append("dlq_reasons=" + ",".join(f"{k}:{v}" for k, v in sorted(reasons.items(), key=str)))
+    return " ".join(parts)
+
+
+def failed(counts):
+    return [k for k in MUST_BE_ZERO if counts.get(k, 0) != 0]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bootstrap", required=True)
+    ap.add_argument("--source", action="append", required=True, help="source topic (repeatable)")
+    ap.add_argument("--dest", action="append", required=True, help="destination topic (repeatable)")
+    ap.add_argument("--dlq", action="append", default=[], help="dead-letter topic (repeatable)")
+    ap.add_argument("--poison-keys-file", help="gen_events.py meta JSON, or one poison key per line")
+    ap.add_argument("--pii-fields", default=DEFAULT_PII_FIELDS,
+                    help="comma-separated JSON paths of PII in the source records ([*] = every array element); "
+                         f"default {DEFAULT_PII_FIELDS}")
+    ap.add_argument("--expect-dead-lettered", type=int, help="fail unless exactly this many dead letters")
+    ap.add_argument("--dump-dir", help="also write the kcat -J dumps here (for debugging)")
+    a = ap.parse_args(argv)
+
+    poison = read_poison_keys(a.poison_keys_file) if a.poison_keys_file else None
+
+    def read_all(topics, kind):
+        recs = []
+        for i, t in enumerate(topics):
+            dump = os.path.join(a.dump_dir, f"{kind}{i}.jsonl") if a.dump_dir else None
+            recs += read_topic(a.bootstrap, t, dump_to=dump)
+        return recs
+
+    try:
+        if a.dump_dir:
+            os.makedirs(a.dump_dir, exist_ok=True)
+        sources = read_all(a.source, "source")
+        dests = read_all(a.dest, "dest")
+        dlqs = read_all(a.dlq, "dlq")
+    except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+        print(f"verify: error: {e}", file=sys.stderr)
+        return 2
+
+    counts, examples = analyze(sources, dests, dlqs, a.pii_fields, poison)
+    bad = failed(counts)
+    if a.expect_dead_lettered is not None and counts["dead_lettered"] != a.expect_dead_lettered:
+        bad.append("dead_lettered")
+        examples["dead_lettered"] = [f"expected {a.expect_dead_lettered}, got {counts['dead_lettered']}"]
+    print(summary_line(counts))
+    for k in bad:
+        print(f"FAIL {k}={counts.get(k)} e.g. {examples.get(k, [])}")
+    sys.stdout.flush()
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
