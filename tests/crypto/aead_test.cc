@@ -13,36 +13,16 @@
 #include <thread>
 #include <vector>
 
+#include "hex_util.h"
+
 namespace maskproxy::crypto {
 namespace {
 
-std::string FromHex(std::string_view hex) {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    ADD_FAILURE() << "bad hex digit in test vector";
-    return 0;
-  };
-  EXPECT_EQ(hex.size() % 2, 0u) << "odd-length hex in test vector";
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>((nib(hex[i]) << 4) | nib(hex[i + 1])));
-  return out;
-}
+using testing::FromHex;
 
-std::string ToHex(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
+using testing::ToHex;
 
-SecretBytes Key(std::string_view hex) {
-  std::string k = FromHex(hex);
-  return SecretBytes(reinterpret_cast<const uint8_t*>(k.data()), k.size());
-}
+using testing::Key;
 
 constexpr std::string_view kZeroKey = "0000000000000000000000000000000000000000000000000000000000000000";
 constexpr std::string_view kKey15 = "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308";

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "hex_util.h"
+
 namespace maskproxy::crypto {
 namespace {
 
@@ -33,23 +35,9 @@ constexpr std::string_view kTweakEmpty = "";
 constexpr std::string_view kTweak10 = "39383736353433323130";
 constexpr std::string_view kTweak11 = "3737373770717273373737";
 
-std::string FromHex(std::string_view hex) {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    ADD_FAILURE() << "bad hex digit in test vector";
-    return 0;
-  };
-  EXPECT_EQ(hex.size() % 2, 0u) << "odd-length hex in test vector";
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>((nib(hex[i]) << 4) | nib(hex[i + 1])));
-  return out;
-}
+using testing::FromHex;
 
-SecretBytes Key(std::string_view hex) {
-  std::string k = FromHex(hex);
-  return SecretBytes(reinterpret_cast<const uint8_t*>(k.data()), k.size());
-}
+using testing::Key;
 
 struct Sample {
   std::string_view key;
