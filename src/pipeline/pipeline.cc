@@ -705,13 +705,20 @@ struct Pipeline::Impl {
                                 p.tombstone ? nullptr : p.value.data(), p.value.size(), p.hdrs, p.ts, p.topic,
                                 p.partition, p.offset, 0, nullptr);
       if (!s.ok()) {
-        for (auto& rest : backlog) rd_kafka_headers_destroy(rest.hdrs);
-        // Rewind to the refused record and everything after it.
-        for (auto& rest : backlog)
+        // Drop the rest of the backlog, and make the abort's rewind cover
+        // the refused record and everything after it: they are consumed
+        // again, as when a record is refused on the main path.
+        txn_offsets.try_emplace(PartitionKey{p.topic, p.partition}, Span{p.offset, p.offset + 1});
+        for (auto& rest : backlog) {
+          rd_kafka_headers_destroy(rest.hdrs);
           txn_offsets.try_emplace(PartitionKey{rest.topic, rest.partition}, Span{rest.offset, rest.offset + 1});
+        }
         backlog.clear();
         backlog_bytes = 0;
-        return s;
+        if (s.error().code == "kafka_fatal" || !txn_open) return s;
+        log::Warn("produce_refused", {{"error", s.error().message}});
+        BackOff();
+        return AbortTxn(/*rewind=*/true);
       }
     }
     return Status::Ok();
