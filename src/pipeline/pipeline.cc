@@ -20,9 +20,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kCallTimeoutMs = 10000;       // per transactional API call; retried while retriable
-constexpr int kShutdownWaitMs = 10000;      // at-least-once: wait for acknowledgements on stop
-constexpr int kAbortCallTimeoutMs = 1000;   // abort is resumable: short calls keep shutdown responsive
+constexpr int kCallTimeoutMs = 10000;      // per transactional API call; retried while retriable
+constexpr int kShutdownWaitMs = 10000;     // at-least-once: wait for acknowledgements on stop
+constexpr int kAbortCallTimeoutMs = 1000;  // abort is resumable: short calls keep shutdown responsive
 
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
@@ -957,8 +957,8 @@ struct Pipeline::Impl {
     if (s.ok()) return s;
     char buf[256];
     if (rd_kafka_fatal_error(producer, buf, sizeof buf) != RD_KAFKA_RESP_ERR_NO_ERROR) return s;
-    log::Warn("final_commit_failed",
-              {{"error", s.error().message}, {"detail", "transaction aborted; its records are processed again on restart"}});
+    log::Warn("final_commit_failed", {{"error", s.error().message},
+                                      {"detail", "transaction aborted; its records are processed again on restart"}});
     if (committing) {
       commit_thread.join();
       committing = false;
@@ -973,8 +973,7 @@ struct Pipeline::Impl {
 
   Status Start() {
     if (eos()) {
-      ErrorPtr e = Retry(
-          "init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); });
+      ErrorPtr e = Retry("init_transactions", [&] { return rd_kafka_init_transactions(producer, kCallTimeoutMs); });
       if (e) return FatalFrom("init_transactions", e.get());
       log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
     }
