@@ -3,9 +3,15 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
+#include <atomic>
 #include <climits>
+#include <cstdint>
 #include <cstring>
+#include <memory>
+
+#include "crypto/ctx_pool.h"
 
 namespace maskproxy::crypto {
 namespace {
@@ -29,12 +35,58 @@ Error AuthFailed() {
   return Error("auth_failed", "AES-256-GCM authentication failed");
 }
 
+// Random IVs are drawn from OpenSSL's DRBG kIvBatch at a time: RAND_bytes
+// costs about the same for 12 bytes as for 384, and more than the whole
+// encryption of a small value. A batch belongs to one thread slot of one
+// instance and each IV in it is used once. After fork() the child's
+// generation differs from the one a batch was drawn in, so the child never
+// uses an IV the parent has (or will have) used.
+constexpr size_t kIvBatch = 32;
+std::atomic<uint64_t> g_fork_generation{0};
+void OnForkChild() {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+bool RegisterForkHandler() {
+  static const bool registered = pthread_atfork(nullptr, nullptr, &OnForkChild) == 0;
+  return registered;
+}
+
+// A context keyed for encryption, with this slot's batch of unused IVs.
+struct SealCtx {
+  CipherCtx cipher;
+  unsigned char ivs[kIvBatch * AesGcm256::kIvBytes];
+  size_t next_iv = kIvBatch;  // none left
+  uint64_t generation = 0;
+
+  bool NextIv(unsigned char iv[AesGcm256::kIvBytes]) {
+    const uint64_t gen = g_fork_generation.load(std::memory_order_relaxed);
+    if (next_iv == kIvBatch || generation != gen) {
+      if (RAND_bytes(ivs, sizeof(ivs)) != 1) return false;
+      next_iv = 0;
+      generation = gen;
+    }
+    std::memcpy(iv, ivs + next_iv * AesGcm256::kIvBytes, AesGcm256::kIvBytes);
+    ++next_iv;
+    return true;
+  }
+};
+
+std::unique_ptr<CipherCtx> CopyCtx(const EVP_CIPHER_CTX* tmpl) {
+  auto c = std::make_unique<CipherCtx>();
+  if (!c->ctx || EVP_CIPHER_CTX_copy(c->ctx, tmpl) != 1) c.reset();
+  return c;
+}
+
 }  // namespace
 
+// The key schedule is done once, into `enc` and `dec`; each thread slot copies
+// them once and afterwards only sets the IV per call.
 struct AesGcm256::Impl {
   EVP_CIPHER* cipher = nullptr;
-  EVP_CIPHER_CTX* enc = nullptr;  // keyed for encryption; copied per call
-  EVP_CIPHER_CTX* dec = nullptr;  // keyed for decryption; copied per call
+  EVP_CIPHER_CTX* enc = nullptr;  // keyed for encryption; copied once per thread slot
+  EVP_CIPHER_CTX* dec = nullptr;  // keyed for decryption; copied once per thread slot
+  internal::CtxPool<SealCtx> seal;
+  internal::CtxPool<CipherCtx> open;
   ~Impl() {
     EVP_CIPHER_CTX_free(dec);
     EVP_CIPHER_CTX_free(enc);
@@ -62,9 +114,7 @@ Result<AesGcm256> AesGcm256::Create(const SecretBytes& key) {
 }
 
 Status AesGcm256::Seal(std::string_view aad, std::string_view plaintext, std::string* out) const {
-  unsigned char iv[kIvBytes];
-  if (RAND_bytes(iv, sizeof(iv)) != 1) return Error("crypto_failed", "RAND_bytes failed");
-  return SealInternal(iv, aad, plaintext, out);
+  return SealInternal(nullptr, aad, plaintext, out);
 }
 
 Status AesGcm256::SealWithIv(const SecretBytes& key, std::string_view iv, std::string_view aad,
@@ -79,9 +129,18 @@ Status AesGcm256::SealInternal(const unsigned char* iv, std::string_view aad, st
                                std::string* out) const {
   if (aad.size() > kMaxInputBytes || plaintext.size() > kMaxInputBytes)
     return Error("too_large", "AES-256-GCM input exceeds the 2 GiB limit");
-  CipherCtx c;
-  if (!c.ctx || EVP_CIPHER_CTX_copy(c.ctx, impl_->enc) != 1)
-    return Error("crypto_failed", "EVP_CIPHER_CTX_copy failed");
+  auto lease = impl_->seal.Acquire([this] {
+    auto c = std::make_unique<SealCtx>();
+    if (!c->cipher.ctx || EVP_CIPHER_CTX_copy(c->cipher.ctx, impl_->enc) != 1) c.reset();
+    return c;
+  });
+  if (!lease) return Error("crypto_failed", "EVP_CIPHER_CTX_copy failed");
+  EVP_CIPHER_CTX* ctx = lease->cipher.ctx;
+  unsigned char fresh_iv[kIvBytes];
+  if (!iv) {  // Seal: the next IV of this slot's random batch
+    if (!RegisterForkHandler() || !lease->NextIv(fresh_iv)) return Error("crypto_failed", "RAND_bytes failed");
+    iv = fresh_iv;
+  }
 
   const size_t base = out->size();
   out->resize(base + kIvBytes + plaintext.size() + kTagBytes);
@@ -92,11 +151,11 @@ Status AesGcm256::SealInternal(const unsigned char* iv, std::string_view aad, st
   const int pt_len = static_cast<int>(plaintext.size());
 
   int len = 0;
-  bool ok = EVP_EncryptInit_ex2(c.ctx, nullptr, nullptr, iv, nullptr) == 1;
-  if (ok && !aad.empty()) ok = EVP_EncryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1;
-  if (ok && !plaintext.empty()) ok = EVP_EncryptUpdate(c.ctx, ct, &len, Bytes(plaintext), pt_len) == 1 && len == pt_len;
-  if (ok) ok = EVP_EncryptFinal_ex(c.ctx, tag, &len) == 1 && len == 0;
-  if (ok) ok = EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagBytes), tag) == 1;
+  bool ok = EVP_EncryptInit_ex2(ctx, nullptr, nullptr, iv, nullptr) == 1;
+  if (ok && !aad.empty()) ok = EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1;
+  if (ok && !plaintext.empty()) ok = EVP_EncryptUpdate(ctx, ct, &len, Bytes(plaintext), pt_len) == 1 && len == pt_len;
+  if (ok) ok = EVP_EncryptFinal_ex(ctx, tag, &len) == 1 && len == 0;
+  if (ok) ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagBytes), tag) == 1;
   if (!ok) {
     out->resize(base);
     return Error("crypto_failed", "AES-256-GCM encryption failed");
@@ -109,16 +168,16 @@ Status AesGcm256::Open(std::string_view aad, std::string_view sealed, std::strin
   if (sealed.size() < kOverheadBytes) return AuthFailed();
   if (aad.size() > kMaxInputBytes || sealed.size() - kOverheadBytes > kMaxInputBytes)
     return Error("too_large", "AES-256-GCM input exceeds the 2 GiB limit");
-  CipherCtx c;
-  if (!c.ctx || EVP_CIPHER_CTX_copy(c.ctx, impl_->dec) != 1)
-    return Error("crypto_failed", "EVP_CIPHER_CTX_copy failed");
+  auto lease = impl_->open.Acquire([this] { return CopyCtx(impl_->dec); });
+  if (!lease) return Error("crypto_failed", "EVP_CIPHER_CTX_copy failed");
+  EVP_CIPHER_CTX* ctx = lease->ctx;
 
   const unsigned char* iv = Bytes(sealed);
   std::string_view ct = sealed.substr(kIvBytes, sealed.size() - kOverheadBytes);
   unsigned char tag[kTagBytes];
   std::memcpy(tag, sealed.data() + sealed.size() - kTagBytes, kTagBytes);
-  if (EVP_DecryptInit_ex2(c.ctx, nullptr, nullptr, iv, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagBytes), tag) != 1)
+  if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, iv, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagBytes), tag) != 1)
     return Error("crypto_failed", "AES-256-GCM decryption setup failed");
 
   plaintext->resize(ct.size());
@@ -126,10 +185,10 @@ Status AesGcm256::Open(std::string_view aad, std::string_view sealed, std::strin
   const int ct_len = static_cast<int>(ct.size());
   int len = 0;
   bool ok = true;
-  if (!aad.empty()) ok = EVP_DecryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1;
-  if (ok && !ct.empty()) ok = EVP_DecryptUpdate(c.ctx, pt, &len, Bytes(ct), ct_len) == 1 && len == ct_len;
+  if (!aad.empty()) ok = EVP_DecryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1;
+  if (ok && !ct.empty()) ok = EVP_DecryptUpdate(ctx, pt, &len, Bytes(ct), ct_len) == 1 && len == ct_len;
   // The tag is checked (in constant time) here.
-  if (ok) ok = EVP_DecryptFinal_ex(c.ctx, pt + ct.size(), &len) == 1 && len == 0;
+  if (ok) ok = EVP_DecryptFinal_ex(ctx, pt + ct.size(), &len) == 1 && len == 0;
   if (!ok) {
     OPENSSL_cleanse(plaintext->data(), plaintext->size());
     plaintext->clear();

@@ -51,6 +51,7 @@ class AesGcm256 {
  private:
   struct Impl;
   explicit AesGcm256(std::unique_ptr<Impl> impl);
+  // iv: 12 bytes, or null for the next random IV.
   [[nodiscard]] Status SealInternal(const unsigned char* iv, std::string_view aad, std::string_view plaintext,
                                     std::string* out) const;
   std::unique_ptr<Impl> impl_;

@@ -5,8 +5,12 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <atomic>
+#include <bit>
 #include <climits>
 #include <cstring>
+
+#include "crypto/ctx_pool.h"
 
 namespace maskproxy::crypto {
 namespace {
@@ -21,13 +25,13 @@ struct CipherCtx {
   ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
 };
 
+__extension__ typedef unsigned __int128 U128;
+
 // BN_CTX with one frame open; every BIGNUM taken from it is wiped on exit
 // (BN_CTX_free clears its pool).
 struct BnFrame {
-  BN_CTX* ctx = BN_CTX_new();
-  BnFrame() {
-    if (ctx) BN_CTX_start(ctx);
-  }
+  BN_CTX* ctx = nullptr;
+  BnFrame() = default;
   BnFrame(const BnFrame&) = delete;
   BnFrame& operator=(const BnFrame&) = delete;
   ~BnFrame() {
@@ -38,6 +42,47 @@ struct BnFrame {
   }
 };
 
+// The BIGNUM path's numbers; only allocated for domains beyond 64 bits.
+struct BnState {
+  BnFrame frame;
+  BIGNUM* mod_u = nullptr;  // radix^u
+  BIGNUM* mod_v = nullptr;  // radix^v
+  BIGNUM* a = nullptr;
+  BIGNUM* b = nullptr;
+  BIGNUM* c = nullptr;
+  BIGNUM* y = nullptr;
+  BIGNUM* tmp = nullptr;
+  bool Init() {
+    frame.ctx = BN_CTX_new();
+    if (!frame.ctx) return false;
+    BN_CTX_start(frame.ctx);
+    for (BIGNUM** x : {&mod_u, &mod_v, &a, &b, &c, &y, &tmp}) *x = BN_CTX_get(frame.ctx);
+    return tmp != nullptr;
+  }
+};
+
+// Largest b (step 3): v <= (kMaxLength + 1) / 2 numerals of at most 16 bits.
+constexpr size_t kMaxB = (Ff1::kMaxLength + 1) / 2 * 2;
+// The round buffers, on the stack and wiped on exit: the part of Q after the
+// round-independent blocks (< 16 + 1 + b bytes) and S (ceil(d / 16) blocks,
+// d <= b + 8).
+struct Buffers {
+  unsigned char prefix[kBlock];
+  unsigned char tail[kBlock + 1 + kMaxB + kBlock];
+  unsigned char s[kMaxB + 8 + kBlock];
+  size_t tail_used = 0;
+  size_t s_used = 0;
+  ~Buffers() {
+    OPENSSL_cleanse(prefix, sizeof(prefix));
+    OPENSSL_cleanse(tail, tail_used);
+    OPENSSL_cleanse(s, s_used);
+  }
+};
+
+Error Failed() {
+  return Error("crypto_failed", "FF1 computation failed");
+}
+
 // CIPH_K on `blocks` whole blocks (AES-ECB, no padding). in == out is fine.
 bool Ciph(EVP_CIPHER_CTX* ctx, const unsigned char* in, unsigned char* out, size_t blocks) {
   if (blocks == 0) return true;
@@ -46,18 +91,18 @@ bool Ciph(EVP_CIPHER_CTX* ctx, const unsigned char* in, unsigned char* out, size
   return EVP_EncryptUpdate(ctx, out, &len, in, want) == 1 && len == want;
 }
 
-// Zeroes a byte buffer on scope exit.
-struct Wipe {
-  void* p;
-  size_t n;
-  ~Wipe() { OPENSSL_cleanse(p, n); }
-};
-
 }  // namespace
+
+namespace internal {
+// Test hook (tests/crypto/ff1_test.cc): when set, every domain size takes the
+// BIGNUM path, the reference for the native one.
+std::atomic<bool> ff1_force_bignum{false};
+}  // namespace internal
 
 struct Ff1::Impl {
   EVP_CIPHER* cipher = nullptr;
-  EVP_CIPHER_CTX* tmpl = nullptr;  // AES-ECB keyed for encryption; copied per call
+  EVP_CIPHER_CTX* tmpl = nullptr;  // AES-ECB keyed for encryption; copied once per thread slot
+  internal::CtxPool<CipherCtx> aes;
   uint32_t radix = 0;
   size_t min_len = 0;
   ~Impl() {
@@ -116,6 +161,11 @@ Status Ff1::Decrypt(std::string_view tweak, const std::vector<uint16_t>& numeral
 // are kept as the integers NUM_radix(A), NUM_radix(B) throughout: each round's
 // C = STR^m_radix(c) is only ever read back as NUM_radix(C) = c, so the
 // numeral strings are formed once, at the end.
+//
+// When radix^v < 2^64 (v = ceil(n/2) >= u) the integers are uint64_t and y is
+// at most 12 bytes (b <= 8, so d <= 12), reduced with 128-bit arithmetic;
+// larger domains use BIGNUM. Both give the same b, d, P, Q and S, so the same
+// ciphertext (tests/crypto/ff1_test.cc checks them against each other).
 Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t>& numerals,
                 std::vector<uint16_t>* out) const {
   const uint32_t radix = impl_->radix;
@@ -132,113 +182,178 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
   const size_t u = n / 2;  // step 1 (n >= 2: radix <= 2^16 < 10^6)
   const size_t v = n - u;
 
-  BnFrame bn;
-  CipherCtx aes;
-  if (!bn.ctx || !aes.ctx || EVP_CIPHER_CTX_copy(aes.ctx, impl_->tmpl) != 1)
-    return Error("crypto_failed", "FF1 context setup failed");
-  BIGNUM* mod_u = BN_CTX_get(bn.ctx);  // radix^u
-  BIGNUM* mod_v = BN_CTX_get(bn.ctx);  // radix^v
-  BIGNUM* a = BN_CTX_get(bn.ctx);
-  BIGNUM* b = BN_CTX_get(bn.ctx);
-  BIGNUM* c = BN_CTX_get(bn.ctx);
-  BIGNUM* y = BN_CTX_get(bn.ctx);
-  BIGNUM* tmp = BN_CTX_get(bn.ctx);
-  if (!tmp) return Error("crypto_failed", "BN_CTX_get failed");
-  const Error failed("crypto_failed", "FF1 computation failed");
+  // radix^u and radix^v, natively while they fit.
+  bool native = !internal::ff1_force_bignum.load(std::memory_order_relaxed);
+  uint64_t mod_u = 1;
+  uint64_t mod_v = 1;
+  for (size_t k = 0; native && k < v; ++k) {
+    if (mod_v > UINT64_MAX / radix) native = false;
+    mod_v *= radix;
+    if (k + 1 == u) mod_u = mod_v;
+  }
 
-  // Step 2: A = X[1..u], B = X[u+1..n], as NUM_radix.
-  bool ok = BN_one(mod_u) == 1;
-  for (size_t i = 0; ok && i < u; ++i) ok = BN_mul_word(mod_u, radix) == 1;
-  ok = ok && BN_copy(mod_v, mod_u) != nullptr && (v == u || BN_mul_word(mod_v, radix) == 1);
-  BN_zero(a);
-  BN_zero(b);
-  for (size_t i = 0; ok && i < u; ++i) ok = BN_mul_word(a, radix) == 1 && BN_add_word(a, numerals[i]) == 1;
-  for (size_t i = u; ok && i < n; ++i) ok = BN_mul_word(b, radix) == 1 && BN_add_word(b, numerals[i]) == 1;
-  // Step 3: b = ceil(ceil(v * LOG2(radix)) / 8); ceil(log2(x)) = BITLEN(x - 1).
-  ok = ok && BN_copy(tmp, mod_v) != nullptr && BN_sub_word(tmp, 1) == 1;
-  if (!ok) return failed;
-  const size_t b_len = (static_cast<size_t>(BN_num_bits(tmp)) + 7) / 8;
+  BnState bn;
+  size_t b_len = 0;
+  if (native) {
+    // Step 3: b = ceil(ceil(v * LOG2(radix)) / 8); ceil(log2(x)) = BITLEN(x - 1).
+    b_len = (static_cast<size_t>(std::bit_width(mod_v - 1)) + 7) / 8;
+  } else {
+    if (!bn.Init()) return Error("crypto_failed", "FF1 context setup failed");
+    bool ok = BN_one(bn.mod_u) == 1;
+    for (size_t i = 0; ok && i < u; ++i) ok = BN_mul_word(bn.mod_u, radix) == 1;
+    ok = ok && BN_copy(bn.mod_v, bn.mod_u) != nullptr && (v == u || BN_mul_word(bn.mod_v, radix) == 1);
+    ok = ok && BN_copy(bn.tmp, bn.mod_v) != nullptr && BN_sub_word(bn.tmp, 1) == 1;
+    if (!ok) return Failed();
+    b_len = (static_cast<size_t>(BN_num_bits(bn.tmp)) + 7) / 8;
+  }
   // Step 4: d = 4 * ceil(b / 4) + 4.
   const size_t d_len = 4 * ((b_len + 3) / 4) + 4;
 
+  auto aes = impl_->aes.Acquire([this] {
+    auto c = std::make_unique<CipherCtx>();
+    if (!c->ctx || EVP_CIPHER_CTX_copy(c->ctx, impl_->tmpl) != 1) c.reset();
+    return c;
+  });
+  if (!aes) return Error("crypto_failed", "FF1 context setup failed");
+  EVP_CIPHER_CTX* ctx = aes->ctx;
+
   // Step 5: P = [1]^1 || [2]^1 || [1]^1 || [radix]^3 || [10]^1 || [u mod 256]^1 || [n]^4 || [t]^4.
-  std::array<unsigned char, kBlock> p = {1,
-                                         2,
-                                         1,
-                                         static_cast<unsigned char>(radix >> 16),
-                                         static_cast<unsigned char>(radix >> 8),
-                                         static_cast<unsigned char>(radix),
-                                         10,
-                                         static_cast<unsigned char>(u % 256),
-                                         static_cast<unsigned char>(n >> 24),
-                                         static_cast<unsigned char>(n >> 16),
-                                         static_cast<unsigned char>(n >> 8),
-                                         static_cast<unsigned char>(n),
-                                         static_cast<unsigned char>(t >> 24),
-                                         static_cast<unsigned char>(t >> 16),
-                                         static_cast<unsigned char>(t >> 8),
-                                         static_cast<unsigned char>(t)};
+  const unsigned char p[kBlock] = {1,
+                                   2,
+                                   1,
+                                   static_cast<unsigned char>(radix >> 16),
+                                   static_cast<unsigned char>(radix >> 8),
+                                   static_cast<unsigned char>(radix),
+                                   10,
+                                   static_cast<unsigned char>(u % 256),
+                                   static_cast<unsigned char>(n >> 24),
+                                   static_cast<unsigned char>(n >> 16),
+                                   static_cast<unsigned char>(n >> 8),
+                                   static_cast<unsigned char>(n),
+                                   static_cast<unsigned char>(t >> 24),
+                                   static_cast<unsigned char>(t >> 16),
+                                   static_cast<unsigned char>(t >> 8),
+                                   static_cast<unsigned char>(t)};
 
   // Q = T || [0]^((-t-b-1) mod 16) || [i]^1 || [NUM_radix(B)]^b; |Q| is a
   // multiple of 16. Everything before [i] is the same in every round.
   const size_t zeros = (kBlock - (t + b_len + 1) % kBlock) % kBlock;
   const size_t i_pos = t + zeros;
   const size_t q_len = i_pos + 1 + b_len;
-  std::vector<unsigned char> q(q_len, 0);
-  Wipe wipe_q{q.data(), q.size()};
-  if (t > 0) std::memcpy(q.data(), tweak.data(), t);
+  const size_t fixed_blocks = i_pos / kBlock;
 
   // PRF(P || Q) is CBC-MAC with a zero IV. Chain P and the round-independent
-  // whole blocks of Q once: `prefix` is the chaining value after them.
-  const size_t fixed_blocks = i_pos / kBlock;
-  unsigned char prefix[kBlock];
-  Wipe wipe_prefix{prefix, sizeof(prefix)};
-  if (!Ciph(aes.ctx, p.data(), prefix, 1)) return failed;
+  // whole blocks of Q once: `prefix` is the chaining value after them. Only
+  // the rest of Q (`tail`) is formed, once, and updated in each round.
+  Buffers buf;
+  unsigned char* prefix = buf.prefix;
+  if (!Ciph(ctx, p, prefix, 1)) return Failed();
   for (size_t k = 0; k < fixed_blocks; ++k) {
-    for (size_t j = 0; j < kBlock; ++j) prefix[j] ^= q[k * kBlock + j];
-    if (!Ciph(aes.ctx, prefix, prefix, 1)) return failed;
+    for (size_t j = 0; j < kBlock; ++j) {
+      const size_t at = k * kBlock + j;
+      prefix[j] ^= at < t ? static_cast<unsigned char>(tweak[at]) : 0;
+    }
+    if (!Ciph(ctx, prefix, prefix, 1)) return Failed();
+  }
+  const size_t tail_len = q_len - fixed_blocks * kBlock;
+  const size_t tail_i = i_pos - fixed_blocks * kBlock;  // [i] in tail
+  unsigned char* tail = buf.tail;
+  buf.tail_used = tail_len;
+  for (size_t j = 0; j < tail_i; ++j) {
+    const size_t at = fixed_blocks * kBlock + j;
+    tail[j] = at < t ? static_cast<unsigned char>(tweak[at]) : 0;
   }
 
   // S = R || CIPH(R xor [1]^16) || ... || CIPH(R xor [ceil(d/16)-1]^16).
   const size_t s_blocks = (d_len + kBlock - 1) / kBlock;
-  std::vector<unsigned char> s(s_blocks * kBlock);
-  Wipe wipe_s{s.data(), s.size()};
-
-  for (int round = 0; round < 10; ++round) {
-    const int i = encrypt ? round : 9 - round;
-    // Step 6.i: Q, from NUM_radix(B) when encrypting and NUM_radix(A) when decrypting.
-    q[i_pos] = static_cast<unsigned char>(i);
-    if (BN_bn2binpad(encrypt ? b : a, q.data() + i_pos + 1, static_cast<int>(b_len)) != static_cast<int>(b_len))
-      return failed;
-    // Step 6.ii: R = PRF(P || Q).
-    unsigned char* r = s.data();
+  unsigned char* s = buf.s;
+  buf.s_used = s_blocks * kBlock;
+  // Steps 6.i-iii: S from Q's round number and numeral block (tail[tail_i..]).
+  auto round_s = [&](int i) {
+    tail[tail_i] = static_cast<unsigned char>(i);
+    unsigned char* r = s;
     std::memcpy(r, prefix, kBlock);
-    for (size_t k = fixed_blocks; k < q_len / kBlock; ++k) {
-      for (size_t j = 0; j < kBlock; ++j) r[j] ^= q[k * kBlock + j];
-      if (!Ciph(aes.ctx, r, r, 1)) return failed;
+    for (size_t k = 0; k < tail_len / kBlock; ++k) {
+      for (size_t j = 0; j < kBlock; ++j) r[j] ^= tail[k * kBlock + j];
+      if (!Ciph(ctx, r, r, 1)) return false;
     }
-    // Step 6.iii: S, the first d bytes of R || CIPH(R xor [1]^16) || ...
     for (size_t k = 1; k < s_blocks; ++k) {
-      unsigned char* blk = s.data() + k * kBlock;
+      unsigned char* blk = s + k * kBlock;
       std::memcpy(blk, r, kBlock);
       for (size_t j = 0; j < sizeof(size_t); ++j)  // [k]^16: k big-endian in 16 bytes
         blk[kBlock - 1 - j] = static_cast<unsigned char>(blk[kBlock - 1 - j] ^ ((k >> (8 * j)) & 0xff));
     }
-    if (!Ciph(aes.ctx, s.data() + kBlock, s.data() + kBlock, s_blocks - 1)) return failed;
+    return Ciph(ctx, s + kBlock, s + kBlock, s_blocks - 1);
+  };
+
+  if (native) {
+    // Step 2: A = X[1..u], B = X[u+1..n], as NUM_radix.
+    uint64_t a = 0;
+    uint64_t b = 0;
+    for (size_t k = 0; k < u; ++k) a = a * radix + numerals[k];
+    for (size_t k = u; k < n; ++k) b = b * radix + numerals[k];
+    for (int round = 0; round < 10; ++round) {
+      const int i = encrypt ? round : 9 - round;
+      uint64_t x = encrypt ? b : a;  // [NUM_radix(B)]^b when encrypting, A when decrypting
+      for (size_t k = b_len; k-- > 0; x >>= 8) tail[tail_i + 1 + k] = static_cast<unsigned char>(x);
+      if (!round_s(i)) return Failed();
+      // Step 6.iv: y = NUM(S), d <= 12 bytes.
+      U128 y = 0;
+      for (size_t k = 0; k < d_len; ++k) y = (y << 8) | s[k];
+      // Step 6.v: m = u for even i, v for odd i.
+      const uint64_t mod = (i % 2 == 0) ? mod_u : mod_v;
+      const uint64_t ym = static_cast<uint64_t>(y % mod);
+      if (encrypt) {
+        // Steps 6.vi-ix: c = (NUM_radix(A) + y) mod radix^m; A = B; B = C.
+        U128 c = static_cast<U128>(a) + ym;
+        if (c >= mod) c -= mod;
+        a = b;
+        b = static_cast<uint64_t>(c);
+      } else {
+        // Algorithm 8 steps 6.vi-ix: c = (NUM_radix(B) - y) mod radix^m; B = A; A = C.
+        const uint64_t c = b >= ym ? b - ym : b + (mod - ym);
+        b = a;
+        a = c;
+      }
+    }
+    // Step 7: A || B, with |A| = u and |B| = v. Written only now, so *out may
+    // alias the input and is untouched on failure.
+    out->resize(n);
+    for (size_t k = u; k-- > 0; a /= radix) (*out)[k] = static_cast<uint16_t>(a % radix);
+    for (size_t k = v; k-- > 0; b /= radix) (*out)[u + k] = static_cast<uint16_t>(b % radix);
+    return Status::Ok();
+  }
+
+  BIGNUM* a = bn.a;
+  BIGNUM* b = bn.b;
+  BIGNUM* c = bn.c;
+  BN_zero(a);
+  BN_zero(b);
+  bool ok = true;
+  for (size_t i = 0; ok && i < u; ++i) ok = BN_mul_word(a, radix) == 1 && BN_add_word(a, numerals[i]) == 1;
+  for (size_t i = u; ok && i < n; ++i) ok = BN_mul_word(b, radix) == 1 && BN_add_word(b, numerals[i]) == 1;
+  if (!ok) return Failed();
+  for (int round = 0; round < 10; ++round) {
+    const int i = encrypt ? round : 9 - round;
+    // Step 6.i: Q, from NUM_radix(B) when encrypting and NUM_radix(A) when decrypting.
+    if (BN_bn2binpad(encrypt ? b : a, tail + tail_i + 1, static_cast<int>(b_len)) != static_cast<int>(b_len))
+      return Failed();
+    // Steps 6.ii-iii: R = PRF(P || Q); S.
+    if (!round_s(i)) return Failed();
     // Step 6.iv: y = NUM(S).
-    if (!BN_bin2bn(s.data(), static_cast<int>(d_len), y)) return failed;
+    if (!BN_bin2bn(s, static_cast<int>(d_len), bn.y)) return Failed();
     // Step 6.v: m = u for even i, v for odd i.
-    const BIGNUM* mod = (i % 2 == 0) ? mod_u : mod_v;
+    const BIGNUM* mod = (i % 2 == 0) ? bn.mod_u : bn.mod_v;
     if (encrypt) {
       // Steps 6.vi-ix: c = (NUM_radix(A) + y) mod radix^m; A = B; B = C.
-      if (BN_add(tmp, a, y) != 1 || BN_nnmod(c, tmp, mod, bn.ctx) != 1) return failed;
+      if (BN_add(bn.tmp, a, bn.y) != 1 || BN_nnmod(c, bn.tmp, mod, bn.frame.ctx) != 1) return Failed();
       BIGNUM* old_a = a;
       a = b;
       b = c;
       c = old_a;
     } else {
       // Algorithm 8 steps 6.vi-ix: c = (NUM_radix(B) - y) mod radix^m; B = A; A = C.
-      if (BN_sub(tmp, b, y) != 1 || BN_nnmod(c, tmp, mod, bn.ctx) != 1) return failed;
+      if (BN_sub(bn.tmp, b, bn.y) != 1 || BN_nnmod(c, bn.tmp, mod, bn.frame.ctx) != 1) return Failed();
       BIGNUM* old_b = b;
       b = a;
       a = c;
@@ -246,16 +361,10 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
     }
   }
 
-  // Step 7: A || B, with |A| = u and |B| = v. Only written once everything
-  // has succeeded, so *out may alias the input and is untouched on failure.
+  // Step 7: A || B, with |A| = u and |B| = v.
   out->resize(n);
   for (size_t k = u; k-- > 0;) (*out)[k] = static_cast<uint16_t>(BN_div_word(a, radix));
   for (size_t k = v; k-- > 0;) (*out)[u + k] = static_cast<uint16_t>(BN_div_word(b, radix));
-  BN_clear(a);
-  BN_clear(b);
-  BN_clear(c);
-  BN_clear(y);
-  BN_clear(tmp);
   return Status::Ok();
 }
 

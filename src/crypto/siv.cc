@@ -7,35 +7,17 @@
 
 #include <climits>
 #include <cstring>
+#include <memory>
+
+#include "crypto/ctx_pool.h"
 
 namespace maskproxy::crypto {
-namespace internal {
-
-// RFC 5297 section 2.4 S2V over CMAC, keyed through `cmac` (an initialised
-// template, duplicated per CMAC). Only used for an empty plaintext: OpenSSL
-// 3.0's SIV cipher refuses to finalise when no plaintext was processed, so
-// that one case computes the SIV itself (no ciphertext remains to produce).
-// Written for any last component so it can be cross-checked against OpenSSL.
-bool S2vCmac(const EVP_MAC_CTX* cmac, const std::vector<std::string_view>& ads, std::string_view last,
-             unsigned char v[16]);
-
-}  // namespace internal
-
 namespace {
 
 constexpr size_t kMaxInputBytes = static_cast<size_t>(INT_MAX);  // EVP_*Update take an int
 constexpr size_t kBlock = 16;
 
-struct CipherCtx {
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  CipherCtx() = default;
-  CipherCtx(const CipherCtx&) = delete;
-  CipherCtx& operator=(const CipherCtx&) = delete;
-  ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
-};
-
-// Never null, even for an empty view: OpenSSL's SIV treats a null input as
-// "finalise", so an empty component must still come with a real pointer.
+// Never null, even for an empty view.
 const unsigned char* Bytes(std::string_view s) {
   static const unsigned char kEmpty[1] = {0};
   return s.data() ? reinterpret_cast<const unsigned char*>(s.data()) : kEmpty;
@@ -45,15 +27,6 @@ Error AuthFailed() {
   return Error("auth_failed", "AES-SIV authentication failed");
 }
 
-bool Cmac(const EVP_MAC_CTX* tmpl, const unsigned char* data, size_t n, unsigned char out[kBlock]) {
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(tmpl);
-  if (!ctx) return false;
-  size_t len = 0;
-  bool ok = EVP_MAC_update(ctx, data, n) == 1 && EVP_MAC_final(ctx, out, &len, kBlock) == 1 && len == kBlock;
-  EVP_MAC_CTX_free(ctx);
-  return ok;
-}
-
 // Multiplication by x in GF(2^128) (RFC 5297 section 2.3).
 void Dbl(unsigned char d[kBlock]) {
   const unsigned char carry = static_cast<unsigned char>(d[0] >> 7);
@@ -61,53 +34,102 @@ void Dbl(unsigned char d[kBlock]) {
   d[kBlock - 1] = static_cast<unsigned char>((d[kBlock - 1] << 1) ^ (0x87 & (0 - carry)));
 }
 
-}  // namespace
+// One thread slot's contexts, copied once from the keyed templates: CMAC
+// under K1 (reset per use with EVP_MAC_init(ctx, NULL, 0, NULL)) and AES-CTR
+// under K2 (only the counter block is set per use).
+struct SivCtx {
+  EVP_MAC_CTX* cmac = nullptr;
+  EVP_CIPHER_CTX* ctr = nullptr;
+  SivCtx() = default;
+  SivCtx(const SivCtx&) = delete;
+  SivCtx& operator=(const SivCtx&) = delete;
+  ~SivCtx() {
+    EVP_CIPHER_CTX_free(ctr);
+    EVP_MAC_CTX_free(cmac);
+  }
+};
 
-namespace internal {
+// CMAC_K1(a || b) into out, on a keyed context.
+bool Cmac(EVP_MAC_CTX* ctx, const unsigned char* a, size_t a_len, const unsigned char* b, size_t b_len,
+          unsigned char out[kBlock]) {
+  size_t len = 0;
+  return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 && (a_len == 0 || EVP_MAC_update(ctx, a, a_len) == 1) &&
+         (b_len == 0 || EVP_MAC_update(ctx, b, b_len) == 1) && EVP_MAC_final(ctx, out, &len, kBlock) == 1 &&
+         len == kBlock;
+}
 
-bool S2vCmac(const EVP_MAC_CTX* cmac, const std::vector<std::string_view>& ads, std::string_view last,
-             unsigned char v[16]) {
-  static const unsigned char kZero[kBlock] = {0};
+// RFC 5297 section 2.4 S2V over CMAC_K1 with the components ads[0..n_ads)
+// and then `last` (the plaintext). d0 = CMAC_K1(<zero>), computed once per key.
+bool S2v(EVP_MAC_CTX* cmac, const unsigned char d0[kBlock], const std::string_view* ads, size_t n_ads,
+         std::string_view last, unsigned char v[kBlock]) {
   unsigned char d[kBlock];
   unsigned char m[kBlock];
-  if (!Cmac(cmac, kZero, kBlock, d)) return false;
-  for (std::string_view ad : ads) {
-    if (!Cmac(cmac, Bytes(ad), ad.size(), m)) return false;
+  std::memcpy(d, d0, kBlock);
+  bool ok = true;
+  for (size_t k = 0; ok && k < n_ads; ++k) {
+    ok = Cmac(cmac, Bytes(ads[k]), ads[k].size(), nullptr, 0, m);
     Dbl(d);
     for (size_t i = 0; i < kBlock; ++i) d[i] ^= m[i];
   }
-  bool ok;
-  if (last.size() >= kBlock) {
-    std::string t(last);  // T = Sn xorend D
-    for (size_t i = 0; i < kBlock; ++i) t[t.size() - kBlock + i] = static_cast<char>(t[t.size() - kBlock + i] ^ d[i]);
-    ok = Cmac(cmac, reinterpret_cast<const unsigned char*>(t.data()), t.size(), v);
-    OPENSSL_cleanse(t.data(), t.size());
-  } else {
+  if (ok && last.size() >= kBlock) {
+    // T = Sn xorend D: all of Sn but its last block as is, then that block xor D.
+    const size_t head = last.size() - kBlock;
+    for (size_t i = 0; i < kBlock; ++i) m[i] = static_cast<unsigned char>(last[head + i] ^ d[i]);
+    ok = Cmac(cmac, Bytes(last), head, m, kBlock, v);
+  } else if (ok) {
     Dbl(d);  // T = dbl(D) xor pad(Sn)
     for (size_t i = 0; i < last.size(); ++i) d[i] = static_cast<unsigned char>(d[i] ^ last[i]);
     d[last.size()] ^= 0x80;
-    ok = Cmac(cmac, d, kBlock, v);
+    ok = Cmac(cmac, d, kBlock, nullptr, 0, v);
   }
   OPENSSL_cleanse(d, sizeof(d));
   OPENSSL_cleanse(m, sizeof(m));
   return ok;
 }
 
-}  // namespace internal
+// AES-CTR_K2 of in[0..n) into out, with the counter block Q = V with bits 31
+// and 63 (from the right) cleared (RFC 5297 section 2.6).
+bool Ctr(EVP_CIPHER_CTX* ctr, const unsigned char v[kBlock], const unsigned char* in, size_t n, unsigned char* out) {
+  if (n == 0) return true;
+  unsigned char q[kBlock];
+  std::memcpy(q, v, kBlock);
+  q[8] &= 0x7f;
+  q[12] &= 0x7f;
+  int len = 0;
+  return EVP_EncryptInit_ex2(ctr, nullptr, nullptr, q, nullptr) == 1 &&
+         EVP_EncryptUpdate(ctr, out, &len, in, static_cast<int>(n)) == 1 && len == static_cast<int>(n);
+}
 
+}  // namespace
+
+// SIV = S2V_K1(AD..., P), C = CTR_K2(SIV, P) (RFC 5297 section 2.6), composed
+// from OpenSSL's CMAC and AES-CTR: OpenSSL's own SIV cipher cannot be reset
+// without re-keying, and duplicates a CMAC context per component.
 struct AesSiv::Impl {
-  EVP_CIPHER* cipher = nullptr;
-  EVP_CIPHER_CTX* enc = nullptr;  // keyed for encryption; copied per call
-  EVP_CIPHER_CTX* dec = nullptr;  // keyed for decryption; copied per call
   EVP_MAC* mac = nullptr;
-  EVP_MAC_CTX* s2v = nullptr;  // CMAC keyed with K1, for the empty-plaintext case
+  EVP_MAC_CTX* cmac = nullptr;  // CMAC keyed with K1; copied once per thread slot
+  EVP_CIPHER* ctr_cipher = nullptr;
+  EVP_CIPHER_CTX* ctr = nullptr;   // AES-CTR keyed with K2; copied once per thread slot
+  unsigned char d0[kBlock] = {0};  // CMAC_K1(<zero>)
+  internal::CtxPool<SivCtx> pool;
   ~Impl() {
-    EVP_MAC_CTX_free(s2v);
+    OPENSSL_cleanse(d0, sizeof(d0));
+    EVP_CIPHER_CTX_free(ctr);
+    EVP_CIPHER_free(ctr_cipher);
+    EVP_MAC_CTX_free(cmac);
     EVP_MAC_free(mac);
-    EVP_CIPHER_CTX_free(dec);
-    EVP_CIPHER_CTX_free(enc);
-    EVP_CIPHER_free(cipher);
   }
+  internal::CtxPool<SivCtx>::Lease Acquire() {
+    return pool.Acquire([this] {
+      auto c = std::make_unique<SivCtx>();
+      c->cmac = EVP_MAC_CTX_dup(cmac);
+      c->ctr = EVP_CIPHER_CTX_new();
+      if (!c->cmac || !c->ctr || EVP_CIPHER_CTX_copy(c->ctr, ctr) != 1) c.reset();
+      return c;
+    });
+  }
+  [[nodiscard]] Status Seal(const std::string_view* ads, size_t n_ads, std::string_view plaintext, std::string* out);
+  [[nodiscard]] Status Open(const std::string_view* ads, size_t n_ads, std::string_view sealed, std::string* plaintext);
 };
 
 AesSiv::AesSiv(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -116,126 +138,113 @@ AesSiv& AesSiv::operator=(AesSiv&&) noexcept = default;
 AesSiv::~AesSiv() = default;
 
 Result<AesSiv> AesSiv::Create(const SecretBytes& key) {
-  const char* siv_name = nullptr;
   char cbc_name[16] = {0};
+  char ctr_name[16] = {0};
   switch (key.size()) {
     case 32:
-      siv_name = "AES-128-SIV";
       std::strcpy(cbc_name, "AES-128-CBC");
+      std::strcpy(ctr_name, "AES-128-CTR");
       break;
     case 48:
-      siv_name = "AES-192-SIV";
       std::strcpy(cbc_name, "AES-192-CBC");
+      std::strcpy(ctr_name, "AES-192-CTR");
       break;
     case 64:
-      siv_name = "AES-256-SIV";
       std::strcpy(cbc_name, "AES-256-CBC");
+      std::strcpy(ctr_name, "AES-256-CTR");
       break;
     default: return Error("invalid_key", "AES-SIV needs a 32-, 48- or 64-byte key");
   }
+  const size_t half = key.size() / 2;  // K1 || K2
   auto impl = std::make_unique<Impl>();
-  impl->cipher = EVP_CIPHER_fetch(nullptr, siv_name, nullptr);
-  if (!impl->cipher) return Error("crypto_unavailable", std::string("OpenSSL has no ") + siv_name + " implementation");
-  impl->enc = EVP_CIPHER_CTX_new();
-  impl->dec = EVP_CIPHER_CTX_new();
-  if (!impl->enc || !impl->dec) return Error("crypto_failed", "EVP_CIPHER_CTX_new failed");
-  if (EVP_EncryptInit_ex2(impl->enc, impl->cipher, key.data(), nullptr, nullptr) != 1 ||
-      EVP_DecryptInit_ex2(impl->dec, impl->cipher, key.data(), nullptr, nullptr) != 1)
-    return Error("crypto_failed", "AES-SIV key setup failed");
+  impl->ctr_cipher = EVP_CIPHER_fetch(nullptr, ctr_name, nullptr);
+  if (!impl->ctr_cipher)
+    return Error("crypto_unavailable", std::string("OpenSSL has no ") + ctr_name + " implementation");
+  impl->ctr = EVP_CIPHER_CTX_new();
+  if (!impl->ctr) return Error("crypto_failed", "EVP_CIPHER_CTX_new failed");
+  if (EVP_EncryptInit_ex2(impl->ctr, impl->ctr_cipher, key.data() + half, nullptr, nullptr) != 1)
+    return Error("crypto_failed", "AES-CTR key setup failed");
 
   impl->mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
   if (!impl->mac) return Error("crypto_unavailable", "OpenSSL has no CMAC implementation");
-  impl->s2v = EVP_MAC_CTX_new(impl->mac);
-  if (!impl->s2v) return Error("crypto_failed", "EVP_MAC_CTX_new failed");
+  impl->cmac = EVP_MAC_CTX_new(impl->mac);
+  if (!impl->cmac) return Error("crypto_failed", "EVP_MAC_CTX_new failed");
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cbc_name, 0),
                          OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(impl->s2v, key.data(), key.size() / 2, params) != 1)  // K1: the first half
+  if (EVP_MAC_init(impl->cmac, key.data(), half, params) != 1)  // K1: the first half
     return Error("crypto_failed", "AES-CMAC key setup failed");
+  static const unsigned char kZero[kBlock] = {0};
+  {
+    auto lease = impl->Acquire();
+    if (!lease || !Cmac(lease->cmac, kZero, kBlock, nullptr, 0, impl->d0))
+      return Error("crypto_failed", "AES-CMAC computation failed");
+  }
   return AesSiv(std::move(impl));
 }
 
 Status AesSiv::Seal(std::string_view aad, std::string_view plaintext, std::string* out) const {
-  return Seal(std::vector<std::string_view>{aad}, plaintext, out);
+  return impl_->Seal(&aad, 1, plaintext, out);
 }
 
 Status AesSiv::Open(std::string_view aad, std::string_view sealed, std::string* plaintext) const {
-  return Open(std::vector<std::string_view>{aad}, sealed, plaintext);
+  return impl_->Open(&aad, 1, sealed, plaintext);
 }
 
 Status AesSiv::Seal(const std::vector<std::string_view>& ads, std::string_view plaintext, std::string* out) const {
-  if (ads.size() > kMaxAdComponents)
+  return impl_->Seal(ads.data(), ads.size(), plaintext, out);
+}
+
+Status AesSiv::Open(const std::vector<std::string_view>& ads, std::string_view sealed, std::string* plaintext) const {
+  return impl_->Open(ads.data(), ads.size(), sealed, plaintext);
+}
+
+Status AesSiv::Impl::Seal(const std::string_view* ads, size_t n_ads, std::string_view plaintext, std::string* out) {
+  if (n_ads > kMaxAdComponents)
     return Error("too_many_ad_components", "AES-SIV takes at most 126 associated-data components");
   if (plaintext.size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
-  for (std::string_view ad : ads)
-    if (ad.size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+  for (size_t k = 0; k < n_ads; ++k)
+    if (ads[k].size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+  auto lease = Acquire();
+  if (!lease) return Error("crypto_failed", "AES-SIV context setup failed");
 
   const size_t base = out->size();
   out->resize(base + kSivBytes + plaintext.size());
   unsigned char* siv = reinterpret_cast<unsigned char*>(out->data()) + base;
-
-  if (plaintext.empty()) {
-    if (!internal::S2vCmac(impl_->s2v, ads, plaintext, siv)) {
-      out->resize(base);
-      return Error("crypto_failed", "AES-SIV encryption failed");
-    }
-    return Status::Ok();
-  }
-
-  CipherCtx c;
-  bool ok = c.ctx && EVP_CIPHER_CTX_copy(c.ctx, impl_->enc) == 1;
-  int len = 0;
-  for (size_t i = 0; ok && i < ads.size(); ++i)  // each call is one S2V component
-    ok = EVP_EncryptUpdate(c.ctx, nullptr, &len, Bytes(ads[i]), static_cast<int>(ads[i].size())) == 1;
-  const int pt_len = static_cast<int>(plaintext.size());
-  if (ok) ok = EVP_EncryptUpdate(c.ctx, siv + kSivBytes, &len, Bytes(plaintext), pt_len) == 1 && len == pt_len;
-  if (ok) ok = EVP_EncryptFinal_ex(c.ctx, siv + kSivBytes + plaintext.size(), &len) == 1 && len == 0;
-  if (ok) ok = EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kSivBytes), siv) == 1;
-  if (!ok) {
+  if (!S2v(lease->cmac, d0, ads, n_ads, plaintext, siv) ||
+      !Ctr(lease->ctr, siv, Bytes(plaintext), plaintext.size(), siv + kSivBytes)) {
     out->resize(base);
     return Error("crypto_failed", "AES-SIV encryption failed");
   }
   return Status::Ok();
 }
 
-Status AesSiv::Open(const std::vector<std::string_view>& ads, std::string_view sealed, std::string* plaintext) const {
+Status AesSiv::Impl::Open(const std::string_view* ads, size_t n_ads, std::string_view sealed, std::string* plaintext) {
   plaintext->clear();
   if (sealed.size() < kSivBytes) return AuthFailed();
-  if (ads.size() > kMaxAdComponents)
+  if (n_ads > kMaxAdComponents)
     return Error("too_many_ad_components", "AES-SIV takes at most 126 associated-data components");
   if (sealed.size() - kSivBytes > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
-  for (std::string_view ad : ads)
-    if (ad.size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+  for (size_t k = 0; k < n_ads; ++k)
+    if (ads[k].size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+  auto lease = Acquire();
+  if (!lease) return Error("crypto_failed", "AES-SIV context setup failed");
 
   unsigned char tag[kSivBytes];
   std::memcpy(tag, sealed.data(), kSivBytes);
   std::string_view ct = sealed.substr(kSivBytes);
-
-  if (ct.empty()) {
-    unsigned char v[kSivBytes];
-    if (!internal::S2vCmac(impl_->s2v, ads, ct, v)) return Error("crypto_failed", "AES-SIV decryption failed");
-    if (CRYPTO_memcmp(v, tag, kSivBytes) != 0) return AuthFailed();
-    return Status::Ok();
-  }
-
-  CipherCtx c;
-  if (!c.ctx || EVP_CIPHER_CTX_copy(c.ctx, impl_->dec) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kSivBytes), tag) != 1)
-    return Error("crypto_failed", "AES-SIV decryption setup failed");
-
   plaintext->resize(ct.size());
   unsigned char* pt = reinterpret_cast<unsigned char*>(plaintext->data());
-  const int ct_len = static_cast<int>(ct.size());
-  int len = 0;
-  bool ok = true;
-  for (size_t i = 0; ok && i < ads.size(); ++i)
-    ok = EVP_DecryptUpdate(c.ctx, nullptr, &len, Bytes(ads[i]), static_cast<int>(ads[i].size())) == 1;
-  // OpenSSL checks the SIV (in constant time) while decrypting, and wipes the
-  // output on a mismatch; Final reports the result again.
-  if (ok) ok = EVP_DecryptUpdate(c.ctx, pt, &len, Bytes(ct), ct_len) == 1 && len == ct_len;
-  if (ok) ok = EVP_DecryptFinal_ex(c.ctx, pt + ct.size(), &len) == 1 && len == 0;
+  unsigned char v[kSivBytes];
+  // P = CTR_K2(SIV, C); then S2V(AD..., P) must equal SIV (compared in
+  // constant time). A mismatch wipes P and returns nothing of it.
+  const bool computed = Ctr(lease->ctr, tag, Bytes(ct), ct.size(), pt) &&
+                        S2v(lease->cmac, d0, ads, n_ads, std::string_view(plaintext->data(), ct.size()), v);
+  const bool ok = computed && CRYPTO_memcmp(v, tag, kSivBytes) == 0;
+  OPENSSL_cleanse(v, sizeof(v));
   if (!ok) {
     OPENSSL_cleanse(plaintext->data(), plaintext->size());
     plaintext->clear();
+    if (!computed) return Error("crypto_failed", "AES-SIV decryption failed");
     return AuthFailed();
   }
   return Status::Ok();

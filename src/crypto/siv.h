@@ -1,5 +1,6 @@
-// AES-SIV (RFC 5297): deterministic authenticated encryption, on OpenSSL 3's
-// "AES-*-SIV" EVP ciphers. OpenSSL types never leave crypto/.
+// AES-SIV (RFC 5297): deterministic authenticated encryption, composed from
+// OpenSSL 3's CMAC (EVP_MAC) and AES-CTR (EVP cipher). OpenSSL types never leave
+// crypto/.
 //
 // Sealed layout: SIV (16 bytes) || ciphertext (same length as the plaintext).
 //
