@@ -6,6 +6,8 @@
 #include "crypto/aead.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 #include <string>
@@ -124,6 +126,85 @@ TEST(AeadGcm, TenThousandSealsUseDistinctIvs) {
   }
   EXPECT_EQ(ivs.size(), 10000u);
   EXPECT_EQ(sealeds.size(), 10000u);
+}
+
+// More threads than the per-instance context slots (8): every IV distinct,
+// every value opens.
+TEST(AeadGcm, MoreThreadsThanContextSlotsSealDistinctIvs) {
+  auto gcm = AesGcm256::Create(Key(kKey15));
+  ASSERT_TRUE(gcm.ok());
+  const AesGcm256& g = *gcm;
+  std::vector<std::vector<std::string>> ivs(20);
+  std::vector<int> errors(ivs.size(), 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < ivs.size(); ++t) {
+    threads.emplace_back([&g, &ivs, &errors, t] {
+      const std::string value = "value of thread " + std::to_string(t);
+      for (int i = 0; i < 500; ++i) {
+        std::string sealed, opened;
+        if (!g.Seal("aad", value, &sealed).ok() || !g.Open("aad", sealed, &opened).ok() || opened != value) {
+          ++errors[t];
+          continue;
+        }
+        ivs[t].push_back(sealed.substr(0, AesGcm256::kIvBytes));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> all;
+  size_t count = 0;
+  for (size_t t = 0; t < ivs.size(); ++t) {
+    EXPECT_EQ(errors[t], 0) << "thread " << t;
+    count += ivs[t].size();
+    all.insert(ivs[t].begin(), ivs[t].end());
+  }
+  EXPECT_EQ(count, ivs.size() * 500);
+  EXPECT_EQ(all.size(), count);
+}
+
+// Random IVs are drawn in batches; a forked child must not reuse the IVs the
+// parent has left in its batch.
+TEST(AeadGcm, ForkedChildDoesNotReuseTheParentsIvs) {
+  auto gcm = AesGcm256::Create(Key(kKey15));
+  ASSERT_TRUE(gcm.ok());
+  std::string first;
+  ASSERT_TRUE(gcm->Seal("aad", "v", &first).ok());  // the parent now holds a partly used batch
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    std::string ivs;
+    for (int i = 0; i < 8; ++i) {
+      std::string sealed;
+      if (!gcm->Seal("aad", "v", &sealed).ok()) _exit(2);
+      ivs += sealed.substr(0, AesGcm256::kIvBytes);
+    }
+    const bool wrote = write(fds[1], ivs.data(), ivs.size()) == static_cast<ssize_t>(ivs.size());
+    _exit(wrote ? 0 : 3);
+  }
+  close(fds[1]);
+  std::string child(8 * AesGcm256::kIvBytes, '\0');
+  size_t got = 0;
+  while (got < child.size()) {
+    const ssize_t r = read(fds[0], child.data() + got, child.size() - got);
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, child.size());
+  std::set<std::string> parent;
+  for (int i = 0; i < 8; ++i) {
+    std::string sealed;
+    ASSERT_TRUE(gcm->Seal("aad", "v", &sealed).ok());
+    parent.insert(sealed.substr(0, AesGcm256::kIvBytes));
+  }
+  for (size_t i = 0; i < 8; ++i)
+    EXPECT_EQ(parent.count(child.substr(i * AesGcm256::kIvBytes, AesGcm256::kIvBytes)), 0u) << "IV " << i;
 }
 
 TEST(AeadGcm, EveryBitFlipFailsAuthentication) {

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@
 #include "hex_util.h"
 
 namespace maskproxy::crypto {
+namespace internal {
+// ff1.cc's test hook: when set, every domain takes the BIGNUM path.
+extern std::atomic<bool> ff1_force_bignum;
+}  // namespace internal
 namespace {
 
 constexpr std::string_view kDigits = "0123456789";
@@ -94,6 +99,95 @@ TEST(Ff1Nist, Sample8Aes256Radix10Tweak) {
   Check({kKey256, 10, kDigits, FromHex(kTweak10), "0123456789", "1001623463"});
 }
 TEST(Ff1Nist, Sample9Aes256Radix36Tweak) {
+  Check({kKey256, 36, kBase36, FromHex(kTweak11), "0123456789abcdefghi", "xs8a0azh2avyalyzuwd"});
+}
+
+// ---- Native-integer path vs BIGNUM path ----------------------------------------
+// Domains with radix^ceil(n/2) < 2^64 run on uint64_t, larger ones on BIGNUM.
+// The lengths below straddle that switch for each radix (native up to the
+// length before the switch, BIGNUM from it on):
+//   radix 2: v <= 63 (n <= 127);       radix 10: v <= 19 (n <= 39);
+//   radix 16: v <= 15 (n <= 31);       radix 36: v <= 12 (n <= 25);
+//   radix 62: v <= 10 (n <= 21);       radix 65536: v <= 3 (n <= 7).
+// Every input is encrypted and decrypted on the default path and again with
+// the BIGNUM path forced; both must agree and round-trip.
+
+// Forces the BIGNUM path for its lifetime.
+class ForceBignum {
+ public:
+  ForceBignum() { internal::ff1_force_bignum.store(true); }
+  ForceBignum(const ForceBignum&) = delete;
+  ForceBignum& operator=(const ForceBignum&) = delete;
+  ~ForceBignum() { internal::ff1_force_bignum.store(false); }
+};
+
+struct PathResult {
+  std::vector<uint16_t> ct;
+  std::vector<uint16_t> back;
+};
+
+PathResult EncryptDecrypt(const Ff1& ff1, const std::string& tweak, const std::vector<uint16_t>& pt) {
+  PathResult r;
+  Status e = ff1.Encrypt(tweak, pt, &r.ct);
+  EXPECT_TRUE(e.ok()) << e.error().ToString();
+  Status d = ff1.Decrypt(tweak, r.ct, &r.back);
+  EXPECT_TRUE(d.ok()) << d.error().ToString();
+  return r;
+}
+
+void CheckPathsAgree(std::string_view key_hex, uint32_t radix, std::initializer_list<size_t> lengths) {
+  auto ff1 = Ff1::Create(Key(key_hex), radix);
+  ASSERT_TRUE(ff1.ok()) << ff1.error().ToString();
+  std::mt19937_64 rng(radix * 1000003ULL + key_hex.size());
+  for (size_t n : lengths) {
+    for (int trial = 0; trial < 24; ++trial) {
+      std::vector<uint16_t> pt(n);
+      for (auto& x : pt) {
+        // Mostly uniform; some inputs all zeros or all radix-1 (the extremes of NUM).
+        x = trial == 0 ? 0 : trial == 1 ? static_cast<uint16_t>(radix - 1) : static_cast<uint16_t>(rng() % radix);
+      }
+      std::string tweak(rng() % (trial == 2 ? 300 : 20), '\0');
+      for (auto& c : tweak) c = static_cast<char>(rng());
+
+      const PathResult fast = EncryptDecrypt(*ff1, tweak, pt);
+      PathResult ref;
+      {
+        ForceBignum force;
+        ref = EncryptDecrypt(*ff1, tweak, pt);
+      }
+      ASSERT_EQ(fast.ct, ref.ct) << "radix " << radix << " length " << n << " trial " << trial;
+      EXPECT_EQ(fast.back, pt) << "radix " << radix << " length " << n << " trial " << trial;
+      EXPECT_EQ(ref.back, pt) << "radix " << radix << " length " << n << " trial " << trial;
+      EXPECT_NE(fast.ct, pt) << "radix " << radix << " length " << n << " trial " << trial;
+
+      // Decrypting the BIGNUM ciphertext on the default path, and the reverse.
+      std::vector<uint16_t> cross;
+      ASSERT_TRUE(ff1->Decrypt(tweak, ref.ct, &cross).ok());
+      EXPECT_EQ(cross, pt);
+    }
+  }
+}
+
+TEST(Ff1NativePath, AgreesWithBignumRadix10) {
+  CheckPathsAgree(kKey256, 10, {6, 16, 18, 19, 20, 21, 37, 38, 39, 40, 41});
+  CheckPathsAgree(kKey128, 10, {18, 19, 20, 38, 39, 40});
+}
+TEST(Ff1NativePath, AgreesWithBignumRadix36) {
+  CheckPathsAgree(kKey256, 36, {4, 20, 23, 24, 25, 26, 27});
+}
+TEST(Ff1NativePath, AgreesWithBignumRadix62) {
+  CheckPathsAgree(kKey256, 62, {4, 19, 20, 21, 22, 23});
+}
+TEST(Ff1NativePath, AgreesWithBignumRadix2And16) {
+  CheckPathsAgree(kKey192, 2, {20, 125, 126, 127, 128, 129});
+  CheckPathsAgree(kKey192, 16, {5, 29, 30, 31, 32, 33});
+}
+TEST(Ff1NativePath, AgreesWithBignumRadix65536) {
+  CheckPathsAgree(kKey256, 65536, {2, 5, 6, 7, 8, 9});
+}
+TEST(Ff1NativePath, NistSamplesOnTheBignumPath) {
+  ForceBignum force;
+  Check({kKey128, 10, kDigits, FromHex(kTweak10), "0123456789", "6124200773"});
   Check({kKey256, 36, kBase36, FromHex(kTweak11), "0123456789abcdefghi", "xs8a0azh2avyalyzuwd"});
 }
 

@@ -37,9 +37,13 @@ std::string ToHex(const uint8_t* p, size_t n) {
   return out;
 }
 
-std::string AsString(const std::vector<uint8_t>& b) { return std::string(b.begin(), b.end()); }
+std::string AsString(const std::vector<uint8_t>& b) {
+  return std::string(b.begin(), b.end());
+}
 
-SecretBytes Repeat(uint8_t byte, size_t n) { return SecretBytes(std::vector<uint8_t>(n, byte)); }
+SecretBytes Repeat(uint8_t byte, size_t n) {
+  return SecretBytes(std::vector<uint8_t>(n, byte));
+}
 
 SecretBytes Range(uint8_t first, size_t n) {
   std::vector<uint8_t> v(n);
@@ -76,8 +80,7 @@ std::string HkdfHex(const SecretBytes& ikm, std::string_view salt, std::string_v
 // ---- RFC 4231 ---------------------------------------------------------------
 
 TEST(HmacSha256Rfc4231, TestCase1) {
-  EXPECT_EQ(HmacHex(Repeat(0x0b, 20), "Hi There"),
-            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(HmacHex(Repeat(0x0b, 20), "Hi There"), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
 }
 
 TEST(HmacSha256Rfc4231, TestCase2) {
@@ -94,8 +97,7 @@ TEST(HmacSha256Rfc4231, TestCase3) {
 TEST(HmacSha256Rfc4231, TestCase4) {
   SecretBytes key(FromHex("0102030405060708090a0b0c0d0e0f10111213141516171819"));
   ASSERT_EQ(key.size(), 25u);
-  EXPECT_EQ(HmacHex(key, std::string(50, '\xcd')),
-            "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+  EXPECT_EQ(HmacHex(key, std::string(50, '\xcd')), "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
 }
 
 TEST(HmacSha256Rfc4231, TestCase5TruncatedTo128Bits) {
@@ -164,6 +166,52 @@ TEST(HmacSha256, ConcurrentComputeGivesSameAnswers) {
   for (const auto& r : results) EXPECT_EQ(r, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// More threads than the per-instance context slots (8): the extra threads
+// share slots or get a temporary context, and still get the right answers.
+TEST(HmacSha256, MoreThreadsThanContextSlotsGiveSameAnswers) {
+  auto mac = HmacSha256::Create(SecretBytes(FromHex("4a656665")));
+  ASSERT_TRUE(mac.ok());
+  const HmacSha256& m = *mac;
+  std::vector<std::string> results(24);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&m, &results, t] {
+      for (int i = 0; i < 300; ++i) {
+        Sha256Digest d{};
+        const bool other = i % 3 == 1;  // interleave another message on the same context
+        if (!m.Compute(other ? "Hi There" : "what do ya want for nothing?", &d).ok()) {
+          results[t] = "error";
+          return;
+        }
+        if (other) continue;
+        std::string hex = ToHex(d.data(), d.size());
+        if (i > 0 && hex != results[t]) {
+          results[t] = "mismatch";
+          return;
+        }
+        results[t] = hex;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& r : results) EXPECT_EQ(r, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// Instances created and destroyed in turn (as on policy reloads), often at a
+// reused address, each use their own key.
+TEST(HmacSha256, SuccessiveInstancesUseTheirOwnKeys) {
+  const std::string want_0b = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  const std::string want_jefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  for (int i = 0; i < 50; ++i) {
+    const bool jefe = i % 2 == 1;
+    auto mac = HmacSha256::Create(jefe ? SecretBytes(FromHex("4a656665")) : Repeat(0x0b, 20));
+    ASSERT_TRUE(mac.ok());
+    Sha256Digest d{};
+    ASSERT_TRUE(mac->Compute(jefe ? "what do ya want for nothing?" : "Hi There", &d).ok());
+    EXPECT_EQ(ToHex(d.data(), d.size()), jefe ? want_jefe : want_0b) << "instance " << i;
+  }
+}
+
 // ---- RFC 5869 ---------------------------------------------------------------
 
 TEST(HkdfSha256Rfc5869, TestCase1) {
@@ -177,14 +225,14 @@ TEST(HkdfSha256Rfc5869, TestCase1) {
 
 TEST(HkdfSha256Rfc5869, TestCase2LongInputs) {
   SecretBytes ikm = Range(0x00, 80);
-  std::string salt = AsString(FromHex(
-      "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-      "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-      "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"));
-  std::string info = AsString(FromHex(
-      "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
-      "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
-      "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"));
+  std::string salt =
+      AsString(FromHex("606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+                       "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                       "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"));
+  std::string info =
+      AsString(FromHex("b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+                       "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+                       "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"));
   ASSERT_EQ(salt.size(), 80u);
   ASSERT_EQ(info.size(), 80u);
   EXPECT_EQ(HkdfHex(ikm, salt, info, 82),
