@@ -1,17 +1,23 @@
 #include "app/cli.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/config.h"
+#include "app/policy_tests.h"
+#include "codec/json.h"
 #include "common/log.h"
 #include "crypto/keyring.h"
+#include "crypto/usage.h"
 #include "engine/engine.h"
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
@@ -35,8 +41,15 @@ Usage:
   maskproxy run --config FILE [options]    run the proxy (see: maskproxy run --help)
   maskproxy policy check --keys FILE POLICY...
                                            validate policy files against a keyring
+  maskproxy policy test --keys FILE POLICY...
+                                           run the tests embedded in policy files
   maskproxy keys generate --out FILE NAME...
                                            create a keyring with a new 256-bit key per NAME
+  maskproxy keys rotate --keys FILE NAME...
+                                           add and activate a new version of each key
+  maskproxy reveal --policy FILE --keys FILE --route NAME --field PATH --reason TEXT
+                   --audit-log FILE [VALUE...]
+                                           reverse encrypted values; every use is audited
   maskproxy --help | --version
 
 Exit status: 0 success, 1 runtime failure (e.g. fenced by another instance),
@@ -65,6 +78,56 @@ plus maskproxy.dlq.reason (a code such as invalid_json) and maskproxy.dlq.detail
 (a message that never contains the value).
 
 )";
+
+const char kKeysHelp[] = R"(maskproxy keys generate --out FILE NAME...
+maskproxy keys rotate --keys FILE NAME...
+
+generate  creates FILE (mode 0600; refuses to overwrite) with a new random
+          256-bit key, version 1, for each NAME.
+rotate    adds a new random version to each NAME in FILE and makes it the
+          active one; older versions stay so that existing outputs can still
+          be revealed. The file is replaced atomically and stays mode 0600.
+Key material is never printed.
+)";
+
+const char kRevealHelp[] = R"(maskproxy reveal --policy FILE --keys FILE --route NAME --field PATH
+                 --reason TEXT --audit-log FILE [options] [VALUE... | -]
+
+Reverses encrypt, encrypt_deterministic and fpe outputs of one rule, for
+operators who hold the keyring. VALUEs come from the arguments, or one per
+line from standard input. Each original value is printed on its own line (an
+empty line for a value that could not be revealed; exit 1 then).
+
+Before anything is printed, one line is appended to the audit log (JSON:
+time, operator, uid, host, reason, policy, route, field, topic, counts). The
+log never holds a value. Without a writable audit log nothing is revealed.
+
+Options:
+  --route NAME        the route's name or source topic
+  --field PATH        the rule's path as written in the policy (user.email,
+                      $key, $header.NAME)
+  --topic TOPIC       the source topic the value was masked on (encrypt binds
+                      it); default: the route's source topic
+  --key-version N     fpe only: the key version, from the record's
+                      maskproxy.keys header; default: the active version
+  --json              values in and out are JSON text (e.g. a number)
+  --operator NAME     who asks (default $SUDO_USER or $USER); the uid is
+                      always recorded
+  --audit-log FILE    append-only audit log (or env MASKPROXY_AUDIT_LOG)
+  --reason TEXT       why (e.g. a ticket number); required
+)";
+
+const char kPolicyHelp[] = R"(maskproxy policy check --keys FILE POLICY...
+maskproxy policy test --keys FILE POLICY...
+
+check  validates each policy file (routes, paths, actions, options, key names,
+       embedded tests) against the keyring and prints every error as
+       file:line:column: message. Exit 0 if all are valid, 2 otherwise.
+test   runs the tests embedded in each policy (`tests:`) through the engine
+       the proxy uses and prints a diff for each failure. Exit 0 if all pass,
+       1 if any fails, 2 if a policy does not compile.
+
+Actions: )";
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) {
@@ -125,9 +188,11 @@ int CmdRun(const std::vector<std::string>& args) {
 
   auto keys = crypto::Keyring::Load(cfg->keyring_file);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
+  auto ledger = crypto::UsageLedger::Open(cfg->encryption_ledger);
+  if (!ledger.ok()) return Fail(ledger.error(), kExitUsage);
   std::vector<std::shared_ptr<const policy::Policy>> policies;
   for (const auto& f : cfg->policy_files) {
-    auto p = policy::Policy::Load(f, *keys);
+    auto p = policy::Policy::Load(f, *keys, ledger->get());
     if (!p.ok()) return Fail(p.error(), kExitUsage);
     log::Info("policy_loaded",
               {{"file", f}, {"policy", (*p)->Label()}, {"routes", std::to_string((*p)->routes().size())}});
@@ -175,70 +240,295 @@ int CmdRun(const std::vector<std::string>& args) {
 
 int CmdKeys(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(
-        "maskproxy keys generate --out FILE NAME...\n\n"
-        "Creates FILE (mode 0600; refuses to overwrite) with a new random 256-bit key,\n"
-        "version 1, for each NAME. Key material is never printed.\n",
-        stdout);
+    std::fputs(kKeysHelp, stdout);
     return args.empty() ? kExitUsage : kExitOk;
   }
-  if (args[0] != "generate") return Usage("keys: unknown command '" + args[0] + "'");
-  std::string out;
+  const std::string& sub = args[0];
+  if (sub != "generate" && sub != "rotate") return Usage("keys: unknown command '" + sub + "'");
+  std::string file;
   std::vector<std::string> names;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--out" && i + 1 < args.size()) {
-      out = args[++i];
+    if ((args[i] == "--out" || args[i] == "--keys") && i + 1 < args.size()) {
+      file = args[++i];
     } else if (!args[i].empty() && args[i][0] == '-') {
-      return Usage("keys generate: unknown option '" + args[i] + "'");
+      return Usage("keys " + sub + ": unknown option '" + args[i] + "'");
     } else {
       names.push_back(args[i]);
     }
   }
-  if (out.empty()) return Usage("keys generate: --out FILE is required");
-  if (names.empty()) return Usage("keys generate: name at least one key");
-  if (Status s = crypto::GenerateKeyringFile(out, names); !s.ok()) return Fail(s.error(), kExitFailure);
-  std::fprintf(stderr, "maskproxy: wrote %zu key(s) to %s (mode 0600)\n", names.size(), out.c_str());
+  if (sub == "generate") {
+    if (file.empty()) return Usage("keys generate: --out FILE is required");
+    if (names.empty()) return Usage("keys generate: name at least one key");
+    if (Status s = crypto::GenerateKeyringFile(file, names); !s.ok()) return Fail(s.error(), kExitFailure);
+    std::fprintf(stderr, "maskproxy: wrote %zu key(s) to %s (mode 0600)\n", names.size(), file.c_str());
+    return kExitOk;
+  }
+  if (file.empty()) return Usage("keys rotate: --keys FILE is required");
+  if (names.empty()) return Usage("keys rotate: name at least one key");
+  auto rotated = crypto::RotateKeyringFile(file, names);
+  if (!rotated.ok()) return Fail(rotated.error(), kExitFailure);
+  for (const auto& [name, ver] : *rotated)
+    std::fprintf(stderr, "maskproxy: key %s: version %u is now active (older versions still decrypt)\n", name.c_str(),
+                 ver);
+  std::fprintf(stderr, "maskproxy: restart or reload the proxy to start using the new versions\n");
   return kExitOk;
+}
+
+// Loads each policy file; prints every error. Returns the policies that compiled.
+std::vector<std::shared_ptr<const policy::Policy>> LoadPolicies(const std::vector<std::string>& files,
+                                                                const crypto::Keyring& keys, bool* all_ok) {
+  std::vector<std::shared_ptr<const policy::Policy>> out;
+  *all_ok = true;
+  for (const auto& f : files) {
+    auto p = policy::Policy::Load(f, keys);
+    if (!p.ok()) {
+      std::fprintf(stderr, "%s\n", p.error().message.c_str());
+      *all_ok = false;
+      continue;
+    }
+    out.push_back(std::move(p).value());
+  }
+  return out;
 }
 
 int CmdPolicy(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(
-        "maskproxy policy check --keys FILE POLICY...\n\n"
-        "Validates each policy file (routes, paths, actions, options, key names)\n"
-        "against the keyring and prints every error as file:line:column: message.\n"
-        "Actions: ",
-        stdout);
+    std::fputs(kPolicyHelp, stdout);
     for (const auto& n : transform::ActionNames()) std::printf("%s ", n.c_str());
     std::printf("\n");
     return args.empty() ? kExitUsage : kExitOk;
   }
-  if (args[0] != "check") return Usage("policy: unknown command '" + args[0] + "'");
+  const std::string& sub = args[0];
+  if (sub != "check" && sub != "test") return Usage("policy: unknown command '" + sub + "'");
   std::string keys_path;
   std::vector<std::string> files;
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--keys" && i + 1 < args.size())
       keys_path = args[++i];
     else if (!args[i].empty() && args[i][0] == '-')
-      return Usage("policy check: unknown option '" + args[i] + "'");
+      return Usage("policy " + sub + ": unknown option '" + args[i] + "'");
     else
       files.push_back(args[i]);
   }
-  if (keys_path.empty()) return Usage("policy check: --keys FILE is required (rules name keys)");
-  if (files.empty()) return Usage("policy check: name at least one policy file");
+  if (keys_path.empty()) return Usage("policy " + sub + ": --keys FILE is required (rules name keys)");
+  if (files.empty()) return Usage("policy " + sub + ": name at least one policy file");
   auto keys = crypto::Keyring::Load(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  int rc = kExitOk;
-  for (const auto& f : files) {
-    auto p = policy::Policy::Load(f, *keys);
-    if (!p.ok()) {
-      std::fprintf(stderr, "%s\n", p.error().message.c_str());
-      rc = kExitUsage;
-    } else {
-      std::printf("%s: ok (%s, %zu route(s))\n", f.c_str(), (*p)->Label().c_str(), (*p)->routes().size());
+  bool ok = true;
+  auto policies = LoadPolicies(files, *keys, &ok);
+  if (sub == "check") {
+    for (const auto& p : policies)
+      std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), p->Label().c_str(),
+                  p->routes().size(), p->tests().size());
+    if (ok && policies.size() > 1) {
+      // The proxy loads them together: catch conflicts between files too.
+      auto eng = engine::Engine::Create(policies, engine::Limits{});
+      if (!eng.ok()) {
+        std::fprintf(stderr, "%s\n", eng.error().message.c_str());
+        ok = false;
+      }
+    }
+    return ok ? kExitOk : kExitUsage;
+  }
+  size_t passed = 0, failed = 0;
+  for (const auto& p : policies) {
+    if (p->tests().empty()) std::printf("%s: no tests\n", p->origin().c_str());
+    for (const auto& o : RunPolicyTests(p, engine::Limits{})) {
+      if (o.passed) {
+        ++passed;
+        std::printf("PASS %s:%d %s\n", p->origin().c_str(), o.line, o.name.c_str());
+        continue;
+      }
+      ++failed;
+      std::printf("FAIL %s:%d %s\n", p->origin().c_str(), o.line, o.name.c_str());
+      for (const auto& d : o.diffs) {
+        std::string indented = "    " + d;
+        for (size_t pos = 0; (pos = indented.find('\n', pos)) != std::string::npos; pos += 5)
+          indented.replace(pos, 1, "\n    ");
+        std::printf("%s\n", indented.c_str());
+      }
     }
   }
-  return rc;
+  std::printf("%zu passed, %zu failed\n", passed, failed);
+  if (!ok) return kExitUsage;
+  return failed == 0 ? kExitOk : kExitFailure;
+}
+
+// ---- reveal -------------------------------------------------------------------
+
+std::string NowUtc() {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string JsonStr(std::string_view s) {
+  std::string out;
+  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), &out);
+  return out;
+}
+
+// Appends one line to the audit log and syncs it; the log is opened for
+// appending, created 0600.
+Status AppendAudit(const std::string& path, const std::string& line) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Error("audit_failed", "cannot open audit log " + path + ": " + std::strerror(errno));
+  std::string l = line + "\n";
+  size_t off = 0;
+  while (off < l.size()) {
+    ssize_t w = ::write(fd, l.data() + off, l.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      ::close(fd);
+      return Error("audit_failed", "cannot write audit log " + path);
+    }
+    off += static_cast<size_t>(w);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return Error("audit_failed", "cannot sync audit log " + path);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
+int CmdReveal(const std::vector<std::string>& args) {
+  std::string policy_path, keys_path, route_name, field, topic, audit_log, op, reason;
+  std::optional<uint32_t> key_version;
+  bool json_io = false;
+  std::vector<std::string> values;
+  if (const char* env = std::getenv("MASKPROXY_AUDIT_LOG")) audit_log = env;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= args.size()) return false;
+      *out = args[++i];
+      return true;
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kRevealHelp, stdout);
+      return kExitOk;
+    } else if (a == "--policy") {
+      if (!value(&policy_path)) return Usage("reveal: --policy needs a file");
+    } else if (a == "--keys") {
+      if (!value(&keys_path)) return Usage("reveal: --keys needs a file");
+    } else if (a == "--route") {
+      if (!value(&route_name)) return Usage("reveal: --route needs a name");
+    } else if (a == "--field") {
+      if (!value(&field)) return Usage("reveal: --field needs a rule path");
+    } else if (a == "--topic") {
+      if (!value(&topic)) return Usage("reveal: --topic needs a topic");
+    } else if (a == "--audit-log") {
+      if (!value(&audit_log)) return Usage("reveal: --audit-log needs a file");
+    } else if (a == "--operator") {
+      if (!value(&op)) return Usage("reveal: --operator needs a name");
+    } else if (a == "--reason") {
+      if (!value(&reason)) return Usage("reveal: --reason needs text");
+    } else if (a == "--key-version") {
+      std::string v;
+      if (!value(&v) || v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(v) == 0)
+        return Usage("reveal: --key-version needs a positive number");
+      key_version = static_cast<uint32_t>(std::stoul(v));
+    } else if (a == "--json") {
+      json_io = true;
+    } else if (!a.empty() && a[0] == '-' && a != "-") {
+      return Usage("reveal: unknown option '" + a + "'");
+    } else {
+      values.push_back(a);
+    }
+  }
+  if (policy_path.empty() || keys_path.empty() || route_name.empty() || field.empty())
+    return Usage("reveal: --policy, --keys, --route and --field are required");
+  if (audit_log.empty()) return Usage("reveal: --audit-log FILE (or MASKPROXY_AUDIT_LOG) is required");
+  if (reason.empty()) return Usage("reveal: --reason TEXT is required (e.g. a ticket number); it is audited");
+  if (values.empty() || (values.size() == 1 && values[0] == "-")) {
+    values.clear();
+    std::string line;
+    char buf[65536];
+    while (std::fgets(buf, sizeof buf, stdin)) {
+      line += buf;
+      if (!line.empty() && line.back() == '\n') {
+        line.pop_back();
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        values.push_back(line);
+        line.clear();
+      }
+    }
+    if (!line.empty()) values.push_back(line);
+  }
+  if (op.empty()) {
+    const char* u = std::getenv("SUDO_USER");
+    if (!u) u = std::getenv("USER");
+    op = u ? u : "unknown";
+  }
+
+  auto keys = crypto::Keyring::Load(keys_path);
+  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
+  // Reveal never encrypts: a throwaway ledger keeps the real one untouched.
+  auto ledger = crypto::UsageLedger::InMemory();
+  auto pol = policy::Policy::Load(policy_path, *keys, ledger.get());
+  if (!pol.ok()) return Fail(pol.error(), kExitUsage);
+  const policy::Route* route = (*pol)->FindRoute(route_name);
+  if (!route) return Usage("reveal: no route '" + route_name + "' in " + policy_path);
+  const policy::Rule* rule = nullptr;
+  for (const auto& r : route->rules)
+    if (r.path.text == field) rule = &r;
+  if (!rule) return Usage("reveal: route '" + route->name + "' has no rule for '" + field + "'");
+  if (topic.empty()) topic = route->from;
+
+  transform::ActionContext ctx{topic};
+  std::vector<std::string> revealed;
+  size_t failed = 0;
+  std::string first_error;
+  for (const auto& v : values) {
+    std::string json;
+    if (json_io)
+      json = v;
+    else
+      codec::AppendJsonString(v, &json);
+    auto r = rule->action->Reveal(ctx, json, key_version);
+    if (!r.ok()) {
+      ++failed;
+      if (first_error.empty()) first_error = r.error().code + ": " + r.error().message;
+      revealed.emplace_back();
+      continue;
+    }
+    if (json_io) {
+      revealed.push_back(*r);
+    } else {
+      auto t = engine::ScalarText(*r);
+      revealed.push_back(t.ok() && *t ? **t : *r);
+    }
+  }
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  std::string line =
+      "{\"ts\":" + JsonStr(NowUtc()) + ",\"event\":\"reveal\",\"operator\":" + JsonStr(op) +
+      ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + JsonStr(host) + ",\"reason\":" + JsonStr(reason) +
+      ",\"policy\":" + JsonStr((*pol)->Label()) + ",\"route\":" + JsonStr(route->name) +
+      ",\"field\":" + JsonStr(field) + ",\"topic\":" + JsonStr(topic) + ",\"action\":" + JsonStr(rule->action_name) +
+      ",\"values\":" + std::to_string(values.size()) + ",\"revealed\":" + std::to_string(values.size() - failed) +
+      ",\"failed\":" + std::to_string(failed) + "}";
+  // The audit line is on disk before any plaintext is shown.
+  if (Status s = AppendAudit(audit_log, line); !s.ok()) return Fail(s.error(), kExitFailure);
+  for (size_t i = 0; i < revealed.size(); ++i) {
+    if (revealed[i].empty() && failed) {
+      std::printf("\n");
+      continue;
+    }
+    std::printf("%s\n", revealed[i].c_str());
+  }
+  std::fflush(stdout);
+  if (failed) {
+    std::fprintf(stderr, "maskproxy: %zu of %zu value(s) could not be revealed (first: %s)\n", failed, values.size(),
+                 first_error.c_str());
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -262,6 +552,7 @@ int Main(int argc, char** argv) {
   if (cmd == "run") return CmdRun(rest);
   if (cmd == "keys") return CmdKeys(rest);
   if (cmd == "policy") return CmdPolicy(rest);
+  if (cmd == "reveal") return CmdReveal(rest);
   return Usage("unknown command '" + cmd + "'");
 }
 

@@ -25,6 +25,10 @@ const char kConfigHelp[] = R"(Config file (YAML):
     properties: {}                 # optional librdkafka producer properties
   policies: [policies/payments.yaml]   # required: policy files (relative to this file)
   keyring: /etc/maskproxy/keys.yaml    # required: keyring file, mode 0600
+  encryption_ledger: /var/lib/maskproxy/keys.usage
+                                   # optional: where AES-GCM encryptions are counted per key
+                                   #   version (refused before 2^32); default <keyring>.usage.
+                                   #   One per instance: it is locked while the proxy runs
   delivery:                        # optional
     mode: exactly_once             #   exactly_once (default): Kafka transactions, offsets in the
                                    #   transaction; at_least_once: idempotent producer, offsets
@@ -152,9 +156,9 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   Config cfg;
   cfg.path = origin;
   try {
-    if (Status s = CheckKeys(
-            c, root, "",
-            {"source", "destination", "policies", "keyring", "delivery", "limits", "log_level", "stats_interval_ms"});
+    if (Status s = CheckKeys(c, root, "",
+                             {"source", "destination", "policies", "keyring", "encryption_ledger", "delivery", "limits",
+                              "log_level", "stats_interval_ms"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -194,6 +198,9 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     auto keyring = String(c, root, "keyring", "keyring", true);
     if (!keyring.ok()) return keyring.error();
     cfg.keyring_file = Resolve(base_dir, *keyring);
+    auto ledger = String(c, root, "encryption_ledger", "encryption_ledger", false);
+    if (!ledger.ok()) return ledger.error();
+    cfg.encryption_ledger = ledger->empty() ? cfg.keyring_file + ".usage" : Resolve(base_dir, *ledger);
 
     if (YAML::Node t = root["delivery"]) {
       if (Status s = CheckKeys(

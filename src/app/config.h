@@ -19,6 +19,7 @@ struct Config {
   std::map<std::string, std::string> destination_properties;
   std::vector<std::string> policy_files;       // resolved against the config file's directory
   std::string keyring_file;                    // likewise
+  std::string encryption_ledger;               // likewise; default keyring_file + ".usage"
   std::string delivery_mode = "exactly_once";  // or at_least_once
   std::string transactional_id;                // empty: derived from group and host name
   int commit_interval_ms = 100;

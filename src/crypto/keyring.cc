@@ -166,18 +166,11 @@ std::vector<std::string> Keyring::Names() const {
   return out;
 }
 
-Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names) {
-  if (names.empty()) return Error("usage", "name at least one key");
-  std::string text = "# maskproxy keyring. Secret: keep mode 0600, never commit, never print.\nkeys:\n";
-  for (const auto& n : names) {
-    if (!IsValidKeyName(n)) return Error("usage", "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
-    uint8_t buf[kMinKeyBytes];
-    if (RAND_bytes(buf, sizeof buf) != 1) return Error("crypto_failed", "RAND_bytes failed");
-    std::string b64 = Base64Encode(buf, sizeof buf);
-    OPENSSL_cleanse(buf, sizeof buf);
-    text += "  " + n + ":\n    active: 1\n    versions:\n      1: " + b64 + "\n";
-    OPENSSL_cleanse(b64.data(), b64.size());
-  }
+namespace {
+
+// Writes `text` to a new file at `path` (O_EXCL, mode 0600) and syncs it.
+// Wipes `text` in every case.
+Status WriteSecretFile(const std::string& path, std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     int e = errno;
@@ -191,6 +184,7 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
       if (errno == EINTR) continue;
       int e = errno;
       ::close(fd);
+      ::unlink(path.c_str());
       OPENSSL_cleanse(text.data(), text.size());
       return Error("keyring_write_failed", "write " + path + ": " + std::strerror(e));
     }
@@ -199,6 +193,85 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
   OPENSSL_cleanse(text.data(), text.size());
   if (::fsync(fd) != 0 || ::close(fd) != 0) return Error("keyring_write_failed", "cannot sync " + path);
   return Status::Ok();
+}
+
+Result<std::string> FreshMaterial() {
+  uint8_t buf[kMinKeyBytes];
+  if (RAND_bytes(buf, sizeof buf) != 1) return Error("crypto_failed", "RAND_bytes failed");
+  std::string b64 = Base64Encode(buf, sizeof buf);
+  OPENSSL_cleanse(buf, sizeof buf);
+  return b64;
+}
+
+constexpr char kHeader[] = "# maskproxy keyring. Secret: keep mode 0600, never commit, never print.\nkeys:\n";
+
+}  // namespace
+
+Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names) {
+  if (names.empty()) return Error("usage", "name at least one key");
+  std::string text = kHeader;
+  for (const auto& n : names) {
+    if (!IsValidKeyName(n)) return Error("usage", "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
+    auto b64 = FreshMaterial();
+    if (!b64.ok()) return b64.error();
+    text += "  " + n + ":\n    active: 1\n    versions:\n      1: " + *b64 + "\n";
+    OPENSSL_cleanse(b64->data(), b64->size());
+  }
+  return WriteSecretFile(path, text);
+}
+
+Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const std::string& path,
+                                                                        const std::vector<std::string>& names) {
+  if (names.empty()) return Error("usage", "name at least one key to rotate");
+  auto ring = Keyring::Load(path);
+  if (!ring.ok()) return ring.error();
+  std::map<std::string, uint32_t> rotate;
+  for (const auto& n : names) {
+    const Key* k = ring->Find(n);
+    if (!k) {
+      std::string known;
+      for (const auto& m : ring->Names()) known += (known.empty() ? "" : ", ") + m;
+      return Error("key_missing", "key '" + n + "' is not in " + path + " (keys: " + known + ")");
+    }
+    rotate[n] = k->versions.rbegin()->first + 1;
+  }
+  std::string text = kHeader;
+  for (const auto& n : ring->Names()) {
+    const Key& k = *ring->Find(n);
+    auto it = rotate.find(n);
+    uint32_t active = it == rotate.end() ? k.active : it->second;
+    text += "  " + n + ":\n    active: " + std::to_string(active) + "\n    versions:\n";
+    for (const auto& [ver, material] : k.versions) {
+      std::string b64 = Base64Encode(material.data(), material.size());
+      text += "      " + std::to_string(ver) + ": " + b64 + "\n";
+      OPENSSL_cleanse(b64.data(), b64.size());
+    }
+    if (it != rotate.end()) {
+      auto b64 = FreshMaterial();
+      if (!b64.ok()) {
+        OPENSSL_cleanse(text.data(), text.size());
+        return b64.error();
+      }
+      text += "      " + std::to_string(it->second) + ": " + *b64 + "\n";
+      OPENSSL_cleanse(b64->data(), b64->size());
+    }
+  }
+  // Write beside the file, then rename over it: a crash leaves the old or the
+  // new keyring, never half of one.
+  std::string tmp = path + ".tmp-rotate";
+  ::unlink(tmp.c_str());
+  if (Status s = WriteSecretFile(tmp, text); !s.ok()) return s.error();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return Error("keyring_write_failed", "cannot replace " + path + ": " + std::strerror(e));
+  }
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return std::vector<std::pair<std::string, uint32_t>>(rotate.begin(), rotate.end());
 }
 
 }  // namespace maskproxy::crypto

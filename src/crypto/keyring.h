@@ -60,4 +60,12 @@ class Keyring {
 // created with mode 0600. Refuses to overwrite an existing file.
 [[nodiscard]] Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names);
 
+// Adds a fresh 256-bit version (highest + 1) to each named key and makes it
+// active; older versions stay for decryption. The file is rewritten (mode
+// 0600) through a temporary file and a rename, so a crash leaves the old or
+// the new keyring. Comments in the file are not kept. Returns name -> new
+// version.
+[[nodiscard]] Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(
+    const std::string& path, const std::vector<std::string>& names);
+
 }  // namespace maskproxy::crypto

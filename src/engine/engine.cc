@@ -23,7 +23,77 @@ class RuleRewriter final : public codec::ValueRewriter {
   transform::ActionContext ctx_;
 };
 
+// Reads one JSON scalar (an action's output) back into bytes: a string's
+// unescaped text, or a literal's text. Reuses the strict scanner.
+class ScalarCapture final : public codec::ValueRewriter {
+ public:
+  Status Rewrite(int32_t, const codec::ScalarRef& value, std::string* out) override {
+    type = value.type;
+    text.assign(value.text);
+    out->append(value.raw);
+    return Status::Ok();
+  }
+  codec::JsonType type = codec::JsonType::kNull;
+  std::string text;
+};
+
+const codec::PathSet& CapturePath() {
+  static const codec::PathSet set = [] {
+    codec::PathSet s;
+    auto p = codec::FieldPath::Parse("v");
+    if (p.ok()) (void)s.Add(*p, 0, false);
+    return s;
+  }();
+  return set;
+}
+
 }  // namespace
+
+Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::string_view bytes, std::string* out,
+                        bool* removed) const {
+  const char* what = rule.target == policy::Target::kKey ? "record key" : "header";
+  *removed = false;
+  out->clear();
+  if (bytes.size() > limits_.max_record_bytes)
+    return Error("too_large", std::string(what) + " exceeds max_record_bytes");
+  if (!codec::IsValidUtf8(bytes))
+    return Error("invalid_utf8", "rule '" + rule.path.text + "': " + what + " is not valid UTF-8");
+  if (rule.action->RemovesMember()) {
+    *removed = true;
+    return Status::Ok();
+  }
+  std::string raw;
+  codec::AppendJsonString(bytes, &raw);
+  codec::ScalarRef ref{codec::JsonType::kString, raw, bytes};
+  transform::ActionContext ctx{topic};
+  std::string json;
+  if (Status s = rule.action->Apply(ctx, ref, &json); !s.ok())
+    return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
+  auto text = ScalarText(json);
+  if (!text.ok()) return Error("internal", "rule '" + rule.path.text + "': action output is not one JSON value");
+  if (!*text) {
+    *removed = true;
+    return Status::Ok();
+  }
+  *out = std::move(**text);
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> ScalarText(std::string_view json) {
+  std::string_view t = json;
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || t.front() == '\n' || t.front() == '\r'))
+    t.remove_prefix(1);
+  if (!t.empty() && (t.front() == '{' || t.front() == '[')) return Error("not_scalar", "an object or array");
+  std::string doc = "{\"v\":";
+  doc.append(json);
+  doc.push_back('}');
+  ScalarCapture cap;
+  std::string scratch;
+  auto st = codec::RewriteJson(doc, CapturePath(), codec::JsonLimits{}, cap, &scratch);
+  if (!st.ok()) return Error("invalid_json", "not one JSON value");
+  if (cap.type == codec::JsonType::kNull) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(cap.text));
+}
 
 Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr<const policy::Policy>> policies,
                                                      Limits limits) {

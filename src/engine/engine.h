@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,11 @@ struct RouteRef {
   std::string policy_label;  // name@version#hash
 };
 
+// Reads one JSON scalar (an action's output) back into its text: a string
+// unescaped, a number or boolean as written. Errors: "invalid_json", or
+// "not_scalar" for an object or array. A JSON null gives nullopt.
+[[nodiscard]] Result<std::optional<std::string>> ScalarText(std::string_view json);
+
 class Engine {
  public:
   // Errors if two policies claim one source topic, or a route's output
@@ -46,6 +52,13 @@ class Engine {
   // action's code) and the message is safe to log: it never holds the value.
   [[nodiscard]] Status MaskValue(const RouteRef& route, std::string_view topic, std::string_view value,
                                  std::string* out) const;
+
+  // Applies a $key or $header rule to the key's or header's bytes, which must
+  // be valid UTF-8 (else "invalid_utf8"). *out gets the new bytes; *removed
+  // is set instead when the action removes the value (redact: the key becomes
+  // null, the header is dropped). Errors as MaskValue, never with the value.
+  [[nodiscard]] Status MaskPart(const policy::Rule& rule, std::string_view topic, std::string_view bytes,
+                                std::string* out, bool* removed) const;
 
  private:
   Engine() = default;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -176,6 +177,7 @@ struct Pipeline::Impl {
 
   // Reused per record.
   std::string masked;
+  std::string masked_key;
 
   metrics::Counter* m_consumed;
   metrics::Counter* m_produced;
@@ -754,7 +756,7 @@ struct Pipeline::Impl {
     rd_kafka_headers_t* out = nullptr;
     if (rd_kafka_message_headers(m, &src) == RD_KAFKA_RESP_ERR_NO_ERROR && src) {
       out = rd_kafka_headers_copy(src);
-      for (const char* name : {kHeaderPolicy, kHeaderOrigin, kHeaderDlqReason, kHeaderDlqDetail})
+      for (const char* name : {kHeaderPolicy, kHeaderOrigin, kHeaderKeys, kHeaderDlqReason, kHeaderDlqDetail})
         rd_kafka_header_remove(out, name);
     } else {
       out = rd_kafka_headers_new(4);
@@ -801,42 +803,61 @@ struct Pipeline::Impl {
 
     const std::string origin = topic + ":" + std::to_string(m->partition) + ":" + std::to_string(m->offset);
     rd_kafka_headers_t* hdrs = CopyHeaders(m);
+    const policy::Route& rt = *route->route;
+    const std::string* dest = &rt.to;
+    std::string_view out;  // the value to produce
+    const void* key = m->key;
+    size_t key_len = m->key ? m->key_len : 0;
+    const bool tombstone = m->payload == nullptr;
+    std::string_view value(tombstone ? "" : static_cast<const char*>(m->payload), tombstone ? 0 : m->len);
+
+    // Key and header rules first, then the value; any failure sends the
+    // untouched record to the dead-letter topic.
+    Status masked_ok = Status::Ok();
+    if (rt.key_rule >= 0 && m->key) {
+      bool removed = false;
+      masked_ok =
+          engine->MaskPart(rt.rules[static_cast<size_t>(rt.key_rule)], topic,
+                           std::string_view(static_cast<const char*>(m->key), m->key_len), &masked_key, &removed);
+      key = removed ? nullptr : masked_key.data();
+      key_len = removed ? 0 : masked_key.size();
+    }
+    for (size_t h = 0; masked_ok.ok() && h < rt.header_rules.size(); ++h)
+      masked_ok = MaskHeaders(rt, rt.header_rules[h], topic, hdrs);
+    if (masked_ok.ok() && !tombstone) {
+      masked_ok = engine->MaskValue(*route, topic, value, &masked);
+      out = masked;
+    }
+    if (masked_ok.ok()) {
+      m_produced->Inc();
+      if (!rt.key_refs.empty())
+        rd_kafka_header_add(hdrs, kHeaderKeys, -1, rt.key_refs.data(), static_cast<ssize_t>(rt.key_refs.size()));
+    } else {
+      // Fail closed: the raw record goes to the dead-letter topic only.
+      rd_kafka_headers_destroy(hdrs);
+      hdrs = CopyHeaders(m);
+      key = m->key;
+      key_len = m->key ? m->key_len : 0;
+      const Error& why = masked_ok.error();
+      rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
+      rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
+      dest = &rt.dead_letter;
+      out = value;
+      DeadCounter(why.code)->Inc();
+      log::Warn("record_dead_lettered", {{"topic", topic},
+                                         {"partition", std::to_string(m->partition)},
+                                         {"offset", std::to_string(m->offset)},
+                                         {"reason", why.code},
+                                         {"detail", why.message}});
+    }
     rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(),
                         static_cast<ssize_t>(route->policy_label.size()));
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
 
-    const std::string* dest = &route->route->to;
-    std::string_view out;  // the value to produce
-    const bool tombstone = m->payload == nullptr;
-    if (tombstone) {
-      // No value to mask; forwarded so compaction downstream works.
-      m_produced->Inc();
-    } else {
-      std::string_view value(static_cast<const char*>(m->payload), m->len);
-      Status masked_ok = engine->MaskValue(*route, topic, value, &masked);
-      if (masked_ok.ok()) {
-        out = masked;
-        m_produced->Inc();
-      } else {
-        // Fail closed: the raw record goes to the dead-letter topic only.
-        const Error& why = masked_ok.error();
-        rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
-        rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
-        dest = &route->route->dead_letter;
-        out = value;
-        DeadCounter(why.code)->Inc();
-        log::Warn("record_dead_lettered", {{"topic", topic},
-                                           {"partition", std::to_string(m->partition)},
-                                           {"offset", std::to_string(m->offset)},
-                                           {"reason", why.code},
-                                           {"detail", why.message}});
-      }
-    }
-
     if (committing) {
       Pending p{dest,
-                std::string(static_cast<const char*>(m->key), m->key ? m->key_len : 0),
-                m->key != nullptr,
+                std::string(static_cast<const char*>(key), key_len),
+                key != nullptr,
                 std::string(out),
                 tombstone,
                 hdrs,
@@ -855,8 +876,36 @@ struct Pipeline::Impl {
       slot = &SlotFor(topic, m->partition, &idx);
       opaque = PackOpaque(idx, slot->next_seq);
     }
-    return ProduceTracked(*dest, m->key, m->key_len, tombstone ? nullptr : out.data(), out.size(), hdrs, ts, topic,
+    return ProduceTracked(*dest, key, key_len, tombstone ? nullptr : out.data(), out.size(), hdrs, ts, topic,
                           m->partition, m->offset, opaque, slot);
+  }
+
+  // Replaces every value of one rule's header with its masked form (or drops
+  // them all when the action removes the header).
+  Status MaskHeaders(const policy::Route& rt, const std::pair<std::string, int32_t>& hr, const std::string& topic,
+                     rd_kafka_headers_t* hdrs) {
+    const policy::Rule& rule = rt.rules[static_cast<size_t>(hr.second)];
+    std::vector<std::optional<std::string>> values;  // nullopt: a header with a null value
+    const void* val = nullptr;
+    size_t size = 0;
+    for (size_t idx = 0; rd_kafka_header_get(hdrs, idx, hr.first.c_str(), &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++idx) {
+      if (!val) {
+        values.emplace_back(std::nullopt);
+        continue;
+      }
+      std::string masked_header;
+      bool removed = false;
+      Status s = engine->MaskPart(rule, topic, std::string_view(static_cast<const char*>(val), size), &masked_header,
+                                  &removed);
+      if (!s.ok()) return s;
+      if (!removed) values.emplace_back(std::move(masked_header));
+    }
+    rd_kafka_header_remove(hdrs, hr.first.c_str());
+    for (const auto& v : values)
+      rd_kafka_header_add(hdrs, hr.first.data(), static_cast<ssize_t>(hr.first.size()), v ? v->data() : nullptr,
+                          v ? static_cast<ssize_t>(v->size()) : 0);
+    return Status::Ok();
   }
 
   void LogStats() {

@@ -24,6 +24,7 @@ namespace maskproxy::pipeline {
 // Headers the proxy writes; incoming headers with these names are dropped so
 // that a producer cannot forge them.
 inline constexpr char kHeaderPolicy[] = "maskproxy.policy";         // name@version#hash
+inline constexpr char kHeaderKeys[] = "maskproxy.keys";             // name:version of keys behind reversible outputs
 inline constexpr char kHeaderOrigin[] = "maskproxy.origin";         // topic:partition:offset
 inline constexpr char kHeaderDlqReason[] = "maskproxy.dlq.reason";  // stable code
 inline constexpr char kHeaderDlqDetail[] = "maskproxy.dlq.detail";  // safe message, never the value

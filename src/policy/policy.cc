@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 
+#include "codec/json.h"
 #include "common/text.h"
 #include "crypto/mac.h"
 #include "transform/registry.h"
@@ -57,7 +60,30 @@ Status CheckTopic(const Ctx& c, const YAML::Node& n, const std::string& topic, c
   return Status::Ok();
 }
 
-Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const crypto::Keyring& keys) {
+// Collects every error of one policy file, in file order.
+class Diag {
+ public:
+  void Add(const Error& e) { errors_.push_back(e); }
+  [[nodiscard]] bool empty() const { return errors_.empty(); }
+  [[nodiscard]] Error Combined() const {
+    std::string msg;
+    for (const auto& e : errors_) msg += (msg.empty() ? "" : "\n") + e.message;
+    return Error(errors_.front().code, msg);
+  }
+
+ private:
+  std::vector<Error> errors_;
+};
+
+constexpr std::string_view kKeyPath = "$key";
+constexpr std::string_view kHeaderPrefix = "$header.";
+
+struct Env {
+  const crypto::Keyring& keys;
+  crypto::UsageLedger* ledger;
+};
+
+Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv) {
   if (!node.IsMap()) return c.At(node, "a rule must be a mapping like { path: user.rrn, action: tokenize, key: rrn }");
   std::set<std::string> seen;
   for (const auto& kv : node) {
@@ -67,27 +93,51 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const crypto::Keyri
   }
   auto path_text = RequireString(c, node, "path", "rule");
   if (!path_text.ok()) return path_text.error();
-  auto path = codec::FieldPath::Parse(*path_text);
-  if (!path.ok()) return c.At(node["path"], path.error().message);
+  Rule r;
+  if (*path_text == kKeyPath) {
+    r.target = Target::kKey;
+    r.path.text = *path_text;
+  } else if (path_text->rfind(kHeaderPrefix, 0) == 0) {
+    r.target = Target::kHeader;
+    r.header = path_text->substr(kHeaderPrefix.size());
+    r.path.text = *path_text;
+    if (r.header.empty()) return c.At(node["path"], "'$header.' needs a header name, e.g. $header.customer-id");
+  } else if (!path_text->empty() && (*path_text)[0] == '$') {
+    return c.At(node["path"], "unknown record part '" + *path_text +
+                                  "' (expected $key, $header.NAME, or a field path such as user.rrn)");
+  } else {
+    auto path = codec::FieldPath::Parse(*path_text);
+    if (!path.ok()) return c.At(node["path"], path.error().message);
+    r.path = std::move(path).value();
+  }
   auto action_name = RequireString(c, node, "action", "rule");
   if (!action_name.ok()) return action_name.error();
+  if (YAML::Node a = node["apply_to"]) {
+    if (!a.IsScalar() || (a.Scalar() != "leaves" && a.Scalar() != "whole"))
+      return c.At(a,
+                  "'apply_to' must be leaves (each scalar inside an object or array, the default) or whole "
+                  "(the object or array as one value)");
+    r.whole = a.Scalar() == "whole";
+    if (r.whole && r.target != Target::kValue)
+      return c.At(a, "'apply_to: whole' only applies to field paths, not to $key or $header");
+  }
 
   transform::ActionOptions opts;
   for (const auto& kv : node) {
     const std::string& k = kv.first.Scalar();
-    if (k == "path" || k == "action") continue;
+    if (k == "path" || k == "action" || k == "apply_to") continue;
     if (!kv.second.IsScalar() && !kv.second.IsNull())
       return c.At(kv.second, "option '" + k + "' must be a single value");
     opts.Set(k, {kv.second.IsNull() ? std::string() : kv.second.Scalar(), kv.second.IsNull()});
   }
-  transform::ActionEnv env{&keys, path->text};
+  transform::ActionEnv env{&penv.keys, r.path.text, penv.ledger};
   auto action = transform::CreateAction(*action_name, opts, env);
   if (!action.ok()) {
     const Error& e = action.error();
     std::string opt = transform::ActionOptions::OptionOf(e);
     std::string msg = e.message;
     if (msg.size() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
-    msg = "rule '" + path->text + "': " + msg;
+    msg = "rule '" + r.path.text + "': " + msg;
     if (e.code == "unknown_action") return c.At(node["action"], msg, "policy_invalid");
     if (!opt.empty() && node[opt]) {
       // Point at the key for unknown options, at the value otherwise.
@@ -98,52 +148,310 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const crypto::Keyri
     }
     return c.At(node, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
   }
-  Rule r;
-  r.path = std::move(path).value();
   r.action_name = *action_name;
   r.action = std::move(action).value();
   r.line = node.Mark().line + 1;
   return r;
 }
 
-Result<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const crypto::Keyring& keys) {
-  if (!node.IsMap()) return c.At(node, "a route must be a mapping with from, to, dead_letter and rules");
+// Parses one route; errors in single rules are collected and the other rules
+// still checked. Returns nullopt if the route has any error.
+std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag) {
+  auto fail = [&](const Error& e) -> std::optional<Route> {
+    diag.Add(e);
+    return std::nullopt;
+  };
+  if (!node.IsMap()) return fail(c.At(node, "a route must be a mapping with from, to, dead_letter and rules"));
   if (Status s = CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "rules"}, "route");
       !s.ok())
-    return s.error();
+    return fail(s.error());
   Route r;
+  bool ok = true;
   for (auto [key, out] : {std::pair{"from", &r.from}, {"to", &r.to}, {"dead_letter", &r.dead_letter}}) {
     auto v = RequireString(c, node, key, "route");
-    if (!v.ok()) return v.error();
-    if (Status s = CheckTopic(c, node[key], *v, key); !s.ok()) return s.error();
+    if (!v.ok()) {
+      diag.Add(v.error());
+      ok = false;
+      continue;
+    }
+    if (Status s = CheckTopic(c, node[key], *v, key); !s.ok()) {
+      diag.Add(s.error());
+      ok = false;
+    }
     *out = *v;
   }
   r.name = r.from;
   if (node["name"]) {
     auto v = RequireString(c, node, "name", "route");
-    if (!v.ok()) return v.error();
+    if (!v.ok()) return fail(v.error());
     r.name = *v;
   }
-  if (r.to == r.from) return c.At(node["to"], "'to' must differ from 'from': masked data would be read again");
-  if (r.dead_letter == r.to)
-    return c.At(node["dead_letter"], "'dead_letter' must differ from 'to': raw records would reach the destination");
-  if (r.dead_letter == r.from) return c.At(node["dead_letter"], "'dead_letter' must differ from 'from'");
+  if (ok && r.to == r.from)
+    return fail(c.At(node["to"], "'to' must differ from 'from': masked data would be read again"));
+  if (ok && r.dead_letter == r.to)
+    return fail(
+        c.At(node["dead_letter"], "'dead_letter' must differ from 'to': raw records would reach the destination"));
+  if (ok && r.dead_letter == r.from) return fail(c.At(node["dead_letter"], "'dead_letter' must differ from 'from'"));
   if (YAML::Node u = node["unlisted_fields"]) {
-    if (!u.IsScalar() || u.Scalar() != "keep")
-      return c.At(u, "'unlisted_fields' must be: keep (fields the policy does not name pass unchanged)");
+    if (!u.IsScalar() || (u.Scalar() != "keep" && u.Scalar() != "drop")) {
+      diag.Add(c.At(u,
+                    "'unlisted_fields' must be keep (fields the policy does not name pass unchanged) or drop "
+                    "(they are removed; list fields to pass with action: keep)"));
+      ok = false;
+    } else {
+      r.unlisted = u.Scalar() == "drop" ? Unlisted::kDrop : Unlisted::kKeep;
+    }
   }
   YAML::Node rules = node["rules"];
-  if (!rules) return c.At(node, "missing 'rules' in route (a list of { path, action, ... })");
-  if (!rules.IsSequence() || rules.size() == 0) return c.At(rules, "'rules' must be a non-empty list");
+  if (!rules) return fail(c.At(node, "missing 'rules' in route (a list of { path, action, ... })"));
+  if (!rules.IsSequence() || rules.size() == 0) return fail(c.At(rules, "'rules' must be a non-empty list"));
+  std::set<std::string> key_refs;
   for (const auto& rn : rules) {
-    auto rule = ParseRule(c, rn, keys);
-    if (!rule.ok()) return rule.error();
+    auto rule = ParseRule(c, rn, env);
+    if (!rule.ok()) {
+      diag.Add(rule.error());
+      ok = false;
+      continue;
+    }
     int32_t id = static_cast<int32_t>(r.rules.size());
-    if (Status s = r.paths.Add(rule->path, id, rule->action->RemovesMember()); !s.ok())
-      return c.At(rn["path"], s.error().message);
+    if (rule->target == Target::kKey) {
+      if (r.key_rule >= 0) {
+        diag.Add(c.At(rn["path"], "the record key has two rules (lines " +
+                                      std::to_string(r.rules[static_cast<size_t>(r.key_rule)].line) + " and " +
+                                      std::to_string(rule->line) + ")"));
+        ok = false;
+        continue;
+      }
+      r.key_rule = id;
+    } else if (rule->target == Target::kHeader) {
+      if (const Rule* other = r.HeaderRule(rule->header)) {
+        diag.Add(c.At(rn["path"], "header '" + rule->header + "' has two rules (lines " + std::to_string(other->line) +
+                                      " and " + std::to_string(rule->line) + ")"));
+        ok = false;
+        continue;
+      }
+      r.header_rules.emplace_back(rule->header, id);
+    } else if (Status s = r.paths.Add(rule->path, id, rule->action->RemovesMember()); !s.ok()) {
+      diag.Add(c.At(rn["path"], s.error().message));
+      ok = false;
+      continue;
+    }
+    if (std::string ref = rule->action->KeyRef(); !ref.empty()) key_refs.insert(ref);
     r.rules.push_back(std::move(rule).value());
   }
+  r.key_refs = text::Join(std::vector<std::string>(key_refs.begin(), key_refs.end()), ",");
+  if (!ok) return std::nullopt;
   return r;
+}
+
+// ---- embedded tests ---------------------------------------------------------
+
+bool IsJsonLiteral(const std::string& s) {
+  if (s == "true" || s == "false" || s == "null") return true;
+  // RFC 8259 number.
+  size_t i = 0, n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i >= n) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+  } else {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    ++i;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == d) return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == d) return false;
+  }
+  return i == n;
+}
+
+// A plain (unquoted) YAML scalar that reads as a JSON number, boolean or null
+// is that JSON literal; `~` and an empty value are null; anything else,
+// and every quoted scalar, is a string.
+bool IsPlain(const YAML::Node& n) {
+  return n.Tag() == "?" || n.Tag().empty();
+}
+
+Status ToJson(const Ctx& c, const YAML::Node& n, std::string* out) {
+  if (n.IsNull()) {
+    out->append("null");
+  } else if (n.IsScalar()) {
+    if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty())
+      return c.At(n, "YAML tag '" + n.Tag() + "' is not allowed in test input");
+    const std::string& s = n.Scalar();
+    if (IsPlain(n) && (s == "~" || IsJsonLiteral(s)))
+      out->append(s == "~" ? "null" : s);
+    else if (!codec::IsValidUtf8(s))
+      return c.At(n, "test input must be valid UTF-8");
+    else
+      codec::AppendJsonString(s, out);
+  } else if (n.IsSequence()) {
+    out->push_back('[');
+    bool first = true;
+    for (const auto& item : n) {
+      if (!first) out->push_back(',');
+      first = false;
+      if (Status s = ToJson(c, item, out); !s.ok()) return s;
+    }
+    out->push_back(']');
+  } else if (n.IsMap()) {
+    out->push_back('{');
+    bool first = true;
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) return c.At(kv.first, "test input keys must be plain names");
+      if (!first) out->push_back(',');
+      first = false;
+      codec::AppendJsonString(kv.first.Scalar(), out);
+      out->push_back(':');
+      if (Status s = ToJson(c, kv.second, out); !s.ok()) return s;
+    }
+    out->push_back('}');
+  }
+  return Status::Ok();
+}
+
+Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
+  Expected e;
+  e.line = n.Mark().line + 1;
+  if (n.IsNull()) {
+    e.kind = Expected::Kind::kLiteral;
+    e.text = "null";
+  } else if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    if (n.Tag() == "!match") {
+      e.kind = Expected::Kind::kMatch;
+      e.text = s;
+      std::regex::flag_type f = std::regex::ECMAScript;
+      try {
+        std::regex re(s, f);
+      } catch (const std::regex_error&) {
+        return c.At(n, "'!match' needs a valid regular expression");
+      }
+    } else if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty()) {
+      return c.At(n, "unknown YAML tag '" + n.Tag() + "' in expect (only !match REGEX is known)");
+    } else if (IsPlain(n) && (s == "~" || IsJsonLiteral(s))) {
+      e.kind = Expected::Kind::kLiteral;
+      e.text = s == "~" ? "null" : s;
+    } else {
+      e.kind = Expected::Kind::kString;
+      e.text = s;
+    }
+  } else if (n.IsSequence()) {
+    e.kind = Expected::Kind::kArray;
+    for (const auto& item : n) {
+      auto sub = ToExpected(c, item);
+      if (!sub.ok()) return sub.error();
+      e.items.push_back(std::move(sub).value());
+    }
+  } else if (n.IsMap()) {
+    e.kind = Expected::Kind::kObject;
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) return c.At(kv.first, "expected keys must be plain names");
+      auto sub = ToExpected(c, kv.second);
+      if (!sub.ok()) return sub.error();
+      e.members.emplace_back(kv.first.Scalar(), std::move(sub).value());
+    }
+  }
+  return e;
+}
+
+Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes) {
+  if (!node.IsMap()) return c.At(node, "a test must be a mapping with name, route, input and expect");
+  if (Status s = CheckKeys(c, node,
+                           {"name", "route", "input", "input_json", "key", "headers", "expect", "expect_key",
+                            "expect_headers", "expect_dead_letter"},
+                           "test");
+      !s.ok())
+    return s.error();
+  PolicyTest t;
+  t.line = node.Mark().line + 1;
+  auto name = RequireString(c, node, "name", "test");
+  if (!name.ok()) return name.error();
+  t.name = *name;
+  auto route = RequireString(c, node, "route", "test");
+  if (!route.ok()) return route.error();
+  bool found = false;
+  std::vector<std::string> names;
+  for (const auto& r : routes) {
+    found = found || r.name == *route || r.from == *route;
+    names.push_back(r.name);
+  }
+  if (!found && !routes.empty()) {
+    std::string hint = text::Suggest(*route, names);
+    return c.At(node["route"], "no route named '" + *route + "' (expected: " + text::Join(names) +
+                                   (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+  }
+  t.route = *route;
+  YAML::Node input = node["input"], input_json = node["input_json"];
+  if (input && input_json) return c.At(input_json, "give either 'input' or 'input_json', not both");
+  if (input_json) {
+    if (!input_json.IsScalar()) return c.At(input_json, "'input_json' must be the record value as JSON text");
+    t.input = input_json.Scalar();
+  } else if (input) {
+    if (input.IsNull()) {
+      t.input = std::nullopt;  // a tombstone
+    } else {
+      std::string json;
+      if (Status s = ToJson(c, input, &json); !s.ok()) return s.error();
+      t.input = json;
+    }
+  } else {
+    return c.At(node, "missing 'input' (the record value, as YAML) or 'input_json' (as JSON text) in test");
+  }
+  if (YAML::Node k = node["key"]) {
+    if (!k.IsScalar()) return c.At(k, "'key' must be the record key as text");
+    t.key = k.Scalar();
+  }
+  if (YAML::Node h = node["headers"]) {
+    if (!h.IsMap()) return c.At(h, "'headers' must map header names to text");
+    for (const auto& kv : h) {
+      if (!kv.first.IsScalar() || !kv.second.IsScalar()) return c.At(kv.first, "'headers' must map names to text");
+      t.headers.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+    }
+  }
+  YAML::Node dl = node["expect_dead_letter"];
+  if (dl) {
+    if (!dl.IsScalar() || dl.Scalar().empty())
+      return c.At(dl, "'expect_dead_letter' must be a reason code such as invalid_json");
+    t.expect_dead_letter = dl.Scalar();
+  }
+  if (YAML::Node e = node["expect"]) {
+    if (dl) return c.At(e, "give either 'expect' or 'expect_dead_letter', not both");
+    auto ex = ToExpected(c, e);
+    if (!ex.ok()) return ex.error();
+    t.expect = std::move(ex).value();
+  }
+  if (YAML::Node e = node["expect_key"]) {
+    auto ex = ToExpected(c, e);
+    if (!ex.ok()) return ex.error();
+    t.expect_key = std::move(ex).value();
+  }
+  if (YAML::Node h = node["expect_headers"]) {
+    if (!h.IsMap()) return c.At(h, "'expect_headers' must map header names to expected text (~ = removed)");
+    for (const auto& kv : h) {
+      if (!kv.first.IsScalar()) return c.At(kv.first, "'expect_headers' keys must be header names");
+      if (kv.second.IsNull()) {
+        t.expect_headers.emplace_back(kv.first.Scalar(), std::nullopt);
+        continue;
+      }
+      auto ex = ToExpected(c, kv.second);
+      if (!ex.ok()) return ex.error();
+      t.expect_headers.emplace_back(kv.first.Scalar(), std::move(ex).value());
+    }
+  }
+  if (!t.expect && !dl && !t.expect_key && t.expect_headers.empty())
+    return c.At(node, "a test needs 'expect', 'expect_key', 'expect_headers' or 'expect_dead_letter'");
+  return t;
 }
 
 }  // namespace
@@ -158,20 +466,29 @@ bool IsValidTopicName(std::string_view name) {
   return true;
 }
 
+const Route* Policy::FindRoute(std::string_view name_or_topic) const {
+  for (const auto& r : routes_)
+    if (r.name == name_or_topic) return &r;
+  for (const auto& r : routes_)
+    if (r.from == name_or_topic) return &r;
+  return nullptr;
+}
+
 std::string Policy::Label() const {
   return name_ + "@" + std::to_string(version_) + "#" + hash_;
 }
 
-Result<std::shared_ptr<const Policy>> Policy::Load(const std::string& path, const crypto::Keyring& keys) {
+Result<std::shared_ptr<const Policy>> Policy::Load(const std::string& path, const crypto::Keyring& keys,
+                                                   crypto::UsageLedger* ledger) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error("policy_unreadable", "cannot read policy file " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  return Parse(ss.str(), path, keys);
+  return Parse(ss.str(), path, keys, ledger);
 }
 
 Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const std::string& origin,
-                                                    const crypto::Keyring& keys) {
+                                                    const crypto::Keyring& keys, crypto::UsageLedger* ledger) {
   Ctx c(origin);
   YAML::Node root;
   try {
@@ -183,30 +500,71 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
   if (!root.IsMap())
     return Error("policy_invalid", origin + ": a policy must be a mapping with policy, version, routes");
   try {
-    if (Status s = CheckKeys(c, root, {"policy", "version", "description", "routes"}, "policy"); !s.ok())
-      return s.error();
+    Diag diag;
+    if (Status s = CheckKeys(c, root, {"policy", "version", "description", "routes", "tests"}, "policy"); !s.ok())
+      diag.Add(s.error());
     auto p = std::make_shared<Policy>();
     p->origin_ = origin;
     auto name = RequireString(c, root, "policy", "policy");
-    if (!name.ok()) return name.error();
-    p->name_ = *name;
+    if (!name.ok())
+      diag.Add(name.error());
+    else
+      p->name_ = *name;
     YAML::Node ver = root["version"];
-    if (!ver) return c.At(root, "missing 'version' (a positive whole number, raised on every change)");
     long long v = 0;
-    if (!ver.IsScalar() || !YAML::convert<long long>::decode(ver, v) || v <= 0)
-      return c.At(ver, "'version' must be a positive whole number");
+    if (!ver)
+      diag.Add(c.At(root, "missing 'version' (a positive whole number, raised on every change)"));
+    else if (!ver.IsScalar() || !YAML::convert<long long>::decode(ver, v) || v <= 0)
+      diag.Add(c.At(ver, "'version' must be a positive whole number"));
     p->version_ = v;
-    if (YAML::Node d = root["description"]; d && !d.IsScalar()) return c.At(d, "'description' must be text");
+    if (YAML::Node d = root["description"]; d && !d.IsScalar()) diag.Add(c.At(d, "'description' must be text"));
     YAML::Node routes = root["routes"];
-    if (!routes) return c.At(root, "missing 'routes' (a list of { from, to, dead_letter, rules })");
-    if (!routes.IsSequence() || routes.size() == 0) return c.At(routes, "'routes' must be a non-empty list");
-    std::set<std::string> froms;
-    for (const auto& rn : routes) {
-      auto r = ParseRoute(c, rn, keys);
-      if (!r.ok()) return r.error();
-      if (!froms.insert(r->from).second) return c.At(rn["from"], "topic '" + r->from + "' has two routes");
-      p->routes_.push_back(std::move(r).value());
+    bool routes_ok = true;
+    if (!routes) {
+      diag.Add(c.At(root, "missing 'routes' (a list of { from, to, dead_letter, rules })"));
+    } else if (!routes.IsSequence() || routes.size() == 0) {
+      diag.Add(c.At(routes, "'routes' must be a non-empty list"));
+    } else {
+      std::set<std::string> froms, names;
+      for (const auto& rn : routes) {
+        auto r = ParseRoute(c, rn, Env{keys, ledger}, diag);
+        if (!r) {
+          routes_ok = false;
+          continue;
+        }
+        if (!froms.insert(r->from).second) {
+          diag.Add(c.At(rn["from"], "topic '" + r->from + "' has two routes"));
+          continue;
+        }
+        if (!names.insert(r->name).second) {
+          diag.Add(c.At(rn["name"] ? rn["name"] : rn, "two routes are named '" + r->name + "'"));
+          continue;
+        }
+        p->routes_.push_back(std::move(*r));
+      }
     }
+    if (YAML::Node tests = root["tests"]) {
+      if (!tests.IsSequence()) {
+        diag.Add(c.At(tests, "'tests' must be a list of { name, route, input, expect }"));
+      } else {
+        std::set<std::string> test_names;
+        for (const auto& tn : tests) {
+          // Route names are only checked against a fully valid route list.
+          static const std::vector<Route> kNone;
+          auto t = ParseTest(c, tn, routes_ok ? p->routes_ : kNone);
+          if (!t.ok()) {
+            diag.Add(t.error());
+            continue;
+          }
+          if (!test_names.insert(t->name).second) {
+            diag.Add(c.At(tn["name"], "two tests are named '" + t->name + "'"));
+            continue;
+          }
+          p->tests_.push_back(std::move(t).value());
+        }
+      }
+    }
+    if (!diag.empty()) return diag.Combined();
     auto d = crypto::Sha256(yaml);
     static constexpr char kHex[] = "0123456789abcdef";
     for (int i = 0; i < 6; ++i) {

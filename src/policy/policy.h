@@ -14,10 +14,18 @@
 //       unlisted_fields: keep
 //       rules:
 //         - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }
+//         - { path: $key, action: tokenize, key: customer }      # the record key
+//         - { path: $header.customer-id, action: redact }       # a named header
+//   tests:
+//     - name: rrn is tokenized
+//       route: payments.raw
+//       input:  { user: { rrn: "900101-1234567" } }
+//       expect: { user: { rrn: !match '^t1\.rrn\.1\.' } }
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,37 +35,99 @@
 #include "crypto/keyring.h"
 #include "transform/action.h"
 
+namespace maskproxy::crypto {
+class UsageLedger;
+}
+
 namespace maskproxy::policy {
 
+// What a rule applies to: a path in the JSON value, the record key, or a
+// named header. Key and header rules treat the whole key or header value as
+// one string.
+enum class Target { kValue, kKey, kHeader };
+
 struct Rule {
-  codec::FieldPath path;
+  Target target = Target::kValue;
+  codec::FieldPath path;  // for kValue; path.text is the rule's path as written
+  std::string header;     // for kHeader
   std::string action_name;
   std::unique_ptr<const transform::Action> action;
-  int line = 0;  // 1-based line in the policy file
+  bool whole = false;  // apply_to: whole (an object/array is one value)
+  int line = 0;        // 1-based line in the policy file
 };
+
+enum class Unlisted { kKeep, kDrop };
 
 struct Route {
   std::string name;  // defaults to `from`
   std::string from;
   std::string to;
   std::string dead_letter;
-  codec::PathSet paths;  // terminal id = index into rules
+  Unlisted unlisted = Unlisted::kKeep;
+  codec::PathSet paths;  // value rules; terminal id = index into rules
   std::vector<Rule> rules;
+  int32_t key_rule = -1;                                      // index into rules, -1 if none
+  std::vector<std::pair<std::string, int32_t>> header_rules;  // header name -> index into rules
+  // "name:version,..." of the keys behind the route's reversible outputs,
+  // sorted; put into each record's maskproxy.keys header ("" if none).
+  std::string key_refs;
+
+  [[nodiscard]] const Rule* HeaderRule(std::string_view header) const {
+    for (const auto& [h, i] : header_rules)
+      if (h == header) return &rules[static_cast<size_t>(i)];
+    return nullptr;
+  }
+};
+
+// An expected value in an embedded test, compared structurally with the
+// masked JSON: objects by member name (order ignored), arrays by position,
+// strings by text, numbers/booleans/null by their literal text, and
+// `!match REGEX` by a regex search (ECMAScript; anchor with ^ and $) in a
+// string's text or a literal's.
+struct Expected {
+  enum class Kind { kObject, kArray, kString, kLiteral, kMatch };
+  Kind kind = Kind::kLiteral;
+  std::string text;
+  std::vector<std::pair<std::string, Expected>> members;
+  std::vector<Expected> items;
+  int line = 0;
+};
+
+// A test embedded in the policy under `tests:`.
+struct PolicyTest {
+  std::string name;
+  std::string route;                 // a route's name or source topic
+  std::optional<std::string> input;  // JSON text of the value; nullopt = tombstone
+  std::optional<std::string> key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<Expected> expect;  // the masked value
+  std::optional<Expected> expect_key;
+  std::vector<std::pair<std::string, std::optional<Expected>>> expect_headers;  // nullopt = removed
+  std::string expect_dead_letter;  // a dead-letter reason code, if the record must be refused
+  int line = 0;
 };
 
 class Policy {
  public:
   // Reads and compiles a policy file; keys are resolved against `keys`.
-  [[nodiscard]] static Result<std::shared_ptr<const Policy>> Load(const std::string& path, const crypto::Keyring& keys);
-  // Compiles policy YAML text; `origin` names it in errors.
+  // `ledger` counts encryptions per key version (see crypto/usage.h); null
+  // uses the process-wide in-memory one. It must outlive the policy.
+  [[nodiscard]] static Result<std::shared_ptr<const Policy>> Load(const std::string& path, const crypto::Keyring& keys,
+                                                                  crypto::UsageLedger* ledger = nullptr);
+  // Compiles policy YAML text; `origin` names it in errors. All errors found
+  // are reported, one per line ("file:line:col: message"); the code is the
+  // first error's.
   [[nodiscard]] static Result<std::shared_ptr<const Policy>> Parse(std::string_view yaml, const std::string& origin,
-                                                                   const crypto::Keyring& keys);
+                                                                   const crypto::Keyring& keys,
+                                                                   crypto::UsageLedger* ledger = nullptr);
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] int64_t version() const { return version_; }
   [[nodiscard]] const std::string& hash() const { return hash_; }  // 12 hex chars of SHA-256 of the file
   [[nodiscard]] const std::string& origin() const { return origin_; }
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
+  [[nodiscard]] const std::vector<PolicyTest>& tests() const { return tests_; }
+  [[nodiscard]] const Route* FindRoute(std::string_view name_or_topic) const;
   // "name@version#hash", as put into the record headers.
   [[nodiscard]] std::string Label() const;
 
@@ -67,6 +137,7 @@ class Policy {
   std::string hash_;
   std::string origin_;
   std::vector<Route> routes_;
+  std::vector<PolicyTest> tests_;
 };
 
 [[nodiscard]] bool IsValidTopicName(std::string_view name);

@@ -25,7 +25,9 @@ std::vector<uint8_t> Bytes(uint8_t first, size_t n) {
   return v;
 }
 
-std::string B64(const std::vector<uint8_t>& b) { return Base64Encode(b.data(), b.size()); }
+std::string B64(const std::vector<uint8_t>& b) {
+  return Base64Encode(b.data(), b.size());
+}
 
 bool SameBytes(const SecretBytes& s, const std::vector<uint8_t>& b) {
   return s.size() == b.size() && std::memcmp(s.data(), b.data(), b.size()) == 0;
@@ -37,22 +39,30 @@ std::string ValidYaml() {
          "  rrn:\n"
          "    active: 2\n"
          "    versions:\n"
-         "      1: " + B64(Bytes(0, 32)) + "\n"
-         "      2: " + B64(Bytes(32, 32)) + "\n"
+         "      1: " +
+         B64(Bytes(0, 32)) +
+         "\n"
+         "      2: " +
+         B64(Bytes(32, 32)) +
+         "\n"
          "  phone:\n"
          "    active: 1\n"
          "    versions:\n"
-         "      1: " + B64(Bytes(100, 48)) + "\n";
+         "      1: " +
+         B64(Bytes(100, 48)) + "\n";
 }
 
 // A one-key keyring with the given key body lines (indented under "  <name>:").
-std::string OneKey(const std::string& name, const std::string& body) { return "keys:\n  " + name + ":\n" + body; }
+std::string OneKey(const std::string& name, const std::string& body) {
+  return "keys:\n  " + name + ":\n" + body;
+}
 
 ::testing::AssertionResult HasError(const Result<Keyring>& r, const std::string& code,
                                     const std::vector<std::string>& fragments) {
   if (r.ok()) return ::testing::AssertionFailure() << "parse unexpectedly succeeded";
   const Error& e = r.error();
-  if (e.code != code) return ::testing::AssertionFailure() << "code " << e.code << " != " << code << " (" << e.message << ")";
+  if (e.code != code)
+    return ::testing::AssertionFailure() << "code " << e.code << " != " << code << " (" << e.message << ")";
   for (const auto& f : fragments)
     if (e.message.find(f) == std::string::npos)
       return ::testing::AssertionFailure() << "message lacks '" << f << "': " << e.message;
@@ -93,7 +103,8 @@ TEST(KeyringParse, KeyTooShort) {
 }
 
 TEST(KeyringParse, ExactlyMinimumLengthAccepted) {
-  auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
+  auto r =
+      Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->Find("rrn")->ActiveMaterial().size(), kMinKeyBytes);
 }
@@ -112,20 +123,20 @@ TEST(KeyringParse, MissingActive) {
 }
 
 TEST(KeyringParse, ActiveVersionNotPresent) {
-  auto r = Keyring::Parse(OneKey("rrn", "    active: 3\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
-                          "k.yaml");
+  auto r =
+      Keyring::Parse(OneKey("rrn", "    active: 3\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
   EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:", "'rrn'", "active version 3"}));
 }
 
 TEST(KeyringParse, ActiveNotANumber) {
-  auto r = Keyring::Parse(OneKey("rrn", "    active: two\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
-                          "k.yaml");
+  auto r =
+      Keyring::Parse(OneKey("rrn", "    active: two\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
   EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:3:", "'rrn'", "active"}));
 }
 
 TEST(KeyringParse, VersionZeroRejected) {
-  auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      0: " + B64(Bytes(0, 32)) + "\n"),
-                          "k.yaml");
+  auto r =
+      Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      0: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
   EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:5:", "'rrn'", "version"}));
 }
 
@@ -161,8 +172,8 @@ TEST(KeyringParse, EmptyKeys) {
 }
 
 TEST(KeyringParse, EmptyVersions) {
-  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n    versions: {}\n"), "k.yaml"),
-                       "keyring_invalid", {"k.yaml:4:", "'rrn'", "versions"}));
+  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n    versions: {}\n"), "k.yaml"), "keyring_invalid",
+                       {"k.yaml:4:", "'rrn'", "versions"}));
   EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n"), "k.yaml"), "keyring_invalid",
                        {"k.yaml:2:", "'rrn'", "versions"}));
 }
@@ -174,9 +185,13 @@ TEST(KeyringParse, InvalidYamlSyntax) {
 // A key name written twice (e.g. a rotation pasted as a second block) must not
 // be silently dropped: policies would keep using the first block's version.
 TEST(KeyringParse, DuplicateKeyNameRejected) {
-  std::string yaml = "keys:\n"
-                     "  rrn:\n    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"
-                     "  rrn:\n    active: 2\n    versions:\n      2: " + B64(Bytes(32, 32)) + "\n";  // line 6
+  std::string yaml =
+      "keys:\n"
+      "  rrn:\n    active: 1\n    versions:\n      1: " +
+      B64(Bytes(0, 32)) +
+      "\n"
+      "  rrn:\n    active: 2\n    versions:\n      2: " +
+      B64(Bytes(32, 32)) + "\n";  // line 6
   auto r = Keyring::Parse(yaml, "k.yaml");
   EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:6:", "'rrn'"}));
 }
@@ -190,9 +205,9 @@ TEST(KeyringParse, DuplicateVersionRejected) {
 
 // Non-scalar mapping keys must give an error, not an escaping exception.
 TEST(KeyringParse, NonScalarKeysAreErrorsNotExceptions) {
-  for (const std::string& yaml : {std::string("[a, b]: 1\n"), std::string("keys:\n  [a, b]: 1\n"),
-                                 "keys:\n  rrn:\n    [x]: 1\n    active: 1\n    versions:\n      1: " +
-                                     B64(Bytes(0, 32)) + "\n"}) {
+  for (const std::string& yaml :
+       {std::string("[a, b]: 1\n"), std::string("keys:\n  [a, b]: 1\n"),
+        "keys:\n  rrn:\n    [x]: 1\n    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"}) {
     try {
       auto r = Keyring::Parse(yaml, "k.yaml");
       EXPECT_FALSE(r.ok());
@@ -294,8 +309,8 @@ TEST_F(KeyringFileTest, Mode0400Loads) {
 }
 
 TEST_F(KeyringFileTest, ParseErrorsNameTheFile) {
-  std::string path = Write("keys.yaml", OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 16)) + "\n"),
-                           0600);
+  std::string path =
+      Write("keys.yaml", OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 16)) + "\n"), 0600);
   auto r = Keyring::Load(path);
   EXPECT_TRUE(HasError(r, "key_too_short", {path + ":5:", "'rrn'"}));
 }
@@ -370,6 +385,65 @@ TEST_F(KeyringFileTest, GenerateRejectsBadNames) {
   EXPECT_FALSE(GenerateKeyringFile(path, {}).ok());
   EXPECT_FALSE(GenerateKeyringFile(path, {"ok", "not ok"}).ok());
   EXPECT_FALSE(std::filesystem::exists(path)) << "no file may be left behind on a usage error";
+}
+
+TEST_F(KeyringFileTest, RotateAddsActiveVersionAndKeepsOldOnes) {
+  std::string path = dir_ + "/ring.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(path, {"rrn", "phone"}).ok());
+  auto before = Keyring::Load(path);
+  ASSERT_TRUE(before.ok());
+  std::vector<uint8_t> rrn_v1(before->Find("rrn")->ActiveMaterial().data(),
+                              before->Find("rrn")->ActiveMaterial().data() + 32);
+  std::vector<uint8_t> phone_v1(before->Find("phone")->ActiveMaterial().data(),
+                                before->Find("phone")->ActiveMaterial().data() + 32);
+
+  auto rotated = RotateKeyringFile(path, {"rrn"});
+  ASSERT_TRUE(rotated.ok()) << rotated.error().ToString();
+  ASSERT_EQ(rotated->size(), 1u);
+  EXPECT_EQ((*rotated)[0], (std::pair<std::string, uint32_t>{"rrn", 2}));
+
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp-rotate"));
+
+  auto after = Keyring::Load(path);
+  ASSERT_TRUE(after.ok()) << after.error().ToString();
+  const Key* rrn = after->Find("rrn");
+  ASSERT_NE(rrn, nullptr);
+  EXPECT_EQ(rrn->active, 2u);
+  ASSERT_EQ(rrn->versions.size(), 2u);
+  EXPECT_TRUE(SameBytes(rrn->versions.at(1), rrn_v1));
+  EXPECT_FALSE(SameBytes(rrn->versions.at(2), rrn_v1));
+  // Untouched keys keep their material and active version.
+  EXPECT_EQ(after->Find("phone")->active, 1u);
+  EXPECT_TRUE(SameBytes(after->Find("phone")->ActiveMaterial(), phone_v1));
+
+  // Again: version 3, both old versions kept.
+  ASSERT_TRUE(RotateKeyringFile(path, {"rrn", "phone"}).ok());
+  auto third = Keyring::Load(path);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->Find("rrn")->active, 3u);
+  EXPECT_EQ(third->Find("rrn")->versions.size(), 3u);
+  EXPECT_EQ(third->Find("phone")->active, 2u);
+}
+
+TEST_F(KeyringFileTest, RotateUnknownKeyChangesNothing) {
+  std::string path = dir_ + "/ring.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(path, {"rrn"}).ok());
+  std::string before = ReadAll(path);
+  auto r = RotateKeyringFile(path, {"rrn", "phnoe"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "key_missing");
+  EXPECT_NE(r.error().message.find("'phnoe'"), std::string::npos);
+  EXPECT_EQ(ReadAll(path), before);
+}
+
+TEST_F(KeyringFileTest, RotateRefusesAnUnsafeFile) {
+  std::string path = Write("open.yaml", ValidYaml(), 0644);
+  auto r = RotateKeyringFile(path, {"rrn"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ReadAll(path), ValidYaml());
 }
 
 }  // namespace

@@ -22,9 +22,13 @@ std::string Material(uint8_t first) {
 // rrn = bytes 0x00..0x1f (used by the known-answer token below).
 const crypto::Keyring& Keys() {
   static const crypto::Keyring ring = [] {
-    std::string yaml = "keys:\n"
-                       "  rrn:\n    active: 1\n    versions:\n      1: " + Material(0) + "\n"
-                       "  phone:\n    active: 1\n    versions:\n      1: " + Material(32) + "\n";
+    std::string yaml =
+        "keys:\n"
+        "  rrn:\n    active: 1\n    versions:\n      1: " +
+        Material(0) +
+        "\n"
+        "  phone:\n    active: 1\n    versions:\n      1: " +
+        Material(32) + "\n";
     auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
     EXPECT_TRUE(r.ok()) << r.error().ToString();
     return r.ok() ? std::move(r).value() : crypto::Keyring();
@@ -76,7 +80,9 @@ class EngineTest : public ::testing::Test {
     ASSERT_NE(route_, nullptr);
   }
 
-  Status Mask(std::string_view value, std::string* out) const { return engine_->MaskValue(*route_, "pay.raw", value, out); }
+  Status Mask(std::string_view value, std::string* out) const {
+    return engine_->MaskValue(*route_, "pay.raw", value, out);
+  }
 
   std::shared_ptr<const Engine> engine_;
   const RouteRef* route_ = nullptr;
@@ -149,8 +155,8 @@ TEST_F(EngineTest, InvalidUtf8) {
 }
 
 TEST_F(EngineTest, NonObjectRoot) {
-  for (const char* doc : {"[1]", "\"x\"", "42", "null", "true", "[{\"user\":{\"rrn\":\"900101-1234567\"}}]",
-                          "\"900101-1234567\""}) {
+  for (const char* doc :
+       {"[1]", "\"x\"", "42", "null", "true", "[{\"user\":{\"rrn\":\"900101-1234567\"}}]", "\"900101-1234567\""}) {
     std::string out = "stale";
     Status s = Mask(doc, &out);
     ASSERT_FALSE(s.ok()) << doc;
@@ -172,7 +178,7 @@ TEST_F(EngineTest, TooLarge) {
 }
 
 TEST_F(EngineTest, DepthExceeded) {
-  std::string ok = "{\"a\":[[[[[[[1]]]]]]]}";    // depth 8
+  std::string ok = "{\"a\":[[[[[[[1]]]]]]]}";      // depth 8
   std::string deep = "{\"a\":[[[[[[[[1]]]]]]]]}";  // depth 9
   std::string out;
   Status s1 = Mask(ok, &out);
@@ -293,8 +299,8 @@ TEST(EngineCreate, NoPoliciesIsAnError) {
 }
 
 TEST(EngineCreate, SeveralPoliciesRouteIndependently) {
-  auto a = MustPolicy("policy: a\nversion: 1\nroutes:\n" + Route("a.raw", "a.out", "a.dlq", "[{ path: x, action: redact }]"),
-                      "a.yaml");
+  auto a = MustPolicy(
+      "policy: a\nversion: 1\nroutes:\n" + Route("a.raw", "a.out", "a.dlq", "[{ path: x, action: redact }]"), "a.yaml");
   auto b = MustPolicy("policy: b\nversion: 2\nroutes:\n" +
                           Route("b.raw", "b.out", "b.dlq", "[{ path: x, action: redact, mode: \"null\" }]"),
                       "b.yaml");
@@ -312,6 +318,94 @@ TEST(EngineCreate, SeveralPoliciesRouteIndependently) {
   EXPECT_EQ(out, "{\"y\":2}");
   ASSERT_TRUE((*e)->MaskValue(*rb, "b.raw", "{\"x\":1,\"y\":2}", &out).ok());
   EXPECT_EQ(out, "{\"x\":null,\"y\":2}");
+}
+
+}  // namespace
+}  // namespace maskproxy::engine
+
+namespace maskproxy::engine {
+namespace {
+
+const char kKeyHeaderPolicy[] =
+    "policy: kh\n"
+    "version: 1\n"
+    "routes:\n"
+    "  - from: in.raw\n"
+    "    to: out.masked\n"
+    "    dead_letter: in.dlq\n"
+    "    rules:\n"
+    "      - { path: $key, action: tokenize, key: rrn }\n"
+    "      - { path: $header.customer-phone, action: mask, keep_last: 4 }\n"
+    "      - { path: $header.session, action: redact }\n"
+    "      - { path: user.rrn, action: tokenize, key: rrn }\n";
+
+TEST(EngineParts, KeyAndHeaderRules) {
+  auto pol = MustPolicy(kKeyHeaderPolicy);
+  ASSERT_NE(pol, nullptr);
+  auto eng = Engine::Create({pol}, {});
+  ASSERT_TRUE(eng.ok()) << eng.error().ToString();
+  const policy::Route& r = pol->routes()[0];
+  ASSERT_GE(r.key_rule, 0);
+  const policy::Rule& key_rule = r.rules[static_cast<size_t>(r.key_rule)];
+
+  std::string a, b, c;
+  bool removed = true;
+  ASSERT_TRUE((*eng)->MaskPart(key_rule, "in.raw", "900101-1234567", &a, &removed).ok());
+  EXPECT_FALSE(removed);
+  EXPECT_EQ(a.rfind("t1.rrn.1.", 0), 0u) << "the key is a token, as bytes without JSON quotes";
+  ASSERT_TRUE((*eng)->MaskPart(key_rule, "in.raw", "900101-1234567", &b, &removed).ok());
+  EXPECT_EQ(a, b) << "equal keys stay equal: partitioning and compaction keep working";
+  ASSERT_TRUE((*eng)->MaskPart(key_rule, "in.raw", "900101-7654321", &c, &removed).ok());
+  EXPECT_NE(a, c);
+
+  const policy::Rule* phone = r.HeaderRule("customer-phone");
+  ASSERT_NE(phone, nullptr);
+  ASSERT_TRUE((*eng)->MaskPart(*phone, "in.raw", "010-1234-5678", &a, &removed).ok());
+  EXPECT_EQ(a, "***-****-5678");
+  EXPECT_FALSE(removed);
+  // Non-ASCII text comes back as text, not as JSON escapes.
+  ASSERT_TRUE((*eng)->MaskPart(*phone, "in.raw", "전화-0101", &a, &removed).ok());
+  EXPECT_EQ(a, "**-0101");
+
+  const policy::Rule* session = r.HeaderRule("session");
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE((*eng)->MaskPart(*session, "in.raw", "abc", &a, &removed).ok());
+  EXPECT_TRUE(removed);
+  EXPECT_EQ(r.HeaderRule("other"), nullptr);
+
+  // Bytes that are not UTF-8 are refused (the record is dead-lettered).
+  Status bad = (*eng)->MaskPart(key_rule, "in.raw", std::string("\xff\xfe", 2), &a, &removed);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "invalid_utf8");
+  EXPECT_NE(bad.error().message.find("$key"), std::string::npos);
+}
+
+TEST(EngineParts, KeyAndHeaderRuleErrors) {
+  auto bad = [](const std::string& rules) {
+    std::string y =
+        "policy: kh\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
+        "    rules:\n" +
+        rules;
+    return policy::Policy::Parse(y, "p.yaml", Keys());
+  };
+  auto two_keys =
+      bad("      - { path: $key, action: tokenize, key: rrn }\n"
+          "      - { path: $key, action: redact }\n");
+  ASSERT_FALSE(two_keys.ok());
+  EXPECT_NE(two_keys.error().message.find("p.yaml:9:"), std::string::npos) << two_keys.error().message;
+  EXPECT_NE(two_keys.error().message.find("record key has two rules"), std::string::npos);
+  auto two_headers =
+      bad("      - { path: $header.h, action: redact }\n"
+          "      - { path: $header.h, action: redact }\n");
+  ASSERT_FALSE(two_headers.ok());
+  EXPECT_NE(two_headers.error().message.find("header 'h' has two rules"), std::string::npos);
+  auto unknown = bad("      - { path: $value, action: redact }\n");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("$key, $header.NAME"), std::string::npos);
+  auto empty = bad("      - { path: $header., action: redact }\n");
+  ASSERT_FALSE(empty.ok());
+  auto whole = bad("      - { path: $key, action: redact, apply_to: whole }\n");
+  ASSERT_FALSE(whole.ok());
 }
 
 }  // namespace

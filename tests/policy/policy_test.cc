@@ -38,7 +38,9 @@ const crypto::Keyring& Keys() {
   return ring;
 }
 
-Result<std::shared_ptr<const Policy>> Parse(const std::string& yaml) { return Policy::Parse(yaml, "p.yaml", Keys()); }
+Result<std::shared_ptr<const Policy>> Parse(const std::string& yaml) {
+  return Policy::Parse(yaml, "p.yaml", Keys());
+}
 
 ::testing::AssertionResult FailsAt(const std::string& yaml, const std::string& location,
                                    const std::vector<std::string>& fragments = {},
@@ -57,37 +59,38 @@ Result<std::shared_ptr<const Policy>> Parse(const std::string& yaml) { return Po
 
 // One route, one rule on line 8; `rule` replaces that rule line.
 std::string OneRule(const std::string& rule) {
-  return "policy: p\n"                            // 1
-         "version: 1\n"                           // 2
-         "routes:\n"                              // 3
-         "  - from: payments.raw\n"               // 4
-         "    to: analytics.payments\n"           // 5
-         "    dead_letter: payments.quarantine\n" // 6
-         "    rules:\n"                           // 7
-         "      " + rule + "\n";                  // 8
+  return "policy: p\n"                             // 1
+         "version: 1\n"                            // 2
+         "routes:\n"                               // 3
+         "  - from: payments.raw\n"                // 4
+         "    to: analytics.payments\n"            // 5
+         "    dead_letter: payments.quarantine\n"  // 6
+         "    rules:\n"                            // 7
+         "      " +
+         rule + "\n";  // 8
 }
 
 const char kValid[] =
-    "policy: payments-pii\n"                                                       // 1
-    "version: 3\n"                                                                 // 2
-    "description: test policy\n"                                                   // 3
-    "routes:\n"                                                                    // 4
-    "  - from: payments.raw\n"                                                     // 5
-    "    to: analytics.payments\n"                                                 // 6
-    "    dead_letter: payments.quarantine\n"                                       // 7
-    "    unlisted_fields: keep\n"                                                  // 8
-    "    rules:\n"                                                                 // 9
-    "      - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }\n"  // 10
-    "      - { path: user.phone, action: mask, keep_last: 4 }\n"                   // 11
-    "      - path: user.email\n"                                                   // 12
-    "        action: redact\n"                                                     // 13
-    "  - name: orders\n"                                                           // 14
-    "    from: orders.raw\n"                                                       // 15
-    "    to: orders.masked\n"                                                      // 16
-    "    dead_letter: orders.dlq\n"                                                // 17
-    "    rules:\n"                                                                 // 18
+    "policy: payments-pii\n"                                                            // 1
+    "version: 3\n"                                                                      // 2
+    "description: test policy\n"                                                        // 3
+    "routes:\n"                                                                         // 4
+    "  - from: payments.raw\n"                                                          // 5
+    "    to: analytics.payments\n"                                                      // 6
+    "    dead_letter: payments.quarantine\n"                                            // 7
+    "    unlisted_fields: keep\n"                                                       // 8
+    "    rules:\n"                                                                      // 9
+    "      - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }\n"       // 10
+    "      - { path: user.phone, action: mask, keep_last: 4 }\n"                        // 11
+    "      - path: user.email\n"                                                        // 12
+    "        action: redact\n"                                                          // 13
+    "  - name: orders\n"                                                                // 14
+    "    from: orders.raw\n"                                                            // 15
+    "    to: orders.masked\n"                                                           // 16
+    "    dead_letter: orders.dlq\n"                                                     // 17
+    "    rules:\n"                                                                      // 18
     "      - { path: \"items[*].card\", action: mask, keep_first: 6, keep_last: 4 }\n"  // 19
-    "      - { path: 'meta[\"x.y\"]', action: redact, mode: constant, value: X }\n";   // 20
+    "      - { path: 'meta[\"x.y\"]', action: redact, mode: constant, value: X }\n";    // 20
 
 TEST(PolicyParse, ValidPolicy) {
   auto r = Parse(kValid);
@@ -233,13 +236,13 @@ TEST(PolicyParse, TwoRoutesSameSource) {
 }
 
 TEST(PolicyParse, UnknownAction) {
-  EXPECT_TRUE(FailsAt(OneRule("- { path: user.rrn, action: tokenise, key: rrn }"), "p.yaml:8:",
-                      {"user.rrn", "'tokenise'", "did you mean 'tokenize'"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.rrn, action: tokenise, key: rrn }"),
+                      "p.yaml:8:", {"user.rrn", "'tokenise'", "did you mean 'tokenize'"}));
 }
 
 TEST(PolicyParse, UnknownOption) {
-  EXPECT_TRUE(FailsAt(OneRule("- { path: user.card, action: mask, keep_frist: 6 }"), "p.yaml:8:",
-                      {"'keep_frist'", "did you mean 'keep_first'"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.card, action: mask, keep_frist: 6 }"),
+                      "p.yaml:8:", {"'keep_frist'", "did you mean 'keep_first'"}));
   // Block style: the error points at the option's own line and column.
   std::string y =
       "policy: p\nversion: 1\nroutes:\n"
@@ -260,15 +263,15 @@ TEST(PolicyParse, BadOptionValuePointsAtValue) {
       "    to: analytics.payments\n"
       "    dead_letter: payments.quarantine\n"
       "    rules:\n"
-      "      - path: user.card\n"  // 8
-      "        action: mask\n"     // 9
-      "        keep_first: abc\n"; // 10
+      "      - path: user.card\n"   // 8
+      "        action: mask\n"      // 9
+      "        keep_first: abc\n";  // 10
   EXPECT_TRUE(FailsAt(y, "p.yaml:10:21:", {"keep_first"}));
 }
 
 TEST(PolicyParse, KeyMissingInKeyring) {
-  EXPECT_TRUE(FailsAt(OneRule("- { path: user.rrn, action: tokenize, key: rnn }"), "p.yaml:8:",
-                      {"'rnn'", "did you mean 'rrn'"}, "key_missing"));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.rrn, action: tokenize, key: rnn }"),
+                      "p.yaml:8:", {"'rnn'", "did you mean 'rrn'"}, "key_missing"));
 }
 
 TEST(PolicyParse, MissingPathOrAction) {
@@ -283,8 +286,8 @@ TEST(PolicyParse, BadPath) {
 }
 
 TEST(PolicyParse, DuplicatePath) {
-  std::string y = OneRule("- { path: user.rrn, action: tokenize, key: rrn }") +
-                  "      - { path: user.rrn, action: mask }\n";  // 9
+  std::string y =
+      OneRule("- { path: user.rrn, action: tokenize, key: rrn }") + "      - { path: user.rrn, action: mask }\n";  // 9
   EXPECT_TRUE(FailsAt(y, "p.yaml:9:", {"'user.rrn'", "twice"}));
 }
 
@@ -310,8 +313,8 @@ TEST(PolicyParse, DuplicateOptionInRule) {
 }
 
 TEST(PolicyParse, NonScalarOptionValue) {
-  EXPECT_TRUE(FailsAt(OneRule("- { path: user.card, action: mask, keep_last: [4] }"), "p.yaml:8:",
-                      {"'keep_last'", "single value"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: user.card, action: mask, keep_last: [4] }"),
+                      "p.yaml:8:", {"'keep_last'", "single value"}));
   EXPECT_TRUE(FailsAt(OneRule("- { path: [user], action: mask }"), "p.yaml:8:", {"'path'"}));
   EXPECT_TRUE(FailsAt(OneRule("- { path: user, action: { a: b } }"), "p.yaml:8:", {"'action'"}));
 }
@@ -362,17 +365,6 @@ TEST(PolicyParse, RedactModeNullQuotedCompiles) {
   EXPECT_FALSE((*r)->routes()[0].rules[0].action->RemovesMember());
 }
 
-TEST(PolicyParse, UnlistedFieldsDropNotSupported) {
-  std::string y =
-      "policy: p\nversion: 1\nroutes:\n"
-      "  - from: payments.raw\n"
-      "    to: analytics.payments\n"
-      "    dead_letter: payments.quarantine\n"
-      "    unlisted_fields: drop\n"  // 7
-      "    rules: [{ path: a, action: redact }]\n";
-  EXPECT_TRUE(FailsAt(y, "p.yaml:7:22:", {"'unlisted_fields'", "keep"}));
-}
-
 TEST(PolicyParse, InvalidYamlSyntax) {
   std::string y =
       "policy: p\nversion: 1\nroutes:\n"
@@ -414,6 +406,137 @@ TEST(PolicyLoad, ShippedPoliciesCompile) {
       EXPECT_EQ((*r)->origin(), f.string());
     }
   }
+}
+
+}  // namespace
+}  // namespace maskproxy::policy
+
+namespace maskproxy::policy {
+namespace {
+
+TEST(PolicyParse, ReportsEveryErrorWithItsLocation) {
+  std::string y =
+      "policy: p\n"                                                   // 1
+      "version: 1\n"                                                  // 2
+      "routes:\n"                                                     // 3
+      "  - from: payments.raw\n"                                      // 4
+      "    to: analytics.payments\n"                                  // 5
+      "    dead_letter: payments.quarantine\n"                        // 6
+      "    rules:\n"                                                  // 7
+      "      - { path: user.rrn, action: tokenise, key: rrn }\n"      // 8
+      "      - { path: user.card, action: mask, keep_frist: 6 }\n"    // 9
+      "      - { path: user.phone, action: tokenize, key: phnoe }\n"  // 10
+      "      - { path: user.email, action: redact }\n"                // 11
+      "      - { path: user.email, action: redact }\n"                // 12
+      "  - from: orders.raw\n"                                        // 13
+      "    to: orders.raw\n"                                          // 14
+      "    dead_letter: orders.dlq\n"                                 // 15
+      "    rules: [{ path: a, action: redact }]\n";                   // 16
+  auto r = Parse(y);
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.error().message;
+  std::vector<std::string> lines;
+  for (size_t b = 0, e; b < m.size(); b = e + 1) {
+    e = m.find('\n', b);
+    if (e == std::string::npos) e = m.size();
+    lines.push_back(m.substr(b, e - b));
+  }
+  ASSERT_EQ(lines.size(), 5u) << m;
+  EXPECT_EQ(lines[0].rfind("p.yaml:8:", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("did you mean 'tokenize'"), std::string::npos);
+  EXPECT_EQ(lines[1].rfind("p.yaml:9:", 0), 0u) << lines[1];
+  EXPECT_NE(lines[1].find("'keep_frist'"), std::string::npos);
+  EXPECT_EQ(lines[2].rfind("p.yaml:10:", 0), 0u) << lines[2];
+  EXPECT_NE(lines[2].find("did you mean 'phone'"), std::string::npos);
+  EXPECT_EQ(lines[3].rfind("p.yaml:12:", 0), 0u) << lines[3];
+  EXPECT_EQ(lines[4].rfind("p.yaml:14:", 0), 0u) << lines[4];
+  EXPECT_EQ(r.error().code, "policy_invalid");
+}
+
+TEST(PolicyParse, UnlistedFieldsAndApplyTo) {
+  auto with = [](const std::string& unlisted, const std::string& rule) {
+    return "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
+           "    unlisted_fields: " +
+           unlisted + "\n    rules:\n      " + rule + "\n";
+  };
+  auto keep = Parse(with("keep", "- { path: user, action: redact, apply_to: leaves }"));
+  ASSERT_TRUE(keep.ok()) << keep.error().ToString();
+  EXPECT_EQ((*keep)->routes()[0].unlisted, Unlisted::kKeep);
+  EXPECT_FALSE((*keep)->routes()[0].rules[0].whole);
+  auto drop = Parse(with("drop", "- { path: user, action: keep, apply_to: whole }"));
+  ASSERT_TRUE(drop.ok()) << drop.error().ToString();
+  EXPECT_EQ((*drop)->routes()[0].unlisted, Unlisted::kDrop);
+  EXPECT_TRUE((*drop)->routes()[0].rules[0].whole);
+  EXPECT_TRUE(FailsAt(with("scna", "- { path: a, action: redact }"), "p.yaml:7:22:", {"keep", "drop"}));
+  EXPECT_TRUE(FailsAt(with("keep", "- { path: a, action: redact, apply_to: all }"), "p.yaml:9:", {"'apply_to'"}));
+}
+
+const char kTested[] =
+    "policy: p\n"                                                             // 1
+    "version: 1\n"                                                            // 2
+    "routes:\n"                                                               // 3
+    "  - name: payments\n"                                                    // 4
+    "    from: payments.raw\n"                                                // 5
+    "    to: analytics.payments\n"                                            // 6
+    "    dead_letter: payments.quarantine\n"                                  // 7
+    "    rules:\n"                                                            // 8
+    "      - { path: card, action: mask, keep_last: 4 }\n"                    // 9
+    "tests:\n"                                                                // 10
+    "  - name: card\n"                                                        // 11
+    "    route: payments\n"                                                   // 12
+    "    input: { card: \"5412 7512\", n: 12, ok: true, z: ~, s: \"12\" }\n"  // 13
+    "    expect: { card: !match '^\\*{4} 7512$', n: 12 }\n"                   // 14
+    "  - name: tombstone\n"                                                   // 15
+    "    route: payments.raw\n"                                               // 16
+    "    input: ~\n"                                                          // 17
+    "    key: k1\n"                                                           // 18
+    "    expect_key: k1\n"                                                    // 19
+    "  - name: bad json\n"                                                    // 20
+    "    route: payments\n"                                                   // 21
+    "    input_json: '{\"card\": '\n"                                         // 22
+    "    expect_dead_letter: invalid_json\n";                                 // 23
+
+TEST(PolicyTests, ParsedWithTypes) {
+  auto r = Parse(kTested);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  const auto& tests = (*r)->tests();
+  ASSERT_EQ(tests.size(), 3u);
+  EXPECT_EQ(tests[0].name, "card");
+  EXPECT_EQ(tests[0].line, 11);
+  ASSERT_TRUE(tests[0].input.has_value());
+  // Plain YAML scalars that read as JSON literals stay literals; quoted ones are strings.
+  EXPECT_EQ(*tests[0].input, R"({"card":"5412 7512","n":12,"ok":true,"z":null,"s":"12"})");
+  ASSERT_TRUE(tests[0].expect.has_value());
+  ASSERT_EQ(tests[0].expect->members.size(), 2u);
+  EXPECT_EQ(tests[0].expect->members[0].second.kind, Expected::Kind::kMatch);
+  EXPECT_EQ(tests[0].expect->members[1].second.kind, Expected::Kind::kLiteral);
+  EXPECT_FALSE(tests[1].input.has_value()) << "input: ~ is a tombstone";
+  EXPECT_EQ(tests[1].key, "k1");
+  EXPECT_EQ(tests[2].input, "{\"card\": ");
+  EXPECT_EQ(tests[2].expect_dead_letter, "invalid_json");
+  EXPECT_EQ((*r)->FindRoute("payments"), &(*r)->routes()[0]);
+  EXPECT_EQ((*r)->FindRoute("payments.raw"), &(*r)->routes()[0]);
+  EXPECT_EQ((*r)->FindRoute("nope"), nullptr);
+}
+
+TEST(PolicyTests, Errors) {
+  std::string head(kTested, std::string(kTested).find("tests:\n"));
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: paymnets\n    input: {}\n    expect: {}\n",
+                      "p.yaml:12:12:", {"no route named 'paymnets'", "did you mean 'payments'"}));
+  EXPECT_TRUE(
+      FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n", "p.yaml:11:", {"needs 'expect'"}));
+  EXPECT_TRUE(
+      FailsAt(head + "tests:\n  - name: t\n    route: payments\n    expect: {}\n", "p.yaml:11:", {"missing 'input'"}));
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expcet: {}\n",
+                      "p.yaml:14:5:", {"did you mean 'expect'"}));
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect: { a: !regex x }\n",
+                      "p.yaml:14:", {"'!regex'"}));
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect: { a: !match '(' }\n",
+                      "p.yaml:14:", {"regular expression"}));
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - {name: t, route: payments, input: {}, expect: {}}\n"
+                             "  - {name: t, route: payments, input: {}, expect: {}}\n",
+                      "p.yaml:12:", {"two tests are named 't'"}));
+  EXPECT_TRUE(FailsAt(head + "tests: {}\n", "p.yaml:10:8:", {"'tests' must be a list"}));
 }
 
 }  // namespace

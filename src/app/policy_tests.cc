@@ -1,0 +1,199 @@
+#include "app/policy_tests.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <regex>
+
+#include "codec/json.h"
+
+namespace maskproxy::app {
+namespace {
+
+using policy::Expected;
+
+std::string Show(const YAML::Node& n) {
+  if (!n || n.IsNull()) return "null";
+  if (n.IsScalar()) {
+    if (n.Tag() == "!") {
+      std::string s;
+      codec::AppendJsonString(n.Scalar(), &s);
+      return s;
+    }
+    return n.Scalar();
+  }
+  YAML::Emitter e;
+  e << YAML::Flow << YAML::DoubleQuoted << n;
+  return e.c_str();
+}
+
+std::string ShowExpected(const Expected& e) {
+  switch (e.kind) {
+    case Expected::Kind::kString: {
+      std::string s;
+      codec::AppendJsonString(e.text, &s);
+      return s;
+    }
+    case Expected::Kind::kLiteral: return e.text;
+    case Expected::Kind::kMatch: return "!match '" + e.text + "'";
+    case Expected::Kind::kObject: return "an object";
+    case Expected::Kind::kArray: return "an array of " + std::to_string(e.items.size());
+  }
+  return "?";
+}
+
+std::string Join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+void Mismatch(const std::string& path, const Expected& e, const std::string& got, std::vector<std::string>* diffs) {
+  diffs->push_back((path.empty() ? "(value)" : path) + ": expected " + ShowExpected(e) + "\n" +
+                   std::string((path.empty() ? 7 : path.size()) + 2, ' ') + "got      " + got);
+}
+
+void Compare(const Expected& e, const YAML::Node& got, const std::string& path, std::vector<std::string>* diffs) {
+  switch (e.kind) {
+    case Expected::Kind::kObject: {
+      if (!got.IsMap()) return Mismatch(path, e, Show(got), diffs);
+      for (const auto& [k, sub] : e.members) {
+        YAML::Node child;
+        bool found = false;
+        for (const auto& kv : got)
+          if (kv.first.Scalar() == k) {
+            child = kv.second;
+            found = true;
+          }
+        if (!found) {
+          diffs->push_back(Join(path, k) + ": expected " + ShowExpected(sub) + "\n" +
+                           std::string(Join(path, k).size() + 2, ' ') + "got      (no such member)");
+          continue;
+        }
+        Compare(sub, child, Join(path, k), diffs);
+      }
+      for (const auto& kv : got) {
+        bool listed = false;
+        for (const auto& m : e.members) listed = listed || m.first == kv.first.Scalar();
+        if (!listed) diffs->push_back(Join(path, kv.first.Scalar()) + ": not expected, got " + Show(kv.second));
+      }
+      return;
+    }
+    case Expected::Kind::kArray: {
+      if (!got.IsSequence() || got.size() != e.items.size()) return Mismatch(path, e, Show(got), diffs);
+      for (size_t i = 0; i < e.items.size(); ++i)
+        Compare(e.items[i], got[i], path + "[" + std::to_string(i) + "]", diffs);
+      return;
+    }
+    case Expected::Kind::kString:
+      if (!got.IsScalar() || got.Tag() != "!" || got.Scalar() != e.text) Mismatch(path, e, Show(got), diffs);
+      return;
+    case Expected::Kind::kLiteral: {
+      bool null_ok = e.text == "null" && (!got || got.IsNull());
+      if (!null_ok && (!got.IsScalar() || got.Tag() == "!" || got.Scalar() != e.text))
+        Mismatch(path, e, Show(got), diffs);
+      return;
+    }
+    case Expected::Kind::kMatch:
+      if (!got.IsScalar() || !std::regex_search(got.Scalar(), std::regex(e.text))) Mismatch(path, e, Show(got), diffs);
+      return;
+  }
+}
+
+// Compares key or header bytes (text) with an expectation.
+void CompareText(const Expected& e, const std::optional<std::string>& got, const std::string& what,
+                 std::vector<std::string>* diffs) {
+  YAML::Node n;
+  if (got) {
+    n = YAML::Node(*got);
+    n.SetTag("!");
+  }
+  Compare(e, n, what, diffs);
+}
+
+TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const policy::PolicyTest& t) {
+  TestOutcome o{t.name, t.line, false, {}};
+  const policy::Route* route = pol.FindRoute(t.route);
+  const engine::RouteRef* ref = route ? eng.FindRoute(route->from) : nullptr;
+  if (!ref) {
+    o.diffs.push_back("route '" + t.route + "' not found");
+    return o;
+  }
+  const std::string& topic = route->from;
+  std::optional<std::string> key = t.key;
+  auto headers = t.headers;
+  std::string out;
+  Status st = Status::Ok();
+  if (route->key_rule >= 0 && key) {
+    bool removed = false;
+    std::string masked;
+    st = eng.MaskPart(route->rules[static_cast<size_t>(route->key_rule)], topic, *key, &masked, &removed);
+    key = removed ? std::nullopt : std::optional<std::string>(masked);
+  }
+  std::vector<std::pair<std::string, std::optional<std::string>>> out_headers;
+  for (const auto& [name, value] : headers) {
+    if (!st.ok()) break;
+    const policy::Rule* rule = route->HeaderRule(name);
+    if (!rule) {
+      out_headers.emplace_back(name, value);
+      continue;
+    }
+    bool removed = false;
+    std::string masked;
+    st = eng.MaskPart(*rule, topic, value, &masked, &removed);
+    if (!removed) out_headers.emplace_back(name, masked);
+  }
+  if (st.ok() && t.input) st = eng.MaskValue(*ref, topic, *t.input, &out);
+
+  if (!t.expect_dead_letter.empty()) {
+    if (st.ok())
+      o.diffs.push_back("expected the record to be dead-lettered (" + t.expect_dead_letter + "), but it was masked");
+    else if (st.error().code != t.expect_dead_letter)
+      o.diffs.push_back("expected dead-letter reason " + t.expect_dead_letter + ", got " + st.error().code + ": " +
+                        st.error().message);
+    o.passed = o.diffs.empty();
+    return o;
+  }
+  if (!st.ok()) {
+    o.diffs.push_back("the record was dead-lettered (" + st.error().code + "): " + st.error().message);
+    return o;
+  }
+  if (t.expect) {
+    if (!t.input) {
+      o.diffs.push_back("(value): expected " + ShowExpected(*t.expect) + ", but the input is a tombstone");
+    } else {
+      try {
+        Compare(*t.expect, YAML::Load(out), "", &o.diffs);
+      } catch (const YAML::Exception&) {
+        o.diffs.push_back("(value): the masked value could not be read back for comparison: " + out);
+      }
+    }
+  }
+  if (t.expect_key) CompareText(*t.expect_key, key, "$key", &o.diffs);
+  for (const auto& [name, exp] : t.expect_headers) {
+    std::optional<std::string> got;
+    for (const auto& [n, v] : out_headers)
+      if (n == name) got = v;
+    if (!exp) {
+      if (got) o.diffs.push_back("$header." + name + ": expected to be removed, got \"" + *got + "\"");
+      continue;
+    }
+    CompareText(*exp, got, "$header." + name, &o.diffs);
+  }
+  o.passed = o.diffs.empty();
+  return o;
+}
+
+}  // namespace
+
+std::vector<TestOutcome> RunPolicyTests(const std::shared_ptr<const policy::Policy>& policy,
+                                        const engine::Limits& limits) {
+  std::vector<TestOutcome> results;
+  auto eng = engine::Engine::Create({policy}, limits);
+  if (!eng.ok()) {
+    results.push_back({"(engine)", 0, false, {eng.error().message}});
+    return results;
+  }
+  for (const auto& t : policy->tests()) results.push_back(RunOne(**eng, *policy, t));
+  return results;
+}
+
+}  // namespace maskproxy::app

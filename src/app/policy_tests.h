@@ -1,0 +1,28 @@
+// Runs the tests embedded in a policy (`tests:`) through the same engine the
+// proxy uses, and renders readable diffs for `maskproxy policy test`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "policy/policy.h"
+
+namespace maskproxy::app {
+
+struct TestOutcome {
+  std::string name;
+  int line = 0;
+  bool passed = false;
+  // One entry per difference, e.g. `payment.card.number: expected "5412 75**"`
+  // followed by the value that was produced. Test inputs are synthetic data
+  // from the policy file, so their masked forms may be shown.
+  std::vector<std::string> diffs;
+};
+
+// Runs every test of `policy` with the given limits. Never throws.
+[[nodiscard]] std::vector<TestOutcome> RunPolicyTests(const std::shared_ptr<const policy::Policy>& policy,
+                                                      const engine::Limits& limits);
+
+}  // namespace maskproxy::app

@@ -1,0 +1,109 @@
+// `maskproxy policy test`: embedded tests run through the engine, with diffs.
+#include "app/policy_tests.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+
+namespace maskproxy::app {
+namespace {
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::vector<uint8_t> b(32, 7);
+    auto r = crypto::Keyring::Parse(
+        "keys:\n  rrn: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+    EXPECT_TRUE(r.ok());
+    return std::move(r).value();
+  }();
+  return ring;
+}
+
+std::vector<TestOutcome> RunTests(const std::string& tests) {
+  std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - name: pay\n    from: pay.raw\n    to: pay.out\n    dead_letter: pay.dlq\n    rules:\n"
+      "      - { path: card.number, action: mask, keep_first: 6, keep_last: 4 }\n"
+      "      - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }\n"
+      "      - { path: user.name, action: redact }\n"
+      "      - { path: $key, action: tokenize, key: rrn }\n"
+      "      - { path: $header.phone, action: mask, keep_last: 4 }\n"
+      "      - { path: $header.trace, action: redact }\n"
+      "tests:\n" +
+      tests;
+  auto p = policy::Policy::Parse(y, "p.yaml", Keys());
+  EXPECT_TRUE(p.ok()) << p.error().ToString();
+  if (!p.ok()) return {};
+  return RunPolicyTests(*p, engine::Limits{});
+}
+
+TEST(PolicyTestRunner, PassingTests) {
+  auto r = RunTests(
+      "  - name: card keeps BIN and last 4\n"
+      "    route: pay\n"
+      "    input:  { card: { number: \"5412 7512 3412 3456\" }, amount: 125000 }\n"
+      "    expect: { card: { number: \"5412 75** **** 3456\" }, amount: 125000 }\n"
+      "  - name: rrn token and name removed\n"
+      "    route: pay.raw\n"
+      "    input:  { user: { rrn: \"900101-1234567\", name: 김민준, tags: [a, 1] } }\n"
+      "    expect: { user: { rrn: !match '^t1\\.rrn\\.1\\.[A-Za-z0-9_-]{22}$', tags: [a, 1] } }\n"
+      "  - name: key and headers\n"
+      "    route: pay\n"
+      "    key: 900101-1234567\n"
+      "    headers: { phone: 010-1234-5678, trace: abc, other: x }\n"
+      "    input: ~\n"
+      "    expect_key: !match '^t1\\.rrn\\.1\\.'\n"
+      "    expect_headers: { phone: \"***-****-5678\", trace: ~, other: x }\n"
+      "  - name: garbage is dead-lettered\n"
+      "    route: pay\n"
+      "    input_json: '{\"user\": {\"rrn\": \"9001\\xff\"}'\n"
+      "    expect_dead_letter: invalid_json\n");
+  ASSERT_EQ(r.size(), 4u);
+  for (const auto& o : r) {
+    std::string all;
+    for (const auto& d : o.diffs) all += d + "\n";
+    EXPECT_TRUE(o.passed) << o.name << ":\n" << all;
+  }
+}
+
+TEST(PolicyTestRunner, FailuresShowReadableDiffs) {
+  auto r = RunTests(
+      "  - name: wrong mask\n"
+      "    route: pay\n"
+      "    input:  { card: { number: \"5412 7512 3412 3456\" }, extra: 1 }\n"
+      "    expect: { card: { number: \"5412 75** **** 9999\" }, amount: 5 }\n"
+      "  - name: number vs string\n"
+      "    route: pay\n"
+      "    input:  { amount: 125000 }\n"
+      "    expect: { amount: \"125000\" }\n"
+      "  - name: not dead-lettered\n"
+      "    route: pay\n"
+      "    input:  { a: 1 }\n"
+      "    expect_dead_letter: invalid_json\n"
+      "  - name: unexpectedly dead-lettered\n"
+      "    route: pay\n"
+      "    input_json: '[1]'\n"
+      "    expect: { a: 1 }\n");
+  ASSERT_EQ(r.size(), 4u);
+  for (const auto& o : r) EXPECT_FALSE(o.passed) << o.name;
+  ASSERT_EQ(r[0].diffs.size(), 3u);
+  EXPECT_EQ(r[0].diffs[0],
+            "card.number: expected \"5412 75** **** 9999\"\n"
+            "             got      \"5412 75** **** 3456\"");
+  EXPECT_NE(r[0].diffs[1].find("amount: expected 5"), std::string::npos) << r[0].diffs[1];
+  EXPECT_NE(r[0].diffs[1].find("(no such member)"), std::string::npos);
+  EXPECT_EQ(r[0].diffs[2], "extra: not expected, got 1");
+  ASSERT_EQ(r[1].diffs.size(), 1u);
+  EXPECT_NE(r[1].diffs[0].find("got      125000"), std::string::npos) << r[1].diffs[0];
+  ASSERT_EQ(r[2].diffs.size(), 1u);
+  EXPECT_NE(r[2].diffs[0].find("but it was masked"), std::string::npos);
+  ASSERT_EQ(r[3].diffs.size(), 1u);
+  EXPECT_NE(r[3].diffs[0].find("dead-lettered (not_object)"), std::string::npos) << r[3].diffs[0];
+}
+
+}  // namespace
+}  // namespace maskproxy::app
