@@ -71,7 +71,8 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
   return p;
 }
 
-Status PathSet::Add(const FieldPath& path, int32_t id, bool remove) {
+Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& options) {
+  const bool remove = options.remove;
   uint32_t cur = 0;
   for (const auto& seg : path.segments) {
     if (nodes_[cur].terminal >= 0)
@@ -108,6 +109,7 @@ Status PathSet::Add(const FieldPath& path, int32_t id, bool remove) {
     return Error("path_conflict", "path '" + path.text + "' contains another selected path");
   n.terminal = id;
   n.remove = remove;
+  n.whole = options.whole && !remove;
   texts_[cur] = path.text;
   return Status::Ok();
 }
