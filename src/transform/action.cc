@@ -14,6 +14,10 @@ Error OptError(std::string_view name, const std::string& what) {
 }
 }  // namespace
 
+Result<std::string> Action::Reveal(const ActionContext&, std::string_view, std::optional<uint32_t>) const {
+  return Error("not_reversible", "this action's output cannot be revealed");
+}
+
 std::string ActionOptions::OptionOf(const Error& e) {
   if (e.message.size() < 2 || e.message[0] != '[') return "";
   auto close = e.message.find(']');

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,19 @@ class Action {
                                      std::string* out) const = 0;
   // True if the member is deleted instead of rewritten (redact mode=remove).
   [[nodiscard]] virtual bool RemovesMember() const { return false; }
+  // "name:version" of the key a reversible action (encrypt,
+  // encrypt_deterministic, fpe) uses for new outputs; "" for the others.
+  // FPE output cannot carry it in-band, so the proxy puts it in a header.
+  [[nodiscard]] virtual std::string KeyRef() const { return ""; }
+  // Gives back the original JSON text (e.g. "\"900101-1234567\"" or
+  // "125000") of an output this action produced for `ctx`. Self-describing
+  // outputs (encrypt, encrypt_deterministic) name their key version and ignore
+  // `key_version`; fpe uses `key_version` if given, else the active version.
+  // Errors: "not_reversible" (default), "invalid_ciphertext" (not this
+  // action's output format), "key_mismatch", "key_version_unknown",
+  // "auth_failed" (tampered, or another topic/field/domain/key).
+  [[nodiscard]] virtual Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
+                                                   std::optional<uint32_t> key_version) const;
 };
 
 // A rule's options as written in the policy: scalar text by name, with the

@@ -1,10 +1,18 @@
 // The built-in actions. Each has a static Create() that validates options.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "crypto/aead.h"
+#include "crypto/ff1.h"
+#include "crypto/siv.h"
 #include "crypto/token.h"
+#include "crypto/usage.h"
 #include "transform/action.h"
 #include "transform/registry.h"
 
@@ -51,6 +59,137 @@ class RedactAction final : public Action {
   RedactAction() = default;
   bool remove_ = false;
   std::string replacement_;  // JSON text
+};
+
+// keep: passes the value through unchanged (an explicit allow-list entry for
+// `unlisted_fields: drop` policies). No options.
+class KeepAction final : public Action {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
+  [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+
+ private:
+  KeepAction() = default;
+};
+
+// Reversible actions put a 1-byte type tag before the value they encrypt, so
+// Reveal() gives back the original JSON type and text:
+//   's' + the string's unescaped UTF-8 | 'n' + the number's raw text |
+//   'b' + "true"/"false". null, objects and arrays are not accepted.
+//
+// encrypt: AES-256-GCM with a random 96-bit IV.
+//   subkey = HKDF-SHA-256(key version material, salt "maskproxy/encrypt/v1",
+//                         info "encrypt", 32 bytes)
+//   AAD    = LP("e1") LP(topic) LP(field path) LP(key name) LP(version), where
+//            LP(x) = 4-byte big-endian length || x
+//   output = JSON string "e1.<key>.<version>.<base64url(IV || ct || tag)>"
+// Every encryption is first counted in the UsageLedger (ActionEnv::ledger);
+// a refusal ("key_exhausted") fails the record. Options: key (required).
+class EncryptAction final : public Action {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
+  [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  [[nodiscard]] std::string KeyRef() const override;
+  [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
+                                           std::optional<uint32_t> key_version) const override;
+
+ private:
+  EncryptAction() = default;
+  [[nodiscard]] std::string Aad(std::string_view topic, uint32_t version) const;
+  std::string key_name_;
+  std::string field_;
+  uint32_t active_ = 0;
+  std::map<uint32_t, crypto::AesGcm256> aeads_;  // every version: old ones decrypt
+  crypto::UsageLedger* ledger_ = nullptr;
+};
+
+// encrypt_deterministic: AES-SIV (RFC 5297) with a 64-byte subkey
+// (AES-SIV-CMAC-512, AES-256 strength): equal values give equal output.
+//   subkey = HKDF-SHA-256(material, salt "maskproxy/encrypt/v1",
+//                         info "encrypt_deterministic", 64 bytes)
+//   AAD    = LP("d1") LP(domain) LP(key name) LP(version)
+//   output = JSON string "d1.<key>.<version>.<base64url(SIV || ct)>"
+// Options: key (required); domain (default: the field path; outputs are
+// joinable across topics within a domain, and across fields sharing one).
+class EncryptDeterministicAction final : public Action {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
+  [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  [[nodiscard]] std::string KeyRef() const override;
+  [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
+                                           std::optional<uint32_t> key_version) const override;
+
+ private:
+  EncryptDeterministicAction() = default;
+  [[nodiscard]] std::string Aad(uint32_t version) const;
+  std::string key_name_;
+  std::string domain_;
+  uint32_t active_ = 0;
+  std::map<uint32_t, crypto::AesSiv> sivs_;
+};
+
+// fpe: FF1 (NIST SP 800-38G Rev. 1) format-preserving encryption.
+//   subkey = HKDF-SHA-256(material, salt "maskproxy/fpe/v1", info "fpe:" domain, 32)
+//   tweak  = domain
+// Options: key (required); domain (default: the field path); alphabet:
+// digits (default) | alnum | upper_alnum | lower_alnum | custom (with
+// `chars`: 2..128 distinct printable ASCII characters); keep_prefix,
+// keep_suffix (alphabet characters left in clear, default 0); separators
+// (kept in place, default " -./()+:_"; alphabet characters are never
+// separators); min_length (the fewest alphabet characters a value may have;
+// refused at creation if it allows a domain under 1,000,000 values).
+// A value whose encrypted part has under 1,000,000 possible values fails with
+// "domain_too_small"; any other character fails with "fpe_invalid_char".
+// JSON numbers: integers only, digits alphabet only, output a number with no
+// leading zero (cycle walking). The output cannot name its key version: see
+// KeyRef().
+class FpeAction final : public Action {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
+  [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  [[nodiscard]] std::string KeyRef() const override;
+  [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
+                                           std::optional<uint32_t> key_version) const override;
+
+ private:
+  FpeAction() = default;
+  // Encrypts or decrypts the alphabet characters of `text` in place.
+  [[nodiscard]] Status Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::string* text) const;
+  std::string key_name_;
+  std::string domain_;
+  uint32_t active_ = 0;
+  std::map<uint32_t, crypto::Ff1> ffs_;
+  std::string alphabet_;
+  std::array<int16_t, 128> index_{};  // character -> numeral, -1 if not in the alphabet
+  std::array<bool, 128> separator_{};
+  bool digits_ = false;  // alphabet is exactly 0-9: JSON numbers accepted
+  size_t keep_prefix_ = 0, keep_suffix_ = 0, min_length_ = 0;
+};
+
+// generalize: replaces a value with a coarser one (always a JSON string).
+//   to: year | year_month   dates YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD
+//                           or ISO 8601 timestamps -> "1990" / "1990-01"
+//       bucket              numbers or numeric strings, option `size` (> 0,
+//                           integer or decimal) -> "10000-19999" (lower and
+//                           inclusive upper bound at the size's precision;
+//                           -5 with size 10 -> "-10--1")
+//       birth_decade_sex    Korean RRN (YYMMDD-GNNNNNN, hyphen optional) ->
+//                           "1990s-M"
+//       province            Korean address -> official 시/도 name
+//       district            -> 시/도 + first 시/군/구 ("경기도 성남시")
+// Failures: "invalid_date", "invalid_number", "invalid_rrn",
+// "unknown_province", "unknown_district", "unsupported_type".
+class GeneralizeAction final : public Action {
+ public:
+  enum class To { kYear, kYearMonth, kBucket, kBirthDecadeSex, kProvince, kDistrict };
+  [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
+  [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+
+ private:
+  GeneralizeAction() = default;
+  To to_ = To::kYear;
+  unsigned __int128 size_ = 0;  // bucket size in units of 10^-scale_
+  int scale_ = 0;
 };
 
 }  // namespace maskproxy::transform

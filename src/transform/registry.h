@@ -10,11 +10,18 @@
 #include "crypto/keyring.h"
 #include "transform/action.h"
 
+namespace maskproxy::crypto {
+class UsageLedger;
+}
+
 namespace maskproxy::transform {
 
 struct ActionEnv {
   const crypto::Keyring* keys = nullptr;
   std::string field_path;  // the rule's path, e.g. default tokenization domain
+  // Counts AES-GCM encryptions per key version (encrypt). Must outlive the
+  // actions. Null: the process-wide in-memory ledger.
+  crypto::UsageLedger* ledger = nullptr;
 };
 
 // Creates and validates an action. Errors: "unknown_action" (with a
