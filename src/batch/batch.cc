@@ -1,0 +1,558 @@
+#include "batch/batch.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "codec/json.h"
+#include "crypto/base64.h"
+#include "policy/policy.h"
+
+namespace maskproxy::batch {
+namespace {
+
+constexpr size_t kBlock = 1 << 20;
+
+// Reads `in` in blocks into one buffer that holds the unconsumed bytes
+// [begin, end): at most one pending record plus one block.
+class Reader {
+ public:
+  Reader(std::istream& in, size_t max_record) : in_(in), buf_(max_record + 2 + kBlock, '\0') {}
+
+  [[nodiscard]] std::string_view pending() const { return std::string_view(buf_.data() + begin_, end_ - begin_); }
+  [[nodiscard]] bool eof() const { return eof_; }
+  [[nodiscard]] uint64_t bytes_in() const { return bytes_in_; }
+  void Consume(size_t n) { begin_ += n; }
+  void DropAll() { begin_ = end_ = 0; }
+
+  // Moves the pending bytes to the front and reads up to one block after
+  // them. False on a read error.
+  [[nodiscard]] bool Fill() {
+    if (begin_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    size_t room = std::min(kBlock, buf_.size() - end_);
+    in_.read(buf_.data() + end_, static_cast<std::streamsize>(room));
+    size_t got = static_cast<size_t>(in_.gcount());
+    end_ += got;
+    bytes_in_ += got;
+    if (in_.bad()) return false;
+    if (got == 0 || in_.eof()) eof_ = true;
+    return true;
+  }
+
+ private:
+  std::istream& in_;
+  std::string buf_;
+  size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  uint64_t bytes_in_ = 0;
+};
+
+// Buffers output and writes it in large blocks.
+class Writer {
+ public:
+  explicit Writer(std::ostream* out) : out_(out) { buf_.reserve(kBlock + 4096); }
+  std::string& buf() { return buf_; }
+  [[nodiscard]] uint64_t bytes() const { return bytes_; }
+  [[nodiscard]] bool MaybeFlush() { return buf_.size() >= kBlock ? Flush() : true; }
+  [[nodiscard]] bool Flush() {
+    if (out_ == nullptr || buf_.empty()) return true;
+    out_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    bytes_ += buf_.size();
+    buf_.clear();
+    return static_cast<bool>(*out_);
+  }
+
+ private:
+  std::ostream* out_;
+  std::string buf_;
+  uint64_t bytes_ = 0;
+};
+
+Error IoError(const char* what) {
+  return Error("io_error", what);
+}
+
+bool IsBlank(std::string_view s) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  return true;
+}
+
+// Splits a line (without '\n') into the record and its terminator.
+std::pair<std::string_view, std::string_view> SplitTerminator(std::string_view line, bool had_newline) {
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+    return {line, had_newline ? "\r\n" : "\r"};
+  }
+  return {line, had_newline ? "\n" : ""};
+}
+
+// Appends one quarantine entry (one JSON line). `raw` null: not kept.
+void AppendQuarantine(uint64_t line, const Error& e, const std::string_view* raw, std::string* q) {
+  q->append("{\"line\":");
+  q->append(std::to_string(line));
+  q->append(",\"reason\":");
+  codec::AppendJsonString(codec::IsValidUtf8(e.code) ? std::string_view(e.code) : "internal", q);
+  q->append(",\"detail\":");
+  codec::AppendJsonString(codec::IsValidUtf8(e.message) ? std::string_view(e.message) : "", q);
+  if (raw == nullptr) {
+    q->append(",\"record\":null}\n");
+  } else if (codec::IsValidUtf8(*raw)) {
+    q->append(",\"record\":");
+    codec::AppendJsonString(*raw, q);
+    q->append("}\n");
+  } else {
+    q->append(",\"record_base64\":\"");
+    q->append(crypto::Base64Encode(reinterpret_cast<const uint8_t*>(raw->data()), raw->size()));
+    q->append("\"}\n");
+  }
+}
+
+class Run {
+ public:
+  Run(const engine::Engine& eng, const engine::RouteRef& route, std::istream& in, std::ostream& out,
+      std::ostream* quarantine, const BatchOptions& opt, size_t max_record)
+      : eng_(eng),
+        route_(route),
+        topic_(route.route->from),
+        reader_(in, max_record),
+        out_(&out),
+        q_(quarantine),
+        has_q_(quarantine != nullptr),
+        opt_(opt),
+        max_(max_record) {}
+
+  Result<BatchStats> Finish(Status st) {
+    // Whatever is buffered in `out_` is masked; write it even on error.
+    bool out_ok = out_.Flush();
+    bool q_ok = q_.Flush();
+    if (!st.ok()) return st.error();
+    if (!out_ok) return IoError("cannot write the output");
+    if (!q_ok) return IoError("cannot write the quarantine stream");
+    stats_.bytes_in = reader_.bytes_in();
+    stats_.bytes_out = out_.bytes();
+    return stats_;
+  }
+
+  // A record that cannot be masked: to the quarantine stream, or the end.
+  Status Refuse(uint64_t line, const Error& e, const std::string_view* raw) {
+    if (!has_q_) return Error(e.code, "line " + std::to_string(line) + ": " + e.message);
+    AppendQuarantine(line, e, raw, &q_.buf());
+    ++stats_.quarantined;
+    if (!q_.MaybeFlush()) return IoError("cannot write the quarantine stream");
+    return Status::Ok();
+  }
+
+  Error TooLong() const {
+    return Error("too_large", "record longer than max_line_bytes " + std::to_string(max_) + "; not kept");
+  }
+
+  // ---- JSON Lines ----
+
+  Status JsonLines() {
+    uint64_t line = 0;
+    size_t searched = 0;  // bytes of pending() known to hold no '\n'
+    bool skipping = false;
+    for (;;) {
+      std::string_view data = reader_.pending();
+      const char* nl = static_cast<const char*>(std::memchr(data.data() + searched, '\n', data.size() - searched));
+      if (nl == nullptr) {
+        if (skipping) {
+          reader_.DropAll();
+        } else if (data.size() > max_ + 1) {
+          ++line;
+          ++stats_.records;
+          if (Status st = Refuse(line, TooLong(), nullptr); !st.ok()) return st;
+          skipping = true;
+          reader_.DropAll();
+        } else if (reader_.eof()) {
+          if (!data.empty()) {
+            ++line;
+            if (Status st = JsonLine(line, data, false); !st.ok()) return st;
+            reader_.Consume(data.size());
+          }
+          return Status::Ok();
+        }
+        searched = reader_.pending().size();
+        if (reader_.eof()) return Status::Ok();
+        if (!reader_.Fill()) return IoError("cannot read the input");
+        continue;
+      }
+      const size_t len = static_cast<size_t>(nl - data.data());
+      if (skipping) {
+        skipping = false;
+      } else {
+        ++line;
+        if (len > max_ + 1) {
+          ++stats_.records;
+          if (Status st = Refuse(line, TooLong(), nullptr); !st.ok()) return st;
+        } else if (Status st = JsonLine(line, data.substr(0, len), true); !st.ok()) {
+          return st;
+        }
+      }
+      reader_.Consume(len + 1);
+      searched = 0;
+    }
+  }
+
+  Status JsonLine(uint64_t line, std::string_view text, bool had_newline) {
+    auto [rec, term] = SplitTerminator(text, had_newline);
+    std::string& o = out_.buf();
+    if (IsBlank(rec)) {
+      o.append(text);
+      if (had_newline) o.push_back('\n');
+      return out_.MaybeFlush() ? Status::Ok() : Status(IoError("cannot write the output"));
+    }
+    ++stats_.records;
+    if (rec.size() > max_) return Refuse(line, TooLong(), nullptr);
+    if (Status st = eng_.MaskValue(route_, topic_, rec, &masked_); !st.ok()) return Refuse(line, st.error(), &rec);
+    o.append(masked_);
+    o.append(term);
+    ++stats_.masked;
+    return out_.MaybeFlush() ? Status::Ok() : Status(IoError("cannot write the output"));
+  }
+
+  // ---- CSV ----
+
+  struct Field {
+    size_t begin, end;  // raw bytes, with quotes if quoted
+    bool quoted;
+  };
+  enum class Parse { kOk, kNeedMore, kBad };
+
+  // Parses one record at the start of `data`. On kOk, *consumed covers the
+  // record and its line break and *term is the line break. On kBad,
+  // *consumed reaches past the next line break after the error (kNeedMore
+  // if that is not in `data` yet).
+  Parse ParseRecord(std::string_view data, bool eof, size_t* consumed, std::string_view* term) {
+    fields_.clear();
+    const char d = opt_.csv_delimiter;
+    size_t i = 0;
+    const size_t n = data.size();
+    auto bad_at = [&](size_t pos) {
+      const void* nl = std::memchr(data.data() + pos, '\n', n - pos);
+      if (nl == nullptr && !eof) return Parse::kNeedMore;
+      *consumed = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1 : n;
+      return Parse::kBad;
+    };
+    for (;;) {
+      size_t begin = i;
+      bool quoted = i < n && data[i] == '"';
+      if (quoted) {
+        ++i;
+        for (;;) {
+          const void* q = std::memchr(data.data() + i, '"', n - i);
+          if (q == nullptr) return eof ? bad_at(n) : Parse::kNeedMore;
+          i = static_cast<size_t>(static_cast<const char*>(q) - data.data()) + 1;
+          if (i < n && data[i] == '"') {
+            ++i;
+            continue;
+          }
+          if (i == n && !eof) return Parse::kNeedMore;
+          break;
+        }
+      } else {
+        while (i < n && data[i] != d && data[i] != '\n') {
+          if (data[i] == '"') return bad_at(i);
+          ++i;
+        }
+      }
+      size_t end = i;
+      if (i == n) {
+        if (!eof) return Parse::kNeedMore;
+        if (!quoted && end > begin && data[end - 1] == '\r') --end;
+        fields_.push_back({begin, end, quoted});
+        *consumed = n;
+        *term = data.substr(end, n - end);
+        return Parse::kOk;
+      }
+      if (data[i] == d) {
+        fields_.push_back({begin, end, quoted});
+        ++i;
+        continue;
+      }
+      if (data[i] == '\r' && quoted) {  // closing quote, then CRLF
+        if (i + 1 >= n && !eof) return Parse::kNeedMore;
+        if (i + 1 < n && data[i + 1] == '\n') {
+          fields_.push_back({begin, end, quoted});
+          *consumed = i + 2;
+          *term = data.substr(i, 2);
+          return Parse::kOk;
+        }
+        return bad_at(i);
+      }
+      if (data[i] != '\n') return bad_at(i);  // junk after a closing quote
+      if (!quoted && end > begin && data[end - 1] == '\r') --end;
+      fields_.push_back({begin, end, quoted});
+      *consumed = i + 1;
+      *term = data.substr(end, i + 1 - end);
+      return Parse::kOk;
+    }
+  }
+
+  static std::string_view Unquoted(std::string_view raw, bool quoted, std::string* buf) {
+    if (!quoted) return raw;
+    std::string_view in = raw.substr(1, raw.size() - 2);
+    if (in.find('"') == std::string_view::npos) return in;
+    buf->clear();
+    for (size_t i = 0; i < in.size(); ++i) {
+      buf->push_back(in[i]);
+      if (in[i] == '"') ++i;  // "" -> "
+    }
+    return *buf;
+  }
+
+  void AppendCell(std::string_view text, std::string* o) const {
+    const char d = opt_.csv_delimiter;
+    bool quote = false;
+    for (char c : text)
+      if (c == d || c == '"' || c == '\r' || c == '\n') {
+        quote = true;
+        break;
+      }
+    if (!quote) {
+      o->append(text);
+      return;
+    }
+    o->push_back('"');
+    for (char c : text) {
+      if (c == '"') o->push_back('"');
+      o->push_back(c);
+    }
+    o->push_back('"');
+  }
+
+  static size_t CountLines(std::string_view s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+  // Reads the next record. Returns false at the end of input. *state: the
+  // parse result (kOk or kBad); *line: the line the record starts on.
+  Result<bool> NextRecord(Parse* state, std::string_view* rec, std::string_view* term, uint64_t* line) {
+    for (;;) {
+      std::string_view data = reader_.pending();
+      if (data.empty() && reader_.eof()) return false;
+      size_t consumed = 0;
+      Parse p = data.empty() ? Parse::kNeedMore : ParseRecord(data, reader_.eof(), &consumed, term);
+      if (p == Parse::kNeedMore) {
+        if (data.size() > max_ + 1) {
+          *line = next_line_;
+          if (Status st = SkipCsvRecord(); !st.ok()) return st.error();
+          *state = Parse::kNeedMore;  // over-long
+          return true;
+        }
+        if (reader_.eof()) return false;
+        if (!reader_.Fill()) return IoError("cannot read the input");
+        continue;
+      }
+      *state = p;
+      *line = next_line_;
+      *rec = data.substr(0, consumed - (p == Parse::kOk ? term->size() : 0));
+      if (p == Parse::kBad) *rec = data.substr(0, consumed);
+      next_line_ += CountLines(data.substr(0, consumed));
+      reader_.Consume(consumed);
+      return true;
+    }
+  }
+
+  // Skips the rest of an over-long record without holding it: to the next
+  // line break outside quotes.
+  Status SkipCsvRecord() {
+    bool in_quotes = false;
+    for (;;) {
+      std::string_view data = reader_.pending();
+      for (size_t i = 0; i < data.size(); ++i) {
+        if (data[i] == '"') in_quotes = !in_quotes;
+        if (data[i] == '\n') {
+          ++next_line_;
+          if (!in_quotes) {
+            reader_.Consume(i + 1);
+            return Status::Ok();
+          }
+        }
+      }
+      reader_.DropAll();
+      if (reader_.eof()) return Status::Ok();
+      if (!reader_.Fill()) return IoError("cannot read the input");
+    }
+  }
+
+  Status Csv() {
+    const char d = opt_.csv_delimiter;
+    // Header: the first non-blank record.
+    std::vector<std::string> names;
+    std::string& o = out_.buf();
+    for (;;) {
+      Parse state;
+      std::string_view rec, term;
+      uint64_t line = 0;
+      auto more = NextRecord(&state, &rec, &term, &line);
+      if (!more.ok()) return more.error();
+      if (!*more) return CheckCsvRules({});  // empty input: still check the rules
+      if (state != Parse::kOk)
+        return Error("invalid_csv", "line " + std::to_string(line) + ": the header row is not valid CSV");
+      if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
+        o.append(rec);
+        o.append(term);
+        continue;
+      }
+      if (!codec::IsValidUtf8(rec))
+        return Error("invalid_utf8", "line " + std::to_string(line) + ": the header row is not valid UTF-8");
+      std::string buf;
+      for (const Field& f : fields_) names.emplace_back(Unquoted(rec.substr(f.begin, f.end - f.begin), f.quoted, &buf));
+      if (Status st = CheckCsvRules(names); !st.ok()) return st;
+      // The header, without dropped columns.
+      bool first = true;
+      for (size_t c = 0; c < fields_.size(); ++c) {
+        if (!keep_[c]) continue;
+        if (!first) o.push_back(d);
+        first = false;
+        o.append(rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin));
+      }
+      o.append(term);
+      break;
+    }
+    std::string cell_buf, masked;
+    for (;;) {
+      Parse state;
+      std::string_view rec, term;
+      uint64_t line = 0;
+      auto more = NextRecord(&state, &rec, &term, &line);
+      if (!more.ok()) return more.error();
+      if (!*more) return Status::Ok();
+      if (state == Parse::kNeedMore) {
+        ++stats_.records;
+        if (Status st = Refuse(line, TooLong(), nullptr); !st.ok()) return st;
+        continue;
+      }
+      if (state == Parse::kBad) {
+        ++stats_.records;
+        if (Status st = Refuse(line, Error("invalid_csv", "bad quoting"), &rec); !st.ok()) return st;
+        continue;
+      }
+      if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
+        o.append(rec);
+        o.append(term);
+        continue;
+      }
+      ++stats_.records;
+      if (fields_.size() != names.size()) {
+        Error e("field_count",
+                std::to_string(fields_.size()) + " fields, the header has " + std::to_string(names.size()));
+        if (Status st = Refuse(line, e, &rec); !st.ok()) return st;
+        continue;
+      }
+      if (!codec::IsValidUtf8(rec)) {
+        if (Status st = Refuse(line, Error("invalid_utf8", "invalid UTF-8"), &rec); !st.ok()) return st;
+        continue;
+      }
+      row_.clear();
+      bool first = true;
+      Status failed;
+      for (size_t c = 0; c < fields_.size(); ++c) {
+        if (!keep_[c]) continue;
+        if (!first) row_.push_back(d);
+        first = false;
+        std::string_view raw = rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin);
+        if (rule_of_[c] == nullptr) {
+          row_.append(raw);
+          continue;
+        }
+        bool removed = false;
+        Status st = eng_.MaskPart(*rule_of_[c], topic_, Unquoted(raw, fields_[c].quoted, &cell_buf), &masked, &removed);
+        if (!st.ok()) {
+          failed = st;
+          break;
+        }
+        if (!removed) AppendCell(masked, &row_);
+      }
+      if (!failed.ok()) {
+        if (Status st = Refuse(line, failed.error(), &rec); !st.ok()) return st;
+        continue;
+      }
+      o.append(row_);
+      o.append(term);
+      ++stats_.masked;
+      if (!out_.MaybeFlush()) return IoError("cannot write the output");
+    }
+  }
+
+  // Maps columns to rules; errors before any row is written.
+  Status CheckCsvRules(const std::vector<std::string>& names) {
+    const policy::Route& r = *route_.route;
+    rule_of_.assign(names.size(), nullptr);
+    keep_.assign(names.size(), r.unlisted != policy::Unlisted::kDrop);
+    for (const policy::Rule& rule : r.rules) {
+      if (rule.target != policy::Target::kValue) continue;  // $key/$header: files have neither
+      const auto& segs = rule.path.segments;
+      if (segs.size() != 1 || segs[0].kind != codec::PathSegment::Kind::kKey)
+        return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
+                                         "): CSV columns are named by a single key, not a nested path");
+      bool found = false;
+      for (size_t c = 0; c < names.size(); ++c) {
+        if (names[c] != segs[0].key) continue;
+        found = true;
+        rule_of_[c] = &rule;
+        keep_[c] = !(rule.action->RemovesMember());
+      }
+      if (!found && !names.empty())
+        return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
+                                         ") names no column of the CSV header");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const engine::Engine& eng_;
+  const engine::RouteRef& route_;
+  std::string topic_;
+  Reader reader_;
+  Writer out_;
+  Writer q_;
+  bool has_q_;
+  const BatchOptions& opt_;
+  size_t max_;
+  BatchStats stats_;
+  std::string masked_;
+  // CSV
+  std::vector<Field> fields_;
+  std::vector<const policy::Rule*> rule_of_;
+  std::vector<bool> keep_;
+  std::string row_;
+  uint64_t next_line_ = 1;
+};
+
+}  // namespace
+
+Result<Format> FormatForPath(std::string_view path) {
+  size_t dot = path.rfind('.');
+  size_t slash = path.find_last_of("/\\");
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
+    return Error("unknown_format", "cannot tell the format from a file name without an extension");
+  std::string ext(path.substr(dot + 1));
+  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (ext == "jsonl" || ext == "ndjson" || ext == "json") return Format::kJsonLines;
+  if (ext == "csv") return Format::kCsv;
+  return Error("unknown_format", "unknown file extension (expected .jsonl, .ndjson, .json or .csv)");
+}
+
+Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteRef& route, std::istream& in,
+                              std::ostream& out, std::ostream* quarantine, const BatchOptions& options) {
+  Format format = options.format;
+  if (format == Format::kAuto) {
+    auto f = FormatForPath(options.file_name);
+    if (!f.ok()) return f.error();
+    format = *f;
+  }
+  const char d = options.csv_delimiter;
+  if (format == Format::kCsv && (d == '"' || d == '\r' || d == '\n'))
+    return Error("invalid_option", "the CSV delimiter cannot be a quote, CR or LF");
+  size_t max_record = options.max_line_bytes ? options.max_line_bytes : engine.limits().max_record_bytes;
+  Run run(engine, route, in, out, quarantine, options, max_record);
+  return run.Finish(format == Format::kCsv ? run.Csv() : run.JsonLines());
+}
+
+}  // namespace maskproxy::batch

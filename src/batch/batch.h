@@ -1,0 +1,95 @@
+// Batch mode: masks files (JSON Lines or CSV) with the same Engine the proxy
+// uses. One record at a time, in constant memory: input is read in 1 MiB
+// blocks, output written in 1 MiB blocks, and no more than one record (at
+// most max_line_bytes) is held.
+//
+//   batch::BatchOptions opt;
+//   opt.format = batch::FormatForPath("events.jsonl").value();
+//   auto stats = batch::MaskStream(*engine, *engine->FindRoute("payments.raw"), in, out, &quarantine, opt);
+//
+// JSON Lines (.jsonl, .ndjson, .json):
+//  - each line is one record, masked with Engine::MaskValue exactly as the
+//    proxy masks a record value from the route's source topic: same output
+//    bytes. The route's $key and $header rules do not apply (files have no
+//    keys or headers);
+//  - line terminators are kept as they were ("\n", "\r\n", or none on a last
+//    line without one); the "\r" is not part of the record;
+//  - blank lines (empty or only JSON whitespace) are copied through as they
+//    are and are not records;
+//  - a record that cannot be masked never reaches `out`. With a quarantine
+//    stream it is written there as one JSON line:
+//      {"line":N,"reason":"<code>","detail":"<safe message>","record":"<raw line>"}
+//    where "record" is the raw line as a JSON string, or, when the line is
+//    not valid UTF-8, "record_base64" holds its bytes in base64 instead. A
+//    line longer than max_line_bytes is skipped without being held in memory:
+//    its entry has reason "too_large" and "record": null.
+//    Without a quarantine stream the first such record ends the run with an
+//    error naming its line (fail closed); the records before it are written.
+//
+// CSV (.csv), RFC 4180:
+//  - quoted fields, "" inside quotes, delimiters and line breaks inside
+//    quotes, CRLF or LF; the first record is the header and names the columns
+//    (matched exactly, a rule on a duplicated column name applies to each);
+//  - a rule whose path is a single key names a column; its cells are handed
+//    to the rule's action as JSON strings (Engine::MaskPart) and the result is
+//    written back as text, quoted only when it must be (delimiter, quote, CR
+//    or LF). An action that removes the value (redact null/remove) leaves an
+//    empty cell. Cells no rule names are copied byte for byte, or, when the
+//    route drops unlisted fields, removed with their header;
+//  - before any row is written, it is an error (code "invalid_rule") if a
+//    rule's path is nested or names no column;
+//  - a row with the wrong number of fields ("field_count"), bad quoting
+//    ("invalid_csv"), invalid UTF-8 ("invalid_utf8") or a failing action is
+//    quarantined as for JSON Lines, "line" being the line the row starts on
+//    (the header is line 1). After bad quoting, reading resumes at the next
+//    line;
+//  - blank lines are copied through and are not records.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "engine/engine.h"
+
+namespace maskproxy::batch {
+
+enum class Format {
+  kAuto,  // from BatchOptions::file_name (see FormatForPath)
+  kJsonLines,
+  kCsv,
+};
+
+// .jsonl, .ndjson, .json -> kJsonLines; .csv -> kCsv (case-insensitive).
+// Anything else: error "unknown_format".
+[[nodiscard]] Result<Format> FormatForPath(std::string_view path);
+
+struct BatchOptions {
+  Format format = Format::kAuto;
+  std::string file_name;      // for kAuto: the input's name (only its extension is used)
+  char csv_delimiter = ',';   // not '"', CR or LF
+  size_t max_line_bytes = 0;  // longest record kept; 0 = the engine's max_record_bytes
+};
+
+struct BatchStats {
+  uint64_t records = 0;      // records read (blank lines and the CSV header are not records)
+  uint64_t masked = 0;       // records written to `out`
+  uint64_t quarantined = 0;  // records written to the quarantine stream
+  uint64_t bytes_in = 0;     // bytes read from `in`
+  uint64_t bytes_out = 0;    // bytes written to `out`
+};
+
+// Masks every record of `in` into `out` with `route`'s rules (see above).
+// `quarantine` may be null: then the first record that cannot be masked is
+// an error. Errors: "unknown_format", "invalid_option", "invalid_rule"
+// (CSV), "io_error", or a record's reason (no quarantine stream); messages
+// carry line numbers, codes and rule paths, never record content.
+[[nodiscard]] Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteRef& route,
+                                            std::istream& in, std::ostream& out, std::ostream* quarantine,
+                                            const BatchOptions& options);
+
+}  // namespace maskproxy::batch
