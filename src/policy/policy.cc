@@ -200,6 +200,7 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       ok = false;
     } else {
       r.unlisted = u.Scalar() == "drop" ? Unlisted::kDrop : Unlisted::kKeep;
+      r.paths.set_unlisted(r.unlisted == Unlisted::kDrop ? codec::UnlistedMode::kDrop : codec::UnlistedMode::kKeep);
     }
   }
   YAML::Node rules = node["rules"];
@@ -231,7 +232,9 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
         continue;
       }
       r.header_rules.emplace_back(rule->header, id);
-    } else if (Status s = r.paths.Add(rule->path, id, rule->action->RemovesMember()); !s.ok()) {
+    } else if (Status s =
+                   r.paths.Add(rule->path, id, codec::TerminalOptions{rule->action->RemovesMember(), rule->whole});
+               !s.ok()) {
       diag.Add(c.At(rn["path"], s.error().message));
       ok = false;
       continue;

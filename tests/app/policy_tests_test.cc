@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,35 @@ TEST(PolicyTestRunner, FailuresShowReadableDiffs) {
   EXPECT_NE(r[2].diffs[0].find("but it was masked"), std::string::npos);
   ASSERT_EQ(r[3].diffs.size(), 1u);
   EXPECT_NE(r[3].diffs[0].find("dead-lettered (not_object)"), std::string::npos) << r[3].diffs[0];
+}
+
+// The shipped example policies pass their own embedded tests (what
+// `maskproxy policy test --keys K policies/*.yaml` runs).
+TEST(PolicyTestRunner, ShippedPoliciesPassTheirTests) {
+  std::string yaml = "keys:\n";
+  uint8_t first = 1;
+  for (const char* name : {"rrn", "phone", "email", "account", "contact", "customer"}) {
+    std::vector<uint8_t> b(32, first++);
+    yaml += std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) +
+            "}}\n";
+  }
+  auto keys = crypto::Keyring::Parse(yaml, "k.yaml");
+  ASSERT_TRUE(keys.ok());
+  const std::filesystem::path dir = std::filesystem::path(MASKPROXY_SOURCE_DIR) / "policies";
+  size_t ran = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".yaml") continue;
+    auto p = policy::Policy::Load(e.path().string(), *keys);
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    EXPECT_FALSE((*p)->tests().empty()) << e.path() << " has no embedded tests";
+    for (const auto& o : RunPolicyTests(*p, engine::Limits{})) {
+      ++ran;
+      std::string all;
+      for (const auto& d : o.diffs) all += d + "\n";
+      EXPECT_TRUE(o.passed) << e.path() << ":" << o.line << " " << o.name << "\n" << all;
+    }
+  }
+  EXPECT_GE(ran, 9u);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ crypto::Keyring MakeKeys(const std::vector<std::string>& names) {
 }
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = MakeKeys({"rrn", "phone", "card", "account", "email", "contact", "name"});
+  static const crypto::Keyring ring = MakeKeys({"rrn", "phone", "card", "account", "email", "contact", "name", "customer"});
   return ring;
 }
 
