@@ -8,12 +8,15 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/config.h"
 #include "app/policy_tests.h"
+#include "batch/batch.h"
 #include "codec/json.h"
 #include "common/log.h"
 #include "crypto/keyring.h"
@@ -47,6 +50,8 @@ Usage:
                                            create a keyring with a new 256-bit key per NAME
   maskproxy keys rotate --keys FILE NAME...
                                            add and activate a new version of each key
+  maskproxy mask --policy FILE --keys FILE --route NAME [--in F] [--out F] [--quarantine F]
+                                           mask a JSON Lines or CSV file (batch mode)
   maskproxy reveal --policy FILE --keys FILE --route NAME --field PATH --reason TEXT
                    --audit-log FILE [VALUE...]
                                            reverse encrypted values; every use is audited
@@ -115,6 +120,32 @@ Options:
                       always recorded
   --audit-log FILE    append-only audit log (or env MASKPROXY_AUDIT_LOG)
   --reason TEXT       why (e.g. a ticket number); required
+)";
+
+const char kMaskHelp[] = R"(maskproxy mask --policy FILE --keys FILE --route NAME [options]
+
+Masks a file with the same engine and policy as the proxy, for batch
+pipelines that land files in Hadoop. Streams in constant memory.
+
+  JSON Lines  one record per line; the output is byte for byte what the
+              proxy would produce for the same record value
+  CSV         RFC 4180 with a header row; rules name columns (path: column)
+
+A record that cannot be masked never reaches the output: it goes to the
+quarantine file as {"line":N,"reason":"...","detail":"...","record":...}.
+Without --quarantine the first such record stops the run (exit 1) and no
+output file is left behind. Files are written as NAME.partial and renamed
+when the run succeeds.
+
+Options:
+  --route NAME               the route's name or source topic
+  --in FILE                  input (default: standard input)
+  --out FILE                 output (default: standard output)
+  --quarantine FILE          unmaskable records (raw: created mode 0600)
+  --format jsonl|csv         default: from the --in file name, else jsonl
+  --delimiter C              CSV delimiter (default ','; '\t' for tab)
+  --max-record-bytes N       longer records are quarantined (default 1 MiB)
+  --encryption-ledger FILE   encryption counts (default KEYS.usage)
 )";
 
 const char kPolicyHelp[] = R"(maskproxy policy check --keys FILE POLICY...
@@ -511,6 +542,7 @@ int CmdReveal(const std::vector<std::string>& args) {
       ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + JsonStr(host) + ",\"reason\":" + JsonStr(reason) +
       ",\"policy\":" + JsonStr((*pol)->Label()) + ",\"route\":" + JsonStr(route->name) +
       ",\"field\":" + JsonStr(field) + ",\"topic\":" + JsonStr(topic) + ",\"action\":" + JsonStr(rule->action_name) +
+      (key_version ? ",\"key_version\":" + std::to_string(*key_version) : std::string()) +
       ",\"values\":" + std::to_string(values.size()) + ",\"revealed\":" + std::to_string(values.size() - failed) +
       ",\"failed\":" + std::to_string(failed) + "}";
   // The audit line is on disk before any plaintext is shown.
@@ -528,6 +560,124 @@ int CmdReveal(const std::vector<std::string>& args) {
                  first_error.c_str());
     return kExitFailure;
   }
+  return kExitOk;
+}
+
+// ---- mask (batch) -------------------------------------------------------------
+
+int CmdMask(const std::vector<std::string>& args) {
+  std::string policy_path, keys_path, route_name, in_path, out_path, quarantine_path, format, ledger_path;
+  std::string delimiter = ",", max_bytes;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= args.size()) return false;
+      *out = args[++i];
+      return true;
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kMaskHelp, stdout);
+      return kExitOk;
+    }
+    std::string* target = a == "--policy"              ? &policy_path
+                          : a == "--keys"              ? &keys_path
+                          : a == "--route"             ? &route_name
+                          : a == "--in"                ? &in_path
+                          : a == "--out"               ? &out_path
+                          : a == "--quarantine"        ? &quarantine_path
+                          : a == "--format"            ? &format
+                          : a == "--delimiter"         ? &delimiter
+                          : a == "--encryption-ledger" ? &ledger_path
+                          : a == "--max-record-bytes"  ? &max_bytes
+                                                       : nullptr;
+    if (!target) return Usage("mask: unknown argument '" + a + "'");
+    if (!value(target)) return Usage("mask: " + a + " needs a value");
+  }
+  if (policy_path.empty() || keys_path.empty() || route_name.empty())
+    return Usage("mask: --policy, --keys and --route are required");
+  batch::BatchOptions bo;
+  if (format == "jsonl" || format == "ndjson") {
+    bo.format = batch::Format::kJsonLines;
+  } else if (format == "csv") {
+    bo.format = batch::Format::kCsv;
+  } else if (!format.empty()) {
+    return Usage("mask: --format must be jsonl or csv");
+  } else if (!in_path.empty() && in_path != "-") {
+    auto f = batch::FormatForPath(in_path);
+    if (!f.ok()) return Usage("mask: cannot tell the format of " + in_path + " from its name; use --format jsonl|csv");
+    bo.format = *f;
+  } else {
+    bo.format = batch::Format::kJsonLines;
+  }
+  if (delimiter.size() != 1) return Usage("mask: --delimiter must be one character");
+  bo.csv_delimiter = delimiter == "\\t" ? '\t' : delimiter[0];
+  engine::Limits limits;
+  if (!max_bytes.empty()) {
+    if (max_bytes.size() > 10 || max_bytes.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(max_bytes) == 0)
+      return Usage("mask: --max-record-bytes needs a positive number");
+    limits.max_record_bytes = std::stoull(max_bytes);
+  }
+
+  auto keys = crypto::Keyring::Load(keys_path);
+  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
+  auto ledger = crypto::UsageLedger::Open(ledger_path.empty() ? keys_path + ".usage" : ledger_path);
+  if (!ledger.ok()) return Fail(ledger.error(), kExitUsage);
+  auto pol = policy::Policy::Load(policy_path, *keys, ledger->get());
+  if (!pol.ok()) return Fail(pol.error(), kExitUsage);
+  const policy::Route* route = (*pol)->FindRoute(route_name);
+  if (!route) return Usage("mask: no route '" + route_name + "' in " + policy_path);
+  auto eng = engine::Engine::Create({*pol}, limits);
+  if (!eng.ok()) return Fail(eng.error(), kExitUsage);
+  const engine::RouteRef* ref = (*eng)->FindRoute(route->from);
+
+  std::ios::sync_with_stdio(false);
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
+  if (!in_path.empty() && in_path != "-") {
+    in_file.open(in_path, std::ios::binary);
+    if (!in_file) return Fail(Error("io_error", "cannot read " + in_path), kExitFailure);
+    in = &in_file;
+  }
+  // Outputs are written beside their final names and renamed on success, so
+  // a failed run never leaves a file that looks complete.
+  const std::string out_tmp = out_path.empty() || out_path == "-" ? "" : out_path + ".partial";
+  const std::string q_tmp = quarantine_path.empty() ? "" : quarantine_path + ".partial";
+  std::ofstream out_file, q_file;
+  std::ostream* out = &std::cout;
+  if (!out_tmp.empty()) {
+    out_file.open(out_tmp, std::ios::binary | std::ios::trunc);
+    if (!out_file) return Fail(Error("io_error", "cannot write " + out_tmp), kExitFailure);
+    out = &out_file;
+  }
+  if (!q_tmp.empty()) {
+    // Quarantined records are raw: the file is private like the source data.
+    int fd = ::open(q_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return Fail(Error("io_error", "cannot write " + q_tmp), kExitFailure);
+    ::close(fd);
+    q_file.open(q_tmp, std::ios::binary | std::ios::trunc);
+    if (!q_file) return Fail(Error("io_error", "cannot write " + q_tmp), kExitFailure);
+  }
+  auto stats = batch::MaskStream(**eng, *ref, *in, *out, q_tmp.empty() ? nullptr : &q_file, bo);
+  out->flush();
+  if (q_file.is_open()) q_file.close();
+  if (out_file.is_open()) out_file.close();
+  if (!stats.ok() || !*out || (out_file.is_open() && out_file.fail())) {
+    if (!out_tmp.empty()) ::unlink(out_tmp.c_str());
+    if (!q_tmp.empty()) ::unlink(q_tmp.c_str());
+    return Fail(stats.ok() ? Error("io_error", "writing the output failed") : stats.error(), kExitFailure);
+  }
+  if (!out_tmp.empty() && ::rename(out_tmp.c_str(), out_path.c_str()) != 0)
+    return Fail(Error("io_error", "cannot rename " + out_tmp + " to " + out_path), kExitFailure);
+  if (!q_tmp.empty() && ::rename(q_tmp.c_str(), quarantine_path.c_str()) != 0)
+    return Fail(Error("io_error", "cannot rename " + q_tmp + " to " + quarantine_path), kExitFailure);
+  std::fprintf(stderr, "maskproxy: %llu record(s): %llu masked, %llu quarantined; %llu bytes in, %llu bytes out\n",
+               static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
+               static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),
+               static_cast<unsigned long long>(stats->bytes_out));
+  if (!route->key_refs.empty())
+    std::fprintf(stderr, "maskproxy: reversible outputs use key versions %s (keep this for reveal --key-version)\n",
+                 route->key_refs.c_str());
   return kExitOk;
 }
 
@@ -553,6 +703,7 @@ int Main(int argc, char** argv) {
   if (cmd == "keys") return CmdKeys(rest);
   if (cmd == "policy") return CmdPolicy(rest);
   if (cmd == "reveal") return CmdReveal(rest);
+  if (cmd == "mask") return CmdMask(rest);
   return Usage("unknown command '" + cmd + "'");
 }
 

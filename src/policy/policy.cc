@@ -207,10 +207,29 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
   if (!rules) return fail(c.At(node, "missing 'rules' in route (a list of { path, action, ... })"));
   if (!rules.IsSequence() || rules.size() == 0) return fail(c.At(rules, "'rules' must be a non-empty list"));
   std::set<std::string> key_refs;
+  // Every rule's path claims its values, even a rule with other errors, so
+  // that overlaps are reported in the same run.
+  codec::PathSet claims;
+  int32_t index = 0;
   for (const auto& rn : rules) {
+    bool conflict = false;
+    if (rn.IsMap() && rn["path"] && rn["path"].IsScalar() && !rn["path"].Scalar().empty() &&
+        rn["path"].Scalar()[0] != '$') {
+      if (auto path = codec::FieldPath::Parse(rn["path"].Scalar()); path.ok()) {
+        if (Status s = claims.Add(*path, index, false); !s.ok()) {
+          diag.Add(c.At(rn["path"], s.error().message));
+          conflict = true;
+        }
+      }
+    }
+    ++index;
     auto rule = ParseRule(c, rn, env);
     if (!rule.ok()) {
       diag.Add(rule.error());
+      ok = false;
+      continue;
+    }
+    if (conflict) {
       ok = false;
       continue;
     }

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The security team's and operators' workflow with the real binary, no broker:
+# keys generate/rotate, policy check (every error with file:line:col) and
+# policy test (diffs, exit codes), batch mask (JSON Lines and CSV, quarantine,
+# fail closed), reveal across a key rotation with its audit trail.
+#
+#   tests/app/cli_workflow_test.sh build/src/app/maskproxy
+set -euo pipefail
+bin=$(realpath "${1:?usage: $0 path/to/maskproxy}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+expect_rc() {  # expect_rc WANT DESC CMD...
+  local want=$1 desc=$2; shift 2
+  local rc=0; "$@" >out.txt 2>err.txt || rc=$?
+  if [ "$rc" = "$want" ]; then ok "$desc (exit $rc)"; else bad "$desc: exit $rc, want $want"; cat out.txt err.txt; fi
+}
+has() { if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in $1"; cat "$1"; fi; }
+hasnt() { if grep -qF -- "$2" "$1"; then bad "$3: '$2' found in $1"; else ok "$3"; fi; }
+
+P=$root/policies/transfers.yaml
+"$bin" keys generate --out keys.yaml rrn phone email account contact customer 2>/dev/null
+[ "$(stat -c %a keys.yaml)" = 600 ] && ok "keyring is mode 0600" || bad "keyring mode $(stat -c %a keys.yaml)"
+
+# --- policy check / test -------------------------------------------------------
+expect_rc 0 "shipped policies check" "$bin" policy check --keys keys.yaml "$root"/policies/*.yaml
+expect_rc 0 "shipped policies pass their tests" "$bin" policy test --keys keys.yaml "$root"/policies/*.yaml
+has out.txt "0 failed" "policy test summary"
+cat >broken.yaml <<'YAML'
+policy: broken
+version: 1
+routes:
+  - from: a.raw
+    to: a.out
+    dead_letter: a.dlq
+    rules:
+      - { path: user.rrn, action: tokenise, key: rrn }
+      - { path: user.phone, action: fpe, key: phone, keep_prefix: 3, min_length: 8 }
+      - { path: user.mail, action: encrypt, key: contcat }
+      - { path: user, action: redact }
+YAML
+expect_rc 2 "a broken policy is refused" "$bin" policy check --keys keys.yaml broken.yaml
+has err.txt "broken.yaml:8:35: rule 'user.rrn': unknown action 'tokenise'" "unknown action located, with suggestion"
+has err.txt "did you mean 'tokenize'" "typo suggestion"
+has err.txt "broken.yaml:9:" "unsafe FPE domain located"
+has err.txt "unsafe" "unsafe FPE domain explained"
+has err.txt "broken.yaml:10:" "missing key located"
+has err.txt "did you mean 'contact'" "missing key suggestion"
+has err.txt "broken.yaml:11:" "overlapping path located"
+[ "$(wc -l <err.txt)" -ge 4 ] && ok "every error reported at once" || bad "only $(wc -l <err.txt) error line(s)"
+
+sed -e 's/keep_first: 6, keep_last: 4/keep_first: 4, keep_last: 4/' "$P" >failing.yaml
+expect_rc 1 "a failing embedded test fails policy test" "$bin" policy test --keys keys.yaml failing.yaml
+has out.txt "FAIL failing.yaml:" "failure names file and line"
+has out.txt 'card.number: expected "5412 75** **** 3456"' "readable diff: expected"
+has out.txt 'got      "5412 **** **** 3456"' "readable diff: got"
+
+# --- batch mask: JSON Lines -----------------------------------------------------
+cat >in.jsonl <<'EOF2'
+{"transfer_id":"T-1","amount":5000,"sender":{"rrn":"900101-1234567","phone":"010-1234-5678","email":"minjun@example.com","name":"김민준","address":"경기 성남시 분당구 판교로 1"},"extra":"x"}
+{"transfer_id":"T-2","sender":{"rrn":"9001011234567","email":"minjun@example.com"}}
+not json
+{"sender":{"phone":"010-12"}}
+EOF2
+expect_rc 0 "mask JSON Lines with quarantine" "$bin" mask --policy "$P" --keys keys.yaml --route transfers \
+  --in in.jsonl --out out.jsonl --quarantine q.jsonl
+has err.txt "4 record(s): 2 masked, 2 quarantined" "batch summary"
+has err.txt "contact:1" "batch names the key versions it used"
+[ "$(stat -c %a q.jsonl)" = 600 ] && ok "quarantine file is private" || bad "quarantine mode $(stat -c %a q.jsonl)"
+for v in 900101-1234567 9001011234567 010-1234-5678 minjun@example.com 김민준 판교로; do
+  hasnt out.jsonl "$v" "no raw '$v' in the output"
+done
+hasnt out.jsonl '"extra"' "unlisted field dropped"
+has q.jsonl '"line":3,"reason":"invalid_json"' "quarantine names line and reason"
+has q.jsonl '"line":4,"reason":"value_too_short"' "short phone quarantined, not passed"
+t1=$(python3 -c 'import json,sys; l=open("out.jsonl").read().split("\n"); print(json.loads(l[0])["sender"]["rrn"]); print(json.loads(l[1])["sender"]["rrn"])' | sort -u | wc -l)
+[ "$t1" = 1 ] && ok "both RRN spellings give one token" || bad "RRN spellings gave $t1 tokens"
+
+expect_rc 1 "without --quarantine a bad record fails the run" "$bin" mask --policy "$P" --keys keys.yaml \
+  --route transfers --in in.jsonl --out fail.jsonl
+[ ! -e fail.jsonl ] && [ ! -e fail.jsonl.partial ] && ok "no output file left behind" || bad "output left behind"
+hasnt err.txt "010-12" "error message carries no value"
+
+# Same bytes as stdin/stdout.
+"$bin" mask --policy "$P" --keys keys.yaml --route transfers --quarantine /dev/null <in.jsonl >piped.jsonl 2>/dev/null
+python3 - <<'PY' && ok "stdin/stdout gives the same records (modulo random GCM IVs)" || bad "stdin/stdout differs"
+import json, re
+a = open("out.jsonl").read().splitlines(); b = open("piped.jsonl").read().splitlines()
+norm = lambda s: re.sub(r'e1\.contact\.1\.[A-Za-z0-9_-]+', 'E', s)
+assert len(a) == len(b) and all(norm(x) == norm(y) for x, y in zip(a, b))
+PY
+
+# --- batch mask: CSV -------------------------------------------------------------
+cat >csv.yaml <<'YAML'
+policy: csv
+version: 1
+routes:
+  - name: customers
+    from: customers.raw
+    to: customers.masked
+    dead_letter: customers.dlq
+    rules:
+      - { path: rrn, action: tokenize, key: rrn, normalize: digits }
+      - { path: phone, action: fpe, key: phone, keep_prefix: 3 }
+      - { path: memo, action: redact, mode: "null" }
+YAML
+printf 'id,rrn,phone,memo\r\n1,900101-1234567,010-1234-5678,"hi, ""there""\r\nline 2"\r\n2,9001011234567,01098765432,x\r\n3,bad\r\n' >in.csv
+expect_rc 0 "mask CSV" "$bin" mask --policy csv.yaml --keys keys.yaml --route customers --in in.csv --out out.csv \
+  --quarantine q.csv.jsonl
+has out.csv "id,rrn,phone,memo" "CSV header kept"
+hasnt out.csv "900101" "no raw RRN in CSV output"
+hasnt out.csv "1234-5678" "no raw phone in CSV output"
+has q.csv.jsonl '"reason":"field_count"' "short CSV row quarantined"
+
+# --- reveal across a rotation, audited --------------------------------------------
+email=$(python3 -c 'import json; print(json.loads(open("out.jsonl").readline())["sender"]["email"])')
+phone=$(python3 -c 'import json; print(json.loads(open("out.jsonl").readline())["sender"]["phone"])')
+acct_in='{"recipients":[{"account":"110-123-456789"}]}'
+echo "$acct_in" | "$bin" mask --policy "$P" --keys keys.yaml --route transfers >acct.jsonl 2>/dev/null
+acct=$(python3 -c 'import json; print(json.loads(open("acct.jsonl").readline())["recipients"][0]["account"])')
+R=(--policy "$P" --keys keys.yaml --route transfers --audit-log audit.log --reason SEC-1)
+
+expect_rc 2 "reveal without a reason is refused" "$bin" reveal --policy "$P" --keys keys.yaml --route transfers \
+  --field sender.email --audit-log audit.log "$email"
+expect_rc 0 "reveal encrypt" "$bin" reveal "${R[@]}" --field sender.email "$email"
+has out.txt "minjun@example.com" "encrypt reveals"
+expect_rc 0 "reveal fpe" "$bin" reveal "${R[@]}" --field sender.phone "$phone"
+has out.txt "010-1234-5678" "fpe reveals"
+expect_rc 0 "reveal encrypt_deterministic" "$bin" reveal "${R[@]}" --field "recipients[*].account" "$acct"
+has out.txt "110-123-456789" "encrypt_deterministic reveals"
+
+"$bin" keys rotate --keys keys.yaml contact phone account 2>/dev/null
+expect_rc 0 "old encrypt output reveals after rotation" "$bin" reveal "${R[@]}" --field sender.email "$email"
+has out.txt "minjun@example.com" "v1 ciphertext still opens"
+expect_rc 0 "old fpe output reveals with its key version" "$bin" reveal "${R[@]}" --field sender.phone --key-version 1 "$phone"
+has out.txt "010-1234-5678" "fpe v1 reveals"
+echo "$acct_in" | "$bin" mask --policy "$P" --keys keys.yaml --route transfers >acct2.jsonl 2>/dev/null
+has acct2.jsonl '"d1.account.2.' "new outputs use the new key version"
+expect_rc 0 "old deterministic output reveals after rotation" "$bin" reveal "${R[@]}" --field "recipients[*].account" "$acct"
+
+tampered="${email%?}A"; [ "$tampered" = "$email" ] && tampered="${email%?}B"
+expect_rc 1 "a tampered ciphertext is refused" "$bin" reveal "${R[@]}" --field sender.email "$tampered"
+expect_rc 1 "another topic's ciphertext is refused (AAD)" "$bin" reveal "${R[@]}" --topic other.raw --field sender.email "$email"
+expect_rc 1 "no audit log, no reveal" "$bin" reveal --policy "$P" --keys keys.yaml --route transfers --reason x \
+  --audit-log /nonexistent/dir/audit.log --field sender.email "$email"
+hasnt out.txt "minjun" "nothing printed when the audit log cannot be written"
+
+n=$(wc -l <audit.log)
+[ "$n" -ge 8 ] && ok "every reveal audited ($n lines)" || bad "audit has $n lines"
+has audit.log '"reason":"SEC-1"' "audit records the reason"
+has audit.log '"field":"sender.email"' "audit records the field"
+for v in minjun 010-1234-5678 110-123-456789 "$email"; do hasnt audit.log "$v" "audit never holds '$v'"; done
+python3 -c 'import json,sys; [json.loads(l) for l in open("audit.log")]' && ok "audit lines are JSON" || bad "audit not JSON"
+
+echo
+[ "$fails" = 0 ] && echo "cli workflow: all checks passed" || { echo "cli workflow: $fails check(s) failed"; exit 1; }
