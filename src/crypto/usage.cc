@@ -93,7 +93,11 @@ struct UsageLedger::Slot {
 };
 
 UsageLedger::UsageLedger(std::string path, uint64_t limit, uint64_t block)
-    : path_(std::move(path)), limit_(limit), block_(block) {}
+    : path_(std::move(path)),
+      limit_(limit),
+      block_(block),
+      warn50_(limit / 2),
+      warn90_(static_cast<uint64_t>(static_cast<unsigned __int128>(limit) * 9 / 10)) {}
 
 UsageLedger::~UsageLedger() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
@@ -184,9 +188,16 @@ UsageLedger::Slot* UsageLedger::FindOrAdd(std::string_view key_name, uint32_t ve
   return raw;
 }
 
-Status UsageLedger::Reserve(std::string_view key_name, uint32_t version) {
+UsageLedger::Slot* UsageLedger::Handle(std::string_view key_name, uint32_t version) {
   Slot* s = Find(key_name, version);
-  if (s == nullptr) s = FindOrAdd(key_name, version);
+  return s ? s : FindOrAdd(key_name, version);
+}
+
+Status UsageLedger::Reserve(std::string_view key_name, uint32_t version) {
+  return Reserve(Handle(key_name, version));
+}
+
+Status UsageLedger::Reserve(Slot* s) {
   for (;;) {
     uint64_t r = s->remaining.load(std::memory_order_acquire);
     while (r > 0) {
@@ -235,8 +246,6 @@ Status UsageLedger::PersistLocked(const Slot* changed, uint64_t new_high_water) 
 }
 
 void UsageLedger::Warn(Slot& s, uint64_t count) {
-  const uint64_t half = limit_ / 2;
-  const auto ninety = static_cast<uint64_t>(static_cast<unsigned __int128>(limit_) * 9 / 10);
   auto warn = [&](std::atomic<bool>& flag, const char* pct) {
     if (flag.load(std::memory_order_relaxed) || flag.exchange(true)) return;
     log::Warn("key_usage_high", {{"key", s.name},
@@ -246,8 +255,8 @@ void UsageLedger::Warn(Slot& s, uint64_t count) {
                                  {"limit", std::to_string(limit_)},
                                  {"action", "run: maskproxy keys rotate " + s.name}});
   };
-  if (count >= half) warn(s.warned50, "50");
-  if (count >= ninety) warn(s.warned90, "90");
+  if (count >= warn50_) warn(s.warned50, "50");
+  if (count >= warn90_) warn(s.warned90, "90");
 }
 
 uint64_t UsageLedger::Count(std::string_view key_name, uint32_t version) const {

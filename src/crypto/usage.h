@@ -61,6 +61,12 @@ class UsageLedger {
   // "usage_ledger_io" (a new lease could not be persisted).
   [[nodiscard]] Status Reserve(std::string_view key_name, uint32_t version);
 
+  // The same without the name lookup: a handle resolved once (e.g. when an
+  // action is created), valid as long as the ledger.
+  struct Slot;
+  [[nodiscard]] Slot* Handle(std::string_view key_name, uint32_t version);
+  [[nodiscard]] Status Reserve(Slot* slot);
+
   // Encryptions counted for the key version: the high-water mark found in the
   // state file at Open() plus the reservations made since. For metrics.
   [[nodiscard]] uint64_t Count(std::string_view key_name, uint32_t version) const;
@@ -70,7 +76,6 @@ class UsageLedger {
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
-  struct Slot;
   struct SlotKey {
     std::string name;
     uint32_t version;
@@ -97,6 +102,8 @@ class UsageLedger {
   const std::string path_;  // empty: in memory
   const uint64_t limit_;
   const uint64_t block_;
+  const uint64_t warn50_;  // counts at which to warn (50% and 90% of limit_)
+  const uint64_t warn90_;
   mutable std::shared_mutex map_mu_;  // guards slots_ (the map, not the slots)
   std::map<SlotKey, std::unique_ptr<Slot>, SlotLess> slots_;
   int lock_fd_ = -1;     // flock held while open (persisted ledgers)

@@ -406,6 +406,9 @@ Result<std::unique_ptr<Action>> EncryptAction::Create(ActionOptions& o, const Ac
   a->active_ = (*key)->active;
   a->field_ = env.field_path;
   a->ledger_ = env.ledger ? env.ledger : &crypto::UsageLedger::ProcessDefault();
+  a->slot_ = a->ledger_->Handle(a->key_name_, a->active_);
+  a->active_aead_ = &a->aeads_.at(a->active_);
+  a->prefix_ = "\"e1." + a->key_name_ + "." + std::to_string(a->active_) + ".";
   return std::unique_ptr<Action>(std::move(a));
 }
 
@@ -424,15 +427,11 @@ Status EncryptAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v,
   std::string pt;
   pt.reserve(v.raw.size() + 1);
   if (Status s = TaggedPlaintext(v, &pt); !s.ok()) return s;
-  if (Status s = ledger_->Reserve(key_name_, active_); !s.ok()) return s;
+  if (Status s = ledger_->Reserve(slot_); !s.ok()) return s;
   std::string sealed;
   sealed.reserve(pt.size() + crypto::AesGcm256::kOverheadBytes);
-  if (Status s = aeads_.at(active_).Seal(Aad(ctx.topic, active_), pt, &sealed); !s.ok()) return s;
-  out->append("\"e1.");
-  out->append(key_name_);
-  out->push_back('.');
-  out->append(std::to_string(active_));
-  out->push_back('.');
+  if (Status s = active_aead_->Seal(Aad(ctx.topic, active_), pt, &sealed); !s.ok()) return s;
+  out->append(prefix_);
   crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(sealed.data()), sealed.size(), out);
   out->push_back('"');
   return Status::Ok();
@@ -476,6 +475,9 @@ Result<std::unique_ptr<Action>> EncryptDeterministicAction::Create(ActionOptions
   }
   a->active_ = (*key)->active;
   a->domain_ = *domain;
+  a->active_siv_ = &a->sivs_.at(a->active_);
+  a->active_aad_ = a->Aad(a->active_);
+  a->prefix_ = "\"d1." + a->key_name_ + "." + std::to_string(a->active_) + ".";
   return std::unique_ptr<Action>(std::move(a));
 }
 
@@ -494,12 +496,8 @@ Status EncryptDeterministicAction::Apply(const ActionContext&, const codec::Scal
   if (Status s = TaggedPlaintext(v, &pt); !s.ok()) return s;
   std::string sealed;
   sealed.reserve(pt.size() + crypto::AesSiv::kSivBytes);
-  if (Status s = sivs_.at(active_).Seal(std::string_view(Aad(active_)), pt, &sealed); !s.ok()) return s;
-  out->append("\"d1.");
-  out->append(key_name_);
-  out->push_back('.');
-  out->append(std::to_string(active_));
-  out->push_back('.');
+  if (Status s = active_siv_->Seal(std::string_view(active_aad_), pt, &sealed); !s.ok()) return s;
+  out->append(prefix_);
   crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(sealed.data()), sealed.size(), out);
   out->push_back('"');
   return Status::Ok();

@@ -100,7 +100,10 @@ class EncryptAction final : public Action {
   std::string field_;
   uint32_t active_ = 0;
   std::map<uint32_t, crypto::AesGcm256> aeads_;  // every version: old ones decrypt
+  const crypto::AesGcm256* active_aead_ = nullptr;
+  std::string prefix_;  // "\"e1.<key>.<active>."
   crypto::UsageLedger* ledger_ = nullptr;
+  crypto::UsageLedger::Slot* slot_ = nullptr;  // the active version's count
 };
 
 // encrypt_deterministic: AES-SIV (RFC 5297) with a 64-byte subkey
@@ -126,6 +129,9 @@ class EncryptDeterministicAction final : public Action {
   std::string domain_;
   uint32_t active_ = 0;
   std::map<uint32_t, crypto::AesSiv> sivs_;
+  const crypto::AesSiv* active_siv_ = nullptr;
+  std::string active_aad_;
+  std::string prefix_;  // "\"d1.<key>.<active>."
 };
 
 // fpe: FF1 (NIST SP 800-38G Rev. 1) format-preserving encryption.

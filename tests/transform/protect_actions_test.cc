@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "codec/json.h"
@@ -341,6 +342,37 @@ TEST(EncryptAction, CountsEveryEncryptionAndRefusesAtTheLimit) {
   // A rejected type is not counted.
   EXPECT_EQ(Apply(b.get(), Value{codec::JsonType::kNull, "null", "null"}), "ERROR:unsupported_type");
   EXPECT_EQ(ledger->Count("k", 2), 1u);
+}
+
+TEST(EncryptAction, ConcurrentApplyFromSeveralThreads) {
+  auto ledger = crypto::UsageLedger::InMemory(uint64_t{1} << 32, /*block=*/16);
+  auto a = MustMake("encrypt", {{"key", "k"}}, "user.f", &Ring1(), ledger.get());
+  ASSERT_NE(a, nullptr);
+  constexpr int kThreads = 4, kEach = 300;
+  std::vector<std::vector<std::string>> outs(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string out;
+        std::string text = "v" + std::to_string(t * kEach + i);
+        std::string raw = "\"" + text + "\"";
+        if (a->Apply(ActionContext{"t"}, codec::ScalarRef{codec::JsonType::kString, raw, text}, &out).ok())
+          outs[static_cast<size_t>(t)].push_back(out);
+      }
+    });
+  for (auto& th : threads) th.join();
+  std::set<std::string> all;
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(outs[static_cast<size_t>(t)].size(), static_cast<size_t>(kEach));
+    for (int i = 0; i < kEach; ++i) {
+      const std::string& out = outs[static_cast<size_t>(t)][static_cast<size_t>(i)];
+      all.insert(out);
+      EXPECT_EQ(Reveal(a.get(), out, "t"), "\"v" + std::to_string(t * kEach + i) + "\"");
+    }
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(ledger->Count("k", 1), static_cast<uint64_t>(kThreads * kEach));
 }
 
 TEST(EncryptAction, DefaultLedgerIsProcessWide) {
