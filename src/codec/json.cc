@@ -276,11 +276,11 @@ class Scanner {
         const size_t start = p_;
         if (rule >= 0 || Visiting()) {
           std::string_view text;
-          if (Status st = String(&buf_, &text); !st.ok()) return st;
+          if (Status st = QuickString(&buf_, &text); !st.ok()) return st;
           if (rule >= 0) return Emit(rule, JsonType::kString, start, text);
           return Visit(JsonType::kString, start, text);
         }
-        return String(nullptr, nullptr);
+        return QuickString(nullptr, nullptr);
       }
       case 't': return Literal("true", rule, JsonType::kBool);
       case 'f': return Literal("false", rule, JsonType::kBool);
@@ -364,10 +364,21 @@ class Scanner {
     return Status::Ok();
   }
 
+  // String() for the common case, inlined: no escapes, no non-ASCII bytes.
+  [[gnu::always_inline]] Status QuickString(std::string* buf, std::string_view* text) {
+    const size_t q = SkipPlain(s_, n_, p_ + 1);
+    if (q < n_ && s_[q] == '"') {
+      if (text) *text = d_.substr(p_ + 1, q - p_ - 1);
+      p_ = q + 1;
+      return Status::Ok();
+    }
+    return String(buf, text);
+  }
+
   // Validates the string at p_ (which is '"'). If `text` is non-null, sets
   // it to the unescaped content: a view of the document when the string has
   // no escapes, else of *buf, where it is decoded.
-  Status String(std::string* buf, std::string_view* text) {
+  [[gnu::noinline]] Status String(std::string* buf, std::string_view* text) {
     const size_t begin = ++p_;
     bool decoding = false;
     size_t run = p_;  // start of the pending run of literal bytes (when decoding)
@@ -478,10 +489,10 @@ class Scanner {
       const bool visiting = Visiting();
       std::string_view key;
       if (node || visiting) {
-        if (Status st = String(&key_buf_, &key); !st.ok()) return st;
+        if (Status st = QuickString(&key_buf_, &key); !st.ok()) return st;
         if (node) child = paths_->ChildByKey(*node, key);
       } else {
-        if (Status st = String(nullptr, nullptr); !st.ok()) return st;
+        if (Status st = QuickString(nullptr, nullptr); !st.ok()) return st;
       }
       SkipWs();
       if (p_ >= n_ || s_[p_] != ':') return Fail("invalid_json", "expected ':'");
