@@ -35,10 +35,11 @@ constexpr int kExitUsage = 2;
 
 const char kMainHelp[] = R"(maskproxy - Kafka PII masking proxy
 
-Consumes raw Kafka topics, masks personal data in JSON record values as a YAML
-policy says (tokenize, mask, redact), and produces the result to analytics
-topics in Kafka transactions (exactly once). Records that cannot be masked go
-to the route's dead-letter topic, never to the destination.
+Consumes raw Kafka topics, protects personal data in JSON record values, keys
+and headers as a YAML policy says (tokenize, encrypt, encrypt_deterministic,
+fpe, mask, generalize, redact), and produces the result to analytics topics in
+Kafka transactions (exactly once). Records that cannot be masked go to the
+route's dead-letter topic, never to the destination.
 
 Usage:
   maskproxy run --config FILE [options]    run the proxy (see: maskproxy run --help)
@@ -74,10 +75,12 @@ Options:
   --transactional-id ID    overrides transactions.id (one per running instance)
   --log-level LEVEL        overrides log_level: debug, info, warn, error
 
-Every produced record keeps the source key, headers, timestamp and key-based
-partitioning (murmur2, as Java clients), and gets two headers:
+Every produced record keeps the source key, headers and timestamp (key and
+headers rewritten where $key/$header rules say) and key-based partitioning
+(murmur2 of the produced key, as Java clients), and gets these headers:
   maskproxy.policy   policy name@version#hash that masked it
   maskproxy.origin   source topic:partition:offset
+  maskproxy.keys     key versions behind reversible outputs (name:version,...)
 Dead letters carry the raw record (keep that topic as restricted as the source)
 plus maskproxy.dlq.reason (a code such as invalid_json) and maskproxy.dlq.detail
 (a message that never contains the value).
