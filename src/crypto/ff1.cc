@@ -79,6 +79,37 @@ struct Buffers {
   }
 };
 
+// y mod m for y < 2^128: x86-64's 128-by-64-bit divide (after reducing the
+// high half, so the quotient fits), else the compiler's 128-bit modulo.
+uint64_t Mod(U128 y, uint64_t m) {
+#if defined(__x86_64__)
+  const uint64_t hi = static_cast<uint64_t>(y >> 64) % m;
+  const uint64_t lo = static_cast<uint64_t>(y);
+  uint64_t q = 0;
+  uint64_t r = 0;
+  __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(m) : "cc");
+  return r;
+#else
+  return static_cast<uint64_t>(y % m);
+#endif
+}
+
+// STR^len_radix(x) into out[0..len). The usual radixes are compile-time
+// constants, so their divisions become multiplications.
+template <uint32_t kRadix>
+void StrFixed(uint64_t x, uint16_t* out, size_t len) {
+  for (size_t k = len; k > 0; x /= kRadix) out[--k] = static_cast<uint16_t>(x % kRadix);
+}
+void Str(uint64_t x, uint32_t radix, uint16_t* out, size_t len) {
+  switch (radix) {
+    case 10: return StrFixed<10>(x, out, len);
+    case 36: return StrFixed<36>(x, out, len);
+    case 62: return StrFixed<62>(x, out, len);
+    default:
+      for (size_t k = len; k > 0; x /= radix) out[--k] = static_cast<uint16_t>(x % radix);
+  }
+}
+
 Error Failed() {
   return Error("crypto_failed", "FF1 computation failed");
 }
@@ -302,7 +333,7 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
       for (size_t k = 0; k < d_len; ++k) y = (y << 8) | s[k];
       // Step 6.v: m = u for even i, v for odd i.
       const uint64_t mod = (i % 2 == 0) ? mod_u : mod_v;
-      const uint64_t ym = static_cast<uint64_t>(y % mod);
+      const uint64_t ym = Mod(y, mod);
       if (encrypt) {
         // Steps 6.vi-ix: c = (NUM_radix(A) + y) mod radix^m; A = B; B = C.
         U128 c = static_cast<U128>(a) + ym;
@@ -319,8 +350,8 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
     // Step 7: A || B, with |A| = u and |B| = v. Written only now, so *out may
     // alias the input and is untouched on failure.
     out->resize(n);
-    for (size_t k = u; k-- > 0; a /= radix) (*out)[k] = static_cast<uint16_t>(a % radix);
-    for (size_t k = v; k-- > 0; b /= radix) (*out)[u + k] = static_cast<uint16_t>(b % radix);
+    Str(a, radix, out->data(), u);
+    Str(b, radix, out->data() + u, v);
     return Status::Ok();
   }
 
