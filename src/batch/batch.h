@@ -33,9 +33,11 @@
 //  - a rule whose path is a single key names a column; its cells are handed
 //    to the rule's action as JSON strings (Engine::MaskPart) and the result is
 //    written back as text, quoted only when it must be (delimiter, quote, CR
-//    or LF). An action that removes the value (redact null/remove) leaves an
-//    empty cell. Cells no rule names are copied byte for byte, or, when the
-//    route drops unlisted fields, removed with their header;
+//    or LF). An action whose output is JSON null (redact mode "null") leaves
+//    an empty cell; an action that removes the member (redact mode remove)
+//    removes the column, header included. Cells no rule names are copied byte
+//    for byte, or, when the route drops unlisted fields (unlisted_fields:
+//    drop), removed with their header. $key and $header rules are ignored;
 //  - before any row is written, it is an error (code "invalid_rule") if a
 //    rule's path is nested or names no column;
 //  - a row with the wrong number of fields ("field_count"), bad quoting

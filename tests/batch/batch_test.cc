@@ -343,5 +343,26 @@ TEST(BatchCsv, RoundTripOfQuotedCellsThroughAnIdentityLikeRule) {
   EXPECT_EQ(o.out, "k,v\r\n,\"he said \"\"hi\"\"\"\r\n,\"a\r\nb\"\r\n,\"\"\r\n");
 }
 
+TEST(BatchCsv, UnlistedDropAndRemovedColumns) {
+  auto e = MakeEngine(
+      "      - { path: name, action: mask, keep_first: 1 }\n"
+      "      - { path: secret, action: redact, mode: remove }\n",
+      "    unlisted_fields: drop\n");
+  ASSERT_TRUE(e);
+  Out o = Mask(*e, "id,name,secret,note\n1,Kim,s1,n1\n2,Lee,s2,n2\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "name\nK**\nL**\n");
+}
+
+TEST(BatchJsonl, UnlistedDropEqualsTheEngine) {
+  auto e = MakeEngine(kRules, "    unlisted_fields: drop\n");
+  ASSERT_TRUE(e);
+  const std::string line = R"({"id":1,"user":{"rrn":"900101-1234567","name":"Kim","x":2},"memo":"m"})";
+  Out o = Mask(*e, line + "\n", Jsonl());
+  ASSERT_TRUE(o.stats.ok());
+  EXPECT_EQ(o.out, EngineMask(*e, line) + "\n");
+  EXPECT_EQ(o.out.find("\"id\""), std::string::npos) << o.out;
+}
+
 }  // namespace
 }  // namespace maskproxy::batch
