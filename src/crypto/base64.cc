@@ -8,26 +8,33 @@ constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 void Encode(const uint8_t* d, size_t n, const char* alpha, bool pad, std::string* out) {
-  out->reserve(out->size() + (n + 2) / 3 * 4);
+  const size_t full = n / 3, rest = n % 3;
+  const size_t len = full * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
+  const size_t base = out->size();
+  out->resize(base + len);
+  char* o = out->data() + base;
   size_t i = 0;
   for (; i + 3 <= n; i += 3) {
     uint32_t v = (uint32_t{d[i]} << 16) | (uint32_t{d[i + 1]} << 8) | d[i + 2];
-    out->push_back(alpha[v >> 18]);
-    out->push_back(alpha[(v >> 12) & 63]);
-    out->push_back(alpha[(v >> 6) & 63]);
-    out->push_back(alpha[v & 63]);
+    *o++ = alpha[v >> 18];
+    *o++ = alpha[(v >> 12) & 63];
+    *o++ = alpha[(v >> 6) & 63];
+    *o++ = alpha[v & 63];
   }
-  if (n - i == 1) {
+  if (rest == 1) {
     uint32_t v = uint32_t{d[i]} << 16;
-    out->push_back(alpha[v >> 18]);
-    out->push_back(alpha[(v >> 12) & 63]);
-    if (pad) out->append("==");
-  } else if (n - i == 2) {
+    *o++ = alpha[v >> 18];
+    *o++ = alpha[(v >> 12) & 63];
+    if (pad) {
+      *o++ = '=';
+      *o++ = '=';
+    }
+  } else if (rest == 2) {
     uint32_t v = (uint32_t{d[i]} << 16) | (uint32_t{d[i + 1]} << 8);
-    out->push_back(alpha[v >> 18]);
-    out->push_back(alpha[(v >> 12) & 63]);
-    out->push_back(alpha[(v >> 6) & 63]);
-    if (pad) out->push_back('=');
+    *o++ = alpha[v >> 18];
+    *o++ = alpha[(v >> 12) & 63];
+    *o++ = alpha[(v >> 6) & 63];
+    if (pad) *o++ = '=';
   }
 }
 

@@ -47,31 +47,36 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
 
 Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   std::string_view in = v.text;
-  std::string norm;
   if (norm_ != Normalize::kNone) {
-    norm.reserve(in.size());
+    // Normalized into a reused per-thread buffer: no allocation per value.
+    thread_local std::string norm;
+    norm.resize(in.size());
+    size_t n = 0;
     for (char ch : in) {
       auto c = static_cast<unsigned char>(ch);
       bool digit = c >= '0' && c <= '9';
-      bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      bool upper = c >= 'A' && c <= 'Z';
+      bool alpha = upper || (c >= 'a' && c <= 'z');
+      char lower = static_cast<char>(upper ? c + 32 : c);
       switch (norm_) {
         case Normalize::kDigits:
-          if (digit) norm.push_back(ch);
+          if (digit) norm[n++] = ch;
           break;
         case Normalize::kAlnum:
-          if (digit || alpha) norm.push_back(static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c));
+          if (digit || alpha) norm[n++] = lower;
           break;
-        case Normalize::kLower: norm.push_back(static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c)); break;
+        case Normalize::kLower: norm[n++] = lower; break;
         case Normalize::kNone: break;
       }
     }
+    std::string_view nv(norm.data(), n);
     if (norm_ == Normalize::kLower) {
-      size_t b = norm.find_first_not_of(" \t\r\n");
-      size_t e = norm.find_last_not_of(" \t\r\n");
-      norm = b == std::string::npos ? std::string() : norm.substr(b, e - b + 1);
+      size_t b = nv.find_first_not_of(" \t\r\n");
+      size_t e = nv.find_last_not_of(" \t\r\n");
+      nv = b == std::string_view::npos ? std::string_view() : nv.substr(b, e - b + 1);
     }
-    if (norm.empty() && !in.empty()) return Error("normalize_failed", "value has nothing left after normalization");
-    in = norm;
+    if (nv.empty() && !in.empty()) return Error("normalize_failed", "value has nothing left after normalization");
+    in = nv;
   }
   out->push_back('"');
   Status s = tok_.Tokenize(in, out);
@@ -94,26 +99,26 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
     return Error("invalid_option", "[mask_char] option 'mask_char' must be one printable character");
   auto seps = o.TakeString("separators", " -./()+:_@");
   if (!seps.ok()) return seps.error();
-  for (char c : *seps)
+  for (char c : *seps) {
     if (static_cast<unsigned char>(c) >= 0x80 || static_cast<unsigned char>(c) < 0x20)
       return Error("invalid_option", "[separators] option 'separators' must be printable ASCII characters");
+    a->separator_[static_cast<unsigned char>(c)] = true;
+  }
   a->keep_first_ = static_cast<size_t>(*first);
   a->keep_last_ = static_cast<size_t>(*last);
   a->mask_char_ = *ch;
-  a->separators_ = *seps;
   return std::unique_ptr<Action>(std::move(a));
 }
 
 Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   std::string_view in = v.text;
-  auto is_sep = [&](unsigned char c) {
-    return c < 0x80 && separators_.find(static_cast<char>(c)) != std::string::npos;
-  };
+  auto is_sep = [&](unsigned char c) { return c < 0x80 && separator_[c]; };
   size_t total = 0;  // maskable characters
   for (size_t i = 0; i < in.size(); i += CharLen(static_cast<unsigned char>(in[i])))
     if (!is_sep(static_cast<unsigned char>(in[i]))) ++total;
   const bool show = keep_first_ + keep_last_ < total;
-  std::string masked;
+  thread_local std::string masked;  // reused per thread: no allocation per value
+  masked.clear();
   masked.reserve(in.size() + total * mask_char_.size());
   size_t idx = 0;
   for (size_t i = 0; i < in.size();) {

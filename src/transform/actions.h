@@ -45,7 +45,7 @@ class MaskAction final : public Action {
   MaskAction() = default;
   size_t keep_first_ = 0, keep_last_ = 0;
   std::string mask_char_;
-  std::string separators_;  // ASCII bytes
+  std::array<bool, 128> separator_{};  // ASCII bytes kept in place
 };
 
 // redact: mode remove (delete the member), null, or constant (a fixed string).
