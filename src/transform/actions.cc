@@ -413,6 +413,7 @@ Result<std::unique_ptr<Action>> EncryptAction::Create(ActionOptions& o, const Ac
   a->ledger_ = env.ledger ? env.ledger : &crypto::UsageLedger::ProcessDefault();
   a->slot_ = a->ledger_->Handle(a->key_name_, a->active_);
   a->active_aead_ = &a->aeads_.at(a->active_);
+  AppendLp(std::to_string(a->active_), &a->active_lp_);
   a->prefix_ = "\"e1." + a->key_name_ + "." + std::to_string(a->active_) + ".";
   return std::unique_ptr<Action>(std::move(a));
 }
@@ -428,17 +429,43 @@ std::string EncryptAction::Aad(std::string_view topic, uint32_t version) const {
   return aad;
 }
 
+// Per-thread scratch for the reversible actions: no allocation per value
+// once warm. (The plaintext is a copy of record bytes that are in memory
+// anyway; key material never passes through here.)
+namespace {
+struct Scratch {
+  std::string pt, sealed, aad;
+  void Wipe() {
+    pt.clear();
+    sealed.clear();
+  }
+};
+}  // namespace
+
 Status EncryptAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const {
-  std::string pt;
-  pt.reserve(v.raw.size() + 1);
-  if (Status s = TaggedPlaintext(v, &pt); !s.ok()) return s;
-  if (Status s = ledger_->Reserve(slot_); !s.ok()) return s;
-  std::string sealed;
-  sealed.reserve(pt.size() + crypto::AesGcm256::kOverheadBytes);
-  if (Status s = active_aead_->Seal(Aad(ctx.topic, active_), pt, &sealed); !s.ok()) return s;
+  thread_local Scratch sc;
+  sc.pt.clear();
+  sc.sealed.clear();
+  Status st = TaggedPlaintext(v, &sc.pt);
+  if (st.ok()) st = ledger_->Reserve(slot_);
+  if (st.ok()) {
+    sc.aad.clear();
+    AppendLp("e1", &sc.aad);
+    AppendLp(ctx.topic, &sc.aad);
+    AppendLp(field_, &sc.aad);
+    AppendLp(key_name_, &sc.aad);
+    sc.aad.append(active_lp_);
+    st = active_aead_->Seal(sc.aad, sc.pt, &sc.sealed);
+  }
+  std::string& sealed = sc.sealed;
+  if (!st.ok()) {
+    sc.Wipe();
+    return st;
+  }
   out->append(prefix_);
   crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(sealed.data()), sealed.size(), out);
   out->push_back('"');
+  sc.Wipe();
   return Status::Ok();
 }
 
@@ -496,16 +523,18 @@ std::string EncryptDeterministicAction::Aad(uint32_t version) const {
 }
 
 Status EncryptDeterministicAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
-  std::string pt;
-  pt.reserve(v.raw.size() + 1);
-  if (Status s = TaggedPlaintext(v, &pt); !s.ok()) return s;
-  std::string sealed;
-  sealed.reserve(pt.size() + crypto::AesSiv::kSivBytes);
-  if (Status s = active_siv_->Seal(std::string_view(active_aad_), pt, &sealed); !s.ok()) return s;
-  out->append(prefix_);
-  crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(sealed.data()), sealed.size(), out);
-  out->push_back('"');
-  return Status::Ok();
+  thread_local Scratch sc;
+  sc.pt.clear();
+  sc.sealed.clear();
+  Status st = TaggedPlaintext(v, &sc.pt);
+  if (st.ok()) st = active_siv_->Seal(std::string_view(active_aad_), sc.pt, &sc.sealed);
+  if (st.ok()) {
+    out->append(prefix_);
+    crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(sc.sealed.data()), sc.sealed.size(), out);
+    out->push_back('"');
+  }
+  sc.Wipe();
+  return st;
 }
 
 std::string EncryptDeterministicAction::KeyRef() const {
@@ -625,15 +654,16 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
     a->ffs_.emplace(version, std::move(ff1).value());
   }
   a->active_ = (*key)->active;
+  a->active_ff_ = &a->ffs_.at(a->active_);
   a->domain_ = *domain;
   return std::unique_ptr<Action>(std::move(a));
 }
 
 Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::string* text) const {
-  std::vector<size_t> pos;
-  std::vector<uint16_t> nums;
-  pos.reserve(text->size());
-  nums.reserve(text->size());
+  thread_local std::vector<size_t> pos;  // reused per thread: no allocation per value
+  thread_local std::vector<uint16_t> nums, mid;
+  pos.clear();
+  nums.clear();
   for (size_t i = 0; i < text->size(); ++i) {
     auto c = static_cast<unsigned char>((*text)[i]);
     if (number && i == 0 && c == '-') continue;
@@ -652,8 +682,7 @@ Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::st
       DomainSize(alphabet_.size(), static_cast<int64_t>(n - keep_prefix_ - keep_suffix_), crypto::Ff1::kMinDomainSize) <
           crypto::Ff1::kMinDomainSize)
     return Error("domain_too_small", "the encrypted part of the value has under 1,000,000 possible values");
-  std::vector<uint16_t> mid(nums.begin() + static_cast<ptrdiff_t>(keep_prefix_),
-                            nums.end() - static_cast<ptrdiff_t>(keep_suffix_));
+  mid.assign(nums.begin() + static_cast<ptrdiff_t>(keep_prefix_), nums.end() - static_cast<ptrdiff_t>(keep_suffix_));
   // Cycle walking keeps a number's first digit non-zero both ways: the
   // permutation restricted to values without a leading zero.
   const bool walk = number && keep_prefix_ == 0;
@@ -675,8 +704,9 @@ Status FpeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::st
   } else if (v.type != codec::JsonType::kString) {
     return Error("unsupported_type", "fpe takes strings and integer numbers");
   }
-  std::string text(number ? v.raw : v.text);
-  if (Status s = Run(true, ffs_.at(active_), number, &text); !s.ok()) return s;
+  thread_local std::string text;
+  text.assign(number ? v.raw : v.text);
+  if (Status s = Run(true, *active_ff_, number, &text); !s.ok()) return s;
   if (number)
     out->append(text);
   else

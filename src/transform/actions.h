@@ -101,7 +101,8 @@ class EncryptAction final : public Action {
   uint32_t active_ = 0;
   std::map<uint32_t, crypto::AesGcm256> aeads_;  // every version: old ones decrypt
   const crypto::AesGcm256* active_aead_ = nullptr;
-  std::string prefix_;  // "\"e1.<key>.<active>."
+  std::string prefix_;     // "\"e1.<key>.<active>."
+  std::string active_lp_;  // LP(active version), the AAD's last field
   crypto::UsageLedger* ledger_ = nullptr;
   crypto::UsageLedger::Slot* slot_ = nullptr;  // the active version's count
 };
@@ -165,6 +166,7 @@ class FpeAction final : public Action {
   std::string domain_;
   uint32_t active_ = 0;
   std::map<uint32_t, crypto::Ff1> ffs_;
+  const crypto::Ff1* active_ff_ = nullptr;  // ffs_.at(active_)
   std::string alphabet_;
   std::array<int16_t, 128> index_{};  // character -> numeral, -1 if not in the alphabet
   std::array<bool, 128> separator_{};
