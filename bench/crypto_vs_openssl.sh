@@ -3,7 +3,15 @@
 # same primitives and sizes, in one invocation on one core: ns per operation
 # and the ratio ours / openssl.
 #
-#   bench/crypto_vs_openssl.sh [path/to/crypto_bench]
+#   bench/crypto_vs_openssl.sh [path/to/crypto_bench [path/to/actions_bench]]
+#
+# With actions_bench, the per-field cost of each action (bench/actions_bench.cc:
+# option parsing done, value in, JSON text out, including normalization, the
+# type tag, the AAD, the encryption ledger and base64url) is compared with the
+# same openssl figure as its primitive: tokenize (13 digits) with -hmac sha256
+# at 16 B; encrypt (15 B) with AES-256-GCM at 16 B; encrypt_deterministic
+# (23 B) with the AES-SIV-CMAC-512 figure at 32 B; fpe (16-digit card) with
+# 11 x aes-256-ecb.
 #
 # Environment: SECONDS_PER_RUN (openssl speed -seconds, default 2), REPS
 # (crypto_bench --benchmark_repetitions, default 5; the median is used),
@@ -31,6 +39,7 @@
 set -euo pipefail
 
 BENCH=${1:-build/bench/crypto_bench}
+ACTIONS=${2:-}
 SECS=${SECONDS_PER_RUN:-2}
 REPS=${REPS:-5}
 OSSL_REPS=${OPENSSL_REPS:-1}
@@ -49,6 +58,14 @@ echo "# $(openssl version)" >&2
 echo "# crypto_bench: $BENCH, $REPS repetitions" >&2
 "$BENCH" --benchmark_repetitions="$REPS" --benchmark_report_aggregates_only=true \
   --benchmark_out="$work/ours.json" --benchmark_out_format=json >/dev/null
+
+if [[ -n "$ACTIONS" ]]; then
+  "$ACTIONS" --benchmark_repetitions="$REPS" --benchmark_report_aggregates_only=true \
+    --benchmark_filter='BM_(Tokenize|Encrypt|EncryptDeterministic|FpeCard16Digits|Mask|GeneralizeYear)$' \
+    --benchmark_out="$work/actions.json" --benchmark_out_format=json >/dev/null
+else
+  echo '{"benchmarks": []}' >"$work/actions.json"
+fi
 
 # openssl speed -mr prints "+F:<n>:<name>:<bytes per second>" for -bytes N.
 ossl() {  # ossl KEY BYTES ARGS...; appends "KEY ns_per_op" to $work/openssl.txt
@@ -79,14 +96,15 @@ ossl "cmac128/13" 13 -cmac aes-128-cbc
 ossl "cmac256/13" 13 -cmac aes-256-cbc
 ossl "ecb256/16" 16 -evp aes-256-ecb
 
-python3 - "$work/ours.json" "$work/openssl.txt" <<'EOF'
+python3 - "$work/ours.json" "$work/openssl.txt" "$work/actions.json" <<'EOF'
 import json, sys
 
 ours = {}
-for b in json.load(open(sys.argv[1]))["benchmarks"]:
-    if b.get("aggregate_name") == "median":
-        assert b["time_unit"] == "ns"
-        ours[b["run_name"]] = b["cpu_time"]
+for f in (sys.argv[1], sys.argv[3]):
+    for b in json.load(open(f))["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            assert b["time_unit"] == "ns"
+            ours[b["run_name"]] = b["cpu_time"]
 ossl = dict((k, float(v)) for k, v in (line.split() for line in open(sys.argv[2])))
 
 rows = []
@@ -107,6 +125,13 @@ for n in (16, 32, 64):
 row("FF1 AES-256 encrypt, radix 10", "16 digits", "BM_Ff1DigitsEncrypt/16", 11 * ossl["ecb256/16"], "11 x aes-256-ecb 16 B")
 row("FF1 AES-256 encrypt, radix 10", "10 digits", "BM_Ff1DigitsEncrypt/10", 11 * ossl["ecb256/16"], "11 x aes-256-ecb 16 B")
 row("FF1 AES-256 encrypt, radix 62", "20 chars", "BM_Ff1AlnumEncrypt/20", 12 * ossl["ecb256/16"], "12 x aes-256-ecb 16 B")
+
+if "BM_Tokenize" in ours:
+    row("action tokenize (normalize digits)", "13 digits", "BM_Tokenize", ossl["hmac/16"], "-hmac sha256 16 B")
+    row("action encrypt (AES-256-GCM)", "15 B", "BM_Encrypt", ossl["gcm/16"], "-evp aes-256-gcm -aead 16 B")
+    row("action encrypt_deterministic (AES-SIV-512)", "23 B", "BM_EncryptDeterministic",
+        ossl["cmac256/13"] + ossl["cmac256/32"] + ossl["ctr256/32"], "2 x -cmac aes-256-cbc + aes-256-ctr, 32 B")
+    row("action fpe (FF1)", "16 digits", "BM_FpeCard16Digits", 11 * ossl["ecb256/16"], "11 x aes-256-ecb 16 B")
 
 print(f"| primitive | size | ours ns/op (median) | openssl speed ns/op | ratio ours/openssl | openssl figure |")
 print(f"|---|---|---:|---:|---:|---|")
