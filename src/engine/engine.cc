@@ -84,6 +84,19 @@ Result<std::optional<std::string>> ScalarText(std::string_view json) {
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || t.front() == '\n' || t.front() == '\r'))
     t.remove_prefix(1);
   if (!t.empty() && (t.front() == '{' || t.front() == '[')) return Error("not_scalar", "an object or array");
+  // Fast path: a string literal without escapes (what most actions produce).
+  if (t.size() >= 2 && t.front() == '"' && t.back() == '"') {
+    std::string_view inner = t.substr(1, t.size() - 2);
+    bool plain = true;
+    for (char ch : inner) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\' || c < 0x20) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain && codec::IsValidUtf8(inner)) return std::optional<std::string>(std::string(inner));
+  }
   std::string doc = "{\"v\":";
   doc.append(json);
   doc.push_back('}');

@@ -410,3 +410,26 @@ TEST(EngineParts, KeyAndHeaderRuleErrors) {
 
 }  // namespace
 }  // namespace maskproxy::engine
+
+namespace maskproxy::engine {
+namespace {
+
+TEST(ScalarText, ReadsOneScalarBack) {
+  auto text = [](std::string_view json) { return ScalarText(json); };
+  EXPECT_EQ(**text(R"("plain")"), "plain");
+  EXPECT_EQ(**text(R"("김민준")"), "김민준");
+  EXPECT_EQ(**text(R"("a\"b\\c\u0041")"), "a\"b\\cA") << "escapes go through the strict scanner";
+  EXPECT_EQ(**text("125000"), "125000");
+  EXPECT_EQ(**text("true"), "true");
+  EXPECT_EQ(**text(" \"x\""), "x");
+  EXPECT_FALSE(text("null")->has_value());
+  EXPECT_EQ(text(R"({"a":1})").error().code, "not_scalar");
+  EXPECT_EQ(text("[1]").error().code, "not_scalar");
+  EXPECT_EQ(text(R"("unterminated)").error().code, "invalid_json");
+  EXPECT_EQ(text("1,2").error().code, "invalid_json");
+  EXPECT_EQ(text("\"\xff\"").error().code, "invalid_json") << "invalid UTF-8 is not taken by the fast path";
+  EXPECT_FALSE(text("\"a\tb\"").ok()) << "a raw control character is not JSON";
+}
+
+}  // namespace
+}  // namespace maskproxy::engine
