@@ -178,28 +178,53 @@ int Fail(const Error& e, int code) {
   return code;
 }
 
-int CmdRun(const std::vector<std::string>& args) {
-  std::string config_path, txn_id, level;
+// Parses `--name VALUE` options into the given strings, `--flag` switches
+// into bools, and the rest into *positional (when given). Returns "" or a
+// usage message. --help/-h sets *help.
+struct Flags {
+  std::vector<std::pair<const char*, std::string*>> values;
+  std::vector<std::pair<const char*, bool*>> switches;
+};
+
+std::string ParseFlags(const std::string& cmd, const std::vector<std::string>& args, const Flags& flags,
+                       std::vector<std::string>* positional, bool* help) {
+  *help = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
     if (a == "--help" || a == "-h") {
-      std::fputs(kRunHelp, stdout);
-      std::fputs(kConfigHelp, stdout);
-      return kExitOk;
-    } else if (a == "--config") {
-      if (!value(&config_path)) return Usage("--config needs a file");
-    } else if (a == "--transactional-id") {
-      if (!value(&txn_id)) return Usage("--transactional-id needs a value");
-    } else if (a == "--log-level") {
-      if (!value(&level)) return Usage("--log-level needs a value");
-    } else {
-      return Usage("run: unknown argument '" + a + "'");
+      *help = true;
+      return "";
     }
+    bool matched = false;
+    for (const auto& [name, target] : flags.values) {
+      if (a != name) continue;
+      if (i + 1 >= args.size()) return cmd + ": " + a + " needs a value";
+      *target = args[++i];
+      matched = true;
+    }
+    for (const auto& [name, target] : flags.switches) {
+      if (a != name) continue;
+      *target = true;
+      matched = true;
+    }
+    if (matched) continue;
+    if (!positional || (a.size() > 1 && a[0] == '-')) return cmd + ": unknown argument '" + a + "'";
+    positional->push_back(a);
+  }
+  return "";
+}
+
+int CmdRun(const std::vector<std::string>& args) {
+  std::string config_path, txn_id, level;
+  bool help = false;
+  std::string err = ParseFlags(
+      "run", args, {{{"--config", &config_path}, {"--transactional-id", &txn_id}, {"--log-level", &level}}, {}},
+      nullptr, &help);
+  if (!err.empty()) return Usage(err);
+  if (help) {
+    std::fputs(kRunHelp, stdout);
+    std::fputs(kConfigHelp, stdout);
+    return kExitOk;
   }
   if (config_path.empty()) return Usage("run: --config FILE is required");
   auto cfg = Config::Load(config_path);
@@ -281,14 +306,13 @@ int CmdKeys(const std::vector<std::string>& args) {
   if (sub != "generate" && sub != "rotate") return Usage("keys: unknown command '" + sub + "'");
   std::string file;
   std::vector<std::string> names;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if ((args[i] == "--out" || args[i] == "--keys") && i + 1 < args.size()) {
-      file = args[++i];
-    } else if (!args[i].empty() && args[i][0] == '-') {
-      return Usage("keys " + sub + ": unknown option '" + args[i] + "'");
-    } else {
-      names.push_back(args[i]);
-    }
+  bool help = false;
+  std::string err = ParseFlags("keys " + sub, std::vector<std::string>(args.begin() + 1, args.end()),
+                               {{{"--out", &file}, {"--keys", &file}}, {}}, &names, &help);
+  if (!err.empty()) return Usage(err);
+  if (help) {
+    std::fputs(kKeysHelp, stdout);
+    return kExitOk;
   }
   if (sub == "generate") {
     if (file.empty()) return Usage("keys generate: --out FILE is required");
@@ -336,14 +360,11 @@ int CmdPolicy(const std::vector<std::string>& args) {
   if (sub != "check" && sub != "test") return Usage("policy: unknown command '" + sub + "'");
   std::string keys_path;
   std::vector<std::string> files;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--keys" && i + 1 < args.size())
-      keys_path = args[++i];
-    else if (!args[i].empty() && args[i][0] == '-')
-      return Usage("policy " + sub + ": unknown option '" + args[i] + "'");
-    else
-      files.push_back(args[i]);
-  }
+  bool help = false;
+  std::string err = ParseFlags("policy " + sub, std::vector<std::string>(args.begin() + 1, args.end()),
+                               {{{"--keys", &keys_path}}, {}}, &files, &help);
+  if (!err.empty()) return Usage(err);
+  if (help) return CmdPolicy({});
   if (keys_path.empty()) return Usage("policy " + sub + ": --keys FILE is required (rules name keys)");
   if (files.empty()) return Usage("policy " + sub + ": name at least one policy file");
   auto keys = crypto::Keyring::Load(keys_path);
@@ -430,50 +451,33 @@ Status AppendAudit(const std::string& path, const std::string& line) {
 }
 
 int CmdReveal(const std::vector<std::string>& args) {
-  std::string policy_path, keys_path, route_name, field, topic, audit_log, op, reason;
+  std::string policy_path, keys_path, route_name, field, topic, audit_log, op, reason, version_text;
   std::optional<uint32_t> key_version;
-  bool json_io = false;
+  bool json_io = false, help = false;
   std::vector<std::string> values;
   if (const char* env = std::getenv("MASKPROXY_AUDIT_LOG")) audit_log = env;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
-    if (a == "--help" || a == "-h") {
-      std::fputs(kRevealHelp, stdout);
-      return kExitOk;
-    } else if (a == "--policy") {
-      if (!value(&policy_path)) return Usage("reveal: --policy needs a file");
-    } else if (a == "--keys") {
-      if (!value(&keys_path)) return Usage("reveal: --keys needs a file");
-    } else if (a == "--route") {
-      if (!value(&route_name)) return Usage("reveal: --route needs a name");
-    } else if (a == "--field") {
-      if (!value(&field)) return Usage("reveal: --field needs a rule path");
-    } else if (a == "--topic") {
-      if (!value(&topic)) return Usage("reveal: --topic needs a topic");
-    } else if (a == "--audit-log") {
-      if (!value(&audit_log)) return Usage("reveal: --audit-log needs a file");
-    } else if (a == "--operator") {
-      if (!value(&op)) return Usage("reveal: --operator needs a name");
-    } else if (a == "--reason") {
-      if (!value(&reason)) return Usage("reveal: --reason needs text");
-    } else if (a == "--key-version") {
-      std::string v;
-      if (!value(&v) || v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoul(v) == 0)
-        return Usage("reveal: --key-version needs a positive number");
-      key_version = static_cast<uint32_t>(std::stoul(v));
-    } else if (a == "--json") {
-      json_io = true;
-    } else if (!a.empty() && a[0] == '-' && a != "-") {
-      return Usage("reveal: unknown option '" + a + "'");
-    } else {
-      values.push_back(a);
-    }
+  std::string err = ParseFlags("reveal", args,
+                               {{{"--policy", &policy_path},
+                                 {"--keys", &keys_path},
+                                 {"--route", &route_name},
+                                 {"--field", &field},
+                                 {"--topic", &topic},
+                                 {"--audit-log", &audit_log},
+                                 {"--operator", &op},
+                                 {"--reason", &reason},
+                                 {"--key-version", &version_text}},
+                                {{"--json", &json_io}}},
+                               &values, &help);
+  if (!err.empty()) return Usage(err);
+  if (help) {
+    std::fputs(kRevealHelp, stdout);
+    return kExitOk;
+  }
+  if (!version_text.empty()) {
+    if (version_text.size() > 9 || version_text.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(version_text) == 0)
+      return Usage("reveal: --key-version needs a positive number");
+    key_version = static_cast<uint32_t>(std::stoul(version_text));
   }
   if (policy_path.empty() || keys_path.empty() || route_name.empty() || field.empty())
     return Usage("reveal: --policy, --keys, --route and --field are required");
@@ -571,30 +575,24 @@ int CmdReveal(const std::vector<std::string>& args) {
 int CmdMask(const std::vector<std::string>& args) {
   std::string policy_path, keys_path, route_name, in_path, out_path, quarantine_path, format, ledger_path;
   std::string delimiter = ",", max_bytes;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
-    if (a == "--help" || a == "-h") {
-      std::fputs(kMaskHelp, stdout);
-      return kExitOk;
-    }
-    std::string* target = a == "--policy"              ? &policy_path
-                          : a == "--keys"              ? &keys_path
-                          : a == "--route"             ? &route_name
-                          : a == "--in"                ? &in_path
-                          : a == "--out"               ? &out_path
-                          : a == "--quarantine"        ? &quarantine_path
-                          : a == "--format"            ? &format
-                          : a == "--delimiter"         ? &delimiter
-                          : a == "--encryption-ledger" ? &ledger_path
-                          : a == "--max-record-bytes"  ? &max_bytes
-                                                       : nullptr;
-    if (!target) return Usage("mask: unknown argument '" + a + "'");
-    if (!value(target)) return Usage("mask: " + a + " needs a value");
+  bool help = false;
+  std::string err = ParseFlags("mask", args,
+                               {{{"--policy", &policy_path},
+                                 {"--keys", &keys_path},
+                                 {"--route", &route_name},
+                                 {"--in", &in_path},
+                                 {"--out", &out_path},
+                                 {"--quarantine", &quarantine_path},
+                                 {"--format", &format},
+                                 {"--delimiter", &delimiter},
+                                 {"--encryption-ledger", &ledger_path},
+                                 {"--max-record-bytes", &max_bytes}},
+                                {}},
+                               nullptr, &help);
+  if (!err.empty()) return Usage(err);
+  if (help) {
+    std::fputs(kMaskHelp, stdout);
+    return kExitOk;
   }
   if (policy_path.empty() || keys_path.empty() || route_name.empty())
     return Usage("mask: --policy, --keys and --route are required");
