@@ -53,38 +53,38 @@ inline bool IsSpecialStringByte(unsigned char c) {
   return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
 }
 
-// Index of the first byte at or after i that ends a run of plain string
-// bytes ('"', '\\', a control byte or a byte >= 0x80), or n.
-[[gnu::always_inline]] inline size_t SkipPlain(const unsigned char* s, size_t n, size_t i) {
+// The first byte at or after p that ends a run of plain string bytes ('"',
+// '\\', a control byte or a byte >= 0x80), or e.
+[[gnu::always_inline]] inline const unsigned char* SkipPlain(const unsigned char* p, const unsigned char* e) {
 #if defined(MASKPROXY_JSON_SSE2)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i bslash = _mm_set1_epi8('\\');
   const __m128i space = _mm_set1_epi8(0x20);
-  while (i + 16 <= n) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+  while (e - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // Signed compare: bytes < 0x20 and bytes >= 0x80 (negative) both match.
     const __m128i m =
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
     const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(m));
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
-    i += 16;
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
   }
 #else
   // SWAR, 8 bytes at a time: each test is exact as a yes/no for the word.
   constexpr uint64_t k01 = 0x0101010101010101ULL;
   constexpr uint64_t k80 = 0x8080808080808080ULL;
-  while (i + 8 <= n) {
+  while (e - p >= 8) {
     uint64_t w;
-    std::memcpy(&w, s + i, 8);
+    std::memcpy(&w, p, 8);
     const uint64_t xq = w ^ (k01 * '"');
     const uint64_t xb = w ^ (k01 * '\\');
     const uint64_t hit = (w | ((w - k01 * 0x20) & ~w) | ((xq - k01) & ~xq) | ((xb - k01) & ~xb)) & k80;
     if (hit != 0) break;
-    i += 8;
+    p += 8;
   }
 #endif
-  while (i < n && !IsSpecialStringByte(s[i])) ++i;
-  return i;
+  while (p < e && !IsSpecialStringByte(*p)) ++p;
+  return p;
 }
 
 inline int HexVal(char c) {
@@ -112,14 +112,25 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
+// The scanner works on pointers into the document, passed by value and
+// returned (nullptr: failed, the error is in err_), so the position lives in
+// a register. Two walkers share the grammar code:
+//  - Validate(): a loop with its own stack of open containers (a bit per
+//    level), for every value nothing is selected in and nothing visited:
+//    the whole document for ValidateJson, every subtree off the paths,
+//    removed, dropped and whole values;
+//  - Value()/Object()/Array(): recursive, for the values on the way to a
+//    path, inside selected containers, and everywhere in visit mode.
 class Scanner {
  public:
+  using P = const unsigned char*;
+
   Scanner(std::string_view doc, const PathSet* paths, const JsonLimits& limits, ValueRewriter* rw, Scratch* scratch)
       : d_(doc),
-        s_(reinterpret_cast<const unsigned char*>(doc.data())),
-        n_(doc.size()),
+        b_(reinterpret_cast<P>(doc.data())),
+        e_(b_ + doc.size()),
         paths_(paths),
-        limits_(limits),
+        max_depth_(limits.max_depth),
         rw_(rw),
         edits_(scratch->edits),
         edit_text_(scratch->edit_text),
@@ -130,20 +141,21 @@ class Scanner {
     if (paths_) {
       drop_ = paths_->unlisted() == UnlistedMode::kDrop;
       visit_ = paths_->unlisted() == UnlistedMode::kVisit;
-      if (visit_) visit_keys_.reserve(static_cast<size_t>(limits_.max_depth) + 2);
+      if (visit_) visit_keys_.reserve(static_cast<size_t>(max_depth_) + 2);
     }
   }
 
   Status Run(RewriteStats* stats) {
-    SkipWs();
-    if (p_ == n_) return Fail("invalid_json", "empty document");
-    if (n_ >= 3 && s_[0] == 0xEF && s_[1] == 0xBB && s_[2] == 0xBF)
-      return Fail("invalid_json", "byte order mark is not allowed");
-    stats->root_type = PeekType();
+    P p = Ws(b_);
+    if (p == e_) return Failed(Fail(p, "invalid_json", "empty document"));
+    if (e_ - b_ >= 3 && b_[0] == 0xEF && b_[1] == 0xBB && b_[2] == 0xBF)
+      return Failed(Fail(p, "invalid_json", "byte order mark is not allowed"));
+    stats->root_type = PeekType(p);
     const PathSet::Node* root = (paths_ && (!paths_->empty() || drop_)) ? &paths_->root() : nullptr;
-    if (Status st = Value(root, -1, 0); !st.ok()) return st;
-    SkipWs();
-    if (p_ != n_) return Fail("invalid_json", "unexpected data after the document");
+    p = Value(p, root, -1, 0);
+    if (!p) return Failed(p);
+    p = Ws(p);
+    if (p != e_) return Failed(Fail(p, "invalid_json", "unexpected data after the document"));
     stats->rewritten = rewritten_;
     stats->removed = removed_;
     stats->dropped = dropped_;
@@ -151,8 +163,9 @@ class Scanner {
     return Status::Ok();
   }
 
+  // *out = the document with the edits applied: one copy when there are
+  // none, else one reserve and one pass of appends.
   void Splice(std::string* out) {
-    out->clear();
     if (edits_.empty()) {
       out->assign(d_);
       return;
@@ -161,8 +174,9 @@ class Scanner {
     auto by_begin = [](const Edit& a, const Edit& b) { return a.begin < b.begin; };
     if (!std::is_sorted(edits_.begin(), edits_.end(), by_begin))
       std::stable_sort(edits_.begin(), edits_.end(), by_begin);
-    size_t size = n_;
+    size_t size = d_.size();
     for (const auto& e : edits_) size = size - (e.end - e.begin) + e.text_len;
+    out->clear();
     out->reserve(size);
     size_t at = 0;
     for (const auto& e : edits_) {
@@ -170,10 +184,30 @@ class Scanner {
       out->append(edit_text_.data() + e.text_off, e.text_len);
       at = e.end;
     }
-    out->append(d_.data() + at, n_ - at);
+    out->append(d_.data() + at, d_.size() - at);
   }
 
  private:
+  // ---- errors (cold) ----
+
+  [[gnu::cold, gnu::noinline]] P Fail(P at, const char* code, std::string_view what) {
+    std::string msg(what);
+    msg += " at byte ";
+    msg += std::to_string(at - b_);
+    err_ = Error(code, std::move(msg));
+    return nullptr;
+  }
+  [[gnu::cold, gnu::noinline]] P FailDepth(P at) {
+    return Fail(at, "depth_exceeded", "nesting deeper than " + std::to_string(max_depth_));
+  }
+  [[gnu::cold, gnu::noinline]] P Propagate(const Status& st) {
+    err_ = st.error();
+    return nullptr;
+  }
+  Status Failed(P) { return Status(std::move(err_)); }
+
+  // ---- deletions ----
+
   // Tracks deleted members/elements of one object or array, producing the
   // deletions (with their separators) as the items go by, in document order:
   // a deleted item that has a successor goes with the separator after it;
@@ -189,26 +223,26 @@ class Scanner {
     size_t last_end = 0;
   };
 
-  void ItemBegin(Deletions& d, size_t begin) {
+  void ItemBegin(Deletions& d, P begin) {
     if (!d.pending) return;
-    edits_.push_back({d.pending_begin, begin, 0, 0});
+    edits_.push_back({d.pending_begin, Off(begin), 0, 0});
     ++d.run_edits;
     d.pending = false;
   }
-  static void ItemDeleted(Deletions& d, size_t begin, size_t end) {
+  void ItemDeleted(Deletions& d, P begin, P end) const {
     if (!d.in_run) {
       d.in_run = true;
-      d.run_begin = begin;
+      d.run_begin = Off(begin);
       d.run_edits = 0;
     }
     d.pending = true;
-    d.pending_begin = begin;
-    d.last_end = end;
+    d.pending_begin = Off(begin);
+    d.last_end = Off(end);
   }
-  static void ItemKept(Deletions& d, size_t end) {
+  void ItemKept(Deletions& d, P end) const {
     d.in_run = false;
     d.have_kept = true;
-    d.kept_end = end;
+    d.kept_end = Off(end);
   }
   void ItemsEnd(Deletions& d) {
     if (!d.in_run) return;
@@ -217,17 +251,21 @@ class Scanner {
     edits_.push_back({d.have_kept ? d.kept_end : d.run_begin, d.last_end, 0, 0});
   }
 
-  Error Fail(const char* code, const std::string& what) const {
-    return Error(code, what + " at byte " + std::to_string(p_));
+  // ---- tokens ----
+
+  size_t Off(P p) const { return static_cast<size_t>(p - b_); }
+  std::string_view View(P from, P to) const {
+    return std::string_view(reinterpret_cast<const char*>(from), static_cast<size_t>(to - from));
   }
 
-  void SkipWs() {
-    while (p_ < n_ && s_[p_] <= ' ' && (s_[p_] == ' ' || s_[p_] == '\n' || s_[p_] == '\r' || s_[p_] == '\t')) ++p_;
+  static bool IsWs(unsigned char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+  [[gnu::always_inline]] P Ws(P p) const {
+    while (p < e_ && *p <= ' ' && IsWs(*p)) ++p;
+    return p;
   }
 
-  JsonType PeekType() const {
-    if (p_ >= n_) return JsonType::kNull;
-    switch (s_[p_]) {
+  static JsonType PeekType(P p) {
+    switch (*p) {
       case '{': return JsonType::kObject;
       case '[': return JsonType::kArray;
       case '"': return JsonType::kString;
@@ -238,165 +276,86 @@ class Scanner {
     }
   }
 
-  bool Visiting() const { return visit_ && quiet_ == 0; }
-
-  // Whether the value at p_ is a container that `node` (not a terminal)
-  // descends into.
-  bool CanDescend(const PathSet::Node& node) const {
-    if (p_ >= n_) return false;
-    if (s_[p_] == '{') return !node.keys.empty();
-    if (s_[p_] == '[') return node.any_index >= 0;
-    return false;
+  [[gnu::always_inline]] P Literal(P p, const char* word, size_t len) {
+    if (static_cast<size_t>(e_ - p) < len || std::memcmp(p, word, len) != 0) [[unlikely]]
+      return Fail(p, "invalid_json", "invalid literal");
+    return p + len;
   }
 
-  // Validates the value at p_ without selecting, visiting or deleting
-  // anything in it.
-  Status Skip(uint32_t depth) {
-    ++quiet_;
-    Status st = Value(nullptr, -1, depth);
-    --quiet_;
-    return st;
-  }
+  static bool IsDigit(unsigned char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
-  // node: trie position (nullptr: nothing selected below here).
-  // leaf_rule: >= 0 when an enclosing container was selected: every scalar
-  // leaf gets this rule.
-  Status Value(const PathSet::Node* node, int32_t leaf_rule, uint32_t depth) {
-    int32_t rule = leaf_rule;
-    if (p_ >= n_) return Fail("invalid_json", "unexpected end of document");
-    if (node && node->terminal >= 0) {
-      rule = node->terminal;
-      if (node->whole && (s_[p_] == '{' || s_[p_] == '[')) return Whole(rule, depth);
-      node = nullptr;
+  // The number at p (< e_). Returns the position after it.
+  [[gnu::always_inline]] P Number(P p) {
+    const P start = p;
+    if (*p == '-') ++p;
+    if (p >= e_) [[unlikely]]
+      return Fail(p, "invalid_json", "invalid number");
+    if (*p == '0') {
+      ++p;
+    } else if (static_cast<unsigned char>(*p - '1') < 9) {
+      ++p;
+      while (p < e_ && IsDigit(*p)) ++p;
+    } else [[unlikely]] {
+      return Fail(start, "invalid_json", "unexpected character");
     }
-    switch (s_[p_]) {
-      case '{': return Object(node, rule, depth + 1);
-      case '[': return Array(node, rule, depth + 1);
-      case '"': {
-        const size_t start = p_;
-        if (rule >= 0 || Visiting()) {
-          std::string_view text;
-          if (Status st = QuickString(&buf_, &text); !st.ok()) return st;
-          if (rule >= 0) return Emit(rule, JsonType::kString, start, text);
-          return Visit(JsonType::kString, start, text);
-        }
-        return QuickString(nullptr, nullptr);
-      }
-      case 't': return Literal("true", rule, JsonType::kBool);
-      case 'f': return Literal("false", rule, JsonType::kBool);
-      case 'n': return Literal("null", -1, JsonType::kNull);
-      default: {
-        const size_t start = p_;
-        if (Status st = Number(); !st.ok()) return st;
-        if (rule >= 0) return Emit(rule, JsonType::kNumber, start, d_.substr(start, p_ - start));
-        if (Visiting()) return Visit(JsonType::kNumber, start, d_.substr(start, p_ - start));
-        return Status::Ok();
-      }
+    if (p < e_ && (*p == '.' || (*p | 0x20) == 'e')) [[unlikely]]
+      return NumberTail(p);
+    return p;
+  }
+
+  // Fraction and exponent, at p ('.', 'e' or 'E').
+  [[gnu::noinline]] P NumberTail(P p) {
+    if (*p == '.') {
+      ++p;
+      if (p >= e_ || !IsDigit(*p)) return Fail(p, "invalid_json", "invalid number fraction");
+      while (p < e_ && IsDigit(*p)) ++p;
     }
-  }
-
-  // A selected object or array handed over as one value.
-  Status Whole(int32_t rule, uint32_t depth) {
-    const size_t start = p_;
-    const JsonType type = s_[p_] == '{' ? JsonType::kObject : JsonType::kArray;
-    if (Status st = Skip(depth); !st.ok()) return st;
-    return Emit(rule, type, start, d_.substr(start, p_ - start));
-  }
-
-  Status Emit(int32_t rule, JsonType type, size_t start, std::string_view text) {
-    const ScalarRef ref{type, d_.substr(start, p_ - start), text};
-    const size_t off = edit_text_.size();
-    if (Status st = rw_->Rewrite(rule, ref, &edit_text_); !st.ok()) return st;
-    edits_.push_back({start, p_, off, edit_text_.size() - off});
-    ++rewritten_;
-    return Status::Ok();
-  }
-
-  Status Visit(JsonType type, size_t start, std::string_view text) {
-    const ScalarRef ref{type, d_.substr(start, p_ - start), text};
-    const size_t off = edit_text_.size();
-    bool changed = false;
-    if (Status st = rw_->RewriteUnlisted(ref, std::span<const PathStep>(path_), &edit_text_, &changed); !st.ok())
-      return st;
-    ++visited_;
-    if (changed) {
-      edits_.push_back({start, p_, off, edit_text_.size() - off});
-      ++rewritten_;
-    } else {
-      edit_text_.resize(off);
+    if (p < e_ && (*p | 0x20) == 'e') {
+      ++p;
+      if (p < e_ && (*p == '+' || *p == '-')) ++p;
+      if (p >= e_ || !IsDigit(*p)) return Fail(p, "invalid_json", "invalid number exponent");
+      while (p < e_ && IsDigit(*p)) ++p;
     }
-    return Status::Ok();
+    return p;
   }
 
-  Status Literal(std::string_view word, int32_t rule, JsonType type) {
-    if (d_.substr(p_, word.size()) != word) return Fail("invalid_json", "invalid literal");
-    const size_t start = p_;
-    p_ += word.size();
-    if (rule >= 0 && type != JsonType::kNull) return Emit(rule, type, start, word);
-    return Status::Ok();
+  // Validates the string at p ('"'); returns the position after it.
+  [[gnu::always_inline]] P SkipString(P p) {
+    const P q = SkipPlain(p + 1, e_);
+    if (q < e_ && *q == '"') [[likely]]
+      return q + 1;
+    return String(p + 1, q, nullptr, nullptr);
   }
 
-  bool Digit() const { return p_ < n_ && s_[p_] >= '0' && s_[p_] <= '9'; }
-
-  Status Number() {
-    const size_t start = p_;
-    if (p_ < n_ && s_[p_] == '-') ++p_;
-    if (p_ >= n_) return Fail("invalid_json", "invalid number");
-    if (s_[p_] == '0') {
-      ++p_;
-    } else if (s_[p_] >= '1' && s_[p_] <= '9') {
-      while (Digit()) ++p_;
-    } else {
-      p_ = start;
-      return Fail("invalid_json", "unexpected character");
+  // Validates the string at p ('"') and sets *text to its unescaped content:
+  // a view of the document when it has no escapes, else of *buf.
+  [[gnu::always_inline]] P ReadString(P p, std::string* buf, std::string_view* text) {
+    const P q = SkipPlain(p + 1, e_);
+    if (q < e_ && *q == '"') [[likely]] {
+      *text = View(p + 1, q);
+      return q + 1;
     }
-    if (p_ < n_ && s_[p_] == '.') {
-      ++p_;
-      if (!Digit()) return Fail("invalid_json", "invalid number fraction");
-      while (Digit()) ++p_;
-    }
-    if (p_ < n_ && (s_[p_] == 'e' || s_[p_] == 'E')) {
-      ++p_;
-      if (p_ < n_ && (s_[p_] == '+' || s_[p_] == '-')) ++p_;
-      if (!Digit()) return Fail("invalid_json", "invalid number exponent");
-      while (Digit()) ++p_;
-    }
-    return Status::Ok();
+    return String(p + 1, q, buf, text);
   }
 
-  // String() for the common case, inlined: no escapes, no non-ASCII bytes.
-  [[gnu::always_inline]] Status QuickString(std::string* buf, std::string_view* text) {
-    const size_t q = SkipPlain(s_, n_, p_ + 1);
-    if (q < n_ && s_[q] == '"') {
-      if (text) *text = d_.substr(p_ + 1, q - p_ - 1);
-      p_ = q + 1;
-      return Status::Ok();
-    }
-    return String(buf, text);
-  }
-
-  // Validates the string at p_ (which is '"'). If `text` is non-null, sets
-  // it to the unescaped content: a view of the document when the string has
-  // no escapes, else of *buf, where it is decoded.
-  [[gnu::noinline]] Status String(std::string* buf, std::string_view* text) {
-    const size_t begin = ++p_;
+  // The rest of a string whose content starts at `begin`; p (>= begin) is at
+  // the first byte that is not plain (or e_), with no escapes before it.
+  [[gnu::noinline]] P String(P begin, P p, std::string* buf, std::string_view* text) {
     bool decoding = false;
-    size_t run = p_;  // start of the pending run of literal bytes (when decoding)
+    P run = begin;  // start of the pending run of literal bytes (when decoding)
     for (;;) {
-      p_ = SkipPlain(s_, n_, p_);
-      if (p_ >= n_) return Fail("invalid_json", "unterminated string");
-      const unsigned char c = s_[p_];
+      if (p >= e_) return Fail(p, "invalid_json", "unterminated string");
+      const unsigned char c = *p;
       if (c == '"') {
         if (text) {
           if (decoding) {
-            buf->append(d_.data() + run, p_ - run);
+            buf->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
             *text = *buf;
           } else {
-            *text = d_.substr(begin, p_ - begin);
+            *text = View(begin, p);
           }
         }
-        ++p_;
-        return Status::Ok();
+        return p + 1;
       }
       if (c == '\\') {
         if (text) {
@@ -404,26 +363,30 @@ class Scanner {
             buf->clear();
             decoding = true;
           }
-          buf->append(d_.data() + run, p_ - run);
+          buf->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
         }
-        if (Status st = Escape(text ? buf : nullptr); !st.ok()) return st;
-        run = p_;
-        continue;
+        p = Escape(p, text ? buf : nullptr);
+        if (!p) return nullptr;
+        run = p;
+      } else if (c < 0x20) {
+        return Fail(p, "invalid_json", "control character in string");
+      } else {
+        // A run of non-ASCII characters.
+        do {
+          const size_t len = Utf8SeqLen(p, static_cast<size_t>(e_ - p), 0);
+          if (len == 0) return Fail(p, "invalid_utf8", "invalid UTF-8");
+          p += len;
+        } while (p < e_ && *p >= 0x80);
       }
-      if (c < 0x20) return Fail("invalid_json", "control character in string");
-      // A run of non-ASCII characters.
-      do {
-        const size_t len = Utf8SeqLen(s_, n_, p_);
-        if (len == 0) return Fail("invalid_utf8", "invalid UTF-8");
-        p_ += len;
-      } while (p_ < n_ && s_[p_] >= 0x80);
+      p = SkipPlain(p, e_);
     }
   }
 
-  Status Escape(std::string* out) {
-    ++p_;  // backslash
-    if (p_ >= n_) return Fail("invalid_json", "unterminated escape");
-    char c = static_cast<char>(s_[p_++]);
+  // The escape at p ('\\'); appends its character to *out if out is set.
+  P Escape(P p, std::string* out) {
+    ++p;  // backslash
+    if (p >= e_) return Fail(p, "invalid_json", "unterminated escape");
+    const char c = static_cast<char>(*p++);
     char simple = 0;
     switch (c) {
       case '"': simple = '"'; break;
@@ -435,100 +398,280 @@ class Scanner {
       case 'r': simple = '\r'; break;
       case 't': simple = '\t'; break;
       case 'u': break;
-      default: --p_; return Fail("invalid_json", "invalid escape");
+      default: return Fail(p - 1, "invalid_json", "invalid escape");
     }
     if (simple) {
       if (out) out->push_back(simple);
-      return Status::Ok();
+      return p;
     }
     uint32_t cp = 0;
-    if (!Hex4(&cp)) return Fail("invalid_json", "invalid \\u escape");
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail("invalid_utf8", "lone low surrogate escape");
+    if (!Hex4(p, &cp)) return Fail(p, "invalid_json", "invalid \\u escape");
+    p += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail(p, "invalid_utf8", "lone low surrogate escape");
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       uint32_t lo = 0;
-      if (p_ + 1 >= n_ || s_[p_] != '\\' || s_[p_ + 1] != 'u')
-        return Fail("invalid_utf8", "lone high surrogate escape");
-      p_ += 2;
-      if (!Hex4(&lo)) return Fail("invalid_json", "invalid \\u escape");
-      if (lo < 0xDC00 || lo > 0xDFFF) return Fail("invalid_utf8", "high surrogate not followed by a low surrogate");
+      if (e_ - p < 2 || p[0] != '\\' || p[1] != 'u') return Fail(p, "invalid_utf8", "lone high surrogate escape");
+      p += 2;
+      if (!Hex4(p, &lo)) return Fail(p, "invalid_json", "invalid \\u escape");
+      p += 4;
+      if (lo < 0xDC00 || lo > 0xDFFF) return Fail(p, "invalid_utf8", "high surrogate not followed by a low surrogate");
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
     if (out) AppendUtf8(cp, out);
-    return Status::Ok();
+    return p;
   }
 
-  bool Hex4(uint32_t* cp) {
-    if (p_ + 4 > n_) return false;
+  bool Hex4(P p, uint32_t* cp) const {
+    if (e_ - p < 4) return false;
     uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
-      int h = HexVal(static_cast<char>(s_[p_ + i]));
+      const int h = HexVal(static_cast<char>(p[i]));
       if (h < 0) return false;
       v = (v << 4) | static_cast<uint32_t>(h);
     }
-    p_ += 4;
     *cp = v;
     return true;
   }
 
-  Status Object(const PathSet::Node* node, int32_t rule, uint32_t depth) {
-    if (depth > limits_.max_depth)
-      return Fail("depth_exceeded", "nesting deeper than " + std::to_string(limits_.max_depth));
-    ++p_;
-    SkipWs();
-    if (p_ < n_ && s_[p_] == '}') {
-      ++p_;
-      return Status::Ok();
+  // ---- validation only ----
+
+  // Validates the value at p (not whitespace, maybe e_), with `depth`
+  // containers around it, selecting, visiting and deleting nothing.
+  P Validate(P p, uint32_t depth) {
+    const uint32_t room = max_depth_ - depth;  // containers that may open here; depth <= max_depth_
+    uint64_t kinds = 0;                        // bit i: the container i levels out is an object
+    uint32_t level = 0;                        // containers open in this call
+  value:
+    if (p >= e_) [[unlikely]]
+      return Fail(p, "invalid_json", "unexpected end of document");
+    switch (*p) {
+      case '"':
+        p = SkipString(p);
+        if (!p) [[unlikely]]
+          return nullptr;
+        goto next;
+      case '{':
+        if (level >= room) [[unlikely]]
+          return FailDepth(p);
+        p = Ws(p + 1);
+        if (p < e_ && *p == '}') {
+          ++p;
+          goto next;
+        }
+        Push(kinds, level, 1);
+        goto key;
+      case '[':
+        if (level >= room) [[unlikely]]
+          return FailDepth(p);
+        p = Ws(p + 1);
+        if (p < e_ && *p == ']') {
+          ++p;
+          goto next;
+        }
+        Push(kinds, level, 0);
+        goto value;
+      case 't': p = Literal(p, "true", 4); break;
+      case 'f': p = Literal(p, "false", 5); break;
+      case 'n': p = Literal(p, "null", 4); break;
+      default: p = Number(p); break;
     }
+    if (!p) [[unlikely]]
+      return nullptr;
+  next:
+    if (level == 0) return p;
+    p = Ws(p);
+    if (kinds & 1) {
+      if (p >= e_) [[unlikely]]
+        return Fail(p, "invalid_json", "unterminated object");
+      if (*p == ',') {
+        p = Ws(p + 1);
+        goto key;
+      }
+      if (*p != '}') [[unlikely]]
+        return Fail(p, "invalid_json", "expected ',' or '}'");
+    } else {
+      if (p >= e_) [[unlikely]]
+        return Fail(p, "invalid_json", "unterminated array");
+      if (*p == ',') {
+        p = Ws(p + 1);
+        goto value;
+      }
+      if (*p != ']') [[unlikely]]
+        return Fail(p, "invalid_json", "expected ',' or ']'");
+    }
+    ++p;
+    Pop(kinds, level);
+    goto next;
+  key:
+    if (p >= e_ || *p != '"') [[unlikely]]
+      return Fail(p, "invalid_json", "expected a string key");
+    p = SkipString(p);
+    if (!p) [[unlikely]]
+      return nullptr;
+    p = Ws(p);
+    if (p >= e_ || *p != ':') [[unlikely]]
+      return Fail(p, "invalid_json", "expected ':'");
+    p = Ws(p + 1);
+    goto value;
+  }
+
+  // The open-container stack of Validate: the innermost 64 levels in a word,
+  // outer ones spilled to a vector (only past 64 levels).
+  [[gnu::always_inline]] void Push(uint64_t& kinds, uint32_t& level, uint64_t is_object) {
+    if (level >= 64) [[unlikely]]
+      spill_.push_back(static_cast<uint8_t>(kinds >> 63));
+    kinds = (kinds << 1) | is_object;
+    ++level;
+  }
+  [[gnu::always_inline]] void Pop(uint64_t& kinds, uint32_t& level) {
+    kinds >>= 1;
+    if (--level >= 64) [[unlikely]] {
+      kinds |= static_cast<uint64_t>(spill_.back()) << 63;
+      spill_.pop_back();
+    }
+  }
+
+  // ---- selecting, deleting, visiting ----
+
+  // Whether the value at p is a container that `node` (not a terminal)
+  // descends into.
+  bool CanDescend(P p, const PathSet::Node& node) const {
+    if (p >= e_) return false;
+    if (*p == '{') return !node.keys.empty();
+    if (*p == '[') return node.any_index >= 0;
+    return false;
+  }
+
+  // node: trie position (nullptr: nothing selected below here).
+  // leaf_rule: >= 0 when an enclosing container was selected: every scalar
+  // leaf gets this rule. p is not whitespace (maybe e_).
+  P Value(P p, const PathSet::Node* node, int32_t leaf_rule, uint32_t depth) {
+    int32_t rule = leaf_rule;
+    if (p >= e_) return Fail(p, "invalid_json", "unexpected end of document");
+    if (node && node->terminal >= 0) {
+      rule = node->terminal;
+      if (node->whole && (*p == '{' || *p == '[')) return Whole(p, rule, depth);
+      node = nullptr;
+    }
+    if (!node && rule < 0 && !visit_) return Validate(p, depth);
+    switch (*p) {
+      case '{': return Object(p, node, rule, depth + 1);
+      case '[': return Array(p, node, rule, depth + 1);
+      case '"': {
+        if (rule < 0 && !visit_) return SkipString(p);
+        std::string_view text;
+        const P q = ReadString(p, &buf_, &text);
+        if (!q) return nullptr;
+        if (rule >= 0) return Emit(rule, JsonType::kString, p, q, text);
+        return Visit(JsonType::kString, p, q, text);
+      }
+      case 't': return Bool(p, "true", 4, rule);
+      case 'f': return Bool(p, "false", 5, rule);
+      case 'n': return Literal(p, "null", 4);
+      default: {
+        const P q = Number(p);
+        if (!q) return nullptr;
+        if (rule >= 0) return Emit(rule, JsonType::kNumber, p, q, View(p, q));
+        if (visit_) return Visit(JsonType::kNumber, p, q, View(p, q));
+        return q;
+      }
+    }
+  }
+
+  P Bool(P p, const char* word, size_t len, int32_t rule) {
+    const P q = Literal(p, word, len);
+    if (!q || rule < 0) return q;
+    return Emit(rule, JsonType::kBool, p, q, View(p, q));
+  }
+
+  // A selected object or array handed over as one value.
+  P Whole(P p, int32_t rule, uint32_t depth) {
+    const JsonType type = *p == '{' ? JsonType::kObject : JsonType::kArray;
+    const P q = Validate(p, depth);
+    if (!q) return nullptr;
+    return Emit(rule, type, p, q, View(p, q));
+  }
+
+  P Emit(int32_t rule, JsonType type, P start, P end, std::string_view text) {
+    const ScalarRef ref{type, View(start, end), text};
+    const size_t off = edit_text_.size();
+    if (Status st = rw_->Rewrite(rule, ref, &edit_text_); !st.ok()) return Propagate(st);
+    edits_.push_back({Off(start), Off(end), off, edit_text_.size() - off});
+    ++rewritten_;
+    return end;
+  }
+
+  P Visit(JsonType type, P start, P end, std::string_view text) {
+    const ScalarRef ref{type, View(start, end), text};
+    const size_t off = edit_text_.size();
+    bool changed = false;
+    if (Status st = rw_->RewriteUnlisted(ref, std::span<const PathStep>(path_), &edit_text_, &changed); !st.ok())
+      return Propagate(st);
+    ++visited_;
+    if (changed) {
+      edits_.push_back({Off(start), Off(end), off, edit_text_.size() - off});
+      ++rewritten_;
+    } else {
+      edit_text_.resize(off);
+    }
+    return end;
+  }
+
+  P Object(P p, const PathSet::Node* node, int32_t rule, uint32_t depth) {
+    if (depth > max_depth_) return FailDepth(p);
+    p = Ws(p + 1);
+    if (p < e_ && *p == '}') return p + 1;
+    const bool lookup = node && !node->keys.empty();
     const bool drop_unlisted = node && drop_;
     Deletions del;
     for (;;) {
-      if (p_ >= n_ || s_[p_] != '"') return Fail("invalid_json", "expected a string key");
-      const size_t member_begin = p_;
+      if (p >= e_ || *p != '"') return Fail(p, "invalid_json", "expected a string key");
+      const P member_begin = p;
       ItemBegin(del, member_begin);
       const PathSet::Node* child = nullptr;
-      const bool visiting = Visiting();
       std::string_view key;
-      if (node || visiting) {
-        if (Status st = QuickString(&key_buf_, &key); !st.ok()) return st;
-        if (node) child = paths_->ChildByKey(*node, key);
+      if (lookup || visit_) {
+        p = ReadString(p, &key_buf_, &key);
+        if (!p) return nullptr;
+        if (lookup) child = paths_->ChildByKey(*node, key);
       } else {
-        if (Status st = QuickString(nullptr, nullptr); !st.ok()) return st;
+        p = SkipString(p);
+        if (!p) return nullptr;
       }
-      SkipWs();
-      if (p_ >= n_ || s_[p_] != ':') return Fail("invalid_json", "expected ':'");
-      ++p_;
-      SkipWs();
+      p = Ws(p);
+      if (p >= e_ || *p != ':') return Fail(p, "invalid_json", "expected ':'");
+      p = Ws(p + 1);
       const bool remove = child && child->terminal >= 0 && child->remove;
-      const bool drop = !remove && drop_unlisted && (!child || (child->terminal < 0 && !CanDescend(*child)));
+      const bool drop = !remove && drop_unlisted && (!child || (child->terminal < 0 && !CanDescend(p, *child)));
       if (remove || drop) {
-        if (Status st = Skip(depth); !st.ok()) return st;
+        p = Validate(p, depth);
+        if (!p) return nullptr;
         ++(remove ? removed_ : dropped_);
-        ItemDeleted(del, member_begin, p_);
+        ItemDeleted(del, member_begin, p);
       } else {
-        if (visiting) {
+        if (visit_) {
           if (key.data() == key_buf_.data()) key = StableKey(depth, key);  // key_buf_ is reused by nested keys
           path_.push_back({key, -1});
         }
-        Status st = Value(child, rule, depth);
-        if (visiting) path_.pop_back();
-        if (!st.ok()) return st;
-        ItemKept(del, p_);
+        p = Value(p, child, rule, depth);
+        if (visit_) path_.pop_back();
+        if (!p) return nullptr;
+        ItemKept(del, p);
       }
-      SkipWs();
-      if (p_ >= n_) return Fail("invalid_json", "unterminated object");
-      if (s_[p_] == ',') {
-        ++p_;
-        SkipWs();
+      p = Ws(p);
+      if (p >= e_) return Fail(p, "invalid_json", "unterminated object");
+      if (*p == ',') {
+        p = Ws(p + 1);
         continue;
       }
-      if (s_[p_] == '}') {
-        ++p_;
+      if (*p == '}') {
+        ++p;
         break;
       }
-      return Fail("invalid_json", "expected ',' or '}'");
+      return Fail(p, "invalid_json", "expected ',' or '}'");
     }
     ItemsEnd(del);
-    return Status::Ok();
+    return p;
   }
 
   // A copy of an unescaped key that stays valid while the member's value is
@@ -539,60 +682,53 @@ class Scanner {
     return visit_keys_[depth];
   }
 
-  Status Array(const PathSet::Node* node, int32_t rule, uint32_t depth) {
-    if (depth > limits_.max_depth)
-      return Fail("depth_exceeded", "nesting deeper than " + std::to_string(limits_.max_depth));
-    ++p_;
-    SkipWs();
-    if (p_ < n_ && s_[p_] == ']') {
-      ++p_;
-      return Status::Ok();
-    }
+  P Array(P p, const PathSet::Node* node, int32_t rule, uint32_t depth) {
+    if (depth > max_depth_) return FailDepth(p);
+    p = Ws(p + 1);
+    if (p < e_ && *p == ']') return p + 1;
     const PathSet::Node* elem = node ? paths_->ChildAnyIndex(*node) : nullptr;
     const bool remove = elem && elem->terminal >= 0 && elem->remove;
     const bool drop_unlisted = node && drop_;
     Deletions del;
     int64_t index = 0;
     for (;;) {
-      const size_t begin = p_;
+      const P begin = p;
       ItemBegin(del, begin);
-      const bool drop = !remove && drop_unlisted && (!elem || (elem->terminal < 0 && !CanDescend(*elem)));
+      const bool drop = !remove && drop_unlisted && (!elem || (elem->terminal < 0 && !CanDescend(p, *elem)));
       if (remove || drop) {
-        if (Status st = Skip(depth); !st.ok()) return st;
+        p = Validate(p, depth);
+        if (!p) return nullptr;
         ++(remove ? removed_ : dropped_);
-        ItemDeleted(del, begin, p_);
+        ItemDeleted(del, begin, p);
       } else {
-        const bool visiting = Visiting();
-        if (visiting) path_.push_back({{}, index});
-        Status st = Value(elem, rule, depth);
-        if (visiting) path_.pop_back();
-        if (!st.ok()) return st;
-        ItemKept(del, p_);
+        if (visit_) path_.push_back({{}, index});
+        p = Value(p, elem, rule, depth);
+        if (visit_) path_.pop_back();
+        if (!p) return nullptr;
+        ItemKept(del, p);
       }
       ++index;
-      SkipWs();
-      if (p_ >= n_) return Fail("invalid_json", "unterminated array");
-      if (s_[p_] == ',') {
-        ++p_;
-        SkipWs();
+      p = Ws(p);
+      if (p >= e_) return Fail(p, "invalid_json", "unterminated array");
+      if (*p == ',') {
+        p = Ws(p + 1);
         continue;
       }
-      if (s_[p_] == ']') {
-        ++p_;
+      if (*p == ']') {
+        ++p;
         break;
       }
-      return Fail("invalid_json", "expected ',' or ']'");
+      return Fail(p, "invalid_json", "expected ',' or ']'");
     }
     ItemsEnd(del);
-    return Status::Ok();
+    return p;
   }
 
   std::string_view d_;
-  const unsigned char* s_;
-  size_t n_;
-  size_t p_ = 0;
+  P b_;  // document begin
+  P e_;  // document end
   const PathSet* paths_;
-  JsonLimits limits_;
+  uint32_t max_depth_;
   ValueRewriter* rw_;
   std::vector<Edit>& edits_;
   std::string& edit_text_;
@@ -600,7 +736,8 @@ class Scanner {
   std::string& key_buf_;
   bool drop_ = false;
   bool visit_ = false;
-  uint32_t quiet_ = 0;  // > 0 inside a removed, dropped or whole value: no visiting
+  Error err_;                   // set when a walker returns nullptr
+  std::vector<uint8_t> spill_;  // Validate's container kinds past 64 levels
   std::vector<PathStep> path_;
   std::vector<std::string> visit_keys_;  // reserved once: views into it stay valid
   uint32_t rewritten_ = 0;
