@@ -704,6 +704,10 @@ Status FpeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::st
   } else if (v.type != codec::JsonType::kString) {
     return Error("unsupported_type", "fpe takes strings and integer numbers");
   }
+  if (!number && v.text.empty()) {  // nothing to encrypt; "" reveals as ""
+    out->append("\"\"");
+    return Status::Ok();
+  }
   thread_local std::string text;
   text.assign(number ? v.raw : v.text);
   if (Status s = Run(true, *active_ff_, number, &text); !s.ok()) return s;
@@ -731,6 +735,7 @@ Result<std::string> FpeAction::Reveal(const ActionContext&, std::string_view jso
   } else if (!ParseJsonString(json, &text)) {
     return Error("invalid_ciphertext", "not a JSON string or integer");
   }
+  if (!number && text.empty()) return std::string("\"\"");
   Status s = Run(false, it->second, number, &text);
   if (!s.ok()) {
     if (s.error().code == "fpe_invalid_char") return Error("invalid_ciphertext", "not an fpe output of this rule");
@@ -996,6 +1001,10 @@ Result<std::unique_ptr<Action>> GeneralizeAction::Create(ActionOptions& o, const
 
 Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   const bool str = v.type == codec::JsonType::kString;
+  if (str && v.text.empty()) {  // nothing to generalize, nothing to hide
+    out->append("\"\"");
+    return Status::Ok();
+  }
   const bool num = v.type == codec::JsonType::kNumber;
   std::string_view t = str ? v.text : v.raw;
   switch (to_) {

@@ -520,7 +520,7 @@ TEST(FpeAction, DomainTooSmallNeverOutputsClear) {
   auto a = MustMake("fpe", {{"key", "k"}});
   EXPECT_EQ(Apply(a.get(), "12345"), "ERROR:domain_too_small");
   EXPECT_EQ(Apply(a.get(), "12-345"), "ERROR:domain_too_small");
-  EXPECT_EQ(Apply(a.get(), ""), "ERROR:domain_too_small");
+  EXPECT_EQ(Apply(a.get(), ""), "\"\"") << "an empty string has nothing to encrypt (EmptyStrings test)";
   EXPECT_EQ(Apply(a.get(), "--"), "ERROR:domain_too_small");
   EXPECT_EQ(Apply(a.get(), Num("12345")), "ERROR:domain_too_small");
   EXPECT_TRUE(AllDigits(Apply(a.get(), Num("123456"))));
@@ -753,7 +753,6 @@ TEST(GeneralizeAction, InvalidDates) {
                         "1900-02-29",
                         "0000-01-01",
                         "abc",
-                        "",
                         "1990-01/15",
                         "1990-01-15x",
                         "1990-01-15T25:00",
@@ -807,7 +806,7 @@ TEST(GeneralizeAction, DecimalBuckets) {
 TEST(GeneralizeAction, InvalidBucketInputs) {
   auto b = MustMake("generalize", {{"to", "bucket"}, {"size", "10"}});
   for (const char* v :
-       {"abc", "", "12,000", "1e", "--5", "+5", "5.", ".5", " 5", "1e400", "1234567890123456789012345678901234567890"})
+       {"abc", "12,000", "1e", "--5", "+5", "5.", ".5", " 5", "1e400", "1234567890123456789012345678901234567890"})
     EXPECT_EQ(Apply(b.get(), v), "ERROR:invalid_number") << v;
   EXPECT_EQ(Apply(b.get(), Bool(false)), "ERROR:unsupported_type");
 }
@@ -839,7 +838,7 @@ TEST(GeneralizeAction, InvalidRrn) {
   auto a = MustMake("generalize", {{"to", "birth_decade_sex"}});
   for (const char* v : {"901301-1234567", "900001-1234567", "900230-1234567", "900132-1234567", "000229-1234567",
                         "90010-11234567", "900101-123456", "900101-12345678", "900101 1234567", "90o101-1234567",
-                        "900101_1234567", "", "abc", "900101--234567", "900101-1234567 "})
+                        "900101_1234567", "abc", "900101--234567", "900101-1234567 "})
     EXPECT_EQ(Apply(a.get(), v), "ERROR:invalid_rrn") << v;
   EXPECT_EQ(Apply(a.get(), Bool(true)), "ERROR:unsupported_type");
 }
@@ -885,7 +884,7 @@ TEST(GeneralizeAction, UnknownProvince) {
   for (const char* to : {"province", "district"}) {
     auto a = MustMake("generalize", {{"to", to}});
     for (const char* v :
-         {"뉴욕 맨해튼", "", "   ", "강남구 테헤란로", "Seoul Gangnam-gu", "서울특별시강남구", "서 울 강남구"})
+         {"뉴욕 맨해튼", "   ", "강남구 테헤란로", "Seoul Gangnam-gu", "서울특별시강남구", "서 울 강남구"})
       EXPECT_EQ(Apply(a.get(), v), "ERROR:unknown_province") << to << " " << v;
     EXPECT_EQ(Apply(a.get(), Num("11")), "ERROR:unsupported_type");
   }
@@ -905,6 +904,46 @@ TEST(ActionRegistry, NewActionsAreRegistered) {
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
   EXPECT_TRUE(FailsWith(Make("encrpyt", {{"key", "k"}}), "unknown_action", {"did you mean 'encrypt'"}));
   EXPECT_TRUE(FailsWith(Make("ff3", {{"key", "k"}}), "unknown_action"));
+}
+
+}  // namespace
+}  // namespace maskproxy::transform
+
+namespace maskproxy::transform {
+namespace {
+
+// An empty string holds nothing to protect: fpe and generalize pass it (a
+// record is not dead-lettered for an empty optional field), and fpe reveals
+// it as empty.
+TEST(EmptyStrings, FpeAndGeneralizePassThem) {
+  std::vector<uint8_t> b(32, 9);
+  auto keys = crypto::Keyring::Parse(
+      "keys:\n  k: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+  ASSERT_TRUE(keys.ok());
+  ActionEnv env{&*keys, "user.phone"};
+  ActionOptions fo;
+  fo.Set("key", {"k", false});
+  auto fpe = CreateAction("fpe", fo, env);
+  ASSERT_TRUE(fpe.ok()) << fpe.error().ToString();
+  ActionOptions go;
+  go.Set("to", {"year", false});
+  auto gen = CreateAction("generalize", go, env);
+  ASSERT_TRUE(gen.ok()) << gen.error().ToString();
+  codec::ScalarRef empty{codec::JsonType::kString, "\"\"", ""};
+  ActionContext ctx{"t.raw"};
+  std::string out;
+  ASSERT_TRUE((*fpe)->Apply(ctx, empty, &out).ok());
+  EXPECT_EQ(out, "\"\"");
+  auto back = (*fpe)->Reveal(ctx, out, std::nullopt);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, "\"\"");
+  out.clear();
+  ASSERT_TRUE((*gen)->Apply(ctx, empty, &out).ok());
+  EXPECT_EQ(out, "\"\"");
+  // A short non-empty value is still refused.
+  codec::ScalarRef short_value{codec::JsonType::kString, "\"12\"", "12"};
+  out.clear();
+  EXPECT_FALSE((*fpe)->Apply(ctx, short_value, &out).ok());
 }
 
 }  // namespace
