@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -640,38 +641,49 @@ int CmdMask(const std::vector<std::string>& args) {
     if (!in_file) return Fail(Error("io_error", "cannot read " + in_path), kExitFailure);
     in = &in_file;
   }
-  // Outputs are written beside their final names and renamed on success, so
-  // a failed run never leaves a file that looks complete.
-  const std::string out_tmp = out_path.empty() || out_path == "-" ? "" : out_path + ".partial";
-  const std::string q_tmp = quarantine_path.empty() ? "" : quarantine_path + ".partial";
+  // Regular files are written beside their final names and renamed on
+  // success, so a failed run never leaves a file that looks complete. Anything
+  // else that exists (/dev/null, a FIFO, a terminal) is written in place:
+  // renaming over it would replace the device with a file.
+  auto staged = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+  };
+  const bool out_to_file = !out_path.empty() && out_path != "-";
+  const bool out_staged = out_to_file && staged(out_path);
+  const bool q_staged = !quarantine_path.empty() && staged(quarantine_path);
+  const std::string out_target = out_staged ? out_path + ".partial" : out_path;
+  const std::string q_target = q_staged ? quarantine_path + ".partial" : quarantine_path;
   std::ofstream out_file, q_file;
   std::ostream* out = &std::cout;
-  if (!out_tmp.empty()) {
-    out_file.open(out_tmp, std::ios::binary | std::ios::trunc);
-    if (!out_file) return Fail(Error("io_error", "cannot write " + out_tmp), kExitFailure);
+  if (out_to_file) {
+    out_file.open(out_target, std::ios::binary | std::ios::trunc);
+    if (!out_file) return Fail(Error("io_error", "cannot write " + out_target), kExitFailure);
     out = &out_file;
   }
-  if (!q_tmp.empty()) {
-    // Quarantined records are raw: the file is private like the source data.
-    int fd = ::open(q_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return Fail(Error("io_error", "cannot write " + q_tmp), kExitFailure);
-    ::close(fd);
-    q_file.open(q_tmp, std::ios::binary | std::ios::trunc);
-    if (!q_file) return Fail(Error("io_error", "cannot write " + q_tmp), kExitFailure);
+  if (!quarantine_path.empty()) {
+    if (q_staged) {
+      // Quarantined records are raw: the file is private like the source data.
+      int fd = ::open(q_target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0) return Fail(Error("io_error", "cannot write " + q_target), kExitFailure);
+      ::close(fd);
+    }
+    q_file.open(q_target, std::ios::binary | std::ios::trunc);
+    if (!q_file) return Fail(Error("io_error", "cannot write " + q_target), kExitFailure);
   }
-  auto stats = batch::MaskStream(**eng, *ref, *in, *out, q_tmp.empty() ? nullptr : &q_file, bo);
+  auto stats = batch::MaskStream(**eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);
   out->flush();
   if (q_file.is_open()) q_file.close();
   if (out_file.is_open()) out_file.close();
-  if (!stats.ok() || !*out || (out_file.is_open() && out_file.fail())) {
-    if (!out_tmp.empty()) ::unlink(out_tmp.c_str());
-    if (!q_tmp.empty()) ::unlink(q_tmp.c_str());
+  if (!stats.ok() || !*out || (out_to_file && out_file.fail())) {
+    if (out_staged) ::unlink(out_target.c_str());
+    if (q_staged) ::unlink(q_target.c_str());
     return Fail(stats.ok() ? Error("io_error", "writing the output failed") : stats.error(), kExitFailure);
   }
-  if (!out_tmp.empty() && ::rename(out_tmp.c_str(), out_path.c_str()) != 0)
-    return Fail(Error("io_error", "cannot rename " + out_tmp + " to " + out_path), kExitFailure);
-  if (!q_tmp.empty() && ::rename(q_tmp.c_str(), quarantine_path.c_str()) != 0)
-    return Fail(Error("io_error", "cannot rename " + q_tmp + " to " + quarantine_path), kExitFailure);
+  if (out_staged && ::rename(out_target.c_str(), out_path.c_str()) != 0)
+    return Fail(Error("io_error", "cannot rename " + out_target + " to " + out_path), kExitFailure);
+  if (q_staged && ::rename(q_target.c_str(), quarantine_path.c_str()) != 0)
+    return Fail(Error("io_error", "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
   std::fprintf(stderr, "maskproxy: %llu record(s): %llu masked, %llu quarantined; %llu bytes in, %llu bytes out\n",
                static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
                static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),

@@ -86,7 +86,14 @@ expect_rc 1 "without --quarantine a bad record fails the run" "$bin" mask --poli
 hasnt err.txt "010-12" "error message carries no value"
 
 # Same bytes as stdin/stdout.
-"$bin" mask --policy "$P" --keys keys.yaml --route transfers --quarantine /dev/null <in.jsonl >piped.jsonl 2>/dev/null
+# A quarantine that is not a regular file (a FIFO here; /dev/null in real
+# use) is written in place, never replaced by a renamed file.
+mkfifo q.fifo
+timeout 20 cat q.fifo >q.from-fifo &  # bounded: a bug that never opens the FIFO must not hang
+"$bin" mask --policy "$P" --keys keys.yaml --route transfers --quarantine q.fifo <in.jsonl >piped.jsonl 2>/dev/null
+wait || true
+[ -p q.fifo ] && ok "a FIFO quarantine stays a FIFO" || bad "the FIFO was replaced by a regular file"
+has q.from-fifo '"line":3,"reason":"invalid_json"' "quarantine written through the FIFO"
 python3 - <<'PY' && ok "stdin/stdout gives the same records (modulo random GCM IVs)" || bad "stdin/stdout differs"
 import json, re
 a = open("out.jsonl").read().splitlines(); b = open("piped.jsonl").read().splitlines()
