@@ -94,6 +94,16 @@ def pii_values(doc):
     return out
 
 
+def shipped_policy_label_prefix():
+    """name@version# of policies/payments.yaml, which the tests run."""
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "policies", "payments.yaml")
+    text = open(path, encoding="utf-8").read()
+    name = re.search(r"^policy:\s*(\S+)", text, re.M).group(1)
+    version = re.search(r"^version:\s*(\d+)", text, re.M).group(1)
+    return f"{name}@{version}#"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--meta", required=True)
@@ -101,7 +111,7 @@ def main():
     ap.add_argument("--dest", required=True)
     ap.add_argument("--dlq", required=True)
     ap.add_argument("--partitions", type=int, required=True, help="destination partition count")
-    ap.add_argument("--policy-label-prefix", default="payments-pii@1#")
+    ap.add_argument("--policy-label-prefix", default=shipped_policy_label_prefix())
     ap.add_argument("--source-header", default="source=e2e")
     a = ap.parse_args()
     meta = json.load(open(a.meta, encoding="utf-8"))
