@@ -179,6 +179,35 @@ int Fail(const Error& e, int code) {
   return code;
 }
 
+// Loads policy files. The encryption ledger is opened (and locked) only when
+// a policy has an `encrypt` rule: instances that never encrypt don't contend
+// for it. *ledger keeps it alive for as long as the policies.
+Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPolicyFiles(
+    const std::vector<std::string>& files, const crypto::Keyring& keys, const std::string& ledger_path,
+    std::unique_ptr<crypto::UsageLedger>* ledger) {
+  auto load = [&](crypto::UsageLedger* l) -> Result<std::vector<std::shared_ptr<const policy::Policy>>> {
+    std::vector<std::shared_ptr<const policy::Policy>> out;
+    for (const auto& f : files) {
+      auto p = policy::Policy::Load(f, keys, l);
+      if (!p.ok()) return p.error();
+      out.push_back(std::move(p).value());
+    }
+    return out;
+  };
+  auto scratch = crypto::UsageLedger::InMemory();
+  auto first = load(scratch.get());
+  if (!first.ok()) return first;
+  bool encrypts = false;
+  for (const auto& p : *first)
+    for (const auto& r : p->routes())
+      for (const auto& rule : r.rules) encrypts = encrypts || rule.action_name == "encrypt";
+  if (!encrypts) return first;
+  auto opened = crypto::UsageLedger::Open(ledger_path);
+  if (!opened.ok()) return opened.error();
+  *ledger = std::move(opened).value();
+  return load(ledger->get());
+}
+
 // Parses `--name VALUE` options into the given strings, `--flag` switches
 // into bools, and the rest into *positional (when given). Returns "" or a
 // usage message. --help/-h sets *help.
@@ -248,18 +277,15 @@ int CmdRun(const std::vector<std::string>& args) {
 
   auto keys = crypto::Keyring::Load(cfg->keyring_file);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  auto ledger = crypto::UsageLedger::Open(cfg->encryption_ledger);
-  if (!ledger.ok()) return Fail(ledger.error(), kExitUsage);
-  std::vector<std::shared_ptr<const policy::Policy>> policies;
-  for (const auto& f : cfg->policy_files) {
-    auto p = policy::Policy::Load(f, *keys, ledger->get());
-    if (!p.ok()) return Fail(p.error(), kExitUsage);
+  std::unique_ptr<crypto::UsageLedger> ledger;
+  auto policies = LoadPolicyFiles(cfg->policy_files, *keys, cfg->encryption_ledger, &ledger);
+  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
+  for (const auto& p : *policies)
     log::Info("policy_loaded",
-              {{"file", f}, {"policy", (*p)->Label()}, {"routes", std::to_string((*p)->routes().size())}});
-    policies.push_back(std::move(p).value());
-  }
+              {{"file", p->origin()}, {"policy", p->Label()}, {"routes", std::to_string(p->routes().size())}});
+  if (ledger) log::Info("encryption_ledger_opened", {{"file", ledger->path()}});
   engine::Limits limits{cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)};
-  auto eng = engine::Engine::Create(std::move(policies), limits);
+  auto eng = engine::Engine::Create(std::move(policies).value(), limits);
   if (!eng.ok()) return Fail(eng.error(), kExitUsage);
 
   pipeline::Options po;
@@ -623,13 +649,14 @@ int CmdMask(const std::vector<std::string>& args) {
 
   auto keys = crypto::Keyring::Load(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  auto ledger = crypto::UsageLedger::Open(ledger_path.empty() ? keys_path + ".usage" : ledger_path);
-  if (!ledger.ok()) return Fail(ledger.error(), kExitUsage);
-  auto pol = policy::Policy::Load(policy_path, *keys, ledger->get());
-  if (!pol.ok()) return Fail(pol.error(), kExitUsage);
-  const policy::Route* route = (*pol)->FindRoute(route_name);
+  std::unique_ptr<crypto::UsageLedger> ledger;
+  auto loaded =
+      LoadPolicyFiles({policy_path}, *keys, ledger_path.empty() ? keys_path + ".usage" : ledger_path, &ledger);
+  if (!loaded.ok()) return Fail(loaded.error(), kExitUsage);
+  const std::shared_ptr<const policy::Policy> pol = loaded->front();
+  const policy::Route* route = pol->FindRoute(route_name);
   if (!route) return Usage("mask: no route '" + route_name + "' in " + policy_path);
-  auto eng = engine::Engine::Create({*pol}, limits);
+  auto eng = engine::Engine::Create({pol}, limits);
   if (!eng.ok()) return Fail(eng.error(), kExitUsage);
   const engine::RouteRef* ref = (*eng)->FindRoute(route->from);
 

@@ -28,7 +28,8 @@ const char kConfigHelp[] = R"(Config file (YAML):
   encryption_ledger: /var/lib/maskproxy/keys.usage
                                    # optional: where AES-GCM encryptions are counted per key
                                    #   version (refused before 2^32); default <keyring>.usage.
-                                   #   One per instance: it is locked while the proxy runs
+                                   #   One per instance: it is locked while the proxy runs;
+                                   #   opened only if a policy has an encrypt rule
   delivery:                        # optional
     mode: exactly_once             #   exactly_once (default): Kafka transactions, offsets in the
                                    #   transaction; at_least_once: idempotent producer, offsets
