@@ -335,7 +335,9 @@ class Scanner {
       *text = View(p + 1, q);
       return q + 1;
     }
-    return String(p + 1, q, buf, text);
+    const P end = String(p + 1, q, buf, &slow_text_);
+    *text = slow_text_;  // through a member, so that *text need not live in memory
+    return end;
   }
 
   // The rest of a string whose content starts at `begin`; p (>= begin) is at
@@ -542,6 +544,16 @@ class Scanner {
     return false;
   }
 
+  // Validates the value at p (not whitespace, maybe e_) that nothing is
+  // selected or visited in: strings and numbers inline, the rest in Validate.
+  [[gnu::always_inline]] P Skip(P p, uint32_t depth) {
+    if (p < e_) {
+      if (*p == '"') return SkipString(p);
+      if (IsDigit(*p) || *p == '-') return Number(p);
+    }
+    return Validate(p, depth);
+  }
+
   // node: trie position (nullptr: nothing selected below here).
   // leaf_rule: >= 0 when an enclosing container was selected: every scalar
   // leaf gets this rule. p is not whitespace (maybe e_).
@@ -623,11 +635,13 @@ class Scanner {
     if (p < e_ && *p == '}') return p + 1;
     const bool lookup = node && !node->keys.empty();
     const bool drop_unlisted = node && drop_;
+    const bool may_delete = drop_unlisted || (node && node->has_remove_child);
+    const bool plain = rule < 0 && !visit_;  // unselected members need validation only
     Deletions del;
     for (;;) {
       if (p >= e_ || *p != '"') return Fail(p, "invalid_json", "expected a string key");
       const P member_begin = p;
-      ItemBegin(del, member_begin);
+      if (may_delete) ItemBegin(del, member_begin);
       const PathSet::Node* child = nullptr;
       std::string_view key;
       if (lookup || visit_) {
@@ -648,6 +662,10 @@ class Scanner {
         if (!p) return nullptr;
         ++(remove ? removed_ : dropped_);
         ItemDeleted(del, member_begin, p);
+      } else if (!child && plain) {
+        p = Skip(p, depth);
+        if (!p) return nullptr;
+        if (may_delete) ItemKept(del, p);
       } else {
         if (visit_) {
           if (key.data() == key_buf_.data()) key = StableKey(depth, key);  // key_buf_ is reused by nested keys
@@ -656,7 +674,7 @@ class Scanner {
         p = Value(p, child, rule, depth);
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
-        ItemKept(del, p);
+        if (may_delete) ItemKept(del, p);
       }
       p = Ws(p);
       if (p >= e_) return Fail(p, "invalid_json", "unterminated object");
@@ -670,7 +688,7 @@ class Scanner {
       }
       return Fail(p, "invalid_json", "expected ',' or '}'");
     }
-    ItemsEnd(del);
+    if (may_delete) ItemsEnd(del);
     return p;
   }
 
@@ -738,6 +756,7 @@ class Scanner {
   bool visit_ = false;
   Error err_;                   // set when a walker returns nullptr
   std::vector<uint8_t> spill_;  // Validate's container kinds past 64 levels
+  std::string_view slow_text_;  // ReadString's result from String()
   std::vector<PathStep> path_;
   std::vector<std::string> visit_keys_;  // reserved once: views into it stay valid
   uint32_t rewritten_ = 0;

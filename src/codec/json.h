@@ -23,7 +23,11 @@
 // Speed: string bytes are scanned 16 at a time (SSE2; 8 at a time elsewhere),
 // keys are unescaped only when they contain a backslash, strings without
 // escapes are handed over as views of the document, and the scratch buffers
-// are reused per thread.
+// are reused per thread. Values nothing is selected or visited in (the whole
+// document for ValidateJson, subtrees off the paths, removed, dropped and
+// whole values) are only validated, by a loop with its own container stack
+// (no recursion, so no native stack however deep the limit allows). With no
+// edits the output is one copy of the document.
 #pragma once
 
 #include <cstddef>

@@ -346,5 +346,174 @@ TEST(JsonVisit, EscapedKeysInThePathAreUnescapedAndStable) {
   EXPECT_EQ(o.out, R"({"\u0061":{"\u0062":{"c\u0064":"v","e":"w"}},"f":"Y"})");
 }
 
+// ---- validation-only subtrees ----------------------------------------------------
+//
+// Values nothing is selected or visited in (off the paths, removed, dropped,
+// whole) go through a separate validation-only walker. Every error must come
+// out the same, with the same offset, as from ValidateJson and from the
+// selecting walker.
+
+struct Failure {
+  std::string code, message;
+};
+
+Failure ValidateFailure(std::string_view doc, uint32_t max_depth = 64) {
+  Status s = ValidateJson(doc, JsonLimits{.max_depth = max_depth});
+  if (s.ok()) return {"ok", ""};
+  return {s.error().code, s.error().message};
+}
+
+Failure RewriteFailure(std::string_view doc, const std::vector<Spec>& specs, UnlistedMode mode,
+                       uint32_t max_depth = 64) {
+  PathSet set = Make(specs, mode);
+  Recorder rec;
+  std::string out;
+  auto r = RewriteJson(doc, set, JsonLimits{.max_depth = max_depth}, rec, &out);
+  if (r.ok()) return {"ok", ""};
+  return {r.error().code, r.error().message};
+}
+
+// The ways a subtree under "o" can be scanned: validation only (unselected,
+// removed, dropped, whole) and by the selecting walker (selected leaves,
+// visited leaves).
+std::vector<std::pair<std::string, std::pair<std::vector<Spec>, UnlistedMode>>> SubtreeWays() {
+  const TerminalOptions remove{.remove = true, .whole = false};
+  const TerminalOptions whole{.remove = false, .whole = true};
+  return {{"unselected", {{{"k"}}, UnlistedMode::kKeep}},
+          {"unselected sibling path", {{{"o.zz"}}, UnlistedMode::kKeep}},
+          {"removed", {{{"o", remove}}, UnlistedMode::kKeep}},
+          {"dropped", {{{"k"}}, UnlistedMode::kDrop}},
+          {"whole", {{{"o", whole}}, UnlistedMode::kKeep}},
+          {"selected", {{{"o"}}, UnlistedMode::kKeep}},
+          {"visited", {{{"k"}}, UnlistedMode::kVisit}}};
+}
+
+TEST(JsonValidationOnly, EveryErrorKindDeepInsideASubtree) {
+  const std::vector<std::string> bad = {
+      "",  // the document ends inside (closed: an empty array, valid, skipped)
+      "01",
+      "-",
+      "-x",
+      "1.",
+      "1.e5",
+      "1e",
+      "1e+",
+      "tru",
+      "nul",
+      "fals",
+      "x",
+      "'s'",
+      "\"abc",
+      "\"a\\",
+      "\"a\\x\"",
+      "\"a\\u12\"",
+      "\"a\\u12G4\"",
+      "\"a\\uD800\"",
+      "\"a\\uD800\\u0041\"",
+      "\"a\\uDC00\"",
+      "\"a\x01\"",
+      "\"a\x80\"",
+      "\"\xe4\xb8\"",
+      "\"\xed\xa0\x80\"",
+      "{",
+      "{\"a\"",
+      "{\"a\":",
+      "{\"a\" 1}",
+      "{\"a\":1",
+      "{\"a\":1,}",
+      "{\"a\":1 \"b\":2}",
+      "{\"a\":1]",
+      "{a:1}",
+      "{\"\xff\":1}",
+      "{\"a\\q\":1}",
+      "[",
+      "[1",
+      "[1,]",
+      "[1 2]",
+      "[1}",
+      "[\"a\":1]",
+  };
+  for (const auto& frag : bad) {
+    for (const bool close : {true, false}) {
+      const std::string doc = "{\"k\":1,\"o\":{\"x\":[true,{\"y\":[" + frag + (close ? "]}],\"z\":2},\"t\":3}" : "");
+      if (frag.empty() && close) continue;
+      const Failure want = ValidateFailure(doc);
+      ASSERT_NE(want.code, "ok") << doc;
+      EXPECT_NE(want.message.find("at byte "), std::string::npos) << want.message;
+      for (const auto& [name, way] : SubtreeWays()) {
+        const Failure got = RewriteFailure(doc, way.first, way.second);
+        EXPECT_EQ(got.code, want.code) << name << ": " << doc;
+        EXPECT_EQ(got.message, want.message) << name << ": " << doc;
+      }
+    }
+  }
+}
+
+TEST(JsonValidationOnly, ValidSubtreesPassEveryWay) {
+  const std::string doc =
+      "{\"k\":1,\"o\":{ \"x\" : [ true , false , null , -0.5e-3 , 0 , 12 , \"s\\\"\\u00e9\\ud83d\\ude00가\" ,"
+      " { } , [ ] , [ [ ] , { \"a\" : { \"b\" : [ 1 ] } } ] ] ,\n\t\"e\":{},\"\\u0061\":\"\"},\"t\":3}";
+  ASSERT_EQ(ValidateFailure(doc).code, "ok");
+  for (const auto& [name, way] : SubtreeWays()) {
+    const Failure got = RewriteFailure(doc, way.first, way.second);
+    EXPECT_EQ(got.code, "ok") << name << ": " << got.message;
+  }
+}
+
+TEST(JsonValidationOnly, DepthLimitInsideASubtree) {
+  // "o" is at depth 2 (inside the root object); its content adds levels.
+  for (uint32_t extra = 0; extra <= 70; ++extra) {
+    std::string inner;
+    for (uint32_t i = 0; i < extra; ++i) inner += i % 2 ? "{\"a\":" : "[";
+    inner += "1";
+    for (uint32_t i = extra; i-- > 0;) inner += i % 2 ? "}" : "]";
+    const std::string doc = "{\"k\":1,\"o\":" + inner + ",\"t\":2}";
+    for (uint32_t max_depth : {extra, extra + 1, uint32_t{64}}) {
+      const Failure want = ValidateFailure(doc, max_depth);
+      EXPECT_EQ(want.code, 1 + extra <= max_depth ? "ok" : "depth_exceeded") << extra << " " << max_depth;
+      for (const auto& [name, way] : SubtreeWays()) {
+        const Failure got = RewriteFailure(doc, way.first, way.second, max_depth);
+        EXPECT_EQ(got.code, want.code) << name << " extra " << extra << " max " << max_depth;
+        EXPECT_EQ(got.message, want.message) << name << " extra " << extra << " max " << max_depth;
+      }
+    }
+  }
+}
+
+TEST(JsonValidationOnly, NestingPastSixtyFourLevelsWithAHigherLimit) {
+  // The validation walker keeps its own stack of open containers; past 64
+  // levels it spills. Mixed objects and arrays, so each close is checked
+  // against the right opener.
+  const uint32_t levels = 300;
+  std::string open, close;
+  for (uint32_t i = 0; i < levels; ++i) {
+    const bool obj = (i * 7) % 3 == 0;
+    open += obj ? "{\"a\":" : "[";
+    close = (obj ? "}" : "]") + close;
+  }
+  const std::string doc = open + "1" + close;
+  EXPECT_EQ(ValidateFailure(doc, levels).code, "ok");
+  EXPECT_EQ(ValidateFailure(doc, levels - 1).code, "depth_exceeded");
+  EXPECT_EQ(RewriteFailure("{\"k\":1,\"o\":" + doc + "}", {{"k"}}, UnlistedMode::kKeep, levels + 1).code, "ok");
+  // A wrong closer at every level is found at its offset.
+  for (uint32_t at = 0; at < levels; at += 13) {
+    std::string bad = doc;
+    const size_t pos = open.size() + 1 + at;
+    bad[pos] = bad[pos] == '}' ? ']' : '}';
+    const Failure f = ValidateFailure(bad, levels);
+    EXPECT_EQ(f.code, "invalid_json") << at;
+    EXPECT_NE(f.message.find("at byte " + std::to_string(pos)), std::string::npos) << f.message;
+  }
+}
+
+TEST(JsonValidationOnly, VeryDeepNestingUsesNoNativeStack) {
+  const size_t n = 100000;
+  const std::string doc = std::string(n, '[') + std::string(n, ']');
+  const uint32_t limit = 2 * n;
+  EXPECT_EQ(ValidateFailure(doc, limit).code, "ok");
+  EXPECT_EQ(RewriteFailure("{\"k\":1,\"o\":" + doc + "}", {{"k"}}, UnlistedMode::kKeep, limit).code, "ok");
+  EXPECT_EQ(ValidateFailure(std::string(n, '['), limit).code, "invalid_json");
+}
+
 }  // namespace
 }  // namespace maskproxy::codec
