@@ -97,10 +97,14 @@ void MaskLoop(benchmark::State& state, const std::string& policy_text) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(sizeof kEvent - 1));
 }
 
-void BM_MaskMixedPolicy(benchmark::State& state) { MaskLoop(state, kMixedPolicy); }
+void BM_MaskMixedPolicy(benchmark::State& state) {
+  MaskLoop(state, kMixedPolicy);
+}
 BENCHMARK(BM_MaskMixedPolicy);
 
-void BM_PassThrough(benchmark::State& state) { MaskLoop(state, kPassPolicy); }
+void BM_PassThrough(benchmark::State& state) {
+  MaskLoop(state, kPassPolicy);
+}
 BENCHMARK(BM_PassThrough);
 
 void BM_MaskPaymentsPolicy(benchmark::State& state) {

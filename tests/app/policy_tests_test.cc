@@ -113,8 +113,8 @@ TEST(PolicyTestRunner, ShippedPoliciesPassTheirTests) {
   uint8_t first = 1;
   for (const char* name : {"rrn", "phone", "email", "account", "contact", "customer"}) {
     std::vector<uint8_t> b(32, first++);
-    yaml += std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) +
-            "}}\n";
+    yaml +=
+        std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
   }
   auto keys = crypto::Keyring::Parse(yaml, "k.yaml");
   ASSERT_TRUE(keys.ok());

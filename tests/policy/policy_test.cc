@@ -34,7 +34,8 @@ crypto::Keyring MakeKeys(const std::vector<std::string>& names) {
 }
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = MakeKeys({"rrn", "phone", "card", "account", "email", "contact", "name", "customer"});
+  static const crypto::Keyring ring =
+      MakeKeys({"rrn", "phone", "card", "account", "email", "contact", "name", "customer"});
   return ring;
 }
 
