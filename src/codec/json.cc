@@ -863,4 +863,61 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+bool DecodeJsonString(std::string_view lit, std::string* out) {
+  out->clear();
+  if (lit.size() < 2 || lit.front() != '"' || lit.back() != '"') return false;
+  std::string_view s = lit.substr(1, lit.size() - 2);
+  auto hex4 = [&](size_t i, uint32_t* v) {
+    if (i + 4 > s.size()) return false;
+    *v = 0;
+    for (size_t k = i; k < i + 4; ++k) {
+      char c = s[k];
+      uint32_t d = c >= '0' && c <= '9'   ? static_cast<uint32_t>(c - '0')
+                   : c >= 'a' && c <= 'f' ? static_cast<uint32_t>(c - 'a' + 10)
+                   : c >= 'A' && c <= 'F' ? static_cast<uint32_t>(c - 'A' + 10)
+                                          : 16u;
+      if (d == 16) return false;
+      *v = *v * 16 + d;
+    }
+    return true;
+  };
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
+    if (static_cast<unsigned char>(c) < 0x20 || c == '"') return false;
+    if (c != '\\') {
+      out->push_back(c);
+      ++i;
+      continue;
+    }
+    if (++i >= s.size()) return false;
+    switch (s[i++]) {
+      case '"': out->push_back('"'); break;
+      case '\\': out->push_back('\\'); break;
+      case '/': out->push_back('/'); break;
+      case 'b': out->push_back('\b'); break;
+      case 'f': out->push_back('\f'); break;
+      case 'n': out->push_back('\n'); break;
+      case 'r': out->push_back('\r'); break;
+      case 't': out->push_back('\t'); break;
+      case 'u': {
+        uint32_t cp = 0;
+        if (!hex4(i, &cp)) return false;
+        i += 4;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          uint32_t lo = 0;
+          if (i + 6 > s.size() || s[i] != '\\' || s[i + 1] != 'u' || !hex4(i + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+            return false;
+          i += 6;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        AppendUtf8(cp, out);
+        break;
+      }
+      default: return false;
+    }
+  }
+  return IsValidUtf8(*out);
+}
+
 }  // namespace maskproxy::codec

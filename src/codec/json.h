@@ -103,6 +103,12 @@ struct RewriteStats {
 // Appends `text` (UTF-8) as a JSON string literal with quotes.
 void AppendJsonString(std::string_view text, std::string* out);
 
+// Decodes one JSON string literal (with its quotes, nothing around it) into
+// UTF-8 text: escapes, surrogate pairs. False (and *out unspecified) on any
+// malformed input: control characters, bad escapes, lone surrogates,
+// invalid UTF-8.
+[[nodiscard]] bool DecodeJsonString(std::string_view literal, std::string* out);
+
 // Validates UTF-8 (no overlong forms, no surrogates, <= U+10FFFF).
 [[nodiscard]] bool IsValidUtf8(std::string_view s);
 

@@ -226,83 +226,6 @@ bool IsJsonInteger(std::string_view s) {
   return true;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// Parses one JSON string literal (with quotes, nothing around it) into its
-// UTF-8 text. False on any malformed input.
-bool ParseJsonString(std::string_view lit, std::string* out) {
-  out->clear();
-  if (lit.size() < 2 || lit.front() != '"' || lit.back() != '"') return false;
-  std::string_view s = lit.substr(1, lit.size() - 2);
-  auto hex4 = [&](size_t i, uint32_t* v) {
-    if (i + 4 > s.size()) return false;
-    *v = 0;
-    for (size_t k = i; k < i + 4; ++k) {
-      char c = s[k];
-      uint32_t d = c >= '0' && c <= '9'   ? static_cast<uint32_t>(c - '0')
-                   : c >= 'a' && c <= 'f' ? static_cast<uint32_t>(c - 'a' + 10)
-                   : c >= 'A' && c <= 'F' ? static_cast<uint32_t>(c - 'A' + 10)
-                                          : 16u;
-      if (d == 16) return false;
-      *v = *v * 16 + d;
-    }
-    return true;
-  };
-  for (size_t i = 0; i < s.size();) {
-    char c = s[i];
-    if (static_cast<unsigned char>(c) < 0x20 || c == '"') return false;
-    if (c != '\\') {
-      out->push_back(c);
-      ++i;
-      continue;
-    }
-    if (++i >= s.size()) return false;
-    switch (s[i++]) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '/': out->push_back('/'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
-      case 'u': {
-        uint32_t cp = 0;
-        if (!hex4(i, &cp)) return false;
-        i += 4;
-        if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          uint32_t lo = 0;
-          if (i + 6 > s.size() || s[i] != '\\' || s[i + 1] != 'u' || !hex4(i + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-            return false;
-          i += 6;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        AppendUtf8(cp, out);
-        break;
-      }
-      default: return false;
-    }
-  }
-  return codec::IsValidUtf8(*out);
-}
-
 // Type tag + value text: what the reversible actions encrypt.
 Status TaggedPlaintext(const codec::ScalarRef& v, std::string* pt) {
   switch (v.type) {
@@ -347,7 +270,7 @@ Result<SelfDescribing> ParseSelfDescribing(std::string_view json, std::string_vi
   auto bad = [&] {
     return Error("invalid_ciphertext", "not a " + std::string(fmt) + ".<key>.<version>.<data> string");
   };
-  if (!ParseJsonString(json, storage)) return bad();
+  if (!codec::DecodeJsonString(json, storage)) return bad();
   std::string_view s = *storage;
   if (s.size() < fmt.size() + 1 || s.substr(0, fmt.size()) != fmt || s[fmt.size()] != '.') return bad();
   s.remove_prefix(fmt.size() + 1);
@@ -732,7 +655,7 @@ Result<std::string> FpeAction::Reveal(const ActionContext&, std::string_view jso
   if (number) {
     if (!digits_ || !IsJsonInteger(json)) return Error("invalid_ciphertext", "not an fpe output of this rule");
     text = std::string(json);
-  } else if (!ParseJsonString(json, &text)) {
+  } else if (!codec::DecodeJsonString(json, &text)) {
     return Error("invalid_ciphertext", "not a JSON string or integer");
   }
   if (!number && text.empty()) return std::string("\"\"");

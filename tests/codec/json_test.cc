@@ -700,3 +700,26 @@ TEST(IsValidUtf8, Cases) {
 
 }  // namespace
 }  // namespace maskproxy::codec
+
+namespace maskproxy::codec {
+namespace {
+
+TEST(DecodeJsonString, EscapesAndErrors) {
+  std::string out;
+  ASSERT_TRUE(DecodeJsonString(R"("plain")", &out));
+  EXPECT_EQ(out, "plain");
+  ASSERT_TRUE(DecodeJsonString(R"("a\"b\\c\/d\b\f\n\r\t")", &out));
+  EXPECT_EQ(out, "a\"b\\c/d\b\f\n\r\t");
+  ASSERT_TRUE(DecodeJsonString(R"("\u0041\uAC00\uD83D\uDE00")", &out));
+  EXPECT_EQ(out, "A\xEA\xB0\x80\xF0\x9F\x98\x80");
+  ASSERT_TRUE(DecodeJsonString("\"김민준\"", &out));
+  EXPECT_EQ(out, "김민준");
+  ASSERT_TRUE(DecodeJsonString(R"("")", &out));
+  EXPECT_EQ(out, "");
+  for (const char* bad : {"", "\"", "plain", "\"a", "a\"", R"("\x")", R"("\u12")", R"("\uD800")", R"("\uDC00")",
+                          R"("\uD800\u0041")", "\"a\tb\"", "\"a\"b\"", "\"\xff\"", "\"\xC0\xAF\""})
+    EXPECT_FALSE(DecodeJsonString(bad, &out)) << bad;
+}
+
+}  // namespace
+}  // namespace maskproxy::codec
