@@ -1,0 +1,112 @@
+// Free-text PII detection: which byte ranges of a UTF-8 text look like
+// personal data (Korean RRN/FRN, phone numbers, cards, accounts, ...).
+//
+// A Scanner is compiled once from DetectorSpecs and is immutable and
+// thread-safe afterwards. Scan():
+//  1. normalizes the text (normalize.h: full-width forms, zero-width
+//     characters, Unicode spaces and dashes), with a map back to the original
+//     bytes; pure ASCII text skips this;
+//  2. runs one RE2::Set over it as a prefilter: which detectors can match;
+//  3. for those, finds every match with the detector's own RE2, rejects
+//     candidates glued to a letter or digit (an RRN inside a longer digit
+//     run, an IP inside a version string), runs the validator, and checks
+//     context words where the detector needs them;
+//  4. resolves overlaps deterministically (earliest begin, then the longest,
+//     then the detector listed first) and maps the spans back to original
+//     byte offsets.
+// It fails closed: a prefilter that cannot be built within max_mem fails
+// Create; one that fails while matching, malformed UTF-8 or an over-large
+// text fail Scan; none of them is ever "no match".
+//
+// RRN note: since October 2020 the last digit of a new 주민등록번호 is random,
+// so the checksum cannot be required. An rrn/frn candidate with a real date
+// (in the century its gender digit gives) is a hit; a valid checksum only
+// raises Span::confidence from 0.8 to 1.0.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace maskproxy::detect {
+
+struct Span {
+  size_t begin = 0;  // byte offsets into the ORIGINAL text, [begin, end)
+  size_t end = 0;
+  std::string_view detector;  // the detector's name; valid while the Scanner lives
+  double confidence = 1.0;    // 0.8 for an rrn/frn whose checksum fails, else 1.0
+  bool operator==(const Span&) const = default;
+};
+
+struct DetectorSpec {
+  std::string name;     // [a-z0-9_]+, unique within a scanner
+  std::string pattern;  // RE2 syntax, matched against normalized text
+  // One of ValidatorNames() (validators.h): "none", "luhn", "rrn_date",
+  // "brn_checksum", ... The built-ins use the specific ones.
+  std::string validator = "none";
+  // When non-empty, a candidate is a hit only if one of these words occurs
+  // within `context_window` characters before or after it (ASCII letters
+  // compared case-insensitively).
+  std::vector<std::string> context_words;
+  size_t context_window = 20;  // characters (code points), at most 200
+};
+
+struct ScannerOptions {
+  // Memory budget of the RE2::Set prefilter (program and DFA cache). Too small
+  // a budget makes Scan fail (fail closed), never miss.
+  int64_t max_mem = 64 << 20;
+  // Memory budget of each detector's own RE2.
+  int64_t detector_max_mem = 8 << 20;
+};
+
+class Scanner {
+ public:
+  // Errors: "invalid_detector" (bad name, duplicate, empty or invalid
+  // pattern, a pattern that matches the empty string, unknown validator, bad
+  // context window, empty context word), "detector_compile_failed" (the
+  // prefilter could not be built within max_mem).
+  [[nodiscard]] static Result<std::unique_ptr<Scanner>> Create(const std::vector<DetectorSpec>& specs,
+                                                               const ScannerOptions& options = {});
+
+  // The built-in detectors, in priority order: rrn, frn, card, phone_kr,
+  // driver_license_kr, brn, bank_account_kr, passport_kr, email, ipv4, ipv6.
+  [[nodiscard]] static std::vector<DetectorSpec> Defaults();
+
+  // Replaces *out with the non-overlapping hits, sorted by begin.
+  // Errors: "invalid_utf8", "text_too_large", "detect_failed" (the prefilter
+  // ran out of memory or failed); *out is left empty then.
+  [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out) const;
+
+  [[nodiscard]] const std::vector<std::string>& detector_names() const { return names_; }
+
+  ~Scanner();
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
+
+ private:
+  struct Impl;
+  explicit Scanner(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+  std::vector<std::string> names_;
+};
+
+namespace internal {
+
+// How Scan reads the prefilter's answer: `matched` and the RE2::Set ErrorKind
+// (as an int; 0 is kNoError) of RE2::Set::Match. OK with *run_detectors set
+// when something matched, OK with it cleared when nothing did, an error
+// ("detect_failed") when the prefilter failed (out of memory, not compiled,
+// inconsistent): a failure is never "no match". Exposed for tests: RE2
+// reserves room for 20 DFA states and probes the set at Compile time, so a
+// match-time out-of-memory cannot be provoked through max_mem (a budget too
+// small fails Create instead).
+[[nodiscard]] Status CheckPrefilter(bool matched, int set_error_kind, bool* run_detectors);
+
+}  // namespace internal
+}  // namespace maskproxy::detect

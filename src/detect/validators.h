@@ -1,0 +1,44 @@
+// Validators: checks that run on a regex candidate to cut false positives.
+// Each takes the candidate text (normalized, see normalize.h) and returns
+// whether it is a hit; `confidence` (0..1] may be lowered for hits that pass
+// only the weaker checks. None of them allocates or logs.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maskproxy::detect {
+
+enum class Validator {
+  kNone,
+  kLuhn,             // 13-19 digits (separators ignored), Luhn checksum
+  kRrnDate,          // YYMMDD + gender digit: a real date in the gender digit's century
+  kRrn,              // kRrnDate, gender digit not 5-8 (those are frn); checksum raises confidence
+  kFrn,              // kRrnDate, gender digit 5-8; checksum raises confidence
+  kBrnChecksum,      // 사업자등록번호 check digit
+  kPhoneKr,          // separators consistent, digit count fits the prefix
+  kEmail,            // no leading/trailing/double dot in the local part
+  kCard,             // kLuhn, plus all separators equal
+  kDriverLicenseKr,  // region code 11-28
+  kIpv4,             // each octet <= 255, no leading zeros
+  kIpv6,             // inet_pton(AF_INET6) accepts it, at least two groups
+};
+
+// Names usable in a DetectorSpec: "none", "luhn", "rrn_date", "rrn", "frn",
+// "brn_checksum", "phone_kr", "email", "card", "driver_license_kr", "ipv4",
+// "ipv6".
+[[nodiscard]] const std::vector<std::string>& ValidatorNames();
+[[nodiscard]] bool ValidatorFromName(std::string_view name, Validator* out);
+
+[[nodiscard]] bool Validate(Validator v, std::string_view candidate, double* confidence);
+
+// Building blocks, exposed for tests.
+[[nodiscard]] bool LuhnValid(std::string_view digits_and_separators);
+[[nodiscard]] bool RrnDateValid(std::string_view yymmdd, char gender_digit);
+// 13 digits, no separators. RRN weights 2..9,2..5; `foreign` uses the
+// pre-2020 ARN rule (13 - sum mod 11) mod 10.
+[[nodiscard]] bool RrnChecksumValid(std::string_view digits13, bool foreign);
+[[nodiscard]] bool BrnChecksumValid(std::string_view digits10);
+
+}  // namespace maskproxy::detect
