@@ -90,31 +90,66 @@ Result<NormalizedText> NormalizedText::Create(std::string_view original) {
   }
   if (first_non_ascii == original.size()) return out;  // pure ASCII: identity
 
-  out.identity_ = false;
-  out.normalized_.reserve(original.size());
-  out.src_begin_.reserve(original.size());
-  out.src_end_.reserve(original.size());
-  auto emit = [&out](char c, size_t b, size_t e) {
-    out.normalized_.push_back(c);
-    out.src_begin_.push_back(static_cast<uint32_t>(b));
-    out.src_end_.push_back(static_cast<uint32_t>(e));
-  };
-  for (size_t i = 0; i < first_non_ascii; ++i) emit(original[i], i, i + 1);
-  size_t i = first_non_ascii;
-  while (i < original.size()) {
+  // Validate the UTF-8 and look for a character that normalization changes;
+  // without one (most Korean text) the map is the identity too.
+  size_t first_change = original.size();
+  for (size_t i = first_non_ascii; i < original.size();) {
+    if (static_cast<unsigned char>(original[i]) < 0x80) {
+      ++i;
+      continue;
+    }
     uint32_t cp = 0;
     const size_t len = DecodeUtf8(original, i, &cp);
-    if (len == 0) {
-      return Error("invalid_utf8", "malformed UTF-8 at byte " + std::to_string(i));
+    if (len == 0) return Error("invalid_utf8", "malformed UTF-8 at byte " + std::to_string(i));
+    if (first_change == original.size() && Replacement(cp) != kKeep) first_change = i;
+    i += len;
+  }
+  if (first_change == original.size()) return out;
+
+  out.identity_ = false;
+  const size_t n = original.size();
+  out.normalized_.resize(n);
+  out.src_begin_.resize(n);
+  out.src_end_.resize(n);
+  char* text = out.normalized_.data();
+  uint32_t* sb = out.src_begin_.data();
+  uint32_t* se = out.src_end_.data();
+  size_t o = 0;
+  for (; o < first_non_ascii; ++o) {
+    text[o] = original[o];
+    sb[o] = static_cast<uint32_t>(o);
+    se[o] = static_cast<uint32_t>(o + 1);
+  }
+  size_t i = first_non_ascii;
+  while (i < n) {
+    if (static_cast<unsigned char>(original[i]) < 0x80) {
+      text[o] = original[i];
+      sb[o] = static_cast<uint32_t>(i);
+      se[o] = static_cast<uint32_t>(i + 1);
+      ++o;
+      ++i;
+      continue;
     }
-    const int r = cp < 0x80 ? static_cast<int>(cp) : Replacement(cp);
+    uint32_t cp = 0;
+    const size_t len = DecodeUtf8(original, i, &cp);  // validated above
+    const int r = Replacement(cp);
     if (r == kKeep) {
-      for (size_t k = 0; k < len; ++k) emit(original[i + k], i, i + len);
+      for (size_t k = 0; k < len; ++k, ++o) {
+        text[o] = original[i + k];
+        sb[o] = static_cast<uint32_t>(i);
+        se[o] = static_cast<uint32_t>(i + len);
+      }
     } else if (r != kRemove) {
-      emit(static_cast<char>(r), i, i + len);
+      text[o] = static_cast<char>(r);
+      sb[o] = static_cast<uint32_t>(i);
+      se[o] = static_cast<uint32_t>(i + len);
+      ++o;
     }
     i += len;
   }
+  out.normalized_.resize(o);
+  out.src_begin_.resize(o);
+  out.src_end_.resize(o);
   return out;
 }
 

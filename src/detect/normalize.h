@@ -9,8 +9,10 @@
 //  - non-breaking and other Unicode spaces (U+00A0, U+2000-200A, U+202F,
 //    U+205F, U+3000) become an ASCII space;
 //  - dashes and minus signs (U+2010-2015, U+2212, U+FE58, U+FE63) become '-'.
-// Everything else is copied unchanged. Pure ASCII input is not copied at all
-// (fast path: the map is the identity).
+// Everything else is copied unchanged. Text with nothing to change (pure
+// ASCII, or valid UTF-8 such as plain Korean) is not copied at all (fast
+// path: the map is the identity). A NormalizedText views the original: keep
+// it alive while the NormalizedText is used.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +31,7 @@ class NormalizedText {
   // ("text_too_large") on input of 4 GiB or more.
   [[nodiscard]] static Result<NormalizedText> Create(std::string_view original);
 
-  // The text to match against. Views the original when it was pure ASCII.
+  // The text to match against. Views the original when nothing changed.
   [[nodiscard]] std::string_view text() const { return identity_ ? original_ : std::string_view(normalized_); }
   [[nodiscard]] bool identity() const { return identity_; }
 

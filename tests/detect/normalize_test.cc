@@ -34,9 +34,11 @@ TEST(NormalizeTest, ZeroWidthRemovedSpacesAndDashesFolded) {
 }
 
 TEST(NormalizeTest, OtherNonAsciiKeptAsIs) {
-  auto n = NormalizedText::Create("주민번호 é");
+  const std::string s = "주민번호 é";
+  auto n = NormalizedText::Create(s);
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(n->text(), "주민번호 é");
+  EXPECT_TRUE(n->identity());  // nothing to change: no copy, identity map
+  EXPECT_EQ(n->text().data(), s.data());
 }
 
 TEST(NormalizeTest, MapCoversFullWidthAndInnerZeroWidth) {
@@ -56,8 +58,9 @@ TEST(NormalizeTest, MapCoversFullWidthAndInnerZeroWidth) {
 }
 
 TEST(NormalizeTest, RejectsMalformedUtf8) {
-  for (const std::string& bad : {std::string("ab\xC3"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"),
-                                 std::string("x\xFFy"), std::string("\xE2\x82")}) {
+  for (const std::string& bad :
+       {std::string("ab\xC3"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"), std::string("x\xFFy"),
+        std::string("\xE2\x82"), std::string("가\xFF"), std::string("１\xC3")}) {
     auto n = NormalizedText::Create(bad);
     ASSERT_FALSE(n.ok());
     EXPECT_EQ(n.error().code, "invalid_utf8");

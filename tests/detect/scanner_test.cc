@@ -323,6 +323,19 @@ TEST(ScannerTest, FailsClosedWhenPrefilterMatchFails) {
   EXPECT_NE(internal::CheckPrefilter(false, 2, &run).error().message.find("out_of_memory"), std::string::npos);
 }
 
+// Long runs that every digit detector retries inside stay linear and find
+// nothing (each candidate is glued to more digits).
+TEST(ScannerTest, LongDigitAndDotRunsFindNothing) {
+  const std::string digits(200000, '7');
+  EXPECT_EQ(Scan(digits), Hits{});
+  std::string dotted;
+  for (int i = 0; i < 40000; ++i) dotted += "1.";
+  EXPECT_EQ(Scan(dotted + "1"), Hits{});
+  std::string hyphens;
+  for (int i = 0; i < 20000; ++i) hyphens += "010-1234-";
+  EXPECT_EQ(Scan(hyphens + "5678"), Hits{});
+}
+
 TEST(ScannerTest, ConcurrentScansAgree) {
   const std::string t = "김민준 900101-1234568 010-1234-5678 minjun@example.com 4111 1111 1111 1111";
   const Hits expected = Scan(t);
