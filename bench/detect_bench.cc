@@ -1,7 +1,8 @@
 // Free-text PII detection throughput on one core: Scanner::Scan with all the
 // built-in detectors over ~200-byte memo fields (Korean and English, about a
 // third with PII, one with full-width digits and a zero-width space), the
-// kind of text a payment event's memo carries.
+// kind of text a payment event's memo carries. Reports MB/s
+// (bytes_per_second), the mean memo size and the hits per pass (8).
 //
 //   ninja -C build detect_bench
 //   ./build/bench/detect_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -16,8 +17,14 @@ namespace {
 
 using namespace maskproxy;
 
+// Brings the memos to ~200 bytes on average, the typical memo field.
+std::vector<std::string> WithSignOff(std::vector<std::string> memos) {
+  for (std::string& m : memos) m += " 확인 부탁드립니다, 빠른 처리 감사합니다.";
+  return memos;
+}
+
 const std::vector<std::string>& Memos() {
-  static const std::vector<std::string> kMemos = {
+  static const std::vector<std::string> kMemos = WithSignOff({
       "생일 선물 감사합니다. 다음 주 화요일까지 배송 부탁드려요. 포장은 리본 없이 심플하게 해주시고, 카드에는 "
       "'사랑하는 엄마에게'라고 적어주세요.",
       "Please leave the package at the front desk of building B. The receptionist knows about it. "
@@ -35,7 +42,7 @@ const std::vector<std::string>& Memos() {
       "Gift for my sister, please wrap it nicely and include the message card. Deliver before Friday if "
       "possible, otherwise Monday.",
       "상품코드 A010-1234-5678 재고 확인 부탁드립니다. 색상은 블루, 사이즈 M. 교환 시 택배비는 제가 부담합니다.",
-  };
+  });
   return kMemos;
 }
 
