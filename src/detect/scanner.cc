@@ -267,7 +267,7 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       {"passport_kr", R"([MSRGD]\d{8}|[MSRGD]\d{3}[A-Z]\d{4})", "none", {"여권", "passport"}, 20},
       {"email", R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", "email", {}, 20},
       {"ipv4", R"(\d{1,3}(?:\.\d{1,3}){3})", "ipv4", {}, 20},
-      {"ipv6", R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})", "ipv6", {}, 20},
+      {"ipv6", R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3})?)", "ipv6", {}, 20},
   };
 }
 

@@ -135,6 +135,8 @@ TEST(ScannerDefaultsTest, Ip) {
   EXPECT_EQ(Scan("[fe80::1ff:fe23:4567:890a]:8080"), One("ipv6", "fe80::1ff:fe23:4567:890a"));
   EXPECT_EQ(Scan("2001:0db8:0000:0000:0000:ff00:0042:8329"), One("ipv6", "2001:0db8:0000:0000:0000:ff00:0042:8329"));
   EXPECT_EQ(Scan("at 09:30:00, std::vector, mac 00:1a:2b:3c:4d:5e"), Hits{});
+  EXPECT_EQ(Scan("mapped ::ffff:192.0.2.1 here"), One("ipv6", "::ffff:192.0.2.1"));  // not also an ipv4 hit
+  EXPECT_EQ(Scan("x::ab:cd and Foo::Bar::baz"), Hits{});
 }
 
 TEST(ScannerDefaultsTest, BankAccountNeedsContextWithinWindow) {
