@@ -658,7 +658,7 @@ int CmdMask(const std::vector<std::string>& args) {
   if (!route) return Usage("mask: no route '" + route_name + "' in " + policy_path);
   auto eng = engine::Engine::Create({pol}, limits);
   if (!eng.ok()) return Fail(eng.error(), kExitUsage);
-  const engine::RouteRef* ref = (*eng)->FindRoute(route->from);
+  const engine::RouteRef* ref = (*eng)->RouteFor(route);
 
   std::ios::sync_with_stdio(false);
   std::ifstream in_file;

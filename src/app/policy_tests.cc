@@ -112,12 +112,12 @@ void CompareText(const Expected& e, const std::optional<std::string>& got, const
 TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const policy::PolicyTest& t) {
   TestOutcome o{t.name, t.line, false, {}};
   const policy::Route* route = pol.FindRoute(t.route);
-  const engine::RouteRef* ref = route ? eng.FindRoute(route->from) : nullptr;
+  const engine::RouteRef* ref = route ? eng.RouteFor(route) : nullptr;
   if (!ref) {
     o.diffs.push_back("route '" + t.route + "' not found");
     return o;
   }
-  const std::string& topic = route->from;
+  const std::string& topic = t.topic.empty() ? route->from : t.topic;
   std::optional<std::string> key = t.key;
   auto headers = t.headers;
   std::string out;

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <re2/re2.h>
+
 #include <map>
 #include <set>
 
@@ -127,9 +129,23 @@ Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr
     }
   }
   if (e->routes_.empty()) return Error("policy_invalid", "no routes: configure at least one policy");
-  for (const auto& r : e->routes_)
-    if (outputs.count(r.route->from))
-      return Error("policy_conflict", "topic '" + r.route->from + "' is both a source and an output of the policies");
+  for (size_t i = 0; i < e->routes_.size(); ++i) {
+    const policy::Route& r = *e->routes_[i].route;
+    if (!r.from_is_pattern()) {
+      if (outputs.count(r.from))
+        return Error("policy_conflict", "topic '" + r.from + "' is both a source and an output of the policies");
+      continue;
+    }
+    RE2::Options o;
+    o.set_log_errors(false);
+    auto re = std::make_shared<const RE2>(r.from, o);
+    if (!re->ok()) return Error("policy_invalid", "route '" + r.name + "': invalid 'from' pattern");
+    for (const auto& out : outputs)
+      if (RE2::FullMatch(out, *re))
+        return Error("policy_conflict", "output topic '" + out + "' matches the source pattern '" + r.from +
+                                            "' of route '" + r.name + "': records would be read again");
+    e->patterns_.emplace_back(std::move(re), i);
+  }
   // Raw dead letters must never land in a masked destination.
   std::map<std::string, const policy::Route*> dests;
   for (const auto& r : e->routes_) dests.emplace(r.route->to, r.route);
@@ -142,7 +158,16 @@ Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr
 
 const RouteRef* Engine::FindRoute(std::string_view topic) const {
   auto it = by_topic_.find(topic);
-  return it == by_topic_.end() ? nullptr : &routes_[it->second];
+  if (it != by_topic_.end() && !routes_[it->second].route->from_is_pattern()) return &routes_[it->second];
+  for (const auto& [re, idx] : patterns_)
+    if (RE2::FullMatch(topic, *re)) return &routes_[idx];
+  return nullptr;
+}
+
+const RouteRef* Engine::RouteFor(const policy::Route* route) const {
+  for (const auto& r : routes_)
+    if (r.route == route) return &r;
+  return nullptr;
 }
 
 std::vector<std::string> Engine::SourceTopics() const {

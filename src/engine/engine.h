@@ -17,6 +17,10 @@
 #include "common/result.h"
 #include "policy/policy.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace maskproxy::engine {
 
 struct Limits {
@@ -42,7 +46,12 @@ class Engine {
   [[nodiscard]] static Result<std::shared_ptr<const Engine>> Create(
       std::vector<std::shared_ptr<const policy::Policy>> policies, Limits limits);
 
+  // The route of a source topic: an exact `from` first, then the first route
+  // (in policy order) whose `from` pattern matches the whole topic name.
+  // Callers on the record path should cache the answer per topic.
   [[nodiscard]] const RouteRef* FindRoute(std::string_view topic) const;
+  // The RouteRef of one of the policies' routes (by identity), or null.
+  [[nodiscard]] const RouteRef* RouteFor(const policy::Route* route) const;
   [[nodiscard]] std::vector<std::string> SourceTopics() const;
   [[nodiscard]] const std::vector<RouteRef>& routes() const { return routes_; }
   [[nodiscard]] const Limits& limits() const { return limits_; }
@@ -65,6 +74,7 @@ class Engine {
   std::vector<std::shared_ptr<const policy::Policy>> policies_;
   std::vector<RouteRef> routes_;
   std::map<std::string, size_t, std::less<>> by_topic_;
+  std::vector<std::pair<std::shared_ptr<const re2::RE2>, size_t>> patterns_;  // pattern routes, in order
   Limits limits_;
 };
 

@@ -175,6 +175,8 @@ struct Pipeline::Impl {
   bool eos() const { return opt.mode == DeliveryMode::kExactlyOnce; }
   const std::atomic<bool>* stop_flag = nullptr;
 
+  // Source topic -> route (pattern routes are matched once per topic).
+  std::unordered_map<std::string, const engine::RouteRef*> route_of;
   // Reused per record.
   std::string masked;
   std::string masked_key;
@@ -794,7 +796,9 @@ struct Pipeline::Impl {
   Status Process(const rd_kafka_message_t* m) {
     const std::string topic = rd_kafka_topic_name(m->rkt);
     m_consumed->Inc();
-    const engine::RouteRef* route = engine->FindRoute(topic);
+    auto cached = route_of.find(topic);
+    if (cached == route_of.end()) cached = route_of.emplace(topic, engine->FindRoute(topic)).first;
+    const engine::RouteRef* route = cached->second;
     if (!route) return Error("internal", "no route for subscribed topic " + topic);
 
     rd_kafka_timestamp_type_t tstype;

@@ -1,5 +1,6 @@
 #include "policy/policy.h"
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -174,6 +175,17 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       ok = false;
       continue;
     }
+    if (std::string_view(key) == "from" && !v->empty() && (*v)[0] == '^') {
+      RE2::Options o;
+      o.set_log_errors(false);
+      RE2 re(*v, o);
+      if (!re.ok()) {
+        diag.Add(c.At(node[key], "'from' starts with '^', so it is a pattern, but not a valid one: " + re.error()));
+        ok = false;
+      }
+      *out = *v;
+      continue;
+    }
     if (Status s = CheckTopic(c, node[key], *v, key); !s.ok()) {
       diag.Add(s.error());
       ok = false;
@@ -186,8 +198,12 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     if (!v.ok()) return fail(v.error());
     r.name = *v;
   }
-  if (ok && r.to == r.from)
-    return fail(c.At(node["to"], "'to' must differ from 'from': masked data would be read again"));
+  if (ok && SourceMatches(r, r.to))
+    return fail(c.At(node["to"], r.from_is_pattern()
+                                     ? "'to' matches the 'from' pattern: masked data would be read again"
+                                     : "'to' must differ from 'from': masked data would be read again"));
+  if (ok && r.from_is_pattern() && SourceMatches(r, r.dead_letter))
+    return fail(c.At(node["dead_letter"], "'dead_letter' matches the 'from' pattern"));
   if (ok && r.dead_letter == r.to)
     return fail(
         c.At(node["dead_letter"], "'dead_letter' must differ from 'to': raw records would reach the destination"));
@@ -390,7 +406,7 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
 Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes) {
   if (!node.IsMap()) return c.At(node, "a test must be a mapping with name, route, input and expect");
   if (Status s = CheckKeys(c, node,
-                           {"name", "route", "input", "input_json", "key", "headers", "expect", "expect_key",
+                           {"name", "route", "topic", "input", "input_json", "key", "headers", "expect", "expect_key",
                             "expect_headers", "expect_dead_letter"},
                            "test");
       !s.ok())
@@ -414,6 +430,10 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
                                    (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
   }
   t.route = *route;
+  if (YAML::Node tp = node["topic"]) {
+    if (!tp.IsScalar() || !IsValidTopicName(tp.Scalar())) return c.At(tp, "'topic' must be a Kafka topic name");
+    t.topic = tp.Scalar();
+  }
   YAML::Node input = node["input"], input_json = node["input_json"];
   if (input && input_json) return c.At(input_json, "give either 'input' or 'input_json', not both");
   if (input_json) {
@@ -488,11 +508,21 @@ bool IsValidTopicName(std::string_view name) {
   return true;
 }
 
+bool SourceMatches(const Route& route, std::string_view topic) {
+  if (!route.from_is_pattern()) return route.from == topic;
+  RE2::Options o;
+  o.set_log_errors(false);
+  RE2 re(route.from, o);
+  return re.ok() && RE2::FullMatch(topic, re);
+}
+
 const Route* Policy::FindRoute(std::string_view name_or_topic) const {
   for (const auto& r : routes_)
     if (r.name == name_or_topic) return &r;
   for (const auto& r : routes_)
     if (r.from == name_or_topic) return &r;
+  for (const auto& r : routes_)
+    if (r.from_is_pattern() && SourceMatches(r, name_or_topic)) return &r;
   return nullptr;
 }
 

@@ -60,6 +60,9 @@ enum class Unlisted { kKeep, kDrop };
 
 struct Route {
   std::string name;  // defaults to `from`
+  // A topic name, or a pattern when it starts with '^' (RE2 syntax, matched
+  // against the whole topic name; also Kafka's convention for regex
+  // subscriptions), e.g. ^payments\.[a-z]+\.raw$
   std::string from;
   std::string to;
   std::string dead_letter;
@@ -72,6 +75,7 @@ struct Route {
   // sorted; put into each record's maskproxy.keys header ("" if none).
   std::string key_refs;
 
+  [[nodiscard]] bool from_is_pattern() const { return !from.empty() && from[0] == '^'; }
   [[nodiscard]] const Rule* HeaderRule(std::string_view header) const {
     for (const auto& [h, i] : header_rules)
       if (h == header) return &rules[static_cast<size_t>(i)];
@@ -97,6 +101,7 @@ struct Expected {
 struct PolicyTest {
   std::string name;
   std::string route;                 // a route's name or source topic
+  std::string topic;                 // the source topic to mask as (default: the route's `from`)
   std::optional<std::string> input;  // JSON text of the value; nullopt = tombstone
   std::optional<std::string> key;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -141,5 +146,8 @@ class Policy {
 };
 
 [[nodiscard]] bool IsValidTopicName(std::string_view name);
+
+// For a route's `from`: true if `topic` is `from` or matches its pattern.
+[[nodiscard]] bool SourceMatches(const Route& route, std::string_view topic);
 
 }  // namespace maskproxy::policy

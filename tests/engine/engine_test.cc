@@ -433,3 +433,50 @@ TEST(ScalarText, ReadsOneScalarBack) {
 
 }  // namespace
 }  // namespace maskproxy::engine
+
+namespace maskproxy::engine {
+namespace {
+
+TEST(EnginePatterns, RegexSourcesRouteByFullMatchExactFirst) {
+  auto p = MustPolicy("policy: p\nversion: 1\nroutes:\n" +
+                      Route("payments.kr.raw", "exact.out", "exact.dlq") +
+                      Route("'^payments\\.[a-z]+\\.raw$'", "pat.out", "pat.dlq") +
+                      Route("'^orders\\..*'", "o.out", "o.dlq"));
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->routes()[1].from_is_pattern());
+  auto e = Engine::Create({p}, {});
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  ASSERT_NE((*e)->FindRoute("payments.kr.raw"), nullptr);
+  EXPECT_EQ((*e)->FindRoute("payments.kr.raw")->route->to, "exact.out") << "an exact route wins over a pattern";
+  ASSERT_NE((*e)->FindRoute("payments.jp.raw"), nullptr);
+  EXPECT_EQ((*e)->FindRoute("payments.jp.raw")->route->to, "pat.out");
+  EXPECT_EQ((*e)->FindRoute("payments.jp.raw.old"), nullptr) << "patterns match the whole topic name";
+  EXPECT_EQ((*e)->FindRoute("xpayments.jp.raw"), nullptr);
+  EXPECT_EQ((*e)->FindRoute("payments.JP.raw"), nullptr);
+  ASSERT_NE((*e)->FindRoute("orders.anything"), nullptr);
+  EXPECT_EQ((*e)->RouteFor(&p->routes()[1]), &(*e)->routes()[1]);
+  auto topics = (*e)->SourceTopics();
+  EXPECT_EQ(topics[1], "^payments\\.[a-z]+\\.raw$") << "subscribed as a regex (librdkafka: leading ^)";
+}
+
+TEST(EnginePatterns, OutputsMatchingAPatternAreRefused) {
+  // Within one route (policy check) ...
+  auto self = policy::Policy::Parse(
+      "policy: p\nversion: 1\nroutes:\n" + Route("'^pay\\..*'", "pay.masked", "dlq.pay"), "p.yaml", Keys());
+  ASSERT_FALSE(self.ok());
+  EXPECT_NE(self.error().message.find("matches the 'from' pattern"), std::string::npos) << self.error().message;
+  auto bad = policy::Policy::Parse("policy: p\nversion: 1\nroutes:\n" + Route("'^pay\\.(['", "a.out", "a.dlq"),
+                                   "p.yaml", Keys());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("not a valid one"), std::string::npos) << bad.error().message;
+  // ... and across routes and policies (engine).
+  auto a = MustPolicy("policy: a\nversion: 1\nroutes:\n" + Route("'^raw\\..*'", "clean.a", "dlq.a"), "a.yaml");
+  auto b = MustPolicy("policy: b\nversion: 1\nroutes:\n" + Route("other.src", "raw.b", "dlq.b"), "b.yaml");
+  auto e = Engine::Create({a, b}, {});
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "policy_conflict");
+  EXPECT_NE(e.error().message.find("'raw.b'"), std::string::npos) << e.error().message;
+}
+
+}  // namespace
+}  // namespace maskproxy::engine

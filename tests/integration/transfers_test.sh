@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every action through a real Kafka broker (scripts/kafka.sh), checked with
+# Every action through a real Kafka broker (scripts/kafka.sh), from a source
+# given as a pattern (regex subscription), checked with
 # kcat as the independent consumer: policies/transfers.yaml (tokenize, fpe,
 # encrypt, encrypt_deterministic, generalize, mask, redact, keep, drop of
 # unlisted fields) plus rules on the record key and a header, tombstones, and
@@ -24,9 +25,10 @@ src="$id.raw" dst="$id.analytics" dlq="$id.quarantine"
 "$root/scripts/kafka.sh" create-topic "$src" --partitions 3 >/dev/null
 "$root/scripts/kafka.sh" create-topic "$dst" --partitions 3 >/dev/null
 "$root/scripts/kafka.sh" create-topic "$dlq" --partitions 1 >/dev/null
-sed -e "s/from: transfers.raw/from: $src/" -e "s/to: analytics.transfers/to: $dst/" \
+# The source as a pattern (a regex subscription): ^<id>[.]raw$
+sed -e "s/from: transfers.raw/from: '^${id}[.]raw\$'/" -e "s/to: analytics.transfers/to: $dst/" \
     -e "s/dead_letter: transfers.quarantine/dead_letter: $dlq/" "$root/policies/transfers.yaml" >"$work/policy.yaml"
-grep -q "from: $src" "$work/policy.yaml"
+grep -qF "from: '^${id}[.]raw\$'" "$work/policy.yaml"
 "$bin" keys generate --out "$work/keys.yaml" rrn phone email account contact customer 2>/dev/null
 cat >"$work/config.yaml" <<YAML
 source:
@@ -143,7 +145,8 @@ print(f"ok: {len(out)} masked ({tombstones} tombstones), {len(dead)} dead letter
 PY
 
 # Reveal what analysts hold, as an operator would, and compare with the source.
-R=(--policy "$work/policy.yaml" --keys "$work/keys.yaml" --route transfers --reason e2e --audit-log "$work/audit.log")
+R=(--policy "$work/policy.yaml" --keys "$work/keys.yaml" --route transfers --topic "$src" --reason e2e
+   --audit-log "$work/audit.log")
 cut -f1 "$work/reveal.tsv" | "$bin" reveal "${R[@]}" --field sender.email - >"$work/emails.txt"
 cut -f3 "$work/reveal.tsv" | "$bin" reveal "${R[@]}" --field sender.phone --key-version 1 - >"$work/phones.txt"
 diff <(cut -f2 "$work/reveal.tsv") "$work/emails.txt" >/dev/null || { echo "FAIL: revealed emails differ"; exit 1; }
