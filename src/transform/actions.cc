@@ -232,7 +232,10 @@ Status TaggedPlaintext(const codec::ScalarRef& v, std::string* pt) {
     case codec::JsonType::kString: pt->push_back('s'); break;
     case codec::JsonType::kNumber: pt->push_back('n'); break;
     case codec::JsonType::kBool: pt->push_back('b'); break;
-    default: return Error("unsupported_type", "this action takes strings, numbers and booleans");
+    // A whole object or array (apply_to: whole): its exact JSON bytes.
+    case codec::JsonType::kObject:
+    case codec::JsonType::kArray: pt->push_back('j'); break;
+    default: return Error("unsupported_type", "this action takes strings, numbers, booleans and whole values");
   }
   pt->append(v.type == codec::JsonType::kString ? v.text : v.raw);
   return Status::Ok();
@@ -253,6 +256,9 @@ Result<std::string> UntagToJson(std::string_view pt) {
       return std::string(body);
     case 'b':
       if (body != "true" && body != "false") break;
+      return std::string(body);
+    case 'j':
+      if (body.empty() || (body[0] != '{' && body[0] != '[') || !codec::ValidateJson(body, {}).ok()) break;
       return std::string(body);
     default: break;
   }

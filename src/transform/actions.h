@@ -75,7 +75,8 @@ class KeepAction final : public Action {
 // Reversible actions put a 1-byte type tag before the value they encrypt, so
 // Reveal() gives back the original JSON type and text:
 //   's' + the string's unescaped UTF-8 | 'n' + the number's raw text |
-//   'b' + "true"/"false". null, objects and arrays are not accepted.
+//   'b' + "true"/"false" | 'j' + the exact JSON bytes of a whole object or
+//   array (apply_to: whole). null is left alone before it gets here.
 //
 // encrypt: AES-256-GCM with a random 96-bit IV.
 //   subkey = HKDF-SHA-256(key version material, salt "maskproxy/encrypt/v1",

@@ -438,8 +438,7 @@ namespace maskproxy::engine {
 namespace {
 
 TEST(EnginePatterns, RegexSourcesRouteByFullMatchExactFirst) {
-  auto p = MustPolicy("policy: p\nversion: 1\nroutes:\n" +
-                      Route("payments.kr.raw", "exact.out", "exact.dlq") +
+  auto p = MustPolicy("policy: p\nversion: 1\nroutes:\n" + Route("payments.kr.raw", "exact.out", "exact.dlq") +
                       Route("'^payments\\.[a-z]+\\.raw$'", "pat.out", "pat.dlq") +
                       Route("'^orders\\..*'", "o.out", "o.dlq"));
   ASSERT_NE(p, nullptr);
@@ -461,8 +460,8 @@ TEST(EnginePatterns, RegexSourcesRouteByFullMatchExactFirst) {
 
 TEST(EnginePatterns, OutputsMatchingAPatternAreRefused) {
   // Within one route (policy check) ...
-  auto self = policy::Policy::Parse(
-      "policy: p\nversion: 1\nroutes:\n" + Route("'^pay\\..*'", "pay.masked", "dlq.pay"), "p.yaml", Keys());
+  auto self = policy::Policy::Parse("policy: p\nversion: 1\nroutes:\n" + Route("'^pay\\..*'", "pay.masked", "dlq.pay"),
+                                    "p.yaml", Keys());
   ASSERT_FALSE(self.ok());
   EXPECT_NE(self.error().message.find("matches the 'from' pattern"), std::string::npos) << self.error().message;
   auto bad = policy::Policy::Parse("policy: p\nversion: 1\nroutes:\n" + Route("'^pay\\.(['", "a.out", "a.dlq"),
@@ -476,6 +475,39 @@ TEST(EnginePatterns, OutputsMatchingAPatternAreRefused) {
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().code, "policy_conflict");
   EXPECT_NE(e.error().message.find("'raw.b'"), std::string::npos) << e.error().message;
+}
+
+}  // namespace
+}  // namespace maskproxy::engine
+
+namespace maskproxy::engine {
+namespace {
+
+// apply_to: whole with encrypt: a sub-document becomes one ciphertext and
+// reveals to its exact bytes.
+TEST(EngineWhole, EncryptWholeSubDocumentAndReveal) {
+  std::string keys_yaml = "keys:\n  contact:\n    active: 1\n    versions:\n      1: " + Material(64) + "\n";
+  auto keys = crypto::Keyring::Parse(keys_yaml, "k.yaml");
+  ASSERT_TRUE(keys.ok());
+  auto p = policy::Policy::Parse(
+      "policy: w\nversion: 1\nroutes:\n" +
+          Route("w.raw", "w.out", "w.dlq", "[{ path: profile, action: encrypt, key: contact, apply_to: whole }]"),
+      "w.yaml", *keys);
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  auto e = Engine::Create({*p}, {});
+  ASSERT_TRUE(e.ok());
+  const char in[] = R"({"id":1,"profile":{"email":"a@example.com","tags":["x", 2]},"z":true})";
+  std::string out;
+  Status s = (*e)->MaskValue(*(*e)->FindRoute("w.raw"), "w.raw", in, &out);
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  EXPECT_EQ(out.find("a@example.com"), std::string::npos);
+  EXPECT_EQ(out.rfind(R"({"id":1,"profile":"e1.contact.1.)", 0), 0u) << out;
+  EXPECT_NE(out.find(R"(","z":true})"), std::string::npos) << out;
+  size_t b = out.find("\"e1."), end = out.find('"', b + 1);
+  auto back = (*p)->routes()[0].rules[0].action->Reveal(transform::ActionContext{"w.raw"}, out.substr(b, end - b + 1),
+                                                        std::nullopt);
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(*back, R"({"email":"a@example.com","tags":["x", 2]})");
 }
 
 }  // namespace
