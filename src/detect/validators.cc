@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstring>
+#include <ctime>
 
 namespace maskproxy::detect {
 namespace {
@@ -39,6 +40,17 @@ int D(char c) {
   return c - '0';
 }
 
+// This year in Korea (UTC+9), read once.
+int CurrentYearKst() {
+  static const int year = [] {
+    const time_t now = time(nullptr) + 9 * 3600;
+    struct tm tm_utc {};
+    if (gmtime_r(&now, &tm_utc) == nullptr) return 9999;
+    return tm_utc.tm_year + 1900;
+  }();
+  return year;
+}
+
 bool ValidateRrnLike(std::string_view candidate, bool foreign, bool any_gender, double* confidence) {
   char d[14];
   if (Digits(candidate, d, 13) != 13) return false;
@@ -49,9 +61,20 @@ bool ValidateRrnLike(std::string_view candidate, bool foreign, bool any_gender, 
   }
   if (!RrnDateValid(std::string_view(d, 6), g)) return false;
   // Numbers issued since October 2020 end in random digits: the checksum is a
-  // confidence boost, never a requirement.
-  *confidence = RrnChecksumValid(std::string_view(d, 13), foreign) ? 1.0 : 0.8;
-  return true;
+  // confidence boost, never a requirement...
+  const bool checksum = RrnChecksumValid(std::string_view(d, 13), foreign);
+  *confidence = checksum ? 1.0 : 0.8;
+  if (any_gender || candidate.size() != 13) return true;
+  // Pre-2020 foreigner numbers also have an even registration office code
+  // (digits 8-9) and a registrant type 6-9 (digit 12).
+  const bool structured = !foreign || ((D(d[7]) * 10 + D(d[8])) % 2 == 0 && d[11] >= '6' && d[11] <= '9');
+  if (checksum && structured) return true;
+  // ...except for a bare run of 13 digits, which is as often an epoch
+  // millisecond timestamp (1703117513184 reads as 2017-03-11, digit 7) or an
+  // order or parcel number: without a separator, a failing checksum is
+  // accepted only for a birth date from October 2020 on, when random final
+  // digits began (gender digits 3/4/7/8, YYMMDD >= 201001).
+  return (g == '3' || g == '4' || g == '7' || g == '8') && std::string_view(d, 6) >= "201001";
 }
 
 bool ValidatePhone(std::string_view c) {
@@ -60,18 +83,26 @@ bool ValidatePhone(std::string_view c) {
   if (intl) {
     // "+82 10-1234-5678": the separator after the country code may differ.
     rest.remove_prefix(3);
-    while (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
+    if (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
+    if (rest.empty() || !IsDigit(rest.front())) return false;
   }
   if (!ConsistentSeparators(rest)) return false;
-  char d[16];
-  const size_t n = Digits(rest, d, 15);
-  if (n > 15) return false;
-  const std::string_view digits(d, n);
-  // National number without the leading 0: 2-XXX-XXXX (8) to 10-XXXX-XXXX (10).
-  if (intl) return digits.size() >= 8 && digits.size() <= 10;
-  if (digits.starts_with("1")) return digits.size() == 8;  // 15xx-xxxx
-  if (digits.starts_with("02")) return digits.size() == 9 || digits.size() == 10;
-  return digits.size() == 10 || digits.size() == 11;
+  char d[17];
+  size_t n = Digits(rest, d + 1, 15);
+  if (n > 15 || n == 0) return false;
+  std::string_view digits(d + 1, n);
+  if (intl) {
+    // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
+    if (digits.front() != '0') {
+      d[0] = '0';
+      digits = std::string_view(d, n + 1);
+    }
+  } else if (digits.front() == '1' && rest.size() == digits.size()) {
+    // 15881234 without a separator: only the assigned representative prefixes
+    // (the pattern lists them), and not a round amount like 16000000.
+    if (digits.ends_with("0000")) return false;
+  }
+  return PhoneKrDigitsValid(digits);
 }
 
 bool ValidateEmail(std::string_view c) {
@@ -119,23 +150,58 @@ bool ValidateIpv6(std::string_view c) {
     if (hex && !in_group) ++groups;
     in_group = hex;
   }
-  return groups >= 2;
+  // "::1" (and "::a"): one group after a leading "::" is an address too; a
+  // lone "::" or "d::" is not.
+  return groups >= 2 || (groups == 1 && c.starts_with("::"));
+}
+
+// YYYYMMDD with a year 2000-2039.
+bool StartsWithDate(std::string_view d) {
+  if (d.size() < 8 || d[0] != '2' || d[1] != '0' || d[2] > '3') return false;
+  const int month = D(d[4]) * 10 + D(d[5]);
+  const int day = D(d[6]) * 10 + D(d[7]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+bool ValidateBankAccount(std::string_view c) {
+  char d[16];
+  const size_t n = Digits(c, d, 15);
+  if (n < 11 || n > 14) return false;
+  for (char ch : c) {
+    if (!IsDigit(ch) && ch != '-') return false;
+  }
+  if (n == c.size()) {
+    // A bare digit run next to "입금"/"계좌" is often not the account: order
+    // numbers and timestamps that start with a date (20261126093012,
+    // 2026112600012345) and epoch milliseconds (13 digits, 1500000000000 to
+    // 1999999999999: 2017-2033).
+    const std::string_view digits(d, n);
+    if (StartsWithDate(digits)) return false;
+    if (n == 13 && d[0] == '1' && d[1] >= '5') return false;
+  }
+  for (size_t i = 1; i < n; ++i) {
+    if (d[i] != d[0]) return true;
+  }
+  return false;  // 00000000000: a placeholder, not an account
 }
 
 }  // namespace
 
 const std::vector<std::string>& ValidatorNames() {
-  static const std::vector<std::string> kNames = {"none",         "luhn",     "rrn_date", "rrn",  "frn",
-                                                  "brn_checksum", "phone_kr", "email",    "card", "driver_license_kr",
-                                                  "ipv4",         "ipv6"};
+  static const std::vector<std::string> kNames = {
+      "none",  "luhn", "rrn_date",          "rrn",  "frn",  "brn_checksum",   "phone_kr",
+      "email", "card", "driver_license_kr", "ipv4", "ipv6", "bank_account_kr"};
   return kNames;
 }
 
 bool ValidatorFromName(std::string_view name, Validator* out) {
-  static constexpr std::array<Validator, 12> kValues = {
-      Validator::kNone,        Validator::kLuhn,    Validator::kRrnDate, Validator::kRrn,  Validator::kFrn,
-      Validator::kBrnChecksum, Validator::kPhoneKr, Validator::kEmail,   Validator::kCard, Validator::kDriverLicenseKr,
-      Validator::kIpv4,        Validator::kIpv6};
+  static constexpr std::array<Validator, 13> kValues = {Validator::kNone,         Validator::kLuhn,
+                                                        Validator::kRrnDate,      Validator::kRrn,
+                                                        Validator::kFrn,          Validator::kBrnChecksum,
+                                                        Validator::kPhoneKr,      Validator::kEmail,
+                                                        Validator::kCard,         Validator::kDriverLicenseKr,
+                                                        Validator::kIpv4,         Validator::kIpv6,
+                                                        Validator::kBankAccountKr};
   const auto& names = ValidatorNames();
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == name) {
@@ -180,6 +246,7 @@ bool RrnDateValid(std::string_view yymmdd, char g) {
     default: century = 1800; break;  // 9, 0
   }
   const int year = century + D(yymmdd[0]) * 10 + D(yymmdd[1]);
+  if (year > CurrentYearKst()) return false;  // nobody is born in the future (2060 with digit 3)
   const int month = D(yymmdd[2]) * 10 + D(yymmdd[3]);
   const int day = D(yymmdd[4]) * 10 + D(yymmdd[5]);
   if (month < 1 || month > 12 || day < 1) return false;
@@ -213,6 +280,47 @@ bool BrnChecksumValid(std::string_view d) {
   return IsDigit(d[9]) && (10 - sum % 10) % 10 == D(d[9]);
 }
 
+bool CardIssuerPlausible(std::string_view d) {
+  const size_t n = d.size();
+  if (n < 13 || n > 19) return false;
+  for (char ch : d) {
+    if (!IsDigit(ch)) return false;
+  }
+  const int two = D(d[0]) * 10 + D(d[1]);
+  const int four = two * 100 + D(d[2]) * 10 + D(d[3]);
+  switch (d[0]) {
+    case '4': return n == 13 || n == 16 || n == 19;  // Visa
+    case '3':
+      if (two == 34 || two == 37) return n == 15;                                       // Amex
+      if (two == 30 || two == 36 || two == 38 || two == 39) return n >= 14 && n <= 16;  // Diners
+      if (two == 35) return n >= 16;                                                    // JCB
+      return false;
+    case '5':
+      if (two >= 51 && two <= 55) return n == 16;              // Mastercard
+      return n >= 16;                                          // Maestro (50, 56-59)
+    case '2': return four >= 2221 && four <= 2720 && n == 16;  // Mastercard 2-series
+    case '6': return n >= 16;                                  // Discover, UnionPay, Maestro
+    case '9': return n == 16;                                  // Korean domestic-only cards (BC 9xxx ...)
+    default: return false;
+  }
+}
+
+bool PhoneKrDigitsValid(std::string_view d) {
+  const size_t n = d.size();
+  if (n < 8) return false;
+  if (d[0] == '1') {  // 전국대표번호 15xx/16xx/18xx-xxxx
+    return n == 8 && (d[1] == '5' || d[1] == '6' || d[1] == '8');
+  }
+  if (d[0] != '0') return false;
+  if (d[1] == '2') return n == 9 || n == 10;  // Seoul 02-XXX-XXXX / 02-XXXX-XXXX
+  if (d.starts_with("010") || d.starts_with("070")) return n == 11;
+  if (d[1] == '1') return n == 10 || n == 11;  // 011, 016-019
+  const int area = D(d[1]) * 10 + D(d[2]);
+  const bool known = (area >= 31 && area <= 33) || (area >= 41 && area <= 44) || (area >= 51 && area <= 55) ||
+                     (area >= 61 && area <= 64);
+  return known && (n == 10 || n == 11);
+}
+
 bool Validate(Validator v, std::string_view c, double* confidence) {
   *confidence = 1.0;
   if (c.empty()) return false;
@@ -223,14 +331,25 @@ bool Validate(Validator v, std::string_view c, double* confidence) {
       const size_t n = Digits(c, d, 19);
       return n >= 13 && n <= 19 && LuhnValid(std::string_view(d, n));
     }
-    case Validator::kCard: return ConsistentSeparators(c) && Validate(Validator::kLuhn, c, confidence);
+    case Validator::kCard: {
+      if (!ConsistentSeparators(c)) return false;
+      char d[20];
+      const size_t n = Digits(c, d, 19);
+      return n >= 13 && n <= 19 && LuhnValid(std::string_view(d, n)) && CardIssuerPlausible(std::string_view(d, n));
+    }
     case Validator::kRrnDate: return ValidateRrnLike(c, false, true, confidence);
     case Validator::kRrn: return ValidateRrnLike(c, false, false, confidence);
     case Validator::kFrn: return ValidateRrnLike(c, true, false, confidence);
     case Validator::kBrnChecksum: {
       char d[11];
       const size_t n = Digits(c, d, 10);
-      return n == 10 && BrnChecksumValid(std::string_view(d, n));
+      if (n != 10 || !BrnChecksumValid(std::string_view(d, n))) return false;
+      // 세무서 code (3 digits, 101-...) and type code (01-99). Without hyphens a
+      // 10-digit number is more often something else (epoch seconds, order
+      // numbers), so it needs a tax office code of the 1xx-6xx ranges.
+      if (d[0] == '0' || (d[3] == '0' && d[4] == '0')) return false;
+      if (c.size() == 10 && (d[0] > '6' || d[1] > '4')) return false;
+      return true;
     }
     case Validator::kPhoneKr: return ValidatePhone(c);
     case Validator::kEmail: return ValidateEmail(c);
@@ -242,6 +361,7 @@ bool Validate(Validator v, std::string_view c, double* confidence) {
     }
     case Validator::kIpv4: return ValidateIpv4(c);
     case Validator::kIpv6: return ValidateIpv6(c);
+    case Validator::kBankAccountKr: return ValidateBankAccount(c);
   }
   return false;
 }

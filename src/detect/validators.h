@@ -19,15 +19,16 @@ enum class Validator {
   kBrnChecksum,      // 사업자등록번호 check digit
   kPhoneKr,          // separators consistent, digit count fits the prefix
   kEmail,            // no leading/trailing/double dot in the local part
-  kCard,             // kLuhn, plus all separators equal
+  kCard,             // kLuhn, all separators equal, length fits the issuer prefix (CardIssuerPlausible)
   kDriverLicenseKr,  // region code 11-28
   kIpv4,             // each octet <= 255, no leading zeros
-  kIpv6,             // inet_pton(AF_INET6) accepts it, at least two groups
+  kIpv6,             // inet_pton(AF_INET6) accepts it; two groups, or "::" and one ("::1")
+  kBankAccountKr,    // 11-14 digits, only '-' between groups, not one repeated digit
 };
 
 // Names usable in a DetectorSpec: "none", "luhn", "rrn_date", "rrn", "frn",
 // "brn_checksum", "phone_kr", "email", "card", "driver_license_kr", "ipv4",
-// "ipv6".
+// "ipv6", "bank_account_kr".
 [[nodiscard]] const std::vector<std::string>& ValidatorNames();
 [[nodiscard]] bool ValidatorFromName(std::string_view name, Validator* out);
 
@@ -40,5 +41,14 @@ enum class Validator {
 // pre-2020 ARN rule (13 - sum mod 11) mod 10.
 [[nodiscard]] bool RrnChecksumValid(std::string_view digits13, bool foreign);
 [[nodiscard]] bool BrnChecksumValid(std::string_view digits10);
+// Card number digits (no separators): the length fits the issuer prefix
+// (Visa 4: 13/16/19, Amex 34/37: 15, Diners 30/36/38/39: 14-16, JCB 35:
+// 16-19, Mastercard 51-55 and 2221-2720: 16, Maestro 50/56-59 and
+// Discover/UnionPay 6: 16-19, Korean domestic 9: 16). Epoch milliseconds,
+// order ids and parcel numbers fail it.
+[[nodiscard]] bool CardIssuerPlausible(std::string_view digits);
+// A Korean phone number's digits in national form (leading 0, or 15xx/16xx/
+// 18xx): the digit count fits the prefix.
+[[nodiscard]] bool PhoneKrDigitsValid(std::string_view national_digits);
 
 }  // namespace maskproxy::detect

@@ -1,0 +1,743 @@
+#!/usr/bin/env python3
+"""Labeled synthetic corpus for the built-in free-text PII detectors.
+
+Writes JSON Lines, one memo per line:
+
+    {"text": "...", "spans": [{"begin": 12, "end": 25, "detector": "phone_kr"}, ...]}
+
+`begin`/`end` are UTF-8 BYTE offsets into `text` ([begin, end)), sorted by
+begin. The texts are Korean and English payment memos, customer-service notes,
+delivery requests and chat messages that embed the PII of every built-in
+detector (src/detect/defaults.cc), some of it disguised with the tricks
+normalization undoes (full-width forms, zero-width characters inside a
+number, NBSP and Unicode dashes as separators), next to HARD NEGATIVES that a
+payment platform really sees and that must not be reported: order ids,
+timestamps, epoch seconds and millis, amounts, parcel tracking numbers, card
+approval numbers, UUIDs, birthdays that look like an RRN prefix, product codes
+and SKUs shaped like phone numbers, version strings, tax-invoice numbers,
+Luhn-invalid 16-digit numbers, and bank-account-shaped numbers with no bank
+context. Every record has at least as many hard negatives as PII items.
+
+Span conventions (what a correct detector reports; see docs/DETECTION.md):
+  * the whole token, separators included, nothing around it: "010-1234-5678"
+    in "연락처:010-1234-5678로", never the "로" or the ":";
+  * +82 numbers: from the "+" to the last digit, the country code and the
+    separator after it included ("+82 10-1234-5678", "+82 010-1234-5678",
+    "+821012345678");
+  * IPv6: the address only, without brackets or a ":port";
+  * normalization tricks stay inside the span: a zero-width character or NBSP
+    between two digits of a number is part of it; full-width characters count
+    with their full UTF-8 width. Zero-width characters are only ever inserted
+    strictly inside a token (one at its edge belongs to no span).
+
+Labels follow the detectors' definitions, including the context-word rules:
+a bank-account or passport-shaped hard negative is never placed within the
+context window (20 characters, with margin) of a bank or passport word, since
+by definition it would then be PII. Such records are drawn again.
+
+Usage: gen_corpus.py [--seed N] [--count N] [--out FILE] [--stats]
+Deterministic for a given --seed and --count. Python 3 standard library only.
+"""
+
+import argparse
+import ipaddress
+import json
+import random
+import sys
+
+# ---------------------------------------------------------------------------
+# Check digits
+
+
+def luhn_check_digit(body):
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        v = int(ch)
+        if i % 2 == 0:
+            v *= 2
+            if v > 9:
+                v -= 9
+        total += v
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(digits):
+    return luhn_check_digit(digits[:-1]) == digits[-1]
+
+
+def rrn_check_digit(d12, foreign):
+    w = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5]
+    s = sum(int(c) * k for c, k in zip(d12, w))
+    return str(((13 if foreign else 11) - s % 11) % 10)
+
+
+def brn_check_digit(d9):
+    w = [1, 3, 7, 1, 3, 7, 1, 3, 5]
+    s = sum(int(c) * k for c, k in zip(d9, w))
+    s += (int(d9[8]) * 5) // 10
+    return str((10 - s % 10) % 10)
+
+
+def digits(r, n):
+    return "".join(r.choice("0123456789") for _ in range(n))
+
+
+# ---------------------------------------------------------------------------
+# Disguises (undone by src/detect/normalize.h)
+
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+UNI_SPACES = ["\u00a0", "\u202f", "\u2009", "\u3000"]
+UNI_DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2212", "\ufe63"]
+
+
+def fullwidth(s):
+    out = []
+    for ch in s:
+        if "0" <= ch <= "9" or "A" <= ch <= "Z" or "a" <= ch <= "z" or ch in "-+.@":
+            out.append(chr(ord(ch) + 0xFEE0))
+        elif ch == " ":
+            out.append("\u3000")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def disguise(r, tok, rate=0.12):
+    """Returns tok, sometimes with one or two normalization tricks."""
+    if r.random() >= rate:
+        return tok
+    tricks = r.sample(["full", "zw", "space", "dash"], r.choice([1, 1, 2]))
+    if "full" in tricks:
+        if r.random() < 0.5:
+            tok = fullwidth(tok)
+        else:  # only the digits
+            tok = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() and ord(c) < 128 else c for c in tok)
+    if "space" in tricks:
+        tok = "".join(r.choice(UNI_SPACES) if c == " " else c for c in tok)
+    if "dash" in tricks:
+        tok = "".join(r.choice(UNI_DASHES) if c == "-" else c for c in tok)
+    if "zw" in tricks and len(tok) > 2:
+        for _ in range(r.choice([1, 1, 2])):
+            i = r.randrange(1, len(tok))
+            tok = tok[:i] + r.choice(ZERO_WIDTH) + tok[i:]
+    return tok
+
+
+# ---------------------------------------------------------------------------
+# PII values
+
+DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+def rand_date(r, y0, y1):
+    y = r.randint(y0, y1)
+    m = r.randint(1, 12)
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    d = r.randint(1, 29 if (m == 2 and leap) else DAYS[m - 1])
+    return y, m, d
+
+
+def rrn_like(r, foreign):
+    """An RRN (gender digit 1-4, 9/0 for the 1800s) or FRN (5-8).
+
+    Numbers issued before October 2020 end in a check digit; newer ones (all
+    babies born since, and re-issued numbers) end in a random digit. Written
+    without a separator, a number whose checksum fails is only a detection when
+    the birth date is October 2020 or later (docs/DETECTION.md: a bare 13-digit
+    run is otherwise indistinguishable from an epoch-millisecond timestamp), so
+    re-issued numbers of older people are written with a separator here.
+    """
+    roll = r.random()
+    if roll < 0.02 and not foreign:  # born in the 1800s: gender digit 9/0
+        y, m, d = rand_date(r, 1870, 1899)
+        g = r.choice("90")
+    elif roll < 0.70:
+        y, m, d = rand_date(r, 1930, 1999)
+        g = r.choice("56" if foreign else "12")
+    elif roll < 0.90:
+        y, m, d = rand_date(r, 2000, 2020)
+        if (y, m) >= (2020, 10):
+            y = 2019
+        g = r.choice("78" if foreign else "34")
+    else:  # born since October 2020
+        while True:
+            y, m, d = rand_date(r, 2020, 2026)
+            if (2020, 10) <= (y, m) <= (2026, 10):
+                break
+        g = r.choice("78" if foreign else "34")
+    if foreign:  # registration office (even) and serial, registrant type 6-9
+        body = "%02d%02d%02d" % (y % 100, m, d) + g + "%02d" % (2 * r.randint(0, 49)) + digits(r, 2) + r.choice("6789")
+    else:
+        body = "%02d%02d%02d" % (y % 100, m, d) + g + digits(r, 5)
+    sep = r.choices(["-", "", " "], [75, 20, 5])[0]
+    if (y, m) >= (2020, 10):
+        last = r.choice("0123456789")  # random final digit
+    elif r.random() < 0.8:
+        last = rrn_check_digit(body, foreign)
+    else:  # re-issued since October 2020: random final digit
+        last = r.choice("0123456789")
+        if sep == "":
+            sep = "-"
+    n = body + last
+    return n[:6] + sep + n[6:]
+
+
+def gen_rrn(r):
+    return rrn_like(r, False)
+
+
+def gen_frn(r):
+    return rrn_like(r, True)
+
+
+REP_PREFIXES = ["1522", "1533", "1544", "1566", "1577", "1588", "1599", "1600", "1644", "1661", "1666", "1668",
+                "1670", "1688", "1800", "1811", "1833", "1855", "1877", "1899"]
+AREA = ["031", "032", "033", "041", "042", "043", "044", "051", "052", "053", "054", "055", "061", "062", "063", "064"]
+
+
+def gen_phone(r):
+    sep = r.choices(["-", " ", ".", ""], [60, 12, 6, 22])[0]
+    kind = r.choices(["mobile", "old_mobile", "seoul", "area", "voip", "rep", "intl"], [40, 5, 10, 12, 6, 10, 17])[0]
+    if kind == "rep":
+        if sep == "" and r.random() < 0.5:
+            sep = "-"
+        return r.choice(REP_PREFIXES) + sep + digits(r, 4)
+    if kind == "intl":
+        trunk = r.choices(["10", "2", "area", "70"], [70, 12, 12, 6])[0]
+        if trunk == "10":
+            nat = ["10", str(r.randint(2, 9)) + digits(r, 3), digits(r, 4)]
+        elif trunk == "2":
+            nat = ["2", str(r.randint(2, 9)) + digits(r, r.choice([2, 3])), digits(r, 4)]
+        elif trunk == "area":
+            nat = [r.choice(AREA)[1:], str(r.randint(2, 9)) + digits(r, r.choice([2, 3])), digits(r, 4)]
+        else:
+            nat = ["70", str(r.randint(2, 9)) + digits(r, 3), digits(r, 4)]
+        if r.random() < 0.12:
+            nat[0] = "0" + nat[0]  # "+82 010-1234-5678": the trunk 0 written anyway
+        style = r.choices(["hyphen", "space", "none", "space_then_hyphen", "dot"], [35, 25, 20, 15, 5])[0]
+        if style == "hyphen":
+            return "+82-" + "-".join(nat)
+        if style == "space":
+            return "+82 " + " ".join(nat)
+        if style == "none":
+            return "+82" + "".join(nat)
+        if style == "dot":
+            return "+82." + ".".join(nat)
+        return "+82 " + "-".join(nat)
+    if kind == "mobile":
+        parts = ["010", str(r.randint(2, 9)) + digits(r, 3), digits(r, 4)]
+    elif kind == "old_mobile":
+        parts = [r.choice(["011", "016", "017", "018", "019"]), str(r.randint(2, 9)) + digits(r, r.choice([2, 3])),
+                 digits(r, 4)]
+    elif kind == "seoul":
+        parts = ["02", str(r.randint(2, 9)) + digits(r, r.choice([2, 3])), digits(r, 4)]
+    elif kind == "area":
+        parts = [r.choice(AREA), str(r.randint(2, 9)) + digits(r, r.choice([2, 3])), digits(r, 4)]
+    else:
+        parts = ["070", str(r.randint(2, 9)) + digits(r, 3), digits(r, 4)]
+    return sep.join(parts)
+
+
+FIRST = ["minjun", "seoyeon", "jihoon", "jiwoo", "hayoon", "doyoon", "seojun", "yuna", "eunwoo", "sua", "james",
+         "emily", "kim", "lee", "park", "choi", "jung", "kang", "cho", "yoon", "jang", "lim", "han", "oh", "shin"]
+DOMAINS = ["naver.com", "gmail.com", "daum.net", "hanmail.net", "kakao.com", "nate.com", "example.com",
+           "example.co.kr", "corp.example.kr", "mail.shop-pay.co.kr", "outlook.com", "yahoo.co.kr", "icloud.com"]
+
+
+def gen_email(r):
+    a = r.choice(FIRST)
+    style = r.randrange(6)
+    if style == 0:
+        local = a + digits(r, r.randint(1, 4))
+    elif style == 1:
+        local = a + "." + r.choice(FIRST)
+    elif style == 2:
+        local = a.capitalize() + "." + r.choice(FIRST).capitalize()
+    elif style == 3:
+        local = a + "_" + r.choice(FIRST) + digits(r, 2)
+    elif style == 4:
+        local = a + "+" + r.choice(["shop", "pay", "news", "kr"])
+    else:
+        local = a + "-" + digits(r, 3)
+    return local + "@" + r.choice(DOMAINS)
+
+
+def card_number(r):
+    brand = r.choices(["visa16", "visa13", "visa19", "master", "master2", "amex", "jcb", "diners", "unionpay",
+                       "unionpay19", "domestic"], [30, 2, 2, 22, 5, 10, 8, 4, 6, 2, 9])[0]
+    if brand == "visa16":
+        pre, n = "4", 16
+    elif brand == "visa13":
+        pre, n = "4", 13
+    elif brand == "visa19":
+        pre, n = "4", 19
+    elif brand == "master":
+        pre, n = str(r.randint(51, 55)), 16
+    elif brand == "master2":
+        pre, n = str(r.randint(2221, 2720)), 16
+    elif brand == "amex":
+        pre, n = r.choice(["34", "37"]), 15
+    elif brand == "jcb":
+        pre, n = str(r.randint(3528, 3589)), 16
+    elif brand == "diners":
+        pre, n = r.choice(["36", "38", "300", "305"]), 14
+    elif brand == "unionpay":
+        pre, n = "62", 16
+    elif brand == "unionpay19":
+        pre, n = "62", 19
+    else:  # Korean domestic-only (e.g. BC 9xxx)
+        pre, n = "94" + str(r.randint(0, 9)), 16
+    body = pre + digits(r, n - 1 - len(pre))
+    return body + luhn_check_digit(body)
+
+
+def group_card(r, num, sep):
+    n = len(num)
+    if sep == "" or n == 13:
+        return num
+    if n == 16:
+        g = [4, 4, 4, 4]
+    elif n == 15:
+        g = [4, 6, 5]
+    elif n == 14:
+        g = [4, 6, 4]
+    else:  # 19
+        g = [4, 4, 4, 4, 3]
+    out, i = [], 0
+    for k in g:
+        out.append(num[i:i + k])
+        i += k
+    return sep.join(out)
+
+
+def gen_card(r):
+    return group_card(r, card_number(r), r.choices(["-", " ", ""], [45, 30, 25])[0])
+
+
+TAX_OFFICES = list(range(101, 145)) + list(range(201, 236)) + list(range(301, 318)) + list(range(401, 419)) + \
+    list(range(501, 517)) + list(range(601, 624))
+
+
+def gen_brn(r):
+    body = str(r.choice(TAX_OFFICES)) + r.choice(["%02d" % r.randint(1, 79), "81", "86", "87", "88", "85", "82"]) + \
+        digits(r, 4)
+    n = body + brn_check_digit(body)
+    return n[:3] + "-" + n[3:5] + "-" + n[5:] if r.random() < 0.7 else n
+
+
+def gen_passport(r):
+    letter = r.choices(["M", "S", "R", "G", "D"], [80, 8, 4, 4, 4])[0]
+    if r.random() < 0.5:
+        return letter + digits(r, 8)
+    return letter + digits(r, 3) + r.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") + digits(r, 4)
+
+
+LICENSE_REGIONS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28]
+
+
+def gen_license(r):
+    return "%02d-%s-%s-%s" % (r.choice(LICENSE_REGIONS), digits(r, 2), digits(r, 6), digits(r, 2))
+
+
+def gen_ipv4(r):
+    kind = r.randrange(4)
+    if kind == 0:
+        o = [192, 168, r.randint(0, 255), r.randint(1, 254)]
+    elif kind == 1:
+        o = [10, r.randint(0, 255), r.randint(0, 255), r.randint(1, 254)]
+    elif kind == 2:
+        o = [r.randint(1, 223), r.randint(0, 255), r.randint(0, 255), r.randint(0, 255)]
+    else:
+        o = [r.choice([203, 198, 211, 175, 121, 61]), r.randint(0, 255), r.randint(0, 255), r.randint(1, 254)]
+    return ".".join(str(x) for x in o)
+
+
+def gen_ipv6(r):
+    kind = r.choices(["full", "compressed", "loopback", "mapped", "linklocal"], [25, 45, 8, 7, 15])[0]
+    if kind == "loopback":
+        return "::1"
+    if kind == "mapped":
+        return "::ffff:" + gen_ipv4(r)
+    groups = [r.randint(0, 0xFFFF) for _ in range(8)]
+    if kind == "linklocal":
+        groups[:4] = [0xFE80, 0, 0, 0]
+    else:
+        groups[0] = r.choice([0x2001, 0x2404, 0x2406, 0x2600, 0x2a00, groups[0] | 0x2000])
+        if kind == "compressed":
+            z = r.randint(1, 5)
+            s = r.randint(1, 7 - z) if z < 7 else 1
+            for i in range(s, s + z):
+                groups[i] = 0
+    addr = ipaddress.IPv6Address(b"".join(g.to_bytes(2, "big") for g in groups))
+    if kind == "full":
+        text = addr.exploded if r.random() < 0.5 else ":".join("%x" % g for g in groups)
+    else:
+        text = addr.compressed
+    return text.upper() if r.random() < 0.15 else text
+
+
+BANKS = {
+    # bank name: groupings (digits per hyphen-separated group)
+    "국민": [[6, 2, 6], [3, 2, 4, 3]],
+    "신한": [[3, 3, 6], [3, 2, 6]],
+    "우리": [[4, 3, 6]],
+    "하나": [[3, 6, 5]],
+    "농협": [[3, 4, 4, 2], [6, 2, 6]],
+    "기업": [[3, 6, 2, 3]],
+    "카카오뱅크": [[4, 2, 7]],
+    "토스뱅크": [[4, 4, 4]],
+    "케이뱅크": [[3, 3, 6]],
+    "SC제일": [[3, 2, 6]],
+    "우체국": [[6, 2, 6]],
+    "새마을금고": [[4, 4, 4, 1]],
+    "부산은행": [[3, 4, 4, 2]],
+    "대구은행": [[3, 2, 6, 1]],
+    "수협": [[3, 2, 6], [4, 4, 4]],
+    "씨티": [[3, 6, 3]],
+}
+BANK_PREFIX = {"신한": ["110", "140", "100"], "우리": ["1002", "1005"], "농협": ["301", "302", "312", "351", "352", "356"],
+               "카카오뱅크": ["3333", "7979"], "토스뱅크": ["1000"], "케이뱅크": ["100", "110"], "새마을금고": ["9002", "9003"]}
+
+
+def gen_account(r, bank):
+    g = r.choice(BANKS[bank])
+    total = sum(g)
+    pre = r.choice(BANK_PREFIX.get(bank, [""]))
+    if pre and len(pre) > g[0]:
+        pre = pre[:g[0]]
+    d = pre + str(r.randint(1, 9)) + digits(r, total - len(pre) - 1) if not pre else pre + digits(r, total - len(pre))
+    if r.random() < 0.25:
+        return d
+    out, i = [], 0
+    for k in g:
+        out.append(d[i:i + k])
+        i += k
+    return "-".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Sentences embedding PII. "{}" is the token; "{bank}" a bank name.
+
+PII_TEMPLATES = {
+    "rrn": [
+        "주민번호 {} 확인 완료", "본인확인 주민등록번호: {}", "고객 주민번호({}) 불일치로 재확인 요청", "RRN {} verified by agent",
+        "주민등록번호 {} 로 가입 이력 조회", "실명인증 실패 - 입력값 {}", "{} 본인 명의 확인됨", "주민번호 뒷자리 포함 {} 전달받음",
+        "ID number {} on file", "주민번호는{}입니다",
+    ],
+    "frn": [
+        "외국인등록번호 {} 확인", "외국인 고객 등록번호: {}", "ARC no. {} (foreign resident)", "외국인등록증 {} 사본 수령",
+        "등록번호 {} 로 본인인증 완료", "alien registration {} checked",
+    ],
+    "phone_kr": [
+        "연락처 {} 로 연락 주세요", "배송 전 {}로 전화 부탁드립니다", "고객 휴대폰 {} 부재중", "Call me at {} after 6pm",
+        "문의는 {} 으로", "회신번호: {}", "전화번호 변경 요청 -> {}", "{} 로 문자 주시면 됩니다", "phone: {}",
+        "고객센터 {} 안내함", "contact {} for pickup", "부재시 {} 연락요망", "[{}] 번호로 재연락", "받는분 연락처:{}",
+        "tel {} / 평일만", "번호가 {}(으)로 바뀌었어요",
+    ],
+    "email": [
+        "영수증은 {} 로 보내주세요", "이메일 {} 변경 요청", "Please send the invoice to {}.", "메일주소: {}",
+        "<{}> 로 회신 바랍니다", "reply-to {} thanks", "고객 메일 {}에서 문의", "email:{}",
+    ],
+    "card": [
+        "카드번호 {} 결제 취소 요청", "card {} declined, retry", "결제카드 {} 로 승인", "고객이 카드 {} 분실 신고",
+        "{} 카드로 할부 3개월", "Paid with {} exp 12/28", "카드 번호: {}", "등록 카드 변경 {} 으로",
+    ],
+    "brn": [
+        "사업자등록번호 {} 세금계산서 발행", "사업자번호: {}", "가맹점 사업자 {} 정산 보류", "BRN {} for the merchant",
+        "사업자 {} 로 현금영수증 발급", "{} (법인) 정산계좌 확인",
+    ],
+    "passport_kr": [
+        "여권번호 {} 로 면세 처리", "여권 {} 사본 확인", "Passport No. {} verified", "passport {} expires 2031",
+        "여권번호: {}", "{} (여권) 제출 완료",
+    ],
+    "driver_license_kr": [
+        "운전면허번호 {} 로 본인확인", "면허번호: {}", "driver license {} checked", "운전면허 {} 진위확인 완료",
+        "신분증(운전면허증) {} 제출", "{} 면허증으로 인증",
+    ],
+    "ipv4": [
+        "접속 IP {} 에서 결제 시도", "login from {} blocked", "IP: {}", "{} 에서 비정상 접근 탐지", "client ip {} (VPN?)",
+        "요청 IP {}, 차단 해제 요청",
+    ],
+    "ipv6": [
+        "접속 IP {} 에서 로그인", "login from {} ok", "IPv6 {} 확인", "src [{}]:443 reset", "client addr {} (mobile)",
+        "{} 에서 결제 요청",
+    ],
+    "bank_account_kr": [
+        "환불 계좌 {bank} {}", "{bank} {} 로 입금 부탁드립니다", "송금처: {} ({bank})", "{bank}은행 {} 예금주 김민준",
+        "입금계좌 {} {bank}", "refund to {bank} account {}", "계좌번호 {} 로 이체 완료", "{bank} 계좌 {} 확인 바랍니다",
+        "환불은 {} 계좌로 ({bank})", "bank transfer {} {bank}",
+    ],
+}
+
+GENERATORS = {
+    "rrn": gen_rrn, "frn": gen_frn, "phone_kr": gen_phone, "email": gen_email, "card": gen_card, "brn": gen_brn,
+    "passport_kr": gen_passport, "driver_license_kr": gen_license, "ipv4": gen_ipv4, "ipv6": gen_ipv6,
+}
+DETECTOR_WEIGHTS = {"rrn": 10, "frn": 6, "phone_kr": 16, "email": 9, "card": 11, "brn": 7, "passport_kr": 6,
+                    "driver_license_kr": 6, "ipv4": 7, "ipv6": 7, "bank_account_kr": 11}
+
+# ---------------------------------------------------------------------------
+# Hard negatives: (sentence with "{}", token generator, shape tag). Tag
+# "acct" = bank-account shaped, "passport" = passport shaped: these must not
+# sit near the matching context words.
+
+
+def ymd(r):
+    y, m, d = rand_date(r, 2024, 2026)
+    return "%04d%02d%02d" % (y, m, d)
+
+
+def neg_order(r):
+    return r.choice(["ORD-", "ORD", "PAY-", "P", "TX-"]) + ymd(r) + digits(r, r.choice([6, 8]))
+
+
+def neg_order_plain(r):
+    return ymd(r) + digits(r, r.choice([6, 8]))  # 14 or 16 digits starting with a date
+
+
+def neg_ts(r):
+    y, m, d = rand_date(r, 2024, 2026)
+    hh, mm, ss = r.randint(0, 23), r.randint(0, 59), r.randint(0, 59)
+    fmt = r.choice(["%04d-%02d-%02d %02d:%02d:%02d", "%04d%02d%02d%02d%02d%02d", "%04d-%02d-%02dT%02d:%02d:%02d+09:00",
+                    "%04d/%02d/%02d %02d:%02d:%02d"])
+    return fmt % (y, m, d, hh, mm, ss)
+
+
+def neg_epoch_ms(r):
+    return str(r.randint(1_700_000_000_000, 1_800_000_000_000))
+
+
+def neg_epoch_s(r):
+    return str(r.randint(1_700_000_000, 1_800_000_000))
+
+
+def neg_amount(r):
+    v = r.choice([r.randint(1, 999) * 100, r.randint(1, 99999) * 10, r.randint(1000, 99_999_999),
+                  r.randint(1, 500) * 10000])
+    style = r.randrange(4)
+    if style == 0:
+        return "{:,}원".format(v)
+    if style == 1:
+        return "%d KRW" % v
+    if style == 2:
+        return "₩{:,}".format(v)
+    return "%d원" % v
+
+
+def neg_approval(r):
+    return digits(r, 8)  # card approval number
+
+
+def neg_tracking(r):
+    k = r.randrange(3)
+    if k == 0:
+        return str(r.randint(5, 6)) + digits(r, 11)  # 12 digits (CJ, Lotte, Hanjin)
+    if k == 1:
+        return "60" + digits(r, 11)  # 13 digits (post office), not a card length for prefix 6
+    return "%s-%s-%s" % (digits(r, 4), digits(r, 4), digits(r, 4))
+
+
+def neg_uuid(r):
+    h = "%032x" % r.getrandbits(128)
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+
+
+def neg_birthday(r):
+    y, m, d = rand_date(r, 1950, 2005)
+    base = "%02d%02d%02d" % (y % 100, m, d)
+    return r.choice([base, base + "-" + digits(r, 2), base + "-" + str(r.randint(1, 4)), "%04d-%02d-%02d" % (y, m, d),
+                     "%02d.%02d.%02d" % (y % 100, m, d)])
+
+
+def neg_product(r):
+    k = r.randrange(4)
+    if k == 0:
+        return r.choice("ABKPX") + "010-%s-%s" % (digits(r, 4), digits(r, 4))
+    if k == 1:
+        return "010-%s-%s" % (digits(r, 5), digits(r, 3))
+    if k == 2:
+        return "SM-" + r.choice(["G991N", "S921N", "A546N", "F731N"])
+    return "%s-%s" % (r.choice(["KR", "PRD", "GD"]), digits(r, 10))
+
+
+def neg_version(r):
+    return "v%d.%d.%d.%d" % (r.randint(1, 20), r.randint(0, 30), r.randint(0, 9), r.randint(0, 300))
+
+
+def neg_invoice(r):
+    k = r.randrange(3)
+    if k == 0:
+        return "INV-%d-%06d" % (r.randint(2024, 2026), r.randint(1, 999999))
+    if k == 1:
+        return ymd(r) + "-" + digits(r, 8) + "-" + digits(r, 8)  # tax invoice approval number
+    return "%s-%s" % (ymd(r), digits(r, 6))
+
+
+def neg_bad_card(r):
+    num = card_number(r)
+    bad = num[:-1] + str((int(num[-1]) + r.randint(1, 9)) % 10)
+    if len(bad) != 16:
+        body = "4" + digits(r, 14)
+        bad = body + str((int(luhn_check_digit(body)) + r.randint(1, 9)) % 10)
+    return group_card(r, bad, r.choice(["-", " ", ""]))
+
+
+def neg_account_like(r):
+    bank = r.choice(list(BANKS))
+    return gen_account(r, bank)
+
+
+def neg_model(r):
+    return r.choice("MSRGD") + digits(r, 8)
+
+
+NEG = [
+    # (weight, templates, generator, tag)
+    (8, ["주문번호 {} 결제완료", "order {} shipped", "주문 {} 취소 요청", "{} 건 부분환불"], neg_order, None),
+    (5, ["주문번호 {}", "거래번호 {} 확인", "order no {}"], neg_order_plain, "long"),
+    (8, ["요청시각 {}", "created {}", "{} 에 접수됨", "처리일시: {}"], neg_ts, None),
+    (4, ["ts={}", "event_time {}", "타임스탬프 {}"], neg_epoch_ms, "long"),
+    (3, ["epoch {}", "updated_at={}"], neg_epoch_s, None),
+    (10, ["결제금액 {}", "총 {} 결제", "amount {}", "{} 환불 예정", "배송비 {} 포함", "{} 청구됨"], neg_amount, None),
+    (5, ["승인번호 {}", "approval {}", "카드 승인번호: {}"], neg_approval, None),
+    (7, ["운송장 {} 배송중", "CJ대한통운 운송장번호 {}", "tracking {} via CJ", "송장번호: {}", "우체국택배 {} 조회"], neg_tracking,
+     "long"),
+    (5, ["session {}", "요청ID {}", "trace_id={}"], neg_uuid, None),
+    (6, ["생년월일 {}", "생일 {} 쿠폰 발송", "birth {}", "가입일 {}"], neg_birthday, None),
+    (5, ["상품코드 {} 재고 없음", "SKU {} 품절", "모델 {} 교환 요청", "item {} backorder"], neg_product, None),
+    (4, ["앱 버전 {} 에서 오류", "app {} crash", "빌드 {}"], neg_version, None),
+    (4, ["세금계산서 {}", "invoice {} issued", "전자세금계산서 승인번호 {}"], neg_invoice, None),
+    (5, ["오입력 번호 {} (유효하지 않음)", "test number {} rejected", "카드번호 오류 {}"], neg_bad_card, None),
+    (5, ["회원번호 {}", "member id {}", "쿠폰번호 {} 사용", "고객관리번호 {}"], neg_account_like, "acct"),
+    (3, ["모델명 {} 입고", "part {} in stock", "시리얼 {}"], neg_model, "passport"),
+]
+
+FILLERS = [
+    "감사합니다.", "빠른 배송 부탁드려요.", "문 앞에 놓아주세요.", "경비실에 맡겨주세요.", "Thanks!", "Please hurry.",
+    "고객 불만 접수.", "재발송 요청함.", "처리 완료.", "확인 부탁드립니다.", "상담원 메모:", "[CS]", "배송 메모:", "Note:",
+    "ㅎㅎ 감사해요", "선물 포장 부탁드립니다.", "부재 시 연락 바랍니다.", "VIP 고객",
+]
+JOINERS = [" ", " ", ", ", " / ", "\n", ". ", " | ", " - "]
+
+BANK_WORDS = ["계좌", "입금", "송금", "이체", "은행", "account", "bank", "acct", "예금주", "국민", "신한", "우리", "하나", "농협",
+              "기업", "카카오뱅크", "토스뱅크", "케이뱅크", "새마을", "우체국", "수협", "대구", "부산", "경남", "광주", "전북", "제주",
+              "sc제일", "씨티", "citi", "ibk", "kb"]
+PASSPORT_WORDS = ["여권", "passport"]
+
+
+class Record:
+    def __init__(self):
+        self.parts = []  # (text, detector or None, neg tag or None)
+
+    def add(self, text, det=None, tag=None):
+        self.parts.append((text, det, tag))
+
+    def build(self):
+        text, spans, negs, pos = "", [], [], 0
+        for t, det, tag in self.parts:
+            b = len(text.encode("utf-8"))
+            cb = len(text)
+            text += t
+            if det:
+                spans.append({"begin": b, "end": len(text.encode("utf-8")), "detector": det})
+            elif tag:
+                negs.append((cb, len(text), tag))
+        return text, spans, negs
+
+
+def near_word(text, b, e, words, window=26):
+    lo = text[max(0, b - window):b].lower()
+    hi = text[e:e + window].lower()
+    return any(w in lo or w in hi for w in words)
+
+
+def add_sentence(rec, template, token, det=None, tag=None):
+    pre, post = template.split("{}", 1)
+    rec.add(pre)
+    rec.add(token, det, tag)
+    rec.add(post)
+
+
+def make_record(r):
+    n_pii = r.choices([0, 1, 2, 3], [10, 50, 30, 10])[0]
+    n_neg = max(n_pii, 1) + r.choices([0, 1], [70, 30])[0]
+    items = []
+    dets = list(DETECTOR_WEIGHTS)
+    weights = [DETECTOR_WEIGHTS[d] for d in dets]
+    for _ in range(n_pii):
+        items.append(("pii", r.choices(dets, weights)[0]))
+    for _ in range(n_neg):
+        items.append(("neg", r.choices(range(len(NEG)), [n[0] for n in NEG])[0]))
+    r.shuffle(items)
+    en = r.random() < 0.3
+    rec = Record()
+    if r.random() < 0.3:
+        rec.add(r.choice(FILLERS) + " ")
+    for i, (kind, what) in enumerate(items):
+        if i:
+            # A writer does not run two numbers together with one space
+            # ("생년월일 900101 1234567원" reads as an RRN): after a sentence
+            # ending in its token, the next one starts after punctuation.
+            ends_with_token = rec.parts[-1][0] == "" and (rec.parts[-2][1] or rec.parts[-2][2])
+            rec.add(r.choice(JOINERS[2:] if ends_with_token else JOINERS))
+        if kind == "pii":
+            temps = PII_TEMPLATES[what]
+            if en:
+                ascii_temps = [t for t in temps if t.isascii() or "{bank}" in t]
+                temps = ascii_temps or temps
+            t = r.choice(temps)
+            if what == "bank_account_kr":
+                bank = r.choice(list(BANKS))
+                tok = gen_account(r, bank)
+                t = t.replace("{bank}", bank)
+            else:
+                tok = GENERATORS[what](r)
+            add_sentence(rec, t, disguise(r, tok), what)
+        else:
+            _, temps, gen, tag = NEG[what]
+            tok = gen(r)
+            add_sentence(rec, r.choice(temps), disguise(r, tok, 0.05) if tag is None else tok, None, tag or "plain")
+    if r.random() < 0.3:
+        rec.add(" " + r.choice(FILLERS))
+    return rec.build()
+
+
+def acceptable(text, negs):
+    for b, e, tag in negs:
+        if tag in ("acct", "long") and near_word(text, b, e, BANK_WORDS):
+            return False
+        if tag == "passport" and near_word(text, b, e, PASSPORT_WORDS):
+            return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--out", default="-")
+    ap.add_argument("--stats", action="store_true", help="print label and hard-negative counts to stderr")
+    args = ap.parse_args()
+    r = random.Random(args.seed)
+    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
+    n_spans, n_neg, per = 0, 0, {}
+    for _ in range(args.count):
+        while True:
+            text, spans, negs = make_record(r)
+            if acceptable(text, negs):
+                break
+        n_spans += len(spans)
+        for s in spans:
+            per[s["detector"]] = per.get(s["detector"], 0) + 1
+        n_neg += len(negs)
+        out.write(json.dumps({"text": text, "spans": spans}, ensure_ascii=False) + "\n")
+    if out is not sys.stdout:
+        out.close()
+    if args.stats:
+        print("records=%d pii_spans=%d hard_negatives=%d" % (args.count, n_spans, n_neg), file=sys.stderr)
+        for k in sorted(per):
+            print("  %-18s %d" % (k, per[k]), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
