@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace maskproxy::detect {
 namespace {
 
@@ -75,7 +77,9 @@ TEST(DetectValidatorsTest, IpAndLicence) {
   EXPECT_FALSE(V(Validator::kIpv4, "01.2.3.4"));
   EXPECT_TRUE(V(Validator::kIpv6, "2001:db8::1"));
   EXPECT_TRUE(V(Validator::kIpv6, "2001:0db8:0000:0000:0000:ff00:0042:8329"));
-  EXPECT_FALSE(V(Validator::kIpv6, "::1"));
+  EXPECT_TRUE(V(Validator::kIpv6, "::1"));  // loopback: "::" and one group
+  EXPECT_FALSE(V(Validator::kIpv6, "::"));
+  EXPECT_FALSE(V(Validator::kIpv6, "d::"));  // "std::" is not an address
   EXPECT_FALSE(V(Validator::kIpv6, "09:30:00"));
   EXPECT_FALSE(V(Validator::kIpv6, "1::2::3"));
   EXPECT_TRUE(V(Validator::kDriverLicenseKr, "11-22-123456-01"));
@@ -84,11 +88,106 @@ TEST(DetectValidatorsTest, IpAndLicence) {
   EXPECT_FALSE(V(Validator::kDriverLicenseKr, "29-22-123456-01"));
 }
 
+TEST(DetectValidatorsTest, RrnDateNotInTheFuture) {
+  EXPECT_TRUE(RrnDateValid("201015", '3'));   // 2020
+  EXPECT_FALSE(RrnDateValid("601019", '4'));  // 2060: not born yet
+  EXPECT_TRUE(RrnDateValid("601019", '2'));   // 1960
+  EXPECT_FALSE(RrnDateValid("991231", '7'));  // 2099
+}
+
+// A bare 13-digit run reads as an epoch-millisecond timestamp as often as an
+// RRN: without a separator the checksum (and for foreigners the registration
+// office and registrant type) must hold, unless the birth date is October 2020
+// or later (random final digits since then).
+TEST(DetectValidatorsTest, BareRrnNeedsChecksumUnlessBornSinceOctober2020) {
+  double c = 0;
+  EXPECT_TRUE(Validate(Validator::kRrn, "9001011234568", &c));
+  EXPECT_EQ(c, 1.0);
+  EXPECT_FALSE(V(Validator::kRrn, "9001011234567"));  // checksum fails, born 1990
+  EXPECT_TRUE(V(Validator::kRrn, "900101-1234567"));  // with a separator: still a hit
+  EXPECT_TRUE(V(Validator::kRrn, "900101 1234567"));
+  ASSERT_TRUE(Validate(Validator::kRrn, "2110153123455", &c));  // born 2021-10-15, random last digit
+  EXPECT_EQ(c, 0.8);
+  EXPECT_FALSE(V(Validator::kRrn, "2009153123455"));     // born 2020-09: before random digits began
+  EXPECT_TRUE(V(Validator::kFrn, "9001015123467"));      // checksum, even office 12, type 6
+  EXPECT_FALSE(V(Validator::kFrn, "9001015133465"));     // odd registration office
+  EXPECT_FALSE(V(Validator::kFrn, "9001015123452"));     // registrant type 5
+  EXPECT_TRUE(V(Validator::kFrn, "900101-5123452"));     // with a separator only the date counts
+  EXPECT_FALSE(V(Validator::kFrn, "1703117513185"));     // epoch millis
+  EXPECT_TRUE(V(Validator::kRrnDate, "9001011234567"));  // custom detectors keep the date-only rule
+}
+
+TEST(DetectValidatorsTest, CardIssuerAndLength) {
+  EXPECT_TRUE(CardIssuerPlausible("4111111111111111"));
+  EXPECT_TRUE(CardIssuerPlausible("4222222222222"));  // Visa 13
+  EXPECT_TRUE(CardIssuerPlausible("378282246310005"));
+  EXPECT_TRUE(CardIssuerPlausible("36227206271667"));  // Diners 14
+  EXPECT_TRUE(CardIssuerPlausible("3566002020360505"));
+  EXPECT_TRUE(CardIssuerPlausible("2221000000000009"));
+  EXPECT_TRUE(CardIssuerPlausible("6200000000000005"));
+  EXPECT_TRUE(CardIssuerPlausible("6212345678901234567"));  // UnionPay 19
+  EXPECT_TRUE(CardIssuerPlausible("9410123456789010"));     // Korean domestic
+  EXPECT_FALSE(CardIssuerPlausible("1764146400007"));       // epoch millis
+  EXPECT_FALSE(CardIssuerPlausible("6081234567890"));       // 13-digit parcel number
+  EXPECT_FALSE(CardIssuerPlausible("2026112600012345"));    // order id starting with a date
+  EXPECT_FALSE(CardIssuerPlausible("378282246310005000"));  // Amex is 15 digits
+  EXPECT_FALSE(CardIssuerPlausible("5555555555554"));
+  EXPECT_TRUE(V(Validator::kCard, "3782 822463 10005"));
+  EXPECT_TRUE(V(Validator::kCard, "3622-720627-1667"));
+  EXPECT_FALSE(V(Validator::kCard, "1764146400007"));  // Luhn-valid, but no issuer
+  EXPECT_TRUE(V(Validator::kLuhn, "1764146400007"));   // the plain "luhn" validator stays Luhn only
+}
+
+TEST(DetectValidatorsTest, PhoneForms) {
+  for (const char* p :
+       {"010-1234-5678", "01012345678", "011-123-4567", "02-123-4567", "0212345678", "031-123-4567", "064-1234-5678",
+        "070-1234-5678", "1588-1234", "1588 1234", "15881234", "+82-10-1234-5678", "+82 10 1234 5678", "+821012345678",
+        "+82 010-1234-5678", "+82-2-123-4567", "+82 31-123-4567", "+82.10.1234.5678"}) {
+    EXPECT_TRUE(V(Validator::kPhoneKr, p)) << p;
+  }
+  for (const char* p :
+       {"010-123-4567", "0101234567", "059-123-4567", "02-12-3456", "16000000", "+82 10-1234 5678", "+82", "+82-"}) {
+    EXPECT_FALSE(V(Validator::kPhoneKr, p)) << p;
+  }
+  EXPECT_TRUE(PhoneKrDigitsValid("0212345678"));
+  EXPECT_FALSE(PhoneKrDigitsValid("0591234567"));
+  EXPECT_FALSE(PhoneKrDigitsValid("12345678"));
+}
+
+TEST(DetectValidatorsTest, BrnStructure) {
+  EXPECT_TRUE(V(Validator::kBrnChecksum, "1208147521"));  // no hyphens
+  EXPECT_TRUE(V(Validator::kBrnChecksum, "220-81-62517"));
+  EXPECT_FALSE(V(Validator::kBrnChecksum, "2208162518"));
+  EXPECT_FALSE(V(Validator::kBrnChecksum, "012-34-56789"));  // no tax office 0xx
+  // Without hyphens the tax office must be one of the 1xx-6xx ranges (second
+  // digit 0-4): epoch seconds (1764146400) and other 10-digit numbers fail.
+  EXPECT_FALSE(V(Validator::kBrnChecksum, "1764146406"));
+  double c = 0;
+  for (int last = 0; last <= 9; ++last) {
+    const std::string epoch = "176414640" + std::to_string(last);
+    EXPECT_FALSE(Validate(Validator::kBrnChecksum, epoch, &c)) << epoch;
+  }
+}
+
+TEST(DetectValidatorsTest, BankAccount) {
+  for (const char* a : {"110-123-456789", "123456-01-123456", "1002-123-456789", "3333-01-1234567", "301-1234-5678-91",
+                        "1000-1234-5678", "100012345678", "3333011234567"}) {
+    EXPECT_TRUE(V(Validator::kBankAccountKr, a)) << a;
+  }
+  for (const char* a : {"1234567890", "123456789012345", "110 123 456789", "00000000000", "20261126093012",
+                        "2026112600012", "1764146400000"}) {
+    EXPECT_FALSE(V(Validator::kBankAccountKr, a)) << a;
+  }
+}
+
 TEST(DetectValidatorsTest, Names) {
   Validator v = Validator::kNone;
   for (const std::string& n : ValidatorNames()) EXPECT_TRUE(ValidatorFromName(n, &v)) << n;
   EXPECT_TRUE(ValidatorFromName("brn_checksum", &v));
   EXPECT_EQ(v, Validator::kBrnChecksum);
+  EXPECT_TRUE(ValidatorFromName("bank_account_kr", &v));
+  EXPECT_EQ(v, Validator::kBankAccountKr);
+  EXPECT_EQ(ValidatorNames().size(), 13u);
   EXPECT_FALSE(ValidatorFromName("LUHN", &v));
 }
 

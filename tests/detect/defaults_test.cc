@@ -1,0 +1,256 @@
+// The built-in detector table (Scanner::Defaults(), src/detect/defaults.cc):
+// per detector, the forms it must find (with the exact span) and the hard
+// negatives of a payment platform it must not report. The corpus check
+// (ctest detect.corpus) measures the same at scale; these are the readable
+// cases, including the gaps the table used to have (brn and driver's licence
+// hyphens, 15xx without a separator, +82 with the trunk 0, card groupings,
+// ::1, bank groupings).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detect/scanner.h"
+
+namespace maskproxy::detect {
+namespace {
+
+using Hits = std::vector<std::pair<std::string, std::string>>;  // detector, original bytes
+
+const Scanner& Defaults() {
+  static const std::unique_ptr<Scanner> scanner = [] {
+    auto s = Scanner::Create(Scanner::Defaults());
+    if (!s.ok()) ADD_FAILURE() << s.error().ToString();
+    return s.ok() ? std::move(s).value() : nullptr;
+  }();
+  return *scanner;
+}
+
+Hits Scan(const std::string& text) {
+  std::vector<Span> spans;
+  Status st = Defaults().Scan(text, &spans);
+  EXPECT_TRUE(st.ok()) << st.error().ToString();
+  Hits hits;
+  for (const Span& s : spans) hits.emplace_back(std::string(s.detector), text.substr(s.begin, s.end - s.begin));
+  return hits;
+}
+
+Hits One(const std::string& detector, const std::string& value) {
+  return {{detector, value}};
+}
+
+void ExpectFound(const std::string& detector, const std::string& before, const std::vector<std::string>& values,
+                 const std::string& after) {
+  for (const std::string& v : values) EXPECT_EQ(Scan(before + v + after), One(detector, v)) << v;
+}
+
+void ExpectNothing(const std::vector<std::string>& texts) {
+  for (const std::string& t : texts) EXPECT_EQ(Scan(t), Hits{}) << t;
+}
+
+TEST(DetectDefaultsTest, TableOrderAndValidators) {
+  const std::vector<DetectorSpec> specs = Scanner::Defaults();
+  std::vector<std::string> names;
+  for (const DetectorSpec& s : specs) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"rrn", "frn", "card", "phone_kr", "driver_license_kr", "brn",
+                                             "bank_account_kr", "passport_kr", "email", "ipv4", "ipv6"}));
+  EXPECT_EQ(Defaults().detector_names(), names);
+}
+
+TEST(DetectDefaultsTest, Rrn) {
+  ExpectFound("rrn", "주민번호 ",
+              {"900101-1234568", "900101-1234567", "900101 1234567", "9001011234568", "040229-3123453",
+               "2110153123455" /* born 2021: random last digit, bare */, "850315-9123456" /* 1800s digit 9 */},
+              " 확인");
+  EXPECT_EQ(Scan("주민번호는9001011234568입니다"), One("rrn", "9001011234568"));
+}
+
+TEST(DetectDefaultsTest, RrnHardNegatives) {
+  ExpectNothing({
+      "생년월일 900101",           // a birthday alone
+      "생일 900101-12 쿠폰",       // RRN prefix with a short tail
+      "가입일 900101-1",           //
+      "ts=1703117513185",          // epoch millis that read as 2017-03-11, foreigner digit
+      "event_time 1764146400000",  // today's epoch millis (month 64)
+      "9001011234567 (bare, checksum fails, born 1990)",
+      "운송장 6010194288910",       // would be born 2060
+      "created 20261126093012",     // timestamp
+      "주문번호 2026112600012345",  //
+      "1990-01-01 생",              //
+      "생년월일 90.01.01",          //
+  });
+}
+
+TEST(DetectDefaultsTest, Frn) {
+  ExpectFound("frn", "외국인등록번호 ", {"900101-5123452", "030515-7123456", "9001015123467", "221130 8123456"},
+              " 확인");
+  ExpectNothing({"9001015123452" /* bare, registrant type 5 */, "901301-5123452", "ts=1707265126139"});
+}
+
+TEST(DetectDefaultsTest, PhoneKr) {
+  ExpectFound("phone_kr", "연락처 ",
+              {"010-1234-5678",     "010 1234 5678",    "010.1234.5678",   "01012345678",      "011-123-4567",
+               "016-1234-5678",     "02-123-4567",      "02-1234-5678",    "021234567",        "031-123-4567",
+               "0311234567",        "051-1234-5678",    "064-123-4567",    "070-1234-5678",    "07012345678",
+               "1588-1234",         "1577 1234",        "1600.1234",       "15881234",         "18001234",
+               "+82-10-1234-5678",  "+82 10 1234 5678", "+821012345678",   "+82 10-1234-5678", "+82 010-1234-5678",
+               "+82-010-1234-5678", "+82-2-123-4567",   "+82 31 123 4567", "+8225551234"},
+              "로 연락 주세요");
+  EXPECT_EQ(Scan("받는분 연락처:010-1234-5678"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("[010-1234-5678]"), One("phone_kr", "010-1234-5678"));
+}
+
+TEST(DetectDefaultsTest, PhoneKrHardNegatives) {
+  ExpectNothing({
+      "모델 A010-1234-5678",       // product code glued to a letter
+      "SKU 010-12345-678",         // phone-like SKU
+      "상품코드 010-12-3456",      //
+      "P-010-1234-5678-9",         // inside a longer code
+      "059-123-4567",              // no such area code
+      "010-1234 5678",             // mixed separators
+      "010-123-4567",              // 010 has a 4-digit middle
+      "카드 승인번호: 15731234",   // 8 digits, not an assigned 15xx prefix
+      "결제금액 16000000원",       // round amount, not 1600-0000
+      "1572-1234",                 // unassigned representative prefix
+      "2026-11-26 09:30:12 접수",  // timestamp
+      "order 20261126093012",      //
+  });
+}
+
+TEST(DetectDefaultsTest, Email) {
+  ExpectFound("email", "메일 ",
+              {"minjun@example.com", "Minjun.Kim@example.co.kr", "a.b+tag@mail.co.kr", "kim_lee-12@corp.example.kr"},
+              " 로 보내주세요");
+  EXPECT_EQ(Scan("메일은minjun@naver.com입니다"), One("email", "minjun@naver.com"));
+  ExpectNothing({"user@localhost", "@handle", "foo@ bar", "a.@x.com", "name@"});
+}
+
+TEST(DetectDefaultsTest, Card) {
+  ExpectFound(
+      "card", "카드 ",
+      {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "5555-5555-5555-4444", "2221 0000 0000 0009",
+       "3782 822463 10005", "3782-822463-10005", "378282246310005", "3622-720627-1667" /* Diners 4-6-4 */,
+       "36227206271667", "3566002020360505", "4222222222222" /* Visa 13 */, "6200000000000005",
+       "6212-3456-7890-1234-569" /* 19 digits */, "9410123456789010" /* Korean domestic */},
+      " 결제");
+}
+
+TEST(DetectDefaultsTest, CardHardNegatives) {
+  ExpectNothing({
+      "카드 4111 1111 1111 1112",   // Luhn fails
+      "4111-1111 1111-1111",        // mixed separators
+      "41111111111111111111111",    // too long
+      "ts=1764146400007",           // Luhn-valid epoch millis: no issuer starts with 1
+      "CJ 6081234567893",           // Luhn-valid 13-digit parcel number: prefix 6 is 16-19 digits
+      "주문번호 2026112600012347",  // order id starting with a date (2026 < 2221)
+      "결제금액 1,234,567원",       //
+      "12345678 KRW",               //
+  });
+}
+
+TEST(DetectDefaultsTest, Brn) {
+  ExpectFound("brn", "사업자등록번호 ", {"123-45-67891", "220-81-62517", "1208147521", "2208162517"}, " 발행");
+  ExpectNothing(
+      {"사업자등록번호 123-45-67890", "2208162518", "epoch 1764146406", "updated_at=1764146400", "012-34-56789"});
+}
+
+TEST(DetectDefaultsTest, DriverLicence) {
+  ExpectFound("driver_license_kr", "면허번호 ", {"11-22-123456-01", "28-22-123456-01", "13-98-765432-10"}, " 확인");
+  ExpectNothing({"면허번호 29-22-123456-01", "10-22-123456-01", "11-22-123456-012"});
+}
+
+TEST(DetectDefaultsTest, BankAccountGroupingsWithContext) {
+  const std::vector<std::pair<std::string, std::string>> accounts = {
+      {"신한", "110-123-456789"},    {"국민", "123456-01-123456"},      {"국민", "123-01-1234-567"},
+      {"우리", "1002-123-456789"},   {"하나", "123-456789-12345"},      {"농협", "301-1234-5678-91"},
+      {"기업", "123-456789-01-012"}, {"카카오뱅크", "3333-01-1234567"}, {"토스뱅크", "1000-1234-5678"},
+      {"SC제일", "123-45-678901"},   {"새마을", "9002-1234-5678-9"},    {"대구", "505-10-123456-7"},
+      {"씨티", "123-456789-012"},    {"토스뱅크", "100012345678"},      {"카카오뱅크", "3333011234567"},
+  };
+  for (const auto& [bank, acct] : accounts) {
+    EXPECT_EQ(Scan(bank + " " + acct + " 로 입금 부탁드립니다"), One("bank_account_kr", acct)) << acct;
+    EXPECT_EQ(Scan("환불 계좌: " + acct), One("bank_account_kr", acct)) << acct;
+    EXPECT_EQ(Scan("refund to bank account " + acct), One("bank_account_kr", acct)) << acct;
+  }
+}
+
+TEST(DetectDefaultsTest, BankAccountHardNegatives) {
+  ExpectNothing({
+      "회원번호 110-123-456789",                 // account-shaped, no bank context
+      "쿠폰번호 3333-01-1234567 사용",           //
+      "운송장 612345678901 배송중",              // 12-digit parcel number
+      "입금 확인, 주문 TX-20261126000123 발송",  // order id starting with a date, next to 입금
+      "계좌 입금 처리일시 20261126093012",       // timestamp next to 계좌
+      "입금 요청 ts=1703117513190",              // epoch millis next to 입금
+      "계좌 00000000000",                        // placeholder
+  });
+}
+
+TEST(DetectDefaultsTest, Passport) {
+  ExpectFound("passport_kr", "여권번호 ", {"M12345678", "S12345678", "M123A4567", "R987Z6543"}, " 제출");
+  EXPECT_EQ(Scan("Passport No. M123A4567 verified"), One("passport_kr", "M123A4567"));
+  ExpectNothing({"모델명 M12345678 입고", "passport M1234567", "여권 M1234567890", "여권 XM12345678"});
+}
+
+TEST(DetectDefaultsTest, Ipv4) {
+  ExpectFound("ipv4", "접속 IP ", {"192.168.0.1", "10.0.0.254", "203.0.113.7", "8.8.8.8"}, " 에서 결제");
+  ExpectNothing({"앱 버전 v1.2.3.4 오류", "app v10.2.0.15", "256.1.1.1", "1.2.3.4.5", "01.2.3.4", "2026.11.26"});
+}
+
+TEST(DetectDefaultsTest, Ipv6) {
+  ExpectFound("ipv6", "addr ",
+              {"2001:db8::1", "::1", "fe80::1ff:fe23:4567:890a", "2001:0db8:0000:0000:0000:ff00:0042:8329",
+               "2001:DB8:0:0:8:800:200C:417A", "::ffff:192.0.2.1"},
+              " ok");
+  EXPECT_EQ(Scan("src [2001:db8::1]:443"), One("ipv6", "2001:db8::1"));
+  ExpectNothing({"at 09:30:00", "std::vector", "mac 00:1a:2b:3c:4d:5e", "x::ab:cd", "Foo::Bar::baz", "::"});
+}
+
+TEST(DetectDefaultsTest, UuidsVersionsInvoicesAndAmounts) {
+  ExpectNothing({
+      "session 3f1e0c1a-9b7d-4c2e-8a55-0d6f4e2b9c71",
+      "전자세금계산서 승인번호 20261126-41000123-12345678",
+      "invoice INV-2026-000123",
+      "ORD-20261126000123 결제완료",
+      "결제금액 ₩1,234,567 / 12345678 KRW / 35000원",
+      "created 2026-11-26T09:30:12+09:00",
+  });
+}
+
+TEST(DetectDefaultsTest, NormalizationTricks) {
+  const std::string fw_phone = "０１０－１２３４－５６７８";
+  EXPECT_EQ(Scan("전화 " + fw_phone + " 입니다"), One("phone_kr", fw_phone));
+  const std::string zw_card = "4111\u200B1111\u200C1111\u20601111";
+  EXPECT_EQ(Scan("카드 " + zw_card), One("card", zw_card));
+  const std::string nbsp_intl = "+82\u00A010\u00A01234\u00A05678";
+  EXPECT_EQ(Scan("tel " + nbsp_intl), One("phone_kr", nbsp_intl));
+  const std::string fw_brn = "２２０８１６２５１７";
+  EXPECT_EQ(Scan("사업자 " + fw_brn), One("brn", fw_brn));
+  const std::string dash_acct = "110\u2010123\u2212456789";
+  EXPECT_EQ(Scan("신한 " + dash_acct), One("bank_account_kr", dash_acct));
+  const std::string fw_passport = "Ｍ１２３４５６７８";
+  EXPECT_EQ(Scan("여권 " + fw_passport), One("passport_kr", fw_passport));
+}
+
+TEST(DetectDefaultsTest, MemoWithEverything) {
+  const std::string memo =
+      "고객 김민준(주민번호 900101-1234568) 연락처 +82 10-9876-5432, 메일 minjun@example.com. "
+      "카드 3782 822463 10005 결제취소, 환불은 카카오뱅크 3333-01-1234567 로. 사업자 1208147521, "
+      "면허 11-22-123456-01, 여권 M123A4567, IP 203.0.113.7 / ::1. 주문 ORD-20261126000123 금액 1,234,567원 "
+      "운송장 612345678901 ts=1764146400000";
+  EXPECT_EQ(Scan(memo), (Hits{{"rrn", "900101-1234568"},
+                              {"phone_kr", "+82 10-9876-5432"},
+                              {"email", "minjun@example.com"},
+                              {"card", "3782 822463 10005"},
+                              {"bank_account_kr", "3333-01-1234567"},
+                              {"brn", "1208147521"},
+                              {"driver_license_kr", "11-22-123456-01"},
+                              {"passport_kr", "M123A4567"},
+                              {"ipv4", "203.0.113.7"},
+                              {"ipv6", "::1"}}));
+}
+
+}  // namespace
+}  // namespace maskproxy::detect
