@@ -37,10 +37,11 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // Phones: mobile 010/011/016-019, Seoul 02, regional 031-064, VoIP 070,
   // also after +82 (with or without the trunk 0), and the 15xx/16xx/18xx
   // representative numbers (전국대표번호) of the assigned prefixes, with or
-  // without a separator.
+  // without a separator; an area code may be in parentheses ("(02) 123-4567").
   const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70))";
   const std::string kPhone =
-      R"((?:\+82[-. ]?0?)" + kTrunk + R"(|0)" + kTrunk + R"()[-. ]?\d{3,4}[-. ]?\d{4})" +
+      R"((?:\+82[-. ]?0?)" + kTrunk + R"(|0)" + kTrunk + R"()[-. ]?\d{3,4}[-. ]?\d{4})" + R"(|\(0)" + kTrunk +
+      R"(\) ?\d{3,4}[-. ]?\d{4})" +
       R"(|1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99))[-. ]?\d{4})";
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6})", "rrn", {}, 20},

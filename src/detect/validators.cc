@@ -61,43 +61,52 @@ bool ValidateRrnLike(std::string_view candidate, bool foreign, bool any_gender, 
   }
   if (!RrnDateValid(std::string_view(d, 6), g)) return false;
   // Numbers issued since October 2020 end in random digits: the checksum is a
-  // confidence boost, never a requirement...
+  // confidence boost, not a requirement...
   const bool checksum = RrnChecksumValid(std::string_view(d, 13), foreign);
   *confidence = checksum ? 1.0 : 0.8;
   if (any_gender || candidate.size() != 13) return true;
-  // Pre-2020 foreigner numbers also have an even registration office code
-  // (digits 8-9) and a registrant type 6-9 (digit 12).
-  const bool structured = !foreign || ((D(d[7]) * 10 + D(d[8])) % 2 == 0 && d[11] >= '6' && d[11] <= '9');
-  if (checksum && structured) return true;
   // ...except for a bare run of 13 digits, which is as often an epoch
   // millisecond timestamp (1703117513184 reads as 2017-03-11, digit 7) or an
-  // order or parcel number: without a separator, a failing checksum is
-  // accepted only for a birth date from October 2020 on, when random final
-  // digits began (gender digits 3/4/7/8, YYMMDD >= 201001).
+  // order or parcel number. Without a separator the number must pass the
+  // pre-2020 checks (checksum; for foreigners also an even registration office,
+  // digits 8-9, and a registrant type 6-9, digit 12), or have a birth date
+  // from October 2020 on, when random final digits began (gender digit
+  // 3/4/7/8, YYMMDD >= 201001). The 1800s digits 9/0 need a separator.
+  if (g == '9' || g == '0') return false;
+  const bool structured = !foreign || ((D(d[7]) * 10 + D(d[8])) % 2 == 0 && d[11] >= '6' && d[11] <= '9');
+  if (checksum && structured) return true;
   return (g == '3' || g == '4' || g == '7' || g == '8') && std::string_view(d, 6) >= "201001";
 }
 
 bool ValidatePhone(std::string_view c) {
   std::string_view rest = c;
+  char d[20];
+  size_t n = 0;  // digits already in d
   const bool intl = rest.starts_with("+82");
   if (intl) {
     // "+82 10-1234-5678": the separator after the country code may differ.
     rest.remove_prefix(3);
     if (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
     if (rest.empty() || !IsDigit(rest.front())) return false;
+    // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
+    if (rest.front() != '0') d[n++] = '0';
+  } else if (rest.starts_with("(")) {
+    // "(02) 123-4567", "(031)123-4567": the area code in parentheses.
+    const size_t close = rest.find(')');
+    if (close == std::string_view::npos || close < 2 || close > 4) return false;
+    for (char ch : rest.substr(1, close - 1)) {
+      if (!IsDigit(ch)) return false;
+      d[n++] = ch;
+    }
+    rest.remove_prefix(close + 1);
+    if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    if (rest.empty() || !IsDigit(rest.front())) return false;
   }
   if (!ConsistentSeparators(rest)) return false;
-  char d[17];
-  size_t n = Digits(rest, d + 1, 15);
-  if (n > 15 || n == 0) return false;
-  std::string_view digits(d + 1, n);
-  if (intl) {
-    // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
-    if (digits.front() != '0') {
-      d[0] = '0';
-      digits = std::string_view(d, n + 1);
-    }
-  } else if (digits.front() == '1' && rest.size() == digits.size()) {
+  const size_t m = Digits(rest, d + n, 15);
+  if (m > 15 || m == 0) return false;
+  const std::string_view digits(d, n + m);
+  if (!intl && n == 0 && digits.front() == '1' && rest.size() == digits.size()) {
     // 15881234 without a separator: only the assigned representative prefixes
     // (the pattern lists them), and not a round amount like 16000000.
     if (digits.ends_with("0000")) return false;

@@ -25,6 +25,7 @@ Span conventions (what a correct detector reports; see docs/DETECTION.md):
     separator after it included ("+82 10-1234-5678", "+82 010-1234-5678",
     "+821012345678");
   * IPv6: the address only, without brackets or a ":port";
+  * an area code in parentheses is part of the number: "(02) 123-4567";
   * normalization tricks stay inside the span: a zero-width character or NBSP
     between two digits of a number is part of it; full-width characters count
     with their full UTF-8 width. Zero-width characters are only ever inserted
@@ -145,7 +146,8 @@ def rrn_like(r, foreign):
     without a separator, a number whose checksum fails is only a detection when
     the birth date is October 2020 or later (docs/DETECTION.md: a bare 13-digit
     run is otherwise indistinguishable from an epoch-millisecond timestamp), so
-    re-issued numbers of older people are written with a separator here.
+    re-issued numbers of older people, and the 1800s gender digits 9/0, are
+    written with a separator here.
     """
     roll = r.random()
     if roll < 0.02 and not foreign:  # born in the 1800s: gender digit 9/0
@@ -178,6 +180,8 @@ def rrn_like(r, foreign):
         last = r.choice("0123456789")
         if sep == "":
             sep = "-"
+    if g in "90" and sep == "":  # born in the 1800s: only with a separator (see above)
+        sep = "-"
     n = body + last
     return n[:6] + sep + n[6:]
 
@@ -235,6 +239,8 @@ def gen_phone(r):
         parts = [r.choice(AREA), str(r.randint(2, 9)) + digits(r, r.choice([2, 3])), digits(r, 4)]
     else:
         parts = ["070", str(r.randint(2, 9)) + digits(r, 3), digits(r, 4)]
+    if kind in ("seoul", "area") and r.random() < 0.15:  # "(02) 123-4567", "(031)123-4567"
+        return "(" + parts[0] + ")" + r.choice([" ", ""]) + parts[1] + "-" + parts[2]
     return sep.join(parts)
 
 
