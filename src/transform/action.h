@@ -22,6 +22,9 @@ namespace maskproxy::transform {
 // data by reversible actions; never logged with the value.
 struct ActionContext {
   std::string_view topic;
+  // When set, the `scan` action appends the detector name of each hit
+  // (names live as long as the policy). Never the value.
+  std::vector<std::string_view>* scan_hits = nullptr;
 };
 
 class Action {

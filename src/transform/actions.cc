@@ -7,6 +7,7 @@
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "crypto/mac.h"
+#include "transform/scan.h"
 
 namespace maskproxy::transform {
 namespace {
@@ -1011,6 +1012,7 @@ constexpr Entry kActions[] = {
     {"redact", &RedactAction::Create},     {"keep", &KeepAction::Create},
     {"encrypt", &EncryptAction::Create},   {"encrypt_deterministic", &EncryptDeterministicAction::Create},
     {"fpe", &FpeAction::Create},           {"generalize", &GeneralizeAction::Create},
+    {"scan", &ScanAction::Create},
 };
 }  // namespace
 

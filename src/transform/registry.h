@@ -16,12 +16,16 @@ class UsageLedger;
 
 namespace maskproxy::transform {
 
+class Scanning;
+
 struct ActionEnv {
   const crypto::Keyring* keys = nullptr;
   std::string field_path;  // the rule's path, e.g. default tokenization domain
   // Counts AES-GCM encryptions per key version (encrypt). Must outlive the
   // actions. Null: the process-wide in-memory ledger.
   crypto::UsageLedger* ledger = nullptr;
+  // The policy's scanning setup (scan.h), for the `scan` action.
+  std::shared_ptr<const Scanning> scanning = nullptr;
 };
 
 // Creates and validates an action. Errors: "unknown_action" (with a

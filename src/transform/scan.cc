@@ -1,0 +1,120 @@
+#include "transform/scan.h"
+
+#include <set>
+
+#include "codec/json.h"
+#include "common/text.h"
+#include "detect/normalize.h"
+
+namespace maskproxy::transform {
+
+std::string ScanFieldPath(std::string_view detector) {
+  return "$scan." + std::string(detector);
+}
+
+Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const detect::Scanner> scanner,
+                                                         std::vector<DetectorAction> actions) {
+  if (!scanner) return Error("invalid_option", "no scanner");
+  std::shared_ptr<Scanning> s(new Scanning());
+  const auto& names = scanner->detector_names();
+  s->actions_.resize(names.size());
+  std::vector<bool> set(names.size(), false);
+  for (auto& a : actions) {
+    size_t i = 0;
+    while (i < names.size() && names[i] != a.detector) ++i;
+    if (i == names.size()) return Error("invalid_option", "unknown detector '" + a.detector + "'");
+    if (set[i]) return Error("invalid_option", "detector '" + a.detector + "' has two actions");
+    if (a.action && a.action->RemovesMember())
+      return Error("invalid_option", "detector '" + a.detector + "': action " + a.action_name +
+                                         " would remove the whole value; use mode: constant");
+    set[i] = true;
+    s->actions_[i] = std::move(a);
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    if (!set[i]) return Error("invalid_option", "detector '" + names[i] + "' has no action");
+  s->scanner_ = std::move(scanner);
+  return std::shared_ptr<const Scanning>(std::move(s));
+}
+
+const Scanning::DetectorAction* Scanning::Find(std::string_view detector) const {
+  for (const auto& a : actions_)
+    if (a.detector == detector) return &a;
+  return nullptr;
+}
+
+Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const {
+  *found = false;
+  thread_local std::vector<detect::Span> spans;
+  if (Status st = scanner_->Scan(text, &spans); !st.ok()) return st;
+  if (spans.empty()) return Status::Ok();
+  thread_local std::string raw, json, plain;
+  std::string result;
+  result.reserve(text.size() + 32 * spans.size());
+  size_t pos = 0;
+  for (const detect::Span& sp : spans) {
+    result.append(text.substr(pos, sp.begin - pos));
+    pos = sp.end;
+    if (ctx.scan_hits) ctx.scan_hits->push_back(sp.detector);
+    const std::string_view hit = text.substr(sp.begin, sp.end - sp.begin);
+    const DetectorAction* da = Find(sp.detector);
+    if (!da) return Error("scan_failed", "a detector without an action");
+    if (!da->action) {  // keep
+      result.append(hit);
+      continue;
+    }
+    // The action sees the normalized hit, so that obfuscated and plain forms
+    // of one value protect alike.
+    auto norm = detect::NormalizedText::Create(hit);
+    if (!norm.ok()) return norm.error();
+    raw.clear();
+    codec::AppendJsonString(norm->text(), &raw);
+    codec::ScalarRef ref{codec::JsonType::kString, raw, norm->text()};
+    json.clear();
+    if (Status st = da->action->Apply(ctx, ref, &json); !st.ok())
+      return Error(st.error().code, "detector '" + da->detector + "' (" + da->action_name + "): " + st.error().message);
+    if (json.size() < 2 || json.front() != '"' || !codec::DecodeJsonString(json, &plain))
+      return Error("scan_failed", "detector '" + da->detector + "' (" + da->action_name + ") did not give text");
+    result.append(plain);
+  }
+  result.append(text.substr(pos));
+  *out = std::move(result);
+  *found = true;
+  return Status::Ok();
+}
+
+Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const codec::ScalarRef& v, std::string* out,
+                  bool* changed) {
+  *changed = false;
+  if (v.type != codec::JsonType::kString && v.type != codec::JsonType::kNumber) return Status::Ok();
+  thread_local std::string replaced;
+  bool found = false;
+  if (Status st = scanning.Protect(ctx, v.text, &replaced, &found); !st.ok()) return st;
+  if (!found) return Status::Ok();
+  codec::AppendJsonString(replaced, out);
+  *changed = true;
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Action>> ScanAction::Create(ActionOptions&, const ActionEnv& env) {
+  if (!env.scanning) return Error("invalid_option", "[action] scan needs the policy's scanning setup");
+  return std::unique_ptr<Action>(new ScanAction(env.scanning));
+}
+
+Status ScanAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const {
+  if (v.type == codec::JsonType::kObject || v.type == codec::JsonType::kArray)
+    return Error("unsupported_type", "scan applies to strings and numbers, not to a whole object or array");
+  bool changed = false;
+  if (Status st = ScanScalar(*scanning_, ctx, v, out, &changed); !st.ok()) return st;
+  if (!changed) out->append(v.raw);
+  return Status::Ok();
+}
+
+std::string ScanAction::KeyRef() const {
+  std::set<std::string> refs;
+  for (const auto& a : scanning_->actions())
+    if (a.action)
+      if (std::string r = a.action->KeyRef(); !r.empty()) refs.insert(r);
+  return text::Join(std::vector<std::string>(refs.begin(), refs.end()), ",");
+}
+
+}  // namespace maskproxy::transform

@@ -1,0 +1,93 @@
+// Scanning free text for PII and protecting what is found.
+//
+// A Scanning is the policy-wide answer to "what do we do with PII we find in
+// text": a compiled detect::Scanner (the built-in detectors plus the policy's
+// own) and, per detector, the action that replaces each hit (tokenize, mask,
+// redact with a constant, encrypt, ...). Two users:
+//  - the `scan` action (ScanAction) on a field a rule names, e.g. a memo;
+//  - the schema-drift guard, `unlisted_fields: scan` (engine), on every
+//    string and number no rule names.
+// Each hit's action is created with the field path "$scan.<detector>", so the
+// same phone number gets the same token (in the same tokenization domain)
+// wherever it turns up, and `maskproxy reveal --field '$scan.<detector>'`
+// reverses an encrypted hit.
+//
+// Text outside the hits is kept as it is (the decoded text is byte-identical;
+// a string with a hit is re-encoded as JSON, so its escapes may change). A
+// hit's action sees the normalized hit (full-width digits made ASCII,
+// zero-width characters removed), so obfuscated and plain forms of one value
+// give one token.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "detect/scanner.h"
+#include "transform/action.h"
+#include "transform/registry.h"
+
+namespace maskproxy::transform {
+
+class Scanning {
+ public:
+  struct DetectorAction {
+    std::string detector;                  // a name the scanner knows
+    std::string action_name;               // for messages and reveal audit
+    std::unique_ptr<const Action> action;  // null: "keep" (found, reported, left as is)
+  };
+
+  // `actions` must name every detector of `scanner` exactly once. Errors:
+  // "invalid_option" (an unknown or missing detector, an action that would
+  // remove the whole value).
+  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(std::unique_ptr<const detect::Scanner> scanner,
+                                                                      std::vector<DetectorAction> actions);
+
+  // Scans `text`. With no hit, *found is false and *out is untouched. With
+  // hits, *found is true, *out is replaced by the protected text, and the
+  // detector of each hit is appended to ctx.scan_hits (if set). Errors:
+  // the scanner's (invalid_utf8, detect_failed, ...), "scan_failed" when a
+  // hit's action does not give text, or the action's own error. Never holds
+  // the text in a message.
+  [[nodiscard]] Status Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const;
+
+  // The action for a detector's hits (null for keep or an unknown name).
+  [[nodiscard]] const DetectorAction* Find(std::string_view detector) const;
+  [[nodiscard]] const detect::Scanner& scanner() const { return *scanner_; }
+  [[nodiscard]] const std::vector<DetectorAction>& actions() const { return actions_; }
+
+ private:
+  Scanning() = default;
+  std::unique_ptr<const detect::Scanner> scanner_;
+  std::vector<DetectorAction> actions_;  // by detector index in the scanner
+};
+
+// The field path a detector's actions are created with ("$scan.rrn").
+[[nodiscard]] std::string ScanFieldPath(std::string_view detector);
+
+// scan: the `scan` action of a rule. Strings are scanned as text, numbers as
+// their literal text; a number with a hit becomes a JSON string (the digits
+// can no longer be a number). Booleans and null pass. apply_to: whole is
+// refused by the policy. No options; what each detector's hits become is the
+// policy's `scan:` section.
+class ScanAction final : public Action {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
+  [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  // The keys of the hits' reversible actions.
+  [[nodiscard]] std::string KeyRef() const override;
+
+ private:
+  explicit ScanAction(std::shared_ptr<const Scanning> s) : scanning_(std::move(s)) {}
+  std::shared_ptr<const Scanning> scanning_;
+};
+
+// Applies `scanning` to one JSON scalar (for ScanAction and the engine's
+// unlisted-field guard): appends the replacement JSON text to *out and sets
+// *changed when something was found; leaves both alone otherwise.
+[[nodiscard]] Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const codec::ScalarRef& v,
+                                std::string* out, bool* changed);
+
+}  // namespace maskproxy::transform

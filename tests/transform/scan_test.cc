@@ -1,0 +1,202 @@
+// Scanning (free-text PII -> per-detector actions) and the scan action.
+#include "transform/scan.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "codec/json.h"
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+
+namespace maskproxy::transform {
+namespace {
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::vector<uint8_t> b(32, 7);
+    std::string yaml =
+        "keys:\n  phone:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(b.data(), b.size()) + "\n";
+    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? std::move(r).value() : crypto::Keyring();
+  }();
+  return ring;
+}
+
+std::unique_ptr<const Action> Make(const std::string& name, std::vector<std::pair<std::string, std::string>> opts,
+                                   const std::string& detector) {
+  ActionOptions o;
+  for (auto& [k, v] : opts) o.Set(k, {v, false});
+  ActionEnv env{&Keys(), ScanFieldPath(detector)};
+  auto a = CreateAction(name, o, env);
+  EXPECT_TRUE(a.ok()) << a.error().ToString();
+  return a.ok() ? std::move(a).value() : nullptr;
+}
+
+// Built-in detectors; phone_kr tokenized, email kept, every other hit
+// replaced by "[<detector>]".
+std::shared_ptr<const Scanning> MakeScanning() {
+  auto scanner = detect::Scanner::Create(detect::Scanner::Defaults());
+  EXPECT_TRUE(scanner.ok());
+  std::vector<Scanning::DetectorAction> actions;
+  for (const auto& name : (*scanner)->detector_names()) {
+    Scanning::DetectorAction da;
+    da.detector = name;
+    if (name == "phone_kr") {
+      da.action_name = "tokenize";
+      da.action = Make("tokenize", {{"key", "phone"}, {"normalize", "digits"}}, name);
+    } else if (name == "email") {
+      da.action_name = "keep";
+    } else {
+      da.action_name = "redact";
+      da.action = Make("redact", {{"mode", "constant"}, {"value", "[" + name + "]"}}, name);
+    }
+    actions.push_back(std::move(da));
+  }
+  auto s = Scanning::Create(std::move(scanner).value(), std::move(actions));
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
+  return s.ok() ? *s : nullptr;
+}
+
+std::string Protect(const Scanning& s, std::string_view text, std::vector<std::string_view>* hits = nullptr) {
+  ActionContext ctx{"t", hits};
+  std::string out;
+  bool found = false;
+  Status st = s.Protect(ctx, text, &out, &found);
+  EXPECT_TRUE(st.ok()) << st.error().ToString();
+  return found ? out : std::string(text);
+}
+
+TEST(ScanningTest, ReplacesEachHitAndKeepsTheRestByteForByte) {
+  auto s = MakeScanning();
+  std::vector<std::string_view> hits;
+  const std::string out =
+      Protect(*s, "환불 요청: 주민번호 900101-1234568, 카드 4111-1111-1111-1111 확인 바랍니다.", &hits);
+  EXPECT_EQ(out, "환불 요청: 주민번호 [rrn], 카드 [card] 확인 바랍니다.");
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0], "rrn");
+  EXPECT_EQ(hits[1], "card");
+}
+
+TEST(ScanningTest, NothingFoundLeavesTheOutputUntouched) {
+  auto s = MakeScanning();
+  ActionContext ctx{"t"};
+  std::string out = "sentinel";
+  bool found = true;
+  ASSERT_TRUE(s->Protect(ctx, "문 앞에 놓아 주세요. Order ORD-2026112600012345.", &out, &found).ok());
+  EXPECT_FALSE(found);
+  EXPECT_EQ(out, "sentinel");
+}
+
+TEST(ScanningTest, KeepLeavesTheHitButReportsIt) {
+  auto s = MakeScanning();
+  std::vector<std::string_view> hits;
+  EXPECT_EQ(Protect(*s, "mail minjun.kim@example.com please", &hits), "mail minjun.kim@example.com please");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0], "email");
+}
+
+TEST(ScanningTest, ObfuscatedAndPlainFormsGiveOneToken) {
+  auto s = MakeScanning();
+  const std::string plain = Protect(*s, "전화 010-9876-5432 주세요");
+  // Full-width digits and dash, and a zero-width space inside the number.
+  const std::string tricky = Protect(*s, "전화 ０１０－９８７６－\u200B５４３２ 주세요");
+  EXPECT_NE(plain, "전화 010-9876-5432 주세요");
+  EXPECT_EQ(plain.find("9876"), std::string::npos);
+  EXPECT_EQ(plain, tricky);
+  EXPECT_EQ(plain.rfind("전화 t1.phone.1.", 0), 0u) << plain;
+}
+
+TEST(ScanningTest, ScannerErrorsAreNeverNoMatch) {
+  auto s = MakeScanning();
+  ActionContext ctx{"t"};
+  std::string out;
+  bool found = false;
+  Status st = s->Protect(ctx, std::string_view("\xff\xfe 010-1234-5678", 18), &out, &found);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "invalid_utf8");
+  EXPECT_FALSE(found);
+}
+
+TEST(ScanningTest, CreateChecksTheActions) {
+  auto scanner = detect::Scanner::Create({{"member_no", R"(MB-\d{8})", "none", {}, 20}});
+  ASSERT_TRUE(scanner.ok());
+  {
+    std::vector<Scanning::DetectorAction> none;
+    auto s = Scanning::Create(std::move(scanner).value(), std::move(none));
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("'member_no' has no action"), std::string::npos);
+  }
+  auto scanner2 = detect::Scanner::Create({{"member_no", R"(MB-\d{8})", "none", {}, 20}});
+  ASSERT_TRUE(scanner2.ok());
+  std::vector<Scanning::DetectorAction> remove;
+  remove.push_back({"member_no", "redact", Make("redact", {}, "member_no")});
+  auto s = Scanning::Create(std::move(scanner2).value(), std::move(remove));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("remove the whole value"), std::string::npos);
+}
+
+TEST(ScanningTest, AnActionThatGivesNoTextFailsTheRecord) {
+  auto scanner = detect::Scanner::Create({{"member_no", R"(MB-\d{8})", "none", {}, 20}});
+  ASSERT_TRUE(scanner.ok());
+  std::vector<Scanning::DetectorAction> actions;
+  actions.push_back({"member_no", "redact", Make("redact", {{"mode", "null"}}, "member_no")});
+  auto s = Scanning::Create(std::move(scanner).value(), std::move(actions));
+  ASSERT_TRUE(s.ok());
+  ActionContext ctx{"t"};
+  std::string out;
+  bool found = false;
+  Status st = (*s)->Protect(ctx, "member MB-12345678", &out, &found);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "scan_failed");
+  EXPECT_EQ(st.error().message.find("12345678"), std::string::npos);
+}
+
+std::string ApplyScan(const Action& a, codec::JsonType type, std::string_view raw, std::string_view text) {
+  std::string out;
+  Status st = a.Apply(ActionContext{"t"}, codec::ScalarRef{type, raw, text}, &out);
+  EXPECT_TRUE(st.ok()) << st.error().ToString();
+  return out;
+}
+
+TEST(ScanActionTest, StringsNumbersAndOtherTypes) {
+  ActionOptions o;
+  ActionEnv env{&Keys(), "memo"};
+  env.scanning = MakeScanning();
+  auto a = CreateAction("scan", o, env);
+  ASSERT_TRUE(a.ok()) << a.error().ToString();
+  // No hit: the raw JSON text, escapes and all.
+  EXPECT_EQ(ApplyScan(**a, codec::JsonType::kString, R"("caf\u00e9 ok")", "café ok"), R"("caf\u00e9 ok")");
+  // A hit in an escaped string: found in the decoded text.
+  EXPECT_EQ(ApplyScan(**a, codec::JsonType::kString, R"("rrn \u0039\u0030\u0030101-1234568")", "rrn 900101-1234568"),
+            R"("rrn [rrn]")");
+  // A number that is a card number becomes a string.
+  EXPECT_EQ(ApplyScan(**a, codec::JsonType::kNumber, "4111111111111111", "4111111111111111"), R"("[card]")");
+  EXPECT_EQ(ApplyScan(**a, codec::JsonType::kNumber, "125000", "125000"), "125000");
+  EXPECT_EQ(ApplyScan(**a, codec::JsonType::kBool, "true", "true"), "true");
+  std::string out;
+  Status st = (*a)->Apply(ActionContext{"t"}, codec::ScalarRef{codec::JsonType::kObject, "{}", "{}"}, &out);
+  EXPECT_FALSE(st.ok());
+}
+
+TEST(ScanActionTest, NeedsTheScanningSetup) {
+  ActionOptions o;
+  ActionEnv env{&Keys(), "memo"};
+  auto a = CreateAction("scan", o, env);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().code, "invalid_option");
+}
+
+TEST(ScanActionTest, KeyRefNamesTheHitsKeys) {
+  ActionOptions o;
+  ActionEnv env{&Keys(), "memo"};
+  env.scanning = MakeScanning();
+  auto a = CreateAction("scan", o, env);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ((*a)->KeyRef(), "");  // tokenize is not reversible
+}
+
+}  // namespace
+}  // namespace maskproxy::transform
