@@ -16,6 +16,14 @@
 //         - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }
 //         - { path: $key, action: tokenize, key: customer }      # the record key
 //         - { path: $header.customer-id, action: redact }       # a named header
+//   scan:                                   # for action: scan and unlisted_fields: scan
+//     detectors:                            # the policy's own, next to the built-ins
+//       - { name: member_no, pattern: 'MB-\d{8}', context_words: [회원, member] }
+//     actions:                              # detector -> action; default: [<detector>]
+//       rrn: { action: tokenize, key: rrn, normalize: digits }
+//       phone_kr: { action: mask, keep_last: 4 }
+//       ipv4: off                           # not scanned for
+//       default: { action: redact, mode: constant, value: "[PII]" }
 //   tests:
 //     - name: rrn is tokenized
 //       route: payments.raw
@@ -34,6 +42,7 @@
 #include "common/result.h"
 #include "crypto/keyring.h"
 #include "transform/action.h"
+#include "transform/scan.h"
 
 namespace maskproxy::crypto {
 class UsageLedger;
@@ -56,7 +65,10 @@ struct Rule {
   int line = 0;        // 1-based line in the policy file
 };
 
-enum class Unlisted { kKeep, kDrop };
+// What happens to values no rule names: kept, dropped (allow-list), or
+// scanned for PII (the schema-drift guard: each string and number goes
+// through the policy's scanning, hits are protected and reported).
+enum class Unlisted { kKeep, kDrop, kScan };
 
 struct Route {
   std::string name;  // defaults to `from`
@@ -132,6 +144,10 @@ class Policy {
   [[nodiscard]] const std::string& origin() const { return origin_; }
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
   [[nodiscard]] const std::vector<PolicyTest>& tests() const { return tests_; }
+  // The detectors and what their hits become (the `scan:` section, or the
+  // built-in detectors with their defaults); null when nothing in the policy
+  // scans.
+  [[nodiscard]] const transform::Scanning* scanning() const { return scanning_.get(); }
   [[nodiscard]] const Route* FindRoute(std::string_view name_or_topic) const;
   // "name@version#hash", as put into the record headers.
   [[nodiscard]] std::string Label() const;
@@ -143,6 +159,7 @@ class Policy {
   std::string origin_;
   std::vector<Route> routes_;
   std::vector<PolicyTest> tests_;
+  std::shared_ptr<const transform::Scanning> scanning_;
 };
 
 [[nodiscard]] bool IsValidTopicName(std::string_view name);

@@ -1,0 +1,137 @@
+// The policy's scan section, action: scan and unlisted_fields: scan: what
+// compiles, and the errors (with line:column) for what does not.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "policy/policy.h"
+
+namespace maskproxy::policy {
+namespace {
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::vector<uint8_t> b(32, 3);
+    std::string yaml =
+        "keys:\n  contact:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(b.data(), b.size()) + "\n";
+    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? std::move(r).value() : crypto::Keyring();
+  }();
+  return ring;
+}
+
+std::string Doc(const std::string& scan, const std::string& unlisted = "scan",
+                const std::string& rules = "[{ path: memo, action: scan }]") {
+  return "policy: p\nversion: 1\n" + scan +
+         "routes:\n"
+         "  - from: a.raw\n"
+         "    to: a.masked\n"
+         "    dead_letter: a.dlq\n"
+         "    unlisted_fields: " +
+         unlisted + "\n    rules: " + rules + "\n";
+}
+
+std::string ErrorOf(const std::string& yaml) {
+  auto p = Policy::Parse(yaml, "p.yaml", Keys());
+  EXPECT_FALSE(p.ok());
+  return p.ok() ? "" : p.error().message;
+}
+
+TEST(PolicyScanTest, WithoutAScanSectionTheBuiltinsRedactToTheirName) {
+  auto p = Policy::Parse(Doc(""), "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const transform::Scanning* s = (*p)->scanning();
+  ASSERT_NE(s, nullptr);
+  const auto* rrn = s->Find("rrn");
+  ASSERT_NE(rrn, nullptr);
+  EXPECT_EQ(rrn->action_name, "redact");
+  EXPECT_EQ((*p)->routes()[0].unlisted, Unlisted::kScan);
+}
+
+TEST(PolicyScanTest, NothingScansNoScanning) {
+  auto p = Policy::Parse(Doc("", "keep", "[{ path: memo, action: redact }]"), "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_EQ((*p)->scanning(), nullptr);
+}
+
+TEST(PolicyScanTest, CustomDetectorsActionsAndOff) {
+  auto p = Policy::Parse(Doc("scan:\n"
+                             "  detectors:\n"
+                             "    - name: member_no\n"
+                             "      pattern: 'MB-\\d{8}'\n"
+                             "      validator: luhn\n"
+                             "      context_words: [회원, member]\n"
+                             "      context_window: 30\n"
+                             "  actions:\n"
+                             "    email: { action: encrypt, key: contact }\n"
+                             "    ipv6: off\n"
+                             "    member_no: keep\n"
+                             "    default: { action: mask }\n"),
+                         "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const transform::Scanning* s = (*p)->scanning();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->Find("ipv6"), nullptr);
+  ASSERT_NE(s->Find("member_no"), nullptr);
+  EXPECT_EQ(s->Find("member_no")->action, nullptr);
+  EXPECT_EQ(s->Find("card")->action_name, "mask");
+  EXPECT_EQ(s->Find("email")->action_name, "encrypt");
+  EXPECT_EQ((*p)->routes()[0].key_refs, "contact:1");
+}
+
+struct BadCase {
+  const char* name;
+  std::string scan;
+  std::string expect;  // a part of the message, with line:col
+};
+
+TEST(PolicyScanTest, ErrorsPointAtTheirLine) {
+  const std::vector<BadCase> cases = {
+      {"unknown detector", "scan:\n  actions:\n    phone: mask\n", "p.yaml:5:5: unknown detector 'phone'"},
+      {"suggestion", "scan:\n  actions:\n    phone_rk: mask\n", "did you mean 'phone_kr'?"},
+      {"built-in name", "scan:\n  detectors:\n    - { name: rrn, pattern: 'x\\d' }\n",
+       "p.yaml:5:15: detector 'rrn' is built in"},
+      {"bad pattern", "scan:\n  detectors:\n    - { name: m, pattern: 'MB-(\\d' }\n",
+       "p.yaml:5:27: detector 'm': invalid pattern"},
+      {"empty match", "scan:\n  detectors:\n    - { name: m, pattern: 'x*' }\n", "matches the empty string"},
+      {"bad validator", "scan:\n  detectors:\n    - { name: m, pattern: 'x\\d', validator: lun }\n",
+       "did you mean 'luhn'?"},
+      {"bad window", "scan:\n  detectors:\n    - { name: m, pattern: 'x\\d', context_window: 0 }\n",
+       "'context_window' must be a whole number"},
+      {"duplicate", "scan:\n  detectors:\n    - { name: m, pattern: 'x\\d' }\n    - { name: m, pattern: 'y\\d' }\n",
+       "p.yaml:6:15: two detectors are named 'm'"},
+      {"unknown key", "scan:\n  detector: []\n", "unknown key 'detector' in scan"},
+      {"redact remove", "scan:\n  actions:\n    rrn: redact\n",
+       "p.yaml:5:10: scan action for 'rrn': redact mode remove"},
+      {"redact null", "scan:\n  actions:\n    rrn: { action: redact, mode: \"null\" }\n", "must use mode: constant"},
+      {"nested scan", "scan:\n  actions:\n    rrn: scan\n", "scan cannot be a detector's action"},
+      {"missing key", "scan:\n  actions:\n    rrn: { action: tokenize, key: nope }\n",
+       "scan action for 'rrn': key 'nope' is not in the keyring"},
+      {"bad option", "scan:\n  actions:\n    rrn: { action: mask, keep_lats: 4 }\n", "did you mean 'keep_last'?"},
+      {"default off", "scan:\n  actions:\n    default: off\n", "'default' cannot be off"},
+  };
+  for (const auto& c : cases) {
+    const std::string msg = ErrorOf(Doc(c.scan));
+    EXPECT_NE(msg.find(c.expect), std::string::npos) << c.name << ": " << msg;
+  }
+}
+
+TEST(PolicyScanTest, RouteAndRuleErrors) {
+  EXPECT_NE(ErrorOf(Doc("", "scna")).find("'unlisted_fields' must be keep"), std::string::npos);
+  EXPECT_NE(ErrorOf(Doc("", "keep", "[{ path: memo, action: scan, apply_to: whole }]"))
+                .find("'apply_to: whole' does not apply to scan"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Doc("", "keep", "[{ path: memo, action: scan, detectors: rrn }]")).find("unknown option"),
+            std::string::npos);
+  // Every detector off: nothing to scan for.
+  std::string all_off = "scan:\n  actions:\n";
+  for (const auto& d : detect::Scanner::Defaults()) all_off += "    " + d.name + ": off\n";
+  EXPECT_NE(ErrorOf(Doc(all_off)).find("every detector is off"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace maskproxy::policy
