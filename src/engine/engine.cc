@@ -2,26 +2,84 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+
+#include "detect/scanner.h"
+#include "transform/scan.h"
 
 namespace maskproxy::engine {
 namespace {
 
+// A member name as a path segment: plain, or ["..."] when it holds path
+// syntax; PII in it becomes <detector>; cut to 64 bytes.
+void AppendSegment(const transform::Scanning& scanning, std::string_view key, bool first, std::string* out) {
+  thread_local std::vector<detect::Span> spans;
+  if (scanning.scanner().Scan(key, &spans).ok() && !spans.empty()) {
+    out->append(first ? "" : ".").append("<").append(spans.front().detector).append(">");
+    return;
+  }
+  constexpr size_t kMaxKey = 64;
+  std::string_view k = key.substr(0, kMaxKey);
+  while (k.size() < key.size() && !k.empty() && (static_cast<unsigned char>(key[k.size()]) & 0xC0) == 0x80)
+    k.remove_suffix(1);  // cut at a character boundary
+  const bool plain = !k.empty() && k.find_first_of(".[]\"\\") == std::string_view::npos &&
+                     std::all_of(k.begin(), k.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
+  if (plain) {
+    out->append(first ? "" : ".").append(k);
+  } else {
+    out->append("[");
+    codec::AppendJsonString(k, out);
+    out->append("]");
+  }
+  if (k.size() < key.size()) out->append("...");
+}
+
 class RuleRewriter final : public codec::ValueRewriter {
  public:
-  RuleRewriter(const policy::Route& route, std::string_view topic) : route_(route), ctx_{topic} {}
+  RuleRewriter(const RouteRef& ref, std::string_view topic, std::vector<Finding>* findings)
+      : route_(*ref.route), scanning_(ref.policy->scanning()), findings_(findings), ctx_{topic} {
+    if (findings_) ctx_.scan_hits = &hits_;
+  }
 
   Status Rewrite(int32_t id, const codec::ScalarRef& value, std::string* out) override {
     const policy::Rule& rule = route_.rules[static_cast<size_t>(id)];
     Status s = rule.action->Apply(ctx_, value, out);
     if (!s.ok())
       return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
+    if (!hits_.empty()) {
+      for (std::string_view d : hits_) findings_->push_back({rule.path.text, d, false});
+      hits_.clear();
+    }
     return s;
+  }
+
+  Status RewriteUnlisted(const codec::ScalarRef& value, std::span<const codec::PathStep> path, std::string* out,
+                         bool* changed) override {
+    *changed = false;
+    if (!scanning_ || route_.unlisted != policy::Unlisted::kScan) return Status::Ok();
+    Status s = transform::ScanScalar(*scanning_, ctx_, value, out, changed);
+    if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
+    if (!hits_.empty()) {
+      std::string field;
+      for (const codec::PathStep& step : path) {
+        if (step.index >= 0)
+          field.append("[*]");
+        else
+          AppendSegment(*scanning_, step.key, field.empty(), &field);
+      }
+      for (std::string_view d : hits_) findings_->push_back({field, d, true});
+      hits_.clear();
+    }
+    return Status::Ok();
   }
 
  private:
   const policy::Route& route_;
+  const transform::Scanning* scanning_;
+  std::vector<Finding>* findings_;
+  std::vector<std::string_view> hits_;
   transform::ActionContext ctx_;
 };
 
@@ -78,6 +136,24 @@ Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::s
     return Status::Ok();
   }
   *out = std::move(**text);
+  return Status::Ok();
+}
+
+Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::string_view field, std::string_view text,
+                            std::string* out, bool* changed, std::vector<Finding>* findings) const {
+  *changed = false;
+  const transform::Scanning* scanning = ref.policy->scanning();
+  if (!scanning || ref.route->unlisted != policy::Unlisted::kScan) return Status::Ok();
+  if (text.size() > limits_.max_record_bytes) return Error("too_large", "value exceeds max_record_bytes");
+  std::vector<std::string_view> hits;
+  transform::ActionContext ctx{topic, &hits};
+  if (Status s = scanning->Protect(ctx, text, out, changed); !s.ok())
+    return Error(s.error().code, "unlisted field: " + s.error().message);
+  if (findings) {
+    std::string label;
+    if (!hits.empty()) AppendSegment(*scanning, field, true, &label);
+    for (std::string_view d : hits) findings->push_back({label, d, true});
+  }
   return Status::Ok();
 }
 
@@ -176,15 +252,18 @@ std::vector<std::string> Engine::SourceTopics() const {
   return out;
 }
 
-Status Engine::MaskValue(const RouteRef& ref, std::string_view topic, std::string_view value, std::string* out) const {
+Status Engine::MaskValue(const RouteRef& ref, std::string_view topic, std::string_view value, std::string* out,
+                         std::vector<Finding>* findings) const {
   if (value.size() > limits_.max_record_bytes)
     return Error("too_large", "value of " + std::to_string(value.size()) + " bytes exceeds max_record_bytes " +
                                   std::to_string(limits_.max_record_bytes));
-  RuleRewriter rw(*ref.route, topic);
+  const size_t findings_before = findings ? findings->size() : 0;
+  RuleRewriter rw(ref, topic, findings);
   codec::JsonLimits jl{limits_.max_depth};
   auto stats = codec::RewriteJson(value, ref.route->paths, jl, rw, out);
-  if (!stats.ok()) return stats.error();
-  if (stats->root_type != codec::JsonType::kObject) {
+  if (!stats.ok() || stats->root_type != codec::JsonType::kObject) {
+    if (findings) findings->resize(findings_before);  // nothing was produced
+    if (!stats.ok()) return stats.error();
     out->clear();
     return Error("not_object", "record value is JSON but not an object");
   }

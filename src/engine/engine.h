@@ -34,6 +34,18 @@ struct RouteRef {
   std::string policy_label;  // name@version#hash
 };
 
+// What the PII scans of one record found, for metrics and the audit trail.
+// Never holds a value: `field` is a rule's path, or for a value no rule names
+// (unlisted_fields: scan) its location with array indexes as [*], member
+// names that themselves look like PII replaced by <detector>, and long names
+// cut to 64 bytes.
+struct Finding {
+  std::string field;
+  std::string_view detector;  // valid while the policy lives
+  bool unlisted = false;      // found by the schema-drift guard
+  bool operator==(const Finding&) const = default;
+};
+
 // Reads one JSON scalar (an action's output) back into its text: a string
 // unescaped, a number or boolean as written. Errors: "invalid_json", or
 // "not_scalar" for an object or array. A JSON null gives nullopt.
@@ -59,8 +71,18 @@ class Engine {
   // Masks a record value (JSON). On error the code is the dead-letter reason
   // (too_large, invalid_json, invalid_utf8, depth_exceeded, not_object, or an
   // action's code) and the message is safe to log: it never holds the value.
+  // `findings`, if given, gets what the route's scans found (appended).
   [[nodiscard]] Status MaskValue(const RouteRef& route, std::string_view topic, std::string_view value,
-                                 std::string* out) const;
+                                 std::string* out, std::vector<Finding>* findings = nullptr) const;
+
+  // The schema-drift guard for one text outside JSON (a CSV cell no rule
+  // names, `field` its column): when the route scans unlisted fields, *out
+  // gets the text with each hit protected and *changed is set; otherwise
+  // (nothing found, or the route keeps or drops unlisted fields) both are
+  // left alone. Errors as MaskValue.
+  [[nodiscard]] Status ScanUnlisted(const RouteRef& route, std::string_view topic, std::string_view field,
+                                    std::string_view text, std::string* out, bool* changed,
+                                    std::vector<Finding>* findings = nullptr) const;
 
   // Applies a $key or $header rule to the key's or header's bytes, which must
   // be valid UTF-8 (else "invalid_utf8"). *out gets the new bytes; *removed

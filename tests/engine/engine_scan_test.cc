@@ -1,0 +1,213 @@
+// The engine with scanning: `action: scan` rules and the schema-drift guard
+// (unlisted_fields: scan), with what they report.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "engine/engine.h"
+#include "policy/policy.h"
+
+namespace maskproxy::engine {
+namespace {
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::vector<uint8_t> b(32, 9);
+    const std::string m = crypto::Base64Encode(b.data(), b.size());
+    std::string yaml = "keys:\n  phone:\n    active: 1\n    versions:\n      1: " + m +
+                       "\n  contact:\n    active: 1\n    versions:\n      1: " + m + "\n";
+    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? std::move(r).value() : crypto::Keyring();
+  }();
+  return ring;
+}
+
+const char kPolicy[] = R"(policy: support
+version: 1
+scan:
+  detectors:
+    - { name: member_no, pattern: 'MB-\d{8}', context_words: [회원, member] }
+  actions:
+    phone_kr: { action: tokenize, key: phone, normalize: digits, domain: phone }
+    email: { action: encrypt, key: contact }
+    ipv4: off
+routes:
+  - from: support.raw
+    to: analytics.support
+    dead_letter: support.dlq
+    unlisted_fields: scan
+    rules:
+      - { path: ticket_id, action: keep }
+      - { path: body, action: scan }
+      - { path: customer.phone, action: tokenize, key: phone, normalize: digits, domain: phone }
+)";
+
+struct Fixture {
+  std::shared_ptr<const policy::Policy> policy;
+  std::shared_ptr<const Engine> engine;
+  const RouteRef* route = nullptr;
+};
+
+Fixture Make(const std::string& yaml = kPolicy) {
+  Fixture f;
+  auto p = policy::Policy::Parse(yaml, "support.yaml", Keys());
+  EXPECT_TRUE(p.ok()) << p.error().ToString();
+  if (!p.ok()) return f;
+  f.policy = *p;
+  auto e = Engine::Create({f.policy}, Limits{});
+  EXPECT_TRUE(e.ok()) << e.error().ToString();
+  if (!e.ok()) return f;
+  f.engine = *e;
+  f.route = f.engine->FindRoute("support.raw");
+  return f;
+}
+
+std::string Mask(const Fixture& f, const std::string& json, std::vector<Finding>* findings = nullptr) {
+  std::string out;
+  Status st = f.engine->MaskValue(*f.route, "support.raw", json, &out, findings);
+  EXPECT_TRUE(st.ok()) << st.error().ToString();
+  return out;
+}
+
+TEST(EngineScanTest, ScanRuleProtectsHitsAndKeepsTheRest) {
+  auto f = Make();
+  std::vector<Finding> findings;
+  const std::string out =
+      Mask(f, R"({"ticket_id":"T-1","body":"회원 MB-12345678 님, 카드 4111 1111 1111 1111 재발급 요청"})", &findings);
+  EXPECT_EQ(out, R"({"ticket_id":"T-1","body":"회원 [member_no] 님, 카드 [card] 재발급 요청"})");
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0], (Finding{"body", "member_no", false}));
+  EXPECT_EQ(findings[1], (Finding{"body", "card", false}));
+}
+
+TEST(EngineScanTest, UnlistedFieldsAreScannedAndReportedByLocation) {
+  auto f = Make();
+  std::vector<Finding> findings;
+  const std::string out = Mask(f,
+                               R"({"ticket_id":"T-2","agent_note":"call back 010-1234-5678",)"
+                               R"("items":[{"sku":"A-1"},{"memo":"rrn 900101-1234568"}],"amount":125000,)"
+                               R"("login_ip":"203.0.113.7","ok":true})",
+                               &findings);
+  EXPECT_EQ(out.find("1234-5678"), std::string::npos);
+  EXPECT_EQ(out.find("900101"), std::string::npos);
+  EXPECT_NE(out.find(R"("memo":"rrn [rrn]")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("sku":"A-1")"), std::string::npos);
+  EXPECT_NE(out.find(R"("amount":125000)"), std::string::npos);
+  EXPECT_NE(out.find(R"("login_ip":"203.0.113.7")"), std::string::npos) << "ipv4 is off";
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0], (Finding{"agent_note", "phone_kr", true}));
+  EXPECT_EQ(findings[1], (Finding{"items[*].memo", "rrn", true}));
+}
+
+TEST(EngineScanTest, ScannedAndRuledPhonesGiveTheSameToken) {
+  auto f = Make();
+  const std::string out = Mask(f, R"({"customer":{"phone":"010-1234-5678"},"note":"010-1234-5678"})");
+  // Both tokenize with key phone in domain phone after digits normalization.
+  const size_t a = out.find("t1.phone.1.");
+  ASSERT_NE(a, std::string::npos) << out;
+  const std::string token = out.substr(a, out.find('"', a) - a);
+  EXPECT_NE(out.find(token, a + token.size()), std::string::npos) << out;
+}
+
+TEST(EngineScanTest, UnlistedNumbersWithPiiBecomeStrings) {
+  auto f = Make();
+  std::vector<Finding> findings;
+  EXPECT_EQ(Mask(f, R"({"card_no":4111111111111111,"qty":3})", &findings), R"({"card_no":"[card]","qty":3})");
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].field, "card_no");
+}
+
+TEST(EngineScanTest, EscapedPiiIsFound) {
+  auto f = Make();
+  const std::string out = Mask(f, R"({"x":"\u0030\u0031\u0030-1234-5678"})");
+  EXPECT_EQ(out.find("1234"), std::string::npos) << out;
+}
+
+TEST(EngineScanTest, FieldLabelsNeverCarryPii) {
+  auto f = Make();
+  std::vector<Finding> findings;
+  // A map keyed by phone number: the key is not a value, but its label is
+  // masked in the report; a long or odd name is cut and quoted.
+  const std::string long_name(100, 'k');
+  Mask(f,
+       R"({"contacts":{"010-9999-8888":"mom 010-9999-8888"},")" + long_name + R"(":"a@b.co","x.y":"me@example.com"})",
+       &findings);
+  ASSERT_EQ(findings.size(), 3u);
+  EXPECT_EQ(findings[0].field, "contacts.<phone_kr>");
+  EXPECT_EQ(findings[1].field, std::string(64, 'k') + "...");
+  EXPECT_EQ(findings[2].field, R"(["x.y"])");
+  for (const auto& fd : findings) EXPECT_EQ(fd.field.find("9999"), std::string::npos);
+}
+
+TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {
+  auto f = Make();
+  const std::string out = Mask(f, R"({"note":"mail minjun.kim@example.com now"})");
+  const size_t a = out.find("e1.contact.1.");
+  ASSERT_NE(a, std::string::npos) << out;
+  const std::string ct = out.substr(a, out.find(' ', a) - a);
+  const auto* da = f.policy->scanning()->Find("email");
+  ASSERT_NE(da, nullptr);
+  std::string json = "\"" + ct + "\"";
+  auto r = da->action->Reveal(transform::ActionContext{"support.raw"}, json, std::nullopt);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(*r, "\"minjun.kim@example.com\"");
+  EXPECT_NE(f.route->route->key_refs.find("contact:1"), std::string::npos);
+}
+
+TEST(EngineScanTest, ScanFailuresDeadLetterTheRecordAndReportNothing) {
+  auto f = Make(R"(policy: s
+version: 1
+scan:
+  actions:
+    phone_kr: { action: generalize, to: year }
+routes:
+  - from: support.raw
+    to: analytics.support
+    dead_letter: support.dlq
+    unlisted_fields: scan
+    rules: [{ path: id, action: keep }]
+)");
+  std::vector<Finding> findings;
+  std::string out;
+  // A phone number is no date: the hit's action fails, so does the record.
+  Status st = f.engine->MaskValue(*f.route, "support.raw", R"({"id":1,"n":"연락처 1588-1234"})", &out, &findings);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message.find("1588"), std::string::npos);
+  EXPECT_TRUE(findings.empty());
+}
+
+TEST(EngineScanTest, CsvCellsNoRuleNamesAreScanned) {
+  auto f = Make();
+  std::string out;
+  bool changed = false;
+  std::vector<Finding> findings;
+  ASSERT_TRUE(
+      f.engine->ScanUnlisted(*f.route, "support.raw", "note", "call 010-1234-5678", &out, &changed, &findings).ok());
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(out.find("1234-5678"), std::string::npos);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0], (Finding{"note", "phone_kr", true}));
+}
+
+TEST(EngineScanTest, KeepRoutesDoNotScan) {
+  auto f = Make(R"(policy: s
+version: 1
+routes:
+  - from: support.raw
+    to: analytics.support
+    dead_letter: support.dlq
+    rules: [{ path: body, action: scan }]
+)");
+  std::vector<Finding> findings;
+  EXPECT_EQ(Mask(f, R"({"body":"x 010-1234-5678","other":"010-1234-5678"})", &findings),
+            R"({"body":"x [phone_kr]","other":"010-1234-5678"})");
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_FALSE(findings[0].unlisted);
+}
+
+}  // namespace
+}  // namespace maskproxy::engine
