@@ -19,6 +19,7 @@
 #include "app/policy_tests.h"
 #include "batch/batch.h"
 #include "codec/json.h"
+#include "common/audit.h"
 #include "common/log.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
@@ -114,7 +115,8 @@ log never holds a value. Without a writable audit log nothing is revealed.
 Options:
   --route NAME        the route's name or source topic
   --field PATH        the rule's path as written in the policy (user.email,
-                      $key, $header.NAME)
+                      $key, $header.NAME), or $scan.DETECTOR for a hit that
+                      action: scan or unlisted_fields: scan protected
   --topic TOPIC       the source topic the value was masked on (encrypt binds
                       it); default: the route's source topic
   --key-version N     fpe only: the key version, from the record's
@@ -244,6 +246,13 @@ std::string ParseFlags(const std::string& cmd, const std::vector<std::string>& a
   return "";
 }
 
+// A JSON string literal of `s` (for audit lines; s is never a value).
+std::string JsonStr(std::string_view s) {
+  std::string out;
+  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), &out);
+  return out;
+}
+
 int CmdRun(const std::vector<std::string>& args) {
   std::string config_path, txn_id, level;
   bool help = false;
@@ -284,6 +293,14 @@ int CmdRun(const std::vector<std::string>& args) {
     log::Info("policy_loaded",
               {{"file", p->origin()}, {"policy", p->Label()}, {"routes", std::to_string(p->routes().size())}});
   if (ledger) log::Info("encryption_ledger_opened", {{"file", ledger->path()}});
+  if (!cfg->audit_log.empty()) {
+    // The audit trail must be writable before the first record is read.
+    std::string line = "{\"ts\":" + JsonStr(audit::NowUtc()) + ",\"event\":\"started\",\"policies\":[";
+    for (size_t i = 0; i < policies->size(); ++i) line += (i ? "," : "") + JsonStr((*policies)[i]->Label());
+    line += "]}";
+    if (Status s = audit::AppendLine(cfg->audit_log, line); !s.ok()) return Fail(s.error(), kExitUsage);
+    log::Info("audit_log_opened", {{"file", cfg->audit_log}});
+  }
   engine::Limits limits{cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)};
   auto eng = engine::Engine::Create(std::move(policies).value(), limits);
   if (!eng.ok()) return Fail(eng.error(), kExitUsage);
@@ -302,6 +319,7 @@ int CmdRun(const std::vector<std::string>& args) {
   po.commit_max_records = cfg->commit_max_records;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;
   po.stats_interval_ms = cfg->stats_interval_ms;
+  po.audit_log = cfg->audit_log;
   auto pipe = pipeline::Pipeline::Create(po, *eng);
   if (!pipe.ok()) return Fail(pipe.error(), kExitUsage);
 
@@ -438,45 +456,6 @@ int CmdPolicy(const std::vector<std::string>& args) {
 
 // ---- reveal -------------------------------------------------------------------
 
-std::string NowUtc() {
-  char buf[32];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string JsonStr(std::string_view s) {
-  std::string out;
-  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), &out);
-  return out;
-}
-
-// Appends one line to the audit log and syncs it; the log is opened for
-// appending, created 0600.
-Status AppendAudit(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Error("audit_failed", "cannot open audit log " + path + ": " + std::strerror(errno));
-  std::string l = line + "\n";
-  size_t off = 0;
-  while (off < l.size()) {
-    ssize_t w = ::write(fd, l.data() + off, l.size() - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      ::close(fd);
-      return Error("audit_failed", "cannot write audit log " + path);
-    }
-    off += static_cast<size_t>(w);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return Error("audit_failed", "cannot sync audit log " + path);
-  }
-  ::close(fd);
-  return Status::Ok();
-}
-
 int CmdReveal(const std::vector<std::string>& args) {
   std::string policy_path, keys_path, route_name, field, topic, audit_log, op, reason, version_text;
   std::optional<uint32_t> key_version;
@@ -539,10 +518,25 @@ int CmdReveal(const std::vector<std::string>& args) {
   if (!pol.ok()) return Fail(pol.error(), kExitUsage);
   const policy::Route* route = (*pol)->FindRoute(route_name);
   if (!route) return Usage("reveal: no route '" + route_name + "' in " + policy_path);
-  const policy::Rule* rule = nullptr;
-  for (const auto& r : route->rules)
-    if (r.path.text == field) rule = &r;
-  if (!rule) return Usage("reveal: route '" + route->name + "' has no rule for '" + field + "'");
+  const transform::Action* action = nullptr;
+  std::string action_name;
+  if (field.rfind("$scan.", 0) == 0) {
+    // A hit of a detector, inside a scanned text or an unlisted field.
+    const std::string detector = field.substr(6);
+    const transform::Scanning* scanning = (*pol)->scanning();
+    const auto* da = scanning ? scanning->Find(detector) : nullptr;
+    if (!da) return Usage("reveal: " + policy_path + " scans for no detector '" + detector + "'");
+    if (!da->action) return Usage("reveal: detector '" + detector + "' hits are kept as they are");
+    action = da->action.get();
+    action_name = da->action_name;
+  } else {
+    for (const auto& r : route->rules)
+      if (r.path.text == field) {
+        action = r.action.get();
+        action_name = r.action_name;
+      }
+  }
+  if (!action) return Usage("reveal: route '" + route->name + "' has no rule for '" + field + "'");
   if (topic.empty()) topic = route->from;
 
   transform::ActionContext ctx{topic};
@@ -555,7 +549,7 @@ int CmdReveal(const std::vector<std::string>& args) {
       json = v;
     else
       codec::AppendJsonString(v, &json);
-    auto r = rule->action->Reveal(ctx, json, key_version);
+    auto r = action->Reveal(ctx, json, key_version);
     if (!r.ok()) {
       ++failed;
       if (first_error.empty()) first_error = r.error().code + ": " + r.error().message;
@@ -572,15 +566,15 @@ int CmdReveal(const std::vector<std::string>& args) {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   std::string line =
-      "{\"ts\":" + JsonStr(NowUtc()) + ",\"event\":\"reveal\",\"operator\":" + JsonStr(op) +
+      "{\"ts\":" + JsonStr(audit::NowUtc()) + ",\"event\":\"reveal\",\"operator\":" + JsonStr(op) +
       ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + JsonStr(host) + ",\"reason\":" + JsonStr(reason) +
       ",\"policy\":" + JsonStr((*pol)->Label()) + ",\"route\":" + JsonStr(route->name) +
-      ",\"field\":" + JsonStr(field) + ",\"topic\":" + JsonStr(topic) + ",\"action\":" + JsonStr(rule->action_name) +
+      ",\"field\":" + JsonStr(field) + ",\"topic\":" + JsonStr(topic) + ",\"action\":" + JsonStr(action_name) +
       (key_version ? ",\"key_version\":" + std::to_string(*key_version) : std::string()) +
       ",\"values\":" + std::to_string(values.size()) + ",\"revealed\":" + std::to_string(values.size() - failed) +
       ",\"failed\":" + std::to_string(failed) + "}";
   // The audit line is on disk before any plaintext is shown.
-  if (Status s = AppendAudit(audit_log, line); !s.ok()) return Fail(s.error(), kExitFailure);
+  if (Status s = audit::AppendLine(audit_log, line); !s.ok()) return Fail(s.error(), kExitFailure);
   for (size_t i = 0; i < revealed.size(); ++i) {
     if (revealed[i].empty() && failed) {
       std::printf("\n");
@@ -715,6 +709,13 @@ int CmdMask(const std::vector<std::string>& args) {
                static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
                static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),
                static_cast<unsigned long long>(stats->bytes_out));
+  if (stats->pii_scanned)
+    std::fprintf(stderr, "maskproxy: scan rules protected %llu PII hit(s)\n",
+                 static_cast<unsigned long long>(stats->pii_scanned));
+  // The schema-drift report: fields no rule names that carried PII.
+  for (const auto& [where, n] : stats->unlisted_pii)
+    std::fprintf(stderr, "maskproxy: unlisted field %s carried %s in %llu record(s) (protected; add a rule)\n",
+                 where.first.c_str(), where.second.c_str(), static_cast<unsigned long long>(n));
   if (!route->key_refs.empty())
     std::fprintf(stderr, "maskproxy: reversible outputs use key versions %s (keep this for reveal --key-version)\n",
                  route->key_refs.c_str());

@@ -30,6 +30,11 @@ const char kConfigHelp[] = R"(Config file (YAML):
                                    #   version (refused before 2^32); default <keyring>.usage.
                                    #   One per instance: it is locked while the proxy runs;
                                    #   opened only if a policy has an encrypt rule
+  audit_log: /var/log/maskproxy/audit.jsonl
+                                   # optional: append-only audit trail (JSON lines, fsynced,
+                                   #   never a value): a line the first time a field no rule
+                                   #   names carries PII (unlisted_fields: scan); without it
+                                   #   those events go to the log only
   delivery:                        # optional
     mode: exactly_once             #   exactly_once (default): Kafka transactions, offsets in the
                                    #   transaction; at_least_once: idempotent producer, offsets
@@ -158,8 +163,8 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   cfg.path = origin;
   try {
     if (Status s = CheckKeys(c, root, "",
-                             {"source", "destination", "policies", "keyring", "encryption_ledger", "delivery", "limits",
-                              "log_level", "stats_interval_ms"});
+                             {"source", "destination", "policies", "keyring", "encryption_ledger", "audit_log",
+                              "delivery", "limits", "log_level", "stats_interval_ms"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -202,6 +207,9 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     auto ledger = String(c, root, "encryption_ledger", "encryption_ledger", false);
     if (!ledger.ok()) return ledger.error();
     cfg.encryption_ledger = ledger->empty() ? cfg.keyring_file + ".usage" : Resolve(base_dir, *ledger);
+    auto audit_log = String(c, root, "audit_log", "audit_log", false);
+    if (!audit_log.ok()) return audit_log.error();
+    if (!audit_log->empty()) cfg.audit_log = Resolve(base_dir, *audit_log);
 
     if (YAML::Node t = root["delivery"]) {
       if (Status s = CheckKeys(

@@ -20,6 +20,7 @@ struct Config {
   std::vector<std::string> policy_files;       // resolved against the config file's directory
   std::string keyring_file;                    // likewise
   std::string encryption_ledger;               // likewise; default keyring_file + ".usage"
+  std::string audit_log;                       // likewise; empty: audit events go to the log only
   std::string delivery_mode = "exactly_once";  // or at_least_once
   std::string transactional_id;                // empty: derived from group and host name
   int commit_interval_ms = 100;

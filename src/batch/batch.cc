@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "codec/json.h"
@@ -210,7 +211,10 @@ class Run {
     }
     ++stats_.records;
     if (rec.size() > max_) return Refuse(line, TooLong(), nullptr);
-    if (Status st = eng_.MaskValue(route_, topic_, rec, &masked_); !st.ok()) return Refuse(line, st.error(), &rec);
+    findings_.clear();
+    if (Status st = eng_.MaskValue(route_, topic_, rec, &masked_, &findings_); !st.ok())
+      return Refuse(line, st.error(), &rec);
+    CountFindings();
     o.append(masked_);
     o.append(term);
     ++stats_.masked;
@@ -450,6 +454,7 @@ class Run {
         continue;
       }
       row_.clear();
+      findings_.clear();
       bool first = true;
       Status failed;
       for (size_t c = 0; c < fields_.size(); ++c) {
@@ -458,7 +463,21 @@ class Run {
         first = false;
         std::string_view raw = rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin);
         if (rule_of_[c] == nullptr) {
-          row_.append(raw);
+          if (route_.route->unlisted != policy::Unlisted::kScan) {
+            row_.append(raw);
+            continue;
+          }
+          bool changed = false;
+          Status st = eng_.ScanUnlisted(route_, topic_, names[c], Unquoted(raw, fields_[c].quoted, &cell_buf), &masked,
+                                        &changed, &findings_);
+          if (!st.ok()) {
+            failed = st;
+            break;
+          }
+          if (changed)
+            AppendCell(masked, &row_);
+          else
+            row_.append(raw);
           continue;
         }
         bool removed = false;
@@ -473,10 +492,26 @@ class Run {
         if (Status st = Refuse(line, failed.error(), &rec); !st.ok()) return st;
         continue;
       }
+      CountFindings();
       o.append(row_);
       o.append(term);
       ++stats_.masked;
       if (!out_.MaybeFlush()) return IoError("cannot write the output");
+    }
+  }
+
+  // Adds one written record's findings to the stats (an unlisted field
+  // counts once per record and detector).
+  void CountFindings() {
+    if (findings_.empty()) return;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const engine::Finding& f : findings_) {
+      if (!f.unlisted) {
+        ++stats_.pii_scanned;
+        continue;
+      }
+      std::pair<std::string, std::string> k{f.field, std::string(f.detector)};
+      if (seen.insert(k).second) ++stats_.unlisted_pii[k];
     }
   }
 
@@ -517,6 +552,7 @@ class Run {
   size_t max_;
   BatchStats stats_;
   std::string masked_;
+  std::vector<engine::Finding> findings_;
   // CSV
   std::vector<Field> fields_;
   std::vector<const policy::Rule*> rule_of_;

@@ -37,7 +37,8 @@
 //    an empty cell; an action that removes the member (redact mode remove)
 //    removes the column, header included. Cells no rule names are copied byte
 //    for byte, or, when the route drops unlisted fields (unlisted_fields:
-//    drop), removed with their header. $key and $header rules are ignored;
+//    drop), removed with their header, or scanned for PII (unlisted_fields:
+//    scan) like a JSON string. $key and $header rules are ignored;
 //  - before any row is written, it is an error (code "invalid_rule") if a
 //    rule's path is nested or names no column;
 //  - a row with the wrong number of fields ("field_count"), bad quoting
@@ -51,9 +52,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <map>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.h"
 #include "engine/engine.h"
@@ -83,6 +86,11 @@ struct BatchStats {
   uint64_t quarantined = 0;  // records written to the quarantine stream
   uint64_t bytes_in = 0;     // bytes read from `in`
   uint64_t bytes_out = 0;    // bytes written to `out`
+  // What the PII scans found in the records written (see engine::Finding):
+  // hits of scan rules, and per (field, detector) the records in which a
+  // field no rule names carried PII (unlisted_fields: scan).
+  uint64_t pii_scanned = 0;
+  std::map<std::pair<std::string, std::string>, uint64_t> unlisted_pii;
 };
 
 // Masks every record of `in` into `out` with `route`'s rules (see above).

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "codec/json.h"
+#include "common/audit.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -180,6 +182,14 @@ struct Pipeline::Impl {
   // Reused per record.
   std::string masked;
   std::string masked_key;
+  std::vector<engine::Finding> findings;
+
+  // PII the scans found, by topic, field and detector. Field names of
+  // unlisted fields come from the records, so the series are capped.
+  static constexpr size_t kMaxFindingSeries = 1000;
+  std::unordered_map<std::string, metrics::Counter*> finding_series;
+  metrics::Counter* m_pii_scanned;
+  metrics::Counter* m_pii_unlisted;
 
   metrics::Counter* m_consumed;
   metrics::Counter* m_produced;
@@ -197,6 +207,61 @@ struct Pipeline::Impl {
     m_aborted = r.GetCounter("maskproxy_transactions_aborted_total", "Kafka transactions aborted (records replayed)");
     m_delivery_failed = r.GetCounter("maskproxy_delivery_failures_total", "Produce deliveries that failed");
     m_pauses = r.GetCounter("maskproxy_backpressure_pauses_total", "Times consumption paused for in-flight limits");
+    m_pii_scanned = r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "scan"}});
+    m_pii_unlisted =
+        r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "unlisted"}});
+  }
+
+  // Counts what the scans of one masked record found. The first time a field
+  // no rule names carries a detector's PII (per topic, field and detector),
+  // it is logged and written to the audit trail: never the value.
+  void ReportFindings(const engine::RouteRef& route, const std::string& topic, int32_t partition, int64_t offset) {
+    for (const engine::Finding& f : findings) {
+      (f.unlisted ? m_pii_unlisted : m_pii_scanned)->Inc();
+      std::string id = topic;
+      id.append(1, '\x1f').append(f.field).append(1, '\x1f').append(f.detector).append(f.unlisted ? "\x1fu" : "\x1fs");
+      auto it = finding_series.find(id);
+      if (it == finding_series.end()) {
+        const bool overflow = finding_series.size() >= kMaxFindingSeries;
+        const std::string field = overflow ? "_other" : f.field;
+        auto* c = metrics::Global().GetCounter(
+            f.unlisted ? "maskproxy_unlisted_pii_total" : "maskproxy_scan_hits_total",
+            f.unlisted ? "PII found in fields no rule names (schema drift), by topic, field and detector"
+                       : "PII found by scan rules, by topic, field and detector",
+            {{"topic", topic}, {"field", field}, {"detector", std::string(f.detector)}});
+        if (overflow) {
+          c->Inc();
+          continue;
+        }
+        it = finding_series.emplace(std::move(id), c).first;
+        if (f.unlisted) {
+          log::Warn("unlisted_pii", {{"topic", topic},
+                                     {"field", f.field},
+                                     {"detector", std::string(f.detector)},
+                                     {"route", route.route->name},
+                                     {"partition", std::to_string(partition)},
+                                     {"offset", std::to_string(offset)}});
+          if (!opt.audit_log.empty()) {
+            std::string line = "{\"ts\":";
+            codec::AppendJsonString(audit::NowUtc(), &line);
+            line += ",\"event\":\"unlisted_pii\",\"policy\":";
+            codec::AppendJsonString(route.policy_label, &line);
+            line += ",\"route\":";
+            codec::AppendJsonString(route.route->name, &line);
+            line += ",\"topic\":";
+            codec::AppendJsonString(topic, &line);
+            line += ",\"field\":";
+            codec::AppendJsonString(f.field, &line);
+            line += ",\"detector\":";
+            codec::AppendJsonString(f.detector, &line);
+            line += ",\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(offset) + "}";
+            if (Status st = audit::AppendLine(opt.audit_log, line); !st.ok())
+              log::Error("audit_failed", {{"error", st.error().message}});
+          }
+        }
+      }
+      it->second->Inc();
+    }
   }
 
   ~Impl() {
@@ -828,12 +893,14 @@ struct Pipeline::Impl {
     }
     for (size_t h = 0; masked_ok.ok() && h < rt.header_rules.size(); ++h)
       masked_ok = MaskHeaders(rt, rt.header_rules[h], topic, hdrs);
+    findings.clear();
     if (masked_ok.ok() && !tombstone) {
-      masked_ok = engine->MaskValue(*route, topic, value, &masked);
+      masked_ok = engine->MaskValue(*route, topic, value, &masked, &findings);
       out = masked;
     }
     if (masked_ok.ok()) {
       m_produced->Inc();
+      if (!findings.empty()) ReportFindings(*route, topic, m->partition, m->offset);
       if (!rt.key_refs.empty())
         rd_kafka_header_add(hdrs, kHeaderKeys, -1, rt.key_refs.data(), static_cast<ssize_t>(rt.key_refs.size()));
     } else {
@@ -922,7 +989,9 @@ struct Pipeline::Impl {
                {"inflight_records", std::to_string(inflight_records)},
                {"inflight_bytes", std::to_string(inflight_bytes)},
                {"paused", paused ? "true" : "false"},
-               {"pauses", std::to_string(m_pauses->Value())}});
+               {"pauses", std::to_string(m_pauses->Value())},
+               {"pii_scanned", std::to_string(m_pii_scanned->Value())},
+               {"pii_unlisted", std::to_string(m_pii_unlisted->Value())}});
   }
 
   // A produce call failed for the record `m` (not a delivery report: the

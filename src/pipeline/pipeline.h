@@ -50,6 +50,9 @@ struct Options {
   // acknowledged), consumption pauses until half of them are acknowledged.
   int max_inflight_records = 50000;
   size_t max_inflight_bytes = 64 << 20;
+  // Audit trail (common/audit.h) for PII found in fields no rule names; empty:
+  // the log only.
+  std::string audit_log;
 };
 
 // Properties the pipeline sets itself; a user may not override them.
