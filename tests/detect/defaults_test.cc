@@ -99,6 +99,10 @@ TEST(DetectDefaultsTest, PhoneKr) {
                "+82-010-1234-5678", "+82-2-123-4567",   "+82 31 123 4567", "+8225551234"},
               "로 연락 주세요");
   EXPECT_EQ(Scan("받는분 연락처:010-1234-5678"), One("phone_kr", "010-1234-5678"));
+  // An area code in parentheses is part of the number.
+  ExpectFound("phone_kr", "대표전화 ", {"(02) 123-4567", "(02)1234-5678", "(031) 123-4567", "(064)123-4567"},
+              " 입니다");
+  ExpectNothing({"(059) 123-4567", "(02) 12-3456", "(010)"});
   EXPECT_EQ(Scan("[010-1234-5678]"), One("phone_kr", "010-1234-5678"));
 }
 
