@@ -163,5 +163,42 @@ has audit.log '"field":"sender.email"' "audit records the field"
 for v in minjun 010-1234-5678 110-123-456789 "$email"; do hasnt audit.log "$v" "audit never holds '$v'"; done
 python3 -c 'import json,sys; [json.loads(l) for l in open("audit.log")]' && ok "audit lines are JSON" || bad "audit not JSON"
 
+# --- free-text scanning and the schema-drift guard (policies/support.yaml) ------
+S=$root/policies/support.yaml
+"$bin" keys generate --out keys-s.yaml rrn phone contact account customer 2>/dev/null  # version 1 of each
+expect_rc 0 "support policy tests pass" "$bin" policy test --keys keys-s.yaml "$S"
+cat >tickets.jsonl <<'JSONL'
+{"ticket_id":"S-1","body":"연락처 010-1234-5678, 메일 minjun.kim@example.com","agent_note":"callback 010-2222-3333"}
+{"ticket_id":"S-2","body":"주문번호 ORD-20261126000123 배송 문의","agent_note":"rrn 900101-1234568 checked"}
+JSONL
+expect_rc 0 "batch mask scans text and unlisted fields" "$bin" mask --policy "$S" --keys keys-s.yaml --route support \
+  --in tickets.jsonl --out tickets.masked.jsonl
+has err.txt "unlisted field agent_note carried phone_kr in 1 record(s)" "drift report names field and detector"
+has err.txt "unlisted field agent_note carried rrn in 1 record(s)" "drift report counts records per detector"
+for v in 010-1234-5678 010-2222-3333 900101-1234568 minjun.kim; do
+  hasnt tickets.masked.jsonl "$v" "no '$v' in the masked tickets"
+  hasnt err.txt "$v" "no '$v' in the drift report"
+done
+has tickets.masked.jsonl "ORD-20261126000123 배송 문의" "text without PII is kept"
+ct=$(grep -o 'd1\.contact\.1\.[A-Za-z0-9_-]*' tickets.masked.jsonl | head -1)
+expect_rc 0 "an e-mail found in text is revealed with --field '\$scan.email'" "$bin" reveal --policy "$S" \
+  --keys keys-s.yaml --route support --reason SEC-2 --audit-log audit.log --field '$scan.email' "$ct"
+has out.txt "minjun.kim@example.com" "revealed the e-mail found in the text"
+expect_rc 2 "reveal of an unknown detector is a usage error" "$bin" reveal --policy "$S" --keys keys-s.yaml \
+  --route support --reason SEC-2 --audit-log audit.log --field '$scan.nope' "$ct"
+cat >bad-scan.yaml <<'YAML'
+policy: bad
+version: 1
+scan:
+  detectors:
+    - { name: member_no, pattern: 'MB-(\d{8}' }
+  actions:
+    phone: mask
+routes:
+  - { from: a.raw, to: a.out, dead_letter: a.dlq, unlisted_fields: scan, rules: [{ path: x, action: scan }] }
+YAML
+expect_rc 2 "a broken scan section is refused" "$bin" policy check --keys keys-s.yaml bad-scan.yaml
+has err.txt "bad-scan.yaml:5:35: detector 'member_no': invalid pattern" "pattern error with line:column"
+
 echo
 [ "$fails" = 0 ] && echo "cli workflow: all checks passed" || { echo "cli workflow: $fails check(s) failed"; exit 1; }

@@ -366,3 +366,40 @@ TEST(BatchJsonl, UnlistedDropEqualsTheEngine) {
 
 }  // namespace
 }  // namespace maskproxy::batch
+
+namespace maskproxy::batch {
+namespace {
+
+// unlisted_fields: scan in batch mode: JSON Lines and CSV cells no rule names
+// are scanned, and the stats say which field carried which detector.
+TEST(BatchScan, UnlistedFieldsAreScannedAndReported) {
+  auto e = MakeEngine("      - { path: id, action: keep }\n      - { path: memo, action: scan }\n",
+                      "    unlisted_fields: scan\n");
+  ASSERT_NE(e, nullptr);
+  auto o = Mask(*e,
+                "{\"id\":1,\"memo\":\"call 010-1234-5678\",\"note\":\"rrn 900101-1234568\"}\n"
+                "{\"id\":2,\"note\":\"900101-1234568 and 900202-2234567\"}\n"
+                "{\"id\":3,\"note\":\"nothing here\"}\n",
+                Jsonl());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out,
+            "{\"id\":1,\"memo\":\"call [phone_kr]\",\"note\":\"rrn [rrn]\"}\n"
+            "{\"id\":2,\"note\":\"[rrn] and [rrn]\"}\n"
+            "{\"id\":3,\"note\":\"nothing here\"}\n");
+  EXPECT_EQ(o.stats->pii_scanned, 1u);
+  ASSERT_EQ(o.stats->unlisted_pii.size(), 1u);
+  EXPECT_EQ((o.stats->unlisted_pii.at({"note", "rrn"})), 2u);  // records, not hits
+}
+
+TEST(BatchScan, CsvCellsNoRuleNamesAreScanned) {
+  auto e = MakeEngine("      - { path: id, action: keep }\n", "    unlisted_fields: scan\n");
+  ASSERT_NE(e, nullptr);
+  auto o = Mask(*e, "id,note,amount\n1,\"call 010-1234-5678, thanks\",125000\n2,plain,9001011234568\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "id,note,amount\n1,\"call [phone_kr], thanks\",125000\n2,plain,[rrn]\n");
+  EXPECT_EQ((o.stats->unlisted_pii.at({"note", "phone_kr"})), 1u);
+  EXPECT_EQ((o.stats->unlisted_pii.at({"amount", "rrn"})), 1u);
+}
+
+}  // namespace
+}  // namespace maskproxy::batch
