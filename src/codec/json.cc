@@ -579,7 +579,11 @@ class Scanner {
       }
       case 't': return Bool(p, "true", 4, rule);
       case 'f': return Bool(p, "false", 5, rule);
-      case 'n': return Literal(p, "null", 4);
+      case 'n': {
+        const P q = Literal(p, "null", 4);
+        if (!q || rule >= 0 || !visit_) return q;
+        return Visit(JsonType::kNull, p, q, View(p, q));
+      }
       default: {
         const P q = Number(p);
         if (!q) return nullptr;
@@ -592,7 +596,8 @@ class Scanner {
 
   P Bool(P p, const char* word, size_t len, int32_t rule) {
     const P q = Literal(p, word, len);
-    if (!q || rule < 0) return q;
+    if (!q) return q;
+    if (rule < 0) return visit_ ? Visit(JsonType::kBool, p, q, View(p, q)) : q;
     return Emit(rule, JsonType::kBool, p, q, View(p, q));
   }
 
@@ -631,8 +636,10 @@ class Scanner {
 
   P Object(P p, const PathSet::Node* node, int32_t rule, uint32_t depth) {
     if (depth > max_depth_) return FailDepth(p);
+    const P open = p;
     p = Ws(p + 1);
-    if (p < e_ && *p == '}') return p + 1;
+    if (p < e_ && *p == '}')
+      return rule < 0 && visit_ ? Visit(JsonType::kObject, open, p + 1, View(open, p + 1)) : p + 1;
     const bool lookup = node && !node->keys.empty();
     const bool drop_unlisted = node && drop_;
     const bool may_delete = drop_unlisted || (node && node->has_remove_child);
@@ -702,8 +709,10 @@ class Scanner {
 
   P Array(P p, const PathSet::Node* node, int32_t rule, uint32_t depth) {
     if (depth > max_depth_) return FailDepth(p);
+    const P open = p;
     p = Ws(p + 1);
-    if (p < e_ && *p == ']') return p + 1;
+    if (p < e_ && *p == ']')
+      return rule < 0 && visit_ ? Visit(JsonType::kArray, open, p + 1, View(open, p + 1)) : p + 1;
     const PathSet::Node* elem = node ? paths_->ChildAnyIndex(*node) : nullptr;
     const bool remove = elem && elem->terminal >= 0 && elem->remove;
     const bool drop_unlisted = node && drop_;

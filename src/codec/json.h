@@ -67,11 +67,12 @@ class ValueRewriter {
   virtual ~ValueRewriter() = default;
   // Appends the replacement JSON text for the selected value to *out.
   [[nodiscard]] virtual Status Rewrite(int32_t id, const ScalarRef& value, std::string* out) = 0;
-  // UnlistedMode::kVisit only: called for every string and number leaf no
-  // path selects, with its location from the root (`path` is valid for the
-  // call only). To replace the value, append its replacement JSON text to
-  // *out and set *changed = true; otherwise leave both alone. The default
-  // keeps every value.
+  // UnlistedMode::kVisit only: called for every leaf no path selects (a
+  // string, number, boolean, null, or an empty object or array), with its
+  // location from the root (`path` is valid for the call only), so that
+  // every member name is seen at least once. To replace the value, append its
+  // replacement JSON text to *out and set *changed = true; otherwise leave
+  // both alone. The default keeps every value.
   [[nodiscard]] virtual Status RewriteUnlisted(const ScalarRef& value, std::span<const PathStep> path, std::string* out,
                                                bool* changed) {
     (void)value;

@@ -48,9 +48,10 @@ enum class UnlistedMode : uint8_t {
   // The root value itself is never dropped. RewriteStats::dropped counts the
   // dropped members and elements.
   kDrop,
-  // Like kKeep, but every unlisted string and number leaf (not inside a
-  // selected or removed value) is handed to ValueRewriter::RewriteUnlisted
-  // with its location, which may replace it (for a free-text PII scanner).
+  // Like kKeep, but every unlisted leaf (string, number, boolean, null, empty
+  // object or array; not inside a selected or removed value) is handed to
+  // ValueRewriter::RewriteUnlisted with its location, which may replace it
+  // (for a free-text PII scanner, which also checks the member names).
   kVisit,
 };
 

@@ -36,6 +36,15 @@ void AppendSegment(const transform::Scanning& scanning, std::string_view key, bo
   if (k.size() < key.size()) out->append("...");
 }
 
+// Cheap pre-check for member names: every built-in detector needs a digit,
+// '@' or ':' (full-width digits start with 0xEF). Names like "user" or
+// "memo" are not scanned.
+bool MayHoldPii(std::string_view key) {
+  for (char c : key)
+    if ((c >= '0' && c <= '9') || c == '@' || c == ':' || static_cast<unsigned char>(c) == 0xEF) return true;
+  return false;
+}
+
 class RuleRewriter final : public codec::ValueRewriter {
  public:
   RuleRewriter(const RouteRef& ref, std::string_view topic, std::vector<Finding>* findings)
@@ -59,6 +68,24 @@ class RuleRewriter final : public codec::ValueRewriter {
                          bool* changed) override {
     *changed = false;
     if (!scanning_ || route_.unlisted != policy::Unlisted::kScan) return Status::Ok();
+    // Member names pass as they are: one that looks like PII (a map keyed by
+    // phone numbers) fails the record instead.
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (path[i].index >= 0 || !MayHoldPii(path[i].key)) continue;
+      thread_local std::vector<detect::Span> spans;
+      Status st = scanning_->scanner().Scan(path[i].key, &spans);
+      if (!st.ok()) return Error(st.error().code, "member name: " + st.error().message);
+      if (spans.empty()) continue;
+      std::string where;
+      for (size_t j = 0; j <= i; ++j) {
+        if (path[j].index >= 0)
+          where.append("[*]");
+        else
+          AppendSegment(*scanning_, path[j].key, where.empty(), &where);
+      }
+      return Error("pii_in_field_name", "the member name at " + where + " looks like " +
+                                            std::string(spans.front().detector) + "; add a rule for its parent");
+    }
     Status s = transform::ScanScalar(*scanning_, ctx_, value, out, changed);
     if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
     if (!hits_.empty()) {

@@ -333,9 +333,10 @@ TEST(JsonVisit, UnlistedLeavesWithTheirPaths) {
       {{"user.rrn"}, {"rm", TerminalOptions{.remove = true}}, {"w", TerminalOptions{.remove = false, .whole = true}}},
       UnlistedMode::kVisit);
   ASSERT_TRUE(o.ok) << o.code;
-  EXPECT_EQ(o.rec.unlisted, (std::vector<std::string>{"a=x", "b.c[0]=1", "b.c[1]=y", "user.o.z=v"}));
+  EXPECT_EQ(o.rec.unlisted,
+            (std::vector<std::string>{"a=x", "b.c[0]=1", "b.c[1]=y", "b.c[2]=true", "b.c[3]=null", "user.o.z=v"}));
   EXPECT_EQ(o.out, R"({"a":"x","b":{"c":[1,"Y",true,null]},"user":{"rrn":"#0","o":{"z":"v"}},"w":"#2"})");
-  EXPECT_EQ(o.stats.visited, 4u);
+  EXPECT_EQ(o.stats.visited, 6u);
   EXPECT_EQ(o.stats.rewritten, 3u);  // rrn, w, and the changed "y"
 }
 
@@ -344,6 +345,15 @@ TEST(JsonVisit, EscapedKeysInThePathAreUnescapedAndStable) {
   ASSERT_TRUE(o.ok);
   EXPECT_EQ(o.rec.unlisted, (std::vector<std::string>{"a.b.cd=v", "a.b.e=w", "f=y"}));
   EXPECT_EQ(o.out, R"({"\u0061":{"\u0062":{"c\u0064":"v","e":"w"}},"f":"Y"})");
+}
+
+// Every member name is on the path of some visited leaf, so a scanner sees
+// it: booleans, null and empty containers are visited too.
+TEST(JsonVisit, EveryMemberNameIsSeen) {
+  Outcome o = Go(R"({"k1":{},"k2":[],"k3":{"k4":[ ]},"k5":false,"k6":[{}]})", {}, UnlistedMode::kVisit);
+  ASSERT_TRUE(o.ok) << o.code;
+  EXPECT_EQ(o.rec.unlisted, (std::vector<std::string>{"k1={}", "k2=[]", "k3.k4=[ ]", "k5=false", "k6[0]={}"}));
+  EXPECT_EQ(o.out, R"({"k1":{},"k2":[],"k3":{"k4":[ ]},"k5":false,"k6":[{}]})");
 }
 
 // ---- validation-only subtrees ----------------------------------------------------

@@ -127,20 +127,40 @@ TEST(EngineScanTest, EscapedPiiIsFound) {
   EXPECT_EQ(out.find("1234"), std::string::npos) << out;
 }
 
-TEST(EngineScanTest, FieldLabelsNeverCarryPii) {
+TEST(EngineScanTest, FieldLabelsAreCutAndQuoted) {
   auto f = Make();
   std::vector<Finding> findings;
-  // A map keyed by phone number: the key is not a value, but its label is
-  // masked in the report; a long or odd name is cut and quoted.
   const std::string long_name(100, 'k');
-  Mask(f,
-       R"({"contacts":{"010-9999-8888":"mom 010-9999-8888"},")" + long_name + R"(":"a@b.co","x.y":"me@example.com"})",
-       &findings);
+  Mask(f, R"({")" + long_name + R"(":"a@b.co","x.y":"me@example.com","2026-11-26":{"n":"010-1111-2222"}})", &findings);
   ASSERT_EQ(findings.size(), 3u);
-  EXPECT_EQ(findings[0].field, "contacts.<phone_kr>");
-  EXPECT_EQ(findings[1].field, std::string(64, 'k') + "...");
-  EXPECT_EQ(findings[2].field, R"(["x.y"])");
-  for (const auto& fd : findings) EXPECT_EQ(fd.field.find("9999"), std::string::npos);
+  EXPECT_EQ(findings[0].field, std::string(64, 'k') + "...");
+  EXPECT_EQ(findings[1].field, R"(["x.y"])");
+  EXPECT_EQ(findings[2].field, "2026-11-26.n");
+}
+
+// A member name is not rewritten: one that holds PII (a map keyed by phone
+// numbers) fails the record, whatever its value, and the message names the
+// place with the detector instead of the name.
+TEST(EngineScanTest, PiiInAMemberNameFailsTheRecord) {
+  auto f = Make();
+  for (const std::string doc : {R"({"contacts":{"010-9999-8888":"mom"}})", R"({"contacts":{"010-9999-8888":true}})",
+                                R"({"contacts":{"010-9999-8888":{}}})", R"({"c":[{"900101-1234568":null}]})",
+                                R"({"contacts":{"０１０-9999-8888":1}})", R"({"a@example.com":[]})"}) {
+    std::string out;
+    std::vector<Finding> findings;
+    Status st = f.engine->MaskValue(*f.route, "support.raw", doc, &out, &findings);
+    ASSERT_FALSE(st.ok()) << doc;
+    EXPECT_EQ(st.error().code, "pii_in_field_name");
+    EXPECT_EQ(st.error().message.find("9999"), std::string::npos) << st.error().message;
+    EXPECT_EQ(st.error().message.find("900101"), std::string::npos) << st.error().message;
+    EXPECT_EQ(st.error().message.find("example"), std::string::npos) << st.error().message;
+    EXPECT_TRUE(findings.empty());
+  }
+  std::string out;
+  Status st = f.engine->MaskValue(*f.route, "support.raw", R"({"contacts":{"010-9999-8888":"mom"}})", &out);
+  EXPECT_NE(st.error().message.find("contacts.<phone_kr>"), std::string::npos) << st.error().message;
+  // Names with digits that are no PII pass.
+  EXPECT_EQ(Mask(f, R"({"v2":{"2026-11-26":1,"item10":true}})"), R"({"v2":{"2026-11-26":1,"item10":true}})");
 }
 
 TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {
