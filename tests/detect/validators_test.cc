@@ -162,6 +162,18 @@ TEST(DetectValidatorsTest, BrnStructure) {
   // Without hyphens the tax office must be one of the 1xx-6xx ranges (second
   // digit 0-4): epoch seconds (1764146400) and other 10-digit numbers fail.
   EXPECT_FALSE(V(Validator::kBrnChecksum, "1764146406"));
+  for (const char* office : {"150", "240", "320", "420", "520", "630", "700", "999"}) {
+    // Same check digit rule, tax office out of range: only the hyphenated form is accepted.
+    std::string body = std::string(office) + "811234";
+    int sum = 0;
+    static constexpr int kW[9] = {1, 3, 7, 1, 3, 7, 1, 3, 5};
+    for (int i = 0; i < 9; ++i) sum += kW[i] * (body[i] - '0');
+    sum += ((body[8] - '0') * 5) / 10;
+    body += static_cast<char>('0' + (10 - sum % 10) % 10);
+    ASSERT_TRUE(BrnChecksumValid(body)) << body;
+    EXPECT_FALSE(V(Validator::kBrnChecksum, body)) << body;
+    EXPECT_TRUE(V(Validator::kBrnChecksum, body.substr(0, 3) + "-" + body.substr(3, 2) + "-" + body.substr(5))) << body;
+  }
   double c = 0;
   for (int last = 0; last <= 9; ++last) {
     const std::string epoch = "176414640" + std::to_string(last);
