@@ -7,7 +7,9 @@
 // retries a candidate its validator rejects:
 //  - every alternative matches a whole token (fixed groupings, or a maximal
 //    digit run that the scanner's boundary check rejects when it is glued to
-//    more digits), so the longest match at a position is the right one;
+//    more digits), so the longest match at a position is the right one
+//    (one exception: a 4-4-4-4 card followed by " 123" is taken for a
+//    4-4-4-4-3 one; docs/DETECTION.md, known limits);
 //  - where one alternative is a prefix of another (4-4-4 and 4-4-4-1), the
 //    longer one comes first (RE2 prefers the earlier alternative).
 #include <string>
@@ -39,10 +41,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // representative numbers (전국대표번호) of the assigned prefixes, with or
   // without a separator; an area code may be in parentheses ("(02) 123-4567").
   const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70))";
-  const std::string kPhone =
-      R"((?:\+82[-. ]?0?)" + kTrunk + R"(|0)" + kTrunk + R"()[-. ]?\d{3,4}[-. ]?\d{4})" + R"(|\(0)" + kTrunk +
-      R"(\) ?\d{3,4}[-. ]?\d{4})" +
-      R"(|1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99))[-. ]?\d{4})";
+  const std::string kRepresentative =
+      R"(1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99)))";
+  const std::string kPhone = R"((?:\+82[-. ]?0?|0))" + kTrunk +
+                             R"([-. ]?\d{3,4}[-. ]?\d{4})"                       // 010-1234-5678, +82 10 ...
+                             + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4}[-. ]?\d{4})"  // (02) 123-4567
+                             + "|" + kRepresentative + R"([-. ]?\d{4})";         // 1588-1234
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6})", "rrn", {}, 20},
       {"frn", kRrnShape + R"([5-8]\d{6})", "frn", {}, 20},
