@@ -178,7 +178,10 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
     return Error(s.error().code, "unlisted field: " + s.error().message);
   if (findings) {
     std::string label;
-    if (!hits.empty()) AppendSegment(*scanning, field, true, &label);
+    if (!hits.empty() && !field.empty() && field[0] == '$')
+      label.assign(field.substr(0, 80));  // $key, $header.NAME
+    else if (!hits.empty())
+      AppendSegment(*scanning, field, true, &label);
     for (std::string_view d : hits) findings->push_back({label, d, true});
   }
   return Status::Ok();

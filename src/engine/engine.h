@@ -76,7 +76,8 @@ class Engine {
                                  std::string* out, std::vector<Finding>* findings = nullptr) const;
 
   // The schema-drift guard for one text outside JSON (a CSV cell no rule
-  // names, `field` its column): when the route scans unlisted fields, *out
+  // names, `field` its column; or a record key or header no rule names,
+  // `field` "$key" or "$header.NAME"): when the route scans unlisted fields, *out
   // gets the text with each hit protected and *changed is set; otherwise
   // (nothing found, or the route keeps or drops unlisted fields) both are
   // left alone. Errors as MaskValue.

@@ -894,6 +894,8 @@ struct Pipeline::Impl {
     for (size_t h = 0; masked_ok.ok() && h < rt.header_rules.size(); ++h)
       masked_ok = MaskHeaders(rt, rt.header_rules[h], topic, hdrs);
     findings.clear();
+    if (masked_ok.ok() && rt.unlisted == policy::Unlisted::kScan)
+      masked_ok = ScanUnlistedParts(*route, topic, m, &hdrs, &key, &key_len);
     if (masked_ok.ok() && !tombstone) {
       masked_ok = engine->MaskValue(*route, topic, value, &masked, &findings);
       out = masked;
@@ -949,6 +951,64 @@ struct Pipeline::Impl {
     }
     return ProduceTracked(*dest, key, key_len, tombstone ? nullptr : out.data(), out.size(), hdrs, ts, topic,
                           m->partition, m->offset, opaque, slot);
+  }
+
+  // The schema-drift guard on the record key and the headers no rule names
+  // (unlisted_fields: scan): PII in them is protected like in the value.
+  // Keys and header values that are not UTF-8 text (binary ids, trace
+  // contexts) are not scanned.
+  Status ScanUnlistedParts(const engine::RouteRef& route, const std::string& topic, const rd_kafka_message_t* m,
+                           rd_kafka_headers_t** hdrs, const void** key, size_t* key_len) {
+    const policy::Route& rt = *route.route;
+    if (rt.key_rule < 0 && m->key) {
+      std::string_view k(static_cast<const char*>(m->key), m->key_len);
+      bool changed = false;
+      if (codec::IsValidUtf8(k)) {
+        if (Status s = engine->ScanUnlisted(route, topic, "$key", k, &masked_key, &changed, &findings); !s.ok())
+          return s;
+        if (changed) {
+          *key = masked_key.data();
+          *key_len = masked_key.size();
+        }
+      }
+    }
+    const char* name = nullptr;
+    const void* val = nullptr;
+    size_t size = 0;
+    bool any = false;
+    std::vector<std::pair<std::string, std::optional<std::string>>> all;  // built only when something changed
+    std::string scanned;
+    for (size_t i = 0; rd_kafka_header_get_all(*hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      std::optional<std::string> replaced;
+      std::string_view v(static_cast<const char*>(val), val ? size : 0);
+      if (val && !rt.HeaderRule(name) && codec::IsValidUtf8(v)) {
+        bool changed = false;
+        const std::string label = std::string("$header.") + name;
+        if (Status s = engine->ScanUnlisted(route, topic, label, v, &scanned, &changed, &findings); !s.ok()) return s;
+        if (changed) replaced = scanned;
+      }
+      if (replaced && !any) {  // first change: copy the headers before it
+        any = true;
+        for (size_t j = 0; j < i; ++j) {
+          const char* n2 = nullptr;
+          const void* v2 = nullptr;
+          size_t s2 = 0;
+          if (rd_kafka_header_get_all(*hdrs, j, &n2, &v2, &s2) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
+          all.emplace_back(
+              n2, v2 ? std::optional<std::string>(std::string(static_cast<const char*>(v2), s2)) : std::nullopt);
+        }
+      }
+      if (any)
+        all.emplace_back(name, replaced ? replaced : (val ? std::optional<std::string>(std::string(v)) : std::nullopt));
+    }
+    if (!any) return Status::Ok();
+    rd_kafka_headers_t* fresh = rd_kafka_headers_new(all.size());
+    for (const auto& [n, v] : all)
+      rd_kafka_header_add(fresh, n.data(), static_cast<ssize_t>(n.size()), v ? v->data() : nullptr,
+                          v ? static_cast<ssize_t>(v->size()) : 0);
+    rd_kafka_headers_destroy(*hdrs);
+    *hdrs = fresh;
+    return Status::Ok();
   }
 
   // Replaces every value of one rule's header with its masked form (or drops

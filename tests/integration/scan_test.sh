@@ -6,7 +6,8 @@
 # reaches the destination in any form, that the text around it is kept, that
 # equal values give equal tokens, that the drift is reported in the audit
 # trail and the log without values, and that an encrypted hit read back from
-# Kafka is revealed with --field '$scan.email'.
+# Kafka is revealed with --field '$scan.email'. The record key and a header no
+# rule names are scanned too.
 # Usage: scan_test.sh PATH/TO/maskproxy   (env EVENTS=N, default 2000)
 set -euo pipefail
 bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
@@ -90,13 +91,18 @@ for i in range(n):
         ev["attachments"] = [{"name": "id.png", "ocr_text": f"주민등록번호 {rrn} 홍길동"}]
         vals.append(rrn)
     vals += [rrn, phone, f"C-{c:04d}"]
+    key = f"cust-{c}"
+    if i % 7 == 0:  # drift in the record key: a phone number as the key
+        key = phone
+        vals.append(phone)
     planted[tid] = sorted(set(vals))
-    print(json.dumps(ev, ensure_ascii=False))
-print("{not json 010-9999-8888")
+    print(key + "\t" + json.dumps(ev, ensure_ascii=False))
+print("cust-x\t{not json 010-9999-8888")
 json.dump(planted, open(pii_path, "w"))
 PY
 total=$((events + 1))
-kcat -b "$bootstrap" -P -t "$src" <"$work/in.txt"
+# Every record also carries a header nobody listed, with a phone number in it.
+kcat -b "$bootstrap" -P -t "$src" -K $'\t' -H "x-callback=call 010-4444-5555 after 6pm" -H trace=t-1 <"$work/in.txt"
 
 (cd "$work" && exec "$bin" run --config config.yaml) 2>"$work/proxy.log" &
 proxy=$!
@@ -136,8 +142,9 @@ for r in out:
     i = int(tid[2:])
     blob = r["payload"]
     digits_blob = re.sub(r"\D", "", blob)
-    for p in planted[tid]:
-        check(p not in blob, f"raw PII in the destination ({tid})")
+    for p in planted[tid] + ["010-4444-5555"]:
+        check(p not in blob and p not in (r["key"] or "") and p not in json.dumps(r.get("headers")),
+              f"raw PII in the destination ({tid})")
         d = re.sub(r"\D", "", p)
         if len(d) >= 10: check(d not in digits_blob, f"PII digits in the destination ({tid})")
     check(v["subject"] == "환불 문의", "text without PII is kept")
@@ -167,16 +174,26 @@ for r in out:
         check(re.fullmatch(r"주민등록번호 t1\.rrn\.1\.[A-Za-z0-9_-]{22} 홍길동", v["attachments"][0]["ocr_text"]),
               "nested drift field scanned")
     check(v["customer"]["id"].startswith("t1.customer.1."), "customer id tokenized")
+    h = r.get("headers") or []
+    hd = {h[k]: h[k + 1] for k in range(0, len(h), 2)}
+    check(re.fullmatch(rf"call {tok} after 6pm", hd.get("x-callback", "")), "an unlisted header is scanned")
+    check(hd.get("trace") == "t-1", "headers without PII are kept")
+    if i % 7 == 0:
+        check(re.fullmatch(tok, r["key"] or ""), "a phone as the record key is tokenized")
+    else:
+        check(re.fullmatch(r"cust-\d+", r["key"] or ""), "a key without PII is kept")
 check(len(seen) == events, "every ticket arrived once")
 # The audit trail: first sightings of drift, never a value.
 audit = [json.loads(l) for l in open(f"{work}/audit.jsonl", encoding="utf-8")]
 events_seen = {(a["field"], a["detector"]) for a in audit if a["event"] == "unlisted_pii"}
 check(("agent_note", "phone_kr") in events_seen, f"audit: agent_note carried phone_kr ({events_seen})")
 check(("attachments[*].ocr_text", "rrn") in events_seen, f"audit: attachments[*].ocr_text carried rrn ({events_seen})")
+check(("$header.x-callback", "phone_kr") in events_seen, f"audit: a header carried phone_kr ({events_seen})")
+check(("$key", "phone_kr") in events_seen, f"audit: the key carried phone_kr ({events_seen})")
 check(all(a["topic"].endswith(".raw") for a in audit if a["event"] == "unlisted_pii"), "audit names the topic")
 logs = open(f"{work}/proxy.log", encoding="utf-8").read() + open(f"{work}/audit.jsonl", encoding="utf-8").read()
 for tid, vals in planted.items():
-    for p in vals:
+    for p in vals + ["010-4444-5555"]:
         if p.startswith("C-"): continue
         check(p not in logs, "a PII value in the log or the audit trail")
 check("unlisted_pii" in open(f"{work}/proxy.log", encoding="utf-8").read(), "drift logged")
