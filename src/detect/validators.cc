@@ -61,21 +61,21 @@ bool ValidateRrnLike(std::string_view candidate, bool foreign, bool any_gender, 
   }
   if (!RrnDateValid(std::string_view(d, 6), g)) return false;
   // Numbers issued since October 2020 end in random digits: the checksum is a
-  // confidence boost, not a requirement...
+  // confidence boost, not a requirement.
   const bool checksum = RrnChecksumValid(std::string_view(d, 13), foreign);
   *confidence = checksum ? 1.0 : 0.8;
   if (any_gender || candidate.size() != 13) return true;
-  // ...except for a bare run of 13 digits, which is as often an epoch
-  // millisecond timestamp (1703117513184 reads as 2017-03-11, digit 7) or an
-  // order or parcel number. Without a separator the number must pass the
-  // pre-2020 checks (checksum; for foreigners also an even registration office,
-  // digits 8-9, and a registrant type 6-9, digit 12), or have a birth date
-  // from October 2020 on, when random final digits began (gender digit
-  // 3/4/7/8, YYMMDD >= 201001). The 1800s digits 9/0 need a separator.
+  // Two exceptions for a bare run of 13 digits. The 1800s digits 9/0 need a
+  // separator (nobody born then is alive; "1712239945081" is a timestamp).
+  // One starting with 1 is in the epoch-millisecond range (2001-2033:
+  // "1703117513184" reads as 2017-03-11, digit 7); everyone born 1910-1919 or
+  // 2010-2019 got their number before October 2020, so without a separator it
+  // must pass the pre-2020 checks: the checksum, and for foreigners an even
+  // registration office (digits 8-9) and a registrant type 6-9 (digit 12).
   if (g == '9' || g == '0') return false;
+  if (d[0] != '1') return true;
   const bool structured = !foreign || ((D(d[7]) * 10 + D(d[8])) % 2 == 0 && d[11] >= '6' && d[11] <= '9');
-  if (checksum && structured) return true;
-  return (g == '3' || g == '4' || g == '7' || g == '8') && std::string_view(d, 6) >= "201001";
+  return checksum && structured;
 }
 
 bool ValidatePhone(std::string_view c) {

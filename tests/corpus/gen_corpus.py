@@ -31,7 +31,11 @@ Span conventions (what a correct detector reports; see docs/DETECTION.md):
     with their full UTF-8 width. Zero-width characters are only ever inserted
     strictly inside a token (one at its edge belongs to no span).
 
-Labels follow the detectors' definitions, including the context-word rules:
+Labels follow the detectors' definitions. A bare 13-digit number with a real
+birth date and gender digit is an RRN by definition (the detectors cannot tell
+it from a parcel, coupon or account number), as a Luhn-valid 16-digit number
+with a card prefix is a card: hard negatives and other PII never take such a
+form. Also the context-word rules:
 a bank-account or passport-shaped hard negative is never placed within the
 context window (20 characters, with margin) of a bank or passport word, since
 by definition it would then be PII. Such records are drawn again.
@@ -142,12 +146,13 @@ def rrn_like(r, foreign):
     """An RRN (gender digit 1-4, 9/0 for the 1800s) or FRN (5-8).
 
     Numbers issued before October 2020 end in a check digit; newer ones (all
-    babies born since, and re-issued numbers) end in a random digit. Written
-    without a separator, a number whose checksum fails is only a detection when
-    the birth date is October 2020 or later (docs/DETECTION.md: a bare 13-digit
-    run is otherwise indistinguishable from an epoch-millisecond timestamp), so
-    re-issued numbers of older people, and the 1800s gender digits 9/0, are
-    written with a separator here.
+    babies born since, and re-issued numbers) end in a random digit: the
+    detectors accept either (date + gender digit decide). Two exceptions for a
+    bare 13-digit run, mirrored here (docs/DETECTION.md): one starting with 1
+    (born 1910-1919 or 2010-2019, the epoch-millisecond range) needs the
+    pre-2020 checks, and the 1800s gender digits 9/0 need a separator; so a
+    re-issued number of someone born in those years, and every 1800s number,
+    is written with a separator.
     """
     roll = r.random()
     if roll < 0.02 and not foreign:  # born in the 1800s: gender digit 9/0
@@ -178,12 +183,38 @@ def rrn_like(r, foreign):
         last = rrn_check_digit(body, foreign)
     else:  # re-issued since October 2020: random final digit
         last = r.choice("0123456789")
-        if sep == "":
+        if sep == "" and body[0] == "1":
             sep = "-"
     if g in "90" and sep == "":  # born in the 1800s: only with a separator (see above)
         sep = "-"
     n = body + last
     return n[:6] + sep + n[6:]
+
+
+def bare_rrn_hit(tok):
+    """Whether a bare 13-digit token is an rrn/frn by the detectors' rule."""
+    if len(tok) != 13 or not tok.isdigit():
+        return False
+    g = tok[6]
+    if g in "90":
+        return False
+    y = (1900 if g in "1256" else 2000) + int(tok[:2])
+    m, d = int(tok[2:4]), int(tok[4:6])
+    if y > THIS_YEAR or not 1 <= m <= 12 or d < 1:
+        return False
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    if d > (29 if (m == 2 and leap) else DAYS[m - 1]):
+        return False
+    if tok[0] != "1":
+        return True
+    foreign = g in "5678"
+    ok = rrn_check_digit(tok[:12], foreign) == tok[12]
+    if foreign:
+        ok = ok and int(tok[7:9]) % 2 == 0 and tok[11] in "6789"
+    return ok
+
+
+THIS_YEAR = 2026  # birth dates after this year are not RRNs (the validator uses the clock)
 
 
 def gen_rrn(r):
@@ -696,13 +727,22 @@ def make_record(r):
             if what == "bank_account_kr":
                 bank = r.choice(list(BANKS))
                 tok = gen_account(r, bank)
+                while bare_rrn_hit(tok):  # a bare 13-digit account that is also an RRN: see below
+                    tok = gen_account(r, bank)
                 t = t.replace("{bank}", bank)
             else:
                 tok = GENERATORS[what](r)
+                while what not in ("rrn", "frn") and bare_rrn_hit(tok):
+                    tok = GENERATORS[what](r)
             add_sentence(rec, t, disguise(r, tok), what)
         else:
             _, temps, gen, tag = NEG[what]
             tok = gen(r)
+            # Like a Luhn-valid number for cards, a bare 13-digit number with a
+            # real birth date and gender digit IS an RRN by definition (the
+            # detectors cannot tell), so such negatives are drawn again.
+            while bare_rrn_hit(tok):
+                tok = gen(r)
             add_sentence(rec, r.choice(temps), disguise(r, tok, 0.05) if tag is None else tok, None, tag or "plain")
     if r.random() < 0.3:
         rec.add(" " + r.choice(FILLERS))

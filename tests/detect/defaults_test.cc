@@ -62,7 +62,8 @@ TEST(DetectDefaultsTest, TableOrderAndValidators) {
 TEST(DetectDefaultsTest, Rrn) {
   ExpectFound("rrn", "주민번호 ",
               {"900101-1234568", "900101-1234567", "900101 1234567", "9001011234568", "040229-3123453",
-               "2110153123455" /* born 2021: random last digit, bare */, "850315-9123456" /* 1800s digit 9 */},
+               "9001011234567" /* bare, checksum fails: still an RRN */, "2110153123455" /* born 2021, bare */,
+               "1001011234562" /* born 1910, bare, checksum */, "850315-9123456" /* 1800s digit 9 */},
               " 확인");
   EXPECT_EQ(Scan("주민번호는9001011234568입니다"), One("rrn", "9001011234568"));
 }
@@ -74,7 +75,8 @@ TEST(DetectDefaultsTest, RrnHardNegatives) {
       "가입일 900101-1",           //
       "ts=1703117513185",          // epoch millis that read as 2017-03-11, foreigner digit
       "event_time 1764146400000",  // today's epoch millis (month 64)
-      "9001011234567 (bare, checksum fails, born 1990)",
+      "1001011234563 (bare, born 1910, checksum fails)",
+      "ts=1712239945081",           // reads as 1817 (digit 9): bare 1800s need a separator
       "운송장 6010194288910",       // would be born 2060
       "created 20261126093012",     // timestamp
       "주문번호 2026112600012345",  //
@@ -84,9 +86,10 @@ TEST(DetectDefaultsTest, RrnHardNegatives) {
 }
 
 TEST(DetectDefaultsTest, Frn) {
-  ExpectFound("frn", "외국인등록번호 ", {"900101-5123452", "030515-7123456", "9001015123467", "221130 8123456"},
+  ExpectFound("frn", "외국인등록번호 ",
+              {"900101-5123452", "030515-7123456", "9001015123467", "9001015123452", "221130 8123456", "1503157123666"},
               " 확인");
-  ExpectNothing({"9001015123452" /* bare, registrant type 5 */, "901301-5123452", "ts=1707265126139"});
+  ExpectNothing({"1503157123667" /* bare, born 2015, checksum fails */, "901301-5123452", "ts=1707265126139"});
 }
 
 TEST(DetectDefaultsTest, PhoneKr) {

@@ -95,26 +95,38 @@ TEST(DetectValidatorsTest, RrnDateNotInTheFuture) {
   EXPECT_FALSE(RrnDateValid("991231", '7'));  // 2099
 }
 
-// A bare 13-digit run reads as an epoch-millisecond timestamp as often as an
-// RRN: without a separator the checksum (and for foreigners the registration
-// office and registrant type) must hold, unless the birth date is October 2020
-// or later (random final digits since then).
-TEST(DetectValidatorsTest, BareRrnNeedsChecksumUnlessBornSinceOctober2020) {
+// The checksum only raises confidence (random final digits since October
+// 2020), with or without a separator. Two exceptions for a bare 13-digit run:
+// one starting with 1 (born 1910-1919 / 2010-2019, numbers issued before
+// October 2020; the epoch-millisecond range) needs the pre-2020 checks, and
+// the 1800s digits 9/0 need a separator.
+TEST(DetectValidatorsTest, BareRrnRules) {
   double c = 0;
   EXPECT_TRUE(Validate(Validator::kRrn, "9001011234568", &c));
   EXPECT_EQ(c, 1.0);
-  EXPECT_FALSE(V(Validator::kRrn, "9001011234567"));  // checksum fails, born 1990
-  EXPECT_TRUE(V(Validator::kRrn, "900101-1234567"));  // with a separator: still a hit
-  EXPECT_TRUE(V(Validator::kRrn, "900101 1234567"));
-  ASSERT_TRUE(Validate(Validator::kRrn, "2110153123455", &c));  // born 2021-10-15, random last digit
+  ASSERT_TRUE(Validate(Validator::kRrn, "9001011234567", &c));  // bare, checksum fails: still a hit
   EXPECT_EQ(c, 0.8);
-  EXPECT_FALSE(V(Validator::kRrn, "2009153123455"));     // born 2020-09: before random digits began
-  EXPECT_TRUE(V(Validator::kFrn, "9001015123467"));      // checksum, even office 12, type 6
-  EXPECT_FALSE(V(Validator::kFrn, "9001015133465"));     // odd registration office
-  EXPECT_FALSE(V(Validator::kFrn, "9001015123452"));     // registrant type 5
-  EXPECT_TRUE(V(Validator::kFrn, "900101-5123452"));     // with a separator only the date counts
-  EXPECT_FALSE(V(Validator::kFrn, "1703117513185"));     // epoch millis
-  EXPECT_TRUE(V(Validator::kRrnDate, "9001011234567"));  // custom detectors keep the date-only rule
+  EXPECT_TRUE(V(Validator::kRrn, "900101-1234567"));
+  EXPECT_TRUE(V(Validator::kRrn, "900101 1234567"));
+  EXPECT_TRUE(V(Validator::kRrn, "2110153123455"));  // born 2021, random last digit
+  // Born 1910-1919 / 2010-2019: bare needs the checksum.
+  EXPECT_TRUE(V(Validator::kRrn, "1001011234562"));
+  EXPECT_FALSE(V(Validator::kRrn, "1001011234563"));
+  EXPECT_TRUE(V(Validator::kRrn, "100101-1234563"));
+  EXPECT_TRUE(V(Validator::kRrn, "1503153123455"));
+  EXPECT_FALSE(V(Validator::kRrn, "1503153123456"));
+  EXPECT_FALSE(V(Validator::kFrn, "1703117513184"));  // epoch millis: checksum ok, odd registration office
+  EXPECT_FALSE(V(Validator::kFrn, "1703117513185"));
+  EXPECT_TRUE(V(Validator::kFrn, "1503157123666"));  // checksum, even office 12, type 6
+  EXPECT_FALSE(V(Validator::kFrn, "1503157123667"));
+  // The 1800s digits 9/0 need a separator.
+  EXPECT_FALSE(V(Validator::kRrn, "1712239945081"));  // epoch millis that read as 1817
+  EXPECT_TRUE(V(Validator::kRrn, "171223-9945081"));
+  EXPECT_FALSE(V(Validator::kRrn, "8503150123456"));
+  // Foreigners: the same rules.
+  EXPECT_TRUE(V(Validator::kFrn, "9001015123452"));
+  EXPECT_TRUE(V(Validator::kFrn, "900101-5123452"));
+  EXPECT_TRUE(V(Validator::kRrnDate, "1001011234563"));  // custom detectors keep the date-only rule
 }
 
 TEST(DetectValidatorsTest, CardIssuerAndLength) {
