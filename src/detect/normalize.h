@@ -11,7 +11,9 @@
 //  - dashes and minus signs (U+2010-2015, U+2212, U+FE58, U+FE63) become '-'.
 // Everything else is copied unchanged. Text with nothing to change (pure
 // ASCII, or valid UTF-8 such as plain Korean) is not copied at all (fast
-// path: the map is the identity). A NormalizedText views the original: keep
+// path: the map is the identity); the check skips ASCII eight bytes at a time
+// and decodes only characters whose lead byte can start one of the folded
+// characters above (the lead-byte table is derived from the folding table). A NormalizedText views the original: keep
 // it alive while the NormalizedText is used.
 #pragma once
 
@@ -27,9 +29,17 @@ namespace maskproxy::detect {
 
 class NormalizedText {
  public:
+  // The normalization of the empty text.
+  NormalizedText() = default;
+
   // Fails (code "invalid_utf8", with the byte offset) on malformed UTF-8, and
   // ("text_too_large") on input of 4 GiB or more.
   [[nodiscard]] static Result<NormalizedText> Create(std::string_view original);
+
+  // The same into *out, reusing its buffers (no allocation once they are
+  // large enough: the scanner keeps one per thread). On error *out is the
+  // normalization of the empty text.
+  [[nodiscard]] static Status CreateInto(std::string_view original, NormalizedText* out);
 
   // The text to match against. Views the original when nothing changed.
   [[nodiscard]] std::string_view text() const { return identity_ ? original_ : std::string_view(normalized_); }
@@ -42,8 +52,6 @@ class NormalizedText {
   void MapToOriginal(size_t begin, size_t end, size_t* orig_begin, size_t* orig_end) const;
 
  private:
-  NormalizedText() = default;
-
   std::string_view original_;
   bool identity_ = true;
   std::string normalized_;

@@ -4,12 +4,22 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <bitset>
+#include <cstdint>
 #include <unordered_set>
 #include <utility>
 
 #include "common/text.h"
 #include "detect/normalize.h"
+#include "detect/prefilter.h"
 #include "detect/validators.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define MASKPROXY_DETECT_AVX2 1
+#endif
 
 namespace maskproxy::detect {
 namespace {
@@ -37,7 +47,17 @@ struct Detector {
   std::unique_ptr<RE2> re;
   Validator validator = Validator::kNone;
   std::vector<std::string> context_words;  // ASCII-lowercased
+  // Context words by their first byte, so ContextOk reads the text once.
+  std::vector<std::vector<uint32_t>> words_by_first;  // 256 lists when there are words
   size_t context_window = 0;
+  // Windows (prefilter.h): set when the pattern was analyzable.
+  bool windowed = false;
+  size_t group = 0;  // into Scanner::Impl::groups
+  size_t min_triggers = 0;
+  size_t min_length = 0;
+  // Index into Scanner::Impl::combined's detectors, or -1: the windows
+  // then go through an unanchored RE2 search (ScanRange).
+  int combined = -1;
 };
 
 struct Candidate {
@@ -50,24 +70,43 @@ struct Candidate {
 // A candidate must not be glued to more of the same token: a letter or digit
 // right next to it, or a '-'/'.' followed by a digit (an RRN inside a longer
 // hyphenated number, an IP inside a version string). IPv6 also must not
-// continue with ':' or touch a
-// letter or digit even when it starts or ends with ':'.
-bool BoundaryOk(std::string_view t, size_t b, size_t e, Validator v) {
+// continue with ':' or touch a letter or digit even when it starts or ends
+// with ':'. The start and end halves are separate: the start half depends on
+// the begin only, so a failing start rules out every match at that begin.
+bool StartOk(std::string_view t, size_t b, Validator v) {
   if (b > 0 && IsAsciiAlnum(t[b])) {
     const char p = t[b - 1];
     if (IsAsciiAlnum(p)) return false;
     if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2])) return false;
   }
+  if (v == Validator::kIpv6 && b > 0 && (t[b - 1] == ':' || IsAsciiAlnum(t[b - 1]))) return false;
+  return true;
+}
+
+bool EndOk(std::string_view t, size_t e, Validator v) {
   if (e < t.size() && IsAsciiAlnum(t[e - 1])) {
     const char n = t[e];
     if (IsAsciiAlnum(n)) return false;
     if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1])) return false;
   }
-  if (v == Validator::kIpv6) {
-    if (b > 0 && (t[b - 1] == ':' || IsAsciiAlnum(t[b - 1]))) return false;
-    if (e < t.size() && (t[e] == ':' || IsAsciiAlnum(t[e]))) return false;
-  }
+  if (v == Validator::kIpv6 && e < t.size() && (t[e] == ':' || IsAsciiAlnum(t[e]))) return false;
   return true;
+}
+
+// Whether one of d's words occurs in t[from, to), ASCII letters compared
+// case-insensitively (the words are lowercased), without copying.
+bool HasWord(const Detector& d, std::string_view t, size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i) {
+    const auto c = static_cast<unsigned char>(AsciiLower(t[i]));
+    for (uint32_t w : d.words_by_first[c]) {
+      const std::string& word = d.context_words[w];
+      if (word.size() > to - i) continue;
+      size_t k = 1;
+      while (k < word.size() && AsciiLower(t[i + k]) == word[k]) ++k;
+      if (k == word.size()) return true;
+    }
+  }
+  return false;
 }
 
 bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
@@ -82,18 +121,188 @@ bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
     ++hi;
     while (hi < t.size() && (static_cast<unsigned char>(t[hi]) & 0xC0) == 0x80) ++hi;
   }
-  auto lowered = [](std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = AsciiLower(c);
-    return out;
-  };
-  const std::string before = lowered(t.substr(lo, b - lo));
-  const std::string after = lowered(t.substr(e, hi - e));
-  for (const std::string& w : d.context_words) {
-    if (before.find(w) != std::string::npos || after.find(w) != std::string::npos) return true;
-  }
-  return false;
+  return HasWord(d, t, lo, b) || HasWord(d, t, e, hi);
 }
+
+// Checks the match [b, e) RE2 prefers at b; when it is not a hit, the longest
+// shorter match at b that is. Returns the hit's end, or 0.
+size_t HitAt(const Detector& d, std::string_view t, size_t b, size_t e, double* confidence) {
+  if (EndOk(t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), confidence) && ContextOk(d, t, b, e)) {
+    return e;
+  }
+  for (size_t e2 = e - 1; e2 > b; --e2) {
+    if (!EndOk(t, e2, d.validator)) continue;
+    if (!d.re->Match(t, b, e2, RE2::ANCHOR_BOTH, nullptr, 0)) continue;
+    if (Validate(d.validator, t.substr(b, e2 - b), confidence) && ContextOk(d, t, b, e2)) return e2;
+  }
+  return 0;
+}
+
+// Every hit of detector `id` that starts in t[from, to), with an unanchored
+// RE2 search on t[from, to) and t as the context. A hit ends the search at its
+// end; a preferred match that fails the checks gives way to the longest
+// shorter match at the same begin that passes them, and then to matches
+// starting at the next character.
+void ScanRange(const Detector& d, size_t id, std::string_view t, size_t from, size_t to,
+               std::vector<Candidate>* cands) {
+  re2::StringPiece m;
+  size_t pos = from;
+  while (pos < to && d.re->Match(t, pos, to, RE2::UNANCHORED, &m, 1)) {
+    const size_t b = static_cast<size_t>(m.data() - t.data());
+    const size_t e = b + m.size();
+    if (e > b && StartOk(t, b, d.validator)) {
+      double confidence = 1.0;
+      const size_t hit_end = HitAt(d, t, b, e, &confidence);
+      if (hit_end != 0) {
+        cands->push_back({b, hit_end, id, confidence});
+        pos = hit_end;
+        continue;
+      }
+    }
+    // Not a hit: look again from the next character (a later candidate may
+    // start inside this one).
+    pos = b + 1;
+    while (pos < to && (static_cast<unsigned char>(t[pos]) & 0xC0) == 0x80) ++pos;
+  }
+}
+
+// The position automata (prefilter.h) of up to 64 windowed detectors side by
+// side in one bit-parallel automaton: one anchored run from a begin tells
+// which of them have a match there that ends where EndOk holds.
+struct Combined {
+  static constexpr size_t kMaxPositions = 1024;
+  size_t words = 0;
+  size_t size = 0;
+  std::vector<size_t> detector;  // combined index -> detector index
+  std::vector<uint64_t> step, has_extra, last;
+  std::vector<uint64_t> by_byte;         // [128][words]
+  std::vector<uint64_t> extra;           // [size][words]
+  std::vector<uint64_t> first;           // [detector][words]
+  std::vector<size_t> word_lo, word_hi;  // per combined detector: its words
+  std::vector<uint8_t> owner;            // position -> combined detector
+  std::array<uint64_t, 128> starts{};    // byte -> combined detectors that can start with it
+  uint64_t ipv6 = 0;                     // combined detectors with the ipv6 boundary rules
+
+  // Adds d's automaton at the next positions; false when it does not fit.
+  bool Add(size_t id, const internal::PositionAutomaton& a, bool is_ipv6) {
+    if (detector.size() == 64 || size + a.size > kMaxPositions) return false;
+    const size_t base = size;
+    const size_t k = detector.size();
+    detector.push_back(id);
+    parts.push_back({base, a});
+    size += a.size;
+    if (is_ipv6) ipv6 |= uint64_t{1} << k;
+    return true;
+  }
+
+  void Finish() {
+    words = (size + 63) / 64;
+    step.assign(words, 0);
+    has_extra.assign(words, 0);
+    last.assign(words, 0);
+    by_byte.assign(128 * words, 0);
+    extra.assign(size * words, 0);
+    first.assign(detector.size() * words, 0);
+    owner.assign(size, 0);
+    word_lo.assign(detector.size(), 0);
+    word_hi.assign(detector.size(), 0);
+    auto set = [](uint64_t* w, size_t p) { w[p / 64] |= uint64_t{1} << (p % 64); };
+    auto test = [](const internal::Positions& s, size_t p) { return ((s.w[p / 64] >> (p % 64)) & 1) != 0; };
+    for (size_t k = 0; k < parts.size(); ++k) {
+      const size_t base = parts[k].base;
+      const internal::PositionAutomaton& a = parts[k].automaton;
+      word_lo[k] = base / 64;
+      word_hi[k] = (base + a.size + 63) / 64;
+      for (size_t p = 0; p < a.size; ++p) {
+        owner[base + p] = static_cast<uint8_t>(k);
+        if (test(a.step, p)) set(step.data(), base + p);
+        if (test(a.last, p)) set(last.data(), base + p);
+        if (test(a.first, p)) set(&first[k * words], base + p);
+        for (size_t c = 0; c < 128; ++c) {
+          if (test(a.by_byte[c], p)) set(&by_byte[c * words], base + p);
+        }
+        if (test(a.has_extra, p)) {
+          set(has_extra.data(), base + p);
+          for (size_t q = 0; q < a.size; ++q) {
+            if (test(a.extra[p], q)) set(&extra[(base + p) * words], base + q);
+          }
+        }
+      }
+      for (size_t c = 0; c < 128; ++c) {
+        if (a.starts[c]) starts[c] |= uint64_t{1} << k;
+      }
+    }
+    parts.clear();
+  }
+
+  // The combined detectors in `mask` with a match [b, e), EndOk(e) (their own
+  // rules). `scratch` holds 2 * words words.
+  uint64_t MatchesAt(std::string_view t, size_t b, uint64_t mask, uint64_t* scratch) const {
+    size_t lo = words;
+    size_t hi = 0;
+    uint64_t* cur = scratch;
+    uint64_t* next = scratch + words;
+    for (uint64_t m = mask; m != 0; m &= m - 1) {
+      const auto k = static_cast<size_t>(std::countr_zero(m));
+      lo = std::min(lo, word_lo[k]);
+      hi = std::max(hi, word_hi[k]);
+    }
+    for (size_t w = lo; w < hi; ++w) cur[w] = 0;
+    for (uint64_t m = mask; m != 0; m &= m - 1) {
+      const auto k = static_cast<size_t>(std::countr_zero(m));
+      for (size_t w = word_lo[k]; w < word_hi[k]; ++w) cur[w] |= first[k * words + w];
+    }
+    uint64_t found = 0;
+    for (size_t i = b; i < t.size(); ++i) {
+      const auto c = static_cast<unsigned char>(t[i]);
+      if (c >= 128) break;  // no position matches a non-ASCII byte
+      if (i != b) {
+        uint64_t carry = 0;  // words below lo hold no position of these detectors
+        for (size_t w = lo; w < hi; ++w) {
+          const uint64_t x = cur[w] & step[w];
+          next[w] = (x << 1) | carry;
+          carry = x >> 63;
+        }
+        for (size_t w = lo; w < hi; ++w) {
+          for (uint64_t x = cur[w] & has_extra[w]; x != 0; x &= x - 1) {
+            const uint64_t* e = &extra[(w * 64 + static_cast<size_t>(std::countr_zero(x))) * words];
+            for (size_t v = lo; v < hi; ++v) next[v] |= e[v];
+          }
+        }
+        std::swap(cur, next);
+      }
+      const uint64_t* bb = &by_byte[c * words];
+      uint64_t any = 0;
+      uint64_t ends = 0;
+      for (size_t w = lo; w < hi; ++w) {
+        cur[w] &= bb[w];
+        any |= cur[w];
+        ends |= cur[w] & last[w];
+      }
+      if (any == 0) break;
+      if (ends == 0) continue;
+      // Some match ends here: which detectors, if the end is not glued.
+      const bool ok = EndOk(t, i + 1, Validator::kNone);
+      const bool ok6 = (mask & ipv6) != 0 && EndOk(t, i + 1, Validator::kIpv6);
+      if (!ok && !ok6) continue;
+      for (size_t w = lo; w < hi; ++w) {
+        for (uint64_t x = cur[w] & last[w]; x != 0; x &= x - 1) {
+          const uint64_t kb = uint64_t{1} << owner[w * 64 + static_cast<size_t>(std::countr_zero(x))];
+          if ((ipv6 & kb) != 0 ? ok6 : ok) found |= kb;
+        }
+      }
+      if (found == mask) break;
+    }
+    return found;
+  }
+
+ private:
+  struct Part {
+    size_t base;
+    internal::PositionAutomaton automaton;
+  };
+  std::vector<Part> parts;  // until Finish
+};
 
 const char* SetErrorName(int kind) {
   switch (kind) {
@@ -120,10 +329,64 @@ Status CheckPrefilter(bool matched, int set_error_kind, bool* run_detectors) {
 
 }  // namespace internal
 
+// Windowed detectors that share alphabet and trigger bytes share windows.
+struct Group {
+  std::bitset<128> alphabet;
+  std::bitset<128> trigger;
+  std::vector<size_t> detectors;  // priority order
+};
+
+constexpr size_t kMaxGroups = 64;
+
 struct Scanner::Impl {
   std::vector<Detector> detectors;
   std::unique_ptr<RE2::Set> set;
+  std::vector<Group> groups;
+  // Bit g set: the byte is a trigger of (resp. in the alphabet of) group g.
+  std::array<uint64_t, 256> trigger_groups{};
+  std::array<uint64_t, 256> alphabet_groups{};
+  bool any_whole_text = false;  // some detector is not windowed
+  Combined combined;
+  // The trigger bytes of all groups as byte ranges [lo, lo + span], for the
+  // vector scan; range_count 0: too many ranges, scan byte by byte.
+  static constexpr size_t kMaxRanges = 8;
+  std::array<unsigned char, kMaxRanges> range_lo{};
+  std::array<unsigned char, kMaxRanges> range_span{};
+  size_t range_count = 0;
+
+  Status Scan(std::string_view utf8_text, std::vector<Span>* out, bool reference) const;
+#ifdef MASKPROXY_DETECT_AVX2
+  // Appends the offsets of trigger bytes in s[0, full) (full a multiple of
+  // 32) to *out, 32 bytes at a time; returns the groups present.
+  __attribute__((target("avx2"))) uint64_t FindTriggersAvx2(const unsigned char* s, size_t full,
+                                                            std::vector<uint32_t>* out) const;
+#endif
 };
+
+namespace {
+
+#ifdef MASKPROXY_DETECT_AVX2
+bool HasAvx2() {
+  static const bool kHas = __builtin_cpu_supports("avx2");
+  return kHas;
+}
+#endif
+
+struct Scratch {
+  NormalizedText norm;
+  std::vector<int> ids;
+  std::vector<Candidate> cands;
+  std::vector<uint32_t> triggers;
+  std::vector<uint64_t> eligible;
+  std::vector<uint64_t> automaton;
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+}  // namespace
 
 Scanner::Scanner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   for (const Detector& d : impl_->detectors) names_.push_back(d.name);
@@ -173,55 +436,199 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
       if (w.empty()) return invalid(i, where + "empty context word");
       std::string lw = w;
       for (char& c : lw) c = AsciiLower(c);
+      d.words_by_first.resize(256);
+      d.words_by_first[static_cast<unsigned char>(lw[0])].push_back(static_cast<uint32_t>(d.context_words.size()));
       d.context_words.push_back(std::move(lw));
     }
     d.context_window = s.context_window;
     std::string err;
     if (impl->set->Add(s.pattern, &err) != static_cast<int>(i)) return invalid(i, where + "invalid pattern: " + err);
+
+    internal::PatternFacts facts;
+    if (internal::AnalyzePattern(s.pattern, &facts)) {
+      size_t g = 0;
+      while (g < impl->groups.size() &&
+             (impl->groups[g].alphabet != facts.alphabet || impl->groups[g].trigger != facts.trigger)) {
+        ++g;
+      }
+      if (g == impl->groups.size() && g < kMaxGroups) impl->groups.push_back({facts.alphabet, facts.trigger, {}});
+      if (g < impl->groups.size()) {
+        d.windowed = true;
+        d.group = g;
+        d.min_triggers = facts.min_triggers;
+        d.min_length = facts.min_length;
+        if (facts.has_automaton && impl->combined.Add(i, facts.automaton, d.validator == Validator::kIpv6)) {
+          d.combined = static_cast<int>(impl->combined.detector.size() - 1);
+        }
+        impl->groups[g].detectors.push_back(i);
+      }
+    }
+    if (!d.windowed) impl->any_whole_text = true;
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
     return Error("detector_compile_failed", "the detector set does not fit in max_mem");
   }
+  impl->combined.Finish();
+  for (size_t g = 0; g < impl->groups.size(); ++g) {
+    for (size_t c = 0; c < 128; ++c) {
+      if (impl->groups[g].trigger.test(c)) impl->trigger_groups[c] |= uint64_t{1} << g;
+      if (impl->groups[g].alphabet.test(c)) impl->alphabet_groups[c] |= uint64_t{1} << g;
+    }
+  }
+  // The trigger bytes as ranges (all ASCII; a NUL trigger, which the zero
+  // padding could not tell from text, keeps the byte loop).
+  bool ranges_ok = impl->trigger_groups[0] == 0;
+  for (size_t c = 1; c < 128 && ranges_ok;) {
+    if (impl->trigger_groups[c] == 0) {
+      ++c;
+      continue;
+    }
+    size_t e = c;
+    while (e + 1 < 128 && impl->trigger_groups[e + 1] != 0) ++e;
+    if (impl->range_count == Impl::kMaxRanges) {
+      ranges_ok = false;
+      break;
+    }
+    impl->range_lo[impl->range_count] = static_cast<unsigned char>(c);
+    impl->range_span[impl->range_count] = static_cast<unsigned char>(e - c);
+    ++impl->range_count;
+    c = e + 1;
+  }
+  if (!ranges_ok) impl->range_count = 0;
   return std::unique_ptr<Scanner>(new Scanner(std::move(impl)));
 }
 
 Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out) const {
+  return impl_->Scan(utf8_text, out, false);
+}
+
+Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, bool reference) const {
   out->clear();
-  auto norm = NormalizedText::Create(utf8_text);
-  if (!norm.ok()) return norm.error();
-  const std::string_view t = norm->text();
+  Scratch& sc = ThreadScratch();
+  NormalizedText& norm = sc.norm;
+  if (Status st = NormalizedText::CreateInto(utf8_text, &norm); !st.ok()) return st;
+  const std::string_view t = norm.text();
+  std::vector<Candidate>& cands = sc.cands;
+  cands.clear();
 
-  std::vector<int> ids;
-  RE2::Set::ErrorInfo info{RE2::Set::kNoError};
-  const bool matched = impl_->set->Match(t, &ids, &info);
-  bool run_detectors = false;
-  if (Status st = internal::CheckPrefilter(matched, static_cast<int>(info.kind), &run_detectors); !st.ok()) return st;
-  if (!run_detectors) return Status::Ok();
-  std::sort(ids.begin(), ids.end());
-
-  std::vector<Candidate> cands;
-  for (int id : ids) {
-    if (id < 0 || static_cast<size_t>(id) >= impl_->detectors.size()) {
-      return Error("detect_failed", "prefilter returned an unknown detector");
+  // Whole-text detectors (all of them on the reference path): the RE2::Set
+  // says which can match, then each runs over the whole text.
+  if (reference || any_whole_text) {
+    std::vector<int>& ids = sc.ids;
+    ids.clear();
+    RE2::Set::ErrorInfo info{RE2::Set::kNoError};
+    const bool matched = set->Match(t, &ids, &info);
+    bool run_detectors = false;
+    if (Status st = internal::CheckPrefilter(matched, static_cast<int>(info.kind), &run_detectors); !st.ok()) {
+      return st;
     }
-    const Detector& d = impl_->detectors[static_cast<size_t>(id)];
-    size_t pos = 0;
-    re2::StringPiece m;
-    while (pos < t.size() && d.re->Match(t, pos, t.size(), RE2::UNANCHORED, &m, 1)) {
-      const size_t b = static_cast<size_t>(m.data() - t.data());
-      const size_t e = b + m.size();
-      double confidence = 1.0;
-      if (e > b && BoundaryOk(t, b, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
-          ContextOk(d, t, b, e)) {
-        cands.push_back({b, e, static_cast<size_t>(id), confidence});
-        pos = e;
-        continue;
+    if (run_detectors) {
+      std::sort(ids.begin(), ids.end());
+      for (int id : ids) {
+        if (id < 0 || static_cast<size_t>(id) >= detectors.size()) {
+          return Error("detect_failed", "prefilter returned an unknown detector");
+        }
+        const Detector& d = detectors[static_cast<size_t>(id)];
+        if (reference || !d.windowed) ScanRange(d, static_cast<size_t>(id), t, 0, t.size(), &cands);
       }
-      // Not a hit: look again from the next character (a shorter or later
-      // candidate may start inside this one).
-      pos = b + 1;
-      while (pos < t.size() && (static_cast<unsigned char>(t[pos]) & 0xC0) == 0x80) ++pos;
+    }
+  }
+
+  // Windowed detectors: find the trigger bytes, grow each into the maximal
+  // run of its group's alphabet, and scan the runs that can hold a match.
+  if (!reference && !groups.empty()) {
+    std::vector<uint32_t>& trig = sc.triggers;
+    trig.clear();
+    uint64_t present = 0;
+    const auto* s = reinterpret_cast<const unsigned char*>(t.data());
+    const size_t n = t.size();
+    size_t i = 0;
+#ifdef MASKPROXY_DETECT_AVX2
+    if (range_count != 0 && HasAvx2()) {
+      i = n / 32 * 32;
+      present = FindTriggersAvx2(s, i, &trig);
+    }
+#endif
+    for (; i < n; ++i) {
+      const uint64_t m = trigger_groups[s[i]];
+      if (m != 0) {
+        trig.push_back(static_cast<uint32_t>(i));
+        present |= m;
+      }
+    }
+    // Per byte: the combined detectors with a qualifying window there.
+    std::vector<uint64_t>& elig = sc.eligible;
+    size_t lo_all = n;
+    size_t hi_all = 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const uint64_t bit = uint64_t{1} << g;
+      if ((present & bit) == 0) continue;
+      size_t covered = 0;
+      for (uint32_t p : trig) {
+        if (p < covered || (trigger_groups[s[p]] & bit) == 0) continue;
+        size_t ws = p;
+        while (ws > covered && (alphabet_groups[s[ws - 1]] & bit) != 0) --ws;
+        size_t we = p + 1;
+        while (we < n && (alphabet_groups[s[we]] & bit) != 0) ++we;
+        covered = we;
+        size_t count = 0;
+        for (size_t k = ws; k < we; ++k) count += (trigger_groups[s[k]] & bit) != 0 ? 1 : 0;
+        uint64_t mask = 0;
+        for (size_t id : groups[g].detectors) {
+          const Detector& d = detectors[id];
+          if (count < d.min_triggers || we - ws < d.min_length) continue;
+          if (d.combined >= 0) {
+            mask |= uint64_t{1} << d.combined;
+          } else {
+            ScanRange(d, id, t, ws, we, &cands);
+          }
+        }
+        if (mask == 0) continue;
+        if (hi_all == 0) {
+          elig.assign(n, 0);
+        }
+        for (size_t k = ws; k < we; ++k) elig[k] |= mask;
+        lo_all = std::min(lo_all, ws);
+        hi_all = std::max(hi_all, we);
+      }
+    }
+    // Every begin in those windows, in order: the combined automaton says
+    // which detectors have a match there that can be a hit (StartOk, a match
+    // ending where EndOk holds); RE2, anchored there, gives the match each
+    // one prefers. A detector skips begins inside its previous hit. The
+    // match RE2 prefers at a begin does not depend on where a search
+    // started, so this finds what an unanchored search over the window does.
+    if (hi_all != 0) {
+      std::array<size_t, 64> resume{};
+      sc.automaton.resize(2 * combined.words);
+      re2::StringPiece m;
+      for (size_t b = lo_all; b < hi_all; ++b) {
+        uint64_t mask = elig[b];
+        if (mask == 0) continue;
+        mask &= combined.starts[s[b] & 0x7F];  // window bytes are ASCII
+        if (mask == 0) continue;
+        if (!StartOk(t, b, Validator::kNone)) continue;
+        if ((mask & combined.ipv6) != 0 && !StartOk(t, b, Validator::kIpv6)) mask &= ~combined.ipv6;
+        for (uint64_t x = mask; x != 0; x &= x - 1) {
+          const auto k = static_cast<size_t>(std::countr_zero(x));
+          if (resume[k] > b) mask &= ~(uint64_t{1} << k);
+        }
+        if (mask == 0) continue;
+        const uint64_t found = combined.MatchesAt(t, b, mask, sc.automaton.data());
+        for (uint64_t x = found; x != 0; x &= x - 1) {
+          const auto k = static_cast<size_t>(std::countr_zero(x));
+          const size_t id = combined.detector[k];
+          const Detector& d = detectors[id];
+          if (!d.re->Match(t, b, n, RE2::ANCHOR_START, &m, 1) || m.empty()) continue;  // the automaton saw one
+          double confidence = 1.0;
+          const size_t hit_end = HitAt(d, t, b, b + m.size(), &confidence);
+          if (hit_end != 0) {
+            cands.push_back({b, hit_end, id, confidence});
+            resume[k] = hit_end;
+          }
+        }
+      }
     }
   }
 
@@ -233,14 +640,55 @@ Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out) const {
   size_t last_end = 0;
   for (const Candidate& c : cands) {
     if (c.begin < last_end) continue;
-    Span s;
-    norm->MapToOriginal(c.begin, c.end, &s.begin, &s.end);
-    s.detector = impl_->detectors[c.detector].name;
-    s.confidence = c.confidence;
-    out->push_back(s);
+    Span sp;
+    norm.MapToOriginal(c.begin, c.end, &sp.begin, &sp.end);
+    sp.detector = detectors[c.detector].name;
+    sp.confidence = c.confidence;
+    out->push_back(sp);
     last_end = c.end;
   }
   return Status::Ok();
 }
 
+#ifdef MASKPROXY_DETECT_AVX2
+__attribute__((target("avx2"))) uint64_t Scanner::Impl::FindTriggersAvx2(const unsigned char* s, size_t full,
+                                                                         std::vector<uint32_t>* out) const {
+  __m256i lo[kMaxRanges];
+  __m256i span[kMaxRanges];
+  const size_t ranges = range_count;
+  for (size_t k = 0; k < ranges; ++k) {
+    lo[k] = _mm256_set1_epi8(static_cast<char>(range_lo[k]));
+    span[k] = _mm256_set1_epi8(static_cast<char>(range_span[k]));
+  }
+  uint64_t present = 0;
+  for (size_t i = 0; i < full; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+    __m256i hit = _mm256_setzero_si256();
+    for (size_t k = 0; k < ranges; ++k) {
+      const __m256i d = _mm256_sub_epi8(v, lo[k]);
+      hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(_mm256_min_epu8(d, span[k]), d));
+    }
+    auto mask = static_cast<uint32_t>(_mm256_movemask_epi8(hit));
+    while (mask != 0) {
+      const size_t p = i + static_cast<size_t>(std::countr_zero(mask));
+      mask &= mask - 1;
+      out->push_back(static_cast<uint32_t>(p));
+      present |= trigger_groups[s[p]];
+    }
+  }
+  return present;
+}
+#endif
+
+namespace internal {
+
+Status ScanReference(const Scanner& scanner, std::string_view utf8_text, std::vector<Span>* out) {
+  return scanner.impl_->Scan(utf8_text, out, true);
+}
+
+bool UsesWindows(const Scanner& scanner, size_t index) {
+  return index < scanner.impl_->detectors.size() && scanner.impl_->detectors[index].windowed;
+}
+
+}  // namespace internal
 }  // namespace maskproxy::detect

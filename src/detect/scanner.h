@@ -5,18 +5,29 @@
 // thread-safe afterwards. Scan():
 //  1. normalizes the text (normalize.h: full-width forms, zero-width
 //     characters, Unicode spaces and dashes), with a map back to the original
-//     bytes; pure ASCII text skips this;
-//  2. runs one RE2::Set over it as a prefilter: which detectors can match;
-//  3. for those, finds every match with the detector's own RE2, rejects
-//     candidates glued to a letter or digit (an RRN inside a longer digit
-//     run, an IP inside a version string), runs the validator, and checks
-//     context words where the detector needs them;
+//     bytes; text without any character to fold skips the copy;
+//  2. finds where each detector can match. For a detector whose pattern the
+//     prefilter analysis understands (prefilter.h: every built-in one; a
+//     custom pattern in a plain subset of RE2 syntax), a byte scan finds the
+//     windows that can hold a match: maximal runs of the bytes the pattern can
+//     match that contain enough of the bytes every match needs (ASCII digits,
+//     '@', ':', ...). Other detectors go through one RE2::Set over the whole
+//     text as a prefilter;
+//  3. finds every match with the detector's own RE2 (in its windows, or in
+//     the whole text), rejects candidates glued to a letter or digit (an RRN
+//     inside a longer digit run, an IP inside a version string), runs the
+//     validator, and checks context words (in the whole text) where the
+//     detector needs them. When the match RE2 prefers at a position fails
+//     those checks, the longest shorter match at the same position that
+//     passes them is taken instead;
 //  4. resolves overlaps deterministically (earliest begin, then the longest,
 //     then the detector listed first) and maps the spans back to original
 //     byte offsets.
 // It fails closed: a prefilter that cannot be built within max_mem fails
-// Create; one that fails while matching, malformed UTF-8 or an over-large
-// text fail Scan; none of them is ever "no match".
+// Create (it is always built, whether or not Scan needs it); one that fails
+// while matching, malformed UTF-8 or an over-large text fail Scan; none of
+// them is ever "no match". Scan allocates nothing once its per-thread
+// buffers have grown to the text size.
 //
 // RRN note: since October 2020 the last digit of a new 주민등록번호 is random,
 // so the checksum cannot be required. An rrn/frn candidate with a real date
@@ -64,6 +75,19 @@ struct ScannerOptions {
   int64_t detector_max_mem = 8 << 20;
 };
 
+class Scanner;
+
+namespace internal {
+
+// The reference path, for tests: RE2::Set over the whole text, then every
+// detector it names over the whole text (no windows). Same results as
+// Scanner::Scan by construction; scanner_test checks it on generated texts.
+[[nodiscard]] Status ScanReference(const Scanner& scanner, std::string_view utf8_text, std::vector<Span>* out);
+// Whether Scan runs detector `index` on windows (its pattern was analyzable).
+[[nodiscard]] bool UsesWindows(const Scanner& scanner, size_t index);
+
+}  // namespace internal
+
 class Scanner {
  public:
   // Errors: "invalid_detector" (bad name, duplicate, empty or invalid
@@ -89,6 +113,9 @@ class Scanner {
   Scanner& operator=(const Scanner&) = delete;
 
  private:
+  friend Status internal::ScanReference(const Scanner&, std::string_view, std::vector<Span>*);
+  friend bool internal::UsesWindows(const Scanner&, size_t);
+
   struct Impl;
   explicit Scanner(std::unique_ptr<Impl> impl);
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <random>
 #include <string>
 
 namespace maskproxy::detect {
@@ -65,6 +67,113 @@ TEST(NormalizeTest, RejectsMalformedUtf8) {
     ASSERT_FALSE(n.ok());
     EXPECT_EQ(n.error().code, "invalid_utf8");
   }
+}
+
+// A plain decoder (Unicode Table 3-7) as the reference for validity.
+bool ReferenceValid(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (b0 < 0x80) {
+      ++i;
+      continue;
+    } else if ((b0 & 0xE0) == 0xC0) {
+      len = 2;
+      cp = b0 & 0x1F;
+    } else if ((b0 & 0xF0) == 0xE0) {
+      len = 3;
+      cp = b0 & 0x0F;
+    } else if ((b0 & 0xF8) == 0xF0) {
+      len = 4;
+      cp = b0 & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    const uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// The vector validator (32 bytes at a time, zero-padded tail) against the
+// plain decoder: random mixes of ASCII, valid sequences of every length and
+// malformed bytes, at lengths around the block size; and the identity fast
+// path never hides a character that normalization folds.
+TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
+  const std::vector<std::string> pieces = {"a",
+                                           "0",
+                                           " ",
+                                           "가",
+                                           "é",
+                                           "\u00A0",
+                                           "\u200B",
+                                           "\u3000",
+                                           "１",
+                                           "－",
+                                           "＠",
+                                           "\uFEFF",
+                                           "\U0001F600",
+                                           "\uFFFD",
+                                           "\xC2",
+                                           "\xE0\xA0",
+                                           "\xED\xA0\x80",
+                                           "\xF4\x90\x80\x80",
+                                           "\xC0\xAF",
+                                           "\x80",
+                                           "\xBF",
+                                           "\xF8",
+                                           "\xFF",
+                                           "\xE2\x80",
+                                           "\xF0\x9F\x98",
+                                           "\xE0\x80\x80",
+                                           "\xF0\x80\x80\x80",
+                                           "\xF5\x80\x80\x80",
+                                           "\xC1\x80"};
+  std::mt19937 rng(7);
+  int valid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    const size_t target = std::uniform_int_distribution<size_t>(0, 100)(rng);
+    const bool clean = i % 2 == 0;  // half the inputs without malformed pieces
+    while (s.size() < target) {
+      const size_t k = std::uniform_int_distribution<size_t>(0, clean ? 13 : pieces.size() - 1)(rng);
+      s += pieces[k];
+    }
+    if (std::uniform_int_distribution<int>(0, 3)(rng) == 0 && !s.empty()) s.pop_back();  // cut a sequence short
+    auto n = NormalizedText::Create(s);
+    ASSERT_EQ(n.ok(), ReferenceValid(s)) << testing::PrintToString(s);
+    if (!n.ok()) {
+      EXPECT_EQ(n.error().code, "invalid_utf8");
+      continue;
+    }
+    ++valid;
+    // Identity exactly when no character is folded or removed.
+    bool folds = false;
+    for (const char* f : {"\u00A0", "\u200B", "\u3000", "１", "－", "＠", "\uFEFF"}) {
+      if (s.find(f) != std::string::npos) folds = true;
+    }
+    EXPECT_EQ(n->identity(), !folds) << testing::PrintToString(s);
+  }
+  EXPECT_GT(valid, 5000);
+}
+
+TEST(NormalizeTest, CreateIntoReusesAndResets) {
+  NormalizedText n;
+  ASSERT_TRUE(NormalizedText::CreateInto("０１０", &n).ok());
+  EXPECT_EQ(n.text(), "010");
+  ASSERT_TRUE(NormalizedText::CreateInto("plain", &n).ok());
+  EXPECT_TRUE(n.identity());
+  EXPECT_EQ(n.text(), "plain");
+  EXPECT_FALSE(NormalizedText::CreateInto("x\xFF", &n).ok());
+  EXPECT_TRUE(n.text().empty());
 }
 
 }  // namespace

@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "detect/prefilter.h"
 
 namespace maskproxy::detect {
 namespace {
@@ -88,7 +91,7 @@ TEST(ScannerDefaultsTest, PhoneKrHardNegatives) {
   EXPECT_EQ(Scan("010-1234 5678"), Hits{});      // mixed separators
   EXPECT_EQ(Scan("SKU01012345678"), Hits{});     // product code
   EXPECT_EQ(Scan("P-010-1234-5678-9"), Hits{});  // part of a longer code
-  EXPECT_EQ(Scan("15881234"), Hits{});           // representative numbers need a separator
+  EXPECT_EQ(Scan("15101234"), Hits{});           // 1510 is not a representative-number prefix
   EXPECT_EQ(Scan("010-12-5678"), Hits{});
 }
 
@@ -354,6 +357,218 @@ TEST(ScannerTest, ConcurrentScansAgree) {
   }
   for (auto& th : threads) th.join();
   for (int m : mismatches) EXPECT_EQ(m, 0);
+}
+
+// The bug the windowed rewrite fixed in both paths: when the match RE2
+// prefers at a position fails its checks, a shorter match at the same
+// position that passes them is a hit (it used to restart one character later
+// and miss it).
+TEST(ScannerTest, ShorterMatchAtTheSameBeginIsFound) {
+  std::vector<DetectorSpec> specs = {{"gift", R"(\d{4}(?: \d{4}){3,4})", "luhn", {}, 20}};
+  auto s = Scanner::Create(specs);
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  // Greedy: 20 digits (too many for Luhn); the 16-digit prefix is valid.
+  const std::string text = "gift 4111 1111 1111 1111 1234 thanks";
+  EXPECT_EQ(ScanWith(**s, text), One("gift", "4111 1111 1111 1111"));
+  std::vector<Span> ref;
+  ASSERT_TRUE(internal::ScanReference(**s, text, &ref).ok());
+  ASSERT_EQ(ref.size(), 1u);
+  EXPECT_EQ(text.substr(ref[0].begin, ref[0].end - ref[0].begin), "4111 1111 1111 1111");
+  // A shorter match still has to pass the boundary rules: glued, no hit.
+  EXPECT_EQ(ScanWith(**s, "gift 4111 1111 1111 11112 1234"), Hits{});
+  // A context word only the shorter match reaches (the window is counted
+  // from the match's end): "1234" has "ok" right after it, the preferred
+  // "1234 ok 5678 9999 9999" has nothing within 3 characters.
+  std::vector<DetectorSpec> ctx = {{"code", R"(\d{4}(?: [a-z0-9]{2,4})*)", "none", {"ok"}, 3}};
+  auto c = Scanner::Create(ctx);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(ScanWith(**c, "1234 ok 5678 9999 9999"), (Hits{{"code", "1234"}, {"code", "5678 9999 9999"}}));
+}
+
+TEST(ScannerTest, PatternAnalysis) {
+  internal::PatternFacts f;
+  ASSERT_TRUE(internal::AnalyzePattern(R"(\d{3}-\d{2}-\d{5})", &f));
+  EXPECT_EQ(f.min_triggers, 10u);
+  EXPECT_EQ(f.min_length, 12u);
+  EXPECT_TRUE(f.trigger.test('5'));
+  EXPECT_FALSE(f.trigger.test('-'));
+  EXPECT_TRUE(f.alphabet.test('-'));
+  EXPECT_FALSE(f.alphabet.test(' '));
+  ASSERT_TRUE(internal::AnalyzePattern(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+\.[A-Za-z]{2,})", &f));
+  EXPECT_EQ(f.trigger.count(), 1u);
+  EXPECT_TRUE(f.trigger.test('@'));
+  EXPECT_TRUE(f.has_automaton);
+  ASSERT_TRUE(internal::AnalyzePattern(R"((?P<id>MB)-[0-9]{8}|[MS]\d{3}[A-Z]\d{4})", &f));
+  EXPECT_TRUE(f.trigger.test('0'));
+  // Outside the subset: the detector runs over the whole text.
+  for (const char* p : {R"(\bMB-\d{8})", R"(회원\d{6})", R"((?i)mb-\d{8})", R"([^a-z]\d{6})", R"(.\d{6})", R"(^\d{6}$)",
+                        R"(\pN{6})", R"([[:digit:]]{6})", R"(\D\d)", R"(a{2)"}) {
+    EXPECT_FALSE(internal::AnalyzePattern(p, &f)) << p;
+  }
+  // No byte every match needs (a pure-space pattern) also means no windows.
+  EXPECT_FALSE(internal::AnalyzePattern(R"( +)", &f));
+}
+
+TEST(ScannerTest, DefaultsUseWindows) {
+  // Not a correctness requirement (a detector outside the analyzable subset
+  // still works, over the whole text), but the built-ins should stay fast.
+  for (size_t i = 0; i < DefaultScanner().detector_names().size(); ++i) {
+    EXPECT_TRUE(internal::UsesWindows(DefaultScanner(), i))
+        << DefaultScanner().detector_names()[i] << " fell back to whole-text matching (see prefilter.h)";
+  }
+}
+
+// Generated texts: Korean, ASCII words, digits, separators, full-width
+// forms, zero-width and other Unicode spaces, PII values glued and unglued.
+std::string RandomText(std::mt19937& rng, bool adversarial) {
+  static const std::vector<std::string> kPieces = {
+      "가",
+      "김민준",
+      "계좌",
+      "여권",
+      "은행",
+      "입금",
+      "주민번호",
+      " ",
+      "  ",
+      "-",
+      ".",
+      ":",
+      "@",
+      "+",
+      ",",
+      "/",
+      "(",
+      ")",
+      "\n",
+      "a",
+      "Z",
+      "M",
+      "ok",
+      "Bank",
+      "passport",
+      "0",
+      "1",
+      "7",
+      "9",
+      "01",
+      "010",
+      "82",
+      "+82",
+      "02",
+      "1588",
+      "255",
+      "256",
+      "１",
+      "０",
+      "－",
+      "＠",
+      "．",
+      "\u200B",
+      "\u00A0",
+      "\u2010",
+      "\u3000",
+      "\uFEFF",
+      "é",
+      "db8",
+      "::",
+      "fe80",
+      "ffff",
+      "x.y",
+      "co.kr",
+      "mail",
+      "e-",
+      "..",
+      "900101-1234568",
+      "900101 1234568",
+      "9001011234568",
+      "030515-7123456",
+      "4111 1111 1111 1111",
+      "4111-1111-1111-1111",
+      "378282246310005",
+      "010-1234-5678",
+      "01012345678",
+      "+82 10-1234-5678",
+      "02-123-4567",
+      "1588-1234",
+      "15881234",
+      "11-22-123456-01",
+      "123-45-67891",
+      "1234567891",
+      "110-123-456789",
+      "123456-12-123456",
+      "100012345678",
+      "M12345678",
+      "M123A4567",
+      "a.b+tag@mail.co.kr",
+      "minjun@example.com",
+      "192.168.0.1",
+      "10.0.0.256",
+      "2001:db8::1",
+      "::ffff:192.0.2.1",
+      "０１０－１２３４－５６７８",
+      "010\u200B-1234-\u200D5678",
+      "９００１０１\u2010１２３４５６８",
+  };
+  std::string out;
+  const int n = std::uniform_int_distribution<int>(0, adversarial ? 60 : 25)(rng);
+  for (int i = 0; i < n; ++i) {
+    std::string piece = kPieces[std::uniform_int_distribution<size_t>(0, kPieces.size() - 1)(rng)];
+    if (adversarial && std::uniform_int_distribution<int>(0, 4)(rng) == 0) {
+      // Runs of one digit or separator, the inputs RE2 retries most.
+      const char c = "0123456789-. :"[std::uniform_int_distribution<int>(0, 13)(rng)];
+      piece = std::string(std::uniform_int_distribution<size_t>(1, 40)(rng), c);
+    }
+    out += piece;
+  }
+  return out;
+}
+
+size_t ExpectSameAsReference(const Scanner& scanner, const std::string& text) {
+  std::vector<Span> fast;
+  std::vector<Span> ref;
+  const Status a = scanner.Scan(text, &fast);
+  const Status b = internal::ScanReference(scanner, text, &ref);
+  EXPECT_EQ(a.ok(), b.ok()) << text;
+  if (!a.ok() || !b.ok()) {
+    if (!a.ok() && !b.ok()) {
+      EXPECT_EQ(a.error().code, b.error().code);
+    }
+    return 0;
+  }
+  EXPECT_EQ(fast, ref) << "text: " << text;
+  return ref.size();
+}
+
+TEST(ScannerTest, WindowedScanEqualsReferenceOnGeneratedText) {
+  std::vector<DetectorSpec> custom = Scanner::Defaults();
+  custom.push_back({"member_id", R"(MB-\d{8})", "none", {}, 20});
+  custom.push_back({"gift", R"(\d{4}(?: \d{4}){3,4})", "luhn", {"상품권", "gift"}, 10});
+  custom.push_back({"ko_member", R"(회원\s?\d{6})", "none", {}, 20});       // Hangul: whole text
+  custom.push_back({"word_code", R"(\b[A-Z]{2}\d{4}\b)", "none", {}, 20});  // \b: whole text
+  custom.push_back({"ci_code", R"((?i)ord-\d{6})", "none", {}, 20});        // (?i): whole text
+  custom.push_back({"lazy", R"([0-9]{2,}?-[0-9]+?)", "none", {}, 20});
+  custom.push_back({"colons", R"(:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)", "ipv6", {}, 20});
+  auto with_custom = Scanner::Create(custom);
+  ASSERT_TRUE(with_custom.ok()) << with_custom.error().ToString();
+  std::mt19937 rng(20261126);
+  size_t hits = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const std::string text = RandomText(rng, i % 3 == 0);
+    hits += ExpectSameAsReference(DefaultScanner(), text);
+    hits += ExpectSameAsReference(**with_custom, text);
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(hits, 4000u);  // the texts do exercise the detectors
+  // Random bytes from a small alphabet (invalid UTF-8 included: both fail).
+  const std::string alphabet = "0123456789-. :@+aZM\xEA\xB0\x80\xEF\xBC\x91\xE2\x80\x8B";
+  for (int i = 0; i < 3000; ++i) {
+    std::string text(std::uniform_int_distribution<size_t>(0, 80)(rng), ' ');
+    for (char& c : text) c = alphabet[std::uniform_int_distribution<size_t>(0, alphabet.size() - 1)(rng)];
+    ExpectSameAsReference(DefaultScanner(), text);
+    ExpectSameAsReference(**with_custom, text);
+    if (HasFailure()) return;
+  }
 }
 
 }  // namespace
