@@ -318,28 +318,35 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
   // without one (most Korean text) the map is the identity too. Only
   // characters whose lead byte can start a folded character are decoded.
   const LeadTable& leads = Leads();
+  bool validated = false;
 #ifdef MASKPROXY_DETECT_AVX2
   if (HasAvx2()) {
     bool may_change = true;
-    if (ValidateAvx2(s + first_non_ascii, n - first_non_ascii, leads, &may_change) && !may_change) {
+    validated = ValidateAvx2(s + first_non_ascii, n - first_non_ascii, leads, &may_change);
+    if (validated && !may_change) {
       out->original_ = original;
       return Status::Ok();
     }
     // Malformed (the loop below finds where) or maybe something to fold.
   }
 #endif
+  // The length of a character of validated text from its lead byte.
+  auto length = [](unsigned char b0) -> size_t { return b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4; };
   size_t first_change = n;
   for (size_t i = first_non_ascii; i < n;) {
     if (s[i] < 0x80) {
       i = SkipAscii(s, n, i);
       continue;
     }
-    const size_t len = SequenceLength(s, n, i);
+    const size_t len = validated ? length(s[i]) : SequenceLength(s, n, i);
     if (len == 0) return Error("invalid_utf8", "malformed UTF-8 at byte " + std::to_string(i));
     if (first_change == n && leads.may_change[s[i]]) {
       uint32_t cp = 0;
       DecodeUtf8(original, i, &cp);
-      if (Replacement(cp) != kKeep) first_change = i;
+      if (Replacement(cp) != kKeep) {
+        first_change = i;
+        if (validated) break;  // the rest is known to be well-formed
+      }
     }
     i += len;
   }
@@ -353,33 +360,29 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
   char* text = out->normalized_.data();
   uint32_t* sb = out->src_begin_.data();
   uint32_t* se = out->src_end_.data();
+  std::memcpy(text, s, first_change);
+  // Up to the first change, and for every character normalization keeps,
+  // the bytes are copied and each maps to its whole character; only
+  // characters whose lead byte may start a folded one are decoded.
   size_t o = 0;
-  for (; o < first_change; ++o) {
-    text[o] = original[o];
-  }
-  // Up to the first change the map is the identity, with multi-byte
-  // characters mapping each byte to the whole character.
   for (size_t i = 0; i < first_change;) {
-    const size_t len = s[i] < 0x80 ? 1 : SequenceLength(s, n, i);
-    for (size_t k = 0; k < len; ++k) {
-      sb[i + k] = static_cast<uint32_t>(i);
-      se[i + k] = static_cast<uint32_t>(i + len);
+    const size_t len = length(s[i]);
+    for (size_t k = 0; k < len; ++k, ++o) {
+      sb[o] = static_cast<uint32_t>(i);
+      se[o] = static_cast<uint32_t>(i + len);
     }
     i += len;
   }
   size_t i = first_change;
   while (i < n) {
-    if (s[i] < 0x80) {
-      text[o] = original[i];
-      sb[o] = static_cast<uint32_t>(i);
-      se[o] = static_cast<uint32_t>(i + 1);
-      ++o;
-      ++i;
-      continue;
+    const unsigned char b0 = s[i];
+    const size_t len = length(b0);
+    int r = kKeep;
+    if (leads.may_change[b0]) {
+      uint32_t cp = 0;
+      DecodeUtf8(original, i, &cp);  // validated above
+      r = Replacement(cp);
     }
-    uint32_t cp = 0;
-    const size_t len = DecodeUtf8(original, i, &cp);  // validated above
-    const int r = Replacement(cp);
     if (r == kKeep) {
       for (size_t k = 0; k < len; ++k, ++o) {
         text[o] = original[i + k];

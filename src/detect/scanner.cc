@@ -236,8 +236,12 @@ struct Combined {
   }
 
   // The combined detectors in `mask` with a match [b, e), EndOk(e) (their own
-  // rules). `scratch` holds 2 * words words.
-  uint64_t MatchesAt(std::string_view t, size_t b, uint64_t mask, uint64_t* scratch) const {
+  // rules). For each of them not in *several_ends, [b, end_at[k]) is its only
+  // match at b (so the one RE2 prefers). `scratch` holds 2 * words words.
+  uint64_t MatchesAt(std::string_view t, size_t b, uint64_t mask, uint64_t* scratch, uint64_t* several_ends,
+                     uint32_t* end_at) const {
+    *several_ends = 0;
+    uint64_t seen = 0;
     size_t lo = words;
     size_t hi = 0;
     uint64_t* cur = scratch;
@@ -281,17 +285,24 @@ struct Combined {
       }
       if (any == 0) break;
       if (ends == 0) continue;
-      // Some match ends here: which detectors, if the end is not glued.
-      const bool ok = EndOk(t, i + 1, Validator::kNone);
-      const bool ok6 = (mask & ipv6) != 0 && EndOk(t, i + 1, Validator::kIpv6);
-      if (!ok && !ok6) continue;
+      // Some match ends here: whose, and are they hits-to-be (not glued)?
+      uint64_t owners = 0;
       for (size_t w = lo; w < hi; ++w) {
         for (uint64_t x = cur[w] & last[w]; x != 0; x &= x - 1) {
-          const uint64_t kb = uint64_t{1} << owner[w * 64 + static_cast<size_t>(std::countr_zero(x))];
-          if ((ipv6 & kb) != 0 ? ok6 : ok) found |= kb;
+          owners |= uint64_t{1} << owner[w * 64 + static_cast<size_t>(std::countr_zero(x))];
         }
       }
-      if (found == mask) break;
+      *several_ends |= owners & seen;
+      seen |= owners;
+      for (uint64_t x = owners & ~*several_ends; x != 0; x &= x - 1) {
+        end_at[std::countr_zero(x)] = static_cast<uint32_t>(i + 1);
+      }
+      const bool ok = EndOk(t, i + 1, Validator::kNone);
+      const bool ok6 = (owners & ipv6) != 0 && EndOk(t, i + 1, Validator::kIpv6);
+      found |= owners & ((ok ? ~ipv6 : 0) | (ok6 ? ipv6 : 0));
+      // Once every detector has its answer and none can tell its match
+      // without RE2, the rest of the run changes nothing.
+      if (found == mask && (found & ~*several_ends) == 0) break;
     }
     return found;
   }
@@ -334,6 +345,8 @@ struct Group {
   std::bitset<128> alphabet;
   std::bitset<128> trigger;
   std::vector<size_t> detectors;  // priority order
+  size_t min_triggers = 0;        // the least any of them needs
+  size_t min_length = 0;
 };
 
 constexpr size_t kMaxGroups = 64;
@@ -451,7 +464,9 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
              (impl->groups[g].alphabet != facts.alphabet || impl->groups[g].trigger != facts.trigger)) {
         ++g;
       }
-      if (g == impl->groups.size() && g < kMaxGroups) impl->groups.push_back({facts.alphabet, facts.trigger, {}});
+      if (g == impl->groups.size() && g < kMaxGroups) {
+        impl->groups.push_back({facts.alphabet, facts.trigger, {}, facts.min_triggers, facts.min_length});
+      }
       if (g < impl->groups.size()) {
         d.windowed = true;
         d.group = g;
@@ -461,6 +476,8 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
           d.combined = static_cast<int>(impl->combined.detector.size() - 1);
         }
         impl->groups[g].detectors.push_back(i);
+        impl->groups[g].min_triggers = std::min(impl->groups[g].min_triggers, facts.min_triggers);
+        impl->groups[g].min_length = std::min(impl->groups[g].min_length, facts.min_length);
       }
     }
     if (!d.windowed) impl->any_whole_text = true;
@@ -561,37 +578,101 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     std::vector<uint64_t>& elig = sc.eligible;
     size_t lo_all = n;
     size_t hi_all = 0;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      const uint64_t bit = uint64_t{1} << g;
-      if ((present & bit) == 0) continue;
-      size_t covered = 0;
-      for (uint32_t p : trig) {
-        if (p < covered || (trigger_groups[s[p]] & bit) == 0) continue;
-        size_t ws = p;
-        while (ws > covered && (alphabet_groups[s[ws - 1]] & bit) != 0) --ws;
-        size_t we = p + 1;
-        while (we < n && (alphabet_groups[s[we]] & bit) != 0) ++we;
-        covered = we;
-        size_t count = 0;
-        for (size_t k = ws; k < we; ++k) count += (trigger_groups[s[k]] & bit) != 0 ? 1 : 0;
-        uint64_t mask = 0;
-        for (size_t id : groups[g].detectors) {
-          const Detector& d = detectors[id];
-          if (count < d.min_triggers || we - ws < d.min_length) continue;
-          if (d.combined >= 0) {
-            mask |= uint64_t{1} << d.combined;
-          } else {
-            ScanRange(d, id, t, ws, we, &cands);
-          }
+    // One pass over the trigger bytes: each starts (or extends) the current
+    // run of every group it is a trigger of; a run's trigger count is the
+    // number of trigger bytes in it.
+    struct Run {  // no initializers: only groups.size() of them are set up
+      size_t begin;
+      size_t end;  // 0: no run yet
+      size_t triggers;
+    };
+    Run runs[kMaxGroups];  // only the first groups.size() are used
+    for (size_t g = 0; g < groups.size(); ++g) runs[g] = Run{0, 0, 0};
+    auto finish = [&](size_t g) {
+      const Run& r = runs[g];
+      uint64_t mask = 0;
+      for (size_t id : groups[g].detectors) {
+        const Detector& d = detectors[id];
+        if (r.triggers < d.min_triggers || r.end - r.begin < d.min_length) continue;
+        if (d.combined >= 0) {
+          mask |= uint64_t{1} << d.combined;
+        } else {
+          ScanRange(d, id, t, r.begin, r.end, &cands);
         }
-        if (mask == 0) continue;
-        if (hi_all == 0) {
-          elig.assign(n, 0);
-        }
-        for (size_t k = ws; k < we; ++k) elig[k] |= mask;
-        lo_all = std::min(lo_all, ws);
-        hi_all = std::max(hi_all, we);
       }
+      if (mask == 0) return;
+      if (hi_all == 0) elig.assign(n, 0);
+      for (size_t k = r.begin; k < r.end; ++k) elig[k] |= mask;
+      lo_all = std::min(lo_all, r.begin);
+      hi_all = std::max(hi_all, r.end);
+    };
+    if (present == 0) trig.clear();  // (no trigger: nothing to do)
+    // Consecutive trigger bytes of the same groups inside the runs already
+    // open (counted when the runs were grown) are skipped in one test.
+    uint64_t last_groups = 0;
+    size_t last_end = 0;
+    // First the run of all those groups' alphabets together: a group whose
+    // run (a part of it) could not hold enough trigger bytes or bytes for
+    // any of its detectors is not looked at.
+    size_t union_end = 0;
+    size_t union_begin = 0;
+    size_t union_count = 0;
+    uint64_t union_groups = 0;
+    for (uint32_t p : trig) {
+      const uint64_t here = trigger_groups[s[p]];
+      if (here == last_groups && p < last_end) continue;
+      if (here != union_groups || p >= union_end) {
+        union_groups = here;
+        size_t ub = p;
+        size_t count = 1;
+        while (ub > 0 && (alphabet_groups[s[ub - 1]] & here) != 0) {
+          --ub;
+          count += (trigger_groups[s[ub]] & here) != 0 ? 1 : 0;
+        }
+        size_t ue = p + 1;
+        while (ue < n && (alphabet_groups[s[ue]] & here) != 0) {
+          count += (trigger_groups[s[ue]] & here) != 0 ? 1 : 0;
+          ++ue;
+        }
+        union_begin = ub;
+        union_end = ue;
+        union_count = count;
+      }
+      uint64_t open = 0;
+      for (uint64_t gs = here; gs != 0; gs &= gs - 1) {
+        const auto g = static_cast<size_t>(std::countr_zero(gs));
+        if (union_count >= groups[g].min_triggers && union_end - union_begin >= groups[g].min_length) {
+          open |= uint64_t{1} << g;
+        }
+      }
+      last_groups = here;
+      last_end = n;
+      if (open == 0) last_end = union_end;
+      for (uint64_t gs = open; gs != 0; gs &= gs - 1) {
+        const auto g = static_cast<size_t>(std::countr_zero(gs));
+        const uint64_t bit = uint64_t{1} << g;
+        Run& r = runs[g];
+        if (p >= r.end) {
+          if (r.end != 0) finish(g);
+          const size_t covered = r.end;
+          size_t count = 1;
+          size_t ws = p;
+          while (ws > covered && (alphabet_groups[s[ws - 1]] & bit) != 0) {
+            --ws;
+            count += (trigger_groups[s[ws]] & bit) != 0 ? 1 : 0;
+          }
+          size_t we = p + 1;
+          while (we < n && (alphabet_groups[s[we]] & bit) != 0) {
+            count += (trigger_groups[s[we]] & bit) != 0 ? 1 : 0;
+            ++we;
+          }
+          r = Run{ws, we, count};
+        }
+        last_end = std::min(last_end, r.end);
+      }
+    }
+    for (size_t g = 0; g < groups.size(); ++g) {
+      if (runs[g].end != 0) finish(g);
     }
     // Every begin in those windows, in order: the combined automaton says
     // which detectors have a match there that can be a hit (StartOk, a match
@@ -601,6 +682,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     // started, so this finds what an unanchored search over the window does.
     if (hi_all != 0) {
       std::array<size_t, 64> resume{};
+      std::array<uint32_t, 64> end_at{};
       sc.automaton.resize(2 * combined.words);
       re2::StringPiece m;
       for (size_t b = lo_all; b < hi_all; ++b) {
@@ -615,14 +697,19 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
           if (resume[k] > b) mask &= ~(uint64_t{1} << k);
         }
         if (mask == 0) continue;
-        const uint64_t found = combined.MatchesAt(t, b, mask, sc.automaton.data());
+        uint64_t several_ends = 0;
+        const uint64_t found = combined.MatchesAt(t, b, mask, sc.automaton.data(), &several_ends, end_at.data());
         for (uint64_t x = found; x != 0; x &= x - 1) {
           const auto k = static_cast<size_t>(std::countr_zero(x));
           const size_t id = combined.detector[k];
           const Detector& d = detectors[id];
-          if (!d.re->Match(t, b, n, RE2::ANCHOR_START, &m, 1) || m.empty()) continue;  // the automaton saw one
+          size_t e = end_at[k];  // the only match at b: the one RE2 prefers
+          if ((several_ends >> k) & 1) {
+            if (!d.re->Match(t, b, n, RE2::ANCHOR_START, &m, 1) || m.empty()) continue;  // the automaton saw one
+            e = b + m.size();
+          }
           double confidence = 1.0;
-          const size_t hit_end = HitAt(d, t, b, b + m.size(), &confidence);
+          const size_t hit_end = HitAt(d, t, b, e, &confidence);
           if (hit_end != 0) {
             cands.push_back({b, hit_end, id, confidence});
             resume[k] = hit_end;
