@@ -3,6 +3,9 @@
 // third with PII, one with full-width digits and a zero-width space), the
 // kind of text a payment event's memo carries. Reports MB/s
 // (bytes_per_second), the mean memo size and the hits per pass (8).
+// BM_ScanMemosReference runs the same memos through the plain reference path
+// (internal::ScanReference: RE2::Set and every named detector's RE2 over the
+// whole text), BM_ScanLongText one 4 KB text made of the memos.
 //
 //   ninja -C build detect_bench
 //   ./build/bench/detect_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -73,6 +76,53 @@ void BM_ScanMemos(benchmark::State& state) {
       static_cast<double>(hits) / static_cast<double>(state.iterations() > 0 ? state.iterations() : 1);
 }
 BENCHMARK(BM_ScanMemos);
+
+// The same memos through the reference path the windowed scan is tested
+// against (scanner_test): what the scan cost before the windows.
+void BM_ScanMemosReference(benchmark::State& state) {
+  auto scanner = detect::Scanner::Create(detect::Scanner::Defaults());
+  if (!scanner.ok()) {
+    state.SkipWithError(scanner.error().ToString().c_str());
+    return;
+  }
+  const auto& memos = Memos();
+  size_t bytes = 0;
+  for (const auto& m : memos) bytes += m.size();
+  std::vector<detect::Span> spans;
+  for (auto _ : state) {
+    for (const auto& m : memos) {
+      if (!detect::internal::ScanReference(**scanner, m, &spans).ok()) {
+        state.SkipWithError("scan failed");
+        return;
+      }
+      benchmark::DoNotOptimize(spans.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+BENCHMARK(BM_ScanMemosReference);
+
+// One long text (the memos joined until 4 KB: a long free-text field).
+void BM_ScanLongText(benchmark::State& state) {
+  auto scanner = detect::Scanner::Create(detect::Scanner::Defaults());
+  if (!scanner.ok()) {
+    state.SkipWithError(scanner.error().ToString().c_str());
+    return;
+  }
+  std::string text;
+  for (size_t i = 0; text.size() < 4096; ++i) text += Memos()[i % Memos().size()] + "\n";
+  std::vector<detect::Span> spans;
+  for (auto _ : state) {
+    if (!(*scanner)->Scan(text, &spans).ok()) {
+      state.SkipWithError("scan failed");
+      return;
+    }
+    benchmark::DoNotOptimize(spans.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  state.counters["hits"] = static_cast<double>(spans.size());
+}
+BENCHMARK(BM_ScanLongText);
 
 // Floor: the same memos with no PII-looking text at all (prefilter only).
 void BM_ScanPlainAscii(benchmark::State& state) {

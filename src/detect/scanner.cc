@@ -238,9 +238,13 @@ struct Combined {
   // The combined detectors in `mask` with a match [b, e), EndOk(e) (their own
   // rules). For each of them not in *several_ends, [b, end_at[k]) is its only
   // match at b (so the one RE2 prefers). `scratch` holds 2 * words words.
+  // ends_by[k] has bit j set when [b, b + j) is a match of k (j < 64); k is
+  // in *far_ends when a match is 64 bytes or longer.
   uint64_t MatchesAt(std::string_view t, size_t b, uint64_t mask, uint64_t* scratch, uint64_t* several_ends,
-                     uint32_t* end_at) const {
+                     uint32_t* end_at, uint64_t* ends_by, uint64_t* far_ends) const {
     *several_ends = 0;
+    *far_ends = 0;
+    for (uint64_t x = mask; x != 0; x &= x - 1) ends_by[std::countr_zero(x)] = 0;
     uint64_t seen = 0;
     size_t lo = words;
     size_t hi = 0;
@@ -294,15 +298,19 @@ struct Combined {
       }
       *several_ends |= owners & seen;
       seen |= owners;
-      for (uint64_t x = owners & ~*several_ends; x != 0; x &= x - 1) {
-        end_at[std::countr_zero(x)] = static_cast<uint32_t>(i + 1);
+      const size_t offset = i + 1 - b;
+      for (uint64_t x = owners; x != 0; x &= x - 1) {
+        const auto k = static_cast<size_t>(std::countr_zero(x));
+        end_at[k] = static_cast<uint32_t>(i + 1);
+        if (offset < 64) {
+          ends_by[k] |= uint64_t{1} << offset;
+        } else {
+          *far_ends |= uint64_t{1} << k;
+        }
       }
       const bool ok = EndOk(t, i + 1, Validator::kNone);
       const bool ok6 = (owners & ipv6) != 0 && EndOk(t, i + 1, Validator::kIpv6);
       found |= owners & ((ok ? ~ipv6 : 0) | (ok6 ? ipv6 : 0));
-      // Once every detector has its answer and none can tell its match
-      // without RE2, the rest of the run changes nothing.
-      if (found == mask && (found & ~*several_ends) == 0) break;
     }
     return found;
   }
@@ -390,7 +398,8 @@ struct Scratch {
   std::vector<int> ids;
   std::vector<Candidate> cands;
   std::vector<uint32_t> triggers;
-  std::vector<uint64_t> eligible;
+  std::vector<uint64_t> eligible;  // all zero between scans
+  std::vector<std::pair<size_t, size_t>> windows;
   std::vector<uint64_t> automaton;
 };
 
@@ -576,6 +585,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     }
     // Per byte: the combined detectors with a qualifying window there.
     std::vector<uint64_t>& elig = sc.eligible;
+    sc.windows.clear();
     size_t lo_all = n;
     size_t hi_all = 0;
     // One pass over the trigger bytes: each starts (or extends) the current
@@ -601,8 +611,9 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
         }
       }
       if (mask == 0) return;
-      if (hi_all == 0) elig.assign(n, 0);
+      if (elig.size() < n) elig.resize(n, 0);
       for (size_t k = r.begin; k < r.end; ++k) elig[k] |= mask;
+      sc.windows.emplace_back(r.begin, r.end);
       lo_all = std::min(lo_all, r.begin);
       hi_all = std::max(hi_all, r.end);
     };
@@ -683,36 +694,64 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     if (hi_all != 0) {
       std::array<size_t, 64> resume{};
       std::array<uint32_t, 64> end_at{};
+      std::array<uint64_t, 64> ends_by{};
       sc.automaton.resize(2 * combined.words);
       re2::StringPiece m;
-      for (size_t b = lo_all; b < hi_all; ++b) {
-        uint64_t mask = elig[b];
-        if (mask == 0) continue;
-        mask &= combined.starts[s[b] & 0x7F];  // window bytes are ASCII
-        if (mask == 0) continue;
-        if (!StartOk(t, b, Validator::kNone)) continue;
-        if ((mask & combined.ipv6) != 0 && !StartOk(t, b, Validator::kIpv6)) mask &= ~combined.ipv6;
-        for (uint64_t x = mask; x != 0; x &= x - 1) {
-          const auto k = static_cast<size_t>(std::countr_zero(x));
-          if (resume[k] > b) mask &= ~(uint64_t{1} << k);
-        }
-        if (mask == 0) continue;
-        uint64_t several_ends = 0;
-        const uint64_t found = combined.MatchesAt(t, b, mask, sc.automaton.data(), &several_ends, end_at.data());
-        for (uint64_t x = found; x != 0; x &= x - 1) {
-          const auto k = static_cast<size_t>(std::countr_zero(x));
-          const size_t id = combined.detector[k];
-          const Detector& d = detectors[id];
-          size_t e = end_at[k];  // the only match at b: the one RE2 prefers
-          if ((several_ends >> k) & 1) {
-            if (!d.re->Match(t, b, n, RE2::ANCHOR_START, &m, 1) || m.empty()) continue;  // the automaton saw one
-            e = b + m.size();
+      // The windows in order, overlaps merged; each begin once.
+      std::sort(sc.windows.begin(), sc.windows.end());
+      size_t done = 0;
+      for (size_t wi = 0; wi < sc.windows.size(); ++wi) {
+        for (size_t b = std::max(done, sc.windows[wi].first); b < sc.windows[wi].second; ++b) {
+          done = b + 1;
+          uint64_t mask = elig[b];
+          elig[b] = 0;  // leaves the buffer all zero for the next scan
+          if (mask == 0) continue;
+          mask &= combined.starts[s[b] & 0x7F];  // window bytes are ASCII
+          if (mask == 0) continue;
+          if (!StartOk(t, b, Validator::kNone)) continue;
+          if ((mask & combined.ipv6) != 0 && !StartOk(t, b, Validator::kIpv6)) mask &= ~combined.ipv6;
+          for (uint64_t x = mask; x != 0; x &= x - 1) {
+            const auto k = static_cast<size_t>(std::countr_zero(x));
+            if (resume[k] > b) mask &= ~(uint64_t{1} << k);
           }
-          double confidence = 1.0;
-          const size_t hit_end = HitAt(d, t, b, e, &confidence);
-          if (hit_end != 0) {
-            cands.push_back({b, hit_end, id, confidence});
-            resume[k] = hit_end;
+          if (mask == 0) continue;
+          uint64_t several_ends = 0;
+          uint64_t far_ends = 0;
+          const uint64_t found = combined.MatchesAt(t, b, mask, sc.automaton.data(), &several_ends, end_at.data(),
+                                                    ends_by.data(), &far_ends);
+          for (uint64_t x = found; x != 0; x &= x - 1) {
+            const auto k = static_cast<size_t>(std::countr_zero(x));
+            const size_t id = combined.detector[k];
+            const Detector& d = detectors[id];
+            size_t e = end_at[k];  // the only match at b: the one RE2 prefers
+            if ((several_ends >> k) & 1) {
+              if (!d.re->Match(t, b, n, RE2::ANCHOR_START, &m, 1) || m.empty()) continue;  // the automaton saw one
+              e = b + m.size();
+            }
+            double confidence = 1.0;
+            size_t hit_end = 0;
+            if ((far_ends >> k) & 1) {
+              hit_end = HitAt(d, t, b, e, &confidence);
+            } else if (EndOk(t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
+                       ContextOk(d, t, b, e)) {
+              hit_end = e;
+            } else {
+              // The shorter matches at b, longest first: the automaton listed
+              // every match end, so no RE2 call is needed to confirm them.
+              for (uint64_t shorter = ends_by[k] & ((uint64_t{1} << (e - b)) - 1); shorter != 0;) {
+                const size_t e2 = b + static_cast<size_t>(63 - std::countl_zero(shorter));
+                shorter &= ~(uint64_t{1} << (e2 - b));
+                if (EndOk(t, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
+                    ContextOk(d, t, b, e2)) {
+                  hit_end = e2;
+                  break;
+                }
+              }
+            }
+            if (hit_end != 0) {
+              cands.push_back({b, hit_end, id, confidence});
+              resume[k] = hit_end;
+            }
           }
         }
       }
