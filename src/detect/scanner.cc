@@ -8,6 +8,7 @@
 #include <bit>
 #include <bitset>
 #include <cstdint>
+#include <cstring>
 #include <unordered_set>
 #include <utility>
 
@@ -377,8 +378,8 @@ struct Scanner::Impl {
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, bool reference) const;
 #ifdef MASKPROXY_DETECT_AVX2
-  // Appends the offsets of trigger bytes in s[0, full) (full a multiple of
-  // 32) to *out, 32 bytes at a time; returns the groups present.
+  // Appends the offsets of trigger bytes in s[0, full) to *out, 32 bytes at
+  // a time; returns the groups present.
   __attribute__((target("avx2"))) uint64_t FindTriggersAvx2(const unsigned char* s, size_t full,
                                                             std::vector<uint32_t>* out) const;
 #endif
@@ -572,8 +573,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     size_t i = 0;
 #ifdef MASKPROXY_DETECT_AVX2
     if (range_count != 0 && HasAvx2()) {
-      i = n / 32 * 32;
-      present = FindTriggersAvx2(s, i, &trig);
+      present = FindTriggersAvx2(s, n, &trig);
+      i = n;
     }
 #endif
     for (; i < n; ++i) {
@@ -787,8 +788,14 @@ __attribute__((target("avx2"))) uint64_t Scanner::Impl::FindTriggersAvx2(const u
     span[k] = _mm256_set1_epi8(static_cast<char>(range_span[k]));
   }
   uint64_t present = 0;
+  // The tail, zero-padded (NUL is never a trigger here: range_count is 0
+  // then).
+  alignas(32) unsigned char tail[32] = {};
+  const size_t whole = full / 32 * 32;
+  std::memcpy(tail, s + whole, full - whole);
   for (size_t i = 0; i < full; i += 32) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+    const __m256i v = i < whole ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))
+                                : _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
     __m256i hit = _mm256_setzero_si256();
     for (size_t k = 0; k < ranges; ++k) {
       const __m256i d = _mm256_sub_epi8(v, lo[k]);
