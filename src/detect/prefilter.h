@@ -45,8 +45,9 @@ struct Positions {
 
 // The Glushkov (position) automaton of an analyzable pattern, repetitions
 // unrolled: it recognizes exactly the pattern's language, so it answers "is
-// there a match [b, e) here" without RE2 (it cannot say which match RE2
-// prefers; the scanner asks RE2 for that once the answer is yes).
+// there a match [b, e) here" without RE2, and lists every match end at a
+// begin. It cannot say which of several matches RE2 prefers (leftmost-first
+// priorities are not in it): the scanner asks RE2 then, and only then.
 struct PositionAutomaton {
   static constexpr size_t kMaxPositions = 256;
   size_t size = 0;

@@ -267,15 +267,19 @@ struct Combined {
       if (c >= 128) break;  // no position matches a non-ASCII byte
       if (i != b) {
         uint64_t carry = 0;  // words below lo hold no position of these detectors
+        uint64_t with_extra = 0;
         for (size_t w = lo; w < hi; ++w) {
           const uint64_t x = cur[w] & step[w];
           next[w] = (x << 1) | carry;
           carry = x >> 63;
+          with_extra |= cur[w] & has_extra[w];
         }
-        for (size_t w = lo; w < hi; ++w) {
-          for (uint64_t x = cur[w] & has_extra[w]; x != 0; x &= x - 1) {
-            const uint64_t* e = &extra[(w * 64 + static_cast<size_t>(std::countr_zero(x))) * words];
-            for (size_t v = lo; v < hi; ++v) next[v] |= e[v];
+        if (with_extra != 0) {
+          for (size_t w = lo; w < hi; ++w) {
+            for (uint64_t x = cur[w] & has_extra[w]; x != 0; x &= x - 1) {
+              const uint64_t* e = &extra[(w * 64 + static_cast<size_t>(std::countr_zero(x))) * words];
+              for (size_t v = lo; v < hi; ++v) next[v] |= e[v];
+            }
           }
         }
         std::swap(cur, next);

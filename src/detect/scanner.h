@@ -13,10 +13,15 @@
 //     match that contain enough of the bytes every match needs (ASCII digits,
 //     '@', ':', ...). Other detectors go through one RE2::Set over the whole
 //     text as a prefilter;
-//  3. finds every match with the detector's own RE2 (in its windows, or in
-//     the whole text), rejects candidates glued to a letter or digit (an RRN
-//     inside a longer digit run, an IP inside a version string), runs the
-//     validator, and checks context words (in the whole text) where the
+//  3. finds the candidates: in windows, the windowed detectors' position
+//     automata (prefilter.h, all of them side by side in one bit-parallel
+//     automaton) run anchored at each begin that is not glued to the text
+//     before it and list every match end there; a detector with one match
+//     there needs no RE2 call, else its RE2, anchored at that begin, gives
+//     the match it prefers. Whole-text detectors search with their RE2 as
+//     before. Candidates glued to a letter or digit (an RRN inside a longer
+//     digit run, an IP inside a version string) are rejected, the validator
+//     runs, and context words are checked (in the whole text) where the
 //     detector needs them. When the match RE2 prefers at a position fails
 //     those checks, the longest shorter match at the same position that
 //     passes them is taken instead;
