@@ -549,8 +549,15 @@ TEST(ScannerTest, WindowedScanEqualsReferenceOnGeneratedText) {
   custom.push_back({"ci_code", R"((?i)ord-\d{6})", "none", {}, 20});        // (?i): whole text
   custom.push_back({"lazy", R"([0-9]{2,}?-[0-9]+?)", "none", {}, 20});
   custom.push_back({"colons", R"(:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)", "ipv6", {}, 20});
+  // Analyzable but too big for an automaton (over 256 positions): windows
+  // searched with an unanchored RE2.
+  custom.push_back({"big", R"(\d{2}(?:[-.]\d{1,300})+)", "none", {"ok"}, 20});
   auto with_custom = Scanner::Create(custom);
   ASSERT_TRUE(with_custom.ok()) << with_custom.error().ToString();
+  internal::PatternFacts big;
+  ASSERT_TRUE(internal::AnalyzePattern(custom.back().pattern, &big));
+  EXPECT_FALSE(big.has_automaton);
+  EXPECT_TRUE(internal::UsesWindows(**with_custom, custom.size() - 1));
   std::mt19937 rng(20261126);
   size_t hits = 0;
   for (int i = 0; i < 4000; ++i) {
