@@ -591,8 +591,6 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     // Per byte: the combined detectors with a qualifying window there.
     std::vector<uint64_t>& elig = sc.eligible;
     sc.windows.clear();
-    size_t lo_all = n;
-    size_t hi_all = 0;
     // One pass over the trigger bytes: each starts (or extends) the current
     // run of every group it is a trigger of; a run's trigger count is the
     // number of trigger bytes in it.
@@ -619,8 +617,6 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
       if (elig.size() < n) elig.resize(n, 0);
       for (size_t k = r.begin; k < r.end; ++k) elig[k] |= mask;
       sc.windows.emplace_back(r.begin, r.end);
-      lo_all = std::min(lo_all, r.begin);
-      hi_all = std::max(hi_all, r.end);
     };
     if (present == 0) trig.clear();  // (no trigger: nothing to do)
     // Consecutive trigger bytes of the same groups inside the runs already
@@ -696,7 +692,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     // one prefers. A detector skips begins inside its previous hit. The
     // match RE2 prefers at a begin does not depend on where a search
     // started, so this finds what an unanchored search over the window does.
-    if (hi_all != 0) {
+    if (!sc.windows.empty()) {
       std::array<size_t, 64> resume{};
       std::array<uint32_t, 64> end_at{};
       std::array<uint64_t, 64> ends_by{};
