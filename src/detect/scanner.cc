@@ -80,7 +80,19 @@ bool StartOk(std::string_view t, size_t b, Validator v) {
     if (IsAsciiAlnum(p)) return false;
     if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2])) return false;
   }
-  if (v == Validator::kIpv6 && b > 0 && (t[b - 1] == ':' || IsAsciiAlnum(t[b - 1]))) return false;
+  if (v == Validator::kIpv6 && b > 0 && (t[b - 1] == ':' || IsAsciiAlnum(t[b - 1]))) {
+    // "IP:2001:db8::1", "addr:fe80::1": a ':' after a word that cannot be
+    // part of an address (it has a letter beyond a-f) is a label's colon.
+    if (t[b - 1] != ':' || b < 2 || !IsAsciiAlnum(t[b - 2])) return false;
+    size_t k = b - 1;
+    bool word = false;
+    while (k > 0 && IsAsciiAlnum(t[k - 1])) {
+      const char c = static_cast<char>(t[k - 1] | 0x20);
+      word = word || (c >= 'g' && c <= 'z');
+      --k;
+    }
+    if (!word) return false;
+  }
   return true;
 }
 

@@ -140,6 +140,10 @@ TEST(ScannerDefaultsTest, Ip) {
   EXPECT_EQ(Scan("at 09:30:00, std::vector, mac 00:1a:2b:3c:4d:5e"), Hits{});
   EXPECT_EQ(Scan("mapped ::ffff:192.0.2.1 here"), One("ipv6", "::ffff:192.0.2.1"));  // not also an ipv4 hit
   EXPECT_EQ(Scan("x::ab:cd and Foo::Bar::baz"), Hits{});
+  // After a label's colon (a word that cannot be part of an address).
+  EXPECT_EQ(Scan("IP:2001:db8::1"), One("ipv6", "2001:db8::1"));
+  EXPECT_EQ(Scan("login from IPv6:fe80::1ff:fe23:4567:890a today"), One("ipv6", "fe80::1ff:fe23:4567:890a"));
+  EXPECT_EQ(Scan("addr:::1"), One("ipv6", "::1"));
 }
 
 TEST(ScannerDefaultsTest, BankAccountNeedsContextWithinWindow) {
