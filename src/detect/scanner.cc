@@ -705,9 +705,12 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     // match RE2 prefers at a begin does not depend on where a search
     // started, so this finds what an unanchored search over the window does.
     if (!sc.windows.empty()) {
-      std::array<size_t, 64> resume{};
-      std::array<uint32_t, 64> end_at{};
-      std::array<uint64_t, 64> ends_by{};
+      // Only resume needs zeros (and only for the combined detectors there
+      // are): MatchesAt sets ends_by for its mask and end_at for what it finds.
+      std::array<size_t, 64> resume;
+      std::array<uint32_t, 64> end_at;
+      std::array<uint64_t, 64> ends_by;
+      std::fill_n(resume.begin(), combined.detector.size(), size_t{0});
       sc.automaton.resize(2 * combined.words);
       re2::StringPiece m;
       // The windows in order, overlaps merged; each begin once.
