@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/json.h"
 #include "detect/scanner.h"
 
 namespace {
@@ -84,78 +85,15 @@ class Parser {
     ++i_;
     return true;
   }
-  bool Hex4(uint32_t* v) {
-    if (i_ + 4 > s_.size()) return false;
-    *v = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = s_[i_++];
-      *v <<= 4;
-      if (c >= '0' && c <= '9')
-        *v |= static_cast<uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        *v |= static_cast<uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        *v |= static_cast<uint32_t>(c - 'A' + 10);
-      else
-        return false;
-    }
-    return true;
-  }
-  static void Utf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
+  // A string literal, decoded by the proxy's own strict decoder.
   bool String(std::string* out) {
-    out->clear();
-    if (!Expect('"')) return false;
-    while (i_ < s_.size()) {
-      const char c = s_[i_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out->push_back(c);
-        continue;
-      }
-      if (i_ >= s_.size()) return false;
-      const char e = s_[i_++];
-      switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          uint32_t cp = 0;
-          if (!Hex4(&cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00) {
-            uint32_t lo = 0;
-            if (i_ + 2 > s_.size() || s_[i_] != '\\' || s_[i_ + 1] != 'u') return false;
-            i_ += 2;
-            if (!Hex4(&lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          Utf8(cp, out);
-          break;
-        }
-        default: return false;
-      }
-    }
-    return false;
+    Ws();
+    if (Peek() != '"') return false;
+    const size_t begin = i_++;
+    while (i_ < s_.size() && s_[i_] != '"') i_ += s_[i_] == '\\' ? 2 : 1;
+    if (i_ >= s_.size()) return false;
+    ++i_;
+    return maskproxy::codec::DecodeJsonString(s_.substr(begin, i_ - begin), out);
   }
   bool Number(size_t* out) {
     Ws();
