@@ -14,20 +14,9 @@ bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 events="${EVENTS:-2000}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/maskproxy-scan.XXXXXX")"
-proxy=""
-cleanup() {
-  if [[ -n "$proxy" ]] && kill -0 "$proxy" 2>/dev/null; then kill -KILL "$proxy" 2>/dev/null || true; fi
-  if [[ "${KEEP_WORK:-0}" != 1 ]]; then rm -rf "$work"; else echo "work dir kept: $work" >&2; fi
-}
-trap cleanup EXIT
-
-bootstrap="$("$root/scripts/kafka.sh" start)"
-id="support-$(date +%s)-r$RANDOM"
-src="$id.raw" dst="$id.analytics" dlq="$id.quarantine"
-"$root/scripts/kafka.sh" create-topic "$src" --partitions 3 >/dev/null
-"$root/scripts/kafka.sh" create-topic "$dst" --partitions 3 >/dev/null
-"$root/scripts/kafka.sh" create-topic "$dlq" --partitions 1 >/dev/null
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+it_init support
 sed -e "s/from: support.raw/from: $src/" -e "s/to: analytics.support/to: $dst/" \
     -e "s/dead_letter: support.quarantine/dead_letter: $dlq/" "$root/policies/support.yaml" >"$work/policy.yaml"
 "$bin" keys generate --out "$work/keys.yaml" rrn phone contact account customer 2>/dev/null
@@ -106,15 +95,7 @@ kcat -b "$bootstrap" -P -t "$src" -K $'\t' -H "x-callback=call 010-4444-5555 aft
 
 (cd "$work" && exec "$bin" run --config config.yaml) 2>"$work/proxy.log" &
 proxy=$!
-count() { kcat -b "$bootstrap" -C -t "$1" -e -q -X isolation.level=read_committed -f '%o\n' 2>/dev/null | wc -l; }
-deadline=$((SECONDS + 240))
-while :; do
-  got=$(( $(count "$dst") + $(count "$dlq") ))
-  (( got >= total )) && break
-  if ! kill -0 "$proxy" 2>/dev/null; then echo "FAIL: maskproxy exited early"; tail -30 "$work/proxy.log"; exit 1; fi
-  if (( SECONDS > deadline )); then echo "FAIL: timed out with $got of $total"; tail -30 "$work/proxy.log"; exit 1; fi
-  sleep 1
-done
+it_wait "$total"
 kill -TERM "$proxy"; wait "$proxy"; proxy=""
 
 for t in "$dst" "$dlq"; do
