@@ -30,8 +30,13 @@ constexpr size_t kMaxContextWindow = 200;
 bool IsAsciiDigit(char c) {
   return c >= '0' && c <= '9';
 }
+constexpr std::array<bool, 256> kAsciiAlnum = [] {
+  std::array<bool, 256> a{};
+  for (int c = 0; c < 256; ++c) a[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  return a;
+}();
 bool IsAsciiAlnum(char c) {
-  return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  return kAsciiAlnum[static_cast<unsigned char>(c)];
 }
 char AsciiLower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -74,13 +79,9 @@ struct Candidate {
 // continue with ':' or touch a letter or digit even when it starts or ends
 // with ':'. The start and end halves are separate: the start half depends on
 // the begin only, so a failing start rules out every match at that begin.
-bool StartOk(std::string_view t, size_t b, Validator v) {
-  if (b > 0 && IsAsciiAlnum(t[b])) {
-    const char p = t[b - 1];
-    if (IsAsciiAlnum(p)) return false;
-    if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2])) return false;
-  }
-  if (v == Validator::kIpv6 && b > 0 && (t[b - 1] == ':' || IsAsciiAlnum(t[b - 1]))) {
+// StartOk's IPv6 half is out of line (rare), the rest inline.
+[[gnu::noinline]] bool Ipv6StartOk(std::string_view t, size_t b) {
+  if (b > 0 && (t[b - 1] == ':' || IsAsciiAlnum(t[b - 1]))) {
     // "IP:2001:db8::1", "addr:fe80::1": a ':' after a word that cannot be
     // part of an address (it has a letter beyond a-f) is a label's colon.
     if (t[b - 1] != ':' || b < 2 || !IsAsciiAlnum(t[b - 2])) return false;
@@ -96,7 +97,16 @@ bool StartOk(std::string_view t, size_t b, Validator v) {
   return true;
 }
 
-bool EndOk(std::string_view t, size_t e, Validator v) {
+inline bool StartOk(std::string_view t, size_t b, Validator v) {
+  if (b > 0 && IsAsciiAlnum(t[b])) {
+    const char p = t[b - 1];
+    if (IsAsciiAlnum(p)) return false;
+    if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2])) return false;
+  }
+  return v != Validator::kIpv6 || Ipv6StartOk(t, b);
+}
+
+inline bool EndOk(std::string_view t, size_t e, Validator v) {
   if (e < t.size() && IsAsciiAlnum(t[e - 1])) {
     const char n = t[e];
     if (IsAsciiAlnum(n)) return false;
