@@ -284,35 +284,51 @@ struct Combined {
       for (size_t w = word_lo[k]; w < word_hi[k]; ++w) cur[w] |= first[k * words + w];
     }
     uint64_t found = 0;
+    uint64_t with_extra = 0;  // some live position has extra edges
     for (size_t i = b; i < t.size(); ++i) {
       const auto c = static_cast<unsigned char>(t[i]);
       if (c >= 128) break;  // no position matches a non-ASCII byte
-      if (i != b) {
-        uint64_t carry = 0;  // words below lo hold no position of these detectors
-        uint64_t with_extra = 0;
-        for (size_t w = lo; w < hi; ++w) {
-          const uint64_t x = cur[w] & step[w];
-          next[w] = (x << 1) | carry;
-          carry = x >> 63;
-          with_extra |= cur[w] & has_extra[w];
-        }
-        if (with_extra != 0) {
-          for (size_t w = lo; w < hi; ++w) {
-            for (uint64_t x = cur[w] & has_extra[w]; x != 0; x &= x - 1) {
-              const uint64_t* e = &extra[(w * 64 + static_cast<size_t>(std::countr_zero(x))) * words];
-              for (size_t v = lo; v < hi; ++v) next[v] |= e[v];
-            }
-          }
-        }
-        std::swap(cur, next);
-      }
       const uint64_t* bb = &by_byte[c * words];
       uint64_t any = 0;
       uint64_t ends = 0;
-      for (size_t w = lo; w < hi; ++w) {
-        cur[w] &= bb[w];
-        any |= cur[w];
-        ends |= cur[w] & last[w];
+      if (i != b && with_extra == 0) {
+        // Only shifts: step and filter by the byte in one loop.
+        uint64_t carry = 0;  // words below lo hold no position of these detectors
+        for (size_t w = lo; w < hi; ++w) {
+          const uint64_t x = cur[w] & step[w];
+          const uint64_t v = ((x << 1) | carry) & bb[w];
+          carry = x >> 63;
+          cur[w] = v;
+          any |= v;
+          ends |= v & last[w];
+          with_extra |= v & has_extra[w];
+        }
+      } else {
+        if (i != b) {
+          uint64_t carry = 0;
+          for (size_t w = lo; w < hi; ++w) {
+            const uint64_t x = cur[w] & step[w];
+            next[w] = (x << 1) | carry;
+            carry = x >> 63;
+          }
+          for (size_t w = lo; w < hi; ++w) {
+            for (uint64_t x = cur[w] & has_extra[w]; x != 0; x &= x - 1) {
+              const size_t pos = w * 64 + static_cast<size_t>(std::countr_zero(x));
+              // Extra edges stay inside the position's own detector.
+              const size_t k = owner[pos];
+              const uint64_t* e = &extra[pos * words];
+              for (size_t v = word_lo[k]; v < word_hi[k]; ++v) next[v] |= e[v];
+            }
+          }
+          std::swap(cur, next);
+        }
+        with_extra = 0;
+        for (size_t w = lo; w < hi; ++w) {
+          cur[w] &= bb[w];
+          any |= cur[w];
+          ends |= cur[w] & last[w];
+          with_extra |= cur[w] & has_extra[w];
+        }
       }
       if (any == 0) break;
       if (ends == 0) continue;
