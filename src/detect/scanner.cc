@@ -668,6 +668,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     size_t union_begin = 0;
     size_t union_count = 0;
     uint64_t union_groups = 0;
+    uint64_t union_whole = 0;
     for (uint32_t p : trig) {
       const uint64_t here = trigger_groups[s[p]];
       if (here == last_groups && p < last_end) continue;
@@ -675,18 +676,27 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
         union_groups = here;
         size_t ub = p;
         size_t count = 1;
+        // The groups whose alphabet has every byte of the union run and that
+        // have every trigger byte counted in it as a trigger: their run there
+        // is the union run, with its count.
+        uint64_t whole = alphabet_groups[s[p]] & trigger_groups[s[p]];
         while (ub > 0 && (alphabet_groups[s[ub - 1]] & here) != 0) {
           --ub;
-          count += (trigger_groups[s[ub]] & here) != 0 ? 1 : 0;
+          const uint64_t tg = trigger_groups[s[ub]];
+          whole &= alphabet_groups[s[ub]] & ((tg & here) != 0 ? tg : ~uint64_t{0});
+          count += (tg & here) != 0 ? 1 : 0;
         }
         size_t ue = p + 1;
         while (ue < n && (alphabet_groups[s[ue]] & here) != 0) {
-          count += (trigger_groups[s[ue]] & here) != 0 ? 1 : 0;
+          const uint64_t tg = trigger_groups[s[ue]];
+          whole &= alphabet_groups[s[ue]] & ((tg & here) != 0 ? tg : ~uint64_t{0});
+          count += (tg & here) != 0 ? 1 : 0;
           ++ue;
         }
         union_begin = ub;
         union_end = ue;
         union_count = count;
+        union_whole = whole;
       }
       uint64_t open = 0;
       for (uint64_t gs = here; gs != 0; gs &= gs - 1) {
@@ -702,7 +712,12 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
         const auto g = static_cast<size_t>(std::countr_zero(gs));
         const uint64_t bit = uint64_t{1} << g;
         Run& r = runs[g];
-        if (p >= r.end) {
+        if (p >= r.end && (union_whole & bit) != 0) {
+          // A run of g cannot end inside the union run (every byte there is
+          // in g's alphabet), so an earlier one ended before it.
+          if (r.end != 0) finish(g);
+          r = Run{union_begin, union_end, union_count};
+        } else if (p >= r.end) {
           if (r.end != 0) finish(g);
           const size_t covered = r.end;
           size_t count = 1;
