@@ -420,10 +420,10 @@ struct Scanner::Impl {
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, bool reference) const;
 #ifdef MASKPROXY_DETECT_AVX2
-  // Appends the offsets of trigger bytes in s[0, full) to *out, 32 bytes at
-  // a time; returns the groups present.
-  __attribute__((target("avx2"))) uint64_t FindTriggersAvx2(const unsigned char* s, size_t full,
-                                                            std::vector<uint32_t>* out) const;
+  // Appends the offsets of trigger bytes in s[0, full) to out[*count...]
+  // (room for `full` of them), 32 bytes at a time; returns the groups present.
+  __attribute__((target("avx2"))) uint64_t FindTriggersAvx2(const unsigned char* s, size_t full, uint32_t* out,
+                                                            size_t* count) const;
 #endif
 };
 
@@ -440,7 +440,7 @@ struct Scratch {
   NormalizedText norm;
   std::vector<int> ids;
   std::vector<Candidate> cands;
-  std::vector<uint32_t> triggers;
+  std::vector<uint32_t> triggers;  // room for one per text byte (grows only)
   std::vector<uint64_t> eligible;  // all zero between scans
   std::vector<std::pair<size_t, size_t>> windows;
   std::vector<uint64_t> automaton;
@@ -607,22 +607,23 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
   // Windowed detectors: find the trigger bytes, grow each into the maximal
   // run of its group's alphabet, and scan the runs that can hold a match.
   if (!reference && !groups.empty()) {
-    std::vector<uint32_t>& trig = sc.triggers;
-    trig.clear();
     uint64_t present = 0;
     const auto* s = reinterpret_cast<const unsigned char*>(t.data());
     const size_t n = t.size();
+    if (sc.triggers.size() < n) sc.triggers.resize(n);
+    uint32_t* const trig = sc.triggers.data();
+    size_t trig_count = 0;
     size_t i = 0;
 #ifdef MASKPROXY_DETECT_AVX2
     if (range_count != 0 && HasAvx2()) {
-      present = FindTriggersAvx2(s, n, &trig);
+      present = FindTriggersAvx2(s, n, trig, &trig_count);
       i = n;
     }
 #endif
     for (; i < n; ++i) {
       const uint64_t m = trigger_groups[s[i]];
       if (m != 0) {
-        trig.push_back(static_cast<uint32_t>(i));
+        trig[trig_count++] = static_cast<uint32_t>(i);
         present |= m;
       }
     }
@@ -656,7 +657,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
       for (size_t k = r.begin; k < r.end; ++k) elig[k] |= mask;
       sc.windows.emplace_back(r.begin, r.end);
     };
-    if (present == 0) trig.clear();  // (no trigger: nothing to do)
+    if (present == 0) trig_count = 0;  // (no trigger: nothing to do)
     // Consecutive trigger bytes of the same groups inside the runs already
     // open (counted when the runs were grown) are skipped in one test.
     uint64_t last_groups = 0;
@@ -669,7 +670,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     size_t union_count = 0;
     uint64_t union_groups = 0;
     uint64_t union_whole = 0;
-    for (uint32_t p : trig) {
+    for (size_t ti = 0; ti < trig_count; ++ti) {
+      const uint32_t p = trig[ti];
       const uint64_t here = trigger_groups[s[p]];
       if (here == last_groups && p < last_end) continue;
       if (here != union_groups || p >= union_end) {
@@ -835,7 +837,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
 
 #ifdef MASKPROXY_DETECT_AVX2
 __attribute__((target("avx2"))) uint64_t Scanner::Impl::FindTriggersAvx2(const unsigned char* s, size_t full,
-                                                                         std::vector<uint32_t>* out) const {
+                                                                         uint32_t* out, size_t* count) const {
+  size_t c = *count;
   __m256i lo[kMaxRanges];
   __m256i span[kMaxRanges];
   const size_t ranges = range_count;
@@ -861,10 +864,11 @@ __attribute__((target("avx2"))) uint64_t Scanner::Impl::FindTriggersAvx2(const u
     while (mask != 0) {
       const size_t p = i + static_cast<size_t>(std::countr_zero(mask));
       mask &= mask - 1;
-      out->push_back(static_cast<uint32_t>(p));
+      out[c++] = static_cast<uint32_t>(p);
       present |= trigger_groups[s[p]];
     }
   }
+  *count = c;
   return present;
 }
 #endif
