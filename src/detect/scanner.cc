@@ -411,12 +411,14 @@ struct Scanner::Impl {
   std::array<uint64_t, 256> alphabet_groups{};
   bool any_whole_text = false;  // some detector is not windowed
   Combined combined;
-  // The trigger bytes of all groups as byte ranges [lo, lo + span], for the
-  // vector scan; range_count 0: too many ranges, scan byte by byte.
-  static constexpr size_t kMaxRanges = 8;
-  std::array<unsigned char, kMaxRanges> range_lo{};
-  std::array<unsigned char, kMaxRanges> range_span{};
-  size_t range_count = 0;
+  // The trigger bytes of all groups (all ASCII) as two nibble tables for the
+  // vector scan: byte c is a trigger iff nibble_lo[c & 15] has bit c >> 4
+  // (nibble_hi[c >> 4] is that bit; 0 from 8 on, so no byte >= 0x80 is one).
+  // vector_triggers false: a NUL trigger (the zero padding could not tell it
+  // from text), scan byte by byte.
+  std::array<unsigned char, 16> nibble_lo{};
+  std::array<unsigned char, 16> nibble_hi{};
+  bool vector_triggers = false;
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, bool reference) const;
 #ifdef MASKPROXY_DETECT_AVX2
@@ -545,26 +547,12 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
       if (impl->groups[g].alphabet.test(c)) impl->alphabet_groups[c] |= uint64_t{1} << g;
     }
   }
-  // The trigger bytes as ranges (all ASCII; a NUL trigger, which the zero
-  // padding could not tell from text, keeps the byte loop).
-  bool ranges_ok = impl->trigger_groups[0] == 0;
-  for (size_t c = 1; c < 128 && ranges_ok;) {
-    if (impl->trigger_groups[c] == 0) {
-      ++c;
-      continue;
-    }
-    size_t e = c;
-    while (e + 1 < 128 && impl->trigger_groups[e + 1] != 0) ++e;
-    if (impl->range_count == Impl::kMaxRanges) {
-      ranges_ok = false;
-      break;
-    }
-    impl->range_lo[impl->range_count] = static_cast<unsigned char>(c);
-    impl->range_span[impl->range_count] = static_cast<unsigned char>(e - c);
-    ++impl->range_count;
-    c = e + 1;
+  // The trigger bytes as nibble tables (a NUL trigger keeps the byte loop).
+  impl->vector_triggers = impl->trigger_groups[0] == 0;
+  for (size_t h = 0; h < 8; ++h) impl->nibble_hi[h] = static_cast<unsigned char>(1u << h);
+  for (size_t c = 1; c < 128; ++c) {
+    if (impl->trigger_groups[c] != 0) impl->nibble_lo[c & 15] |= static_cast<unsigned char>(1u << (c >> 4));
   }
-  if (!ranges_ok) impl->range_count = 0;
   return std::unique_ptr<Scanner>(new Scanner(std::move(impl)));
 }
 
@@ -615,7 +603,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     size_t trig_count = 0;
     size_t i = 0;
 #ifdef MASKPROXY_DETECT_AVX2
-    if (range_count != 0 && HasAvx2()) {
+    if (vector_triggers && HasAvx2()) {
       present = FindTriggersAvx2(s, n, trig, &trig_count);
       i = n;
     }
@@ -839,28 +827,26 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
 __attribute__((target("avx2"))) uint64_t Scanner::Impl::FindTriggersAvx2(const unsigned char* s, size_t full,
                                                                          uint32_t* out, size_t* count) const {
   size_t c = *count;
-  __m256i lo[kMaxRanges];
-  __m256i span[kMaxRanges];
-  const size_t ranges = range_count;
-  for (size_t k = 0; k < ranges; ++k) {
-    lo[k] = _mm256_set1_epi8(static_cast<char>(range_lo[k]));
-    span[k] = _mm256_set1_epi8(static_cast<char>(range_span[k]));
-  }
+  const __m256i lo_table =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(nibble_lo.data())));
+  const __m256i hi_table =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(nibble_hi.data())));
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
   uint64_t present = 0;
-  // The tail, zero-padded (NUL is never a trigger here: range_count is 0
-  // then).
+  // The tail, zero-padded (NUL is never a trigger here: vector_triggers is
+  // false then).
   alignas(32) unsigned char tail[32] = {};
   const size_t whole = full / 32 * 32;
   std::memcpy(tail, s + whole, full - whole);
   for (size_t i = 0; i < full; i += 32) {
     const __m256i v = i < whole ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))
                                 : _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
-    __m256i hit = _mm256_setzero_si256();
-    for (size_t k = 0; k < ranges; ++k) {
-      const __m256i d = _mm256_sub_epi8(v, lo[k]);
-      hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(_mm256_min_epu8(d, span[k]), d));
-    }
-    auto mask = static_cast<uint32_t>(_mm256_movemask_epi8(hit));
+    // A byte >= 0x80 has a high nibble >= 8 (hi_table 0 there); pshufb would
+    // read 0 for it from lo_table anyway (its bit 7 is set).
+    const __m256i lo_bits = _mm256_shuffle_epi8(lo_table, v);
+    const __m256i hi_bits = _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), low4));
+    const __m256i none = _mm256_cmpeq_epi8(_mm256_and_si256(lo_bits, hi_bits), _mm256_setzero_si256());
+    auto mask = ~static_cast<uint32_t>(_mm256_movemask_epi8(none));
     while (mask != 0) {
       const size_t p = i + static_cast<size_t>(std::countr_zero(mask));
       mask &= mask - 1;
