@@ -391,7 +391,11 @@ Status CheckPrefilter(bool matched, int set_error_kind, bool* run_detectors) {
 
 }  // namespace internal
 
-// Windowed detectors that share alphabet and trigger bytes share windows.
+// Windowed detectors with the same trigger bytes share windows: the maximal
+// runs of the union of their alphabets. Each one's matches lie inside runs of
+// its own alphabet, which lie inside those (bounded by bytes none of them can
+// match) with the same trigger bytes, so a window that holds too few trigger
+// bytes or bytes for a detector holds no match of it either.
 struct Group {
   std::bitset<128> alphabet;
   std::bitset<128> trigger;
@@ -514,8 +518,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     internal::PatternFacts facts;
     if (internal::AnalyzePattern(s.pattern, &facts)) {
       size_t g = 0;
-      while (g < impl->groups.size() &&
-             (impl->groups[g].alphabet != facts.alphabet || impl->groups[g].trigger != facts.trigger)) {
+      while (g < impl->groups.size() && impl->groups[g].trigger != facts.trigger) {
         ++g;
       }
       if (g == impl->groups.size() && g < kMaxGroups) {
@@ -530,6 +533,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
           d.combined = static_cast<int>(impl->combined.detector.size() - 1);
         }
         impl->groups[g].detectors.push_back(i);
+        impl->groups[g].alphabet |= facts.alphabet;
         impl->groups[g].min_triggers = std::min(impl->groups[g].min_triggers, facts.min_triggers);
         impl->groups[g].min_length = std::min(impl->groups[g].min_length, facts.min_length);
       }
