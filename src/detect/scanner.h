@@ -9,10 +9,11 @@
 //  2. finds where each detector can match. For a detector whose pattern the
 //     prefilter analysis understands (prefilter.h: every built-in one; a
 //     custom pattern in a plain subset of RE2 syntax), a byte scan finds the
-//     windows that can hold a match: maximal runs of the bytes the pattern can
-//     match that contain enough of the bytes every match needs (ASCII digits,
-//     '@', ':', ...). Other detectors go through one RE2::Set over the whole
-//     text as a prefilter;
+//     windows that can hold a match: maximal runs of the bytes the pattern (or
+//     another detector that needs the same bytes) can match that contain
+//     enough of the bytes every match needs (ASCII digits, '@', ':', ...).
+//     Other detectors go through one RE2::Set over the whole text as a
+//     prefilter;
 //  3. finds the candidates: in windows, the windowed detectors' position
 //     automata (prefilter.h, all of them side by side in one bit-parallel
 //     automaton) run anchored at each begin that is not glued to the text
