@@ -354,6 +354,8 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
   auto name = RequireString(c, n, "name", "detector");
   if (!name.ok()) return fail(name.error());
   spec.name = *name;
+  if (spec.name == "default")
+    return fail(c.At(n["name"], "'default' names the actions' fallback; give the detector another name"));
   for (const auto& b : builtins)
     if (b.name == spec.name)
       return fail(c.At(n["name"], "detector '" + spec.name + "' is built in; give yours another name"));
@@ -452,7 +454,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
         diag.Add(c.At(d, "'detectors' must be a list of { name, pattern, validator, context_words }"));
         ok = false;
       } else {
-        const std::vector<detect::DetectorSpec> builtins(specs.begin(), specs.end());
+        const std::vector<detect::DetectorSpec> builtins = specs;
         std::set<std::string> names;
         for (const auto& dn : d) {
           auto spec = ParseDetector(c, dn, builtins, diag);

@@ -102,6 +102,8 @@ TEST(PolicyScanTest, ErrorsPointAtTheirLine) {
        "did you mean 'luhn'?"},
       {"bad window", "scan:\n  detectors:\n    - { name: m, pattern: 'x\\d', context_window: 0 }\n",
        "'context_window' must be a whole number"},
+      {"default name", "scan:\n  detectors:\n    - { name: default, pattern: 'x\\d' }\n",
+       "'default' names the actions' fallback"},
       {"duplicate", "scan:\n  detectors:\n    - { name: m, pattern: 'x\\d' }\n    - { name: m, pattern: 'y\\d' }\n",
        "p.yaml:6:15: two detectors are named 'm'"},
       {"unknown key", "scan:\n  detector: []\n", "unknown key 'detector' in scan"},
