@@ -1,0 +1,48 @@
+// Unicode helpers shared by every module that reads text: one UTF-8 decoder,
+// the code point classes that hide characters from a reader (default
+// ignorables, white space), and the folding of member and header names used
+// to find names that only look different from a protected one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace maskproxy::unicode {
+
+// Decodes one UTF-8 character at s[i] (i < s.size()); returns its length, or
+// 0 if malformed (truncated, bad continuation, overlong, surrogate, above
+// U+10FFFF).
+[[nodiscard]] size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp);
+
+// Appends the UTF-8 encoding of a code point (<= U+10FFFF, not a surrogate).
+void AppendUtf8(uint32_t cp, std::string* out);
+
+// Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt,
+// Unicode 15): soft hyphen, combining grapheme joiner, zero-width and
+// bidirectional controls, variation selectors, Hangul fillers, tags, ...
+// Characters a renderer shows as nothing.
+[[nodiscard]] bool IsDefaultIgnorable(uint32_t cp);
+
+// Unicode's White_Space property (PropList.txt).
+[[nodiscard]] bool IsWhiteSpace(uint32_t cp);
+
+// A control character: C0 (including NUL), DEL, C1.
+[[nodiscard]] inline bool IsControl(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+// The folded form of a member or header name, for finding names that differ
+// from a protected one only in ways a reader does not see or a consumer
+// ignores: ASCII and full-width letters lower-cased, full-width ASCII
+// (U+FF01-U+FF5E) as ASCII, white space, control characters (NUL among
+// them) and default-ignorable code points removed. Bytes that are not valid
+// UTF-8 are kept as they are. Folding a name twice gives the same result.
+[[nodiscard]] std::string FoldName(std::string_view name);
+
+// True when FoldName(name) could differ from `name` (a cheap pre-check: any
+// upper-case ASCII letter, control or space byte, or non-ASCII byte).
+[[nodiscard]] bool NameMayFold(std::string_view name);
+
+}  // namespace maskproxy::unicode
