@@ -147,18 +147,26 @@ class EncryptDeterministicAction final : public Action {
 // separators); min_length (the fewest alphabet characters a value may have;
 // refused at creation if it allows a domain under 1,000,000 values).
 //
-// The class walk (alphabet digits with keep_prefix 0): the first encrypted
-// digit keeps its class, 0 or 1-9. FF1 is applied again (cycle walking) until
-// the output's first encrypted digit is in the input's class; decryption
-// walks the same way over FF1.Decrypt. Each class is permuted onto itself, so
-// a JSON number never gets a leading zero, and a string and a number with the
-// same digits encrypt to the same digits (joins hold across JSON types). This
-// is forced: any bijection that agrees with the number path on 1-9 values
-// must map the 0 class onto itself. The domain of n encrypted digits is the
-// value's class, 10^(n-1) (first digit 0) or 9 * 10^(n-1): both reach
-// 1,000,000 at n = 7, so 7 encrypted digits are the fewest allowed (other
-// alphabets, or keep_prefix > 0: radix^n, e.g. 6 digits). min_length is
-// checked against the smaller class.
+// The class walk (digits alphabet with keep_prefix 0): the first encrypted
+// digit keeps its class, 0 or 1-9, and each class is permuted onto itself, so
+// a JSON number never gets a leading zero and a string and a number with the
+// same digits encrypt to the same digits (joins hold across JSON types).
+//   1-9: FF1 on all n encrypted digits under `tweak`, applied again while the
+//        first digit is 0 (cycle walking: 10/9 calls on average); decryption
+//        walks the same way over FF1.Decrypt. This is what JSON numbers have
+//        always had, so number outputs are unchanged.
+//   0:   the 0 stays; FF1 on the other n-1 digits under tweak "0|" domain
+//        (its own tweak, so it is unrelated to the encryption of the n-1
+//        digits as a value of their own). One call; walking would take ten
+//        on average.
+// Only the 1-9 class is fixed by agreeing with numbers; any bijection that
+// does so must map the 0 class onto itself, so the class split is forced and
+// only the permutation of the 0 class is free. FF1 itself is unchanged
+// (tests/crypto/ff1_test.cc). The domain of n encrypted digits is the value's
+// class, 10^(n-1) (first digit 0) or 9 * 10^(n-1): both reach 1,000,000 at
+// n = 7, so 7 encrypted digits are the fewest allowed (other alphabets, or
+// keep_prefix > 0: radix^n, e.g. 6 digits). min_length is checked against the
+// smaller class.
 // A value whose encrypted part has under 1,000,000 possible values fails with
 // "domain_too_small"; any other character fails with "fpe_invalid_char".
 // JSON numbers: integers only ("fpe_not_integer" for fractions and exponents
@@ -181,6 +189,7 @@ class FpeAction final : public Action {
   [[nodiscard]] bool ClassWalk() const { return digits_ && keep_prefix_ == 0; }
   std::string key_name_;
   std::string domain_;
+  std::string zero_tweak_;  // "0|" domain: the 0 class's tweak
   uint32_t active_ = 0;
   std::map<uint32_t, crypto::Ff1> ffs_;
   const crypto::Ff1* active_ff_ = nullptr;  // ffs_.at(active_)
