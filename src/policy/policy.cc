@@ -16,6 +16,7 @@
 #include "crypto/mac.h"
 #include "detect/scanner.h"
 #include "transform/registry.h"
+#include "transform/unprotectable.h"
 
 namespace maskproxy::policy {
 namespace {
@@ -98,7 +99,7 @@ void AddKeyRefs(const std::string& refs, std::set<std::string>* out) {
   }
 }
 
-Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv) {
+Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, const std::string& route) {
   if (!node.IsMap()) return c.At(node, "a rule must be a mapping like { path: user.rrn, action: tokenize, key: rrn }");
   std::set<std::string> seen;
   for (const auto& kv : node) {
@@ -138,11 +139,23 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv) {
     if (r.whole && *action_name == "scan")
       return c.At(a, "'apply_to: whole' does not apply to scan: it scans each string and number inside");
   }
+  bool redact_unprotectable = false;  // on_unprotectable (transform/unprotectable.h)
+  if (YAML::Node u = node["on_unprotectable"]) {
+    if (!u.IsScalar() || (u.Scalar() != "dead_letter" && u.Scalar() != "redact"))
+      return c.At(u,
+                  "'on_unprotectable' must be dead_letter (the default: a value the action refuses sends the record "
+                  "to the dead-letter topic) or redact (the value becomes null)");
+    if (!transform::AcceptsOnUnprotectable(*action_name))
+      return c.At(u, "'on_unprotectable' does not apply to " + *action_name +
+                         (*action_name == "scan" ? ": it refuses records for the PII it finds, not for a value's shape"
+                                                 : ": it never refuses a value"));
+    redact_unprotectable = u.Scalar() == "redact";
+  }
 
   transform::ActionOptions opts;
   for (const auto& kv : node) {
     const std::string& k = kv.first.Scalar();
-    if (k == "path" || k == "action" || k == "apply_to") continue;
+    if (k == "path" || k == "action" || k == "apply_to" || k == "on_unprotectable") continue;
     if (!kv.second.IsScalar() && !kv.second.IsNull())
       return c.At(kv.second, "option '" + k + "' must be a single value");
     opts.Set(k, {kv.second.IsNull() ? std::string() : kv.second.Scalar(), kv.second.IsNull()});
@@ -169,6 +182,12 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv) {
   }
   r.action_name = *action_name;
   r.action = std::move(action).value();
+  if (redact_unprotectable) {
+    auto wrapped = transform::RedactUnprotectable::Create(std::move(r.action),
+                                                          transform::UnprotectableCounter(route, r.path.text));
+    if (!wrapped.ok()) return c.At(node["on_unprotectable"], wrapped.error().message);
+    r.action = std::move(wrapped).value();
+  }
   r.line = node.Mark().line + 1;
   return r;
 }
@@ -261,7 +280,7 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       }
     }
     ++index;
-    auto rule = ParseRule(c, rn, env);
+    auto rule = ParseRule(c, rn, env, r.name);
     if (!rule.ok()) {
       diag.Add(rule.error());
       ok = false;

@@ -1,5 +1,6 @@
 #include "transform/actions.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "codec/json.h"
@@ -503,9 +504,28 @@ uint64_t DomainSize(size_t radix, int64_t len, uint64_t cap) {
   return v < cap ? v : cap;
 }
 
-// Cycle walking bound: for a number the chance of a leading zero is <= 1/10
-// per step, so this is never reached with a sound cipher.
+// How many values the encrypted part of `len` characters can take, saturated
+// at FF1's minimum domain. Under the class walk (digits alphabet, nothing kept
+// in front) a value is encrypted within its class: the first encrypted digit
+// is 0 (10^(len-1) values) or not (9 * 10^(len-1) values, the only class a
+// JSON number has). For radix 10 both classes reach 1,000,000 at len 7.
+uint64_t EncryptedDomain(size_t radix, int64_t len, bool class_walk, bool zero_class) {
+  constexpr uint64_t kCap = crypto::Ff1::kMinDomainSize;
+  if (len <= 0) return 1;
+  if (!class_walk) return DomainSize(radix, len, kCap);
+  const uint64_t rest = DomainSize(10, len - 1, kCap);
+  return zero_class ? rest : std::min<uint64_t>(kCap, 9 * rest);
+}
+
+// Cycle walking bound (the 1-9 class): each FF1 output stays in the class
+// with probability 9/10, so 1000 rounds fail with probability 10^-1000: never
+// with a sound cipher. Reaching it is an operational error ("fpe_failed"),
+// not a property of the value.
 constexpr int kMaxCycleWalk = 1000;
+
+Error DomainTooSmall() {
+  return Error("domain_too_small", "the encrypted part of the value has under 1,000,000 possible values");
+}
 
 }  // namespace
 
@@ -564,14 +584,19 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
   a->keep_suffix_ = static_cast<size_t>(*suffix);
   const uint64_t radix = a->alphabet_.size();
   if (has_min) {
+    // The shortest value's smaller class: with the class walk, strings whose
+    // first encrypted digit is 0 (10^(n-1)); JSON numbers have 9 * 10^(n-1).
     const int64_t encrypted = *min_len - *prefix - *suffix;
-    const uint64_t n = DomainSize(radix, encrypted, crypto::Ff1::kMinDomainSize);
+    const uint64_t n = EncryptedDomain(radix, encrypted, a->ClassWalk(), /*zero_class=*/true);
     if (n < crypto::Ff1::kMinDomainSize)
-      return Error("invalid_option", "[min_length] unsafe: FPE domain of " + std::to_string(n) +
-                                         " values is under 1,000,000 (radix " + std::to_string(radix) + ", " +
-                                         std::to_string(encrypted < 0 ? 0 : encrypted) +
-                                         " encrypted characters at min_length " + std::to_string(*min_len) +
-                                         "); raise min_length or keep fewer characters");
+      return Error("invalid_option",
+                   "[min_length] unsafe: FPE domain of " + std::to_string(n) + " values is under 1,000,000 (radix " +
+                       std::to_string(radix) + ", " + std::to_string(encrypted < 0 ? 0 : encrypted) +
+                       " encrypted characters at min_length " + std::to_string(*min_len) +
+                       (a->ClassWalk() ? "; the first encrypted digit keeps its class (0 or not), so a class has "
+                                         "10^(n-1) values"
+                                       : "") +
+                       "); raise min_length or keep fewer characters");
     a->min_length_ = static_cast<size_t>(*min_len);
   }
 
@@ -586,6 +611,7 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
   a->active_ = (*key)->active;
   a->active_ff_ = &a->ffs_.at(a->active_);
   a->domain_ = *domain;
+  a->zero_tweak_ = "0|" + *domain;
   return std::unique_ptr<Action>(std::move(a));
 }
 
@@ -596,6 +622,8 @@ Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::st
   nums.clear();
   for (size_t i = 0; i < text->size(); ++i) {
     auto c = static_cast<unsigned char>((*text)[i]);
+    // A number's sign is kept in the clear, not encrypted (negative stays
+    // negative); keep_prefix/keep_suffix count digits, never the sign.
     if (number && i == 0 && c == '-') continue;
     if (c < 0x80 && index_[c] >= 0) {
       pos.push_back(i);
@@ -608,19 +636,33 @@ Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::st
   if (min_length_ != 0 && n < min_length_)
     return Error("value_too_short", "value has " + std::to_string(n) + " alphabet characters, fewer than min_length " +
                                         std::to_string(min_length_));
-  if (keep_prefix_ + keep_suffix_ >= n ||
-      DomainSize(alphabet_.size(), static_cast<int64_t>(n - keep_prefix_ - keep_suffix_), crypto::Ff1::kMinDomainSize) <
-          crypto::Ff1::kMinDomainSize)
-    return Error("domain_too_small", "the encrypted part of the value has under 1,000,000 possible values");
+  if (keep_prefix_ + keep_suffix_ >= n) return DomainTooSmall();
   mid.assign(nums.begin() + static_cast<ptrdiff_t>(keep_prefix_), nums.end() - static_cast<ptrdiff_t>(keep_suffix_));
-  // Cycle walking keeps a number's first digit non-zero both ways: the
-  // permutation restricted to values without a leading zero.
-  const bool walk = number && keep_prefix_ == 0;
-  for (int round = 0;; ++round) {
-    if (round == kMaxCycleWalk) return Error("fpe_failed", "cycle walking did not end");
-    Status s = encrypt ? ff1.Encrypt(domain_, mid, &mid) : ff1.Decrypt(domain_, mid, &mid);
+  // The class walk (see ClassWalk() and actions.h): each class of the first
+  // encrypted digit is permuted onto itself, so a number never gets a
+  // leading zero and a string and a number with the same digits get the same
+  // digits. 1-9: FF1 on all digits, again until the first digit is not 0
+  // (cycle walking; decryption walks the same way over FF1.Decrypt). 0: the
+  // 0 stays and FF1 under the tweak zero_tweak_ encrypts the other digits
+  // (one call instead of about ten rounds of walking).
+  const bool walk = ClassWalk();
+  const bool zero_class = walk && mid[0] == 0;
+  if (EncryptedDomain(alphabet_.size(), static_cast<int64_t>(mid.size()), walk, zero_class) <
+      crypto::Ff1::kMinDomainSize)
+    return DomainTooSmall();
+  if (zero_class) {
+    thread_local std::vector<uint16_t> rest;
+    rest.assign(mid.begin() + 1, mid.end());
+    Status s = encrypt ? ff1.Encrypt(zero_tweak_, rest, &rest) : ff1.Decrypt(zero_tweak_, rest, &rest);
     if (!s.ok()) return s;
-    if (!walk || mid[0] != 0) break;
+    std::copy(rest.begin(), rest.end(), mid.begin() + 1);
+  } else {
+    for (int round = 0;; ++round) {
+      if (round == kMaxCycleWalk) return Error("fpe_failed", "cycle walking did not end");
+      Status s = encrypt ? ff1.Encrypt(domain_, mid, &mid) : ff1.Decrypt(domain_, mid, &mid);
+      if (!s.ok()) return s;
+      if (!walk || mid[0] != 0) break;
+    }
   }
   for (size_t k = 0; k < mid.size(); ++k) (*text)[pos[keep_prefix_ + k]] = alphabet_[mid[k]];
   return Status::Ok();

@@ -527,7 +527,9 @@ TEST(FpeAction, DomainTooSmallNeverOutputsClear) {
   EXPECT_EQ(Apply(a.get(), ""), "\"\"") << "an empty string has nothing to encrypt (EmptyStrings test)";
   EXPECT_EQ(Apply(a.get(), "--"), "ERROR:domain_too_small");
   EXPECT_EQ(Apply(a.get(), Num("12345")), "ERROR:domain_too_small");
-  EXPECT_TRUE(AllDigits(Apply(a.get(), Num("123456"))));
+  // A 6-digit number has 900,000 values without a leading zero: too few.
+  EXPECT_EQ(Apply(a.get(), Num("123456")), "ERROR:domain_too_small");
+  EXPECT_TRUE(AllDigits(Apply(a.get(), Num("1234567"))));
   auto alnum = MustMake("fpe", {{"key", "k"}, {"alphabet", "alnum"}});
   EXPECT_EQ(Apply(alnum.get(), "aB3"), "ERROR:domain_too_small");  // 62^3 = 238,328
   std::string four = Apply(alnum.get(), "aB3z");                   // 62^4 = 14,776,336
@@ -589,11 +591,11 @@ TEST(FpeAction, IntegerNumbersStayNumbersWithoutLeadingZero) {
   auto ff1 = crypto::Ff1::Create(*sub, 10);
   ASSERT_TRUE(ff1.ok());
   for (int i = 0; i < 400; ++i) {
-    std::string v = std::to_string(100000 + rng() % 900000);
+    std::string v = std::to_string(1000000 + rng() % 9000000);
     if (i % 2) v = "-" + v;
     std::string out = Apply(a.get(), Num(v));
     std::string digits = out[0] == '-' ? out.substr(1) : out;
-    ASSERT_EQ(digits.size(), 6u) << out;
+    ASSERT_EQ(digits.size(), 7u) << out;
     ASSERT_TRUE(AllDigits(digits)) << out;
     EXPECT_NE(digits[0], '0') << out;
     EXPECT_EQ(out[0] == '-', v[0] == '-');
@@ -610,7 +612,7 @@ TEST(FpeAction, IntegerNumbersStayNumbersWithoutLeadingZero) {
     }
   }
   EXPECT_GT(walked, 10);  // about 1 in 10
-  // Strings may have leading zeros: no walking there.
+  // Strings may have leading zeros: the 0 class walks to itself.
   EXPECT_EQ(Reveal(a.get(), Apply(a.get(), "0000001")), "\"0000001\"");
   // Big integers never go through a double.
   std::string big = Apply(a.get(), Num("12345678901234567890123"));
@@ -636,9 +638,12 @@ TEST(FpeAction, NumberRestrictions) {
 }
 
 TEST(FpeAction, MinLength) {
-  EXPECT_NE(MustMake("fpe", {{"key", "k"}, {"min_length", "6"}}), nullptr);
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "5"}}), "invalid_option",
+  // Digits with nothing kept in front: the smaller class, 10^(n-1), counts.
+  EXPECT_NE(MustMake("fpe", {{"key", "k"}, {"min_length", "7"}}), nullptr);
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "6"}}), "invalid_option",
                         {"[min_length] unsafe: FPE domain of 100000 values is under 1,000,000"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "5"}}), "invalid_option",
+                        {"[min_length] unsafe: FPE domain of 10000 values is under 1,000,000"}));
   EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "8"}, {"keep_prefix", "3"}}), "invalid_option",
                         {"[min_length] unsafe: FPE domain of 100000 values"}));
   EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "4"}, {"keep_prefix", "6"}}), "invalid_option",
@@ -688,16 +693,17 @@ TEST(FpeAction, DomainIsTheTweakAndSubkey) {
   EXPECT_EQ(Apply(shared1.get(), v), Apply(shared2.get(), v));
   // Topic is not part of FPE: same output on every topic.
   EXPECT_EQ(Apply(user.get(), v, "a"), Apply(user.get(), v, "b"));
-  // Known construction.
+  // Known construction. A first digit 0 keeps its 0; FF1 encrypts the other
+  // digits under the tweak "0|" domain (tests/transform/fpe_domain_test.cc).
   auto sub = crypto::HkdfSha256(RawMaterial(0), "maskproxy/fpe/v1", "fpe:user.phone", 32);
   ASSERT_TRUE(sub.ok());
   auto ff1 = crypto::Ff1::Create(*sub, 10);
   ASSERT_TRUE(ff1.ok());
-  auto nums = crypto::Ff1::Numerals(v, "0123456789");
+  auto nums = crypto::Ff1::Numerals(v.substr(1), "0123456789");
   ASSERT_TRUE(nums.ok());
   std::vector<uint16_t> enc;
-  ASSERT_TRUE(ff1->Encrypt("user.phone", *nums, &enc).ok());
-  EXPECT_EQ(Apply(user.get(), v), "\"" + crypto::Ff1::Text(enc, "0123456789") + "\"");
+  ASSERT_TRUE(ff1->Encrypt("0|user.phone", *nums, &enc).ok());
+  EXPECT_EQ(Apply(user.get(), v), "\"0" + crypto::Ff1::Text(enc, "0123456789") + "\"");
 }
 
 TEST(FpeAction, RevealWithKeyVersionAfterRotation) {
