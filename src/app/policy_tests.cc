@@ -118,31 +118,22 @@ TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const p
     return o;
   }
   const std::string& topic = t.topic.empty() ? route->from : t.topic;
-  std::optional<std::string> key = t.key;
-  auto headers = t.headers;
-  std::string out;
-  Status st = Status::Ok();
-  if (route->key_rule >= 0 && key) {
-    bool removed = false;
-    std::string masked;
-    st = eng.MaskPart(route->rules[static_cast<size_t>(route->key_rule)], topic, *key, &masked, &removed);
-    key = removed ? std::nullopt : std::optional<std::string>(masked);
-  }
+  // The same call the proxy makes for a consumed record.
+  std::vector<engine::HeaderView> views;
+  for (const auto& [name, value] : t.headers) views.push_back({name, std::optional<std::string_view>(value)});
+  engine::RecordView view{topic, t.key ? std::optional<std::string_view>(*t.key) : std::nullopt,
+                          t.input ? std::optional<std::string_view>(*t.input) : std::nullopt, views};
+  engine::MaskedRecord rec;
+  Status st = eng.MaskRecord(*ref, view, &rec);
+  const std::string& out = rec.value;
+  std::optional<std::string> key;
+  if (rec.key) key = std::string(*rec.key);
   std::vector<std::pair<std::string, std::optional<std::string>>> out_headers;
-  for (const auto& [name, value] : headers) {
-    if (!st.ok()) break;
-    const policy::Rule* rule = route->HeaderRule(name);
-    if (!rule) {
-      out_headers.emplace_back(name, value);
-      continue;
-    }
-    bool removed = false;
-    std::string masked;
-    st = eng.MaskPart(*rule, topic, value, &masked, &removed);
-    if (!removed) out_headers.emplace_back(name, masked);
+  if (rec.headers_changed) {
+    for (const auto& h : rec.headers) out_headers.emplace_back(h.name, h.value);
+  } else {
+    for (const auto& [name, value] : t.headers) out_headers.emplace_back(name, value);
   }
-  if (st.ok() && t.input) st = eng.MaskValue(*ref, topic, *t.input, &out);
-
   if (!t.expect_dead_letter.empty()) {
     if (st.ok())
       o.diffs.push_back("expected the record to be dead-lettered (" + t.expect_dead_letter + "), but it was masked");
@@ -171,7 +162,7 @@ TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const p
   for (const auto& [name, exp] : t.expect_headers) {
     std::optional<std::string> got;
     for (const auto& [n, v] : out_headers)
-      if (n == name) got = v;
+      if (policy::HeaderNameEquals(n, name)) got = v;
     if (!exp) {
       if (got) o.diffs.push_back("$header." + name + ": expected to be removed, got \"" + *got + "\"");
       continue;

@@ -214,7 +214,7 @@ class Run {
     findings_.clear();
     if (Status st = eng_.MaskValue(route_, topic_, rec, &masked_, &findings_); !st.ok())
       return Refuse(line, st.error(), &rec);
-    CountFindings();
+    CountFindings(findings_);
     o.append(masked_);
     o.append(term);
     ++stats_.masked;
@@ -395,7 +395,7 @@ class Run {
       uint64_t line = 0;
       auto more = NextRecord(&state, &rec, &term, &line);
       if (!more.ok()) return more.error();
-      if (!*more) return CheckCsvRules({});  // empty input: still check the rules
+      if (!*more) return PlanCsv({});  // empty input: still check the rules
       if (state != Parse::kOk)
         return Error("invalid_csv", "line " + std::to_string(line) + ": the header row is not valid CSV");
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
@@ -407,11 +407,11 @@ class Run {
         return Error("invalid_utf8", "line " + std::to_string(line) + ": the header row is not valid UTF-8");
       std::string buf;
       for (const Field& f : fields_) names.emplace_back(Unquoted(rec.substr(f.begin, f.end - f.begin), f.quoted, &buf));
-      if (Status st = CheckCsvRules(names); !st.ok()) return st;
+      if (Status st = PlanCsv(names); !st.ok()) return st;
       // The header, without dropped columns.
       bool first = true;
       for (size_t c = 0; c < fields_.size(); ++c) {
-        if (!keep_[c]) continue;
+        if (!plan_.kept(c)) continue;
         if (!first) o.push_back(d);
         first = false;
         o.append(rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin));
@@ -419,7 +419,6 @@ class Run {
       o.append(term);
       break;
     }
-    std::string cell_buf, masked;
     for (;;) {
       Parse state;
       std::string_view rec, term;
@@ -453,46 +452,29 @@ class Run {
         if (Status st = Refuse(line, Error("invalid_utf8", "invalid UTF-8"), &rec); !st.ok()) return st;
         continue;
       }
-      row_.clear();
-      findings_.clear();
-      bool first = true;
-      Status failed;
+      cells_.resize(fields_.size());
+      cell_bufs_.resize(fields_.size());
       for (size_t c = 0; c < fields_.size(); ++c) {
-        if (!keep_[c]) continue;
-        if (!first) row_.push_back(d);
-        first = false;
         std::string_view raw = rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin);
-        if (rule_of_[c] == nullptr) {
-          if (route_.route->unlisted != policy::Unlisted::kScan) {
-            row_.append(raw);
-            continue;
-          }
-          bool changed = false;
-          Status st = eng_.ScanUnlisted(route_, topic_, names[c], Unquoted(raw, fields_[c].quoted, &cell_buf), &masked,
-                                        &changed, &findings_);
-          if (!st.ok()) {
-            failed = st;
-            break;
-          }
-          if (changed)
-            AppendCell(masked, &row_);
-          else
-            row_.append(raw);
-          continue;
-        }
-        bool removed = false;
-        Status st = eng_.MaskPart(*rule_of_[c], topic_, Unquoted(raw, fields_[c].quoted, &cell_buf), &masked, &removed);
-        if (!st.ok()) {
-          failed = st;
-          break;
-        }
-        if (!removed) AppendCell(masked, &row_);
+        cells_[c] = plan_.reads(c) ? Unquoted(raw, fields_[c].quoted, &cell_bufs_[c]) : std::string_view();
       }
-      if (!failed.ok()) {
-        if (Status st = Refuse(line, failed.error(), &rec); !st.ok()) return st;
+      if (Status st = eng_.MaskCsvRow(route_, plan_, topic_, cells_, &csv_row_); !st.ok()) {
+        if (Status q = Refuse(line, st.error(), &rec); !q.ok()) return q;
         continue;
       }
-      CountFindings();
+      row_.clear();
+      bool first = true;
+      for (size_t c = 0; c < fields_.size(); ++c) {
+        const engine::CsvCell& cell = csv_row_.cells[c];
+        if (cell.state == engine::CsvCell::State::kRemoved) continue;
+        if (!first) row_.push_back(d);
+        first = false;
+        if (cell.state == engine::CsvCell::State::kText)
+          AppendCell(cell.text, &row_);
+        else
+          row_.append(rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin));
+      }
+      CountFindings(csv_row_.findings);
       o.append(row_);
       o.append(term);
       ++stats_.masked;
@@ -502,10 +484,10 @@ class Run {
 
   // Adds one written record's findings to the stats (an unlisted field
   // counts once per record and detector).
-  void CountFindings() {
-    if (findings_.empty()) return;
+  void CountFindings(const std::vector<engine::Finding>& findings) {
+    if (findings.empty()) return;
     std::set<std::pair<std::string, std::string>> seen;
-    for (const engine::Finding& f : findings_) {
+    for (const engine::Finding& f : findings) {
       if (!f.unlisted) {
         ++stats_.pii_scanned;
         continue;
@@ -515,28 +497,12 @@ class Run {
     }
   }
 
-  // Maps columns to rules; errors before any row is written.
-  Status CheckCsvRules(const std::vector<std::string>& names) {
-    const policy::Route& r = *route_.route;
-    rule_of_.assign(names.size(), nullptr);
-    keep_.assign(names.size(), r.unlisted != policy::Unlisted::kDrop);
-    for (const policy::Rule& rule : r.rules) {
-      if (rule.target != policy::Target::kValue) continue;  // $key/$header: files have neither
-      const auto& segs = rule.path.segments;
-      if (segs.size() != 1 || segs[0].kind != codec::PathSegment::Kind::kKey)
-        return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
-                                         "): CSV columns are named by a single key, not a nested path");
-      bool found = false;
-      for (size_t c = 0; c < names.size(); ++c) {
-        if (names[c] != segs[0].key) continue;
-        found = true;
-        rule_of_[c] = &rule;
-        keep_[c] = !(rule.action->RemovesMember());
-      }
-      if (!found && !names.empty())
-        return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
-                                         ") names no column of the CSV header");
-    }
+  // Compiles the header row against the route; errors before any row is
+  // written.
+  Status PlanCsv(const std::vector<std::string>& names) {
+    auto plan = eng_.PlanCsv(route_, names);
+    if (!plan.ok()) return plan.error();
+    plan_ = std::move(plan).value();
     return Status::Ok();
   }
 
@@ -555,8 +521,10 @@ class Run {
   std::vector<engine::Finding> findings_;
   // CSV
   std::vector<Field> fields_;
-  std::vector<const policy::Rule*> rule_of_;
-  std::vector<bool> keep_;
+  engine::CsvPlan plan_;
+  std::vector<std::string_view> cells_;
+  std::vector<std::string> cell_bufs_;
+  engine::CsvRow csv_row_;
   std::string row_;
   uint64_t next_line_ = 1;
 };

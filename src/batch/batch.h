@@ -30,8 +30,11 @@
 //  - quoted fields, "" inside quotes, delimiters and line breaks inside
 //    quotes, CRLF or LF; the first record is the header and names the columns
 //    (matched exactly, a rule on a duplicated column name applies to each);
+//  - the header row is compiled against the route once (Engine::PlanCsv) and
+//    each row's cells are masked by Engine::MaskCsvRow: this file only reads
+//    and writes CSV;
 //  - a rule whose path is a single key names a column; its cells are handed
-//    to the rule's action as JSON strings (Engine::MaskPart) and the result is
+//    to the rule's action as JSON strings and the result is
 //    written back as text, quoted only when it must be (delimiter, quote, CR
 //    or LF). An action whose output is JSON null (redact mode "null") leaves
 //    an empty cell; an action that removes the member (redact mode remove)

@@ -9,12 +9,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codec/json.h"
 #include "common/result.h"
+#include "engine/record.h"
 #include "policy/policy.h"
 
 namespace re2 {
@@ -75,9 +77,36 @@ class Engine {
   [[nodiscard]] Status MaskValue(const RouteRef& route, std::string_view topic, std::string_view value,
                                  std::string* out, std::vector<Finding>* findings = nullptr) const;
 
-  // The schema-drift guard for one text outside JSON (a CSV cell no rule
-  // names, `field` its column; or a record key or header no rule names,
-  // `field` "$key" or "$header.NAME"): when the route scans unlisted fields, *out
+  // Masks a whole record: its key, headers and value, as the route says (see
+  // record.h). *out is reused between calls (keep one per thread): when no
+  // rule names the key or a header and nothing in them changes, nothing is
+  // allocated. On error the code is the dead-letter reason (as MaskValue,
+  // plus invalid_utf8 for a key or header that is not text, and
+  // ambiguous_field_name / pii_in_field_name for header names) and *out
+  // holds nothing to produce.
+  [[nodiscard]] Status MaskRecord(const RouteRef& route, const RecordView& record, MaskedRecord* out) const;
+
+  // Compiles a CSV header row (column names) against a route. Errors
+  // ("invalid_rule"): a value rule whose path is nested, or that names no
+  // column (unless `names` is empty).
+  [[nodiscard]] Result<CsvPlan> PlanCsv(const RouteRef& route, std::span<const std::string> names) const;
+  // Masks one CSV row: `cells` are the unquoted cells, one per column of
+  // `plan`. Errors as MaskValue; "field_count" if the row has another
+  // number of cells.
+  [[nodiscard]] Status MaskCsvRow(const RouteRef& route, const CsvPlan& plan, std::string_view topic,
+                                  std::span<const std::string_view> cells, CsvRow* out) const;
+
+ private:
+  Engine() = default;
+  [[nodiscard]] Status MaskKey(const RouteRef& route, const RecordView& record, MaskedRecord* out) const;
+  [[nodiscard]] Status MaskHeaders(const RouteRef& route, const RecordView& record, MaskedRecord* out) const;
+  // Scans a key or an unlisted header (label_prefix + name in findings).
+  [[nodiscard]] Status ScanText(const RouteRef& route, std::string_view topic, std::string_view label_prefix,
+                                std::string_view name, std::string_view text, std::string* out, bool* changed,
+                                std::vector<Finding>* findings) const;
+
+  // The schema-drift guard for a CSV cell no rule names (`field` its
+  // column): when the route scans unlisted fields, *out
   // gets the text with each hit protected and *changed is set; otherwise
   // (nothing found, or the route keeps or drops unlisted fields) both are
   // left alone. Errors as MaskValue.
@@ -92,8 +121,6 @@ class Engine {
   [[nodiscard]] Status MaskPart(const policy::Rule& rule, std::string_view topic, std::string_view bytes,
                                 std::string* out, bool* removed) const;
 
- private:
-  Engine() = default;
   std::vector<std::shared_ptr<const policy::Policy>> policies_;
   std::vector<RouteRef> routes_;
   std::map<std::string, size_t, std::less<>> by_topic_;

@@ -180,9 +180,8 @@ struct Pipeline::Impl {
   // Source topic -> route (pattern routes are matched once per topic).
   std::unordered_map<std::string, const engine::RouteRef*> route_of;
   // Reused per record.
-  std::string masked;
-  std::string masked_key;
-  std::vector<engine::Finding> findings;
+  engine::MaskedRecord rec;
+  std::vector<engine::HeaderView> header_views;
 
   // PII the scans found, by topic, field and detector. Field names of
   // unlisted fields come from the records, so the series are capped.
@@ -216,7 +215,7 @@ struct Pipeline::Impl {
   // no rule names carries a detector's PII (per topic, field and detector),
   // it is logged and written to the audit trail: never the value.
   void ReportFindings(const engine::RouteRef& route, const std::string& topic, int32_t partition, int64_t offset) {
-    for (const engine::Finding& f : findings) {
+    for (const engine::Finding& f : rec.findings) {
       (f.unlisted ? m_pii_unlisted : m_pii_scanned)->Inc();
       std::string id = topic;
       id.append(1, '\x1f').append(f.field).append(1, '\x1f').append(f.detector).append(f.unlisted ? "\x1fu" : "\x1fs");
@@ -818,16 +817,51 @@ struct Pipeline::Impl {
     }
   }
 
+  // True for a header in maskproxy's own namespace (maskproxy.*, any case):
+  // an incoming one is forged or stale and never passed on.
+  static bool IsOwnHeader(std::string_view name) {
+    constexpr std::string_view kPrefix = "maskproxy.";
+    return name.size() >= kPrefix.size() && policy::HeaderNameEquals(name.substr(0, kPrefix.size()), kPrefix);
+  }
+
+  // The record's headers without maskproxy.* ones.
   static rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m) {
     rd_kafka_headers_t* src = nullptr;
-    rd_kafka_headers_t* out = nullptr;
-    if (rd_kafka_message_headers(m, &src) == RD_KAFKA_RESP_ERR_NO_ERROR && src) {
-      out = rd_kafka_headers_copy(src);
-      for (const char* name : {kHeaderPolicy, kHeaderOrigin, kHeaderKeys, kHeaderDlqReason, kHeaderDlqDetail})
-        rd_kafka_header_remove(out, name);
-    } else {
-      out = rd_kafka_headers_new(4);
+    if (rd_kafka_message_headers(m, &src) != RD_KAFKA_RESP_ERR_NO_ERROR || !src) return rd_kafka_headers_new(4);
+    rd_kafka_headers_t* out = rd_kafka_headers_copy(src);
+    std::vector<std::string> own;
+    const char* name = nullptr;
+    const void* val = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(src, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+      if (IsOwnHeader(name)) own.emplace_back(name);
+    for (const auto& n : own) rd_kafka_header_remove(out, n.c_str());
+    return out;
+  }
+
+  // The record's headers as the engine's view (without maskproxy.* ones),
+  // into header_views; they point into `m`.
+  void ViewHeaders(const rd_kafka_message_t* m) {
+    header_views.clear();
+    rd_kafka_headers_t* src = nullptr;
+    if (rd_kafka_message_headers(m, &src) != RD_KAFKA_RESP_ERR_NO_ERROR || !src) return;
+    const char* name = nullptr;
+    const void* val = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(src, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      if (IsOwnHeader(name)) continue;
+      header_views.push_back(
+          {name, val ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(val), size))
+                     : std::nullopt});
     }
+  }
+
+  // Headers built from the engine's output.
+  static rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers) {
+    rd_kafka_headers_t* out = rd_kafka_headers_new(headers.size() + 4);
+    for (const auto& h : headers)
+      rd_kafka_header_add(out, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value ? h.value->data() : nullptr,
+                          h.value ? static_cast<ssize_t>(h.value->size()) : 0);
     return out;
   }
 
@@ -871,46 +905,36 @@ struct Pipeline::Impl {
     if (tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) ts = 0;
 
     const std::string origin = topic + ":" + std::to_string(m->partition) + ":" + std::to_string(m->offset);
-    rd_kafka_headers_t* hdrs = CopyHeaders(m);
     const policy::Route& rt = *route->route;
     const std::string* dest = &rt.to;
-    std::string_view out;  // the value to produce
-    const void* key = m->key;
-    size_t key_len = m->key ? m->key_len : 0;
     const bool tombstone = m->payload == nullptr;
     std::string_view value(tombstone ? "" : static_cast<const char*>(m->payload), tombstone ? 0 : m->len);
 
-    // Key and header rules first, then the value; any failure sends the
-    // untouched record to the dead-letter topic.
-    Status masked_ok = Status::Ok();
-    if (rt.key_rule >= 0 && m->key) {
-      bool removed = false;
-      masked_ok =
-          engine->MaskPart(rt.rules[static_cast<size_t>(rt.key_rule)], topic,
-                           std::string_view(static_cast<const char*>(m->key), m->key_len), &masked_key, &removed);
-      key = removed ? nullptr : masked_key.data();
-      key_len = removed ? 0 : masked_key.size();
-    }
-    for (size_t h = 0; masked_ok.ok() && h < rt.header_rules.size(); ++h)
-      masked_ok = MaskHeaders(rt, rt.header_rules[h], topic, hdrs);
-    findings.clear();
-    if (masked_ok.ok() && rt.unlisted == policy::Unlisted::kScan)
-      masked_ok = ScanUnlistedParts(*route, topic, m, &hdrs, &key, &key_len);
-    if (masked_ok.ok() && !tombstone) {
-      masked_ok = engine->MaskValue(*route, topic, value, &masked, &findings);
-      out = masked;
-    }
+    // The engine decides every byte of the record (key, headers, value); any
+    // failure sends the untouched record to the dead-letter topic.
+    ViewHeaders(m);
+    engine::RecordView view{
+        topic,
+        m->key ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(m->key), m->key_len))
+               : std::nullopt,
+        tombstone ? std::nullopt : std::optional<std::string_view>(value), header_views};
+    Status masked_ok = engine->MaskRecord(*route, view, &rec);
+    rd_kafka_headers_t* hdrs = nullptr;
+    const void* key = m->key;
+    size_t key_len = m->key ? m->key_len : 0;
+    std::string_view out;  // the value to produce
     if (masked_ok.ok()) {
+      hdrs = rec.headers_changed ? NewHeaders(rec.headers) : CopyHeaders(m);
+      key = rec.key ? rec.key->data() : nullptr;
+      key_len = rec.key ? rec.key->size() : 0;
+      out = rec.value;
       m_produced->Inc();
-      if (!findings.empty()) ReportFindings(*route, topic, m->partition, m->offset);
+      if (!rec.findings.empty()) ReportFindings(*route, topic, m->partition, m->offset);
       if (!rt.key_refs.empty())
         rd_kafka_header_add(hdrs, kHeaderKeys, -1, rt.key_refs.data(), static_cast<ssize_t>(rt.key_refs.size()));
     } else {
       // Fail closed: the raw record goes to the dead-letter topic only.
-      rd_kafka_headers_destroy(hdrs);
       hdrs = CopyHeaders(m);
-      key = m->key;
-      key_len = m->key ? m->key_len : 0;
       const Error& why = masked_ok.error();
       rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
       rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
@@ -951,92 +975,6 @@ struct Pipeline::Impl {
     }
     return ProduceTracked(*dest, key, key_len, tombstone ? nullptr : out.data(), out.size(), hdrs, ts, topic,
                           m->partition, m->offset, opaque, slot);
-  }
-
-  // The schema-drift guard on the record key and the headers no rule names
-  // (unlisted_fields: scan): PII in them is protected like in the value.
-  // Keys and header values that are not UTF-8 text (binary ids, trace
-  // contexts) are not scanned.
-  Status ScanUnlistedParts(const engine::RouteRef& route, const std::string& topic, const rd_kafka_message_t* m,
-                           rd_kafka_headers_t** hdrs, const void** key, size_t* key_len) {
-    const policy::Route& rt = *route.route;
-    if (rt.key_rule < 0 && m->key) {
-      std::string_view k(static_cast<const char*>(m->key), m->key_len);
-      bool changed = false;
-      if (codec::IsValidUtf8(k)) {
-        if (Status s = engine->ScanUnlisted(route, topic, "$key", k, &masked_key, &changed, &findings); !s.ok())
-          return s;
-        if (changed) {
-          *key = masked_key.data();
-          *key_len = masked_key.size();
-        }
-      }
-    }
-    const char* name = nullptr;
-    const void* val = nullptr;
-    size_t size = 0;
-    bool any = false;
-    std::vector<std::pair<std::string, std::optional<std::string>>> all;  // built only when something changed
-    std::string scanned;
-    for (size_t i = 0; rd_kafka_header_get_all(*hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      std::optional<std::string> replaced;
-      std::string_view v(static_cast<const char*>(val), val ? size : 0);
-      if (val && !rt.HeaderRule(name) && codec::IsValidUtf8(v)) {
-        bool changed = false;
-        const std::string label = std::string("$header.") + name;
-        if (Status s = engine->ScanUnlisted(route, topic, label, v, &scanned, &changed, &findings); !s.ok()) return s;
-        if (changed) replaced = scanned;
-      }
-      if (replaced && !any) {  // first change: copy the headers before it
-        any = true;
-        for (size_t j = 0; j < i; ++j) {
-          const char* n2 = nullptr;
-          const void* v2 = nullptr;
-          size_t s2 = 0;
-          if (rd_kafka_header_get_all(*hdrs, j, &n2, &v2, &s2) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
-          all.emplace_back(
-              n2, v2 ? std::optional<std::string>(std::string(static_cast<const char*>(v2), s2)) : std::nullopt);
-        }
-      }
-      if (any)
-        all.emplace_back(name, replaced ? replaced : (val ? std::optional<std::string>(std::string(v)) : std::nullopt));
-    }
-    if (!any) return Status::Ok();
-    rd_kafka_headers_t* fresh = rd_kafka_headers_new(all.size());
-    for (const auto& [n, v] : all)
-      rd_kafka_header_add(fresh, n.data(), static_cast<ssize_t>(n.size()), v ? v->data() : nullptr,
-                          v ? static_cast<ssize_t>(v->size()) : 0);
-    rd_kafka_headers_destroy(*hdrs);
-    *hdrs = fresh;
-    return Status::Ok();
-  }
-
-  // Replaces every value of one rule's header with its masked form (or drops
-  // them all when the action removes the header).
-  Status MaskHeaders(const policy::Route& rt, const std::pair<std::string, int32_t>& hr, const std::string& topic,
-                     rd_kafka_headers_t* hdrs) {
-    const policy::Rule& rule = rt.rules[static_cast<size_t>(hr.second)];
-    std::vector<std::optional<std::string>> values;  // nullopt: a header with a null value
-    const void* val = nullptr;
-    size_t size = 0;
-    for (size_t idx = 0; rd_kafka_header_get(hdrs, idx, hr.first.c_str(), &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++idx) {
-      if (!val) {
-        values.emplace_back(std::nullopt);
-        continue;
-      }
-      std::string masked_header;
-      bool removed = false;
-      Status s = engine->MaskPart(rule, topic, std::string_view(static_cast<const char*>(val), size), &masked_header,
-                                  &removed);
-      if (!s.ok()) return s;
-      if (!removed) values.emplace_back(std::move(masked_header));
-    }
-    rd_kafka_header_remove(hdrs, hr.first.c_str());
-    for (const auto& v : values)
-      rd_kafka_header_add(hdrs, hr.first.data(), static_cast<ssize_t>(hr.first.size()), v ? v->data() : nullptr,
-                          v ? static_cast<ssize_t>(v->size()) : 0);
-    return Status::Ok();
   }
 
   void LogStats() {

@@ -192,6 +192,68 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
   return r;
 }
 
+// A route's `binary:` mapping ($key or $header.NAME -> pass | drop), read
+// after its rules. False (errors added to diag) if it is invalid.
+bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
+  if (!b) return true;
+  if (!b.IsMap() || b.size() == 0) {
+    diag.Add(c.At(b, "'binary' must map $key or $header.NAME to pass or drop, e.g. binary: { $key: pass }"));
+    return false;
+  }
+  if (r->unlisted == Unlisted::kKeep) {
+    diag.Add(c.At(b,
+                  "'binary' applies with unlisted_fields: scan or drop (with keep, keys and headers no rule "
+                  "names pass as they are)"));
+    return false;
+  }
+  bool ok = true;
+  for (const auto& kv : b) {
+    const std::string target = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    const bool is_key = target == kKeyPath;
+    const bool is_header = target.size() > kHeaderPrefix.size() && target.rfind(kHeaderPrefix, 0) == 0;
+    if (!is_key && !is_header) {
+      diag.Add(c.At(kv.first, "unknown binary target '" + target + "' (expected $key or $header.NAME)"));
+      ok = false;
+      continue;
+    }
+    if (!kv.second.IsScalar() || (kv.second.Scalar() != "pass" && kv.second.Scalar() != "drop")) {
+      diag.Add(c.At(kv.second, "binary '" + target +
+                                   "' must be pass (the bytes pass as they are) or drop (the key becomes null, "
+                                   "the header is removed)"));
+      ok = false;
+      continue;
+    }
+    const BinaryPart how = kv.second.Scalar() == "pass" ? BinaryPart::kPass : BinaryPart::kDrop;
+    if (is_key) {
+      if (r->key_rule >= 0) {
+        diag.Add(c.At(kv.first, "'$key' has a rule (line " +
+                                    std::to_string(r->rules[static_cast<size_t>(r->key_rule)].line) +
+                                    "), so it cannot also be binary"));
+        ok = false;
+      } else if (r->binary_key != BinaryPart::kNone) {
+        diag.Add(c.At(kv.first, "'$key' is listed twice under binary"));
+        ok = false;
+      } else {
+        r->binary_key = how;
+      }
+      continue;
+    }
+    const std::string name = target.substr(kHeaderPrefix.size());
+    if (const Rule* rule = r->HeaderRule(name)) {
+      diag.Add(c.At(kv.first, "header '" + name + "' has a rule (line " + std::to_string(rule->line) +
+                                  "), so it cannot also be binary (header names match case-insensitively)"));
+      ok = false;
+    } else if (r->BinaryHeader(name) != BinaryPart::kNone) {
+      diag.Add(
+          c.At(kv.first, "header '" + name + "' is listed twice under binary (header names match case-insensitively)"));
+      ok = false;
+    } else {
+      r->binary_headers.emplace_back(name, how);
+    }
+  }
+  return ok;
+}
+
 // Parses one route; errors in single rules are collected and the other rules
 // still checked. Returns nullopt if the route has any error.
 std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag) {
@@ -200,7 +262,8 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     return std::nullopt;
   };
   if (!node.IsMap()) return fail(c.At(node, "a route must be a mapping with from, to, dead_letter and rules"));
-  if (Status s = CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "rules"}, "route");
+  if (Status s =
+          CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "binary", "rules"}, "route");
       !s.ok())
     return fail(s.error());
   Route r;
@@ -303,7 +366,8 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     } else if (rule->target == Target::kHeader) {
       if (const Rule* other = r.HeaderRule(rule->header)) {
         diag.Add(c.At(rn["path"], "header '" + rule->header + "' has two rules (lines " + std::to_string(other->line) +
-                                      " and " + std::to_string(rule->line) + ")"));
+                                      " and " + std::to_string(rule->line) +
+                                      "; header names match case-insensitively)"));
         ok = false;
         continue;
       }
@@ -318,6 +382,7 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     AddKeyRefs(rule->action->KeyRef(), &key_refs);
     r.rules.push_back(std::move(rule).value());
   }
+  if (YAML::Node b = node["binary"]; !ParseBinary(c, b, &r, diag)) ok = false;
   if (r.unlisted == Unlisted::kScan && env.scanning) {
     for (const auto& a : env.scanning->actions())
       if (a.action) AddKeyRefs(a.action->KeyRef(), &key_refs);

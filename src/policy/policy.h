@@ -12,6 +12,7 @@
 //       to: analytics.payments
 //       dead_letter: payments.quarantine
 //       unlisted_fields: keep
+//       binary: { $header.trace-bin: pass }  # keys/headers that are not text (scan, drop)
 //       rules:
 //         - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }
 //         - { path: $key, action: tokenize, key: customer }      # the record key
@@ -70,6 +71,21 @@ struct Rule {
 // through the policy's scanning, hits are protected and reported).
 enum class Unlisted { kKeep, kDrop, kScan };
 
+// A key or header declared binary in a route's `binary:` mapping.
+enum class BinaryPart { kNone, kPass, kDrop };
+
+// Header names compare like HTTP's: ASCII letters case-insensitively.
+[[nodiscard]] inline bool HeaderNameEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 struct Route {
   std::string name;  // defaults to `from`
   // A topic name, or a pattern when it starts with '^' (RE2 syntax, matched
@@ -83,15 +99,25 @@ struct Route {
   std::vector<Rule> rules;
   int32_t key_rule = -1;                                      // index into rules, -1 if none
   std::vector<std::pair<std::string, int32_t>> header_rules;  // header name -> index into rules
+  // `binary:`: the key and headers that are not text, as opaque bytes passed
+  // as they are or dropped, never scanned (unlisted_fields scan or drop).
+  BinaryPart binary_key = BinaryPart::kNone;
+  std::vector<std::pair<std::string, BinaryPart>> binary_headers;
   // "name:version,..." of the keys behind the route's reversible outputs,
   // sorted; put into each record's maskproxy.keys header ("" if none).
   std::string key_refs;
 
   [[nodiscard]] bool from_is_pattern() const { return !from.empty() && from[0] == '^'; }
+  // Header names match ASCII case-insensitively (HTTP-style).
   [[nodiscard]] const Rule* HeaderRule(std::string_view header) const {
     for (const auto& [h, i] : header_rules)
-      if (h == header) return &rules[static_cast<size_t>(i)];
+      if (HeaderNameEquals(h, header)) return &rules[static_cast<size_t>(i)];
     return nullptr;
+  }
+  [[nodiscard]] BinaryPart BinaryHeader(std::string_view header) const {
+    for (const auto& [h, b] : binary_headers)
+      if (HeaderNameEquals(h, header)) return b;
+    return BinaryPart::kNone;
   }
 };
 

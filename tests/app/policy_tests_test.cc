@@ -71,6 +71,28 @@ TEST(PolicyTestRunner, PassingTests) {
   }
 }
 
+// Embedded tests go through the proxy's own record call: header names match
+// case-insensitively, and a name that only looks like a ruled one is refused.
+TEST(PolicyTestRunner, SeesWhatTheProxyProduces) {
+  auto r = RunTests(
+      "  - name: mixed-case header names\n"
+      "    route: pay\n"
+      "    headers: { PHONE: 010-1234-5678, Trace: abc, other: x }\n"
+      "    input: {}\n"
+      "    expect_headers: { phone: \"***-****-5678\", trace: ~, other: x }\n"
+      "  - name: a look-alike header name\n"
+      "    route: pay\n"
+      "    headers: { \"\uff50hone\": 010-1234-5678 }\n"
+      "    input: {}\n"
+      "    expect_dead_letter: ambiguous_field_name\n");
+  ASSERT_EQ(r.size(), 2u);
+  for (const auto& o : r) {
+    std::string all;
+    for (const auto& d : o.diffs) all += d + "\n";
+    EXPECT_TRUE(o.passed) << o.name << ":\n" << all;
+  }
+}
+
 TEST(PolicyTestRunner, FailuresShowReadableDiffs) {
   auto r = RunTests(
       "  - name: wrong mask\n"

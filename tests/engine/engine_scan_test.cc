@@ -201,16 +201,28 @@ routes:
 }
 
 TEST(EngineScanTest, CsvCellsNoRuleNamesAreScanned) {
-  auto f = Make();
-  std::string out;
-  bool changed = false;
-  std::vector<Finding> findings;
-  ASSERT_TRUE(
-      f.engine->ScanUnlisted(*f.route, "support.raw", "note", "call 010-1234-5678", &out, &changed, &findings).ok());
-  EXPECT_TRUE(changed);
-  EXPECT_EQ(out.find("1234-5678"), std::string::npos);
-  ASSERT_EQ(findings.size(), 1u);
-  EXPECT_EQ(findings[0], (Finding{"note", "phone_kr", true}));
+  auto f = Make(R"(policy: s
+version: 1
+routes:
+  - from: support.raw
+    to: analytics.support
+    dead_letter: support.dlq
+    unlisted_fields: scan
+    rules: [{ path: ticket_id, action: keep }]
+)");
+  const std::vector<std::string> names{"ticket_id", "note"};
+  auto plan = f.engine->PlanCsv(*f.route, names);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  const std::vector<std::string_view> cells{"T-1", "call 010-1234-5678"};
+  CsvRow row;
+  ASSERT_TRUE(f.engine->MaskCsvRow(*f.route, *plan, "support.raw", cells, &row).ok());
+  ASSERT_EQ(row.cells.size(), 2u);
+  EXPECT_EQ(row.cells[0].state, CsvCell::State::kText);  // action: keep
+  EXPECT_EQ(row.cells[0].text, "T-1");
+  ASSERT_EQ(row.cells[1].state, CsvCell::State::kText);
+  EXPECT_EQ(row.cells[1].text.find("1234-5678"), std::string::npos);
+  ASSERT_EQ(row.findings.size(), 1u);
+  EXPECT_EQ(row.findings[0], (Finding{"note", "phone_kr", true}));
 }
 
 TEST(EngineScanTest, KeepRoutesDoNotScan) {

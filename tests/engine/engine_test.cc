@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -339,6 +340,28 @@ const char kKeyHeaderPolicy[] =
     "      - { path: $header.session, action: redact }\n"
     "      - { path: user.rrn, action: tokenize, key: rrn }\n";
 
+// Masks one record with a key and headers through MaskRecord.
+struct PartsOut {
+  Status status;
+  std::optional<std::string> key;
+  std::vector<Header> headers;
+};
+PartsOut MaskParts(const Engine& eng, std::optional<std::string_view> key,
+                   std::vector<std::pair<std::string, std::optional<std::string>>> headers) {
+  std::vector<HeaderView> views;
+  for (const auto& [n, v] : headers) views.push_back({n, v ? std::optional<std::string_view>(*v) : std::nullopt});
+  RecordView view{"in.raw", key, std::string_view("{}"), views};
+  MaskedRecord rec;
+  PartsOut o{eng.MaskRecord(*eng.FindRoute("in.raw"), view, &rec), std::nullopt, {}};
+  if (rec.key) o.key = std::string(*rec.key);
+  if (rec.headers_changed) {
+    o.headers = rec.headers;
+  } else {
+    for (const auto& [n, v] : headers) o.headers.push_back({n, v});
+  }
+  return o;
+}
+
 TEST(EngineParts, KeyAndHeaderRules) {
   auto pol = MustPolicy(kKeyHeaderPolicy);
   ASSERT_NE(pol, nullptr);
@@ -346,38 +369,30 @@ TEST(EngineParts, KeyAndHeaderRules) {
   ASSERT_TRUE(eng.ok()) << eng.error().ToString();
   const policy::Route& r = pol->routes()[0];
   ASSERT_GE(r.key_rule, 0);
-  const policy::Rule& key_rule = r.rules[static_cast<size_t>(r.key_rule)];
 
-  std::string a, b, c;
-  bool removed = true;
-  ASSERT_TRUE((*eng)->MaskPart(key_rule, "in.raw", "900101-1234567", &a, &removed).ok());
-  EXPECT_FALSE(removed);
-  EXPECT_EQ(a.rfind("t1.rrn.1.", 0), 0u) << "the key is a token, as bytes without JSON quotes";
-  ASSERT_TRUE((*eng)->MaskPart(key_rule, "in.raw", "900101-1234567", &b, &removed).ok());
-  EXPECT_EQ(a, b) << "equal keys stay equal: partitioning and compaction keep working";
-  ASSERT_TRUE((*eng)->MaskPart(key_rule, "in.raw", "900101-7654321", &c, &removed).ok());
-  EXPECT_NE(a, c);
+  auto a = MaskParts(**eng, "900101-1234567", {});
+  ASSERT_TRUE(a.status.ok());
+  ASSERT_TRUE(a.key);
+  EXPECT_EQ(a.key->rfind("t1.rrn.1.", 0), 0u) << "the key is a token, as bytes without JSON quotes";
+  auto b = MaskParts(**eng, "900101-1234567", {});
+  EXPECT_EQ(a.key, b.key) << "equal keys stay equal: partitioning and compaction keep working";
+  auto c = MaskParts(**eng, "900101-7654321", {});
+  EXPECT_NE(a.key, c.key);
 
-  const policy::Rule* phone = r.HeaderRule("customer-phone");
-  ASSERT_NE(phone, nullptr);
-  ASSERT_TRUE((*eng)->MaskPart(*phone, "in.raw", "010-1234-5678", &a, &removed).ok());
-  EXPECT_EQ(a, "***-****-5678");
-  EXPECT_FALSE(removed);
-  // Non-ASCII text comes back as text, not as JSON escapes.
-  ASSERT_TRUE((*eng)->MaskPart(*phone, "in.raw", "전화-0101", &a, &removed).ok());
-  EXPECT_EQ(a, "**-0101");
-
-  const policy::Rule* session = r.HeaderRule("session");
-  ASSERT_NE(session, nullptr);
-  ASSERT_TRUE((*eng)->MaskPart(*session, "in.raw", "abc", &a, &removed).ok());
-  EXPECT_TRUE(removed);
+  auto h = MaskParts(**eng, std::nullopt, {{"customer-phone", "010-1234-5678"}, {"session", "abc"}, {"other", "x"}});
+  ASSERT_TRUE(h.status.ok());
+  EXPECT_FALSE(h.key);
+  // Non-ASCII text comes back as text, not as JSON escapes; session is removed.
+  EXPECT_EQ(h.headers, (std::vector<Header>{{"customer-phone", "***-****-5678"}, {"other", "x"}}));
+  auto k = MaskParts(**eng, std::nullopt, {{"customer-phone", "전화-0101"}});
+  EXPECT_EQ(k.headers, (std::vector<Header>{{"customer-phone", "**-0101"}}));
   EXPECT_EQ(r.HeaderRule("other"), nullptr);
 
   // Bytes that are not UTF-8 are refused (the record is dead-lettered).
-  Status bad = (*eng)->MaskPart(key_rule, "in.raw", std::string("\xff\xfe", 2), &a, &removed);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().code, "invalid_utf8");
-  EXPECT_NE(bad.error().message.find("$key"), std::string::npos);
+  auto bad = MaskParts(**eng, std::string_view("\xff\xfe", 2), {});
+  ASSERT_FALSE(bad.status.ok());
+  EXPECT_EQ(bad.status.error().code, "invalid_utf8");
+  EXPECT_NE(bad.status.error().message.find("$key"), std::string::npos);
 }
 
 TEST(EngineParts, KeyAndHeaderRuleErrors) {

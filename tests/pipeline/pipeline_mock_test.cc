@@ -75,7 +75,7 @@ struct Ledger {
   std::map<TopicPartition, int64_t> pending;    // sent in the open transaction
   std::map<TopicPartition, int64_t> committed;  // visible after commit
   int send_ok = 0, commit_ok = 0, commit_failed = 0;
-  int aborts_started = 0, aborts = 0;  // abort_transaction calls begun / returned
+  int aborts_started = 0, aborts = 0;    // abort_transaction calls begun / returned
   std::vector<std::string> regressions;  // a commit that moved an offset backwards
 };
 
@@ -130,8 +130,8 @@ rd_kafka_error_t* rd_kafka_begin_transaction(rd_kafka_t* rk) {
 rd_kafka_error_t* rd_kafka_send_offsets_to_transaction(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* offsets,
                                                        const rd_kafka_consumer_group_metadata_t* cgmetadata,
                                                        int timeout_ms) {
-  static const auto real = offset_spy::Real<decltype(&rd_kafka_send_offsets_to_transaction)>(
-      "rd_kafka_send_offsets_to_transaction");
+  static const auto real =
+      offset_spy::Real<decltype(&rd_kafka_send_offsets_to_transaction)>("rd_kafka_send_offsets_to_transaction");
   rd_kafka_error_t* e = real(rk, offsets, cgmetadata, timeout_ms);
   const std::string id = e == nullptr && offsets != nullptr ? offset_spy::TxnId(rk) : "";
   if (!id.empty()) {
@@ -162,8 +162,7 @@ rd_kafka_error_t* rd_kafka_commit_transaction(rd_kafka_t* rk, int timeout_ms) {
       ledger.committed[tp] = off;
     }
     ledger.pending.clear();
-  } else if (!rd_kafka_error_is_retriable(e) || rd_kafka_error_is_fatal(e) ||
-             rd_kafka_error_txn_requires_abort(e)) {
+  } else if (!rd_kafka_error_is_retriable(e) || rd_kafka_error_is_fatal(e) || rd_kafka_error_txn_requires_abort(e)) {
     // The transaction will not commit (a retriable error keeps it pending).
     ++ledger.commit_failed;
     ledger.pending.clear();
@@ -214,7 +213,7 @@ constexpr int kSrcPartitions = 3;
 constexpr int kDstPartitions = 3;
 constexpr int kDlqPartitions = 1;
 
-constexpr int64_t kInvalidIdBase = 900000;  // ids of the invalid-JSON records
+constexpr int64_t kInvalidIdBase = 900000;   // ids of the invalid-JSON records
 constexpr char kRawRrnPrefix[] = "900101-";  // every raw (synthetic) rrn starts so
 
 constexpr auto kDeadline = 60s;
@@ -225,9 +224,9 @@ constexpr auto kDeadline = 60s;
 std::shared_ptr<const engine::Engine> MakeEngine() {
   std::vector<uint8_t> material(32);
   for (size_t i = 0; i < material.size(); ++i) material[i] = static_cast<uint8_t>(0x40 + i);
-  auto keys = crypto::Keyring::Parse(
-      "keys:\n  k:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(material.data(), material.size()) + "\n",
-      "keys");
+  auto keys = crypto::Keyring::Parse("keys:\n  k:\n    active: 1\n    versions:\n      1: " +
+                                         crypto::Base64Encode(material.data(), material.size()) + "\n",
+                                     "keys");
   EXPECT_TRUE(keys.ok()) << keys.error().ToString();
   if (!keys.ok()) return nullptr;
   auto pol = policy::Policy::Parse(
@@ -285,7 +284,8 @@ struct Rec {
   int32_t partition = 0;
   int64_t offset = 0;
   std::string value;
-  std::string origin;  // maskproxy.origin header
+  std::string origin;                                        // maskproxy.origin header
+  std::vector<std::pair<std::string, std::string>> headers;  // all of them, in order
 };
 struct Outputs {
   std::vector<Rec> dst, dlq;
@@ -316,7 +316,8 @@ class MockKafka {
       for (int p = 0; p < partitions; ++p)
         leaders.push_back([this, name, p, leader] { return rd_kafka_mock_partition_set_leader(mc_, name, p, leader); });
     }
-    topics.push_back([this, group_id] { return rd_kafka_mock_coordinator_set(mc_, "group", group_id.c_str(), kSourceLeader); });
+    topics.push_back(
+        [this, group_id] { return rd_kafka_mock_coordinator_set(mc_, "group", group_id.c_str(), kSourceLeader); });
     topics.push_back(
         [this, txn_id] { return rd_kafka_mock_coordinator_set(mc_, "transaction", txn_id.c_str(), kTxnCoordinator); });
     for (const auto* wave : {&topics, &leaders}) {
@@ -364,12 +365,29 @@ class MockKafka {
   void Send(int64_t id, const std::string& value) {
     const auto partition = static_cast<int32_t>(id % kSrcPartitions);
     const std::string key = "k" + std::to_string(id);
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(kSrc), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(kSrc), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
     EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "produce: " << rd_kafka_err2name(err);
     rd_kafka_poll(producer_.get(), 0);
+  }
+  // Produces one record with headers (name, value) and waits for the ack;
+  // `valid` says whether it must reach the destination.
+  void SendWithHeaders(int64_t id, const std::string& value,
+                       const std::vector<std::pair<std::string, std::string>>& headers, bool valid) {
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+    for (const auto& [n, v] : headers)
+      rd_kafka_header_add(hdrs, n.data(), static_cast<ssize_t>(n.size()), v.data(), static_cast<ssize_t>(v.size()));
+    const std::string key = "k" + std::to_string(id);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(kSrc), RD_KAFKA_V_PARTITION(static_cast<int32_t>(id % kSrcPartitions)),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "produce: " << rd_kafka_err2name(err);
+    if (err) rd_kafka_headers_destroy(hdrs);
+    (valid ? valid_ids_ : invalid_ids_).insert(id);
+    Flush();
   }
   void ProduceValid(int64_t first_id, int n) {  // enqueue only
     for (int i = 0; i < n; ++i) {
@@ -416,7 +434,8 @@ class MockKafka {
       for (int p = 0; p < partitions; ++p) {
         int64_t lo = -1, hi = -1;
         const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(c.get(), topic, p, &lo, &hi, 10000);
-        EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "watermarks " << topic << ":" << p << ": " << rd_kafka_err2name(err);
+        EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR)
+            << "watermarks " << topic << ":" << p << ": " << rd_kafka_err2name(err);
         if (err || hi <= lo) continue;
         high[{topic, p}] = hi;
         rd_kafka_topic_partition_list_add(list, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -440,6 +459,10 @@ class MockKafka {
           if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
               rd_kafka_header_get_last(hdrs, kHeaderOrigin, &hv, &hn) == RD_KAFKA_RESP_ERR_NO_ERROR && hv != nullptr)
             r.origin.assign(static_cast<const char*>(hv), hn);
+          const char* hname = nullptr;
+          for (size_t i = 0; hdrs && rd_kafka_header_get_all(hdrs, i, &hname, &hv, &hn) == RD_KAFKA_RESP_ERR_NO_ERROR;
+               ++i)
+            r.headers.emplace_back(hname, hv ? std::string(static_cast<const char*>(hv), hn) : std::string());
           auto it = high.find({r.topic, r.partition});
           if (it != high.end() && r.offset + 1 >= it->second) high.erase(it);
           (r.topic == kDst ? out.dst : out.dlq).push_back(std::move(r));
@@ -517,8 +540,8 @@ class Running {
     if (!WaitFinished(timeout)) {
       thread_.detach();
       hung_ = true;
-      return Error("test_hang", "Pipeline::Run() did not return within " + std::to_string(timeout.count()) +
-                                    " s of stop being set");
+      return Error("test_hang",
+                   "Pipeline::Run() did not return within " + std::to_string(timeout.count()) + " s of stop being set");
     }
     thread_.join();
     return Result();
@@ -660,7 +683,8 @@ class Env {
       EXPECT_TRUE(dlq_ids.count(id)) << "invalid record id " << id << " not in " << kDlq;
       EXPECT_FALSE(dst_ids.count(id)) << "invalid record id " << id << " reached " << kDst;
     }
-    for (int64_t id : kafka_->valid_ids()) EXPECT_FALSE(dlq_ids.count(id)) << "valid record id " << id << " in " << kDlq;
+    for (int64_t id : kafka_->valid_ids())
+      EXPECT_FALSE(dlq_ids.count(id)) << "valid record id " << id << " in " << kDlq;
 
     ExpectCommittedOffsets(kafka_->SourceEndOffsets(), origins);
   }
@@ -673,8 +697,8 @@ class Env {
     EXPECT_GT(ledger.commit_ok, 0) << "offset spy saw no successful commit_transaction for " << txn_id_
                                    << " (did the pipeline stop using send_offsets_to_transaction?)";
     EXPECT_EQ(ledger.committed, expected) << "committed offsets (from the pipeline's transactions) differ";
-    EXPECT_TRUE(ledger.regressions.empty()) << "committed offset moved backwards: "
-                                            << (ledger.regressions.empty() ? "" : ledger.regressions.front());
+    EXPECT_TRUE(ledger.regressions.empty())
+        << "committed offset moved backwards: " << (ledger.regressions.empty() ? "" : ledger.regressions.front());
     for (const auto& [tp, off] : ledger.committed) {
       int lost = 0;
       for (int64_t o = 0; o < off; ++o)
@@ -705,8 +729,12 @@ class Env {
   std::shared_ptr<const engine::Engine> engine_;
 };
 
-uint64_t Aborted() { return metrics::Global().Total("maskproxy_transactions_aborted_total"); }
-uint64_t Consumed() { return metrics::Global().Total("maskproxy_records_consumed_total"); }
+uint64_t Aborted() {
+  return metrics::Global().Total("maskproxy_transactions_aborted_total");
+}
+uint64_t Consumed() {
+  return metrics::Global().Total("maskproxy_records_consumed_total");
+}
 
 // Pushes errors onto one broker's stack for one request type, each with a
 // response delay (ms). Broker stacks, unlike the cluster-wide one, can be
@@ -733,9 +761,10 @@ size_t PendingBrokerErrors(rd_kafka_mock_cluster_t* mc, int32_t broker, int16_t 
 }
 
 const std::vector<Injected>& RetriableCoordErrors() {
-  static const std::vector<Injected> v = {
-      {RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE}, {RD_KAFKA_RESP_ERR_NOT_COORDINATOR},
-      {RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS}, {RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS}};
+  static const std::vector<Injected> v = {{RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE},
+                                          {RD_KAFKA_RESP_ERR_NOT_COORDINATOR},
+                                          {RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS},
+                                          {RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS}};
   return v;
 }
 
@@ -1038,13 +1067,56 @@ TEST(PipelineMock, StuckAbortDoesNotHangShutdown) {
   EXPECT_TRUE(ledger.regressions.empty());
   for (const auto& [tp, off] : committed_before) {
     auto it = ledger.committed.find(tp);
-    EXPECT_TRUE(it != ledger.committed.end() && it->second >= off) << "batch 1 offsets lost for " << tp.first << ":" << tp.second;
+    EXPECT_TRUE(it != ledger.committed.end() && it->second >= off)
+        << "batch 1 offsets lost for " << tp.first << ":" << tp.second;
   }
   for (const auto& [tp, off] : ledger.committed)
     for (int64_t o = 0; o < off; ++o)
       EXPECT_TRUE(origins.count(tp.first + ":" + std::to_string(tp.second) + ":" + std::to_string(o)))
           << "committed " << tp.first << ":" << tp.second << "@" << off << " covers undelivered offset " << o;
   if (hung) env.LeakCluster();
+}
+
+// ---------------------------------------------------------------------------
+// Headers: incoming maskproxy.* headers, in any letter case, are forged or
+// stale and never passed on (neither to the destination nor to the
+// dead-letter topic); other headers pass as they are.
+
+TEST(PipelineMock, ForgedMaskproxyHeadersAreStrippedInAnyCase) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const std::vector<std::pair<std::string, std::string>> forged = {{"MaskProxy.Origin", "forged"},
+                                                                   {"MASKPROXY.POLICY", "forged"},
+                                                                   {"maskproxy.dlq.reason", "forged"},
+                                                                   {"Maskproxy.Keys", "forged"},
+                                                                   {"trace", "t-1"}};
+  // One record on each source partition (id % 3), so that every partition's
+  // offset gets committed.
+  env.kafka().SendWithHeaders(1, "{\"id\":1,\"user\":{\"tier\":\"gold\"}}", forged, true);
+  env.kafka().SendWithHeaders(2, "{\"id\":2}", forged, true);
+  env.kafka().SendWithHeaders(kInvalidIdBase, "{\"id\":900000,\"user\":", forged, false);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  const bool all = env.WaitAllCommitted(run.get());
+  const Status s = run->Stop();
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  const Outputs out = env.kafka().ReadOutputs();
+  ASSERT_FALSE(out.dst.empty());
+  ASSERT_FALSE(out.dlq.empty());
+  auto names = [](const Rec& r) {
+    std::vector<std::string> n;
+    for (const auto& [k, v] : r.headers) {
+      EXPECT_NE(v, "forged") << "a forged header value reached " << r.topic << " as " << k;
+      n.push_back(k);
+    }
+    return n;
+  };
+  for (const Rec& r : out.dst)
+    EXPECT_EQ(names(r), (std::vector<std::string>{"trace", "maskproxy.policy", "maskproxy.origin"}));
+  for (const Rec& r : out.dlq)
+    EXPECT_EQ(names(r), (std::vector<std::string>{"trace", "maskproxy.dlq.reason", "maskproxy.dlq.detail",
+                                                  "maskproxy.policy", "maskproxy.origin"}));
 }
 
 }  // namespace

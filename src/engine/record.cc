@@ -1,0 +1,291 @@
+// Engine::MaskRecord (key, headers, value) and the CSV row call.
+#include <algorithm>
+
+#include "common/unicode.h"
+#include "detect/scanner.h"
+#include "engine/engine.h"
+#include "transform/scan.h"
+
+namespace maskproxy::engine {
+namespace {
+
+using policy::BinaryPart;
+using policy::Unlisted;
+
+// Every built-in detector needs a digit, '@' or ':' (full-width digits start
+// with 0xEF): a name without them is not scanned.
+bool MayHoldPii(std::string_view name) {
+  for (char c : name)
+    if ((c >= '0' && c <= '9') || c == '@' || c == ':' || static_cast<unsigned char>(c) == 0xEF) return true;
+  return false;
+}
+
+// A header name from a record, safe for a message or a finding: cut to 64
+// bytes, control characters and bytes that are not UTF-8 as '?'.
+std::string SafeName(std::string_view name) {
+  constexpr size_t kMax = 64;
+  std::string out;
+  size_t i = 0;
+  while (i < name.size() && out.size() < kMax) {
+    uint32_t cp = 0;
+    size_t n = unicode::DecodeUtf8(name, i, &cp);
+    if (n == 0 || unicode::IsControl(cp) || unicode::IsDefaultIgnorable(cp)) {
+      out.push_back('?');
+      i += n == 0 ? 1 : n;
+      continue;
+    }
+    out.append(name.substr(i, n));
+    i += n;
+  }
+  if (i < name.size()) out.append("...");
+  return out;
+}
+
+// The policy's name of the ruled or binary header that `name` only folds to
+// (not matching it case-insensitively), or null.
+const std::string* FoldedTwin(const policy::Route& rt, std::string_view name) {
+  if (rt.header_rules.empty() && rt.binary_headers.empty()) return nullptr;
+  const bool name_folds = unicode::NameMayFold(name);
+  std::string folded;
+  bool have = false;
+  auto check = [&](const std::string& ruled) -> bool {
+    if (!name_folds && !unicode::NameMayFold(ruled)) return false;  // both already folded, and they differ
+    if (!have) {
+      folded = unicode::FoldName(name);
+      have = true;
+    }
+    return folded == unicode::FoldName(ruled);
+  };
+  for (const auto& [h, i] : rt.header_rules)
+    if (check(h)) return &h;
+  for (const auto& [h, b] : rt.binary_headers)
+    if (check(h)) return &h;
+  return nullptr;
+}
+
+}  // namespace
+
+Status Engine::ScanText(const RouteRef& ref, std::string_view topic, std::string_view label_prefix,
+                        std::string_view name, std::string_view text, std::string* out, bool* changed,
+                        std::vector<Finding>* findings) const {
+  *changed = false;
+  const transform::Scanning* scanning = ref.policy->scanning();
+  if (!scanning) return Error("internal", "unlisted_fields: scan without scanning");
+  if (text.size() > limits_.max_record_bytes)
+    return Error("too_large", std::string(label_prefix) + SafeName(name) + " exceeds max_record_bytes");
+  std::vector<std::string_view> hits;
+  transform::ActionContext ctx{topic, &hits};
+  out->clear();
+  if (Status s = scanning->Protect(ctx, text, out, changed); !s.ok())
+    return Error(s.error().code, std::string(label_prefix) + SafeName(name) + ": " + s.error().message);
+  if (!hits.empty()) {
+    std::string label = std::string(label_prefix) + SafeName(name);
+    for (std::string_view d : hits) findings->push_back({label, d, true});
+  }
+  return Status::Ok();
+}
+
+Status Engine::MaskKey(const RouteRef& ref, const RecordView& rec, MaskedRecord* out) const {
+  const policy::Route& rt = *ref.route;
+  out->key = rec.key;
+  if (!rec.key) return Status::Ok();
+  if (rt.key_rule >= 0) {
+    bool removed = false;
+    Status s = MaskPart(rt.rules[static_cast<size_t>(rt.key_rule)], rec.topic, *rec.key, &out->key_buf, &removed);
+    if (!s.ok()) return s;
+    out->key = removed ? std::nullopt : std::optional<std::string_view>(out->key_buf);
+    return Status::Ok();
+  }
+  switch (rt.unlisted) {
+    case Unlisted::kKeep: return Status::Ok();
+    case Unlisted::kDrop:
+      if (rt.binary_key != BinaryPart::kPass) out->key.reset();
+      return Status::Ok();
+    case Unlisted::kScan: break;
+  }
+  if (rt.binary_key == BinaryPart::kPass) return Status::Ok();
+  if (rt.binary_key == BinaryPart::kDrop) {
+    out->key.reset();
+    return Status::Ok();
+  }
+  if (!codec::IsValidUtf8(*rec.key))
+    return Error("invalid_utf8",
+                 "$key is not valid UTF-8 and unlisted_fields is scan (declare it under binary: to pass or drop it)");
+  bool changed = false;
+  Status s = ScanText(ref, rec.topic, "$key", "", *rec.key, &out->key_buf, &changed, &out->findings);
+  if (!s.ok()) return s;
+  if (changed) out->key = out->key_buf;
+  return Status::Ok();
+}
+
+Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRecord* out) const {
+  const policy::Route& rt = *ref.route;
+  out->headers_changed = false;
+  out->headers.clear();
+  // Once a header changes, out->headers gets every header (those before it
+  // copied); until then nothing is copied.
+  auto changed_at = [&](size_t i) {
+    if (out->headers_changed) return;
+    out->headers_changed = true;
+    for (size_t j = 0; j < i; ++j) {
+      const HeaderView& h = rec.headers[j];
+      out->headers.push_back({std::string(h.name), h.value ? std::optional<std::string>(std::string(*h.value))
+                                                           : std::optional<std::string>()});
+    }
+  };
+  auto keep = [&](size_t i) {
+    if (!out->headers_changed) return;
+    const HeaderView& h = rec.headers[i];
+    out->headers.push_back({std::string(h.name), h.value ? std::optional<std::string>(std::string(*h.value))
+                                                         : std::optional<std::string>()});
+  };
+  auto replace = [&](size_t i, std::string_view text) {
+    changed_at(i);
+    out->headers.push_back({std::string(rec.headers[i].name), std::optional<std::string>(std::string(text))});
+  };
+  for (size_t i = 0; i < rec.headers.size(); ++i) {
+    const HeaderView& h = rec.headers[i];
+    if (const policy::Rule* rule = rt.HeaderRule(h.name)) {
+      if (!h.value) {  // a null header stays null
+        keep(i);
+        continue;
+      }
+      bool removed = false;
+      if (Status s = MaskPart(*rule, rec.topic, *h.value, &out->scratch, &removed); !s.ok()) return s;
+      if (removed)
+        changed_at(i);
+      else
+        replace(i, out->scratch);
+      continue;
+    }
+    const BinaryPart binary = rt.BinaryHeader(h.name);
+    if (binary == BinaryPart::kNone) {
+      if (const std::string* twin = FoldedTwin(rt, h.name))
+        return Error("ambiguous_field_name",
+                     "a header name differs from '$header." + *twin +
+                         "' only in characters a reader does not see (width, white space, invisible characters)");
+    }
+    if (rt.unlisted == Unlisted::kKeep) {
+      keep(i);
+      continue;
+    }
+    if (binary == BinaryPart::kPass) {
+      keep(i);
+      continue;
+    }
+    if (rt.unlisted == Unlisted::kDrop || binary == BinaryPart::kDrop) {
+      changed_at(i);
+      continue;
+    }
+    // unlisted_fields: scan
+    if (MayHoldPii(h.name) && ref.policy->scanning()) {
+      thread_local std::vector<detect::Span> spans;
+      Status st = ref.policy->scanning()->scanner().Scan(h.name, &spans);
+      if (!st.ok()) return Error(st.error().code, "header name: " + st.error().message);
+      if (!spans.empty())
+        return Error("pii_in_field_name", "a header name looks like " + std::string(spans.front().detector) +
+                                              "; name it with a $header rule or declare it under binary:");
+    }
+    if (!h.value) {
+      keep(i);
+      continue;
+    }
+    if (!codec::IsValidUtf8(*h.value))
+      return Error("invalid_utf8", "$header." + SafeName(h.name) +
+                                       " is not valid UTF-8 and unlisted_fields is scan (declare it under binary: "
+                                       "to pass or drop it)");
+    bool changed = false;
+    Status s = ScanText(ref, rec.topic, "$header.", h.name, *h.value, &out->scratch, &changed, &out->findings);
+    if (!s.ok()) return s;
+    if (changed)
+      replace(i, out->scratch);
+    else
+      keep(i);
+  }
+  return Status::Ok();
+}
+
+Status Engine::MaskRecord(const RouteRef& ref, const RecordView& rec, MaskedRecord* out) const {
+  out->findings.clear();
+  out->value.clear();
+  out->tombstone = !rec.value;
+  Status s = MaskKey(ref, rec, out);
+  if (s.ok()) s = MaskHeaders(ref, rec, out);
+  if (s.ok() && rec.value) s = MaskValue(ref, rec.topic, *rec.value, &out->value, &out->findings);
+  if (!s.ok()) {
+    out->key.reset();
+    out->value.clear();
+    out->headers.clear();
+    out->headers_changed = false;
+    out->findings.clear();
+  }
+  return s;
+}
+
+Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string> names) const {
+  const policy::Route& r = *ref.route;
+  CsvPlan plan;
+  plan.cols_.resize(names.size());
+  for (size_t c = 0; c < names.size(); ++c) {
+    plan.cols_[c].name = names[c];
+    plan.cols_[c].kept = r.unlisted != Unlisted::kDrop;
+    plan.cols_[c].reads = r.unlisted == Unlisted::kScan && ref.policy->scanning();
+  }
+  for (const policy::Rule& rule : r.rules) {
+    if (rule.target != policy::Target::kValue) continue;  // $key/$header: files have neither
+    const auto& segs = rule.path.segments;
+    if (segs.size() != 1 || segs[0].kind != codec::PathSegment::Kind::kKey)
+      return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
+                                       "): CSV columns are named by a single key, not a nested path");
+    bool found = false;
+    for (size_t c = 0; c < names.size(); ++c) {
+      if (names[c] != segs[0].key) continue;
+      found = true;
+      plan.cols_[c].rule = &rule;
+      plan.cols_[c].kept = !rule.action->RemovesMember();
+      plan.cols_[c].reads = plan.cols_[c].kept;
+    }
+    if (!found && !names.empty())
+      return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
+                                       ") names no column of the CSV header");
+  }
+  return plan;
+}
+
+Status Engine::MaskCsvRow(const RouteRef& ref, const CsvPlan& plan, std::string_view topic,
+                          std::span<const std::string_view> cells, CsvRow* out) const {
+  out->findings.clear();
+  if (cells.size() != plan.columns())
+    return Error("field_count",
+                 std::to_string(cells.size()) + " fields, the header has " + std::to_string(plan.columns()));
+  out->cells.resize(cells.size());
+  for (size_t c = 0; c < cells.size(); ++c) {
+    const CsvPlan::Column& col = plan.cols_[c];
+    CsvCell& cell = out->cells[c];
+    cell.state = CsvCell::State::kSame;
+    if (!col.kept) {
+      cell.state = CsvCell::State::kRemoved;
+      continue;
+    }
+    if (!col.reads) continue;
+    if (col.rule) {
+      bool removed = false;
+      if (Status s = MaskPart(*col.rule, topic, cells[c], &cell.text, &removed); !s.ok()) {
+        out->findings.clear();
+        return s;
+      }
+      if (removed) cell.text.clear();  // JSON null: an empty cell
+      cell.state = CsvCell::State::kText;
+      continue;
+    }
+    bool changed = false;
+    if (Status s = ScanUnlisted(ref, topic, col.name, cells[c], &cell.text, &changed, &out->findings); !s.ok()) {
+      out->findings.clear();
+      return s;
+    }
+    if (changed) cell.state = CsvCell::State::kText;
+  }
+  return Status::Ok();
+}
+
+}  // namespace maskproxy::engine
