@@ -13,6 +13,7 @@
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "engine/engine.h"
+#include "engine/record.h"
 #include "policy/policy.h"
 
 namespace maskproxy::transform {
@@ -132,27 +133,30 @@ TEST(Unprotectable, KeyBecomesNullAndHeaderIsRemoved) {
   ASSERT_TRUE(p.ok()) << p.error().ToString();
   auto e = engine::Engine::Create({*p}, {});
   ASSERT_TRUE(e.ok());
-  const policy::Route& r = (*p)->routes()[0];
-  const policy::Rule& key = r.rules[static_cast<size_t>(r.key_rule)];
+  const engine::RouteRef& route = (*e)->routes()[0];
   const uint64_t key_before = Count("parts", "$key"), hdr_before = Count("parts", "$header.rrn");
-  std::string out;
-  bool removed = false;
-  ASSERT_TRUE((*e)->MaskPart(key, "parts.raw", "ACCT-?", &out, &removed).ok());
-  EXPECT_TRUE(removed) << "the key becomes null";
-  ASSERT_TRUE((*e)->MaskPart(key, "parts.raw", "12345678", &out, &removed).ok());
-  EXPECT_FALSE(removed);
-  EXPECT_EQ(out.size(), 8u);
-  EXPECT_NE(out, "12345678");
-  ASSERT_TRUE((*e)->MaskPart(*r.HeaderRule("rrn"), "parts.raw", "N/A", &out, &removed).ok());
-  EXPECT_TRUE(removed) << "the header is removed";
+  engine::MaskedRecord out;
+  auto mask = [&](std::string_view key, std::string_view header, std::string_view value) {
+    const engine::HeaderView headers[] = {{header, value}};
+    return (*e)->MaskRecord(route, engine::RecordView{"parts.raw", key, "{}", headers}, &out);
+  };
+  ASSERT_TRUE(mask("ACCT-?", "x", "1").ok());
+  EXPECT_FALSE(out.key.has_value()) << "the key becomes null";
+  ASSERT_TRUE(mask("12345678", "x", "1").ok());
+  ASSERT_TRUE(out.key.has_value());
+  EXPECT_EQ(out.key->size(), 8u);
+  EXPECT_NE(*out.key, "12345678");
+  ASSERT_TRUE(mask("12345678", "rrn", "N/A").ok());
+  ASSERT_TRUE(out.headers_changed);
+  EXPECT_TRUE(out.headers.empty()) << "the header is removed";
   EXPECT_EQ(Count("parts", "$key"), key_before + 1);
   EXPECT_EQ(Count("parts", "$header.rrn"), hdr_before + 1);
   // A header rule without the option still refuses the record.
-  Status s = (*e)->MaskPart(*r.HeaderRule("born"), "parts.raw", "someday", &out, &removed);
+  Status s = mask("12345678", "born", "someday");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, "invalid_date");
   // Engine-level refusals (not the action's) are not redacted either.
-  s = (*e)->MaskPart(key, "parts.raw", std::string("\xff", 1), &out, &removed);
+  s = mask(std::string_view("\xff", 1), "x", "1");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, "invalid_utf8");
 }
