@@ -1016,7 +1016,9 @@ struct Pipeline::Impl {
       if (rd_kafka_header_get_last(*hdrs, kHeaderDlqReason, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v)
         prior_reason.assign(static_cast<const char*>(v), n);
     }
-    DeadCounter(kReasonTooLarge)->Inc();
+    // Counted once per record that becomes a dead letter here (a dead letter
+    // turned into a reference was counted under its own reason).
+    if (!was_dead_letter) DeadCounter(kReasonTooLarge)->Inc();
     if (!was_dead_letter && !refused) {
       // The raw record to the dead-letter topic, if it fits there.
       rd_kafka_headers_t* raw = CopyHeaders(m);
