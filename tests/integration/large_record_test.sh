@@ -16,6 +16,9 @@
 #   C: exactly_once, destination created with max.message.bytes=5 MB and
 #      limits.max_record_bytes 4 MiB (the 2 MB valid record passes masked),
 #      dead-letter topic at the default (the 2 MB dead letter is a reference)
+#   D: exactly_once, dead-letter topic created with max.message.bytes=5 MB,
+#      limits.max_record_bytes 4 MiB: the masked records over the
+#      destination's 1 MB are dead-lettered raw (too_large_for_topic)
 # Usage: large_record_test.sh PATH/TO/maskproxy
 set -euo pipefail
 bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
@@ -49,13 +52,14 @@ lines += [(f"k{i}", json.dumps(ev(i))) for i in range(101, 201)]
 for k, v in lines: out.write(f"{k}\t{v}\n")
 PY
 
-phase() {  # NAME MODE DST_CONFIG MAX_RECORD_BYTES EXPECT(json: id -> where)
-  local name=$1 mode=$2 dst_config=$3 max_record=$4 expect=$5
+phase() {  # NAME MODE DST_CONFIG DLQ_CONFIG MAX_RECORD_BYTES EXPECT(json: id -> ref|raw; others: dst)
+  local name=$1 mode=$2 dst_config=$3 dlq_config=$4 max_record=$5 expect=$6
   local src="$id.$name.raw" dst="$id.$name.analytics" dlq="$id.$name.quarantine"
   "$kafka" create-topic "$src" --partitions 2 --config max.message.bytes=$big_topic_bytes >/dev/null
   # shellcheck disable=SC2086
   "$kafka" create-topic "$dst" --partitions 2 $dst_config >/dev/null
-  "$kafka" create-topic "$dlq" --partitions 1 >/dev/null
+  # shellcheck disable=SC2086
+  "$kafka" create-topic "$dlq" --partitions 1 $dlq_config >/dev/null
   cat >"$work/policy-$name.yaml" <<YAML
 policy: large-$name
 version: 1
@@ -147,7 +151,10 @@ for o, i in ids.items():
         check(where == "dst", f"id {i} in {where}, want {dst} (reason {h.get('maskproxy.dlq.reason')})")
         check(json.loads(p)["user"]["rrn"].startswith("t1.rrn."), f"id {i} not masked")
     elif want == "raw":
-        check(where == "dlq" and len(p) >= 2_000_000, f"id {i}: want the raw dead letter in {dlq}")
+        check(where == "dlq" and len(p) >= 1_000_000 and h.get("maskproxy.dlq.reason"),
+              f"id {i}: want the raw dead letter in {dlq}")
+        want_reason = "invalid_json" if i == 1004 else "too_large_for_topic"
+        check(h.get("maskproxy.dlq.reason") == want_reason, f"id {i} reason {h.get('maskproxy.dlq.reason')}")
     else:  # a reference-only dead letter
         check(where == "dlq", f"id {i} in {where}, want a reference in {dlq}")
         check(h.get("maskproxy.dlq.reason") == "too_large_for_topic", f"id {i} reason {h.get('maskproxy.dlq.reason')}")
@@ -163,7 +170,7 @@ for word in ("900101-1", "pppppppp"):
     check(word not in log, f"record content in the proxy log ({word})")
 if mode == "exactly_once":
     check("transaction_aborted" not in log, "a transaction was aborted (the size check should have caught it)")
-check("record_dead_lettered_as_reference" in log, "no reference logged")
+check(("record_dead_lettered_as_reference" in log) == ("ref" in expect.values()), "references logged or not")
 if fails:
     for f in fails[:20]: print("FAIL", f)
     sys.exit(1)
@@ -176,9 +183,13 @@ PY
 # 1001 just under the 1 MB topic limit: masked. 1002 over it (but under
 # max_record_bytes): its raw dead letter doesn't fit either: reference.
 # 1003 (too_large) and 1004 (invalid): 2 MB dead letters: references.
-phase a exactly_once "" 1048576 '{"1002":"ref","1003":"ref","1004":"ref"}'
-phase b at_least_once "" 1048576 '{"1002":"ref","1003":"ref","1004":"ref"}'
+phase a exactly_once "" "" 1048576 '{"1002":"ref","1003":"ref","1004":"ref"}'
+phase b at_least_once "" "" 1048576 '{"1002":"ref","1003":"ref","1004":"ref"}'
 # A destination taking 5 MB: 1002 and 1003 pass masked; 1004's 2 MB dead
 # letter doesn't fit the default dead-letter topic: reference.
-phase c exactly_once "--config max.message.bytes=5242880" 4194304 '{"1004":"ref"}'
+phase c exactly_once "--config max.message.bytes=5242880" "" 4194304 '{"1004":"ref"}'
+# A dead-letter topic taking 5 MB and limits.max_record_bytes 4 MiB: 1002
+# and 1003 (masked, over the destination's 1 MB) are dead-lettered raw
+# (too_large_for_topic), 1004 raw (invalid_json).
+phase d exactly_once "" "--config max.message.bytes=5242880" 4194304 '{"1002":"raw","1003":"raw","1004":"raw"}'
 echo "ok: large records never stalled the proxy"
