@@ -684,10 +684,9 @@ int CmdMask(const std::vector<std::string>& args) {
   }
   if (!quarantine_path.empty()) {
     if (q_staged) {
-      // Quarantined records are raw: the file is private like the source data.
-      int fd = ::open(q_target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (fd < 0) return Fail(Error("io_error", "cannot write " + q_target), kExitFailure);
-      ::close(fd);
+      // Quarantined records are raw: the file is private like the source
+      // data, whatever a stale .partial's mode was.
+      if (Status s = batch::CreatePrivateFile(q_target); !s.ok()) return Fail(s.error(), kExitFailure);
     }
     q_file.open(q_target, std::ios::binary | std::ios::trunc);
     if (!q_file) return Fail(Error("io_error", "cannot write " + q_target), kExitFailure);

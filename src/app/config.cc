@@ -22,7 +22,8 @@ const char kConfigHelp[] = R"(Config file (YAML):
   destination:
     brokers: 127.0.0.1:9092        # optional, defaults to source.brokers; must be the
                                    #   same cluster (exactly-once commits offsets there)
-    properties: {}                 # optional librdkafka producer properties
+    properties: {}                 # optional librdkafka producer properties (a message.max.bytes
+                                   #   here can only lower the record size limit)
   policies: [policies/payments.yaml]   # required: policy files (relative to this file)
   keyring: /etc/maskproxy/keys.yaml    # required: keyring file, mode 0600
   encryption_ledger: /var/lib/maskproxy/keys.usage
@@ -46,7 +47,12 @@ const char kConfigHelp[] = R"(Config file (YAML):
     commit_max_records: 10000      #   ... or after this many records
     transaction_timeout_ms: 60000  #   transaction.timeout.ms
   limits:                          # optional
-    max_record_bytes: 1048576      #   larger values go to the dead-letter topic
+    max_record_bytes: 1048576      #   larger values go to the dead-letter topic; the producer's
+                                   #   message.max.bytes is this + 64 KiB (key, headers, framing).
+                                   #   A record that would not fit its topic (the smaller of that
+                                   #   and the topic's max.message.bytes, read at start) is
+                                   #   dead-lettered; a dead letter that would not fit is sent as
+                                   #   a reference only (topic, partition, offset, size; no data)
     max_json_depth: 64             #   deeper nesting goes to the dead-letter topic
     max_inflight_records: 50000    #   produced but not yet acknowledged; above either
     max_inflight_bytes: 67108864   #   bound consumption pauses (backpressure)

@@ -1,6 +1,11 @@
 #include "batch/batch.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -557,6 +562,18 @@ Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteR
   size_t max_record = options.max_line_bytes ? options.max_line_bytes : engine.limits().max_record_bytes;
   Run run(engine, route, in, out, quarantine, options, max_record);
   return run.Finish(format == Format::kCsv ? run.Csv() : run.JsonLines());
+}
+
+Status CreatePrivateFile(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return Error("io_error", "cannot remove the stale " + path + ": " + std::strerror(errno));
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Error("io_error", "cannot create " + path + ": " + std::strerror(errno));
+  Status st = Status::Ok();
+  if (::fchmod(fd, 0600) != 0) st = Error("io_error", "cannot chmod 0600 " + path + ": " + std::strerror(errno));
+  if (::close(fd) != 0 && st.ok()) st = Error("io_error", "cannot create " + path + ": " + std::strerror(errno));
+  if (!st.ok()) ::unlink(path.c_str());
+  return st;
 }
 
 }  // namespace maskproxy::batch

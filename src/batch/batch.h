@@ -105,4 +105,13 @@ struct BatchStats {
                                             std::istream& in, std::ostream& out, std::ostream* quarantine,
                                             const BatchOptions& options);
 
+// Creates `path` empty for a file that holds raw records (the quarantine,
+// staged as NAME.partial): a file already there (a stale .partial, whatever
+// its mode) is removed first, so no one who opened it can read what follows;
+// the new file is created exclusively (O_CREAT | O_EXCL, not through a
+// symlink) with mode 0600 and fchmod-ed to 0600 on the open descriptor, so
+// the umask cannot change it. The caller then opens it for writing.
+// Errors: "io_error" (with errno text, never content).
+[[nodiscard]] Status CreatePrivateFile(const std::string& path);
+
 }  // namespace maskproxy::batch

@@ -27,6 +27,17 @@ constexpr int kCallTimeoutMs = 10000;      // per transactional API call; retrie
 constexpr int kShutdownWaitMs = 10000;     // at-least-once: wait for acknowledgements on stop
 constexpr int kAbortCallTimeoutMs = 1000;  // abort is resumable: short calls keep shutdown responsive
 
+// Record size limits. The producer's message.max.bytes is derived from
+// limits.max_record_bytes plus room for the key, headers and framing; each
+// record is checked, before it is produced, against the smaller of that and
+// its topic's max.message.bytes, with a conservative estimate of how the
+// broker counts it in a batch (batch header, record framing, header framing).
+constexpr size_t kRecordHeadroom = 64 << 10;  // key, headers, framing above max_record_bytes
+constexpr size_t kBatchOverhead = 61 + 40;    // v2 batch header + worst-case record framing
+constexpr size_t kHeaderOverhead = 10;        // per header: name and value length varints
+constexpr size_t kMaxSizeRefusals = 10000;    // remembered refused records (bounded memory)
+constexpr char kReasonTooLarge[] = "too_large_for_topic";
+
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
 };
@@ -81,6 +92,25 @@ struct PartitionKeyHash {
 bool IsManagedProperty(const std::string& name, bool consumer) {
   const auto& v = consumer ? ManagedConsumer() : ManagedProducer();
   return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+size_t DerivedMessageMaxBytes(size_t max_record_bytes) {
+  return max_record_bytes + kRecordHeadroom;
+}
+
+size_t EffectiveProducerLimit(size_t max_record_bytes, const std::map<std::string, std::string>& producer_properties) {
+  const size_t derived = DerivedMessageMaxBytes(max_record_bytes);
+  auto it = producer_properties.find("message.max.bytes");
+  if (it == producer_properties.end()) return derived;
+  // librdkafka validates the value (a whole number); anything unreadable
+  // here leaves the derived limit.
+  const std::string& v = it->second;
+  if (v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos) return derived;
+  return std::min(derived, static_cast<size_t>(std::stoull(v)));
+}
+
+size_t EstimateRecordBytes(size_t key_len, size_t value_len, size_t header_bytes, size_t header_count) {
+  return kBatchOverhead + key_len + value_len + header_bytes + header_count * kHeaderOverhead;
 }
 
 struct Pipeline::Impl {
@@ -198,6 +228,23 @@ struct Pipeline::Impl {
   metrics::Counter* m_pauses;
   std::map<std::string, metrics::Counter*> m_dead;  // by reason
 
+  // Record size limits (one record must not stop the instance). Set in
+  // Start(), read on the main thread only.
+  size_t producer_limit = 0;                            // effective producer message.max.bytes
+  std::unordered_map<std::string, size_t> topic_limit;  // max.message.bytes per output topic, as read
+  std::string reference_value;                          // the value of the last reference-only dead letter
+  // Source records (origin "topic:partition:offset") the broker or the
+  // client refused for their size, with how often: once, the record is
+  // produced alone in its batch the next time (the refusal may have been
+  // its batch's); twice, it is replaced by a reference-only dead letter.
+  // Written by delivery reports (which may run on the commit thread).
+  std::mutex size_mu;
+  std::unordered_map<std::string, int> size_refusals;
+  std::atomic<bool> any_size_refusals{false};
+  std::atomic<size_t> size_suspects{0};  // entries refused once
+  metrics::Counter* m_reference_only;
+  metrics::Counter* m_size_refused;
+
   Impl() {
     auto& r = metrics::Global();
     m_consumed = r.GetCounter("maskproxy_records_consumed_total", "Records read from source topics");
@@ -206,6 +253,10 @@ struct Pipeline::Impl {
     m_aborted = r.GetCounter("maskproxy_transactions_aborted_total", "Kafka transactions aborted (records replayed)");
     m_delivery_failed = r.GetCounter("maskproxy_delivery_failures_total", "Produce deliveries that failed");
     m_pauses = r.GetCounter("maskproxy_backpressure_pauses_total", "Times consumption paused for in-flight limits");
+    m_reference_only = r.GetCounter("maskproxy_dead_letters_reference_only_total",
+                                    "Records too large for their dead-letter topic: sent as references (no data)");
+    m_size_refused = r.GetCounter("maskproxy_size_refusals_total",
+                                  "Records the producer or the broker refused for their size (replayed)");
     m_pii_scanned = r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "scan"}});
     m_pii_unlisted =
         r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "unlisted"}});
@@ -299,8 +350,72 @@ struct Pipeline::Impl {
         ++self->dr_suppressed;
       }
     }
+    self->NoteDeliverySize(m);
     if (!self->eos())
       self->MarkDelivered(reinterpret_cast<uintptr_t>(m->_private), m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  static bool IsSizeError(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+  }
+
+  // The source record a produced record came from (its origin header).
+  static std::string OriginOf(const rd_kafka_message_t* m) {
+    rd_kafka_headers_t* h = nullptr;
+    const void* v = nullptr;
+    size_t n = 0;
+    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR || !h ||
+        rd_kafka_header_get_last(h, kHeaderOrigin, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR || !v)
+      return std::string();
+    return std::string(static_cast<const char*>(v), n);
+  }
+
+  // Counts a size refusal of the source record `origin` (see size_refusals).
+  void NoteSizeRefusal(const std::string& origin, bool certain) {
+    if (origin.empty()) return;
+    m_size_refused->Inc();
+    std::lock_guard<std::mutex> lock(size_mu);
+    if (size_refusals.size() >= kMaxSizeRefusals && !size_refusals.count(origin)) {
+      size_refusals.clear();
+      size_suspects = 0;
+    }
+    int& n = size_refusals[origin];
+    const int was = n;
+    n = certain ? 2 : std::min(n + 1, 2);
+    if (was != 1 && n == 1) ++size_suspects;
+    if (was == 1 && n != 1) --size_suspects;
+    any_size_refusals = true;
+  }
+
+  // How often the source record `origin` was refused for its size (0, 1, 2).
+  int SizeRefusals(const std::string& origin) {
+    if (!any_size_refusals.load()) return 0;
+    std::lock_guard<std::mutex> lock(size_mu);
+    auto it = size_refusals.find(origin);
+    return it == size_refusals.end() ? 0 : it->second;
+  }
+
+  // Delivery report: a record refused for its size (MSG_SIZE_TOO_LARGE, or
+  // RECORD_LIST_TOO_LARGE for its batch) is remembered by its origin; a
+  // record refused once that is now delivered was innocent (its batch was
+  // too large) and is forgotten.
+  void NoteDeliverySize(const rd_kafka_message_t* m) {
+    if (IsSizeError(m->err)) {
+      const std::string origin = OriginOf(m);
+      log::Warn("record_refused_for_size", {{"topic", rd_kafka_topic_name(m->rkt)},
+                                            {"origin", origin},
+                                            {"bytes", std::to_string(m->len + m->key_len)},
+                                            {"error", rd_kafka_err2name(m->err)}});
+      NoteSizeRefusal(origin, false);
+    } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && size_suspects.load() > 0) {
+      const std::string origin = OriginOf(m);
+      std::lock_guard<std::mutex> lock(size_mu);
+      auto it = size_refusals.find(origin);
+      if (it != size_refusals.end() && it->second == 1) {
+        size_refusals.erase(it);
+        --size_suspects;
+      }
+    }
   }
 
   // msg opaque for at-least-once: slot index (upper 24 bits) and sequence
@@ -583,6 +698,17 @@ struct Pipeline::Impl {
                              std::to_string(opt.max_inflight_bytes / 1024 * 2 + 1024), "destination");
           !s.ok())
         return s;
+    // One record up to limits.max_record_bytes, with room for its key,
+    // headers and framing (librdkafka's default, 1,000,000, is below the
+    // default max_record_bytes). A user value wins but never raises the
+    // limit the pipeline checks records against (EffectiveProducerLimit).
+    const size_t max_record_bytes = engine->limits().max_record_bytes;
+    if (!opt.producer_properties.count("message.max.bytes"))
+      if (Status s = SetConf(pc.get(), "message.max.bytes", std::to_string(DerivedMessageMaxBytes(max_record_bytes)),
+                             "destination");
+          !s.ok())
+        return s;
+    producer_limit = EffectiveProducerLimit(max_record_bytes, opt.producer_properties);
     for (const auto& [k, v] : opt.producer_properties)
       if (Status s = SetConf(pc.get(), k, v, "destination"); !s.ok()) return s;
     std::vector<std::pair<const char*, std::string>> producer_fixed = {
@@ -813,7 +939,8 @@ struct Pipeline::Impl {
         continue;
       }
       rd_kafka_headers_destroy(hdrs);
-      return Error("produce_failed", std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
+      return Error(err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? "produce_too_large" : "produce_failed",
+                   std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
     }
   }
 
@@ -865,6 +992,134 @@ struct Pipeline::Impl {
     return out;
   }
 
+  static std::string OriginString(const std::string& topic, int32_t partition, int64_t offset) {
+    return topic + ":" + std::to_string(partition) + ":" + std::to_string(offset);
+  }
+
+  // Bytes and count of a header list's names and values.
+  static size_t HeaderBytes(const rd_kafka_headers_t* hdrs, size_t* count) {
+    size_t bytes = 0, n = 0;
+    const char* name = nullptr;
+    const void* val = nullptr;
+    size_t size = 0;
+    if (hdrs)
+      for (; rd_kafka_header_get_all(hdrs, n, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++n)
+        bytes += std::strlen(name) + (val ? size : 0);
+    *count = n;
+    return bytes;
+  }
+
+  static size_t RecordBytes(size_t key_len, size_t val_len, const rd_kafka_headers_t* hdrs) {
+    size_t count = 0;
+    const size_t hb = HeaderBytes(hdrs, &count);
+    return EstimateRecordBytes(key_len, val_len, hb, count);
+  }
+
+  // The largest record that may be produced to `topic`.
+  size_t LimitOf(const std::string& topic) const {
+    auto it = topic_limit.find(topic);
+    return it == topic_limit.end() ? producer_limit : std::min(producer_limit, it->second);
+  }
+
+  // The last step before a decided record is produced (or queued in the
+  // backlog): a record that would not fit its topic (see LimitOf), or that
+  // the producer or the broker refused for its size twice (size_refusals),
+  // must not stop the instance. A masked record that would not fit is
+  // dead-lettered (the raw record, reason too_large_for_topic); a dead
+  // letter that would not fit becomes a reference-only dead letter: no key,
+  // no source headers, a small JSON value, and headers naming the source
+  // record, its size and the reason. *hdrs is replaced when the record is.
+  void FitToLimits(const rd_kafka_message_t* m, const engine::RouteRef& route, const std::string& origin,
+                   const std::string** dest, const void** key, size_t* key_len, std::string_view* out,
+                   rd_kafka_headers_t** hdrs) {
+    const policy::Route& rt = *route.route;
+    const std::string& topic = **dest;
+    size_t limit = LimitOf(topic);
+    size_t size = RecordBytes(*key_len, out->size(), *hdrs);
+    const bool refused = SizeRefusals(origin) >= 2;
+    if (size <= limit && !refused) return;
+    const bool was_dead_letter = *dest != &rt.to;
+    std::string why =
+        refused ? "refused by the producer or broker for its size"
+                : std::to_string(size) + " bytes exceed the " + std::to_string(limit) + "-byte limit of " + topic;
+    std::string prior_reason;
+    if (was_dead_letter) {
+      const void* v = nullptr;
+      size_t n = 0;
+      if (rd_kafka_header_get_last(*hdrs, kHeaderDlqReason, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v)
+        prior_reason.assign(static_cast<const char*>(v), n);
+    }
+    // Counted once per record that becomes a dead letter here (a dead letter
+    // turned into a reference was counted under its own reason).
+    if (!was_dead_letter) DeadCounter(kReasonTooLarge)->Inc();
+    if (!was_dead_letter && !refused) {
+      // The raw record to the dead-letter topic, if it fits there.
+      rd_kafka_headers_t* raw = CopyHeaders(m);
+      const std::string detail = "masked record: " + why;
+      rd_kafka_header_add(raw, kHeaderDlqReason, -1, kReasonTooLarge, -1);
+      rd_kafka_header_add(raw, kHeaderDlqDetail, -1, detail.data(), static_cast<ssize_t>(detail.size()));
+      rd_kafka_header_add(raw, kHeaderPolicy, -1, route.policy_label.data(),
+                          static_cast<ssize_t>(route.policy_label.size()));
+      rd_kafka_header_add(raw, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
+      const size_t raw_key_len = m->key ? m->key_len : 0;
+      const size_t raw_len = m->payload ? m->len : 0;
+      const size_t dl_size = RecordBytes(raw_key_len, raw_len, raw);
+      const size_t dl_limit = LimitOf(rt.dead_letter);
+      if (dl_size <= dl_limit) {
+        log::Warn("record_dead_lettered", {{"topic", m->rkt ? rd_kafka_topic_name(m->rkt) : ""},
+                                           {"partition", std::to_string(m->partition)},
+                                           {"offset", std::to_string(m->offset)},
+                                           {"reason", kReasonTooLarge},
+                                           {"detail", detail}});
+        rd_kafka_headers_destroy(*hdrs);
+        *hdrs = raw;
+        *dest = &rt.dead_letter;
+        *key = m->key;
+        *key_len = raw_key_len;
+        *out = std::string_view(m->payload ? static_cast<const char*>(m->payload) : "", raw_len);
+        return;
+      }
+      rd_kafka_headers_destroy(raw);
+      why += "; the raw record (" + std::to_string(dl_size) + " bytes) exceeds the " + std::to_string(dl_limit) +
+             "-byte limit of " + rt.dead_letter;
+    }
+    // Reference only: nothing of the record's key, value or headers.
+    size_t src_header_count = 0;
+    rd_kafka_headers_t* src_hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &src_hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) src_hdrs = nullptr;
+    const size_t src_size =
+        (m->key ? m->key_len : 0) + (m->payload ? m->len : 0) + HeaderBytes(src_hdrs, &src_header_count);
+    const std::string detail =
+        (was_dead_letter ? "dead letter (" + (prior_reason.empty() ? std::string("unknown") : prior_reason) + ")"
+                         : std::string("masked record")) +
+        ": " + why + "; reference only, the record stays in its source topic";
+    const std::string size_text = std::to_string(src_size);
+    rd_kafka_headers_destroy(*hdrs);
+    *hdrs = rd_kafka_headers_new(6);
+    rd_kafka_header_add(*hdrs, kHeaderDlqReason, -1, kReasonTooLarge, -1);
+    rd_kafka_header_add(*hdrs, kHeaderDlqDetail, -1, detail.data(), static_cast<ssize_t>(detail.size()));
+    rd_kafka_header_add(*hdrs, kHeaderDlqSize, -1, size_text.data(), static_cast<ssize_t>(size_text.size()));
+    rd_kafka_header_add(*hdrs, kHeaderPolicy, -1, route.policy_label.data(),
+                        static_cast<ssize_t>(route.policy_label.size()));
+    rd_kafka_header_add(*hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
+    const std::string src_topic = rd_kafka_topic_name(m->rkt);
+    reference_value = "{\"maskproxy_reference\":{\"topic\":";
+    codec::AppendJsonString(src_topic, &reference_value);
+    reference_value += ",\"partition\":" + std::to_string(m->partition) + ",\"offset\":" + std::to_string(m->offset) +
+                       ",\"size\":" + size_text + ",\"reason\":\"" + kReasonTooLarge + "\"}}";
+    *dest = &rt.dead_letter;
+    *key = nullptr;
+    *key_len = 0;
+    *out = reference_value;
+    m_reference_only->Inc();
+    log::Warn("record_dead_lettered_as_reference", {{"topic", src_topic},
+                                                    {"partition", std::to_string(m->partition)},
+                                                    {"offset", std::to_string(m->offset)},
+                                                    {"bytes", size_text},
+                                                    {"reason", kReasonTooLarge},
+                                                    {"detail", detail}});
+  }
+
   // Produces one decided record and tracks its offset (transaction
   // offsets, or the at-least-once slot). Begins a transaction if needed.
   Status ProduceTracked(const std::string& dest, const void* key, size_t key_len, const void* val, size_t val_len,
@@ -876,7 +1131,16 @@ struct Pipeline::Impl {
         return s;
       }
     }
-    if (Status s = Produce(dest, key, key_len, val, val_len, hdrs, ts, opaque); !s.ok()) return s;
+    // A record refused once for its size goes alone in its batch this time,
+    // so that a second refusal is its own (see size_refusals).
+    const bool isolate = size_suspects.load() > 0 && SizeRefusals(OriginString(topic, partition, offset)) == 1;
+    if (isolate) rd_kafka_flush(producer, kCallTimeoutMs);
+    if (Status s = Produce(dest, key, key_len, val, val_len, hdrs, ts, opaque); !s.ok()) {
+      // The client refused it for its size: no batch involved, it is this
+      // record; it is replaced by a reference when it comes again.
+      if (s.error().code == "produce_too_large") NoteSizeRefusal(OriginString(topic, partition, offset), true);
+      return s;
+    }
     if (slot) {
       slot->entries.push_back({offset, EntryState::kPending});
       ++slot->next_seq;
@@ -885,6 +1149,8 @@ struct Pipeline::Impl {
       if (!inserted) it->second.next = offset + 1;
       ++txn_records;
     }
+    // After the record is tracked: its delivery report may come now.
+    if (isolate) rd_kafka_flush(producer, kCallTimeoutMs);
     if (OverLimit()) SetPaused(true);
     return Status::Ok();
   }
@@ -950,6 +1216,7 @@ struct Pipeline::Impl {
     rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(),
                         static_cast<ssize_t>(route->policy_label.size()));
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
+    FitToLimits(m, *route, origin, &dest, &key, &key_len, &out, &hdrs);
 
     if (committing) {
       Pending p{dest,
@@ -989,7 +1256,10 @@ struct Pipeline::Impl {
                {"paused", paused ? "true" : "false"},
                {"pauses", std::to_string(m_pauses->Value())},
                {"pii_scanned", std::to_string(m_pii_scanned->Value())},
-               {"pii_unlisted", std::to_string(m_pii_unlisted->Value())}});
+               {"pii_unlisted", std::to_string(m_pii_unlisted->Value())},
+               {"too_large_for_topic", std::to_string(DeadCounter(kReasonTooLarge)->Value())},
+               {"reference_only", std::to_string(m_reference_only->Value())},
+               {"size_refusals", std::to_string(m_size_refused->Value())}});
   }
 
   // A produce call failed for the record `m` (not a delivery report: the
@@ -1069,6 +1339,97 @@ struct Pipeline::Impl {
     }
   }
 
+  // Reads max.message.bytes of every destination and dead-letter topic
+  // (the topic's own setting, or the broker's message.max.bytes when the
+  // topic sets none: DescribeConfigs reports the value in effect). A topic
+  // whose limit cannot be read is checked against the producer limit only;
+  // the broker's refusal is then handled as a size refusal.
+  void ReadTopicLimits() {
+    if (opt.topic_limits_timeout_ms <= 0) {
+      log::Info("topic_limits_not_read", {{"limit", std::to_string(producer_limit)}});
+      return;
+    }
+    // A short-lived client of its own (the destination's properties, so the
+    // same security settings), so that the admin request leaves the
+    // transactional producer's state alone.
+    std::unique_ptr<rd_kafka_conf_t, ConfDeleter> ac(rd_kafka_conf_new());
+    char err[512];
+    bool conf_ok = true;
+    for (const auto& [k, v] : opt.producer_properties) conf_ok = conf_ok && SetConf(ac.get(), k, v, "destination").ok();
+    conf_ok = conf_ok && SetConf(ac.get(), "bootstrap.servers", opt.destination_brokers, "destination").ok() &&
+              SetConf(ac.get(), "client.id", "maskproxy-admin", "destination").ok();
+    rd_kafka_conf_set_log_cb(ac.get(), &Impl::OnLog);
+    rd_kafka_t* admin = conf_ok ? rd_kafka_new(RD_KAFKA_PRODUCER, ac.get(), err, sizeof err) : nullptr;
+    if (!admin) {
+      log::Warn("topic_limits_unknown", {{"error", conf_ok ? err : "admin client configuration"},
+                                         {"detail", "records are checked against the producer limit only"},
+                                         {"limit", std::to_string(producer_limit)}});
+      return;
+    }
+    ac.release();  // owned by the admin client now
+    ReadTopicLimitsWith(admin);
+    rd_kafka_destroy(admin);
+  }
+
+  void ReadTopicLimitsWith(rd_kafka_t* admin) {
+    std::set<std::string> outputs;
+    for (const auto& r : engine->routes()) {
+      outputs.insert(r.route->to);
+      outputs.insert(r.route->dead_letter);
+    }
+    std::vector<rd_kafka_ConfigResource_t*> res;
+    for (const auto& t : outputs) res.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+    rd_kafka_queue_t* q = rd_kafka_queue_new(admin);
+    rd_kafka_AdminOptions_t* ao = rd_kafka_AdminOptions_new(admin, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    char err[256];
+    (void)rd_kafka_AdminOptions_set_request_timeout(ao, opt.topic_limits_timeout_ms, err, sizeof err);
+    rd_kafka_DescribeConfigs(admin, res.data(), res.size(), ao, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, opt.topic_limits_timeout_ms + 1000);
+    std::string failure;
+    if (!ev) {
+      failure = "timed out";
+    } else if (rd_kafka_event_error(ev)) {
+      failure = rd_kafka_err2name(rd_kafka_event_error(ev));
+    } else if (const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(ev)) {
+      size_t n = 0;
+      const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(result, &n);
+      for (size_t i = 0; i < n; ++i) {
+        const std::string name = rd_kafka_ConfigResource_name(rs[i]);
+        if (rd_kafka_ConfigResource_error(rs[i])) {
+          log::Warn("topic_limit_unknown", {{"topic", name},
+                                            {"error", rd_kafka_err2name(rd_kafka_ConfigResource_error(rs[i]))},
+                                            {"limit", std::to_string(producer_limit)}});
+          continue;
+        }
+        size_t cn = 0;
+        const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(rs[i], &cn);
+        for (size_t j = 0; j < cn; ++j) {
+          if (std::strcmp(rd_kafka_ConfigEntry_name(entries[j]), "max.message.bytes") != 0) continue;
+          const char* v = rd_kafka_ConfigEntry_value(entries[j]);
+          if (v && *v && std::strspn(v, "0123456789") == std::strlen(v) && std::strlen(v) <= 12) {
+            topic_limit[name] = static_cast<size_t>(std::stoull(v));
+            log::Info("topic_limit",
+                      {{"topic", name}, {"max_message_bytes", v}, {"effective_limit", std::to_string(LimitOf(name))}});
+          }
+        }
+        if (!topic_limit.count(name))
+          log::Warn("topic_limit_unknown", {{"topic", name},
+                                            {"error", "max.message.bytes not reported"},
+                                            {"limit", std::to_string(producer_limit)}});
+      }
+    } else {
+      failure = "no result";
+    }
+    if (!failure.empty())
+      log::Warn("topic_limits_unknown", {{"error", failure},
+                                         {"detail", "records are checked against the producer limit only"},
+                                         {"limit", std::to_string(producer_limit)}});
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_ConfigResource_destroy_array(res.data(), res.size());
+  }
+
   // On stop, a commit that cannot finish within the shutdown budget (the
   // destination is gone) is not an error: the transaction is aborted and its
   // records are consumed again after a restart; nothing is lost. Only a
@@ -1098,6 +1459,7 @@ struct Pipeline::Impl {
       log::Info("transactions_ready", {{"transactional_id", opt.transactional_id}});
     }
     CheckOutputTopics();
+    ReadTopicLimits();
     std::vector<std::string> topics = engine->SourceTopics();
     ListPtr subs(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);

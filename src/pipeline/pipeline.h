@@ -28,6 +28,7 @@ inline constexpr char kHeaderKeys[] = "maskproxy.keys";             // name:vers
 inline constexpr char kHeaderOrigin[] = "maskproxy.origin";         // topic:partition:offset
 inline constexpr char kHeaderDlqReason[] = "maskproxy.dlq.reason";  // stable code
 inline constexpr char kHeaderDlqDetail[] = "maskproxy.dlq.detail";  // safe message, never the value
+inline constexpr char kHeaderDlqSize[] = "maskproxy.dlq.size";      // bytes of the source record (reference-only)
 
 enum class DeliveryMode {
   kExactlyOnce,  // Kafka transactions: output and offsets commit atomically
@@ -50,6 +51,10 @@ struct Options {
   // acknowledged), consumption pauses until half of them are acknowledged.
   int max_inflight_records = 50000;
   size_t max_inflight_bytes = 64 << 20;
+  // How long Start() waits for the output topics' max.message.bytes
+  // (DescribeConfigs); after that, records are checked against the producer
+  // limit only. 0: not read (the producer limit only).
+  int topic_limits_timeout_ms = 10000;
   // Audit trail (common/audit.h) for PII found in fields no rule names; empty:
   // the log only.
   std::string audit_log;
@@ -57,6 +62,17 @@ struct Options {
 
 // Properties the pipeline sets itself; a user may not override them.
 [[nodiscard]] bool IsManagedProperty(const std::string& name, bool consumer);
+
+// Record size limits. The producer's message.max.bytes that maskproxy sets:
+// max_record_bytes plus room for the key, headers and framing.
+[[nodiscard]] size_t DerivedMessageMaxBytes(size_t max_record_bytes);
+// The producer limit in effect: the derived one, or the smaller of it and a
+// message.max.bytes the user sets in destination.properties.
+[[nodiscard]] size_t EffectiveProducerLimit(size_t max_record_bytes,
+                                            const std::map<std::string, std::string>& producer_properties);
+// A conservative size of one record as the broker counts it against
+// max.message.bytes (a batch holding only this record, uncompressed).
+[[nodiscard]] size_t EstimateRecordBytes(size_t key_len, size_t value_len, size_t header_bytes, size_t header_count);
 
 class Pipeline {
  public:

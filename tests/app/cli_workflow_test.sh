@@ -66,6 +66,7 @@ cat >in.jsonl <<'EOF2'
 not json
 {"sender":{"phone":"010-12"}}
 EOF2
+printf 'stale\n' >q.jsonl.partial && chmod 644 q.jsonl.partial  # a stale staged file must not stay 0644
 expect_rc 0 "mask JSON Lines with quarantine" "$bin" mask --policy "$P" --keys keys.yaml --route transfers \
   --in in.jsonl --out out.jsonl --quarantine q.jsonl
 has err.txt "4 record(s): 2 masked, 2 quarantined" "batch summary"

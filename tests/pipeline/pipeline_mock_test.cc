@@ -606,6 +606,7 @@ class Env {
     o.transactional_id = txn_id_;
     o.commit_interval_ms = 50;
     o.stats_interval_ms = 3600 * 1000;
+    o.topic_limits_timeout_ms = 0;  // the 2.0.2 mock does not answer DescribeConfigs
     o.consumer_properties["log_level"] = "4";
     o.producer_properties["log_level"] = "4";
     return o;
@@ -1013,6 +1014,160 @@ TEST(PipelineMock, TransactionCoordinatorDownForTwoSeconds) {
   EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
   EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
   env.ExpectDeliveredAndCommitted();
+}
+
+// ---------------------------------------------------------------------------
+// Record size limits: one record must not stop the instance.
+//
+// The 2.0.2 mock does not answer DescribeConfigs (topic limits unknown: the
+// producer limit applies) and keeps no max.message.bytes, so the broker's
+// refusal is injected (MSG_SIZE_TOO_LARGE on the destination leader's
+// Produce) and the producer limit is lowered with message.max.bytes.
+
+uint64_t ReferenceOnly() {
+  return metrics::Global().Total("maskproxy_dead_letters_reference_only_total");
+}
+
+std::string OriginOfId(int64_t id, int64_t offset) {
+  return std::string(kSrc) + ":" + std::to_string(id % kSrcPartitions) + ":" + std::to_string(offset);
+}
+
+// Waits until `pred(outputs)` holds (or the run ends, or the deadline).
+bool WaitOutputs(Env& env, Running* run, const std::function<bool(const Outputs&)>& pred,
+                 std::chrono::seconds timeout = kDeadline) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (pred(env.kafka().ReadOutputs())) return true;
+    if (run->WaitFinished(0ms)) return false;
+    std::this_thread::sleep_for(500ms);
+  }
+  return false;
+}
+
+bool HasIds(const std::vector<Rec>& recs, int64_t first, int n) {
+  std::set<int64_t> seen;
+  for (const auto& r : recs) seen.insert(ParseId(r.value));
+  for (int64_t id = first; id < first + n; ++id)
+    if (!seen.count(id)) return false;
+  return true;
+}
+
+// The broker refuses one record for its size, twice (alone in its batch the
+// second time): it becomes a reference-only dead letter, the instance goes
+// on, and every other record is delivered with its offset committed.
+void SizeRefusalScenario(DeliveryMode mode) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t refs_before = ReferenceOnly();
+  env.kafka().ProduceBatch(1, 30, 1);
+  std::unique_ptr<Running> run = env.Start([mode](Options& o) { o.mode = mode; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1, 30); }))
+      << "batch 1 not delivered";
+  if (mode == DeliveryMode::kExactlyOnce) {
+    ASSERT_TRUE(env.WaitAllCommitted(run.get()));
+  }
+  // One record, so that both refusals are its own: the first could have been
+  // its batch's, the second (alone in its batch) is.
+  const auto before = env.kafka().SourceEndOffsets();
+  PushBrokerErrors(env.mc(), kOutputLeader, kApiProduce,
+                   {{RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE}, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE}});
+  const int64_t big_id = 1000;
+  env.kafka().ProduceBatch(big_id, 1, 0);
+  const std::string big_origin = OriginOfId(big_id, before.at({kSrc, static_cast<int32_t>(big_id % kSrcPartitions)}));
+  ASSERT_TRUE(WaitOutputs(env, run.get(), [&](const Outputs& o) {
+    for (const auto& r : o.dlq)
+      if (r.origin == big_origin) return true;
+    return false;
+  })) << "no reference-only dead letter for the refused record";
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kOutputLeader, kApiProduce), 0u) << "injected errors not hit";
+  // The instance moved on: records after it on the same partition and on
+  // the others are delivered (and, exactly-once, committed).
+  env.kafka().ProduceBatch(2001, 30, 1);
+  ASSERT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 2001, 30); }))
+      << "records after the refused one were not delivered";
+  if (mode == DeliveryMode::kExactlyOnce) {
+    EXPECT_TRUE(env.WaitAllCommitted(run.get()));
+  }
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  EXPECT_EQ(ReferenceOnly() - refs_before, 1u);
+
+  const Outputs out = env.kafka().ReadOutputs();
+  int refs = 0;
+  for (const auto& r : out.dlq) {
+    if (r.origin != big_origin) continue;
+    ++refs;
+    EXPECT_NE(r.value.find("\"maskproxy_reference\""), std::string::npos);
+    EXPECT_NE(r.value.find("\"reason\":\"too_large_for_topic\""), std::string::npos);
+    EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw data in the reference";
+    EXPECT_EQ(ParseId(r.value), -1) << "record content in the reference";
+  }
+  EXPECT_EQ(refs, 1) << "reference dead letters for the refused record";
+  for (const auto& r : out.dst) {
+    EXPECT_NE(ParseId(r.value), big_id) << "the refused record reached " << kDst;
+    EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst;
+  }
+  for (const auto& r : out.dlq) EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDlq;
+  EXPECT_TRUE(HasIds(out.dst, 1, 30) && HasIds(out.dst, 2001, 30));
+  if (mode == DeliveryMode::kExactlyOnce)
+    env.ExpectCommittedOffsets(env.kafka().SourceEndOffsets(), env.OutputOrigins());
+}
+
+TEST(PipelineMock, SizeRefusedRecordBecomesReferenceExactlyOnce) {
+  SizeRefusalScenario(DeliveryMode::kExactlyOnce);
+}
+
+TEST(PipelineMock, SizeRefusedRecordBecomesReferenceAtLeastOnce) {
+  SizeRefusalScenario(DeliveryMode::kAtLeastOnce);
+}
+
+// Records larger than the producer limit (message.max.bytes lowered to
+// 4000) are checked before they are produced: a masked record that does not
+// fit is dead-lettered raw when the raw record fits the dead-letter topic,
+// and as a reference otherwise; a dead letter that does not fit becomes a
+// reference. No transaction is aborted, every offset is committed, and a
+// record just under the limit passes masked.
+TEST(PipelineMock, RecordsOverTheLimitAreDeadLetteredWithoutAbort) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t aborted_before = Aborted();
+  const uint64_t refs_before = ReferenceOnly();
+  env.kafka().ProduceBatch(1, 30, 1);
+  auto pad = [](size_t n) { return std::string(n, 'x'); };
+  auto valid = [&](int64_t id, size_t padding) {
+    return "{\"id\":" + std::to_string(id) + ",\"user\":{\"rrn\":\"" + kRawRrnPrefix + "1234567\"},\"pad\":\"" +
+           pad(padding) + "\"}";
+  };
+  // Ids chosen so that the records share partition 1 with records after them.
+  env.kafka().Send(100, valid(100, 3000));                    // under the limit: masked
+  env.kafka().Send(103, valid(103, 5000));                    // too large, raw too: reference
+  env.kafka().Send(106, "{\"id\":106,\"bad\":" + pad(5000));  // invalid and too large: reference
+  env.kafka().Flush();
+  env.kafka().ProduceBatch(1001, 30, 1);
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.producer_properties["message.max.bytes"] = "4000"; });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "not every source offset was committed";
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  EXPECT_EQ(Aborted(), aborted_before) << "an oversize record aborted a transaction";
+  EXPECT_EQ(ReferenceOnly() - refs_before, 2u);
+  const Outputs out = env.kafka().ReadOutputs();
+  EXPECT_TRUE(HasIds(out.dst, 1, 30) && HasIds(out.dst, 1001, 30) && HasIds(out.dst, 100, 1));
+  int refs = 0;
+  for (const auto& r : out.dst) {
+    EXPECT_NE(ParseId(r.value), 103);
+    EXPECT_NE(ParseId(r.value), 106);
+    EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst;
+  }
+  for (const auto& r : out.dlq) {
+    if (r.value.find("\"maskproxy_reference\"") == std::string::npos) continue;
+    ++refs;
+    EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw data in a reference";
+    EXPECT_LT(r.value.size(), 300u);
+  }
+  EXPECT_EQ(refs, 2);
+  env.ExpectCommittedOffsets(env.kafka().SourceEndOffsets(), env.OutputOrigins());
 }
 
 // ---------------------------------------------------------------------------
