@@ -52,7 +52,9 @@ struct LeadTable {
   // at a candidate needs no call).
   uint64_t bmp[0x10000 / 64] = {};
   // The changed code points above the BMP as ranges [first, last] (a few
-  // blocks of default ignorables).
+  // blocks of default ignorables; were there more than kMaxRanges, every
+  // character above the BMP whose lead byte may change would count as a
+  // change for the fast checks, and the copy would keep it).
   static constexpr size_t kMaxRanges = 8;
   uint32_t range_first[kMaxRanges] = {};
   uint32_t range_last[kMaxRanges] = {};
@@ -108,7 +110,7 @@ const LeadTable& Leads() {
 // Whether the character at s[i] is changed by normalization. The text need
 // not be validated yet: a malformed sequence gives some answer, and the
 // caller's validation rejects the text anyway.
-inline bool ChangesAt(std::string_view s, size_t i, const LeadTable& leads) {
+[[gnu::always_inline]] inline bool ChangesAt(std::string_view s, size_t i, const LeadTable& leads) {
   const auto* u = reinterpret_cast<const unsigned char*>(s.data());
   const unsigned char b0 = u[i];
   if (!leads.may_change[b0]) return false;
@@ -125,7 +127,7 @@ inline bool ChangesAt(std::string_view s, size_t i, const LeadTable& leads) {
   }
   const uint32_t cp =
       ((b0 & 0x07u) << 18) | ((u[i + 1] & 0x3Fu) << 12) | ((u[i + 2] & 0x3Fu) << 6) | (u[i + 3] & 0x3Fu);
-  if (!leads.ranges_complete) return Replacement(cp) != kKeep;
+  if (!leads.ranges_complete) return true;  // never so far; the copy loop decides exactly
   for (size_t r = 0; r < leads.ranges; ++r) {
     if (cp >= leads.range_first[r] && cp <= leads.range_last[r]) return true;
   }
@@ -260,7 +262,7 @@ __attribute__((target("avx2"))) bool ValidateAvx2(std::string_view text, const L
   const __m256i high_bit = _mm256_set1_epi8(static_cast<char>(0x80));
   const __m256i zero = _mm256_setzero_si256();
 
-  *first_change = n;
+  size_t change = n;
   __m256i error = _mm256_setzero_si256();
   __m256i prev_input = _mm256_setzero_si256();
   __m256i prev_incomplete = _mm256_setzero_si256();
@@ -275,14 +277,14 @@ __attribute__((target("avx2"))) bool ValidateAvx2(std::string_view text, const L
                                    : _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
     const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(input, 4), low_nibble);
     const __m256i lo = _mm256_and_si256(input, low_nibble);
-    if (*first_change == n) {
+    if (change == n) {
       const __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(lead_high, hi), _mm256_shuffle_epi8(lead_low, lo));
       auto cands = static_cast<uint32_t>(~_mm256_movemask_epi8(_mm256_cmpeq_epi8(cls, zero)));
       for (; cands != 0; cands &= cands - 1) {
         const size_t at = i + static_cast<size_t>(std::countr_zero(cands));
         if (at >= n) break;
         if (ChangesAt(text, at, leads)) {
-          *first_change = at;
+          change = at;
           break;
         }
       }
@@ -308,6 +310,7 @@ __attribute__((target("avx2"))) bool ValidateAvx2(std::string_view text, const L
     prev_input = input;
   }
   if (n != full) error = _mm256_or_si256(error, prev_incomplete);  // the padded tail itself ended a sequence early
+  *first_change = change;
   return _mm256_testz_si256(error, error) != 0;
 }
 
@@ -326,9 +329,11 @@ size_t SkipPlain(const unsigned char* s, size_t n, size_t i, const LeadTable& le
   while (n - i >= 8) {
     uint64_t v = 0;
     std::memcpy(&v, s + i, 8);
-    const uint64_t del = v ^ (kOnes * 0x7F);
-    // Some byte >= 0x80, below 0x20, or 0x7F ("some" is exact).
-    if (((v | ((v - kOnes * 0x20) & ~v) | ((del - kOnes) & ~del)) & kHigh) != 0) {
+    // A byte b <= 0x7F is below 0x20 iff b + 0x60 < 0x80, and 0x7F iff
+    // b + 1 = 0x80. A byte >= 0x80 is flagged by its own high bit; the carry
+    // it may pass on only changes the flags of the bytes after it, and the
+    // byte loop stops at it first.
+    if (((v | ~(v + kOnes * 0x60) | (v + kOnes)) & kHigh) != 0) {
       for (size_t k = 0; k < 8; ++k) {
         if (s[i + k] >= 0x80 || leads.may_change[s[i + k]]) return i + k;
       }
@@ -356,8 +361,17 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
   const auto* s = reinterpret_cast<const unsigned char*>(original.data());
   const size_t n = original.size();
   const LeadTable& leads = Leads();
-  const size_t plain = SkipPlain(s, n, 0, leads);  // s[0, plain): ASCII, no control to remove
-  if (plain == n) {                                // pure ASCII, no control to remove: identity
+  // s[0, plain): ASCII without a control to remove. Long texts go to the
+  // vector check at once where there is one (it reads ASCII 32 bytes at a
+  // time); short ones and machines without AVX2 skip ASCII 8 bytes at a time.
+  size_t plain = 0;
+#ifdef MASKPROXY_DETECT_AVX2
+  constexpr size_t kVectorFrom = 128;
+  if (n < kVectorFrom || !HasAvx2()) plain = SkipPlain(s, n, 0, leads);
+#else
+  plain = SkipPlain(s, n, 0, leads);
+#endif
+  if (plain == n) {  // pure ASCII, no control to remove: identity
     out->original_ = original;
     return Status::Ok();
   }
@@ -424,7 +438,7 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
     const unsigned char b0 = s[i];
     const size_t len = length(b0);
     int r = kKeep;
-    if (leads.may_change[b0]) {
+    if (ChangesAt(original, i, leads)) {
       uint32_t cp = 0;
       (void)unicode::DecodeUtf8(original, i, &cp);  // validated above
       r = Replacement(cp);
