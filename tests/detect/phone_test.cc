@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "detect/normalize.h"
+#include "detect/scanner.h"
+
 namespace maskproxy::detect {
 namespace {
 
@@ -98,6 +101,54 @@ TEST(CanonicalPhoneKrTest, NotAKoreanPhone) {
            "12345678",  // invalid UTF-8
        }) {
     EXPECT_EQ(CanonicalPhoneKr(s), std::nullopt) << testing::PrintToString(s);
+  }
+}
+
+// Every form the phone_kr detector reports has a canonical form, so a scan
+// action with normalize: phone_kr never refuses a hit of its detector.
+TEST(CanonicalPhoneKrTest, EveryDetectorHitHasOne) {
+  auto scanner = Scanner::Create(Scanner::Defaults());
+  ASSERT_TRUE(scanner.ok());
+  const std::vector<std::string> forms = {"010-1234-5678",
+                                          "010 1234 5678",
+                                          "010.1234.5678",
+                                          "01012345678",
+                                          "011-123-4567",
+                                          "02-123-4567",
+                                          "021234567",
+                                          "031-123-4567",
+                                          "070-1234-5678",
+                                          "1588-1234",
+                                          "1577 1234",
+                                          "1600.1234",
+                                          "15881234",
+                                          "+82-10-1234-5678",
+                                          "+82 10 1234 5678",
+                                          "+821012345678",
+                                          "+82 10-1234-5678",
+                                          "+82 010-1234-5678",
+                                          "+82-2-123-4567",
+                                          "+82.10.1234.5678",
+                                          "+82 (0)10-1234-5678",
+                                          "+82(0)10 1234 5678",
+                                          "82-10-1234-5678",
+                                          "82 10 1234 5678",
+                                          "82-010-1234-5678",
+                                          "82 (0)2-123-4567",
+                                          "(02) 123-4567",
+                                          "(031)123-4567",
+                                          "０１０－１２３４－５６７８",
+                                          "010\u00AD1234\u00AD5678"};
+  for (const std::string& f : forms) {
+    const std::string text = "연락처 " + f + " 로";
+    std::vector<Span> spans;
+    ASSERT_TRUE((*scanner)->Scan(text, &spans).ok());
+    ASSERT_EQ(spans.size(), 1u) << f;
+    ASSERT_EQ(spans[0].detector, "phone_kr") << f;
+    const std::string original = text.substr(spans[0].begin, spans[0].end - spans[0].begin);
+    auto hit = NormalizedText::Create(original);  // views `original`
+    ASSERT_TRUE(hit.ok());
+    EXPECT_NE(CanonicalPhoneKr(hit->text()), std::nullopt) << f;
   }
 }
 
