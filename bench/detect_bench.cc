@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/normalize.h"
 #include "detect/scanner.h"
 
 namespace {
@@ -145,6 +146,48 @@ void BM_ScanPlainAscii(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * memo.size()));
 }
 BENCHMARK(BM_ScanPlainAscii);
+
+// Normalization alone (normalize.h) on a 4 KB text: the fast check that
+// finds nothing to fold (ASCII; Korean text; Korean chat with ㅋㅋ and
+// emoji, whose lead bytes some folded characters share) and the copy with
+// its byte map when something is folded.
+std::string Repeat4k(const std::string& piece) {
+  std::string text;
+  while (text.size() < 4096) text += piece;
+  return text;
+}
+
+void RunNormalize(benchmark::State& state, const std::string& text) {
+  detect::NormalizedText norm;
+  for (auto _ : state) {
+    if (!detect::NormalizedText::CreateInto(text, &norm).ok()) {
+      state.SkipWithError("normalize failed");
+      return;
+    }
+    benchmark::DoNotOptimize(norm.text().data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+
+void BM_NormalizeAscii(benchmark::State& state) {
+  RunNormalize(state, Repeat4k(Memos()[1] + "\n" + Memos()[5] + "\t"));
+}
+BENCHMARK(BM_NormalizeAscii);
+
+void BM_NormalizeHangul(benchmark::State& state) {
+  RunNormalize(state, Repeat4k(Memos()[0] + "\n" + Memos()[2] + " " + Memos()[3] + "\n"));
+}
+BENCHMARK(BM_NormalizeHangul);
+
+void BM_NormalizeHangulChat(benchmark::State& state) {
+  RunNormalize(state, Repeat4k(Memos()[6] + " ㅋㅋㅋ 😀👍 「감사」 ㅠㅠ\n"));
+}
+BENCHMARK(BM_NormalizeHangulChat);
+
+void BM_NormalizeFolded(benchmark::State& state) {
+  RunNormalize(state, Repeat4k(Memos()[9] + "\n" + Memos()[2] + "\n"));
+}
+BENCHMARK(BM_NormalizeFolded);
 
 }  // namespace
 

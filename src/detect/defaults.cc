@@ -37,28 +37,37 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       "우리", "하나", "농협", "기업", "ibk",  "카카오뱅크", "토스뱅크", "케이뱅크", "새마을", "우체국", "수협",
       "대구", "부산", "경남", "광주", "전북", "제주",       "sc제일",   "씨티",     "citi"};
   // Phones: mobile 010/011/016-019, Seoul 02, regional 031-064, VoIP 070,
-  // also after +82 (with or without the trunk 0), and the 15xx/16xx/18xx
+  // also after +82 or "82-" (with or without the trunk 0, or "(0)"), and the 15xx/16xx/18xx
   // representative numbers (전국대표번호) of the assigned prefixes, with or
   // without a separator; an area code may be in parentheses ("(02) 123-4567").
   const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70))";
   const std::string kRepresentative =
       R"(1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99)))";
-  const std::string kPhone = R"((?:\+82[-. ]?0?|0))" + kTrunk +
+  // The country code: "+82" (separator optional), or "82" without the plus
+  // followed by a separator ("82-10-1234-5678": without one, "8210-1234-5678"
+  // is as often a 4-4-4 parcel or account number); then the trunk 0 as "(0)"
+  // or "0", or not at all.
+  const std::string kCountry = R"((?:\+82[-. ]?|82[-. ])(?:\(0\)[-. ]?|0)?)";
+  const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk +
                              R"([-. ]?\d{3,4}[-. ]?\d{4})"                       // 010-1234-5678, +82 10 ...
                              + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4}[-. ]?\d{4})"  // (02) 123-4567
                              + "|" + kRepresentative + R"([-. ]?\d{4})";         // 1588-1234
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6})", "rrn", {}, 20},
       {"frn", kRrnShape + R"([5-8]\d{6})", "frn", {}, 20},
-      // 4-4-4-4, 4-4-4-4-3 (19 digits), 4-6-5 (Amex), 4-6-4 (Diners), or
-      // 13-19 digits; the validator checks Luhn, one separator kind and that
-      // the length fits the issuer prefix.
-      {"card", R"(\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{4}(?:[- ]\d{3})?|\d{4}[- ]\d{6}[- ]\d{4,5}|\d{13,19})", "card", {}, 20},
+      // 4-4-4-4, 4-4-4-4-3 (19 digits), 4-6-5 (Amex), 4-6-4 (Diners) grouped by
+      // '-', ' ' or '.', or 13-19 digits; the validator checks Luhn, one
+      // separator kind and that the length fits the issuer prefix.
+      {"card",
+       R"(\d{4}[- .]\d{4}[- .]\d{4}[- .]\d{4}(?:[- .]\d{3})?|\d{4}[- .]\d{6}[- .]\d{4,5}|\d{13,19})",
+       "card",
+       {},
+       20},
       {"phone_kr", kPhone, "phone_kr", {}, 20},
       {"driver_license_kr", R"(\d{2}-\d{2}-\d{6}-\d{2})", "driver_license_kr", {}, 20},
       {"brn", R"(\d{3}-\d{2}-\d{5}|\d{10})", "brn_checksum", {}, 20},
       {"bank_account_kr", kAccount, "bank_account_kr", kBankWords, 20},
-      {"passport_kr", R"([MSRGD]\d{8}|[MSRGD]\d{3}[A-Z]\d{4})", "none", {"여권", "passport"}, 20},
+      {"passport_kr", R"([MSROGD]\d{8}|[MSROGD]\d{3}[A-Z]\d{4})", "none", {"여권", "passport"}, 20},
       {"email", R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", "email", {}, 20},
       {"ipv4", R"(\d{1,3}(?:\.\d{1,3}){3})", "ipv4", {}, 20},
       {"ipv6", R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3})?)", "ipv6", {}, 20},

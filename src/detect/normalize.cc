@@ -8,101 +8,96 @@
 #include <cstring>
 #include <limits>
 
+#include "common/unicode.h"
+
 namespace maskproxy::detect {
 namespace {
 
-// Decodes one UTF-8 character at text[i]; returns its length (0 if malformed:
-// truncated, bad continuation, overlong, surrogate or above U+10FFFF).
-size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* cp) {
-  const auto b0 = static_cast<unsigned char>(text[i]);
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  }
-  size_t len = 0;
-  uint32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    *cp = b0 & 0x1F;
-    min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    *cp = b0 & 0x0F;
-    min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    *cp = b0 & 0x07;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > text.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(text[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    *cp = (*cp << 6) | (b & 0x3F);
-  }
-  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-// The ASCII replacement of a non-ASCII code point: a character, kRemove, or
-// kKeep (copy the original bytes).
+// The ASCII replacement of a code point: a character, kRemove, or kKeep
+// (copy the original bytes).
 constexpr int kKeep = -1;
 constexpr int kRemove = -2;
 
 int Replacement(uint32_t cp) {
-  if (cp >= 0xFF10 && cp <= 0xFF19) return static_cast<int>('0' + (cp - 0xFF10));
-  if (cp >= 0xFF21 && cp <= 0xFF3A) return static_cast<int>('A' + (cp - 0xFF21));
-  if (cp >= 0xFF41 && cp <= 0xFF5A) return static_cast<int>('a' + (cp - 0xFF41));
+  if (cp < 0x80) return unicode::IsControl(cp) && !unicode::IsWhiteSpace(cp) ? kRemove : kKeep;
+  if (cp >= 0xFF01 && cp <= 0xFF5E) return static_cast<int>(cp - 0xFF01 + 0x21);  // full-width ASCII
+  if (unicode::IsDefaultIgnorable(cp)) return kRemove;
+  if (unicode::IsWhiteSpace(cp)) return ' ';
+  if (unicode::IsControl(cp)) return kRemove;  // C1
   switch (cp) {
-    case 0xFF0D: return '-';
-    case 0xFF0B: return '+';
-    case 0xFF0E: return '.';
-    case 0xFF20: return '@';
-    case 0x200B:
-    case 0x200C:
-    case 0x200D:
-    case 0x2060:
-    case 0xFEFF: return kRemove;
-    case 0x00A0:
-    case 0x202F:
-    case 0x205F:
-    case 0x3000: return ' ';
     case 0x2212:
     case 0xFE58:
     case 0xFE63: return '-';
     default: break;
   }
-  if (cp >= 0x2000 && cp <= 0x200A) return ' ';
   if (cp >= 0x2010 && cp <= 0x2015) return '-';
   return kKeep;
 }
 
-// For each lead byte: whether some character starting with it is folded or
-// removed (Replacement != kKeep). Derived from Replacement, so the fast check
+// Which bytes can start a character that normalization changes
+// (Replacement != kKeep): ASCII controls, and the lead bytes of the folded
+// and removed characters. Derived from Replacement, so the fast checks
 // cannot drift from the folding table.
 struct LeadTable {
   bool may_change[256] = {};
-  // The same as a list, for the vector check (at most kMaxLeads of them,
-  // else `count` is 0 and the scalar loop runs).
-  static constexpr size_t kMaxLeads = 8;
-  unsigned char leads[kMaxLeads] = {};
-  size_t count = 0;
+  // The same as two nibble tables for the vector check: byte b may change
+  // iff (high[b >> 4] & low[b & 15]) != 0. Each high nibble that holds such
+  // a byte gets a bit of its own, so the test is exact (never more than 8:
+  // ASCII controls sit in nibbles 0, 1 and 7, lead bytes in C-F; with more,
+  // `exact` is false and every non-ASCII block goes to the candidate check).
+  alignas(16) unsigned char high[16] = {};
+  alignas(16) unsigned char low[16] = {};
+  bool exact = true;
+  // Bit cp set: the BMP code point cp changes (one 8 KB table, so the check
+  // at a candidate needs no call).
+  uint64_t bmp[0x10000 / 64] = {};
+  // The changed code points above the BMP as ranges [first, last] (a few
+  // blocks of default ignorables; were there more than kMaxRanges, every
+  // character above the BMP whose lead byte may change would count as a
+  // change for the fast checks, and the copy would keep it).
+  static constexpr size_t kMaxRanges = 8;
+  uint32_t range_first[kMaxRanges] = {};
+  uint32_t range_last[kMaxRanges] = {};
+  size_t ranges = 0;
+  bool ranges_complete = true;
   LeadTable() {
-    for (uint32_t cp = 0x80; cp <= 0x10FFFF; ++cp) {
+    for (uint32_t cp = 0; cp <= 0x10FFFF; ++cp) {
       if (cp >= 0xD800 && cp <= 0xDFFF) continue;
       if (Replacement(cp) == kKeep) continue;
-      const uint32_t lead = cp < 0x800 ? 0xC0 | (cp >> 6) : cp < 0x10000 ? 0xE0 | (cp >> 12) : 0xF0 | (cp >> 18);
+      if (cp < 0x10000) {
+        bmp[cp / 64] |= uint64_t{1} << (cp % 64);
+      } else if (ranges > 0 && range_last[ranges - 1] == cp - 1) {
+        range_last[ranges - 1] = cp;
+      } else if (ranges < kMaxRanges) {
+        range_first[ranges] = range_last[ranges] = cp;
+        ++ranges;
+      } else {
+        ranges_complete = false;
+      }
+      const uint32_t lead = cp < 0x80      ? cp
+                            : cp < 0x800   ? 0xC0 | (cp >> 6)
+                            : cp < 0x10000 ? 0xE0 | (cp >> 12)
+                                           : 0xF0 | (cp >> 18);
       may_change[lead] = true;
     }
-    for (size_t b = 0x80; b < 256; ++b) {
-      if (!may_change[b]) continue;
-      if (count == kMaxLeads) {
-        count = 0;
+    int bit = 0;
+    for (size_t h = 0; h < 16; ++h) {
+      bool any = false;
+      for (size_t l = 0; l < 16; ++l) any = any || may_change[h * 16 + l];
+      if (!any) continue;
+      if (bit == 8) {
+        exact = false;
         break;
       }
-      leads[count++] = static_cast<unsigned char>(b);
+      high[h] = static_cast<unsigned char>(1u << bit);
+      for (size_t l = 0; l < 16; ++l) {
+        if (may_change[h * 16 + l]) low[l] |= high[h];
+      }
+      ++bit;
+    }
+    if (!exact) {  // every byte >= 0x80 a candidate, ASCII exact where it fits
+      for (size_t h = 8; h < 16; ++h) high[h] = 0x80;
+      for (size_t l = 0; l < 16; ++l) low[l] |= 0x80;
     }
   }
 };
@@ -110,6 +105,33 @@ struct LeadTable {
 const LeadTable& Leads() {
   static const LeadTable kTable;
   return kTable;
+}
+
+// Whether the character at s[i] is changed by normalization. The text need
+// not be validated yet: a malformed sequence gives some answer, and the
+// caller's validation rejects the text anyway.
+[[gnu::always_inline]] inline bool ChangesAt(std::string_view s, size_t i, const LeadTable& leads) {
+  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char b0 = u[i];
+  if (!leads.may_change[b0]) return false;
+  if (b0 < 0x80) return true;
+  const size_t len = b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
+  if (s.size() - i < len) return false;
+  if (len == 2) {
+    const uint32_t cp = ((b0 & 0x1Fu) << 6) | (u[i + 1] & 0x3Fu);
+    return ((leads.bmp[cp / 64] >> (cp % 64)) & 1) != 0;
+  }
+  if (len == 3) {
+    const uint32_t cp = ((b0 & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
+    return ((leads.bmp[cp / 64] >> (cp % 64)) & 1) != 0;
+  }
+  const uint32_t cp =
+      ((b0 & 0x07u) << 18) | ((u[i + 1] & 0x3Fu) << 12) | ((u[i + 2] & 0x3Fu) << 6) | (u[i + 3] & 0x3Fu);
+  if (!leads.ranges_complete) return true;  // never so far; the copy loop decides exactly
+  for (size_t r = 0; r < leads.ranges; ++r) {
+    if (cp >= leads.range_first[r] && cp <= leads.range_last[r]) return true;
+  }
+  return false;
 }
 
 // The length of the well-formed UTF-8 sequence at s[i] (s[i] >= 0x80), or 0
@@ -220,40 +242,58 @@ alignas(32) constexpr uint8_t kMaxValue[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF
 
 // UTF-8 validation 32 bytes at a time (the lookup algorithm of Keiser and
 // Lemire, "Validating UTF-8 In Less Than One Instruction Per Byte", 2021),
-// plus whether any byte is one of the lead bytes that normalization may
-// change. Returns false on malformed UTF-8 (the caller re-runs the scalar
-// loop for the offset), else true with *may_change set.
-__attribute__((target("avx2"))) bool ValidateAvx2(const unsigned char* s, size_t n, const LeadTable& leads,
-                                                  bool* may_change) {
+// plus where the first character sits that normalization changes. The
+// bytes that can start one (LeadTable's nibble tables) are found with two
+// shuffles a block; only at those is a character decoded, until the first
+// change is found. Returns false on malformed UTF-8 (the caller re-runs the
+// scalar loop for the offset), else true with *first_change set (n: none).
+__attribute__((target("avx2"))) bool ValidateAvx2(std::string_view text, const LeadTable& leads, size_t* first_change) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
   const __m256i byte1_high = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kByte1High)));
   const __m256i byte1_low = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kByte1Low)));
   const __m256i byte2_high = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kByte2High)));
+  const __m256i lead_high = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(leads.high)));
+  const __m256i lead_low = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(leads.low)));
   const __m256i max_value = _mm256_load_si256(reinterpret_cast<const __m256i*>(kMaxValue));
   const __m256i low_nibble = _mm256_set1_epi8(0x0F);
   const __m256i third_min = _mm256_set1_epi8(static_cast<char>(0xE0 - 0x80));
   const __m256i fourth_min = _mm256_set1_epi8(static_cast<char>(0xF0 - 0x80));
   const __m256i high_bit = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __m256i zero = _mm256_setzero_si256();
 
+  size_t change = n;
   __m256i error = _mm256_setzero_si256();
-  __m256i change = _mm256_setzero_si256();
   __m256i prev_input = _mm256_setzero_si256();
   __m256i prev_incomplete = _mm256_setzero_si256();
   // The tail, zero-padded; then an all-zero block when the text fills whole
-  // blocks, so a sequence cut short at the end is always caught.
+  // blocks, so a sequence cut short at the end is always caught. (A padding
+  // NUL may look like a candidate; candidates at or past n are ignored.)
   alignas(32) unsigned char tail[32] = {};
   const size_t full = n / 32 * 32;
   std::memcpy(tail, s + full, n - full);
   for (size_t i = 0; i <= full; i += 32) {
     const __m256i input = i < full ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))
                                    : _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(input, 4), low_nibble);
+    const __m256i lo = _mm256_and_si256(input, low_nibble);
+    if (change == n) {
+      const __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(lead_high, hi), _mm256_shuffle_epi8(lead_low, lo));
+      auto cands = static_cast<uint32_t>(~_mm256_movemask_epi8(_mm256_cmpeq_epi8(cls, zero)));
+      for (; cands != 0; cands &= cands - 1) {
+        const size_t at = i + static_cast<size_t>(std::countr_zero(cands));
+        if (at >= n) break;
+        if (ChangesAt(text, at, leads)) {
+          change = at;
+          break;
+        }
+      }
+    }
     if (_mm256_movemask_epi8(input) == 0) {
       error = _mm256_or_si256(error, prev_incomplete);
       prev_incomplete = _mm256_setzero_si256();
       prev_input = input;
       continue;
-    }
-    for (size_t k = 0; k < leads.count; ++k) {
-      change = _mm256_or_si256(change, _mm256_cmpeq_epi8(input, _mm256_set1_epi8(static_cast<char>(leads.leads[k]))));
     }
     const __m256i shifted = _mm256_permute2x128_si256(prev_input, input, 0x21);
     const __m256i prev1 = _mm256_alignr_epi8(input, shifted, 15);
@@ -261,7 +301,7 @@ __attribute__((target("avx2"))) bool ValidateAvx2(const unsigned char* s, size_t
     const __m256i prev3 = _mm256_alignr_epi8(input, shifted, 13);
     const __m256i b1h = _mm256_shuffle_epi8(byte1_high, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), low_nibble));
     const __m256i b1l = _mm256_shuffle_epi8(byte1_low, _mm256_and_si256(prev1, low_nibble));
-    const __m256i b2h = _mm256_shuffle_epi8(byte2_high, _mm256_and_si256(_mm256_srli_epi16(input, 4), low_nibble));
+    const __m256i b2h = _mm256_shuffle_epi8(byte2_high, hi);
     const __m256i special = _mm256_and_si256(_mm256_and_si256(b1h, b1l), b2h);
     const __m256i must23 = _mm256_and_si256(
         _mm256_or_si256(_mm256_subs_epu8(prev2, third_min), _mm256_subs_epu8(prev3, fourth_min)), high_bit);
@@ -270,7 +310,7 @@ __attribute__((target("avx2"))) bool ValidateAvx2(const unsigned char* s, size_t
     prev_input = input;
   }
   if (n != full) error = _mm256_or_si256(error, prev_incomplete);  // the padded tail itself ended a sequence early
-  *may_change = leads.count == 0 || !_mm256_testz_si256(change, change);
+  *first_change = change;
   return _mm256_testz_si256(error, error) != 0;
 }
 
@@ -280,15 +320,27 @@ bool HasAvx2() {
 }
 #endif
 
-size_t SkipAscii(const unsigned char* s, size_t n, size_t i) {
+// The first i' >= i where s[i'] is not plain ASCII: a byte >= 0x80 or a
+// control character normalization removes. Eight bytes at a time; a word
+// with a tab or line break is looked at byte by byte.
+size_t SkipPlain(const unsigned char* s, size_t n, size_t i, const LeadTable& leads) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHigh = 0x8080808080808080ULL;
   while (n - i >= 8) {
     uint64_t v = 0;
     std::memcpy(&v, s + i, 8);
-    if ((v & kHigh) != 0) return i + static_cast<size_t>(std::countr_zero(v & kHigh) / 8);
+    // A byte b <= 0x7F is below 0x20 iff b + 0x60 < 0x80, and 0x7F iff
+    // b + 1 = 0x80. A byte >= 0x80 is flagged by its own high bit; the carry
+    // it may pass on only changes the flags of the bytes after it, and the
+    // byte loop stops at it first.
+    if (((v | ~(v + kOnes * 0x60) | (v + kOnes)) & kHigh) != 0) {
+      for (size_t k = 0; k < 8; ++k) {
+        if (s[i + k] >= 0x80 || leads.may_change[s[i + k]]) return i + k;
+      }
+    }
     i += 8;
   }
-  while (i < n && s[i] < 0x80) ++i;
+  while (i < n && s[i] < 0x80 && !leads.may_change[s[i]]) ++i;
   return i;
 }
 
@@ -308,47 +360,55 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
   }
   const auto* s = reinterpret_cast<const unsigned char*>(original.data());
   const size_t n = original.size();
-  const size_t first_non_ascii = SkipAscii(s, n, 0);
-  if (first_non_ascii == n) {  // pure ASCII: identity
+  const LeadTable& leads = Leads();
+  // s[0, plain): ASCII without a control to remove. Long texts go to the
+  // vector check at once where there is one (it reads ASCII 32 bytes at a
+  // time); short ones and machines without AVX2 skip ASCII 8 bytes at a time.
+  size_t plain = 0;
+#ifdef MASKPROXY_DETECT_AVX2
+  constexpr size_t kVectorFrom = 128;
+  if (n < kVectorFrom || !HasAvx2()) plain = SkipPlain(s, n, 0, leads);
+#else
+  plain = SkipPlain(s, n, 0, leads);
+#endif
+  if (plain == n) {  // pure ASCII, no control to remove: identity
     out->original_ = original;
     return Status::Ok();
   }
 
-  // Validate the UTF-8 and look for a character that normalization changes;
-  // without one (most Korean text) the map is the identity too. Only
-  // characters whose lead byte can start a folded character are decoded.
-  const LeadTable& leads = Leads();
+  // Validate the UTF-8 and find the first character that normalization
+  // changes; without one (most Korean text) the map is the identity too.
+  // Only characters whose lead byte can start a changed one are decoded.
   bool validated = false;
+  size_t first_change = n;
 #ifdef MASKPROXY_DETECT_AVX2
   if (HasAvx2()) {
-    bool may_change = true;
-    validated = ValidateAvx2(s + first_non_ascii, n - first_non_ascii, leads, &may_change);
-    if (validated && !may_change) {
-      out->original_ = original;
-      return Status::Ok();
+    size_t change = 0;
+    validated = ValidateAvx2(original.substr(plain), leads, &change);
+    if (validated) {
+      if (change == n - plain) {
+        out->original_ = original;
+        return Status::Ok();
+      }
+      first_change = plain + change;
     }
-    // Malformed (the loop below finds where) or maybe something to fold.
+    // Malformed: the loop below finds where.
   }
 #endif
   // The length of a character of validated text from its lead byte.
   auto length = [](unsigned char b0) -> size_t { return b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4; };
-  size_t first_change = n;
-  for (size_t i = first_non_ascii; i < n;) {
-    if (s[i] < 0x80) {
-      i = SkipAscii(s, n, i);
-      continue;
-    }
-    const size_t len = validated ? length(s[i]) : SequenceLength(s, n, i);
-    if (len == 0) return Error("invalid_utf8", "malformed UTF-8 at byte " + std::to_string(i));
-    if (first_change == n && leads.may_change[s[i]]) {
-      uint32_t cp = 0;
-      DecodeUtf8(original, i, &cp);
-      if (Replacement(cp) != kKeep) {
-        first_change = i;
-        if (validated) break;  // the rest is known to be well-formed
+  if (!validated) {
+    for (size_t i = plain; i < n;) {
+      if (s[i] < 0x80) {
+        if (first_change == n && leads.may_change[s[i]]) first_change = i;
+        i = SkipPlain(s, n, i + 1, leads);
+        continue;
       }
+      const size_t len = SequenceLength(s, n, i);
+      if (len == 0) return Error("invalid_utf8", "malformed UTF-8 at byte " + std::to_string(i));
+      if (first_change == n && ChangesAt(original, i, leads)) first_change = i;
+      i += len;
     }
-    i += len;
   }
   out->original_ = original;
   if (first_change == n) return Status::Ok();
@@ -378,9 +438,9 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
     const unsigned char b0 = s[i];
     const size_t len = length(b0);
     int r = kKeep;
-    if (leads.may_change[b0]) {
+    if (ChangesAt(original, i, leads)) {
       uint32_t cp = 0;
-      DecodeUtf8(original, i, &cp);  // validated above
+      (void)unicode::DecodeUtf8(original, i, &cp);  // validated above
       r = Replacement(cp);
     }
     if (r == kKeep) {

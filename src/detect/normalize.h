@@ -2,19 +2,30 @@
 // original bytes.
 //
 // What it undoes (the tricks that defeat a plain regex):
-//  - full-width digits, letters and a few ASCII symbols (U+FF10-FF19,
-//    U+FF21-FF3A, U+FF41-FF5A, U+FF0D '-', U+FF0B '+', U+FF0E '.', U+FF20 '@')
-//    become their ASCII forms;
-//  - zero-width characters (U+200B-200D, U+2060, U+FEFF) are removed;
-//  - non-breaking and other Unicode spaces (U+00A0, U+2000-200A, U+202F,
-//    U+205F, U+3000) become an ASCII space;
+//  - full-width ASCII (U+FF01-FF5E: digits, letters, '-', '+', '.', '@',
+//    parentheses, ...) becomes ASCII;
+//  - every Unicode default-ignorable code point (unicode::IsDefaultIgnorable:
+//    soft hyphen U+00AD, combining grapheme joiner U+034F, U+061C, Hangul
+//    fillers, U+17B4-17B5, Mongolian vowel separator and free variation
+//    selectors U+180B-180F, zero-width and bidirectional controls
+//    U+200B-200F, U+202A-202E, U+2060-206F, variation selectors, U+FEFF,
+//    U+FFF0-FFF8, tags U+E0000-E0FFF, ...) is removed;
+//  - control characters that are not white space (C0 with NUL, DEL, C1) are
+//    removed, so a NUL between two digits does not split a number (one
+//    outside a token changes nothing a detector sees);
+//  - non-ASCII white space (NBSP U+00A0, U+0085, U+1680, U+2000-200A,
+//    U+2028, U+2029, U+202F, U+205F, U+3000) becomes an ASCII space;
 //  - dashes and minus signs (U+2010-2015, U+2212, U+FE58, U+FE63) become '-'.
-// Everything else is copied unchanged. Text with nothing to change (pure
-// ASCII, or valid UTF-8 such as plain Korean) is not copied at all (fast
-// path: the map is the identity); the check skips ASCII eight bytes at a time
-// and decodes only characters whose lead byte can start one of the folded
-// characters above (the lead-byte table is derived from the folding table). A NormalizedText views the original: keep
-// it alive while the NormalizedText is used.
+// Everything else is copied unchanged. Text with nothing to change (ASCII
+// with no control but tab and line breaks, or valid UTF-8 such as plain
+// Korean) is not copied at all (fast path: the map is the identity). The
+// check skips plain ASCII eight bytes at a time; with AVX2 it validates 32
+// bytes at a time and finds the bytes that can start a changed character
+// with two nibble-table lookups, decoding only at those (ㅋ, emoji and CJK
+// punctuation share lead bytes with changed characters and are checked
+// against an 8 KB bitmap of the BMP). All tables are derived from the
+// folding function. A NormalizedText views the original: keep it alive
+// while the NormalizedText is used.
 #pragma once
 
 #include <cstddef>

@@ -3,9 +3,9 @@
 //
 // A Scanner is compiled once from DetectorSpecs and is immutable and
 // thread-safe afterwards. Scan():
-//  1. normalizes the text (normalize.h: full-width forms, zero-width
-//     characters, Unicode spaces and dashes), with a map back to the original
-//     bytes; text without any character to fold skips the copy;
+//  1. normalizes the text (normalize.h: full-width forms, default-ignorable
+//     and control characters, Unicode spaces and dashes), with a map back to
+//     the original bytes; text without any character to fold skips the copy;
 //  2. finds where each detector can match. For a detector whose pattern the
 //     prefilter analysis understands (prefilter.h: every built-in one; a
 //     custom pattern in a plain subset of RE2 syntax), a byte scan finds the

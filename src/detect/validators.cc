@@ -82,11 +82,17 @@ bool ValidatePhone(std::string_view c) {
   std::string_view rest = c;
   char d[20];
   size_t n = 0;  // digits already in d
-  const bool intl = rest.starts_with("+82");
+  // "+82", or "82" without the plus and then a separator ("82-10-...").
+  const bool intl = rest.starts_with("+82") || (rest.starts_with("82") && rest.size() > 2 && !IsDigit(rest[2]));
   if (intl) {
-    // "+82 10-1234-5678": the separator after the country code may differ.
-    rest.remove_prefix(3);
-    if (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
+    // "+82 10-1234-5678": the separator after the country code may differ;
+    // "+82 (0)10-...": the trunk 0 in parentheses, then a separator or none.
+    rest.remove_prefix(rest.front() == '+' ? 3 : 2);
+    if (!rest.empty() && !IsDigit(rest.front()) && rest.front() != '(') rest.remove_prefix(1);
+    if (rest.starts_with("(0)")) {
+      rest.remove_prefix(3);
+      if (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
+    }
     if (rest.empty() || !IsDigit(rest.front())) return false;
     // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
     if (rest.front() != '0') d[n++] = '0';

@@ -15,8 +15,9 @@
 // Text outside the hits is kept as it is (the decoded text is byte-identical;
 // a string with a hit is re-encoded as JSON, so its escapes may change). A
 // hit's action sees the normalized hit (full-width digits made ASCII,
-// zero-width characters removed), so obfuscated and plain forms of one value
-// give one token.
+// default-ignorable and control characters removed), so obfuscated and plain
+// forms of one value give one token (for phones written differently, such
+// as +82 10-... and 010-..., tokenize with normalize: phone_kr).
 #pragma once
 
 #include <memory>

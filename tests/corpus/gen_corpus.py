@@ -10,11 +10,16 @@ begin. The texts are Korean and English payment memos, customer-service notes,
 delivery requests and chat messages that embed the PII of every built-in
 detector (src/detect/defaults.cc), some of it disguised with the tricks
 normalization undoes (full-width forms, zero-width characters inside a
-number, NBSP and Unicode dashes as separators), next to HARD NEGATIVES that a
+number, NBSP and Unicode dashes as separators, and hidden characters: soft
+hyphen, U+034F, U+180E, NUL, one of every other default-ignorable range and
+other control characters), written the ways people type it (cards grouped
+with dots, phones as "82-10-..." without the plus or "+82 (0)10-..."), next
+to HARD NEGATIVES that a
 payment platform really sees and that must not be reported: order ids,
 timestamps, epoch seconds and millis, amounts, parcel tracking numbers, card
 approval numbers, UUIDs, birthdays that look like an RRN prefix, product codes
-and SKUs shaped like phone numbers, version strings, tax-invoice numbers,
+and SKUs shaped like phone numbers (also with "82-"), version strings, dotted
+build numbers, IP-like numbers and dotted dates, tax-invoice numbers,
 Luhn-invalid 16-digit numbers, and bank-account-shaped numbers with no bank
 context. Every record has at least as many hard negatives as PII items.
 
@@ -29,7 +34,8 @@ Span conventions (what a correct detector reports; see docs/DETECTION.md):
   * normalization tricks stay inside the span: a zero-width character or NBSP
     between two digits of a number is part of it; full-width characters count
     with their full UTF-8 width. Zero-width characters are only ever inserted
-    strictly inside a token (one at its edge belongs to no span).
+    strictly inside a token (one at its edge belongs to no span); so are
+    the hidden characters (a NUL between two digits is part of the number).
 
 Labels follow the detectors' definitions. A bare 13-digit number with a real
 birth date and gender digit is an RRN by definition (the detectors cannot tell
@@ -93,6 +99,16 @@ def digits(r, n):
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 UNI_SPACES = ["\u00a0", "\u202f", "\u2009", "\u3000"]
 UNI_DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2212", "\ufe63"]
+# Characters a reader does not see: the review's soft hyphen, combining
+# grapheme joiner, Mongolian vowel separator and NUL, and one of every other
+# range of Unicode's Default_Ignorable_Code_Point (bidi controls, invisible
+# operators, variation selectors, Hangul fillers, tags, ...), and other C0
+# controls that are not white space.
+HIDDEN = ["\u00ad", "\u034f", "\u180e", "\u0000", "\u00ad", "\u034f", "\u180e", "\u0000",
+          "\u061c", "\u115f", "\u1160", "\u17b4", "\u17b5", "\u180b", "\u180f", "\u200e", "\u200f", "\u202a",
+          "\u202e", "\u2061", "\u2064", "\u2066", "\u206f", "\u3164", "\ufe00", "\ufe0f", "\uffa0", "\ufff0",
+          "\U0001bca0", "\U0001d173", "\U000e0001", "\U000e0041", "\U000e0100", "\U000e0fff",
+          "\u0001", "\u0008", "\u000e", "\u001f", "\u007f", "\u009f"]
 
 
 def fullwidth(s):
@@ -111,7 +127,7 @@ def disguise(r, tok, rate=0.12):
     """Returns tok, sometimes with one or two normalization tricks."""
     if r.random() >= rate:
         return tok
-    tricks = r.sample(["full", "zw", "space", "dash"], r.choice([1, 1, 2]))
+    tricks = r.sample(["full", "zw", "space", "dash", "hidden"], r.choice([1, 1, 2]))
     if "full" in tricks:
         if r.random() < 0.5:
             tok = fullwidth(tok)
@@ -125,6 +141,10 @@ def disguise(r, tok, rate=0.12):
         for _ in range(r.choice([1, 1, 2])):
             i = r.randrange(1, len(tok))
             tok = tok[:i] + r.choice(ZERO_WIDTH) + tok[i:]
+    if "hidden" in tricks and len(tok) > 2:
+        for _ in range(r.choice([1, 1, 2, 3])):
+            i = r.randrange(1, len(tok))
+            tok = tok[:i] + r.choice(HIDDEN) + tok[i:]
     return tok
 
 
@@ -249,7 +269,18 @@ def gen_phone(r):
             nat = ["70", str(r.randint(2, 9)) + digits(r, 3), digits(r, 4)]
         if r.random() < 0.12:
             nat[0] = "0" + nat[0]  # "+82 010-1234-5678": the trunk 0 written anyway
-        style = r.choices(["hyphen", "space", "none", "space_then_hyphen", "dot"], [35, 25, 20, 15, 5])[0]
+        style = r.choices(["hyphen", "space", "none", "space_then_hyphen", "dot", "noplus_hyphen", "noplus_space",
+                           "noplus_space_then_hyphen", "paren0"], [30, 20, 16, 12, 4, 8, 5, 3, 4])[0]
+        if style == "noplus_hyphen":  # "82-10-1234-5678": the plus left out
+            return "82-" + "-".join(nat)
+        if style == "noplus_space":
+            return "82 " + " ".join(nat)
+        if style == "noplus_space_then_hyphen":
+            return "82 " + "-".join(nat)
+        if style == "paren0":  # "+82 (0)10-1234-5678": the trunk 0 in parentheses
+            if nat[0].startswith("0"):
+                nat[0] = nat[0][1:]
+            return "+82 (0)" + "-".join(nat) if r.random() < 0.7 else "+82(0)" + " ".join(nat)
         if style == "hyphen":
             return "+82-" + "-".join(nat)
         if style == "space":
@@ -348,7 +379,7 @@ def group_card(r, num, sep):
 
 
 def gen_card(r):
-    return group_card(r, card_number(r), r.choices(["-", " ", ""], [45, 30, 25])[0])
+    return group_card(r, card_number(r), r.choices(["-", " ", "", "."], [40, 27, 23, 10])[0])
 
 
 TAX_OFFICES = list(range(101, 145)) + list(range(201, 236)) + list(range(301, 318)) + list(range(401, 419)) + \
@@ -363,7 +394,7 @@ def gen_brn(r):
 
 
 def gen_passport(r):
-    letter = r.choices(["M", "S", "R", "G", "D"], [80, 8, 4, 4, 4])[0]
+    letter = r.choices(["M", "S", "R", "O", "G", "D"], [78, 8, 4, 4, 2, 4])[0]
     if r.random() < 0.5:
         return letter + digits(r, 8)
     return letter + digits(r, 3) + r.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") + digits(r, 4)
@@ -602,6 +633,40 @@ def neg_version(r):
     return "v%d.%d.%d.%d" % (r.randint(1, 20), r.randint(0, 30), r.randint(0, 9), r.randint(0, 300))
 
 
+def neg_dotted(r):
+    """Dotted numbers that are not dotted cards (nor IPv4, phones or dates to report)."""
+    k = r.randrange(6)
+    if k == 0:  # build number starting with a date: no issuer prefix 20
+        return "%s.%s.%s.%s" % (ymd(r)[:4], ymd(r)[4:], digits(r, 4), digits(r, 4))
+    if k == 1:  # three groups
+        return "%s.%s.%s" % (digits(r, 4), digits(r, 4), digits(r, 4))
+    if k == 2:  # IP-like with an octet above 255
+        return "%d.%d.%d.%d" % (r.randint(256, 999), r.randint(0, 255), r.randint(0, 255), r.randint(0, 999))
+    if k == 3:  # dotted dates
+        y, m, d = rand_date(r, 2020, 2026)
+        return r.choice(["%04d.%02d.%02d", "%04d. %02d. %02d.", "%02d.%02d.%04d"]) % ((y, m, d) if r.random() < 0.7
+                                                                                    else (d, m, y))
+    if k == 4:  # version strings
+        return "%d.%d.%d" % (r.randint(1, 20), r.randint(0, 99), r.randint(0, 9999))
+    # a Luhn-invalid dotted 16-digit number
+    body = r.choice(["4", "5" + str(r.randint(1, 5)), "94"]) + digits(r, 13)
+    body = body[:15]
+    bad = body + str((int(luhn_check_digit(body)) + r.randint(1, 9)) % 10)
+    return ".".join(bad[i:i + 4] for i in range(0, 16, 4))
+
+
+def neg_product82(r):
+    """Product codes with "82-" that are not phones written without the plus."""
+    k = r.randrange(4)
+    if k == 0:  # 82-XXXX-XXXX, first group not an area code plus exchange
+        return "82-%s-%s" % (str(r.choice([1, 3, 4, 5, 6, 7, 8, 9])) + digits(r, 3), digits(r, 4))
+    if k == 1:  # too short for a phone
+        return "82-%s-%s" % (r.choice(["10", "31", "2"]), digits(r, r.choice([3, 5])))
+    if k == 2:  # no separator after 82: a 4-4-4 code
+        return "82%s-%s-%s" % (r.choice(["10", "31", "70"]), digits(r, 4), digits(r, 4))
+    return "%s82-10-%s" % (r.choice(["A", "PX", "KR"]), digits(r, 4))
+
+
 def neg_invoice(r):
     k = r.randrange(3)
     if k == 0:
@@ -617,7 +682,7 @@ def neg_bad_card(r):
     if len(bad) != 16:
         body = "4" + digits(r, 14)
         bad = body + str((int(luhn_check_digit(body)) + r.randint(1, 9)) % 10)
-    return group_card(r, bad, r.choice(["-", " ", ""]))
+    return group_card(r, bad, r.choice(["-", " ", "", "."]))
 
 
 def neg_account_like(r):
@@ -626,7 +691,7 @@ def neg_account_like(r):
 
 
 def neg_model(r):
-    return r.choice("MSRGD") + digits(r, 8)
+    return r.choice("MSROGD") + digits(r, 8)
 
 
 NEG = [
@@ -645,6 +710,8 @@ NEG = [
     (5, ["상품코드 {} 재고 없음", "SKU {} 품절", "모델 {} 교환 요청", "item {} backorder"], neg_product, None),
     (4, ["앱 버전 {} 에서 오류", "app {} crash", "빌드 {}"], neg_version, None),
     (4, ["세금계산서 {}", "invoice {} issued", "전자세금계산서 승인번호 {}"], neg_invoice, None),
+    (5, ["빌드 {} 배포", "build {}", "일자 {} 접수", "ref {}", "버전 {} 오류"], neg_dotted, None),
+    (3, ["상품코드 {} 재고 없음", "SKU {} 품절", "part no {}"], neg_product82, "acct"),
     (5, ["오입력 번호 {} (유효하지 않음)", "test number {} rejected", "카드번호 오류 {}"], neg_bad_card, None),
     (5, ["회원번호 {}", "member id {}", "쿠폰번호 {} 사용", "고객관리번호 {}"], neg_account_like, "acct"),
     (3, ["모델명 {} 입고", "part {} in stock", "시리얼 {}"], neg_model, "passport"),

@@ -126,6 +126,33 @@ TEST(DetectDefaultsTest, PhoneKrHardNegatives) {
   });
 }
 
+// "82" without the plus, followed by a separator, and "+82 (0)10": the
+// forms people type for an international number.
+TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusAndTrunkInParentheses) {
+  ExpectFound("phone_kr", "연락처 ",
+              {"82-10-1234-5678", "82 10 1234 5678", "82 10-1234-5678", "82.10.1234.5678", "82-010-1234-5678",
+               "82-2-123-4567", "82 31 123 4567", "82-70-1234-5678", "82 1012345678", "+82 (0)10-1234-5678",
+               "+82(0)10 1234 5678", "+82 (0)2-123-4567", "82 (0)10-1234-5678"},
+              " 로 연락 주세요");
+  EXPECT_EQ(Scan("tel:82-10-1234-5678"), One("phone_kr", "82-10-1234-5678"));
+  EXPECT_EQ(Scan("whatsapp 82 10 9876 5432 pls"), One("phone_kr", "82 10 9876 5432"));
+}
+
+TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusHardNegatives) {
+  ExpectNothing({
+      "상품코드 8210-1234-5678",  // no separator after 82: a 4-4-4 code, parcel or account
+      "item 821012345678",        // 12 bare digits
+      "SKU A82-10-1234-5678",     // glued to a letter
+      "PRD-82-10-12345",          // too few digits for 010
+      "part 82-99-1234-5678",     // no such trunk
+      "lot 1-82-10-1234-5678",    // inside a longer hyphenated code
+      "82-10-1234-56789",         // glued to more digits
+      "82-10-1234 5678",          // mixed separators in the national part
+      "주문 82-10-123-4567",      // 010 has a 4-digit middle
+      "+82 (1)10-1234-5678",      // only a 0 in parentheses
+  });
+}
+
 TEST(DetectDefaultsTest, Email) {
   ExpectFound("email", "메일 ",
               {"minjun@example.com", "Minjun.Kim@example.co.kr", "a.b+tag@mail.co.kr", "kim_lee-12@corp.example.kr"},
@@ -154,6 +181,29 @@ TEST(DetectDefaultsTest, CardHardNegatives) {
       "주문번호 2026112600012347",  // order id starting with a date (2026 < 2221)
       "결제금액 1,234,567원",       //
       "12345678 KRW",               //
+  });
+}
+
+TEST(DetectDefaultsTest, CardGroupedWithDots) {
+  ExpectFound("card", "카드 ",
+              {"4111.1111.1111.1111", "5555.5555.5555.4444", "3782.822463.10005", "3622.720627.1667",
+               "6212.3456.7890.1234.569"},
+              " 결제");
+  EXPECT_EQ(Scan("card no.4111.1111.1111.1111, thanks"), One("card", "4111.1111.1111.1111"));
+}
+
+TEST(DetectDefaultsTest, CardGroupedWithDotsHardNegatives) {
+  ExpectNothing({
+      "카드 4111.1111.1111.1112",          // Luhn fails
+      "4111.1111-1111.1111",               // mixed separators
+      "build 2026.1126.0930.1234",         // dotted build number: no issuer prefix 20
+      "version v1.2.3.4, v10.20.30.4000",  // version strings
+      "IP-like 1234.5678.9012",            // three groups
+      "날짜 2026.11.26, 26.11.2026",       // dotted dates
+      "v4111.1111.1111.1111",              // glued to a letter
+      "4111.1111.1111.1111.5",             // inside a longer dotted number
+      "1.4111.1111.1111.1111",             //
+      "0000.0000.0000.0000",               // no issuer
   });
 }
 
@@ -196,7 +246,9 @@ TEST(DetectDefaultsTest, BankAccountHardNegatives) {
 }
 
 TEST(DetectDefaultsTest, Passport) {
-  ExpectFound("passport_kr", "여권번호 ", {"M12345678", "S12345678", "M123A4567", "R987Z6543"}, " 제출");
+  ExpectFound("passport_kr", "여권번호 ",
+              {"M12345678", "S12345678", "M123A4567", "R987Z6543", "O12345678" /* 관용 */, "D123B4567", "G12345678"},
+              " 제출");
   EXPECT_EQ(Scan("Passport No. M123A4567 verified"), One("passport_kr", "M123A4567"));
   ExpectNothing({"모델명 M12345678 입고", "passport M1234567", "여권 M1234567890", "여권 XM12345678"});
 }
@@ -239,6 +291,38 @@ TEST(DetectDefaultsTest, NormalizationTricks) {
   EXPECT_EQ(Scan("신한 " + dash_acct), One("bank_account_kr", dash_acct));
   const std::string fw_passport = "Ｍ１２３４５６７８";
   EXPECT_EQ(Scan("여권 " + fw_passport), One("passport_kr", fw_passport));
+}
+
+// The characters the review found hiding PII: soft hyphen, combining
+// grapheme joiner, Mongolian vowel separator, NUL, and other default
+// ignorables (bidi controls, variation selectors, tags, Hangul filler).
+TEST(DetectDefaultsTest, HiddenCharactersInsideNumbers) {
+  const std::string nul(1, '\0');
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"phone_kr", "010\u00AD1234\u00AD5678"},
+      {"phone_kr", "010-1234\u034F-5678"},
+      {"phone_kr", "01012\u180E345678"},
+      {"phone_kr", "010" + nul + "1234" + nul + "5678"},
+      {"phone_kr", "82-10-1234\u200E-5678"},
+      {"card", "4111\u00AD1111\u00AD1111\u00AD1111"},
+      {"card", "4111" + nul + "1111" + nul + "1111" + nul + "1111"},
+      {"card", "4111.1111\uFE0F.1111.1111"},
+      {"card",
+       "4111 1111 \U000E0031"
+       "1111 1111"},
+      {"rrn", "900101\u202E-1234568"},
+      {"rrn",
+       "900101-12\u3164"
+       "34568"},
+      {"rrn", "900101-1234" + nul + "568"},
+      {"email", "minjun\u00AD.kim@example.com"},
+      {"brn", "220-81-\u206262517"},
+  };
+  for (const auto& [detector, value] : cases) {
+    EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << testing::PrintToString(value);
+  }
+  // A hidden character at the edge of a number is outside the span.
+  EXPECT_EQ(Scan("tel \u00AD010-1234-5678\u034F 로"), One("phone_kr", "010-1234-5678"));
 }
 
 TEST(DetectDefaultsTest, MemoWithEverything) {

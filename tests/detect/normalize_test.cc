@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "common/unicode.h"
 
 namespace maskproxy::detect {
 namespace {
@@ -108,11 +112,15 @@ bool ReferenceValid(const std::string& s) {
 // malformed bytes, at lengths around the block size; and the identity fast
 // path never hides a character that normalization folds.
 TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
+  // The first kClean pieces are well-formed; the rest are not.
   const std::vector<std::string> pieces = {"a",
                                            "0",
                                            " ",
+                                           "\n",
                                            "가",
                                            "é",
+                                           "ㅋ",
+                                           "「",
                                            "\u00A0",
                                            "\u200B",
                                            "\u3000",
@@ -122,6 +130,14 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
                                            "\uFEFF",
                                            "\U0001F600",
                                            "\uFFFD",
+                                           std::string(1, '\0'),
+                                           "\x1F",
+                                           "\u00AD",
+                                           "\u034F",
+                                           "\u180E",
+                                           "\u3164",
+                                           "\U000E0041",
+                                           "\U0001D173",
                                            "\xC2",
                                            "\xE0\xA0",
                                            "\xED\xA0\x80",
@@ -137,15 +153,23 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
                                            "\xF0\x80\x80\x80",
                                            "\xF5\x80\x80\x80",
                                            "\xC1\x80"};
+  constexpr size_t kClean = 25;
+  const std::vector<std::string> folded = {
+      "\u00A0", "\u200B", "\u3000", "１",     "－",     "＠",         "\uFEFF",    std::string(1, '\0'),
+      "\x1F",   "\u00AD", "\u034F", "\u180E", "\u3164", "\U000E0041", "\U0001D173"};
   std::mt19937 rng(7);
   int valid = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string s;
-    const size_t target = std::uniform_int_distribution<size_t>(0, 100)(rng);
+    const size_t target = std::uniform_int_distribution<size_t>(0, i % 3 == 1 ? 300 : 100)(rng);
     const bool clean = i % 2 == 0;  // half the inputs without malformed pieces
+    // A quarter of the clean ones without anything to fold (the fast path).
+    const size_t top = clean ? (i % 8 == 0 ? 7 : kClean - 1) : pieces.size() - 1;
+    bool whole_pieces = true;  // only well-formed pieces: no new character across two of them
     while (s.size() < target) {
-      const size_t k = std::uniform_int_distribution<size_t>(0, clean ? 13 : pieces.size() - 1)(rng);
+      const size_t k = std::uniform_int_distribution<size_t>(0, top)(rng);
       s += pieces[k];
+      whole_pieces = whole_pieces && k < kClean;
     }
     if (std::uniform_int_distribution<int>(0, 3)(rng) == 0 && !s.empty()) s.pop_back();  // cut a sequence short
     auto n = NormalizedText::Create(s);
@@ -155,14 +179,143 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
       continue;
     }
     ++valid;
-    // Identity exactly when no character is folded or removed.
+    // Identity exactly when no character is folded or removed (malformed
+    // pieces that happen to join into a character, "\xC2" "\x80", are not
+    // counted here).
+    if (!whole_pieces) continue;
     bool folds = false;
-    for (const char* f : {"\u00A0", "\u200B", "\u3000", "１", "－", "＠", "\uFEFF"}) {
+    for (const std::string& f : folded) {
       if (s.find(f) != std::string::npos) folds = true;
     }
     EXPECT_EQ(n->identity(), !folds) << testing::PrintToString(s);
+    if (n->identity()) {
+      EXPECT_EQ(n->text().data(), s.data());
+    }
   }
   EXPECT_GT(valid, 5000);
+}
+
+// Every range of Unicode 15's Default_Ignorable_Code_Point
+// (DerivedCoreProperties.txt), its first and last code point, between two
+// digits: removed, the digits join, and the span of the joined digits maps
+// back over the hidden character.
+TEST(NormalizeTest, EveryDefaultIgnorableRangeIsRemovedInsideDigits) {
+  const std::vector<std::pair<uint32_t, uint32_t>> ranges = {
+      {0x00AD, 0x00AD},   {0x034F, 0x034F},   {0x061C, 0x061C},   {0x115F, 0x1160},   {0x17B4, 0x17B5},
+      {0x180B, 0x180D},   {0x180E, 0x180E},   {0x180F, 0x180F},   {0x200B, 0x200F},   {0x202A, 0x202E},
+      {0x2060, 0x2064},   {0x2065, 0x2065},   {0x2066, 0x206F},   {0x3164, 0x3164},   {0xFE00, 0xFE0F},
+      {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},   {0xFFF0, 0xFFF8},   {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
+      {0xE0000, 0xE0000}, {0xE0001, 0xE0001}, {0xE0002, 0xE001F}, {0xE0020, 0xE007F}, {0xE0080, 0xE00FF},
+      {0xE0100, 0xE01EF}, {0xE01F0, 0xE0FFF}};
+  for (const auto& [first, last] : ranges) {
+    for (uint32_t cp : {first, last}) {
+      std::string hidden;
+      unicode::AppendUtf8(cp, &hidden);
+      const std::string s = "tel 010" + hidden + "1234";
+      auto n = NormalizedText::Create(s);
+      ASSERT_TRUE(n.ok()) << cp;
+      EXPECT_EQ(n->text(), "tel 0101234") << std::hex << cp;
+      size_t b = 0, e = 0;
+      n->MapToOriginal(4, 11, &b, &e);
+      EXPECT_EQ(s.substr(b, e - b), "010" + hidden + "1234") << std::hex << cp;
+    }
+  }
+}
+
+// The same for every code point the shared property says is default
+// ignorable (so the scanner and the property cannot drift apart), and no
+// other character in the assigned Hangul, CJK and symbol blocks is removed.
+TEST(NormalizeTest, FollowsTheDefaultIgnorableProperty) {
+  int removed = 0;
+  for (uint32_t cp = 0x80; cp <= 0x10FFFF; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    const bool di = unicode::IsDefaultIgnorable(cp);
+    if (!di && !(cp >= 0xAC00 && cp <= 0xAC40) && !(cp >= 0x1F600 && cp <= 0x1F610) && cp != 0x314B) continue;
+    std::string s = "1";
+    unicode::AppendUtf8(cp, &s);
+    s += "2";
+    auto n = NormalizedText::Create(s);
+    ASSERT_TRUE(n.ok());
+    if (di) {
+      EXPECT_EQ(n->text(), "12") << std::hex << cp;
+      ++removed;
+    } else {
+      EXPECT_TRUE(n->identity()) << std::hex << cp;
+    }
+  }
+  EXPECT_GT(removed, 4000);
+}
+
+TEST(NormalizeTest, NulAndOtherControlsInsideDigitsAreRemoved) {
+  std::string s = "card 4111";
+  s += '\0';
+  s += "1111\x01"
+       "1111\x7F"
+       "1111 end";
+  auto n = NormalizedText::Create(s);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->text(), "card 4111111111111111 end");
+  size_t b = 0, e = 0;
+  n->MapToOriginal(5, 21, &b, &e);
+  EXPECT_EQ(b, 5u);
+  EXPECT_EQ(s.substr(b, e - b), s.substr(5, 19));  // the three controls inside the span
+  // C1 controls too; NEL (U+0085) is white space.
+  auto c1 = NormalizedText::Create("12\u009F34\u008556");
+  ASSERT_TRUE(c1.ok());
+  EXPECT_EQ(c1->text(), "1234 56");
+  // A control at the edge of a token belongs to no span.
+  std::string edge = "x ";
+  edge += '\0';
+  edge += "010";
+  auto en = NormalizedText::Create(edge);
+  ASSERT_TRUE(en.ok());
+  ASSERT_EQ(en->text(), "x 010");
+  en->MapToOriginal(2, 5, &b, &e);
+  EXPECT_EQ(b, 3u);
+  EXPECT_EQ(e, 6u);
+}
+
+TEST(NormalizeTest, TabsAndLineBreaksStayAndKeepTheFastPath) {
+  const std::string s = "line one\tcol\r\nline two 010-1234-5678\f\v";
+  auto n = NormalizedText::Create(s);
+  ASSERT_TRUE(n.ok());
+  EXPECT_TRUE(n->identity());
+  EXPECT_EQ(n->text().data(), s.data());
+}
+
+TEST(NormalizeTest, KoreanChatEmojiAndCjkPunctuationKeepTheFastPath) {
+  // Lead bytes shared with changed characters (ㅋ with U+3164, emoji with
+  // U+1D173, 「 with U+3000), at every offset around the 32-byte blocks.
+  for (size_t pad = 0; pad < 40; ++pad) {
+    const std::string s = std::string(pad, 'a') + "ㅋㅋㅋ 😀👍 「감사」 ㅠㅠ 문 앞에 놓아 주세요.";
+    auto n = NormalizedText::Create(s);
+    ASSERT_TRUE(n.ok());
+    EXPECT_TRUE(n->identity()) << pad;
+    EXPECT_EQ(n->text().data(), s.data());
+  }
+}
+
+TEST(NormalizeTest, MoreUnicodeSpacesAndFullWidthPunctuation) {
+  auto n = NormalizedText::Create("（０２）１２３\u20284567\u1680x\u2029y");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->text(), "(02)123 4567 x y");
+}
+
+// Hidden characters at every offset, in short texts (8-byte ASCII skip) and
+// long ones (128 bytes and more: the vector check from the start, 32-byte
+// blocks): the first change is found wherever it is.
+TEST(NormalizeTest, FindsTheFirstChangeAtEveryOffset) {
+  for (const std::string& hidden : {std::string(1, '\0'), std::string("\u00AD"), std::string("\u034F"),
+                                    std::string("\u180E"), std::string("\U000E0020")}) {
+    for (size_t at = 0; at < 200; ++at) {
+      std::string s = std::string(at, 'x') + "가나다";
+      s += hidden;
+      s += "12";
+      auto n = NormalizedText::Create(s);
+      ASSERT_TRUE(n.ok());
+      EXPECT_EQ(n->text(), std::string(at, 'x') + "가나다12") << at;
+    }
+  }
 }
 
 TEST(NormalizeTest, CreateIntoReusesAndResets) {

@@ -166,6 +166,23 @@ TEST(DetectValidatorsTest, PhoneForms) {
   EXPECT_FALSE(PhoneKrDigitsValid("12345678"));
 }
 
+TEST(DetectValidatorsTest, PhoneCountryCodeWithoutPlusAndTrunkInParentheses) {
+  for (const char* p : {"82-10-1234-5678", "82 10 1234 5678", "82.10.1234.5678", "82-010-1234-5678", "82 1012345678",
+                        "82-2-123-4567", "+82 (0)10-1234-5678", "+82(0)10 1234 5678", "82 (0)2-123-4567"}) {
+    EXPECT_TRUE(V(Validator::kPhoneKr, p)) << p;
+  }
+  for (const char* p : {"8210-1234-5678", "821012345678", "82-10-1234 5678", "82-10-123-4567", "82-", "82 (0)",
+                        "+82 (1)10-1234-5678", "+82 (0)(0)10-1234-5678"}) {
+    EXPECT_FALSE(V(Validator::kPhoneKr, p)) << p;
+  }
+}
+
+TEST(DetectValidatorsTest, CardWithDots) {
+  EXPECT_TRUE(V(Validator::kCard, "4111.1111.1111.1111"));
+  EXPECT_FALSE(V(Validator::kCard, "4111.1111.1111-1111"));
+  EXPECT_FALSE(V(Validator::kCard, "2026.1126.0930.1234"));
+}
+
 TEST(DetectValidatorsTest, BrnStructure) {
   EXPECT_TRUE(V(Validator::kBrnChecksum, "1208147521"));  // no hyphens
   EXPECT_TRUE(V(Validator::kBrnChecksum, "220-81-62517"));

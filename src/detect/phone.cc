@@ -1,0 +1,75 @@
+#include "detect/phone.h"
+
+#include "detect/normalize.h"
+#include "detect/validators.h"
+
+namespace maskproxy::detect {
+
+bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
+  out->clear();
+  thread_local NormalizedText norm;
+  if (!NormalizedText::CreateInto(text, &norm).ok()) return false;
+  const std::string_view t = norm.text();
+  // The digits, with the shape checks: a '+' only first, one pair of
+  // parentheses (opened before it is closed), nothing but separators else.
+  char d[24];
+  size_t n = 0;
+  bool plus = false;
+  int open = 0;
+  int pairs = 0;
+  bool any_digit = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c >= '0' && c <= '9') {
+      if (n == sizeof(d)) return false;
+      d[n++] = c;
+      any_digit = true;
+    } else if (c == '+') {
+      if (any_digit || plus) return false;
+      plus = true;
+    } else if (c == '(') {
+      if (open != 0 || pairs != 0) return false;
+      open = 1;
+    } else if (c == ')') {
+      if (open != 1) return false;
+      open = 0;
+      pairs = 1;
+    } else if (c != ' ' && c != '-' && c != '.' && c != '/') {
+      return false;
+    }
+  }
+  if (open != 0 || n == 0) return false;
+  std::string_view digits(d, n);
+  bool intl = false;
+  if (plus) {
+    if (!digits.starts_with("82")) return false;  // another country
+    digits.remove_prefix(2);
+    intl = true;
+  } else if (digits.starts_with("0082")) {  // the international call prefix 00
+    digits.remove_prefix(4);
+    intl = true;
+  } else if (digits.starts_with("82")) {  // no national number starts with 8
+    digits.remove_prefix(2);
+    intl = true;
+  }
+  if (intl) {
+    if (digits.empty()) return false;
+    if (digits.front() != '0' && !(digits.size() == 8 && PhoneKrDigitsValid(digits))) {
+      out->push_back('0');  // the trunk 0 the international form drops
+    }
+  }
+  out->append(digits);
+  if (!PhoneKrDigitsValid(*out)) {
+    out->clear();
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> CanonicalPhoneKr(std::string_view text) {
+  std::string out;
+  if (!CanonicalPhoneKrInto(text, &out)) return std::nullopt;
+  return out;
+}
+
+}  // namespace maskproxy::detect
