@@ -417,9 +417,11 @@ int CmdPolicy(const std::vector<std::string>& args) {
   bool ok = true;
   auto policies = LoadPolicies(files, *keys, &ok);
   if (sub == "check") {
-    for (const auto& p : policies)
+    for (const auto& p : policies) {
+      for (const auto& w : p->warnings()) std::fprintf(stderr, "%s\n", w.c_str());
       std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), p->Label().c_str(),
                   p->routes().size(), p->tests().size());
+    }
     if (ok && policies.size() > 1) {
       // The proxy loads them together: catch conflicts between files too.
       auto eng = engine::Engine::Create(policies, engine::Limits{});
