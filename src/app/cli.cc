@@ -160,6 +160,9 @@ maskproxy policy test --keys FILE POLICY...
 check  validates each policy file (routes, paths, actions, options, key names,
        embedded tests) against the keyring and prints every error as
        file:line:column: message. Exit 0 if all are valid, 2 otherwise.
+       Warnings (e.g. keep with apply_to: whole, which passes nested PII
+       unchecked) go to stderr as file:line:column: warning: ... and do not
+       fail the check.
 test   runs the tests embedded in each policy (`tests:`) through the engine
        the proxy uses and prints a diff for each failure. Exit 0 if all pass,
        1 if any fails, 2 if a policy does not compile.
