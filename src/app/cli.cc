@@ -160,6 +160,9 @@ maskproxy policy test --keys FILE POLICY...
 check  validates each policy file (routes, paths, actions, options, key names,
        embedded tests) against the keyring and prints every error as
        file:line:column: message. Exit 0 if all are valid, 2 otherwise.
+       Warnings (e.g. keep with apply_to: whole, which passes nested PII
+       unchecked) go to stderr as file:line:column: warning: ... and do not
+       fail the check.
 test   runs the tests embedded in each policy (`tests:`) through the engine
        the proxy uses and prints a diff for each failure. Exit 0 if all pass,
        1 if any fails, 2 if a policy does not compile.
@@ -417,9 +420,11 @@ int CmdPolicy(const std::vector<std::string>& args) {
   bool ok = true;
   auto policies = LoadPolicies(files, *keys, &ok);
   if (sub == "check") {
-    for (const auto& p : policies)
+    for (const auto& p : policies) {
+      for (const auto& w : p->warnings()) std::fprintf(stderr, "%s\n", w.c_str());
       std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), p->Label().c_str(),
                   p->routes().size(), p->tests().size());
+    }
     if (ok && policies.size() > 1) {
       // The proxy loads them together: catch conflicts between files too.
       auto eng = engine::Engine::Create(policies, engine::Limits{});

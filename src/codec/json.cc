@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/unicode.h"
+
 #if defined(__SSE2__) && !defined(MASKPROXY_JSON_PORTABLE)
 #include <emmintrin.h>
 #define MASKPROXY_JSON_SSE2 1
@@ -562,7 +564,10 @@ class Scanner {
     if (p >= e_) return Fail(p, "invalid_json", "unexpected end of document");
     if (node && node->terminal >= 0) {
       rule = node->terminal;
-      if (node->whole && (*p == '{' || *p == '[')) return Whole(p, rule, depth);
+      if ((node->whole || node->scalars_only) && (*p == '{' || *p == '[')) {
+        if (node->whole) return Whole(p, rule, depth);
+        return UnlistedContainer(p, depth);
+      }
       node = nullptr;
     }
     if (!node && rule < 0 && !visit_) return Validate(p, depth);
@@ -599,6 +604,34 @@ class Scanner {
     if (!q) return q;
     if (rule < 0) return visit_ ? Visit(JsonType::kBool, p, q, View(p, q)) : q;
     return Emit(rule, JsonType::kBool, p, q, View(p, q));
+  }
+
+  // A selected object or array whose members are unlisted (scalars_only):
+  // kept, dropped or visited as the unlisted mode says.
+  P UnlistedContainer(P p, uint32_t depth) {
+    if (!drop_ && !visit_) return Validate(p, depth);
+    const PathSet::Node* none = drop_ ? &PathSet::Unlisted() : nullptr;
+    return *p == '{' ? Object(p, none, -1, depth + 1) : Array(p, none, -1, depth + 1);
+  }
+
+  // Whether the value at p (< e_) is of another shape than the non-terminal
+  // `node` descends into; null is absent, not a mismatch.
+  [[gnu::always_inline]] bool ShapeMismatch(P p, const PathSet::Node& node) const {
+    return node.terminal < 0 && *p != 'n' && !CanDescend(p, node);
+  }
+
+  [[gnu::cold, gnu::noinline]] P FailShape(P at, const PathSet::Node& node) {
+    static constexpr const char* kNames[] = {"null", "a boolean", "a number", "a string", "an object", "an array"};
+    const char* want = !node.keys.empty() ? (node.any_index >= 0 ? "an object or an array" : "an object") : "an array";
+    std::string what = "rule path '" + paths_->PathThrough(node) + "' expects " + want + " where the record has " +
+                       kNames[static_cast<int>(PeekType(at))];
+    return Fail(at, "path_shape_mismatch", what);
+  }
+
+  [[gnu::cold, gnu::noinline]] P FailVariant(P at, const PathSet::Node& parent, const PathSet::Node& child) {
+    std::string what = "a member name differs from '" + std::string(paths_->KeyOf(parent, child)) + "' of rule path '" +
+                       paths_->PathThrough(child) + "' only by case, width, spaces or invisible characters";
+    return Fail(at, "ambiguous_field_name", what);
   }
 
   // A selected object or array handed over as one value.
@@ -654,7 +687,13 @@ class Scanner {
       if (lookup || visit_) {
         p = ReadString(p, &key_buf_, &key);
         if (!p) return nullptr;
-        if (lookup) child = paths_->ChildByKey(*node, key);
+        if (lookup) {
+          child = paths_->ChildByKey(*node, key);
+          if (!child && (node->fold_all || unicode::NameMayFold(key))) [[unlikely]] {
+            if (const PathSet::Node* v = paths_->ChildByFoldedKey(*node, key))
+              return FailVariant(member_begin, *node, *v);
+          }
+        }
       } else {
         p = SkipString(p);
         if (!p) return nullptr;
@@ -662,14 +701,22 @@ class Scanner {
       p = Ws(p);
       if (p >= e_ || *p != ':') return Fail(p, "invalid_json", "expected ':'");
       p = Ws(p + 1);
-      const bool remove = child && child->terminal >= 0 && child->remove;
-      const bool drop = !remove && drop_unlisted && (!child || (child->terminal < 0 && !CanDescend(p, *child)));
+      bool remove = child && child->terminal >= 0 && child->remove;
+      int32_t member_rule = rule;
+      if (child && p < e_ && ShapeMismatch(p, *child)) [[unlikely]] {
+        if (child->mismatch_rule < 0) return FailShape(p, *child);
+        remove = child->mismatch_remove;  // protect: delete the member, or select every scalar in it
+        member_rule = child->mismatch_rule;
+        child = nullptr;
+      }
+      const bool drop =
+          !remove && member_rule < 0 && drop_unlisted && (!child || (child->terminal < 0 && !CanDescend(p, *child)));
       if (remove || drop) {
         p = Validate(p, depth);
         if (!p) return nullptr;
         ++(remove ? removed_ : dropped_);
         ItemDeleted(del, member_begin, p);
-      } else if (!child && plain) {
+      } else if (!child && plain && member_rule < 0) {
         p = Skip(p, depth);
         if (!p) return nullptr;
         if (may_delete) ItemKept(del, p);
@@ -678,7 +725,7 @@ class Scanner {
           if (key.data() == key_buf_.data()) key = StableKey(depth, key);  // key_buf_ is reused by nested keys
           path_.push_back({key, -1});
         }
-        p = Value(p, child, rule, depth);
+        p = Value(p, child, member_rule, depth);
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
         if (may_delete) ItemKept(del, p);
@@ -721,15 +768,25 @@ class Scanner {
     for (;;) {
       const P begin = p;
       ItemBegin(del, begin);
-      const bool drop = !remove && drop_unlisted && (!elem || (elem->terminal < 0 && !CanDescend(p, *elem)));
-      if (remove || drop) {
+      const PathSet::Node* child = elem;
+      bool remove_item = remove;
+      int32_t item_rule = rule;
+      if (child && p < e_ && ShapeMismatch(p, *child)) [[unlikely]] {
+        if (child->mismatch_rule < 0) return FailShape(p, *child);
+        remove_item = child->mismatch_remove;  // protect: delete the element, or select every scalar in it
+        item_rule = child->mismatch_rule;
+        child = nullptr;
+      }
+      const bool drop =
+          !remove_item && item_rule < 0 && drop_unlisted && (!child || (child->terminal < 0 && !CanDescend(p, *child)));
+      if (remove_item || drop) {
         p = Validate(p, depth);
         if (!p) return nullptr;
-        ++(remove ? removed_ : dropped_);
+        ++(remove_item ? removed_ : dropped_);
         ItemDeleted(del, begin, p);
       } else {
         if (visit_) path_.push_back({{}, index});
-        p = Value(p, elem, rule, depth);
+        p = Value(p, child, item_rule, depth);
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
         ItemKept(del, p);

@@ -17,7 +17,14 @@
 //  - a terminal marked `remove` deletes the member (or array element) with
 //    its separating comma, and nothing inside it is visited;
 //  - values no path names follow PathSet::unlisted() (path.h): kept, dropped
-//    (allow-list), or handed to ValueRewriter::RewriteUnlisted.
+//    (allow-list), or handed to ValueRewriter::RewriteUnlisted; so do the
+//    members of an object or array a `scalars_only` terminal selects;
+//  - a value on the way to a path (not the root) that is neither null nor
+//    the container the path descends into fails with "path_shape_mismatch"
+//    (rule path and byte offset in the message), unless the trie node says
+//    to protect it (TerminalOptions::protect_on_mismatch);
+//  - a member name that matches no child of its trie node but folds to one
+//    (PathSet, path.h) fails with "ambiguous_field_name".
 // Numbers are handed over as their raw text, never through a double.
 //
 // Speed: string bytes are scanned 16 at a time (SSE2; 8 at a time elsewhere),
@@ -92,8 +99,9 @@ struct RewriteStats {
 };
 
 // On success *out holds the rewritten document (cleared first). On error
-// *out is unspecified; codes: invalid_json, invalid_utf8, depth_exceeded, or
-// whatever the rewriter returned. Error messages give byte offsets, never
+// *out is unspecified; codes: invalid_json, invalid_utf8, depth_exceeded,
+// path_shape_mismatch, ambiguous_field_name, or whatever the rewriter
+// returned. Error messages give byte offsets, never
 // content.
 [[nodiscard]] Result<RewriteStats> RewriteJson(std::string_view doc, const PathSet& paths, const JsonLimits& limits,
                                                ValueRewriter& rewriter, std::string* out);

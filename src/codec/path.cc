@@ -1,5 +1,7 @@
 #include "codec/path.h"
 
+#include "common/unicode.h"
+
 namespace maskproxy::codec {
 namespace {
 Error PathError(std::string_view text, size_t pos, const std::string& what) {
@@ -73,10 +75,37 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
 
 Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& options) {
   const bool remove = options.remove;
+  // Checks first, so that a failed Add leaves the set as it was.
+  {
+    const Node* n = &nodes_[0];
+    for (const auto& seg : path.segments) {
+      if (n->terminal >= 0)
+        return Error("path_conflict", "path '" + path.text + "' lies inside '" +
+                                          texts_[static_cast<size_t>(n - nodes_.data())] + "', already selected");
+      const Node* next = nullptr;
+      if (seg.kind == PathSegment::Kind::kAnyIndex) {
+        next = ChildAnyIndex(*n);
+      } else {
+        next = ChildByKey(*n, seg.key);
+        if (!next) {
+          if (const Node* v = ChildByFoldedKey(*n, seg.key))
+            return Error("path_conflict", "path '" + path.text + "' has a key that differs from '" +
+                                              std::string(KeyOf(*n, *v)) + "' of path '" + PathThrough(*v) +
+                                              "' only by case, width, spaces or invisible characters");
+        }
+      }
+      if (!next) {
+        n = nullptr;
+        break;
+      }
+      n = next;
+    }
+    if (n && n->terminal >= 0) return Error("path_conflict", "path '" + path.text + "' is selected twice");
+    if (n && (!n->keys.empty() || n->any_index >= 0))
+      return Error("path_conflict", "path '" + path.text + "' contains another selected path");
+  }
   uint32_t cur = 0;
   for (const auto& seg : path.segments) {
-    if (nodes_[cur].terminal >= 0)
-      return Error("path_conflict", "path '" + path.text + "' lies inside '" + texts_[cur] + "', already selected");
     uint32_t next = 0;
     if (seg.kind == PathSegment::Kind::kAnyIndex) {
       if (nodes_[cur].any_index < 0) {
@@ -95,23 +124,61 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       }
       if (!found) {
         next = static_cast<uint32_t>(nodes_.size());
+        std::string folded = unicode::FoldName(seg.key);
+        if (folded != seg.key) nodes_[cur].fold_all = true;
         nodes_[cur].keys.emplace_back(seg.key, next);
+        nodes_[cur].folded.emplace_back(std::move(folded), next);
         nodes_.emplace_back();
       }
     }
     if (remove && &seg == &path.segments.back()) nodes_[cur].has_remove_child = true;
+    via_.resize(nodes_.size());
+    if (via_[next].empty()) via_[next] = path.text;
+    const bool is_last = &seg == &path.segments.back();
+    if (!is_last) {
+      // `next` descends: decide what a value of another shape there does.
+      Node& n = nodes_[next];
+      if (!options.protect_on_mismatch) {
+        n.mismatch_rule = -1;
+        n.mismatch_remove = false;
+        n.any_fail = true;
+      } else if (!n.any_fail && n.mismatch_rule < 0) {
+        n.mismatch_rule = id;
+        n.mismatch_remove = remove;
+        if (remove) nodes_[cur].has_remove_child = true;
+      }
+    }
     cur = next;
   }
   texts_.resize(nodes_.size());
+  via_.resize(nodes_.size());
   Node& n = nodes_[cur];
-  if (n.terminal >= 0) return Error("path_conflict", "path '" + path.text + "' is selected twice");
-  if (!n.keys.empty() || n.any_index >= 0)
-    return Error("path_conflict", "path '" + path.text + "' contains another selected path");
   n.terminal = id;
   n.remove = remove;
   n.whole = options.whole && !remove;
+  n.scalars_only = options.scalars_only && !n.whole && !remove;
   texts_[cur] = path.text;
   return Status::Ok();
+}
+
+const PathSet::Node* PathSet::ChildByFoldedKey(const Node& n, std::string_view key) const {
+  if (n.folded.empty()) return nullptr;
+  const std::string f = unicode::FoldName(key);
+  for (const auto& [k, idx] : n.folded)
+    if (k == f) return &nodes_[idx];
+  return nullptr;
+}
+
+std::string_view PathSet::KeyOf(const Node& n, const Node& child) const {
+  const auto idx = static_cast<uint32_t>(&child - nodes_.data());
+  for (const auto& [k, i] : n.keys)
+    if (i == idx) return k;
+  return {};
+}
+
+const PathSet::Node& PathSet::Unlisted() {
+  static const Node node;
+  return node;
 }
 
 }  // namespace maskproxy::codec

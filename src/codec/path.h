@@ -39,12 +39,11 @@ enum class UnlistedMode : uint8_t {
   // leads to no path is removed with its separator, at every level. Kept:
   //  - members on the way to a path, when their value is a container the
   //    path descends into (an object for a key, an array for [*]); they are
-  //    filtered inside. Any other value there (a scalar, null, the other kind
-  //    of container) would pass unfiltered, so it is dropped;
+  //    filtered inside. A null there is dropped (absent); any other value
+  //    is a shape mismatch (see TerminalOptions::protect_on_mismatch);
   //  - selected members (a terminal): a selected object or array is kept
-  //    whole, nothing inside it is dropped;
-  //  - array elements under [*], filtered inside (with the same rule: an
-  //    element that is not a container the path descends into is dropped).
+  //    whole, nothing inside it is dropped (but see scalars_only);
+  //  - array elements under [*], filtered inside (with the same rule).
   // The root value itself is never dropped. RewriteStats::dropped counts the
   // dropped members and elements.
   kDrop,
@@ -66,10 +65,35 @@ struct TerminalOptions {
   // instead of leaf by leaf (policy `apply_to: whole`). Scalars and null are
   // treated as without it.
   bool whole = false;
+  // A selected object or array is not selected: its members are unlisted
+  // values, treated by the PathSet's UnlistedMode (kept, dropped, visited),
+  // with their locations (policy `action: keep` without `apply_to: whole`:
+  // keep keeps scalars). Scalars are selected as without it. `whole` takes
+  // precedence.
+  bool scalars_only = false;
+  // What a value of another shape than the path expects does, on the way
+  // to this terminal: a string, number, boolean, or the other kind of
+  // container (even empty) where the path descends into an object (a key)
+  // or an array ([*]); null is absent and fine. false: RewriteJson fails
+  // with code "path_shape_mismatch" (the record is dead-lettered). true:
+  // every scalar below the mismatching value is selected with this
+  // terminal's id (or the member is deleted, with `remove`). A node on the
+  // way to several terminals protects only when all of them say so; then
+  // the first terminal added applies.
+  bool protect_on_mismatch = false;
 };
 
 // A trie of paths. Each path ends in a terminal carrying the caller's id and
 // its TerminalOptions.
+//
+// Name variants: a record member name that is not a child's name but folds
+// (unicode::FoldName: case, full width, white space, controls, default
+// ignorables) to one makes RewriteJson fail with "ambiguous_field_name": a
+// reader that folds names, or a person, would take it for the protected
+// one. Node::folded holds the children's folded names; the scanner folds a
+// record's name only when it matched no child and unicode::NameMayFold says
+// folding could change it (or the node has a child name that folding
+// changes), so ordinary names cost nothing.
 //
 //   PathSet set;
 //   set.set_unlisted(UnlistedMode::kDrop);
@@ -78,18 +102,26 @@ struct TerminalOptions {
 class PathSet {
  public:
   struct Node {
-    std::vector<std::pair<std::string, uint32_t>> keys;  // key -> child node index
-    int32_t any_index = -1;                              // child for [*]
-    int32_t terminal = -1;                               // caller's id, -1 if none
-    bool remove = false;                                 // terminal removes the member
-    bool whole = false;                                  // terminal selects a container as one value
-    bool has_remove_child = false;                       // some child removes its member
+    std::vector<std::pair<std::string, uint32_t>> keys;    // key -> child node index
+    int32_t any_index = -1;                                // child for [*]
+    int32_t terminal = -1;                                 // caller's id, -1 if none
+    bool remove = false;                                   // terminal removes the member
+    bool whole = false;                                    // terminal selects a container as one value
+    bool has_remove_child = false;                         // some child removes its member
+    bool scalars_only = false;                             // terminal: a container's members are unlisted
+    bool fold_all = false;                                 // some child's name changes by folding
+    bool mismatch_remove = false;                          // shape mismatch here deletes the member
+    int32_t mismatch_rule = -1;                            // shape mismatch here: -1 fail, else protect with this id
+    bool any_fail = false;                                 // some path through here fails on a mismatch
+    std::vector<std::pair<std::string, uint32_t>> folded;  // folded key -> child node index
   };
 
   PathSet() { nodes_.emplace_back(); }
 
   // Errors (code "path_conflict") if the path equals, contains or is contained
-  // in an already added path: one value must never be claimed by two rules.
+  // in an already added path: one value must never be claimed by two rules;
+  // or if a key differs from one at the same position of an added path only
+  // by folding (user.rrn and user.RRN).
   [[nodiscard]] Status Add(const FieldPath& path, int32_t id, const TerminalOptions& options);
   // Same as Add(path, id, TerminalOptions{.remove = remove}).
   [[nodiscard]] Status Add(const FieldPath& path, int32_t id, bool remove) {
@@ -110,9 +142,21 @@ class PathSet {
     return n.any_index < 0 ? nullptr : &nodes_[static_cast<size_t>(n.any_index)];
   }
   [[nodiscard]] bool empty() const { return nodes_.size() == 1; }
+  // The child whose folded name equals FoldName(key), or nullptr.
+  [[nodiscard]] const Node* ChildByFoldedKey(const Node& n, std::string_view key) const;
+  // For messages: the path (as written) of the first path added through
+  // node n, and the name of child c of n as written.
+  [[nodiscard]] const std::string& PathThrough(const Node& n) const {
+    return via_[static_cast<size_t>(&n - nodes_.data())];
+  }
+  [[nodiscard]] std::string_view KeyOf(const Node& n, const Node& child) const;
+  // A node with no children and no terminal: a container given to it in
+  // the scanner has only unlisted members.
+  [[nodiscard]] static const Node& Unlisted();
 
  private:
   std::vector<Node> nodes_;
+  std::vector<std::string> via_;  // by node: PathThrough
   UnlistedMode unlisted_ = UnlistedMode::kKeep;
   std::vector<std::string> texts_;  // by terminal node, for conflict messages
 };

@@ -68,6 +68,9 @@ Status CheckTopic(const Ctx& c, const YAML::Node& n, const std::string& topic, c
 class Diag {
  public:
   void Add(const Error& e) { errors_.push_back(e); }
+  // A finding that does not fail the policy ("file:line:col: message").
+  void Warn(const Error& e) { warnings_.push_back(e.message); }
+  [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
   [[nodiscard]] bool empty() const { return errors_.empty(); }
   [[nodiscard]] Error Combined() const {
     std::string msg;
@@ -77,6 +80,7 @@ class Diag {
 
  private:
   std::vector<Error> errors_;
+  std::vector<std::string> warnings_;
 };
 
 constexpr std::string_view kKeyPath = "$key";
@@ -151,11 +155,23 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
                                                  : ": it never refuses a value"));
     redact_unprotectable = u.Scalar() == "redact";
   }
+  if (YAML::Node m = node["on_shape_mismatch"]) {
+    if (!m.IsScalar() || (m.Scalar() != "dead_letter" && m.Scalar() != "protect"))
+      return c.At(m,
+                  "'on_shape_mismatch' must be dead_letter (a record whose value on the way to this path has "
+                  "another shape is refused, the default) or protect (every scalar in that value gets this "
+                  "rule's action)");
+    r.protect_on_mismatch = m.Scalar() == "protect";
+    if (r.target != Target::kValue) return c.At(m, "'on_shape_mismatch' only applies to field paths");
+    if (r.protect_on_mismatch && *action_name == "keep")
+      return c.At(m, "'on_shape_mismatch: protect' does not apply to keep: the mismatching value would pass unchecked");
+  }
 
   transform::ActionOptions opts;
   for (const auto& kv : node) {
     const std::string& k = kv.first.Scalar();
-    if (k == "path" || k == "action" || k == "apply_to" || k == "on_unprotectable") continue;
+    if (k == "path" || k == "action" || k == "apply_to" || k == "on_unprotectable" || k == "on_shape_mismatch")
+      continue;
     if (!kv.second.IsScalar() && !kv.second.IsNull())
       return c.At(kv.second, "option '" + k + "' must be a single value");
     opts.Set(k, {kv.second.IsNull() ? std::string() : kv.second.Scalar(), kv.second.IsNull()});
@@ -252,6 +268,16 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
     }
   }
   return ok;
+}
+
+// How the route's path trie treats a value rule's terminal: keep keeps
+// scalars (an object or array it selects has unlisted members) unless
+// `apply_to: whole`.
+codec::TerminalOptions TerminalFor(const Rule& rule) {
+  return codec::TerminalOptions{.remove = rule.action->RemovesMember(),
+                                .whole = rule.whole,
+                                .scalars_only = rule.action_name == "keep" && !rule.whole,
+                                .protect_on_mismatch = rule.protect_on_mismatch};
 }
 
 // Parses one route; errors in single rules are collected and the other rules
@@ -372,12 +398,13 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
         continue;
       }
       r.header_rules.emplace_back(rule->header, id);
-    } else if (Status s =
-                   r.paths.Add(rule->path, id, codec::TerminalOptions{rule->action->RemovesMember(), rule->whole});
-               !s.ok()) {
+    } else if (Status s = r.paths.Add(rule->path, id, TerminalFor(*rule)); !s.ok()) {
       diag.Add(c.At(rn["path"], s.error().message));
       ok = false;
       continue;
+    } else if (rule->whole && rule->action_name == "keep") {
+      diag.Warn(c.At(rn["apply_to"], "warning: rule '" + rule->path.text + "' keeps the whole object or array at " +
+                                         rule->path.text + " unchecked: PII nested in it passes"));
     }
     AddKeyRefs(rule->action->KeyRef(), &key_refs);
     r.rules.push_back(std::move(rule).value());
@@ -995,6 +1022,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
       }
     }
     if (!diag.empty()) return diag.Combined();
+    p->warnings_ = diag.warnings();
     auto d = crypto::Sha256(yaml);
     static constexpr char kHex[] = "0123456789abcdef";
     for (int i = 0; i < 6; ++i) {

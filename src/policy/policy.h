@@ -63,7 +63,10 @@ struct Rule {
   std::string action_name;
   std::unique_ptr<const transform::Action> action;
   bool whole = false;  // apply_to: whole (an object/array is one value)
-  int line = 0;        // 1-based line in the policy file
+  // on_shape_mismatch: protect (every scalar in a value of another shape on
+  // the way to the path gets this rule's action); false: dead letter.
+  bool protect_on_mismatch = false;
+  int line = 0;  // 1-based line in the policy file
 };
 
 // What happens to values no rule names: kept, dropped (allow-list), or
@@ -170,6 +173,9 @@ class Policy {
   [[nodiscard]] const std::string& origin() const { return origin_; }
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
   [[nodiscard]] const std::vector<PolicyTest>& tests() const { return tests_; }
+  // Findings that do not fail the policy, one per line
+  // ("file:line:col: warning: ..."), for `maskproxy policy check`.
+  [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
   // The detectors and what their hits become (the `scan:` section, or the
   // built-in detectors with their defaults); null when nothing in the policy
   // scans.
@@ -185,6 +191,7 @@ class Policy {
   std::string origin_;
   std::vector<Route> routes_;
   std::vector<PolicyTest> tests_;
+  std::vector<std::string> warnings_;
   std::shared_ptr<const transform::Scanning> scanning_;
 };
 

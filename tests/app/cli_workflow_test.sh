@@ -201,5 +201,47 @@ YAML
 expect_rc 2 "a broken scan section is refused" "$bin" policy check --keys keys-s.yaml bad-scan.yaml
 has err.txt "bad-scan.yaml:5:35: detector 'member_no': invalid pattern" "pattern error with line:column"
 
+# --- issue #10: record shapes, keep on containers, name variants (begin) -------
+# The review's records through the shipped payments policy: each one is
+# quarantined with its reason, never passed with the RRN or phone in clear.
+PP=$root/policies/payments.yaml
+cat >shapes.jsonl <<'JSONL'
+{"user":[{"rrn":"900101-1234567"}]}
+{"user":"900101-1234567"}
+{"recipients":{"phone":"010-1234-5678"}}
+{"user":{"rrn":"1"},"user":"900101-1234567"}
+{"user":{"RRN":"900101-1234567"}}
+{"user":{"rrn\u0000":"900101-1234567"}}
+{"user":{"rrn":"900101-1234567"}}
+JSONL
+expect_rc 0 "records of another shape are quarantined" "$bin" mask --policy "$PP" --keys keys.yaml \
+  --route payments --in shapes.jsonl --out shapes.out.jsonl --quarantine shapes.q.jsonl
+has err.txt "7 record(s): 1 masked, 6 quarantined" "shape batch summary"
+for n in 1 2 3 4; do has shapes.q.jsonl "\"line\":$n,\"reason\":\"path_shape_mismatch\"" "shape mismatch on line $n"; done
+for n in 5 6; do has shapes.q.jsonl "\"line\":$n,\"reason\":\"ambiguous_field_name\"" "name variant on line $n"; done
+for v in 900101-1234567 010-1234-5678; do hasnt shapes.out.jsonl "$v" "no raw '$v' in the shape output"; done
+has shapes.out.jsonl '"rrn":"t1.rrn.1.' "the well-shaped record is masked"
+# keep with apply_to: whole: a warning with its location, the check succeeds.
+cat >keep-whole.yaml <<'YAML'
+policy: keep-whole
+version: 1
+routes:
+  - from: a.raw
+    to: a.out
+    dead_letter: a.dlq
+    unlisted_fields: drop
+    rules:
+      - { path: amount, action: keep }
+      - { path: blob, action: keep, apply_to: whole }
+YAML
+expect_rc 0 "keep with apply_to: whole passes policy check" "$bin" policy check --keys keys.yaml keep-whole.yaml
+has err.txt "keep-whole.yaml:10:" "the warning names file and line"
+has err.txt "keeps the whole object or array at blob unchecked: PII nested in it passes" "keep-whole warning"
+echo '{"amount":{"rrn":"900101-1234567"},"blob":{"x":1}}' >keep.jsonl
+expect_rc 0 "keep keeps scalars" "$bin" mask --policy keep-whole.yaml --keys keys.yaml --route a.raw \
+  --in keep.jsonl --out keep.out.jsonl
+has keep.out.jsonl '{"amount":{},"blob":{"x":1}}' "members under keep are unlisted (dropped), whole kept"
+# --- issue #10 (end) ------------------------------------------------------------
+
 echo
 [ "$fails" = 0 ] && echo "cli workflow: all checks passed" || { echo "cli workflow: $fails check(s) failed"; exit 1; }

@@ -174,10 +174,14 @@ TEST(RewriteJson, NestedAnyIndex) {
   ExpectRewrite(R"({"matrix":[[1,2],[],[3,[4]]]})", {{"matrix[*][*]"}}, R"({"matrix":[["#0","#0"],[],["#0",["#0"]]]})");
 }
 
-TEST(RewriteJson, AnyIndexOnNonArrayIsNotSelected) {
-  Outcome o = Scan(R"({"tags":{"a":1},"list":"s"})", {{"tags[*]"}, {"list[*]"}});
-  ASSERT_TRUE(o.ok);
-  EXPECT_EQ(o.out, R"({"tags":{"a":1},"list":"s"})");
+// Was "AnyIndexOnNonArrayIsNotSelected" (passed unchanged): a value of
+// another shape on a rule's path is now a shape mismatch (json_shape_test.cc).
+TEST(RewriteJson, AnyIndexOnNonArrayIsAShapeMismatch) {
+  Outcome o = Scan(R"({"tags":{"a":1}})", {{"tags[*]"}});
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.code, "path_shape_mismatch");
+  Outcome s = Scan(R"({"list":"s"})", {{"list[*]"}});
+  EXPECT_EQ(s.code, "path_shape_mismatch");
   EXPECT_TRUE(o.calls.empty());
 }
 

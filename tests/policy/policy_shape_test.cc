@@ -1,0 +1,118 @@
+// Policy options and checks for issue #10's shape and name rules:
+// on_shape_mismatch, keep with apply_to: whole (a warning), and paths whose
+// names differ only by folding.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "policy/policy.h"
+
+namespace maskproxy::policy {
+namespace {
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::vector<uint8_t> b(32, 7);
+    const std::string m = crypto::Base64Encode(b.data(), b.size());
+    auto r = crypto::Keyring::Parse("keys:\n  rrn:\n    active: 1\n    versions:\n      1: " + m + "\n", "keys.yaml");
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? std::move(r).value() : crypto::Keyring();
+  }();
+  return ring;
+}
+
+// A policy whose route has `rules` (YAML lines, each "      - {...}"); the
+// first rule is on line 8.
+std::string WithRules(const std::string& rules) {
+  return "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n    rules:\n" + rules;
+}
+
+Result<std::shared_ptr<const Policy>> Parse(const std::string& yaml) {
+  return Policy::Parse(yaml, "p.yaml", Keys());
+}
+
+std::string ErrorOf(const std::string& yaml) {
+  auto r = Parse(yaml);
+  return r.ok() ? "compiled" : r.error().message;
+}
+
+TEST(PolicyShape, OnShapeMismatchIsParsed) {
+  auto p =
+      Parse(WithRules("      - { path: user.rrn, action: tokenize, key: rrn, on_shape_mismatch: protect }\n"
+                      "      - { path: user.x, action: redact, on_shape_mismatch: dead_letter }\n"
+                      "      - { path: card.n, action: redact }\n"));
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const Route& r = (*p)->routes()[0];
+  EXPECT_TRUE(r.rules[0].protect_on_mismatch);
+  EXPECT_FALSE(r.rules[1].protect_on_mismatch);
+  EXPECT_FALSE(r.rules[2].protect_on_mismatch);
+  // user: one rule below it says dead_letter, so user does not protect.
+  const codec::PathSet::Node* user = r.paths.ChildByKey(r.paths.root(), "user");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->mismatch_rule, -1);
+}
+
+TEST(PolicyShape, OnShapeMismatchProtectSetsTheTrie) {
+  auto p =
+      Parse(WithRules("      - { path: user.rrn, action: tokenize, key: rrn, on_shape_mismatch: protect }\n"
+                      "      - { path: user.x, action: redact, mode: remove, on_shape_mismatch: protect }\n"));
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const Route& r = (*p)->routes()[0];
+  const codec::PathSet::Node* user = r.paths.ChildByKey(r.paths.root(), "user");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->mismatch_rule, 0);  // the first rule below user
+  EXPECT_FALSE(user->mismatch_remove);
+}
+
+TEST(PolicyShape, OnShapeMismatchErrors) {
+  EXPECT_EQ(
+      ErrorOf(WithRules("      - { path: user.rrn, action: redact, on_shape_mismatch: pass }\n")).rfind("p.yaml:8:", 0),
+      0u);
+  EXPECT_NE(ErrorOf(WithRules("      - { path: user.rrn, action: redact, on_shape_mismatch: pass }\n"))
+                .find("'on_shape_mismatch' must be dead_letter"),
+            std::string::npos);
+  const std::string keep = ErrorOf(WithRules("      - { path: user.rrn, action: keep, on_shape_mismatch: protect }\n"));
+  EXPECT_EQ(keep.rfind("p.yaml:8:", 0), 0u) << keep;
+  EXPECT_NE(keep.find("does not apply to keep"), std::string::npos) << keep;
+  const std::string key = ErrorOf(WithRules("      - { path: $key, action: redact, on_shape_mismatch: protect }\n"));
+  EXPECT_NE(key.find("only applies to field paths"), std::string::npos) << key;
+}
+
+TEST(PolicyShape, KeepWithApplyToWholeWarnsWithItsLocation) {
+  auto w =
+      Parse(WithRules("      - { path: user.rrn, action: tokenize, key: rrn }\n"
+                      "      - { path: blob, action: keep, apply_to: whole }\n"));
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  ASSERT_EQ((*w)->warnings().size(), 1u);
+  const std::string& msg = (*w)->warnings()[0];
+  EXPECT_EQ(msg.rfind("p.yaml:9:", 0), 0u) << msg;
+  EXPECT_NE(msg.find("keeps the whole object or array at blob unchecked: PII nested in it passes"), std::string::npos)
+      << msg;
+  // keep without it, and other actions with it: nothing to warn about.
+  auto n =
+      Parse(WithRules("      - { path: blob, action: keep }\n"
+                      "      - { path: doc, action: redact, apply_to: whole }\n"));
+  ASSERT_TRUE(n.ok()) << n.error().ToString();
+  EXPECT_TRUE((*n)->warnings().empty());
+}
+
+TEST(PolicyShape, PathNamesThatDifferOnlyByFoldingConflict) {
+  for (const std::string second : {"user.RRN", "USER.phone", "\"user.r\xc2\xadrn\"", "user.\xef\xbd\x92rn"}) {
+    const std::string msg =
+        ErrorOf(WithRules("      - { path: user.rrn, action: redact }\n"
+                          "      - { path: " +
+                          second + ", action: redact }\n"));
+    EXPECT_EQ(msg.rfind("p.yaml:9:", 0), 0u) << second << ": " << msg;
+    EXPECT_NE(msg.find("only by case, width, spaces or invisible characters"), std::string::npos) << msg;
+  }
+  // Different names are fine.
+  EXPECT_EQ(ErrorOf(WithRules("      - { path: user.rrn, action: redact }\n"
+                              "      - { path: user.rrn2, action: redact }\n")),
+            "compiled");
+}
+
+}  // namespace
+}  // namespace maskproxy::policy
