@@ -388,7 +388,7 @@ int CmdPolicy(const std::vector<std::string>& args) {
   if (sub == "check") {
     for (const auto& p : policies) {
       // A file with an error (a conflict with another file) is not ok.
-      if (!ok && set.error().message.find(p->origin() + ":") != std::string::npos) continue;
+      if (!ok && ("\n" + set.error().message).find("\n" + p->origin() + ":") != std::string::npos) continue;
       std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), p->Label().c_str(),
                   p->routes().size(), p->tests().size());
     }
