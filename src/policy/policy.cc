@@ -194,9 +194,10 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       continue;
     }
     const YAML::Mark m = node[key].Mark();
-    (std::string_view(key) == "from" ? r.from_at
-     : std::string_view(key) == "to" ? r.to_at
-                                     : r.dead_letter_at) = Route::Mark{m.line + 1, m.column + 1};
+    Route::Mark* at = std::string_view(key) == "from" ? &r.from_at
+                      : std::string_view(key) == "to" ? &r.to_at
+                                                      : &r.dead_letter_at;
+    *at = Route::Mark{m.line + 1, m.column + 1};
     if (std::string_view(key) == "from" && !v->empty() && (*v)[0] == '^') {
       RE2::Options o;
       o.set_log_errors(false);
