@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/policy_set.h"
 #include "app/policy_tests.h"
 #include "batch/batch.h"
 #include "codec/json.h"
@@ -56,7 +57,7 @@ Usage:
   maskproxy mask --policy FILE --keys FILE --route NAME [--in F] [--out F] [--quarantine F]
                                            mask a JSON Lines or CSV file (batch mode)
   maskproxy reveal --policy FILE --keys FILE --route NAME --field PATH --reason TEXT
-                   --audit-log FILE [VALUE...]
+                   --audit-log FILE [--keys-header H | --key-version N] [VALUE...]
                                            reverse encrypted values; every use is audited
   maskproxy --help | --version
 
@@ -108,6 +109,11 @@ operators who hold the keyring. VALUEs come from the arguments, or one per
 line from standard input. Each original value is printed on its own line (an
 empty line for a value that could not be revealed; exit 1 then).
 
+An fpe output does not name its key version, and FF1 cannot tell a wrong key
+or version: it would reveal a plausible wrong value. So fpe needs the version
+(--keys-header or --key-version; a usage error without). encrypt and
+encrypt_deterministic outputs name their version (e1./d1.) and ignore both.
+
 Before anything is printed, one line is appended to the audit log (JSON:
 time, operator, uid, host, reason, policy, route, field, topic, counts). The
 log never holds a value. Without a writable audit log nothing is revealed.
@@ -119,8 +125,10 @@ Options:
                       action: scan or unlisted_fields: scan protected
   --topic TOPIC       the source topic the value was masked on (encrypt binds
                       it); default: the route's source topic
-  --key-version N     fpe only: the key version, from the record's
-                      maskproxy.keys header; default: the active version
+  --keys-header H     fpe: the value of the record's maskproxy.keys header
+                      (e.g. 'account:1,contact:1,phone:2'); the version of
+                      the rule's key is taken from it
+  --key-version N     fpe: the key version, instead of --keys-header
   --json              values in and out are JSON text (e.g. a number)
   --operator NAME     who asks (default $SUDO_USER or $USER); the uid is
                       always recorded
@@ -157,12 +165,14 @@ Options:
 const char kPolicyHelp[] = R"(maskproxy policy check --keys FILE POLICY...
 maskproxy policy test --keys FILE POLICY...
 
-check  validates each policy file (routes, paths, actions, options, key names,
-       embedded tests) against the keyring and prints every error as
-       file:line:column: message. Exit 0 if all are valid, 2 otherwise.
-       Warnings (e.g. keep with apply_to: whole, which passes nested PII
-       unchecked) go to stderr as file:line:column: warning: ... and do not
-       fail the check.
+check  validates the policy files as `maskproxy run` loads them together
+       (routes, paths, actions, options, key names, embedded tests, and
+       conflicts between routes, also across files: a source claimed twice,
+       a source that is an output, a dead-letter topic that is a destination)
+       against the keyring and prints every error as file:line:column:
+       message. Exit 0 if all are valid, 2 otherwise. Warnings (e.g. keep
+       with apply_to: whole, which passes nested PII unchecked) go to stderr
+       as file:line:column: warning: ... and do not fail the check.
 test   runs the tests embedded in each policy (`tests:`) through the engine
        the proxy uses and prints a diff for each failure. Exit 0 if all pass,
        1 if any fails, 2 if a policy does not compile.
@@ -182,35 +192,6 @@ int Usage(const std::string& msg) {
 int Fail(const Error& e, int code) {
   std::fprintf(stderr, "maskproxy: %s\n", e.message.c_str());
   return code;
-}
-
-// Loads policy files. The encryption ledger is opened (and locked) only when
-// a policy has an `encrypt` rule: instances that never encrypt don't contend
-// for it. *ledger keeps it alive for as long as the policies.
-Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPolicyFiles(
-    const std::vector<std::string>& files, const crypto::Keyring& keys, const std::string& ledger_path,
-    std::unique_ptr<crypto::UsageLedger>* ledger) {
-  auto load = [&](crypto::UsageLedger* l) -> Result<std::vector<std::shared_ptr<const policy::Policy>>> {
-    std::vector<std::shared_ptr<const policy::Policy>> out;
-    for (const auto& f : files) {
-      auto p = policy::Policy::Load(f, keys, l);
-      if (!p.ok()) return p.error();
-      out.push_back(std::move(p).value());
-    }
-    return out;
-  };
-  auto scratch = crypto::UsageLedger::InMemory();
-  auto first = load(scratch.get());
-  if (!first.ok()) return first;
-  bool encrypts = false;
-  for (const auto& p : *first)
-    for (const auto& r : p->routes())
-      for (const auto& rule : r.rules) encrypts = encrypts || rule.action_name == "encrypt";
-  if (!encrypts) return first;
-  auto opened = crypto::UsageLedger::Open(ledger_path);
-  if (!opened.ok()) return opened.error();
-  *ledger = std::move(opened).value();
-  return load(ledger->get());
 }
 
 // Parses `--name VALUE` options into the given strings, `--flag` switches
@@ -289,24 +270,24 @@ int CmdRun(const std::vector<std::string>& args) {
 
   auto keys = crypto::Keyring::Load(cfg->keyring_file);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  std::unique_ptr<crypto::UsageLedger> ledger;
-  auto policies = LoadPolicyFiles(cfg->policy_files, *keys, cfg->encryption_ledger, &ledger);
-  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
-  for (const auto& p : *policies)
+  // The engine holds the policies, and they hold the encryption ledger.
+  auto set =
+      LoadPolicySet(cfg->policy_files, *keys,
+                    {cfg->encryption_ledger, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}});
+  if (!set.ok()) return Fail(set.error(), kExitUsage);
+  const std::vector<std::shared_ptr<const policy::Policy>>& policies = set->policies;
+  for (const auto& p : policies)
     log::Info("policy_loaded",
               {{"file", p->origin()}, {"policy", p->Label()}, {"routes", std::to_string(p->routes().size())}});
-  if (ledger) log::Info("encryption_ledger_opened", {{"file", ledger->path()}});
+  if (set->ledger) log::Info("encryption_ledger_opened", {{"file", set->ledger->path()}});
   if (!cfg->audit_log.empty()) {
     // The audit trail must be writable before the first record is read.
     std::string line = "{\"ts\":" + JsonStr(audit::NowUtc()) + ",\"event\":\"started\",\"policies\":[";
-    for (size_t i = 0; i < policies->size(); ++i) line += (i ? "," : "") + JsonStr((*policies)[i]->Label());
+    for (size_t i = 0; i < policies.size(); ++i) line += (i ? "," : "") + JsonStr(policies[i]->Label());
     line += "]}";
     if (Status s = audit::AppendLine(cfg->audit_log, line); !s.ok()) return Fail(s.error(), kExitUsage);
     log::Info("audit_log_opened", {{"file", cfg->audit_log}});
   }
-  engine::Limits limits{cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)};
-  auto eng = engine::Engine::Create(std::move(policies).value(), limits);
-  if (!eng.ok()) return Fail(eng.error(), kExitUsage);
 
   pipeline::Options po;
   po.mode = eos ? pipeline::DeliveryMode::kExactlyOnce : pipeline::DeliveryMode::kAtLeastOnce;
@@ -323,7 +304,7 @@ int CmdRun(const std::vector<std::string>& args) {
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;
   po.stats_interval_ms = cfg->stats_interval_ms;
   po.audit_log = cfg->audit_log;
-  auto pipe = pipeline::Pipeline::Create(po, *eng);
+  auto pipe = pipeline::Pipeline::Create(po, set->engine);
   if (!pipe.ok()) return Fail(pipe.error(), kExitUsage);
 
   struct sigaction sa {};
@@ -380,23 +361,6 @@ int CmdKeys(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-// Loads each policy file; prints every error. Returns the policies that compiled.
-std::vector<std::shared_ptr<const policy::Policy>> LoadPolicies(const std::vector<std::string>& files,
-                                                                const crypto::Keyring& keys, bool* all_ok) {
-  std::vector<std::shared_ptr<const policy::Policy>> out;
-  *all_ok = true;
-  for (const auto& f : files) {
-    auto p = policy::Policy::Load(f, keys);
-    if (!p.ok()) {
-      std::fprintf(stderr, "%s\n", p.error().message.c_str());
-      *all_ok = false;
-      continue;
-    }
-    out.push_back(std::move(p).value());
-  }
-  return out;
-}
-
 int CmdPolicy(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::fputs(kPolicyHelp, stdout);
@@ -417,21 +381,19 @@ int CmdPolicy(const std::vector<std::string>& args) {
   if (files.empty()) return Usage("policy " + sub + ": name at least one policy file");
   auto keys = crypto::Keyring::Load(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  bool ok = true;
-  auto policies = LoadPolicies(files, *keys, &ok);
+  // Loaded as the proxy loads them (conflicts between routes, also across
+  // files, included), with an in-memory encryption ledger.
+  std::vector<std::shared_ptr<const policy::Policy>> policies;
+  auto set = LoadPolicySet(files, *keys, PolicySetOptions{}, &policies);
+  const bool ok = set.ok();
+  if (!ok) std::fprintf(stderr, "%s\n", set.error().message.c_str());
   if (sub == "check") {
     for (const auto& p : policies) {
       for (const auto& w : p->warnings()) std::fprintf(stderr, "%s\n", w.c_str());
+      // A file with an error (a conflict with another file) is not ok.
+      if (!ok && ("\n" + set.error().message).find("\n" + p->origin() + ":") != std::string::npos) continue;
       std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), p->Label().c_str(),
                   p->routes().size(), p->tests().size());
-    }
-    if (ok && policies.size() > 1) {
-      // The proxy loads them together: catch conflicts between files too.
-      auto eng = engine::Engine::Create(policies, engine::Limits{});
-      if (!eng.ok()) {
-        std::fprintf(stderr, "%s\n", eng.error().message.c_str());
-        ok = false;
-      }
     }
     return ok ? kExitOk : kExitUsage;
   }
@@ -462,7 +424,7 @@ int CmdPolicy(const std::vector<std::string>& args) {
 // ---- reveal -------------------------------------------------------------------
 
 int CmdReveal(const std::vector<std::string>& args) {
-  std::string policy_path, keys_path, route_name, field, topic, audit_log, op, reason, version_text;
+  std::string policy_path, keys_path, route_name, field, topic, audit_log, op, reason, version_text, keys_header;
   std::optional<uint32_t> key_version;
   bool json_io = false, help = false;
   std::vector<std::string> values;
@@ -476,7 +438,8 @@ int CmdReveal(const std::vector<std::string>& args) {
                                  {"--audit-log", &audit_log},
                                  {"--operator", &op},
                                  {"--reason", &reason},
-                                 {"--key-version", &version_text}},
+                                 {"--key-version", &version_text},
+                                 {"--keys-header", &keys_header}},
                                 {{"--json", &json_io}}},
                                &values, &help);
   if (!err.empty()) return Usage(err);
@@ -494,21 +457,7 @@ int CmdReveal(const std::vector<std::string>& args) {
     return Usage("reveal: --policy, --keys, --route and --field are required");
   if (audit_log.empty()) return Usage("reveal: --audit-log FILE (or MASKPROXY_AUDIT_LOG) is required");
   if (reason.empty()) return Usage("reveal: --reason TEXT is required (e.g. a ticket number); it is audited");
-  if (values.empty() || (values.size() == 1 && values[0] == "-")) {
-    values.clear();
-    std::string line;
-    char buf[65536];
-    while (std::fgets(buf, sizeof buf, stdin)) {
-      line += buf;
-      if (!line.empty() && line.back() == '\n') {
-        line.pop_back();
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        values.push_back(line);
-        line.clear();
-      }
-    }
-    if (!line.empty()) values.push_back(line);
-  }
+  if (key_version && !keys_header.empty()) return Usage("reveal: give --keys-header or --key-version, not both");
   if (op.empty()) {
     const char* u = std::getenv("SUDO_USER");
     if (!u) u = std::getenv("USER");
@@ -518,8 +467,7 @@ int CmdReveal(const std::vector<std::string>& args) {
   auto keys = crypto::Keyring::Load(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // Reveal never encrypts: a throwaway ledger keeps the real one untouched.
-  auto ledger = crypto::UsageLedger::InMemory();
-  auto pol = policy::Policy::Load(policy_path, *keys, ledger.get());
+  auto pol = policy::Policy::Load(policy_path, *keys, crypto::UsageLedger::InMemory());
   if (!pol.ok()) return Fail(pol.error(), kExitUsage);
   const policy::Route* route = (*pol)->FindRoute(route_name);
   if (!route) return Usage("reveal: no route '" + route_name + "' in " + policy_path);
@@ -543,7 +491,37 @@ int CmdReveal(const std::vector<std::string>& args) {
   }
   if (!action) return Usage("reveal: route '" + route->name + "' has no rule for '" + field + "'");
   if (topic.empty()) topic = route->from;
+  if (action_name == "fpe") {
+    // FF1 has no tag: under another key version a value "reveals" to a
+    // plausible wrong one. The version must come from the record.
+    if (!keys_header.empty()) {
+      const std::string ref = action->KeyRef();  // "name:active version"
+      const std::string key_name = ref.substr(0, ref.rfind(':'));
+      auto v = VersionInKeysHeader(keys_header, key_name);
+      if (!v.ok()) return Usage("reveal: --keys-header: " + v.error().message);
+      key_version = *v;
+    }
+    if (!key_version)
+      return Usage(
+          "reveal: an fpe output does not name its key version, and under another version it reveals to a "
+          "wrong value: give --keys-header (the record's maskproxy.keys header) or --key-version N");
+  }
 
+  if (values.empty() || (values.size() == 1 && values[0] == "-")) {
+    values.clear();
+    std::string line;
+    char buf[65536];
+    while (std::fgets(buf, sizeof buf, stdin)) {
+      line += buf;
+      if (!line.empty() && line.back() == '\n') {
+        line.pop_back();
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        values.push_back(line);
+        line.clear();
+      }
+    }
+    if (!line.empty()) values.push_back(line);
+  }
   transform::ActionContext ctx{topic};
   std::vector<std::string> revealed;
   size_t failed = 0;
@@ -648,16 +626,13 @@ int CmdMask(const std::vector<std::string>& args) {
 
   auto keys = crypto::Keyring::Load(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  std::unique_ptr<crypto::UsageLedger> ledger;
-  auto loaded =
-      LoadPolicyFiles({policy_path}, *keys, ledger_path.empty() ? keys_path + ".usage" : ledger_path, &ledger);
-  if (!loaded.ok()) return Fail(loaded.error(), kExitUsage);
-  const std::shared_ptr<const policy::Policy> pol = loaded->front();
-  const policy::Route* route = pol->FindRoute(route_name);
+  // The engine holds the policy, and the policy the encryption ledger.
+  auto set = LoadPolicySet({policy_path}, *keys, {ledger_path.empty() ? keys_path + ".usage" : ledger_path, limits});
+  if (!set.ok()) return Fail(set.error(), kExitUsage);
+  const std::shared_ptr<const engine::Engine> eng = set->engine;
+  const policy::Route* route = set->policies.front()->FindRoute(route_name);
   if (!route) return Usage("mask: no route '" + route_name + "' in " + policy_path);
-  auto eng = engine::Engine::Create({pol}, limits);
-  if (!eng.ok()) return Fail(eng.error(), kExitUsage);
-  const engine::RouteRef* ref = (*eng)->RouteFor(route);
+  const engine::RouteRef* ref = eng->RouteFor(route);
 
   std::ios::sync_with_stdio(false);
   std::ifstream in_file;
@@ -696,7 +671,7 @@ int CmdMask(const std::vector<std::string>& args) {
     q_file.open(q_target, std::ios::binary | std::ios::trunc);
     if (!q_file) return Fail(Error("io_error", "cannot write " + q_target), kExitFailure);
   }
-  auto stats = batch::MaskStream(**eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);
+  auto stats = batch::MaskStream(*eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);
   out->flush();
   if (q_file.is_open()) q_file.close();
   if (out_file.is_open()) out_file.close();
@@ -721,12 +696,45 @@ int CmdMask(const std::vector<std::string>& args) {
     std::fprintf(stderr, "maskproxy: unlisted field %s carried %s in %llu record(s) (protected; add a rule)\n",
                  where.first.c_str(), where.second.c_str(), static_cast<unsigned long long>(n));
   if (!route->key_refs.empty())
-    std::fprintf(stderr, "maskproxy: reversible outputs use key versions %s (keep this for reveal --key-version)\n",
+    std::fprintf(stderr, "maskproxy: reversible outputs use key versions %s (keep this for reveal --keys-header)\n",
                  route->key_refs.c_str());
   return kExitOk;
 }
 
 }  // namespace
+
+// The version of key `key_name` in a maskproxy.keys header value
+// ("account:1,contact:1,phone:2", as the proxy writes it). Errors name no
+// value: the header holds key names and versions only.
+Result<uint32_t> VersionInKeysHeader(std::string_view header, std::string_view key_name) {
+  std::optional<uint32_t> found;
+  size_t b = 0;
+  while (b <= header.size()) {
+    size_t e = header.find(',', b);
+    if (e == std::string_view::npos) e = header.size();
+    std::string_view item = header.substr(b, e - b);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    const size_t colon = item.rfind(':');
+    if (colon == std::string_view::npos || colon == 0)
+      return Error("invalid_argument", "expected name:version,... (the record's maskproxy.keys header)");
+    std::string_view ver = item.substr(colon + 1);
+    if (ver.empty() || ver.size() > 9 || ver.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoul(std::string(ver)) == 0)
+      return Error("invalid_argument",
+                   "the version of '" + std::string(item.substr(0, colon)) + "' is not a positive number");
+    if (item.substr(0, colon) == key_name) {
+      const auto v = static_cast<uint32_t>(std::stoul(std::string(ver)));
+      if (found && *found != v) return Error("invalid_argument", "key '" + std::string(key_name) + "' is named twice");
+      found = v;
+    }
+    b = e + 1;
+  }
+  if (!found)
+    return Error("invalid_argument", "names no version of key '" + std::string(key_name) +
+                                         "' (the rule's key): is it the header of the record the value came from?");
+  return *found;
+}
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -30,7 +30,8 @@ const char kConfigHelp[] = R"(Config file (YAML):
                                    # optional: where AES-GCM encryptions are counted per key
                                    #   version (refused before 2^32); default <keyring>.usage.
                                    #   One per instance: it is locked while the proxy runs;
-                                   #   opened only if a policy has an encrypt rule
+                                   #   opened only if a policy can encrypt with AES-GCM
+                                   #   (an encrypt rule, or a scan action that encrypts)
   audit_log: /var/log/maskproxy/audit.jsonl
                                    # optional: append-only audit trail (JSON lines, fsynced,
                                    #   never a value): a line the first time a field no rule

@@ -301,6 +301,11 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       ok = false;
       continue;
     }
+    const YAML::Mark m = node[key].Mark();
+    Route::Mark* at = std::string_view(key) == "from" ? &r.from_at
+                      : std::string_view(key) == "to" ? &r.to_at
+                                                      : &r.dead_letter_at;
+    *at = Route::Mark{m.line + 1, m.column + 1};
     if (std::string_view(key) == "from" && !v->empty() && (*v)[0] == '^') {
       RE2::Options o;
       o.set_log_errors(false);
@@ -929,16 +934,17 @@ std::string Policy::Label() const {
 }
 
 Result<std::shared_ptr<const Policy>> Policy::Load(const std::string& path, const crypto::Keyring& keys,
-                                                   crypto::UsageLedger* ledger) {
+                                                   std::shared_ptr<crypto::UsageLedger> ledger) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error("policy_unreadable", "cannot read policy file " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  return Parse(ss.str(), path, keys, ledger);
+  return Parse(ss.str(), path, keys, std::move(ledger));
 }
 
 Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const std::string& origin,
-                                                    const crypto::Keyring& keys, crypto::UsageLedger* ledger) {
+                                                    const crypto::Keyring& keys,
+                                                    std::shared_ptr<crypto::UsageLedger> ledger) {
   Ctx c(origin);
   YAML::Node root;
   try {
@@ -956,6 +962,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
       diag.Add(s.error());
     auto p = std::make_shared<Policy>();
     p->origin_ = origin;
+    p->ledger_ = ledger;
     auto name = RequireString(c, root, "policy", "policy");
     if (!name.ok())
       diag.Add(name.error());
@@ -971,7 +978,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     if (YAML::Node d = root["description"]; d && !d.IsScalar()) diag.Add(c.At(d, "'description' must be text"));
     YAML::Node routes = root["routes"];
     bool routes_ok = true;
-    Env env{keys, ledger, nullptr};
+    Env env{keys, ledger.get(), nullptr};
     if (root["scan"] || UsesScanning(routes)) {
       env.scanning = ParseScanning(c, root["scan"], env, diag);
       p->scanning_ = env.scanning;
@@ -1023,6 +1030,11 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     }
     if (!diag.empty()) return diag.Combined();
     p->warnings_ = diag.warnings();
+    for (const auto& r : p->routes_)
+      for (const auto& rule : r.rules) p->encrypts_ = p->encrypts_ || rule.action->CountsEncryptions();
+    if (p->scanning_)
+      for (const auto& da : p->scanning_->actions())
+        p->encrypts_ = p->encrypts_ || (da.action && da.action->CountsEncryptions());
     auto d = crypto::Sha256(yaml);
     static constexpr char kHex[] = "0123456789abcdef";
     for (int i = 0; i < 6; ++i) {

@@ -97,6 +97,13 @@ struct Route {
   std::string from;
   std::string to;
   std::string dead_letter;
+  // Where `from`, `to` and `dead_letter` are written (1-based), for errors
+  // about the routes of several policies together.
+  struct Mark {
+    int line = 0;
+    int column = 0;
+  };
+  Mark from_at, to_at, dead_letter_at;
   Unlisted unlisted = Unlisted::kKeep;
   codec::PathSet paths;  // value rules; terminal id = index into rules
   std::vector<Rule> rules;
@@ -155,17 +162,18 @@ struct PolicyTest {
 
 class Policy {
  public:
-  // Reads and compiles a policy file; keys are resolved against `keys`.
-  // `ledger` counts encryptions per key version (see crypto/usage.h); null
-  // uses the process-wide in-memory one. It must outlive the policy.
-  [[nodiscard]] static Result<std::shared_ptr<const Policy>> Load(const std::string& path, const crypto::Keyring& keys,
-                                                                  crypto::UsageLedger* ledger = nullptr);
+  // Reads and compiles a policy file; keys are resolved against `keys`
+  // (actions copy what they need). `ledger` counts AES-GCM encryptions per key
+  // version (see crypto/usage.h); the policy holds it for as long as it lives.
+  // Null: the process-wide in-memory one.
+  [[nodiscard]] static Result<std::shared_ptr<const Policy>> Load(
+      const std::string& path, const crypto::Keyring& keys, std::shared_ptr<crypto::UsageLedger> ledger = nullptr);
   // Compiles policy YAML text; `origin` names it in errors. All errors found
   // are reported, one per line ("file:line:col: message"); the code is the
   // first error's.
-  [[nodiscard]] static Result<std::shared_ptr<const Policy>> Parse(std::string_view yaml, const std::string& origin,
-                                                                   const crypto::Keyring& keys,
-                                                                   crypto::UsageLedger* ledger = nullptr);
+  [[nodiscard]] static Result<std::shared_ptr<const Policy>> Parse(
+      std::string_view yaml, const std::string& origin, const crypto::Keyring& keys,
+      std::shared_ptr<crypto::UsageLedger> ledger = nullptr);
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] int64_t version() const { return version_; }
@@ -181,10 +189,19 @@ class Policy {
   // scans.
   [[nodiscard]] const transform::Scanning* scanning() const { return scanning_.get(); }
   [[nodiscard]] const Route* FindRoute(std::string_view name_or_topic) const;
+  // True if an action the policy created (a route's value, $key or $header
+  // rule, or a `scan:` action) counts AES-GCM encryptions in the ledger:
+  // then the ledger given to Load/Parse is the one that enforces the limit.
+  [[nodiscard]] bool Encrypts() const { return encrypts_; }
+  // The ledger the policy's actions count in (null: the process-wide one).
+  [[nodiscard]] const std::shared_ptr<crypto::UsageLedger>& ledger() const { return ledger_; }
   // "name@version#hash", as put into the record headers.
   [[nodiscard]] std::string Label() const;
 
  private:
+  // First: the actions below point into it, so it is destroyed after them.
+  std::shared_ptr<crypto::UsageLedger> ledger_;
+  bool encrypts_ = false;
   std::string name_;
   int64_t version_ = 0;
   std::string hash_;

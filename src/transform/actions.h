@@ -94,6 +94,7 @@ class EncryptAction final : public Action {
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
   [[nodiscard]] std::string KeyRef() const override;
+  [[nodiscard]] bool CountsEncryptions() const override { return true; }
   [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
                                            std::optional<uint32_t> key_version) const override;
 

@@ -136,7 +136,7 @@ expect_rc 2 "reveal without a reason is refused" "$bin" reveal --policy "$P" --k
   --field sender.email --audit-log audit.log "$email"
 expect_rc 0 "reveal encrypt" "$bin" reveal "${R[@]}" --field sender.email "$email"
 has out.txt "minjun@example.com" "encrypt reveals"
-expect_rc 0 "reveal fpe" "$bin" reveal "${R[@]}" --field sender.phone "$phone"
+expect_rc 0 "reveal fpe" "$bin" reveal "${R[@]}" --field sender.phone --key-version 1 "$phone"
 has out.txt "010-1234-5678" "fpe reveals"
 expect_rc 0 "reveal encrypt_deterministic" "$bin" reveal "${R[@]}" --field "recipients[*].account" "$acct"
 has out.txt "110-123-456789" "encrypt_deterministic reveals"
@@ -149,6 +149,96 @@ has out.txt "010-1234-5678" "fpe v1 reveals"
 echo "$acct_in" | "$bin" mask --policy "$P" --keys keys.yaml --route transfers >acct2.jsonl 2>/dev/null
 has acct2.jsonl '"d1.account.2.' "new outputs use the new key version"
 expect_rc 0 "old deterministic output reveals after rotation" "$bin" reveal "${R[@]}" --field "recipients[*].account" "$acct"
+
+# >>> policy loading and FPE key versions (issue #10 items 7, 9, 10) >>>>>>>>>>>>>>>
+# policy check loads policies as run does: a route's dead-letter topic that is
+# another route's destination is refused, at its line, by check, mask and run.
+cat >dlq.yaml <<'YAML'
+policy: dlq-conflict
+version: 1
+routes:
+  - name: a
+    from: a.raw
+    to: shared.out
+    dead_letter: a.dlq
+    rules: [{ path: x, action: redact }]
+  - name: b
+    from: b.raw
+    to: b.out
+    dead_letter: shared.out
+    rules: [{ path: x, action: redact }]
+YAML
+expect_rc 2 "check refuses a dead-letter topic that is another route's destination" \
+  "$bin" policy check --keys keys.yaml dlq.yaml
+has err.txt "dlq.yaml:12:18: route 'b': dead-letter topic 'shared.out' is the masked destination ('to') of route 'a' (dlq.yaml:6:9)" \
+  "the conflict is located at the dead_letter line"
+hasnt out.txt "dlq.yaml: ok" "a conflicting file is not reported ok"
+expect_rc 2 "mask refuses it the same way" "$bin" mask --policy dlq.yaml --keys keys.yaml --route a </dev/null
+has err.txt "dlq.yaml:12:18:" "mask names the same location"
+cat >dlq-run.yaml <<YAML
+source: { brokers: 127.0.0.1:1, group_id: g }
+policies: [dlq.yaml]
+keyring: $work/keys.yaml
+YAML
+expect_rc 2 "run refuses it the same way, before connecting" "$bin" run --config dlq-run.yaml
+has err.txt "dlq.yaml:12:18:" "run names the same location"
+
+# A policy whose only AES-GCM encryption is a scan action: the encryption
+# ledger is opened and counts it (this crashed with a use-after-free).
+cat >scan-encrypt.yaml <<'YAML'
+policy: scan-encrypt
+version: 1
+scan:
+  actions:
+    email: { action: encrypt, key: contact }
+routes:
+  - { from: t.raw, to: t.out, dead_letter: t.dlq, rules: [{ path: body, action: scan }] }
+YAML
+echo '{"body":"mail minjun@example.com please"}' >scan-in.jsonl
+expect_rc 0 "mask with a scan action that encrypts" "$bin" mask --policy scan-encrypt.yaml --keys keys.yaml \
+  --route t.raw --in scan-in.jsonl --out scan-out.jsonl --encryption-ledger scan.usage
+has scan-out.jsonl 'mail e1.contact.2.' "the e-mail found in the text is encrypted"
+hasnt scan-out.jsonl "minjun@example.com" "no raw e-mail in the output"
+has scan.usage "contact " "the ledger file counts the scan action's encryptions"
+
+# FPE reveal needs its key version: FF1 cannot tell a wrong one.
+expect_rc 2 "fpe reveal without a key version is refused" "$bin" reveal "${R[@]}" --field sender.phone "$phone"
+has err.txt "--keys-header" "the refusal says how to give the version"
+hasnt out.txt "010" "nothing revealed without a version"
+expect_rc 2 "a keys header that does not name the rule's key is refused" "$bin" reveal "${R[@]}" \
+  --field sender.phone --keys-header 'account:1,contact:1' "$phone"
+expect_rc 2 "--keys-header and --key-version together are refused" "$bin" reveal "${R[@]}" \
+  --field sender.phone --keys-header 'phone:1' --key-version 1 "$phone"
+expect_rc 0 "encrypt outputs name their version and ignore the keys header" "$bin" reveal "${R[@]}" \
+  --field sender.email --keys-header 'account:9' "$email"
+has out.txt "minjun@example.com" "e1 output revealed"
+# Across a rotation, each value with its record's maskproxy.keys header.
+"$bin" keys generate --out keys-f.yaml rrn phone email account contact customer 2>/dev/null
+F=(--policy "$P" --keys keys-f.yaml --route transfers --audit-log audit.log --reason SEC-3)
+keyrefs() { sed -n 's/.*use key versions \([^ ]*\) .*/\1/p' err.txt; }
+echo '{"sender":{"phone":"010-5555-6666"}}' >fpe-in.jsonl
+expect_rc 0 "mask an FPE phone under version 1" "$bin" mask --policy "$P" --keys keys-f.yaml --route transfers \
+  --in fpe-in.jsonl --out fpe-v1.jsonl
+h1=$(keyrefs)
+"$bin" keys rotate --keys keys-f.yaml phone 2>/dev/null
+expect_rc 0 "mask it again under version 2" "$bin" mask --policy "$P" --keys keys-f.yaml --route transfers \
+  --in fpe-in.jsonl --out fpe-v2.jsonl
+h2=$(keyrefs)
+case "$h1,$h2" in *phone:1*phone:2*) ok "the keys headers name phone:1 and phone:2 ($h1 / $h2)" ;;
+  *) bad "keys headers '$h1' / '$h2'" ;; esac
+p1=$(python3 -c 'import json; print(json.loads(open("fpe-v1.jsonl").readline())["sender"]["phone"])')
+p2=$(python3 -c 'import json; print(json.loads(open("fpe-v2.jsonl").readline())["sender"]["phone"])')
+[ "$p1" != "$p2" ] && ok "the versions give different FPE outputs" || bad "same FPE output under both versions"
+expect_rc 0 "the v1 output reveals with its record's keys header" "$bin" reveal "${F[@]}" --field sender.phone \
+  --keys-header "$h1" "$p1"
+has out.txt "010-5555-6666" "v1 value revealed with --keys-header"
+expect_rc 0 "the v2 output reveals with its record's keys header" "$bin" reveal "${F[@]}" --field sender.phone \
+  --keys-header "$h2" "$p2"
+has out.txt "010-5555-6666" "v2 value revealed with --keys-header"
+"$bin" reveal "${F[@]}" --field sender.phone --keys-header "$h2" "$p1" >wrong.txt 2>/dev/null || true
+hasnt wrong.txt "010-5555-6666" "under the wrong version FF1 gives another value (why the version is mandatory)"
+grep -q '"key_version":1' audit.log && ok "the audit line records the key version" || bad "no key_version in audit"
+# <<< policy loading and FPE key versions <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
 
 tampered="${email%?}A"; [ "$tampered" = "$email" ] && tampered="${email%?}B"
 expect_rc 1 "a tampered ciphertext is refused" "$bin" reveal "${R[@]}" --field sender.email "$tampered"

@@ -41,7 +41,8 @@ std::string Policy(const std::string& route, const std::string& rules) {
          ".out\n    dead_letter: " + route + ".dlq\n    rules:\n" + rules;
 }
 
-Result<std::shared_ptr<const policy::Policy>> Parse(const std::string& yaml, crypto::UsageLedger* ledger = nullptr) {
+Result<std::shared_ptr<const policy::Policy>> Parse(const std::string& yaml,
+                                                    std::shared_ptr<crypto::UsageLedger> ledger = nullptr) {
   return policy::Policy::Parse(yaml, "u.yaml", Keys(), ledger);
 }
 
@@ -162,9 +163,8 @@ TEST(Unprotectable, KeyBecomesNullAndHeaderIsRemoved) {
 }
 
 TEST(Unprotectable, OperationalErrorsStillDeadLetter) {
-  auto ledger = crypto::UsageLedger::InMemory(/*limit=*/3, /*block=*/1);
-  auto p =
-      Parse(Policy("ops", "      - { path: f, action: encrypt, key: k, on_unprotectable: redact }\n"), ledger.get());
+  std::shared_ptr<crypto::UsageLedger> ledger = crypto::UsageLedger::InMemory(/*limit=*/3, /*block=*/1);
+  auto p = Parse(Policy("ops", "      - { path: f, action: encrypt, key: k, on_unprotectable: redact }\n"), ledger);
   ASSERT_TRUE(p.ok()) << p.error().ToString();
   const uint64_t before = Count("ops", "f");
   EXPECT_EQ(Mask(*p, R"({"f":"a"})").rfind(R"({"f":"e1.k.1.)", 0), 0u);
@@ -247,6 +247,14 @@ TEST(Unprotectable, RevealAndKeyRefsPassThroughTheWrapper) {
   auto back = rule.action->Reveal(ActionContext{"rev.raw"}, out, std::nullopt);
   ASSERT_TRUE(back.ok()) << back.error().ToString();
   EXPECT_EQ(*back, "98765432");
+}
+
+// The wrapper must not hide an encrypt rule from the encryption ledger.
+TEST(Unprotectable, AWrappedEncryptStillOpensTheLedger) {
+  auto p = Parse(Policy("enc", "      - { path: f, action: encrypt, key: k, on_unprotectable: redact }\n"));
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_TRUE((*p)->routes()[0].rules[0].action->CountsEncryptions());
+  EXPECT_TRUE((*p)->Encrypts());
 }
 
 TEST(Unprotectable, PolicyErrorsAreLocated) {

@@ -1,0 +1,144 @@
+#include "app/policy_set.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <utility>
+
+namespace maskproxy::app {
+namespace {
+
+struct RouteAt {
+  const policy::Policy* policy;
+  const policy::Route* route;
+};
+
+std::string Where(const RouteAt& r, const policy::Route::Mark& m) {
+  return r.policy->origin() + ":" + std::to_string(m.line) + ":" + std::to_string(m.column);
+}
+
+Error Conflict(const RouteAt& r, const policy::Route::Mark& m, const std::string& msg) {
+  return Error("policy_conflict", Where(r, m) + ": route '" + r.route->name + "': " + msg);
+}
+
+// An output topic and the route line that names it.
+struct Output {
+  RouteAt at;
+  const char* key;  // "to" or "dead_letter"
+  const policy::Route::Mark* mark;
+};
+
+std::string Describe(const Output& o) {
+  return std::string("the '") + o.key + "' of route '" + o.at.route->name + "' (" + Where(o.at, *o.mark) + ")";
+}
+
+Error Combine(const std::vector<Error>& errors) {
+  std::string msg;
+  for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e.message;
+  return Error(errors.front().code, msg);
+}
+
+}  // namespace
+
+std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
+  std::vector<RouteAt> routes;
+  for (const auto& p : policies)
+    for (const auto& r : p->routes()) routes.push_back({p.get(), &r});
+  // Output topics in route order; the first route naming a topic is the one
+  // reported.
+  std::map<std::string, Output> outputs;
+  for (const auto& r : routes) {
+    outputs.emplace(r.route->to, Output{r, "to", &r.route->to_at});
+    outputs.emplace(r.route->dead_letter, Output{r, "dead_letter", &r.route->dead_letter_at});
+  }
+  std::vector<Error> errors;
+  std::map<std::string, RouteAt> sources;
+  for (const auto& r : routes) {
+    const policy::Route& route = *r.route;
+    if (auto [it, fresh] = sources.emplace(route.from, r); !fresh) {
+      errors.push_back(Conflict(r, route.from_at,
+                                "source '" + route.from + "' is also routed by route '" + it->second.route->name +
+                                    "' (" + Where(it->second, it->second.route->from_at) + ")"));
+      continue;
+    }
+    if (!route.from_is_pattern()) {
+      if (auto it = outputs.find(route.from); it != outputs.end())
+        errors.push_back(
+            Conflict(r, route.from_at,
+                     "source topic '" + route.from + "' is " + Describe(it->second) + ": records would be read again"));
+      continue;
+    }
+    for (const auto& [topic, out] : outputs)
+      if (policy::SourceMatches(route, topic))
+        errors.push_back(
+            Conflict(r, route.from_at,
+                     "source pattern matches '" + topic + "', " + Describe(out) + ": records would be read again"));
+  }
+  // Raw dead letters must never land in a masked destination.
+  std::map<std::string, RouteAt> destinations;
+  for (const auto& r : routes) destinations.emplace(r.route->to, r);
+  for (const auto& r : routes)
+    if (auto it = destinations.find(r.route->dead_letter); it != destinations.end())
+      errors.push_back(Conflict(r, r.route->dead_letter_at,
+                                "dead-letter topic '" + r.route->dead_letter +
+                                    "' is the masked destination ('to') of route '" + it->second.route->name + "' (" +
+                                    Where(it->second, it->second.route->to_at) + "): raw records would reach it"));
+  return errors;
+}
+
+Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const crypto::Keyring& keys,
+                                const PolicySetOptions& options,
+                                std::vector<std::shared_ptr<const policy::Policy>>* compiled) {
+  if (compiled) compiled->clear();
+  std::vector<Error> errors;
+  // Each file is read once: both compilations below see the same text.
+  std::vector<std::pair<std::string, std::string>> texts;  // path, YAML
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream ss;
+    if (in) ss << in.rdbuf();
+    if (!in || in.bad()) {
+      errors.push_back(Error("policy_unreadable", "cannot read policy file " + f));
+      continue;
+    }
+    texts.emplace_back(f, ss.str());
+  }
+  auto compile = [&](const std::shared_ptr<crypto::UsageLedger>& ledger, std::vector<Error>* errs) {
+    std::vector<std::shared_ptr<const policy::Policy>> out;
+    for (const auto& [path, yaml] : texts) {
+      auto p = policy::Policy::Parse(yaml, path, keys, ledger);
+      if (!p.ok()) {
+        errs->push_back(p.error());
+        continue;
+      }
+      out.push_back(std::move(p).value());
+    }
+    return out;
+  };
+  // First with one in-memory ledger for the set: enough for check and test,
+  // and it tells whether the real one is needed.
+  std::shared_ptr<crypto::UsageLedger> in_memory = crypto::UsageLedger::InMemory();
+  PolicySet set;
+  set.policies = compile(in_memory, &errors);
+  if (compiled) *compiled = set.policies;
+  for (auto& e : CheckRoutes(set.policies)) errors.push_back(std::move(e));
+  if (!errors.empty()) return Combine(errors);
+
+  bool encrypts = false;
+  for (const auto& p : set.policies) encrypts = encrypts || p->Encrypts();
+  if (encrypts && !options.ledger_path.empty()) {
+    auto opened = crypto::UsageLedger::Open(options.ledger_path);
+    if (!opened.ok()) return opened.error();
+    set.ledger = std::move(opened).value();
+    // Again, now counting in the ledger file: the policies hold it.
+    set.policies = compile(set.ledger, &errors);
+    if (!errors.empty()) return Combine(errors);
+    if (compiled) *compiled = set.policies;
+  }
+  auto eng = engine::Engine::Create(set.policies, options.limits);
+  if (!eng.ok()) return eng.error();
+  set.engine = std::move(eng).value();
+  return set;
+}
+
+}  // namespace maskproxy::app

@@ -1,0 +1,57 @@
+// The one way commands load policies: `maskproxy run`, `mask`, `policy check`
+// and `policy test` all call LoadPolicySet(), so every error the proxy would
+// refuse to start with, `policy check` reports, at its file:line:col.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "crypto/keyring.h"
+#include "crypto/usage.h"
+#include "engine/engine.h"
+#include "policy/policy.h"
+
+namespace maskproxy::app {
+
+struct PolicySetOptions {
+  // The encryption ledger file, opened (and locked) when a policy can encrypt
+  // with AES-GCM (policy::Policy::Encrypts()). Empty: one in-memory ledger
+  // for the whole set (policy check and test, which must not take the file a
+  // running proxy holds).
+  std::string ledger_path;
+  engine::Limits limits;
+};
+
+// Compiled policies and the engine over them. Each policy holds the ledger
+// its actions count in (shared), and the engine holds the policies, so
+// whatever a command keeps (the engine, a policy) keeps the ledger alive.
+struct PolicySet {
+  std::vector<std::shared_ptr<const policy::Policy>> policies;  // in file order
+  std::shared_ptr<crypto::UsageLedger> ledger;                  // the opened ledger file; null if none was opened
+  std::shared_ptr<const engine::Engine> engine;
+};
+
+// Reads and compiles every file, runs the checks between routes
+// (CheckRoutes) and engine::Engine::Create, and opens the ledger as above.
+// Errors: every error found, one per line ("file:line:col: message"); the
+// code is the first one's (policy_unreadable, policy_invalid, key_missing,
+// policy_conflict, usage_ledger_io, ...). `compiled`, if given, gets each
+// policy that compiled on its own, also when the set is refused.
+[[nodiscard]] Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const crypto::Keyring& keys,
+                                              const PolicySetOptions& options,
+                                              std::vector<std::shared_ptr<const policy::Policy>>* compiled = nullptr);
+
+// The conflicts between the routes of policies loaded together (also within
+// one file), each reported at the `from`, `to` or `dead_letter` it is about,
+// naming the other route's location; code "policy_conflict":
+//   - two routes with the same source (`from`);
+//   - a source topic that is a route's destination or dead-letter topic;
+//   - a source pattern that matches a route's destination or dead-letter topic;
+//   - a dead-letter topic that is another route's destination (raw records
+//     would reach a masked topic).
+// engine::Engine::Create refuses the same sets (without locations).
+[[nodiscard]] std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::Policy>>& policies);
+
+}  // namespace maskproxy::app

@@ -1,0 +1,327 @@
+// LoadPolicySet: the one loader of run, mask, policy check and policy test.
+// The encryption ledger is opened when anything in the policies encrypts
+// with AES-GCM (also only a scan action), and lives as long as the policies;
+// conflicts between routes are reported at their file:line:col.
+#include "app/policy_set.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "app/cli.h"
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+
+namespace maskproxy::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::string y = "keys:\n";
+    uint8_t fill = 1;
+    for (const char* name : {"contact", "customer", "phone"}) {
+      std::vector<uint8_t> b(32, fill++);
+      y +=
+          std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
+    }
+    auto r = crypto::Keyring::Parse(y, "k.yaml");
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return std::move(r).value();
+  }();
+  return ring;
+}
+
+class PolicySetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "policy_set_test.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& yaml) {
+    std::string path = (fs::path(dir_) / name).string();
+    std::ofstream(path) << yaml;
+    return path;
+  }
+  std::string Ledger() const { return (fs::path(dir_) / "keys.usage").string(); }
+
+  std::string dir_;
+};
+
+// A policy whose only AES-GCM encryption is a scan action: e-mail addresses
+// found in free text are encrypted.
+constexpr char kScanEncrypt[] =
+    "policy: tickets\n"
+    "version: 1\n"
+    "scan:\n"
+    "  actions:\n"
+    "    email: { action: encrypt, key: contact }\n"
+    "routes:\n"
+    "  - from: tickets.raw\n"
+    "    to: tickets.out\n"
+    "    dead_letter: tickets.dlq\n"
+    "    rules:\n"
+    "      - { path: body, action: scan }\n";
+
+TEST_F(PolicySetTest, ScanActionEncryptOpensTheLedgerAndMasksAfterLoading) {
+  std::string file = Write("tickets.yaml", kScanEncrypt);
+  std::shared_ptr<const engine::Engine> eng;
+  std::shared_ptr<crypto::UsageLedger> ledger;
+  {
+    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+    ASSERT_TRUE(set.ok()) << set.error().ToString();
+    ASSERT_EQ(set->policies.size(), 1u);
+    EXPECT_TRUE(set->policies[0]->Encrypts());
+    ASSERT_NE(set->ledger, nullptr) << "a scan action encrypts: the ledger file must be opened";
+    EXPECT_EQ(set->ledger->path(), Ledger());
+    EXPECT_EQ(set->policies[0]->ledger(), set->ledger) << "the policy counts in the ledger file";
+    eng = set->engine;
+    ledger = set->ledger;
+  }  // everything but the engine (and our look at the ledger) is gone
+  const engine::RouteRef* ref = eng->FindRoute("tickets.raw");
+  ASSERT_NE(ref, nullptr);
+  std::string out;
+  Status s = eng->MaskValue(*ref, "tickets.raw", R"({"body":"mail minjun@example.com today"})", &out);
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  EXPECT_EQ(out.find("minjun@example.com"), std::string::npos);
+  EXPECT_NE(out.find("e1.contact.1."), std::string::npos) << out;
+  EXPECT_EQ(ledger->Count("contact", 1), 1u) << "the encryption was counted in the ledger file, not a scratch one";
+  EXPECT_GT(ledger->Leased("contact", 1), 0u);
+  std::ifstream in(Ledger());
+  std::string state((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(state.find("contact 1 "), std::string::npos) << state;
+}
+
+TEST_F(PolicySetTest, EngineKeepsTheLedgerAlive) {
+  std::string file = Write("tickets.yaml", kScanEncrypt);
+  std::shared_ptr<const engine::Engine> eng;
+  std::weak_ptr<crypto::UsageLedger> weak;
+  {
+    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+    ASSERT_TRUE(set.ok()) << set.error().ToString();
+    eng = set->engine;
+    weak = set->ledger;
+  }
+  EXPECT_FALSE(weak.expired()) << "the engine's policies hold the ledger";
+  const engine::RouteRef* ref = eng->FindRoute("tickets.raw");
+  ASSERT_NE(ref, nullptr);
+  std::string out;
+  ASSERT_TRUE(eng->MaskValue(*ref, "tickets.raw", R"({"body":"a@example.com"})", &out).ok());
+  eng.reset();
+  EXPECT_TRUE(weak.expired()) << "released with the last policy";
+}
+
+TEST_F(PolicySetTest, UnlistedScanEncryptOpensTheLedger) {
+  std::string file = Write("p.yaml",
+                           "policy: p\nversion: 1\n"
+                           "scan:\n  actions:\n    default: { action: encrypt, key: contact }\n"
+                           "routes:\n"
+                           "  - { from: a.raw, to: a.out, dead_letter: a.dlq, unlisted_fields: scan,\n"
+                           "      rules: [{ path: id, action: keep }] }\n");
+  auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  EXPECT_TRUE(set->policies[0]->Encrypts());
+  EXPECT_NE(set->ledger, nullptr);
+}
+
+TEST_F(PolicySetTest, KeyAndHeaderRulesThatEncryptOpenTheLedger) {
+  for (const char* path : {"$key", "$header.mail"}) {
+    std::string file = Write("p.yaml", std::string("policy: p\nversion: 1\nroutes:\n"
+                                                   "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
+                                                   "      rules: [{ path: ") +
+                                           path + ", action: encrypt, key: contact }] }\n");
+    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+    ASSERT_TRUE(set.ok()) << set.error().ToString();
+    EXPECT_TRUE(set->policies[0]->Encrypts()) << path;
+    EXPECT_NE(set->ledger, nullptr) << path;
+  }
+}
+
+TEST_F(PolicySetTest, NothingEncryptsNoLedgerFile) {
+  // encrypt_deterministic (AES-SIV) and tokenize need no count.
+  std::string file = Write("p.yaml",
+                           "policy: p\nversion: 1\nroutes:\n"
+                           "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
+                           "      rules: [{ path: m, action: encrypt_deterministic, key: contact },\n"
+                           "              { path: c, action: tokenize, key: customer }] }\n");
+  auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  EXPECT_FALSE(set->policies[0]->Encrypts());
+  EXPECT_EQ(set->ledger, nullptr);
+  EXPECT_FALSE(fs::exists(Ledger()));
+}
+
+TEST_F(PolicySetTest, UnopenableLedgerIsAnErrorOnlyWhenAPolicyEncrypts) {
+  const std::string bad = (fs::path(dir_) / "no" / "such" / "dir" / "keys.usage").string();
+  auto set = LoadPolicySet({Write("t.yaml", kScanEncrypt)}, Keys(), {bad, engine::Limits{}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.error().code, "usage_ledger_io");
+  auto plain = LoadPolicySet({Write("p.yaml",
+                                    "policy: p\nversion: 1\nroutes:\n"
+                                    "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
+                                    "      rules: [{ path: c, action: tokenize, key: customer }] }\n")},
+                             Keys(), {bad, engine::Limits{}});
+  EXPECT_TRUE(plain.ok()) << plain.error().ToString();
+}
+
+TEST_F(PolicySetTest, WithoutALedgerPathThePoliciesShareOneInMemoryLedger) {
+  // policy check / test: never the file a running proxy holds.
+  auto set = LoadPolicySet({Write("t.yaml", kScanEncrypt)}, Keys(), PolicySetOptions{});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  EXPECT_EQ(set->ledger, nullptr);
+  ASSERT_NE(set->policies[0]->ledger(), nullptr);
+  EXPECT_TRUE(set->policies[0]->ledger()->path().empty());
+  EXPECT_FALSE(fs::exists(Ledger()));
+}
+
+// Two routes in one file: b's dead-letter topic is a's destination.
+constexpr char kDlqIsDestination[] =
+    "policy: p\n"
+    "version: 1\n"
+    "routes:\n"
+    "  - name: a\n"
+    "    from: a.raw\n"
+    "    to: shared.out\n"
+    "    dead_letter: a.dlq\n"
+    "    rules: [{ path: x, action: redact }]\n"
+    "  - name: b\n"
+    "    from: b.raw\n"
+    "    to: b.out\n"
+    "    dead_letter: shared.out\n"
+    "    rules: [{ path: x, action: redact }]\n";
+
+TEST_F(PolicySetTest, DeadLetterTopicThatIsAnotherRoutesDestinationIsLocated) {
+  std::string file = Write("p.yaml", kDlqIsDestination);
+  std::vector<std::shared_ptr<const policy::Policy>> compiled;
+  auto set = LoadPolicySet({file}, Keys(), PolicySetOptions{}, &compiled);
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.error().code, "policy_conflict");
+  EXPECT_EQ(set.error().message, file +
+                                     ":12:18: route 'b': dead-letter topic 'shared.out' is the masked destination "
+                                     "('to') of route 'a' (" +
+                                     file + ":6:9): raw records would reach it");
+  EXPECT_EQ(compiled.size(), 1u) << "the file compiled on its own";
+}
+
+TEST_F(PolicySetTest, SourceClaimedByTwoFilesIsLocatedAtTheSecond) {
+  std::string a = Write("a.yaml",
+                        "policy: a\nversion: 1\nroutes:\n"
+                        "  - { from: pay.raw, to: a.out, dead_letter: a.dlq, rules: [{ path: x, action: redact }] }\n");
+  std::string b = Write("b.yaml",
+                        "policy: b\nversion: 1\nroutes:\n"
+                        "  - name: second\n"
+                        "    from: pay.raw\n"
+                        "    to: b.out\n"
+                        "    dead_letter: b.dlq\n"
+                        "    rules: [{ path: x, action: redact }]\n");
+  auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.error().code, "policy_conflict");
+  EXPECT_EQ(set.error().message,
+            b + ":5:11: route 'second': source 'pay.raw' is also routed by route 'pay.raw' (" + a + ":4:13)");
+}
+
+TEST_F(PolicySetTest, SourceThatIsAnOutputAndPatternsThatMatchOutputsAreLocated) {
+  std::string a = Write("a.yaml",
+                        "policy: a\nversion: 1\nroutes:\n"
+                        "  - name: a\n"
+                        "    from: a.raw\n"
+                        "    to: b.raw\n"
+                        "    dead_letter: a.dlq\n"
+                        "    rules: [{ path: x, action: redact }]\n");
+  std::string b = Write("b.yaml",
+                        "policy: b\nversion: 1\nroutes:\n"
+                        "  - name: b\n"
+                        "    from: b.raw\n"
+                        "    to: b.out\n"
+                        "    dead_letter: b.dlq\n"
+                        "    rules: [{ path: x, action: redact }]\n"
+                        "  - name: pat\n"
+                        "    from: '^a\\.[a-z]+$'\n"
+                        "    to: pat.out\n"
+                        "    dead_letter: pat.dlq\n"
+                        "    rules: [{ path: x, action: redact }]\n");
+  auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
+  ASSERT_FALSE(set.ok());
+  const std::string& m = set.error().message;
+  EXPECT_NE(m.find(b + ":5:11: route 'b': source topic 'b.raw' is the 'to' of route 'a' (" + a +
+                   ":6:9): records would be read again"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(b + ":10:11: route 'pat': source pattern matches 'a.dlq', the 'dead_letter' of route 'a' (" + a +
+                   ":7:18)"),
+            std::string::npos)
+      << m;
+}
+
+TEST_F(PolicySetTest, EveryFileErrorAndConflictIsReportedAtOnce) {
+  std::string broken =
+      Write("broken.yaml",
+            "policy: x\nversion: 1\nroutes:\n"
+            "  - { from: c.raw, to: c.out, dead_letter: c.dlq, rules: [{ path: x, action: nope }] }\n");
+  std::string dlq = Write("p.yaml", kDlqIsDestination);
+  std::vector<std::shared_ptr<const policy::Policy>> compiled;
+  auto set =
+      LoadPolicySet({broken, dlq, (fs::path(dir_) / "missing.yaml").string()}, Keys(), PolicySetOptions{}, &compiled);
+  ASSERT_FALSE(set.ok());
+  const std::string& m = set.error().message;
+  EXPECT_NE(m.find(broken + ":4:"), std::string::npos) << m;
+  EXPECT_NE(m.find("cannot read policy file"), std::string::npos) << m;
+  EXPECT_NE(m.find(dlq + ":12:18: route 'b'"), std::string::npos) << m;
+  EXPECT_EQ(compiled.size(), 1u);
+}
+
+TEST_F(PolicySetTest, ShippedPoliciesLoadTogether) {
+  std::vector<std::string> files;
+  for (const char* f : {"payments.yaml", "support.yaml", "transfers.yaml"})
+    files.push_back(std::string(MASKPROXY_SOURCE_DIR) + "/policies/" + f);
+  static const crypto::Keyring ring = [] {
+    std::string y = "keys:\n";
+    uint8_t fill = 1;
+    for (const char* name : {"rrn", "phone", "email", "account", "contact", "customer", "card"}) {
+      std::vector<uint8_t> b(32, fill++);
+      y +=
+          std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
+    }
+    return std::move(crypto::Keyring::Parse(y, "k.yaml")).value();
+  }();
+  auto set = LoadPolicySet(files, ring, {Ledger(), engine::Limits{}});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  EXPECT_EQ(set->policies.size(), 3u);
+  EXPECT_NE(set->engine, nullptr);
+}
+
+TEST(VersionInKeysHeader, PicksTheRulesKey) {
+  auto v = VersionInKeysHeader("account:1,contact:1,phone:2", "phone");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 2u);
+  v = VersionInKeysHeader("phone:7", "phone");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 7u);
+  v = VersionInKeysHeader("account:1, phone:3", "phone");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 3u);
+}
+
+TEST(VersionInKeysHeader, RefusesAHeaderWithoutTheKeyOrMalformed) {
+  for (const char* h : {"account:1,contact:1", "", "phone", "phone:", "phone:0", "phone:x", "phone:1,,a:1", ":1",
+                        "phone:1,phone:2", "phones:1", "xphone:1"}) {
+    auto v = VersionInKeysHeader(h, "phone");
+    EXPECT_FALSE(v.ok()) << h;
+    if (!v.ok()) {
+      EXPECT_EQ(v.error().code, "invalid_argument") << h;
+    }
+  }
+  EXPECT_TRUE(VersionInKeysHeader("phone:2,phone:2", "phone").ok());
+}
+
+}  // namespace
+}  // namespace maskproxy::app
