@@ -248,6 +248,17 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
     if (!found && !names.empty())
       return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
                                        ") names no column of the CSV header");
+    // A column whose name only looks like the rule's (case, width, spaces,
+    // NUL, default-ignorables) would pass beside it: refuse the file, as a
+    // JSON member name like that refuses its record.
+    const std::string folded = unicode::FoldName(segs[0].key);
+    for (size_t c = 0; c < names.size(); ++c)
+      if (names[c] != segs[0].key && unicode::FoldName(names[c]) == folded)
+        return Error("ambiguous_field_name", "CSV column " + std::to_string(c + 1) +
+                                                 " has a name that differs from "
+                                                 "rule '" +
+                                                 rule.path.text + "' (line " + std::to_string(rule.line) +
+                                                 ") only in case, width, spaces or invisible characters");
   }
   return plan;
 }

@@ -371,6 +371,23 @@ TEST(EngineCsv, PlanErrors) {
   EXPECT_TRUE(g.engine->PlanCsv(*g.route, {}).ok()) << "an empty file has no columns to name";
 }
 
+// A column named like a ruled one but for case, width, spaces or invisible
+// characters would pass raw beside it: the file is refused, in every mode.
+TEST(EngineCsv, AColumnThatOnlyLooksLikeARuledOneRefusesTheFile) {
+  for (const char* mode : {"keep", "drop", "scan"}) {
+    auto f = Make(PolicyYaml(mode, "      - { path: rrn, action: redact, mode: \"null\" }\n"));
+    for (std::string variant : {"RRN", "rrn ", "\xEF\xBD\x92\xEF\xBD\x92\xEF\xBD\x8E", "r\xC2\xADrn"}) {
+      const std::vector<std::string> names{"id", "rrn", variant};
+      auto plan = f.engine->PlanCsv(*f.route, names);
+      ASSERT_FALSE(plan.ok()) << mode << " " << variant;
+      EXPECT_EQ(plan.error().code, "ambiguous_field_name");
+      EXPECT_NE(plan.error().message.find("column 3"), std::string::npos) << plan.error().message;
+    }
+    const std::vector<std::string> exact{"id", "rrn", "rrn_hash"};
+    EXPECT_TRUE(f.engine->PlanCsv(*f.route, exact).ok()) << mode;
+  }
+}
+
 struct CsvOut {
   Status status;
   std::vector<std::optional<std::string>> cells;  // nullopt = removed; "=" prefix = as it was
