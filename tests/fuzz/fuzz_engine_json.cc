@@ -198,6 +198,7 @@ struct Setup {
   std::shared_ptr<const maskproxy::engine::Engine> engine;
   const maskproxy::engine::RouteRef* routes[3] = {};
   bool skip_pending = false;
+  bool verbose = false;  // MASKPROXY_FUZZ_VERBOSE=1: each route's outcome (codes, never values)
 };
 
 [[noreturn]] void Die(const char* what) {
@@ -225,6 +226,8 @@ const Setup& Get() {
     if (!s->routes[0] || !s->routes[1] || !s->routes[2]) Die("route missing");
     const char* skip = std::getenv("MASKPROXY_FUZZ_SKIP_PENDING");
     s->skip_pending = skip && std::string_view(skip) == "1";
+    const char* verbose = std::getenv("MASKPROXY_FUZZ_VERBOSE");
+    s->verbose = verbose && std::string_view(verbose) == "1";
     return s;
   }();
   return *setup;
@@ -450,6 +453,11 @@ void CheckOne(const Setup& s, Mode mode, std::string_view in, bool in_ok, const 
   std::string out;
   Status st = s.engine->MaskValue(*route, route->route->from, in, &out);
   Oracle o(in, out, mode);
+  if (s.verbose)
+    std::fprintf(stderr, "fuzz_engine_json: unlisted_fields %s: %s; parser %s, depth %u%s%s\n", ModeName(mode),
+                 st.ok() ? "masked" : st.error().code.c_str(), in_ok ? "accepts" : "rejects", in_depth,
+                 pred.shape_mismatch ? ", predicts path_shape_mismatch" : "",
+                 pred.ambiguous_name ? ", predicts ambiguous_field_name" : "");
   const bool object = in_ok && in_root.type == Type::kObject;
   if (!st.ok()) {
     const std::string& code = st.error().code;
