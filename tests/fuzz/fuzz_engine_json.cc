@@ -20,6 +20,8 @@
 //        nothing but separators and mask characters, a constant equal to the
 //        input, a keep);
 //      * a `remove` rule's member is gone;
+//      * `keep` keeps scalars: the members of an object or array at a keep
+//        path are unlisted values (so dropped under drop);
 //      * every byte outside the selected values is identical (keep), or
 //        outside selected values and unlisted scalars (scan: those may be
 //        replaced by the scanner's output, a JSON string); drop: every output
@@ -30,9 +32,11 @@
 //
 // MASKPROXY_FUZZ_SKIP_PENDING=1 skips (instead of failing) the inputs on
 // which the engine passes a record the oracle says must be refused for
-// path_shape_mismatch or ambiguous_field_name (=shapes or =names: only
-// those): only for measuring the other checks on a branch that does not
-// have those refusals yet.
+// path_shape_mismatch or ambiguous_field_name, and does not fail when a keep
+// rule keeps an object's or array's members under unlisted_fields: drop;
+// a list of shapes, names, keep (e.g. =shapes,keep) skips only those. Only
+// for measuring the other checks on a branch that does not have those
+// rules yet.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -200,6 +204,7 @@ struct Setup {
   const maskproxy::engine::RouteRef* routes[3] = {};
   bool skip_shapes = false;  // MASKPROXY_FUZZ_SKIP_PENDING (see the top)
   bool skip_names = false;
+  bool skip_keep = false;
   bool verbose = false;  // MASKPROXY_FUZZ_VERBOSE=1: each route's outcome (codes, never values)
 };
 
@@ -228,8 +233,12 @@ const Setup& Get() {
     if (!s->routes[0] || !s->routes[1] || !s->routes[2]) Die("route missing");
     const char* skip = std::getenv("MASKPROXY_FUZZ_SKIP_PENDING");
     const std::string_view skip_what = skip ? skip : "";
-    s->skip_shapes = skip_what == "1" || skip_what == "shapes";
-    s->skip_names = skip_what == "1" || skip_what == "names";
+    auto skips = [&](std::string_view what) {
+      return skip_what == "1" || skip_what.find(what) != std::string_view::npos;
+    };
+    s->skip_shapes = skips("shapes");
+    s->skip_names = skips("names");
+    s->skip_keep = skips("keep");
     const char* verbose = std::getenv("MASKPROXY_FUZZ_VERBOSE");
     s->verbose = verbose && std::string_view(verbose) == "1";
     return s;
@@ -242,7 +251,8 @@ const Setup& Get() {
 
 class Oracle {
  public:
-  Oracle(std::string_view in, std::string_view out, Mode mode) : in_(in), out_(out), mode_(mode) {}
+  Oracle(std::string_view in, std::string_view out, Mode mode, bool skip_keep)
+      : in_(in), out_(out), mode_(mode), skip_keep_(skip_keep) {}
 
   [[noreturn]] void Violation(const std::string& what, size_t offset) const {
     std::fprintf(stderr, "fuzz_engine_json: ORACLE VIOLATION (unlisted_fields: %s): %s (input byte %zu)\n",
@@ -302,7 +312,10 @@ class Oracle {
 
   void Selected(const Node& a, const Node& b, int sel) {
     const OracleRule& r = Rules()[static_cast<size_t>(sel)];
-    if (a.type == Type::kObject || a.type == Type::kArray) return SameShape(a, b, -1, sel);  // leaves mode
+    if (a.type == Type::kObject || a.type == Type::kArray) {
+      if (r.act == Act::kKeep) return KeptContainer(a, b);
+      return SameShape(a, b, -1, sel);  // leaves mode: each scalar inside gets the action
+    }
     const std::string at = std::string("rule ") + r.path + ": ";
     if (a.type == Type::kNull) {
       if (b.type != Type::kNull || Raw(out_, b) != "null") Violation(at + "a null was not left alone", a.begin);
@@ -342,6 +355,16 @@ class Oracle {
     }
   }
 
+  // keep keeps scalars: the members of an object or array at a keep path are
+  // unlisted values (kept, dropped or scanned as unlisted_fields says).
+  void KeptContainer(const Node& a, const Node& b) {
+    if (mode_ != Mode::kDrop) return SameShape(a, b, -1, -1);
+    if (a.type != b.type) Violation("a container at a keep path changed type", a.begin);
+    if (!b.kids.empty() && !skip_keep_)
+      Violation("members of an object or array at a keep path survived unlisted_fields: drop (keep keeps scalars)",
+                a.begin);
+  }
+
   // `a` is on a rule path, above its terminal: null, or the container kind
   // the path descends into (the prediction refused anything else).
   void OnPath(const Node& a, const Node& b, int t) {
@@ -363,10 +386,13 @@ class Oracle {
       }
       const bool is_null = a.kids[i].type == Type::kNull;
       const int c = child[i];
-      const bool removes =
-          c >= 0 && TrieAt(c).rule >= 0 && Rules()[static_cast<size_t>(TrieAt(c).rule)].act == Act::kRemove;
-      if (removes)
+      const bool terminal = c >= 0 && TrieAt(c).rule >= 0;
+      const Act act = terminal ? Rules()[static_cast<size_t>(TrieAt(c).rule)].act : Act::kMask;
+      const bool is_container = a.kids[i].type == Type::kObject || a.kids[i].type == Type::kArray;
+      if (terminal && act == Act::kRemove)
         presence[i] = is_null ? Presence::kOptional : Presence::kAbsent;
+      else if (mode_ == Mode::kDrop && terminal && act == Act::kKeep && is_container)
+        presence[i] = Presence::kOptional;  // its members are dropped; whether the emptied container stays is open
       else if (mode_ == Mode::kDrop && c < 0)
         presence[i] = Presence::kAbsent;
       else if (mode_ == Mode::kDrop && is_null && TrieAt(c).rule < 0)
@@ -385,8 +411,9 @@ class Oracle {
           Walk(a.kids[i], b.kids[j], child[i], -1);
           ++j;
           break;
-        case Presence::kOptional:
-          if (same_name && b.kids[j].type == Type::kNull) {
+        case Presence::kOptional:  // if there, checked
+          if (same_name && b.kids[j].type == a.kids[i].type) {
+            Walk(a.kids[i], b.kids[j], child[i], -1);
             ++j;
           } else {
             all_there = false;
@@ -402,6 +429,7 @@ class Oracle {
 
   std::string_view in_, out_;
   Mode mode_;
+  bool skip_keep_;
 };
 
 // What walking the input along the rule paths predicts: a value of the wrong
@@ -456,7 +484,7 @@ void CheckOne(const Setup& s, Mode mode, std::string_view in, bool in_ok, const 
   const auto* route = s.routes[static_cast<int>(mode)];
   std::string out;
   Status st = s.engine->MaskValue(*route, route->route->from, in, &out);
-  Oracle o(in, out, mode);
+  Oracle o(in, out, mode, s.skip_keep);
   if (s.verbose)
     std::fprintf(stderr, "fuzz_engine_json: unlisted_fields %s: %s; parser %s, depth %u%s%s\n", ModeName(mode),
                  st.ok() ? "masked" : st.error().code.c_str(), in_ok ? "accepts" : "rejects", in_depth,
