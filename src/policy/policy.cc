@@ -953,8 +953,13 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     return Error("policy_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
                                        std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
-  if (!root.IsMap())
-    return Error("policy_invalid", origin + ": a policy must be a mapping with policy, version, routes");
+  if (!root.IsMap()) {
+    // An empty document's root has no mark: it is at 1:1.
+    const YAML::Mark m = root.Mark();
+    return Error("policy_invalid", origin + ":" + std::to_string(m.line < 0 ? 1 : m.line + 1) + ":" +
+                                       std::to_string(m.line < 0 ? 1 : m.column + 1) +
+                                       ": a policy must be a mapping with policy, version, routes");
+  }
   try {
     Diag diag;
     if (Status s = CheckKeys(c, root, {"policy", "version", "description", "scan", "routes", "tests"}, "policy");

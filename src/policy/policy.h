@@ -137,6 +137,9 @@ struct Route {
 // `!match REGEX` by a regex search (ECMAScript; anchor with ^ and $) in a
 // string's text or a literal's.
 struct Expected {
+  // Declared, so that clang 14 with libstdc++ 12 does not need Expected
+  // complete to decide whether pair<string, Expected> is default-constructible.
+  Expected() = default;
   enum class Kind { kObject, kArray, kString, kLiteral, kMatch };
   Kind kind = Kind::kLiteral;
   std::string text;

@@ -312,9 +312,11 @@ class MockKafka {
     for (const auto& [name, partitions, leader] :
          {std::tuple{kSrc, kSrcPartitions, kSourceLeader}, std::tuple{kDst, kDstPartitions, kOutputLeader},
           std::tuple{kDlq, kDlqPartitions, kOutputLeader}}) {
-      topics.push_back([this, name, partitions] { return rd_kafka_mock_topic_create(mc_, name, partitions, 1); });
+      // Init-captures: clang 14 cannot capture structured bindings.
+      topics.push_back([this, topic = name, n = partitions] { return rd_kafka_mock_topic_create(mc_, topic, n, 1); });
       for (int p = 0; p < partitions; ++p)
-        leaders.push_back([this, name, p, leader] { return rd_kafka_mock_partition_set_leader(mc_, name, p, leader); });
+        leaders.push_back(
+            [this, topic = name, p, id = leader] { return rd_kafka_mock_partition_set_leader(mc_, topic, p, id); });
     }
     topics.push_back(
         [this, group_id] { return rd_kafka_mock_coordinator_set(mc_, "group", group_id.c_str(), kSourceLeader); });

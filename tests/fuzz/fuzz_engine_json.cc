@@ -1,0 +1,547 @@
+// fuzz_engine_json: Engine::MaskValue on arbitrary bytes, checked by an oracle.
+//
+// The oracle is the masking contract in executable form. For every input, and
+// for each of three routes with the same rules (unlisted_fields keep, drop and
+// scan), the engine's answer is one of:
+//  - a refusal (dead letter) with a documented reason code. A refusal for
+//    invalid_json / invalid_utf8 must agree with the independent parser below
+//    rejecting the input, depth_exceeded with the input nesting deeper than
+//    the limit, too_large with its size, not_object with a root that is not
+//    an object; and path_shape_mismatch / ambiguous_field_name with what
+//    walking the input along the rule paths predicts;
+//  - an output, which is then only allowed when the independent parser
+//    accepts the input (an object, no deeper than the limit), the walk
+//    predicts no shape mismatch and no ambiguous member name, the output is
+//    valid JSON, and walking input and output in step shows that:
+//      * every value a rule selects was changed the way its action says
+//        (a selected object or array: each scalar inside it; null is left
+//        alone), so no selected value still holds its input text (except
+//        where the action's documented output happens to equal it: a mask of
+//        nothing but separators and mask characters, a constant equal to the
+//        input, a keep);
+//      * a `remove` rule's member is gone;
+//      * `keep` keeps scalars: the members of an object or array at a keep
+//        path are unlisted values (so dropped under drop);
+//      * every byte outside the selected values is identical (keep), or
+//        outside selected values and unlisted scalars (scan: those may be
+//        replaced by the scanner's output, a JSON string); drop: every output
+//        member lies on a rule path or inside a selected value, in input
+//        order with the same raw name.
+// A violation prints what was violated (a rule path and the byte offset,
+// never the value) and aborts, so libFuzzer keeps the input.
+//
+// MASKPROXY_FUZZ_SKIP_PENDING=1 skips (instead of failing) the inputs on
+// which the engine passes a record the oracle says must be refused for
+// path_shape_mismatch or ambiguous_field_name, and does not fail when a keep
+// rule keeps an object's or array's members under unlisted_fields: drop;
+// a list of shapes, names, keep (e.g. =shapes,keep) skips only those. Only
+// for measuring the other checks on a branch that does not have those
+// rules yet.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/unicode.h"
+#include "crypto/keyring.h"
+#include "engine/engine.h"
+#include "policy/policy.h"
+#include "strict_json.h"
+
+namespace {
+
+using maskproxy::Status;
+using maskproxy::fuzz::Node;
+using maskproxy::fuzz::Parser;
+using maskproxy::fuzz::Type;
+
+constexpr size_t kMaxRecordBytes = 4096;
+constexpr uint32_t kMaxDepth = 64;
+
+// ---------------------------------------------------------------------------
+// The fuzz policy: its rules, once as policy YAML for the engine and once as
+// the oracle's own table (paths written out as segments, not parsed by
+// src/codec).
+
+enum class Act { kTokenizeRrn, kTokenizeCard, kMask, kRedactNull, kRedactConstant, kRemove, kEncrypt, kKeep };
+
+struct Seg {
+  bool any = false;  // [*]
+  std::string key;
+};
+
+struct OracleRule {
+  const char* yaml;  // the rule as written in the policy
+  const char* path;  // for messages
+  Act act;
+  std::vector<Seg> segs;
+};
+
+Seg K(const char* k) {
+  return Seg{false, k};
+}
+Seg Any() {
+  return Seg{true, ""};
+}
+
+const std::vector<OracleRule>& Rules() {
+  static const std::vector<OracleRule> rules = {
+      {"{ path: user.rrn, action: tokenize, key: rrn }", "user.rrn", Act::kTokenizeRrn, {K("user"), K("rrn")}},
+      {"{ path: user.phone, action: mask, mask_char: '#', separators: '-' }",
+       "user.phone",
+       Act::kMask,
+       {K("user"), K("phone")}},
+      {"{ path: user.secret, action: redact, mode: 'null' }",
+       "user.secret",
+       Act::kRedactNull,
+       {K("user"), K("secret")}},
+      {"{ path: user.tmp, action: redact, mode: remove }", "user.tmp", Act::kRemove, {K("user"), K("tmp")}},
+      {"{ path: user.note, action: keep }", "user.note", Act::kKeep, {K("user"), K("note")}},
+      {"{ path: 'recipients[*].phone', action: mask, mask_char: '#', separators: '-' }",
+       "recipients[*].phone",
+       Act::kMask,
+       {K("recipients"), Any(), K("phone")}},
+      {"{ path: 'matrix[*][*]', action: redact, mode: constant, value: '[R]' }",
+       "matrix[*][*]",
+       Act::kRedactConstant,
+       {K("matrix"), Any(), Any()}},
+      {"{ path: 'meta[\"a.b\"].c', action: encrypt, key: pii }",
+       "meta[\"a.b\"].c",
+       Act::kEncrypt,
+       {K("meta"), K("a.b"), K("c")}},
+      {"{ path: 'items[*].card.number', action: tokenize, key: card }",
+       "items[*].card.number",
+       Act::kTokenizeCard,
+       {K("items"), Any(), K("card"), K("number")}},
+  };
+  return rules;
+}
+
+// The rule paths as a trie. A node has key children or one [*] child (the
+// fuzz policy never mixes them), or is a rule's terminal.
+struct TrieNode {
+  std::map<std::string, int> keys;
+  int any = -1;
+  int rule = -1;  // index into Rules() when a path ends here
+};
+
+const std::vector<TrieNode>& Trie() {
+  static const std::vector<TrieNode> trie = [] {
+    std::vector<TrieNode> t(1);
+    for (size_t r = 0; r < Rules().size(); ++r) {
+      int at = 0;
+      for (const Seg& s : Rules()[r].segs) {
+        int next = s.any ? t[static_cast<size_t>(at)].any : [&] {
+          auto it = t[static_cast<size_t>(at)].keys.find(s.key);
+          return it == t[static_cast<size_t>(at)].keys.end() ? -1 : it->second;
+        }();
+        if (next < 0) {
+          next = static_cast<int>(t.size());
+          t.emplace_back();
+          if (s.any)
+            t[static_cast<size_t>(at)].any = next;
+          else
+            t[static_cast<size_t>(at)].keys[s.key] = next;
+        }
+        at = next;
+      }
+      t[static_cast<size_t>(at)].rule = static_cast<int>(r);
+    }
+    return t;
+  }();
+  return trie;
+}
+
+const TrieNode& TrieAt(int i) {
+  return Trie()[static_cast<size_t>(i)];
+}
+
+std::string Keyring() {
+  auto key = [](const char* name, char fill) {
+    // 32 bytes of `fill`, base64 (fixed test material).
+    std::string b64;
+    static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string raw(32, fill);
+    for (size_t i = 0; i < raw.size(); i += 3) {
+      uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(raw[i])) << 16;
+      if (i + 1 < raw.size()) v |= static_cast<uint32_t>(static_cast<unsigned char>(raw[i + 1])) << 8;
+      if (i + 2 < raw.size()) v |= static_cast<uint32_t>(static_cast<unsigned char>(raw[i + 2]));
+      b64.push_back(kAlphabet[(v >> 18) & 63]);
+      b64.push_back(kAlphabet[(v >> 12) & 63]);
+      b64.push_back(i + 1 < raw.size() ? kAlphabet[(v >> 6) & 63] : '=');
+      b64.push_back(i + 2 < raw.size() ? kAlphabet[v & 63] : '=');
+    }
+    return std::string("  ") + name + ":\n    active: 1\n    versions:\n      1: " + b64 + "\n";
+  };
+  return "keys:\n" + key("rrn", 'r') + key("card", 'c') + key("pii", 'p');
+}
+
+std::string PolicyYaml() {
+  std::string rules;
+  for (const OracleRule& r : Rules()) rules += std::string("      - ") + r.yaml + "\n";
+  std::string yaml = "policy: fuzz\nversion: 1\nroutes:\n";
+  for (const char* mode : {"keep", "drop", "scan"}) {
+    yaml += std::string("  - from: fuzz.") + mode + "\n    to: fuzz." + mode + ".out\n    dead_letter: fuzz." + mode +
+            ".dlq\n    unlisted_fields: " + mode + "\n    rules:\n" + rules;
+  }
+  return yaml;
+}
+
+enum class Mode { kKeep, kDrop, kScan };
+const char* ModeName(Mode m) {
+  return m == Mode::kKeep ? "keep" : m == Mode::kDrop ? "drop" : "scan";
+}
+
+struct Setup {
+  maskproxy::crypto::Keyring keys;
+  std::shared_ptr<const maskproxy::engine::Engine> engine;
+  const maskproxy::engine::RouteRef* routes[3] = {};
+  bool skip_shapes = false;  // MASKPROXY_FUZZ_SKIP_PENDING (see the top)
+  bool skip_names = false;
+  bool skip_keep = false;
+  bool verbose = false;  // MASKPROXY_FUZZ_VERBOSE=1: each route's outcome (codes, never values)
+};
+
+[[noreturn]] void Die(const char* what) {
+  std::fprintf(stderr, "fuzz_engine_json: setup failed: %s\n", what);
+  std::abort();
+}
+
+const Setup& Get() {
+  static const Setup* setup = [] {
+    auto* s = new Setup();
+    auto keys = maskproxy::crypto::Keyring::Parse(Keyring(), "fuzz-keys.yaml");
+    if (!keys.ok()) Die(keys.error().ToString().c_str());
+    s->keys = std::move(keys).value();
+    auto policy = maskproxy::policy::Policy::Parse(PolicyYaml(), "fuzz-policy.yaml", s->keys);
+    if (!policy.ok()) Die(policy.error().ToString().c_str());
+    maskproxy::engine::Limits limits;
+    limits.max_record_bytes = kMaxRecordBytes;
+    limits.max_depth = kMaxDepth;
+    auto engine = maskproxy::engine::Engine::Create({*policy}, limits);
+    if (!engine.ok()) Die(engine.error().ToString().c_str());
+    s->engine = *engine;
+    s->routes[0] = s->engine->FindRoute("fuzz.keep");
+    s->routes[1] = s->engine->FindRoute("fuzz.drop");
+    s->routes[2] = s->engine->FindRoute("fuzz.scan");
+    if (!s->routes[0] || !s->routes[1] || !s->routes[2]) Die("route missing");
+    const char* skip = std::getenv("MASKPROXY_FUZZ_SKIP_PENDING");
+    const std::string_view skip_what = skip ? skip : "";
+    auto skips = [&](std::string_view what) {
+      return skip_what == "1" || skip_what.find(what) != std::string_view::npos;
+    };
+    s->skip_shapes = skips("shapes");
+    s->skip_names = skips("names");
+    s->skip_keep = skips("keep");
+    const char* verbose = std::getenv("MASKPROXY_FUZZ_VERBOSE");
+    s->verbose = verbose && std::string_view(verbose) == "1";
+    return s;
+  }();
+  return *setup;
+}
+
+// ---------------------------------------------------------------------------
+// The oracle.
+
+class Oracle {
+ public:
+  Oracle(std::string_view in, std::string_view out, Mode mode, bool skip_keep)
+      : in_(in), out_(out), mode_(mode), skip_keep_(skip_keep) {}
+
+  [[noreturn]] void Violation(const std::string& what, size_t offset) const {
+    std::fprintf(stderr, "fuzz_engine_json: ORACLE VIOLATION (unlisted_fields: %s): %s (input byte %zu)\n",
+                 ModeName(mode_), what.c_str(), offset);
+    std::abort();
+  }
+
+  // Walks input node `a` and output node `b` in step. `t`: the trie node `a`
+  // sits at (-1: off the rule paths); `sel`: the rule whose selected value
+  // `a` is or lies inside (-1: none).
+  void Walk(const Node& a, const Node& b, int t, int sel) {
+    if (sel < 0 && t >= 0 && TrieAt(t).rule >= 0) sel = TrieAt(t).rule;
+    if (sel >= 0) return Selected(a, b, sel);
+    if (t >= 0) return OnPath(a, b, t);
+    // Unlisted, off the rule paths (never reached in drop mode: dropped).
+    if (mode_ == Mode::kKeep) {
+      if (Raw(in_, a) != Raw(out_, b)) Violation("an unlisted value changed", a.begin);
+      return;
+    }
+    if (mode_ == Mode::kDrop) Violation("an unlisted value survived unlisted_fields: drop", a.begin);
+    // Scan: a string or number may be replaced by the scanner's output (a
+    // string); anything else is kept as it is.
+    if (a.type == Type::kObject || a.type == Type::kArray) return SameShape(a, b, -1, -1);
+    if (Raw(in_, a) == Raw(out_, b)) return;
+    if ((a.type != Type::kString && a.type != Type::kNumber) || b.type != Type::kString)
+      Violation("an unlisted value was changed into something a scan does not produce", a.begin);
+  }
+
+ private:
+  static std::string_view Raw(std::string_view doc, const Node& n) { return doc.substr(n.begin, n.end - n.begin); }
+  static std::string_view RawKey(std::string_view doc, const Node::Key& k) {
+    return doc.substr(k.begin, k.end - k.begin);
+  }
+
+  // The bytes of a container with its children's values cut out: names,
+  // punctuation and white space.
+  static std::string Skeleton(std::string_view doc, const Node& n) {
+    std::string s;
+    size_t at = n.begin;
+    for (const Node& k : n.kids) {
+      s.append(doc.substr(at, k.begin - at));
+      s.push_back('\x01');  // cannot occur in JSON text outside a value
+      at = k.end;
+    }
+    s.append(doc.substr(at, n.end - at));
+    return s;
+  }
+
+  // Same container type, same member count and the same bytes around the
+  // children; then each child pair.
+  void SameShape(const Node& a, const Node& b, int t_kids, int sel) {
+    if (a.type != b.type || a.kids.size() != b.kids.size())
+      Violation("a container changed shape or member count", a.begin);
+    if (Skeleton(in_, a) != Skeleton(out_, b)) Violation("bytes between values changed", a.begin);
+    for (size_t i = 0; i < a.kids.size(); ++i) Walk(a.kids[i], b.kids[i], t_kids, sel);
+  }
+
+  void Selected(const Node& a, const Node& b, int sel) {
+    const OracleRule& r = Rules()[static_cast<size_t>(sel)];
+    if (a.type == Type::kObject || a.type == Type::kArray) {
+      if (r.act == Act::kKeep) return KeptContainer(a, b);
+      return SameShape(a, b, -1, sel);  // leaves mode: each scalar inside gets the action
+    }
+    const std::string at = std::string("rule ") + r.path + ": ";
+    if (a.type == Type::kNull) {
+      if (b.type != Type::kNull || Raw(out_, b) != "null") Violation(at + "a null was not left alone", a.begin);
+      return;
+    }
+    auto string_with_prefix = [&](std::string_view prefix, size_t body) {
+      if (b.type != Type::kString) Violation(at + "output is not a string", a.begin);
+      if (b.text.compare(0, prefix.size(), prefix) != 0 || (body && b.text.size() != prefix.size() + body))
+        Violation(at + "output is not in the action's format", a.begin);
+      if (b.text == a.text) Violation(at + "selected value still holds its input text", a.begin);
+    };
+    switch (r.act) {
+      case Act::kTokenizeRrn: return string_with_prefix("t1.rrn.1.", 22);
+      case Act::kTokenizeCard: return string_with_prefix("t1.card.1.", 22);
+      case Act::kEncrypt: return string_with_prefix("e1.pii.1.", 0);
+      case Act::kMask: {
+        // mask_char '#', separators '-': each code point but '-' becomes '#'.
+        std::string want;
+        for (size_t i = 0; i < a.text.size(); ++i) {
+          auto c = static_cast<unsigned char>(a.text[i]);
+          if ((c & 0xC0) == 0x80) continue;  // a continuation byte
+          want.push_back(c == '-' ? '-' : '#');
+        }
+        if (b.type != Type::kString || b.text != want) Violation(at + "not masked as documented", a.begin);
+        return;
+      }
+      case Act::kRedactNull:
+        if (b.type != Type::kNull) Violation(at + "not redacted to null", a.begin);
+        return;
+      case Act::kRedactConstant:
+        if (b.type != Type::kString || b.text != "[R]") Violation(at + "not redacted to the constant", a.begin);
+        return;
+      case Act::kKeep:
+        if (Raw(in_, a) != Raw(out_, b)) Violation(at + "a kept value changed", a.begin);
+        return;
+      case Act::kRemove: Violation(at + "a removed member is still there", a.begin);
+    }
+  }
+
+  // keep keeps scalars: the members of an object or array at a keep path are
+  // unlisted values (kept, dropped or scanned as unlisted_fields says).
+  void KeptContainer(const Node& a, const Node& b) {
+    if (mode_ != Mode::kDrop) return SameShape(a, b, -1, -1);
+    if (a.type != b.type) Violation("a container at a keep path changed type", a.begin);
+    if (!b.kids.empty() && !skip_keep_)
+      Violation("members of an object or array at a keep path survived unlisted_fields: drop (keep keeps scalars)",
+                a.begin);
+  }
+
+  // `a` is on a rule path, above its terminal: null, or the container kind
+  // the path descends into (the prediction refused anything else).
+  void OnPath(const Node& a, const Node& b, int t) {
+    const TrieNode& tn = TrieAt(t);
+    if (a.type == Type::kNull) {
+      if (b.type != Type::kNull) Violation("a null on a rule path changed", a.begin);
+      return;
+    }
+    if (a.type != b.type) Violation("a container on a rule path changed type", a.begin);
+    enum class Presence { kRequired, kOptional, kAbsent };
+    std::vector<Presence> presence(a.kids.size());
+    std::vector<int> child(a.kids.size(), -1);
+    for (size_t i = 0; i < a.kids.size(); ++i) {
+      if (a.type == Type::kObject) {
+        auto it = tn.keys.find(a.keys[i].name);
+        child[i] = it == tn.keys.end() ? -1 : it->second;
+      } else {
+        child[i] = tn.any;
+      }
+      const bool is_null = a.kids[i].type == Type::kNull;
+      const int c = child[i];
+      const bool terminal = c >= 0 && TrieAt(c).rule >= 0;
+      const Act act = terminal ? Rules()[static_cast<size_t>(TrieAt(c).rule)].act : Act::kMask;
+      const bool is_container = a.kids[i].type == Type::kObject || a.kids[i].type == Type::kArray;
+      if (terminal && act == Act::kRemove)
+        presence[i] = is_null ? Presence::kOptional : Presence::kAbsent;
+      else if (mode_ == Mode::kDrop && terminal && act == Act::kKeep && is_container)
+        presence[i] = Presence::kOptional;  // its members are dropped; whether the emptied container stays is open
+      else if (mode_ == Mode::kDrop && c < 0)
+        presence[i] = Presence::kAbsent;
+      else if (mode_ == Mode::kDrop && is_null && TrieAt(c).rule < 0)
+        presence[i] = Presence::kOptional;
+      else
+        presence[i] = Presence::kRequired;
+    }
+    size_t j = 0;
+    bool all_there = true;
+    for (size_t i = 0; i < a.kids.size(); ++i) {
+      const bool same_name =
+          j < b.kids.size() && (a.type == Type::kArray || RawKey(in_, a.keys[i]) == RawKey(out_, b.keys[j]));
+      switch (presence[i]) {
+        case Presence::kRequired:
+          if (!same_name) Violation("a member on a rule path is missing or renamed", a.kids[i].begin);
+          Walk(a.kids[i], b.kids[j], child[i], -1);
+          ++j;
+          break;
+        case Presence::kOptional:  // if there, checked
+          if (same_name && b.kids[j].type == a.kids[i].type) {
+            Walk(a.kids[i], b.kids[j], child[i], -1);
+            ++j;
+          } else {
+            all_there = false;
+          }
+          break;
+        case Presence::kAbsent: all_there = false; break;
+      }
+    }
+    if (j != b.kids.size()) Violation("the output has a member the input does not account for", a.begin);
+    if (mode_ != Mode::kDrop && all_there && Skeleton(in_, a) != Skeleton(out_, b))
+      Violation("bytes between values changed", a.begin);
+  }
+
+  std::string_view in_, out_;
+  Mode mode_;
+  bool skip_keep_;
+};
+
+// What walking the input along the rule paths predicts: a value of the wrong
+// shape where a path descends, or a member name that folds to a path's name
+// there without being it.
+struct Prediction {
+  bool shape_mismatch = false;
+  bool ambiguous_name = false;
+};
+
+void Predict(const Node& n, int t, Prediction* p) {
+  const TrieNode& tn = TrieAt(t);
+  if (tn.rule >= 0 || n.type == Type::kNull) return;  // selected (any shape), or absent
+  if (!tn.keys.empty()) {
+    if (n.type != Type::kObject) {
+      p->shape_mismatch = true;
+      return;
+    }
+    for (size_t i = 0; i < n.kids.size(); ++i) {
+      auto it = tn.keys.find(n.keys[i].name);
+      if (it != tn.keys.end()) {
+        Predict(n.kids[i], it->second, p);
+        continue;
+      }
+      const std::string folded = maskproxy::unicode::FoldName(n.keys[i].name);
+      for (const auto& [name, unused] : tn.keys)
+        if (folded == maskproxy::unicode::FoldName(name)) p->ambiguous_name = true;
+    }
+    return;
+  }
+  if (n.type != Type::kArray) {
+    p->shape_mismatch = true;
+    return;
+  }
+  for (const Node& k : n.kids) Predict(k, tn.any, p);
+}
+
+const std::set<std::string, std::less<>>& DocumentedCodes(Mode mode) {
+  static const std::set<std::string, std::less<>> common = {
+      "too_large",  "invalid_json",        "invalid_utf8",         "depth_exceeded",
+      "not_object", "path_shape_mismatch", "ambiguous_field_name", "key_exhausted"};
+  static const std::set<std::string, std::less<>> scan = [] {
+    auto s = common;
+    s.insert({"pii_in_field_name", "scan_failed", "detect_failed", "text_too_large"});
+    return s;
+  }();
+  return mode == Mode::kScan ? scan : common;
+}
+
+void CheckOne(const Setup& s, Mode mode, std::string_view in, bool in_ok, const Node& in_root, uint32_t in_depth,
+              const Prediction& pred) {
+  const auto* route = s.routes[static_cast<int>(mode)];
+  std::string out;
+  Status st = s.engine->MaskValue(*route, route->route->from, in, &out);
+  Oracle o(in, out, mode, s.skip_keep);
+  if (s.verbose)
+    std::fprintf(stderr, "fuzz_engine_json: unlisted_fields %s: %s; parser %s, depth %u%s%s\n", ModeName(mode),
+                 st.ok() ? "masked" : st.error().code.c_str(), in_ok ? "accepts" : "rejects", in_depth,
+                 pred.shape_mismatch ? ", predicts path_shape_mismatch" : "",
+                 pred.ambiguous_name ? ", predicts ambiguous_field_name" : "");
+  const bool object = in_ok && in_root.type == Type::kObject;
+  if (!st.ok()) {
+    const std::string& code = st.error().code;
+    if (!DocumentedCodes(mode).count(code)) o.Violation("undocumented dead-letter code " + code, 0);
+    if ((code == "invalid_json" || code == "invalid_utf8") && in_ok)
+      o.Violation(code + " for an input the independent parser accepts", 0);
+    if (code == "depth_exceeded" && in_depth <= kMaxDepth) o.Violation("depth_exceeded within the depth limit", 0);
+    if (code == "too_large" && in.size() <= kMaxRecordBytes) o.Violation("too_large within the size limit", 0);
+    if (code == "not_object" && (!in_ok || object)) o.Violation("not_object for an object or invalid JSON", 0);
+    if (object && in_depth <= kMaxDepth) {
+      if (code == "path_shape_mismatch" && !pred.shape_mismatch)
+        o.Violation("path_shape_mismatch where every value has the shape its path expects", 0);
+      if (code == "ambiguous_field_name" && !pred.ambiguous_name)
+        o.Violation("ambiguous_field_name where no member name folds to a rule path's", 0);
+    }
+    return;
+  }
+  if (!in_ok) o.Violation("the engine passed an input the independent parser rejects", 0);
+  if (in.size() > kMaxRecordBytes) o.Violation("the engine passed a record over max_record_bytes", 0);
+  if (in_depth > kMaxDepth) o.Violation("the engine passed a record nested deeper than max_depth", 0);
+  if (!object) o.Violation("the engine passed a record that is not an object", 0);
+  if (pred.shape_mismatch && !s.skip_shapes)
+    o.Violation("passed a value of the wrong shape where a rule path descends (want path_shape_mismatch)", 0);
+  if (pred.ambiguous_name && !s.skip_names)
+    o.Violation("passed a member name that folds to a rule path's name (want ambiguous_field_name)", 0);
+  if (pred.shape_mismatch || pred.ambiguous_name) return;  // skipped: what else to expect is undefined
+  Node out_root;
+  Parser out_parser(out);
+  if (!out_parser.Parse(&out_root)) o.Violation("the output is not valid JSON", 0);
+  if (out_root.type != Type::kObject) o.Violation("the output is not an object", 0);
+  // White space around the root is kept.
+  if (in.substr(0, in_root.begin) != std::string_view(out).substr(0, out_root.begin) ||
+      in.substr(in_root.end) != std::string_view(out).substr(out_root.end))
+    o.Violation("white space around the record changed", 0);
+  o.Walk(in_root, out_root, 0, -1);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  (void)Get();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const Setup& s = Get();
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  Node root;
+  Parser parser(in);
+  const bool ok = parser.Parse(&root);
+  Prediction pred;
+  if (ok && root.type == Type::kObject) Predict(root, 0, &pred);
+  for (Mode m : {Mode::kKeep, Mode::kDrop, Mode::kScan}) CheckOne(s, m, in, ok, root, parser.deepest(), pred);
+  return 0;
+}

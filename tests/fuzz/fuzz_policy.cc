@@ -1,0 +1,106 @@
+// fuzz_policy: Policy::Parse on arbitrary YAML text with a fixed in-memory
+// keyring (keys rrn, card, pii; the default in-memory ledger). It must never crash, hang or
+// throw, and every error must say where: each line of the message starts
+// with "fuzz.yaml:LINE:" (then usually COLUMN:), LINE >= 1. A policy that
+// compiles is well formed: at least one route, each with a from, to and
+// dead_letter, distinct, and every rule with an action.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "crypto/keyring.h"
+#include "policy/policy.h"
+
+namespace {
+
+[[noreturn]] void Fail(const char* what) {
+  std::fprintf(stderr, "fuzz_policy: ORACLE VIOLATION: %s\n", what);
+  std::abort();
+}
+
+struct Setup {
+  maskproxy::crypto::Keyring keys;
+};
+
+const Setup& Get() {
+  static const Setup* setup = [] {
+    auto* s = new Setup();
+    // Fixed test material (not secret): 32 bytes each, base64.
+    auto keys = maskproxy::crypto::Keyring::Parse(
+        "keys:\n"
+        "  rrn:\n    active: 1\n    versions:\n      1: cnJycnJycnJycnJycnJycnJycnJycnJycnJycnJycnI=\n"
+        "  card:\n    active: 2\n    versions:\n      1: Y2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2M=\n"
+        "      2: ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGQ=\n"
+        "  pii:\n    active: 1\n    versions:\n      1: cHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHA=\n",
+        "fuzz-keys.yaml");
+    if (!keys.ok()) {
+      std::fprintf(stderr, "fuzz_policy: setup failed: %s\n", keys.error().ToString().c_str());
+      std::abort();
+    }
+    s->keys = std::move(keys).value();
+    return s;
+  }();
+  return *setup;
+}
+
+bool Located(std::string_view line) {
+  constexpr std::string_view kOrigin = "fuzz.yaml:";
+  if (line.substr(0, kOrigin.size()) != kOrigin) return false;
+  size_t i = kOrigin.size();
+  size_t digits = 0;
+  uint64_t n = 0;
+  while (i < line.size() && line[i] >= '0' && line[i] <= '9' && digits < 12)
+    n = n * 10 + static_cast<uint64_t>(line[i++] - '0'), ++digits;
+  return digits > 0 && n >= 1 && i < line.size() && line[i] == ':';
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  (void)Get();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const Setup& s = Get();
+  std::string_view yaml(reinterpret_cast<const char*>(data), size);
+  auto r = maskproxy::policy::Policy::Parse(yaml, "fuzz.yaml", s.keys);  // the default (in-memory) ledger
+  if (!r.ok()) {
+    const auto& e = r.error();
+    if (e.code.empty()) Fail("an error without a code");
+    if (e.message.empty()) Fail("an error without a message");
+    // One error per line, each starting with its location. A line that does
+    // not start with one is accepted only as the rest of a quoted name that
+    // holds a line break (the quote opened on an earlier line is still open).
+    std::string_view m = e.message;
+    size_t open_quotes = 0;
+    while (!m.empty()) {
+      size_t nl = m.find('\n');
+      std::string_view line = m.substr(0, nl);
+      if (Located(line)) open_quotes = 0;
+      const bool continues = open_quotes % 2 == 1;
+      for (char c : line) open_quotes += c == '\'';
+      if (!Located(line) && !continues) {
+        std::fprintf(stderr, "fuzz_policy: unlocated error line: %.*s\n", static_cast<int>(line.size()), line.data());
+        Fail("an error line without file:line");
+      }
+      if (nl == std::string_view::npos) break;
+      m.remove_prefix(nl + 1);
+    }
+    return 0;
+  }
+  const auto& p = **r;
+  if (p.routes().empty()) Fail("a compiled policy without routes");
+  for (const auto& route : p.routes()) {
+    if (route.from.empty() || route.to.empty() || route.dead_letter.empty())
+      Fail("a route without from/to/dead_letter");
+    if (route.to == route.dead_letter || route.to == route.from) Fail("a route whose topics are not distinct");
+    for (const auto& rule : route.rules)
+      if (!rule.action) Fail("a compiled rule without an action");
+  }
+  if (p.Label().empty()) Fail("a compiled policy without a label");
+  return 0;
+}
