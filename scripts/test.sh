@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite, as CI does: set-up (packages, Kafka jars), build
+# Runs the whole test suite, as CI does: set-up (packages, Kafka jars), the
+# clang-format check (scripts/format.sh --check), build
 # with tests, start a local Kafka broker for the integration tests, run
 # ctest (unit + integration), stop the broker, then run the libFuzzer
 # targets for a bounded time each (scripts/fuzz.sh, clang + ASan/UBSan).
@@ -13,6 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export MASKPROXY_KAFKA_DIR="${MASKPROXY_KAFKA_DIR:-${TMPDIR:-/tmp}/maskproxy-kafka-test}"
 
 "$root/scripts/setup.sh"
+"$root/scripts/format.sh" --check
 build_dir="$("$root/scripts/build.sh")"
 
 "$root/scripts/kafka.sh" start >/dev/null

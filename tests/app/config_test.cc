@@ -16,7 +16,9 @@ const char kMinimal[] =
     "policies: [policies/payments.yaml]\n"
     "keyring: keys.yaml\n";
 
-Result<Config> Parse(const std::string& yaml) { return Config::Parse(yaml, "c.yaml", "/base"); }
+Result<Config> Parse(const std::string& yaml) {
+  return Config::Parse(yaml, "c.yaml", "/base");
+}
 
 ::testing::AssertionResult Fails(const std::string& yaml, const std::vector<std::string>& fragments) {
   auto r = Parse(yaml);
@@ -62,8 +64,7 @@ TEST(ConfigParse, AbsolutePathsKeptRelativeResolved) {
       "policies: [/etc/maskproxy/a.yaml, b.yaml, sub/c.yaml]\n"
       "keyring: /etc/maskproxy/keys.yaml\n");
   ASSERT_TRUE(r.ok()) << r.error().ToString();
-  EXPECT_EQ(r->policy_files,
-            (std::vector<std::string>{"/etc/maskproxy/a.yaml", "/base/b.yaml", "/base/sub/c.yaml"}));
+  EXPECT_EQ(r->policy_files, (std::vector<std::string>{"/etc/maskproxy/a.yaml", "/base/b.yaml", "/base/sub/c.yaml"}));
   EXPECT_EQ(r->keyring_file, "/etc/maskproxy/keys.yaml");
 }
 
@@ -134,17 +135,18 @@ TEST(ConfigParse, DestinationWithoutBrokersDefaultsToSource) {
 }
 
 TEST(ConfigParse, UnknownTopLevelKeyWithSuggestion) {
-  EXPECT_TRUE(Fails(std::string(kMinimal) + "polices: [x.yaml]\n", {"c.yaml:6:1:", "'polices'", "did you mean 'policies'"}));
+  EXPECT_TRUE(
+      Fails(std::string(kMinimal) + "polices: [x.yaml]\n", {"c.yaml:6:1:", "'polices'", "did you mean 'policies'"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "log_levle: info\n", {"c.yaml:6:1:", "did you mean 'log_level'"}));
 }
 
 TEST(ConfigParse, UnknownNestedKeyNamesFullPath) {
-  EXPECT_TRUE(Fails(
-      "source:\n  brokerz: b:9092\n  group_id: g\npolicies: [p.yaml]\nkeyring: k.yaml\n",
-      {"c.yaml:2:3:", "source.brokerz", "did you mean 'brokers'"}));
+  EXPECT_TRUE(Fails("source:\n  brokerz: b:9092\n  group_id: g\npolicies: [p.yaml]\nkeyring: k.yaml\n",
+                    {"c.yaml:2:3:", "source.brokerz", "did you mean 'brokers'"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit_interval: 5\n",
                     {"c.yaml:7:3:", "delivery.commit_interval", "did you mean 'commit_interval_ms'"}));
-  EXPECT_TRUE(Fails(std::string(kMinimal) + "transactions:\n  commit_interval_ms: 5\n", {"c.yaml:6:1:", "'transactions'"}));
+  EXPECT_TRUE(
+      Fails(std::string(kMinimal) + "transactions:\n  commit_interval_ms: 5\n", {"c.yaml:6:1:", "'transactions'"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_depth: 5\n", {"limits.max_depth"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "destination:\n  broker: x\n", {"destination.broker", "'brokers'"}));
 }
@@ -161,7 +163,8 @@ TEST(ConfigParse, MissingRequiredKeys) {
 }
 
 TEST(ConfigParse, BadPolicies) {
-  EXPECT_TRUE(Fails("source: { brokers: b, group_id: g }\npolicies: []\nkeyring: k.yaml\n", {"c.yaml:2:", "'policies'"}));
+  EXPECT_TRUE(
+      Fails("source: { brokers: b, group_id: g }\npolicies: []\nkeyring: k.yaml\n", {"c.yaml:2:", "'policies'"}));
   EXPECT_TRUE(Fails("source: { brokers: b, group_id: g }\npolicies: { a: b }\nkeyring: k.yaml\n", {"'policies'"}));
   EXPECT_TRUE(Fails("source: { brokers: b, group_id: g }\npolicies: [[a]]\nkeyring: k.yaml\n", {"'policies'"}));
 }
@@ -171,11 +174,12 @@ TEST(ConfigParse, IntegerRanges) {
                     {"c.yaml:7:23:", "delivery.commit_interval_ms"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit_interval_ms: -5\n", {"delivery.commit_interval_ms"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit_max_records: 0\n", {"delivery.commit_max_records"}));
-  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  transaction_timeout_ms: 999\n",
-                    {"delivery.transaction_timeout_ms"}));
+  EXPECT_TRUE(
+      Fails(std::string(kMinimal) + "delivery:\n  transaction_timeout_ms: 999\n", {"delivery.transaction_timeout_ms"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_inflight_bytes: 1000\n", {"limits.max_inflight_bytes"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_inflight_records: 0\n", {"limits.max_inflight_records"}));
-  EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: \"x\"\n", {"c.yaml:7:", "limits.max_json_depth"}));
+  EXPECT_TRUE(
+      Fails(std::string(kMinimal) + "limits:\n  max_json_depth: \"x\"\n", {"c.yaml:7:", "limits.max_json_depth"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: x\n", {"limits.max_json_depth"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: 1.5\n", {"limits.max_json_depth"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "limits:\n  max_json_depth: 1001\n", {"limits.max_json_depth"}));
@@ -185,8 +189,9 @@ TEST(ConfigParse, IntegerRanges) {
 }
 
 TEST(ConfigParse, IntegerBoundsAccepted) {
-  auto r = Parse(std::string(kMinimal) + "delivery:\n  commit_interval_ms: 1\n  transaction_timeout_ms: 1000\n"
-                                         "limits:\n  max_json_depth: 1000\n  max_record_bytes: 1\n");
+  auto r = Parse(std::string(kMinimal) +
+                 "delivery:\n  commit_interval_ms: 1\n  transaction_timeout_ms: 1000\n"
+                 "limits:\n  max_json_depth: 1000\n  max_record_bytes: 1\n");
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->commit_interval_ms, 1);
   EXPECT_EQ(r->transaction_timeout_ms, 1000);
@@ -216,10 +221,12 @@ TEST(ConfigParse, LogLevel) {
 }
 
 TEST(ConfigParse, PropertiesMustBeFlat) {
-  EXPECT_TRUE(Fails("source:\n  brokers: b\n  group_id: g\n  properties:\n    ssl:\n      key: v\n"
-                    "policies: [p.yaml]\nkeyring: k.yaml\n",
-                    {"c.yaml:6:", "source.properties.ssl"}));
-  EXPECT_TRUE(Fails(std::string(kMinimal) + "destination:\n  properties:\n    a: [1, 2]\n", {"destination.properties.a"}));
+  EXPECT_TRUE(
+      Fails("source:\n  brokers: b\n  group_id: g\n  properties:\n    ssl:\n      key: v\n"
+            "policies: [p.yaml]\nkeyring: k.yaml\n",
+            {"c.yaml:6:", "source.properties.ssl"}));
+  EXPECT_TRUE(
+      Fails(std::string(kMinimal) + "destination:\n  properties:\n    a: [1, 2]\n", {"destination.properties.a"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "destination:\n  properties: [a, b]\n", {"destination.properties"}));
 }
 
@@ -240,10 +247,26 @@ TEST(ConfigParse, DuplicateKey) {
 
 TEST(ConfigHelp, MentionsEveryKey) {
   const std::string help = kConfigHelp;
-  for (const char* key : {"source:", "brokers:", "group_id:", "properties:", "destination:", "policies:", "keyring:",
-                          "delivery:", "mode:", "transactional_id:", "commit_interval_ms:", "commit_max_records:",
-                          "transaction_timeout_ms:", "limits:", "max_record_bytes:", "max_json_depth:",
-                          "max_inflight_records:", "max_inflight_bytes:", "log_level:", "stats_interval_ms:"})
+  for (const char* key : {"source:",
+                          "brokers:",
+                          "group_id:",
+                          "properties:",
+                          "destination:",
+                          "policies:",
+                          "keyring:",
+                          "delivery:",
+                          "mode:",
+                          "transactional_id:",
+                          "commit_interval_ms:",
+                          "commit_max_records:",
+                          "transaction_timeout_ms:",
+                          "limits:",
+                          "max_record_bytes:",
+                          "max_json_depth:",
+                          "max_inflight_records:",
+                          "max_inflight_bytes:",
+                          "log_level:",
+                          "stats_interval_ms:"})
     EXPECT_NE(help.find(key), std::string::npos) << key;
 }
 

@@ -187,7 +187,7 @@ TEST(RewriteJson, AnyIndexOnNonArrayIsAShapeMismatch) {
 
 TEST(RewriteJson, PathSelectingContainerAppliesToEveryScalarLeaf) {
   Outcome o = Scan(R"({"user":{"rrn":"1","tags":["a",{"b":true}],"n":null,"e":{},"z":[],"num":-1.5},"k":"v"})",
-                  {{"x"}, {"user"}});
+                   {{"x"}, {"user"}});
   ASSERT_TRUE(o.ok) << o.code;
   EXPECT_EQ(o.out, R"({"user":{"rrn":"#1","tags":["#1",{"b":"#1"}],"n":null,"e":{},"z":[],"num":"#1"},"k":"v"})");
   ASSERT_EQ(o.calls.size(), 4u);
@@ -214,8 +214,8 @@ TEST(RewriteJson, NumbersPassedAsRawText) {
   Outcome o = Scan(doc, {{"a"}, {"b"}, {"c"}, {"d"}, {"e"}, {"f"}});
   ASSERT_TRUE(o.ok) << o.code;
   EXPECT_EQ(o.out, R"({"a":"#0","b":"#1","c":"#2","d":"#3","e":"#4","f":"#5"})");
-  const std::vector<std::string> expect = {"4111111111111111", "12345678901234567890123", "1e400", "-0.0e-5", "0",
-                                           "1E+2"};
+  const std::vector<std::string> expect = {
+      "4111111111111111", "12345678901234567890123", "1e400", "-0.0e-5", "0", "1E+2"};
   ASSERT_EQ(o.calls.size(), expect.size());
   for (size_t i = 0; i < expect.size(); ++i) {
     EXPECT_EQ(o.calls[i].type, JsonType::kNumber);
@@ -350,7 +350,9 @@ TEST(RewriteJsonRemove, MiddleMember) {
 TEST(RewriteJsonRemove, LastMember) {
   ExpectRewrite(R"({"a":1,"b":2,"c":3})", {{"c", true}}, R"({"a":1,"b":2})");
 }
-TEST(RewriteJsonRemove, OnlyMember) { ExpectRewrite(R"({"a":1})", {{"a", true}}, R"({})"); }
+TEST(RewriteJsonRemove, OnlyMember) {
+  ExpectRewrite(R"({"a":1})", {{"a", true}}, R"({})");
+}
 TEST(RewriteJsonRemove, TwoAdjacentAtStart) {
   ExpectRewrite(R"({"a":1,"b":2,"c":3})", {{"a", true}, {"b", true}}, R"({"c":3})");
 }
@@ -502,24 +504,24 @@ TEST(ValidateJson, InvalidJsonAlsoWhenPathsSelect) {
 TEST(ValidateJson, InvalidUtf8) {
   const std::vector<std::string> bad = {
       "{\"a\":\"\xff\"}",
-      "{\"a\":\"\xc0\xaf\"}",               // overlong '/'
-      "{\"a\":\"\xc1\xbf\"}",               // overlong
-      "{\"a\":\"\xe0\x80\xaf\"}",           // overlong 3-byte
-      "{\"a\":\"\xf0\x80\x80\xaf\"}",       // overlong 4-byte
-      "{\"a\":\"\xed\xa0\x80\"}",           // UTF-16 surrogate encoded in UTF-8
-      "{\"a\":\"\xed\xbf\xbf\"}",           // low surrogate encoded in UTF-8
-      "{\"a\":\"\xf4\x90\x80\x80\"}",       // > U+10FFFF
+      "{\"a\":\"\xc0\xaf\"}",          // overlong '/'
+      "{\"a\":\"\xc1\xbf\"}",          // overlong
+      "{\"a\":\"\xe0\x80\xaf\"}",      // overlong 3-byte
+      "{\"a\":\"\xf0\x80\x80\xaf\"}",  // overlong 4-byte
+      "{\"a\":\"\xed\xa0\x80\"}",      // UTF-16 surrogate encoded in UTF-8
+      "{\"a\":\"\xed\xbf\xbf\"}",      // low surrogate encoded in UTF-8
+      "{\"a\":\"\xf4\x90\x80\x80\"}",  // > U+10FFFF
       "{\"a\":\"\xf5\x80\x80\x80\"}",
-      "{\"a\":\"\x80\"}",                   // lone continuation byte
-      "{\"a\":\"\xe4\xb8\"}",               // truncated sequence
-      "{\"a\":\"\xe4\xb8",                  // truncated at end of input
-      R"({"a":"\uD800"})",                  // lone high surrogate escape
-      R"({"a":"\uDC00"})",                  // lone low surrogate escape
-      R"({"a":"\uD800\u0041"})",            // high surrogate followed by non-low
+      "{\"a\":\"\x80\"}",         // lone continuation byte
+      "{\"a\":\"\xe4\xb8\"}",     // truncated sequence
+      "{\"a\":\"\xe4\xb8",        // truncated at end of input
+      R"({"a":"\uD800"})",        // lone high surrogate escape
+      R"({"a":"\uDC00"})",        // lone low surrogate escape
+      R"({"a":"\uD800\u0041"})",  // high surrogate followed by non-low
       R"({"a":"\uD800\uD800"})",
       R"({"a":"\uD800x"})",
       R"({"a":"x\uDFFF"})",
-      "{\"\xff\":1}",                       // in a key
+      "{\"\xff\":1}",  // in a key
       R"({"\uD800":1})",
       "[\"\xed\xa0\x80\"]",
   };
@@ -669,7 +671,7 @@ TEST(IsValidUtf8, Cases) {
   EXPECT_TRUE(IsValidUtf8("abc"));
   EXPECT_TRUE(IsValidUtf8(std::string_view("a\0b", 3)));
   EXPECT_TRUE(IsValidUtf8("\x7f"));
-  EXPECT_TRUE(IsValidUtf8("\xc2\x80"));          // U+0080
+  EXPECT_TRUE(IsValidUtf8("\xc2\x80"));  // U+0080
   EXPECT_TRUE(IsValidUtf8("é"));
   EXPECT_TRUE(IsValidUtf8("홍길동"));
   EXPECT_TRUE(IsValidUtf8("\xe0\xa0\x80"));      // U+0800

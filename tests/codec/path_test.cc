@@ -9,8 +9,12 @@
 namespace maskproxy::codec {
 namespace {
 
-PathSegment K(const std::string& k) { return {PathSegment::Kind::kKey, k}; }
-PathSegment Any() { return {PathSegment::Kind::kAnyIndex, {}}; }
+PathSegment K(const std::string& k) {
+  return {PathSegment::Kind::kKey, k};
+}
+PathSegment Any() {
+  return {PathSegment::Kind::kAnyIndex, {}};
+}
 
 std::vector<PathSegment> Segs(std::string_view text) {
   auto p = FieldPath::Parse(text);
@@ -53,8 +57,8 @@ TEST(FieldPathParse, UnicodeKeys) {
 }
 
 TEST(FieldPathParse, Errors) {
-  for (const char* bad : {"", ".a", "a.", "a..b", "[*]", "a[0]", "a]b", "a[*]b", "a[\"\"]", "a[\"x", "a[\"x\"",
-                          "a[", "a[*", "a\"b", ".", "a.[*]"}) {
+  for (const char* bad : {"", ".a", "a.", "a..b", "[*]", "a[0]", "a]b", "a[*]b", "a[\"\"]", "a[\"x", "a[\"x\"", "a[",
+                          "a[*", "a\"b", ".", "a.[*]"}) {
     auto p = FieldPath::Parse(bad);
     ASSERT_FALSE(p.ok()) << "'" << bad << "' should be rejected";
     EXPECT_EQ(p.error().code, "invalid_path") << bad;
@@ -72,7 +76,8 @@ TEST(FieldPathParse, ErrorsNameThePathAndPosition) {
   PathSet set;
   for (size_t i = 0; i + 1 < paths.size(); ++i) {
     Status s = set.Add(P(paths[i]), static_cast<int32_t>(i), false);
-    if (!s.ok()) return ::testing::AssertionFailure() << "early conflict at '" << paths[i] << "': " << s.error().message;
+    if (!s.ok())
+      return ::testing::AssertionFailure() << "early conflict at '" << paths[i] << "': " << s.error().message;
   }
   Status s = set.Add(P(paths.back()), static_cast<int32_t>(paths.size() - 1), false);
   if (s.ok()) return ::testing::AssertionFailure() << "no conflict for '" << paths.back() << "'";
@@ -82,13 +87,27 @@ TEST(FieldPathParse, ErrorsNameThePathAndPosition) {
   return ::testing::AssertionSuccess();
 }
 
-TEST(PathSetAdd, SamePathTwice) { EXPECT_TRUE(Conflicts({"user.rrn", "user.rrn"})); }
-TEST(PathSetAdd, ParentThenChild) { EXPECT_TRUE(Conflicts({"user", "user.rrn"})); }
-TEST(PathSetAdd, ChildThenParent) { EXPECT_TRUE(Conflicts({"user.rrn", "user"})); }
-TEST(PathSetAdd, ArrayThenElementMember) { EXPECT_TRUE(Conflicts({"list[*]", "list[*].x"})); }
-TEST(PathSetAdd, ElementMemberThenArray) { EXPECT_TRUE(Conflicts({"list[*].x", "list"})); }
-TEST(PathSetAdd, QuotedKeyEqualsPlainKey) { EXPECT_TRUE(Conflicts({"user.rrn", "user[\"rrn\"]"})); }
-TEST(PathSetAdd, DeepParentThenChild) { EXPECT_TRUE(Conflicts({"a.b", "c", "a.b.c.d"})); }
+TEST(PathSetAdd, SamePathTwice) {
+  EXPECT_TRUE(Conflicts({"user.rrn", "user.rrn"}));
+}
+TEST(PathSetAdd, ParentThenChild) {
+  EXPECT_TRUE(Conflicts({"user", "user.rrn"}));
+}
+TEST(PathSetAdd, ChildThenParent) {
+  EXPECT_TRUE(Conflicts({"user.rrn", "user"}));
+}
+TEST(PathSetAdd, ArrayThenElementMember) {
+  EXPECT_TRUE(Conflicts({"list[*]", "list[*].x"}));
+}
+TEST(PathSetAdd, ElementMemberThenArray) {
+  EXPECT_TRUE(Conflicts({"list[*].x", "list"}));
+}
+TEST(PathSetAdd, QuotedKeyEqualsPlainKey) {
+  EXPECT_TRUE(Conflicts({"user.rrn", "user[\"rrn\"]"}));
+}
+TEST(PathSetAdd, DeepParentThenChild) {
+  EXPECT_TRUE(Conflicts({"a.b", "c", "a.b.c.d"}));
+}
 
 TEST(PathSetAdd, SiblingsDoNotConflict) {
   PathSet set;

@@ -10,7 +10,9 @@
 namespace maskproxy::crypto {
 namespace {
 
-std::string Enc(std::string_view s) { return Base64Encode(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
+std::string Enc(std::string_view s) {
+  return Base64Encode(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
 
 std::string UrlEnc(const std::vector<uint8_t>& b) {
   std::string out;
@@ -152,7 +154,7 @@ TEST(Base64Url, RejectsBadInput) {
   EXPECT_FALSE(Base64UrlDecode("-_8=").has_value());  // padding
   EXPECT_FALSE(Base64UrlDecode("A").has_value());     // impossible length
   EXPECT_FALSE(Base64UrlDecode("Zm9vY").has_value());
-  EXPECT_FALSE(Base64UrlDecode("Zh").has_value());    // non-canonical trailing bits
+  EXPECT_FALSE(Base64UrlDecode("Zh").has_value());  // non-canonical trailing bits
   EXPECT_FALSE(Base64UrlDecode("Zm9").has_value());
   EXPECT_FALSE(Base64UrlDecode("Zm 8").has_value());
 }

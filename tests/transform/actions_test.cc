@@ -26,11 +26,16 @@ std::string Material(uint8_t first) {
 
 const crypto::Keyring& Keys() {
   static const crypto::Keyring* ring = [] {
-    std::string yaml = "keys:\n"
-                       "  k:\n    active: 1\n    versions:\n      1: " + Material(0) + "\n"
-                       "  rrn:\n    active: 1\n    versions:\n      1: " + Material(0) + "\n"
-                       "  email:\n    active: 2\n    versions:\n      1: " + Material(64) + "\n      2: " +
-                       Material(96) + "\n";
+    std::string yaml =
+        "keys:\n"
+        "  k:\n    active: 1\n    versions:\n      1: " +
+        Material(0) +
+        "\n"
+        "  rrn:\n    active: 1\n    versions:\n      1: " +
+        Material(0) +
+        "\n"
+        "  email:\n    active: 2\n    versions:\n      1: " +
+        Material(64) + "\n      2: " + Material(96) + "\n";
     auto r = crypto::Keyring::Parse(yaml, "test-keys.yaml");
     if (!r.ok()) {
       ADD_FAILURE() << r.error().ToString();
