@@ -29,14 +29,6 @@
 //        order with the same raw name.
 // A violation prints what was violated (a rule path and the byte offset,
 // never the value) and aborts, so libFuzzer keeps the input.
-//
-// MASKPROXY_FUZZ_SKIP_PENDING=1 skips (instead of failing) the inputs on
-// which the engine passes a record the oracle says must be refused for
-// path_shape_mismatch or ambiguous_field_name, and does not fail when a keep
-// rule keeps an object's or array's members under unlisted_fields: drop;
-// a list of shapes, names, keep (e.g. =shapes,keep) skips only those. Only
-// for measuring the other checks on a branch that does not have those
-// rules yet.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -202,9 +194,6 @@ struct Setup {
   maskproxy::crypto::Keyring keys;
   std::shared_ptr<const maskproxy::engine::Engine> engine;
   const maskproxy::engine::RouteRef* routes[3] = {};
-  bool skip_shapes = false;  // MASKPROXY_FUZZ_SKIP_PENDING (see the top)
-  bool skip_names = false;
-  bool skip_keep = false;
   bool verbose = false;  // MASKPROXY_FUZZ_VERBOSE=1: each route's outcome (codes, never values)
 };
 
@@ -231,14 +220,6 @@ const Setup& Get() {
     s->routes[1] = s->engine->FindRoute("fuzz.drop");
     s->routes[2] = s->engine->FindRoute("fuzz.scan");
     if (!s->routes[0] || !s->routes[1] || !s->routes[2]) Die("route missing");
-    const char* skip = std::getenv("MASKPROXY_FUZZ_SKIP_PENDING");
-    const std::string_view skip_what = skip ? skip : "";
-    auto skips = [&](std::string_view what) {
-      return skip_what == "1" || skip_what.find(what) != std::string_view::npos;
-    };
-    s->skip_shapes = skips("shapes");
-    s->skip_names = skips("names");
-    s->skip_keep = skips("keep");
     const char* verbose = std::getenv("MASKPROXY_FUZZ_VERBOSE");
     s->verbose = verbose && std::string_view(verbose) == "1";
     return s;
@@ -251,8 +232,7 @@ const Setup& Get() {
 
 class Oracle {
  public:
-  Oracle(std::string_view in, std::string_view out, Mode mode, bool skip_keep)
-      : in_(in), out_(out), mode_(mode), skip_keep_(skip_keep) {}
+  Oracle(std::string_view in, std::string_view out, Mode mode) : in_(in), out_(out), mode_(mode) {}
 
   [[noreturn]] void Violation(const std::string& what, size_t offset) const {
     std::fprintf(stderr, "fuzz_engine_json: ORACLE VIOLATION (unlisted_fields: %s): %s (input byte %zu)\n",
@@ -360,7 +340,7 @@ class Oracle {
   void KeptContainer(const Node& a, const Node& b) {
     if (mode_ != Mode::kDrop) return SameShape(a, b, -1, -1);
     if (a.type != b.type) Violation("a container at a keep path changed type", a.begin);
-    if (!b.kids.empty() && !skip_keep_)
+    if (!b.kids.empty())
       Violation("members of an object or array at a keep path survived unlisted_fields: drop (keep keeps scalars)",
                 a.begin);
   }
@@ -429,7 +409,6 @@ class Oracle {
 
   std::string_view in_, out_;
   Mode mode_;
-  bool skip_keep_;
 };
 
 // What walking the input along the rule paths predicts: a value of the wrong
@@ -484,7 +463,7 @@ void CheckOne(const Setup& s, Mode mode, std::string_view in, bool in_ok, const 
   const auto* route = s.routes[static_cast<int>(mode)];
   std::string out;
   Status st = s.engine->MaskValue(*route, route->route->from, in, &out);
-  Oracle o(in, out, mode, s.skip_keep);
+  Oracle o(in, out, mode);
   if (s.verbose)
     std::fprintf(stderr, "fuzz_engine_json: unlisted_fields %s: %s; parser %s, depth %u%s%s\n", ModeName(mode),
                  st.ok() ? "masked" : st.error().code.c_str(), in_ok ? "accepts" : "rejects", in_depth,
@@ -511,11 +490,10 @@ void CheckOne(const Setup& s, Mode mode, std::string_view in, bool in_ok, const 
   if (in.size() > kMaxRecordBytes) o.Violation("the engine passed a record over max_record_bytes", 0);
   if (in_depth > kMaxDepth) o.Violation("the engine passed a record nested deeper than max_depth", 0);
   if (!object) o.Violation("the engine passed a record that is not an object", 0);
-  if (pred.shape_mismatch && !s.skip_shapes)
+  if (pred.shape_mismatch)
     o.Violation("passed a value of the wrong shape where a rule path descends (want path_shape_mismatch)", 0);
-  if (pred.ambiguous_name && !s.skip_names)
+  if (pred.ambiguous_name)
     o.Violation("passed a member name that folds to a rule path's name (want ambiguous_field_name)", 0);
-  if (pred.shape_mismatch || pred.ambiguous_name) return;  // skipped: what else to expect is undefined
   Node out_root;
   Parser out_parser(out);
   if (!out_parser.Parse(&out_root)) o.Violation("the output is not valid JSON", 0);
