@@ -1,5 +1,7 @@
 #include "common/unicode.h"
 
+#include <cstring>
+
 namespace maskproxy::unicode {
 
 size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
@@ -70,11 +72,32 @@ bool IsWhiteSpace(uint32_t cp) {
          (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
+namespace {
+inline bool ByteMayFold(unsigned char c) {
+  return c <= 0x20 || c >= 0x7F || (c >= 'A' && c <= 'Z');
+}
+}  // namespace
+
 bool NameMayFold(std::string_view name) {
-  for (char ch : name) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c <= 0x20 || c >= 0x7F || (c >= 'A' && c <= 'Z')) return true;
+  // Eight bytes at a time (SWAR): member names are checked on the record
+  // path, once per name that matched no rule at a level rules descend into.
+  constexpr uint64_t k01 = 0x0101010101010101ULL;
+  constexpr uint64_t k80 = 0x8080808080808080ULL;
+  const char* p = name.data();
+  size_t n = name.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (w & k80) return true;  // a byte >= 0x80
+    // Every byte is < 0x80 here, so the per-byte sums below never carry.
+    const uint64_t ge21 = (w + k01 * (0x80 - 0x21)) & k80;  // byte >= 0x21
+    const uint64_t ge7f = (w + k01 * (0x80 - 0x7F)) & k80;  // byte >= 0x7F
+    const uint64_t ge41 = (w + k01 * (0x80 - 0x41)) & k80;  // byte >= 'A'
+    const uint64_t ge5b = (w + k01 * (0x80 - 0x5B)) & k80;  // byte > 'Z'
+    if ((ge21 ^ k80) | ge7f | (ge41 & ~ge5b)) return true;
   }
+  for (; n > 0; ++p, --n)
+    if (ByteMayFold(static_cast<unsigned char>(*p))) return true;
   return false;
 }
 

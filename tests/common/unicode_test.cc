@@ -63,5 +63,27 @@ TEST(Unicode, NameMayFoldIsASafePrecheck) {
     EXPECT_TRUE(NameMayFold(v)) << v;
 }
 
+// The word-at-a-time check agrees with the byte-wise definition for every
+// byte value at every position of names up to 19 bytes long.
+TEST(Unicode, NameMayFoldMatchesTheBytewiseDefinition) {
+  auto bytewise = [](std::string_view s) {
+    for (char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c <= 0x20 || c >= 0x7F || (c >= 'A' && c <= 'Z')) return true;
+    }
+    return false;
+  };
+  for (size_t len = 1; len < 20; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(b);
+        ASSERT_EQ(NameMayFold(s), bytewise(s)) << "len " << len << " pos " << pos << " byte " << b;
+      }
+    }
+  }
+  EXPECT_FALSE(NameMayFold("abcdefghijklmnopqrstuvwxyz_0123456789-.@"));
+}
+
 }  // namespace
 }  // namespace maskproxy::unicode
