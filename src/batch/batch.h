@@ -42,8 +42,11 @@
 //    for byte, or, when the route drops unlisted fields (unlisted_fields:
 //    drop), removed with their header, or scanned for PII (unlisted_fields:
 //    scan) like a JSON string. $key and $header rules are ignored;
-//  - before any row is written, it is an error (code "invalid_rule") if a
-//    rule's path is nested or names no column;
+//  - before any row is written, the header row is an error: "invalid_rule"
+//    if a rule's path is nested or names no column, "ambiguous_field_name"
+//    if a column's name differs from a ruled one only in case, width, spaces
+//    or invisible characters, "invalid_utf8" or "invalid_csv" if the header
+//    row is not valid UTF-8 or CSV;
 //  - a row with the wrong number of fields ("field_count"), bad quoting
 //    ("invalid_csv"), invalid UTF-8 ("invalid_utf8") or a failing action is
 //    quarantined as for JSON Lines, "line" being the line the row starts on
@@ -98,8 +101,8 @@ struct BatchStats {
 
 // Masks every record of `in` into `out` with `route`'s rules (see above).
 // `quarantine` may be null: then the first record that cannot be masked is
-// an error. Errors: "unknown_format", "invalid_option", "invalid_rule"
-// (CSV), "io_error", or a record's reason (no quarantine stream); messages
+// an error. Errors: "unknown_format", "invalid_option", the header row's
+// (CSV, above), "io_error", or a record's reason (no quarantine stream); messages
 // carry line numbers, codes and rule paths, never record content.
 [[nodiscard]] Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteRef& route,
                                             std::istream& in, std::ostream& out, std::ostream* quarantine,

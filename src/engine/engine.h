@@ -86,9 +86,11 @@ class Engine {
   // holds nothing to produce.
   [[nodiscard]] Status MaskRecord(const RouteRef& route, const RecordView& record, MaskedRecord* out) const;
 
-  // Compiles a CSV header row (column names) against a route. Errors
-  // ("invalid_rule"): a value rule whose path is nested, or that names no
-  // column (unless `names` is empty).
+  // Compiles a CSV header row (column names) against a route. Errors:
+  // "invalid_rule" for a value rule whose path is nested, or that names no
+  // column (unless `names` is empty); "ambiguous_field_name" for a column
+  // whose name folds (unicode::FoldName) to a ruled column's name without
+  // being it.
   [[nodiscard]] Result<CsvPlan> PlanCsv(const RouteRef& route, std::span<const std::string> names) const;
   // Masks one CSV row: `cells` are the unquoted cells, one per column of
   // `plan`. Errors as MaskValue; "field_count" if the row has another
