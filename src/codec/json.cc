@@ -96,24 +96,6 @@ inline int HexVal(char c) {
   return -1;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // The scanner works on pointers into the document, passed by value and
 // returned (nullptr: failed, the error is in err_), so the position lives in
 // a register. Two walkers share the grammar code:
@@ -421,7 +403,7 @@ class Scanner {
       if (lo < 0xDC00 || lo > 0xDFFF) return Fail(p, "invalid_utf8", "high surrogate not followed by a low surrogate");
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
-    if (out) AppendUtf8(cp, out);
+    if (out) unicode::AppendUtf8(cp, out);
     return p;
   }
 
@@ -977,7 +959,7 @@ bool DecodeJsonString(std::string_view lit, std::string* out) {
           i += 6;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
-        AppendUtf8(cp, out);
+        unicode::AppendUtf8(cp, out);
         break;
       }
       default: return false;
