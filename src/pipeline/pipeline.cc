@@ -1194,7 +1194,6 @@ struct Pipeline::Impl {
       key = rec.key ? rec.key->data() : nullptr;
       key_len = rec.key ? rec.key->size() : 0;
       out = rec.value;
-      m_produced->Inc();
       if (!rec.findings.empty()) ReportFindings(*route, topic, m->partition, m->offset);
       if (!rt.key_refs.empty())
         rd_kafka_header_add(hdrs, kHeaderKeys, -1, rt.key_refs.data(), static_cast<ssize_t>(rt.key_refs.size()));
@@ -1217,6 +1216,7 @@ struct Pipeline::Impl {
                         static_cast<ssize_t>(route->policy_label.size()));
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
     FitToLimits(m, *route, origin, &dest, &key, &key_len, &out, &hdrs);
+    if (dest == &rt.to) m_produced->Inc();  // not a masked record dead-lettered for its size
 
     if (committing) {
       Pending p{dest,

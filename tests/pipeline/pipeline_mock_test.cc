@@ -1136,6 +1136,7 @@ TEST(PipelineMock, RecordsOverTheLimitAreDeadLetteredWithoutAbort) {
   ASSERT_TRUE(env.ok());
   const uint64_t aborted_before = Aborted();
   const uint64_t refs_before = ReferenceOnly();
+  const uint64_t masked_before = metrics::Global().Total("maskproxy_records_masked_total");
   env.kafka().ProduceBatch(1, 30, 1);
   auto pad = [](size_t n) { return std::string(n, 'x'); };
   auto valid = [&](int64_t id, size_t padding) {
@@ -1157,6 +1158,8 @@ TEST(PipelineMock, RecordsOverTheLimitAreDeadLetteredWithoutAbort) {
   EXPECT_EQ(ReferenceOnly() - refs_before, 2u);
   const Outputs out = env.kafka().ReadOutputs();
   EXPECT_TRUE(HasIds(out.dst, 1, 30) && HasIds(out.dst, 1001, 30) && HasIds(out.dst, 100, 1));
+  EXPECT_EQ(metrics::Global().Total("maskproxy_records_masked_total") - masked_before, out.dst.size())
+      << "a masked record dead-lettered for its size counted as masked";
   int refs = 0;
   for (const auto& r : out.dst) {
     EXPECT_NE(ParseId(r.value), 103);
