@@ -89,7 +89,8 @@ const Setup& Get() {
   return *setup;
 }
 
-// An independent RFC 4180 reader: records of fields, LF or CRLF line ends,
+// An independent RFC 4180 reader: records of fields, LF or CRLF line ends (or
+// a lone CR at the very end),
 // quoted fields with "" and line breaks inside; blank lines (nothing but
 // spaces, tabs and CRs) are skipped, as batch.h's reader skips them.
 // False on bad quoting.
@@ -123,7 +124,10 @@ bool ReadCsv(std::string_view s, std::vector<std::vector<std::string>>* rows) {
         if (p < s.size() && s[p] != ',' && s[p] != '\n' && !(s[p] == '\r' && p + 1 < s.size() && s[p + 1] == '\n'))
           return false;
       } else {
-        while (p < s.size() && s[p] != ',' && s[p] != '\n' && !(s[p] == '\r' && p + 1 < s.size() && s[p + 1] == '\n')) {
+        // A lone CR ends an unquoted field only at the end of the input (as
+        // batch.h's reader takes the last record's "\r" for its line end).
+        while (p < s.size() && s[p] != ',' && s[p] != '\n' &&
+               !(s[p] == '\r' && (p + 1 == s.size() || s[p + 1] == '\n'))) {
           if (s[p] == '"') return false;
           field.push_back(s[p++]);
         }
