@@ -1,0 +1,233 @@
+// The embedded policy tests (`tests:`): each test's input as JSON text and
+// its expectations (structural, with !match REGEX).
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "codec/json.h"
+#include "common/text.h"
+#include "policy/internal/sections.h"
+#include "policy/internal/yaml_diag.h"
+#include "policy/policy.h"
+
+namespace maskproxy::policy::internal {
+namespace {
+
+bool IsJsonLiteral(const std::string& s) {
+  if (s == "true" || s == "false" || s == "null") return true;
+  // RFC 8259 number.
+  size_t i = 0, n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i >= n) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+  } else {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    ++i;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == d) return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == d) return false;
+  }
+  return i == n;
+}
+
+// A plain (unquoted) YAML scalar that reads as a JSON number, boolean or null
+// is that JSON literal; `~` and an empty value are null; anything else,
+// and every quoted scalar, is a string.
+bool IsPlain(const YAML::Node& n) {
+  return n.Tag() == "?" || n.Tag().empty();
+}
+
+Status ToJson(const Ctx& c, const YAML::Node& n, std::string* out) {
+  if (n.IsNull()) {
+    out->append("null");
+  } else if (n.IsScalar()) {
+    if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty())
+      return c.At(n, "YAML tag '" + n.Tag() + "' is not allowed in test input");
+    const std::string& s = n.Scalar();
+    if (IsPlain(n) && (s == "~" || IsJsonLiteral(s)))
+      out->append(s == "~" ? "null" : s);
+    else if (!codec::IsValidUtf8(s))
+      return c.At(n, "test input must be valid UTF-8");
+    else
+      codec::AppendJsonString(s, out);
+  } else if (n.IsSequence()) {
+    out->push_back('[');
+    bool first = true;
+    for (const auto& item : n) {
+      if (!first) out->push_back(',');
+      first = false;
+      if (Status s = ToJson(c, item, out); !s.ok()) return s;
+    }
+    out->push_back(']');
+  } else if (n.IsMap()) {
+    out->push_back('{');
+    bool first = true;
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) return c.At(kv.first, "test input keys must be plain names");
+      if (!first) out->push_back(',');
+      first = false;
+      codec::AppendJsonString(kv.first.Scalar(), out);
+      out->push_back(':');
+      if (Status s = ToJson(c, kv.second, out); !s.ok()) return s;
+    }
+    out->push_back('}');
+  }
+  return Status::Ok();
+}
+
+Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
+  Expected e;
+  e.line = n.Mark().line + 1;
+  if (n.IsNull()) {
+    e.kind = Expected::Kind::kLiteral;
+    e.text = "null";
+  } else if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    if (n.Tag() == "!match") {
+      e.kind = Expected::Kind::kMatch;
+      e.text = s;
+      std::regex::flag_type f = std::regex::ECMAScript;
+      try {
+        std::regex re(s, f);
+      } catch (const std::regex_error&) {
+        return c.At(n, "'!match' needs a valid regular expression");
+      }
+    } else if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty()) {
+      return c.At(n, "unknown YAML tag '" + n.Tag() + "' in expect (only !match REGEX is known)");
+    } else if (IsPlain(n) && (s == "~" || IsJsonLiteral(s))) {
+      e.kind = Expected::Kind::kLiteral;
+      e.text = s == "~" ? "null" : s;
+    } else {
+      e.kind = Expected::Kind::kString;
+      e.text = s;
+    }
+  } else if (n.IsSequence()) {
+    e.kind = Expected::Kind::kArray;
+    for (const auto& item : n) {
+      auto sub = ToExpected(c, item);
+      if (!sub.ok()) return sub.error();
+      e.items.push_back(std::move(sub).value());
+    }
+  } else if (n.IsMap()) {
+    e.kind = Expected::Kind::kObject;
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) return c.At(kv.first, "expected keys must be plain names");
+      auto sub = ToExpected(c, kv.second);
+      if (!sub.ok()) return sub.error();
+      e.members.emplace_back(kv.first.Scalar(), std::move(sub).value());
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes) {
+  if (!node.IsMap()) return c.At(node, "a test must be a mapping with name, route, input and expect");
+  if (Status s = CheckKeys(c, node,
+                           {"name", "route", "topic", "input", "input_json", "key", "headers", "expect", "expect_key",
+                            "expect_headers", "expect_dead_letter"},
+                           "test");
+      !s.ok())
+    return s.error();
+  PolicyTest t;
+  t.line = node.Mark().line + 1;
+  auto name = RequireString(c, node, "name", "test");
+  if (!name.ok()) return name.error();
+  t.name = *name;
+  auto route = RequireString(c, node, "route", "test");
+  if (!route.ok()) return route.error();
+  bool found = false;
+  std::vector<std::string> names;
+  for (const auto& r : routes) {
+    found = found || r.name == *route || r.from == *route;
+    names.push_back(r.name);
+  }
+  if (!found && !routes.empty()) {
+    std::string hint = text::Suggest(*route, names);
+    return c.At(node["route"], "no route named '" + *route + "' (expected: " + text::Join(names) +
+                                   (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+  }
+  t.route = *route;
+  if (YAML::Node tp = node["topic"]) {
+    if (!tp.IsScalar() || !IsValidTopicName(tp.Scalar())) return c.At(tp, "'topic' must be a Kafka topic name");
+    t.topic = tp.Scalar();
+  }
+  YAML::Node input = node["input"], input_json = node["input_json"];
+  if (input && input_json) return c.At(input_json, "give either 'input' or 'input_json', not both");
+  if (input_json) {
+    if (!input_json.IsScalar()) return c.At(input_json, "'input_json' must be the record value as JSON text");
+    t.input = input_json.Scalar();
+  } else if (input) {
+    if (input.IsNull()) {
+      t.input = std::nullopt;  // a tombstone
+    } else {
+      std::string json;
+      if (Status s = ToJson(c, input, &json); !s.ok()) return s.error();
+      t.input = json;
+    }
+  } else {
+    return c.At(node, "missing 'input' (the record value, as YAML) or 'input_json' (as JSON text) in test");
+  }
+  if (YAML::Node k = node["key"]) {
+    if (!k.IsScalar()) return c.At(k, "'key' must be the record key as text");
+    t.key = k.Scalar();
+  }
+  if (YAML::Node h = node["headers"]) {
+    if (!h.IsMap()) return c.At(h, "'headers' must map header names to text");
+    for (const auto& kv : h) {
+      if (!kv.first.IsScalar() || !kv.second.IsScalar()) return c.At(kv.first, "'headers' must map names to text");
+      t.headers.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+    }
+  }
+  YAML::Node dl = node["expect_dead_letter"];
+  if (dl) {
+    if (!dl.IsScalar() || dl.Scalar().empty())
+      return c.At(dl, "'expect_dead_letter' must be a reason code such as invalid_json");
+    t.expect_dead_letter = dl.Scalar();
+  }
+  if (YAML::Node e = node["expect"]) {
+    if (dl) return c.At(e, "give either 'expect' or 'expect_dead_letter', not both");
+    auto ex = ToExpected(c, e);
+    if (!ex.ok()) return ex.error();
+    t.expect = std::move(ex).value();
+  }
+  if (YAML::Node e = node["expect_key"]) {
+    auto ex = ToExpected(c, e);
+    if (!ex.ok()) return ex.error();
+    t.expect_key = std::move(ex).value();
+  }
+  if (YAML::Node h = node["expect_headers"]) {
+    if (!h.IsMap()) return c.At(h, "'expect_headers' must map header names to expected text (~ = removed)");
+    for (const auto& kv : h) {
+      if (!kv.first.IsScalar()) return c.At(kv.first, "'expect_headers' keys must be header names");
+      if (kv.second.IsNull()) {
+        t.expect_headers.emplace_back(kv.first.Scalar(), std::nullopt);
+        continue;
+      }
+      auto ex = ToExpected(c, kv.second);
+      if (!ex.ok()) return ex.error();
+      t.expect_headers.emplace_back(kv.first.Scalar(), std::move(ex).value());
+    }
+  }
+  if (!t.expect && !dl && !t.expect_key && t.expect_headers.empty())
+    return c.At(node, "a test needs 'expect', 'expect_key', 'expect_headers' or 'expect_dead_letter'");
+  return t;
+}
+
+}  // namespace maskproxy::policy::internal

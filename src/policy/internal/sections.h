@@ -1,0 +1,50 @@
+// The sections of a policy file, each parsed by its own file: routes and
+// their rules (routes.cc), the `scan:` section (scan_section.cc) and the
+// embedded tests (embedded_tests.cc). Policy::Parse (policy.cc) calls them in
+// order. Internal to mp_policy.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "common/result.h"
+#include "crypto/keyring.h"
+#include "policy/internal/yaml_diag.h"
+#include "policy/policy.h"
+#include "transform/scan.h"
+
+namespace maskproxy::crypto {
+class UsageLedger;
+}
+
+namespace maskproxy::policy::internal {
+
+// What actions are created with: the keyring, the encryption ledger and the
+// policy's scanning (for action: scan).
+struct Env {
+  const crypto::Keyring& keys;
+  crypto::UsageLedger* ledger;
+  std::shared_ptr<const transform::Scanning> scanning;  // null when nothing scans
+};
+
+// routes.cc: one route; errors in single rules are collected and the other
+// rules still checked. Returns nullopt if the route has any error.
+[[nodiscard]] std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag);
+
+// scan_section.cc: true if a route scans unlisted fields or a rule uses
+// action: scan.
+[[nodiscard]] bool UsesScanning(const YAML::Node& routes);
+// scan_section.cc: the `scan:` section (or, without one, the built-in
+// detectors, each hit replaced by "[<detector>]"). Errors go to diag; null
+// then.
+[[nodiscard]] std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAML::Node& node,
+                                                                       const Env& env, Diag& diag);
+
+// embedded_tests.cc: one test of `tests:`; route names are checked against
+// `routes` (none: not checked).
+[[nodiscard]] Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes);
+
+}  // namespace maskproxy::policy::internal

@@ -1,0 +1,57 @@
+// Diagnostics for the policy parser: the file:line:col context every error
+// carries, the collector of all errors (and warnings) of one file, and the
+// YAML helpers the sections share (allowed keys with "did you mean",
+// required strings). Internal to mp_policy.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace maskproxy::policy::internal {
+
+// The file being parsed: errors at a node read "file:line:col: message".
+class Ctx {
+ public:
+  explicit Ctx(std::string origin) : origin_(std::move(origin)) {}
+  Error At(const YAML::Node& n, const std::string& msg, const char* code = "policy_invalid") const {
+    YAML::Mark m = n.Mark();
+    if (m.line < 0) return Error(code, origin_ + ": " + msg);
+    return Error(code, origin_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);
+  }
+  const std::string& origin() const { return origin_; }
+
+ private:
+  std::string origin_;
+};
+
+// Rejects keys outside `allowed`, with a suggestion for typos.
+[[nodiscard]] Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed,
+                               const char* what);
+
+// The non-empty string under `key` of a mapping.
+[[nodiscard]] Result<std::string> RequireString(const Ctx& c, const YAML::Node& map, const char* key, const char* what);
+
+// Collects every error of one policy file, in file order.
+class Diag {
+ public:
+  void Add(const Error& e) { errors_.push_back(e); }
+  // A finding that does not fail the policy ("file:line:col: message").
+  void Warn(const Error& e) { warnings_.push_back(e.message); }
+  [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
+  [[nodiscard]] bool empty() const { return errors_.empty(); }
+  [[nodiscard]] Error Combined() const {
+    std::string msg;
+    for (const auto& e : errors_) msg += (msg.empty() ? "" : "\n") + e.message;
+    return Error(errors_.front().code, msg);
+  }
+
+ private:
+  std::vector<Error> errors_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace maskproxy::policy::internal

@@ -1,0 +1,32 @@
+#include "policy/internal/yaml_diag.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/text.h"
+
+namespace maskproxy::policy::internal {
+
+Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what) {
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) return c.At(kv.first, std::string("keys of a ") + what + " must be plain names");
+    const std::string& k = kv.first.Scalar();
+    if (!seen.insert(k).second) return c.At(kv.first, "duplicate key '" + k + "' in " + what);
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string hint = text::Suggest(k, allowed);
+      return c.At(kv.first, "unknown key '" + k + "' in " + what + " (expected: " + text::Join(allowed) +
+                                (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> RequireString(const Ctx& c, const YAML::Node& map, const char* key, const char* what) {
+  YAML::Node n = map[key];
+  if (!n) return c.At(map, std::string("missing '") + key + "' in " + what);
+  if (!n.IsScalar() || n.Scalar().empty()) return c.At(n, std::string("'") + key + "' must be a non-empty string");
+  return n.Scalar();
+}
+
+}  // namespace maskproxy::policy::internal
