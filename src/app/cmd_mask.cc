@@ -1,0 +1,176 @@
+// maskproxy mask: a JSON Lines or CSV file through the engine (batch mode).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/flags.h"
+#include "app/policy_set.h"
+#include "batch/batch.h"
+#include "crypto/keyring.h"
+#include "engine/engine.h"
+#include "policy/policy.h"
+
+namespace maskproxy::app {
+namespace {
+
+const char kMaskHelp[] = R"(maskproxy mask --policy FILE --keys FILE --route NAME [options]
+
+Masks a file with the same engine and policy as the proxy, for batch
+pipelines that land files in Hadoop. Streams in constant memory.
+
+  JSON Lines  one record per line; the output is byte for byte what the
+              proxy would produce for the same record value
+  CSV         RFC 4180 with a header row; rules name columns (path: column)
+
+A record that cannot be masked never reaches the output: it goes to the
+quarantine file as {"line":N,"reason":"...","detail":"...","record":...}.
+Without --quarantine the first such record stops the run (exit 1) and no
+output file is left behind. Files are written as NAME.partial and renamed
+when the run succeeds.
+
+Options:
+  --route NAME               the route's name or source topic
+  --in FILE                  input (default: standard input)
+  --out FILE                 output (default: standard output)
+  --quarantine FILE          unmaskable records (raw: created mode 0600)
+  --format jsonl|csv         default: from the --in file name, else jsonl
+  --delimiter C              CSV delimiter (default ','; '\t' for tab)
+  --max-record-bytes N       longer records are quarantined (default 1 MiB)
+  --encryption-ledger FILE   encryption counts (default KEYS.usage)
+)";
+
+}  // namespace
+
+int CmdMask(const std::vector<std::string>& args) {
+  std::string policy_path, keys_path, route_name, in_path, out_path, quarantine_path, format, ledger_path;
+  std::string delimiter = ",", max_bytes;
+  bool help = false;
+  std::string err = ParseFlags("mask", args,
+                               {{{"--policy", &policy_path},
+                                 {"--keys", &keys_path},
+                                 {"--route", &route_name},
+                                 {"--in", &in_path},
+                                 {"--out", &out_path},
+                                 {"--quarantine", &quarantine_path},
+                                 {"--format", &format},
+                                 {"--delimiter", &delimiter},
+                                 {"--encryption-ledger", &ledger_path},
+                                 {"--max-record-bytes", &max_bytes}},
+                                {}},
+                               nullptr, &help);
+  if (!err.empty()) return Usage(err);
+  if (help) {
+    std::fputs(kMaskHelp, stdout);
+    return kExitOk;
+  }
+  if (policy_path.empty() || keys_path.empty() || route_name.empty())
+    return Usage("mask: --policy, --keys and --route are required");
+  batch::BatchOptions bo;
+  if (format == "jsonl" || format == "ndjson") {
+    bo.format = batch::Format::kJsonLines;
+  } else if (format == "csv") {
+    bo.format = batch::Format::kCsv;
+  } else if (!format.empty()) {
+    return Usage("mask: --format must be jsonl or csv");
+  } else if (!in_path.empty() && in_path != "-") {
+    auto f = batch::FormatForPath(in_path);
+    if (!f.ok()) return Usage("mask: cannot tell the format of " + in_path + " from its name; use --format jsonl|csv");
+    bo.format = *f;
+  } else {
+    bo.format = batch::Format::kJsonLines;
+  }
+  if (delimiter.size() != 1) return Usage("mask: --delimiter must be one character");
+  bo.csv_delimiter = delimiter == "\\t" ? '\t' : delimiter[0];
+  engine::Limits limits;
+  if (!max_bytes.empty()) {
+    if (max_bytes.size() > 10 || max_bytes.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(max_bytes) == 0)
+      return Usage("mask: --max-record-bytes needs a positive number");
+    limits.max_record_bytes = std::stoull(max_bytes);
+  }
+
+  auto keys = crypto::Keyring::Load(keys_path);
+  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
+  // The engine holds the policy, and the policy the encryption ledger.
+  auto set = LoadPolicySet({policy_path}, *keys, {ledger_path.empty() ? keys_path + ".usage" : ledger_path, limits});
+  if (!set.ok()) return Fail(set.error(), kExitUsage);
+  const std::shared_ptr<const engine::Engine> eng = set->engine;
+  const policy::Route* route = set->policies.front()->FindRoute(route_name);
+  if (!route) return Usage("mask: no route '" + route_name + "' in " + policy_path);
+  const engine::RouteRef* ref = eng->RouteFor(route);
+
+  std::ios::sync_with_stdio(false);
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
+  if (!in_path.empty() && in_path != "-") {
+    in_file.open(in_path, std::ios::binary);
+    if (!in_file) return Fail(Error("io_error", "cannot read " + in_path), kExitFailure);
+    in = &in_file;
+  }
+  // Regular files are written beside their final names and renamed on
+  // success, so a failed run never leaves a file that looks complete. Anything
+  // else that exists (/dev/null, a FIFO, a terminal) is written in place:
+  // renaming over it would replace the device with a file.
+  auto staged = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+  };
+  const bool out_to_file = !out_path.empty() && out_path != "-";
+  const bool out_staged = out_to_file && staged(out_path);
+  const bool q_staged = !quarantine_path.empty() && staged(quarantine_path);
+  const std::string out_target = out_staged ? out_path + ".partial" : out_path;
+  const std::string q_target = q_staged ? quarantine_path + ".partial" : quarantine_path;
+  std::ofstream out_file, q_file;
+  std::ostream* out = &std::cout;
+  if (out_to_file) {
+    out_file.open(out_target, std::ios::binary | std::ios::trunc);
+    if (!out_file) return Fail(Error("io_error", "cannot write " + out_target), kExitFailure);
+    out = &out_file;
+  }
+  if (!quarantine_path.empty()) {
+    if (q_staged) {
+      // Quarantined records are raw: the file is private like the source
+      // data, whatever a stale .partial's mode was.
+      if (Status s = batch::CreatePrivateFile(q_target); !s.ok()) return Fail(s.error(), kExitFailure);
+    }
+    q_file.open(q_target, std::ios::binary | std::ios::trunc);
+    if (!q_file) return Fail(Error("io_error", "cannot write " + q_target), kExitFailure);
+  }
+  auto stats = batch::MaskStream(*eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);
+  out->flush();
+  if (q_file.is_open()) q_file.close();
+  if (out_file.is_open()) out_file.close();
+  if (!stats.ok() || !*out || (out_to_file && out_file.fail())) {
+    if (out_staged) ::unlink(out_target.c_str());
+    if (q_staged) ::unlink(q_target.c_str());
+    return Fail(stats.ok() ? Error("io_error", "writing the output failed") : stats.error(), kExitFailure);
+  }
+  if (out_staged && ::rename(out_target.c_str(), out_path.c_str()) != 0)
+    return Fail(Error("io_error", "cannot rename " + out_target + " to " + out_path), kExitFailure);
+  if (q_staged && ::rename(q_target.c_str(), quarantine_path.c_str()) != 0)
+    return Fail(Error("io_error", "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
+  std::fprintf(stderr, "maskproxy: %llu record(s): %llu masked, %llu quarantined; %llu bytes in, %llu bytes out\n",
+               static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
+               static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),
+               static_cast<unsigned long long>(stats->bytes_out));
+  if (stats->pii_scanned)
+    std::fprintf(stderr, "maskproxy: scan rules protected %llu PII hit(s)\n",
+                 static_cast<unsigned long long>(stats->pii_scanned));
+  // The schema-drift report: fields no rule names that carried PII.
+  for (const auto& [where, n] : stats->unlisted_pii)
+    std::fprintf(stderr, "maskproxy: unlisted field %s carried %s in %llu record(s) (protected; add a rule)\n",
+                 where.first.c_str(), where.second.c_str(), static_cast<unsigned long long>(n));
+  if (!route->key_refs.empty())
+    std::fprintf(stderr, "maskproxy: reversible outputs use key versions %s (keep this for reveal --keys-header)\n",
+                 route->key_refs.c_str());
+  return kExitOk;
+}
+
+}  // namespace maskproxy::app

@@ -1,0 +1,17 @@
+// The subcommands of `maskproxy`, one file each (cmd_<name>.cc: its help
+// text, its flags, what it does); cli.cc dispatches to them. `args` are the
+// arguments after the command's name. Each returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace maskproxy::app {
+
+int CmdRun(const std::vector<std::string>& args);     // cmd_run.cc
+int CmdKeys(const std::vector<std::string>& args);    // cmd_keys.cc
+int CmdPolicy(const std::vector<std::string>& args);  // cmd_policy.cc
+int CmdReveal(const std::vector<std::string>& args);  // cmd_reveal.cc
+int CmdMask(const std::vector<std::string>& args);    // cmd_mask.cc
+
+}  // namespace maskproxy::app
