@@ -3,7 +3,6 @@
 #include "app/cli.h"
 
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,39 +42,6 @@ Exit status: 0 success, 1 runtime failure (e.g. fenced by another instance),
 )";
 
 }  // namespace
-
-// The version of key `key_name` in a maskproxy.keys header value
-// ("account:1,contact:1,phone:2", as the proxy writes it). Errors name no
-// value: the header holds key names and versions only.
-Result<uint32_t> VersionInKeysHeader(std::string_view header, std::string_view key_name) {
-  std::optional<uint32_t> found;
-  size_t b = 0;
-  while (b <= header.size()) {
-    size_t e = header.find(',', b);
-    if (e == std::string_view::npos) e = header.size();
-    std::string_view item = header.substr(b, e - b);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    const size_t colon = item.rfind(':');
-    if (colon == std::string_view::npos || colon == 0)
-      return Error("invalid_argument", "expected name:version,... (the record's maskproxy.keys header)");
-    std::string_view ver = item.substr(colon + 1);
-    if (ver.empty() || ver.size() > 9 || ver.find_first_not_of("0123456789") != std::string_view::npos ||
-        std::stoul(std::string(ver)) == 0)
-      return Error("invalid_argument",
-                   "the version of '" + std::string(item.substr(0, colon)) + "' is not a positive number");
-    if (item.substr(0, colon) == key_name) {
-      const auto v = static_cast<uint32_t>(std::stoul(std::string(ver)));
-      if (found && *found != v) return Error("invalid_argument", "key '" + std::string(key_name) + "' is named twice");
-      found = v;
-    }
-    b = e + 1;
-  }
-  if (!found)
-    return Error("invalid_argument", "names no version of key '" + std::string(key_name) +
-                                         "' (the rule's key): is it the header of the record the value came from?");
-  return *found;
-}
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -1,22 +1,17 @@
 // maskproxy reveal: reverse encrypted values of one rule, audited.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "app/cli.h"
 #include "app/commands.h"
 #include "app/flags.h"
-#include "codec/json.h"
-#include "common/audit.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
-#include "engine/engine.h"
 #include "policy/policy.h"
-#include "transform/scan.h"
+#include "reveal/reveal.h"
 
 namespace maskproxy::app {
 namespace {
@@ -55,13 +50,6 @@ Options:
   --audit-log FILE    append-only audit log (or env MASKPROXY_AUDIT_LOG)
   --reason TEXT       why (e.g. a ticket number); required
 )";
-
-// A JSON string literal of `s` (for audit lines; s is never a value).
-std::string JsonStr(std::string_view s) {
-  std::string out;
-  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), &out);
-  return out;
-}
 
 }  // namespace
 
@@ -111,43 +99,19 @@ int CmdReveal(const std::vector<std::string>& args) {
   // Reveal never encrypts: a throwaway ledger keeps the real one untouched.
   auto pol = policy::Policy::Load(policy_path, *keys, crypto::UsageLedger::InMemory());
   if (!pol.ok()) return Fail(pol.error(), kExitUsage);
-  const policy::Route* route = (*pol)->FindRoute(route_name);
-  if (!route) return Usage("reveal: no route '" + route_name + "' in " + policy_path);
-  const transform::Action* action = nullptr;
-  std::string action_name;
-  if (field.rfind("$scan.", 0) == 0) {
-    // A hit of a detector, inside a scanned text or an unlisted field.
-    const std::string detector = field.substr(6);
-    const transform::Scanning* scanning = (*pol)->scanning();
-    const auto* da = scanning ? scanning->Find(detector) : nullptr;
-    if (!da) return Usage("reveal: " + policy_path + " scans for no detector '" + detector + "'");
-    if (!da->action) return Usage("reveal: detector '" + detector + "' hits are kept as they are");
-    action = da->action.get();
-    action_name = da->action_name;
-  } else {
-    for (const auto& r : route->rules)
-      if (r.path.text == field) {
-        action = r.action.get();
-        action_name = r.action_name;
-      }
-  }
-  if (!action) return Usage("reveal: route '" + route->name + "' has no rule for '" + field + "'");
-  if (topic.empty()) topic = route->from;
-  if (action_name == "fpe") {
-    // FF1 has no tag: under another key version a value "reveals" to a
-    // plausible wrong one. The version must come from the record.
-    if (!keys_header.empty()) {
-      const std::string ref = action->KeyRef();  // "name:active version"
-      const std::string key_name = ref.substr(0, ref.rfind(':'));
-      auto v = VersionInKeysHeader(keys_header, key_name);
-      if (!v.ok()) return Usage("reveal: --keys-header: " + v.error().message);
-      key_version = *v;
-    }
-    if (!key_version)
-      return Usage(
-          "reveal: an fpe output does not name its key version, and under another version it reveals to a "
-          "wrong value: give --keys-header (the record's maskproxy.keys header) or --key-version N");
-  }
+  auto revealer = reveal::Revealer::Create(*pol, std::make_shared<reveal::FileAuditSink>(audit_log));
+  if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
+  reveal::RevealRequest request{.route = route_name,
+                                .field = field,
+                                .topic = topic,
+                                .reason = reason,
+                                .operator_name = op,
+                                .key_version = key_version,
+                                .keys_header = keys_header,
+                                .json = json_io,
+                                .values = {}};
+  // A bad route, field or key version is refused before values are read.
+  if (Status s = (*revealer)->Check(request); !s.ok()) return Usage("reveal: " + s.error().message);
 
   if (values.empty() || (values.size() == 1 && values[0] == "-")) {
     values.clear();
@@ -164,53 +128,16 @@ int CmdReveal(const std::vector<std::string>& args) {
     }
     if (!line.empty()) values.push_back(line);
   }
-  transform::ActionContext ctx{topic};
-  std::vector<std::string> revealed;
-  size_t failed = 0;
-  std::string first_error;
-  for (const auto& v : values) {
-    std::string json;
-    if (json_io)
-      json = v;
-    else
-      codec::AppendJsonString(v, &json);
-    auto r = action->Reveal(ctx, json, key_version);
-    if (!r.ok()) {
-      ++failed;
-      if (first_error.empty()) first_error = r.error().code + ": " + r.error().message;
-      revealed.emplace_back();
-      continue;
-    }
-    if (json_io) {
-      revealed.push_back(*r);
-    } else {
-      auto t = engine::ScalarText(*r);
-      revealed.push_back(t.ok() && *t ? **t : *r);
-    }
-  }
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  std::string line =
-      "{\"ts\":" + JsonStr(audit::NowUtc()) + ",\"event\":\"reveal\",\"operator\":" + JsonStr(op) +
-      ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + JsonStr(host) + ",\"reason\":" + JsonStr(reason) +
-      ",\"policy\":" + JsonStr((*pol)->Label()) + ",\"route\":" + JsonStr(route->name) +
-      ",\"field\":" + JsonStr(field) + ",\"topic\":" + JsonStr(topic) + ",\"action\":" + JsonStr(action_name) +
-      (key_version ? ",\"key_version\":" + std::to_string(*key_version) : std::string()) +
-      ",\"values\":" + std::to_string(values.size()) + ",\"revealed\":" + std::to_string(values.size() - failed) +
-      ",\"failed\":" + std::to_string(failed) + "}";
-  // The audit line is on disk before any plaintext is shown.
-  if (Status s = audit::AppendLine(audit_log, line); !s.ok()) return Fail(s.error(), kExitFailure);
-  for (size_t i = 0; i < revealed.size(); ++i) {
-    if (revealed[i].empty() && failed) {
-      std::printf("\n");
-      continue;
-    }
-    std::printf("%s\n", revealed[i].c_str());
-  }
+  request.values = std::move(values);
+  // The audit line is on disk before the library returns any plaintext.
+  auto revealed = (*revealer)->Reveal(request);
+  if (!revealed.ok()) return Fail(revealed.error(), kExitFailure);
+  for (const auto& v : revealed->values) std::printf("%s\n", v ? v->c_str() : "");
   std::fflush(stdout);
-  if (failed) {
-    std::fprintf(stderr, "maskproxy: %zu of %zu value(s) could not be revealed (first: %s)\n", failed, values.size(),
-                 first_error.c_str());
+  if (revealed->failed) {
+    const Error& first = *revealed->first_error;
+    std::fprintf(stderr, "maskproxy: %zu of %zu value(s) could not be revealed (first: %s)\n", revealed->failed,
+                 request.values.size(), (first.code + ": " + first.message).c_str());
     return kExitFailure;
   }
   return kExitOk;

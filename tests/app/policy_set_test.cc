@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "app/cli.h"
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
 
@@ -297,30 +296,6 @@ TEST_F(PolicySetTest, ShippedPoliciesLoadTogether) {
   ASSERT_TRUE(set.ok()) << set.error().ToString();
   EXPECT_EQ(set->policies.size(), 3u);
   EXPECT_NE(set->engine, nullptr);
-}
-
-TEST(VersionInKeysHeader, PicksTheRulesKey) {
-  auto v = VersionInKeysHeader("account:1,contact:1,phone:2", "phone");
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*v, 2u);
-  v = VersionInKeysHeader("phone:7", "phone");
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*v, 7u);
-  v = VersionInKeysHeader("account:1, phone:3", "phone");
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*v, 3u);
-}
-
-TEST(VersionInKeysHeader, RefusesAHeaderWithoutTheKeyOrMalformed) {
-  for (const char* h : {"account:1,contact:1", "", "phone", "phone:", "phone:0", "phone:x", "phone:1,,a:1", ":1",
-                        "phone:1,phone:2", "phones:1", "xphone:1"}) {
-    auto v = VersionInKeysHeader(h, "phone");
-    EXPECT_FALSE(v.ok()) << h;
-    if (!v.ok()) {
-      EXPECT_EQ(v.error().code, "invalid_argument") << h;
-    }
-  }
-  EXPECT_TRUE(VersionInKeysHeader("phone:2,phone:2", "phone").ok());
 }
 
 }  // namespace

@@ -1,0 +1,172 @@
+#include "reveal/reveal.h"
+
+#include <unistd.h>
+
+#include "codec/json.h"
+#include "common/audit.h"
+#include "engine/engine.h"
+#include "transform/action.h"
+#include "transform/scan.h"
+
+namespace maskproxy::reveal {
+namespace {
+
+// A JSON string literal of `s` (for audit lines; s is never a value).
+std::string JsonStr(std::string_view s) {
+  std::string out;
+  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), &out);
+  return out;
+}
+
+}  // namespace
+
+Status FileAuditSink::Append(std::string_view line) {
+  return audit::AppendLine(path_, line);
+}
+
+// What a request reveals with: the rule's (or detector's) action, and the
+// topic and key version it is revealed under.
+struct Revealer::Target {
+  const policy::Route* route = nullptr;
+  const transform::Action* action = nullptr;
+  std::string action_name;
+  std::string topic;
+  std::optional<uint32_t> key_version;
+};
+
+Result<std::unique_ptr<Revealer>> Revealer::Create(std::shared_ptr<const policy::Policy> policy,
+                                                   std::shared_ptr<AuditSink> audit) {
+  if (!policy) return Error("invalid_argument", "reveal needs a policy");
+  if (!audit) return Error("invalid_argument", "reveal needs an audit log: without one nothing is revealed");
+  return std::unique_ptr<Revealer>(new Revealer(std::move(policy), std::move(audit)));
+}
+
+Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
+  if (request.reason.empty())
+    return Error("invalid_argument", "a reason (e.g. a ticket number) is required; it is audited");
+  if (request.key_version && !request.keys_header.empty())
+    return Error("invalid_argument", "give the keys header or the key version, not both");
+  Target t;
+  t.route = policy_->FindRoute(request.route);
+  if (!t.route) return Error("invalid_argument", "no route '" + request.route + "' in " + policy_->origin());
+  const std::string& field = request.field;
+  if (field.rfind("$scan.", 0) == 0) {
+    // A hit of a detector, inside a scanned text or an unlisted field.
+    const std::string detector = field.substr(6);
+    const transform::Scanning* scanning = policy_->scanning();
+    const auto* da = scanning ? scanning->Find(detector) : nullptr;
+    if (!da) return Error("invalid_argument", policy_->origin() + " scans for no detector '" + detector + "'");
+    if (!da->action) return Error("invalid_argument", "detector '" + detector + "' hits are kept as they are");
+    t.action = da->action.get();
+    t.action_name = da->action_name;
+  } else {
+    for (const auto& r : t.route->rules)
+      if (r.path.text == field) {
+        t.action = r.action.get();
+        t.action_name = r.action_name;
+      }
+  }
+  if (!t.action) return Error("invalid_argument", "route '" + t.route->name + "' has no rule for '" + field + "'");
+  t.topic = request.topic.empty() ? t.route->from : request.topic;
+  t.key_version = request.key_version;
+  if (t.action_name == "fpe") {
+    // FF1 has no tag: under another key version a value "reveals" to a
+    // plausible wrong one. The version must come from the record.
+    if (!request.keys_header.empty()) {
+      const std::string ref = t.action->KeyRef();  // "name:active version"
+      const std::string key_name = ref.substr(0, ref.rfind(':'));
+      auto v = VersionInKeysHeader(request.keys_header, key_name);
+      if (!v.ok()) return Error("invalid_argument", "--keys-header: " + v.error().message);
+      t.key_version = *v;
+    }
+    if (!t.key_version)
+      return Error("invalid_argument",
+                   "an fpe output does not name its key version, and under another version it reveals to a "
+                   "wrong value: give --keys-header (the record's maskproxy.keys header) or --key-version N");
+  }
+  return t;
+}
+
+Status Revealer::Check(const RevealRequest& request) const {
+  auto t = Resolve(request);
+  if (!t.ok()) return t.error();
+  return Status::Ok();
+}
+
+Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
+  auto target = Resolve(request);
+  if (!target.ok()) return target.error();
+  const Target& t = *target;
+  transform::ActionContext ctx{t.topic};
+  RevealResult out;
+  for (const auto& v : request.values) {
+    std::string json;
+    if (request.json)
+      json = v;
+    else
+      codec::AppendJsonString(v, &json);
+    auto r = t.action->Reveal(ctx, json, t.key_version);
+    if (!r.ok()) {
+      ++out.failed;
+      if (!out.first_error) out.first_error = r.error();
+      out.values.emplace_back(std::nullopt);
+      continue;
+    }
+    if (request.json) {
+      out.values.emplace_back(*r);
+    } else {
+      auto text = engine::ScalarText(*r);
+      out.values.emplace_back(text.ok() && *text ? **text : *r);
+    }
+  }
+  const size_t n = request.values.size();
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  std::string line = "{\"ts\":" + JsonStr(audit::NowUtc()) +
+                     ",\"event\":\"reveal\",\"operator\":" + JsonStr(request.operator_name) +
+                     ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + JsonStr(host) +
+                     ",\"reason\":" + JsonStr(request.reason) + ",\"policy\":" + JsonStr(policy_->Label()) +
+                     ",\"route\":" + JsonStr(t.route->name) + ",\"field\":" + JsonStr(request.field) +
+                     ",\"topic\":" + JsonStr(t.topic) + ",\"action\":" + JsonStr(t.action_name) +
+                     (t.key_version ? ",\"key_version\":" + std::to_string(*t.key_version) : std::string()) +
+                     ",\"values\":" + std::to_string(n) + ",\"revealed\":" + std::to_string(n - out.failed) +
+                     ",\"failed\":" + std::to_string(out.failed) + "}";
+  // The audit line is on disk before any plaintext leaves this function.
+  if (Status s = audit_->Append(line); !s.ok()) return s.error();
+  return out;
+}
+
+// The version of key `key_name` in a maskproxy.keys header value
+// ("account:1,contact:1,phone:2", as the proxy writes it). Errors name no
+// value: the header holds key names and versions only.
+Result<uint32_t> VersionInKeysHeader(std::string_view header, std::string_view key_name) {
+  std::optional<uint32_t> found;
+  size_t b = 0;
+  while (b <= header.size()) {
+    size_t e = header.find(',', b);
+    if (e == std::string_view::npos) e = header.size();
+    std::string_view item = header.substr(b, e - b);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    const size_t colon = item.rfind(':');
+    if (colon == std::string_view::npos || colon == 0)
+      return Error("invalid_argument", "expected name:version,... (the record's maskproxy.keys header)");
+    std::string_view ver = item.substr(colon + 1);
+    if (ver.empty() || ver.size() > 9 || ver.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoul(std::string(ver)) == 0)
+      return Error("invalid_argument",
+                   "the version of '" + std::string(item.substr(0, colon)) + "' is not a positive number");
+    if (item.substr(0, colon) == key_name) {
+      const auto v = static_cast<uint32_t>(std::stoul(std::string(ver)));
+      if (found && *found != v) return Error("invalid_argument", "key '" + std::string(key_name) + "' is named twice");
+      found = v;
+    }
+    b = e + 1;
+  }
+  if (!found)
+    return Error("invalid_argument", "names no version of key '" + std::string(key_name) +
+                                         "' (the rule's key): is it the header of the record the value came from?");
+  return *found;
+}
+
+}  // namespace maskproxy::reveal

@@ -1,0 +1,111 @@
+// Reveal: the original values behind reversible outputs (encrypt,
+// encrypt_deterministic, fpe) of one rule of a compiled policy, for operators
+// who hold the keyring, every use audited. One function for every caller:
+// `maskproxy reveal` (app/cmd_reveal.cc) and, later, the admin HTTP endpoint.
+// It prints nothing and exits nothing: refusals are coded errors, the values
+// come back to the caller.
+//
+//   auto revealer = reveal::Revealer::Create(policy, std::make_shared<reveal::FileAuditSink>(path));
+//   auto out = (*revealer)->Reveal({.route = "transfers", .field = "sender.email", .reason = "SEC-1",
+//                                   .operator_name = "kim", .values = {"e1.contact.2...."}});
+//
+// Order (fail closed): the request is checked (reason, route, field, the fpe
+// key version) before any value is touched; the values are revealed in
+// memory; one audit line (time, operator, uid, host, reason, policy, route,
+// field, topic, action, key version, counts; never a value) is appended and
+// synced; only then are the values returned. Without the audit line, no value.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "policy/policy.h"
+
+namespace maskproxy::reveal {
+
+// Where audit lines go. Append must have the line durably written when it
+// returns ok.
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  [[nodiscard]] virtual Status Append(std::string_view line) = 0;
+};
+
+// The audit trail file (common/audit.h: append-only, 0600, fsynced).
+class FileAuditSink : public AuditSink {
+ public:
+  explicit FileAuditSink(std::string path) : path_(std::move(path)) {}
+  [[nodiscard]] Status Append(std::string_view line) override;
+
+ private:
+  std::string path_;
+};
+
+struct RevealRequest {
+  std::string route;  // the route's name or source topic
+  // The rule's path as written in the policy (user.email, $key,
+  // $header.NAME), or $scan.DETECTOR for a hit of the policy's scanning.
+  std::string field;
+  std::string topic;          // the source topic the value was masked on; "" = the route's `from`
+  std::string reason;         // why (e.g. a ticket number); required, audited
+  std::string operator_name;  // who asks; audited (with the process's uid and host)
+  // fpe only (other outputs name their version): the key version, or the
+  // record's maskproxy.keys header to take it from. Not both.
+  std::optional<uint32_t> key_version;
+  std::string keys_header;
+  bool json = false;  // values in and out are JSON text (e.g. a number)
+  std::vector<std::string> values;
+};
+
+struct RevealResult {
+  // One per requested value, in order; nullopt for a value that could not
+  // be revealed.
+  std::vector<std::optional<std::string>> values;
+  size_t failed = 0;
+  std::optional<Error> first_error;  // the first value's refusal (codes of transform::Action::Reveal)
+};
+
+class Revealer {
+ public:
+  // `policy`: compiled with the keyring that holds the keys (a throwaway
+  // encryption ledger will do: reveal never encrypts). `audit`: where each
+  // reveal is recorded. Error "invalid_argument" if either is null.
+  [[nodiscard]] static Result<std::unique_ptr<Revealer>> Create(std::shared_ptr<const policy::Policy> policy,
+                                                                std::shared_ptr<AuditSink> audit);
+
+  // The checks Reveal makes before it touches a value (no audit line): the
+  // reason, the route, the field, the fpe key version. Error
+  // "invalid_argument" with a message that names no value.
+  [[nodiscard]] Status Check(const RevealRequest& request) const;
+
+  // Check, then reveals each value and appends the audit line (also when
+  // some or all values could not be revealed: the counts say so). Errors:
+  // those of Check, or the audit sink's ("audit_failed"): then no value is
+  // returned.
+  [[nodiscard]] Result<RevealResult> Reveal(const RevealRequest& request) const;
+
+  [[nodiscard]] const policy::Policy& policy() const { return *policy_; }
+
+ private:
+  Revealer(std::shared_ptr<const policy::Policy> policy, std::shared_ptr<AuditSink> audit)
+      : policy_(std::move(policy)), audit_(std::move(audit)) {}
+  struct Target;
+  [[nodiscard]] Result<Target> Resolve(const RevealRequest& request) const;
+
+  std::shared_ptr<const policy::Policy> policy_;
+  std::shared_ptr<AuditSink> audit_;
+};
+
+// The version of key `key_name` in the value of a record's maskproxy.keys
+// header ("account:1,contact:1,phone:2", as the proxy writes it). Error
+// "invalid_argument" if the header is malformed or does not name the key (or
+// names it twice with different versions).
+[[nodiscard]] Result<uint32_t> VersionInKeysHeader(std::string_view header, std::string_view key_name);
+
+}  // namespace maskproxy::reveal

@@ -1,0 +1,262 @@
+// Reveal as a library function: what it releases, what it refuses, and that
+// the audit line is written (without any value) before a value is returned.
+#include "reveal/reveal.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codec/json.h"
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "crypto/usage.h"
+#include "transform/action.h"
+
+namespace maskproxy::reveal {
+namespace {
+
+const crypto::Keyring& Keys() {
+  static const crypto::Keyring ring = [] {
+    std::string y = "keys:\n";
+    uint8_t fill = 1;
+    for (const char* name : {"contact", "customer", "phone"}) {
+      std::vector<uint8_t> b(32, fill++);
+      y +=
+          std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
+    }
+    auto r = crypto::Keyring::Parse(y, "k.yaml");
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return std::move(r).value();
+  }();
+  return ring;
+}
+
+constexpr char kPolicy[] = R"(policy: reveal-test
+version: 1
+routes:
+  - name: transfers
+    from: transfers.raw
+    to: transfers.masked
+    dead_letter: transfers.dlq
+    rules:
+      - { path: sender.email, action: encrypt, key: contact }
+      - { path: sender.phone, action: fpe, key: phone, keep_prefix: 3, min_length: 10, domain: phone }
+      - { path: sender.id, action: tokenize, key: customer }
+)";
+
+// Keeps every line; fails every append when `fail` is set.
+class MemorySink : public AuditSink {
+ public:
+  Status Append(std::string_view line) override {
+    if (fail) return Error("audit_failed", "cannot append to the audit log");
+    lines.emplace_back(line);
+    return Status::Ok();
+  }
+  bool fail = false;
+  std::vector<std::string> lines;
+};
+
+class RevealTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = policy::Policy::Parse(kPolicy, "reveal.yaml", Keys(), crypto::UsageLedger::InMemory());
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    policy_ = std::move(p).value();
+    sink_ = std::make_shared<MemorySink>();
+    auto r = Revealer::Create(policy_, sink_);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    revealer_ = std::move(r).value();
+  }
+
+  // What the rule at `path` of the route makes of the string `value`, as
+  // text (the JSON string's content).
+  std::string Mask(const std::string& path, const std::string& value, const std::string& topic = "transfers.raw") {
+    const policy::Route* route = policy_->FindRoute("transfers");
+    std::string raw;
+    codec::AppendJsonString(value, &raw);
+    for (const auto& r : route->rules) {
+      if (r.path.text != path) continue;
+      std::string out;
+      Status s = r.action->Apply(transform::ActionContext{topic},
+                                 codec::ScalarRef{codec::JsonType::kString, raw, value}, &out);
+      EXPECT_TRUE(s.ok()) << s.error().ToString();
+      EXPECT_GE(out.size(), 2u);
+      return out.substr(1, out.size() - 2);
+    }
+    ADD_FAILURE() << "no rule " << path;
+    return "";
+  }
+
+  RevealRequest Request(const std::string& field, std::vector<std::string> values) {
+    RevealRequest q;
+    q.route = "transfers";
+    q.field = field;
+    q.reason = "SEC-1";
+    q.operator_name = "kim";
+    q.values = std::move(values);
+    return q;
+  }
+
+  std::shared_ptr<const policy::Policy> policy_;
+  std::shared_ptr<MemorySink> sink_;
+  std::unique_ptr<Revealer> revealer_;
+};
+
+TEST_F(RevealTest, RevealsAnAuthorizedFieldAndAuditsWithoutTheValue) {
+  const std::string email = "minjun@example.com";
+  const std::string masked = Mask("sender.email", email);
+  ASSERT_NE(masked, email);
+  auto r = revealer_->Reveal(Request("sender.email", {masked}));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(r->values.size(), 1u);
+  ASSERT_TRUE(r->values[0].has_value());
+  EXPECT_EQ(*r->values[0], email);
+  EXPECT_EQ(r->failed, 0u);
+  EXPECT_FALSE(r->first_error.has_value());
+  ASSERT_EQ(sink_->lines.size(), 1u);
+  const std::string& line = sink_->lines[0];
+  for (const char* part :
+       {"\"event\":\"reveal\"", "\"operator\":\"kim\"", "\"reason\":\"SEC-1\"", "\"policy\":\"reveal-test@1#",
+        "\"route\":\"transfers\"", "\"field\":\"sender.email\"", "\"topic\":\"transfers.raw\"",
+        "\"action\":\"encrypt\"", "\"values\":1,\"revealed\":1,\"failed\":0}", "\"uid\":", "\"host\":", "\"ts\":"})
+    EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
+  EXPECT_EQ(line.find("minjun"), std::string::npos) << "the audit line holds no value";
+  EXPECT_EQ(line.find(masked), std::string::npos) << "nor the masked value";
+  EXPECT_EQ(line.find("key_version"), std::string::npos);
+}
+
+TEST_F(RevealTest, JsonValuesInAndOut) {
+  const std::string masked = Mask("sender.email", "minjun@example.com");
+  RevealRequest q = Request("sender.email", {"\"" + masked + "\""});
+  q.json = true;
+  auto r = revealer_->Reveal(q);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->values[0].has_value());
+  EXPECT_EQ(*r->values[0], "\"minjun@example.com\"");
+}
+
+TEST_F(RevealTest, FpeRevealsWithItsKeyVersionOrTheKeysHeader) {
+  const std::string phone = "010-1234-5678";
+  const std::string masked = Mask("sender.phone", phone);
+  RevealRequest q = Request("sender.phone", {masked});
+  q.key_version = 1;
+  auto r = revealer_->Reveal(q);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->values[0].has_value());
+  EXPECT_EQ(*r->values[0], phone);
+  EXPECT_NE(sink_->lines.back().find("\"key_version\":1,"), std::string::npos);
+
+  q.key_version.reset();
+  q.keys_header = "contact:1,phone:1";
+  r = revealer_->Reveal(q);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->values[0].has_value());
+  EXPECT_EQ(*r->values[0], phone);
+  EXPECT_EQ(sink_->lines.size(), 2u);
+}
+
+// Each refusal: an error, no value, and no audit line (nothing was revealed).
+TEST_F(RevealTest, RefusesBeforeTouchingAValue) {
+  const std::string masked = Mask("sender.phone", "010-1234-5678");
+  struct Case {
+    const char* what;
+    RevealRequest q;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"unknown route", Request("sender.email", {masked})});
+  cases.back().q.route = "payments";
+  cases.push_back({"unknown field", Request("sender.name", {masked})});
+  cases.push_back({"unknown detector", Request("$scan.email", {masked})});
+  cases.push_back({"missing reason", Request("sender.email", {masked})});
+  cases.back().q.reason.clear();
+  cases.push_back({"fpe without a key version", Request("sender.phone", {masked})});
+  cases.push_back({"a keys header without the rule's key", Request("sender.phone", {masked})});
+  cases.back().q.keys_header = "contact:1";
+  cases.push_back({"keys header and key version", Request("sender.phone", {masked})});
+  cases.back().q.keys_header = "phone:1";
+  cases.back().q.key_version = 1;
+  for (const auto& c : cases) {
+    EXPECT_FALSE(revealer_->Check(c.q).ok()) << c.what;
+    auto r = revealer_->Reveal(c.q);
+    ASSERT_FALSE(r.ok()) << c.what;
+    EXPECT_EQ(r.error().code, "invalid_argument") << c.what;
+    EXPECT_EQ(r.error().message.find(masked), std::string::npos) << c.what;
+  }
+  EXPECT_TRUE(sink_->lines.empty());
+  EXPECT_TRUE(revealer_->Check(Request("sender.email", {})).ok());
+}
+
+// A value the action cannot give back (a non-reversible rule, a wrong key
+// version, another topic) is not released; the audit line counts it.
+TEST_F(RevealTest, ValuesThatCannotBeRevealedAreNotReleased) {
+  const std::string token = Mask("sender.id", "C-1001");
+  auto r = revealer_->Reveal(Request("sender.id", {token, token}));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(r->values.size(), 2u);
+  EXPECT_FALSE(r->values[0].has_value());
+  EXPECT_FALSE(r->values[1].has_value());
+  EXPECT_EQ(r->failed, 2u);
+  ASSERT_TRUE(r->first_error.has_value());
+  EXPECT_EQ(r->first_error->code, "not_reversible");
+  EXPECT_NE(sink_->lines.back().find("\"values\":2,\"revealed\":0,\"failed\":2}"), std::string::npos);
+
+  RevealRequest q = Request("sender.phone", {Mask("sender.phone", "010-1234-5678")});
+  q.key_version = 9;
+  r = revealer_->Reveal(q);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_FALSE(r->values[0].has_value());
+  EXPECT_EQ(r->failed, 1u);
+  EXPECT_EQ(r->first_error->code, "key_version_unknown");
+
+  q = Request("sender.email", {Mask("sender.email", "minjun@example.com")});
+  q.topic = "other.raw";  // encrypt binds the topic
+  r = revealer_->Reveal(q);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_FALSE(r->values[0].has_value());
+  EXPECT_NE(sink_->lines.back().find("\"topic\":\"other.raw\""), std::string::npos);
+}
+
+TEST_F(RevealTest, NoAuditLineNoValue) {
+  const std::string masked = Mask("sender.email", "minjun@example.com");
+  sink_->fail = true;
+  auto r = revealer_->Reveal(Request("sender.email", {masked}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "audit_failed");
+  EXPECT_EQ(r.error().message.find("minjun"), std::string::npos);
+}
+
+TEST(RevealerCreate, NeedsAPolicyAndAnAuditSink) {
+  auto p = policy::Policy::Parse(kPolicy, "reveal.yaml", Keys(), crypto::UsageLedger::InMemory());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_FALSE(Revealer::Create(nullptr, std::make_shared<MemorySink>()).ok());
+  EXPECT_FALSE(Revealer::Create(*p, nullptr).ok());
+}
+
+TEST(VersionInKeysHeader, PicksTheRulesKey) {
+  auto v = VersionInKeysHeader("account:1,contact:1,phone:2", "phone");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 2u);
+  v = VersionInKeysHeader("phone:7", "phone");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 7u);
+  v = VersionInKeysHeader("account:1, phone:3", "phone");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 3u);
+}
+
+TEST(VersionInKeysHeader, RefusesAHeaderWithoutTheKeyOrMalformed) {
+  for (const char* h : {"account:1,contact:1", "", "phone", "phone:", "phone:0", "phone:x", "phone:1,,a:1", ":1",
+                        "phone:1,phone:2", "phones:1", "xphone:1"}) {
+    auto v = VersionInKeysHeader(h, "phone");
+    EXPECT_FALSE(v.ok()) << h;
+    if (!v.ok()) {
+      EXPECT_EQ(v.error().code, "invalid_argument") << h;
+    }
+  }
+  EXPECT_TRUE(VersionInKeysHeader("phone:2,phone:2", "phone").ok());
+}
+
+}  // namespace
+}  // namespace maskproxy::reveal
