@@ -1,0 +1,71 @@
+// The flag parser every command shares (app/flags.h): the usage messages it
+// gives are the ones the commands print (exit 2).
+#include "app/flags.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace maskproxy::app {
+namespace {
+
+TEST(CliFlags, ValuesSwitchesAndPositionals) {
+  std::string policy, keys;
+  bool json = false, help = true;
+  std::vector<std::string> rest;
+  std::string err = ParseFlags("reveal", {"--policy", "p.yaml", "v1", "--json", "--keys", "k.yaml", "v2"},
+                               {{{"--policy", &policy}, {"--keys", &keys}}, {{"--json", &json}}}, &rest, &help);
+  EXPECT_EQ(err, "");
+  EXPECT_FALSE(help);
+  EXPECT_EQ(policy, "p.yaml");
+  EXPECT_EQ(keys, "k.yaml");
+  EXPECT_TRUE(json);
+  EXPECT_EQ(rest, (std::vector<std::string>{"v1", "v2"}));
+}
+
+TEST(CliFlags, TheLastValueOfAFlagGivenTwiceWins) {
+  std::string file;
+  bool help = false;
+  EXPECT_EQ(ParseFlags("keys rotate", {"--keys", "a", "--keys", "b"}, {{{"--keys", &file}}, {}}, nullptr, &help), "");
+  EXPECT_EQ(file, "b");
+}
+
+TEST(CliFlags, HelpStopsParsing) {
+  std::string file;
+  bool help = false;
+  EXPECT_EQ(ParseFlags("run", {"--bogus", "-h"}, {{{"--config", &file}}, {}}, nullptr, &help),
+            "run: unknown argument '--bogus'");
+  EXPECT_FALSE(help);
+  EXPECT_EQ(ParseFlags("run", {"--help", "--bogus"}, {{{"--config", &file}}, {}}, nullptr, &help), "");
+  EXPECT_TRUE(help);
+  EXPECT_EQ(ParseFlags("run", {"-h"}, {{{"--config", &file}}, {}}, nullptr, &help), "");
+  EXPECT_TRUE(help);
+}
+
+TEST(CliFlags, UsageErrorsNameTheCommandAndTheArgument) {
+  std::string file;
+  std::vector<std::string> rest;
+  bool help = false;
+  EXPECT_EQ(ParseFlags("run", {"--config"}, {{{"--config", &file}}, {}}, nullptr, &help),
+            "run: --config needs a value");
+  EXPECT_EQ(ParseFlags("run", {"extra"}, {{{"--config", &file}}, {}}, nullptr, &help), "run: unknown argument 'extra'");
+  // With positionals, an argument that looks like a flag is still refused;
+  // a lone "-" (standard input) is positional.
+  EXPECT_EQ(ParseFlags("policy check", {"--kyes", "k"}, {{{"--keys", &file}}, {}}, &rest, &help),
+            "policy check: unknown argument '--kyes'");
+  rest.clear();
+  EXPECT_EQ(ParseFlags("reveal", {"-"}, {{{"--keys", &file}}, {}}, &rest, &help), "");
+  EXPECT_EQ(rest, (std::vector<std::string>{"-"}));
+}
+
+TEST(CliFlags, ExitCodes) {
+  EXPECT_EQ(kExitOk, 0);
+  EXPECT_EQ(kExitFailure, 1);
+  EXPECT_EQ(kExitUsage, 2);
+  EXPECT_EQ(Fail(Error("io_error", "cannot read x"), kExitFailure), kExitFailure);
+  EXPECT_EQ(Usage("run: --config FILE is required"), kExitUsage);
+}
+
+}  // namespace
+}  // namespace maskproxy::app
