@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "codec/json.h"
+#include "common/number.h"
 #include "common/text.h"
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
@@ -212,40 +213,6 @@ void AppendLp(std::string_view s, std::string* out) {
   out->append(s);
 }
 
-// Strict JSON number grammar (RFC 8259).
-bool IsJsonNumber(std::string_view s) {
-  size_t i = 0, n = s.size();
-  auto digit = [&](size_t k) { return k < n && s[k] >= '0' && s[k] <= '9'; };
-  if (i < n && s[i] == '-') ++i;
-  if (!digit(i)) return false;
-  if (s[i] == '0') {
-    ++i;
-  } else {
-    while (digit(i)) ++i;
-  }
-  if (i < n && s[i] == '.') {
-    ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  return i == n;
-}
-
-// "-"? ("0" | [1-9][0-9]*)
-bool IsJsonInteger(std::string_view s) {
-  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
-  if (s.empty() || (s[0] == '0' && s.size() > 1)) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
 // Type tag + value text: what the reversible actions encrypt.
 Status TaggedPlaintext(const codec::ScalarRef& v, std::string* pt) {
   switch (v.type) {
@@ -272,7 +239,7 @@ Result<std::string> UntagToJson(std::string_view pt) {
       codec::AppendJsonString(body, &out);
       return out;
     case 'n':
-      if (!IsJsonNumber(body)) break;
+      if (!number::IsJsonNumber(body)) break;
       return std::string(body);
     case 'b':
       if (body != "true" && body != "false") break;
@@ -690,7 +657,8 @@ Status FpeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::st
   const bool number = v.type == codec::JsonType::kNumber;
   if (number) {
     if (!digits_) return Error("unsupported_type", "fpe on a JSON number needs alphabet: digits");
-    if (!IsJsonInteger(v.raw)) return Error("fpe_not_integer", "fpe takes only integer JSON numbers");
+    if (!maskproxy::number::IsJsonInteger(v.raw))
+      return Error("fpe_not_integer", "fpe takes only integer JSON numbers");
   } else if (v.type != codec::JsonType::kString) {
     return Error("unsupported_type", "fpe takes strings and integer numbers");
   }
@@ -720,7 +688,8 @@ Result<std::string> FpeAction::Reveal(const ActionContext&, std::string_view jso
   std::string text;
   const bool number = !json.empty() && json[0] != '"';
   if (number) {
-    if (!digits_ || !IsJsonInteger(json)) return Error("invalid_ciphertext", "not an fpe output of this rule");
+    if (!digits_ || !maskproxy::number::IsJsonInteger(json))
+      return Error("invalid_ciphertext", "not an fpe output of this rule");
     text = std::string(json);
   } else if (!codec::DecodeJsonString(json, &text)) {
     return Error("invalid_ciphertext", "not a JSON string or integer");
