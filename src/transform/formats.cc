@@ -1,11 +1,34 @@
 #include "transform/formats.h"
 
 #include "codec/json.h"
-#include "crypto/keyring.h"
+#include "crypto/base64.h"
 
 namespace maskproxy::transform {
 
-// LP(x) = 4-byte big-endian length || x: an unambiguous concatenation.
+std::string OutputPrefix(std::string_view fmt, std::string_view key_name, uint32_t version) {
+  std::string out;
+  out.reserve(fmt.size() + key_name.size() + 13);
+  out.append(fmt);
+  out.push_back('.');
+  out.append(key_name);
+  out.push_back('.');
+  out.append(std::to_string(version));
+  out.push_back('.');
+  return out;
+}
+
+std::string TokenPrefix(const crypto::Key& key) {
+  return OutputPrefix(kTokenFormat, key.name, key.active);
+}
+
+void AppendPayload(std::string_view bytes, std::string* out) {
+  crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), out);
+}
+
+std::optional<std::vector<uint8_t>> DecodePayload(std::string_view text) {
+  return crypto::Base64UrlDecode(text);
+}
+
 void AppendLp(std::string_view s, std::string* out) {
   const auto n = static_cast<uint32_t>(s.size());
   out->push_back(static_cast<char>(n >> 24));
@@ -13,6 +36,25 @@ void AppendLp(std::string_view s, std::string* out) {
   out->push_back(static_cast<char>(n >> 8));
   out->push_back(static_cast<char>(n));
   out->append(s);
+}
+
+void AppendEncryptAad(std::string_view topic, std::string_view field, std::string_view key_name,
+                      std::string_view version, std::string* out) {
+  out->reserve(out->size() + 22 + topic.size() + field.size() + key_name.size() + version.size());
+  AppendLp(kEncryptFormat, out);
+  AppendLp(topic, out);
+  AppendLp(field, out);
+  AppendLp(key_name, out);
+  AppendLp(version, out);
+}
+
+std::string DeterministicAad(std::string_view domain, std::string_view key_name, uint32_t version) {
+  std::string aad;
+  AppendLp(kDeterministicFormat, &aad);
+  AppendLp(domain, &aad);
+  AppendLp(key_name, &aad);
+  AppendLp(std::to_string(version), &aad);
+  return aad;
 }
 
 Result<SelfDescribing> ParseSelfDescribing(std::string_view json, std::string_view fmt, std::string* storage) {

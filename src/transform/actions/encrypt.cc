@@ -1,6 +1,5 @@
 #include "transform/actions/encrypt.h"
 
-#include "crypto/base64.h"
 #include "crypto/mac.h"
 #include "transform/actions/reversible.h"
 #include "transform/formats.h"
@@ -23,20 +22,9 @@ Result<std::unique_ptr<Action>> EncryptAction::Create(ActionOptions& o, const Ac
   a->ledger_ = env.ledger ? env.ledger : &crypto::UsageLedger::ProcessDefault();
   a->slot_ = a->ledger_->Handle(a->key_name_, a->active_);
   a->active_aead_ = &a->aeads_.at(a->active_);
-  AppendLp(std::to_string(a->active_), &a->active_lp_);
-  a->prefix_ = "\"e1." + a->key_name_ + "." + std::to_string(a->active_) + ".";
+  a->active_text_ = std::to_string(a->active_);
+  a->prefix_ = "\"" + OutputPrefix(kEncryptFormat, a->key_name_, a->active_);
   return std::unique_ptr<Action>(std::move(a));
-}
-
-std::string EncryptAction::Aad(std::string_view topic, uint32_t version) const {
-  std::string aad;
-  aad.reserve(32 + topic.size() + field_.size() + key_name_.size());
-  AppendLp("e1", &aad);
-  AppendLp(topic, &aad);
-  AppendLp(field_, &aad);
-  AppendLp(key_name_, &aad);
-  AppendLp(std::to_string(version), &aad);
-  return aad;
 }
 
 Status EncryptAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const {
@@ -47,11 +35,7 @@ Status EncryptAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v,
   if (st.ok()) st = ledger_->Reserve(slot_);
   if (st.ok()) {
     sc.aad.clear();
-    AppendLp("e1", &sc.aad);
-    AppendLp(ctx.topic, &sc.aad);
-    AppendLp(field_, &sc.aad);
-    AppendLp(key_name_, &sc.aad);
-    sc.aad.append(active_lp_);
+    AppendEncryptAad(ctx.topic, field_, key_name_, active_text_, &sc.aad);
     st = active_aead_->Seal(sc.aad, sc.pt, &sc.sealed);
   }
   std::string& sealed = sc.sealed;
@@ -60,7 +44,7 @@ Status EncryptAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v,
     return st;
   }
   out->append(prefix_);
-  crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(sealed.data()), sealed.size(), out);
+  AppendPayload(sealed, out);
   out->push_back('"');
   sc.Wipe();
   return Status::Ok();
@@ -73,16 +57,17 @@ std::string EncryptAction::KeyRef() const {
 Result<std::string> EncryptAction::Reveal(const ActionContext& ctx, std::string_view json,
                                           std::optional<uint32_t>) const {
   std::string storage;
-  auto d = ParseSelfDescribing(json, "e1", &storage);
+  auto d = ParseSelfDescribing(json, kEncryptFormat, &storage);
   if (!d.ok()) return d.error();
   if (Status s = CheckKey(*d, key_name_); !s.ok()) return s.error();
   auto it = aeads_.find(d->version);
   if (it == aeads_.end()) return UnknownVersion(key_name_, d->version);
-  auto sealed = crypto::Base64UrlDecode(d->payload);
+  auto sealed = DecodePayload(d->payload);
   if (!sealed) return Error("auth_failed", "ciphertext is not valid base64url");
   std::string pt;
-  Status s = it->second.Open(Aad(ctx.topic, d->version),
-                             std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()), &pt);
+  std::string aad;
+  AppendEncryptAad(ctx.topic, field_, key_name_, std::to_string(d->version), &aad);
+  Status s = it->second.Open(aad, std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()), &pt);
   if (!s.ok()) return Error("auth_failed", "ciphertext does not authenticate for this topic, field and key");
   return UntagToJson(pt);
 }

@@ -22,9 +22,8 @@ namespace maskproxy::transform {
 // encrypt: AES-256-GCM with a random 96-bit IV.
 //   subkey = HKDF-SHA-256(key version material, salt "maskproxy/encrypt/v1",
 //                         info "encrypt", 32 bytes)
-//   AAD    = LP("e1") LP(topic) LP(field path) LP(key name) LP(version), where
-//            LP(x) = 4-byte big-endian length || x
-//   output = JSON string "e1.<key>.<version>.<base64url(IV || ct || tag)>"
+//   output = JSON string of format e1 (transform/formats.h: the AAD binds
+//            topic, field path, key name and version)
 // Every encryption is first counted in the UsageLedger (ActionEnv::ledger);
 // a refusal ("key_exhausted") fails the record. Options: key (required).
 class EncryptAction final : public Action {
@@ -38,14 +37,13 @@ class EncryptAction final : public Action {
 
  private:
   EncryptAction() = default;
-  [[nodiscard]] std::string Aad(std::string_view topic, uint32_t version) const;
   std::string key_name_;
   std::string field_;
   uint32_t active_ = 0;
   std::map<uint32_t, crypto::AesGcm256> aeads_;  // every version: old ones decrypt
   const crypto::AesGcm256* active_aead_ = nullptr;
-  std::string prefix_;     // "\"e1.<key>.<active>."
-  std::string active_lp_;  // LP(active version), the AAD's last field
+  std::string prefix_;       // '"' + the output prefix (formats.h)
+  std::string active_text_;  // the active version in decimal, the AAD's last field
   crypto::UsageLedger* ledger_ = nullptr;
   crypto::UsageLedger::Slot* slot_ = nullptr;  // the active version's count
 };

@@ -1,6 +1,5 @@
 #include "transform/actions/encrypt_deterministic.h"
 
-#include "crypto/base64.h"
 #include "crypto/mac.h"
 #include "transform/actions/reversible.h"
 #include "transform/formats.h"
@@ -23,18 +22,9 @@ Result<std::unique_ptr<Action>> EncryptDeterministicAction::Create(ActionOptions
   a->active_ = (*key)->active;
   a->domain_ = *domain;
   a->active_siv_ = &a->sivs_.at(a->active_);
-  a->active_aad_ = a->Aad(a->active_);
-  a->prefix_ = "\"d1." + a->key_name_ + "." + std::to_string(a->active_) + ".";
+  a->active_aad_ = DeterministicAad(a->domain_, a->key_name_, a->active_);
+  a->prefix_ = "\"" + OutputPrefix(kDeterministicFormat, a->key_name_, a->active_);
   return std::unique_ptr<Action>(std::move(a));
-}
-
-std::string EncryptDeterministicAction::Aad(uint32_t version) const {
-  std::string aad;
-  AppendLp("d1", &aad);
-  AppendLp(domain_, &aad);
-  AppendLp(key_name_, &aad);
-  AppendLp(std::to_string(version), &aad);
-  return aad;
 }
 
 Status EncryptDeterministicAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
@@ -45,7 +35,7 @@ Status EncryptDeterministicAction::Apply(const ActionContext&, const codec::Scal
   if (st.ok()) st = active_siv_->Seal(std::string_view(active_aad_), sc.pt, &sc.sealed);
   if (st.ok()) {
     out->append(prefix_);
-    crypto::Base64UrlEncode(reinterpret_cast<const uint8_t*>(sc.sealed.data()), sc.sealed.size(), out);
+    AppendPayload(sc.sealed, out);
     out->push_back('"');
   }
   sc.Wipe();
@@ -59,15 +49,15 @@ std::string EncryptDeterministicAction::KeyRef() const {
 Result<std::string> EncryptDeterministicAction::Reveal(const ActionContext&, std::string_view json,
                                                        std::optional<uint32_t>) const {
   std::string storage;
-  auto d = ParseSelfDescribing(json, "d1", &storage);
+  auto d = ParseSelfDescribing(json, kDeterministicFormat, &storage);
   if (!d.ok()) return d.error();
   if (Status s = CheckKey(*d, key_name_); !s.ok()) return s.error();
   auto it = sivs_.find(d->version);
   if (it == sivs_.end()) return UnknownVersion(key_name_, d->version);
-  auto sealed = crypto::Base64UrlDecode(d->payload);
+  auto sealed = DecodePayload(d->payload);
   if (!sealed) return Error("auth_failed", "ciphertext is not valid base64url");
   std::string pt;
-  Status s = it->second.Open(std::string_view(Aad(d->version)),
+  Status s = it->second.Open(std::string_view(DeterministicAad(domain_, key_name_, d->version)),
                              std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()), &pt);
   if (!s.ok()) return Error("auth_failed", "ciphertext does not authenticate for this domain and key");
   return UntagToJson(pt);

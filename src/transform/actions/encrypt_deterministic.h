@@ -17,8 +17,8 @@ namespace maskproxy::transform {
 // (AES-SIV-CMAC-512, AES-256 strength): equal values give equal output.
 //   subkey = HKDF-SHA-256(material, salt "maskproxy/encrypt/v1",
 //                         info "encrypt_deterministic", 64 bytes)
-//   AAD    = LP("d1") LP(domain) LP(key name) LP(version)
-//   output = JSON string "d1.<key>.<version>.<base64url(SIV || ct)>"
+//   output = JSON string of format d1 (transform/formats.h: the AAD binds
+//            domain, key name and version)
 // Options: key (required); domain (default: the field path; outputs are
 // joinable across topics within a domain, and across fields sharing one).
 class EncryptDeterministicAction final : public Action {
@@ -31,14 +31,13 @@ class EncryptDeterministicAction final : public Action {
 
  private:
   EncryptDeterministicAction() = default;
-  [[nodiscard]] std::string Aad(uint32_t version) const;
   std::string key_name_;
   std::string domain_;
   uint32_t active_ = 0;
   std::map<uint32_t, crypto::AesSiv> sivs_;
   const crypto::AesSiv* active_siv_ = nullptr;
   std::string active_aad_;
-  std::string prefix_;  // "\"d1.<key>.<active>."
+  std::string prefix_;  // '"' + the output prefix (formats.h)
 };
 
 }  // namespace maskproxy::transform

@@ -3,6 +3,7 @@
 #include "common/text.h"
 #include "crypto/keyring.h"
 #include "detect/phone.h"
+#include "transform/formats.h"
 
 namespace maskproxy::transform {
 
@@ -19,7 +20,7 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
     return Error("key_missing", "[key] key '" + *key_name + "' is not in the keyring" +
                                     (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
-  auto tok = crypto::Tokenizer::Create(*key, "tokenize:" + *domain);
+  auto tok = crypto::Tokenizer::Create(*key, "tokenize:" + *domain, TokenPrefix(*key));
   if (!tok.ok()) return tok.error();
   Normalize n = *norm == "digits"     ? Normalize::kDigits
                 : *norm == "lower"    ? Normalize::kLower
