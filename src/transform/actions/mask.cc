@@ -1,17 +1,20 @@
 #include "transform/actions/mask.h"
 
 #include "codec/json.h"
+#include "common/unicode.h"
 
 namespace maskproxy::transform {
 
 namespace {
 
-// Length of the UTF-8 sequence at s[i]; input is already validated.
-inline size_t CharLen(unsigned char c) {
-  if (c < 0x80) return 1;
-  if (c < 0xE0) return 2;
-  if (c < 0xF0) return 3;
-  return 4;
+// Length of the UTF-8 character at s[i], by common/unicode.h's decoder (ASCII
+// inline). The value is valid UTF-8 (the codec and the CSV reader check), so
+// the decoder never answers 0; if it did, the byte would count as one.
+inline size_t CharLen(std::string_view s, size_t i) {
+  if (static_cast<unsigned char>(s[i]) < 0x80) return 1;
+  uint32_t cp = 0;
+  const size_t n = unicode::DecodeUtf8(s, i, &cp);
+  return n == 0 ? 1 : n;
 }
 
 }  // namespace
@@ -24,8 +27,8 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   if (!last.ok()) return last.error();
   auto ch = o.TakeString("mask_char", "*");
   if (!ch.ok()) return ch.error();
-  if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(static_cast<unsigned char>((*ch)[0])) != ch->size() ||
-      *ch == "\"" || *ch == "\\" || static_cast<unsigned char>((*ch)[0]) < 0x20)
+  if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(*ch, 0) != ch->size() || *ch == "\"" || *ch == "\\" ||
+      static_cast<unsigned char>((*ch)[0]) < 0x20)
     return Error("invalid_option", "[mask_char] option 'mask_char' must be one printable character");
   auto seps = o.TakeString("separators", " -./()+:_@");
   if (!seps.ok()) return seps.error();
@@ -44,7 +47,7 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   std::string_view in = v.text;
   auto is_sep = [&](unsigned char c) { return c < 0x80 && separator_[c]; };
   size_t total = 0;  // maskable characters
-  for (size_t i = 0; i < in.size(); i += CharLen(static_cast<unsigned char>(in[i])))
+  for (size_t i = 0; i < in.size(); i += CharLen(in, i))
     if (!is_sep(static_cast<unsigned char>(in[i]))) ++total;
   const bool show = keep_first_ + keep_last_ < total;
   thread_local std::string masked;  // reused per thread: no allocation per value
@@ -53,7 +56,7 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   size_t idx = 0;
   for (size_t i = 0; i < in.size();) {
     auto c = static_cast<unsigned char>(in[i]);
-    size_t len = CharLen(c);
+    size_t len = CharLen(in, i);
     if (is_sep(c)) {
       masked.push_back(static_cast<char>(c));
     } else {
