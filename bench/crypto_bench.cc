@@ -22,6 +22,7 @@
 #include "crypto/secret.h"
 #include "crypto/siv.h"
 #include "crypto/token.h"
+#include "transform/formats.h"
 
 namespace {
 
@@ -65,7 +66,8 @@ BENCHMARK(BM_HmacSha256)->Arg(16)->Arg(32)->Arg(64);
 void BM_Token(benchmark::State& state) {
   auto keys = Must(crypto::Keyring::Parse(
       "keys:\n  rrn: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n", "bench-keys"));
-  auto tok = Must(crypto::Tokenizer::Create(*keys.Find("rrn"), "tokenize:user.rrn"));
+  auto tok = Must(
+      crypto::Tokenizer::Create(*keys.Find("rrn"), "tokenize:user.rrn", transform::TokenPrefix(*keys.Find("rrn"))));
   const std::string v = Value(state.range(0));
   std::string out;
   for (auto _ : state) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/number.h"
 #include "common/unicode.h"
 
 #if defined(__SSE2__) && !defined(MASKPROXY_JSON_PORTABLE)
@@ -268,39 +269,22 @@ class Scanner {
 
   static bool IsDigit(unsigned char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
-  // The number at p (< e_). Returns the position after it.
+  // The number at p (< e_), by the one grammar (common/number.h). Returns the
+  // position after it.
   [[gnu::always_inline]] P Number(P p) {
-    const P start = p;
-    if (*p == '-') ++p;
-    if (p >= e_) [[unlikely]]
-      return Fail(p, "invalid_json", "invalid number");
-    if (*p == '0') {
-      ++p;
-    } else if (static_cast<unsigned char>(*p - '1') < 9) {
-      ++p;
-      while (p < e_ && IsDigit(*p)) ++p;
-    } else [[unlikely]] {
-      return Fail(start, "invalid_json", "unexpected character");
-    }
-    if (p < e_ && (*p == '.' || (*p | 0x20) == 'e')) [[unlikely]]
-      return NumberTail(p);
-    return p;
+    const auto r = number::ScanJsonNumber(p, e_);
+    if (r.error == number::JsonNumberError::kNone) [[likely]]
+      return r.end;
+    return NumberFail(r);
   }
 
-  // Fraction and exponent, at p ('.', 'e' or 'E').
-  [[gnu::noinline]] P NumberTail(P p) {
-    if (*p == '.') {
-      ++p;
-      if (p >= e_ || !IsDigit(*p)) return Fail(p, "invalid_json", "invalid number fraction");
-      while (p < e_ && IsDigit(*p)) ++p;
+  [[gnu::cold, gnu::noinline]] P NumberFail(const number::JsonNumberScan<P>& r) {
+    switch (r.error) {
+      case number::JsonNumberError::kBadStart: return Fail(r.end, "invalid_json", "unexpected character");
+      case number::JsonNumberError::kBadFraction: return Fail(r.end, "invalid_json", "invalid number fraction");
+      case number::JsonNumberError::kBadExponent: return Fail(r.end, "invalid_json", "invalid number exponent");
+      default: return Fail(r.end, "invalid_json", "invalid number");
     }
-    if (p < e_ && (*p | 0x20) == 'e') {
-      ++p;
-      if (p < e_ && (*p == '+' || *p == '-')) ++p;
-      if (p >= e_ || !IsDigit(*p)) return Fail(p, "invalid_json", "invalid number exponent");
-      while (p < e_ && IsDigit(*p)) ++p;
-    }
-    return p;
   }
 
   // Validates the string at p ('"'); returns the position after it.

@@ -4,12 +4,12 @@
 
 namespace maskproxy::crypto {
 
-Result<Tokenizer> Tokenizer::Create(const Key& key, std::string_view domain) {
+Result<Tokenizer> Tokenizer::Create(const Key& key, std::string_view domain, std::string prefix) {
   auto sub = HkdfSha256(key.ActiveMaterial(), "maskproxy/token/v1", domain, 32);
   if (!sub.ok()) return sub.error();
   auto mac = HmacSha256::Create(*sub);
   if (!mac.ok()) return mac.error();
-  return Tokenizer("t1." + key.name + "." + std::to_string(key.active) + ".", std::move(mac).value());
+  return Tokenizer(std::move(prefix), std::move(mac).value());
 }
 
 Status Tokenizer::Tokenize(std::string_view value, std::string* out) const {

@@ -2,7 +2,11 @@
 //
 // subkey = HKDF-SHA-256(ikm = key version material, salt = "maskproxy/token/v1",
 //                       info = domain)
-// token  = "t1." key-name "." key-version "." base64url(HMAC(subkey, value)[0..16))
+// token  = prefix || base64url(HMAC(subkey, value)[0..16))
+//
+// The prefix names the output format, the key and its version; the caller
+// passes it (transform/formats.h owns every output format; crypto does not
+// depend on transform).
 //
 // The domain (by default the field path) keeps tokens of different fields
 // unlinkable unless a policy gives them the same domain. Equal inputs under the
@@ -24,15 +28,15 @@ inline constexpr size_t kTokenMacBytes = 16;
 
 class Tokenizer {
  public:
-  // Uses the key's active version.
-  [[nodiscard]] static Result<Tokenizer> Create(const Key& key, std::string_view domain);
+  // Uses the key's active version; `prefix` is written before each MAC.
+  [[nodiscard]] static Result<Tokenizer> Create(const Key& key, std::string_view domain, std::string prefix);
 
   // Appends the token text (no JSON quoting) to *out.
   [[nodiscard]] Status Tokenize(std::string_view value, std::string* out) const;
 
  private:
   Tokenizer(std::string prefix, HmacSha256 mac) : prefix_(std::move(prefix)), mac_(std::move(mac)) {}
-  std::string prefix_;  // "t1.<name>.<version>."
+  std::string prefix_;  // "<format>.<name>.<version>."
   HmacSha256 mac_;
 };
 

@@ -134,33 +134,12 @@ const LeadTable& Leads() {
   return false;
 }
 
-// The length of the well-formed UTF-8 sequence at s[i] (s[i] >= 0x80), or 0
-// (Unicode Table 3-7: no overlongs, surrogates or code points above U+10FFFF;
-// the same set DecodeUtf8 accepts).
+// The length of the well-formed UTF-8 sequence at s[i] (s[i] >= 0x80), or 0:
+// the scalar decode is common/unicode.h's (Unicode Table 3-7: no overlongs,
+// surrogates or code points above U+10FFFF).
 size_t SequenceLength(const unsigned char* s, size_t n, size_t i) {
-  const unsigned char b0 = s[i];
-  size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (n - i < len) return 0;
-  if (s[i + 1] < lo || s[i + 1] > hi) return 0;
-  for (size_t k = 2; k < len; ++k) {
-    if ((s[i + k] & 0xC0) != 0x80) return 0;
-  }
-  return len;
+  uint32_t cp = 0;
+  return unicode::DecodeUtf8(std::string_view(reinterpret_cast<const char*>(s), n), i, &cp);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

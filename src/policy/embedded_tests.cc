@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codec/json.h"
+#include "common/number.h"
 #include "common/text.h"
 #include "policy/internal/sections.h"
 #include "policy/internal/yaml_diag.h"
@@ -18,31 +19,7 @@ namespace {
 
 bool IsJsonLiteral(const std::string& s) {
   if (s == "true" || s == "false" || s == "null") return true;
-  // RFC 8259 number.
-  size_t i = 0, n = s.size();
-  if (i < n && s[i] == '-') ++i;
-  if (i >= n) return false;
-  if (s[i] == '0') {
-    ++i;
-  } else if (s[i] >= '1' && s[i] <= '9') {
-    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
-  } else {
-    return false;
-  }
-  if (i < n && s[i] == '.') {
-    ++i;
-    size_t d = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == d) return false;
-  }
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
-    size_t d = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == d) return false;
-  }
-  return i == n;
+  return number::IsJsonNumber(s);
 }
 
 // A plain (unquoted) YAML scalar that reads as a JSON number, boolean or null

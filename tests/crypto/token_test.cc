@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "transform/formats.h"
+
 namespace maskproxy::crypto {
 namespace {
 
@@ -27,8 +29,14 @@ Key MakeKey(const std::string& name, uint32_t active) {
   return k;
 }
 
+// The tokenizer with the token format's prefix (transform/formats.h), as
+// the tokenize action creates it.
+Result<Tokenizer> MakeTokenizer(const Key& key, std::string_view domain) {
+  return Tokenizer::Create(key, domain, transform::TokenPrefix(key));
+}
+
 std::string Tok(const Key& key, std::string_view domain, std::string_view value) {
-  auto t = Tokenizer::Create(key, domain);
+  auto t = MakeTokenizer(key, domain);
   if (!t.ok()) {
     ADD_FAILURE() << t.error().ToString();
     return "";
@@ -70,7 +78,7 @@ TEST(Tokenizer, Format) {
 }
 
 TEST(Tokenizer, AppendsToOutput) {
-  auto t = Tokenizer::Create(MakeKey("k", 1), "tokenize:dom");
+  auto t = MakeTokenizer(MakeKey("k", 1), "tokenize:dom");
   ASSERT_TRUE(t.ok());
   std::string out = "prefix:";
   ASSERT_TRUE(t->Tokenize("value", &out).ok());
@@ -82,7 +90,7 @@ TEST(Tokenizer, Deterministic) {
   std::string a = Tok(k, "user.rrn", "900101-1234567");
   EXPECT_EQ(a, Tok(k, "user.rrn", "900101-1234567"));
   // A second tokenizer instance, and the same instance used twice.
-  auto t = Tokenizer::Create(k, "user.rrn");
+  auto t = MakeTokenizer(k, "user.rrn");
   ASSERT_TRUE(t.ok());
   std::string x, y;
   ASSERT_TRUE(t->Tokenize("900101-1234567", &x).ok());

@@ -1,0 +1,75 @@
+#include "transform/actions/encrypt.h"
+
+#include "crypto/mac.h"
+#include "transform/actions/reversible.h"
+#include "transform/formats.h"
+
+namespace maskproxy::transform {
+
+Result<std::unique_ptr<Action>> EncryptAction::Create(ActionOptions& o, const ActionEnv& env) {
+  std::unique_ptr<EncryptAction> a(new EncryptAction());
+  auto key = FindKey(o, env, &a->key_name_);
+  if (!key.ok()) return key.error();
+  for (const auto& [version, material] : (*key)->versions) {
+    auto sub = crypto::HkdfSha256(material, "maskproxy/encrypt/v1", "encrypt", crypto::AesGcm256::kKeyBytes);
+    if (!sub.ok()) return sub.error();
+    auto aead = crypto::AesGcm256::Create(*sub);
+    if (!aead.ok()) return aead.error();
+    a->aeads_.emplace(version, std::move(aead).value());
+  }
+  a->active_ = (*key)->active;
+  a->field_ = env.field_path;
+  a->ledger_ = env.ledger ? env.ledger : &crypto::UsageLedger::ProcessDefault();
+  a->slot_ = a->ledger_->Handle(a->key_name_, a->active_);
+  a->active_aead_ = &a->aeads_.at(a->active_);
+  a->active_text_ = std::to_string(a->active_);
+  a->prefix_ = "\"" + OutputPrefix(kEncryptFormat, a->key_name_, a->active_);
+  return std::unique_ptr<Action>(std::move(a));
+}
+
+Status EncryptAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const {
+  thread_local Scratch sc;
+  sc.pt.clear();
+  sc.sealed.clear();
+  Status st = TaggedPlaintext(v, &sc.pt);
+  if (st.ok()) st = ledger_->Reserve(slot_);
+  if (st.ok()) {
+    sc.aad.clear();
+    AppendEncryptAad(ctx.topic, field_, key_name_, active_text_, &sc.aad);
+    st = active_aead_->Seal(sc.aad, sc.pt, &sc.sealed);
+  }
+  std::string& sealed = sc.sealed;
+  if (!st.ok()) {
+    sc.Wipe();
+    return st;
+  }
+  out->append(prefix_);
+  AppendPayload(sealed, out);
+  out->push_back('"');
+  sc.Wipe();
+  return Status::Ok();
+}
+
+std::string EncryptAction::KeyRef() const {
+  return key_name_ + ":" + std::to_string(active_);
+}
+
+Result<std::string> EncryptAction::Reveal(const ActionContext& ctx, std::string_view json,
+                                          std::optional<uint32_t>) const {
+  std::string storage;
+  auto d = ParseSelfDescribing(json, kEncryptFormat, &storage);
+  if (!d.ok()) return d.error();
+  if (Status s = CheckKey(*d, key_name_); !s.ok()) return s.error();
+  auto it = aeads_.find(d->version);
+  if (it == aeads_.end()) return UnknownVersion(key_name_, d->version);
+  auto sealed = DecodePayload(d->payload);
+  if (!sealed) return Error("auth_failed", "ciphertext is not valid base64url");
+  std::string pt;
+  std::string aad;
+  AppendEncryptAad(ctx.topic, field_, key_name_, std::to_string(d->version), &aad);
+  Status s = it->second.Open(aad, std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()), &pt);
+  if (!s.ok()) return Error("auth_failed", "ciphertext does not authenticate for this topic, field and key");
+  return UntagToJson(pt);
+}
+
+}  // namespace maskproxy::transform

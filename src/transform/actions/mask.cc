@@ -1,0 +1,75 @@
+#include "transform/actions/mask.h"
+
+#include "codec/json.h"
+#include "common/unicode.h"
+
+namespace maskproxy::transform {
+
+namespace {
+
+// Length of the UTF-8 character at s[i], by common/unicode.h's decoder (ASCII
+// inline). The value is valid UTF-8 (the codec and the CSV reader check), so
+// the decoder never answers 0; if it did, the byte would count as one.
+inline size_t CharLen(std::string_view s, size_t i) {
+  if (static_cast<unsigned char>(s[i]) < 0x80) return 1;
+  uint32_t cp = 0;
+  const size_t n = unicode::DecodeUtf8(s, i, &cp);
+  return n == 0 ? 1 : n;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const ActionEnv&) {
+  std::unique_ptr<MaskAction> a(new MaskAction());
+  auto first = o.TakeInt("keep_first", 0, 0, 64);
+  if (!first.ok()) return first.error();
+  auto last = o.TakeInt("keep_last", 0, 0, 64);
+  if (!last.ok()) return last.error();
+  auto ch = o.TakeString("mask_char", "*");
+  if (!ch.ok()) return ch.error();
+  if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(*ch, 0) != ch->size() || *ch == "\"" || *ch == "\\" ||
+      static_cast<unsigned char>((*ch)[0]) < 0x20)
+    return Error("invalid_option", "[mask_char] option 'mask_char' must be one printable character");
+  auto seps = o.TakeString("separators", " -./()+:_@");
+  if (!seps.ok()) return seps.error();
+  for (char c : *seps) {
+    if (static_cast<unsigned char>(c) >= 0x80 || static_cast<unsigned char>(c) < 0x20)
+      return Error("invalid_option", "[separators] option 'separators' must be printable ASCII characters");
+    a->separator_[static_cast<unsigned char>(c)] = true;
+  }
+  a->keep_first_ = static_cast<size_t>(*first);
+  a->keep_last_ = static_cast<size_t>(*last);
+  a->mask_char_ = *ch;
+  return std::unique_ptr<Action>(std::move(a));
+}
+
+Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
+  std::string_view in = v.text;
+  auto is_sep = [&](unsigned char c) { return c < 0x80 && separator_[c]; };
+  size_t total = 0;  // maskable characters
+  for (size_t i = 0; i < in.size(); i += CharLen(in, i))
+    if (!is_sep(static_cast<unsigned char>(in[i]))) ++total;
+  const bool show = keep_first_ + keep_last_ < total;
+  thread_local std::string masked;  // reused per thread: no allocation per value
+  masked.clear();
+  masked.reserve(in.size() + total * mask_char_.size());
+  size_t idx = 0;
+  for (size_t i = 0; i < in.size();) {
+    auto c = static_cast<unsigned char>(in[i]);
+    size_t len = CharLen(in, i);
+    if (is_sep(c)) {
+      masked.push_back(static_cast<char>(c));
+    } else {
+      if (show && (idx < keep_first_ || idx >= total - keep_last_))
+        masked.append(in.substr(i, len));
+      else
+        masked.append(mask_char_);
+      ++idx;
+    }
+    i += len;
+  }
+  codec::AppendJsonString(masked, out);
+  return Status::Ok();
+}
+
+}  // namespace maskproxy::transform

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "transform/action.h"
+#include "transform/registry.h"
+
+namespace maskproxy::transform {
+
+// mask: keeps the first/last N characters (separators not counted), replaces
+// the rest with mask_char, keeps separators. Works on Unicode code points.
+// If keep_first + keep_last would show the whole value, everything is masked.
+class MaskAction final : public Action {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
+  [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+
+ private:
+  MaskAction() = default;
+  size_t keep_first_ = 0, keep_last_ = 0;
+  std::string mask_char_;
+  std::array<bool, 128> separator_{};  // ASCII bytes kept in place
+};
+
+}  // namespace maskproxy::transform
