@@ -16,11 +16,11 @@
 #   RECORDS=20000 POISON=60   records produced
 #   RATE                      records/s (default: the stream lasts ~60s)
 #   STRICT_NO_EXIT=1          fail (instead of restarting it) if the proxy exits
-#   SEED, KEEP_WORK, DRAIN_TIMEOUT: see lib.sh
+#   SEED, KEEP_WORK, DRAIN_TIMEOUT: see tests/lib/broker_test.sh
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-fault_init broker_restart "${1:-}"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init broker_restart "${1:-}"
 
 RECORDS="${RECORDS:-20000}"
 POISON_N="${POISON:-60}"
@@ -30,7 +30,9 @@ on_exit=restart
 [[ "${STRICT_NO_EXIT:-0}" == 1 ]] && on_exit=fail
 
 topics_create --src-partitions 3 --dst-partitions 3
-config_write
+policy_retarget
+keys_generate rrn phone email account
+config_write --fault-timeouts
 events_generate "$RECORDS" "$POISON_N"
 proxy_start p
 produce_start "$RATE"
