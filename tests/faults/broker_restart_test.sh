@@ -22,18 +22,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
 bt_init broker_restart "${1:-}"
 
-RECORDS="${RECORDS:-20000}"
-POISON_N="${POISON:-60}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 60 > 100 ? TOTAL_N / 60 : 100 ))}"
+fault_stream 20000 60
 on_exit=restart
 [[ "${STRICT_NO_EXIT:-0}" == 1 ]] && on_exit=fail
 
-topics_create --src-partitions 3 --dst-partitions 3
-policy_retarget
-keys_generate rrn phone email account
-config_write --fault-timeouts
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 3 --dst-partitions 3
 proxy_start p
 produce_start "$RATE"
 

@@ -17,17 +17,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
 bt_init fencing "${1:-}"
 
-RECORDS="${RECORDS:-15000}"
-POISON_N="${POISON:-60}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 40 > 100 ? TOTAL_N / 40 : 100 ))}"
+fault_stream 15000 40
 FENCE_EXIT_TIMEOUT="${FENCE_EXIT_TIMEOUT:-60}"
 
-topics_create --src-partitions 3 --dst-partitions 3
-policy_retarget
-keys_generate rrn phone email account
-config_write --fault-timeouts
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 3 --dst-partitions 3
 txid="$ID-shared"
 proxy_start A "$txid"
 produce_start "$RATE"

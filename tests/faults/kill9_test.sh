@@ -16,17 +16,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
 bt_init kill9 "${1:-}"
 
-RECORDS="${RECORDS:-20000}"
-POISON_N="${POISON:-60}"
+fault_stream 20000 45
 KILLS="${KILLS:-5}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 45 > 100 ? TOTAL_N / 45 : 100 ))}"
 
-topics_create --src-partitions 3 --dst-partitions 3
-policy_retarget
-keys_generate rrn phone email account
-config_write --fault-timeouts
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 3 --dst-partitions 3
 proxy_start p
 produce_start "$RATE"
 

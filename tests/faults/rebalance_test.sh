@@ -20,17 +20,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
 bt_init rebalance "${1:-}"
 
-RECORDS="${RECORDS:-20000}"
-POISON_N="${POISON:-60}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 60 > 100 ? TOTAL_N / 60 : 100 ))}"
+fault_stream 20000 60
 export TXN_TIMEOUT_MS="${TXN_TIMEOUT_MS:-20000}"
 
-topics_create --src-partitions 6 --dst-partitions 3
-policy_retarget
-keys_generate rrn phone email account
-config_write --fault-timeouts
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 6 --dst-partitions 3
 proxy_start a
 proxy_start b
 produce_start "$RATE"

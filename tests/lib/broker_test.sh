@@ -213,6 +213,28 @@ config_write() {
   } >"$out"
 }
 
+# fault_stream DEFAULT_RECORDS SECONDS: the stream of a fault test: RECORDS
+# valid events (default DEFAULT_RECORDS) + POISON_N poison records (env POISON,
+# default 60), TOTAL_N of them, produced at RATE records/s (default: the
+# stream lasts about SECONDS, at least 100/s).
+fault_stream() {
+  RECORDS="${RECORDS:-$1}"
+  POISON_N="${POISON:-60}"
+  TOTAL_N=$((RECORDS + POISON_N))
+  RATE="${RATE:-$(( TOTAL_N / $2 > 100 ? TOTAL_N / $2 : 100 ))}"
+}
+
+# fault_setup [topics_create ARGS]: what every fault test sets up: the topics,
+# the shipped payments policy retargeted at them, a fresh keyring, a config
+# with the fault timeouts, and the events of fault_stream.
+fault_setup() {
+  topics_create "$@"
+  policy_retarget
+  keys_generate rrn phone email account
+  config_write --fault-timeouts
+  events_generate "$RECORDS" "$POISON_N"
+}
+
 # events_generate EVENTS POISON: writes $WORK/events.tsv and $WORK/meta.json.
 events_generate() {
   N_EVENTS="$1" N_POISON="$2" TOTAL=$(( $1 + $2 ))
