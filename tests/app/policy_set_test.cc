@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::app {
 namespace {
@@ -21,18 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::string y = "keys:\n";
-    uint8_t fill = 1;
-    for (const char* name : {"contact", "customer", "phone"}) {
-      std::vector<uint8_t> b(32, fill++);
-      y +=
-          std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
-    }
-    auto r = crypto::Keyring::Parse(y, "k.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return std::move(r).value();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"contact", {test_keys::FilledMaterial(1)}},
+                                                              {"customer", {test_keys::FilledMaterial(2)}},
+                                                              {"phone", {test_keys::FilledMaterial(3)}}});
   return ring;
 }
 
@@ -283,14 +274,11 @@ TEST_F(PolicySetTest, ShippedPoliciesLoadTogether) {
   for (const char* f : {"payments.yaml", "support.yaml", "transfers.yaml"})
     files.push_back(std::string(MASKPROXY_SOURCE_DIR) + "/policies/" + f);
   static const crypto::Keyring ring = [] {
-    std::string y = "keys:\n";
+    std::vector<test_keys::TestKey> keys;
     uint8_t fill = 1;
-    for (const char* name : {"rrn", "phone", "email", "account", "contact", "customer", "card"}) {
-      std::vector<uint8_t> b(32, fill++);
-      y +=
-          std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
-    }
-    return std::move(crypto::Keyring::Parse(y, "k.yaml")).value();
+    for (const char* name : {"rrn", "phone", "email", "account", "contact", "customer", "card"})
+      keys.push_back({name, {test_keys::FilledMaterial(fill++)}});
+    return test_keys::TestKeyring(keys);
   }();
   auto set = LoadPolicySet(files, ring, {Ledger(), engine::Limits{}});
   ASSERT_TRUE(set.ok()) << set.error().ToString();

@@ -7,20 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::app {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::vector<uint8_t> b(32, 7);
-    auto r = crypto::Keyring::Parse(
-        "keys:\n  rrn: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
-    EXPECT_TRUE(r.ok());
-    return std::move(r).value();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {test_keys::FilledMaterial(7)}}});
   return ring;
 }
 
@@ -131,14 +125,11 @@ TEST(PolicyTestRunner, FailuresShowReadableDiffs) {
 // The shipped example policies pass their own embedded tests (what
 // `maskproxy policy test --keys K policies/*.yaml` runs).
 TEST(PolicyTestRunner, ShippedPoliciesPassTheirTests) {
-  std::string yaml = "keys:\n";
+  std::vector<test_keys::TestKey> ring;
   uint8_t first = 1;
-  for (const char* name : {"rrn", "phone", "email", "account", "contact", "customer"}) {
-    std::vector<uint8_t> b(32, first++);
-    yaml +=
-        std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
-  }
-  auto keys = crypto::Keyring::Parse(yaml, "k.yaml");
+  for (const char* name : {"rrn", "phone", "email", "account", "contact", "customer"})
+    ring.push_back({name, {test_keys::FilledMaterial(first++)}});
+  auto keys = test_keys::ParseKeyring(ring);
   ASSERT_TRUE(keys.ok());
   const std::filesystem::path dir = std::filesystem::path(MASKPROXY_SOURCE_DIR) / "policies";
   size_t ran = 0;

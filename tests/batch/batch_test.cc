@@ -10,20 +10,13 @@
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::batch {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::vector<uint8_t> b(32);
-    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i);
-    std::string yaml =
-        "keys:\n  rrn:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(b.data(), b.size()) + "\n";
-    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {test_keys::Material(0)}}});
   return ring;
 }
 

@@ -6,23 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::engine {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::vector<uint8_t> b(32, 7);
-    const std::string m = crypto::Base64Encode(b.data(), b.size());
-    auto r =
-        crypto::Keyring::Parse("keys:\n  customer:\n    active: 1\n    versions:\n      1: " + m + "\n", "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"customer", {test_keys::FilledMaterial(7)}}});
   return ring;
 }
 

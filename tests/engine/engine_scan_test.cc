@@ -5,24 +5,17 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::engine {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::vector<uint8_t> b(32, 9);
-    const std::string m = crypto::Base64Encode(b.data(), b.size());
-    std::string yaml = "keys:\n  phone:\n    active: 1\n    versions:\n      1: " + m +
-                       "\n  contact:\n    active: 1\n    versions:\n      1: " + m + "\n";
-    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring =
+      test_keys::TestKeyring({{"phone", {test_keys::FilledMaterial(9)}}, {"contact", {test_keys::FilledMaterial(9)}}});
   return ring;
 }
 

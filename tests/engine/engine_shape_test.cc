@@ -9,29 +9,21 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::engine {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::string yaml = "keys:\n";
-    uint8_t first = 1;
-    for (const char* name : {"rrn", "phone", "email", "account", "customer", "contact"}) {
-      std::vector<uint8_t> b(32);
-      for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-      first = static_cast<uint8_t>(first + 32);
-      yaml += std::string("  ") + name +
-              ":\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(b.data(), b.size()) + "\n";
-    }
-    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {test_keys::Material(1)}},
+                                                              {"phone", {test_keys::Material(33)}},
+                                                              {"email", {test_keys::Material(65)}},
+                                                              {"account", {test_keys::Material(97)}},
+                                                              {"customer", {test_keys::Material(129)}},
+                                                              {"contact", {test_keys::Material(161)}}});
   return ring;
 }
 

@@ -7,33 +7,18 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::engine {
 namespace {
 
-std::string Material(uint8_t first) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-  return crypto::Base64Encode(b.data(), b.size());
-}
+using test_keys::Material;
 
 // rrn = bytes 0x00..0x1f (used by the known-answer token below).
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::string yaml =
-        "keys:\n"
-        "  rrn:\n    active: 1\n    versions:\n      1: " +
-        Material(0) +
-        "\n"
-        "  phone:\n    active: 1\n    versions:\n      1: " +
-        Material(32) + "\n";
-    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {Material(0)}}, {"phone", {Material(32)}}});
   return ring;
 }
 
@@ -503,8 +488,7 @@ namespace {
 // apply_to: whole with encrypt: a sub-document becomes one ciphertext and
 // reveals to its exact bytes.
 TEST(EngineWhole, EncryptWholeSubDocumentAndReveal) {
-  std::string keys_yaml = "keys:\n  contact:\n    active: 1\n    versions:\n      1: " + Material(64) + "\n";
-  auto keys = crypto::Keyring::Parse(keys_yaml, "k.yaml");
+  auto keys = test_keys::ParseKeyring({{"contact", {Material(64)}}});
   ASSERT_TRUE(keys.ok());
   auto p = policy::Policy::Parse(
       "policy: w\nversion: 1\nroutes:\n" +

@@ -16,22 +16,17 @@
 #   RECORDS=20000 POISON=60   records produced
 #   RATE                      records/s (default: the stream lasts ~60s)
 #   STRICT_NO_EXIT=1          fail (instead of restarting it) if the proxy exits
-#   SEED, KEEP_WORK, DRAIN_TIMEOUT: see lib.sh
+#   SEED, KEEP_WORK, DRAIN_TIMEOUT: see tests/lib/broker_test.sh
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-fault_init broker_restart "${1:-}"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init broker_restart "${1:-}"
 
-RECORDS="${RECORDS:-20000}"
-POISON_N="${POISON:-60}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 60 > 100 ? TOTAL_N / 60 : 100 ))}"
+fault_stream 20000 60
 on_exit=restart
 [[ "${STRICT_NO_EXIT:-0}" == 1 ]] && on_exit=fail
 
-topics_create --src-partitions 3 --dst-partitions 3
-config_write
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 3 --dst-partitions 3
 proxy_start p
 produce_start "$RATE"
 

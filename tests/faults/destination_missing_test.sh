@@ -25,16 +25,13 @@
 #                             (default: random in 10..30)
 #   STOP_TIMEOUT=90           seconds the proxy may take to exit on that SIGTERM
 #   RECOVERY_TIMEOUT=120      seconds after creating the topic for the first output
-#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see lib.sh
+#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see tests/lib/broker_test.sh
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-fault_init destination_missing "${1:-}"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init destination_missing "${1:-}"
 
-RECORDS="${RECORDS:-10000}"
-POISON_N="${POISON:-60}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 30 > 100 ? TOTAL_N / 30 : 100 ))}"
+fault_stream 10000 30
 MISSING_SECONDS="${MISSING_SECONDS:-45}"
 RECOVERY_TIMEOUT="${RECOVERY_TIMEOUT:-120}"
 STOP_AT="${STOP_AT:-$(rand_between 10 30)}"
@@ -42,9 +39,7 @@ STOP_TIMEOUT="${STOP_TIMEOUT:-90}"
 
 dest_exists() { timeout 30 kcat -b "$BOOTSTRAP" -L -t "$DST" 2>/dev/null | grep -q "topic \"$DST\" with [1-9]"; }
 
-topics_create --src-partitions 3 --dst-partitions 3 --no-dest
-config_write
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 3 --dst-partitions 3 --no-dest
 dest_exists && fail "destination $DST exists before the test created it"
 proxy_start p
 t_start=$SECONDS

@@ -11,21 +11,16 @@
 #   RECORDS=15000 POISON=60   records produced
 #   RATE                      records/s (default: the stream lasts ~40s)
 #   FENCE_EXIT_TIMEOUT=60     seconds A may take to exit after B started
-#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see lib.sh
+#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see tests/lib/broker_test.sh
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-fault_init fencing "${1:-}"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init fencing "${1:-}"
 
-RECORDS="${RECORDS:-15000}"
-POISON_N="${POISON:-60}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 40 > 100 ? TOTAL_N / 40 : 100 ))}"
+fault_stream 15000 40
 FENCE_EXIT_TIMEOUT="${FENCE_EXIT_TIMEOUT:-60}"
 
-topics_create --src-partitions 3 --dst-partitions 3
-config_write
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 3 --dst-partitions 3
 txid="$ID-shared"
 proxy_start A "$txid"
 produce_start "$RATE"

@@ -10,21 +10,16 @@
 #   RECORDS=20000  valid events (+ POISON=60 poison records)
 #   KILLS=5        SIGKILLs (>= 5)
 #   RATE           records/s produced (default: the stream lasts ~45s)
-#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see lib.sh
+#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see tests/lib/broker_test.sh
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-fault_init kill9 "${1:-}"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init kill9 "${1:-}"
 
-RECORDS="${RECORDS:-20000}"
-POISON_N="${POISON:-60}"
+fault_stream 20000 45
 KILLS="${KILLS:-5}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 45 > 100 ? TOTAL_N / 45 : 100 ))}"
 
-topics_create --src-partitions 3 --dst-partitions 3
-config_write
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 3 --dst-partitions 3
 proxy_start p
 produce_start "$RATE"
 

@@ -14,21 +14,16 @@
 #   TXN_TIMEOUT_MS=20000      delivery.transaction_timeout_ms: how long the
 #                             killed instance's open transaction (and the
 #                             offsets in it) blocks its partitions
-#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see lib.sh
+#   SEED, KEEP_WORK, SESSION_TIMEOUT_MS, DRAIN_TIMEOUT: see tests/lib/broker_test.sh
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-fault_init rebalance "${1:-}"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init rebalance "${1:-}"
 
-RECORDS="${RECORDS:-20000}"
-POISON_N="${POISON:-60}"
-TOTAL_N=$((RECORDS + POISON_N))
-RATE="${RATE:-$(( TOTAL_N / 60 > 100 ? TOTAL_N / 60 : 100 ))}"
+fault_stream 20000 60
 export TXN_TIMEOUT_MS="${TXN_TIMEOUT_MS:-20000}"
 
-topics_create --src-partitions 6 --dst-partitions 3
-config_write
-events_generate "$RECORDS" "$POISON_N"
+fault_setup --src-partitions 6 --dst-partitions 3
 proxy_start a
 proxy_start b
 produce_start "$RATE"

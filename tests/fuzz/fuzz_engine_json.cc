@@ -45,6 +45,7 @@
 #include "engine/engine.h"
 #include "policy/policy.h"
 #include "strict_json.h"
+#include "support/test_keys.h"
 
 namespace {
 
@@ -154,26 +155,6 @@ const TrieNode& TrieAt(int i) {
   return Trie()[static_cast<size_t>(i)];
 }
 
-std::string Keyring() {
-  auto key = [](const char* name, char fill) {
-    // 32 bytes of `fill`, base64 (fixed test material).
-    std::string b64;
-    static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string raw(32, fill);
-    for (size_t i = 0; i < raw.size(); i += 3) {
-      uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(raw[i])) << 16;
-      if (i + 1 < raw.size()) v |= static_cast<uint32_t>(static_cast<unsigned char>(raw[i + 1])) << 8;
-      if (i + 2 < raw.size()) v |= static_cast<uint32_t>(static_cast<unsigned char>(raw[i + 2]));
-      b64.push_back(kAlphabet[(v >> 18) & 63]);
-      b64.push_back(kAlphabet[(v >> 12) & 63]);
-      b64.push_back(i + 1 < raw.size() ? kAlphabet[(v >> 6) & 63] : '=');
-      b64.push_back(i + 2 < raw.size() ? kAlphabet[v & 63] : '=');
-    }
-    return std::string("  ") + name + ":\n    active: 1\n    versions:\n      1: " + b64 + "\n";
-  };
-  return "keys:\n" + key("rrn", 'r') + key("card", 'c') + key("pii", 'p');
-}
-
 std::string PolicyYaml() {
   std::string rules;
   for (const OracleRule& r : Rules()) rules += std::string("      - ") + r.yaml + "\n";
@@ -205,7 +186,10 @@ struct Setup {
 const Setup& Get() {
   static const Setup* setup = [] {
     auto* s = new Setup();
-    auto keys = maskproxy::crypto::Keyring::Parse(Keyring(), "fuzz-keys.yaml");
+    namespace tk = maskproxy::test_keys;
+    // Fixed test material (not secret): 32 bytes of 'r', 'c', 'p'.
+    auto keys = tk::ParseKeyring(
+        {{"rrn", {tk::FilledMaterial('r')}}, {"card", {tk::FilledMaterial('c')}}, {"pii", {tk::FilledMaterial('p')}}});
     if (!keys.ok()) Die(keys.error().ToString().c_str());
     s->keys = std::move(keys).value();
     auto policy = maskproxy::policy::Policy::Parse(PolicyYaml(), "fuzz-policy.yaml", s->keys);

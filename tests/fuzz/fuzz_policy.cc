@@ -13,6 +13,7 @@
 
 #include "crypto/keyring.h"
 #include "policy/policy.h"
+#include "support/test_keys.h"
 
 namespace {
 
@@ -28,14 +29,11 @@ struct Setup {
 const Setup& Get() {
   static const Setup* setup = [] {
     auto* s = new Setup();
-    // Fixed test material (not secret): 32 bytes each, base64.
-    auto keys = maskproxy::crypto::Keyring::Parse(
-        "keys:\n"
-        "  rrn:\n    active: 1\n    versions:\n      1: cnJycnJycnJycnJycnJycnJycnJycnJycnJycnJycnI=\n"
-        "  card:\n    active: 2\n    versions:\n      1: Y2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2M=\n"
-        "      2: ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGQ=\n"
-        "  pii:\n    active: 1\n    versions:\n      1: cHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHA=\n",
-        "fuzz-keys.yaml");
+    // Fixed test material (not secret): 32 bytes each.
+    namespace tk = maskproxy::test_keys;
+    auto keys = tk::ParseKeyring({{"rrn", {tk::FilledMaterial('r')}},
+                                  {"card", {tk::FilledMaterial('c'), tk::FilledMaterial('d')}},
+                                  {"pii", {tk::FilledMaterial('p')}}});
     if (!keys.ok()) {
       std::fprintf(stderr, "fuzz_policy: setup failed: %s\n", keys.error().ToString().c_str());
       std::abort();

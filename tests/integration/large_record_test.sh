@@ -21,18 +21,14 @@
 #      destination's 1 MB are dead-lettered raw (too_large_for_topic)
 # Usage: large_record_test.sh PATH/TO/maskproxy
 set -euo pipefail
-bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-it_init large
-"$bin" keys generate --out "$work/keys.yaml" rrn 2>/dev/null
-kafka="$root/scripts/kafka.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init large "${1:-}"
+keys_generate rrn
 big_topic_bytes=10485760  # source topics take the 2 MB records
 
 # The events of one phase: key<TAB>value lines, all for partition 0.
-python3 - "$work/in.tsv" <<'PY'
+python3 - "$WORK/in.tsv" <<'PY'
 import json, sys
 out = open(sys.argv[1], "w")
 def ev(i): return {"id": i, "user": {"rrn": f"900101-1{i:06d}", "tier": "gold"}}
@@ -54,65 +50,37 @@ PY
 
 phase() {  # NAME MODE DST_CONFIG DLQ_CONFIG MAX_RECORD_BYTES EXPECT(json: id -> ref|raw; others: dst)
   local name=$1 mode=$2 dst_config=$3 dlq_config=$4 max_record=$5 expect=$6
-  local src="$id.$name.raw" dst="$id.$name.analytics" dlq="$id.$name.quarantine"
-  "$kafka" create-topic "$src" --partitions 2 --config max.message.bytes=$big_topic_bytes >/dev/null
+  SRC="$ID.$name.raw" DST="$ID.$name.analytics" DLQ="$ID.$name.quarantine"
+  topic_create "$SRC" 2 --config max.message.bytes=$big_topic_bytes
   # shellcheck disable=SC2086
-  "$kafka" create-topic "$dst" --partitions 2 $dst_config >/dev/null
+  topic_create "$DST" 2 $dst_config
   # shellcheck disable=SC2086
-  "$kafka" create-topic "$dlq" --partitions 1 $dlq_config >/dev/null
-  cat >"$work/policy-$name.yaml" <<YAML
+  topic_create "$DLQ" 1 $dlq_config
+  cat >"$WORK/policy-$name.yaml" <<YAML
 policy: large-$name
 version: 1
 routes:
-  - from: $src
-    to: $dst
-    dead_letter: $dlq
+  - from: $SRC
+    to: $DST
+    dead_letter: $DLQ
     rules:
       - { path: user.rrn, action: tokenize, key: rrn }
 YAML
-  local txn_line=""
-  [[ "$mode" != exactly_once ]] || txn_line="  transactional_id: $id-$name-0"
-  cat >"$work/config-$name.yaml" <<YAML
-source:
-  brokers: $bootstrap
-  group_id: $id-$name
-policies: [policy-$name.yaml]
-keyring: keys.yaml
-delivery:
-  mode: $mode
-$txn_line
-  commit_interval_ms: 100
-limits:
-  max_record_bytes: $max_record
-stats_interval_ms: 1000
-YAML
-  kcat -b "$bootstrap" -P -t "$src" -p 0 -K $'\t' -X message.max.bytes=$big_topic_bytes <"$work/in.tsv"
+  config_write --out "$WORK/config-$name.yaml" --group "$ID-$name" --policy "policy-$name.yaml" --mode "$mode" \
+    --txid "$ID-$name-0" --stats-interval 1000 --extra "limits:
+  max_record_bytes: $max_record"
+  produce_file "$WORK/in.tsv" -p 0 -X message.max.bytes=$big_topic_bytes
   local total
-  total=$(wc -l <"$work/in.tsv")
+  total=$(wc -l <"$WORK/in.tsv")
   local started=$SECONDS
-  "$bin" run --config "$work/config-$name.yaml" 2>"$work/proxy-$name.log" &
-  proxy=$!
-  # Wait until every record is in one of the outputs (lib.sh's it_wait
-  # counts the default topics; these are per phase).
-  local got deadline=$((SECONDS + 120))
-  while :; do
-    got=$(( $(it_count "$dst") + $(it_count "$dlq") ))
-    (( got >= total )) && break
-    if ! kill -0 "$proxy" 2>/dev/null; then echo "FAIL[$name]: maskproxy exited"; tail -30 "$work/proxy-$name.log"; exit 1; fi
-    if (( SECONDS > deadline )); then
-      echo "FAIL[$name]: $got of $total records after 120 s (stalled?)"; grep -v '"stats"' "$work/proxy-$name.log" | tail -20
-      exit 1
-    fi
-    sleep 1
-  done
+  proxy_start --config "$WORK/config-$name.yaml" "$name"
+  # Every record in one of the outputs within 120 s (else it stalled).
+  wait_output "$total" 120
   local took=$((SECONDS - started))
   sleep 2  # anything more (a duplicate) would show now
-  kill -TERM "$proxy"; wait "$proxy"; proxy=""
-  for t in "$dst" "$dlq"; do
-    kcat -b "$bootstrap" -C -t "$t" -e -q -J -X isolation.level=read_committed \
-      -X fetch.message.max.bytes=$big_topic_bytes >"$work/$t.json"
-  done
-  python3 - "$work" "$name" "$src" "$dst" "$dlq" "$expect" "$mode" <<'PY'
+  proxy_term "$name"
+  for t in "$DST" "$DLQ"; do dump_topic "$t" "$WORK/$t.json" -X fetch.message.max.bytes=$big_topic_bytes; done
+  python3 - "$WORK" "$name" "$SRC" "$DST" "$DLQ" "$expect" "$mode" <<'PY'
 import json, sys
 work, name, src, dst, dlq, expect, mode = sys.argv[1:]
 expect = {int(k): v for k, v in json.loads(expect).items()}
@@ -177,7 +145,7 @@ if fails:
 print(f"ok[{name}]: {len(out)} in {dst}, {len(dead)} in {dlq}; every id exactly once where expected")
 PY
   echo "ok[$name]: all $total records through in ${took}s (the records after the big ones included)"
-  grep ' topic_limit ' "$work/proxy-$name.log" | sed 's/^[^ ]* /  /' || true
+  grep ' topic_limit ' "$WORK/proxy-$name.log" | sed 's/^[^ ]* /  /' || true
 }
 
 # 1001 just under the 1 MB topic limit: masked. 1002 over it (but under

@@ -15,19 +15,17 @@
 # destination.
 # Usage: record_parts_test.sh PATH/TO/maskproxy
 set -euo pipefail
-bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-it_init record
-cat >"$work/policy.yaml" <<YAML
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init record "${1:-}"
+topics_create
+cat >"$WORK/policy.yaml" <<YAML
 policy: record-parts
 version: 1
 routes:
-  - from: $src
-    to: $dst
-    dead_letter: $dlq
+  - from: $SRC
+    to: $DST
+    dead_letter: $DLQ
     unlisted_fields: scan
     binary:
       \$header.trace-bin: pass
@@ -38,21 +36,10 @@ scan:
   actions:
     default: { action: redact, mode: constant, value: "[PII]" }
 YAML
-"$bin" keys generate --out "$work/keys.yaml" customer 2>/dev/null
-cat >"$work/config.yaml" <<YAML
-source:
-  brokers: $bootstrap
-  group_id: $id
-policies: [policy.yaml]
-keyring: keys.yaml
-audit_log: audit.jsonl
-delivery:
-  transactional_id: $id-0
-  commit_interval_ms: 100
-stats_interval_ms: 2000
-YAML
+keys_generate customer
+config_write --txid "$ID-0" --extra "audit_log: audit.jsonl"
 
-P=(kcat -b "$bootstrap" -P -t "$src" -K $'\t')
+P=(kcat -b "$BOOTSTRAP" -P -t "$SRC" -K $'\t')
 printf 'cust-1\t{"id":"r1"}\n' | "${P[@]}" -H "X-Customer-Phone=010-1111-2222" -H $'trace-bin=\x01\xfe\x02'
 printf '900101-1234567\xff\t{"id":"r2"}\n' | "${P[@]}"
 printf 'cust-3\t{"id":"r3"}\n' | "${P[@]}" -H $'legacy=\xb1\xe8 010-3333-4444'
@@ -63,15 +50,12 @@ printf 'cust-7\t{"id":"r7"}\n' | "${P[@]}" -H $'x-customer\xe2\x80\x8b-phone=010
 printf 'cust-8\t\n' | "${P[@]}" -Z -H "X-Customer-Phone=010-8888-1111"
 total=8
 
-(cd "$work" && exec "$bin" run --config config.yaml) 2>"$work/proxy.log" &
-proxy=$!
-it_wait "$total"
-kill -TERM "$proxy"; wait "$proxy"; proxy=""
+proxy_start p
+wait_output "$total"
+proxy_term p
 
-for t in "$dst" "$dlq"; do
-  kcat -b "$bootstrap" -C -t "$t" -e -q -J -X isolation.level=read_committed >"$work/$t.json"
-done
-python3 - "$work" "$dst" "$dlq" <<'PY'
+for t in "$DST" "$DLQ"; do dump_topic "$t" "$WORK/$t.json"; done
+python3 - "$WORK" "$DST" "$DLQ" <<'PY'
 import json, sys
 work, dst, dlq = sys.argv[1:4]
 def load(t):
@@ -94,7 +78,7 @@ check(sorted(got_dead) == ["r2", "r3", "r7"], f"dead letters: {sorted(got_dead)}
 for p in ["010-1111-2222", "010-4444-1111", "010-4444-2222", "010-5555-1111", "010-5555-2222", "010-8888-1111",
           "010-3333-4444", "010-7777-1111", "900101-1234567", "forged"]:
     check(p.encode() not in raw_out, f"{p} reached the destination")
-    check(p not in open(f"{work}/proxy.log", encoding="utf-8", errors="replace").read(), f"{p} in the log")
+    check(p not in open(f"{work}/proxy-p.log", encoding="utf-8", errors="replace").read(), f"{p} in the log")
 if "r1" in got_out:
     h = hdrs(got_out["r1"])
     check(("X-Customer-Phone", "***-****-2222") in h, f"r1: mixed-case header masked: {h}")

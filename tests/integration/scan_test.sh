@@ -10,32 +10,18 @@
 # rule names are scanned too.
 # Usage: scan_test.sh PATH/TO/maskproxy   (env EVENTS=N, default 2000)
 set -euo pipefail
-bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init support "${1:-}"
 events="${EVENTS:-2000}"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-it_init support
-sed -e "s/from: support.raw/from: $src/" -e "s/to: analytics.support/to: $dst/" \
-    -e "s/dead_letter: support.quarantine/dead_letter: $dlq/" "$root/policies/support.yaml" >"$work/policy.yaml"
-"$bin" keys generate --out "$work/keys.yaml" rrn phone contact account customer 2>/dev/null
-cat >"$work/config.yaml" <<YAML
-source:
-  brokers: $bootstrap
-  group_id: $id
-policies: [policy.yaml]
-keyring: keys.yaml
-audit_log: audit.jsonl
-delivery:
-  transactional_id: $id-0
-  commit_interval_ms: 100
-stats_interval_ms: 2000
-YAML
+topics_create
+policy_retarget "$ROOT/policies/support.yaml"
+keys_generate rrn phone contact account customer
+config_write --txid "$ID-0" --extra "audit_log: audit.jsonl"
 
 # Tickets with PII planted in the text and in fields the policy does not
 # name; pii.json lists, per ticket id, every planted value (and its digits).
-python3 - "$events" "$work/pii.json" >"$work/in.txt" <<'PY'
+python3 - "$events" "$WORK/pii.json" >"$WORK/in.txt" <<'PY'
 import json, random, sys
 n, pii_path = int(sys.argv[1]), sys.argv[2]
 rnd = random.Random(11)
@@ -91,17 +77,14 @@ json.dump(planted, open(pii_path, "w"))
 PY
 total=$((events + 1))
 # Every record also carries a header nobody listed, with a phone number in it.
-kcat -b "$bootstrap" -P -t "$src" -K $'\t' -H "x-callback=call 010-4444-5555 after 6pm" -H trace=t-1 <"$work/in.txt"
+produce_file "$WORK/in.txt" -H "x-callback=call 010-4444-5555 after 6pm" -H trace=t-1
 
-(cd "$work" && exec "$bin" run --config config.yaml) 2>"$work/proxy.log" &
-proxy=$!
-it_wait "$total"
-kill -TERM "$proxy"; wait "$proxy"; proxy=""
+proxy_start p
+wait_output "$total"
+proxy_term p
 
-for t in "$dst" "$dlq"; do
-  kcat -b "$bootstrap" -C -t "$t" -e -q -J -X isolation.level=read_committed >"$work/$t.json"
-done
-python3 - "$work" "$dst" "$dlq" "$events" <<'PY'
+for t in "$DST" "$DLQ"; do dump_topic "$t" "$WORK/$t.json"; done
+python3 - "$WORK" "$DST" "$DLQ" "$events" <<'PY'
 import json, re, sys
 from collections import Counter
 work, dst, dlq, events = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -172,12 +155,12 @@ check(("attachments[*].ocr_text", "rrn") in events_seen, f"audit: attachments[*]
 check(("$header.x-callback", "phone_kr") in events_seen, f"audit: a header carried phone_kr ({events_seen})")
 check(("$key", "phone_kr") in events_seen, f"audit: the key carried phone_kr ({events_seen})")
 check(all(a["topic"].endswith(".raw") for a in audit if a["event"] == "unlisted_pii"), "audit names the topic")
-logs = open(f"{work}/proxy.log", encoding="utf-8").read() + open(f"{work}/audit.jsonl", encoding="utf-8").read()
+logs = open(f"{work}/proxy-p.log", encoding="utf-8").read() + open(f"{work}/audit.jsonl", encoding="utf-8").read()
 for tid, vals in planted.items():
     for p in vals + ["010-4444-5555"]:
         if p.startswith("C-"): continue
         check(p not in logs, "a PII value in the log or the audit trail")
-check("unlisted_pii" in open(f"{work}/proxy.log", encoding="utf-8").read(), "drift logged")
+check("unlisted_pii" in open(f"{work}/proxy-p.log", encoding="utf-8").read(), "drift logged")
 with open(f"{work}/reveal.tsv", "w") as f:
     for ct, tid in reveal: f.write(f"{ct}\t{tid}\n")
 if fails:
@@ -188,10 +171,10 @@ print(f"ok: {len(out)} tickets masked, 1 dead letter; no planted PII in the dest
 PY
 
 # Reveal e-mail addresses found in the text, read back from Kafka.
-R=(--policy "$work/policy.yaml" --keys "$work/keys.yaml" --route support --topic "$src" --reason e2e
-   --audit-log "$work/reveal-audit.log")
-cut -f1 "$work/reveal.tsv" | "$bin" reveal "${R[@]}" --field '$scan.email' - >"$work/emails.txt"
-python3 - "$work" <<'PY'
+R=(--policy "$WORK/policy.yaml" --keys "$WORK/keys.yaml" --route support --topic "$SRC" --reason e2e
+   --audit-log "$WORK/reveal-audit.log")
+cut -f1 "$WORK/reveal.tsv" | "$BIN" reveal "${R[@]}" --field '$scan.email' - >"$WORK/emails.txt"
+python3 - "$WORK" <<'PY'
 import json, re, sys
 work = sys.argv[1]
 planted = json.load(open(f"{work}/pii.json"))
@@ -202,4 +185,4 @@ for (ct, tid), email in zip(rows, got):
     assert email in planted[tid] and "@" in email, f"revealed e-mail of {tid} is not the planted one"
 print(f"ok: {len(got)} e-mail addresses found in ticket text revealed from Kafka with --field '$scan.email'")
 PY
-if grep -q "@example.com" "$work/reveal-audit.log"; then echo "FAIL: audit log holds a value"; exit 1; fi
+if grep -q "@example.com" "$WORK/reveal-audit.log"; then echo "FAIL: audit log holds a value"; exit 1; fi

@@ -7,32 +7,18 @@
 # `maskproxy reveal` of values read back from the destination topic.
 # Usage: transfers_test.sh PATH/TO/maskproxy   (env EVENTS=N, default 2000)
 set -euo pipefail
-bin="$(realpath "${1:?usage: $0 PATH/TO/maskproxy}")"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+bt_init transfers "${1:-}"
 events="${EVENTS:-2000}"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-it_init transfers
+topics_create
 # The source as a pattern (a regex subscription): ^<id>[.]raw$
-sed -e "s/from: transfers.raw/from: '^${id}[.]raw\$'/" -e "s/to: analytics.transfers/to: $dst/" \
-    -e "s/dead_letter: transfers.quarantine/dead_letter: $dlq/" "$root/policies/transfers.yaml" >"$work/policy.yaml"
-grep -qF "from: '^${id}[.]raw\$'" "$work/policy.yaml"
-"$bin" keys generate --out "$work/keys.yaml" rrn phone email account contact customer 2>/dev/null
-cat >"$work/config.yaml" <<YAML
-source:
-  brokers: $bootstrap
-  group_id: $id
-policies: [policy.yaml]
-keyring: keys.yaml
-delivery:
-  transactional_id: $id-0
-  commit_interval_ms: 100
-stats_interval_ms: 2000
-YAML
+policy_retarget "$ROOT/policies/transfers.yaml" "'^${ID}[.]raw\$'"
+keys_generate rrn phone email account contact customer
+config_write --txid "$ID-0"
 
 # key<TAB>value lines; an empty value is a tombstone (kcat -Z).
-python3 - "$events" >"$work/in.tsv" <<'PY'
+python3 - "$events" >"$WORK/in.tsv" <<'PY'
 import json, random, sys
 n = int(sys.argv[1]); rnd = random.Random(7)
 for i in range(n):
@@ -56,21 +42,18 @@ print("C-9999\tnot json")
 print('C-9998\t{"sender":{"phone":"010-12"}}')
 PY
 total=$((events + 2))
-kcat -b "$bootstrap" -P -t "$src" -K $'\t' -Z -H x-customer-phone=010-9999-8888 -H trace=abc <"$work/in.tsv"
+produce_file "$WORK/in.tsv" -Z -H x-customer-phone=010-9999-8888 -H trace=abc
 
-"$bin" run --config "$work/config.yaml" 2>"$work/proxy.log" &
-proxy=$!
-it_wait "$total"
-kill -TERM "$proxy"; wait "$proxy"; proxy=""
+proxy_start p
+wait_output "$total"
+proxy_term p
 
-for t in "$src" "$dst" "$dlq"; do
-  kcat -b "$bootstrap" -C -t "$t" -e -q -J -X isolation.level=read_committed >"$work/$t.json"
-done
-python3 - "$work" "$src" "$dst" "$dlq" "$here" <<'PY'
+for t in "$SRC" "$DST" "$DLQ"; do dump_topic "$t" "$WORK/$t.json"; done
+python3 - "$WORK" "$SRC" "$DST" "$DLQ" "$ROOT/tests/verify" <<'PY'
 import json, re, sys
-work, src, dst, dlq, here = sys.argv[1:]
-sys.path.insert(0, here)
-from check_output import murmur2
+work, src, dst, dlq, verify_dir = sys.argv[1:]
+sys.path.insert(0, verify_dir)
+from verify import murmur2
 def load(t): return [json.loads(l) for l in open(f"{work}/{t}.json", encoding="utf-8")]
 def hdrs(r):
     h = r.get("headers") or []
@@ -126,11 +109,11 @@ print(f"ok: {len(out)} masked ({tombstones} tombstones), {len(dead)} dead letter
 PY
 
 # Reveal what analysts hold, as an operator would, and compare with the source.
-R=(--policy "$work/policy.yaml" --keys "$work/keys.yaml" --route transfers --topic "$src" --reason e2e
-   --audit-log "$work/audit.log")
-cut -f1 "$work/reveal.tsv" | "$bin" reveal "${R[@]}" --field sender.email - >"$work/emails.txt"
-cut -f3 "$work/reveal.tsv" | "$bin" reveal "${R[@]}" --field sender.phone --key-version 1 - >"$work/phones.txt"
-diff <(cut -f2 "$work/reveal.tsv") "$work/emails.txt" >/dev/null || { echo "FAIL: revealed emails differ"; exit 1; }
-diff <(cut -f4 "$work/reveal.tsv") "$work/phones.txt" >/dev/null || { echo "FAIL: revealed phones differ"; exit 1; }
-if grep -q "@example.com" "$work/audit.log"; then echo "FAIL: audit log holds a value"; exit 1; fi
-echo "ok: $(wc -l <"$work/emails.txt") emails and phones read from Kafka revealed to their source values; 2 audit lines"
+R=(--policy "$WORK/policy.yaml" --keys "$WORK/keys.yaml" --route transfers --topic "$SRC" --reason e2e
+   --audit-log "$WORK/audit.log")
+cut -f1 "$WORK/reveal.tsv" | "$BIN" reveal "${R[@]}" --field sender.email - >"$WORK/emails.txt"
+cut -f3 "$WORK/reveal.tsv" | "$BIN" reveal "${R[@]}" --field sender.phone --key-version 1 - >"$WORK/phones.txt"
+diff <(cut -f2 "$WORK/reveal.tsv") "$WORK/emails.txt" >/dev/null || { echo "FAIL: revealed emails differ"; exit 1; }
+diff <(cut -f4 "$WORK/reveal.tsv") "$WORK/phones.txt" >/dev/null || { echo "FAIL: revealed phones differ"; exit 1; }
+if grep -q "@example.com" "$WORK/audit.log"; then echo "FAIL: audit log holds a value"; exit 1; fi
+echo "ok: $(wc -l <"$WORK/emails.txt") emails and phones read from Kafka revealed to their source values; 2 audit lines"

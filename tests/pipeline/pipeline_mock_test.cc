@@ -53,11 +53,11 @@
 #include <vector>
 
 #include "common/metrics.h"
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 // ---------------------------------------------------------------------------
 // Offset spy. These definitions interpose librdkafka's transactional calls for
@@ -222,11 +222,7 @@ constexpr auto kDeadline = 60s;
 // Engine: one route src -> dst (dead letter dlq) tokenizing user.rrn.
 
 std::shared_ptr<const engine::Engine> MakeEngine() {
-  std::vector<uint8_t> material(32);
-  for (size_t i = 0; i < material.size(); ++i) material[i] = static_cast<uint8_t>(0x40 + i);
-  auto keys = crypto::Keyring::Parse("keys:\n  k:\n    active: 1\n    versions:\n      1: " +
-                                         crypto::Base64Encode(material.data(), material.size()) + "\n",
-                                     "keys");
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x40)}}});
   EXPECT_TRUE(keys.ok()) << keys.error().ToString();
   if (!keys.ok()) return nullptr;
   auto pol = policy::Policy::Parse(

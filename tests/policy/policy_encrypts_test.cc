@@ -6,25 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::policy {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::string y = "keys:\n";
-    uint8_t fill = 1;
-    for (const char* name : {"contact", "customer"}) {
-      std::vector<uint8_t> b(32, fill++);
-      y +=
-          std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
-    }
-    return std::move(crypto::Keyring::Parse(y, "k.yaml")).value();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring(
+      {{"contact", {test_keys::FilledMaterial(1)}}, {"customer", {test_keys::FilledMaterial(2)}}});
   return ring;
 }
 

@@ -5,22 +5,15 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::policy {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::vector<uint8_t> b(32, 3);
-    std::string yaml =
-        "keys:\n  contact:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(b.data(), b.size()) + "\n";
-    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"contact", {test_keys::FilledMaterial(3)}}});
   return ring;
 }
 

@@ -8,29 +8,23 @@
 #include <string>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "crypto/mac.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::policy {
 namespace {
 
-std::string Material(uint8_t first) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-  return crypto::Base64Encode(b.data(), b.size());
-}
+using test_keys::Material;
 
 crypto::Keyring MakeKeys(const std::vector<std::string>& names) {
-  std::string yaml = "keys:\n";
+  std::vector<test_keys::TestKey> keys;
   uint8_t first = 0;
   for (const auto& n : names) {
-    yaml += "  " + n + ":\n    active: 1\n    versions:\n      1: " + Material(first) + "\n";
+    keys.push_back({n, {Material(first)}});
     first = static_cast<uint8_t>(first + 32);
   }
-  auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-  EXPECT_TRUE(r.ok()) << r.error().ToString();
-  return r.ok() ? std::move(r).value() : crypto::Keyring();
+  return test_keys::TestKeyring(keys);
 }
 
 const crypto::Keyring& Keys() {

@@ -10,40 +10,19 @@
 #include <vector>
 
 #include "codec/json.h"
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
+#include "support/keyring_fixture.h"
 #include "transform/registry.h"
 
 namespace maskproxy::transform {
 namespace {
 
-// Fixed, non-secret test material: base64 of 32 bytes starting at `first`.
-std::string Material(uint8_t first) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-  return crypto::Base64Encode(b.data(), b.size());
-}
+using test_keys::Material;
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring* ring = [] {
-    std::string yaml =
-        "keys:\n"
-        "  k:\n    active: 1\n    versions:\n      1: " +
-        Material(0) +
-        "\n"
-        "  rrn:\n    active: 1\n    versions:\n      1: " +
-        Material(0) +
-        "\n"
-        "  email:\n    active: 2\n    versions:\n      1: " +
-        Material(64) + "\n      2: " + Material(96) + "\n";
-    auto r = crypto::Keyring::Parse(yaml, "test-keys.yaml");
-    if (!r.ok()) {
-      ADD_FAILURE() << r.error().ToString();
-      return new crypto::Keyring();
-    }
-    return new crypto::Keyring(std::move(r).value());
-  }();
-  return *ring;
+  static const crypto::Keyring ring =
+      test_keys::TestKeyring({{"k", {Material(0)}}, {"rrn", {Material(0)}}, {"email", {Material(64), Material(96)}}});
+  return ring;
 }
 
 using Opts = std::vector<std::pair<std::string, std::string>>;

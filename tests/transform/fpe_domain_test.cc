@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "codec/json.h"
-#include "crypto/base64.h"
 #include "crypto/ff1.h"
 #include "crypto/keyring.h"
 #include "crypto/mac.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 #include "transform/actions.h"
 #include "transform/registry.h"
 
@@ -22,20 +22,11 @@ namespace maskproxy::transform {
 namespace {
 
 std::vector<uint8_t> Bytes(uint8_t first) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-  return b;
+  return test_keys::SequenceBytes(first);
 }
 
 const crypto::Keyring& Ring() {
-  static const crypto::Keyring ring = [] {
-    auto b = Bytes(7);
-    auto r = crypto::Keyring::Parse(
-        "keys:\n  k:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(b.data(), b.size()) + "\n",
-        "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"k", {test_keys::Material(7)}}});
   return ring;
 }
 

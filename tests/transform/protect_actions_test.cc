@@ -18,55 +18,29 @@
 #include "crypto/mac.h"
 #include "crypto/siv.h"
 #include "crypto/usage.h"
+#include "support/keyring_fixture.h"
 #include "transform/actions.h"
 #include "transform/registry.h"
 
 namespace maskproxy::transform {
 namespace {
 
-// Fixed, non-secret test material: base64 of 32 bytes starting at `first`.
-std::string Material(uint8_t first) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-  return crypto::Base64Encode(b.data(), b.size());
-}
+using test_keys::Material;
 
 crypto::SecretBytes RawMaterial(uint8_t first) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-  return crypto::SecretBytes(std::move(b));
-}
-
-crypto::Keyring ParseRing(const std::string& yaml) {
-  auto r = crypto::Keyring::Parse(yaml, "test-keys.yaml");
-  if (!r.ok()) {
-    ADD_FAILURE() << r.error().ToString();
-    return crypto::Keyring();
-  }
-  return std::move(r).value();
+  return crypto::SecretBytes(test_keys::SequenceBytes(first));
 }
 
 // Version 1 active.
 const crypto::Keyring& Ring1() {
-  static const crypto::Keyring ring = ParseRing(
-      "keys:\n"
-      "  k:\n    active: 1\n    versions:\n      1: " +
-      Material(0) +
-      "\n"
-      "  other:\n    active: 1\n    versions:\n      1: " +
-      Material(0) + "\n");
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"k", {Material(0)}}, {"other", {Material(0)}}});
   return ring;
 }
 
 // After rotation: versions 1 (same material) and 2, 2 active.
 const crypto::Keyring& Ring2() {
-  static const crypto::Keyring ring = ParseRing(
-      "keys:\n"
-      "  k:\n    active: 2\n    versions:\n      1: " +
-      Material(0) + "\n      2: " + Material(100) +
-      "\n"
-      "  other:\n    active: 1\n    versions:\n      1: " +
-      Material(0) + "\n");
+  static const crypto::Keyring ring =
+      test_keys::TestKeyring({{"k", {Material(0), Material(100)}}, {"other", {Material(0)}}});
   return ring;
 }
 
@@ -926,9 +900,7 @@ namespace {
 // record is not dead-lettered for an empty optional field), and fpe reveals
 // it as empty.
 TEST(EmptyStrings, FpeAndGeneralizePassThem) {
-  std::vector<uint8_t> b(32, 9);
-  auto keys = crypto::Keyring::Parse(
-      "keys:\n  k: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::FilledMaterial(9)}}});
   ASSERT_TRUE(keys.ok());
   ActionEnv env{&*keys, "user.phone"};
   ActionOptions fo;

@@ -7,21 +7,14 @@
 #include <vector>
 
 #include "codec/json.h"
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::transform {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::vector<uint8_t> b(32, 7);
-    std::string yaml =
-        "keys:\n  phone:\n    active: 1\n    versions:\n      1: " + crypto::Base64Encode(b.data(), b.size()) + "\n";
-    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"phone", {test_keys::FilledMaterial(7)}}});
   return ring;
 }
 

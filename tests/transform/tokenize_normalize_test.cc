@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "codec/json.h"
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 #include "transform/actions.h"
 #include "transform/registry.h"
 #include "transform/scan.h"
@@ -19,14 +19,7 @@ namespace maskproxy::transform {
 namespace {
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    std::vector<uint8_t> b(32, 5);
-    const std::string m = crypto::Base64Encode(b.data(), b.size());
-    std::string yaml = "keys:\n  phone:\n    active: 1\n    versions:\n      1: " + m + "\n";
-    auto r = crypto::Keyring::Parse(yaml, "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"phone", {test_keys::FilledMaterial(5)}}});
   return ring;
 }
 

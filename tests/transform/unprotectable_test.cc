@@ -9,30 +9,20 @@
 #include <vector>
 
 #include "common/metrics.h"
-#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "engine/engine.h"
 #include "engine/record.h"
 #include "policy/policy.h"
+#include "support/keyring_fixture.h"
 
 namespace maskproxy::transform {
 namespace {
 
-std::string Material(uint8_t first) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
-  return crypto::Base64Encode(b.data(), b.size());
-}
+using test_keys::Material;
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = [] {
-    auto r = crypto::Keyring::Parse("keys:\n  rrn:\n    active: 1\n    versions:\n      1: " + Material(0) +
-                                        "\n  k:\n    active: 1\n    versions:\n      1: " + Material(50) + "\n",
-                                    "keys.yaml");
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return r.ok() ? std::move(r).value() : crypto::Keyring();
-  }();
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {Material(0)}}, {"k", {Material(50)}}});
   return ring;
 }
 

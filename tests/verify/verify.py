@@ -20,15 +20,26 @@ and, with --poison-keys-file (the keys of the records that cannot be masked):
   valid_in_dlq            dead letters of records that are not poison
 
 plus unknown_origin (origin header naming no record of the given sources) and
-no_origin (output record without the header). Prints one line
+no_origin (output record without the header). With --meta (gen_events.py's
+metadata: the payments events of the integration tests, policies/payments.yaml)
+also, per destination record: key, timestamp and --source-header kept, the
+maskproxy.policy header set, the partition the Java (murmur2) partition of the
+key (--partitions), bytes outside the policy's fields identical to the source,
+token formats, equal inputs -> equal tokens (distinct -> distinct, across fields
+sharing a domain), the redacted field gone; per dead letter the expected reason
+and no RRN in its detail header (check_meta). Prints one line
 
   lost=N duplicated=N leaked=N dead_lettered=N source=N destination=N ...
 
 then one FAIL line per failed check (origins only, never a value), and exits
 1 if any count that must be 0 is not (2 on usage or kcat errors).
 
+--files reads kcat -J dumps instead of topics (--source/--dest/--dlq are
+then file names; no --bootstrap).
+
 The functions (read_topic, load_kcat_json, headers, field_values,
-pii_strings, pii_forms, analyze, summary_line) can be imported by other checkers.
+pii_strings, pii_forms, analyze, check_meta, murmur2, summary_line) can be
+imported by other checkers.
 """
 import argparse
 import functools
@@ -102,6 +113,32 @@ def header_items(rec):
 
 def origin_of(rec):
     return f'{rec["topic"]}:{rec["partition"]}:{rec["offset"]}'
+
+
+def murmur2(data):
+    """Kafka's Java default partitioner hash (murmur2) of bytes."""
+    m, r = 0x5BD1E995, 24
+    h = (0x9747B28C ^ len(data)) & 0xFFFFFFFF
+    n4 = len(data) // 4
+    for i in range(n4):
+        k = data[4 * i] | data[4 * i + 1] << 8 | data[4 * i + 2] << 16 | data[4 * i + 3] << 24
+        k = (k * m) & 0xFFFFFFFF
+        k ^= k >> r
+        k = (k * m) & 0xFFFFFFFF
+        h = (h * m) & 0xFFFFFFFF
+        h ^= k
+    idx, extra = n4 * 4, len(data) % 4
+    if extra == 3:
+        h ^= data[idx + 2] << 16
+    if extra >= 2:
+        h ^= data[idx + 1] << 8
+    if extra >= 1:
+        h ^= data[idx]
+        h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 15
+    return h
 
 
 def read_poison_keys(path):
@@ -205,7 +242,7 @@ def haystack(rec):
 
 # ----------------------------------------------------------------- analysis --
 
-def analyze(sources, dests, dlqs, pii_fields=DEFAULT_PII_FIELDS, poison_keys=None, max_examples=3):
+def analyze(sources, dests, dlqs, pii_fields=DEFAULT_PII_FIELDS, poison_keys=None, max_examples=3, pii_min_len=3):
     """Counts and examples for lists of kcat -J records of the three kinds of topic.
 
     Returns (counts, examples): counts maps a name to an int, examples maps a
@@ -255,7 +292,7 @@ def analyze(sources, dests, dlqs, pii_fields=DEFAULT_PII_FIELDS, poison_keys=Non
         if doc is None:
             continue
         hay = haystack(r)
-        for v, forms in pii_strings(field_values(doc, paths)).items():
+        for v, forms in pii_strings(field_values(doc, paths), pii_min_len).items():
             if any(f in hay for f in forms):
                 fail("leaked", f"{o} -> {origin_of(r)} ({len(v)}-character value)")
     for r in dlqs:
@@ -285,9 +322,119 @@ def analyze(sources, dests, dlqs, pii_fields=DEFAULT_PII_FIELDS, poison_keys=Non
     return counts, examples
 
 
+# ------------------------------------------- payments events (gen_events.py) --
+
+# The fields policies/payments.yaml protects (blanked before comparing the
+# rest of a record byte for byte) and the one it removes.
+POLICY_KEYS = "name|rrn|phone|email|address|number|holder|expiry|account|memo"
+_VALUE = r'("(?:[^"\\]|\\.)*"|[^,}\]\s]+)'
+BLANK_RE = re.compile(r'("(?:' + POLICY_KEYS + r')"\s*:\s*)' + _VALUE)
+REMOVED_RE = re.compile(r',\s*"holder"\s*:\s*"(?:[^"\\]|\\.)*"')
+TOKEN_RE = re.compile(r"^t1\.(rrn|phone|email|account)\.1\.[A-Za-z0-9_-]{22}$")
+# Counts check_meta adds; each must be zero.
+META_CHECKS = ("key_changed", "timestamp_changed", "source_header_lost", "policy_header", "partition_not_by_key",
+               "unlisted_bytes_changed", "destination_not_json", "unknown_event", "bad_token_format",
+               "redacted_field_present", "unequal_tokens_for_equal_input", "equal_tokens_for_distinct_input",
+               "wrong_dlq_reason", "pii_in_dlq_header")
+
+
+def blank(doc):
+    return BLANK_RE.sub(lambda m: m.group(1) + "#", REMOVED_RE.sub("", doc))
+
+
+def shipped_policy_label_prefix():
+    """name@version# of policies/payments.yaml, which the tests run."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "policies", "payments.yaml")
+    text = open(path, encoding="utf-8").read()
+    name = re.search(r"^policy:\s*(\S+)", text, re.M).group(1)
+    version = re.search(r"^version:\s*(\d+)", text, re.M).group(1)
+    return f"{name}@{version}#"
+
+
+def check_meta(sources, dests, dlqs, meta, partitions, policy_label_prefix, source_header, max_examples=3):
+    """The checks of the payments events of gen_events.py (meta: its --meta JSON)
+    on kcat -J records. Returns (counts, examples) over META_CHECKS, plus
+    distinct_tokenized_values."""
+    src = {origin_of(r): r for r in sources}
+    counts = Counter({k: 0 for k in META_CHECKS})
+    examples = defaultdict(list)
+
+    def fail(kind, msg):
+        counts[kind] += 1
+        if len(examples[kind]) < max_examples:
+            examples[kind].append(msg)
+
+    sk, sh_name = source_header.split("=", 1)
+    token_of = defaultdict(set)  # (domain, raw) -> tokens
+    raw_of = defaultdict(set)  # (domain, token) -> raws
+    for r in dests:
+        h = headers(r)
+        origin = h.get(ORIGIN_HEADER)
+        s = src.get(origin)
+        if s is None or s["key"] in meta["poison"]:
+            continue  # unknown_origin / poison_in_dest (analyze)
+        payload = r["payload"]
+        if r.get("key") != s.get("key"):
+            fail("key_changed", origin)
+        if r.get("ts") != s.get("ts"):
+            fail("timestamp_changed", origin)
+        if h.get(sk) != sh_name:
+            fail("source_header_lost", origin)
+        if not h.get("maskproxy.policy", "").startswith(policy_label_prefix):
+            fail("policy_header", origin)
+        if r["partition"] != (murmur2(r["key"].encode()) & 0x7FFFFFFF) % partitions:
+            fail("partition_not_by_key", origin)
+        if blank(s["payload"]) != blank(payload):
+            fail("unlisted_bytes_changed", origin)
+        try:
+            d = json.loads(payload)
+        except ValueError:
+            fail("destination_not_json", origin)
+            continue
+        ids = meta["ids"].get(d.get("event_id"))
+        if ids is None:
+            fail("unknown_event", origin)
+            continue
+        pairs = [("rrn", ids["rrn"], d["user"]["rrn"]), ("phone", ids["phone"], d["user"]["phone"]),
+                 ("phone", ids["recipient_phone"], d["recipients"][0]["phone"]),
+                 ("email", ids["email"], d["user"]["email"])]
+        for domain, raw, tok in pairs:
+            if not isinstance(tok, str) or not TOKEN_RE.match(tok):
+                fail("bad_token_format", origin)
+                continue
+            token_of[(domain, raw)].add(tok)
+            raw_of[(domain, tok)].add(raw)
+        if "holder" in d["payment"]["card"]:
+            fail("redacted_field_present", origin)
+    for (domain, raw), toks in token_of.items():
+        if len(toks) != 1:
+            fail("unequal_tokens_for_equal_input", f"domain {domain}")
+    for (domain, tok), raws in raw_of.items():
+        if len(raws) != 1:
+            fail("equal_tokens_for_distinct_input", f"domain {domain}")
+
+    for r in dlqs:
+        h = headers(r)
+        s = src.get(h.get(ORIGIN_HEADER))
+        if s is None:
+            continue
+        want = meta["poison"].get(s["key"])
+        if want is None:
+            continue  # valid_in_dlq (analyze)
+        got = h.get(DLQ_REASON_HEADER)
+        if got != want:
+            fail("wrong_dlq_reason", f"{s['key']}: expected {want}, got {got}")
+        detail = h.get("maskproxy.dlq.detail", "")
+        for v in set(re.findall(r"\d{6}-?\d{7}", s["payload"] or "")):  # the RRNs of a poison record
+            if v in detail:
+                fail("pii_in_dlq_header", s["key"])
+    counts["distinct_tokenized_values"] = len(token_of)
+    return counts, examples
+
+
 def summary_line(counts):
     order = ["lost", "duplicated", "leaked", "dead_lettered", "source", "destination", "poison", "poison_in_dest",
-             "poison_missing_from_dlq", "valid_in_dlq", "unknown_origin", "no_origin"]
+             "poison_missing_from_dlq", "valid_in_dlq", "unknown_origin", "no_origin", "distinct_tokenized_values"]
     parts = [f"{k}={counts[k]}" for k in order if k in counts]
     reasons = counts.get("_reasons") or {}
     if reasons:
@@ -301,7 +448,8 @@ def failed(counts):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bootstrap", required=True)
+    ap.add_argument("--bootstrap", help="broker to read the topics from (not with --files)")
+    ap.add_argument("--files", action="store_true", help="--source/--dest/--dlq are kcat -J dump files, not topics")
     ap.add_argument("--source", action="append", required=True, help="source topic (repeatable)")
     ap.add_argument("--dest", action="append", required=True, help="destination topic (repeatable)")
     ap.add_argument("--dlq", action="append", default=[], help="dead-letter topic (repeatable)")
@@ -311,13 +459,26 @@ def main(argv=None):
                          f"default {DEFAULT_PII_FIELDS}")
     ap.add_argument("--expect-dead-lettered", type=int, help="fail unless exactly this many dead letters")
     ap.add_argument("--dump-dir", help="also write the kcat -J dumps here (for debugging)")
+    ap.add_argument("--meta", help="gen_events.py meta JSON: also the payments checks (check_meta); implies "
+                                   "--poison-keys-file and every PII value, however short")
+    ap.add_argument("--partitions", type=int, help="with --meta: destination partition count")
+    ap.add_argument("--policy-label-prefix", help="with --meta: maskproxy.policy header prefix "
+                                                  "(default: name@version# of policies/payments.yaml)")
+    ap.add_argument("--source-header", default="source=e2e", help="with --meta: a source header that must be kept")
     a = ap.parse_args(argv)
+    if a.files == bool(a.bootstrap):
+        ap.error("give either --bootstrap or --files")
+    if a.meta and a.partitions is None:
+        ap.error("--meta needs --partitions")
 
-    poison = read_poison_keys(a.poison_keys_file) if a.poison_keys_file else None
+    poison = read_poison_keys(a.poison_keys_file or a.meta) if (a.poison_keys_file or a.meta) else None
 
     def read_all(topics, kind):
         recs = []
         for i, t in enumerate(topics):
+            if a.files:
+                recs += load_file(t)
+                continue
             dump = os.path.join(a.dump_dir, f"{kind}{i}.jsonl") if a.dump_dir else None
             recs += read_topic(a.bootstrap, t, dump_to=dump)
         return recs
@@ -332,8 +493,22 @@ def main(argv=None):
         print(f"verify: error: {e}", file=sys.stderr)
         return 2
 
-    counts, examples = analyze(sources, dests, dlqs, a.pii_fields, poison)
+    counts, examples = analyze(sources, dests, dlqs, a.pii_fields, poison, pii_min_len=1 if a.meta else 3)
     bad = failed(counts)
+    if a.meta:
+        with open(a.meta, encoding="utf-8") as f:
+            meta = json.load(f)
+        mcounts, mexamples = check_meta(sources, dests, dlqs, meta, a.partitions,
+                                        a.policy_label_prefix or shipped_policy_label_prefix(), a.source_header)
+        counts["distinct_tokenized_values"] = mcounts.pop("distinct_tokenized_values")
+        for k, n in mcounts.items():
+            counts[k] = n
+            if n:
+                bad.append(k)
+                examples[k] = mexamples[k]
+    if counts["source"] == 0:  # nothing to check is a failure, not a pass
+        bad.append("source")
+        examples["source"] = ["no source record read"]
     if a.expect_dead_lettered is not None and counts["dead_lettered"] != a.expect_dead_lettered:
         bad.append("dead_lettered")
         examples["dead_lettered"] = [f"expected {a.expect_dead_lettered}, got {counts['dead_lettered']}"]

@@ -50,6 +50,37 @@ def run(src, dst, dlq, poison=frozenset({"poison-0000"})):
     return {k: v for k, v in counts.items() if k in verify.MUST_BE_ZERO and v}
 
 
+def meta_case():
+    """Two payments-like events (gen_events.py's shape) with the same user, their
+    masked forms and the metadata: what check_meta (verify.py --meta) checks."""
+    meta = {"ids": {}, "poison": {"poison-0000": "invalid_json"}}
+    src, dst = [], []
+    tok = {"rrn": "t1.rrn.1." + "A" * 22, "phone": "t1.phone.1." + "B" * 22, "rphone": "t1.phone.1." + "C" * 22,
+           "email": "t1.email.1." + "D" * 22}
+    for i in range(2):
+        ev = (f'{{"event_id":"e{i}","user":{{"rrn":"900101-1234567","phone":"010-1234-5678","email":"a@example.com"}},'
+              f'"payment":{{"card":{{"number":"5412","holder":"HOLDER"}}}},"recipients":[{{"phone":"010-9999-8888"}}],'
+              f'"amount":{i}}}')
+        masked = (f'{{"event_id":"e{i}","user":{{"rrn":"{tok["rrn"]}","phone":"{tok["phone"]}","email":"{tok["email"]}"}},'
+                  f'"payment":{{"card":{{"number":"54**"}}}},"recipients":[{{"phone":"{tok["rphone"]}"}}],"amount":{i}}}')
+        meta["ids"][f"e{i}"] = {"rrn": "900101-1234567", "phone": "010-1234-5678", "recipient_phone": "010-9999-8888",
+                                "email": "a@example.com"}
+        key = f"k{i}"
+        s = rec("src", 0, i, ev, key=key, hdrs={"source": "e2e"})
+        s["ts"] = 1000 + i
+        src.append(s)
+        d = rec("dst", (verify.murmur2(key.encode()) & 0x7FFFFFFF) % 3, i, masked, key=key,
+                hdrs={"source": "e2e", "maskproxy.policy": "payments@1#abc", "maskproxy.origin": f"src:0:{i}"})
+        d["ts"] = 1000 + i
+        dst.append(d)
+    return src, dst, meta
+
+
+def run_meta(src, dst, dlq, meta):
+    counts, _ = verify.check_meta(src, dst, dlq, meta, 3, "payments@1#", "source=e2e")
+    return {k: v for k, v in counts.items() if k in verify.META_CHECKS and v}
+
+
 def main():
     failures = 0
 
@@ -85,6 +116,23 @@ def main():
     expect("paths", verify.field_values(verify.parse_doc('{"a": [{"b": "x"}, {"b": ["y", {"c": "z"}]}], "n": 123}'),
                                         [verify.parse_path("a[*].b"), verify.parse_path("n")]), ["x", "y", "z", "123"])
     expect("poison keys from lines", verify.read_poison_keys(os.devnull), set())
+    src, dst, meta = meta_case()
+    expect("meta: clean run", run_meta(src, dst, [], meta), {})
+    bad = [dict(dst[0], key="k9")] + dst[1:]  # (k9 has k0's partition)
+    expect("meta: key changed", run_meta(src, bad, [], meta), {"key_changed": 1})
+    bad = [dict(dst[0], partition=(dst[0]["partition"] + 1) % 3)] + dst[1:]
+    expect("meta: partition not by key", run_meta(src, bad, [], meta), {"partition_not_by_key": 1})
+    bad = [dict(dst[0], payload=dst[0]["payload"].replace('"amount":0', '"amount":7'))] + dst[1:]
+    expect("meta: unlisted bytes changed", run_meta(src, bad, [], meta), {"unlisted_bytes_changed": 1})
+    bad = [dst[0], dict(dst[1], payload=dst[1]["payload"].replace("A" * 22, "Z" * 22))]
+    expect("meta: unequal tokens", run_meta(src, bad, [], meta), {"unequal_tokens_for_equal_input": 1})
+    bad = [dst[0], dict(dst[1], payload=dst[1]["payload"].replace('"54**"}', '"54**","holder":"x"}'))]
+    expect("meta: redacted field kept", run_meta(src, bad, [], meta), {"redacted_field_present": 1})
+    psrc = src + [rec("src", 0, 2, "not json 900101-1234567", key="poison-0000")]
+    dl = out(0, "src:0:2", "x", topic="dlq", key="poison-0000",
+             extra={"maskproxy.dlq.reason": "not_object", "maskproxy.dlq.detail": "at 900101-1234567"})
+    expect("meta: dead letter reason and detail", run_meta(psrc, dst, [dl], meta),
+           {"wrong_dlq_reason": 1, "pii_in_dlq_header": 1})
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 

@@ -1,32 +1,38 @@
 # shellcheck shell=bash
-# Shared helpers for the fault tests (tests/faults/*_test.sh). Source it; do
-# not run it. Each test:
+# The one shell library of the broker tests (tests/integration/*_test.sh,
+# tests/faults/*_test.sh): one vocabulary for the set-up every such test
+# needs. Source it; do not run it. A test:
 #
-#   source "$(dirname "$0")/lib.sh"
-#   fault_init NAME "$1"            # binary, work dir, unique id, broker address
+#   source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+#   bt_init NAME "$1"               # binary, work dir, unique id, broker address
 #   topics_create [--src-partitions N] [--dst-partitions N] [--no-dest]
-#   config_write                    # policy (shipped one, retargeted), keyring, config
+#   policy_retarget [POLICY] [FROM]  # a shipped policy pointed at $SRC/$DST/$DLQ
+#   keys_generate NAME...           # $WORK/keys.yaml (maskproxy keys generate)
+#   config_write [options]          # $WORK/config.yaml (see config_write)
 #   events_generate N POISON        # tests/integration/gen_events.py
-#   produce_start RATE              # background producer at a steady rate
+#   produce_start RATE | produce_file FILE [kcat args]
 #   proxy_start a                   # instances with per-instance logs
 #   ...faults...
-#   wait_drained                    # dest + dlq == source, with a deadline
+#   wait_output TOTAL | wait_drained  # dest + dlq hold every record, with a deadline
 #   proxy_term a                    # SIGTERM: must exit 0 and log a clean stop
+#   dump_topic TOPIC FILE           # kcat -J, read_committed (the independent consumer)
 #   run_verify                      # tests/verify/verify.py: lost=0 duplicated=0 leaked=0 ...
 #
+# Globals set: TEST_NAME BIN WORK ID BOOTSTRAP SRC DST DLQ ROOT KAFKA.
 # The broker is the one of $MASKPROXY_KAFKA_DIR (scripts/kafka.sh start is
 # idempotent: it starts one if none is running). Knobs (environment):
 #   SEED                 random seed for fault timing (default: random, printed)
 #   KEEP_WORK=1          keep the work dir (always kept on failure)
-#   SESSION_TIMEOUT_MS   consumer session.timeout.ms of the proxies (default 6000)
+#   SESSION_TIMEOUT_MS   consumer session.timeout.ms (config_write --fault-timeouts; default 6000)
 #   TXN_TIMEOUT_MS       delivery.transaction_timeout_ms (default: proxy default)
 #   DRAIN_TIMEOUT        seconds to wait for the output to be complete (default 300)
 #   DELIVERY_MODE        exactly_once (default) or at_least_once (no transactional
 #                        id; duplicates are then expected after crashes, and the
 #                        verifier reports them: a control that the tests can fail)
 
-FAULTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$FAULTS_DIR/../.." && pwd)"
+BT_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BT_LIB_DIR/../.." && pwd)"
+FAULTS_DIR="$ROOT/tests/faults"
 KAFKA="$ROOT/scripts/kafka.sh"
 VERIFY="$ROOT/tests/verify/verify.py"
 GEN_EVENTS="$ROOT/tests/integration/gen_events.py"
@@ -68,7 +74,7 @@ fail() {
   exit 1
 }
 
-_fault_cleanup() {
+_bt_cleanup() {
   local rc=$?
   local name
   for name in "${!PROXY_PID[@]}"; do
@@ -91,8 +97,8 @@ _fault_cleanup() {
   log "exit $rc after $((SECONDS - T0))s"
 }
 
-# fault_init NAME PATH/TO/maskproxy
-fault_init() {
+# bt_init NAME PATH/TO/maskproxy
+bt_init() {
   TEST_NAME="$1"
   [[ -n "${2:-}" ]] || { echo "usage: $0 PATH/TO/maskproxy" >&2; exit 2; }
   BIN="$(realpath "$2")"
@@ -102,7 +108,7 @@ fault_init() {
     command -v "$tool" >/dev/null || { echo "$0: $tool not found (run scripts/setup.sh)" >&2; exit 2; }
   done
   WORK="$(mktemp -d "${TMPDIR:-/tmp}/maskproxy-$TEST_NAME.XXXXXX")"
-  trap _fault_cleanup EXIT
+  trap _bt_cleanup EXIT
   trap 'exit 143' TERM
   trap 'exit 130' INT
   # Proxies die with the test (SIGKILL when its shell goes away, e.g. on a
@@ -111,7 +117,7 @@ fault_init() {
   command -v setpriv >/dev/null && setpriv --pdeathsig KILL true 2>/dev/null && PDEATH=(setpriv --pdeathsig KILL)
   SEED="${SEED:-$(( $(date +%s%N) % 1000000 ))}"
   RANDOM=$SEED
-  ID="faults-$TEST_NAME-$(date +%s)-r$RANDOM"
+  ID="$TEST_NAME-$(date +%s)-r$RANDOM"
   log "seed=$SEED id=$ID work=$WORK"
   BOOTSTRAP="$("$KAFKA" start)" || fail "could not start the broker"
   log "broker $BOOTSTRAP (state dir ${MASKPROXY_KAFKA_DIR:-default})"
@@ -120,7 +126,12 @@ fault_init() {
 # Random integer in [lo, hi].
 rand_between() { echo $(( $1 + RANDOM % ($2 - $1 + 1) )); }
 
-topic_create() { "$KAFKA" create-topic "$1" --partitions "$2" >/dev/null 2>&1 || fail "could not create topic $1"; }
+# topic_create TOPIC PARTITIONS [kafka.sh create-topic ARGS, e.g. --config k=v]
+topic_create() {
+  local topic="$1" partitions="$2"
+  shift 2
+  "$KAFKA" create-topic "$topic" --partitions "$partitions" "$@" >/dev/null 2>&1 || fail "could not create topic $topic"
+}
 
 # topics_create [--src-partitions N] [--dst-partitions N] [--no-dest]
 topics_create() {
@@ -141,33 +152,87 @@ topics_create() {
   log "topics $SRC ($SRC_PARTITIONS partitions), $DST$( (( no_dest )) && echo ' (not created)'), $DLQ"
 }
 
-# The shipped policy pointed at this run's topics, a fresh keyring, and a
-# config. Extra YAML lines for the source.properties map can be given in
-# $SOURCE_PROPERTIES_EXTRA (indented by 4).
+# policy_retarget [POLICY [FROM]]: $WORK/policy.yaml, a copy of POLICY
+# (default policies/payments.yaml) with its route pointed at this run's topics:
+# from: FROM (default $SRC), to: $DST, dead_letter: $DLQ.
+policy_retarget() {
+  local policy="${1:-$ROOT/policies/payments.yaml}" from="${2:-$SRC}"
+  sed -E -e "s|^( *-? *from: ).*$|\1$from|" -e "s|^( *to: ).*$|\1$DST|" \
+      -e "s|^( *dead_letter: ).*$|\1$DLQ|" "$policy" >"$WORK/policy.yaml"
+  grep -qF "from: $from" "$WORK/policy.yaml" || fail "could not retarget the policy"
+}
+
+# keys_generate NAME...: a fresh keyring $WORK/keys.yaml with those keys.
+keys_generate() {
+  "$BIN" keys generate --out "$WORK/keys.yaml" "$@" 2>/dev/null || fail "keys generate failed"
+}
+
+# config_write [options]: a proxy config (default $WORK/config.yaml) for this
+# run's broker, group $ID, policy.yaml and keys.yaml (relative to $WORK).
+#   --out FILE            where to write it
+#   --group ID            consumer group (default $ID)
+#   --policy FILE         policy file (default policy.yaml)
+#   --mode MODE           delivery mode (default $DELIVERY_MODE or exactly_once)
+#   --txid ID             delivery.transactional_id (exactly_once; default $ID-default)
+#   --commit-interval MS  delivery.commit_interval_ms (default 100; "" for the proxy's default)
+#   --stats-interval MS   stats_interval_ms (default 2000)
+#   --fault-timeouts      source session.timeout.ms $SESSION_TIMEOUT_MS (6000),
+#                         heartbeat 1 s, $SOURCE_PROPERTIES_EXTRA (indented by 4),
+#                         delivery.transaction_timeout_ms $TXN_TIMEOUT_MS if set
+#   --extra YAML          more top-level YAML lines (repeatable)
 config_write() {
-  sed -e "s/from: payments.raw/from: $SRC/" -e "s/to: analytics.payments/to: $DST/" \
-      -e "s/dead_letter: payments.quarantine/dead_letter: $DLQ/" "$ROOT/policies/payments.yaml" >"$WORK/policy.yaml"
-  grep -q "from: $SRC" "$WORK/policy.yaml" || fail "could not retarget the policy"
-  "$BIN" keys generate --out "$WORK/keys.yaml" rrn phone email account 2>/dev/null || fail "keys generate failed"
-  local txn_timeout=""
-  [[ -n "${TXN_TIMEOUT_MS:-}" ]] && txn_timeout="  transaction_timeout_ms: $TXN_TIMEOUT_MS"
-  cat >"$WORK/config.yaml" <<YAML
-source:
-  brokers: $BOOTSTRAP
-  group_id: $ID
-  properties:
-    session.timeout.ms: "${SESSION_TIMEOUT_MS:-6000}"
-    heartbeat.interval.ms: "1000"
-${SOURCE_PROPERTIES_EXTRA:-}
-policies: [policy.yaml]
-keyring: keys.yaml
-delivery:
-  mode: ${DELIVERY_MODE:-exactly_once}
-$( [[ "${DELIVERY_MODE:-exactly_once}" == exactly_once ]] && echo "  transactional_id: $ID-default" )
-  commit_interval_ms: 100
-$txn_timeout
-stats_interval_ms: 2000
-YAML
+  local out="$WORK/config.yaml" group="$ID" policy=policy.yaml mode="${DELIVERY_MODE:-exactly_once}"
+  local txid="$ID-default" commit=100 stats=2000 fault=0 extra=""
+  while (( $# > 0 )); do
+    case "$1" in
+      --out) out="$2"; shift ;;
+      --group) group="$2"; shift ;;
+      --policy) policy="$2"; shift ;;
+      --mode) mode="$2"; shift ;;
+      --txid) txid="$2"; shift ;;
+      --commit-interval) commit="$2"; shift ;;
+      --stats-interval) stats="$2"; shift ;;
+      --fault-timeouts) fault=1 ;;
+      --extra) extra+="$2"$'\n'; shift ;;
+      *) fail "config_write: unknown argument $1" ;;
+    esac
+    shift
+  done
+  {
+    printf 'source:\n  brokers: %s\n  group_id: %s\n' "$BOOTSTRAP" "$group"
+    if (( fault )); then
+      printf '  properties:\n    session.timeout.ms: "%s"\n    heartbeat.interval.ms: "1000"\n' \
+        "${SESSION_TIMEOUT_MS:-6000}"
+      [[ -z "${SOURCE_PROPERTIES_EXTRA:-}" ]] || printf '%s\n' "$SOURCE_PROPERTIES_EXTRA"
+    fi
+    printf 'policies: [%s]\nkeyring: keys.yaml\ndelivery:\n  mode: %s\n' "$policy" "$mode"
+    [[ "$mode" != exactly_once ]] || printf '  transactional_id: %s\n' "$txid"
+    [[ -z "$commit" ]] || printf '  commit_interval_ms: %s\n' "$commit"
+    (( fault )) && [[ -n "${TXN_TIMEOUT_MS:-}" ]] && printf '  transaction_timeout_ms: %s\n' "$TXN_TIMEOUT_MS"
+    printf 'stats_interval_ms: %s\n%s' "$stats" "$extra"
+  } >"$out"
+}
+
+# fault_stream DEFAULT_RECORDS SECONDS: the stream of a fault test: RECORDS
+# valid events (default DEFAULT_RECORDS) + POISON_N poison records (env POISON,
+# default 60), TOTAL_N of them, produced at RATE records/s (default: the
+# stream lasts about SECONDS, at least 100/s).
+fault_stream() {
+  RECORDS="${RECORDS:-$1}"
+  POISON_N="${POISON:-60}"
+  TOTAL_N=$((RECORDS + POISON_N))
+  RATE="${RATE:-$(( TOTAL_N / $2 > 100 ? TOTAL_N / $2 : 100 ))}"
+}
+
+# fault_setup [topics_create ARGS]: what every fault test sets up: the topics,
+# the shipped payments policy retargeted at them, a fresh keyring, a config
+# with the fault timeouts, and the events of fault_stream.
+fault_setup() {
+  topics_create "$@"
+  policy_retarget
+  keys_generate rrn phone email account
+  config_write --fault-timeouts
+  events_generate "$RECORDS" "$POISON_N"
 }
 
 # events_generate EVENTS POISON: writes $WORK/events.tsv and $WORK/meta.json.
@@ -190,6 +255,14 @@ produce_start() {
     2>>"$WORK/producer.log" &
   PRODUCER_PID=$!
   log "producing $TOTAL records at ~$rate/s (about $(( TOTAL / rate ))s)"
+}
+
+# produce_file FILE [KCAT_ARGS...]: key<TAB>value lines of FILE to $SRC, at
+# once (kcat; KCAT_ARGS e.g. -H name=value, -Z, -p 0).
+produce_file() {
+  local file="$1"
+  shift
+  kcat -b "$BOOTSTRAP" -P -t "$SRC" -K $'\t' -X linger.ms=20 "$@" <"$file" || fail "kcat could not produce $file"
 }
 
 # Lines fed to the producer so far.
@@ -232,22 +305,50 @@ count_topic() {
 
 output_count() { echo $(( $(count_topic "$DST") + $(count_topic "$DLQ") )); }
 
+# dump_topic TOPIC FILE [KCAT_ARGS...]: every record of TOPIC as kcat -J
+# lines (read_committed), as an independent consumer sees them.
+dump_topic() {
+  local topic="$1" file="$2"
+  shift 2
+  timeout 300 kcat -b "$BOOTSTRAP" -C -t "$topic" -o beginning -e -q -J -X isolation.level=read_committed "$@" \
+    >"$file" || fail "kcat could not read $topic"
+}
+
+# wait_output TOTAL [TIMEOUT]: waits until $DST and $DLQ hold TOTAL records
+# together (read_committed); every started proxy must stay up; fails after
+# TIMEOUT seconds (default 240).
+wait_output() {
+  local total="$1" timeout="${2:-240}" got t=$SECONDS
+  while :; do
+    got=$(output_count)
+    (( got >= total )) && break
+    check_proxies fail
+    (( SECONDS - t < timeout )) || fail "timed out after ${timeout}s with $got of $total records in $DST + $DLQ"
+    sleep 1
+  done
+  log "all $total records arrived after $((SECONDS - t))s"
+}
+
 # ----------------------------------------------------------------- proxies --
 
-# proxy_start NAME [TXID]: starts an instance (transactional id TXID, default
-# $ID-NAME), logging to $WORK/proxy-NAME.log (appended across restarts).
+# proxy_start [--config FILE] NAME [TXID]: starts an instance in $WORK with
+# the config FILE (default $WORK/config.yaml) and, when that config is
+# exactly_once, the transactional id TXID (default $ID-NAME), logging its
+# stdout and stderr to $WORK/proxy-NAME.log (appended across restarts).
 proxy_start() {
+  local config="$WORK/config.yaml"
+  if [[ "$1" == --config ]]; then config="$2"; shift 2; fi
   local name="$1" txid="${2:-${PROXY_TXID[$1]:-$ID-$1}}"
   if [[ -n "${PROXY_PID[$name]:-}" ]] && kill -0 "${PROXY_PID[$name]}" 2>/dev/null; then
     fail "proxy $name already running"
   fi
   PROXY_TXID[$name]="$txid"
   PROXY_STARTS[$name]=$(( ${PROXY_STARTS[$name]:-0} + 1 ))
-  printf '=== faults: start #%d of %s (transactional id %s) at %s ===\n' "${PROXY_STARTS[$name]}" "$name" "$txid" \
+  printf '=== test: start #%d of %s (transactional id %s) at %s ===\n' "${PROXY_STARTS[$name]}" "$name" "$txid" \
     "$(date -Is)" >>"$WORK/proxy-$name.log"
   local txarg=(--transactional-id "$txid")
-  [[ "${DELIVERY_MODE:-exactly_once}" == exactly_once ]] || txarg=()
-  "${PDEATH[@]}" "$BIN" run --config "$WORK/config.yaml" "${txarg[@]}" >>"$WORK/proxy-$name.log" 2>&1 &
+  grep -q '^  mode: exactly_once$' "$config" || txarg=()
+  (cd "$WORK" && exec "${PDEATH[@]}" "$BIN" run --config "$config" "${txarg[@]}") >>"$WORK/proxy-$name.log" 2>&1 &
   PROXY_PID[$name]=$!
   log "proxy $name started (pid ${PROXY_PID[$name]}, transactional id $txid, start #${PROXY_STARTS[$name]})"
 }
@@ -260,7 +361,7 @@ proxy_reap() {
   PROXY_RC=0
   wait "${PROXY_PID[$name]}" 2>/dev/null || PROXY_RC=$?
   unset "PROXY_PID[$name]"
-  printf '=== faults: %s exited %s at %s ===\n' "$name" "$PROXY_RC" "$(date -Is)" >>"$WORK/proxy-$name.log"
+  printf '=== test: %s exited %s at %s ===\n' "$name" "$PROXY_RC" "$(date -Is)" >>"$WORK/proxy-$name.log"
 }
 
 # proxy_kill9 NAME: SIGKILL, a crash.
@@ -363,12 +464,14 @@ group_committed_sum() {
   awk -v t="$SRC" '$2 == t && $4 ~ /^[0-9]+$/ { s += $4 } END { print s + 0 }' "$1"
 }
 
-# run_verify: the independent verifier over source, destination and dead
-# letters; also no RRN-like value in the proxy logs. Prints the verifier line.
+# run_verify [VERIFY_ARGS...]: the independent verifier (tests/verify/verify.py)
+# over source, destination and dead letters, with the poison records of
+# events_generate; also no RRN-like value in the proxy logs. Prints the
+# verifier's output; sets VERIFY_LINE to its summary line.
 run_verify() {
   local out rc=0
   out="$(python3 "$VERIFY" --bootstrap "$BOOTSTRAP" --source "$SRC" --dest "$DST" --dlq "$DLQ" \
-    --poison-keys-file "$WORK/meta.json" --expect-dead-lettered "$N_POISON" --dump-dir "$WORK/dumps")" || rc=$?
+    --poison-keys-file "$WORK/meta.json" --expect-dead-lettered "$N_POISON" --dump-dir "$WORK/dumps" "$@")" || rc=$?
   VERIFY_LINE="$(head -n 1 <<<"$out")"
   printf '%s\n' "$out"
   if grep -E -q '[0-9]{6}-?[0-9]{7}' "$WORK"/proxy-*.log; then
