@@ -184,7 +184,7 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
     const Error& e = action.error();
     std::string opt = transform::ActionOptions::OptionOf(e);
     std::string msg = e.message;
-    if (msg.size() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
+    if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
     msg = "rule '" + r.path.text + "': " + msg;
     if (e.code == "unknown_action") return c.At(node["action"], msg, "policy_invalid");
     if (!opt.empty() && node[opt]) {
@@ -967,7 +967,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
       diag.Add(s.error());
     auto p = std::make_shared<Policy>();
     p->origin_ = origin;
-    p->ledger_ = ledger;
+    p->ledger_ = std::move(ledger);
     auto name = RequireString(c, root, "policy", "policy");
     if (!name.ok())
       diag.Add(name.error());
@@ -983,7 +983,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     if (YAML::Node d = root["description"]; d && !d.IsScalar()) diag.Add(c.At(d, "'description' must be text"));
     YAML::Node routes = root["routes"];
     bool routes_ok = true;
-    Env env{keys, ledger.get(), nullptr};
+    Env env{keys, p->ledger_.get(), nullptr};
     if (root["scan"] || UsesScanning(routes)) {
       env.scanning = ParseScanning(c, root["scan"], env, diag);
       p->scanning_ = env.scanning;
