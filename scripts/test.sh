@@ -1,30 +1,69 @@
 #!/usr/bin/env bash
-# Runs the whole test suite, as CI does: set-up (packages, Kafka jars), the
-# clang-format check (scripts/format.sh --check), build
-# with tests, start a local Kafka broker for the integration tests, run
-# ctest (unit + integration), stop the broker, then run the libFuzzer
-# targets for a bounded time each (scripts/fuzz.sh, clang + ASan/UBSan).
+# Runs the whole test suite, as CI does (.ci/run), step by step:
+#   1. set-up (packages, Kafka jars: scripts/setup.sh)
+#   2. the clang-format check (scripts/format.sh --check)
+#   3. the layering check: includes against link lines and src/README.md
+#      (scripts/check_layering.sh; the build's probes run in ctest)
+#   4. the build with tests (build/, scripts/build.sh)
+#   5. clang-tidy with .clang-tidy on every file of src/ (scripts/tidy.sh)
+#   6. the unit tests built with ASan + UBSan (build-asan/,
+#      -DMASKPROXY_SANITIZE=ON, -fno-sanitize-recover=all) and run: any
+#      sanitizer finding fails
+#   7. a local Kafka broker and ctest (unit, cli, batch, build, integration,
+#      faults), then the broker is stopped
+#   8. the libFuzzer targets for a bounded time each (scripts/fuzz.sh)
+# Each step prints its wall time ("ci: <step>: N s").
 #
 # Usage: scripts/test.sh [ctest arguments]   e.g. scripts/test.sh -L unit
-# Env:   BUILD_DIR (default build/), MASKPROXY_KAFKA_DIR (broker state dir,
-#        default ${TMPDIR:-/tmp}/maskproxy-kafka-test), FUZZ_SECONDS (per
-#        fuzz target, default 45; 0 skips the fuzzers)
+# Env:   BUILD_DIR (default build/), ASAN_BUILD_DIR (default build-asan/),
+#        MASKPROXY_KAFKA_DIR (broker state dir, default
+#        ${TMPDIR:-/tmp}/maskproxy-kafka-test), FUZZ_SECONDS (per fuzz
+#        target, default 45; 0 skips the fuzzers), SKIP_TIDY=1 and
+#        SKIP_ASAN=1 skip steps 5 and 6 (local runs only; CI runs all)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export MASKPROXY_KAFKA_DIR="${MASKPROXY_KAFKA_DIR:-${TMPDIR:-/tmp}/maskproxy-kafka-test}"
 
+step_start=$SECONDS
+step_done() {
+  echo "ci: $1: $(( SECONDS - step_start )) s" >&2
+  step_start=$SECONDS
+}
+
 "$root/scripts/setup.sh"
+step_done setup
 "$root/scripts/format.sh" --check
+step_done format
+"$root/scripts/check_layering.sh"
+step_done layering
 build_dir="$("$root/scripts/build.sh")"
+step_done build
+
+if [[ "${SKIP_TIDY:-0}" != 1 ]]; then
+  BUILD_DIR="$build_dir" "$root/scripts/tidy.sh" --all
+  step_done clang-tidy
+fi
+
+if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
+  asan_dir="$(BUILD_DIR="${ASAN_BUILD_DIR:-$root/build-asan}" "$root/scripts/build.sh" --target unit_tests \
+    -DMASKPROXY_SANITIZE=ON -DMASKPROXY_BUILD_BENCH=OFF)"
+  # The binary directly (one process), not ctest -L unit (one per test).
+  ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+    "$asan_dir/tests/unit_tests" --gtest_brief=1
+  step_done "unit tests with ASan+UBSan"
+fi
 
 "$root/scripts/kafka.sh" start >/dev/null
 trap '"$root/scripts/kafka.sh" stop >/dev/null 2>&1 || true' EXIT
 
 ctest --test-dir "$build_dir" --output-on-failure --timeout 900 -j2 "$@"
+step_done ctest
 
 # The fuzzers need no broker: stop it first to give them its memory.
 "$root/scripts/kafka.sh" stop >/dev/null 2>&1 || true
 fuzz_seconds="${FUZZ_SECONDS:-45}"
 if (( fuzz_seconds > 0 )); then
   "$root/scripts/fuzz.sh" "$fuzz_seconds"
+  step_done fuzz
 fi

@@ -133,7 +133,7 @@ class Run {
         opt_(opt),
         max_(max_record) {}
 
-  Result<BatchStats> Finish(Status st) {
+  Result<BatchStats> Finish(const Status& st) {
     // Whatever is buffered in `out_` is masked; write it even on error.
     bool out_ok = out_.Flush();
     bool q_ok = q_.Flush();

@@ -72,7 +72,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
       diag.Add(s.error());
     auto p = std::make_shared<Policy>();
     p->origin_ = origin;
-    p->ledger_ = ledger;
+    p->ledger_ = std::move(ledger);
     auto name = RequireString(c, root, "policy", "policy");
     if (!name.ok())
       diag.Add(name.error());
@@ -88,7 +88,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     if (YAML::Node d = root["description"]; d && !d.IsScalar()) diag.Add(c.At(d, "'description' must be text"));
     YAML::Node routes = root["routes"];
     bool routes_ok = true;
-    Env env{keys, ledger.get(), nullptr};
+    Env env{keys, p->ledger_.get(), nullptr};
     if (root["scan"] || UsesScanning(routes)) {
       env.scanning = ParseScanning(c, root["scan"], env, diag);
       p->scanning_ = env.scanning;

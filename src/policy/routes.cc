@@ -122,7 +122,7 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
     const Error& e = action.error();
     std::string opt = transform::ActionOptions::OptionOf(e);
     std::string msg = e.message;
-    if (msg.size() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
+    if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
     msg = "rule '" + r.path.text + "': " + msg;
     if (e.code == "unknown_action") return c.At(node["action"], msg, "policy_invalid");
     if (!opt.empty() && node[opt]) {
