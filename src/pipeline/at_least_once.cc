@@ -49,7 +49,7 @@ void AtLeastOnce::StoreDelivered() {
     if (next >= 0) rd_kafka_topic_partition_list_add(list.get(), sl.topic.c_str(), sl.partition)->offset = next;
   }
   if (list->cnt > 0) {
-    rd_kafka_resp_err_t err = rd_kafka_offsets_store(ctx_.consumer, list.get());
+    rd_kafka_resp_err_t err = ctx_.kafka->StoreOffsets(list.get());
     if (err) log::Warn("offset_store_failed", {{"error", rd_kafka_err2name(err)}});
     ctx_.backoff.Reset();  // progress
   }
@@ -59,14 +59,14 @@ void AtLeastOnce::StoreDelivered() {
 // Waits until every produced record is acknowledged (or failed).
 bool AtLeastOnce::WaitForDeliveries(int timeout_ms) {
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (rd_kafka_outq_len(ctx_.producer) > 0 && Clock::now() < deadline) rd_kafka_poll(ctx_.producer, 50);
-  return rd_kafka_outq_len(ctx_.producer) == 0;
+  while (ctx_.kafka->OutqLen() > 0 && Clock::now() < deadline) ctx_.kafka->Poll(50);
+  return ctx_.kafka->OutqLen() == 0;
 }
 
 // After a failed delivery: wait for the rest, store what was acknowledged,
 // and seek every partition back to its first unacknowledged offset.
 Status AtLeastOnce::ReplayFailed() {
-  ctx_.backpressure.SetPaused(ctx_.consumer, true);
+  ctx_.backpressure.SetPaused(*ctx_.kafka, true);
   WaitForDeliveries(ctx_.opt.transaction_timeout_ms);
   StoreDelivered();
   ListPtr list(rd_kafka_topic_partition_list_new(8));
@@ -78,13 +78,13 @@ Status AtLeastOnce::ReplayFailed() {
     sp->entries.clear();
   }
   if (list->cnt > 0) {
-    ErrorPtr se(rd_kafka_seek_partitions(ctx_.consumer, list.get(), kCallTimeoutMs));
+    ErrorPtr se(ctx_.kafka->Seek(list.get(), kCallTimeoutMs));
     if (se) return FatalFrom(ctx_.producer, "seek after failed delivery", se.get());
   }
   delivery_failed_ = false;
   ctx_.backoff.Fail();
   log::Warn("replaying_after_failed_delivery", {{"partitions", std::to_string(list->cnt)}});
-  ctx_.backpressure.SetPaused(ctx_.consumer, false);
+  ctx_.backpressure.SetPaused(*ctx_.kafka, false);
   return Status::Ok();
 }
 
@@ -132,7 +132,7 @@ Status AtLeastOnce::OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool 
   WaitForDeliveries(ctx_.opt.transaction_timeout_ms);
   StoreDelivered();
   if (!lost) {
-    rd_kafka_resp_err_t err = rd_kafka_commit(ctx_.consumer, nullptr, /*async=*/0);
+    rd_kafka_resp_err_t err = ctx_.kafka->CommitStoredOffsets();
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
       log::Warn("offset_commit_failed", {{"error", rd_kafka_err2name(err)}});
   }
@@ -164,7 +164,7 @@ Status AtLeastOnce::Drain() {
 }
 
 void AtLeastOnce::AfterClose() {
-  rd_kafka_flush(ctx_.producer, 5000);
+  ctx_.kafka->Flush(5000);
 }
 
 }  // namespace maskproxy::pipeline

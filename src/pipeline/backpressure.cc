@@ -6,15 +6,15 @@
 
 namespace maskproxy::pipeline {
 
-void Backpressure::SetPaused(rd_kafka_t* consumer, bool pause) {
+void Backpressure::SetPaused(KafkaClient& kafka, bool pause) {
   if (pause == paused_) return;
   rd_kafka_topic_partition_list_t* assigned = nullptr;
-  if (rd_kafka_assignment(consumer, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned) {
+  if (kafka.Assignment(&assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned) {
     if (assigned->cnt > 0) {
       if (pause)
-        rd_kafka_pause_partitions(consumer, assigned);
+        kafka.Pause(assigned);
       else
-        rd_kafka_resume_partitions(consumer, assigned);
+        kafka.Resume(assigned);
     }
     rd_kafka_topic_partition_list_destroy(assigned);
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "pipeline/counters.h"
+#include "pipeline/kafka_client.h"
 
 namespace maskproxy::pipeline {
 
@@ -30,9 +31,9 @@ class Backpressure {
     inflight_bytes_ -= static_cast<int64_t>(bytes);
   }
 
-  // Pauses or resumes every partition assigned to `consumer` (backpressure,
+  // Pauses or resumes every partition assigned to the consumer (backpressure,
   // replay).
-  void SetPaused(rd_kafka_t* consumer, bool pause);
+  void SetPaused(KafkaClient& kafka, bool pause);
   [[nodiscard]] bool paused() const { return paused_; }
 
   [[nodiscard]] bool OverLimit() const {

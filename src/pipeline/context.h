@@ -11,12 +11,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "common/result.h"
 #include "pipeline/backpressure.h"
 #include "pipeline/counters.h"
+#include "pipeline/kafka_client.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/size_limits.h"
 
@@ -45,8 +47,12 @@ struct Context {
         size_limits(counters) {}
 
   const Options opt;
+  // The clients: the raw handles (callbacks, metadata, subscription, close)
+  // and the seam every other call goes through (kafka_client.h). The handles
+  // are owned by `kafka` once it is set.
   rd_kafka_t* consumer = nullptr;
   rd_kafka_t* producer = nullptr;
+  std::unique_ptr<KafkaClient> kafka;
   Counters counters;
   Backpressure backpressure;
   SizeLimits size_limits;

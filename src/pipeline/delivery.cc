@@ -14,16 +14,13 @@ Status Produce(Context& ctx, const std::string& topic, const void* key, size_t k
                rd_kafka_headers_t* hdrs, int64_t ts, uintptr_t opaque) {
   for (;;) {
     rd_kafka_resp_err_t err =
-        rd_kafka_producev(ctx.producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                          RD_KAFKA_V_KEY(const_cast<void*>(key), key_len),
-                          RD_KAFKA_V_VALUE(const_cast<void*>(val), val_len), RD_KAFKA_V_HEADERS(hdrs),
-                          RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)), RD_KAFKA_V_END);
+        ctx.kafka->Produce(topic, key, key_len, val, val_len, hdrs, ts, reinterpret_cast<void*>(opaque));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {  // headers now owned by librdkafka
       ctx.backpressure.Produced(key_len + val_len);
       return Status::Ok();
     }
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      rd_kafka_poll(ctx.producer, 50);
+      ctx.kafka->Poll(50);
       continue;
     }
     rd_kafka_headers_destroy(hdrs);
@@ -54,7 +51,7 @@ Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque, const s
   // so that a second refusal is its own (see SizeLimits).
   const bool isolate =
       ctx.size_limits.AnySuspects() && ctx.size_limits.Refusals(OriginString(r.topic, r.partition, r.offset)) == 1;
-  if (isolate) rd_kafka_flush(ctx.producer, kCallTimeoutMs);
+  if (isolate) ctx.kafka->Flush(kCallTimeoutMs);
   if (Status s = Produce(ctx, *r.dest, r.key, r.key_len, r.tombstone ? nullptr : r.value.data(), r.value.size(), r.hdrs,
                          r.ts, opaque);
       !s.ok()) {
@@ -66,8 +63,8 @@ Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque, const s
   }
   track();
   // After the record is tracked: its delivery report may come now.
-  if (isolate) rd_kafka_flush(ctx.producer, kCallTimeoutMs);
-  if (ctx.backpressure.OverLimit()) ctx.backpressure.SetPaused(ctx.consumer, true);
+  if (isolate) ctx.kafka->Flush(kCallTimeoutMs);
+  if (ctx.backpressure.OverLimit()) ctx.backpressure.SetPaused(*ctx.kafka, true);
   return Status::Ok();
 }
 

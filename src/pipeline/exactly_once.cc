@@ -22,7 +22,7 @@ void ExactlyOnce::FixedProducerProperties(std::vector<std::pair<const char*, std
 }
 
 Status ExactlyOnce::Start() {
-  ErrorPtr e = Retry("init_transactions", [&] { return rd_kafka_init_transactions(ctx_.producer, kCallTimeoutMs); });
+  ErrorPtr e = Retry("init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); });
   if (e) return FatalFrom(ctx_.producer, "init_transactions", e.get());
   log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}});
   return Status::Ok();
@@ -52,7 +52,7 @@ ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable) {
 }
 
 Status ExactlyOnce::BeginTxn() {
-  ErrorPtr e(rd_kafka_begin_transaction(ctx_.producer));
+  ErrorPtr e(ctx_.kafka->BeginTransaction());
   if (e) return FatalFrom(ctx_.producer, "begin_transaction", e.get());
   txn_open_ = true;
   txn_started_ = Clock::now();
@@ -71,8 +71,8 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
       [&] {
         // Serve delivery reports first: abort waits for outstanding
         // messages, whose reports are only delivered by polling.
-        rd_kafka_poll(ctx_.producer, 0);
-        return rd_kafka_abort_transaction(ctx_.producer, kAbortCallTimeoutMs);
+        ctx_.kafka->Poll(0);
+        return ctx_.kafka->AbortTransaction(kAbortCallTimeoutMs);
       },
       /*also_abortable=*/true);
   txn_open_ = false;
@@ -82,7 +82,7 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
     ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets_.size())));
     for (const auto& [k, span] : txn_offsets_)
       rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.first;
-    ErrorPtr se(rd_kafka_seek_partitions(ctx_.consumer, list.get(), kCallTimeoutMs));
+    ErrorPtr se(ctx_.kafka->Seek(list.get(), kCallTimeoutMs));
     if (se) return FatalFrom(ctx_.producer, "seek after abort", se.get());
     for (int i = 0; i < list->cnt; ++i)
       if (list->elems[i].err)
@@ -111,13 +111,13 @@ ExactlyOnce::CommitOutcome ExactlyOnce::CommitCalls(rd_kafka_topic_partition_lis
   CommitOutcome out;
   if (offsets->cnt > 0) {
     out.err = Retry("send_offsets_to_transaction",
-                    [&] { return rd_kafka_send_offsets_to_transaction(ctx_.producer, offsets, cgmd, kCallTimeoutMs); });
+                    [&] { return ctx_.kafka->SendOffsetsToTransaction(offsets, cgmd, kCallTimeoutMs); });
     if (out.err) {
       out.call = "send_offsets_to_transaction";
       return out;
     }
   }
-  out.err = Retry("commit_transaction", [&] { return rd_kafka_commit_transaction(ctx_.producer, kCallTimeoutMs); });
+  out.err = Retry("commit_transaction", [&] { return ctx_.kafka->CommitTransaction(kCallTimeoutMs); });
   if (out.err) out.call = "commit_transaction";
   return out;
 }
@@ -156,14 +156,14 @@ Status ExactlyOnce::CommitTxn() {
     if (Status f = FinishCommit(); !f.ok()) return f;
   if (!txn_open_) return Status::Ok();
   ListPtr list = TxnOffsetList();
-  CgmdPtr cgmd(rd_kafka_consumer_group_metadata(ctx_.consumer));
+  CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   return CommitDone(CommitCalls(list.get(), cgmd.get()));
 }
 
 // Starts committing the open transaction on the commit thread.
 void ExactlyOnce::StartCommit() {
   ListPtr list = TxnOffsetList();
-  CgmdPtr cgmd(rd_kafka_consumer_group_metadata(ctx_.consumer));
+  CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   committing_ = true;
   commit_done_ = false;
   commit_thread_ = std::thread([this, l = std::move(list), g = std::move(cgmd)]() mutable {
@@ -249,7 +249,7 @@ Status ExactlyOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
   if (!covered) {
     ListPtr l(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(l.get(), key.topic.c_str(), key.partition)->offset = offset;
-    ErrorPtr se(rd_kafka_seek_partitions(ctx_.consumer, l.get(), kCallTimeoutMs));
+    ErrorPtr se(ctx_.kafka->Seek(l.get(), kCallTimeoutMs));
     if (se) return FatalFrom(ctx_.producer, "seek", se.get());
   }
   ctx_.backoff.Fail();

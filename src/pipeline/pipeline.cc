@@ -18,6 +18,7 @@
 #include "pipeline/delivery.h"
 #include "pipeline/findings.h"
 #include "pipeline/headers.h"
+#include "pipeline/kafka_client.h"
 #include "pipeline/kafka_util.h"
 #include "pipeline/rebalance.h"
 #include "pipeline/size_limits.h"
@@ -60,6 +61,10 @@ struct Pipeline::Impl {
 
   ~Impl() {
     delivery.reset();  // joins the commit thread, frees the backlog
+    if (ctx.kafka) {
+      ctx.kafka.reset();  // destroys both clients
+      return;
+    }
     if (ctx.consumer) rd_kafka_destroy(ctx.consumer);
     if (ctx.producer) rd_kafka_destroy(ctx.producer);
   }
@@ -215,6 +220,8 @@ struct Pipeline::Impl {
     ctx.producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc.get(), err, sizeof err);
     if (!ctx.producer) return Error("kafka_init_failed", std::string("producer: ") + err);
     pc.release();
+    ctx.kafka = MakeRdKafkaClient(ctx.consumer, ctx.producer);
+    if (opt.wrap_kafka_client) ctx.kafka = opt.wrap_kafka_client(std::move(ctx.kafka));
     return Status::Ok();
   }
 
@@ -363,7 +370,7 @@ struct Pipeline::Impl {
         ctx.backoff.pending = false;
         std::this_thread::sleep_for(std::chrono::milliseconds(ctx.backoff.ms));
       }
-      MsgPtr m(rd_kafka_consumer_poll(ctx.consumer, 100));
+      MsgPtr m(ctx.kafka->ConsumerPoll(100));
       if (m && m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
           ctx.SetFatal(Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
@@ -383,9 +390,9 @@ struct Pipeline::Impl {
           }
         }
       }
-      rd_kafka_poll(ctx.producer, 0);
+      ctx.kafka->Poll(0);
       if (ctx.backpressure.paused() && !delivery->ReplayPending() && ctx.backpressure.UnderLowWater())
-        ctx.backpressure.SetPaused(ctx.consumer, false);
+        ctx.backpressure.SetPaused(*ctx.kafka, false);
       if (Status s = delivery->MaybeCommit(); !s.ok()) {
         result = stop.load() ? delivery->OnFailureWhileStopping(s) : s;
         break;
