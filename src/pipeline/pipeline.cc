@@ -225,6 +225,9 @@ struct Pipeline::Impl {
     return Status::Ok();
   }
 
+  // Masks one consumed record and hands it to the delivery class for the
+  // destination, or (fail closed) the raw record for the dead-letter topic.
+  // (While a commit runs, exactly-once keeps it in its backlog.)
   Status Process(const rd_kafka_message_t* m) {
     const std::string topic = rd_kafka_topic_name(m->rkt);
     ctx.counters.consumed.Inc();

@@ -103,6 +103,14 @@ Ledger Snapshot(const std::string& txn_id) {
   return it == Ledgers().end() ? Ledger{} : it->second;
 }
 
+// Produce calls still to refuse (fault injection through the seam): each
+// refused call returns _INVALID_ARG without reaching librdkafka, as when the
+// client refuses a record (no delivery report follows).
+std::atomic<int>& ProducesToRefuse() {
+  static std::atomic<int> n{0};
+  return n;
+}
+
 // Forwards every call to the real client; records the transactional ones.
 class SpyClient final : public KafkaClient {
  public:
@@ -112,6 +120,8 @@ class SpyClient final : public KafkaClient {
   rd_kafka_t* producer() const override { return real_->producer(); }
   rd_kafka_resp_err_t Produce(const std::string& topic, const void* key, size_t key_len, const void* value,
                               size_t value_len, rd_kafka_headers_t* hdrs, int64_t ts, void* opaque) override {
+    for (int n = ProducesToRefuse().load(); n > 0;)
+      if (ProducesToRefuse().compare_exchange_weak(n, n - 1)) return RD_KAFKA_RESP_ERR__INVALID_ARG;
     return real_->Produce(topic, key, key_len, value, value_len, hdrs, ts, opaque);
   }
   int Poll(int timeout_ms) override { return real_->Poll(timeout_ms); }
@@ -1190,6 +1200,48 @@ TEST(PipelineMock, RecordsOverTheLimitAreDeadLetteredWithoutAbort) {
   }
   EXPECT_EQ(refs, 2);
   env.ExpectCommittedOffsets(env.kafka().SourceEndOffsets(), env.OutputOrigins());
+}
+
+// ---------------------------------------------------------------------------
+// Produce calls the client refuses (injected through the Kafka client seam):
+// nothing of the refused record reached Kafka, so it and everything after it
+// are processed again (exactly-once: abort and rewind; at-least-once:
+// replay). The run goes on and ends Ok with every record delivered.
+
+void ProduceRefusedScenario(DeliveryMode mode) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  offset_spy::ProducesToRefuse() = 0;
+  env.kafka().ProduceBatch(1, 30, 1);
+  std::unique_ptr<Running> run = env.Start([mode](Options& o) { o.mode = mode; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1, 30); }))
+      << "batch 1 not delivered";
+  ASSERT_TRUE(env.WaitAllCommitted(run.get()));
+  const uint64_t aborted_before = Aborted();
+  offset_spy::ProducesToRefuse() = 3;
+  env.kafka().ProduceBatch(1001, 30, 1);
+  EXPECT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1001, 30); }))
+      << "records after the refused produce calls were not delivered";
+  EXPECT_EQ(offset_spy::ProducesToRefuse().load(), 0) << "injected refusals not hit";
+  if (mode == DeliveryMode::kExactlyOnce) {
+    EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "not every source offset was committed within the deadline";
+    EXPECT_GT(Aborted(), aborted_before) << "a refused produce call did not abort its transaction";
+  }
+  offset_spy::ProducesToRefuse() = 0;
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  if (mode == DeliveryMode::kExactlyOnce) env.ExpectDeliveredAndCommitted();
+  const Outputs out = env.kafka().ReadOutputs();
+  for (const auto& r : out.dst) EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst;
+}
+
+TEST(PipelineMock, RefusedProduceCallsAreReplayedExactlyOnce) {
+  ProduceRefusedScenario(DeliveryMode::kExactlyOnce);
+}
+
+TEST(PipelineMock, RefusedProduceCallsAreReplayedAtLeastOnce) {
+  ProduceRefusedScenario(DeliveryMode::kAtLeastOnce);
 }
 
 // ---------------------------------------------------------------------------
