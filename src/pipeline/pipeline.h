@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@
 #include "engine/engine.h"
 
 namespace maskproxy::pipeline {
+
+class KafkaClient;  // kafka_client.h
 
 // Headers the proxy writes; incoming headers with these names are dropped so
 // that a producer cannot forge them.
@@ -58,6 +61,10 @@ struct Options {
   // Audit trail (common/audit.h) for PII found in fields no rule names; empty:
   // the log only.
   std::string audit_log;
+  // Test seam: wraps the real Kafka client (kafka_client.h) once the
+  // clients exist, e.g. to record calls or inject errors. Empty: the real
+  // client.
+  std::function<std::unique_ptr<KafkaClient>(std::unique_ptr<KafkaClient>)> wrap_kafka_client;
 };
 
 // Properties the pipeline sets itself; a user may not override them.

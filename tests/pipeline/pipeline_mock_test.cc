@@ -23,14 +23,14 @@
 //     rd_kafka_committed() (and the Admin API's ListConsumerGroupOffsets)
 //     report nothing for offsets committed inside transactions. The
 //     committed offsets are therefore taken from a spy on the transactional
-//     API calls the pipeline makes (see "Offset spy" below): offsets count as
+//     API calls the pipeline makes through its Kafka client seam (see
+//     "Offset spy" below, a wrapping KafkaClient): offsets count as
 //     committed only when send_offsets_to_transaction() and then
 //     commit_transaction() of the same transaction both returned success,
 //     which is exactly when a real broker makes them visible. Should the
 //     broker report committed offsets (a newer mock), those are checked too.
 //
 // Test data is synthetic; no record value is ever printed.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -55,19 +55,20 @@
 #include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
+#include "pipeline/kafka_client.h"
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
 #include "support/keyring_fixture.h"
 
 // ---------------------------------------------------------------------------
-// Offset spy. These definitions interpose librdkafka's transactional calls for
-// the whole test binary (the executable's definition wins over the shared
-// library's); each forwards to the real function and records, per
-// transactional.id, which consumed offsets were committed. Producers without
-// a transactional.id are ignored. (If the pipeline ever stops calling these,
-// ExpectCommittedOffsets fails with "offset spy saw no successful
-// commit_transaction".)
-namespace offset_spy {
+// Offset spy: a KafkaClient (src/pipeline/kafka_client.h) that wraps the
+// pipeline's real librdkafka client (Options::wrap_kafka_client); each
+// transactional call is forwarded to the real client and recorded, per
+// transactional.id, with which consumed offsets were committed. Producers
+// without a transactional.id are not recorded. (If the pipeline ever stops
+// making these calls, ExpectCommittedOffsets fails with "offset spy saw no
+// successful commit_transaction".)
+namespace maskproxy::pipeline::offset_spy {
 
 using TopicPartition = std::pair<std::string, int32_t>;
 
@@ -96,97 +97,118 @@ std::string TxnId(rd_kafka_t* rk) {
   return buf;
 }
 
-template <typename F>
-F Real(const char* name) {
-  void* p = dlsym(RTLD_NEXT, name);
-  if (p == nullptr) {
-    std::fprintf(stderr, "offset_spy: cannot find the real %s\n", name);
-    std::abort();
-  }
-  return reinterpret_cast<F>(p);
-}
-
 Ledger Snapshot(const std::string& txn_id) {
   std::lock_guard<std::mutex> l(Mu());
   auto it = Ledgers().find(txn_id);
   return it == Ledgers().end() ? Ledger{} : it->second;
 }
 
-}  // namespace offset_spy
-
-extern "C" {
-
-rd_kafka_error_t* rd_kafka_begin_transaction(rd_kafka_t* rk) {
-  static const auto real = offset_spy::Real<decltype(&rd_kafka_begin_transaction)>("rd_kafka_begin_transaction");
-  rd_kafka_error_t* e = real(rk);
-  const std::string id = e == nullptr ? offset_spy::TxnId(rk) : "";
-  if (!id.empty()) {
-    std::lock_guard<std::mutex> l(offset_spy::Mu());
-    offset_spy::Ledgers()[id].pending.clear();
-  }
-  return e;
+// Produce calls still to refuse (fault injection through the seam): each
+// refused call returns _INVALID_ARG without reaching librdkafka, as when the
+// client refuses a record (no delivery report follows).
+std::atomic<int>& ProducesToRefuse() {
+  static std::atomic<int> n{0};
+  return n;
 }
 
-rd_kafka_error_t* rd_kafka_send_offsets_to_transaction(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* offsets,
-                                                       const rd_kafka_consumer_group_metadata_t* cgmetadata,
-                                                       int timeout_ms) {
-  static const auto real =
-      offset_spy::Real<decltype(&rd_kafka_send_offsets_to_transaction)>("rd_kafka_send_offsets_to_transaction");
-  rd_kafka_error_t* e = real(rk, offsets, cgmetadata, timeout_ms);
-  const std::string id = e == nullptr && offsets != nullptr ? offset_spy::TxnId(rk) : "";
-  if (!id.empty()) {
-    std::lock_guard<std::mutex> l(offset_spy::Mu());
-    auto& ledger = offset_spy::Ledgers()[id];
-    ++ledger.send_ok;
-    for (int i = 0; i < offsets->cnt; ++i)
-      if (offsets->elems[i].offset >= 0)
-        ledger.pending[{offsets->elems[i].topic, offsets->elems[i].partition}] = offsets->elems[i].offset;
-  }
-  return e;
-}
+// Forwards every call to the real client; records the transactional ones.
+class SpyClient final : public KafkaClient {
+ public:
+  explicit SpyClient(std::unique_ptr<KafkaClient> real) : real_(std::move(real)), id_(TxnId(real_->producer())) {}
 
-rd_kafka_error_t* rd_kafka_commit_transaction(rd_kafka_t* rk, int timeout_ms) {
-  static const auto real = offset_spy::Real<decltype(&rd_kafka_commit_transaction)>("rd_kafka_commit_transaction");
-  rd_kafka_error_t* e = real(rk, timeout_ms);
-  const std::string id = offset_spy::TxnId(rk);
-  if (id.empty()) return e;
-  std::lock_guard<std::mutex> l(offset_spy::Mu());
-  auto& ledger = offset_spy::Ledgers()[id];
-  if (e == nullptr) {
-    ++ledger.commit_ok;
-    for (const auto& [tp, off] : ledger.pending) {
-      auto it = ledger.committed.find(tp);
-      if (it != ledger.committed.end() && off < it->second)
-        ledger.regressions.push_back(tp.first + ":" + std::to_string(tp.second) + " " + std::to_string(it->second) +
-                                     " -> " + std::to_string(off));
-      ledger.committed[tp] = off;
+  rd_kafka_t* consumer() const override { return real_->consumer(); }
+  rd_kafka_t* producer() const override { return real_->producer(); }
+  rd_kafka_resp_err_t Produce(const std::string& topic, const void* key, size_t key_len, const void* value,
+                              size_t value_len, rd_kafka_headers_t* hdrs, int64_t ts, void* opaque) override {
+    for (int n = ProducesToRefuse().load(); n > 0;)
+      if (ProducesToRefuse().compare_exchange_weak(n, n - 1)) return RD_KAFKA_RESP_ERR__INVALID_ARG;
+    return real_->Produce(topic, key, key_len, value, value_len, hdrs, ts, opaque);
+  }
+  int Poll(int timeout_ms) override { return real_->Poll(timeout_ms); }
+  rd_kafka_resp_err_t Flush(int timeout_ms) override { return real_->Flush(timeout_ms); }
+  int OutqLen() override { return real_->OutqLen(); }
+  rd_kafka_error_t* InitTransactions(int timeout_ms) override { return real_->InitTransactions(timeout_ms); }
+  rd_kafka_message_t* ConsumerPoll(int timeout_ms) override { return real_->ConsumerPoll(timeout_ms); }
+  rd_kafka_error_t* Seek(rd_kafka_topic_partition_list_t* partitions, int timeout_ms) override {
+    return real_->Seek(partitions, timeout_ms);
+  }
+  rd_kafka_resp_err_t StoreOffsets(rd_kafka_topic_partition_list_t* offsets) override {
+    return real_->StoreOffsets(offsets);
+  }
+  rd_kafka_resp_err_t CommitStoredOffsets() override { return real_->CommitStoredOffsets(); }
+  rd_kafka_consumer_group_metadata_t* GroupMetadata() override { return real_->GroupMetadata(); }
+  rd_kafka_resp_err_t Assignment(rd_kafka_topic_partition_list_t** partitions) override {
+    return real_->Assignment(partitions);
+  }
+  rd_kafka_resp_err_t Pause(rd_kafka_topic_partition_list_t* partitions) override { return real_->Pause(partitions); }
+  rd_kafka_resp_err_t Resume(rd_kafka_topic_partition_list_t* partitions) override { return real_->Resume(partitions); }
+
+  rd_kafka_error_t* BeginTransaction() override {
+    rd_kafka_error_t* e = real_->BeginTransaction();
+    if (e == nullptr && !id_.empty()) {
+      std::lock_guard<std::mutex> l(Mu());
+      Ledgers()[id_].pending.clear();
     }
-    ledger.pending.clear();
-  } else if (!rd_kafka_error_is_retriable(e) || rd_kafka_error_is_fatal(e) || rd_kafka_error_txn_requires_abort(e)) {
-    // The transaction will not commit (a retriable error keeps it pending).
-    ++ledger.commit_failed;
-    ledger.pending.clear();
+    return e;
   }
-  return e;
-}
 
-rd_kafka_error_t* rd_kafka_abort_transaction(rd_kafka_t* rk, int timeout_ms) {
-  static const auto real = offset_spy::Real<decltype(&rd_kafka_abort_transaction)>("rd_kafka_abort_transaction");
-  const std::string id = offset_spy::TxnId(rk);
-  if (id.empty()) return real(rk, timeout_ms);
-  {
-    std::lock_guard<std::mutex> l(offset_spy::Mu());
-    ++offset_spy::Ledgers()[id].aborts_started;
+  rd_kafka_error_t* SendOffsetsToTransaction(const rd_kafka_topic_partition_list_t* offsets,
+                                             const rd_kafka_consumer_group_metadata_t* cgmd, int timeout_ms) override {
+    rd_kafka_error_t* e = real_->SendOffsetsToTransaction(offsets, cgmd, timeout_ms);
+    if (e == nullptr && offsets != nullptr && !id_.empty()) {
+      std::lock_guard<std::mutex> l(Mu());
+      auto& ledger = Ledgers()[id_];
+      ++ledger.send_ok;
+      for (int i = 0; i < offsets->cnt; ++i)
+        if (offsets->elems[i].offset >= 0)
+          ledger.pending[{offsets->elems[i].topic, offsets->elems[i].partition}] = offsets->elems[i].offset;
+    }
+    return e;
   }
-  rd_kafka_error_t* e = real(rk, timeout_ms);
-  std::lock_guard<std::mutex> l(offset_spy::Mu());
-  auto& ledger = offset_spy::Ledgers()[id];
-  ++ledger.aborts;
-  ledger.pending.clear();
-  return e;
-}
 
-}  // extern "C"
+  rd_kafka_error_t* CommitTransaction(int timeout_ms) override {
+    rd_kafka_error_t* e = real_->CommitTransaction(timeout_ms);
+    if (id_.empty()) return e;
+    std::lock_guard<std::mutex> l(Mu());
+    auto& ledger = Ledgers()[id_];
+    if (e == nullptr) {
+      ++ledger.commit_ok;
+      for (const auto& [tp, off] : ledger.pending) {
+        auto it = ledger.committed.find(tp);
+        if (it != ledger.committed.end() && off < it->second)
+          ledger.regressions.push_back(tp.first + ":" + std::to_string(tp.second) + " " + std::to_string(it->second) +
+                                       " -> " + std::to_string(off));
+        ledger.committed[tp] = off;
+      }
+      ledger.pending.clear();
+    } else if (!rd_kafka_error_is_retriable(e) || rd_kafka_error_is_fatal(e) || rd_kafka_error_txn_requires_abort(e)) {
+      // The transaction will not commit (a retriable error keeps it pending).
+      ++ledger.commit_failed;
+      ledger.pending.clear();
+    }
+    return e;
+  }
+
+  rd_kafka_error_t* AbortTransaction(int timeout_ms) override {
+    if (id_.empty()) return real_->AbortTransaction(timeout_ms);
+    {
+      std::lock_guard<std::mutex> l(Mu());
+      ++Ledgers()[id_].aborts_started;
+    }
+    rd_kafka_error_t* e = real_->AbortTransaction(timeout_ms);
+    std::lock_guard<std::mutex> l(Mu());
+    auto& ledger = Ledgers()[id_];
+    ++ledger.aborts;
+    ledger.pending.clear();
+    return e;
+  }
+
+ private:
+  std::unique_ptr<KafkaClient> real_;
+  const std::string id_;
+};
+
+}  // namespace maskproxy::pipeline::offset_spy
 
 namespace maskproxy::pipeline {
 namespace {
@@ -607,6 +629,10 @@ class Env {
     o.topic_limits_timeout_ms = 0;  // the 2.0.2 mock does not answer DescribeConfigs
     o.consumer_properties["log_level"] = "4";
     o.producer_properties["log_level"] = "4";
+    // Every Kafka call of the pipeline goes through the offset spy.
+    o.wrap_kafka_client = [](std::unique_ptr<KafkaClient> real) -> std::unique_ptr<KafkaClient> {
+      return std::make_unique<offset_spy::SpyClient>(std::move(real));
+    };
     return o;
   }
 
@@ -1170,6 +1196,48 @@ TEST(PipelineMock, RecordsOverTheLimitAreDeadLetteredWithoutAbort) {
   }
   EXPECT_EQ(refs, 2);
   env.ExpectCommittedOffsets(env.kafka().SourceEndOffsets(), env.OutputOrigins());
+}
+
+// ---------------------------------------------------------------------------
+// Produce calls the client refuses (injected through the Kafka client seam):
+// nothing of the refused record reached Kafka, so it and everything after it
+// are processed again (exactly-once: abort and rewind; at-least-once:
+// replay). The run goes on and ends Ok with every record delivered.
+
+void ProduceRefusedScenario(DeliveryMode mode) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  offset_spy::ProducesToRefuse() = 0;
+  env.kafka().ProduceBatch(1, 30, 1);
+  std::unique_ptr<Running> run = env.Start([mode](Options& o) { o.mode = mode; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1, 30); }))
+      << "batch 1 not delivered";
+  ASSERT_TRUE(env.WaitAllCommitted(run.get()));
+  const uint64_t aborted_before = Aborted();
+  offset_spy::ProducesToRefuse() = 3;
+  env.kafka().ProduceBatch(1001, 30, 1);
+  EXPECT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1001, 30); }))
+      << "records after the refused produce calls were not delivered";
+  EXPECT_EQ(offset_spy::ProducesToRefuse().load(), 0) << "injected refusals not hit";
+  if (mode == DeliveryMode::kExactlyOnce) {
+    EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "not every source offset was committed within the deadline";
+    EXPECT_GT(Aborted(), aborted_before) << "a refused produce call did not abort its transaction";
+  }
+  offset_spy::ProducesToRefuse() = 0;
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  if (mode == DeliveryMode::kExactlyOnce) env.ExpectDeliveredAndCommitted();
+  const Outputs out = env.kafka().ReadOutputs();
+  for (const auto& r : out.dst) EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst;
+}
+
+TEST(PipelineMock, RefusedProduceCallsAreReplayedExactlyOnce) {
+  ProduceRefusedScenario(DeliveryMode::kExactlyOnce);
+}
+
+TEST(PipelineMock, RefusedProduceCallsAreReplayedAtLeastOnce) {
+  ProduceRefusedScenario(DeliveryMode::kAtLeastOnce);
 }
 
 // ---------------------------------------------------------------------------

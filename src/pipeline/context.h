@@ -1,0 +1,87 @@
+// What the main loop (pipeline.cc), the delivery class (delivery.h), the
+// rebalance handler and librdkafka's callbacks share: the options, the
+// clients, the counters, backpressure, size limits, the back-off after a
+// failure and the first fatal error seen in a callback. Internal to
+// src/pipeline.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/result.h"
+#include "pipeline/backpressure.h"
+#include "pipeline/counters.h"
+#include "pipeline/kafka_client.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/size_limits.h"
+
+namespace maskproxy::pipeline {
+
+class Delivery;
+
+// After an abort or a failed delivery the main loop waits once before
+// replaying: the destination may be down or missing. The wait doubles with
+// each failure in a row (200 ms .. 5 s) and resets on success.
+struct Backoff {
+  int ms = 0;
+  bool pending = false;
+  void Fail() {
+    ms = std::min(std::max(ms * 2, 200), 5000);
+    pending = true;
+  }
+  void Reset() { ms = 0; }
+};
+
+struct Context {
+  explicit Context(const Options& options)
+      : opt(options),
+        counters(Counters::Create()),
+        backpressure(options.max_inflight_records, options.max_inflight_bytes, counters),
+        size_limits(counters) {}
+
+  const Options opt;
+  // The clients: the raw handles (callbacks, metadata, subscription, close)
+  // and the seam every other call goes through (kafka_client.h). The handles
+  // are owned by `kafka` once it is set.
+  rd_kafka_t* consumer = nullptr;
+  rd_kafka_t* producer = nullptr;
+  std::unique_ptr<KafkaClient> kafka;
+  Counters counters;
+  Backpressure backpressure;
+  SizeLimits size_limits;
+  Backoff backoff;
+  Delivery* delivery = nullptr;
+  const std::atomic<bool>* stop_flag = nullptr;
+  // Failed delivery reports are logged at most once a second.
+  std::mutex dr_log_mu;
+  std::chrono::steady_clock::time_point dr_logged_at{};
+  uint64_t dr_suppressed = 0;
+
+  // A fatal error seen inside a callback (error_cb may run on the commit
+  // thread); the main loop stops on it.
+  void SetFatal(Status st) {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    if (fatal_.ok()) fatal_ = std::move(st);
+  }
+  [[nodiscard]] bool HasFatal() {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    return !fatal_.ok();
+  }
+  [[nodiscard]] Status Fatal() {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    return fatal_;
+  }
+
+ private:
+  Status fatal_;
+  std::mutex fatal_mu_;
+};
+
+}  // namespace maskproxy::pipeline

@@ -1,0 +1,93 @@
+// Delivery: how produced records and consumed offsets become durable. One
+// interface, two classes: ExactlyOnce (exactly_once.h: Kafka transactions,
+// offsets committed inside them) and AtLeastOnce (at_least_once.h:
+// idempotent producer, acknowledged offsets stored and auto-committed). The
+// main loop (pipeline.cc) only calls this interface; it has no branch on the
+// delivery mode.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "pipeline/context.h"
+#include "pipeline/kafka_util.h"
+
+namespace maskproxy::pipeline {
+
+constexpr int kCallTimeoutMs = 10000;  // per Kafka API call (transactions retried while retriable, seeks)
+
+// One decided record (masked, or a dead letter) of the source record
+// topic:partition:offset. hdrs is owned by the receiver.
+struct Outgoing {
+  const std::string* dest;
+  const void* key;  // nullptr: no key
+  size_t key_len;
+  std::string_view value;
+  bool tombstone;  // produce a null value
+  rd_kafka_headers_t* hdrs;
+  int64_t ts;
+  const std::string& topic;
+  int32_t partition;
+  int64_t offset;
+};
+
+class Delivery {
+ public:
+  virtual ~Delivery() = default;
+
+  // "exactly_once" or "at_least_once" (the log's mode).
+  [[nodiscard]] virtual const char* name() const = 0;
+  // enable.auto.commit for the consumer ("true": librdkafka commits the
+  // stored offsets).
+  [[nodiscard]] virtual const char* consumer_auto_commit() const = 0;
+  // Producer properties the mode fixes (set last, after the user's).
+  virtual void FixedProducerProperties(std::vector<std::pair<const char*, std::string>>* props) const = 0;
+
+  // Before the subscription (clients exist).
+  [[nodiscard]] virtual Status Start() = 0;
+  // Produces a decided record and tracks its offset (or keeps it for later).
+  [[nodiscard]] virtual Status Submit(const Outgoing& r) = 0;
+  // A delivery report (may run on any thread that serves the producer).
+  virtual void OnDeliveryReport(const rd_kafka_message_t* m) = 0;
+  // The producer refused the record at key/offset (no delivery report):
+  // arrange for it and everything after it to be processed again.
+  [[nodiscard]] virtual Status OnProduceRefused(const PartitionKey& key, int64_t offset) = 0;
+  // A replay is pending (consumption stays paused until it ran).
+  [[nodiscard]] virtual bool ReplayPending() const = 0;
+  // Once per loop turn: commit or store what is due, replay what failed.
+  [[nodiscard]] virtual Status MaybeCommit() = 0;
+  // Partitions are revoked (lost: another member may own them already).
+  [[nodiscard]] virtual Status OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool lost) = 0;
+  // MaybeCommit failed with `s` after a stop was requested: what Run()
+  // returns.
+  [[nodiscard]] virtual Status OnFailureWhileStopping(Status s) = 0;
+  // Stop requested, no error: make durable what is open; what Run() returns.
+  [[nodiscard]] virtual Status Drain() = 0;
+  // Run() ends on an error: wait for work on other threads.
+  virtual void Abandon() = 0;
+  // After the consumer left the group.
+  virtual void AfterClose() = 0;
+  // Records produced and not yet committed (for the shutdown log line).
+  [[nodiscard]] virtual int64_t OpenRecords() const = 0;
+};
+
+[[nodiscard]] std::unique_ptr<Delivery> MakeDelivery(Context& ctx);
+
+// The fatal error of a failed Kafka call, with the producer's fatal error
+// if any.
+[[nodiscard]] Status FatalFrom(rd_kafka_t* producer, const char* what, const rd_kafka_error_t* e);
+
+// Produces one decided record (both modes): a record refused once for its
+// size goes alone in its batch; `track` runs after the record was handed to
+// the producer (its delivery report may come after it); consumption pauses
+// above the in-flight bounds. Owns r.hdrs.
+[[nodiscard]] Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque,
+                                    const std::function<void()>& track);
+
+}  // namespace maskproxy::pipeline

@@ -1,0 +1,329 @@
+#include "pipeline/exactly_once.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace maskproxy::pipeline {
+namespace {
+
+constexpr int kAbortCallTimeoutMs = 1000;  // abort is resumable: short calls keep shutdown responsive
+
+}  // namespace
+
+ExactlyOnce::~ExactlyOnce() {
+  if (commit_thread_.joinable()) commit_thread_.join();
+  for (auto& p : backlog_) rd_kafka_headers_destroy(p.hdrs);
+}
+
+void ExactlyOnce::FixedProducerProperties(std::vector<std::pair<const char*, std::string>>* props) const {
+  props->push_back({"transactional.id", ctx_.opt.transactional_id});
+  props->push_back({"transaction.timeout.ms", std::to_string(ctx_.opt.transaction_timeout_ms)});
+}
+
+Status ExactlyOnce::Start() {
+  ErrorPtr e = Retry("init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); });
+  if (e) return FatalFrom(ctx_.producer, "init_transactions", e.get());
+  log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}});
+  return Status::Ok();
+}
+
+// Runs a transactional call, retrying while the error is retriable.
+template <typename F>
+ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable) {
+  // A transaction that cannot finish within twice its timeout will not
+  // finish: the coordinator has aborted it. Give up then, or a few
+  // attempts after a stop was requested, and let the caller treat the
+  // error as fatal (a restarted instance fences what is left).
+  const auto deadline = Clock::now() + std::chrono::milliseconds(2 * ctx_.opt.transaction_timeout_ms);
+  for (int attempt = 1;; ++attempt) {
+    ErrorPtr e(call());
+    if (!e || rd_kafka_error_is_fatal(e.get())) return e;
+    const bool again =
+        rd_kafka_error_is_retriable(e.get()) || (also_abortable && rd_kafka_error_txn_requires_abort(e.get()));
+    if (!again) return e;
+    log::Warn("txn_retry", {{"call", what},
+                            {"attempt", std::to_string(attempt)},
+                            {"error", rd_kafka_error_name(e.get())},
+                            {"detail", rd_kafka_error_string(e.get())}});
+    if (Clock::now() >= deadline || (ctx_.stop_flag && ctx_.stop_flag->load() && attempt >= 2)) return e;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 1000)));
+  }
+}
+
+Status ExactlyOnce::BeginTxn() {
+  ErrorPtr e(ctx_.kafka->BeginTransaction());
+  if (e) return FatalFrom(ctx_.producer, "begin_transaction", e.get());
+  txn_open_ = true;
+  txn_started_ = Clock::now();
+  txn_records_ = 0;
+  return Status::Ok();
+}
+
+// Aborts the open transaction; with rewind, seeks every partition consumed
+// in it back to its first offset so those records are processed again.
+Status ExactlyOnce::AbortTxn(bool rewind) {
+  // Short calls, resumed while retriable; the abort itself can also fail
+  // abortably (EndTxn(abort) refused by a broker in trouble), and is then
+  // called again. Bounded by Retry's deadline and by a stop request.
+  ErrorPtr e = Retry(
+      "abort_transaction",
+      [&] {
+        // Serve delivery reports first: abort waits for outstanding
+        // messages, whose reports are only delivered by polling.
+        ctx_.kafka->Poll(0);
+        return ctx_.kafka->AbortTransaction(kAbortCallTimeoutMs);
+      },
+      /*also_abortable=*/true);
+  txn_open_ = false;
+  ctx_.counters.aborted.Inc();
+  if (e) return FatalFrom(ctx_.producer, "abort_transaction", e.get());
+  if (rewind && !txn_offsets_.empty()) {
+    ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets_.size())));
+    for (const auto& [k, span] : txn_offsets_)
+      rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.first;
+    ErrorPtr se(ctx_.kafka->Seek(list.get(), kCallTimeoutMs));
+    if (se) return FatalFrom(ctx_.producer, "seek after abort", se.get());
+    for (int i = 0; i < list->cnt; ++i)
+      if (list->elems[i].err)
+        return Error("kafka_fatal", std::string("seek after abort failed for ") + list->elems[i].topic + ":" +
+                                        std::to_string(list->elems[i].partition) + ": " +
+                                        rd_kafka_err2str(list->elems[i].err));
+  }
+  txn_offsets_.clear();
+  log::Warn("transaction_aborted", {{"records_replayed", std::to_string(txn_records_)}});
+  return Status::Ok();
+}
+
+// The offsets of the open transaction; built on the main thread (with the
+// group metadata, they read the consumer).
+ListPtr ExactlyOnce::TxnOffsetList() {
+  ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets_.size()) + 1));
+  for (const auto& [k, span] : txn_offsets_)
+    rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.next;
+  return list;
+}
+
+// send_offsets_to_transaction + commit_transaction, retrying retriable
+// errors. Touches only the producer: safe on the commit thread.
+ExactlyOnce::CommitOutcome ExactlyOnce::CommitCalls(rd_kafka_topic_partition_list_t* offsets,
+                                                    rd_kafka_consumer_group_metadata_t* cgmd) {
+  CommitOutcome out;
+  if (offsets->cnt > 0) {
+    out.err = Retry("send_offsets_to_transaction",
+                    [&] { return ctx_.kafka->SendOffsetsToTransaction(offsets, cgmd, kCallTimeoutMs); });
+    if (out.err) {
+      out.call = "send_offsets_to_transaction";
+      return out;
+    }
+  }
+  out.err = Retry("commit_transaction", [&] { return ctx_.kafka->CommitTransaction(kCallTimeoutMs); });
+  if (out.err) out.call = "commit_transaction";
+  return out;
+}
+
+// Applies a commit's outcome: closes the transaction, or aborts and
+// rewinds (abortable), or returns the fatal error.
+Status ExactlyOnce::CommitDone(CommitOutcome out) {
+  if (out.err) {
+    const rd_kafka_error_t* e = out.err.get();
+    if (!rd_kafka_error_txn_requires_abort(e)) return FatalFrom(ctx_.producer, out.call, e);
+    log::Warn("transaction_failed",
+              {{"call", out.call}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
+    ctx_.backoff.Fail();
+    // The backlog was consumed after the aborted transaction: drop it and
+    // make sure the rewind covers its partitions too.
+    for (auto& p : backlog_) {
+      txn_offsets_.try_emplace(PartitionKey{p.topic, p.partition}, Span{p.offset, p.offset + 1});
+      rd_kafka_headers_destroy(p.hdrs);
+    }
+    backlog_.clear();
+    backlog_bytes_ = 0;
+    return AbortTxn(/*rewind=*/true);
+  }
+  txn_open_ = false;
+  txn_offsets_.clear();
+  ctx_.backoff.Reset();
+  ctx_.counters.committed.Inc();
+  log::Debug("transaction_committed", {{"records", std::to_string(txn_records_)}});
+  return Status::Ok();
+}
+
+// Commits the open transaction and waits for it. Abortable failures abort
+// and rewind (not an error for the caller); fatal ones are returned.
+Status ExactlyOnce::CommitTxn() {
+  if (committing_)
+    if (Status f = FinishCommit(); !f.ok()) return f;
+  if (!txn_open_) return Status::Ok();
+  ListPtr list = TxnOffsetList();
+  CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
+  return CommitDone(CommitCalls(list.get(), cgmd.get()));
+}
+
+// Starts committing the open transaction on the commit thread.
+void ExactlyOnce::StartCommit() {
+  ListPtr list = TxnOffsetList();
+  CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
+  committing_ = true;
+  commit_done_ = false;
+  commit_thread_ = std::thread([this, l = std::move(list), g = std::move(cgmd)]() mutable {
+    commit_outcome_ = CommitCalls(l.get(), g.get());
+    commit_done_ = true;
+  });
+}
+
+// Waits for the commit thread, applies its outcome, then produces the
+// backlog into a new transaction.
+Status ExactlyOnce::FinishCommit() {
+  commit_thread_.join();
+  committing_ = false;
+  if (Status s = CommitDone(std::move(commit_outcome_)); !s.ok()) return s;
+  while (!backlog_.empty()) {
+    Pending p = std::move(backlog_.front());
+    backlog_.pop_front();
+    backlog_bytes_ -= p.key.size() + p.value.size();
+    Status s = ProduceTracked(Outgoing{p.dest, p.has_key ? p.key.data() : nullptr, p.key.size(), p.value, p.tombstone,
+                                       p.hdrs, p.ts, p.topic, p.partition, p.offset});
+    if (!s.ok()) {
+      // Drop the rest of the backlog, and make the abort's rewind cover
+      // the refused record and everything after it: they are consumed
+      // again, as when a record is refused on the main path.
+      txn_offsets_.try_emplace(PartitionKey{p.topic, p.partition}, Span{p.offset, p.offset + 1});
+      for (auto& rest : backlog_) {
+        rd_kafka_headers_destroy(rest.hdrs);
+        txn_offsets_.try_emplace(PartitionKey{rest.topic, rest.partition}, Span{rest.offset, rest.offset + 1});
+      }
+      backlog_.clear();
+      backlog_bytes_ = 0;
+      if (s.error().code == "kafka_fatal" || !txn_open_) return s;
+      log::Warn("produce_refused", {{"error", s.error().message}});
+      ctx_.backoff.Fail();
+      return AbortTxn(/*rewind=*/true);
+    }
+  }
+  return Status::Ok();
+}
+
+// Produces one decided record and adds its offset to the transaction.
+// Begins a transaction if needed.
+Status ExactlyOnce::ProduceTracked(const Outgoing& r) {
+  if (!txn_open_) {
+    if (Status s = BeginTxn(); !s.ok()) {
+      rd_kafka_headers_destroy(r.hdrs);
+      return s;
+    }
+  }
+  return ProduceDecided(ctx_, r, 0, [&] {
+    auto [it, inserted] = txn_offsets_.try_emplace(PartitionKey{r.topic, r.partition}, Span{r.offset, r.offset + 1});
+    if (!inserted) it->second.next = r.offset + 1;
+    ++txn_records_;
+  });
+}
+
+// While a commit runs, the decided record waits in the backlog.
+Status ExactlyOnce::Submit(const Outgoing& r) {
+  if (committing_) {
+    Pending p{r.dest,
+              std::string(static_cast<const char*>(r.key), r.key_len),
+              r.key != nullptr,
+              std::string(r.value),
+              r.tombstone,
+              r.hdrs,
+              r.ts,
+              r.topic,
+              r.partition,
+              r.offset};
+    backlog_bytes_ += p.key.size() + p.value.size();
+    backlog_.push_back(std::move(p));
+    return Status::Ok();
+  }
+  return ProduceTracked(r);
+}
+
+Status ExactlyOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
+  // If this record's partition had no earlier record in the transaction,
+  // the abort's rewind does not cover it: seek to it as well.
+  const bool covered = txn_offsets_.count(key) != 0;
+  if (txn_open_)
+    if (Status a = AbortTxn(/*rewind=*/true); !a.ok()) return a;
+  if (!covered) {
+    ListPtr l(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(l.get(), key.topic.c_str(), key.partition)->offset = offset;
+    ErrorPtr se(ctx_.kafka->Seek(l.get(), kCallTimeoutMs));
+    if (se) return FatalFrom(ctx_.producer, "seek", se.get());
+  }
+  ctx_.backoff.Fail();
+  return Status::Ok();
+}
+
+Status ExactlyOnce::MaybeCommit() {
+  if (committing_) {
+    // Finish when done, or wait when the backlog is as large as a
+    // transaction may be.
+    if (commit_done_.load() || backlog_.size() >= static_cast<size_t>(ctx_.opt.commit_max_records) ||
+        backlog_bytes_ >= ctx_.opt.max_inflight_bytes / 2)
+      return FinishCommit();
+    return Status::Ok();
+  }
+  if (txn_open_ && (txn_records_ >= ctx_.opt.commit_max_records ||
+                    Clock::now() - txn_started_ >= std::chrono::milliseconds(ctx_.opt.commit_interval_ms)))
+    StartCommit();
+  return Status::Ok();
+}
+
+// Finish the open transaction before the partitions go. If the assignment
+// was lost, another member may already own them and our offsets would be
+// rejected: abort instead (rewinding what we keep).
+Status ExactlyOnce::OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool lost) {
+  if (committing_)
+    if (Status f = FinishCommit(); !f.ok()) return f;
+  if (lost)
+    for (int i = 0; i < parts->cnt; ++i) txn_offsets_.erase({parts->elems[i].topic, parts->elems[i].partition});
+  Status s;
+  if (txn_open_) s = lost ? AbortTxn(/*rewind=*/true) : CommitTxn();
+  for (int i = 0; i < parts->cnt; ++i) txn_offsets_.erase({parts->elems[i].topic, parts->elems[i].partition});
+  return s;
+}
+
+// On stop, a commit that cannot finish within the shutdown budget (the
+// destination is gone) is not an error: the transaction is aborted and its
+// records are consumed again after a restart; nothing is lost. Only a
+// fatal producer state (fenced) stays an error.
+Status ExactlyOnce::AbortIfStopping(Status s) {
+  if (s.ok()) return s;
+  char buf[256];
+  if (rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf) != RD_KAFKA_RESP_ERR_NO_ERROR) return s;
+  log::Warn("final_commit_failed", {{"error", s.error().message},
+                                    {"detail", "transaction aborted; its records are processed again on restart"}});
+  if (committing_) {
+    commit_thread_.join();
+    committing_ = false;
+  }
+  for (auto& p : backlog_) rd_kafka_headers_destroy(p.hdrs);
+  backlog_.clear();
+  backlog_bytes_ = 0;
+  txn_open_ = true;  // whatever state the failed commit left, abort it
+  (void)AbortTxn(false);
+  return Status::Ok();
+}
+
+// Commit what is open (the running commit, then the backlog). If that
+// cannot finish within the shutdown budget (destination gone), abort
+// instead: nothing is lost, the records are consumed again on restart. Only
+// a fatal producer state (fenced) is an error here.
+Status ExactlyOnce::Drain() {
+  return AbortIfStopping(CommitTxn());
+}
+
+void ExactlyOnce::Abandon() {
+  if (committing_) {
+    commit_thread_.join();
+    committing_ = false;
+  }
+}
+
+void ExactlyOnce::AfterClose() {
+  if (txn_open_) (void)AbortTxn(false);
+}
+
+}  // namespace maskproxy::pipeline

@@ -1,0 +1,39 @@
+// Record headers: the maskproxy.* namespace (incoming ones are dropped, never
+// passed on), copies and views of a consumed record's headers, headers built
+// from the engine's output, the origin "topic:partition:offset".
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace maskproxy::pipeline {
+
+// True for a header in maskproxy's own namespace (maskproxy.*, any case):
+// an incoming one is forged or stale and never passed on.
+[[nodiscard]] bool IsOwnHeader(std::string_view name);
+
+// The record's headers without maskproxy.* ones.
+[[nodiscard]] rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m);
+
+// The record's headers as the engine's view (without maskproxy.* ones),
+// into *views; they point into `m`.
+void ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views);
+
+// Headers built from the engine's output.
+[[nodiscard]] rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers);
+
+[[nodiscard]] std::string OriginString(const std::string& topic, int32_t partition, int64_t offset);
+
+// The source record a produced record came from (its origin header).
+[[nodiscard]] std::string OriginOf(const rd_kafka_message_t* m);
+
+// Bytes and count of a header list's names and values.
+[[nodiscard]] size_t HeaderBytes(const rd_kafka_headers_t* hdrs, size_t* count);
+
+}  // namespace maskproxy::pipeline
