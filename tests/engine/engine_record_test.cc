@@ -420,7 +420,9 @@ TEST(EngineCsv, KeepDropAndScanRows) {
   auto drop = Csv(Make(PolicyYaml("drop", rules)), names, cells);
   ASSERT_TRUE(drop.status.ok());
   EXPECT_EQ(drop.cells, (C{std::nullopt, "***-****-5678", std::nullopt, "", std::nullopt}));
-  auto scan = Csv(Make(PolicyYaml("scan", rules)), names, cells);
+  // The findings name detectors by views into the policy: keep it alive.
+  const auto scan_fx = Make(PolicyYaml("scan", rules));
+  auto scan = Csv(scan_fx, names, cells);
   ASSERT_TRUE(scan.status.ok());
   ASSERT_EQ(scan.cells.size(), 5u);
   EXPECT_EQ(scan.cells[0], "=1");
