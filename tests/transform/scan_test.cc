@@ -107,7 +107,7 @@ TEST(ScanningTest, ScannerErrorsAreNeverNoMatch) {
   ActionContext ctx{"t"};
   std::string out;
   bool found = false;
-  Status st = s->Protect(ctx, std::string_view("\xff\xfe 010-1234-5678", 18), &out, &found);
+  Status st = s->Protect(ctx, std::string_view("\xff\xfe 010-1234-5678"), &out, &found);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "invalid_utf8");
   EXPECT_FALSE(found);
