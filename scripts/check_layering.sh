@@ -6,7 +6,7 @@
 #      PRIVATE); every one in a header of src/<m>/ names a PUBLIC one; and
 #      every module linked is in m's "uses" column of src/README.md.
 #   2. Enforced (with --build-dir DIR, a configured build with tests): the
-#      probe TUs in tests/build build as expected: a linked module's header
+#      probe TUs in tests/layering build as expected: a linked module's header
 #      compiles, a header of a module the target does not link (or links only
 #      through a PRIVATE link) fails with "No such file".
 #
@@ -91,5 +91,5 @@ if [[ -n "$build_dir" ]]; then
       exit 1
     fi
   done
-  echo "layering: the build refuses headers of unlinked modules (probes in tests/build)"
+  echo "layering: the build refuses headers of unlinked modules (probes in tests/layering)"
 fi
