@@ -319,7 +319,8 @@ int CmdRun(const std::vector<std::string>& args) {
                          {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
   if (!st.ok()) {
-    log::Error("stopped_on_error", {{"error", st.error().code}, {"detail", st.error().message}});
+    log::Error("stopped_on_error",
+               {{"error", std::string(ErrorCodeName(st.error().code))}, {"detail", st.error().message}});
     return Fail(st.error(), kExitFailure);
   }
   log::Info("stopped");
@@ -535,7 +536,7 @@ int CmdReveal(const std::vector<std::string>& args) {
     auto r = action->Reveal(ctx, json, key_version);
     if (!r.ok()) {
       ++failed;
-      if (first_error.empty()) first_error = r.error().code + ": " + r.error().message;
+      if (first_error.empty()) first_error = r.error().ToString();
       revealed.emplace_back();
       continue;
     }

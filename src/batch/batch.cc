@@ -103,7 +103,7 @@ void AppendQuarantine(uint64_t line, const Error& e, const std::string_view* raw
   q->append("{\"line\":");
   q->append(std::to_string(line));
   q->append(",\"reason\":");
-  codec::AppendJsonString(codec::IsValidUtf8(e.code) ? std::string_view(e.code) : "internal", q);
+  codec::AppendJsonString(ErrorCodeName(e.code), q);
   q->append(",\"detail\":");
   codec::AppendJsonString(codec::IsValidUtf8(e.message) ? std::string_view(e.message) : "", q);
   if (raw == nullptr) {

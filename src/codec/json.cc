@@ -174,7 +174,7 @@ class Scanner {
  private:
   // ---- errors (cold) ----
 
-  [[gnu::cold, gnu::noinline]] P Fail(P at, const char* code, std::string_view what) {
+  [[gnu::cold, gnu::noinline]] P Fail(P at, ErrorCodeLiteral code, std::string_view what) {
     std::string msg(what);
     msg += " at byte ";
     msg += std::to_string(at - b_);

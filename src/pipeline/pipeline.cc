@@ -939,8 +939,9 @@ struct Pipeline::Impl {
         continue;
       }
       rd_kafka_headers_destroy(hdrs);
-      return Error(err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? "produce_too_large" : "produce_failed",
-                   std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
+      return Error(
+          err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? ErrorCode::kProduceTooLarge : ErrorCode::kProduceFailed,
+          std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
     }
   }
 
@@ -1201,15 +1202,16 @@ struct Pipeline::Impl {
       // Fail closed: the raw record goes to the dead-letter topic only.
       hdrs = CopyHeaders(m);
       const Error& why = masked_ok.error();
-      rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
+      const std::string reason(ErrorCodeName(why.code));
+      rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, reason.data(), static_cast<ssize_t>(reason.size()));
       rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
       dest = &rt.dead_letter;
       out = value;
-      DeadCounter(why.code)->Inc();
+      DeadCounter(reason)->Inc();
       log::Warn("record_dead_lettered", {{"topic", topic},
                                          {"partition", std::to_string(m->partition)},
                                          {"offset", std::to_string(m->offset)},
-                                         {"reason", why.code},
+                                         {"reason", reason},
                                          {"detail", why.message}});
     }
     rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(),

@@ -24,7 +24,7 @@ namespace {
 class Ctx {
  public:
   explicit Ctx(std::string origin) : origin_(std::move(origin)) {}
-  Error At(const YAML::Node& n, const std::string& msg, const char* code = "policy_invalid") const {
+  Error At(const YAML::Node& n, const std::string& msg, ErrorCodeLiteral code = "policy_invalid") const {
     YAML::Mark m = n.Mark();
     if (m.line < 0) return Error(code, origin_ + ": " + msg);
     return Error(code, origin_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);
@@ -192,9 +192,10 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
       bool unknown = e.message.find("unknown option") != std::string::npos;
       for (const auto& kv : node)
         if (kv.first.Scalar() == opt)
-          return c.At(unknown ? kv.first : kv.second, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
+          return c.At(unknown ? kv.first : kv.second, msg,
+                      e.code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
     }
-    return c.At(node, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
+    return c.At(node, msg, e.code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
   }
   r.action_name = *action_name;
   r.action = std::move(action).value();
@@ -534,7 +535,8 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
   if (!action.ok()) {
     std::string msg = action.error().message;
     if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
-    return c.At(n, what + ": " + msg, action.error().code == "key_missing" ? "key_missing" : "policy_invalid");
+    return c.At(n, what + ": " + msg,
+                action.error().code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
   }
   // A hit is replaced by text: actions that delete or null the value can't.
   if ((*action)->RemovesMember())

@@ -45,7 +45,7 @@ const char kRules[] =
     "      - { path: memo, action: redact, mode: \"null\" }\n";
 
 struct Out {
-  Result<BatchStats> stats = Error("unset", "");
+  Result<BatchStats> stats = Error("internal", "unset");
   std::string out, q;
 };
 

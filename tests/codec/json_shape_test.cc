@@ -46,7 +46,8 @@ struct Spec {
 
 struct Outcome {
   bool ok = false;
-  std::string out, code, message;
+  std::string out, message;
+  ErrorCode code = ErrorCode::kInternal;
   RewriteStats stats;
   Recorder rec;
 };

@@ -57,7 +57,7 @@ std::string OneKey(const std::string& name, const std::string& body) {
   return "keys:\n  " + name + ":\n" + body;
 }
 
-::testing::AssertionResult HasError(const Result<Keyring>& r, const std::string& code,
+::testing::AssertionResult HasError(const Result<Keyring>& r, ErrorCodeLiteral code,
                                     const std::vector<std::string>& fragments) {
   if (r.ok()) return ::testing::AssertionFailure() << "parse unexpectedly succeeded";
   const Error& e = r.error();

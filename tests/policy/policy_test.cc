@@ -45,7 +45,7 @@ Result<std::shared_ptr<const Policy>> Parse(const std::string& yaml) {
 
 ::testing::AssertionResult FailsAt(const std::string& yaml, const std::string& location,
                                    const std::vector<std::string>& fragments = {},
-                                   const std::string& code = "policy_invalid") {
+                                   ErrorCodeLiteral code = "policy_invalid") {
   auto r = Parse(yaml);
   if (r.ok()) return ::testing::AssertionFailure() << "policy unexpectedly compiled";
   const Error& e = r.error();

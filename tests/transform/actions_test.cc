@@ -78,11 +78,11 @@ std::string Apply(const Action* a, const std::string& text, codec::JsonType type
   if (type != codec::JsonType::kString) ref = {type, text, text};
   std::string out;
   Status s = a->Apply(ActionContext{"topic"}, ref, &out);
-  if (!s.ok()) return "ERROR:" + s.error().code;
+  if (!s.ok()) return "ERROR:" + std::string(ErrorCodeName(s.error().code));
   return out;
 }
 
-::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, const std::string& code,
+::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, ErrorCodeLiteral code,
                                      const std::vector<std::string>& fragments = {}) {
   if (r.ok()) return ::testing::AssertionFailure() << "creation unexpectedly succeeded";
   if (r.error().code != code)

@@ -62,16 +62,16 @@ std::string ApplyStr(const Action* a, const std::string& s) {
   std::string raw, out;
   codec::AppendJsonString(s, &raw);
   Status st = a->Apply(ActionContext{"t"}, codec::ScalarRef{codec::JsonType::kString, raw, s}, &out);
-  return st.ok() ? out : "ERROR:" + st.error().code;
+  return st.ok() ? out : "ERROR:" + std::string(ErrorCodeName(st.error().code));
 }
 std::string ApplyNum(const Action* a, const std::string& n) {
   std::string out;
   Status st = a->Apply(ActionContext{"t"}, codec::ScalarRef{codec::JsonType::kNumber, n, n}, &out);
-  return st.ok() ? out : "ERROR:" + st.error().code;
+  return st.ok() ? out : "ERROR:" + std::string(ErrorCodeName(st.error().code));
 }
 std::string Reveal(const Action* a, const std::string& json) {
   auto r = a->Reveal(ActionContext{"t"}, json, std::nullopt);
-  return r.ok() ? *r : "ERROR:" + r.error().code;
+  return r.ok() ? *r : "ERROR:" + std::string(ErrorCodeName(r.error().code));
 }
 
 std::string DigitsOf(const std::string& s) {

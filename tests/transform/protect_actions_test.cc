@@ -90,7 +90,7 @@ std::unique_ptr<Action> MustMake(std::string_view name, const Opts& opts, const 
   return std::move(a).value();
 }
 
-::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, const std::string& code,
+::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, ErrorCodeLiteral code,
                                      const std::vector<std::string>& fragments = {}) {
   if (r.ok()) return ::testing::AssertionFailure() << "creation unexpectedly succeeded";
   if (r.error().code != code)
@@ -129,7 +129,7 @@ std::string Apply(const Action* a, const Value& v, std::string_view topic = "pay
     if (v.text.size() >= 4) {
       EXPECT_EQ(s.error().message.find(v.text), std::string::npos) << "error leaks the value";
     }
-    return "ERROR:" + s.error().code;
+    return "ERROR:" + std::string(ErrorCodeName(s.error().code));
   }
   return out;
 }
@@ -141,7 +141,7 @@ std::string Reveal(const Action* a, const std::string& out, std::string_view top
                    std::optional<uint32_t> version = std::nullopt) {
   if (!a) return "NO_ACTION";
   auto r = a->Reveal(ActionContext{topic}, out, version);
-  if (!r.ok()) return "ERROR:" + r.error().code;
+  if (!r.ok()) return "ERROR:" + std::string(ErrorCodeName(r.error().code));
   return *r;
 }
 
