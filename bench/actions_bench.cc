@@ -58,7 +58,7 @@ void Run(benchmark::State& state, const transform::Action& action, codec::JsonTy
   for (auto _ : state) {
     out.clear();
     Status s = action.Apply(ctx, ref, &out);
-    if (!s.ok()) state.SkipWithError(s.error().code.c_str());
+    if (!s.ok()) state.SkipWithError(std::string(ErrorCodeName(s.error().code)).c_str());
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -117,7 +117,7 @@ void FpeAccounts(benchmark::State& state, bool zero_first) {
     codec::ScalarRef ref{codec::JsonType::kString, raw, std::string_view(raw).substr(1, 13)};
     out.clear();
     Status s = a->Apply(ctx, ref, &out);
-    if (!s.ok()) state.SkipWithError(s.error().code.c_str());
+    if (!s.ok()) state.SkipWithError(std::string(ErrorCodeName(s.error().code)).c_str());
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations());

@@ -111,7 +111,7 @@ int CmdMask(const std::vector<std::string>& args) {
   std::istream* in = &std::cin;
   if (!in_path.empty() && in_path != "-") {
     in_file.open(in_path, std::ios::binary);
-    if (!in_file) return Fail(Error("io_error", "cannot read " + in_path), kExitFailure);
+    if (!in_file) return Fail(Error(ErrorCode::kIoError, "cannot read " + in_path), kExitFailure);
     in = &in_file;
   }
   // Regular files are written beside their final names and renamed on
@@ -131,7 +131,7 @@ int CmdMask(const std::vector<std::string>& args) {
   std::ostream* out = &std::cout;
   if (out_to_file) {
     out_file.open(out_target, std::ios::binary | std::ios::trunc);
-    if (!out_file) return Fail(Error("io_error", "cannot write " + out_target), kExitFailure);
+    if (!out_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + out_target), kExitFailure);
     out = &out_file;
   }
   if (!quarantine_path.empty()) {
@@ -141,7 +141,7 @@ int CmdMask(const std::vector<std::string>& args) {
       if (Status s = batch::CreatePrivateFile(q_target); !s.ok()) return Fail(s.error(), kExitFailure);
     }
     q_file.open(q_target, std::ios::binary | std::ios::trunc);
-    if (!q_file) return Fail(Error("io_error", "cannot write " + q_target), kExitFailure);
+    if (!q_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + q_target), kExitFailure);
   }
   auto stats = batch::MaskStream(*eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);
   out->flush();
@@ -150,12 +150,12 @@ int CmdMask(const std::vector<std::string>& args) {
   if (!stats.ok() || !*out || (out_to_file && out_file.fail())) {
     if (out_staged) ::unlink(out_target.c_str());
     if (q_staged) ::unlink(q_target.c_str());
-    return Fail(stats.ok() ? Error("io_error", "writing the output failed") : stats.error(), kExitFailure);
+    return Fail(stats.ok() ? Error(ErrorCode::kIoError, "writing the output failed") : stats.error(), kExitFailure);
   }
   if (out_staged && ::rename(out_target.c_str(), out_path.c_str()) != 0)
-    return Fail(Error("io_error", "cannot rename " + out_target + " to " + out_path), kExitFailure);
+    return Fail(Error(ErrorCode::kIoError, "cannot rename " + out_target + " to " + out_path), kExitFailure);
   if (q_staged && ::rename(q_target.c_str(), quarantine_path.c_str()) != 0)
-    return Fail(Error("io_error", "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
+    return Fail(Error(ErrorCode::kIoError, "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
   std::fprintf(stderr, "maskproxy: %llu record(s): %llu masked, %llu quarantined; %llu bytes in, %llu bytes out\n",
                static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
                static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),

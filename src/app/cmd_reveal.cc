@@ -137,7 +137,7 @@ int CmdReveal(const std::vector<std::string>& args) {
   if (revealed->failed) {
     const Error& first = *revealed->first_error;
     std::fprintf(stderr, "maskproxy: %zu of %zu value(s) could not be revealed (first: %s)\n", revealed->failed,
-                 request.values.size(), (first.code + ": " + first.message).c_str());
+                 request.values.size(), first.ToString().c_str());
     return kExitFailure;
   }
   return kExitOk;

@@ -143,7 +143,8 @@ int CmdRun(const std::vector<std::string>& args) {
                          {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
   if (!st.ok()) {
-    log::Error("stopped_on_error", {{"error", st.error().code}, {"detail", st.error().message}});
+    log::Error("stopped_on_error",
+               {{"error", std::string(ErrorCodeName(st.error().code))}, {"detail", st.error().message}});
     return Fail(st.error(), kExitFailure);
   }
   log::Info("stopped");

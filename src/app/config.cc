@@ -72,12 +72,12 @@ class Ctx {
   explicit Ctx(std::string origin) : origin_(std::move(origin)) {}
   Error At(const YAML::Node& n, const std::string& msg) const {
     YAML::Mark m = n.Mark();
-    if (m.line < 0) return Error("config_invalid", origin_ + ": " + msg);
-    return Error("config_invalid",
+    if (m.line < 0) return Error(ErrorCode::kConfigInvalid, origin_ + ": " + msg);
+    return Error(ErrorCode::kConfigInvalid,
                  origin_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);
   }
   Error Missing(const std::string& key) const {
-    return Error("config_invalid", origin_ + ": missing required key '" + key + "'");
+    return Error(ErrorCode::kConfigInvalid, origin_ + ": missing required key '" + key + "'");
   }
 
  private:
@@ -146,7 +146,7 @@ std::string Resolve(const std::string& base_dir, const std::string& p) {
 
 Result<Config> Config::Load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error("config_unreadable", "cannot read config file " + path);
+  if (!in) return Error(ErrorCode::kConfigUnreadable, "cannot read config file " + path);
   std::stringstream ss;
   ss << in.rdbuf();
   auto slash = path.find_last_of('/');
@@ -161,11 +161,11 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::ParserException& e) {
-    return Error("config_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return Error(ErrorCode::kConfigInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
   if (!root.IsMap())
-    return Error("config_invalid", origin + ": the config must be a YAML mapping (see maskproxy run --help)");
+    return Error(ErrorCode::kConfigInvalid, origin + ": the config must be a YAML mapping (see maskproxy run --help)");
   Config cfg;
   cfg.path = origin;
   try {
@@ -282,8 +282,8 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();
     cfg.stats_interval_ms = static_cast<int>(si);
   } catch (const YAML::Exception& e) {
-    return Error("config_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                       std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error(ErrorCode::kConfigInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   return cfg;
 }

@@ -18,7 +18,7 @@ std::string Where(const RouteAt& r, const policy::Route::Mark& m) {
 }
 
 Error Conflict(const RouteAt& r, const policy::Route::Mark& m, const std::string& msg) {
-  return Error("policy_conflict", Where(r, m) + ": route '" + r.route->name + "': " + msg);
+  return Error(ErrorCode::kPolicyConflict, Where(r, m) + ": route '" + r.route->name + "': " + msg);
 }
 
 // An output topic and the route line that names it.
@@ -98,7 +98,7 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
     std::stringstream ss;
     if (in) ss << in.rdbuf();
     if (!in || in.bad()) {
-      errors.push_back(Error("policy_unreadable", "cannot read policy file " + f));
+      errors.push_back(Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + f));
       continue;
     }
     texts.emplace_back(f, ss.str());

@@ -137,14 +137,15 @@ TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const p
   if (!t.expect_dead_letter.empty()) {
     if (st.ok())
       o.diffs.push_back("expected the record to be dead-lettered (" + t.expect_dead_letter + "), but it was masked");
-    else if (st.error().code != t.expect_dead_letter)
-      o.diffs.push_back("expected dead-letter reason " + t.expect_dead_letter + ", got " + st.error().code + ": " +
-                        st.error().message);
+    else if (ErrorCodeName(st.error().code) != t.expect_dead_letter)
+      o.diffs.push_back("expected dead-letter reason " + t.expect_dead_letter + ", got " +
+                        std::string(ErrorCodeName(st.error().code)) + ": " + st.error().message);
     o.passed = o.diffs.empty();
     return o;
   }
   if (!st.ok()) {
-    o.diffs.push_back("the record was dead-lettered (" + st.error().code + "): " + st.error().message);
+    o.diffs.push_back("the record was dead-lettered (" + std::string(ErrorCodeName(st.error().code)) +
+                      "): " + st.error().message);
     return o;
   }
   if (t.expect) {

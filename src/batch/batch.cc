@@ -80,7 +80,7 @@ class Writer {
 };
 
 Error IoError(const char* what) {
-  return Error("io_error", what);
+  return Error(ErrorCode::kIoError, what);
 }
 
 bool IsBlank(std::string_view s) {
@@ -103,7 +103,7 @@ void AppendQuarantine(uint64_t line, const Error& e, const std::string_view* raw
   q->append("{\"line\":");
   q->append(std::to_string(line));
   q->append(",\"reason\":");
-  codec::AppendJsonString(codec::IsValidUtf8(e.code) ? std::string_view(e.code) : "internal", q);
+  codec::AppendJsonString(ErrorCodeName(e.code), q);
   q->append(",\"detail\":");
   codec::AppendJsonString(codec::IsValidUtf8(e.message) ? std::string_view(e.message) : "", q);
   if (raw == nullptr) {
@@ -155,7 +155,7 @@ class Run {
   }
 
   Error TooLong() const {
-    return Error("too_large", "record longer than max_line_bytes " + std::to_string(max_) + "; not kept");
+    return Error(ErrorCode::kTooLarge, "record longer than max_line_bytes " + std::to_string(max_) + "; not kept");
   }
 
   // ---- JSON Lines ----
@@ -402,14 +402,14 @@ class Run {
       if (!more.ok()) return more.error();
       if (!*more) return PlanCsv({});  // empty input: still check the rules
       if (state != Parse::kOk)
-        return Error("invalid_csv", "line " + std::to_string(line) + ": the header row is not valid CSV");
+        return Error(ErrorCode::kInvalidCsv, "line " + std::to_string(line) + ": the header row is not valid CSV");
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
         o.append(rec);
         o.append(term);
         continue;
       }
       if (!codec::IsValidUtf8(rec))
-        return Error("invalid_utf8", "line " + std::to_string(line) + ": the header row is not valid UTF-8");
+        return Error(ErrorCode::kInvalidUtf8, "line " + std::to_string(line) + ": the header row is not valid UTF-8");
       std::string buf;
       for (const Field& f : fields_) names.emplace_back(Unquoted(rec.substr(f.begin, f.end - f.begin), f.quoted, &buf));
       if (Status st = PlanCsv(names); !st.ok()) return st;
@@ -438,7 +438,7 @@ class Run {
       }
       if (state == Parse::kBad) {
         ++stats_.records;
-        if (Status st = Refuse(line, Error("invalid_csv", "bad quoting"), &rec); !st.ok()) return st;
+        if (Status st = Refuse(line, Error(ErrorCode::kInvalidCsv, "bad quoting"), &rec); !st.ok()) return st;
         continue;
       }
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
@@ -448,13 +448,13 @@ class Run {
       }
       ++stats_.records;
       if (fields_.size() != names.size()) {
-        Error e("field_count",
+        Error e(ErrorCode::kFieldCount,
                 std::to_string(fields_.size()) + " fields, the header has " + std::to_string(names.size()));
         if (Status st = Refuse(line, e, &rec); !st.ok()) return st;
         continue;
       }
       if (!codec::IsValidUtf8(rec)) {
-        if (Status st = Refuse(line, Error("invalid_utf8", "invalid UTF-8"), &rec); !st.ok()) return st;
+        if (Status st = Refuse(line, Error(ErrorCode::kInvalidUtf8, "invalid UTF-8"), &rec); !st.ok()) return st;
         continue;
       }
       cells_.resize(fields_.size());
@@ -540,12 +540,12 @@ Result<Format> FormatForPath(std::string_view path) {
   size_t dot = path.rfind('.');
   size_t slash = path.find_last_of("/\\");
   if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
-    return Error("unknown_format", "cannot tell the format from a file name without an extension");
+    return Error(ErrorCode::kUnknownFormat, "cannot tell the format from a file name without an extension");
   std::string ext(path.substr(dot + 1));
   for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (ext == "jsonl" || ext == "ndjson" || ext == "json") return Format::kJsonLines;
   if (ext == "csv") return Format::kCsv;
-  return Error("unknown_format", "unknown file extension (expected .jsonl, .ndjson, .json or .csv)");
+  return Error(ErrorCode::kUnknownFormat, "unknown file extension (expected .jsonl, .ndjson, .json or .csv)");
 }
 
 Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteRef& route, std::istream& in,
@@ -558,7 +558,7 @@ Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteR
   }
   const char d = options.csv_delimiter;
   if (format == Format::kCsv && (d == '"' || d == '\r' || d == '\n'))
-    return Error("invalid_option", "the CSV delimiter cannot be a quote, CR or LF");
+    return Error(ErrorCode::kInvalidOption, "the CSV delimiter cannot be a quote, CR or LF");
   size_t max_record = options.max_line_bytes ? options.max_line_bytes : engine.limits().max_record_bytes;
   Run run(engine, route, in, out, quarantine, options, max_record);
   return run.Finish(format == Format::kCsv ? run.Csv() : run.JsonLines());
@@ -566,12 +566,14 @@ Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteR
 
 Status CreatePrivateFile(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    return Error("io_error", "cannot remove the stale " + path + ": " + std::strerror(errno));
+    return Error(ErrorCode::kIoError, "cannot remove the stale " + path + ": " + std::strerror(errno));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Error("io_error", "cannot create " + path + ": " + std::strerror(errno));
+  if (fd < 0) return Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
   Status st = Status::Ok();
-  if (::fchmod(fd, 0600) != 0) st = Error("io_error", "cannot chmod 0600 " + path + ": " + std::strerror(errno));
-  if (::close(fd) != 0 && st.ok()) st = Error("io_error", "cannot create " + path + ": " + std::strerror(errno));
+  if (::fchmod(fd, 0600) != 0)
+    st = Error(ErrorCode::kIoError, "cannot chmod 0600 " + path + ": " + std::strerror(errno));
+  if (::close(fd) != 0 && st.ok())
+    st = Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
   if (!st.ok()) ::unlink(path.c_str());
   return st;
 }

@@ -132,15 +132,15 @@ class Scanner {
 
   Status Run(RewriteStats* stats) {
     P p = Ws(b_);
-    if (p == e_) return Failed(Fail(p, "invalid_json", "empty document"));
+    if (p == e_) return Failed(Fail(p, ErrorCode::kInvalidJson, "empty document"));
     if (e_ - b_ >= 3 && b_[0] == 0xEF && b_[1] == 0xBB && b_[2] == 0xBF)
-      return Failed(Fail(p, "invalid_json", "byte order mark is not allowed"));
+      return Failed(Fail(p, ErrorCode::kInvalidJson, "byte order mark is not allowed"));
     stats->root_type = PeekType(p);
     const PathSet::Node* root = (paths_ && (!paths_->empty() || drop_)) ? &paths_->root() : nullptr;
     p = Value(p, root, -1, 0);
     if (!p) return Failed(p);
     p = Ws(p);
-    if (p != e_) return Failed(Fail(p, "invalid_json", "unexpected data after the document"));
+    if (p != e_) return Failed(Fail(p, ErrorCode::kInvalidJson, "unexpected data after the document"));
     stats->rewritten = rewritten_;
     stats->removed = removed_;
     stats->dropped = dropped_;
@@ -175,7 +175,7 @@ class Scanner {
  private:
   // ---- errors (cold) ----
 
-  [[gnu::cold, gnu::noinline]] P Fail(P at, const char* code, std::string_view what) {
+  [[gnu::cold, gnu::noinline]] P Fail(P at, ErrorCode code, std::string_view what) {
     std::string msg(what);
     msg += " at byte ";
     msg += std::to_string(at - b_);
@@ -183,7 +183,7 @@ class Scanner {
     return nullptr;
   }
   [[gnu::cold, gnu::noinline]] P FailDepth(P at) {
-    return Fail(at, "depth_exceeded", "nesting deeper than " + std::to_string(max_depth_));
+    return Fail(at, ErrorCode::kDepthExceeded, "nesting deeper than " + std::to_string(max_depth_));
   }
   [[gnu::cold, gnu::noinline]] P Propagate(const Status& st) {
     err_ = st.error();
@@ -263,7 +263,7 @@ class Scanner {
 
   [[gnu::always_inline]] P Literal(P p, const char* word, size_t len) {
     if (static_cast<size_t>(e_ - p) < len || std::memcmp(p, word, len) != 0) [[unlikely]]
-      return Fail(p, "invalid_json", "invalid literal");
+      return Fail(p, ErrorCode::kInvalidJson, "invalid literal");
     return p + len;
   }
 
@@ -280,10 +280,12 @@ class Scanner {
 
   [[gnu::cold, gnu::noinline]] P NumberFail(const number::JsonNumberScan<P>& r) {
     switch (r.error) {
-      case number::JsonNumberError::kBadStart: return Fail(r.end, "invalid_json", "unexpected character");
-      case number::JsonNumberError::kBadFraction: return Fail(r.end, "invalid_json", "invalid number fraction");
-      case number::JsonNumberError::kBadExponent: return Fail(r.end, "invalid_json", "invalid number exponent");
-      default: return Fail(r.end, "invalid_json", "invalid number");
+      case number::JsonNumberError::kBadStart: return Fail(r.end, ErrorCode::kInvalidJson, "unexpected character");
+      case number::JsonNumberError::kBadFraction:
+        return Fail(r.end, ErrorCode::kInvalidJson, "invalid number fraction");
+      case number::JsonNumberError::kBadExponent:
+        return Fail(r.end, ErrorCode::kInvalidJson, "invalid number exponent");
+      default: return Fail(r.end, ErrorCode::kInvalidJson, "invalid number");
     }
   }
 
@@ -314,7 +316,7 @@ class Scanner {
     bool decoding = false;
     P run = begin;  // start of the pending run of literal bytes (when decoding)
     for (;;) {
-      if (p >= e_) return Fail(p, "invalid_json", "unterminated string");
+      if (p >= e_) return Fail(p, ErrorCode::kInvalidJson, "unterminated string");
       const unsigned char c = *p;
       if (c == '"') {
         if (text) {
@@ -339,12 +341,12 @@ class Scanner {
         if (!p) return nullptr;
         run = p;
       } else if (c < 0x20) {
-        return Fail(p, "invalid_json", "control character in string");
+        return Fail(p, ErrorCode::kInvalidJson, "control character in string");
       } else {
         // A run of non-ASCII characters.
         do {
           const size_t len = Utf8SeqLen(p, static_cast<size_t>(e_ - p), 0);
-          if (len == 0) return Fail(p, "invalid_utf8", "invalid UTF-8");
+          if (len == 0) return Fail(p, ErrorCode::kInvalidUtf8, "invalid UTF-8");
           p += len;
         } while (p < e_ && *p >= 0x80);
       }
@@ -355,7 +357,7 @@ class Scanner {
   // The escape at p ('\\'); appends its character to *out if out is set.
   P Escape(P p, std::string* out) {
     ++p;  // backslash
-    if (p >= e_) return Fail(p, "invalid_json", "unterminated escape");
+    if (p >= e_) return Fail(p, ErrorCode::kInvalidJson, "unterminated escape");
     const char c = static_cast<char>(*p++);
     char simple = 0;
     switch (c) {
@@ -368,23 +370,25 @@ class Scanner {
       case 'r': simple = '\r'; break;
       case 't': simple = '\t'; break;
       case 'u': break;
-      default: return Fail(p - 1, "invalid_json", "invalid escape");
+      default: return Fail(p - 1, ErrorCode::kInvalidJson, "invalid escape");
     }
     if (simple) {
       if (out) out->push_back(simple);
       return p;
     }
     uint32_t cp = 0;
-    if (!Hex4(p, &cp)) return Fail(p, "invalid_json", "invalid \\u escape");
+    if (!Hex4(p, &cp)) return Fail(p, ErrorCode::kInvalidJson, "invalid \\u escape");
     p += 4;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail(p, "invalid_utf8", "lone low surrogate escape");
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail(p, ErrorCode::kInvalidUtf8, "lone low surrogate escape");
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       uint32_t lo = 0;
-      if (e_ - p < 2 || p[0] != '\\' || p[1] != 'u') return Fail(p, "invalid_utf8", "lone high surrogate escape");
+      if (e_ - p < 2 || p[0] != '\\' || p[1] != 'u')
+        return Fail(p, ErrorCode::kInvalidUtf8, "lone high surrogate escape");
       p += 2;
-      if (!Hex4(p, &lo)) return Fail(p, "invalid_json", "invalid \\u escape");
+      if (!Hex4(p, &lo)) return Fail(p, ErrorCode::kInvalidJson, "invalid \\u escape");
       p += 4;
-      if (lo < 0xDC00 || lo > 0xDFFF) return Fail(p, "invalid_utf8", "high surrogate not followed by a low surrogate");
+      if (lo < 0xDC00 || lo > 0xDFFF)
+        return Fail(p, ErrorCode::kInvalidUtf8, "high surrogate not followed by a low surrogate");
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
     if (out) unicode::AppendUtf8(cp, out);
@@ -413,7 +417,7 @@ class Scanner {
     uint32_t level = 0;                        // containers open in this call
   value:
     if (p >= e_) [[unlikely]]
-      return Fail(p, "invalid_json", "unexpected end of document");
+      return Fail(p, ErrorCode::kInvalidJson, "unexpected end of document");
     switch (*p) {
       case '"':
         p = SkipString(p);
@@ -452,35 +456,35 @@ class Scanner {
     p = Ws(p);
     if (kinds & 1) {
       if (p >= e_) [[unlikely]]
-        return Fail(p, "invalid_json", "unterminated object");
+        return Fail(p, ErrorCode::kInvalidJson, "unterminated object");
       if (*p == ',') {
         p = Ws(p + 1);
         goto key;
       }
       if (*p != '}') [[unlikely]]
-        return Fail(p, "invalid_json", "expected ',' or '}'");
+        return Fail(p, ErrorCode::kInvalidJson, "expected ',' or '}'");
     } else {
       if (p >= e_) [[unlikely]]
-        return Fail(p, "invalid_json", "unterminated array");
+        return Fail(p, ErrorCode::kInvalidJson, "unterminated array");
       if (*p == ',') {
         p = Ws(p + 1);
         goto value;
       }
       if (*p != ']') [[unlikely]]
-        return Fail(p, "invalid_json", "expected ',' or ']'");
+        return Fail(p, ErrorCode::kInvalidJson, "expected ',' or ']'");
     }
     ++p;
     Pop(kinds, level);
     goto next;
   key:
     if (p >= e_ || *p != '"') [[unlikely]]
-      return Fail(p, "invalid_json", "expected a string key");
+      return Fail(p, ErrorCode::kInvalidJson, "expected a string key");
     p = SkipString(p);
     if (!p) [[unlikely]]
       return nullptr;
     p = Ws(p);
     if (p >= e_ || *p != ':') [[unlikely]]
-      return Fail(p, "invalid_json", "expected ':'");
+      return Fail(p, ErrorCode::kInvalidJson, "expected ':'");
     p = Ws(p + 1);
     goto value;
   }
@@ -527,7 +531,7 @@ class Scanner {
   // leaf gets this rule. p is not whitespace (maybe e_).
   P Value(P p, const PathSet::Node* node, int32_t leaf_rule, uint32_t depth) {
     int32_t rule = leaf_rule;
-    if (p >= e_) return Fail(p, "invalid_json", "unexpected end of document");
+    if (p >= e_) return Fail(p, ErrorCode::kInvalidJson, "unexpected end of document");
     if (node && node->terminal >= 0) {
       rule = node->terminal;
       if ((node->whole || node->scalars_only) && (*p == '{' || *p == '[')) {
@@ -591,13 +595,13 @@ class Scanner {
     const char* want = !node.keys.empty() ? (node.any_index >= 0 ? "an object or an array" : "an object") : "an array";
     std::string what = "rule path '" + paths_->PathThrough(node) + "' expects " + want + " where the record has " +
                        kNames[static_cast<int>(PeekType(at))];
-    return Fail(at, "path_shape_mismatch", what);
+    return Fail(at, ErrorCode::kPathShapeMismatch, what);
   }
 
   [[gnu::cold, gnu::noinline]] P FailVariant(P at, const PathSet::Node& parent, const PathSet::Node& child) {
     std::string what = "a member name differs from '" + std::string(paths_->KeyOf(parent, child)) + "' of rule path '" +
                        paths_->PathThrough(child) + "' only by case, width, spaces or invisible characters";
-    return Fail(at, "ambiguous_field_name", what);
+    return Fail(at, ErrorCode::kAmbiguousFieldName, what);
   }
 
   // A selected object or array handed over as one value.
@@ -645,7 +649,7 @@ class Scanner {
     const bool plain = rule < 0 && !visit_;  // unselected members need validation only
     Deletions del;
     for (;;) {
-      if (p >= e_ || *p != '"') return Fail(p, "invalid_json", "expected a string key");
+      if (p >= e_ || *p != '"') return Fail(p, ErrorCode::kInvalidJson, "expected a string key");
       const P member_begin = p;
       if (may_delete) ItemBegin(del, member_begin);
       const PathSet::Node* child = nullptr;
@@ -665,7 +669,7 @@ class Scanner {
         if (!p) return nullptr;
       }
       p = Ws(p);
-      if (p >= e_ || *p != ':') return Fail(p, "invalid_json", "expected ':'");
+      if (p >= e_ || *p != ':') return Fail(p, ErrorCode::kInvalidJson, "expected ':'");
       p = Ws(p + 1);
       bool remove = child && child->terminal >= 0 && child->remove;
       int32_t member_rule = rule;
@@ -697,7 +701,7 @@ class Scanner {
         if (may_delete) ItemKept(del, p);
       }
       p = Ws(p);
-      if (p >= e_) return Fail(p, "invalid_json", "unterminated object");
+      if (p >= e_) return Fail(p, ErrorCode::kInvalidJson, "unterminated object");
       if (*p == ',') {
         p = Ws(p + 1);
         continue;
@@ -706,7 +710,7 @@ class Scanner {
         ++p;
         break;
       }
-      return Fail(p, "invalid_json", "expected ',' or '}'");
+      return Fail(p, ErrorCode::kInvalidJson, "expected ',' or '}'");
     }
     if (may_delete) ItemsEnd(del);
     return p;
@@ -759,7 +763,7 @@ class Scanner {
       }
       ++index;
       p = Ws(p);
-      if (p >= e_) return Fail(p, "invalid_json", "unterminated array");
+      if (p >= e_) return Fail(p, ErrorCode::kInvalidJson, "unterminated array");
       if (*p == ',') {
         p = Ws(p + 1);
         continue;
@@ -768,7 +772,7 @@ class Scanner {
         ++p;
         break;
       }
-      return Fail(p, "invalid_json", "expected ',' or ']'");
+      return Fail(p, ErrorCode::kInvalidJson, "expected ',' or ']'");
     }
     ItemsEnd(del);
     return p;

@@ -5,7 +5,7 @@
 namespace maskproxy::codec {
 namespace {
 Error PathError(std::string_view text, size_t pos, const std::string& what) {
-  return Error("invalid_path",
+  return Error(ErrorCode::kInvalidPath,
                "path '" + std::string(text) + "' at character " + std::to_string(pos + 1) + ": " + what);
 }
 }  // namespace
@@ -13,7 +13,7 @@ Error PathError(std::string_view text, size_t pos, const std::string& what) {
 Result<FieldPath> FieldPath::Parse(std::string_view text) {
   FieldPath p;
   p.text = std::string(text);
-  if (text.empty()) return Error("invalid_path", "path is empty");
+  if (text.empty()) return Error(ErrorCode::kInvalidPath, "path is empty");
   size_t i = 0;
   bool need_key = true;  // at start or after '.'
   while (i < text.size()) {
@@ -80,8 +80,9 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
     const Node* n = &nodes_[0];
     for (const auto& seg : path.segments) {
       if (n->terminal >= 0)
-        return Error("path_conflict", "path '" + path.text + "' lies inside '" +
-                                          texts_[static_cast<size_t>(n - nodes_.data())] + "', already selected");
+        return Error(ErrorCode::kPathConflict, "path '" + path.text + "' lies inside '" +
+                                                   texts_[static_cast<size_t>(n - nodes_.data())] +
+                                                   "', already selected");
       const Node* next = nullptr;
       if (seg.kind == PathSegment::Kind::kAnyIndex) {
         next = ChildAnyIndex(*n);
@@ -89,9 +90,9 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
         next = ChildByKey(*n, seg.key);
         if (!next) {
           if (const Node* v = ChildByFoldedKey(*n, seg.key))
-            return Error("path_conflict", "path '" + path.text + "' has a key that differs from '" +
-                                              std::string(KeyOf(*n, *v)) + "' of path '" + PathThrough(*v) +
-                                              "' only by case, width, spaces or invisible characters");
+            return Error(ErrorCode::kPathConflict, "path '" + path.text + "' has a key that differs from '" +
+                                                       std::string(KeyOf(*n, *v)) + "' of path '" + PathThrough(*v) +
+                                                       "' only by case, width, spaces or invisible characters");
         }
       }
       if (!next) {
@@ -100,9 +101,9 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       }
       n = next;
     }
-    if (n && n->terminal >= 0) return Error("path_conflict", "path '" + path.text + "' is selected twice");
+    if (n && n->terminal >= 0) return Error(ErrorCode::kPathConflict, "path '" + path.text + "' is selected twice");
     if (n && (!n->keys.empty() || n->any_index >= 0))
-      return Error("path_conflict", "path '" + path.text + "' contains another selected path");
+      return Error(ErrorCode::kPathConflict, "path '" + path.text + "' contains another selected path");
   }
   uint32_t cur = 0;
   for (const auto& seg : path.segments) {

@@ -11,7 +11,7 @@ namespace maskproxy::audit {
 
 Status AppendLine(const std::string& path, std::string_view line) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Error("audit_failed", "cannot open audit log " + path + ": " + std::strerror(errno));
+  if (fd < 0) return Error(ErrorCode::kAuditFailed, "cannot open audit log " + path + ": " + std::strerror(errno));
   std::string l(line);
   l.push_back('\n');
   size_t off = 0;
@@ -20,13 +20,13 @@ Status AppendLine(const std::string& path, std::string_view line) {
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       ::close(fd);
-      return Error("audit_failed", "cannot write audit log " + path);
+      return Error(ErrorCode::kAuditFailed, "cannot write audit log " + path);
     }
     off += static_cast<size_t>(w);
   }
   if (::fsync(fd) != 0) {
     ::close(fd);
-    return Error("audit_failed", "cannot sync audit log " + path);
+    return Error(ErrorCode::kAuditFailed, "cannot sync audit log " + path);
   }
   ::close(fd);
   return Status::Ok();

@@ -1,7 +1,8 @@
 // Result<T>: the error-as-value type used on every fallible path.
 //
-// Errors carry a stable machine-readable code (used for metrics labels and
-// dead-letter headers) and a human message. Messages must never contain a PII
+// Errors carry a stable machine-readable code (an ErrorCode, common/error_code.h;
+// its name is used for metrics labels and dead-letter headers) and a human
+// message. Messages must never contain a PII
 // value or key material: they describe *where* and *why*, never *what*.
 #pragma once
 
@@ -11,15 +12,17 @@
 #include <utility>
 #include <variant>
 
+#include "common/error_code.h"
+
 namespace maskproxy {
 
 struct [[nodiscard]] Error {
-  std::string code;     // stable, snake_case: "invalid_json", "key_missing", ...
-  std::string message;  // for humans; never contains a record value or key
+  ErrorCode code = ErrorCode::kInternal;  // stable; ErrorCodeName(code) is "invalid_json", ...
+  std::string message;                    // for humans; never contains a record value or key
 
   Error() = default;
-  Error(std::string c, std::string m) : code(std::move(c)), message(std::move(m)) {}
-  [[nodiscard]] std::string ToString() const { return code + ": " + message; }
+  Error(ErrorCode c, std::string m) : code(c), message(std::move(m)) {}
+  [[nodiscard]] std::string ToString() const { return std::string(ErrorCodeName(code)) + ": " + message; }
 };
 
 template <typename T>

@@ -32,7 +32,7 @@ const unsigned char* Bytes(std::string_view s) {
 }
 
 Error AuthFailed() {
-  return Error("auth_failed", "AES-256-GCM authentication failed");
+  return Error(ErrorCode::kAuthFailed, "AES-256-GCM authentication failed");
 }
 
 // Random IVs are drawn from OpenSSL's DRBG kIvBatch at a time: RAND_bytes
@@ -100,16 +100,16 @@ AesGcm256& AesGcm256::operator=(AesGcm256&&) noexcept = default;
 AesGcm256::~AesGcm256() = default;
 
 Result<AesGcm256> AesGcm256::Create(const SecretBytes& key) {
-  if (key.size() != kKeyBytes) return Error("invalid_key", "AES-256-GCM needs a 32-byte key");
+  if (key.size() != kKeyBytes) return Error(ErrorCode::kInvalidKey, "AES-256-GCM needs a 32-byte key");
   auto impl = std::make_unique<Impl>();
   impl->cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-  if (!impl->cipher) return Error("crypto_unavailable", "OpenSSL has no AES-256-GCM implementation");
+  if (!impl->cipher) return Error(ErrorCode::kCryptoUnavailable, "OpenSSL has no AES-256-GCM implementation");
   impl->enc = EVP_CIPHER_CTX_new();
   impl->dec = EVP_CIPHER_CTX_new();
-  if (!impl->enc || !impl->dec) return Error("crypto_failed", "EVP_CIPHER_CTX_new failed");
+  if (!impl->enc || !impl->dec) return Error(ErrorCode::kCryptoFailed, "EVP_CIPHER_CTX_new failed");
   if (EVP_EncryptInit_ex2(impl->enc, impl->cipher, key.data(), nullptr, nullptr) != 1 ||
       EVP_DecryptInit_ex2(impl->dec, impl->cipher, key.data(), nullptr, nullptr) != 1)
-    return Error("crypto_failed", "AES-256-GCM key setup failed");
+    return Error(ErrorCode::kCryptoFailed, "AES-256-GCM key setup failed");
   return AesGcm256(std::move(impl));
 }
 
@@ -119,7 +119,7 @@ Status AesGcm256::Seal(std::string_view aad, std::string_view plaintext, std::st
 
 Status AesGcm256::SealWithIv(const SecretBytes& key, std::string_view iv, std::string_view aad,
                              std::string_view plaintext, std::string* out) {
-  if (iv.size() != kIvBytes) return Error("invalid_iv", "AES-256-GCM needs a 12-byte IV");
+  if (iv.size() != kIvBytes) return Error(ErrorCode::kInvalidIv, "AES-256-GCM needs a 12-byte IV");
   auto gcm = Create(key);
   if (!gcm.ok()) return gcm.error();
   return gcm->SealInternal(Bytes(iv), aad, plaintext, out);
@@ -128,17 +128,17 @@ Status AesGcm256::SealWithIv(const SecretBytes& key, std::string_view iv, std::s
 Status AesGcm256::SealInternal(const unsigned char* iv, std::string_view aad, std::string_view plaintext,
                                std::string* out) const {
   if (aad.size() > kMaxInputBytes || plaintext.size() > kMaxInputBytes)
-    return Error("too_large", "AES-256-GCM input exceeds the 2 GiB limit");
+    return Error(ErrorCode::kTooLarge, "AES-256-GCM input exceeds the 2 GiB limit");
   auto lease = impl_->seal.Acquire([this] {
     auto c = std::make_unique<SealCtx>();
     if (!c->cipher.ctx || EVP_CIPHER_CTX_copy(c->cipher.ctx, impl_->enc) != 1) c.reset();
     return c;
   });
-  if (!lease) return Error("crypto_failed", "EVP_CIPHER_CTX_copy failed");
+  if (!lease) return Error(ErrorCode::kCryptoFailed, "EVP_CIPHER_CTX_copy failed");
   EVP_CIPHER_CTX* ctx = lease->cipher.ctx;
   unsigned char fresh_iv[kIvBytes];
   if (!iv) {  // Seal: the next IV of this slot's random batch
-    if (!RegisterForkHandler() || !lease->NextIv(fresh_iv)) return Error("crypto_failed", "RAND_bytes failed");
+    if (!RegisterForkHandler() || !lease->NextIv(fresh_iv)) return Error(ErrorCode::kCryptoFailed, "RAND_bytes failed");
     iv = fresh_iv;
   }
 
@@ -158,7 +158,7 @@ Status AesGcm256::SealInternal(const unsigned char* iv, std::string_view aad, st
   if (ok) ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagBytes), tag) == 1;
   if (!ok) {
     out->resize(base);
-    return Error("crypto_failed", "AES-256-GCM encryption failed");
+    return Error(ErrorCode::kCryptoFailed, "AES-256-GCM encryption failed");
   }
   return Status::Ok();
 }
@@ -167,9 +167,9 @@ Status AesGcm256::Open(std::string_view aad, std::string_view sealed, std::strin
   plaintext->clear();
   if (sealed.size() < kOverheadBytes) return AuthFailed();
   if (aad.size() > kMaxInputBytes || sealed.size() - kOverheadBytes > kMaxInputBytes)
-    return Error("too_large", "AES-256-GCM input exceeds the 2 GiB limit");
+    return Error(ErrorCode::kTooLarge, "AES-256-GCM input exceeds the 2 GiB limit");
   auto lease = impl_->open.Acquire([this] { return CopyCtx(impl_->dec); });
-  if (!lease) return Error("crypto_failed", "EVP_CIPHER_CTX_copy failed");
+  if (!lease) return Error(ErrorCode::kCryptoFailed, "EVP_CIPHER_CTX_copy failed");
   EVP_CIPHER_CTX* ctx = lease->ctx;
 
   const unsigned char* iv = Bytes(sealed);
@@ -178,7 +178,7 @@ Status AesGcm256::Open(std::string_view aad, std::string_view sealed, std::strin
   std::memcpy(tag, sealed.data() + sealed.size() - kTagBytes, kTagBytes);
   if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, iv, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagBytes), tag) != 1)
-    return Error("crypto_failed", "AES-256-GCM decryption setup failed");
+    return Error(ErrorCode::kCryptoFailed, "AES-256-GCM decryption setup failed");
 
   plaintext->resize(ct.size());
   unsigned char* pt = reinterpret_cast<unsigned char*>(plaintext->data());

@@ -111,7 +111,7 @@ void Str(uint64_t x, uint32_t radix, uint16_t* out, size_t len) {
 }
 
 Error Failed() {
-  return Error("crypto_failed", "FF1 computation failed");
+  return Error(ErrorCode::kCryptoFailed, "FF1 computation failed");
 }
 
 // CIPH_K on `blocks` whole blocks (AES-ECB, no padding). in == out is fine.
@@ -160,9 +160,9 @@ Result<Ff1> Ff1::Create(const SecretBytes& key, uint32_t radix) {
     case 16: name = "AES-128-ECB"; break;
     case 24: name = "AES-192-ECB"; break;
     case 32: name = "AES-256-ECB"; break;
-    default: return Error("invalid_key", "FF1 needs a 16-, 24- or 32-byte AES key");
+    default: return Error(ErrorCode::kInvalidKey, "FF1 needs a 16-, 24- or 32-byte AES key");
   }
-  if (radix < kMinRadix || radix > kMaxRadix) return Error("invalid_radix", "FF1 radix must be in [2, 65536]");
+  if (radix < kMinRadix || radix > kMaxRadix) return Error(ErrorCode::kInvalidRadix, "FF1 radix must be in [2, 65536]");
   auto impl = std::make_unique<Impl>();
   impl->radix = radix;
   uint64_t domain = 1;
@@ -171,12 +171,13 @@ Result<Ff1> Ff1::Create(const SecretBytes& key, uint32_t radix) {
     ++impl->min_len;
   }
   impl->cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  if (!impl->cipher) return Error("crypto_unavailable", std::string("OpenSSL has no ") + name + " implementation");
+  if (!impl->cipher)
+    return Error(ErrorCode::kCryptoUnavailable, std::string("OpenSSL has no ") + name + " implementation");
   impl->tmpl = EVP_CIPHER_CTX_new();
-  if (!impl->tmpl) return Error("crypto_failed", "EVP_CIPHER_CTX_new failed");
+  if (!impl->tmpl) return Error(ErrorCode::kCryptoFailed, "EVP_CIPHER_CTX_new failed");
   if (EVP_EncryptInit_ex2(impl->tmpl, impl->cipher, key.data(), nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_set_padding(impl->tmpl, 0) != 1)
-    return Error("crypto_failed", "FF1 AES key setup failed");
+    return Error(ErrorCode::kCryptoFailed, "FF1 AES key setup failed");
   return Ff1(std::move(impl));
 }
 
@@ -202,12 +203,14 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
   const uint32_t radix = impl_->radix;
   const size_t n = numerals.size();
   if (n < impl_->min_len)
-    return Error("domain_too_small", "FF1 input is too short for its radix (radix^length must be >= 1,000,000)");
-  if (n > kMaxLength) return Error("input_too_long", "FF1 input is longer than " + std::to_string(kMaxLength));
-  if (tweak.size() > UINT32_MAX) return Error("too_large", "FF1 tweak is 2^32 bytes or longer");
+    return Error(ErrorCode::kDomainTooSmall,
+                 "FF1 input is too short for its radix (radix^length must be >= 1,000,000)");
+  if (n > kMaxLength) return Error(ErrorCode::kInputTooLong, "FF1 input is longer than " + std::to_string(kMaxLength));
+  if (tweak.size() > UINT32_MAX) return Error(ErrorCode::kTooLarge, "FF1 tweak is 2^32 bytes or longer");
   for (size_t i = 0; i < n; ++i)
     if (numerals[i] >= radix)
-      return Error("invalid_numeral", "FF1 numeral at position " + std::to_string(i) + " is not below the radix");
+      return Error(ErrorCode::kInvalidNumeral,
+                   "FF1 numeral at position " + std::to_string(i) + " is not below the radix");
 
   const size_t t = tweak.size();
   const size_t u = n / 2;  // step 1 (n >= 2: radix <= 2^16 < 10^6)
@@ -229,7 +232,7 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
     // Step 3: b = ceil(ceil(v * LOG2(radix)) / 8); ceil(log2(x)) = BITLEN(x - 1).
     b_len = (static_cast<size_t>(std::bit_width(mod_v - 1)) + 7) / 8;
   } else {
-    if (!bn.Init()) return Error("crypto_failed", "FF1 context setup failed");
+    if (!bn.Init()) return Error(ErrorCode::kCryptoFailed, "FF1 context setup failed");
     bool ok = BN_one(bn.mod_u) == 1;
     for (size_t i = 0; ok && i < u; ++i) ok = BN_mul_word(bn.mod_u, radix) == 1;
     ok = ok && BN_copy(bn.mod_v, bn.mod_u) != nullptr && (v == u || BN_mul_word(bn.mod_v, radix) == 1);
@@ -245,7 +248,7 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
     if (!c->ctx || EVP_CIPHER_CTX_copy(c->ctx, impl_->tmpl) != 1) c.reset();
     return c;
   });
-  if (!aes) return Error("crypto_failed", "FF1 context setup failed");
+  if (!aes) return Error(ErrorCode::kCryptoFailed, "FF1 context setup failed");
   EVP_CIPHER_CTX* ctx = aes->ctx;
 
   // Step 5: P = [1]^1 || [2]^1 || [1]^1 || [radix]^3 || [10]^1 || [u mod 256]^1 || [n]^4 || [t]^4.
@@ -401,13 +404,13 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
 
 Result<std::vector<uint16_t>> Ff1::Numerals(std::string_view text, std::string_view alphabet) {
   if (alphabet.size() < 2 || alphabet.size() > 128)
-    return Error("invalid_alphabet", "FF1 alphabet must have 2 to 128 characters");
+    return Error(ErrorCode::kInvalidAlphabet, "FF1 alphabet must have 2 to 128 characters");
   std::array<int, 256> index;
   index.fill(-1);
   for (size_t i = 0; i < alphabet.size(); ++i) {
     const auto ch = static_cast<unsigned char>(alphabet[i]);
-    if (ch >= 128) return Error("invalid_alphabet", "FF1 alphabet must be ASCII");
-    if (index[ch] != -1) return Error("invalid_alphabet", "FF1 alphabet has a repeated character");
+    if (ch >= 128) return Error(ErrorCode::kInvalidAlphabet, "FF1 alphabet must be ASCII");
+    if (index[ch] != -1) return Error(ErrorCode::kInvalidAlphabet, "FF1 alphabet has a repeated character");
     index[ch] = static_cast<int>(i);
   }
   std::vector<uint16_t> out(text.size());
@@ -415,7 +418,8 @@ Result<std::vector<uint16_t>> Ff1::Numerals(std::string_view text, std::string_v
     const int x = index[static_cast<unsigned char>(text[i])];
     if (x < 0) {
       OPENSSL_cleanse(out.data(), out.size() * sizeof(uint16_t));
-      return Error("invalid_numeral", "character at position " + std::to_string(i) + " is not in the FF1 alphabet");
+      return Error(ErrorCode::kInvalidNumeral,
+                   "character at position " + std::to_string(i) + " is not in the FF1 alphabet");
     }
     out[i] = static_cast<uint16_t>(x);
   }

@@ -46,16 +46,17 @@ bool IsValidKeyName(std::string_view name) {
 Result<Keyring> Keyring::Load(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0)
-    return Error("keyring_unreadable", "keyring file " + path + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return Error("keyring_unreadable", "keyring file " + path + " is not a regular file");
+    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + " is not a regular file");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error("keyring_insecure", "keyring file " + path + " is accessible by group or others (mode " + mode +
-                                         "); run: chmod 600 " + path);
+    return Error(ErrorCode::kKeyringInsecure, "keyring file " + path + " is accessible by group or others (mode " +
+                                                  mode + "); run: chmod 600 " + path);
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error("keyring_unreadable", "keyring file " + path + ": cannot open");
+  if (!in) return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
   return Parse(ss.str(), path);
@@ -67,89 +68,94 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin)
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::ParserException& e) {
     // e.msg is the parser's description; it does not echo document content.
-    return Error("keyring_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                        std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return Error(ErrorCode::kKeyringInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                 std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
-  if (!root.IsMap()) return Error("keyring_invalid", origin + ": expected a mapping with a 'keys' entry");
+  if (!root.IsMap()) return Error(ErrorCode::kKeyringInvalid, origin + ": expected a mapping with a 'keys' entry");
   try {
     return ParseRoot(root, origin);
   } catch (const YAML::Exception& e) {
-    return Error("keyring_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                        std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error(ErrorCode::kKeyringInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                 std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
 }
 
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin) {
   for (const auto& kv : root) {
     if (!kv.first.IsScalar())
-      return Error("keyring_invalid", At(origin, kv.first) + ": field names must be plain names");
+      return Error(ErrorCode::kKeyringInvalid, At(origin, kv.first) + ": field names must be plain names");
     if (kv.first.as<std::string>() != "keys")
-      return Error("keyring_invalid",
+      return Error(ErrorCode::kKeyringInvalid,
                    At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() + "' (expected: keys)");
   }
   YAML::Node keys = root["keys"];
   if (!keys || !keys.IsMap() || keys.size() == 0)
-    return Error("keyring_invalid", origin + ": 'keys' must be a non-empty mapping of key names");
+    return Error(ErrorCode::kKeyringInvalid, origin + ": 'keys' must be a non-empty mapping of key names");
 
   Keyring ring;
   for (const auto& kv : keys) {
     const std::string where = At(origin, kv.first);
-    if (!kv.first.IsScalar()) return Error("keyring_invalid", where + ": key names must be plain names");
+    if (!kv.first.IsScalar()) return Error(ErrorCode::kKeyringInvalid, where + ": key names must be plain names");
     const std::string name = kv.first.Scalar();
     if (!IsValidKeyName(name))
-      return Error("keyring_invalid", where + ": key name '" + name + "' must be 1-64 characters of [A-Za-z0-9_-]");
-    if (ring.keys_.count(name)) return Error("keyring_invalid", where + ": key '" + name + "' is defined twice");
+      return Error(ErrorCode::kKeyringInvalid,
+                   where + ": key name '" + name + "' must be 1-64 characters of [A-Za-z0-9_-]");
+    if (ring.keys_.count(name))
+      return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' is defined twice");
     const YAML::Node& body = kv.second;
-    if (!body.IsMap()) return Error("keyring_invalid", where + ": key '" + name + "' must be a mapping");
+    if (!body.IsMap()) return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' must be a mapping");
     Key key;
     key.name = name;
     bool have_active = false;
     for (const auto& f : body) {
       if (!f.first.IsScalar())
-        return Error("keyring_invalid", At(origin, f.first) + ": key '" + name + "': field names must be plain names");
+        return Error(ErrorCode::kKeyringInvalid,
+                     At(origin, f.first) + ": key '" + name + "': field names must be plain names");
       const std::string field = f.first.Scalar();
       if (field == "active") {
         if (!f.second.IsScalar() || !ParseVersion(f.second.Scalar(), &key.active))
-          return Error("keyring_invalid",
+          return Error(ErrorCode::kKeyringInvalid,
                        At(origin, f.second) + ": key '" + name + "': 'active' must be a positive version number");
         have_active = true;
       } else if (field == "versions") {
         if (!f.second.IsMap() || f.second.size() == 0)
-          return Error("keyring_invalid", At(origin, f.second) + ": key '" + name +
-                                              "': 'versions' must map version numbers to base64 key material");
+          return Error(ErrorCode::kKeyringInvalid, At(origin, f.second) + ": key '" + name +
+                                                       "': 'versions' must map version numbers to base64 key material");
         for (const auto& v : f.second) {
           uint32_t ver = 0;
           if (!v.first.IsScalar() || !ParseVersion(v.first.Scalar(), &ver))
-            return Error("keyring_invalid",
+            return Error(ErrorCode::kKeyringInvalid,
                          At(origin, v.first) + ": key '" + name + "': version must be a positive number");
           if (!v.second.IsScalar())
-            return Error("keyring_invalid", At(origin, v.second) + ": key '" + name + "' version " +
-                                                std::to_string(ver) + ": material must be a base64 string");
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key '" + name + "' version " +
+                                                         std::to_string(ver) + ": material must be a base64 string");
           auto bytes = Base64Decode(v.second.Scalar());
           if (!bytes)
-            return Error("keyring_invalid", At(origin, v.second) + ": key '" + name + "' version " +
-                                                std::to_string(ver) + ": material is not valid base64");
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key '" + name + "' version " +
+                                                         std::to_string(ver) + ": material is not valid base64");
           if (bytes->size() < kMinKeyBytes) {
             size_t n = bytes->size();
             OPENSSL_cleanse(bytes->data(), bytes->size());
-            return Error("key_too_short", At(origin, v.second) + ": key '" + name + "' version " + std::to_string(ver) +
-                                              " has " + std::to_string(n * 8) + " bits; at least " +
-                                              std::to_string(kMinKeyBytes * 8) + " are required");
+            return Error(ErrorCode::kKeyTooShort, At(origin, v.second) + ": key '" + name + "' version " +
+                                                      std::to_string(ver) + " has " + std::to_string(n * 8) +
+                                                      " bits; at least " + std::to_string(kMinKeyBytes * 8) +
+                                                      " are required");
           }
           if (!key.versions.emplace(ver, SecretBytes(std::move(*bytes))).second)
-            return Error("keyring_invalid", At(origin, v.first) + ": key '" + name + "': version " +
-                                                std::to_string(ver) + " is defined twice");
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key '" + name + "': version " +
+                                                         std::to_string(ver) + " is defined twice");
         }
       } else {
-        return Error("keyring_invalid", At(origin, f.first) + ": key '" + name + "': unknown field '" + field +
-                                            "' (expected: active, versions)");
+        return Error(ErrorCode::kKeyringInvalid, At(origin, f.first) + ": key '" + name + "': unknown field '" + field +
+                                                     "' (expected: active, versions)");
       }
     }
-    if (key.versions.empty()) return Error("keyring_invalid", where + ": key '" + name + "' has no 'versions'");
-    if (!have_active) return Error("keyring_invalid", where + ": key '" + name + "' has no 'active' version");
+    if (key.versions.empty())
+      return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' has no 'versions'");
+    if (!have_active) return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' has no 'active' version");
     if (!key.versions.count(key.active))
-      return Error("keyring_invalid", where + ": key '" + name + "': active version " + std::to_string(key.active) +
-                                          " is not among its versions");
+      return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "': active version " +
+                                                   std::to_string(key.active) + " is not among its versions");
     ring.keys_.emplace(name, std::move(key));
   }
   return ring;
@@ -175,7 +181,7 @@ Status WriteSecretFile(const std::string& path, std::string& text) {
   if (fd < 0) {
     int e = errno;
     OPENSSL_cleanse(text.data(), text.size());
-    return Error("keyring_write_failed", "cannot create " + path + ": " + std::strerror(e));
+    return Error(ErrorCode::kKeyringWriteFailed, "cannot create " + path + ": " + std::strerror(e));
   }
   size_t off = 0;
   while (off < text.size()) {
@@ -186,18 +192,18 @@ Status WriteSecretFile(const std::string& path, std::string& text) {
       ::close(fd);
       ::unlink(path.c_str());
       OPENSSL_cleanse(text.data(), text.size());
-      return Error("keyring_write_failed", "write " + path + ": " + std::strerror(e));
+      return Error(ErrorCode::kKeyringWriteFailed, "write " + path + ": " + std::strerror(e));
     }
     off += static_cast<size_t>(w);
   }
   OPENSSL_cleanse(text.data(), text.size());
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return Error("keyring_write_failed", "cannot sync " + path);
+  if (::fsync(fd) != 0 || ::close(fd) != 0) return Error(ErrorCode::kKeyringWriteFailed, "cannot sync " + path);
   return Status::Ok();
 }
 
 Result<std::string> FreshMaterial() {
   uint8_t buf[kMinKeyBytes];
-  if (RAND_bytes(buf, sizeof buf) != 1) return Error("crypto_failed", "RAND_bytes failed");
+  if (RAND_bytes(buf, sizeof buf) != 1) return Error(ErrorCode::kCryptoFailed, "RAND_bytes failed");
   std::string b64 = Base64Encode(buf, sizeof buf);
   OPENSSL_cleanse(buf, sizeof buf);
   return b64;
@@ -208,10 +214,11 @@ constexpr char kHeader[] = "# maskproxy keyring. Secret: keep mode 0600, never c
 }  // namespace
 
 Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names) {
-  if (names.empty()) return Error("usage", "name at least one key");
+  if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key");
   std::string text = kHeader;
   for (const auto& n : names) {
-    if (!IsValidKeyName(n)) return Error("usage", "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
+    if (!IsValidKeyName(n))
+      return Error(ErrorCode::kUsage, "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
     auto b64 = FreshMaterial();
     if (!b64.ok()) return b64.error();
     text += "  " + n + ":\n    active: 1\n    versions:\n      1: " + *b64 + "\n";
@@ -222,7 +229,7 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
 
 Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const std::string& path,
                                                                         const std::vector<std::string>& names) {
-  if (names.empty()) return Error("usage", "name at least one key to rotate");
+  if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key to rotate");
   auto ring = Keyring::Load(path);
   if (!ring.ok()) return ring.error();
   std::map<std::string, uint32_t> rotate;
@@ -231,7 +238,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     if (!k) {
       std::string known;
       for (const auto& m : ring->Names()) known += (known.empty() ? "" : ", ") + m;
-      return Error("key_missing", "key '" + n + "' is not in " + path + " (keys: " + known + ")");
+      return Error(ErrorCode::kKeyMissing, "key '" + n + "' is not in " + path + " (keys: " + known + ")");
     }
     rotate[n] = k->versions.rbegin()->first + 1;
   }
@@ -264,7 +271,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    return Error("keyring_write_failed", "cannot replace " + path + ": " + std::strerror(e));
+    return Error(ErrorCode::kKeyringWriteFailed, "cannot replace " + path + ": " + std::strerror(e));
   }
   std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
   if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {

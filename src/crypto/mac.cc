@@ -47,8 +47,8 @@ HmacSha256::~HmacSha256() = default;
 Result<HmacSha256> HmacSha256::Create(const SecretBytes& key) {
   auto impl = std::make_unique<Impl>();
   impl->md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (!impl->md) return Error("crypto_unavailable", "OpenSSL has no SHA-256 implementation");
-  if (!impl->inner.ctx || !impl->outer.ctx) return Error("crypto_failed", "EVP_MD_CTX_new failed");
+  if (!impl->md) return Error(ErrorCode::kCryptoUnavailable, "OpenSSL has no SHA-256 implementation");
+  if (!impl->inner.ctx || !impl->outer.ctx) return Error(ErrorCode::kCryptoFailed, "EVP_MD_CTX_new failed");
   // K0: the key, or SHA-256(key) when longer than a block, zero-padded.
   unsigned char k0[kShaBlock] = {0};
   unsigned char pad[kShaBlock];
@@ -67,7 +67,7 @@ Result<HmacSha256> HmacSha256::Create(const SecretBytes& key) {
        EVP_DigestUpdate(impl->outer.ctx, pad, kShaBlock) == 1;
   OPENSSL_cleanse(k0, sizeof(k0));
   OPENSSL_cleanse(pad, sizeof(pad));
-  if (!ok) return Error("crypto_failed", "HMAC-SHA-256 key setup failed");
+  if (!ok) return Error(ErrorCode::kCryptoFailed, "HMAC-SHA-256 key setup failed");
   return HmacSha256(std::move(impl));
 }
 
@@ -77,7 +77,7 @@ Status HmacSha256::Compute(std::string_view data, Sha256Digest* out) const {
     if (!c->ctx) c.reset();
     return c;
   });
-  if (!work) return Error("crypto_failed", "EVP_MD_CTX_new failed");
+  if (!work) return Error(ErrorCode::kCryptoFailed, "EVP_MD_CTX_new failed");
   EVP_MD_CTX* w = work->ctx;
   unsigned char ih[32];
   unsigned int len = 0;
@@ -87,16 +87,16 @@ Status HmacSha256::Compute(std::string_view data, Sha256Digest* out) const {
                   EVP_MD_CTX_copy_ex(w, impl_->outer.ctx) == 1 && EVP_DigestUpdate(w, ih, sizeof(ih)) == 1 &&
                   EVP_DigestFinal_ex(w, out->data(), &len2) == 1 && len2 == out->size();
   OPENSSL_cleanse(ih, sizeof(ih));
-  if (!ok) return Error("crypto_failed", "HMAC-SHA-256 computation failed");
+  if (!ok) return Error(ErrorCode::kCryptoFailed, "HMAC-SHA-256 computation failed");
   return Status::Ok();
 }
 
 Result<SecretBytes> HkdfSha256(const SecretBytes& ikm, std::string_view salt, std::string_view info, size_t length) {
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  if (!kdf) return Error("crypto_unavailable", "OpenSSL has no HKDF implementation");
+  if (!kdf) return Error(ErrorCode::kCryptoUnavailable, "OpenSSL has no HKDF implementation");
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
   EVP_KDF_free(kdf);
-  if (!ctx) return Error("crypto_failed", "EVP_KDF_CTX_new failed");
+  if (!ctx) return Error(ErrorCode::kCryptoFailed, "EVP_KDF_CTX_new failed");
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
@@ -107,7 +107,7 @@ Result<SecretBytes> HkdfSha256(const SecretBytes& ikm, std::string_view salt, st
   std::vector<uint8_t> out(length);
   int rc = EVP_KDF_derive(ctx, out.data(), out.size(), params);
   EVP_KDF_CTX_free(ctx);
-  if (rc != 1) return Error("crypto_failed", "HKDF-SHA-256 derivation failed");
+  if (rc != 1) return Error(ErrorCode::kCryptoFailed, "HKDF-SHA-256 derivation failed");
   return SecretBytes(std::move(out));
 }
 

@@ -24,7 +24,7 @@ const unsigned char* Bytes(std::string_view s) {
 }
 
 Error AuthFailed() {
-  return Error("auth_failed", "AES-SIV authentication failed");
+  return Error(ErrorCode::kAuthFailed, "AES-SIV authentication failed");
 }
 
 // Multiplication by x in GF(2^128) (RFC 5297 section 2.3).
@@ -153,31 +153,31 @@ Result<AesSiv> AesSiv::Create(const SecretBytes& key) {
       std::strcpy(cbc_name, "AES-256-CBC");
       std::strcpy(ctr_name, "AES-256-CTR");
       break;
-    default: return Error("invalid_key", "AES-SIV needs a 32-, 48- or 64-byte key");
+    default: return Error(ErrorCode::kInvalidKey, "AES-SIV needs a 32-, 48- or 64-byte key");
   }
   const size_t half = key.size() / 2;  // K1 || K2
   auto impl = std::make_unique<Impl>();
   impl->ctr_cipher = EVP_CIPHER_fetch(nullptr, ctr_name, nullptr);
   if (!impl->ctr_cipher)
-    return Error("crypto_unavailable", std::string("OpenSSL has no ") + ctr_name + " implementation");
+    return Error(ErrorCode::kCryptoUnavailable, std::string("OpenSSL has no ") + ctr_name + " implementation");
   impl->ctr = EVP_CIPHER_CTX_new();
-  if (!impl->ctr) return Error("crypto_failed", "EVP_CIPHER_CTX_new failed");
+  if (!impl->ctr) return Error(ErrorCode::kCryptoFailed, "EVP_CIPHER_CTX_new failed");
   if (EVP_EncryptInit_ex2(impl->ctr, impl->ctr_cipher, key.data() + half, nullptr, nullptr) != 1)
-    return Error("crypto_failed", "AES-CTR key setup failed");
+    return Error(ErrorCode::kCryptoFailed, "AES-CTR key setup failed");
 
   impl->mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
-  if (!impl->mac) return Error("crypto_unavailable", "OpenSSL has no CMAC implementation");
+  if (!impl->mac) return Error(ErrorCode::kCryptoUnavailable, "OpenSSL has no CMAC implementation");
   impl->cmac = EVP_MAC_CTX_new(impl->mac);
-  if (!impl->cmac) return Error("crypto_failed", "EVP_MAC_CTX_new failed");
+  if (!impl->cmac) return Error(ErrorCode::kCryptoFailed, "EVP_MAC_CTX_new failed");
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cbc_name, 0),
                          OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(impl->cmac, key.data(), half, params) != 1)  // K1: the first half
-    return Error("crypto_failed", "AES-CMAC key setup failed");
+    return Error(ErrorCode::kCryptoFailed, "AES-CMAC key setup failed");
   static const unsigned char kZero[kBlock] = {0};
   {
     auto lease = impl->Acquire();
     if (!lease || !Cmac(lease->cmac, kZero, kBlock, nullptr, 0, impl->d0))
-      return Error("crypto_failed", "AES-CMAC computation failed");
+      return Error(ErrorCode::kCryptoFailed, "AES-CMAC computation failed");
   }
   return AesSiv(std::move(impl));
 }
@@ -200,12 +200,12 @@ Status AesSiv::Open(const std::vector<std::string_view>& ads, std::string_view s
 
 Status AesSiv::Impl::Seal(const std::string_view* ads, size_t n_ads, std::string_view plaintext, std::string* out) {
   if (n_ads > kMaxAdComponents)
-    return Error("too_many_ad_components", "AES-SIV takes at most 126 associated-data components");
-  if (plaintext.size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+    return Error(ErrorCode::kTooManyAdComponents, "AES-SIV takes at most 126 associated-data components");
+  if (plaintext.size() > kMaxInputBytes) return Error(ErrorCode::kTooLarge, "AES-SIV input exceeds the 2 GiB limit");
   for (size_t k = 0; k < n_ads; ++k)
-    if (ads[k].size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+    if (ads[k].size() > kMaxInputBytes) return Error(ErrorCode::kTooLarge, "AES-SIV input exceeds the 2 GiB limit");
   auto lease = Acquire();
-  if (!lease) return Error("crypto_failed", "AES-SIV context setup failed");
+  if (!lease) return Error(ErrorCode::kCryptoFailed, "AES-SIV context setup failed");
 
   const size_t base = out->size();
   out->resize(base + kSivBytes + plaintext.size());
@@ -213,7 +213,7 @@ Status AesSiv::Impl::Seal(const std::string_view* ads, size_t n_ads, std::string
   if (!S2v(lease->cmac, d0, ads, n_ads, plaintext, siv) ||
       !Ctr(lease->ctr, siv, Bytes(plaintext), plaintext.size(), siv + kSivBytes)) {
     out->resize(base);
-    return Error("crypto_failed", "AES-SIV encryption failed");
+    return Error(ErrorCode::kCryptoFailed, "AES-SIV encryption failed");
   }
   return Status::Ok();
 }
@@ -222,12 +222,13 @@ Status AesSiv::Impl::Open(const std::string_view* ads, size_t n_ads, std::string
   plaintext->clear();
   if (sealed.size() < kSivBytes) return AuthFailed();
   if (n_ads > kMaxAdComponents)
-    return Error("too_many_ad_components", "AES-SIV takes at most 126 associated-data components");
-  if (sealed.size() - kSivBytes > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+    return Error(ErrorCode::kTooManyAdComponents, "AES-SIV takes at most 126 associated-data components");
+  if (sealed.size() - kSivBytes > kMaxInputBytes)
+    return Error(ErrorCode::kTooLarge, "AES-SIV input exceeds the 2 GiB limit");
   for (size_t k = 0; k < n_ads; ++k)
-    if (ads[k].size() > kMaxInputBytes) return Error("too_large", "AES-SIV input exceeds the 2 GiB limit");
+    if (ads[k].size() > kMaxInputBytes) return Error(ErrorCode::kTooLarge, "AES-SIV input exceeds the 2 GiB limit");
   auto lease = Acquire();
-  if (!lease) return Error("crypto_failed", "AES-SIV context setup failed");
+  if (!lease) return Error(ErrorCode::kCryptoFailed, "AES-SIV context setup failed");
 
   unsigned char tag[kSivBytes];
   std::memcpy(tag, sealed.data(), kSivBytes);
@@ -244,7 +245,7 @@ Status AesSiv::Impl::Open(const std::string_view* ads, size_t n_ads, std::string
   if (!ok) {
     OPENSSL_cleanse(plaintext->data(), plaintext->size());
     plaintext->clear();
-    if (!computed) return Error("crypto_failed", "AES-SIV decryption failed");
+    if (!computed) return Error(ErrorCode::kCryptoFailed, "AES-SIV decryption failed");
     return AuthFailed();
   }
   return Status::Ok();

@@ -20,7 +20,7 @@ namespace {
 constexpr std::string_view kHeader = "maskproxy-usage v1";
 
 Error IoError(const std::string& what, const std::string& path, int err) {
-  return Error("usage_ledger_io", what + " " + path + ": " + std::strerror(err));
+  return Error(ErrorCode::kUsageLedgerIo, what + " " + path + ": " + std::strerror(err));
 }
 
 bool ValidName(std::string_view name) {
@@ -115,8 +115,9 @@ UsageLedger& UsageLedger::ProcessDefault() {
 }
 
 Result<std::unique_ptr<UsageLedger>> UsageLedger::Open(const std::string& path, uint64_t limit, uint64_t block) {
-  if (path.empty()) return Error("invalid_argument", "usage ledger path is empty");
-  if (limit < 2 || block < 1) return Error("invalid_argument", "usage ledger limit must be >= 2 and block >= 1");
+  if (path.empty()) return Error(ErrorCode::kInvalidArgument, "usage ledger path is empty");
+  if (limit < 2 || block < 1)
+    return Error(ErrorCode::kInvalidArgument, "usage ledger limit must be >= 2 and block >= 1");
   std::unique_ptr<UsageLedger> ledger(new UsageLedger(path, limit, block));
 
   // One process per state file: two writers would overwrite each other's leases.
@@ -125,7 +126,7 @@ Result<std::unique_ptr<UsageLedger>> UsageLedger::Open(const std::string& path, 
   if (ledger->lock_fd_ < 0) return IoError("cannot open", lock_path, errno);
   if (::flock(ledger->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK)
-      return Error("usage_ledger_locked", "usage ledger " + path + " is in use by another process");
+      return Error(ErrorCode::kUsageLedgerLocked, "usage ledger " + path + " is in use by another process");
     return IoError("cannot lock", lock_path, errno);
   }
 
@@ -134,7 +135,7 @@ Result<std::unique_ptr<UsageLedger>> UsageLedger::Open(const std::string& path, 
     std::string line;
     size_t lineno = 0;
     auto corrupt = [&](const std::string& why) {
-      return Error("usage_ledger_corrupt", path + ":" + std::to_string(lineno) + ": " + why);
+      return Error(ErrorCode::kUsageLedgerCorrupt, path + ":" + std::to_string(lineno) + ": " + why);
     };
     while (std::getline(in, line)) {
       ++lineno;
@@ -218,9 +219,10 @@ Status UsageLedger::Lease(Slot* s) {
   // reach the limit is refused.
   const uint64_t cap = limit_ - 1;
   if (s->high_water >= cap)
-    return Error("key_exhausted", "key '" + s->name + "' version " + std::to_string(s->version) +
-                                      " has reached its encryption limit (" + std::to_string(limit_) +
-                                      " for AES-GCM with random IVs); run `maskproxy keys rotate " + s->name + "`");
+    return Error(ErrorCode::kKeyExhausted, "key '" + s->name + "' version " + std::to_string(s->version) +
+                                               " has reached its encryption limit (" + std::to_string(limit_) +
+                                               " for AES-GCM with random IVs); run `maskproxy keys rotate " + s->name +
+                                               "`");
   const uint64_t next = cap - s->high_water > block_ ? s->high_water + block_ : cap;
   if (!path_.empty()) {
     if (Status st = PersistLocked(s, next); !st.ok()) return st;

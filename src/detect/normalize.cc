@@ -335,7 +335,7 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
   out->original_ = std::string_view();
   out->identity_ = true;
   if (original.size() >= std::numeric_limits<uint32_t>::max()) {
-    return Error("text_too_large", "text of 4 GiB or more cannot be scanned");
+    return Error(ErrorCode::kTextTooLarge, "text of 4 GiB or more cannot be scanned");
   }
   const auto* s = reinterpret_cast<const unsigned char*>(original.data());
   const size_t n = original.size();
@@ -384,7 +384,7 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
         continue;
       }
       const size_t len = SequenceLength(s, n, i);
-      if (len == 0) return Error("invalid_utf8", "malformed UTF-8 at byte " + std::to_string(i));
+      if (len == 0) return Error(ErrorCode::kInvalidUtf8, "malformed UTF-8 at byte " + std::to_string(i));
       if (first_change == n && ChangesAt(original, i, leads)) first_change = i;
       i += len;
     }

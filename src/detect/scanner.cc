@@ -383,7 +383,7 @@ namespace internal {
 Status CheckPrefilter(bool matched, int set_error_kind, bool* run_detectors) {
   *run_detectors = false;
   if (set_error_kind != RE2::Set::kNoError) {
-    return Error("detect_failed", std::string("prefilter failed: ") + SetErrorName(set_error_kind));
+    return Error(ErrorCode::kDetectFailed, std::string("prefilter failed: ") + SetErrorName(set_error_kind));
   }
   *run_detectors = matched;
   return Status::Ok();
@@ -468,11 +468,11 @@ Scanner::~Scanner() = default;
 Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>& specs,
                                                  const ScannerOptions& options) {
   auto invalid = [](size_t i, const std::string& what) {
-    return Error("invalid_detector", "detector " + std::to_string(i) + ": " + what);
+    return Error(ErrorCode::kInvalidDetector, "detector " + std::to_string(i) + ": " + what);
   };
-  if (specs.empty()) return Error("invalid_detector", "no detectors");
+  if (specs.empty()) return Error(ErrorCode::kInvalidDetector, "no detectors");
   if (options.max_mem <= 0 || options.detector_max_mem <= 0) {
-    return Error("invalid_detector", "max_mem and detector_max_mem must be positive");
+    return Error(ErrorCode::kInvalidDetector, "max_mem and detector_max_mem must be positive");
   }
   RE2::Options set_opts;
   set_opts.set_log_errors(false);
@@ -542,7 +542,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
-    return Error("detector_compile_failed", "the detector set does not fit in max_mem");
+    return Error(ErrorCode::kDetectorCompileFailed, "the detector set does not fit in max_mem");
   }
   impl->combined.Finish();
   for (size_t g = 0; g < impl->groups.size(); ++g) {
@@ -588,7 +588,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
       std::sort(ids.begin(), ids.end());
       for (int id : ids) {
         if (id < 0 || static_cast<size_t>(id) >= detectors.size()) {
-          return Error("detect_failed", "prefilter returned an unknown detector");
+          return Error(ErrorCode::kDetectFailed, "prefilter returned an unknown detector");
         }
         const Detector& d = detectors[static_cast<size_t>(id)];
         if (reference || !d.windowed) ScanRange(d, static_cast<size_t>(id), t, 0, t.size(), &cands);

@@ -83,8 +83,8 @@ class RuleRewriter final : public codec::ValueRewriter {
         else
           AppendSegment(*scanning_, path[j].key, where.empty(), &where);
       }
-      return Error("pii_in_field_name", "the member name at " + where + " looks like " +
-                                            std::string(spans.front().detector) + "; add a rule for its parent");
+      return Error(ErrorCode::kPiiInFieldName, "the member name at " + where + " looks like " +
+                                                   std::string(spans.front().detector) + "; add a rule for its parent");
     }
     Status s = transform::ScanScalar(*scanning_, ctx_, value, out, changed);
     if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
@@ -142,9 +142,9 @@ Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::s
   *removed = false;
   out->clear();
   if (bytes.size() > limits_.max_record_bytes)
-    return Error("too_large", std::string(what) + " exceeds max_record_bytes");
+    return Error(ErrorCode::kTooLarge, std::string(what) + " exceeds max_record_bytes");
   if (!codec::IsValidUtf8(bytes))
-    return Error("invalid_utf8", "rule '" + rule.path.text + "': " + what + " is not valid UTF-8");
+    return Error(ErrorCode::kInvalidUtf8, "rule '" + rule.path.text + "': " + what + " is not valid UTF-8");
   if (rule.action->RemovesMember()) {
     *removed = true;
     return Status::Ok();
@@ -157,7 +157,8 @@ Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::s
   if (Status s = rule.action->Apply(ctx, ref, &json); !s.ok())
     return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
   auto text = ScalarText(json);
-  if (!text.ok()) return Error("internal", "rule '" + rule.path.text + "': action output is not one JSON value");
+  if (!text.ok())
+    return Error(ErrorCode::kInternal, "rule '" + rule.path.text + "': action output is not one JSON value");
   if (!*text) {
     *removed = true;
     return Status::Ok();
@@ -171,7 +172,7 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
   *changed = false;
   const transform::Scanning* scanning = ref.policy->scanning();
   if (!scanning || ref.route->unlisted != policy::Unlisted::kScan) return Status::Ok();
-  if (text.size() > limits_.max_record_bytes) return Error("too_large", "value exceeds max_record_bytes");
+  if (text.size() > limits_.max_record_bytes) return Error(ErrorCode::kTooLarge, "value exceeds max_record_bytes");
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
   if (Status s = scanning->Protect(ctx, text, out, changed); !s.ok())
@@ -191,7 +192,7 @@ Result<std::optional<std::string>> ScalarText(std::string_view json) {
   std::string_view t = json;
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || t.front() == '\n' || t.front() == '\r'))
     t.remove_prefix(1);
-  if (!t.empty() && (t.front() == '{' || t.front() == '[')) return Error("not_scalar", "an object or array");
+  if (!t.empty() && (t.front() == '{' || t.front() == '[')) return Error(ErrorCode::kNotScalar, "an object or array");
   // Fast path: a string literal without escapes (what most actions produce).
   if (t.size() >= 2 && t.front() == '"' && t.back() == '"') {
     std::string_view inner = t.substr(1, t.size() - 2);
@@ -211,7 +212,7 @@ Result<std::optional<std::string>> ScalarText(std::string_view json) {
   ScalarCapture cap;
   std::string scratch;
   auto st = codec::RewriteJson(doc, CapturePath(), codec::JsonLimits{}, cap, &scratch);
-  if (!st.ok()) return Error("invalid_json", "not one JSON value");
+  if (!st.ok()) return Error(ErrorCode::kInvalidJson, "not one JSON value");
   if (cap.type == codec::JsonType::kNull) return std::optional<std::string>();
   return std::optional<std::string>(std::move(cap.text));
 }
@@ -225,31 +226,32 @@ Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr
   for (const auto& p : e->policies_) {
     for (const auto& r : p->routes()) {
       if (e->by_topic_.count(r.from))
-        return Error("policy_conflict", "source topic '" + r.from + "' is routed by two policies (" +
-                                            e->routes_[e->by_topic_[r.from]].policy->origin() + " and " + p->origin() +
-                                            ")");
+        return Error(ErrorCode::kPolicyConflict, "source topic '" + r.from + "' is routed by two policies (" +
+                                                     e->routes_[e->by_topic_[r.from]].policy->origin() + " and " +
+                                                     p->origin() + ")");
       e->by_topic_.emplace(r.from, e->routes_.size());
       e->routes_.push_back({p.get(), &r, p->Label()});
       outputs.insert(r.to);
       outputs.insert(r.dead_letter);
     }
   }
-  if (e->routes_.empty()) return Error("policy_invalid", "no routes: configure at least one policy");
+  if (e->routes_.empty()) return Error(ErrorCode::kPolicyInvalid, "no routes: configure at least one policy");
   for (size_t i = 0; i < e->routes_.size(); ++i) {
     const policy::Route& r = *e->routes_[i].route;
     if (!r.from_is_pattern()) {
       if (outputs.count(r.from))
-        return Error("policy_conflict", "topic '" + r.from + "' is both a source and an output of the policies");
+        return Error(ErrorCode::kPolicyConflict,
+                     "topic '" + r.from + "' is both a source and an output of the policies");
       continue;
     }
     RE2::Options o;
     o.set_log_errors(false);
     auto re = std::make_shared<const RE2>(r.from, o);
-    if (!re->ok()) return Error("policy_invalid", "route '" + r.name + "': invalid 'from' pattern");
+    if (!re->ok()) return Error(ErrorCode::kPolicyInvalid, "route '" + r.name + "': invalid 'from' pattern");
     for (const auto& out : outputs)
       if (RE2::FullMatch(out, *re))
-        return Error("policy_conflict", "output topic '" + out + "' matches the source pattern '" + r.from +
-                                            "' of route '" + r.name + "': records would be read again");
+        return Error(ErrorCode::kPolicyConflict, "output topic '" + out + "' matches the source pattern '" + r.from +
+                                                     "' of route '" + r.name + "': records would be read again");
     e->patterns_.emplace_back(std::move(re), i);
   }
   // Raw dead letters must never land in a masked destination.
@@ -257,8 +259,9 @@ Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr
   for (const auto& r : e->routes_) dests.emplace(r.route->to, r.route);
   for (const auto& r : e->routes_)
     if (auto it = dests.find(r.route->dead_letter); it != dests.end())
-      return Error("policy_conflict", "dead-letter topic '" + r.route->dead_letter + "' of route '" + r.route->name +
-                                          "' is the masked destination of route '" + it->second->name + "'");
+      return Error(ErrorCode::kPolicyConflict, "dead-letter topic '" + r.route->dead_letter + "' of route '" +
+                                                   r.route->name + "' is the masked destination of route '" +
+                                                   it->second->name + "'");
   return std::shared_ptr<const Engine>(std::move(e));
 }
 
@@ -285,8 +288,8 @@ std::vector<std::string> Engine::SourceTopics() const {
 Status Engine::MaskValue(const RouteRef& ref, std::string_view topic, std::string_view value, std::string* out,
                          std::vector<Finding>* findings) const {
   if (value.size() > limits_.max_record_bytes)
-    return Error("too_large", "value of " + std::to_string(value.size()) + " bytes exceeds max_record_bytes " +
-                                  std::to_string(limits_.max_record_bytes));
+    return Error(ErrorCode::kTooLarge, "value of " + std::to_string(value.size()) + " bytes exceeds max_record_bytes " +
+                                           std::to_string(limits_.max_record_bytes));
   const size_t findings_before = findings ? findings->size() : 0;
   RuleRewriter rw(ref, topic, findings);
   codec::JsonLimits jl{limits_.max_depth};
@@ -295,7 +298,7 @@ Status Engine::MaskValue(const RouteRef& ref, std::string_view topic, std::strin
     if (findings) findings->resize(findings_before);  // nothing was produced
     if (!stats.ok()) return stats.error();
     out->clear();
-    return Error("not_object", "record value is JSON but not an object");
+    return Error(ErrorCode::kNotObject, "record value is JSON but not an object");
   }
   return Status::Ok();
 }

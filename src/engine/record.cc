@@ -70,9 +70,9 @@ Status Engine::ScanText(const RouteRef& ref, std::string_view topic, std::string
                         std::vector<Finding>* findings) const {
   *changed = false;
   const transform::Scanning* scanning = ref.policy->scanning();
-  if (!scanning) return Error("internal", "unlisted_fields: scan without scanning");
+  if (!scanning) return Error(ErrorCode::kInternal, "unlisted_fields: scan without scanning");
   if (text.size() > limits_.max_record_bytes)
-    return Error("too_large", std::string(label_prefix) + SafeName(name) + " exceeds max_record_bytes");
+    return Error(ErrorCode::kTooLarge, std::string(label_prefix) + SafeName(name) + " exceeds max_record_bytes");
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
   out->clear();
@@ -109,7 +109,7 @@ Status Engine::MaskKey(const RouteRef& ref, const RecordView& rec, MaskedRecord*
     return Status::Ok();
   }
   if (!codec::IsValidUtf8(*rec.key))
-    return Error("invalid_utf8",
+    return Error(ErrorCode::kInvalidUtf8,
                  "$key is not valid UTF-8 and unlisted_fields is scan (declare it under binary: to pass or drop it)");
   bool changed = false;
   Status s = ScanText(ref, rec.topic, "$key", "", *rec.key, &out->key_buf, &changed, &out->findings);
@@ -161,7 +161,7 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
     const BinaryPart binary = rt.BinaryHeader(h.name);
     if (binary == BinaryPart::kNone) {
       if (const std::string* twin = FoldedTwin(rt, h.name))
-        return Error("ambiguous_field_name",
+        return Error(ErrorCode::kAmbiguousFieldName,
                      "a header name differs from '$header." + *twin +
                          "' only in characters a reader does not see (width, white space, invisible characters)");
     }
@@ -183,17 +183,18 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
       Status st = ref.policy->scanning()->scanner().Scan(h.name, &spans);
       if (!st.ok()) return Error(st.error().code, "header name: " + st.error().message);
       if (!spans.empty())
-        return Error("pii_in_field_name", "a header name looks like " + std::string(spans.front().detector) +
-                                              "; name it with a $header rule or declare it under binary:");
+        return Error(ErrorCode::kPiiInFieldName, "a header name looks like " + std::string(spans.front().detector) +
+                                                     "; name it with a $header rule or declare it under binary:");
     }
     if (!h.value) {
       keep(i);
       continue;
     }
     if (!codec::IsValidUtf8(*h.value))
-      return Error("invalid_utf8", "$header." + SafeName(h.name) +
-                                       " is not valid UTF-8 and unlisted_fields is scan (declare it under binary: "
-                                       "to pass or drop it)");
+      return Error(ErrorCode::kInvalidUtf8,
+                   "$header." + SafeName(h.name) +
+                       " is not valid UTF-8 and unlisted_fields is scan (declare it under binary: "
+                       "to pass or drop it)");
     bool changed = false;
     Status s = ScanText(ref, rec.topic, "$header.", h.name, *h.value, &out->scratch, &changed, &out->findings);
     if (!s.ok()) return s;
@@ -235,8 +236,8 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
     if (rule.target != policy::Target::kValue) continue;  // $key/$header: files have neither
     const auto& segs = rule.path.segments;
     if (segs.size() != 1 || segs[0].kind != codec::PathSegment::Kind::kKey)
-      return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
-                                       "): CSV columns are named by a single key, not a nested path");
+      return Error(ErrorCode::kInvalidRule, "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
+                                                "): CSV columns are named by a single key, not a nested path");
     bool found = false;
     for (size_t c = 0; c < names.size(); ++c) {
       if (names[c] != segs[0].key) continue;
@@ -246,19 +247,19 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
       plan.cols_[c].reads = plan.cols_[c].kept;
     }
     if (!found && !names.empty())
-      return Error("invalid_rule", "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
-                                       ") names no column of the CSV header");
+      return Error(ErrorCode::kInvalidRule, "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
+                                                ") names no column of the CSV header");
     // A column whose name only looks like the rule's (case, width, spaces,
     // NUL, default-ignorables) would pass beside it: refuse the file, as a
     // JSON member name like that refuses its record.
     const std::string folded = unicode::FoldName(segs[0].key);
     for (size_t c = 0; c < names.size(); ++c)
       if (names[c] != segs[0].key && unicode::FoldName(names[c]) == folded)
-        return Error("ambiguous_field_name", "CSV column " + std::to_string(c + 1) +
-                                                 " has a name that differs from "
-                                                 "rule '" +
-                                                 rule.path.text + "' (line " + std::to_string(rule.line) +
-                                                 ") only in case, width, spaces or invisible characters");
+        return Error(ErrorCode::kAmbiguousFieldName, "CSV column " + std::to_string(c + 1) +
+                                                         " has a name that differs from "
+                                                         "rule '" +
+                                                         rule.path.text + "' (line " + std::to_string(rule.line) +
+                                                         ") only in case, width, spaces or invisible characters");
   }
   return plan;
 }
@@ -267,7 +268,7 @@ Status Engine::MaskCsvRow(const RouteRef& ref, const CsvPlan& plan, std::string_
                           std::span<const std::string_view> cells, CsvRow* out) const {
   out->findings.clear();
   if (cells.size() != plan.columns())
-    return Error("field_count",
+    return Error(ErrorCode::kFieldCount,
                  std::to_string(cells.size()) + " fields, the header has " + std::to_string(plan.columns()));
   out->cells.resize(cells.size());
   for (size_t c = 0; c < cells.size(); ++c) {

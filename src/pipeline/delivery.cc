@@ -24,7 +24,7 @@ Status Produce(Context& ctx, const std::string& topic, const void* key, size_t k
       continue;
     }
     rd_kafka_headers_destroy(hdrs);
-    return Error(err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? "produce_too_large" : "produce_failed",
+    return Error(err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? ErrorCode::kProduceTooLarge : ErrorCode::kProduceFailed,
                  std::string("produce to ") + topic + ": " + rd_kafka_err2name(err));
   }
 }
@@ -43,7 +43,7 @@ Status FatalFrom(rd_kafka_t* producer, const char* what, const rd_kafka_error_t*
     rd_kafka_resp_err_t orig = rd_kafka_fatal_error(producer, buf, sizeof buf);
     msg += std::string(" (") + rd_kafka_err2name(orig) + ": " + buf + ")";
   }
-  return Error("kafka_fatal", msg);
+  return Error(ErrorCode::kKafkaFatal, msg);
 }
 
 Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque, const std::function<void()>& track) {
@@ -57,7 +57,7 @@ Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque, const s
       !s.ok()) {
     // The client refused it for its size: no batch involved, it is this
     // record; it is replaced by a reference when it comes again.
-    if (s.error().code == "produce_too_large")
+    if (s.error().code == ErrorCode::kProduceTooLarge)
       ctx.size_limits.NoteSizeRefusal(OriginString(r.topic, r.partition, r.offset), true);
     return s;
   }

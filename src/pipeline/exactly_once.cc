@@ -86,9 +86,9 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
     if (se) return FatalFrom(ctx_.producer, "seek after abort", se.get());
     for (int i = 0; i < list->cnt; ++i)
       if (list->elems[i].err)
-        return Error("kafka_fatal", std::string("seek after abort failed for ") + list->elems[i].topic + ":" +
-                                        std::to_string(list->elems[i].partition) + ": " +
-                                        rd_kafka_err2str(list->elems[i].err));
+        return Error(ErrorCode::kKafkaFatal, std::string("seek after abort failed for ") + list->elems[i].topic + ":" +
+                                                 std::to_string(list->elems[i].partition) + ": " +
+                                                 rd_kafka_err2str(list->elems[i].err));
   }
   txn_offsets_.clear();
   log::Warn("transaction_aborted", {{"records_replayed", std::to_string(txn_records_)}});
@@ -195,7 +195,7 @@ Status ExactlyOnce::FinishCommit() {
       }
       backlog_.clear();
       backlog_bytes_ = 0;
-      if (s.error().code == "kafka_fatal" || !txn_open_) return s;
+      if (s.error().code == ErrorCode::kKafkaFatal || !txn_open_) return s;
       log::Warn("produce_refused", {{"error", s.error().message}});
       ctx_.backoff.Fail();
       return AbortTxn(/*rewind=*/true);

@@ -37,7 +37,7 @@ using MsgPtr = std::unique_ptr<rd_kafka_message_t, MsgDeleter>;
 inline Status SetConf(rd_kafka_conf_t* conf, const std::string& k, const std::string& v, const char* side) {
   char err[512];
   if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-    return Error("config_invalid", std::string(side) + " property '" + k + "': " + err);
+    return Error(ErrorCode::kConfigInvalid, std::string(side) + " property '" + k + "': " + err);
   return Status::Ok();
 }
 

@@ -109,7 +109,8 @@ struct Pipeline::Impl {
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
       rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
-      ctx->SetFatal(Error("kafka_fatal", std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf));
+      ctx->SetFatal(
+          Error(ErrorCode::kKafkaFatal, std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf));
       return;
     }
     // Transport errors and the like are retried by librdkafka; log them.
@@ -164,7 +165,7 @@ struct Pipeline::Impl {
     rd_kafka_conf_set_error_cb(cc.get(), &Impl::OnError);
     rd_kafka_conf_set_log_cb(cc.get(), &Impl::OnLog);
     ctx.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc.get(), err, sizeof err);
-    if (!ctx.consumer) return Error("kafka_init_failed", std::string("consumer: ") + err);
+    if (!ctx.consumer) return Error(ErrorCode::kKafkaInitFailed, std::string("consumer: ") + err);
     cc.release();  // owned by the consumer now
     rd_kafka_poll_set_consumer(ctx.consumer);
 
@@ -218,7 +219,7 @@ struct Pipeline::Impl {
     rd_kafka_conf_set_error_cb(pc.get(), &Impl::OnError);
     rd_kafka_conf_set_log_cb(pc.get(), &Impl::OnLog);
     ctx.producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc.get(), err, sizeof err);
-    if (!ctx.producer) return Error("kafka_init_failed", std::string("producer: ") + err);
+    if (!ctx.producer) return Error(ErrorCode::kKafkaInitFailed, std::string("producer: ") + err);
     pc.release();
     ctx.kafka = MakeRdKafkaClient(ctx.consumer, ctx.producer);
     if (opt.wrap_kafka_client) ctx.kafka = opt.wrap_kafka_client(std::move(ctx.kafka));
@@ -234,7 +235,7 @@ struct Pipeline::Impl {
     auto cached = route_of.find(topic);
     if (cached == route_of.end()) cached = route_of.emplace(topic, engine->FindRoute(topic)).first;
     const engine::RouteRef* route = cached->second;
-    if (!route) return Error("internal", "no route for subscribed topic " + topic);
+    if (!route) return Error(ErrorCode::kInternal, "no route for subscribed topic " + topic);
 
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
@@ -271,15 +272,16 @@ struct Pipeline::Impl {
       // Fail closed: the raw record goes to the dead-letter topic only.
       hdrs = CopyHeaders(m);
       const Error& why = masked_ok.error();
-      rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, why.code.data(), static_cast<ssize_t>(why.code.size()));
+      const std::string reason(ErrorCodeName(why.code));
+      rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, reason.data(), static_cast<ssize_t>(reason.size()));
       rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
       dest = &rt.dead_letter;
       out = value;
-      ctx.counters.DeadLettered(why.code).Inc();
+      ctx.counters.DeadLettered(reason).Inc();
       log::Warn("record_dead_lettered", {{"topic", topic},
                                          {"partition", std::to_string(m->partition)},
                                          {"offset", std::to_string(m->offset)},
-                                         {"reason", why.code},
+                                         {"reason", reason},
                                          {"detail", why.message}});
     }
     rd_kafka_header_add(hdrs, kHeaderPolicy, -1, route->policy_label.data(),
@@ -355,7 +357,7 @@ struct Pipeline::Impl {
     ListPtr subs(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
     if (rd_kafka_resp_err_t err = rd_kafka_subscribe(ctx.consumer, subs.get()); err)
-      return Error("kafka_subscribe_failed", rd_kafka_err2str(err));
+      return Error(ErrorCode::kKafkaSubscribeFailed, rd_kafka_err2str(err));
     log::Info("subscribed",
               {{"group", opt.group_id}, {"topics", std::to_string(topics.size())}, {"mode", delivery->name()}});
     return Status::Ok();
@@ -376,14 +378,14 @@ struct Pipeline::Impl {
       MsgPtr m(ctx.kafka->ConsumerPoll(100));
       if (m && m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-          ctx.SetFatal(Error("kafka_fatal", std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
+          ctx.SetFatal(Error(ErrorCode::kKafkaFatal, std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
           break;
         }
         log::Warn("consumer_error",
                   {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
       } else if (m) {
         if (Status s = Process(m.get()); !s.ok()) {
-          if (s.error().code == "kafka_fatal" || s.error().code == "internal") {
+          if (s.error().code == ErrorCode::kKafkaFatal || s.error().code == ErrorCode::kInternal) {
             result = s;
             break;
           }
@@ -427,22 +429,22 @@ Pipeline::~Pipeline() = default;
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options,
                                                    std::shared_ptr<const engine::Engine> engine) {
-  if (options.source_brokers.empty()) return Error("config_invalid", "source brokers are not set");
+  if (options.source_brokers.empty()) return Error(ErrorCode::kConfigInvalid, "source brokers are not set");
   const bool eos = options.mode == DeliveryMode::kExactlyOnce;
   if (eos && options.destination_brokers != options.source_brokers)
-    return Error("config_invalid",
+    return Error(ErrorCode::kConfigInvalid,
                  "exactly-once delivery needs source and destination on the same Kafka cluster "
                  "(consumed offsets are committed inside the destination transaction); "
                  "use delivery.mode at_least_once for another cluster");
-  if (options.destination_brokers.empty()) return Error("config_invalid", "destination brokers are not set");
-  if (options.group_id.empty()) return Error("config_invalid", "consumer group id is not set");
-  if (eos && options.transactional_id.empty()) return Error("config_invalid", "transactional id is not set");
+  if (options.destination_brokers.empty()) return Error(ErrorCode::kConfigInvalid, "destination brokers are not set");
+  if (options.group_id.empty()) return Error(ErrorCode::kConfigInvalid, "consumer group id is not set");
+  if (eos && options.transactional_id.empty()) return Error(ErrorCode::kConfigInvalid, "transactional id is not set");
   for (const auto& [k, v] : options.consumer_properties)
     if (IsManagedProperty(k, true))
-      return Error("config_invalid", "source property '" + k + "' is set by maskproxy itself");
+      return Error(ErrorCode::kConfigInvalid, "source property '" + k + "' is set by maskproxy itself");
   for (const auto& [k, v] : options.producer_properties)
     if (IsManagedProperty(k, false))
-      return Error("config_invalid", "destination property '" + k + "' is set by maskproxy itself");
+      return Error(ErrorCode::kConfigInvalid, "destination property '" + k + "' is set by maskproxy itself");
   auto impl = std::make_unique<Impl>(options, std::move(engine));
   if (Status s = impl->MakeClients(); !s.ok()) return s.error();
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));

@@ -19,7 +19,7 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
       ErrorPtr e(rd_kafka_incremental_assign(rk, parts));
       if (e)
         ctx->SetFatal(
-            Error("kafka_fatal", std::string("incremental assign failed: ") + rd_kafka_error_string(e.get())));
+            Error(ErrorCode::kKafkaFatal, std::string("incremental assign failed: ") + rd_kafka_error_string(e.get())));
     } else {
       rd_kafka_assign(rk, parts);
     }
@@ -35,7 +35,7 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
     ErrorPtr e(rd_kafka_incremental_unassign(rk, parts));
     if (e)
       ctx->SetFatal(
-          Error("kafka_fatal", std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get())));
+          Error(ErrorCode::kKafkaFatal, std::string("incremental unassign failed: ") + rd_kafka_error_string(e.get())));
   } else {
     rd_kafka_assign(rk, nullptr);
   }

@@ -41,7 +41,7 @@ std::string Policy::Label() const {
 Result<std::shared_ptr<const Policy>> Policy::Load(const std::string& path, const crypto::Keyring& keys,
                                                    std::shared_ptr<crypto::UsageLedger> ledger) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error("policy_unreadable", "cannot read policy file " + path);
+  if (!in) return Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + path);
   std::stringstream ss;
   ss << in.rdbuf();
   return Parse(ss.str(), path, keys, std::move(ledger));
@@ -55,15 +55,15 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::ParserException& e) {
-    return Error("policy_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return Error(ErrorCode::kPolicyInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
   if (!root.IsMap()) {
     // An empty document's root has no mark: it is at 1:1.
     const YAML::Mark m = root.Mark();
-    return Error("policy_invalid", origin + ":" + std::to_string(m.line < 0 ? 1 : m.line + 1) + ":" +
-                                       std::to_string(m.line < 0 ? 1 : m.column + 1) +
-                                       ": a policy must be a mapping with policy, version, routes");
+    return Error(ErrorCode::kPolicyInvalid, origin + ":" + std::to_string(m.line < 0 ? 1 : m.line + 1) + ":" +
+                                                std::to_string(m.line < 0 ? 1 : m.column + 1) +
+                                                ": a policy must be a mapping with policy, version, routes");
   }
   try {
     Diag diag;
@@ -153,8 +153,8 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     }
     return std::shared_ptr<const Policy>(std::move(p));
   } catch (const YAML::Exception& e) {
-    return Error("policy_invalid", origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                       std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error(ErrorCode::kPolicyInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
 }
 

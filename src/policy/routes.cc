@@ -124,15 +124,16 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
     std::string msg = e.message;
     if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
     msg = "rule '" + r.path.text + "': " + msg;
-    if (e.code == "unknown_action") return c.At(node["action"], msg, "policy_invalid");
+    if (e.code == ErrorCode::kUnknownAction) return c.At(node["action"], msg, ErrorCode::kPolicyInvalid);
     if (!opt.empty() && node[opt]) {
       // Point at the key for unknown options, at the value otherwise.
       bool unknown = e.message.find("unknown option") != std::string::npos;
       for (const auto& kv : node)
         if (kv.first.Scalar() == opt)
-          return c.At(unknown ? kv.first : kv.second, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
+          return c.At(unknown ? kv.first : kv.second, msg,
+                      e.code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
     }
-    return c.At(node, msg, e.code == "key_missing" ? "key_missing" : "policy_invalid");
+    return c.At(node, msg, e.code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
   }
   r.action_name = *action_name;
   r.action = std::move(action).value();

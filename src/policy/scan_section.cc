@@ -128,7 +128,8 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
   if (!action.ok()) {
     std::string msg = action.error().message;
     if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
-    return c.At(n, what + ": " + msg, action.error().code == "key_missing" ? "key_missing" : "policy_invalid");
+    return c.At(n, what + ": " + msg,
+                action.error().code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
   }
   // A hit is replaced by text: actions that delete or null the value can't.
   if ((*action)->RemovesMember())
@@ -246,7 +247,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
       transform::ActionEnv aenv{&env.keys, transform::ScanFieldPath(specs[i].name), env.ledger, nullptr};
       auto a = transform::CreateAction("redact", o, aenv);
       if (!a.ok()) {
-        diag.Add(Error("internal", c.origin() + ": default scan action: " + a.error().message));
+        diag.Add(Error(ErrorCode::kInternal, c.origin() + ": default scan action: " + a.error().message));
         return nullptr;
       }
       da.action = std::move(a).value();

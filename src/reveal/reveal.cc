@@ -36,27 +36,27 @@ struct Revealer::Target {
 
 Result<std::unique_ptr<Revealer>> Revealer::Create(std::shared_ptr<const policy::Policy> policy,
                                                    std::shared_ptr<AuditSink> audit) {
-  if (!policy) return Error("invalid_argument", "reveal needs a policy");
-  if (!audit) return Error("invalid_argument", "reveal needs an audit log: without one nothing is revealed");
+  if (!policy) return Error(ErrorCode::kInvalidArgument, "reveal needs a policy");
+  if (!audit) return Error(ErrorCode::kInvalidArgument, "reveal needs an audit log: without one nothing is revealed");
   return std::unique_ptr<Revealer>(new Revealer(std::move(policy), std::move(audit)));
 }
 
 Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
   if (request.reason.empty())
-    return Error("invalid_argument", "a reason (e.g. a ticket number) is required; it is audited");
+    return Error(ErrorCode::kInvalidArgument, "a reason (e.g. a ticket number) is required; it is audited");
   if (request.key_version && !request.keys_header.empty())
-    return Error("invalid_argument", "give the keys header or the key version, not both");
+    return Error(ErrorCode::kInvalidArgument, "give the keys header or the key version, not both");
   Target t;
   t.route = policy_->FindRoute(request.route);
-  if (!t.route) return Error("invalid_argument", "no route '" + request.route + "' in " + policy_->origin());
+  if (!t.route) return Error(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in " + policy_->origin());
   const std::string& field = request.field;
   if (field.rfind("$scan.", 0) == 0) {
     // A hit of a detector, inside a scanned text or an unlisted field.
     const std::string detector = field.substr(6);
     const transform::Scanning* scanning = policy_->scanning();
     const auto* da = scanning ? scanning->Find(detector) : nullptr;
-    if (!da) return Error("invalid_argument", policy_->origin() + " scans for no detector '" + detector + "'");
-    if (!da->action) return Error("invalid_argument", "detector '" + detector + "' hits are kept as they are");
+    if (!da) return Error(ErrorCode::kInvalidArgument, policy_->origin() + " scans for no detector '" + detector + "'");
+    if (!da->action) return Error(ErrorCode::kInvalidArgument, "detector '" + detector + "' hits are kept as they are");
     t.action = da->action.get();
     t.action_name = da->action_name;
   } else {
@@ -66,7 +66,8 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
         t.action_name = r.action_name;
       }
   }
-  if (!t.action) return Error("invalid_argument", "route '" + t.route->name + "' has no rule for '" + field + "'");
+  if (!t.action)
+    return Error(ErrorCode::kInvalidArgument, "route '" + t.route->name + "' has no rule for '" + field + "'");
   t.topic = request.topic.empty() ? t.route->from : request.topic;
   t.key_version = request.key_version;
   if (t.action_name == "fpe") {
@@ -76,11 +77,11 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
       const std::string ref = t.action->KeyRef();  // "name:active version"
       const std::string key_name = ref.substr(0, ref.rfind(':'));
       auto v = VersionInKeysHeader(request.keys_header, key_name);
-      if (!v.ok()) return Error("invalid_argument", "--keys-header: " + v.error().message);
+      if (!v.ok()) return Error(ErrorCode::kInvalidArgument, "--keys-header: " + v.error().message);
       t.key_version = *v;
     }
     if (!t.key_version)
-      return Error("invalid_argument",
+      return Error(ErrorCode::kInvalidArgument,
                    "an fpe output does not name its key version, and under another version it reveals to a "
                    "wrong value: give --keys-header (the record's maskproxy.keys header) or --key-version N");
   }
@@ -150,22 +151,24 @@ Result<uint32_t> VersionInKeysHeader(std::string_view header, std::string_view k
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     const size_t colon = item.rfind(':');
     if (colon == std::string_view::npos || colon == 0)
-      return Error("invalid_argument", "expected name:version,... (the record's maskproxy.keys header)");
+      return Error(ErrorCode::kInvalidArgument, "expected name:version,... (the record's maskproxy.keys header)");
     std::string_view ver = item.substr(colon + 1);
     if (ver.empty() || ver.size() > 9 || ver.find_first_not_of("0123456789") != std::string_view::npos ||
         std::stoul(std::string(ver)) == 0)
-      return Error("invalid_argument",
+      return Error(ErrorCode::kInvalidArgument,
                    "the version of '" + std::string(item.substr(0, colon)) + "' is not a positive number");
     if (item.substr(0, colon) == key_name) {
       const auto v = static_cast<uint32_t>(std::stoul(std::string(ver)));
-      if (found && *found != v) return Error("invalid_argument", "key '" + std::string(key_name) + "' is named twice");
+      if (found && *found != v)
+        return Error(ErrorCode::kInvalidArgument, "key '" + std::string(key_name) + "' is named twice");
       found = v;
     }
     b = e + 1;
   }
   if (!found)
-    return Error("invalid_argument", "names no version of key '" + std::string(key_name) +
-                                         "' (the rule's key): is it the header of the record the value came from?");
+    return Error(ErrorCode::kInvalidArgument,
+                 "names no version of key '" + std::string(key_name) +
+                     "' (the rule's key): is it the header of the record the value came from?");
   return *found;
 }
 

@@ -14,12 +14,12 @@ Error OptError(std::string_view name, const std::string& what) {
   // about "[" + std::string(...).
   std::string msg = "[";
   msg.append(name).append("] option '").append(name).append("' ").append(what);
-  return Error("invalid_option", msg);
+  return Error(ErrorCode::kInvalidOption, msg);
 }
 }  // namespace
 
 Result<std::string> Action::Reveal(const ActionContext&, std::string_view, std::optional<uint32_t>) const {
-  return Error("not_reversible", "this action's output cannot be revealed");
+  return Error(ErrorCode::kNotReversible, "this action's output cannot be revealed");
 }
 
 std::string ActionOptions::OptionOf(const Error& e) {
@@ -32,7 +32,7 @@ Result<std::string> ActionOptions::TakeString(std::string_view name, std::string
   taken_.emplace_back(name);
   auto it = values_.find(std::string(name));
   if (it == values_.end()) {
-    if (required) return Error("invalid_option", "[] missing required option '" + std::string(name) + "'");
+    if (required) return Error(ErrorCode::kInvalidOption, "[] missing required option '" + std::string(name) + "'");
     return std::string(dflt);
   }
   if (it->second.is_null) return OptError(name, "must not be empty");

@@ -59,7 +59,7 @@ std::string DeterministicAad(std::string_view domain, std::string_view key_name,
 
 Result<SelfDescribing> ParseSelfDescribing(std::string_view json, std::string_view fmt, std::string* storage) {
   auto bad = [&] {
-    return Error("invalid_ciphertext", "not a " + std::string(fmt) + ".<key>.<version>.<data> string");
+    return Error(ErrorCode::kInvalidCiphertext, "not a " + std::string(fmt) + ".<key>.<version>.<data> string");
   };
   if (!codec::DecodeJsonString(json, storage)) return bad();
   std::string_view s = *storage;

@@ -35,17 +35,17 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
     auto unknown = options.Untaken();
     if (!unknown.empty()) {
       std::string hint = text::Suggest(unknown.front(), options.Taken());
-      return Error("invalid_option", "[" + unknown.front() + "] unknown option '" + unknown.front() + "' for action " +
-                                         std::string(name) + " (expected: path, action, " +
-                                         text::Join(options.Taken()) +
-                                         (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+      return Error(ErrorCode::kInvalidOption, "[" + unknown.front() + "] unknown option '" + unknown.front() +
+                                                  "' for action " + std::string(name) + " (expected: path, action, " +
+                                                  text::Join(options.Taken()) +
+                                                  (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
     }
     return action;
   }
   std::string hint = text::Suggest(name, ActionNames());
-  return Error("unknown_action", "unknown action '" + std::string(name) +
-                                     "' (expected one of: " + text::Join(ActionNames()) +
-                                     (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+  return Error(ErrorCode::kUnknownAction, "unknown action '" + std::string(name) +
+                                              "' (expected one of: " + text::Join(ActionNames()) +
+                                              (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
 }
 
 }  // namespace maskproxy::transform

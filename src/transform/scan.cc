@@ -14,7 +14,7 @@ std::string ScanFieldPath(std::string_view detector) {
 
 Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const detect::Scanner> scanner,
                                                          std::vector<DetectorAction> actions) {
-  if (!scanner) return Error("invalid_option", "no scanner");
+  if (!scanner) return Error(ErrorCode::kInvalidOption, "no scanner");
   std::shared_ptr<Scanning> s(new Scanning());
   const auto& names = scanner->detector_names();
   s->actions_.resize(names.size());
@@ -22,16 +22,16 @@ Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const d
   for (auto& a : actions) {
     size_t i = 0;
     while (i < names.size() && names[i] != a.detector) ++i;
-    if (i == names.size()) return Error("invalid_option", "unknown detector '" + a.detector + "'");
-    if (set[i]) return Error("invalid_option", "detector '" + a.detector + "' has two actions");
+    if (i == names.size()) return Error(ErrorCode::kInvalidOption, "unknown detector '" + a.detector + "'");
+    if (set[i]) return Error(ErrorCode::kInvalidOption, "detector '" + a.detector + "' has two actions");
     if (a.action && a.action->RemovesMember())
-      return Error("invalid_option", "detector '" + a.detector + "': action " + a.action_name +
-                                         " would remove the whole value; use mode: constant");
+      return Error(ErrorCode::kInvalidOption, "detector '" + a.detector + "': action " + a.action_name +
+                                                  " would remove the whole value; use mode: constant");
     set[i] = true;
     s->actions_[i] = std::move(a);
   }
   for (size_t i = 0; i < names.size(); ++i)
-    if (!set[i]) return Error("invalid_option", "detector '" + names[i] + "' has no action");
+    if (!set[i]) return Error(ErrorCode::kInvalidOption, "detector '" + names[i] + "' has no action");
   s->scanner_ = std::move(scanner);
   return std::shared_ptr<const Scanning>(std::move(s));
 }
@@ -57,7 +57,7 @@ Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::s
     if (ctx.scan_hits) ctx.scan_hits->push_back(sp.detector);
     const std::string_view hit = text.substr(sp.begin, sp.end - sp.begin);
     const DetectorAction* da = Find(sp.detector);
-    if (!da) return Error("scan_failed", "a detector without an action");
+    if (!da) return Error(ErrorCode::kScanFailed, "a detector without an action");
     if (!da->action) {  // keep
       result.append(hit);
       continue;
@@ -73,7 +73,8 @@ Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::s
     if (Status st = da->action->Apply(ctx, ref, &json); !st.ok())
       return Error(st.error().code, "detector '" + da->detector + "' (" + da->action_name + "): " + st.error().message);
     if (json.size() < 2 || json.front() != '"' || !codec::DecodeJsonString(json, &plain))
-      return Error("scan_failed", "detector '" + da->detector + "' (" + da->action_name + ") did not give text");
+      return Error(ErrorCode::kScanFailed,
+                   "detector '" + da->detector + "' (" + da->action_name + ") did not give text");
     result.append(plain);
   }
   result.append(text.substr(pos));
@@ -96,13 +97,13 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
 }
 
 Result<std::unique_ptr<Action>> ScanAction::Create(ActionOptions&, const ActionEnv& env) {
-  if (!env.scanning) return Error("invalid_option", "[action] scan needs the policy's scanning setup");
+  if (!env.scanning) return Error(ErrorCode::kInvalidOption, "[action] scan needs the policy's scanning setup");
   return std::unique_ptr<Action>(new ScanAction(env.scanning));
 }
 
 Status ScanAction::Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const {
   if (v.type == codec::JsonType::kObject || v.type == codec::JsonType::kArray)
-    return Error("unsupported_type", "scan applies to strings and numbers, not to a whole object or array");
+    return Error(ErrorCode::kUnsupportedType, "scan applies to strings and numbers, not to a whole object or array");
   bool changed = false;
   if (Status st = ScanScalar(*scanning_, ctx, v, out, &changed); !st.ok()) return st;
   if (!changed) out->append(v.raw);

@@ -4,15 +4,21 @@
 
 namespace maskproxy::transform {
 
-bool IsUnprotectable(std::string_view code) {
-  static constexpr std::array<std::string_view, 12> kCodes = {
-      "normalize_failed", "unsupported_type", "fpe_not_integer",  "fpe_invalid_char",
-      "value_too_short",  "domain_too_small", "input_too_long",   "invalid_date",
-      "invalid_number",   "invalid_rrn",      "unknown_province", "unknown_district",
+bool IsUnprotectable(ErrorCode code) {
+  static constexpr std::array<ErrorCode, 12> kCodes = {
+      ErrorCode::kNormalizeFailed, ErrorCode::kUnsupportedType, ErrorCode::kFpeNotInteger,
+      ErrorCode::kFpeInvalidChar,  ErrorCode::kValueTooShort,   ErrorCode::kDomainTooSmall,
+      ErrorCode::kInputTooLong,    ErrorCode::kInvalidDate,     ErrorCode::kInvalidNumber,
+      ErrorCode::kInvalidRrn,      ErrorCode::kUnknownProvince, ErrorCode::kUnknownDistrict,
   };
-  for (std::string_view c : kCodes)
+  for (ErrorCode c : kCodes)
     if (c == code) return true;
   return false;
+}
+
+bool IsUnprotectable(std::string_view code_name) {
+  const std::optional<ErrorCode> c = ErrorCodeFromName(code_name);
+  return c.has_value() && IsUnprotectable(*c);
 }
 
 bool AcceptsOnUnprotectable(std::string_view action_name) {
@@ -28,8 +34,9 @@ metrics::Counter* UnprotectableCounter(const std::string& route, const std::stri
 
 Result<std::unique_ptr<Action>> RedactUnprotectable::Create(std::unique_ptr<const Action> inner,
                                                             metrics::Counter* counter) {
-  if (!inner || !counter) return Error("internal", "on_unprotectable needs an action and a counter");
-  if (inner->RemovesMember()) return Error("internal", "on_unprotectable does not apply to an action that removes");
+  if (!inner || !counter) return Error(ErrorCode::kInternal, "on_unprotectable needs an action and a counter");
+  if (inner->RemovesMember())
+    return Error(ErrorCode::kInternal, "on_unprotectable does not apply to an action that removes");
   return std::unique_ptr<Action>(new RedactUnprotectable(std::move(inner), counter));
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/error_code.h"
 #include "common/metrics.h"
 #include "transform/action.h"
 
@@ -38,7 +39,9 @@ inline constexpr char kUnprotectableMetric[] = "maskproxy_unprotectable_values_t
 // Every other code (key_missing, key_exhausted, key_version_unknown,
 // crypto_failed, crypto_unavailable, fpe_failed, too_large, internal, and any
 // code added later) is operational and never redacted: fail closed.
-[[nodiscard]] bool IsUnprotectable(std::string_view code);
+[[nodiscard]] bool IsUnprotectable(ErrorCode code);
+// The same by name; false for a name that is no code.
+[[nodiscard]] bool IsUnprotectable(std::string_view code_name);
 
 // False for the actions that never refuse a value (redact, keep) and for
 // scan (its refusals are about what it found, not the value's shape): the

@@ -23,7 +23,7 @@ Result<Config> Parse(const std::string& yaml) {
 ::testing::AssertionResult Fails(const std::string& yaml, const std::vector<std::string>& fragments) {
   auto r = Parse(yaml);
   if (r.ok()) return ::testing::AssertionFailure() << "config unexpectedly accepted";
-  if (r.error().code != "config_invalid")
+  if (r.error().code != ErrorCode::kConfigInvalid)
     return ::testing::AssertionFailure() << "code " << r.error().code << ": " << r.error().message;
   if (r.error().message.rfind("c.yaml", 0) != 0)
     return ::testing::AssertionFailure() << "message does not start with the file name: " << r.error().message;

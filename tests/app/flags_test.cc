@@ -63,7 +63,7 @@ TEST(CliFlags, ExitCodes) {
   EXPECT_EQ(kExitOk, 0);
   EXPECT_EQ(kExitFailure, 1);
   EXPECT_EQ(kExitUsage, 2);
-  EXPECT_EQ(Fail(Error("io_error", "cannot read x"), kExitFailure), kExitFailure);
+  EXPECT_EQ(Fail(Error(ErrorCode::kIoError, "cannot read x"), kExitFailure), kExitFailure);
   EXPECT_EQ(Usage("run: --config FILE is required"), kExitUsage);
 }
 

@@ -153,7 +153,7 @@ TEST_F(PolicySetTest, UnopenableLedgerIsAnErrorOnlyWhenAPolicyEncrypts) {
   const std::string bad = (fs::path(dir_) / "no" / "such" / "dir" / "keys.usage").string();
   auto set = LoadPolicySet({Write("t.yaml", kScanEncrypt)}, Keys(), {bad, engine::Limits{}});
   ASSERT_FALSE(set.ok());
-  EXPECT_EQ(set.error().code, "usage_ledger_io");
+  EXPECT_EQ(set.error().code, ErrorCode::kUsageLedgerIo);
   auto plain = LoadPolicySet({Write("p.yaml",
                                     "policy: p\nversion: 1\nroutes:\n"
                                     "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
@@ -193,7 +193,7 @@ TEST_F(PolicySetTest, DeadLetterTopicThatIsAnotherRoutesDestinationIsLocated) {
   std::vector<std::shared_ptr<const policy::Policy>> compiled;
   auto set = LoadPolicySet({file}, Keys(), PolicySetOptions{}, &compiled);
   ASSERT_FALSE(set.ok());
-  EXPECT_EQ(set.error().code, "policy_conflict");
+  EXPECT_EQ(set.error().code, ErrorCode::kPolicyConflict);
   EXPECT_EQ(set.error().message, file +
                                      ":12:18: route 'b': dead-letter topic 'shared.out' is the masked destination "
                                      "('to') of route 'a' (" +
@@ -214,7 +214,7 @@ TEST_F(PolicySetTest, SourceClaimedByTwoFilesIsLocatedAtTheSecond) {
                         "    rules: [{ path: x, action: redact }]\n");
   auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
   ASSERT_FALSE(set.ok());
-  EXPECT_EQ(set.error().code, "policy_conflict");
+  EXPECT_EQ(set.error().code, ErrorCode::kPolicyConflict);
   EXPECT_EQ(set.error().message,
             b + ":5:11: route 'second': source 'pay.raw' is also routed by route 'pay.raw' (" + a + ":4:13)");
 }

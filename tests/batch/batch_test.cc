@@ -38,7 +38,7 @@ const char kRules[] =
     "      - { path: memo, action: redact, mode: \"null\" }\n";
 
 struct Out {
-  Result<BatchStats> stats = Error("unset", "");
+  Result<BatchStats> stats = Error(ErrorCode::kInternal, "unset");
   std::string out, q;
 };
 
@@ -153,7 +153,7 @@ TEST(BatchJsonl, WithoutQuarantineTheFirstBadLineIsFatal) {
   auto e = MakeEngine(kRules);
   Out o = Mask(*e, "{\"memo\":\"a\"}\nsecret 900101\n{\"memo\":\"b\"}\n", Jsonl(), false);
   ASSERT_FALSE(o.stats.ok());
-  EXPECT_EQ(o.stats.error().code, "invalid_json");
+  EXPECT_EQ(o.stats.error().code, ErrorCode::kInvalidJson);
   EXPECT_EQ(o.stats.error().message.rfind("line 2: ", 0), 0u) << o.stats.error().message;
   EXPECT_EQ(o.stats.error().message.find("secret"), std::string::npos);
   EXPECT_EQ(o.out, "{\"memo\":null}\n");
@@ -201,7 +201,7 @@ TEST(BatchFormat, ByExtension) {
   opt.file_name = "in.csv";
   Out o = Mask(*e, "user\nx\n", opt);
   EXPECT_FALSE(o.stats.ok());  // CSV: rule paths are nested
-  EXPECT_EQ(o.stats.error().code, "invalid_rule");
+  EXPECT_EQ(o.stats.error().code, ErrorCode::kInvalidRule);
 }
 
 // ---- CSV ----
@@ -293,7 +293,7 @@ TEST(BatchCsv, RuleNamingNoColumnIsAnErrorBeforeAnyRow) {
   auto e = MakeEngine(kCsvRules);
   Out o = Mask(*e, "name,memo\nKim,x\n", Csv());
   ASSERT_FALSE(o.stats.ok());
-  EXPECT_EQ(o.stats.error().code, "invalid_rule");
+  EXPECT_EQ(o.stats.error().code, ErrorCode::kInvalidRule);
   EXPECT_NE(o.stats.error().message.find("'rrn'"), std::string::npos);
   EXPECT_EQ(o.out, "");
 }
@@ -302,7 +302,7 @@ TEST(BatchCsv, NestedRuleIsAnError) {
   auto e = MakeEngine(kRules);
   Out o = Mask(*e, "user.rrn\n1\n", Csv());
   ASSERT_FALSE(o.stats.ok());
-  EXPECT_EQ(o.stats.error().code, "invalid_rule");
+  EXPECT_EQ(o.stats.error().code, ErrorCode::kInvalidRule);
 }
 
 TEST(BatchCsv, EmptyInputAndBlankLines) {

@@ -67,7 +67,8 @@ PathSet Make(const std::vector<Spec>& specs, UnlistedMode mode) {
 
 struct Outcome {
   bool ok = false;
-  std::string out, code, message;
+  std::string out, message;
+  ErrorCode code = ErrorCode::kInternal;
   RewriteStats stats;
   Recorder rec;
 };
@@ -146,12 +147,12 @@ TEST(JsonScanBlocks, InvalidBytesAtEveryPositionOfAChunk) {
         std::string code, message;
         if (selected) {
           Outcome o = Go(doc, {{"s"}});
-          code = o.code;
+          code = ErrorCodeName(o.code);
           message = o.message;
         } else {
           Status s = ValidateJson(doc, JsonLimits{});
           if (!s.ok()) {
-            code = s.error().code;
+            code = ErrorCodeName(s.error().code);
             message = s.error().message;
           }
         }
@@ -162,7 +163,7 @@ TEST(JsonScanBlocks, InvalidBytesAtEveryPositionOfAChunk) {
         std::string key_doc = "{\"" + std::string(pos, 'a') + b.bytes + std::string(20, 'b') + "\":1}";
         Status ks = ValidateJson(key_doc, JsonLimits{});
         ASSERT_FALSE(ks.ok()) << pos;
-        EXPECT_EQ(ks.error().code, b.code) << "key pos " << pos;
+        EXPECT_EQ(ErrorCodeName(ks.error().code), b.code) << "key pos " << pos;
       }
     }
   }
@@ -175,15 +176,15 @@ TEST(JsonScanBlocks, StringsEndingAtAChunkEdge) {
     EXPECT_TRUE(ValidateJson("{\"a\":\"" + s + "\"}", {}).ok()) << len;
     Status u = ValidateJson("\"" + s, {});
     ASSERT_FALSE(u.ok()) << len;
-    EXPECT_EQ(u.error().code, "invalid_json");
+    EXPECT_EQ(u.error().code, ErrorCode::kInvalidJson);
     EXPECT_NE(u.error().message.find("unterminated string at byte " + std::to_string(len + 1)), std::string::npos)
         << u.error().message;
     Status t = ValidateJson("\"" + s + "\\", {});
     ASSERT_FALSE(t.ok());
-    EXPECT_EQ(t.error().code, "invalid_json");
+    EXPECT_EQ(t.error().code, ErrorCode::kInvalidJson);
     Status m = ValidateJson("\"" + s + "\xea\xb0", {});  // truncated 3-byte sequence at the very end
     ASSERT_FALSE(m.ok());
-    EXPECT_EQ(m.error().code, "invalid_utf8");
+    EXPECT_EQ(m.error().code, ErrorCode::kInvalidUtf8);
     Outcome o = Go("{\"a\":\"" + s + "\"}", {{"a"}});
     ASSERT_TRUE(o.ok);
     EXPECT_EQ(o.rec.calls.at(0).text, s);
@@ -240,7 +241,7 @@ TEST(JsonWhole, EachArrayElementAndStillValidated) {
   EXPECT_EQ(o.rec.calls[0].raw, R"({"a":1})");
   EXPECT_EQ(o.rec.calls[1].raw, "[2]");
   Outcome bad = Go("{\"p\":{\"a\":\"\x80\"}}", {{"p", whole}});
-  EXPECT_EQ(bad.code, "invalid_utf8");
+  EXPECT_EQ(bad.code, ErrorCode::kInvalidUtf8);
   Outcome deep = Go(R"({"p":[[[[1]]]]})", {{"p", whole}});
   ASSERT_TRUE(deep.ok);
 }
@@ -269,11 +270,13 @@ TEST(JsonDrop, KeepsOnlyWhatThePathsName) {
 // silently dropped; now only null is (absent), any other shape is a
 // mismatch that fails the record (json_shape_test.cc has the rest).
 TEST(JsonDrop, ValueOnTheWayThatCannotHoldThePathFailsUnlessNull) {
-  EXPECT_EQ(Go(R"({"user":"900101-1234567"})", {{"user.rrn"}}, UnlistedMode::kDrop).code, "path_shape_mismatch");
-  EXPECT_EQ(Go(R"({"user":[{"rrn":"x"}]})", {{"user.rrn"}}, UnlistedMode::kDrop).code, "path_shape_mismatch");
+  EXPECT_EQ(Go(R"({"user":"900101-1234567"})", {{"user.rrn"}}, UnlistedMode::kDrop).code,
+            ErrorCode::kPathShapeMismatch);
+  EXPECT_EQ(Go(R"({"user":[{"rrn":"x"}]})", {{"user.rrn"}}, UnlistedMode::kDrop).code, ErrorCode::kPathShapeMismatch);
   EXPECT_EQ(Go(R"({"user":null,"k":1})", {{"user.rrn"}}, UnlistedMode::kDrop).out, "{}");
-  EXPECT_EQ(Go(R"({"l":{"a":1}})", {{"l[*].a"}}, UnlistedMode::kDrop).code, "path_shape_mismatch");
-  EXPECT_EQ(Go(R"({"l":["s",{"a":"v","b":2}]})", {{"l[*].a"}}, UnlistedMode::kDrop).code, "path_shape_mismatch");
+  EXPECT_EQ(Go(R"({"l":{"a":1}})", {{"l[*].a"}}, UnlistedMode::kDrop).code, ErrorCode::kPathShapeMismatch);
+  EXPECT_EQ(Go(R"({"l":["s",{"a":"v","b":2}]})", {{"l[*].a"}}, UnlistedMode::kDrop).code,
+            ErrorCode::kPathShapeMismatch);
   EXPECT_EQ(Go(R"({"l":[null,{"a":"v","b":2}]})", {{"l[*].a"}}, UnlistedMode::kDrop).out, R"({"l":[{"a":"#0"}]})");
 }
 
@@ -301,7 +304,7 @@ TEST(JsonDrop, DuplicateAndEscapedKeys) {
 
 TEST(JsonDrop, DroppedValuesAreStillValidated) {
   Outcome o = Go("{\"a\":\"\x80\",\"k\":1}", {{"k"}}, UnlistedMode::kDrop);
-  EXPECT_EQ(o.code, "invalid_utf8");
+  EXPECT_EQ(o.code, ErrorCode::kInvalidUtf8);
   Outcome d = Go(R"({"a":[[[[1]]]],"k":1})", {{"k"}}, UnlistedMode::kDrop);
   ASSERT_TRUE(d.ok);
   PathSet set = Make({{"k"}}, UnlistedMode::kDrop);
@@ -309,7 +312,7 @@ TEST(JsonDrop, DroppedValuesAreStillValidated) {
   std::string out;
   auto r = RewriteJson(R"({"a":[[[[1]]]],"k":1})", set, JsonLimits{.max_depth = 3}, rec, &out);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "depth_exceeded");
+  EXPECT_EQ(r.error().code, ErrorCode::kDepthExceeded);
 }
 
 TEST(JsonDrop, WholeSubtreeIsKept) {
@@ -368,13 +371,13 @@ TEST(JsonVisit, EveryMemberNameIsSeen) {
 // selecting walker.
 
 struct Failure {
-  std::string code, message;
+  std::string code_name, message;  // code_name: "ok" or the error code's name
 };
 
 Failure ValidateFailure(std::string_view doc, uint32_t max_depth = 64) {
   Status s = ValidateJson(doc, JsonLimits{.max_depth = max_depth});
   if (s.ok()) return {"ok", ""};
-  return {s.error().code, s.error().message};
+  return {std::string(ErrorCodeName(s.error().code)), s.error().message};
 }
 
 Failure RewriteFailure(std::string_view doc, const std::vector<Spec>& specs, UnlistedMode mode,
@@ -384,7 +387,7 @@ Failure RewriteFailure(std::string_view doc, const std::vector<Spec>& specs, Unl
   std::string out;
   auto r = RewriteJson(doc, set, JsonLimits{.max_depth = max_depth}, rec, &out);
   if (r.ok()) return {"ok", ""};
-  return {r.error().code, r.error().message};
+  return {std::string(ErrorCodeName(r.error().code)), r.error().message};
 }
 
 // The ways a subtree under "o" can be scanned: validation only (unselected,
@@ -452,11 +455,11 @@ TEST(JsonValidationOnly, EveryErrorKindDeepInsideASubtree) {
       const std::string doc = "{\"k\":1,\"o\":{\"x\":[true,{\"y\":[" + frag + (close ? "]}],\"z\":2},\"t\":3}" : "");
       if (frag.empty() && close) continue;
       const Failure want = ValidateFailure(doc);
-      ASSERT_NE(want.code, "ok") << doc;
+      ASSERT_NE(want.code_name, "ok") << doc;
       EXPECT_NE(want.message.find("at byte "), std::string::npos) << want.message;
       for (const auto& [name, way] : SubtreeWays()) {
         const Failure got = RewriteFailure(doc, way.first, way.second);
-        EXPECT_EQ(got.code, want.code) << name << ": " << doc;
+        EXPECT_EQ(got.code_name, want.code_name) << name << ": " << doc;
         EXPECT_EQ(got.message, want.message) << name << ": " << doc;
       }
     }
@@ -467,10 +470,10 @@ TEST(JsonValidationOnly, ValidSubtreesPassEveryWay) {
   const std::string doc =
       "{\"k\":1,\"o\":{ \"x\" : [ true , false , null , -0.5e-3 , 0 , 12 , \"s\\\"\\u00e9\\ud83d\\ude00가\" ,"
       " { } , [ ] , [ [ ] , { \"a\" : { \"b\" : [ 1 ] } } ] ] ,\n\t\"e\":{},\"\\u0061\":\"\"},\"t\":3}";
-  ASSERT_EQ(ValidateFailure(doc).code, "ok");
+  ASSERT_EQ(ValidateFailure(doc).code_name, "ok");
   for (const auto& [name, way] : SubtreeWays()) {
     const Failure got = RewriteFailure(doc, way.first, way.second);
-    EXPECT_EQ(got.code, "ok") << name << ": " << got.message;
+    EXPECT_EQ(got.code_name, "ok") << name << ": " << got.message;
   }
 }
 
@@ -484,12 +487,12 @@ TEST(JsonValidationOnly, DepthLimitInsideASubtree) {
     const std::string doc = "{\"k\":1,\"o\":" + inner + ",\"t\":2}";
     for (uint32_t max_depth : {extra, extra + 1, uint32_t{64}}) {
       const Failure want = ValidateFailure(doc, max_depth);
-      EXPECT_EQ(want.code, 1 + extra <= max_depth ? "ok" : "depth_exceeded") << extra << " " << max_depth;
+      EXPECT_EQ(want.code_name, 1 + extra <= max_depth ? "ok" : "depth_exceeded") << extra << " " << max_depth;
       for (const auto& [name, way] : SubtreeWays()) {
         // "o" is never an object here: under o.zz that is a shape mismatch.
         if (name == "unselected sibling path") continue;
         const Failure got = RewriteFailure(doc, way.first, way.second, max_depth);
-        EXPECT_EQ(got.code, want.code) << name << " extra " << extra << " max " << max_depth;
+        EXPECT_EQ(got.code_name, want.code_name) << name << " extra " << extra << " max " << max_depth;
         EXPECT_EQ(got.message, want.message) << name << " extra " << extra << " max " << max_depth;
       }
     }
@@ -508,16 +511,16 @@ TEST(JsonValidationOnly, NestingPastSixtyFourLevelsWithAHigherLimit) {
     close = (obj ? "}" : "]") + close;
   }
   const std::string doc = open + "1" + close;
-  EXPECT_EQ(ValidateFailure(doc, levels).code, "ok");
-  EXPECT_EQ(ValidateFailure(doc, levels - 1).code, "depth_exceeded");
-  EXPECT_EQ(RewriteFailure("{\"k\":1,\"o\":" + doc + "}", {{"k"}}, UnlistedMode::kKeep, levels + 1).code, "ok");
+  EXPECT_EQ(ValidateFailure(doc, levels).code_name, "ok");
+  EXPECT_EQ(ValidateFailure(doc, levels - 1).code_name, "depth_exceeded");
+  EXPECT_EQ(RewriteFailure("{\"k\":1,\"o\":" + doc + "}", {{"k"}}, UnlistedMode::kKeep, levels + 1).code_name, "ok");
   // A wrong closer at every level is found at its offset.
   for (uint32_t at = 0; at < levels; at += 13) {
     std::string bad = doc;
     const size_t pos = open.size() + 1 + at;
     bad[pos] = bad[pos] == '}' ? ']' : '}';
     const Failure f = ValidateFailure(bad, levels);
-    EXPECT_EQ(f.code, "invalid_json") << at;
+    EXPECT_EQ(f.code_name, "invalid_json") << at;
     EXPECT_NE(f.message.find("at byte " + std::to_string(pos)), std::string::npos) << f.message;
   }
 }
@@ -526,9 +529,9 @@ TEST(JsonValidationOnly, VeryDeepNestingUsesNoNativeStack) {
   const size_t n = 100000;
   const std::string doc = std::string(n, '[') + std::string(n, ']');
   const uint32_t limit = 2 * n;
-  EXPECT_EQ(ValidateFailure(doc, limit).code, "ok");
-  EXPECT_EQ(RewriteFailure("{\"k\":1,\"o\":" + doc + "}", {{"k"}}, UnlistedMode::kKeep, limit).code, "ok");
-  EXPECT_EQ(ValidateFailure(std::string(n, '['), limit).code, "invalid_json");
+  EXPECT_EQ(ValidateFailure(doc, limit).code_name, "ok");
+  EXPECT_EQ(RewriteFailure("{\"k\":1,\"o\":" + doc + "}", {{"k"}}, UnlistedMode::kKeep, limit).code_name, "ok");
+  EXPECT_EQ(ValidateFailure(std::string(n, '['), limit).code_name, "invalid_json");
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ struct Spec {
 
 struct Outcome {
   bool ok = false;
-  std::string out, code, message;
+  std::string out, message;
+  ErrorCode code = ErrorCode::kInternal;
   RewriteStats stats;
   Recorder rec;
 };
@@ -111,7 +112,7 @@ TEST(JsonShape, MismatchFailsTheRecordInEveryMode) {
     for (const auto& c : cases) {
       Outcome o = Go(c.doc, Payments(), mode);
       EXPECT_FALSE(o.ok) << ModeName(mode) << ": " << c.doc;
-      EXPECT_EQ(o.code, "path_shape_mismatch") << ModeName(mode) << ": " << c.doc;
+      EXPECT_EQ(o.code, ErrorCode::kPathShapeMismatch) << ModeName(mode) << ": " << c.doc;
       EXPECT_NE(o.message.find("'" + c.path + "'"), std::string::npos) << o.message;
       EXPECT_NE(o.message.find("at byte " + std::to_string(c.byte)), std::string::npos) << o.message;
       EXPECT_EQ(o.message.find("1234"), std::string::npos) << "value in the message: " << o.message;
@@ -167,13 +168,13 @@ TEST(JsonShape, ProtectOnlyWhenEveryRuleBelowSaysSo) {
   const TerminalOptions protect{.protect_on_mismatch = true};
   // user.phone (dead letter) shares "user" with user.rrn (protect).
   Outcome o = Go(R"({"user":"900101-1234567"})", {{"user.rrn", protect}, {"user.phone"}}, UnlistedMode::kKeep);
-  EXPECT_EQ(o.code, "path_shape_mismatch");
+  EXPECT_EQ(o.code, ErrorCode::kPathShapeMismatch);
   Outcome r = Go(R"({"user":"900101-1234567"})", {{"user.phone"}, {"user.rrn", protect}}, UnlistedMode::kKeep);
-  EXPECT_EQ(r.code, "path_shape_mismatch");
+  EXPECT_EQ(r.code, ErrorCode::kPathShapeMismatch);
   // Below the shared node, each path decides for its own nodes.
   const std::vector<Spec> specs = {{"user.rrn.v", protect}, {"user.phone"}};
   EXPECT_EQ(Go(R"({"user":{"rrn":"x"}})", specs, UnlistedMode::kKeep).out, R"({"user":{"rrn":"#0"}})");
-  EXPECT_EQ(Go(R"({"user":"x"})", specs, UnlistedMode::kKeep).code, "path_shape_mismatch");
+  EXPECT_EQ(Go(R"({"user":"x"})", specs, UnlistedMode::kKeep).code, ErrorCode::kPathShapeMismatch);
   // The first of several protecting rules applies.
   EXPECT_EQ(Go(R"({"user":["x"]})", {{"user.phone", protect}, {"user.rrn", protect}}, UnlistedMode::kKeep).out,
             R"({"user":["#0"]})");
@@ -252,7 +253,7 @@ TEST(JsonNameVariants, AFoldedVariantOfAProtectedNameFailsTheRecordInEveryMode) 
     for (const auto& v : variants) {
       const std::string doc = R"({"user":{"x":1,")" + v + R"(":"900101-1234567"}})";
       Outcome o = Go(doc, Payments(), mode);
-      EXPECT_EQ(o.code, "ambiguous_field_name") << ModeName(mode) << ": " << doc;
+      EXPECT_EQ(o.code, ErrorCode::kAmbiguousFieldName) << ModeName(mode) << ": " << doc;
       EXPECT_NE(o.message.find("'rrn'"), std::string::npos) << o.message;
       EXPECT_NE(o.message.find("'user.rrn'"), std::string::npos) << o.message;
       EXPECT_NE(o.message.find("at byte 15"), std::string::npos) << o.message;
@@ -260,8 +261,9 @@ TEST(JsonNameVariants, AFoldedVariantOfAProtectedNameFailsTheRecordInEveryMode) 
       EXPECT_EQ(o.message.find("1234"), std::string::npos) << o.message;
     }
     // On the way to a path too.
-    EXPECT_EQ(Go(R"({"USER":{"rrn":"900101-1234567"}})", Payments(), mode).code, "ambiguous_field_name");
-    EXPECT_EQ(Go(R"({"recipients":[{"PHONE":"010-1234-5678"}]})", Payments(), mode).code, "ambiguous_field_name");
+    EXPECT_EQ(Go(R"({"USER":{"rrn":"900101-1234567"}})", Payments(), mode).code, ErrorCode::kAmbiguousFieldName);
+    EXPECT_EQ(Go(R"({"recipients":[{"PHONE":"010-1234-5678"}]})", Payments(), mode).code,
+              ErrorCode::kAmbiguousFieldName);
     // The exact names, and names that fold to no protected one, still work.
     Outcome ok = Go(R"({"user":{"rrn":"r","Rrn2":1,"RR_N":2},"User2":3,"Recipient":4})", Payments(), mode);
     ASSERT_TRUE(ok.ok) << ModeName(mode) << ": " << ok.message;
@@ -276,7 +278,7 @@ TEST(JsonNameVariants, AFoldedVariantOfAProtectedNameFailsTheRecordInEveryMode) 
 TEST(JsonNameVariants, APolicyNameThatFoldsIsMatchedBothWays) {
   // The path's own name changes by folding: a record's plain name is folded too.
   Outcome o = Go(R"({"user":{"name":"x"}})", {{"user.Name"}}, UnlistedMode::kKeep);
-  EXPECT_EQ(o.code, "ambiguous_field_name");
+  EXPECT_EQ(o.code, ErrorCode::kAmbiguousFieldName);
   Outcome exact = Go(R"({"user":{"Name":"x","other":1}})", {{"user.Name"}}, UnlistedMode::kKeep);
   ASSERT_TRUE(exact.ok);
   EXPECT_EQ(exact.rec.calls, std::vector<std::string>{"0=x"});
@@ -288,7 +290,7 @@ TEST(PathSetFolding, NamesThatDifferOnlyByFoldingConflict) {
   for (const char* p : {"user.RRN", "USER.phone", "user.r\xc2\xadrn", "user.\xef\xbd\x92rn", "user.rrn "}) {
     Status s = set.Add(*FieldPath::Parse(p), 1, TerminalOptions{});
     ASSERT_FALSE(s.ok()) << p;
-    EXPECT_EQ(s.error().code, "path_conflict") << p;
+    EXPECT_EQ(s.error().code, ErrorCode::kPathConflict) << p;
     EXPECT_NE(s.error().message.find("'user.rrn'"), std::string::npos) << s.error().message;
   }
   // A failed Add leaves the set as it was.

@@ -61,7 +61,7 @@ TEST(FieldPathParse, Errors) {
                           "a[*", "a\"b", ".", "a.[*]"}) {
     auto p = FieldPath::Parse(bad);
     ASSERT_FALSE(p.ok()) << "'" << bad << "' should be rejected";
-    EXPECT_EQ(p.error().code, "invalid_path") << bad;
+    EXPECT_EQ(p.error().code, ErrorCode::kInvalidPath) << bad;
   }
 }
 
@@ -81,7 +81,7 @@ TEST(FieldPathParse, ErrorsNameThePathAndPosition) {
   }
   Status s = set.Add(P(paths.back()), static_cast<int32_t>(paths.size() - 1), false);
   if (s.ok()) return ::testing::AssertionFailure() << "no conflict for '" << paths.back() << "'";
-  if (s.error().code != "path_conflict") return ::testing::AssertionFailure() << "code " << s.error().code;
+  if (s.error().code != ErrorCode::kPathConflict) return ::testing::AssertionFailure() << "code " << s.error().code;
   if (s.error().message.find(paths.back()) == std::string::npos)
     return ::testing::AssertionFailure() << "message does not name the path: " << s.error().message;
   return ::testing::AssertionSuccess();

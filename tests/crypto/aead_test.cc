@@ -224,7 +224,7 @@ TEST(AeadGcm, EveryBitFlipFailsAuthentication) {
       std::string out = "stale";
       Status s = gcm->Open(aad, bad, &out);
       ASSERT_FALSE(s.ok()) << "byte " << i << " bit " << bit;
-      EXPECT_EQ(s.error().code, "auth_failed");
+      EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
       EXPECT_TRUE(out.empty());
       ++flips;
     }
@@ -237,7 +237,7 @@ TEST(AeadGcm, EveryBitFlipFailsAuthentication) {
       std::string out = "stale";
       Status s = gcm->Open(bad, sealed, &out);
       ASSERT_FALSE(s.ok()) << "aad byte " << i << " bit " << bit;
-      EXPECT_EQ(s.error().code, "auth_failed");
+      EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
       EXPECT_TRUE(out.empty());
       ++flips;
     }
@@ -258,13 +258,13 @@ TEST(AeadGcm, TruncatedExtendedAndShortInputsFail) {
     std::string out = "stale";
     Status s = gcm->Open("", std::string_view(sealed).substr(0, n), &out);
     ASSERT_FALSE(s.ok()) << "length " << n;
-    EXPECT_EQ(s.error().code, "auth_failed");
+    EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
     EXPECT_TRUE(out.empty());
   }
   std::string out = "stale";
   Status s = gcm->Open("", sealed + "x", &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "auth_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
   EXPECT_TRUE(out.empty());
 }
 
@@ -278,7 +278,7 @@ TEST(AeadGcm, WrongKeyFailsAuthentication) {
   std::string out = "stale";
   Status s = b->Open("aad", sealed, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "auth_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
   EXPECT_TRUE(out.empty());
 }
 
@@ -286,11 +286,11 @@ TEST(AeadGcm, WrongKeyLengthIsAnError) {
   for (size_t n : {0, 1, 16, 24, 31, 33, 64}) {
     auto gcm = AesGcm256::Create(SecretBytes(std::vector<uint8_t>(n, 0x42)));
     ASSERT_FALSE(gcm.ok()) << n;
-    EXPECT_EQ(gcm.error().code, "invalid_key");
+    EXPECT_EQ(gcm.error().code, ErrorCode::kInvalidKey);
     std::string out;
     Status s = AesGcm256::SealWithIv(SecretBytes(std::vector<uint8_t>(n, 0x42)), std::string(12, '\0'), "", "x", &out);
     ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, "invalid_key");
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidKey);
     EXPECT_TRUE(out.empty());
   }
 }
@@ -299,7 +299,7 @@ TEST(AeadGcm, WrongIvLengthIsAnError) {
   std::string out;
   Status s = AesGcm256::SealWithIv(Key(kKey15), std::string(8, '\0'), "", "x", &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "invalid_iv");
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidIv);
   EXPECT_TRUE(out.empty());
 }
 

@@ -57,7 +57,7 @@ std::string OneKey(const std::string& name, const std::string& body) {
   return "keys:\n  " + name + ":\n" + body;
 }
 
-::testing::AssertionResult HasError(const Result<Keyring>& r, const std::string& code,
+::testing::AssertionResult HasError(const Result<Keyring>& r, ErrorCode code,
                                     const std::vector<std::string>& fragments) {
   if (r.ok()) return ::testing::AssertionFailure() << "parse unexpectedly succeeded";
   const Error& e = r.error();
@@ -96,7 +96,7 @@ TEST(KeyringParse, ValidKeyring) {
 TEST(KeyringParse, KeyTooShort) {
   std::string material = B64(Bytes(0, 31));
   auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + material + "\n"), "k.yaml");
-  EXPECT_TRUE(HasError(r, "key_too_short", {"k.yaml:5:", "'rrn'", "248 bits", "256"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyTooShort, {"k.yaml:5:", "'rrn'", "248 bits", "256"}));
   if (!r.ok()) {
     EXPECT_EQ(r.error().message.find(material), std::string::npos) << "message contains key material";
   }
@@ -111,7 +111,7 @@ TEST(KeyringParse, ExactlyMinimumLengthAccepted) {
 
 TEST(KeyringParse, BadBase64) {
   auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: abc$defg\n"), "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:5:", "'rrn'", "base64"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:5:", "'rrn'", "base64"}));
   if (!r.ok()) {
     EXPECT_EQ(r.error().message.find("abc$defg"), std::string::npos) << "message contains key material";
   }
@@ -119,67 +119,68 @@ TEST(KeyringParse, BadBase64) {
 
 TEST(KeyringParse, MissingActive) {
   auto r = Keyring::Parse(OneKey("rrn", "    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:", "'rrn'", "active"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:2:", "'rrn'", "active"}));
 }
 
 TEST(KeyringParse, ActiveVersionNotPresent) {
   auto r =
       Keyring::Parse(OneKey("rrn", "    active: 3\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:", "'rrn'", "active version 3"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:2:", "'rrn'", "active version 3"}));
 }
 
 TEST(KeyringParse, ActiveNotANumber) {
   auto r =
       Keyring::Parse(OneKey("rrn", "    active: two\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:3:", "'rrn'", "active"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:3:", "'rrn'", "active"}));
 }
 
 TEST(KeyringParse, VersionZeroRejected) {
   auto r =
       Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      0: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:5:", "'rrn'", "version"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:5:", "'rrn'", "version"}));
 }
 
 TEST(KeyringParse, UnknownFieldInKey) {
   auto r = Keyring::Parse(
       OneKey("rrn", "    active: 1\n    rotate: yes\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"), "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:4:5:", "'rrn'", "unknown field 'rotate'"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:4:5:", "'rrn'", "unknown field 'rotate'"}));
 }
 
 TEST(KeyringParse, UnknownTopLevelField) {
   auto r = Keyring::Parse(ValidYaml() + "extra: 1\n", "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:11:1:", "unknown field 'extra'"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:11:1:", "unknown field 'extra'"}));
 }
 
 TEST(KeyringParse, InvalidKeyName) {
   auto r = Keyring::Parse(OneKey("bad.name", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
                           "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:3:", "key name"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:2:3:", "key name"}));
 }
 
 // The header promises errors "say which"; the offending name should appear.
 TEST(KeyringParse, InvalidKeyNameMessageNamesTheKey) {
   auto r = Keyring::Parse(OneKey("bad.name", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
                           "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:2:3:", "bad.name"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:2:3:", "bad.name"}));
 }
 
 TEST(KeyringParse, EmptyKeys) {
-  EXPECT_TRUE(HasError(Keyring::Parse("keys: {}\n", "k.yaml"), "keyring_invalid", {"k.yaml", "keys"}));
-  EXPECT_TRUE(HasError(Keyring::Parse("keys:\n", "k.yaml"), "keyring_invalid", {"k.yaml", "keys"}));
-  EXPECT_TRUE(HasError(Keyring::Parse("", "k.yaml"), "keyring_invalid", {"k.yaml"}));
-  EXPECT_TRUE(HasError(Keyring::Parse("keys: [a, b]\n", "k.yaml"), "keyring_invalid", {"k.yaml", "keys"}));
+  EXPECT_TRUE(HasError(Keyring::Parse("keys: {}\n", "k.yaml"), ErrorCode::kKeyringInvalid, {"k.yaml", "keys"}));
+  EXPECT_TRUE(HasError(Keyring::Parse("keys:\n", "k.yaml"), ErrorCode::kKeyringInvalid, {"k.yaml", "keys"}));
+  EXPECT_TRUE(HasError(Keyring::Parse("", "k.yaml"), ErrorCode::kKeyringInvalid, {"k.yaml"}));
+  EXPECT_TRUE(HasError(Keyring::Parse("keys: [a, b]\n", "k.yaml"), ErrorCode::kKeyringInvalid, {"k.yaml", "keys"}));
 }
 
 TEST(KeyringParse, EmptyVersions) {
-  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n    versions: {}\n"), "k.yaml"), "keyring_invalid",
-                       {"k.yaml:4:", "'rrn'", "versions"}));
-  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n"), "k.yaml"), "keyring_invalid",
+  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n    versions: {}\n"), "k.yaml"),
+                       ErrorCode::kKeyringInvalid, {"k.yaml:4:", "'rrn'", "versions"}));
+  EXPECT_TRUE(HasError(Keyring::Parse(OneKey("rrn", "    active: 1\n"), "k.yaml"), ErrorCode::kKeyringInvalid,
                        {"k.yaml:2:", "'rrn'", "versions"}));
 }
 
 TEST(KeyringParse, InvalidYamlSyntax) {
-  EXPECT_TRUE(HasError(Keyring::Parse("keys:\n  rrn: [1, 2\n", "k.yaml"), "keyring_invalid", {"k.yaml:", "YAML"}));
+  EXPECT_TRUE(
+      HasError(Keyring::Parse("keys:\n  rrn: [1, 2\n", "k.yaml"), ErrorCode::kKeyringInvalid, {"k.yaml:", "YAML"}));
 }
 
 // A key name written twice (e.g. a rotation pasted as a second block) must not
@@ -193,14 +194,14 @@ TEST(KeyringParse, DuplicateKeyNameRejected) {
       "  rrn:\n    active: 2\n    versions:\n      2: " +
       B64(Bytes(32, 32)) + "\n";  // line 6
   auto r = Keyring::Parse(yaml, "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:6:", "'rrn'"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "'rrn'"}));
 }
 
 TEST(KeyringParse, DuplicateVersionRejected) {
   auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) +
                                             "\n      1: " + B64(Bytes(32, 32)) + "\n"),
                           "k.yaml");
-  EXPECT_TRUE(HasError(r, "keyring_invalid", {"k.yaml:6:", "'rrn'", "version"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "'rrn'", "version"}));
 }
 
 // Non-scalar mapping keys must give an error, not an escaping exception.
@@ -212,7 +213,7 @@ TEST(KeyringParse, NonScalarKeysAreErrorsNotExceptions) {
       auto r = Keyring::Parse(yaml, "k.yaml");
       EXPECT_FALSE(r.ok());
       if (!r.ok()) {
-        EXPECT_EQ(r.error().code, "keyring_invalid");
+        EXPECT_EQ(r.error().code, ErrorCode::kKeyringInvalid);
       }
     } catch (const std::exception& e) {
       ADD_FAILURE() << "Keyring::Parse threw: " << e.what();
@@ -273,7 +274,7 @@ TEST_F(KeyringFileTest, WorldReadableFileRefused) {
   std::string path = Write("keys.yaml", ValidYaml(), 0644);
   auto r = Keyring::Load(path);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "keyring_insecure");
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyringInsecure);
   EXPECT_NE(r.error().message.find("chmod 600"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("0644"), std::string::npos) << r.error().message;
@@ -283,7 +284,7 @@ TEST_F(KeyringFileTest, GroupReadableFileRefused) {
   std::string path = Write("keys.yaml", ValidYaml(), 0640);
   auto r = Keyring::Load(path);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "keyring_insecure");
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyringInsecure);
   EXPECT_NE(r.error().message.find("chmod 600"), std::string::npos);
 }
 
@@ -291,7 +292,7 @@ TEST_F(KeyringFileTest, OthersWritableOnlyRefused) {
   std::string path = Write("keys.yaml", ValidYaml(), 0602);
   auto r = Keyring::Load(path);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "keyring_insecure");
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyringInsecure);
 }
 
 TEST_F(KeyringFileTest, Mode0600Loads) {
@@ -312,13 +313,13 @@ TEST_F(KeyringFileTest, ParseErrorsNameTheFile) {
   std::string path =
       Write("keys.yaml", OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 16)) + "\n"), 0600);
   auto r = Keyring::Load(path);
-  EXPECT_TRUE(HasError(r, "key_too_short", {path + ":5:", "'rrn'"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyTooShort, {path + ":5:", "'rrn'"}));
 }
 
 TEST_F(KeyringFileTest, MissingFile) {
   auto r = Keyring::Load(dir_ + "/nope.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "keyring_unreadable");
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyringUnreadable);
   EXPECT_NE(r.error().message.find("nope.yaml"), std::string::npos);
 }
 
@@ -326,7 +327,7 @@ TEST_F(KeyringFileTest, DirectoryIsNotAKeyring) {
   ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
   auto r = Keyring::Load(dir_);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "keyring_unreadable");
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyringUnreadable);
 }
 
 TEST_F(KeyringFileTest, GenerateCreatesPrivateFileThatLoads) {
@@ -368,7 +369,7 @@ TEST_F(KeyringFileTest, GenerateRefusesToOverwrite) {
   std::string path = Write("existing.yaml", "do not touch\n", 0600);
   Status s = GenerateKeyringFile(path, {"rrn"});
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "keyring_write_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kKeyringWriteFailed);
   EXPECT_NE(s.error().message.find(path), std::string::npos);
   EXPECT_EQ(ReadAll(path), "do not touch\n");
 
@@ -434,7 +435,7 @@ TEST_F(KeyringFileTest, RotateUnknownKeyChangesNothing) {
   std::string before = ReadAll(path);
   auto r = RotateKeyringFile(path, {"rrn", "phnoe"});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "key_missing");
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyMissing);
   EXPECT_NE(r.error().message.find("'phnoe'"), std::string::npos);
   EXPECT_EQ(ReadAll(path), before);
 }

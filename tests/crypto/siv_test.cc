@@ -143,14 +143,14 @@ TEST(Siv, EmptyPlaintextRoundTripsAndIsAuthenticated) {
     out = "stale";
     Status s = siv->Open("aae", sealed, &out);
     ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, "auth_failed");
+    EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
     EXPECT_TRUE(out.empty());
     for (size_t i = 0; i < sealed.size() * 8; ++i) {
       std::string bad = sealed;
       bad[i / 8] = static_cast<char>(bad[i / 8] ^ (1 << (i % 8)));
       Status b = siv->Open("aad", bad, &out);
       ASSERT_FALSE(b.ok()) << "bit " << i;
-      EXPECT_EQ(b.error().code, "auth_failed");
+      EXPECT_EQ(b.error().code, ErrorCode::kAuthFailed);
     }
   }
 }
@@ -198,7 +198,7 @@ TEST(Siv, DifferentAadGivesDifferentOutput) {
   std::string out = "stale";
   Status s = siv->Open("users.email", a, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "auth_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
   EXPECT_TRUE(out.empty());
 }
 
@@ -214,7 +214,7 @@ TEST(Siv, DifferentKeysGiveDifferentOutput) {
   std::string out = "stale";
   Status s = b->Open("", x, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "auth_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
   EXPECT_TRUE(out.empty());
 }
 
@@ -231,7 +231,7 @@ TEST(Siv, EveryBitFlipFailsAuthentication) {
     std::string out = "stale";
     Status s = siv->Open(aad, bad, &out);
     ASSERT_FALSE(s.ok()) << "sealed bit " << i;
-    EXPECT_EQ(s.error().code, "auth_failed");
+    EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
     EXPECT_TRUE(out.empty());
   }
   for (size_t i = 0; i < aad.size() * 8; ++i) {
@@ -240,7 +240,7 @@ TEST(Siv, EveryBitFlipFailsAuthentication) {
     std::string out = "stale";
     Status s = siv->Open(bad, sealed, &out);
     ASSERT_FALSE(s.ok()) << "aad bit " << i;
-    EXPECT_EQ(s.error().code, "auth_failed");
+    EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
     EXPECT_TRUE(out.empty());
   }
   std::string out;
@@ -258,7 +258,7 @@ TEST(Siv, AdComponentsAreNotConcatenated) {
   std::string out = "stale";
   Status s = siv->Open(std::vector<std::string_view>{"a", "b"}, ab, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "auth_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
   EXPECT_TRUE(out.empty());
 }
 
@@ -269,7 +269,7 @@ TEST(Siv, ShortInputFailsAuthentication) {
     std::string out = "stale";
     Status s = siv->Open("", std::string(n, 'a'), &out);
     ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, "auth_failed");
+    EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
     EXPECT_TRUE(out.empty());
   }
 }
@@ -284,7 +284,7 @@ TEST(Siv, TooManyAdComponentsIsAnError) {
   std::string out2;
   Status s = siv->Seal(ads, "v", &out2);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "too_many_ad_components");
+  EXPECT_EQ(s.error().code, ErrorCode::kTooManyAdComponents);
   EXPECT_TRUE(out2.empty());
 }
 
@@ -292,7 +292,7 @@ TEST(Siv, WrongKeyLengthIsAnError) {
   for (size_t n : {0, 16, 24, 31, 33, 47, 49, 63, 65}) {
     auto siv = AesSiv::Create(SecretBytes(std::vector<uint8_t>(n, 0x42)));
     ASSERT_FALSE(siv.ok()) << n;
-    EXPECT_EQ(siv.error().code, "invalid_key");
+    EXPECT_EQ(siv.error().code, ErrorCode::kInvalidKey);
   }
 }
 
@@ -387,7 +387,7 @@ TEST(Siv, FailedOpenDoesNotDisturbLaterCalls) {
     std::string out;
     Status s = siv->Open("aad", bad, &out);
     ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, "auth_failed");
+    EXPECT_EQ(s.error().code, ErrorCode::kAuthFailed);
     EXPECT_TRUE(out.empty());
     ASSERT_TRUE(siv->Open("aad", sealed, &out).ok());
     EXPECT_EQ(out, "a value of some length");

@@ -69,7 +69,7 @@ TEST(UsageLedger, HandleSharesTheCountWithNamedReserve) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(ledger->Reserve(h).ok());
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(ledger->Reserve("k", 1).ok());
   EXPECT_EQ(ledger->Count("k", 1), 5u);
-  EXPECT_EQ(ledger->Reserve(h).error().code, "key_exhausted");
+  EXPECT_EQ(ledger->Reserve(h).error().code, ErrorCode::kKeyExhausted);
 }
 
 TEST(UsageLedger, RefusesBeforeTheCountReachesTheLimit) {
@@ -77,7 +77,7 @@ TEST(UsageLedger, RefusesBeforeTheCountReachesTheLimit) {
   for (int i = 0; i < 9; ++i) ASSERT_TRUE(ledger->Reserve("card", 1).ok()) << i;
   Status s = ledger->Reserve("card", 1);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "key_exhausted");
+  EXPECT_EQ(s.error().code, ErrorCode::kKeyExhausted);
   EXPECT_NE(s.error().message.find("maskproxy keys rotate card"), std::string::npos) << s.error().message;
   EXPECT_EQ(ledger->Count("card", 1), 9u);
   // Still refused; other versions are independent.
@@ -170,7 +170,7 @@ TEST(UsageLedger, ExhaustionSurvivesReopen) {
   ASSERT_TRUE(ledger.ok());
   Status s = (*ledger)->Reserve("k", 1);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "key_exhausted");
+  EXPECT_EQ(s.error().code, ErrorCode::kKeyExhausted);
 }
 
 TEST(UsageLedger, SecondOpenOfTheSameFileIsRefused) {
@@ -180,7 +180,7 @@ TEST(UsageLedger, SecondOpenOfTheSameFileIsRefused) {
   ASSERT_TRUE(a.ok());
   auto b = UsageLedger::Open(path);
   ASSERT_FALSE(b.ok());
-  EXPECT_EQ(b.error().code, "usage_ledger_locked");
+  EXPECT_EQ(b.error().code, ErrorCode::kUsageLedgerLocked);
   a->reset();
   EXPECT_TRUE(UsageLedger::Open(path).ok());
 }
@@ -198,18 +198,18 @@ TEST(UsageLedger, CorruptStateFileIsRefused) {
     }
     auto ledger = UsageLedger::Open(path);
     ASSERT_FALSE(ledger.ok()) << content;
-    EXPECT_EQ(ledger.error().code, "usage_ledger_corrupt") << content;
+    EXPECT_EQ(ledger.error().code, ErrorCode::kUsageLedgerCorrupt) << content;
   }
 }
 
 TEST(UsageLedger, InvalidArguments) {
   TempDir dir;
-  EXPECT_EQ(UsageLedger::Open("").error().code, "invalid_argument");
-  EXPECT_EQ(UsageLedger::Open(dir.File("a"), 1, 1).error().code, "invalid_argument");
-  EXPECT_EQ(UsageLedger::Open(dir.File("a"), 10, 0).error().code, "invalid_argument");
+  EXPECT_EQ(UsageLedger::Open("").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(UsageLedger::Open(dir.File("a"), 1, 1).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(UsageLedger::Open(dir.File("a"), 10, 0).error().code, ErrorCode::kInvalidArgument);
   auto missing_dir = UsageLedger::Open(dir.File("no/such/dir/usage.state"));
   ASSERT_FALSE(missing_dir.ok());
-  EXPECT_EQ(missing_dir.error().code, "usage_ledger_io");
+  EXPECT_EQ(missing_dir.error().code, ErrorCode::kUsageLedgerIo);
 }
 
 TEST(UsageLedger, LeaseThatCannotBePersistedFailsTheReservation) {
@@ -222,7 +222,7 @@ TEST(UsageLedger, LeaseThatCannotBePersistedFailsTheReservation) {
   fs::remove_all(sub);
   Status s = (*ledger)->Reserve("k", 1);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "usage_ledger_io");
+  EXPECT_EQ(s.error().code, ErrorCode::kUsageLedgerIo);
   EXPECT_EQ((*ledger)->Count("k", 1), 10u);
   // Nothing was handed out from the lease that was not written.
   EXPECT_FALSE((*ledger)->Reserve("k", 1).ok());
@@ -261,7 +261,7 @@ TEST(UsageLedger, ConcurrentReservationsNeverPassTheLimit) {
         Status s = ledger->Reserve("k", 1);
         if (s.ok())
           granted.fetch_add(1);
-        else if (s.error().code == "key_exhausted")
+        else if (s.error().code == ErrorCode::kKeyExhausted)
           refused.fetch_add(1);
       }
     });

@@ -69,7 +69,7 @@ TEST(NormalizeTest, RejectsMalformedUtf8) {
         std::string("\xE2\x82"), std::string("가\xFF"), std::string("１\xC3")}) {
     auto n = NormalizedText::Create(bad);
     ASSERT_FALSE(n.ok());
-    EXPECT_EQ(n.error().code, "invalid_utf8");
+    EXPECT_EQ(n.error().code, ErrorCode::kInvalidUtf8);
   }
 }
 
@@ -175,7 +175,7 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
     auto n = NormalizedText::Create(s);
     ASSERT_EQ(n.ok(), ReferenceValid(s)) << testing::PrintToString(s);
     if (!n.ok()) {
-      EXPECT_EQ(n.error().code, "invalid_utf8");
+      EXPECT_EQ(n.error().code, ErrorCode::kInvalidUtf8);
       continue;
     }
     ++valid;

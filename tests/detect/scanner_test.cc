@@ -229,7 +229,7 @@ TEST(ScannerTest, RejectsInvalidUtf8) {
   std::vector<Span> spans{{1, 2, "x", 1.0}};
   Status st = DefaultScanner().Scan("010-1234-5678 \xFF", &spans);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "invalid_utf8");
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_TRUE(spans.empty());
 }
 
@@ -256,9 +256,9 @@ TEST(ScannerTest, CustomDetectorErrors) {
     EXPECT_FALSE(s.ok());
     return s.ok() ? Error() : s.error();
   };
-  EXPECT_EQ(err({}).code, "invalid_detector");
-  EXPECT_EQ(err({{"", "a", "none", {}, 20}}).code, "invalid_detector");
-  EXPECT_EQ(err({{"Bad-Name", "a", "none", {}, 20}}).code, "invalid_detector");
+  EXPECT_EQ(err({}).code, ErrorCode::kInvalidDetector);
+  EXPECT_EQ(err({{"", "a", "none", {}, 20}}).code, ErrorCode::kInvalidDetector);
+  EXPECT_EQ(err({{"Bad-Name", "a", "none", {}, 20}}).code, ErrorCode::kInvalidDetector);
   auto dup = err({{"x", "a", "none", {}, 20}, {"x", "b", "none", {}, 20}});
   EXPECT_NE(dup.message.find("duplicate"), std::string::npos);
   EXPECT_NE(err({{"x", "", "none", {}, 20}}).message.find("empty pattern"), std::string::npos);
@@ -287,7 +287,7 @@ TEST(ScannerTest, FailsClosedUnderTinyMaxMem) {
     opts.max_mem = mem;
     auto s = Scanner::Create(Scanner::Defaults(), opts);
     if (!s.ok()) {
-      EXPECT_EQ(s.error().code, "detector_compile_failed");
+      EXPECT_EQ(s.error().code, ErrorCode::kDetectorCompileFailed);
       ++create_errors;
       continue;
     }
@@ -295,7 +295,7 @@ TEST(ScannerTest, FailsClosedUnderTinyMaxMem) {
     std::vector<Span> spans;
     Status st = (*s)->Scan(text, &spans);
     if (!st.ok()) {
-      EXPECT_EQ(st.error().code, "detect_failed");
+      EXPECT_EQ(st.error().code, ErrorCode::kDetectFailed);
       EXPECT_TRUE(spans.empty());
     } else {
       EXPECT_EQ(spans.size(), 150u) << "max_mem " << mem;  // never a silent miss
@@ -307,7 +307,7 @@ TEST(ScannerTest, FailsClosedUnderTinyMaxMem) {
   tiny.max_mem = 1024;
   auto s = Scanner::Create(Scanner::Defaults(), tiny);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "detector_compile_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kDetectorCompileFailed);
 }
 
 // Fail closed, part 2: a prefilter that fails while matching (out of memory,
@@ -325,7 +325,7 @@ TEST(ScannerTest, FailsClosedWhenPrefilterMatchFails) {
       run = true;
       st = internal::CheckPrefilter(matched, kind, &run);
       ASSERT_FALSE(st.ok()) << kind;
-      EXPECT_EQ(st.error().code, "detect_failed");
+      EXPECT_EQ(st.error().code, ErrorCode::kDetectFailed);
       EXPECT_FALSE(run);
     }
   }

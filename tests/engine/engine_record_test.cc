@@ -126,13 +126,13 @@ TEST(EngineRecord, KeyRuleOnBytesThatAreNotUtf8IsADeadLetter) {
   auto f = Make(PolicyYaml("keep", "      - { path: $key, action: tokenize, key: customer }\n"));
   auto o = MaskIt(f, kRrn + "\xff", {});
   ASSERT_FALSE(o.status.ok());
-  EXPECT_EQ(o.status.error().code, "invalid_utf8");
+  EXPECT_EQ(o.status.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_NE(o.status.error().message.find("$key"), std::string::npos);
   EXPECT_EQ(o.status.error().message.find("900101"), std::string::npos);
   auto g = Make(PolicyYaml("keep", "      - { path: $header.h, action: redact }\n"));
   auto h = MaskIt(g, std::nullopt, {{"H", std::string("\xb1\xe8", 2)}});
   ASSERT_FALSE(h.status.ok());
-  EXPECT_EQ(h.status.error().code, "invalid_utf8");
+  EXPECT_EQ(h.status.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_NE(h.status.error().message.find("$header.h"), std::string::npos);
 }
 
@@ -195,13 +195,13 @@ TEST(EngineRecord, ScanRefusesAKeyOrHeaderThatIsNotUtf8) {
   // A raw RRN followed by one 0xFF byte.
   auto k = MaskIt(f, kRrn + "\xff", {});
   ASSERT_FALSE(k.status.ok());
-  EXPECT_EQ(k.status.error().code, "invalid_utf8");
+  EXPECT_EQ(k.status.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_NE(k.status.error().message.find("$key"), std::string::npos);
   EXPECT_EQ(k.status.error().message.find("900101"), std::string::npos);
   // Legacy EUC-KR text ("김" is B1 E8) in a header.
   auto h = MaskIt(f, std::nullopt, {{"trace", "abc"}, {"legacy-name", std::string("\xb1\xe8 010-1234-5678")}});
   ASSERT_FALSE(h.status.ok());
-  EXPECT_EQ(h.status.error().code, "invalid_utf8");
+  EXPECT_EQ(h.status.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_NE(h.status.error().message.find("$header.legacy-name"), std::string::npos);
   EXPECT_EQ(h.status.error().message.find("1234"), std::string::npos);
 }
@@ -217,7 +217,7 @@ TEST(EngineRecord, ScanWithBinaryPassesOrDropsDeclaredParts) {
   // A header not declared binary is still refused.
   auto bad = MaskIt(f, raw, {{"other-bin", std::string("\x01\xfe", 2)}});
   ASSERT_FALSE(bad.status.ok());
-  EXPECT_EQ(bad.status.error().code, "invalid_utf8");
+  EXPECT_EQ(bad.status.error().code, ErrorCode::kInvalidUtf8);
   auto g = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n", "    binary: { $key: drop }\n"));
   auto d = MaskIt(g, raw, {});
   ASSERT_TRUE(d.status.ok());
@@ -228,7 +228,7 @@ TEST(EngineRecord, ScanRefusesAHeaderNameThatLooksLikePii) {
   auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n"));
   auto o = MaskIt(f, std::nullopt, {{kPhone, "x"}});
   ASSERT_FALSE(o.status.ok());
-  EXPECT_EQ(o.status.error().code, "pii_in_field_name");
+  EXPECT_EQ(o.status.error().code, ErrorCode::kPiiInFieldName);
   EXPECT_EQ(o.status.error().message.find("1234"), std::string::npos);
 }
 
@@ -255,7 +255,7 @@ TEST(EngineRecord, AHeaderNameThatOnlyFoldsToARuledOneIsAmbiguous) {
                                     std::string("x-customer -phone")}) {
       auto o = MaskIt(f, std::nullopt, {{name, kPhone}});
       ASSERT_FALSE(o.status.ok()) << mode << " " << name;
-      EXPECT_EQ(o.status.error().code, "ambiguous_field_name");
+      EXPECT_EQ(o.status.error().code, ErrorCode::kAmbiguousFieldName);
       EXPECT_NE(o.status.error().message.find("$header.x-customer-phone"), std::string::npos);
       EXPECT_EQ(o.status.error().message.find("5678"), std::string::npos);
     }
@@ -308,7 +308,7 @@ TEST(EngineRecord, AFailingValueLeavesNothingToProduce) {
                            "      - { path: $key, action: tokenize, key: customer }\n"));
   auto o = MaskIt(f, kRrn, {{"note", kPhone}}, std::string("not json"));
   ASSERT_FALSE(o.status.ok());
-  EXPECT_EQ(o.status.error().code, "invalid_json");
+  EXPECT_EQ(o.status.error().code, ErrorCode::kInvalidJson);
   EXPECT_FALSE(o.key);
   EXPECT_TRUE(o.findings.empty());
 }
@@ -354,7 +354,7 @@ TEST(EngineCsv, PlanErrors) {
   const std::vector<std::string> names{"user", "rrn"};
   auto nested = f.engine->PlanCsv(*f.route, names);
   ASSERT_FALSE(nested.ok());
-  EXPECT_EQ(nested.error().code, "invalid_rule");
+  EXPECT_EQ(nested.error().code, ErrorCode::kInvalidRule);
   EXPECT_NE(nested.error().message.find("single key"), std::string::npos);
   auto g = Make(PolicyYaml("keep", "      - { path: rrn, action: redact }\n"));
   const std::vector<std::string> other{"id", "name"};
@@ -373,7 +373,7 @@ TEST(EngineCsv, AColumnThatOnlyLooksLikeARuledOneRefusesTheFile) {
       const std::vector<std::string> names{"id", "rrn", variant};
       auto plan = f.engine->PlanCsv(*f.route, names);
       ASSERT_FALSE(plan.ok()) << mode << " " << variant;
-      EXPECT_EQ(plan.error().code, "ambiguous_field_name");
+      EXPECT_EQ(plan.error().code, ErrorCode::kAmbiguousFieldName);
       EXPECT_NE(plan.error().message.find("column 3"), std::string::npos) << plan.error().message;
     }
     const std::vector<std::string> exact{"id", "rrn", "rrn_hash"};
@@ -435,10 +435,10 @@ TEST(EngineCsv, KeepDropAndScanRows) {
   const std::vector<std::string_view> bad{"1", "\xff", "s", "m", "n"};
   auto b = Csv(f, names, bad);
   ASSERT_FALSE(b.status.ok());
-  EXPECT_EQ(b.status.error().code, "invalid_utf8");
+  EXPECT_EQ(b.status.error().code, ErrorCode::kInvalidUtf8);
   auto n = Csv(f, names, {"1", "2"});
   ASSERT_FALSE(n.status.ok());
-  EXPECT_EQ(n.status.error().code, "field_count");
+  EXPECT_EQ(n.status.error().code, ErrorCode::kFieldCount);
 }
 
 }  // namespace

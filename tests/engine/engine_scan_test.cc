@@ -143,7 +143,7 @@ TEST(EngineScanTest, PiiInAMemberNameFailsTheRecord) {
     std::vector<Finding> findings;
     Status st = f.engine->MaskValue(*f.route, "support.raw", doc, &out, &findings);
     ASSERT_FALSE(st.ok()) << doc;
-    EXPECT_EQ(st.error().code, "pii_in_field_name");
+    EXPECT_EQ(st.error().code, ErrorCode::kPiiInFieldName);
     EXPECT_EQ(st.error().message.find("9999"), std::string::npos) << st.error().message;
     EXPECT_EQ(st.error().message.find("900101"), std::string::npos) << st.error().message;
     EXPECT_EQ(st.error().message.find("example"), std::string::npos) << st.error().message;

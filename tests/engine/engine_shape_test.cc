@@ -75,7 +75,7 @@ std::string Where(const Fixture& f, const std::string& json, std::vector<Finding
   if (!st.ok()) {
     EXPECT_EQ(st.error().message.find("1234567"), std::string::npos) << st.error().message;
     EXPECT_EQ(st.error().message.find("5678"), std::string::npos) << st.error().message;
-    return "dead_letter:" + st.error().code;
+    return "dead_letter:" + std::string(ErrorCodeName(st.error().code));
   }
   return "ok:" + out;
 }

@@ -117,7 +117,7 @@ TEST_F(EngineTest, InvalidJson) {
   std::string out;
   Status s = Mask(in, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "invalid_json");
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidJson);
   EXPECT_EQ(out.find("900101"), std::string::npos);
   EXPECT_EQ(s.error().message.find("900101"), std::string::npos) << s.error().message;
 }
@@ -127,7 +127,7 @@ TEST_F(EngineTest, InvalidJsonAfterSelectedValueLeaksNothing) {
   std::string out;
   Status s = Mask(in, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "invalid_json");
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidJson);
   EXPECT_EQ(out.find("900101"), std::string::npos);
   EXPECT_EQ(out.find("4111"), std::string::npos);
 }
@@ -136,7 +136,7 @@ TEST_F(EngineTest, InvalidUtf8) {
   std::string out;
   Status s = Mask("{\"user\":{\"rrn\":\"900101-\xff\"}}", &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "invalid_utf8");
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_EQ(out.find("900101"), std::string::npos);
 }
 
@@ -146,7 +146,7 @@ TEST_F(EngineTest, NonObjectRoot) {
     std::string out = "stale";
     Status s = Mask(doc, &out);
     ASSERT_FALSE(s.ok()) << doc;
-    EXPECT_EQ(s.error().code, "not_object") << doc;
+    EXPECT_EQ(s.error().code, ErrorCode::kNotObject) << doc;
     EXPECT_EQ(out.find("900101"), std::string::npos) << doc;
     EXPECT_EQ(out.find("[1]"), std::string::npos) << doc;
   }
@@ -160,7 +160,7 @@ TEST_F(EngineTest, TooLarge) {
   std::string big = "{\"a\":\"" + std::string(4096 - 7, 'x') + "\"}";
   Status s = Mask(big, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "too_large");
+  EXPECT_EQ(s.error().code, ErrorCode::kTooLarge);
 }
 
 TEST_F(EngineTest, DepthExceeded) {
@@ -171,11 +171,11 @@ TEST_F(EngineTest, DepthExceeded) {
   EXPECT_TRUE(s1.ok()) << s1.error().ToString();
   Status s2 = Mask(deep, &out);
   ASSERT_FALSE(s2.ok());
-  EXPECT_EQ(s2.error().code, "depth_exceeded");
+  EXPECT_EQ(s2.error().code, ErrorCode::kDepthExceeded);
   std::string very_deep = "{\"a\":" + std::string(100000, '[');
   Status s3 = Mask(very_deep, &out);
   ASSERT_FALSE(s3.ok());
-  EXPECT_EQ(s3.error().code, "too_large");
+  EXPECT_EQ(s3.error().code, ErrorCode::kTooLarge);
 }
 
 TEST(EngineDepth, HugeNestingFailsWithoutCrash) {
@@ -187,7 +187,7 @@ TEST(EngineDepth, HugeNestingFailsWithoutCrash) {
   std::string doc = "{\"user\":{\"rrn\":" + std::string(100000, '[');
   Status s = (*e)->MaskValue(*(*e)->FindRoute("pay.raw"), "pay.raw", doc, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "depth_exceeded");
+  EXPECT_EQ(s.error().code, ErrorCode::kDepthExceeded);
 }
 
 TEST_F(EngineTest, DuplicateKeysAllMasked) {
@@ -227,7 +227,7 @@ TEST_F(EngineTest, ActionErrorIsDeadLetterReasonWithoutValue) {
   std::string out;
   Status s = Mask("{\"user\":{\"rrn\":\"no-digits-here\"}}", &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "normalize_failed");
+  EXPECT_EQ(s.error().code, ErrorCode::kNormalizeFailed);
   EXPECT_NE(s.error().message.find("user.rrn"), std::string::npos) << s.error().message;
   EXPECT_EQ(s.error().message.find("no-digits-here"), std::string::npos) << s.error().message;
 }
@@ -238,7 +238,7 @@ TEST(EngineCreate, TwoPoliciesClaimSameSource) {
   ASSERT_TRUE(a && b);
   auto e = Engine::Create({a, b}, Limits{});
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.error().code, "policy_conflict");
+  EXPECT_EQ(e.error().code, ErrorCode::kPolicyConflict);
   EXPECT_NE(e.error().message.find("orders.raw"), std::string::npos) << e.error().message;
   EXPECT_NE(e.error().message.find("a.yaml"), std::string::npos) << e.error().message;
   EXPECT_NE(e.error().message.find("b.yaml"), std::string::npos) << e.error().message;
@@ -251,7 +251,7 @@ TEST(EngineCreate, SourceIsAnotherRoutesOutput) {
   ASSERT_TRUE(a && b);
   auto e = Engine::Create({a, b}, Limits{});
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.error().code, "policy_conflict");
+  EXPECT_EQ(e.error().code, ErrorCode::kPolicyConflict);
   EXPECT_NE(e.error().message.find("t.mid"), std::string::npos) << e.error().message;
   // Order must not matter.
   auto e2 = Engine::Create({b, a}, Limits{});
@@ -262,7 +262,7 @@ TEST(EngineCreate, SourceIsAnotherRoutesOutput) {
   ASSERT_TRUE(c);
   auto e3 = Engine::Create({c}, Limits{});
   ASSERT_FALSE(e3.ok());
-  EXPECT_EQ(e3.error().code, "policy_conflict");
+  EXPECT_EQ(e3.error().code, ErrorCode::kPolicyConflict);
 }
 
 // Policy::Parse refuses dead_letter == to within a route because "raw records
@@ -378,7 +378,7 @@ TEST(EngineParts, KeyAndHeaderRules) {
   // Bytes that are not UTF-8 are refused (the record is dead-lettered).
   auto bad = MaskParts(**eng, std::string_view("\xff\xfe", 2), {});
   ASSERT_FALSE(bad.status.ok());
-  EXPECT_EQ(bad.status.error().code, "invalid_utf8");
+  EXPECT_EQ(bad.status.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_NE(bad.status.error().message.find("$key"), std::string::npos);
 }
 
@@ -425,11 +425,11 @@ TEST(ScalarText, ReadsOneScalarBack) {
   EXPECT_EQ(**text("true"), "true");
   EXPECT_EQ(**text(" \"x\""), "x");
   EXPECT_FALSE(text("null")->has_value());
-  EXPECT_EQ(text(R"({"a":1})").error().code, "not_scalar");
-  EXPECT_EQ(text("[1]").error().code, "not_scalar");
-  EXPECT_EQ(text(R"("unterminated)").error().code, "invalid_json");
-  EXPECT_EQ(text("1,2").error().code, "invalid_json");
-  EXPECT_EQ(text("\"\xff\"").error().code, "invalid_json") << "invalid UTF-8 is not taken by the fast path";
+  EXPECT_EQ(text(R"({"a":1})").error().code, ErrorCode::kNotScalar);
+  EXPECT_EQ(text("[1]").error().code, ErrorCode::kNotScalar);
+  EXPECT_EQ(text(R"("unterminated)").error().code, ErrorCode::kInvalidJson);
+  EXPECT_EQ(text("1,2").error().code, ErrorCode::kInvalidJson);
+  EXPECT_EQ(text("\"\xff\"").error().code, ErrorCode::kInvalidJson) << "invalid UTF-8 is not taken by the fast path";
   EXPECT_FALSE(text("\"a\tb\"").ok()) << "a raw control character is not JSON";
 }
 
@@ -475,7 +475,7 @@ TEST(EnginePatterns, OutputsMatchingAPatternAreRefused) {
   auto b = MustPolicy("policy: b\nversion: 1\nroutes:\n" + Route("other.src", "raw.b", "dlq.b"), "b.yaml");
   auto e = Engine::Create({a, b}, {});
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.error().code, "policy_conflict");
+  EXPECT_EQ(e.error().code, ErrorCode::kPolicyConflict);
   EXPECT_NE(e.error().message.find("'raw.b'"), std::string::npos) << e.error().message;
 }
 

@@ -450,12 +450,12 @@ void CheckOne(const Setup& s, Mode mode, std::string_view in, bool in_ok, const 
   Oracle o(in, out, mode);
   if (s.verbose)
     std::fprintf(stderr, "fuzz_engine_json: unlisted_fields %s: %s; parser %s, depth %u%s%s\n", ModeName(mode),
-                 st.ok() ? "masked" : st.error().code.c_str(), in_ok ? "accepts" : "rejects", in_depth,
-                 pred.shape_mismatch ? ", predicts path_shape_mismatch" : "",
+                 st.ok() ? "masked" : std::string(ErrorCodeName(st.error().code)).c_str(),
+                 in_ok ? "accepts" : "rejects", in_depth, pred.shape_mismatch ? ", predicts path_shape_mismatch" : "",
                  pred.ambiguous_name ? ", predicts ambiguous_field_name" : "");
   const bool object = in_ok && in_root.type == Type::kObject;
   if (!st.ok()) {
-    const std::string& code = st.error().code;
+    const std::string code(ErrorCodeName(st.error().code));
     if (!DocumentedCodes(mode).count(code)) o.Violation("undocumented dead-letter code " + code, 0);
     if ((code == "invalid_json" || code == "invalid_utf8") && in_ok)
       o.Violation(code + " for an input the independent parser accepts", 0);

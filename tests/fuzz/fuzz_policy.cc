@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto r = maskproxy::policy::Policy::Parse(yaml, "fuzz.yaml", s.keys);  // the default (in-memory) ledger
   if (!r.ok()) {
     const auto& e = r.error();
-    if (e.code.empty()) Fail("an error without a code");
+    if (static_cast<size_t>(e.code) >= maskproxy::kErrorCodeCount) Fail("an error without a code");
     if (e.message.empty()) Fail("an error without a message");
     // One error per line, each starting with its location. A line that does
     // not start with one is accepted only as the rest of a quoted name that

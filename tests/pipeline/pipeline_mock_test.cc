@@ -560,7 +560,7 @@ class Running {
     if (!WaitFinished(timeout)) {
       thread_.detach();
       hung_ = true;
-      return Error("test_hang",
+      return Error(ErrorCode::kTestHang,
                    "Pipeline::Run() did not return within " + std::to_string(timeout.count()) + " s of stop being set");
     }
     thread_.join();
@@ -583,7 +583,7 @@ class Running {
     Clock::time_point finished_at;
   };
   Status Result() {
-    if (hung_) return Error("test_hang", "Pipeline::Run() did not return after stop");
+    if (hung_) return Error(ErrorCode::kTestHang, "Pipeline::Run() did not return after stop");
     std::lock_guard<std::mutex> l(state_->mu);
     return state_->status;
   }
@@ -970,7 +970,7 @@ TEST(PipelineMock, FencedOnInitProducerIdIsFatal) {
   const Status s = run->Stop();
   EXPECT_TRUE(finished) << "Run() did not return on its own within 30 s of being fenced";
   ASSERT_FALSE(s.ok()) << "Run() returned Ok although the producer was fenced";
-  EXPECT_EQ(s.error().code, "kafka_fatal") << s.error().ToString();
+  EXPECT_EQ(s.error().code, ErrorCode::kKafkaFatal) << s.error().ToString();
   if (finished) {
     EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(run->finished_at() - started).count(), 30000);
   }
@@ -995,7 +995,7 @@ TEST(PipelineMock, FencedOnEndTxnIsFatalAndCommitsNothingMore) {
   const Status s = run->Stop();
   EXPECT_TRUE(finished) << "Run() did not return on its own within 30 s of being fenced";
   ASSERT_FALSE(s.ok()) << "Run() returned Ok although the producer was fenced";
-  EXPECT_EQ(s.error().code, "kafka_fatal") << s.error().ToString();
+  EXPECT_EQ(s.error().code, ErrorCode::kKafkaFatal) << s.error().ToString();
   if (finished) {
     EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(run->finished_at() - injected).count(), 30000);
   }
@@ -1281,10 +1281,10 @@ TEST(PipelineMock, StuckAbortDoesNotHangShutdown) {
   EXPECT_GT(env.Ledger().aborts_started, 0) << "the injected errors did not lead to an abort";
   std::this_thread::sleep_for(500ms);
   const Status s = run->Stop(20s);
-  const bool hung = !s.ok() && s.error().code == "test_hang";
+  const bool hung = !s.ok() && s.error().code == ErrorCode::kTestHang;
   EXPECT_FALSE(hung) << "Run() did not return within 20 s of stop while abort_transaction() could not complete";
   if (!s.ok() && !hung) {
-    EXPECT_EQ(s.error().code, "kafka_fatal") << s.error().ToString();
+    EXPECT_EQ(s.error().code, ErrorCode::kKafkaFatal) << s.error().ToString();
   }
   // Committed offsets: at least batch 1's, and only over delivered records.
   const offset_spy::Ledger ledger = env.Ledger();

@@ -72,7 +72,7 @@ TEST(PolicyEncrypts, ThePolicyHoldsItsLedger) {
   codec::ScalarRef v{codec::JsonType::kString, "\"a@example.com\"", "a@example.com"};
   ASSERT_TRUE((*p)->routes()[0].rules[0].action->Apply(transform::ActionContext{"a.raw"}, v, &out).ok());
   EXPECT_EQ(weak.lock()->Count("contact", 1), 1u);
-  p = Error("x", "y");  // drops the policy
+  p = Error(ErrorCode::kInternal, "y");  // drops the policy
   EXPECT_TRUE(weak.expired());
 }
 

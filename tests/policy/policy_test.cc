@@ -39,7 +39,7 @@ Result<std::shared_ptr<const Policy>> Parse(const std::string& yaml) {
 
 ::testing::AssertionResult FailsAt(const std::string& yaml, const std::string& location,
                                    const std::vector<std::string>& fragments = {},
-                                   const std::string& code = "policy_invalid") {
+                                   ErrorCode code = ErrorCode::kPolicyInvalid) {
   auto r = Parse(yaml);
   if (r.ok()) return ::testing::AssertionFailure() << "policy unexpectedly compiled";
   const Error& e = r.error();
@@ -266,7 +266,7 @@ TEST(PolicyParse, BadOptionValuePointsAtValue) {
 
 TEST(PolicyParse, KeyMissingInKeyring) {
   EXPECT_TRUE(FailsAt(OneRule("- { path: user.rrn, action: tokenize, key: rnn }"),
-                      "p.yaml:8:", {"'rnn'", "did you mean 'rrn'"}, "key_missing"));
+                      "p.yaml:8:", {"'rnn'", "did you mean 'rrn'"}, ErrorCode::kKeyMissing));
 }
 
 TEST(PolicyParse, MissingPathOrAction) {
@@ -380,7 +380,7 @@ TEST(PolicyParse, ErrorMessagesNeverContainKeyMaterial) {
 TEST(PolicyLoad, MissingFile) {
   auto r = Policy::Load("/nonexistent/dir/p.yaml", Keys());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "policy_unreadable");
+  EXPECT_EQ(r.error().code, ErrorCode::kPolicyUnreadable);
   EXPECT_NE(r.error().message.find("/nonexistent/dir/p.yaml"), std::string::npos);
 }
 
@@ -445,7 +445,7 @@ TEST(PolicyParse, ReportsEveryErrorWithItsLocation) {
   EXPECT_NE(lines[2].find("did you mean 'phone'"), std::string::npos);
   EXPECT_EQ(lines[3].rfind("p.yaml:12:", 0), 0u) << lines[3];
   EXPECT_EQ(lines[4].rfind("p.yaml:14:", 0), 0u) << lines[4];
-  EXPECT_EQ(r.error().code, "policy_invalid");
+  EXPECT_EQ(r.error().code, ErrorCode::kPolicyInvalid);
 }
 
 TEST(PolicyParse, UnlistedFieldsAndApplyTo) {

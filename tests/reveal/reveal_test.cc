@@ -50,7 +50,7 @@ routes:
 class MemorySink : public AuditSink {
  public:
   Status Append(std::string_view line) override {
-    if (fail) return Error("audit_failed", "cannot append to the audit log");
+    if (fail) return Error(ErrorCode::kAuditFailed, "cannot append to the audit log");
     lines.emplace_back(line);
     return Status::Ok();
   }
@@ -181,7 +181,7 @@ TEST_F(RevealTest, RefusesBeforeTouchingAValue) {
     EXPECT_FALSE(revealer_->Check(c.q).ok()) << c.what;
     auto r = revealer_->Reveal(c.q);
     ASSERT_FALSE(r.ok()) << c.what;
-    EXPECT_EQ(r.error().code, "invalid_argument") << c.what;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << c.what;
     EXPECT_EQ(r.error().message.find(masked), std::string::npos) << c.what;
   }
   EXPECT_TRUE(sink_->lines.empty());
@@ -199,7 +199,7 @@ TEST_F(RevealTest, ValuesThatCannotBeRevealedAreNotReleased) {
   EXPECT_FALSE(r->values[1].has_value());
   EXPECT_EQ(r->failed, 2u);
   ASSERT_TRUE(r->first_error.has_value());
-  EXPECT_EQ(r->first_error->code, "not_reversible");
+  EXPECT_EQ(r->first_error->code, ErrorCode::kNotReversible);
   EXPECT_NE(sink_->lines.back().find("\"values\":2,\"revealed\":0,\"failed\":2}"), std::string::npos);
 
   RevealRequest q = Request("sender.phone", {Mask("sender.phone", "010-1234-5678")});
@@ -208,7 +208,7 @@ TEST_F(RevealTest, ValuesThatCannotBeRevealedAreNotReleased) {
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_FALSE(r->values[0].has_value());
   EXPECT_EQ(r->failed, 1u);
-  EXPECT_EQ(r->first_error->code, "key_version_unknown");
+  EXPECT_EQ(r->first_error->code, ErrorCode::kKeyVersionUnknown);
 
   q = Request("sender.email", {Mask("sender.email", "minjun@example.com")});
   q.topic = "other.raw";  // encrypt binds the topic
@@ -223,7 +223,7 @@ TEST_F(RevealTest, NoAuditLineNoValue) {
   sink_->fail = true;
   auto r = revealer_->Reveal(Request("sender.email", {masked}));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "audit_failed");
+  EXPECT_EQ(r.error().code, ErrorCode::kAuditFailed);
   EXPECT_EQ(r.error().message.find("minjun"), std::string::npos);
 }
 
@@ -252,7 +252,7 @@ TEST(VersionInKeysHeader, RefusesAHeaderWithoutTheKeyOrMalformed) {
     auto v = VersionInKeysHeader(h, "phone");
     EXPECT_FALSE(v.ok()) << h;
     if (!v.ok()) {
-      EXPECT_EQ(v.error().code, "invalid_argument") << h;
+      EXPECT_EQ(v.error().code, ErrorCode::kInvalidArgument) << h;
     }
   }
   EXPECT_TRUE(VersionInKeysHeader("phone:2,phone:2", "phone").ok());

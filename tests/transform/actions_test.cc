@@ -57,11 +57,11 @@ std::string Apply(const Action* a, const std::string& text, codec::JsonType type
   if (type != codec::JsonType::kString) ref = {type, text, text};
   std::string out;
   Status s = a->Apply(ActionContext{"topic"}, ref, &out);
-  if (!s.ok()) return "ERROR:" + s.error().code;
+  if (!s.ok()) return "ERROR:" + std::string(ErrorCodeName(s.error().code));
   return out;
 }
 
-::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, const std::string& code,
+::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, ErrorCode code,
                                      const std::vector<std::string>& fragments = {}) {
   if (r.ok()) return ::testing::AssertionFailure() << "creation unexpectedly succeeded";
   if (r.error().code != code)
@@ -131,17 +131,17 @@ TEST(MaskAction, CustomSeparatorsAndJsonEscapingOfOutput) {
 }
 
 TEST(MaskAction, InvalidOptions) {
-  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "abc"}}), "invalid_option", {"keep_first"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "-1"}}), "invalid_option", {"keep_first"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "1000"}}), "invalid_option", {"keep_first"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "1.5"}}), "invalid_option", {"keep_first"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", ""}}), "invalid_option", {"keep_first"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_last", "4x"}}), "invalid_option", {"keep_last"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "ab"}}), "invalid_option", {"mask_char"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ""}}), "invalid_option", {"mask_char"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), "invalid_option", {"mask_char"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\n"}}), "invalid_option", {"mask_char"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"separators", "é"}}), "invalid_option", {"separators"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "abc"}}), ErrorCode::kInvalidOption, {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "-1"}}), ErrorCode::kInvalidOption, {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "1000"}}), ErrorCode::kInvalidOption, {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", "1.5"}}), ErrorCode::kInvalidOption, {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", ""}}), ErrorCode::kInvalidOption, {"keep_first"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"keep_last", "4x"}}), ErrorCode::kInvalidOption, {"keep_last"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "ab"}}), ErrorCode::kInvalidOption, {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ""}}), ErrorCode::kInvalidOption, {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), ErrorCode::kInvalidOption, {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\n"}}), ErrorCode::kInvalidOption, {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"separators", "é"}}), ErrorCode::kInvalidOption, {"separators"}));
 }
 
 TEST(MaskAction, InvalidOptionNamesOptionForLocating) {
@@ -153,7 +153,7 @@ TEST(MaskAction, InvalidOptionNamesOptionForLocating) {
 
 TEST(MaskAction, UnknownOptionWithSuggestion) {
   auto r = Make("mask", {{"keep_frist", "6"}});
-  EXPECT_TRUE(FailsWith(r, "invalid_option", {"keep_frist", "did you mean 'keep_first'"}));
+  EXPECT_TRUE(FailsWith(r, ErrorCode::kInvalidOption, {"keep_frist", "did you mean 'keep_first'"}));
   if (!r.ok()) {
     EXPECT_EQ(ActionOptions::OptionOf(r.error()), "keep_frist");
   }
@@ -222,28 +222,29 @@ TEST(TokenizeAction, NumberInput) {
 }
 
 TEST(TokenizeAction, MissingKeyOption) {
-  EXPECT_TRUE(FailsWith(Make("tokenize", {}), "invalid_option", {"key"}));
-  EXPECT_TRUE(FailsWith(Make("tokenize", {{"normalize", "digits"}}), "invalid_option", {"key"}));
+  EXPECT_TRUE(FailsWith(Make("tokenize", {}), ErrorCode::kInvalidOption, {"key"}));
+  EXPECT_TRUE(FailsWith(Make("tokenize", {{"normalize", "digits"}}), ErrorCode::kInvalidOption, {"key"}));
 }
 
 TEST(TokenizeAction, KeyNotInKeyring) {
   auto r = Make("tokenize", {{"key", "rnn"}});
-  EXPECT_TRUE(FailsWith(r, "key_missing", {"'rnn'", "did you mean 'rrn'"}));
+  EXPECT_TRUE(FailsWith(r, ErrorCode::kKeyMissing, {"'rnn'", "did you mean 'rrn'"}));
   if (!r.ok()) {
     EXPECT_EQ(ActionOptions::OptionOf(r.error()), "key");
   }
-  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "totally-different"}}), "key_missing", {"'totally-different'"}));
+  EXPECT_TRUE(
+      FailsWith(Make("tokenize", {{"key", "totally-different"}}), ErrorCode::kKeyMissing, {"'totally-different'"}));
 }
 
 TEST(TokenizeAction, NoKeyringIsKeyMissing) {
   ActionOptions o;
   o.Set("key", {"rrn", false});
   ActionEnv env{nullptr, "f"};
-  EXPECT_TRUE(FailsWith(CreateAction("tokenize", o, env), "key_missing"));
+  EXPECT_TRUE(FailsWith(CreateAction("tokenize", o, env), ErrorCode::kKeyMissing));
 }
 
 TEST(TokenizeAction, BadNormalize) {
-  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "rrn"}, {"normalize", "digit"}}), "invalid_option",
+  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "rrn"}, {"normalize", "digit"}}), ErrorCode::kInvalidOption,
                         {"normalize", "did you mean 'digits'"}));
 }
 
@@ -297,20 +298,21 @@ TEST(RedactAction, ModeConstant) {
 }
 
 TEST(RedactAction, InvalidCombinations) {
-  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "constant"}}), "invalid_option", {"value"}));
-  EXPECT_TRUE(FailsWith(Make("redact", {{"value", "X"}}), "invalid_option", {"value"}));
-  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "null"}, {"value", "X"}}), "invalid_option", {"value"}));
-  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "nul"}}), "invalid_option", {"mode", "did you mean 'null'"}));
-  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "constant"}, {"value", "\xff"}}), "invalid_option", {"value"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "constant"}}), ErrorCode::kInvalidOption, {"value"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"value", "X"}}), ErrorCode::kInvalidOption, {"value"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "null"}, {"value", "X"}}), ErrorCode::kInvalidOption, {"value"}));
+  EXPECT_TRUE(FailsWith(Make("redact", {{"mode", "nul"}}), ErrorCode::kInvalidOption, {"mode", "did you mean 'null'"}));
+  EXPECT_TRUE(
+      FailsWith(Make("redact", {{"mode", "constant"}, {"value", "\xff"}}), ErrorCode::kInvalidOption, {"value"}));
 }
 
 // ---- registry -----------------------------------------------------------------
 
 TEST(ActionRegistry, UnknownActionWithSuggestion) {
   auto r = Make("tokenise", {{"key", "rrn"}});
-  EXPECT_TRUE(FailsWith(r, "unknown_action", {"'tokenise'", "did you mean 'tokenize'"}));
-  EXPECT_TRUE(FailsWith(Make("frobnicate", {}), "unknown_action", {"tokenize", "mask", "redact"}));
-  EXPECT_TRUE(FailsWith(Make("", {}), "unknown_action"));
+  EXPECT_TRUE(FailsWith(r, ErrorCode::kUnknownAction, {"'tokenise'", "did you mean 'tokenize'"}));
+  EXPECT_TRUE(FailsWith(Make("frobnicate", {}), ErrorCode::kUnknownAction, {"tokenize", "mask", "redact"}));
+  EXPECT_TRUE(FailsWith(Make("", {}), ErrorCode::kUnknownAction));
 }
 
 TEST(ActionRegistry, Names) {
@@ -320,20 +322,21 @@ TEST(ActionRegistry, Names) {
 }
 
 TEST(ActionRegistry, UnknownOptionOnEveryAction) {
-  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "rrn"}, {"normalise", "digits"}}), "invalid_option",
+  EXPECT_TRUE(FailsWith(Make("tokenize", {{"key", "rrn"}, {"normalise", "digits"}}), ErrorCode::kInvalidOption,
                         {"'normalise'", "did you mean 'normalize'"}));
-  EXPECT_TRUE(FailsWith(Make("redact", {{"mdoe", "null"}}), "invalid_option", {"'mdoe'", "did you mean 'mode'"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"zzzzzzzz", "1"}}), "invalid_option", {"'zzzzzzzz'"}));
+  EXPECT_TRUE(
+      FailsWith(Make("redact", {{"mdoe", "null"}}), ErrorCode::kInvalidOption, {"'mdoe'", "did you mean 'mode'"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"zzzzzzzz", "1"}}), ErrorCode::kInvalidOption, {"'zzzzzzzz'"}));
 }
 
 TEST(ActionOptionsTest, NullValues) {
   ActionOptions o;
   o.Set("keep_first", {"", true});
   ActionEnv env{&Keys(), "f"};
-  EXPECT_TRUE(FailsWith(CreateAction("mask", o, env), "invalid_option", {"keep_first"}));
+  EXPECT_TRUE(FailsWith(CreateAction("mask", o, env), ErrorCode::kInvalidOption, {"keep_first"}));
   ActionOptions o2;
   o2.Set("key", {"", true});
-  EXPECT_TRUE(FailsWith(CreateAction("tokenize", o2, env), "invalid_option", {"key"}));
+  EXPECT_TRUE(FailsWith(CreateAction("tokenize", o2, env), ErrorCode::kInvalidOption, {"key"}));
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ TEST(Formats, ParsesSelfDescribingOutputs) {
                           "\"e1..1.QUJD\"", "e1.pii.1.QUJD", "\"e1\"", "\"\""}) {
     auto r = ParseSelfDescribing(bad, kEncryptFormat, &storage);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().code, "invalid_ciphertext") << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidCiphertext) << bad;
   }
 }
 

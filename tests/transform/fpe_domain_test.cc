@@ -53,16 +53,16 @@ std::string ApplyStr(const Action* a, const std::string& s) {
   std::string raw, out;
   codec::AppendJsonString(s, &raw);
   Status st = a->Apply(ActionContext{"t"}, codec::ScalarRef{codec::JsonType::kString, raw, s}, &out);
-  return st.ok() ? out : "ERROR:" + st.error().code;
+  return st.ok() ? out : "ERROR:" + std::string(ErrorCodeName(st.error().code));
 }
 std::string ApplyNum(const Action* a, const std::string& n) {
   std::string out;
   Status st = a->Apply(ActionContext{"t"}, codec::ScalarRef{codec::JsonType::kNumber, n, n}, &out);
-  return st.ok() ? out : "ERROR:" + st.error().code;
+  return st.ok() ? out : "ERROR:" + std::string(ErrorCodeName(st.error().code));
 }
 std::string Reveal(const Action* a, const std::string& json) {
   auto r = a->Reveal(ActionContext{"t"}, json, std::nullopt);
-  return r.ok() ? *r : "ERROR:" + r.error().code;
+  return r.ok() ? *r : "ERROR:" + std::string(ErrorCodeName(r.error().code));
 }
 
 std::string DigitsOf(const std::string& s) {
@@ -123,7 +123,7 @@ TEST(FpeDomain, MinLengthIsCheckedAgainstTheSmallerClass) {
   auto fails = [](const Opts& o, const std::string& fragment) {
     auto r = Make(o);
     if (r.ok()) return ::testing::AssertionFailure() << "accepted";
-    if (r.error().code != "invalid_option" || r.error().message.find(fragment) == std::string::npos)
+    if (r.error().code != ErrorCode::kInvalidOption || r.error().message.find(fragment) == std::string::npos)
       return ::testing::AssertionFailure() << r.error().ToString();
     return ::testing::AssertionSuccess();
   };
@@ -146,7 +146,7 @@ TEST(FpeDomain, PolicyLoadRejectsASixDigitMinLengthWithItsLocation) {
   auto bad =
       policy::Policy::Parse(head + "      - { path: acct, action: fpe, key: k, min_length: 6 }\n", "fpe.yaml", Ring());
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().code, "policy_invalid");
+  EXPECT_EQ(bad.error().code, ErrorCode::kPolicyInvalid);
   EXPECT_NE(bad.error().message.find("fpe.yaml:8:"), std::string::npos) << bad.error().message;
   EXPECT_NE(bad.error().message.find("unsafe: FPE domain of 100000"), std::string::npos) << bad.error().message;
   auto good =

@@ -64,7 +64,7 @@ std::unique_ptr<Action> MustMake(std::string_view name, const Opts& opts, const 
   return std::move(a).value();
 }
 
-::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, const std::string& code,
+::testing::AssertionResult FailsWith(const Result<std::unique_ptr<Action>>& r, ErrorCode code,
                                      const std::vector<std::string>& fragments = {}) {
   if (r.ok()) return ::testing::AssertionFailure() << "creation unexpectedly succeeded";
   if (r.error().code != code)
@@ -103,7 +103,7 @@ std::string Apply(const Action* a, const Value& v, std::string_view topic = "pay
     if (v.text.size() >= 4) {
       EXPECT_EQ(s.error().message.find(v.text), std::string::npos) << "error leaks the value";
     }
-    return "ERROR:" + s.error().code;
+    return "ERROR:" + std::string(ErrorCodeName(s.error().code));
   }
   return out;
 }
@@ -115,7 +115,7 @@ std::string Reveal(const Action* a, const std::string& out, std::string_view top
                    std::optional<uint32_t> version = std::nullopt) {
   if (!a) return "NO_ACTION";
   auto r = a->Reveal(ActionContext{topic}, out, version);
-  if (!r.ok()) return "ERROR:" + r.error().code;
+  if (!r.ok()) return "ERROR:" + std::string(ErrorCodeName(r.error().code));
   return *r;
 }
 
@@ -159,7 +159,7 @@ TEST(KeepAction, PassesRawTextThrough) {
 }
 
 TEST(KeepAction, TakesNoOptions) {
-  EXPECT_TRUE(FailsWith(Make("keep", {{"key", "k"}}), "invalid_option", {"'key'", "keep"}));
+  EXPECT_TRUE(FailsWith(Make("keep", {{"key", "k"}}), ErrorCode::kInvalidOption, {"'key'", "keep"}));
 }
 
 TEST(IrreversibleActions, KeyRefEmptyAndRevealRefused) {
@@ -292,10 +292,10 @@ TEST(EncryptAction, UnsupportedTypes) {
 }
 
 TEST(EncryptAction, Options) {
-  EXPECT_TRUE(FailsWith(Make("encrypt", {}), "invalid_option", {"key"}));
-  EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "kk"}}), "key_missing", {"'kk'", "did you mean 'k'"}));
-  EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "k"}, {"domain", "x"}}), "invalid_option", {"'domain'"}));
-  EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "k"}}, "f", nullptr), "key_missing"));
+  EXPECT_TRUE(FailsWith(Make("encrypt", {}), ErrorCode::kInvalidOption, {"key"}));
+  EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "kk"}}), ErrorCode::kKeyMissing, {"'kk'", "did you mean 'k'"}));
+  EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "k"}, {"domain", "x"}}), ErrorCode::kInvalidOption, {"'domain'"}));
+  EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "k"}}, "f", nullptr), ErrorCode::kKeyMissing));
 }
 
 TEST(EncryptAction, CountsEveryEncryptionAndRefusesAtTheLimit) {
@@ -308,7 +308,7 @@ TEST(EncryptAction, CountsEveryEncryptionAndRefusesAtTheLimit) {
   std::string out;
   Status s = a->Apply(ActionContext{"t"}, codec::ScalarRef{codec::JsonType::kString, "\"a\"", "a"}, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "key_exhausted");
+  EXPECT_EQ(s.error().code, ErrorCode::kKeyExhausted);
   EXPECT_NE(s.error().message.find("maskproxy keys rotate k"), std::string::npos);
   EXPECT_TRUE(out.empty());
   // Rotation: the new version has its own count.
@@ -439,9 +439,9 @@ TEST(EncryptDeterministicAction, TamperAndRotation) {
 }
 
 TEST(EncryptDeterministicAction, Options) {
-  EXPECT_TRUE(FailsWith(Make("encrypt_deterministic", {}), "invalid_option", {"key"}));
-  EXPECT_TRUE(FailsWith(Make("encrypt_deterministic", {{"key", "nope"}}), "key_missing"));
-  EXPECT_TRUE(FailsWith(Make("encrypt_deterministic", {{"key", "k"}, {"domian", "x"}}), "invalid_option",
+  EXPECT_TRUE(FailsWith(Make("encrypt_deterministic", {}), ErrorCode::kInvalidOption, {"key"}));
+  EXPECT_TRUE(FailsWith(Make("encrypt_deterministic", {{"key", "nope"}}), ErrorCode::kKeyMissing));
+  EXPECT_TRUE(FailsWith(Make("encrypt_deterministic", {{"key", "k"}, {"domian", "x"}}), ErrorCode::kInvalidOption,
                         {"did you mean 'domain'"}));
 }
 
@@ -614,43 +614,44 @@ TEST(FpeAction, NumberRestrictions) {
 TEST(FpeAction, MinLength) {
   // Digits with nothing kept in front: the smaller class, 10^(n-1), counts.
   EXPECT_NE(MustMake("fpe", {{"key", "k"}, {"min_length", "7"}}), nullptr);
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "6"}}), "invalid_option",
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "6"}}), ErrorCode::kInvalidOption,
                         {"[min_length] unsafe: FPE domain of 100000 values is under 1,000,000"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "5"}}), "invalid_option",
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "5"}}), ErrorCode::kInvalidOption,
                         {"[min_length] unsafe: FPE domain of 10000 values is under 1,000,000"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "8"}, {"keep_prefix", "3"}}), "invalid_option",
-                        {"[min_length] unsafe: FPE domain of 100000 values"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "4"}, {"keep_prefix", "6"}}), "invalid_option",
-                        {"[min_length] unsafe: FPE domain of 1 values"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "8"}, {"keep_prefix", "3"}}),
+                        ErrorCode::kInvalidOption, {"[min_length] unsafe: FPE domain of 100000 values"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "4"}, {"keep_prefix", "6"}}),
+                        ErrorCode::kInvalidOption, {"[min_length] unsafe: FPE domain of 1 values"}));
   EXPECT_NE(MustMake("fpe", {{"key", "k"}, {"min_length", "4"}, {"alphabet", "alnum"}}), nullptr);
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "3"}, {"alphabet", "alnum"}}), "invalid_option",
-                        {"238328 values"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "0"}}), "invalid_option", {"min_length"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "3"}, {"alphabet", "alnum"}}),
+                        ErrorCode::kInvalidOption, {"238328 values"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"min_length", "0"}}), ErrorCode::kInvalidOption, {"min_length"}));
   auto a = MustMake("fpe", {{"key", "k"}, {"min_length", "10"}});
   EXPECT_EQ(Apply(a.get(), "123456789"), "ERROR:value_too_short");
   EXPECT_EQ(Reveal(a.get(), Apply(a.get(), "1234567890")), "\"1234567890\"");
 }
 
 TEST(FpeAction, OptionErrors) {
-  EXPECT_TRUE(FailsWith(Make("fpe", {}), "invalid_option", {"key"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "x"}}), "key_missing"));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "digit"}}), "invalid_option",
+  EXPECT_TRUE(FailsWith(Make("fpe", {}), ErrorCode::kInvalidOption, {"key"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "x"}}), ErrorCode::kKeyMissing));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "digit"}}), ErrorCode::kInvalidOption,
                         {"alphabet", "did you mean 'digits'"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "ff3"}}), "invalid_option", {"alphabet"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}}), "invalid_option", {"chars"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"chars", "abc"}}), "invalid_option", {"[chars]"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}, {"chars", "a"}}), "invalid_option",
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "ff3"}}), ErrorCode::kInvalidOption, {"alphabet"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}}), ErrorCode::kInvalidOption, {"chars"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"chars", "abc"}}), ErrorCode::kInvalidOption, {"[chars]"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}, {"chars", "a"}}), ErrorCode::kInvalidOption,
                         {"[chars]", "2 to 128"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}, {"chars", "aba"}}), "invalid_option",
-                        {"[chars]", "repeated"}));
-  EXPECT_TRUE(
-      FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}, {"chars", "ab가"}}), "invalid_option", {"[chars]"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}, {"chars", "aba"}}),
+                        ErrorCode::kInvalidOption, {"[chars]", "repeated"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}, {"chars", "ab가"}}),
+                        ErrorCode::kInvalidOption, {"[chars]"}));
   EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"alphabet", "custom"}, {"chars", std::string(129, 'a')}}),
-                        "invalid_option", {"[chars]"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"keep_prefix", "-1"}}), "invalid_option", {"keep_prefix"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"keep_suffix", "x"}}), "invalid_option", {"keep_suffix"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"separators", "가"}}), "invalid_option", {"separators"}));
-  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"tweak", "x"}}), "invalid_option", {"'tweak'"}));
+                        ErrorCode::kInvalidOption, {"[chars]"}));
+  EXPECT_TRUE(
+      FailsWith(Make("fpe", {{"key", "k"}, {"keep_prefix", "-1"}}), ErrorCode::kInvalidOption, {"keep_prefix"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"keep_suffix", "x"}}), ErrorCode::kInvalidOption, {"keep_suffix"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"separators", "가"}}), ErrorCode::kInvalidOption, {"separators"}));
+  EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"tweak", "x"}}), ErrorCode::kInvalidOption, {"'tweak'"}));
   // Every printable ASCII custom alphabet of 128 is impossible; 95 is fine.
   std::string all;
   for (char c = 0x20; c < 0x7f; ++c) all.push_back(c);
@@ -796,11 +797,12 @@ TEST(GeneralizeAction, InvalidBucketInputs) {
 }
 
 TEST(GeneralizeAction, BucketSizeOption) {
-  EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "bucket"}}), "invalid_option", {"size"}));
+  EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "bucket"}}), ErrorCode::kInvalidOption, {"size"}));
   for (const char* s :
        {"0", "0.0", "-5", "abc", "1e3", "", "1.2.3", "0.0000000000000000001", "1000000000000000000000000000000"})
-    EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "bucket"}, {"size", s}}), "invalid_option", {"[size]"})) << s;
-  EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "year"}, {"size", "5"}}), "invalid_option", {"[size]"}));
+    EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "bucket"}, {"size", s}}), ErrorCode::kInvalidOption, {"[size]"}))
+        << s;
+  EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "year"}, {"size", "5"}}), ErrorCode::kInvalidOption, {"[size]"}));
 }
 
 TEST(GeneralizeAction, BirthDecadeSexFromRrn) {
@@ -875,9 +877,10 @@ TEST(GeneralizeAction, UnknownProvince) {
 }
 
 TEST(GeneralizeAction, Options) {
-  EXPECT_TRUE(FailsWith(Make("generalize", {}), "invalid_option", {"'to'"}));
-  EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "yaer"}}), "invalid_option", {"[to]", "did you mean 'year'"}));
-  EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "year"}, {"key", "k"}}), "invalid_option", {"'key'"}));
+  EXPECT_TRUE(FailsWith(Make("generalize", {}), ErrorCode::kInvalidOption, {"'to'"}));
+  EXPECT_TRUE(
+      FailsWith(Make("generalize", {{"to", "yaer"}}), ErrorCode::kInvalidOption, {"[to]", "did you mean 'year'"}));
+  EXPECT_TRUE(FailsWith(Make("generalize", {{"to", "year"}, {"key", "k"}}), ErrorCode::kInvalidOption, {"'key'"}));
 }
 
 // ---- registry -----------------------------------------------------------------
@@ -886,8 +889,8 @@ TEST(ActionRegistry, NewActionsAreRegistered) {
   std::vector<std::string> names = ActionNames();
   for (const char* n : {"tokenize", "mask", "redact", "keep", "encrypt", "encrypt_deterministic", "fpe", "generalize"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
-  EXPECT_TRUE(FailsWith(Make("encrpyt", {{"key", "k"}}), "unknown_action", {"did you mean 'encrypt'"}));
-  EXPECT_TRUE(FailsWith(Make("ff3", {{"key", "k"}}), "unknown_action"));
+  EXPECT_TRUE(FailsWith(Make("encrpyt", {{"key", "k"}}), ErrorCode::kUnknownAction, {"did you mean 'encrypt'"}));
+  EXPECT_TRUE(FailsWith(Make("ff3", {{"key", "k"}}), ErrorCode::kUnknownAction));
 }
 
 }  // namespace

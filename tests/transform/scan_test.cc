@@ -109,7 +109,7 @@ TEST(ScanningTest, ScannerErrorsAreNeverNoMatch) {
   bool found = false;
   Status st = s->Protect(ctx, std::string_view("\xff\xfe 010-1234-5678"), &out, &found);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "invalid_utf8");
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidUtf8);
   EXPECT_FALSE(found);
 }
 
@@ -143,7 +143,7 @@ TEST(ScanningTest, AnActionThatGivesNoTextFailsTheRecord) {
   bool found = false;
   Status st = (*s)->Protect(ctx, "member MB-12345678", &out, &found);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "scan_failed");
+  EXPECT_EQ(st.error().code, ErrorCode::kScanFailed);
   EXPECT_EQ(st.error().message.find("12345678"), std::string::npos);
 }
 
@@ -179,7 +179,7 @@ TEST(ScanActionTest, NeedsTheScanningSetup) {
   ActionEnv env{&Keys(), "memo"};
   auto a = CreateAction("scan", o, env);
   ASSERT_FALSE(a.ok());
-  EXPECT_EQ(a.error().code, "invalid_option");
+  EXPECT_EQ(a.error().code, ErrorCode::kInvalidOption);
 }
 
 TEST(ScanActionTest, KeyRefNamesTheHitsKeys) {

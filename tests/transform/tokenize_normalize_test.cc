@@ -80,7 +80,7 @@ TEST(TokenizeNormalizeTest, PhoneKrRefusesWhatIsNotAKoreanPhoneWithoutTheValue) 
   for (const std::string v : {"+1 415 555 1234", "010-123-4567", "tel 010-1234-5678", "900101-1234568", "-"}) {
     auto r = Apply(*a, v);
     ASSERT_FALSE(r.ok()) << v;
-    EXPECT_EQ(r.error().code, "normalize_failed");
+    EXPECT_EQ(r.error().code, ErrorCode::kNormalizeFailed);
     EXPECT_EQ(r.error().message.find("010"), std::string::npos) << r.error().message;
     EXPECT_EQ(r.error().message.find("415"), std::string::npos) << r.error().message;
     EXPECT_EQ(r.error().message.find("1234"), std::string::npos) << r.error().message;
@@ -112,7 +112,7 @@ TEST(TokenizeNormalizeTest, DigitsFoldsFullWidthDigitsAndDropsHiddenCharacters) 
   // Still nothing left: a value without any digit.
   auto none = Apply(*a, "없음\u00AD");
   ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.error().code, "normalize_failed");
+  EXPECT_EQ(none.error().code, ErrorCode::kNormalizeFailed);
 }
 
 // A scan action and a field rule with one key, one domain and phone_kr join:
@@ -160,7 +160,7 @@ routes:
   std::string out;
   Status st = (*e)->MaskValue(*route, "support.raw", R"({"user":{"phone":"+1 415 555 1234"}})", &out, nullptr);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "normalize_failed");
+  EXPECT_EQ(st.error().code, ErrorCode::kNormalizeFailed);
 }
 
 }  // namespace

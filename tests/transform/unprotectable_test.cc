@@ -49,7 +49,7 @@ std::string Mask(const std::shared_ptr<const policy::Policy>& p, const std::stri
   if (!ref) return "NO_ROUTE";
   std::string out;
   Status s = (*e)->MaskValue(*ref, route.from, value, &out);
-  return s.ok() ? out : "ERROR:" + s.error().code;
+  return s.ok() ? out : "ERROR:" + std::string(ErrorCodeName(s.error().code));
 }
 
 TEST(Unprotectable, TheCodeListBothSides) {
@@ -145,11 +145,11 @@ TEST(Unprotectable, KeyBecomesNullAndHeaderIsRemoved) {
   // A header rule without the option still refuses the record.
   Status s = mask("12345678", "born", "someday");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "invalid_date");
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidDate);
   // Engine-level refusals (not the action's) are not redacted either.
   s = mask(std::string_view("\xff", 1), "x", "1");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "invalid_utf8");
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidUtf8);
 }
 
 TEST(Unprotectable, OperationalErrorsStillDeadLetter) {
@@ -166,7 +166,7 @@ TEST(Unprotectable, OperationalErrorsStillDeadLetter) {
 // A stand-in action that writes part of its output, then fails with `code`.
 class Failing final : public Action {
  public:
-  explicit Failing(std::string code) : code_(std::move(code)) {}
+  explicit Failing(ErrorCode code) : code_(code) {}
   Status Apply(const ActionContext&, const codec::ScalarRef&, std::string* out) const override {
     out->append("\"partial");
     return Error(code_, "refused");
@@ -174,14 +174,14 @@ class Failing final : public Action {
   std::string KeyRef() const override { return "f:1"; }
 
  private:
-  std::string code_;
+  ErrorCode code_;
 };
 
 TEST(Unprotectable, WrapperDropsPartialOutputAndPassesOtherErrors) {
   metrics::Registry reg;
   metrics::Counter* c = reg.GetCounter("x", "x");
   codec::ScalarRef v{codec::JsonType::kString, "\"v\"", "v"};
-  for (const char* code : {"normalize_failed", "domain_too_small", "invalid_date"}) {
+  for (ErrorCode code : {ErrorCode::kNormalizeFailed, ErrorCode::kDomainTooSmall, ErrorCode::kInvalidDate}) {
     auto w = RedactUnprotectable::Create(std::make_unique<Failing>(code), c);
     ASSERT_TRUE(w.ok());
     std::string out = "{\"a\":";
@@ -190,7 +190,8 @@ TEST(Unprotectable, WrapperDropsPartialOutputAndPassesOtherErrors) {
     EXPECT_EQ((*w)->KeyRef(), "f:1");
   }
   EXPECT_EQ(c->Value(), 3u);
-  for (const char* code : {"key_exhausted", "crypto_failed", "fpe_failed", "key_missing", "new_code"}) {
+  for (ErrorCode code : {ErrorCode::kKeyExhausted, ErrorCode::kCryptoFailed, ErrorCode::kFpeFailed,
+                         ErrorCode::kKeyMissing, ErrorCode::kTooLargeForTopic}) {
     auto w = RedactUnprotectable::Create(std::make_unique<Failing>(code), c);
     ASSERT_TRUE(w.ok());
     std::string out;
@@ -200,7 +201,7 @@ TEST(Unprotectable, WrapperDropsPartialOutputAndPassesOtherErrors) {
   }
   EXPECT_EQ(c->Value(), 3u);
   EXPECT_FALSE(RedactUnprotectable::Create(nullptr, c).ok());
-  EXPECT_FALSE(RedactUnprotectable::Create(std::make_unique<Failing>("x"), nullptr).ok());
+  EXPECT_FALSE(RedactUnprotectable::Create(std::make_unique<Failing>(ErrorCode::kInternal), nullptr).ok());
 }
 
 TEST(Unprotectable, CountedPerRouteAndRuleInTheMetricsRegistry) {

@@ -17,7 +17,7 @@ namespace maskproxy::policy::internal {
 class Ctx {
  public:
   explicit Ctx(std::string origin) : origin_(std::move(origin)) {}
-  Error At(const YAML::Node& n, const std::string& msg, const char* code = "policy_invalid") const {
+  Error At(const YAML::Node& n, const std::string& msg, ErrorCode code = ErrorCode::kPolicyInvalid) const {
     YAML::Mark m = n.Mark();
     if (m.line < 0) return Error(code, origin_ + ": " + msg);
     return Error(code, origin_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);

@@ -63,12 +63,12 @@ Result<std::string> EncryptAction::Reveal(const ActionContext& ctx, std::string_
   auto it = aeads_.find(d->version);
   if (it == aeads_.end()) return UnknownVersion(key_name_, d->version);
   auto sealed = DecodePayload(d->payload);
-  if (!sealed) return Error("auth_failed", "ciphertext is not valid base64url");
+  if (!sealed) return Error(ErrorCode::kAuthFailed, "ciphertext is not valid base64url");
   std::string pt;
   std::string aad;
   AppendEncryptAad(ctx.topic, field_, key_name_, std::to_string(d->version), &aad);
   Status s = it->second.Open(aad, std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()), &pt);
-  if (!s.ok()) return Error("auth_failed", "ciphertext does not authenticate for this topic, field and key");
+  if (!s.ok()) return Error(ErrorCode::kAuthFailed, "ciphertext does not authenticate for this topic, field and key");
   return UntagToJson(pt);
 }
 

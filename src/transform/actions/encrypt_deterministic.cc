@@ -55,11 +55,11 @@ Result<std::string> EncryptDeterministicAction::Reveal(const ActionContext&, std
   auto it = sivs_.find(d->version);
   if (it == sivs_.end()) return UnknownVersion(key_name_, d->version);
   auto sealed = DecodePayload(d->payload);
-  if (!sealed) return Error("auth_failed", "ciphertext is not valid base64url");
+  if (!sealed) return Error(ErrorCode::kAuthFailed, "ciphertext is not valid base64url");
   std::string pt;
   Status s = it->second.Open(std::string_view(DeterministicAad(domain_, key_name_, d->version)),
                              std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()), &pt);
-  if (!s.ok()) return Error("auth_failed", "ciphertext does not authenticate for this domain and key");
+  if (!s.ok()) return Error(ErrorCode::kAuthFailed, "ciphertext does not authenticate for this domain and key");
   return UntagToJson(pt);
 }
 

@@ -43,7 +43,7 @@ uint64_t EncryptedDomain(size_t radix, int64_t len, bool class_walk, bool zero_c
 constexpr int kMaxCycleWalk = 1000;
 
 Error DomainTooSmall() {
-  return Error("domain_too_small", "the encrypted part of the value has under 1,000,000 possible values");
+  return Error(ErrorCode::kDomainTooSmall, "the encrypted part of the value has under 1,000,000 possible values");
 }
 
 }  // namespace
@@ -60,19 +60,19 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
   auto chars = o.TakeString("chars", "");
   if (!chars.ok()) return chars.error();
   if (*alpha == "custom") {
-    if (!has_chars) return Error("invalid_option", "[alphabet] alphabet 'custom' needs option 'chars'");
+    if (!has_chars) return Error(ErrorCode::kInvalidOption, "[alphabet] alphabet 'custom' needs option 'chars'");
     if (chars->size() < 2 || chars->size() > 128)
-      return Error("invalid_option", "[chars] option 'chars' must have 2 to 128 characters");
+      return Error(ErrorCode::kInvalidOption, "[chars] option 'chars' must have 2 to 128 characters");
     for (size_t i = 0; i < chars->size(); ++i) {
       auto c = static_cast<unsigned char>((*chars)[i]);
       if (c < 0x20 || c > 0x7E)
-        return Error("invalid_option", "[chars] option 'chars' must be printable ASCII characters");
+        return Error(ErrorCode::kInvalidOption, "[chars] option 'chars' must be printable ASCII characters");
       if (chars->find(static_cast<char>(c)) != i)
-        return Error("invalid_option", "[chars] option 'chars' has a repeated character");
+        return Error(ErrorCode::kInvalidOption, "[chars] option 'chars' has a repeated character");
     }
     a->alphabet_ = *chars;
   } else {
-    if (has_chars) return Error("invalid_option", "[chars] option 'chars' is only used with alphabet: custom");
+    if (has_chars) return Error(ErrorCode::kInvalidOption, "[chars] option 'chars' is only used with alphabet: custom");
     a->alphabet_ = *alpha == "digits"        ? std::string(kDigits)
                    : *alpha == "alnum"       ? std::string(kDigits) + kUpper + kLower
                    : *alpha == "upper_alnum" ? std::string(kDigits) + kUpper
@@ -88,7 +88,7 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
   for (char c : *seps) {
     auto u = static_cast<unsigned char>(c);
     if (u >= 0x80 || u < 0x20)
-      return Error("invalid_option", "[separators] option 'separators' must be printable ASCII characters");
+      return Error(ErrorCode::kInvalidOption, "[separators] option 'separators' must be printable ASCII characters");
     if (a->index_[u] < 0) a->separator_[u] = true;  // alphabet characters are never separators
   }
 
@@ -108,7 +108,7 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
     const int64_t encrypted = *min_len - *prefix - *suffix;
     const uint64_t n = EncryptedDomain(radix, encrypted, a->ClassWalk(), /*zero_class=*/true);
     if (n < crypto::Ff1::kMinDomainSize)
-      return Error("invalid_option",
+      return Error(ErrorCode::kInvalidOption,
                    "[min_length] unsafe: FPE domain of " + std::to_string(n) + " values is under 1,000,000 (radix " +
                        std::to_string(radix) + ", " + std::to_string(encrypted < 0 ? 0 : encrypted) +
                        " encrypted characters at min_length " + std::to_string(*min_len) +
@@ -148,13 +148,14 @@ Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::st
       pos.push_back(i);
       nums.push_back(static_cast<uint16_t>(index_[c]));
     } else if (number || c >= 0x80 || !separator_[c]) {
-      return Error("fpe_invalid_char", "value has a character that is neither in the alphabet nor a separator");
+      return Error(ErrorCode::kFpeInvalidChar, "value has a character that is neither in the alphabet nor a separator");
     }
   }
   const size_t n = nums.size();
   if (min_length_ != 0 && n < min_length_)
-    return Error("value_too_short", "value has " + std::to_string(n) + " alphabet characters, fewer than min_length " +
-                                        std::to_string(min_length_));
+    return Error(ErrorCode::kValueTooShort, "value has " + std::to_string(n) +
+                                                " alphabet characters, fewer than min_length " +
+                                                std::to_string(min_length_));
   if (keep_prefix_ + keep_suffix_ >= n) return DomainTooSmall();
   mid.assign(nums.begin() + static_cast<ptrdiff_t>(keep_prefix_), nums.end() - static_cast<ptrdiff_t>(keep_suffix_));
   // The class walk (see ClassWalk() and actions.h): each class of the first
@@ -177,7 +178,7 @@ Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::st
     std::copy(rest.begin(), rest.end(), mid.begin() + 1);
   } else {
     for (int round = 0;; ++round) {
-      if (round == kMaxCycleWalk) return Error("fpe_failed", "cycle walking did not end");
+      if (round == kMaxCycleWalk) return Error(ErrorCode::kFpeFailed, "cycle walking did not end");
       Status s = encrypt ? ff1.Encrypt(domain_, mid, &mid) : ff1.Decrypt(domain_, mid, &mid);
       if (!s.ok()) return s;
       if (!walk || mid[0] != 0) break;
@@ -190,11 +191,11 @@ Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::st
 Status FpeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   const bool number = v.type == codec::JsonType::kNumber;
   if (number) {
-    if (!digits_) return Error("unsupported_type", "fpe on a JSON number needs alphabet: digits");
+    if (!digits_) return Error(ErrorCode::kUnsupportedType, "fpe on a JSON number needs alphabet: digits");
     if (!maskproxy::number::IsJsonInteger(v.raw))
-      return Error("fpe_not_integer", "fpe takes only integer JSON numbers");
+      return Error(ErrorCode::kFpeNotInteger, "fpe takes only integer JSON numbers");
   } else if (v.type != codec::JsonType::kString) {
-    return Error("unsupported_type", "fpe takes strings and integer numbers");
+    return Error(ErrorCode::kUnsupportedType, "fpe takes strings and integer numbers");
   }
   if (!number && v.text.empty()) {  // nothing to encrypt; "" reveals as ""
     out->append("\"\"");
@@ -223,15 +224,16 @@ Result<std::string> FpeAction::Reveal(const ActionContext&, std::string_view jso
   const bool number = !json.empty() && json[0] != '"';
   if (number) {
     if (!digits_ || !maskproxy::number::IsJsonInteger(json))
-      return Error("invalid_ciphertext", "not an fpe output of this rule");
+      return Error(ErrorCode::kInvalidCiphertext, "not an fpe output of this rule");
     text = std::string(json);
   } else if (!codec::DecodeJsonString(json, &text)) {
-    return Error("invalid_ciphertext", "not a JSON string or integer");
+    return Error(ErrorCode::kInvalidCiphertext, "not a JSON string or integer");
   }
   if (!number && text.empty()) return std::string("\"\"");
   Status s = Run(false, it->second, number, &text);
   if (!s.ok()) {
-    if (s.error().code == "fpe_invalid_char") return Error("invalid_ciphertext", "not an fpe output of this rule");
+    if (s.error().code == ErrorCode::kFpeInvalidChar)
+      return Error(ErrorCode::kInvalidCiphertext, "not an fpe output of this rule");
     return s.error();
   }
   if (number) return text;

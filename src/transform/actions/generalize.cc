@@ -35,7 +35,7 @@ Result<std::unique_ptr<Action>> GeneralizeAction::Create(ActionOptions& o, const
   std::unique_ptr<GeneralizeAction> a(new GeneralizeAction());
   auto to = o.TakeEnum("to", "", {"year", "year_month", "bucket", "birth_decade_sex", "province", "district"});
   if (!to.ok()) {
-    if (!o.Has("to")) return Error("invalid_option", "[] missing required option 'to'");
+    if (!o.Has("to")) return Error(ErrorCode::kInvalidOption, "[] missing required option 'to'");
     return to.error();
   }
   a->to_ = *to == "year"               ? To::kYear
@@ -48,8 +48,8 @@ Result<std::unique_ptr<Action>> GeneralizeAction::Create(ActionOptions& o, const
   auto size = o.TakeString("size", "");
   if (!size.ok()) return size.error();
   if (a->to_ == To::kBucket) {
-    if (!has_size) return Error("invalid_option", "[to] generalize to: bucket needs option 'size'");
-    const Error bad("invalid_option",
+    if (!has_size) return Error(ErrorCode::kInvalidOption, "[to] generalize to: bucket needs option 'size'");
+    const Error bad(ErrorCode::kInvalidOption,
                     "[size] option 'size' must be a number greater than 0 (e.g. 10000 or 0.5), at most 18 decimals");
     size_t dot = size->find('.');
     int scale = dot == std::string::npos ? 0 : static_cast<int>(size->size() - dot - 1);
@@ -62,7 +62,7 @@ Result<std::unique_ptr<Action>> GeneralizeAction::Create(ActionOptions& o, const
     a->size_ = s.mag;
     a->scale_ = scale;
   } else if (has_size) {
-    return Error("invalid_option", "[size] option 'size' is only used with to: bucket");
+    return Error(ErrorCode::kInvalidOption, "[size] option 'size' is only used with to: bucket");
   }
   return std::unique_ptr<Action>(std::move(a));
 }
@@ -78,18 +78,20 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
   switch (to_) {
     case To::kYear:
     case To::kYearMonth: {
-      if (!str && !num) return Error("unsupported_type", "generalize to a date takes strings or YYYYMMDD numbers");
+      if (!str && !num)
+        return Error(ErrorCode::kUnsupportedType, "generalize to a date takes strings or YYYYMMDD numbers");
       int y = 0, m = 0, d = 0;
       if (!ParseDate(t, &y, &m, &d))
-        return Error("invalid_date",
+        return Error(ErrorCode::kInvalidDate,
                      "value is not a valid date (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or ISO 8601)");
       codec::AppendJsonString(to_ == To::kYear ? Pad(y, 4) : Pad(y, 4) + "-" + Pad(m, 2), out);
       return Status::Ok();
     }
     case To::kBucket: {
-      if (!str && !num) return Error("unsupported_type", "generalize to: bucket takes numbers or numeric strings");
+      if (!str && !num)
+        return Error(ErrorCode::kUnsupportedType, "generalize to: bucket takes numbers or numeric strings");
       Scaled s;
-      if (!ParseScaled(t, scale_, &s)) return Error("invalid_number", "value is not a number in range");
+      if (!ParseScaled(t, scale_, &s)) return Error(ErrorCode::kInvalidNumber, "value is not a number in range");
       i128 val = static_cast<i128>(s.mag);
       if (s.negative) val = -val - (s.truncated ? 1 : 0);
       const auto size = static_cast<i128>(size_);
@@ -100,7 +102,7 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
       return Status::Ok();
     }
     case To::kBirthDecadeSex: {
-      if (!str && !num) return Error("unsupported_type", "generalize to: birth_decade_sex takes strings");
+      if (!str && !num) return Error(ErrorCode::kUnsupportedType, "generalize to: birth_decade_sex takes strings");
       std::string digits;
       if (t.size() == 14 && t[6] == '-') {
         digits = std::string(t.substr(0, 6)) + std::string(t.substr(7));
@@ -110,23 +112,24 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
       int yy = 0, mm = 0, dd = 0, g = 0, tail = 0;
       if (digits.size() != 13 || !Digits(digits, 0, 2, &yy) || !Digits(digits, 2, 2, &mm) ||
           !Digits(digits, 4, 2, &dd) || !Digits(digits, 6, 1, &g) || !Digits(digits, 7, 6, &tail))
-        return Error("invalid_rrn", "value is not a resident registration number (6 + 7 digits)");
+        return Error(ErrorCode::kInvalidRrn, "value is not a resident registration number (6 + 7 digits)");
       const int century = (g == 1 || g == 2 || g == 5 || g == 6) ? 1900 : (g == 9 || g == 0) ? 1800 : 2000;
       const int year = century + yy;
-      if (!ValidYmd(year, mm, dd)) return Error("invalid_rrn", "resident registration number has an invalid date");
+      if (!ValidYmd(year, mm, dd))
+        return Error(ErrorCode::kInvalidRrn, "resident registration number has an invalid date");
       codec::AppendJsonString(std::to_string(year / 10 * 10) + (g % 2 == 1 ? "s-M" : "s-F"), out);
       return Status::Ok();
     }
     case To::kProvince:
     case To::kDistrict: {
-      if (!str) return Error("unsupported_type", "generalize to an address level takes strings");
+      if (!str) return Error(ErrorCode::kUnsupportedType, "generalize to an address level takes strings");
       auto words = SplitWords(t);
       const char* prov = words.empty() ? nullptr : FindProvince(words[0]);
-      if (!prov) return Error("unknown_province", "address does not start with a known 시/도");
+      if (!prov) return Error(ErrorCode::kUnknownProvince, "address does not start with a known 시/도");
       std::string result(prov);
       if (to_ == To::kDistrict && result != "세종특별자치시") {  // Sejong has no 시/군/구
         if (words.size() < 2 || !(EndsWith(words[1], "시") || EndsWith(words[1], "군") || EndsWith(words[1], "구")))
-          return Error("unknown_district", "address has no 시/군/구 after the 시/도");
+          return Error(ErrorCode::kUnknownDistrict, "address has no 시/군/구 after the 시/도");
         result += " ";
         result += words[1];
       }
@@ -134,7 +137,7 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
       return Status::Ok();
     }
   }
-  return Error("unsupported_type", "unknown generalization");
+  return Error(ErrorCode::kUnsupportedType, "unknown generalization");
 }
 
 }  // namespace maskproxy::transform

@@ -29,12 +29,12 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   if (!ch.ok()) return ch.error();
   if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(*ch, 0) != ch->size() || *ch == "\"" || *ch == "\\" ||
       static_cast<unsigned char>((*ch)[0]) < 0x20)
-    return Error("invalid_option", "[mask_char] option 'mask_char' must be one printable character");
+    return Error(ErrorCode::kInvalidOption, "[mask_char] option 'mask_char' must be one printable character");
   auto seps = o.TakeString("separators", " -./()+:_@");
   if (!seps.ok()) return seps.error();
   for (char c : *seps) {
     if (static_cast<unsigned char>(c) >= 0x80 || static_cast<unsigned char>(c) < 0x20)
-      return Error("invalid_option", "[separators] option 'separators' must be printable ASCII characters");
+      return Error(ErrorCode::kInvalidOption, "[separators] option 'separators' must be printable ASCII characters");
     a->separator_[static_cast<unsigned char>(c)] = true;
   }
   a->keep_first_ = static_cast<size_t>(*first);

@@ -12,11 +12,12 @@ Result<std::unique_ptr<Action>> RedactAction::Create(ActionOptions& o, const Act
   auto value = o.TakeString("value", "");
   if (!value.ok()) return value.error();
   if (*mode == "constant") {
-    if (!has_value) return Error("invalid_option", "[mode] mode 'constant' needs option 'value'");
-    if (!codec::IsValidUtf8(*value)) return Error("invalid_option", "[value] option 'value' must be valid UTF-8");
+    if (!has_value) return Error(ErrorCode::kInvalidOption, "[mode] mode 'constant' needs option 'value'");
+    if (!codec::IsValidUtf8(*value))
+      return Error(ErrorCode::kInvalidOption, "[value] option 'value' must be valid UTF-8");
     codec::AppendJsonString(*value, &a->replacement_);
   } else {
-    if (has_value) return Error("invalid_option", "[value] option 'value' is only used with mode: constant");
+    if (has_value) return Error(ErrorCode::kInvalidOption, "[value] option 'value' is only used with mode: constant");
     a->remove_ = *mode == "remove";
     a->replacement_ = "null";
   }

@@ -11,8 +11,8 @@ Result<const crypto::Key*> FindKey(ActionOptions& o, const ActionEnv& env, std::
   const crypto::Key* key = env.keys ? env.keys->Find(*key_name) : nullptr;
   if (!key) {
     std::string hint = env.keys ? text::Suggest(*key_name, env.keys->Names()) : "";
-    return Error("key_missing", "[key] key '" + *key_name + "' is not in the keyring" +
-                                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    return Error(ErrorCode::kKeyMissing, "[key] key '" + *key_name + "' is not in the keyring" +
+                                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
   *name = *key_name;
   return key;
@@ -27,7 +27,7 @@ Status TaggedPlaintext(const codec::ScalarRef& v, std::string* pt) {
     // A whole object or array (apply_to: whole): its exact JSON bytes.
     case codec::JsonType::kObject:
     case codec::JsonType::kArray: pt->push_back('j'); break;
-    default: return Error("unsupported_type", "this action takes strings, numbers, booleans and whole values");
+    default: return Error(ErrorCode::kUnsupportedType, "this action takes strings, numbers, booleans and whole values");
   }
   pt->append(v.type == codec::JsonType::kString ? v.text : v.raw);
   return Status::Ok();
@@ -35,7 +35,7 @@ Status TaggedPlaintext(const codec::ScalarRef& v, std::string* pt) {
 
 // The inverse: JSON text of a tagged plaintext (checked, though authenticated).
 Result<std::string> UntagToJson(std::string_view pt) {
-  if (pt.empty()) return Error("invalid_ciphertext", "plaintext has no type tag");
+  if (pt.empty()) return Error(ErrorCode::kInvalidCiphertext, "plaintext has no type tag");
   std::string_view body = pt.substr(1);
   std::string out;
   switch (pt[0]) {
@@ -54,18 +54,18 @@ Result<std::string> UntagToJson(std::string_view pt) {
       return std::string(body);
     default: break;
   }
-  return Error("invalid_ciphertext", "plaintext has an unknown type tag or a malformed value");
+  return Error(ErrorCode::kInvalidCiphertext, "plaintext has an unknown type tag or a malformed value");
 }
 
 Status CheckKey(const SelfDescribing& d, const std::string& key_name) {
   if (d.key_name != key_name)
-    return Error("key_mismatch",
+    return Error(ErrorCode::kKeyMismatch,
                  "output was made with key '" + std::string(d.key_name) + "', this rule uses '" + key_name + "'");
   return Status::Ok();
 }
 
 Error UnknownVersion(const std::string& key_name, uint32_t version) {
-  return Error("key_version_unknown",
+  return Error(ErrorCode::kKeyVersionUnknown,
                "key '" + key_name + "' has no version " + std::to_string(version) + " in the keyring");
 }
 

@@ -17,8 +17,8 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
   const crypto::Key* key = env.keys ? env.keys->Find(*key_name) : nullptr;
   if (!key) {
     std::string hint = env.keys ? text::Suggest(*key_name, env.keys->Names()) : "";
-    return Error("key_missing", "[key] key '" + *key_name + "' is not in the keyring" +
-                                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    return Error(ErrorCode::kKeyMissing, "[key] key '" + *key_name + "' is not in the keyring" +
+                                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
   auto tok = crypto::Tokenizer::Create(*key, "tokenize:" + *domain, TokenPrefix(*key));
   if (!tok.ok()) return tok.error();
@@ -36,7 +36,7 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
     // Every written form of one Korean phone number gives one token.
     thread_local std::string phone;
     if (!detect::CanonicalPhoneKrInto(in, &phone)) {
-      return Error("normalize_failed", "value is not a Korean phone number");
+      return Error(ErrorCode::kNormalizeFailed, "value is not a Korean phone number");
     }
     in = phone;
   } else if (norm_ != Normalize::kNone && norm_ != Normalize::kPhoneKr) {
@@ -76,7 +76,8 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
       size_t e = nv.find_last_not_of(" \t\r\n");
       nv = b == std::string_view::npos ? std::string_view() : nv.substr(b, e - b + 1);
     }
-    if (nv.empty() && !in.empty()) return Error("normalize_failed", "value has nothing left after normalization");
+    if (nv.empty() && !in.empty())
+      return Error(ErrorCode::kNormalizeFailed, "value has nothing left after normalization");
     in = nv;
   }
   out->push_back('"');
