@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,6 +64,12 @@ struct Context {
   std::mutex dr_log_mu;
   std::chrono::steady_clock::time_point dr_logged_at{};
   uint64_t dr_suppressed = 0;
+
+  // Replaces the producer with a new one of the same configuration (and
+  // transactional.id), and the client seam over it; set by the pipeline.
+  // Only the delivery class calls it, from the main thread, with no
+  // transactional call running.
+  std::function<Status()> recreate_producer;
 
   // A fatal error seen inside a callback (error_cb may run on the commit
   // thread); the main loop stops on it.

@@ -17,6 +17,8 @@ Counters Counters::Create() {
                     "Records the producer or the broker refused for their size (replayed)"),
       *r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "scan"}}),
       *r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "unlisted"}}),
+      *r.GetCounter("maskproxy_producers_recreated_total",
+                    "Transactional producers replaced after a fatal error that did not fence this instance"),
       {}};
 }
 

@@ -12,16 +12,17 @@
 namespace maskproxy::pipeline {
 
 struct Counters {
-  metrics::Counter& consumed;         // maskproxy_records_consumed_total
-  metrics::Counter& masked;           // maskproxy_records_masked_total
-  metrics::Counter& committed;        // maskproxy_transactions_committed_total
-  metrics::Counter& aborted;          // maskproxy_transactions_aborted_total
-  metrics::Counter& delivery_failed;  // maskproxy_delivery_failures_total
-  metrics::Counter& pauses;           // maskproxy_backpressure_pauses_total
-  metrics::Counter& reference_only;   // maskproxy_dead_letters_reference_only_total
-  metrics::Counter& size_refused;     // maskproxy_size_refusals_total
-  metrics::Counter& pii_scanned;      // maskproxy_pii_hits_total{kind="scan"}
-  metrics::Counter& pii_unlisted;     // maskproxy_pii_hits_total{kind="unlisted"}
+  metrics::Counter& consumed;             // maskproxy_records_consumed_total
+  metrics::Counter& masked;               // maskproxy_records_masked_total
+  metrics::Counter& committed;            // maskproxy_transactions_committed_total
+  metrics::Counter& aborted;              // maskproxy_transactions_aborted_total
+  metrics::Counter& delivery_failed;      // maskproxy_delivery_failures_total
+  metrics::Counter& pauses;               // maskproxy_backpressure_pauses_total
+  metrics::Counter& reference_only;       // maskproxy_dead_letters_reference_only_total
+  metrics::Counter& size_refused;         // maskproxy_size_refusals_total
+  metrics::Counter& pii_scanned;          // maskproxy_pii_hits_total{kind="scan"}
+  metrics::Counter& pii_unlisted;         // maskproxy_pii_hits_total{kind="unlisted"}
+  metrics::Counter& producers_recreated;  // maskproxy_producers_recreated_total
 
   // Built from metrics::Global().
   [[nodiscard]] static Counters Create();

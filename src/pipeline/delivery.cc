@@ -46,6 +46,10 @@ Status FatalFrom(rd_kafka_t* producer, const char* what, const rd_kafka_error_t*
   return Error(ErrorCode::kKafkaFatal, msg);
 }
 
+bool ProducerFatalIsRecoverable(rd_kafka_resp_err_t orig) {
+  return orig == RD_KAFKA_RESP_ERR_INVALID_TXN_STATE;
+}
+
 Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque, const std::function<void()>& track) {
   // A record refused once for its size goes alone in its batch this time,
   // so that a second refusal is its own (see SizeLimits).

@@ -82,6 +82,12 @@ class Delivery {
 // The fatal error of a failed Kafka call, with the producer's fatal error
 // if any.
 [[nodiscard]] Status FatalFrom(rd_kafka_t* producer, const char* what, const rd_kafka_error_t* e);
+// A fatal producer error that says the producer handle is unusable, not
+// that another instance took over the transactional.id: a new producer with
+// the same id carries on. Only INVALID_TXN_STATE, which librdkafka 2.0.x
+// raises from EndTxn after a hard broker restart (librdkafka #4849). Every
+// other fatal error (fenced, authorization, unsupported) stops the pipeline.
+[[nodiscard]] bool ProducerFatalIsRecoverable(rd_kafka_resp_err_t orig);
 
 // Produces one decided record (both modes): a record refused once for its
 // size goes alone in its batch; `track` runs after the record was handed to

@@ -8,6 +8,9 @@ namespace maskproxy::pipeline {
 namespace {
 
 constexpr int kAbortCallTimeoutMs = 1000;  // abort is resumable: short calls keep shutdown responsive
+// A producer replaced this often without a commit in between is not
+// recovering: stop with the error.
+constexpr int kMaxRecoveriesWithoutCommit = 3;
 
 }  // namespace
 
@@ -53,7 +56,12 @@ ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable) {
 
 Status ExactlyOnce::BeginTxn() {
   ErrorPtr e(ctx_.kafka->BeginTransaction());
-  if (e) return FatalFrom(ctx_.producer, "begin_transaction", e.get());
+  if (e) {
+    // A producer replaced here had no transaction open: begin on the new one.
+    if (Status s = FatalOrRecover("begin_transaction", e.get()); !s.ok()) return s;
+    e.reset(ctx_.kafka->BeginTransaction());
+    if (e) return FatalFrom(ctx_.producer, "begin_transaction", e.get());
+  }
   txn_open_ = true;
   txn_started_ = Clock::now();
   txn_records_ = 0;
@@ -77,7 +85,10 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
       /*also_abortable=*/true);
   txn_open_ = false;
   ctx_.counters.aborted.Inc();
-  if (e) return FatalFrom(ctx_.producer, "abort_transaction", e.get());
+  // Stopping (no rewind): a replaced producer would serve nothing more.
+  if (e)
+    return rewind ? FatalOrRecover("abort_transaction", e.get())
+                  : FatalFrom(ctx_.producer, "abort_transaction", e.get());
   if (rewind && !txn_offsets_.empty()) {
     ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets_.size())));
     for (const auto& [k, span] : txn_offsets_)
@@ -92,6 +103,77 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
   }
   txn_offsets_.clear();
   log::Warn("transaction_aborted", {{"records_replayed", std::to_string(txn_records_)}});
+  return Status::Ok();
+}
+
+// A fatal error from a transactional call: the pipeline stops, unless the
+// producer failed in a way that leaves the transactional.id ours
+// (ProducerFatalIsRecoverable); then the producer is replaced.
+Status ExactlyOnce::FatalOrRecover(const char* call, const rd_kafka_error_t* e) {
+  char buf[256];
+  if (!rd_kafka_error_is_fatal(e) ||
+      !ProducerFatalIsRecoverable(rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf)) ||
+      recoveries_since_commit_ >= kMaxRecoveriesWithoutCommit || !ctx_.recreate_producer)
+    return FatalFrom(ctx_.producer, call, e);
+  return RecoverProducer(call);
+}
+
+// Replaces the producer with a new one of the same transactional.id.
+// init_transactions on it bumps the epoch: the coordinator completes a
+// commit the old producer had already prepared, and aborts anything else it
+// left open. Whether the open transaction committed is then in the group's
+// committed offsets: every partition it (or the backlog) consumed is
+// rewound to them (never before the transaction's first offset), so its
+// records are processed again exactly when they were not committed.
+Status ExactlyOnce::RecoverProducer(const char* call) {
+  char buf[256];
+  const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf);
+  log::Warn("producer_recreated", {{"call", call},
+                                   {"error", rd_kafka_err2name(orig)},
+                                   {"detail",
+                                    "the producer failed without being fenced; a new one takes over its "
+                                    "transactional.id and the open transaction's records are replayed"}});
+  if (committing_) {
+    commit_thread_.join();
+    committing_ = false;
+  }
+  for (auto& p : backlog_) {
+    txn_offsets_.try_emplace(PartitionKey{p.topic, p.partition}, Span{p.offset, p.offset + 1});
+    rd_kafka_headers_destroy(p.hdrs);
+  }
+  backlog_.clear();
+  backlog_bytes_ = 0;
+  txn_open_ = false;
+  ++recoveries_since_commit_;
+  ctx_.counters.producers_recreated.Inc();
+  if (Status s = ctx_.recreate_producer(); !s.ok()) return s;
+  ErrorPtr e = Retry("init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); });
+  if (e) return FatalFrom(ctx_.producer, "init_transactions (new producer)", e.get());
+  if (!txn_offsets_.empty()) {
+    ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets_.size())));
+    for (const auto& [k, span] : txn_offsets_)
+      rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.first;
+    ListPtr committed(rd_kafka_topic_partition_list_copy(list.get()));
+    if (rd_kafka_resp_err_t ce = rd_kafka_committed(ctx_.consumer, committed.get(), kCallTimeoutMs); ce)
+      return Error(ErrorCode::kKafkaFatal,
+                   std::string("reading committed offsets after replacing the producer: ") + rd_kafka_err2str(ce));
+    for (int i = 0; i < list->cnt; ++i) {
+      const rd_kafka_topic_partition_t& c = committed->elems[i];
+      if (c.err)
+        return Error(ErrorCode::kKafkaFatal, std::string("reading the committed offset of ") + c.topic + ":" +
+                                                 std::to_string(c.partition) + ": " + rd_kafka_err2str(c.err));
+      if (c.offset >= 0) list->elems[i].offset = std::max(list->elems[i].offset, c.offset);
+    }
+    ErrorPtr se(ctx_.kafka->Seek(list.get(), kCallTimeoutMs));
+    if (se) return FatalFrom(ctx_.producer, "seek after replacing the producer", se.get());
+    for (int i = 0; i < list->cnt; ++i)
+      if (list->elems[i].err)
+        return Error(ErrorCode::kKafkaFatal, std::string("seek after replacing the producer failed for ") +
+                                                 list->elems[i].topic + ":" + std::to_string(list->elems[i].partition) +
+                                                 ": " + rd_kafka_err2str(list->elems[i].err));
+  }
+  txn_offsets_.clear();
+  log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}, {"producer", "replaced"}});
   return Status::Ok();
 }
 
@@ -127,7 +209,7 @@ ExactlyOnce::CommitOutcome ExactlyOnce::CommitCalls(rd_kafka_topic_partition_lis
 Status ExactlyOnce::CommitDone(CommitOutcome out) {
   if (out.err) {
     const rd_kafka_error_t* e = out.err.get();
-    if (!rd_kafka_error_txn_requires_abort(e)) return FatalFrom(ctx_.producer, out.call, e);
+    if (!rd_kafka_error_txn_requires_abort(e)) return FatalOrRecover(out.call, e);
     log::Warn("transaction_failed",
               {{"call", out.call}, {"error", rd_kafka_error_name(e)}, {"detail", rd_kafka_error_string(e)}});
     ctx_.backoff.Fail();
@@ -143,6 +225,7 @@ Status ExactlyOnce::CommitDone(CommitOutcome out) {
   }
   txn_open_ = false;
   txn_offsets_.clear();
+  recoveries_since_commit_ = 0;
   ctx_.backoff.Reset();
   ctx_.counters.committed.Inc();
   log::Debug("transaction_committed", {{"records", std::to_string(txn_records_)}});
@@ -292,7 +375,8 @@ Status ExactlyOnce::OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool 
 Status ExactlyOnce::AbortIfStopping(Status s) {
   if (s.ok()) return s;
   char buf[256];
-  if (rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf) != RD_KAFKA_RESP_ERR_NO_ERROR) return s;
+  const rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf);
+  if (fatal != RD_KAFKA_RESP_ERR_NO_ERROR && !ProducerFatalIsRecoverable(fatal)) return s;
   log::Warn("final_commit_failed", {{"error", s.error().message},
                                     {"detail", "transaction aborted; its records are processed again on restart"}});
   if (committing_) {

@@ -81,6 +81,8 @@ class ExactlyOnce final : public Delivery {
   void StartCommit();
   Status FinishCommit();
   Status AbortIfStopping(Status s);
+  Status FatalOrRecover(const char* call, const rd_kafka_error_t* e);
+  Status RecoverProducer(const char* call);
 
   Context& ctx_;
   bool txn_open_ = false;
@@ -93,6 +95,7 @@ class ExactlyOnce final : public Delivery {
   std::atomic<bool> commit_done_{false};
   bool committing_ = false;
   CommitOutcome commit_outcome_;
+  int recoveries_since_commit_ = 0;  // producers replaced since the last commit
 };
 
 }  // namespace maskproxy::pipeline

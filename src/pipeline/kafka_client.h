@@ -55,7 +55,8 @@ class KafkaClient {
   virtual rd_kafka_resp_err_t Resume(rd_kafka_topic_partition_list_t* partitions) = 0;
 };
 
-// The real client: owns both handles (rd_kafka_destroy on destruction).
+// The real client over the pipeline's handles; the pipeline owns them (it
+// destroys them, and may replace the producer: Context::recreate_producer).
 [[nodiscard]] std::unique_ptr<KafkaClient> MakeRdKafkaClient(rd_kafka_t* consumer, rd_kafka_t* producer);
 
 }  // namespace maskproxy::pipeline

@@ -7,10 +7,7 @@ namespace {
 class RdKafkaClient final : public KafkaClient {
  public:
   RdKafkaClient(rd_kafka_t* consumer, rd_kafka_t* producer) : consumer_(consumer), producer_(producer) {}
-  ~RdKafkaClient() override {
-    if (consumer_) rd_kafka_destroy(consumer_);
-    if (producer_) rd_kafka_destroy(producer_);
-  }
+  ~RdKafkaClient() override = default;
   RdKafkaClient(const RdKafkaClient&) = delete;
   RdKafkaClient& operator=(const RdKafkaClient&) = delete;
 

@@ -61,10 +61,7 @@ struct Pipeline::Impl {
 
   ~Impl() {
     delivery.reset();  // joins the commit thread, frees the backlog
-    if (ctx.kafka) {
-      ctx.kafka.reset();  // destroys both clients
-      return;
-    }
+    ctx.kafka.reset();
     if (ctx.consumer) rd_kafka_destroy(ctx.consumer);
     if (ctx.producer) rd_kafka_destroy(ctx.producer);
   }
@@ -109,6 +106,13 @@ struct Pipeline::Impl {
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
       rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
+      // The exactly-once delivery replaces such a producer (the failing
+      // transactional call tells it); nothing fenced this instance.
+      if (rd_kafka_type(rk) == RD_KAFKA_PRODUCER && ctx->opt.mode == DeliveryMode::kExactlyOnce &&
+          ProducerFatalIsRecoverable(orig)) {
+        log::Warn("producer_fatal_recoverable", {{"error", rd_kafka_err2name(orig)}, {"detail", buf}});
+        return;
+      }
       ctx->SetFatal(
           Error(ErrorCode::kKafkaFatal, std::string(rd_kafka_name(rk)) + ": " + rd_kafka_err2name(orig) + ": " + buf));
       return;
@@ -169,7 +173,12 @@ struct Pipeline::Impl {
     cc.release();  // owned by the consumer now
     rd_kafka_poll_set_consumer(ctx.consumer);
 
-    // Producer.
+    ctx.recreate_producer = [this] { return RecreateProducer(); };
+    return NewProducer();
+  }
+
+  // The producer, and the client seam over both handles.
+  Status NewProducer() {
     ConfPtr pc(rd_kafka_conf_new());
     if (!opt.producer_properties.count("partitioner"))
       if (Status s = SetConf(pc.get(), "partitioner", "murmur2_random", "destination"); !s.ok()) return s;
@@ -218,12 +227,26 @@ struct Pipeline::Impl {
     rd_kafka_conf_set_dr_msg_cb(pc.get(), &Impl::OnDelivery);
     rd_kafka_conf_set_error_cb(pc.get(), &Impl::OnError);
     rd_kafka_conf_set_log_cb(pc.get(), &Impl::OnLog);
+    char err[512];
     ctx.producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc.get(), err, sizeof err);
     if (!ctx.producer) return Error(ErrorCode::kKafkaInitFailed, std::string("producer: ") + err);
     pc.release();
     ctx.kafka = MakeRdKafkaClient(ctx.consumer, ctx.producer);
     if (opt.wrap_kafka_client) ctx.kafka = opt.wrap_kafka_client(std::move(ctx.kafka));
     return Status::Ok();
+  }
+
+  // Replaces a producer that failed fatally without being fenced (see
+  // ExactlyOnce::RecoverProducer): what it still holds is purged (those
+  // records belong to the transaction being given up, and are consumed
+  // again), its delivery reports are served, then it is destroyed.
+  Status RecreateProducer() {
+    rd_kafka_purge(ctx.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING);
+    for (int i = 0; i < 50 && ctx.kafka->OutqLen() > 0; ++i) ctx.kafka->Poll(100);
+    ctx.kafka.reset();
+    rd_kafka_destroy(ctx.producer);
+    ctx.producer = nullptr;
+    return NewProducer();
   }
 
   // Masks one consumed record and hands it to the delivery class for the

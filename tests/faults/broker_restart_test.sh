@@ -2,7 +2,7 @@
 # Fault test: the broker is restarted under the running proxy while a stream
 # is produced: first a hard crash (scripts/kafka.sh restart --hard: SIGKILL
 # and start), later a clean restart (scripts/kafka.sh restart). The proxy is
-# expected to ride through both; if it exits instead, the test says so
+# expected to ride through both (ctest sets STRICT_NO_EXIT=1); if it exits instead, the test says so
 # (with its exit status and last log lines) and starts it again, as a
 # supervisor would. Then: verify.py lost=0 duplicated=0 leaked=0, poison
 # only in the dead-letter topic.

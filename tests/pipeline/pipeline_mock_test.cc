@@ -952,6 +952,42 @@ TEST(PipelineMock, AbortableEndTxnErrorOnCommitAndAbortStillRecovers) {
   env.ExpectDeliveredAndCommitted();
 }
 
+// INVALID_TXN_STATE on EndTxn: librdkafka 2.0.2 makes the producer fatally
+// failed (what a hard broker restart caused, librdkafka #4849), although no
+// other instance took the transactional.id. The pipeline replaces the
+// producer (same id), rewinds to the committed offsets and goes on: every
+// record delivered once, every offset committed, Run() Ok. Once on the
+// commit's EndTxn, once on the commit's and then the abort's.
+uint64_t ProducersRecreated() {
+  return metrics::Global().Total("maskproxy_producers_recreated_total");
+}
+
+TEST(PipelineMock, InvalidTxnStateOnCommitReplacesTheProducer) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t recreated_before = ProducersRecreated();
+  Outcome o = RunWithMidStreamFault(
+      env, [&] { PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_INVALID_TXN_STATE}}); });
+  ExpectOk(o);
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
+  EXPECT_GT(ProducersRecreated(), recreated_before) << "the producer was not replaced";
+  env.ExpectDeliveredAndCommitted();
+}
+
+TEST(PipelineMock, InvalidTxnStateOnCommitAndAbortReplacesTheProducer) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t recreated_before = ProducersRecreated();
+  Outcome o = RunWithMidStreamFault(env, [&] {
+    PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn,
+                     {{RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS}, {RD_KAFKA_RESP_ERR_INVALID_TXN_STATE}});
+  });
+  ExpectOk(o);
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected errors not hit";
+  EXPECT_GT(ProducersRecreated(), recreated_before) << "the producer was not replaced";
+  env.ExpectDeliveredAndCommitted();
+}
+
 // ---------------------------------------------------------------------------
 // Fatal: fenced by a newer instance. librdkafka 2.0.2 turns PRODUCER_FENCED
 // and INVALID_PRODUCER_EPOCH on InitProducerId and on EndTxn into a fatal
