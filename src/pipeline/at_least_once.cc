@@ -78,8 +78,7 @@ Status AtLeastOnce::ReplayFailed() {
     sp->entries.clear();
   }
   if (list->cnt > 0) {
-    ErrorPtr se(ctx_.kafka->Seek(list.get(), kCallTimeoutMs));
-    if (se) return FatalFrom(ctx_.producer, "seek after failed delivery", se.get());
+    if (Status s = SeekTo(ctx_, list.get(), "seek after failed delivery"); !s.ok()) return s;
   }
   delivery_failed_ = false;
   ctx_.backoff.Fail();

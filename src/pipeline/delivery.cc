@@ -1,5 +1,9 @@
 #include "pipeline/delivery.h"
 
+#include <chrono>
+#include <string>
+
+#include "common/log.h"
 #include "pipeline/at_least_once.h"
 #include "pipeline/exactly_once.h"
 #include "pipeline/headers.h"
@@ -48,6 +52,30 @@ Status FatalFrom(rd_kafka_t* producer, const char* what, const rd_kafka_error_t*
 
 bool ProducerFatalIsRecoverable(rd_kafka_resp_err_t orig) {
   return orig == RD_KAFKA_RESP_ERR_INVALID_TXN_STATE;
+}
+
+Status SeekTo(Context& ctx, rd_kafka_topic_partition_list_t* list, const char* what) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(2 * ctx.opt.transaction_timeout_ms);
+  for (int attempt = 1;; ++attempt) {
+    for (int i = 0; i < list->cnt; ++i) list->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    ErrorPtr se(ctx.kafka->Seek(list, kCallTimeoutMs));
+    rd_kafka_resp_err_t err = se ? rd_kafka_error_code(se.get()) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string where;
+    for (int i = 0; i < list->cnt && !err; ++i)
+      if (list->elems[i].err) {
+        err = list->elems[i].err;
+        where = std::string(" for ") + list->elems[i].topic + ":" + std::to_string(list->elems[i].partition);
+      }
+    if (!err) return Status::Ok();
+    const bool timed_out = err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
+    const bool give_up =
+        std::chrono::steady_clock::now() >= deadline || (ctx.stop_flag && ctx.stop_flag->load() && attempt >= 2);
+    if (!timed_out || give_up)
+      return Error(ErrorCode::kKafkaFatal, std::string(what) + " failed" + where + ": " + rd_kafka_err2name(err) +
+                                               (se ? std::string(": ") + rd_kafka_error_string(se.get()) : ""));
+    log::Warn("seek_retry", {{"call", what}, {"attempt", std::to_string(attempt)}, {"error", rd_kafka_err2name(err)}});
+  }
 }
 
 Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque, const std::function<void()>& track) {

@@ -88,6 +88,12 @@ class Delivery {
 // raises from EndTxn after a hard broker restart (librdkafka #4849). Every
 // other fatal error (fenced, authorization, unsupported) stops the pipeline.
 [[nodiscard]] bool ProducerFatalIsRecoverable(rd_kafka_resp_err_t orig);
+// Seeks the consumer to each partition's offset in `list` (a rewind before
+// replay). A seek waits for the partition's fetcher, which cannot answer
+// while the broker is away: timeouts are retried (bounded by twice the
+// transaction timeout, or a few attempts once a stop was requested); any
+// other error, or the bound, is kafka_fatal naming `what` and the partition.
+[[nodiscard]] Status SeekTo(Context& ctx, rd_kafka_topic_partition_list_t* list, const char* what);
 
 // Produces one decided record (both modes): a record refused once for its
 // size goes alone in its batch; `track` runs after the record was handed to

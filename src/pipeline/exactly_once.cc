@@ -93,13 +93,7 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
     ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(txn_offsets_.size())));
     for (const auto& [k, span] : txn_offsets_)
       rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.first;
-    ErrorPtr se(ctx_.kafka->Seek(list.get(), kCallTimeoutMs));
-    if (se) return FatalFrom(ctx_.producer, "seek after abort", se.get());
-    for (int i = 0; i < list->cnt; ++i)
-      if (list->elems[i].err)
-        return Error(ErrorCode::kKafkaFatal, std::string("seek after abort failed for ") + list->elems[i].topic + ":" +
-                                                 std::to_string(list->elems[i].partition) + ": " +
-                                                 rd_kafka_err2str(list->elems[i].err));
+    if (Status ss = SeekTo(ctx_, list.get(), "seek after abort"); !ss.ok()) return ss;
   }
   txn_offsets_.clear();
   log::Warn("transaction_aborted", {{"records_replayed", std::to_string(txn_records_)}});
@@ -164,13 +158,7 @@ Status ExactlyOnce::RecoverProducer(const char* call) {
                                                  std::to_string(c.partition) + ": " + rd_kafka_err2str(c.err));
       if (c.offset >= 0) list->elems[i].offset = std::max(list->elems[i].offset, c.offset);
     }
-    ErrorPtr se(ctx_.kafka->Seek(list.get(), kCallTimeoutMs));
-    if (se) return FatalFrom(ctx_.producer, "seek after replacing the producer", se.get());
-    for (int i = 0; i < list->cnt; ++i)
-      if (list->elems[i].err)
-        return Error(ErrorCode::kKafkaFatal, std::string("seek after replacing the producer failed for ") +
-                                                 list->elems[i].topic + ":" + std::to_string(list->elems[i].partition) +
-                                                 ": " + rd_kafka_err2str(list->elems[i].err));
+    if (Status ss = SeekTo(ctx_, list.get(), "seek after replacing the producer"); !ss.ok()) return ss;
   }
   txn_offsets_.clear();
   log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}, {"producer", "replaced"}});
@@ -332,8 +320,7 @@ Status ExactlyOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
   if (!covered) {
     ListPtr l(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(l.get(), key.topic.c_str(), key.partition)->offset = offset;
-    ErrorPtr se(ctx_.kafka->Seek(l.get(), kCallTimeoutMs));
-    if (se) return FatalFrom(ctx_.producer, "seek", se.get());
+    if (Status ss = SeekTo(ctx_, l.get(), "seek"); !ss.ok()) return ss;
   }
   ctx_.backoff.Fail();
   return Status::Ok();
