@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "app/flags.h"
 #include "app/policy_set.h"
+#include "app/reload.h"
 #include "codec/json.h"
 #include "common/audit.h"
 #include "common/log.h"
@@ -95,9 +96,9 @@ int CmdRun(const std::vector<std::string>& args) {
   auto keys = crypto::Keyring::Load(cfg->keyring_file);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // The engine holds the policies, and they hold the encryption ledger.
-  auto set =
-      LoadPolicySet(cfg->policy_files, *keys,
-                    {cfg->encryption_ledger, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}});
+  auto set = LoadPolicySet(
+      cfg->policy_files, *keys,
+      {cfg->encryption_ledger, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}, nullptr});
   if (!set.ok()) return Fail(set.error(), kExitUsage);
   const std::vector<std::shared_ptr<const policy::Policy>>& policies = set->policies;
   for (const auto& p : policies)
@@ -136,6 +137,22 @@ int CmdRun(const std::vector<std::string>& args) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+
+  // Reloads (SIGHUP, a change of a policy file or the keyring, POST /reload)
+  // validate the new set completely and hand it to the pipeline, which takes
+  // it at a transaction boundary; a rejected set leaves the running one.
+  pipeline::Pipeline* running = pipe->get();
+  auto reloader = Reloader::Create(
+      {cfg->policy_files,
+       cfg->keyring_file,
+       cfg->encryption_ledger,
+       {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}},
+      *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
+  if (!reloader.ok()) return Fail(reloader.error(), kExitFailure);
+  std::vector<std::string> watched = cfg->policy_files;
+  watched.push_back(cfg->keyring_file);
+  auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
+  if (!triggers.ok()) return Fail(triggers.error(), kExitFailure);
 
   log::Info("starting", {{"config", cfg->path},
                          {"group", cfg->group_id},
