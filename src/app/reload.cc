@@ -327,23 +327,33 @@ ReloadTriggers::~ReloadTriggers() {
     if (fd >= 0) close(fd);
 }
 
-// One pipe carries both SIGHUP ('h') and stop ('s').
+// One pipe carries both SIGHUP ('h') and stop ('s'). A change of a
+// watched file reloads once no watched file changed for debounce_ms (events
+// of other files in the directories do not delay it).
 void ReloadTriggers::Loop() {
-  bool file_changed = false;  // an inotify event waits for the quiet period
+  using Clock = std::chrono::steady_clock;
+  bool file_changed = false;  // a watched file changed; reload at `due`
+  Clock::time_point due;
   while (true) {
+    int timeout = -1;
+    if (file_changed) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
+      timeout = static_cast<int>(std::max<int64_t>(left, 0));
+    }
     pollfd fds[2] = {{stop_pipe_[0], POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
-    const int n = poll(fds, inotify_fd_ >= 0 ? 2 : 1, file_changed ? debounce_ms_ : -1);
+    const int n = poll(fds, inotify_fd_ >= 0 ? 2 : 1, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       log::Error("reload_triggers_failed", {{"error", std::strerror(errno)}});
       return;
     }
-    if (n == 0) {  // quiet for debounce_ms after a change
+    if (file_changed && Clock::now() >= due) {
       file_changed = false;
       (void)reloader_->ReloadNow("inotify");
       ++reloads_;
-      continue;
+      continue;  // events still pending are read next time round
     }
+    if (n == 0) continue;
     bool hup = false;
     if (fds[0].revents & POLLIN) {
       char buf[64];
@@ -363,7 +373,10 @@ void ReloadTriggers::Loop() {
           p += sizeof(inotify_event) + ev->len;
           if (ev->len == 0) continue;
           const std::string name(ev->name);
-          if (std::find(names_.begin(), names_.end(), name) != names_.end()) file_changed = true;
+          if (std::find(names_.begin(), names_.end(), name) != names_.end()) {
+            file_changed = true;
+            due = Clock::now() + std::chrono::milliseconds(debounce_ms_);
+          }
         }
       }
     }
