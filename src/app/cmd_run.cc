@@ -26,7 +26,10 @@ namespace {
 const char kRunHelp[] = R"(maskproxy run --config FILE [--transactional-id ID] [--log-level LEVEL]
 
 Runs the proxy until SIGTERM or SIGINT, then commits the open transaction,
-leaves the consumer group and exits 0. Startup fails (exit 2) with a message
+leaves the consumer group and exits 0. SIGHUP, a change of a policy file or
+the keyring (reload.watch) reload them: a valid set is taken at the next
+transaction boundary; an invalid one is logged (reload_rejected, with each
+error's file:line:col) and the running set keeps running. Startup fails (exit 2) with a message
 naming the problem if the config, a policy or the keyring is invalid: an
 unknown or missing key, a missing or short (< 256-bit) key, or a keyring file
 that group or others can read.
