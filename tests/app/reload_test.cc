@@ -19,6 +19,7 @@
 
 #include "common/metrics.h"
 #include "crypto/keyring.h"
+#include "reveal/reveal.h"
 
 namespace maskproxy::app {
 namespace {
@@ -225,6 +226,35 @@ TEST_F(ReloadTest, RotatedKeyTakesEffectAndTheLedgerIsReused) {
   auto next = LastSwapped();
   ASSERT_NE(next, nullptr);
   EXPECT_EQ(next->FindRoute("users.raw")->route->key_refs, "contact:2");
+  // New outputs use version 2; an output of version 1 still reveals.
+  auto email_of = [](const std::string& masked) {
+    const size_t at = masked.find("\"email\":\"");
+    return at == std::string::npos ? std::string() : masked.substr(at + 9, masked.find('"', at + 9) - at - 9);
+  };
+  const std::string old_out = email_of(Mask(*running_.engine, kRecord));
+  const std::string new_out = email_of(Mask(*next, kRecord));
+  EXPECT_EQ(old_out.rfind("e1.contact.1.", 0), 0u) << old_out.substr(0, 13);
+  EXPECT_EQ(new_out.rfind("e1.contact.2.", 0), 0u) << new_out.substr(0, 13);
+  struct MemorySink : reveal::AuditSink {
+    Status Append(std::string_view) override { return Status::Ok(); }
+  };
+  auto keys = crypto::Keyring::Load(keys_path_);
+  ASSERT_TRUE(keys.ok());
+  auto set = LoadPolicySet({policy_path_}, *keys, PolicySetOptions{});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  auto revealer = reveal::Revealer::Create(set->policies[0], std::make_shared<MemorySink>());
+  ASSERT_TRUE(revealer.ok()) << revealer.error().ToString();
+  reveal::RevealRequest req;
+  req.route = "users.raw";
+  req.field = "user.email";
+  req.reason = "TEST-1";
+  req.operator_name = "test";
+  req.values = {old_out, new_out};
+  auto revealed = (*revealer)->Reveal(req);
+  ASSERT_TRUE(revealed.ok()) << revealed.error().ToString();
+  ASSERT_EQ(revealed->values.size(), 2u);
+  EXPECT_EQ(revealed->values[0].value_or(""), "a@example.com");
+  EXPECT_EQ(revealed->values[1].value_or(""), "a@example.com");
 }
 
 TEST_F(ReloadTest, RoutesAddedAndRemovedAreReported) {
