@@ -310,8 +310,10 @@ Result<std::unique_ptr<ReloadTriggers>> ReloadTriggers::Start(Reloader* reloader
 }
 
 ReloadTriggers::~ReloadTriggers() {
+  // Ignored from now on: a SIGHUP while the proxy shuts down must not kill it
+  // (its default action) and change its exit status.
   struct sigaction sa {};
-  sa.sa_handler = SIG_DFL;
+  sa.sa_handler = SIG_IGN;
   sigemptyset(&sa.sa_mask);
   if (g_hup_fd.load() == stop_pipe_[1]) {
     sigaction(SIGHUP, &sa, nullptr);

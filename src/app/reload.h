@@ -114,7 +114,7 @@ class ReloadTriggers {
   [[nodiscard]] static Result<std::unique_ptr<ReloadTriggers>> Start(Reloader* reloader,
                                                                      const std::vector<std::string>& files, bool watch,
                                                                      int debounce_ms = 200);
-  ~ReloadTriggers();  // stops the thread, restores SIGHUP's default
+  ~ReloadTriggers();  // stops the thread; SIGHUP is ignored afterwards
   ReloadTriggers(const ReloadTriggers&) = delete;
   ReloadTriggers& operator=(const ReloadTriggers&) = delete;
 
