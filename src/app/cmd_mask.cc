@@ -99,7 +99,8 @@ int CmdMask(const std::vector<std::string>& args) {
   auto keys = crypto::Keyring::Load(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // The engine holds the policy, and the policy the encryption ledger.
-  auto set = LoadPolicySet({policy_path}, *keys, {ledger_path.empty() ? keys_path + ".usage" : ledger_path, limits});
+  auto set =
+      LoadPolicySet({policy_path}, *keys, {ledger_path.empty() ? keys_path + ".usage" : ledger_path, limits, nullptr});
   if (!set.ok()) return Fail(set.error(), kExitUsage);
   const std::shared_ptr<const engine::Engine> eng = set->engine;
   const policy::Route* route = set->policies.front()->FindRoute(route_name);

@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "app/flags.h"
 #include "app/policy_set.h"
+#include "app/reload.h"
 #include "codec/json.h"
 #include "common/audit.h"
 #include "common/log.h"
@@ -25,7 +26,10 @@ namespace {
 const char kRunHelp[] = R"(maskproxy run --config FILE [--transactional-id ID] [--log-level LEVEL]
 
 Runs the proxy until SIGTERM or SIGINT, then commits the open transaction,
-leaves the consumer group and exits 0. Startup fails (exit 2) with a message
+leaves the consumer group and exits 0. SIGHUP, a change of a policy file or
+the keyring (reload.watch) reload them: a valid set is taken at the next
+transaction boundary; an invalid one is logged (reload_rejected, with each
+error's file:line:col) and the running set keeps running. Startup fails (exit 2) with a message
 naming the problem if the config, a policy or the keyring is invalid: an
 unknown or missing key, a missing or short (< 256-bit) key, or a keyring file
 that group or others can read.
@@ -95,9 +99,9 @@ int CmdRun(const std::vector<std::string>& args) {
   auto keys = crypto::Keyring::Load(cfg->keyring_file);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // The engine holds the policies, and they hold the encryption ledger.
-  auto set =
-      LoadPolicySet(cfg->policy_files, *keys,
-                    {cfg->encryption_ledger, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}});
+  auto set = LoadPolicySet(
+      cfg->policy_files, *keys,
+      {cfg->encryption_ledger, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}, nullptr});
   if (!set.ok()) return Fail(set.error(), kExitUsage);
   const std::vector<std::shared_ptr<const policy::Policy>>& policies = set->policies;
   for (const auto& p : policies)
@@ -136,6 +140,22 @@ int CmdRun(const std::vector<std::string>& args) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+
+  // Reloads (SIGHUP, a change of a policy file or the keyring, POST /reload)
+  // validate the new set completely and hand it to the pipeline, which takes
+  // it at a transaction boundary; a rejected set leaves the running one.
+  pipeline::Pipeline* running = pipe->get();
+  auto reloader = Reloader::Create(
+      {cfg->policy_files,
+       cfg->keyring_file,
+       cfg->encryption_ledger,
+       {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}},
+      *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
+  if (!reloader.ok()) return Fail(reloader.error(), kExitFailure);
+  std::vector<std::string> watched = cfg->policy_files;
+  watched.push_back(cfg->keyring_file);
+  auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
+  if (!triggers.ok()) return Fail(triggers.error(), kExitFailure);
 
   log::Info("starting", {{"config", cfg->path},
                          {"group", cfg->group_id},

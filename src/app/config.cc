@@ -59,6 +59,9 @@ const char kConfigHelp[] = R"(Config file (YAML):
     max_inflight_bytes: 67108864   #   bound consumption pauses (backpressure)
   log_level: info                  # optional: debug, info, warn, error
   stats_interval_ms: 30000         # optional: how often counters are logged
+  reload:                          # optional: policies and keyring are reloaded without a
+    watch: true                    #   restart on SIGHUP, POST /reload, and (watch: true, the
+                                   #   default) when a policy file or the keyring changes
 
 Properties that maskproxy sets itself (group.id, enable.auto.commit,
 isolation.level, transactional.id, enable.idempotence, acks, ...) cannot be
@@ -171,7 +174,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   try {
     if (Status s = CheckKeys(c, root, "",
                              {"source", "destination", "policies", "keyring", "encryption_ledger", "audit_log",
-                              "delivery", "limits", "log_level", "stats_interval_ms"});
+                              "delivery", "limits", "log_level", "stats_interval_ms", "reload"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -281,6 +284,14 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     long long si = cfg.stats_interval_ms;
     if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();
     cfg.stats_interval_ms = static_cast<int>(si);
+    if (YAML::Node r = root["reload"]) {
+      if (Status s = CheckKeys(c, r, "reload", {"watch"}); !s.ok()) return s.error();
+      if (YAML::Node w = r["watch"]) {
+        bool b = true;
+        if (!w.IsScalar() || !YAML::convert<bool>::decode(w, b)) return c.At(w, "'reload.watch' must be true or false");
+        cfg.reload_watch = b;
+      }
+    }
   } catch (const YAML::Exception& e) {
     return Error(ErrorCode::kConfigInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
                                                 std::to_string(e.mark.column + 1) + ": " + e.msg);

@@ -32,6 +32,7 @@ struct Config {
   size_t max_inflight_bytes = 64 << 20;
   std::string log_level = "info";
   int stats_interval_ms = 30000;
+  bool reload_watch = true;  // reload: {watch: ...}: reload when a policy file or the keyring changes
 
   [[nodiscard]] static Result<Config> Load(const std::string& path);
   [[nodiscard]] static Result<Config> Parse(const std::string& yaml, const std::string& origin,

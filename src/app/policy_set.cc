@@ -126,10 +126,14 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
 
   bool encrypts = false;
   for (const auto& p : set.policies) encrypts = encrypts || p->Encrypts();
-  if (encrypts && !options.ledger_path.empty()) {
-    auto opened = crypto::UsageLedger::Open(options.ledger_path);
-    if (!opened.ok()) return opened.error();
-    set.ledger = std::move(opened).value();
+  if (encrypts && (options.ledger || !options.ledger_path.empty())) {
+    if (options.ledger) {
+      set.ledger = options.ledger;
+    } else {
+      auto opened = crypto::UsageLedger::Open(options.ledger_path);
+      if (!opened.ok()) return opened.error();
+      set.ledger = std::move(opened).value();
+    }
     // Again, now counting in the ledger file: the policies hold it.
     set.policies = compile(set.ledger, &errors);
     if (!errors.empty()) return Combine(errors);

@@ -22,6 +22,10 @@ struct PolicySetOptions {
   // running proxy holds).
   std::string ledger_path;
   engine::Limits limits;
+  // An encryption ledger that is already open (a reload: the running
+  // proxy's, whose file it holds locked); used instead of opening
+  // ledger_path.
+  std::shared_ptr<crypto::UsageLedger> ledger;
 };
 
 // Compiled policies and the engine over them. Each policy holds the ledger

@@ -31,6 +31,7 @@ class AtLeastOnce final : public Delivery {
   Status OnProduceRefused(const PartitionKey& key, int64_t offset) override;
   bool ReplayPending() const override { return delivery_failed_; }
   Status MaybeCommit() override;
+  Status ReachBoundary() override { return Status::Ok(); }  // between two records is a boundary
   Status OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool lost) override;
   Status OnFailureWhileStopping(Status s) override;
   Status Drain() override;

@@ -62,6 +62,12 @@ class Delivery {
   [[nodiscard]] virtual bool ReplayPending() const = 0;
   // Once per loop turn: commit or store what is due, replay what failed.
   [[nodiscard]] virtual Status MaybeCommit() = 0;
+  // A new engine is waiting (Pipeline::SwapEngine): make durable what is
+  // open so that no record masked by the old engine shares a transaction
+  // with one masked by the new (exactly-once: the open transaction and the
+  // backlog committed, synchronously; at-least-once: nothing to do).
+  // Abortable failures abort and rewind (the boundary is reached too).
+  [[nodiscard]] virtual Status ReachBoundary() = 0;
   // Partitions are revoked (lost: another member may own them already).
   [[nodiscard]] virtual Status OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool lost) = 0;
   // MaybeCommit failed with `s` after a stop was requested: what Run()

@@ -341,6 +341,16 @@ Status ExactlyOnce::MaybeCommit() {
   return Status::Ok();
 }
 
+// The running commit finished (its backlog produced into a new
+// transaction) and that one committed too: nothing is open afterwards,
+// unless a fatal error is returned.
+Status ExactlyOnce::ReachBoundary() {
+  if (Status s = CommitTxn(); !s.ok()) return s;
+  if (txn_open_ || committing_ || !backlog_.empty())
+    return Error(ErrorCode::kInternal, "transaction still open after the commit before an engine swap");
+  return Status::Ok();
+}
+
 // Finish the open transaction before the partitions go. If the assignment
 // was lost, another member may already own them and our offsets would be
 // rejected: abort instead (rewinding what we keep).

@@ -37,6 +37,7 @@ class ExactlyOnce final : public Delivery {
   Status OnProduceRefused(const PartitionKey& key, int64_t offset) override;
   bool ReplayPending() const override { return false; }
   Status MaybeCommit() override;
+  Status ReachBoundary() override;
   Status OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool lost) override;
   Status OnFailureWhileStopping(Status s) override { return AbortIfStopping(std::move(s)); }
   Status Drain() override;

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/log.h"
@@ -74,6 +75,17 @@ struct Pipeline::Impl {
 
   // Source topic -> route (pattern routes are matched once per topic).
   std::unordered_map<std::string, const engine::RouteRef*> route_of;
+  // SwapEngine(): the engine waiting for the next transaction boundary.
+  std::mutex swap_mu;
+  std::shared_ptr<const engine::Engine> pending_engine;  // guarded by swap_mu
+  std::atomic<bool> swap_pending{false};
+  // The engine before the last swap, kept until the next one (nothing
+  // should point into it after the boundary; this is a safety margin).
+  std::shared_ptr<const engine::Engine> retired_engine;
+  // Partitions whose records have no route after a swap: rewound to the
+  // first such record and paused (not consumed); resumed on the next swap.
+  std::unordered_set<PartitionKey, PartitionKeyHash> parked;
+  uint64_t not_consumed = 0;
   // Reused per record.
   engine::MaskedRecord rec;
   std::vector<engine::HeaderView> header_views;
@@ -258,7 +270,10 @@ struct Pipeline::Impl {
     auto cached = route_of.find(topic);
     if (cached == route_of.end()) cached = route_of.emplace(topic, engine->FindRoute(topic)).first;
     const engine::RouteRef* route = cached->second;
-    if (!route) return Error(ErrorCode::kInternal, "no route for subscribed topic " + topic);
+    if (!route) {
+      if (retired_engine) return Park(m, topic);  // a route removed by a reload, still assigned
+      return Error(ErrorCode::kInternal, "no route for subscribed topic " + topic);
+    }
 
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
@@ -316,6 +331,76 @@ struct Pipeline::Impl {
     return delivery->Submit(Outgoing{dest, key, key_len, out, tombstone, hdrs, ts, topic, m->partition, m->offset});
   }
 
+  // A record of a source whose route a reload removed (its partition is
+  // still assigned until the new subscription's rebalance revokes it): not
+  // consumed. Its partition is rewound to it and paused, so nothing after
+  // it is consumed either and no offset past it is committed; a later
+  // engine that routes the topic again resumes it (ApplySwap).
+  Status Park(const rd_kafka_message_t* m, const std::string& topic) {
+    ++not_consumed;
+    // Every time (a resume by backpressure fetches it again): the position
+    // must never pass a record that was not consumed.
+    const bool first = parked.insert(PartitionKey{topic, m->partition}).second;
+    ListPtr l(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(l.get(), topic.c_str(), m->partition)->offset = m->offset;
+    ErrorPtr se(ctx.kafka->Seek(l.get(), kCallTimeoutMs));
+    if (se) return Error(ErrorCode::kKafkaFatal, "seek of a partition without a route failed: " + topic);
+    ctx.kafka->Pause(l.get());
+    if (!first) return Status::Ok();
+    log::Warn("partition_not_consumed", {{"topic", topic},
+                                         {"partition", std::to_string(m->partition)},
+                                         {"offset", std::to_string(m->offset)},
+                                         {"detail", "no route after a policy reload; paused until revoked"}});
+    return Status::Ok();
+  }
+
+  // The policies of an engine, "name@version#hash,..." (for the log).
+  static std::string Labels(const engine::Engine& e) {
+    std::set<std::string> labels;
+    for (const auto& r : e.routes()) labels.insert(r.policy_label);
+    std::string out;
+    for (const auto& l : labels) out += (out.empty() ? "" : ",") + l;
+    return out;
+  }
+
+  // Takes the engine SwapEngine() left, at a transaction boundary.
+  Status ApplySwap() {
+    std::shared_ptr<const engine::Engine> next;
+    {
+      std::lock_guard<std::mutex> lock(swap_mu);
+      next = std::move(pending_engine);
+      pending_engine.reset();
+      swap_pending.store(false);
+    }
+    if (!next) return Status::Ok();
+    if (Status s = delivery->ReachBoundary(); !s.ok()) return s;
+    const std::set<std::string> old_outputs = OutputTopics();
+    const std::vector<std::string> old_sources = engine->SourceTopics();
+    const std::string old_labels = Labels(*engine), new_labels = Labels(*next);
+    retired_engine = std::move(engine);
+    engine = std::move(next);
+    route_of.clear();
+    // Parked partitions go on (a topic routed again is consumed from where
+    // it stopped; one still without a route parks again).
+    if (!parked.empty()) {
+      ListPtr l(rd_kafka_topic_partition_list_new(static_cast<int>(parked.size())));
+      for (const auto& k : parked) rd_kafka_topic_partition_list_add(l.get(), k.topic.c_str(), k.partition);
+      if (!ctx.backpressure.paused()) ctx.kafka->Resume(l.get());
+      parked.clear();
+    }
+    std::set<std::string> new_outputs = OutputTopics();
+    std::set<std::string> added_outputs;
+    for (const auto& t : new_outputs)
+      if (!old_outputs.count(t)) added_outputs.insert(t);
+    if (!added_outputs.empty()) {
+      CheckOutputTopics(added_outputs);
+      ctx.size_limits.ReadTopicLimits(opt, added_outputs, &Impl::OnLog);
+    }
+    log::Info("policy_swapped", {{"old", old_labels}, {"new", new_labels}});
+    if (engine->SourceTopics() != old_sources) return Subscribe();
+    return Status::Ok();
+  }
+
   void LogStats() {
     log::Info("stats",
               {{"consumed", std::to_string(ctx.counters.consumed.Value())},
@@ -354,8 +439,8 @@ struct Pipeline::Impl {
   // Says clearly, at start, when a destination or dead-letter topic does
   // not exist. Not fatal: records wait (nothing is committed, nothing is
   // lost) and flow once the topic is created. Topics are never auto-created.
-  void CheckOutputTopics() {
-    for (const auto& t : OutputTopics()) {
+  void CheckOutputTopics(const std::set<std::string>& topics) {
+    for (const auto& t : topics) {
       rd_kafka_topic_t* rkt = rd_kafka_topic_new(ctx.consumer, t.c_str(), nullptr);
       const rd_kafka_metadata_t* md = nullptr;
       rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, 10000);
@@ -374,8 +459,15 @@ struct Pipeline::Impl {
 
   Status Start() {
     if (Status s = delivery->Start(); !s.ok()) return s;
-    CheckOutputTopics();
+    CheckOutputTopics(OutputTopics());
     ctx.size_limits.ReadTopicLimits(opt, OutputTopics(), &Impl::OnLog);
+    return Subscribe();
+  }
+
+  // Subscribes to the engine's sources (topics and patterns); called again
+  // after a swap that changed them (the group rebalances: partitions of a
+  // removed source are revoked, those of a new one assigned).
+  Status Subscribe() {
     std::vector<std::string> topics = engine->SourceTopics();
     ListPtr subs(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
@@ -397,6 +489,12 @@ struct Pipeline::Impl {
         // (see Backoff).
         ctx.backoff.pending = false;
         std::this_thread::sleep_for(std::chrono::milliseconds(ctx.backoff.ms));
+      }
+      if (swap_pending.load()) {
+        if (Status s = ApplySwap(); !s.ok()) {
+          result = s;
+          break;
+        }
       }
       MsgPtr m(ctx.kafka->ConsumerPoll(100));
       if (m && m->err) {
@@ -475,6 +573,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options,
 
 Status Pipeline::Run(const std::atomic<bool>& stop) {
   return impl_->Run(stop);
+}
+
+void Pipeline::SwapEngine(std::shared_ptr<const engine::Engine> engine) {
+  if (!engine) return;
+  std::lock_guard<std::mutex> lock(impl_->swap_mu);
+  impl_->pending_engine = std::move(engine);
+  impl_->swap_pending.store(true);
 }
 
 }  // namespace maskproxy::pipeline

@@ -93,6 +93,18 @@ class Pipeline {
   // the group and returns Ok) or a fatal error occurs (returns it).
   [[nodiscard]] Status Run(const std::atomic<bool>& stop);
 
+  // Hands over a new engine (a reloaded policy set); thread-safe, returns at
+  // once. The main loop takes it at the next transaction boundary (exactly
+  // once: after the open transaction committed, before the next record is
+  // masked; at least once: between two records), so every record of one
+  // transaction is masked by one engine and its maskproxy.policy header
+  // names that policy. The subscription follows the new engine's sources;
+  // records of a source that no longer has a route are not consumed (their
+  // partition is rewound to them and paused until it is revoked or a later
+  // engine routes it again). A second call before the first was taken
+  // replaces it.
+  void SwapEngine(std::shared_ptr<const engine::Engine> engine);
+
   struct Impl;
 
  private:

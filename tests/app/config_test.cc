@@ -270,5 +270,17 @@ TEST(ConfigHelp, MentionsEveryKey) {
     EXPECT_NE(help.find(key), std::string::npos) << key;
 }
 
+// reload: {watch}: the file watch is on by default; only `watch` is known.
+TEST(ConfigParse, ReloadWatch) {
+  auto on = Parse(kMinimal);
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on->reload_watch);
+  auto off = Parse(std::string(kMinimal) + "reload:\n  watch: false\n");
+  ASSERT_TRUE(off.ok()) << off.error().ToString();
+  EXPECT_FALSE(off->reload_watch);
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "reload:\n  watch: maybe\n", {"c.yaml:7:10", "'reload.watch'"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "reload:\n  wacth: true\n", {"c.yaml:7:3", "did you mean 'watch'"}));
+}
+
 }  // namespace
 }  // namespace maskproxy::app

@@ -66,7 +66,7 @@ TEST_F(PolicySetTest, ScanActionEncryptOpensTheLedgerAndMasksAfterLoading) {
   std::shared_ptr<const engine::Engine> eng;
   std::shared_ptr<crypto::UsageLedger> ledger;
   {
-    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}, nullptr});
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     ASSERT_EQ(set->policies.size(), 1u);
     EXPECT_TRUE(set->policies[0]->Encrypts());
@@ -95,7 +95,7 @@ TEST_F(PolicySetTest, EngineKeepsTheLedgerAlive) {
   std::shared_ptr<const engine::Engine> eng;
   std::weak_ptr<crypto::UsageLedger> weak;
   {
-    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}, nullptr});
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     eng = set->engine;
     weak = set->ledger;
@@ -116,7 +116,7 @@ TEST_F(PolicySetTest, UnlistedScanEncryptOpensTheLedger) {
                            "routes:\n"
                            "  - { from: a.raw, to: a.out, dead_letter: a.dlq, unlisted_fields: scan,\n"
                            "      rules: [{ path: id, action: keep }] }\n");
-  auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+  auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}, nullptr});
   ASSERT_TRUE(set.ok()) << set.error().ToString();
   EXPECT_TRUE(set->policies[0]->Encrypts());
   EXPECT_NE(set->ledger, nullptr);
@@ -128,7 +128,7 @@ TEST_F(PolicySetTest, KeyAndHeaderRulesThatEncryptOpenTheLedger) {
                                                    "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
                                                    "      rules: [{ path: ") +
                                            path + ", action: encrypt, key: contact }] }\n");
-    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+    auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}, nullptr});
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     EXPECT_TRUE(set->policies[0]->Encrypts()) << path;
     EXPECT_NE(set->ledger, nullptr) << path;
@@ -142,7 +142,7 @@ TEST_F(PolicySetTest, NothingEncryptsNoLedgerFile) {
                            "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
                            "      rules: [{ path: m, action: encrypt_deterministic, key: contact },\n"
                            "              { path: c, action: tokenize, key: customer }] }\n");
-  auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}});
+  auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}, nullptr});
   ASSERT_TRUE(set.ok()) << set.error().ToString();
   EXPECT_FALSE(set->policies[0]->Encrypts());
   EXPECT_EQ(set->ledger, nullptr);
@@ -151,14 +151,14 @@ TEST_F(PolicySetTest, NothingEncryptsNoLedgerFile) {
 
 TEST_F(PolicySetTest, UnopenableLedgerIsAnErrorOnlyWhenAPolicyEncrypts) {
   const std::string bad = (fs::path(dir_) / "no" / "such" / "dir" / "keys.usage").string();
-  auto set = LoadPolicySet({Write("t.yaml", kScanEncrypt)}, Keys(), {bad, engine::Limits{}});
+  auto set = LoadPolicySet({Write("t.yaml", kScanEncrypt)}, Keys(), {bad, engine::Limits{}, nullptr});
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.error().code, ErrorCode::kUsageLedgerIo);
   auto plain = LoadPolicySet({Write("p.yaml",
                                     "policy: p\nversion: 1\nroutes:\n"
                                     "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
                                     "      rules: [{ path: c, action: tokenize, key: customer }] }\n")},
-                             Keys(), {bad, engine::Limits{}});
+                             Keys(), {bad, engine::Limits{}, nullptr});
   EXPECT_TRUE(plain.ok()) << plain.error().ToString();
 }
 
@@ -280,7 +280,7 @@ TEST_F(PolicySetTest, ShippedPoliciesLoadTogether) {
       keys.push_back({name, {test_keys::FilledMaterial(fill++)}});
     return test_keys::TestKeyring(keys);
   }();
-  auto set = LoadPolicySet(files, ring, {Ledger(), engine::Limits{}});
+  auto set = LoadPolicySet(files, ring, {Ledger(), engine::Limits{}, nullptr});
   ASSERT_TRUE(set.ok()) << set.error().ToString();
   EXPECT_EQ(set->policies.size(), 3u);
   EXPECT_NE(set->engine, nullptr);

@@ -111,6 +111,22 @@ std::atomic<int>& ProducesToRefuse() {
   return n;
 }
 
+// Produce calls with their transaction: (number of begin_transaction calls
+// so far, maskproxy.policy header), per transactional id (the engine-swap
+// test: one policy per transaction).
+struct Produced {
+  int txn;
+  std::string policy;
+};
+std::map<std::string, std::vector<Produced>>& ProducedLog() {
+  static std::map<std::string, std::vector<Produced>> m;
+  return m;
+}
+std::map<std::string, int>& Begins() {
+  static std::map<std::string, int> m;
+  return m;
+}
+
 // Forwards every call to the real client; records the transactional ones.
 class SpyClient final : public KafkaClient {
  public:
@@ -122,6 +138,15 @@ class SpyClient final : public KafkaClient {
                               size_t value_len, rd_kafka_headers_t* hdrs, int64_t ts, void* opaque) override {
     for (int n = ProducesToRefuse().load(); n > 0;)
       if (ProducesToRefuse().compare_exchange_weak(n, n - 1)) return RD_KAFKA_RESP_ERR__INVALID_ARG;
+    if (!id_.empty()) {
+      const void* v = nullptr;
+      size_t n = 0;
+      std::string policy;
+      if (hdrs && rd_kafka_header_get_last(hdrs, "maskproxy.policy", &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v)
+        policy.assign(static_cast<const char*>(v), n);
+      std::lock_guard<std::mutex> l(Mu());
+      ProducedLog()[id_].push_back({Begins()[id_], policy});
+    }
     return real_->Produce(topic, key, key_len, value, value_len, hdrs, ts, opaque);
   }
   int Poll(int timeout_ms) override { return real_->Poll(timeout_ms); }
@@ -148,6 +173,7 @@ class SpyClient final : public KafkaClient {
     if (e == nullptr && !id_.empty()) {
       std::lock_guard<std::mutex> l(Mu());
       Ledgers()[id_].pending.clear();
+      ++Begins()[id_];
     }
     return e;
   }
@@ -243,19 +269,21 @@ constexpr auto kDeadline = 60s;
 // ---------------------------------------------------------------------------
 // Engine: one route src -> dst (dead letter dlq) tokenizing user.rrn.
 
-std::shared_ptr<const engine::Engine> MakeEngine() {
+std::shared_ptr<const engine::Engine> MakeEngine(int version = 1) {
   auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x40)}}});
   EXPECT_TRUE(keys.ok()) << keys.error().ToString();
   if (!keys.ok()) return nullptr;
   auto pol = policy::Policy::Parse(
       "policy: mock\n"
-      "version: 1\n"
-      "routes:\n"
-      "  - from: src\n"
-      "    to: dst\n"
-      "    dead_letter: dlq\n"
-      "    rules:\n"
-      "      - { path: user.rrn, action: tokenize, key: k }\n",
+      "version: " +
+          std::to_string(version) +
+          "\n"
+          "routes:\n"
+          "  - from: src\n"
+          "    to: dst\n"
+          "    dead_letter: dlq\n"
+          "    rules:\n"
+          "      - { path: user.rrn, action: tokenize, key: k }\n",
       "test.yaml", *keys);
   EXPECT_TRUE(pol.ok()) << pol.error().ToString();
   if (!pol.ok()) return nullptr;
@@ -571,6 +599,7 @@ class Running {
     return state_->finished_at;
   }
   Clock::time_point stop_requested_at() const { return stop_requested_at_; }
+  Pipeline& pipeline() { return *state_->pipeline; }
 
  private:
   struct State {
@@ -606,6 +635,8 @@ class Env {
     {
       std::lock_guard<std::mutex> l(offset_spy::Mu());
       offset_spy::Ledgers().erase(txn_id_);
+      offset_spy::ProducedLog().erase(txn_id_);
+      offset_spy::Begins().erase(txn_id_);
     }
     kafka_ = std::make_unique<MockKafka>(group_id_, txn_id_);
     engine_ = MakeEngine();
@@ -1378,6 +1409,52 @@ TEST(PipelineMock, ForgedMaskproxyHeadersAreStrippedInAnyCase) {
   for (const Rec& r : out.dlq)
     EXPECT_EQ(names(r), (std::vector<std::string>{"trace", "maskproxy.dlq.reason", "maskproxy.dlq.detail",
                                                   "maskproxy.policy", "maskproxy.origin"}));
+}
+
+// Pipeline::SwapEngine: engines with policy versions 1 and 2 swapped 12
+// times while records flow; every record produced inside one transaction
+// carries one maskproxy.policy header (the swap waits for a transaction
+// boundary), both versions were used, and nothing is lost.
+TEST(PipelineMock, EngineSwapsOnlyBetweenTransactions) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto v1 = MakeEngine(1), v2 = MakeEngine(2);
+  ASSERT_TRUE(v1 && v2);
+  env.kafka().ProduceValid(0, 300);
+  env.kafka().Flush();
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_interval_ms = 20; });
+  ASSERT_TRUE(run);
+  // Swap once records flow (the group has joined).
+  for (auto deadline = Clock::now() + kDeadline; env.Ledger().commit_ok == 0 && Clock::now() < deadline;)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_GT(env.Ledger().commit_ok, 0) << "nothing committed";
+  for (int i = 0; i < 12; ++i) {
+    env.kafka().ProduceValid(1000 + i * 200, 200);
+    run->pipeline().SwapEngine(i % 2 ? v1 : v2);
+    std::this_thread::sleep_for(150ms);
+  }
+  env.kafka().Flush();
+  const bool all = env.WaitAllCommitted(run.get());
+  const Status s = run->Stop();
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  std::vector<offset_spy::Produced> produced;
+  {
+    std::lock_guard<std::mutex> l(offset_spy::Mu());
+    produced = offset_spy::ProducedLog()[env.txn_id()];
+  }
+  ASSERT_FALSE(produced.empty());
+  std::map<int, std::set<std::string>> per_txn;
+  std::set<std::string> versions;
+  for (const auto& p : produced) {
+    per_txn[p.txn].insert(p.policy);
+    versions.insert(p.policy.substr(0, p.policy.find('#')));
+  }
+  for (const auto& [txn, labels] : per_txn)
+    EXPECT_EQ(labels.size(), 1u) << "transaction " << txn << " mixed " << labels.size() << " policy versions";
+  EXPECT_EQ(versions, (std::set<std::string>{"mock@1", "mock@2"}));
+  EXPECT_GE(per_txn.size(), 3u);
+  env.ExpectDeliveredAndCommitted();
 }
 
 }  // namespace

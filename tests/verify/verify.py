@@ -432,9 +432,104 @@ def check_meta(sources, dests, dlqs, meta, partitions, policy_label_prefix, sour
     return counts, examples
 
 
+POLICY_HEADER = "maskproxy.policy"
+
+
+def _member(doc, path):
+    """(found, value) of a plain dotted path in a parsed document (no [*])."""
+    v = doc
+    for step in path.split("."):
+        if not isinstance(v, dict) or step not in v:
+            return False, None
+        v = v[step]
+    return True, v
+
+
+def check_versions(dests, dlqs, rules, token_versions=None, max_examples=3):
+    """Reload checks (tests/integration/reload_*_test.sh).
+
+    rules: {policy label prefix: {path: "token" | "null"}}. Every destination
+    record's maskproxy.policy header must start with one of the prefixes, and
+    each path must be masked as that version says: "token" a t1 token string,
+    "null" a JSON null (masked_not_as_versioned, unknown_policy_version).
+
+    txn_mixed_versions: within one output partition (destination or dead
+    letter), two records at adjacent offsets with different policy headers.
+    A transaction's commit writes a control record into every partition it
+    wrote to, so two visible records at adjacent offsets belong to one
+    transaction (a single writer); a version change there is a transaction
+    that mixed two policy versions. version_changes counts the changes seen
+    (at offset gaps), to show that the test swapped under load.
+
+    token_versions: {path: n}: per destination partition, the key version of
+    the t1 token at path (t1.DOMAIN.VERSION.) never goes down, and the last
+    record's is n (token_version_regressed, token_version_final).
+    """
+    counts = Counter()
+    examples = defaultdict(list)
+
+    def note(k, ex):
+        counts[k] += 1
+        if len(examples[k]) < max_examples:
+            examples[k].append(ex)
+
+    for r in dests:
+        label = headers(r).get(POLICY_HEADER) or ""
+        prefix = next((p for p in rules if label.startswith(p)), None)
+        if prefix is None:
+            note("unknown_policy_version", origin_of(r))
+            continue
+        counts["version:" + prefix] += 1
+        doc = parse_doc(r.get("payload"))
+        for path, kind in rules[prefix].items():
+            found, v = _member(doc, path) if isinstance(doc, dict) else (False, None)
+            ok = found and ((kind == "null" and v is None) or
+                            (kind == "token" and isinstance(v, str) and v.startswith("t1.")))
+            if not ok:
+                note("masked_not_as_versioned", f"{origin_of(r)} {path} ({prefix})")
+    by_partition = defaultdict(list)
+    for r in list(dests) + list(dlqs):
+        by_partition[(r["topic"], r["partition"])].append(r)
+    for tp, recs in by_partition.items():
+        recs.sort(key=lambda r: r["offset"])
+        for a, b in zip(recs, recs[1:]):
+            la, lb = headers(a).get(POLICY_HEADER), headers(b).get(POLICY_HEADER)
+            if la == lb:
+                continue
+            if b["offset"] == a["offset"] + 1:
+                note("txn_mixed_versions", f"{origin_of(a)} -> {b['offset']}")
+            else:
+                counts["version_changes"] += 1
+    for path, final in (token_versions or {}).items():
+        dest_topics = {d["topic"] for d in dests}
+        for tp, recs in by_partition.items():
+            if tp[0] not in dest_topics:
+                continue
+            last = 0
+            for r in recs:
+                doc = parse_doc(r.get("payload"))
+                found, v = _member(doc, path) if isinstance(doc, dict) else (False, None)
+                m = re.match(r"t1\.[^.]+\.(\d+)\.", v) if found and isinstance(v, str) else None
+                if not m:
+                    continue
+                ver = int(m.group(1))
+                if ver < last:
+                    note("token_version_regressed", f"{origin_of(r)} {path} {last} -> {ver}")
+                last = max(last, ver)
+            if last != final:
+                note("token_version_final", f"{tp[0]}:{tp[1]} {path} last version {last}, expected {final}")
+    for k in ("masked_not_as_versioned", "unknown_policy_version", "txn_mixed_versions", "token_version_regressed",
+              "token_version_final"):
+        counts.setdefault(k, 0)
+    counts.setdefault("version_changes", 0)
+    return counts, examples
+
+
 def summary_line(counts):
     order = ["lost", "duplicated", "leaked", "dead_lettered", "source", "destination", "poison", "poison_in_dest",
-             "poison_missing_from_dlq", "valid_in_dlq", "unknown_origin", "no_origin", "distinct_tokenized_values"]
+             "poison_missing_from_dlq", "valid_in_dlq", "unknown_origin", "no_origin", "distinct_tokenized_values",
+             "masked_not_as_versioned", "unknown_policy_version", "txn_mixed_versions", "version_changes",
+             "token_version_regressed", "token_version_final"]
     parts = [f"{k}={counts[k]}" for k in order if k in counts]
     reasons = counts.get("_reasons") or {}
     if reasons:
@@ -465,6 +560,12 @@ def main(argv=None):
     ap.add_argument("--policy-label-prefix", help="with --meta: maskproxy.policy header prefix "
                                                   "(default: name@version# of policies/payments.yaml)")
     ap.add_argument("--source-header", default="source=e2e", help="with --meta: a source header that must be kept")
+    ap.add_argument("--version-rules", help="JSON {policy label prefix: {path: token|null}}: the reload checks "
+                                            "(check_versions): masked as the header's version, no transaction "
+                                            "mixing two versions")
+    ap.add_argument("--token-version", action="append", default=[], metavar="PATH=N",
+                    help="with --version-rules: the t1 token key version at PATH never goes down per destination "
+                         "partition and ends at N (repeatable)")
     a = ap.parse_args(argv)
     if a.files == bool(a.bootstrap):
         ap.error("give either --bootstrap or --files")
@@ -506,6 +607,15 @@ def main(argv=None):
             if n:
                 bad.append(k)
                 examples[k] = mexamples[k]
+    if a.version_rules:
+        tv = {p: int(n) for p, n in (x.split("=", 1) for x in a.token_version)}
+        vcounts, vexamples = check_versions(dests, dlqs, json.loads(a.version_rules), tv)
+        for k, n in vcounts.items():
+            counts[k] = n
+            if k in ("masked_not_as_versioned", "unknown_policy_version", "txn_mixed_versions",
+                     "token_version_regressed", "token_version_final") and n:
+                bad.append(k)
+                examples[k] = vexamples[k]
     if counts["source"] == 0:  # nothing to check is a failure, not a pass
         bad.append("source")
         examples["source"] = ["no source record read"]

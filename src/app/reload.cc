@@ -1,0 +1,393 @@
+#include "app/reload.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <set>
+#include <utility>
+
+#include "codec/json.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "policy/policy.h"
+
+namespace maskproxy::app {
+namespace {
+
+void AppendStr(std::string_view s, std::string* out) {
+  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), out);
+}
+
+void AppendList(const char* name, const std::vector<std::string>& items, std::string* out) {
+  *out += ",\"";
+  *out += name;
+  *out += "\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) *out += ",";
+    AppendStr(items[i], out);
+  }
+  *out += "]";
+}
+
+// "name (from)": how a route is named in a reload's answer.
+std::vector<std::string> RouteNames(const engine::Engine& e) {
+  std::vector<std::string> out;
+  for (const auto& r : e.routes()) {
+    std::string n = r.route->name == r.route->from ? r.route->from : r.route->name + " (" + r.route->from + ")";
+    out.push_back(std::move(n));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::map<std::string, std::string> Labels(const PolicySet& set) {
+  std::map<std::string, std::string> out;
+  for (const auto& p : set.policies) out[p->origin()] = p->Label();
+  return out;
+}
+
+metrics::Counter* ReloadCounter(const char* result) {
+  return metrics::Global().GetCounter("maskproxy_reloads_total", "Policy and keyring reloads by result",
+                                      {{"result", result}});
+}
+
+// Splits a combined error ("one per line") into its lines.
+std::vector<std::string> Lines(const std::string& msg) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= msg.size()) {
+    size_t nl = msg.find('\n', start);
+    if (nl == std::string::npos) nl = msg.size();
+    if (nl > start) out.push_back(msg.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+// The SIGHUP handler's end of the pipe (one ReloadTriggers per process).
+std::atomic<int> g_hup_fd{-1};
+extern "C" void OnSighup(int) {
+  const int fd = g_hup_fd.load();
+  if (fd >= 0) {
+    const char b = 'h';
+    const int saved = errno;
+    (void)!write(fd, &b, 1);  // a full pipe already holds a pending reload
+    errno = saved;
+  }
+}
+
+std::string DirOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+std::string BaseOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+const char* ReloadResult::OutcomeName() const {
+  switch (outcome) {
+    case Outcome::kSwapped: return "swapped";
+    case Outcome::kUnchanged: return "unchanged";
+    case Outcome::kRejected: return "rejected";
+  }
+  return "rejected";
+}
+
+std::string ReloadResult::ToJson() const {
+  std::string out = "{\"result\":";
+  AppendStr(OutcomeName(), &out);
+  out += ",\"trigger\":";
+  AppendStr(trigger, &out);
+  out += ",\"policies\":[";
+  for (size_t i = 0; i < policies.size(); ++i) {
+    if (i) out += ",";
+    out += "{\"file\":";
+    AppendStr(policies[i].file, &out);
+    out += ",\"old\":";
+    AppendStr(policies[i].old_label, &out);
+    out += ",\"new\":";
+    AppendStr(policies[i].new_label, &out);
+    out += "}";
+  }
+  out += "]";
+  AppendList("routes_added", routes_added, &out);
+  AppendList("routes_removed", routes_removed, &out);
+  AppendList("keys_changed", keys_changed, &out);
+  AppendList("errors", errors, &out);
+  if (!error_code.empty()) {
+    out += ",\"error_code\":";
+    AppendStr(error_code, &out);
+  }
+  out += "}";
+  return out;
+}
+
+std::map<std::string, Reloader::KeyState> Reloader::KeyStates(const crypto::Keyring& keys) {
+  std::map<std::string, KeyState> out;
+  for (const auto& name : keys.Names()) {
+    const crypto::Key* k = keys.Find(name);
+    if (!k) continue;
+    KeyState st;
+    st.active = k->active;
+    for (const auto& [v, material] : k->versions) st.versions.push_back(v);
+    out[name] = std::move(st);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Reloader>> Reloader::Create(ReloadOptions options, const PolicySet& running,
+                                                   const crypto::Keyring& keys, SwapFn swap) {
+  if (!running.engine) return Error(ErrorCode::kInternal, "reloader: no running engine");
+  if (!swap) return Error(ErrorCode::kInternal, "reloader: no swap function");
+  std::unique_ptr<Reloader> r(new Reloader(std::move(options), std::move(swap)));
+  r->Adopt(running, KeyStates(keys));
+  return r;
+}
+
+void Reloader::Adopt(const PolicySet& set, std::map<std::string, KeyState> keys) {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  engine_ = set.engine;
+  if (set.ledger) ledger_ = set.ledger;
+  labels_ = Labels(set);
+  routes_ = RouteNames(*set.engine);
+  keys_ = std::move(keys);
+}
+
+std::shared_ptr<const engine::Engine> Reloader::engine() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return engine_;
+}
+
+ReloadResult Reloader::ReloadNow(std::string_view trigger) {
+  std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
+  ReloadResult res;
+  res.trigger = std::string(trigger);
+  auto reject = [&](const Error& e) {
+    res.outcome = ReloadResult::Outcome::kRejected;
+    res.errors = Lines(e.message);
+    res.error_code = std::string(ErrorCodeName(e.code));
+    ReloadCounter("rejected")->Inc();
+    // The messages carry file:line:col, rule paths and key names, never a
+    // value or key material (policy and keyring errors are built so).
+    log::Error("reload_rejected", {{"trigger", res.trigger},
+                                   {"error", res.error_code},
+                                   {"errors", std::to_string(res.errors.size())},
+                                   {"detail", e.message},
+                                   {"running", [&] {
+                                      std::string l;
+                                      std::lock_guard<std::mutex> lock(state_mu_);
+                                      for (const auto& [f, label] : labels_) l += (l.empty() ? "" : ",") + label;
+                                      return l;
+                                    }()}});
+    return res;
+  };
+
+  auto keys = crypto::Keyring::Load(options_.keyring_file);
+  if (!keys.ok()) return reject(keys.error());
+  std::shared_ptr<crypto::UsageLedger> running_ledger;
+  std::map<std::string, std::string> old_labels;
+  std::vector<std::string> old_routes;
+  std::map<std::string, KeyState> old_keys;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    running_ledger = ledger_;
+    old_labels = labels_;
+    old_routes = routes_;
+    old_keys = keys_;
+  }
+  PolicySetOptions po;
+  po.ledger_path = options_.ledger_path;
+  po.limits = options_.limits;
+  po.ledger = running_ledger;
+  auto set = LoadPolicySet(options_.policy_files, *keys, po);
+  if (!set.ok()) return reject(set.error());
+
+  std::map<std::string, KeyState> new_keys = KeyStates(*keys);
+  const std::map<std::string, std::string> new_labels = Labels(*set);
+  for (const auto& [file, label] : new_labels) {
+    auto it = old_labels.find(file);
+    if (it == old_labels.end())
+      res.policies.push_back({file, "", label});
+    else if (it->second != label)
+      res.policies.push_back({file, it->second, label});
+  }
+  for (const auto& [file, label] : old_labels)
+    if (!new_labels.count(file)) res.policies.push_back({file, label, ""});
+  const std::vector<std::string> new_routes = RouteNames(*set->engine);
+  std::set_difference(new_routes.begin(), new_routes.end(), old_routes.begin(), old_routes.end(),
+                      std::back_inserter(res.routes_added));
+  std::set_difference(old_routes.begin(), old_routes.end(), new_routes.begin(), new_routes.end(),
+                      std::back_inserter(res.routes_removed));
+  for (const auto& [name, st] : new_keys) {
+    auto it = old_keys.find(name);
+    if (it == old_keys.end()) {
+      res.keys_changed.push_back(name + ": added (active " + std::to_string(st.active) + ")");
+    } else if (!(it->second == st)) {
+      res.keys_changed.push_back(
+          name + ": active " + std::to_string(it->second.active) + " -> " + std::to_string(st.active) + ", versions " +
+          std::to_string(it->second.versions.size()) + " -> " + std::to_string(st.versions.size()));
+    }
+  }
+  for (const auto& [name, st] : old_keys)
+    if (!new_keys.count(name)) res.keys_changed.push_back(name + ": removed");
+
+  if (res.policies.empty() && res.keys_changed.empty() && res.routes_added.empty() && res.routes_removed.empty()) {
+    res.outcome = ReloadResult::Outcome::kUnchanged;
+    ReloadCounter("unchanged")->Inc();
+    log::Info("reload_unchanged", {{"trigger", res.trigger}});
+    return res;
+  }
+  swap_(set->engine);
+  Adopt(*set, std::move(new_keys));
+  res.outcome = ReloadResult::Outcome::kSwapped;
+  ReloadCounter("ok")->Inc();
+  std::string changed;
+  for (const auto& c : res.policies)
+    changed += (changed.empty() ? "" : ",") + (c.old_label.empty() ? "(new)" : c.old_label) + " -> " +
+               (c.new_label.empty() ? "(removed)" : c.new_label);
+  std::string keys_changed;
+  for (const auto& k : res.keys_changed) keys_changed += (keys_changed.empty() ? "" : "; ") + k;
+  log::Info("reload_accepted", {{"trigger", res.trigger},
+                                {"policies", changed},
+                                {"routes_added", std::to_string(res.routes_added.size())},
+                                {"routes_removed", std::to_string(res.routes_removed.size())},
+                                {"keys_changed", keys_changed}});
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// Triggers.
+
+Result<std::unique_ptr<ReloadTriggers>> ReloadTriggers::Start(Reloader* reloader, const std::vector<std::string>& files,
+                                                              bool watch, int debounce_ms) {
+  std::unique_ptr<ReloadTriggers> t(new ReloadTriggers());
+  t->reloader_ = reloader;
+  t->debounce_ms_ = debounce_ms;
+  if (pipe2(t->stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
+    return Error(ErrorCode::kInternal, std::string("reload: pipe: ") + std::strerror(errno));
+  if (watch) {
+    t->inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (t->inotify_fd_ < 0)
+      return Error(ErrorCode::kInternal, std::string("reload: inotify_init1: ") + std::strerror(errno));
+    std::set<std::string> dirs;
+    for (const auto& f : files) {
+      dirs.insert(DirOf(f));
+      t->names_.push_back(BaseOf(f));
+    }
+    t->names_.emplace_back("..data");  // a Kubernetes ConfigMap volume swaps this symlink
+    for (const auto& d : dirs) {
+      const int wd = inotify_add_watch(t->inotify_fd_, d.c_str(),
+                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB);
+      if (wd < 0)
+        return Error(ErrorCode::kInternal, "reload: cannot watch directory " + d + ": " + std::strerror(errno));
+      t->dirs_[wd] = d;
+    }
+  }
+  int expected = -1;
+  if (!g_hup_fd.compare_exchange_strong(expected, t->stop_pipe_[1]))
+    return Error(ErrorCode::kInternal, "reload: SIGHUP already has a handler");
+  struct sigaction sa {};
+  sa.sa_handler = OnSighup;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &sa, nullptr);
+  log::Info(
+      "reload_triggers",
+      {{"sighup", "true"}, {"watch", watch ? "true" : "false"}, {"directories", std::to_string(t->dirs_.size())}});
+  t->thread_ = std::thread([p = t.get()] { p->Loop(); });
+  return t;
+}
+
+ReloadTriggers::~ReloadTriggers() {
+  // Ignored from now on: a SIGHUP while the proxy shuts down must not kill it
+  // (its default action) and change its exit status.
+  struct sigaction sa {};
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  if (g_hup_fd.load() == stop_pipe_[1]) {
+    sigaction(SIGHUP, &sa, nullptr);
+    g_hup_fd.store(-1);
+  }
+  if (thread_.joinable()) {
+    const char b = 's';
+    (void)!write(stop_pipe_[1], &b, 1);
+    thread_.join();
+  }
+  if (inotify_fd_ >= 0) close(inotify_fd_);
+  for (int fd : stop_pipe_)
+    if (fd >= 0) close(fd);
+}
+
+// One pipe carries both SIGHUP ('h') and stop ('s'). A change of a
+// watched file reloads once no watched file changed for debounce_ms (events
+// of other files in the directories do not delay it).
+void ReloadTriggers::Loop() {
+  using Clock = std::chrono::steady_clock;
+  bool file_changed = false;  // a watched file changed; reload at `due`
+  Clock::time_point due;
+  while (true) {
+    int timeout = -1;
+    if (file_changed) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
+      timeout = static_cast<int>(std::max<int64_t>(left, 0));
+    }
+    pollfd fds[2] = {{stop_pipe_[0], POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
+    const int n = poll(fds, inotify_fd_ >= 0 ? 2 : 1, timeout);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      log::Error("reload_triggers_failed", {{"error", std::strerror(errno)}});
+      return;
+    }
+    if (file_changed && Clock::now() >= due) {
+      file_changed = false;
+      (void)reloader_->ReloadNow("inotify");
+      ++reloads_;
+      continue;  // events still pending are read next time round
+    }
+    if (n == 0) continue;
+    bool hup = false;
+    if (fds[0].revents & POLLIN) {
+      char buf[64];
+      ssize_t got;
+      while ((got = read(stop_pipe_[0], buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < got; ++i) {
+          if (buf[i] == 's') return;
+          hup = true;
+        }
+    }
+    if (inotify_fd_ >= 0 && (fds[1].revents & POLLIN)) {
+      alignas(inotify_event) char buf[4096];
+      ssize_t got;
+      while ((got = read(inotify_fd_, buf, sizeof buf)) > 0) {
+        for (char* p = buf; p < buf + got;) {
+          const auto* ev = reinterpret_cast<const inotify_event*>(p);
+          p += sizeof(inotify_event) + ev->len;
+          if (ev->len == 0) continue;
+          const std::string name(ev->name);
+          if (std::find(names_.begin(), names_.end(), name) != names_.end()) {
+            file_changed = true;
+            due = Clock::now() + std::chrono::milliseconds(debounce_ms_);
+          }
+        }
+      }
+    }
+    if (hup) {
+      log::Info("reload_requested", {{"trigger", "sighup"}});
+      (void)reloader_->ReloadNow("sighup");
+      ++reloads_;
+    }
+  }
+}
+
+}  // namespace maskproxy::app

@@ -1,0 +1,138 @@
+// Reload without a restart: the policies and the keyring are read again,
+// validated completely by the code `maskproxy policy check` runs
+// (LoadPolicySet, Keyring::Load), and a good set is handed to the running
+// pipeline (Pipeline::SwapEngine), which takes it at a transaction boundary.
+// A set with any error is rejected: the running one keeps running, every
+// error is logged (`reload_rejected`, file:line:col messages that never
+// contain a value) and counted (maskproxy_reloads_total{result}), and the
+// proxy stays ready.
+//
+// Triggers: Reloader::ReloadNow (the admin endpoint's POST /reload), SIGHUP
+// and a watch on the files (ReloadTriggers below).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "app/policy_set.h"
+#include "common/result.h"
+#include "crypto/keyring.h"
+#include "crypto/usage.h"
+#include "engine/engine.h"
+
+namespace maskproxy::app {
+
+struct ReloadOptions {
+  std::vector<std::string> policy_files;
+  std::string keyring_file;
+  std::string ledger_path;  // the encryption ledger file (see PolicySetOptions)
+  engine::Limits limits;
+};
+
+// What one reload did.
+struct ReloadResult {
+  enum class Outcome {
+    kSwapped,    // a new set was handed to the pipeline
+    kUnchanged,  // same policies (hashes) and key versions: nothing swapped
+    kRejected,   // an error: the running set keeps running
+  };
+  struct PolicyChange {
+    std::string file;
+    std::string old_label;  // name@version#hash; empty: the file is new
+    std::string new_label;  // empty: the file was removed
+  };
+  Outcome outcome = Outcome::kRejected;
+  std::string trigger;                    // "http", "sighup", "inotify", ...
+  std::vector<PolicyChange> policies;     // only the files whose policy changed
+  std::vector<std::string> routes_added;  // route names (source topics or patterns)
+  std::vector<std::string> routes_removed;
+  std::vector<std::string> keys_changed;  // "rrn: active 1 -> 2", "contact: added", ...
+  std::vector<std::string> errors;        // each "file:line:col: message" (rejected)
+  std::string error_code;                 // the first error's code (rejected)
+
+  [[nodiscard]] bool ok() const { return outcome != Outcome::kRejected; }
+  [[nodiscard]] const char* OutcomeName() const;
+  // {"result":"swapped|unchanged|rejected","trigger":...,"policies":[{"file","old","new"}],
+  //  "routes_added":[...],"routes_removed":[...],"keys_changed":[...],"errors":[...]}
+  [[nodiscard]] std::string ToJson() const;
+};
+
+// The reload coordinator: one reload at a time (concurrent calls wait).
+class Reloader {
+ public:
+  using SwapFn = std::function<void(std::shared_ptr<const engine::Engine>)>;
+
+  // `running` is the set the proxy started with (its ledger is reused by
+  // every reload: the file is opened and locked once); `keys` the keyring it
+  // was compiled with; `swap` hands a new engine to the pipeline.
+  [[nodiscard]] static Result<std::unique_ptr<Reloader>> Create(ReloadOptions options, const PolicySet& running,
+                                                                const crypto::Keyring& keys, SwapFn swap);
+
+  // Reads and validates everything again; swaps a good, changed set.
+  [[nodiscard]] ReloadResult ReloadNow(std::string_view trigger);
+
+  // The engine last handed over (or the one the proxy started with).
+  [[nodiscard]] std::shared_ptr<const engine::Engine> engine() const;
+
+ private:
+  struct KeyState {
+    uint32_t active = 0;
+    std::vector<uint32_t> versions;
+    bool operator==(const KeyState&) const = default;
+  };
+  Reloader(ReloadOptions options, SwapFn swap) : options_(std::move(options)), swap_(std::move(swap)) {}
+  static std::map<std::string, KeyState> KeyStates(const crypto::Keyring& keys);
+  void Adopt(const PolicySet& set, std::map<std::string, KeyState> keys);
+
+  const ReloadOptions options_;
+  const SwapFn swap_;
+  std::mutex reload_mu_;  // one reload at a time
+  mutable std::mutex state_mu_;
+  std::shared_ptr<const engine::Engine> engine_;  // guarded by state_mu_
+  std::shared_ptr<crypto::UsageLedger> ledger_;   // the running ledger (null until a policy encrypts)
+  std::map<std::string, std::string> labels_;     // file -> name@version#hash
+  std::vector<std::string> routes_;               // "name (from)" of the running set
+  std::map<std::string, KeyState> keys_;
+};
+
+// Runs reloads on a thread of its own, on SIGHUP and (when `watch`) when a
+// policy file or the keyring changes: their directories are watched with
+// inotify and events are matched by file name, so an editor's write to a
+// temporary file and rename, and a Kubernetes ConfigMap's symlink swap
+// (`..data`), are seen; events within `debounce_ms` of each other make one
+// reload. The SIGHUP handler only writes a byte to a pipe.
+class ReloadTriggers {
+ public:
+  // Installs the SIGHUP handler (one instance per process).
+  [[nodiscard]] static Result<std::unique_ptr<ReloadTriggers>> Start(Reloader* reloader,
+                                                                     const std::vector<std::string>& files, bool watch,
+                                                                     int debounce_ms = 200);
+  ~ReloadTriggers();  // stops the thread; SIGHUP is ignored afterwards
+  ReloadTriggers(const ReloadTriggers&) = delete;
+  ReloadTriggers& operator=(const ReloadTriggers&) = delete;
+
+  // Reloads run so far by this thread (for tests).
+  [[nodiscard]] int reloads() const { return reloads_.load(); }
+
+ private:
+  ReloadTriggers() = default;
+  void Loop();
+
+  Reloader* reloader_ = nullptr;
+  int debounce_ms_ = 200;
+  int inotify_fd_ = -1;
+  int stop_pipe_[2] = {-1, -1};
+  std::map<int, std::string> dirs_;  // inotify watch descriptor -> directory
+  std::vector<std::string> names_;   // base names that trigger (plus "..data")
+  std::atomic<int> reloads_{0};
+  std::thread thread_;
+};
+
+}  // namespace maskproxy::app

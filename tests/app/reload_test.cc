@@ -1,0 +1,318 @@
+// Reloader: a good set is swapped in and the change reported; a rejected
+// file keeps the running set, with every error at file:line:col; an
+// unchanged set swaps nothing; a rotated key takes effect; the running
+// encryption ledger is reused (its file is locked); SIGHUP and a rename into
+// a watched directory trigger a reload.
+#include "app/reload.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/metrics.h"
+#include "crypto/keyring.h"
+#include "reveal/reveal.h"
+
+namespace maskproxy::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Policy(int version, const std::string& rrn_rule, const std::string& extra_route = "") {
+  return "policy: users\n"
+         "version: " +
+         std::to_string(version) +
+         "\n"
+         "routes:\n"
+         "  - from: users.raw\n"
+         "    to: users.out\n"
+         "    dead_letter: users.dlq\n"
+         "    rules:\n"
+         "      - { path: user.rrn, " +
+         rrn_rule +
+         " }\n"
+         "      - { path: user.email, action: encrypt, key: contact }\n" +
+         extra_route;
+}
+const char kTokenize[] = "action: tokenize, key: rrn";
+const char kRedact[] = "action: redact, mode: \"null\"";
+const char kExtraRoute[] =
+    "  - from: '^orders\\.[a-z]+$'\n"
+    "    to: analytics.orders\n"
+    "    dead_letter: quarantine.orders\n"
+    "    rules:\n"
+    "      - { path: card, action: mask, keep_last: 4 }\n";
+
+class ReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "reload_test.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    keys_path_ = (fs::path(dir_) / "keys.yaml").string();
+    ASSERT_TRUE(crypto::GenerateKeyringFile(keys_path_, {"rrn", "contact"}).ok());
+    policy_path_ = Write("users.yaml", Policy(1, kTokenize));
+  }
+  void TearDown() override {
+    reloader_.reset();
+    running_ = PolicySet{};
+    fs::remove_all(dir_);
+  }
+
+  std::string Write(const std::string& name, const std::string& yaml) {
+    std::string path = (fs::path(dir_) / name).string();
+    std::ofstream(path) << yaml;
+    return path;
+  }
+
+  // Loads the running set as `run` does and builds the Reloader over it.
+  void Start() {
+    auto keys = crypto::Keyring::Load(keys_path_);
+    ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+    auto set = LoadPolicySet({policy_path_}, *keys, {Ledger(), engine::Limits{}, nullptr});
+    ASSERT_TRUE(set.ok()) << set.error().ToString();
+    running_ = *set;
+    ASSERT_NE(running_.ledger, nullptr);  // the policy encrypts: the ledger file is open (and locked)
+    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}}, running_, *keys,
+                              [this](std::shared_ptr<const engine::Engine> e) {
+                                std::lock_guard<std::mutex> l(mu_);
+                                swapped_.push_back(std::move(e));
+                              });
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    reloader_ = std::move(r).value();
+  }
+  std::string Ledger() const { return (fs::path(dir_) / "keys.yaml.usage").string(); }
+  size_t Swaps() {
+    std::lock_guard<std::mutex> l(mu_);
+    return swapped_.size();
+  }
+  std::shared_ptr<const engine::Engine> LastSwapped() {
+    std::lock_guard<std::mutex> l(mu_);
+    return swapped_.empty() ? nullptr : swapped_.back();
+  }
+  static std::string Mask(const engine::Engine& e, const std::string& value) {
+    const engine::RouteRef* route = e.FindRoute("users.raw");
+    EXPECT_NE(route, nullptr);
+    if (!route) return "";
+    std::string out;
+    Status s = e.MaskValue(*route, "users.raw", value, &out, nullptr);
+    EXPECT_TRUE(s.ok()) << s.error().ToString();
+    return out;
+  }
+  static uint64_t Reloads(const char* result) {
+    return metrics::Global()
+        .GetCounter("maskproxy_reloads_total", "Policy and keyring reloads by result", {{"result", result}})
+        ->Value();
+  }
+
+  std::string dir_, keys_path_, policy_path_;
+  PolicySet running_;
+  std::unique_ptr<Reloader> reloader_;
+  std::mutex mu_;
+  std::vector<std::shared_ptr<const engine::Engine>> swapped_;
+};
+
+constexpr char kRecord[] = R"({"user":{"rrn":"900101-1234567","email":"a@example.com"}})";
+
+TEST_F(ReloadTest, GoodReloadSwapsTheNewSetAndSaysWhatChanged) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  const uint64_t ok_before = Reloads("ok");
+  Write("users.yaml", Policy(2, kRedact));
+  ReloadResult r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  ASSERT_EQ(Swaps(), 1u);
+  ASSERT_EQ(r.policies.size(), 1u);
+  EXPECT_EQ(r.policies[0].file, policy_path_);
+  EXPECT_EQ(r.policies[0].old_label.rfind("users@1#", 0), 0u) << r.policies[0].old_label;
+  EXPECT_EQ(r.policies[0].new_label.rfind("users@2#", 0), 0u) << r.policies[0].new_label;
+  EXPECT_TRUE(r.routes_added.empty());
+  EXPECT_TRUE(r.keys_changed.empty());
+  EXPECT_EQ(Reloads("ok"), ok_before + 1);
+  // The old engine tokenized the rrn; the new one redacts it.
+  const std::string before = Mask(*running_.engine, kRecord);
+  const std::string after = Mask(*LastSwapped(), kRecord);
+  EXPECT_NE(before.find("\"rrn\":\"t1."), std::string::npos) << "tokenized before";
+  EXPECT_NE(after.find("\"rrn\":null"), std::string::npos) << "redacted after";
+  EXPECT_EQ(after.find("900101"), std::string::npos);
+  EXPECT_EQ(reloader_->engine(), LastSwapped());
+  const std::string json = r.ToJson();
+  EXPECT_NE(json.find("\"result\":\"swapped\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"trigger\":\"http\""), std::string::npos) << json;
+}
+
+TEST_F(ReloadTest, RejectedFilesKeepTheRunningSetWithEveryErrorAtFileLineCol) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  struct Bad {
+    const char* what;
+    std::string yaml;
+    const char* location;  // ":line:col: " expected in the first error
+  };
+  const std::vector<Bad> bad = {
+      {"unknown action", Policy(3, "action: tokenise, key: rrn"), ":8:"},
+      {"missing key", Policy(3, "action: tokenize, key: nosuchkey"), ":8:"},
+      {"syntax error", "policy: users\nversion: 3\nroutes: [\n  - { from: x\n", ":"},
+      {"version missing", "policy: users\nroutes: []\n", ":"},
+  };
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.what);
+    const uint64_t rejected_before = Reloads("rejected");
+    Write("users.yaml", b.yaml);
+    ReloadResult r = reloader_->ReloadNow("inotify");
+    EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+    ASSERT_FALSE(r.errors.empty());
+    for (const auto& e : r.errors) EXPECT_EQ(e.rfind(policy_path_ + ":", 0), 0u) << e;
+    EXPECT_NE(r.errors[0].find(b.location), std::string::npos) << r.errors[0];
+    EXPECT_EQ(Swaps(), 0u);
+    EXPECT_EQ(reloader_->engine(), running_.engine);
+    EXPECT_EQ(Reloads("rejected"), rejected_before + 1);
+    EXPECT_NE(r.ToJson().find("\"result\":\"rejected\""), std::string::npos);
+  }
+  // Two errors in one file: both reported.
+  Write("users.yaml", Policy(3, "action: tokenise, key: rrn") + "      - { path: x, action: frobnicate }\n");
+  ReloadResult two = reloader_->ReloadNow("http");
+  EXPECT_EQ(two.outcome, ReloadResult::Outcome::kRejected);
+  EXPECT_GE(two.errors.size(), 2u) << two.ToJson();
+  // A good file afterwards is taken.
+  Write("users.yaml", Policy(4, kRedact));
+  EXPECT_EQ(reloader_->ReloadNow("http").outcome, ReloadResult::Outcome::kSwapped);
+}
+
+TEST_F(ReloadTest, UnreadableKeyringIsRejected) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  fs::permissions(keys_path_, fs::perms::group_read, fs::perm_options::add);
+  ReloadResult r = reloader_->ReloadNow("sighup");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_EQ(Swaps(), 0u);
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors[0].find("keys.yaml"), std::string::npos) << r.errors[0];
+}
+
+TEST_F(ReloadTest, UnchangedFilesSwapNothing) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  ReloadResult r = reloader_->ReloadNow("sighup");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kUnchanged) << r.ToJson();
+  EXPECT_EQ(Swaps(), 0u);
+  // Rewritten with the same bytes: still unchanged.
+  Write("users.yaml", Policy(1, kTokenize));
+  EXPECT_EQ(reloader_->ReloadNow("inotify").outcome, ReloadResult::Outcome::kUnchanged);
+  EXPECT_EQ(Swaps(), 0u);
+}
+
+TEST_F(ReloadTest, RotatedKeyTakesEffectAndTheLedgerIsReused) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  EXPECT_EQ(running_.engine->FindRoute("users.raw")->route->key_refs, "contact:1");
+  auto rotated = crypto::RotateKeyringFile(keys_path_, {"contact"});
+  ASSERT_TRUE(rotated.ok()) << rotated.error().ToString();
+  ReloadResult r = reloader_->ReloadNow("http");
+  // Opening the ledger file again would fail (it is locked by the running
+  // set): the reload reuses it.
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  ASSERT_EQ(r.keys_changed.size(), 1u);
+  EXPECT_EQ(r.keys_changed[0].rfind("contact: active 1 -> 2", 0), 0u) << r.keys_changed[0];
+  EXPECT_TRUE(r.policies.empty());  // same policy file
+  auto next = LastSwapped();
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->FindRoute("users.raw")->route->key_refs, "contact:2");
+  // New outputs use version 2; an output of version 1 still reveals.
+  auto email_of = [](const std::string& masked) {
+    const size_t at = masked.find("\"email\":\"");
+    return at == std::string::npos ? std::string() : masked.substr(at + 9, masked.find('"', at + 9) - at - 9);
+  };
+  const std::string old_out = email_of(Mask(*running_.engine, kRecord));
+  const std::string new_out = email_of(Mask(*next, kRecord));
+  EXPECT_EQ(old_out.rfind("e1.contact.1.", 0), 0u) << old_out.substr(0, 13);
+  EXPECT_EQ(new_out.rfind("e1.contact.2.", 0), 0u) << new_out.substr(0, 13);
+  struct MemorySink : reveal::AuditSink {
+    Status Append(std::string_view) override { return Status::Ok(); }
+  };
+  auto keys = crypto::Keyring::Load(keys_path_);
+  ASSERT_TRUE(keys.ok());
+  auto set = LoadPolicySet({policy_path_}, *keys, PolicySetOptions{});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  auto revealer = reveal::Revealer::Create(set->policies[0], std::make_shared<MemorySink>());
+  ASSERT_TRUE(revealer.ok()) << revealer.error().ToString();
+  reveal::RevealRequest req;
+  req.route = "users.raw";
+  req.field = "user.email";
+  req.reason = "TEST-1";
+  req.operator_name = "test";
+  req.values = {old_out, new_out};
+  auto revealed = (*revealer)->Reveal(req);
+  ASSERT_TRUE(revealed.ok()) << revealed.error().ToString();
+  ASSERT_EQ(revealed->values.size(), 2u);
+  EXPECT_EQ(revealed->values[0].value_or(""), "a@example.com");
+  EXPECT_EQ(revealed->values[1].value_or(""), "a@example.com");
+}
+
+TEST_F(ReloadTest, RoutesAddedAndRemovedAreReported) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  Write("users.yaml", Policy(2, kTokenize, kExtraRoute));
+  ReloadResult added = reloader_->ReloadNow("http");
+  ASSERT_EQ(added.outcome, ReloadResult::Outcome::kSwapped) << added.ToJson();
+  ASSERT_EQ(added.routes_added.size(), 1u);
+  EXPECT_NE(added.routes_added[0].find("^orders"), std::string::npos);
+  EXPECT_NE(LastSwapped()->FindRoute("orders.eu"), nullptr);
+  Write("users.yaml", Policy(3, kTokenize));
+  ReloadResult removed = reloader_->ReloadNow("http");
+  ASSERT_EQ(removed.outcome, ReloadResult::Outcome::kSwapped);
+  ASSERT_EQ(removed.routes_removed.size(), 1u);
+  EXPECT_EQ(LastSwapped()->FindRoute("orders.eu"), nullptr);
+}
+
+// Waits (bounded) for `n` swaps; the triggers run on their own thread.
+bool WaitFor(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+TEST_F(ReloadTest, SighupAndARenameIntoTheWatchedDirectoryReload) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  // An editor's save: write a temporary file, rename it over the policy.
+  const std::string tmp = Write(".users.yaml.swp", Policy(2, kRedact));
+  fs::rename(tmp, policy_path_);
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 1; })) << "no reload after the rename";
+  // SIGHUP, after another change (a write in place).
+  ASSERT_TRUE(WaitFor([&] { return (*t)->reloads() >= 1; }));
+  const int before = (*t)->reloads();
+  EXPECT_FALSE(ReloadTriggers::Start(reloader_.get(), {}, false).ok()) << "a second SIGHUP handler";
+  t->reset();  // stop the watcher so only SIGHUP triggers next
+  auto h = ReloadTriggers::Start(reloader_.get(), {}, /*watch=*/false);
+  ASSERT_TRUE(h.ok()) << h.error().ToString();
+  Write("users.yaml", Policy(3, kTokenize));
+  std::raise(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 2 && (*h)->reloads() == 1; })) << "no reload after SIGHUP";
+  EXPECT_GE(before, 1);
+  // A file in the directory that is neither watched name: no reload.
+  h->reset();
+  auto w = ReloadTriggers::Start(reloader_.get(), {policy_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(w.ok());
+  Write("unrelated.txt", "x");
+  Write("users.yaml", Policy(4, kRedact));
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 3 && (*w)->reloads() >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a reload for unrelated.txt would come now
+  EXPECT_EQ((*w)->reloads(), 1);
+}
+
+}  // namespace
+}  // namespace maskproxy::app
