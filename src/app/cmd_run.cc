@@ -5,11 +5,13 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
+#include "app/kafka_security.h"
 #include "app/policy_set.h"
 #include "codec/json.h"
 #include "common/audit.h"
@@ -28,7 +30,9 @@ Runs the proxy until SIGTERM or SIGINT, then commits the open transaction,
 leaves the consumer group and exits 0. Startup fails (exit 2) with a message
 naming the problem if the config, a policy or the keyring is invalid: an
 unknown or missing key, a missing or short (< 256-bit) key, or a keyring file
-that group or others can read.
+that group or others can read. It fails (exit 1) if a side's brokers refuse
+its TLS certificate or SASL password, or do not answer within 30 s: the
+message names the side (source/destination), the brokers and the cause.
 
 Options:
   --config FILE            the config file (required)
@@ -46,6 +50,9 @@ plus maskproxy.dlq.reason (a code such as invalid_json) and maskproxy.dlq.detail
 (a message that never contains the value).
 
 )";
+
+// How long the start-up probe waits for each side's brokers.
+constexpr int kProbeTimeoutMs = 30000;
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) {
@@ -123,6 +130,21 @@ int CmdRun(const std::vector<std::string>& args) {
   po.transactional_id = cfg->transactional_id;
   po.consumer_properties = cfg->source_properties;
   po.producer_properties = cfg->destination_properties;
+  // Security (source.security / destination.security): every client of a
+  // side (consumer; producer and the topic-limits admin client) gets the
+  // same settings. Then each side is probed, so that a refused certificate
+  // or password stops the start here with a message naming it.
+  for (auto [sec, props, side] : {std::tuple{&cfg->source_security, &po.consumer_properties, "source"},
+                                  std::tuple{&cfg->destination_security, &po.producer_properties, "destination"}}) {
+    auto sp = KafkaSecurityProperties(*sec, side);
+    if (!sp.ok()) return Fail(sp.error(), kExitUsage);
+    for (auto& [k, v] : *sp) (*props)[k] = std::move(v);
+  }
+  if (Status s = pipeline::ProbeBrokers("source", po.source_brokers, po.consumer_properties, kProbeTimeoutMs); !s.ok())
+    return Fail(s.error(), kExitFailure);
+  if (Status s = pipeline::ProbeBrokers("destination", po.destination_brokers, po.producer_properties, kProbeTimeoutMs);
+      !s.ok())
+    return Fail(s.error(), kExitFailure);
   po.commit_interval_ms = cfg->commit_interval_ms;
   po.commit_max_records = cfg->commit_max_records;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;
