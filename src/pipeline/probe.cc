@@ -22,13 +22,16 @@ struct ProbeState {
   std::string last_reason;  // the last other error (transport, all brokers down, ...)
 };
 
-// A refused handshake can also show as the connection closed during it
-// (TLS 1.3: the client learns of a rejected certificate after its Finished).
+// A refused handshake can also show as a transport error: with TLS 1.3 the
+// client learns that its certificate was rejected only from the broker's
+// alert on its first read ("Receive failed: ... SSL alert number 46 (... in
+// state APIVERSION_QUERY)").
 bool IsHandshakeFailure(int err, const std::string& reason) {
   if (err == RD_KAFKA_RESP_ERR__SSL || err == RD_KAFKA_RESP_ERR__AUTHENTICATION) return true;
-  return err == RD_KAFKA_RESP_ERR__TRANSPORT &&
-         (reason.find("SSL_HANDSHAKE") != std::string::npos || reason.find("SASL") != std::string::npos ||
-          reason.find("AUTH_HANDSHAKE") != std::string::npos);
+  if (err != RD_KAFKA_RESP_ERR__TRANSPORT) return false;
+  for (const char* mark : {"SSL_HANDSHAKE", "SSL alert", "SSL routines", "AUTH_HANDSHAKE", "SASL"})
+    if (reason.find(mark) != std::string::npos) return true;
+  return false;
 }
 
 void OnProbeError(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
