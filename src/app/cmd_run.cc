@@ -31,8 +31,9 @@ leaves the consumer group and exits 0. Startup fails (exit 2) with a message
 naming the problem if the config, a policy or the keyring is invalid: an
 unknown or missing key, a missing or short (< 256-bit) key, or a keyring file
 that group or others can read. It fails (exit 1) if a side's brokers refuse
-its TLS certificate or SASL password, or do not answer within 30 s: the
-message names the side (source/destination), the brokers and the cause.
+its TLS certificate or SASL password: the message names the side
+(source/destination), the brokers and the cause. Brokers that do not answer
+within 10 s are logged (kafka_probe_no_answer) and tried again.
 
 Options:
   --config FILE            the config file (required)
@@ -52,7 +53,7 @@ plus maskproxy.dlq.reason (a code such as invalid_json) and maskproxy.dlq.detail
 )";
 
 // How long the start-up probe waits for each side's brokers.
-constexpr int kProbeTimeoutMs = 30000;
+constexpr int kProbeTimeoutMs = 10000;
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) {
@@ -140,11 +141,17 @@ int CmdRun(const std::vector<std::string>& args) {
     if (!sp.ok()) return Fail(sp.error(), kExitUsage);
     for (auto& [k, v] : *sp) (*props)[k] = std::move(v);
   }
-  if (Status s = pipeline::ProbeBrokers("source", po.source_brokers, po.consumer_properties, kProbeTimeoutMs); !s.ok())
-    return Fail(s.error(), kExitFailure);
-  if (Status s = pipeline::ProbeBrokers("destination", po.destination_brokers, po.producer_properties, kProbeTimeoutMs);
-      !s.ok())
-    return Fail(s.error(), kExitFailure);
+  // A refused certificate or password is final: exit. Brokers that do not
+  // answer yet are not (a sidecar may start first): librdkafka keeps trying
+  // and readiness says so.
+  for (auto [side, brokers, props] : {std::tuple{"source", &po.source_brokers, &po.consumer_properties},
+                                      std::tuple{"destination", &po.destination_brokers, &po.producer_properties}}) {
+    Status s = pipeline::ProbeBrokers(side, *brokers, *props, kProbeTimeoutMs);
+    if (s.ok()) continue;
+    if (s.error().code == ErrorCode::kConfigInvalid) return Fail(s.error(), kExitUsage);
+    if (s.error().code != ErrorCode::kKafkaUnreachable) return Fail(s.error(), kExitFailure);
+    log::Warn("kafka_probe_no_answer", {{"side", side}, {"detail", s.error().message}});
+  }
   po.commit_interval_ms = cfg->commit_interval_ms;
   po.commit_max_records = cfg->commit_max_records;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;

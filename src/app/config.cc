@@ -84,7 +84,7 @@ overridden. Nor can the security properties (security.protocol, ssl.*
 locations, sasl.mechanisms, sasl.username: use security:), and secrets
 (sasl.password, ssl.key.password, ssl.key.pem, ...) are refused in the config
 text: name a file in security: instead. Paths are relative to this file. At
-start, each side is probed (a metadata request, 30 s at most): a refused
+start, each side is probed (a metadata request, 10 s at most): a refused
 certificate or password stops the proxy with a message naming the side, the
 broker and the cause.
 )";
