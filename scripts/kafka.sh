@@ -18,6 +18,15 @@ PROPS_FILE="$STATE_DIR/server.properties"
 VERSION_FILE="$STATE_DIR/kafka.version"
 MARKER_FILE="$STATE_DIR/.maskproxy-kafka"
 DATA_DIR="$STATE_DIR/data"
+# Secured mode (start --secure CERTDIR): the cert dir, the SSL and SASL_SSL
+# addresses and the SCRAM user's password live in the state dir.
+SECURE_FILE="$STATE_DIR/secure.certdir"
+SSL_BOOTSTRAP_FILE="$STATE_DIR/bootstrap.ssl"
+SASL_BOOTSTRAP_FILE="$STATE_DIR/bootstrap.sasl_ssl"
+SCRAM_USER=proxy
+SCRAM_PASSWORD_FILE="$STATE_DIR/scram-$SCRAM_USER.password"
+CERT_DIR=""
+SSL_PORT="" SASL_PORT=""
 
 usage() {
     cat <<EOF
@@ -26,17 +35,25 @@ Usage: scripts/kafka.sh COMMAND [ARGS]
 Runs a local single-node KRaft Kafka $KAFKA_VERSION broker on 127.0.0.1.
 
 Commands:
-  start [--port N] [--timeout S]
+  start [--port N] [--timeout S] [--secure CERTDIR]
               format storage (first time) and start the broker in the
               background; by default on a free port. Waits until it answers
               (default ${START_TIMEOUT}s), then prints 127.0.0.1:PORT on stdout.
               If it is already running, just prints its address.
+              --secure (first start of a state dir only): also an SSL listener
+              that requires a client certificate and a SASL_SSL listener with
+              SCRAM-SHA-512 (user '$SCRAM_USER', a random password written to
+              STATE_DIR/scram-$SCRAM_USER.password), with the certificates of
+              certs/make-dev-certs.sh CERTDIR (made there if missing). The
+              plaintext listener stays (for test tools).
   stop        clean shutdown (SIGTERM, SIGKILL after ${STOP_TIMEOUT}s); keeps data and log
   kill        SIGKILL the broker (a hard crash); keeps data and log
   restart [--hard]
               stop (--hard: kill) and start again, same port, same data
   status      exit 0 and print the address if running and answering, else exit 1
-  bootstrap   print the broker address (127.0.0.1:PORT)
+  bootstrap [--ssl|--sasl-ssl]
+              print the broker address (127.0.0.1:PORT), or that of the
+              secured mode's SSL or SASL_SSL listener
   create-topic NAME [--partitions N] [--config k=v]...
               create a topic (replication 1) if it does not exist yet
   delete-topic NAME
@@ -149,15 +166,20 @@ EOF
 # ------------------------------------------------------------------ config --
 
 write_properties() {
-    local port="$1" cport="$2"
+    local port="$1" cport="$2" secure_listeners="" secure_advertised="" secure_map=""
+    if [[ -n "$CERT_DIR" ]]; then
+        secure_listeners=",SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_PORT"
+        secure_advertised="$secure_listeners"
+        secure_map=",SSL:SSL,SASL_SSL:SASL_SSL"
+    fi
     {
         cat <<EOF
 # Written by maskproxy scripts/kafka.sh: single-node KRaft broker for tests.
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$secure_listeners
+advertised.listeners=PLAINTEXT://127.0.0.1:$port$secure_advertised
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$secure_map
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
@@ -181,6 +203,20 @@ EOF
             cat <<EOF
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
+EOF
+        fi
+        if [[ -n "$CERT_DIR" ]]; then
+            cat <<EOF
+# Secured mode (kafka.sh start --secure): PEM key and trust stores.
+ssl.keystore.type=PEM
+ssl.keystore.location=$CERT_DIR/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$CERT_DIR/ca.pem
+ssl.endpoint.identification.algorithm=https
+listener.name.ssl.ssl.client.auth=required
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 EOF
         fi
     } >"$PROPS_FILE"
@@ -211,8 +247,13 @@ format_storage() {
     cid="$(random_cluster_id)"
     say "formatting storage in $DATA_DIR (cluster id $cid)"
     local out
+    local scram=()
+    if [[ -n "$CERT_DIR" ]]; then
+        # The SCRAM user exists from the first start (KRaft: in the metadata log).
+        scram=(--add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$(cat "$SCRAM_PASSWORD_FILE")]")
+    fi
     if ! out="$(java_tool kafka.tools.StorageTool format --standalone \
-        -t "$cid" -c "$PROPS_FILE" 2>&1)"; then
+        -t "$cid" -c "$PROPS_FILE" "${scram[@]}" 2>&1)"; then
         printf '%s\n' "$out" >&2
         die "formatting storage failed"
     fi
@@ -283,13 +324,15 @@ wait_ready() {
 }
 
 cmd_start() {
-    local port="" timeout="$START_TIMEOUT"
+    local port="" timeout="$START_TIMEOUT" secure=""
     while (( $# > 0 )); do
         case "$1" in
             --port) [[ $# -ge 2 ]] || die "--port needs a value"; port="$2"; shift ;;
             --port=*) port="${1#--port=}" ;;
             --timeout) [[ $# -ge 2 ]] || die "--timeout needs a value"; timeout="$2"; shift ;;
             --timeout=*) timeout="${1#--timeout=}" ;;
+            --secure) [[ $# -ge 2 ]] || die "--secure needs a certificate dir"; secure="$2"; shift ;;
+            --secure=*) secure="${1#--secure=}" ;;
             *) die "start: unknown argument: $1" ;;
         esac
         shift
@@ -299,6 +342,10 @@ cmd_start() {
     need_tools
     lock_state
 
+    if [[ -n "$secure" && -f "$PROPS_FILE" && ! -f "$SECURE_FILE" ]]; then
+        die "$STATE_DIR holds a broker without --secure; use another MASKPROXY_KAFKA_DIR or 'scripts/kafka.sh clean' first"
+    fi
+    load_secure
     if is_running; then
         local addr
         addr="$(stored_bootstrap)" || die "broker running (pid $(broker_pid)) but $BOOTSTRAP_FILE is missing"
@@ -349,6 +396,9 @@ cmd_start() {
             cport="${ports[1]}"
         fi
         rm -rf "$DATA_DIR"
+        if [[ -n "$secure" ]]; then
+            setup_secure "$secure"
+        fi
         write_properties "$port" "$cport"
         format_storage
         printf '%s\n' "$KAFKA_VERSION" >"$VERSION_FILE"
@@ -359,7 +409,40 @@ cmd_start() {
     printf '%s\n' "$addr" >"$BOOTSTRAP_FILE"
     launch_broker
     wait_ready "$addr" "$timeout"
+    if [[ -n "$CERT_DIR" ]]; then
+        say "secured listeners: SSL (client certificate required) $(cat "$SSL_BOOTSTRAP_FILE"), SASL_SSL (SCRAM-SHA-512, user $SCRAM_USER, password in $SCRAM_PASSWORD_FILE) $(cat "$SASL_BOOTSTRAP_FILE"); CA and certificates in $CERT_DIR"
+    fi
     printf '%s\n' "$addr"
+}
+
+# Secured mode, first start: certificates (made if missing), two more ports
+# (other than $port and $cport of the caller), the SCRAM password.
+setup_secure() {
+    local dir="$1" ports=() p
+    mkdir -p "$dir"
+    dir="$(cd "$dir" && pwd)"
+    if [[ ! -f "$dir/broker-keystore.pem" || ! -f "$dir/ca.pem" ]]; then
+        "$SCRIPT_DIR/../certs/make-dev-certs.sh" "$dir" || die "could not make certificates in $dir"
+    fi
+    mapfile -t ports < <(free_ports 4)
+    for p in "${ports[@]}"; do
+        [[ "$p" != "$port" && "$p" != "$cport" ]] || continue
+        if [[ -z "$SSL_PORT" ]]; then SSL_PORT="$p"; elif [[ -z "$SASL_PORT" ]]; then SASL_PORT="$p"; fi
+    done
+    [[ -n "$SSL_PORT" && -n "$SASL_PORT" ]] || die "no free ports for the secured listeners"
+    CERT_DIR="$dir"
+    printf '%s\n' "$CERT_DIR" >"$SECURE_FILE"
+    printf '127.0.0.1:%s\n' "$SSL_PORT" >"$SSL_BOOTSTRAP_FILE"
+    printf '127.0.0.1:%s\n' "$SASL_PORT" >"$SASL_BOOTSTRAP_FILE"
+    (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$SCRAM_PASSWORD_FILE")
+}
+
+# Secured mode of an existing state dir: CERT_DIR and the ports.
+load_secure() {
+    [[ -f "$SECURE_FILE" ]] || return 0
+    CERT_DIR="$(cat "$SECURE_FILE")"
+    SSL_PORT="$(sed 's/.*://' "$SSL_BOOTSTRAP_FILE")"
+    SASL_PORT="$(sed 's/.*://' "$SASL_BOOTSTRAP_FILE")"
 }
 
 # Sends $1 (TERM or KILL) to the broker and waits for it to exit.
@@ -439,8 +522,13 @@ cmd_status() {
 }
 
 cmd_bootstrap() {
-    (( $# == 0 )) || die "bootstrap takes no arguments"
-    stored_bootstrap || die "no broker address yet; run 'scripts/kafka.sh start'"
+    (( $# <= 1 )) || die "usage: bootstrap [--ssl|--sasl-ssl]"
+    case "${1:-}" in
+        "") stored_bootstrap || die "no broker address yet; run 'scripts/kafka.sh start'" ;;
+        --ssl) cat "$SSL_BOOTSTRAP_FILE" 2>/dev/null || die "no SSL listener; start the broker with --secure" ;;
+        --sasl-ssl) cat "$SASL_BOOTSTRAP_FILE" 2>/dev/null || die "no SASL_SSL listener; start the broker with --secure" ;;
+        *) die "usage: bootstrap [--ssl|--sasl-ssl]" ;;
+    esac
 }
 
 cmd_create_topic() {

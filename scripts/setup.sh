@@ -17,7 +17,7 @@ APT_PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     kcat clang-format clang-tidy jq python3
     clang libclang-rt-14-dev
-    openjdk-17-jre-headless maven procps
+    openjdk-17-jre-headless maven procps openssl
 )
 
 # Logging binding versions shipped next to the broker (Kafka 4.x: log4j2 via

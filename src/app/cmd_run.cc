@@ -5,11 +5,13 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
+#include "app/kafka_security.h"
 #include "app/policy_set.h"
 #include "app/reload.h"
 #include "codec/json.h"
@@ -32,7 +34,10 @@ transaction boundary; an invalid one is logged (reload_rejected, with each
 error's file:line:col) and the running set keeps running. Startup fails (exit 2) with a message
 naming the problem if the config, a policy or the keyring is invalid: an
 unknown or missing key, a missing or short (< 256-bit) key, or a keyring file
-that group or others can read.
+that group or others can read. It fails (exit 1) if a side's brokers refuse
+its TLS certificate or SASL password: the message names the side
+(source/destination), the brokers and the cause. Brokers that do not answer
+within 10 s are logged (kafka_probe_no_answer) and tried again.
 
 Options:
   --config FILE            the config file (required)
@@ -50,6 +55,9 @@ plus maskproxy.dlq.reason (a code such as invalid_json) and maskproxy.dlq.detail
 (a message that never contains the value).
 
 )";
+
+// How long the start-up probe waits for each side's brokers.
+constexpr int kProbeTimeoutMs = 10000;
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) {
@@ -127,6 +135,27 @@ int CmdRun(const std::vector<std::string>& args) {
   po.transactional_id = cfg->transactional_id;
   po.consumer_properties = cfg->source_properties;
   po.producer_properties = cfg->destination_properties;
+  // Security (source.security / destination.security): every client of a
+  // side (consumer; producer and the topic-limits admin client) gets the
+  // same settings. Then each side is probed, so that a refused certificate
+  // or password stops the start here with a message naming it.
+  for (auto [sec, props, side] : {std::tuple{&cfg->source_security, &po.consumer_properties, "source"},
+                                  std::tuple{&cfg->destination_security, &po.producer_properties, "destination"}}) {
+    auto sp = KafkaSecurityProperties(*sec, side);
+    if (!sp.ok()) return Fail(sp.error(), kExitUsage);
+    for (auto& [k, v] : *sp) (*props)[k] = std::move(v);
+  }
+  // A refused certificate or password is final: exit. Brokers that do not
+  // answer yet are not (a sidecar may start first): librdkafka keeps trying
+  // and readiness says so.
+  for (auto [side, brokers, props] : {std::tuple{"source", &po.source_brokers, &po.consumer_properties},
+                                      std::tuple{"destination", &po.destination_brokers, &po.producer_properties}}) {
+    Status s = pipeline::ProbeBrokers(side, *brokers, *props, kProbeTimeoutMs);
+    if (s.ok()) continue;
+    if (s.error().code == ErrorCode::kConfigInvalid) return Fail(s.error(), kExitUsage);
+    if (s.error().code != ErrorCode::kKafkaUnreachable) return Fail(s.error(), kExitFailure);
+    log::Warn("kafka_probe_no_answer", {{"side", side}, {"detail", s.error().message}});
+  }
   po.commit_interval_ms = cfg->commit_interval_ms;
   po.commit_max_records = cfg->commit_max_records;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,13 +18,30 @@ const char kConfigHelp[] = R"(Config file (YAML):
   source:
     brokers: 127.0.0.1:9092        # required: bootstrap servers of the raw topics
     group_id: maskproxy-payments   # required: consumer group shared by all instances
-    properties: {}                 # optional librdkafka consumer properties
-                                   #   (security.protocol, ssl.*, sasl.*, fetch.*, ...)
+    properties: {}                 # optional librdkafka consumer properties (fetch.*, ...);
+                                   #   security settings go in security: below
+    security:                      # optional: how this side talks to its brokers
+      protocol: plaintext          #   plaintext (default), ssl (TLS, optionally a client
+                                   #   certificate: mTLS) or sasl_ssl (SASL over TLS)
+      ca_file: certs/ca.pem        #   CA bundle (PEM) the brokers' certificates must chain
+                                   #   to; default: the system's. Host names are verified
+      cert_file: certs/proxy.pem   #   client certificate (PEM), together with key_file
+      key_file: certs/proxy.key    #   its private key (PEM); mode 0600 (refused if group
+                                   #   or others can read it)
+      key_password_file: certs/proxy.key.pass
+                                   #   optional: the key's passphrase, in a file (0600)
+      sasl:                        #   sasl_ssl only
+        mechanism: SCRAM-SHA-512   #     SCRAM-SHA-512 or SCRAM-SHA-256
+        username: proxy
+        password_file: secrets/kafka.pass
+                                   #     the password, in a file (0600; one trailing
+                                   #     newline is ignored)
   destination:
     brokers: 127.0.0.1:9092        # optional, defaults to source.brokers; must be the
                                    #   same cluster (exactly-once commits offsets there)
     properties: {}                 # optional librdkafka producer properties (a message.max.bytes
                                    #   here can only lower the record size limit)
+    security: {}                   # optional, as source.security; default: source's
   policies: [policies/payments.yaml]   # required: policy files (relative to this file)
   keyring: /etc/maskproxy/keys.yaml    # required: keyring file, mode 0600
   encryption_ledger: /var/lib/maskproxy/keys.usage
@@ -65,7 +83,13 @@ const char kConfigHelp[] = R"(Config file (YAML):
 
 Properties that maskproxy sets itself (group.id, enable.auto.commit,
 isolation.level, transactional.id, enable.idempotence, acks, ...) cannot be
-overridden.
+overridden. Nor can the security properties (security.protocol, ssl.*
+locations, sasl.mechanisms, sasl.username: use security:), and secrets
+(sasl.password, ssl.key.password, ssl.key.pem, ...) are refused in the config
+text: name a file in security: instead. Paths are relative to this file. At
+start, each side is probed (a metadata request, 10 s at most): a refused
+certificate or password stops the proxy with a message naming the side, the
+broker and the cause.
 )";
 
 namespace {
@@ -145,6 +169,113 @@ std::string Resolve(const std::string& base_dir, const std::string& p) {
   return base_dir + "/" + p;
 }
 
+// --- security: of source: and destination: (KafkaSecurity) ---
+
+// librdkafka properties that only security: may set, and where it sets them.
+const std::map<std::string, std::string>& SecurityOwnedProperties() {
+  static const std::map<std::string, std::string> m = {
+      {"security.protocol", "security.protocol"},
+      {"ssl.ca.location", "security.ca_file"},
+      {"ssl.ca.pem", "security.ca_file"},
+      {"ssl.certificate.location", "security.cert_file"},
+      {"ssl.certificate.pem", "security.cert_file"},
+      {"ssl.key.location", "security.key_file"},
+      {"ssl.keystore.location", "security.cert_file and security.key_file (PEM)"},
+      {"sasl.mechanisms", "security.sasl.mechanism"},
+      {"sasl.mechanism", "security.sasl.mechanism"},
+      {"sasl.username", "security.sasl.username"},
+      {"ssl.endpoint.identification.algorithm", "security (host names are always verified)"},
+      {"enable.ssl.certificate.verification", "security (certificates are always verified)"},
+  };
+  return m;
+}
+
+// Secrets that must not be in the config text, and the file key to use.
+const std::map<std::string, std::string>& SecretProperties() {
+  static const std::map<std::string, std::string> m = {
+      {"sasl.password", "security.sasl.password_file"},
+      {"ssl.key.password", "security.key_password_file"},
+      {"ssl.key.pem", "security.key_file"},
+      {"ssl.keystore.password", "security.key_file and security.key_password_file"},
+      {"sasl.oauthbearer.client.secret", "a supported security.sasl.mechanism"},
+      {"sasl.oauthbearer.config", "a supported security.sasl.mechanism"},
+  };
+  return m;
+}
+
+Status CheckSecurityProperties(const Ctx& c, const YAML::Node& side_node, const std::string& side) {
+  YAML::Node props = side_node["properties"];
+  if (!props || !props.IsMap()) return Status::Ok();
+  for (const auto& kv : props) {
+    const std::string k = kv.first.Scalar();
+    const std::string full = side + ".properties." + k;
+    if (auto it = SecretProperties().find(k); it != SecretProperties().end())
+      return c.At(kv.first, "'" + full + "': secrets are not allowed in the config text; put it in a file " +
+                                "(mode 0600) and use " + side + "." + it->second);
+    if (auto it = SecurityOwnedProperties().find(k); it != SecurityOwnedProperties().end())
+      return c.At(kv.first, "'" + full + "' is set by " + side + "." + it->second + ", not in properties");
+  }
+  return Status::Ok();
+}
+
+Status SecurityBlock(const Ctx& c, const YAML::Node& n, const std::string& side, const std::string& base_dir,
+                     KafkaSecurity* out) {
+  const std::string where = side + ".security";
+  if (Status s = CheckKeys(c, n, where, {"protocol", "ca_file", "cert_file", "key_file", "key_password_file", "sasl"});
+      !s.ok())
+    return s;
+  KafkaSecurity sec;
+  auto protocol = String(c, n, "protocol", where + ".protocol", true);
+  if (!protocol.ok()) return protocol.error();
+  const std::vector<std::string> protocols = {"plaintext", "ssl", "sasl_ssl"};
+  if (std::find(protocols.begin(), protocols.end(), *protocol) == protocols.end()) {
+    std::string hint = text::Suggest(*protocol, protocols);
+    std::string lower = *protocol;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (std::find(protocols.begin(), protocols.end(), lower) != protocols.end()) hint = lower;
+    return c.At(n["protocol"], "'" + where + ".protocol' must be one of: plaintext, ssl, sasl_ssl" +
+                                   (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
+  }
+  sec.protocol = *protocol;
+  struct FileKey {
+    const char* key;
+    std::string* dst;
+  };
+  for (FileKey f : {FileKey{"ca_file", &sec.ca_file}, FileKey{"cert_file", &sec.cert_file},
+                    FileKey{"key_file", &sec.key_file}, FileKey{"key_password_file", &sec.key_password_file}}) {
+    auto v = String(c, n, f.key, where + "." + f.key, false);
+    if (!v.ok()) return v.error();
+    if (v->empty()) continue;
+    if (sec.protocol == "plaintext")
+      return c.At(n[f.key], "'" + where + "." + f.key + "' needs protocol ssl or sasl_ssl (this side is plaintext)");
+    *f.dst = Resolve(base_dir, *v);
+  }
+  if (sec.cert_file.empty() != sec.key_file.empty())
+    return c.At(n, "'" + where + "': cert_file and key_file go together (a client certificate and its key)");
+  if (!sec.key_password_file.empty() && sec.key_file.empty())
+    return c.At(n["key_password_file"], "'" + where + ".key_password_file' needs key_file");
+  YAML::Node sasl = n["sasl"];
+  if (sasl && !sasl.IsNull()) {
+    if (sec.protocol != "sasl_ssl")
+      return c.At(sasl, "'" + where + ".sasl' needs protocol sasl_ssl (this side is " + sec.protocol + ")");
+    if (Status s = CheckKeys(c, sasl, where + ".sasl", {"mechanism", "username", "password_file"}); !s.ok()) return s;
+    auto mech = String(c, sasl, "mechanism", where + ".sasl.mechanism", true);
+    if (!mech.ok()) return mech.error();
+    if (*mech != "SCRAM-SHA-512" && *mech != "SCRAM-SHA-256")
+      return c.At(sasl["mechanism"], "'" + where + ".sasl.mechanism' must be SCRAM-SHA-512 or SCRAM-SHA-256");
+    sec.sasl_mechanism = *mech;
+    auto user = String(c, sasl, "username", where + ".sasl.username", true);
+    if (!user.ok()) return user.error();
+    sec.sasl_username = *user;
+    auto pw = String(c, sasl, "password_file", where + ".sasl.password_file", true);
+    if (!pw.ok()) return pw.error();
+    sec.sasl_password_file = Resolve(base_dir, *pw);
+  } else if (sec.protocol == "sasl_ssl") {
+    return c.At(n, "'" + where + "': protocol sasl_ssl needs a sasl: block (mechanism, username, password_file)");
+  }
+  *out = std::move(sec);
+  return Status::Ok();
+}
 }  // namespace
 
 Result<Config> Config::Load(const std::string& path) {
@@ -179,7 +310,8 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       return s.error();
     YAML::Node src = root["source"];
     if (!src) return c.Missing("source");
-    if (Status s = CheckKeys(c, src, "source", {"brokers", "group_id", "properties"}); !s.ok()) return s.error();
+    if (Status s = CheckKeys(c, src, "source", {"brokers", "group_id", "properties", "security"}); !s.ok())
+      return s.error();
     auto brokers = String(c, src, "brokers", "source.brokers", true);
     if (!brokers.ok()) return brokers.error();
     cfg.source_brokers = *brokers;
@@ -187,15 +319,24 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     if (!group.ok()) return group.error();
     cfg.group_id = *group;
     if (Status s = Properties(c, src, "source.properties", &cfg.source_properties); !s.ok()) return s.error();
+    // Security (own block): source.security, properties checked for secrets.
+    if (Status s = CheckSecurityProperties(c, src, "source"); !s.ok()) return s.error();
+    if (YAML::Node sec = src["security"]; sec && !sec.IsNull())
+      if (Status s = SecurityBlock(c, sec, "source", base_dir, &cfg.source_security); !s.ok()) return s.error();
+    cfg.destination_security = cfg.source_security;
 
     cfg.destination_brokers = cfg.source_brokers;
     if (YAML::Node dst = root["destination"]) {
-      if (Status s = CheckKeys(c, dst, "destination", {"brokers", "properties"}); !s.ok()) return s.error();
+      if (Status s = CheckKeys(c, dst, "destination", {"brokers", "properties", "security"}); !s.ok()) return s.error();
       auto b = String(c, dst, "brokers", "destination.brokers", false);
       if (!b.ok()) return b.error();
       if (!b->empty()) cfg.destination_brokers = *b;
       if (Status s = Properties(c, dst, "destination.properties", &cfg.destination_properties); !s.ok())
         return s.error();
+      if (Status s = CheckSecurityProperties(c, dst, "destination"); !s.ok()) return s.error();
+      if (YAML::Node sec = dst["security"]; sec && !sec.IsNull())
+        if (Status s = SecurityBlock(c, sec, "destination", base_dir, &cfg.destination_security); !s.ok())
+          return s.error();
     }
 
     YAML::Node pol = root["policies"];

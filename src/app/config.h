@@ -10,6 +10,21 @@
 
 namespace maskproxy::app {
 
+// How one side (source: or destination:) talks to its brokers: the
+// `security:` block. Paths are resolved against the config file's directory;
+// secrets (key password, SASL password) live in files that are read at start
+// (app/kafka_security.h), never in the config text.
+struct KafkaSecurity {
+  std::string protocol = "plaintext";  // plaintext, ssl, sasl_ssl
+  std::string ca_file;                 // PEM CA bundle; empty: the system's
+  std::string cert_file;               // client certificate (PEM), with key_file
+  std::string key_file;                // its private key (PEM), mode 0600
+  std::string key_password_file;       // optional: the key's passphrase, mode 0600
+  std::string sasl_mechanism;          // sasl_ssl: SCRAM-SHA-512 or SCRAM-SHA-256
+  std::string sasl_username;
+  std::string sasl_password_file;  // mode 0600
+};
+
 struct Config {
   std::string path;  // the file this came from
   std::string source_brokers;
@@ -17,6 +32,8 @@ struct Config {
   std::map<std::string, std::string> source_properties;
   std::string destination_brokers;
   std::map<std::string, std::string> destination_properties;
+  KafkaSecurity source_security;
+  KafkaSecurity destination_security;          // default: the same as source_security
   std::vector<std::string> policy_files;       // resolved against the config file's directory
   std::string keyring_file;                    // likewise
   std::string encryption_ledger;               // likewise; default keyring_file + ".usage"

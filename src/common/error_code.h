@@ -56,9 +56,11 @@ namespace maskproxy {
   X(kInvalidRule, "invalid_rule", "a rule cannot be applied as written")                                          \
   X(kInvalidUtf8, "invalid_utf8", "text is not valid UTF-8")                                                      \
   X(kIoError, "io_error", "a file or stream could not be read or written")                                        \
+  X(kKafkaAuthFailed, "kafka_auth_failed", "a broker refused the TLS handshake or the SASL credentials at start") \
   X(kKafkaFatal, "kafka_fatal", "Kafka reported a fatal error; the pipeline stops")                               \
   X(kKafkaInitFailed, "kafka_init_failed", "a Kafka client could not be created")                                 \
   X(kKafkaSubscribeFailed, "kafka_subscribe_failed", "subscribing to the source topics failed")                   \
+  X(kKafkaUnreachable, "kafka_unreachable", "no broker of a side answered the start-up probe in time")            \
   X(kKeyExhausted, "key_exhausted", "a key version reached its usage limit")                                      \
   X(kKeyMismatch, "key_mismatch", "a value was protected with a different key than the one given")                \
   X(kKeyMissing, "key_missing", "a named key is not in the keyring")                                              \

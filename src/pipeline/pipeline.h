@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "engine/engine.h"
@@ -80,6 +81,16 @@ struct Options {
 // A conservative size of one record as the broker counts it against
 // max.message.bytes (a batch holding only this record, uncompressed).
 [[nodiscard]] size_t EstimateRecordBytes(size_t key_len, size_t value_len, size_t header_bytes, size_t header_count);
+
+// The start-up probe of one side (side: "source" or "destination"): a
+// short-lived client of that side (a consumer for the source, a producer for
+// the destination) with its properties asks for the cluster metadata, for
+// timeout_ms at most. A TLS handshake or SASL authentication the broker
+// refuses is kafka_auth_failed at once; no answer in time is
+// kafka_unreachable. The message names the side, the brokers and the cause
+// (librdkafka's reason; never a property value).
+[[nodiscard]] Status ProbeBrokers(std::string_view side, const std::string& brokers,
+                                  const std::map<std::string, std::string>& properties, int timeout_ms);
 
 class Pipeline {
  public:

@@ -87,7 +87,7 @@ TEST(ConfigParse, FullConfig) {
       "  brokers: src:9092\n"
       "  group_id: g\n"
       "  properties:\n"
-      "    security.protocol: SSL\n"
+      "    client.rack: r1\n"
       "    fetch.max.bytes: 1048576\n"
       "destination:\n"
       "  brokers: dst:9092\n"
@@ -111,7 +111,7 @@ TEST(ConfigParse, FullConfig) {
   EXPECT_EQ(r->source_brokers, "src:9092");
   EXPECT_EQ(r->destination_brokers, "dst:9092");
   EXPECT_EQ(r->source_properties.size(), 2u);
-  EXPECT_EQ(r->source_properties.at("security.protocol"), "SSL");
+  EXPECT_EQ(r->source_properties.at("client.rack"), "r1");
   EXPECT_EQ(r->source_properties.at("fetch.max.bytes"), "1048576");
   EXPECT_EQ(r->destination_properties.at("linger.ms"), "5");
   EXPECT_EQ(r->transactional_id, "maskproxy-a");
@@ -280,6 +280,140 @@ TEST(ConfigParse, ReloadWatch) {
   EXPECT_FALSE(off->reload_watch);
   EXPECT_TRUE(Fails(std::string(kMinimal) + "reload:\n  watch: maybe\n", {"c.yaml:7:10", "'reload.watch'"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "reload:\n  wacth: true\n", {"c.yaml:7:3", "did you mean 'watch'"}));
+}
+
+// --- security: (source.security / destination.security) ---
+
+TEST(ConfigSecurity, DefaultIsPlaintextOnBothSides) {
+  auto r = Parse(kMinimal);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->source_security.protocol, "plaintext");
+  EXPECT_EQ(r->destination_security.protocol, "plaintext");
+  EXPECT_TRUE(r->source_security.ca_file.empty());
+}
+
+TEST(ConfigSecurity, MtlsSourcePathsResolvedAndInheritedByDestination) {
+  auto r = Parse(
+      "source:\n"
+      "  brokers: k:9093\n"
+      "  group_id: g\n"
+      "  security:\n"
+      "    protocol: ssl\n"
+      "    ca_file: certs/ca.pem\n"
+      "    cert_file: certs/proxy.pem\n"
+      "    key_file: /etc/mp/proxy.key\n"
+      "    key_password_file: certs/proxy.pass\n"
+      "policies: [p.yaml]\n"
+      "keyring: k.yaml\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  const KafkaSecurity& s = r->source_security;
+  EXPECT_EQ(s.protocol, "ssl");
+  EXPECT_EQ(s.ca_file, "/base/certs/ca.pem");
+  EXPECT_EQ(s.cert_file, "/base/certs/proxy.pem");
+  EXPECT_EQ(s.key_file, "/etc/mp/proxy.key");
+  EXPECT_EQ(s.key_password_file, "/base/certs/proxy.pass");
+  EXPECT_TRUE(s.sasl_mechanism.empty());
+  // No destination: block: the same cluster, the same settings.
+  EXPECT_EQ(r->destination_security.protocol, "ssl");
+  EXPECT_EQ(r->destination_security.cert_file, "/base/certs/proxy.pem");
+}
+
+TEST(ConfigSecurity, SidesConfiguredApart) {
+  auto r = Parse(
+      "source:\n"
+      "  brokers: k:9093\n"
+      "  group_id: g\n"
+      "  security: {protocol: ssl, ca_file: ca.pem, cert_file: c.pem, key_file: c.key}\n"
+      "destination:\n"
+      "  security:\n"
+      "    protocol: sasl_ssl\n"
+      "    ca_file: dst-ca.pem\n"
+      "    sasl:\n"
+      "      mechanism: SCRAM-SHA-512\n"
+      "      username: proxy\n"
+      "      password_file: secrets/kafka.pass\n"
+      "policies: [p.yaml]\n"
+      "keyring: k.yaml\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->source_security.protocol, "ssl");
+  EXPECT_TRUE(r->source_security.sasl_username.empty());
+  const KafkaSecurity& d = r->destination_security;
+  EXPECT_EQ(d.protocol, "sasl_ssl");
+  EXPECT_EQ(d.ca_file, "/base/dst-ca.pem");
+  EXPECT_TRUE(d.cert_file.empty());
+  EXPECT_EQ(d.sasl_mechanism, "SCRAM-SHA-512");
+  EXPECT_EQ(d.sasl_username, "proxy");
+  EXPECT_EQ(d.sasl_password_file, "/base/secrets/kafka.pass");
+}
+
+std::string WithSourceProperties(const std::string& props) {
+  return "source:\n  brokers: k:9092\n  group_id: g\n  properties:\n" + props + "policies: [p.yaml]\nkeyring: k.yaml\n";
+}
+
+TEST(ConfigSecurity, InlineSecretsRefusedWithTheFileKeyToUse) {
+  EXPECT_TRUE(Fails(WithSourceProperties("    sasl.password: hunter2\n"),
+                    {"c.yaml:5:5", "source.properties.sasl.password", "not allowed in the config text",
+                     "source.security.sasl.password_file"}));
+  EXPECT_TRUE(Fails(WithSourceProperties("    ssl.key.password: hunter2\n"),
+                    {"source.properties.ssl.key.password", "source.security.key_password_file"}));
+  EXPECT_TRUE(Fails(WithSourceProperties("    ssl.key.pem: \"-----BEGIN PRIVATE KEY-----\"\n"),
+                    {"source.properties.ssl.key.pem", "source.security.key_file"}));
+  EXPECT_TRUE(
+      Fails("source: {brokers: k:9092, group_id: g}\n"
+            "destination:\n  properties:\n    sasl.password: hunter2\n"
+            "policies: [p.yaml]\nkeyring: k.yaml\n",
+            {"destination.properties.sasl.password", "destination.security.sasl.password_file"}));
+  // The secret itself is never echoed.
+  auto r = Parse(WithSourceProperties("    sasl.password: hunter2\n"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos) << r.error().message;
+}
+
+TEST(ConfigSecurity, SecurityPropertiesBelongToTheSecurityBlock) {
+  EXPECT_TRUE(Fails(WithSourceProperties("    security.protocol: SSL\n"),
+                    {"source.properties.security.protocol", "is set by source.security.protocol"}));
+  EXPECT_TRUE(Fails(WithSourceProperties("    ssl.ca.location: /ca.pem\n"), {"source.security.ca_file"}));
+  EXPECT_TRUE(Fails(WithSourceProperties("    sasl.username: u\n"), {"source.security.sasl.username"}));
+  // Verification cannot be turned off.
+  EXPECT_TRUE(Fails(WithSourceProperties("    ssl.endpoint.identification.algorithm: none\n"),
+                    {"host names are always verified"}));
+  EXPECT_TRUE(Fails(WithSourceProperties("    enable.ssl.certificate.verification: false\n"),
+                    {"certificates are always verified"}));
+}
+
+std::string WithSourceSecurity(const std::string& sec) {
+  return "source:\n  brokers: k:9092\n  group_id: g\n  security:\n" + sec + "policies: [p.yaml]\nkeyring: k.yaml\n";
+}
+
+TEST(ConfigSecurity, WrongProtocolNames) {
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: tls\n"),
+                    {"c.yaml:5:15", "'source.security.protocol' must be one of: plaintext, ssl, sasl_ssl"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: SSL\n"), {"did you mean 'ssl'?"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: sasl_plaintext\n"), {"must be one of"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    ca_file: ca.pem\n"), {"missing required key 'source.security.protocol'"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: ssl\n    ca_fle: ca.pem\n"),
+                    {"unknown key 'source.security.ca_fle'", "did you mean 'ca_file'"}));
+}
+
+TEST(ConfigSecurity, InconsistentSettingsRefused) {
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: plaintext\n    ca_file: ca.pem\n"),
+                    {"'source.security.ca_file' needs protocol ssl or sasl_ssl"}));
+  EXPECT_TRUE(
+      Fails(WithSourceSecurity("    protocol: ssl\n    cert_file: c.pem\n"), {"cert_file and key_file go together"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: ssl\n    key_password_file: p\n"),
+                    {"key_password_file' needs key_file"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: sasl_ssl\n"), {"protocol sasl_ssl needs a sasl: block"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: ssl\n    sasl: {mechanism: SCRAM-SHA-512, username: u, "
+                                       "password_file: p}\n"),
+                    {"'source.security.sasl' needs protocol sasl_ssl"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: sasl_ssl\n    sasl: {mechanism: PLAIN, username: u, "
+                                       "password_file: p}\n"),
+                    {"must be SCRAM-SHA-512 or SCRAM-SHA-256"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: sasl_ssl\n    sasl: {mechanism: SCRAM-SHA-512, username: u, "
+                                       "password: hunter2}\n"),
+                    {"unknown key 'source.security.sasl.password'"}));
+  EXPECT_TRUE(Fails(WithSourceSecurity("    protocol: sasl_ssl\n    sasl: {mechanism: SCRAM-SHA-512, username: u}\n"),
+                    {"missing required key 'source.security.sasl.password_file'"}));
 }
 
 }  // namespace
