@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "engine/engine.h"
@@ -81,6 +82,18 @@ struct Options {
 // max.message.bytes (a batch holding only this record, uncompressed).
 [[nodiscard]] size_t EstimateRecordBytes(size_t key_len, size_t value_len, size_t header_bytes, size_t header_count);
 
+// What the admin endpoint /readyz reports (Pipeline::GetHealth): the
+// pipeline is ready when it has joined its group, its transactions are
+// initialised (always true at-least-once once started), it has not stopped
+// on a fatal error and every destination and dead-letter topic exists.
+struct Health {
+  bool joined_group = false;                // a partition assignment has been received (and not lost since)
+  bool transactions_ready = false;          // init_transactions succeeded (exactly-once), or the producer is up
+  bool fatal = false;                       // stopped, or stopping, on a fatal error (e.g. fenced)
+  std::string fatal_reason;                 // the error's message (no record content)
+  std::vector<std::string> missing_topics;  // output topics the broker does not have (checked every few seconds)
+};
+
 class Pipeline {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Pipeline>> Create(const Options& options,
@@ -92,6 +105,10 @@ class Pipeline {
   // Runs until *stop becomes true (then commits the open transaction, leaves
   // the group and returns Ok) or a fatal error occurs (returns it).
   [[nodiscard]] Status Run(const std::atomic<bool>& stop);
+
+  // A snapshot of the readiness conditions; thread-safe (the admin thread
+  // calls it while Run() runs).
+  [[nodiscard]] Health GetHealth() const;
 
   struct Impl;
 
