@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "admin/server.h"
+#include "app/admin_handlers.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
@@ -14,6 +16,7 @@
 #include "codec/json.h"
 #include "common/audit.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "pipeline/pipeline.h"
@@ -80,6 +83,9 @@ int CmdRun(const std::vector<std::string>& args) {
   log::Level lvl;
   if (!log::ParseLevel(cfg->log_level, &lvl)) return Usage("unknown log level '" + cfg->log_level + "'");
   log::SetLevel(lvl);
+  log::Format fmt;
+  if (!log::ParseFormat(cfg->log_format, &fmt)) return Usage("unknown log format '" + cfg->log_format + "'");
+  log::SetFormat(fmt);
   if (!txn_id.empty()) {
     if (cfg->delivery_mode != "exactly_once")
       return Usage("--transactional-id is only used with delivery.mode exactly_once");
@@ -131,6 +137,28 @@ int CmdRun(const std::vector<std::string>& args) {
   auto pipe = pipeline::Pipeline::Create(po, set->engine);
   if (!pipe.ok()) return Fail(pipe.error(), kExitUsage);
 
+  // The admin listener starts before the pipeline runs, so that /livez
+  // answers (and /readyz says what is missing) while the consumer joins.
+  // It is declared after the pipeline, so it stops before the pipeline goes.
+  std::unique_ptr<admin::Server> admin_server;
+  if (cfg->admin.enabled) {
+    admin::Options ao;
+    ao.listen = cfg->admin.listen;
+    ao.tls = {cfg->admin.tls_cert_file, cfg->admin.tls_key_file, cfg->admin.tls_client_ca_file};
+    admin::Handlers h;
+    const pipeline::Pipeline* pipe_ptr = pipe->get();
+    h.metrics = [] { return metrics::Global().Render(); };
+    h.ready = [pipe_ptr] { return ReadyFromHealth(pipe_ptr->GetHealth(), /*policies_loaded=*/true); };
+    h.config_dump = [&cfg, &policies, &keys] { return ConfigDumpJson(*cfg, policies, *keys); };
+    // h.reload: POST /reload answers 501 until the reload coordinator
+    // (app/reload.h) is wired here.
+    auto server = admin::Server::Create(ao, std::move(h));
+    if (!server.ok()) return Fail(server.error(), kExitUsage);
+    admin_server = std::move(*server);
+  } else {
+    log::Info("admin_disabled");
+  }
+
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
@@ -142,6 +170,7 @@ int CmdRun(const std::vector<std::string>& args) {
                          {"mode", cfg->delivery_mode},
                          {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
+  if (admin_server) admin_server->Stop();
   if (!st.ok()) {
     log::Error("stopped_on_error",
                {{"error", std::string(ErrorCodeName(st.error().code))}, {"detail", st.error().message}});
