@@ -146,8 +146,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     http::request<http::string_body> req = parser_->release();
     Response r = Route(shared_->handlers, std::string_view(req.method_string().data(), req.method_string().size()),
                        std::string_view(req.target().data(), req.target().size()), req.body());
+    // Only what the server knows is logged: a known method and a known path.
     log::Debug("admin_request",
-               {{"method", std::string(req.method_string())},
+               {{"method", req.method() == http::verb::unknown ? "(other)" : std::string(req.method_string())},
                 {"path", r.status == 404 ? "(unknown)" : std::string(req.target().substr(0, req.target().find('?')))},
                 {"status", std::to_string(r.status)}});
     Write(MakeResponse(req, std::move(r)));
