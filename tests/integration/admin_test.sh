@@ -9,7 +9,10 @@
 #     methods 405, unknown paths 404;
 #   - the log level changed at run time (POST /loglevel) shows in the log;
 #   - log_format: json: every log line is one JSON object with ts, level,
-#     event first, and no record value in any line.
+#     event first, and no record value in any line;
+#   - then a second start with admin TLS and client certificates (made here
+#     with openssl, in the work dir): curl with a client certificate gets 200,
+#     without one it is refused.
 # Usage: admin_test.sh PATH/TO/maskproxy
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
@@ -29,15 +32,20 @@ produce_file "$WORK/events.tsv"
 proxy_start p
 LOG="$WORK/proxy-p.log"
 
-# The bound address, from the admin_listening line.
-ADDR=""
-for _ in $(seq 1 100); do
-  ADDR="$(grep -o '"event":"admin_listening","address":"[^"]*"' "$LOG" | head -n 1 | sed 's/.*"address":"//; s/"$//')" || true
-  [[ -n "$ADDR" ]] && break
-  proxy_alive p || fail "proxy exited before listening"
-  sleep 0.1
-done
-[[ -n "$ADDR" ]] || fail "no admin_listening line in the log"
+# admin_address NAME: the bound address, from the instance's admin_listening line.
+admin_address() {
+  local addr="" _
+  for _ in $(seq 1 100); do
+    addr="$(grep -o '"event":"admin_listening","address":"[^"]*"' "$WORK/proxy-$1.log" | tail -n 1 |
+      sed 's/.*"address":"//; s/"$//')" || true
+    [[ -n "$addr" ]] && break
+    proxy_alive "$1" || fail "proxy $1 exited before listening"
+    sleep 0.1
+  done
+  [[ -n "$addr" ]] || fail "no admin_listening line in the log of $1"
+  echo "$addr"
+}
+ADDR="$(admin_address p)"
 URL="http://$ADDR"
 log "admin listener at $URL"
 
@@ -184,4 +192,35 @@ leaked = [v for v in values if v in text]
 assert not leaked, "record values in the log: %d" % len(leaked)
 print("log ok: %d JSON lines, %d planted values absent" % (n, len(values)))
 PY
+
+# Admin over TLS with client certificates (a CA, a server certificate for
+# 127.0.0.1, a client certificate; generated now, never committed).
+(
+  cd "$WORK"
+  exec 2>openssl.log
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 1 -subj /CN=ca
+  for n in admin ops; do
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$n.key" -out "$n.csr" -subj "/CN=$n"
+  done
+  printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
+  openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt -days 1 -extfile san.ext
+  openssl x509 -req -in ops.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out ops.crt -days 1
+) || fail "openssl: $(cat "$WORK/openssl.log")"
+config_write --out "$WORK/config-tls.yaml" --txid "$ID-0" --extra "log_format: json" \
+  --extra $'admin:\n  listen: 127.0.0.1:0\n  tls:\n    cert_file: admin.crt\n    key_file: admin.key\n    client_ca_file: ca.crt'
+proxy_start --config "$WORK/config-tls.yaml" t
+ADDR="$(admin_address t)"
+grep -q '"event":"admin_listening","address":"'"$ADDR"'","tls":"true","client_certificates":"true"' "$WORK/proxy-t.log" ||
+  fail "admin_listening does not say tls and client certificates"
+URL="https://$ADDR"
+http GET /livez --cacert "$WORK/ca.crt" --cert "$WORK/ops.crt" --key "$WORK/ops.key"
+expect 200 '{"status":"ok"}' "GET /livez over TLS with a client certificate"
+if curl -sS --cacert "$WORK/ca.crt" -o /dev/null "$URL/livez" 2>"$WORK/curl-nocert.txt"; then
+  fail "GET /livez over TLS without a client certificate was served"
+fi
+if curl -sS -o /dev/null "http://$ADDR/livez" 2>/dev/null; then
+  fail "plain HTTP was served on the TLS listener"
+fi
+log "admin TLS: served with a client certificate, refused without ($(head -c 120 "$WORK/curl-nocert.txt"))"
+proxy_term t
 log "PASS"
