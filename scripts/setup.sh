@@ -10,12 +10,13 @@ source "$SCRIPT_DIR/lib/common.sh"
 
 # Debian packages the project needs (build, tests, demo, broker runtime;
 # clang and its libFuzzer/sanitizer runtimes for scripts/fuzz.sh; clang-tidy
-# for scripts/tidy.sh).
+# for scripts/tidy.sh; curl and prometheus (promtool) for the admin listener's
+# test).
 APT_PACKAGES=(
     build-essential cmake ninja-build pkg-config
     librdkafka-dev libre2-dev libyaml-cpp-dev libboost-dev libssl-dev
     libgtest-dev libgmock-dev libbenchmark-dev
-    kcat clang-format clang-tidy jq python3
+    kcat clang-format clang-tidy jq python3 curl prometheus
     clang libclang-rt-14-dev
     openjdk-17-jre-headless maven procps openssl
 )

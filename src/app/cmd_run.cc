@@ -8,6 +8,8 @@
 #include <tuple>
 #include <vector>
 
+#include "admin/server.h"
+#include "app/admin_handlers.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
@@ -17,6 +19,7 @@
 #include "codec/json.h"
 #include "common/audit.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "pipeline/pipeline.h"
@@ -92,6 +95,9 @@ int CmdRun(const std::vector<std::string>& args) {
   log::Level lvl;
   if (!log::ParseLevel(cfg->log_level, &lvl)) return Usage("unknown log level '" + cfg->log_level + "'");
   log::SetLevel(lvl);
+  log::Format fmt;
+  if (!log::ParseFormat(cfg->log_format, &fmt)) return Usage("unknown log format '" + cfg->log_format + "'");
+  log::SetFormat(fmt);
   if (!txn_id.empty()) {
     if (cfg->delivery_mode != "exactly_once")
       return Usage("--transactional-id is only used with delivery.mode exactly_once");
@@ -164,12 +170,6 @@ int CmdRun(const std::vector<std::string>& args) {
   auto pipe = pipeline::Pipeline::Create(po, set->engine);
   if (!pipe.ok()) return Fail(pipe.error(), kExitUsage);
 
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-
   // Reloads (SIGHUP, a change of a policy file or the keyring, POST /reload)
   // validate the new set completely and hand it to the pipeline, which takes
   // it at a transaction boundary; a rejected set leaves the running one.
@@ -186,11 +186,48 @@ int CmdRun(const std::vector<std::string>& args) {
   auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
   if (!triggers.ok()) return Fail(triggers.error(), kExitFailure);
 
+  // The admin listener starts before the pipeline runs, so that /livez
+  // answers (and /readyz says what is missing) while the consumer joins.
+  // It is declared after the pipeline, so it stops before the pipeline goes.
+  std::unique_ptr<admin::Server> admin_server;
+  if (cfg->admin.enabled) {
+    admin::Options ao;
+    ao.listen = cfg->admin.listen;
+    ao.tls = {cfg->admin.tls_cert_file, cfg->admin.tls_key_file, cfg->admin.tls_client_ca_file};
+    admin::Handlers h;
+    const pipeline::Pipeline* pipe_ptr = pipe->get();
+    h.metrics = [] { return metrics::Global().Render(); };
+    h.ready = [pipe_ptr] { return ReadyFromHealth(pipe_ptr->GetHealth(), /*policies_loaded=*/true); };
+    Reloader* rl = reloader->get();
+    h.config_dump = [&cfg, rl] {
+      Reloader::Running now = rl->running();
+      return ConfigDumpJson(*cfg, now.policies, *now.keys);
+    };
+    // 200 with what changed (or "unchanged"); 422 with every error as
+    // file:line:col when the new set was rejected (the running one stays).
+    h.reload = [rl] {
+      ReloadResult r = rl->ReloadNow("http");
+      return admin::ReloadReply{r.ok() ? 200 : 422, r.ToJson()};
+    };
+    auto server = admin::Server::Create(ao, std::move(h));
+    if (!server.ok()) return Fail(server.error(), kExitUsage);
+    admin_server = std::move(*server);
+  } else {
+    log::Info("admin_disabled");
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
   log::Info("starting", {{"config", cfg->path},
                          {"group", cfg->group_id},
                          {"mode", cfg->delivery_mode},
                          {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
+  if (admin_server) admin_server->Stop();
   if (!st.ok()) {
     log::Error("stopped_on_error",
                {{"error", std::string(ErrorCodeName(st.error().code))}, {"detail", st.error().message}});

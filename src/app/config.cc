@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "admin/server.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -75,7 +76,20 @@ const char kConfigHelp[] = R"(Config file (YAML):
     max_json_depth: 64             #   deeper nesting goes to the dead-letter topic
     max_inflight_records: 50000    #   produced but not yet acknowledged; above either
     max_inflight_bytes: 67108864   #   bound consumption pauses (backpressure)
-  log_level: info                  # optional: debug, info, warn, error
+  log_level: info                  # optional: debug, info, warn, error (changeable at run
+                                   #   time: POST /loglevel?level=debug on the admin listener)
+  log_format: text                 # optional: text (key=value) or json (one object per line:
+                                   #   ts, level, event, then the fields)
+  admin:                           # optional: the admin HTTP listener
+    enabled: true                  #   false: no listener
+    listen: 127.0.0.1:9644         #   HOST:PORT ([IPv6]:PORT); loopback unless written here;
+                                   #   port 0 picks a free one (logged: admin_listening)
+    tls:                           #   optional: HTTPS
+      cert_file: admin.crt         #     PEM certificate chain
+      key_file: admin.key          #     PEM private key
+      client_ca_file: clients.pem  #     optional: clients must present a certificate it signed
+                                   #   GET /livez /readyz /metrics /config_dump /loglevel;
+                                   #   POST /reload /loglevel (see docs/OPERATIONS.md)
   stats_interval_ms: 30000         # optional: how often counters are logged
   reload:                          # optional: policies and keyring are reloaded without a
     watch: true                    #   restart on SIGHUP, POST /reload, and (watch: true, the
@@ -305,7 +319,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   try {
     if (Status s = CheckKeys(c, root, "",
                              {"source", "destination", "policies", "keyring", "encryption_ledger", "audit_log",
-                              "delivery", "limits", "log_level", "stats_interval_ms", "reload"});
+                              "delivery", "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -421,6 +435,42 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       if (!log::ParseLevel(*lvl, &parsed))
         return c.At(root["log_level"], "'log_level' must be one of: debug, info, warn, error");
       cfg.log_level = *lvl;
+    }
+    if (root["log_format"]) {
+      auto fmt = String(c, root, "log_format", "log_format", false);
+      if (!fmt.ok()) return fmt.error();
+      log::Format parsed;
+      if (!log::ParseFormat(*fmt, &parsed)) return c.At(root["log_format"], "'log_format' must be text or json");
+      cfg.log_format = *fmt;
+    }
+    if (YAML::Node a = root["admin"]) {
+      if (Status s = CheckKeys(c, a, "admin", {"enabled", "listen", "tls"}); !s.ok()) return s.error();
+      if (YAML::Node e = a["enabled"]) {
+        if (!e.IsScalar() || !YAML::convert<bool>::decode(e, cfg.admin.enabled))
+          return c.At(e, "'admin.enabled' must be true or false");
+      }
+      if (YAML::Node l = a["listen"]) {
+        if (!l.IsScalar()) return c.At(l, "'admin.listen' must be HOST:PORT, or \"\" to turn the listener off");
+        cfg.admin.listen = l.Scalar();
+        if (cfg.admin.listen.empty()) {
+          cfg.admin.enabled = false;
+        } else if (auto parsed = admin::ParseListen(cfg.admin.listen); !parsed.ok()) {
+          return c.At(l, parsed.error().message);
+        }
+      }
+      if (YAML::Node t = a["tls"]) {
+        if (Status s = CheckKeys(c, t, "admin.tls", {"cert_file", "key_file", "client_ca_file"}); !s.ok())
+          return s.error();
+        auto cert = String(c, t, "cert_file", "admin.tls.cert_file", true);
+        if (!cert.ok()) return cert.error();
+        auto key = String(c, t, "key_file", "admin.tls.key_file", true);
+        if (!key.ok()) return key.error();
+        auto ca = String(c, t, "client_ca_file", "admin.tls.client_ca_file", false);
+        if (!ca.ok()) return ca.error();
+        cfg.admin.tls_cert_file = Resolve(base_dir, *cert);
+        cfg.admin.tls_key_file = Resolve(base_dir, *key);
+        if (!ca->empty()) cfg.admin.tls_client_ca_file = Resolve(base_dir, *ca);
+      }
     }
     long long si = cfg.stats_interval_ms;
     if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();

@@ -48,8 +48,19 @@ struct Config {
   int max_inflight_records = 50000;
   size_t max_inflight_bytes = 64 << 20;
   std::string log_level = "info";
+  std::string log_format = "text";  // or json (one object per line)
   int stats_interval_ms = 30000;
   bool reload_watch = true;  // reload: {watch: ...}: reload when a policy file or the keyring changes
+  // admin: the HTTP listener (/livez, /readyz, /metrics, /config_dump,
+  // /reload, /loglevel). Loopback by default; another address only when
+  // written here. `enabled: false` or `listen: ""` turns it off.
+  struct Admin {
+    bool enabled = true;
+    std::string listen = "127.0.0.1:9644";
+    std::string tls_cert_file;       // resolved against the config file's directory
+    std::string tls_key_file;        // likewise
+    std::string tls_client_ca_file;  // likewise; set: client certificates required
+  } admin;
 
   [[nodiscard]] static Result<Config> Load(const std::string& path);
   [[nodiscard]] static Result<Config> Parse(const std::string& yaml, const std::string& origin,

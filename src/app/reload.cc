@@ -151,17 +151,25 @@ Result<std::unique_ptr<Reloader>> Reloader::Create(ReloadOptions options, const 
   if (!running.engine) return Error(ErrorCode::kInternal, "reloader: no running engine");
   if (!swap) return Error(ErrorCode::kInternal, "reloader: no swap function");
   std::unique_ptr<Reloader> r(new Reloader(std::move(options), std::move(swap)));
-  r->Adopt(running, KeyStates(keys));
+  r->Adopt(running, KeyStates(keys), std::make_shared<const crypto::Keyring>(keys));
   return r;
 }
 
-void Reloader::Adopt(const PolicySet& set, std::map<std::string, KeyState> keys) {
+void Reloader::Adopt(const PolicySet& set, std::map<std::string, KeyState> keys,
+                     std::shared_ptr<const crypto::Keyring> keyring) {
   std::lock_guard<std::mutex> lock(state_mu_);
   engine_ = set.engine;
+  policies_ = set.policies;
+  keyring_ = std::move(keyring);
   if (set.ledger) ledger_ = set.ledger;
   labels_ = Labels(set);
   routes_ = RouteNames(*set.engine);
   keys_ = std::move(keys);
+}
+
+Reloader::Running Reloader::running() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return {policies_, keyring_};
 }
 
 std::shared_ptr<const engine::Engine> Reloader::engine() const {
@@ -249,7 +257,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     return res;
   }
   swap_(set->engine);
-  Adopt(*set, std::move(new_keys));
+  Adopt(*set, std::move(new_keys), std::make_shared<const crypto::Keyring>(std::move(*keys)));
   res.outcome = ReloadResult::Outcome::kSwapped;
   ReloadCounter("ok")->Inc();
   std::string changed;

@@ -81,6 +81,14 @@ class Reloader {
   // The engine last handed over (or the one the proxy started with).
   [[nodiscard]] std::shared_ptr<const engine::Engine> engine() const;
 
+  // The running policies and the keyring they were compiled with (for
+  // /config_dump, which prints key names and versions only).
+  struct Running {
+    std::vector<std::shared_ptr<const policy::Policy>> policies;
+    std::shared_ptr<const crypto::Keyring> keys;
+  };
+  [[nodiscard]] Running running() const;
+
  private:
   struct KeyState {
     uint32_t active = 0;
@@ -89,7 +97,8 @@ class Reloader {
   };
   Reloader(ReloadOptions options, SwapFn swap) : options_(std::move(options)), swap_(std::move(swap)) {}
   static std::map<std::string, KeyState> KeyStates(const crypto::Keyring& keys);
-  void Adopt(const PolicySet& set, std::map<std::string, KeyState> keys);
+  void Adopt(const PolicySet& set, std::map<std::string, KeyState> keys,
+             std::shared_ptr<const crypto::Keyring> keyring);
 
   const ReloadOptions options_;
   const SwapFn swap_;
@@ -100,6 +109,8 @@ class Reloader {
   std::map<std::string, std::string> labels_;     // file -> name@version#hash
   std::vector<std::string> routes_;               // "name (from)" of the running set
   std::map<std::string, KeyState> keys_;
+  std::vector<std::shared_ptr<const policy::Policy>> policies_;  // guarded by state_mu_
+  std::shared_ptr<const crypto::Keyring> keyring_;               // likewise
 };
 
 // Runs reloads on a thread of its own, on SIGHUP and (when `watch`) when a

@@ -21,6 +21,7 @@ namespace maskproxy {
 
 // X(enumerator, "name", "meaning")
 #define MASKPROXY_ERROR_CODES(X)                                                                                  \
+  X(kAdminListenFailed, "admin_listen_failed", "the admin listener could not bind or listen on its address")      \
   X(kAmbiguousFieldName, "ambiguous_field_name", "a member name folds to a protected one but is not it")          \
   X(kAuditFailed, "audit_failed", "the audit log could not be opened or written")                                 \
   X(kAuthFailed, "auth_failed", "an AEAD tag did not verify (wrong key or tampered ciphertext)")                  \

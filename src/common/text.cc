@@ -1,7 +1,10 @@
 #include "common/text.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
+
+#include "common/unicode.h"
 
 namespace maskproxy::text {
 
@@ -38,6 +41,49 @@ std::string Join(const std::vector<std::string>& items, std::string_view sep) {
     if (i) out.append(sep);
     out.append(items[i]);
   }
+  return out;
+}
+
+void AppendJsonQuoted(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            out->append("\\u00");
+            out->push_back(kHex[c >> 4]);
+            out->push_back(kHex[c & 0xf]);
+          } else {
+            out->push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(s, i, &cp);
+    if (n == 0) {
+      out->append("\xEF\xBF\xBD");  // U+FFFD for a byte that is not UTF-8
+      ++i;
+    } else {
+      out->append(s.substr(i, n));
+      i += n;
+    }
+  }
+  out->push_back('"');
+}
+
+std::string JsonQuoted(std::string_view s) {
+  std::string out;
+  AppendJsonQuoted(s, &out);
   return out;
 }
 

@@ -16,4 +16,11 @@ namespace maskproxy::text {
 // "a, b, c"
 [[nodiscard]] std::string Join(const std::vector<std::string>& items, std::string_view sep = ", ");
 
+// Appends `s` as a JSON string literal (quotes included) to *out: '"', '\\'
+// and control characters escaped (\uXXXX), bytes that are not valid UTF-8
+// replaced by U+FFFD, so the output is always valid JSON. For log lines and
+// the admin endpoints' bodies (never a record value).
+void AppendJsonQuoted(std::string_view s, std::string* out);
+[[nodiscard]] std::string JsonQuoted(std::string_view s);
+
 }  // namespace maskproxy::text

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "pipeline/backpressure.h"
@@ -40,6 +41,16 @@ struct Backoff {
   void Reset() { ms = 0; }
 };
 
+// The readiness conditions (Pipeline::GetHealth), written by the loop, the
+// rebalance callback and the output-topic watch; read by the admin thread.
+struct HealthState {
+  std::atomic<bool> joined{false};
+  std::atomic<bool> transactions_ready{false};
+  std::mutex mu;  // guards the two below
+  std::vector<std::string> missing_topics;
+  std::string stopped_on;  // the error Run() returned, if any
+};
+
 struct Context {
   explicit Context(const Options& options)
       : opt(options),
@@ -60,6 +71,7 @@ struct Context {
   Backoff backoff;
   Delivery* delivery = nullptr;
   const std::atomic<bool>* stop_flag = nullptr;
+  HealthState health;
   // Failed delivery reports are logged at most once a second.
   std::mutex dr_log_mu;
   std::chrono::steady_clock::time_point dr_logged_at{};

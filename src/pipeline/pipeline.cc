@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,7 @@ struct Pipeline::Impl {
   }
 
   ~Impl() {
+    StopTopicWatch();
     delivery.reset();  // joins the commit thread, frees the backlog
     ctx.kafka.reset();
     if (ctx.consumer) rd_kafka_destroy(ctx.consumer);
@@ -392,8 +394,9 @@ struct Pipeline::Impl {
     std::set<std::string> added_outputs;
     for (const auto& t : new_outputs)
       if (!old_outputs.count(t)) added_outputs.insert(t);
+    SetWatchedTopics(new_outputs);
     if (!added_outputs.empty()) {
-      CheckOutputTopics(added_outputs);
+      (void)CheckOutputTopics(added_outputs, /*log_errors=*/true, 10000);
       ctx.size_limits.ReadTopicLimits(opt, added_outputs, &Impl::OnLog);
     }
     log::Info("policy_swapped", {{"old", old_labels}, {"new", new_labels}});
@@ -436,30 +439,86 @@ struct Pipeline::Impl {
     return outputs;
   }
 
-  // Says clearly, at start, when a destination or dead-letter topic does
-  // not exist. Not fatal: records wait (nothing is committed, nothing is
-  // lost) and flow once the topic is created. Topics are never auto-created.
-  void CheckOutputTopics(const std::set<std::string>& topics) {
+  // Which output topics the broker does not have (or cannot serve). At
+  // start (`log_errors`) each is logged clearly; then the watch thread
+  // repeats the check for readiness. Not fatal: records wait (nothing is
+  // committed, nothing is lost) and flow once the topic is created. Topics
+  // are never auto-created.
+  std::vector<std::string> CheckOutputTopics(const std::set<std::string>& topics, bool log_errors, int timeout_ms) {
+    std::vector<std::string> missing;
     for (const auto& t : topics) {
       rd_kafka_topic_t* rkt = rd_kafka_topic_new(ctx.consumer, t.c_str(), nullptr);
       const rd_kafka_metadata_t* md = nullptr;
-      rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, 10000);
+      rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, timeout_ms);
       if (err) {
-        log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(err)}});
+        if (log_errors) log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(err)}});
+        missing.push_back(t);  // not known to exist: not ready
       } else if (md->topic_cnt == 1 && md->topics[0].err) {
-        log::Error("output_topic_unavailable",
-                   {{"topic", t},
-                    {"error", rd_kafka_err2name(md->topics[0].err)},
-                    {"detail", "records for it wait, uncommitted, until the topic exists and is writable"}});
+        if (log_errors)
+          log::Error("output_topic_unavailable",
+                     {{"topic", t},
+                      {"error", rd_kafka_err2name(md->topics[0].err)},
+                      {"detail", "records for it wait, uncommitted, until the topic exists and is writable"}});
+        missing.push_back(t);
       }
       if (md) rd_kafka_metadata_destroy(md);
       rd_kafka_topic_destroy(rkt);
     }
+    return missing;
+  }
+
+  void SetMissingTopics(std::vector<std::string> missing) {
+    std::lock_guard<std::mutex> lock(ctx.health.mu);
+    ctx.health.missing_topics = std::move(missing);
+  }
+
+  // The output-topic watch for readiness: every 5 s, off the record path.
+  // It checks `watched` (guarded by watch_mu), not the engine: whoever
+  // changes the engine calls SetWatchedTopics(OutputTopics()).
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  bool watch_stop = false;
+  std::set<std::string> watched;
+  std::thread watch;
+
+  void SetWatchedTopics(std::set<std::string> topics) {
+    std::lock_guard<std::mutex> lock(watch_mu);
+    watched = std::move(topics);
+  }
+
+  void StartTopicWatch() {
+    watch = std::thread([this] {
+      std::unique_lock<std::mutex> lock(watch_mu);
+      while (!watch_cv.wait_for(lock, std::chrono::seconds(5), [this] { return watch_stop; })) {
+        std::set<std::string> topics = watched;
+        lock.unlock();
+        std::vector<std::string> missing = CheckOutputTopics(topics, false, 5000);
+        bool was_missing;
+        {
+          std::lock_guard<std::mutex> h(ctx.health.mu);
+          was_missing = !ctx.health.missing_topics.empty();
+        }
+        if (was_missing && missing.empty()) log::Info("output_topics_available");
+        SetMissingTopics(std::move(missing));
+        lock.lock();
+      }
+    });
+  }
+
+  void StopTopicWatch() {
+    {
+      std::lock_guard<std::mutex> lock(watch_mu);
+      watch_stop = true;
+    }
+    watch_cv.notify_all();
+    if (watch.joinable()) watch.join();
   }
 
   Status Start() {
     if (Status s = delivery->Start(); !s.ok()) return s;
-    CheckOutputTopics(OutputTopics());
+    ctx.health.transactions_ready.store(true);
+    SetWatchedTopics(OutputTopics());
+    SetMissingTopics(CheckOutputTopics(OutputTopics(), true, 10000));
     ctx.size_limits.ReadTopicLimits(opt, OutputTopics(), &Impl::OnLog);
     return Subscribe();
   }
@@ -478,9 +537,38 @@ struct Pipeline::Impl {
     return Status::Ok();
   }
 
+  void NoteStopped(const Status& s) {
+    if (s.ok()) return;
+    std::lock_guard<std::mutex> lock(ctx.health.mu);
+    ctx.health.stopped_on = s.error().message;
+  }
+
+  Health GetHealth() {
+    Health h;
+    h.joined_group = ctx.health.joined.load();
+    h.transactions_ready = ctx.health.transactions_ready.load();
+    {
+      std::lock_guard<std::mutex> lock(ctx.health.mu);
+      h.missing_topics = ctx.health.missing_topics;
+      if (!ctx.health.stopped_on.empty()) {
+        h.fatal = true;
+        h.fatal_reason = ctx.health.stopped_on;
+      }
+    }
+    if (!h.fatal && ctx.HasFatal()) {
+      h.fatal = true;
+      h.fatal_reason = ctx.Fatal().error().message;
+    }
+    return h;
+  }
+
   Status Run(const std::atomic<bool>& stop) {
     ctx.stop_flag = &stop;
-    if (Status s = Start(); !s.ok()) return s;
+    if (Status s = Start(); !s.ok()) {
+      NoteStopped(s);
+      return s;
+    }
+    StartTopicWatch();
     Clock::time_point last_stats = Clock::now();
     Status result;
     while (!stop.load() && !ctx.HasFatal()) {
@@ -536,6 +624,8 @@ struct Pipeline::Impl {
     } else {
       delivery->Abandon();
     }
+    StopTopicWatch();
+    NoteStopped(result);
     // Leave the group. The rebalance callback finishes what is open
     // (commits stored offsets in at-least-once mode).
     rd_kafka_consumer_close(ctx.consumer);
@@ -580,6 +670,10 @@ void Pipeline::SwapEngine(std::shared_ptr<const engine::Engine> engine) {
   std::lock_guard<std::mutex> lock(impl_->swap_mu);
   impl_->pending_engine = std::move(engine);
   impl_->swap_pending.store(true);
+}
+
+Health Pipeline::GetHealth() const {
+  return impl_->GetHealth();
 }
 
 }  // namespace maskproxy::pipeline

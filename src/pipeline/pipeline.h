@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "engine/engine.h"
@@ -91,6 +92,17 @@ struct Options {
 // (librdkafka's reason; never a property value).
 [[nodiscard]] Status ProbeBrokers(std::string_view side, const std::string& brokers,
                                   const std::map<std::string, std::string>& properties, int timeout_ms);
+// What the admin endpoint /readyz reports (Pipeline::GetHealth): the
+// pipeline is ready when it has joined its group, its transactions are
+// initialised (always true at-least-once once started), it has not stopped
+// on a fatal error and every destination and dead-letter topic exists.
+struct Health {
+  bool joined_group = false;                // a partition assignment has been received (and not lost since)
+  bool transactions_ready = false;          // init_transactions succeeded (exactly-once), or the producer is up
+  bool fatal = false;                       // stopped, or stopping, on a fatal error (e.g. fenced)
+  std::string fatal_reason;                 // the error's message (no record content)
+  std::vector<std::string> missing_topics;  // output topics the broker does not have (checked every few seconds)
+};
 
 class Pipeline {
  public:
@@ -115,6 +127,9 @@ class Pipeline {
   // engine routes it again). A second call before the first was taken
   // replaces it.
   void SwapEngine(std::shared_ptr<const engine::Engine> engine);
+  // A snapshot of the readiness conditions; thread-safe (the admin thread
+  // calls it while Run() runs).
+  [[nodiscard]] Health GetHealth() const;
 
   struct Impl;
 

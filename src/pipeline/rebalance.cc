@@ -24,9 +24,11 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
       rd_kafka_assign(rk, parts);
     }
     if (ctx->backpressure.paused()) rd_kafka_pause_partitions(rk, parts);
+    ctx->health.joined.store(true);
     return;
   }
   const bool lost = rd_kafka_assignment_lost(rk);
+  if (lost) ctx->health.joined.store(false);  // until the group assigns again
   log::Info(lost ? "partitions_lost" : "partitions_revoked",
             {{"count", std::to_string(parts->cnt)}, {"partitions", DescribePartitions(parts)}});
   Status s = ctx->delivery->OnRevoke(parts, lost);

@@ -416,5 +416,38 @@ TEST(ConfigSecurity, InconsistentSettingsRefused) {
                     {"missing required key 'source.security.sasl.password_file'"}));
 }
 
+TEST(ConfigParse, AdminAndLogFormat) {
+  auto d = Parse(kMinimal);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->admin.enabled);
+  EXPECT_EQ(d->admin.listen, "127.0.0.1:9644");
+  EXPECT_EQ(d->log_format, "text");
+  auto r = Parse(std::string(kMinimal) +
+                 "log_format: json\n"
+                 "admin:\n  listen: 0.0.0.0:9000\n  tls:\n    cert_file: a.crt\n    key_file: /k/a.key\n"
+                 "    client_ca_file: ca.pem\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->log_format, "json");
+  EXPECT_EQ(r->admin.listen, "0.0.0.0:9000");
+  EXPECT_EQ(r->admin.tls_cert_file, "/base/a.crt");
+  EXPECT_EQ(r->admin.tls_key_file, "/k/a.key");
+  EXPECT_EQ(r->admin.tls_client_ca_file, "/base/ca.pem");
+  auto off = Parse(std::string(kMinimal) + "admin:\n  listen: \"\"\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->admin.enabled);
+  auto off2 = Parse(std::string(kMinimal) + "admin: {enabled: false}\n");
+  ASSERT_TRUE(off2.ok());
+  EXPECT_FALSE(off2->admin.enabled);
+}
+
+TEST(ConfigParse, AdminErrorsNameTheKey) {
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "log_format: xml\n", {"log_format", "text or json"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  listn: 1.2.3.4:1\n", {"admin.listn", "did you mean 'listen'"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  listen: somewhere\n", {"c.yaml:7:", "HOST:PORT"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  listen: 1.2.3.4:99999\n", {"port"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  tls:\n    cert_file: a.crt\n", {"admin.tls.key_file"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  enabled: maybe\n", {"admin.enabled"}));
+}
+
 }  // namespace
 }  // namespace maskproxy::app

@@ -392,7 +392,7 @@ proxy_term() {
   kill -TERM "${PROXY_PID[$name]}"
   proxy_wait_exit "$name" "$timeout" || fail "proxy $name still running ${timeout}s after SIGTERM (hang)"
   (( PROXY_RC == 0 )) || fail "proxy $name exited $PROXY_RC on SIGTERM (expected 0)"
-  tail -n 5 "$WORK/proxy-$name.log" | grep -q ' stopped' || fail "proxy $name: no clean stop in its log"
+  tail -n 5 "$WORK/proxy-$name.log" | grep -qE ' stopped|"event":"stopped"' || fail "proxy $name: no clean stop in its log"
   log "proxy $name stopped by SIGTERM in $((SECONDS - t))s (exit 0)"
 }
 

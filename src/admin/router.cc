@@ -1,0 +1,164 @@
+#include "admin/router.h"
+
+#include <exception>
+
+#include "common/log.h"
+#include "common/text.h"
+
+namespace maskproxy::admin {
+namespace {
+
+Response Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.body.push_back('\n');
+  return r;
+}
+
+Response ErrorJson(int status, std::string_view code, std::string_view message) {
+  return Json(status, "{\"error\":" + text::JsonQuoted(code) + ",\"message\":" + text::JsonQuoted(message) + "}");
+}
+
+Response NotImplemented(std::string_view path) {
+  return ErrorJson(501, "not_implemented", std::string(path) + " is not available in this build");
+}
+
+Response MethodNotAllowed(std::string_view allow) {
+  Response r = ErrorJson(405, "method_not_allowed", "allowed: " + std::string(allow));
+  r.allow = std::string(allow);
+  return r;
+}
+
+// The value of `name` in a query string "a=1&level=debug" (no decoding: the
+// values the endpoints take are plain words).
+std::string QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    size_t eq = part.find('=');
+    if (part.substr(0, eq) == name) return eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
+// "level" of a small JSON object body {"level":"debug"}; "" if absent.
+std::string LevelFromBody(std::string_view body) {
+  size_t k = body.find("\"level\"");
+  if (k == std::string_view::npos) return "";
+  size_t colon = body.find(':', k + 7);
+  if (colon == std::string_view::npos) return "";
+  size_t open = body.find('"', colon + 1);
+  if (open == std::string_view::npos) return "";
+  size_t close = body.find('"', open + 1);
+  if (close == std::string_view::npos) return "";
+  return std::string(body.substr(open + 1, close - open - 1));
+}
+
+std::string LevelJson() {
+  return "{\"level\":\"" + std::string(log::LevelName(log::GetLevel())) + "\"}";
+}
+
+Response SetLevel(std::string_view query, std::string_view body) {
+  std::string want = QueryParam(query, "level");
+  if (want.empty()) want = LevelFromBody(body);
+  if (want.empty()) return ErrorJson(400, "bad_request", "give the level as ?level=LEVEL or {\"level\":\"LEVEL\"}");
+  log::Level level;
+  if (!log::ParseLevel(want, &level))
+    return ErrorJson(400, "bad_request", "unknown level (expected: debug, info, warn, error)");
+  const log::Level previous = log::GetLevel();
+  log::SetLevel(level);
+  // Logged at warn so that the change is visible whatever the new level.
+  log::Warn("log_level_changed", {{"from", log::LevelName(previous)}, {"to", log::LevelName(level)}});
+  return Json(200, "{\"level\":\"" + std::string(log::LevelName(level)) + "\",\"previous\":\"" +
+                       log::LevelName(previous) + "\"}");
+}
+
+Response Dispatch(const Handlers& h, std::string_view method, std::string_view path, std::string_view query,
+                  std::string_view body) {
+  const bool get = method == "GET";
+  const bool post = method == "POST";
+  if (path == "/livez") {
+    if (!get) return MethodNotAllowed("GET");
+    return Json(200, "{\"status\":\"ok\"}");
+  }
+  if (path == "/readyz") {
+    if (!get) return MethodNotAllowed("GET");
+    if (!h.ready) return NotImplemented(path);
+    ReadyReport rep = h.ready();
+    return Json(rep.unmet.empty() ? 200 : 503, ReadyJson(rep));
+  }
+  if (path == "/metrics") {
+    if (!get) return MethodNotAllowed("GET");
+    if (!h.metrics) return NotImplemented(path);
+    Response r;
+    r.content_type = kMetricsContentType;
+    r.body = h.metrics();
+    return r;
+  }
+  if (path == "/config_dump") {
+    if (!get) return MethodNotAllowed("GET");
+    if (!h.config_dump) return NotImplemented(path);
+    return Json(200, h.config_dump());
+  }
+  if (path == "/reload") {
+    if (!post) return MethodNotAllowed("POST");
+    if (!h.reload) return NotImplemented(path);
+    ReloadReply rep = h.reload();
+    return Json(rep.status, std::move(rep.json_body));
+  }
+  if (path == "/loglevel") {
+    if (get) return Json(200, LevelJson());
+    if (post) return SetLevel(query, body);
+    return MethodNotAllowed("GET, POST");
+  }
+  return ErrorJson(404, "not_found", "unknown path; endpoints: /livez /readyz /metrics /config_dump /reload /loglevel");
+}
+
+}  // namespace
+
+std::string ReadyJson(const ReadyReport& report) {
+  if (report.unmet.empty()) return "{\"status\":\"ready\"}";
+  std::string out = "{\"status\":\"not_ready\",\"unmet\":[";
+  for (size_t i = 0; i < report.unmet.size(); ++i) {
+    const Unmet& u = report.unmet[i];
+    if (i) out.push_back(',');
+    out.append("{\"condition\":");
+    text::AppendJsonQuoted(u.name, &out);
+    if (!u.topics.empty()) {
+      out.append(",\"topics\":[");
+      for (size_t t = 0; t < u.topics.size(); ++t) {
+        if (t) out.push_back(',');
+        text::AppendJsonQuoted(u.topics[t], &out);
+      }
+      out.push_back(']');
+    }
+    if (!u.detail.empty()) {
+      out.append(",\"detail\":");
+      text::AppendJsonQuoted(u.detail, &out);
+    }
+    out.push_back('}');
+  }
+  out.append("]}");
+  return out;
+}
+
+Response Route(const Handlers& handlers, std::string_view method, std::string_view target, std::string_view body) {
+  const size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  // The handlers are the app's; a failure there must not take the listener
+  // down (bad_alloc, a bug): answer 500 and log the endpoint only.
+  try {
+    return Dispatch(handlers, method, path, query, body);
+  } catch (const std::exception&) {
+    log::Error("admin_handler_failed", {{"path", std::string(path)}});
+  } catch (...) {
+    log::Error("admin_handler_failed", {{"path", std::string(path)}});
+  }
+  return ErrorJson(500, "internal", "the handler failed");
+}
+
+}  // namespace maskproxy::admin

@@ -1,0 +1,69 @@
+// The admin endpoints, independent of the transport: a request (method,
+// target, body) in, a response out. server.h serves these over HTTP/1.1.
+//
+//   GET  /livez        200 {"status":"ok"}
+//   GET  /readyz       200 {"status":"ready"} or 503 {"status":"not_ready","unmet":[...]}
+//   GET  /metrics      Prometheus text exposition (version 0.0.4)
+//   GET  /config_dump  the effective config and policies (JSON; never key material)
+//   POST /reload       reload policies and keyring now
+//   GET  /loglevel     {"level":"info"}
+//   POST /loglevel     ?level=debug or {"level":"debug"}: changes the level at run time
+//
+// A known path with another method is 405 with `Allow:`; an unknown path
+// 404; an endpoint whose handler the app left empty 501. Bodies are JSON
+// built from safe text only (condition names, topic names, codes).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maskproxy::admin {
+
+// One unmet readiness condition. `name` is a stable code:
+// consumer_not_joined, transactions_not_initialised, output_topic_missing
+// (with `topics`), fatal (with `detail`, e.g. fenced), policies_not_loaded,
+// reload_failed, ...
+struct Unmet {
+  std::string name;
+  std::vector<std::string> topics;  // for output_topic_missing
+  std::string detail;               // optional, safe text (an error message, never a value)
+};
+
+// What the app reports for /readyz: ready when `unmet` is empty.
+struct ReadyReport {
+  std::vector<Unmet> unmet;
+};
+
+struct ReloadReply {
+  int status = 200;
+  std::string json_body;
+};
+
+// Filled by the app. An empty function answers 501.
+struct Handlers {
+  std::function<std::string()> metrics;      // Prometheus text
+  std::function<ReadyReport()> ready;        // readiness conditions
+  std::function<std::string()> config_dump;  // JSON text
+  std::function<ReloadReply()> reload;       // POST /reload
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::string allow;  // for 405
+};
+
+inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+
+// Routes one request. `target` is the request target (path and optional
+// query). Never throws; a handler that throws gives 500.
+[[nodiscard]] Response Route(const Handlers& handlers, std::string_view method, std::string_view target,
+                             std::string_view body);
+
+// The /readyz body for a report.
+[[nodiscard]] std::string ReadyJson(const ReadyReport& report);
+
+}  // namespace maskproxy::admin

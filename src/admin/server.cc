@@ -1,0 +1,309 @@
+#include "admin/server.h"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/version.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "common/log.h"
+
+namespace maskproxy::admin {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+Result<ListenAddress> ParseListen(const std::string& listen) {
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::kConfigInvalid, "admin listen address '" + listen + "': " + why);
+  };
+  std::string host, port;
+  if (!listen.empty() && listen[0] == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
+      return bad("expected [IPv6]:PORT");
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return bad("expected HOST:PORT");
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+    if (host.find(':') != std::string::npos) return bad("write an IPv6 address as [ADDRESS]:PORT");
+  }
+  if (host.empty()) return bad("the host is missing (write 0.0.0.0 to listen on every address)");
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    return bad("the port must be a number 0-65535");
+  unsigned long p = std::stoul(port);
+  if (p > 65535) return bad("the port must be a number 0-65535");
+  if (host != "localhost") {
+    boost::system::error_code ec;
+    asio::ip::make_address(host, ec);
+    if (ec) return bad("the host must be an IP address or localhost");
+  }
+  return ListenAddress{host, static_cast<uint16_t>(p)};
+}
+
+bool IsLoopback(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(host, ec);
+  return !ec && a.is_loopback();
+}
+
+namespace {
+
+// Shared by the server and its connections: connections may outlive a
+// Server that is being torn down by a few handler invocations.
+struct Shared {
+  Handlers handlers;
+  size_t max_body_bytes = 0;
+  std::chrono::milliseconds timeout{10000};
+  std::atomic<int> connections{0};
+};
+
+http::response<http::string_body> MakeResponse(const http::request<http::string_body>& req, Response r) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
+  res.set(http::field::server, "maskproxy-admin");
+  res.set(http::field::content_type, r.content_type);
+  res.set(http::field::cache_control, "no-store");
+  if (!r.allow.empty()) res.set(http::field::allow, r.allow);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  return res;
+}
+
+http::response<http::string_body> ErrorResponse(http::status status, std::string_view code, std::string_view msg) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::server, "maskproxy-admin");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(false);
+  res.body() = "{\"error\":\"" + std::string(code) + "\",\"message\":\"" + std::string(msg) + "\"}\n";
+  res.prepare_payload();
+  return res;
+}
+
+// One connection. Stream is beast::tcp_stream or beast::ssl_stream of it.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, std::shared_ptr<Shared> shared) : stream_(std::move(stream)), shared_(std::move(shared)) {
+    shared_->connections.fetch_add(1);
+  }
+  ~Session() { shared_->connections.fetch_sub(1); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Start() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          log::Debug("admin_tls_handshake_failed", {{"error", ec.message()}});
+          return;
+        }
+        self->Read();
+      });
+    } else {
+      Read();
+    }
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(shared_->max_body_bytes);
+    parser_->header_limit(8 * 1024);
+    beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return Close();
+    if (ec == http::error::body_limit) {
+      return Write(ErrorResponse(http::status::payload_too_large, "payload_too_large",
+                                 "request body over " + std::to_string(shared_->max_body_bytes) + " bytes"));
+    }
+    if (ec == http::error::header_limit) {
+      return Write(ErrorResponse(http::status::request_header_fields_too_large, "headers_too_large",
+                                 "request headers over 8192 bytes"));
+    }
+    if (ec) return;  // timeout, reset, malformed: drop the connection
+    http::request<http::string_body> req = parser_->release();
+    Response r = Route(shared_->handlers, std::string_view(req.method_string().data(), req.method_string().size()),
+                       std::string_view(req.target().data(), req.target().size()), req.body());
+    // Only what the server knows is logged: a known method and a known path.
+    log::Debug("admin_request",
+               {{"method", req.method() == http::verb::unknown ? "(other)" : std::string(req.method_string())},
+                {"path", r.status == 404 ? "(unknown)" : std::string(req.target().substr(0, req.target().find('?')))},
+                {"status", std::to_string(r.status)}});
+    Write(MakeResponse(req, std::move(r)));
+  }
+
+  void Write(http::response<http::string_body> res) {
+    res_ = std::move(res);
+    beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
+    http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return;
+      if (self->res_.need_eof()) return self->Close();
+      self->Read();
+    });
+  }
+
+  void Close() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  Stream stream_;
+  std::shared_ptr<Shared> shared_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  // Declared before the io_context: connections (held by its pending
+  // handlers) are destroyed with it and use the TLS context until then.
+  std::optional<asio::ssl::context> ssl;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+  int max_connections = 64;
+  std::thread thread;
+  std::atomic<bool> stopped{false};
+
+  void Accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted) return;
+        log::Warn("admin_accept_failed", {{"error", ec.message()}});
+      } else if (shared->connections.load() >= max_connections) {
+        log::Warn("admin_connection_refused",
+                  {{"reason", "connection limit"}, {"limit", std::to_string(max_connections)}});
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else if (ssl) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl), shared)
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), shared)->Start();
+      }
+      Accept();
+    });
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  Stop();
+}
+
+Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers handlers) {
+  auto addr = ParseListen(options.listen);
+  if (!addr.ok()) return addr.error();
+  auto impl = std::make_unique<Impl>();
+  impl->shared->handlers = std::move(handlers);
+  impl->shared->max_body_bytes = options.max_body_bytes;
+  impl->shared->timeout = std::chrono::milliseconds(options.request_timeout_ms);
+  impl->max_connections = options.max_connections;
+
+  const TlsOptions& tls = options.tls;
+  if (!tls.cert_file.empty() || !tls.key_file.empty() || !tls.client_ca_file.empty()) {
+    if (tls.cert_file.empty() || tls.key_file.empty())
+      return Error(ErrorCode::kConfigInvalid, "admin TLS needs both cert_file and key_file");
+    impl->ssl.emplace(asio::ssl::context::tls_server);
+    asio::ssl::context& ctx = *impl->ssl;
+    boost::system::error_code ec;
+    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                    ec);
+    if (ctx.use_certificate_chain_file(tls.cert_file, ec); ec)
+      return Error(ErrorCode::kConfigInvalid, "admin TLS certificate " + tls.cert_file + ": " + ec.message());
+    if (ctx.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec); ec)
+      return Error(ErrorCode::kConfigInvalid, "admin TLS key " + tls.key_file + ": " + ec.message());
+    if (!tls.client_ca_file.empty()) {
+      if (ctx.load_verify_file(tls.client_ca_file, ec); ec)
+        return Error(ErrorCode::kConfigInvalid, "admin TLS client CA " + tls.client_ca_file + ": " + ec.message());
+      ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+      if (ec) return Error(ErrorCode::kConfigInvalid, "admin TLS client verification: " + ec.message());
+    }
+  }
+
+  boost::system::error_code ec;
+  asio::ip::address ip = addr->host == "localhost" ? asio::ip::address(asio::ip::address_v4::loopback())
+                                                   : asio::ip::make_address(addr->host);
+  tcp::endpoint ep(ip, addr->port);
+  auto failed = [&](const char* what) {
+    return Error(ErrorCode::kAdminListenFailed,
+                 "admin listener on " + options.listen + ": " + what + ": " + ec.message());
+  };
+  if (impl->acceptor.open(ep.protocol(), ec); ec) return failed("open");
+  if (impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) return failed("reuse_address");
+  if (impl->acceptor.bind(ep, ec); ec) return failed("bind");
+  if (impl->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return failed("listen");
+
+  impl->Accept();
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->ioc.run(); });
+  auto server = std::unique_ptr<Server>(new Server(std::move(impl)));
+  const std::string bound = server->address();
+  log::Info("admin_listening", {{"address", bound},
+                                {"tls", raw->ssl ? "true" : "false"},
+                                {"client_certificates", options.tls.client_ca_file.empty() ? "false" : "true"}});
+  if (!IsLoopback(addr->host) && !raw->ssl)
+    log::Warn("admin_listening_without_tls", {{"address", bound}, {"detail", "reachable from other hosts"}});
+  return server;
+}
+
+std::string Server::address() const {
+  boost::system::error_code ec;
+  tcp::endpoint ep = impl_->acceptor.local_endpoint(ec);
+  if (ec) return "";
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+uint16_t Server::port() const {
+  boost::system::error_code ec;
+  tcp::endpoint ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::Stop() {
+  if (!impl_ || impl_->stopped.exchange(true)) return;
+  // Closing the acceptor on its own thread ends the accept loop; stopping
+  // the io_context abandons open connections (their sockets close when the
+  // io_context is destroyed with its handlers).
+  asio::post(impl_->ioc, [raw = impl_.get()] {
+    beast::error_code ec;
+    raw->acceptor.close(ec);
+    raw->ioc.stop();
+  });
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace maskproxy::admin

@@ -1,0 +1,69 @@
+// The admin listener: HTTP/1.1 (Boost.Beast over Boost.Asio) on one
+// io_context and one thread owned by the Server, optionally TLS with
+// required client certificates. Endpoints are router.h's.
+//
+// Bounded: request bodies up to Options::max_body_bytes (413 above),
+// headers up to 8 KiB, a deadline per request (slow clients are cut off),
+// at most Options::max_connections open connections (more are closed at
+// once). Stop() (or the destructor) closes the listener and every
+// connection and joins the thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "admin/router.h"
+#include "common/result.h"
+
+namespace maskproxy::admin {
+
+struct TlsOptions {
+  std::string cert_file;       // PEM certificate chain of the listener; empty: plain HTTP
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // PEM CA bundle; when set, clients must present a certificate it signed
+};
+
+struct Options {
+  // host:port or [v6]:port; the host is an IP address or "localhost". Port 0
+  // picks a free port (the bound one is in address() and the log line
+  // admin_listening).
+  std::string listen = "127.0.0.1:9644";
+  TlsOptions tls;
+  size_t max_body_bytes = 64 * 1024;
+  int max_connections = 64;
+  int request_timeout_ms = 10000;
+};
+
+// "host:port" split and checked; errors name the text.
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+[[nodiscard]] Result<ListenAddress> ParseListen(const std::string& listen);
+// True for 127.0.0.0/8, ::1 and "localhost".
+[[nodiscard]] bool IsLoopback(const std::string& host);
+
+class Server {
+ public:
+  // Binds and starts serving. Errors: config_invalid (a bad address, TLS
+  // files that cannot be loaded), admin_listen_failed (bind/listen).
+  [[nodiscard]] static Result<std::unique_ptr<Server>> Create(const Options& options, Handlers handlers);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound address, "127.0.0.1:PORT".
+  [[nodiscard]] std::string address() const;
+  [[nodiscard]] uint16_t port() const;
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace maskproxy::admin

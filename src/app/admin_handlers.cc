@@ -1,0 +1,152 @@
+#include "app/admin_handlers.h"
+
+#include "common/log.h"
+#include "common/text.h"
+
+namespace maskproxy::app {
+namespace {
+
+using text::JsonQuoted;
+
+std::string Properties(const std::map<std::string, std::string>& props) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : props) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += JsonQuoted(k) + ":" + JsonQuoted(IsSecretProperty(k) ? "(redacted)" : v);
+  }
+  return out + "}";
+}
+
+const char* TargetName(policy::Target t) {
+  switch (t) {
+    case policy::Target::kValue: return "value";
+    case policy::Target::kKey: return "key";
+    case policy::Target::kHeader: return "header";
+  }
+  return "?";
+}
+
+const char* UnlistedName(policy::Unlisted u) {
+  switch (u) {
+    case policy::Unlisted::kKeep: return "keep";
+    case policy::Unlisted::kDrop: return "drop";
+    case policy::Unlisted::kScan: return "scan";
+  }
+  return "?";
+}
+
+std::string RuleJson(const policy::Rule& r) {
+  std::string path = r.target == policy::Target::kKey      ? "$key"
+                     : r.target == policy::Target::kHeader ? "$header." + r.header
+                                                           : r.path.text;
+  std::string out = "{\"target\":\"" + std::string(TargetName(r.target)) + "\",\"path\":" + JsonQuoted(path) +
+                    ",\"action\":" + JsonQuoted(r.action_name);
+  // The key a reversible action uses, as name:version (never material).
+  if (r.action) {
+    std::string key_ref = r.action->KeyRef();
+    if (!key_ref.empty()) out += ",\"key\":" + JsonQuoted(key_ref);
+  }
+  if (r.whole) out += ",\"apply_to\":\"whole\"";
+  if (r.protect_on_mismatch) out += ",\"on_shape_mismatch\":\"protect\"";
+  out += ",\"line\":" + std::to_string(r.line) + "}";
+  return out;
+}
+
+std::string PolicyJson(const policy::Policy& p) {
+  std::string out = "{\"file\":" + JsonQuoted(p.origin()) + ",\"name\":" + JsonQuoted(p.name()) +
+                    ",\"version\":" + std::to_string(p.version()) + ",\"hash\":" + JsonQuoted(p.hash()) +
+                    ",\"label\":" + JsonQuoted(p.Label()) + ",\"routes\":[";
+  for (size_t i = 0; i < p.routes().size(); ++i) {
+    const policy::Route& r = p.routes()[i];
+    if (i) out.push_back(',');
+    out += "{\"name\":" + JsonQuoted(r.name) + ",\"from\":" + JsonQuoted(r.from) + ",\"to\":" + JsonQuoted(r.to) +
+           ",\"dead_letter\":" + JsonQuoted(r.dead_letter) + ",\"unlisted_fields\":\"" + UnlistedName(r.unlisted) +
+           "\",\"rules\":[";
+    for (size_t j = 0; j < r.rules.size(); ++j) {
+      if (j) out.push_back(',');
+      out += RuleJson(r.rules[j]);
+    }
+    out += "]}";
+  }
+  return out + "]}";
+}
+
+}  // namespace
+
+bool IsSecretProperty(const std::string& name) {
+  // File locations are paths, not secrets; everything else that names a
+  // password, a key, a secret or a credential is hidden (fail closed).
+  if (name.size() > 9 && name.compare(name.size() - 9, 9, ".location") == 0) return false;
+  for (const char* word : {"password", "secret", "pem", "key", "token", "credential", "oauthbearer", "jaas"})
+    if (name.find(word) != std::string::npos) return true;
+  return false;
+}
+
+admin::ReadyReport ReadyFromHealth(const pipeline::Health& health, bool policies_loaded) {
+  admin::ReadyReport rep;
+  if (!policies_loaded) rep.unmet.push_back({"policies_not_loaded", {}, ""});
+  if (health.fatal) {
+    const bool fenced = health.fatal_reason.find("FENCED") != std::string::npos ||
+                        health.fatal_reason.find("fenced") != std::string::npos;
+    rep.unmet.push_back({fenced ? "fenced" : "fatal", {}, health.fatal_reason});
+  }
+  if (!health.transactions_ready) rep.unmet.push_back({"transactions_not_initialised", {}, ""});
+  if (!health.joined_group) rep.unmet.push_back({"consumer_not_joined", {}, ""});
+  if (!health.missing_topics.empty()) rep.unmet.push_back({"output_topic_missing", health.missing_topics, ""});
+  return rep;
+}
+
+std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<const policy::Policy>>& policies,
+                           const crypto::Keyring& keys) {
+  std::string out = "{\"config\":{";
+  out += "\"file\":" + JsonQuoted(cfg.path);
+  out += ",\"source\":{\"brokers\":" + JsonQuoted(cfg.source_brokers) + ",\"group_id\":" + JsonQuoted(cfg.group_id) +
+         ",\"properties\":" + Properties(cfg.source_properties) + "}";
+  out += ",\"destination\":{\"brokers\":" + JsonQuoted(cfg.destination_brokers) +
+         ",\"properties\":" + Properties(cfg.destination_properties) + "}";
+  out += ",\"policies\":[";
+  for (size_t i = 0; i < cfg.policy_files.size(); ++i) out += (i ? "," : "") + JsonQuoted(cfg.policy_files[i]);
+  out += "],\"keyring\":" + JsonQuoted(cfg.keyring_file);
+  out += ",\"encryption_ledger\":" + JsonQuoted(cfg.encryption_ledger);
+  out += ",\"audit_log\":" + JsonQuoted(cfg.audit_log);
+  out += ",\"delivery\":{\"mode\":" + JsonQuoted(cfg.delivery_mode) +
+         ",\"transactional_id\":" + JsonQuoted(cfg.transactional_id) +
+         ",\"commit_interval_ms\":" + std::to_string(cfg.commit_interval_ms) +
+         ",\"commit_max_records\":" + std::to_string(cfg.commit_max_records) +
+         ",\"transaction_timeout_ms\":" + std::to_string(cfg.transaction_timeout_ms) + "}";
+  out += ",\"limits\":{\"max_record_bytes\":" + std::to_string(cfg.max_record_bytes) +
+         ",\"max_json_depth\":" + std::to_string(cfg.max_json_depth) +
+         ",\"max_inflight_records\":" + std::to_string(cfg.max_inflight_records) +
+         ",\"max_inflight_bytes\":" + std::to_string(cfg.max_inflight_bytes) + "}";
+  out += ",\"log_level\":\"" + std::string(log::LevelName(log::GetLevel())) + "\"";
+  out += ",\"log_format\":" + JsonQuoted(cfg.log_format);
+  out += ",\"stats_interval_ms\":" + std::to_string(cfg.stats_interval_ms);
+  out += ",\"admin\":{\"enabled\":" + std::string(cfg.admin.enabled ? "true" : "false") +
+         ",\"listen\":" + JsonQuoted(cfg.admin.listen) +
+         ",\"tls\":{\"cert_file\":" + JsonQuoted(cfg.admin.tls_cert_file) +
+         ",\"key_file\":" + JsonQuoted(cfg.admin.tls_key_file) +
+         ",\"client_ca_file\":" + JsonQuoted(cfg.admin.tls_client_ca_file) + "}}";
+  out += "},\"policies\":[";
+  for (size_t i = 0; i < policies.size(); ++i) out += (i ? "," : "") + PolicyJson(*policies[i]);
+  out += "],\"keys\":[";
+  bool first = true;
+  for (const std::string& name : keys.Names()) {
+    const crypto::Key* k = keys.Find(name);
+    if (!k) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    out += "{\"name\":" + JsonQuoted(name) + ",\"active\":" + std::to_string(k->active) + ",\"versions\":[";
+    bool vfirst = true;
+    for (const auto& [v, material] : k->versions) {
+      (void)material;  // never printed
+      out += (vfirst ? "" : ",") + std::to_string(v);
+      vfirst = false;
+    }
+    out += "]}";
+  }
+  return out + "]}";
+}
+
+}  // namespace maskproxy::app

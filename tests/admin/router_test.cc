@@ -1,0 +1,151 @@
+// The admin endpoints without a socket: routing, methods, 404/405/501,
+// readiness JSON, the log level endpoint.
+#include "admin/router.h"
+
+#include <gtest/gtest.h>
+
+#include "common/log.h"
+
+namespace maskproxy::admin {
+namespace {
+
+Handlers Full() {
+  Handlers h;
+  h.metrics = [] { return std::string("# TYPE maskproxy_x_total counter\nmaskproxy_x_total 1\n"); };
+  h.ready = [] { return ReadyReport{}; };
+  h.config_dump = [] { return std::string("{\"config\":{}}"); };
+  h.reload = [] { return ReloadReply{200, "{\"changed\":[]}"}; };
+  return h;
+}
+
+TEST(AdminRouter, LivezIsOk) {
+  Response r = Route(Handlers{}, "GET", "/livez", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"status\":\"ok\"}\n");
+  EXPECT_EQ(r.content_type, "application/json");
+}
+
+TEST(AdminRouter, EveryEndpointAnswersWithItsHandler) {
+  Handlers h = Full();
+  Response m = Route(h, "GET", "/metrics", "");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type, kMetricsContentType);
+  EXPECT_NE(m.body.find("maskproxy_x_total 1"), std::string::npos);
+  EXPECT_EQ(Route(h, "GET", "/readyz", "").body, "{\"status\":\"ready\"}\n");
+  EXPECT_EQ(Route(h, "GET", "/config_dump", "").body, "{\"config\":{}}\n");
+  Response rl = Route(h, "POST", "/reload", "");
+  EXPECT_EQ(rl.status, 200);
+  EXPECT_EQ(rl.body, "{\"changed\":[]}\n");
+}
+
+TEST(AdminRouter, ReloadStatusComesFromTheHandler) {
+  Handlers h;
+  h.reload = [] { return ReloadReply{422, "{\"errors\":[\"p.yaml:3:5: bad\"]}"}; };
+  Response r = Route(h, "POST", "/reload", "");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("p.yaml:3:5: bad"), std::string::npos);
+}
+
+TEST(AdminRouter, WrongMethodIs405WithAllow) {
+  Handlers h = Full();
+  struct Case {
+    const char* method;
+    const char* path;
+    const char* allow;
+  };
+  for (const Case& c :
+       {Case{"GET", "/reload", "POST"}, Case{"POST", "/livez", "GET"}, Case{"POST", "/readyz", "GET"},
+        Case{"DELETE", "/metrics", "GET"}, Case{"PUT", "/config_dump", "GET"}, Case{"PUT", "/loglevel", "GET, POST"}}) {
+    Response r = Route(h, c.method, c.path, "");
+    EXPECT_EQ(r.status, 405) << c.method << " " << c.path;
+    EXPECT_EQ(r.allow, c.allow) << c.method << " " << c.path;
+  }
+}
+
+TEST(AdminRouter, UnknownPathIs404) {
+  Response r = Route(Full(), "GET", "/admin/secret", "");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Route(Full(), "GET", "/", "").status, 404);
+  EXPECT_EQ(Route(Full(), "GET", "/livez/", "").status, 404);
+}
+
+TEST(AdminRouter, EmptyHandlerIs501) {
+  Handlers h;
+  EXPECT_EQ(Route(h, "GET", "/metrics", "").status, 501);
+  EXPECT_EQ(Route(h, "GET", "/readyz", "").status, 501);
+  EXPECT_EQ(Route(h, "GET", "/config_dump", "").status, 501);
+  EXPECT_EQ(Route(h, "POST", "/reload", "").status, 501);
+  // The method is checked first: GET /reload stays 405.
+  EXPECT_EQ(Route(h, "GET", "/reload", "").status, 405);
+}
+
+TEST(AdminRouter, QueryStringIsNotPartOfThePath) {
+  EXPECT_EQ(Route(Handlers{}, "GET", "/livez?verbose=1", "").status, 200);
+}
+
+TEST(AdminRouter, ThrowingHandlerIs500) {
+  Handlers h;
+  h.config_dump = []() -> std::string { throw std::runtime_error("boom"); };
+  Response r = Route(h, "GET", "/config_dump", "");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body.find("boom"), std::string::npos);
+}
+
+TEST(AdminRouter, NotReadyIs503NamingEveryCondition) {
+  Handlers h;
+  h.ready = [] {
+    ReadyReport rep;
+    rep.unmet.push_back({"consumer_not_joined", {}, ""});
+    rep.unmet.push_back({"output_topic_missing", {"analytics.a", "dlq\"x"}, ""});
+    rep.unmet.push_back({"fenced", {}, "producer: PRODUCER_FENCED: fenced by a newer instance"});
+    return rep;
+  };
+  Response r = Route(h, "GET", "/readyz", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body,
+            "{\"status\":\"not_ready\",\"unmet\":[{\"condition\":\"consumer_not_joined\"},"
+            "{\"condition\":\"output_topic_missing\",\"topics\":[\"analytics.a\",\"dlq\\\"x\"]},"
+            "{\"condition\":\"fenced\",\"detail\":\"producer: PRODUCER_FENCED: fenced by a newer instance\"}]}\n");
+}
+
+class AdminLogLevel : public ::testing::Test {
+ protected:
+  void SetUp() override { saved_ = log::GetLevel(); }
+  void TearDown() override { log::SetLevel(saved_); }
+  log::Level saved_ = log::Level::kInfo;
+};
+
+TEST_F(AdminLogLevel, GetShowsTheLevel) {
+  log::SetLevel(log::Level::kWarn);
+  Response r = Route(Handlers{}, "GET", "/loglevel", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"level\":\"warn\"}\n");
+}
+
+TEST_F(AdminLogLevel, PostByQueryChangesTheLevel) {
+  log::SetLevel(log::Level::kInfo);
+  Response r = Route(Handlers{}, "POST", "/loglevel?level=debug", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"level\":\"debug\",\"previous\":\"info\"}\n");
+  EXPECT_EQ(log::GetLevel(), log::Level::kDebug);
+  EXPECT_TRUE(log::Enabled(log::Level::kDebug));
+}
+
+TEST_F(AdminLogLevel, PostByJsonBodyChangesTheLevel) {
+  log::SetLevel(log::Level::kInfo);
+  Response r = Route(Handlers{}, "POST", "/loglevel", "{ \"level\" : \"error\" }");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(log::GetLevel(), log::Level::kError);
+  EXPECT_FALSE(log::Enabled(log::Level::kWarn));
+}
+
+TEST_F(AdminLogLevel, BadLevelIs400AndKeepsTheLevel) {
+  log::SetLevel(log::Level::kInfo);
+  EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel?level=verbose", "").status, 400);
+  EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "").status, 400);
+  EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "{\"lvl\":\"debug\"}").status, 400);
+  EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
+}
+
+}  // namespace
+}  // namespace maskproxy::admin
