@@ -16,6 +16,7 @@ APT_PACKAGES=(
     librdkafka-dev libre2-dev libyaml-cpp-dev libboost-dev libssl-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     kcat clang-format clang-tidy jq python3
+    prometheus
     clang libclang-rt-14-dev
     openjdk-17-jre-headless maven procps
 )

@@ -14,6 +14,7 @@
 #include "codec/json.h"
 #include "common/audit.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "pipeline/pipeline.h"
@@ -130,6 +131,7 @@ int CmdRun(const std::vector<std::string>& args) {
   po.audit_log = cfg->audit_log;
   auto pipe = pipeline::Pipeline::Create(po, set->engine);
   if (!pipe.ok()) return Fail(pipe.error(), kExitUsage);
+  metrics::SetBuildInfo({{"version", MASKPROXY_VERSION}});
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
