@@ -66,6 +66,10 @@ class RuleRewriter final : public codec::ValueRewriter {
     return s;
   }
 
+  void Removed(int32_t id) override {
+    if (applied_) applied_->push_back(id);
+  }
+
   Status RewriteUnlisted(const codec::ScalarRef& value, std::span<const codec::PathStep> path, std::string* out,
                          bool* changed) override {
     *changed = false;
