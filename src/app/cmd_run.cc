@@ -169,6 +169,7 @@ int CmdRun(const std::vector<std::string>& args) {
   po.audit_log = cfg->audit_log;
   auto pipe = pipeline::Pipeline::Create(po, set->engine);
   if (!pipe.ok()) return Fail(pipe.error(), kExitUsage);
+  metrics::SetBuildInfo({{"version", MASKPROXY_VERSION}});
 
   // Reloads (SIGHUP, a change of a policy file or the keyring, POST /reload)
   // validate the new set completely and hand it to the pipeline, which takes

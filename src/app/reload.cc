@@ -54,8 +54,7 @@ std::map<std::string, std::string> Labels(const PolicySet& set) {
 }
 
 metrics::Counter* ReloadCounter(const char* result) {
-  return metrics::Global().GetCounter("maskproxy_reloads_total", "Policy and keyring reloads by result",
-                                      {{"result", result}});
+  return &metrics::Reloads(result);
 }
 
 // Splits a combined error ("one per line") into its lines.

@@ -685,6 +685,7 @@ class Scanner {
         p = Validate(p, depth);
         if (!p) return nullptr;
         ++(remove ? removed_ : dropped_);
+        if (remove && rw_) rw_->Removed(child ? child->terminal : member_rule);
         ItemDeleted(del, member_begin, p);
       } else if (!child && plain && member_rule < 0) {
         p = Skip(p, depth);
@@ -753,6 +754,7 @@ class Scanner {
         p = Validate(p, depth);
         if (!p) return nullptr;
         ++(remove_item ? removed_ : dropped_);
+        if (remove_item && rw_) rw_->Removed(child ? child->terminal : item_rule);
         ItemDeleted(del, begin, p);
       } else {
         if (visit_) path_.push_back({{}, index});

@@ -74,6 +74,9 @@ class ValueRewriter {
   virtual ~ValueRewriter() = default;
   // Appends the replacement JSON text for the selected value to *out.
   [[nodiscard]] virtual Status Rewrite(int32_t id, const ScalarRef& value, std::string* out) = 0;
+  // A `remove` terminal (path id `id`) deleted a member or array element
+  // (Rewrite is not called for it). For counting; the default ignores it.
+  virtual void Removed(int32_t id) { (void)id; }
   // UnlistedMode::kVisit only: called for every leaf no path selects (a
   // string, number, boolean, null, or an empty object or array), with its
   // location from the root (`path` is valid for the call only), so that

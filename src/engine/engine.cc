@@ -47,8 +47,9 @@ bool MayHoldPii(std::string_view key) {
 
 class RuleRewriter final : public codec::ValueRewriter {
  public:
-  RuleRewriter(const RouteRef& ref, std::string_view topic, std::vector<Finding>* findings)
-      : route_(*ref.route), scanning_(ref.policy->scanning()), findings_(findings), ctx_{topic} {
+  RuleRewriter(const RouteRef& ref, std::string_view topic, std::vector<Finding>* findings,
+               std::vector<int32_t>* applied)
+      : route_(*ref.route), scanning_(ref.policy->scanning()), findings_(findings), applied_(applied), ctx_{topic} {
     if (findings_) ctx_.scan_hits = &hits_;
   }
 
@@ -57,11 +58,16 @@ class RuleRewriter final : public codec::ValueRewriter {
     Status s = rule.action->Apply(ctx_, value, out);
     if (!s.ok())
       return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
+    if (applied_) applied_->push_back(id);
     if (!hits_.empty()) {
       for (std::string_view d : hits_) findings_->push_back({rule.path.text, d, false});
       hits_.clear();
     }
     return s;
+  }
+
+  void Removed(int32_t id) override {
+    if (applied_) applied_->push_back(id);
   }
 
   Status RewriteUnlisted(const codec::ScalarRef& value, std::span<const codec::PathStep> path, std::string* out,
@@ -106,6 +112,7 @@ class RuleRewriter final : public codec::ValueRewriter {
   const policy::Route& route_;
   const transform::Scanning* scanning_;
   std::vector<Finding>* findings_;
+  std::vector<int32_t>* applied_;
   std::vector<std::string_view> hits_;
   transform::ActionContext ctx_;
 };
@@ -286,16 +293,18 @@ std::vector<std::string> Engine::SourceTopics() const {
 }
 
 Status Engine::MaskValue(const RouteRef& ref, std::string_view topic, std::string_view value, std::string* out,
-                         std::vector<Finding>* findings) const {
+                         std::vector<Finding>* findings, std::vector<int32_t>* applied) const {
   if (value.size() > limits_.max_record_bytes)
     return Error(ErrorCode::kTooLarge, "value of " + std::to_string(value.size()) + " bytes exceeds max_record_bytes " +
                                            std::to_string(limits_.max_record_bytes));
   const size_t findings_before = findings ? findings->size() : 0;
-  RuleRewriter rw(ref, topic, findings);
+  const size_t applied_before = applied ? applied->size() : 0;
+  RuleRewriter rw(ref, topic, findings, applied);
   codec::JsonLimits jl{limits_.max_depth};
   auto stats = codec::RewriteJson(value, ref.route->paths, jl, rw, out);
   if (!stats.ok() || stats->root_type != codec::JsonType::kObject) {
     if (findings) findings->resize(findings_before);  // nothing was produced
+    if (applied) applied->resize(applied_before);
     if (!stats.ok()) return stats.error();
     out->clear();
     return Error(ErrorCode::kNotObject, "record value is JSON but not an object");

@@ -73,9 +73,12 @@ class Engine {
   // Masks a record value (JSON). On error the code is the dead-letter reason
   // (too_large, invalid_json, invalid_utf8, depth_exceeded, not_object, or an
   // action's code) and the message is safe to log: it never holds the value.
-  // `findings`, if given, gets what the route's scans found (appended).
+  // `findings`, if given, gets what the route's scans found (appended);
+  // `applied`, if given, the index (in route.rules) of the rule behind each
+  // value a rule rewrote (appended; for metrics).
   [[nodiscard]] Status MaskValue(const RouteRef& route, std::string_view topic, std::string_view value,
-                                 std::string* out, std::vector<Finding>* findings = nullptr) const;
+                                 std::string* out, std::vector<Finding>* findings = nullptr,
+                                 std::vector<int32_t>* applied = nullptr) const;
 
   // Masks a whole record: its key, headers and value, as the route says (see
   // record.h). *out is reused between calls (keep one per thread): when no

@@ -93,6 +93,7 @@ Status Engine::MaskKey(const RouteRef& ref, const RecordView& rec, MaskedRecord*
     bool removed = false;
     Status s = MaskPart(rt.rules[static_cast<size_t>(rt.key_rule)], rec.topic, *rec.key, &out->key_buf, &removed);
     if (!s.ok()) return s;
+    out->applied.push_back(rt.key_rule);
     out->key = removed ? std::nullopt : std::optional<std::string_view>(out->key_buf);
     return Status::Ok();
   }
@@ -152,6 +153,7 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
       }
       bool removed = false;
       if (Status s = MaskPart(*rule, rec.topic, *h.value, &out->scratch, &removed); !s.ok()) return s;
+      out->applied.push_back(static_cast<int32_t>(rule - rt.rules.data()));
       if (removed)
         changed_at(i);
       else
@@ -208,12 +210,14 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
 
 Status Engine::MaskRecord(const RouteRef& ref, const RecordView& rec, MaskedRecord* out) const {
   out->findings.clear();
+  out->applied.clear();
   out->value.clear();
   out->tombstone = !rec.value;
   Status s = MaskKey(ref, rec, out);
   if (s.ok()) s = MaskHeaders(ref, rec, out);
-  if (s.ok() && rec.value) s = MaskValue(ref, rec.topic, *rec.value, &out->value, &out->findings);
+  if (s.ok() && rec.value) s = MaskValue(ref, rec.topic, *rec.value, &out->value, &out->findings, &out->applied);
   if (!s.ok()) {
+    out->applied.clear();
     out->key.reset();
     out->value.clear();
     out->headers.clear();

@@ -64,6 +64,10 @@ struct MaskedRecord {
   bool headers_changed = false;
   std::vector<Header> headers;
   std::vector<Finding> findings;  // what the scans found (see Finding)
+  // One entry per value, key or header a rule protected: the rule's index in
+  // route.rules (a rule applied to three array elements appears three
+  // times). For metrics; empty when no rule applied.
+  std::vector<int32_t> applied;
 
   std::string key_buf;  // storage for a changed key
   std::string scratch;

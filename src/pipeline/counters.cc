@@ -1,9 +1,69 @@
 #include "pipeline/counters.h"
 
+#include <set>
+
 namespace maskproxy::pipeline {
+namespace {
+
+// A route's series; bounded by the routes and rules of the loaded policies.
+constexpr size_t kMaxRouteSeries = 2000;
+
+metrics::Family& RecordsFamily() {
+  static metrics::Family& f = metrics::Global().Counters(
+      "maskproxy_records_total",
+      "Records by route and outcome: masked (something protected), passed (produced, nothing to protect), "
+      "dead_lettered",
+      {"route", "outcome"}, kMaxRouteSeries);
+  return f;
+}
+metrics::Family& DeadLettersFamily() {
+  static metrics::Family& f = metrics::Global().Counters(
+      "maskproxy_dead_letters_total", "Records sent to a dead-letter topic, by route and reason code",
+      {"route", "reason"}, kMaxRouteSeries);
+  return f;
+}
+metrics::Family& FieldsFamily() {
+  static metrics::Family& f = metrics::Global().Counters(
+      "maskproxy_fields_protected_total",
+      "Values protected by a rule, by route, the rule's path as the policy writes it ($key, $header.NAME) and action",
+      {"route", "field", "action"}, kMaxRouteSeries);
+  return f;
+}
+metrics::Family& DetectorsFamily() {
+  static metrics::Family& f = metrics::Global().Counters(
+      "maskproxy_detector_hits_total",
+      "PII found by detectors (scan rules and the unlisted-field guard), by route and detector", {"route", "detector"},
+      kMaxRouteSeries);
+  return f;
+}
+metrics::Family& ProcessingFamily() {
+  static metrics::Family& f = metrics::Global().Histograms(
+      "maskproxy_record_processing_seconds",
+      "Time from a consumed record to its hand-over to the producer (masking included), by route",
+      metrics::LatencyBuckets(), {"route"}, 200);
+  return f;
+}
+metrics::Family& PolicyInfoFamily() {
+  static metrics::Family& f =
+      metrics::Global().Gauges("maskproxy_policy_info", "Policies in effect (always 1): name, version and file hash",
+                               {"name", "version", "hash"}, 200);
+  return f;
+}
+
+}  // namespace
 
 Counters Counters::Create() {
   auto& r = metrics::Global();
+  // Declared here so that they are on the page from the start (0), and
+  // dashboards find them.
+  (void)metrics::Reloads("ok");
+  (void)metrics::Reloads("rejected");
+  (void)RecordsFamily();
+  (void)DeadLettersFamily();
+  (void)FieldsFamily();
+  (void)DetectorsFamily();
+  (void)ProcessingFamily();
+  (void)PolicyInfoFamily();
   return Counters{
       *r.GetCounter("maskproxy_records_consumed_total", "Records read from source topics"),
       *r.GetCounter("maskproxy_records_masked_total", "Masked records produced to destination topics"),
@@ -19,6 +79,14 @@ Counters Counters::Create() {
       *r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "unlisted"}}),
       *r.GetCounter("maskproxy_producers_recreated_total",
                     "Transactional producers replaced after a fatal error that did not fence this instance"),
+      *r.Gauges("maskproxy_inflight_records", "Records produced and not yet acknowledged").GaugeWith({}),
+      *r.Gauges("maskproxy_inflight_bytes", "Bytes of records produced and not yet acknowledged").GaugeWith({}),
+      *r.Gauges("maskproxy_paused_partitions", "Source partitions paused by backpressure").GaugeWith({}),
+      r.Gauges("maskproxy_consumer_lag_records",
+               "Records behind the high watermark, per assigned source partition (sampled every second)",
+               {"topic", "partition"}),
+      r.Gauges("maskproxy_assigned_partitions", "Source partitions assigned to this instance"),
+      {},
       {}};
 }
 
@@ -29,6 +97,59 @@ metrics::Counter& Counters::DeadLettered(const std::string& reason) {
                                          "Records sent to a dead-letter topic, by reason", {{"reason", reason}});
   dead_lettered_by_reason.emplace(reason, c);
   return *c;
+}
+
+RouteInstruments& Counters::ForRoute(const engine::RouteRef& ref) {
+  const policy::Route& rt = *ref.route;
+  std::string id = ref.policy_label;
+  id.append(1, '\x1f').append(rt.name);
+  auto it = routes.find(id);
+  if (it != routes.end()) return *it->second;
+  auto ri = std::make_unique<RouteInstruments>();
+  ri->route = rt.name;
+  ri->policy_label = ref.policy_label;
+  ri->masked = RecordsFamily().CounterWith({rt.name, "masked"});
+  ri->passed = RecordsFamily().CounterWith({rt.name, "passed"});
+  ri->dead = RecordsFamily().CounterWith({rt.name, "dead_lettered"});
+  ri->processing = ProcessingFamily().HistogramWith({rt.name});
+  for (const policy::Rule& rule : rt.rules) {
+    std::string field;
+    switch (rule.target) {
+      case policy::Target::kValue: field = rule.path.text; break;
+      case policy::Target::kKey: field = "$key"; break;
+      case policy::Target::kHeader: field = "$header." + rule.header; break;
+    }
+    ri->by_rule.push_back(FieldsFamily().CounterWith({rt.name, field, rule.action_name}));
+    ri->rule_labels.emplace_back(std::move(field), rule.action_name);
+  }
+  return *routes.emplace(std::move(id), std::move(ri)).first->second;
+}
+
+metrics::Counter& RouteInstruments::DeadLetter(std::string_view reason) {
+  auto it = dead_letters.find(reason);
+  if (it != dead_letters.end()) return *it->second;
+  auto* c = DeadLettersFamily().CounterWith({route, reason});
+  dead_letters.emplace(std::string(reason), c);
+  return *c;
+}
+
+metrics::Counter& RouteInstruments::DetectorHit(std::string_view detector) {
+  auto it = detector_hits.find(detector);
+  if (it != detector_hits.end()) return *it->second;
+  auto* c = DetectorsFamily().CounterWith({route, detector});
+  detector_hits.emplace(std::string(detector), c);
+  return *c;
+}
+
+void Counters::SetPolicyInfo(const engine::Engine& engine) {
+  metrics::Family& f = PolicyInfoFamily();
+  f.Clear();
+  std::set<const policy::Policy*> seen;
+  for (const engine::RouteRef& r : engine.routes()) {
+    if (!seen.insert(r.policy).second) continue;
+    const std::string version = std::to_string(r.policy->version());
+    f.GaugeWith({r.policy->name(), version, r.policy->hash()})->Set(1);
+  }
 }
 
 }  // namespace maskproxy::pipeline

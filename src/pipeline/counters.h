@@ -1,19 +1,62 @@
-// Every counter the pipeline exports, declared once (a struct of counters
-// built from the registry in common/metrics.h when the pipeline is created),
-// not registered at the call sites. Names and labels are what dashboards and
-// tests read: do not change them.
+// Every metric the pipeline exports, declared once: the process-wide
+// counters (a struct built from common/metrics.h's registry when the
+// pipeline is created) and, per route of a policy version, its pre-resolved
+// series (RouteInstruments), so that the record path only increments.
+// Names and labels are what dashboards (deploy/grafana/maskproxy.json), the
+// stats log lines and tests read: docs/METRICS.md lists them; do not rename.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/metrics.h"
+#include "engine/engine.h"
 
 namespace maskproxy::pipeline {
 
+// The series of one route of one policy version, looked up once (on the
+// first record of the route's topic after a start or an engine swap).
+// Main thread only, except the counters themselves.
+struct RouteInstruments {
+  std::string route;               // the route's name (the `route` label)
+  std::string policy_label;        // name@version#hash
+  metrics::Counter* masked;        // maskproxy_records_total{route,outcome="masked"}
+  metrics::Counter* passed;        // ...{outcome="passed"}: produced, nothing needed protecting
+  metrics::Counter* dead;          // ...{outcome="dead_lettered"}
+  metrics::Histogram* processing;  // maskproxy_record_processing_seconds{route}
+  // maskproxy_fields_protected_total{route,field,action}, by rule index.
+  std::vector<metrics::Counter*> by_rule;
+  // The rules' labels (field, action), by rule index.
+  std::vector<std::pair<std::string, std::string>> rule_labels;
+
+  // A record produced to the destination: masked or passed, the values each
+  // rule protected, the detectors' hits. The record path's whole cost
+  // (bench/metrics_bench.cc).
+  void CountProduced(const engine::MaskedRecord& rec) {
+    (rec.applied.empty() && rec.findings.empty() ? passed : masked)->Inc();
+    for (int32_t rule : rec.applied) by_rule[static_cast<size_t>(rule)]->Inc();
+    for (const engine::Finding& f : rec.findings) DetectorHit(f.detector).Inc();
+  }
+  // A record sent to the dead-letter topic.
+  void CountDeadLetter(std::string_view reason) {
+    dead->Inc();
+    DeadLetter(reason).Inc();
+  }
+
+  // maskproxy_dead_letters_total{route,reason}
+  metrics::Counter& DeadLetter(std::string_view reason);
+  // maskproxy_detector_hits_total{route,detector}
+  metrics::Counter& DetectorHit(std::string_view detector);
+  std::map<std::string, metrics::Counter*, std::less<>> dead_letters;   // filled by DeadLetter
+  std::map<std::string, metrics::Counter*, std::less<>> detector_hits;  // filled by DetectorHit
+};
+
 struct Counters {
   metrics::Counter& consumed;             // maskproxy_records_consumed_total
-  metrics::Counter& masked;               // maskproxy_records_masked_total
+  metrics::Counter& masked;               // maskproxy_records_masked_total (produced to a destination)
   metrics::Counter& committed;            // maskproxy_transactions_committed_total
   metrics::Counter& aborted;              // maskproxy_transactions_aborted_total
   metrics::Counter& delivery_failed;      // maskproxy_delivery_failures_total
@@ -23,6 +66,11 @@ struct Counters {
   metrics::Counter& pii_scanned;          // maskproxy_pii_hits_total{kind="scan"}
   metrics::Counter& pii_unlisted;         // maskproxy_pii_hits_total{kind="unlisted"}
   metrics::Counter& producers_recreated;  // maskproxy_producers_recreated_total
+  metrics::Gauge& inflight_records;       // maskproxy_inflight_records
+  metrics::Gauge& inflight_bytes;         // maskproxy_inflight_bytes
+  metrics::Gauge& paused_partitions;      // maskproxy_paused_partitions
+  metrics::Family& consumer_lag;          // maskproxy_consumer_lag_records{topic,partition}
+  metrics::Family& assigned;              // maskproxy_assigned_partitions (no labels)
 
   // Built from metrics::Global().
   [[nodiscard]] static Counters Create();
@@ -31,6 +79,15 @@ struct Counters {
   // looked up once. Main thread only.
   metrics::Counter& DeadLettered(const std::string& reason);
   std::map<std::string, metrics::Counter*> dead_lettered_by_reason;  // filled by DeadLettered
+
+  // The series of one route (cached by policy label and route name). Main
+  // thread only.
+  RouteInstruments& ForRoute(const engine::RouteRef& route);
+  std::map<std::string, std::unique_ptr<RouteInstruments>> routes;
+
+  // maskproxy_policy_info{name,version,hash} 1 for each policy of the
+  // engine (the previous set removed).
+  static void SetPolicyInfo(const engine::Engine& engine);
 };
 
 }  // namespace maskproxy::pipeline

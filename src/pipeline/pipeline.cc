@@ -22,6 +22,7 @@
 #include "pipeline/headers.h"
 #include "pipeline/kafka_client.h"
 #include "pipeline/kafka_util.h"
+#include "pipeline/protection_stats.h"
 #include "pipeline/rebalance.h"
 #include "pipeline/size_limits.h"
 
@@ -75,8 +76,16 @@ struct Pipeline::Impl {
   std::unique_ptr<Delivery> delivery;
   FindingReporter findings;
 
-  // Source topic -> route (pattern routes are matched once per topic).
-  std::unordered_map<std::string, const engine::RouteRef*> route_of;
+  // Source topic -> route (pattern routes are matched once per topic), with
+  // the route's metric series.
+  struct CachedRoute {
+    const engine::RouteRef* ref;
+    RouteInstruments* metrics;
+  };
+  std::unordered_map<std::string, CachedRoute> route_of;
+  ProtectionStats protection_stats;
+  const engine::Engine* info_engine = nullptr;               // the engine maskproxy_policy_info describes
+  std::set<std::pair<std::string, int32_t>> lag_partitions;  // partitions with a lag series
   // SwapEngine(): the engine waiting for the next transaction boundary.
   std::mutex swap_mu;
   std::shared_ptr<const engine::Engine> pending_engine;  // guarded by swap_mu
@@ -267,15 +276,20 @@ struct Pipeline::Impl {
   // destination, or (fail closed) the raw record for the dead-letter topic.
   // (While a commit runs, exactly-once keeps it in its backlog.)
   Status Process(const rd_kafka_message_t* m) {
+    const Clock::time_point started = Clock::now();
     const std::string topic = rd_kafka_topic_name(m->rkt);
     ctx.counters.consumed.Inc();
     auto cached = route_of.find(topic);
-    if (cached == route_of.end()) cached = route_of.emplace(topic, engine->FindRoute(topic)).first;
-    const engine::RouteRef* route = cached->second;
+    if (cached == route_of.end()) {
+      const engine::RouteRef* ref = engine->FindRoute(topic);
+      cached = route_of.emplace(topic, CachedRoute{ref, ref ? &ctx.counters.ForRoute(*ref) : nullptr}).first;
+    }
+    const engine::RouteRef* route = cached->second.ref;
     if (!route) {
       if (retired_engine) return Park(m, topic);  // a route removed by a reload, still assigned
       return Error(ErrorCode::kInternal, "no route for subscribed topic " + topic);
     }
+    RouteInstruments& ri = *cached->second.metrics;
 
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
@@ -299,7 +313,8 @@ struct Pipeline::Impl {
     rd_kafka_headers_t* hdrs = nullptr;
     const void* key = m->key;
     size_t key_len = m->key ? m->key_len : 0;
-    std::string_view out;  // the value to produce
+    std::string_view out;          // the value to produce
+    std::string_view dead_reason;  // why the record goes to the dead-letter topic
     if (masked_ok.ok()) {
       hdrs = rec.headers_changed ? NewHeaders(rec.headers) : CopyHeaders(m);
       key = rec.key ? rec.key->data() : nullptr;
@@ -318,6 +333,7 @@ struct Pipeline::Impl {
       dest = &rt.dead_letter;
       out = value;
       ctx.counters.DeadLettered(reason).Inc();
+      dead_reason = ErrorCodeName(why.code);
       log::Warn("record_dead_lettered", {{"topic", topic},
                                          {"partition", std::to_string(m->partition)},
                                          {"offset", std::to_string(m->offset)},
@@ -328,9 +344,52 @@ struct Pipeline::Impl {
                         static_cast<ssize_t>(route->policy_label.size()));
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
     ctx.size_limits.FitToLimits(m, *route, origin, &dest, &key, &key_len, &out, &hdrs);
-    if (dest == &rt.to) ctx.counters.masked.Inc();  // not a masked record dead-lettered for its size
+    if (dest == &rt.to) {  // not a masked record dead-lettered for its size
+      ctx.counters.masked.Inc();
+      ri.CountProduced(rec);
+    } else {
+      ri.CountDeadLetter(dead_reason.empty() ? std::string_view(kReasonTooLarge) : dead_reason);
+    }
 
-    return delivery->Submit(Outgoing{dest, key, key_len, out, tombstone, hdrs, ts, topic, m->partition, m->offset});
+    Status submitted =
+        delivery->Submit(Outgoing{dest, key, key_len, out, tombstone, hdrs, ts, topic, m->partition, m->offset});
+    ri.processing->Observe(std::chrono::duration<double>(Clock::now() - started).count());
+    return submitted;
+  }
+
+  // The gauges (in flight, paused, lag per assigned partition, the policies
+  // in effect), sampled about once a second: no work on the record path.
+  void SampleGauges() {
+    if (info_engine != engine.get()) {
+      Counters::SetPolicyInfo(*engine);
+      info_engine = engine.get();
+    }
+    ctx.counters.inflight_records.Set(ctx.backpressure.inflight_records());
+    ctx.counters.inflight_bytes.Set(ctx.backpressure.inflight_bytes());
+    rd_kafka_topic_partition_list_t* assignment = nullptr;
+    if (rd_kafka_assignment(ctx.consumer, &assignment) != RD_KAFKA_RESP_ERR_NO_ERROR || !assignment) return;
+    ListPtr owned(assignment);
+    ctx.counters.assigned.GaugeWith({})->Set(assignment->cnt);
+    ctx.counters.paused_partitions.Set(ctx.backpressure.paused() ? assignment->cnt : 0);
+    (void)rd_kafka_position(ctx.consumer, assignment);
+    std::set<std::pair<std::string, int32_t>> now;
+    for (int i = 0; i < assignment->cnt; ++i) {
+      const rd_kafka_topic_partition_t& p = assignment->elems[i];
+      int64_t low = 0;
+      int64_t high = 0;
+      // Cached from fetch responses: no request to the broker.
+      if (rd_kafka_get_watermark_offsets(ctx.consumer, p.topic, p.partition, &low, &high) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0)
+        continue;
+      const int64_t position = p.offset >= 0 ? p.offset : low;
+      const std::string partition = std::to_string(p.partition);
+      ctx.counters.consumer_lag.GaugeWith({p.topic, partition})->Set(std::max<int64_t>(0, high - position));
+      now.emplace(p.topic, p.partition);
+    }
+    for (const auto& [t, p] : lag_partitions)
+      if (!now.count({t, p})) ctx.counters.consumer_lag.Remove({t, std::to_string(p)});
+    lag_partitions = std::move(now);
   }
 
   // A record of a source whose route a reload removed (its partition is
@@ -420,6 +479,11 @@ struct Pipeline::Impl {
                {"too_large_for_topic", std::to_string(ctx.counters.DeadLettered(kReasonTooLarge).Value())},
                {"reference_only", std::to_string(ctx.counters.reference_only.Value())},
                {"size_refusals", std::to_string(ctx.counters.size_refused.Value())}});
+  }
+
+  void LogProtectionStats(Clock::time_point since) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
+    protection_stats.Log(*engine, ctx.counters, ms);
   }
 
   // A produce call failed for the record `m` (not a delivery report: the
@@ -534,6 +598,7 @@ struct Pipeline::Impl {
       return Error(ErrorCode::kKafkaSubscribeFailed, rd_kafka_err2str(err));
     log::Info("subscribed",
               {{"group", opt.group_id}, {"topics", std::to_string(topics.size())}, {"mode", delivery->name()}});
+    SampleGauges();
     return Status::Ok();
   }
 
@@ -570,6 +635,7 @@ struct Pipeline::Impl {
     }
     StartTopicWatch();
     Clock::time_point last_stats = Clock::now();
+    Clock::time_point last_sample = last_stats;
     Status result;
     while (!stop.load() && !ctx.HasFatal()) {
       if (ctx.backoff.pending) {
@@ -611,8 +677,13 @@ struct Pipeline::Impl {
         result = stop.load() ? delivery->OnFailureWhileStopping(s) : s;
         break;
       }
+      if (Clock::now() - last_sample >= std::chrono::seconds(1)) {
+        SampleGauges();
+        last_sample = Clock::now();
+      }
       if (Clock::now() - last_stats >= std::chrono::milliseconds(opt.stats_interval_ms)) {
         LogStats();
+        LogProtectionStats(last_stats);
         last_stats = Clock::now();
       }
     }
@@ -630,7 +701,9 @@ struct Pipeline::Impl {
     // (commits stored offsets in at-least-once mode).
     rd_kafka_consumer_close(ctx.consumer);
     delivery->AfterClose();
+    SampleGauges();
     LogStats();
+    LogProtectionStats(last_stats);
     return result;
   }
 };

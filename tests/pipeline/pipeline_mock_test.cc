@@ -40,6 +40,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <map>
@@ -648,6 +649,7 @@ class Env {
   void LeakCluster() { (void)kafka_.release(); }
   rd_kafka_mock_cluster_t* mc() { return kafka_->cluster(); }
   const std::string& txn_id() const { return txn_id_; }
+  void SetEngine(std::shared_ptr<const engine::Engine> e) { engine_ = std::move(e); }
 
   Options MakeOptions() const {
     Options o;
@@ -1455,6 +1457,106 @@ TEST(PipelineMock, EngineSwapsOnlyBetweenTransactions) {
   EXPECT_EQ(versions, (std::set<std::string>{"mock@1", "mock@2"}));
   EXPECT_GE(per_txn.size(), 3u);
   env.ExpectDeliveredAndCommitted();
+}
+
+// ---------------------------------------------------------------------------
+// Metrics: a run fills the metric families of docs/METRICS.md (records by
+// route and outcome, fields by rule and action, detector hits, dead letters
+// by reason, processing time, lag, policy info). With MASKPROXY_METRICS_OUT
+// set, the page (metrics::Global().Render(), what GET /metrics serves) is
+// written there while the pipeline runs: tests/deploy/dashboard_test.sh
+// checks it with promtool and against the Grafana dashboard's queries.
+
+TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x40)}}});
+  ASSERT_TRUE(keys.ok());
+  auto pol = policy::Policy::Parse(
+      "policy: metrics-mock\n"
+      "version: 7\n"
+      "routes:\n"
+      "  - name: mockroute\n"
+      "    from: src\n"
+      "    to: dst\n"
+      "    dead_letter: dlq\n"
+      "    unlisted_fields: scan\n"
+      "    rules:\n"
+      "      - { path: user.rrn, action: tokenize, key: k }\n"
+      "      - { path: memo, action: scan }\n"
+      "      - { path: user.email, action: redact }\n",
+      "metrics.yaml", *keys);
+  ASSERT_TRUE(pol.ok()) << pol.error().ToString();
+  auto eng = engine::Engine::Create({*pol}, {});
+  ASSERT_TRUE(eng.ok());
+  env.SetEngine(*eng);
+  metrics::SetBuildInfo({{"version", "test"}});  // what `maskproxy run` sets at start
+
+  auto& reg = metrics::Global();
+  const metrics::Labels masked = {{"route", "mockroute"}, {"outcome", "masked"}};
+  const metrics::Labels passed = {{"route", "mockroute"}, {"outcome", "passed"}};
+  const metrics::Labels dead = {{"route", "mockroute"}, {"outcome", "dead_lettered"}};
+  const metrics::Labels rrn = {{"route", "mockroute"}, {"field", "user.rrn"}, {"action", "tokenize"}};
+  const metrics::Labels memo = {{"route", "mockroute"}, {"field", "memo"}, {"action", "scan"}};
+  const metrics::Labels email = {{"route", "mockroute"}, {"field", "user.email"}, {"action", "redact"}};
+  const metrics::Labels invalid = {{"route", "mockroute"}, {"reason", "invalid_json"}};
+  const metrics::Labels phone = {{"route", "mockroute"}, {"detector", "phone_kr"}};
+  const int64_t masked0 = reg.Value("maskproxy_records_total", masked);
+  const int64_t passed0 = reg.Value("maskproxy_records_total", passed);
+  const int64_t dead0 = reg.Value("maskproxy_records_total", dead);
+  const int64_t rrn0 = reg.Value("maskproxy_fields_protected_total", rrn);
+  const int64_t memo0 = reg.Value("maskproxy_fields_protected_total", memo);
+  const int64_t email0 = reg.Value("maskproxy_fields_protected_total", email);
+  const int64_t invalid0 = reg.Value("maskproxy_dead_letters_total", invalid);
+  const int64_t phone0 = reg.Value("maskproxy_detector_hits_total", phone);
+  const int64_t unlisted0 =
+      reg.Value("maskproxy_unlisted_pii_total", {{"topic", "src"}, {"field", "note"}, {"detector", "phone_kr"}});
+  const uint64_t aborted0 = Aborted();
+
+  env.kafka().ProduceBatch(1, 30, 2);                                          // 30 with user.rrn, 2 invalid
+  env.kafka().Send(2001, R"({"id":2001,"memo":"call 010-1234-5678 today"})");  // a phone in the memo
+  env.kafka().Send(2002, R"({"id":2002,"memo":"nothing here"})");              // scanned, nothing found
+  env.kafka().Send(2003, R"({"id":2003,"other":1})");                          // nothing to protect
+  env.kafka().Send(2004, R"({"id":2004,"note":"010-2222-3333"})");             // a phone no rule names
+  env.kafka().ProduceBatch(31, 0, 0);                                          // flush
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(env.WaitAllCommitted(run.get()));
+  // The gauges are sampled about once a second: wait for the lag series of
+  // the assigned partitions (a condition, with a deadline).
+  const auto deadline = Clock::now() + 30s;
+  while (Clock::now() < deadline && reg.Render().find("maskproxy_consumer_lag_records{") == std::string::npos)
+    std::this_thread::sleep_for(50ms);
+  const std::string page = reg.Render();
+  if (const char* out = std::getenv("MASKPROXY_METRICS_OUT"); out != nullptr && *out != '\0') {
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    f << page;
+    EXPECT_TRUE(f.good()) << "cannot write " << out;
+  }
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
+
+  // No faults were injected: no replays, so the counts are exact.
+  ASSERT_EQ(Aborted(), aborted0) << "a transaction was aborted: the counts would include replays";
+  EXPECT_EQ(reg.Value("maskproxy_records_total", masked) - masked0, 33);  // 30 rrn, 2 scanned memos, the note
+  EXPECT_EQ(reg.Value("maskproxy_records_total", passed) - passed0, 1);   // no rule's field
+  EXPECT_EQ(reg.Value("maskproxy_records_total", dead) - dead0, 2);
+  EXPECT_EQ(reg.Value("maskproxy_fields_protected_total", rrn) - rrn0, 30);
+  EXPECT_EQ(reg.Value("maskproxy_fields_protected_total", memo) - memo0, 2);  // each scanned memo
+  EXPECT_EQ(reg.Value("maskproxy_fields_protected_total", email) - email0, 0);
+  EXPECT_EQ(reg.Value("maskproxy_dead_letters_total", invalid) - invalid0, 2);
+  EXPECT_EQ(reg.Value("maskproxy_detector_hits_total", phone) - phone0, 2);  // the memo and the note
+  EXPECT_EQ(reg.Value("maskproxy_unlisted_pii_total", {{"topic", "src"}, {"field", "note"}, {"detector", "phone_kr"}}) -
+                unlisted0,
+            1);
+  EXPECT_NE(page.find("maskproxy_policy_info{name=\"metrics-mock\",version=\"7\",hash=\""), std::string::npos) << page;
+  EXPECT_NE(page.find("maskproxy_record_processing_seconds_bucket{route=\"mockroute\",le=\"+Inf\"}"),
+            std::string::npos);
+  EXPECT_NE(page.find("maskproxy_consumer_lag_records{topic=\"src\",partition=\"0\"} 0"), std::string::npos) << page;
+  // No record content in any label.
+  EXPECT_EQ(page.find("010-1234-5678"), std::string::npos);
+  EXPECT_EQ(page.find("010-2222-3333"), std::string::npos);
+  EXPECT_EQ(page.find(kRawRrnPrefix), std::string::npos);
 }
 
 }  // namespace
