@@ -210,6 +210,10 @@ config_write() {
     [[ -z "$commit" ]] || printf '  commit_interval_ms: %s\n' "$commit"
     (( fault )) && [[ -n "${TXN_TIMEOUT_MS:-}" ]] && printf '  transaction_timeout_ms: %s\n' "$TXN_TIMEOUT_MS"
     printf 'stats_interval_ms: %s\n%s' "$stats" "$extra"
+    # Several instances run side by side (rebalance, fencing) and tests run
+    # in parallel: each admin listener on a port of its own (the bound
+    # address is in the admin_listening log line).
+    grep -q '^admin:' <<<"$extra" || printf 'admin:\n  listen: 127.0.0.1:0\n'
   } >"$out"
 }
 
@@ -245,13 +249,16 @@ events_generate() {
 
 # produce_start RATE: feeds $WORK/events.tsv to the source topic at RATE
 # records/s in the background (idempotent kcat producer, retries through
-# broker restarts).
+# broker restarts; one request in flight, because librdkafka before 2.3
+# turns several failed in-flight batches after a broker restart into a fatal
+# "rewound sequence number" error, librdkafka #4438).
 produce_start() {
   local rate="$1"
   rm -f "$WORK/produced"
   python3 "$FAULTS_DIR/pace.py" --rate "$rate" --file "$WORK/events.tsv" --progress "$WORK/produced" -- \
     kcat -b "$BOOTSTRAP" -P -E -t "$SRC" -K $'\t' -H source=faults \
     -X linger.ms=20 -X enable.idempotence=true -X message.timeout.ms=600000 \
+    -X max.in.flight.requests.per.connection=1 \
     2>>"$WORK/producer.log" &
   PRODUCER_PID=$!
   log "producing $TOTAL records at ~$rate/s (about $(( TOTAL / rate ))s)"
