@@ -71,7 +71,7 @@ void Check(const Scanner& scanner, std::string_view text) {
     const std::string code(ErrorCodeName(a.error().code));
     if (code != "invalid_utf8" && code != "text_too_large" && code != "detect_failed")
       Fail("undocumented scan error code", 0);
-    if (code != b.error().code) Fail("the scan and the reference path fail with different codes", 0);
+    if (a.error().code != b.error().code) Fail("the scan and the reference path fail with different codes", 0);
     if (!fast.empty()) Fail("a failed scan left spans in *out", 0);
     return;
   }
