@@ -16,10 +16,10 @@
 #include "app/kafka_security.h"
 #include "app/policy_set.h"
 #include "app/reload.h"
-#include "codec/json.h"
 #include "common/audit.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/text.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "pipeline/pipeline.h"
@@ -68,12 +68,6 @@ extern "C" void OnSignal(int) {
 }
 
 // A JSON string literal of `s` (for audit lines; s is never a value).
-std::string JsonStr(std::string_view s) {
-  std::string out;
-  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), &out);
-  return out;
-}
-
 }  // namespace
 
 int CmdRun(const std::vector<std::string>& args) {
@@ -124,8 +118,8 @@ int CmdRun(const std::vector<std::string>& args) {
   if (set->ledger) log::Info("encryption_ledger_opened", {{"file", set->ledger->path()}});
   if (!cfg->audit_log.empty()) {
     // The audit trail must be writable before the first record is read.
-    std::string line = "{\"ts\":" + JsonStr(audit::NowUtc()) + ",\"event\":\"started\",\"policies\":[";
-    for (size_t i = 0; i < policies.size(); ++i) line += (i ? "," : "") + JsonStr(policies[i]->Label());
+    std::string line = "{\"ts\":" + text::JsonQuoted(audit::NowUtc()) + ",\"event\":\"started\",\"policies\":[";
+    for (size_t i = 0; i < policies.size(); ++i) line += (i ? "," : "") + text::JsonQuoted(policies[i]->Label());
     line += "]}";
     if (Status s = audit::AppendLine(cfg->audit_log, line); !s.ok()) return Fail(s.error(), kExitUsage);
     log::Info("audit_log_opened", {{"file", cfg->audit_log}});

@@ -13,17 +13,13 @@
 #include <set>
 #include <utility>
 
-#include "codec/json.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/text.h"
 #include "policy/policy.h"
 
 namespace maskproxy::app {
 namespace {
-
-void AppendStr(std::string_view s, std::string* out) {
-  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), out);
-}
 
 void AppendList(const char* name, const std::vector<std::string>& items, std::string* out) {
   *out += ",\"";
@@ -31,7 +27,7 @@ void AppendList(const char* name, const std::vector<std::string>& items, std::st
   *out += "\":[";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) *out += ",";
-    AppendStr(items[i], out);
+    text::AppendJsonQuoted(items[i], out);
   }
   *out += "]";
 }
@@ -105,18 +101,18 @@ const char* ReloadResult::OutcomeName() const {
 
 std::string ReloadResult::ToJson() const {
   std::string out = "{\"result\":";
-  AppendStr(OutcomeName(), &out);
+  text::AppendJsonQuoted(OutcomeName(), &out);
   out += ",\"trigger\":";
-  AppendStr(trigger, &out);
+  text::AppendJsonQuoted(trigger, &out);
   out += ",\"policies\":[";
   for (size_t i = 0; i < policies.size(); ++i) {
     if (i) out += ",";
     out += "{\"file\":";
-    AppendStr(policies[i].file, &out);
+    text::AppendJsonQuoted(policies[i].file, &out);
     out += ",\"old\":";
-    AppendStr(policies[i].old_label, &out);
+    text::AppendJsonQuoted(policies[i].old_label, &out);
     out += ",\"new\":";
-    AppendStr(policies[i].new_label, &out);
+    text::AppendJsonQuoted(policies[i].new_label, &out);
     out += "}";
   }
   out += "]";
@@ -126,7 +122,7 @@ std::string ReloadResult::ToJson() const {
   AppendList("errors", errors, &out);
   if (!error_code.empty()) {
     out += ",\"error_code\":";
-    AppendStr(error_code, &out);
+    text::AppendJsonQuoted(error_code, &out);
   }
   out += "}";
   return out;

@@ -4,6 +4,7 @@
 
 #include "codec/json.h"
 #include "common/audit.h"
+#include "common/text.h"
 #include "engine/engine.h"
 #include "transform/action.h"
 #include "transform/scan.h"
@@ -12,12 +13,6 @@ namespace maskproxy::reveal {
 namespace {
 
 // A JSON string literal of `s` (for audit lines; s is never a value).
-std::string JsonStr(std::string_view s) {
-  std::string out;
-  codec::AppendJsonString(codec::IsValidUtf8(s) ? s : std::string_view("(invalid UTF-8)"), &out);
-  return out;
-}
-
 }  // namespace
 
 Status FileAuditSink::Append(std::string_view line) {
@@ -123,12 +118,13 @@ Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
   const size_t n = request.values.size();
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
-  std::string line = "{\"ts\":" + JsonStr(audit::NowUtc()) +
-                     ",\"event\":\"reveal\",\"operator\":" + JsonStr(request.operator_name) +
-                     ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + JsonStr(host) +
-                     ",\"reason\":" + JsonStr(request.reason) + ",\"policy\":" + JsonStr(policy_->Label()) +
-                     ",\"route\":" + JsonStr(t.route->name) + ",\"field\":" + JsonStr(request.field) +
-                     ",\"topic\":" + JsonStr(t.topic) + ",\"action\":" + JsonStr(t.action_name) +
+  std::string line = "{\"ts\":" + text::JsonQuoted(audit::NowUtc()) +
+                     ",\"event\":\"reveal\",\"operator\":" + text::JsonQuoted(request.operator_name) +
+                     ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + text::JsonQuoted(host) +
+                     ",\"reason\":" + text::JsonQuoted(request.reason) +
+                     ",\"policy\":" + text::JsonQuoted(policy_->Label()) +
+                     ",\"route\":" + text::JsonQuoted(t.route->name) + ",\"field\":" + text::JsonQuoted(request.field) +
+                     ",\"topic\":" + text::JsonQuoted(t.topic) + ",\"action\":" + text::JsonQuoted(t.action_name) +
                      (t.key_version ? ",\"key_version\":" + std::to_string(*t.key_version) : std::string()) +
                      ",\"values\":" + std::to_string(n) + ",\"revealed\":" + std::to_string(n - out.failed) +
                      ",\"failed\":" + std::to_string(out.failed) + "}";

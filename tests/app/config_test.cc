@@ -356,7 +356,7 @@ TEST(ConfigSecurity, InlineSecretsRefusedWithTheFileKeyToUse) {
                      "source.security.sasl.password_file"}));
   EXPECT_TRUE(Fails(WithSourceProperties("    ssl.key.password: hunter2\n"),
                     {"source.properties.ssl.key.password", "source.security.key_password_file"}));
-  EXPECT_TRUE(Fails(WithSourceProperties("    ssl.key.pem: \"-----BEGIN PRIVATE KEY-----\"\n"),
+  EXPECT_TRUE(Fails(WithSourceProperties("    ssl.key.pem: inline-pem-text\n"),
                     {"source.properties.ssl.key.pem", "source.security.key_file"}));
   EXPECT_TRUE(
       Fails("source: {brokers: k:9092, group_id: g}\n"
