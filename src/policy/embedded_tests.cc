@@ -1,9 +1,9 @@
 // The embedded policy tests (`tests:`): each test's input as JSON text and
 // its expectations (structural, with !match REGEX).
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -78,11 +78,14 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
     if (n.Tag() == "!match") {
       e.kind = Expected::Kind::kMatch;
       e.text = s;
-      std::regex::flag_type f = std::regex::ECMAScript;
-      try {
-        std::regex re(s, f);
-      } catch (const std::regex_error&) {
-        return c.At(n, "'!match' needs a valid regular expression");
+      // RE2, as the detectors use: linear time and no recursion, so a
+      // hostile pattern can neither hang nor overflow the stack (std::regex
+      // recursed per alternative and the policy fuzzer crashed it).
+      RE2::Options opts;
+      opts.set_log_errors(false);
+      if (RE2 re(s, opts); !re.ok()) {
+        std::string why = re.error().size() > 80 ? re.error().substr(0, 80) + "..." : re.error();
+        return c.At(n, "'!match' needs a valid RE2 regular expression (" + why + ")");
       }
     } else if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty()) {
       return c.At(n, "unknown YAML tag '" + n.Tag() + "' in expect (only !match REGEX is known)");

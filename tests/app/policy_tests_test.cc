@@ -122,6 +122,36 @@ TEST(PolicyTestRunner, FailuresShowReadableDiffs) {
   EXPECT_NE(r[3].diffs[0].find("dead-lettered (not_object)"), std::string::npos) << r[3].diffs[0];
 }
 
+// `!match` is RE2: a pattern that made std::regex recurse once per
+// alternative (the policy fuzzer overflowed the stack with one) is parsed and
+// searched in linear time; an invalid one (RE2 refuses repeats above 1000)
+// is refused with its line.
+TEST(PolicyTestRunner, MatchPatternsAreRe2AndCannotCrash) {
+  std::string alternatives(200000, '|');
+  auto r = RunTests(
+      "  - name: many alternatives\n"
+      "    route: pay\n"
+      "    input:  { note: Kim }\n"
+      "    expect: { note: !match '" +
+      alternatives + "' }\n");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].passed);
+
+  for (const std::string& bad : {std::string("(unclosed"), std::string("a{2000}")}) {
+    std::string y =
+        "policy: p\nversion: 1\nroutes:\n"
+        "  - name: pay\n    from: pay.raw\n    to: pay.out\n    dead_letter: pay.dlq\n    rules:\n"
+        "      - { path: user.name, action: redact }\n"
+        "tests:\n"
+        "  - name: bad pattern\n    route: pay\n    input: { a: 1 }\n    expect: { a: !match '" +
+        bad + "' }\n";
+    auto p = policy::Policy::Parse(y, "p.yaml", Keys());
+    ASSERT_FALSE(p.ok());
+    EXPECT_NE(p.error().ToString().find("p.yaml:14:"), std::string::npos) << p.error().ToString();
+    EXPECT_NE(p.error().ToString().find("RE2 regular expression"), std::string::npos) << p.error().ToString();
+  }
+}
+
 // The shipped example policies pass their own embedded tests (what
 // `maskproxy policy test --keys K policies/*.yaml` runs).
 TEST(PolicyTestRunner, ShippedPoliciesPassTheirTests) {
