@@ -33,11 +33,19 @@ struct Config {
   std::string destination_brokers;
   std::map<std::string, std::string> destination_properties;
   KafkaSecurity source_security;
-  KafkaSecurity destination_security;          // default: the same as source_security
-  std::vector<std::string> policy_files;       // resolved against the config file's directory
-  std::string keyring_file;                    // likewise
-  std::string encryption_ledger;               // likewise; default keyring_file + ".usage"
-  std::string audit_log;                       // likewise; empty: audit events go to the log only
+  KafkaSecurity destination_security;     // default: the same as source_security
+  std::vector<std::string> policy_files;  // resolved against the config file's directory
+  std::string keyring_file;               // likewise
+  std::string encryption_ledger;          // likewise; default keyring_file + ".usage"
+  std::string audit_log;                  // likewise; empty: audit events go to the log only
+  // audit: the tamper-evident trail (src/audit). Parsed by the audit work;
+  // `file` empty: no trail configured.
+  struct Audit {
+    std::string file;             // JSON Lines trail, resolved against the config file's directory
+    std::string key_file;         // keyring-format file holding key "audit" (0600), apart from the data keys
+    std::string topic;            // optional Kafka topic, written in the records' transaction
+    int checkpoint_every = 1000;  // entries between checkpoints (and one at stop)
+  } audit;
   std::string delivery_mode = "exactly_once";  // or at_least_once
   std::string transactional_id;                // empty: derived from group and host name
   int commit_interval_ms = 100;
