@@ -12,11 +12,9 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "support/test_certs.h"
 
 namespace maskproxy::admin {
 namespace {
@@ -159,45 +157,17 @@ TEST(AdminListen, ParsesAndRefuses) {
 
 // --- TLS with client certificates ---
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class AdminTls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(std::filesystem::temp_directory_path() / ("admin-tls-" + std::to_string(getpid())));
-    std::filesystem::create_directories(*dir_);
-    const std::string d = *dir_;
-    // A CA, a server certificate for 127.0.0.1 and a client certificate it
-    // signed, plus a client certificate from another CA.
-    const std::string script =
-        "set -e; cd '" + d +
-        "'; exec 2>openssl.log;"
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt "
-        "  -days 1 -subj /CN=test-ca;"
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other-ca.key -out other-ca.crt "
-        "  -days 1 -subj /CN=other-ca;"
-        "for n in server client; do openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $n.key "
-        "  -out $n.csr -subj /CN=$n; done;"
-        "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext;"
-        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 "
-        "  -extfile san.ext;"
-        "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 1;"
-        "openssl x509 -req -in client.csr -CA other-ca.crt -CAkey other-ca.key -CAcreateserial -out stranger.crt "
-        "  -days 1;";
-    { std::ofstream(d + "/make.sh") << script << "\n"; }
-    ASSERT_EQ(std::system(("bash '" + d + "/make.sh'").c_str()), 0)
-        << "openssl failed: " << ReadFile(d + "/openssl.log");
+    certs_ = test_certs::Make("admin-tls");
+    ASSERT_TRUE(certs_->ok) << "openssl failed: " << certs_->error;
   }
   static void TearDownTestSuite() {
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
+    delete certs_;
+    certs_ = nullptr;
   }
-  static std::string F(const std::string& name) { return *dir_ + "/" + name; }
+  static std::string F(const std::string& name) { return certs_->F(name); }
 
   // One GET over TLS; "" if the handshake or the request failed.
   static std::string TlsGet(uint16_t port, const std::string& cert, const std::string& key) {
@@ -227,9 +197,9 @@ class AdminTls : public ::testing::Test {
     return out;
   }
 
-  static std::string* dir_;
+  static test_certs::Dir* certs_;
 };
-std::string* AdminTls::dir_ = nullptr;
+test_certs::Dir* AdminTls::certs_ = nullptr;
 
 TEST_F(AdminTls, ClientWithCertificateFromTheCaIsServed) {
   Options o;
