@@ -1522,10 +1522,12 @@ TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
   std::unique_ptr<Running> run = env.Start();
   ASSERT_TRUE(run);
   EXPECT_TRUE(env.WaitAllCommitted(run.get()));
-  // The gauges are sampled about once a second: wait for the lag series of
-  // the assigned partitions (a condition, with a deadline).
+  // The gauges are sampled about once a second, so a sample taken before the
+  // last commit still shows lag: wait for one taken after it (a condition,
+  // with a deadline).
+  const std::string lag_zero = "maskproxy_consumer_lag_records{topic=\"src\",partition=\"0\"} 0\n";
   const auto deadline = Clock::now() + 30s;
-  while (Clock::now() < deadline && reg.Render().find("maskproxy_consumer_lag_records{") == std::string::npos)
+  while (Clock::now() < deadline && reg.Render().find(lag_zero) == std::string::npos)
     std::this_thread::sleep_for(50ms);
   const std::string page = reg.Render();
   if (const char* out = std::getenv("MASKPROXY_METRICS_OUT"); out != nullptr && *out != '\0') {
@@ -1552,7 +1554,7 @@ TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
   EXPECT_NE(page.find("maskproxy_policy_info{name=\"metrics-mock\",version=\"7\",hash=\""), std::string::npos) << page;
   EXPECT_NE(page.find("maskproxy_record_processing_seconds_bucket{route=\"mockroute\",le=\"+Inf\"}"),
             std::string::npos);
-  EXPECT_NE(page.find("maskproxy_consumer_lag_records{topic=\"src\",partition=\"0\"} 0"), std::string::npos) << page;
+  EXPECT_NE(page.find(lag_zero), std::string::npos) << page;
   // No record content in any label.
   EXPECT_EQ(page.find("010-1234-5678"), std::string::npos);
   EXPECT_EQ(page.find("010-2222-3333"), std::string::npos);
