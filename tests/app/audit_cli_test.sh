@@ -47,6 +47,26 @@ expect_rc 0 "the trail verifies" "$bin" audit verify --config config.yaml
 has out.txt "intact: 4 entries, complete \(final checkpoint at seq 4\)" "summary line"
 expect_rc 0 "--key-file FILE form" "$bin" audit verify --key-file audit-key.yaml trail/audit.jsonl
 
+# An independent verifier written from the definitions in src/audit/trail.h
+# (HKDF-SHA-256, HMAC-SHA-256 over the line without its mac member, prev =
+# SHA-256 of the previous line, chain in the checkpoints).
+if python3 - <<'PY'
+import base64, hashlib, hmac, json, re
+key = base64.b64decode(re.search(r"^ +1: (\S+)$", open("audit-key.yaml").read(), re.M).group(1))
+prk = hmac.new(b"maskproxy-audit", key, hashlib.sha256).digest()
+mk = hmac.new(prk, b"trail-mac\x01", hashlib.sha256).digest()
+prev = chain = "0" * 64
+for n, line in enumerate(open("trail/audit.jsonl").read().splitlines(), 1):
+    i = line.rindex(',"mac":"')
+    assert hmac.new(mk, (line[:i] + "}").encode(), hashlib.sha256).hexdigest() == line[i + 8:i + 72], f"mac {n}"
+    e = json.loads(line)
+    assert e["seq"] == n and e["prev"] == prev, f"chain {n}"
+    if e["event"] == "checkpoint": assert e["chain"] == chain and e["entries"] == n - 1, f"checkpoint {n}"
+    prev = hashlib.sha256(line.encode()).hexdigest()
+    chain = hashlib.sha256((chain + line).encode()).hexdigest()
+PY
+then ok "an independent verifier (Python, from trail.h) agrees"; else bad "the trail does not match trail.h's definitions"; fi
+
 python3 - <<'PY'
 lines = open("trail/audit.jsonl").read().splitlines()
 open("edit.jsonl", "w").write("\n".join([lines[0].replace('"rrn@2"', '"rrn@9"')] + lines[1:]) + "\n")
