@@ -175,7 +175,19 @@ int CmdRun(const std::vector<std::string>& args) {
   auto set = LoadPolicySet(
       cfg->policy_files, *keys,
       {cfg->encryption_ledger, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}, nullptr});
-  if (!set.ok()) return fail(set.error(), kExitUsage);
+  if (!set.ok()) {
+    // A policy set refused at start is recorded as a reload's would be.
+    std::vector<std::string> errors;
+    for (size_t b = 0, e; b <= set.error().message.size(); b = e + 1) {
+      e = set.error().message.find('\n', b);
+      if (e == std::string::npos) e = set.error().message.size();
+      if (e > b) errors.push_back(set.error().message.substr(b, e - b));
+    }
+    audit::Event rejected{.type = audit::EventType::kPolicyRejected, .fields = {}};
+    rejected.Add("trigger", "start").Add("error", std::string(ErrorCodeName(set.error().code))).Add("errors", errors);
+    if (Status s = Audit(trail, rejected); !s.ok()) log::Error("audit_failed", {{"event", "policy_rejected"}});
+    return fail(set.error(), kExitUsage);
+  }
   if (Status s = Audit(trail, PolicyLoadedEvent(*set)); !s.ok()) return fail(s.error(), kExitFailure);
   const std::vector<std::shared_ptr<const policy::Policy>>& policies = set->policies;
   for (const auto& p : policies)
