@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -50,6 +52,25 @@ struct Event {
 
   Event& Add(std::string name, Value value) {
     fields.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  // Typed forms: each builds its pair in place (GCC 12 warns, wrongly, of an
+  // uninitialized vector when a Value temporary is moved), and a string
+  // literal must not become a bool.
+  Event& Add(const std::string& name, const std::string& value) { return Put<0>(name, value); }
+  Event& Add(const std::string& name, const char* value) { return Put<0>(name, std::string(value)); }
+  Event& Add(const std::string& name, bool value) { return Put<2>(name, value); }
+  template <typename I>
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) Event& Add(const std::string& name, I value) {
+    return Put<1>(name, static_cast<int64_t>(value));
+  }
+  Event& Add(const std::string& name, const std::vector<std::string>& value) { return Put<3>(name, value); }
+
+ private:
+  template <size_t kIndex, typename T>
+  Event& Put(const std::string& name, const T& value) {
+    fields.emplace_back(std::piecewise_construct, std::forward_as_tuple(name),
+                        std::forward_as_tuple(std::in_place_index<kIndex>, value));
     return *this;
   }
 };
