@@ -33,7 +33,7 @@ Event ToEvent(const RevealEvent& r) {
   e.Add("requested", static_cast<int64_t>(r.requested))
       .Add("revealed", static_cast<int64_t>(r.revealed))
       .Add("failed", static_cast<int64_t>(r.failed));
-  e.Add("value_digests", r.value_digests);
+  e.fields.emplace_back("value_digests", Value(std::in_place_index<3>, r.value_digests));
   e.Add("uid", r.uid).Add("host", r.host);
   return e;
 }

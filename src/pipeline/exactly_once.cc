@@ -226,9 +226,25 @@ Status ExactlyOnce::CommitTxn() {
   if (committing_)
     if (Status f = FinishCommit(); !f.ok()) return f;
   if (!txn_open_) return Status::Ok();
+  if (Status a = AuditOrAbort(); !a.ok() || !txn_open_) return a;
   ListPtr list = TxnOffsetList();
   CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   return CommitDone(CommitCalls(list.get(), cgmd.get()));
+}
+
+// Before the open transaction commits: its dead letters' summary (or the
+// interval's) into the audit trail and the audit topic. If the trail cannot
+// write, or the summary cannot be produced, the transaction is aborted and
+// its records rewound (txn_open_ is false afterwards); only a fatal error
+// is returned.
+Status ExactlyOnce::AuditOrAbort() {
+  Status a = AuditBeforeCommit(ctx_, 0, /*flush=*/false);
+  if (a.ok()) return a;
+  if (a.error().code != ErrorCode::kAuditFailed) {
+    log::Warn("produce_refused", {{"error", a.error().message}});
+    ctx_.backoff.Fail();
+  }
+  return AbortTxn(/*rewind=*/true);
 }
 
 // Starts committing the open transaction on the commit thread.
@@ -326,6 +342,15 @@ Status ExactlyOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
   return Status::Ok();
 }
 
+// The commit running (its records' events were all written) finishes
+// first; then the transaction holding the backlog is aborted like one whose
+// produce was refused.
+Status ExactlyOnce::OnAuditFailed(const PartitionKey& key, int64_t offset) {
+  if (committing_)
+    if (Status f = FinishCommit(); !f.ok()) return f;
+  return OnProduceRefused(key, offset);
+}
+
 Status ExactlyOnce::MaybeCommit() {
   if (committing_) {
     // Finish when done, or wait when the backlog is as large as a
@@ -336,8 +361,10 @@ Status ExactlyOnce::MaybeCommit() {
     return Status::Ok();
   }
   if (txn_open_ && (txn_records_ >= ctx_.opt.commit_max_records ||
-                    Clock::now() - txn_started_ >= std::chrono::milliseconds(ctx_.opt.commit_interval_ms)))
+                    Clock::now() - txn_started_ >= std::chrono::milliseconds(ctx_.opt.commit_interval_ms))) {
+    if (Status a = AuditOrAbort(); !a.ok() || !txn_open_) return a;
     StartCommit();
+  }
   return Status::Ok();
 }
 

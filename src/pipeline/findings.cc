@@ -1,13 +1,12 @@
 #include "pipeline/findings.h"
 
-#include "codec/json.h"
-#include "common/audit.h"
 #include "common/log.h"
 
 namespace maskproxy::pipeline {
 
-void FindingReporter::Report(const engine::MaskedRecord& rec, const engine::RouteRef& route, const std::string& topic,
-                             int32_t partition, int64_t offset) {
+Status FindingReporter::Report(const engine::MaskedRecord& rec, const engine::RouteRef& route, const std::string& topic,
+                               int32_t partition, int64_t offset, std::vector<audit::Event>* appended) {
+  Status result;
   for (const engine::Finding& f : rec.findings) {
     (f.unlisted ? counters_.pii_unlisted : counters_.pii_scanned).Inc();
     std::string id = topic;
@@ -33,27 +32,29 @@ void FindingReporter::Report(const engine::MaskedRecord& rec, const engine::Rout
                                    {"route", route.route->name},
                                    {"partition", std::to_string(partition)},
                                    {"offset", std::to_string(offset)}});
-        if (!audit_log_.empty()) {
-          std::string line = "{\"ts\":";
-          codec::AppendJsonString(audit::NowUtc(), &line);
-          line += ",\"event\":\"unlisted_pii\",\"policy\":";
-          codec::AppendJsonString(route.policy_label, &line);
-          line += ",\"route\":";
-          codec::AppendJsonString(route.route->name, &line);
-          line += ",\"topic\":";
-          codec::AppendJsonString(topic, &line);
-          line += ",\"field\":";
-          codec::AppendJsonString(f.field, &line);
-          line += ",\"detector\":";
-          codec::AppendJsonString(f.detector, &line);
-          line += ",\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(offset) + "}";
-          if (Status st = audit::AppendLine(audit_log_, line); !st.ok())
-            log::Error("audit_failed", {{"error", st.error().message}});
+        if (audit_.enabled() && !result.ok()) {
+          // An earlier sighting of this record failed: this one is not
+          // written either, and is reported again when the record is
+          // consumed again.
+          finding_series_.erase(it);
+          c->Inc();
+          continue;
+        }
+        if (audit_.enabled()) {
+          audit::Event e = AuditGate::DriftEvent(route.policy_label, route.route->name, topic, f.field,
+                                                 std::string(f.detector), partition, offset);
+          // The sighting stays counted as seen on failure: the gate keeps
+          // the event and appends it before anything flows again.
+          if (Status st = audit_.Append(e); !st.ok())
+            result = st;
+          else
+            appended->push_back(std::move(e));
         }
       }
     }
     it->second->Inc();
   }
+  return result;
 }
 
 }  // namespace maskproxy::pipeline
