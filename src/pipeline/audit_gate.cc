@@ -106,6 +106,18 @@ std::vector<audit::Event> AuditGate::TakeRecovered() {
   return out;
 }
 
+void AuditGate::TopicTxnCommitting() {
+  for (audit::Event& e : in_txn_) committing_.push_back(std::move(e));
+  in_txn_.clear();
+}
+
+void AuditGate::TopicTxnAborted() {
+  for (audit::Event& e : committing_) recovered_.push_back(std::move(e));
+  for (audit::Event& e : in_txn_) recovered_.push_back(std::move(e));
+  committing_.clear();
+  in_txn_.clear();
+}
+
 void AuditGate::NoteDeadLetter(const std::string& route, std::string_view reason) {
   if (!sink_) return;
   ++dead_[{route, std::string(reason)}];

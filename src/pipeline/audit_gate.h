@@ -66,6 +66,22 @@ class AuditGate {
   // topic (in the next transaction).
   [[nodiscard]] std::vector<audit::Event> TakeRecovered();
 
+  // The audit topic's copies in Kafka transactions (exactly-once: the
+  // delivery class calls TrackTransactions() at start). An event on the
+  // topic is in the transaction of the records it speaks of; when that
+  // transaction aborts, its records are replayed but their events are not
+  // appended again (they are in the trail already): the copies of an
+  // aborted transaction are produced again in the next one.
+  void TrackTransactions() { track_txns_ = true; }
+  void OnTopic(const audit::Event& event) {
+    if (track_txns_) in_txn_.push_back(event);
+  }
+  // The transaction holding the copies so far is about to commit / has
+  // committed / was aborted (its copies and the later ones go again).
+  void TopicTxnCommitting();
+  void TopicTxnCommitted() { committing_.clear(); }
+  void TopicTxnAborted();
+
   // One consumed record (for the summary's record count and the interval
   // check) and one dead letter of a route for a reason.
   void NoteRecord() { ++records_; }
@@ -102,6 +118,9 @@ class AuditGate {
   std::string reason_;                   // guarded by reason_mu_
   std::optional<audit::Event> pending_;  // the event that failed
   std::vector<audit::Event> recovered_;  // written by Retry(), not yet on the topic
+  bool track_txns_ = false;
+  std::vector<audit::Event> in_txn_;      // on the topic in the open transaction (or the backlog)
+  std::vector<audit::Event> committing_;  // on the topic in the transaction being committed
   Clock::time_point last_retry_{};
   Clock::time_point last_summary_ = Clock::now();
   uint64_t records_ = 0;                                          // consumed since the last summary

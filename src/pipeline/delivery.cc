@@ -91,6 +91,7 @@ Status AuditBeforeCommit(Context& ctx, uintptr_t opaque, bool flush) {
   if (Status s = Produce(ctx, gate.topic(), nullptr, 0, json.data(), json.size(), rd_kafka_headers_new(0), 0, opaque);
       !s.ok())
     return s;
+  gate.OnTopic(*e);
   if (flush) ctx.kafka->Flush(kCallTimeoutMs);
   return Status::Ok();
 }

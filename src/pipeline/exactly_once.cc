@@ -27,6 +27,7 @@ void ExactlyOnce::FixedProducerProperties(std::vector<std::pair<const char*, std
 Status ExactlyOnce::Start() {
   ErrorPtr e = Retry("init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); });
   if (e) return FatalFrom(ctx_.producer, "init_transactions", e.get());
+  ctx_.audit.TrackTransactions();
   log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}});
   return Status::Ok();
 }
@@ -85,6 +86,7 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
       /*also_abortable=*/true);
   txn_open_ = false;
   ctx_.counters.aborted.Inc();
+  ctx_.audit.TopicTxnAborted();
   // Stopping (no rewind): a replaced producer would serve nothing more.
   if (e)
     return rewind ? FatalOrRecover("abort_transaction", e.get())
@@ -138,6 +140,7 @@ Status ExactlyOnce::RecoverProducer(const char* call) {
   backlog_.clear();
   backlog_bytes_ = 0;
   txn_open_ = false;
+  ctx_.audit.TopicTxnAborted();
   ++recoveries_since_commit_;
   ctx_.counters.producers_recreated.Inc();
   if (Status s = ctx_.recreate_producer(); !s.ok()) return s;
@@ -213,6 +216,7 @@ Status ExactlyOnce::CommitDone(CommitOutcome out) {
   }
   txn_open_ = false;
   txn_offsets_.clear();
+  ctx_.audit.TopicTxnCommitted();
   recoveries_since_commit_ = 0;
   ctx_.backoff.Reset();
   ctx_.counters.committed.Inc();
@@ -227,6 +231,7 @@ Status ExactlyOnce::CommitTxn() {
     if (Status f = FinishCommit(); !f.ok()) return f;
   if (!txn_open_) return Status::Ok();
   if (Status a = AuditOrAbort(); !a.ok() || !txn_open_) return a;
+  ctx_.audit.TopicTxnCommitting();
   ListPtr list = TxnOffsetList();
   CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   return CommitDone(CommitCalls(list.get(), cgmd.get()));
@@ -249,6 +254,7 @@ Status ExactlyOnce::AuditOrAbort() {
 
 // Starts committing the open transaction on the commit thread.
 void ExactlyOnce::StartCommit() {
+  ctx_.audit.TopicTxnCommitting();
   ListPtr list = TxnOffsetList();
   CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   committing_ = true;

@@ -391,6 +391,7 @@ struct Pipeline::Impl {
         audit_events.clear();
         return s;
       }
+      ctx.audit.OnTopic(e);
     }
     audit_events.clear();
     return Status::Ok();
