@@ -46,7 +46,7 @@ AuditGate::AuditGate(std::shared_ptr<audit::Sink> sink, std::string topic, int s
 
 void AuditGate::GoDown(const Error& why) {
   failures_.Inc();
-  if (down_.exchange(true)) return;
+  if (down_.load()) return;
   {
     std::lock_guard<std::mutex> lock(reason_mu_);
     reason_ = std::string(ErrorCodeName(why.code)) + ": " + why.message;
@@ -57,6 +57,7 @@ void AuditGate::GoDown(const Error& why) {
   log::Error("audit_sink_down", {{"error", std::string(ErrorCodeName(why.code))},
                                  {"detail", why.message},
                                  {"action", "consumption stopped, open transaction aborted; retried every second"}});
+  down_.store(true);  // last: whoever sees it down finds the gauge and the log line
 }
 
 Status AuditGate::Append(const audit::Event& event) {
@@ -90,13 +91,13 @@ bool AuditGate::Retry(Clock::time_point now, std::chrono::milliseconds retry_eve
     if (!topic_.empty()) recovered_.push_back(std::move(*pending_));
     pending_.reset();
   }
-  down_.store(false);
+  up_gauge_.Set(1);
+  log::Info("audit_sink_up", {{"action", "consumption resumes from the last committed records"}});
   {
     std::lock_guard<std::mutex> lock(reason_mu_);
     reason_.clear();
   }
-  up_gauge_.Set(1);
-  log::Info("audit_sink_up", {{"action", "consumption resumes from the last committed records"}});
+  down_.store(false);
   return true;
 }
 

@@ -22,37 +22,34 @@ Status FindingReporter::Report(const engine::MaskedRecord& rec, const engine::Ro
           {{"topic", topic}, {"field", field}, {"detector", std::string(f.detector)}});
       if (overflow) {
         c->Inc();
-        continue;
+      } else {
+        it = finding_series_.emplace(id, c).first;
+        it->second->Inc();
+        if (f.unlisted)
+          log::Warn("unlisted_pii", {{"topic", topic},
+                                     {"field", f.field},
+                                     {"detector", std::string(f.detector)},
+                                     {"route", route.route->name},
+                                     {"partition", std::to_string(partition)},
+                                     {"offset", std::to_string(offset)}});
       }
-      it = finding_series_.emplace(std::move(id), c).first;
-      if (f.unlisted) {
-        log::Warn("unlisted_pii", {{"topic", topic},
-                                   {"field", f.field},
-                                   {"detector", std::string(f.detector)},
-                                   {"route", route.route->name},
-                                   {"partition", std::to_string(partition)},
-                                   {"offset", std::to_string(offset)}});
-        if (audit_.enabled() && !result.ok()) {
-          // An earlier sighting of this record failed: this one is not
-          // written either, and is reported again when the record is
-          // consumed again.
-          finding_series_.erase(it);
-          c->Inc();
-          continue;
-        }
-        if (audit_.enabled()) {
-          audit::Event e = AuditGate::DriftEvent(route.policy_label, route.route->name, topic, f.field,
-                                                 std::string(f.detector), partition, offset);
-          // The sighting stays counted as seen on failure: the gate keeps
-          // the event and appends it before anything flows again.
-          if (Status st = audit_.Append(e); !st.ok())
-            result = st;
-          else
-            appended->push_back(std::move(e));
-        }
-      }
+    } else {
+      it->second->Inc();
     }
-    it->second->Inc();
+    // The trail: every first sighting, whatever the metric cap. After an
+    // append failed, the later sightings of this record are not written
+    // now; they are when the record is consumed again.
+    if (!f.unlisted || !audit_.enabled() || !result.ok() || audited_.count(id)) continue;
+    audit::Event e = AuditGate::DriftEvent(route.policy_label, route.route->name, topic, f.field,
+                                           std::string(f.detector), partition, offset);
+    // On failure the gate keeps the event and writes it before anything
+    // flows again: it counts as written (not appended twice on replay).
+    Status st = audit_.Append(e);
+    if (audited_.size() < kMaxAuditedSightings) audited_.insert(std::move(id));
+    if (!st.ok())
+      result = st;
+    else
+      appended->push_back(std::move(e));
   }
   return result;
 }

@@ -1,6 +1,7 @@
 // PII the engine's scans found in a masked record: counted by topic, field
 // and detector, and, the first time a field no rule names carries a
-// detector's PII, logged and appended to the audit trail as a schema_drift
+// detector's PII, logged (within the metric cap) and appended to the audit
+// trail (always) as a schema_drift
 // event (route, field path, detector, topic/partition/offset; never the
 // value) through the audit gate, before the record is produced.
 #pragma once
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/metrics.h"
@@ -35,6 +37,11 @@ class FindingReporter {
   static constexpr size_t kMaxFindingSeries = 1000;
   Counters& counters_;
   AuditGate& audit_;
+  // Sightings already in the trail (topic, field, detector). Bounded: past
+  // the bound every sighting not in it is written (more entries, none
+  // missing).
+  static constexpr size_t kMaxAuditedSightings = 100000;
+  std::unordered_set<std::string> audited_;
   std::unordered_map<std::string, metrics::Counter*> finding_series_;
 };
 

@@ -87,6 +87,14 @@ done
 [[ -n "$addr" ]] || fail "no admin_listening line in the proxy log"
 URL="http://$addr"
 readyz() { curl -s -o "$WORK/readyz.json" -w '%{http_code}' "$URL/readyz" || echo 000; }
+# wait_log EVENT: the proxy's log (through the pipe) has an EVENT line, within 10 s.
+wait_log() {
+  local t=$SECONDS
+  until grep -q "\"event\":\"$1\"" "$WORK/proxy-p.log"; do
+    (( SECONDS - t < 10 )) || fail "no $1 line in the proxy log"
+    sleep 0.1
+  done
+}
 
 produce_start "$RATE"
 t=$SECONDS
@@ -110,7 +118,7 @@ until [[ "$(readyz)" == 503 ]] && grep -q audit_sink_down "$WORK/readyz.json"; d
 done
 log "readyz 503 after $((SECONDS - t))s: $(cat "$WORK/readyz.json")"
 curl -s "$URL/metrics" | grep -q '^maskproxy_audit_sink_up 0$' || fail "maskproxy_audit_sink_up is not 0 while down"
-grep -q '"event":"audit_sink_down"' "$WORK/proxy-p.log" || fail "no audit_sink_down line in the log"
+wait_log audit_sink_down
 d1=$(count_topic "$DST") q1=$(count_topic "$DLQ") a1=$(count_topic "$AUDIT_TOPIC")
 sleep 6
 d2=$(count_topic "$DST") q2=$(count_topic "$DLQ") a2=$(count_topic "$AUDIT_TOPIC")
@@ -128,7 +136,7 @@ until [[ "$(readyz)" == 200 ]]; do
   sleep 0.2
 done
 log "trail writable again: ready after $((SECONDS - t))s"
-grep -q '"event":"audit_sink_up"' "$WORK/proxy-p.log" || fail "no audit_sink_up line in the log"
+wait_log audit_sink_up
 wait_drained fail
 proxy_term p
 
