@@ -117,7 +117,10 @@ until [[ "$(readyz)" == 503 ]] && grep -q audit_sink_down "$WORK/readyz.json"; d
   sleep 0.2
 done
 log "readyz 503 after $((SECONDS - t))s: $(cat "$WORK/readyz.json")"
-curl -s "$URL/metrics" | grep -q '^maskproxy_audit_sink_up 0$' || fail "maskproxy_audit_sink_up is not 0 while down"
+curl -s -o "$WORK/metrics.txt" "$URL/metrics" || fail "GET /metrics failed"
+grep -q '^maskproxy_audit_sink_up 0$' "$WORK/metrics.txt" || fail "maskproxy_audit_sink_up is not 0 while down"
+grep -q '^maskproxy_audit_write_failures_total [1-9]' "$WORK/metrics.txt" ||
+  fail "maskproxy_audit_write_failures_total is 0 while down"
 wait_log audit_sink_down
 d1=$(count_topic "$DST") q1=$(count_topic "$DLQ") a1=$(count_topic "$AUDIT_TOPIC")
 sleep 6
