@@ -116,6 +116,10 @@ int CmdRun(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (config_path.empty()) return Usage("run: --config FILE is required");
+  // A file at its size limit (RLIMIT_FSIZE, e.g. a quota) must be a write
+  // error (EFBIG) the audit trail reports and the pipeline fails closed on,
+  // not a signal that kills the process mid-transaction.
+  std::signal(SIGXFSZ, SIG_IGN);
   auto cfg = Config::Load(config_path);
   if (!cfg.ok()) return Fail(cfg.error(), kExitUsage);
   if (!level.empty()) cfg->log_level = level;
@@ -229,10 +233,8 @@ int CmdRun(const std::vector<std::string>& args) {
   po.commit_max_records = cfg->commit_max_records;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;
   po.stats_interval_ms = cfg->stats_interval_ms;
-  // Schema drift still goes to its own JSON lines file (common/audit.h) until
-  // the pipeline writes it through `audit`: never into the chained trail.
-  if (trail) po.audit_log = cfg->audit.file + ".drift";
   po.audit = trail;
+  po.audit_topic = cfg->audit.topic;
   auto pipe = pipeline::Pipeline::Create(po, set->engine);
   if (!pipe.ok()) return fail(pipe.error(), kExitUsage);
   metrics::SetBuildInfo({{"version", MASKPROXY_VERSION}});

@@ -15,6 +15,10 @@ uintptr_t PackOpaque(uint32_t slot, uint64_t seq) {
   return (uintptr_t{slot} << 40) | (seq & ((1ull << 40) - 1));
 }
 
+// The opaque of a dead-letter summary on the audit topic: no slot (its
+// delivery report is not tracked; it is flushed before offsets are stored).
+constexpr uintptr_t kSummaryOpaque = uintptr_t{0xFFFFFF} << 40;
+
 }  // namespace
 
 void AtLeastOnce::OnDeliveryReport(const rd_kafka_message_t* m) {
@@ -108,6 +112,13 @@ Status AtLeastOnce::Submit(const Outgoing& r) {
   });
 }
 
+// Tracked one offset below its record: acknowledged, it lets the
+// partition's stored offset reach the record, not pass it.
+Status AtLeastOnce::SubmitAudit(const Outgoing& r) {
+  return Submit(
+      Outgoing{r.dest, r.key, r.key_len, r.value, r.tombstone, r.hdrs, r.ts, r.topic, r.partition, r.offset - 1});
+}
+
 Status AtLeastOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
   uint32_t idx = 0;
   Slot& sl = SlotFor(key.topic, key.partition, &idx);
@@ -120,8 +131,20 @@ Status AtLeastOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
 Status AtLeastOnce::MaybeCommit() {
   if (delivery_failed_) return ReplayFailed();
   if (Clock::now() - last_store_ >= std::chrono::milliseconds(std::min(ctx_.opt.commit_interval_ms, 100)))
-    StoreDelivered();
+    StoreIfAudited();
   return Status::Ok();
+}
+
+// Stores the acknowledged offsets once the dead letters among them are in
+// the audit trail; while the trail cannot write, nothing is stored (the
+// records are consumed again after a restart).
+void AtLeastOnce::StoreIfAudited() {
+  if (Status a = AuditBeforeCommit(ctx_, kSummaryOpaque, /*flush=*/true); !a.ok()) {
+    if (a.error().code != ErrorCode::kAuditFailed)
+      log::Warn("audit_topic_produce_failed", {{"error", a.error().message}});
+    if (ctx_.audit.down()) return;
+  }
+  StoreDelivered();
 }
 
 // Wait for outstanding deliveries, store and commit what was acknowledged,
@@ -129,8 +152,8 @@ Status AtLeastOnce::MaybeCommit() {
 // the next owner.
 Status AtLeastOnce::OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool lost) {
   WaitForDeliveries(ctx_.opt.transaction_timeout_ms);
-  StoreDelivered();
-  if (!lost) {
+  StoreIfAudited();
+  if (!lost && !ctx_.audit.down()) {
     rd_kafka_resp_err_t err = ctx_.kafka->CommitStoredOffsets();
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
       log::Warn("offset_commit_failed", {{"error", rd_kafka_err2name(err)}});
@@ -158,7 +181,7 @@ Status AtLeastOnce::OnFailureWhileStopping(Status s) {
 
 Status AtLeastOnce::Drain() {
   WaitForDeliveries(kShutdownWaitMs);
-  StoreDelivered();
+  StoreIfAudited();
   return Status::Ok();
 }
 

@@ -28,7 +28,9 @@ class AtLeastOnce final : public Delivery {
   Status Start() override { return Status::Ok(); }
   Status Submit(const Outgoing& r) override;
   void OnDeliveryReport(const rd_kafka_message_t* m) override;
+  Status SubmitAudit(const Outgoing& r) override;
   Status OnProduceRefused(const PartitionKey& key, int64_t offset) override;
+  Status OnAuditFailed(const PartitionKey& key, int64_t offset) override { return OnProduceRefused(key, offset); }
   bool ReplayPending() const override { return delivery_failed_; }
   Status MaybeCommit() override;
   Status ReachBoundary() override { return Status::Ok(); }  // between two records is a boundary
@@ -56,6 +58,7 @@ class AtLeastOnce final : public Delivery {
 
   void MarkDelivered(uintptr_t packed, bool ok);
   void StoreDelivered();
+  void StoreIfAudited();
   bool WaitForDeliveries(int timeout_ms);
   Status ReplayFailed();
   Slot& SlotFor(const std::string& topic, int32_t partition, uint32_t* idx);

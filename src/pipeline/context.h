@@ -1,7 +1,7 @@
 // What the main loop (pipeline.cc), the delivery class (delivery.h), the
 // rebalance handler and librdkafka's callbacks share: the options, the
-// clients, the counters, backpressure, size limits, the back-off after a
-// failure and the first fatal error seen in a callback. Internal to
+// clients, the counters, backpressure, size limits, the audit gate, the
+// back-off after a failure and the first fatal error seen in a callback. Internal to
 // src/pipeline.
 #pragma once
 
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "pipeline/audit_gate.h"
 #include "pipeline/backpressure.h"
 #include "pipeline/counters.h"
 #include "pipeline/kafka_client.h"
@@ -56,7 +57,8 @@ struct Context {
       : opt(options),
         counters(Counters::Create()),
         backpressure(options.max_inflight_records, options.max_inflight_bytes, counters),
-        size_limits(counters) {}
+        size_limits(counters),
+        audit(options.audit, options.audit_topic, options.stats_interval_ms) {}
 
   const Options opt;
   // The clients: the raw handles (callbacks, metadata, subscription, close)
@@ -69,6 +71,7 @@ struct Context {
   Backpressure backpressure;
   SizeLimits size_limits;
   Backoff backoff;
+  AuditGate audit;
   Delivery* delivery = nullptr;
   const std::atomic<bool>* stop_flag = nullptr;
   HealthState health;

@@ -78,6 +78,24 @@ Status SeekTo(Context& ctx, rd_kafka_topic_partition_list_t* list, const char* w
   }
 }
 
+Status AuditBeforeCommit(Context& ctx, uintptr_t opaque, bool flush) {
+  AuditGate& gate = ctx.audit;
+  if (!gate.enabled()) return Status::Ok();
+  if (gate.down()) return Error(ErrorCode::kAuditFailed, "the audit trail is down");
+  const auto now = std::chrono::steady_clock::now();
+  if (!gate.SummaryDue(now)) return Status::Ok();
+  Result<audit::Event> e = gate.AppendSummary(now);
+  if (!e.ok()) return e.error();
+  if (gate.topic().empty()) return Status::Ok();
+  const std::string json = AuditGate::ToJson(*e);
+  if (Status s = Produce(ctx, gate.topic(), nullptr, 0, json.data(), json.size(), rd_kafka_headers_new(0), 0, opaque);
+      !s.ok())
+    return s;
+  gate.OnTopic(*e);
+  if (flush) ctx.kafka->Flush(kCallTimeoutMs);
+  return Status::Ok();
+}
+
 Status ProduceDecided(Context& ctx, const Outgoing& r, uintptr_t opaque, const std::function<void()>& track) {
   // A record refused once for its size goes alone in its batch this time,
   // so that a second refusal is its own (see SizeLimits).

@@ -55,9 +55,20 @@ class Delivery {
   [[nodiscard]] virtual Status Submit(const Outgoing& r) = 0;
   // A delivery report (may run on any thread that serves the producer).
   virtual void OnDeliveryReport(const rd_kafka_message_t* m) = 0;
+  // An audit event about the record r.topic:r.partition:r.offset, for the
+  // audit topic, submitted just before that record: exactly-once, in the
+  // same transaction; at-least-once, the partition's offset does not pass
+  // the record before both are acknowledged.
+  [[nodiscard]] virtual Status SubmitAudit(const Outgoing& r) { return Submit(r); }
   // The producer refused the record at key/offset (no delivery report):
   // arrange for it and everything after it to be processed again.
   [[nodiscard]] virtual Status OnProduceRefused(const PartitionKey& key, int64_t offset) = 0;
+  // The audit trail could not write an event about the record at
+  // key/offset (the record was not submitted; the audit gate is down):
+  // nothing open may commit (exactly-once: abort and rewind), and the
+  // record and everything after it are processed again once the trail
+  // writes again.
+  [[nodiscard]] virtual Status OnAuditFailed(const PartitionKey& key, int64_t offset) = 0;
   // A replay is pending (consumption stays paused until it ran).
   [[nodiscard]] virtual bool ReplayPending() const = 0;
   // Once per loop turn: commit or store what is due, replay what failed.
@@ -100,6 +111,15 @@ class Delivery {
 // transaction timeout, or a few attempts once a stop was requested); any
 // other error, or the bound, is kafka_fatal naming `what` and the partition.
 [[nodiscard]] Status SeekTo(Context& ctx, rd_kafka_topic_partition_list_t* list, const char* what);
+
+// Before offsets commit (exactly-once: before the open transaction commits;
+// at-least-once: before acknowledged offsets are stored): the dead-letter
+// summary is appended to the audit trail when due (AuditGate::SummaryDue)
+// and, with an audit topic, produced (exactly-once: into the open
+// transaction; at-least-once: flushed). kAuditFailed: the gate is down and
+// nothing may commit. `opaque`: the produce opaque the delivery class
+// ignores in its delivery reports.
+[[nodiscard]] Status AuditBeforeCommit(Context& ctx, uintptr_t opaque, bool flush);
 
 // Produces one decided record (both modes): a record refused once for its
 // size goes alone in its batch; `track` runs after the record was handed to

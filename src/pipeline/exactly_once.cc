@@ -27,6 +27,7 @@ void ExactlyOnce::FixedProducerProperties(std::vector<std::pair<const char*, std
 Status ExactlyOnce::Start() {
   ErrorPtr e = Retry("init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); });
   if (e) return FatalFrom(ctx_.producer, "init_transactions", e.get());
+  ctx_.audit.TrackTransactions();
   log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}});
   return Status::Ok();
 }
@@ -85,6 +86,7 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
       /*also_abortable=*/true);
   txn_open_ = false;
   ctx_.counters.aborted.Inc();
+  ctx_.audit.TopicTxnAborted();
   // Stopping (no rewind): a replaced producer would serve nothing more.
   if (e)
     return rewind ? FatalOrRecover("abort_transaction", e.get())
@@ -138,6 +140,7 @@ Status ExactlyOnce::RecoverProducer(const char* call) {
   backlog_.clear();
   backlog_bytes_ = 0;
   txn_open_ = false;
+  ctx_.audit.TopicTxnAborted();
   ++recoveries_since_commit_;
   ctx_.counters.producers_recreated.Inc();
   if (Status s = ctx_.recreate_producer(); !s.ok()) return s;
@@ -213,6 +216,7 @@ Status ExactlyOnce::CommitDone(CommitOutcome out) {
   }
   txn_open_ = false;
   txn_offsets_.clear();
+  ctx_.audit.TopicTxnCommitted();
   recoveries_since_commit_ = 0;
   ctx_.backoff.Reset();
   ctx_.counters.committed.Inc();
@@ -226,13 +230,31 @@ Status ExactlyOnce::CommitTxn() {
   if (committing_)
     if (Status f = FinishCommit(); !f.ok()) return f;
   if (!txn_open_) return Status::Ok();
+  if (Status a = AuditOrAbort(); !a.ok() || !txn_open_) return a;
+  ctx_.audit.TopicTxnCommitting();
   ListPtr list = TxnOffsetList();
   CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   return CommitDone(CommitCalls(list.get(), cgmd.get()));
 }
 
+// Before the open transaction commits: its dead letters' summary (or the
+// interval's) into the audit trail and the audit topic. If the trail cannot
+// write, or the summary cannot be produced, the transaction is aborted and
+// its records rewound (txn_open_ is false afterwards); only a fatal error
+// is returned.
+Status ExactlyOnce::AuditOrAbort() {
+  Status a = AuditBeforeCommit(ctx_, 0, /*flush=*/false);
+  if (a.ok()) return a;
+  if (a.error().code != ErrorCode::kAuditFailed) {
+    log::Warn("produce_refused", {{"error", a.error().message}});
+    ctx_.backoff.Fail();
+  }
+  return AbortTxn(/*rewind=*/true);
+}
+
 // Starts committing the open transaction on the commit thread.
 void ExactlyOnce::StartCommit() {
+  ctx_.audit.TopicTxnCommitting();
   ListPtr list = TxnOffsetList();
   CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   committing_ = true;
@@ -326,6 +348,15 @@ Status ExactlyOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
   return Status::Ok();
 }
 
+// The commit running (its records' events were all written) finishes
+// first; then the transaction holding the backlog is aborted like one whose
+// produce was refused.
+Status ExactlyOnce::OnAuditFailed(const PartitionKey& key, int64_t offset) {
+  if (committing_)
+    if (Status f = FinishCommit(); !f.ok()) return f;
+  return OnProduceRefused(key, offset);
+}
+
 Status ExactlyOnce::MaybeCommit() {
   if (committing_) {
     // Finish when done, or wait when the backlog is as large as a
@@ -336,8 +367,10 @@ Status ExactlyOnce::MaybeCommit() {
     return Status::Ok();
   }
   if (txn_open_ && (txn_records_ >= ctx_.opt.commit_max_records ||
-                    Clock::now() - txn_started_ >= std::chrono::milliseconds(ctx_.opt.commit_interval_ms)))
+                    Clock::now() - txn_started_ >= std::chrono::milliseconds(ctx_.opt.commit_interval_ms))) {
+    if (Status a = AuditOrAbort(); !a.ok() || !txn_open_) return a;
     StartCommit();
+  }
   return Status::Ok();
 }
 

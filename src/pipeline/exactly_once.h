@@ -35,6 +35,7 @@ class ExactlyOnce final : public Delivery {
   Status Submit(const Outgoing& r) override;
   void OnDeliveryReport(const rd_kafka_message_t*) override {}
   Status OnProduceRefused(const PartitionKey& key, int64_t offset) override;
+  Status OnAuditFailed(const PartitionKey& key, int64_t offset) override;
   bool ReplayPending() const override { return false; }
   Status MaybeCommit() override;
   Status ReachBoundary() override;
@@ -79,6 +80,7 @@ class ExactlyOnce final : public Delivery {
   CommitOutcome CommitCalls(rd_kafka_topic_partition_list_t* offsets, rd_kafka_consumer_group_metadata_t* cgmd);
   Status CommitDone(CommitOutcome out);
   Status CommitTxn();
+  Status AuditOrAbort();
   void StartCommit();
   Status FinishCommit();
   Status AbortIfStopping(Status s);

@@ -1,13 +1,12 @@
 #include "pipeline/findings.h"
 
-#include "codec/json.h"
-#include "common/audit.h"
 #include "common/log.h"
 
 namespace maskproxy::pipeline {
 
-void FindingReporter::Report(const engine::MaskedRecord& rec, const engine::RouteRef& route, const std::string& topic,
-                             int32_t partition, int64_t offset) {
+Status FindingReporter::Report(const engine::MaskedRecord& rec, const engine::RouteRef& route, const std::string& topic,
+                               int32_t partition, int64_t offset, std::vector<audit::Event>* appended) {
+  Status result;
   for (const engine::Finding& f : rec.findings) {
     (f.unlisted ? counters_.pii_unlisted : counters_.pii_scanned).Inc();
     std::string id = topic;
@@ -23,37 +22,36 @@ void FindingReporter::Report(const engine::MaskedRecord& rec, const engine::Rout
           {{"topic", topic}, {"field", field}, {"detector", std::string(f.detector)}});
       if (overflow) {
         c->Inc();
-        continue;
+      } else {
+        it = finding_series_.emplace(id, c).first;
+        it->second->Inc();
+        if (f.unlisted)
+          log::Warn("unlisted_pii", {{"topic", topic},
+                                     {"field", f.field},
+                                     {"detector", std::string(f.detector)},
+                                     {"route", route.route->name},
+                                     {"partition", std::to_string(partition)},
+                                     {"offset", std::to_string(offset)}});
       }
-      it = finding_series_.emplace(std::move(id), c).first;
-      if (f.unlisted) {
-        log::Warn("unlisted_pii", {{"topic", topic},
-                                   {"field", f.field},
-                                   {"detector", std::string(f.detector)},
-                                   {"route", route.route->name},
-                                   {"partition", std::to_string(partition)},
-                                   {"offset", std::to_string(offset)}});
-        if (!audit_log_.empty()) {
-          std::string line = "{\"ts\":";
-          codec::AppendJsonString(audit::NowUtc(), &line);
-          line += ",\"event\":\"unlisted_pii\",\"policy\":";
-          codec::AppendJsonString(route.policy_label, &line);
-          line += ",\"route\":";
-          codec::AppendJsonString(route.route->name, &line);
-          line += ",\"topic\":";
-          codec::AppendJsonString(topic, &line);
-          line += ",\"field\":";
-          codec::AppendJsonString(f.field, &line);
-          line += ",\"detector\":";
-          codec::AppendJsonString(f.detector, &line);
-          line += ",\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(offset) + "}";
-          if (Status st = audit::AppendLine(audit_log_, line); !st.ok())
-            log::Error("audit_failed", {{"error", st.error().message}});
-        }
-      }
+    } else {
+      it->second->Inc();
     }
-    it->second->Inc();
+    // The trail: every first sighting, whatever the metric cap. After an
+    // append failed, the later sightings of this record are not written
+    // now; they are when the record is consumed again.
+    if (!f.unlisted || !audit_.enabled() || !result.ok() || audited_.count(id)) continue;
+    audit::Event e = AuditGate::DriftEvent(route.policy_label, route.route->name, topic, f.field,
+                                           std::string(f.detector), partition, offset);
+    // On failure the gate keeps the event and writes it before anything
+    // flows again: it counts as written (not appended twice on replay).
+    Status st = audit_.Append(e);
+    if (audited_.size() < kMaxAuditedSightings) audited_.insert(std::move(id));
+    if (!st.ok())
+      result = st;
+    else
+      appended->push_back(std::move(e));
   }
+  return result;
 }
 
 }  // namespace maskproxy::pipeline

@@ -58,7 +58,7 @@ struct Pipeline::Impl {
         opt(ctx.opt),
         engine(std::move(eng)),
         delivery(MakeDelivery(ctx)),
-        findings(ctx.counters, options.audit_log) {
+        findings(ctx.counters, ctx.audit) {
     ctx.delivery = delivery.get();
   }
 
@@ -99,6 +99,7 @@ struct Pipeline::Impl {
   uint64_t not_consumed = 0;
   // Reused per record.
   engine::MaskedRecord rec;
+  std::vector<audit::Event> audit_events;  // the record's new drift sightings, for the audit topic
   std::vector<engine::HeaderView> header_views;
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
@@ -279,6 +280,7 @@ struct Pipeline::Impl {
     const Clock::time_point started = Clock::now();
     const std::string topic = rd_kafka_topic_name(m->rkt);
     ctx.counters.consumed.Inc();
+    ctx.audit.NoteRecord();
     auto cached = route_of.find(topic);
     if (cached == route_of.end()) {
       const engine::RouteRef* ref = engine->FindRoute(topic);
@@ -320,7 +322,15 @@ struct Pipeline::Impl {
       key = rec.key ? rec.key->data() : nullptr;
       key_len = rec.key ? rec.key->size() : 0;
       out = rec.value;
-      if (!rec.findings.empty()) findings.Report(rec, *route, topic, m->partition, m->offset);
+      if (!rec.findings.empty()) {
+        // New schema-drift sightings are in the trail before the record is
+        // produced (and before its transaction commits), or it is not.
+        if (Status a = findings.Report(rec, *route, topic, m->partition, m->offset, &audit_events); !a.ok()) {
+          rd_kafka_headers_destroy(hdrs);
+          audit_events.clear();
+          return a;
+        }
+      }
       if (!rt.key_refs.empty())
         rd_kafka_header_add(hdrs, kHeaderKeys, -1, rt.key_refs.data(), static_cast<ssize_t>(rt.key_refs.size()));
     } else {
@@ -348,13 +358,67 @@ struct Pipeline::Impl {
       ctx.counters.masked.Inc();
       ri.CountProduced(rec);
     } else {
-      ri.CountDeadLetter(dead_reason.empty() ? std::string_view(kReasonTooLarge) : dead_reason);
+      const std::string_view reason = dead_reason.empty() ? std::string_view(kReasonTooLarge) : dead_reason;
+      ri.CountDeadLetter(reason);
+      ctx.audit.NoteDeadLetter(rt.name, reason);
     }
+    if (!opt.audit_topic.empty())
+      if (Status a = SubmitAuditEvents(topic, m->partition, m->offset, origin, ts); !a.ok()) {
+        rd_kafka_headers_destroy(hdrs);
+        return a;
+      }
+    audit_events.clear();
 
     Status submitted =
         delivery->Submit(Outgoing{dest, key, key_len, out, tombstone, hdrs, ts, topic, m->partition, m->offset});
     ri.processing->Observe(std::chrono::duration<double>(Clock::now() - started).count());
     return submitted;
+  }
+
+  // The audit events about the record topic:partition:offset (new drift
+  // sightings, and events a recovered trail wrote late) to the audit topic,
+  // just before the record: in its transaction (exactly-once).
+  Status SubmitAuditEvents(const std::string& topic, int32_t partition, int64_t offset, const std::string& origin,
+                           int64_t ts) {
+    for (audit::Event& e : ctx.audit.TakeRecovered()) audit_events.push_back(std::move(e));
+    for (const audit::Event& e : audit_events) {
+      const std::string json = AuditGate::ToJson(e);
+      rd_kafka_headers_t* h = rd_kafka_headers_new(1);
+      rd_kafka_header_add(h, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
+      if (Status s = delivery->SubmitAudit(
+              Outgoing{&opt.audit_topic, nullptr, 0, json, false, h, ts, topic, partition, offset});
+          !s.ok()) {
+        audit_events.clear();
+        return s;
+      }
+      ctx.audit.OnTopic(e);
+    }
+    audit_events.clear();
+    return Status::Ok();
+  }
+
+  // Consumption while the audit trail cannot write: every assigned
+  // partition paused (newly assigned ones too: the rebalance callback pauses
+  // them); the consumer is still polled, for rebalance callbacks; a record
+  // fetched before the pause is not processed, its partition rewound to it.
+  // Once a second the gate retries the event that failed; when it is
+  // written, consumption resumes (the loop's resume check).
+  Status WhileAuditDown() {
+    if (!ctx.backpressure.paused()) ctx.backpressure.SetPaused(*ctx.kafka, true);
+    MsgPtr m(ctx.kafka->ConsumerPoll(100));
+    if (m && m->err == RD_KAFKA_RESP_ERR__FATAL) {
+      ctx.SetFatal(Error(ErrorCode::kKafkaFatal, std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
+      return Status::Ok();
+    }
+    if (m && !m->err) {
+      ListPtr l(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(l.get(), rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
+      if (Status s = SeekTo(ctx, l.get(), "seek while the audit trail is down"); !s.ok()) return s;
+      ctx.kafka->Pause(l.get());
+    }
+    ctx.kafka->Poll(0);
+    (void)ctx.audit.Retry(Clock::now());
+    return Status::Ok();
   }
 
   // The gauges (in flight, paused, lag per assigned partition, the policies
@@ -500,6 +564,7 @@ struct Pipeline::Impl {
       outputs.insert(r.route->to);
       outputs.insert(r.route->dead_letter);
     }
+    if (!opt.audit_topic.empty()) outputs.insert(opt.audit_topic);
     return outputs;
   }
 
@@ -624,6 +689,8 @@ struct Pipeline::Impl {
       h.fatal = true;
       h.fatal_reason = ctx.Fatal().error().message;
     }
+    h.audit_ok = !ctx.audit.down();
+    if (!h.audit_ok) h.audit_error = ctx.audit.down_reason();
     return h;
   }
 
@@ -643,6 +710,19 @@ struct Pipeline::Impl {
         // (see Backoff).
         ctx.backoff.pending = false;
         std::this_thread::sleep_for(std::chrono::milliseconds(ctx.backoff.ms));
+      }
+      if (ctx.audit.down()) {
+        if (Status s = WhileAuditDown(); !s.ok()) {
+          result = s;
+          break;
+        }
+        if (ctx.audit.down()) {
+          if (Clock::now() - last_sample >= std::chrono::seconds(1)) {
+            SampleGauges();
+            last_sample = Clock::now();
+          }
+          continue;
+        }
       }
       if (swap_pending.load()) {
         if (Status s = ApplySwap(); !s.ok()) {
@@ -664,6 +744,16 @@ struct Pipeline::Impl {
             result = s;
             break;
           }
+          if (s.error().code == ErrorCode::kAuditFailed) {
+            // Not produced; nothing open commits; replayed once the trail
+            // writes again (WhileAuditDown).
+            if (Status h = delivery->OnAuditFailed(PartitionKey{rd_kafka_topic_name(m->rkt), m->partition}, m->offset);
+                !h.ok()) {
+              result = h;
+              break;
+            }
+            continue;
+          }
           if (Status h = HandleProduceRefused(m.get(), s.error()); !h.ok()) {
             result = h;
             break;
@@ -671,7 +761,8 @@ struct Pipeline::Impl {
         }
       }
       ctx.kafka->Poll(0);
-      if (ctx.backpressure.paused() && !delivery->ReplayPending() && ctx.backpressure.UnderLowWater())
+      if (ctx.backpressure.paused() && !delivery->ReplayPending() && ctx.backpressure.UnderLowWater() &&
+          !ctx.audit.down())
         ctx.backpressure.SetPaused(*ctx.kafka, false);
       if (Status s = delivery->MaybeCommit(); !s.ok()) {
         result = stop.load() ? delivery->OnFailureWhileStopping(s) : s;

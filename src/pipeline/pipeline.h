@@ -61,12 +61,15 @@ struct Options {
   // (DescribeConfigs); after that, records are checked against the producer
   // limit only. 0: not read (the producer limit only).
   int topic_limits_timeout_ms = 10000;
-  // Audit trail (common/audit.h) for PII found in fields no rule names; empty:
-  // the log only.
-  std::string audit_log;
-  // The audit trail (audit/audit.h; app hands in the FileTrail when audit: is
-  // configured, else null). Everything the pipeline audits goes through it.
+  // The audit trail (audit/audit.h); null: none (the log only). Schema-drift
+  // sightings and dead-letter summaries are appended through it, and the
+  // pipeline fails closed on it (audit_gate.h): a failed append aborts what
+  // it speaks of and stops consumption until the trail can write again.
   std::shared_ptr<audit::Sink> audit;
+  // The audit topic ("" for none): the same events, produced with the
+  // records they speak of (exactly-once: in the same transaction). Must
+  // exist (readiness lists it as missing otherwise, like output topics).
+  std::string audit_topic;
   // Test seam: wraps the real Kafka client (kafka_client.h) once the
   // clients exist, e.g. to record calls or inject errors. Empty: the real
   // client.
@@ -99,13 +102,16 @@ struct Options {
 // What the admin endpoint /readyz reports (Pipeline::GetHealth): the
 // pipeline is ready when it has joined its group, its transactions are
 // initialised (always true at-least-once once started), it has not stopped
-// on a fatal error and every destination and dead-letter topic exists.
+// on a fatal error, every destination and dead-letter topic (and the audit
+// topic) exists, and the audit trail can write.
 struct Health {
   bool joined_group = false;                // a partition assignment has been received (and not lost since)
   bool transactions_ready = false;          // init_transactions succeeded (exactly-once), or the producer is up
   bool fatal = false;                       // stopped, or stopping, on a fatal error (e.g. fenced)
   std::string fatal_reason;                 // the error's message (no record content)
   std::vector<std::string> missing_topics;  // output topics the broker does not have (checked every few seconds)
+  bool audit_ok = true;                     // the audit trail can write (or none is configured)
+  std::string audit_error;                  // why it cannot (error code and the sink's message; never a value)
 };
 
 class Pipeline {

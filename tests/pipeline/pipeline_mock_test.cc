@@ -56,9 +56,11 @@
 #include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
+#include "pipeline/audit_gate.h"
 #include "pipeline/kafka_client.h"
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
+#include "support/fake_audit_sink.h"
 #include "support/keyring_fixture.h"
 
 // ---------------------------------------------------------------------------
@@ -1559,6 +1561,142 @@ TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
   EXPECT_EQ(page.find("010-1234-5678"), std::string::npos);
   EXPECT_EQ(page.find("010-2222-3333"), std::string::npos);
   EXPECT_EQ(page.find(kRawRrnPrefix), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------
+// Fail closed on the audit trail (pipeline/audit_gate.h): every record of
+// batch 2 carries PII in a field no rule names, a new one each (so each has
+// a schema_drift event to write before it may be produced). The sink fails
+// while batch 2 flows: nothing of it is committed, consumption stops, health
+// says audit_sink_down; once the sink writes again, everything is delivered
+// and committed, and each sighting is in the trail once.
+
+std::shared_ptr<const engine::Engine> MakeDriftEngine() {
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x40)}}});
+  EXPECT_TRUE(keys.ok());
+  if (!keys.ok()) return nullptr;
+  auto pol = policy::Policy::Parse(
+      "policy: drift-mock\n"
+      "version: 1\n"
+      "routes:\n"
+      "  - from: src\n"
+      "    to: dst\n"
+      "    dead_letter: dlq\n"
+      "    unlisted_fields: scan\n"
+      "    rules:\n"
+      "      - { path: user.rrn, action: tokenize, key: k }\n",
+      "drift.yaml", *keys);
+  EXPECT_TRUE(pol.ok()) << pol.error().ToString();
+  if (!pol.ok()) return nullptr;
+  auto eng = engine::Engine::Create({*pol}, {});
+  EXPECT_TRUE(eng.ok());
+  return eng.ok() ? *eng : nullptr;
+}
+
+// Records first_id.. with a phone in a field of their own (note_<id>).
+void ProduceDrift(MockKafka& kafka, int64_t first_id, int n) {
+  for (int64_t id = first_id; id < first_id + n; ++id)
+    kafka.SendWithHeaders(
+        id, "{\"id\":" + std::to_string(id) + ",\"note_" + std::to_string(id) + "\":\"010-2222-3333\"}", {}, true);
+}
+
+template <typename Pred>
+bool WaitUntil(Pred pred, std::chrono::seconds timeout = kDeadline) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+void AuditSinkDownScenario(DeliveryMode mode) {
+  const bool eos = mode == DeliveryMode::kExactlyOnce;
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.SetEngine(MakeDriftEngine());
+  auto sink = std::make_shared<test_audit::FakeAuditSink>();
+  auto& reg = metrics::Global();
+  const int64_t failures0 = reg.Value("maskproxy_audit_write_failures_total", {});
+
+  env.kafka().ProduceBatch(1, 20, 1);
+  ProduceDrift(env.kafka(), 101, 3);
+  std::unique_ptr<Running> run = env.Start([&](Options& o) {
+    o.audit = sink;
+    o.mode = mode;
+  });
+  ASSERT_TRUE(run);
+  if (eos) {
+    ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed";
+  } else {
+    ASSERT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) {
+      return HasIds(o.dst, 1, 20) && HasIds(o.dst, 101, 3);
+    })) << "batch 1 was not delivered";
+  }
+  EXPECT_TRUE(run->pipeline().GetHealth().audit_ok);
+  EXPECT_EQ(reg.Value("maskproxy_audit_sink_up", {}), 1);
+  const auto committed1 = env.Ledger().committed;
+
+  sink->SetFailing(true);
+  ProduceDrift(env.kafka(), 1001, 12);
+  ASSERT_TRUE(WaitUntil([&] { return !run->pipeline().GetHealth().audit_ok; })) << "health never said audit down";
+  const Health down = run->pipeline().GetHealth();
+  EXPECT_NE(down.audit_error.find("audit_failed"), std::string::npos) << down.audit_error;
+  EXPECT_EQ(reg.Value("maskproxy_audit_sink_up", {}), 0);
+  const uint64_t consumed_at_down = Consumed();
+  // At least two retries later (about two seconds): still nothing of batch 2
+  // committed, and nothing more consumed.
+  const int failures_at_down = sink->failures();
+  ASSERT_TRUE(WaitUntil([&] { return sink->failures() >= failures_at_down + 2; })) << "the gate does not retry";
+  if (eos) {
+    EXPECT_EQ(env.Ledger().committed, committed1) << "offsets committed while the audit trail could not write";
+  }
+  EXPECT_EQ(Consumed(), consumed_at_down) << "records consumed while the audit trail could not write";
+  EXPECT_FALSE(run->pipeline().GetHealth().audit_ok);
+  EXPECT_GE(reg.Value("maskproxy_audit_write_failures_total", {}) - failures0, 3);
+
+  sink->SetFailing(false);
+  if (eos) {
+    ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "not everything was committed after the sink recovered";
+  } else {
+    ASSERT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1001, 12); }))
+        << "batch 2 was not delivered after the sink recovered";
+  }
+  EXPECT_TRUE(run->pipeline().GetHealth().audit_ok);
+  EXPECT_EQ(reg.Value("maskproxy_audit_sink_up", {}), 1);
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
+  if (eos) {
+    env.ExpectDeliveredAndCommitted();
+  }
+
+  // Each sighting once, in the trail; no value anywhere in it.
+  std::map<std::string, int> sightings;
+  int summaries = 0;
+  for (const audit::Event& e : sink->events()) {
+    if (e.type == audit::EventType::kSchemaDrift) {
+      ++sightings[test_audit::Text(e, "field")];
+      EXPECT_EQ(test_audit::Text(e, "route"), "src");
+      EXPECT_EQ(test_audit::Text(e, "detector"), "phone_kr");
+    }
+    if (e.type == audit::EventType::kDeadLetters) ++summaries;
+    const std::string json = AuditGate::ToJson(e);
+    EXPECT_EQ(json.find("010-2222"), std::string::npos) << json;
+    EXPECT_EQ(json.find(kRawRrnPrefix), std::string::npos) << json;
+  }
+  std::map<std::string, int> expected;
+  for (int64_t id : {101, 102, 103}) expected["note_" + std::to_string(id)] = 1;
+  for (int64_t id = 1001; id < 1013; ++id) expected["note_" + std::to_string(id)] = 1;
+  EXPECT_EQ(sightings, expected);
+  EXPECT_GE(summaries, 1) << "the invalid record's dead letter was committed without a summary";
+}
+
+TEST(PipelineMock, AuditSinkDownStopsEverythingUntilItWritesAgainExactlyOnce) {
+  AuditSinkDownScenario(DeliveryMode::kExactlyOnce);
+}
+
+TEST(PipelineMock, AuditSinkDownStopsEverythingUntilItWritesAgainAtLeastOnce) {
+  AuditSinkDownScenario(DeliveryMode::kAtLeastOnce);
 }
 
 }  // namespace
