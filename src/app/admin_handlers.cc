@@ -110,7 +110,9 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
   for (size_t i = 0; i < cfg.policy_files.size(); ++i) out += (i ? "," : "") + JsonQuoted(cfg.policy_files[i]);
   out += "],\"keyring\":" + JsonQuoted(cfg.keyring_file);
   out += ",\"encryption_ledger\":" + JsonQuoted(cfg.encryption_ledger);
-  out += ",\"audit_log\":" + JsonQuoted(cfg.audit_log);
+  out += ",\"audit\":{\"file\":" + JsonQuoted(cfg.audit.file) + ",\"key_file\":" + JsonQuoted(cfg.audit.key_file) +
+         ",\"topic\":" + JsonQuoted(cfg.audit.topic) +
+         ",\"checkpoint_every\":" + std::to_string(cfg.audit.checkpoint_every) + "}";
   out += ",\"delivery\":{\"mode\":" + JsonQuoted(cfg.delivery_mode) +
          ",\"transactional_id\":" + JsonQuoted(cfg.transactional_id) +
          ",\"commit_interval_ms\":" + std::to_string(cfg.commit_interval_ms) +

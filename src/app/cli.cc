@@ -28,13 +28,15 @@ Usage:
                                            run the tests embedded in policy files
   maskproxy keys generate --out FILE NAME...
                                            create a keyring with a new 256-bit key per NAME
-  maskproxy keys rotate --keys FILE NAME...
+  maskproxy keys rotate --keys FILE [--config C] NAME...
                                            add and activate a new version of each key
   maskproxy mask --policy FILE --keys FILE --route NAME [--in F] [--out F] [--quarantine F]
                                            mask a JSON Lines or CSV file (batch mode)
   maskproxy reveal --policy FILE --keys FILE --route NAME --field PATH --reason TEXT
                    --audit-log FILE [--keys-header H | --key-version N] [VALUE...]
                                            reverse encrypted values; every use is audited
+  maskproxy audit verify [--key-file F | --config C] [--allow-open] [FILE]
+                                           verify an audit trail (0 intact, 1 tampered, 3 open/truncated)
   maskproxy --help | --version
 
 Exit status: 0 success, 1 runtime failure (e.g. fenced by another instance),
@@ -64,6 +66,7 @@ int Main(int argc, char** argv) {
   if (cmd == "policy") return CmdPolicy(rest);
   if (cmd == "reveal") return CmdReveal(rest);
   if (cmd == "mask") return CmdMask(rest);
+  if (cmd == "audit") return CmdAudit(rest);
   return Usage("unknown command '" + cmd + "'");
 }
 

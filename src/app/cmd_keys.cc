@@ -1,23 +1,33 @@
 // maskproxy keys generate|rotate: keyring files.
+#include <unistd.h>
+
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "app/commands.h"
+#include "app/config.h"
 #include "app/flags.h"
+#include "audit/trail.h"
 #include "crypto/keyring.h"
 
 namespace maskproxy::app {
 namespace {
 
 const char kKeysHelp[] = R"(maskproxy keys generate --out FILE NAME...
-maskproxy keys rotate --keys FILE NAME...
+maskproxy keys rotate --keys FILE [--config C] NAME...
 
 generate  creates FILE (mode 0600; refuses to overwrite) with a new random
           256-bit key, version 1, for each NAME.
 rotate    adds a new random version to each NAME in FILE and makes it the
           active one; older versions stay so that existing outputs can still
           be revealed. The file is replaced atomically and stays mode 0600.
+          With --config C whose audit: section names a trail, the rotation is
+          recorded there (keys_rotated: file, names, new versions); the trail
+          must be writable or nothing is rotated. A running proxy holds its
+          trail: rotate without --config there, and the proxy's reload
+          records the new versions (keys_loaded).
 Key material is never printed.
 )";
 
@@ -30,11 +40,11 @@ int CmdKeys(const std::vector<std::string>& args) {
   }
   const std::string& sub = args[0];
   if (sub != "generate" && sub != "rotate") return Usage("keys: unknown command '" + sub + "'");
-  std::string file;
+  std::string file, config_path;
   std::vector<std::string> names;
   bool help = false;
   std::string err = ParseFlags("keys " + sub, std::vector<std::string>(args.begin() + 1, args.end()),
-                               {{{"--out", &file}, {"--keys", &file}}, {}}, &names, &help);
+                               {{{"--out", &file}, {"--keys", &file}, {"--config", &config_path}}, {}}, &names, &help);
   if (!err.empty()) return Usage(err);
   if (help) {
     std::fputs(kKeysHelp, stdout);
@@ -49,8 +59,29 @@ int CmdKeys(const std::vector<std::string>& args) {
   }
   if (file.empty()) return Usage("keys rotate: --keys FILE is required");
   if (names.empty()) return Usage("keys rotate: name at least one key");
+  // The trail opens before anything is rotated: no unrecorded rotation.
+  std::shared_ptr<audit::FileTrail> trail;
+  if (!config_path.empty()) {
+    auto cfg = Config::Load(config_path);
+    if (!cfg.ok()) return Fail(cfg.error(), kExitUsage);
+    if (cfg->audit.file.empty()) return Usage("keys rotate: " + config_path + " has no audit: section");
+    auto opened = audit::FileTrail::Open({cfg->audit.file, cfg->audit.key_file, cfg->audit.checkpoint_every});
+    if (!opened.ok()) return Fail(opened.error(), kExitFailure);
+    trail = std::move(*opened);
+  }
   auto rotated = crypto::RotateKeyringFile(file, names);
   if (!rotated.ok()) return Fail(rotated.error(), kExitFailure);
+  if (trail) {
+    std::vector<std::string> versions;
+    for (const auto& [name, ver] : *rotated) versions.push_back(name + "@" + std::to_string(ver));
+    audit::Event e{.type = audit::EventType::kKeysRotated, .fields = {}};
+    e.Add("file", file).Add("keys", versions).Add("uid", static_cast<int64_t>(getuid()));
+    if (Status s = trail->Append(e); !s.ok()) {
+      std::fprintf(stderr, "maskproxy: the keys were rotated but the audit trail could not record it\n");
+      return Fail(s.error(), kExitFailure);
+    }
+    if (Status s = trail->Close(); !s.ok()) return Fail(s.error(), kExitFailure);
+  }
   for (const auto& [name, ver] : *rotated)
     std::fprintf(stderr, "maskproxy: key %s: version %u is now active (older versions still decrypt)\n", name.c_str(),
                  ver);

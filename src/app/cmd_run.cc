@@ -10,13 +10,14 @@
 
 #include "admin/server.h"
 #include "app/admin_handlers.h"
+#include "app/audit_events.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
 #include "app/kafka_security.h"
 #include "app/policy_set.h"
 #include "app/reload.h"
-#include "common/audit.h"
+#include "audit/trail.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/text.h"
@@ -67,7 +68,39 @@ extern "C" void OnSignal(int) {
   g_stop.store(true);
 }
 
-// A JSON string literal of `s` (for audit lines; s is never a value).
+std::string HostName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// Writes `event` to the trail (when one is configured). The run's lifecycle
+// events: a failure here stops the start (or is logged at the exit path).
+Status Audit(const std::shared_ptr<audit::FileTrail>& trail, const audit::Event& event) {
+  if (!trail) return Status::Ok();
+  return trail->Append(event);
+}
+
+// The exit path: fenced or fatal_exit, then stop, then the final checkpoint
+// (FileTrail::Close). Returns `code`.
+int AuditExit(const std::shared_ptr<audit::FileTrail>& trail, const Error* error, const std::string& reason, int code) {
+  if (!trail) return code;
+  if (error != nullptr) {
+    const bool fenced = error->message.find("fenced") != std::string::npos;
+    audit::Event e{.type = fenced ? audit::EventType::kFenced : audit::EventType::kFatalExit, .fields = {}};
+    e.Add("code", std::string(ErrorCodeName(error->code))).Add("exit", int64_t{code});
+    if (Status s = trail->Append(e); !s.ok())
+      log::Error("audit_failed", {{"event", std::string(audit::EventTypeName(e.type))}, {"detail", s.error().message}});
+  }
+  audit::Event stop{.type = audit::EventType::kStop, .fields = {}};
+  stop.Add("reason", reason).Add("exit", int64_t{code});
+  if (Status s = trail->Append(stop); !s.ok())
+    log::Error("audit_failed", {{"event", "stop"}, {"detail", s.error().message}});
+  if (Status s = trail->Close(); !s.ok())
+    log::Error("audit_failed", {{"event", "checkpoint"}, {"detail", s.error().message}});
+  return code;
+}
+
 }  // namespace
 
 int CmdRun(const std::vector<std::string>& args) {
@@ -104,27 +137,51 @@ int CmdRun(const std::vector<std::string>& args) {
     cfg->transactional_id = "maskproxy-" + cfg->group_id + "-" + host;
   }
 
+  // The audit trail opens first: nothing the proxy does goes unrecorded, and
+  // a trail that cannot be opened (or does not verify) stops the start.
+  std::shared_ptr<audit::FileTrail> trail;
+  if (!cfg->audit.file.empty()) {
+    auto opened = audit::FileTrail::Open({cfg->audit.file, cfg->audit.key_file, cfg->audit.checkpoint_every});
+    if (!opened.ok()) return Fail(opened.error(), kExitUsage);
+    trail = std::move(*opened);
+    log::Info("audit_trail_opened", {{"file", cfg->audit.file}, {"seq", std::to_string(trail->last_seq())}});
+  }
+  // A failure after the trail is open is recorded (fatal_exit, stop) first.
+  auto fail = [&trail](const Error& e, int code, const char* reason = "start_failed") {
+    int rc = Fail(e, code);
+    return AuditExit(trail, &e, reason, rc);
+  };
+  const std::string config_hash = FileSha256(cfg->path);
+  {
+    audit::Event start{.type = audit::EventType::kStart, .fields = {}};
+    start.Add("version", std::string(MASKPROXY_VERSION))
+        .Add("host", HostName())
+        .Add("pid", static_cast<int64_t>(getpid()))
+        .Add("group", cfg->group_id)
+        .Add("transactional_id", cfg->transactional_id)
+        .Add("mode", cfg->delivery_mode)
+        .Add("config_hash", config_hash);
+    audit::Event loaded{.type = audit::EventType::kConfigLoaded, .fields = {}};
+    loaded.Add("file", cfg->path).Add("hash", config_hash);
+    for (const audit::Event* e : {&start, &loaded})
+      if (Status s = Audit(trail, *e); !s.ok()) return fail(s.error(), kExitFailure);
+  }
+
   auto keys = crypto::Keyring::Load(cfg->keyring_file);
-  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
+  if (!keys.ok()) return fail(keys.error(), kExitUsage);
+  if (Status s = Audit(trail, KeysLoadedEvent(cfg->keyring_file, *keys, "start")); !s.ok())
+    return fail(s.error(), kExitFailure);
   // The engine holds the policies, and they hold the encryption ledger.
   auto set = LoadPolicySet(
       cfg->policy_files, *keys,
       {cfg->encryption_ledger, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}, nullptr});
-  if (!set.ok()) return Fail(set.error(), kExitUsage);
+  if (!set.ok()) return fail(set.error(), kExitUsage);
+  if (Status s = Audit(trail, PolicyLoadedEvent(*set)); !s.ok()) return fail(s.error(), kExitFailure);
   const std::vector<std::shared_ptr<const policy::Policy>>& policies = set->policies;
   for (const auto& p : policies)
     log::Info("policy_loaded",
               {{"file", p->origin()}, {"policy", p->Label()}, {"routes", std::to_string(p->routes().size())}});
   if (set->ledger) log::Info("encryption_ledger_opened", {{"file", set->ledger->path()}});
-  if (!cfg->audit_log.empty()) {
-    // The audit trail must be writable before the first record is read.
-    std::string line = "{\"ts\":" + text::JsonQuoted(audit::NowUtc()) + ",\"event\":\"started\",\"policies\":[";
-    for (size_t i = 0; i < policies.size(); ++i) line += (i ? "," : "") + text::JsonQuoted(policies[i]->Label());
-    line += "]}";
-    if (Status s = audit::AppendLine(cfg->audit_log, line); !s.ok()) return Fail(s.error(), kExitUsage);
-    log::Info("audit_log_opened", {{"file", cfg->audit_log}});
-  }
-
   pipeline::Options po;
   po.mode = eos ? pipeline::DeliveryMode::kExactlyOnce : pipeline::DeliveryMode::kAtLeastOnce;
   po.max_inflight_records = cfg->max_inflight_records;
@@ -142,7 +199,7 @@ int CmdRun(const std::vector<std::string>& args) {
   for (auto [sec, props, side] : {std::tuple{&cfg->source_security, &po.consumer_properties, "source"},
                                   std::tuple{&cfg->destination_security, &po.producer_properties, "destination"}}) {
     auto sp = KafkaSecurityProperties(*sec, side);
-    if (!sp.ok()) return Fail(sp.error(), kExitUsage);
+    if (!sp.ok()) return fail(sp.error(), kExitUsage);
     for (auto& [k, v] : *sp) (*props)[k] = std::move(v);
   }
   // A refused certificate or password is final: exit. Brokers that do not
@@ -152,17 +209,20 @@ int CmdRun(const std::vector<std::string>& args) {
                                       std::tuple{"destination", &po.destination_brokers, &po.producer_properties}}) {
     Status s = pipeline::ProbeBrokers(side, *brokers, *props, kProbeTimeoutMs);
     if (s.ok()) continue;
-    if (s.error().code == ErrorCode::kConfigInvalid) return Fail(s.error(), kExitUsage);
-    if (s.error().code != ErrorCode::kKafkaUnreachable) return Fail(s.error(), kExitFailure);
+    if (s.error().code == ErrorCode::kConfigInvalid) return fail(s.error(), kExitUsage);
+    if (s.error().code != ErrorCode::kKafkaUnreachable) return fail(s.error(), kExitFailure);
     log::Warn("kafka_probe_no_answer", {{"side", side}, {"detail", s.error().message}});
   }
   po.commit_interval_ms = cfg->commit_interval_ms;
   po.commit_max_records = cfg->commit_max_records;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;
   po.stats_interval_ms = cfg->stats_interval_ms;
-  po.audit_log = cfg->audit_log;
+  // Schema drift still goes to its own JSON lines file (common/audit.h) until
+  // the pipeline writes it through `audit`: never into the chained trail.
+  if (trail) po.audit_log = cfg->audit.file + ".drift";
+  po.audit = trail;
   auto pipe = pipeline::Pipeline::Create(po, set->engine);
-  if (!pipe.ok()) return Fail(pipe.error(), kExitUsage);
+  if (!pipe.ok()) return fail(pipe.error(), kExitUsage);
   metrics::SetBuildInfo({{"version", MASKPROXY_VERSION}});
 
   // Reloads (SIGHUP, a change of a policy file or the keyring, POST /reload)
@@ -173,13 +233,14 @@ int CmdRun(const std::vector<std::string>& args) {
       {cfg->policy_files,
        cfg->keyring_file,
        cfg->encryption_ledger,
-       {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}},
+       {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)},
+       trail},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
-  if (!reloader.ok()) return Fail(reloader.error(), kExitFailure);
+  if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;
   watched.push_back(cfg->keyring_file);
   auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
-  if (!triggers.ok()) return Fail(triggers.error(), kExitFailure);
+  if (!triggers.ok()) return fail(triggers.error(), kExitFailure);
 
   // The admin listener starts before the pipeline runs, so that /livez
   // answers (and /readyz says what is missing) while the consumer joins.
@@ -205,7 +266,7 @@ int CmdRun(const std::vector<std::string>& args) {
       return admin::ReloadReply{r.ok() ? 200 : 422, r.ToJson()};
     };
     auto server = admin::Server::Create(ao, std::move(h));
-    if (!server.ok()) return Fail(server.error(), kExitUsage);
+    if (!server.ok()) return fail(server.error(), kExitUsage);
     admin_server = std::move(*server);
   } else {
     log::Info("admin_disabled");
@@ -226,10 +287,10 @@ int CmdRun(const std::vector<std::string>& args) {
   if (!st.ok()) {
     log::Error("stopped_on_error",
                {{"error", std::string(ErrorCodeName(st.error().code))}, {"detail", st.error().message}});
-    return Fail(st.error(), kExitFailure);
+    return fail(st.error(), kExitFailure, "fatal_error");
   }
   log::Info("stopped");
-  return kExitOk;
+  return AuditExit(trail, nullptr, "signal", kExitOk);
 }
 
 }  // namespace maskproxy::app

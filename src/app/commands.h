@@ -13,5 +13,6 @@ int CmdKeys(const std::vector<std::string>& args);    // cmd_keys.cc
 int CmdPolicy(const std::vector<std::string>& args);  // cmd_policy.cc
 int CmdReveal(const std::vector<std::string>& args);  // cmd_reveal.cc
 int CmdMask(const std::vector<std::string>& args);    // cmd_mask.cc
+int CmdAudit(const std::vector<std::string>& args);   // cmd_audit.cc
 
 }  // namespace maskproxy::app

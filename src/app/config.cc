@@ -51,11 +51,20 @@ const char kConfigHelp[] = R"(Config file (YAML):
                                    #   One per instance: it is locked while the proxy runs;
                                    #   opened only if a policy can encrypt with AES-GCM
                                    #   (an encrypt rule, or a scan action that encrypts)
-  audit_log: /var/log/maskproxy/audit.jsonl
-                                   # optional: append-only audit trail (JSON lines, fsynced,
-                                   #   never a value): a line the first time a field no rule
-                                   #   names carries PII (unlisted_fields: scan); without it
-                                   #   those events go to the log only
+  audit:                           # optional: the tamper-evident audit trail (README "Audit trail")
+    file: /var/log/maskproxy/audit.jsonl
+                                   #   required in the section: JSON Lines, each entry chained to
+                                   #   the one before and HMACed; 0600; verify it with
+                                   #   maskproxy audit verify --config FILE. Never a value. The
+                                   #   proxy refuses to start when it cannot open or verify it
+    key_file: /etc/maskproxy/audit-key.yaml
+                                   #   required: a keyring file holding key "audit" only
+                                   #   (maskproxy keys generate --out F audit), kept apart from
+                                   #   the data keys; mode 0600
+    topic: maskproxy.audit         #   optional: also an audit topic, written in the records'
+                                   #   transaction
+    checkpoint_every: 1000         #   optional: a checkpoint entry every N entries (and at stop)
+                                   # (the old top-level audit_log is refused: use audit:)
   delivery:                        # optional
     mode: exactly_once             #   exactly_once (default): Kafka transactions, offsets in the
                                    #   transaction; at_least_once: idempotent producer, offsets
@@ -317,9 +326,13 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   Config cfg;
   cfg.path = origin;
   try {
+    if (YAML::Node old = root["audit_log"])
+      return c.At(old,
+                  "'audit_log' was replaced by the audit trail: use audit: {file: F, key_file: K} (see maskproxy "
+                  "run --help)");
     if (Status s = CheckKeys(c, root, "",
-                             {"source", "destination", "policies", "keyring", "encryption_ledger", "audit_log",
-                              "delivery", "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload"});
+                             {"source", "destination", "policies", "keyring", "encryption_ledger", "audit", "delivery",
+                              "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -372,9 +385,25 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     auto ledger = String(c, root, "encryption_ledger", "encryption_ledger", false);
     if (!ledger.ok()) return ledger.error();
     cfg.encryption_ledger = ledger->empty() ? cfg.keyring_file + ".usage" : Resolve(base_dir, *ledger);
-    auto audit_log = String(c, root, "audit_log", "audit_log", false);
-    if (!audit_log.ok()) return audit_log.error();
-    if (!audit_log->empty()) cfg.audit_log = Resolve(base_dir, *audit_log);
+    // audit: the tamper-evident trail (audit/trail.h).
+    if (YAML::Node a = root["audit"]) {
+      if (!a.IsMap()) return c.At(a, "'audit' must be a mapping: audit: {file: F, key_file: K}");
+      if (Status s = CheckKeys(c, a, "audit", {"file", "key_file", "topic", "checkpoint_every"}); !s.ok())
+        return s.error();
+      auto file = String(c, a, "file", "audit.file", true);
+      if (!file.ok()) return file.error();
+      auto key = String(c, a, "key_file", "audit.key_file", true);
+      if (!key.ok()) return key.error();
+      auto topic = String(c, a, "topic", "audit.topic", false);
+      if (!topic.ok()) return topic.error();
+      cfg.audit.file = Resolve(base_dir, *file);
+      cfg.audit.key_file = Resolve(base_dir, *key);
+      cfg.audit.topic = *topic;
+      long long every = cfg.audit.checkpoint_every;
+      if (Status s = Int(c, a, "checkpoint_every", "audit.checkpoint_every", 1, 100000000, &every); !s.ok())
+        return s.error();
+      cfg.audit.checkpoint_every = static_cast<int>(every);
+    }
 
     if (YAML::Node t = root["delivery"]) {
       if (Status s = CheckKeys(

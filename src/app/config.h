@@ -37,9 +37,8 @@ struct Config {
   std::vector<std::string> policy_files;  // resolved against the config file's directory
   std::string keyring_file;               // likewise
   std::string encryption_ledger;          // likewise; default keyring_file + ".usage"
-  std::string audit_log;                  // likewise; empty: audit events go to the log only
-  // audit: the tamper-evident trail (src/audit). Parsed by the audit work;
-  // `file` empty: no trail configured.
+  // audit: the tamper-evident trail (src/audit/trail.h); `file` empty: no
+  // trail configured. The old top-level `audit_log` is refused.
   struct Audit {
     std::string file;             // JSON Lines trail, resolved against the config file's directory
     std::string key_file;         // keyring-format file holding key "audit" (0600), apart from the data keys

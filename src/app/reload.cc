@@ -13,6 +13,7 @@
 #include <set>
 #include <utility>
 
+#include "app/audit_events.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/text.h"
@@ -181,6 +182,12 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     res.errors = Lines(e.message);
     res.error_code = std::string(ErrorCodeName(e.code));
     ReloadCounter("rejected")->Inc();
+    if (options_.audit) {
+      audit::Event ev{.type = audit::EventType::kPolicyRejected, .fields = {}};
+      ev.Add("trigger", res.trigger).Add("error", res.error_code).Add("errors", res.errors);
+      if (Status s = options_.audit->Append(ev); !s.ok())
+        log::Error("audit_failed", {{"event", "policy_rejected"}, {"detail", s.error().message}});
+    }
     // The messages carry file:line:col, rule paths and key names, never a
     // value or key material (policy and keyring errors are built so).
     log::Error("reload_rejected", {{"trigger", res.trigger},
@@ -250,6 +257,29 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     ReloadCounter("unchanged")->Inc();
     log::Info("reload_unchanged", {{"trigger", res.trigger}});
     return res;
+  }
+  if (options_.audit) {
+    // Audited before it takes effect: without the entry, no swap.
+    std::vector<std::string> changes;
+    for (const auto& c : res.policies)
+      changes.push_back(c.file + ": " + (c.old_label.empty() ? "(new)" : c.old_label) + " -> " +
+                        (c.new_label.empty() ? "(removed)" : c.new_label));
+    audit::Event ev{.type = audit::EventType::kPolicyReloaded, .fields = {}};
+    ev.Add("trigger", res.trigger)
+        .Add("policies", changes)
+        .Add("routes_added", res.routes_added)
+        .Add("routes_removed", res.routes_removed)
+        .Add("keys_changed", res.keys_changed);
+    Status s = options_.audit->Append(ev);
+    if (s.ok() && !res.keys_changed.empty())
+      s = options_.audit->Append(KeysLoadedEvent(options_.keyring_file, *keys, "reload"));
+    if (!s.ok()) {
+      res.policies.clear();
+      res.routes_added.clear();
+      res.routes_removed.clear();
+      res.keys_changed.clear();
+      return reject(s.error());
+    }
   }
   swap_(set->engine);
   Adopt(*set, std::move(new_keys), std::make_shared<const crypto::Keyring>(std::move(*keys)));

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "app/policy_set.h"
+#include "audit/audit.h"
 #include "common/result.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
@@ -34,6 +35,11 @@ struct ReloadOptions {
   std::string keyring_file;
   std::string ledger_path;  // the encryption ledger file (see PolicySetOptions)
   engine::Limits limits;
+  // The audit trail (null: none): policy_reloaded (and keys_loaded when the
+  // keys changed) before a new set is handed over; policy_rejected for a
+  // rejected one. A reload whose event cannot be written is rejected
+  // (audit_failed): the running set stays.
+  std::shared_ptr<audit::Sink> audit;
 };
 
 // What one reload did.

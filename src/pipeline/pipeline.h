@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/audit.h"
 #include "common/result.h"
 #include "engine/engine.h"
 
@@ -63,6 +64,9 @@ struct Options {
   // Audit trail (common/audit.h) for PII found in fields no rule names; empty:
   // the log only.
   std::string audit_log;
+  // The audit trail (audit/audit.h; app hands in the FileTrail when audit: is
+  // configured, else null). Everything the pipeline audits goes through it.
+  std::shared_ptr<audit::Sink> audit;
   // Test seam: wraps the real Kafka client (kafka_client.h) once the
   // clients exist, e.g. to record calls or inject errors. Empty: the real
   // client.

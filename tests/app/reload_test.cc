@@ -20,6 +20,7 @@
 #include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "reveal/reveal.h"
+#include "support/memory_sink.h"
 
 namespace maskproxy::app {
 namespace {
@@ -81,7 +82,7 @@ class ReloadTest : public ::testing::Test {
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     running_ = *set;
     ASSERT_NE(running_.ledger, nullptr);  // the policy encrypts: the ledger file is open (and locked)
-    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}}, running_, *keys,
+    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}, audit_}, running_, *keys,
                               [this](std::shared_ptr<const engine::Engine> e) {
                                 std::lock_guard<std::mutex> l(mu_);
                                 swapped_.push_back(std::move(e));
@@ -89,6 +90,7 @@ class ReloadTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     reloader_ = std::move(r).value();
   }
+  std::shared_ptr<test_support::MemorySink> audit_;  // set before Start() to audit the reloads
   std::string Ledger() const { return (fs::path(dir_) / "keys.yaml.usage").string(); }
   size_t Swaps() {
     std::lock_guard<std::mutex> l(mu_);
@@ -184,6 +186,48 @@ TEST_F(ReloadTest, RejectedFilesKeepTheRunningSetWithEveryErrorAtFileLineCol) {
   EXPECT_GE(two.errors.size(), 2u) << two.ToJson();
   // A good file afterwards is taken.
   Write("users.yaml", Policy(4, kRedact));
+  EXPECT_EQ(reloader_->ReloadNow("http").outcome, ReloadResult::Outcome::kSwapped);
+}
+
+// With an audit sink: a swap is recorded before it happens (and the new key
+// versions with it), a rejection is recorded with its errors, and a reload
+// whose entry cannot be written is rejected and swaps nothing.
+TEST_F(ReloadTest, ReloadsAreAuditedAndAnUnauditableReloadIsRejected) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  Write("users.yaml", Policy(2, kRedact));
+  ASSERT_EQ(reloader_->ReloadNow("http").outcome, ReloadResult::Outcome::kSwapped);
+  ASSERT_EQ(audit_->Names(), (std::vector<std::string>{"policy_reloaded"}));
+  const audit::Event reloaded = audit_->events()[0];
+  EXPECT_EQ(reloaded.fields[0].first, "trigger");
+  EXPECT_EQ(std::get<std::string>(reloaded.fields[0].second), "http");
+  const auto& changes = std::get<std::vector<std::string>>(reloaded.fields[1].second);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_NE(changes[0].find("users@1#"), std::string::npos) << changes[0];
+  EXPECT_NE(changes[0].find("-> users@2#"), std::string::npos) << changes[0];
+
+  ASSERT_TRUE(crypto::RotateKeyringFile(keys_path_, {"rrn"}).ok());
+  ASSERT_EQ(reloader_->ReloadNow("inotify").outcome, ReloadResult::Outcome::kSwapped);
+  ASSERT_EQ(audit_->Names(), (std::vector<std::string>{"policy_reloaded", "policy_reloaded", "keys_loaded"}));
+  const auto keys = std::get<std::vector<std::string>>(audit_->events()[2].fields[2].second);
+  EXPECT_EQ(keys, (std::vector<std::string>{"contact@1/1", "rrn@2/1,2"}));
+
+  Write("users.yaml", Policy(3, "action: tokenise, key: rrn"));
+  ASSERT_EQ(reloader_->ReloadNow("sighup").outcome, ReloadResult::Outcome::kRejected);
+  ASSERT_EQ(audit_->Names().back(), "policy_rejected");
+  const auto errors = std::get<std::vector<std::string>>(audit_->events().back().fields[2].second);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].rfind(policy_path_ + ":8:", 0), 0u) << errors[0];
+
+  const size_t swaps = Swaps();
+  audit_->SetFailing(true);
+  Write("users.yaml", Policy(4, kTokenize));
+  ReloadResult r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected);
+  EXPECT_EQ(r.error_code, "audit_failed");
+  EXPECT_EQ(Swaps(), swaps);
+  audit_->SetFailing(false);
   EXPECT_EQ(reloader_->ReloadNow("http").outcome, ReloadResult::Outcome::kSwapped);
 }
 

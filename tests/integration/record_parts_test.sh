@@ -37,7 +37,9 @@ scan:
     default: { action: redact, mode: constant, value: "[PII]" }
 YAML
 keys_generate customer
-config_write --txid "$ID-0" --extra "audit_log: audit.jsonl"
+# The audit trail (audit:) with its own key file, apart from keys.yaml.
+"$BIN" keys generate --out "$WORK/audit-key.yaml" audit 2>/dev/null || fail "keys generate (audit) failed"
+config_write --txid "$ID-0" --extra $'audit:\n  file: audit.jsonl\n  key_file: audit-key.yaml'
 
 P=(kcat -b "$BOOTSTRAP" -P -t "$SRC" -K $'\t')
 printf 'cust-1\t{"id":"r1"}\n' | "${P[@]}" -H "X-Customer-Phone=010-1111-2222" -H $'trace-bin=\x01\xfe\x02'

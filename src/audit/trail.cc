@@ -1,0 +1,224 @@
+#include "audit/trail.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "audit/trail_keys.h"
+#include "audit/verify.h"
+#include "common/log.h"
+#include "common/text.h"
+
+namespace maskproxy::audit {
+namespace {
+
+std::string NowRfc3339Ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  std::tm tm{};
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ts.tv_nsec / 1000000));
+  return buf;
+}
+
+void AppendValue(const Value& v, std::string* out) {
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    text::AppendJsonQuoted(*s, out);
+  } else if (const auto* i = std::get_if<int64_t>(&v)) {
+    *out += std::to_string(*i);
+  } else if (const auto* b = std::get_if<bool>(&v)) {
+    *out += *b ? "true" : "false";
+  } else if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
+    out->push_back('[');
+    for (size_t k = 0; k < l->size(); ++k) {
+      if (k) out->push_back(',');
+      text::AppendJsonQuoted((*l)[k], out);
+    }
+    out->push_back(']');
+  }
+}
+
+bool ValidFieldName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char ch : name)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+  // Members the trail writes itself.
+  return name != "seq" && name != "time" && name != "event" && name != "prev" && name != "kv" && name != "mac";
+}
+
+Error Failed(const std::string& path, const std::string& what, int err) {
+  return Error(ErrorCode::kAuditFailed,
+               "audit trail " + path + ": " + what + (err ? std::string(": ") + std::strerror(err) : ""));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<FileTrail>> FileTrail::Open(const TrailOptions& options) {
+  if (options.path.empty()) return Error(ErrorCode::kAuditFailed, "audit trail: no file (audit.file)");
+  if (options.checkpoint_every < 1) return Error(ErrorCode::kAuditFailed, "audit trail: checkpoint_every must be >= 1");
+  auto keys = TrailKeys::Load(options.key_file);
+  if (!keys.ok()) return keys.error();
+  int fd = ::open(options.path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Failed(options.path, "cannot open", errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Failed(options.path, "cannot stat", e);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Failed(options.path, "not a regular file", 0);
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    return Failed(options.path, "group or others can access it (chmod 600)", 0);
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Failed(options.path, "another process writes it (locked)", e);
+  }
+  // Read the existing trail back and verify it.
+  std::string text;
+  text.reserve(static_cast<size_t>(st.st_size));
+  char buf[1 << 16];
+  for (off_t off = 0;;) {
+    ssize_t got = ::pread(fd, buf, sizeof buf, off);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      int e = errno;
+      ::close(fd);
+      return Failed(options.path, "cannot read", e);
+    }
+    if (got == 0) break;
+    text.append(buf, static_cast<size_t>(got));
+    off += got;
+  }
+  VerifyReport rep = VerifyText(text, **keys);
+  if (!rep.ok || rep.partial_last_line) {
+    ::close(fd);
+    return Error(ErrorCode::kAuditFailed, "audit trail " + options.path +
+                                              " does not verify, refusing to append to it: " + rep.first_problem +
+                                              " (keep it as evidence; move it aside to start a new trail)");
+  }
+  auto trail = std::shared_ptr<FileTrail>(new FileTrail());
+  trail->path_ = options.path;
+  trail->checkpoint_every_ = options.checkpoint_every;
+  trail->keys_ = *keys;
+  trail->fd_ = fd;
+  trail->seq_ = rep.last_seq;
+  trail->prev_ = rep.last_hash;
+  trail->chain_ = rep.chain;
+  trail->good_size_ = rep.good_bytes;
+  trail->since_checkpoint_ = rep.since_checkpoint;
+  return trail;
+}
+
+FileTrail::~FileTrail() {
+  if (Status s = Close(); !s.ok())
+    log::Error("audit_close_failed", {{"file", path_}, {"error", std::string(ErrorCodeName(s.error().code))}});
+}
+
+uint64_t FileTrail::last_seq() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return seq_;
+}
+
+std::string FileTrail::ValueDigest(std::string_view value) const {
+  crypto::Sha256Digest d{};
+  std::string data = "value:";
+  data.append(value);
+  if (!keys_->digest->Compute(data, &d).ok()) return std::string(32, '?');
+  return HexDigest(d).substr(0, 32);
+}
+
+Status FileTrail::Append(const Event& event) {
+  if (event.type == EventType::kCheckpoint)
+    return Error(ErrorCode::kAuditFailed, "audit: checkpoints are written by the trail itself");
+  for (const auto& [name, value] : event.fields)
+    if (!ValidFieldName(name))
+      return Error(ErrorCode::kAuditFailed, "audit: field name '" + name + "' is not snake_case or is reserved");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (checkpoint_due_)
+    if (Status s = WriteCheckpointLocked(false); !s.ok()) return s;
+  if (Status s = AppendLocked(event); !s.ok()) return s;
+  if (++since_checkpoint_ >= static_cast<uint64_t>(checkpoint_every_)) {
+    checkpoint_due_ = true;
+    // The event is on disk; a checkpoint that fails now is written before
+    // the next event instead.
+    (void)WriteCheckpointLocked(false);
+  }
+  return Status::Ok();
+}
+
+Status FileTrail::WriteCheckpointLocked(bool final) {
+  Event cp{.type = EventType::kCheckpoint, .fields = {}};
+  cp.Add("entries", static_cast<int64_t>(seq_)).Add("chain", chain_).Add("final", final);
+  if (Status s = AppendLocked(cp); !s.ok()) return s;
+  checkpoint_due_ = false;
+  since_checkpoint_ = 0;
+  return Status::Ok();
+}
+
+Status FileTrail::AppendLocked(const Event& event) {
+  if (closed_ || fd_ < 0) return Failed(path_, "closed", 0);
+  const uint64_t seq = seq_ + 1;
+  std::string line = "{\"seq\":" + std::to_string(seq) + ",\"time\":\"" + NowRfc3339Ms() + "\",\"event\":\"";
+  line += EventTypeName(event.type);
+  line.push_back('"');
+  for (const auto& [name, value] : event.fields) {
+    line += ",\"" + name + "\":";
+    AppendValue(value, &line);
+  }
+  line += ",\"prev\":\"" + prev_ + "\",\"kv\":" + std::to_string(keys_->active);
+  std::string canonical = line + "}";
+  crypto::Sha256Digest mac{};
+  if (Status s = keys_->mac.at(keys_->active).Compute(canonical, &mac); !s.ok()) return s;
+  line += ",\"mac\":\"" + HexDigest(mac) + "\"}";
+  std::string out = line + "\n";
+  ssize_t w;
+  do {
+    w = ::write(fd_, out.data(), out.size());
+  } while (w < 0 && errno == EINTR);
+  int err = w < 0 ? errno : 0;
+  bool good = w == static_cast<ssize_t>(out.size());
+  if (good && ::fsync(fd_) != 0) {
+    err = errno;
+    good = false;
+  }
+  if (!good) {
+    // Cut back whatever part of the line reached the file, so that the next
+    // Append continues from the last good entry.
+    if (::ftruncate(fd_, static_cast<off_t>(good_size_)) != 0)
+      log::Error("audit_truncate_failed", {{"file", path_}, {"detail", std::strerror(errno)}});
+    (void)::fsync(fd_);
+    return Failed(path_, w >= 0 && err == 0 ? "short write" : "cannot write", err);
+  }
+  good_size_ += out.size();
+  seq_ = seq;
+  prev_ = HexDigest(crypto::Sha256(line));
+  chain_ = HexDigest(crypto::Sha256(chain_ + line));
+  return Status::Ok();
+}
+
+Status FileTrail::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_ || fd_ < 0) return Status::Ok();
+  Status s = WriteCheckpointLocked(true);
+  closed_ = true;
+  ::close(fd_);
+  fd_ = -1;
+  return s;
+}
+
+}  // namespace maskproxy::audit

@@ -1,0 +1,285 @@
+#include "audit/verify.h"
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+#include "audit/trail_keys.h"
+
+namespace maskproxy::audit {
+namespace {
+
+const std::string kZeros(64, '0');
+constexpr std::string_view kMacMember = ",\"mac\":\"";
+constexpr std::string_view kPrevMember = ",\"prev\":\"";
+constexpr std::string_view kKvMember = "\",\"kv\":";
+
+bool IsHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char ch : s)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  return true;
+}
+
+std::optional<uint64_t> Digits(std::string_view s) {
+  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  uint64_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  return v;
+}
+
+// What a line claims, before its mac is checked.
+struct Parsed {
+  uint64_t seq = 0;
+  std::string event;
+  std::string prev;
+  uint32_t kv = 0;
+  std::string mac;
+  std::string_view canonical_head;  // the line up to the comma before "mac"
+  // checkpoint members
+  bool checkpoint = false;
+  uint64_t cp_entries = 0;
+  std::string cp_chain;
+  bool cp_final = false;
+};
+
+std::optional<Parsed> Parse(std::string_view line) {
+  Parsed p;
+  constexpr std::string_view kSeq = "{\"seq\":";
+  if (line.substr(0, kSeq.size()) != kSeq) return std::nullopt;
+  size_t comma = line.find(',', kSeq.size());
+  if (comma == std::string_view::npos) return std::nullopt;
+  auto seq = Digits(line.substr(kSeq.size(), comma - kSeq.size()));
+  if (!seq || *seq == 0) return std::nullopt;
+  p.seq = *seq;
+  std::string_view rest = line.substr(comma);
+  constexpr std::string_view kTime = ",\"time\":\"";
+  if (rest.substr(0, kTime.size()) != kTime || rest.size() < kTime.size() + 24) return std::nullopt;
+  rest = rest.substr(kTime.size() + 24);
+  constexpr std::string_view kEvent = "\",\"event\":\"";
+  if (rest.substr(0, kEvent.size()) != kEvent) return std::nullopt;
+  rest = rest.substr(kEvent.size());
+  size_t q = rest.find('"');
+  if (q == std::string_view::npos || q == 0) return std::nullopt;
+  p.event = std::string(rest.substr(0, q));
+  for (char ch : p.event)
+    if (!((ch >= 'a' && ch <= 'z') || ch == '_')) return std::nullopt;
+  std::string_view after_event = rest.substr(q + 1);
+  // The tail: ,"prev":"<64>","kv":N,"mac":"<64>"}
+  if (line.size() < 2 || line.substr(line.size() - 2) != "\"}") return std::nullopt;
+  size_t mac_pos = line.rfind(kMacMember);
+  if (mac_pos == std::string_view::npos || mac_pos + kMacMember.size() + 64 + 2 != line.size()) return std::nullopt;
+  p.mac = std::string(line.substr(mac_pos + kMacMember.size(), 64));
+  if (!IsHex64(p.mac)) return std::nullopt;
+  size_t prev_pos = line.rfind(kPrevMember, mac_pos);
+  if (prev_pos == std::string_view::npos || prev_pos < kSeq.size()) return std::nullopt;
+  std::string_view prev_part = line.substr(prev_pos + kPrevMember.size(), mac_pos - prev_pos - kPrevMember.size());
+  if (prev_part.size() < 64 + kKvMember.size() + 1) return std::nullopt;
+  p.prev = std::string(prev_part.substr(0, 64));
+  if (!IsHex64(p.prev) || prev_part.substr(64, kKvMember.size()) != kKvMember) return std::nullopt;
+  auto kv = Digits(prev_part.substr(64 + kKvMember.size()));
+  if (!kv || *kv == 0 || *kv > 0xffffffffULL) return std::nullopt;
+  p.kv = static_cast<uint32_t>(*kv);
+  p.canonical_head = line.substr(0, mac_pos);
+  if (p.event == "checkpoint") {
+    // ,"entries":N,"chain":"<64>","final":true|false  then ,"prev"
+    size_t fields_end = static_cast<size_t>(after_event.data() - line.data());
+    std::string_view cp = line.substr(fields_end, prev_pos - fields_end);
+    constexpr std::string_view kEntries = ",\"entries\":";
+    constexpr std::string_view kChain = ",\"chain\":\"";
+    constexpr std::string_view kFinal = "\",\"final\":";
+    if (cp.substr(0, kEntries.size()) != kEntries) return std::nullopt;
+    cp = cp.substr(kEntries.size());
+    size_t c = cp.find(',');
+    if (c == std::string_view::npos) return std::nullopt;
+    auto entries = Digits(cp.substr(0, c));
+    if (!entries) return std::nullopt;
+    cp = cp.substr(c);
+    if (cp.substr(0, kChain.size()) != kChain || cp.size() < kChain.size() + 64 + kFinal.size()) return std::nullopt;
+    p.cp_chain = std::string(cp.substr(kChain.size(), 64));
+    cp = cp.substr(kChain.size() + 64);
+    if (cp.substr(0, kFinal.size()) != kFinal) return std::nullopt;
+    cp = cp.substr(kFinal.size());
+    if (cp == "true")
+      p.cp_final = true;
+    else if (cp != "false")
+      return std::nullopt;
+    p.checkpoint = true;
+    p.cp_entries = *entries;
+  }
+  return p;
+}
+
+bool MacVerifies(const Parsed& p, const TrailKeys& keys) {
+  auto it = keys.mac.find(p.kv);
+  if (it == keys.mac.end()) return false;
+  std::string canonical(p.canonical_head);
+  canonical.push_back('}');
+  crypto::Sha256Digest d{};
+  if (!it->second.Compute(canonical, &d).ok()) return false;
+  return HexDigest(d) == p.mac;
+}
+
+struct Line {
+  std::string_view text;
+  std::optional<Parsed> parsed;
+  bool authentic = false;
+  std::string hash;
+};
+
+std::string L(size_t i) {
+  return "line " + std::to_string(i + 1);
+}
+
+}  // namespace
+
+VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
+  VerifyReport r;
+  r.last_hash = kZeros;
+  r.chain = kZeros;
+  std::vector<Line> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      r.partial_last_line = true;
+      lines.push_back({text.substr(pos), std::nullopt, false, ""});
+      break;
+    }
+    lines.push_back({text.substr(pos, nl - pos), std::nullopt, false, ""});
+    pos = nl + 1;
+  }
+  size_t authentic = 0;
+  std::map<uint64_t, size_t> line_of_seq;  // authentic entries by seq (first line)
+  const size_t complete_lines = r.partial_last_line ? lines.size() - 1 : lines.size();
+  for (size_t i = 0; i < complete_lines; ++i) {
+    Line& ln = lines[i];
+    ln.parsed = Parse(ln.text);
+    ln.hash = HexDigest(crypto::Sha256(ln.text));
+    if (ln.parsed && MacVerifies(*ln.parsed, keys)) {
+      ln.authentic = true;
+      ++authentic;
+      line_of_seq.emplace(ln.parsed->seq, i);
+    }
+  }
+  if (complete_lines > 0 && authentic == 0) {
+    r.ok = false;
+    r.first_problem = "no entry verifies under this key file: the wrong audit key, or every entry modified";
+    return r;
+  }
+  uint64_t expected = 1;
+  uint64_t last_checkpoint_seq = 0;
+  bool last_final = false;
+  for (size_t i = 0; i < complete_lines; ++i) {
+    const Line& ln = lines[i];
+    if (!ln.parsed) {
+      r.first_problem = L(i) + ": not a trail entry (malformed: modified or inserted)";
+      return r;
+    }
+    const Parsed& p = *ln.parsed;
+    const std::string entry = "entry " + std::to_string(p.seq) + " (" + L(i) + ")";
+    if (!keys.mac.count(p.kv)) {
+      r.first_problem = entry + ": audit key version " + std::to_string(p.kv) + " is not in the key file";
+      return r;
+    }
+    if (!ln.authentic) {
+      r.first_problem = entry + ": mac does not verify (modified, or forged without the key)";
+      return r;
+    }
+    if (p.seq != expected) {
+      const std::string head =
+          L(i) + ": seq " + std::to_string(p.seq) + " where " + std::to_string(expected) + " was expected";
+      if (p.seq < expected) {
+        for (size_t j = 0; j < i; ++j)
+          if (lines[j].hash == ln.hash) {
+            r.first_problem = L(i) + ": a copy of entry " + std::to_string(p.seq) + " (" + L(j) + ") (inserted)";
+            return r;
+          }
+        r.first_problem = head + " (reordered: entry " + std::to_string(p.seq) + " came earlier)";
+        return r;
+      }
+      auto later = line_of_seq.find(expected);
+      if (later != line_of_seq.end() && later->second > i)
+        r.first_problem = head + " (reordered: entry " + std::to_string(expected) + " is at " + L(later->second) + ")";
+      else if (p.seq == expected + 1)
+        r.first_problem = head + " (entry " + std::to_string(expected) + " deleted)";
+      else
+        r.first_problem =
+            head + " (entries " + std::to_string(expected) + " to " + std::to_string(p.seq - 1) + " deleted)";
+      return r;
+    }
+    if (p.prev != r.last_hash) {
+      r.first_problem = i == 0 ? L(i) + ": prev is not 64 zeros for the first entry (taken from another trail)"
+                               : L(i) + ": prev does not match the hash of " + L(i - 1) +
+                                     " (an entry inserted or taken from another trail)";
+      return r;
+    }
+    if (p.checkpoint) {
+      if (p.cp_entries != p.seq - 1 || p.cp_chain != r.chain) {
+        r.first_problem = entry + ": checkpoint does not match the entries before it";
+        return r;
+      }
+      last_checkpoint_seq = p.seq;
+      r.since_checkpoint = 0;
+    } else {
+      ++r.since_checkpoint;
+    }
+    last_final = p.checkpoint && p.cp_final;
+    r.entries = i + 1;
+    r.last_seq = p.seq;
+    r.last_event = p.event;
+    r.last_hash = ln.hash;
+    crypto::Sha256Digest c = crypto::Sha256(r.chain + std::string(ln.text));
+    r.chain = HexDigest(c);
+    r.good_bytes = static_cast<uint64_t>(ln.text.data() - text.data()) + ln.text.size() + 1;
+    ++expected;
+  }
+  r.ok = true;
+  r.last_checkpoint_seq = last_checkpoint_seq;
+  if (r.partial_last_line) {
+    r.first_problem = L(lines.size() - 1) + ": partial last line (no newline): the file was cut within an entry";
+  } else if (r.entries == 0) {
+    r.first_problem = "empty: no entries (a trail always has one)";
+  } else if (!last_final) {
+    r.first_problem = "open: " + std::to_string(r.since_checkpoint) + " entries after the last checkpoint at seq " +
+                      std::to_string(last_checkpoint_seq) +
+                      " and no final checkpoint (cut short, or the writer is still running or crashed)";
+  } else {
+    r.complete = true;
+  }
+  return r;
+}
+
+int VerifyExitCode(const VerifyReport& report, bool allow_open) {
+  if (!report.ok) return kVerifyTampered;
+  if (report.complete) return kVerifyIntact;
+  if (allow_open && !report.partial_last_line && report.entries > 0) return kVerifyIntact;
+  return kVerifyOpen;
+}
+
+Result<VerifyReport> Verify(const std::string& path, const std::string& key_file) {
+  auto keys = TrailKeys::Load(key_file);
+  if (!keys.ok()) return keys.error();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(ErrorCode::kAuditFailed, "cannot read audit trail " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Error(ErrorCode::kAuditFailed, "cannot read audit trail " + path);
+  return VerifyText(ss.str(), **keys);
+}
+
+std::string Summary(const VerifyReport& r) {
+  if (!r.ok) return "tampered: " + std::to_string(r.entries) + " entries verify before the first problem";
+  if (r.complete)
+    return "intact: " + std::to_string(r.entries) + " entries, complete (final checkpoint at seq " +
+           std::to_string(r.last_checkpoint_seq) + ")";
+  return "intact but open: " + std::to_string(r.entries) + " entries, last checkpoint at seq " +
+         std::to_string(r.last_checkpoint_seq) + ", " + std::to_string(r.since_checkpoint) + " entries after it";
+}
+
+}  // namespace maskproxy::audit

@@ -1,0 +1,77 @@
+// Verification of an audit trail file (trail.h defines the entries).
+//
+// Each line is checked in order; the first problem is reported and named:
+//
+//   modified   the entry's mac does not verify under any version of key
+//              "audit" in the key file ("entry 17 (line 17): mac does not
+//              verify (modified, or forged without the key)"). A forged line
+//              inserted without the key is found the same way. If no entry
+//              of the file verifies, the key file is named instead (wrong key).
+//   deleted    an authentic entry whose seq is higher than the one expected,
+//              and the expected seq appears nowhere later in the file
+//              ("line 12: seq 13 where 12 was expected (entry 12 deleted)").
+//   reordered  an authentic entry whose seq is not the expected one, and the
+//              expected seq is found later in the file, or this seq was seen
+//              earlier ("line 12: seq 13 where 12 was expected (reordered:
+//              entry 12 is at line 13)").
+//   inserted   an authentic line copied from elsewhere in the file (same
+//              bytes as an earlier entry: "line 20: a copy of entry 7 (line
+//              7) (inserted)"), or an authentic entry whose prev is not the
+//              hash of the line before it (taken from another trail under
+//              the same key: "line 20: prev does not match the hash of line
+//              19 (an entry inserted or taken from another trail)").
+//   truncated  the trail does not end with a final checkpoint (the one
+//              FileTrail::Close writes at stop): "open: 4 entries after the
+//              last checkpoint at seq 200 and no final checkpoint (cut short,
+//              or the writer is still running or crashed)". A last line
+//              without its newline is reported likewise ("line 205: partial
+//              last line (no newline)"). Cutting the file exactly after an
+//              earlier final checkpoint (a whole later run removed) cannot be
+//              seen from the file alone: compare the last checkpoint's seq and
+//              chain with a copy kept elsewhere.
+//
+// Reports carry seq numbers, line numbers and event names only, never an
+// entry's field values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace maskproxy::audit {
+
+struct TrailKeys;
+
+struct VerifyReport {
+  bool ok = false;        // no entry modified, deleted, reordered or inserted
+  bool complete = false;  // ok, and the last entry is a final checkpoint
+  uint64_t entries = 0;   // lines read as entries (up to the first problem)
+  uint64_t last_checkpoint_seq = 0;
+  uint64_t last_seq = 0;
+  std::string last_event;     // event name of the last good entry
+  std::string first_problem;  // "" when ok and complete
+  // Where a writer continues (FileTrail::Open): the last good entry.
+  std::string last_hash;          // hex SHA-256 of its line; 64 zeros when none
+  std::string chain;              // running chain hash through it
+  uint64_t good_bytes = 0;        // offset just after it
+  uint64_t since_checkpoint = 0;  // entries after the last checkpoint
+  bool partial_last_line = false;
+};
+
+// Exit codes of `maskproxy audit verify`.
+inline constexpr int kVerifyIntact = 0;    // complete (or open, with --allow-open)
+inline constexpr int kVerifyTampered = 1;  // modified, deleted, reordered or inserted
+inline constexpr int kVerifyOpen = 3;      // truncated after the last checkpoint / not closed
+[[nodiscard]] int VerifyExitCode(const VerifyReport& report, bool allow_open);
+
+// Reads `path` and the key file; an error only when either cannot be read
+// (or the key file is refused).
+[[nodiscard]] Result<VerifyReport> Verify(const std::string& path, const std::string& key_file);
+[[nodiscard]] VerifyReport VerifyText(std::string_view text, const TrailKeys& keys);
+
+// "intact: 1203 entries, complete (final checkpoint at seq 1203)" and the like.
+[[nodiscard]] std::string Summary(const VerifyReport& report);
+
+}  // namespace maskproxy::audit

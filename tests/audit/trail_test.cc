@@ -1,0 +1,342 @@
+// The audit trail writer (audit/trail.h) and its verifier (audit/verify.h):
+// the chain, the macs, checkpoints, reopening, failed writes that recover,
+// and every tamper case named.
+#include "audit/trail.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "audit/verify.h"
+#include "support/test_keys.h"
+
+namespace maskproxy::audit {
+namespace {
+
+namespace fs = std::filesystem;
+using test_keys::KeyringYaml;
+using test_keys::Material;
+
+class TrailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mp-trail-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    key_file_ = WriteKeys("audit-keys.yaml", {{"audit", {Material(7)}}});
+    path_ = (dir_ / "audit.jsonl").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string WriteKeys(const std::string& name, const std::vector<test_keys::TestKey>& keys) {
+    std::string p = (dir_ / name).string();
+    std::ofstream(p) << KeyringYaml(keys);
+    fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    return p;
+  }
+
+  // A trail of `n` events (and checkpoints every `every`), closed.
+  void Write(int n, int every = 1000) {
+    auto t = FileTrail::Open({path_, key_file_, every});
+    ASSERT_TRUE(t.ok()) << t.error().ToString();
+    for (int i = 0; i < n; ++i) {
+      Event e{.type = EventType::kSchemaDrift, .fields = {}};
+      e.Add("route", std::string("orders")).Add("field", "f" + std::to_string(i)).Add("count", int64_t{i});
+      ASSERT_TRUE((*t)->Append(e).ok());
+    }
+    ASSERT_TRUE((*t)->Close().ok());
+  }
+
+  std::vector<std::string> Lines() {
+    std::ifstream in(path_);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+  void Put(const std::vector<std::string>& lines, bool last_newline = true) {
+    std::ofstream out(path_, std::ios::trunc);
+    for (size_t i = 0; i < lines.size(); ++i) out << lines[i] << (i + 1 < lines.size() || last_newline ? "\n" : "");
+  }
+  VerifyReport Check() {
+    auto r = Verify(path_, key_file_);
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? *r : VerifyReport{};
+  }
+
+  fs::path dir_;
+  std::string key_file_;
+  std::string path_;
+};
+
+TEST_F(TrailTest, IntactTrailVerifiesAndIsComplete) {
+  Write(5);
+  std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 6u);  // 5 events + the final checkpoint
+  EXPECT_EQ(lines[0].rfind("{\"seq\":1,\"time\":\"", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("\"event\":\"schema_drift\",\"route\":\"orders\",\"field\":\"f0\",\"count\":0,\"prev\":\"" +
+                          std::string(64, '0') + "\",\"kv\":1,\"mac\":\""),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[5].find("\"event\":\"checkpoint\",\"entries\":5,\"chain\":\""), std::string::npos);
+  EXPECT_NE(lines[5].find("\"final\":true"), std::string::npos);
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok);
+  EXPECT_TRUE(r.complete) << r.first_problem;
+  EXPECT_EQ(r.entries, 6u);
+  EXPECT_EQ(r.last_checkpoint_seq, 6u);
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyIntact);
+  EXPECT_EQ(fs::status(path_).permissions() & fs::perms::mask, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(TrailTest, IntervalCheckpointsAndReopenContinueTheChain) {
+  Write(7, 3);  // 3 events, cp, 3 events, cp, 1 event, final cp
+  Write(2, 3);  // reopened: continues seq and chain
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok && r.complete) << r.first_problem;
+  EXPECT_EQ(r.entries, 13u);  // 7 + 2 interval checkpoints + final, then 2 + final
+  std::vector<std::string> lines = Lines();
+  EXPECT_NE(lines[3].find("\"event\":\"checkpoint\",\"entries\":3,"), std::string::npos) << lines[3];
+  EXPECT_NE(lines[3].find("\"final\":false"), std::string::npos);
+  EXPECT_EQ(lines[11].rfind("{\"seq\":12,", 0), 0u) << lines[11];
+}
+
+TEST_F(TrailTest, EditedEntryIsNamed) {
+  Write(5);
+  std::vector<std::string> lines = Lines();
+  size_t at = lines[2].find("\"f2\"");
+  lines[2].replace(at, 4, "\"fX\"");
+  Put(lines);
+  VerifyReport r = Check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_problem, "entry 3 (line 3): mac does not verify (modified, or forged without the key)");
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered);
+  EXPECT_EQ(r.first_problem.find("fX"), std::string::npos);  // never a field value
+}
+
+TEST_F(TrailTest, DeletedEntryIsNamed) {
+  Write(5);
+  std::vector<std::string> lines = Lines();
+  lines.erase(lines.begin() + 1);
+  Put(lines);
+  VerifyReport r = Check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_problem, "line 2: seq 3 where 2 was expected (entry 2 deleted)");
+  // Deleting the first entries.
+  lines.erase(lines.begin());
+  Put(lines);
+  EXPECT_EQ(Check().first_problem, "line 1: seq 3 where 1 was expected (entries 1 to 2 deleted)");
+}
+
+TEST_F(TrailTest, ReorderedEntriesAreNamed) {
+  Write(5);
+  std::vector<std::string> lines = Lines();
+  std::swap(lines[1], lines[3]);
+  Put(lines);
+  VerifyReport r = Check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_problem, "line 2: seq 4 where 2 was expected (reordered: entry 2 is at line 4)");
+}
+
+TEST_F(TrailTest, InsertedEntriesAreNamed) {
+  Write(5);
+  std::vector<std::string> lines = Lines();
+  // A forged line (the mac cannot be made without the key).
+  std::string forged = lines[2];
+  forged.replace(forged.find("\"f2\""), 4, "\"f9\"");
+  std::vector<std::string> with_forged = lines;
+  with_forged.insert(with_forged.begin() + 3, forged);
+  Put(with_forged);
+  EXPECT_EQ(Check().first_problem, "entry 3 (line 4): mac does not verify (modified, or forged without the key)");
+  // An authentic line copied from elsewhere in the file.
+  std::vector<std::string> with_copy = lines;
+  with_copy.insert(with_copy.begin() + 4, lines[1]);
+  Put(with_copy);
+  EXPECT_EQ(Check().first_problem, "line 5: a copy of entry 2 (line 2) (inserted)");
+  // An authentic entry of another trail under the same key, at the right seq.
+  std::string other_path = (dir_ / "other.jsonl").string();
+  {
+    auto t = FileTrail::Open({other_path, key_file_, 1000});
+    ASSERT_TRUE(t.ok());
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE((*t)->Append(Event{.type = EventType::kStart, .fields = {{"version", std::string("x")}}}).ok());
+  }
+  std::ifstream other(other_path);
+  std::vector<std::string> other_lines;
+  for (std::string l; std::getline(other, l);) other_lines.push_back(l);
+  std::vector<std::string> spliced = lines;
+  spliced[2] = other_lines[2];
+  Put(spliced);
+  EXPECT_EQ(Check().first_problem,
+            "line 3: prev does not match the hash of line 2 (an entry inserted or taken from another trail)");
+}
+
+TEST_F(TrailTest, TruncationAfterTheLastCheckpointIsReportedAsOpen) {
+  Write(7, 3);
+  std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 10u);
+  lines.resize(6);  // 3 ev, cp(4), 2 ev
+  Put(lines);
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.first_problem,
+            "open: 2 entries after the last checkpoint at seq 4 and no final checkpoint (cut short, or the writer is "
+            "still running or crashed)");
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyOpen);
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyIntact);
+  // Cut exactly at an interval checkpoint: still not final.
+  lines.resize(4);
+  Put(lines);
+  EXPECT_EQ(VerifyExitCode(Check(), false), kVerifyOpen);
+  // A partial last line.
+  lines = Lines();
+  lines.back().resize(lines.back().size() / 2);
+  Put(lines, /*last_newline=*/false);
+  r = Check();
+  EXPECT_EQ(r.first_problem, "line 4: partial last line (no newline): the file was cut within an entry");
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen);
+  // And the writer refuses to append to it.
+  auto t = FileTrail::Open({path_, key_file_, 3});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("partial last line"), std::string::npos) << t.error().message;
+}
+
+TEST_F(TrailTest, WrongKeyIsNamed) {
+  Write(3);
+  std::string other = WriteKeys("other-keys.yaml", {{"audit", {Material(99)}}});
+  auto r = Verify(path_, other);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_EQ(r->first_problem, "no entry verifies under this key file: the wrong audit key, or every entry modified");
+}
+
+TEST_F(TrailTest, RotatedAuditKeyKeepsOldEntriesVerifiable) {
+  Write(2);
+  std::string k2 = WriteKeys("audit-keys.yaml", {{"audit", {Material(7), Material(8)}}});
+  Write(2);
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok && r.complete) << r.first_problem;
+  EXPECT_NE(Lines().back().find("\"kv\":2,"), std::string::npos);
+}
+
+TEST_F(TrailTest, OpenRefusesTamperedTrailsLooseModesAndMixedKeyFiles) {
+  Write(3);
+  std::vector<std::string> lines = Lines();
+  std::swap(lines[0], lines[1]);
+  Put(lines);
+  auto t = FileTrail::Open({path_, key_file_, 10});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("line 1: seq 2 where 1 was expected"), std::string::npos) << t.error().message;
+
+  std::string loose = (dir_ / "loose.jsonl").string();
+  std::ofstream(loose) << "";
+  fs::permissions(loose, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read,
+                  fs::perm_options::replace);
+  t = FileTrail::Open({loose, key_file_, 10});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("group or others"), std::string::npos);
+
+  std::string mixed = WriteKeys("mixed.yaml", {{"audit", {Material(7)}}, {"rrn", {Material(1)}}});
+  t = FileTrail::Open({(dir_ / "new.jsonl").string(), mixed, 10});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("holds key 'rrn' besides 'audit'"), std::string::npos) << t.error().message;
+  std::string none = WriteKeys("none.yaml", {{"rrn", {Material(1)}}});
+  t = FileTrail::Open({(dir_ / "new.jsonl").string(), none, 10});
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().code, ErrorCode::kKeyMissing);
+}
+
+TEST_F(TrailTest, SecondWriterIsRefused) {
+  auto a = FileTrail::Open({path_, key_file_, 10});
+  ASSERT_TRUE(a.ok());
+  auto b = FileTrail::Open({path_, key_file_, 10});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message.find("locked"), std::string::npos);
+}
+
+TEST_F(TrailTest, ValueDigestIsKeyedAndNotTheMacKey) {
+  auto t = FileTrail::Open({path_, key_file_, 10});
+  ASSERT_TRUE(t.ok());
+  std::string d = (*t)->ValueDigest("900101-1234567");
+  EXPECT_EQ(d.size(), 32u);
+  EXPECT_EQ(d, (*t)->ValueDigest("900101-1234567"));
+  EXPECT_NE(d, (*t)->ValueDigest("900101-1234568"));
+  std::string other_keys = WriteKeys("k2.yaml", {{"audit", {Material(8)}}});
+  auto u = FileTrail::Open({(dir_ / "u.jsonl").string(), other_keys, 10});
+  ASSERT_TRUE(u.ok());
+  EXPECT_NE(d, (*u)->ValueDigest("900101-1234567"));
+}
+
+TEST_F(TrailTest, ReservedOrBadFieldNamesAndCheckpointEventsAreRefused) {
+  auto t = FileTrail::Open({path_, key_file_, 10});
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE((*t)->Append(Event{.type = EventType::kStart, .fields = {{"mac", std::string("x")}}}).ok());
+  EXPECT_FALSE((*t)->Append(Event{.type = EventType::kStart, .fields = {{"Bad Name", std::string("x")}}}).ok());
+  EXPECT_FALSE((*t)->Append(Event{.type = EventType::kCheckpoint, .fields = {}}).ok());
+  EXPECT_EQ((*t)->last_seq(), 0u);
+}
+
+// A write that fails (here: the file-size limit, EFBIG, as a full disk gives
+// ENOSPC) is refused, leaves no partial line, and the trail recovers when
+// there is room again.
+TEST_F(TrailTest, FailedWriteIsCutBackAndRecovers) {
+  auto t = FileTrail::Open({path_, key_file_, 1000});
+  ASSERT_TRUE(t.ok());
+  Event e{.type = EventType::kSchemaDrift, .fields = {{"field", std::string(200, 'a')}}};
+  ASSERT_TRUE((*t)->Append(e).ok());
+  const auto size = fs::file_size(path_);
+  struct sigaction ign {
+  }, old{};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGXFSZ, &ign, &old);
+  rlimit saved{};
+  getrlimit(RLIMIT_FSIZE, &saved);
+  rlimit lim = saved;
+  lim.rlim_cur = size + 100;  // room for part of a line only: a short write
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  Status s1 = (*t)->Append(e);
+  lim.rlim_cur = size;  // no room at all: EFBIG
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  Status s2 = (*t)->Append(e);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  sigaction(SIGXFSZ, &old, nullptr);
+  ASSERT_FALSE(s1.ok());
+  EXPECT_EQ(s1.error().code, ErrorCode::kAuditFailed);
+  ASSERT_FALSE(s2.ok());
+  EXPECT_EQ(fs::file_size(path_), size);  // the partial line was cut back
+  EXPECT_EQ((*t)->last_seq(), 1u);
+  ASSERT_TRUE((*t)->Append(e).ok());  // room again
+  ASSERT_TRUE((*t)->Close().ok());
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok && r.complete) << r.first_problem;
+  EXPECT_EQ(r.entries, 3u);
+}
+
+TEST_F(TrailTest, ClosedTrailRefusesAppends) {
+  auto t = FileTrail::Open({path_, key_file_, 10});
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE((*t)->Close().ok());
+  ASSERT_TRUE((*t)->Close().ok());
+  EXPECT_FALSE((*t)->Append(Event{.type = EventType::kStop, .fields = {}}).ok());
+  EXPECT_TRUE(Check().complete);
+}
+
+TEST_F(TrailTest, EmptyFileIsOpenNotIntact) {
+  std::ofstream(path_) << "";
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen);
+}
+
+}  // namespace
+}  // namespace maskproxy::audit
