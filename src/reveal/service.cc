@@ -63,14 +63,16 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     const int status = peer.tls ? 401 : 403;
     const std::string why = peer.tls ? "a client certificate from the configured CA is required"
                                      : "reveal is served only over TLS with a client certificate";
+    // Recorded (trail and log) up to the per-peer limit; beyond it only
+    // counted, so that a flood fills neither the trail nor the log.
     if (authz_->RecordUnauthenticated(peer.address)) {
       Count("unauthenticated");
+      log::Warn("reveal_unauthenticated", {{"peer", peer.address}, {"tls", peer.tls ? "true" : "false"}});
       audit::RevealEvent e = Revealer::DeniedEvent(ToRevealRequest(parsed, peer, ""), ErrorCode::kRevealDenied);
       if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
     } else {
       Count("unauthenticated_unrecorded");
     }
-    log::Warn("reveal_unauthenticated", {{"peer", peer.address}, {"tls", peer.tls ? "true" : "false"}});
     return ErrorReply(status, ErrorCode::kRevealDenied, why);
   }
 
