@@ -11,6 +11,11 @@
 #   rogue-ca.pem / rogue-ca.key a second CA that nobody trusts
 #   rogue.pem / rogue.key       a client certificate from it (CN=maskproxy):
 #                               the broker must refuse it
+#   analyst.pem / analyst.key   a client of the dev CA (CN=analyst: the reveal
+#                               service's granted operator in the tests)
+#   support.pem / support.key   another one (CN=support: a role without the field)
+#   expired.pem / expired.key   CN=analyst from the dev CA, expired (valid only
+#                               during 2020-01-01): TLS must refuse it
 #
 # Keys are RSA 2048, PKCS#8, unencrypted, mode 0600; certificates 0644, valid
 # 30 days. Existing files in OUTDIR are overwritten.
@@ -59,6 +64,35 @@ leaf proxy maskproxy ca "$client_ext"
 leaf client client ca "$client_ext"
 ca rogue-ca "untrusted CA"
 leaf rogue maskproxy rogue-ca "$client_ext"
+leaf analyst analyst ca "$client_ext"
+leaf support support ca "$client_ext"
+# An expired certificate: `openssl x509 -req` cannot backdate (3.0), `openssl
+# ca` can (-startdate/-enddate), with a throwaway CA database.
+key expired.key
+openssl req -new -key expired.key -subj "/O=maskproxy dev/CN=analyst" -out expired.csr
+mkdir -p expired-ca.d
+: >expired-ca.d/index.txt
+printf '%s\n' "$client_ext" >expired.ext
+cat >expired-ca.cnf <<CNF
+[ca]
+default_ca = dev
+[dev]
+dir = expired-ca.d
+database = expired-ca.d/index.txt
+new_certs_dir = expired-ca.d
+serial = expired-ca.d/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+organizationName = optional
+CNF
+openssl rand -hex 8 >expired-ca.d/serial
+openssl ca -batch -config expired-ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
+    -startdate 20200101000000Z -enddate 20200102000000Z -extfile expired.ext -notext -preserveDN 2>/dev/null
+chmod 644 expired.pem
+rm -rf expired-ca.d expired-ca.cnf expired.csr expired.ext
 rm -f ./*.srl
 
 cat broker.key broker.pem ca.pem >broker-keystore.pem

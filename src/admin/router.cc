@@ -76,8 +76,8 @@ Response SetLevel(std::string_view query, std::string_view body) {
                        log::LevelName(previous) + "\"}");
 }
 
-Response Dispatch(const Handlers& h, std::string_view method, std::string_view path, std::string_view query,
-                  std::string_view body) {
+Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view method, std::string_view path,
+                  std::string_view query, std::string_view body) {
   const bool get = method == "GET";
   const bool post = method == "POST";
   if (path == "/livez") {
@@ -114,7 +114,16 @@ Response Dispatch(const Handlers& h, std::string_view method, std::string_view p
     if (post) return SetLevel(query, body);
     return MethodNotAllowed("GET, POST");
   }
-  return ErrorJson(404, "not_found", "unknown path; endpoints: /livez /readyz /metrics /config_dump /reload /loglevel");
+  if (path == "/v1/reveal") {
+    if (!post) return MethodNotAllowed("POST");
+    if (!h.reveal) return NotImplemented(path);
+    RevealReply rep = h.reveal(ctx, body);
+    Response r = Json(rep.status, std::move(rep.json_body));
+    r.retry_after_s = rep.retry_after_s;
+    return r;
+  }
+  return ErrorJson(404, "not_found",
+                   "unknown path; endpoints: /livez /readyz /metrics /config_dump /reload /loglevel /v1/reveal");
 }
 
 }  // namespace
@@ -146,13 +155,18 @@ std::string ReadyJson(const ReadyReport& report) {
 }
 
 Response Route(const Handlers& handlers, std::string_view method, std::string_view target, std::string_view body) {
+  return Route(handlers, RequestContext{}, method, target, body);
+}
+
+Response Route(const Handlers& handlers, const RequestContext& context, std::string_view method,
+               std::string_view target, std::string_view body) {
   const size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
   std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   // The handlers are the app's; a failure there must not take the listener
   // down (bad_alloc, a bug): answer 500 and log the endpoint only.
   try {
-    return Dispatch(handlers, method, path, query, body);
+    return Dispatch(handlers, context, method, path, query, body);
   } catch (const std::exception&) {
     log::Error("admin_handler_failed", {{"path", std::string(path)}});
   } catch (...) {

@@ -8,6 +8,9 @@
 //   POST /reload       reload policies and keyring now
 //   GET  /loglevel     {"level":"info"}
 //   POST /loglevel     ?level=debug or {"level":"debug"}: changes the level at run time
+//   POST /v1/reveal    reveal values (reveal/service.h): the handler gets the
+//                      request context (TLS, the verified client certificate's
+//                      subject, the peer address); 429 answers carry Retry-After
 //
 // A known path with another method is 405 with `Allow:`; an unknown path
 // 404; an endpoint whose handler the app left empty 501. Bodies are JSON
@@ -41,25 +44,44 @@ struct ReloadReply {
   std::string json_body;
 };
 
+// Who sent a request, as the transport knows it.
+struct RequestContext {
+  bool tls = false;              // the connection is TLS
+  bool client_verified = false;  // with a client certificate verified against the configured CA
+  std::string subject;           // that certificate's subject, RFC 2253 ("" when none)
+  std::string peer_address;      // the peer's IP address
+};
+
+struct RevealReply {
+  int status = 200;
+  std::string json_body;
+  int retry_after_s = 0;  // > 0: a Retry-After header
+};
+
 // Filled by the app. An empty function answers 501.
 struct Handlers {
-  std::function<std::string()> metrics;      // Prometheus text
-  std::function<ReadyReport()> ready;        // readiness conditions
-  std::function<std::string()> config_dump;  // JSON text
-  std::function<ReloadReply()> reload;       // POST /reload
+  std::function<std::string()> metrics;                                             // Prometheus text
+  std::function<ReadyReport()> ready;                                               // readiness conditions
+  std::function<std::string()> config_dump;                                         // JSON text
+  std::function<ReloadReply()> reload;                                              // POST /reload
+  std::function<RevealReply(const RequestContext&, std::string_view body)> reveal;  // POST /v1/reveal
 };
 
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
-  std::string allow;  // for 405
+  std::string allow;      // for 405
+  int retry_after_s = 0;  // for 429
 };
 
 inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 
 // Routes one request. `target` is the request target (path and optional
 // query). Never throws; a handler that throws gives 500.
+[[nodiscard]] Response Route(const Handlers& handlers, const RequestContext& context, std::string_view method,
+                             std::string_view target, std::string_view body);
+// The same for a request over plain HTTP without a certificate.
 [[nodiscard]] Response Route(const Handlers& handlers, std::string_view method, std::string_view target,
                              std::string_view body);
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace maskproxy::admin {
 
@@ -72,12 +73,40 @@ struct Shared {
   std::atomic<int> connections{0};
 };
 
+// TLS handshakes the listener refused (no, an unknown, an expired or a
+// revoked client certificate; a bad protocol version): they carry no verified
+// subject, so they are counted and logged, not written to the audit trail.
+void CountHandshakeFailure() {
+  static metrics::Counter* c = metrics::Global().GetCounter(
+      "maskproxy_admin_tls_handshake_failures_total",
+      "TLS handshakes the admin listener refused (e.g. a missing, unknown or expired client certificate)");
+  c->Inc();
+}
+
+// The RFC 2253 subject of the peer's certificate, if OpenSSL verified it.
+std::string VerifiedSubject(SSL* ssl) {
+  if (!ssl || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (!cert) return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (!bio) return "";
+  std::string out;
+  if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    if (n > 0 && data) out.assign(data, static_cast<size_t>(n));
+  }
+  BIO_free(bio);
+  return out;
+}
+
 http::response<http::string_body> MakeResponse(const http::request<http::string_body>& req, Response r) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
   res.set(http::field::server, "maskproxy-admin");
   res.set(http::field::content_type, r.content_type);
   res.set(http::field::cache_control, "no-store");
   if (!r.allow.empty()) res.set(http::field::allow, r.allow);
+  if (r.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(r.retry_after_s));
   res.keep_alive(req.keep_alive());
   res.body() = std::move(r.body);
   res.prepare_payload();
@@ -106,13 +135,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Session& operator=(const Session&) = delete;
 
   void Start() {
+    beast::error_code peer_ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_ec);
+    if (!peer_ec) context_.peer_address = ep.address().to_string();
     if constexpr (kTls) {
+      context_.tls = true;
       beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
       stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) {
-          log::Debug("admin_tls_handshake_failed", {{"error", ec.message()}});
+          CountHandshakeFailure();
+          log::Debug("admin_tls_handshake_failed", {{"peer", self->context_.peer_address}, {"error", ec.message()}});
           return;
         }
+        self->context_.subject = VerifiedSubject(self->stream_.native_handle());
+        self->context_.client_verified = !self->context_.subject.empty();
         self->Read();
       });
     } else {
@@ -144,8 +180,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec) return;  // timeout, reset, malformed: drop the connection
     http::request<http::string_body> req = parser_->release();
-    Response r = Route(shared_->handlers, std::string_view(req.method_string().data(), req.method_string().size()),
-                       std::string_view(req.target().data(), req.target().size()), req.body());
+    Response r =
+        Route(shared_->handlers, context_, std::string_view(req.method_string().data(), req.method_string().size()),
+              std::string_view(req.target().data(), req.target().size()), req.body());
     // Only what the server knows is logged: a known method and a known path.
     log::Debug("admin_request",
                {{"method", req.method() == http::verb::unknown ? "(other)" : std::string(req.method_string())},
@@ -176,6 +213,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   std::shared_ptr<Shared> shared_;
+  RequestContext context_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;

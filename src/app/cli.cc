@@ -32,9 +32,11 @@ Usage:
                                            add and activate a new version of each key
   maskproxy mask --policy FILE --keys FILE --route NAME [--in F] [--out F] [--quarantine F]
                                            mask a JSON Lines or CSV file (batch mode)
-  maskproxy reveal --policy FILE --keys FILE --route NAME --field PATH --reason TEXT
-                   --audit-log FILE [--keys-header H | --key-version N] [VALUE...]
-                                           reverse encrypted values; every use is audited
+  maskproxy reveal --admin URL --cert F --key F --ca F --route NAME --field PATH
+                   --ticket ID --reason PURPOSE [--keys-header H | --key-version N] [VALUE...]
+                                           reverse encrypted values through the proxy's reveal
+                                           service (mTLS, roles); --offline --config C: break-glass
+                                           in this process; every request is audited
   maskproxy audit verify [--key-file F | --config C] [--allow-open] [FILE]
                                            verify an audit trail (0 intact, 1 tampered, 3 open/truncated)
   maskproxy --help | --version

@@ -1,4 +1,11 @@
-// maskproxy reveal: reverse encrypted values of one rule, audited.
+// maskproxy reveal: a client of the running proxy's POST /v1/reveal, and the
+// offline break-glass reveal (no running proxy), both audited.
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -7,140 +14,294 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/config.h"
 #include "app/flags.h"
+#include "audit/trail.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
+#include "net/http_client.h"
 #include "policy/policy.h"
+#include "reveal/request.h"
 #include "reveal/reveal.h"
 
 namespace maskproxy::app {
 namespace {
 
-const char kRevealHelp[] = R"(maskproxy reveal --policy FILE --keys FILE --route NAME --field PATH
-                 --reason TEXT --audit-log FILE [options] [VALUE... | -]
+const char kRevealHelp[] = R"(maskproxy reveal --admin https://HOST:PORT --cert FILE --key FILE --ca FILE
+                 --route NAME --field PATH --ticket ID --reason PURPOSE [options] [VALUE... | -]
+maskproxy reveal --offline --config FILE --ticket ID --reason PURPOSE
+                 --route NAME --field PATH [--cert FILE] [options] [VALUE... | -]
 
-Reverses encrypt, encrypt_deterministic and fpe outputs of one rule, for
-operators who hold the keyring. VALUEs come from the arguments, or one per
-line from standard input. Each original value is printed on its own line (an
-empty line for a value that could not be revealed; exit 1 then).
+Reverses encrypt, encrypt_deterministic and fpe outputs of one rule. VALUEs
+come from the arguments, or one per line from standard input. Each original
+value is printed on its own line (an empty line for a value that could not
+be revealed; exit 1 then).
+
+By default this is a client of a running proxy's reveal service (POST
+/v1/reveal on its admin listener, TLS with your client certificate). The
+proxy decides: your certificate's subject must have a role whose grant
+covers the route, the field and the purpose; it audits every request,
+allowed or denied (subject, ticket, reason, counts, a keyed digest of each
+value revealed; never a value), before it answers.
+
+--offline is the break-glass path when no proxy runs: it loads the config's
+policies and keyring itself, needs the config's audit trail (audit: file,
+key_file) and writes to it before anything is printed; the operator recorded
+is the subject of --cert if given, else the OS user (and $SUDO_USER). Roles
+are not applied offline (whoever can read the keyring can reveal); the
+trail is what makes it accountable.
 
 An fpe output does not name its key version, and FF1 cannot tell a wrong key
 or version: it would reveal a plausible wrong value. So fpe needs the version
-(--keys-header or --key-version; a usage error without). encrypt and
-encrypt_deterministic outputs name their version (e1./d1.) and ignore both.
-
-Before anything is printed, one line is appended to the audit log (JSON:
-time, operator, uid, host, reason, policy, route, field, topic, counts). The
-log never holds a value. Without a writable audit log nothing is revealed.
+(--keys-header or --key-version). encrypt and encrypt_deterministic outputs
+name their version (e1./d1.) and ignore both.
 
 Options:
+  --admin URL         the proxy's admin listener, https://HOST:PORT
+  --cert FILE         your client certificate (PEM); offline: the operator
+  --key FILE          its private key (PEM)
+  --ca FILE           the CA of the admin listener's certificate
+  --offline           break-glass: no proxy, the config's keys and audit trail
+  --config FILE       offline: the proxy's config file
   --route NAME        the route's name or source topic
   --field PATH        the rule's path as written in the policy (user.email,
                       $key, $header.NAME), or $scan.DETECTOR for a hit that
                       action: scan or unlisted_fields: scan protected
   --topic TOPIC       the source topic the value was masked on (encrypt binds
                       it); default: the route's source topic
+  --ticket ID         purpose: the ticket (e.g. SEC-1); required
+  --reason PURPOSE    purpose class: fraud, chargeback, legal_request,
+                      data_subject_request, incident, support, audit; required
   --keys-header H     fpe: the value of the record's maskproxy.keys header
-                      (e.g. 'account:1,contact:1,phone:2'); the version of
-                      the rule's key is taken from it
   --key-version N     fpe: the key version, instead of --keys-header
   --json              values in and out are JSON text (e.g. a number)
-  --operator NAME     who asks (default $SUDO_USER or $USER); the uid is
-                      always recorded
-  --audit-log FILE    append-only audit log (or env MASKPROXY_AUDIT_LOG)
-  --reason TEXT       why (e.g. a ticket number); required
+
+--operator and --audit-log no longer exist: the operator is your
+certificate's subject (or the OS user offline), and the audit trail is the
+proxy's configured one, not a file of the caller's choosing.
 )";
+
+std::vector<std::string> ReadValues(std::vector<std::string> values) {
+  if (!values.empty() && !(values.size() == 1 && values[0] == "-")) return values;
+  values.clear();
+  std::string line;
+  char buf[65536];
+  while (std::fgets(buf, sizeof buf, stdin)) {
+    line += buf;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      values.push_back(line);
+      line.clear();
+    }
+  }
+  if (!line.empty()) values.push_back(line);
+  return values;
+}
+
+int Print(const std::vector<std::optional<std::string>>& values, size_t failed, const std::string& first_error) {
+  for (const auto& v : values) std::printf("%s\n", v ? v->c_str() : "");
+  std::fflush(stdout);
+  if (failed) {
+    std::fprintf(stderr, "maskproxy: %zu of %zu value(s) could not be revealed%s\n", failed, values.size(),
+                 first_error.empty() ? "" : (" (first: " + first_error + ")").c_str());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int ViaService(const std::string& admin, const std::string& cert, const std::string& key, const std::string& ca,
+               reveal::ServiceRequest request) {
+  if (cert.empty() || key.empty())
+    return Usage("reveal: --cert and --key (your client certificate) are required to call the reveal service");
+  std::string url = admin;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.rfind("https://", 0) != 0) return Usage("reveal: --admin must be https://HOST:PORT (reveal is TLS only)");
+  auto client = net::HttpClient::Create({.ca_file = ca, .cert_file = cert, .key_file = key});
+  if (!client.ok()) return Fail(client.error(), kExitFailure);
+  request.values = ReadValues(std::move(request.values));
+  auto resp = (*client)->Send({.method = "POST",
+                               .url = url + "/v1/reveal",
+                               .headers = {{"Content-Type", "application/json"}},
+                               .body = reveal::ServiceRequestJson(request)});
+  if (!resp.ok()) return Fail(resp.error(), kExitFailure);
+  auto parsed = reveal::ParseServiceResponse(resp->body);
+  if (resp->status != 200) {
+    std::string msg = parsed.ok() && !parsed->message.empty() ? parsed->message : "no details";
+    std::string code = parsed.ok() && !parsed->error.empty() ? parsed->error : "error";
+    std::string retry = resp->Header("Retry-After");
+    std::fprintf(stderr, "maskproxy: the reveal service refused (HTTP %d, %s): %s%s\n", resp->status, code.c_str(),
+                 msg.c_str(), retry.empty() ? "" : (" (retry after " + retry + " s)").c_str());
+    return resp->status == 400 ? kExitUsage : kExitFailure;
+  }
+  if (!parsed.ok()) return Fail(parsed.error(), kExitFailure);
+  if (parsed->values.size() != request.values.size())
+    return Fail(Error(ErrorCode::kHttpBadResponse, "the reveal service answered another number of values"),
+                kExitFailure);
+  return Print(parsed->values, parsed->failed, "");
+}
+
+// The RFC 2253 subject of the certificate in `file` (PEM); "" if unreadable.
+std::string CertificateSubject(const std::string& file) {
+  FILE* f = std::fopen(file.c_str(), "r");
+  if (!f) return "";
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (!cert) return "";
+  std::string out;
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+      char* data = nullptr;
+      const long n = BIO_get_mem_data(bio, &data);
+      if (n > 0 && data) out.assign(data, static_cast<size_t>(n));
+    }
+    BIO_free(bio);
+  }
+  X509_free(cert);
+  return out;
+}
+
+// The OS user: the name of getuid(), with $SUDO_USER when run through sudo.
+std::string OsUser() {
+  std::string user;
+  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) user = pw->pw_name;
+  if (user.empty()) user = "uid:" + std::to_string(getuid());
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) user += " (sudo from " + std::string(sudo) + ")";
+  return user;
+}
+
+// Break-glass: the config's policies and keyring in this process, the
+// config's audit trail (refused without one), the operator from --cert or
+// the OS user. Roles are not applied; ticket and reason are required.
+int RevealOffline(const std::string& config_path, const std::string& cert, reveal::ServiceRequest request) {
+  auto cfg = Config::Load(config_path);
+  if (!cfg.ok()) return Fail(cfg.error(), kExitUsage);
+  if (cfg->audit.file.empty() || cfg->audit.key_file.empty())
+    return Fail(Error(ErrorCode::kAuditFailed, config_path + " configures no audit trail (audit: {file, key_file}): "
+                                                             "an offline reveal writes there first, so nothing is "
+                                                             "revealed without one"),
+                kExitUsage);
+  std::string subject;
+  if (!cert.empty()) {
+    subject = CertificateSubject(cert);
+    if (subject.empty()) return Usage("reveal: --cert " + cert + " is not a readable PEM certificate");
+  } else {
+    subject = OsUser();
+  }
+  auto trail = audit::FileTrail::Open(
+      {.path = cfg->audit.file, .key_file = cfg->audit.key_file, .checkpoint_every = cfg->audit.checkpoint_every});
+  if (!trail.ok()) return Fail(trail.error(), kExitFailure);
+  // The seam of key custody: the keyring the config names, the policy with
+  // the route. Reveal never encrypts: a throwaway ledger leaves the real one.
+  auto keys = crypto::Keyring::Load(cfg->keyring_file);
+  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
+  std::shared_ptr<const policy::Policy> policy;
+  for (const auto& file : cfg->policy_files) {
+    auto p = policy::Policy::Load(file, *keys, crypto::UsageLedger::InMemory());
+    if (!p.ok()) return Fail(p.error(), kExitUsage);
+    if ((*p)->FindRoute(request.route)) {
+      policy = *p;
+      break;
+    }
+  }
+  reveal::RevealRequest rr{.route = request.route,
+                           .field = request.field,
+                           .topic = request.topic,
+                           .channel = "offline",
+                           .subject = subject,
+                           .role = "",
+                           .ticket = request.ticket,
+                           .reason = request.reason,
+                           .key_version = request.key_version,
+                           .keys_header = request.keys_header,
+                           .json = request.json,
+                           .values = {}};
+  std::shared_ptr<audit::Sink> sink = *trail;
+  if (!policy) {
+    // Audited as denied: a break-glass attempt is worth a line even when wrong.
+    if (Status s = sink->Append(audit::ToEvent(reveal::Revealer::DeniedEvent(rr, ErrorCode::kInvalidArgument)));
+        !s.ok())
+      return Fail(s.error(), kExitFailure);
+    return Usage("reveal: no route '" + request.route + "' in the config's policies");
+  }
+  auto revealer = reveal::Revealer::Create(policy, sink);
+  if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
+  if (Status s = (*revealer)->Check(rr); !s.ok()) return Usage("reveal: " + s.error().message);
+  rr.values = ReadValues(std::move(request.values));
+  auto out = (*revealer)->Reveal(rr);  // the trail entry is written before any value returns
+  if (!out.ok()) return Fail(out.error(), kExitFailure);
+  return Print(out->values, out->failed, out->first_error ? out->first_error->ToString() : "");
+}
 
 }  // namespace
 
 int CmdReveal(const std::vector<std::string>& args) {
-  std::string policy_path, keys_path, route_name, field, topic, audit_log, op, reason, version_text, keys_header;
-  std::optional<uint32_t> key_version;
-  bool json_io = false, help = false;
+  for (const auto& a : args) {
+    const std::string name = a.substr(0, a.find('='));
+    if (name == "--operator")
+      return Usage(
+          "reveal: --operator is gone: the operator is your client certificate's subject (or, --offline "
+          "without --cert, the OS user)");
+    if (name == "--audit-log")
+      return Usage(
+          "reveal: --audit-log is gone: reveals are audited in the proxy's configured trail (audit: in the "
+          "config), never a file the caller chooses");
+    if (name == "--policy" || name == "--keys")
+      return Usage("reveal: " + name +
+                   " is gone: call the running proxy (--admin) or, break-glass, --offline "
+                   "--config FILE (its policies, keyring and audit trail)");
+  }
+  std::string admin, cert, key, ca, config_path, route_name, field, topic, ticket, reason, version_text, keys_header;
+  bool json_io = false, help = false, offline = false;
   std::vector<std::string> values;
-  if (const char* env = std::getenv("MASKPROXY_AUDIT_LOG")) audit_log = env;
   std::string err = ParseFlags("reveal", args,
-                               {{{"--policy", &policy_path},
-                                 {"--keys", &keys_path},
+                               {{{"--admin", &admin},
+                                 {"--cert", &cert},
+                                 {"--key", &key},
+                                 {"--ca", &ca},
+                                 {"--config", &config_path},
                                  {"--route", &route_name},
                                  {"--field", &field},
                                  {"--topic", &topic},
-                                 {"--audit-log", &audit_log},
-                                 {"--operator", &op},
+                                 {"--ticket", &ticket},
                                  {"--reason", &reason},
                                  {"--key-version", &version_text},
                                  {"--keys-header", &keys_header}},
-                                {{"--json", &json_io}}},
+                                {{"--json", &json_io}, {"--offline", &offline}}},
                                &values, &help);
   if (!err.empty()) return Usage(err);
   if (help) {
     std::fputs(kRevealHelp, stdout);
     return kExitOk;
   }
+  std::optional<uint32_t> key_version;
   if (!version_text.empty()) {
     if (version_text.size() > 9 || version_text.find_first_not_of("0123456789") != std::string::npos ||
         std::stoul(version_text) == 0)
       return Usage("reveal: --key-version needs a positive number");
     key_version = static_cast<uint32_t>(std::stoul(version_text));
   }
-  if (policy_path.empty() || keys_path.empty() || route_name.empty() || field.empty())
-    return Usage("reveal: --policy, --keys, --route and --field are required");
-  if (audit_log.empty()) return Usage("reveal: --audit-log FILE (or MASKPROXY_AUDIT_LOG) is required");
-  if (reason.empty()) return Usage("reveal: --reason TEXT is required (e.g. a ticket number); it is audited");
+  if (route_name.empty() || field.empty()) return Usage("reveal: --route and --field are required");
+  if (ticket.empty()) return Usage("reveal: --ticket ID is required (e.g. SEC-1); it is audited");
+  if (reason.empty()) return Usage("reveal: --reason PURPOSE is required (e.g. fraud); it is audited");
   if (key_version && !keys_header.empty()) return Usage("reveal: give --keys-header or --key-version, not both");
-  if (op.empty()) {
-    const char* u = std::getenv("SUDO_USER");
-    if (!u) u = std::getenv("USER");
-    op = u ? u : "unknown";
+  reveal::ServiceRequest request{.route = route_name,
+                                 .field = field,
+                                 .topic = topic,
+                                 .ticket = ticket,
+                                 .reason = reason,
+                                 .key_version = key_version,
+                                 .keys_header = keys_header,
+                                 .json = json_io,
+                                 .values = std::move(values)};
+  if (offline) {
+    if (!admin.empty()) return Usage("reveal: --offline and --admin exclude each other");
+    if (config_path.empty()) return Usage("reveal: --offline needs --config FILE (the proxy's config)");
+    return RevealOffline(config_path, cert, std::move(request));
   }
-
-  auto keys = crypto::Keyring::Load(keys_path);
-  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  // Reveal never encrypts: a throwaway ledger keeps the real one untouched.
-  auto pol = policy::Policy::Load(policy_path, *keys, crypto::UsageLedger::InMemory());
-  if (!pol.ok()) return Fail(pol.error(), kExitUsage);
-  auto revealer = reveal::Revealer::Create(*pol, std::make_shared<reveal::FileAuditSink>(audit_log));
-  if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
-  reveal::RevealRequest request{.route = route_name,
-                                .field = field,
-                                .topic = topic,
-                                .reason = reason,
-                                .operator_name = op,
-                                .key_version = key_version,
-                                .keys_header = keys_header,
-                                .json = json_io,
-                                .values = {}};
-  // A bad route, field or key version is refused before values are read.
-  if (Status s = (*revealer)->Check(request); !s.ok()) return Usage("reveal: " + s.error().message);
-
-  if (values.empty() || (values.size() == 1 && values[0] == "-")) {
-    values.clear();
-    std::string line;
-    char buf[65536];
-    while (std::fgets(buf, sizeof buf, stdin)) {
-      line += buf;
-      if (!line.empty() && line.back() == '\n') {
-        line.pop_back();
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        values.push_back(line);
-        line.clear();
-      }
-    }
-    if (!line.empty()) values.push_back(line);
-  }
-  request.values = std::move(values);
-  // The audit line is on disk before the library returns any plaintext.
-  auto revealed = (*revealer)->Reveal(request);
-  if (!revealed.ok()) return Fail(revealed.error(), kExitFailure);
-  for (const auto& v : revealed->values) std::printf("%s\n", v ? v->c_str() : "");
-  std::fflush(stdout);
-  if (revealed->failed) {
-    const Error& first = *revealed->first_error;
-    std::fprintf(stderr, "maskproxy: %zu of %zu value(s) could not be revealed (first: %s)\n", revealed->failed,
-                 request.values.size(), first.ToString().c_str());
-    return kExitFailure;
-  }
-  return kExitOk;
+  if (!config_path.empty()) return Usage("reveal: --config is for --offline only");
+  if (admin.empty()) return Usage("reveal: --admin https://HOST:PORT is required (or --offline --config FILE)");
+  return ViaService(admin, cert, key, ca, std::move(request));
 }
 
 }  // namespace maskproxy::app

@@ -1,6 +1,7 @@
 // maskproxy run: the proxy until SIGTERM or SIGINT.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -25,6 +26,8 @@
 #include "crypto/usage.h"
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
+#include "reveal/authz.h"
+#include "reveal/service.h"
 
 namespace maskproxy::app {
 namespace {
@@ -279,6 +282,27 @@ int CmdRun(const std::vector<std::string>& args) {
       ReloadResult r = rl->ReloadNow("http");
       return admin::ReloadReply{r.ok() ? 200 : 422, r.ToJson()};
     };
+    // POST /v1/reveal (reveal/service.h): roles from reveal:, the running
+    // policies, every request in the trail (no trail: refused at start).
+    if (cfg->reveal.enabled) {
+      if (!trail)
+        return fail(Error(ErrorCode::kConfigInvalid,
+                          "reveal.enabled needs the audit trail (audit: {file, key_file}): "
+                          "every reveal is audited there"),
+                    kExitUsage);
+      auto authz = reveal::Authorizer::Create(cfg->reveal.authz);
+      if (!authz.ok()) return fail(authz.error(), kExitUsage);
+      auto service = reveal::Service::Create(
+          std::move(*authz), [rl] { return rl->running().policies; }, trail);
+      if (!service.ok()) return fail(service.error(), kExitUsage);
+      std::shared_ptr<reveal::Service> svc = std::move(*service);
+      h.reveal = [svc](const admin::RequestContext& ctx, std::string_view body) {
+        reveal::ServiceReply r = svc->Handle({ctx.tls, ctx.client_verified, ctx.subject, ctx.peer_address}, body);
+        return admin::RevealReply{r.status, std::move(r.body), r.retry_after_s};
+      };
+      ao.max_body_bytes = std::max(ao.max_body_bytes, cfg->reveal.max_body_bytes);
+      log::Info("reveal_service_enabled", {{"roles", std::to_string(cfg->reveal.authz.roles.size())}});
+    }
     auto server = admin::Server::Create(ao, std::move(h));
     if (!server.ok()) return fail(server.error(), kExitUsage);
     admin_server = std::move(*server);

@@ -99,6 +99,22 @@ const char kConfigHelp[] = R"(Config file (YAML):
       client_ca_file: clients.pem  #     optional: clients must present a certificate it signed
                                    #   GET /livez /readyz /metrics /config_dump /loglevel;
                                    #   POST /reload /loglevel (see docs/OPERATIONS.md)
+  reveal:                          # optional: POST /v1/reveal on the admin listener
+    enabled: true                  #   needs admin.tls with client_ca_file (refused otherwise)
+    max_values_per_request: 100    #   more: 400
+    max_body_bytes: 262144         #   the admin listener's body limit while reveal is on
+    rate_limit:                    #   per certificate subject (token buckets; over: 429)
+      values_per_minute: 600
+      requests_per_minute: 60      #   every request of a known subject counts, allowed or not
+    unauthenticated_audits_per_minute: 10  # attempts without a client certificate written
+                                   #   to the trail per peer address (more: counted only)
+    roles:                         #   role name -> subjects and grants
+      fraud-analyst:
+        subjects: ["CN=kim,OU=fraud,O=Example"]  # exact RFC 2253 subjects (most specific first)
+        grants:                    #   route + rule paths ($scan.DETECTOR too) + purpose classes:
+          - { route: transfers, fields: [sender.email], purposes: [fraud, chargeback] }
+                                   #   fraud, chargeback, legal_request, data_subject_request,
+                                   #   incident, support, audit
   stats_interval_ms: 30000         # optional: how often counters are logged
   reload:                          # optional: policies and keyring are reloaded without a
     watch: true                    #   restart on SIGHUP, POST /reload, and (watch: true, the
@@ -299,6 +315,84 @@ Status SecurityBlock(const Ctx& c, const YAML::Node& n, const std::string& side,
   *out = std::move(sec);
   return Status::Ok();
 }
+
+// reveal: POST /v1/reveal on the admin listener (reveal/authz.h).
+Status StringList(const Ctx& c, const YAML::Node& n, const std::string& full, std::vector<std::string>* out) {
+  if (!n || !n.IsSequence() || n.size() == 0) return c.At(n, "'" + full + "' must be a non-empty list of strings");
+  for (const auto& e : n) {
+    if (!e.IsScalar() || e.Scalar().empty()) return c.At(e, "'" + full + "' must be a list of non-empty strings");
+    out->push_back(e.Scalar());
+  }
+  return Status::Ok();
+}
+
+Status RevealSection(const Ctx& c, const YAML::Node& r, Config::Reveal* out) {
+  if (Status s = CheckKeys(c, r, "reveal",
+                           {"enabled", "max_values_per_request", "max_body_bytes", "rate_limit",
+                            "unauthenticated_audits_per_minute", "roles"});
+      !s.ok())
+    return s;
+  if (YAML::Node e = r["enabled"]) {
+    if (!e.IsScalar() || !YAML::convert<bool>::decode(e, out->enabled))
+      return c.At(e, "'reveal.enabled' must be true or false");
+  }
+  long long v = static_cast<long long>(out->authz.max_values_per_request);
+  if (Status s = Int(c, r, "max_values_per_request", "reveal.max_values_per_request", 1, 100000, &v); !s.ok()) return s;
+  out->authz.max_values_per_request = static_cast<size_t>(v);
+  v = static_cast<long long>(out->max_body_bytes);
+  if (Status s = Int(c, r, "max_body_bytes", "reveal.max_body_bytes", 1024, 16 << 20, &v); !s.ok()) return s;
+  out->max_body_bytes = static_cast<size_t>(v);
+  v = out->authz.unauthenticated_audits_per_minute;
+  if (Status s =
+          Int(c, r, "unauthenticated_audits_per_minute", "reveal.unauthenticated_audits_per_minute", 0, 10000, &v);
+      !s.ok())
+    return s;
+  out->authz.unauthenticated_audits_per_minute = static_cast<int>(v);
+  if (YAML::Node rl = r["rate_limit"]) {
+    if (Status s = CheckKeys(c, rl, "reveal.rate_limit", {"values_per_minute", "requests_per_minute"}); !s.ok())
+      return s;
+    v = out->authz.values_per_minute;
+    if (Status s = Int(c, rl, "values_per_minute", "reveal.rate_limit.values_per_minute", 1, 1000000, &v); !s.ok())
+      return s;
+    out->authz.values_per_minute = static_cast<int>(v);
+    v = out->authz.requests_per_minute;
+    if (Status s = Int(c, rl, "requests_per_minute", "reveal.rate_limit.requests_per_minute", 1, 100000, &v); !s.ok())
+      return s;
+    out->authz.requests_per_minute = static_cast<int>(v);
+  }
+  YAML::Node roles = r["roles"];
+  if (out->enabled && (!roles || !roles.IsMap() || roles.size() == 0))
+    return c.At(roles ? roles : r, "'reveal.roles' must map role names to {subjects, grants} (reveal is enabled)");
+  if (roles) {
+    if (!roles.IsMap()) return c.At(roles, "'reveal.roles' must map role names to {subjects, grants}");
+    for (const auto& kv : roles) {
+      const std::string where = "reveal.roles." + kv.first.Scalar();
+      if (Status s = CheckKeys(c, kv.second, where, {"subjects", "grants"}); !s.ok()) return s;
+      reveal::Role role;
+      role.name = kv.first.Scalar();
+      if (Status s = StringList(c, kv.second["subjects"], where + ".subjects", &role.subjects); !s.ok()) return s;
+      YAML::Node grants = kv.second["grants"];
+      if (!grants || !grants.IsSequence() || grants.size() == 0)
+        return c.At(grants ? grants : kv.second, "'" + where + ".grants' must be a non-empty list");
+      for (const auto& g : grants) {
+        if (Status s = CheckKeys(c, g, where + ".grants", {"route", "fields", "purposes"}); !s.ok()) return s;
+        reveal::Grant grant;
+        auto route = String(c, g, "route", where + ".grants.route", true);
+        if (!route.ok()) return route.error();
+        grant.route = *route;
+        if (Status s = StringList(c, g["fields"], where + ".grants.fields", &grant.fields); !s.ok()) return s;
+        if (Status s = StringList(c, g["purposes"], where + ".grants.purposes", &grant.purposes); !s.ok()) return s;
+        for (size_t i = 0; i < grant.purposes.size(); ++i)
+          if (!reveal::IsPurposeClass(grant.purposes[i]))
+            return c.At(g["purposes"][i], "unknown purpose '" + grant.purposes[i] +
+                                              "' (expected: " + text::Join(reveal::PurposeClasses()) + ")");
+        role.grants.push_back(std::move(grant));
+      }
+      out->authz.roles.push_back(std::move(role));
+    }
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 Result<Config> Config::Load(const std::string& path) {
@@ -332,7 +426,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
                   "run --help)");
     if (Status s = CheckKeys(c, root, "",
                              {"source", "destination", "policies", "keyring", "encryption_ledger", "audit", "delivery",
-                              "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload"});
+                              "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload", "reveal"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -500,6 +594,13 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
         cfg.admin.tls_key_file = Resolve(base_dir, *key);
         if (!ca->empty()) cfg.admin.tls_client_ca_file = Resolve(base_dir, *ca);
       }
+    }
+    if (YAML::Node r = root["reveal"]) {
+      if (Status s = RevealSection(c, r, &cfg.reveal); !s.ok()) return s.error();
+      if (cfg.reveal.enabled && (!cfg.admin.enabled || cfg.admin.tls_client_ca_file.empty()))
+        return c.At(r,
+                    "'reveal.enabled' needs the admin listener with tls: {cert_file, key_file, client_ca_file}: "
+                    "values are revealed only to clients with a certificate from that CA");
     }
     long long si = cfg.stats_interval_ms;
     if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();

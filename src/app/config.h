@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "reveal/authz.h"
 
 namespace maskproxy::app {
 
@@ -68,6 +69,13 @@ struct Config {
     std::string tls_key_file;        // likewise
     std::string tls_client_ca_file;  // likewise; set: client certificates required
   } admin;
+  // reveal: POST /v1/reveal on the admin listener (needs admin TLS with
+  // client certificates). Roles, grants and limits are reveal/authz.h's.
+  struct Reveal {
+    bool enabled = false;
+    size_t max_body_bytes = 256 * 1024;  // the admin listener's body limit while reveal is on
+    reveal::AuthzOptions authz;
+  } reveal;
 
   [[nodiscard]] static Result<Config> Load(const std::string& path);
   [[nodiscard]] static Result<Config> Parse(const std::string& yaml, const std::string& origin,

@@ -86,6 +86,8 @@ namespace maskproxy {
   X(kPolicyUnreadable, "policy_unreadable", "a policy file could not be read")                                         \
   X(kProduceFailed, "produce_failed", "producing a record to Kafka failed")                                            \
   X(kProduceTooLarge, "produce_too_large", "Kafka refused a record as too large")                                      \
+  X(kRevealDenied, "reveal_denied", "a reveal request is not covered by a role of its certificate subject")            \
+  X(kRevealRateLimited, "reveal_rate_limited", "a reveal request is over its subject's rate limit")                    \
   X(kScanFailed, "scan_failed", "a scan detector/action pairing failed")                                               \
   X(kTestHang, "test_hang", "tests only: a pipeline under test did not stop in time (never produced by src/)")         \
   X(kTextTooLarge, "text_too_large", "text of 4 GiB or more cannot be scanned")                                        \

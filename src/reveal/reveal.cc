@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include "codec/json.h"
-#include "common/audit.h"
 #include "common/text.h"
 #include "engine/engine.h"
 #include "transform/action.h"
@@ -12,11 +11,31 @@
 namespace maskproxy::reveal {
 namespace {
 
-// A JSON string literal of `s` (for audit lines; s is never a value).
+std::string HostName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
 }  // namespace
 
-Status FileAuditSink::Append(std::string_view line) {
-  return audit::AppendLine(path_, line);
+audit::RevealEvent Revealer::DeniedEvent(const RevealRequest& request, ErrorCode code) {
+  audit::RevealEvent e;
+  e.allowed = false;
+  e.denied_code = std::string(ErrorCodeName(code));
+  e.channel = request.channel;
+  e.subject = request.subject;
+  e.role = request.role;
+  e.ticket = request.ticket;
+  e.reason = request.reason;
+  e.route = request.route;
+  e.field = request.field;
+  e.topic = request.topic;
+  e.key_version = request.key_version.value_or(0);
+  e.requested = request.values.size();
+  e.uid = std::to_string(::getuid());
+  e.host = HostName();
+  return e;
 }
 
 // What a request reveals with: the rule's (or detector's) action, and the
@@ -30,15 +49,16 @@ struct Revealer::Target {
 };
 
 Result<std::unique_ptr<Revealer>> Revealer::Create(std::shared_ptr<const policy::Policy> policy,
-                                                   std::shared_ptr<AuditSink> audit) {
+                                                   std::shared_ptr<audit::Sink> audit) {
   if (!policy) return Error(ErrorCode::kInvalidArgument, "reveal needs a policy");
   if (!audit) return Error(ErrorCode::kInvalidArgument, "reveal needs an audit log: without one nothing is revealed");
   return std::unique_ptr<Revealer>(new Revealer(std::move(policy), std::move(audit)));
 }
 
 Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
-  if (request.reason.empty())
-    return Error(ErrorCode::kInvalidArgument, "a reason (e.g. a ticket number) is required; it is audited");
+  if (request.ticket.empty())
+    return Error(ErrorCode::kInvalidArgument, "a purpose ticket (e.g. SEC-1) is required; it is audited");
+  if (request.reason.empty()) return Error(ErrorCode::kInvalidArgument, "a purpose reason is required; it is audited");
   if (request.key_version && !request.keys_header.empty())
     return Error(ErrorCode::kInvalidArgument, "give the keys header or the key version, not both");
   Target t;
@@ -91,7 +111,12 @@ Status Revealer::Check(const RevealRequest& request) const {
 
 Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
   auto target = Resolve(request);
-  if (!target.ok()) return target.error();
+  if (!target.ok()) {
+    audit::RevealEvent denied = DeniedEvent(request, target.error().code);
+    denied.policy = policy_->Label();
+    if (Status s = audit_->Append(audit::ToEvent(denied)); !s.ok()) return s.error();
+    return target.error();
+  }
   const Target& t = *target;
   transform::ActionContext ctx{t.topic};
   RevealResult out;
@@ -115,21 +140,28 @@ Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
       out.values.emplace_back(text.ok() && *text ? **text : *r);
     }
   }
-  const size_t n = request.values.size();
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  std::string line = "{\"ts\":" + text::JsonQuoted(audit::NowUtc()) +
-                     ",\"event\":\"reveal\",\"operator\":" + text::JsonQuoted(request.operator_name) +
-                     ",\"uid\":" + std::to_string(::getuid()) + ",\"host\":" + text::JsonQuoted(host) +
-                     ",\"reason\":" + text::JsonQuoted(request.reason) +
-                     ",\"policy\":" + text::JsonQuoted(policy_->Label()) +
-                     ",\"route\":" + text::JsonQuoted(t.route->name) + ",\"field\":" + text::JsonQuoted(request.field) +
-                     ",\"topic\":" + text::JsonQuoted(t.topic) + ",\"action\":" + text::JsonQuoted(t.action_name) +
-                     (t.key_version ? ",\"key_version\":" + std::to_string(*t.key_version) : std::string()) +
-                     ",\"values\":" + std::to_string(n) + ",\"revealed\":" + std::to_string(n - out.failed) +
-                     ",\"failed\":" + std::to_string(out.failed) + "}";
-  // The audit line is on disk before any plaintext leaves this function.
-  if (Status s = audit_->Append(line); !s.ok()) return s.error();
+  audit::RevealEvent e;
+  e.allowed = true;
+  e.channel = request.channel;
+  e.subject = request.subject;
+  e.role = request.role;
+  e.ticket = request.ticket;
+  e.reason = request.reason;
+  e.policy = policy_->Label();
+  e.route = t.route->name;
+  e.field = request.field;
+  e.topic = t.topic;
+  e.action = t.action_name;
+  e.key_version = t.key_version.value_or(0);
+  e.requested = request.values.size();
+  e.failed = out.failed;
+  e.revealed = e.requested - out.failed;
+  for (const auto& v : out.values)
+    if (v) e.value_digests.push_back(audit_->ValueDigest(*v));
+  e.uid = std::to_string(::getuid());
+  e.host = HostName();
+  // The audit entry is written before any plaintext leaves this function.
+  if (Status s = audit_->Append(audit::ToEvent(e)); !s.ok()) return s.error();
   return out;
 }
 

@@ -5,15 +5,17 @@
 // It prints nothing and exits nothing: refusals are coded errors, the values
 // come back to the caller.
 //
-//   auto revealer = reveal::Revealer::Create(policy, std::make_shared<reveal::FileAuditSink>(path));
-//   auto out = (*revealer)->Reveal({.route = "transfers", .field = "sender.email", .reason = "SEC-1",
-//                                   .operator_name = "kim", .values = {"e1.contact.2...."}});
+//   auto revealer = reveal::Revealer::Create(policy, trail);  // trail: std::shared_ptr<audit::Sink>
+//   auto out = (*revealer)->Reveal({.route = "transfers", .field = "sender.email", .subject = "CN=kim",
+//                                   .ticket = "SEC-1", .reason = "fraud", .values = {"e1.contact.2...."}});
 //
 // Order (fail closed): the request is checked (reason, route, field, the fpe
 // key version) before any value is touched; the values are revealed in
-// memory; one audit line (time, operator, uid, host, reason, policy, route,
-// field, topic, action, key version, counts; never a value) is appended and
-// synced; only then are the values returned. Without the audit line, no value.
+// memory; one audit::RevealEvent (channel, subject, role, ticket, reason,
+// policy, route, field, topic, action, key version, counts, uid, host, and
+// the Sink::ValueDigest of each value revealed; never a value) is appended;
+// only then are the values returned. Without the audit entry, no value. A
+// request refused by those checks is audited too (allowed: false).
 #pragma once
 
 #include <cstddef>
@@ -24,37 +26,24 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/audit.h"
 #include "common/result.h"
 #include "policy/policy.h"
 
 namespace maskproxy::reveal {
-
-// Where audit lines go. Append must have the line durably written when it
-// returns ok.
-class AuditSink {
- public:
-  virtual ~AuditSink() = default;
-  [[nodiscard]] virtual Status Append(std::string_view line) = 0;
-};
-
-// The audit trail file (common/audit.h: append-only, 0600, fsynced).
-class FileAuditSink : public AuditSink {
- public:
-  explicit FileAuditSink(std::string path) : path_(std::move(path)) {}
-  [[nodiscard]] Status Append(std::string_view line) override;
-
- private:
-  std::string path_;
-};
 
 struct RevealRequest {
   std::string route;  // the route's name or source topic
   // The rule's path as written in the policy (user.email, $key,
   // $header.NAME), or $scan.DETECTOR for a hit of the policy's scanning.
   std::string field;
-  std::string topic;          // the source topic the value was masked on; "" = the route's `from`
-  std::string reason;         // why (e.g. a ticket number); required, audited
-  std::string operator_name;  // who asks; audited (with the process's uid and host)
+  std::string topic;  // the source topic the value was masked on; "" = the route's `from`
+  // Who asks and why, as the audit entry records them (audit::RevealEvent).
+  std::string channel = "service";  // "service" (POST /v1/reveal) or "offline" (break-glass CLI)
+  std::string subject;              // certificate subject, or the OS user offline
+  std::string role;                 // the role that granted it; "" offline
+  std::string ticket;               // purpose: ticket id; required
+  std::string reason;               // purpose: why (a purpose class); required
   // fpe only (other outputs name their version): the key version, or the
   // record's maskproxy.keys header to take it from. Not both.
   std::optional<uint32_t> key_version;
@@ -77,29 +66,34 @@ class Revealer {
   // encryption ledger will do: reveal never encrypts). `audit`: where each
   // reveal is recorded. Error "invalid_argument" if either is null.
   [[nodiscard]] static Result<std::unique_ptr<Revealer>> Create(std::shared_ptr<const policy::Policy> policy,
-                                                                std::shared_ptr<AuditSink> audit);
+                                                                std::shared_ptr<audit::Sink> audit);
 
   // The checks Reveal makes before it touches a value (no audit line): the
   // reason, the route, the field, the fpe key version. Error
   // "invalid_argument" with a message that names no value.
   [[nodiscard]] Status Check(const RevealRequest& request) const;
 
-  // Check, then reveals each value and appends the audit line (also when
-  // some or all values could not be revealed: the counts say so). Errors:
+  // Check, then reveals each value and appends the audit entry (also when
+  // some or all values could not be revealed: the counts say so). A request
+  // Check refuses is audited as denied and its error returned. Errors:
   // those of Check, or the audit sink's ("audit_failed"): then no value is
   // returned.
   [[nodiscard]] Result<RevealResult> Reveal(const RevealRequest& request) const;
 
   [[nodiscard]] const policy::Policy& policy() const { return *policy_; }
 
+  // The audit entry of a request refused before the Revealer saw it (by
+  // authorization, or a malformed request): allowed false, `code` its reason.
+  [[nodiscard]] static audit::RevealEvent DeniedEvent(const RevealRequest& request, ErrorCode code);
+
  private:
-  Revealer(std::shared_ptr<const policy::Policy> policy, std::shared_ptr<AuditSink> audit)
+  Revealer(std::shared_ptr<const policy::Policy> policy, std::shared_ptr<audit::Sink> audit)
       : policy_(std::move(policy)), audit_(std::move(audit)) {}
   struct Target;
   [[nodiscard]] Result<Target> Resolve(const RevealRequest& request) const;
 
   std::shared_ptr<const policy::Policy> policy_;
-  std::shared_ptr<AuditSink> audit_;
+  std::shared_ptr<audit::Sink> audit_;
 };
 
 // The version of key `key_name` in the value of a record's maskproxy.keys

@@ -147,5 +147,41 @@ TEST_F(AdminLogLevel, BadLevelIs400AndKeepsTheLevel) {
   EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
 }
 
+TEST(AdminReveal, TheHandlerGetsTheRequestContextAndItsReplyIsPassedOn) {
+  Handlers h;
+  RequestContext seen;
+  std::string seen_body;
+  h.reveal = [&](const RequestContext& ctx, std::string_view body) {
+    seen = ctx;
+    seen_body = std::string(body);
+    return RevealReply{429, "{\"error\":\"reveal_rate_limited\"}", 7};
+  };
+  RequestContext ctx{true, true, "CN=kim,O=Example", "127.0.0.1"};
+  Response r = Route(h, ctx, "POST", "/v1/reveal", "{}");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.retry_after_s, 7);
+  EXPECT_EQ(r.body, "{\"error\":\"reveal_rate_limited\"}\n");
+  EXPECT_TRUE(seen.tls);
+  EXPECT_TRUE(seen.client_verified);
+  EXPECT_EQ(seen.subject, "CN=kim,O=Example");
+  EXPECT_EQ(seen.peer_address, "127.0.0.1");
+  EXPECT_EQ(seen_body, "{}");
+  // The plain-HTTP overload hands over an unauthenticated context.
+  (void)Route(h, "POST", "/v1/reveal", "{}");
+  EXPECT_FALSE(seen.tls);
+  EXPECT_FALSE(seen.client_verified);
+  EXPECT_TRUE(seen.subject.empty());
+}
+
+TEST(AdminReveal, PostOnlyAnd501WithoutAHandler) {
+  EXPECT_EQ(Route(Handlers{}, "POST", "/v1/reveal", "{}").status, 501);
+  Handlers h;
+  h.reveal = [](const RequestContext&, std::string_view) { return RevealReply{200, "{}", 0}; };
+  Response r = Route(h, "GET", "/v1/reveal", "");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.allow, "POST");
+  EXPECT_EQ(Route(h, "POST", "/v1/reveal", "{}").retry_after_s, 0);
+}
+
 }  // namespace
 }  // namespace maskproxy::admin

@@ -170,7 +170,9 @@ class AdminTls : public ::testing::Test {
   static std::string F(const std::string& name) { return certs_->F(name); }
 
   // One GET over TLS; "" if the handshake or the request failed.
-  static std::string TlsGet(uint16_t port, const std::string& cert, const std::string& key) {
+  static std::string TlsGet(
+      uint16_t port, const std::string& cert, const std::string& key,
+      const std::string& request = "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") {
     asio::io_context ioc;
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     ctx.load_verify_file(F("ca.crt"));
@@ -185,7 +187,7 @@ class AdminTls : public ::testing::Test {
     if (ec) return "";
     s.handshake(asio::ssl::stream_base::client, ec);
     if (ec) return "";
-    asio::write(s, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")), ec);
+    asio::write(s, asio::buffer(request), ec);
     if (ec) return "";
     std::string out;
     char buf[4096];
@@ -220,6 +222,39 @@ TEST_F(AdminTls, ClientWithoutCertificateOrFromAnotherCaIsRefused) {
   EXPECT_EQ(TlsGet(server->port(), "stranger.crt", "client.key").find("200"), std::string::npos);
   // Plain HTTP on the TLS port gets nothing either.
   EXPECT_EQ(Get(server->port(), "GET", "/livez").find("200 OK"), std::string::npos);
+}
+
+// The verified client certificate's subject reaches the reveal handler;
+// without a client CA a TLS client is not "verified".
+TEST_F(AdminTls, TheRevealHandlerGetsTheVerifiedSubject) {
+  RequestContext seen;
+  Handlers h;
+  h.reveal = [&seen](const RequestContext& ctx, std::string_view) {
+    seen = ctx;
+    return RevealReply{429, "{}", 3};
+  };
+  const std::string post = "POST /v1/reveal HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  {
+    auto server = Start(h, o);
+    ASSERT_TRUE(server);
+    std::string r = TlsGet(server->port(), "client.crt", "client.key", post);
+    EXPECT_EQ(r.rfind("HTTP/1.1 429", 0), 0u) << r;
+    EXPECT_NE(r.find("Retry-After: 3"), std::string::npos) << r;
+    EXPECT_TRUE(seen.tls);
+    EXPECT_TRUE(seen.client_verified);
+    EXPECT_EQ(seen.subject, "CN=client");
+    EXPECT_EQ(seen.peer_address, "127.0.0.1");
+  }
+  o.tls.client_ca_file.clear();
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  std::string r = TlsGet(server->port(), "", "", post);
+  EXPECT_EQ(r.rfind("HTTP/1.1 429", 0), 0u) << r;
+  EXPECT_TRUE(seen.tls);
+  EXPECT_FALSE(seen.client_verified);
+  EXPECT_TRUE(seen.subject.empty());
 }
 
 TEST_F(AdminTls, ServerWithoutClientCaServesAnyTlsClient) {

@@ -130,10 +130,20 @@ phone=$(python3 -c 'import json; print(json.loads(open("out.jsonl").readline())[
 acct_in='{"recipients":[{"account":"110-123-456789"}]}'
 echo "$acct_in" | "$bin" mask --policy "$P" --keys keys.yaml --route transfers >acct.jsonl 2>/dev/null
 acct=$(python3 -c 'import json; print(json.loads(open("acct.jsonl").readline())["recipients"][0]["account"])')
-R=(--policy "$P" --keys keys.yaml --route transfers --audit-log audit.log --reason SEC-1)
+# reveal here is the offline break-glass path (no proxy runs): a config names
+# the policies, the keyring and the audit trail it writes to.
+"$bin" keys generate --out audit-key.yaml audit 2>/dev/null
+mkcfg() {  # mkcfg FILE POLICY KEYRING [TRAIL]
+  printf 'source: { brokers: "127.0.0.1:1", group_id: g }\npolicies: ["%s"]\nkeyring: %s\naudit: { file: "%s", key_file: audit-key.yaml }\n' \
+    "$2" "$3" "${4:-audit.log}" >"$1"
+}
+mkcfg cfg-r.yaml "$P" keys.yaml
+R=(--offline --config cfg-r.yaml --route transfers --ticket SEC-1 --reason fraud)
 
-expect_rc 2 "reveal without a reason is refused" "$bin" reveal --policy "$P" --keys keys.yaml --route transfers \
-  --field sender.email --audit-log audit.log "$email"
+expect_rc 2 "reveal without a reason is refused" "$bin" reveal --offline --config cfg-r.yaml --route transfers \
+  --ticket SEC-1 --field sender.email "$email"
+expect_rc 2 "reveal --operator is refused" "$bin" reveal "${R[@]}" --operator x --field sender.email "$email"
+expect_rc 2 "reveal --audit-log is refused" "$bin" reveal "${R[@]}" --audit-log x.log --field sender.email "$email"
 expect_rc 0 "reveal encrypt" "$bin" reveal "${R[@]}" --field sender.email "$email"
 has out.txt "minjun@example.com" "encrypt reveals"
 expect_rc 0 "reveal fpe" "$bin" reveal "${R[@]}" --field sender.phone --key-version 1 "$phone"
@@ -214,7 +224,8 @@ expect_rc 0 "encrypt outputs name their version and ignore the keys header" "$bi
 has out.txt "minjun@example.com" "e1 output revealed"
 # Across a rotation, each value with its record's maskproxy.keys header.
 "$bin" keys generate --out keys-f.yaml rrn phone email account contact customer 2>/dev/null
-F=(--policy "$P" --keys keys-f.yaml --route transfers --audit-log audit.log --reason SEC-3)
+mkcfg cfg-f.yaml "$P" keys-f.yaml
+F=(--offline --config cfg-f.yaml --route transfers --ticket SEC-3 --reason fraud)
 keyrefs() { sed -n 's/.*use key versions \([^ ]*\) .*/\1/p' err.txt; }
 echo '{"sender":{"phone":"010-5555-6666"}}' >fpe-in.jsonl
 expect_rc 0 "mask an FPE phone under version 1" "$bin" mask --policy "$P" --keys keys-f.yaml --route transfers \
@@ -243,13 +254,16 @@ grep -q '"key_version":1' audit.log && ok "the audit line records the key versio
 tampered="${email%?}A"; [ "$tampered" = "$email" ] && tampered="${email%?}B"
 expect_rc 1 "a tampered ciphertext is refused" "$bin" reveal "${R[@]}" --field sender.email "$tampered"
 expect_rc 1 "another topic's ciphertext is refused (AAD)" "$bin" reveal "${R[@]}" --topic other.raw --field sender.email "$email"
-expect_rc 1 "no audit log, no reveal" "$bin" reveal --policy "$P" --keys keys.yaml --route transfers --reason x \
-  --audit-log /nonexistent/dir/audit.log --field sender.email "$email"
+mkcfg cfg-nolog.yaml "$P" keys.yaml /nonexistent/dir/audit.log
+expect_rc 1 "no audit log, no reveal" "$bin" reveal --offline --config cfg-nolog.yaml --route transfers --ticket T \
+  --reason fraud --field sender.email "$email"
 hasnt out.txt "minjun" "nothing printed when the audit log cannot be written"
 
 n=$(wc -l <audit.log)
 [ "$n" -ge 8 ] && ok "every reveal audited ($n lines)" || bad "audit has $n lines"
-has audit.log '"reason":"SEC-1"' "audit records the reason"
+has audit.log '"ticket":"SEC-1"' "audit records the ticket"
+has audit.log '"channel":"offline"' "audit records the offline channel"
+"$bin" audit verify --key-file audit-key.yaml audit.log >/dev/null 2>&1 && ok "the trail verifies" || bad "audit verify"
 has audit.log '"field":"sender.email"' "audit records the field"
 for v in minjun 010-1234-5678 110-123-456789 "$email"; do hasnt audit.log "$v" "audit never holds '$v'"; done
 python3 -c 'import json,sys; [json.loads(l) for l in open("audit.log")]' && ok "audit lines are JSON" || bad "audit not JSON"
@@ -272,11 +286,12 @@ for v in 010-1234-5678 010-2222-3333 900101-1234568 minjun.kim; do
 done
 has tickets.masked.jsonl "ORD-20261126000123 배송 문의" "text without PII is kept"
 ct=$(grep -o 'd1\.contact\.1\.[A-Za-z0-9_-]*' tickets.masked.jsonl | head -1)
-expect_rc 0 "an e-mail found in text is revealed with --field '\$scan.email'" "$bin" reveal --policy "$S" \
-  --keys keys-s.yaml --route support --reason SEC-2 --audit-log audit.log --field '$scan.email' "$ct"
+mkcfg cfg-s.yaml "$S" keys-s.yaml
+expect_rc 0 "an e-mail found in text is revealed with --field '\$scan.email'" "$bin" reveal --offline \
+  --config cfg-s.yaml --route support --ticket SEC-2 --reason support --field '$scan.email' "$ct"
 has out.txt "minjun.kim@example.com" "revealed the e-mail found in the text"
-expect_rc 2 "reveal of an unknown detector is a usage error" "$bin" reveal --policy "$S" --keys keys-s.yaml \
-  --route support --reason SEC-2 --audit-log audit.log --field '$scan.nope' "$ct"
+expect_rc 2 "reveal of an unknown detector is a usage error" "$bin" reveal --offline --config cfg-s.yaml \
+  --route support --ticket SEC-2 --reason support --field '$scan.nope' "$ct"
 cat >bad-scan.yaml <<'YAML'
 policy: bad
 version: 1

@@ -279,8 +279,9 @@ TEST_F(ReloadTest, RotatedKeyTakesEffectAndTheLedgerIsReused) {
   const std::string new_out = email_of(Mask(*next, kRecord));
   EXPECT_EQ(old_out.rfind("e1.contact.1.", 0), 0u) << old_out.substr(0, 13);
   EXPECT_EQ(new_out.rfind("e1.contact.2.", 0), 0u) << new_out.substr(0, 13);
-  struct MemorySink : reveal::AuditSink {
-    Status Append(std::string_view) override { return Status::Ok(); }
+  struct MemorySink : audit::Sink {
+    Status Append(const audit::Event&) override { return Status::Ok(); }
+    std::string ValueDigest(std::string_view) const override { return "digest"; }
   };
   auto keys = crypto::Keyring::Load(keys_path_);
   ASSERT_TRUE(keys.ok());
@@ -291,8 +292,9 @@ TEST_F(ReloadTest, RotatedKeyTakesEffectAndTheLedgerIsReused) {
   reveal::RevealRequest req;
   req.route = "users.raw";
   req.field = "user.email";
-  req.reason = "TEST-1";
-  req.operator_name = "test";
+  req.ticket = "TEST-1";
+  req.reason = "audit";
+  req.subject = "test";
   req.values = {old_out, new_out};
   auto revealed = (*revealer)->Reveal(req);
   ASSERT_TRUE(revealed.ok()) << revealed.error().ToString();

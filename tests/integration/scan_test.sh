@@ -179,8 +179,10 @@ print(f"ok: {len(out)} tickets masked, 1 dead letter; no planted PII in the dest
 PY
 
 # Reveal e-mail addresses found in the text, read back from Kafka.
-R=(--policy "$WORK/policy.yaml" --keys "$WORK/keys.yaml" --route support --topic "$SRC" --reason e2e
-   --audit-log "$WORK/reveal-audit.log")
+# Offline break-glass (reveal --offline): the config with a trail of its own
+# (the proxy's may still be open).
+sed 's/audit\.jsonl/reveal-audit.log/' "$WORK/config.yaml" >"$WORK/reveal-config.yaml"
+R=(--offline --config "$WORK/reveal-config.yaml" --route support --topic "$SRC" --ticket E2E-1 --reason audit)
 cut -f1 "$WORK/reveal.tsv" | "$BIN" reveal "${R[@]}" --field '$scan.email' - >"$WORK/emails.txt"
 python3 - "$WORK" <<'PY'
 import json, re, sys

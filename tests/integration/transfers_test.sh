@@ -109,8 +109,10 @@ print(f"ok: {len(out)} masked ({tombstones} tombstones), {len(dead)} dead letter
 PY
 
 # Reveal what analysts hold, as an operator would, and compare with the source.
-R=(--policy "$WORK/policy.yaml" --keys "$WORK/keys.yaml" --route transfers --topic "$SRC" --reason e2e
-   --audit-log "$WORK/audit.log")
+# Offline break-glass (reveal --offline): a config with an audit trail of its own.
+"$BIN" keys generate --out "$WORK/audit-key.yaml" audit 2>/dev/null || fail "keys generate (audit) failed"
+config_write --out "$WORK/reveal-config.yaml" --extra $'audit:\n  file: audit.log\n  key_file: audit-key.yaml'
+R=(--offline --config "$WORK/reveal-config.yaml" --route transfers --topic "$SRC" --ticket E2E-1 --reason audit)
 cut -f1 "$WORK/reveal.tsv" | "$BIN" reveal "${R[@]}" --field sender.email - >"$WORK/emails.txt"
 cut -f3 "$WORK/reveal.tsv" | "$BIN" reveal "${R[@]}" --field sender.phone --key-version 1 - >"$WORK/phones.txt"
 diff <(cut -f2 "$WORK/reveal.tsv") "$WORK/emails.txt" >/dev/null || { echo "FAIL: revealed emails differ"; exit 1; }

@@ -12,6 +12,7 @@
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
+#include "reveal/memory_sink.h"
 #include "transform/action.h"
 
 namespace maskproxy::reveal {
@@ -46,17 +47,7 @@ routes:
       - { path: sender.id, action: tokenize, key: customer }
 )";
 
-// Keeps every line; fails every append when `fail` is set.
-class MemorySink : public AuditSink {
- public:
-  Status Append(std::string_view line) override {
-    if (fail) return Error(ErrorCode::kAuditFailed, "cannot append to the audit log");
-    lines.emplace_back(line);
-    return Status::Ok();
-  }
-  bool fail = false;
-  std::vector<std::string> lines;
-};
+using testing::MemorySink;
 
 class RevealTest : public ::testing::Test {
  protected:
@@ -93,8 +84,10 @@ class RevealTest : public ::testing::Test {
     RevealRequest q;
     q.route = "transfers";
     q.field = field;
-    q.reason = "SEC-1";
-    q.operator_name = "kim";
+    q.ticket = "SEC-1";
+    q.reason = "fraud";
+    q.subject = "CN=kim";
+    q.role = "analyst";
     q.values = std::move(values);
     return q;
   }
@@ -118,9 +111,11 @@ TEST_F(RevealTest, RevealsAnAuthorizedFieldAndAuditsWithoutTheValue) {
   ASSERT_EQ(sink_->lines.size(), 1u);
   const std::string& line = sink_->lines[0];
   for (const char* part :
-       {"\"event\":\"reveal\"", "\"operator\":\"kim\"", "\"reason\":\"SEC-1\"", "\"policy\":\"reveal-test@1#",
+       {"\"event\":\"reveal\"", "\"allowed\":true", "\"channel\":\"service\"", "\"subject\":\"CN=kim\"",
+        "\"role\":\"analyst\"", "\"ticket\":\"SEC-1\"", "\"reason\":\"fraud\"", "\"policy\":\"reveal-test@1#",
         "\"route\":\"transfers\"", "\"field\":\"sender.email\"", "\"topic\":\"transfers.raw\"",
-        "\"action\":\"encrypt\"", "\"values\":1,\"revealed\":1,\"failed\":0}", "\"uid\":", "\"host\":", "\"ts\":"})
+        "\"action\":\"encrypt\"", "\"requested\":1,\"revealed\":1,\"failed\":0", "\"value_digests\":[\"d(18)\"]",
+        "\"uid\":", "\"host\":"})
     EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
   EXPECT_EQ(line.find("minjun"), std::string::npos) << "the audit line holds no value";
   EXPECT_EQ(line.find(masked), std::string::npos) << "nor the masked value";
@@ -157,7 +152,7 @@ TEST_F(RevealTest, FpeRevealsWithItsKeyVersionOrTheKeysHeader) {
   EXPECT_EQ(sink_->lines.size(), 2u);
 }
 
-// Each refusal: an error, no value, and no audit line (nothing was revealed).
+// Each refusal: an error, no value, and an audit entry that says denied.
 TEST_F(RevealTest, RefusesBeforeTouchingAValue) {
   const std::string masked = Mask("sender.phone", "010-1234-5678");
   struct Case {
@@ -171,6 +166,8 @@ TEST_F(RevealTest, RefusesBeforeTouchingAValue) {
   cases.push_back({"unknown detector", Request("$scan.email", {masked})});
   cases.push_back({"missing reason", Request("sender.email", {masked})});
   cases.back().q.reason.clear();
+  cases.push_back({"missing ticket", Request("sender.email", {masked})});
+  cases.back().q.ticket.clear();
   cases.push_back({"fpe without a key version", Request("sender.phone", {masked})});
   cases.push_back({"a keys header without the rule's key", Request("sender.phone", {masked})});
   cases.back().q.keys_header = "contact:1";
@@ -183,8 +180,12 @@ TEST_F(RevealTest, RefusesBeforeTouchingAValue) {
     ASSERT_FALSE(r.ok()) << c.what;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << c.what;
     EXPECT_EQ(r.error().message.find(masked), std::string::npos) << c.what;
+    ASSERT_FALSE(sink_->lines.empty()) << c.what;
+    EXPECT_NE(sink_->lines.back().find("\"allowed\":false,\"denied\":\"invalid_argument\""), std::string::npos)
+        << c.what << ": " << sink_->lines.back();
+    EXPECT_NE(sink_->lines.back().find("\"value_digests\":[]"), std::string::npos) << c.what;
   }
-  EXPECT_TRUE(sink_->lines.empty());
+  EXPECT_EQ(sink_->lines.size(), cases.size());
   EXPECT_TRUE(revealer_->Check(Request("sender.email", {})).ok());
 }
 
@@ -200,7 +201,7 @@ TEST_F(RevealTest, ValuesThatCannotBeRevealedAreNotReleased) {
   EXPECT_EQ(r->failed, 2u);
   ASSERT_TRUE(r->first_error.has_value());
   EXPECT_EQ(r->first_error->code, ErrorCode::kNotReversible);
-  EXPECT_NE(sink_->lines.back().find("\"values\":2,\"revealed\":0,\"failed\":2}"), std::string::npos);
+  EXPECT_NE(sink_->lines.back().find("\"requested\":2,\"revealed\":0,\"failed\":2"), std::string::npos);
 
   RevealRequest q = Request("sender.phone", {Mask("sender.phone", "010-1234-5678")});
   q.key_version = 9;

@@ -1,0 +1,114 @@
+// Who may reveal what, and how often: the `reveal:` section of the config
+// compiled into an Authorizer. A certificate subject maps to roles; a role's
+// grants name routes, field paths and purpose classes; a request must be
+// covered by one grant of one of the subject's roles. Rate limits are token
+// buckets per subject (requests and values per minute). No I/O: the clock is
+// injected, so the limits are tested without sleeping.
+//
+// Subject matching: exact comparison of the RFC 2253 string of the verified
+// client certificate's subject (as OpenSSL prints it with XN_FLAG_RFC2253,
+// most specific first: "CN=kim,OU=fraud,O=Example"). Nothing else (no
+// wildcards, no CN-only match): a certificate with one more or one fewer
+// attribute is another subject.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace maskproxy::reveal {
+
+// The purpose classes a grant may name and a request must give as its
+// `reason`. A fixed set, so that the trail can be queried by purpose.
+[[nodiscard]] const std::vector<std::string>& PurposeClasses();
+[[nodiscard]] bool IsPurposeClass(std::string_view name);
+
+struct Grant {
+  std::string route;                  // a route name (as in the policy)
+  std::vector<std::string> fields;    // rule paths as written, or $scan.DETECTOR
+  std::vector<std::string> purposes;  // purpose classes (PurposeClasses())
+};
+
+struct Role {
+  std::string name;
+  std::vector<std::string> subjects;  // exact RFC 2253 subject strings
+  std::vector<Grant> grants;
+};
+
+struct AuthzOptions {
+  size_t max_values_per_request = 100;
+  int values_per_minute = 600;   // per subject
+  int requests_per_minute = 60;  // per subject, allowed or denied
+  // Denied unauthenticated attempts (no verified certificate) recorded in
+  // the trail, per peer address and minute; more are counted, not recorded.
+  int unauthenticated_audits_per_minute = 10;
+  std::vector<Role> roles;
+};
+
+// What a request asks for, as authorization sees it.
+struct AccessRequest {
+  std::string subject;
+  std::string route;
+  std::string field;
+  std::string purpose;  // the purpose class (request's purpose.reason)
+  std::string ticket;
+  size_t values = 0;
+};
+
+struct Decision {
+  bool allowed = false;
+  int http_status = 403;  // 200 when allowed; 400, 403, 429 otherwise
+  ErrorCode code = ErrorCode::kRevealDenied;
+  std::string message;    // safe text: names subject, route, field, purpose; never a value
+  std::string role;       // the role whose grant covers the request ("" when none)
+  int retry_after_s = 0;  // 429: seconds until the bucket has room
+};
+
+class Authorizer {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  // Error config_invalid: a role without subjects or grants, a grant without
+  // route, fields or purposes, an unknown purpose class, a subject in two
+  // roles is allowed (its grants add up), a zero limit.
+  [[nodiscard]] static Result<std::unique_ptr<Authorizer>> Create(AuthzOptions options, Clock clock = {});
+
+  // Thread-safe. Order: the request bucket of the subject (every request
+  // of a known subject counts, allowed or not), the subject's roles, a grant
+  // covering route + field + purpose, the ticket, the value count, the value
+  // bucket. Only an allowed request takes values from the value bucket.
+  [[nodiscard]] Decision Authorize(const AccessRequest& request);
+
+  // Whether an unauthenticated attempt from `peer` (an address) is recorded
+  // in the trail: at most unauthenticated_audits_per_minute per peer; the
+  // rest are counted only (so a flood cannot fill the trail).
+  [[nodiscard]] bool RecordUnauthenticated(std::string_view peer);
+
+  [[nodiscard]] const AuthzOptions& options() const { return options_; }
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point last;
+  };
+  Authorizer(AuthzOptions options, Clock clock) : options_(std::move(options)), clock_(std::move(clock)) {}
+  // Refills `b` at `per_minute` (capacity per_minute) and takes `n` if it
+  // has them; otherwise returns the seconds until it would.
+  [[nodiscard]] int Take(Bucket* b, double per_minute, double n, std::chrono::steady_clock::time_point now);
+
+  AuthzOptions options_;
+  Clock clock_;
+  std::mutex mu_;
+  std::map<std::string, Bucket, std::less<>> requests_;
+  std::map<std::string, Bucket, std::less<>> values_;
+  std::map<std::string, Bucket, std::less<>> unauthenticated_;
+};
+
+}  // namespace maskproxy::reveal

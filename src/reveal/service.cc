@@ -1,0 +1,138 @@
+#include "reveal/service.h"
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/text.h"
+#include "reveal/request.h"
+#include "reveal/reveal.h"
+
+namespace maskproxy::reveal {
+namespace {
+
+void Count(std::string_view result) {
+  static metrics::Family& f = metrics::Global().Counters(
+      "maskproxy_reveal_requests_total",
+      "POST /v1/reveal requests by result: allowed, denied, rate_limited, bad_request, unauthenticated, "
+      "unauthenticated_unrecorded (not written to the trail: over the per-peer limit), audit_failed",
+      {"result"}, 16);
+  f.CounterWith({result})->Inc();
+}
+
+ServiceReply ErrorReply(int status, ErrorCode code, std::string_view message) {
+  return {status,
+          "{\"error\":" + text::JsonQuoted(ErrorCodeName(code)) + ",\"message\":" + text::JsonQuoted(message) + "}", 0};
+}
+
+ServiceReply AuditFailed() {
+  Count("audit_failed");
+  log::Error("reveal_audit_failed", {{"detail", "the audit trail cannot be written: nothing revealed"}});
+  return ErrorReply(503, ErrorCode::kAuditFailed, "the audit trail cannot be written: nothing is revealed");
+}
+
+RevealRequest ToRevealRequest(const ServiceRequest& s, const Peer& peer, std::string role) {
+  RevealRequest r;
+  r.route = s.route;
+  r.field = s.field;
+  r.topic = s.topic;
+  r.channel = "service";
+  r.subject = peer.verified ? peer.subject : "";
+  r.role = std::move(role);
+  r.ticket = s.ticket;
+  r.reason = s.reason;
+  r.key_version = s.key_version;
+  r.keys_header = s.keys_header;
+  r.json = s.json;
+  r.values = s.values;
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Service>> Service::Create(std::unique_ptr<Authorizer> authz, Policies policies,
+                                                 std::shared_ptr<audit::Sink> sink) {
+  if (!authz || !policies || !sink)
+    return Error(ErrorCode::kInvalidArgument, "the reveal service needs roles, policies and an audit trail");
+  return std::unique_ptr<Service>(new Service(std::move(authz), std::move(policies), std::move(sink)));
+}
+
+ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
+  ServiceRequest parsed;
+  auto req = ParseServiceRequest(body, &parsed);
+
+  if (!peer.verified || peer.subject.empty()) {
+    const int status = peer.tls ? 401 : 403;
+    const std::string why = peer.tls ? "a client certificate from the configured CA is required"
+                                     : "reveal is served only over TLS with a client certificate";
+    // Recorded (trail and log) up to the per-peer limit; beyond it only
+    // counted, so that a flood fills neither the trail nor the log.
+    if (authz_->RecordUnauthenticated(peer.address)) {
+      Count("unauthenticated");
+      log::Warn("reveal_unauthenticated", {{"peer", peer.address}, {"tls", peer.tls ? "true" : "false"}});
+      audit::RevealEvent e = Revealer::DeniedEvent(ToRevealRequest(parsed, peer, ""), ErrorCode::kRevealDenied);
+      if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
+    } else {
+      Count("unauthenticated_unrecorded");
+    }
+    return ErrorReply(status, ErrorCode::kRevealDenied, why);
+  }
+
+  if (!req.ok()) {
+    Count("bad_request");
+    audit::RevealEvent e = Revealer::DeniedEvent(ToRevealRequest(parsed, peer, ""), req.error().code);
+    if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
+    return ErrorReply(400, req.error().code, req.error().message);
+  }
+
+  Decision d = authz_->Authorize({.subject = peer.subject,
+                                  .route = req->route,
+                                  .field = req->field,
+                                  .purpose = req->reason,
+                                  .ticket = req->ticket,
+                                  .values = req->values.size()});
+  RevealRequest rr = ToRevealRequest(*req, peer, d.role);
+  if (!d.allowed) {
+    Count(d.http_status == 429 ? "rate_limited" : "denied");
+    audit::RevealEvent e = Revealer::DeniedEvent(rr, d.code);
+    if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
+    log::Warn("reveal_denied", {{"subject", peer.subject},
+                                {"route", req->route},
+                                {"field", req->field},
+                                {"code", std::string(ErrorCodeName(d.code))}});
+    ServiceReply r = ErrorReply(d.http_status, d.code, d.message);
+    r.retry_after_s = d.retry_after_s;
+    return r;
+  }
+
+  std::shared_ptr<const policy::Policy> policy;
+  for (auto& p : policies_())
+    if (p && p->FindRoute(req->route)) {
+      policy = p;
+      break;
+    }
+  if (!policy) {
+    Count("bad_request");
+    audit::RevealEvent e = Revealer::DeniedEvent(rr, ErrorCode::kInvalidArgument);
+    if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
+    return ErrorReply(400, ErrorCode::kInvalidArgument, "no route '" + req->route + "' in the running policies");
+  }
+  auto revealer = Revealer::Create(policy, sink_);
+  if (!revealer.ok()) return ErrorReply(500, ErrorCode::kInternal, revealer.error().message);
+  // Reveal audits the request (allowed, or refused by its own checks) first.
+  auto out = (*revealer)->Reveal(rr);
+  if (!out.ok()) {
+    if (out.error().code == ErrorCode::kAuditFailed) return AuditFailed();
+    Count("bad_request");
+    return ErrorReply(400, out.error().code, out.error().message);
+  }
+  Count("allowed");
+  log::Info("reveal_allowed", {{"subject", peer.subject},
+                               {"role", d.role},
+                               {"route", req->route},
+                               {"field", req->field},
+                               {"ticket", req->ticket},
+                               {"values", std::to_string(req->values.size())},
+                               {"failed", std::to_string(out->failed)}});
+  return {200, ServiceResponseJson(out->values, out->failed), 0};
+}
+
+}  // namespace maskproxy::reveal

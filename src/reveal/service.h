@@ -1,0 +1,62 @@
+// POST /v1/reveal, independent of the transport: the verified peer and the
+// body in, a status and a JSON body out. The admin listener (admin/server.h)
+// hands over the peer's certificate subject; app/cmd_run.cc wires this in.
+//
+// Order, fail closed: no verified client certificate -> 401 (TLS without a
+// certificate) or 403 (plain HTTP); the body parsed (400 names the member);
+// authorization (reveal/authz.h: 403 no role / no grant, 400 ticket or value
+// count, 429 with Retry-After); the route's policy; the Revealer (400 for a
+// route, field or key version it refuses). Every request, allowed or denied,
+// appends one audit::RevealEvent before the answer; when that append fails
+// the answer is 503 and carries no value. Unauthenticated attempts are
+// recorded at most AuthzOptions::unauthenticated_audits_per_minute per peer
+// address (the rest counted in maskproxy_reveal_requests_total only).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/audit.h"
+#include "common/result.h"
+#include "policy/policy.h"
+#include "reveal/authz.h"
+
+namespace maskproxy::reveal {
+
+struct Peer {
+  bool tls = false;       // the request came over TLS
+  bool verified = false;  // with a client certificate the configured CA verified
+  std::string subject;    // its subject, RFC 2253 ("" when !verified)
+  std::string address;    // the peer's IP address (for the unauthenticated limit and the log)
+};
+
+struct ServiceReply {
+  int status = 200;
+  std::string body;       // JSON
+  int retry_after_s = 0;  // 429: the Retry-After header
+};
+
+class Service {
+ public:
+  // The policies running now (a reload may change them between requests).
+  using Policies = std::function<std::vector<std::shared_ptr<const policy::Policy>>()>;
+  // Error invalid_argument when an argument is null.
+  [[nodiscard]] static Result<std::unique_ptr<Service>> Create(std::unique_ptr<Authorizer> authz, Policies policies,
+                                                               std::shared_ptr<audit::Sink> sink);
+
+  // Thread-safe. Never throws on bad input.
+  [[nodiscard]] ServiceReply Handle(const Peer& peer, std::string_view body);
+
+ private:
+  Service(std::unique_ptr<Authorizer> authz, Policies policies, std::shared_ptr<audit::Sink> sink)
+      : authz_(std::move(authz)), policies_(std::move(policies)), sink_(std::move(sink)) {}
+
+  std::unique_ptr<Authorizer> authz_;
+  Policies policies_;
+  std::shared_ptr<audit::Sink> sink_;
+};
+
+}  // namespace maskproxy::reveal

@@ -1,0 +1,155 @@
+// Authorization of reveal requests: subjects, grants, purposes, limits; the
+// rate limits with an injected clock (no sleeping).
+#include "reveal/authz.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace maskproxy::reveal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kKim[] = "CN=kim,OU=fraud,O=Example";
+constexpr char kLee[] = "CN=lee,OU=support,O=Example";
+
+AuthzOptions Options() {
+  AuthzOptions o;
+  o.max_values_per_request = 5;
+  o.values_per_minute = 10;
+  o.requests_per_minute = 4;
+  o.unauthenticated_audits_per_minute = 2;
+  o.roles.push_back(
+      {"fraud-analyst", {kKim}, {{"transfers", {"sender.email", "$scan.email"}, {"fraud", "chargeback"}}}});
+  o.roles.push_back({"support", {kLee, kKim}, {{"users", {"user.phone"}, {"support"}}}});
+  return o;
+}
+
+class AuthzTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto a = Authorizer::Create(Options(), [this] { return now_; });
+    ASSERT_TRUE(a.ok()) << a.error().ToString();
+    authz_ = std::move(a).value();
+  }
+  AccessRequest Req(std::string subject, std::string route, std::string field, std::string purpose, size_t values = 1) {
+    return {std::move(subject), std::move(route), std::move(field), std::move(purpose), "SEC-1", values};
+  }
+  Clock::time_point now_ = Clock::time_point{} + std::chrono::hours(1);
+  std::unique_ptr<Authorizer> authz_;
+};
+
+TEST_F(AuthzTest, AGrantCoversRouteFieldAndPurpose) {
+  Decision d = authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud"));
+  EXPECT_TRUE(d.allowed) << d.message;
+  EXPECT_EQ(d.http_status, 200);
+  EXPECT_EQ(d.role, "fraud-analyst");
+  d = authz_->Authorize(Req(kKim, "transfers", "$scan.email", "chargeback"));
+  EXPECT_TRUE(d.allowed) << d.message;
+  // kim is in two roles: their grants add up.
+  d = authz_->Authorize(Req(kKim, "users", "user.phone", "support"));
+  EXPECT_TRUE(d.allowed) << d.message;
+  EXPECT_EQ(d.role, "support");
+}
+
+TEST_F(AuthzTest, SubjectsMatchExactly) {
+  for (const char* s : {"CN=kim", "CN=kim,OU=fraud,O=Example,C=KR", "cn=kim,ou=fraud,o=Example",
+                        "CN=kim, OU=fraud, O=Example", "O=Example,OU=fraud,CN=kim", ""}) {
+    Decision d = authz_->Authorize(Req(s, "transfers", "sender.email", "fraud"));
+    EXPECT_FALSE(d.allowed) << s;
+    EXPECT_EQ(d.http_status, 403) << s;
+    EXPECT_EQ(d.code, ErrorCode::kRevealDenied) << s;
+    EXPECT_TRUE(d.role.empty()) << s;
+  }
+}
+
+TEST_F(AuthzTest, ARoleWithoutTheFieldRouteOrPurposeIsDenied) {
+  struct Case {
+    const char* what;
+    AccessRequest r;
+  };
+  for (const Case& c : {Case{"another field", Req(kKim, "transfers", "sender.phone", "fraud")},
+                        Case{"another route", Req(kKim, "payments", "sender.email", "fraud")},
+                        Case{"another purpose", Req(kKim, "transfers", "sender.email", "support")},
+                        Case{"lee on transfers", Req(kLee, "transfers", "sender.email", "fraud")}}) {
+    Decision d = authz_->Authorize(c.r);
+    EXPECT_FALSE(d.allowed) << c.what;
+    EXPECT_EQ(d.http_status, 403) << c.what;
+    EXPECT_EQ(d.code, ErrorCode::kRevealDenied) << c.what;
+    EXPECT_FALSE(d.message.empty()) << c.what;
+  }
+}
+
+TEST_F(AuthzTest, TicketAndValueCount) {
+  AccessRequest r = Req(kKim, "transfers", "sender.email", "fraud");
+  r.ticket.clear();
+  Decision d = authz_->Authorize(r);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.http_status, 400);
+  EXPECT_EQ(d.code, ErrorCode::kInvalidArgument);
+  d = authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 6));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.http_status, 400);
+  EXPECT_NE(d.message.find("at most 5"), std::string::npos) << d.message;
+  EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 5)).allowed);
+}
+
+TEST_F(AuthzTest, RequestsPerMinutePerSubject) {
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud")).allowed);
+  Decision d = authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud"));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.http_status, 429);
+  EXPECT_EQ(d.code, ErrorCode::kRevealRateLimited);
+  EXPECT_EQ(d.retry_after_s, 15);  // 4 per minute: one every 15 s
+  // Another subject has its own bucket; denied requests count too.
+  EXPECT_TRUE(authz_->Authorize(Req(kLee, "users", "user.phone", "support")).allowed);
+  now_ += std::chrono::seconds(14);
+  EXPECT_FALSE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud")).allowed);
+  now_ += std::chrono::seconds(15);
+  EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud")).allowed);
+}
+
+TEST_F(AuthzTest, ValuesPerMinutePerSubject) {
+  EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 5)).allowed);
+  EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 4)).allowed);
+  Decision d = authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 2));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.http_status, 429);
+  EXPECT_EQ(d.retry_after_s, 6);  // 10 per minute: 1 missing = 6 s
+  now_ += std::chrono::seconds(6);
+  EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 2)).allowed);
+}
+
+TEST_F(AuthzTest, UnauthenticatedAttemptsRecordedPerPeerUpToTheLimit) {
+  EXPECT_TRUE(authz_->RecordUnauthenticated("10.0.0.1"));
+  EXPECT_TRUE(authz_->RecordUnauthenticated("10.0.0.1"));
+  EXPECT_FALSE(authz_->RecordUnauthenticated("10.0.0.1"));
+  EXPECT_TRUE(authz_->RecordUnauthenticated("10.0.0.2"));
+  now_ += std::chrono::seconds(30);
+  EXPECT_TRUE(authz_->RecordUnauthenticated("10.0.0.1"));
+}
+
+TEST(AuthzCreate, RefusesBadRoles) {
+  auto with = [](auto edit) {
+    AuthzOptions o = Options();
+    edit(o);
+    return Authorizer::Create(o);
+  };
+  EXPECT_TRUE(with([](AuthzOptions&) {}).ok());
+  EXPECT_FALSE(with([](AuthzOptions& o) { o.roles[0].subjects.clear(); }).ok());
+  EXPECT_FALSE(with([](AuthzOptions& o) { o.roles[0].grants.clear(); }).ok());
+  EXPECT_FALSE(with([](AuthzOptions& o) { o.roles[0].grants[0].fields.clear(); }).ok());
+  EXPECT_FALSE(with([](AuthzOptions& o) { o.roles[0].grants[0].purposes = {"curiosity"}; }).ok());
+  EXPECT_FALSE(with([](AuthzOptions& o) { o.roles[1].name = o.roles[0].name; }).ok());
+  EXPECT_FALSE(with([](AuthzOptions& o) { o.max_values_per_request = 0; }).ok());
+  EXPECT_FALSE(with([](AuthzOptions& o) { o.requests_per_minute = 0; }).ok());
+  auto bad = with([](AuthzOptions& o) { o.roles[0].grants[0].purposes = {"curiosity"}; });
+  EXPECT_EQ(bad.error().code, ErrorCode::kConfigInvalid);
+  EXPECT_NE(bad.error().message.find("curiosity"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace maskproxy::reveal

@@ -1,0 +1,193 @@
+// POST /v1/reveal behind the transport: each request allowed or refused as
+// configured, and each in the audit trail (a fake sink) before the answer.
+#include "reveal/service.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codec/json.h"
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+#include "crypto/usage.h"
+#include "reveal/memory_sink.h"
+#include "reveal/request.h"
+#include "transform/action.h"
+
+namespace maskproxy::reveal {
+namespace {
+
+using testing::MemorySink;
+
+constexpr char kKim[] = "CN=kim,OU=fraud,O=Example";
+constexpr char kLee[] = "CN=lee,OU=support,O=Example";
+constexpr char kEmail[] = "minjun@example.com";
+
+constexpr char kPolicy[] = R"(policy: service-test
+version: 1
+routes:
+  - name: transfers
+    from: transfers.raw
+    to: transfers.masked
+    dead_letter: transfers.dlq
+    rules:
+      - { path: sender.email, action: encrypt, key: contact }
+      - { path: sender.name, action: encrypt, key: contact }
+)";
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<uint8_t> b(32, 7);
+    auto keys = crypto::Keyring::Parse(
+        "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+    ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+    auto p = policy::Policy::Parse(kPolicy, "service.yaml", *keys, crypto::UsageLedger::InMemory());
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    policy_ = std::move(p).value();
+    AuthzOptions o;
+    o.max_values_per_request = 3;
+    o.requests_per_minute = 5;
+    o.values_per_minute = 100;
+    o.unauthenticated_audits_per_minute = 2;
+    o.roles.push_back({"fraud-analyst", {kKim}, {{"transfers", {"sender.email"}, {"fraud"}}}});
+    o.roles.push_back({"support", {kLee}, {{"transfers", {"sender.name"}, {"support"}}}});
+    auto a = Authorizer::Create(o, [this] { return now_; });
+    ASSERT_TRUE(a.ok()) << a.error().ToString();
+    sink_ = std::make_shared<MemorySink>();
+    auto s = Service::Create(
+        std::move(a).value(), [this] { return std::vector<std::shared_ptr<const policy::Policy>>{policy_}; }, sink_);
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+    service_ = std::move(s).value();
+    const policy::Route* route = policy_->FindRoute("transfers");
+    std::string raw;
+    codec::AppendJsonString(kEmail, &raw);
+    std::string out;
+    ASSERT_TRUE(route->rules[0]
+                    .action
+                    ->Apply(transform::ActionContext{"transfers.raw"},
+                            codec::ScalarRef{codec::JsonType::kString, raw, kEmail}, &out)
+                    .ok());
+    masked_ = out.substr(1, out.size() - 2);
+  }
+
+  std::string Body(const std::string& field = "sender.email", const std::string& reason = "fraud") {
+    return ServiceRequestJson({.route = "transfers",
+                               .field = field,
+                               .topic = "",
+                               .ticket = "SEC-1",
+                               .reason = reason,
+                               .key_version = std::nullopt,
+                               .keys_header = "",
+                               .json = false,
+                               .values = {masked_}});
+  }
+  static Peer Verified(const std::string& subject) { return {true, true, subject, "127.0.0.1"}; }
+  const std::string& Last() { return sink_->lines.back(); }
+  void ExpectNoValue(const ServiceReply& r) {
+    EXPECT_EQ(r.body.find("minjun"), std::string::npos) << r.body;
+    for (const auto& l : sink_->lines) {
+      EXPECT_EQ(l.find("minjun"), std::string::npos) << l;
+      EXPECT_EQ(l.find(masked_), std::string::npos) << l;
+    }
+  }
+
+  std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  std::shared_ptr<const policy::Policy> policy_;
+  std::shared_ptr<MemorySink> sink_;
+  std::unique_ptr<Service> service_;
+  std::string masked_;
+};
+
+TEST_F(ServiceTest, AGrantedSubjectGetsTheValuesAndTheTrailSaysSo) {
+  ServiceReply r = service_->Handle(Verified(kKim), Body());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{\"values\":[\"minjun@example.com\"],\"failed\":0}");
+  ASSERT_EQ(sink_->lines.size(), 1u);
+  for (const char* part :
+       {"\"allowed\":true", "\"channel\":\"service\"", "\"subject\":\"CN=kim,OU=fraud,O=Example\"",
+        "\"role\":\"fraud-analyst\"", "\"ticket\":\"SEC-1\"", "\"reason\":\"fraud\"", "\"field\":\"sender.email\"",
+        "\"requested\":1,\"revealed\":1", "\"value_digests\":[\"d(18)\"]"})
+    EXPECT_NE(Last().find(part), std::string::npos) << part << " in " << Last();
+  EXPECT_EQ(Last().find("minjun"), std::string::npos);
+}
+
+TEST_F(ServiceTest, EachRefusalIsAnsweredAndAudited) {
+  struct Case {
+    const char* what;
+    Peer peer;
+    std::string body;
+    int status;
+    const char* audited;  // in the trail entry
+  };
+  const std::vector<Case> cases = {
+      {"unknown subject", Verified("CN=mallory,O=Example"), Body(), 403, "\"denied\":\"reveal_denied\""},
+      {"a role without the field", Verified(kLee), Body("sender.email", "support"), 403,
+       "\"subject\":\"CN=lee,OU=support,O=Example\""},
+      {"another purpose", Verified(kKim), Body("sender.email", "support"), 403, "\"denied\":\"reveal_denied\""},
+      {"missing purpose", Verified(kKim), R"({"route":"transfers","field":"sender.email","values":["x"]})", 400,
+       "\"denied\":\"invalid_argument\""},
+      {"bad JSON", Verified(kKim), "{", 400, "\"denied\":\"invalid_json\""},
+      {"TLS without a certificate", Peer{true, false, "", "10.1.1.1"}, Body(), 401, "\"subject\":\"\""},
+      {"plain HTTP", Peer{false, false, "", "10.1.1.2"}, Body(), 403, "\"channel\":\"service\""},
+  };
+  for (const Case& c : cases) {
+    const size_t before = sink_->lines.size();
+    ServiceReply r = service_->Handle(c.peer, c.body);
+    EXPECT_EQ(r.status, c.status) << c.what << ": " << r.body;
+    EXPECT_NE(r.body.find("\"error\":"), std::string::npos) << c.what;
+    ASSERT_EQ(sink_->lines.size(), before + 1) << c.what;
+    EXPECT_NE(Last().find("\"allowed\":false"), std::string::npos) << c.what << ": " << Last();
+    EXPECT_NE(Last().find(c.audited), std::string::npos) << c.what << ": " << Last();
+    ExpectNoValue(r);
+  }
+}
+
+TEST_F(ServiceTest, RateLimitIs429WithRetryAfterAndAudited) {
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(service_->Handle(Verified(kKim), Body()).status, 200);
+  ServiceReply r = service_->Handle(Verified(kKim), Body());
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.retry_after_s, 12);
+  EXPECT_NE(Last().find("\"denied\":\"reveal_rate_limited\""), std::string::npos) << Last();
+  ExpectNoValue(r);
+}
+
+TEST_F(ServiceTest, TooManyValuesIs400) {
+  std::string body = R"({"route":"transfers","field":"sender.email","purpose":{"ticket":"T","reason":"fraud"},)"
+                     R"("values":["a","b","c","d"]})";
+  ServiceReply r = service_->Handle(Verified(kKim), body);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Last().find("\"requested\":4"), std::string::npos) << Last();
+}
+
+TEST_F(ServiceTest, NoTrailNoValue) {
+  sink_->fail = true;
+  ServiceReply r = service_->Handle(Verified(kKim), Body());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("audit_failed"), std::string::npos);
+  EXPECT_EQ(r.body.find("minjun"), std::string::npos);
+  // Refusals too: an answer without its trail entry is 503.
+  EXPECT_EQ(service_->Handle(Verified("CN=mallory"), Body()).status, 503);
+}
+
+TEST_F(ServiceTest, AFloodWithoutCertificatesCannotFillTheTrail) {
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(service_->Handle(Peer{true, false, "", "10.9.9.9"}, Body()).status, 401);
+  EXPECT_EQ(sink_->lines.size(), 2u);  // unauthenticated_audits_per_minute
+  EXPECT_EQ(service_->Handle(Peer{true, false, "", "10.9.9.8"}, Body()).status, 401);
+  EXPECT_EQ(sink_->lines.size(), 3u);
+}
+
+TEST_F(ServiceTest, AValueThatDoesNotRevealIsNullAndCounted) {
+  std::string body =
+      R"({"route":"transfers","field":"sender.email","topic":"","purpose":{"ticket":"T","reason":"fraud"},)"
+      R"("values":["not-a-ciphertext"]})";
+  ServiceReply r = service_->Handle(Verified(kKim), body);
+  EXPECT_EQ(r.status, 200) << r.body;  // a value that does not reveal is null, counted
+  EXPECT_EQ(r.body, "{\"values\":[null],\"failed\":1}");
+  EXPECT_NE(Last().find("\"revealed\":0,\"failed\":1"), std::string::npos) << Last();
+}
+
+}  // namespace
+}  // namespace maskproxy::reveal
