@@ -39,7 +39,7 @@ std::string Policy(int version, const std::string& rrn_rule, const std::string& 
          "      - { path: user.rrn, " +
          rrn_rule +
          " }\n"
-         "      - { path: user.email, action: encrypt, key: contact }\n" +
+         "      - { path: user.email, action: encrypt, key: contact, format: e1 }\n" +
          extra_route;
 }
 const char kTokenize[] = "action: tokenize, key: rrn";
