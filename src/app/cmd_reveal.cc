@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/flags.h"
+#include "app/policy_set.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "policy/policy.h"
@@ -94,10 +95,9 @@ int CmdReveal(const std::vector<std::string>& args) {
     op = u ? u : "unknown";
   }
 
-  auto keys = crypto::Keyring::Load(keys_path);
-  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
-  // Reveal never encrypts: a throwaway ledger keeps the real one untouched.
-  auto pol = policy::Policy::Load(policy_path, *keys, crypto::UsageLedger::InMemory());
+  // Only the keys that reverse (key custody): a tokenization keyring is never
+  // loaded, tokenize rules are never constructed.
+  auto pol = LoadPolicyForReveal(policy_path, {crypto::KeyringFile{keys_path, crypto::KeyPurpose::kAny}});
   if (!pol.ok()) return Fail(pol.error(), kExitUsage);
   auto revealer = reveal::Revealer::Create(*pol, std::make_shared<reveal::FileAuditSink>(audit_log));
   if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);

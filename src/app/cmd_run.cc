@@ -104,7 +104,7 @@ int CmdRun(const std::vector<std::string>& args) {
     cfg->transactional_id = "maskproxy-" + cfg->group_id + "-" + host;
   }
 
-  auto keys = crypto::Keyring::Load(cfg->keyring_file);
+  auto keys = crypto::Keyring::LoadFiles(cfg->keyring_files);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // The engine holds the policies, and they hold the encryption ledger.
   auto set = LoadPolicySet(
@@ -173,11 +173,12 @@ int CmdRun(const std::vector<std::string>& args) {
       {cfg->policy_files,
        cfg->keyring_file,
        cfg->encryption_ledger,
-       {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}},
+       {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)},
+       cfg->keyring_files},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return Fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;
-  watched.push_back(cfg->keyring_file);
+  for (const auto& f : cfg->keyring_files) watched.push_back(f.path);
   auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
   if (!triggers.ok()) return Fail(triggers.error(), kExitFailure);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "crypto/keyring.h"
 
 namespace maskproxy::app {
 
@@ -35,9 +36,12 @@ struct Config {
   KafkaSecurity source_security;
   KafkaSecurity destination_security;     // default: the same as source_security
   std::vector<std::string> policy_files;  // resolved against the config file's directory
-  std::string keyring_file;               // likewise
-  std::string encryption_ledger;          // likewise; default keyring_file + ".usage"
-  std::string audit_log;                  // likewise; empty: audit events go to the log only
+  std::string keyring_file;               // likewise: the one file, or the first of keyring_files
+  // keyring: every keyring file with its purpose (one of kAny, or the
+  // reversible and/or tokenization files of a split keyring).
+  std::vector<crypto::KeyringFile> keyring_files;
+  std::string encryption_ledger;  // likewise; default keyring_file + ".usage"
+  std::string audit_log;          // likewise; empty: audit events go to the log only
   // audit: the tamper-evident trail (src/audit). Parsed by the audit work;
   // `file` empty: no trail configured.
   struct Audit {

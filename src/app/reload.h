@@ -34,6 +34,9 @@ struct ReloadOptions {
   std::string keyring_file;
   std::string ledger_path;  // the encryption ledger file (see PolicySetOptions)
   engine::Limits limits;
+  // Key custody: the files of a split keyring; when set, loaded
+  // (crypto::Keyring::LoadFiles) instead of keyring_file.
+  std::vector<crypto::KeyringFile> keyring_files;
 };
 
 // What one reload did.

@@ -81,7 +81,7 @@ class ReloadTest : public ::testing::Test {
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     running_ = *set;
     ASSERT_NE(running_.ledger, nullptr);  // the policy encrypts: the ledger file is open (and locked)
-    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}}, running_, *keys,
+    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}, {}}, running_, *keys,
                               [this](std::shared_ptr<const engine::Engine> e) {
                                 std::lock_guard<std::mutex> l(mu_);
                                 swapped_.push_back(std::move(e));
