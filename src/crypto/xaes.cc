@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -26,11 +28,41 @@ struct CipherCtx {
   ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
 };
 
-// One thread slot: the key's AES-256 block cipher (ECB, for the KDF) and a
-// GCM context keyed per message with the derived key.
+// Random nonces are drawn from OpenSSL's DRBG kNonceBatch at a time (one
+// RAND_bytes call costs about as much for 24 bytes as for 768), per thread
+// slot; each is used once. After fork() the child's generation differs from
+// the one a batch was drawn in, so a child never reuses its parent's nonces.
+constexpr size_t kNonceBatch = 32;
+std::atomic<uint64_t> g_fork_generation{0};
+void OnForkChild() {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+bool RegisterForkHandler() {
+  static const bool registered = pthread_atfork(nullptr, nullptr, &OnForkChild) == 0;
+  return registered;
+}
+
+// One thread slot: the key's AES-256 block cipher (ECB, for the KDF), a GCM
+// context keyed per message with the derived key, and unused nonces.
 struct SlotCtx {
   CipherCtx ecb;
   CipherCtx gcm;
+  unsigned char nonces[kNonceBatch * Xaes256Gcm::kNonceBytes] = {};
+  size_t next_nonce = kNonceBatch;  // none left
+  uint64_t generation = 0;
+
+  bool NextNonce(unsigned char nonce[Xaes256Gcm::kNonceBytes]) {
+    const uint64_t gen = g_fork_generation.load(std::memory_order_relaxed);
+    if (next_nonce == kNonceBatch || generation != gen) {
+      if (RAND_bytes(nonces, sizeof nonces) != 1) return false;
+      next_nonce = 0;
+      generation = gen;
+    }
+    std::memcpy(nonce, nonces + next_nonce * Xaes256Gcm::kNonceBytes, Xaes256Gcm::kNonceBytes);
+    OPENSSL_cleanse(nonces + next_nonce * Xaes256Gcm::kNonceBytes, Xaes256Gcm::kNonceBytes);
+    ++next_nonce;
+    return true;
+  }
 };
 
 const unsigned char* Bytes(std::string_view s) {
@@ -134,18 +166,30 @@ Result<Xaes256Gcm> Xaes256Gcm::Create(const SecretBytes& key) {
 }
 
 Status Xaes256Gcm::Seal(std::string_view aad, std::string_view plaintext, std::string* out) const {
-  unsigned char nonce[kNonceBytes];
-  if (RAND_bytes(nonce, sizeof nonce) != 1) return Error(ErrorCode::kCryptoFailed, "RAND_bytes failed");
-  return SealWithNonce(std::string_view(reinterpret_cast<const char*>(nonce), sizeof nonce), aad, plaintext, out);
+  return SealInternal(nullptr, aad, plaintext, out);
 }
 
 Status Xaes256Gcm::SealWithNonce(std::string_view nonce, std::string_view aad, std::string_view plaintext,
                                  std::string* out) const {
-  if (nonce.size() != kNonceBytes) return Error(ErrorCode::kInvalidIv, "XAES-256-GCM needs a 24-byte nonce");
+  return SealInternal(&nonce, aad, plaintext, out);
+}
+
+Status Xaes256Gcm::SealInternal(const std::string_view* given_nonce, std::string_view aad, std::string_view plaintext,
+                                std::string* out) const {
+  if (given_nonce && given_nonce->size() != kNonceBytes)
+    return Error(ErrorCode::kInvalidIv, "XAES-256-GCM needs a 24-byte nonce");
   if (aad.size() > kMaxInputBytes || plaintext.size() > kMaxInputBytes)
     return Error(ErrorCode::kTooLarge, "XAES-256-GCM input exceeds the 2 GiB limit");
   auto lease = impl_->Acquire();
   if (!lease) return Error(ErrorCode::kCryptoFailed, "EVP_CIPHER_CTX_copy failed");
+  unsigned char fresh[kNonceBytes];
+  std::string_view nonce;
+  if (given_nonce) {
+    nonce = *given_nonce;
+  } else {  // Seal: the next nonce of this slot's random batch
+    if (!RegisterForkHandler() || !lease->NextNonce(fresh)) return Error(ErrorCode::kCryptoFailed, "RAND_bytes failed");
+    nonce = std::string_view(reinterpret_cast<const char*>(fresh), sizeof fresh);
+  }
   if (!impl_->Key(lease.get(), Bytes(nonce), /*encrypt=*/true))
     return Error(ErrorCode::kCryptoFailed, "XAES-256-GCM key derivation failed");
   EVP_CIPHER_CTX* ctx = lease->gcm.ctx;

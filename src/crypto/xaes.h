@@ -10,6 +10,7 @@
 // and the message is sealed with AES-256-GCM under Kx with the nonce N[12:].
 //
 // Sealed layout: nonce (24 random bytes) || ciphertext || tag (16 bytes).
+// Random nonces come from OpenSSL's DRBG (RAND_bytes), drawn in batches.
 //
 // Why: with 192-bit random nonces any number of writers may share one key
 // with no counting. The chance that any two of n random nonces collide is at
@@ -60,6 +61,9 @@ class Xaes256Gcm {
  private:
   struct Impl;
   explicit Xaes256Gcm(std::unique_ptr<Impl> impl);
+  // given_nonce: 24 bytes, or null for the next random nonce.
+  [[nodiscard]] Status SealInternal(const std::string_view* given_nonce, std::string_view aad,
+                                    std::string_view plaintext, std::string* out) const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "hex_util.h"
 
@@ -132,6 +134,24 @@ TEST(Xaes256GcmTest, RoundTripWithFreshNonces) {
     EXPECT_EQ(pt, "hello");
   }
   EXPECT_EQ(nonces.size(), 200u);
+}
+
+TEST(Xaes256GcmTest, ConcurrentSealAndOpenFromSeveralThreads) {
+  auto x = Xaes256Gcm::Create(Key("0101010101010101010101010101010101010101010101010101010101010101"));
+  ASSERT_TRUE(x.ok());
+  constexpr int kThreads = 12, kEach = 200;  // more threads than the context pool's slots
+  std::vector<int> good(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string pt = "value " + std::to_string(t) + "/" + std::to_string(i), sealed, back;
+        if (x->Seal("aad", pt, &sealed).ok() && x->Open("aad", sealed, &back).ok() && back == pt)
+          ++good[static_cast<size_t>(t)];
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(good[static_cast<size_t>(t)], kEach) << "thread " << t;
 }
 
 TEST(Xaes256GcmTest, EmptyPlaintextAndAad) {
