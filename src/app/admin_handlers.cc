@@ -107,6 +107,15 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
          ",\"properties\":" + Properties(cfg.source_properties) + "}";
   out += ",\"destination\":{\"brokers\":" + JsonQuoted(cfg.destination_brokers) +
          ",\"properties\":" + Properties(cfg.destination_properties) + "}";
+  bool split = false;  // key custody: the keyring files by purpose, when split
+  for (const auto& f : cfg.keyring_files) split = split || f.purpose != crypto::KeyPurpose::kAny;
+  if (split) {
+    out += ",\"keyrings\":{";
+    for (size_t i = 0; i < cfg.keyring_files.size(); ++i)
+      out += (i ? "," : "") + JsonQuoted(crypto::KeyPurposeName(cfg.keyring_files[i].purpose)) + ":" +
+             JsonQuoted(cfg.keyring_files[i].path);
+    out += "}";
+  }
   out += ",\"policies\":[";
   for (size_t i = 0; i < cfg.policy_files.size(); ++i) out += (i ? "," : "") + JsonQuoted(cfg.policy_files[i]);
   out += "],\"keyring\":" + JsonQuoted(cfg.keyring_file);

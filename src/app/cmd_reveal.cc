@@ -17,6 +17,7 @@
 #include "app/config.h"
 #include "app/flags.h"
 #include "audit/trail.h"
+#include "app/policy_set.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "net/http_client.h"
@@ -191,13 +192,11 @@ int RevealOffline(const std::string& config_path, const std::string& cert, revea
   auto trail = audit::FileTrail::Open(
       {.path = cfg->audit.file, .key_file = cfg->audit.key_file, .checkpoint_every = cfg->audit.checkpoint_every});
   if (!trail.ok()) return Fail(trail.error(), kExitFailure);
-  // The seam of key custody: the keyring the config names, the policy with
-  // the route. Reveal never encrypts: a throwaway ledger leaves the real one.
-  auto keys = crypto::Keyring::Load(cfg->keyring_file);
-  if (!keys.ok()) return Fail(keys.error(), kExitUsage);
+  // Key custody: only the keys that reverse (a tokenization keyring is never
+  // read, tokenize rules are never constructed); the policy with the route.
   std::shared_ptr<const policy::Policy> policy;
   for (const auto& file : cfg->policy_files) {
-    auto p = policy::Policy::Load(file, *keys, crypto::UsageLedger::InMemory());
+    auto p = LoadPolicyForReveal(file, cfg->keyring_files);
     if (!p.ok()) return Fail(p.error(), kExitUsage);
     if ((*p)->FindRoute(request.route)) {
       policy = *p;

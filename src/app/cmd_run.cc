@@ -174,7 +174,7 @@ int CmdRun(const std::vector<std::string>& args) {
       if (Status s = Audit(trail, *e); !s.ok()) return fail(s.error(), kExitFailure);
   }
 
-  auto keys = crypto::Keyring::Load(cfg->keyring_file);
+  auto keys = crypto::Keyring::LoadFiles(cfg->keyring_files);
   if (!keys.ok()) return fail(keys.error(), kExitUsage);
   if (Status s = Audit(trail, KeysLoadedEvent(cfg->keyring_file, *keys, "start")); !s.ok())
     return fail(s.error(), kExitFailure);
@@ -251,11 +251,12 @@ int CmdRun(const std::vector<std::string>& args) {
        cfg->keyring_file,
        cfg->encryption_ledger,
        {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)},
-       trail},
+       trail,
+       cfg->keyring_files},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;
-  watched.push_back(cfg->keyring_file);
+  for (const auto& f : cfg->keyring_files) watched.push_back(f.path);
   auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
   if (!triggers.ok()) return fail(triggers.error(), kExitFailure);
 

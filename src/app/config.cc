@@ -44,7 +44,8 @@ const char kConfigHelp[] = R"(Config file (YAML):
                                    #   here can only lower the record size limit)
     security: {}                   # optional, as source.security; default: source's
   policies: [policies/payments.yaml]   # required: policy files (relative to this file)
-  keyring: /etc/maskproxy/keys.yaml    # required: keyring file, mode 0600
+  keyring: /etc/maskproxy/keys.yaml    # required: keyring file, mode 0600; or, split by purpose
+                                   #   (key custody, README): {tokenization: FILE, reversible: FILE}
   encryption_ledger: /var/lib/maskproxy/keys.usage
                                    # optional: where AES-GCM encryptions are counted per key
                                    #   version (refused before 2^32); default <keyring>.usage.
@@ -164,6 +165,42 @@ Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where,
                                 (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
     }
   }
+  return Status::Ok();
+}
+
+Result<std::string> String(const Ctx& c, const YAML::Node& parent, const char* key, const std::string& full,
+                           bool required);
+
+std::string Resolve(const std::string& base_dir, const std::string& p);
+
+// keyring: one file, or the files of a split keyring by purpose (key
+// custody: {tokenization: FILE, reversible: FILE}).
+Status ParseKeyring(const Ctx& c, const YAML::Node& root, const std::string& base_dir, Config* cfg) {
+  const YAML::Node n = root["keyring"];
+  if (n && n.IsMap()) {
+    if (Status s = CheckKeys(c, n, "keyring", {"tokenization", "reversible"}); !s.ok()) return s;
+    for (const char* purpose : {"reversible", "tokenization"}) {
+      auto file = String(c, n, purpose, std::string("keyring.") + purpose, false);
+      if (!file.ok()) return file.error();
+      if (file->empty()) continue;
+      crypto::KeyringFile f{Resolve(base_dir, *file), crypto::KeyPurpose::kAny};
+      (void)crypto::ParseKeyPurpose(purpose, &f.purpose);
+      for (const auto& other : cfg->keyring_files)
+        if (other.path == f.path)
+          return c.At(n[purpose],
+                      "keyring: the tokenization and reversible keys must be "
+                      "two different files");
+      cfg->keyring_files.push_back(std::move(f));
+    }
+    if (cfg->keyring_files.empty())
+      return c.At(n, "'keyring' needs a file: a path, or {tokenization: FILE, reversible: FILE}");
+    cfg->keyring_file = cfg->keyring_files.front().path;
+    return Status::Ok();
+  }
+  auto keyring = String(c, root, "keyring", "keyring", true);
+  if (!keyring.ok()) return keyring.error();
+  cfg->keyring_file = Resolve(base_dir, *keyring);
+  cfg->keyring_files = {crypto::KeyringFile{cfg->keyring_file, crypto::KeyPurpose::kAny}};
   return Status::Ok();
 }
 
@@ -473,9 +510,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       return c.At(pol, "'policies' must be a file path or a non-empty list of file paths");
     }
 
-    auto keyring = String(c, root, "keyring", "keyring", true);
-    if (!keyring.ok()) return keyring.error();
-    cfg.keyring_file = Resolve(base_dir, *keyring);
+    if (Status s = ParseKeyring(c, root, base_dir, &cfg); !s.ok()) return s.error();
     auto ledger = String(c, root, "encryption_ledger", "encryption_ledger", false);
     if (!ledger.ok()) return ledger.error();
     cfg.encryption_ledger = ledger->empty() ? cfg.keyring_file + ".usage" : Resolve(base_dir, *ledger);

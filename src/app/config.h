@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "reveal/authz.h"
+#include "crypto/keyring.h"
 
 namespace maskproxy::app {
 
@@ -36,8 +37,11 @@ struct Config {
   KafkaSecurity source_security;
   KafkaSecurity destination_security;     // default: the same as source_security
   std::vector<std::string> policy_files;  // resolved against the config file's directory
-  std::string keyring_file;               // likewise
-  std::string encryption_ledger;          // likewise; default keyring_file + ".usage"
+  std::string keyring_file;               // likewise: the one file, or the first of keyring_files
+  // keyring: every keyring file with its purpose (one of kAny, or the
+  // reversible and/or tokenization files of a split keyring).
+  std::vector<crypto::KeyringFile> keyring_files;
+  std::string encryption_ledger;  // likewise; default keyring_file + ".usage"
   // audit: the tamper-evident trail (src/audit/trail.h); `file` empty: no
   // trail configured. The old top-level `audit_log` is refused.
   struct Audit {

@@ -145,4 +145,11 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
   return set;
 }
 
+Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(const std::string& policy_file,
+                                                                  const std::vector<crypto::KeyringFile>& keyrings) {
+  auto keys = crypto::Keyring::LoadForReveal(keyrings);
+  if (!keys.ok()) return keys.error();
+  return policy::Policy::Load(policy_file, *keys, crypto::UsageLedger::InMemory());
+}
+
 }  // namespace maskproxy::app

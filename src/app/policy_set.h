@@ -47,6 +47,18 @@ struct PolicySet {
                                               const PolicySetOptions& options,
                                               std::vector<std::shared_ptr<const policy::Policy>>* compiled = nullptr);
 
+// What a reveal loads (`maskproxy reveal` offline and the reveal service):
+// only the keyring files that are not for tokenization
+// (crypto::Keyring::LoadForReveal: a file listed as, or declaring,
+// `tokenization` is never read), and the policy compiled against them in
+// reveal mode: tokenize rules are never constructed (no tokenization key is
+// needed or held), and a reversible rule whose key is not there compiles as
+// unavailable ("key_unavailable" when used) instead of failing. The proxy's
+// own loading (LoadPolicySet) still requires every key. Reveal never
+// encrypts: the policy counts in a throwaway in-memory ledger.
+[[nodiscard]] Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(
+    const std::string& policy_file, const std::vector<crypto::KeyringFile>& keyrings);
+
 // The conflicts between the routes of policies loaded together (also within
 // one file), each reported at the `from`, `to` or `dead_letter` it is about,
 // naming the other route's location; code "policy_conflict":

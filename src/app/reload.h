@@ -40,6 +40,9 @@ struct ReloadOptions {
   // rejected one. A reload whose event cannot be written is rejected
   // (audit_failed): the running set stays.
   std::shared_ptr<audit::Sink> audit;
+  // Key custody: the files of a split keyring; when set, loaded
+  // (crypto::Keyring::LoadFiles) instead of keyring_file.
+  std::vector<crypto::KeyringFile> keyring_files;
 };
 
 // What one reload did.

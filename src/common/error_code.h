@@ -68,7 +68,10 @@ namespace maskproxy {
   X(kKeyExhausted, "key_exhausted", "a key version reached its usage limit")                                           \
   X(kKeyMismatch, "key_mismatch", "a value was protected with a different key than the one given")                     \
   X(kKeyMissing, "key_missing", "a named key is not in the keyring")                                                   \
+  X(kKeyPurposeMismatch, "key_purpose_mismatch",                                                                       \
+    "a rule names a key of the wrong keyring purpose (tokenization or reversible)")                                    \
   X(kKeyTooShort, "key_too_short", "a key in the keyring is shorter than required")                                    \
+  X(kKeyUnavailable, "key_unavailable", "the rule's key is not held here (a reveal host holds only reversible keys)")  \
   X(kKeyVersionUnknown, "key_version_unknown", "a value names a key version the keyring does not have")                \
   X(kKeyringInsecure, "keyring_insecure", "the keyring file is accessible by group or others")                         \
   X(kKeyringInvalid, "keyring_invalid", "the keyring file has a wrong shape or value")                                 \

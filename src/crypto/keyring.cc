@@ -81,18 +81,26 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin)
 }
 
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin) {
+  KeyPurpose purpose = KeyPurpose::kAny;
   for (const auto& kv : root) {
     if (!kv.first.IsScalar())
       return Error(ErrorCode::kKeyringInvalid, At(origin, kv.first) + ": field names must be plain names");
+    if (kv.first.as<std::string>() == "purpose") {
+      if (!kv.second.IsScalar() || !ParseKeyPurpose(kv.second.Scalar(), &purpose))
+        return Error(ErrorCode::kKeyringInvalid,
+                     At(origin, kv.second) + ": 'purpose' must be tokenization or reversible");
+      continue;
+    }
     if (kv.first.as<std::string>() != "keys")
-      return Error(ErrorCode::kKeyringInvalid,
-                   At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() + "' (expected: keys)");
+      return Error(ErrorCode::kKeyringInvalid, At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() +
+                                                   "' (expected: purpose, keys)");
   }
   YAML::Node keys = root["keys"];
   if (!keys || !keys.IsMap() || keys.size() == 0)
     return Error(ErrorCode::kKeyringInvalid, origin + ": 'keys' must be a non-empty mapping of key names");
 
   Keyring ring;
+  ring.purpose_ = purpose;
   for (const auto& kv : keys) {
     const std::string where = At(origin, kv.first);
     if (!kv.first.IsScalar()) return Error(ErrorCode::kKeyringInvalid, where + ": key names must be plain names");
@@ -106,6 +114,8 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
     if (!body.IsMap()) return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' must be a mapping");
     Key key;
     key.name = name;
+    key.purpose = purpose;
+    key.origin = origin;
     bool have_active = false;
     for (const auto& f : body) {
       if (!f.first.IsScalar())
@@ -161,6 +171,78 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
   return ring;
 }
 
+std::string_view KeyPurposeName(KeyPurpose p) {
+  switch (p) {
+    case KeyPurpose::kTokenization: return "tokenization";
+    case KeyPurpose::kReversible: return "reversible";
+    case KeyPurpose::kAny: break;
+  }
+  return "any";
+}
+
+bool ParseKeyPurpose(std::string_view name, KeyPurpose* out) {
+  if (name == "tokenization") {
+    *out = KeyPurpose::kTokenization;
+  } else if (name == "reversible") {
+    *out = KeyPurpose::kReversible;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Status Keyring::Merge(Keyring&& other, const std::string& other_path) {
+  for (auto& [name, key] : other.keys_) {
+    if (const Key* mine = Find(name))
+      return Error(ErrorCode::kKeyringInvalid, "key '" + name + "' is in both " + mine->origin + " and " + other_path +
+                                                   ": a key name must be in one keyring file only");
+  }
+  keys_.merge(other.keys_);
+  return Status::Ok();
+}
+
+namespace {
+// One file of a split keyring, loaded and checked against its listed purpose.
+Result<Keyring> LoadOne(const KeyringFile& f) {
+  auto ring = Keyring::Load(f.path);
+  if (!ring.ok()) return ring.error();
+  if (f.purpose != KeyPurpose::kAny && ring->purpose() != KeyPurpose::kAny && ring->purpose() != f.purpose)
+    return Error(ErrorCode::kKeyringInvalid,
+                 "keyring file " + f.path + " declares purpose: " + std::string(KeyPurposeName(ring->purpose())) +
+                     " but the config lists it as the " + std::string(KeyPurposeName(f.purpose)) + " keyring");
+  return ring;
+}
+}  // namespace
+
+Result<Keyring> Keyring::LoadFiles(const std::vector<KeyringFile>& files) {
+  if (files.empty()) return Error(ErrorCode::kKeyringUnreadable, "no keyring file configured");
+  Keyring all;
+  for (const auto& f : files) {
+    auto ring = LoadOne(f);
+    if (!ring.ok()) return ring.error();
+    // The purpose the config gives applies to a file that declares none.
+    if (f.purpose != KeyPurpose::kAny)
+      for (auto& [name, key] : ring->keys_) key.purpose = f.purpose;
+    if (Status s = all.Merge(std::move(ring).value(), f.path); !s.ok()) return s.error();
+  }
+  return all;
+}
+
+Result<Keyring> Keyring::LoadForReveal(const std::vector<KeyringFile>& files) {
+  Keyring all;
+  for (const auto& f : files) {
+    if (f.purpose == KeyPurpose::kTokenization) continue;  // never read on a reveal
+    auto ring = LoadOne(f);
+    if (!ring.ok()) return ring.error();
+    if (ring->purpose() == KeyPurpose::kTokenization) continue;  // declared so: dropped (and wiped) unused
+    if (f.purpose != KeyPurpose::kAny)
+      for (auto& [name, key] : ring->keys_) key.purpose = f.purpose;
+    if (Status s = all.Merge(std::move(ring).value(), f.path); !s.ok()) return s.error();
+  }
+  all.reveal_only_ = true;
+  return all;
+}
+
 const Key* Keyring::Find(std::string_view name) const {
   auto it = keys_.find(name);
   return it == keys_.end() ? nullptr : &it->second;
@@ -211,6 +293,13 @@ Result<std::string> FreshMaterial() {
 
 constexpr char kHeader[] = "# maskproxy keyring. Secret: keep mode 0600, never commit, never print.\nkeys:\n";
 
+// kHeader with the file's `purpose:` line, kept across a rotation.
+std::string HeaderWithPurpose(KeyPurpose p) {
+  std::string h = kHeader;
+  if (p != KeyPurpose::kAny) h.insert(h.size() - 6, "purpose: " + std::string(KeyPurposeName(p)) + "\n");
+  return h;
+}
+
 }  // namespace
 
 Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names) {
@@ -242,7 +331,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     }
     rotate[n] = k->versions.rbegin()->first + 1;
   }
-  std::string text = kHeader;
+  std::string text = HeaderWithPurpose(ring->purpose());
   for (const auto& n : ring->Names()) {
     const Key& k = *ring->Find(n);
     auto it = rotate.find(n);

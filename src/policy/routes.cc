@@ -129,11 +129,9 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
       // Point at the key for unknown options, at the value otherwise.
       bool unknown = e.message.find("unknown option") != std::string::npos;
       for (const auto& kv : node)
-        if (kv.first.Scalar() == opt)
-          return c.At(unknown ? kv.first : kv.second, msg,
-                      e.code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
+        if (kv.first.Scalar() == opt) return c.At(unknown ? kv.first : kv.second, msg, KeyCodeOr(e.code));
     }
-    return c.At(node, msg, e.code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
+    return c.At(node, msg, KeyCodeOr(e.code));
   }
   r.action_name = *action_name;
   r.action = std::move(action).value();

@@ -128,8 +128,7 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
   if (!action.ok()) {
     std::string msg = action.error().message;
     if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
-    return c.At(n, what + ": " + msg,
-                action.error().code == ErrorCode::kKeyMissing ? ErrorCode::kKeyMissing : ErrorCode::kPolicyInvalid);
+    return c.At(n, what + ": " + msg, KeyCodeOr(action.error().code));
   }
   // A hit is replaced by text: actions that delete or null the value can't.
   if ((*action)->RemovesMember())

@@ -40,7 +40,8 @@ class Action {
   // FPE output cannot carry it in-band, so the proxy puts it in a header.
   [[nodiscard]] virtual std::string KeyRef() const { return ""; }
   // True if Apply() counts encryptions in the ActionEnv's UsageLedger (AES-GCM
-  // with random IVs: encrypt). The ledger must then live as long as the action.
+  // with random 96-bit IVs: encrypt with format e1; e2 needs no count). The ledger must then live as long as the
+  // action.
   [[nodiscard]] virtual bool CountsEncryptions() const { return false; }
   // Gives back the original JSON text (e.g. "\"900101-1234567\"" or
   // "125000") of an output this action produced for `ctx`. Self-describing

@@ -38,10 +38,10 @@ void AppendLp(std::string_view s, std::string* out) {
   out->append(s);
 }
 
-void AppendEncryptAad(std::string_view topic, std::string_view field, std::string_view key_name,
+void AppendEncryptAad(std::string_view fmt, std::string_view topic, std::string_view field, std::string_view key_name,
                       std::string_view version, std::string* out) {
   out->reserve(out->size() + 22 + topic.size() + field.size() + key_name.size() + version.size());
-  AppendLp(kEncryptFormat, out);
+  AppendLp(fmt, out);
   AppendLp(topic, out);
   AppendLp(field, out);
   AppendLp(key_name, out);

@@ -19,6 +19,40 @@ constexpr Entry kActions[] = {
     {"fpe", &FpeAction::Create},           {"generalize", &GeneralizeAction::Create},
     {"scan", &ScanAction::Create},
 };
+
+// A rule compiled for a reveal host (crypto::Keyring::reveal_only()) whose
+// key is not there: a tokenize rule (never constructed there, so no
+// tokenization key is needed or used) or a reversible rule whose key is
+// absent. It cannot protect (fails closed) and cannot reveal.
+class UnavailableAction final : public Action {
+ public:
+  UnavailableAction(std::string name, bool reversible) : name_(std::move(name)), reversible_(reversible) {}
+  [[nodiscard]] Status Apply(const ActionContext&, const codec::ScalarRef&, std::string*) const override {
+    return Error(ErrorCode::kKeyUnavailable,
+                 "action " + name_ + " is not available here: its key is not in this host's (reveal-only) keyring");
+  }
+  [[nodiscard]] Result<std::string> Reveal(const ActionContext&, std::string_view,
+                                           std::optional<uint32_t>) const override {
+    if (!reversible_) return Error(ErrorCode::kNotReversible, name_ + " is one-way: it cannot be revealed");
+    return Error(ErrorCode::kKeyUnavailable,
+                 "the key of this " + name_ + " rule is not in the reveal keyring: it cannot be revealed here");
+  }
+
+ private:
+  std::string name_;
+  bool reversible_;
+};
+
+// One-way actions that take a key: a reveal never needs them.
+bool IsOneWayKeyed(std::string_view name) {
+  return name == "tokenize";
+}
+
+std::unique_ptr<Action> Unavailable(std::string_view name, ActionOptions& options, bool reversible) {
+  for (const auto& o : options.Untaken()) (void)options.TakeString(o, "");
+  return std::make_unique<UnavailableAction>(std::string(name), reversible);
+}
+
 }  // namespace
 
 std::vector<std::string> ActionNames() {
@@ -30,7 +64,11 @@ std::vector<std::string> ActionNames() {
 Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOptions& options, const ActionEnv& env) {
   for (const auto& e : kActions) {
     if (name != e.name) continue;
+    const bool reveal_only = env.keys && env.keys->reveal_only();
+    if (reveal_only && IsOneWayKeyed(name)) return Unavailable(name, options, /*reversible=*/false);
     auto action = e.create(options, env);
+    if (reveal_only && !action.ok() && action.error().code == ErrorCode::kKeyMissing)
+      return Unavailable(name, options, /*reversible=*/true);
     if (!action.ok()) return action;
     auto unknown = options.Untaken();
     if (!unknown.empty()) {

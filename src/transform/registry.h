@@ -30,7 +30,11 @@ struct ActionEnv {
 
 // Creates and validates an action. Errors: "unknown_action" (with a
 // suggestion), "invalid_option" (message starts with "[option]"),
-// "key_missing".
+// "key_missing", "key_purpose_mismatch". With a reveal-only keyring
+// (crypto::Keyring::reveal_only(): a reveal host) a tokenize rule is never
+// constructed and a reversible rule whose key is absent is not an error:
+// both become an action whose Apply and Reveal fail ("key_unavailable";
+// tokenize: "not_reversible").
 [[nodiscard]] Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOptions& options,
                                                            const ActionEnv& env);
 

@@ -95,10 +95,10 @@ timeout 20 cat q.fifo >q.from-fifo &  # bounded: a bug that never opens the FIFO
 wait || true
 [ -p q.fifo ] && ok "a FIFO quarantine stays a FIFO" || bad "the FIFO was replaced by a regular file"
 has q.from-fifo '"line":3,"reason":"invalid_json"' "quarantine written through the FIFO"
-python3 - <<'PY' && ok "stdin/stdout gives the same records (modulo random GCM IVs)" || bad "stdin/stdout differs"
+python3 - <<'PY' && ok "stdin/stdout gives the same records (modulo random XAES-GCM nonces)" || bad "stdin/stdout differs"
 import json, re
 a = open("out.jsonl").read().splitlines(); b = open("piped.jsonl").read().splitlines()
-norm = lambda s: re.sub(r'e1\.contact\.1\.[A-Za-z0-9_-]+', 'E', s)
+norm = lambda s: re.sub(r'e2\.contact\.1\.[A-Za-z0-9_-]+', 'E', s)
 assert len(a) == len(b) and all(norm(x) == norm(y) for x, y in zip(a, b))
 PY
 
@@ -193,14 +193,14 @@ YAML
 expect_rc 2 "run refuses it the same way, before connecting" "$bin" run --config dlq-run.yaml
 has err.txt "dlq.yaml:12:18:" "run names the same location"
 
-# A policy whose only AES-GCM encryption is a scan action: the encryption
+# A policy whose only AES-GCM (e1) encryption is a scan action: the encryption
 # ledger is opened and counts it (this crashed with a use-after-free).
 cat >scan-encrypt.yaml <<'YAML'
 policy: scan-encrypt
 version: 1
 scan:
   actions:
-    email: { action: encrypt, key: contact }
+    email: { action: encrypt, key: contact, format: e1 }
 routes:
   - { from: t.raw, to: t.out, dead_letter: t.dlq, rules: [{ path: body, action: scan }] }
 YAML
@@ -210,6 +210,12 @@ expect_rc 0 "mask with a scan action that encrypts" "$bin" mask --policy scan-en
 has scan-out.jsonl 'mail e1.contact.2.' "the e-mail found in the text is encrypted"
 hasnt scan-out.jsonl "minjun@example.com" "no raw e-mail in the output"
 has scan.usage "contact " "the ledger file counts the scan action's encryptions"
+# The same with e2 (encrypt's default, XAES-256-GCM): no ledger at all.
+sed 's/, format: e1//' scan-encrypt.yaml >scan-encrypt-e2.yaml
+expect_rc 0 "mask with a scan action that encrypts e2" "$bin" mask --policy scan-encrypt-e2.yaml --keys keys.yaml \
+  --route t.raw --in scan-in.jsonl --out scan-out-e2.jsonl --encryption-ledger scan-e2.usage
+has scan-out-e2.jsonl 'mail e2.contact.2.' "e2 by default"
+[ ! -e scan-e2.usage ] && ok "e2 opens no encryption ledger" || bad "an e2-only policy opened the ledger"
 
 # FPE reveal needs its key version: FF1 cannot tell a wrong one.
 expect_rc 2 "fpe reveal without a key version is refused" "$bin" reveal "${R[@]}" --field sender.phone "$phone"
@@ -221,7 +227,7 @@ expect_rc 2 "--keys-header and --key-version together are refused" "$bin" reveal
   --field sender.phone --keys-header 'phone:1' --key-version 1 "$phone"
 expect_rc 0 "encrypt outputs name their version and ignore the keys header" "$bin" reveal "${R[@]}" \
   --field sender.email --keys-header 'account:9' "$email"
-has out.txt "minjun@example.com" "e1 output revealed"
+has out.txt "minjun@example.com" "e2 output revealed"
 # Across a rotation, each value with its record's maskproxy.keys header.
 "$bin" keys generate --out keys-f.yaml rrn phone email account contact customer 2>/dev/null
 mkcfg cfg-f.yaml "$P" keys-f.yaml

@@ -74,6 +74,30 @@ TEST(ConfigParse, SinglePolicyAsScalar) {
   EXPECT_EQ(r->policy_files, (std::vector<std::string>{"/base/p.yaml"}));
 }
 
+TEST(ConfigParse, KeyringSplitByPurpose) {
+  const std::string base = "source: { brokers: b, group_id: g }\npolicies: p.yaml\n";
+  auto one = Parse(base + "keyring: k.yaml\n");
+  ASSERT_TRUE(one.ok()) << one.error().ToString();
+  ASSERT_EQ(one->keyring_files.size(), 1u);
+  EXPECT_EQ(one->keyring_files[0].path, "/base/k.yaml");
+  EXPECT_EQ(one->keyring_files[0].purpose, crypto::KeyPurpose::kAny);
+  auto split = Parse(base + "keyring: { tokenization: tok.yaml, reversible: /etc/mp/rev.yaml }\n");
+  ASSERT_TRUE(split.ok()) << split.error().ToString();
+  ASSERT_EQ(split->keyring_files.size(), 2u);
+  EXPECT_EQ(split->keyring_files[0].path, "/etc/mp/rev.yaml");
+  EXPECT_EQ(split->keyring_files[0].purpose, crypto::KeyPurpose::kReversible);
+  EXPECT_EQ(split->keyring_files[1].path, "/base/tok.yaml");
+  EXPECT_EQ(split->keyring_files[1].purpose, crypto::KeyPurpose::kTokenization);
+  EXPECT_EQ(split->keyring_file, "/etc/mp/rev.yaml");
+  EXPECT_EQ(split->encryption_ledger, "/etc/mp/rev.yaml.usage") << "e1 keys are reversible ones";
+  auto rev_only = Parse(base + "keyring: { reversible: rev.yaml }\n");
+  ASSERT_TRUE(rev_only.ok()) << rev_only.error().ToString();
+  EXPECT_EQ(rev_only->keyring_files.size(), 1u);
+  EXPECT_TRUE(Fails(base + "keyring: { tokenisation: t.yaml }\n", {"c.yaml:3:", "tokenisation"}));
+  EXPECT_TRUE(Fails(base + "keyring: {}\n", {"c.yaml:3:", "keyring"}));
+  EXPECT_TRUE(Fails(base + "keyring: { tokenization: k.yaml, reversible: k.yaml }\n", {"two different files"}));
+}
+
 TEST(ConfigParse, EmptyBaseDirKeepsRelativePaths) {
   auto r = Config::Parse(kMinimal, "c.yaml", "");
   ASSERT_TRUE(r.ok()) << r.error().ToString();

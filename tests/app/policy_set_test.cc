@@ -53,7 +53,7 @@ constexpr char kScanEncrypt[] =
     "version: 1\n"
     "scan:\n"
     "  actions:\n"
-    "    email: { action: encrypt, key: contact }\n"
+    "    email: { action: encrypt, key: contact, format: e1 }\n"
     "routes:\n"
     "  - from: tickets.raw\n"
     "    to: tickets.out\n"
@@ -112,7 +112,7 @@ TEST_F(PolicySetTest, EngineKeepsTheLedgerAlive) {
 TEST_F(PolicySetTest, UnlistedScanEncryptOpensTheLedger) {
   std::string file = Write("p.yaml",
                            "policy: p\nversion: 1\n"
-                           "scan:\n  actions:\n    default: { action: encrypt, key: contact }\n"
+                           "scan:\n  actions:\n    default: { action: encrypt, key: contact, format: e1 }\n"
                            "routes:\n"
                            "  - { from: a.raw, to: a.out, dead_letter: a.dlq, unlisted_fields: scan,\n"
                            "      rules: [{ path: id, action: keep }] }\n");
@@ -127,7 +127,7 @@ TEST_F(PolicySetTest, KeyAndHeaderRulesThatEncryptOpenTheLedger) {
     std::string file = Write("p.yaml", std::string("policy: p\nversion: 1\nroutes:\n"
                                                    "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
                                                    "      rules: [{ path: ") +
-                                           path + ", action: encrypt, key: contact }] }\n");
+                                           path + ", action: encrypt, key: contact, format: e1 }] }\n");
     auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}, nullptr});
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     EXPECT_TRUE(set->policies[0]->Encrypts()) << path;
@@ -136,11 +136,14 @@ TEST_F(PolicySetTest, KeyAndHeaderRulesThatEncryptOpenTheLedger) {
 }
 
 TEST_F(PolicySetTest, NothingEncryptsNoLedgerFile) {
-  // encrypt_deterministic (AES-SIV) and tokenize need no count.
+  // encrypt's e2 (the default: XAES-256-GCM), encrypt_deterministic (AES-SIV)
+  // and tokenize need no count.
   std::string file = Write("p.yaml",
                            "policy: p\nversion: 1\nroutes:\n"
                            "  - { from: a.raw, to: a.out, dead_letter: a.dlq,\n"
                            "      rules: [{ path: m, action: encrypt_deterministic, key: contact },\n"
+                           "              { path: e, action: encrypt, key: contact },\n"
+                           "              { path: f, action: encrypt, key: contact, format: e2 },\n"
                            "              { path: c, action: tokenize, key: customer }] }\n");
   auto set = LoadPolicySet({file}, Keys(), {Ledger(), engine::Limits{}, nullptr});
   ASSERT_TRUE(set.ok()) << set.error().ToString();

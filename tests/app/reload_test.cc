@@ -40,7 +40,7 @@ std::string Policy(int version, const std::string& rrn_rule, const std::string& 
          "      - { path: user.rrn, " +
          rrn_rule +
          " }\n"
-         "      - { path: user.email, action: encrypt, key: contact }\n" +
+         "      - { path: user.email, action: encrypt, key: contact, format: e1 }\n" +
          extra_route;
 }
 const char kTokenize[] = "action: tokenize, key: rrn";
@@ -82,7 +82,7 @@ class ReloadTest : public ::testing::Test {
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     running_ = *set;
     ASSERT_NE(running_.ledger, nullptr);  // the policy encrypts: the ledger file is open (and locked)
-    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}, audit_}, running_, *keys,
+    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}, audit_, {}}, running_, *keys,
                               [this](std::shared_ptr<const engine::Engine> e) {
                                 std::lock_guard<std::mutex> l(mu_);
                                 swapped_.push_back(std::move(e));

@@ -502,9 +502,9 @@ TEST(EngineWhole, EncryptWholeSubDocumentAndReveal) {
   Status s = (*e)->MaskValue(*(*e)->FindRoute("w.raw"), "w.raw", in, &out);
   ASSERT_TRUE(s.ok()) << s.error().ToString();
   EXPECT_EQ(out.find("a@example.com"), std::string::npos);
-  EXPECT_EQ(out.rfind(R"({"id":1,"profile":"e1.contact.1.)", 0), 0u) << out;
+  EXPECT_EQ(out.rfind(R"({"id":1,"profile":"e2.contact.1.)", 0), 0u) << out;
   EXPECT_NE(out.find(R"(","z":true})"), std::string::npos) << out;
-  size_t b = out.find("\"e1."), end = out.find('"', b + 1);
+  size_t b = out.find("\"e2."), end = out.find('"', b + 1);
   auto back = (*p)->routes()[0].rules[0].action->Reveal(transform::ActionContext{"w.raw"}, out.substr(b, end - b + 1),
                                                         std::nullopt);
   ASSERT_TRUE(back.ok()) << back.error().ToString();

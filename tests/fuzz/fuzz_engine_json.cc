@@ -294,7 +294,7 @@ class Oracle {
     switch (r.act) {
       case Act::kTokenizeRrn: return string_with_prefix("t1.rrn.1.", 22);
       case Act::kTokenizeCard: return string_with_prefix("t1.card.1.", 22);
-      case Act::kEncrypt: return string_with_prefix("e1.pii.1.", 0);
+      case Act::kEncrypt: return string_with_prefix("e2.pii.1.", 0);
       case Act::kMask: {
         // mask_char '#', separators '-': each code point but '-' becomes '#'.
         std::string want;

@@ -88,7 +88,7 @@ for r in out:
           "generalize")
     check(re.fullmatch(r"010-\d{4}-\d{4}", v["sender"]["phone"]) and v["sender"]["phone"] != sv["sender"]["phone"],
           "fpe keeps the phone's shape")
-    check(v["sender"]["email"].startswith("e1.contact.1."), "encrypt output")
+    check(v["sender"]["email"].startswith("e2.contact.1."), "encrypt output")
     check(v["recipients"][0]["account"].startswith("d1.account.1."), "encrypt_deterministic output")
     check(v["sender"]["address"] == "서울특별시 강남구", "district")
     blob = json.dumps(r, ensure_ascii=False)

@@ -1,4 +1,5 @@
-// Policy::Encrypts() (computed from every action the policy created), the
+// Policy::Encrypts() (computed from every action the policy created: e1
+// writers only), the
 // ledger the policy holds, and the locations of a route's topics.
 #include <gtest/gtest.h>
 
@@ -40,14 +41,14 @@ bool Encrypts(const std::string& yaml) {
 }
 
 TEST(PolicyEncrypts, FromEveryActionThatCountsInTheLedger) {
-  EXPECT_TRUE(Encrypts(Doc("", "[{ path: m, action: encrypt, key: contact }]")));
-  EXPECT_TRUE(Encrypts(Doc("", "[{ path: $key, action: encrypt, key: contact }]")));
-  EXPECT_TRUE(Encrypts(Doc("", "[{ path: $header.mail, action: encrypt, key: contact }]")));
+  EXPECT_TRUE(Encrypts(Doc("", "[{ path: m, action: encrypt, key: contact, format: e1 }]")));
+  EXPECT_TRUE(Encrypts(Doc("", "[{ path: $key, action: encrypt, key: contact, format: e1 }]")));
+  EXPECT_TRUE(Encrypts(Doc("", "[{ path: $header.mail, action: encrypt, key: contact, format: e1 }]")));
   // Only a scan action encrypts: for a scan rule, and for unlisted fields.
-  const std::string scan = "scan:\n  actions:\n    email: { action: encrypt, key: contact }\n";
+  const std::string scan = "scan:\n  actions:\n    email: { action: encrypt, key: contact, format: e1 }\n";
   EXPECT_TRUE(Encrypts(Doc(scan, "[{ path: body, action: scan }]")));
   EXPECT_TRUE(Encrypts(Doc(scan, "[{ path: id, action: keep }]", "scan")));
-  EXPECT_TRUE(Encrypts(Doc("scan:\n  actions:\n    default: { action: encrypt, key: contact }\n",
+  EXPECT_TRUE(Encrypts(Doc("scan:\n  actions:\n    default: { action: encrypt, key: contact, format: e1 }\n",
                            "[{ path: id, action: keep }]", "scan")));
 }
 
@@ -55,6 +56,12 @@ TEST(PolicyEncrypts, NotForActionsWithoutCounts) {
   EXPECT_FALSE(Encrypts(Doc("",
                             "[{ path: m, action: encrypt_deterministic, key: contact },"
                             " { path: c, action: tokenize, key: customer }, { path: r, action: redact }]")));
+  // encrypt writes e2 by default (XAES-256-GCM): nothing to count.
+  EXPECT_FALSE(Encrypts(Doc("",
+                            "[{ path: m, action: encrypt, key: contact },"
+                            " { path: n, action: encrypt, key: contact, format: e2 }]")));
+  EXPECT_FALSE(Encrypts(
+      Doc("scan:\n  actions:\n    email: { action: encrypt, key: contact }\n", "[{ path: body, action: scan }]")));
   EXPECT_FALSE(Encrypts(Doc("scan:\n  actions:\n    email: { action: encrypt_deterministic, key: contact }\n",
                             "[{ path: body, action: scan }]")));
   EXPECT_FALSE(Encrypts(Doc("", "[{ path: body, action: scan }]")));  // built-in defaults: redact
@@ -63,7 +70,7 @@ TEST(PolicyEncrypts, NotForActionsWithoutCounts) {
 TEST(PolicyEncrypts, ThePolicyHoldsItsLedger) {
   auto ledger = std::shared_ptr<crypto::UsageLedger>(crypto::UsageLedger::InMemory());
   std::weak_ptr<crypto::UsageLedger> weak = ledger;
-  auto p = Policy::Parse(Doc("", "[{ path: m, action: encrypt, key: contact }]"), "p.yaml", Keys(), ledger);
+  auto p = Policy::Parse(Doc("", "[{ path: m, action: encrypt, key: contact, format: e1 }]"), "p.yaml", Keys(), ledger);
   ASSERT_TRUE(p.ok()) << p.error().ToString();
   ledger.reset();  // the caller's reference is gone; the policy's is not
   ASSERT_FALSE(weak.expired());

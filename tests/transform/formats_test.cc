@@ -12,6 +12,7 @@ namespace {
 
 TEST(Formats, Prefixes) {
   EXPECT_EQ(OutputPrefix(kEncryptFormat, "pii", 12), "e1.pii.12.");
+  EXPECT_EQ(OutputPrefix(kEncryptFormatV2, "pii", 12), "e2.pii.12.");
   EXPECT_EQ(OutputPrefix(kDeterministicFormat, "k", 1), "d1.k.1.");
   crypto::Key key;
   key.name = "rrn";
@@ -21,7 +22,7 @@ TEST(Formats, Prefixes) {
 
 TEST(Formats, AadBytes) {
   std::string aad = "x";  // appended to what is there
-  AppendEncryptAad("tp", "a.b", "k", "7", &aad);
+  AppendEncryptAad(kEncryptFormat, "tp", "a.b", "k", "7", &aad);
   EXPECT_EQ(aad, std::string("x"
                              "\0\0\0\2e1"
                              "\0\0\0\2tp"
@@ -30,6 +31,15 @@ TEST(Formats, AadBytes) {
                              "\0\0\0\1"
                              "7",
                              1 + 6 + 6 + 7 + 5 + 5));
+  std::string aad2;
+  AppendEncryptAad(kEncryptFormatV2, "tp", "a.b", "k", "7", &aad2);
+  EXPECT_EQ(aad2, std::string("\0\0\0\2e2"
+                              "\0\0\0\2tp"
+                              "\0\0\0\3a.b"
+                              "\0\0\0\1k"
+                              "\0\0\0\1"
+                              "7",
+                              6 + 6 + 7 + 5 + 5));
   EXPECT_EQ(DeterministicAad("dom", "k", 10), std::string("\0\0\0\2d1"
                                                           "\0\0\0\3dom"
                                                           "\0\0\0\1k"

@@ -18,6 +18,7 @@
 #include "crypto/mac.h"
 #include "crypto/siv.h"
 #include "crypto/usage.h"
+#include "crypto/xaes.h"
 #include "support/keyring_fixture.h"
 #include "transform/actions.h"
 #include "transform/registry.h"
@@ -176,7 +177,7 @@ TEST(IrreversibleActions, KeyRefEmptyAndRevealRefused) {
 
 // ---- encrypt ----------------------------------------------------------------
 
-const std::regex kEncryptRe(R"(^"e1\.k\.1\.[A-Za-z0-9_-]+"$)");
+const std::regex kEncryptRe(R"(^"e2\.k\.1\.[A-Za-z0-9_-]+"$)");
 
 TEST(EncryptAction, FormatAndRoundTripOfEveryJsonType) {
   auto a = MustMake("encrypt", {{"key", "k"}});
@@ -186,8 +187,8 @@ TEST(EncryptAction, FormatAndRoundTripOfEveryJsonType) {
                          Num("-0.5e-7"), Num("12345678901234567890123456789"), Num("1.0"), Bool(true), Bool(false)}) {
     std::string out = Apply(a.get(), v);
     EXPECT_TRUE(std::regex_match(out, kEncryptRe)) << out;
-    // IV || tag || (type tag + value)
-    EXPECT_EQ(Payload(out).size(), 12 + 16 + 1 + (v.type == codec::JsonType::kString ? v.text.size() : v.raw.size()));
+    // nonce || tag || (type tag + value)
+    EXPECT_EQ(Payload(out).size(), 24 + 16 + 1 + (v.type == codec::JsonType::kString ? v.text.size() : v.raw.size()));
     std::string expect = v.type == codec::JsonType::kString ? "" : v.raw;
     if (v.type == codec::JsonType::kString) codec::AppendJsonString(v.text, &expect);
     EXPECT_EQ(Reveal(a.get(), out), expect) << out;
@@ -200,21 +201,41 @@ TEST(EncryptAction, RevealGivesCanonicalStringText) {
   EXPECT_EQ(Reveal(a.get(), out), "\"Ab\"");
 }
 
-TEST(EncryptAction, RandomIvEveryTime) {
+TEST(EncryptAction, RandomNonceEveryTime) {
   auto a = MustMake("encrypt", {{"key", "k"}});
   std::set<std::string> outs, ivs;
   for (int i = 0; i < 2000; ++i) {
     std::string out = Apply(a.get(), "900101-1234567");
     outs.insert(out);
     auto p = Payload(out);
-    ivs.insert(std::string(p.begin(), p.begin() + 12));
+    ivs.insert(std::string(p.begin(), p.begin() + 24));
   }
   EXPECT_EQ(outs.size(), 2000u);
   EXPECT_EQ(ivs.size(), 2000u);
 }
 
-TEST(EncryptAction, UsesHkdfSubkeyAndLengthPrefixedAad) {
+TEST(EncryptAction, E2UsesHkdfSubkeyOfXaesAndLengthPrefixedAad) {
   auto a = MustMake("encrypt", {{"key", "k"}}, "user.rrn");
+  std::string out = Apply(a.get(), "900101-1234567", "payments.raw");
+  ASSERT_EQ(out.rfind("\"e2.k.1.", 0), 0u) << out;
+  auto sealed = Payload(out);
+  auto sub = crypto::HkdfSha256(RawMaterial(0), "maskproxy/encrypt/v2", "encrypt", 32);
+  ASSERT_TRUE(sub.ok());
+  auto xaes = crypto::Xaes256Gcm::Create(*sub);
+  ASSERT_TRUE(xaes.ok());
+  std::string aad = Lp("e2") + Lp("payments.raw") + Lp("user.rrn") + Lp("k") + Lp("1");
+  std::string pt;
+  ASSERT_TRUE(xaes->Open(aad, std::string(sealed.begin(), sealed.end()), &pt).ok());
+  EXPECT_EQ(pt, "s900101-1234567");
+  // Not under e1's AAD, nor under the raw keyring key.
+  EXPECT_FALSE(xaes->Open(Lp("e1") + aad.substr(6), std::string(sealed.begin(), sealed.end()), &pt).ok());
+  auto raw = crypto::Xaes256Gcm::Create(RawMaterial(0));
+  ASSERT_TRUE(raw.ok());
+  EXPECT_FALSE(raw->Open(aad, std::string(sealed.begin(), sealed.end()), &pt).ok());
+}
+
+TEST(EncryptAction, E1UsesHkdfSubkeyAndLengthPrefixedAad) {
+  auto a = MustMake("encrypt", {{"key", "k"}, {"format", "e1"}}, "user.rrn");
   std::string out = Apply(a.get(), "900101-1234567", "payments.raw");
   auto sealed = Payload(out);
   auto sub = crypto::HkdfSha256(RawMaterial(0), "maskproxy/encrypt/v1", "encrypt", 32);
@@ -241,8 +262,8 @@ TEST(EncryptAction, AadBindsTopicFieldAndKey) {
   // Same material under another key name: the name is bound too.
   auto other_key = MustMake("encrypt", {{"key", "other"}}, "user.rrn");
   std::string renamed = out;
-  renamed.replace(0, 5, "\"e1.other");
-  ASSERT_EQ(renamed.substr(0, 10), "\"e1.other.");
+  renamed.replace(0, 5, "\"e2.other");
+  ASSERT_EQ(renamed.substr(0, 10), "\"e2.other.");
   EXPECT_EQ(Reveal(other_key.get(), renamed, "payments.raw"), "ERROR:auth_failed");
   EXPECT_EQ(Reveal(other_key.get(), out, "payments.raw"), "ERROR:key_mismatch");
 }
@@ -257,11 +278,16 @@ TEST(EncryptAction, TamperedOrMalformedInput) {
     }
   std::string truncated = out.substr(0, out.size() - 5) + "\"";
   EXPECT_EQ(Reveal(a.get(), truncated), "ERROR:auth_failed");
-  EXPECT_EQ(Reveal(a.get(), "\"e1.k.1.\""), "ERROR:auth_failed");
-  EXPECT_EQ(Reveal(a.get(), "\"e1.k.1.!!!\""), "ERROR:auth_failed");
-  EXPECT_EQ(Reveal(a.get(), "\"e1.k.9." + out.substr(8)), "ERROR:key_version_unknown");
-  for (const char* bad : {"\"d1.k.1.AAAA\"", "\"e2.k.1.AAAA\"", "\"e1.k.AAAA\"", "\"e1.k.01.AAAA\"", "\"e1.k.x.AAAA\"",
-                          "\"e1..1.AAAA\"", "e1.k.1.AAAA", "12", "\"\"", "", "\"e1.k.1.AAAA", "\"e1.k.99999999999.A\""})
+  for (const char* fmt : {"e1", "e2"}) {
+    EXPECT_EQ(Reveal(a.get(), "\"" + std::string(fmt) + ".k.1.\""), "ERROR:auth_failed") << fmt;
+    EXPECT_EQ(Reveal(a.get(), "\"" + std::string(fmt) + ".k.1.!!!\""), "ERROR:auth_failed") << fmt;
+    EXPECT_EQ(Reveal(a.get(), "\"" + std::string(fmt) + ".k.9." + out.substr(8)), "ERROR:key_version_unknown");
+  }
+  // An e2 output relabelled e1 (or back) does not open: the AAD names the format.
+  EXPECT_EQ(Reveal(a.get(), "\"e1" + out.substr(3)), "ERROR:auth_failed");
+  for (const char* bad :
+       {"\"d1.k.1.AAAA\"", "\"e3.k.1.AAAA\"", "\"E2.k.1.AAAA\"", "\"e1.k.AAAA\"", "\"e1.k.01.AAAA\"", "\"e1.k.x.AAAA\"",
+        "\"e1..1.AAAA\"", "e1.k.1.AAAA", "12", "\"\"", "", "\"e1.k.1.AAAA", "\"e1.k.99999999999.A\""})
     EXPECT_EQ(Reveal(a.get(), bad), "ERROR:invalid_ciphertext") << bad;
 }
 
@@ -274,7 +300,7 @@ TEST(EncryptAction, RotationOldOutputsRevealNewOutputsUseActiveVersion) {
   EXPECT_EQ(Reveal(v2.get(), old_out), "\"900101-1234567\"");
   EXPECT_EQ(Reveal(v2.get(), old_num), "125000");
   std::string new_out = Apply(v2.get(), "900101-1234567");
-  EXPECT_EQ(new_out.rfind("\"e1.k.2.", 0), 0u) << new_out;
+  EXPECT_EQ(new_out.rfind("\"e2.k.2.", 0), 0u) << new_out;
   EXPECT_EQ(Reveal(v2.get(), new_out), "\"900101-1234567\"");
   EXPECT_EQ(Reveal(v1.get(), new_out), "ERROR:key_version_unknown");
   // A v1 output relabelled as v2 does not open.
@@ -298,9 +324,37 @@ TEST(EncryptAction, Options) {
   EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "k"}}, "f", nullptr), ErrorCode::kKeyMissing));
 }
 
-TEST(EncryptAction, CountsEveryEncryptionAndRefusesAtTheLimit) {
-  auto ledger = crypto::UsageLedger::InMemory(/*limit=*/4, /*block=*/2);
+TEST(EncryptAction, FormatOption) {
+  EXPECT_TRUE(FailsWith(Make("encrypt", {{"key", "k"}, {"format", "e3"}}), ErrorCode::kInvalidOption, {"format"}));
+  auto e2 = MustMake("encrypt", {{"key", "k"}, {"format", "e2"}});
+  auto e1 = MustMake("encrypt", {{"key", "k"}, {"format", "e1"}});
+  auto dflt = MustMake("encrypt", {{"key", "k"}});
+  EXPECT_FALSE(dflt->CountsEncryptions()) << "e2 (the default) is never counted";
+  EXPECT_FALSE(e2->CountsEncryptions());
+  EXPECT_TRUE(e1->CountsEncryptions());
+  std::string out1 = Apply(e1.get(), "900101-1234567");
+  std::string out2 = Apply(dflt.get(), "900101-1234567");
+  EXPECT_EQ(out1.rfind("\"e1.k.1.", 0), 0u) << out1;
+  EXPECT_EQ(out2.rfind("\"e2.k.1.", 0), 0u) << out2;
+  // Each rule reveals both formats, whatever it writes.
+  for (const Action* a : {e1.get(), e2.get(), dflt.get()}) {
+    EXPECT_EQ(Reveal(a, out1), "\"900101-1234567\"");
+    EXPECT_EQ(Reveal(a, out2), "\"900101-1234567\"");
+  }
+}
+
+TEST(EncryptAction, E2NeverTouchesTheLedger) {
+  auto ledger = crypto::UsageLedger::InMemory(/*limit=*/2, /*block=*/1);
   auto a = MustMake("encrypt", {{"key", "k"}}, "user.f", &Ring1(), ledger.get());
+  uint64_t before = crypto::UsageLedger::ProcessDefault().Count("k", 1);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Apply(a.get(), "a").rfind("\"e2.", 0), 0u);
+  EXPECT_EQ(ledger->Count("k", 1), 0u);
+  EXPECT_EQ(crypto::UsageLedger::ProcessDefault().Count("k", 1), before);
+}
+
+TEST(EncryptAction, E1CountsEveryEncryptionAndRefusesAtTheLimit) {
+  auto ledger = crypto::UsageLedger::InMemory(/*limit=*/4, /*block=*/2);
+  auto a = MustMake("encrypt", {{"key", "k"}, {"format", "e1"}}, "user.f", &Ring1(), ledger.get());
   EXPECT_TRUE(Apply(a.get(), "a").rfind("\"e1.", 0) == 0);
   EXPECT_TRUE(Apply(a.get(), Num("1")).rfind("\"e1.", 0) == 0);
   EXPECT_TRUE(Apply(a.get(), Bool(true)).rfind("\"e1.", 0) == 0);
@@ -312,7 +366,7 @@ TEST(EncryptAction, CountsEveryEncryptionAndRefusesAtTheLimit) {
   EXPECT_NE(s.error().message.find("maskproxy keys rotate k"), std::string::npos);
   EXPECT_TRUE(out.empty());
   // Rotation: the new version has its own count.
-  auto b = MustMake("encrypt", {{"key", "k"}}, "user.f", &Ring2(), ledger.get());
+  auto b = MustMake("encrypt", {{"key", "k"}, {"format", "e1"}}, "user.f", &Ring2(), ledger.get());
   EXPECT_TRUE(Apply(b.get(), "a").rfind("\"e1.k.2.", 0) == 0);
   EXPECT_EQ(ledger->Count("k", 2), 1u);
   // A rejected type is not counted.
@@ -322,7 +376,7 @@ TEST(EncryptAction, CountsEveryEncryptionAndRefusesAtTheLimit) {
 
 TEST(EncryptAction, ConcurrentApplyFromSeveralThreads) {
   auto ledger = crypto::UsageLedger::InMemory(uint64_t{1} << 32, /*block=*/16);
-  auto a = MustMake("encrypt", {{"key", "k"}}, "user.f", &Ring1(), ledger.get());
+  auto a = MustMake("encrypt", {{"key", "k"}, {"format", "e1"}}, "user.f", &Ring1(), ledger.get());
   ASSERT_NE(a, nullptr);
   constexpr int kThreads = 4, kEach = 300;
   std::vector<std::vector<std::string>> outs(kThreads);
@@ -351,8 +405,8 @@ TEST(EncryptAction, ConcurrentApplyFromSeveralThreads) {
   EXPECT_EQ(ledger->Count("k", 1), static_cast<uint64_t>(kThreads * kEach));
 }
 
-TEST(EncryptAction, DefaultLedgerIsProcessWide) {
-  auto a = MustMake("encrypt", {{"key", "k"}});
+TEST(EncryptAction, E1DefaultLedgerIsProcessWide) {
+  auto a = MustMake("encrypt", {{"key", "k"}, {"format", "e1"}});
   uint64_t before = crypto::UsageLedger::ProcessDefault().Count("k", 1);
   (void)Apply(a.get(), "x");
   EXPECT_EQ(crypto::UsageLedger::ProcessDefault().Count("k", 1), before + 1);

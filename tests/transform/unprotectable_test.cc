@@ -154,7 +154,8 @@ TEST(Unprotectable, KeyBecomesNullAndHeaderIsRemoved) {
 
 TEST(Unprotectable, OperationalErrorsStillDeadLetter) {
   std::shared_ptr<crypto::UsageLedger> ledger = crypto::UsageLedger::InMemory(/*limit=*/3, /*block=*/1);
-  auto p = Parse(Policy("ops", "      - { path: f, action: encrypt, key: k, on_unprotectable: redact }\n"), ledger);
+  auto p = Parse(Policy("ops", "      - { path: f, action: encrypt, key: k, format: e1, on_unprotectable: redact }\n"),
+                 ledger);
   ASSERT_TRUE(p.ok()) << p.error().ToString();
   const uint64_t before = Count("ops", "f");
   EXPECT_EQ(Mask(*p, R"({"f":"a"})").rfind(R"({"f":"e1.k.1.)", 0), 0u);
@@ -240,9 +241,9 @@ TEST(Unprotectable, RevealAndKeyRefsPassThroughTheWrapper) {
   EXPECT_EQ(*back, "98765432");
 }
 
-// The wrapper must not hide an encrypt rule from the encryption ledger.
+// The wrapper must not hide an e1 encrypt rule from the encryption ledger.
 TEST(Unprotectable, AWrappedEncryptStillOpensTheLedger) {
-  auto p = Parse(Policy("enc", "      - { path: f, action: encrypt, key: k, on_unprotectable: redact }\n"));
+  auto p = Parse(Policy("enc", "      - { path: f, action: encrypt, key: k, format: e1, on_unprotectable: redact }\n"));
   ASSERT_TRUE(p.ok()) << p.error().ToString();
   EXPECT_TRUE((*p)->routes()[0].rules[0].action->CountsEncryptions());
   EXPECT_TRUE((*p)->Encrypts());

@@ -47,4 +47,13 @@ struct Env {
 // `routes` (none: not checked).
 [[nodiscard]] Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes);
 
+// The code a policy error about an action's key keeps: a missing key or a key
+// of the wrong keyring purpose stays what it is; anything else is
+// policy_invalid.
+[[nodiscard]] inline ErrorCode KeyCodeOr(ErrorCode action_code) {
+  return action_code == ErrorCode::kKeyMissing || action_code == ErrorCode::kKeyPurposeMismatch
+             ? action_code
+             : ErrorCode::kPolicyInvalid;
+}
+
 }  // namespace maskproxy::policy::internal

@@ -14,6 +14,11 @@ Result<const crypto::Key*> FindKey(ActionOptions& o, const ActionEnv& env, std::
     return Error(ErrorCode::kKeyMissing, "[key] key '" + *key_name + "' is not in the keyring" +
                                              (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
+  if (key->purpose == crypto::KeyPurpose::kTokenization)
+    return Error(ErrorCode::kKeyPurposeMismatch,
+                 "[key] key '" + *key_name + "' is in the tokenization keyring " + key->origin +
+                     "; a reversible action needs a key of the reversible keyring (key custody: a reveal host "
+                     "must never need a tokenization key)");
   *name = *key_name;
   return key;
 }

@@ -16,7 +16,8 @@
 
 namespace maskproxy::transform {
 
-// Takes the required `key` option and finds it in the keyring ("key_missing").
+// Takes the required `key` option and finds it in the keyring ("key_missing";
+// "key_purpose_mismatch" for a key of the tokenization keyring).
 [[nodiscard]] Result<const crypto::Key*> FindKey(ActionOptions& o, const ActionEnv& env, std::string* name);
 
 // Type tag + value text: what the reversible actions encrypt.

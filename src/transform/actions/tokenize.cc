@@ -20,6 +20,13 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
     return Error(ErrorCode::kKeyMissing, "[key] key '" + *key_name + "' is not in the keyring" +
                                              (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
+  // Key custody: a one-way token's key never sits in the reversible keyring
+  // (the one a reveal host holds).
+  if (key->purpose == crypto::KeyPurpose::kReversible)
+    return Error(ErrorCode::kKeyPurposeMismatch,
+                 "[key] key '" + *key_name + "' is in the reversible keyring " + key->origin +
+                     "; tokenize needs a key of the tokenization keyring (a reveal host holds the reversible "
+                     "one and could recompute tokens of guessed values)");
   auto tok = crypto::Tokenizer::Create(*key, "tokenize:" + *domain, TokenPrefix(*key));
   if (!tok.ok()) return tok.error();
   Normalize n = *norm == "digits"     ? Normalize::kDigits
