@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "reveal/authz.h"
 #include "crypto/keyring.h"
+#include "reveal/authz.h"
 
 namespace maskproxy::app {
 

@@ -1529,8 +1529,7 @@ TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
   // with a deadline).
   const std::string lag_zero = "maskproxy_consumer_lag_records{topic=\"src\",partition=\"0\"} 0\n";
   const auto deadline = Clock::now() + 30s;
-  while (Clock::now() < deadline && reg.Render().find(lag_zero) == std::string::npos)
-    std::this_thread::sleep_for(50ms);
+  while (Clock::now() < deadline && reg.Render().find(lag_zero) == std::string::npos) std::this_thread::sleep_for(50ms);
   const std::string page = reg.Render();
   if (const char* out = std::getenv("MASKPROXY_METRICS_OUT"); out != nullptr && *out != '\0') {
     std::ofstream f(out, std::ios::binary | std::ios::trunc);
