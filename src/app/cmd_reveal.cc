@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/flags.h"
+#include "app/kms_setup.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "policy/policy.h"
@@ -94,7 +95,7 @@ int CmdReveal(const std::vector<std::string>& args) {
     op = u ? u : "unknown";
   }
 
-  auto keys = crypto::Keyring::Load(keys_path);
+  auto keys = LoadKeyringForCli(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // Reveal never encrypts: a throwaway ledger keeps the real one untouched.
   auto pol = policy::Policy::Load(policy_path, *keys, crypto::UsageLedger::InMemory());

@@ -196,7 +196,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     return res;
   };
 
-  auto keys = crypto::Keyring::Load(options_.keyring_file);
+  auto keys = crypto::Keyring::Load(options_.keyring_file, options_.kms);
   if (!keys.ok()) return reject(keys.error());
   std::shared_ptr<crypto::UsageLedger> running_ledger;
   std::map<std::string, std::string> old_labels;

@@ -34,6 +34,11 @@ struct ReloadOptions {
   std::string keyring_file;
   std::string ledger_path;  // the encryption ledger file (see PolicySetOptions)
   engine::Limits limits;
+  // Unwraps the keyring's KMS-wrapped versions (null: none configured). Must
+  // outlive the Reloader. An unreachable KMS rejects the reload of a keyring
+  // with a new wrapped version; the versions unwrapped before are kept in
+  // memory (kms::TransitKeyring), so other reloads still work.
+  const crypto::KeyWrapper* kms = nullptr;
 };
 
 // What one reload did.
