@@ -24,8 +24,8 @@ generate  creates FILE (mode 0600; refuses to overwrite) with a new random
 rotate    adds a new version to each NAME in FILE and makes it the active
           one; older versions stay so that existing outputs can still be
           revealed. For a KMS-wrapped key it rotates the Transit key KEK,
-          rewraps every version of NAME to KEK's new version and adds a new
-          wrapped data key. The file is replaced atomically and stays 0600.
+          rewraps every version in FILE wrapped by KEK to its new version
+          and adds a new wrapped data key to NAME. The file is replaced atomically and stays 0600.
 The KMS: the kms: section of --config FILE, else the environment: BAO_ADDR
 (or VAULT_ADDR), BAO_TOKEN (or VAULT_TOKEN), BAO_CACERT (optional).
 Key material is never printed.

@@ -360,11 +360,12 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
       OPENSSL_cleanse(b64.data(), b64.size());
     }
     for (const auto& [ver, w] : k.wrapped) {
-      if (!rotating || active_wrapped == k.wrapped.end()) {
+      if (!keks.count(w.kms)) {
         lines[ver] = WrappedLine(ver, w);
         continue;
       }
-      // Every wrapped version of a rotated key moves to the KEK's latest version.
+      // Every version wrapped by a rotated KEK (of any key in the file) moves
+      // to its latest version, so the KEK's old versions can be retired.
       auto re = kms->Rewrap(w);
       if (!re.ok()) return fail(re.error());
       if (!PlainText(*re))

@@ -111,9 +111,9 @@ class Keyring {
 // the new keyring. Comments in the file are not kept. Returns name -> new
 // version.
 // A named key whose active version is KMS-wrapped is rotated through `kms`:
-// its key-encryption key is rotated, every wrapped version of the key is
-// rewrapped to the KEK's latest version, and the new version is a new
-// wrapped data key. No clear data key is written; other keys are copied as
+// its key-encryption key is rotated, every version wrapped by that KEK (of
+// any key in the file) is rewrapped to the KEK's latest version, and the new
+// version is a new wrapped data key. No clear data key is written; other keys are copied as
 // they are.
 [[nodiscard]] Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(
     const std::string& path, const std::vector<std::string>& names, const KeyWrapper* kms = nullptr);

@@ -174,7 +174,8 @@ TEST_F(KeyringWrappedTest, RotateRotatesTheKekRewrapsAndAddsAWrappedVersion) {
   const std::string path = (dir_ / "keys.yaml").string();
   {
     std::ofstream out(path);
-    out << kMixed << "  rrn:\n    active: 1\n    versions:\n      1: " << Plain(0x33) << "\n";
+    out << kMixed << "  rrn:\n    active: 1\n    versions:\n      1: " << Plain(0x33) << "\n"
+        << "  other:\n    active: 1\n    versions:\n      1: {kms: \"transit:kek\", wrapped: \"vault:v1:1\"}\n";
   }
   ASSERT_EQ(chmod(path.c_str(), 0600), 0);
   auto rotated = RotateKeyringFile(path, {"contact"}, &kms_);
@@ -183,12 +184,15 @@ TEST_F(KeyringWrappedTest, RotateRotatesTheKekRewrapsAndAddsAWrappedVersion) {
   EXPECT_EQ((*rotated)[0].second, 3u);
   EXPECT_EQ(kms_.rotations, 1);
   const std::string text = Read(path);
-  EXPECT_EQ(text.find("vault:v1:"), std::string::npos) << "every version rewrapped to the new KEK: " << text;
+  EXPECT_EQ(text.find("vault:v1:"), std::string::npos)
+      << "every version wrapped by the rotated KEK (other keys too) rewrapped: " << text;
   EXPECT_NE(text.find("vault:v2:1"), std::string::npos) << text;
   EXPECT_NE(text.find("vault:v2:2"), std::string::npos) << text;
   EXPECT_NE(text.find(Plain(0x33)), std::string::npos) << "a plain key is copied as it is";
   auto ring = Keyring::Load(path, &kms_);
   ASSERT_TRUE(ring.ok()) << ring.error().message;
+  EXPECT_EQ(ring->Find("other")->active, 1u);  // rewrapped, not rotated
+  EXPECT_EQ(ring->Find("other")->versions.at(1).data()[0], 0x11);
   const Key* c = ring->Find("contact");
   EXPECT_EQ(c->active, 3u);
   EXPECT_EQ(c->versions.size(), 3u);
