@@ -163,6 +163,12 @@ for v in v1 v2; do
   grep -qF "user$(cat "$WORK/$v.id")@example.com" "$WORK/$v.out" || fail "reveal of $v gave: $(cat "$WORK/$v.out")"
 done
 log "outputs of key versions 1 and 2 reveal through the KMS"
+# Batch mode unwraps through the KMS too (its own ledger: the proxy holds its).
+printf '{"id":7,"email":"batch7@example.com","rrn":"900101-1000007"}\n' |
+  "$BIN" mask --policy "$WORK/policy.yaml" --keys "$WORK/keys.yaml" --route kms \
+    --encryption-ledger "$WORK/batch.usage" >"$WORK/batch.jsonl" 2>"$WORK/batch.err" ||
+  fail "mask with a wrapped keyring failed: $(cat "$WORK/batch.err")"
+grep -q '"email":"e1\.contact\.2\.' "$WORK/batch.jsonl" || fail "batch output: $(cat "$WORK/batch.jsonl")"
 # Without the KMS in the environment a wrapped keyring is refused, naming its KMS key.
 if env -u BAO_ADDR -u BAO_TOKEN "$BIN" reveal --policy "$WORK/policy.yaml" --keys "$WORK/keys.yaml" --route kms \
   --field email --audit-log "$WORK/audit.log" --reason KMS-TEST "$(cat "$WORK/v1.email")" >/dev/null 2>"$WORK/nokms.err"; then
