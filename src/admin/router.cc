@@ -128,29 +128,42 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
 
 }  // namespace
 
-std::string ReadyJson(const ReadyReport& report) {
-  if (report.unmet.empty()) return "{\"status\":\"ready\"}";
-  std::string out = "{\"status\":\"not_ready\",\"unmet\":[";
-  for (size_t i = 0; i < report.unmet.size(); ++i) {
-    const Unmet& u = report.unmet[i];
-    if (i) out.push_back(',');
-    out.append("{\"condition\":");
-    text::AppendJsonQuoted(u.name, &out);
+namespace {
+void AppendConditions(const std::vector<Unmet>& list, std::string* out) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Unmet& u = list[i];
+    if (i) out->push_back(',');
+    out->append("{\"condition\":");
+    text::AppendJsonQuoted(u.name, out);
     if (!u.topics.empty()) {
-      out.append(",\"topics\":[");
+      out->append(",\"topics\":[");
       for (size_t t = 0; t < u.topics.size(); ++t) {
-        if (t) out.push_back(',');
-        text::AppendJsonQuoted(u.topics[t], &out);
+        if (t) out->push_back(',');
+        text::AppendJsonQuoted(u.topics[t], out);
       }
-      out.push_back(']');
+      out->push_back(']');
     }
     if (!u.detail.empty()) {
-      out.append(",\"detail\":");
-      text::AppendJsonQuoted(u.detail, &out);
+      out->append(",\"detail\":");
+      text::AppendJsonQuoted(u.detail, out);
     }
-    out.push_back('}');
+    out->push_back('}');
   }
-  out.append("]}");
+}
+}  // namespace
+
+std::string ReadyJson(const ReadyReport& report) {
+  std::string out = report.unmet.empty() ? "{\"status\":\"ready\"" : "{\"status\":\"not_ready\",\"unmet\":[";
+  if (!report.unmet.empty()) {
+    AppendConditions(report.unmet, &out);
+    out.push_back(']');
+  }
+  if (!report.degraded.empty()) {
+    out.append(",\"degraded\":[");
+    AppendConditions(report.degraded, &out);
+    out.push_back(']');
+  }
+  out.push_back('}');
   return out;
 }
 

@@ -2,7 +2,8 @@
 // target, body) in, a response out. server.h serves these over HTTP/1.1.
 //
 //   GET  /livez        200 {"status":"ok"}
-//   GET  /readyz       200 {"status":"ready"} or 503 {"status":"not_ready","unmet":[...]}
+//   GET  /readyz       200 {"status":"ready"} or 503 {"status":"not_ready","unmet":[...]};
+//                      a ready report may carry "degraded":[...] (still 200: e.g. kms_unreachable)
 //   GET  /metrics      Prometheus text exposition (version 0.0.4)
 //   GET  /config_dump  the effective config and policies (JSON; never key material)
 //   POST /reload       reload policies and keyring now
@@ -34,9 +35,12 @@ struct Unmet {
   std::string detail;               // optional, safe text (an error message, never a value)
 };
 
-// What the app reports for /readyz: ready when `unmet` is empty.
+// What the app reports for /readyz: ready when `unmet` is empty. `degraded`:
+// conditions that do not stop the work but that an operator must see
+// (rendered in both answers, not changing the status code).
 struct ReadyReport {
   std::vector<Unmet> unmet;
+  std::vector<Unmet> degraded;
 };
 
 struct ReloadReply {

@@ -140,6 +140,10 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
          ",\"tls\":{\"cert_file\":" + JsonQuoted(cfg.admin.tls_cert_file) +
          ",\"key_file\":" + JsonQuoted(cfg.admin.tls_key_file) +
          ",\"client_ca_file\":" + JsonQuoted(cfg.admin.tls_client_ca_file) + "}}";
+  // The KMS: where it is and which token file; never the token.
+  if (!cfg.kms.address.empty())
+    out += ",\"kms\":{\"address\":" + JsonQuoted(cfg.kms.address) + ",\"mount\":" + JsonQuoted(cfg.kms.mount) +
+           ",\"token_file\":" + JsonQuoted(cfg.kms.token_file) + ",\"ca_file\":" + JsonQuoted(cfg.kms.ca_file) + "}";
   out += "},\"policies\":[";
   for (size_t i = 0; i < policies.size(); ++i) out += (i ? "," : "") + PolicyJson(*policies[i]);
   out += "],\"keys\":[";
@@ -156,7 +160,18 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
       out += (vfirst ? "" : ",") + std::to_string(v);
       vfirst = false;
     }
-    out += "]}";
+    out += "]";
+    // The KMS key of each wrapped version (the wrapped form is not shown).
+    if (!k->wrapped.empty()) {
+      out += ",\"wrapped\":{";
+      bool wfirst = true;
+      for (const auto& [v, w] : k->wrapped) {
+        out += (wfirst ? "\"" : ",\"") + std::to_string(v) + "\":" + JsonQuoted(w.kms);
+        wfirst = false;
+      }
+      out += "}";
+    }
+    out += "}";
   }
   return out + "]}";
 }

@@ -11,6 +11,7 @@
 
 #include "app/commands.h"
 #include "app/flags.h"
+#include "app/kms_setup.h"
 #include "app/policy_set.h"
 #include "batch/batch.h"
 #include "crypto/keyring.h"
@@ -96,7 +97,7 @@ int CmdMask(const std::vector<std::string>& args) {
     limits.max_record_bytes = std::stoull(max_bytes);
   }
 
-  auto keys = crypto::Keyring::Load(keys_path);
+  auto keys = LoadKeyringForCli(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // The engine holds the policy, and the policy the encryption ledger.
   auto set =

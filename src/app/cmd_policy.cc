@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/flags.h"
+#include "app/kms_setup.h"
 #include "app/policy_set.h"
 #include "app/policy_tests.h"
 #include "crypto/keyring.h"
@@ -53,7 +54,7 @@ int CmdPolicy(const std::vector<std::string>& args) {
   if (help) return CmdPolicy({});
   if (keys_path.empty()) return Usage("policy " + sub + ": --keys FILE is required (rules name keys)");
   if (files.empty()) return Usage("policy " + sub + ": name at least one policy file");
-  auto keys = crypto::Keyring::Load(keys_path);
+  auto keys = LoadKeyringForCli(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
   // Loaded as the proxy loads them (conflicts between routes, also across
   // files, included), with an in-memory encryption ledger.

@@ -18,6 +18,7 @@
 #include "app/flags.h"
 #include "app/policy_set.h"
 #include "audit/trail.h"
+#include "app/kms_setup.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "net/http_client.h"
@@ -194,9 +195,13 @@ int RevealOffline(const std::string& config_path, const std::string& cert, revea
   if (!trail.ok()) return Fail(trail.error(), kExitFailure);
   // Key custody: only the keys that reverse (a tokenization keyring is never
   // read, tokenize rules are never constructed); the policy with the route.
+  // Wrapped versions are unwrapped through the config's KMS (else the
+  // environment's); none needed for a keyring without them.
+  auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
+  if (!kms.ok()) return Fail(kms.error(), kExitUsage);
   std::shared_ptr<const policy::Policy> policy;
   for (const auto& file : cfg->policy_files) {
-    auto p = LoadPolicyForReveal(file, cfg->keyring_files);
+    auto p = LoadPolicyForReveal(file, cfg->keyring_files, kms->get());
     if (!p.ok()) return Fail(p.error(), kExitUsage);
     if ((*p)->FindRoute(request.route)) {
       policy = *p;

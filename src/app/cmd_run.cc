@@ -16,6 +16,7 @@
 #include "app/config.h"
 #include "app/flags.h"
 #include "app/kafka_security.h"
+#include "app/kms_setup.h"
 #include "app/policy_set.h"
 #include "app/reload.h"
 #include "audit/trail.h"
@@ -174,8 +175,25 @@ int CmdRun(const std::vector<std::string>& args) {
       if (Status s = Audit(trail, *e); !s.ok()) return fail(s.error(), kExitFailure);
   }
 
-  auto keys = crypto::Keyring::LoadFiles(cfg->keyring_files);
-  if (!keys.ok()) return fail(keys.error(), kExitUsage);
+  // The KMS (kms:) unwraps the keyring's wrapped data keys, here and on every
+  // reload; unreachable now means no start (exit 1, naming the KMS and why).
+  auto kms = KmsFromConfig(cfg->kms);
+  if (!kms.ok()) return fail(kms.error(), kExitUsage);
+  auto keys = crypto::Keyring::LoadFiles(cfg->keyring_files, kms->get());
+  if (!keys.ok()) {
+    const ErrorCode code = keys.error().code;
+    const bool kms_failed =
+        code == ErrorCode::kKmsUnreachable || code == ErrorCode::kKmsDenied || code == ErrorCode::kKmsFailed;
+    if (kms_failed) log::Error("kms_unwrap_failed", {{"error", std::string(ErrorCodeName(code))}});
+    return fail(keys.error(), kms_failed ? kExitFailure : kExitUsage);
+  }
+  std::unique_ptr<KmsMonitor> kms_monitor;
+  if (*kms) {
+    size_t wrapped = 0;
+    for (const auto& name : keys->Names()) wrapped += keys->Find(name)->wrapped.size();
+    log::Info("kms_keys_unwrapped", {{"kms", (*kms)->client().address()}, {"versions", std::to_string(wrapped)}});
+    kms_monitor = KmsMonitor::Start(*kms, cfg->kms.probe_interval_s);
+  }
   if (Status s = Audit(trail, KeysLoadedEvent(cfg->keyring_file, *keys, "start")); !s.ok())
     return fail(s.error(), kExitFailure);
   // The engine holds the policies, and they hold the encryption ledger.
@@ -252,7 +270,8 @@ int CmdRun(const std::vector<std::string>& args) {
        cfg->encryption_ledger,
        {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)},
        trail,
-       cfg->keyring_files},
+       cfg->keyring_files,
+       kms->get()},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;
@@ -271,7 +290,14 @@ int CmdRun(const std::vector<std::string>& args) {
     admin::Handlers h;
     const pipeline::Pipeline* pipe_ptr = pipe->get();
     h.metrics = [] { return metrics::Global().Render(); };
-    h.ready = [pipe_ptr] { return ReadyFromHealth(pipe_ptr->GetHealth(), /*policies_loaded=*/true); };
+    const KmsMonitor* kms_mon = kms_monitor.get();
+    h.ready = [pipe_ptr, kms_mon] {
+      admin::ReadyReport rep = ReadyFromHealth(pipe_ptr->GetHealth(), /*policies_loaded=*/true);
+      // The keys are in memory and records are masked: degraded, not unready
+      // (docs/OPERATIONS.md, "Keys in a KMS").
+      if (kms_mon && !kms_mon->up()) rep.degraded.push_back({"kms_unreachable", {}, kms_mon->detail()});
+      return rep;
+    };
     Reloader* rl = reloader->get();
     h.config_dump = [&cfg, rl] {
       Reloader::Running now = rl->running();

@@ -116,6 +116,18 @@ const char kConfigHelp[] = R"(Config file (YAML):
           - { route: transfers, fields: [sender.email], purposes: [fraud, chargeback] }
                                    #   fraud, chargeback, legal_request, data_subject_request,
                                    #   incident, support, audit
+  kms:                             # optional: the KMS wrapping the keyring's data keys (a
+                                   #   version {kms: transit:NAME, wrapped: "vault:v1:..."})
+    address: https://bao.internal:8200
+                                   #   OpenBao/Vault; http:// only on a loopback address
+    token_file: secrets/bao.token  #   the token, in a file (0600); never in this file
+    ca_file: certs/bao-ca.pem      #   optional: CA of the KMS's certificate; default: system's
+    mount: transit                 #   optional: the Transit engine's mount path
+    timeout_ms: 5000               #   optional: per request
+    probe_interval_s: 30           #   optional: how often the running proxy checks that the
+                                   #   KMS answers (readiness degraded: kms_unreachable;
+                                   #   maskproxy_kms_up); 0: never. Unreachable at start:
+                                   #   the proxy refuses to start
   stats_interval_ms: 30000         # optional: how often counters are logged
   reload:                          # optional: policies and keyring are reloaded without a
     watch: true                    #   restart on SIGHUP, POST /reload, and (watch: true, the
@@ -463,7 +475,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
                   "run --help)");
     if (Status s = CheckKeys(c, root, "",
                              {"source", "destination", "policies", "keyring", "encryption_ledger", "audit", "delivery",
-                              "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload", "reveal"});
+                              "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload", "reveal", "kms"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -636,6 +648,36 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
         return c.At(r,
                     "'reveal.enabled' needs the admin listener with tls: {cert_file, key_file, client_ca_file}: "
                     "values are revealed only to clients with a certificate from that CA");
+    }
+    if (YAML::Node k = root["kms"]; k && !k.IsNull()) {
+      if (Status s = CheckKeys(
+              c, k, "kms", {"address", "token_file", "ca_file", "mount", "timeout_ms", "probe_interval_s", "token"});
+          !s.ok())
+        return s.error();
+      if (k["token"])
+        return c.At(k["token"],
+                    "'kms.token' is refused: a token is never written in the config; put it in a file "
+                    "(mode 0600) named by kms.token_file");
+      auto address = String(c, k, "address", "kms.address", true);
+      if (!address.ok()) return address.error();
+      if (address->rfind("https://", 0) != 0 && address->rfind("http://", 0) != 0)
+        return c.At(k["address"], "'kms.address' must be https://HOST:PORT (http:// only on loopback)");
+      cfg.kms.address = *address;
+      auto token = String(c, k, "token_file", "kms.token_file", true);
+      if (!token.ok()) return token.error();
+      cfg.kms.token_file = Resolve(base_dir, *token);
+      auto ca = String(c, k, "ca_file", "kms.ca_file", false);
+      if (!ca.ok()) return ca.error();
+      if (!ca->empty()) cfg.kms.ca_file = Resolve(base_dir, *ca);
+      auto mount = String(c, k, "mount", "kms.mount", false);
+      if (!mount.ok()) return mount.error();
+      if (!mount->empty()) cfg.kms.mount = *mount;
+      long long v = cfg.kms.timeout_ms;
+      if (Status s = Int(c, k, "timeout_ms", "kms.timeout_ms", 100, 120000, &v); !s.ok()) return s.error();
+      cfg.kms.timeout_ms = static_cast<int>(v);
+      v = cfg.kms.probe_interval_s;
+      if (Status s = Int(c, k, "probe_interval_s", "kms.probe_interval_s", 0, 86400, &v); !s.ok()) return s.error();
+      cfg.kms.probe_interval_s = static_cast<int>(v);
     }
     long long si = cfg.stats_interval_ms;
     if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();

@@ -50,6 +50,17 @@ struct Config {
     std::string topic;            // optional Kafka topic, written in the records' transaction
     int checkpoint_every = 1000;  // entries between checkpoints (and one at stop)
   } audit;
+  // kms: the KMS whose Transit keys wrap the keyring's data keys (envelope
+  // encryption; app/kms_setup.h). `address` empty: no KMS, and a wrapped
+  // keyring entry is refused.
+  struct Kms {
+    std::string address;     // https://HOST:PORT (http:// only on loopback)
+    std::string token_file;  // the token, in a file (0600); never in the config text
+    std::string ca_file;     // https: CA bundle; empty: the system's
+    std::string mount = "transit";
+    int timeout_ms = 5000;
+    int probe_interval_s = 30;  // how often the running proxy checks the KMS answers (0: never)
+  } kms;
   std::string delivery_mode = "exactly_once";  // or at_least_once
   std::string transactional_id;                // empty: derived from group and host name
   int commit_interval_ms = 100;

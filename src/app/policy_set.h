@@ -57,7 +57,8 @@ struct PolicySet {
 // own loading (LoadPolicySet) still requires every key. Reveal never
 // encrypts: the policy counts in a throwaway in-memory ledger.
 [[nodiscard]] Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(
-    const std::string& policy_file, const std::vector<crypto::KeyringFile>& keyrings);
+    const std::string& policy_file, const std::vector<crypto::KeyringFile>& keyrings,
+    const crypto::KeyWrapper* kms = nullptr);
 
 // The conflicts between the routes of policies loaded together (also within
 // one file), each reported at the `from`, `to` or `dead_letter` it is about,

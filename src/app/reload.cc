@@ -203,8 +203,8 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     return res;
   };
 
-  auto keys = options_.keyring_files.empty() ? crypto::Keyring::Load(options_.keyring_file)
-                                             : crypto::Keyring::LoadFiles(options_.keyring_files);
+  auto keys = options_.keyring_files.empty() ? crypto::Keyring::Load(options_.keyring_file, options_.kms)
+                                             : crypto::Keyring::LoadFiles(options_.keyring_files, options_.kms);
   if (!keys.ok()) return reject(keys.error());
   std::shared_ptr<crypto::UsageLedger> running_ledger;
   std::map<std::string, std::string> old_labels;

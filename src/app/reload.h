@@ -43,6 +43,11 @@ struct ReloadOptions {
   // Key custody: the files of a split keyring; when set, loaded
   // (crypto::Keyring::LoadFiles) instead of keyring_file.
   std::vector<crypto::KeyringFile> keyring_files;
+  // Unwraps the keyring's KMS-wrapped versions (null: none configured). Must
+  // outlive the Reloader. An unreachable KMS rejects the reload of a keyring
+  // with a new wrapped version; the versions unwrapped before are kept in
+  // memory (kms::TransitKeyring), so other reloads still work.
+  const crypto::KeyWrapper* kms = nullptr;
 };
 
 // What one reload did.

@@ -77,6 +77,9 @@ namespace maskproxy {
   X(kKeyringInvalid, "keyring_invalid", "the keyring file has a wrong shape or value")                                 \
   X(kKeyringUnreadable, "keyring_unreadable", "the keyring file could not be read")                                    \
   X(kKeyringWriteFailed, "keyring_write_failed", "the keyring file could not be written")                              \
+  X(kKmsDenied, "kms_denied", "the KMS refused the token (HTTP 401/403)")                                              \
+  X(kKmsFailed, "kms_failed", "the KMS refused a request or answered something unexpected")                            \
+  X(kKmsUnreachable, "kms_unreachable", "the KMS could not be reached, timed out, or is sealed/unavailable")           \
   X(kNormalizeFailed, "normalize_failed", "a value does not fit the rule's normalize form")                            \
   X(kNotObject, "not_object", "a record value is JSON but not an object")                                              \
   X(kNotReversible, "not_reversible", "this action's output cannot be revealed")                                       \

@@ -6,9 +6,11 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "crypto/base64.h"
@@ -43,7 +45,21 @@ bool IsValidKeyName(std::string_view name) {
   return true;
 }
 
-Result<Keyring> Keyring::Load(const std::string& path) {
+Result<Keyring> Keyring::Load(const std::string& path, const KeyWrapper* kms) {
+  return LoadFile(path, kms, true);
+}
+
+Result<Keyring> Keyring::LoadEntries(const std::string& path) {
+  return LoadFile(path, nullptr, false);
+}
+
+bool Keyring::HasWrapped() const {
+  for (const auto& [n, k] : keys_)
+    if (!k.wrapped.empty()) return true;
+  return false;
+}
+
+Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0)
     return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": " + std::strerror(errno));
@@ -59,10 +75,15 @@ Result<Keyring> Keyring::Load(const std::string& path) {
   if (!in) return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
-  return Parse(ss.str(), path);
+  return ParseText(ss.str(), path, kms, unwrap);
 }
 
-Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin) {
+Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin, const KeyWrapper* kms) {
+  return ParseText(yaml, origin, kms, true);
+}
+
+Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms,
+                                   bool unwrap) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -73,14 +94,15 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin)
   }
   if (!root.IsMap()) return Error(ErrorCode::kKeyringInvalid, origin + ": expected a mapping with a 'keys' entry");
   try {
-    return ParseRoot(root, origin);
+    return ParseRoot(root, origin, kms, unwrap);
   } catch (const YAML::Exception& e) {
     return Error(ErrorCode::kKeyringInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
                                                  std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
 }
 
-Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin) {
+Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
+                                   bool unwrap) {
   KeyPurpose purpose = KeyPurpose::kAny;
   for (const auto& kv : root) {
     if (!kv.first.IsScalar())
@@ -136,6 +158,39 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
           if (!v.first.IsScalar() || !ParseVersion(v.first.Scalar(), &ver))
             return Error(ErrorCode::kKeyringInvalid,
                          At(origin, v.first) + ": key '" + name + "': version must be a positive number");
+          if (key.versions.count(ver) || key.wrapped.count(ver))
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key '" + name + "': version " +
+                                                         std::to_string(ver) + " is defined twice");
+          if (v.second.IsMap()) {
+            // A data key wrapped by a KMS: {kms: "transit:NAME", wrapped: "vault:v1:..."}.
+            const std::string at = At(origin, v.second) + ": key '" + name + "' version " + std::to_string(ver);
+            WrappedVersion w;
+            for (const auto& wf : v.second) {
+              const std::string wk = wf.first.IsScalar() ? wf.first.Scalar() : "";
+              if (!wf.second.IsScalar() || wf.second.Scalar().empty() || (wk != "kms" && wk != "wrapped"))
+                return Error(ErrorCode::kKeyringInvalid,
+                             at + ": a wrapped version is {kms: \"transit:NAME\", wrapped: \"vault:v1:...\"}");
+              (wk == "kms" ? w.kms : w.wrapped) = wf.second.Scalar();
+            }
+            if (w.kms.empty() || w.wrapped.empty())
+              return Error(ErrorCode::kKeyringInvalid,
+                           at + ": a wrapped version needs both 'kms' (transit:NAME) and 'wrapped'");
+            if (unwrap) {
+              if (!kms)
+                return Error(ErrorCode::kKeyringInvalid,
+                             at + " is wrapped by the KMS key " + w.kms +
+                                 "; configure the KMS (config 'kms:', or BAO_ADDR and BAO_TOKEN for the CLI)");
+              auto clear = kms->Unwrap(w);
+              if (!clear.ok()) return Error(clear.error().code, at + ": " + clear.error().message);
+              if (clear->size() < kMinKeyBytes)
+                return Error(ErrorCode::kKeyTooShort, at + " unwraps to " + std::to_string(clear->size() * 8) +
+                                                          " bits; at least " + std::to_string(kMinKeyBytes * 8) +
+                                                          " are required");
+              key.versions.emplace(ver, std::move(*clear));
+            }
+            key.wrapped.emplace(ver, std::move(w));
+            continue;
+          }
           if (!v.second.IsScalar())
             return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key '" + name + "' version " +
                                                          std::to_string(ver) + ": material must be a base64 string");
@@ -160,10 +215,10 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
                                                      "' (expected: active, versions)");
       }
     }
-    if (key.versions.empty())
+    if (key.versions.empty() && key.wrapped.empty())
       return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' has no 'versions'");
     if (!have_active) return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' has no 'active' version");
-    if (!key.versions.count(key.active))
+    if (!key.versions.count(key.active) && !key.wrapped.count(key.active))
       return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "': active version " +
                                                    std::to_string(key.active) + " is not among its versions");
     ring.keys_.emplace(name, std::move(key));
@@ -203,8 +258,8 @@ Status Keyring::Merge(Keyring&& other, const std::string& other_path) {
 
 namespace {
 // One file of a split keyring, loaded and checked against its listed purpose.
-Result<Keyring> LoadOne(const KeyringFile& f) {
-  auto ring = Keyring::Load(f.path);
+Result<Keyring> LoadOne(const KeyringFile& f, const KeyWrapper* kms) {
+  auto ring = Keyring::Load(f.path, kms);
   if (!ring.ok()) return ring.error();
   if (f.purpose != KeyPurpose::kAny && ring->purpose() != KeyPurpose::kAny && ring->purpose() != f.purpose)
     return Error(ErrorCode::kKeyringInvalid,
@@ -214,11 +269,11 @@ Result<Keyring> LoadOne(const KeyringFile& f) {
 }
 }  // namespace
 
-Result<Keyring> Keyring::LoadFiles(const std::vector<KeyringFile>& files) {
+Result<Keyring> Keyring::LoadFiles(const std::vector<KeyringFile>& files, const KeyWrapper* kms) {
   if (files.empty()) return Error(ErrorCode::kKeyringUnreadable, "no keyring file configured");
   Keyring all;
   for (const auto& f : files) {
-    auto ring = LoadOne(f);
+    auto ring = LoadOne(f, kms);
     if (!ring.ok()) return ring.error();
     // The purpose the config gives applies to a file that declares none.
     if (f.purpose != KeyPurpose::kAny)
@@ -228,11 +283,11 @@ Result<Keyring> Keyring::LoadFiles(const std::vector<KeyringFile>& files) {
   return all;
 }
 
-Result<Keyring> Keyring::LoadForReveal(const std::vector<KeyringFile>& files) {
+Result<Keyring> Keyring::LoadForReveal(const std::vector<KeyringFile>& files, const KeyWrapper* kms) {
   Keyring all;
   for (const auto& f : files) {
     if (f.purpose == KeyPurpose::kTokenization) continue;  // never read on a reveal
-    auto ring = LoadOne(f);
+    auto ring = LoadOne(f, kms);
     if (!ring.ok()) return ring.error();
     if (ring->purpose() == KeyPurpose::kTokenization) continue;  // declared so: dropped (and wiped) unused
     if (f.purpose != KeyPurpose::kAny)
@@ -302,12 +357,41 @@ std::string HeaderWithPurpose(KeyPurpose p) {
 
 }  // namespace
 
-Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names) {
+namespace {
+// One version line of the file: base64 material, or the wrapped form.
+std::string WrappedLine(uint32_t ver, const WrappedVersion& w) {
+  return "      " + std::to_string(ver) + ": {kms: \"" + w.kms + "\", wrapped: \"" + w.wrapped + "\"}\n";
+}
+
+bool PlainText(std::string_view s) {
+  for (char c : s)
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+      return false;
+  return !s.empty();
+}
+
+Result<std::string> NewWrappedChecked(const KeyWrapper& kms, std::string_view kek) {
+  auto w = kms.NewWrapped(kek);
+  if (!w.ok()) return w.error();
+  if (!PlainText(*w)) return Error(ErrorCode::kKeyringInvalid, "the KMS returned a wrapped key that is not plain text");
+  return w;
+}
+}  // namespace
+
+Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names, const KeyWrapper* kms,
+                           std::string_view kek) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key");
+  if (kms && !PlainText(kek)) return Error(ErrorCode::kUsage, "name the KMS key as transit:NAME");
   std::string text = kHeader;
   for (const auto& n : names) {
     if (!IsValidKeyName(n))
       return Error(ErrorCode::kUsage, "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
+    if (kms) {
+      auto w = NewWrappedChecked(*kms, kek);
+      if (!w.ok()) return w.error();
+      text += "  " + n + ":\n    active: 1\n    versions:\n" + WrappedLine(1, {std::string(kek), *w});
+      continue;
+    }
     auto b64 = FreshMaterial();
     if (!b64.ok()) return b64.error();
     text += "  " + n + ":\n    active: 1\n    versions:\n      1: " + *b64 + "\n";
@@ -317,11 +401,14 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
 }
 
 Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const std::string& path,
-                                                                        const std::vector<std::string>& names) {
+                                                                        const std::vector<std::string>& names,
+                                                                        const KeyWrapper* kms) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key to rotate");
-  auto ring = Keyring::Load(path);
+  // Wrapped versions stay wrapped: the file is rewritten without unwrapping.
+  auto ring = Keyring::LoadEntries(path);
   if (!ring.ok()) return ring.error();
   std::map<std::string, uint32_t> rotate;
+  std::set<std::string> keks;  // the key-encryption keys to rotate, once each
   for (const auto& n : names) {
     const Key* k = ring->Find(n);
     if (!k) {
@@ -329,25 +416,62 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
       for (const auto& m : ring->Names()) known += (known.empty() ? "" : ", ") + m;
       return Error(ErrorCode::kKeyMissing, "key '" + n + "' is not in " + path + " (keys: " + known + ")");
     }
-    rotate[n] = k->versions.rbegin()->first + 1;
+    uint32_t highest = 0;
+    if (!k->versions.empty()) highest = k->versions.rbegin()->first;
+    if (!k->wrapped.empty()) highest = std::max(highest, k->wrapped.rbegin()->first);
+    rotate[n] = highest + 1;
+    if (auto it = k->wrapped.find(k->active); it != k->wrapped.end()) {
+      if (!kms)
+        return Error(ErrorCode::kKeyringInvalid,
+                     "key '" + n + "' is wrapped by the KMS key " + it->second.kms +
+                         "; rotating it needs the KMS (BAO_ADDR and BAO_TOKEN, or --config)");
+      keks.insert(it->second.kms);
+    }
   }
+  for (const auto& kek : keks)
+    if (Status s = kms->RotateKek(kek); !s.ok()) return s.error();
   std::string text = HeaderWithPurpose(ring->purpose());
+  auto fail = [&](const Error& e) {
+    OPENSSL_cleanse(text.data(), text.size());
+    return e;
+  };
   for (const auto& n : ring->Names()) {
     const Key& k = *ring->Find(n);
     auto it = rotate.find(n);
-    uint32_t active = it == rotate.end() ? k.active : it->second;
+    const bool rotating = it != rotate.end();
+    const auto active_wrapped = k.wrapped.find(k.active);
+    uint32_t active = rotating ? it->second : k.active;
     text += "  " + n + ":\n    active: " + std::to_string(active) + "\n    versions:\n";
+    std::map<uint32_t, std::string> lines;
     for (const auto& [ver, material] : k.versions) {
       std::string b64 = Base64Encode(material.data(), material.size());
-      text += "      " + std::to_string(ver) + ": " + b64 + "\n";
+      lines[ver] = "      " + std::to_string(ver) + ": " + b64 + "\n";
       OPENSSL_cleanse(b64.data(), b64.size());
     }
-    if (it != rotate.end()) {
-      auto b64 = FreshMaterial();
-      if (!b64.ok()) {
-        OPENSSL_cleanse(text.data(), text.size());
-        return b64.error();
+    for (const auto& [ver, w] : k.wrapped) {
+      if (!keks.count(w.kms)) {
+        lines[ver] = WrappedLine(ver, w);
+        continue;
       }
+      // Every version wrapped by a rotated KEK (of any key in the file) moves
+      // to its latest version, so the KEK's old versions can be retired.
+      auto re = kms->Rewrap(w);
+      if (!re.ok()) return fail(re.error());
+      if (!PlainText(*re))
+        return fail(Error(ErrorCode::kKeyringInvalid, "the KMS returned a wrapped key that is not plain text"));
+      lines[ver] = WrappedLine(ver, {w.kms, *re});
+    }
+    for (auto& [ver, line] : lines) {
+      text += line;
+      OPENSSL_cleanse(line.data(), line.size());
+    }
+    if (rotating && active_wrapped != k.wrapped.end()) {
+      auto w = NewWrappedChecked(*kms, active_wrapped->second.kms);
+      if (!w.ok()) return fail(w.error());
+      text += WrappedLine(it->second, {active_wrapped->second.kms, *w});
+    } else if (rotating) {
+      auto b64 = FreshMaterial();
+      if (!b64.ok()) return fail(b64.error());
       text += "      " + std::to_string(it->second) + ": " + *b64 + "\n";
       OPENSSL_cleanse(b64->data(), b64->size());
     }

@@ -13,6 +13,14 @@
 //       versions:
 //         1: <base64 of >= 32 random bytes>
 //         2: <base64 ...>
+//         3: {kms: "transit:maskproxy", wrapped: "vault:v1:..."}
+//
+// A version may be held wrapped by a KMS (envelope encryption): `kms` names
+// the key-encryption key ("transit:NAME", an OpenBao/Vault Transit key) and
+// `wrapped` the data key encrypted by it. Load() unwraps such versions
+// through the KeyWrapper it is given (the app's, over kms/transit.h; crypto
+// does not depend on the KMS) and refuses them without one. Only the wrapped
+// form is ever written to a file.
 //
 // Key custody: keys can be split by purpose into several files (LoadFiles),
 // so that a host that reveals holds no tokenization key: `tokenization`
@@ -52,12 +60,34 @@ struct KeyringFile {
   KeyPurpose purpose = KeyPurpose::kAny;
 };
 
+// A data key as the keyring file holds it when a KMS wraps it.
+struct WrappedVersion {
+  std::string kms;      // "transit:NAME": the key-encryption key
+  std::string wrapped;  // the data key encrypted by it ("vault:v1:...")
+};
+
+// What the keyring asks of a KMS. Implementations never log or return key
+// material in an error.
+class KeyWrapper {
+ public:
+  virtual ~KeyWrapper() = default;
+  // The clear data key of a wrapped version.
+  [[nodiscard]] virtual Result<SecretBytes> Unwrap(const WrappedVersion& version) const = 0;
+  // A new 256-bit data key, wrapped by `kms`; its clear form is never seen.
+  [[nodiscard]] virtual Result<std::string> NewWrapped(std::string_view kms) const = 0;
+  // A new version of the key-encryption key `kms`.
+  [[nodiscard]] virtual Status RotateKek(std::string_view kms) const = 0;
+  // The same data key wrapped by the latest version of its key-encryption key.
+  [[nodiscard]] virtual Result<std::string> Rewrap(const WrappedVersion& version) const = 0;
+};
+
 struct Key {
   std::string name;
   uint32_t active = 0;
   std::map<uint32_t, SecretBytes> versions;
   KeyPurpose purpose = KeyPurpose::kAny;  // its file's
   std::string origin;                     // its file, for errors
+  std::map<uint32_t, WrappedVersion> wrapped;  // the versions a KMS holds wrapped (also in `versions`, unwrapped)
 
   [[nodiscard]] const SecretBytes& ActiveMaterial() const { return versions.at(active); }
 };
@@ -65,18 +95,28 @@ struct Key {
 class Keyring {
  public:
   // Reads and validates a keyring file, including its permissions.
-  [[nodiscard]] static Result<Keyring> Load(const std::string& path);
+  // Wrapped versions are unwrapped through `kms` (null: refused, naming the KMS key).
+  [[nodiscard]] static Result<Keyring> Load(const std::string& path, const KeyWrapper* kms = nullptr);
   // Parses keyring YAML text; `origin` names it in errors. No permission check.
-  [[nodiscard]] static Result<Keyring> Parse(std::string_view yaml, const std::string& origin);
+  [[nodiscard]] static Result<Keyring> Parse(std::string_view yaml, const std::string& origin,
+                                             const KeyWrapper* kms = nullptr);
+  // Reads a keyring file without unwrapping: wrapped versions are only in
+  // Key::wrapped, and Key::versions holds the plain ones (keys rotate, which
+  // rewrites the file without ever holding a clear wrapped key).
+  [[nodiscard]] static Result<Keyring> LoadEntries(const std::string& path);
+  // Whether any version of any key is wrapped by a KMS.
+  [[nodiscard]] bool HasWrapped() const;
 
   // Several files, each with its purpose (key custody). A file that declares
   // a `purpose:` must agree with the one it is listed with; a key name in two
   // files is refused ("keyring_invalid", naming both files).
-  [[nodiscard]] static Result<Keyring> LoadFiles(const std::vector<KeyringFile>& files);
+  [[nodiscard]] static Result<Keyring> LoadFiles(const std::vector<KeyringFile>& files,
+                                                 const KeyWrapper* kms = nullptr);
   // What a reveal loads: the files that are not for tokenization (a file
   // listed as, or declaring, `tokenization` is never read into the result), as
   // a reveal-only keyring (reveal_only()).
-  [[nodiscard]] static Result<Keyring> LoadForReveal(const std::vector<KeyringFile>& files);
+  [[nodiscard]] static Result<Keyring> LoadForReveal(const std::vector<KeyringFile>& files,
+                                                     const KeyWrapper* kms = nullptr);
 
   [[nodiscard]] const Key* Find(std::string_view name) const;
   [[nodiscard]] std::vector<std::string> Names() const;
@@ -93,6 +133,11 @@ class Keyring {
   static Result<Keyring> ParseRoot(const YAML::Node& root, const std::string& origin);
   // Adds `other`'s keys (key custody: several files); a name in both fails.
   [[nodiscard]] Status Merge(Keyring&& other, const std::string& other_path);
+  static Result<Keyring> ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
+                                   bool unwrap);
+  static Result<Keyring> ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms,
+                                   bool unwrap);
+  static Result<Keyring> LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap);
   std::map<std::string, Key, std::less<>> keys_;
   KeyPurpose purpose_ = KeyPurpose::kAny;
   bool reveal_only_ = false;
@@ -101,15 +146,23 @@ class Keyring {
 [[nodiscard]] bool IsValidKeyName(std::string_view name);
 
 // Writes a new keyring file with one fresh 256-bit key (version 1) per name,
-// created with mode 0600. Refuses to overwrite an existing file.
-[[nodiscard]] Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names);
+// created with mode 0600. Refuses to overwrite an existing file. With `kms`,
+// each key is a data key wrapped by `kek` ("transit:NAME") and only the
+// wrapped form is written.
+[[nodiscard]] Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names,
+                                         const KeyWrapper* kms = nullptr, std::string_view kek = {});
 
 // Adds a fresh 256-bit version (highest + 1) to each named key and makes it
 // active; older versions stay for decryption. The file is rewritten (mode
 // 0600) through a temporary file and a rename, so a crash leaves the old or
 // the new keyring. Comments in the file are not kept. Returns name -> new
 // version.
+// A named key whose active version is KMS-wrapped is rotated through `kms`:
+// its key-encryption key is rotated, every version wrapped by that KEK (of
+// any key in the file) is rewrapped to the KEK's latest version, and the new
+// version is a new wrapped data key. No clear data key is written; other keys are copied as
+// they are.
 [[nodiscard]] Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(
-    const std::string& path, const std::vector<std::string>& names);
+    const std::string& path, const std::vector<std::string>& names, const KeyWrapper* kms = nullptr);
 
 }  // namespace maskproxy::crypto

@@ -1,0 +1,212 @@
+// Keyring versions wrapped by a KMS (envelope encryption) against a fake
+// KeyWrapper: parsing, mixed files, refusals, and generate/rotate writing
+// only the wrapped form. Key material here is fixed, non-secret test data.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crypto/base64.h"
+#include "crypto/keyring.h"
+
+namespace maskproxy::crypto {
+namespace {
+
+// A KMS in memory: "vault:vK:ID" wraps data key ID under KEK version K.
+class FakeKms : public KeyWrapper {
+ public:
+  Result<SecretBytes> Unwrap(const WrappedVersion& v) const override {
+    ++unwraps;
+    if (down) return Error(ErrorCode::kKmsUnreachable, "KMS http://127.0.0.1:1: unreachable");
+    if (v.kms != "transit:kek") return Error(ErrorCode::kKmsFailed, "no such transit key");
+    auto it = keys.find(Id(v.wrapped));
+    if (it == keys.end()) return Error(ErrorCode::kKmsFailed, "invalid ciphertext");
+    return SecretBytes(it->second);
+  }
+  Result<std::string> NewWrapped(std::string_view kms) const override {
+    if (down) return Error(ErrorCode::kKmsUnreachable, "KMS http://127.0.0.1:1: unreachable");
+    std::string id = std::to_string(keys.size() + 1);
+    keys[id] = std::vector<uint8_t>(32, static_cast<uint8_t>(0x40 + keys.size()));
+    (void)kms;
+    return "vault:v" + std::to_string(kek_version) + ":" + id;
+  }
+  Status RotateKek(std::string_view) const override {
+    ++kek_version;
+    ++rotations;
+    return Status::Ok();
+  }
+  Result<std::string> Rewrap(const WrappedVersion& v) const override {
+    return "vault:v" + std::to_string(kek_version) + ":" + Id(v.wrapped);
+  }
+  static std::string Id(const std::string& wrapped) { return wrapped.substr(wrapped.rfind(':') + 1); }
+
+  mutable std::map<std::string, std::vector<uint8_t>> keys;
+  mutable int kek_version = 1;
+  mutable int rotations = 0;
+  mutable int unwraps = 0;
+  bool down = false;
+};
+
+std::string Plain(uint8_t fill) {
+  std::vector<uint8_t> k(32, fill);
+  return Base64Encode(k.data(), k.size());
+}
+
+class KeyringWrappedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kw-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    kms_.keys["1"] = std::vector<uint8_t>(32, 0x11);
+    kms_.keys["2"] = std::vector<uint8_t>(32, 0x22);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  static std::string Read(const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::filesystem::path dir_;
+  FakeKms kms_;
+};
+
+const char kMixed[] =
+    "keys:\n"
+    "  contact:\n"
+    "    active: 2\n"
+    "    versions:\n"
+    "      1: {kms: \"transit:kek\", wrapped: \"vault:v1:1\"}\n"
+    "      2:\n"
+    "        kms: transit:kek\n"
+    "        wrapped: vault:v1:2\n";
+
+TEST_F(KeyringWrappedTest, UnwrapsWrappedVersionsThroughTheKms) {
+  std::string yaml = std::string(kMixed) + "  rrn:\n    active: 1\n    versions:\n      1: " + Plain(0x33) + "\n";
+  auto r = Keyring::Parse(yaml, "k.yaml", &kms_);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Key* c = r->Find("contact");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->active, 2u);
+  ASSERT_EQ(c->versions.size(), 2u);
+  EXPECT_EQ(c->versions.at(1).data()[0], 0x11);
+  EXPECT_EQ(c->ActiveMaterial().data()[0], 0x22);
+  EXPECT_EQ(c->wrapped.at(2).wrapped, "vault:v1:2");
+  EXPECT_EQ(c->wrapped.at(2).kms, "transit:kek");
+  const Key* rrn = r->Find("rrn");
+  ASSERT_NE(rrn, nullptr);
+  EXPECT_TRUE(rrn->wrapped.empty());
+  EXPECT_EQ(rrn->ActiveMaterial().data()[0], 0x33);
+  EXPECT_TRUE(r->HasWrapped());
+  EXPECT_EQ(kms_.unwraps, 2);
+}
+
+TEST_F(KeyringWrappedTest, RefusedWithoutAKmsNamingTheKmsKey) {
+  auto r = Keyring::Parse(kMixed, "k.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyringInvalid);
+  EXPECT_NE(r.error().message.find("transit:kek"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("k.yaml:5"), std::string::npos) << r.error().message;
+}
+
+TEST_F(KeyringWrappedTest, KmsErrorsKeepTheirCodeAndNameTheEntry) {
+  kms_.down = true;
+  auto r = Keyring::Parse(kMixed, "k.yaml", &kms_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kKmsUnreachable);
+  EXPECT_NE(r.error().message.find("key 'contact' version 1"), std::string::npos) << r.error().message;
+  kms_.down = false;
+  auto unknown = Keyring::Parse(
+      "keys:\n  c:\n    active: 1\n    versions:\n      1: {kms: transit:kek, wrapped: "
+      "\"vault:v1:99\"}\n",
+      "k.yaml", &kms_);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kKmsFailed);
+}
+
+TEST_F(KeyringWrappedTest, ShortUnwrappedKeyAndBadShapesRefused) {
+  kms_.keys["3"] = std::vector<uint8_t>(16, 1);
+  auto short_key = Keyring::Parse(
+      "keys:\n  c:\n    active: 1\n    versions:\n      1: {kms: transit:kek, wrapped: \"vault:v1:3\"}\n", "k.yaml",
+      &kms_);
+  ASSERT_FALSE(short_key.ok());
+  EXPECT_EQ(short_key.error().code, ErrorCode::kKeyTooShort);
+  for (const char* body :
+       {"{kms: transit:kek}", "{wrapped: \"vault:v1:1\"}", "{kms: transit:kek, wrapped: \"vault:v1:1\", x: 1}",
+        "{kms: [a], wrapped: \"vault:v1:1\"}", "{kms: \"\", wrapped: \"vault:v1:1\"}"}) {
+    auto r = Keyring::Parse(std::string("keys:\n  c:\n    active: 1\n    versions:\n      1: ") + body + "\n", "k.yaml",
+                            &kms_);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_EQ(r.error().code, ErrorCode::kKeyringInvalid) << body;
+  }
+}
+
+TEST_F(KeyringWrappedTest, GenerateWritesOnlyTheWrappedForm) {
+  const std::string path = (dir_ / "keys.yaml").string();
+  ASSERT_TRUE(GenerateKeyringFile(path, {"contact", "rrn"}, &kms_, "transit:kek").ok());
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const std::string text = Read(path);
+  EXPECT_NE(text.find("kms: \"transit:kek\""), std::string::npos) << text;
+  auto ring = Keyring::Load(path, &kms_);
+  ASSERT_TRUE(ring.ok()) << ring.error().message;
+  for (const auto& name : {"contact", "rrn"}) {
+    const Key* k = ring->Find(name);
+    ASSERT_NE(k, nullptr);
+    const SecretBytes& m = k->ActiveMaterial();
+    EXPECT_EQ(text.find(Base64Encode(m.data(), m.size())), std::string::npos) << "clear key in the file";
+  }
+  kms_.down = true;
+  EXPECT_FALSE(GenerateKeyringFile((dir_ / "other.yaml").string(), {"x"}, &kms_, "transit:kek").ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "other.yaml"));
+}
+
+TEST_F(KeyringWrappedTest, RotateRotatesTheKekRewrapsAndAddsAWrappedVersion) {
+  const std::string path = (dir_ / "keys.yaml").string();
+  {
+    std::ofstream out(path);
+    out << kMixed << "  rrn:\n    active: 1\n    versions:\n      1: " << Plain(0x33) << "\n"
+        << "  other:\n    active: 1\n    versions:\n      1: {kms: \"transit:kek\", wrapped: \"vault:v1:1\"}\n";
+  }
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  auto rotated = RotateKeyringFile(path, {"contact"}, &kms_);
+  ASSERT_TRUE(rotated.ok()) << rotated.error().message;
+  ASSERT_EQ(rotated->size(), 1u);
+  EXPECT_EQ((*rotated)[0].second, 3u);
+  EXPECT_EQ(kms_.rotations, 1);
+  const std::string text = Read(path);
+  EXPECT_EQ(text.find("vault:v1:"), std::string::npos)
+      << "every version wrapped by the rotated KEK (other keys too) rewrapped: " << text;
+  EXPECT_NE(text.find("vault:v2:1"), std::string::npos) << text;
+  EXPECT_NE(text.find("vault:v2:2"), std::string::npos) << text;
+  EXPECT_NE(text.find(Plain(0x33)), std::string::npos) << "a plain key is copied as it is";
+  auto ring = Keyring::Load(path, &kms_);
+  ASSERT_TRUE(ring.ok()) << ring.error().message;
+  EXPECT_EQ(ring->Find("other")->active, 1u);  // rewrapped, not rotated
+  EXPECT_EQ(ring->Find("other")->versions.at(1).data()[0], 0x11);
+  const Key* c = ring->Find("contact");
+  EXPECT_EQ(c->active, 3u);
+  EXPECT_EQ(c->versions.size(), 3u);
+  EXPECT_EQ(c->versions.at(1).data()[0], 0x11);  // old outputs still reveal
+  EXPECT_TRUE(c->wrapped.count(3));
+  const SecretBytes& m = c->ActiveMaterial();
+  EXPECT_EQ(text.find(Base64Encode(m.data(), m.size())), std::string::npos);
+  // A plain key in the same file rotates without the KMS.
+  ASSERT_TRUE(RotateKeyringFile(path, {"rrn"}).ok());
+  // A wrapped key does not.
+  auto no_kms = RotateKeyringFile(path, {"contact"});
+  ASSERT_FALSE(no_kms.ok());
+  EXPECT_NE(no_kms.error().message.find("transit:kek"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace maskproxy::crypto
