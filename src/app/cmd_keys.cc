@@ -9,8 +9,8 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
-#include "audit/trail.h"
 #include "app/kms_setup.h"
+#include "audit/trail.h"
 #include "crypto/keyring.h"
 
 namespace maskproxy::app {

@@ -473,9 +473,10 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       return c.At(old,
                   "'audit_log' was replaced by the audit trail: use audit: {file: F, key_file: K} (see maskproxy "
                   "run --help)");
-    if (Status s = CheckKeys(c, root, "",
-                             {"source", "destination", "policies", "keyring", "encryption_ledger", "audit", "delivery",
-                              "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload", "reveal", "kms"});
+    if (Status s =
+            CheckKeys(c, root, "",
+                      {"source", "destination", "policies", "keyring", "encryption_ledger", "audit", "delivery",
+                       "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload", "reveal", "kms"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];

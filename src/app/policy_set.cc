@@ -146,7 +146,8 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
 }
 
 Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(const std::string& policy_file,
-                                                                  const std::vector<crypto::KeyringFile>& keyrings, const crypto::KeyWrapper* kms) {
+                                                                  const std::vector<crypto::KeyringFile>& keyrings,
+                                                                  const crypto::KeyWrapper* kms) {
   auto keys = crypto::Keyring::LoadForReveal(keyrings, kms);
   if (!keys.ok()) return keys.error();
   return policy::Policy::Load(policy_file, *keys, crypto::UsageLedger::InMemory());

@@ -85,8 +85,8 @@ struct Key {
   std::string name;
   uint32_t active = 0;
   std::map<uint32_t, SecretBytes> versions;
-  KeyPurpose purpose = KeyPurpose::kAny;  // its file's
-  std::string origin;                     // its file, for errors
+  KeyPurpose purpose = KeyPurpose::kAny;       // its file's
+  std::string origin;                          // its file, for errors
   std::map<uint32_t, WrappedVersion> wrapped;  // the versions a KMS holds wrapped (also in `versions`, unwrapped)
 
   [[nodiscard]] const SecretBytes& ActiveMaterial() const { return versions.at(active); }
