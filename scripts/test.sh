@@ -10,7 +10,7 @@
 #      -DMASKPROXY_SANITIZE=ON, -fno-sanitize-recover=all) and run: any
 #      sanitizer finding fails
 #   7. a local Kafka broker and ctest (unit, cli, batch, build, integration,
-#      faults), then the broker is stopped
+#      deploy, faults), then the broker is stopped
 #   8. the libFuzzer targets for a bounded time each (scripts/fuzz.sh)
 # Each step prints its wall time ("ci: <step>: N s").
 #

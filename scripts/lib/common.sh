@@ -26,6 +26,17 @@ MASKPROXY_KAFKA_LIBS="$MASKPROXY_KAFKA_HOME/libs"
 MASKPROXY_KAFKA_CONFIG="$MASKPROXY_KAFKA_HOME/config"
 MASKPROXY_KAFKA_STAMP="$MASKPROXY_KAFKA_HOME/.complete"
 
+# The tools that validate deploy/k8s (tests/deploy/k8s_test.sh), pinned:
+# kustomize from the Go module proxy, KEDA's CRDs and Kafka scaler source
+# (the ScaledObject's schema and trigger keys) from the same proxy, and the
+# official Kubernetes Python client's models (PyPI).
+KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-5.5.0}"
+KEDA_VERSION="${KEDA_VERSION:-2.16.1}"
+KUBERNETES_PY_VERSION="${KUBERNETES_PY_VERSION:-31.0.0}"
+MASKPROXY_K8S_HOME="$MASKPROXY_CACHE/k8s-tools"
+MASKPROXY_KUSTOMIZE="$MASKPROXY_K8S_HOME/bin/kustomize"
+MASKPROXY_KEDA_DIR_FILE="$MASKPROXY_K8S_HOME/keda-$KEDA_VERSION.dir"
+
 # Major version number of $KAFKA_VERSION (e.g. 4 for 4.1.1).
 kafka_major() {
     printf '%s\n' "${KAFKA_VERSION%%.*}"

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# deploy.k8s: the Kubernetes manifests of deploy/k8s are valid, and what they
+# give the binary is what the binary accepts.
+#
+#   1. kustomize builds the base, the dev overlay and the Connect sidecar
+#      example (kustomize from the Go module proxy, pinned in
+#      scripts/lib/common.sh; scripts/setup.sh installs it).
+#   2. tests/deploy/k8s_check.py validates every object offline: the
+#      Kubernetes API objects against the official Python client's models,
+#      the KEDA ScaledObject against KEDA's own CRD and its Kafka scaler's
+#      keys; flags against `maskproxy run --help`; probe and scrape ports
+#      against the mounted config; the KEDA trigger against the config's group
+#      and the policy's source topic; the memory limit against the bound.
+#      Mutated copies (an unknown field, a wrong flag, a KEDA key typo, a probe
+#      path the proxy does not serve, ...) must each be refused: the checker
+#      can fail.
+#   3. The base StatefulSet's container is run as Kubernetes would run it:
+#      its exact args ($(POD_NAME) = maskproxy-0), the ConfigMap files at its
+#      mount paths (rooted in the work dir), keys made as the guide says, the
+#      test's broker and topics. Every probe and scrape path answers (livez
+#      200, readyz 200 once ready, metrics 200 and parsed by promtool), events
+#      come out masked on the destination (read by kcat), and SIGTERM stops
+#      it cleanly.
+#
+# Usage: tests/deploy/k8s_test.sh PATH/TO/maskproxy
+set -euo pipefail
+# shellcheck source=../lib/broker_test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
+
+bt_init k8s "${1:-}"
+
+KEDA_DIR="$(cat "$MASKPROXY_KEDA_DIR_FILE" 2>/dev/null || true)"
+[[ -x "$MASKPROXY_KUSTOMIZE" && -d "$KEDA_DIR" ]] ||
+  fail "kustomize or KEDA's module not found under $MASKPROXY_K8S_HOME: run scripts/setup.sh"
+python3 -c 'import kubernetes' 2>/dev/null || fail "the Kubernetes Python client is missing: run scripts/setup.sh"
+
+# --- 1. render -------------------------------------------------------------
+TREE="$WORK/tree"
+mkdir -p "$TREE"
+cp -r "$ROOT/deploy" "$ROOT/policies" "$TREE/"
+# The dev overlay's Secret is generated from keys the developer makes (the
+# commands in its kustomization.yaml); secrets/ is git-ignored.
+"$BIN" keys generate --out "$TREE/deploy/k8s/overlays/dev/secrets/keys-tokenization.yaml" rrn phone email account >/dev/null
+"$BIN" keys generate --out "$TREE/deploy/k8s/overlays/dev/secrets/audit-key.yaml" audit >/dev/null
+RENDERED=()
+for k in base overlays/dev examples/connect-sidecar; do
+  out="$WORK/${k//\//-}.yaml"
+  "$MASKPROXY_KUSTOMIZE" build --load-restrictor LoadRestrictionsNone "$TREE/deploy/k8s/$k" >"$out" 2>"$WORK/kustomize.err" ||
+    { cat "$WORK/kustomize.err" >&2; fail "kustomize build $k failed"; }
+  RENDERED+=("$out")
+  log "rendered $k: $(grep -c '^kind:' "$out") objects ($(grep '^kind:' "$out" | sort | uniq -c | awk '{printf "%s%s×%s", sep, $3, $1; sep=", "}'))"
+done
+grep -q 'kind: Secret' "$WORK/overlays-dev.yaml" || fail "the dev overlay made no Secret"
+! grep -q 'kind: Secret' "$WORK/base.yaml" || fail "the base must not carry a Secret (keys are never in the repository)"
+
+# --- 2. validate -------------------------------------------------------------
+CHECK=(python3 "$ROOT/tests/deploy/k8s_check.py" --bin "$BIN" --keda-dir "$KEDA_DIR")
+"${CHECK[@]}" --extract "$WORK/x" "${RENDERED[@]}" 2>"$WORK/check.err" || { cat "$WORK/check.err" >&2; fail "the manifests are not valid"; }
+log "$(tail -n 1 "$WORK/check.err")"
+
+# Each mutation must be refused, naming the problem.
+mutate() { # NAME EXPECTED-MESSAGE SED-EXPRESSION
+  local name="$1" expect="$2" expr="$3"
+  sed -e "$expr" "$WORK/base.yaml" >"$WORK/mutant-$name.yaml"
+  ! cmp -s "$WORK/base.yaml" "$WORK/mutant-$name.yaml" || fail "mutation $name changed nothing"
+  if "${CHECK[@]}" "$WORK/mutant-$name.yaml" 2>"$WORK/mutant-$name.err"; then
+    fail "mutation $name was accepted"
+  fi
+  grep -qF -- "$expect" "$WORK/mutant-$name.err" || { cat "$WORK/mutant-$name.err" >&2; fail "mutation $name: no '$expect'"; }
+}
+mutate unknown_field "unknown field" 's/^  serviceName: maskproxy$/  serviceName: maskproxy\n  replica: 2/'
+mutate selector_typo "unknown field" 's/^    matchLabels:$/    matchLabelz:/'
+mutate flag "has no flag --transactional-idd" 's/- --transactional-id$/- --transactional-idd/'
+mutate command "is not a maskproxy command" 's/^        - run$/        - serve/'
+mutate probe_path "/healthz is not an admin endpoint" 's#path: /readyz#path: /healthz#'
+mutate probe_port "the config listens on 9644" 's/containerPort: 9644/containerPort: 9645/'
+mutate scrape_port "prometheus.io/port" 's/prometheus.io\/port: "9644"/prometheus.io\/port: "8080"/'
+mutate keda_key "reads no such key" 's/lagThreshold:/lagThreshhold:/'
+mutate keda_type "expected an integer" 's/minReplicaCount: 1$/minReplicaCount: "1"/'
+mutate keda_group "the proxy's group is" 's/consumerGroup: maskproxy-payments$/consumerGroup: other/'
+mutate keda_topic "is not a route's source" 's/topic: payments.raw$/topic: payments.other/'
+mutate memory "below the documented bound" 's/memory: 384Mi/memory: 128Mi/'
+mutate loopback "not reachable by kubelet probes" 's/listen: 0.0.0.0:9644/listen: 127.0.0.1:9644/'
+log "13 mutated manifests refused, each naming its problem"
+
+# --- 3. run the base StatefulSet's container ----------------------------------
+X="$WORK/x/base-statefulset-maskproxy"
+R="$X/root"
+[[ -f "$R/etc/maskproxy/maskproxy.yaml" ]] || fail "nothing extracted for the base StatefulSet"
+topics_create --src-partitions 2
+# The container's paths, rooted in $R; this run's broker, topics, group and a
+# free admin port. Nothing else of the manifest's config changes.
+sed -i -e "s#/etc/maskproxy#$R/etc/maskproxy#g" -e "s#/var/lib/maskproxy#$R/var/lib/maskproxy#g" \
+  -e "s#brokers: .*#brokers: $BOOTSTRAP#" -e "s#group_id: .*#group_id: $ID#" \
+  -e "s#listen: 0.0.0.0:9644.*#listen: 127.0.0.1:0#" "$R/etc/maskproxy/maskproxy.yaml"
+for p in "$R"/etc/maskproxy/policies/*.yaml; do
+  sed -i -E -e "s|^( *-? *from: ).*$|\1$SRC|" -e "s|^( *to: ).*$|\1$DST|" -e "s|^( *dead_letter: ).*$|\1$DLQ|" "$p"
+done
+mkdir -p "$R/etc/maskproxy/keys" "$R/var/lib/maskproxy"
+# The keys as the operator's guide and the base kustomization say.
+"$BIN" keys generate --out "$R/etc/maskproxy/keys/keys-tokenization.yaml" rrn phone email account >/dev/null
+"$BIN" keys generate --out "$R/etc/maskproxy/keys/audit-key.yaml" audit >/dev/null
+
+mapfile -t ARGS <"$X/args"
+for i in "${!ARGS[@]}"; do
+  ARGS[i]="${ARGS[i]//\$(POD_NAME)/maskproxy-0}"
+  [[ "${ARGS[i]}" == /etc/maskproxy/* ]] && ARGS[i]="$R${ARGS[i]}"
+done
+log "running: maskproxy ${ARGS[*]#$R}"
+(cd "$WORK" && exec "${PDEATH[@]}" "$BIN" "${ARGS[@]}") >>"$WORK/proxy-k8s.log" 2>&1 &
+PROXY_PID[k8s]=$!
+
+addr=""
+for _ in $(seq 1 150); do
+  proxy_alive k8s || { proxy_reap k8s; fail "the proxy exited ($PROXY_RC) with the manifest's config"; }
+  addr="$(grep -o '"event":"admin_listening","address":"[^"]*"' "$WORK/proxy-k8s.log" | tail -n 1 | sed 's/.*"address":"//; s/"$//' || true)"
+  [[ -n "$addr" ]] && break
+  sleep 0.2
+done
+[[ -n "$addr" ]] || fail "no admin_listening line"
+
+ready=""
+for _ in $(seq 1 300); do
+  code="$(curl -s -o "$WORK/readyz" -w '%{http_code}' "http://$addr/readyz" || true)"
+  [[ "$code" == 200 ]] && { ready=1; break; }
+  sleep 0.2
+done
+[[ -n "$ready" ]] || { cat "$WORK/readyz" >&2; fail "readyz never 200"; }
+while read -r port path what; do
+  code="$(curl -s -o "$WORK/probe.out" -w '%{http_code}' "http://$addr$path" || true)"
+  [[ "$code" == 200 ]] || fail "$what GET $path (manifest port $port): HTTP $code"
+  if [[ "$what" == prometheus ]]; then
+    promtool check metrics <"$WORK/probe.out" >"$WORK/promtool.out" 2>&1 ||
+      { cat "$WORK/promtool.out" >&2; fail "promtool refused $path"; }
+  fi
+  log "$what: GET $path -> 200"
+done <"$X/probes"
+
+events_generate 200 0
+produce_file "$WORK/events.tsv"
+wait_output 200
+dump_topic "$DST" "$WORK/dest.json"
+python3 - "$WORK/events.tsv" "$WORK/dest.json" <<'EOF' || fail "a raw value reached the destination"
+import json, sys
+raw = [json.loads(l.split("\t", 1)[1]) for l in open(sys.argv[1]) if l.strip()]
+planted = {e["user"]["rrn"] for e in raw if isinstance(e.get("user"), dict) and e["user"].get("rrn")}
+out = open(sys.argv[2]).read()
+leaks = [v for v in planted if v in out]
+if not planted or leaks:
+    sys.exit(f"planted={len(planted)} leaked={len(leaks)}")
+print(f"{len(planted)} RRNs masked, none on the destination", file=sys.stderr)
+EOF
+proxy_term k8s
+log "PASS"
