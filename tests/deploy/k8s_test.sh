@@ -14,7 +14,10 @@
 #      Mutated copies (an unknown field, a wrong flag, a KEDA key typo, a probe
 #      path the proxy does not serve, ...) must each be refused: the checker
 #      can fail.
-#   3. The base StatefulSet's container is run as Kubernetes would run it:
+#   3. The dev overlay's and the sidecar's containers start with their
+#      configs (accepted: the admin listener comes up; the brokers they name
+#      do not exist here).
+#   4. The base StatefulSet's container is run as Kubernetes would run it:
 #      its exact args ($(POD_NAME) = maskproxy-0), the ConfigMap files at its
 #      mount paths (rooted in the work dir), keys made as the guide says, the
 #      test's broker and topics. Every probe and scrape path answers (livez
@@ -58,15 +61,14 @@ CHECK=(python3 "$ROOT/tests/deploy/k8s_check.py" --bin "$BIN" --keda-dir "$KEDA_
 "${CHECK[@]}" --extract "$WORK/x" "${RENDERED[@]}" 2>"$WORK/check.err" || { cat "$WORK/check.err" >&2; fail "the manifests are not valid"; }
 log "$(tail -n 1 "$WORK/check.err")"
 
-# Each mutation must be refused, naming the problem.
+# Each mutation must be refused, naming the problem. All mutants go through
+# one checker run (its problems are prefixed with the file's name).
+declare -A EXPECT=()
 mutate() { # NAME EXPECTED-MESSAGE SED-EXPRESSION
   local name="$1" expect="$2" expr="$3"
   sed -e "$expr" "$WORK/base.yaml" >"$WORK/mutant-$name.yaml"
   ! cmp -s "$WORK/base.yaml" "$WORK/mutant-$name.yaml" || fail "mutation $name changed nothing"
-  if "${CHECK[@]}" "$WORK/mutant-$name.yaml" 2>"$WORK/mutant-$name.err"; then
-    fail "mutation $name was accepted"
-  fi
-  grep -qF -- "$expect" "$WORK/mutant-$name.err" || { cat "$WORK/mutant-$name.err" >&2; fail "mutation $name: no '$expect'"; }
+  EXPECT[$name]="$expect"
 }
 mutate unknown_field "unknown field" 's/^  serviceName: maskproxy$/  serviceName: maskproxy\n  replica: 2/'
 mutate selector_typo "unknown field" 's/^    matchLabels:$/    matchLabelz:/'
@@ -81,31 +83,90 @@ mutate keda_group "the proxy's group is" 's/consumerGroup: maskproxy-payments$/c
 mutate keda_topic "is not a route's source" 's/topic: payments.raw$/topic: payments.other/'
 mutate memory "below the documented bound" 's/memory: 384Mi/memory: 128Mi/'
 mutate loopback "not reachable by kubelet probes" 's/listen: 0.0.0.0:9644/listen: 127.0.0.1:9644/'
-log "13 mutated manifests refused, each naming its problem"
+if "${CHECK[@]}" "$WORK"/mutant-*.yaml 2>"$WORK/mutants.err"; then
+  fail "the mutated manifests were accepted"
+fi
+for name in "${!EXPECT[@]}"; do
+  grep "^mutant-$name:" "$WORK/mutants.err" | grep -qF -- "${EXPECT[$name]}" ||
+    { grep "^mutant-$name:" "$WORK/mutants.err" >&2; fail "mutation $name: no problem '${EXPECT[$name]}'"; }
+done
+log "${#EXPECT[@]} mutated manifests refused, each naming its problem"
 
-# --- 3. run the base StatefulSet's container ----------------------------------
+# --- 3. every extracted config is one the binary accepts ---------------------
+# root_config DIR: the container's paths rooted in DIR/root, the admin
+# listener on a free loopback port, keys made as the guides say.
+root_config() {
+  local r="$1/root"
+  sed -i -e "s#/etc/maskproxy#$r/etc/maskproxy#g" -e "s#/var/lib/maskproxy#$r/var/lib/maskproxy#g" \
+    -e "s#listen: 0.0.0.0:9644.*#listen: 127.0.0.1:0#" "$r/etc/maskproxy/maskproxy.yaml"
+  mkdir -p "$r/etc/maskproxy/keys" "$r/var/lib/maskproxy"
+  "$BIN" keys generate --out "$r/etc/maskproxy/keys/keys-tokenization.yaml" rrn phone email account >/dev/null
+  "$BIN" keys generate --out "$r/etc/maskproxy/keys/audit-key.yaml" audit >/dev/null
+}
+# container_args DIR: the manifest's args, $(POD_NAME) and the paths resolved.
+container_args() {
+  mapfile -t ARGS <"$1/args"
+  local i
+  for i in "${!ARGS[@]}"; do
+    ARGS[i]="${ARGS[i]//\$(POD_NAME)/maskproxy-0}"
+    if [[ "${ARGS[i]}" == /etc/maskproxy/* ]]; then ARGS[i]="$1/root${ARGS[i]}"; fi
+  done
+}
+# admin_address LOG: the bound admin address once listening, or "".
+admin_address() {
+  grep -o '"event":"admin_listening","address":"[^"]*"' "$1" 2>/dev/null | tail -n 1 | sed 's/.*"address":"//; s/"$//' || true
+}
+# Their brokers do not exist here: the config, the policies, the keys and the
+# security settings are all validated before any broker is asked (exit 2 on
+# any problem); then a broker that does not answer is logged
+# (kafka_probe_no_answer) and retried. That line, from a live process, is
+# the proof of acceptance.
+declare -A ACCEPT_PID=()
+for X in "$WORK"/x/*/; do
+  X="${X%/}"
+  [[ "$(basename "$X")" == base-statefulset-maskproxy ]] && continue
+  root_config "$X"
+  container_args "$X"
+  (cd "$WORK" && exec "${PDEATH[@]}" "$BIN" "${ARGS[@]}") >"$X/run.log" 2>&1 &
+  ACCEPT_PID[$X]=$!
+done
+(( ${#ACCEPT_PID[@]} >= 2 )) || fail "expected the dev overlay's and the sidecar's configs, found ${#ACCEPT_PID[@]}"
+for X in "${!ACCEPT_PID[@]}"; do
+  pid="${ACCEPT_PID[$X]}"
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || break
+    grep -q '"event":"kafka_probe_no_answer"' "$X/run.log" && break
+    sleep 0.1
+  done
+  if ! kill -0 "$pid" 2>/dev/null; then
+    rc=0; wait "$pid" || rc=$?
+    tail -n 5 "$X/run.log" >&2
+    fail "$(basename "$X"): the binary refused the manifest's config (exit $rc)"
+  fi
+  grep -q '"event":"kafka_probe_no_answer"' "$X/run.log" || fail "$(basename "$X"): not at the broker probe after 30 s"
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+done
+# The control: the same start with a key the binary does not know exits 2.
+X="$WORK/x/overlays-dev-statefulset-maskproxy"
+container_args "$X"
+printf 'replicas: 2\n' >>"$X/root/etc/maskproxy/maskproxy.yaml"
+rc=0; timeout 30 "$BIN" "${ARGS[@]}" >"$X/refused.log" 2>&1 || rc=$?
+(( rc == 2 )) && grep -q "replicas" "$X/refused.log" || { cat "$X/refused.log" >&2; fail "an unknown config key was not refused (exit $rc)"; }
+log "the dev overlay's and the sidecar example's configs are accepted by the binary; an unknown key is refused (exit 2)"
+
+# --- 4. run the base StatefulSet's container ----------------------------------
 X="$WORK/x/base-statefulset-maskproxy"
 R="$X/root"
 [[ -f "$R/etc/maskproxy/maskproxy.yaml" ]] || fail "nothing extracted for the base StatefulSet"
 topics_create --src-partitions 2
 # The container's paths, rooted in $R; this run's broker, topics, group and a
 # free admin port. Nothing else of the manifest's config changes.
-sed -i -e "s#/etc/maskproxy#$R/etc/maskproxy#g" -e "s#/var/lib/maskproxy#$R/var/lib/maskproxy#g" \
-  -e "s#brokers: .*#brokers: $BOOTSTRAP#" -e "s#group_id: .*#group_id: $ID#" \
-  -e "s#listen: 0.0.0.0:9644.*#listen: 127.0.0.1:0#" "$R/etc/maskproxy/maskproxy.yaml"
+root_config "$X"
+sed -i -e "s#brokers: .*#brokers: $BOOTSTRAP#" -e "s#group_id: .*#group_id: $ID#" "$R/etc/maskproxy/maskproxy.yaml"
 for p in "$R"/etc/maskproxy/policies/*.yaml; do
   sed -i -E -e "s|^( *-? *from: ).*$|\1$SRC|" -e "s|^( *to: ).*$|\1$DST|" -e "s|^( *dead_letter: ).*$|\1$DLQ|" "$p"
 done
-mkdir -p "$R/etc/maskproxy/keys" "$R/var/lib/maskproxy"
-# The keys as the operator's guide and the base kustomization say.
-"$BIN" keys generate --out "$R/etc/maskproxy/keys/keys-tokenization.yaml" rrn phone email account >/dev/null
-"$BIN" keys generate --out "$R/etc/maskproxy/keys/audit-key.yaml" audit >/dev/null
-
-mapfile -t ARGS <"$X/args"
-for i in "${!ARGS[@]}"; do
-  ARGS[i]="${ARGS[i]//\$(POD_NAME)/maskproxy-0}"
-  [[ "${ARGS[i]}" == /etc/maskproxy/* ]] && ARGS[i]="$R${ARGS[i]}"
-done
+container_args "$X"
 log "running: maskproxy ${ARGS[*]#$R}"
 (cd "$WORK" && exec "${PDEATH[@]}" "$BIN" "${ARGS[@]}") >>"$WORK/proxy-k8s.log" 2>&1 &
 PROXY_PID[k8s]=$!
@@ -113,7 +174,7 @@ PROXY_PID[k8s]=$!
 addr=""
 for _ in $(seq 1 150); do
   proxy_alive k8s || { proxy_reap k8s; fail "the proxy exited ($PROXY_RC) with the manifest's config"; }
-  addr="$(grep -o '"event":"admin_listening","address":"[^"]*"' "$WORK/proxy-k8s.log" | tail -n 1 | sed 's/.*"address":"//; s/"$//' || true)"
+  addr="$(admin_address "$WORK/proxy-k8s.log")"
   [[ -n "$addr" ]] && break
   sleep 0.2
 done
