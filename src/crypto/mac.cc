@@ -76,8 +76,9 @@ Status HmacSha256::Compute(std::string_view data, Sha256Digest* out) const {
   bool ok = SHA256_Update(&w, data.data(), data.size()) == 1 && SHA256_Final(ih, &w) == 1;
   w = impl_->outer;
   ok = ok && SHA256_Update(&w, ih, sizeof(ih)) == 1 && SHA256_Final(out->data(), &w) == 1;
+  // w now holds only the output (SHA256_Final wipes its data block); the
+  // inner hash is wiped.
   OPENSSL_cleanse(ih, sizeof(ih));
-  OPENSSL_cleanse(&w, sizeof(w));
   if (!ok) return Error(ErrorCode::kCryptoFailed, "HMAC-SHA-256 computation failed");
   return Status::Ok();
 }
