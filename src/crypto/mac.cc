@@ -1,15 +1,18 @@
 #include "crypto/mac.h"
 
+// SHA256_Init/Update/Final (HmacSha256): deprecated in OpenSSL 3.0, still
+// there; see HmacSha256::Impl.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include <cstring>
+#include <tuple>
 #include <vector>
-
-#include "crypto/ctx_pool.h"
 
 namespace maskproxy::crypto {
 
@@ -17,26 +20,27 @@ namespace {
 
 constexpr size_t kShaBlock = 64;
 
-struct MdCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  MdCtx() = default;
-  MdCtx(const MdCtx&) = delete;
-  MdCtx& operator=(const MdCtx&) = delete;
-  ~MdCtx() { EVP_MD_CTX_free(ctx); }
-};
-
 }  // namespace
 
 // HMAC(K, m) = H((K0 ^ opad) || H((K0 ^ ipad) || m)) (RFC 2104). The SHA-256
 // states after the first block of each hash, (K0 ^ ipad) and (K0 ^ opad), are
-// computed once; each Compute copies them into a reused per-thread working
-// context (two EVP_MD_CTX_copy_ex, no EVP_MAC layer).
+// computed once; each Compute copies them (plain structs, on the stack) and
+// finishes both hashes with OpenSSL's SHA-256 block functions: two or three
+// compressions for a field value, no allocation, no provider dispatch (an
+// EVP_MD_CTX_copy_ex allocates and frees the provider's context each time in
+// OpenSSL 3.0). The low-level SHA256_* calls are deprecated in OpenSSL 3 but
+// kept there; they are the same code the EVP SHA-256 provider runs (SHA-NI
+// or AVX2 chosen at run time).
 struct HmacSha256::Impl {
-  EVP_MD* md = nullptr;
-  MdCtx inner;  // SHA-256 after K0 ^ ipad; read-only after Create
-  MdCtx outer;  // SHA-256 after K0 ^ opad; read-only after Create
-  internal::CtxPool<MdCtx> work;
-  ~Impl() { EVP_MD_free(md); }
+  SHA256_CTX inner{};  // SHA-256 after K0 ^ ipad; read-only after Create
+  SHA256_CTX outer{};  // SHA-256 after K0 ^ opad; read-only after Create
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    OPENSSL_cleanse(&inner, sizeof inner);
+    OPENSSL_cleanse(&outer, sizeof outer);
+  }
 };
 
 HmacSha256::HmacSha256(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -46,25 +50,19 @@ HmacSha256::~HmacSha256() = default;
 
 Result<HmacSha256> HmacSha256::Create(const SecretBytes& key) {
   auto impl = std::make_unique<Impl>();
-  impl->md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (!impl->md) return Error(ErrorCode::kCryptoUnavailable, "OpenSSL has no SHA-256 implementation");
-  if (!impl->inner.ctx || !impl->outer.ctx) return Error(ErrorCode::kCryptoFailed, "EVP_MD_CTX_new failed");
   // K0: the key, or SHA-256(key) when longer than a block, zero-padded.
   unsigned char k0[kShaBlock] = {0};
   unsigned char pad[kShaBlock];
   bool ok = true;
   if (key.size() > kShaBlock) {
-    unsigned int len = 0;
-    ok = EVP_Digest(key.data(), key.size(), k0, &len, impl->md, nullptr) == 1 && len == 32;
+    ok = SHA256(key.data(), key.size(), k0) != nullptr;
   } else if (!key.empty()) {
     std::memcpy(k0, key.data(), key.size());
   }
   for (size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<unsigned char>(k0[i] ^ 0x36);
-  ok = ok && EVP_DigestInit_ex2(impl->inner.ctx, impl->md, nullptr) == 1 &&
-       EVP_DigestUpdate(impl->inner.ctx, pad, kShaBlock) == 1;
+  ok = ok && SHA256_Init(&impl->inner) == 1 && SHA256_Update(&impl->inner, pad, kShaBlock) == 1;
   for (size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<unsigned char>(k0[i] ^ 0x5c);
-  ok = ok && EVP_DigestInit_ex2(impl->outer.ctx, impl->md, nullptr) == 1 &&
-       EVP_DigestUpdate(impl->outer.ctx, pad, kShaBlock) == 1;
+  ok = ok && SHA256_Init(&impl->outer) == 1 && SHA256_Update(&impl->outer, pad, kShaBlock) == 1;
   OPENSSL_cleanse(k0, sizeof(k0));
   OPENSSL_cleanse(pad, sizeof(pad));
   if (!ok) return Error(ErrorCode::kCryptoFailed, "HMAC-SHA-256 key setup failed");
@@ -72,20 +70,14 @@ Result<HmacSha256> HmacSha256::Create(const SecretBytes& key) {
 }
 
 Status HmacSha256::Compute(std::string_view data, Sha256Digest* out) const {
-  auto work = impl_->work.Acquire([] {
-    auto c = std::make_unique<MdCtx>();
-    if (!c->ctx) c.reset();
-    return c;
-  });
-  if (!work) return Error(ErrorCode::kCryptoFailed, "EVP_MD_CTX_new failed");
-  EVP_MD_CTX* w = work->ctx;
-  unsigned char ih[32];
-  unsigned int len = 0;
-  unsigned int len2 = 0;
-  const bool ok = EVP_MD_CTX_copy_ex(w, impl_->inner.ctx) == 1 && EVP_DigestUpdate(w, data.data(), data.size()) == 1 &&
-                  EVP_DigestFinal_ex(w, ih, &len) == 1 && len == sizeof(ih) &&
-                  EVP_MD_CTX_copy_ex(w, impl_->outer.ctx) == 1 && EVP_DigestUpdate(w, ih, sizeof(ih)) == 1 &&
-                  EVP_DigestFinal_ex(w, out->data(), &len2) == 1 && len2 == out->size();
+  static_assert(std::tuple_size_v<Sha256Digest> == SHA256_DIGEST_LENGTH);
+  SHA256_CTX w = impl_->inner;
+  unsigned char ih[SHA256_DIGEST_LENGTH];
+  bool ok = SHA256_Update(&w, data.data(), data.size()) == 1 && SHA256_Final(ih, &w) == 1;
+  w = impl_->outer;
+  ok = ok && SHA256_Update(&w, ih, sizeof(ih)) == 1 && SHA256_Final(out->data(), &w) == 1;
+  // w now holds only the output (SHA256_Final wipes its data block); the
+  // inner hash is wiped.
   OPENSSL_cleanse(ih, sizeof(ih));
   if (!ok) return Error(ErrorCode::kCryptoFailed, "HMAC-SHA-256 computation failed");
   return Status::Ok();

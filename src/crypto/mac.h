@@ -1,4 +1,4 @@
-// HMAC-SHA-256 and HKDF-SHA-256 (RFC 2104 / RFC 5869), on OpenSSL's EVP_MAC
+// HMAC-SHA-256 and HKDF-SHA-256 (RFC 2104 / RFC 5869), on OpenSSL's SHA-256
 // and EVP_KDF. OpenSSL types never leave crypto/.
 #pragma once
 

@@ -47,35 +47,45 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
     }
     in = phone;
   } else if (norm_ != Normalize::kNone && norm_ != Normalize::kPhoneKr) {
-    // Normalized into a reused per-thread buffer: no allocation per value.
+    // Normalized into a reused per-thread buffer: no allocation per value;
+    // one loop per mode (the mode is not re-tested per byte).
     thread_local std::string norm;
-    norm.resize(in.size());
+    if (norm.size() < in.size()) norm.resize(in.size());
+    const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+    const size_t len = in.size();
+    char* o = norm.data();
     size_t n = 0;
-    for (size_t i = 0; i < in.size(); ++i) {
-      char ch = in[i];
-      auto c = static_cast<unsigned char>(ch);
-      if (norm_ == Normalize::kDigits && c == 0xEF && i + 2 < in.size() && in[i + 1] == '\xBC' &&
-          static_cast<unsigned char>(in[i + 2]) >= 0x90 && static_cast<unsigned char>(in[i + 2]) <= 0x99) {
-        // A full-width digit U+FF10-FF19 (EF BC 90-99) is its ASCII digit.
-        norm[n++] = static_cast<char>('0' + (static_cast<unsigned char>(in[i + 2]) - 0x90));
-        i += 2;
-        continue;
-      }
-      bool digit = c >= '0' && c <= '9';
-      bool upper = c >= 'A' && c <= 'Z';
-      bool alpha = upper || (c >= 'a' && c <= 'z');
-      char lower = static_cast<char>(upper ? c + 32 : c);
-      switch (norm_) {
-        case Normalize::kDigits:
-          if (digit) norm[n++] = ch;
-          break;
-        case Normalize::kAlnum:
-          if (digit || alpha) norm[n++] = lower;
-          break;
-        case Normalize::kLower: norm[n++] = lower; break;
-        case Normalize::kNone:
-        case Normalize::kPhoneKr: break;
-      }
+    switch (norm_) {
+      case Normalize::kDigits:
+        for (size_t i = 0; i < len; ++i) {
+          const unsigned char c = s[i];
+          if (static_cast<unsigned char>(c - '0') < 10) {
+            o[n++] = static_cast<char>(c);
+          } else if (c == 0xEF && i + 2 < len && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99) {
+            // A full-width digit U+FF10-FF19 (EF BC 90-99) is its ASCII digit.
+            o[n++] = static_cast<char>('0' + (s[i + 2] - 0x90));
+            i += 2;
+          }
+        }
+        break;
+      case Normalize::kAlnum:
+        for (size_t i = 0; i < len; ++i) {
+          const unsigned char c = s[i];
+          const unsigned char lower = static_cast<unsigned char>(c | 0x20);
+          if (static_cast<unsigned char>(c - '0') < 10)
+            o[n++] = static_cast<char>(c);
+          else if (static_cast<unsigned char>(lower - 'a') < 26)
+            o[n++] = static_cast<char>(lower);
+        }
+        break;
+      case Normalize::kLower:
+        for (size_t i = 0; i < len; ++i) {
+          const unsigned char c = s[i];
+          o[n++] = static_cast<char>(static_cast<unsigned char>(c - 'A') < 26 ? c + 32 : c);
+        }
+        break;
+      case Normalize::kNone:
+      case Normalize::kPhoneKr: break;
     }
     std::string_view nv(norm.data(), n);
     if (norm_ == Normalize::kLower) {
