@@ -504,7 +504,8 @@ struct Pipeline::Impl {
   // Masks the batch (the engine calls in parallel on the workers), then
   // hands its records to the delivery class one by one, in the order
   // consumed, on this thread. Stops at the first record that could not be
-  // handed over: the rest of the batch is rewound and consumed again.
+  // handed over, or that made backpressure pause consumption: the rest of
+  // the batch is rewound and consumed again.
   Status ProcessBatch(size_t n) {
     const Clock::time_point started = Clock::now();
     for (size_t i = 0; i < n; ++i) slots[i].route = &RouteOf(slots[i].m.get());
@@ -516,10 +517,18 @@ struct Pipeline::Impl {
     for (size_t i = 0; i < n; ++i) {
       Slot& sl = slots[i];
       if (!skip.empty() && Skipped(sl.m.get())) continue;
+      const bool was_paused = ctx.backpressure.paused();
       Status s = Process(sl);
       if (s.ok()) {
         sl.handed = sl.route->ref != nullptr;
         ++processed;
+        // Backpressure paused consumption at this record: the rest of the
+        // batch waits too (as librdkafka drops what it had fetched for a
+        // paused partition), consumed again after the resume.
+        if (!was_paused && ctx.backpressure.paused() && i + 1 < n) {
+          result = RewindRest(i + 1, n);
+          break;
+        }
         continue;
       }
       if (s.error().code == ErrorCode::kKafkaFatal || s.error().code == ErrorCode::kInternal) {
