@@ -135,6 +135,7 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
   out += ",\"log_level\":\"" + std::string(log::LevelName(log::GetLevel())) + "\"";
   out += ",\"log_format\":" + JsonQuoted(cfg.log_format);
   out += ",\"stats_interval_ms\":" + std::to_string(cfg.stats_interval_ms);
+  out += ",\"workers\":" + std::to_string(cfg.workers);
   out += ",\"admin\":{\"enabled\":" + std::string(cfg.admin.enabled ? "true" : "false") +
          ",\"listen\":" + JsonQuoted(cfg.admin.listen) +
          ",\"tls\":{\"cert_file\":" + JsonQuoted(cfg.admin.tls_cert_file) +

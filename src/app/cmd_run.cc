@@ -254,6 +254,7 @@ int CmdRun(const std::vector<std::string>& args) {
   po.commit_max_records = cfg->commit_max_records;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;
   po.stats_interval_ms = cfg->stats_interval_ms;
+  po.workers = cfg->workers > 0 ? cfg->workers : pipeline::DefaultWorkers();
   po.audit = trail;
   po.audit_topic = cfg->audit.topic;
   auto pipe = pipeline::Pipeline::Create(po, set->engine);

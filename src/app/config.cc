@@ -128,6 +128,9 @@ const char kConfigHelp[] = R"(Config file (YAML):
                                    #   KMS answers (readiness degraded: kms_unreachable;
                                    #   maskproxy_kms_up); 0: never. Unreachable at start:
                                    #   the proxy refuses to start
+  workers: 0                       # optional: threads that mask records in parallel (per
+                                   #   partition order and transactions unchanged); 0 (default):
+                                   #   the CPUs the process may use (affinity, cgroup cpu.max), at most 8
   stats_interval_ms: 30000         # optional: how often counters are logged
   reload:                          # optional: policies and keyring are reloaded without a
     watch: true                    #   restart on SIGHUP, POST /reload, and (watch: true, the
@@ -473,10 +476,10 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       return c.At(old,
                   "'audit_log' was replaced by the audit trail: use audit: {file: F, key_file: K} (see maskproxy "
                   "run --help)");
-    if (Status s =
-            CheckKeys(c, root, "",
-                      {"source", "destination", "policies", "keyring", "encryption_ledger", "audit", "delivery",
-                       "limits", "log_level", "log_format", "stats_interval_ms", "admin", "reload", "reveal", "kms"});
+    if (Status s = CheckKeys(
+            c, root, "",
+            {"source", "destination", "policies", "keyring", "encryption_ledger", "audit", "delivery", "limits",
+             "log_level", "log_format", "stats_interval_ms", "admin", "reload", "reveal", "kms", "workers"});
         !s.ok())
       return s.error();
     YAML::Node src = root["source"];
@@ -680,6 +683,9 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       if (Status s = Int(c, k, "probe_interval_s", "kms.probe_interval_s", 0, 86400, &v); !s.ok()) return s.error();
       cfg.kms.probe_interval_s = static_cast<int>(v);
     }
+    long long wk = cfg.workers;
+    if (Status s = Int(c, root, "workers", "workers", 0, 256, &wk); !s.ok()) return s.error();
+    cfg.workers = static_cast<int>(wk);
     long long si = cfg.stats_interval_ms;
     if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();
     cfg.stats_interval_ms = static_cast<int>(si);

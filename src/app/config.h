@@ -73,6 +73,7 @@ struct Config {
   std::string log_level = "info";
   std::string log_format = "text";  // or json (one object per line)
   int stats_interval_ms = 30000;
+  int workers = 0;           // 0: pipeline::DefaultWorkers()
   bool reload_watch = true;  // reload: {watch: ...}: reload when a policy file or the keyring changes
   // admin: the HTTP listener (/livez, /readyz, /metrics, /config_dump,
   // /reload, /loglevel). Loopback by default; another address only when

@@ -22,6 +22,7 @@
 #include "pipeline/backpressure.h"
 #include "pipeline/counters.h"
 #include "pipeline/kafka_client.h"
+#include "pipeline/kafka_util.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/size_limits.h"
 
@@ -75,6 +76,10 @@ struct Context {
   Delivery* delivery = nullptr;
   const std::atomic<bool>* stop_flag = nullptr;
   HealthState health;
+  // The partitions revoked (or lost) by rebalance callbacks since the main
+  // loop last cleared it: callbacks run inside its consumer polls, on its
+  // thread; records of these it already holds are not processed.
+  std::vector<PartitionKey> revoked_in_poll;
   // Failed delivery reports are logged at most once a second.
   std::mutex dr_log_mu;
   std::chrono::steady_clock::time_point dr_logged_at{};

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -25,11 +26,18 @@
 #include "pipeline/protection_stats.h"
 #include "pipeline/rebalance.h"
 #include "pipeline/size_limits.h"
+#include "pipeline/workers.h"
 
 namespace maskproxy::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A consumed batch: at most this many records, or about this many bytes.
+constexpr size_t kMaxBatchRecords = 500;
+constexpr size_t kMaxBatchBytes = 4 << 20;
+// A slot's buffers above this capacity are freed after their batch.
+constexpr size_t kKeepSlotBytes = 256 << 10;
 
 const std::vector<std::string>& ManagedConsumer() {
   static const std::vector<std::string> v = {"bootstrap.servers",       "group.id",        "enable.auto.commit",
@@ -77,12 +85,15 @@ struct Pipeline::Impl {
   FindingReporter findings;
 
   // Source topic -> route (pattern routes are matched once per topic), with
-  // the route's metric series.
+  // the route's metric series. Keyed by the consumed message's topic handle
+  // (no string per record); the name is checked too, as a handle freed and
+  // reallocated could come back for another topic.
   struct CachedRoute {
+    std::string topic;
     const engine::RouteRef* ref;
     RouteInstruments* metrics;
   };
-  std::unordered_map<std::string, CachedRoute> route_of;
+  std::unordered_map<const rd_kafka_topic_t*, CachedRoute> route_of;
   ProtectionStats protection_stats;
   const engine::Engine* info_engine = nullptr;               // the engine maskproxy_policy_info describes
   std::set<std::pair<std::string, int32_t>> lag_partitions;  // partitions with a lag series
@@ -97,10 +108,23 @@ struct Pipeline::Impl {
   // first such record and paused (not consumed); resumed on the next swap.
   std::unordered_set<PartitionKey, PartitionKeyHash> parked;
   uint64_t not_consumed = 0;
+  // One consumed record of a batch and what the engine made of it. The
+  // slots are reused batch after batch (their buffers keep their capacity).
+  struct Slot {
+    MsgPtr m;
+    CachedRoute* route = nullptr;
+    std::vector<engine::HeaderView> header_views;
+    engine::MaskedRecord rec;
+    Status masked;
+    bool handed = false;  // handed to the delivery class
+  };
+  std::vector<Slot> slots = std::vector<Slot>(kMaxBatchRecords);
+  MaskWorkers workers{std::max(1, opt.workers)};
+  // Partitions whose later records in the batch are not processed (parked).
+  std::vector<PartitionKey> skip;
   // Reused per record.
-  engine::MaskedRecord rec;
   std::vector<audit::Event> audit_events;  // the record's new drift sightings, for the audit topic
-  std::vector<engine::HeaderView> header_views;
+  std::string origin_buf;                  // "topic:partition:offset" of the record in hand
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* ctx = static_cast<Context*>(opaque);
@@ -273,45 +297,65 @@ struct Pipeline::Impl {
     return NewProducer();
   }
 
-  // Masks one consumed record and hands it to the delivery class for the
+  // The route of a consumed record's topic (cached per topic).
+  CachedRoute& RouteOf(const rd_kafka_message_t* m) {
+    const char* name = rd_kafka_topic_name(m->rkt);
+    auto [it, inserted] = route_of.try_emplace(m->rkt);
+    if (inserted || it->second.topic != name) {
+      const engine::RouteRef* ref = engine->FindRoute(name);
+      it->second = CachedRoute{name, ref, ref ? &ctx.counters.ForRoute(*ref) : nullptr};
+    }
+    return it->second;
+  }
+
+  // The engine's part of a record (on a worker thread: reads the slot's
+  // message, writes the slot only).
+  void Mask(const engine::Engine& eng, Slot& s) {
+    if (!s.route->ref) return;
+    const rd_kafka_message_t* m = s.m.get();
+    const bool tombstone = m->payload == nullptr;
+    ViewHeaders(m, &s.header_views);
+    engine::RecordView view{
+        s.route->topic,
+        m->key ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(m->key), m->key_len))
+               : std::nullopt,
+        tombstone ? std::nullopt
+                  : std::optional<std::string_view>(std::string_view(static_cast<const char*>(m->payload), m->len)),
+        s.header_views};
+    s.masked = eng.MaskRecord(*s.route->ref, view, &s.rec);
+  }
+
+  // Hands one masked consumed record to the delivery class for the
   // destination, or (fail closed) the raw record for the dead-letter topic.
-  // (While a commit runs, exactly-once keeps it in its backlog.)
-  Status Process(const rd_kafka_message_t* m) {
-    const Clock::time_point started = Clock::now();
-    const std::string topic = rd_kafka_topic_name(m->rkt);
+  // (While a commit runs, exactly-once keeps it in its backlog.) The engine
+  // ran before (Mask).
+  Status Process(Slot& s) {
+    const rd_kafka_message_t* m = s.m.get();
+    const std::string& topic = s.route->topic;
     ctx.counters.consumed.Inc();
     ctx.audit.NoteRecord();
-    auto cached = route_of.find(topic);
-    if (cached == route_of.end()) {
-      const engine::RouteRef* ref = engine->FindRoute(topic);
-      cached = route_of.emplace(topic, CachedRoute{ref, ref ? &ctx.counters.ForRoute(*ref) : nullptr}).first;
-    }
-    const engine::RouteRef* route = cached->second.ref;
+    const engine::RouteRef* route = s.route->ref;
     if (!route) {
       if (retired_engine) return Park(m, topic);  // a route removed by a reload, still assigned
       return Error(ErrorCode::kInternal, "no route for subscribed topic " + topic);
     }
-    RouteInstruments& ri = *cached->second.metrics;
+    RouteInstruments& ri = *s.route->metrics;
 
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
     if (tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) ts = 0;
 
-    const std::string origin = topic + ":" + std::to_string(m->partition) + ":" + std::to_string(m->offset);
+    SetOrigin(topic, m->partition, m->offset);
+    const std::string& origin = origin_buf;
     const policy::Route& rt = *route->route;
     const std::string* dest = &rt.to;
     const bool tombstone = m->payload == nullptr;
     std::string_view value(tombstone ? "" : static_cast<const char*>(m->payload), tombstone ? 0 : m->len);
 
-    // The engine decides every byte of the record (key, headers, value); any
+    // The engine decided every byte of the record (key, headers, value); any
     // failure sends the untouched record to the dead-letter topic.
-    ViewHeaders(m, &header_views);
-    engine::RecordView view{
-        topic,
-        m->key ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(m->key), m->key_len))
-               : std::nullopt,
-        tombstone ? std::nullopt : std::optional<std::string_view>(value), header_views};
-    Status masked_ok = engine->MaskRecord(*route, view, &rec);
+    const Status& masked_ok = s.masked;
+    engine::MaskedRecord& rec = s.rec;
     rd_kafka_headers_t* hdrs = nullptr;
     const void* key = m->key;
     size_t key_len = m->key ? m->key_len : 0;
@@ -369,10 +413,160 @@ struct Pipeline::Impl {
       }
     audit_events.clear();
 
-    Status submitted =
-        delivery->Submit(Outgoing{dest, key, key_len, out, tombstone, hdrs, ts, topic, m->partition, m->offset});
-    ri.processing->Observe(std::chrono::duration<double>(Clock::now() - started).count());
-    return submitted;
+    return delivery->Submit(Outgoing{dest, key, key_len, out, tombstone, hdrs, ts, topic, m->partition, m->offset});
+  }
+
+  void SetOrigin(const std::string& topic, int32_t partition, int64_t offset) {
+    char buf[48];
+    origin_buf.assign(topic);
+    origin_buf += ':';
+    origin_buf.append(buf, std::to_chars(buf, buf + sizeof buf, partition).ptr);
+    origin_buf += ':';
+    origin_buf.append(buf, std::to_chars(buf, buf + sizeof buf, offset).ptr);
+  }
+
+  // Consumes a batch into the slots: one poll that may wait, then what is
+  // already fetched, without waiting, up to the batch bounds. Rebalance
+  // callbacks run inside the polls: records held from a partition revoked
+  // meanwhile are dropped (whoever owns it now starts from the committed
+  // offset, which does not pass them; a partition assigned again starts
+  // there too). Returns how many slots hold a record.
+  size_t Collect() {
+    size_t n = 0;
+    size_t bytes = 0;
+    ctx.revoked_in_poll.clear();
+    for (int timeout = 100; n < slots.size() && bytes < kMaxBatchBytes && !ctx.HasFatal(); timeout = 0) {
+      MsgPtr m(ctx.kafka->ConsumerPoll(timeout));
+      if (!ctx.revoked_in_poll.empty()) {
+        n = DropRevoked(n);
+        ctx.revoked_in_poll.clear();
+      }
+      if (!m) break;
+      if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+          ctx.SetFatal(Error(ErrorCode::kKafkaFatal, std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
+          break;
+        }
+        log::Warn("consumer_error",
+                  {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
+        continue;
+      }
+      bytes += m->len + m->key_len;
+      slots[n++].m = std::move(m);
+    }
+    return n;
+  }
+
+  // Drops the held records of the partitions just revoked; keeps the order
+  // of the others. Returns the new count.
+  size_t DropRevoked(size_t n) {
+    size_t kept = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const rd_kafka_message_t* m = slots[i].m.get();
+      const bool revoked = std::any_of(
+          ctx.revoked_in_poll.begin(), ctx.revoked_in_poll.end(),
+          [&](const PartitionKey& k) { return k.partition == m->partition && k.topic == rd_kafka_topic_name(m->rkt); });
+      if (revoked) {
+        slots[i].m.reset();
+      } else if (kept != i) {
+        std::swap(slots[kept++].m, slots[i].m);
+      } else {
+        ++kept;
+      }
+    }
+    return kept;
+  }
+
+  bool Skipped(const rd_kafka_message_t* m) const {
+    return std::any_of(skip.begin(), skip.end(), [&](const PartitionKey& k) {
+      return k.partition == m->partition && k.topic == rd_kafka_topic_name(m->rkt);
+    });
+  }
+
+  // The batch is cut after slot `from - 1`: every partition with a record
+  // among the slots [from, n) is rewound to its first one there (the
+  // consumer's position had passed them), so they are consumed again. A
+  // parked partition is left where Park() put it. Before the delivery class
+  // hears of the failure: a rewind it makes (to an earlier offset) wins.
+  Status RewindRest(size_t from, size_t n) {
+    ListPtr l(rd_kafka_topic_partition_list_new(8));
+    for (size_t i = from; i < n; ++i) {
+      const rd_kafka_message_t* m = slots[i].m.get();
+      const char* t = rd_kafka_topic_name(m->rkt);
+      if (!skip.empty() && Skipped(m)) continue;
+      if (rd_kafka_topic_partition_list_find(l.get(), t, m->partition)) continue;
+      rd_kafka_topic_partition_list_add(l.get(), t, m->partition)->offset = m->offset;
+    }
+    if (l->cnt == 0) return Status::Ok();
+    return SeekTo(ctx, l.get(), "seek to the rest of a batch");
+  }
+
+  // Masks the batch (the engine calls in parallel on the workers), then
+  // hands its records to the delivery class one by one, in the order
+  // consumed, on this thread. Stops at the first record that could not be
+  // handed over, or that made backpressure pause consumption: the rest of
+  // the batch is rewound and consumed again.
+  Status ProcessBatch(size_t n) {
+    const Clock::time_point started = Clock::now();
+    for (size_t i = 0; i < n; ++i) slots[i].route = &RouteOf(slots[i].m.get());
+    const engine::Engine& eng = *engine;
+    workers.Run(n, [&](size_t i) { Mask(eng, slots[i]); });
+    skip.clear();
+    Status result;
+    size_t processed = 0;
+    for (size_t i = 0; i < n; ++i) {
+      Slot& sl = slots[i];
+      if (!skip.empty() && Skipped(sl.m.get())) continue;
+      const bool was_paused = ctx.backpressure.paused();
+      Status s = Process(sl);
+      if (s.ok()) {
+        sl.handed = sl.route->ref != nullptr;
+        ++processed;
+        // Backpressure paused consumption at this record: the rest of the
+        // batch waits too (as librdkafka drops what it had fetched for a
+        // paused partition), consumed again after the resume.
+        if (!was_paused && ctx.backpressure.paused() && i + 1 < n) {
+          result = RewindRest(i + 1, n);
+          break;
+        }
+        continue;
+      }
+      if (s.error().code == ErrorCode::kKafkaFatal || s.error().code == ErrorCode::kInternal) {
+        result = s;
+        break;
+      }
+      if (Status r = RewindRest(i + 1, n); !r.ok()) {
+        result = r;
+        break;
+      }
+      const rd_kafka_message_t* m = sl.m.get();
+      if (s.error().code == ErrorCode::kAuditFailed) {
+        // Not produced; nothing open commits; replayed once the trail
+        // writes again (WhileAuditDown).
+        result = delivery->OnAuditFailed(PartitionKey{sl.route->topic, m->partition}, m->offset);
+      } else {
+        result = HandleProduceRefused(m, s.error());
+      }
+      break;
+    }
+    // One clock read per batch: each record is counted with the batch's
+    // mean time per record.
+    if (processed > 0) {
+      const double per_record = std::chrono::duration<double>(Clock::now() - started).count() / processed;
+      for (size_t i = 0; i < n; ++i)
+        if (slots[i].handed) slots[i].route->metrics->processing->Observe(per_record);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      Slot& sl = slots[i];
+      sl.m.reset();
+      sl.masked = Status::Ok();
+      sl.handed = false;
+      // A huge record's buffers are not kept for the next batch.
+      if (sl.rec.value.capacity() > kKeepSlotBytes) std::string().swap(sl.rec.value);
+      if (sl.rec.scratch.capacity() > kKeepSlotBytes) std::string().swap(sl.rec.scratch);
+      if (sl.rec.key_buf.capacity() > kKeepSlotBytes) std::string().swap(sl.rec.key_buf);
+    }
+    return result;
   }
 
   // The audit events about the record topic:partition:offset (new drift
@@ -466,6 +660,7 @@ struct Pipeline::Impl {
     // Every time (a resume by backpressure fetches it again): the position
     // must never pass a record that was not consumed.
     const bool first = parked.insert(PartitionKey{topic, m->partition}).second;
+    skip.push_back(PartitionKey{topic, m->partition});  // the rest of its batch is not processed
     ListPtr l(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(l.get(), topic.c_str(), m->partition)->offset = m->offset;
     ErrorPtr se(ctx.kafka->Seek(l.get(), kCallTimeoutMs));
@@ -661,8 +856,10 @@ struct Pipeline::Impl {
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
     if (rd_kafka_resp_err_t err = rd_kafka_subscribe(ctx.consumer, subs.get()); err)
       return Error(ErrorCode::kKafkaSubscribeFailed, rd_kafka_err2str(err));
-    log::Info("subscribed",
-              {{"group", opt.group_id}, {"topics", std::to_string(topics.size())}, {"mode", delivery->name()}});
+    log::Info("subscribed", {{"group", opt.group_id},
+                             {"topics", std::to_string(topics.size())},
+                             {"mode", delivery->name()},
+                             {"workers", std::to_string(workers.size())}});
     SampleGauges();
     return Status::Ok();
   }
@@ -730,34 +927,11 @@ struct Pipeline::Impl {
           break;
         }
       }
-      MsgPtr m(ctx.kafka->ConsumerPoll(100));
-      if (m && m->err) {
-        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-          ctx.SetFatal(Error(ErrorCode::kKafkaFatal, std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
+      if (const size_t n = Collect(); n > 0) {
+        if (ctx.HasFatal()) break;
+        if (Status s = ProcessBatch(n); !s.ok()) {
+          result = s;
           break;
-        }
-        log::Warn("consumer_error",
-                  {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
-      } else if (m) {
-        if (Status s = Process(m.get()); !s.ok()) {
-          if (s.error().code == ErrorCode::kKafkaFatal || s.error().code == ErrorCode::kInternal) {
-            result = s;
-            break;
-          }
-          if (s.error().code == ErrorCode::kAuditFailed) {
-            // Not produced; nothing open commits; replayed once the trail
-            // writes again (WhileAuditDown).
-            if (Status h = delivery->OnAuditFailed(PartitionKey{rd_kafka_topic_name(m->rkt), m->partition}, m->offset);
-                !h.ok()) {
-              result = h;
-              break;
-            }
-            continue;
-          }
-          if (Status h = HandleProduceRefused(m.get(), s.error()); !h.ok()) {
-            result = h;
-            break;
-          }
         }
       }
       ctx.kafka->Poll(0);

@@ -57,6 +57,11 @@ struct Options {
   // acknowledged), consumption pauses until half of them are acknowledged.
   int max_inflight_records = 50000;
   size_t max_inflight_bytes = 64 << 20;
+  // Threads that mask a consumed batch's records in parallel (the main
+  // thread is one of them); consuming, producing, transactions and engine
+  // swaps stay on the main thread, in consumed order. 1: no extra thread.
+  // The app's default is DefaultWorkers() (the CPU quota).
+  int workers = 1;
   // How long Start() waits for the output topics' max.message.bytes
   // (DescribeConfigs); after that, records are checked against the producer
   // limit only. 0: not read (the producer limit only).
@@ -75,6 +80,14 @@ struct Options {
   // client.
   std::function<std::unique_ptr<KafkaClient>(std::unique_ptr<KafkaClient>)> wrap_kafka_client;
 };
+
+// The default of Options::workers: the CPUs this process may use (its
+// affinity mask, and a cgroup v2 quota `/sys/fs/cgroup/cpu.max` if one is
+// set, rounded up), at least 1 and at most `cap`.
+[[nodiscard]] int DefaultWorkers(int cap = 8);
+// The same from given values: `affinity` CPUs (<= 0: unknown) and the text
+// of a cgroup v2 cpu.max file ("max 100000", "150000 100000"; empty: none).
+[[nodiscard]] int WorkersFrom(int affinity, const std::string& cpu_max, int cap);
 
 // Properties the pipeline sets itself; a user may not override them.
 [[nodiscard]] bool IsManagedProperty(const std::string& name, bool consumer);

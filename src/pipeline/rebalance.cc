@@ -31,6 +31,8 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   if (lost) ctx->health.joined.store(false);  // until the group assigns again
   log::Info(lost ? "partitions_lost" : "partitions_revoked",
             {{"count", std::to_string(parts->cnt)}, {"partitions", DescribePartitions(parts)}});
+  for (int i = 0; i < parts->cnt; ++i)
+    ctx->revoked_in_poll.push_back(PartitionKey{parts->elems[i].topic, parts->elems[i].partition});
   Status s = ctx->delivery->OnRevoke(parts, lost);
   if (!s.ok()) ctx->SetFatal(s);
   if (cooperative) {

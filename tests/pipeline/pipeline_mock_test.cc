@@ -120,6 +120,7 @@ std::atomic<int>& ProducesToRefuse() {
 struct Produced {
   int txn;
   std::string policy;
+  std::string origin;  // maskproxy.origin header ("" for none)
 };
 std::map<std::string, std::vector<Produced>>& ProducedLog() {
   static std::map<std::string, std::vector<Produced>> m;
@@ -144,11 +145,13 @@ class SpyClient final : public KafkaClient {
     if (!id_.empty()) {
       const void* v = nullptr;
       size_t n = 0;
-      std::string policy;
+      std::string policy, origin;
       if (hdrs && rd_kafka_header_get_last(hdrs, "maskproxy.policy", &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v)
         policy.assign(static_cast<const char*>(v), n);
+      if (hdrs && rd_kafka_header_get_last(hdrs, "maskproxy.origin", &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v)
+        origin.assign(static_cast<const char*>(v), n);
       std::lock_guard<std::mutex> l(Mu());
-      ProducedLog()[id_].push_back({Begins()[id_], policy});
+      ProducedLog()[id_].push_back({Begins()[id_], policy, origin});
     }
     return real_->Produce(topic, key, key_len, value, value_len, hdrs, ts, opaque);
   }
@@ -1419,14 +1422,17 @@ TEST(PipelineMock, ForgedMaskproxyHeadersAreStrippedInAnyCase) {
 // times while records flow; every record produced inside one transaction
 // carries one maskproxy.policy header (the swap waits for a transaction
 // boundary), both versions were used, and nothing is lost.
-TEST(PipelineMock, EngineSwapsOnlyBetweenTransactions) {
+void EngineSwapsOnlyBetweenTransactions(int workers) {
   Env env;
   ASSERT_TRUE(env.ok());
   auto v1 = MakeEngine(1), v2 = MakeEngine(2);
   ASSERT_TRUE(v1 && v2);
   env.kafka().ProduceValid(0, 300);
   env.kafka().Flush();
-  std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_interval_ms = 20; });
+  std::unique_ptr<Running> run = env.Start([workers](Options& o) {
+    o.commit_interval_ms = 20;
+    o.workers = workers;
+  });
   ASSERT_TRUE(run);
   // Swap once records flow (the group has joined).
   for (auto deadline = Clock::now() + kDeadline; env.Ledger().commit_ok == 0 && Clock::now() < deadline;)
@@ -1459,6 +1465,85 @@ TEST(PipelineMock, EngineSwapsOnlyBetweenTransactions) {
   EXPECT_EQ(versions, (std::set<std::string>{"mock@1", "mock@2"}));
   EXPECT_GE(per_txn.size(), 3u);
   env.ExpectDeliveredAndCommitted();
+}
+
+TEST(PipelineMock, EngineSwapsOnlyBetweenTransactions) {
+  EngineSwapsOnlyBetweenTransactions(1);
+}
+
+// The same with records masked on three worker threads: a swap still waits
+// for the transaction boundary (batches are masked by one engine, produced
+// by the main thread).
+TEST(PipelineMock, EngineSwapsOnlyBetweenTransactionsWithWorkers) {
+  EngineSwapsOnlyBetweenTransactions(3);
+}
+
+// ---------------------------------------------------------------------------
+// Worker threads (Options::workers): records are masked in parallel but
+// produced in the order consumed, so per source partition the produce calls
+// follow the source offsets; invalid records still go to the dead-letter
+// topic only, and every check of a run holds.
+
+TEST(PipelineMock, WorkersKeepPerPartitionOrderAndDeadLetters) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  // Invalid records interleaved with valid ones on every partition.
+  for (int k = 0; k < 6; ++k) env.kafka().ProduceBatch(1 + k * 1000, 150, 3);
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.workers = 3; });
+  ASSERT_TRUE(run);
+  const bool all = env.WaitAllCommitted(run.get());
+  const Status s = run->Stop();
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  std::vector<offset_spy::Produced> produced;
+  {
+    std::lock_guard<std::mutex> l(offset_spy::Mu());
+    produced = offset_spy::ProducedLog()[env.txn_id()];
+  }
+  // Per source partition, produce calls in source-offset order, each once.
+  std::map<std::string, int64_t> last;  // "src:P" -> last offset produced
+  size_t with_origin = 0;
+  for (const auto& p : produced) {
+    if (p.origin.empty()) continue;
+    ++with_origin;
+    const size_t colon = p.origin.rfind(':');
+    const std::string part = p.origin.substr(0, colon);
+    const int64_t offset = std::stoll(p.origin.substr(colon + 1));
+    auto [it, first] = last.try_emplace(part, offset);
+    if (!first) {
+      EXPECT_GT(offset, it->second) << "record " << p.origin << " produced after offset " << it->second;
+      it->second = offset;
+    }
+  }
+  EXPECT_EQ(with_origin, env.kafka().valid_ids().size() + env.kafka().invalid_ids().size());
+  env.ExpectDeliveredAndCommitted();
+}
+
+// At-least-once with workers: every record delivered, dead letters apart.
+TEST(PipelineMock, WorkersAtLeastOnceDeliverEverything) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  for (int k = 0; k < 4; ++k) env.kafka().ProduceBatch(1 + k * 1000, 150, 2);
+  std::unique_ptr<Running> run = env.Start([](Options& o) {
+    o.mode = DeliveryMode::kAtLeastOnce;
+    o.workers = 2;
+  });
+  ASSERT_TRUE(run);
+  bool complete = false;
+  for (auto deadline = Clock::now() + kDeadline; !complete && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(100ms);
+    complete = env.OutputsComplete();
+  }
+  const Status s = run->Stop();
+  EXPECT_TRUE(complete) << "not every record reached an output within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  const Outputs o = env.kafka().ReadOutputs();
+  for (const auto& r : o.dst) {
+    EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst << ":" << r.partition;
+    EXPECT_FALSE(env.kafka().invalid_ids().count(ParseId(r.value))) << "invalid record reached " << kDst;
+  }
+  for (const auto& r : o.dlq)
+    EXPECT_TRUE(env.kafka().invalid_ids().count(ParseId(r.value))) << "valid record in " << kDlq;
 }
 
 // ---------------------------------------------------------------------------
