@@ -124,7 +124,7 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
          ",\"topic\":" + JsonQuoted(cfg.audit.topic) +
          ",\"checkpoint_every\":" + std::to_string(cfg.audit.checkpoint_every) + "}";
   out += ",\"delivery\":{\"mode\":" + JsonQuoted(cfg.delivery_mode) +
-         ",\"transactional_id\":" + JsonQuoted(cfg.transactional_id) +
+         ",\"transactional_id\":" + JsonQuoted(cfg.transactional_id) + ",\"commit\":" + JsonQuoted(cfg.commit_policy) +
          ",\"commit_interval_ms\":" + std::to_string(cfg.commit_interval_ms) +
          ",\"commit_max_records\":" + std::to_string(cfg.commit_max_records) +
          ",\"transaction_timeout_ms\":" + std::to_string(cfg.transaction_timeout_ms) + "}";

@@ -252,6 +252,7 @@ int CmdRun(const std::vector<std::string>& args) {
   }
   po.commit_interval_ms = cfg->commit_interval_ms;
   po.commit_max_records = cfg->commit_max_records;
+  po.commit_policy = cfg->commit_policy == "eager" ? pipeline::CommitPolicy::kEager : pipeline::CommitPolicy::kInterval;
   po.transaction_timeout_ms = cfg->transaction_timeout_ms;
   po.stats_interval_ms = cfg->stats_interval_ms;
   po.workers = cfg->workers > 0 ? cfg->workers : pipeline::DefaultWorkers();

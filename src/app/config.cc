@@ -73,8 +73,13 @@ const char kConfigHelp[] = R"(Config file (YAML):
     transactional_id: maskproxy-payments-a
                                    #   exactly_once only; default maskproxy-<group>-<hostname>;
                                    #   unique per running instance, stable across restarts
-    commit_interval_ms: 100        #   commit at least this often
-    commit_max_records: 10000      #   ... or after this many records
+    commit: interval               #   exactly_once only: interval (default) commits every
+                                   #   commit_interval_ms (or commit_max_records): fewer, larger
+                                   #   transactions; eager commits as soon as the previous commit
+                                   #   returned and records are waiting: lowest latency for
+                                   #   read_committed readers, more transactions (broker work)
+    commit_interval_ms: 100        #   commit at least this often (interval)
+    commit_max_records: 10000      #   ... or after this many records (both)
     transaction_timeout_ms: 60000  #   transaction.timeout.ms
   limits:                          # optional
     max_record_bytes: 1048576      #   larger values go to the dead-letter topic; the producer's
@@ -551,9 +556,9 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     }
 
     if (YAML::Node t = root["delivery"]) {
-      if (Status s = CheckKeys(
-              c, t, "delivery",
-              {"mode", "transactional_id", "commit_interval_ms", "commit_max_records", "transaction_timeout_ms"});
+      if (Status s = CheckKeys(c, t, "delivery",
+                               {"mode", "transactional_id", "commit", "commit_interval_ms", "commit_max_records",
+                                "transaction_timeout_ms"});
           !s.ok())
         return s.error();
       auto mode = String(c, t, "mode", "delivery.mode", false);
@@ -568,6 +573,15 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       cfg.transactional_id = *id;
       if (!cfg.transactional_id.empty() && cfg.delivery_mode != "exactly_once")
         return c.At(t["transactional_id"], "'delivery.transactional_id' is only used with mode exactly_once");
+      auto commit = String(c, t, "commit", "delivery.commit", false);
+      if (!commit.ok()) return commit.error();
+      if (!commit->empty()) {
+        if (*commit != "interval" && *commit != "eager")
+          return c.At(t["commit"], "'delivery.commit' must be interval or eager");
+        if (*commit == "eager" && cfg.delivery_mode != "exactly_once")
+          return c.At(t["commit"], "'delivery.commit: eager' is only used with mode exactly_once");
+        cfg.commit_policy = *commit;
+      }
       long long v = cfg.commit_interval_ms;
       if (Status s = Int(c, t, "commit_interval_ms", "delivery.commit_interval_ms", 1, 600000, &v); !s.ok())
         return s.error();

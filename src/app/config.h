@@ -65,6 +65,7 @@ struct Config {
   std::string transactional_id;                // empty: derived from group and host name
   int commit_interval_ms = 100;
   int commit_max_records = 10000;
+  std::string commit_policy = "interval";  // or eager (exactly_once only)
   int transaction_timeout_ms = 60000;
   size_t max_record_bytes = 1 << 20;
   int max_json_depth = 64;

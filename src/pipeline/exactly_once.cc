@@ -361,13 +361,22 @@ Status ExactlyOnce::MaybeCommit() {
   if (committing_) {
     // Finish when done, or wait when the backlog is as large as a
     // transaction may be.
-    if (commit_done_.load() || backlog_.size() >= static_cast<size_t>(ctx_.opt.commit_max_records) ||
-        backlog_bytes_ >= ctx_.opt.max_inflight_bytes / 2)
-      return FinishCommit();
-    return Status::Ok();
+    if (!commit_done_.load() && backlog_.size() < static_cast<size_t>(ctx_.opt.commit_max_records) &&
+        backlog_bytes_ < ctx_.opt.max_inflight_bytes / 2)
+      return Status::Ok();
+    if (Status s = FinishCommit(); !s.ok()) return s;
+    // Interval: the backlog's transaction commits on its own schedule.
+    // Eager: it commits at once (below), so the next commit starts as soon
+    // as the previous one returned.
+    if (ctx_.opt.commit_policy != CommitPolicy::kEager) return Status::Ok();
   }
-  if (txn_open_ && (txn_records_ >= ctx_.opt.commit_max_records ||
-                    Clock::now() - txn_started_ >= std::chrono::milliseconds(ctx_.opt.commit_interval_ms))) {
+  // Eager commits only a transaction holding records: idle, nothing is open
+  // and nothing is committed (no empty transactions, no spinning).
+  const bool due = ctx_.opt.commit_policy == CommitPolicy::kEager
+                       ? txn_records_ > 0
+                       : txn_records_ >= ctx_.opt.commit_max_records ||
+                             Clock::now() - txn_started_ >= std::chrono::milliseconds(ctx_.opt.commit_interval_ms);
+  if (txn_open_ && due) {
     if (Status a = AuditOrAbort(); !a.ok() || !txn_open_) return a;
     StartCommit();
   }

@@ -58,6 +58,16 @@ bool IsManagedProperty(const std::string& name, bool consumer) {
   return std::find(v.begin(), v.end(), name) != v.end();
 }
 
+size_t PrefetchKbytes(size_t max_inflight_bytes) {
+  constexpr size_t kMinKbytes = 1024, kMaxKbytes = 2097151;  // librdkafka's range ends at 2097151
+  return std::clamp<size_t>(max_inflight_bytes / 1024, kMinKbytes, kMaxKbytes);
+}
+
+size_t FetchMaxBytes(size_t prefetch_kbytes) {
+  constexpr size_t kMinBytes = 1 << 20, kMaxBytes = 2147483135;  // librdkafka's range
+  return std::clamp<size_t>(prefetch_kbytes * 1024 / 4, kMinBytes, kMaxBytes);
+}
+
 // Set-up (clients, subscription) and the consume-mask-produce loop. How
 // records and offsets become durable is the delivery class's (delivery.h).
 struct Pipeline::Impl {
@@ -203,11 +213,28 @@ struct Pipeline::Impl {
         return s;
     if (!opt.consumer_properties.count("auto.offset.reset"))
       if (Status s = SetConf(cc.get(), "auto.offset.reset", "earliest", "source"); !s.ok()) return s;
-    // Bounded memory: at most ~16 MB of prefetched records by default.
-    const std::pair<const char*, const char*> consumer_defaults[] = {
+    // Bounded memory, and no fetch stall: the prefetch is derived from the
+    // in-flight bound (PrefetchKbytes), whatever the assignment: with the
+    // high-level consumer librdkafka applies queued.max.messages.kbytes to
+    // the one queue of all assigned partitions, and a consumer's
+    // configuration cannot change after it is created (not on a
+    // rebalance). librdkafka 2.0.2 stops fetching once that queue is full
+    // and looks again only when its broker thread wakes up, after up to 1 s
+    // (librdkafka #2879; fetch.error.backoff.ms and fetch.wait.max.ms do not
+    // govern it; fetch.queue.backoff.ms arrived in 2.2.0). A queue drained
+    // in less than that second leaves the instance idle until then, so the
+    // prefetch is as large as the bound the user already sized for memory
+    // (64 MB: a second of ~60,000 records of 1 KB) rather than one fetch.
+    size_t prefetch_kbytes = PrefetchKbytes(opt.max_inflight_bytes);
+    if (auto it = opt.consumer_properties.find("queued.max.messages.kbytes"); it != opt.consumer_properties.end()) {
+      size_t v = 0;  // the user's prefetch: fetch.max.bytes follows it (librdkafka validates the value)
+      const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+      if (ec == std::errc() && end == it->second.data() + it->second.size() && v > 0) prefetch_kbytes = v;
+    }
+    const std::pair<const char*, std::string> consumer_defaults[] = {
         {"client.id", "maskproxy-consumer"},
-        {"queued.max.messages.kbytes", "16384"},
-        {"fetch.max.bytes", "16777216"},
+        {"queued.max.messages.kbytes", std::to_string(prefetch_kbytes)},
+        {"fetch.max.bytes", std::to_string(FetchMaxBytes(prefetch_kbytes))},
     };
     for (const auto& [k, v] : consumer_defaults)
       if (!opt.consumer_properties.count(k))

@@ -41,6 +41,12 @@ enum class DeliveryMode {
   kAtLeastOnce,  // idempotent producer; offsets committed after delivery
 };
 
+// When exactly-once commits its transaction (delivery.commit).
+enum class CommitPolicy {
+  kInterval,  // once commit_interval_ms (or commit_max_records) is reached: fewer, larger transactions
+  kEager,     // as soon as the previous commit returned and records are waiting: lowest latency
+};
+
 struct Options {
   DeliveryMode mode = DeliveryMode::kExactlyOnce;
   std::string source_brokers;
@@ -51,6 +57,7 @@ struct Options {
   std::map<std::string, std::string> producer_properties;
   int commit_interval_ms = 100;
   int commit_max_records = 10000;
+  CommitPolicy commit_policy = CommitPolicy::kInterval;  // exactly-once only
   int transaction_timeout_ms = 60000;
   int stats_interval_ms = 30000;
   // Backpressure: above either bound (records produced but not yet
@@ -91,6 +98,14 @@ struct Options {
 
 // Properties the pipeline sets itself; a user may not override them.
 [[nodiscard]] bool IsManagedProperty(const std::string& name, bool consumer);
+
+// The consumer's prefetch that maskproxy sets (unless the source
+// properties set it): queued.max.messages.kbytes equal to
+// limits.max_inflight_bytes (64 MB at the defaults; at least 1 MB), and
+// fetch.max.bytes a quarter of that prefetch (16 MB; at least 1 MiB). The
+// records held before masking are then at most the prefetch plus one fetch.
+[[nodiscard]] size_t PrefetchKbytes(size_t max_inflight_bytes);
+[[nodiscard]] size_t FetchMaxBytes(size_t prefetch_kbytes);
 
 // Record size limits. The producer's message.max.bytes that maskproxy sets:
 // max_record_bytes plus room for the key, headers and framing.

@@ -223,6 +223,24 @@ TEST(ConfigParse, IntegerBoundsAccepted) {
   EXPECT_EQ(r->max_record_bytes, 1u);
 }
 
+TEST(ConfigParse, CommitPolicy) {
+  auto d = Parse(kMinimal);
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  EXPECT_EQ(d->commit_policy, "interval");
+  auto r = Parse(std::string(kMinimal) + "delivery:\n  commit: eager\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->commit_policy, "eager");
+  r = Parse(std::string(kMinimal) + "delivery:\n  mode: exactly_once\n  commit: interval\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->commit_policy, "interval");
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  commit: asap\n",
+                    {"c.yaml:7:11:", "'delivery.commit' must be interval or eager"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "delivery:\n  mode: at_least_once\n  commit: eager\n",
+                    {"c.yaml:8:11:", "only used with mode exactly_once"}));
+  EXPECT_TRUE(
+      Fails(std::string(kMinimal) + "delivery:\n  comit: eager\n", {"delivery.comit", "did you mean 'commit'"}));
+}
+
 TEST(ConfigParse, DeliveryMode) {
   auto r = Parse(std::string(kMinimal) + "delivery:\n  mode: at_least_once\n");
   ASSERT_TRUE(r.ok()) << r.error().ToString();

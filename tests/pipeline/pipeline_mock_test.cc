@@ -1783,5 +1783,47 @@ TEST(PipelineMock, AuditSinkDownStopsEverythingUntilItWritesAgainAtLeastOnce) {
   AuditSinkDownScenario(DeliveryMode::kAtLeastOnce);
 }
 
+// ---------------------------------------------------------------------------
+// delivery.commit: eager. The commit interval is set far beyond the test's
+// deadline, so every commit seen comes from the eager policy: each batch is
+// committed while the pipeline runs (not only at stop), exactly once; once
+// everything is committed and nothing arrives, no transaction is begun or
+// committed (no empty transactions, no spinning).
+
+TEST(PipelineMock, EagerCommitCommitsAtOnceExactlyOnceAndIdlesQuietly) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 60, 1);
+  std::unique_ptr<Running> run = env.Start([](Options& o) {
+    o.commit_policy = CommitPolicy::kEager;
+    o.commit_interval_ms = 600000;
+  });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed (eagerly) within the deadline";
+  // A second batch while running: the backlog of a running commit, if any,
+  // commits at once too.
+  env.kafka().ProduceBatch(1001, 60, 1);
+  EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 2 was not committed (eagerly) within the deadline";
+  const offset_spy::Ledger before = env.Ledger();
+  int begins_before = 0;
+  {
+    std::lock_guard<std::mutex> l(offset_spy::Mu());
+    begins_before = offset_spy::Begins()[env.txn_id()];
+  }
+  std::this_thread::sleep_for(1500ms);  // idle: nothing to consume
+  const offset_spy::Ledger after = env.Ledger();
+  int begins_after = 0;
+  {
+    std::lock_guard<std::mutex> l(offset_spy::Mu());
+    begins_after = offset_spy::Begins()[env.txn_id()];
+  }
+  EXPECT_EQ(after.commit_ok, before.commit_ok) << "transactions committed while idle";
+  EXPECT_EQ(begins_after, begins_before) << "transactions begun while idle";
+  EXPECT_GE(before.commit_ok, 2) << "two batches, consumed apart, should take at least two transactions";
+  const Status s = run->Stop();
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectDeliveredAndCommitted();
+}
+
 }  // namespace
 }  // namespace maskproxy::pipeline
