@@ -26,6 +26,19 @@ MASKPROXY_KAFKA_LIBS="$MASKPROXY_KAFKA_HOME/libs"
 MASKPROXY_KAFKA_CONFIG="$MASKPROXY_KAFKA_HOME/config"
 MASKPROXY_KAFKA_STAMP="$MASKPROXY_KAFKA_HOME/.complete"
 
+# Extra jars of the peer benchmark (bench/peers/), at the broker's version:
+# Kafka Connect's MirrorMaker 2 connectors (connect-mirror, connect-mirror-
+# client). The rest of Connect (runtime, json, transforms) and the tools
+# (TransactionalMessageCopier) are already on the broker's classpath.
+MASKPROXY_PEERS_HOME="$MASKPROXY_CACHE/kafka-peers-$KAFKA_VERSION"
+MASKPROXY_PEERS_LIBS="$MASKPROXY_PEERS_HOME/libs"
+MASKPROXY_PEERS_STAMP="$MASKPROXY_PEERS_HOME/.complete"
+
+# True when setup.sh has fetched the peer benchmark's jars.
+peers_installed() {
+    [[ -f "$MASKPROXY_PEERS_STAMP" && -d "$MASKPROXY_PEERS_LIBS" ]]
+}
+
 # Major version number of $KAFKA_VERSION (e.g. 4 for 4.1.1).
 kafka_major() {
     printf '%s\n' "${KAFKA_VERSION%%.*}"
