@@ -18,7 +18,7 @@ APT_PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     kcat clang-format clang-tidy jq python3 curl prometheus
     clang libclang-rt-14-dev
-    openjdk-17-jre-headless maven procps openssl
+    openjdk-17-jre-headless openjdk-17-jdk-headless maven procps openssl
 )
 
 # Logging binding versions shipped next to the broker (Kafka 4.x: log4j2 via
@@ -48,6 +48,10 @@ checks and returns.
      log4j logging) from Maven Central with mvn into
        $MASKPROXY_KAFKA_HOME
      and writes its logging configs there. Skipped when already complete.
+  5. Fetches the jars only the peer benchmark (bench/peers/run.sh) needs,
+     Kafka Connect's connect-mirror and connect-mirror-client $KAFKA_VERSION,
+     the same way into
+       $MASKPROXY_PEERS_HOME
 
 Options:
   --skip-apt   skip step 1 (same as MASKPROXY_SKIP_APT=1)
@@ -320,6 +324,76 @@ install_k8s_tools() {
     fi
 }
 
+# ------------------------------------------------------- peer bench step --
+
+write_peers_pom() {
+    cat >"$1" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Throwaway pom written by maskproxy scripts/setup.sh: the jars the peer
+     benchmark (bench/peers/) adds to the broker's classpath. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.maskproxy</groupId>
+  <artifactId>kafka-peers</artifactId>
+  <version>$KAFKA_VERSION</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-mirror</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-mirror-client</artifactId><version>$KAFKA_VERSION</version></dependency>
+  </dependencies>
+</project>
+EOF
+}
+
+fetch_peers() {
+    local refresh="$1" digest tmp
+    tmp="$(mktemp -d)"
+    write_peers_pom "$tmp/pom.xml"
+    digest="$(sha256sum <"$tmp/pom.xml" | cut -d' ' -f1)"
+    rm -rf "$tmp"
+    local want="kafka-peers=$KAFKA_VERSION recipe=$digest"
+    if [[ "$refresh" == 0 ]] && peers_installed \
+        && [[ "$(cat "$MASKPROXY_PEERS_STAMP")" == "$want" ]]; then
+        say "peers: $KAFKA_VERSION jars already in $MASKPROXY_PEERS_HOME"
+        return 0
+    fi
+    mkdir -p "$MASKPROXY_CACHE"
+    exec 8>"$MASKPROXY_CACHE/.setup.lock"
+    flock 8
+    local stage
+    stage="$(mktemp -d "$MASKPROXY_CACHE/.kafka-peers-$KAFKA_VERSION.tmp.XXXXXX")"
+    # shellcheck disable=SC2064  # expand $stage now
+    trap "rm -rf '$stage'" EXIT
+    say "peers: fetching connect-mirror $KAFKA_VERSION from Maven Central (mvn)"
+    mkdir -p "$stage/pom" "$stage/home/libs"
+    write_peers_pom "$stage/pom/pom.xml"
+    local mvn_extra=()
+    if [[ -n "${MASKPROXY_MVN_ARGS:-}" ]]; then
+        read -r -a mvn_extra <<<"$MASKPROXY_MVN_ARGS"
+    fi
+    # Only the two jars: their dependencies are the broker's (kafka-clients,
+    # connect-runtime, ...), already in $MASKPROXY_KAFKA_LIBS.
+    if ! mvn -q -B "${mvn_extra[@]}" -f "$stage/pom/pom.xml" \
+        "$MAVEN_DEPENDENCY_PLUGIN:copy-dependencies" \
+        -DincludeScope=runtime -DexcludeTransitive=true \
+        -DoutputDirectory="$stage/home/libs" >"$stage/mvn.log" 2>&1; then
+        tail -n 40 "$stage/mvn.log" >&2
+        die "peers: mvn failed to fetch connect-mirror $KAFKA_VERSION (log above)"
+    fi
+    local jar
+    for jar in "connect-mirror-$KAFKA_VERSION.jar" "connect-mirror-client-$KAFKA_VERSION.jar"; do
+        [[ -f "$stage/home/libs/$jar" ]] || die "peers: $jar missing after mvn"
+    done
+    printf '%s\n' "$want" >"$stage/home/.complete"
+    if [[ -e "$MASKPROXY_PEERS_HOME" ]]; then
+        mv "$MASKPROXY_PEERS_HOME" "$stage/old"
+    fi
+    mv "$stage/home" "$MASKPROXY_PEERS_HOME"
+    rm -rf "$stage"
+    trap - EXIT
+    say "peers: connect-mirror $KAFKA_VERSION ready in $MASKPROXY_PEERS_HOME"
+}
+
 main() {
     local refresh=0 only_apt=0
     while (( $# > 0 )); do
@@ -342,6 +416,7 @@ main() {
     install_openbao
     install_k8s_tools
     fetch_kafka "$refresh"
+    fetch_peers "$refresh"
     say "done in $(( SECONDS - start ))s"
 }
 

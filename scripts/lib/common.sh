@@ -36,6 +36,18 @@ KUBERNETES_PY_VERSION="${KUBERNETES_PY_VERSION:-31.0.0}"
 MASKPROXY_K8S_HOME="$MASKPROXY_CACHE/k8s-tools"
 MASKPROXY_KUSTOMIZE="$MASKPROXY_K8S_HOME/bin/kustomize"
 MASKPROXY_KEDA_DIR_FILE="$MASKPROXY_K8S_HOME/keda-$KEDA_VERSION.dir"
+# Extra jars of the peer benchmark (bench/peers/), at the broker's version:
+# Kafka Connect's MirrorMaker 2 connectors (connect-mirror, connect-mirror-
+# client). The rest of Connect (runtime, json, transforms) and the tools
+# (TransactionalMessageCopier) are already on the broker's classpath.
+MASKPROXY_PEERS_HOME="$MASKPROXY_CACHE/kafka-peers-$KAFKA_VERSION"
+MASKPROXY_PEERS_LIBS="$MASKPROXY_PEERS_HOME/libs"
+MASKPROXY_PEERS_STAMP="$MASKPROXY_PEERS_HOME/.complete"
+
+# True when setup.sh has fetched the peer benchmark's jars.
+peers_installed() {
+    [[ -f "$MASKPROXY_PEERS_STAMP" && -d "$MASKPROXY_PEERS_LIBS" ]]
+}
 
 # Major version number of $KAFKA_VERSION (e.g. 4 for 4.1.1).
 kafka_major() {
