@@ -9,7 +9,7 @@
 # option parsing done, value in, JSON text out, including normalization, the
 # type tag, the AAD, the encryption ledger and base64url) is compared with the
 # same openssl figure as its primitive: tokenize (13 digits) with -hmac sha256
-# at 16 B; encrypt (15 B) with AES-256-GCM at 16 B; encrypt_deterministic
+# at 16 B; encrypt (15 B, e2: XAES-256-GCM, a key derivation per value) with one AES-256-GCM seal at 16 B; encrypt_deterministic
 # (23 B) with the AES-SIV-CMAC-512 figure at 32 B; fpe (16-digit card) with
 # 11 x aes-256-ecb.
 #
@@ -128,7 +128,7 @@ row("FF1 AES-256 encrypt, radix 62", "20 chars", "BM_Ff1AlnumEncrypt/20", 12 * o
 
 if "BM_Tokenize" in ours:
     row("action tokenize (normalize digits)", "13 digits", "BM_Tokenize", ossl["hmac/16"], "-hmac sha256 16 B")
-    row("action encrypt (AES-256-GCM)", "15 B", "BM_Encrypt", ossl["gcm/16"], "-evp aes-256-gcm -aead 16 B")
+    row("action encrypt (e2: XAES-256-GCM)", "15 B", "BM_Encrypt", ossl["gcm/16"], "-evp aes-256-gcm -aead 16 B")
     row("action encrypt_deterministic (AES-SIV-512)", "23 B", "BM_EncryptDeterministic",
         ossl["cmac256/13"] + ossl["cmac256/32"] + ossl["ctr256/32"], "2 x -cmac aes-256-cbc + aes-256-ctr, 32 B")
     row("action fpe (FF1)", "16 digits", "BM_FpeCard16Digits", 11 * ossl["ecb256/16"], "11 x aes-256-ecb 16 B")

@@ -1,5 +1,5 @@
 // Reusable OpenSSL contexts for the const, thread-safe crypto classes
-// (HmacSha256, AesGcm256, AesSiv, Ff1). Internal to crypto/.
+// (AesGcm256, AesSiv, Ff1; HmacSha256 needs none). Internal to crypto/.
 //
 // Each instance owns a CtxPool of kSlots slots; a thread uses the slot of its
 // thread number (taken once from a process-wide counter), so up to kSlots

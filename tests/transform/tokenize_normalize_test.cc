@@ -1,9 +1,10 @@
 // tokenize's normalize option: phone_kr (one token for every written form of
-// a Korean phone, in field rules and scan actions alike) and digits with
-// full-width digits and hidden characters.
+// a Korean phone, in field rules and scan actions alike), digits with
+// full-width digits and hidden characters, lower and alnum byte by byte.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codec/json.h"
@@ -113,6 +114,51 @@ TEST(TokenizeNormalizeTest, DigitsFoldsFullWidthDigitsAndDropsHiddenCharacters) 
   auto none = Apply(*a, "없음\u00AD");
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code, ErrorCode::kNormalizeFailed);
+}
+
+// lower and alnum, each byte value and some mixed values: the token is the
+// token of the value normalized by the rule written out here (alnum keeps
+// ASCII digits and letters, lower-cased, and drops every other byte; lower
+// lower-cases ASCII letters, keeps every other byte, trims ASCII white space).
+TEST(TokenizeNormalizeTest, LowerAndAlnumNormalizeByteByByte) {
+  auto lower = Tokenize("lower", "user.email", "d");
+  auto alnum = Tokenize("alnum", "user.email", "d");
+  auto none = Tokenize("none", "user.email", "d");
+  ASSERT_NE(lower, nullptr);
+  ASSERT_NE(alnum, nullptr);
+  ASSERT_NE(none, nullptr);
+  auto ref_alnum = [](const std::string& v) {
+    std::string r;
+    for (char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c >= '0' && c <= '9') r.push_back(ch);
+      if (c >= 'a' && c <= 'z') r.push_back(ch);
+      if (c >= 'A' && c <= 'Z') r.push_back(static_cast<char>(c + 32));
+    }
+    return r;
+  };
+  auto ref_lower = [](const std::string& v) {
+    std::string r;
+    for (char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      r.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : ch);
+    }
+    const size_t b = r.find_first_not_of(" \t\r\n");
+    const size_t e = r.find_last_not_of(" \t\r\n");
+    return b == std::string::npos ? std::string() : r.substr(b, e - b + 1);
+  };
+  std::vector<std::string> values = {"Minjun.Kim@Example.COM", "  AbC-09 xyZ\t", "@[`{/:x", "김민준 KIM",
+                                     "Ｍｉｎ０１x"};
+  for (int c = 1; c < 256; ++c) values.push_back(std::string("a") + static_cast<char>(c) + "Z");
+  for (const std::string& v : values) {
+    for (const auto& [action, ref] : {std::pair{lower.get(), ref_lower(v)}, std::pair{alnum.get(), ref_alnum(v)}}) {
+      auto got = Apply(*action, v);
+      ASSERT_TRUE(got.ok()) << got.error().ToString();
+      auto want = Apply(*none, ref);
+      ASSERT_TRUE(want.ok());
+      EXPECT_EQ(*got, *want);
+    }
+  }
 }
 
 // A scan action and a field rule with one key, one domain and phone_kr join:
