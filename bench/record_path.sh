@@ -95,7 +95,7 @@ YAML
   local cpu0
   cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   if [[ -n "${PERF_DIR:-}" ]]; then
-    perf record -q -F 499 -g -p "$pid" -o "$PERF_DIR/$tag.data" >/dev/null 2>&1 &
+    perf record -q -F 499 ${PERF_CALLGRAPH:--g} -p "$pid" -o "$PERF_DIR/$tag.data" >/dev/null 2>&1 &
     perf_pid=$!
   fi
   while ! grep -q "consumed=$records .*inflight_records=0 " "$work/log-$tag" 2>/dev/null; do

@@ -92,6 +92,11 @@ Status AtLeastOnce::ReplayFailed() {
 }
 
 AtLeastOnce::Slot& AtLeastOnce::SlotFor(const std::string& topic, int32_t partition, uint32_t* idx) {
+  // Looked up first without building a key (no string per record).
+  if (auto found = slot_of_.find(PartitionRef{topic, partition}); found != slot_of_.end()) {
+    *idx = found->second;
+    return *slots_[found->second];
+  }
   auto [it, inserted] = slot_of_.try_emplace(PartitionKey{topic, partition}, static_cast<uint32_t>(slots_.size()));
   if (inserted) {
     slots_.push_back(std::make_unique<Slot>());

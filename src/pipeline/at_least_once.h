@@ -65,7 +65,7 @@ class AtLeastOnce final : public Delivery {
 
   Context& ctx_;
   std::vector<std::unique_ptr<Slot>> slots_;
-  std::unordered_map<PartitionKey, uint32_t, PartitionKeyHash> slot_of_;
+  std::unordered_map<PartitionKey, uint32_t, PartitionKeyHash, PartitionKeyEq> slot_of_;
   bool delivery_failed_ = false;  // replay needed
   Clock::time_point last_store_ = Clock::now();
 };

@@ -307,8 +307,11 @@ Status ExactlyOnce::ProduceTracked(const Outgoing& r) {
     }
   }
   return ProduceDecided(ctx_, r, 0, [&] {
-    auto [it, inserted] = txn_offsets_.try_emplace(PartitionKey{r.topic, r.partition}, Span{r.offset, r.offset + 1});
-    if (!inserted) it->second.next = r.offset + 1;
+    // Looked up first without building a key (no string per record).
+    if (auto it = txn_offsets_.find(PartitionRef{r.topic, r.partition}); it != txn_offsets_.end())
+      it->second.next = r.offset + 1;
+    else
+      txn_offsets_.emplace(PartitionKey{r.topic, r.partition}, Span{r.offset, r.offset + 1});
     ++txn_records_;
   });
 }

@@ -91,7 +91,7 @@ class ExactlyOnce final : public Delivery {
   bool txn_open_ = false;
   Clock::time_point txn_started_;
   int64_t txn_records_ = 0;
-  std::unordered_map<PartitionKey, Span, PartitionKeyHash> txn_offsets_;
+  std::unordered_map<PartitionKey, Span, PartitionKeyHash, PartitionKeyEq> txn_offsets_;
   std::deque<Pending> backlog_;
   size_t backlog_bytes_ = 0;
   std::thread commit_thread_;

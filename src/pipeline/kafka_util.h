@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -46,9 +47,24 @@ struct PartitionKey {
   int32_t partition;
   bool operator==(const PartitionKey&) const = default;
 };
+// A partition to look up in a map keyed by PartitionKey without building
+// one (no string copy per record).
+struct PartitionRef {
+  std::string_view topic;
+  int32_t partition;
+};
 struct PartitionKeyHash {
-  size_t operator()(const PartitionKey& k) const {
-    return std::hash<std::string>()(k.topic) * 31 + std::hash<int32_t>()(k.partition);
+  using is_transparent = void;
+  size_t operator()(const PartitionRef& k) const {
+    return std::hash<std::string_view>()(k.topic) * 31 + std::hash<int32_t>()(k.partition);
+  }
+  size_t operator()(const PartitionKey& k) const { return (*this)(PartitionRef{k.topic, k.partition}); }
+};
+struct PartitionKeyEq {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return a.partition == b.partition && std::string_view(a.topic) == std::string_view(b.topic);
   }
 };
 

@@ -960,6 +960,9 @@ struct Pipeline::Impl {
           result = s;
           break;
         }
+        // The trail failed on a record of the batch: nothing commits until
+        // it writes again (the next turns wait in WhileAuditDown).
+        if (ctx.audit.down()) continue;
       }
       ctx.kafka->Poll(0);
       if (ctx.backpressure.paused() && !delivery->ReplayPending() && ctx.backpressure.UnderLowWater() &&

@@ -56,6 +56,21 @@ TEST(ConfigParse, MinimalWithDefaults) {
   EXPECT_EQ(c.max_inflight_bytes, size_t{64} << 20);
   EXPECT_EQ(c.log_level, "info");
   EXPECT_EQ(c.stats_interval_ms, 30000);
+  EXPECT_EQ(c.workers, 0);  // 0: pipeline::DefaultWorkers() at run
+}
+
+// workers: threads masking in parallel; 0 (the default) derives them from
+// the CPU quota at run.
+TEST(ConfigParse, Workers) {
+  auto r = Parse(std::string(kMinimal) + "workers: 4\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->workers, 4);
+  auto z = Parse(std::string(kMinimal) + "workers: 0\n");
+  ASSERT_TRUE(z.ok()) << z.error().ToString();
+  EXPECT_EQ(z->workers, 0);
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "workers: -1\n", {"workers"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "workers: 257\n", {"workers"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "workers: two\n", {"workers"}));
 }
 
 TEST(ConfigParse, AbsolutePathsKeptRelativeResolved) {
