@@ -20,7 +20,10 @@
 #        POLICIES ("payments passthrough"), COMMIT_INTERVAL_MS (100),
 #        COMMIT (interval|eager; exactly-once only; default: not written),
 #        SOURCE_PROPERTIES (a YAML flow map of consumer properties, e.g.
-#        "{queued.max.messages.kbytes: 65536}"; default none)
+#        "{queued.max.messages.kbytes: 65536}"; default none),
+#        LABEL_COMMIT ("LABEL:SETTING ...", SETTING a commit interval in ms or
+#        eager: per-label commit settings, so that one binary under several
+#        labels compares commit policies alternated in one run)
 set -euo pipefail
 (( $# >= 1 )) || { echo "usage: $0 [LABEL=]PATH/TO/maskproxy..." >&2; exit 2; }
 labels=()
@@ -38,6 +41,8 @@ policies="${POLICIES:-payments passthrough}"
 interval="${COMMIT_INTERVAL_MS:-100}"
 commit="${COMMIT:-}"
 source_props="${SOURCE_PROPERTIES:-}"
+declare -A label_commit
+for lc in ${LABEL_COMMIT:-}; do label_commit[${lc%%:*}]="${lc#*:}"; done
 work="$(mktemp -d "${TMPDIR:-/tmp}/maskproxy-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 kafka() { "$root/scripts/kafka.sh" "$@"; }
@@ -86,7 +91,12 @@ kcat -b "$bootstrap" -P -t "$src" -K $'\t' -X linger.ms=50 -X batch.num.messages
 
 run_once() {  # label mode policy round -> prints "rate cpu_s rss_mb txn_per_s"
   local label="$1" mode="$2" pol="$3" r="$4"
-  local tag="$label-$mode-$pol-$r"
+  local tag="$label-$mode-$pol-$r" ci="$interval" cm="$commit"
+  case "${label_commit[$label]:-}" in
+    "") ;;
+    eager) cm=eager ;;
+    *) ci="${label_commit[$label]}" cm=interval ;;
+  esac
   local dst="$id.$tag" dlq="$id.dlq.$tag"
   kafka create-topic "$dst" --partitions 6 >/dev/null 2>&1
   kafka create-topic "$dlq" >/dev/null 2>&1
@@ -100,9 +110,9 @@ run_once() {  # label mode policy round -> prints "rate cpu_s rss_mb txn_per_s"
     echo "  mode: $mode"
     if [[ $mode == exactly_once ]]; then
       echo "  transactional_id: $id-$tag"
-      [[ -n $commit ]] && echo "  commit: $commit"
+      [[ -n $cm ]] && echo "  commit: $cm"
     fi
-    echo "  commit_interval_ms: $interval"
+    echo "  commit_interval_ms: $ci"
     echo "stats_interval_ms: 100"
   } >"$work/config-$tag.yaml"
   "${bins[$label]}" run --config "$work/config-$tag.yaml" 2>"$work/log-$tag" &
