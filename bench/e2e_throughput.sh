@@ -11,7 +11,9 @@
 # delivered and committed (from the proxy's stats lines, every 100 ms). Per
 # run: records/s, MB/s, the process's CPU-seconds (user + system, whole
 # process, start-up included), records per CPU-second, peak resident memory
-# (VmHWM) and transactions committed per second. Prints the medians per
+# (VmHWM), transactions committed per second, and "idle": the share of
+# 100 ms stats intervals in which not one record was consumed (the fetch
+# stall). Prints the medians per
 # binary, mode and policy and, with several binaries, the ratio of each
 # median to the first binary's.
 #
@@ -20,7 +22,10 @@
 #        POLICIES ("payments passthrough"), COMMIT_INTERVAL_MS (100),
 #        COMMIT (interval|eager; exactly-once only; default: not written),
 #        SOURCE_PROPERTIES (a YAML flow map of consumer properties, e.g.
-#        "{queued.max.messages.kbytes: 65536}"; default none)
+#        "{queued.max.messages.kbytes: 65536}"; default none),
+#        LABEL_COMMIT ("LABEL:SETTING ...", SETTING a commit interval in ms or
+#        eager: per-label commit settings, so that one binary under several
+#        labels compares commit policies alternated in one run)
 set -euo pipefail
 (( $# >= 1 )) || { echo "usage: $0 [LABEL=]PATH/TO/maskproxy..." >&2; exit 2; }
 labels=()
@@ -38,6 +43,8 @@ policies="${POLICIES:-payments passthrough}"
 interval="${COMMIT_INTERVAL_MS:-100}"
 commit="${COMMIT:-}"
 source_props="${SOURCE_PROPERTIES:-}"
+declare -A label_commit
+for lc in ${LABEL_COMMIT:-}; do label_commit[${lc%%:*}]="${lc#*:}"; done
 work="$(mktemp -d "${TMPDIR:-/tmp}/maskproxy-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 kafka() { "$root/scripts/kafka.sh" "$@"; }
@@ -86,7 +93,12 @@ kcat -b "$bootstrap" -P -t "$src" -K $'\t' -X linger.ms=50 -X batch.num.messages
 
 run_once() {  # label mode policy round -> prints "rate cpu_s rss_mb txn_per_s"
   local label="$1" mode="$2" pol="$3" r="$4"
-  local tag="$label-$mode-$pol-$r"
+  local tag="$label-$mode-$pol-$r" ci="$interval" cm="$commit"
+  case "${label_commit[$label]:-}" in
+    "") ;;
+    eager) cm=eager ;;
+    *) ci="${label_commit[$label]}" cm=interval ;;
+  esac
   local dst="$id.$tag" dlq="$id.dlq.$tag"
   kafka create-topic "$dst" --partitions 6 >/dev/null 2>&1
   kafka create-topic "$dlq" >/dev/null 2>&1
@@ -100,9 +112,9 @@ run_once() {  # label mode policy round -> prints "rate cpu_s rss_mb txn_per_s"
     echo "  mode: $mode"
     if [[ $mode == exactly_once ]]; then
       echo "  transactional_id: $id-$tag"
-      [[ -n $commit ]] && echo "  commit: $commit"
+      [[ -n $cm ]] && echo "  commit: $cm"
     fi
-    echo "  commit_interval_ms: $interval"
+    echo "  commit_interval_ms: $ci"
     echo "stats_interval_ms: 100"
   } >"$work/config-$tag.yaml"
   "${bins[$label]}" run --config "$work/config-$tag.yaml" 2>"$work/log-$tag" &
@@ -124,7 +136,14 @@ start = next(ts(l) for l in lines if " partitions_assigned " in l)
 end_line = next(l for l in lines if f" consumed={sys.argv[2]} " in l and " inflight_records=0 " in l)
 end = ts(end_line)
 txns = int(re.search(r" txn_committed=(\d+)", end_line).group(1))
-print(f"{int(sys.argv[2]) / (end - start):.0f} {int(sys.argv[3]) / int(sys.argv[4]):.2f} {sys.argv[5]} {txns / (end - start):.1f}")
+# Idle: the share of stats intervals (100 ms) between assignment and the end
+# in which not one record was consumed (the fetch stall shows here).
+consumed = [int(re.search(r" consumed=(\d+)", l).group(1)) for l in lines
+            if " stats " in l and start <= ts(l) <= end]
+steps = [b - a for a, b in zip(consumed, consumed[1:])]
+idle = sum(1 for d in steps if d == 0) / max(len(steps), 1)
+print(f"{int(sys.argv[2]) / (end - start):.0f} {int(sys.argv[3]) / int(sys.argv[4]):.2f} {sys.argv[5]} "
+      f"{txns / (end - start):.1f} {idle:.2f}")
 PY
 }
 
@@ -136,7 +155,7 @@ for r in $(seq 1 "$rounds"); do
       for label in "${labels[@]}"; do
         out=$(run_once "$label" "$mode" "$pol" "$r")
         echo "$label $mode $pol $r $out" >>"$results"
-        echo "round $r $label $mode $pol: $out (records/s cpu_s rss_mb txn/s)" >&2
+        echo "round $r $label $mode $pol: $out (records/s cpu_s rss_mb txn/s idle)" >&2
       done
     done
   done
@@ -148,21 +167,22 @@ from collections import defaultdict
 path, records, rbytes, interval, commit, props, labels = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:]
 runs = defaultdict(list)
 for line in open(path):
-    label, mode, pol, rnd, rate, cpu, rss, tps = line.split()
-    runs[(label, mode, pol)].append((int(rnd), float(rate), float(cpu), int(rss), float(tps)))
+    label, mode, pol, rnd, rate, cpu, rss, tps, idle = line.split()
+    runs[(label, mode, pol)].append((int(rnd), float(rate), float(cpu), int(rss), float(tps), float(idle)))
 print(f"records={records} record_size={rbytes}B partitions=6 commit_interval_ms={interval} commit={commit} "
       f"source.properties={props}")
-print("| binary | mode | policy | records/s | MB/s | CPU-s | records per CPU-s | peak RSS MB | txn/s | runs (records/s) |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| binary | mode | policy | records/s | MB/s | CPU-s | records per CPU-s | peak RSS MB | txn/s | idle | runs (records/s) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 med = {}
 for (label, mode, pol), rs in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][2], labels.index(kv[0][0]))):
     rate = statistics.median(x[1] for x in rs)
     cpu = statistics.median(x[2] for x in rs)
     rss = max(x[3] for x in rs)
     tps = statistics.median(x[4] for x in rs)
+    idle = statistics.median(x[5] for x in rs)
     med[(label, mode, pol)] = (rate, records / cpu, {x[0]: x[1] for x in rs})
     print(f"| {label} | {mode} | {pol} | {rate:,.0f} | {rate * rbytes / 1e6:.1f} | {cpu:.2f} | {records / cpu:,.0f} | "
-          f"{rss} (max) | {tps:.1f} | {[int(x[1]) for x in rs]} |")
+          f"{rss} (max) | {tps:.1f} | {idle:.2f} | {[int(x[1]) for x in rs]} |")
 if len(labels) > 1:
     print(f"ratios to {labels[0]} (median of per-round ratios; records/s, records per CPU-s):")
     for (label, mode, pol), (rate, rpc, per) in med.items():
