@@ -44,8 +44,8 @@ checks and returns.
      (go install), KEDA v$KEDA_VERSION's CRDs (go mod download) and the
      Kubernetes Python client $KUBERNETES_PY_VERSION (pip), into
        $MASKPROXY_K8S_HOME
-  4. Installs the playground's browser test tools: Debian's chromium and
-     chromium-driver (apt) and Selenium $SELENIUM_VERSION (pip)
+  4. Installs the playground's browser test tools: Debian's chromium,
+     chromium-driver, fonts-nanum (apt) and Selenium $SELENIUM_VERSION (pip)
   5. Fetches Apache Kafka $KAFKA_VERSION (broker, storage tool, topic tool,
      log4j logging) from Maven Central with mvn into
        $MASKPROXY_KAFKA_HOME
@@ -129,10 +129,10 @@ install_openbao() {
 # ------------------------------------------------------------ browser step --
 
 # The playground's browser test (integration.playground): Debian's headless
-# Chromium and its driver, and Selenium from PyPI (pointed at both: it
-# downloads nothing). Not in APT_PACKAGES: a build (--only-apt,
-# deploy/Dockerfile) does not need a browser.
-BROWSER_PACKAGES=(chromium chromium-driver)
+# Chromium and its driver (and a Korean font for the screenshots), and
+# Selenium from PyPI (pointed at both: it downloads nothing). Not in
+# APT_PACKAGES: a build (--only-apt, deploy/Dockerfile) needs no browser.
+BROWSER_PACKAGES=(chromium chromium-driver fonts-nanum)
 SELENIUM_VERSION="${SELENIUM_VERSION:-4.51.0}"
 
 install_browser() {

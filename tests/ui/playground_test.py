@@ -145,7 +145,7 @@ def main():
         errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#errors li")]
         if not errors or not errors[0].startswith(f"line {bad_line}, col "):
             fail(f"the error is not at line {bad_line}: {errors}")
-        marked = [s.text for s in driver.find_elements(By.CSS_SELECTOR, "#gutter span.err")]
+        marked = [s.get_attribute("textContent") for s in driver.find_elements(By.CSS_SELECTOR, "#gutter span.err")]
         if marked != [str(bad_line)]:
             fail(f"the gutter marks lines {marked}, expected [{bad_line}]")
         driver.find_elements(By.CSS_SELECTOR, "#errors li")[0].click()  # selects the line
