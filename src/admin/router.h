@@ -12,6 +12,10 @@
 //   POST /v1/reveal    reveal values (reveal/service.h): the handler gets the
 //                      request context (TLS, the verified client certificate's
 //                      subject, the peer address); 429 answers carry Retry-After
+//   GET  /playground   the policy playground's page (app/playground.h), and its
+//   GET  /playground/NAME  static files; POST /v1/policy/evaluate its dry run,
+//   GET  /v1/policy/loaded the loaded policies' text for its picker; all four
+//                      404 while admin.playground is off
 //
 // A known path with another method is 405 with `Allow:`; an unknown path
 // 404; an endpoint whose handler the app left empty 501. Bodies are JSON
@@ -56,6 +60,18 @@ struct RequestContext {
   std::string peer_address;      // the peer's IP address
 };
 
+// POST /v1/policy/evaluate's answer (app/playground.h).
+struct EvaluateReply {
+  int status = 200;
+  std::string json_body;
+};
+
+// A static file of the playground, embedded in the binary.
+struct Asset {
+  std::string_view content_type;
+  std::string_view body;
+};
+
 struct RevealReply {
   int status = 200;
   std::string json_body;
@@ -69,6 +85,11 @@ struct Handlers {
   std::function<std::string()> config_dump;                                         // JSON text
   std::function<ReloadReply()> reload;                                              // POST /reload
   std::function<RevealReply(const RequestContext&, std::string_view body)> reveal;  // POST /v1/reveal
+  // The playground (404 when empty: admin.playground is off).
+  std::function<EvaluateReply(std::string_view body)> evaluate;  // POST /v1/policy/evaluate
+  std::function<std::string()> loaded_policies;                  // GET /v1/policy/loaded (JSON)
+  // GET /playground ("") and /playground/NAME; null: no such file (404).
+  std::function<const Asset*(std::string_view name)> playground_asset;
 };
 
 struct Response {
@@ -77,7 +98,15 @@ struct Response {
   std::string body;
   std::string allow;      // for 405
   int retry_after_s = 0;  // for 429
+  // Content-Security-Policy, for the playground's page ("" none).
+  std::string content_security_policy;
 };
+
+// The playground page's policy: its own files only, nothing from elsewhere
+// (no CDN, no inline script), never framed.
+inline constexpr char kPlaygroundCsp[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 

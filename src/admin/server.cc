@@ -1,5 +1,6 @@
 #include "admin/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -69,6 +70,8 @@ namespace {
 struct Shared {
   Handlers handlers;
   size_t max_body_bytes = 0;
+  std::vector<std::pair<std::string, size_t>> path_body_limits;
+  size_t largest_body_bytes = 0;  // of all the limits: the one while the headers are read
   std::chrono::milliseconds timeout{10000};
   std::atomic<int> connections{0};
 };
@@ -105,6 +108,8 @@ http::response<http::string_body> MakeResponse(const http::request<http::string_
   res.set(http::field::server, "maskproxy-admin");
   res.set(http::field::content_type, r.content_type);
   res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  if (!r.content_security_policy.empty()) res.set("Content-Security-Policy", r.content_security_policy);
   if (!r.allow.empty()) res.set(http::field::allow, r.allow);
   if (r.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(r.retry_after_s));
   res.keep_alive(req.keep_alive());
@@ -159,20 +164,45 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
+  // The headers first: the body limit depends on the path. While they are
+  // read the limit is the largest of all (Beast checks a Content-Length
+  // against it at the end of the headers; boost::none would refuse every
+  // body: Boost 1.74 compares the length with the empty optional).
   void Read() {
     parser_.emplace();
-    parser_->body_limit(shared_->max_body_bytes);
+    parser_->body_limit(shared_->largest_body_bytes);
     parser_->header_limit(8 * 1024);
+    limit_ = shared_->max_body_bytes;
     beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  // The body limit of the request's path (its request line is parsed).
+  size_t PathLimit() const {
+    const auto target = parser_->get().target();
+    const std::string_view path(target.data(), std::min(target.size(), target.find('?')));
+    for (const auto& [p, limit] : shared_->path_body_limits)
+      if (p == path) return limit;
+    return shared_->max_body_bytes;
+  }
+
+  void OnHeader(beast::error_code ec) {
+    limit_ = PathLimit();
+    if (ec) return OnRead(ec);
+    // Refused from its Content-Length before the body is read; a chunked
+    // body is held to the limit as it arrives.
+    if (auto length = parser_->content_length(); length && *length > limit_) return OnRead(http::error::body_limit);
+    parser_->body_limit(limit_);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+                     [self = this->shared_from_this()](beast::error_code e, size_t) { self->OnRead(e); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return Close();
     if (ec == http::error::body_limit) {
       return Write(ErrorResponse(http::status::payload_too_large, "payload_too_large",
-                                 "request body over " + std::to_string(shared_->max_body_bytes) + " bytes"));
+                                 "request body over " + std::to_string(limit_) + " bytes"));
     }
     if (ec == http::error::header_limit) {
       return Write(ErrorResponse(http::status::request_header_fields_too_large, "headers_too_large",
@@ -216,6 +246,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   RequestContext context_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t limit_ = 0;  // the body limit of the request being read
   http::response<http::string_body> res_;
 };
 
@@ -266,6 +297,10 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
   auto impl = std::make_unique<Impl>();
   impl->shared->handlers = std::move(handlers);
   impl->shared->max_body_bytes = options.max_body_bytes;
+  impl->shared->path_body_limits = options.path_body_limits;
+  impl->shared->largest_body_bytes = options.max_body_bytes;
+  for (const auto& [path, limit] : options.path_body_limits)
+    impl->shared->largest_body_bytes = std::max(impl->shared->largest_body_bytes, limit);
   impl->shared->timeout = std::chrono::milliseconds(options.request_timeout_ms);
   impl->max_connections = options.max_connections;
 

@@ -2,7 +2,8 @@
 // io_context and one thread owned by the Server, optionally TLS with
 // required client certificates. Endpoints are router.h's.
 //
-// Bounded: request bodies up to Options::max_body_bytes (413 above),
+// Bounded: request bodies up to Options::max_body_bytes, or a path's own
+// limit (Options::path_body_limits) (413 above),
 // headers up to 8 KiB, a deadline per request (slow clients are cut off),
 // at most Options::max_connections open connections (more are closed at
 // once). Stop() (or the destructor) closes the listener and every
@@ -13,6 +14,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "admin/router.h"
 #include "common/result.h"
@@ -32,6 +35,10 @@ struct Options {
   std::string listen = "127.0.0.1:9644";
   TlsOptions tls;
   size_t max_body_bytes = 64 * 1024;
+  // A larger (or smaller) body limit for one exact path, e.g. the
+  // playground's POST /v1/policy/evaluate; every other path keeps
+  // max_body_bytes.
+  std::vector<std::pair<std::string, size_t>> path_body_limits;
   int max_connections = 64;
   int request_timeout_ms = 10000;
 };

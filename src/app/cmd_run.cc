@@ -17,6 +17,8 @@
 #include "app/flags.h"
 #include "app/kafka_security.h"
 #include "app/kms_setup.h"
+#include "app/playground.h"
+#include "app/playground_assets.h"
 #include "app/policy_set.h"
 #include "app/reload.h"
 #include "audit/trail.h"
@@ -331,6 +333,26 @@ int CmdRun(const std::vector<std::string>& args) {
       };
       ao.max_body_bytes = std::max(ao.max_body_bytes, cfg->reveal.max_body_bytes);
       log::Info("reveal_service_enabled", {{"roles", std::to_string(cfg->reveal.authz.roles.size())}});
+    }
+    // The policy playground (admin.playground): the page and the dry run,
+    // with throwaway keys (app/playground.h); the loaded keyring lends only
+    // its key names and version numbers.
+    if (cfg->admin.playground.enabled) {
+      const Config::Admin::Playground pg = cfg->admin.playground;
+      const engine::Limits limits{cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)};
+      const std::vector<std::string> files = cfg->policy_files;
+      h.evaluate = [rl, pg, limits, files](std::string_view body) {
+        PlaygroundOptions options{static_cast<size_t>(pg.max_events), limits, files, KeyShapes(*rl->running().keys)};
+        PlaygroundReply r = EvaluatePolicy(body, options);
+        log::Debug("playground_evaluated", {{"status", std::to_string(r.status)}});
+        return admin::EvaluateReply{r.status, std::move(r.json_body)};
+      };
+      h.loaded_policies = [files] { return LoadedPoliciesJson(files); };
+      h.playground_asset = [](std::string_view name) { return PlaygroundAsset(name); };
+      ao.path_body_limits.emplace_back("/v1/policy/evaluate", pg.max_body_bytes);
+      log::Info("playground_enabled", {{"max_events", std::to_string(pg.max_events)},
+                                       {"max_body_bytes", std::to_string(pg.max_body_bytes)},
+                                       {"keys", "throwaway"}});
     }
     auto server = admin::Server::Create(ao, std::move(h));
     if (!server.ok()) return fail(server.error(), kExitUsage);

@@ -105,6 +105,10 @@ const char kConfigHelp[] = R"(Config file (YAML):
       client_ca_file: clients.pem  #     optional: clients must present a certificate it signed
                                    #   GET /livez /readyz /metrics /config_dump /loglevel;
                                    #   POST /reload /loglevel (see docs/OPERATIONS.md)
+    playground:                    #   optional: the policy playground (docs/PLAYGROUND.md)
+      enabled: false               #     true: GET /playground, POST /v1/policy/evaluate
+      max_body_bytes: 1048576      #     that endpoint's body limit (others keep 64 KiB)
+      max_events: 200              #     sample events per call (more: 413)
   reveal:                          # optional: POST /v1/reveal on the admin listener
     enabled: true                  #   needs admin.tls with client_ca_file (refused otherwise)
     max_values_per_request: 100    #   more: 400
@@ -632,7 +636,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       cfg.log_format = *fmt;
     }
     if (YAML::Node a = root["admin"]) {
-      if (Status s = CheckKeys(c, a, "admin", {"enabled", "listen", "tls"}); !s.ok()) return s.error();
+      if (Status s = CheckKeys(c, a, "admin", {"enabled", "listen", "tls", "playground"}); !s.ok()) return s.error();
       if (YAML::Node e = a["enabled"]) {
         if (!e.IsScalar() || !YAML::convert<bool>::decode(e, cfg.admin.enabled))
           return c.At(e, "'admin.enabled' must be true or false");
@@ -658,6 +662,21 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
         cfg.admin.tls_cert_file = Resolve(base_dir, *cert);
         cfg.admin.tls_key_file = Resolve(base_dir, *key);
         if (!ca->empty()) cfg.admin.tls_client_ca_file = Resolve(base_dir, *ca);
+      }
+      if (YAML::Node pg = a["playground"]) {
+        if (Status s = CheckKeys(c, pg, "admin.playground", {"enabled", "max_body_bytes", "max_events"}); !s.ok())
+          return s.error();
+        if (YAML::Node e = pg["enabled"]) {
+          if (!e.IsScalar() || !YAML::convert<bool>::decode(e, cfg.admin.playground.enabled))
+            return c.At(e, "'admin.playground.enabled' must be true or false");
+        }
+        long long v = static_cast<long long>(cfg.admin.playground.max_body_bytes);
+        if (Status s = Int(c, pg, "max_body_bytes", "admin.playground.max_body_bytes", 1024, 16 << 20, &v); !s.ok())
+          return s.error();
+        cfg.admin.playground.max_body_bytes = static_cast<size_t>(v);
+        v = cfg.admin.playground.max_events;
+        if (Status s = Int(c, pg, "max_events", "admin.playground.max_events", 1, 10000, &v); !s.ok()) return s.error();
+        cfg.admin.playground.max_events = static_cast<int>(v);
       }
     }
     if (YAML::Node r = root["reveal"]) {

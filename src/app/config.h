@@ -85,6 +85,14 @@ struct Config {
     std::string tls_cert_file;       // resolved against the config file's directory
     std::string tls_key_file;        // likewise
     std::string tls_client_ca_file;  // likewise; set: client certificates required
+    // admin.playground: GET /playground and POST /v1/policy/evaluate (the
+    // policy playground, app/playground.h). Off by default: see
+    // docs/PLAYGROUND.md ("Enabling it").
+    struct Playground {
+      bool enabled = false;
+      size_t max_body_bytes = 1 << 20;  // POST /v1/policy/evaluate only; the other endpoints keep 64 KiB
+      int max_events = 200;             // sample events per call (more: 413 too_large)
+    } playground;
   } admin;
   // reveal: POST /v1/reveal on the admin listener (needs admin TLS with
   // client certificates). Roles, grants and limits are reveal/authz.h's.

@@ -104,6 +104,34 @@ TEST(AdminServer, BodyOverTheLimitIs413) {
   EXPECT_EQ(ok.rfind("HTTP/1.1 400", 0), 0u) << ok;
 }
 
+TEST(AdminServer, APathMayHaveItsOwnBodyLimit) {
+  Options o;
+  o.max_body_bytes = 1024;
+  o.path_body_limits = {{"/v1/policy/evaluate", 4096}};
+  Handlers h;
+  h.evaluate = [](std::string_view body) {
+    return EvaluateReply{200, "{\"bytes\":" + std::to_string(body.size()) + "}"};
+  };
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  std::string ok = Get(server->port(), "POST", "/v1/policy/evaluate", std::string(4096, 'x'));
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+  EXPECT_NE(ok.find("{\"bytes\":4096}"), std::string::npos) << ok;
+  std::string big = Get(server->port(), "POST", "/v1/policy/evaluate", std::string(4097, 'x'));
+  EXPECT_EQ(big.rfind("HTTP/1.1 413", 0), 0u) << big;
+  EXPECT_NE(big.find("over 4096 bytes"), std::string::npos) << big;
+  // Also with a query string; and every other path keeps its own limit.
+  EXPECT_EQ(Get(server->port(), "POST", "/v1/policy/evaluate?x=1", std::string(2048, 'x')).rfind("HTTP/1.1 200", 0),
+            0u);
+  EXPECT_EQ(Get(server->port(), "POST", "/loglevel", std::string(2048, 'x')).rfind("HTTP/1.1 413", 0), 0u);
+  // Chunked bodies (no Content-Length) are held to the limit as they arrive.
+  std::string chunked = Request(server->port(),
+                                "POST /v1/policy/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n1400\r\n" +
+                                    std::string(0x1400, 'x') + "\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 413", 0), 0u) << chunked.substr(0, 200);
+}
+
 TEST(AdminServer, MalformedRequestClosesTheConnection) {
   auto server = Start(Handlers{});
   ASSERT_TRUE(server);

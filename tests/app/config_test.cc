@@ -497,6 +497,26 @@ TEST(ConfigParse, AdminAndLogFormat) {
   EXPECT_FALSE(off2->admin.enabled);
 }
 
+TEST(ConfigParse, AdminPlayground) {
+  auto d = Parse(kMinimal);
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->admin.playground.enabled);  // off by default
+  EXPECT_EQ(d->admin.playground.max_body_bytes, size_t{1} << 20);
+  EXPECT_EQ(d->admin.playground.max_events, 200);
+  auto r = Parse(std::string(kMinimal) +
+                 "admin:\n  playground:\n    enabled: true\n    max_body_bytes: 262144\n    max_events: 50\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(r->admin.playground.enabled);
+  EXPECT_EQ(r->admin.playground.max_body_bytes, 262144u);
+  EXPECT_EQ(r->admin.playground.max_events, 50);
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  playground: {enabld: true}\n",
+                    {"admin.playground.enabld", "did you mean 'enabled'"}));
+  EXPECT_TRUE(
+      Fails(std::string(kMinimal) + "admin:\n  playground: {max_events: 0}\n", {"admin.playground.max_events"}));
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  playground: {max_body_bytes: 99}\n",
+                    {"admin.playground.max_body_bytes"}));
+}
+
 TEST(ConfigParse, AdminErrorsNameTheKey) {
   EXPECT_TRUE(Fails(std::string(kMinimal) + "log_format: xml\n", {"log_format", "text or json"}));
   EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  listn: 1.2.3.4:1\n", {"admin.listn", "did you mean 'listen'"}));

@@ -1,0 +1,294 @@
+// The policy playground's dry run (POST /v1/policy/evaluate): masked events
+// beside their raw form, dead letters with their reason, `policy check`
+// errors at their line and column, the embedded tests, bad bodies answered
+// with their location, the event limit, and that it never uses the loaded
+// keys (throwaway keys derived from the session).
+#include "app/playground.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "admin/router.h"
+#include "app/playground_assets.h"
+#include "common/text.h"
+#include "crypto/usage.h"
+#include "engine/engine.h"
+#include "support/keyring_fixture.h"
+
+namespace maskproxy::app {
+namespace {
+
+using test_keys::Material;
+
+constexpr char kPolicy[] = R"(policy: pg-test
+version: 2
+routes:
+  - name: payments
+    from: payments.raw
+    to: analytics.payments
+    dead_letter: payments.quarantine
+    unlisted_fields: scan
+    rules:
+      - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }
+      - { path: user.name, action: redact }
+tests:
+  - name: rrn is tokenized
+    route: payments
+    input: { user: { rrn: "900101-1234567" } }
+    expect: { user: { rrn: !match '^t1\.rrn\.1\.' } }
+  - name: a failing expectation
+    route: payments
+    input: { user: { name: "Kim" } }
+    expect: { user: { name: "Kim" } }
+)";
+
+// A fixed 32-byte session (base64url of bytes 0..31).
+constexpr char kSession[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+
+std::string Body(const std::string& policy, const std::string& events, const std::string& extra = "") {
+  return "{\"policy\":" + text::JsonQuoted(policy) + ",\"events\":" + text::JsonQuoted(events) + ",\"session\":\"" +
+         kSession + "\"" + extra + "}";
+}
+
+// The token the evaluation gave user.rrn of its first event.
+std::string TokenIn(const std::string& json) {
+  size_t at = json.find("t1.rrn.");
+  if (at == std::string::npos) return "";
+  size_t end = json.find_first_of("\\\"", at);
+  return json.substr(at, end - at);
+}
+
+TEST(Playground, MasksEachEventBesideItsRawForm) {
+  PlaygroundReply r =
+      EvaluatePolicy(Body(kPolicy,
+                          "{\"user\":{\"rrn\":\"900101-1234567\",\"name\":\"Kim\"},\"note\":\"010-1234-5678\"}\n\n"
+                          "{\"user\":{\"rrn\":\"851231-2345678\"}}\n"),
+                     PlaygroundOptions{});
+  ASSERT_EQ(r.status, 200) << r.json_body;
+  const std::string& j = r.json_body;
+  EXPECT_NE(j.find("\"keys\":\"throwaway\""), std::string::npos);
+  EXPECT_NE(j.find("\"ok\":true"), std::string::npos);
+  EXPECT_NE(j.find("\"label\":\"pg-test@2#"), std::string::npos) << j;
+  // Line numbers of the events text (the blank line is not an event).
+  EXPECT_NE(j.find("{\"line\":1,\"raw\":"), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"line\":3,\"raw\":"), std::string::npos) << j;
+  EXPECT_NE(j.find("\\\"name\\\":null") == std::string::npos ? j.find("\"masked\":") : 0, std::string::npos);
+  // The rule behind each protected value, and the detector of the unlisted one.
+  EXPECT_NE(j.find("{\"path\":\"user.rrn\",\"action\":\"tokenize\",\"rule_line\":10,\"count\":1}"), std::string::npos)
+      << j;
+  EXPECT_NE(j.find("{\"path\":\"user.name\",\"action\":\"redact\""), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"field\":\"note\",\"detector\":\"phone_kr\",\"unlisted\":true}"), std::string::npos) << j;
+  // The raw value is beside it, and the masked output holds no raw RRN.
+  const size_t masked = j.find("\"masked\":");
+  ASSERT_NE(masked, std::string::npos);
+  EXPECT_EQ(j.find("900101-1234567", masked), std::string::npos) << j;
+  EXPECT_NE(j.find("900101-1234567"), std::string::npos);
+}
+
+TEST(Playground, DeadLettersCarryTheirReasonAndLine) {
+  PlaygroundReply r = EvaluatePolicy(Body(kPolicy, "{\"user\":{\"rrn\":\"1\"}}\n[1,2]\nnot json\n"), {});
+  ASSERT_EQ(r.status, 200) << r.json_body;
+  EXPECT_NE(r.json_body.find("\"line\":2,\"raw\":\"[1,2]\",\"dead_letter\":{\"reason\":\"not_object\""),
+            std::string::npos)
+      << r.json_body;
+  EXPECT_NE(r.json_body.find("\"line\":3,\"raw\":\"not json\",\"dead_letter\":{\"reason\":\"invalid_json\""),
+            std::string::npos)
+      << r.json_body;
+}
+
+TEST(Playground, RunsTheEmbeddedTests) {
+  PlaygroundReply r = EvaluatePolicy(Body(kPolicy, ""), {});
+  ASSERT_EQ(r.status, 200) << r.json_body;
+  EXPECT_NE(r.json_body.find("{\"name\":\"rrn is tokenized\",\"line\":13,\"passed\":true,\"diffs\":[]}"),
+            std::string::npos)
+      << r.json_body;
+  EXPECT_NE(r.json_body.find("{\"name\":\"a failing expectation\",\"line\":17,\"passed\":false,\"diffs\":[\"user.name"),
+            std::string::npos)
+      << r.json_body;
+  PlaygroundReply off = EvaluatePolicy(Body(kPolicy, "", ",\"run_tests\":false"), {});
+  EXPECT_NE(off.json_body.find("\"tests\":[]"), std::string::npos) << off.json_body;
+}
+
+TEST(Playground, PolicyErrorsComeWithTheirLineAndColumn) {
+  std::string bad = kPolicy;
+  bad.replace(bad.find("action: redact"), 14, "action: redakt");
+  PlaygroundReply r = EvaluatePolicy(Body(bad, "{}"), {});
+  EXPECT_EQ(r.status, 422) << r.json_body;
+  EXPECT_NE(r.json_body.find("\"ok\":false"), std::string::npos);
+  EXPECT_NE(r.json_body.find("\"errors\":[{\"line\":11,\"col\":"), std::string::npos) << r.json_body;
+  EXPECT_NE(r.json_body.find("redakt"), std::string::npos) << r.json_body;
+
+  // YAML that does not parse.
+  PlaygroundReply y = EvaluatePolicy(Body("policy: x\nroutes: [\n  - {from: a\n", "{}"), {});
+  EXPECT_EQ(y.status, 422) << y.json_body;
+  EXPECT_NE(y.json_body.find("\"errors\":[{\"line\":"), std::string::npos) << y.json_body;
+  EXPECT_EQ(y.json_body.find("\"line\":0"), std::string::npos) << y.json_body;
+}
+
+TEST(Playground, BadBodiesAreAnsweredWithTheirLocation) {
+  PlaygroundReply r = EvaluatePolicy("{\n  \"policy\": \"x\",\n  \"events\": oops\n}", {});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.json_body.find("\"error\":\"invalid_argument\""), std::string::npos) << r.json_body;
+  EXPECT_NE(r.json_body.find("\"line\":3,\"col\":13"), std::string::npos) << r.json_body;
+
+  PlaygroundReply j = EvaluatePolicy("{\"policy\": \"x\",\n \"events\": \"a\" ", {});
+  EXPECT_EQ(j.status, 400);
+  EXPECT_NE(j.json_body.find("\"error\":\"invalid_json\""), std::string::npos) << j.json_body;
+  EXPECT_NE(j.json_body.find("\"line\":2,"), std::string::npos) << j.json_body;
+
+  PlaygroundReply unknown = EvaluatePolicy("{\"polcy\":\"x\"}", {});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.json_body.find("unknown member 'polcy'"), std::string::npos) << unknown.json_body;
+
+  EXPECT_EQ(EvaluatePolicy("{\"events\":\"\"}", {}).status, 400);                         // no policy
+  EXPECT_EQ(EvaluatePolicy("{\"policy\":\"x\",\"policy_file\":\"y\"}", {}).status, 400);  // both
+  EXPECT_EQ(EvaluatePolicy("\xff", {}).status, 400);
+  EXPECT_EQ(EvaluatePolicy("", {}).status, 400);
+  EXPECT_EQ(EvaluatePolicy(Body(kPolicy, "{}", ",\"format\":\"xml\""), {}).status, 400);
+  EXPECT_EQ(EvaluatePolicy(Body(kPolicy, "{}", ",\"route\":\"nope\""), {}).status, 400);
+  // A session that is too short to be a secret.
+  EXPECT_EQ(EvaluatePolicy("{\"policy\":\"x\",\"session\":\"AAEC\"}", {}).status, 400);
+}
+
+TEST(Playground, MoreEventsThanTheLimitAre413) {
+  PlaygroundOptions o;
+  o.max_events = 3;
+  std::string three = "{}\n{}\n\n{}\n";
+  EXPECT_EQ(EvaluatePolicy(Body(kPolicy, three), o).status, 200);
+  PlaygroundReply r = EvaluatePolicy(Body(kPolicy, three + "{}\n"), o);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.json_body.find("\"error\":\"too_large\""), std::string::npos) << r.json_body;
+  // CSV: rows after the header.
+  EXPECT_EQ(EvaluatePolicy(Body(kPolicy, "a\n1\n2\n3\n", ",\"format\":\"csv\""), o).status, 200);
+  EXPECT_EQ(EvaluatePolicy(Body(kPolicy, "a\n1\n2\n3\n4\n", ",\"format\":\"csv\""), o).status, 413);
+}
+
+TEST(Playground, CsvRowsAreMaskedAndDeadLettered) {
+  constexpr char kCsvPolicy[] = R"(policy: csv
+version: 1
+routes:
+  - { from: people.raw, to: people.masked, dead_letter: people.dlq,
+      rules: [ { path: rrn, action: tokenize, key: rrn, normalize: digits } ] }
+)";
+  PlaygroundReply r = EvaluatePolicy(Body(kCsvPolicy, "id,rrn\n1,900101-1234567\n2,3,4\n", ",\"format\":\"csv\""), {});
+  ASSERT_EQ(r.status, 200) << r.json_body;
+  EXPECT_NE(r.json_body.find("\"masked\":\"id,rrn\\n1,t1.rrn.1."), std::string::npos) << r.json_body;
+  EXPECT_NE(r.json_body.find("\"dead_letters\":[{\"line\":3,\"reason\":\"field_count\""), std::string::npos)
+      << r.json_body;
+}
+
+TEST(Playground, NeverUsesTheLoadedKeys) {
+  // The loaded keyring: what `maskproxy run` / `maskproxy mask` would use.
+  crypto::Keyring loaded = test_keys::TestKeyring({{"rrn", {Material(0)}}});
+  auto pol = policy::Policy::Parse(kPolicy, "p.yaml", loaded, crypto::UsageLedger::InMemory());
+  ASSERT_TRUE(pol.ok()) << pol.error().message;
+  auto eng = engine::Engine::Create({*pol}, {});
+  ASSERT_TRUE(eng.ok());
+  std::string production;
+  const std::string event = "{\"user\":{\"rrn\":\"900101-1234567\"}}";
+  ASSERT_TRUE((*eng)->MaskValue(*(*eng)->FindRoute("payments.raw"), "payments.raw", event, &production).ok());
+  const std::string production_token = TokenIn(production);
+  ASSERT_FALSE(production_token.empty()) << production;
+
+  // The playground, told about that keyring (its shapes), with one session.
+  PlaygroundOptions o;
+  o.key_shapes = KeyShapes(loaded);
+  PlaygroundReply a = EvaluatePolicy(Body(kPolicy, event), o);
+  ASSERT_EQ(a.status, 200) << a.json_body;
+  const std::string token = TokenIn(a.json_body);
+  ASSERT_FALSE(token.empty()) << a.json_body;
+  EXPECT_NE(token, production_token);
+  // Stable within a session...
+  EXPECT_EQ(TokenIn(EvaluatePolicy(Body(kPolicy, event), o).json_body), token);
+  // ...and another session gives another token.
+  std::string other = Body(kPolicy, event);
+  other.replace(other.find(kSession), 4, "BBBB");
+  EXPECT_NE(TokenIn(EvaluatePolicy(other, o).json_body), token);
+  // Without a session the server draws one and answers it.
+  PlaygroundReply drawn =
+      EvaluatePolicy("{\"policy\":" + text::JsonQuoted(kPolicy) + ",\"events\":" + text::JsonQuoted(event) + "}", o);
+  ASSERT_EQ(drawn.status, 200) << drawn.json_body;
+  EXPECT_NE(drawn.json_body.find("\"session\":\""), std::string::npos);
+  EXPECT_NE(TokenIn(drawn.json_body), production_token);
+  EXPECT_NE(TokenIn(drawn.json_body), token);
+}
+
+TEST(Playground, ThrowawayKeysMirrorTheLoadedVersionsOnly) {
+  crypto::Keyring loaded = test_keys::TestKeyring({{"rrn", {Material(0), Material(32)}}});
+  crypto::SecretBytes session(std::vector<uint8_t>(32, 7));
+  auto keys = ThrowawayKeyring(session, {"rrn", "phone"}, KeyShapes(loaded));
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  const crypto::Key* rrn = keys->Find("rrn");
+  ASSERT_NE(rrn, nullptr);
+  EXPECT_EQ(rrn->active, loaded.Find("rrn")->active);
+  ASSERT_EQ(rrn->versions.size(), 2u);
+  for (const auto& [v, material] : rrn->versions) {
+    const crypto::SecretBytes& real = loaded.Find("rrn")->versions.at(v);
+    EXPECT_FALSE(material.size() == real.size() &&
+                 std::equal(material.data(), material.data() + material.size(), real.data()))
+        << "version " << v << " is the loaded material";
+  }
+  ASSERT_NE(keys->Find("phone"), nullptr);  // not loaded: version 1
+  EXPECT_EQ(keys->Find("phone")->active, 1u);
+  EXPECT_EQ(KeyNamesIn("routes: [{rules: [{key: rrn}, {key: 'bad name!'}]}]\nscan: {actions: {x: {key: phone}}}"),
+            (std::vector<std::string>{"phone", "rrn"}));
+  EXPECT_TRUE(KeyNamesIn("[: not yaml").empty());
+}
+
+TEST(Playground, PolicyFileMustBeALoadedOne) {
+  const std::string path = ::testing::TempDir() + "pg_loaded_policy.yaml";
+  { std::ofstream(path) << kPolicy; }
+  PlaygroundOptions o;
+  o.policy_files = {path};
+  PlaygroundReply r = EvaluatePolicy("{\"policy_file\":" + text::JsonQuoted(path) + ",\"events\":\"{}\"}", o);
+  EXPECT_EQ(r.status, 200) << r.json_body;
+  // Any other file, even one that exists, is refused.
+  PlaygroundReply other = EvaluatePolicy("{\"policy_file\":\"/etc/passwd\"}", o);
+  EXPECT_EQ(other.status, 400) << other.json_body;
+  EXPECT_EQ(other.json_body.find("root:"), std::string::npos);
+  std::string loaded = LoadedPoliciesJson(o.policy_files);
+  EXPECT_NE(loaded.find("\"text\":\"policy: pg-test\\nversion: 2\\n"), std::string::npos) << loaded;
+  std::remove(path.c_str());
+}
+
+TEST(Playground, ThePageIsEmbedded) {
+  const admin::Asset* index = PlaygroundAsset("");
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(index->content_type, "text/html; charset=utf-8");
+  EXPECT_NE(index->body.find("Throwaway keys"), std::string_view::npos);
+  ASSERT_NE(PlaygroundAsset("playground.js"), nullptr);
+  ASSERT_NE(PlaygroundAsset("playground.css"), nullptr);
+  EXPECT_EQ(PlaygroundAsset("../etc/passwd"), nullptr);
+  EXPECT_EQ(PlaygroundAsset("embed.cmake"), nullptr);
+  // No CDN: the page loads only its own files.
+  for (const char* name : {"", "playground.js", "playground.css"})
+    EXPECT_EQ(PlaygroundAsset(name)->body.find("https://"), std::string_view::npos) << name;
+}
+
+TEST(PlaygroundRouter, RoutesThePageAndTheDryRun) {
+  admin::Handlers h;
+  EXPECT_EQ(admin::Route(h, "GET", "/playground", "").status, 404);  // off
+  EXPECT_EQ(admin::Route(h, "POST", "/v1/policy/evaluate", "{}").status, 404);
+  h.playground_asset = [](std::string_view name) { return PlaygroundAsset(name); };
+  h.evaluate = [](std::string_view body) {
+    PlaygroundReply r = EvaluatePolicy(body, {});
+    return admin::EvaluateReply{r.status, r.json_body};
+  };
+  h.loaded_policies = [] { return LoadedPoliciesJson({}); };
+  admin::Response page = admin::Route(h, "GET", "/playground", "");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(page.content_security_policy.find("default-src 'none'"), std::string::npos);
+  EXPECT_EQ(admin::Route(h, "GET", "/playground/playground.js", "").status, 200);
+  EXPECT_EQ(admin::Route(h, "GET", "/playground/nope.js", "").status, 404);
+  EXPECT_EQ(admin::Route(h, "POST", "/playground", "").status, 405);
+  EXPECT_EQ(admin::Route(h, "GET", "/v1/policy/evaluate", "").status, 405);
+  EXPECT_EQ(admin::Route(h, "POST", "/v1/policy/evaluate", "nope").status, 400);
+  EXPECT_EQ(admin::Route(h, "GET", "/v1/policy/loaded", "").body, "{\"policies\":[]}\n");
+}
+
+}  // namespace
+}  // namespace maskproxy::app

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""The policy playground driven in headless Chromium (Debian's chromium and
+chromium-driver, through Selenium) against a running proxy; called by
+playground_test.sh, which starts the proxy. Saves screenshots
+playground-1-loaded.png, playground-2-masked.png, playground-3-error.png,
+playground-4-tests.png in --work.
+
+Usage: playground_test.py --url http://127.0.0.1:PORT --work DIR --bin maskproxy
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+# Two good events (RRN, phone, email, card) and one the proxy refuses (a
+# phone that is not Korean: normalize_failed): what a security engineer pastes.
+EVENTS = "\n".join([
+    '{"user":{"rrn":"900101-1234567","phone":"010-1234-5678","email":"Minjun.Kim@example.com",'
+    '"name":"김민준"},"payment":{"amount":125000,"card":{"number":"5412 7512 3412 3456","expiry":"12/28",'
+    '"holder":"KIM MINJUN"}},"memo":"생일 선물"}',
+    '{"user":{"rrn":"851231-2345678","phone":"+82 10 2222 3333","name":"이서연"},"payment":{"amount":9900}}',
+    '{"user":{"rrn":"770707-1234567","phone":"+1 415 555 0100","name":"Lee"},"payment":{"amount":1}}',
+])
+
+
+def fail(msg):
+    print(f"playground_test: FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def set_value(driver, element_id, text):
+    """Pastes text into a textarea (as a paste does: the value, then an input event)."""
+    driver.execute_script(
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+        "e.dispatchEvent(new Event('input', {bubbles: true}));", element_id, text)
+
+
+def evaluate(driver, wait):
+    before = driver.find_element(By.ID, "status").text
+    driver.find_element(By.ID, "evaluate").click()
+    wait.until(lambda d: d.find_element(By.ID, "status").text not in (before, "Evaluating…"))
+    return driver.find_element(By.ID, "status").text
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--bin", required=True)
+    args = ap.parse_args()
+    t0 = time.time()
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1400,1000", "--lang=en-US", "--no-first-run", "--disable-extensions",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+        opts.add_argument(a)
+    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"),
+                      log_output=os.path.join(args.work, "chromedriver.log"))
+    driver = webdriver.Chrome(service=service, options=opts)
+    shots = []
+
+    def shot(name):
+        path = os.path.join(args.work, f"playground-{name}.png")
+        driver.save_screenshot(path)
+        shots.append(path)
+
+    try:
+        wait = WebDriverWait(driver, 15)
+        # 1. The page, from the binary, says which keys it uses.
+        driver.get(args.url + "/playground")
+        banner = wait.until(ec.visibility_of_element_located((By.ID, "banner"))).text
+        if "Throwaway keys" not in banner or "never used" not in banner:
+            fail(f"the banner does not say the keys are throwaway: {banner!r}")
+        # The picker offers the loaded policy; picking it fills the editor.
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#picker option")) > 1)
+        picker = Select(driver.find_element(By.ID, "picker"))
+        loaded = picker.options[1].get_attribute("value")
+        if not loaded.endswith("policy.yaml"):
+            fail(f"the picker offers {loaded!r}, not the loaded policy.yaml")
+        picker.select_by_index(1)
+        policy = driver.find_element(By.ID, "policy").get_property("value")
+        if "policy: payments-pii" not in policy:
+            fail("picking the loaded policy did not put its text into the editor")
+        shot("1-loaded")
+
+        # 2. Paste a policy (the loaded one, edited: the card keeps only its
+        # last 4) and events; evaluate.
+        edited = policy.replace("action: mask, keep_first: 6, keep_last: 4", "action: mask, keep_last: 4")
+        if edited == policy:
+            fail("the policy has no card rule to edit")
+        set_value(driver, "policy", edited)
+        set_value(driver, "events", EVENTS)
+        status = evaluate(driver, wait)
+        cards = driver.find_elements(By.CSS_SELECTOR, "#results .event")
+        if len(cards) != 3:
+            fail(f"{len(cards)} event cards, expected 3; status: {status!r}")
+        first = cards[0]
+        raw_pre, masked_pre = first.find_elements(By.CSS_SELECTOR, ".pair pre")
+        if "900101-1234567" not in raw_pre.text:
+            fail("the raw event is not shown beside the masked one")
+        masked = masked_pre.text
+        if "900101-1234567" in masked or "010-1234-5678" in masked:
+            fail(f"a raw value in the masked output: {masked}")
+        marks = [m.text for m in masked_pre.find_elements(By.CSS_SELECTOR, "mark.chg")]
+        token = next((m.strip('"') for m in marks if m.startswith('"t1.rrn.')), None)
+        if not token:
+            fail(f"no highlighted rrn token among the changed spans {marks}")
+        if '"**** **** **** 3456"' not in marks and not any(m.endswith('3456"') for m in marks):
+            fail(f"the edited card rule's output is not highlighted: {marks}")
+        if any("125000" in m for m in marks):
+            fail("an unchanged value (the amount) is highlighted")
+        decisions = first.find_element(By.CSS_SELECTOR, ".decisions").text
+        if "user.rrn: tokenize" not in decisions or "payment.card.number: mask" not in decisions:
+            fail(f"the per-field decisions are missing: {decisions!r}")
+        dead = cards[2].text
+        if "dead letter: normalize_failed" not in dead or "not a Korean phone number" not in dead:
+            fail(f"the third event is not a dead letter with its reason: {dead!r}")
+        tests = driver.find_elements(By.CSS_SELECTOR, "#tests li")
+        passed = driver.find_elements(By.CSS_SELECTOR, "#tests li.pass")
+        failed = driver.find_elements(By.CSS_SELECTOR, "#tests li.fail")
+        # The edit changes what the card test expects: exactly that test fails.
+        if not passed or len(failed) != 1 or "5412 75" not in failed[0].text:
+            fail(f"embedded tests: {len(passed)} passed, {len(failed)} failed: {[t.text for t in tests]}")
+        driver.execute_script("window.scrollTo(0, 0)")
+        shot("2-masked")
+
+        # 3. A YAML error: shown at its line in the editor and in the list.
+        lines = edited.split("\n")
+        bad_line = next(i for i, l in enumerate(lines) if "path: memo" in l) + 1
+        lines[bad_line - 1] = lines[bad_line - 1].replace("action: redact", "action: redakt")
+        set_value(driver, "policy", "\n".join(lines))
+        status = evaluate(driver, wait)
+        if "does not compile" not in status:
+            fail(f"the broken policy compiled: {status!r}")
+        errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#errors li")]
+        if not errors or not errors[0].startswith(f"line {bad_line}, col "):
+            fail(f"the error is not at line {bad_line}: {errors}")
+        marked = [s.get_attribute("textContent") for s in driver.find_elements(By.CSS_SELECTOR, "#gutter span.err")]
+        if marked != [str(bad_line)]:
+            fail(f"the gutter marks lines {marked}, expected [{bad_line}]")
+        driver.find_elements(By.CSS_SELECTOR, "#errors li")[0].click()  # selects the line
+        shot("3-error")
+
+        # 4. Fixed, with the card rule back: every embedded test passes.
+        set_value(driver, "policy", policy)
+        evaluate(driver, wait)
+        if driver.find_elements(By.CSS_SELECTOR, "#gutter span.err"):
+            fail("the error mark stayed after the fix")
+        failed = driver.find_elements(By.CSS_SELECTOR, "#tests li.fail")
+        passed = driver.find_elements(By.CSS_SELECTOR, "#tests li.pass")
+        if failed or len(passed) < 2:
+            fail(f"embedded tests after the fix: {len(passed)} passed, {[f.text for f in failed]} failed")
+        driver.execute_script("document.getElementById('tests').scrollIntoView()")
+        shot("4-tests")
+
+        # Stable within the session: the same token again.
+        again = [m.text.strip('"') for m in driver.find_elements(By.CSS_SELECTOR, "#results .event mark.chg")
+                 if m.text.startswith('"t1.rrn.')]
+        if token not in again:
+            fail("the token changed within one session")
+    finally:
+        driver.quit()
+
+    # Not a token oracle: the loaded keyring makes another token of the same
+    # event (`maskproxy mask`, as the proxy masks it).
+    first_event = os.path.join(args.work, "first-event.jsonl")
+    with open(first_event, "w") as f:
+        f.write(EVENTS.split("\n")[0] + "\n")
+    out = subprocess.run([args.bin, "mask", "--policy", os.path.join(args.work, "policy.yaml"), "--keys",
+                          os.path.join(args.work, "keys.yaml"), "--route", "payments", "--in", first_event],
+                         capture_output=True, text=True, check=True).stdout
+    production = re.search(r't1\.rrn\.\d+\.[A-Za-z0-9_-]+', out)
+    if not production:
+        fail(f"maskproxy mask made no rrn token: {out}")
+    if production.group(0) == token:
+        fail("the playground's token is the loaded keyring's: it would be a token oracle")
+    print(f"playground_test: ok in {time.time() - t0:.1f} s; screenshots: {' '.join(shots)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+// The policy playground (docs/PLAYGROUND.md). Plain JavaScript, no
+// framework, nothing fetched but this server's own endpoints:
+//   GET  /v1/policy/loaded    the loaded policies, for the picker
+//   POST /v1/policy/evaluate  the dry run (src/app/playground.h)
+// Values are only ever put into the page as text (textContent), never as HTML.
+"use strict";
+
+const SAMPLE_POLICY = `policy: playground-sample
+version: 1
+routes:
+  - from: payments.raw
+    to: analytics.payments
+    dead_letter: payments.quarantine
+    unlisted_fields: scan
+    rules:
+      - { path: user.rrn, action: tokenize, key: rrn, normalize: digits }
+      - { path: user.phone, action: tokenize, key: phone, normalize: phone_kr }
+      - { path: user.name, action: redact }
+      - { path: card.number, action: mask, keep_first: 6, keep_last: 4 }
+      - { path: amount, action: keep }
+tests:
+  - name: rrn is tokenized
+    route: payments.raw
+    input: { user: { rrn: "900101-1234567" }, amount: 1 }
+    expect: { user: { rrn: !match '^t1\\.rrn\\.1\\.' }, amount: 1 }
+`;
+
+const SAMPLE_EVENTS = `{"user":{"rrn":"900101-1234567","phone":"010-1234-5678","name":"홍길동"},"card":{"number":"5412751234567890"},"amount":42000,"memo":"call me at 010-9876-5432"}
+{"user":{"rrn":"851231-2345678","phone":"+82 10 2222 3333","name":"Kim"},"card":{"number":"4111111111111111"},"amount":1500}
+{"user":{"rrn":"not a number"},"amount":3}
+{"user": oops}`;
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    e.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return e;
+}
+
+// ---- the throwaway session -------------------------------------------------
+
+function b64url(bytes) {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function newSession() {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  const s = b64url(bytes);
+  sessionStorage.setItem("maskproxy.playground.session", s);
+  return s;
+}
+
+let session = sessionStorage.getItem("maskproxy.playground.session") || newSession();
+
+function showSession() {
+  // Only a short, non-secret-looking label: the first characters.
+  $("session-id").textContent = session.slice(0, 6) + "…";
+}
+
+// ---- the editor: line numbers and error marks -------------------------------
+
+let errorLines = new Map();  // line -> message
+
+function renderGutter() {
+  const lines = $("policy").value.split("\n").length;
+  const g = $("gutter");
+  g.textContent = "";
+  for (let i = 1; i <= lines; i++) {
+    const s = el("span", {}, String(i));
+    if (errorLines.has(i)) {
+      s.className = "err";
+      s.title = errorLines.get(i);
+    }
+    g.append(s);
+  }
+  g.scrollTop = $("policy").scrollTop;
+}
+
+function selectLine(line, col) {
+  const ta = $("policy");
+  const lines = ta.value.split("\n");
+  let start = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+  const end = start + (lines[line - 1] || "").length;
+  ta.focus();
+  ta.setSelectionRange(start + Math.max(0, (col || 1) - 1), end);
+  ta.scrollTop = Math.max(0, (line - 3) * 18);
+  renderGutter();
+}
+
+function showDiagnostics(list, ul, cls) {
+  ul.textContent = "";
+  for (const d of list || []) {
+    const where = d.line > 0 ? `line ${d.line}, col ${d.col}: ` : "";
+    const li = el("li", { class: cls || "" }, where + d.message);
+    if (d.line > 0) li.addEventListener("click", () => selectLine(d.line, d.col));
+    ul.append(li);
+  }
+}
+
+// ---- highlighting what changed ---------------------------------------------
+
+function isObj(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+// Pretty-prints `value` as JSON into `parent`, marking each leaf that differs
+// from `other` at the same place (class `cls`); `other` undefined: everything
+// here differs.
+function renderJson(parent, value, other, cls, indent) {
+  const pad = "  ".repeat(indent);
+  if (Array.isArray(value)) {
+    parent.append("[");
+    value.forEach((v, i) => {
+      parent.append((i ? "," : "") + "\n" + pad + "  ");
+      renderJson(parent, v, Array.isArray(other) ? other[i] : undefined, cls, indent + 1);
+    });
+    parent.append((value.length ? "\n" + pad : "") + "]");
+    return;
+  }
+  if (isObj(value)) {
+    const keys = Object.keys(value);
+    parent.append("{");
+    keys.forEach((k, i) => {
+      parent.append((i ? "," : "") + "\n" + pad + "  " + JSON.stringify(k) + ": ");
+      const o = isObj(other) && Object.prototype.hasOwnProperty.call(other, k) ? other[k] : undefined;
+      renderJson(parent, value[k], o, cls, indent + 1);
+    });
+    parent.append((keys.length ? "\n" + pad : "") + "}");
+    return;
+  }
+  const text = JSON.stringify(value);
+  if (other === undefined || JSON.stringify(other) !== text) parent.append(el("mark", { class: cls }, text));
+  else parent.append(text);
+}
+
+function jsonPre(value, other, cls) {
+  const pre = el("pre");
+  renderJson(pre, value, other, cls, 0);
+  return pre;
+}
+
+// ---- results ------------------------------------------------------------------
+
+function eventCard(ev) {
+  const card = el("div", { class: "event" });
+  card.append(el("div", { class: "head" }, `event on line ${ev.line}`));
+  let raw;
+  try {
+    raw = JSON.parse(ev.raw);
+  } catch (_) {
+    raw = undefined;
+  }
+  if (ev.dead_letter) {
+    card.classList.add("dead-letter");
+    card.append(el("div", { class: "pair" }, el("pre", {}, ev.raw),
+                   el("pre", { class: "dead" }, `dead letter: ${ev.dead_letter.reason}\n${ev.dead_letter.detail}`)));
+    return card;
+  }
+  const masked = JSON.parse(ev.masked);
+  card.append(el("div", { class: "pair" }, jsonPre(raw, masked, "del"), jsonPre(masked, raw, "chg")));
+  const ul = el("ul", { class: "decisions" });
+  for (const r of ev.rules || [])
+    ul.append(el("li", { class: "rule" }, `${r.path}: ${r.action} (rule at line ${r.rule_line})` +
+                                              (r.count > 1 ? ` ×${r.count}` : "")));
+  for (const f of ev.findings || [])
+    ul.append(el("li", { class: "finding" },
+                 `${f.field}: detector ${f.detector}` + (f.unlisted ? " (unlisted field, schema-drift guard)" : "")));
+  if (!ul.children.length) ul.append(el("li", { class: "muted" }, "no rule or detector changed this event"));
+  card.append(ul);
+  return card;
+}
+
+function csvCells(text) {
+  const rows = [];
+  let row = [], cell = "", q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') q = false;
+      else cell += c;
+    } else if (c === '"') q = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n") { row.push(cell.replace(/\r$/, "")); rows.push(row); row = []; cell = ""; }
+    else cell += c;
+  }
+  if (cell !== "" || row.length) { row.push(cell); rows.push(row); }
+  return rows.filter((r) => r.some((x) => x.trim() !== ""));
+}
+
+function csvTable(rows, other) {
+  const t = el("table", { class: "csv" });
+  rows.forEach((r, i) => {
+    const tr = el("tr");
+    r.forEach((c, j) => {
+      const o = other[i] ? other[i][j] : undefined;
+      tr.append(el("td", {}, o === c ? c : el("mark", { class: "chg" }, c)));
+    });
+    t.append(tr);
+  });
+  return t;
+}
+
+function showCsv(csv, rawText) {
+  const out = $("results");
+  if (csv.error) out.append(el("div", { class: "event dead" }, `CSV refused: ${csv.error.reason}: ${csv.error.detail}`));
+  const raw = csvCells(rawText), masked = csvCells(csv.masked);
+  out.append(el("div", { class: "event" }, el("div", { class: "pair" },
+                el("div", {}, el("div", { class: "head" }, "raw"), csvTable(raw, raw)),
+                el("div", {}, el("div", { class: "head" }, "masked (rows that were dead-lettered are left out)"),
+                   csvTable(masked, raw)))));
+  for (const d of csv.dead_letters || [])
+    out.append(el("div", { class: "event dead-letter" },
+                  el("span", { class: "dead" }, `line ${d.line}: dead letter: ${d.reason}`), ` ${d.detail || ""}`));
+}
+
+function showTests(tests) {
+  const ul = $("tests");
+  ul.textContent = "";
+  if (!tests || !tests.length) {
+    ul.append(el("li", { class: "muted" }, "no tests ran (the policy has no tests:, or the box is unticked)"));
+    return;
+  }
+  for (const t of tests) {
+    const li = el("li", { class: t.passed ? "pass" : "fail" }, `${t.name} (line ${t.line}) — ${t.passed ? "pass" : "FAIL"}`);
+    if (t.diffs && t.diffs.length) li.append(el("pre", {}, t.diffs.join("\n")));
+    ul.append(li);
+  }
+}
+
+function fillRoutes(routes, chosen) {
+  const sel = $("route");
+  const keep = sel.value;
+  sel.textContent = "";
+  sel.append(el("option", { value: "" }, "(first)"));
+  for (const r of routes || []) sel.append(el("option", { value: r.name }, `${r.name} → ${r.to}`));
+  sel.value = [...sel.options].some((o) => o.value === keep) ? keep : "";
+  if (!sel.value && chosen) sel.title = `evaluated on ${chosen}`;
+}
+
+function setStatus(text, cls) {
+  const s = $("status");
+  s.textContent = text;
+  s.className = "status " + (cls || "");
+}
+
+async function evaluate() {
+  const body = {
+    policy: $("policy").value,
+    events: $("events").value,
+    format: $("format").value,
+    session,
+    run_tests: $("run-tests").checked,
+  };
+  if ($("route").value) body.route = $("route").value;
+  setStatus("Evaluating…");
+  let resp, answer;
+  try {
+    resp = await fetch("/v1/policy/evaluate", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    answer = await resp.json();
+  } catch (e) {
+    setStatus(`The request failed: ${e}`, "bad");
+    return;
+  }
+  $("results").textContent = "";
+  errorLines = new Map();
+  if (!resp.ok && !answer.errors) {
+    setStatus(`${resp.status} ${answer.error}: ${answer.message}`, "bad");
+    showDiagnostics([], $("errors"));
+    renderGutter();
+    return;
+  }
+  for (const e of answer.errors || []) if (e.line > 0 && !errorLines.has(e.line)) errorLines.set(e.line, e.message);
+  showDiagnostics(answer.errors, $("errors"));
+  const warnings = answer.warnings || [];
+  $("warnings-title").hidden = !warnings.length;
+  showDiagnostics(warnings, $("warnings"), "warning");
+  renderGutter();
+  if (!answer.ok) {
+    setStatus(`The policy does not compile (${answer.error}): ${answer.errors.length} error(s), marked in the editor.`,
+              "bad");
+    showTests([]);
+    return;
+  }
+  fillRoutes(answer.policy.routes, answer.route);
+  $("policy-label").textContent = answer.policy.label;
+  let dead = 0;
+  if (answer.format === "csv") {
+    showCsv(answer.csv, body.events);
+    dead = (answer.csv.dead_letters || []).length;
+  } else {
+    for (const ev of answer.events) {
+      if (ev.dead_letter) dead++;
+      $("results").append(eventCard(ev));
+    }
+  }
+  const failed = (answer.tests || []).filter((t) => !t.passed).length;
+  setStatus(`${answer.policy.label}, route ${answer.route}: ${answer.events.length || ""} ` +
+            `${answer.format === "csv" ? "CSV rows" : "events"}, ${dead} dead letter(s); ` +
+            `tests: ${(answer.tests || []).length - failed} passed, ${failed} failed. Keys: throwaway.`,
+            failed || dead ? "" : "good");
+  showTests(answer.tests);
+}
+
+async function loadPicker() {
+  try {
+    const resp = await fetch("/v1/policy/loaded");
+    if (!resp.ok) return;
+    const answer = await resp.json();
+    for (const p of answer.policies || []) {
+      if (!p.text) continue;
+      const opt = el("option", { value: p.file }, p.file.split("/").pop());
+      opt.dataset.text = p.text;
+      $("picker").append(opt);
+    }
+  } catch (_) {
+    // The picker stays empty; pasting still works.
+  }
+}
+
+function init() {
+  $("policy").value = SAMPLE_POLICY;
+  $("events").value = SAMPLE_EVENTS;
+  showSession();
+  renderGutter();
+  $("policy").addEventListener("input", renderGutter);
+  $("policy").addEventListener("scroll", () => { $("gutter").scrollTop = $("policy").scrollTop; });
+  $("evaluate").addEventListener("click", evaluate);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) evaluate();
+  });
+  $("new-session").addEventListener("click", () => {
+    session = newSession();
+    showSession();
+    evaluate();
+  });
+  $("picker").addEventListener("change", () => {
+    const opt = $("picker").selectedOptions[0];
+    if (opt && opt.dataset.text) {
+      $("policy").value = opt.dataset.text;
+      errorLines = new Map();
+      renderGutter();
+    }
+  });
+  loadPicker();
+}
+
+document.addEventListener("DOMContentLoaded", init);
