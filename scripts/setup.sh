@@ -50,7 +50,7 @@ checks and returns.
      log4j logging) from Maven Central with mvn into
        $MASKPROXY_KAFKA_HOME
      and writes its logging configs there. Skipped when already complete.
-  5. Fetches the jars only the peer benchmark (bench/peers/run.sh) needs,
+  6. Fetches the jars only the peer benchmark (bench/peers/run.sh) needs,
      Kafka Connect's connect-mirror and connect-mirror-client $KAFKA_VERSION,
      the same way into
        $MASKPROXY_PEERS_HOME
