@@ -13,6 +13,7 @@ measuring arrival - send on the destination (read_committed).
 
 Configuration comes from the environment (see run.sh --help).
 """
+import json
 import os
 import signal
 import statistics
@@ -412,7 +413,7 @@ def report(mb, results, load_before, load_after):
             delivered += f", up to {max(r['dup'] for r in rs)} extra"
         print(f"| ({c}) {NAMES[c]} | {fmt(med([r['rate'] for r in rs]))} | {fmt(med([r['mbps'] for r in rs]), 1)} "
               f"| {fmt(med([r['cpu'] for r in rs]), 2)} | {fmt(med([r['per_cpu'] for r in rs]))} "
-              f"| {fmt(med([r['mc_per_mbps'] for r in rs]))} | {fmt(med([r['rss_mb'] for r in rs]))} "
+              f"| {fmt(med([r['mc_per_mbps'] for r in rs]), 1)} | {fmt(med([r['rss_mb'] for r in rs]))} "
               f"| {fmt(med([r['broker'] for r in rs]), 2)} | {delivered} |")
     # Ratios per round.
     ratios = [("(b)/(d) records/s", "b", "d", "rate", 2.0, ">="),
@@ -434,8 +435,25 @@ def report(mb, results, load_before, load_after):
     if "b" in CONTENDERS:
         rows.append(("(b) millicores per MB/s", [next((r["mc_per_mbps"] for r in by["b"] if r["round"] == rnd), None)
                                                  for rnd in range(1, ROUNDS + 1)], 4.0, "<="))
+    if "d" in CONTENDERS:
+        print("\nPer round against (d), the Java exactly-once copier: median (round 1 · round 2 · ...)\n")
+        print("| contender | records/s vs (d) | records per CPU-s vs (d) |")
+        print("|---|---|---|")
+        for c in CONTENDERS:
+            if c == "d":
+                continue
+            cells = []
+            for key in ("rate", "per_cpu"):
+                per = []
+                for rnd in range(1, ROUNDS + 1):
+                    rx = next((r for r in by[c] if r["round"] == rnd), None)
+                    ry = next((r for r in by["d"] if r["round"] == rnd), None)
+                    per.append(rx[key] / ry[key] if rx and ry else None)
+                cells.append(f"{fmt(med(per), 2)} ({' · '.join(fmt(p, 2) for p in per)})")
+            print(f"| ({c}) | {cells[0]} | {cells[1]} |")
     if rows:
-        print("\n| ratio | " + " | ".join(f"round {i}" for i in range(1, ROUNDS + 1)) + " | median | goal |")
+        print("\nThe goals of issue 15, per round:\n")
+        print("| ratio | " + " | ".join(f"round {i}" for i in range(1, ROUNDS + 1)) + " | median | goal |")
         print("|---|" + "---|" * (ROUNDS + 2))
         for label, per, goal, op in rows:
             m = med(per)
@@ -500,6 +518,8 @@ def latency(rate):
             vals = dict(kv.split("=") for kv in line.split()) if line else {}
             log(f"latency round {rnd} {c}: {line or out.stderr[-500:]}")
             results[c].append(vals)
+            if ENV.get("KEEP") != "1":
+                create_topics("delete", src, *(topics_of(c, dst) if dst != src else []))
     return conts, results
 
 
@@ -526,6 +546,7 @@ def latency_report(conts, results, rate, load_before, load_after):
 
 
 def main():
+    global CONTENDERS, ROUNDS
     # SIGTERM (ctest's timeout, kill): unwind, so the finally blocks stop the contender.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.makedirs(WORK, exist_ok=True)
@@ -535,11 +556,14 @@ def main():
     log(f"load before: {load_before}")
     if MODE == "drain":
         _, mb, results = drain()
+        if ENV.get("RESULTS_JSON"):
+            with open(ENV["RESULTS_JSON"], "w") as f:
+                json.dump({"mb": mb, "records": RECORDS, "rounds": ROUNDS, "contenders": CONTENDERS,
+                           "load_before": load_before, "results": results}, f)
         ok = report(mb, results, load_before, uptime())
     elif MODE == "latency":
         rate = float(RATE) if RATE else None
         if rate is None:
-            global CONTENDERS, ROUNDS
             saved = CONTENDERS, ROUNDS
             CONTENDERS, ROUNDS = ["b"], 1
             _, _, res = drain()

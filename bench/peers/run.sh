@@ -45,6 +45,8 @@ Environment:
                             if not running, left running)
   TIMEOUT                   seconds a contender may take (default max(90, RECORDS/500))
   KEEP=1                    keep the work dir (configs, logs of every run)
+                            and the topics (deleted after use otherwise)
+  RESULTS_JSON=FILE         drain mode: also write every run's figures there
 Exit status 1 when a contender did not deliver every record (or, exactly-once,
 delivered more).
 EOF
