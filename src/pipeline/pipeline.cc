@@ -956,6 +956,16 @@ struct Pipeline::Impl {
       }
       if (const size_t n = Collect(); n > 0) {
         if (ctx.HasFatal()) break;
+        // A swap asked for while the poll waited applies to this batch: a
+        // record produced after SwapEngine() returned (after POST /reload
+        // answered) is masked by the new engine, never by the old one.
+        if (swap_pending.load()) {
+          if (Status s = ApplySwap(); !s.ok()) {
+            for (size_t i = 0; i < n; ++i) slots[i].m.reset();
+            result = s;
+            break;
+          }
+        }
         if (Status s = ProcessBatch(n); !s.ok()) {
           result = s;
           break;

@@ -163,7 +163,9 @@ class Pipeline {
   // records of a source that no longer has a route are not consumed (their
   // partition is rewound to them and paused until it is revoked or a later
   // engine routes it again). A second call before the first was taken
-  // replaces it.
+  // replaces it. Every record consumed after the call returns is masked by
+  // this engine or a later one (a swap asked for during a poll applies to
+  // the batch that poll returns).
   void SwapEngine(std::shared_ptr<const engine::Engine> engine);
   // A snapshot of the readiness conditions; thread-safe (the admin thread
   // calls it while Run() runs).

@@ -131,6 +131,18 @@ std::map<std::string, int>& Begins() {
   return m;
 }
 
+// Called with each record a consumer poll returns, on the polling thread,
+// before the pipeline sees it (tests set it before Start and clear it after
+// Stop).
+std::mutex& PollHookMu() {
+  static std::mutex mu;
+  return mu;
+}
+std::function<void(const rd_kafka_message_t*)>& PollHook() {
+  static std::function<void(const rd_kafka_message_t*)> hook;
+  return hook;
+}
+
 // Forwards every call to the real client; records the transactional ones.
 class SpyClient final : public KafkaClient {
  public:
@@ -159,7 +171,14 @@ class SpyClient final : public KafkaClient {
   rd_kafka_resp_err_t Flush(int timeout_ms) override { return real_->Flush(timeout_ms); }
   int OutqLen() override { return real_->OutqLen(); }
   rd_kafka_error_t* InitTransactions(int timeout_ms) override { return real_->InitTransactions(timeout_ms); }
-  rd_kafka_message_t* ConsumerPoll(int timeout_ms) override { return real_->ConsumerPoll(timeout_ms); }
+  rd_kafka_message_t* ConsumerPoll(int timeout_ms) override {
+    rd_kafka_message_t* m = real_->ConsumerPoll(timeout_ms);
+    if (m != nullptr && m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::lock_guard<std::mutex> l(PollHookMu());
+      if (PollHook()) PollHook()(m);
+    }
+    return m;
+  }
   rd_kafka_error_t* Seek(rd_kafka_topic_partition_list_t* partitions, int timeout_ms) override {
     return real_->Seek(partitions, timeout_ms);
   }
@@ -1476,6 +1495,57 @@ TEST(PipelineMock, EngineSwapsOnlyBetweenTransactions) {
 // by the main thread).
 TEST(PipelineMock, EngineSwapsOnlyBetweenTransactionsWithWorkers) {
   EngineSwapsOnlyBetweenTransactions(3);
+}
+
+// A swap asked for while the pipeline waited in its poll applies to the
+// batch that poll returns, so a record produced after SwapEngine() returned
+// (after POST /reload answered) is masked by the new engine. Before, that
+// batch was masked by the old engine: integration.kms_transit produced right
+// after a key rotation's reload and now and then read the old key version.
+// The spy's poll hook asks for the swap just as the poll returns the first
+// new record, which is that race made certain.
+TEST(PipelineMock, SwapAskedForDuringThePollAppliesToItsBatch) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto v2 = MakeEngine(2);
+  ASSERT_TRUE(v2);
+  env.kafka().ProduceValid(0, 10);
+  env.kafka().Flush();
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_interval_ms = 20; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "the first records were not committed";
+  std::atomic<bool> asked{false};
+  Pipeline* pipeline = &run->pipeline();
+  {
+    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
+    offset_spy::PollHook() = [&](const rd_kafka_message_t* m) {
+      const std::string value(static_cast<const char*>(m->payload), m->len);
+      if (ParseId(value) >= 10000 && !asked.exchange(true)) pipeline->SwapEngine(v2);
+    };
+  }
+  constexpr int kNew = 20;
+  env.kafka().ProduceValid(10000, kNew);
+  env.kafka().Flush();
+  const bool all = env.WaitAllCommitted(run.get());
+  const Status s = run->Stop();
+  {
+    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
+    offset_spy::PollHook() = nullptr;
+  }
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  EXPECT_TRUE(asked.load());
+  int checked = 0;
+  for (const Rec& r : env.kafka().ReadOutputs().dst) {
+    const int64_t id = ParseId(r.value);
+    std::string policy;
+    for (const auto& [k, v] : r.headers)
+      if (k == "maskproxy.policy") policy = v;
+    EXPECT_EQ(policy.substr(0, 7), id >= 10000 ? "mock@2#" : "mock@1#") << "record " << id;
+    checked += id >= 10000 ? 1 : 0;
+  }
+  EXPECT_EQ(checked, kNew);
+  env.ExpectDeliveredAndCommitted();
 }
 
 // ---------------------------------------------------------------------------
