@@ -9,6 +9,9 @@
 #include <bit>
 #include <climits>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crypto/ctx_pool.h"
 
@@ -17,12 +20,34 @@ namespace {
 
 constexpr size_t kBlock = 16;
 
+// A thread slot's AES context, with the last call's CBC-MAC chaining value
+// after P and Q's round-independent blocks: it depends only on the key, the
+// radix, the length and the tweak, which repeat for a field (one tweak, one
+// length), so a repeat saves that AES call. Wiped with the context.
 struct CipherCtx {
+  static constexpr size_t kMemoTweak = 32;  // longer tweaks are not remembered
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  size_t memo_n = 0;  // 0: nothing remembered (n >= 2)
+  size_t memo_t = 0;
+  unsigned char memo_tweak[kMemoTweak];
+  unsigned char memo_prefix[16];
   CipherCtx() = default;
   CipherCtx(const CipherCtx&) = delete;
   CipherCtx& operator=(const CipherCtx&) = delete;
-  ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
+  ~CipherCtx() {
+    OPENSSL_cleanse(memo_prefix, sizeof memo_prefix);
+    EVP_CIPHER_CTX_free(ctx);
+  }
+  bool Remembers(size_t n, std::string_view tweak) const {
+    return memo_n == n && memo_t == tweak.size() && std::memcmp(memo_tweak, tweak.data(), tweak.size()) == 0;
+  }
+  void Remember(size_t n, std::string_view tweak, const unsigned char* prefix) {
+    if (tweak.size() > kMemoTweak) return;
+    memo_n = n;
+    memo_t = tweak.size();
+    std::memcpy(memo_tweak, tweak.data(), tweak.size());
+    std::memcpy(memo_prefix, prefix, sizeof memo_prefix);
+  }
 };
 
 __extension__ typedef unsigned __int128 U128;
@@ -79,11 +104,36 @@ struct Buffers {
   }
 };
 
-// y mod m for y < 2^128: x86-64's 128-by-64-bit divide (after reducing the
-// high half, so the quotient fits), else the compiler's 128-bit modulo.
-uint64_t Mod(U128 y, uint64_t m) {
+// radix^k with what reduces modulo it without a divide instruction
+// (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019):
+// for x, m < 2^64 and M = ceil(2^128 / m), x mod m = ((M * x mod 2^128) * m)
+// >> 128. Four multiplications instead of a 64-bit divide per round.
+struct Modulus {
+  uint64_t m = 0;
+  U128 inv = 0;  // ceil(2^128 / m)
+};
+
+Modulus MakeModulus(uint64_t m) {
+  return Modulus{m, ~static_cast<U128>(0) / m + 1};
+}
+
+// (a * b) >> 128 for a < 2^128, b < 2^64.
+uint64_t MulHi(U128 a, uint64_t b) {
+  const U128 lo = static_cast<U128>(static_cast<uint64_t>(a)) * b;
+  const U128 hi = static_cast<U128>(static_cast<uint64_t>(a >> 64)) * b;
+  return static_cast<uint64_t>((hi + (lo >> 64)) >> 64);
+}
+
+// y mod m for y < 2^96 (d <= 12 bytes). Below 2^64 (d = 8, every domain up
+// to 2^32) by the multiplications above; else x86-64's 128-by-64-bit divide
+// (after reducing the high half, so the quotient fits) or the compiler's
+// 128-bit modulo.
+uint64_t Mod(U128 y, const Modulus& mod) {
+  const uint64_t m = mod.m;
+  if ((y >> 64) == 0) return MulHi(mod.inv * static_cast<uint64_t>(y), m);
 #if defined(__x86_64__)
-  const uint64_t hi = static_cast<uint64_t>(y >> 64) % m;
+  uint64_t hi = static_cast<uint64_t>(y >> 64);
+  if (hi >= m) hi %= m;
   const uint64_t lo = static_cast<uint64_t>(y);
   uint64_t q = 0;
   uint64_t r = 0;
@@ -92,6 +142,48 @@ uint64_t Mod(U128 y, uint64_t m) {
 #else
   return static_cast<uint64_t>(y % m);
 #endif
+}
+
+uint64_t LoadBe64(const unsigned char* p) {
+  uint64_t x;
+  std::memcpy(&x, p, sizeof x);
+  if constexpr (std::endian::native == std::endian::little) x = __builtin_bswap64(x);
+  return x;
+}
+uint32_t LoadBe32(const unsigned char* p) {
+  uint32_t x;
+  std::memcpy(&x, p, sizeof x);
+  if constexpr (std::endian::native == std::endian::little) x = __builtin_bswap32(x);
+  return x;
+}
+
+U128 LoadBe128(const unsigned char* p) {
+  return (static_cast<U128>(LoadBe64(p)) << 64) | LoadBe64(p + 8);
+}
+// One 16-byte store, so that the AES call's load of the block is forwarded.
+void StoreBe128(unsigned char* p, U128 x) {
+  uint64_t w[2] = {static_cast<uint64_t>(x >> 64), static_cast<uint64_t>(x)};
+  if constexpr (std::endian::native == std::endian::little) {
+    w[0] = __builtin_bswap64(w[0]);
+    w[1] = __builtin_bswap64(w[1]);
+  }
+#if defined(__SSE2__)
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                   _mm_set_epi64x(static_cast<long long>(w[1]), static_cast<long long>(w[0])));
+#else
+  std::memcpy(p, w, sizeof w);
+#endif
+}
+
+// dst ^= src, one block.
+void XorBlock(unsigned char* dst, const unsigned char* src) {
+  uint64_t a[2];
+  uint64_t b[2];
+  std::memcpy(a, dst, kBlock);
+  std::memcpy(b, src, kBlock);
+  a[0] ^= b[0];
+  a[1] ^= b[1];
+  std::memcpy(dst, a, kBlock);
 }
 
 // STR^len_radix(x) into out[0..len). The usual radixes are compile-time
@@ -136,6 +228,7 @@ struct Ff1::Impl {
   internal::CtxPool<CipherCtx> aes;
   uint32_t radix = 0;
   size_t min_len = 0;
+  std::vector<Modulus> pow;  // pow[k]: radix^k, for every k with radix^k < 2^64
   ~Impl() {
     EVP_CIPHER_CTX_free(tmpl);
     EVP_CIPHER_free(cipher);
@@ -169,6 +262,10 @@ Result<Ff1> Ff1::Create(const SecretBytes& key, uint32_t radix) {
   while (domain < kMinDomainSize) {
     domain *= radix;
     ++impl->min_len;
+  }
+  for (uint64_t p = 1;; p *= radix) {
+    impl->pow.push_back(MakeModulus(p));
+    if (p > UINT64_MAX / radix) break;
   }
   impl->cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
   if (!impl->cipher)
@@ -217,20 +314,13 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
   const size_t v = n - u;
 
   // radix^u and radix^v, natively while they fit.
-  bool native = !internal::ff1_force_bignum.load(std::memory_order_relaxed);
-  uint64_t mod_u = 1;
-  uint64_t mod_v = 1;
-  for (size_t k = 0; native && k < v; ++k) {
-    if (mod_v > UINT64_MAX / radix) native = false;
-    mod_v *= radix;
-    if (k + 1 == u) mod_u = mod_v;
-  }
+  const bool native = v < impl_->pow.size() && !internal::ff1_force_bignum.load(std::memory_order_relaxed);
 
   BnState bn;
   size_t b_len = 0;
   if (native) {
     // Step 3: b = ceil(ceil(v * LOG2(radix)) / 8); ceil(log2(x)) = BITLEN(x - 1).
-    b_len = (static_cast<size_t>(std::bit_width(mod_v - 1)) + 7) / 8;
+    b_len = (static_cast<size_t>(std::bit_width(impl_->pow[v].m - 1)) + 7) / 8;
   } else {
     if (!bn.Init()) return Error(ErrorCode::kCryptoFailed, "FF1 context setup failed");
     bool ok = BN_one(bn.mod_u) == 1;
@@ -281,13 +371,18 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
   // the rest of Q (`tail`) is formed, once, and updated in each round.
   Buffers buf;
   unsigned char* prefix = buf.prefix;
-  if (!Ciph(ctx, p, prefix, 1)) return Failed();
-  for (size_t k = 0; k < fixed_blocks; ++k) {
-    for (size_t j = 0; j < kBlock; ++j) {
-      const size_t at = k * kBlock + j;
-      prefix[j] ^= at < t ? static_cast<unsigned char>(tweak[at]) : 0;
+  if (aes->Remembers(n, tweak)) {
+    std::memcpy(prefix, aes->memo_prefix, kBlock);
+  } else {
+    if (!Ciph(ctx, p, prefix, 1)) return Failed();
+    for (size_t k = 0; k < fixed_blocks; ++k) {
+      for (size_t j = 0; j < kBlock; ++j) {
+        const size_t at = k * kBlock + j;
+        prefix[j] ^= at < t ? static_cast<unsigned char>(tweak[at]) : 0;
+      }
+      if (!Ciph(ctx, prefix, prefix, 1)) return Failed();
     }
-    if (!Ciph(ctx, prefix, prefix, 1)) return Failed();
+    aes->Remember(n, tweak, prefix);
   }
   const size_t tail_len = q_len - fixed_blocks * kBlock;
   const size_t tail_i = i_pos - fixed_blocks * kBlock;  // [i] in tail
@@ -297,6 +392,7 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
     const size_t at = fixed_blocks * kBlock + j;
     tail[j] = at < t ? static_cast<unsigned char>(tweak[at]) : 0;
   }
+  std::memset(tail + tail_i, 0, tail_len - tail_i);
 
   // S = R || CIPH(R xor [1]^16) || ... || CIPH(R xor [ceil(d/16)-1]^16).
   const size_t s_blocks = (d_len + kBlock - 1) / kBlock;
@@ -308,7 +404,7 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
     unsigned char* r = s;
     std::memcpy(r, prefix, kBlock);
     for (size_t k = 0; k < tail_len / kBlock; ++k) {
-      for (size_t j = 0; j < kBlock; ++j) r[j] ^= tail[k * kBlock + j];
+      XorBlock(r, tail + k * kBlock);
       if (!Ciph(ctx, r, r, 1)) return false;
     }
     for (size_t k = 1; k < s_blocks; ++k) {
@@ -322,27 +418,37 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
 
   if (native) {
     // Step 2: A = X[1..u], B = X[u+1..n], as NUM_radix.
+    const Modulus& mod_u = impl_->pow[u];
+    const Modulus& mod_v = impl_->pow[v];
     uint64_t a = 0;
     uint64_t b = 0;
     for (size_t k = 0; k < u; ++k) a = a * radix + numerals[k];
     for (size_t k = u; k < n; ++k) b = b * radix + numerals[k];
+    // b <= 8, so the tail of Q is one block ending in [i]^1 || [x]^b (the
+    // first tail_i bytes are round-independent) and S is one block, R: each
+    // round is one AES call. The block is formed in registers and stored
+    // once, whole (byte stores followed by a block load would stall).
+    if (tail_len != kBlock || s_blocks != 1) return Failed();  // b <= 8 makes both so
+    const U128 chained = LoadBe128(prefix) ^ LoadBe128(tail);  // tail[tail_i..] is zero
+    const unsigned shift = static_cast<unsigned>(8 * b_len);
     for (int round = 0; round < 10; ++round) {
       const int i = encrypt ? round : 9 - round;
-      uint64_t x = encrypt ? b : a;  // [NUM_radix(B)]^b when encrypting, A when decrypting
-      for (size_t k = b_len; k-- > 0; x >>= 8) tail[tail_i + 1 + k] = static_cast<unsigned char>(x);
-      if (!round_s(i)) return Failed();
-      // Step 6.iv: y = NUM(S), d <= 12 bytes.
-      U128 y = 0;
-      for (size_t k = 0; k < d_len; ++k) y = (y << 8) | s[k];
+      const uint64_t x = encrypt ? b : a;  // [NUM_radix(B)]^b when encrypting, A when decrypting
+      StoreBe128(s, chained ^ (static_cast<U128>(i) << shift) ^ x);
+      if (!Ciph(ctx, s, s, 1)) return Failed();
+      // Step 6.iv: y = NUM(S); d is 8 or 12 bytes.
+      const U128 y = d_len == 8 ? LoadBe64(s) : (static_cast<U128>(LoadBe64(s)) << 32) | LoadBe32(s + 8);
       // Step 6.v: m = u for even i, v for odd i.
-      const uint64_t mod = (i % 2 == 0) ? mod_u : mod_v;
-      const uint64_t ym = Mod(y, mod);
+      const Modulus& modulus = (i % 2 == 0) ? mod_u : mod_v;
+      const uint64_t mod = modulus.m;
+      const uint64_t ym = Mod(y, modulus);
       if (encrypt) {
         // Steps 6.vi-ix: c = (NUM_radix(A) + y) mod radix^m; A = B; B = C.
-        U128 c = static_cast<U128>(a) + ym;
-        if (c >= mod) c -= mod;
+        // a, ym < mod <= 2^64: a wrapped sum is >= mod as well.
+        uint64_t c = a + ym;
+        if (c < a || c >= mod) c -= mod;
         a = b;
-        b = static_cast<uint64_t>(c);
+        b = c;
       } else {
         // Algorithm 8 steps 6.vi-ix: c = (NUM_radix(B) - y) mod radix^m; B = A; A = C.
         const uint64_t c = b >= ym ? b - ym : b + (mod - ym);

@@ -37,15 +37,36 @@ void Dbl(unsigned char d[kBlock]) {
 // One thread slot's contexts, copied once from the keyed templates: CMAC
 // under K1 (reset per use with EVP_MAC_init(ctx, NULL, 0, NULL)) and AES-CTR
 // under K2 (only the counter block is set per use).
+//
+// With one associated-data component, the slot also remembers S2V's D after
+// it (dbl(CMAC_K1(<zero>)) xor CMAC_K1(AD)) for the last AD: a field's AD
+// (its path and type) repeats, so a repeat saves that CMAC. Wiped with the
+// slot.
 struct SivCtx {
+  static constexpr size_t kMemoAd = 64;  // longer ADs are not remembered
   EVP_MAC_CTX* cmac = nullptr;
   EVP_CIPHER_CTX* ctr = nullptr;
+  bool memo_set = false;
+  size_t memo_ad_len = 0;
+  unsigned char memo_ad[kMemoAd];
+  unsigned char memo_d[kBlock];
   SivCtx() = default;
   SivCtx(const SivCtx&) = delete;
   SivCtx& operator=(const SivCtx&) = delete;
   ~SivCtx() {
+    OPENSSL_cleanse(memo_d, sizeof memo_d);
     EVP_CIPHER_CTX_free(ctr);
     EVP_MAC_CTX_free(cmac);
+  }
+  bool Remembers(std::string_view ad) const {
+    return memo_set && memo_ad_len == ad.size() && (ad.empty() || std::memcmp(memo_ad, ad.data(), ad.size()) == 0);
+  }
+  void Remember(std::string_view ad, const unsigned char d[kBlock]) {
+    if (ad.size() > kMemoAd) return;
+    memo_set = true;
+    memo_ad_len = ad.size();
+    if (!ad.empty()) std::memcpy(memo_ad, ad.data(), ad.size());
+    std::memcpy(memo_d, d, kBlock);
   }
 };
 
@@ -60,16 +81,22 @@ bool Cmac(EVP_MAC_CTX* ctx, const unsigned char* a, size_t a_len, const unsigned
 
 // RFC 5297 section 2.4 S2V over CMAC_K1 with the components ads[0..n_ads)
 // and then `last` (the plaintext). d0 = CMAC_K1(<zero>), computed once per key.
-bool S2v(EVP_MAC_CTX* cmac, const unsigned char d0[kBlock], const std::string_view* ads, size_t n_ads,
-         std::string_view last, unsigned char v[kBlock]) {
+bool S2v(SivCtx& slot, const unsigned char d0[kBlock], const std::string_view* ads, size_t n_ads, std::string_view last,
+         unsigned char v[kBlock]) {
+  EVP_MAC_CTX* cmac = slot.cmac;
   unsigned char d[kBlock];
   unsigned char m[kBlock];
-  std::memcpy(d, d0, kBlock);
   bool ok = true;
-  for (size_t k = 0; ok && k < n_ads; ++k) {
-    ok = Cmac(cmac, Bytes(ads[k]), ads[k].size(), nullptr, 0, m);
-    Dbl(d);
-    for (size_t i = 0; i < kBlock; ++i) d[i] ^= m[i];
+  if (n_ads == 1 && slot.Remembers(ads[0])) {
+    std::memcpy(d, slot.memo_d, kBlock);
+  } else {
+    std::memcpy(d, d0, kBlock);
+    for (size_t k = 0; ok && k < n_ads; ++k) {
+      ok = Cmac(cmac, Bytes(ads[k]), ads[k].size(), nullptr, 0, m);
+      Dbl(d);
+      for (size_t i = 0; i < kBlock; ++i) d[i] ^= m[i];
+    }
+    if (ok && n_ads == 1) slot.Remember(ads[0], d);
   }
   if (ok && last.size() >= kBlock) {
     // T = Sn xorend D: all of Sn but its last block as is, then that block xor D.
@@ -210,7 +237,7 @@ Status AesSiv::Impl::Seal(const std::string_view* ads, size_t n_ads, std::string
   const size_t base = out->size();
   out->resize(base + kSivBytes + plaintext.size());
   unsigned char* siv = reinterpret_cast<unsigned char*>(out->data()) + base;
-  if (!S2v(lease->cmac, d0, ads, n_ads, plaintext, siv) ||
+  if (!S2v(*lease.get(), d0, ads, n_ads, plaintext, siv) ||
       !Ctr(lease->ctr, siv, Bytes(plaintext), plaintext.size(), siv + kSivBytes)) {
     out->resize(base);
     return Error(ErrorCode::kCryptoFailed, "AES-SIV encryption failed");
@@ -239,7 +266,7 @@ Status AesSiv::Impl::Open(const std::string_view* ads, size_t n_ads, std::string
   // P = CTR_K2(SIV, C); then S2V(AD..., P) must equal SIV (compared in
   // constant time). A mismatch wipes P and returns nothing of it.
   const bool computed = Ctr(lease->ctr, tag, Bytes(ct), ct.size(), pt) &&
-                        S2v(lease->cmac, d0, ads, n_ads, std::string_view(plaintext->data(), ct.size()), v);
+                        S2v(*lease.get(), d0, ads, n_ads, std::string_view(plaintext->data(), ct.size()), v);
   const bool ok = computed && CRYPTO_memcmp(v, tag, kSivBytes) == 0;
   OPENSSL_cleanse(v, sizeof(v));
   if (!ok) {

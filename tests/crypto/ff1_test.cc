@@ -315,6 +315,50 @@ TEST(Ff1, DeterministicAndTweakSensitive) {
   EXPECT_NE(wrong, *pt);
 }
 
+// A context remembers the last (length, tweak)'s chaining value after P:
+// calls that alternate lengths, tweaks of one length that differ in one
+// byte, tweaks longer than what is remembered and the empty tweak must each
+// give what a fresh instance (nothing remembered) gives.
+TEST(Ff1, RememberedPrefixServesOnlyItsLengthAndTweak) {
+  // A tweak of 20 bytes puts its first 16 in a round-independent block of Q
+  // (chained into the remembered value); one of 40 is too long to remember.
+  const std::string mid_a(20, 'a');
+  const std::string mid_b = "b" + std::string(19, 'a');
+  const std::string long_a(40, 'a');
+  std::string long_b = long_a;
+  long_b[0] = 'b';
+  const std::vector<std::pair<std::string, std::string>> calls = {{"4111111111111111", "orders.card"},
+                                                                  {"4111111111111111", "orders.cars"},
+                                                                  {"41111111111111111", "orders.card"},
+                                                                  {"4111111111111111", "orders.card"},
+                                                                  {"4111111111111111", ""},
+                                                                  {"4111111111111111", long_a},
+                                                                  {"4111111111111111", long_b},
+                                                                  {"4111111111111111", long_a},
+                                                                  {"411111", "orders.card"},
+                                                                  {"4111111111111111", mid_a},
+                                                                  {"4111111111111111", mid_b},
+                                                                  {"4111111111111111", mid_a},
+                                                                  {"4111111111111111", "orders.card"}};
+  auto shared = Ff1::Create(Key(kKey256), 10);
+  ASSERT_TRUE(shared.ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < calls.size(); ++i) {
+      const auto& [text, tweak] = calls[i];
+      auto pt = Ff1::Numerals(text, kDigits);
+      ASSERT_TRUE(pt.ok());
+      auto fresh = Ff1::Create(Key(kKey256), 10);
+      ASSERT_TRUE(fresh.ok());
+      std::vector<uint16_t> want, got, back;
+      ASSERT_TRUE(fresh->Encrypt(tweak, *pt, &want).ok());
+      ASSERT_TRUE(shared->Encrypt(tweak, *pt, &got).ok());
+      EXPECT_EQ(got, want) << "pass " << pass << " call " << i;
+      ASSERT_TRUE(shared->Decrypt(tweak, got, &back).ok());
+      EXPECT_EQ(back, *pt) << "pass " << pass << " call " << i;
+    }
+  }
+}
+
 TEST(Ff1, OutputMayAliasInput) {
   auto ff1 = Ff1::Create(Key(kKey128), 10);
   ASSERT_TRUE(ff1.ok());
