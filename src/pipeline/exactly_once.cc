@@ -277,6 +277,10 @@ Status ExactlyOnce::FinishCommit() {
     backlog_bytes_ -= p.key.size() + p.value.size();
     Status s = ProduceTracked(Outgoing{p.dest, p.has_key ? p.key.data() : nullptr, p.key.size(), p.value, p.tombstone,
                                        p.hdrs, p.ts, p.topic, p.partition, p.offset});
+    if (s.ok() && spare_.size() < kMaxSpare) {
+      p.hdrs = nullptr;  // librdkafka's now
+      spare_.push_back(std::move(p));
+    }
     if (!s.ok()) {
       // Drop the rest of the backlog, and make the abort's rewind cover
       // the refused record and everything after it: they are consumed
@@ -319,16 +323,21 @@ Status ExactlyOnce::ProduceTracked(const Outgoing& r) {
 // While a commit runs, the decided record waits in the backlog.
 Status ExactlyOnce::Submit(const Outgoing& r) {
   if (committing_) {
-    Pending p{r.dest,
-              std::string(static_cast<const char*>(r.key), r.key_len),
-              r.key != nullptr,
-              std::string(r.value),
-              r.tombstone,
-              r.hdrs,
-              r.ts,
-              r.topic,
-              r.partition,
-              r.offset};
+    Pending p;
+    if (!spare_.empty()) {
+      p = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    p.dest = r.dest;
+    p.key.assign(static_cast<const char*>(r.key), r.key_len);
+    p.has_key = r.key != nullptr;
+    p.value.assign(r.value);
+    p.tombstone = r.tombstone;
+    p.hdrs = r.hdrs;
+    p.ts = r.ts;
+    p.topic.assign(r.topic);
+    p.partition = r.partition;
+    p.offset = r.offset;
     backlog_bytes_ += p.key.size() + p.value.size();
     backlog_.push_back(std::move(p));
     return Status::Ok();

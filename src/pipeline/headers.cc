@@ -13,9 +13,10 @@ bool IsOwnHeader(std::string_view name) {
   return name.size() >= kPrefix.size() && policy::HeaderNameEquals(name.substr(0, kPrefix.size()), kPrefix);
 }
 
-rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m) {
+rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m, bool has_headers) {
   rd_kafka_headers_t* src = nullptr;
-  if (rd_kafka_message_headers(m, &src) != RD_KAFKA_RESP_ERR_NO_ERROR || !src) return rd_kafka_headers_new(4);
+  if (!has_headers || rd_kafka_message_headers(m, &src) != RD_KAFKA_RESP_ERR_NO_ERROR || !src)
+    return rd_kafka_headers_new(4);
   rd_kafka_headers_t* out = rd_kafka_headers_copy(src);
   std::vector<std::string> own;
   const char* name = nullptr;
@@ -27,10 +28,10 @@ rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m) {
   return out;
 }
 
-void ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views) {
+bool ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views) {
   views->clear();
   rd_kafka_headers_t* src = nullptr;
-  if (rd_kafka_message_headers(m, &src) != RD_KAFKA_RESP_ERR_NO_ERROR || !src) return;
+  if (rd_kafka_message_headers(m, &src) != RD_KAFKA_RESP_ERR_NO_ERROR || !src) return false;
   const char* name = nullptr;
   const void* val = nullptr;
   size_t size = 0;
@@ -39,6 +40,7 @@ void ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* v
     views->push_back({name, val ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(val), size))
                                 : std::nullopt});
   }
+  return true;
 }
 
 rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers) {

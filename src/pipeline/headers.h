@@ -18,12 +18,15 @@ namespace maskproxy::pipeline {
 // an incoming one is forged or stale and never passed on.
 [[nodiscard]] bool IsOwnHeader(std::string_view name);
 
-// The record's headers without maskproxy.* ones.
-[[nodiscard]] rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m);
+// The record's headers without maskproxy.* ones. has_headers false (what
+// ViewHeaders returned for `m`) skips looking again: an empty list.
+[[nodiscard]] rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m, bool has_headers = true);
 
 // The record's headers as the engine's view (without maskproxy.* ones),
-// into *views; they point into `m`.
-void ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views);
+// into *views; they point into `m`. Returns whether the record has any
+// headers. (librdkafka 2.0.2 parses a record without headers again, with an
+// allocation, on every rd_kafka_message_headers call: ask once.)
+bool ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views);
 
 // Headers built from the engine's output.
 [[nodiscard]] rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers);

@@ -126,7 +126,8 @@ struct Pipeline::Impl {
     std::vector<engine::HeaderView> header_views;
     engine::MaskedRecord rec;
     Status masked;
-    bool handed = false;  // handed to the delivery class
+    bool has_headers = true;  // false: ViewHeaders found none (no need to look again)
+    bool handed = false;      // handed to the delivery class
   };
   std::vector<Slot> slots = std::vector<Slot>(kMaxBatchRecords);
   MaskWorkers workers{std::max(1, opt.workers)};
@@ -338,10 +339,11 @@ struct Pipeline::Impl {
   // The engine's part of a record (on a worker thread: reads the slot's
   // message, writes the slot only).
   void Mask(const engine::Engine& eng, Slot& s) {
+    s.has_headers = true;
     if (!s.route->ref) return;
     const rd_kafka_message_t* m = s.m.get();
     const bool tombstone = m->payload == nullptr;
-    ViewHeaders(m, &s.header_views);
+    s.has_headers = ViewHeaders(m, &s.header_views);
     engine::RecordView view{
         s.route->topic,
         m->key ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(m->key), m->key_len))
@@ -389,7 +391,7 @@ struct Pipeline::Impl {
     std::string_view out;          // the value to produce
     std::string_view dead_reason;  // why the record goes to the dead-letter topic
     if (masked_ok.ok()) {
-      hdrs = rec.headers_changed ? NewHeaders(rec.headers) : CopyHeaders(m);
+      hdrs = rec.headers_changed ? NewHeaders(rec.headers) : CopyHeaders(m, s.has_headers);
       key = rec.key ? rec.key->data() : nullptr;
       key_len = rec.key ? rec.key->size() : 0;
       out = rec.value;
@@ -406,7 +408,7 @@ struct Pipeline::Impl {
         rd_kafka_header_add(hdrs, kHeaderKeys, -1, rt.key_refs.data(), static_cast<ssize_t>(rt.key_refs.size()));
     } else {
       // Fail closed: the raw record goes to the dead-letter topic only.
-      hdrs = CopyHeaders(m);
+      hdrs = CopyHeaders(m, s.has_headers);
       const Error& why = masked_ok.error();
       const std::string reason(ErrorCodeName(why.code));
       rd_kafka_header_add(hdrs, kHeaderDlqReason, -1, reason.data(), static_cast<ssize_t>(reason.size()));
