@@ -10,6 +10,8 @@
 //  - BM_MaskRecordMixedPolicy / BM_MaskRecordKeyAndHeaderRules: the whole
 //    record call (key + 3 headers + the value) without and with key/header
 //    rules;
+//  - BM_MaskBatchWorkers/N: one batch of 500 records masked by N threads
+//    (pipeline::MaskWorkers, `workers: N`), wall-clock time;
 //  - BM_ValidateOnly and BM_FiveHmacSha256: floors;
 //  - BM_PaymentsVsFloor: the payments policy against its floor in one loop,
 //    alternated: pass-through + the 5 HMAC-SHA-256 a payments record needs,
@@ -29,13 +31,16 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "codec/json.h"
 #include "crypto/keyring.h"
 #include "crypto/mac.h"
 #include "engine/engine.h"
+#include "pipeline/workers.h"
 #include "policy/policy.h"
 
 namespace {
@@ -139,7 +144,9 @@ BENCHMARK(BM_MaskPaymentsPolicy);
 // The payments policy with the schema-drift guard on (unlisted_fields: scan):
 // the 16 strings and numbers no rule names (ids, amounts, device fields) go
 // through the PII scanner; none of them holds PII, as in most events.
-void BM_MaskPaymentsWithDriftGuard(benchmark::State& state) {
+// policies/payments.yaml with unlisted_fields: scan; empty (and the
+// benchmark skipped) if the file no longer says "unlisted_fields: keep".
+std::string DriftGuardPolicy(benchmark::State& state) {
   std::ifstream in(std::string(MASKPROXY_SOURCE_DIR) + "/policies/payments.yaml");
   std::stringstream ss;
   ss << in.rdbuf();
@@ -147,10 +154,14 @@ void BM_MaskPaymentsWithDriftGuard(benchmark::State& state) {
   const size_t at = text.find("unlisted_fields: keep");
   if (at == std::string::npos) {
     state.SkipWithError("payments.yaml has no 'unlisted_fields: keep'");
-    return;
+    return "";
   }
-  text.replace(at, 21, "unlisted_fields: scan");
-  MaskLoop(state, text);
+  return text.replace(at, 21, "unlisted_fields: scan");
+}
+
+void BM_MaskPaymentsWithDriftGuard(benchmark::State& state) {
+  const std::string text = DriftGuardPolicy(state);
+  if (!text.empty()) MaskLoop(state, text);
 }
 BENCHMARK(BM_MaskPaymentsWithDriftGuard);
 
@@ -189,6 +200,34 @@ void BM_MaskRecordKeyAndHeaderRules(benchmark::State& state) {
                         "      - { path: $header.x-session, action: mask, keep_last: 4 }\n");
 }
 BENCHMARK(BM_MaskRecordKeyAndHeaderRules);
+
+// The pipeline's parallel masking (pipeline::MaskWorkers, what `workers: N`
+// runs): one consumed batch of 500 payments records (the drift-guard policy,
+// where the engine is most of a record's cost) masked by range(0) threads,
+// the caller included. Wall-clock time: on idle cores N workers should
+// approach N times one; end to end the main thread's serial part and the
+// broker bound it (docs/BENCHMARKS.md, "The record path and workers").
+void BM_MaskBatchWorkers(benchmark::State& state) {
+  const std::string text = DriftGuardPolicy(state);
+  if (text.empty()) return;
+  auto eng = MakeEngine(text);
+  const engine::RouteRef* route = eng->FindRoute("payments.raw");
+  constexpr size_t kBatch = 500;
+  std::vector<engine::MaskedRecord> out(kBatch);
+  std::vector<Status> status(kBatch);
+  pipeline::MaskWorkers workers(static_cast<int>(state.range(0)));
+  const std::function<void(size_t)> mask = [&](size_t i) {
+    engine::RecordView view{"payments.raw", std::nullopt, std::string_view(kEvent, sizeof kEvent - 1), {}};
+    status[i] = eng->MaskRecord(*route, view, &out[i]);
+  };
+  for (auto _ : state) {
+    workers.Run(kBatch, mask);
+    if (!status[kBatch - 1].ok()) state.SkipWithError(status[kBatch - 1].error().message.c_str());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kBatch));
+}
+BENCHMARK(BM_MaskBatchWorkers)->Arg(1)->Arg(2)->UseRealTime();
 
 void BM_ValidateOnly(benchmark::State& state) {
   for (auto _ : state) {

@@ -13,14 +13,16 @@
 #   env: RECORDS (100000), ROUNDS (3), MODE (exactly_once | at_least_once),
 #        POLICY (policies/payments.yaml), COMMIT_INTERVAL_MS (100),
 #        SOURCE_PROPERTIES (librdkafka consumer properties as YAML flow
-#        entries, e.g. "queued.max.messages.kbytes: 65536"), PERF_DIR (perf
+#        entries, e.g. "queued.max.messages.kbytes: 65536"), DEST_PROPERTIES
+#        (the same for the producer, e.g. "linger.ms: 50"; DEST_PROPERTIES_NAME
+#        for variant NAME only), PERF_DIR (perf
 #        record -g of each run into PERF_DIR/NAME-ROUND.data)
 # CPU is counted from partition assignment to the last commit (start-up
 # excluded).
 # WORKERS is the config's `workers:` (omitted: the binary's default). A
 # binary that does not know `workers:` needs it omitted.
 set -euo pipefail
-(( $# >= 1 )) || { sed -n '2,16p' "$0" >&2; exit 2; }
+(( $# >= 1 )) || { sed -n '2,18p' "$0" >&2; exit 2; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 records="${RECORDS:-100000}"
 rounds="${ROUNDS:-3}"
@@ -70,12 +72,15 @@ echo "load before: $(uptime)" >&2
 run_once() {  # index round -> prints "records/s cpu_s rss_kb"
   local i="$1" r="$2" tag="${names[$1]}-$2"
   local dst="$id.$tag" dlq="$id.dlq.$tag"
+  local dest_var="DEST_PROPERTIES_${names[$1]}" dest_props
+  dest_props="${!dest_var:-${DEST_PROPERTIES:-}}"
   kafka create-topic "$dst" --partitions 6 >/dev/null 2>&1
   kafka create-topic "$dlq" >/dev/null 2>&1
   sed -e "s/^\( *\)to: .*/\1to: $dst/" -e "s/^\( *\)dead_letter: .*/\1dead_letter: $dlq/" \
     "$work/policy.yaml" >"$work/policy-$tag.yaml"
   cat >"$work/config-$tag.yaml" <<YAML
 source: { brokers: $bootstrap, group_id: $id-$tag, properties: { ${SOURCE_PROPERTIES:-} } }
+$([[ -n "$dest_props" ]] && echo "destination: { brokers: $bootstrap, properties: { $dest_props } }")
 policies: [policy-$tag.yaml]
 keyring: keys.yaml
 delivery:

@@ -15,6 +15,7 @@ Configuration comes from the environment (see run.sh --help).
 """
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -222,14 +223,15 @@ def yaml_emit(d, indent=0):
 
 
 def proxy_set(cfg):
-    """PROXY_SET='delivery.commit_interval_ms=25,source.x=y': dotted keys, YAML scalar values."""
+    """PROXY_SET='delivery.commit_interval_ms=25,source.x=y': dotted keys, YAML scalar values;
+    a dot inside a key is escaped: 'destination.properties.linger\\.ms=1'."""
     for item in PROXY_SET.replace(";", ",").split(","):
         item = item.strip()
         if not item:
             continue
         key, _, value = item.partition("=")
         node = cfg
-        parts = key.strip().split(".")
+        parts = [p.replace("\\.", ".") for p in re.split(r"(?<!\\)\.", key.strip())]
         for p in parts[:-1]:
             node = node.setdefault(p, {})
         node[parts[-1]] = value.strip()

@@ -38,7 +38,8 @@ Environment:
   DURATION=30 WARMUP=5      latency mode: seconds per path, of which not counted
   LATENCY_CONTENDERS=none,a,b,c
   PROXY_SET='delivery.commit_interval_ms=25,...'
-                            maskproxy config settings (dotted keys) for (a)-(c)
+                            maskproxy config settings (dotted keys) for (a)-(c);
+                            a dot inside a key is escaped: destination.properties.linger\.ms=1
   MASKPROXY_BIN             the maskproxy binary (default build/src/app/maskproxy,
                             built with scripts/build.sh if missing)
   MASKPROXY_KAFKA_DIR       the broker's state dir (scripts/kafka.sh; started
