@@ -24,6 +24,7 @@ class AtLeastOnce final : public Delivery {
 
   const char* name() const override { return "at_least_once"; }
   const char* consumer_auto_commit() const override { return "true"; }
+  const char* default_linger_ms() const override { return "1"; }
   void FixedProducerProperties(std::vector<std::pair<const char*, std::string>>*) const override {}
   Status Start() override { return Status::Ok(); }
   Status Submit(const Outgoing& r) override;

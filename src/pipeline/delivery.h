@@ -46,6 +46,12 @@ class Delivery {
   // enable.auto.commit for the consumer ("true": librdkafka commits the
   // stored offsets).
   [[nodiscard]] virtual const char* consumer_auto_commit() const = 0;
+  // The producer's linger.ms unless the user sets it: how long a record may
+  // wait for its batch. Exactly-once: 5 (larger batches; every commit
+  // flushes, and readers see nothing before it). At-least-once: 1 (a record
+  // is visible once produced, so the linger is latency the reader sees;
+  // at full speed batches fill before it anyway).
+  [[nodiscard]] virtual const char* default_linger_ms() const = 0;
   // Producer properties the mode fixes (set last, after the user's).
   virtual void FixedProducerProperties(std::vector<std::pair<const char*, std::string>>* props) const = 0;
 

@@ -31,6 +31,7 @@ class ExactlyOnce final : public Delivery {
 
   const char* name() const override { return "exactly_once"; }
   const char* consumer_auto_commit() const override { return "false"; }
+  const char* default_linger_ms() const override { return "5"; }
   void FixedProducerProperties(std::vector<std::pair<const char*, std::string>>* props) const override;
   Status Start() override;
   Status Submit(const Outgoing& r) override;

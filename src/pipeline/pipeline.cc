@@ -259,7 +259,7 @@ struct Pipeline::Impl {
     if (!opt.producer_properties.count("partitioner"))
       if (Status s = SetConf(pc.get(), "partitioner", "murmur2_random", "destination"); !s.ok()) return s;
     if (!opt.producer_properties.count("linger.ms"))
-      if (Status s = SetConf(pc.get(), "linger.ms", "5", "destination"); !s.ok()) return s;
+      if (Status s = SetConf(pc.get(), "linger.ms", delivery->default_linger_ms(), "destination"); !s.ok()) return s;
     if (!opt.producer_properties.count("client.id"))
       if (Status s = SetConf(pc.get(), "client.id", "maskproxy-producer", "destination"); !s.ok()) return s;
     // Never create a missing destination with broker defaults (partitions,

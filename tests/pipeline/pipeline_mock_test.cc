@@ -1591,6 +1591,38 @@ TEST(PipelineMock, WorkersKeepPerPartitionOrderAndDeadLetters) {
   env.ExpectDeliveredAndCommitted();
 }
 
+// The producer's linger.ms when the user sets none follows the mode: 5 for
+// exactly-once (every commit flushes; readers see nothing before it), 1 for
+// at-least-once (a produced record is visible, so the linger is latency its
+// readers see). A user's value wins in both.
+TEST(PipelineMock, DefaultLingerFollowsTheDeliveryMode) {
+  for (DeliveryMode mode : {DeliveryMode::kExactlyOnce, DeliveryMode::kAtLeastOnce}) {
+    for (bool user_set : {false, true}) {
+      Env env;
+      ASSERT_TRUE(env.ok());
+      std::string linger;
+      std::unique_ptr<Running> run = env.Start([&](Options& o) {
+        o.mode = mode;
+        if (user_set) o.producer_properties["linger.ms"] = "7";
+        auto spy = o.wrap_kafka_client;
+        o.wrap_kafka_client = [spy, &linger](std::unique_ptr<KafkaClient> real) {
+          char buf[64];
+          size_t n = sizeof buf;
+          if (rd_kafka_conf_get(rd_kafka_conf(real->producer()), "linger.ms", buf, &n) == RD_KAFKA_CONF_OK)
+            linger = buf;
+          return spy(std::move(real));
+        };
+      });
+      ASSERT_TRUE(run);
+      const Status s = run->Stop();
+      EXPECT_TRUE(s.ok()) << s.error().ToString();
+      const char* want = user_set ? "7" : mode == DeliveryMode::kExactlyOnce ? "5" : "1";
+      EXPECT_EQ(linger, want) << (mode == DeliveryMode::kExactlyOnce ? "exactly_once" : "at_least_once")
+                              << (user_set ? ", linger.ms set by the user" : ", default");
+    }
+  }
+}
+
 // At-least-once with workers: every record delivered, dead letters apart.
 TEST(PipelineMock, WorkersAtLeastOnceDeliverEverything) {
   Env env;
