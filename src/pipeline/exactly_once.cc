@@ -277,10 +277,6 @@ Status ExactlyOnce::FinishCommit() {
     backlog_bytes_ -= p.key.size() + p.value.size();
     Status s = ProduceTracked(Outgoing{p.dest, p.has_key ? p.key.data() : nullptr, p.key.size(), p.value, p.tombstone,
                                        p.hdrs, p.ts, p.topic, p.partition, p.offset});
-    if (s.ok() && spare_.size() < kMaxSpare) {
-      p.hdrs = nullptr;  // librdkafka's now
-      spare_.push_back(std::move(p));
-    }
     if (!s.ok()) {
       // Drop the rest of the backlog, and make the abort's rewind cover
       // the refused record and everything after it: they are consumed
@@ -296,6 +292,10 @@ Status ExactlyOnce::FinishCommit() {
       log::Warn("produce_refused", {{"error", s.error().message}});
       ctx_.backoff.Fail();
       return AbortTxn(/*rewind=*/true);
+    }
+    if (spare_.size() < kMaxSpare) {
+      p.hdrs = nullptr;  // librdkafka's now
+      spare_.push_back(std::move(p));
     }
   }
   return Status::Ok();
