@@ -293,10 +293,6 @@ Status ExactlyOnce::FinishCommit() {
       ctx_.backoff.Fail();
       return AbortTxn(/*rewind=*/true);
     }
-    if (spare_.size() < kMaxSpare) {
-      p.hdrs = nullptr;  // librdkafka's now
-      spare_.push_back(std::move(p));
-    }
   }
   return Status::Ok();
 }
@@ -323,21 +319,16 @@ Status ExactlyOnce::ProduceTracked(const Outgoing& r) {
 // While a commit runs, the decided record waits in the backlog.
 Status ExactlyOnce::Submit(const Outgoing& r) {
   if (committing_) {
-    Pending p;
-    if (!spare_.empty()) {
-      p = std::move(spare_.back());
-      spare_.pop_back();
-    }
-    p.dest = r.dest;
-    p.key.assign(static_cast<const char*>(r.key), r.key_len);
-    p.has_key = r.key != nullptr;
-    p.value.assign(r.value);
-    p.tombstone = r.tombstone;
-    p.hdrs = r.hdrs;
-    p.ts = r.ts;
-    p.topic.assign(r.topic);
-    p.partition = r.partition;
-    p.offset = r.offset;
+    Pending p{r.dest,
+              std::string(static_cast<const char*>(r.key), r.key_len),
+              r.key != nullptr,
+              std::string(r.value),
+              r.tombstone,
+              r.hdrs,
+              r.ts,
+              r.topic,
+              r.partition,
+              r.offset};
     backlog_bytes_ += p.key.size() + p.value.size();
     backlog_.push_back(std::move(p));
     return Status::Ok();

@@ -18,7 +18,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <vector>
 
 #include "pipeline/delivery.h"
 
@@ -57,16 +56,16 @@ class ExactlyOnce final : public Delivery {
   };
   // A decided record waiting in the backlog while a commit runs.
   struct Pending {
-    const std::string* dest = nullptr;
+    const std::string* dest;
     std::string key;
-    bool has_key = false;
+    bool has_key;
     std::string value;
-    bool tombstone = false;
-    rd_kafka_headers_t* hdrs = nullptr;  // owned until produced
-    int64_t ts = 0;
+    bool tombstone;
+    rd_kafka_headers_t* hdrs;  // owned until produced
+    int64_t ts;
     std::string topic;
-    int32_t partition = 0;
-    int64_t offset = 0;
+    int32_t partition;
+    int64_t offset;
   };
   struct CommitOutcome {
     const char* call = nullptr;
@@ -96,11 +95,6 @@ class ExactlyOnce final : public Delivery {
   std::unordered_map<PartitionKey, Span, PartitionKeyHash, PartitionKeyEq> txn_offsets_;
   std::deque<Pending> backlog_;
   size_t backlog_bytes_ = 0;
-  // Produced backlog entries kept for reuse: their strings keep their
-  // capacity, so a backlogged record costs copies, not allocations. At most
-  // kMaxSpare (about 4 MB of 1 KB records).
-  static constexpr size_t kMaxSpare = 4096;
-  std::vector<Pending> spare_;
   std::thread commit_thread_;
   std::atomic<bool> commit_done_{false};
   bool committing_ = false;
