@@ -175,17 +175,6 @@ void StoreBe128(unsigned char* p, U128 x) {
 #endif
 }
 
-// dst ^= src, one block.
-void XorBlock(unsigned char* dst, const unsigned char* src) {
-  uint64_t a[2];
-  uint64_t b[2];
-  std::memcpy(a, dst, kBlock);
-  std::memcpy(b, src, kBlock);
-  a[0] ^= b[0];
-  a[1] ^= b[1];
-  std::memcpy(dst, a, kBlock);
-}
-
 // STR^len_radix(x) into out[0..len). The usual radixes are compile-time
 // constants, so their divisions become multiplications.
 template <uint32_t kRadix>
@@ -404,7 +393,7 @@ Status Ff1::Run(bool encrypt, std::string_view tweak, const std::vector<uint16_t
     unsigned char* r = s;
     std::memcpy(r, prefix, kBlock);
     for (size_t k = 0; k < tail_len / kBlock; ++k) {
-      XorBlock(r, tail + k * kBlock);
+      for (size_t j = 0; j < kBlock; ++j) r[j] ^= tail[k * kBlock + j];
       if (!Ciph(ctx, r, r, 1)) return false;
     }
     for (size_t k = 1; k < s_blocks; ++k) {
