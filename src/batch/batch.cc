@@ -293,6 +293,12 @@ class Run {
           *term = data.substr(i, 2);
           return Parse::kOk;
         }
+        if (i + 1 == n) {  // a lone CR at the very end, as after an unquoted field
+          fields_.push_back({begin, end, quoted});
+          *consumed = n;
+          *term = data.substr(i, 1);
+          return Parse::kOk;
+        }
         return bad_at(i);
       }
       if (data[i] != '\n') return bad_at(i);  // junk after a closing quote
@@ -334,6 +340,18 @@ class Run {
       o->push_back(c);
     }
     o->push_back('"');
+  }
+
+  // Ends a written row. The input's line end is kept, except where it would
+  // not read back as one: a lone CR (the input's last line) and any line end
+  // after a row whose last byte is a CR (a raw cell ending in CR, followed
+  // in the input by a column that was removed) become CRLF, so a reader
+  // takes exactly that CRLF for the line end and the cells stay as written.
+  static void AppendLineEnd(std::string_view term, std::string* o) {
+    if (term == "\r" || (!o->empty() && o->back() == '\r' && term != "\r\n"))
+      o->append("\r\n");
+    else
+      o->append(term);
   }
 
   static size_t CountLines(std::string_view s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
@@ -421,7 +439,7 @@ class Run {
         first = false;
         o.append(rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin));
       }
-      o.append(term);
+      AppendLineEnd(term, &o);
       break;
     }
     for (;;) {
@@ -481,7 +499,7 @@ class Run {
       }
       CountFindings(csv_row_.findings);
       o.append(row_);
-      o.append(term);
+      AppendLineEnd(term, &o);
       ++stats_.masked;
       if (!out_.MaybeFlush()) return IoError("cannot write the output");
     }

@@ -336,6 +336,52 @@ TEST(BatchCsv, RoundTripOfQuotedCellsThroughAnIdentityLikeRule) {
   EXPECT_EQ(o.out, "k,v\r\n,\"he said \"\"hi\"\"\"\r\n,\"a\r\nb\"\r\n,\"\"\r\n");
 }
 
+TEST(BatchCsv, LineEndsReadBackWhenTheLastColumnIsRemoved) {
+  // The output must read back as CSV with the same cells. A fuzzer found a
+  // quoted cell followed by a lone CR at the end of the output: the input's
+  // last line ended in a lone CR after a column that was removed.
+  auto e = MakeEngine(
+      "      - { path: k, action: redact, mode: constant, value: K }\n"
+      "      - { path: t, action: redact, mode: remove }\n");
+  ASSERT_TRUE(e);
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  const Case cases[] = {
+      // A lone CR at the very end, after an unquoted or a quoted cell.
+      {"k,v,t\n1,\"0, \"\"J\"\"\",y\r", "k,v\nK,\"0, \"\"J\"\"\"\r\n"},
+      {"k,v,t\n1,\"x\",\"z\"\r", "k,v\nK,\"x\"\r\n"},
+      {"k,v,t\n1,x,z\r", "k,v\nK,x\r\n"},
+      // A raw cell ending in CR, then a removed column: the CR stays the cell's.
+      {"k,v,t\n1,a\r,z\n", "k,v\nK,a\r\r\n"},
+      {"k,v,t\n1,a\r,z", "k,v\nK,a\r\r\n"},
+      {"k,v,t\r\n1,a\r,z\r\n", "k,v\r\nK,a\r\r\n"},
+      // The same in the header row.
+      {"k,v\r,t\n1,a,z\n", "k,v\r\r\nK,a\n"},
+      // Nothing to change: the line ends are kept as they were.
+      {"k,v,t\r\n1,a,z\r\n2,b,z\n3,c,z", "k,v\r\nK,a\r\nK,b\nK,c"},
+  };
+  for (const Case& c : cases) {
+    Out o = Mask(*e, c.in, Csv());
+    ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+    EXPECT_EQ(o.out, c.out) << testing::PrintToString(std::string(c.in));
+    EXPECT_EQ(o.stats->quarantined, 0u) << o.q;
+  }
+  // Read back (without the removed column): each output is a fixed point.
+  auto k_only = MakeEngine("      - { path: k, action: redact, mode: constant, value: K }\n");
+  ASSERT_TRUE(k_only);
+  for (const Case& c : cases) {
+    Out again = Mask(*k_only, c.out, Csv());
+    ASSERT_TRUE(again.stats.ok()) << again.stats.error().ToString();
+    EXPECT_EQ(again.out, c.out) << testing::PrintToString(std::string(c.out));
+  }
+  Out lone = Mask(*k_only, "k,v\n1,\"x\"\r", Csv());
+  ASSERT_TRUE(lone.stats.ok()) << lone.stats.error().ToString();
+  EXPECT_EQ(lone.out, "k,v\nK,\"x\"\r\n");
+  EXPECT_EQ(lone.stats->quarantined, 0u) << lone.q;
+}
+
 TEST(BatchCsv, UnlistedDropAndRemovedColumns) {
   auto e = MakeEngine(
       "      - { path: name, action: mask, keep_first: 1 }\n"
