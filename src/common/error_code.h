@@ -48,6 +48,7 @@ namespace maskproxy {
   X(kInvalidCsv, "invalid_csv", "the input is not valid CSV")                                                          \
   X(kInvalidDate, "invalid_date", "a value is not a valid date")                                                       \
   X(kInvalidDetector, "invalid_detector", "a custom detector definition is invalid")                                   \
+  X(kInvalidHeaders, "invalid_headers", "a consumed record's headers could not be parsed")                             \
   X(kInvalidIv, "invalid_iv", "an IV/nonce has the wrong length")                                                      \
   X(kInvalidJson, "invalid_json", "the input is not valid (strict) JSON")                                              \
   X(kInvalidKey, "invalid_key", "a key has the wrong length or form")                                                  \

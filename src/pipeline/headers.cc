@@ -28,10 +28,19 @@ rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m, bool has_headers) {
   return out;
 }
 
-bool ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views) {
+Result<bool> HeadersPresent(rd_kafka_resp_err_t err) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
+  if (err == RD_KAFKA_RESP_ERR__NOENT) return false;
+  return Error(ErrorCode::kInvalidHeaders,
+               std::string("the record's headers cannot be read: ") + rd_kafka_err2name(err));
+}
+
+Result<bool> ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views) {
   views->clear();
   rd_kafka_headers_t* src = nullptr;
-  if (rd_kafka_message_headers(m, &src) != RD_KAFKA_RESP_ERR_NO_ERROR || !src) return false;
+  auto present = HeadersPresent(rd_kafka_message_headers(m, &src));
+  if (!present.ok() || !*present) return present;
+  if (!src) return false;
   const char* name = nullptr;
   const void* val = nullptr;
   size_t size = 0;

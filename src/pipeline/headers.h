@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "engine/engine.h"
 
 namespace maskproxy::pipeline {
@@ -22,11 +23,17 @@ namespace maskproxy::pipeline {
 // ViewHeaders returned for `m`) skips looking again: an empty list.
 [[nodiscard]] rd_kafka_headers_t* CopyHeaders(const rd_kafka_message_t* m, bool has_headers = true);
 
+// What rd_kafka_message_headers' answer means: true (the record has
+// headers), false (it has none), or invalid_headers (librdkafka could not
+// parse them, or any other error: the record must not pass as header-less).
+[[nodiscard]] Result<bool> HeadersPresent(rd_kafka_resp_err_t err);
+
 // The record's headers as the engine's view (without maskproxy.* ones),
 // into *views; they point into `m`. Returns whether the record has any
-// headers. (librdkafka 2.0.2 parses a record without headers again, with an
-// allocation, on every rd_kafka_message_headers call: ask once.)
-bool ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views);
+// headers, or invalid_headers (HeadersPresent). (librdkafka 2.0.2 parses a
+// record without headers again, with an allocation, on every
+// rd_kafka_message_headers call: ask once.)
+[[nodiscard]] Result<bool> ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views);
 
 // Headers built from the engine's output.
 [[nodiscard]] rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers);

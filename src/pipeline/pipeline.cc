@@ -343,7 +343,13 @@ struct Pipeline::Impl {
     if (!s.route->ref) return;
     const rd_kafka_message_t* m = s.m.get();
     const bool tombstone = m->payload == nullptr;
-    s.has_headers = ViewHeaders(m, &s.header_views);
+    auto has_headers = ViewHeaders(m, &s.header_views);
+    if (!has_headers.ok()) {  // fail closed: a record whose headers cannot be read is a dead letter
+      s.has_headers = false;
+      s.masked = has_headers.error();
+      return;
+    }
+    s.has_headers = *has_headers;
     engine::RecordView view{
         s.route->topic,
         m->key ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(m->key), m->key_len))
