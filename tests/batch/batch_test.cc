@@ -42,7 +42,7 @@ struct Out {
   std::string out, q;
 };
 
-Out Mask(const engine::Engine& e, const std::string& input, BatchOptions opt, bool with_q = true) {
+Out Mask(const engine::Engine& e, const std::string& input, const BatchOptions& opt, bool with_q = true) {
   std::istringstream in(input);
   std::ostringstream out, q;
   Out o;
