@@ -62,6 +62,7 @@
 #include "policy/policy.h"
 #include "support/fake_audit_sink.h"
 #include "support/keyring_fixture.h"
+#include "support/raw_produce.h"
 
 // ---------------------------------------------------------------------------
 // Offset spy: a KafkaClient (src/pipeline/kafka_client.h) that wraps the
@@ -461,6 +462,17 @@ class MockKafka {
     if (err) rd_kafka_headers_destroy(hdrs);
     (valid ? valid_ids_ : invalid_ids_).insert(id);
     Flush();
+  }
+  // Writes one record with `header_bytes` as its raw header section (no
+  // client would write bad ones) on partition id % kSrcPartitions; it must
+  // not reach the destination.
+  void SendRawHeaders(int64_t id, const std::string& value, const std::string& header_bytes) {
+    const std::string key = "k" + std::to_string(id);
+    EXPECT_EQ(test_support::ProduceRawRecord(bootstraps_, kSrc, static_cast<int32_t>(id % kSrcPartitions), key, value,
+                                             header_bytes),
+              1)
+        << "the raw record was not written by exactly one broker";
+    invalid_ids_.insert(id);
   }
   void ProduceValid(int64_t first_id, int n) {  // enqueue only
     for (int i = 0; i < n; ++i) {
@@ -1437,6 +1449,53 @@ TEST(PipelineMock, ForgedMaskproxyHeadersAreStrippedInAnyCase) {
   for (const Rec& r : out.dlq)
     EXPECT_EQ(names(r), (std::vector<std::string>{"trace", "maskproxy.dlq.reason", "maskproxy.dlq.detail",
                                                   "maskproxy.policy", "maskproxy.origin"}));
+}
+
+// A record whose headers librdkafka cannot parse (rd_kafka_message_headers
+// answers _BAD_MSG) is a dead letter (invalid_headers) in both delivery
+// modes: before, it passed on to the destination as a record without headers.
+void UnparseableHeadersScenario(DeliveryMode mode) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  // One header named with 50 bytes, of which 3 follow; then a good record
+  // with a good header on every partition, before and after it.
+  std::string bad_headers;
+  bad_headers.push_back(2);    // header count 1 (zigzag varint)
+  bad_headers.push_back(100);  // name length 50
+  bad_headers += "abc";
+  const std::vector<std::pair<std::string, std::string>> good = {{"trace", "t-1"}};
+  env.kafka().SendWithHeaders(3, "{\"id\":3}", good, true);
+  env.kafka().SendWithHeaders(1, "{\"id\":1}", good, true);
+  env.kafka().SendWithHeaders(2, "{\"id\":2}", good, true);
+  const int64_t bad_id = kInvalidIdBase + 3;  // partition 0, as id 3
+  env.kafka().SendRawHeaders(bad_id, "{\"id\":" + std::to_string(bad_id) + ",\"user\":{\"tier\":\"gold\"}}",
+                             bad_headers);
+  env.kafka().SendWithHeaders(6, "{\"id\":6}", good, true);
+  std::unique_ptr<Running> run = env.Start([mode](Options& o) { o.mode = mode; });
+  ASSERT_TRUE(run);
+  const bool all = env.WaitAllCommitted(run.get());
+  const Status s = run->Stop();
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  const Outputs out = env.kafka().ReadOutputs();
+  std::set<int64_t> dst_ids;
+  for (const Rec& r : out.dst) dst_ids.insert(ParseId(r.value));
+  EXPECT_EQ(dst_ids, (std::set<int64_t>{1, 2, 3, 6})) << "the record with unparseable headers reached the destination";
+  ASSERT_EQ(out.dlq.size(), 1u);
+  const Rec& dead = out.dlq[0];
+  EXPECT_EQ(ParseId(dead.value), bad_id);
+  std::string reason;
+  for (const auto& [k, v] : dead.headers)
+    if (k == "maskproxy.dlq.reason") reason = v;
+  EXPECT_EQ(reason, "invalid_headers");
+}
+
+TEST(PipelineMock, UnparseableHeadersAreDeadLetteredExactlyOnce) {
+  UnparseableHeadersScenario(DeliveryMode::kExactlyOnce);
+}
+
+TEST(PipelineMock, UnparseableHeadersAreDeadLetteredAtLeastOnce) {
+  UnparseableHeadersScenario(DeliveryMode::kAtLeastOnce);
 }
 
 // Pipeline::SwapEngine: engines with policy versions 1 and 2 swapped 12
