@@ -161,14 +161,13 @@ namespace {
 class Ctx {
  public:
   explicit Ctx(std::string origin) : origin_(std::move(origin)) {}
-  Error At(const YAML::Node& n, const std::string& msg) const {
-    YAML::Mark m = n.Mark();
-    if (m.line < 0) return Error(ErrorCode::kConfigInvalid, origin_ + ": " + msg);
-    return Error(ErrorCode::kConfigInvalid,
-                 origin_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);
+  // One line by construction (text::Located), whatever names `msg` quotes.
+  Error At(const YAML::Node& n, const std::string& msg) const { return At(n.Mark(), msg); }
+  Error At(const YAML::Mark& m, const std::string& msg) const {
+    return Error(ErrorCode::kConfigInvalid, text::Located(origin_, m.line + 1, m.column + 1, msg));
   }
   Error Missing(const std::string& key) const {
-    return Error(ErrorCode::kConfigInvalid, origin_ + ": missing required key '" + key + "'");
+    return At(YAML::Mark::null_mark(), "missing required key '" + key + "'");
   }
 
  private:
@@ -473,11 +472,10 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::ParserException& e) {
-    return Error(ErrorCode::kConfigInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return c.At(e.mark, "invalid YAML: " + e.msg);
   }
   if (!root.IsMap())
-    return Error(ErrorCode::kConfigInvalid, origin + ": the config must be a YAML mapping (see maskproxy run --help)");
+    return c.At(YAML::Mark::null_mark(), "the config must be a YAML mapping (see maskproxy run --help)");
   Config cfg;
   cfg.path = origin;
   try {
@@ -731,8 +729,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       }
     }
   } catch (const YAML::Exception& e) {
-    return Error(ErrorCode::kConfigInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return c.At(e.mark, e.msg);
   }
   return cfg;
 }

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <utility>
 
+#include "common/text.h"
+
 namespace maskproxy::app {
 namespace {
 
@@ -17,8 +19,10 @@ std::string Where(const RouteAt& r, const policy::Route::Mark& m) {
   return r.policy->origin() + ":" + std::to_string(m.line) + ":" + std::to_string(m.column);
 }
 
+// One located line (text::Located), whatever the route and topic names hold.
 Error Conflict(const RouteAt& r, const policy::Route::Mark& m, const std::string& msg) {
-  return Error(ErrorCode::kPolicyConflict, Where(r, m) + ": route '" + r.route->name + "': " + msg);
+  return Error(ErrorCode::kPolicyConflict,
+               text::Located(r.policy->origin(), m.line, m.column, "route '" + r.route->name + "': " + msg));
 }
 
 // An output topic and the route line that names it.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <numeric>
 
 #include "common/unicode.h"
@@ -85,6 +86,58 @@ std::string JsonQuoted(std::string_view s) {
   std::string out;
   AppendJsonQuoted(s, &out);
   return out;
+}
+
+std::string OneLine(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  const auto byte = [&](unsigned char c) {
+    out.append("\\x");
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  };
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '\n') {
+        out.append("\\n");
+      } else if (c == '\r') {
+        out.append("\\r");
+      } else if (c == '\t') {
+        out.append("\\t");
+      } else if (c < 0x20 || c == 0x7f) {
+        byte(c);
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(s, i, &cp);
+    if (n == 0) {
+      byte(c);
+      ++i;
+      continue;
+    }
+    if (unicode::IsControl(cp) || cp == 0x2028 || cp == 0x2029 || unicode::IsDefaultIgnorable(cp)) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "\\u{%04X}", static_cast<unsigned>(cp));
+      out.append(buf);
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+std::string Located(std::string_view origin, int line, int column, std::string_view message) {
+  std::string s(origin);
+  if (line >= 1) s.append(":").append(std::to_string(line)).append(":").append(std::to_string(column));
+  s.append(": ").append(message);
+  return OneLine(s);
 }
 
 }  // namespace maskproxy::text

@@ -23,4 +23,19 @@ namespace maskproxy::text {
 void AppendJsonQuoted(std::string_view s, std::string* out);
 [[nodiscard]] std::string JsonQuoted(std::string_view s);
 
+// `s` as one printable line, for a diagnostic a person reads in a terminal,
+// a log or the playground: control characters (C0 with line breaks and NUL,
+// DEL, C1) are written as \n, \r, \t or \xNN; line and paragraph separators
+// (U+2028, U+2029) and default-ignorable code points (zero-width and
+// bidirectional controls, ...) as \u{XXXX}; bytes that are not UTF-8 as
+// \xNN. Everything else (Hangul, quotes, backslashes) is kept. Names from a
+// policy or config file reach error messages through this, so a name cannot
+// start a forged line or hide what it says.
+[[nodiscard]] std::string OneLine(std::string_view s);
+
+// "ORIGIN:LINE:COLUMN: MESSAGE" (1-based), or "ORIGIN: MESSAGE" when line < 1,
+// as OneLine: the one format of a located error in a policy, config or
+// keyring file.
+[[nodiscard]] std::string Located(std::string_view origin, int line, int column, std::string_view message);
+
 }  // namespace maskproxy::text

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/text.h"
 #include "crypto/base64.h"
 
 namespace maskproxy::crypto {
@@ -89,15 +90,17 @@ Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& ori
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::ParserException& e) {
     // e.msg is the parser's description; it does not echo document content.
-    return Error(ErrorCode::kKeyringInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                 std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return Error(ErrorCode::kKeyringInvalid,
+                 text::Located(origin, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg));
   }
   if (!root.IsMap()) return Error(ErrorCode::kKeyringInvalid, origin + ": expected a mapping with a 'keys' entry");
   try {
-    return ParseRoot(root, origin, kms, unwrap);
+    auto ring = ParseRoot(root, origin, kms, unwrap);
+    // One line whatever key names the file holds (no message carries material).
+    if (!ring.ok()) return Error(ring.error().code, text::OneLine(ring.error().message));
+    return ring;
   } catch (const YAML::Exception& e) {
-    return Error(ErrorCode::kKeyringInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                 std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error(ErrorCode::kKeyringInvalid, text::Located(origin, e.mark.line + 1, e.mark.column + 1, e.msg));
   }
 }
 

@@ -55,15 +55,13 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::ParserException& e) {
-    return Error(ErrorCode::kPolicyInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return c.At(e.mark, "invalid YAML: " + e.msg);
   }
   if (!root.IsMap()) {
     // An empty document's root has no mark: it is at 1:1.
-    const YAML::Mark m = root.Mark();
-    return Error(ErrorCode::kPolicyInvalid, origin + ":" + std::to_string(m.line < 0 ? 1 : m.line + 1) + ":" +
-                                                std::to_string(m.line < 0 ? 1 : m.column + 1) +
-                                                ": a policy must be a mapping with policy, version, routes");
+    YAML::Mark m = root.Mark();
+    if (m.line < 0) m.line = m.column = 0;
+    return c.At(m, "a policy must be a mapping with policy, version, routes");
   }
   try {
     Diag diag;
@@ -153,8 +151,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     }
     return std::shared_ptr<const Policy>(std::move(p));
   } catch (const YAML::Exception& e) {
-    return Error(ErrorCode::kPolicyInvalid, origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return c.At(e.mark, e.msg);
   }
 }
 

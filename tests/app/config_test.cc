@@ -526,5 +526,16 @@ TEST(ConfigParse, AdminErrorsNameTheKey) {
   EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  enabled: maybe\n", {"admin.enabled"}));
 }
 
+// Key names are the operator's text: a line break, NUL or bidirectional
+// override in one is shown escaped, and the message stays one located line.
+TEST(ConfigParse, KeyNamesCannotBreakOrHideTheErrorLine) {
+  auto r = Parse(std::string(kMinimal) + "\"a\\nc.yaml:1:1: forged\\0\\u202E\": 1\n");
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.error().message;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  EXPECT_EQ(m.find('\0'), std::string::npos);
+  EXPECT_EQ(m.rfind("c.yaml:6:1: ", 0), 0u) << m;
+  EXPECT_NE(m.find("unknown key 'a\\nc.yaml:1:1: forged\\x00\\u{202E}'"), std::string::npos) << m;
+}
 }  // namespace
 }  // namespace maskproxy::app

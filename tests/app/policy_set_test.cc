@@ -222,6 +222,31 @@ TEST_F(PolicySetTest, SourceClaimedByTwoFilesIsLocatedAtTheSecond) {
             b + ":5:11: route 'second': source 'pay.raw' is also routed by route 'pay.raw' (" + a + ":4:13)");
 }
 
+// Route names are the author's text: a line break or a bidirectional
+// override in one is shown escaped and the conflict stays one located line.
+TEST_F(PolicySetTest, RouteNamesCannotBreakOrHideAConflictLine) {
+  std::string a = Write("a.yaml",
+                        "policy: a\nversion: 1\nroutes:\n"
+                        "  - name: \"first\\nx.yaml:1:1: forged\\u202E\"\n"
+                        "    from: pay.raw\n"
+                        "    to: a.out\n"
+                        "    dead_letter: a.dlq\n"
+                        "    rules: [{ path: x, action: redact }]\n");
+  std::string b = Write("b.yaml",
+                        "policy: b\nversion: 1\nroutes:\n"
+                        "  - name: \"second\\r\"\n"
+                        "    from: pay.raw\n"
+                        "    to: b.out\n"
+                        "    dead_letter: b.dlq\n"
+                        "    rules: [{ path: x, action: redact }]\n");
+  auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.error().message, b +
+                                     ":5:11: route 'second\\r': source 'pay.raw' is also routed by route "
+                                     "'first\\nx.yaml:1:1: forged\\u{202E}' (" +
+                                     a + ":5:11)");
+}
+
 TEST_F(PolicySetTest, SourceThatIsAnOutputAndPatternsThatMatchOutputsAreLocated) {
   std::string a = Write("a.yaml",
                         "policy: a\nversion: 1\nroutes:\n"

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/text.h"
+#include "common/unicode.h"
 
 namespace maskproxy {
 namespace {
@@ -26,6 +27,55 @@ TEST(Text, SuggestsOnlyCloseWords) {
 TEST(Text, Join) {
   EXPECT_EQ(text::Join({}), "");
   EXPECT_EQ(text::Join({"a", "b", "c"}), "a, b, c");
+}
+
+TEST(Text, OneLineEscapesWhatCouldBreakOrHideALine) {
+  EXPECT_EQ(text::OneLine("plain 'name' \"q\" \\d+ 주민등록번호"), "plain 'name' \"q\" \\d+ 주민등록번호");
+  EXPECT_EQ(text::OneLine("a\nb\rc\td"), "a\\nb\\rc\\td");
+  EXPECT_EQ(text::OneLine(std::string_view("a\0b\x1b[2Jc\x7f", 9)), "a\\x00b\\x1B[2Jc\\x7F");
+  EXPECT_EQ(text::OneLine("\xC2\x85"), "\\u{0085}");                     // NEL, a C1 line break
+  EXPECT_EQ(text::OneLine("a\u2028b\u2029c"), "a\\u{2028}b\\u{2029}c");  // line, paragraph separator
+  EXPECT_EQ(text::OneLine("rrn\u202Elive"), "rrn\\u{202E}live");         // right-to-left override
+  EXPECT_EQ(text::OneLine("x\u200By\uFEFF"), "x\\u{200B}y\\u{FEFF}");    // zero-width space, BOM
+  EXPECT_EQ(text::OneLine("\x92\x8f"
+                          "ok"
+                          "\xE2\x82"),
+            "\\x92\\x8Fok\\xE2\\x82");                          // not UTF-8
+  EXPECT_EQ(text::OneLine("\xED\xA0\x80"), "\\xED\\xA0\\x80");  // a surrogate
+}
+
+TEST(Text, OneLineOutputIsPrintableUtf8ForEveryByteAndPair) {
+  const auto check = [](std::string_view in) {
+    const std::string out = text::OneLine(in);
+    for (size_t i = 0; i < out.size();) {
+      const auto c = static_cast<unsigned char>(out[i]);
+      ASSERT_FALSE(c < 0x20 || c == 0x7f) << "control byte in the output of a " << in.size() << "-byte input";
+      uint32_t cp = 0;
+      const size_t n = c < 0x80 ? 1 : unicode::DecodeUtf8(out, i, &cp);
+      ASSERT_NE(n, 0u) << "output is not UTF-8";
+      if (n > 1) {
+        ASSERT_FALSE(unicode::IsControl(cp) || unicode::IsDefaultIgnorable(cp) || cp == 0x2028);
+      }
+      i += n;
+    }
+  };
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) {
+      const char in[2] = {static_cast<char>(a), static_cast<char>(b)};
+      check(std::string_view(in, 2));
+    }
+  for (uint32_t cp = 0x80; cp < 0x30000; ++cp) {
+    if (cp >= 0xD800 && cp < 0xE000) continue;
+    std::string in;
+    unicode::AppendUtf8(cp, &in);
+    check(in);
+  }
+}
+
+TEST(Text, LocatedIsOneLine) {
+  EXPECT_EQ(text::Located("p.yaml", 3, 7, "unknown key 'a\nb'"), "p.yaml:3:7: unknown key 'a\\nb'");
+  EXPECT_EQ(text::Located("p.yaml", 0, 0, "missing 'routes'"), "p.yaml: missing 'routes'");
+  EXPECT_EQ(text::Located("dir\n/p.yaml", 1, 1, "x"), "dir\\n/p.yaml:1:1: x");
 }
 
 TEST(Metrics, CountersAreStableAndRenderAsPrometheusText) {

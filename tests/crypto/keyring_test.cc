@@ -93,6 +93,17 @@ TEST(KeyringParse, ValidKeyring) {
   EXPECT_EQ(r->Find(""), nullptr);
 }
 
+// A key name that is not a valid name (here with a line break and a NUL) is
+// shown escaped, and the message stays one located line.
+TEST(KeyringParse, BadKeyNameCannotBreakTheErrorLine) {
+  auto r = Keyring::Parse("keys:\n  \"rrn\\nk.yaml:1:1: forged\\0\":\n    active: 1\n", "k.yaml");
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:2:", "key name 'rrn\\nk.yaml:1:1: forged\\x00'"}));
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().message.find('\0'), std::string::npos);
+  }
+}
+
 TEST(KeyringParse, KeyTooShort) {
   std::string material = B64(Bytes(0, 31));
   auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + material + "\n"), "k.yaml");

@@ -409,6 +409,45 @@ TEST(PolicyLoad, ShippedPoliciesCompile) {
 namespace maskproxy::policy {
 namespace {
 
+// Names in a policy are the author's text: a key, a topic, an action or a
+// detector name may hold a line break, a NUL, a terminal escape, a
+// bidirectional override or bytes that are not UTF-8. Every error still
+// reads as one line per error, each starting with its location, and the odd
+// character is shown escaped. A fuzzer found a key holding a NUL and a quote
+// that started an unlocated line.
+TEST(PolicyParse, NamesFromTheFileCannotBreakOrHideAnErrorLine) {
+  struct Case {
+    std::string yaml, shown;
+  };
+  const std::string head = "policy: p\nversion: 1\n";
+  const std::vector<Case> cases = {
+      {head + "\"a\\nb.yaml:9:9: forged\": 1\n", "unknown key 'a\\nb.yaml:9:9: forged'"},
+      {head + "\"x'\\0\\ny\": 1\n", "unknown key 'x'\\x00\\ny'"},
+      {head + "\"rrn\\u202E\\e[2J\": 1\n", "unknown key 'rrn\\u{202E}\\x1B[2J'"},
+      {head + "pol\x92\x8f: 1\n", "unknown key 'pol\\x92\\x8F'"},
+      // yaml-cpp decodes \\N (NEL) to the single byte 0x85, not UTF-8.
+      {head + "\"line\\Lsep\\Npara\": 1\n", "unknown key 'line\\u{2028}sep\\x85para'"},
+      {OneRule("- { path: a, action: \"tok\\nenize\" }"), "tok\\nenize"},
+      {OneRule("- { path: a, action: mask, \"keep\\rlast\": 4 }"), "keep\\rlast"},
+      {OneRule("- { path: \"a\\u2066\\n..b\", action: redact }"), "a\\u{2066}\\n..b"},
+      {OneRule("- { path: a, action: redact }") + "tests:\n  - { name: t, route: \"pay\\nments\", input: {} }\n",
+       "no route named 'pay\\nments'"},
+  };
+  for (const auto& c : cases) {
+    auto r = Parse(c.yaml);
+    ASSERT_FALSE(r.ok()) << c.shown;
+    const std::string& m = r.error().message;
+    EXPECT_NE(m.find(c.shown), std::string::npos) << m;
+    for (size_t b = 0, e; b < m.size(); b = e + 1) {
+      e = m.find('\n', b);
+      if (e == std::string::npos) e = m.size();
+      const std::string line = m.substr(b, e - b);
+      EXPECT_TRUE(std::regex_search(line, std::regex("^p\\.yaml:[1-9][0-9]*:[1-9][0-9]*: "))) << line;
+      for (unsigned char ch : line) EXPECT_FALSE(ch < 0x20 || ch == 0x7f) << line;
+    }
+  }
+}
+
 TEST(PolicyParse, ReportsEveryErrorWithItsLocation) {
   std::string y =
       "policy: p\n"                                                   // 1

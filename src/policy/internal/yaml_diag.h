@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/text.h"
 
 namespace maskproxy::policy::internal {
 
@@ -17,10 +18,13 @@ namespace maskproxy::policy::internal {
 class Ctx {
  public:
   explicit Ctx(std::string origin) : origin_(std::move(origin)) {}
+  // One line by construction (text::Located): names quoted in `msg` come
+  // from the file and may hold line breaks or invisible characters.
   Error At(const YAML::Node& n, const std::string& msg, ErrorCode code = ErrorCode::kPolicyInvalid) const {
-    YAML::Mark m = n.Mark();
-    if (m.line < 0) return Error(code, origin_ + ": " + msg);
-    return Error(code, origin_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);
+    return At(n.Mark(), msg, code);
+  }
+  Error At(const YAML::Mark& m, const std::string& msg, ErrorCode code = ErrorCode::kPolicyInvalid) const {
+    return Error(code, text::Located(origin_, m.line + 1, m.column + 1, msg));
   }
   const std::string& origin() const { return origin_; }
 
