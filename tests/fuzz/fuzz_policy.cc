@@ -1,7 +1,8 @@
 // fuzz_policy: Policy::Parse on arbitrary YAML text with a fixed in-memory
 // keyring (keys rrn, card, pii; the default in-memory ledger). It must never crash, hang or
 // throw, and every error must say where: each line of the message starts
-// with "fuzz.yaml:LINE:" (then usually COLUMN:), LINE >= 1. A policy that
+// with "fuzz.yaml:LINE:" (then usually COLUMN:), LINE >= 1, and is printable
+// UTF-8 whatever names the input holds. A policy that
 // compiles is well formed: at least one route, each with a from, to and
 // dead_letter, distinct, and every rule with an action.
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/unicode.h"
 #include "crypto/keyring.h"
 #include "policy/policy.h"
 #include "support/test_keys.h"
@@ -55,6 +57,30 @@ bool Located(std::string_view line) {
   return digits > 0 && n >= 1 && i < line.size() && line[i] == ':';
 }
 
+// One diagnostic per line, each starting with its location, and nothing in a
+// line that could end it or hide what it says: no control byte, valid UTF-8
+// (names from the file are shown escaped, text::OneLine).
+void CheckLines(std::string_view m) {
+  while (!m.empty()) {
+    size_t nl = m.find('\n');
+    std::string_view line = m.substr(0, nl);
+    if (!Located(line)) {
+      std::fprintf(stderr, "fuzz_policy: unlocated line: %.*s\n", static_cast<int>(line.size()), line.data());
+      Fail("a diagnostic line without file:line");
+    }
+    for (size_t i = 0; i < line.size();) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      if (c < 0x20 || c == 0x7f) Fail("a control byte in a diagnostic line");
+      uint32_t cp = 0;
+      const size_t n = c < 0x80 ? 1 : maskproxy::unicode::DecodeUtf8(line, i, &cp);
+      if (n == 0) Fail("a diagnostic line that is not UTF-8");
+      i += n;
+    }
+    if (nl == std::string_view::npos) break;
+    m.remove_prefix(nl + 1);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -70,24 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto& e = r.error();
     if (static_cast<size_t>(e.code) >= maskproxy::kErrorCodeCount) Fail("an error without a code");
     if (e.message.empty()) Fail("an error without a message");
-    // One error per line, each starting with its location. A line that does
-    // not start with one is accepted only as the rest of a quoted name that
-    // holds a line break (the quote opened on an earlier line is still open).
-    std::string_view m = e.message;
-    size_t open_quotes = 0;
-    while (!m.empty()) {
-      size_t nl = m.find('\n');
-      std::string_view line = m.substr(0, nl);
-      if (Located(line)) open_quotes = 0;
-      const bool continues = open_quotes % 2 == 1;
-      for (char c : line) open_quotes += c == '\'';
-      if (!Located(line) && !continues) {
-        std::fprintf(stderr, "fuzz_policy: unlocated error line: %.*s\n", static_cast<int>(line.size()), line.data());
-        Fail("an error line without file:line");
-      }
-      if (nl == std::string_view::npos) break;
-      m.remove_prefix(nl + 1);
-    }
+    CheckLines(e.message);
     return 0;
   }
   const auto& p = **r;
@@ -100,5 +109,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!rule.action) Fail("a compiled rule without an action");
   }
   if (p.Label().empty()) Fail("a compiled policy without a label");
+  for (const auto& w : p.warnings()) CheckLines(w);
   return 0;
 }
