@@ -716,6 +716,20 @@ class Env {
 
   offset_spy::Ledger Ledger() const { return offset_spy::Snapshot(txn_id_); }
 
+  // Stops the run and expects Run() to have returned Ok.
+  void ExpectCleanStop(Running* run) {
+    const Status s = run->Stop();
+    EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  }
+
+  // Waits until every source offset is committed, then stops the run: the
+  // end of every scenario that must drain completely.
+  void StopWhenAllCommitted(Running* run) {
+    const bool all = WaitAllCommitted(run);
+    EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+    ExpectCleanStop(run);
+  }
+
   // Waits until the spy has seen every source record's offset committed, or
   // (should the spy see nothing) until every id is in the outputs.
   bool WaitAllCommitted(Running* run, std::chrono::seconds timeout = kDeadline) {
@@ -900,10 +914,7 @@ TEST(PipelineMock, RetriableErrorsOnInitProducerId) {
   PushBrokerErrors(env.mc(), kTxnCoordinator, kApiInitProducerId, RetriableCoordErrors());
   std::unique_ptr<Running> run = env.Start();
   ASSERT_TRUE(run);
-  const bool all = env.WaitAllCommitted(run.get());
-  const Status s = run->Stop();
-  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.StopWhenAllCommitted(run.get());
   EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiInitProducerId), 0u) << "injected errors not hit";
   env.ExpectDeliveredAndCommitted();
 }
@@ -935,8 +946,7 @@ TEST(PipelineMock, RetriableErrorsOnAddPartitionsAddOffsetsTxnOffsetCommitEndTxn
     EXPECT_TRUE(env.WaitAllCommitted(run.get(), 30s)) << "batch not committed within 30 s";
     EXPECT_EQ(PendingBrokerErrors(env.mc(), ph.broker, ph.api), 0u) << "injected errors not hit";
   }
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   env.ExpectDeliveredAndCommitted();
 }
 
@@ -983,8 +993,7 @@ TEST(PipelineMock, AbortableProduceErrorsAbortAndReplay) {
     EXPECT_GT(Aborted(), aborted_before) << "no transaction was aborted";
     EXPECT_GT(env.Ledger().aborts, 0);
   }
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   env.ExpectDeliveredAndCommitted();
 }
 
@@ -1140,10 +1149,7 @@ TEST(PipelineMock, TransactionCoordinatorDownForTwoSeconds) {
   ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), kTxnCoordinator), RD_KAFKA_RESP_ERR_NO_ERROR);
   EXPECT_GT(consumed_while_down, 0u) << "no record was consumed while the coordinator was down";
   env.kafka().ProduceBatch(5001, 20, 1);
-  const bool all = env.WaitAllCommitted(run.get());
-  const Status s = run->Stop();
-  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.StopWhenAllCommitted(run.get());
   env.ExpectDeliveredAndCommitted();
 }
 
@@ -1221,8 +1227,7 @@ void SizeRefusalScenario(DeliveryMode mode) {
   if (mode == DeliveryMode::kExactlyOnce) {
     EXPECT_TRUE(env.WaitAllCommitted(run.get()));
   }
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   EXPECT_EQ(ReferenceOnly() - refs_before, 1u);
 
   const Outputs out = env.kafka().ReadOutputs();
@@ -1281,8 +1286,7 @@ TEST(PipelineMock, RecordsOverTheLimitAreDeadLetteredWithoutAbort) {
   std::unique_ptr<Running> run = env.Start([](Options& o) { o.producer_properties["message.max.bytes"] = "4000"; });
   ASSERT_TRUE(run);
   EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "not every source offset was committed";
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   EXPECT_EQ(Aborted(), aborted_before) << "an oversize record aborted a transaction";
   EXPECT_EQ(ReferenceOnly() - refs_before, 2u);
   const Outputs out = env.kafka().ReadOutputs();
@@ -1332,8 +1336,7 @@ void ProduceRefusedScenario(DeliveryMode mode) {
     EXPECT_GT(Aborted(), aborted_before) << "a refused produce call did not abort its transaction";
   }
   offset_spy::ProducesToRefuse() = 0;
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   if (mode == DeliveryMode::kExactlyOnce) env.ExpectDeliveredAndCommitted();
   const Outputs out = env.kafka().ReadOutputs();
   for (const auto& r : out.dst) EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst;
@@ -1429,10 +1432,7 @@ TEST(PipelineMock, ForgedMaskproxyHeadersAreStrippedInAnyCase) {
   env.kafka().SendWithHeaders(kInvalidIdBase, "{\"id\":900000,\"user\":", forged, false);
   std::unique_ptr<Running> run = env.Start();
   ASSERT_TRUE(run);
-  const bool all = env.WaitAllCommitted(run.get());
-  const Status s = run->Stop();
-  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.StopWhenAllCommitted(run.get());
   const Outputs out = env.kafka().ReadOutputs();
   ASSERT_FALSE(out.dst.empty());
   ASSERT_FALSE(out.dlq.empty());
@@ -1473,10 +1473,7 @@ void UnparseableHeadersScenario(DeliveryMode mode) {
   env.kafka().SendWithHeaders(6, "{\"id\":6}", good, true);
   std::unique_ptr<Running> run = env.Start([mode](Options& o) { o.mode = mode; });
   ASSERT_TRUE(run);
-  const bool all = env.WaitAllCommitted(run.get());
-  const Status s = run->Stop();
-  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.StopWhenAllCommitted(run.get());
   const Outputs out = env.kafka().ReadOutputs();
   std::set<int64_t> dst_ids;
   for (const Rec& r : out.dst) dst_ids.insert(ParseId(r.value));
@@ -1524,10 +1521,7 @@ void EngineSwapsOnlyBetweenTransactions(int workers) {
     std::this_thread::sleep_for(150ms);
   }
   env.kafka().Flush();
-  const bool all = env.WaitAllCommitted(run.get());
-  const Status s = run->Stop();
-  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.StopWhenAllCommitted(run.get());
   std::vector<offset_spy::Produced> produced;
   {
     std::lock_guard<std::mutex> l(offset_spy::Mu());
@@ -1622,10 +1616,7 @@ TEST(PipelineMock, WorkersKeepPerPartitionOrderAndDeadLetters) {
   for (int k = 0; k < 6; ++k) env.kafka().ProduceBatch(1 + k * 1000, 150, 3);
   std::unique_ptr<Running> run = env.Start([](Options& o) { o.workers = 3; });
   ASSERT_TRUE(run);
-  const bool all = env.WaitAllCommitted(run.get());
-  const Status s = run->Stop();
-  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.StopWhenAllCommitted(run.get());
   std::vector<offset_spy::Produced> produced;
   {
     std::lock_guard<std::mutex> l(offset_spy::Mu());
@@ -1673,8 +1664,7 @@ TEST(PipelineMock, DefaultLingerFollowsTheDeliveryMode) {
         };
       });
       ASSERT_TRUE(run);
-      const Status s = run->Stop();
-      EXPECT_TRUE(s.ok()) << s.error().ToString();
+      env.ExpectCleanStop(run.get());
       const char* want = user_set ? "7" : mode == DeliveryMode::kExactlyOnce ? "5" : "1";
       EXPECT_EQ(linger, want) << (mode == DeliveryMode::kExactlyOnce ? "exactly_once" : "at_least_once")
                               << (user_set ? ", linger.ms set by the user" : ", default");
@@ -1697,9 +1687,8 @@ TEST(PipelineMock, WorkersAtLeastOnceDeliverEverything) {
     std::this_thread::sleep_for(100ms);
     complete = env.OutputsComplete();
   }
-  const Status s = run->Stop();
   EXPECT_TRUE(complete) << "not every record reached an output within the deadline";
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   const Outputs o = env.kafka().ReadOutputs();
   for (const auto& r : o.dst) {
     EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst << ":" << r.partition;
@@ -1784,8 +1773,7 @@ TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
     f << page;
     EXPECT_TRUE(f.good()) << "cannot write " << out;
   }
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << s.error().ToString();
+  env.ExpectCleanStop(run.get());
 
   // No faults were injected: no replays, so the counts are exact.
   ASSERT_EQ(Aborted(), aborted0) << "a transaction was aborted: the counts would include replays";
@@ -1911,8 +1899,7 @@ void AuditSinkDownScenario(DeliveryMode mode) {
   }
   EXPECT_TRUE(run->pipeline().GetHealth().audit_ok);
   EXPECT_EQ(reg.Value("maskproxy_audit_sink_up", {}), 1);
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   if (eos) {
     env.ExpectDeliveredAndCommitted();
   }
@@ -1983,8 +1970,7 @@ TEST(PipelineMock, EagerCommitCommitsAtOnceExactlyOnceAndIdlesQuietly) {
   EXPECT_EQ(after.commit_ok, before.commit_ok) << "transactions committed while idle";
   EXPECT_EQ(begins_after, begins_before) << "transactions begun while idle";
   EXPECT_GE(before.commit_ok, 2) << "two batches, consumed apart, should take at least two transactions";
-  const Status s = run->Stop();
-  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  env.ExpectCleanStop(run.get());
   env.ExpectDeliveredAndCommitted();
 }
 
