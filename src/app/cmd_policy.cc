@@ -9,6 +9,7 @@
 #include "app/kms_setup.h"
 #include "app/policy_set.h"
 #include "app/policy_tests.h"
+#include "common/text.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
@@ -67,7 +68,7 @@ int CmdPolicy(const std::vector<std::string>& args) {
       for (const auto& w : p->warnings()) std::fprintf(stderr, "%s\n", w.c_str());
       // A file with an error (a conflict with another file) is not ok.
       if (!ok && ("\n" + set.error().message).find("\n" + p->origin() + ":") != std::string::npos) continue;
-      std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), p->Label().c_str(),
+      std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), text::OneLine(p->Label()).c_str(),
                   p->routes().size(), p->tests().size());
     }
     return ok ? kExitOk : kExitUsage;
@@ -78,11 +79,11 @@ int CmdPolicy(const std::vector<std::string>& args) {
     for (const auto& o : RunPolicyTests(p, engine::Limits{})) {
       if (o.passed) {
         ++passed;
-        std::printf("PASS %s:%d %s\n", p->origin().c_str(), o.line, o.name.c_str());
+        std::printf("PASS %s:%d %s\n", p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
         continue;
       }
       ++failed;
-      std::printf("FAIL %s:%d %s\n", p->origin().c_str(), o.line, o.name.c_str());
+      std::printf("FAIL %s:%d %s\n", p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
       for (const auto& d : o.diffs) {
         std::string indented = "    " + d;
         for (size_t pos = 0; (pos = indented.find('\n', pos)) != std::string::npos; pos += 5)

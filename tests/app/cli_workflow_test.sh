@@ -53,6 +53,34 @@ has err.txt "did you mean 'contact'" "missing key suggestion"
 has err.txt "broken.yaml:11:" "overlapping path located"
 [ "$(wc -l <err.txt)" -ge 4 ] && ok "every error reported at once" || bad "only $(wc -l <err.txt) error line(s)"
 
+# Names are the author's text: a line break in the policy's or a test's name,
+# or in an unknown key, is shown escaped and cannot forge a line of output.
+cat >forged.yaml <<'YAML'
+policy: "forged\nforged.yaml: ok"
+version: 1
+routes:
+  - from: f.raw
+    to: f.out
+    dead_letter: f.dlq
+    rules:
+      - { path: user.rrn, action: redact }
+tests:
+  - name: "real\nPASS forged.yaml:1 every test"
+    route: f.raw
+    input: { user: { rrn: "900101-1234567" } }
+    expect: { user: { rrn: "nope" } }
+YAML
+expect_rc 0 "a policy with a line break in its name checks" "$bin" policy check --keys keys.yaml forged.yaml
+has out.txt 'forged.yaml: ok (forged\nforged.yaml: ok@1#' "policy name shown escaped"
+[ "$(wc -l <out.txt)" = 1 ] && ok "policy check: one line" || bad "policy check printed $(wc -l <out.txt) lines"
+expect_rc 1 "the failing test with a line break in its name fails" "$bin" policy test --keys keys.yaml forged.yaml
+has out.txt 'FAIL forged.yaml:10 real\nPASS forged.yaml:1 every test' "test name shown escaped"
+grep -q '^PASS' out.txt && bad "a forged PASS line" || ok "no forged PASS line"
+printf 'policy: p\nversion: 1\n"a\\nforged.yaml:1:1: ok": 1\n' >forgedkey.yaml
+expect_rc 2 "an unknown key with a line break is refused" "$bin" policy check --keys keys.yaml forgedkey.yaml
+has err.txt "forgedkey.yaml:3:1: unknown key 'a\\nforged.yaml:1:1: ok'" "unknown key shown escaped"
+grep -v '^forgedkey.yaml:[0-9]*:[0-9]*: ' err.txt && bad "an error line without its location" || ok "every error line located"
+
 sed -e 's/keep_first: 6, keep_last: 4/keep_first: 4, keep_last: 4/' "$P" >failing.yaml
 expect_rc 1 "a failing embedded test fails policy test" "$bin" policy test --keys keys.yaml failing.yaml
 has out.txt "FAIL failing.yaml:" "failure names file and line"
