@@ -1,5 +1,7 @@
 #include "codec/path.h"
 
+#include <cstdio>
+
 #include "common/unicode.h"
 
 namespace maskproxy::codec {
@@ -7,6 +9,22 @@ namespace {
 Error PathError(std::string_view text, size_t pos, const std::string& what) {
   return Error(ErrorCode::kInvalidPath,
                "path '" + std::string(text) + "' at character " + std::to_string(pos + 1) + ": " + what);
+}
+
+// A record's member names are UTF-8 (codec/json.h reads JSON strictly): a key
+// that is not can name no member.
+Error NotUtf8(std::string_view text, size_t pos) {
+  return PathError(text, pos, "a byte that is not UTF-8; no member name can hold it");
+}
+
+bool Invisible(uint32_t cp) {
+  return unicode::IsControl(cp) || unicode::IsDefaultIgnorable(cp) || cp == 0x2028 || cp == 0x2029;
+}
+
+std::string CodePoint(uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
 }
 }  // namespace
 
@@ -45,6 +63,12 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
         }
         if (!closed || j >= text.size() || text[j] != ']') return PathError(text, i, "unterminated [\"...\"] key");
         if (key.empty()) return PathError(text, i, "empty key");
+        for (size_t k = 0; k < key.size();) {
+          uint32_t cp = 0;
+          const size_t n = unicode::DecodeUtf8(key, k, &cp);
+          if (n == 0) return NotUtf8(text, i);
+          k += n;
+        }
         p.segments.push_back({PathSegment::Kind::kKey, std::move(key)});
         i = j + 1;
         need_key = false;
@@ -62,9 +86,24 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
     if (!need_key) return PathError(text, i, "expected '.' or '['");
     size_t j = i;
     while (j < text.size() && text[j] != '.' && text[j] != '[') {
-      if (text[j] == ']' || text[j] == '"' || static_cast<unsigned char>(text[j]) < 0x20)
+      const auto b = static_cast<unsigned char>(text[j]);
+      if (b == ']' || b == '"' || b < 0x20 || b == 0x7f)
         return PathError(text, j, "unexpected character; quote such keys as [\"...\"]");
-      ++j;
+      if (b < 0x80) {
+        ++j;
+        continue;
+      }
+      // A character a reader does not see (pasted with the name, most
+      // likely) would make the rule name another member than the one it
+      // shows: only a quoted key may hold one, on purpose.
+      uint32_t cp = 0;
+      const size_t n = unicode::DecodeUtf8(text, j, &cp);
+      if (n == 0) return NotUtf8(text, j);
+      if (Invisible(cp))
+        return PathError(text, j,
+                         "an invisible or control character (" + CodePoint(cp) +
+                             ") in a key; quote the key as [\"...\"] if the member's name really holds it");
+      j += n;
     }
     p.segments.push_back({PathSegment::Kind::kKey, std::string(text.substr(i, j - i))});
     i = j;

@@ -65,6 +65,35 @@ TEST(FieldPathParse, Errors) {
   }
 }
 
+// A bare key with a character a reader does not see (zero-width space, BOM,
+// bidirectional control, soft hyphen, C1 control, line separator) would name
+// another member than the one it shows: refused, naming the code point. A
+// quoted key may hold one on purpose. A key that is not UTF-8 can name no
+// member (records are read as strict JSON): refused either way.
+TEST(FieldPathParse, InvisibleCharactersOnlyInQuotedKeysAndOnlyUtf8) {
+  const std::vector<std::pair<std::string, std::string>> invisible = {
+      {"user.rrn\u200B", "U+200B"}, {"user.\uFEFFrrn", "U+FEFF"}, {"us\u202Eer.rrn", "U+202E"},
+      {"user.r\u00ADrn", "U+00AD"}, {"user.rrn\u0085", "U+0085"}, {"user\u2028.rrn", "U+2028"},
+      {"user.\u3164", "U+3164"},  // Hangul filler
+  };
+  for (const auto& [bad, cp] : invisible) {
+    auto p = FieldPath::Parse(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_EQ(p.error().code, ErrorCode::kInvalidPath);
+    EXPECT_NE(p.error().message.find(cp), std::string::npos) << p.error().message;
+    EXPECT_NE(p.error().message.find("quote the key"), std::string::npos) << p.error().message;
+  }
+  EXPECT_EQ(Segs("user[\"rrn\u200B\"]"), (std::vector<PathSegment>{K("user"), K("rrn\u200B")}));
+  for (const char* bad : {"user.rrn\xff", "user.\xc3", "user.\xed\xa0\x80", "user[\"rrn\xff\"]", "user.\x7f"}) {
+    auto p = FieldPath::Parse(bad);
+    ASSERT_FALSE(p.ok()) << "a key that is not UTF-8 or holds DEL should be rejected";
+    EXPECT_EQ(p.error().code, ErrorCode::kInvalidPath);
+  }
+  // Visible non-ASCII stays a plain key: Hangul, full-width letters, a no-break space.
+  EXPECT_EQ(Segs("고객.주민번호"), (std::vector<PathSegment>{K("고객"), K("주민번호")}));
+  EXPECT_EQ(Segs("ｕｓｅｒ.first\u00A0name"), (std::vector<PathSegment>{K("ｕｓｅｒ"), K("first\u00A0name")}));
+}
+
 TEST(FieldPathParse, ErrorsNameThePathAndPosition) {
   auto p = FieldPath::Parse("a..b");
   ASSERT_FALSE(p.ok());
