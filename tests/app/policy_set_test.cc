@@ -204,17 +204,18 @@ TEST_F(PolicySetTest, DeadLetterTopicThatIsAnotherRoutesDestinationIsLocated) {
   EXPECT_EQ(compiled.size(), 1u) << "the file compiled on its own";
 }
 
+// Policy `p` with one route, named `name` (YAML text) on line 4, from
+// pay.raw (line 5) to p.out.
+std::string NamedRouteFromPay(const std::string& p, const std::string& name) {
+  return "policy: " + p + "\nversion: 1\nroutes:\n  - name: " + name + "\n    from: pay.raw\n    to: " + p +
+         ".out\n    dead_letter: " + p + ".dlq\n    rules: [{ path: x, action: redact }]\n";
+}
+
 TEST_F(PolicySetTest, SourceClaimedByTwoFilesIsLocatedAtTheSecond) {
   std::string a = Write("a.yaml",
                         "policy: a\nversion: 1\nroutes:\n"
                         "  - { from: pay.raw, to: a.out, dead_letter: a.dlq, rules: [{ path: x, action: redact }] }\n");
-  std::string b = Write("b.yaml",
-                        "policy: b\nversion: 1\nroutes:\n"
-                        "  - name: second\n"
-                        "    from: pay.raw\n"
-                        "    to: b.out\n"
-                        "    dead_letter: b.dlq\n"
-                        "    rules: [{ path: x, action: redact }]\n");
+  std::string b = Write("b.yaml", NamedRouteFromPay("b", "second"));
   auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.error().code, ErrorCode::kPolicyConflict);
@@ -225,20 +226,8 @@ TEST_F(PolicySetTest, SourceClaimedByTwoFilesIsLocatedAtTheSecond) {
 // Route names are the author's text: a line break or a bidirectional
 // override in one is shown escaped and the conflict stays one located line.
 TEST_F(PolicySetTest, RouteNamesCannotBreakOrHideAConflictLine) {
-  std::string a = Write("a.yaml",
-                        "policy: a\nversion: 1\nroutes:\n"
-                        "  - name: \"first\\nx.yaml:1:1: forged\\u202E\"\n"
-                        "    from: pay.raw\n"
-                        "    to: a.out\n"
-                        "    dead_letter: a.dlq\n"
-                        "    rules: [{ path: x, action: redact }]\n");
-  std::string b = Write("b.yaml",
-                        "policy: b\nversion: 1\nroutes:\n"
-                        "  - name: \"second\\r\"\n"
-                        "    from: pay.raw\n"
-                        "    to: b.out\n"
-                        "    dead_letter: b.dlq\n"
-                        "    rules: [{ path: x, action: redact }]\n");
+  std::string a = Write("a.yaml", NamedRouteFromPay("a", "\"first\\nx.yaml:1:1: forged\\u202E\""));
+  std::string b = Write("b.yaml", NamedRouteFromPay("b", "\"second\\r\""));
   auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.error().message, b +
