@@ -11,22 +11,22 @@ Error PathError(std::string_view text, size_t pos, const std::string& what) {
                "path '" + std::string(text) + "' at character " + std::to_string(pos + 1) + ": " + what);
 }
 
-// A record's member names are UTF-8 (codec/json.h reads JSON strictly): a key
-// that is not can name no member.
-Error NotUtf8(std::string_view text, size_t pos) {
-  return PathError(text, pos, "a byte that is not UTF-8; no member name can hold it");
-}
-
-bool Invisible(uint32_t cp) {
-  return unicode::IsControl(cp) || unicode::IsDefaultIgnorable(cp) || cp == 0x2028 || cp == 0x2029;
-}
-
-std::string CodePoint(uint32_t cp) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
-  return buf;
-}
 }  // namespace
+
+std::optional<NameFlaw> FindNameFlaw(std::string_view name, bool invisible) {
+  for (size_t i = 0; i < name.size();) {
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(name, i, &cp);
+    if (n == 0) return NameFlaw{i, "a byte that is not UTF-8"};
+    if (invisible && (unicode::IsControl(cp) || unicode::IsDefaultIgnorable(cp) || cp == 0x2028 || cp == 0x2029)) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "an invisible or control character (U+%04X)", static_cast<unsigned>(cp));
+      return NameFlaw{i, buf};
+    }
+    i += n;
+  }
+  return std::nullopt;
+}
 
 Result<FieldPath> FieldPath::Parse(std::string_view text) {
   FieldPath p;
@@ -63,12 +63,7 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
         }
         if (!closed || j >= text.size() || text[j] != ']') return PathError(text, i, "unterminated [\"...\"] key");
         if (key.empty()) return PathError(text, i, "empty key");
-        for (size_t k = 0; k < key.size();) {
-          uint32_t cp = 0;
-          const size_t n = unicode::DecodeUtf8(key, k, &cp);
-          if (n == 0) return NotUtf8(text, i);
-          k += n;
-        }
+        if (auto flaw = FindNameFlaw(key, /*invisible=*/false)) return PathError(text, i, flaw->what + " in a key");
         p.segments.push_back({PathSegment::Kind::kKey, std::move(key)});
         i = j + 1;
         need_key = false;
@@ -86,25 +81,14 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
     if (!need_key) return PathError(text, i, "expected '.' or '['");
     size_t j = i;
     while (j < text.size() && text[j] != '.' && text[j] != '[') {
-      const auto b = static_cast<unsigned char>(text[j]);
-      if (b == ']' || b == '"' || b < 0x20 || b == 0x7f)
+      if (text[j] == ']' || text[j] == '"' || static_cast<unsigned char>(text[j]) < 0x20)
         return PathError(text, j, "unexpected character; quote such keys as [\"...\"]");
-      if (b < 0x80) {
-        ++j;
-        continue;
-      }
-      // A character a reader does not see (pasted with the name, most
-      // likely) would make the rule name another member than the one it
-      // shows: only a quoted key may hold one, on purpose.
-      uint32_t cp = 0;
-      const size_t n = unicode::DecodeUtf8(text, j, &cp);
-      if (n == 0) return NotUtf8(text, j);
-      if (Invisible(cp))
-        return PathError(text, j,
-                         "an invisible or control character (" + CodePoint(cp) +
-                             ") in a key; quote the key as [\"...\"] if the member's name really holds it");
-      j += n;
+      ++j;
     }
+    // Only a quoted key may hold a character a reader does not see, on purpose.
+    if (auto flaw = FindNameFlaw(text.substr(i, j - i)))
+      return PathError(text, i + flaw->pos,
+                       flaw->what + " in a key; quote the key as [\"...\"] if the member's name really holds it");
     p.segments.push_back({PathSegment::Kind::kKey, std::string(text.substr(i, j - i))});
     i = j;
     need_key = false;

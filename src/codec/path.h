@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,18 @@ struct FieldPath {
 
   [[nodiscard]] static Result<FieldPath> Parse(std::string_view text);
 };
+
+// The first flaw of a name a policy writes plainly (a path's unquoted key, a
+// header's name): a byte that is not UTF-8 (a record's names are UTF-8, so
+// no name could match), or, with `invisible` set, a character a reader does
+// not see (control, zero-width, bidirectional, BOM, soft hyphen, line
+// separator: pasted along with the name, most likely, it would make a rule
+// name another field than the one it shows). nullopt if there is none.
+struct NameFlaw {
+  size_t pos = 0;    // byte offset in the name
+  std::string what;  // "a byte that is not UTF-8" or "an invisible or control character (U+200B)"
+};
+[[nodiscard]] std::optional<NameFlaw> FindNameFlaw(std::string_view name, bool invisible = true);
 
 // What RewriteJson (json.h) does with the values no path in a PathSet names
 // ("unlisted" values). A PathSet-level setting; kKeep is the default.

@@ -30,6 +30,15 @@ Status CheckTopic(const Ctx& c, const YAML::Node& n, const std::string& topic, c
 constexpr std::string_view kKeyPath = "$key";
 constexpr std::string_view kHeaderPrefix = "$header.";
 
+// A header's name as a rule or `binary:` writes it: UTF-8, and without a
+// character a reader does not see (codec::FindNameFlaw), which would make it
+// name another header than the one it shows.
+Status CheckHeaderName(const Ctx& c, const YAML::Node& n, const std::string& name) {
+  if (auto flaw = codec::FindNameFlaw(name))
+    return c.At(n, "header name '" + name + "' at character " + std::to_string(flaw->pos + 1) + ": " + flaw->what);
+  return Status::Ok();
+}
+
 // Adds the comma-separated "name:version" refs of an action to *refs.
 void AddKeyRefs(const std::string& refs, std::set<std::string>* out) {
   size_t b = 0;
@@ -60,6 +69,7 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
     r.header = path_text->substr(kHeaderPrefix.size());
     r.path.text = *path_text;
     if (r.header.empty()) return c.At(node["path"], "'$header.' needs a header name, e.g. $header.customer-id");
+    if (Status ok = CheckHeaderName(c, node["path"], r.header); !ok.ok()) return ok.error();
   } else if (!path_text->empty() && (*path_text)[0] == '$') {
     return c.At(node["path"], "unknown record part '" + *path_text +
                                   "' (expected $key, $header.NAME, or a field path such as user.rrn)");
@@ -192,7 +202,10 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
       continue;
     }
     const std::string name = target.substr(kHeaderPrefix.size());
-    if (const Rule* rule = r->HeaderRule(name)) {
+    if (Status named = CheckHeaderName(c, kv.first, name); !named.ok()) {
+      diag.Add(named.error());
+      ok = false;
+    } else if (const Rule* rule = r->HeaderRule(name)) {
       diag.Add(c.At(kv.first, "header '" + name + "' has a rule (line " + std::to_string(rule->line) +
                                   "), so it cannot also be binary (header names match case-insensitively)"));
       ok = false;

@@ -448,6 +448,26 @@ TEST(PolicyParse, NamesFromTheFileCannotBreakOrHideAnErrorLine) {
   }
 }
 
+// A rule's or binary's header name with a character a reader does not see
+// would name another header than the one it shows; one that is not UTF-8
+// names none. Both are refused where they are written.
+TEST(PolicyParse, HeaderNamesMustBeVisibleUtf8) {
+  EXPECT_TRUE(FailsAt(OneRule("- { path: \"$header.customer-id\\u200B\", action: redact }"),
+                      "p.yaml:8:17:", {"header name 'customer-id\\u{200B}' at character 12", "U+200B"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: \"$header.\\e[2Jtrace\", action: redact }"),
+                      "p.yaml:8:17:", {"at character 1", "U+001B"}));
+  EXPECT_TRUE(FailsAt(OneRule("- { path: $header.id\xff, action: redact }"),
+                      "p.yaml:8:17:", {"header name 'id\\xFF' at character 3: a byte that is not UTF-8"}));
+  EXPECT_TRUE(
+      FailsAt("policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
+              "    unlisted_fields: drop\n    rules: [{ path: a, action: redact }]\n"
+              "    binary: { \"$header.trace\\u202Ebin\": pass }\n",
+              "p.yaml:9:15:", {"U+202E"}));
+  // Visible names, Hangul among them, are fine.
+  auto r = Parse(OneRule("- { path: $header.고객-id, action: redact }"));
+  EXPECT_TRUE(r.ok()) << r.error().ToString();
+}
+
 TEST(PolicyParse, ReportsEveryErrorWithItsLocation) {
   std::string y =
       "policy: p\n"                                                   // 1
