@@ -7,7 +7,8 @@
 #   4. the build with tests (build/, scripts/build.sh)
 #   5. clang-tidy with .clang-tidy on every file of src/ (scripts/tidy.sh)
 #   6. the unit tests built with ASan + UBSan (build-asan/,
-#      -DMASKPROXY_SANITIZE=ON, -fno-sanitize-recover=all) and run: any
+#      -DMASKPROXY_SANITIZE=ON, -fno-sanitize-recover=all) and run in
+#      UNIT_SHARDS (default 2) gtest shards side by side: any failure or
 #      sanitizer finding fails
 #   7. a local Kafka broker and ctest (cli, batch, build, integration,
 #      deploy, faults; and unit when step 6 was skipped), then the broker
@@ -20,7 +21,8 @@
 #        MASKPROXY_KAFKA_DIR (broker state dir, default
 #        ${TMPDIR:-/tmp}/maskproxy-kafka-test), FUZZ_SECONDS (per fuzz
 #        target, default 45; 0 skips the fuzzers), SKIP_TIDY=1 and
-#        SKIP_ASAN=1 skip steps 5 and 6 (local runs only; CI runs all)
+#        SKIP_ASAN=1 skip steps 5 and 6 (local runs only; CI runs all),
+#        UNIT_SHARDS (step 6's parallel shards, default 2)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export MASKPROXY_KAFKA_DIR="${MASKPROXY_KAFKA_DIR:-${TMPDIR:-/tmp}/maskproxy-kafka-test}"
@@ -51,10 +53,34 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
   # 2 vCPUs), which keeps the whole run well under CI's 40 minutes.
   asan_dir="$(BUILD_DIR="${ASAN_BUILD_DIR:-$root/build-asan}" "$root/scripts/build.sh" --target unit_tests \
     -DMASKPROXY_SANITIZE=ON -DMASKPROXY_BUILD_BENCH=OFF '-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG')"
-  # The binary directly (one process), not ctest -L unit (one per test).
-  ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}" \
-    UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-    "$asan_dir/tests/unit_tests" --gtest_brief=1
+  # The binary directly, not ctest -L unit (one process per test), in
+  # UNIT_SHARDS gtest shards run side by side (default 2): the mock-cluster
+  # pipeline tests spend most of their time waiting on timers, so two shards
+  # on 2 vCPUs take about half the wall time of one process. Each shard's
+  # output is printed whole once it is done.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  shards="${UNIT_SHARDS:-2}"
+  shard_logs="$(mktemp -d "${TMPDIR:-/tmp}/maskproxy-unit.XXXXXX")"
+  shard_pids=()
+  for ((i = 0; i < shards; i++)); do
+    GTEST_TOTAL_SHARDS="$shards" GTEST_SHARD_INDEX="$i" \
+      "$asan_dir/tests/unit_tests" --gtest_brief=1 >"$shard_logs/$i.log" 2>&1 &
+    shard_pids+=("$!")
+  done
+  shards_failed=0
+  for ((i = 0; i < shards; i++)); do
+    rc=0
+    wait "${shard_pids[$i]}" || rc=$?
+    echo "--- unit test shard $((i + 1)) of $shards: exit $rc"
+    cat "$shard_logs/$i.log"
+    (( rc == 0 )) || shards_failed=$((shards_failed + 1))
+  done
+  rm -rf "$shard_logs"
+  if (( shards_failed > 0 )); then
+    echo "ci: unit tests with ASan+UBSan: $shards_failed of $shards shard(s) failed" >&2
+    exit 1
+  fi
   step_done "unit tests with ASan+UBSan"
 fi
 
