@@ -18,7 +18,7 @@ std::optional<NameFlaw> FindNameFlaw(std::string_view name, bool invisible) {
     uint32_t cp = 0;
     const size_t n = unicode::DecodeUtf8(name, i, &cp);
     if (n == 0) return NameFlaw{i, "a byte that is not UTF-8"};
-    if (invisible && (unicode::IsControl(cp) || unicode::IsDefaultIgnorable(cp) || cp == 0x2028 || cp == 0x2029)) {
+    if (invisible && unicode::IsHidden(cp)) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "an invisible or control character (U+%04X)", static_cast<unsigned>(cp));
       return NameFlaw{i, buf};

@@ -121,7 +121,7 @@ std::string OneLine(std::string_view s) {
       ++i;
       continue;
     }
-    if (unicode::IsControl(cp) || cp == 0x2028 || cp == 0x2029 || unicode::IsDefaultIgnorable(cp)) {
+    if (unicode::IsHidden(cp)) {
       char buf[16];
       std::snprintf(buf, sizeof buf, "\\u{%04X}", static_cast<unsigned>(cp));
       out.append(buf);

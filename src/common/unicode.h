@@ -33,6 +33,15 @@ void AppendUtf8(uint32_t cp, std::string* out);
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
+// A character that breaks a line or that a reader does not see: a control
+// character, a line or paragraph separator (U+2028, U+2029) or a
+// default-ignorable code point. Names with one are shown escaped
+// (text::OneLine), refused in a policy (codec::FindNameFlaw), or cut from a
+// message.
+[[nodiscard]] inline bool IsHidden(uint32_t cp) {
+  return IsControl(cp) || cp == 0x2028 || cp == 0x2029 || IsDefaultIgnorable(cp);
+}
+
 // The folded form of a member or header name, for finding names that differ
 // from a protected one only in ways a reader does not see or a consumer
 // ignores: ASCII and full-width letters lower-cased, full-width ASCII

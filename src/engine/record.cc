@@ -21,7 +21,8 @@ bool MayHoldPii(std::string_view name) {
 }
 
 // A header name from a record, safe for a message or a finding: cut to 64
-// bytes, control characters and bytes that are not UTF-8 as '?'.
+// bytes, hidden characters (unicode::IsHidden) and bytes that are not UTF-8 as
+// '?'.
 std::string SafeName(std::string_view name) {
   constexpr size_t kMax = 64;
   std::string out;
@@ -29,7 +30,7 @@ std::string SafeName(std::string_view name) {
   while (i < name.size() && out.size() < kMax) {
     uint32_t cp = 0;
     size_t n = unicode::DecodeUtf8(name, i, &cp);
-    if (n == 0 || unicode::IsControl(cp) || unicode::IsDefaultIgnorable(cp)) {
+    if (n == 0 || unicode::IsHidden(cp)) {
       out.push_back('?');
       i += n == 0 ? 1 : n;
       continue;

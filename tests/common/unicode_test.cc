@@ -29,6 +29,13 @@ TEST(Unicode, DefaultIgnorables) {
     EXPECT_FALSE(IsDefaultIgnorable(cp)) << std::hex << cp;
 }
 
+TEST(Unicode, HiddenIsControlSeparatorOrDefaultIgnorable) {
+  for (uint32_t cp : {0x0u, 0xAu, 0x1Bu, 0x7Fu, 0x85u, 0x9Fu, 0xADu, 0x200Bu, 0x2028u, 0x2029u, 0x202Eu, 0xFEFFu})
+    EXPECT_TRUE(IsHidden(cp)) << std::hex << cp;
+  for (uint32_t cp : {0x20u, 0x41u, 0xA0u, 0x2010u, 0x2027u, 0x2030u, 0x3000u, 0xAE40u, 0xFF10u})
+    EXPECT_FALSE(IsHidden(cp)) << std::hex << cp;
+}
+
 TEST(Unicode, FoldsNamesThatOnlyLookDifferent) {
   const std::string want = "rrn";
   const std::string_view variants[] = {std::string_view("rrn"),

@@ -136,6 +136,20 @@ TEST(EngineRecord, KeyRuleOnBytesThatAreNotUtf8IsADeadLetter) {
   EXPECT_NE(h.status.error().message.find("$header.h"), std::string::npos);
 }
 
+// A record's header name reaches the dead letter's detail with every hidden
+// character (control, line separator, zero-width, ...) as '?', so it cannot
+// break or hide a log line.
+TEST(EngineRecord, HeaderNamesInMessagesShowHiddenCharactersAsQuestionMarks) {
+  auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n"));
+  for (const std::string& hidden : {std::string("\n"), std::string("\u2028"), std::string("\u2029"),
+                                    std::string("\u202e"), std::string("\xc2\x85")}) {
+    auto o = MaskIt(f, std::nullopt, {{"trace" + hidden + "id", std::string("\xff", 1)}});
+    ASSERT_FALSE(o.status.ok());
+    EXPECT_EQ(o.status.error().code, ErrorCode::kInvalidUtf8);
+    EXPECT_NE(o.status.error().message.find("$header.trace?id "), std::string::npos) << o.status.error().message;
+  }
+}
+
 // ---- drop ---------------------------------------------------------------------
 
 TEST(EngineRecord, DropDropsUnlistedHeadersAndAKeyWithoutRule) {
