@@ -71,9 +71,12 @@ void CheckLines(std::string_view m) {
     for (size_t i = 0; i < line.size();) {
       const auto c = static_cast<unsigned char>(line[i]);
       if (c < 0x20 || c == 0x7f) Fail("a control byte in a diagnostic line");
-      uint32_t cp = 0;
+      uint32_t cp = c;
       const size_t n = c < 0x80 ? 1 : maskproxy::unicode::DecodeUtf8(line, i, &cp);
       if (n == 0) Fail("a diagnostic line that is not UTF-8");
+      // A zero-width, bidirectional or line-separating character would hide
+      // or reorder what the line says (text::OneLine escapes them).
+      if (maskproxy::unicode::IsHidden(cp)) Fail("a hidden character in a diagnostic line");
       i += n;
     }
     if (nl == std::string_view::npos) break;
