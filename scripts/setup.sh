@@ -14,7 +14,7 @@ source "$SCRIPT_DIR/lib/common.sh"
 # test).
 APT_PACKAGES=(
     build-essential cmake ninja-build pkg-config
-    librdkafka-dev libre2-dev libyaml-cpp-dev libboost-dev libssl-dev
+    librdkafka-dev libre2-dev libyaml-cpp-dev libboost-dev libssl-dev libicu-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     kcat clang-format clang-tidy jq python3 curl prometheus
     clang libclang-rt-14-dev

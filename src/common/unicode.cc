@@ -1,5 +1,9 @@
 #include "common/unicode.h"
 
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
+
 #include <cstring>
 
 namespace maskproxy::unicode {
@@ -101,14 +105,21 @@ bool NameMayFold(std::string_view name) {
   return false;
 }
 
-std::string FoldName(std::string_view name) {
+namespace {
+
+// Drops white space, control characters and default-ignorable code points,
+// maps full-width ASCII to ASCII and lower-cases ASCII letters; bytes that
+// are not UTF-8 are kept. Sets *non_ascii when anything non-ASCII is left.
+std::string Strip(std::string_view name, bool* non_ascii) {
   std::string out;
   out.reserve(name.size());
+  *non_ascii = false;
   for (size_t i = 0; i < name.size();) {
     uint32_t cp = 0;
     const size_t len = DecodeUtf8(name, i, &cp);
     if (len == 0) {  // not UTF-8: kept as it is
       out.push_back(name[i]);
+      *non_ascii = true;
       ++i;
       continue;
     }
@@ -116,7 +127,59 @@ std::string FoldName(std::string_view name) {
     if (cp >= 0xFF01 && cp <= 0xFF5E) cp = cp - 0xFF01 + 0x21;  // full-width ASCII
     if (IsWhiteSpace(cp) || IsControl(cp) || IsDefaultIgnorable(cp)) continue;
     if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
+    if (cp >= 0x80) *non_ascii = true;
     AppendUtf8(cp, &out);
+  }
+  return out;
+}
+
+const icu::Normalizer2* NfkcCasefold() {
+  static const icu::Normalizer2* const instance = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    return U_SUCCESS(status) ? n : nullptr;
+  }();
+  return instance;
+}
+
+// NFKC_Casefold of each run of valid UTF-8; other bytes are copied.
+std::string NormalizeRuns(const icu::Normalizer2& nfkc_cf, std::string_view in) {
+  std::string out;
+  out.reserve(in.size() + in.size() / 2);
+  icu::StringByteSink<std::string> sink(&out);
+  size_t i = 0;
+  while (i < in.size()) {
+    size_t j = i;
+    uint32_t cp = 0;
+    for (size_t len; j < in.size() && (len = DecodeUtf8(in, j, &cp)) != 0;) j += len;
+    if (j > i) {
+      UErrorCode status = U_ZERO_ERROR;
+      nfkc_cf.normalizeUTF8(0, icu::StringPiece(in.data() + i, static_cast<int32_t>(j - i)), sink, nullptr, status);
+      if (U_FAILURE(status)) out.append(in.data() + i, j - i);  // not expected for valid UTF-8
+    }
+    if (j < in.size()) out.push_back(in[j++]);  // one byte that is not UTF-8
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FoldName(std::string_view name) {
+  bool non_ascii = false;
+  std::string out = Strip(name, &non_ascii);
+  const icu::Normalizer2* nfkc_cf = NfkcCasefold();
+  if (!non_ascii || nfkc_cf == nullptr) return out;
+  // NFKC with full case folding: canonically equivalent spellings (Hangul
+  // syllables and their jamo, precomposed and combining accents) and
+  // compatibility or case variants (U+017F, the Kelvin sign, mathematical and
+  // circled letters) fold to one name. Stripping can join characters that
+  // then compose, and normalizing can yield a space (U+3000, U+00A8), so the
+  // two alternate until nothing changes (in practice once or twice).
+  for (int round = 0; round < 4; ++round) {
+    std::string next = Strip(NormalizeRuns(*nfkc_cf, out), &non_ascii);
+    if (next == out) break;
+    out = std::move(next);
   }
   return out;
 }

@@ -44,10 +44,14 @@ void AppendUtf8(uint32_t cp, std::string* out);
 
 // The folded form of a member or header name, for finding names that differ
 // from a protected one only in ways a reader does not see or a consumer
-// ignores: ASCII and full-width letters lower-cased, full-width ASCII
-// (U+FF01-U+FF5E) as ASCII, white space, control characters (NUL among
-// them) and default-ignorable code points removed. Bytes that are not valid
-// UTF-8 are kept as they are. Folding a name twice gives the same result.
+// ignores: white space, control characters (NUL among them) and
+// default-ignorable code points removed, then Unicode's NFKC_Casefold (ICU):
+// case folded (not only ASCII: U+017F is "s", the Kelvin sign "k", "É" is
+// "é"), canonically equivalent spellings made one (Hangul written as jamo
+// or as syllables, accents combining or precomposed), compatibility variants
+// (full-width, mathematical, circled letters) as their plain letters. Bytes
+// that are not valid UTF-8 are kept as they are. Folding a name twice gives
+// the same result. An ASCII name never reaches ICU.
 [[nodiscard]] std::string FoldName(std::string_view name);
 
 // True when FoldName(name) could differ from `name` (a cheap pre-check: any

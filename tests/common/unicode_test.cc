@@ -60,6 +60,50 @@ TEST(Unicode, FoldsNamesThatOnlyLookDifferent) {
   EXPECT_EQ(FoldName(FoldName("X-Customer Phone")), FoldName("X-Customer Phone"));
 }
 
+// Names a reader or a Unicode-aware consumer (NFC-normalizing readers,
+// Java's equalsIgnoreCase, Python's casefold) takes for the same name fold to
+// one: canonical equivalents, full case folding, compatibility letters.
+TEST(Unicode, FoldsUnicodeEquivalentAndCaseVariantNames) {
+  struct Case {
+    std::string_view a;
+    std::string_view b;
+  };
+  const Case same[] = {
+      // 주민번호 precomposed (NFC) and as conjoining jamo (NFD)
+      {"\xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8",
+       "\xE1\x84\x8C\xE1\x85\xAE\xE1\x84\x86\xE1\x85\xB5\xE1\x86\xAB\xE1\x84\x87\xE1\x85\xA5\xE1\x86\xAB"
+       "\xE1\x84\x92\xE1\x85\xA9"},
+      {"user",
+       "u\xC5\xBF"
+       "er"},                                                       // U+017F LATIN SMALL LETTER LONG S
+      {"k", "\xE2\x84\xAA"},                                        // U+212A KELVIN SIGN
+      {"\xC3\xA9", "\xC3\x89"},                                     // é, É
+      {"\xC3\xA9", "E\xCC\x81"},                                    // é, E + combining acute (NFD of É)
+      {"rrn", "\xF0\x9D\x90\xAB\xF0\x9D\x90\xAB\xF0\x9D\x90\xA7"},  // mathematical bold 𝐫𝐫𝐧
+      {"rrn", "\xE2\x93\xA1\xE2\x93\xA1\xE2\x93\x9D"},              // circled ⓡⓡⓝ
+      {"strasse",
+       "Stra\xC3\x9F"
+       "e"},  // ß folds to ss
+      // conjoining jamo with a zero-width space between them: stripping joins them, they compose
+      {"\xEC\xA3\xBC", "\xE1\x84\x8C\xE2\x80\x8B\xE1\x85\xAE"},
+  };
+  for (const auto& c : same) {
+    EXPECT_EQ(FoldName(c.a), FoldName(c.b)) << c.a << " / " << c.b;
+    EXPECT_TRUE(NameMayFold(c.b)) << c.b;
+  }
+  // Different names stay different.
+  EXPECT_NE(FoldName("\xEC\xA3\xBC\xEB\xAF\xBC"), FoldName("\xEC\xA3\xBC"));  // 주민 / 주
+  EXPECT_NE(FoldName("rrn"), FoldName("rrm"));
+  // Idempotent, also where stripping and normalizing interact.
+  for (std::string_view v :
+       {std::string_view("\xE1\x84\x8C \xE1\x85\xAE"), std::string_view("a\xC2\xA8"), std::string_view("\xE3\x80\x80X"),
+        std::string_view("\xEF\xAC\x81le"), std::string_view("r\xFF\xE1\x84\x8C\xE1\x85\xAE"),
+        std::string_view("\xE2\x84\xAB\xCC\x81 \xC5\xBF")}) {
+    const std::string once = FoldName(v);
+    EXPECT_EQ(FoldName(once), once) << v;
+  }
+}
+
 TEST(Unicode, NameMayFoldIsASafePrecheck) {
   for (std::string_view v : {std::string_view("rrn"), std::string_view("user_id"), std::string_view("x-trace-id")}) {
     EXPECT_FALSE(NameMayFold(v)) << v;

@@ -120,6 +120,41 @@ TEST(EngineShape, NameVariantsOfAProtectedFieldAreDeadLetteredInEveryMode) {
   }
 }
 
+// A rule on a Korean name, and records that spell it in ways a Unicode-aware
+// reader takes for the same name (the NFD Hangul case), or a rule on an
+// ASCII name and Unicode case or compatibility variants of it.
+TEST(EngineShape, UnicodeEquivalentNamesOfAProtectedFieldAreDeadLettered) {
+  const std::string policy = R"(policy: kr
+version: 1
+routes:
+  - from: pay.raw
+    to: pay.masked
+    dead_letter: pay.dlq
+    unlisted_fields: MODE
+    rules:
+      - { path: "고객.주민번호", action: redact }
+      - { path: user.secret, action: redact }
+)";
+  const std::string nfd = R"(\u110c\u116e\u1106\u1175\u11ab\u1107\u1165\u11ab\u1112\u1169)";  // 주민번호, NFD
+  const std::vector<std::string> records = {
+      R"({"고객":{")" + nfd + R"(":"900101-1234567"}})",
+      "{\"고객\":{\"\xE1\x84\x8C\xE1\x85\xAE\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8\":\"900101-1234567\"}}",  // raw jamo
+      R"({"user":{"\u017fecret":"900101-1234567"}})",
+      R"({"user":{"SECRET":"900101-1234567"}})",
+      R"({"user":{"\ud835\udc2c\ud835\udc1e\ud835\udc1c\ud835\udc2b\ud835\udc1e\ud835\udc2d":"900101-1234567"}})",
+      R"({"user":{"\u24e2\u24d4\u24d2\u24e1\u24d4\u24e3":"900101-1234567"}})",
+  };
+  for (const char* mode : kModes) {
+    std::string yaml = policy;
+    yaml.replace(yaml.find("MODE"), 4, mode);
+    Fixture f = Make(yaml, "pay.raw");
+    for (const auto& rec : records) EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
+    const std::string exact = Where(f, R"({"고객":{"주민번호":"900101-1234567"}})");
+    EXPECT_EQ(exact.rfind("ok:", 0), 0u) << mode << ": " << exact;
+    EXPECT_EQ(exact.find("1234567"), std::string::npos) << exact;
+  }
+}
+
 const char kProtectPolicy[] = R"(policy: shapes
 version: 1
 routes:
