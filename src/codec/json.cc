@@ -654,9 +654,13 @@ class Scanner {
       if (may_delete) ItemBegin(del, member_begin);
       const PathSet::Node* child = nullptr;
       std::string_view key;
-      if (lookup || visit_) {
+      if (lookup || visit_ || rule >= 0) {
         p = ReadString(p, &key_buf_, &key);
         if (!p) return nullptr;
+        if (rule >= 0 && rw_) {  // a name inside a selected object stays as it is: the rewriter may refuse it
+          if (Status st = rw_->RuledName(rule, key); !st.ok()) [[unlikely]]
+            return Fail(member_begin, st.error().code, st.error().message);
+        }
         if (lookup) {
           child = paths_->ChildByKey(*node, key);
           if (!child && (node->fold_all || unicode::NameMayFold(key))) [[unlikely]] {

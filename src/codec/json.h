@@ -77,6 +77,15 @@ class ValueRewriter {
   // A `remove` terminal (path id `id`) deleted a member or array element
   // (Rewrite is not called for it). For counting; the default ignores it.
   virtual void Removed(int32_t id) { (void)id; }
+  // A member name (unescaped) inside an object that path `id` selects, whose
+  // scalars Rewrite replaces but whose names stay in the output: called once
+  // per name, before its value. An error fails the rewrite with it. The
+  // default accepts every name.
+  [[nodiscard]] virtual Status RuledName(int32_t id, std::string_view key) {
+    (void)id;
+    (void)key;
+    return Status::Ok();
+  }
   // UnlistedMode::kVisit only: called for every leaf no path selects (a
   // string, number, boolean, null, or an empty object or array), with its
   // location from the root (`path` is valid for the call only), so that

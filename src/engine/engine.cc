@@ -45,12 +45,42 @@ bool MayHoldPii(std::string_view key) {
   return false;
 }
 
+// The built-in detectors, for member names inside ruled objects when the
+// policy has no scanner of its own; built once. Null if they cannot be built
+// (then such names fail closed, see RuledName).
+const detect::Scanner* BuiltinScanner() {
+  static const std::unique_ptr<detect::Scanner> scanner = [] {
+    auto s = detect::Scanner::Create(detect::Scanner::Defaults());
+    return s.ok() ? std::move(s).value() : nullptr;
+  }();
+  return scanner.get();
+}
+
 class RuleRewriter final : public codec::ValueRewriter {
  public:
   RuleRewriter(const RouteRef& ref, std::string_view topic, std::vector<Finding>* findings,
                std::vector<int32_t>* applied)
       : route_(*ref.route), scanning_(ref.policy->scanning()), findings_(findings), applied_(applied), ctx_{topic} {
     if (findings_) ctx_.scan_hits = &hits_;
+  }
+
+  // A rule on an object rewrites its scalars but keeps its member names: a
+  // name that looks like PII ({"rrn":{"900101-1234567":true}}) would pass in
+  // the clear, so it fails the record, whatever unlisted_fields says. The
+  // policy's detectors when it scans, else the built-in ones.
+  Status RuledName(int32_t id, std::string_view key) override {
+    if (!MayHoldPii(key)) return Status::Ok();
+    const detect::Scanner* scanner = scanning_ ? &scanning_->scanner() : BuiltinScanner();
+    const policy::Rule& rule = route_.rules[static_cast<size_t>(id)];
+    if (!scanner)
+      return Error(ErrorCode::kDetectFailed, "rule '" + rule.path.text + "': no detector to check a member name with");
+    thread_local std::vector<detect::Span> spans;
+    Status st = scanner->Scan(key, &spans);
+    if (!st.ok()) return Error(st.error().code, "rule '" + rule.path.text + "': member name: " + st.error().message);
+    if (spans.empty()) return Status::Ok();
+    return Error(ErrorCode::kPiiInFieldName, "a member name inside the value of rule '" + rule.path.text +
+                                                 "' looks like " + std::string(spans.front().detector) +
+                                                 "; names are not masked, so the record cannot pass");
   }
 
   Status Rewrite(int32_t id, const codec::ScalarRef& value, std::string* out) override {

@@ -194,6 +194,35 @@ TEST(EngineShape, OnShapeMismatchProtectMasksInsteadInEveryMode) {
   }
 }
 
+// A rule on a field whose value is an object protects its scalars but keeps
+// its member names: a name that holds PII fails the record, in every mode,
+// with the policy's detectors (scan) or the built-in ones (keep, drop), and
+// for a `scan` rule too. Names that hold none pass, their values masked.
+TEST(EngineShape, PiiInAMemberNameInsideARuledObjectIsDeadLettered) {
+  const char* const records[] = {
+      R"({"user":{"rrn":{"900101-1234567":true}}})",
+      R"({"user":{"rrn":{"x":{"900101\u002d1234567":1}}}})",
+      R"({"user":{"email":{"a.user@example.com":[]}}})",
+      R"({"recipients":[{"phone":{"010-1234-5678":null}}]})",
+      R"({"user":{"rrn":[{"０１０-１２３４-５６７８":"1"}]}})",
+  };
+  for (const char* mode : kModes) {
+    Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
+    for (const char* rec : records) EXPECT_EQ(Where(f, rec), "dead_letter:pii_in_field_name") << mode << ": " << rec;
+    const std::string ok = Where(f, R"({"user":{"rrn":{"value":"900101-1234567","v2":"x"}}})");
+    EXPECT_EQ(ok.rfind("ok:{\"user\":{\"rrn\":{\"value\":\"t1.rrn.1.", 0), 0u) << mode << ": " << ok;
+    EXPECT_EQ(ok.find("1234567"), std::string::npos) << ok;
+  }
+  Fixture support = Make(Shipped("support.yaml"), "support.raw");
+  EXPECT_EQ(Where(support, R"({"body":{"010-1234-5678":"x"}})"), "dead_letter:pii_in_field_name");
+  EXPECT_EQ(Where(support, R"({"customer":{"rrn":{"900101-1234567":null}}})"), "dead_letter:pii_in_field_name");
+  // on_shape_mismatch: protect selects every scalar of the mismatching value: its names are checked too.
+  for (const char* mode : kModes) {
+    Fixture f = Make(ProtectPolicy(mode), "pay.raw");
+    EXPECT_EQ(Where(f, R"({"user":[{"900101-1234567":"x"}]})"), "dead_letter:pii_in_field_name") << mode;
+  }
+}
+
 TEST(EngineShape, KeepOnAContainerTreatsItsMembersAsUnlisted) {
   // transfers.yaml (drop): amount is kept, but not an object under it.
   Fixture t = Make(Shipped("transfers.yaml"), "transfers.raw");
