@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace maskproxy::number {
@@ -86,5 +87,20 @@ template <typename P>
 // The whole of s is a JSON number without fraction or exponent:
 // "-"? ("0" | [1-9][0-9]*).
 [[nodiscard]] bool IsJsonInteger(std::string_view s);
+
+// The forms in which a reader may see the digits of a JSON number that has a
+// fraction or an exponent (`json_number` must be one JSON number):
+//  - `plain`: its exact value without an exponent, trailing zeros of the
+//    fraction dropped ("9.001011234567e12" -> "9001011234567",
+//    "4111111111111111.0" -> "4111111111111111", "-15e-4" -> "-0.0015"),
+//    or empty when that is longer than max_plain characters;
+//  - `significand`: its significant digits run together, without the
+//    point, the sign and leading or trailing zeros ("9.001011234567e-5" ->
+//    "9001011234567"); empty for zero.
+struct DigitForms {
+  std::string plain;
+  std::string significand;
+};
+[[nodiscard]] DigitForms ReadableDigits(std::string_view json_number, size_t max_plain = 64);
 
 }  // namespace maskproxy::number

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/number.h"
 #include "detect/scanner.h"
 #include "transform/scan.h"
 
@@ -212,7 +213,10 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
   if (text.size() > limits_.max_record_bytes) return Error(ErrorCode::kTooLarge, "value exceeds max_record_bytes");
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
-  if (Status s = scanning->Protect(ctx, text, out, changed); !s.ok())
+  // A cell that is a number ("9.001011234567e12") is one to a spreadsheet.
+  if (Status s = number::IsJsonNumber(text) ? transform::ProtectNumber(*scanning, ctx, text, out, changed)
+                                            : scanning->Protect(ctx, text, out, changed);
+      !s.ok())
     return Error(s.error().code, "unlisted field: " + s.error().message);
   if (findings) {
     std::string label;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "codec/json.h"
+#include "common/number.h"
 #include "common/text.h"
 #include "detect/normalize.h"
 
@@ -83,13 +84,33 @@ Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::s
   return Status::Ok();
 }
 
+Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::string_view number, std::string* out,
+                     bool* found) {
+  *found = false;
+  if (number.find_first_of(".eE") != std::string_view::npos) {
+    // A reader sees 9.001011234567e12 as 9001011234567, and its digits in
+    // 9.001011234567e-5: scan the exact value and the significant digits
+    // too; the first form with a hit is what the scan's output protects.
+    const number::DigitForms forms = number::ReadableDigits(number);
+    for (const std::string* form : {&forms.plain, &forms.significand}) {
+      if (form->empty() || *form == number) continue;
+      if (Status st = scanning.Protect(ctx, *form, out, found); !st.ok() || *found) return st;
+    }
+  }
+  return scanning.Protect(ctx, number, out, found);
+}
+
 Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const codec::ScalarRef& v, std::string* out,
                   bool* changed) {
   *changed = false;
   if (v.type != codec::JsonType::kString && v.type != codec::JsonType::kNumber) return Status::Ok();
   thread_local std::string replaced;
   bool found = false;
-  if (Status st = scanning.Protect(ctx, v.text, &replaced, &found); !st.ok()) return st;
+  // A string that is a number ("9.001011234567e12") reads like one.
+  const bool numeric = v.type == codec::JsonType::kNumber || number::IsJsonNumber(v.text);
+  Status st = numeric ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
+                      : scanning.Protect(ctx, v.text, &replaced, &found);
+  if (!st.ok()) return st;
   if (!found) return Status::Ok();
   codec::AppendJsonString(replaced, out);
   *changed = true;

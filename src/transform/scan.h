@@ -85,6 +85,13 @@ class ScanAction final : public Action {
   std::shared_ptr<const Scanning> scanning_;
 };
 
+// Scanning::Protect for a value that is a JSON number: one with a fraction or
+// an exponent is also scanned as its exact value and as its significant
+// digits (number::ReadableDigits), the forms a reader sees its digits in;
+// with a hit in one of them, *out is that form protected.
+[[nodiscard]] Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::string_view number,
+                                   std::string* out, bool* found);
+
 // Applies `scanning` to one JSON scalar (for ScanAction and the engine's
 // unlisted-field guard): appends the replacement JSON text to *out and sets
 // *changed when something was found; leaves both alone otherwise.

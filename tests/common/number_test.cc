@@ -64,5 +64,40 @@ TEST(JsonNumber, ScanStopsAfterTheNumberOrAtTheFailure) {
   EXPECT_EQ(ru.end - u, 4);
 }
 
+TEST(JsonNumber, ReadableDigitsGiveTheExactValueAndTheSignificantDigits) {
+  struct Case {
+    const char* in;
+    const char* plain;
+    const char* significand;
+  };
+  const Case cases[] = {
+      {"9.001011234567e12", "9001011234567", "9001011234567"},
+      {"4111111111111111.0", "4111111111111111", "4111111111111111"},
+      {"90010112345670e-1", "9001011234567", "9001011234567"},
+      {"9.001011234567E+12", "9001011234567", "9001011234567"},
+      {"-15e-4", "-0.0015", "15"},
+      {"9.001011234567e-5", "0.00009001011234567", "9001011234567"},
+      {"1.25", "1.25", "125"},
+      {"0.0", "0", ""},
+      {"-0e5", "0", ""},
+      {"1e3", "1000", "1"},
+      {"120.500e1", "1205", "1205"},
+      {"0.000e-7", "0", ""},
+  };
+  for (const auto& c : cases) {
+    const DigitForms f = ReadableDigits(c.in);
+    EXPECT_EQ(f.plain, c.plain) << c.in;
+    EXPECT_EQ(f.significand, c.significand) << c.in;
+  }
+  // Too long to write out: only the significand; huge exponents do not overflow.
+  EXPECT_EQ(ReadableDigits("9.001011234567e400").plain, "");
+  EXPECT_EQ(ReadableDigits("9.001011234567e400").significand, "9001011234567");
+  EXPECT_EQ(ReadableDigits("1e99999999999999999999999").plain, "");
+  EXPECT_EQ(ReadableDigits("1e-99999999999999999999999").significand, "1");
+  EXPECT_EQ(ReadableDigits("1e63").plain, std::string("1") + std::string(63, '0'));
+  EXPECT_EQ(ReadableDigits("1e64").plain, "");
+  EXPECT_EQ(ReadableDigits("1e64", 65).plain, std::string("1") + std::string(64, '0'));
+}
+
 }  // namespace
 }  // namespace maskproxy::number

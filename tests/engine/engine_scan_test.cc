@@ -114,6 +114,41 @@ TEST(EngineScanTest, UnlistedNumbersWithPiiBecomeStrings) {
   EXPECT_EQ(findings[0].field, "card_no");
 }
 
+// A number with a fraction or an exponent reads as its value: its exact
+// value and its significant digits are scanned too, in unlisted fields, under
+// a scan rule, in a string that is such a number, and in a CSV cell.
+TEST(EngineScanTest, NumbersWithAFractionOrExponentAreScannedAsTheirValue) {
+  auto f = Make();
+  for (const char* rec :
+       {R"({"note":9.001011234567e12})", R"({"c":4111111111111111.0})", R"({"r":90010112345670e-1})",
+        R"({"body":9.001011234567E+12})", R"({"s":"9.001011234567e12"})", R"({"small":9.001011234567e-5})",
+        R"({"big":9.001011234567e400})", R"({"p":0.1e12,"q":[9001011234567e-0]})"}) {
+    const std::string out = Mask(f, rec);
+    for (const char* raw : {"1234567", "111111111111", "12345678", "001011234567"})
+      EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
+  }
+  // Numbers whose digits are no PII in any form stay as they are.
+  EXPECT_EQ(Mask(f, R"({"a":1.5,"b":3.14e2,"c":-0.0,"d":1e400})"), R"({"a":1.5,"b":3.14e2,"c":-0.0,"d":1e400})");
+
+  auto csv = Make(R"(policy: s
+version: 1
+routes:
+  - from: support.raw
+    to: analytics.support
+    dead_letter: support.dlq
+    unlisted_fields: scan
+    rules: [{ path: ticket_id, action: keep }]
+)");
+  const std::vector<std::string> names{"ticket_id", "note"};
+  auto plan = csv.engine->PlanCsv(*csv.route, names);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  const std::vector<std::string_view> cells{"T-1", "4.111111111111111E+15"};
+  CsvRow row;
+  ASSERT_TRUE(csv.engine->MaskCsvRow(*csv.route, *plan, "support.raw", cells, &row).ok());
+  ASSERT_EQ(row.cells.size(), 2u);
+  EXPECT_EQ(row.cells[1].text.find("111111111111"), std::string::npos) << row.cells[1].text;
+}
+
 TEST(EngineScanTest, EscapedPiiIsFound) {
   auto f = Make();
   const std::string out = Mask(f, R"({"x":"\u0030\u0031\u0030-1234-5678"})");
