@@ -268,6 +268,11 @@ class Run {
       } else {
         while (i < n && data[i] != d && data[i] != '\n') {
           if (data[i] == '"') return bad_at(i);
+          // A CR in an unquoted field is only the line end's (CRLF, or the
+          // input's last byte): many readers take a lone CR for a line break,
+          // so a cell holding one would be read as two rows (RFC 4180 allows
+          // it in quotes only).
+          if (data[i] == '\r' && i + 1 < n && data[i + 1] != '\n') return bad_at(i);
           ++i;
         }
       }
@@ -456,7 +461,9 @@ class Run {
       }
       if (state == Parse::kBad) {
         ++stats_.records;
-        if (Status st = Refuse(line, Error(ErrorCode::kInvalidCsv, "bad quoting"), &rec); !st.ok()) return st;
+        if (Status st = Refuse(line, Error(ErrorCode::kInvalidCsv, "bad quoting, or a CR in an unquoted field"), &rec);
+            !st.ok())
+          return st;
         continue;
       }
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {

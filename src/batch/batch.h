@@ -45,10 +45,13 @@
 //  - before any row is written, the header row is an error: "invalid_rule"
 //    if a rule's path is nested or names no column, "ambiguous_field_name"
 //    if a column's name differs from a ruled one only in case, width, spaces
-//    or invisible characters, "invalid_utf8" or "invalid_csv" if the header
-//    row is not valid UTF-8 or CSV;
-//  - a row with the wrong number of fields ("field_count"), bad quoting
-//    ("invalid_csv"), invalid UTF-8 ("invalid_utf8") or a failing action is
+//    or invisible characters, "pii_in_field_name" under unlisted_fields:
+//    scan if an unlisted column's name looks like PII, "invalid_utf8" or
+//    "invalid_csv" if the header row is not valid UTF-8 or CSV;
+//  - a row with the wrong number of fields ("field_count"), bad quoting or a
+//    CR inside an unquoted field other than its line end's (many readers
+//    take a lone CR for a line break) ("invalid_csv"), invalid UTF-8
+//    ("invalid_utf8") or a failing action is
 //    quarantined as for JSON Lines, "line" being the line the row starts on
 //    (the header is line 1). After bad quoting, reading resumes at the next
 //    line;

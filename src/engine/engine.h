@@ -93,7 +93,9 @@ class Engine {
   // "invalid_rule" for a value rule whose path is nested, or that names no
   // column (unless `names` is empty); "ambiguous_field_name" for a column
   // whose name folds (unicode::FoldName) to a ruled column's name without
-  // being it.
+  // being it; under unlisted_fields: scan, "pii_in_field_name" for an
+  // unlisted column whose name looks like PII (the header is written as it
+  // is).
   [[nodiscard]] Result<CsvPlan> PlanCsv(const RouteRef& route, std::span<const std::string> names) const;
   // Masks one CSV row: `cells` are the unquoted cells, one per column of
   // `plan`. Errors as MaskValue; "field_count" if the row has another

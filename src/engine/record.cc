@@ -266,6 +266,21 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
                                                          rule.path.text + "' (line " + std::to_string(rule.line) +
                                                          ") only in case, width, spaces or invisible characters");
   }
+  // Under scan, an unlisted column's name is checked as a JSON member name
+  // is: the header is written as it is, so one that looks like PII refuses
+  // the file.
+  if (const transform::Scanning* scanning = ref.policy->scanning(); scanning && r.unlisted == Unlisted::kScan) {
+    std::vector<detect::Span> spans;
+    for (size_t c = 0; c < names.size(); ++c) {
+      if (plan.cols_[c].rule || !plan.cols_[c].kept) continue;
+      if (Status st = scanning->scanner().Scan(names[c], &spans); !st.ok())
+        return Error(st.error().code, "CSV column " + std::to_string(c + 1) + ": name: " + st.error().message);
+      if (!spans.empty())
+        return Error(ErrorCode::kPiiInFieldName, "the name of CSV column " + std::to_string(c + 1) + " looks like " +
+                                                     std::string(spans.front().detector) +
+                                                     "; the header is written as it is, so the file cannot pass");
+    }
+  }
   return plan;
 }
 

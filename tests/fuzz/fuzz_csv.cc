@@ -126,9 +126,11 @@ bool ReadCsv(std::string_view s, std::vector<std::vector<std::string>>* rows) {
       } else {
         // A lone CR ends an unquoted field only at the end of the input (as
         // batch.h's reader takes the last record's "\r" for its line end).
+        // Anywhere else in an unquoted field it is bad: many readers take a
+        // lone CR for a line break (RFC 4180 allows it in quotes only).
         while (p < s.size() && s[p] != ',' && s[p] != '\n' &&
                !(s[p] == '\r' && (p + 1 == s.size() || s[p + 1] == '\n'))) {
-          if (s[p] == '"') return false;
+          if (s[p] == '"' || s[p] == '\r') return false;
           field.push_back(s[p++]);
         }
       }
