@@ -20,7 +20,14 @@
 namespace maskproxy::detect {
 
 std::vector<DetectorSpec> Scanner::Defaults() {
-  const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[- ]?)";
+  // The separator between digit groups as people type it: a '-' (RRN) or '-'
+  // or '.' (phones, cards) with up to two spaces or tabs on either side
+  // ("010 - 1234 - 5678"), or one to three spaces or tabs ("010  1234  5678",
+  // "900101<TAB>1234567"). The validators require every separator of a
+  // number to be the same.
+  const std::string kRrnSep = R"((?:[ \t]{1,3}|[ \t]{0,2}-[ \t]{0,2}))";
+  const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}))";
+  const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))" + kRrnSep + "?";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,
   // SC제일/신한(old)/수협 3-2-6, 우리 4-3-6, 하나 3-6-5, 농협/부산 3-4-4-2,
@@ -47,11 +54,11 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // followed by a separator ("82-10-1234-5678": without one, "8210-1234-5678"
   // is as often a 4-4-4 parcel or account number); then the trunk 0 as "(0)"
   // or "0", or not at all.
-  const std::string kCountry = R"((?:\+82[-. ]?|82[-. ])(?:\(0\)[-. ]?|0)?)";
-  const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk +
-                             R"([-. ]?\d{3,4}[-. ]?\d{4})"                       // 010-1234-5678, +82 10 ...
-                             + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4}[-. ]?\d{4})"  // (02) 123-4567
-                             + "|" + kRepresentative + R"([-. ]?\d{4})";         // 1588-1234
+  const std::string kCountry = R"((?:\+82)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
+  const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk + kSep + R"(?\d{3,4})" + kSep +
+                             R"(?\d{4})"                                                   // 010-1234-5678, +82 10 ...
+                             + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4})" + kSep + R"(?\d{4})"  // (02) 123-4567
+                             + "|" + kRepresentative + kSep + R"(?\d{4})";                 // 1588-1234
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6})", "rrn", {}, 20},
       {"frn", kRrnShape + R"([5-8]\d{6})", "frn", {}, 20},
@@ -59,7 +66,8 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       // '-', ' ' or '.', or 13-19 digits; the validator checks Luhn, one
       // separator kind and that the length fits the issuer prefix.
       {"card",
-       R"(\d{4}[- .]\d{4}[- .]\d{4}[- .]\d{4}(?:[- .]\d{3})?|\d{4}[- .]\d{6}[- .]\d{4,5}|\d{13,19})",
+       R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4}(?:)" + kSep + R"(\d{3})?|\d{4})" + kSep +
+           R"(\d{6})" + kSep + R"(\d{4,5}|\d{13,19})",
        "card",
        {},
        20},

@@ -25,13 +25,23 @@ size_t Digits(std::string_view s, char* buf, size_t cap) {
   return n;
 }
 
-// All non-digit characters of s are the same (or there are none).
+// Every run of non-digits in s (the separators between digit groups) is the
+// same ("010 - 1234 - 5678", "010-1234-5678"; not "010-1234 5678").
 bool ConsistentSeparators(std::string_view s) {
-  char sep = 0;
-  for (char c : s) {
-    if (IsDigit(c)) continue;
-    if (sep == 0) sep = c;
-    if (c != sep) return false;
+  std::string_view sep;
+  bool have = false;
+  for (size_t i = 0; i < s.size();) {
+    if (IsDigit(s[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < s.size() && !IsDigit(s[j])) ++j;
+    const std::string_view run = s.substr(i, j - i);
+    if (have && run != sep) return false;
+    sep = run;
+    have = true;
+    i = j;
   }
   return true;
 }
@@ -88,10 +98,10 @@ bool ValidatePhone(std::string_view c) {
     // "+82 10-1234-5678": the separator after the country code may differ;
     // "+82 (0)10-...": the trunk 0 in parentheses, then a separator or none.
     rest.remove_prefix(rest.front() == '+' ? 3 : 2);
-    if (!rest.empty() && !IsDigit(rest.front()) && rest.front() != '(') rest.remove_prefix(1);
+    while (!rest.empty() && !IsDigit(rest.front()) && rest.front() != '(') rest.remove_prefix(1);
     if (rest.starts_with("(0)")) {
       rest.remove_prefix(3);
-      if (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
+      while (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
     }
     if (rest.empty() || !IsDigit(rest.front())) return false;
     // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").

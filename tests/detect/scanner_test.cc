@@ -52,6 +52,25 @@ TEST(ScannerDefaultsTest, Rrn) {
   EXPECT_EQ(Scan("rrn:900101-1234567."), One("rrn", "900101-1234567"));
 }
 
+// Separators as people type them: runs of spaces or tabs, a dash with spaces
+// around it; every separator of one number the same.
+TEST(ScannerDefaultsTest, SpacedAndTabbedSeparators) {
+  for (const std::string v : {"900101  1234568", "900101\t1234568", "900101 - 1234568", "900101 -1234568",
+                              "900101\t-\t1234568", "900101   1234568"})
+    EXPECT_EQ(Scan("주민번호 " + v + " 입니다"), One("rrn", v)) << v;
+  for (const std::string v : {"010  1234  5678", "010 - 1234 - 5678", "010\t1234\t5678", "010 .1234 .5678",
+                              "+82  10  1234  5678", "+82 - 10 - 1234 - 5678", "02  123  4567", "1588  1234"})
+    EXPECT_EQ(Scan("연락처 " + v + " 로"), One("phone_kr", v)) << v;
+  for (const std::string v :
+       {"4111  1111  1111  1111", "4111 - 1111 - 1111 - 1111", "4111\t1111\t1111\t1111", "3782  822463  10005"})
+    EXPECT_EQ(Scan("card " + v + " exp"), One("card", v)) << v;
+  // Still one kind of separator per number, and no more than three blanks.
+  EXPECT_EQ(Scan("010 - 1234-5678"), Hits{});
+  EXPECT_EQ(Scan("010  1234 5678"), Hits{});
+  EXPECT_EQ(Scan("4111  1111 1111  1111"), Hits{});
+  EXPECT_EQ(Scan("010    1234    5678"), Hits{});
+}
+
 TEST(ScannerDefaultsTest, RrnChecksumOnlyRaisesConfidence) {
   std::vector<Span> spans;
   ASSERT_TRUE(DefaultScanner().Scan("900101-1234568 900101-1234567", &spans).ok());
@@ -435,6 +454,8 @@ std::string RandomText(std::mt19937& rng, bool adversarial) {
       "주민번호",
       " ",
       "  ",
+      "\t",
+      " - ",
       "-",
       ".",
       ":",
