@@ -413,7 +413,8 @@ struct Scanner::Impl {
   // Bit g set: the byte is a trigger of (resp. in the alphabet of) group g.
   std::array<uint64_t, 256> trigger_groups{};
   std::array<uint64_t, 256> alphabet_groups{};
-  bool any_whole_text = false;  // some detector is not windowed
+  bool any_whole_text = false;        // some detector is not windowed
+  bool needs_digit_at_colon = false;  // every match holds a digit, '@' or ':' (MayMatch)
   Combined combined;
   // The trigger bytes of all groups (all ASCII) as two nibble tables for the
   // vector scan: byte c is a trigger iff nibble_lo[c & 15] has bit c >> 4
@@ -458,6 +459,13 @@ Scratch& ThreadScratch() {
 }
 
 }  // namespace
+
+bool Scanner::MayMatch(std::string_view text) const {
+  if (!impl_->needs_digit_at_colon) return true;
+  for (char c : text)
+    if ((c >= '0' && c <= '9') || c == '@' || c == ':' || static_cast<unsigned char>(c) == 0xEF) return true;
+  return false;
+}
 
 Scanner::Scanner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   for (const Detector& d : impl_->detectors) names_.push_back(d.name);
@@ -545,6 +553,10 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     return Error(ErrorCode::kDetectorCompileFailed, "the detector set does not fit in max_mem");
   }
   impl->combined.Finish();
+  impl->needs_digit_at_colon = !impl->any_whole_text;
+  for (const Group& g : impl->groups)
+    for (size_t c = 0; c < 128; ++c)
+      if (g.trigger.test(c) && !(c >= '0' && c <= '9') && c != '@' && c != ':') impl->needs_digit_at_colon = false;
   for (size_t g = 0; g < impl->groups.size(); ++g) {
     for (size_t c = 0; c < 128; ++c) {
       if (impl->groups[g].trigger.test(c)) impl->trigger_groups[c] |= uint64_t{1} << g;

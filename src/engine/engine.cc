@@ -37,15 +37,6 @@ void AppendSegment(const transform::Scanning& scanning, std::string_view key, bo
   if (k.size() < key.size()) out->append("...");
 }
 
-// Cheap pre-check for member names: every built-in detector needs a digit,
-// '@' or ':' (full-width digits start with 0xEF). Names like "user" or
-// "memo" are not scanned.
-bool MayHoldPii(std::string_view key) {
-  for (char c : key)
-    if ((c >= '0' && c <= '9') || c == '@' || c == ':' || static_cast<unsigned char>(c) == 0xEF) return true;
-  return false;
-}
-
 // The built-in detectors, for member names inside ruled objects when the
 // policy has no scanner of its own; built once. Null if they cannot be built
 // (then such names fail closed, see RuledName).
@@ -70,11 +61,11 @@ class RuleRewriter final : public codec::ValueRewriter {
   // the clear, so it fails the record, whatever unlisted_fields says. The
   // policy's detectors when it scans, else the built-in ones.
   Status RuledName(int32_t id, std::string_view key) override {
-    if (!MayHoldPii(key)) return Status::Ok();
     const detect::Scanner* scanner = scanning_ ? &scanning_->scanner() : BuiltinScanner();
     const policy::Rule& rule = route_.rules[static_cast<size_t>(id)];
     if (!scanner)
       return Error(ErrorCode::kDetectFailed, "rule '" + rule.path.text + "': no detector to check a member name with");
+    if (!scanner->MayMatch(key)) return Status::Ok();
     thread_local std::vector<detect::Span> spans;
     Status st = scanner->Scan(key, &spans);
     if (!st.ok()) return Error(st.error().code, "rule '" + rule.path.text + "': member name: " + st.error().message);
@@ -108,7 +99,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     // Member names pass as they are: one that looks like PII (a map keyed by
     // phone numbers) fails the record instead.
     for (size_t i = 0; i < path.size(); ++i) {
-      if (path[i].index >= 0 || !MayHoldPii(path[i].key)) continue;
+      if (path[i].index >= 0 || !scanning_->scanner().MayMatch(path[i].key)) continue;
       thread_local std::vector<detect::Span> spans;
       Status st = scanning_->scanner().Scan(path[i].key, &spans);
       if (!st.ok()) return Error(st.error().code, "member name: " + st.error().message);

@@ -12,14 +12,6 @@ namespace {
 using policy::BinaryPart;
 using policy::Unlisted;
 
-// Every built-in detector needs a digit, '@' or ':' (full-width digits start
-// with 0xEF): a name without them is not scanned.
-bool MayHoldPii(std::string_view name) {
-  for (char c : name)
-    if ((c >= '0' && c <= '9') || c == '@' || c == ':' || static_cast<unsigned char>(c) == 0xEF) return true;
-  return false;
-}
-
 // A header name from a record, safe for a message or a finding: cut to 64
 // bytes, hidden characters (unicode::IsHidden) and bytes that are not UTF-8 as
 // '?'.
@@ -181,7 +173,7 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
       continue;
     }
     // unlisted_fields: scan
-    if (MayHoldPii(h.name) && ref.policy->scanning()) {
+    if (ref.policy->scanning() && ref.policy->scanning()->scanner().MayMatch(h.name)) {
       thread_local std::vector<detect::Span> spans;
       Status st = ref.policy->scanning()->scanner().Scan(h.name, &spans);
       if (!st.ok()) return Error(st.error().code, "header name: " + st.error().message);

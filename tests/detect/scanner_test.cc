@@ -432,6 +432,25 @@ TEST(ScannerTest, PatternAnalysis) {
   EXPECT_FALSE(internal::AnalyzePattern(R"( +)", &f));
 }
 
+TEST(ScannerTest, MayMatchIsASafePrecheck) {
+  // The built-ins all need a digit, '@' or ':' (or a full-width form).
+  EXPECT_FALSE(DefaultScanner().MayMatch("customer_name"));
+  for (const char* t : {"item10", "a@b", "x:y", "\xEF\xBC\x90"}) EXPECT_TRUE(DefaultScanner().MayMatch(t)) << t;
+  auto only = [](const std::string& pattern) {
+    auto s = Scanner::Create({{"x", pattern, "none", {}, 20}});
+    EXPECT_TRUE(s.ok()) << pattern;
+    return s.ok() && (*s)->MayMatch("letters");
+  };
+  EXPECT_FALSE(only(R"(\d{8})"));
+  EXPECT_TRUE(only(R"(EMP[A-Z]{5})"));   // letters only
+  EXPECT_TRUE(only(R"((?i)ord\d{6})"));  // not analyzable: whole text
+  auto with_letters = Scanner::Defaults();
+  with_letters.push_back({"emp", R"(EMP[A-Z]{5})", "none", {}, 20});
+  auto s = Scanner::Create(with_letters);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE((*s)->MayMatch("letters"));
+}
+
 TEST(ScannerTest, DefaultsUseWindows) {
   // Not a correctness requirement (a detector outside the analyzable subset
   // still works, over the whole text), but the built-ins should stay fast.

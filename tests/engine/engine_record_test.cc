@@ -244,6 +244,13 @@ TEST(EngineRecord, ScanRefusesAHeaderNameThatLooksLikePii) {
   ASSERT_FALSE(o.status.ok());
   EXPECT_EQ(o.status.error().code, ErrorCode::kPiiInFieldName);
   EXPECT_EQ(o.status.error().message.find("1234"), std::string::npos);
+  // A custom detector of letters: names without digits are scanned too.
+  auto g = Make("policy: rec\nversion: 1\nscan:\n  detectors:\n    - { name: emp, pattern: 'EMP[A-Z]{5}' }\n" +
+                PolicyYaml("scan", "      - { path: a, action: keep }\n")
+                    .substr(std::string("policy: rec\nversion: 1\n").size()));
+  auto h = MaskIt(g, std::nullopt, {{"EMPABCDE", "x"}});
+  ASSERT_FALSE(h.status.ok());
+  EXPECT_EQ(h.status.error().code, ErrorCode::kPiiInFieldName);
 }
 
 // ---- header names -----------------------------------------------------------------

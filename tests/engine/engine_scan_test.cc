@@ -191,6 +191,33 @@ TEST(EngineScanTest, PiiInAMemberNameFailsTheRecord) {
   EXPECT_EQ(Mask(f, R"({"v2":{"2026-11-26":1,"item10":true}})"), R"({"v2":{"2026-11-26":1,"item10":true}})");
 }
 
+// A custom detector that matches letters only: member names without a
+// digit, '@' or ':' are scanned too (the built-ins' shortcut does not hold),
+// unlisted ones and those inside a ruled object.
+TEST(EngineScanTest, NamesAreScannedForACustomDetectorOfLetters) {
+  auto f = Make(R"(policy: letters
+version: 1
+scan:
+  detectors:
+    - { name: emp_code, pattern: 'EMP[A-Z]{5}' }
+routes:
+  - from: support.raw
+    to: analytics.support
+    dead_letter: support.dlq
+    unlisted_fields: scan
+    rules:
+      - { path: customer.phone, action: tokenize, key: phone, normalize: digits, domain: phone }
+)");
+  for (const char* doc : {R"({"staff":{"EMPABCDE":"on leave"}})", R"({"customer":{"phone":{"EMPQRSTU":"1"}}})"}) {
+    std::string out;
+    Status st = f.engine->MaskValue(*f.route, "support.raw", doc, &out);
+    ASSERT_FALSE(st.ok()) << doc;
+    EXPECT_EQ(st.error().code, ErrorCode::kPiiInFieldName) << doc;
+    EXPECT_EQ(st.error().message.find("EMP"), std::string::npos) << st.error().message;
+  }
+  EXPECT_EQ(Mask(f, R"({"staff":{"name":"on leave"}})"), R"({"staff":{"name":"on leave"}})");
+}
+
 TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {
   auto f = Make();
   const std::string out = Mask(f, R"({"note":"mail minjun.kim@example.com now"})");
