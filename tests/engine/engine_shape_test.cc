@@ -145,9 +145,7 @@ routes:
       R"({"user":{"\u24e2\u24d4\u24d2\u24e1\u24d4\u24e3":"900101-1234567"}})",
   };
   for (const char* mode : kModes) {
-    std::string yaml = policy;
-    yaml.replace(yaml.find("MODE"), 4, mode);
-    Fixture f = Make(yaml, "pay.raw");
+    Fixture f = Make(WithUnlisted(policy, "MODE", mode), "pay.raw");
     for (const auto& rec : records) EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
     const std::string exact = Where(f, R"({"고객":{"주민번호":"900101-1234567"}})");
     EXPECT_EQ(exact.rfind("ok:", 0), 0u) << mode << ": " << exact;
