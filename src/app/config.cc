@@ -11,6 +11,7 @@
 #include "admin/server.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "common/yaml_doc.h"
 
 namespace maskproxy::app {
 
@@ -469,11 +470,13 @@ Result<Config> Config::Load(const std::string& path) {
 Result<Config> Config::Parse(const std::string& yaml, const std::string& origin, const std::string& base_dir) {
   Ctx c(origin);
   YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
-    root = YAML::Load(yaml);
+    root = yamldoc::LoadOne(yaml, &second);
   } catch (const YAML::ParserException& e) {
     return c.At(e.mark, "invalid YAML: " + e.msg);
   }
+  if (second) return c.At(*second, yamldoc::kSecondDocument);
   if (!root.IsMap())
     return c.At(YAML::Mark::null_mark(), "the config must be a YAML mapping (see maskproxy run --help)");
   Config cfg;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "common/text.h"
+#include "common/yaml_doc.h"
 #include "crypto/base64.h"
 
 namespace maskproxy::crypto {
@@ -86,13 +87,17 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin,
 Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms,
                                    bool unwrap) {
   YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
-    root = YAML::Load(std::string(yaml));
+    root = yamldoc::LoadOne(std::string(yaml), &second);
   } catch (const YAML::ParserException& e) {
     // e.msg is the parser's description; it does not echo document content.
     return Error(ErrorCode::kKeyringInvalid,
                  text::Located(origin, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg));
   }
+  if (second)
+    return Error(ErrorCode::kKeyringInvalid,
+                 text::Located(origin, second->line + 1, second->column + 1, yamldoc::kSecondDocument));
   if (!root.IsMap()) return Error(ErrorCode::kKeyringInvalid, origin + ": expected a mapping with a 'keys' entry");
   try {
     auto ring = ParseRoot(root, origin, kms, unwrap);

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/yaml_doc.h"
 #include "crypto/mac.h"
 #include "policy/internal/sections.h"
 #include "policy/internal/yaml_diag.h"
@@ -52,11 +53,13 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
                                                     std::shared_ptr<crypto::UsageLedger> ledger) {
   Ctx c(origin);
   YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
-    root = YAML::Load(std::string(yaml));
+    root = yamldoc::LoadOne(std::string(yaml), &second);
   } catch (const YAML::ParserException& e) {
     return c.At(e.mark, "invalid YAML: " + e.msg);
   }
+  if (second) return c.At(*second, yamldoc::kSecondDocument);
   if (!root.IsMap()) {
     // An empty document's root has no mark: it is at 1:1.
     YAML::Mark m = root.Mark();

@@ -33,6 +33,13 @@ Result<Config> Parse(const std::string& yaml) {
   return ::testing::AssertionSuccess();
 }
 
+TEST(ConfigParse, ASecondDocumentIsRefused) {
+  auto r = Parse(std::string(kMinimal) + "---\nlog_level: debug\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("a second YAML document"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(Parse(std::string(kMinimal) + "---\n").ok());
+}
+
 TEST(ConfigParse, MinimalWithDefaults) {
   auto r = Parse(kMinimal);
   ASSERT_TRUE(r.ok()) << r.error().ToString();

@@ -104,6 +104,11 @@ TEST(KeyringParse, BadKeyNameCannotBreakTheErrorLine) {
   }
 }
 
+TEST(KeyringParse, ASecondDocumentIsRefused) {
+  auto r = Keyring::Parse(ValidYaml() + "---\nkeys: {}\n", "k.yaml");
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:", "a second YAML document"}));
+}
+
 TEST(KeyringParse, KeyTooShort) {
   std::string material = B64(Bytes(0, 31));
   auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + material + "\n"), "k.yaml");

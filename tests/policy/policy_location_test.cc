@@ -27,5 +27,18 @@ TEST(PolicyErrorLocation, ScalarOrSequenceRootHasItsPosition) {
   EXPECT_EQ(ErrorOf("- a\n- b\n").rfind("p.yaml:1:1: ", 0), 0u) << ErrorOf("- a\n- b\n");
 }
 
+// YAML::Load would read the first document and ignore the rest of the file:
+// a second document (rules nobody enforces) or anything after `...` is an
+// error at its place; empty documents after the first are harmless.
+TEST(PolicyErrorLocation, ASecondDocumentIsRefused) {
+  const std::string first = "policy: p\nversion: 1\nroutes: []\n";
+  EXPECT_EQ(ErrorOf(first + "---\npolicy: q\nversion: 1\n").rfind("p.yaml:5:1: a second YAML document", 0), 0u)
+      << ErrorOf(first + "---\npolicy: q\n");
+  EXPECT_EQ(ErrorOf(first + "...\njunk\n").rfind("p.yaml:5:1: a second YAML document", 0), 0u)
+      << ErrorOf(first + "...\njunk\n");
+  // Empty further documents: the first document's own error, not this one.
+  EXPECT_EQ(ErrorOf(first + "---\n").find("second YAML document"), std::string::npos) << ErrorOf(first + "---\n");
+}
+
 }  // namespace
 }  // namespace maskproxy::policy
