@@ -105,6 +105,10 @@ bool NameMayFold(std::string_view name) {
   return false;
 }
 
+bool IsDash(uint32_t cp) {
+  return (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0xFE58 || cp == 0xFE63 || cp == 0xFF0D;
+}
+
 namespace {
 
 // Drops white space, control characters and default-ignorable code points,
@@ -127,6 +131,7 @@ std::string Strip(std::string_view name, bool* non_ascii) {
     if (cp >= 0xFF01 && cp <= 0xFF5E) cp = cp - 0xFF01 + 0x21;  // full-width ASCII
     if (IsWhiteSpace(cp) || IsControl(cp) || IsDefaultIgnorable(cp)) continue;
     if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
+    if (IsDash(cp)) cp = '-';
     if (cp >= 0x80) *non_ascii = true;
     AppendUtf8(cp, &out);
   }

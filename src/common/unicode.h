@@ -42,10 +42,15 @@ void AppendUtf8(uint32_t cp, std::string* out);
   return IsControl(cp) || cp == 0x2028 || cp == 0x2029 || IsDefaultIgnorable(cp);
 }
 
+// A hyphen, dash or minus sign that reads as '-': U+2010-2015, U+2212,
+// U+FE58, U+FE63, U+FF0D.
+[[nodiscard]] bool IsDash(uint32_t cp);
+
 // The folded form of a member or header name, for finding names that differ
 // from a protected one only in ways a reader does not see or a consumer
 // ignores: white space, control characters (NUL among them) and
-// default-ignorable code points removed, then Unicode's NFKC_Casefold (ICU):
+// default-ignorable code points removed, dashes (IsDash) as '-', then
+// Unicode's NFKC_Casefold (ICU):
 // case folded (not only ASCII: U+017F is "s", the Kelvin sign "k", "É" is
 // "é"), canonically equivalent spellings made one (Hangul written as jamo
 // or as syllables, accents combining or precomposed), compatibility variants

@@ -24,13 +24,7 @@ int Replacement(uint32_t cp) {
   if (unicode::IsDefaultIgnorable(cp)) return kRemove;
   if (unicode::IsWhiteSpace(cp)) return ' ';
   if (unicode::IsControl(cp)) return kRemove;  // C1
-  switch (cp) {
-    case 0x2212:
-    case 0xFE58:
-    case 0xFE63: return '-';
-    default: break;
-  }
-  if (cp >= 0x2010 && cp <= 0x2015) return '-';
+  if (unicode::IsDash(cp)) return '-';         // (U+FF0D is full-width ASCII above)
   return kKeep;
 }
 

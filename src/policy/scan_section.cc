@@ -122,7 +122,14 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
     return c.At(n, what + " must be an action name, off, or { action: NAME, options }");
   }
   if (*action_name == "scan") return c.At(n, what + ": scan cannot be a detector's action");
-  if (*action_name == "keep") return std::unique_ptr<const transform::Action>();
+  if (*action_name == "keep") {
+    // keep takes no option: one given (mode, value, ...) means the author
+    // expected the hit to be replaced.
+    if (const std::vector<std::string> extra = opts.Untaken(); !extra.empty())
+      return c.At(n, what + ": keep takes no options (unknown option '" + extra.front() +
+                         "'); to replace the hit use an action such as redact");
+    return std::unique_ptr<const transform::Action>();
+  }
   transform::ActionEnv env{&penv.keys, transform::ScanFieldPath(detector), penv.ledger, nullptr};
   auto action = transform::CreateAction(*action_name, opts, env);
   if (!action.ok()) {

@@ -81,6 +81,9 @@ TEST(Unicode, FoldsUnicodeEquivalentAndCaseVariantNames) {
       {"\xC3\xA9", "E\xCC\x81"},                                    // é, E + combining acute (NFD of É)
       {"rrn", "\xF0\x9D\x90\xAB\xF0\x9D\x90\xAB\xF0\x9D\x90\xA7"},  // mathematical bold 𝐫𝐫𝐧
       {"rrn", "\xE2\x93\xA1\xE2\x93\xA1\xE2\x93\x9D"},              // circled ⓡⓡⓝ
+      {"x-phone", "x\xE2\x80\x90phone"},                            // U+2010 HYPHEN
+      {"x-phone", "x\xE2\x88\x92phone"},                            // U+2212 MINUS SIGN
+      {"x-phone", "x\xE2\x80\x93phone"},                            // U+2013 EN DASH
       {"strasse",
        "Stra\xC3\x9F"
        "e"},  // ß folds to ss

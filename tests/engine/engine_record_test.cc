@@ -271,9 +271,11 @@ TEST(EngineRecord, AHeaderNameThatOnlyFoldsToARuledOneIsAmbiguous) {
     auto f = Make(PolicyYaml(mode,
                              "      - { path: a, action: keep }\n"
                              "      - { path: $header.x-customer-phone, action: redact }\n"));
-    // A zero-width space, full-width letters, a NUL-free space: all look alike.
-    for (const std::string& name : {std::string("x-customer\u200b-phone"), std::string("\uff38-Customer-Phone"),
-                                    std::string("x-customer -phone")}) {
+    // A zero-width space, full-width letters, a NUL-free space, Unicode
+    // hyphens and minus signs: all look alike.
+    for (const std::string& name :
+         {std::string("x-customer\u200b-phone"), std::string("\uff38-Customer-Phone"), std::string("x-customer -phone"),
+          std::string("x\u2010customer\u2011phone"), std::string("x\u2212customer\u2013phone")}) {
       auto o = MaskIt(f, std::nullopt, {{name, kPhone}});
       ASSERT_FALSE(o.status.ok()) << mode << " " << name;
       EXPECT_EQ(o.status.error().code, ErrorCode::kAmbiguousFieldName);

@@ -108,6 +108,9 @@ TEST(PolicyScanTest, ErrorsPointAtTheirLine) {
        "scan action for 'rrn': key 'nope' is not in the keyring"},
       {"bad option", "scan:\n  actions:\n    rrn: { action: mask, keep_lats: 4 }\n", "did you mean 'keep_last'?"},
       {"default off", "scan:\n  actions:\n    default: off\n", "'default' cannot be off"},
+      // keep with options: the author meant the hit to be replaced (it passed raw).
+      {"keep with options", "scan:\n  actions:\n    phone_kr: { action: keep, mode: constant, value: \"[P]\" }\n",
+       "p.yaml:5:15: scan action for 'phone_kr': keep takes no options (unknown option 'mode')"},
   };
   for (const auto& c : cases) {
     const std::string msg = ErrorOf(Doc(c.scan));
