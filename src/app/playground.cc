@@ -394,16 +394,27 @@ size_t CsvRows(std::string_view events) {
   return rows == 0 ? 0 : rows - 1;  // the header row is not an event
 }
 
-void CollectKeyNames(const YAML::Node& n, std::set<std::string>* names) {
-  if (n.IsMap()) {
-    for (const auto& kv : n) {
-      if (kv.first.IsScalar() && kv.first.Scalar() == "key" && kv.second.IsScalar() &&
-          crypto::IsValidKeyName(kv.second.Scalar()))
-        names->insert(kv.second.Scalar());
-      CollectKeyNames(kv.second, names);
+// The key names a policy's actions use: `key:` of each route's rules and of
+// each scan action. Only those places are read: test inputs (where a member
+// called `key` is record data, maybe PII) are not, nor walked through their
+// YAML aliases.
+void CollectKeyNames(const YAML::Node& root, std::set<std::string>* names) {
+  auto add = [&](const YAML::Node& action) {
+    if (!action.IsMap()) return;
+    const YAML::Node k = action["key"];
+    if (k && k.IsScalar() && crypto::IsValidKeyName(k.Scalar())) names->insert(k.Scalar());
+  };
+  if (!root.IsMap()) return;
+  if (const YAML::Node routes = root["routes"]; routes && routes.IsSequence()) {
+    for (const auto& route : routes) {
+      if (!route.IsMap()) continue;
+      if (const YAML::Node rules = route["rules"]; rules && rules.IsSequence())
+        for (const auto& rule : rules) add(rule);
     }
-  } else if (n.IsSequence()) {
-    for (const auto& item : n) CollectKeyNames(item, names);
+  }
+  if (const YAML::Node scan = root["scan"]; scan && scan.IsMap()) {
+    if (const YAML::Node actions = scan["actions"]; actions && actions.IsMap())
+      for (const auto& kv : actions) add(kv.second);
   }
 }
 

@@ -29,7 +29,20 @@ bool IsPlain(const YAML::Node& n) {
   return n.Tag() == "?" || n.Tag().empty();
 }
 
-Status ToJson(const Ctx& c, const YAML::Node& n, std::string* out) {
+// Takes one value (and a scalar's bytes) from the file's budget.
+Status Spend(const Ctx& c, const YAML::Node& n, TestBudget* budget) {
+  const size_t bytes = n.IsScalar() ? n.Scalar().size() : 0;
+  if (budget->values == 0 || budget->bytes < bytes)
+    return c.At(n, "the tests hold more than " + std::to_string(TestBudget{}.values) + " values or " +
+                       std::to_string(TestBudget{}.bytes >> 20) +
+                       " MiB of text (YAML aliases counted as often as they are used)");
+  --budget->values;
+  budget->bytes -= bytes;
+  return Status::Ok();
+}
+
+Status ToJson(const Ctx& c, const YAML::Node& n, std::string* out, TestBudget* budget) {
+  if (Status s = Spend(c, n, budget); !s.ok()) return s;
   if (n.IsNull()) {
     out->append("null");
   } else if (n.IsScalar()) {
@@ -48,7 +61,7 @@ Status ToJson(const Ctx& c, const YAML::Node& n, std::string* out) {
     for (const auto& item : n) {
       if (!first) out->push_back(',');
       first = false;
-      if (Status s = ToJson(c, item, out); !s.ok()) return s;
+      if (Status s = ToJson(c, item, out, budget); !s.ok()) return s;
     }
     out->push_back(']');
   } else if (n.IsMap()) {
@@ -60,14 +73,15 @@ Status ToJson(const Ctx& c, const YAML::Node& n, std::string* out) {
       first = false;
       codec::AppendJsonString(kv.first.Scalar(), out);
       out->push_back(':');
-      if (Status s = ToJson(c, kv.second, out); !s.ok()) return s;
+      if (Status s = ToJson(c, kv.second, out, budget); !s.ok()) return s;
     }
     out->push_back('}');
   }
   return Status::Ok();
 }
 
-Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
+Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n, TestBudget* budget) {
+  if (Status s = Spend(c, n, budget); !s.ok()) return s.error();
   Expected e;
   e.line = n.Mark().line + 1;
   if (n.IsNull()) {
@@ -99,7 +113,7 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
   } else if (n.IsSequence()) {
     e.kind = Expected::Kind::kArray;
     for (const auto& item : n) {
-      auto sub = ToExpected(c, item);
+      auto sub = ToExpected(c, item, budget);
       if (!sub.ok()) return sub.error();
       e.items.push_back(std::move(sub).value());
     }
@@ -107,7 +121,7 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
     e.kind = Expected::Kind::kObject;
     for (const auto& kv : n) {
       if (!kv.first.IsScalar()) return c.At(kv.first, "expected keys must be plain names");
-      auto sub = ToExpected(c, kv.second);
+      auto sub = ToExpected(c, kv.second, budget);
       if (!sub.ok()) return sub.error();
       e.members.emplace_back(kv.first.Scalar(), std::move(sub).value());
     }
@@ -117,7 +131,8 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n) {
 
 }  // namespace
 
-Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes) {
+Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes,
+                             TestBudget* budget) {
   if (!node.IsMap()) return c.At(node, "a test must be a mapping with name, route, input and expect");
   if (Status s = CheckKeys(c, node,
                            {"name", "route", "topic", "input", "input_json", "key", "headers", "expect", "expect_key",
@@ -158,7 +173,7 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
       t.input = std::nullopt;  // a tombstone
     } else {
       std::string json;
-      if (Status s = ToJson(c, input, &json); !s.ok()) return s.error();
+      if (Status s = ToJson(c, input, &json, budget); !s.ok()) return s.error();
       t.input = json;
     }
   } else {
@@ -183,12 +198,12 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   }
   if (YAML::Node e = node["expect"]) {
     if (dl) return c.At(e, "give either 'expect' or 'expect_dead_letter', not both");
-    auto ex = ToExpected(c, e);
+    auto ex = ToExpected(c, e, budget);
     if (!ex.ok()) return ex.error();
     t.expect = std::move(ex).value();
   }
   if (YAML::Node e = node["expect_key"]) {
-    auto ex = ToExpected(c, e);
+    auto ex = ToExpected(c, e, budget);
     if (!ex.ok()) return ex.error();
     t.expect_key = std::move(ex).value();
   }
@@ -200,7 +215,7 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
         t.expect_headers.emplace_back(kv.first.Scalar(), std::nullopt);
         continue;
       }
-      auto ex = ToExpected(c, kv.second);
+      auto ex = ToExpected(c, kv.second, budget);
       if (!ex.ok()) return ex.error();
       t.expect_headers.emplace_back(kv.first.Scalar(), std::move(ex).value());
     }

@@ -123,10 +123,11 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
         diag.Add(c.At(tests, "'tests' must be a list of { name, route, input, expect }"));
       } else {
         std::set<std::string> test_names;
+        internal::TestBudget budget;
         for (const auto& tn : tests) {
           // Route names are only checked against a fully valid route list.
           static const std::vector<Route> kNone;
-          auto t = ParseTest(c, tn, routes_ok ? p->routes_ : kNone);
+          auto t = ParseTest(c, tn, routes_ok ? p->routes_ : kNone, &budget);
           if (!t.ok()) {
             diag.Add(t.error());
             continue;

@@ -593,5 +593,28 @@ TEST(PolicyTests, Errors) {
   EXPECT_TRUE(FailsAt(head + "tests: {}\n", "p.yaml:10:8:", {"'tests' must be a list"}));
 }
 
+// Nested YAML aliases ("billion laughs") expand as they are read: a 1 KB file
+// could otherwise ask for gigabytes of test input. The file's tests have a
+// budget of values and bytes, aliases counted each time they are used.
+TEST(PolicyTests, AliasBombsAreRefusedNotExpanded) {
+  std::string head(kTested, std::string(kTested).find("tests:\n"));
+  std::string tests = "tests:\n";
+  std::string prev;
+  for (int level = 0; level < 9; ++level) {
+    std::string body;
+    for (int i = 0; i < 10; ++i) body += (i ? "," : "") + (level == 0 ? std::string("v") : "*l" + prev);
+    tests += "  - name: t" + std::to_string(level) + "\n    route: payments\n    input: &l" + std::to_string(level) +
+             " { k: [" + body + "] }\n    expect: { k: [] }\n";
+    prev = std::to_string(level);
+  }
+  EXPECT_TRUE(FailsAt(head + tests, "p.yaml:", {"YAML aliases counted as often as they are used"}));
+  // A long string used through many aliases counts its bytes each time.
+  std::string wide =
+      "tests:\n  - name: w\n    route: payments\n    input: { a: &s " + std::string(1 << 20, 'x') + ", b: [";
+  for (int i = 0; i < 100; ++i) wide += (i ? "," : "") + std::string("*s");
+  wide += "] }\n    expect: { a: x }\n";
+  EXPECT_TRUE(FailsAt(head + wide, "p.yaml:", {"MiB of text"}));
+}
+
 }  // namespace
 }  // namespace maskproxy::policy

@@ -43,9 +43,18 @@ struct Env {
 [[nodiscard]] std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAML::Node& node,
                                                                        const Env& env, Diag& diag);
 
+// What all the tests of one file may hold, counted as they are read, so with
+// YAML aliases expanded: a few hundred bytes of nested aliases ("billion
+// laughs") would otherwise expand to gigabytes of test input.
+struct TestBudget {
+  size_t values = 1000000;          // YAML values in inputs and expectations
+  size_t bytes = size_t{64} << 20;  // bytes of their scalars
+};
+
 // embedded_tests.cc: one test of `tests:`; route names are checked against
-// `routes` (none: not checked).
-[[nodiscard]] Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes);
+// `routes` (none: not checked). Fails when `budget` runs out.
+[[nodiscard]] Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes,
+                                           TestBudget* budget);
 
 // The code a policy error about an action's key keeps: a missing key or a key
 // of the wrong keyring purpose stays what it is; anything else is
