@@ -33,8 +33,9 @@ pipelines that land files in Hadoop. Streams in constant memory.
 A record that cannot be masked never reaches the output: it goes to the
 quarantine file as {"line":N,"reason":"...","detail":"...","record":...}.
 Without --quarantine the first such record stops the run (exit 1) and no
-output file is left behind. Files are written as NAME.partial and renamed
-when the run succeeds.
+output file is left behind. Regular files are written as NAME.partial and
+renamed when the run succeeds; devices, FIFOs and symbolic links (such as
+/dev/stdout) are written in place.
 
 Options:
   --route NAME               the route's name or source topic
@@ -118,11 +119,12 @@ int CmdMask(const std::vector<std::string>& args) {
   }
   // Regular files are written beside their final names and renamed on
   // success, so a failed run never leaves a file that looks complete. Anything
-  // else that exists (/dev/null, a FIFO, a terminal) is written in place:
-  // renaming over it would replace the device with a file.
+  // else that exists (/dev/null, a FIFO, a terminal, and any symbolic link,
+  // such as /dev/stderr or /dev/stdout) is written in place: renaming over it
+  // would replace the device or the link itself with a file.
   auto staged = [](const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+    return ::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
   };
   const bool out_to_file = !out_path.empty() && out_path != "-";
   const bool out_staged = out_to_file && staged(out_path);

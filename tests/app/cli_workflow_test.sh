@@ -123,6 +123,12 @@ timeout 20 cat q.fifo >q.from-fifo &  # bounded: a bug that never opens the FIFO
 wait || true
 [ -p q.fifo ] && ok "a FIFO quarantine stays a FIFO" || bad "the FIFO was replaced by a regular file"
 has q.from-fifo '"line":3,"reason":"invalid_json"' "quarantine written through the FIFO"
+# A symbolic link (as /dev/stderr is) to a regular file is written through,
+# never replaced by a renamed file.
+: >q.real && ln -s q.real q.link
+"$bin" mask --policy "$P" --keys keys.yaml --route transfers --quarantine q.link <in.jsonl >/dev/null 2>&1
+[ -L q.link ] && ok "a symlinked quarantine stays a symlink" || bad "the symlink was replaced by a regular file"
+has q.real '"line":3,"reason":"invalid_json"' "quarantine written through the symlink"
 python3 - <<'PY' && ok "stdin/stdout gives the same records (modulo random XAES-GCM nonces)" || bad "stdin/stdout differs"
 import json, re
 a = open("out.jsonl").read().splitlines(); b = open("piped.jsonl").read().splitlines()
