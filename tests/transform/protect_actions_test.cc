@@ -918,6 +918,13 @@ TEST(GeneralizeAction, District) {
   EXPECT_EQ(Apply(d.get(), "서울 테헤란로 123"), "ERROR:unknown_district");
   EXPECT_EQ(Apply(d.get(), "서울"), "ERROR:unknown_district");
   EXPECT_EQ(Apply(d.get(), "서울 구"), "ERROR:unknown_district");
+  EXPECT_EQ(Apply(d.get(), "서울 중구 세종대로 110"), "\"서울특별시 중구\"");
+  EXPECT_EQ(Apply(d.get(), "제주 서귀포시 중앙로"), "\"제주특별자치도 서귀포시\"");
+  // Only a 시/군/구 name is copied: a word that merely ends in 시, 군 or 구
+  // (PII, an email, ASCII, a long run) is not a district.
+  for (const char* addr : {"서울특별시 김민준-900101-1234567-010-1234-5678구", "경기도 minjun.kim@example.com시",
+                           "서울 abc구", "서울 가나다라마바사구", "서울 강남구\xEF\xBC\x91구"})
+    EXPECT_EQ(Apply(d.get(), addr), "ERROR:unknown_district") << addr;
 }
 
 TEST(GeneralizeAction, UnknownProvince) {

@@ -25,8 +25,22 @@ std::string Pad(int v, int width) {
   return t.size() >= static_cast<size_t>(width) ? t : std::string(static_cast<size_t>(width) - t.size(), '0') + t;
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+// A 시/군/구 name as it is copied to the output: two to five Hangul
+// syllables ending in 시, 군 or 구 (중구, 강남구, 서귀포시, 남양주시). Any
+// other word ending so ("김민준-900101-1234567구") is not copied.
+bool IsDistrictWord(std::string_view w) {
+  constexpr size_t kSyllable = 3;  // U+AC00-U+D7A3 in UTF-8: EA B0 80 .. ED 9E A3
+  if (w.size() % kSyllable != 0 || w.size() < 2 * kSyllable || w.size() > 5 * kSyllable) return false;
+  for (size_t i = 0; i < w.size(); i += kSyllable) {
+    const auto b0 = static_cast<unsigned char>(w[i]);
+    const auto b1 = static_cast<unsigned char>(w[i + 1]);
+    const auto b2 = static_cast<unsigned char>(w[i + 2]);
+    if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return false;
+    const uint32_t cp = ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+    if ((b0 & 0xF0) != 0xE0 || cp < 0xAC00 || cp > 0xD7A3) return false;
+  }
+  const std::string_view last = w.substr(w.size() - kSyllable);
+  return last == "시" || last == "군" || last == "구";
 }
 
 }  // namespace
@@ -128,7 +142,7 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
       if (!prov) return Error(ErrorCode::kUnknownProvince, "address does not start with a known 시/도");
       std::string result(prov);
       if (to_ == To::kDistrict && result != "세종특별자치시") {  // Sejong has no 시/군/구
-        if (words.size() < 2 || !(EndsWith(words[1], "시") || EndsWith(words[1], "군") || EndsWith(words[1], "구")))
+        if (words.size() < 2 || !IsDistrictWord(words[1]))
           return Error(ErrorCode::kUnknownDistrict, "address has no 시/군/구 after the 시/도");
         result += " ";
         result += words[1];
