@@ -127,6 +127,18 @@ TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const p
     return o;
   }
   const std::string& topic = t.topic.empty() ? route->from : t.topic;
+  // The proxy routes a record by its topic, not by the test's route name: an
+  // earlier route whose pattern also matches the topic would take it.
+  if (!t.topic.empty() || !route->from_is_pattern()) {
+    const engine::RouteRef* actual = eng.FindRoute(topic);
+    if (actual != ref) {
+      o.diffs.push_back("topic '" + topic + "' is routed to " +
+                        (actual ? "route '" + actual->route->name + "' (the first route whose 'from' matches it)"
+                                : std::string("no route")) +
+                        ", not to route '" + route->name + "'");
+      return o;
+    }
+  }
   // The same call the proxy makes for a consumed record.
   std::vector<engine::HeaderView> views;
   for (const auto& [name, value] : t.headers) views.push_back({name, std::optional<std::string_view>(value)});
@@ -178,6 +190,16 @@ TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const p
       continue;
     }
     CompareText(*exp, got, "$header." + name, &o.diffs);
+  }
+  // Like the value's members: a header the test does not name must not be in
+  // the output (a misnamed expectation would pass while the header leaks).
+  if (!t.expect_headers.empty()) {
+    for (const auto& [n, v] : out_headers) {
+      bool named = false;
+      for (const auto& e : t.expect_headers) named = named || policy::HeaderNameEquals(n, e.first);
+      if (!named)
+        o.diffs.push_back("$header." + n + ": not expected, got " + (v ? "\"" + *v + "\"" : std::string("null")));
+    }
   }
   o.passed = o.diffs.empty();
   return o;

@@ -122,6 +122,44 @@ TEST(PolicyTestRunner, FailuresShowReadableDiffs) {
   EXPECT_NE(r[3].diffs[0].find("dead-lettered (not_object)"), std::string::npos) << r[3].diffs[0];
 }
 
+// expect_headers, like expect, is the whole answer: a header it does not
+// name fails the test (a misnamed expectation passed while the header leaked).
+TEST(PolicyTestRunner, ExpectHeadersNamesEveryHeaderOfTheOutput) {
+  auto r = RunTests(
+      "  - name: misnamed header\n"
+      "    route: pay\n"
+      "    headers: { phone: 010-1234-5678, phone2: 010-9999-8888 }\n"
+      "    input: {}\n"
+      "    expect_headers: { phone: \"***-****-5678\", phon2: ~ }\n");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  bool named = false;
+  for (const auto& d : r[0].diffs) named = named || d.rfind("$header.phone2: not expected", 0) == 0;
+  EXPECT_TRUE(named) << (r[0].diffs.empty() ? "" : r[0].diffs.back());
+}
+
+// A test names a route, but the proxy routes a record by its topic: when an
+// earlier route's pattern takes the topic, the test fails instead of passing
+// against a route the record never reaches.
+TEST(PolicyTestRunner, ATopicTakenByAnEarlierPatternFails) {
+  const std::string y =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - { name: all, from: '^pay.*', to: all.out, dead_letter: all.dlq, rules: [{ path: x, action: keep }] }\n"
+      "  - name: payments\n    from: '^payments\\.raw$'\n    to: p.out\n    dead_letter: p.dlq\n    rules:\n"
+      "      - { path: user.rrn, action: tokenize, key: rrn }\n"
+      "tests:\n"
+      "  - name: rrn\n    route: payments\n    topic: payments.raw\n"
+      "    input: { user: { rrn: \"900101-1234567\" } }\n"
+      "    expect: { user: { rrn: !match '^t1\\.' } }\n";
+  auto p = policy::Policy::Parse(y, "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  auto r = RunPolicyTests(*p, engine::Limits{});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  ASSERT_FALSE(r[0].diffs.empty());
+  EXPECT_NE(r[0].diffs[0].find("routed to route 'all'"), std::string::npos) << r[0].diffs[0];
+}
+
 // `!match` is RE2: a pattern that made std::regex recurse once per
 // alternative (the policy fuzzer overflowed the stack with one) is parsed and
 // searched in linear time; an invalid one (RE2 refuses repeats above 1000)
