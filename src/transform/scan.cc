@@ -14,7 +14,8 @@ std::string ScanFieldPath(std::string_view detector) {
 }
 
 Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const detect::Scanner> scanner,
-                                                         std::vector<DetectorAction> actions) {
+                                                         std::vector<DetectorAction> actions,
+                                                         std::unique_ptr<const detect::Scanner> inner) {
   if (!scanner) return Error(ErrorCode::kInvalidOption, "no scanner");
   std::shared_ptr<Scanning> s(new Scanning());
   const auto& names = scanner->detector_names();
@@ -33,7 +34,16 @@ Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const d
   }
   for (size_t i = 0; i < names.size(); ++i)
     if (!set[i]) return Error(ErrorCode::kInvalidOption, "detector '" + names[i] + "' has no action");
+  if (inner) {
+    for (const std::string& name : inner->detector_names()) {
+      const DetectorAction* da = s->Find(name);
+      if (!da || !da->action)
+        return Error(ErrorCode::kInvalidOption, "the scanner for kept hits has detector '" + name +
+                                                    "', which is not a detector with a replacing action");
+    }
+  }
   s->scanner_ = std::move(scanner);
+  s->inner_ = std::move(inner);
   return std::shared_ptr<const Scanning>(std::move(s));
 }
 
@@ -44,9 +54,16 @@ const Scanning::DetectorAction* Scanning::Find(std::string_view detector) const 
 }
 
 Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const {
+  return ProtectWith(*scanner_, ctx, text, out, found);
+}
+
+Status Scanning::ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
+                             std::string* out, bool* found) const {
   *found = false;
-  thread_local std::vector<detect::Span> spans;
-  if (Status st = scanner_->Scan(text, &spans); !st.ok()) return st;
+  const bool outer = &scanner != inner_.get();
+  thread_local std::vector<detect::Span> outer_spans, inner_spans;  // a kept hit is rescanned inside the loop
+  std::vector<detect::Span>& spans = outer ? outer_spans : inner_spans;
+  if (Status st = scanner.Scan(text, &spans); !st.ok()) return st;
   if (spans.empty()) return Status::Ok();
   thread_local std::string raw, json, plain;
   std::string result;
@@ -59,8 +76,13 @@ Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::s
     const std::string_view hit = text.substr(sp.begin, sp.end - sp.begin);
     const DetectorAction* da = Find(sp.detector);
     if (!da) return Error(ErrorCode::kScanFailed, "a detector without an action");
-    if (!da->action) {  // keep
-      result.append(hit);
+    if (!da->action) {  // keep, but not another detector's hit inside it
+      std::string inner;
+      bool inner_found = false;
+      if (outer && inner_) {
+        if (Status st = ProtectWith(*inner_, ctx, hit, &inner, &inner_found); !st.ok()) return st;
+      }
+      result.append(inner_found ? std::string_view(inner) : hit);
       continue;
     }
     // The action sees the normalized hit, so that obfuscated and plain forms

@@ -40,11 +40,17 @@ class Scanning {
     std::unique_ptr<const Action> action;  // null: "keep" (found, reported, left as is)
   };
 
-  // `actions` must name every detector of `scanner` exactly once. Errors:
-  // "invalid_option" (an unknown or missing detector, an action that would
-  // remove the whole value).
-  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(std::unique_ptr<const detect::Scanner> scanner,
-                                                                      std::vector<DetectorAction> actions);
+  // `actions` must name every detector of `scanner` exactly once. `inner`
+  // (when some detector's action is keep): a scanner of the detectors whose
+  // action is not keep, run over each kept hit, since overlapping hits go to
+  // the leftmost-longest match whatever its action, and a broad kept pattern
+  // (a ticket id and the rest of the line) would otherwise keep another
+  // detector's hit inside it. Errors: "invalid_option" (an unknown or missing
+  // detector, an action that would remove the whole value, an inner scanner
+  // with a detector whose action is keep).
+  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(
+      std::unique_ptr<const detect::Scanner> scanner, std::vector<DetectorAction> actions,
+      std::unique_ptr<const detect::Scanner> inner = nullptr);
 
   // Scans `text`. With no hit, *found is false and *out is untouched. With
   // hits, *found is true, *out is replaced by the protected text, and the
@@ -61,8 +67,11 @@ class Scanning {
 
  private:
   Scanning() = default;
+  [[nodiscard]] Status ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
+                                   std::string* out, bool* found) const;
   std::unique_ptr<const detect::Scanner> scanner_;
-  std::vector<DetectorAction> actions_;  // by detector index in the scanner
+  std::unique_ptr<const detect::Scanner> inner_;  // the non-keep detectors, for kept hits
+  std::vector<DetectorAction> actions_;           // by detector index in the scanner
 };
 
 // The field path a detector's actions are created with ("$scan.rrn").

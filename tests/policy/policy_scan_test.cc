@@ -76,6 +76,32 @@ TEST(PolicyScanTest, CustomDetectorsActionsAndOff) {
   EXPECT_EQ((*p)->routes()[0].key_refs, "contact:1");
 }
 
+// Overlapping hits go to the leftmost-longest match whatever its action: a
+// broad custom detector whose action is keep (a ticket id and the rest of the
+// line) must not keep the other detectors' hits inside it.
+TEST(PolicyScanTest, AKeptHitStillHasTheOtherDetectorsHitsProtected) {
+  auto p = Policy::Parse(Doc("scan:\n"
+                             "  detectors:\n"
+                             "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
+                             "  actions:\n"
+                             "    ticket: keep\n"),
+                         "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const transform::Scanning* s = (*p)->scanning();
+  ASSERT_NE(s, nullptr);
+  std::vector<std::string_view> hits;
+  transform::ActionContext ctx{"a.raw", &hits};
+  std::string out;
+  bool found = false;
+  ASSERT_TRUE(s->Protect(ctx, "see T-42 customer 010-1234-5678 rrn 900101-1234567", &out, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(out, "see T-42 customer [phone_kr] rrn [rrn]");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "phone_kr", "rrn"}));
+  // A kept hit with nothing inside stays as it was.
+  ASSERT_TRUE(s->Protect(ctx, "see T-42 today", &out, &found).ok());
+  EXPECT_EQ(out, "see T-42 today");
+}
+
 struct BadCase {
   const char* name;
   std::string scan;
