@@ -97,10 +97,46 @@ struct Candidate {
   return true;
 }
 
+bool IsAsciiAlpha(char c) {
+  return IsAsciiAlnum(c) && !IsAsciiDigit(c);
+}
+
+// Whether the letters t[from, to) are, case-insensitively, one of `words`.
+bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<std::string_view> words) {
+  for (std::string_view w : words) {
+    if (w.size() != to - from) continue;
+    size_t k = 0;
+    while (k < w.size() && AsciiLower(t[from + k]) == w[k]) ++k;
+    if (k == w.size()) return true;
+  }
+  return false;
+}
+
+// Labels people glue to a number ("HP010-1234-5678", "TEL01012345678",
+// "rrn900101-1234567", "card4111111111111111"): a whole word of letters just
+// before a candidate that starts with a digit does not glue it. Product
+// codes ("SKU01012345678", "A010-1234-5678") still do.
+[[gnu::noinline]] bool LabelBefore(std::string_view t, size_t b) {
+  size_t k = b;
+  while (k > 0 && b - k <= 8 && IsAsciiAlpha(t[k - 1])) --k;
+  if (k == b || (k > 0 && IsAsciiAlnum(t[k - 1]))) return false;
+  return IsWordIn(
+      t, k, b, {"hp", "tel", "ph", "phone", "mobile", "mob", "cell", "fax", "rrn", "ssn", "card", "acct", "account"});
+}
+
+// The same after a candidate that ends with a digit: "010-1234-5678ext12",
+// "4111111111111111exp", then a digit, the end or a non-alphanumeric.
+[[gnu::noinline]] bool LabelAfter(std::string_view t, size_t e) {
+  size_t k = e;
+  while (k < t.size() && k - e <= 4 && IsAsciiAlpha(t[k])) ++k;
+  if (k == e || (k < t.size() && IsAsciiAlpha(t[k]))) return false;
+  return IsWordIn(t, e, k, {"ext", "exp", "x"});
+}
+
 inline bool StartOk(std::string_view t, size_t b, Validator v) {
   if (b > 0 && IsAsciiAlnum(t[b])) {
     const char p = t[b - 1];
-    if (IsAsciiAlnum(p)) return false;
+    if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b))) return false;
     if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2])) return false;
   }
   return v != Validator::kIpv6 || Ipv6StartOk(t, b);
@@ -109,7 +145,7 @@ inline bool StartOk(std::string_view t, size_t b, Validator v) {
 inline bool EndOk(std::string_view t, size_t e, Validator v) {
   if (e < t.size() && IsAsciiAlnum(t[e - 1])) {
     const char n = t[e];
-    if (IsAsciiAlnum(n)) return false;
+    if (IsAsciiAlnum(n) && !(IsAsciiAlpha(n) && IsAsciiDigit(t[e - 1]) && LabelAfter(t, e))) return false;
     if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1])) return false;
   }
   if (v == Validator::kIpv6 && e < t.size() && (t[e] == ':' || IsAsciiAlnum(t[e]))) return false;

@@ -71,6 +71,23 @@ TEST(ScannerDefaultsTest, SpacedAndTabbedSeparators) {
   EXPECT_EQ(Scan("010    1234    5678"), Hits{});
 }
 
+// A label glued to a number is not more of its token: HP, TEL, rrn, card
+// before it, ext/exp after it. Other letters (product codes) still glue.
+TEST(ScannerDefaultsTest, GluedLabelsDoNotHideANumber) {
+  EXPECT_EQ(Scan("연락처 HP010-1234-5678 입니다"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("TEL01012345678"), One("phone_kr", "01012345678"));
+  EXPECT_EQ(Scan("tel.010-1234-5678"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("Mobile010 1234 5678"), One("phone_kr", "010 1234 5678"));
+  EXPECT_EQ(Scan("rrn900101-1234567."), One("rrn", "900101-1234567"));
+  EXPECT_EQ(Scan("card4111111111111111exp 12/28"), One("card", "4111111111111111"));
+  EXPECT_EQ(Scan("call 010-1234-5678ext12"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("SKU01012345678"), Hits{});
+  EXPECT_EQ(Scan("A010-1234-5678"), Hits{});
+  EXPECT_EQ(Scan("2HP010-1234-5678"), Hits{});  // the label is itself glued to a digit
+  EXPECT_EQ(Scan("010-1234-5678abc"), Hits{});  // not a label after it
+  EXPECT_EQ(Scan("HPX01012345678"), Hits{});    // not a label
+}
+
 TEST(ScannerDefaultsTest, RrnChecksumOnlyRaisesConfidence) {
   std::vector<Span> spans;
   ASSERT_TRUE(DefaultScanner().Scan("900101-1234568 900101-1234567", &spans).ok());
