@@ -4,29 +4,72 @@
 // settings nobody enforces. Include only from a target that links yaml-cpp.
 #pragma once
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <sstream>
 #include <string>
-#include <vector>
 
 namespace maskproxy::yamldoc {
 
-// The file's document (a null node for an empty file). Throws
+namespace detail {
+
+// Records where a document has its first content; an empty document (only a
+// null) has none. Nothing is built.
+class ContentProbe final : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> first;
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { Note(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { Note(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Note(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Note(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Note(const YAML::Mark& m) {
+    if (!first) first = m;
+  }
+};
+
+}  // namespace detail
+
+// The file's first document (a null node for an empty file). Throws
 // YAML::ParserException as YAML::Load does. *second is set to the mark of
 // the first further document that is not empty, if there is one: the caller
-// refuses the file then.
+// refuses the file then. The further documents are only walked, never
+// built, and at most kMaxDocuments of them: yaml-cpp 0.7's LoadAll can loop
+// forever on malformed input (a line of flow commas), collecting empty
+// documents until memory runs out; past the limit the file is refused too.
 inline YAML::Node LoadOne(const std::string& text, std::optional<YAML::Mark>* second) {
-  std::vector<YAML::Node> docs = YAML::LoadAll(text);
+  constexpr int kMaxDocuments = 64;
   second->reset();
-  for (size_t i = 1; i < docs.size(); ++i) {
-    if (docs[i].IsNull()) continue;
-    YAML::Mark m = docs[i].Mark();
-    if (m.line < 0) m.line = m.column = 0;
-    *second = m;
-    break;
+  YAML::Node root = YAML::Load(text);
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  detail::ContentProbe first;
+  if (!parser.HandleNextDocument(first)) return root;
+  for (int i = 0; i < kMaxDocuments; ++i) {
+    detail::ContentProbe probe;
+    if (!parser.HandleNextDocument(probe)) return root;
+    if (probe.first) {
+      YAML::Mark m = *probe.first;
+      if (m.line < 0) m.line = m.column = 0;
+      *second = m;
+      return root;
+    }
   }
-  return docs.empty() ? YAML::Node() : docs[0];
+  *second = YAML::Mark();  // 1:1
+  return root;
 }
 
 inline constexpr const char* kSecondDocument =

@@ -36,6 +36,9 @@ TEST(PolicyErrorLocation, ASecondDocumentIsRefused) {
       << ErrorOf(first + "---\npolicy: q\n");
   EXPECT_EQ(ErrorOf(first + "...\njunk\n").rfind("p.yaml:5:1: a second YAML document", 0), 0u)
       << ErrorOf(first + "...\njunk\n");
+  // yaml-cpp's LoadAll collected empty documents forever after a line of flow
+  // commas (fuzz_policy ran out of memory): only a bounded number is walked.
+  EXPECT_NE(ErrorOf(",,,,\n" + first).find("second YAML document"), std::string::npos) << ErrorOf(",,,,\n" + first);
   // Empty further documents: the first document's own error, not this one.
   EXPECT_EQ(ErrorOf(first + "---\n").find("second YAML document"), std::string::npos) << ErrorOf(first + "---\n");
 }
