@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "codec/json.h"
+#include "common/unicode.h"
 #include "transform/generalize_parsers.h"
 
 namespace maskproxy::transform {
@@ -29,18 +30,14 @@ std::string Pad(int v, int width) {
 // syllables ending in 시, 군 or 구 (중구, 강남구, 서귀포시, 남양주시). Any
 // other word ending so ("김민준-900101-1234567구") is not copied.
 bool IsDistrictWord(std::string_view w) {
-  constexpr size_t kSyllable = 3;  // U+AC00-U+D7A3 in UTF-8: EA B0 80 .. ED 9E A3
-  if (w.size() % kSyllable != 0 || w.size() < 2 * kSyllable || w.size() > 5 * kSyllable) return false;
-  for (size_t i = 0; i < w.size(); i += kSyllable) {
-    const auto b0 = static_cast<unsigned char>(w[i]);
-    const auto b1 = static_cast<unsigned char>(w[i + 1]);
-    const auto b2 = static_cast<unsigned char>(w[i + 2]);
-    if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return false;
-    const uint32_t cp = ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
-    if ((b0 & 0xF0) != 0xE0 || cp < 0xAC00 || cp > 0xD7A3) return false;
+  size_t syllables = 0;
+  for (size_t i = 0; i < w.size(); ++syllables) {
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(w, i, &cp);
+    if (n == 0 || cp < 0xAC00 || cp > 0xD7A3) return false;  // not a Hangul syllable
+    i += n;
   }
-  const std::string_view last = w.substr(w.size() - kSyllable);
-  return last == "시" || last == "군" || last == "구";
+  return syllables >= 2 && syllables <= 5 && (w.ends_with("시") || w.ends_with("군") || w.ends_with("구"));
 }
 
 }  // namespace
