@@ -189,4 +189,15 @@ std::string FoldName(std::string_view name) {
   return out;
 }
 
+bool FoldingAvailable() {
+  static const bool available = [] {
+    if (NfkcCasefold() == nullptr) return false;
+    // U+017F LATIN SMALL LETTER LONG S, U+212A KELVIN SIGN, then 주민 as
+    // conjoining jamo (U+110C U+116E U+1106 U+1175 U+11AB).
+    return FoldName("\xC5\xBF\xE2\x84\xAA") == "sk" &&
+           FoldName("\xE1\x84\x8C\xE1\x85\xAE\xE1\x84\x86\xE1\x85\xB5\xE1\x86\xAB") == "\xEC\xA3\xBC\xEB\xAF\xBC";
+  }();
+  return available;
+}
+
 }  // namespace maskproxy::unicode

@@ -59,6 +59,13 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // the same result. An ASCII name never reaches ICU.
 [[nodiscard]] std::string FoldName(std::string_view name);
 
+// True when FoldName's Unicode folding works in this process: ICU's
+// NFKC_Casefold data loads and folds a probe (the long s, the Kelvin sign,
+// Hangul written as jamo) as the Unicode standard says. Without it FoldName
+// would fold only ASCII, and names that merely look different from a
+// protected one would pass: Engine::Create refuses to build an engine.
+[[nodiscard]] bool FoldingAvailable();
+
 // True when FoldName(name) could differ from `name` (a cheap pre-check: any
 // upper-case ASCII letter, control or space byte, or non-ASCII byte).
 [[nodiscard]] bool NameMayFold(std::string_view name);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/number.h"
+#include "common/unicode.h"
 #include "detect/scanner.h"
 #include "transform/scan.h"
 
@@ -251,6 +252,10 @@ Result<std::optional<std::string>> ScalarText(std::string_view json) {
 
 Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr<const policy::Policy>> policies,
                                                      Limits limits) {
+  // Fail closed: without Unicode folding, names that only look different
+  // from a protected one would not be recognised.
+  if (!unicode::FoldingAvailable())
+    return Error(ErrorCode::kInternal, "Unicode name folding (ICU NFKC_Casefold) is not available in this process");
   std::shared_ptr<Engine> e(new Engine());
   e->limits_ = limits;
   e->policies_ = std::move(policies);

@@ -107,6 +107,12 @@ TEST(Unicode, FoldsUnicodeEquivalentAndCaseVariantNames) {
   }
 }
 
+// The start-up probe Engine::Create relies on: ICU's data is loaded and
+// folds as the standard says in this build.
+TEST(Unicode, FoldingIsAvailable) {
+  EXPECT_TRUE(FoldingAvailable());
+}
+
 TEST(Unicode, NameMayFoldIsASafePrecheck) {
   for (std::string_view v : {std::string_view("rrn"), std::string_view("user_id"), std::string_view("x-trace-id")}) {
     EXPECT_FALSE(NameMayFold(v)) << v;
