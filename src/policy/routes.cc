@@ -50,7 +50,8 @@ void AddKeyRefs(const std::string& refs, std::set<std::string>* out) {
   }
 }
 
-Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, const std::string& route) {
+Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, const std::string& route,
+                       std::vector<Error>* warnings) {
   if (!node.IsMap()) return c.At(node, "a rule must be a mapping like { path: user.rrn, action: tokenize, key: rrn }");
   std::set<std::string> seen;
   for (const auto& kv : node) {
@@ -145,6 +146,8 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
   }
   r.action_name = *action_name;
   r.action = std::move(action).value();
+  if (std::string w = r.action->Warning(); !w.empty())
+    warnings->push_back(c.At(node["action"], "warning: rule '" + r.path.text + "': " + w));
   if (redact_unprotectable) {
     auto wrapped = transform::RedactUnprotectable::Create(std::move(r.action),
                                                           transform::UnprotectableCounter(route, r.path.text));
@@ -326,7 +329,9 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       }
     }
     ++index;
-    auto rule = ParseRule(c, rn, env, r.name);
+    std::vector<Error> warnings;
+    auto rule = ParseRule(c, rn, env, r.name, &warnings);
+    for (const Error& w : warnings) diag.Warn(w);
     if (!rule.ok()) {
       diag.Add(rule.error());
       ok = false;

@@ -43,6 +43,10 @@ class Action {
   // with random 96-bit IVs: encrypt with format e1; e2 needs no count). The ledger must then live as long as the
   // action.
   [[nodiscard]] virtual bool CountsEncryptions() const { return false; }
+  // Why these options may protect less than their author thinks (e.g. a mask
+  // that shows almost every character), for `policy check` to warn; "" when
+  // nothing stands out. Never about a value.
+  [[nodiscard]] virtual std::string Warning() const { return ""; }
   // Gives back the original JSON text (e.g. "\"900101-1234567\"" or
   // "125000") of an output this action produced for `ctx`. Self-describing
   // outputs (encrypt, encrypt_deterministic) name their key version and ignore

@@ -93,6 +93,31 @@ TEST(PolicyShape, KeepWithApplyToWholeWarnsWithItsLocation) {
   EXPECT_TRUE((*n)->warnings().empty());
 }
 
+// Options that protect less than they seem to: a mask showing more than the
+// 10 characters PCI DSS allows of a card number, a bucket one unit wide.
+TEST(PolicyShape, WeakMaskAndUnitBucketWarnWithTheirLocation) {
+  auto w =
+      Parse(WithRules("      - { path: user.rrn, action: mask, keep_first: 6, keep_last: 6 }\n"
+                      "      - { path: amount, action: generalize, to: bucket, size: 1 }\n"
+                      "      - { path: fee, action: generalize, to: bucket, size: '0.01' }\n"));
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  ASSERT_EQ((*w)->warnings().size(), 3u);
+  const auto& ws = (*w)->warnings();
+  EXPECT_EQ(ws[0].rfind("p.yaml:8:", 0), 0u) << ws[0];
+  EXPECT_NE(ws[0].find("rule 'user.rrn': keep_first + keep_last show 12 characters"), std::string::npos) << ws[0];
+  EXPECT_EQ(ws[1].rfind("p.yaml:9:", 0), 0u) << ws[1];
+  EXPECT_NE(ws[1].find("rule 'amount': a bucket of size 1 is one unit"), std::string::npos) << ws[1];
+  EXPECT_NE(ws[2].find("rule 'fee': a bucket of size 0.01 is one unit"), std::string::npos) << ws[2];
+  // The PCI DSS display (6 + 4) and wider buckets: nothing to warn about.
+  auto n =
+      Parse(WithRules("      - { path: card, action: mask, keep_first: 6, keep_last: 4 }\n"
+                      "      - { path: amount, action: generalize, to: bucket, size: 10 }\n"
+                      "      - { path: fee, action: generalize, to: bucket, size: '0.5' }\n"
+                      "      - { path: rate, action: generalize, to: bucket, size: '1.0' }\n"));
+  ASSERT_TRUE(n.ok()) << n.error().ToString();
+  EXPECT_TRUE((*n)->warnings().empty()) << (*n)->warnings()[0];
+}
+
 // (An invisible character needs a quoted key: a bare one is refused earlier.)
 TEST(PolicyShape, PathNamesThatDifferOnlyByFoldingConflict) {
   for (const std::string second : {"user.RRN", "USER.phone", "'user[\"r\xc2\xadrn\"]'", "user.\xef\xbd\x92rn"}) {

@@ -78,6 +78,13 @@ Result<std::unique_ptr<Action>> GeneralizeAction::Create(ActionOptions& o, const
   return std::unique_ptr<Action>(std::move(a));
 }
 
+std::string GeneralizeAction::Warning() const {
+  if (to_ != To::kBucket || size_ != 1) return "";
+  return "a bucket of size " + FormatScaled(1, scale_) +
+         " is one unit of its own precision: a number with no more decimals is given exactly (125 becomes "
+         "\"125-125\"); use a larger size";
+}
+
 Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   const bool str = v.type == codec::JsonType::kString;
   if (str && v.text.empty()) {  // nothing to generalize, nothing to hide

@@ -25,6 +25,8 @@ class GeneralizeAction final : public Action {
   enum class To { kYear, kYearMonth, kBucket, kBirthDecadeSex, kProvince, kDistrict };
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  // A bucket one unit wide at its own precision (size 1, 0.1, 0.01, ...).
+  [[nodiscard]] std::string Warning() const override;
 
  private:
   GeneralizeAction() = default;

@@ -43,6 +43,14 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   return std::unique_ptr<Action>(std::move(a));
 }
 
+std::string MaskAction::Warning() const {
+  const size_t shown = keep_first_ + keep_last_;
+  if (shown <= kMaxShownWarn) return "";
+  return "keep_first + keep_last show " + std::to_string(shown) + " characters of every value longer than that; " +
+         "PCI DSS allows at most " + std::to_string(kMaxShownWarn) +
+         " digits of a card number (the first 6 and the last 4), and a resident registration number has 13";
+}
+
 Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   std::string_view in = v.text;
   auto is_sep = [&](unsigned char c) { return c < 0x80 && separator_[c]; };

@@ -16,6 +16,10 @@ class MaskAction final : public Action {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  // Above kMaxShownWarn characters shown (keep_first + keep_last).
+  [[nodiscard]] std::string Warning() const override;
+  // PCI DSS's most for a card number: the first 6 and the last 4 digits.
+  static constexpr size_t kMaxShownWarn = 10;
 
  private:
   MaskAction() = default;
