@@ -137,23 +137,23 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
         nodes_.emplace_back();
       }
       next = static_cast<uint32_t>(nodes_[cur].any_index);
+    } else if (const Node* child = ChildByKey(nodes_[cur], seg.key)) {
+      next = static_cast<uint32_t>(child - nodes_.data());
     } else {
-      bool found = false;
-      for (const auto& [k, idx] : nodes_[cur].keys) {
-        if (k == seg.key) {
-          next = idx;
-          found = true;
-          break;
-        }
+      next = static_cast<uint32_t>(nodes_.size());
+      std::string folded = unicode::FoldName(seg.key);
+      Node& n = nodes_[cur];
+      if (folded != seg.key) n.fold_all = true;
+      n.keys.emplace_back(seg.key, next);
+      n.folded.emplace_back(std::move(folded), next);
+      if (n.keys.size() == kIndexFrom) {
+        for (const auto& [k, idx] : n.keys) n.key_index.emplace(k, idx);
+        for (const auto& [k, idx] : n.folded) n.folded_index.emplace(k, idx);  // first wins, as in the scan
+      } else if (n.keys.size() > kIndexFrom) {
+        n.key_index.emplace(n.keys.back().first, next);
+        n.folded_index.emplace(n.folded.back().first, next);
       }
-      if (!found) {
-        next = static_cast<uint32_t>(nodes_.size());
-        std::string folded = unicode::FoldName(seg.key);
-        if (folded != seg.key) nodes_[cur].fold_all = true;
-        nodes_[cur].keys.emplace_back(seg.key, next);
-        nodes_[cur].folded.emplace_back(std::move(folded), next);
-        nodes_.emplace_back();
-      }
+      nodes_.emplace_back();  // invalidates n
     }
     if (remove && &seg == &path.segments.back()) nodes_[cur].has_remove_child = true;
     via_.resize(nodes_.size());
@@ -188,6 +188,10 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
 const PathSet::Node* PathSet::ChildByFoldedKey(const Node& n, std::string_view key) const {
   if (n.folded.empty()) return nullptr;
   const std::string f = unicode::FoldName(key);
+  if (!n.folded_index.empty()) {
+    auto it = n.folded_index.find(f);
+    return it == n.folded_index.end() ? nullptr : &nodes_[it->second];
+  }
   for (const auto& [k, idx] : n.folded)
     if (k == f) return &nodes_[idx];
   return nullptr;

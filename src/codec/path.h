@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -114,6 +115,11 @@ struct TerminalOptions {
 //   set.Add(*FieldPath::Parse("payload"), 1, TerminalOptions{.whole = true});
 class PathSet {
  public:
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using ChildIndex = std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>>;
   struct Node {
     std::vector<std::pair<std::string, uint32_t>> keys;    // key -> child node index
     int32_t any_index = -1;                                // child for [*]
@@ -127,7 +133,13 @@ class PathSet {
     int32_t mismatch_rule = -1;                            // shape mismatch here: -1 fail, else protect with this id
     bool any_fail = false;                                 // some path through here fails on a mismatch
     std::vector<std::pair<std::string, uint32_t>> folded;  // folded key -> child node index
+    // From kIndexFrom children on, `keys` and `folded` hashed as well: a
+    // wide object (a policy with thousands of rules at one level) costs one
+    // lookup per member, in records and when the policy loads.
+    ChildIndex key_index;
+    ChildIndex folded_index;
   };
+  static constexpr size_t kIndexFrom = 16;
 
   PathSet() { nodes_.emplace_back(); }
 
@@ -147,6 +159,10 @@ class PathSet {
   [[nodiscard]] const Node& root() const { return nodes_[0]; }
   [[nodiscard]] const Node& node(uint32_t i) const { return nodes_[i]; }
   [[nodiscard]] const Node* ChildByKey(const Node& n, std::string_view key) const {
+    if (!n.key_index.empty()) [[unlikely]] {
+      auto it = n.key_index.find(key);
+      return it == n.key_index.end() ? nullptr : &nodes_[it->second];
+    }
     for (const auto& [k, idx] : n.keys)
       if (k == key) return &nodes_[idx];
     return nullptr;

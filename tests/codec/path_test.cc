@@ -138,6 +138,35 @@ TEST(PathSetAdd, DeepParentThenChild) {
   EXPECT_TRUE(Conflicts({"a.b", "c", "a.b.c.d"}));
 }
 
+// A wide object (more children than PathSet::kIndexFrom) is looked up by
+// hash: exact names, folded variants, conflicts and descents behave as in a
+// narrow one, for the children added before and after the index is built.
+TEST(PathSetAdd, WideObjectsLookUpLikeNarrowOnes) {
+  PathSet set;
+  const int n = static_cast<int>(PathSet::kIndexFrom) * 4;
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(set.Add(P("f" + std::to_string(i) + ".x"), i, false).ok()) << i;
+  ASSERT_TRUE(set.Add(P("f3.y"), n, false).ok());  // descends into an existing child
+  for (int i = 0; i < n; ++i) {
+    const auto* f = set.ChildByKey(set.root(), "f" + std::to_string(i));
+    ASSERT_NE(f, nullptr) << i;
+    ASSERT_NE(set.ChildByKey(*f, "x"), nullptr) << i;
+    EXPECT_EQ(set.ChildByKey(*f, "x")->terminal, i);
+    EXPECT_EQ(set.ChildByFoldedKey(set.root(), "F" + std::to_string(i)), f) << i;
+  }
+  EXPECT_EQ(set.ChildByKey(*set.ChildByKey(set.root(), "f3"), "y")->terminal, n);
+  EXPECT_EQ(set.ChildByKey(set.root(), "f" + std::to_string(n)), nullptr);
+  EXPECT_EQ(set.ChildByFoldedKey(set.root(), "g1"), nullptr);
+  // Conflicts against early and late children, exact and folded.
+  for (const std::string bad : {"f0.x", "f1", "f60.x.z", "F2.x",
+                                "\xef\xbd\x86"
+                                "50.q"}) {
+    EXPECT_FALSE(set.Add(P(bad), n + 1, false).ok()) << bad;
+  }
+  Status st = set.Add(P("F2.x"), n + 1, false);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("differs from 'f2'"), std::string::npos) << st.error().message;
+}
+
 TEST(PathSetAdd, SiblingsDoNotConflict) {
   PathSet set;
   EXPECT_TRUE(set.empty());
