@@ -78,6 +78,22 @@ std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::P
             Conflict(r, route.from_at,
                      "source pattern matches '" + topic + "', " + Describe(out) + ": records would be read again"));
   }
+  // A route name is what a reveal grant and a reveal request name: one
+  // route per name, and no name that is another route's source topic.
+  std::map<std::string, RouteAt> names;
+  for (const auto& r : routes)
+    if (auto [it, fresh] = names.emplace(r.route->name, r); !fresh)
+      errors.push_back(Conflict(r, r.route->from_at,
+                                "route name '" + r.route->name + "' is also the name of a route at " +
+                                    Where(it->second, it->second.route->from_at) +
+                                    ": reveal grants and requests name routes"));
+  for (const auto& r : routes)
+    if (auto it = sources.find(r.route->name);
+        it != sources.end() && it->second.route != r.route && !it->second.route->from_is_pattern())
+      errors.push_back(Conflict(r, r.route->from_at,
+                                "route name '" + r.route->name + "' is the source topic of route '" +
+                                    it->second.route->name + "' (" + Where(it->second, it->second.route->from_at) +
+                                    "): a reveal naming it would be ambiguous"));
   // Raw dead letters must never land in a masked destination.
   std::map<std::string, RouteAt> destinations;
   for (const auto& r : routes) destinations.emplace(r.route->to, r);

@@ -94,7 +94,9 @@ struct RevealEvent {
   size_t requested = 0;                    // values asked for
   size_t revealed = 0;                     // values returned
   size_t failed = 0;                       // values that could not be revealed
-  std::vector<std::string> value_digests;  // Sink::ValueDigest of each value revealed, in order
+  // Sink::ValueDigest of each value revealed, in order: of its text (a
+  // string's characters, another value's JSON text), asked for as JSON or not.
+  std::vector<std::string> value_digests;
   std::string uid;                         // OS uid of the process that revealed
   std::string host;                        // host name
 };

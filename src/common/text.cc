@@ -88,6 +88,13 @@ std::string JsonQuoted(std::string_view s) {
   return out;
 }
 
+std::string Clip(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return std::string(s.substr(0, cut)) + "...(" + std::to_string(s.size()) + " bytes)";
+}
+
 std::string OneLine(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

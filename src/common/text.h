@@ -33,6 +33,12 @@ void AppendJsonQuoted(std::string_view s, std::string* out);
 // start a forged line or hide what it says.
 [[nodiscard]] std::string OneLine(std::string_view s);
 
+// `s` when it has at most `max` bytes; otherwise its first bytes up to a
+// UTF-8 character boundary within `max`, then "...(N bytes)": what a caller
+// sent (a route name, a ticket) bounded before it goes into a log line or
+// the audit trail, so a request cannot grow them by its body's size.
+[[nodiscard]] std::string Clip(std::string_view s, size_t max = 256);
+
 // "ORIGIN:LINE:COLUMN: MESSAGE" (1-based), or "ORIGIN: MESSAGE" when line < 1,
 // as OneLine: the one format of a located error in a policy, config or
 // keyring file.

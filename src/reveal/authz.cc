@@ -82,6 +82,36 @@ int Authorizer::Take(Bucket* b, double per_minute, double n, std::chrono::steady
   return std::max(1, static_cast<int>(std::ceil((n - b->tokens) / rate)));
 }
 
+Decision Authorizer::Admit(std::string_view subject) {
+  const auto now = clock_();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (requests_.size() > kMaxBuckets) requests_.clear();
+  auto it = requests_.find(subject);
+  if (it == requests_.end()) it = requests_.emplace(std::string(subject), Bucket{}).first;
+  if (int wait = Take(&it->second, options_.requests_per_minute, 1, now); wait > 0) {
+    Decision d = Deny(429, ErrorCode::kRevealRateLimited,
+                      "subject '" + std::string(subject) + "' is over " + std::to_string(options_.requests_per_minute) +
+                          " requests per minute");
+    d.retry_after_s = wait;
+    return d;
+  }
+  Decision d;
+  d.allowed = true;
+  d.http_status = 200;
+  d.code = ErrorCode::kInternal;
+  return d;
+}
+
+bool Authorizer::Covers(std::string_view subject, std::string_view route, std::string_view field,
+                        std::string_view purpose) const {
+  for (const Role& r : options_.roles) {
+    if (subject.empty() || !Contains(r.subjects, subject)) continue;
+    for (const Grant& g : r.grants)
+      if (g.route == route && Contains(g.fields, field) && Contains(g.purposes, purpose)) return true;
+  }
+  return false;
+}
+
 Decision Authorizer::Authorize(const AccessRequest& req) {
   std::vector<const Role*> roles;
   for (const Role& r : options_.roles)
@@ -90,15 +120,7 @@ Decision Authorizer::Authorize(const AccessRequest& req) {
 
   const auto now = clock_();
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto* m : {&requests_, &values_})
-    if (m->size() > kMaxBuckets) m->clear();
-  if (int wait = Take(&requests_[req.subject], options_.requests_per_minute, 1, now); wait > 0) {
-    Decision d = Deny(429, ErrorCode::kRevealRateLimited,
-                      "subject '" + req.subject + "' is over " + std::to_string(options_.requests_per_minute) +
-                          " requests per minute");
-    d.retry_after_s = wait;
-    return d;
-  }
+  if (values_.size() > kMaxBuckets) values_.clear();
   const Role* granted = nullptr;
   bool route_field = false;
   for (const Role* r : roles)
@@ -145,14 +167,22 @@ Decision Authorizer::Authorize(const AccessRequest& req) {
   return d;
 }
 
-bool Authorizer::RecordUnauthenticated(std::string_view peer) {
-  if (options_.unauthenticated_audits_per_minute == 0) return false;
+bool Authorizer::TakeOne(std::map<std::string, Bucket, std::less<>>* m, std::string_view key, int per_minute) {
+  if (per_minute == 0) return false;
   const auto now = clock_();
   std::lock_guard<std::mutex> lock(mu_);
-  if (unauthenticated_.size() > kMaxBuckets) unauthenticated_.clear();
-  auto it = unauthenticated_.find(peer);
-  if (it == unauthenticated_.end()) it = unauthenticated_.emplace(std::string(peer), Bucket{}).first;
-  return Take(&it->second, options_.unauthenticated_audits_per_minute, 1, now) == 0;
+  if (m->size() > kMaxBuckets) m->clear();
+  auto it = m->find(key);
+  if (it == m->end()) it = m->emplace(std::string(key), Bucket{}).first;
+  return Take(&it->second, per_minute, 1, now) == 0;
+}
+
+bool Authorizer::RecordUnauthenticated(std::string_view peer) {
+  return TakeOne(&unauthenticated_, peer, options_.unauthenticated_audits_per_minute);
+}
+
+bool Authorizer::RecordRateLimited(std::string_view subject) {
+  return TakeOne(&rate_limited_, subject, options_.unauthenticated_audits_per_minute);
 }
 
 }  // namespace maskproxy::reveal

@@ -80,16 +80,29 @@ class Authorizer {
   // roles is allowed (its grants add up), a zero limit.
   [[nodiscard]] static Result<std::unique_ptr<Authorizer>> Create(AuthzOptions options, Clock clock = {});
 
-  // Thread-safe. Order: the request bucket of the subject (every request
-  // of a known subject counts, allowed or not), the subject's roles, a grant
-  // covering route + field + purpose, the ticket, the value count, the value
-  // bucket. Only an allowed request takes values from the value bucket.
+  // Thread-safe. The first step for every request of a verified subject,
+  // with a role or without, well-formed or not: takes one from the
+  // subject's request bucket (requests_per_minute), or denies with 429.
+  [[nodiscard]] Decision Admit(std::string_view subject);
+
+  // Thread-safe; after Admit. Order: the subject's roles, a grant covering
+  // route + field + purpose, the ticket, the value count, the value bucket.
+  // Only an allowed request takes values from the value bucket.
   [[nodiscard]] Decision Authorize(const AccessRequest& request);
+
+  // Whether one of the subject's roles grants route + field for purpose (no
+  // bucket is touched): for the other rules whose outputs a value could
+  // come from (Service).
+  [[nodiscard]] bool Covers(std::string_view subject, std::string_view route, std::string_view field,
+                            std::string_view purpose) const;
 
   // Whether an unauthenticated attempt from `peer` (an address) is recorded
   // in the trail: at most unauthenticated_audits_per_minute per peer; the
   // rest are counted only (so a flood cannot fill the trail).
   [[nodiscard]] bool RecordUnauthenticated(std::string_view peer);
+  // The same limit for the requests of a verified subject that Admit
+  // refused (over its request rate): recorded up to it, counted beyond.
+  [[nodiscard]] bool RecordRateLimited(std::string_view subject);
 
   [[nodiscard]] const AuthzOptions& options() const { return options_; }
 
@@ -109,6 +122,9 @@ class Authorizer {
   std::map<std::string, Bucket, std::less<>> requests_;
   std::map<std::string, Bucket, std::less<>> values_;
   std::map<std::string, Bucket, std::less<>> unauthenticated_;
+  std::map<std::string, Bucket, std::less<>> rate_limited_;
+  // Takes one from the bucket of `key` in `m` (refilled at per_minute).
+  [[nodiscard]] bool TakeOne(std::map<std::string, Bucket, std::less<>>* m, std::string_view key, int per_minute);
 };
 
 }  // namespace maskproxy::reveal

@@ -26,11 +26,13 @@ audit::RevealEvent Revealer::DeniedEvent(const RevealRequest& request, ErrorCode
   e.channel = request.channel;
   e.subject = request.subject;
   e.role = request.role;
-  e.ticket = request.ticket;
-  e.reason = request.reason;
-  e.route = request.route;
-  e.field = request.field;
-  e.topic = request.topic;
+  // What the caller sent, bounded: a refused request cannot grow the trail
+  // by its body's size.
+  e.ticket = text::Clip(request.ticket);
+  e.reason = text::Clip(request.reason);
+  e.route = text::Clip(request.route);
+  e.field = text::Clip(request.field);
+  e.topic = text::Clip(request.topic);
   e.key_version = request.key_version.value_or(0);
   e.requested = request.values.size();
   e.uid = std::to_string(::getuid());
@@ -47,6 +49,23 @@ struct Revealer::Target {
   std::string topic;
   std::optional<uint32_t> key_version;
 };
+
+const transform::Action* Revealer::FieldAction(const policy::Policy& policy, const policy::Route& route,
+                                               std::string_view field, std::string* action_name) {
+  if (field.starts_with("$scan.")) {
+    const transform::Scanning* scanning = policy.scanning();
+    const auto* da = scanning ? scanning->Find(field.substr(6)) : nullptr;
+    if (!da || !da->action) return nullptr;
+    *action_name = da->action_name;
+    return da->action.get();
+  }
+  for (const auto& r : route.rules)
+    if (r.path.text == field) {
+      *action_name = r.action_name;
+      return r.action.get();
+    }
+  return nullptr;
+}
 
 Result<std::unique_ptr<Revealer>> Revealer::Create(std::shared_ptr<const policy::Policy> policy,
                                                    std::shared_ptr<audit::Sink> audit) {
@@ -72,17 +91,16 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
     const auto* da = scanning ? scanning->Find(detector) : nullptr;
     if (!da) return Error(ErrorCode::kInvalidArgument, policy_->origin() + " scans for no detector '" + detector + "'");
     if (!da->action) return Error(ErrorCode::kInvalidArgument, "detector '" + detector + "' hits are kept as they are");
-    t.action = da->action.get();
-    t.action_name = da->action_name;
-  } else {
-    for (const auto& r : t.route->rules)
-      if (r.path.text == field) {
-        t.action = r.action.get();
-        t.action_name = r.action_name;
-      }
   }
+  t.action = FieldAction(*policy_, *t.route, field, &t.action_name);
   if (!t.action)
     return Error(ErrorCode::kInvalidArgument, "route '" + t.route->name + "' has no rule for '" + field + "'");
+  // A value is revealed as masked on a topic this route reads, never on
+  // another route's topic (whose rules and grants are not this one's).
+  if (!request.topic.empty() && request.topic != t.route->from &&
+      !(t.route->from_is_pattern() && policy::SourceMatches(*t.route, request.topic)))
+    return Error(ErrorCode::kRevealDenied,
+                 "topic '" + request.topic + "' is not a source of route '" + t.route->name + "'");
   t.topic = request.topic.empty() ? t.route->from : request.topic;
   t.key_version = request.key_version;
   if (t.action_name == "fpe") {
@@ -120,6 +138,7 @@ Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
   const Target& t = *target;
   transform::ActionContext ctx{t.topic};
   RevealResult out;
+  std::vector<std::string> digests;  // of each revealed value as text, whether asked for as JSON or not
   for (const auto& v : request.values) {
     std::string json;
     if (request.json)
@@ -133,19 +152,17 @@ Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
       out.values.emplace_back(std::nullopt);
       continue;
     }
-    if (request.json) {
-      out.values.emplace_back(*r);
-    } else {
-      auto text = engine::ScalarText(*r);
-      out.values.emplace_back(text.ok() && *text ? **text : *r);
-    }
+    auto text = engine::ScalarText(*r);
+    std::string plain = text.ok() && *text ? **text : *r;
+    digests.push_back(audit_->ValueDigest(plain));
+    out.values.emplace_back(request.json ? *r : std::move(plain));
   }
   audit::RevealEvent e;
   e.allowed = true;
   e.channel = request.channel;
   e.subject = request.subject;
   e.role = request.role;
-  e.ticket = request.ticket;
+  e.ticket = text::Clip(request.ticket);
   e.reason = request.reason;
   e.policy = policy_->Label();
   e.route = t.route->name;
@@ -156,8 +173,7 @@ Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
   e.requested = request.values.size();
   e.failed = out.failed;
   e.revealed = e.requested - out.failed;
-  for (const auto& v : out.values)
-    if (v) e.value_digests.push_back(audit_->ValueDigest(*v));
+  e.value_digests = std::move(digests);
   e.uid = std::to_string(::getuid());
   e.host = HostName();
   // The audit entry is written before any plaintext leaves this function.

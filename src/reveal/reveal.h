@@ -29,6 +29,7 @@
 #include "audit/audit.h"
 #include "common/result.h"
 #include "policy/policy.h"
+#include "transform/action.h"
 
 namespace maskproxy::reveal {
 
@@ -37,7 +38,9 @@ struct RevealRequest {
   // The rule's path as written in the policy (user.email, $key,
   // $header.NAME), or $scan.DETECTOR for a hit of the policy's scanning.
   std::string field;
-  std::string topic;  // the source topic the value was masked on; "" = the route's `from`
+  // The source topic the value was masked on; "" = the route's `from`. It
+  // must be one the route reads (its `from`, or a topic its pattern matches).
+  std::string topic;
   // Who asks and why, as the audit entry records them (audit::RevealEvent).
   std::string channel = "service";  // "service" (POST /v1/reveal) or "offline" (break-glass CLI)
   std::string subject;              // certificate subject, or the OS user offline
@@ -85,6 +88,12 @@ class Revealer {
   // The audit entry of a request refused before the Revealer saw it (by
   // authorization, or a malformed request): allowed false, `code` its reason.
   [[nodiscard]] static audit::RevealEvent DeniedEvent(const RevealRequest& request, ErrorCode code);
+
+  // The action behind `field` on `route` of `policy` (a rule's path as
+  // written, or $scan.DETECTOR), and its name; nullptr when there is none
+  // (or the detector's hits are kept).
+  [[nodiscard]] static const transform::Action* FieldAction(const policy::Policy& policy, const policy::Route& route,
+                                                            std::string_view field, std::string* action_name);
 
  private:
   Revealer(std::shared_ptr<const policy::Policy> policy, std::shared_ptr<audit::Sink> audit)

@@ -12,8 +12,9 @@ namespace {
 void Count(std::string_view result) {
   static metrics::Family& f = metrics::Global().Counters(
       "maskproxy_reveal_requests_total",
-      "POST /v1/reveal requests by result: allowed, denied, rate_limited, bad_request, unauthenticated, "
-      "unauthenticated_unrecorded (not written to the trail: over the per-peer limit), audit_failed",
+      "POST /v1/reveal requests by result: allowed, denied, rate_limited, rate_limited_unrecorded (not written "
+      "to the trail: over the per-subject limit), bad_request, unauthenticated, unauthenticated_unrecorded (not "
+      "written to the trail: over the per-peer limit), audit_failed",
       {"result"}, 16);
   f.CounterWith({result})->Inc();
 }
@@ -27,6 +28,56 @@ ServiceReply AuditFailed() {
   Count("audit_failed");
   log::Error("reveal_audit_failed", {{"detail", "the audit trail cannot be written: nothing revealed"}});
   return ErrorReply(503, ErrorCode::kAuditFailed, "the audit trail cannot be written: nothing is revealed");
+}
+
+// The route of the running policies named `name` (names are unique across
+// them: app/policy_set.h), and its policy.
+std::pair<std::shared_ptr<const policy::Policy>, const policy::Route*> RouteNamed(
+    const std::vector<std::shared_ptr<const policy::Policy>>& policies, std::string_view name) {
+  for (const auto& p : policies)
+    if (p)
+      for (const auto& r : p->routes())
+        if (r.name == name) return {p, &r};
+  return {nullptr, nullptr};
+}
+
+// The route that reads `topic`, as the proxy routes a record: a route whose
+// `from` is the topic, else the first whose pattern matches it.
+const policy::Route* RouteReading(const std::vector<std::shared_ptr<const policy::Policy>>& policies,
+                                  std::string_view topic) {
+  for (const auto& p : policies)
+    if (p)
+      for (const auto& r : p->routes())
+        if (!r.from_is_pattern() && r.from == topic) return &r;
+  for (const auto& p : policies)
+    if (p)
+      for (const auto& r : p->routes())
+        if (r.from_is_pattern() && policy::SourceMatches(r, topic)) return &r;
+  return nullptr;
+}
+
+// An fpe or encrypt_deterministic output binds only its key and domain: the
+// same value could come from any rule (on any route) whose outputs share
+// them, so the subject needs a grant for each. The first one it lacks, as
+// "FIELD' on route 'ROUTE"; "" when it has them all.
+std::string UngrantedSharer(const std::vector<std::shared_ptr<const policy::Policy>>& policies, const Authorizer& authz,
+                            std::string_view subject, std::string_view purpose, std::string_view scope) {
+  std::string name;
+  for (const auto& p : policies) {
+    if (!p) continue;
+    for (const auto& r : p->routes()) {
+      for (const auto& rule : r.rules)
+        if (rule.action && rule.action->RevealScope() == scope &&
+            !authz.Covers(subject, r.name, rule.path.text, purpose))
+          return "'" + rule.path.text + "' on route '" + r.name + "'";
+      if (const transform::Scanning* s = p->scanning())
+        for (const auto& da : s->actions())
+          if (da.action && da.action->RevealScope() == scope &&
+              !authz.Covers(subject, r.name, "$scan." + da.detector, purpose))
+            return "'$scan." + da.detector + "' on route '" + r.name + "'";
+    }
+  }
+  return "";
 }
 
 RevealRequest ToRevealRequest(const ServiceRequest& s, const Peer& peer, std::string role) {
@@ -76,6 +127,23 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     return ErrorReply(status, ErrorCode::kRevealDenied, why);
   }
 
+  // Every request of a verified subject takes from its request bucket
+  // first: with a role or without, well-formed or not. Refusals past the
+  // rate are recorded up to the per-minute limit, then only counted.
+  if (Decision gate = authz_->Admit(peer.subject); !gate.allowed) {
+    if (authz_->RecordRateLimited(peer.subject)) {
+      Count("rate_limited");
+      audit::RevealEvent e = Revealer::DeniedEvent(ToRevealRequest(parsed, peer, ""), gate.code);
+      if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
+      log::Warn("reveal_rate_limited", {{"subject", peer.subject}});
+    } else {
+      Count("rate_limited_unrecorded");
+    }
+    ServiceReply r = ErrorReply(gate.http_status, gate.code, gate.message);
+    r.retry_after_s = gate.retry_after_s;
+    return r;
+  }
+
   if (!req.ok()) {
     Count("bad_request");
     audit::RevealEvent e = Revealer::DeniedEvent(ToRevealRequest(parsed, peer, ""), req.error().code);
@@ -90,25 +158,42 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
                                   .ticket = req->ticket,
                                   .values = req->values.size()});
   RevealRequest rr = ToRevealRequest(*req, peer, d.role);
+  // The granted route by its name only (a name is not matched against
+  // topics here), the topic the value came from read by that route, and a
+  // grant for every rule whose outputs the value could also come from.
+  const auto running = policies_();
+  const auto [policy, route] = RouteNamed(running, req->route);
+  if (d.allowed && policy) {
+    if (!req->topic.empty() && RouteReading(running, req->topic) != route) {
+      d = Decision{};
+      d.message = "topic '" + req->topic + "' is not read by route '" + req->route + "'";
+    } else {
+      std::string action_name;
+      const transform::Action* action = Revealer::FieldAction(*policy, *route, req->field, &action_name);
+      const std::string scope = action ? action->RevealScope() : "";
+      if (std::string other = scope.empty() ? "" : UngrantedSharer(running, *authz_, peer.subject, req->reason, scope);
+          !other.empty()) {
+        d = Decision{};
+        d.message = "'" + req->field + "' on route '" + req->route + "' (" + action_name + ") reveals the outputs of " +
+                    other + " as well (same key and domain), which no role of the subject grants for '" + req->reason +
+                    "'";
+      }
+    }
+    if (!d.allowed) d.role = rr.role;
+  }
   if (!d.allowed) {
     Count(d.http_status == 429 ? "rate_limited" : "denied");
     audit::RevealEvent e = Revealer::DeniedEvent(rr, d.code);
     if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
     log::Warn("reveal_denied", {{"subject", peer.subject},
-                                {"route", req->route},
-                                {"field", req->field},
+                                {"route", text::Clip(req->route)},
+                                {"field", text::Clip(req->field)},
                                 {"code", std::string(ErrorCodeName(d.code))}});
     ServiceReply r = ErrorReply(d.http_status, d.code, d.message);
     r.retry_after_s = d.retry_after_s;
     return r;
   }
 
-  std::shared_ptr<const policy::Policy> policy;
-  for (auto& p : policies_())
-    if (p && p->FindRoute(req->route)) {
-      policy = p;
-      break;
-    }
   if (!policy) {
     Count("bad_request");
     audit::RevealEvent e = Revealer::DeniedEvent(rr, ErrorCode::kInvalidArgument);
@@ -129,7 +214,7 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
                                {"role", d.role},
                                {"route", req->route},
                                {"field", req->field},
-                               {"ticket", req->ticket},
+                               {"ticket", text::Clip(req->ticket)},
                                {"values", std::to_string(req->values.size())},
                                {"failed", std::to_string(out->failed)}});
   return {200, ServiceResponseJson(out->values, out->failed), 0};

@@ -3,14 +3,20 @@
 // hands over the peer's certificate subject; app/cmd_run.cc wires this in.
 //
 // Order, fail closed: no verified client certificate -> 401 (TLS without a
-// certificate) or 403 (plain HTTP); the body parsed (400 names the member);
-// authorization (reveal/authz.h: 403 no role / no grant, 400 ticket or value
-// count, 429 with Retry-After); the route's policy; the Revealer (400 for a
-// route, field or key version it refuses). Every request, allowed or denied,
-// appends one audit::RevealEvent before the answer; when that append fails
-// the answer is 503 and carries no value. Unauthenticated attempts are
-// recorded at most AuthzOptions::unauthenticated_audits_per_minute per peer
-// address (the rest counted in maskproxy_reveal_requests_total only).
+// certificate) or 403 (plain HTTP); the subject's request bucket (429, any
+// verified subject, before the body is looked at); the body parsed (400
+// names the member); authorization (reveal/authz.h: 403 no role / no grant,
+// 400 ticket or value count, 429 with Retry-After); the route by its name
+// in the running policies; a `topic` that route reads (403); for fpe and
+// encrypt_deterministic, a grant of every rule whose outputs share the
+// field's key and domain (403: transform::Action::RevealScope); the
+// Revealer (400 for a route, field or key version it refuses). Every
+// request, allowed or denied, appends one audit::RevealEvent before the
+// answer; when that append fails the answer is 503 and carries no value.
+// Unauthenticated attempts are recorded at most
+// AuthzOptions::unauthenticated_audits_per_minute per peer address, and
+// requests over the rate as many per subject (the rest counted in
+// maskproxy_reveal_requests_total only).
 #pragma once
 
 #include <functional>

@@ -47,6 +47,13 @@ class Action {
   // that shows almost every character), for `policy check` to warn; "" when
   // nothing stands out. Never about a value.
   [[nodiscard]] virtual std::string Warning() const { return ""; }
+  // Which outputs reveal under this action: "" when an output reveals only
+  // under the rule that wrote it (encrypt binds topic and field) or never;
+  // otherwise an id that every action whose outputs also reveal here shares
+  // (fpe and encrypt_deterministic bind only their key and domain: "fpe|KEY|
+  // DOMAIN"). The reveal service asks for a grant of each rule with the
+  // same id, since a value could come from any of them.
+  [[nodiscard]] virtual std::string RevealScope() const { return ""; }
   // Gives back the original JSON text (e.g. "\"900101-1234567\"" or
   // "125000") of an output this action produced for `ctx`. Self-describing
   // outputs (encrypt, encrypt_deterministic) name their key version and ignore

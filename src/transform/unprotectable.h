@@ -63,6 +63,7 @@ class RedactUnprotectable final : public Action {
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
   [[nodiscard]] bool RemovesMember() const override { return inner_->RemovesMember(); }
   [[nodiscard]] std::string KeyRef() const override { return inner_->KeyRef(); }
+  [[nodiscard]] std::string RevealScope() const override { return inner_->RevealScope(); }
   [[nodiscard]] bool CountsEncryptions() const override { return inner_->CountsEncryptions(); }
   [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
                                            std::optional<uint32_t> key_version) const override {

@@ -223,6 +223,34 @@ TEST_F(PolicySetTest, SourceClaimedByTwoFilesIsLocatedAtTheSecond) {
             b + ":5:11: route 'second': source 'pay.raw' is also routed by route 'pay.raw' (" + a + ":4:13)");
 }
 
+// Reveal grants and requests name routes: a name used twice, or the name of
+// one route that is another's source topic, is refused.
+TEST_F(PolicySetTest, RouteNamesAreUniqueAndNoOtherRoutesTopic) {
+  auto route = [](const std::string& name, const std::string& from, const std::string& out) {
+    return "  - name: " + name + "\n    from: " + from + "\n    to: " + out + ".out\n    dead_letter: " + out +
+           ".dlq\n    rules: [{ path: x, action: redact }]\n";
+  };
+  std::string a = Write("a.yaml", "policy: a\nversion: 1\nroutes:\n" + route("legacy", "payments", "a"));
+  std::string b = Write("b.yaml", "policy: b\nversion: 1\nroutes:\n" + route("payments", "payments.v2", "b") +
+                                      route("legacy", "other.raw", "c"));
+  auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.error().code, ErrorCode::kPolicyConflict);
+  EXPECT_NE(set.error().message.find(b + ":10:11: route 'legacy': route name 'legacy' is also the name of a route at " +
+                                     a + ":5:11"),
+            std::string::npos)
+      << set.error().message;
+  EXPECT_NE(set.error().message.find(b +
+                                     ":5:11: route 'payments': route name 'payments' is the source topic of "
+                                     "route 'legacy' (" +
+                                     a + ":5:11)"),
+            std::string::npos)
+      << set.error().message;
+  // A route named after its own source (the default) is fine.
+  std::string c = Write("c.yaml", "policy: c\nversion: 1\nroutes:\n" + route("pay.raw", "pay.raw", "d"));
+  EXPECT_TRUE(LoadPolicySet({c}, Keys(), PolicySetOptions{}).ok());
+}
+
 // Route names are the author's text: a line break or a bidirectional
 // override in one is shown escaped and the conflict stays one located line.
 TEST_F(PolicySetTest, RouteNamesCannotBreakOrHideAConflictLine) {

@@ -24,6 +24,14 @@ TEST(Text, SuggestsOnlyCloseWords) {
   EXPECT_EQ(text::Suggest("zzzzzz", {"tokenize", "mask", "redact"}), "");
 }
 
+TEST(Text, ClipBoundsWhatACallerSentAtACharacterBoundary) {
+  EXPECT_EQ(text::Clip("transfers"), "transfers");
+  EXPECT_EQ(text::Clip(std::string(256, 'a')), std::string(256, 'a'));
+  EXPECT_EQ(text::Clip(std::string(300, 'a')), std::string(256, 'a') + "...(300 bytes)");
+  // "가" is 3 bytes: 4 of them cut at 10 bytes keep 3 whole characters.
+  EXPECT_EQ(text::Clip("가가가가", 10), "가가가...(12 bytes)");
+}
+
 TEST(Text, Join) {
   EXPECT_EQ(text::Join({}), "");
   EXPECT_EQ(text::Join({"a", "b", "c"}), "a, b, c");

@@ -98,18 +98,28 @@ TEST_F(AuthzTest, TicketAndValueCount) {
 }
 
 TEST_F(AuthzTest, RequestsPerMinutePerSubject) {
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud")).allowed);
-  Decision d = authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud"));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(authz_->Admit(kKim).allowed);
+  Decision d = authz_->Admit(kKim);
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.http_status, 429);
   EXPECT_EQ(d.code, ErrorCode::kRevealRateLimited);
   EXPECT_EQ(d.retry_after_s, 15);  // 4 per minute: one every 15 s
-  // Another subject has its own bucket; denied requests count too.
-  EXPECT_TRUE(authz_->Authorize(Req(kLee, "users", "user.phone", "support")).allowed);
+  // Another subject has its own bucket, with a role or without.
+  EXPECT_TRUE(authz_->Admit(kLee).allowed);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(authz_->Admit("CN=mallory").allowed);
+  EXPECT_FALSE(authz_->Admit("CN=mallory").allowed);
   now_ += std::chrono::seconds(14);
-  EXPECT_FALSE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud")).allowed);
+  EXPECT_FALSE(authz_->Admit(kKim).allowed);
   now_ += std::chrono::seconds(15);
-  EXPECT_TRUE(authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud")).allowed);
+  EXPECT_TRUE(authz_->Admit(kKim).allowed);
+}
+
+TEST_F(AuthzTest, CoversIsTheGrantAlone) {
+  EXPECT_TRUE(authz_->Covers(kKim, "transfers", "sender.email", "fraud"));
+  EXPECT_FALSE(authz_->Covers(kKim, "transfers", "sender.email", "support"));
+  EXPECT_FALSE(authz_->Covers(kKim, "users", "sender.email", "fraud"));
+  EXPECT_FALSE(authz_->Covers("CN=mallory", "transfers", "sender.email", "fraud"));
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(authz_->Covers(kKim, "transfers", "sender.email", "fraud"));  // no bucket
 }
 
 TEST_F(AuthzTest, ValuesPerMinutePerSubject) {

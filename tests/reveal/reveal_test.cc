@@ -212,10 +212,12 @@ TEST_F(RevealTest, ValuesThatCannotBeRevealedAreNotReleased) {
   EXPECT_EQ(r->first_error->code, ErrorCode::kKeyVersionUnknown);
 
   q = Request("sender.email", {Mask("sender.email", "minjun@example.com")});
-  q.topic = "other.raw";  // encrypt binds the topic
+  q.topic = "other.raw";  // not a topic this route reads: refused before any value, and audited
   r = revealer_->Reveal(q);
-  ASSERT_TRUE(r.ok()) << r.error().ToString();
-  EXPECT_FALSE(r->values[0].has_value());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kRevealDenied);
+  EXPECT_NE(r.error().message.find("topic 'other.raw' is not a source of route 'transfers'"), std::string::npos);
+  EXPECT_NE(sink_->lines.back().find("\"allowed\":false"), std::string::npos);
   EXPECT_NE(sink_->lines.back().find("\"topic\":\"other.raw\""), std::string::npos);
 }
 

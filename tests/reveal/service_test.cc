@@ -189,5 +189,182 @@ TEST_F(ServiceTest, AValueThatDoesNotRevealIsNullAndCounted) {
   EXPECT_NE(Last().find("\"revealed\":0,\"failed\":1"), std::string::npos) << Last();
 }
 
+TEST_F(ServiceTest, TheDigestIsOfTheValueAskedForAsJsonOrNot) {
+  std::string value;
+  codec::AppendJsonString("\"" + masked_ + "\"", &value);  // the JSON text of the masked string, as a string
+  std::string body =
+      R"({"route":"transfers","field":"sender.email","json":true,"purpose":{"ticket":"T","reason":"fraud"},)"
+      R"("values":[)" +
+      value + "]}";
+  ServiceReply r = service_->Handle(Verified(kKim), body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(Last().find("\"value_digests\":[\"d(18)\"]"), std::string::npos) << Last();  // 18: the e-mail's text
+}
+
+// Every request of a verified subject takes from its request bucket, with a
+// role or without, well-formed or not; refusals past the rate are recorded
+// up to unauthenticated_audits_per_minute, then only counted.
+TEST_F(ServiceTest, SubjectsWithoutARoleAndMalformedRequestsAreRateLimitedToo) {
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(service_->Handle(Verified("CN=mallory"), Body()).status, 403);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(service_->Handle(Verified("CN=mallory"), "{").status, 429);
+  EXPECT_EQ(sink_->lines.size(), 5u + 2u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(service_->Handle(Verified(kKim), "{").status, 400);
+  EXPECT_EQ(service_->Handle(Verified(kKim), Body()).status, 429);
+}
+
+TEST_F(ServiceTest, WhatACallerSendsIsBoundedInTheTrail) {
+  const std::string huge(100000, 'r');
+  std::string body = R"({"route":")" + huge + R"(","field":")" + huge + R"(","purpose":{"ticket":")" + huge +
+                     R"(","reason":"fraud"},"values":["x"]})";
+  EXPECT_EQ(service_->Handle(Verified("CN=mallory"), body).status, 403);
+  EXPECT_LT(Last().size(), 2000u) << Last().size();
+  EXPECT_NE(Last().find("...(100000 bytes)"), std::string::npos);
+}
+
+// Outputs that do not bind their field and route (fpe, encrypt_deterministic)
+// and topics of another route: a grant of one rule must not reveal another's.
+class ServiceScopeTest : public ::testing::Test {
+ protected:
+  static constexpr char kScopePolicy[] = R"(policy: scope-test
+version: 1
+routes:
+  - name: transfers
+    from: transfers.raw
+    to: transfers.masked
+    dead_letter: transfers.dlq
+    rules:
+      - { path: sender.email, action: encrypt, key: contact }
+      - { path: sender.phone, action: encrypt_deterministic, key: contact, domain: phone }
+      - { path: "recipients[*].phone", action: encrypt_deterministic, key: contact, domain: phone }
+      - { path: sender.account, action: encrypt_deterministic, key: contact }
+  - name: hr
+    from: hr.raw
+    to: hr.masked
+    dead_letter: hr.dlq
+    rules:
+      - { path: sender.email, action: encrypt, key: contact }
+      - { path: sender.account, action: encrypt_deterministic, key: contact }
+  - name: legacy
+    from: payments
+    to: legacy.masked
+    dead_letter: legacy.dlq
+    rules:
+      - { path: sender.email, action: encrypt, key: contact }
+)";
+  static constexpr char kOtherPolicy[] = R"(policy: other
+version: 1
+routes:
+  - name: payments
+    from: payments.v2
+    to: payments.masked
+    dead_letter: payments.dlq
+    rules:
+      - { path: sender.email, action: encrypt, key: contact }
+)";
+
+  void SetUp() override {
+    std::vector<uint8_t> b(32, 9);
+    auto keys = crypto::Keyring::Parse(
+        "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+    ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+    for (const char* text : {kScopePolicy, kOtherPolicy}) {
+      auto p = policy::Policy::Parse(text, "scope.yaml", *keys, crypto::UsageLedger::InMemory());
+      ASSERT_TRUE(p.ok()) << p.error().ToString();
+      policies_.push_back(std::move(p).value());
+    }
+    sink_ = std::make_shared<MemorySink>();
+  }
+
+  void Grant(std::vector<Grant> grants) {
+    AuthzOptions o;
+    o.roles.push_back({"analyst", {kKim}, std::move(grants)});
+    auto a = Authorizer::Create(o);
+    ASSERT_TRUE(a.ok()) << a.error().ToString();
+    auto s = Service::Create(
+        std::move(a).value(), [this] { return policies_; }, sink_);
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+    service_ = std::move(s).value();
+  }
+
+  // `value` masked by the rule at `path` of route `route` on `topic`.
+  std::string Mask(const std::string& route, const std::string& path, const std::string& topic,
+                   const std::string& value) {
+    for (const auto& p : policies_)
+      for (const auto& r : p->routes())
+        if (r.name == route)
+          for (const auto& rule : r.rules)
+            if (rule.path.text == path) {
+              std::string raw;
+              codec::AppendJsonString(value, &raw);
+              std::string out;
+              EXPECT_TRUE(rule.action
+                              ->Apply(transform::ActionContext{topic},
+                                      codec::ScalarRef{codec::JsonType::kString, raw, value}, &out)
+                              .ok());
+              return out.substr(1, out.size() - 2);
+            }
+    ADD_FAILURE() << route << " " << path;
+    return "";
+  }
+
+  ServiceReply Ask(const std::string& route, const std::string& field, const std::string& topic,
+                   const std::string& masked) {
+    return service_->Handle({true, true, kKim, "127.0.0.1"}, ServiceRequestJson({.route = route,
+                                                                                 .field = field,
+                                                                                 .topic = topic,
+                                                                                 .ticket = "SEC-9",
+                                                                                 .reason = "fraud",
+                                                                                 .key_version = std::nullopt,
+                                                                                 .keys_header = "",
+                                                                                 .json = false,
+                                                                                 .values = {masked}}));
+  }
+
+  std::vector<std::shared_ptr<const policy::Policy>> policies_;
+  std::shared_ptr<MemorySink> sink_;
+  std::unique_ptr<Service> service_;
+};
+
+TEST_F(ServiceScopeTest, ATopicOfAnotherRouteIsRefused) {
+  Grant({{"transfers", {"sender.email"}, {"fraud"}}});
+  const std::string hr = Mask("hr", "sender.email", "hr.raw", "hr-secret@corp.example");
+  ServiceReply r = Ask("transfers", "sender.email", "hr.raw", hr);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("topic 'hr.raw' is not read by route 'transfers'"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("hr-secret"), std::string::npos);
+  EXPECT_NE(sink_->lines.back().find("\"allowed\":false"), std::string::npos);
+  // Its own topic, named or not, still reveals.
+  const std::string own = Mask("transfers", "sender.email", "transfers.raw", "own@corp.example");
+  EXPECT_EQ(Ask("transfers", "sender.email", "transfers.raw", own).status, 200);
+  EXPECT_EQ(Ask("transfers", "sender.email", "", own).status, 200);
+}
+
+TEST_F(ServiceScopeTest, DeterministicOutputsNeedAGrantForEveryRuleThatSharesThem) {
+  Grant({{"transfers", {"sender.phone", "sender.account"}, {"fraud"}}});
+  const std::string recipient = Mask("transfers", "recipients[*].phone", "transfers.raw", "010-7777-8888");
+  ServiceReply r = Ask("transfers", "sender.phone", "", recipient);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("'recipients[*].phone' on route 'transfers'"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("7777"), std::string::npos);
+  // sender.account's default domain is its path: hr's sender.account shares it.
+  const std::string hr = Mask("hr", "sender.account", "hr.raw", "110-222-333333");
+  r = Ask("transfers", "sender.account", "", hr);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("'sender.account' on route 'hr'"), std::string::npos) << r.body;
+  // Granted together, they reveal.
+  Grant({{"transfers", {"sender.phone", "recipients[*].phone"}, {"fraud"}}});
+  r = Ask("transfers", "sender.phone", "", recipient);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("010-7777-8888"), std::string::npos) << r.body;
+}
+
+TEST_F(ServiceScopeTest, ARouteIsFoundByItsNameOnlyNotByAnotherRoutesTopic) {
+  Grant({{"payments", {"sender.email"}, {"fraud"}}});
+  const std::string legacy = Mask("legacy", "sender.email", "payments", "legacy-secret@corp.example");
+  ServiceReply r = Ask("payments", "sender.email", "", legacy);
+  EXPECT_EQ(r.body.find("legacy-secret"), std::string::npos) << r.body;
+  EXPECT_NE(sink_->lines.back().find("\"route\":\"payments\""), std::string::npos) << sink_->lines.back();
+}
+
 }  // namespace
 }  // namespace maskproxy::reveal
