@@ -1,21 +1,18 @@
 #include "app/audit_events.h"
 
-#include <fstream>
-#include <sstream>
 
+#include "common/file.h"
 #include "crypto/mac.h"
 #include "policy/policy.h"
 
 namespace maskproxy::app {
 
 std::string FileSha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  auto text = file::ReadRegular(path, ErrorCode::kIoError);
+  if (!text.ok()) return "";
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (uint8_t b : crypto::Sha256(ss.str())) {
+  for (uint8_t b : crypto::Sha256(*text)) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 15]);
   }

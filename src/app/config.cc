@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "admin/server.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "common/yaml_doc.h"
@@ -457,14 +456,13 @@ Status RevealSection(const Ctx& c, const YAML::Node& r, Config::Reveal* out) {
 }  // namespace
 
 Result<Config> Config::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kConfigUnreadable, "cannot read config file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto text = file::ReadRegular(path, ErrorCode::kConfigUnreadable);
+  if (!text.ok())
+    return Error(ErrorCode::kConfigUnreadable, "cannot read config file " + path + ": " + text.error().message);
   auto slash = path.find_last_of('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   if (dir.empty()) dir = "/";
-  return Parse(ss.str(), path, dir);
+  return Parse(*text, path, dir);
 }
 
 Result<Config> Config::Parse(const std::string& yaml, const std::string& origin, const std::string& base_dir) {

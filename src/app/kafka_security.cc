@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+
+#include "common/file.h"
 
 namespace maskproxy::app {
 namespace {
@@ -41,11 +41,9 @@ Status CheckPrivate(std::string_view side, const std::string& key, const std::st
 // The secret in a file: its content without one trailing newline (CRLF or LF).
 Result<std::string> ReadSecret(std::string_view side, const std::string& key, const std::string& path) {
   if (Status s = CheckPrivate(side, key, path); !s.ok()) return s.error();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Bad(side, key, "cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
+  auto text = file::ReadRegular(path, ErrorCode::kConfigInvalid);
+  if (!text.ok()) return Bad(side, key, "cannot read " + path + ": " + text.error().message);
+  std::string v = std::move(text).value();
   if (!v.empty() && v.back() == '\n') v.pop_back();
   if (!v.empty() && v.back() == '\r') v.pop_back();
   if (v.empty()) return Bad(side, key, path + " is empty");

@@ -6,9 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
+#include "common/file.h"
 #include "common/log.h"
 
 namespace maskproxy::app {
@@ -25,10 +24,9 @@ Result<std::string> ReadToken(const std::string& path, const std::string& key) {
                                                 ": group or others can access it; it holds the KMS token (chmod 600 " +
                                                 path + ")");
   }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
+  auto text = file::ReadRegular(path, ErrorCode::kConfigInvalid);
+  if (!text.ok()) return Error(ErrorCode::kConfigInvalid, key + ": cannot read " + path + ": " + text.error().message);
+  std::string v = std::move(text).value();
   while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
   if (v.empty()) return Error(ErrorCode::kConfigInvalid, key + ": " + path + " is empty");
   return v;

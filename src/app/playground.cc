@@ -13,6 +13,7 @@
 #include "app/policy_set.h"
 #include "app/policy_tests.h"
 #include "batch/batch.h"
+#include "common/file.h"
 #include "common/text.h"
 #include "common/unicode.h"
 #include "crypto/base64.h"
@@ -419,11 +420,9 @@ void CollectKeyNames(const YAML::Node& root, std::set<std::string>* names) {
 }
 
 std::string ReadFile(const std::string& path, bool* ok) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  if (in) ss << in.rdbuf();
-  *ok = in && !in.bad();
-  return ss.str();
+  auto text = file::ReadRegular(path, ErrorCode::kPolicyUnreadable);
+  *ok = text.ok();
+  return text.ok() ? std::move(text).value() : std::string();
 }
 
 }  // namespace

@@ -1,10 +1,9 @@
 #include "app/policy_set.h"
 
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <utility>
 
+#include "common/file.h"
 #include "common/text.h"
 
 namespace maskproxy::app {
@@ -114,14 +113,13 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
   // Each file is read once: both compilations below see the same text.
   std::vector<std::pair<std::string, std::string>> texts;  // path, YAML
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream ss;
-    if (in) ss << in.rdbuf();
-    if (!in || in.bad()) {
-      errors.push_back(Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + f));
+    auto text = file::ReadRegular(f, ErrorCode::kPolicyUnreadable);
+    if (!text.ok()) {
+      errors.push_back(
+          Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + f + ": " + text.error().message));
       continue;
     }
-    texts.emplace_back(f, ss.str());
+    texts.emplace_back(f, std::move(text).value());
   }
   auto compile = [&](const std::shared_ptr<crypto::UsageLedger>& ledger, std::vector<Error>* errs) {
     std::vector<std::shared_ptr<const policy::Policy>> out;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -41,6 +43,35 @@ std::vector<std::string> RouteNames(const engine::Engine& e) {
     out.push_back(std::move(n));
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Route name -> rule path -> action, of every rule of `policies`.
+using RuleMap = std::map<std::string, std::map<std::string, std::string>>;
+RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
+  RuleMap out;
+  for (const auto& p : policies)
+    if (p)
+      for (const auto& r : p->routes())
+        for (const auto& rule : r.rules) out[r.name][rule.path.text] = rule.action_name;
+  return out;
+}
+
+// The protections `after` drops from routes that both sets have.
+std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& after) {
+  std::vector<std::string> out;
+  for (const auto& [route, rules] : before) {
+    auto now = after.find(route);
+    if (now == after.end()) continue;  // the route itself is gone: routes_removed says so
+    for (const auto& [path, action] : rules) {
+      if (action == "keep") continue;
+      auto it = now->second.find(path);
+      if (it == now->second.end())
+        out.push_back(route + ": " + path + " (" + action + ")");
+      else if (it->second == "keep")
+        out.push_back(route + ": " + path + " (" + action + " -> keep)");
+    }
+  }
   return out;
 }
 
@@ -119,6 +150,7 @@ std::string ReloadResult::ToJson() const {
   out += "]";
   AppendList("routes_added", routes_added, &out);
   AppendList("routes_removed", routes_removed, &out);
+  AppendList("rules_removed", rules_removed, &out);
   AppendList("keys_changed", keys_changed, &out);
   AppendList("errors", errors, &out);
   if (!error_code.empty()) {
@@ -210,8 +242,10 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   std::map<std::string, std::string> old_labels;
   std::vector<std::string> old_routes;
   std::map<std::string, KeyState> old_keys;
+  RuleMap old_rules;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
+    old_rules = Rules(policies_);
     running_ledger = ledger_;
     old_labels = labels_;
     old_routes = routes_;
@@ -240,6 +274,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
                       std::back_inserter(res.routes_added));
   std::set_difference(old_routes.begin(), old_routes.end(), new_routes.begin(), new_routes.end(),
                       std::back_inserter(res.routes_removed));
+  res.rules_removed = RulesRemoved(old_rules, Rules(set->policies));
   for (const auto& [name, st] : new_keys) {
     auto it = old_keys.find(name);
     if (it == old_keys.end()) {
@@ -270,6 +305,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
         .Add("policies", changes)
         .Add("routes_added", res.routes_added)
         .Add("routes_removed", res.routes_removed)
+        .Add("rules_removed", res.rules_removed)
         .Add("keys_changed", res.keys_changed);
     Status s = options_.audit->Append(ev);
     if (s.ok() && !res.keys_changed.empty())
@@ -278,6 +314,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
       res.policies.clear();
       res.routes_added.clear();
       res.routes_removed.clear();
+      res.rules_removed.clear();
       res.keys_changed.clear();
       return reject(s.error());
     }
@@ -296,7 +333,11 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
                                 {"policies", changed},
                                 {"routes_added", std::to_string(res.routes_added.size())},
                                 {"routes_removed", std::to_string(res.routes_removed.size())},
+                                {"rules_removed", std::to_string(res.rules_removed.size())},
                                 {"keys_changed", keys_changed}});
+  // A protection dropped on a route that stays: said loudly, each (up to 20).
+  for (size_t i = 0; i < res.rules_removed.size() && i < 20; ++i)
+    log::Warn("reload_protection_removed", {{"rule", res.rules_removed[i]}, {"trigger", res.trigger}});
   return res;
 }
 
@@ -322,7 +363,7 @@ Result<std::unique_ptr<ReloadTriggers>> ReloadTriggers::Start(Reloader* reloader
     t->names_.emplace_back("..data");  // a Kubernetes ConfigMap volume swaps this symlink
     for (const auto& d : dirs) {
       const int wd = inotify_add_watch(t->inotify_fd_, d.c_str(),
-                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB);
+                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB | IN_MODIFY);
       if (wd < 0)
         return Error(ErrorCode::kInternal, "reload: cannot watch directory " + d + ": " + std::strerror(errno));
       t->dirs_[wd] = d;
@@ -365,16 +406,42 @@ ReloadTriggers::~ReloadTriggers() {
 
 // One pipe carries both SIGHUP ('h') and stop ('s'). A change of a
 // watched file reloads once no watched file changed for debounce_ms (events
-// of other files in the directories do not delay it).
+// of other files in the directories do not delay it) and no watched file is
+// still open for writing (`writing`: created or modified, not yet closed).
 void ReloadTriggers::Loop() {
   using Clock = std::chrono::steady_clock;
   bool file_changed = false;  // a watched file changed; reload at `due`
+  bool hup = false;           // SIGHUP asked for a reload
   Clock::time_point due;
+  std::map<std::string, Clock::time_point> writing;  // name -> its last event
   while (true) {
+    const auto now = Clock::now();
+    for (auto it = writing.begin(); it != writing.end();) {
+      if (now - it->second < kWriterTimeout) {
+        ++it;
+        continue;
+      }
+      log::Warn("reload_writer_timeout",
+                {{"file", it->first}, {"detail", "written in place and not closed for 30 s: read as it is now"}});
+      it = writing.erase(it);
+    }
     int timeout = -1;
-    if (file_changed) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
+    if (!writing.empty()) {
+      timeout = 1000;  // to give up on a writer that went away without closing
+    } else if (hup) {
+      timeout = 0;
+    } else if (file_changed) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
       timeout = static_cast<int>(std::max<int64_t>(left, 0));
+    }
+    if (writing.empty() && (hup || (file_changed && now >= due))) {
+      const char* trigger = hup ? "sighup" : "inotify";
+      if (hup) log::Info("reload_requested", {{"trigger", "sighup"}});
+      hup = false;
+      file_changed = false;
+      (void)reloader_->ReloadNow(trigger);
+      ++reloads_;
+      continue;  // events still pending are read next time round
     }
     pollfd fds[2] = {{stop_pipe_[0], POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
     const int n = poll(fds, inotify_fd_ >= 0 ? 2 : 1, timeout);
@@ -383,14 +450,7 @@ void ReloadTriggers::Loop() {
       log::Error("reload_triggers_failed", {{"error", std::strerror(errno)}});
       return;
     }
-    if (file_changed && Clock::now() >= due) {
-      file_changed = false;
-      (void)reloader_->ReloadNow("inotify");
-      ++reloads_;
-      continue;  // events still pending are read next time round
-    }
     if (n == 0) continue;
-    bool hup = false;
     if (fds[0].revents & POLLIN) {
       char buf[64];
       ssize_t got;
@@ -407,19 +467,30 @@ void ReloadTriggers::Loop() {
         for (char* p = buf; p < buf + got;) {
           const auto* ev = reinterpret_cast<const inotify_event*>(p);
           p += sizeof(inotify_event) + ev->len;
-          if (ev->len == 0) continue;
-          const std::string name(ev->name);
-          if (std::find(names_.begin(), names_.end(), name) != names_.end()) {
+          if (ev->mask & IN_Q_OVERFLOW) {  // events were lost: whatever was being written, look again
+            writing.clear();
             file_changed = true;
             due = Clock::now() + std::chrono::milliseconds(debounce_ms_);
+            continue;
           }
+          if (ev->len == 0) continue;
+          const std::string name(ev->name);
+          if (std::find(names_.begin(), names_.end(), name) == names_.end()) continue;
+          file_changed = true;
+          due = Clock::now() + std::chrono::milliseconds(debounce_ms_);
+          bool opened_for_writing = (ev->mask & IN_MODIFY) != 0;
+          if (ev->mask & IN_CREATE) {  // a regular file created here has a writer until it is closed
+            struct stat st {};
+            const auto dir = dirs_.find(ev->wd);
+            opened_for_writing =
+                dir != dirs_.end() && lstat((dir->second + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+          }
+          if (opened_for_writing)
+            writing[name] = Clock::now();
+          else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE))
+            writing.erase(name);
         }
       }
-    }
-    if (hup) {
-      log::Info("reload_requested", {{"trigger", "sighup"}});
-      (void)reloader_->ReloadNow("sighup");
-      ++reloads_;
     }
   }
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,6 +68,11 @@ struct ReloadResult {
   std::vector<PolicyChange> policies;     // only the files whose policy changed
   std::vector<std::string> routes_added;  // route names (source topics or patterns)
   std::vector<std::string> routes_removed;
+  // Protections the new set no longer applies, on routes that stay: "ROUTE:
+  // PATH (ACTION)" for a rule removed, "ROUTE: PATH (ACTION -> keep)" for
+  // one that now keeps its value. Logged as a warning and audited: a
+  // truncated or careless edit shows here.
+  std::vector<std::string> rules_removed;
   std::vector<std::string> keys_changed;  // "rrn: active 1 -> 2", "contact: added", ...
   std::vector<std::string> errors;        // each "file:line:col: message" (rejected)
   std::string error_code;                 // the first error's code (rejected)
@@ -74,7 +80,7 @@ struct ReloadResult {
   [[nodiscard]] bool ok() const { return outcome != Outcome::kRejected; }
   [[nodiscard]] const char* OutcomeName() const;
   // {"result":"swapped|unchanged|rejected","trigger":...,"policies":[{"file","old","new"}],
-  //  "routes_added":[...],"routes_removed":[...],"keys_changed":[...],"errors":[...]}
+  //  "routes_added":[...],"routes_removed":[...],"rules_removed":[...],"keys_changed":[...],"errors":[...]}
   [[nodiscard]] std::string ToJson() const;
 };
 
@@ -132,7 +138,11 @@ class Reloader {
 // inotify and events are matched by file name, so an editor's write to a
 // temporary file and rename, and a Kubernetes ConfigMap's symlink swap
 // (`..data`), are seen; events within `debounce_ms` of each other make one
-// reload. The SIGHUP handler only writes a byte to a pipe.
+// reload. A file written in place is read only once its writer closed it
+// (IN_CLOSE_WRITE after IN_CREATE or IN_MODIFY): a half-written policy,
+// valid YAML with rules missing, is never loaded, and a SIGHUP waits too.
+// A writer that neither writes nor closes for kWriterTimeout is given up on
+// (logged). The SIGHUP handler only writes a byte to a pipe.
 class ReloadTriggers {
  public:
   // Installs the SIGHUP handler (one instance per process).
@@ -145,6 +155,8 @@ class ReloadTriggers {
 
   // Reloads run so far by this thread (for tests).
   [[nodiscard]] int reloads() const { return reloads_.load(); }
+
+  static constexpr std::chrono::seconds kWriterTimeout{30};
 
  private:
   ReloadTriggers() = default;

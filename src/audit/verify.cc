@@ -1,12 +1,11 @@
 #include "audit/verify.h"
 
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include "audit/trail_keys.h"
+#include "common/file.h"
 
 namespace maskproxy::audit {
 namespace {
@@ -265,12 +264,10 @@ int VerifyExitCode(const VerifyReport& report, bool allow_open) {
 Result<VerifyReport> Verify(const std::string& path, const std::string& key_file) {
   auto keys = TrailKeys::Load(key_file);
   if (!keys.ok()) return keys.error();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kAuditFailed, "cannot read audit trail " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Error(ErrorCode::kAuditFailed, "cannot read audit trail " + path);
-  return VerifyText(ss.str(), **keys);
+  auto text = file::ReadRegular(path, ErrorCode::kAuditFailed, size_t{1} << 40);
+  if (!text.ok())
+    return Error(ErrorCode::kAuditFailed, "cannot read audit trail " + path + ": " + text.error().message);
+  return VerifyText(*text, **keys);
 }
 
 std::string Summary(const VerifyReport& r) {

@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "common/file.h"
 #include "common/text.h"
 #include "common/yaml_doc.h"
 #include "crypto/base64.h"
@@ -73,11 +72,10 @@ Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms
     return Error(ErrorCode::kKeyringInsecure, "keyring file " + path + " is accessible by group or others (mode " +
                                                   mode + "); run: chmod 600 " + path);
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseText(ss.str(), path, kms, unwrap);
+  auto text = file::ReadRegular(path, ErrorCode::kKeyringUnreadable);
+  if (!text.ok())
+    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot read: " + text.error().message);
+  return ParseText(*text, path, kms, unwrap);
 }
 
 Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin, const KeyWrapper* kms) {

@@ -4,10 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "common/file.h"
 #include "common/yaml_doc.h"
 #include "crypto/mac.h"
 #include "policy/internal/sections.h"
@@ -41,11 +40,10 @@ std::string Policy::Label() const {
 
 Result<std::shared_ptr<const Policy>> Policy::Load(const std::string& path, const crypto::Keyring& keys,
                                                    std::shared_ptr<crypto::UsageLedger> ledger) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path, keys, std::move(ledger));
+  auto text = file::ReadRegular(path, ErrorCode::kPolicyUnreadable);
+  if (!text.ok())
+    return Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + path + ": " + text.error().message);
+  return Parse(*text, path, keys, std::move(ledger));
 }
 
 Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const std::string& origin,

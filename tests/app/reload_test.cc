@@ -5,8 +5,11 @@
 // a watched directory trigger a reload.
 #include "app/reload.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -358,6 +361,85 @@ TEST_F(ReloadTest, SighupAndARenameIntoTheWatchedDirectoryReload) {
   ASSERT_TRUE(WaitFor([&] { return Swaps() == 3 && (*w)->reloads() >= 1; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a reload for unrelated.txt would come now
   EXPECT_EQ((*w)->reloads(), 1);
+}
+
+// A reload that drops a protection on a route that stays says so: in its
+// answer, the audit trail and a warning.
+TEST_F(ReloadTest, ProtectionsDroppedOnARouteThatStaysAreReported) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  std::string without_email = Policy(2, "action: keep");
+  without_email.erase(without_email.find("      - { path: user.email"));
+  Write("users.yaml", without_email);
+  ReloadResult r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.rules_removed,
+            (std::vector<std::string>{"users.raw: user.email (encrypt)", "users.raw: user.rrn (tokenize -> keep)"}));
+  EXPECT_NE(r.ToJson().find("\"rules_removed\":[\"users.raw: user.email (encrypt)\""), std::string::npos)
+      << r.ToJson();
+  const audit::Event reloaded = audit_->events().back();
+  ASSERT_EQ(reloaded.fields[4].first, "rules_removed");
+  EXPECT_EQ(std::get<std::vector<std::string>>(reloaded.fields[4].second), r.rules_removed);
+  // Protections added back: nothing removed.
+  Write("users.yaml", Policy(3, kTokenize));
+  r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+}
+
+// A policy written in place, in two parts with a pause between them: its
+// first part alone is a valid policy with a rule missing. The watch reads the
+// file only once the writer closed it: the part is never loaded.
+TEST_F(ReloadTest, AFileBeingWrittenIsReadOnlyOnceItsWriterClosedIt) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  auto write_in_two_parts = [&](int version, int flags, size_t swaps_before) {
+    const std::string full = Policy(version, kRedact);
+    const size_t cut = full.find("      - { path: user.email");
+    ASSERT_NE(cut, std::string::npos);
+    const int fd = ::open(policy_path_.c_str(), O_WRONLY | O_CLOEXEC | flags, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, full.data(), cut), static_cast<ssize_t>(cut));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // 8 debounce intervals
+    EXPECT_EQ(Swaps(), swaps_before) << "the first part, without the e-mail rule, was loaded";
+    ASSERT_EQ(::write(fd, full.data() + cut, full.size() - cut), static_cast<ssize_t>(full.size() - cut));
+    ::close(fd);
+  };
+  write_in_two_parts(2, O_TRUNC, 0);  // in place
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 1; })) << "no reload after the writer closed the file";
+  std::string masked = Mask(*LastSwapped(), kRecord);
+  EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
+  EXPECT_NE(masked.find("\"rrn\":null"), std::string::npos) << masked;
+  // Created anew (rm, then a shell's `> file`): the same.
+  ASSERT_TRUE(fs::remove(policy_path_));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the removal's reload is rejected
+  write_in_two_parts(3, O_CREAT | O_EXCL, 1);
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 2; })) << "no reload after the new file was closed";
+  masked = Mask(*LastSwapped(), kRecord);
+  EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
+}
+
+// A FIFO put where the policy was would block the reading thread (and the
+// admin listener's POST /reload behind it) forever: it is refused at once.
+TEST_F(ReloadTest, AFifoInPlaceOfThePolicyIsRefusedWithoutBlocking) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  ASSERT_TRUE(fs::remove(policy_path_));
+  ASSERT_EQ(::mkfifo(policy_path_.c_str(), 0600), 0);
+  const auto start = std::chrono::steady_clock::now();
+  ReloadResult r = reloader_->ReloadNow("http");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors[0].find("not a regular file"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(Swaps(), 0u);
+  ASSERT_TRUE(WaitFor([&] { return (*t)->reloads() >= 1; })) << "the watch did not look at the FIFO";
+  t->reset();  // and stops: no thread is left blocked in open()
 }
 
 }  // namespace
