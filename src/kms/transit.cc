@@ -1,5 +1,7 @@
 #include "kms/transit.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 
 #include <optional>
@@ -40,8 +42,12 @@ std::string_view ResultLabel(ErrorCode code) {
   }
 }
 
+// An address literal in 127.0.0.0/8, [::1], or localhost: not a host name
+// that merely starts with "127." (127.example.net resolves anywhere).
 bool IsLoopbackHost(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.substr(0, 4) == "127.";
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr a{};
+  return inet_pton(AF_INET, std::string(host).c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 bool ValidName(std::string_view name) {

@@ -154,6 +154,12 @@ TEST_F(TransitTest, RefusesPlainHttpOffLoopbackBadNamesAndNoToken) {
   EXPECT_NE(off.error().message.find("https"), std::string::npos);
   EXPECT_TRUE(
       TransitClient::Create(Opts("https://10.1.2.3:8200", kToken), std::make_unique<FakeTransport>(script_)).ok());
+  // Loopback is an address, not a name that starts like one.
+  for (const char* addr : {"http://127.example.invalid:8200", "http://127.0.0.1.nip.io:8200", "http://127.1:8200"})
+    EXPECT_FALSE(TransitClient::Create(Opts(addr, kToken), std::make_unique<FakeTransport>(script_)).ok()) << addr;
+  for (const char* addr :
+       {"http://127.0.0.1:8200", "http://127.9.8.7:8200", "http://localhost:8200", "http://[::1]:8200"})
+    EXPECT_TRUE(TransitClient::Create(Opts(addr, kToken), std::make_unique<FakeTransport>(script_)).ok()) << addr;
   EXPECT_FALSE(TransitClient::Create(Opts("http://127.0.0.1:8200", ""), std::make_unique<FakeTransport>(script_)).ok());
   EXPECT_FALSE(
       TransitClient::Create(Opts("ftp://127.0.0.1:8200", kToken), std::make_unique<FakeTransport>(script_)).ok());
