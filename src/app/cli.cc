@@ -2,6 +2,7 @@
 // (commands.h).
 #include "app/cli.h"
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -53,6 +54,11 @@ int Main(int argc, char** argv) {
     std::fputs(kMainHelp, stderr);
     return kExitUsage;
   }
+  // A file at its size limit (RLIMIT_FSIZE, e.g. a quota) must be a write
+  // error (EFBIG) that the audit trail reports and the pipeline fails closed
+  // on, not a signal that kills the process mid-transaction, or between a
+  // key rotation and its audit entry (every command).
+  std::signal(SIGXFSZ, SIG_IGN);
   const std::string cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {

@@ -122,10 +122,6 @@ int CmdRun(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (config_path.empty()) return Usage("run: --config FILE is required");
-  // A file at its size limit (RLIMIT_FSIZE, e.g. a quota) must be a write
-  // error (EFBIG) the audit trail reports and the pipeline fails closed on,
-  // not a signal that kills the process mid-transaction.
-  std::signal(SIGXFSZ, SIG_IGN);
   auto cfg = Config::Load(config_path);
   if (!cfg.ok()) return Fail(cfg.error(), kExitUsage);
   if (!level.empty()) cfg->log_level = level;

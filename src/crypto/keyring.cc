@@ -24,6 +24,9 @@ std::string At(const std::string& origin, const YAML::Node& n) {
   return origin + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
 }
 
+// Versions are 1..kMaxVersion (at most 9 digits in the file).
+constexpr uint32_t kMaxVersion = 999999999;
+
 bool ParseVersion(const std::string& s, uint32_t* out) {
   if (s.empty() || s.size() > 9) return false;
   uint32_t v = 0;
@@ -425,6 +428,11 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     uint32_t highest = 0;
     if (!k->versions.empty()) highest = k->versions.rbegin()->first;
     if (!k->wrapped.empty()) highest = std::max(highest, k->wrapped.rbegin()->first);
+    // The file must stay loadable: a version past the largest one refused
+    // here, before anything is written.
+    if (highest >= kMaxVersion)
+      return Error(ErrorCode::kKeyringInvalid, "key '" + n + "' is at version " + std::to_string(highest) +
+                                                   ", the largest a keyring holds: make a new key name instead");
     rotate[n] = highest + 1;
     if (auto it = k->wrapped.find(k->active); it != k->wrapped.end()) {
       if (!kms)

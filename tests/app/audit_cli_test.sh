@@ -93,6 +93,12 @@ expect_rc 1 "trail held by another process: refused" flock trail/audit.jsonl \
   "$bin" keys rotate --keys keys.yaml --config config.yaml rrn
 has err.txt "another process writes it" "says why"
 cmp -s keys.yaml keys.before && ok "keyring unchanged by refused rotations" || bad "a refused rotation changed the keyring"
+# A trail at its file size limit (RLIMIT_FSIZE): a write error the command
+# reports (exit 1), not SIGXFSZ killing it between the rotation and its entry.
+size=$(stat -c %s trail/audit.jsonl)
+expect_rc 1 "trail at its size limit: an error, not a signal" \
+  prlimit --fsize="$size" "$bin" keys rotate --keys keys.yaml --config config.yaml contact
+has err.txt "audit" "says the trail could not be written"
 sed 's/^audit:/audit_log: x\naudit_old:/' config.yaml >old.yaml
 expect_rc 2 "old audit_log key" "$bin" audit verify --config old.yaml
 has err.txt "use audit: \{file: F, key_file: K\}" "says what replaces it"

@@ -404,6 +404,20 @@ TEST_F(KeyringFileTest, GenerateRejectsBadNames) {
   EXPECT_FALSE(std::filesystem::exists(path)) << "no file may be left behind on a usage error";
 }
 
+// A rotation past the largest version a keyring holds would leave a file
+// nothing can load: refused, the file unchanged.
+TEST_F(KeyringFileTest, RotatePastTheLargestVersionIsRefusedAndTheFileStays) {
+  const std::string text =
+      "keys:\n  rrn:\n    active: 999999999\n    versions:\n      999999999: " + B64(Bytes(3, 32)) + "\n";
+  std::string path = Write("ring.yaml", text, 0600);
+  ASSERT_TRUE(Keyring::Load(path).ok());
+  auto rotated = RotateKeyringFile(path, {"rrn"});
+  ASSERT_FALSE(rotated.ok());
+  EXPECT_NE(rotated.error().message.find("the largest a keyring holds"), std::string::npos) << rotated.error().message;
+  EXPECT_EQ(ReadAll(path), text);
+  EXPECT_TRUE(Keyring::Load(path).ok());
+}
+
 TEST_F(KeyringFileTest, RotateAddsActiveVersionAndKeepsOldOnes) {
   std::string path = dir_ + "/ring.yaml";
   ASSERT_TRUE(GenerateKeyringFile(path, {"rrn", "phone"}).ok());
