@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -19,10 +20,12 @@
 #include "app/kms_setup.h"
 #include "app/policy_set.h"
 #include "audit/trail.h"
+#include "common/text.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "net/http_client.h"
 #include "policy/policy.h"
+#include "reveal/authz.h"
 #include "reveal/request.h"
 #include "reveal/reveal.h"
 
@@ -49,9 +52,13 @@ value revealed; never a value), before it answers.
 --offline is the break-glass path when no proxy runs: it loads the config's
 policies and keyring itself, needs the config's audit trail (audit: file,
 key_file) and writes to it before anything is printed; the operator recorded
-is the subject of --cert if given, else the OS user (and $SUDO_USER). Roles
-are not applied offline (whoever can read the keyring can reveal); the
-trail is what makes it accountable.
+is the subject of --cert if given (with --key, its private key, and valid
+under the config's admin.tls.client_ca_file when it names one), else the OS
+user (and $SUDO_USER). --reason must be a purpose class. Roles are not
+applied offline (whoever can read the keyring can reveal); the trail is what
+makes it accountable, and every refusal is in it too. Offline, the operator
+also reads the audit key: keep the trail where the operator cannot rewrite
+it (an append-only mount, shipped off the host, or the audit topic).
 
 An fpe output does not name its key version, and FF1 cannot tell a wrong key
 or version: it would reveal a plausible wrong value. So fpe needs the version
@@ -61,6 +68,8 @@ name their version (e1./d1.) and ignore both.
 Options:
   --admin URL         the proxy's admin listener, https://HOST:PORT
   --cert FILE         your client certificate (PEM); offline: the operator
+                      (with --key; verified by the config's
+                      admin.tls.client_ca_file when it has one)
   --key FILE          its private key (PEM)
   --ca FILE           the CA of the admin listener's certificate
   --offline           break-glass: no proxy, the config's keys and audit trail
@@ -143,13 +152,40 @@ int ViaService(const std::string& admin, const std::string& cert, const std::str
   return Print(parsed->values, parsed->failed, "");
 }
 
-// The RFC 2253 subject of the certificate in `file` (PEM); "" if unreadable.
-std::string CertificateSubject(const std::string& file) {
-  FILE* f = std::fopen(file.c_str(), "r");
-  if (!f) return "";
+// The RFC 2253 subject of the operator's certificate in `cert_file` (PEM),
+// proven: `key_file` holds its private key, and when `ca_file` is set (the
+// config's admin.tls.client_ca_file) that CA verifies it now. A subject is
+// what the trail records as the operator: it must not be any name a
+// self-made certificate claims.
+Result<std::string> CertificateSubject(const std::string& cert_file, const std::string& key_file,
+                                       const std::string& ca_file) {
+  auto bad = [&](const std::string& why) { return Error(ErrorCode::kUsage, "--cert " + cert_file + ": " + why); };
+  if (key_file.empty()) return bad("give its private key with --key (the trail names the certificate's holder)");
+  FILE* f = std::fopen(cert_file.c_str(), "r");
+  if (!f) return bad("cannot read it");
   X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
   std::fclose(f);
-  if (!cert) return "";
+  if (!cert) return bad("not a PEM certificate");
+  std::unique_ptr<X509, decltype(&X509_free)> cert_owner(cert, &X509_free);
+  FILE* k = std::fopen(key_file.c_str(), "r");
+  if (!k) return bad("cannot read --key " + key_file);
+  EVP_PKEY* pkey = PEM_read_PrivateKey(k, nullptr, nullptr, nullptr);
+  std::fclose(k);
+  if (!pkey) return bad("--key " + key_file + " is not a PEM private key");
+  const int matches = X509_check_private_key(cert, pkey);
+  EVP_PKEY_free(pkey);
+  if (matches != 1) return bad("--key " + key_file + " is not its private key");
+  if (!ca_file.empty()) {
+    std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+    std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+    if (!store || !ctx || X509_STORE_load_file(store.get(), ca_file.c_str()) != 1 ||
+        X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr) != 1)
+      return bad("cannot load the client CA " + ca_file);
+    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+    if (X509_verify_cert(ctx.get()) != 1)
+      return bad(std::string("not valid under the client CA ") + ca_file + ": " +
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+  }
   std::string out;
   if (BIO* bio = BIO_new(BIO_s_mem())) {
     if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
@@ -159,7 +195,7 @@ std::string CertificateSubject(const std::string& file) {
     }
     BIO_free(bio);
   }
-  X509_free(cert);
+  if (out.empty()) return bad("its subject cannot be read");
   return out;
 }
 
@@ -175,7 +211,8 @@ std::string OsUser() {
 // Break-glass: the config's policies and keyring in this process, the
 // config's audit trail (refused without one), the operator from --cert or
 // the OS user. Roles are not applied; ticket and reason are required.
-int RevealOffline(const std::string& config_path, const std::string& cert, reveal::ServiceRequest request) {
+int RevealOffline(const std::string& config_path, const std::string& cert, const std::string& key,
+                  reveal::ServiceRequest request) {
   auto cfg = Config::Load(config_path);
   if (!cfg.ok()) return Fail(cfg.error(), kExitUsage);
   if (cfg->audit.file.empty() || cfg->audit.key_file.empty())
@@ -185,8 +222,9 @@ int RevealOffline(const std::string& config_path, const std::string& cert, revea
                 kExitUsage);
   std::string subject;
   if (!cert.empty()) {
-    subject = CertificateSubject(cert);
-    if (subject.empty()) return Usage("reveal: --cert " + cert + " is not a readable PEM certificate");
+    auto s = CertificateSubject(cert, key, cfg->admin.tls_client_ca_file);
+    if (!s.ok()) return Usage("reveal: " + s.error().message);
+    subject = std::move(s).value();
   } else {
     subject = OsUser();
   }
@@ -221,16 +259,20 @@ int RevealOffline(const std::string& config_path, const std::string& cert, revea
                            .json = request.json,
                            .values = {}};
   std::shared_ptr<audit::Sink> sink = *trail;
-  if (!policy) {
-    // Audited as denied: a break-glass attempt is worth a line even when wrong.
-    if (Status s = sink->Append(audit::ToEvent(reveal::Revealer::DeniedEvent(rr, ErrorCode::kInvalidArgument)));
-        !s.ok())
+  // Every refusal is audited as denied: a break-glass attempt is worth a
+  // line even when wrong.
+  auto refuse = [&](ErrorCode code, const std::string& why) {
+    if (Status s = sink->Append(audit::ToEvent(reveal::Revealer::DeniedEvent(rr, code))); !s.ok())
       return Fail(s.error(), kExitFailure);
-    return Usage("reveal: no route '" + request.route + "' in the config's policies");
-  }
+    return Usage("reveal: " + why);
+  };
+  if (!reveal::IsPurposeClass(request.reason))
+    return refuse(ErrorCode::kInvalidArgument,
+                  "--reason must be a purpose class: " + text::Join(reveal::PurposeClasses()));
+  if (!policy) return refuse(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in the config's policies");
   auto revealer = reveal::Revealer::Create(policy, sink);
   if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
-  if (Status s = (*revealer)->Check(rr); !s.ok()) return Usage("reveal: " + s.error().message);
+  if (Status s = (*revealer)->Check(rr); !s.ok()) return refuse(s.error().code, s.error().message);
   rr.values = ReadValues(std::move(request.values));
   auto out = (*revealer)->Reveal(rr);  // the trail entry is written before any value returns
   if (!out.ok()) return Fail(out.error(), kExitFailure);
@@ -301,7 +343,7 @@ int CmdReveal(const std::vector<std::string>& args) {
   if (offline) {
     if (!admin.empty()) return Usage("reveal: --offline and --admin exclude each other");
     if (config_path.empty()) return Usage("reveal: --offline needs --config FILE (the proxy's config)");
-    return RevealOffline(config_path, cert, std::move(request));
+    return RevealOffline(config_path, cert, key, std::move(request));
   }
   if (!config_path.empty()) return Usage("reveal: --config is for --offline only");
   if (admin.empty()) return Usage("reveal: --admin https://HOST:PORT is required (or --offline --config FILE)");

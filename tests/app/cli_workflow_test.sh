@@ -180,6 +180,32 @@ expect_rc 2 "reveal --operator is refused" "$bin" reveal "${R[@]}" --operator x 
 expect_rc 2 "reveal --audit-log is refused" "$bin" reveal "${R[@]}" --audit-log x.log --field sender.email "$email"
 expect_rc 0 "reveal encrypt" "$bin" reveal "${R[@]}" --field sender.email "$email"
 has out.txt "minjun@example.com" "encrypt reveals"
+# Offline refusals are audited too; the reason is a purpose class.
+before=$(wc -l <audit.log)
+expect_rc 2 "offline reveal with a free-text reason is refused" "$bin" reveal --offline --config cfg-r.yaml \
+  --route transfers --ticket SEC-1 --reason just-curious --field sender.email "$email"
+has err.txt "must be a purpose class" "says what a reason is"
+expect_rc 2 "offline reveal of a field without a rule is refused" "$bin" reveal "${R[@]}" --field sender.ssn "$email"
+[ "$(grep -c '"allowed":false' <(tail -n +$((before + 1)) audit.log))" -ge 2 ] &&
+  ok "both refusals are in the trail" || bad "offline refusals not audited"
+# The operator named by --cert proves it holds the key; with the config's
+# client CA the certificate must be valid under it.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=ceo/O=Example" \
+  -keyout op.key -out op.pem 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=other" \
+  -keyout other.key -out other.pem 2>/dev/null
+expect_rc 2 "--cert without --key is refused" "$bin" reveal "${R[@]}" --cert op.pem --field sender.email "$email"
+has err.txt "give its private key with --key" "says why"
+expect_rc 2 "--cert with another certificate's key is refused" "$bin" reveal "${R[@]}" --cert op.pem --key other.key \
+  --field sender.email "$email"
+expect_rc 0 "--cert with its key names the operator" "$bin" reveal "${R[@]}" --cert op.pem --key op.key \
+  --field sender.email "$email"
+has audit.log '"subject":"O=Example,CN=ceo"' "the trail names the certificate's subject (RFC 2253)"
+sed 's|^audit:|admin: { tls: { cert_file: op.pem, key_file: op.key, client_ca_file: other.pem } }\naudit:|' cfg-r.yaml >cfg-ca.yaml
+expect_rc 2 "a certificate the config's client CA does not verify is refused" "$bin" reveal --offline \
+  --config cfg-ca.yaml --route transfers --ticket SEC-1 --reason fraud --cert op.pem --key op.key \
+  --field sender.email "$email"
+has err.txt "not valid under the client CA" "says why"
 expect_rc 0 "reveal fpe" "$bin" reveal "${R[@]}" --field sender.phone --key-version 1 "$phone"
 has out.txt "010-1234-5678" "fpe reveals"
 expect_rc 0 "reveal encrypt_deterministic" "$bin" reveal "${R[@]}" --field "recipients[*].account" "$acct"
@@ -293,7 +319,8 @@ grep -q '"key_version":1' audit.log && ok "the audit line records the key versio
 
 tampered="${email%?}A"; [ "$tampered" = "$email" ] && tampered="${email%?}B"
 expect_rc 1 "a tampered ciphertext is refused" "$bin" reveal "${R[@]}" --field sender.email "$tampered"
-expect_rc 1 "another topic's ciphertext is refused (AAD)" "$bin" reveal "${R[@]}" --topic other.raw --field sender.email "$email"
+expect_rc 2 "a topic the route does not read is refused" "$bin" reveal "${R[@]}" --topic other.raw --field sender.email "$email"
+has err.txt "topic 'other.raw' is not a source of route 'transfers'" "says why"
 mkcfg cfg-nolog.yaml "$P" keys.yaml /nonexistent/dir/audit.log
 expect_rc 1 "no audit log, no reveal" "$bin" reveal --offline --config cfg-nolog.yaml --route transfers --ticket T \
   --reason fraud --field sender.email "$email"
