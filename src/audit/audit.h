@@ -37,6 +37,7 @@ enum class EventType : uint8_t {
   kDeadLetters,     // dead letters in one interval, by route and reason
   kFenced,          // another instance took over the transactional id
   kFatalExit,       // the proxy exits on a fatal error (code)
+  kTrailResumed,    // written by the trail itself when it opens a trail its last writer did not close
   kCheckpoint,      // written by the trail itself: seq and chain hash so far
 };
 [[nodiscard]] std::string_view EventTypeName(EventType type);
@@ -90,15 +91,15 @@ struct RevealEvent {
   std::string field;
   std::string topic;
   std::string action;
-  uint32_t key_version = 0;                // 0 = from the values (t/e/d prefixes) or n/a
-  size_t requested = 0;                    // values asked for
-  size_t revealed = 0;                     // values returned
-  size_t failed = 0;                       // values that could not be revealed
+  uint32_t key_version = 0;  // 0 = from the values (t/e/d prefixes) or n/a
+  size_t requested = 0;      // values asked for
+  size_t revealed = 0;       // values returned
+  size_t failed = 0;         // values that could not be revealed
   // Sink::ValueDigest of each value revealed, in order: of its text (a
   // string's characters, another value's JSON text), asked for as JSON or not.
   std::vector<std::string> value_digests;
-  std::string uid;                         // OS uid of the process that revealed
-  std::string host;                        // host name
+  std::string uid;   // OS uid of the process that revealed
+  std::string host;  // host name
 };
 [[nodiscard]] Event ToEvent(const RevealEvent& reveal);
 

@@ -17,6 +17,7 @@ std::string_view EventTypeName(EventType type) {
     case EventType::kDeadLetters: return "dead_letters";
     case EventType::kFenced: return "fenced";
     case EventType::kFatalExit: return "fatal_exit";
+    case EventType::kTrailResumed: return "trail_resumed";
     case EventType::kCheckpoint: return "checkpoint";
   }
   return "unknown";

@@ -121,6 +121,16 @@ Result<std::shared_ptr<FileTrail>> FileTrail::Open(const TrailOptions& options) 
   trail->chain_ = rep.chain;
   trail->good_size_ = rep.good_bytes;
   trail->since_checkpoint_ = rep.since_checkpoint;
+  // The last writer did not close the trail (no final checkpoint): it
+  // crashed, or entries after this point were cut away. Said in the trail
+  // itself before anything else is appended, so that a cut followed by new
+  // entries never verifies as a complete trail.
+  if (rep.entries > 0 && !rep.complete) {
+    Event resumed{.type = EventType::kTrailResumed, .fields = {}};
+    resumed.Add("after_seq", static_cast<int64_t>(rep.last_seq))
+        .Add("last_checkpoint", static_cast<int64_t>(rep.last_checkpoint_seq));
+    if (Status s = trail->Append(resumed); !s.ok()) return s.error();
+  }
   return trail;
 }
 

@@ -229,6 +229,7 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
       ++r.since_checkpoint;
     }
     last_final = p.checkpoint && p.cp_final;
+    if (p.event == "trail_resumed") r.resumed_at.push_back(p.seq);
     r.entries = i + 1;
     r.last_seq = p.seq;
     r.last_event = p.event;
@@ -256,6 +257,7 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
 
 int VerifyExitCode(const VerifyReport& report, bool allow_open) {
   if (!report.ok) return kVerifyTampered;
+  if (!report.resumed_at.empty() && !allow_open) return kVerifyOpen;
   if (report.complete) return kVerifyIntact;
   if (allow_open && !report.partial_last_line && report.entries > 0) return kVerifyIntact;
   return kVerifyOpen;
@@ -272,11 +274,17 @@ Result<VerifyReport> Verify(const std::string& path, const std::string& key_file
 
 std::string Summary(const VerifyReport& r) {
   if (!r.ok) return "tampered: " + std::to_string(r.entries) + " entries verify before the first problem";
-  if (r.complete)
-    return "intact: " + std::to_string(r.entries) + " entries, complete (final checkpoint at seq " +
-           std::to_string(r.last_checkpoint_seq) + ")";
-  return "intact but open: " + std::to_string(r.entries) + " entries, last checkpoint at seq " +
-         std::to_string(r.last_checkpoint_seq) + ", " + std::to_string(r.since_checkpoint) + " entries after it";
+  std::string s = r.complete ? "intact: " + std::to_string(r.entries) + " entries, complete (final checkpoint at seq " +
+                                   std::to_string(r.last_checkpoint_seq) + ")"
+                             : "intact but open: " + std::to_string(r.entries) + " entries, last checkpoint at seq " +
+                                   std::to_string(r.last_checkpoint_seq) + ", " + std::to_string(r.since_checkpoint) +
+                                   " entries after it";
+  if (!r.resumed_at.empty()) {
+    s += "; " + std::to_string(r.resumed_at.size()) + " unclean end(s): a writer resumed a trail its last writer " +
+         "had not closed (a crash, or entries cut away) at seq";
+    for (uint64_t seq : r.resumed_at) s += " " + std::to_string(seq);
+  }
+  return s;
 }
 
 }  // namespace maskproxy::audit

@@ -29,6 +29,10 @@
 //              earlier final checkpoint (a whole later run removed) cannot be
 //              seen from the file alone: compare the last checkpoint's seq and
 //              chain with a copy kept elsewhere.
+//   resumed    a writer that opens a trail without a final checkpoint
+//              writes trail_resumed first (FileTrail::Open): a trail cut
+//              short and then written again still says so ("1 unclean
+//              end(s) ... at seq 7"; exit 3 without --allow-open).
 //
 // Reports carry seq numbers, line numbers and event names only, never an
 // entry's field values.
@@ -37,6 +41,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -58,12 +63,15 @@ struct VerifyReport {
   uint64_t good_bytes = 0;        // offset just after it
   uint64_t since_checkpoint = 0;  // entries after the last checkpoint
   bool partial_last_line = false;
+  // Seqs of the trail_resumed entries: where a writer took over a trail its
+  // last writer had not closed (crashed, or the entries after were cut).
+  std::vector<uint64_t> resumed_at;
 };
 
 // Exit codes of `maskproxy audit verify`.
 inline constexpr int kVerifyIntact = 0;    // complete (or open, with --allow-open)
 inline constexpr int kVerifyTampered = 1;  // modified, deleted, reordered or inserted
-inline constexpr int kVerifyOpen = 3;      // truncated after the last checkpoint / not closed
+inline constexpr int kVerifyOpen = 3;      // truncated after the last checkpoint / not closed / resumed
 [[nodiscard]] int VerifyExitCode(const VerifyReport& report, bool allow_open);
 
 // Reads `path` and the key file; an error only when either cannot be read

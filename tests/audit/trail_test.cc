@@ -211,6 +211,33 @@ TEST_F(TrailTest, TruncationAfterTheLastCheckpointIsReportedAsOpen) {
   EXPECT_NE(t.error().message.find("partial last line"), std::string::npos) << t.error().message;
 }
 
+// A trail cut short (or left open by a crash) and then written again: the
+// next writer says so in the trail first, so the cut never verifies as a
+// complete trail.
+TEST_F(TrailTest, AWriterResumingAnUnclosedTrailSaysSoAndVerifyReportsIt) {
+  Write(7, 3);
+  std::vector<std::string> lines = Lines();
+  lines.resize(6);  // 3 ev, cp(4), 2 ev: entries 7-10 cut away
+  Put(lines);
+  Write(1, 3);  // a later writer: trail_resumed (seq 7), a checkpoint (8), 1 event, final checkpoint
+  lines = Lines();
+  ASSERT_EQ(lines.size(), 10u);
+  EXPECT_NE(lines[6].find("\"seq\":7,"), std::string::npos) << lines[6];
+  EXPECT_NE(lines[6].find("\"event\":\"trail_resumed\",\"after_seq\":6,\"last_checkpoint\":4,"), std::string::npos)
+      << lines[6];
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok) << r.first_problem;
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.resumed_at, (std::vector<uint64_t>{7}));
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyOpen);
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyIntact);
+  EXPECT_NE(Summary(r).find("1 unclean end(s)"), std::string::npos) << Summary(r);
+  EXPECT_NE(Summary(r).find("at seq 7"), std::string::npos) << Summary(r);
+  // A trail closed cleanly and reopened: no marker.
+  Write(1, 3);
+  EXPECT_EQ(Check().resumed_at, (std::vector<uint64_t>{7}));
+}
+
 TEST_F(TrailTest, WrongKeyIsNamed) {
   Write(3);
   std::string other = WriteKeys("other-keys.yaml", {{"audit", {Material(99)}}});
