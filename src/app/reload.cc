@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <utility>
@@ -359,6 +360,16 @@ Result<std::unique_ptr<ReloadTriggers>> ReloadTriggers::Start(Reloader* reloader
     for (const auto& f : files) {
       dirs.insert(DirOf(f));
       t->names_.push_back(BaseOf(f));
+      // A symbolic link to a file elsewhere: an edit there is a change too
+      // (the link's own directory sees nothing of it).
+      std::error_code ec;
+      if (std::filesystem::is_symlink(f, ec)) {
+        const std::filesystem::path target = std::filesystem::canonical(f, ec);
+        if (!ec) {
+          dirs.insert(target.parent_path().string());
+          t->names_.push_back(target.filename().string());
+        }
+      }
     }
     t->names_.emplace_back("..data");  // a Kubernetes ConfigMap volume swaps this symlink
     for (const auto& d : dirs) {

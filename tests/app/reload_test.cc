@@ -376,8 +376,7 @@ TEST_F(ReloadTest, ProtectionsDroppedOnARouteThatStaysAreReported) {
   ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
   EXPECT_EQ(r.rules_removed,
             (std::vector<std::string>{"users.raw: user.email (encrypt)", "users.raw: user.rrn (tokenize -> keep)"}));
-  EXPECT_NE(r.ToJson().find("\"rules_removed\":[\"users.raw: user.email (encrypt)\""), std::string::npos)
-      << r.ToJson();
+  EXPECT_NE(r.ToJson().find("\"rules_removed\":[\"users.raw: user.email (encrypt)\""), std::string::npos) << r.ToJson();
   const audit::Event reloaded = audit_->events().back();
   ASSERT_EQ(reloaded.fields[4].first, "rules_removed");
   EXPECT_EQ(std::get<std::vector<std::string>>(reloaded.fields[4].second), r.rules_removed);
@@ -386,6 +385,22 @@ TEST_F(ReloadTest, ProtectionsDroppedOnARouteThatStaysAreReported) {
   r = reloader_->ReloadNow("http");
   ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
   EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+}
+
+// The policy path is a symbolic link to a file in another directory: an
+// edit of that file (sed -i: a new file renamed over it) reloads.
+TEST_F(ReloadTest, AnEditBehindASymlinkReloads) {
+  const fs::path elsewhere = fs::path(dir_) / "elsewhere";
+  fs::create_directory(elsewhere);
+  fs::rename(policy_path_, elsewhere / "users.yaml");
+  fs::create_symlink(elsewhere / "users.yaml", policy_path_);
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  std::ofstream(elsewhere / ".users.yaml.sed") << Policy(2, kRedact);
+  fs::rename(elsewhere / ".users.yaml.sed", elsewhere / "users.yaml");
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 1; })) << "no reload after the edit behind the link";
 }
 
 // A policy written in place, in two parts with a pause between them: its
