@@ -147,11 +147,12 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       n.keys.emplace_back(seg.key, next);
       n.folded.emplace_back(std::move(folded), next);
       if (n.keys.size() == kIndexFrom) {
-        for (const auto& [k, idx] : n.keys) n.key_index.emplace(k, idx);
-        for (const auto& [k, idx] : n.folded) n.folded_index.emplace(k, idx);  // first wins, as in the scan
-      } else if (n.keys.size() > kIndexFrom) {
-        n.key_index.emplace(n.keys.back().first, next);
-        n.folded_index.emplace(n.folded.back().first, next);
+        n.index = std::make_unique<Index>();
+        for (const auto& [k, idx] : n.keys) n.index->keys.emplace(k, idx);
+        for (const auto& [k, idx] : n.folded) n.index->folded.emplace(k, idx);  // first wins, as in the scan
+      } else if (n.index) {
+        n.index->keys.emplace(n.keys.back().first, next);
+        n.index->folded.emplace(n.folded.back().first, next);
       }
       nodes_.emplace_back();  // invalidates n
     }
@@ -188,9 +189,9 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
 const PathSet::Node* PathSet::ChildByFoldedKey(const Node& n, std::string_view key) const {
   if (n.folded.empty()) return nullptr;
   const std::string f = unicode::FoldName(key);
-  if (!n.folded_index.empty()) {
-    auto it = n.folded_index.find(f);
-    return it == n.folded_index.end() ? nullptr : &nodes_[it->second];
+  if (n.index) {
+    auto it = n.index->folded.find(f);
+    return it == n.index->folded.end() ? nullptr : &nodes_[it->second];
   }
   for (const auto& [k, idx] : n.folded)
     if (k == f) return &nodes_[idx];

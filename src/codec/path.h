@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -120,6 +121,10 @@ class PathSet {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using ChildIndex = std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>>;
+  struct Index {
+    ChildIndex keys;
+    ChildIndex folded;
+  };
   struct Node {
     std::vector<std::pair<std::string, uint32_t>> keys;    // key -> child node index
     int32_t any_index = -1;                                // child for [*]
@@ -135,9 +140,9 @@ class PathSet {
     std::vector<std::pair<std::string, uint32_t>> folded;  // folded key -> child node index
     // From kIndexFrom children on, `keys` and `folded` hashed as well: a
     // wide object (a policy with thousands of rules at one level) costs one
-    // lookup per member, in records and when the policy loads.
-    ChildIndex key_index;
-    ChildIndex folded_index;
+    // lookup per member, in records and when the policy loads. A pointer,
+    // so that the nodes of ordinary policies stay small.
+    std::unique_ptr<Index> index;
   };
   static constexpr size_t kIndexFrom = 16;
 
@@ -159,9 +164,9 @@ class PathSet {
   [[nodiscard]] const Node& root() const { return nodes_[0]; }
   [[nodiscard]] const Node& node(uint32_t i) const { return nodes_[i]; }
   [[nodiscard]] const Node* ChildByKey(const Node& n, std::string_view key) const {
-    if (!n.key_index.empty()) [[unlikely]] {
-      auto it = n.key_index.find(key);
-      return it == n.key_index.end() ? nullptr : &nodes_[it->second];
+    if (n.index) [[unlikely]] {
+      auto it = n.index->keys.find(key);
+      return it == n.index->keys.end() ? nullptr : &nodes_[it->second];
     }
     for (const auto& [k, idx] : n.keys)
       if (k == key) return &nodes_[idx];
