@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/file.h"
+#include "common/unicode.h"
 #include "common/yaml_doc.h"
 #include "crypto/mac.h"
 #include "policy/internal/sections.h"
@@ -50,6 +51,26 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
                                                     const crypto::Keyring& keys,
                                                     std::shared_ptr<crypto::UsageLedger> ledger) {
   Ctx c(origin);
+  // YAML is Unicode text: bytes that are not UTF-8 would reach route names,
+  // paths and topics as they are (and metrics, logs and the config dump
+  // would each show them differently).
+  for (size_t i = 0, line = 0, col = 0; i < yaml.size();) {
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(yaml, i, &cp);
+    if (n == 0) {
+      YAML::Mark m;
+      m.line = static_cast<int>(line);
+      m.column = static_cast<int>(col);
+      return c.At(m, "not UTF-8 text: a byte that is not UTF-8 (save the file as UTF-8)");
+    }
+    i += n;
+    if (cp == '\n') {
+      ++line;
+      col = 0;
+    } else {
+      ++col;
+    }
+  }
   YAML::Node root;
   std::optional<YAML::Mark> second;
   try {
