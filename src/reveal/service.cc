@@ -1,5 +1,7 @@
 #include "reveal/service.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/text.h"
@@ -70,7 +72,12 @@ std::string UngrantedSharer(const std::vector<std::shared_ptr<const policy::Poli
         if (rule.action && rule.action->RevealScope() == scope &&
             !authz.Covers(subject, r.name, rule.path.text, purpose))
           return "'" + rule.path.text + "' on route '" + r.name + "'";
-      if (const transform::Scanning* s = p->scanning())
+      // Detector hits come only from routes that scan (a scan rule, or
+      // unlisted_fields: scan).
+      const bool scans =
+          r.unlisted == policy::Unlisted::kScan ||
+          std::any_of(r.rules.begin(), r.rules.end(), [](const auto& x) { return x.action_name == "scan"; });
+      if (const transform::Scanning* s = p->scanning(); s && scans)
         for (const auto& da : s->actions())
           if (da.action && da.action->RevealScope() == scope &&
               !authz.Covers(subject, r.name, "$scan." + da.detector, purpose))

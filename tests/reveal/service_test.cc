@@ -358,6 +358,52 @@ TEST_F(ServiceScopeTest, DeterministicOutputsNeedAGrantForEveryRuleThatSharesThe
   EXPECT_NE(r.body.find("010-7777-8888"), std::string::npos) << r.body;
 }
 
+// A detector's deterministic hits could come from any route of its policy
+// that scans, and from no other.
+TEST_F(ServiceScopeTest, DetectorHitsNeedAGrantOnEveryRouteThatScans) {
+  constexpr char kScanning[] = R"(policy: scanning
+version: 1
+scan:
+  actions:
+    email: { action: encrypt_deterministic, key: contact }
+routes:
+  - name: tickets
+    from: tickets.raw
+    to: tickets.masked
+    dead_letter: tickets.dlq
+    rules:
+      - { path: body, action: scan }
+  - name: chats
+    from: chats.raw
+    to: chats.masked
+    dead_letter: chats.dlq
+    unlisted_fields: scan
+    rules:
+      - { path: id, action: keep }
+  - name: plain
+    from: plain.raw
+    to: plain.masked
+    dead_letter: plain.dlq
+    rules:
+      - { path: id, action: redact }
+)";
+  std::vector<uint8_t> b(32, 9);
+  auto keys = crypto::Keyring::Parse(
+      "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+  ASSERT_TRUE(keys.ok());
+  auto p = policy::Policy::Parse(kScanning, "scanning.yaml", *keys, crypto::UsageLedger::InMemory());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  policies_ = {std::move(p).value()};
+  Grant({{"tickets", {"$scan.email"}, {"fraud"}}});
+  ServiceReply r = Ask("tickets", "$scan.email", "", "d1.contact.1.AAAA");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("'$scan.email' on route 'chats'"), std::string::npos) << r.body;
+  Grant({{"tickets", {"$scan.email"}, {"fraud"}},
+         {"chats", {"$scan.email"}, {"fraud"}}});  // not `plain`: it does not scan
+  r = Ask("tickets", "$scan.email", "", "d1.contact.1.AAAA");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 TEST_F(ServiceScopeTest, ARouteIsFoundByItsNameOnlyNotByAnotherRoutesTopic) {
   Grant({{"payments", {"sender.email"}, {"fraud"}}});
   const std::string legacy = Mask("legacy", "sender.email", "payments", "legacy-secret@corp.example");
