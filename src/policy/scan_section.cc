@@ -253,7 +253,12 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
       transform::ActionEnv aenv{&env.keys, transform::ScanFieldPath(specs[i].name), env.ledger, nullptr};
       auto a = transform::CreateAction("redact", o, aenv);
       if (!a.ok()) {
-        diag.Add(Error(ErrorCode::kInternal, c.origin() + ": default scan action: " + a.error().message));
+        YAML::Mark at;  // the scan section, or 1:1 without one
+        if (node && node.IsDefined() && node.Mark().line >= 0) at = node.Mark();
+        diag.Add(c.At(at,
+                      "detector '" + specs[i].name + "': its default action (redact to [" + specs[i].name +
+                          "]) cannot be made: " + a.error().message,
+                      ErrorCode::kInternal));
         return nullptr;
       }
       da.action = std::move(a).value();
