@@ -37,12 +37,17 @@ routes:
       - { path: sender.name, action: encrypt, key: contact }
 )";
 
+// A keyring with key `contact`, version 1, every byte `fill`.
+Result<crypto::Keyring> ContactKeys(uint8_t fill) {
+  std::vector<uint8_t> b(32, fill);
+  return crypto::Keyring::Parse(
+      "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+}
+
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::vector<uint8_t> b(32, 7);
-    auto keys = crypto::Keyring::Parse(
-        "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+    auto keys = ContactKeys(7);
     ASSERT_TRUE(keys.ok()) << keys.error().ToString();
     auto p = policy::Policy::Parse(kPolicy, "service.yaml", *keys, crypto::UsageLedger::InMemory());
     ASSERT_TRUE(p.ok()) << p.error().ToString();
@@ -263,9 +268,7 @@ routes:
 )";
 
   void SetUp() override {
-    std::vector<uint8_t> b(32, 9);
-    auto keys = crypto::Keyring::Parse(
-        "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+    auto keys = ContactKeys(9);
     ASSERT_TRUE(keys.ok()) << keys.error().ToString();
     for (const char* text : {kScopePolicy, kOtherPolicy}) {
       auto p = policy::Policy::Parse(text, "scope.yaml", *keys, crypto::UsageLedger::InMemory());
@@ -387,9 +390,7 @@ routes:
     rules:
       - { path: id, action: redact }
 )";
-  std::vector<uint8_t> b(32, 9);
-  auto keys = crypto::Keyring::Parse(
-      "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
+  auto keys = ContactKeys(9);
   ASSERT_TRUE(keys.ok());
   auto p = policy::Policy::Parse(kScanning, "scanning.yaml", *keys, crypto::UsageLedger::InMemory());
   ASSERT_TRUE(p.ok()) << p.error().ToString();
