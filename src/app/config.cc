@@ -11,6 +11,7 @@
 #include "admin/server.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "common/unicode.h"
 #include "common/yaml_doc.h"
 
 namespace maskproxy::app {
@@ -259,9 +260,24 @@ Status Properties(const Ctx& c, const YAML::Node& parent, const std::string& ful
   for (const auto& kv : n) {
     if (!kv.second.IsScalar())
       return c.At(kv.second, "'" + full + "." + kv.first.Scalar() + "' must be a single value");
-    (*out)[kv.first.Scalar()] = kv.second.Scalar();
+    // A second value would silently replace the first: refused like any
+    // other duplicate key.
+    if (!out->emplace(kv.first.Scalar(), kv.second.Scalar()).second)
+      return c.At(kv.first, "duplicate key '" + full + "." + kv.first.Scalar() + "'");
   }
   return Status::Ok();
+}
+
+// The offset of the first byte that does not start a valid UTF-8 character,
+// or npos.
+size_t FirstInvalidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(text, i, &cp);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
 }
 
 std::string Resolve(const std::string& base_dir, const std::string& p) {
@@ -469,6 +485,17 @@ Result<Config> Config::Load(const std::string& path) {
 
 Result<Config> Config::Parse(const std::string& yaml, const std::string& origin, const std::string& base_dir) {
   Ctx c(origin);
+  // Every name and string of the config (group id, brokers, topic and role
+  // names, paths) is text: a YAML file is UTF-8, and yaml-cpp would pass
+  // invalid bytes through. Refused at the first one, by place only.
+  if (size_t bad = FirstInvalidUtf8(yaml); bad != std::string::npos) {
+    const std::string_view head(yaml.data(), bad);
+    const size_t nl = head.rfind('\n');
+    YAML::Mark m = YAML::Mark::null_mark();
+    m.line = static_cast<int>(std::count(head.begin(), head.end(), '\n'));
+    m.column = static_cast<int>(nl == std::string_view::npos ? bad : bad - nl - 1);
+    return c.At(m, "the config is not valid UTF-8 (byte " + std::to_string(bad) + "); write it as UTF-8 text");
+  }
   YAML::Node root;
   std::optional<YAML::Mark> second;
   try {
