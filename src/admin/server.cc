@@ -314,6 +314,16 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
     ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
                     ec);
+    // Sessions may be resumed (TLS 1.3 tickets, TLS 1.2 session ids). With
+    // client certificates verified, OpenSSL answers a resumption with an
+    // internal_error alert unless a session id context is set: it ties a
+    // session to this listener (a resumed session keeps the certificate it
+    // verified). Sessions live 5 minutes, not the default 2 hours: a
+    // certificate that expires is not carried on much past its end.
+    static constexpr unsigned char kSessionContext[] = "maskproxy-admin";
+    if (SSL_CTX_set_session_id_context(ctx.native_handle(), kSessionContext, sizeof kSessionContext - 1) != 1)
+      return Error(ErrorCode::kConfigInvalid, "admin TLS: cannot set the session id context");
+    SSL_CTX_set_timeout(ctx.native_handle(), 300);
     if (ctx.use_certificate_chain_file(tls.cert_file, ec); ec)
       return Error(ErrorCode::kConfigInvalid, "admin TLS certificate " + tls.cert_file + ": " + ec.message());
     if (ctx.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec); ec)

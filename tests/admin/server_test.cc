@@ -293,6 +293,58 @@ TEST_F(AdminTls, ServerWithoutClientCaServesAnyTlsClient) {
   EXPECT_EQ(TlsGet(server->port(), "", "").rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// A TLS session is resumed (openssl s_client -sess_out, then -sess_in) with
+// client certificates required: no internal_error alert, and the resumed
+// connection still carries the verified subject.
+TEST_F(AdminTls, ASessionIsResumedWithItsVerifiedSubject) {
+  RequestContext seen;
+  Handlers h;
+  h.reveal = [&seen](const RequestContext& ctx, std::string_view) {
+    seen = ctx;
+    return RevealReply{200, "{}", 0};
+  };
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.load_verify_file(F("ca.crt"));
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  ctx.use_certificate_file(F("client.crt"), asio::ssl::context::pem);
+  ctx.use_private_key_file(F("client.key"), asio::ssl::context::pem);
+  const std::string post =
+      "POST /v1/reveal HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  SSL_SESSION* session = nullptr;
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "full handshake" : "resumed");
+    seen = RequestContext{};
+    asio::ssl::stream<tcp::socket> s(ioc, ctx);
+    s.lowest_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    if (session) {
+      ASSERT_EQ(SSL_set_session(s.native_handle(), session), 1);
+    }
+    boost::system::error_code ec;
+    s.handshake(asio::ssl::stream_base::client, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    std::string r = Exchange(s, post);
+    // A client that ends without its close_notify marks the session not
+    // resumable when it is freed (as s_client does it: shut down).
+    s.shutdown(ec);
+    EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+    EXPECT_TRUE(seen.client_verified);
+    EXPECT_EQ(seen.subject, "CN=client");
+    if (round == 0) {
+      session = SSL_get1_session(s.native_handle());  // after the response: TLS 1.3 tickets have arrived
+      ASSERT_NE(session, nullptr);
+      ASSERT_EQ(SSL_SESSION_is_resumable(session), 1);
+    } else {
+      EXPECT_EQ(SSL_session_reused(s.native_handle()), 1);
+    }
+  }
+  SSL_SESSION_free(session);
+}
+
 TEST_F(AdminTls, MissingFilesAreAConfigError) {
   Options o;
   o.listen = "127.0.0.1:0";
