@@ -1,8 +1,10 @@
 #include "admin/router.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/text.h"
 
 namespace maskproxy::admin {
@@ -61,6 +63,13 @@ std::string LevelFromBody(std::string_view body) {
   return std::string(body.substr(open + 1, close - open - 1));
 }
 
+metrics::Counter* LogLevelChanges() {
+  static metrics::Counter* c =
+      metrics::Global().GetCounter("maskproxy_log_level_changes_total",
+                                   "log level changes through POST /loglevel (each logged as log_level_changed)");
+  return c;
+}
+
 std::string LevelJson() {
   return "{\"level\":\"" + std::string(log::LevelName(log::GetLevel())) + "\"}";
 }
@@ -73,9 +82,18 @@ Response SetLevel(std::string_view query, std::string_view body) {
   if (!log::ParseLevel(want, &level))
     return ErrorJson(400, "bad_request", "unknown level (expected: debug, info, warn, error)");
   const log::Level previous = log::GetLevel();
+  // Visible whatever the two levels: at warn (error when both are error),
+  // written while the more verbose of the two is in effect — before the
+  // change when it raises the level (to error), after it when it lowers it.
+  const log::Level at = std::max(log::Level::kWarn, std::min(previous, level));
+  const bool before = log::Enabled(at);
+  auto note = [&] {
+    log::Write(at, "log_level_changed", {{"from", log::LevelName(previous)}, {"to", log::LevelName(level)}});
+  };
+  if (before) note();
   log::SetLevel(level);
-  // Logged at warn so that the change is visible whatever the new level.
-  log::Warn("log_level_changed", {{"from", log::LevelName(previous)}, {"to", log::LevelName(level)}});
+  if (!before) note();
+  LogLevelChanges()->Inc();
   return Json(200, "{\"level\":\"" + std::string(log::LevelName(level)) + "\",\"previous\":\"" +
                        log::LevelName(previous) + "\"}");
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace maskproxy::admin {
 namespace {
@@ -145,6 +146,32 @@ TEST_F(AdminLogLevel, BadLevelIs400AndKeepsTheLevel) {
   EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "").status, 400);
   EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "{\"lvl\":\"debug\"}").status, 400);
   EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
+}
+
+// Every change is logged, whatever the two levels (raising it to error used
+// to be invisible: the line was written at warn after the change), once,
+// and counted.
+TEST_F(AdminLogLevel, EveryChangeIsLoggedOnceAndCounted) {
+  const log::Level all[] = {log::Level::kDebug, log::Level::kInfo, log::Level::kWarn, log::Level::kError};
+  (void)Route(Handlers{}, "POST", "/loglevel?level=info", "");  // the counter is declared by the router
+  metrics::Counter* changes = metrics::Global().GetCounter("maskproxy_log_level_changes_total", "");
+  for (log::Level from : all) {
+    for (log::Level to : all) {
+      log::SetLevel(from);
+      const uint64_t before = changes->Value();
+      ::testing::internal::CaptureStderr();
+      Response r = Route(Handlers{}, "POST", std::string("/loglevel?level=") + log::LevelName(to), "");
+      const std::string err = ::testing::internal::GetCapturedStderr();
+      EXPECT_EQ(r.status, 200);
+      EXPECT_EQ(log::GetLevel(), to);
+      const std::string line =
+          std::string("log_level_changed from=") + log::LevelName(from) + " to=" + log::LevelName(to);
+      const size_t at = err.find(line);
+      EXPECT_NE(at, std::string::npos) << log::LevelName(from) << " -> " << log::LevelName(to) << ": " << err;
+      EXPECT_EQ(err.find("log_level_changed", at + 1), std::string::npos) << "logged twice: " << err;
+      EXPECT_EQ(changes->Value(), before + 1);
+    }
+  }
 }
 
 TEST(AdminReveal, TheHandlerGetsTheRequestContextAndItsReplyIsPassedOn) {
