@@ -69,6 +69,7 @@ namespace {
 // Server that is being torn down by a few handler invocations.
 struct Shared {
   Handlers handlers;
+  std::vector<std::string> allowed_hosts;
   size_t max_body_bytes = 0;
   std::vector<std::pair<std::string, size_t>> path_body_limits;
   size_t largest_body_bytes = 0;  // of all the limits: the one while the headers are read
@@ -210,13 +211,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec) return;  // timeout, reset, malformed: drop the connection
     http::request<http::string_body> req = parser_->release();
-    Response r =
-        Route(shared_->handlers, context_, std::string_view(req.method_string().data(), req.method_string().size()),
-              std::string_view(req.target().data(), req.target().size()), req.body());
+    AddressHeaders address;
+    address.http11 = req.version() >= 11;
+    for (auto [it, end] = req.equal_range(http::field::host); it != end; ++it)
+      address.host.emplace_back(it->value().data(), it->value().size());
+    for (auto [it, end] = req.equal_range(http::field::origin); it != end; ++it)
+      address.origin.emplace_back(it->value().data(), it->value().size());
+    std::optional<Response> refused = CheckAddress(address, shared_->allowed_hosts);
+    Response r = refused ? std::move(*refused)
+                         : Route(shared_->handlers, context_,
+                                 std::string_view(req.method_string().data(), req.method_string().size()),
+                                 std::string_view(req.target().data(), req.target().size()), req.body());
     // Only what the server knows is logged: a known method and a known path.
     log::Debug("admin_request",
                {{"method", req.method() == http::verb::unknown ? "(other)" : std::string(req.method_string())},
-                {"path", r.status == 404 ? "(unknown)" : std::string(req.target().substr(0, req.target().find('?')))},
+                {"path", refused           ? "(not routed)"
+                         : r.status == 404 ? "(unknown)"
+                                           : std::string(req.target().substr(0, req.target().find('?')))},
                 {"status", std::to_string(r.status)}});
     Write(MakeResponse(req, std::move(r)));
   }
@@ -302,6 +313,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
   for (const auto& [path, limit] : options.path_body_limits)
     impl->shared->largest_body_bytes = std::max(impl->shared->largest_body_bytes, limit);
   impl->shared->timeout = std::chrono::milliseconds(options.request_timeout_ms);
+  impl->shared->allowed_hosts = options.allowed_hosts;
   impl->max_connections = options.max_connections;
 
   const TlsOptions& tls = options.tls;

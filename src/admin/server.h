@@ -6,7 +6,8 @@
 // limit (Options::path_body_limits) (413 above),
 // headers up to 8 KiB, a deadline per request (slow clients are cut off),
 // at most Options::max_connections open connections (more are closed at
-// once). Stop() (or the destructor) closes the listener and every
+// once). Host and Origin are checked on every request (router.h,
+// CheckAddress). Stop() (or the destructor) closes the listener and every
 // connection and joins the thread.
 #pragma once
 
@@ -41,6 +42,9 @@ struct Options {
   std::vector<std::pair<std::string, size_t>> path_body_limits;
   int max_connections = 64;
   int request_timeout_ms = 10000;
+  // Names the Host header may carry besides IP literals and localhost
+  // (admin.allowed_hosts; lower case).
+  std::vector<std::string> allowed_hosts;
 };
 
 // "host:port" split and checked; errors name the text.

@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <string>
 
+#include "common/log.h"
 #include "support/test_certs.h"
 
 namespace maskproxy::admin {
@@ -45,7 +46,7 @@ std::string Request(uint16_t port, const std::string& request) {
 }
 
 std::string Get(uint16_t port, const std::string& method, const std::string& path, const std::string& body = "") {
-  return Request(port, method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+  return Request(port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
@@ -84,8 +85,8 @@ TEST(AdminServer, KeepAliveServesSeveralRequestsOnOneConnection) {
   auto server = Start(Handlers{});
   ASSERT_TRUE(server);
   std::string two = Request(server->port(),
-                            "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"
-                            "GET /loglevel HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                            "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                            "GET /loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(two.rfind("HTTP/1.1 200", 0), 0u) << two;
   EXPECT_NE(two.find("{\"status\":\"ok\"}"), std::string::npos);
   EXPECT_NE(two.find("{\"level\":"), std::string::npos) << two;
@@ -126,7 +127,7 @@ TEST(AdminServer, APathMayHaveItsOwnBodyLimit) {
   EXPECT_EQ(Get(server->port(), "POST", "/loglevel", std::string(2048, 'x')).rfind("HTTP/1.1 413", 0), 0u);
   // Chunked bodies (no Content-Length) are held to the limit as they arrive.
   std::string chunked = Request(server->port(),
-                                "POST /v1/policy/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                "POST /v1/policy/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                                 "Transfer-Encoding: chunked\r\n\r\n1400\r\n" +
                                     std::string(0x1400, 'x') + "\r\n0\r\n\r\n");
   EXPECT_EQ(chunked.rfind("HTTP/1.1 413", 0), 0u) << chunked.substr(0, 200);
@@ -139,6 +140,47 @@ TEST(AdminServer, MalformedRequestClosesTheConnection) {
   EXPECT_EQ(r.find("200"), std::string::npos) << r;
   // The listener still serves.
   EXPECT_EQ(Get(server->port(), "GET", "/livez").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Host and Origin are checked before any endpoint (router.h, CheckAddress):
+// a page in a browser cannot POST /loglevel (even as text/plain, which
+// needs no preflight) nor read /config_dump through a rebound name.
+TEST(AdminServer, HostAndOriginAreCheckedOnEveryPath) {
+  Handlers h;
+  h.config_dump = [] { return std::string("{\"config\":{}}"); };
+  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{\"ok\":true}"}; };
+  Options o;
+  o.allowed_hosts = {"ops.example.com"};
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  const std::string port = std::to_string(server->port());
+  auto send = [&](const std::string& method, const std::string& path, const std::string& headers,
+                  const std::string& body = "") {
+    return Request(server->port(), method + " " + path + " HTTP/1.1\r\n" + headers +
+                                       "Connection: close\r\nContent-Length: " + std::to_string(body.size()) +
+                                       "\r\n\r\n" + body);
+  };
+  for (const char* path : {"/livez", "/config_dump", "/metrics", "/nope"}) {
+    std::string r = send("GET", path, "Host: rebound.example:" + port + "\r\n");
+    EXPECT_EQ(r.rfind("HTTP/1.1 421 Misdirected Request\r\n", 0), 0u) << path << ": " << r;
+    EXPECT_NE(r.find("admin.allowed_hosts"), std::string::npos) << r;
+  }
+  EXPECT_EQ(send("GET", "/config_dump", "Host: ops.example.com:" + port + "\r\n").rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(send("GET", "/config_dump", "Host: localhost:" + port + "\r\n").rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(send("GET", "/livez", "").rfind("HTTP/1.1 400", 0), 0u);  // HTTP/1.1 without Host
+
+  // A cross-site POST: refused before the handler, the level unchanged.
+  const log::Level level = log::GetLevel();
+  std::string csrf = send("POST", "/loglevel",
+                          "Host: 127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\n",
+                          "{\"level\":\"debug\"}");
+  EXPECT_EQ(csrf.rfind("HTTP/1.1 403", 0), 0u) << csrf;
+  EXPECT_NE(csrf.find("\"error\":\"cross_origin\""), std::string::npos) << csrf;
+  EXPECT_EQ(log::GetLevel(), level);
+  // The playground's page on the listener's own origin keeps working.
+  std::string same = send("POST", "/v1/policy/evaluate",
+                          "Host: 127.0.0.1:" + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\n", "{}");
+  EXPECT_EQ(same.rfind("HTTP/1.1 200", 0), 0u) << same;
 }
 
 TEST(AdminServer, StopClosesTheListener) {
@@ -200,7 +242,7 @@ class AdminTls : public ::testing::Test {
   // One GET over TLS; "" if the handshake or the request failed.
   static std::string TlsGet(
       uint16_t port, const std::string& cert, const std::string& key,
-      const std::string& request = "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") {
+      const std::string& request = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n") {
     asio::io_context ioc;
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     ctx.load_verify_file(F("ca.crt"));
@@ -261,7 +303,8 @@ TEST_F(AdminTls, TheRevealHandlerGetsTheVerifiedSubject) {
     seen = ctx;
     return RevealReply{429, "{}", 3};
   };
-  const std::string post = "POST /v1/reveal HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  const std::string post =
+      "POST /v1/reveal HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
   Options o;
   o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
   {

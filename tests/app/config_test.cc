@@ -358,6 +358,7 @@ TEST(ConfigHelp, MentionsEveryKey) {
                           "max_inflight_records:",
                           "max_inflight_bytes:",
                           "log_level:",
+                          "allowed_hosts:",
                           "stats_interval_ms:"})
     EXPECT_NE(help.find(key), std::string::npos) << key;
 }
@@ -530,6 +531,23 @@ TEST(ConfigParse, AdminAndLogFormat) {
   auto off2 = Parse(std::string(kMinimal) + "admin: {enabled: false}\n");
   ASSERT_TRUE(off2.ok());
   EXPECT_FALSE(off2->admin.enabled);
+}
+
+// admin.allowed_hosts: the names the Host header may carry besides IP
+// literals and localhost (admin/router.h, CheckAddress).
+TEST(ConfigParse, AdminAllowedHosts) {
+  auto d = Parse(kMinimal);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->admin.allowed_hosts.empty());  // none by default
+  auto r = Parse(std::string(kMinimal) + "admin:\n  allowed_hosts: [maskproxy-0.Maskproxy, ops.example.com]\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->admin.allowed_hosts, (std::vector<std::string>{"maskproxy-0.maskproxy", "ops.example.com"}));
+  EXPECT_TRUE(Parse(std::string(kMinimal) + "admin:\n  allowed_hosts: []\n").ok());
+  for (const char* bad : {"[ops.example.com:9644]", "[\"*.example.com\"]", "[\"\"]", "[a/b]", "[[x]]", "ops", "[.x]"})
+    EXPECT_TRUE(
+        Fails(std::string(kMinimal) + "admin:\n  allowed_hosts: " + bad + "\n", {"c.yaml:7:", "admin.allowed_hosts"}))
+        << bad;
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  allowed_host: [x]\n", {"did you mean 'allowed_hosts'"}));
 }
 
 TEST(ConfigParse, AdminPlayground) {
