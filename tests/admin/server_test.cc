@@ -5,6 +5,8 @@
 #include "admin/server.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -12,7 +14,11 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/log.h"
 #include "support/test_certs.h"
@@ -183,6 +189,95 @@ TEST(AdminServer, HostAndOriginAreCheckedOnEveryPath) {
   EXPECT_EQ(same.rfind("HTTP/1.1 200", 0), 0u) << same;
 }
 
+// Reads from `s` until `want` has arrived (true) or `timeout` passes
+// without a byte or the peer closes (false).
+bool ReadUntil(tcp::socket& s, const std::string& want, std::string* out, std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  while (out->find(want) == std::string::npos) {
+    boost::system::error_code ec;
+    size_t n = s.read_some(asio::buffer(buf), ec);
+    out->append(buf, n);
+    if (ec) return out->find(want) != std::string::npos;
+  }
+  return true;
+}
+
+// True when the server closes `s` within `timeout` (having sent nothing).
+bool ClosedWithin(tcp::socket& s, std::chrono::milliseconds timeout) {
+  std::string got;
+  const auto start = std::chrono::steady_clock::now();
+  (void)ReadUntil(s, "\x01never", &got, timeout);
+  return got.empty() && std::chrono::steady_clock::now() - start < timeout;
+}
+
+// Connection exhaustion: max_connections idle, half-sent (slowloris) or
+// never-used connections must not lock the probes out. At the limit the
+// connection idle longest is closed for the newcomer, and the line saying
+// so is written once a second at most.
+TEST(AdminServer, IdleConnectionsCannotLockOutAProbe) {
+  Options o;
+  o.max_connections = 8;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  auto open = [&](const std::string& partial) {
+    auto s = std::make_unique<tcp::socket>(ioc);
+    s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    if (!partial.empty()) asio::write(*s, asio::buffer(partial));
+    idle.push_back(std::move(s));
+  };
+  for (int i = 0; i < o.max_connections; ++i) open(i % 2 ? "GET /livez HT" : "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 40; ++i) open("");
+  std::string live = Get(server->port(), "GET", "/livez");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(live.rfind("HTTP/1.1 200", 0), 0u) << "a probe locked out by idle connections: '" << live << "'";
+  // The oldest were closed for the newcomers.
+  EXPECT_TRUE(ClosedWithin(*idle.front(), std::chrono::milliseconds(2000)));
+  size_t lines = 0;
+  for (size_t at = err.find("admin_connection_"); at != std::string::npos; at = err.find("admin_connection_", at + 1))
+    ++lines;
+  EXPECT_GE(lines, 1u) << err;
+  EXPECT_LE(lines, 2u) << "not throttled: " << err;
+  EXPECT_NE(err.find("admin_connection_evicted"), std::string::npos) << err;
+}
+
+// The handshake and the first request's headers have their own, shorter
+// deadline; a kept-alive connection waits request_timeout_ms for the next.
+TEST(AdminServer, TheFirstRequestHasItsOwnDeadline) {
+  Options o;
+  o.handshake_timeout_ms = 300;
+  o.request_timeout_ms = 10000;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server->port());
+  tcp::socket silent(ioc);
+  silent.connect(ep);
+  tcp::socket slow(ioc);
+  slow.connect(ep);
+  asio::write(slow, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n")));
+  EXPECT_TRUE(ClosedWithin(silent, std::chrono::milliseconds(3000)));
+  EXPECT_TRUE(ClosedWithin(slow, std::chrono::milliseconds(3000)));
+
+  tcp::socket kept(ioc);
+  kept.connect(ep);
+  asio::write(kept, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
+  std::string first;
+  ASSERT_TRUE(ReadUntil(kept, "{\"status\":\"ok\"}\n", &first, std::chrono::milliseconds(3000))) << first;
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  asio::write(kept, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")));
+  std::string second;
+  EXPECT_TRUE(ReadUntil(kept, "{\"status\":\"ok\"}\n", &second, std::chrono::milliseconds(3000))) << second;
+}
+
 TEST(AdminServer, StopClosesTheListener) {
   auto server = Start(Handlers{});
   ASSERT_TRUE(server);
@@ -334,6 +429,24 @@ TEST_F(AdminTls, ServerWithoutClientCaServesAnyTlsClient) {
   auto server = Start(Handlers{}, o);
   ASSERT_TRUE(server);
   EXPECT_EQ(TlsGet(server->port(), "", "").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Unfinished TLS handshakes do not lock the probes out either.
+TEST_F(AdminTls, UnfinishedHandshakesCannotLockOutAProbe) {
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  o.max_connections = 4;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  for (int i = 0; i < 6; ++i) {
+    idle.push_back(std::make_unique<tcp::socket>(ioc));
+    idle.back()->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string r = TlsGet(server->port(), "client.crt", "client.key");
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
 }
 
 // A TLS session is resumed (openssl s_client -sess_out, then -sess_in) with
