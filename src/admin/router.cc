@@ -1,8 +1,14 @@
 #include "admin/router.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <charconv>
 #include <exception>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/text.h"
 
 namespace maskproxy::admin {
@@ -61,6 +67,13 @@ std::string LevelFromBody(std::string_view body) {
   return std::string(body.substr(open + 1, close - open - 1));
 }
 
+metrics::Counter* LogLevelChanges() {
+  static metrics::Counter* c =
+      metrics::Global().GetCounter("maskproxy_log_level_changes_total",
+                                   "log level changes through POST /loglevel (each logged as log_level_changed)");
+  return c;
+}
+
 std::string LevelJson() {
   return "{\"level\":\"" + std::string(log::LevelName(log::GetLevel())) + "\"}";
 }
@@ -73,9 +86,18 @@ Response SetLevel(std::string_view query, std::string_view body) {
   if (!log::ParseLevel(want, &level))
     return ErrorJson(400, "bad_request", "unknown level (expected: debug, info, warn, error)");
   const log::Level previous = log::GetLevel();
+  // Visible whatever the two levels: at warn (error when both are error),
+  // written while the more verbose of the two is in effect — before the
+  // change when it raises the level (to error), after it when it lowers it.
+  const log::Level at = std::max(log::Level::kWarn, std::min(previous, level));
+  const bool before = log::Enabled(at);
+  auto note = [&] {
+    log::Write(at, "log_level_changed", {{"from", log::LevelName(previous)}, {"to", log::LevelName(level)}});
+  };
+  if (before) note();
   log::SetLevel(level);
-  // Logged at warn so that the change is visible whatever the new level.
-  log::Warn("log_level_changed", {{"from", log::LevelName(previous)}, {"to", log::LevelName(level)}});
+  if (!before) note();
+  LogLevelChanges()->Inc();
   return Json(200, "{\"level\":\"" + std::string(log::LevelName(level)) + "\",\"previous\":\"" +
                        log::LevelName(previous) + "\"}");
 }
@@ -179,6 +201,82 @@ void AppendConditions(const std::vector<Unmet>& list, std::string* out) {
   }
 }
 }  // namespace
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return out;
+}
+
+// "host[:port]" (a Host header, an origin's authority): the host in lower
+// case ("[v6]" with its brackets) and the port (-1 when absent). False when
+// malformed (an unbracketed IPv6 address, a path, a port that is no number).
+bool SplitAuthority(std::string_view a, std::string* host, int* port) {
+  size_t end = 0;
+  if (!a.empty() && a[0] == '[') {
+    end = a.find(']');
+    if (end == std::string_view::npos) return false;
+    ++end;
+  } else {
+    end = std::min(a.size(), a.find(':'));
+  }
+  if (end == 0) return false;
+  *host = Lower(a.substr(0, end));
+  std::string_view rest = a.substr(end);
+  *port = -1;
+  if (rest.empty()) return true;
+  if (rest[0] != ':') return false;
+  rest.remove_prefix(1);
+  if (rest.empty() || rest.size() > 5 || rest.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  const auto parsed = std::from_chars(rest.data(), rest.data() + rest.size(), *port);
+  return parsed.ec == std::errc() && *port <= 65535;
+}
+
+bool IsIpLiteral(const std::string& host) {
+  unsigned char buf[sizeof(in6_addr)];
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), buf) == 1;
+  return inet_pton(AF_INET, host.c_str(), buf) == 1;
+}
+
+// "scheme://host[:port]" against the Host header's host and port.
+bool SameOrigin(std::string_view origin, const std::string& host, int port) {
+  const size_t sep = origin.find("://");
+  if (sep == std::string_view::npos) return false;  // "null", an opaque origin
+  const std::string scheme = Lower(origin.substr(0, sep));
+  const int default_port = scheme == "http" ? 80 : scheme == "https" ? 443 : -1;
+  if (default_port < 0) return false;
+  std::string origin_host;
+  int origin_port = -1;
+  if (!SplitAuthority(origin.substr(sep + 3), &origin_host, &origin_port)) return false;
+  return origin_host == host && (origin_port < 0 ? default_port : origin_port) == (port < 0 ? default_port : port);
+}
+
+}  // namespace
+
+std::optional<Response> CheckAddress(const AddressHeaders& headers, const std::vector<std::string>& allowed_hosts) {
+  if (headers.host.size() > 1 || (headers.http11 && headers.host.empty()))
+    return ErrorJson(400, "bad_request", "a request needs exactly one Host header");
+  std::string host;
+  int port = -1;
+  if (!headers.host.empty()) {
+    if (!SplitAuthority(headers.host.front(), &host, &port) ||
+        (host != "localhost" && !IsIpLiteral(host) &&
+         std::find(allowed_hosts.begin(), allowed_hosts.end(), host) == allowed_hosts.end()))
+      return ErrorJson(421, "misdirected_request",
+                       "the Host header must be an IP address, localhost, or a name listed in admin.allowed_hosts");
+  }
+  if (!headers.origin.empty()) {
+    if (headers.host.empty() || headers.origin.size() > 1 || !SameOrigin(headers.origin.front(), host, port))
+      return ErrorJson(403, "cross_origin",
+                       "the Origin header names another host or port than the Host header: cross-site requests "
+                       "are refused");
+  }
+  return std::nullopt;
+}
 
 std::string ReadyJson(const ReadyReport& report) {
   std::string out = report.unmet.empty() ? "{\"status\":\"ready\"" : "{\"status\":\"not_ready\",\"unmet\":[";

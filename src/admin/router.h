@@ -17,12 +17,14 @@
 //   GET  /v1/policy/loaded the loaded policies' text for its picker; all four
 //                      404 while admin.playground is off
 //
-// A known path with another method is 405 with `Allow:`; an unknown path
+// Before routing, the server checks Host and Origin (CheckAddress: 421,
+// 403). A known path with another method is 405 with `Allow:`; an unknown path
 // 404; an endpoint whose handler the app left empty 501. Bodies are JSON
 // built from safe text only (condition names, topic names, codes).
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +111,28 @@ inline constexpr char kPlaygroundCsp[] =
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+
+// The headers that say who a request is addressed to, and from which page.
+struct AddressHeaders {
+  bool http11 = true;                    // HTTP/1.1 (1.0 may omit Host)
+  std::vector<std::string_view> host;    // every Host header
+  std::vector<std::string_view> origin;  // every Origin header
+};
+
+// Checked before any endpoint, on every request: a page in a browser must
+// not reach the listener, neither by a cross-site request (a form or fetch
+// POSTing to /loglevel or /reload) nor through a name of its own that
+// resolves to this host (DNS rebinding, reading /config_dump).
+//   - Host must name the listener by an IP literal (1.2.3.4, [::1]),
+//     localhost, or one of `allowed_hosts` (admin.allowed_hosts, lower case;
+//     compared without case), with an optional port: else 421
+//     misdirected_request. HTTP/1.1 without exactly one Host header: 400.
+//   - An Origin header must name the same host and port as Host (an absent
+//     port is the Origin scheme's default; "null" and other schemes never
+//     match): else 403 cross_origin. The playground's own page is same-origin.
+// nullopt: the request may be routed. The messages never echo the headers.
+[[nodiscard]] std::optional<Response> CheckAddress(const AddressHeaders& headers,
+                                                   const std::vector<std::string>& allowed_hosts);
 
 // Routes one request. `target` is the request target (path and optional
 // query). Never throws; a handler that throws gives 500.

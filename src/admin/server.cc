@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -65,15 +66,60 @@ bool IsLoopback(const std::string& host) {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// What the listener knows of an open connection, to choose the one to close
+// when the connection limit is reached. Touched on the listener's one thread
+// (and by the destructors once it has stopped), under Shared::mu.
+class Conn {
+ public:
+  Conn() = default;
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+  virtual ~Conn() = default;
+  // Closes the connection (on its own strand); its handlers end.
+  virtual void Evict() = 0;
+
+  Clock::time_point idle_since = Clock::now();  // the accept, or the end of the last response
+  bool writing = false;                         // a response is being written: never evicted
+  bool evicted = false;                         // Evict() called; no longer counted
+};
+
 // Shared by the server and its connections: connections may outlive a
 // Server that is being torn down by a few handler invocations.
 struct Shared {
   Handlers handlers;
+  std::vector<std::string> allowed_hosts;
   size_t max_body_bytes = 0;
   std::vector<std::pair<std::string, size_t>> path_body_limits;
   size_t largest_body_bytes = 0;  // of all the limits: the one while the headers are read
+  std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds timeout{10000};
-  std::atomic<int> connections{0};
+  std::mutex mu;
+  std::vector<Conn*> open;  // every connection not yet destroyed
+};
+
+// One log line a second at most for an event that a flood repeats, with the
+// number of lines left out since the previous one.
+class LogThrottle {
+ public:
+  // True when a line may be written now; *suppressed: lines left out before.
+  bool Allow(Clock::time_point now, uint64_t* suppressed) {
+    if (logged_ && now - last_ < std::chrono::seconds(1)) {
+      ++suppressed_;
+      return false;
+    }
+    *suppressed = suppressed_;
+    suppressed_ = 0;
+    last_ = now;
+    logged_ = true;
+    return true;
+  }
+
+ private:
+  bool logged_ = false;
+  Clock::time_point last_{};
+  uint64_t suppressed_ = 0;
 };
 
 // TLS handshakes the listener refused (no, an unknown, an expired or a
@@ -130,14 +176,26 @@ http::response<http::string_body> ErrorResponse(http::status status, std::string
 
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream of it.
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session final : public Conn, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, std::shared_ptr<Shared> shared) : stream_(std::move(stream)), shared_(std::move(shared)) {
-    shared_->connections.fetch_add(1);
+  Session(Stream stream, std::shared_ptr<Shared> shared)
+      : stream_(std::move(stream)),
+        shared_(std::move(shared)),
+        first_deadline_(Clock::now() + shared_->handshake_timeout) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->open.push_back(this);
   }
-  ~Session() { shared_->connections.fetch_sub(1); }
+  ~Session() override {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    std::erase(shared_->open, static_cast<Conn*>(this));
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+
+  void Evict() override {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this()] { beast::get_lowest_layer(self->stream_).close(); });
+  }
 
   void Start() {
     beast::error_code peer_ec;
@@ -145,9 +203,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!peer_ec) context_.peer_address = ep.address().to_string();
     if constexpr (kTls) {
       context_.tls = true;
-      beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
+      beast::get_lowest_layer(stream_).expires_at(first_deadline_);
       stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) {
+          if (ec == asio::error::operation_aborted) return;  // evicted
           CountHandshakeFailure();
           log::Debug("admin_tls_handshake_failed", {{"peer", self->context_.peer_address}, {"error", ec.message()}});
           return;
@@ -173,7 +232,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(shared_->largest_body_bytes);
     parser_->header_limit(8 * 1024);
     limit_ = shared_->max_body_bytes;
-    beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
+    // The first request's headers by the connection's first deadline (a
+    // half-open or slowloris connection is gone after it); a kept-alive
+    // connection waits request_timeout for the next one.
+    if (first_request_)
+      beast::get_lowest_layer(stream_).expires_at(first_deadline_);
+    else
+      beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
@@ -194,6 +259,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // body is held to the limit as it arrives.
     if (auto length = parser_->content_length(); length && *length > limit_) return OnRead(http::error::body_limit);
     parser_->body_limit(limit_);
+    beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code e, size_t) { self->OnRead(e); });
   }
@@ -208,27 +274,46 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return Write(ErrorResponse(http::status::request_header_fields_too_large, "headers_too_large",
                                  "request headers over 8192 bytes"));
     }
-    if (ec) return;  // timeout, reset, malformed: drop the connection
+    if (ec) return;  // timeout, reset, malformed, evicted: drop the connection
     http::request<http::string_body> req = parser_->release();
-    Response r =
-        Route(shared_->handlers, context_, std::string_view(req.method_string().data(), req.method_string().size()),
-              std::string_view(req.target().data(), req.target().size()), req.body());
+    AddressHeaders address;
+    address.http11 = req.version() >= 11;
+    for (auto [it, end] = req.equal_range(http::field::host); it != end; ++it)
+      address.host.emplace_back(it->value().data(), it->value().size());
+    for (auto [it, end] = req.equal_range(http::field::origin); it != end; ++it)
+      address.origin.emplace_back(it->value().data(), it->value().size());
+    std::optional<Response> refused = CheckAddress(address, shared_->allowed_hosts);
+    Response r = refused ? std::move(*refused)
+                         : Route(shared_->handlers, context_,
+                                 std::string_view(req.method_string().data(), req.method_string().size()),
+                                 std::string_view(req.target().data(), req.target().size()), req.body());
     // Only what the server knows is logged: a known method and a known path.
     log::Debug("admin_request",
                {{"method", req.method() == http::verb::unknown ? "(other)" : std::string(req.method_string())},
-                {"path", r.status == 404 ? "(unknown)" : std::string(req.target().substr(0, req.target().find('?')))},
+                {"path", refused           ? "(not routed)"
+                         : r.status == 404 ? "(unknown)"
+                                           : std::string(req.target().substr(0, req.target().find('?')))},
                 {"status", std::to_string(r.status)}});
     Write(MakeResponse(req, std::move(r)));
   }
 
   void Write(http::response<http::string_body> res) {
     res_ = std::move(res);
+    first_request_ = false;
+    SetWriting(true);
     beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
     http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      self->SetWriting(false);
       if (ec) return;
       if (self->res_.need_eof()) return self->Close();
       self->Read();
     });
+  }
+
+  void SetWriting(bool writing_now) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    writing = writing_now;
+    if (!writing_now) idle_since = Clock::now();
   }
 
   void Close() {
@@ -248,6 +333,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t limit_ = 0;  // the body limit of the request being read
   http::response<http::string_body> res_;
+  Clock::time_point first_deadline_;  // the handshake and the first request's headers
+  bool first_request_ = true;
 };
 
 }  // namespace
@@ -262,15 +349,51 @@ struct Server::Impl {
   int max_connections = 64;
   std::thread thread;
   std::atomic<bool> stopped{false};
+  LogThrottle evicted_log;  // the accept handler's (one thread)
+  LogThrottle refused_log;
+
+  // Room for one more connection: under the limit, or made by closing the
+  // connection idle longest (not writing a response). False when every
+  // connection is writing one.
+  bool MakeRoom() {
+    const Clock::time_point now = Clock::now();
+    Clock::duration idle{};
+    {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      int live = 0;
+      Conn* oldest = nullptr;
+      for (Conn* c : shared->open) {
+        if (c->evicted) continue;
+        ++live;
+        if (!c->writing && (!oldest || c->idle_since < oldest->idle_since)) oldest = c;
+      }
+      if (live < max_connections) return true;
+      if (!oldest) {
+        if (uint64_t suppressed = 0; refused_log.Allow(now, &suppressed))
+          log::Warn("admin_connection_refused", {{"reason", "every connection is answering a request"},
+                                                 {"limit", std::to_string(max_connections)},
+                                                 {"similar_suppressed", std::to_string(suppressed)}});
+        return false;
+      }
+      oldest->evicted = true;
+      idle = now - oldest->idle_since;
+      oldest->Evict();
+    }
+    if (uint64_t suppressed = 0; evicted_log.Allow(now, &suppressed))
+      log::Warn("admin_connection_evicted",
+                {{"reason", "connection limit"},
+                 {"limit", std::to_string(max_connections)},
+                 {"idle_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(idle).count())},
+                 {"similar_suppressed", std::to_string(suppressed)}});
+    return true;
+  }
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted) return;
         log::Warn("admin_accept_failed", {{"error", ec.message()}});
-      } else if (shared->connections.load() >= max_connections) {
-        log::Warn("admin_connection_refused",
-                  {{"reason", "connection limit"}, {"limit", std::to_string(max_connections)}});
+      } else if (!MakeRoom()) {
         beast::error_code ignored;
         socket.close(ignored);
       } else if (ssl) {
@@ -302,6 +425,8 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
   for (const auto& [path, limit] : options.path_body_limits)
     impl->shared->largest_body_bytes = std::max(impl->shared->largest_body_bytes, limit);
   impl->shared->timeout = std::chrono::milliseconds(options.request_timeout_ms);
+  impl->shared->handshake_timeout = std::chrono::milliseconds(options.handshake_timeout_ms);
+  impl->shared->allowed_hosts = options.allowed_hosts;
   impl->max_connections = options.max_connections;
 
   const TlsOptions& tls = options.tls;
@@ -314,6 +439,16 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
     ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
                     ec);
+    // Sessions may be resumed (TLS 1.3 tickets, TLS 1.2 session ids). With
+    // client certificates verified, OpenSSL answers a resumption with an
+    // internal_error alert unless a session id context is set: it ties a
+    // session to this listener (a resumed session keeps the certificate it
+    // verified). Sessions live 5 minutes, not the default 2 hours: a
+    // certificate that expires is not carried on much past its end.
+    static constexpr unsigned char kSessionContext[] = "maskproxy-admin";
+    if (SSL_CTX_set_session_id_context(ctx.native_handle(), kSessionContext, sizeof kSessionContext - 1) != 1)
+      return Error(ErrorCode::kConfigInvalid, "admin TLS: cannot set the session id context");
+    SSL_CTX_set_timeout(ctx.native_handle(), 300);
     if (ctx.use_certificate_chain_file(tls.cert_file, ec); ec)
       return Error(ErrorCode::kConfigInvalid, "admin TLS certificate " + tls.cert_file + ": " + ec.message());
     if (ctx.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec); ec)

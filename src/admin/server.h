@@ -4,10 +4,16 @@
 //
 // Bounded: request bodies up to Options::max_body_bytes, or a path's own
 // limit (Options::path_body_limits) (413 above),
-// headers up to 8 KiB, a deadline per request (slow clients are cut off),
-// at most Options::max_connections open connections (more are closed at
-// once). Stop() (or the destructor) closes the listener and every
-// connection and joins the thread.
+// headers up to 8 KiB, deadlines (slow clients are cut off: the TLS
+// handshake and the first request's headers within
+// Options::handshake_timeout_ms of the accept, every later step within
+// Options::request_timeout_ms), at most Options::max_connections open
+// connections: at the cap the connection idle longest (no complete request
+// yet, or waiting between requests) is closed for the newcomer, so idle or
+// half-open connections cannot lock out a probe; a newcomer is refused only
+// while every connection is writing a response. Host and Origin are checked
+// on every request (router.h, CheckAddress). Stop() (or the destructor)
+// closes the listener and every connection and joins the thread.
 #pragma once
 
 #include <cstddef>
@@ -40,7 +46,15 @@ struct Options {
   // max_body_bytes.
   std::vector<std::pair<std::string, size_t>> path_body_limits;
   int max_connections = 64;
+  // From the accept to the end of the first request's headers (the TLS
+  // handshake included).
+  int handshake_timeout_ms = 5000;
+  // Each later step: a request body, a response, the wait for the next
+  // request on a kept-alive connection.
   int request_timeout_ms = 10000;
+  // Names the Host header may carry besides IP literals and localhost
+  // (admin.allowed_hosts; lower case).
+  std::vector<std::string> allowed_hosts;
 };
 
 // "host:port" split and checked; errors name the text.

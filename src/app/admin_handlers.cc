@@ -137,8 +137,10 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
   out += ",\"stats_interval_ms\":" + std::to_string(cfg.stats_interval_ms);
   out += ",\"workers\":" + std::to_string(cfg.workers);
   out += ",\"admin\":{\"enabled\":" + std::string(cfg.admin.enabled ? "true" : "false") +
-         ",\"listen\":" + JsonQuoted(cfg.admin.listen) +
-         ",\"tls\":{\"cert_file\":" + JsonQuoted(cfg.admin.tls_cert_file) +
+         ",\"listen\":" + JsonQuoted(cfg.admin.listen) + ",\"allowed_hosts\":[";
+  for (size_t i = 0; i < cfg.admin.allowed_hosts.size(); ++i)
+    out += (i ? "," : "") + JsonQuoted(cfg.admin.allowed_hosts[i]);
+  out += "],\"tls\":{\"cert_file\":" + JsonQuoted(cfg.admin.tls_cert_file) +
          ",\"key_file\":" + JsonQuoted(cfg.admin.tls_key_file) +
          ",\"client_ca_file\":" + JsonQuoted(cfg.admin.tls_client_ca_file) + "}}";
   // The KMS: where it is and which token file; never the token.

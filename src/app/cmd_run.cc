@@ -286,6 +286,7 @@ int CmdRun(const std::vector<std::string>& args) {
   if (cfg->admin.enabled) {
     admin::Options ao;
     ao.listen = cfg->admin.listen;
+    ao.allowed_hosts = cfg->admin.allowed_hosts;
     ao.tls = {cfg->admin.tls_cert_file, cfg->admin.tls_key_file, cfg->admin.tls_client_ca_file};
     admin::Handlers h;
     const pipeline::Pipeline* pipe_ptr = pipe->get();

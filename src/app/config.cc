@@ -10,6 +10,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "common/unicode.h"
 #include "common/yaml_doc.h"
 
 namespace maskproxy::app {
@@ -99,6 +100,9 @@ const char kConfigHelp[] = R"(Config file (YAML):
     enabled: true                  #   false: no listener
     listen: 127.0.0.1:9644         #   HOST:PORT ([IPv6]:PORT); loopback unless written here;
                                    #   port 0 picks a free one (logged: admin_listening)
+    allowed_hosts: []              #   host names requests may use in Host (e.g. maskproxy-0.maskproxy);
+                                   #   IP addresses and localhost always work, any other name is
+                                   #   421; an Origin other than Host's host:port is 403
     tls:                           #   optional: HTTPS
       cert_file: admin.crt         #     PEM certificate chain
       key_file: admin.key          #     PEM private key
@@ -258,9 +262,24 @@ Status Properties(const Ctx& c, const YAML::Node& parent, const std::string& ful
   for (const auto& kv : n) {
     if (!kv.second.IsScalar())
       return c.At(kv.second, "'" + full + "." + kv.first.Scalar() + "' must be a single value");
-    (*out)[kv.first.Scalar()] = kv.second.Scalar();
+    // A second value would silently replace the first: refused like any
+    // other duplicate key.
+    if (!out->emplace(kv.first.Scalar(), kv.second.Scalar()).second)
+      return c.At(kv.first, "duplicate key '" + full + "." + kv.first.Scalar() + "'");
   }
   return Status::Ok();
+}
+
+// The offset of the first byte that does not start a valid UTF-8 character,
+// or npos.
+size_t FirstInvalidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(text, i, &cp);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
 }
 
 std::string Resolve(const std::string& base_dir, const std::string& p) {
@@ -386,6 +405,26 @@ Status StringList(const Ctx& c, const YAML::Node& n, const std::string& full, st
   return Status::Ok();
 }
 
+// admin.allowed_hosts: names the Host header may carry (DNS names, no port,
+// no wildcard), kept in lower case.
+Status AllowedHosts(const Ctx& c, const YAML::Node& n, std::vector<std::string>* out) {
+  if (!n.IsSequence()) return c.At(n, "'admin.allowed_hosts' must be a list of host names");
+  for (const auto& e : n) {
+    const std::string name = e.IsScalar() ? e.Scalar() : std::string();
+    bool ok = !name.empty() && name.size() <= 253 && name.front() != '.' && name.front() != '-' && name.back() != '.';
+    for (char ch : name)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == '_');
+    if (!ok)
+      return c.At(e,
+                  "'admin.allowed_hosts' entries must be host names without a port or wildcard "
+                  "(e.g. maskproxy-0.maskproxy); IP addresses and localhost are always accepted");
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    out->push_back(std::move(lower));
+  }
+  return Status::Ok();
+}
+
 Status RevealSection(const Ctx& c, const YAML::Node& r, Config::Reveal* out) {
   if (Status s = CheckKeys(c, r, "reveal",
                            {"enabled", "max_values_per_request", "max_body_bytes", "rate_limit",
@@ -467,6 +506,17 @@ Result<Config> Config::Load(const std::string& path) {
 
 Result<Config> Config::Parse(const std::string& yaml, const std::string& origin, const std::string& base_dir) {
   Ctx c(origin);
+  // Every name and string of the config (group id, brokers, topic and role
+  // names, paths) is text: a YAML file is UTF-8, and yaml-cpp would pass
+  // invalid bytes through. Refused at the first one, by place only.
+  if (size_t bad = FirstInvalidUtf8(yaml); bad != std::string::npos) {
+    const std::string_view head(yaml.data(), bad);
+    const size_t nl = head.rfind('\n');
+    YAML::Mark m = YAML::Mark::null_mark();
+    m.line = static_cast<int>(std::count(head.begin(), head.end(), '\n'));
+    m.column = static_cast<int>(nl == std::string_view::npos ? bad : bad - nl - 1);
+    return c.At(m, "the config is not valid UTF-8 (byte " + std::to_string(bad) + "); write it as UTF-8 text");
+  }
   YAML::Node root;
   std::optional<YAML::Mark> second;
   try {
@@ -635,7 +685,8 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       cfg.log_format = *fmt;
     }
     if (YAML::Node a = root["admin"]) {
-      if (Status s = CheckKeys(c, a, "admin", {"enabled", "listen", "tls", "playground"}); !s.ok()) return s.error();
+      if (Status s = CheckKeys(c, a, "admin", {"enabled", "listen", "allowed_hosts", "tls", "playground"}); !s.ok())
+        return s.error();
       if (YAML::Node e = a["enabled"]) {
         if (!e.IsScalar() || !YAML::convert<bool>::decode(e, cfg.admin.enabled))
           return c.At(e, "'admin.enabled' must be true or false");
@@ -648,6 +699,9 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
         } else if (auto parsed = admin::ParseListen(cfg.admin.listen); !parsed.ok()) {
           return c.At(l, parsed.error().message);
         }
+      }
+      if (YAML::Node h = a["allowed_hosts"]; h && !h.IsNull()) {
+        if (Status s = AllowedHosts(c, h, &cfg.admin.allowed_hosts); !s.ok()) return s.error();
       }
       if (YAML::Node t = a["tls"]) {
         if (Status s = CheckKeys(c, t, "admin.tls", {"cert_file", "key_file", "client_ca_file"}); !s.ok())

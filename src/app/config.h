@@ -85,6 +85,9 @@ struct Config {
     std::string tls_cert_file;       // resolved against the config file's directory
     std::string tls_key_file;        // likewise
     std::string tls_client_ca_file;  // likewise; set: client certificates required
+    // Host names (lower case) requests may address the listener by, besides
+    // IP literals and localhost (admin/router.h, CheckAddress).
+    std::vector<std::string> allowed_hosts;
     // admin.playground: GET /playground and POST /v1/policy/evaluate (the
     // policy playground, app/playground.h). Off by default: see
     // docs/PLAYGROUND.md ("Enabling it").

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace maskproxy::admin {
 namespace {
@@ -145,6 +146,98 @@ TEST_F(AdminLogLevel, BadLevelIs400AndKeepsTheLevel) {
   EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "").status, 400);
   EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "{\"lvl\":\"debug\"}").status, 400);
   EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
+}
+
+// Every change is logged, whatever the two levels (raising it to error used
+// to be invisible: the line was written at warn after the change), once,
+// and counted.
+TEST_F(AdminLogLevel, EveryChangeIsLoggedOnceAndCounted) {
+  const log::Level all[] = {log::Level::kDebug, log::Level::kInfo, log::Level::kWarn, log::Level::kError};
+  (void)Route(Handlers{}, "POST", "/loglevel?level=info", "");  // the counter is declared by the router
+  metrics::Counter* changes = metrics::Global().GetCounter("maskproxy_log_level_changes_total", "");
+  for (log::Level from : all) {
+    for (log::Level to : all) {
+      log::SetLevel(from);
+      const uint64_t before = changes->Value();
+      ::testing::internal::CaptureStderr();
+      Response r = Route(Handlers{}, "POST", std::string("/loglevel?level=") + log::LevelName(to), "");
+      const std::string err = ::testing::internal::GetCapturedStderr();
+      EXPECT_EQ(r.status, 200);
+      EXPECT_EQ(log::GetLevel(), to);
+      const std::string line =
+          std::string("log_level_changed from=") + log::LevelName(from) + " to=" + log::LevelName(to);
+      const size_t at = err.find(line);
+      EXPECT_NE(at, std::string::npos) << log::LevelName(from) << " -> " << log::LevelName(to) << ": " << err;
+      EXPECT_EQ(err.find("log_level_changed", at + 1), std::string::npos) << "logged twice: " << err;
+      EXPECT_EQ(changes->Value(), before + 1);
+    }
+  }
+}
+
+// --- Host and Origin (DNS rebinding, cross-site requests) ---
+
+std::optional<Response> Check(std::vector<std::string_view> host, std::vector<std::string_view> origin = {},
+                              const std::vector<std::string>& allowed = {}, bool http11 = true) {
+  AddressHeaders h;
+  h.http11 = http11;
+  h.host = std::move(host);
+  h.origin = std::move(origin);
+  return CheckAddress(h, allowed);
+}
+
+TEST(AdminAddress, IpLiteralsAndLocalhostAreAccepted) {
+  for (std::string_view host : {"127.0.0.1", "127.0.0.1:9644", "10.1.2.3:9644", "[::1]", "[::1]:9644", "[fe80::1]:80",
+                                "localhost", "LocalHost:9644", "0.0.0.0:1"})
+    EXPECT_FALSE(Check({host})) << host;
+  // HTTP/1.0 may leave Host out.
+  EXPECT_FALSE(Check({}, {}, {}, /*http11=*/false));
+}
+
+TEST(AdminAddress, OtherNamesAre421UnlessAllowed) {
+  for (std::string_view host : {"evil.example", "evil.example:9644", "127.0.0.1.nip.io:9644", "localhost.evil", "127.1",
+                                "2130706433", "::1", "[::1", "[nope]:80", "127.0.0.1:x", "127.0.0.1:99999",
+                                "127.0.0.1:", ":9644", "127.0.0.1/x", "maskproxy-0.maskproxy"}) {
+    auto r = Check({host});
+    ASSERT_TRUE(r) << host;
+    EXPECT_EQ(r->status, 421) << host;
+    EXPECT_NE(r->body.find("\"error\":\"misdirected_request\""), std::string::npos);
+    EXPECT_NE(r->body.find("admin.allowed_hosts"), std::string::npos) << r->body;
+  }
+  // The message never echoes the header.
+  EXPECT_EQ(Check({"evil.example"})->body.find("evil"), std::string::npos);
+  const std::vector<std::string> allowed = {"maskproxy-0.maskproxy", "ops.example.com"};
+  EXPECT_FALSE(Check({"maskproxy-0.maskproxy:9644"}, {}, allowed));
+  EXPECT_FALSE(Check({"OPS.Example.com"}, {}, allowed));
+  EXPECT_TRUE(Check({"ops.example.com.evil"}, {}, allowed));
+}
+
+TEST(AdminAddress, HostMissingOrRepeatedIs400) {
+  EXPECT_EQ(Check({})->status, 400);
+  EXPECT_EQ(Check({"127.0.0.1", "evil.example"})->status, 400);
+}
+
+TEST(AdminAddress, OriginMustBeTheHostsOwn) {
+  // Same origin: the playground's page POSTing to /v1/policy/evaluate.
+  EXPECT_FALSE(Check({"127.0.0.1:9644"}, {"http://127.0.0.1:9644"}));
+  EXPECT_FALSE(Check({"localhost:9644"}, {"http://LOCALHOST:9644"}));
+  EXPECT_FALSE(Check({"[::1]:9644"}, {"http://[::1]:9644"}));
+  EXPECT_FALSE(Check({"127.0.0.1"}, {"http://127.0.0.1"}));
+  EXPECT_FALSE(Check({"127.0.0.1:80"}, {"http://127.0.0.1"}));
+  EXPECT_FALSE(Check({"127.0.0.1"}, {"https://127.0.0.1:443"}));
+  EXPECT_FALSE(Check({"ops.example.com:9644"}, {"https://ops.example.com:9644"}, {"ops.example.com"}));
+  for (std::string_view origin :
+       {"http://evil.example", "http://evil.example:9644", "http://127.0.0.1:9645", "http://127.0.0.1",
+        "https://127.0.0.1", "http://localhost:9644", "null", "file://", "chrome-extension://abc",
+        "http://127.0.0.1:9644/", "127.0.0.1:9644", "", "http://127.0.0.1:9644@evil.example"}) {
+    auto r = Check({"127.0.0.1:9644"}, {origin});
+    ASSERT_TRUE(r) << origin;
+    EXPECT_EQ(r->status, 403) << origin;
+    EXPECT_NE(r->body.find("\"error\":\"cross_origin\""), std::string::npos);
+  }
+  EXPECT_EQ(Check({"127.0.0.1:9644"}, {"http://127.0.0.1:9644", "http://evil.example"})->status, 403);
+  EXPECT_EQ(Check({}, {"http://127.0.0.1:9644"}, {}, /*http11=*/false)->status, 403);
+  // A refused Host is refused first.
+  EXPECT_EQ(Check({"evil.example:9644"}, {"http://evil.example:9644"})->status, 421);
 }
 
 TEST(AdminReveal, TheHandlerGetsTheRequestContextAndItsReplyIsPassedOn) {

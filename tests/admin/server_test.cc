@@ -5,6 +5,8 @@
 #include "admin/server.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -12,8 +14,13 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "common/log.h"
 #include "support/test_certs.h"
 
 namespace maskproxy::admin {
@@ -45,7 +52,7 @@ std::string Request(uint16_t port, const std::string& request) {
 }
 
 std::string Get(uint16_t port, const std::string& method, const std::string& path, const std::string& body = "") {
-  return Request(port, method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+  return Request(port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
@@ -84,8 +91,8 @@ TEST(AdminServer, KeepAliveServesSeveralRequestsOnOneConnection) {
   auto server = Start(Handlers{});
   ASSERT_TRUE(server);
   std::string two = Request(server->port(),
-                            "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"
-                            "GET /loglevel HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                            "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                            "GET /loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(two.rfind("HTTP/1.1 200", 0), 0u) << two;
   EXPECT_NE(two.find("{\"status\":\"ok\"}"), std::string::npos);
   EXPECT_NE(two.find("{\"level\":"), std::string::npos) << two;
@@ -126,7 +133,7 @@ TEST(AdminServer, APathMayHaveItsOwnBodyLimit) {
   EXPECT_EQ(Get(server->port(), "POST", "/loglevel", std::string(2048, 'x')).rfind("HTTP/1.1 413", 0), 0u);
   // Chunked bodies (no Content-Length) are held to the limit as they arrive.
   std::string chunked = Request(server->port(),
-                                "POST /v1/policy/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                "POST /v1/policy/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                                 "Transfer-Encoding: chunked\r\n\r\n1400\r\n" +
                                     std::string(0x1400, 'x') + "\r\n0\r\n\r\n");
   EXPECT_EQ(chunked.rfind("HTTP/1.1 413", 0), 0u) << chunked.substr(0, 200);
@@ -139,6 +146,136 @@ TEST(AdminServer, MalformedRequestClosesTheConnection) {
   EXPECT_EQ(r.find("200"), std::string::npos) << r;
   // The listener still serves.
   EXPECT_EQ(Get(server->port(), "GET", "/livez").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Host and Origin are checked before any endpoint (router.h, CheckAddress):
+// a page in a browser cannot POST /loglevel (even as text/plain, which
+// needs no preflight) nor read /config_dump through a rebound name.
+TEST(AdminServer, HostAndOriginAreCheckedOnEveryPath) {
+  Handlers h;
+  h.config_dump = [] { return std::string("{\"config\":{}}"); };
+  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{\"ok\":true}"}; };
+  Options o;
+  o.allowed_hosts = {"ops.example.com"};
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  const std::string port = std::to_string(server->port());
+  auto send = [&](const std::string& method, const std::string& path, const std::string& headers,
+                  const std::string& body = "") {
+    return Request(server->port(), method + " " + path + " HTTP/1.1\r\n" + headers +
+                                       "Connection: close\r\nContent-Length: " + std::to_string(body.size()) +
+                                       "\r\n\r\n" + body);
+  };
+  for (const char* path : {"/livez", "/config_dump", "/metrics", "/nope"}) {
+    std::string r = send("GET", path, "Host: rebound.example:" + port + "\r\n");
+    EXPECT_EQ(r.rfind("HTTP/1.1 421 Misdirected Request\r\n", 0), 0u) << path << ": " << r;
+    EXPECT_NE(r.find("admin.allowed_hosts"), std::string::npos) << r;
+  }
+  EXPECT_EQ(send("GET", "/config_dump", "Host: ops.example.com:" + port + "\r\n").rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(send("GET", "/config_dump", "Host: localhost:" + port + "\r\n").rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(send("GET", "/livez", "").rfind("HTTP/1.1 400", 0), 0u);  // HTTP/1.1 without Host
+
+  // A cross-site POST: refused before the handler, the level unchanged.
+  const log::Level level = log::GetLevel();
+  std::string csrf = send("POST", "/loglevel",
+                          "Host: 127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\n",
+                          "{\"level\":\"debug\"}");
+  EXPECT_EQ(csrf.rfind("HTTP/1.1 403", 0), 0u) << csrf;
+  EXPECT_NE(csrf.find("\"error\":\"cross_origin\""), std::string::npos) << csrf;
+  EXPECT_EQ(log::GetLevel(), level);
+  // The playground's page on the listener's own origin keeps working.
+  std::string same = send("POST", "/v1/policy/evaluate",
+                          "Host: 127.0.0.1:" + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\n", "{}");
+  EXPECT_EQ(same.rfind("HTTP/1.1 200", 0), 0u) << same;
+}
+
+// Reads from `s` until `want` has arrived (true) or `timeout` passes
+// without a byte or the peer closes (false).
+bool ReadUntil(tcp::socket& s, const std::string& want, std::string* out, std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  while (out->find(want) == std::string::npos) {
+    boost::system::error_code ec;
+    size_t n = s.read_some(asio::buffer(buf), ec);
+    out->append(buf, n);
+    if (ec) return out->find(want) != std::string::npos;
+  }
+  return true;
+}
+
+// True when the server closes `s` within `timeout` (having sent nothing).
+bool ClosedWithin(tcp::socket& s, std::chrono::milliseconds timeout) {
+  std::string got;
+  const auto start = std::chrono::steady_clock::now();
+  (void)ReadUntil(s, "\x01never", &got, timeout);
+  return got.empty() && std::chrono::steady_clock::now() - start < timeout;
+}
+
+// Connection exhaustion: max_connections idle, half-sent (slowloris) or
+// never-used connections must not lock the probes out. At the limit the
+// connection idle longest is closed for the newcomer, and the line saying
+// so is written once a second at most.
+TEST(AdminServer, IdleConnectionsCannotLockOutAProbe) {
+  Options o;
+  o.max_connections = 8;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  auto open = [&](const std::string& partial) {
+    auto s = std::make_unique<tcp::socket>(ioc);
+    s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    if (!partial.empty()) asio::write(*s, asio::buffer(partial));
+    idle.push_back(std::move(s));
+  };
+  for (int i = 0; i < o.max_connections; ++i) open(i % 2 ? "GET /livez HT" : "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 40; ++i) open("");
+  std::string live = Get(server->port(), "GET", "/livez");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(live.rfind("HTTP/1.1 200", 0), 0u) << "a probe locked out by idle connections: '" << live << "'";
+  // The oldest were closed for the newcomers.
+  EXPECT_TRUE(ClosedWithin(*idle.front(), std::chrono::milliseconds(2000)));
+  size_t lines = 0;
+  for (size_t at = err.find("admin_connection_"); at != std::string::npos; at = err.find("admin_connection_", at + 1))
+    ++lines;
+  EXPECT_GE(lines, 1u) << err;
+  EXPECT_LE(lines, 2u) << "not throttled: " << err;
+  EXPECT_NE(err.find("admin_connection_evicted"), std::string::npos) << err;
+}
+
+// The handshake and the first request's headers have their own, shorter
+// deadline; a kept-alive connection waits request_timeout_ms for the next.
+TEST(AdminServer, TheFirstRequestHasItsOwnDeadline) {
+  Options o;
+  o.handshake_timeout_ms = 300;
+  o.request_timeout_ms = 10000;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server->port());
+  tcp::socket silent(ioc);
+  silent.connect(ep);
+  tcp::socket slow(ioc);
+  slow.connect(ep);
+  asio::write(slow, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n")));
+  EXPECT_TRUE(ClosedWithin(silent, std::chrono::milliseconds(3000)));
+  EXPECT_TRUE(ClosedWithin(slow, std::chrono::milliseconds(3000)));
+
+  tcp::socket kept(ioc);
+  kept.connect(ep);
+  asio::write(kept, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
+  std::string first;
+  ASSERT_TRUE(ReadUntil(kept, "{\"status\":\"ok\"}\n", &first, std::chrono::milliseconds(3000))) << first;
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  asio::write(kept, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")));
+  std::string second;
+  EXPECT_TRUE(ReadUntil(kept, "{\"status\":\"ok\"}\n", &second, std::chrono::milliseconds(3000))) << second;
 }
 
 TEST(AdminServer, StopClosesTheListener) {
@@ -200,7 +337,7 @@ class AdminTls : public ::testing::Test {
   // One GET over TLS; "" if the handshake or the request failed.
   static std::string TlsGet(
       uint16_t port, const std::string& cert, const std::string& key,
-      const std::string& request = "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") {
+      const std::string& request = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n") {
     asio::io_context ioc;
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     ctx.load_verify_file(F("ca.crt"));
@@ -261,7 +398,8 @@ TEST_F(AdminTls, TheRevealHandlerGetsTheVerifiedSubject) {
     seen = ctx;
     return RevealReply{429, "{}", 3};
   };
-  const std::string post = "POST /v1/reveal HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  const std::string post =
+      "POST /v1/reveal HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
   Options o;
   o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
   {
@@ -291,6 +429,76 @@ TEST_F(AdminTls, ServerWithoutClientCaServesAnyTlsClient) {
   auto server = Start(Handlers{}, o);
   ASSERT_TRUE(server);
   EXPECT_EQ(TlsGet(server->port(), "", "").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Unfinished TLS handshakes do not lock the probes out either.
+TEST_F(AdminTls, UnfinishedHandshakesCannotLockOutAProbe) {
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  o.max_connections = 4;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  for (int i = 0; i < 6; ++i) {
+    idle.push_back(std::make_unique<tcp::socket>(ioc));
+    idle.back()->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string r = TlsGet(server->port(), "client.crt", "client.key");
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+}
+
+// A TLS session is resumed (openssl s_client -sess_out, then -sess_in) with
+// client certificates required: no internal_error alert, and the resumed
+// connection still carries the verified subject.
+TEST_F(AdminTls, ASessionIsResumedWithItsVerifiedSubject) {
+  RequestContext seen;
+  Handlers h;
+  h.reveal = [&seen](const RequestContext& ctx, std::string_view) {
+    seen = ctx;
+    return RevealReply{200, "{}", 0};
+  };
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.load_verify_file(F("ca.crt"));
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  ctx.use_certificate_file(F("client.crt"), asio::ssl::context::pem);
+  ctx.use_private_key_file(F("client.key"), asio::ssl::context::pem);
+  const std::string post =
+      "POST /v1/reveal HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  SSL_SESSION* session = nullptr;
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "full handshake" : "resumed");
+    seen = RequestContext{};
+    asio::ssl::stream<tcp::socket> s(ioc, ctx);
+    s.lowest_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    if (session) {
+      ASSERT_EQ(SSL_set_session(s.native_handle(), session), 1);
+    }
+    boost::system::error_code ec;
+    s.handshake(asio::ssl::stream_base::client, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    std::string r = Exchange(s, post);
+    // A client that ends without its close_notify marks the session not
+    // resumable when it is freed (as s_client does it: shut down).
+    s.shutdown(ec);
+    EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+    EXPECT_TRUE(seen.client_verified);
+    EXPECT_EQ(seen.subject, "CN=client");
+    if (round == 0) {
+      session = SSL_get1_session(s.native_handle());  // after the response: TLS 1.3 tickets have arrived
+      ASSERT_NE(session, nullptr);
+      ASSERT_EQ(SSL_SESSION_is_resumable(session), 1);
+    } else {
+      EXPECT_EQ(SSL_session_reused(s.native_handle()), 1);
+    }
+  }
+  SSL_SESSION_free(session);
 }
 
 TEST_F(AdminTls, MissingFilesAreAConfigError) {

@@ -309,6 +309,34 @@ TEST(ConfigParse, DuplicateKey) {
   EXPECT_TRUE(Fails(std::string(kMinimal) + "keyring: other.yaml\n", {"c.yaml:6:", "duplicate", "keyring"}));
 }
 
+// librdkafka properties are a mapping like any other: a second value of a key
+// would silently win ({linger.ms: 5, linger.ms: 500} gave 500).
+TEST(ConfigParse, DuplicatePropertyIsRefused) {
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "destination:\n  properties:\n    linger.ms: 5\n    linger.ms: 500\n",
+                    {"c.yaml:9:5:", "duplicate key 'destination.properties.linger.ms'"}));
+  EXPECT_TRUE(
+      Fails("source:\n  brokers: b\n  group_id: g\n  properties: {fetch.min.bytes: 1, fetch.min.bytes: 2}\n"
+            "policies: [p.yaml]\nkeyring: k.yaml\n",
+            {"c.yaml:4:", "duplicate key 'source.properties.fetch.min.bytes'"}));
+  auto ok = Parse(std::string(kMinimal) + "destination:\n  properties:\n    linger.ms: 5\n    batch.size: 500\n");
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  EXPECT_EQ(ok->destination_properties.at("linger.ms"), "5");
+}
+
+// Names and strings are text: bytes that are not UTF-8 (a group id, a topic
+// name) are refused where they are, without echoing them.
+TEST(ConfigParse, InvalidUtf8IsRefused) {
+  EXPECT_TRUE(Fails("source:\n  brokers: b\n  group_id: grp\xff\xfe\npolicies: [p.yaml]\nkeyring: k.yaml\n",
+                    {"c.yaml:3:16:", "not valid UTF-8"}));
+  auto r = Parse("source:\n  brokers: b\n  group_id: grp\xc3\npolicies: [p.yaml]\nkeyring: k.yaml\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.find('\xc3'), std::string::npos) << "the byte is echoed";
+  EXPECT_TRUE(Fails("\xef\xbb", {"c.yaml:1:1:", "not valid UTF-8"}));
+  // Valid UTF-8 (and a comment in Korean) is accepted.
+  auto ok = Parse(std::string(kMinimal) + "# \xea\xb2\xb0\xec\xa0\x9c\nlog_level: info\n");
+  EXPECT_TRUE(ok.ok()) << ok.error().ToString();
+}
+
 TEST(ConfigHelp, MentionsEveryKey) {
   const std::string help = kConfigHelp;
   for (const char* key : {"source:",
@@ -330,6 +358,7 @@ TEST(ConfigHelp, MentionsEveryKey) {
                           "max_inflight_records:",
                           "max_inflight_bytes:",
                           "log_level:",
+                          "allowed_hosts:",
                           "stats_interval_ms:"})
     EXPECT_NE(help.find(key), std::string::npos) << key;
 }
@@ -502,6 +531,23 @@ TEST(ConfigParse, AdminAndLogFormat) {
   auto off2 = Parse(std::string(kMinimal) + "admin: {enabled: false}\n");
   ASSERT_TRUE(off2.ok());
   EXPECT_FALSE(off2->admin.enabled);
+}
+
+// admin.allowed_hosts: the names the Host header may carry besides IP
+// literals and localhost (admin/router.h, CheckAddress).
+TEST(ConfigParse, AdminAllowedHosts) {
+  auto d = Parse(kMinimal);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->admin.allowed_hosts.empty());  // none by default
+  auto r = Parse(std::string(kMinimal) + "admin:\n  allowed_hosts: [maskproxy-0.Maskproxy, ops.example.com]\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->admin.allowed_hosts, (std::vector<std::string>{"maskproxy-0.maskproxy", "ops.example.com"}));
+  EXPECT_TRUE(Parse(std::string(kMinimal) + "admin:\n  allowed_hosts: []\n").ok());
+  for (const char* bad : {"[ops.example.com:9644]", "[\"*.example.com\"]", "[\"\"]", "[a/b]", "[[x]]", "ops", "[.x]"})
+    EXPECT_TRUE(
+        Fails(std::string(kMinimal) + "admin:\n  allowed_hosts: " + bad + "\n", {"c.yaml:7:", "admin.allowed_hosts"}))
+        << bad;
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  allowed_host: [x]\n", {"did you mean 'allowed_hosts'"}));
 }
 
 TEST(ConfigParse, AdminPlayground) {
