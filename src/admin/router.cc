@@ -102,6 +102,16 @@ Response SetLevel(std::string_view query, std::string_view body) {
                        log::LevelName(previous) + "\"}");
 }
 
+// The operator endpoints (config dump, reload, log level changes), when
+// admin.operators names who may use them: 403 for any other client.
+std::optional<Response> RefuseNonOperator(const Handlers& h, const RequestContext& ctx) {
+  if (h.operators.empty()) return std::nullopt;
+  if (ctx.client_verified && std::find(h.operators.begin(), h.operators.end(), ctx.subject) != h.operators.end())
+    return std::nullopt;
+  return ErrorJson(403, "forbidden",
+                   "an operator endpoint: the client certificate's subject is not listed in admin.operators");
+}
+
 Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view method, std::string_view path,
                   std::string_view query, std::string_view body) {
   const bool get = method == "GET";
@@ -126,18 +136,23 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
   }
   if (path == "/config_dump") {
     if (!get) return MethodNotAllowed("GET");
+    if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
     if (!h.config_dump) return NotImplemented(path);
     return Json(200, h.config_dump());
   }
   if (path == "/reload") {
     if (!post) return MethodNotAllowed("POST");
+    if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
     if (!h.reload) return NotImplemented(path);
     ReloadReply rep = h.reload();
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/loglevel") {
     if (get) return Json(200, LevelJson());
-    if (post) return SetLevel(query, body);
+    if (post) {
+      if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
+      return SetLevel(query, body);
+    }
     return MethodNotAllowed("GET, POST");
   }
   if (path == "/v1/reveal") {

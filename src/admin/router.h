@@ -92,6 +92,11 @@ struct Handlers {
   std::function<std::string()> loaded_policies;                  // GET /v1/policy/loaded (JSON)
   // GET /playground ("") and /playground/NAME; null: no such file (404).
   std::function<const Asset*(std::string_view name)> playground_asset;
+  // admin.operators: the client certificate subjects (RFC 2253, exact) that
+  // may use the operator endpoints — GET /config_dump, POST /reload, POST
+  // /loglevel — 403 for anyone else. Empty: every client the listener
+  // accepts (a reveal analyst's certificate included).
+  std::vector<std::string> operators;
 };
 
 struct Response {

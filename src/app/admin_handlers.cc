@@ -140,6 +140,8 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
          ",\"listen\":" + JsonQuoted(cfg.admin.listen) + ",\"allowed_hosts\":[";
   for (size_t i = 0; i < cfg.admin.allowed_hosts.size(); ++i)
     out += (i ? "," : "") + JsonQuoted(cfg.admin.allowed_hosts[i]);
+  out += "],\"operators\":[";
+  for (size_t i = 0; i < cfg.admin.operators.size(); ++i) out += (i ? "," : "") + JsonQuoted(cfg.admin.operators[i]);
   out += "],\"tls\":{\"cert_file\":" + JsonQuoted(cfg.admin.tls_cert_file) +
          ",\"key_file\":" + JsonQuoted(cfg.admin.tls_key_file) +
          ",\"client_ca_file\":" + JsonQuoted(cfg.admin.tls_client_ca_file) + "}}";

@@ -289,6 +289,12 @@ int CmdRun(const std::vector<std::string>& args) {
     ao.allowed_hosts = cfg->admin.allowed_hosts;
     ao.tls = {cfg->admin.tls_cert_file, cfg->admin.tls_key_file, cfg->admin.tls_client_ca_file};
     admin::Handlers h;
+    h.operators = cfg->admin.operators;
+    if (h.operators.empty() && !cfg->admin.tls_client_ca_file.empty() && cfg->reveal.enabled)
+      log::Warn("admin_operators_unset",
+                {{"detail",
+                  "every client certificate of admin.tls.client_ca_file, reveal roles included, may reload, "
+                  "change the log level and read the config dump: list who may in admin.operators"}});
     const pipeline::Pipeline* pipe_ptr = pipe->get();
     h.metrics = [] { return metrics::Global().Render(); };
     const KmsMonitor* kms_mon = kms_monitor.get();

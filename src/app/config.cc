@@ -103,6 +103,9 @@ const char kConfigHelp[] = R"(Config file (YAML):
     allowed_hosts: []              #   host names requests may use in Host (e.g. maskproxy-0.maskproxy);
                                    #   IP addresses and localhost always work, any other name is
                                    #   421; an Origin other than Host's host:port is 403
+    operators: []                  #   optional (needs tls.client_ca_file): client certificate
+                                   #   subjects that may GET /config_dump, POST /reload and POST
+                                   #   /loglevel (403 for others); unset: any client it accepts
     tls:                           #   optional: HTTPS
       cert_file: admin.crt         #     PEM certificate chain
       key_file: admin.key          #     PEM private key
@@ -685,7 +688,8 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       cfg.log_format = *fmt;
     }
     if (YAML::Node a = root["admin"]) {
-      if (Status s = CheckKeys(c, a, "admin", {"enabled", "listen", "allowed_hosts", "tls", "playground"}); !s.ok())
+      if (Status s = CheckKeys(c, a, "admin", {"enabled", "listen", "allowed_hosts", "operators", "tls", "playground"});
+          !s.ok())
         return s.error();
       if (YAML::Node e = a["enabled"]) {
         if (!e.IsScalar() || !YAML::convert<bool>::decode(e, cfg.admin.enabled))
@@ -702,6 +706,17 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
       }
       if (YAML::Node h = a["allowed_hosts"]; h && !h.IsNull()) {
         if (Status s = AllowedHosts(c, h, &cfg.admin.allowed_hosts); !s.ok()) return s.error();
+      }
+      if (YAML::Node o = a["operators"]; o && !o.IsNull()) {
+        if (!o.IsSequence() || o.size() == 0)
+          return c.At(o, "'admin.operators' must be a non-empty list of client certificate subjects (RFC 2253)");
+        for (const auto& e : o) {
+          if (!e.IsScalar() || e.Scalar().empty())
+            return c.At(e, "'admin.operators' entries must be certificate subjects, e.g. \"CN=ops,O=Example\"");
+          cfg.admin.operators.push_back(e.Scalar());
+        }
+        if (!a["tls"] || !a["tls"]["client_ca_file"])
+          return c.At(o, "'admin.operators' needs client certificates: set admin.tls.client_ca_file");
       }
       if (YAML::Node t = a["tls"]) {
         if (Status s = CheckKeys(c, t, "admin.tls", {"cert_file", "key_file", "client_ca_file"}); !s.ok())

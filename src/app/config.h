@@ -88,6 +88,9 @@ struct Config {
     // Host names (lower case) requests may address the listener by, besides
     // IP literals and localhost (admin/router.h, CheckAddress).
     std::vector<std::string> allowed_hosts;
+    // admin.operators: client certificate subjects allowed the operator
+    // endpoints (config dump, reload, log level); needs client_ca_file.
+    std::vector<std::string> operators;
     // admin.playground: GET /playground and POST /v1/policy/evaluate (the
     // policy playground, app/playground.h). Off by default: see
     // docs/PLAYGROUND.md ("Enabling it").

@@ -39,6 +39,34 @@ TEST(AdminRouter, EveryEndpointAnswersWithItsHandler) {
   EXPECT_EQ(rl.body, "{\"changed\":[]}\n");
 }
 
+// admin.operators: only the listed certificate subjects may read the config
+// dump, reload or change the log level; the other endpoints stay open to
+// every client the listener accepts.
+TEST(AdminRouter, OperatorEndpointsAreForTheListedSubjectsOnly) {
+  Handlers h = Full();
+  h.operators = {"CN=ops,O=Example"};
+  const RequestContext ops{true, true, "CN=ops,O=Example", "127.0.0.1"};
+  const RequestContext analyst{true, true, "CN=kim,OU=fraud,O=Example", "127.0.0.1"};
+  const RequestContext unverified{true, false, "", "127.0.0.1"};
+  const log::Level before = log::GetLevel();
+  for (const RequestContext* who : {&analyst, &unverified}) {
+    for (const auto& [method, target] : std::vector<std::pair<const char*, const char*>>{
+             {"GET", "/config_dump"}, {"POST", "/reload"}, {"POST", "/loglevel?level=debug"}}) {
+      Response r = Route(h, *who, method, target, "");
+      EXPECT_EQ(r.status, 403) << method << " " << target << " " << who->subject;
+      EXPECT_NE(r.body.find("admin.operators"), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(Route(h, *who, "GET", "/metrics", "").status, 200);
+    EXPECT_EQ(Route(h, *who, "GET", "/loglevel", "").status, 200);
+  }
+  EXPECT_EQ(log::GetLevel(), before) << "a refused POST /loglevel changed the level";
+  EXPECT_EQ(Route(h, ops, "GET", "/config_dump", "").status, 200);
+  EXPECT_EQ(Route(h, ops, "POST", "/reload", "").status, 200);
+  // Without a list: every client, as before.
+  h.operators.clear();
+  EXPECT_EQ(Route(h, analyst, "POST", "/reload", "").status, 200);
+}
+
 TEST(AdminRouter, ReloadStatusComesFromTheHandler) {
   Handlers h;
   h.reload = [] { return ReloadReply{422, "{\"errors\":[\"p.yaml:3:5: bad\"]}"}; };

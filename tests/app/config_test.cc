@@ -550,6 +550,18 @@ TEST(ConfigParse, AdminAllowedHosts) {
   EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  allowed_host: [x]\n", {"did you mean 'allowed_hosts'"}));
 }
 
+TEST(ConfigParse, AdminOperators) {
+  const std::string tls = "  tls: { cert_file: a.crt, key_file: a.key, client_ca_file: ca.pem }\n";
+  auto r = Parse(std::string(kMinimal) + "admin:\n  operators: [\"CN=ops,O=Example\"]\n" + tls);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->admin.operators, (std::vector<std::string>{"CN=ops,O=Example"}));
+  EXPECT_TRUE(Parse(kMinimal)->admin.operators.empty());
+  EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  operators: [\"CN=ops\"]\n",
+                    {"c.yaml:7:", "'admin.operators' needs client certificates"}));
+  for (const char* bad : {"[]", "\"CN=ops\"", "[\"\"]", "[[x]]"})
+    EXPECT_TRUE(Fails(std::string(kMinimal) + "admin:\n  operators: " + bad + "\n" + tls, {"admin.operators"})) << bad;
+}
+
 TEST(ConfigParse, AdminPlayground) {
   auto d = Parse(kMinimal);
   ASSERT_TRUE(d.ok());
