@@ -1,6 +1,5 @@
 #include "app/audit_events.h"
 
-
 #include "common/file.h"
 #include "crypto/mac.h"
 #include "policy/policy.h"

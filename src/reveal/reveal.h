@@ -29,7 +29,10 @@
 #include "audit/audit.h"
 #include "common/result.h"
 #include "policy/policy.h"
-#include "transform/action.h"
+
+namespace maskproxy::transform {
+class Action;
+}  // namespace maskproxy::transform
 
 namespace maskproxy::reveal {
 
