@@ -245,7 +245,7 @@ TEST(AdminServer, IdleConnectionsCannotLockOutAProbe) {
   for (size_t at = err.find("admin_connection_"); at != std::string::npos; at = err.find("admin_connection_", at + 1))
     ++lines;
   EXPECT_GE(lines, 1u) << err;
-  EXPECT_LE(lines, 2u) << "not throttled: " << err;
+  EXPECT_LE(lines, 4u) << "not throttled (one line per second at most; 40 connections refused): " << err;
   EXPECT_NE(err.find("admin_connection_evicted"), std::string::npos) << err;
 }
 
