@@ -64,7 +64,6 @@ const policy::Route* RouteReading(const std::vector<std::shared_ptr<const policy
 // "FIELD' on route 'ROUTE"; "" when it has them all.
 std::string UngrantedSharer(const std::vector<std::shared_ptr<const policy::Policy>>& policies, const Authorizer& authz,
                             std::string_view subject, std::string_view purpose, std::string_view scope) {
-  std::string name;
   for (const auto& p : policies) {
     if (!p) continue;
     for (const auto& r : p->routes()) {
