@@ -273,18 +273,6 @@ Status Properties(const Ctx& c, const YAML::Node& parent, const std::string& ful
   return Status::Ok();
 }
 
-// The offset of the first byte that does not start a valid UTF-8 character,
-// or npos.
-size_t FirstInvalidUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    uint32_t cp = 0;
-    const size_t n = unicode::DecodeUtf8(text, i, &cp);
-    if (n == 0) return i;
-    i += n;
-  }
-  return std::string_view::npos;
-}
-
 std::string Resolve(const std::string& base_dir, const std::string& p) {
   if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
   return base_dir + "/" + p;
@@ -512,7 +500,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   // Every name and string of the config (group id, brokers, topic and role
   // names, paths) is text: a YAML file is UTF-8, and yaml-cpp would pass
   // invalid bytes through. Refused at the first one, by place only.
-  if (size_t bad = FirstInvalidUtf8(yaml); bad != std::string::npos) {
+  if (size_t bad = unicode::FirstInvalidUtf8(yaml); bad != std::string::npos) {
     const std::string_view head(yaml.data(), bad);
     const size_t nl = head.rfind('\n');
     YAML::Mark m = YAML::Mark::null_mark();

@@ -239,17 +239,6 @@ class RequestReader {
   std::string what_;
 };
 
-// The byte offset of the first invalid UTF-8 sequence, or npos.
-size_t InvalidUtf8At(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp = 0;
-    const size_t n = unicode::DecodeUtf8(s, i, &cp);
-    if (n == 0) return i;
-    i += n;
-  }
-  return std::string_view::npos;
-}
-
 // "ORIGIN:LINE:COL: message" lines (policy::Policy::Parse, CheckRoutes) as
 // [{line, col, message}]; a line without a location has line 0.
 void AppendDiagnostics(const std::string& text, const std::string& origin, std::string* out) {
@@ -484,7 +473,7 @@ std::string LoadedPoliciesJson(const std::vector<std::string>& files) {
     bool ok = false;
     std::string text = ReadFile(files[i], &ok);
     out += "{\"file\":" + JsonQuoted(files[i]);
-    if (ok && InvalidUtf8At(text) == std::string::npos) {
+    if (ok && unicode::FirstInvalidUtf8(text) == std::string::npos) {
       out += ",\"text\":" + JsonQuoted(text) + "}";
     } else {
       out += ",\"error\":\"policy_unreadable\"}";
@@ -494,7 +483,7 @@ std::string LoadedPoliciesJson(const std::vector<std::string>& files) {
 }
 
 PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& options) {
-  if (size_t bad = InvalidUtf8At(body); bad != std::string_view::npos) {
+  if (size_t bad = unicode::FirstInvalidUtf8(body); bad != std::string_view::npos) {
     int line = 0, col = 0;
     LineCol(body, bad, &line, &col);
     return ErrorReply(400, ErrorCode::kInvalidUtf8, "request body: not UTF-8", line, col);

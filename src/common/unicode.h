@@ -16,6 +16,10 @@ namespace maskproxy::unicode {
 // U+10FFFF).
 [[nodiscard]] size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp);
 
+// The byte offset of the first byte in `s` that does not start a valid UTF-8
+// character (DecodeUtf8), or npos when all of `s` is UTF-8.
+[[nodiscard]] size_t FirstInvalidUtf8(std::string_view s);
+
 // Appends the UTF-8 encoding of a code point (<= U+10FFFF, not a surrogate).
 void AppendUtf8(uint32_t cp, std::string* out);
 

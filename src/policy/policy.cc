@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 
 #include "common/file.h"
@@ -54,22 +55,13 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
   // YAML is Unicode text: bytes that are not UTF-8 would reach route names,
   // paths and topics as they are (and metrics, logs and the config dump
   // would each show them differently).
-  for (size_t i = 0, line = 0, col = 0; i < yaml.size();) {
-    uint32_t cp = 0;
-    const size_t n = unicode::DecodeUtf8(yaml, i, &cp);
-    if (n == 0) {
-      YAML::Mark m;
-      m.line = static_cast<int>(line);
-      m.column = static_cast<int>(col);
-      return c.At(m, "not UTF-8 text: a byte that is not UTF-8 (save the file as UTF-8)");
-    }
-    i += n;
-    if (cp == '\n') {
-      ++line;
-      col = 0;
-    } else {
-      ++col;
-    }
+  if (const size_t bad = unicode::FirstInvalidUtf8(yaml); bad != std::string_view::npos) {
+    const std::string_view head = yaml.substr(0, bad);
+    const size_t nl = head.rfind('\n');
+    YAML::Mark m = YAML::Mark::null_mark();
+    m.line = static_cast<int>(std::count(head.begin(), head.end(), '\n'));
+    m.column = static_cast<int>(nl == std::string_view::npos ? bad : bad - nl - 1);
+    return c.At(m, "not UTF-8 text: a byte that is not UTF-8 (save the file as UTF-8)");
   }
   YAML::Node root;
   std::optional<YAML::Mark> second;

@@ -109,6 +109,14 @@ TEST(Unicode, FoldsUnicodeEquivalentAndCaseVariantNames) {
 
 // The start-up probe Engine::Create relies on: ICU's data is loaded and
 // folds as the standard says in this build.
+TEST(Unicode, FirstInvalidUtf8IsTheOffsetOfTheFirstBadByte) {
+  EXPECT_EQ(FirstInvalidUtf8(""), std::string_view::npos);
+  EXPECT_EQ(FirstInvalidUtf8("route \xEA\xB2\xB0\xEC\xA0\x9C"), std::string_view::npos);
+  EXPECT_EQ(FirstInvalidUtf8("r\xff\xfe"), 1u);
+  EXPECT_EQ(FirstInvalidUtf8("ab\xEA\xB2"), 2u);     // truncated
+  EXPECT_EQ(FirstInvalidUtf8("\xED\xA0\x80x"), 0u);  // a surrogate
+}
+
 TEST(Unicode, FoldingIsAvailable) {
   EXPECT_TRUE(FoldingAvailable());
 }
