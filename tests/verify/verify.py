@@ -38,7 +38,7 @@ then one FAIL line per failed check (origins only, never a value), and exits
 then file names; no --bootstrap).
 
 The functions (read_topic, load_kcat_json, headers, field_values,
-pii_strings, pii_forms, analyze, check_meta, murmur2, summary_line) can be
+pii_strings, pii_forms, leaks, analyze, check_meta, murmur2, summary_line) can be
 imported by other checkers.
 """
 import argparse
@@ -219,13 +219,20 @@ def field_values(doc, paths):
 
 @functools.lru_cache(maxsize=1 << 16)
 def pii_forms(v):
-    """The forms in which a PII value counts as leaked: the value, its JSON-escaped
-    forms, and its digits when there are at least 7."""
-    forms = {v, json.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1]}
+    """The forms in which a PII value counts as leaked: the value and its
+    JSON-escaped forms anywhere, and its digits (when there are at least 7) as
+    a whole run of digits: "01012345678" leaks 010-1234-5678, but the digits of
+    user234.5678@... inside an amount 12345678901234567890 are not that e-mail.
+    Returns (substrings, digit runs)."""
+    forms = frozenset({v, json.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1]})
     digits = re.sub(r"\D", "", v)
-    if len(digits) >= 7:
-        forms.add(digits)
-    return frozenset(forms)
+    return forms, (re.compile(r"(?<![0-9])" + digits + r"(?![0-9])") if len(digits) >= 7 else None)
+
+
+def leaks(forms, hay):
+    """Whether hay holds a value in one of its forms (see pii_forms)."""
+    substrings, digit_run = forms
+    return any(f in hay for f in substrings) or (digit_run is not None and digit_run.search(hay) is not None)
 
 
 def pii_strings(values, min_len=3):
@@ -293,7 +300,7 @@ def analyze(sources, dests, dlqs, pii_fields=DEFAULT_PII_FIELDS, poison_keys=Non
             continue
         hay = haystack(r)
         for v, forms in pii_strings(field_values(doc, paths), pii_min_len).items():
-            if any(f in hay for f in forms):
+            if leaks(forms, hay):
                 fail("leaked", f"{o} -> {origin_of(r)} ({len(v)}-character value)")
     for r in dlqs:
         h = headers(r)

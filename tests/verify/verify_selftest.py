@@ -101,6 +101,17 @@ def main():
            {"leaked": 1})
     leak = dict(MASKED, user=dict(MASKED["user"], phone="01012345678"))
     expect("leak digits only", run(sources(), [out(0, "src:0:0", json.dumps(leak))] + d[1:], q), {"leaked": 1})
+    leak = dict(MASKED, user=dict(MASKED["user"], phone="tel 01012345678."))
+    expect("leak digits only, between other text", run(sources(), [out(0, "src:0:0", json.dumps(leak))] + d[1:], q),
+           {"leaked": 1})
+    # The e-mail's digits 2345678 inside a longer number (an amount) are not
+    # the e-mail (a CI run's generated amount was 12345678901234567890).
+    src_doc = dict(SRC_DOC, user=dict(SRC_DOC["user"], email="user234.5678@example.co.kr"))
+    src = [rec("src", 0, 0, json.dumps(src_doc, ensure_ascii=False))] + sources()[1:]
+    amount = json.dumps(dict(MASKED, amount=12345678901234567890), ensure_ascii=False)
+    expect("a value's digits inside a longer number", run(src, [out(0, "src:0:0", amount)] + d[1:], q), {})
+    amount = json.dumps(dict(MASKED, amount=2345678), ensure_ascii=False)
+    expect("a value's digits as a whole number", run(src, [out(0, "src:0:0", amount)] + d[1:], q), {"leaked": 1})
     leak = dict(MASKED, user=dict(MASKED["user"], name="김민준"))
     expect("leak \\u-escaped", run(sources(), [out(0, "src:0:0", json.dumps(leak))] + d[1:], q), {"leaked": 1})
     expect("leak in a header", run(sources(), [out(0, "src:0:0", d[0]["payload"], extra={"x": "a@A.B@example.com"})]
