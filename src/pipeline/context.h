@@ -25,6 +25,7 @@
 #include "pipeline/kafka_util.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/size_limits.h"
+#include "pipeline/start_offsets.h"
 
 namespace maskproxy::pipeline {
 
@@ -80,6 +81,9 @@ struct Context {
   // loop last cleared it: callbacks run inside its consumer polls, on its
   // thread; records of these it already holds are not processed.
   std::vector<PartitionKey> revoked_in_poll;
+  // The partitions librdkafka reset (auto.offset.reset=error), started by
+  // the main loop at the group's committed offset (start_offsets.h).
+  StartOffsets start_offsets{StartPolicy::kEarliest};
   // Failed delivery reports are logged at most once a second.
   std::mutex dr_log_mu;
   std::chrono::steady_clock::time_point dr_logged_at{};

@@ -79,6 +79,14 @@ Counters Counters::Create() {
       *r.GetCounter("maskproxy_pii_hits_total", "PII found and protected by scans", {{"kind", "unlisted"}}),
       *r.GetCounter("maskproxy_producers_recreated_total",
                     "Transactional producers replaced after a fatal error that did not fence this instance"),
+      *r.GetCounter("maskproxy_partition_starts_total",
+                    "Source partitions librdkafka found no position for, started by maskproxy: at the group's "
+                    "committed offset (librdkafka had lost it) or at auto.offset.reset (none committed)",
+                    {{"at", "committed_offset"}}),
+      *r.GetCounter("maskproxy_partition_starts_total",
+                    "Source partitions librdkafka found no position for, started by maskproxy: at the group's "
+                    "committed offset (librdkafka had lost it) or at auto.offset.reset (none committed)",
+                    {{"at", "auto_offset_reset"}}),
       *r.Gauges("maskproxy_inflight_records", "Records produced and not yet acknowledged").GaugeWith({}),
       *r.Gauges("maskproxy_inflight_bytes", "Bytes of records produced and not yet acknowledged").GaugeWith({}),
       *r.Gauges("maskproxy_paused_partitions", "Source partitions paused by backpressure").GaugeWith({}),

@@ -151,7 +151,7 @@ Status ExactlyOnce::RecoverProducer(const char* call) {
     for (const auto& [k, span] : txn_offsets_)
       rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.first;
     ListPtr committed(rd_kafka_topic_partition_list_copy(list.get()));
-    if (rd_kafka_resp_err_t ce = rd_kafka_committed(ctx_.consumer, committed.get(), kCallTimeoutMs); ce)
+    if (rd_kafka_resp_err_t ce = ctx_.kafka->Committed(committed.get(), kCallTimeoutMs); ce)
       return Error(ErrorCode::kKafkaFatal,
                    std::string("reading committed offsets after replacing the producer: ") + rd_kafka_err2str(ce));
     for (int i = 0; i < list->cnt; ++i) {

@@ -50,6 +50,12 @@ class KafkaClient {
   // Synchronous commit of the stored offsets.
   [[nodiscard]] virtual rd_kafka_resp_err_t CommitStoredOffsets() = 0;
   [[nodiscard]] virtual rd_kafka_consumer_group_metadata_t* GroupMetadata() = 0;
+  // The group's committed offsets of the partitions, into their offset
+  // fields (RD_KAFKA_OFFSET_INVALID: none). With read_committed the
+  // coordinator is asked for stable offsets: a partition whose offsets an
+  // open transaction holds answers UNSTABLE_OFFSET_COMMIT until it ends
+  // (librdkafka retries until the timeout).
+  [[nodiscard]] virtual rd_kafka_resp_err_t Committed(rd_kafka_topic_partition_list_t* partitions, int timeout_ms) = 0;
   [[nodiscard]] virtual rd_kafka_resp_err_t Assignment(rd_kafka_topic_partition_list_t** partitions) = 0;
   virtual rd_kafka_resp_err_t Pause(rd_kafka_topic_partition_list_t* partitions) = 0;
   virtual rd_kafka_resp_err_t Resume(rd_kafka_topic_partition_list_t* partitions) = 0;

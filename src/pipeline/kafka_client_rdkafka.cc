@@ -49,6 +49,9 @@ class RdKafkaClient final : public KafkaClient {
   }
   rd_kafka_resp_err_t CommitStoredOffsets() override { return rd_kafka_commit(consumer_, nullptr, /*async=*/0); }
   rd_kafka_consumer_group_metadata_t* GroupMetadata() override { return rd_kafka_consumer_group_metadata(consumer_); }
+  rd_kafka_resp_err_t Committed(rd_kafka_topic_partition_list_t* partitions, int timeout_ms) override {
+    return rd_kafka_committed(consumer_, partitions, timeout_ms);
+  }
   rd_kafka_resp_err_t Assignment(rd_kafka_topic_partition_list_t** partitions) override {
     return rd_kafka_assignment(consumer_, partitions);
   }

@@ -212,8 +212,16 @@ struct Pipeline::Impl {
     if (!opt.consumer_properties.count("partition.assignment.strategy"))
       if (Status s = SetConf(cc.get(), "partition.assignment.strategy", "cooperative-sticky", "source"); !s.ok())
         return s;
-    if (!opt.consumer_properties.count("auto.offset.reset"))
-      if (Status s = SetConf(cc.get(), "auto.offset.reset", "earliest", "source"); !s.ok()) return s;
+    // Where a partition without a position starts is decided by the main
+    // loop, never by librdkafka alone (start_offsets.h): librdkafka only
+    // reports the reset; the user's auto.offset.reset (default earliest)
+    // applies when the group has no committed offset.
+    auto policy = ParseStartPolicy(opt.consumer_properties.count("auto.offset.reset")
+                                       ? opt.consumer_properties.at("auto.offset.reset")
+                                       : std::string("earliest"));
+    if (!policy.ok()) return policy.error();
+    ctx.start_offsets = StartOffsets(policy.value());
+    if (Status s = SetConf(cc.get(), "auto.offset.reset", "error", "source"); !s.ok()) return s;
     // Bounded memory, and no fetch stall: the prefetch is derived from the
     // in-flight bound (PrefetchKbytes), whatever the assignment: with the
     // high-level consumer librdkafka applies queued.max.messages.kbytes to
@@ -482,6 +490,10 @@ struct Pipeline::Impl {
           ctx.SetFatal(Error(ErrorCode::kKafkaFatal, std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
           break;
         }
+        if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+          ctx.start_offsets.NoteReset(*m);
+          continue;
+        }
         log::Warn("consumer_error",
                   {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
         continue;
@@ -639,6 +651,7 @@ struct Pipeline::Impl {
       ctx.SetFatal(Error(ErrorCode::kKafkaFatal, std::string("consumer: ") + rd_kafka_message_errstr(m.get())));
       return Status::Ok();
     }
+    if (m && m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) ctx.start_offsets.NoteReset(*m);
     if (m && !m->err) {
       ListPtr l(rd_kafka_topic_partition_list_new(1));
       rd_kafka_topic_partition_list_add(l.get(), rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
@@ -956,6 +969,11 @@ struct Pipeline::Impl {
           continue;
         }
       }
+      if (ctx.start_offsets.pending())
+        if (Status s = ctx.start_offsets.Resolve(ctx, Clock::now()); !s.ok()) {
+          result = s;
+          break;
+        }
       if (swap_pending.load()) {
         if (Status s = ApplySwap(); !s.ok()) {
           result = s;

@@ -188,6 +188,9 @@ class SpyClient final : public KafkaClient {
   }
   rd_kafka_resp_err_t CommitStoredOffsets() override { return real_->CommitStoredOffsets(); }
   rd_kafka_consumer_group_metadata_t* GroupMetadata() override { return real_->GroupMetadata(); }
+  rd_kafka_resp_err_t Committed(rd_kafka_topic_partition_list_t* partitions, int timeout_ms) override {
+    return real_->Committed(partitions, timeout_ms);
+  }
   rd_kafka_resp_err_t Assignment(rd_kafka_topic_partition_list_t** partitions) override {
     return real_->Assignment(partitions);
   }
