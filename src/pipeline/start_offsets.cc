@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "pipeline/context.h"
+#include "pipeline/delivery.h"
 #include "pipeline/kafka_util.h"
 
 namespace maskproxy::pipeline {
@@ -129,9 +130,11 @@ Status StartOffsets::Resolve(Context& ctx, Clock::time_point now, int lookup_tim
 // stopped partition cannot seek (ERR__STATE): it is assigned again at the
 // offset decided. Cooperative (maskproxy's default): taken out of the
 // assignment and put back, incrementally; the group's assignment does not
-// change. Eager: the whole assignment is assigned again, every other
-// partition at its current position (where the open transaction goes on)
-// or, when it has none yet, at its committed offset.
+// change. Eager: the whole assignment is assigned again. The open
+// transaction is committed first (Delivery::ReachBoundary, as before an
+// engine swap), so that every other partition's committed offset is where
+// it goes on; a consumer position would not do (after a rewind's seek
+// librdkafka 2.0.2 reports none until a record is consumed).
 Status StartOffsets::Restart(Context& ctx, const rd_kafka_topic_partition_list_t* parts) {
   rd_kafka_t* consumer = ctx.kafka->consumer();
   if (std::strcmp(rd_kafka_rebalance_protocol(consumer), "COOPERATIVE") == 0) {
@@ -146,11 +149,15 @@ Status StartOffsets::Restart(Context& ctx, const rd_kafka_topic_partition_list_t
     if (ctx.backpressure.paused()) rd_kafka_pause_partitions(consumer, in.get());
     return Status::Ok();
   }
+  if (Status s = ctx.delivery->ReachBoundary(); !s.ok()) return s;
+  // At-least-once: the offsets stored so far, committed now rather than by
+  // the next auto-commit (fewer records again); nothing to do exactly-once.
+  (void)ctx.kafka->CommitStoredOffsets();
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (rd_kafka_resp_err_t err = ctx.kafka->Assignment(&raw); err)
     return Error(ErrorCode::kKafkaFatal, std::string("reading the assignment: ") + rd_kafka_err2str(err));
   ListPtr all(raw);
-  (void)rd_kafka_position(consumer, all.get());  // INVALID where none: the committed offset
+  for (int i = 0; i < all->cnt; ++i) all->elems[i].offset = RD_KAFKA_OFFSET_INVALID;  // the committed offset
   for (int i = 0; i < parts->cnt; ++i)
     if (rd_kafka_topic_partition_t* t =
             rd_kafka_topic_partition_list_find(all.get(), parts->elems[i].topic, parts->elems[i].partition))
