@@ -81,6 +81,13 @@ struct Context {
   // loop last cleared it: callbacks run inside its consumer polls, on its
   // thread; records of these it already holds are not processed.
   std::vector<PartitionKey> revoked_in_poll;
+  // The partitions a seek moved (SeekTo: a rewind after an abort, a
+  // replaced producer, a refused record) since the main loop last cleared
+  // it: records of these it holds and has not processed were fetched before
+  // the seek and come again after it; processing them would put them into
+  // a transaction ahead of the records the rewind replays (duplicates, and
+  // offsets committed past records not yet delivered).
+  std::vector<PartitionKey> rewound;
   // The partitions librdkafka reset (auto.offset.reset=error), started by
   // the main loop at the group's committed offset (start_offsets.h).
   StartOffsets start_offsets{StartPolicy::kEarliest};

@@ -67,7 +67,10 @@ Status SeekTo(Context& ctx, rd_kafka_topic_partition_list_t* list, const char* w
         err = list->elems[i].err;
         where = std::string(" for ") + list->elems[i].topic + ":" + std::to_string(list->elems[i].partition);
       }
-    if (!err) return Status::Ok();
+    if (!err) {
+      for (int i = 0; i < list->cnt; ++i) ctx.rewound.push_back({list->elems[i].topic, list->elems[i].partition});
+      return Status::Ok();
+    }
     const bool timed_out = err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
     const bool give_up =
         std::chrono::steady_clock::now() >= deadline || (ctx.stop_flag && ctx.stop_flag->load() && attempt >= 2);

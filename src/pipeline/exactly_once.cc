@@ -96,6 +96,7 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
     for (const auto& [k, span] : txn_offsets_)
       rd_kafka_topic_partition_list_add(list.get(), k.topic.c_str(), k.partition)->offset = span.first;
     if (Status ss = SeekTo(ctx_, list.get(), "seek after abort"); !ss.ok()) return ss;
+    NoteRewound(list.get());
   }
   txn_offsets_.clear();
   log::Warn("transaction_aborted", {{"records_replayed", std::to_string(txn_records_)}});
@@ -162,6 +163,7 @@ Status ExactlyOnce::RecoverProducer(const char* call) {
       if (c.offset >= 0) list->elems[i].offset = std::max(list->elems[i].offset, c.offset);
     }
     if (Status ss = SeekTo(ctx_, list.get(), "seek after replacing the producer"); !ss.ok()) return ss;
+    NoteRewound(list.get());
   }
   txn_offsets_.clear();
   log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}, {"producer", "replaced"}});
@@ -336,13 +338,32 @@ Status ExactlyOnce::Submit(const Outgoing& r) {
   return ProduceTracked(r);
 }
 
+void ExactlyOnce::NoteRewound(const rd_kafka_topic_partition_list_t* list) {
+  for (int i = 0; i < list->cnt; ++i) {
+    auto [it, added] =
+        rewound_to_.try_emplace(PartitionKey{list->elems[i].topic, list->elems[i].partition}, list->elems[i].offset);
+    if (!added) it->second = std::min(it->second, list->elems[i].offset);
+  }
+}
+
 Status ExactlyOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
+  rewound_to_.clear();
+  return RefuseAt(key, offset);
+}
+
+// Aborts the open transaction (rewinding its partitions) and makes sure the
+// refused record's partition comes again from that record, or from earlier.
+Status ExactlyOnce::RefuseAt(const PartitionKey& key, int64_t offset) {
   // If this record's partition had no earlier record in the transaction,
-  // the abort's rewind does not cover it: seek to it as well.
+  // the abort's rewind does not cover it: seek to it as well, unless an
+  // abort while handling this refusal (the running commit's, in
+  // OnAuditFailed) already rewound it to an earlier offset: seeking it
+  // forward would skip the records between (never delivered).
   const bool covered = txn_offsets_.count(key) != 0;
   if (txn_open_)
     if (Status a = AbortTxn(/*rewind=*/true); !a.ok()) return a;
-  if (!covered) {
+  auto earlier = rewound_to_.find(key);
+  if (!covered && (earlier == rewound_to_.end() || earlier->second > offset)) {
     ListPtr l(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(l.get(), key.topic.c_str(), key.partition)->offset = offset;
     if (Status ss = SeekTo(ctx_, l.get(), "seek"); !ss.ok()) return ss;
@@ -355,9 +376,10 @@ Status ExactlyOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
 // first; then the transaction holding the backlog is aborted like one whose
 // produce was refused.
 Status ExactlyOnce::OnAuditFailed(const PartitionKey& key, int64_t offset) {
+  rewound_to_.clear();
   if (committing_)
     if (Status f = FinishCommit(); !f.ok()) return f;
-  return OnProduceRefused(key, offset);
+  return RefuseAt(key, offset);
 }
 
 Status ExactlyOnce::MaybeCommit() {

@@ -93,6 +93,12 @@ class ExactlyOnce final : public Delivery {
   Clock::time_point txn_started_;
   int64_t txn_records_ = 0;
   std::unordered_map<PartitionKey, Span, PartitionKeyHash, PartitionKeyEq> txn_offsets_;
+  // Where the aborts and producer replacements of the refusal being handled
+  // (OnProduceRefused, OnAuditFailed) rewound partitions to: the refused
+  // record's own seek must not move such a partition forward past them.
+  std::unordered_map<PartitionKey, int64_t, PartitionKeyHash, PartitionKeyEq> rewound_to_;
+  void NoteRewound(const rd_kafka_topic_partition_list_t* list);
+  [[nodiscard]] Status RefuseAt(const PartitionKey& key, int64_t offset);
   std::deque<Pending> backlog_;
   size_t backlog_bytes_ = 0;
   std::thread commit_thread_;

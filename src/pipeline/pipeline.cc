@@ -478,11 +478,16 @@ struct Pipeline::Impl {
     size_t n = 0;
     size_t bytes = 0;
     ctx.revoked_in_poll.clear();
+    ctx.rewound.clear();
     for (int timeout = 100; n < slots.size() && bytes < kMaxBatchBytes && !ctx.HasFatal(); timeout = 0) {
       MsgPtr m(ctx.kafka->ConsumerPoll(timeout));
-      if (!ctx.revoked_in_poll.empty()) {
-        n = DropRevoked(n);
+      // A revocation inside the poll may also have aborted the open
+      // transaction and rewound partitions this batch holds records of.
+      if (!ctx.revoked_in_poll.empty() || !ctx.rewound.empty()) {
+        n = DropHeld(n, ctx.revoked_in_poll);
+        n = DropHeld(n, ctx.rewound);
         ctx.revoked_in_poll.clear();
+        ctx.rewound.clear();
       }
       if (!m) break;
       if (m->err) {
@@ -504,16 +509,18 @@ struct Pipeline::Impl {
     return n;
   }
 
-  // Drops the held records of the partitions just revoked; keeps the order
-  // of the others. Returns the new count.
-  size_t DropRevoked(size_t n) {
+  // Drops the held records of the partitions given (just revoked, or
+  // rewound: fetched again after the seek); keeps the order of the others.
+  // Returns the new count.
+  size_t DropHeld(size_t n, const std::vector<PartitionKey>& parts) {
+    if (parts.empty()) return n;
     size_t kept = 0;
     for (size_t i = 0; i < n; ++i) {
       const rd_kafka_message_t* m = slots[i].m.get();
-      const bool revoked = std::any_of(
-          ctx.revoked_in_poll.begin(), ctx.revoked_in_poll.end(),
-          [&](const PartitionKey& k) { return k.partition == m->partition && k.topic == rd_kafka_topic_name(m->rkt); });
-      if (revoked) {
+      const bool drop = std::any_of(parts.begin(), parts.end(), [&](const PartitionKey& k) {
+        return k.partition == m->partition && k.topic == rd_kafka_topic_name(m->rkt);
+      });
+      if (drop) {
         slots[i].m.reset();
       } else if (kept != i) {
         std::swap(slots[kept++].m, slots[i].m);
@@ -980,17 +987,23 @@ struct Pipeline::Impl {
           break;
         }
       }
-      if (const size_t n = Collect(); n > 0) {
+      if (size_t n = Collect(); n > 0) {
         if (ctx.HasFatal()) break;
         // A swap asked for while the poll waited applies to this batch: a
         // record produced after SwapEngine() returned (after POST /reload
         // answered) is masked by the new engine, never by the old one.
         if (swap_pending.load()) {
+          ctx.rewound.clear();
           if (Status s = ApplySwap(); !s.ok()) {
             for (size_t i = 0; i < n; ++i) slots[i].m.reset();
             result = s;
             break;
           }
+          // The swap's boundary commit may have aborted and rewound
+          // partitions this batch holds records of: they come again.
+          n = DropHeld(n, ctx.rewound);
+          ctx.rewound.clear();
+          if (n == 0) continue;
         }
         if (Status s = ProcessBatch(n); !s.ok()) {
           result = s;

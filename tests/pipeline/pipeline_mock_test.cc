@@ -82,6 +82,7 @@ struct Ledger {
   int send_ok = 0, commit_ok = 0, commit_failed = 0;
   int aborts_started = 0, aborts = 0;    // abort_transaction calls begun / returned
   std::vector<std::string> regressions;  // a commit that moved an offset backwards
+  std::set<int> committed_txns;          // begin_transaction counts (Begins) of the committed ones
 };
 
 std::mutex& Mu() {
@@ -228,6 +229,7 @@ class SpyClient final : public KafkaClient {
     auto& ledger = Ledgers()[id_];
     if (e == nullptr) {
       ++ledger.commit_ok;
+      ledger.committed_txns.insert(Begins()[id_]);
       for (const auto& [tp, off] : ledger.pending) {
         auto it = ledger.committed.find(tp);
         if (it != ledger.committed.end() && off < it->second)
@@ -1977,5 +1979,108 @@ TEST(PipelineMock, EagerCommitCommitsAtOnceExactlyOnceAndIdlesQuietly) {
   env.ExpectDeliveredAndCommitted();
 }
 
+// The origins of the produce calls of committed transactions, with how
+// often each was produced in one (the mock keeps aborted records readable).
+std::map<std::string, int> OriginsInCommittedTransactions(Env& env) {
+  const offset_spy::Ledger ledger = env.Ledger();
+  std::map<std::string, int> in_committed;
+  std::lock_guard<std::mutex> l(offset_spy::Mu());
+  for (const auto& p : offset_spy::ProducedLog()[env.txn_id()])
+    if (ledger.committed_txns.count(p.txn)) ++in_committed[p.origin];
+  return in_committed;
+}
+
+// A swap whose boundary commit fails (an abortable EndTxn error) aborts the
+// open transaction and rewinds its partitions. The batch the poll returned
+// before that was fetched ahead of the rewind: produced, it went into the
+// next transaction ahead of the records the rewind replays, and came again
+// after them (the same origin twice in one committed transaction; with a
+// crash between two commits, the replayed ones lost). The loop now drops the
+// records it holds of a partition a seek moved (Context::rewound). The mock
+// keeps aborted records readable, so this counts the produce calls of the
+// committed transactions (the offset spy's log).
+TEST(PipelineMock, ARewindAtASwapBoundaryDropsTheBatchHeldForIt) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto v2 = MakeEngine(2);
+  ASSERT_TRUE(v2);
+  env.kafka().ProduceValid(0, 10);
+  env.kafka().Flush();
+  const uint64_t consumed0 = Consumed();
+  // No commit falls due: the first records stay in the open transaction.
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_interval_ms = 600000; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 10; })) << "the first records were not processed";
+  PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}});
+  std::atomic<bool> asked{false};
+  Pipeline* pipeline = &run->pipeline();
+  {
+    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
+    offset_spy::PollHook() = [&](const rd_kafka_message_t* m) {
+      const std::string value(static_cast<const char*>(m->payload), m->len);
+      if (ParseId(value) >= 10000 && !asked.exchange(true)) pipeline->SwapEngine(v2);
+    };
+  }
+  const uint64_t aborted_before = Aborted();
+  env.kafka().ProduceValid(10000, 20);
+  env.kafka().Flush();
+  ASSERT_TRUE(WaitUntil([&] { return Aborted() > aborted_before; })) << "the boundary commit did not abort";
+  // The first 10, their replay and the 20 new ones (and, if the held batch
+  // were produced too, 20 more): then the stop commits what is open.
+  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 40; })) << "the replay was not processed";
+  std::this_thread::sleep_for(1s);
+  const Status s = run->Stop();
+  {
+    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
+    offset_spy::PollHook() = nullptr;
+  }
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
+  EXPECT_EQ(Consumed() - consumed0, 40u) << "records processed (10, their replay, 20 new)";
+  const std::map<std::string, int> in_committed = OriginsInCommittedTransactions(env);
+  EXPECT_EQ(in_committed.size(), 30u) << "origins in committed transactions";
+  for (const auto& [origin, count] : in_committed) EXPECT_EQ(count, 1) << origin << " in committed transactions";
+  env.ExpectDeliveredAndCommitted();
+}
+
+// A record whose audit event the trail cannot write while the running
+// commit fails (abortably): that commit is aborted and its partitions
+// rewound first; the refused record's own rewind must not then move its
+// partition forward past them. Before, it did: the aborted transaction's
+// records of that partition were skipped, never delivered. The commit's
+// EndTxn is held 1.5 s, so the drift record meets it running.
+TEST(PipelineMock, AnAuditFailureDuringAFailingCommitDoesNotSkipItsRecords) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.SetEngine(MakeDriftEngine());
+  auto sink = std::make_shared<test_audit::FakeAuditSink>();
+  env.kafka().ProduceBatch(1, 20, 1);
+  std::unique_ptr<Running> run = env.Start([&](Options& o) {
+    o.audit = sink;
+    o.commit_policy = CommitPolicy::kEager;
+  });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "the first records were not committed";
+  PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 1500}});
+  const uint64_t consumed0 = Consumed();
+  const uint64_t aborted0 = Aborted();
+  env.kafka().ProduceBatch(100, 10, 1);
+  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 10; })) << "the second records were not processed";
+  std::this_thread::sleep_for(100ms);  // their commit runs, held by the broker
+  sink->SetFailing(true);
+  ProduceDrift(env.kafka(), 1001, 3);
+  ASSERT_TRUE(WaitUntil([&] { return !run->pipeline().GetHealth().audit_ok; })) << "the trail never failed";
+  ASSERT_TRUE(WaitUntil([&] { return Aborted() > aborted0; })) << "the running commit was not aborted";
+  sink->SetFailing(false);
+  const bool all = env.WaitAllCommitted(run.get());
+  env.ExpectCleanStop(run.get());
+  EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
+  const std::map<std::string, int> in_committed = OriginsInCommittedTransactions(env);
+  // 20 + 10 valid records, one invalid one (dead-lettered) with each, 3 drift records.
+  EXPECT_EQ(in_committed.size(), 35u) << "origins in committed transactions";
+  for (const auto& [origin, count] : in_committed) EXPECT_EQ(count, 1) << origin << " in committed transactions";
+  env.ExpectDeliveredAndCommitted();
+}
 }  // namespace
 }  // namespace maskproxy::pipeline
