@@ -1557,6 +1557,31 @@ TEST(PipelineMock, EngineSwapsOnlyBetweenTransactionsWithWorkers) {
   EngineSwapsOnlyBetweenTransactions(3);
 }
 
+// Asks `pipeline` for a swap to `engine` when a poll first returns a record
+// with an id >= first_id (the spy's poll hook: on the polling thread, before
+// the pipeline sees the record). The hook goes with this object.
+class SwapWhenPolled {
+ public:
+  SwapWhenPolled(Pipeline* pipeline, std::shared_ptr<const engine::Engine> engine, int64_t first_id) {
+    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
+    offset_spy::PollHook() = [this, pipeline, engine = std::move(engine), first_id](const rd_kafka_message_t* m) {
+      const std::string value(static_cast<const char*>(m->payload), m->len);
+      if (ParseId(value) >= first_id && !asked_.exchange(true)) pipeline->SwapEngine(engine);
+    };
+  }
+  SwapWhenPolled(const SwapWhenPolled&) = delete;
+  SwapWhenPolled& operator=(const SwapWhenPolled&) = delete;
+  ~SwapWhenPolled() { Clear(); }
+  void Clear() {
+    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
+    offset_spy::PollHook() = nullptr;
+  }
+  [[nodiscard]] bool asked() const { return asked_.load(); }
+
+ private:
+  std::atomic<bool> asked_{false};
+};
+
 // A swap asked for while the pipeline waited in its poll applies to the
 // batch that poll returns, so a record produced after SwapEngine() returned
 // (after POST /reload answered) is masked by the new engine. Before, that
@@ -1574,27 +1599,16 @@ TEST(PipelineMock, SwapAskedForDuringThePollAppliesToItsBatch) {
   std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_interval_ms = 20; });
   ASSERT_TRUE(run);
   ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "the first records were not committed";
-  std::atomic<bool> asked{false};
-  Pipeline* pipeline = &run->pipeline();
-  {
-    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
-    offset_spy::PollHook() = [&](const rd_kafka_message_t* m) {
-      const std::string value(static_cast<const char*>(m->payload), m->len);
-      if (ParseId(value) >= 10000 && !asked.exchange(true)) pipeline->SwapEngine(v2);
-    };
-  }
+  SwapWhenPolled swap(&run->pipeline(), v2, 10000);
   constexpr int kNew = 20;
   env.kafka().ProduceValid(10000, kNew);
   env.kafka().Flush();
   const bool all = env.WaitAllCommitted(run.get());
   const Status s = run->Stop();
-  {
-    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
-    offset_spy::PollHook() = nullptr;
-  }
+  swap.Clear();
   EXPECT_TRUE(all) << "not every source offset was committed within the deadline";
   EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
-  EXPECT_TRUE(asked.load());
+  EXPECT_TRUE(swap.asked());
   int checked = 0;
   for (const Rec& r : env.kafka().ReadOutputs().dst) {
     const int64_t id = ParseId(r.value);
@@ -2012,15 +2026,7 @@ TEST(PipelineMock, ARewindAtASwapBoundaryDropsTheBatchHeldForIt) {
   ASSERT_TRUE(run);
   ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 10; })) << "the first records were not processed";
   PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}});
-  std::atomic<bool> asked{false};
-  Pipeline* pipeline = &run->pipeline();
-  {
-    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
-    offset_spy::PollHook() = [&](const rd_kafka_message_t* m) {
-      const std::string value(static_cast<const char*>(m->payload), m->len);
-      if (ParseId(value) >= 10000 && !asked.exchange(true)) pipeline->SwapEngine(v2);
-    };
-  }
+  SwapWhenPolled swap(&run->pipeline(), v2, 10000);
   const uint64_t aborted_before = Aborted();
   env.kafka().ProduceValid(10000, 20);
   env.kafka().Flush();
@@ -2030,10 +2036,7 @@ TEST(PipelineMock, ARewindAtASwapBoundaryDropsTheBatchHeldForIt) {
   ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 40; })) << "the replay was not processed";
   std::this_thread::sleep_for(1s);
   const Status s = run->Stop();
-  {
-    std::lock_guard<std::mutex> l(offset_spy::PollHookMu());
-    offset_spy::PollHook() = nullptr;
-  }
+  swap.Clear();
   EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
   EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
   EXPECT_EQ(Consumed() - consumed0, 40u) << "records processed (10, their replay, 20 new)";
