@@ -3,6 +3,7 @@
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
+#include <unicode/uchar.h>
 
 #include <cstring>
 
@@ -117,6 +118,21 @@ bool NameMayFold(std::string_view name) {
 
 bool IsDash(uint32_t cp) {
   return (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0xFE58 || cp == 0xFE63 || cp == 0xFF0D;
+}
+
+int DigitValue(uint32_t cp) {
+  if (cp < 0x80) return cp >= '0' && cp <= '9' ? static_cast<int>(cp - '0') : -1;
+  const auto c = static_cast<UChar32>(cp);
+  const int32_t type = u_getIntPropertyValue(c, UCHAR_NUMERIC_TYPE);
+  if (type != U_NT_DECIMAL && type != U_NT_DIGIT) return -1;
+  const double value = u_getNumericValue(c);
+  return value >= 0 && value <= 9 && value == static_cast<int>(value) ? static_cast<int>(value) : -1;
+}
+
+bool IsCombiningMark(uint32_t cp) {
+  if (cp < 0x300) return false;
+  const int8_t type = u_charType(static_cast<UChar32>(cp));
+  return type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK;
 }
 
 namespace {

@@ -50,6 +50,17 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // U+FE58, U+FE63, U+FF0D.
 [[nodiscard]] bool IsDash(uint32_t cp);
 
+// The value 0-9 of a digit of any script or form, or -1: Unicode's
+// Numeric_Type Decimal (general category Nd: Arabic-Indic, Devanagari, Thai,
+// full-width, mathematical digits, ...; what Java's Character.digit and
+// Python's int() read as digits) and Digit (superscript, subscript, circled
+// and parenthesized single digits: what a reader reads as one).
+[[nodiscard]] int DigitValue(uint32_t cp);
+
+// A combining mark a renderer draws on the character before it (Unicode
+// general category Mn or Me: U+0301 on a digit, the keycap U+20E3, ...).
+[[nodiscard]] bool IsCombiningMark(uint32_t cp);
+
 // The folded form of a member or header name, for finding names that differ
 // from a protected one only in ways a reader does not see or a consumer
 // ignores: white space, control characters (NUL among them) and

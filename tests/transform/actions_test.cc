@@ -205,6 +205,22 @@ TEST(TokenizeAction, NormalizeAlnum) {
   EXPECT_EQ(Apply(a.get(), "--"), "ERROR:normalize_failed");
 }
 
+// Digits of other scripts and forms are the digits the scanner reads: one
+// token for one number however its digits are written.
+TEST(TokenizeAction, NormalizeDigitsReadsDigitsOfEveryScript) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "digits"}});
+  const std::string plain = Apply(a.get(), "9001011234567");
+  ASSERT_EQ(plain.rfind("ERROR", 0), std::string::npos) << plain;
+  for (const char* v : {"900101-1234567", "９００１０１－１２３４５６７",
+                        "\u0669\u0660\u0660\u0661\u0660\u0661-\u0661\u0662\u0663\u0664\u0665\u0666\u0667",
+                        "\u096F\u0966\u0966\u0967\u0966\u0967 1234567", "900101\u00B7\u00B9\u00B2\u00B3\u2074567",
+                        "\U0001D7D7\U0001D7CE\U0001D7CE\U0001D7CF\U0001D7CE\U0001D7CF-1234567"}) {
+    EXPECT_EQ(Apply(a.get(), v), plain) << v;
+  }
+  EXPECT_EQ(Apply(a.get(), "\u0661\u0662"), Apply(a.get(), "12"));
+  EXPECT_EQ(Apply(a.get(), "\u0D9E\u4E00"), "ERROR:normalize_failed");  // letters of other scripts: no digits
+}
+
 TEST(TokenizeAction, NormalizeDigitsWithoutDigitsFails) {
   auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "digits"}});
   EXPECT_EQ(Apply(a.get(), "no digits here"), "ERROR:normalize_failed");

@@ -1,6 +1,7 @@
 #include "transform/actions/tokenize.h"
 
 #include "common/text.h"
+#include "common/unicode.h"
 #include "crypto/keyring.h"
 #include "detect/phone.h"
 #include "transform/formats.h"
@@ -61,10 +62,15 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
           const unsigned char c = s[i];
           if (static_cast<unsigned char>(c - '0') < 10) {
             o[n++] = static_cast<char>(c);
-          } else if (c == 0xEF && i + 2 < len && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99) {
-            // A full-width digit U+FF10-FF19 (EF BC 90-99) is its ASCII digit.
-            o[n++] = static_cast<char>('0' + (s[i + 2] - 0x90));
-            i += 2;
+          } else if (c >= 0xC0) {
+            // A digit of another script or form (full-width, Arabic-Indic,
+            // superscript, ...: unicode::DigitValue, as the scanner reads
+            // digits) is its ASCII digit; other characters are dropped.
+            uint32_t cp = 0;
+            const size_t clen = unicode::DecodeUtf8(in, i, &cp);
+            if (clen == 0) continue;
+            if (const int d = unicode::DigitValue(cp); d >= 0) o[n++] = static_cast<char>('0' + d);
+            i += clen - 1;
           }
         }
         break;

@@ -10,7 +10,8 @@ namespace maskproxy::transform {
 
 // tokenize: deterministic keyed token (crypto/token.h) of the normalized value.
 //   key: keyring key name (required); normalize: none|digits|lower|alnum|
-//   phone_kr (digits: ASCII and full-width digits only; phone_kr: the
+//   phone_kr (digits: the digits only, those of other scripts and forms as
+//   their ASCII digit, unicode::DigitValue; phone_kr: the
 //   canonical national form of a Korean phone, detect/phone.h, and
 //   "normalize_failed" for a value that is not one);
 //   domain: tokens are joinable only within one domain (default: the path).
