@@ -18,14 +18,57 @@ namespace {
 constexpr int kKeep = -1;
 constexpr int kRemove = -2;
 
+// Dots and bullets written between digit groups (`010·1234·5678`): the
+// middle dot, Korean 가운뎃점 written as ㆍ, katakana middle dots, bullets and
+// dot operators, the hyphenation point; and marks that read as a dash (the
+// katakana prolonged sound mark, the modifier minus, em-dash pairs, vertical
+// dashes). All read as '-', which every separator-taking detector accepts.
+bool IsDigitGroupMark(uint32_t cp) {
+  switch (cp) {
+    case 0x00B7:  // MIDDLE DOT
+    case 0x02D7:  // MODIFIER LETTER MINUS SIGN
+    case 0x2022:  // BULLET
+    case 0x2027:  // HYPHENATION POINT
+    case 0x2043:  // HYPHEN BULLET
+    case 0x2219:  // BULLET OPERATOR
+    case 0x22C5:  // DOT OPERATOR
+    case 0x2796:  // HEAVY MINUS SIGN
+    case 0x2E3A:  // TWO-EM DASH
+    case 0x2E3B:  // THREE-EM DASH
+    case 0x30FB:  // KATAKANA MIDDLE DOT
+    case 0x30FC:  // KATAKANA-HIRAGANA PROLONGED SOUND MARK
+    case 0x318D:  // HANGUL LETTER ARAEA (written for 가운뎃점)
+    case 0xFE31:  // PRESENTATION FORM FOR VERTICAL EM DASH
+    case 0xFE32:  // PRESENTATION FORM FOR VERTICAL EN DASH
+    case 0xFF65:  // HALFWIDTH KATAKANA MIDDLE DOT
+    case 0xFF70:  // HALFWIDTH KATAKANA-HIRAGANA PROLONGED SOUND MARK
+      return true;
+    default: return false;
+  }
+}
+
 int Replacement(uint32_t cp) {
   if (cp < 0x80) return unicode::IsControl(cp) && !unicode::IsWhiteSpace(cp) ? kRemove : kKeep;
   if (cp >= 0xFF01 && cp <= 0xFF5E) return static_cast<int>(cp - 0xFF01 + 0x21);  // full-width ASCII
   if (unicode::IsDefaultIgnorable(cp)) return kRemove;
-  if (unicode::IsWhiteSpace(cp)) return ' ';
-  if (unicode::IsControl(cp)) return kRemove;  // C1
-  if (unicode::IsDash(cp)) return '-';         // (U+FF0D is full-width ASCII above)
-  return kKeep;
+  if (unicode::IsWhiteSpace(cp) || cp == 0x2800) return ' ';    // (U+2800: the blank braille pattern)
+  if (unicode::IsControl(cp)) return kRemove;                   // C1
+  if (unicode::IsDash(cp) || IsDigitGroupMark(cp)) return '-';  // (U+FF0D is full-width ASCII above)
+  // Digits of every script, and the digit forms (superscript, circled, ...).
+  if (const int digit = unicode::DigitValue(cp); digit >= 0) return '0' + digit;
+  // A mark drawn on the character before it (U+0301 on a digit) splits
+  // nothing a reader sees.
+  if (unicode::IsCombiningMark(cp)) return kRemove;
+  switch (cp) {   // full stops an address may be written with (IDNA reads them as '.'), the small '@'
+    case 0x2024:  // ONE DOT LEADER
+    case 0x3002:  // IDEOGRAPHIC FULL STOP
+    case 0xFE52:  // SMALL FULL STOP
+    case 0xFF61:  // HALFWIDTH IDEOGRAPHIC FULL STOP
+      return '.';
+    case 0xFE6B:  // SMALL COMMERCIAL AT
+      return '@';
+    default: return kKeep;
+  }
 }
 
 // Which bytes can start a character that normalization changes
@@ -42,13 +85,19 @@ struct LeadTable {
   alignas(16) unsigned char high[16] = {};
   alignas(16) unsigned char low[16] = {};
   bool exact = true;
-  // Bit cp set: the BMP code point cp changes (one 8 KB table, so the check
-  // at a candidate needs no call).
+  // Bit cp set: the code point cp of the BMP or of plane 1 changes (two 8 KB
+  // tables, so the check at a candidate needs no call).
   uint64_t bmp[0x10000 / 64] = {};
-  // The changed code points above the BMP as ranges [first, last] (a few
-  // blocks of default ignorables; were there more than kMaxRanges, every
-  // character above the BMP whose lead byte may change would count as a
-  // change for the fast checks, and the copy would keep it).
+  uint64_t smp[0x10000 / 64] = {};
+  // The changed code points above plane 1 as ranges [first, last] (tags and
+  // variation selectors; were there more than kMaxRanges, every character
+  // above plane 1 whose lead byte may change would count as a change for the
+  // fast checks, and the copy would keep it).
+  // For each 3-byte lead 0xE0 | k: the highest second byte of a changed
+  // character with that lead; characters above it never change (the Hangul
+  // syllables U+AC00-AFFF after the digits and marks of U+A000-ABFF), so the
+  // vector check drops them before decoding.
+  alignas(16) unsigned char second_max[16] = {};
   static constexpr size_t kMaxRanges = 8;
   uint32_t range_first[kMaxRanges] = {};
   uint32_t range_last[kMaxRanges] = {};
@@ -60,6 +109,8 @@ struct LeadTable {
       if (Replacement(cp) == kKeep) continue;
       if (cp < 0x10000) {
         bmp[cp / 64] |= uint64_t{1} << (cp % 64);
+      } else if (cp < 0x20000) {
+        smp[(cp - 0x10000) / 64] |= uint64_t{1} << (cp % 64);
       } else if (ranges > 0 && range_last[ranges - 1] == cp - 1) {
         range_last[ranges - 1] = cp;
       } else if (ranges < kMaxRanges) {
@@ -73,6 +124,10 @@ struct LeadTable {
                             : cp < 0x10000 ? 0xE0 | (cp >> 12)
                                            : 0xF0 | (cp >> 18);
       may_change[lead] = true;
+      if (cp >= 0x800 && cp < 0x10000) {
+        const auto second = static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F));
+        if (second > second_max[lead & 0x0F]) second_max[lead & 0x0F] = second;
+      }
     }
     int bit = 0;
     for (size_t h = 0; h < 16; ++h) {
@@ -121,6 +176,10 @@ const LeadTable& Leads() {
   }
   const uint32_t cp =
       ((b0 & 0x07u) << 18) | ((u[i + 1] & 0x3Fu) << 12) | ((u[i + 2] & 0x3Fu) << 6) | (u[i + 3] & 0x3Fu);
+  // (A malformed sequence may decode to anything: an overlong one below
+  // U+10000 counts as no change.)
+  if (cp < 0x10000) return false;
+  if (cp < 0x20000) return ((leads.smp[(cp - 0x10000) / 64] >> (cp % 64)) & 1) != 0;
   if (!leads.ranges_complete) return true;  // never so far; the copy loop decides exactly
   for (size_t r = 0; r < leads.ranges; ++r) {
     if (cp >= leads.range_first[r] && cp <= leads.range_last[r]) return true;
@@ -213,6 +272,24 @@ alignas(32) constexpr uint8_t kMaxValue[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF
                                                0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
                                                0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xEF, 0xDF, 0xBF};
 
+// The 3-byte leads of a block whose second byte is above every changed
+// character's with that lead (LeadTable::second_max), as a bit per lead's
+// position: bit p of `above` is byte p following a lead 0xE_ with a second
+// byte above that lead's maximum, so the lead sits at p - 1 (a lead at the
+// block's last byte is not dropped).
+__attribute__((target("avx2"))) inline uint32_t UnchangedThreeByteLeads(__m256i input, __m256i prev_input,
+                                                                        const LeadTable& leads) {
+  const __m256i before = _mm256_alignr_epi8(input, _mm256_permute2x128_si256(prev_input, input, 0x21), 15);
+  const __m256i e_lead = _mm256_cmpeq_epi8(_mm256_and_si256(before, _mm256_set1_epi8(static_cast<char>(0xF0))),
+                                           _mm256_set1_epi8(static_cast<char>(0xE0)));
+  const __m256i limit = _mm256_shuffle_epi8(
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(leads.second_max))),
+      _mm256_and_si256(before, _mm256_set1_epi8(0x0F)));
+  const __m256i not_above = _mm256_cmpeq_epi8(_mm256_max_epu8(input, limit), limit);
+  const auto above = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_andnot_si256(not_above, e_lead)));
+  return above >> 1;
+}
+
 // UTF-8 validation 32 bytes at a time (the lookup algorithm of Keiser and
 // Lemire, "Validating UTF-8 In Less Than One Instruction Per Byte", 2021),
 // plus where the first character sits that normalization changes. The
@@ -253,6 +330,7 @@ __attribute__((target("avx2"))) bool ValidateAvx2(std::string_view text, const L
     if (change == n) {
       const __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(lead_high, hi), _mm256_shuffle_epi8(lead_low, lo));
       auto cands = static_cast<uint32_t>(~_mm256_movemask_epi8(_mm256_cmpeq_epi8(cls, zero)));
+      if (cands != 0) cands &= ~UnchangedThreeByteLeads(input, prev_input, leads);
       for (; cands != 0; cands &= cands - 1) {
         const size_t at = i + static_cast<size_t>(std::countr_zero(cands));
         if (at >= n) break;
@@ -317,7 +395,48 @@ size_t SkipPlain(const unsigned char* s, size_t n, size_t i, const LeadTable& le
   return i;
 }
 
+// The characters normalized to an ASCII digit, '@' or ':' (derived from
+// Replacement, like LeadTable): their lead bytes, and the code points
+// themselves (all in the BMP and plane 1).
+struct DigitTable {
+  bool lead[256] = {};
+  uint64_t bits[0x20000 / 64] = {};
+  bool above = false;  // one above plane 1 (none in Unicode 15)
+  DigitTable() {
+    for (uint32_t cp = 0; cp <= 0x10FFFF; ++cp) {
+      if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+      const int r = cp < 0x80 ? static_cast<int>(cp) : Replacement(cp);
+      if (!((r >= '0' && r <= '9') || r == '@' || r == ':')) continue;
+      const uint32_t b0 = cp < 0x80      ? cp
+                          : cp < 0x800   ? 0xC0 | (cp >> 6)
+                          : cp < 0x10000 ? 0xE0 | (cp >> 12)
+                                         : 0xF0 | (cp >> 18);
+      lead[b0] = true;
+      if (cp < 0x20000) {
+        bits[cp / 64] |= uint64_t{1} << (cp % 64);
+      } else {
+        above = true;
+      }
+    }
+  }
+};
+
 }  // namespace
+
+bool MayNormalizeToDigitAtOrColon(std::string_view text) {
+  static const DigitTable kTable;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    if (!kTable.lead[b0]) continue;
+    if (b0 < 0x80) return true;
+    uint32_t cp = 0;
+    const size_t len = unicode::DecodeUtf8(text, i, &cp);
+    if (len == 0 || cp >= 0x20000) return true;  // malformed (the scan reports it), or above plane 1
+    if (((kTable.bits[cp / 64] >> (cp % 64)) & 1) != 0) return true;
+    i += len - 1;
+  }
+  return false;
+}
 
 Result<NormalizedText> NormalizedText::Create(std::string_view original) {
   NormalizedText out;

@@ -15,15 +15,24 @@
 //    outside a token changes nothing a detector sees);
 //  - non-ASCII white space (NBSP U+00A0, U+0085, U+1680, U+2000-200A,
 //    U+2028, U+2029, U+202F, U+205F, U+3000) becomes an ASCII space;
-//  - dashes and minus signs (U+2010-2015, U+2212, U+FE58, U+FE63) become '-'.
+//  - dashes and minus signs (U+2010-2015, U+2212, U+FE58, U+FE63), and the
+//    dots, bullets and marks written between digit groups (U+00B7 `·`, ㆍ,
+//    katakana middle dots and prolonged sound marks, ...) become '-';
+//  - digits of every script and form (Arabic-Indic, Devanagari, Thai,
+//    mathematical, superscript, circled ①: unicode::DigitValue) become
+//    ASCII digits, and combining marks (U+0301 on a digit, the keycap
+//    U+20E3: unicode::IsCombiningMark) are removed;
+//  - the blank braille pattern U+2800 becomes a space, ideographic and small
+//    full stops (U+3002, U+FF61, U+FE52, U+2024) '.', U+FE6B '@'.
 // Everything else is copied unchanged. Text with nothing to change (ASCII
 // with no control but tab and line breaks, or valid UTF-8 such as plain
 // Korean) is not copied at all (fast path: the map is the identity). The
 // check skips plain ASCII eight bytes at a time; with AVX2 it validates 32
 // bytes at a time and finds the bytes that can start a changed character
-// with two nibble-table lookups, decoding only at those (ㅋ, emoji and CJK
-// punctuation share lead bytes with changed characters and are checked
-// against an 8 KB bitmap of the BMP). All tables are derived from the
+// with two nibble-table lookups, decoding only at those (ㅋ, emoji, CJK
+// punctuation and the Hangul syllables U+AC00-AFFF share lead bytes with
+// changed characters and are checked against 8 KB bitmaps of the BMP and
+// of plane 1). All tables are derived from the
 // folding function. A NormalizedText views the original: keep it alive
 // while the NormalizedText is used.
 #pragma once
@@ -37,6 +46,13 @@
 #include "common/result.h"
 
 namespace maskproxy::detect {
+
+// False only when the normalization of `text` holds no ASCII digit, '@' or
+// ':' (a cheap check for names: true on such a character, an Arabic-Indic
+// digit or the small '@' among them, and on a malformed sequence whose lead
+// byte can start one; only
+// characters whose lead byte can start one are decoded).
+[[nodiscard]] bool MayNormalizeToDigitAtOrColon(std::string_view text);
 
 class NormalizedText {
  public:

@@ -498,9 +498,7 @@ Scratch& ThreadScratch() {
 
 bool Scanner::MayMatch(std::string_view text) const {
   if (!impl_->needs_digit_at_colon) return true;
-  for (char c : text)
-    if ((c >= '0' && c <= '9') || c == '@' || c == ':' || static_cast<unsigned char>(c) == 0xEF) return true;
-  return false;
+  return MayNormalizeToDigitAtOrColon(text);
 }
 
 Scanner::Scanner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {

@@ -117,8 +117,9 @@ class Scanner {
   // A cheap pre-check, for member and header names: false only when `text`
   // provably has no hit. When every match of every detector holds an ASCII
   // digit, '@' or ':' (prefilter.h's trigger bytes; the built-ins), a text
-  // with none of those bytes and no byte 0xEF (which starts their full-width
-  // forms, folded by normalization) has none. With a detector that may match
+  // with none of those bytes and no byte that can start a character
+  // normalization folds to one (MayNormalizeToDigitAtOrColon: full-width
+  // forms, digits of other scripts) has none. With a detector that may match
   // without one (letters only, or not analyzable) it is always true.
   [[nodiscard]] bool MayMatch(std::string_view text) const;
 

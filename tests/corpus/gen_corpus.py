@@ -9,8 +9,10 @@ Writes JSON Lines, one memo per line:
 begin. The texts are Korean and English payment memos, customer-service notes,
 delivery requests and chat messages that embed the PII of every built-in
 detector (src/detect/defaults.cc), some of it disguised with the tricks
-normalization undoes (full-width forms, zero-width characters inside a
-number, NBSP and Unicode dashes as separators, and hidden characters: soft
+normalization undoes (full-width forms, digits of other scripts, combining
+marks on digits, middle dots and bullets between digit groups, zero-width
+characters inside a number, NBSP and Unicode dashes as separators, and
+hidden characters: soft
 hyphen, U+034F, U+180E, NUL, one of every other default-ignorable range and
 other control characters), written the ways people type it (cards grouped
 with dots, phones as "82-10-..." without the plus or "+82 (0)10-..."), next
@@ -123,11 +125,33 @@ def fullwidth(s):
     return "".join(out)
 
 
+# The zero of digit sets of other scripts (general category Nd): Arabic-Indic,
+# Persian, Devanagari, Bengali, Thai, Myanmar, Khmer, mathematical bold and
+# monospace. A token's digits are all written in one of them.
+SCRIPT_ZEROS = [0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0x1040, 0x17E0, 0x1D7CE, 0x1D7F6]
+# Combining marks (Mn, Me) drawn on a digit, the keycap among them.
+MARKS = ["\u0301", "\u0308", "\u0332", "\u20dd", "\u20e3", "\u0e31"]
+# Dots written between digit groups instead of a dash.
+GROUP_DOTS = ["\u00b7", "\u318d", "\u30fb", "\u2022", "\u2219"]
+
+
 def disguise(r, tok, rate=0.12):
     """Returns tok, sometimes with one or two normalization tricks."""
     if r.random() >= rate:
         return tok
-    tricks = r.sample(["full", "zw", "space", "dash", "hidden"], r.choice([1, 1, 2]))
+    tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot"], r.choice([1, 1, 2]))
+    if "script" in tricks and "full" not in tricks:
+        zero = r.choice(SCRIPT_ZEROS)
+        tok = "".join(chr(zero + ord(c) - 48) if "0" <= c <= "9" else c for c in tok)
+    if "dot" in tricks and "(" not in tok:
+        dot = r.choice(GROUP_DOTS)
+        tok = tok.replace("-", dot)
+    if "mark" in tricks and len(tok) > 2:
+        # After a digit strictly inside the token (a mark after its last
+        # character belongs to no span).
+        inner = [i for i in range(len(tok) - 1) if tok[i].isdecimal()]
+        for i in sorted(r.sample(inner, min(len(inner), r.choice([1, 2, 3]))), reverse=True):
+            tok = tok[:i + 1] + r.choice(MARKS) + tok[i + 1:]
     if "full" in tricks:
         if r.random() < 0.5:
             tok = fullwidth(tok)

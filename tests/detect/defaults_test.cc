@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/unicode.h"
 #include "detect/scanner.h"
 
 namespace maskproxy::detect {
@@ -323,6 +324,47 @@ TEST(DetectDefaultsTest, HiddenCharactersInsideNumbers) {
   }
   // A hidden character at the edge of a number is outside the span.
   EXPECT_EQ(Scan("tel \u00AD010-1234-5678\u034F 로"), One("phone_kr", "010-1234-5678"));
+}
+
+// Digits of other scripts and forms, marks drawn on digits, and the dots
+// people put between digit groups: a reader (and Python's int(), Java's
+// Character.digit) reads them as the number, so the scanner does too.
+TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"phone_kr", "٠١٠-١٢٣٤-٥٦٧٨"},  // Arabic-Indic
+      {"phone_kr", "۰۱۰۱۲۳۴۵۶۷۸"},    // Persian, bare
+      {"rrn", "९००१०१-१२३४५६८"},      // Devanagari
+      {"rrn", "๙๐๐๑๐๑-๑๒๓๔๕๖๘"},      // Thai
+      {"card",
+       "𝟒𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 "
+       "𝟏𝟏𝟏𝟏 𝟏𝟏𝟏𝟏"},                                    // mathematical bold
+      {"phone_kr", "⓪①⓪-①②③④-⑤⑥⑦⑧"},                    // circled
+      {"phone_kr", "⁰¹⁰-¹²³⁴-⁵⁶⁷⁸"},                    // superscript
+      {"phone_kr", "0́1́0-1̂2̃3̄4-5̅6̆7̇8"},                    // combining marks on digits
+      {"phone_kr", "0️⃣1️⃣0️⃣-1234-5678"},  // keycaps
+      {"phone_kr", "010·1234·5678"},                    // middle dot
+      {"rrn", "900101·1234568"},
+      {"rrn", "900101ㆍ1234568"},  // ㆍ written for 가운뎃점
+      {"card", "4111・1111・1111・1111"},
+      {"phone_kr", "010•1234•5678"},
+      {"phone_kr", "010⠀1234⠀5678"},  // blank braille pattern
+      {"email", "minjun﹫example。com"},
+      {"email", "minjun@example｡co﹒kr"},
+  };
+  for (const auto& [detector, value] : cases) {
+    EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << testing::PrintToString(value);
+  }
+  // Every digit of each script's block, 0 to 9, reads as that digit: a
+  // bare 11-digit phone in the digits of 21 scripts and forms.
+  for (const uint32_t zero :
+       {0x0660u, 0x06F0u, 0x07C0u, 0x0966u, 0x09E6u,  0x0E50u,  0x0ED0u,  0x0F20u,  0x1040u,  0x17E0u, 0x1810u,
+        0xA620u, 0xA9D0u, 0xAA50u, 0xFF10u, 0x104A0u, 0x11066u, 0x1D7CEu, 0x1D7F6u, 0x1E950u, 0x1FBF0u}) {
+    std::string phone;
+    for (const char d : std::string("01012345678")) unicode::AppendUtf8(zero + static_cast<uint32_t>(d - '0'), &phone);
+    EXPECT_EQ(Scan("tel " + phone + " 끝"), One("phone_kr", phone)) << std::hex << zero;
+  }
+  // Korean around a middle dot stays Korean: no hit without a number.
+  EXPECT_EQ(Scan("사과·배ㆍ감ㆍ귤 ① 번"), Hits{});
 }
 
 TEST(DetectDefaultsTest, MemoWithEverything) {

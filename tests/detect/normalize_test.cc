@@ -114,6 +114,7 @@ bool ReferenceValid(const std::string& s) {
 TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
   // The first kClean pieces are well-formed; the rest are not.
   const std::vector<std::string> pieces = {"a",
+                                           "감",
                                            "0",
                                            " ",
                                            "\n",
@@ -138,6 +139,12 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
                                            "\u3164",
                                            "\U000E0041",
                                            "\U0001D173",
+                                           "\uA9D1",
+                                           "\uA8E0",
+                                           "\u0301",
+                                           "\u0663",
+                                           "\u00B7",
+                                           "\U0001D7CF",
                                            "\xC2",
                                            "\xE0\xA0",
                                            "\xED\xA0\x80",
@@ -153,10 +160,11 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
                                            "\xF0\x80\x80\x80",
                                            "\xF5\x80\x80\x80",
                                            "\xC1\x80"};
-  constexpr size_t kClean = 25;
+  constexpr size_t kClean = 32;
   const std::vector<std::string> folded = {
-      "\u00A0", "\u200B", "\u3000", "１",     "－",     "＠",         "\uFEFF",    std::string(1, '\0'),
-      "\x1F",   "\u00AD", "\u034F", "\u180E", "\u3164", "\U000E0041", "\U0001D173"};
+      "\u00A0", "\u200B", "\u3000", "１",     "－",        "＠",         "\uFEFF",     std::string(1, '\0'),
+      "\x1F",   "\u00AD", "\u034F", "\u180E", "\u3164",    "\U000E0041", "\U0001D173", "\uA9D1",
+      "\uA8E0", "\u0301", "\u0663", "\u00B7", "\U0001D7CF"};
   std::mt19937 rng(7);
   int valid = 0;
   for (int i = 0; i < 20000; ++i) {
@@ -305,8 +313,9 @@ TEST(NormalizeTest, MoreUnicodeSpacesAndFullWidthPunctuation) {
 // long ones (128 bytes and more: the vector check from the start, 32-byte
 // blocks): the first change is found wherever it is.
 TEST(NormalizeTest, FindsTheFirstChangeAtEveryOffset) {
-  for (const std::string& hidden : {std::string(1, '\0'), std::string("\u00AD"), std::string("\u034F"),
-                                    std::string("\u180E"), std::string("\U000E0020")}) {
+  for (const std::string& hidden :
+       {std::string(1, '\0'), std::string("\u00AD"), std::string("\u034F"), std::string("\u180E"),
+        std::string("\U000E0020"), std::string("\u0301"), std::string("\uA8E0"), std::string("\U0001D167")}) {
     for (size_t at = 0; at < 200; ++at) {
       std::string s = std::string(at, 'x') + "가나다";
       s += hidden;
@@ -315,6 +324,37 @@ TEST(NormalizeTest, FindsTheFirstChangeAtEveryOffset) {
       ASSERT_TRUE(n.ok());
       EXPECT_EQ(n->text(), std::string(at, 'x') + "가나다12") << at;
     }
+  }
+}
+
+TEST(NormalizeTest, DigitsOfEveryScriptMarksAndDigitGroupDots) {
+  // Arabic-Indic, Devanagari, mathematical bold (above the BMP), circled,
+  // superscript; combining marks removed; dots between groups read as '-'.
+  auto n = NormalizedText::Create(
+      "\u0660\u0661\u0660 \u096F \U0001D7D7 \u2460\u24EA \u00B9\u2070 "
+      "9\u0301\u20DD0 7\uFE0F\u20E3 010\u00B71234\u318D5678\u30FB9 \u2800x\u3002y\uFE6Bz");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->text(), "010 9 9 10 10 90 7 010-1234-5678-9  x.y@z");
+  // The map covers each original character: the mathematical 9 (4 bytes),
+  // and a digit with the marks removed after it.
+  const std::string s = "a\U0001D7D7b9\u0301\u0302c";
+  auto m = NormalizedText::Create(s);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->text(), "a9b9c");
+  size_t b = 0;
+  size_t e = 0;
+  m->MapToOriginal(1, 2, &b, &e);
+  EXPECT_EQ(s.substr(b, e - b), "\U0001D7D7");
+  m->MapToOriginal(3, 5, &b, &e);
+  EXPECT_EQ(s.substr(b, e - b), "9\u0301\u0302c");
+  // Hangul syllables that share a lead byte with folded characters (가
+  // U+AC00 with the Vai digits U+A620) keep the fast path.
+  for (const char* korean : {"가각간갈감갑값강개객거건걸검겁게겨격견결겸경계고곡곤골곰공과관광괴교구국군굴굽궁권귀규균"
+                             "그극근글금급기긴길김깊까",
+                             "사과\u00B7배"}) {
+    auto k = NormalizedText::Create(korean);
+    ASSERT_TRUE(k.ok());
+    EXPECT_EQ(k->identity(), std::string(korean).find("\u00B7") == std::string::npos) << korean;
   }
 }
 

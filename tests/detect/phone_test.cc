@@ -54,8 +54,11 @@ TEST(CanonicalPhoneKrTest, MobileInEveryWrittenForm) {
                                "0101\u180E2345678",                             // Mongolian vowel separator
                                "\u200B010-1234-5678\uFEFF",                     // zero-width at the edges
                                "010" + nul + "1234" + nul + "5678",             // NUL
-                               "+82\u202E 10-1234-5678",                        // bidi override
-                               "01012\U000E0041345678",                         // tag character
+                               "\u0660\u0661\u0660-\u0661\u0662\u0663\u0664-\u0665\u0666\u0667\u0668",  // Arabic-Indic
+                               "010\u00B71234\u00B75678",                                               // middle dots
+                               "0\u03011\u03010-1234-5678",  // marks on digits
+                               "+82\u202E 10-1234-5678",     // bidi override
+                               "01012\U000E0041345678",      // tag character
                            });
 }
 

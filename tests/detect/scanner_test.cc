@@ -453,6 +453,14 @@ TEST(ScannerTest, MayMatchIsASafePrecheck) {
   // The built-ins all need a digit, '@' or ':' (or a full-width form).
   EXPECT_FALSE(DefaultScanner().MayMatch("customer_name"));
   for (const char* t : {"item10", "a@b", "x:y", "\xEF\xBC\x90"}) EXPECT_TRUE(DefaultScanner().MayMatch(t)) << t;
+  // Digits of other scripts and forms, and the small '@', fold to one too.
+  for (const char* t : {"\u0669\u0660", "\u096F", "\U0001D7CE", "\u2460", "\u00B9", "a\uFE6Bb"}) {
+    EXPECT_TRUE(DefaultScanner().MayMatch(t)) << t;
+  }
+  for (const char* t : {"주민번호", "계좌번호", "card\u00B7number", "x\u00B2y"}) {
+    EXPECT_EQ(DefaultScanner().MayMatch(t), std::string(t) == "x\u00B2y") << t;
+  }
+  EXPECT_TRUE(DefaultScanner().MayMatch("ab\xD9"));  // cut short where a digit starts: the scan reports it
   auto only = [](const std::string& pattern) {
     auto s = Scanner::Create({{"x", pattern, "none", {}, 20}});
     EXPECT_TRUE(s.ok()) << pattern;

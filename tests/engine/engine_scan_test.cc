@@ -164,6 +164,26 @@ TEST(EngineScanTest, EscapedPiiIsFound) {
   EXPECT_EQ(out.find("1234"), std::string::npos) << out;
 }
 
+// Digits of another script, written raw or as \u escapes (a surrogate pair
+// for the mathematical digits), marks on digits and middle dots: found, and
+// the scanned phone gives the same token as the ruled ASCII one.
+TEST(EngineScanTest, DigitsOfOtherScriptsAreFoundAndJoin) {
+  auto f = Make();
+  const std::string out = Mask(f, R"({"customer":{"phone":"010-1234-5678"},)"
+                                  R"("note":"٠١٠-١٢٣٤-٥٦٧٨",)"
+                                  R"("memo":"rrn \u0669\u0660\u0660\u0661\u0660\u0661-1234568 \ud835\udfce10)"
+                                  R"(\u00b79876\u00b75432 4\u03011\u030111 1111 1111 1111"})");
+  for (const char* raw : {"١٢٣٤", "\u0669", "\U0001D7CE", "9876", "1111", "1234568"}) {
+    EXPECT_EQ(out.find(raw), std::string::npos) << raw << " in " << out;
+  }
+  EXPECT_NE(out.find(R"("memo":"rrn [rrn] t1.phone.1.)"), std::string::npos) << out;
+  EXPECT_NE(out.find(" [card]\""), std::string::npos) << out;
+  const size_t a = out.find("t1.phone.1.");
+  ASSERT_NE(a, std::string::npos) << out;
+  const std::string token = out.substr(a, out.find('"', a) - a);
+  EXPECT_NE(out.find(R"("note":")" + token + "\""), std::string::npos) << out;
+}
+
 TEST(EngineScanTest, FieldLabelsAreCutAndQuoted) {
   auto f = Make();
   std::vector<Finding> findings;

@@ -203,6 +203,9 @@ TEST(EngineShape, PiiInAMemberNameInsideARuledObjectIsDeadLettered) {
       R"({"user":{"email":{"a.user@example.com":[]}}})",
       R"({"recipients":[{"phone":{"010-1234-5678":null}}]})",
       R"({"user":{"rrn":[{"０１０-１２３４-５６７８":"1"}]}})",
+      // Digits of another script, and a middle dot between the groups.
+      R"({"user":{"rrn":{"٩٠٠١٠١-١٢٣٤٥٦٧":true}}})",
+      R"({"user":{"rrn":{"900101·1234567":true}}})",
   };
   for (const char* mode : kModes) {
     Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
