@@ -20,7 +20,7 @@
 # Env:   BUILD_DIR (default build/), ASAN_BUILD_DIR (default build-asan/),
 #        MASKPROXY_KAFKA_DIR (broker state dir, default
 #        ${TMPDIR:-/tmp}/maskproxy-kafka-test), FUZZ_SECONDS (per fuzz
-#        target, default 45; 0 skips the fuzzers), SKIP_TIDY=1 and
+#        target, default 30; 0 skips the fuzzers), SKIP_TIDY=1 and
 #        SKIP_ASAN=1 skip steps 5 and 6 (local runs only; CI runs all),
 #        UNIT_SHARDS (step 6's parallel shards, default 2)
 set -euo pipefail
@@ -99,7 +99,7 @@ step_done ctest
 
 # The fuzzers need no broker: stop it first to give them its memory.
 "$root/scripts/kafka.sh" stop >/dev/null 2>&1 || true
-fuzz_seconds="${FUZZ_SECONDS:-45}"
+fuzz_seconds="${FUZZ_SECONDS:-30}"
 if (( fuzz_seconds > 0 )); then
   "$root/scripts/fuzz.sh" "$fuzz_seconds"
   step_done fuzz
