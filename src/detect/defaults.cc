@@ -20,13 +20,15 @@
 namespace maskproxy::detect {
 
 std::vector<DetectorSpec> Scanner::Defaults() {
-  // The separator between digit groups as people type it: a '-' (RRN) or '-'
-  // or '.' (phones, cards) with up to two spaces or tabs on either side
-  // ("010 - 1234 - 5678"), or one to three spaces or tabs ("010  1234  5678",
-  // "900101<TAB>1234567"). The validators require every separator of a
-  // number to be the same.
-  const std::string kRrnSep = R"((?:[ \t]{1,3}|[ \t]{0,2}-[ \t]{0,2}))";
-  const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}))";
+  // The separator between digit groups as people type it: a '-' or '.' with
+  // up to two spaces or tabs on either side ("010 - 1234 - 5678",
+  // "900101.1234567"; normalization has made the Unicode dashes and the
+  // middle dots '-'), a '/' or '_' alone ("010/1234/5678": with blanks
+  // around it, "05:04:02 / 4610000" is a list, not a phone), or one to three
+  // spaces or tabs ("010  1234  5678", "900101<TAB>1234567"). The validators
+  // require every separator of a number to be the same.
+  const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_]))";
+  const std::string kRrnSep = kSep;
   const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))" + kRrnSep + "?";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,

@@ -34,7 +34,7 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
       if (open != 1) return false;
       open = 0;
       pairs = 1;
-    } else if (c != ' ' && c != '\t' && c != '-' && c != '.' && c != '/') {
+    } else if (c != ' ' && c != '\t' && c != '-' && c != '.' && c != '/' && c != '_') {
       return false;
     }
   }

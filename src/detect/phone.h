@@ -18,7 +18,7 @@ namespace maskproxy::detect {
 //  - with full-width digits and symbols, Unicode spaces and dashes, and
 //    default-ignorable or control characters anywhere (normalize.h folds
 //    them first, as the scanner does).
-// Only digits, separators (space, '-', '.', '/'), one pair of parentheses
+// Only digits, separators (space, '-', '.', '/', '_'), one pair of parentheses
 // and a leading '+' may appear; a '+' must be followed by 82. The digits
 // must fit PhoneKrDigitsValid (validators.h). Anything else, invalid UTF-8
 // among it, gives nullopt.

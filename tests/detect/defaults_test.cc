@@ -363,6 +363,19 @@ TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
     for (const char d : std::string("01012345678")) unicode::AppendUtf8(zero + static_cast<uint32_t>(d - '0'), &phone);
     EXPECT_EQ(Scan("tel " + phone + " 끝"), One("phone_kr", phone)) << std::hex << zero;
   }
+  // '/' and '_' between the groups (alone: " / " separates list items), and
+  // '.' in an RRN.
+  for (const auto& [detector, value] : std::vector<std::pair<std::string, std::string>>{
+           {"phone_kr", "010/1234/5678"},
+           {"phone_kr", "010_1234_5678"},
+           {"rrn", "900101/1234568"},
+           {"rrn", "900101_1234568"},
+           {"rrn", "900101.1234568"},
+           {"card", "4111/1111/1111/1111"},
+           {"card", "4111_1111_1111_1111"}}) {
+    EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
+  }
+  ExpectNothing({"처리일시: 2025/03/14 05:04:02 / 4610000 KRW", "2026/11/26", "path a_b_1234_5678"});
   // Korean around a middle dot stays Korean: no hit without a number.
   EXPECT_EQ(Scan("사과·배ㆍ감ㆍ귤 ① 번"), Hits{});
 }
