@@ -28,8 +28,7 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // spaces or tabs ("010  1234  5678", "900101<TAB>1234567"). The validators
   // require every separator of a number to be the same.
   const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_]))";
-  const std::string kRrnSep = kSep;
-  const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))" + kRrnSep + "?";
+  const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))" + kSep + "?";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,
   // SC제일/신한(old)/수협 3-2-6, 우리 4-3-6, 하나 3-6-5, 농협/부산 3-4-4-2,

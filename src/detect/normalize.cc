@@ -89,15 +89,15 @@ struct LeadTable {
   // tables, so the check at a candidate needs no call).
   uint64_t bmp[0x10000 / 64] = {};
   uint64_t smp[0x10000 / 64] = {};
-  // The changed code points above plane 1 as ranges [first, last] (tags and
-  // variation selectors; were there more than kMaxRanges, every character
-  // above plane 1 whose lead byte may change would count as a change for the
-  // fast checks, and the copy would keep it).
   // For each 3-byte lead 0xE0 | k: the highest second byte of a changed
   // character with that lead; characters above it never change (the Hangul
   // syllables U+AC00-AFFF after the digits and marks of U+A000-ABFF), so the
   // vector check drops them before decoding.
   alignas(16) unsigned char second_max[16] = {};
+  // The changed code points above plane 1 as ranges [first, last] (tags and
+  // variation selectors; were there more than kMaxRanges, every character
+  // above plane 1 whose lead byte may change would count as a change for the
+  // fast checks, and the copy would keep it).
   static constexpr size_t kMaxRanges = 8;
   uint32_t range_first[kMaxRanges] = {};
   uint32_t range_last[kMaxRanges] = {};
@@ -397,11 +397,11 @@ size_t SkipPlain(const unsigned char* s, size_t n, size_t i, const LeadTable& le
 
 // The characters normalized to an ASCII digit, '@' or ':' (derived from
 // Replacement, like LeadTable): their lead bytes, and the code points
-// themselves (all in the BMP and plane 1).
+// themselves in the BMP and plane 1 (none is above it in Unicode 15; one
+// there would count as a match).
 struct DigitTable {
   bool lead[256] = {};
   uint64_t bits[0x20000 / 64] = {};
-  bool above = false;  // one above plane 1 (none in Unicode 15)
   DigitTable() {
     for (uint32_t cp = 0; cp <= 0x10FFFF; ++cp) {
       if (cp >= 0xD800 && cp <= 0xDFFF) continue;
@@ -412,11 +412,7 @@ struct DigitTable {
                           : cp < 0x10000 ? 0xE0 | (cp >> 12)
                                          : 0xF0 | (cp >> 18);
       lead[b0] = true;
-      if (cp < 0x20000) {
-        bits[cp / 64] |= uint64_t{1} << (cp % 64);
-      } else {
-        above = true;
-      }
+      if (cp < 0x20000) bits[cp / 64] |= uint64_t{1} << (cp % 64);
     }
   }
 };

@@ -48,10 +48,10 @@
 namespace maskproxy::detect {
 
 // False only when the normalization of `text` holds no ASCII digit, '@' or
-// ':' (a cheap check for names: true on such a character, an Arabic-Indic
-// digit or the small '@' among them, and on a malformed sequence whose lead
-// byte can start one; only
-// characters whose lead byte can start one are decoded).
+// ':' (a cheap check for names: true on a character normalized to one, an
+// Arabic-Indic digit or the small '@' among them, and on a malformed
+// sequence whose lead byte can start one; only characters whose lead byte
+// can start one are decoded).
 [[nodiscard]] bool MayNormalizeToDigitAtOrColon(std::string_view text);
 
 class NormalizedText {

@@ -365,14 +365,14 @@ TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
   }
   // '/' and '_' between the groups (alone: " / " separates list items), and
   // '.' in an RRN.
-  for (const auto& [detector, value] : std::vector<std::pair<std::string, std::string>>{
-           {"phone_kr", "010/1234/5678"},
-           {"phone_kr", "010_1234_5678"},
-           {"rrn", "900101/1234568"},
-           {"rrn", "900101_1234568"},
-           {"rrn", "900101.1234568"},
-           {"card", "4111/1111/1111/1111"},
-           {"card", "4111_1111_1111_1111"}}) {
+  for (const auto& [detector, value] :
+       std::vector<std::pair<std::string, std::string>>{{"phone_kr", "010/1234/5678"},
+                                                        {"phone_kr", "010_1234_5678"},
+                                                        {"rrn", "900101/1234568"},
+                                                        {"rrn", "900101_1234568"},
+                                                        {"rrn", "900101.1234568"},
+                                                        {"card", "4111/1111/1111/1111"},
+                                                        {"card", "4111_1111_1111_1111"}}) {
     EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
   }
   ExpectNothing({"처리일시: 2025/03/14 05:04:02 / 4610000 KRW", "2026/11/26", "path a_b_1234_5678"});
