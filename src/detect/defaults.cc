@@ -29,6 +29,11 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // require every separator of a number to be the same.
   const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_]))";
   const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))" + kSep + "?";
+  // One digit at a time: every digit followed by one separator character
+  // ("0 1 0 1 2 3 4 5 6 7 8", "9-0-0-1-0-1-1-2-3-4-5-6-8"), a way to write a
+  // number past a detector. The validators read the digits (and, for phones
+  // and cards, require one separator throughout).
+  const std::string kDigitByDigit = R"((?:[ \t.\-/_]\d))";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,
   // SC제일/신한(old)/수협 3-2-6, 우리 4-3-6, 하나 3-6-5, 농협/부산 3-4-4-2,
@@ -59,16 +64,17 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk + kSep + R"(?\d{3,4})" + kSep +
                              R"(?\d{4})"                                                   // 010-1234-5678, +82 10 ...
                              + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4})" + kSep + R"(?\d{4})"  // (02) 123-4567
-                             + "|" + kRepresentative + kSep + R"(?\d{4})";                 // 1588-1234
+                             + "|" + kRepresentative + kSep + R"(?\d{4})"                  // 1588-1234
+                             + "|0" + kDigitByDigit + "{8,10}|1" + kDigitByDigit + "{7}";  // 0 1 0 1 2 3 4 ...
   return {
-      {"rrn", kRrnShape + R"([0-9]\d{6})", "rrn", {}, 20},
-      {"frn", kRrnShape + R"([5-8]\d{6})", "frn", {}, 20},
+      {"rrn", kRrnShape + R"([0-9]\d{6}|\d)" + kDigitByDigit + "{12}", "rrn", {}, 20},
+      {"frn", kRrnShape + R"([5-8]\d{6}|\d)" + kDigitByDigit + "{12}", "frn", {}, 20},
       // 4-4-4-4, 4-4-4-4-3 (19 digits), 4-6-5 (Amex), 4-6-4 (Diners) grouped by
       // '-', ' ' or '.', or 13-19 digits; the validator checks Luhn, one
       // separator kind and that the length fits the issuer prefix.
       {"card",
        R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4}(?:)" + kSep + R"(\d{3})?|\d{4})" + kSep +
-           R"(\d{6})" + kSep + R"(\d{4,5}|\d{13,19})",
+           R"(\d{6})" + kSep + R"(\d{4,5}|\d{13,19}|\d)" + kDigitByDigit + "{12,18}",
        "card",
        {},
        20},

@@ -9,7 +9,8 @@ Writes JSON Lines, one memo per line:
 begin. The texts are Korean and English payment memos, customer-service notes,
 delivery requests and chat messages that embed the PII of every built-in
 detector (src/detect/defaults.cc), some of it disguised with the tricks
-normalization undoes (full-width forms, digits of other scripts, combining
+normalization undoes (full-width forms, numbers written one digit at a time,
+digits of other scripts, combining
 marks on digits, middle dots and bullets between digit groups, zero-width
 characters inside a number, NBSP and Unicode dashes as separators, and
 hidden characters: soft
@@ -56,6 +57,7 @@ import argparse
 import ipaddress
 import json
 import random
+import re
 import sys
 
 # ---------------------------------------------------------------------------
@@ -135,11 +137,21 @@ MARKS = ["\u0301", "\u0308", "\u0332", "\u20dd", "\u20e3", "\u0e31"]
 GROUP_DOTS = ["\u00b7", "\u318d", "\u30fb", "\u2022", "\u2219"]
 
 
-def disguise(r, tok, rate=0.12):
+# Detectors that read a number written one digit at a time ("0 1 0 1 2 ...").
+DIGIT_BY_DIGIT = ("rrn", "frn", "phone_kr", "card")
+
+
+def disguise(r, tok, rate=0.12, what=None):
     """Returns tok, sometimes with one or two normalization tricks."""
     if r.random() >= rate:
         return tok
-    tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot"], r.choice([1, 1, 2]))
+    tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot", "spaced"],
+                      r.choice([1, 1, 2]))
+    if ("spaced" in tricks and what in DIGIT_BY_DIGIT and re.fullmatch(r"[0-9][0-9 .\-]*", tok)
+            and not (what == "phone_kr" and tok.startswith("8"))):
+        # One digit at a time, one separator throughout (national numbers:
+        # "8 2 1 0 ..." is no country code to a reader).
+        tok = r.choice([" ", "-", ".", "/", "_"]).join(c for c in tok if c.isdigit())
     if "script" in tricks and "full" not in tricks:
         zero = r.choice(SCRIPT_ZEROS)
         tok = "".join(chr(zero + ord(c) - 48) if "0" <= c <= "9" else c for c in tok)
@@ -825,7 +837,7 @@ def make_record(r):
                 tok = GENERATORS[what](r)
                 while what not in ("rrn", "frn") and bare_rrn_hit(tok):
                     tok = GENERATORS[what](r)
-            add_sentence(rec, t, disguise(r, tok), what)
+            add_sentence(rec, t, disguise(r, tok, what=what), what)
         else:
             _, temps, gen, tag = NEG[what]
             tok = gen(r)

@@ -376,6 +376,24 @@ TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
     EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
   }
   ExpectNothing({"처리일시: 2025/03/14 05:04:02 / 4610000 KRW", "2026/11/26", "path a_b_1234_5678"});
+  // One digit at a time, one separator throughout.
+  for (const auto& [detector, value] : std::vector<std::pair<std::string, std::string>>{
+           {"phone_kr", "0 1 0 1 2 3 4 5 6 7 8"},
+           {"phone_kr", "0-2-1-2-3-4-5-6-7"},
+           {"phone_kr", "1.5.8.8.1.2.3.4"},
+           {"rrn", "9 0 0 1 0 1 1 2 3 4 5 6 8"},
+           {"rrn", "9_0_0_1_0_1_1_2_3_4_5_6_8"},
+           {"frn", "9/0/0/1/0/1/5/2/3/4/5/6/8"},
+           {"card", "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"},
+           {"card",
+            "\u0664\u00B7\u0661\u00B7\u0661\u00B7\u0661\u00B71\u00B71\u00B71\u00B71\u00B71\u00B71"
+            "\u00B71\u00B71\u00B71\u00B71\u00B71\u00B71"}}) {
+    EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
+  }
+  ExpectNothing({"1 2 3 4 5 6 7 8 9 0", "0 1 2 3 4 5 6 7 8 9", "v1.2.3.4.5.6.7.8", "0 1 0-1 2 3 4 5 6 7 8"});
+  // A longer run may be reported by a prefix that validates (the safe side):
+  // a Luhn-invalid 16-digit run whose first 13 digits are an RRN's.
+  EXPECT_EQ(Scan("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 2"), One("rrn", "4 1 1 1 1 1 1 1 1 1 1 1 1"));
   // Korean around a middle dot stays Korean: no hit without a number.
   EXPECT_EQ(Scan("사과·배ㆍ감ㆍ귤 ① 번"), Hits{});
 }

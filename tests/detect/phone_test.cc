@@ -83,6 +83,8 @@ TEST(CanonicalPhoneKrTest, NotAKoreanPhone) {
            "010-123-4567",          // 010 has 11 digits
            "010-1234-56789",        // too long
            "059-123-4567",          // no such area code
+           "012-345-6789",          // 012-015 are no mobile prefixes (011, 016-019 are)
+           "015-1234-5678",         //
            "1234-5678",             // not an assigned representative prefix
            "+1 415 555 1234",       // another country
            "+44 20 7946 0958",      //
