@@ -516,6 +516,10 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
   if (options.max_mem <= 0 || options.detector_max_mem <= 0) {
     return Error(ErrorCode::kInvalidDetector, "max_mem and detector_max_mem must be positive");
   }
+  // Build normalization's tables now (~20 ms, once per process: every code
+  // point is classified), at policy load rather than on the first record.
+  (void)MayNormalizeToDigitAtOrColon("\u00B7");
+  (void)NormalizedText::Create("\u00B7");
   RE2::Options set_opts;
   set_opts.set_log_errors(false);
   set_opts.set_max_mem(options.max_mem);

@@ -151,7 +151,10 @@ TEST(CanonicalPhoneKrTest, EveryDetectorHitHasOne) {
                                           "010\u00B71234\u00B75678",
                                           "010\u318D1234\u318D5678",
                                           "\u0660\u0661\u0660-\u0661\u0662\u0663\u0664-\u0665\u0666\u0667\u0668",
-                                          "0\u03011\u03010 1234 5678"};
+                                          "0\u03011\u03010 1234 5678",
+                                          "0 1 0 1 2 3 4 5 6 7 8",
+                                          "0_2_1_2_3_4_5_6_7",
+                                          "1.5.8.8.1.2.3.4"};
   for (const std::string& f : forms) {
     const std::string text = "연락처 " + f + " 로";
     std::vector<Span> spans;
