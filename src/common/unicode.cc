@@ -129,6 +129,11 @@ int DigitValue(uint32_t cp) {
   return value >= 0 && value <= 9 && value == static_cast<int>(value) ? static_cast<int>(value) : -1;
 }
 
+bool IsDecimalDigit(uint32_t cp) {
+  if (cp < 0x80) return cp >= '0' && cp <= '9';
+  return u_getIntPropertyValue(static_cast<UChar32>(cp), UCHAR_NUMERIC_TYPE) == U_NT_DECIMAL;
+}
+
 bool IsCombiningMark(uint32_t cp) {
   if (cp < 0x300) return false;
   const int8_t type = u_charType(static_cast<UChar32>(cp));

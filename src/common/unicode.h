@@ -57,6 +57,10 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // and parenthesized single digits: what a reader reads as one).
 [[nodiscard]] int DigitValue(uint32_t cp);
 
+// A digit of a script (Numeric_Type Decimal: ASCII, Arabic-Indic, full-width,
+// ...), not one of the single-digit forms (superscript, circled).
+[[nodiscard]] bool IsDecimalDigit(uint32_t cp);
+
 // A combining mark a renderer draws on the character before it (Unicode
 // general category Mn or Me: U+0301 on a digit, the keycap U+20E3, ...).
 [[nodiscard]] bool IsCombiningMark(uint32_t cp);

@@ -551,6 +551,31 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
   return Status::Ok();
 }
 
+namespace {
+
+// The characters Seam keeps apart (see normalize.h): folded to an ASCII
+// character, and neither full-width ASCII, a Unicode dash, nor a digit of a
+// script (Numeric_Type Decimal).
+bool StandsApart(uint32_t cp) {
+  if (cp < 0x80 || (cp >= 0xFF01 && cp <= 0xFF5E) || unicode::IsDash(cp)) return false;
+  const int r = Replacement(cp);
+  if (r == kKeep || r == kRemove || r == ' ') return false;
+  return !(r >= '0' && r <= '9' && unicode::IsDecimalDigit(cp));
+}
+
+}  // namespace
+
+bool NormalizedText::Seam(size_t i) const {
+  if (identity_) return false;
+  const uint32_t before = src_begin_[i - 1];
+  const uint32_t at = src_begin_[i];
+  if (before == at) return false;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  if (unicode::DecodeUtf8(original_, before, &a) == 0 || unicode::DecodeUtf8(original_, at, &b) == 0) return false;
+  return StandsApart(a) != StandsApart(b);
+}
+
 void NormalizedText::MapToOriginal(size_t begin, size_t end, size_t* orig_begin, size_t* orig_end) const {
   if (identity_) {
     *orig_begin = begin;

@@ -78,6 +78,16 @@ class NormalizedText {
   // characters inside the range).
   void MapToOriginal(size_t begin, size_t end, size_t* orig_begin, size_t* orig_end) const;
 
+  // Whether normalized bytes i - 1 and i (0 < i < text().size()) come from
+  // characters a reader sees apart although both became ASCII: a digit form
+  // that is no script's digit (a circled "①", a superscript "¹") or a folded
+  // dot or mark ("·" read as '-') next to a letter, digit or other character
+  // (Scanner's boundary checks: "①010-1234-5678", "…5678¹", "3·010-…" are
+  // not glued). Digits of a script, full-width forms and Unicode dashes glue
+  // as their ASCII forms do. False for the bytes of one character and on the
+  // identity path.
+  [[nodiscard]] bool Seam(size_t i) const;
+
  private:
   std::string_view original_;
   bool identity_ = true;

@@ -133,8 +133,13 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
   return IsWordIn(t, e, k, {"ext", "exp", "x"});
 }
 
-inline bool StartOk(std::string_view t, size_t b, Validator v) {
-  if (b > 0 && IsAsciiAlnum(t[b])) {
+// A hit's first and last characters must not be glued to the text around
+// them (a digit or letter, or a '-'/'.' and a digit): "A010-1234-5678" and
+// "12-010-1234-5678" are other numbers. A neighbour that normalization
+// folded from a character a reader sees apart is not glued
+// (NormalizedText::Seam): "①010-…", "…5678¹", "3·010-…".
+inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Validator v) {
+  if (b > 0 && IsAsciiAlnum(t[b]) && !norm.Seam(b)) {
     const char p = t[b - 1];
     if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b))) return false;
     if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2])) return false;
@@ -142,8 +147,8 @@ inline bool StartOk(std::string_view t, size_t b, Validator v) {
   return v != Validator::kIpv6 || Ipv6StartOk(t, b);
 }
 
-inline bool EndOk(std::string_view t, size_t e, Validator v) {
-  if (e < t.size() && IsAsciiAlnum(t[e - 1])) {
+inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Validator v) {
+  if (e < t.size() && IsAsciiAlnum(t[e - 1]) && !norm.Seam(e)) {
     const char n = t[e];
     if (IsAsciiAlnum(n) && !(IsAsciiAlpha(n) && IsAsciiDigit(t[e - 1]) && LabelAfter(t, e))) return false;
     if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1])) return false;
@@ -185,12 +190,14 @@ bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
 
 // Checks the match [b, e) RE2 prefers at b; when it is not a hit, the longest
 // shorter match at b that is. Returns the hit's end, or 0.
-size_t HitAt(const Detector& d, std::string_view t, size_t b, size_t e, double* confidence) {
-  if (EndOk(t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), confidence) && ContextOk(d, t, b, e)) {
+size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, size_t b, size_t e,
+             double* confidence) {
+  if (EndOk(norm, t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), confidence) &&
+      ContextOk(d, t, b, e)) {
     return e;
   }
   for (size_t e2 = e - 1; e2 > b; --e2) {
-    if (!EndOk(t, e2, d.validator)) continue;
+    if (!EndOk(norm, t, e2, d.validator)) continue;
     if (!d.re->Match(t, b, e2, RE2::ANCHOR_BOTH, nullptr, 0)) continue;
     if (Validate(d.validator, t.substr(b, e2 - b), confidence) && ContextOk(d, t, b, e2)) return e2;
   }
@@ -202,16 +209,17 @@ size_t HitAt(const Detector& d, std::string_view t, size_t b, size_t e, double* 
 // end; a preferred match that fails the checks gives way to the longest
 // shorter match at the same begin that passes them, and then to matches
 // starting at the next character.
-void ScanRange(const Detector& d, size_t id, std::string_view t, size_t from, size_t to,
+void ScanRange(const Detector& d, size_t id, const NormalizedText& norm, size_t from, size_t to,
                std::vector<Candidate>* cands) {
+  const std::string_view t = norm.text();
   re2::StringPiece m;
   size_t pos = from;
   while (pos < to && d.re->Match(t, pos, to, RE2::UNANCHORED, &m, 1)) {
     const size_t b = static_cast<size_t>(m.data() - t.data());
     const size_t e = b + m.size();
-    if (e > b && StartOk(t, b, d.validator)) {
+    if (e > b && StartOk(norm, t, b, d.validator)) {
       double confidence = 1.0;
-      const size_t hit_end = HitAt(d, t, b, e, &confidence);
+      const size_t hit_end = HitAt(d, norm, t, b, e, &confidence);
       if (hit_end != 0) {
         cands->push_back({b, hit_end, id, confidence});
         pos = hit_end;
@@ -299,8 +307,8 @@ struct Combined {
   // match at b (so the one RE2 prefers). `scratch` holds 2 * words words.
   // ends_by[k] has bit j set when [b, b + j) is a match of k (j < 64); k is
   // in *far_ends when a match is 64 bytes or longer.
-  uint64_t MatchesAt(std::string_view t, size_t b, uint64_t mask, uint64_t* scratch, uint64_t* several_ends,
-                     uint32_t* end_at, uint64_t* ends_by, uint64_t* far_ends) const {
+  uint64_t MatchesAt(const NormalizedText& norm, std::string_view t, size_t b, uint64_t mask, uint64_t* scratch,
+                     uint64_t* several_ends, uint32_t* end_at, uint64_t* ends_by, uint64_t* far_ends) const {
     *several_ends = 0;
     *far_ends = 0;
     for (uint64_t x = mask; x != 0; x &= x - 1) ends_by[std::countr_zero(x)] = 0;
@@ -387,8 +395,8 @@ struct Combined {
           *far_ends |= uint64_t{1} << k;
         }
       }
-      const bool ok = EndOk(t, i + 1, Validator::kNone);
-      const bool ok6 = (owners & ipv6) != 0 && EndOk(t, i + 1, Validator::kIpv6);
+      const bool ok = EndOk(norm, t, i + 1, Validator::kNone);
+      const bool ok6 = (owners & ipv6) != 0 && EndOk(norm, t, i + 1, Validator::kIpv6);
       found |= owners & ((ok ? ~ipv6 : 0) | (ok6 ? ipv6 : 0));
     }
     return found;
@@ -641,7 +649,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
           return Error(ErrorCode::kDetectFailed, "prefilter returned an unknown detector");
         }
         const Detector& d = detectors[static_cast<size_t>(id)];
-        if (reference || !d.windowed) ScanRange(d, static_cast<size_t>(id), t, 0, t.size(), &cands);
+        if (reference || !d.windowed) ScanRange(d, static_cast<size_t>(id), norm, 0, t.size(), &cands);
       }
     }
   }
@@ -691,7 +699,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
         if (d.combined >= 0) {
           mask |= uint64_t{1} << d.combined;
         } else {
-          ScanRange(d, id, t, r.begin, r.end, &cands);
+          ScanRange(d, id, norm, r.begin, r.end, &cands);
         }
       }
       if (mask == 0) return;
@@ -809,8 +817,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
           if (mask == 0) continue;
           mask &= combined.starts[s[b] & 0x7F];  // window bytes are ASCII
           if (mask == 0) continue;
-          if (!StartOk(t, b, Validator::kNone)) continue;
-          if ((mask & combined.ipv6) != 0 && !StartOk(t, b, Validator::kIpv6)) mask &= ~combined.ipv6;
+          if (!StartOk(norm, t, b, Validator::kNone)) continue;
+          if ((mask & combined.ipv6) != 0 && !StartOk(norm, t, b, Validator::kIpv6)) mask &= ~combined.ipv6;
           for (uint64_t x = mask; x != 0; x &= x - 1) {
             const auto k = static_cast<size_t>(std::countr_zero(x));
             if (resume[k] > b) mask &= ~(uint64_t{1} << k);
@@ -818,7 +826,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
           if (mask == 0) continue;
           uint64_t several_ends = 0;
           uint64_t far_ends = 0;
-          const uint64_t found = combined.MatchesAt(t, b, mask, sc.automaton.data(), &several_ends, end_at.data(),
+          const uint64_t found = combined.MatchesAt(norm, t, b, mask, sc.automaton.data(), &several_ends, end_at.data(),
                                                     ends_by.data(), &far_ends);
           for (uint64_t x = found; x != 0; x &= x - 1) {
             const auto k = static_cast<size_t>(std::countr_zero(x));
@@ -832,8 +840,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
             double confidence = 1.0;
             size_t hit_end = 0;
             if ((far_ends >> k) & 1) {
-              hit_end = HitAt(d, t, b, e, &confidence);
-            } else if (EndOk(t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
+              hit_end = HitAt(d, norm, t, b, e, &confidence);
+            } else if (EndOk(norm, t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
                        ContextOk(d, t, b, e)) {
               hit_end = e;
             } else {
@@ -842,7 +850,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
               for (uint64_t shorter = ends_by[k] & ((uint64_t{1} << (e - b)) - 1); shorter != 0;) {
                 const size_t e2 = b + static_cast<size_t>(63 - std::countl_zero(shorter));
                 shorter &= ~(uint64_t{1} << (e2 - b));
-                if (EndOk(t, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
+                if (EndOk(norm, t, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
                     ContextOk(d, t, b, e2)) {
                   hit_end = e2;
                   break;

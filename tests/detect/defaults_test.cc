@@ -390,10 +390,24 @@ TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
             "\u00B71\u00B71\u00B71\u00B71\u00B71\u00B71"}}) {
     EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
   }
+  // (Not numbers; and mixed separators in a digit-by-digit number are a
+  // known limit, docs/DETECTION.md.)
   ExpectNothing({"1 2 3 4 5 6 7 8 9 0", "0 1 2 3 4 5 6 7 8 9", "v1.2.3.4.5.6.7.8", "0 1 0-1 2 3 4 5 6 7 8"});
   // A longer run may be reported by a prefix that validates (the safe side):
   // a Luhn-invalid 16-digit run whose first 13 digits are an RRN's.
   EXPECT_EQ(Scan("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 2"), One("rrn", "4 1 1 1 1 1 1 1 1 1 1 1 1"));
+  // A folded character a reader sees apart is not glued to a number next to
+  // it: a circled list number, a footnote, a middle dot (all found before
+  // these characters were folded).
+  EXPECT_EQ(Scan("연락처 \u2460010-1234-5678"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("900101-1234568\u00B9 참고"), One("rrn", "900101-1234568"));
+  EXPECT_EQ(Scan("3\u00B7010-1234-5678"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("\u2474010-1234-5678\u2475"), One("phone_kr", "010-1234-5678"));  // parenthesized ⑴ ⑵
+  // Digits of a script and full-width forms glue as ASCII does: these are
+  // 13- and 16-digit numbers and a version, not the phone inside them.
+  ExpectNothing({"\u0661\u0662010-1234-5678",
+                 "\uFF11\uFF12\uFF10\uFF11\uFF10\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18",
+                 "v\u096A.\u0968\u0966.\u096F.\u0967\u096E\u0968"});
   // Korean around a middle dot stays Korean: no hit without a number.
   EXPECT_EQ(Scan("사과·배ㆍ감ㆍ귤 ① 번"), Hits{});
 }

@@ -358,6 +358,33 @@ TEST(NormalizeTest, DigitsOfEveryScriptMarksAndDigitGroupDots) {
   }
 }
 
+// A changed character whose second byte is the highest of its lead's
+// (U+ABF9, EA AF B9: the vector check's limit for lead 0xEA) after Hangul
+// syllables of that lead (dropped by it), at every offset.
+TEST(NormalizeTest, FindsAChangeAtItsLeadsSecondByteLimit) {
+  for (size_t at = 0; at < 200; ++at) {
+    const std::string s = std::string(at, 'x') + "가각간\uABF9" + "12";
+    auto n = NormalizedText::Create(s);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(n->text(), std::string(at, 'x') + "가각간912") << at;
+  }
+}
+
+// Seam: bytes of characters a reader sees apart although both became ASCII.
+TEST(NormalizeTest, SeamsBetweenDigitFormsOrDotsAndTheirNeighbours) {
+  const std::string s = "a\u24601\u0301b\uFF11\uFF12\u0663\u00B7c";  // a ① 1 (mark) b １ ２ ٣ · c
+  auto n = NormalizedText::Create(s);
+  ASSERT_TRUE(n.ok());
+  ASSERT_EQ(n->text(), "a11b123-c");
+  // Before bytes 1..8: ①|a, 1|①, b|1 (a removed mark: glued as "1b"), １|b,
+  // ２|１, ٣|２, ·|٣, c|·.
+  const std::vector<bool> expected = {true, true, false, false, false, false, true, true};
+  for (size_t i = 1; i < n->text().size(); ++i) EXPECT_EQ(n->Seam(i), expected[i - 1]) << i;
+  auto id = NormalizedText::Create("a1가");
+  ASSERT_TRUE(id.ok());
+  EXPECT_FALSE(id->Seam(1));
+}
+
 TEST(NormalizeTest, CreateIntoReusesAndResets) {
   NormalizedText n;
   ASSERT_TRUE(NormalizedText::CreateInto("０１０", &n).ok());
