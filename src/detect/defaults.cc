@@ -8,8 +8,9 @@
 //  - every alternative matches a whole token (fixed groupings, or a maximal
 //    digit run that the scanner's boundary check rejects when it is glued to
 //    more digits), so the longest match at a position is the right one
-//    (one exception: a 4-4-4-4 card followed by " 123" is taken for a
-//    4-4-4-4-3 one; docs/DETECTION.md, known limits);
+//    (exceptions: a 4-4-4-4 card followed by " 123" is taken for a
+//    4-4-4-4-3 one, and a number written one digit at a time may be a
+//    prefix of a longer such run; docs/DETECTION.md, known limits);
 //  - where one alternative is a prefix of another (4-4-4 and 4-4-4-1), the
 //    longer one comes first (RE2 prefers the earlier alternative).
 #include <string>
