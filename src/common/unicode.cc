@@ -140,6 +140,10 @@ bool IsCombiningMark(uint32_t cp) {
   return type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK;
 }
 
+bool IsEnclosingMark(uint32_t cp) {
+  return cp >= 0x300 && u_charType(static_cast<UChar32>(cp)) == U_ENCLOSING_MARK;
+}
+
 namespace {
 
 // Drops white space, control characters and default-ignorable code points,

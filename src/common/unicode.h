@@ -65,6 +65,10 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // general category Mn or Me: U+0301 on a digit, the keycap U+20E3, ...).
 [[nodiscard]] bool IsCombiningMark(uint32_t cp);
 
+// An enclosing mark (general category Me: the keycap U+20E3, the enclosing
+// circle U+20DD, ...).
+[[nodiscard]] bool IsEnclosingMark(uint32_t cp);
+
 // The folded form of a member or header name, for finding names that differ
 // from a protected one only in ways a reader does not see or a consumer
 // ignores: white space, control characters (NUL among them) and

@@ -573,7 +573,24 @@ bool NormalizedText::Seam(size_t i) const {
   uint32_t a = 0;
   uint32_t b = 0;
   if (unicode::DecodeUtf8(original_, before, &a) == 0 || unicode::DecodeUtf8(original_, at, &b) == 0) return false;
-  return StandsApart(a) != StandsApart(b);
+  if (StandsApart(a) != StandsApart(b)) return true;
+  // A removed enclosing mark after either makes it a keycap or a circled
+  // sign ("1\uFE0F\u20E3" + "010-...", "...5678" + "1\u20DD"): apart.
+  size_t last = i;  // the last normalized byte of the character at i
+  while (last + 1 < src_begin_.size() && src_begin_[last + 1] == at) ++last;
+  const size_t after_end = last + 1 < src_begin_.size() ? src_begin_[last + 1] : original_.size();
+  return EnclosedBetween(src_end_[i - 1], at) || EnclosedBetween(src_end_[i], after_end);
+}
+
+bool NormalizedText::EnclosedBetween(size_t from, size_t to) const {
+  for (size_t k = from; k < to;) {
+    uint32_t cp = 0;
+    const size_t len = unicode::DecodeUtf8(original_, k, &cp);
+    if (len == 0) return false;
+    if (unicode::IsEnclosingMark(cp)) return true;
+    k += len;
+  }
+  return false;
 }
 
 void NormalizedText::MapToOriginal(size_t begin, size_t end, size_t* orig_begin, size_t* orig_end) const {

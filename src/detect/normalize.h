@@ -83,12 +83,16 @@ class NormalizedText {
   // that is no script's digit (a circled "①", a superscript "¹") or a folded
   // dot or mark ("·" read as '-') next to a letter, digit or other character
   // (Scanner's boundary checks: "①010-1234-5678", "…5678¹", "3·010-…" are
-  // not glued). Digits of a script, full-width forms and Unicode dashes glue
-  // as their ASCII forms do. False for the bytes of one character and on the
-  // identity path.
+  // not glued), or either carries an enclosing mark normalization removed
+  // (a keycap "1\uFE0F\u20E3" before "010-..."). Digits of a script,
+  // full-width forms and Unicode dashes glue as their ASCII forms do. False
+  // for the bytes of one character and on the identity path.
   [[nodiscard]] bool Seam(size_t i) const;
 
  private:
+  // Whether original_[from, to) (removed characters) holds an enclosing mark.
+  [[nodiscard]] bool EnclosedBetween(size_t from, size_t to) const;
+
   std::string_view original_;
   bool identity_ = true;
   std::string normalized_;

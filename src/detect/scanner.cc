@@ -142,7 +142,7 @@ inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Va
   if (b > 0 && IsAsciiAlnum(t[b]) && !norm.Seam(b)) {
     const char p = t[b - 1];
     if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b))) return false;
-    if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2])) return false;
+    if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2]) && !norm.Seam(b - 1)) return false;
   }
   return v != Validator::kIpv6 || Ipv6StartOk(t, b);
 }
@@ -151,7 +151,7 @@ inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Vali
   if (e < t.size() && IsAsciiAlnum(t[e - 1]) && !norm.Seam(e)) {
     const char n = t[e];
     if (IsAsciiAlnum(n) && !(IsAsciiAlpha(n) && IsAsciiDigit(t[e - 1]) && LabelAfter(t, e))) return false;
-    if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1])) return false;
+    if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1]) && !norm.Seam(e + 1)) return false;
   }
   if (v == Validator::kIpv6 && e < t.size() && (t[e] == ':' || IsAsciiAlnum(t[e]))) return false;
   return true;

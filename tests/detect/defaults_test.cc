@@ -403,6 +403,14 @@ TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
   EXPECT_EQ(Scan("900101-1234568\u00B9 참고"), One("rrn", "900101-1234568"));
   EXPECT_EQ(Scan("3\u00B7010-1234-5678"), One("phone_kr", "010-1234-5678"));
   EXPECT_EQ(Scan("\u2474010-1234-5678\u2475"), One("phone_kr", "010-1234-5678"));  // parenthesized ⑴ ⑵
+  // One character further: a footnote after a full stop, a list number and
+  // a dash before the number; a keycap list number.
+  EXPECT_EQ(Scan("연락처 010-1234-5678.\u00B9"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("kim@example.com.\u00B9"), One("email", "kim@example.com"));
+  EXPECT_EQ(Scan("\u2460-900101-1234568"), One("rrn", "900101-1234568"));
+  EXPECT_EQ(Scan("\u2460\u2013010-1234-5678"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("1\uFE0F\u20E3010-1234-5678"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("010-1234-56781\u20DD"), One("phone_kr", "010-1234-5678"));
   // Digits of a script and full-width forms glue as ASCII does: these are
   // 13- and 16-digit numbers and a version, not the phone inside them.
   ExpectNothing({"\u0661\u0662010-1234-5678",
