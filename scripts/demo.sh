@@ -90,10 +90,16 @@ while :; do
 done
 
 say "raw event -> masked event, read back with kcat (read_committed)"
-kcat -b "$bootstrap" -C -t "$src" -e -q -J >"$work/raw.jsonl"
-for t in "$dst" "$dlq"; do
-  kcat -b "$bootstrap" -C -t "$t" -e -q -J -X isolation.level=read_committed
-done >"$work/out.jsonl"
+# kcat -e can end before it has fetched a partition's records (it saw that
+# partition's end first): read again until every event is there.
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  kcat -b "$bootstrap" -C -t "$src" -e -q -J >"$work/raw.jsonl"
+  for t in "$dst" "$dlq"; do
+    kcat -b "$bootstrap" -C -t "$t" -e -q -J -X isolation.level=read_committed
+  done >"$work/out.jsonl"
+  (( $(wc -l <"$work/raw.jsonl") >= expected && $(wc -l <"$work/out.jsonl") >= expected )) && break
+  sleep 0.5
+done
 python3 "$root/scripts/show_pairs.py" "$work/raw.jsonl" "$work/out.jsonl"
 echo >&2
 echo "proxy log: $work/maskproxy.log    broker log: $("$root/scripts/kafka.sh" logs)" >&2
