@@ -565,11 +565,17 @@ bool StandsApart(uint32_t cp) {
 
 }  // namespace
 
-bool NormalizedText::Seam(size_t i) const {
-  if (identity_) return false;
+bool NormalizedText::SeamCopied(size_t i) const {
   const uint32_t before = src_begin_[i - 1];
   const uint32_t at = src_begin_[i];
   if (before == at) return false;
+  // The common case, on the scanner's hot path: two ASCII characters with
+  // nothing removed before, between or after them.
+  const auto* o = reinterpret_cast<const unsigned char*>(original_.data());
+  if (o[before] < 0x80 && o[at] < 0x80 && src_end_[i - 1] == at &&
+      (i + 1 == src_begin_.size() ? src_end_[i] == original_.size() : src_end_[i] == src_begin_[i + 1])) {
+    return false;
+  }
   uint32_t a = 0;
   uint32_t b = 0;
   if (unicode::DecodeUtf8(original_, before, &a) == 0 || unicode::DecodeUtf8(original_, at, &b) == 0) return false;

@@ -87,9 +87,11 @@ class NormalizedText {
   // (a keycap "1\uFE0F\u20E3" before "010-..."). Digits of a script,
   // full-width forms and Unicode dashes glue as their ASCII forms do. False
   // for the bytes of one character and on the identity path.
-  [[nodiscard]] bool Seam(size_t i) const;
+  [[nodiscard]] bool Seam(size_t i) const { return !identity_ && SeamCopied(i); }
 
  private:
+  // Seam on the copied path (out of line: only texts normalization changed).
+  [[nodiscard]] bool SeamCopied(size_t i) const;
   // Whether original_[from, to) (removed characters) holds an enclosing mark.
   [[nodiscard]] bool EnclosedBetween(size_t from, size_t to) const;
 

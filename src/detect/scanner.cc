@@ -138,20 +138,29 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
 // "12-010-1234-5678" are other numbers. A neighbour that normalization
 // folded from a character a reader sees apart is not glued
 // (NormalizedText::Seam): "①010-…", "…5678¹", "3·010-…".
+// (Seam is asked last: only where the text would otherwise glue.)
 inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Validator v) {
-  if (b > 0 && IsAsciiAlnum(t[b]) && !norm.Seam(b)) {
+  if (b > 0 && IsAsciiAlnum(t[b])) {
     const char p = t[b - 1];
-    if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b))) return false;
-    if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2]) && !norm.Seam(b - 1)) return false;
+    if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b)) && !norm.Seam(b)) {
+      return false;
+    }
+    if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2]) && !norm.Seam(b) && !norm.Seam(b - 1)) {
+      return false;
+    }
   }
   return v != Validator::kIpv6 || Ipv6StartOk(t, b);
 }
 
 inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Validator v) {
-  if (e < t.size() && IsAsciiAlnum(t[e - 1]) && !norm.Seam(e)) {
+  if (e < t.size() && IsAsciiAlnum(t[e - 1])) {
     const char n = t[e];
-    if (IsAsciiAlnum(n) && !(IsAsciiAlpha(n) && IsAsciiDigit(t[e - 1]) && LabelAfter(t, e))) return false;
-    if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1]) && !norm.Seam(e + 1)) return false;
+    if (IsAsciiAlnum(n) && !(IsAsciiAlpha(n) && IsAsciiDigit(t[e - 1]) && LabelAfter(t, e)) && !norm.Seam(e)) {
+      return false;
+    }
+    if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1]) && !norm.Seam(e) && !norm.Seam(e + 1)) {
+      return false;
+    }
   }
   if (v == Validator::kIpv6 && e < t.size() && (t[e] == ':' || IsAsciiAlnum(t[e]))) return false;
   return true;
