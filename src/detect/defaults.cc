@@ -24,17 +24,22 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // The separator between digit groups as people type it: a '-' or '.' with
   // up to two spaces or tabs on either side ("010 - 1234 - 5678",
   // "900101.1234567"; normalization has made the Unicode dashes and the
-  // middle dots '-'), a '/' or '_' alone ("010/1234/5678": with blanks
-  // around it, "05:04:02 / 4610000" is a list, not a phone), or one to three
-  // spaces or tabs ("010  1234  5678", "900101<TAB>1234567"). The validators
-  // require every separator of a number to be the same.
-  const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_]))";
+  // middle dots '-'), one to three spaces or tabs ("010  1234  5678",
+  // "900101<TAB>1234567"), or one of / _ ~ , * : | \ + alone
+  // ("010/1234/5678", "900101,1234567", "010+1234+5678" from a URL; with
+  // blanks around it, "05:04:02 / 4610000" is a list, not a phone). The
+  // validators require every separator of a number to be the same.
+  const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_~,*:|\\+]))";
+  // The representative numbers (1588-1234) take no ~ , * : | \ +:
+  // "1800~1900" and "1600,1700" are ranges and lists.
+  const std::string kNarrowSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_]))";
   const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))" + kSep + "?";
-  // One digit at a time: every digit followed by one separator character
-  // ("0 1 0 1 2 3 4 5 6 7 8", "9-0-0-1-0-1-1-2-3-4-5-6-8"), a way to write a
-  // number past a detector. The validators read the digits (and, for phones
-  // and cards, require one separator throughout).
-  const std::string kDigitByDigit = R"((?:[ \t.\-/_]\d))";
+  // One digit at a time: every digit followed by a separator
+  // ("0 1 0 1 2 3 4 5 6 7 8", "9-0-0-1-0-1-1-2-3-4-5-6-8", and with the groups
+  // set apart, "0 1 0 - 1 2 3 4 - 5 6 7 8"), a way to write a number past a
+  // detector. The validators read the digits (and, for phones and cards,
+  // allow one separator between the digits and another between the groups).
+  const std::string kDigitByDigit = "(?:" + kSep + R"(\d))";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,
   // SC제일/신한(old)/수협 3-2-6, 우리 4-3-6, 하나 3-6-5, 농협/부산 3-4-4-2,
@@ -57,16 +62,21 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70))";
   const std::string kRepresentative =
       R"(1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99)))";
-  // The country code: "+82" (separator optional), or "82" without the plus
-  // followed by a separator ("82-10-1234-5678": without one, "8210-1234-5678"
-  // is as often a 4-4-4 parcel or account number); then the trunk 0 as "(0)"
-  // or "0", or not at all.
-  const std::string kCountry = R"((?:\+82)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
+  // The country code: "+82" or "0082" (the international call prefix 00;
+  // separator optional), or "82" without the plus followed by a separator
+  // ("82-10-1234-5678": without one, "8210-1234-5678" is as often a 4-4-4
+  // parcel or account number); then the trunk 0 as "(0)" or "0", or not at
+  // all. One digit at a time, only after a '+' ("+ 8 2 1 0 ...").
+  const std::string kCountry =
+      R"((?:(?:\+|00)82)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
   const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk + kSep + R"(?\d{3,4})" + kSep +
                              R"(?\d{4})"                                                   // 010-1234-5678, +82 10 ...
                              + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4})" + kSep + R"(?\d{4})"  // (02) 123-4567
-                             + "|" + kRepresentative + kSep + R"(?\d{4})"                  // 1588-1234
-                             + "|0" + kDigitByDigit + "{8,10}|1" + kDigitByDigit + "{7}";  // 0 1 0 1 2 3 4 ...
+                             + "|" + kRepresentative + kNarrowSep + R"(?\d{4})"            // 1588-1234
+                             // 0 1 0 1 2 3 4 ..., 0 0 8 2 1 0 ..., + 8 2 1 0 ..., 1 5 8 8 ...
+                             + "|0(?:" + kSep + "0" + kSep + "8" + kSep + "2" + kDigitByDigit + "{8,11}|" +
+                             kDigitByDigit + "{8,10})" + R"(|\+[ \t]{0,2}8)" + kSep + "?2" + kDigitByDigit +
+                             "{8,11}|1(?:" + kNarrowSep + R"(\d){7})";
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6}|\d)" + kDigitByDigit + "{12}", "rrn", {}, 20},
       {"frn", kRrnShape + R"([5-8]\d{6}|\d)" + kDigitByDigit + "{12}", "frn", {}, 20},

@@ -67,6 +67,34 @@ int Replacement(uint32_t cp) {
       return '.';
     case 0xFE6B:  // SMALL COMMERCIAL AT
       return '@';
+    // Look-alikes of the single separators the detectors take between digit
+    // groups (defaults.cc: / _ ~ , * : | \ +), as an IME or a word
+    // processor writes them: "010∼1234∼5678", "900101、1234567".
+    case 0x02DC:  // SMALL TILDE
+    case 0x2053:  // SWUNG DASH
+    case 0x223C:  // TILDE OPERATOR
+    case 0x301C:  // WAVE DASH
+    case 0x3030:  // WAVY DASH
+      return '~';
+    case 0x3001:  // IDEOGRAPHIC COMMA
+    case 0xFE50:  // SMALL COMMA
+    case 0xFF64:  // HALFWIDTH IDEOGRAPHIC COMMA
+      return ',';
+    case 0x2236:  // RATIO
+    case 0xFE13:  // PRESENTATION FORM FOR VERTICAL COLON
+    case 0xFE55:  // SMALL COLON
+      return ':';
+    case 0x204E:  // LOW ASTERISK
+    case 0x2217:  // ASTERISK OPERATOR
+    case 0xFE61:  // SMALL ASTERISK
+      return '*';
+    case 0x2044:  // FRACTION SLASH
+    case 0x2215:  // DIVISION SLASH
+      return '/';
+    case 0x2223:  // DIVIDES
+      return '|';
+    case 0xFE62:  // SMALL PLUS SIGN
+      return '+';
     default: return kKeep;
   }
 }

@@ -10,7 +10,7 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
   thread_local NormalizedText norm;
   if (!NormalizedText::CreateInto(text, &norm).ok()) return false;
   const std::string_view t = norm.text();
-  // The digits, with the shape checks: a '+' only first, one pair of
+  // The digits, with the shape checks: a '+' only first (later, a separator), one pair of
   // parentheses (opened before it is closed), nothing but separators else.
   char d[24];
   size_t n = 0;
@@ -24,8 +24,8 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
       if (n == sizeof(d)) return false;
       d[n++] = c;
       any_digit = true;
-    } else if (c == '+') {
-      if (any_digit || plus) return false;
+    } else if (c == '+' && !any_digit) {  // after a digit, a separator ("010+1234+5678")
+      if (plus) return false;
       plus = true;
     } else if (c == '(') {
       if (open != 0 || pairs != 0) return false;
@@ -34,11 +34,17 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
       if (open != 1) return false;
       open = 0;
       pairs = 1;
-    } else if (c != ' ' && c != '\t' && c != '-' && c != '.' && c != '/' && c != '_') {
-      return false;
+    } else if (std::string_view(" \t-./_~,*:|\\+").find(c) == std::string_view::npos) {
+      return false;  // the separators the phone_kr detector takes (defaults.cc)
     }
   }
   if (open != 0 || n == 0) return false;
+  // Separators only between the digits (blanks around the number are fine):
+  // "010-1234-5678," and "-010-1234-5678" are no phone numbers.
+  const size_t first = t.find_first_not_of(" \t");
+  const size_t last = t.find_last_not_of(" \t");
+  if (!(t[first] >= '0' && t[first] <= '9') && t[first] != '+' && t[first] != '(') return false;
+  if (!(t[last] >= '0' && t[last] <= '9')) return false;
   std::string_view digits(d, n);
   bool intl = false;
   if (plus) {

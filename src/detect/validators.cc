@@ -26,24 +26,43 @@ size_t Digits(std::string_view s, char* buf, size_t cap) {
 }
 
 // Every run of non-digits in s (the separators between digit groups) is the
-// same ("010 - 1234 - 5678", "010-1234-5678"; not "010-1234 5678").
+// same ("010 - 1234 - 5678", "010-1234-5678"; not "010-1234 5678"). A number
+// written one digit at a time may set its groups apart with a second kind
+// ("0 1 0 - 1 2 3 4 - 5 6 7 8", "0 1 0-1 2 3 4-5 6 7 8").
 bool ConsistentSeparators(std::string_view s) {
-  std::string_view sep;
-  bool have = false;
+  std::string_view sep[2];
+  size_t kinds = 0;
+  bool digit_by_digit = true;
   for (size_t i = 0; i < s.size();) {
     if (IsDigit(s[i])) {
+      digit_by_digit = digit_by_digit && (i + 1 == s.size() || !IsDigit(s[i + 1]));
       ++i;
       continue;
     }
     size_t j = i;
     while (j < s.size() && !IsDigit(s[j])) ++j;
     const std::string_view run = s.substr(i, j - i);
-    if (have && run != sep) return false;
-    sep = run;
-    have = true;
+    if (!(kinds > 0 && run == sep[0]) && !(kinds > 1 && run == sep[1])) {
+      if (kinds == 2) return false;
+      sep[kinds++] = run;
+    }
     i = j;
   }
-  return true;
+  return kinds < 2 || digit_by_digit;
+}
+
+// Whether s (after a '+' and blanks) is a number written one digit at a
+// time: at least eight digits, none next to another.
+bool OneDigitAtATime(std::string_view s) {
+  if (s.starts_with('+')) s.remove_prefix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  size_t digits = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!IsDigit(s[i])) continue;
+    if (i + 1 < s.size() && IsDigit(s[i + 1])) return false;
+    ++digits;
+  }
+  return digits >= 8;
 }
 
 int D(char c) {
@@ -92,12 +111,35 @@ bool ValidatePhone(std::string_view c) {
   std::string_view rest = c;
   char d[20];
   size_t n = 0;  // digits already in d
-  // "+82", or "82" without the plus and then a separator ("82-10-...").
-  const bool intl = rest.starts_with("+82") || (rest.starts_with("82") && rest.size() > 2 && !IsDigit(rest[2]));
+  // One digit at a time ("0 1 0 1 2 ...", "+ 8 2 1 0 ...", "0 0 8 2 1 0 ..."):
+  // the digits decide, after "82" the national number with its trunk 0 or
+  // without.
+  if (std::string_view body = rest; OneDigitAtATime(body)) {
+    const bool plus = body.starts_with('+');
+    while (!body.empty() && !IsDigit(body.front())) body.remove_prefix(1);
+    if (!ConsistentSeparators(body)) return false;
+    const size_t m = Digits(body, d, 15);
+    if (m > 15) return false;
+    std::string_view all(d, m);
+    const bool intl = plus || all.starts_with("0082");
+    if (intl) {
+      if (!all.starts_with(plus ? "82" : "0082")) return false;
+      all.remove_prefix(plus ? 2 : 4);
+      if (all.empty()) return false;
+    }
+    char nd[16];
+    size_t k = 0;
+    if (intl && all.front() != '0') nd[k++] = '0';
+    for (char ch : all) nd[k++] = ch;
+    return PhoneKrDigitsValid(std::string_view(nd, k));
+  }
+  // "+82", "0082", or "82" without the plus and then a separator ("82-10-...").
+  const size_t code = rest.starts_with("+82") ? 3 : rest.starts_with("0082") ? 4 : 0;
+  const bool intl = code != 0 || (rest.starts_with("82") && rest.size() > 2 && !IsDigit(rest[2]));
   if (intl) {
     // "+82 10-1234-5678": the separator after the country code may differ;
     // "+82 (0)10-...": the trunk 0 in parentheses, then a separator or none.
-    rest.remove_prefix(rest.front() == '+' ? 3 : 2);
+    rest.remove_prefix(code != 0 ? code : 2);
     while (!rest.empty() && !IsDigit(rest.front()) && rest.front() != '(') rest.remove_prefix(1);
     if (rest.starts_with("(0)")) {
       rest.remove_prefix(3);

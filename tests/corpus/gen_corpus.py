@@ -137,21 +137,39 @@ MARKS = ["\u0301", "\u0308", "\u0332", "\u20dd", "\u20e3", "\u0e31"]
 GROUP_DOTS = ["\u00b7", "\u318d", "\u30fb", "\u2022", "\u2219"]
 
 
-# Detectors that read a number written one digit at a time ("0 1 0 1 2 ...").
+# Detectors that read a number written one digit at a time ("0 1 0 1 2 ..."),
+# and take any of the single separators below between its groups.
 DIGIT_BY_DIGIT = ("rrn", "frn", "phone_kr", "card")
+# Single separators other than '-', '.' and blanks, and look-alikes an IME
+# writes for them (tilde operator, wave dash, ideographic comma, ratio, ...).
+ODD_SEPS = ["~", ",", "*", ":", "|", "\\", "+", "/", "_", "\u223c", "\u301c", "\u3001", "\u2236", "\u2217",
+            "\u2215", "\ufe62"]
 
 
 def disguise(r, tok, rate=0.12, what=None):
     """Returns tok, sometimes with one or two normalization tricks."""
     if r.random() >= rate:
         return tok
-    tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot", "spaced"],
+    tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot", "spaced", "sep"],
                       r.choice([1, 1, 2]))
-    if ("spaced" in tricks and what in DIGIT_BY_DIGIT and re.fullmatch(r"[0-9][0-9 .\-]*", tok)
+    rep = what == "phone_kr" and tok.startswith("1")  # 1588-1234 (not "1800~1900": a range)
+    if "sep" in tricks and what in DIGIT_BY_DIGIT and not rep and "(" not in tok:
+        # Every group separator ("-", " ", ".", " - ") one odd separator.
+        tok = re.sub(r"(?<=[0-9])(?:[ .\-]+)(?=[0-9])", r.choice(ODD_SEPS).replace("\\", "\\\\"), tok)
+    elif ("spaced" in tricks and what in DIGIT_BY_DIGIT and re.fullmatch(r"\+?[0-9][0-9 .\-]*", tok)
             and not (what == "phone_kr" and tok.startswith("8"))):
-        # One digit at a time, one separator throughout (national numbers:
-        # "8 2 1 0 ..." is no country code to a reader).
-        tok = r.choice([" ", "-", ".", "/", "_"]).join(c for c in tok if c.isdigit())
+        # One digit at a time, one separator throughout, or the groups set
+        # apart by a second one ("0 1 0 - 1 2 3 4 - 5 6 7 8"); national
+        # numbers, or after a '+' ("+ 8 2 1 0 ..."; "8 2 1 0 ..." is no
+        # country code to a reader).
+        inner = r.choice([" ", "-", ".", "/", "_"])
+        groups = [g for g in re.split(r"[ .\-]+", tok.lstrip("+")) if g]
+        if len(groups) > 1 and r.random() < 0.4:
+            outer = r.choice([o for o in [" - ", "-", "  ", "."] if o != inner])
+            body = outer.join(inner.join(g) for g in groups)
+        else:
+            body = inner.join(c for c in tok if c.isdigit())
+        tok = ("+" + r.choice(["", " "]) if tok.startswith("+") else "") + body
     if "script" in tricks and "full" not in tricks:
         zero = r.choice(SCRIPT_ZEROS)
         tok = "".join(chr(zero + ord(c) - 48) if "0" <= c <= "9" else c for c in tok)
@@ -306,9 +324,12 @@ def gen_phone(r):
         if r.random() < 0.12:
             nat[0] = "0" + nat[0]  # "+82 010-1234-5678": the trunk 0 written anyway
         style = r.choices(["hyphen", "space", "none", "space_then_hyphen", "dot", "noplus_hyphen", "noplus_space",
-                           "noplus_space_then_hyphen", "paren0"], [30, 20, 16, 12, 4, 8, 5, 3, 4])[0]
+                           "noplus_space_then_hyphen", "paren0", "call00"], [30, 20, 16, 12, 4, 8, 5, 3, 4, 6])[0]
         if style == "noplus_hyphen":  # "82-10-1234-5678": the plus left out
             return "82-" + "-".join(nat)
+        if style == "call00":  # "0082-10-1234-5678": the international call prefix
+            sep = r.choice(["-", " ", ""])
+            return "0082" + sep + sep.join(nat)
         if style == "noplus_space":
             return "82 " + " ".join(nat)
         if style == "noplus_space_then_hyphen":
@@ -721,6 +742,28 @@ def neg_bad_card(r):
     return group_card(r, bad, r.choice(["-", " ", "", "."]))
 
 
+def neg_odd_sep(r):
+    """Ranges, lists, ratios and times written with the odd separators."""
+    k = r.randrange(6)
+    if k == 0:  # a range of representative-number-like values
+        a = int(r.choice(REP_PREFIXES))
+        return "%d~%d" % (a, a + r.choice([100, 200, 500]))
+    if k == 1:  # a list of 4-digit codes (a Luhn-invalid 16 digits)
+        body = r.choice(["4", "5" + str(r.randint(1, 5))]) + digits(r, 14)
+        body = body[:15]
+        bad = body + str((int(luhn_check_digit(body)) + r.randint(1, 9)) % 10)
+        return r.choice([",", "~", "|", "*"]).join(bad[i:i + 4] for i in range(0, 16, 4))
+    if k == 2:  # opening hours
+        return "%02d:%02d~%02d:%02d" % (r.randint(7, 11), r.choice([0, 30]), r.randint(17, 22), r.choice([0, 30]))
+    if k == 3:  # a resolution or size
+        return "%d*%d" % (r.choice([1280, 1920, 2560, 3840]), r.choice([720, 1080, 1440, 2160]))
+    if k == 4:  # years
+        y = r.randint(2015, 2022)
+        return ",".join(str(y + i) for i in range(r.randint(3, 4)))
+    # a list of amounts
+    return ",".join(str(r.randint(1, 99) * 1000) for _ in range(r.randint(3, 4)))
+
+
 def neg_account_like(r):
     bank = r.choice(list(BANKS))
     return gen_account(r, bank)
@@ -751,6 +794,7 @@ NEG = [
     (5, ["오입력 번호 {} (유효하지 않음)", "test number {} rejected", "카드번호 오류 {}"], neg_bad_card, None),
     (5, ["회원번호 {}", "member id {}", "쿠폰번호 {} 사용", "고객관리번호 {}"], neg_account_like, "acct"),
     (3, ["모델명 {} 입고", "part {} in stock", "시리얼 {}"], neg_model, "passport"),
+    (4, ["운영시간 {}", "range {}", "코드 {} 중 선택", "해상도 {}", "연도 {}", "금액 {}"], neg_odd_sep, None),
 ]
 
 FILLERS = [

@@ -390,9 +390,8 @@ TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
             "\u00B71\u00B71\u00B71\u00B71\u00B71\u00B71"}}) {
     EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
   }
-  // (Not numbers; and mixed separators in a digit-by-digit number are a
-  // known limit, docs/DETECTION.md.)
-  ExpectNothing({"1 2 3 4 5 6 7 8 9 0", "0 1 2 3 4 5 6 7 8 9", "v1.2.3.4.5.6.7.8", "0 1 0-1 2 3 4 5 6 7 8"});
+  // (Not numbers.)
+  ExpectNothing({"1 2 3 4 5 6 7 8 9 0", "0 1 2 3 4 5 6 7 8 9", "v1.2.3.4.5.6.7.8"});
   // A longer run may be reported by a prefix that validates (the safe side):
   // a Luhn-invalid 16-digit run whose first 13 digits are an RRN's.
   EXPECT_EQ(Scan("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 2"), One("rrn", "4 1 1 1 1 1 1 1 1 1 1 1 1"));
@@ -418,6 +417,60 @@ TEST(DetectDefaultsTest, DigitsOfOtherScriptsMarksAndDots) {
                  "v\u096A.\u0968\u0966.\u096F.\u0967\u096E\u0968"});
   // Korean around a middle dot stays Korean: no hit without a number.
   EXPECT_EQ(Scan("사과·배ㆍ감ㆍ귤 ① 번"), Hits{});
+}
+
+// The single separators people (and URLs, IMEs) put between digit groups
+// besides '-', '.', blanks, '/' and '_', and look-alikes normalization reads
+// as them; one separator throughout, as for '-'.
+TEST(DetectDefaultsTest, OddSeparatorsBetweenGroups) {
+  for (const std::string sep : {"~", ",", "*", ":", "|", "\\", "+", "\u223C", "\u301C", "\u3001", "\u2236", "\u2217",
+                                "\u2215", "\uFE62", "\uFF5E", "\uFF0C"}) {
+    for (const auto& [detector, value] : std::vector<std::pair<std::string, std::string>>{
+             {"phone_kr", "010" + sep + "1234" + sep + "5678"},
+             {"phone_kr", "02" + sep + "123" + sep + "4567"},
+             {"phone_kr", "+82" + sep + "10" + sep + "1234" + sep + "5678"},
+             {"rrn", "900101" + sep + "1234568"},
+             {"frn", "900101" + sep + "5234568"},
+             {"card", "4111" + sep + "1111" + sep + "1111" + sep + "1111"},
+             {"card", "3782" + sep + "822463" + sep + "10005"}}) {
+      EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
+    }
+  }
+  // The international call prefix 00 before 82.
+  ExpectFound("phone_kr", "tel ", {"0082-10-1234-5678", "0082 10 1234 5678", "00821012345678", "0082-2-123-4567"},
+              " 끝");
+  // Not one separator throughout; ranges, lists, times, sizes: the
+  // representative numbers take no odd separator ("1800~1900" is a range).
+  ExpectNothing({"010-1234~5678", "010~1234-5678", "1800~1900", "1588,1600", "1588~1234",
+                 "09:00~18:00", "1920*1080", "2019,2020,2021,2022", "10,000,20,000,30,000",
+                 "5330,5859,9133,8295", "0083-10-1234-5678", "00 82 10"});
+}
+
+// A number written one digit at a time may set its groups apart with a
+// second separator, and may carry the country code.
+TEST(DetectDefaultsTest, DigitByDigitWithGroupsAndCountryCode) {
+  for (const auto& [detector, value] : std::vector<std::pair<std::string, std::string>>{
+           {"phone_kr", "0 1 0 - 1 2 3 4 - 5 6 7 8"},
+           {"phone_kr", "0 1 0-1 2 3 4-5 6 7 8"},
+           {"phone_kr", "0.1.0  1.2.3.4  5.6.7.8"},
+           {"phone_kr", "0~1~0~1~2~3~4~5~6~7~8"},
+           {"phone_kr", "1 5 8 8 - 1 2 3 4"},
+           {"phone_kr", "+ 8 2 1 0 1 2 3 4 5 6 7 8"},
+           {"phone_kr", "+8_2_1_0_1_2_3_4_5_6_7_8"},
+           {"phone_kr", "+8 2 - 1 0 - 1 2 3 4 - 5 6 7 8"},
+           {"phone_kr", "+ 8 2 2 1 2 3 4 5 6 7"},
+           {"phone_kr", "+82 1 0 1 2 3 4 5 6 7 8"},
+           {"phone_kr", "0 0 8 2 1 0 1 2 3 4 5 6 7 8"},
+           {"phone_kr", "0-0-8-2-0-1-0-1-2-3-4-5-6-7-8"},
+           {"rrn", "9 0 0 1 0 1 - 1 2 3 4 5 6 8"},
+           {"rrn", "9,0,0,1,0,1,1,2,3,4,5,6,8"},
+           {"frn", "9 0 0 1 0 1-5 2 3 4 5 6 8"},
+           {"card", "4 1 1 1 - 1 1 1 1 - 1 1 1 1 - 1 1 1 1"}}) {
+    EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
+  }
+  // Three kinds of separators; another country; a list of digits.
+  ExpectNothing({"0 1 0-1 2 3 4_5 6 7 8", "+ 4 4 2 0 7 9 4 6 0 0 0 0", "+ 1 2 1 2 5 5 5 0 1 2 3",
+                 "1, 2, 3, 4, 5, 6, 7, 8, 9, 10", "0 0 8 3 1 0 1 2 3 4 5 6 7 8"});
 }
 
 TEST(DetectDefaultsTest, MemoWithEverything) {
