@@ -34,12 +34,14 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // "1800~1900" and "1600,1700" are ranges and lists.
   const std::string kNarrowSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_]))";
   const std::string kRrnShape = R"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))" + kSep + "?";
-  // One digit at a time: every digit followed by a separator
-  // ("0 1 0 1 2 3 4 5 6 7 8", "9-0-0-1-0-1-1-2-3-4-5-6-8", and with the groups
-  // set apart, "0 1 0 - 1 2 3 4 - 5 6 7 8"), a way to write a number past a
-  // detector. The validators read the digits (and, for phones and cards,
-  // allow one separator between the digits and another between the groups).
-  const std::string kDigitByDigit = "(?:" + kSep + R"(\d))";
+  // One digit at a time: every digit after a run of separator characters
+  // ("0 1 0 1 2 3 4 5 6 7 8", "9-0-0-1-0-1-1-2-3-4-5-6-8", and with the
+  // groups set apart, "0 1 0 - 1 2 3 4 - 5 6 7 8"), a way to write a number
+  // past a detector. The validators read the digits (and, for phones and
+  // cards, allow one separator between the digits and another between the
+  // groups). (A run, not kSep: two positions a digit keep the detectors in
+  // the scanner's combined automaton, prefilter.h.)
+  const std::string kDigitByDigit = R"((?:[ \t.\-/_~,*:|\\+]+\d))";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,
   // SC제일/신한(old)/수협 3-2-6, 우리 4-3-6, 하나 3-6-5, 농협/부산 3-4-4-2,
@@ -73,10 +75,9 @@ std::vector<DetectorSpec> Scanner::Defaults() {
                              R"(?\d{4})"                                                   // 010-1234-5678, +82 10 ...
                              + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4})" + kSep + R"(?\d{4})"  // (02) 123-4567
                              + "|" + kRepresentative + kNarrowSep + R"(?\d{4})"            // 1588-1234
-                             // 0 1 0 1 2 3 4 ..., 0 0 8 2 1 0 ..., + 8 2 1 0 ..., 1 5 8 8 ...
-                             + "|0(?:" + kSep + "0" + kSep + "8" + kSep + "2" + kDigitByDigit + "{8,11}|" +
-                             kDigitByDigit + "{8,10})" + R"(|\+[ \t]{0,2}8)" + kSep + "?2" + kDigitByDigit +
-                             "{8,11}|1(?:" + kNarrowSep + R"(\d){7})";
+                             // 0 1 0 1 2 3 4 ..., + 8 2 1 0 ... and 0 0 8 2 1 0 ... (the
+                             // validator checks the digit count and the 0082), 1 5 8 8 ...
+                             + R"(|(?:\+[ \t]*8[ \t.\-/_]*2|0))" + kDigitByDigit + R"({8,14}|1(?:[ \t.\-/_]+\d){7})";
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6}|\d)" + kDigitByDigit + "{12}", "rrn", {}, 20},
       {"frn", kRrnShape + R"([5-8]\d{6}|\d)" + kDigitByDigit + "{12}", "frn", {}, 20},
