@@ -69,12 +69,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // ("82-10-1234-5678": without one, "8210-1234-5678" is as often a 4-4-4
   // parcel or account number); then the trunk 0 as "(0)" or "0", or not at
   // all. One digit at a time, only after a '+' ("+ 8 2 1 0 ...").
-  const std::string kCountry =
-      R"((?:(?:\+|00)82)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
+  const std::string kCountry = R"((?:(?:\+|00)82)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
   const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk + kSep + R"(?\d{3,4})" + kSep +
                              R"(?\d{4})"                                                   // 010-1234-5678, +82 10 ...
                              + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4})" + kSep + R"(?\d{4})"  // (02) 123-4567
-                             + "|" + kRepresentative + kNarrowSep + R"(?\d{4})"            // 1588-1234
+                             + "|" + kRepresentative + kNarrowSep +
+                             R"(?\d{4})"  // 1588-1234
                              // 0 1 0 1 2 3 4 ..., + 8 2 1 0 ... and 0 0 8 2 1 0 ... (the
                              // validator checks the digit count and the 0082), 1 5 8 8 ...
                              + R"(|(?:\+[ \t]*8[ \t.\-/_]*2|0))" + kDigitByDigit + R"({8,14}|1(?:[ \t.\-/_]+\d){7})";

@@ -66,8 +66,8 @@ TEST(CanonicalPhoneKrTest, MobileInEveryWrittenForm) {
                                "010|1234|5678",
                                "010\\1234\\5678",
                                "010*1234*5678",
-                               "010\u223C1234\u223C5678",  // tilde operator
-                               "010\u30011234\u30015678",  // ideographic comma
+                               "010\u223C1234\u223C5678",    // tilde operator
+                               "010\u30011234\u30015678",    // ideographic comma
                                "0 1 0 - 1 2 3 4 - 5 6 7 8",  // one digit at a time
                                "+ 8 2 1 0 1 2 3 4 5 6 7 8",
                                "0 0 8 2 1 0 1 2 3 4 5 6 7 8",

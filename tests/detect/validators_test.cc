@@ -183,13 +183,13 @@ TEST(DetectValidatorsTest, PhoneOneDigitAtATime) {
                         "+ 8 2 2 1 2 3 4 5 6 7", "0 0 8 2 1 0 1 2 3 4 5 6 7 8", "0 0 8 2 0 2 1 2 3 4 5 6 7"}) {
     EXPECT_TRUE(V(Validator::kPhoneKr, p)) << p;
   }
-  for (const char* p : {"0 1 0-1 2 3 4_5 6 7 8",           // three kinds of separators
-                        "+ 4 4 2 0 7 9 4 6 0 0 0 0",       // another country
+  for (const char* p : {"0 1 0-1 2 3 4_5 6 7 8",            // three kinds of separators
+                        "+ 4 4 2 0 7 9 4 6 0 0 0 0",        // another country
                         "+ 8 2",                            // nothing after the country code
                         "0 0 8 2",                          // nor here
-                        "0 0 8 3 1 0 1 2 3 4 5 6 7 8",     // not 82
+                        "0 0 8 3 1 0 1 2 3 4 5 6 7 8",      // not 82
                         "0 1 0 1 2 3 4 5 6 7 8 9 0 1 2 3",  // too long
-                        "0 5 9 1 2 3 4 5 6 7"}) {          // no such area code
+                        "0 5 9 1 2 3 4 5 6 7"}) {           // no such area code
     EXPECT_FALSE(V(Validator::kPhoneKr, p)) << p;
   }
 }
