@@ -42,6 +42,17 @@ bool IsDigitGroupMark(uint32_t cp) {
     case 0xFE32:  // PRESENTATION FORM FOR VERTICAL EN DASH
     case 0xFF65:  // HALFWIDTH KATAKANA MIDDLE DOT
     case 0xFF70:  // HALFWIDTH KATAKANA-HIRAGANA PROLONGED SOUND MARK
+    // Korean typists: the vowel ㅡ (the `m` key) and its jamo forms, the
+    // first line of the ㅂ+한자 symbol list, the araea ᆞ, a black circle;
+    // and the Greek ano teleia (NFKC: the middle dot).
+    case 0x0387:  // GREEK ANO TELEIA
+    case 0x1173:  // HANGUL JUNGSEONG EU
+    case 0x119E:  // HANGUL JUNGSEONG ARAEA
+    case 0x2500:  // BOX DRAWINGS LIGHT HORIZONTAL
+    case 0x2501:  // BOX DRAWINGS HEAVY HORIZONTAL
+    case 0x25CF:  // BLACK CIRCLE
+    case 0x3161:  // HANGUL LETTER EU
+    case 0xFFDA:  // HALFWIDTH HANGUL LETTER EU
       return true;
     default: return false;
   }
@@ -445,6 +456,110 @@ struct DigitTable {
   }
 };
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The byte of the percent escape at t[i] ("%2D"), or -1.
+int PercentByte(std::string_view t, size_t i) {
+  if (t.size() - i < 3 || t[i] != '%') return -1;
+  const int hi = HexValue(t[i + 1]);
+  const int lo = HexValue(t[i + 2]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+// The code point of the 4-hex-digit escape at t[i] ("\u002D"), or -1.
+int32_t BackslashU(std::string_view t, size_t i) {
+  if (t.size() - i < 6 || t[i] != '\\' || t[i + 1] != 'u') return -1;
+  int32_t cp = 0;
+  for (size_t k = 2; k < 6; ++k) {
+    const int h = HexValue(t[i + k]);
+    if (h < 0) return -1;
+    cp = cp * 16 + h;
+  }
+  return cp;
+}
+
+// The escape at t[i] that the text is read through (see normalize.h): its
+// length in t, with the code point it stands for in *cp (a percent escape
+// of UTF-8 gives one code point for all its bytes); 0 when t[i] starts none.
+size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
+  const char c = t[i];
+  if (c == '%') {
+    const int b0 = PercentByte(t, i);
+    if (b0 < 0) return 0;
+    if (b0 >= 0x20 && b0 <= 0x7E) {
+      *cp = static_cast<uint32_t>(b0);
+      return 3;
+    }
+    // UTF-8 written as percent escapes ("%EC%97%B0"): all of its bytes, and
+    // well-formed.
+    const size_t len = b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3 : b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0;
+    if (len == 0) return 0;
+    char bytes[4];
+    bytes[0] = static_cast<char>(b0);
+    for (size_t k = 1; k < len; ++k) {
+      const int b = PercentByte(t, i + 3 * k);
+      if (b < 0x80 || b > 0xBF) return 0;
+      bytes[k] = static_cast<char>(b);
+    }
+    return unicode::DecodeUtf8(std::string_view(bytes, len), 0, cp) == len ? 3 * len : 0;
+  }
+  if (c == '\\') {
+    const int32_t u = BackslashU(t, i);
+    if (u < 0) return 0;
+    if (u >= 0xD800 && u <= 0xDBFF) {  // a surrogate pair, or nothing
+      const int32_t low = BackslashU(t, i + 6);
+      if (low < 0xDC00 || low > 0xDFFF) return 0;
+      *cp = 0x10000 + ((static_cast<uint32_t>(u) - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00);
+      return 12;
+    }
+    if (u >= 0xDC00 && u <= 0xDFFF) return 0;
+    *cp = static_cast<uint32_t>(u);
+    return 6;
+  }
+  if (c == '&') {
+    if (t.substr(i).starts_with("&nbsp;")) {
+      *cp = 0xA0;
+      return 6;
+    }
+    if (t.size() - i < 4 || t[i + 1] != '#') return 0;
+    const bool hex = t[i + 2] == 'x' || t[i + 2] == 'X';
+    size_t k = i + (hex ? 3 : 2);
+    uint32_t v = 0;
+    size_t digits = 0;
+    for (; k < t.size() && digits <= 7; ++k, ++digits) {
+      const int h = hex ? HexValue(t[k]) : (t[k] >= '0' && t[k] <= '9' ? t[k] - '0' : -1);
+      if (h < 0) break;
+      v = v * (hex ? 16 : 10) + static_cast<uint32_t>(h);
+    }
+    if (digits == 0 || digits > 7 || k >= t.size() || t[k] != ';') return 0;
+    if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    *cp = v;
+    return k + 1 - i;
+  }
+  return 0;
+}
+
+// Whether `text` holds an escape EscapeAt decodes (one memchr pass per
+// escape character: most texts hold none of them, or few).
+bool HasEscape(std::string_view text) {
+  for (const char c : {'%', '\\', '&'}) {
+    for (size_t i = 0; i < text.size();) {
+      const void* hit = std::memchr(text.data() + i, c, text.size() - i);
+      if (hit == nullptr) break;
+      i = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+      uint32_t cp = 0;
+      if (EscapeAt(text, i, &cp) != 0) return true;
+      ++i;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool MayNormalizeToDigitAtOrColon(std::string_view text) {
@@ -469,6 +584,46 @@ Result<NormalizedText> NormalizedText::Create(std::string_view original) {
 }
 
 Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out) {
+  if (Status st = CreateUnescaped(original, out); !st.ok() || !HasEscape(original)) return st;
+  // Read through the escapes: decode them (every other byte copied), each
+  // decoded byte mapped to its escape, normalize the decoded text, and map
+  // each normalized byte through both maps to the original.
+  thread_local std::string decoded;
+  thread_local std::vector<uint32_t> dec_begin, dec_end;
+  thread_local NormalizedText inner;
+  decoded.clear();
+  dec_begin.clear();
+  dec_end.clear();
+  for (size_t i = 0; i < original.size();) {
+    uint32_t cp = 0;
+    size_t len = EscapeAt(original, i, &cp);
+    if (len != 0) {
+      unicode::AppendUtf8(cp, &decoded);
+    } else {
+      len = 1;
+      decoded.push_back(original[i]);
+    }
+    dec_begin.resize(decoded.size(), static_cast<uint32_t>(i));
+    dec_end.resize(decoded.size(), static_cast<uint32_t>(i + len));
+    i += len;
+  }
+  if (Status st = CreateUnescaped(decoded, &inner); !st.ok()) return st;  // (valid: checked above)
+  const std::string_view t = inner.text();
+  out->original_ = original;
+  out->identity_ = false;
+  out->normalized_.assign(t);
+  out->src_begin_.resize(t.size());
+  out->src_end_.resize(t.size());
+  for (size_t o = 0; o < t.size(); ++o) {
+    const size_t b = inner.identity_ ? o : inner.src_begin_[o];
+    const size_t e = inner.identity_ ? o + 1 : inner.src_end_[o];
+    out->src_begin_[o] = dec_begin[b];
+    out->src_end_[o] = dec_end[e - 1];
+  }
+  return Status::Ok();
+}
+
+Status NormalizedText::CreateUnescaped(std::string_view original, NormalizedText* out) {
   out->original_ = std::string_view();
   out->identity_ = true;
   if (original.size() >= std::numeric_limits<uint32_t>::max()) {

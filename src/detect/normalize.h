@@ -23,7 +23,13 @@
 //    ASCII digits, and combining marks (U+0301 on a digit, the keycap
 //    U+20E3: unicode::IsCombiningMark) are removed;
 //  - the blank braille pattern U+2800 becomes a space, ideographic and small
-//    full stops (U+3002, U+FF61, U+FE52, U+2024) '.', U+FE6B '@'.
+//    full stops (U+3002, U+FF61, U+FE52, U+2024) '.', U+FE6B '@';
+//  - escapes are read as what they stand for, before the rest: percent
+//    escapes of printable ASCII and of well-formed UTF-8 ("010%2D1234%2D5678",
+//    "minjun%40example.com", "%EC%97%B0%EB%9D%BD%EC%B2%98%20010-…" from a
+//    URL), \uXXXX escapes with surrogate pairs (JSON text inside a string:
+//    "\uc8fc\ubbfc900101-…"), HTML character references (&#45; &#x2D;
+//    &nbsp;). Other '%', '\' and '&' stay. A span covers whole escapes.
 // Everything else is copied unchanged. Text with nothing to change (ASCII
 // with no control but tab and line breaks, or valid UTF-8 such as plain
 // Korean) is not copied at all (fast path: the map is the identity). The
@@ -90,6 +96,8 @@ class NormalizedText {
   [[nodiscard]] bool Seam(size_t i) const { return !identity_ && SeamCopied(i); }
 
  private:
+  // CreateInto without reading through escapes.
+  [[nodiscard]] static Status CreateUnescaped(std::string_view original, NormalizedText* out);
   // Seam on the copied path (out of line: only texts normalization changed).
   [[nodiscard]] bool SeamCopied(size_t i) const;
   // Whether original_[from, to) (removed characters) holds an enclosing mark.

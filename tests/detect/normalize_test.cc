@@ -63,6 +63,54 @@ TEST(NormalizeTest, MapCoversFullWidthAndInnerZeroWidth) {
   EXPECT_EQ(e, 3u);
 }
 
+// Escapes are read as what they stand for: percent escapes (printable
+// ASCII, whole well-formed UTF-8 sequences), \uXXXX with surrogate pairs,
+// HTML character references; a span covers whole escapes.
+TEST(NormalizeTest, ReadsThroughEscapes) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"010%2D1234%2D5678", "010-1234-5678"},
+      {"minjun%40example.com", "minjun@example.com"},
+      {"%EC%97%B0%EB%9D%BD%EC%B2%98%20010", "연락처 010"},
+      {"%30%31%30", "010"},
+      {"\\uc8fc\\ubbfc900101", "주민900101"},
+      {"010\\uff0d1234", "010-1234"},  // then folded as any full-width dash
+      {"\\ud83d\\ude00 x", "\U0001F600 x"},
+      {"010&#45;1234&#x2D;5678&nbsp;!", "010-1234-5678 !"},
+      {"a\\u0000b", "ab"},  // a NUL, removed as any control
+  };
+  for (const auto& [in, want] : cases) {
+    auto n = NormalizedText::Create(in);
+    ASSERT_TRUE(n.ok()) << in;
+    EXPECT_FALSE(n->identity()) << in;
+    EXPECT_EQ(n->text(), want) << in;
+    size_t b = 0, e = 0;
+    n->MapToOriginal(0, n->text().size(), &b, &e);
+    EXPECT_EQ(b, 0u) << in;
+    EXPECT_EQ(e, in.size()) << in;
+  }
+  // What is no escape stays as it is (and keeps the identity path).
+  for (const std::string in :
+       {"50% 할인", "10%", "%zz%4", "%C3 x", "%C3%2", "%ED%A0%80", "%C0%AF", "\\ud800 x", "\\udc00", "\\u12",
+        "C:\\users\\x", "&#;", "&#0;", "&#1114112;", "&#xD800;", "&amp;", "&#12345678;", "a&b", "%0A"}) {
+    auto n = NormalizedText::Create(in);
+    ASSERT_TRUE(n.ok()) << in;
+    EXPECT_EQ(n->text(), in) << in;
+  }
+  // The map goes through both steps: a decoded escape, then a folded
+  // character ("\uff10" is a full-width zero).
+  const std::string s = "a%2D\\uff10b";
+  auto n = NormalizedText::Create(s);
+  ASSERT_TRUE(n.ok());
+  ASSERT_EQ(n->text(), "a-0b");
+  size_t b = 0, e = 0;
+  n->MapToOriginal(1, 2, &b, &e);
+  EXPECT_EQ(s.substr(b, e - b), "%2D");
+  n->MapToOriginal(2, 3, &b, &e);
+  EXPECT_EQ(s.substr(b, e - b), "\\uff10");
+  // Malformed UTF-8 outside the escapes still fails.
+  EXPECT_FALSE(NormalizedText::Create("%2D\xFF").ok());
+}
+
 TEST(NormalizeTest, RejectsMalformedUtf8) {
   for (const std::string& bad :
        {std::string("ab\xC3"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"), std::string("x\xFFy"),

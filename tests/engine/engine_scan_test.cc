@@ -184,6 +184,23 @@ TEST(EngineScanTest, DigitsOfOtherScriptsAreFoundAndJoin) {
   EXPECT_NE(out.find(R"("note":")" + token + "\""), std::string::npos) << out;
 }
 
+// An escaped phone (a URL's query, JSON text inside a string) is found and
+// gets the token of the plain one.
+TEST(EngineScanTest, EscapedPiiIsFoundAndJoins) {
+  auto f = Make();
+  const std::string out = Mask(f, R"({"customer":{"phone":"010-1234-5678"},)"
+                                  R"("note":"cb?tel=010%2D1234%2D5678&x=1",)"
+                                  R"("memo":"{\"m\":\"\\uc804\\ud654010\\u002d1234\\u002d5678\"}"})");
+  for (const char* raw : {"1234%2D5678", "1234\\\\u002d5678", "5678"}) {
+    EXPECT_EQ(out.find(raw), std::string::npos) << raw << " in " << out;
+  }
+  const size_t a = out.find("t1.phone.1.");
+  ASSERT_NE(a, std::string::npos) << out;
+  const std::string token = out.substr(a, out.find('"', a) - a);
+  EXPECT_NE(out.find(R"("note":"cb?tel=)" + token + R"(&x=1")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"(\\ud654)" + token + R"(\"})"), std::string::npos) << out;
+}
+
 TEST(EngineScanTest, FieldLabelsAreCutAndQuoted) {
   auto f = Make();
   std::vector<Finding> findings;
