@@ -53,14 +53,19 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       R"(|\d{3}-(?:\d{2}-(?:\d{6}-\d|\d{6}|\d{4}-\d{3})|\d{3}-\d{6}|\d{6}-(?:\d{2}-\d{3}|\d{5}|\d{3})|\d{4}-\d{4}-\d{2}))"
       R"(|\d{4}-(?:\d{3}-\d{6}|\d{2}-\d{7}|\d{4}-\d{4}(?:-\d)?))"
       R"(|\d{11,14})";
+  // (Bank names and their short forms; "카카오" and "토스" cover 카카오뱅크
+  // and 토스뱅크; words of one or two ASCII letters count only standing
+  // alone.)
   const std::vector<std::string> kBankWords = {
-      "계좌", "입금", "송금", "이체", "은행", "예금주",     "account",  "bank",     "acct",   "국민",   "신한",
-      "우리", "하나", "농협", "기업", "ibk",  "카카오뱅크", "토스뱅크", "케이뱅크", "새마을", "우체국", "수협",
-      "대구", "부산", "경남", "광주", "전북", "제주",       "sc제일",   "씨티",     "citi"};
+      "계좌", "입금",   "송금",   "이체", "은행", "예금주", "account", "bank", "acct", "국민",
+      "신한", "우리",   "하나",   "농협", "기업", "ibk",    "카카오",  "카뱅", "토스", "케이뱅크",
+      "케뱅", "새마을", "우체국", "수협", "신협", "산업",   "kdb",     "kb",   "nh",   "sc",
+      "대구", "부산",   "경남",   "광주", "전북", "제주",   "sc제일",  "씨티", "citi"};
   // Phones: mobile 010/011/016-019, Seoul 02, regional 031-064, VoIP 070,
   // also after +82 or "82-" (with or without the trunk 0, or "(0)"), and the 15xx/16xx/18xx
   // representative numbers (전국대표번호) of the assigned prefixes, with or
-  // without a separator; an area code may be in parentheses ("(02) 123-4567").
+  // without a separator; an area code may be in parentheses ("(02) 123-4567"),
+  // or only closed by one ("02)123-4567").
   const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70))";
   const std::string kRepresentative =
       R"(1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99)))";
@@ -71,9 +76,10 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // all. One digit at a time, only after a '+' ("+ 8 2 1 0 ...").
   const std::string kCountry = R"((?:(?:\+|00)82)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
   const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk + kSep + R"(?\d{3,4})" + kSep +
-                             R"(?\d{4})"                                                   // 010-1234-5678, +82 10 ...
-                             + R"(|\(0)" + kTrunk + R"(\) ?\d{3,4})" + kSep + R"(?\d{4})"  // (02) 123-4567
-                             + "|" + kRepresentative + kNarrowSep +
+                             R"(?\d{4})"  // 010-1234-5678, +82 10 ...
+                             // (02) 123-4567, (010)-1234-5678, and 02)123-4567 as Korean signs write it
+                             + R"(|\(?0)" + kTrunk + R"(\))" + kSep + R"(?\d{3,4})" + kSep + R"(?\d{4})" + "|" +
+                             kRepresentative + kNarrowSep +
                              R"(?\d{4})"  // 1588-1234
                              // 0 1 0 1 2 3 4 ..., + 8 2 1 0 ... and 0 0 8 2 1 0 ... (the
                              // validator checks the digit count and the 0082), 1 5 8 8 ...

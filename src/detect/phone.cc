@@ -31,7 +31,8 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
       if (open != 0 || pairs != 0) return false;
       open = 1;
     } else if (c == ')') {
-      if (open != 1) return false;
+      // Closing "(02)", or alone after the area code: "02)123-4567".
+      if (open != 1 && (pairs != 0 || n == 0 || n > 3)) return false;
       open = 0;
       pairs = 1;
     } else if (std::string_view(" \t-./_~,*:|\\+").find(c) == std::string_view::npos) {

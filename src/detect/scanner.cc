@@ -118,10 +118,19 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
 // codes ("SKU01012345678", "A010-1234-5678") still do.
 [[gnu::noinline]] bool LabelBefore(std::string_view t, size_t b) {
   size_t k = b;
-  while (k > 0 && b - k <= 8 && IsAsciiAlpha(t[k - 1])) --k;
+  while (k > 0 && b - k <= 12 && IsAsciiAlpha(t[k - 1])) --k;
   if (k == b || (k > 0 && IsAsciiAlnum(t[k - 1]))) return false;
-  return IsWordIn(
-      t, k, b, {"hp", "tel", "ph", "phone", "mobile", "mob", "cell", "fax", "rrn", "ssn", "card", "acct", "account"});
+  if (k > 0 && t[k - 1] == '.') {
+    // The top-level domain of an e-mail address ends a word too:
+    // "kim@example.com010-1234-5678".
+    size_t j = k - 1;
+    while (j > 0 && k - j <= 255 && (IsAsciiAlnum(t[j - 1]) || t[j - 1] == '.' || t[j - 1] == '-')) --j;
+    if (j > 0 && t[j - 1] == '@') return true;
+  }
+  return IsWordIn(t, k, b, {"hp",        "tel",        "ph",          "phone",   "mobile",      "mob",      "cell",
+                            "fax",       "rrn",        "ssn",         "card",    "acct",        "account",  "cellphone",
+                            "telephone", "handphone",  "mobilephone", "phoneno", "phonenumber", "mobileno", "telno",
+                            "cardno",    "cardnumber", "jumin",       "juminno", "id"});
 }
 
 // The same after a candidate that ends with a digit: "010-1234-5678ext12",
@@ -131,6 +140,13 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
   while (k < t.size() && k - e <= 4 && IsAsciiAlpha(t[k])) ++k;
   if (k == e || (k < t.size() && IsAsciiAlpha(t[k]))) return false;
   return IsWordIn(t, e, k, {"ext", "exp", "x"});
+}
+
+// Detectors whose validator is strong enough (Luhn and an issuer's length,
+// a date with a gender digit) that a '-' and more digits after the number
+// do not make it part of a longer one.
+inline bool StrongNumber(Validator v) {
+  return v == Validator::kCard || v == Validator::kRrn || v == Validator::kFrn;
 }
 
 // A hit's first and last characters must not be glued to the text around
@@ -153,12 +169,19 @@ inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Va
 }
 
 inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Validator v) {
+  // After an e-mail's top-level domain (letters, the match took them all),
+  // anything ends it: "kim@example.com010-1234-5678", "….com-1".
+  if (v == Validator::kEmail) return true;
   if (e < t.size() && IsAsciiAlnum(t[e - 1])) {
     const char n = t[e];
     if (IsAsciiAlnum(n) && !(IsAsciiAlpha(n) && IsAsciiDigit(t[e - 1]) && LabelAfter(t, e)) && !norm.Seam(e)) {
       return false;
     }
-    if ((n == '-' || n == '.') && e + 1 < t.size() && IsAsciiDigit(t[e + 1]) && !norm.Seam(e) && !norm.Seam(e + 1)) {
+    // A card or resident number that validates is not made another number
+    // by a "-1228" after it (an expiry, a sequence): it stays PII. (A '.'
+    // still glues: "4111.1111.1111.1111.5" is a dotted build number.)
+    if ((n == '.' || (n == '-' && !StrongNumber(v))) && e + 1 < t.size() && IsAsciiDigit(t[e + 1]) && !norm.Seam(e) &&
+        !norm.Seam(e + 1)) {
       return false;
     }
   }
@@ -176,7 +199,14 @@ bool HasWord(const Detector& d, std::string_view t, size_t from, size_t to) {
       if (word.size() > to - i) continue;
       size_t k = 1;
       while (k < word.size() && AsciiLower(t[i + k]) == word[k]) ++k;
-      if (k == word.size()) return true;
+      if (k != word.size()) continue;
+      // A word of one or two ASCII letters ("kb", "nh") only standing alone:
+      // not inside "kbps" or "enhance".
+      if (word.size() <= 2 && IsAsciiAlpha(word[0]) &&
+          ((i > 0 && IsAsciiAlpha(t[i - 1])) || (i + word.size() < t.size() && IsAsciiAlpha(t[i + word.size()])))) {
+        continue;
+      }
+      return true;
     }
   }
   return false;
@@ -258,16 +288,20 @@ struct Combined {
   std::vector<uint8_t> owner;            // position -> combined detector
   std::array<uint64_t, 128> starts{};    // byte -> combined detectors that can start with it
   uint64_t ipv6 = 0;                     // combined detectors with the ipv6 boundary rules
+  uint64_t email = 0;                    // ... with the e-mail's end rule (EndOk)
+  uint64_t strong = 0;                   // ... with a strong number's end rule (StrongNumber)
 
   // Adds d's automaton at the next positions; false when it does not fit.
-  bool Add(size_t id, const internal::PositionAutomaton& a, bool is_ipv6) {
+  bool Add(size_t id, const internal::PositionAutomaton& a, Validator v) {
     if (detector.size() == 64 || size + a.size > kMaxPositions) return false;
     const size_t base = size;
     const size_t k = detector.size();
     detector.push_back(id);
     parts.push_back({base, a});
     size += a.size;
-    if (is_ipv6) ipv6 |= uint64_t{1} << k;
+    if (v == Validator::kIpv6) ipv6 |= uint64_t{1} << k;
+    if (v == Validator::kEmail) email |= uint64_t{1} << k;
+    if (StrongNumber(v)) strong |= uint64_t{1} << k;
     return true;
   }
 
@@ -404,9 +438,12 @@ struct Combined {
           *far_ends |= uint64_t{1} << k;
         }
       }
+      // EndOk per kind of rule: the general one, IPv6's, the e-mail's (always),
+      // a strong number's.
       const bool ok = EndOk(norm, t, i + 1, Validator::kNone);
       const bool ok6 = (owners & ipv6) != 0 && EndOk(norm, t, i + 1, Validator::kIpv6);
-      found |= owners & ((ok ? ~ipv6 : 0) | (ok6 ? ipv6 : 0));
+      const bool ok_strong = (owners & strong) != 0 && EndOk(norm, t, i + 1, Validator::kCard);
+      found |= owners & ((ok ? ~(ipv6 | email | strong) : 0) | (ok6 ? ipv6 : 0) | email | (ok_strong ? strong : 0));
     }
     return found;
   }
@@ -592,7 +629,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
         d.group = g;
         d.min_triggers = facts.min_triggers;
         d.min_length = facts.min_length;
-        if (facts.has_automaton && impl->combined.Add(i, facts.automaton, d.validator == Validator::kIpv6)) {
+        if (facts.has_automaton && impl->combined.Add(i, facts.automaton, d.validator)) {
           d.combined = static_cast<int>(impl->combined.detector.size() - 1);
         }
         impl->groups[g].detectors.push_back(i);

@@ -148,17 +148,21 @@ bool ValidatePhone(std::string_view c) {
     if (rest.empty() || !IsDigit(rest.front())) return false;
     // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
     if (rest.front() != '0') d[n++] = '0';
-  } else if (rest.starts_with("(")) {
-    // "(02) 123-4567", "(031)123-4567": the area code in parentheses.
-    const size_t close = rest.find(')');
-    if (close == std::string_view::npos || close < 2 || close > 4) return false;
-    for (char ch : rest.substr(1, close - 1)) {
+  } else if (const size_t close = rest.find(')'); close != std::string_view::npos) {
+    // "(02) 123-4567", "(031)123-4567", "(010)-1234-5678": the area code in
+    // parentheses; "02)123-4567": only closed by one. Then one separator or
+    // none.
+    const size_t open = rest.starts_with('(') ? 1 : 0;
+    if (close < open + 2 || close > open + 3) return false;
+    for (char ch : rest.substr(open, close - open)) {
       if (!IsDigit(ch)) return false;
       d[n++] = ch;
     }
     rest.remove_prefix(close + 1);
-    if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    if (rest.empty() || !IsDigit(rest.front())) return false;
+    size_t sep = 0;
+    while (sep < rest.size() && !IsDigit(rest[sep])) ++sep;
+    if (sep > 3 || sep == rest.size()) return false;
+    rest.remove_prefix(sep);
   }
   if (!ConsistentSeparators(rest)) return false;
   const size_t m = Digits(rest, d + n, 15);

@@ -150,7 +150,7 @@ def disguise(r, tok, rate=0.12, what=None):
     """Returns tok, sometimes with one or two normalization tricks."""
     if r.random() >= rate:
         return tok
-    tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot", "spaced", "sep"],
+    tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot", "spaced", "sep", "esc"],
                       r.choice([1, 1, 2]))
     rep = what == "phone_kr" and tok.startswith("1")  # 1588-1234 (not "1800~1900": a range)
     if "sep" in tricks and what in DIGIT_BY_DIGIT and not rep and "(" not in tok:
@@ -199,6 +199,26 @@ def disguise(r, tok, rate=0.12, what=None):
         for _ in range(r.choice([1, 1, 2, 3])):
             i = r.randrange(1, len(tok))
             tok = tok[:i] + r.choice(HIDDEN) + tok[i:]
+    if "esc" in tricks:
+        # Last (an invisible character inside an escape makes it none):
+        # written through escapes: a URL's percent escapes (of the
+        # punctuation, or of everything), JSON text inside a string (\uXXXX
+        # of the non-ASCII characters and some others), HTML references.
+        # (Controls are not percent-encoded: the detectors do not read %00-%1F
+        # and %7F, so that "10%010-1234-5678" stays 10% and a phone.)
+        k = r.randrange(4)
+        ctrl = lambda c: ord(c) < 0x20 or ord(c) == 0x7F  # noqa: E731
+        if k == 0:
+            tok = "".join("%%%02X" % ord(c) if ord(c) < 128 and not c.isalnum() and not ctrl(c) else c for c in tok)
+        elif k == 1:
+            tok = "".join("".join("%%%02X" % b for b in c.encode()) if r.random() < 0.6 and not ctrl(c) else c
+                          for c in tok)
+        elif k == 2:
+            tok = "".join(("\\u%04x" % ord(c) if ord(c) < 0x10000 else "\\u%04x\\u%04x" % (
+                0xD800 + ((ord(c) - 0x10000) >> 10), 0xDC00 + ((ord(c) - 0x10000) & 0x3FF)))
+                if ord(c) >= 128 or r.random() < 0.3 else c for c in tok)
+        else:
+            tok = tok.replace("-", r.choice(["&#45;", "&#x2D;"])).replace(" ", "&nbsp;")
     return tok
 
 
@@ -519,9 +539,16 @@ BANKS = {
     "대구은행": [[3, 2, 6, 1]],
     "수협": [[3, 2, 6], [4, 4, 4]],
     "씨티": [[3, 6, 3]],
+    # short forms people write
+    "KB": [[6, 2, 6]],
+    "NH": [[3, 4, 4, 2]],
+    "카뱅": [[4, 2, 7]],
+    "토스": [[4, 4, 4]],
+    "케뱅": [[3, 3, 6]],
+    "신협": [[3, 3, 6]],
 }
 BANK_PREFIX = {"신한": ["110", "140", "100"], "우리": ["1002", "1005"], "농협": ["301", "302", "312", "351", "352", "356"],
-               "카카오뱅크": ["3333", "7979"], "토스뱅크": ["1000"], "케이뱅크": ["100", "110"], "새마을금고": ["9002", "9003"]}
+               "카카오뱅크": ["3333", "7979"], "카뱅": ["3333"], "토스뱅크": ["1000"], "토스": ["1000"], "케이뱅크": ["100", "110"], "새마을금고": ["9002", "9003"]}
 
 
 def gen_account(r, bank):
@@ -805,8 +832,8 @@ FILLERS = [
 JOINERS = [" ", " ", ", ", " / ", "\n", ". ", " | ", " - "]
 
 BANK_WORDS = ["계좌", "입금", "송금", "이체", "은행", "account", "bank", "acct", "예금주", "국민", "신한", "우리", "하나", "농협",
-              "기업", "카카오뱅크", "토스뱅크", "케이뱅크", "새마을", "우체국", "수협", "대구", "부산", "경남", "광주", "전북", "제주",
-              "sc제일", "씨티", "citi", "ibk", "kb"]
+              "기업", "카카오", "카뱅", "토스", "케이뱅크", "케뱅", "새마을", "우체국", "수협", "신협", "산업", "kdb", "대구", "부산", "경남",
+              "광주", "전북", "제주", "sc제일", "씨티", "citi", "ibk", "kb", "nh", "sc"]
 PASSPORT_WORDS = ["여권", "passport"]
 
 
@@ -833,7 +860,12 @@ class Record:
 def near_word(text, b, e, words, window=26):
     lo = text[max(0, b - window):b].lower()
     hi = text[e:e + window].lower()
-    return any(w in lo or w in hi for w in words)
+
+    def has(part, w):  # a word of one or two ASCII letters only standing alone (as the scanner reads it)
+        if len(w) <= 2 and w.isascii() and w.isalpha():
+            return re.search(r"(?<![a-z])" + w + r"(?![a-z])", part) is not None
+        return w in part
+    return any(has(lo, w) or has(hi, w) for w in words)
 
 
 def add_sentence(rec, template, token, det=None, tag=None):

@@ -473,6 +473,79 @@ TEST(DetectDefaultsTest, DigitByDigitWithGroupsAndCountryCode) {
                  "1, 2, 3, 4, 5, 6, 7, 8, 9, 10", "0 0 8 3 1 0 1 2 3 4 5 6 7 8"});
 }
 
+// PII in a URL, in JSON text kept inside a string, in HTML: found through
+// the escapes, and an escape before a number does not glue to it.
+TEST(DetectDefaultsTest, EscapedText) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"?memo=%EC%97%B0%EB%9D%BD%EC%B2%98%20010-1234-5678", "010-1234-5678"},
+      {"memo=hello%20900101-1234568", "900101-1234568"},
+      {"%ED%98%B8900101-1234568", "900101-1234568"},
+      {"x=010%201234%205678&y=1", "010%201234%205678"},
+      {"x=4111%201111%201111%201111", "4111%201111%201111%201111"},
+      {"x=010%2D1234%2D5678", "010%2D1234%2D5678"},
+      {"to=minjun%40example.com", "minjun%40example.com"},
+      {R"({"memo": "\uc8fc\ubbfc\ubc88\ud638900101-1234568"})", "900101-1234568"},
+      {R"(\uc804\ud654010-1234-5678)", "010-1234-5678"},
+      {R"(\uce74\ub4dc4111111111111111)", "4111111111111111"},
+      {R"(010\uff0d1234\uff0d5678)", R"(010\uff0d1234\uff0d5678)"},
+      {"010&#45;1234&#45;5678", "010&#45;1234&#45;5678"},
+      {"10%010-1234-5678", "010-1234-5678"},
+  };
+  for (const auto& [text, hit] : cases) {
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].second, hit) << text;
+  }
+}
+
+// What an outside review found still passing: Korean dash look-alikes,
+// "02)" area codes, a card or RRN followed by "-digits", an e-mail glued to
+// what follows, more labels glued to a number, banks' short names.
+TEST(DetectDefaultsTest, ReviewFindings) {
+  for (const auto& [detector, value] :
+       std::vector<std::pair<std::string, std::string>>{{"phone_kr", "010ㅡ1234ㅡ5678"},  // U+3161, the `m` key
+                                                        {"rrn", "900101ㅡ1234568"},
+                                                        {"rrn", "900101─1234568"},  // U+2500
+                                                        {"rrn", "900101━1234568"},
+                                                        {"rrn",
+                                                         "900101\u0387"
+                                                         "1234568"},  // Greek ano teleia
+                                                        {"phone_kr", "010●1234●5678"},
+                                                        {"phone_kr", "02)1234-5678"},
+                                                        {"phone_kr", "031)123-4567"},
+                                                        {"phone_kr", "(010)-1234-5678"},
+                                                        {"phone_kr", "(02)-123-4567"}}) {
+    EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
+  }
+  // A card or RRN followed by an expiry or a sequence number.
+  EXPECT_EQ(Scan("카드 4111111111111111-1228 결제"), One("card", "4111111111111111"));
+  EXPECT_EQ(Scan("4111-1111-1111-1111-12/28"), One("card", "4111-1111-1111-1111"));
+  EXPECT_EQ(Scan("900101-1234568-1"), One("rrn", "900101-1234568"));
+  // (A '.' still glues: a dotted build number, docs/DETECTION.md.)
+  ExpectNothing({"4111.1111.1111.1111.5", "4111111111111111.1228"});
+  // An e-mail and what follows it.
+  EXPECT_EQ(Scan("minjun@example.com010-1234-5678"),
+            (Hits{{"email", "minjun@example.com"}, {"phone_kr", "010-1234-5678"}}));
+  EXPECT_EQ(Scan("minjun@example.com-01012345678"),
+            (Hits{{"email", "minjun@example.com"}, {"phone_kr", "01012345678"}}));
+  EXPECT_EQ(Scan("minjun@example.com1234"), One("email", "minjun@example.com"));
+  // Labels glued to a number.
+  for (const std::string label : {"cellphone", "telephone", "phoneNumber", "phoneNo", "mobileNo", "handphone"}) {
+    EXPECT_EQ(Scan(label + "01012345678"), One("phone_kr", "01012345678")) << label;
+  }
+  EXPECT_EQ(Scan("cardNumber4111111111111111"), One("card", "4111111111111111"));
+  EXPECT_EQ(Scan("jumin9001011234568"), One("rrn", "9001011234568"));
+  EXPECT_EQ(Scan("ID9001011234568"), One("rrn", "9001011234568"));
+  // Banks' short names as context; one or two ASCII letters only alone.
+  for (const std::string bank : {"KB", "NH", "신협", "산업", "KDB", "카카오", "카뱅", "토스", "케뱅", "SC"}) {
+    EXPECT_EQ(Scan(bank + " 123456-01-234567"), One("bank_account_kr", "123456-01-234567")) << bank;
+  }
+  ExpectNothing(
+      {"2kbps 123456-01-234567", "enhance 123456-01-234567", "description 123456-01-234567", "(ref 1)010-1234-567"});
+  // Still product codes, versions, lists.
+  ExpectNothing({"A010-1234-5678", "SKU01012345678", "4111111111111112-1228"});
+}
+
 TEST(DetectDefaultsTest, MemoWithEverything) {
   const std::string memo =
       "고객 김민준(주민번호 900101-1234568) 연락처 +82 10-9876-5432, 메일 minjun@example.com. "
