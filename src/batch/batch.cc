@@ -417,6 +417,13 @@ class Run {
     // Header: the first non-blank record.
     std::vector<std::string> names;
     std::string& o = out_.buf();
+    // A UTF-8 byte order mark before it (Excel's "CSV UTF-8") is no part of
+    // the first column's name; the output keeps it.
+    while (reader_.pending().size() < 3 && !reader_.eof()) {
+      if (!reader_.Fill()) return IoError("cannot read the input");
+    }
+    const bool bom = reader_.pending().starts_with("\xEF\xBB\xBF");
+    if (bom) reader_.Consume(3);
     for (;;) {
       Parse state;
       std::string_view rec, term;
@@ -436,6 +443,7 @@ class Run {
       std::string buf;
       for (const Field& f : fields_) names.emplace_back(Unquoted(rec.substr(f.begin, f.end - f.begin), f.quoted, &buf));
       if (Status st = PlanCsv(names); !st.ok()) return st;
+      if (bom) o.insert(0, "\xEF\xBB\xBF");  // before any blank lines written above
       // The header, without dropped columns.
       bool first = true;
       for (size_t c = 0; c < fields_.size(); ++c) {

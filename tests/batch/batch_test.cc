@@ -350,6 +350,33 @@ TEST(BatchCsv, NestedRuleIsAnError) {
   EXPECT_EQ(o.stats.error().code, ErrorCode::kInvalidRule);
 }
 
+// Excel's "CSV UTF-8" starts with a byte order mark: the first column is
+// still found by its name, and the output keeps the mark.
+TEST(BatchCsv, ByteOrderMarkBeforeTheHeader) {
+  auto e = MakeEngine("      - { path: a, action: redact, mode: constant, value: \"x\" }\n");
+  Out o = Mask(*e,
+               "\xEF\xBB\xBF"
+               "a,b\nsecret,2\n",
+               Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out,
+            "\xEF\xBB\xBF"
+            "a,b\nx,2\n");
+  // Only at the start: one later is part of the text.
+  o = Mask(*e, "a,b\n\xEF\xBB\xBFsecret,2\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "a,b\nx,2\n");
+  o = Mask(*e, "\xEF\xBB", Csv());  // a cut mark is no header named a
+  EXPECT_FALSE(o.stats.ok());
+  // A header that fails writes nothing, the mark neither.
+  o = Mask(*e,
+           "\xEF\xBB\xBF"
+           "b,c\n1,2\n",
+           Csv());
+  EXPECT_FALSE(o.stats.ok());
+  EXPECT_EQ(o.out, "");
+}
+
 TEST(BatchCsv, EmptyInputAndBlankLines) {
   auto e = MakeEngine("      - { path: a, action: redact }\n");
   Out o = Mask(*e, "", Csv());
