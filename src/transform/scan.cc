@@ -118,6 +118,14 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
       if (form->empty() || *form == number) continue;
       if (Status st = scanning.Protect(ctx, *form, out, found); !st.ok() || *found) return st;
     }
+    // And its whole part alone: 9001011234568.1 holds an RRN before the point
+    // (in text, ".1" after a number glues it into a longer dotted one).
+    if (const size_t point = forms.plain.find('.'); point != std::string::npos && point > 0) {
+      const std::string whole = forms.plain.substr(0, point);
+      if (whole != "0" && whole != "-0") {
+        if (Status st = scanning.Protect(ctx, whole, out, found); !st.ok() || *found) return st;
+      }
+    }
   }
   return scanning.Protect(ctx, number, out, found);
 }

@@ -138,14 +138,15 @@ TEST(EngineScanTest, UnlistedNumbersWithPiiBecomeStrings) {
 }
 
 // A number with a fraction or an exponent reads as its value: its exact
-// value and its significant digits are scanned too, in unlisted fields, under
+// value, its significant digits and its whole part are scanned too, in unlisted fields, under
 // a scan rule, in a string that is such a number, and in a CSV cell.
 TEST(EngineScanTest, NumbersWithAFractionOrExponentAreScannedAsTheirValue) {
   auto f = Make();
   for (const char* rec :
        {R"({"note":9.001011234567e12})", R"({"c":4111111111111111.0})", R"({"r":90010112345670e-1})",
         R"({"body":9.001011234567E+12})", R"({"s":"9.001011234567e12"})", R"({"small":9.001011234567e-5})",
-        R"({"big":9.001011234567e400})", R"({"p":0.1e12,"q":[9001011234567e-0]})"}) {
+        R"({"big":9.001011234567e400})", R"({"p":0.1e12,"q":[9001011234567e-0]})", R"({"w":9001011234567.1})",
+        R"({"x":4111111111111111.5})", R"({"y":-9001011234567.25})", R"({"z":9.0010112345671e12})"}) {
     const std::string out = Mask(f, rec);
     for (const char* raw : {"1234567", "111111111111", "12345678", "001011234567"})
       EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
