@@ -110,6 +110,11 @@ int Replacement(uint32_t cp) {
   }
 }
 
+// The first byte of cp's UTF-8 form.
+constexpr uint32_t LeadByte(uint32_t cp) {
+  return cp < 0x80 ? cp : cp < 0x800 ? 0xC0 | (cp >> 6) : cp < 0x10000 ? 0xE0 | (cp >> 12) : 0xF0 | (cp >> 18);
+}
+
 // Which bytes can start a character that normalization changes
 // (Replacement != kKeep): ASCII controls, and the lead bytes of the folded
 // and removed characters. Derived from Replacement, so the fast checks
@@ -158,10 +163,7 @@ struct LeadTable {
       } else {
         ranges_complete = false;
       }
-      const uint32_t lead = cp < 0x80      ? cp
-                            : cp < 0x800   ? 0xC0 | (cp >> 6)
-                            : cp < 0x10000 ? 0xE0 | (cp >> 12)
-                                           : 0xF0 | (cp >> 18);
+      const uint32_t lead = LeadByte(cp);
       may_change[lead] = true;
       if (cp >= 0x800 && cp < 0x10000) {
         const auto second = static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F));
@@ -435,23 +437,33 @@ size_t SkipPlain(const unsigned char* s, size_t n, size_t i, const LeadTable& le
 }
 
 // The characters normalized to an ASCII digit, '@' or ':' (derived from
-// Replacement, like LeadTable): their lead bytes, and the code points
-// themselves in the BMP and plane 1 (none is above it in Unicode 15; one
-// there would count as a match).
+// Replacement, like LeadTable, and read off its set of changed characters:
+// no second pass over every code point): their lead bytes, and the code
+// points themselves in the BMP and plane 1 (none is above it in Unicode 15;
+// one there would count as a match).
 struct DigitTable {
   bool lead[256] = {};
   uint64_t bits[0x20000 / 64] = {};
+  void Add(uint32_t cp, int r) {
+    if (!((r >= '0' && r <= '9') || r == '@' || r == ':')) return;
+    lead[LeadByte(cp)] = true;
+    if (cp < 0x20000) bits[cp / 64] |= uint64_t{1} << (cp % 64);
+  }
   DigitTable() {
-    for (uint32_t cp = 0; cp <= 0x10FFFF; ++cp) {
-      if (cp >= 0xD800 && cp <= 0xDFFF) continue;
-      const int r = cp < 0x80 ? static_cast<int>(cp) : Replacement(cp);
-      if (!((r >= '0' && r <= '9') || r == '@' || r == ':')) continue;
-      const uint32_t b0 = cp < 0x80      ? cp
-                          : cp < 0x800   ? 0xC0 | (cp >> 6)
-                          : cp < 0x10000 ? 0xE0 | (cp >> 12)
-                                         : 0xF0 | (cp >> 18);
-      lead[b0] = true;
-      if (cp < 0x20000) bits[cp / 64] |= uint64_t{1} << (cp % 64);
+    for (uint32_t cp = 0; cp < 0x80; ++cp) Add(cp, static_cast<int>(cp));  // ASCII stays itself
+    const LeadTable& leads = Leads();
+    for (size_t w = 0; w < 0x10000 / 64; ++w) {
+      for (uint64_t x = leads.bmp[w]; x != 0; x &= x - 1) {
+        const auto cp = static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(x)));
+        if (cp >= 0x80) Add(cp, Replacement(cp));
+      }
+      for (uint64_t x = leads.smp[w]; x != 0; x &= x - 1) {
+        const auto cp = static_cast<uint32_t>(0x10000 + w * 64 + static_cast<size_t>(std::countr_zero(x)));
+        Add(cp, Replacement(cp));
+      }
+    }
+    for (size_t r = 0; r < leads.ranges; ++r) {
+      for (uint32_t cp = leads.range_first[r]; cp <= leads.range_last[r]; ++cp) Add(cp, Replacement(cp));
     }
   }
 };

@@ -111,6 +111,29 @@ TEST(NormalizeTest, ReadsThroughEscapes) {
   EXPECT_FALSE(NormalizedText::Create("%2D\xFF").ok());
 }
 
+// The names' pre-check says "maybe" for every character whose
+// normalization holds an ASCII digit, '@' or ':', over all of Unicode (its
+// table is read off the normalization's own), and "no" for the rest of the
+// BMP and plane 1.
+TEST(NormalizeTest, MayNormalizeToDigitAtOrColonAgreesWithTheNormalization) {
+  size_t maybe = 0;
+  for (uint32_t cp = 1; cp <= 0x10FFFF; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    std::string text;
+    unicode::AppendUtf8(cp, &text);
+    auto n = NormalizedText::Create(text);
+    ASSERT_TRUE(n.ok()) << cp;
+    const bool want = n->text().find_first_of("0123456789@:") != std::string_view::npos;
+    if (cp < 0x20000) {
+      ASSERT_EQ(MayNormalizeToDigitAtOrColon(text), want) << std::hex << cp;
+    } else if (want) {  // above plane 1 the answer is "maybe" for a lead byte that can start one
+      ASSERT_TRUE(MayNormalizeToDigitAtOrColon(text)) << std::hex << cp;
+    }
+    maybe += want ? 1 : 0;
+  }
+  EXPECT_GT(maybe, 700u);  // the ASCII ones, 680 decimal digits, the digit forms, ...
+}
+
 TEST(NormalizeTest, RejectsMalformedUtf8) {
   for (const std::string& bad :
        {std::string("ab\xC3"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"), std::string("x\xFFy"),
