@@ -147,6 +147,32 @@ void BM_ScanPlainAscii(benchmark::State& state) {
 }
 BENCHMARK(BM_ScanPlainAscii);
 
+// Adversarial text: digits between long runs of separators, and fixed-width
+// columns of single digits (20 KB). The digit-by-digit patterns take at
+// most three separator characters between digits, so a match stays short
+// and this costs about what other 20 KB texts cost; with runs of any length
+// it took seconds (quadratic retries of long failed matches).
+void BM_ScanSeparatorRuns(benchmark::State& state) {
+  auto scanner = detect::Scanner::Create(detect::Scanner::Defaults());
+  if (!scanner.ok()) {
+    state.SkipWithError(scanner.error().ToString().c_str());
+    return;
+  }
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += "0" + std::string(200, '-');
+  for (int i = 0; i < 500; ++i) text += "0" + std::string(20, ' ');
+  std::vector<detect::Span> spans;
+  for (auto _ : state) {
+    if (!(*scanner)->Scan(text, &spans).ok()) {
+      state.SkipWithError("scan failed");
+      return;
+    }
+    benchmark::DoNotOptimize(spans.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_ScanSeparatorRuns);
+
 // Normalization alone (normalize.h) on a 4 KB text: the fast check that
 // finds nothing to fold (ASCII; Korean text; Korean chat with ㅋㅋ and
 // emoji, whose lead bytes some folded characters share) and the copy with

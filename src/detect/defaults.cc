@@ -39,9 +39,11 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // groups set apart, "0 1 0 - 1 2 3 4 - 5 6 7 8"), a way to write a number
   // past a detector. The validators read the digits (and, for phones and
   // cards, allow one separator between the digits and another between the
-  // groups). (A run, not kSep: two positions a digit keep the detectors in
-  // the scanner's combined automaton, prefilter.h.)
-  const std::string kDigitByDigit = R"((?:[ \t.\-/_~,*:|\\+]+\d))";
+  // groups). (One to three separator characters, not kSep: four positions
+  // a digit keep the detectors in the scanner's combined automaton,
+  // prefilter.h; and bounded, so a match stays short: a run of any length
+  // made the scan quadratic on "0-----...0-----...".)
+  const std::string kDigitByDigit = R"((?:[ \t.\-/_~,*:|\\+]{1,3}\d))";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,
   // SC제일/신한(old)/수협 3-2-6, 우리 4-3-6, 하나 3-6-5, 농협/부산 3-4-4-2,
@@ -81,9 +83,10 @@ std::vector<DetectorSpec> Scanner::Defaults() {
                              + R"(|\(?0)" + kTrunk + R"(\))" + kSep + R"(?\d{3,4})" + kSep + R"(?\d{4})" + "|" +
                              kRepresentative + kNarrowSep +
                              R"(?\d{4})"  // 1588-1234
-                             // 0 1 0 1 2 3 4 ..., + 8 2 1 0 ... and 0 0 8 2 1 0 ... (the
-                             // validator checks the digit count and the 0082), 1 5 8 8 ...
-                             + R"(|(?:\+[ \t]*8[ \t.\-/_]*2|0))" + kDigitByDigit + R"({8,14}|1(?:[ \t.\-/_]+\d){7})";
+                             // 0 1 0 1 2 3 4 ..., + 8 2 1 0 ..., 0 0 8 2 1 0 ... and 1 5 8 8 ...
+                             // (the validator checks the digit count, the 0082, and no odd
+                             // separator in a representative number)
+                             + R"(|(?:\+[ \t]?8[ \t.\-/_]{0,3}2|0|1))" + kDigitByDigit + R"({7,14})";
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6}|\d)" + kDigitByDigit + "{12}", "rrn", {}, 20},
       {"frn", kRrnShape + R"([5-8]\d{6}|\d)" + kDigitByDigit + "{12}", "frn", {}, 20},

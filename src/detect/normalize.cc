@@ -503,7 +503,10 @@ size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
   if (c == '%') {
     const int b0 = PercentByte(t, i);
     if (b0 < 0) return 0;
-    if (b0 >= 0x20 && b0 <= 0x7E) {
+    // ASCII punctuation and white space only: a letter or digit is never
+    // escaped in a URL, and "10%4111111111111111" is 10% and a card.
+    const bool alnum = (b0 >= '0' && b0 <= '9') || ((b0 | 0x20) >= 'a' && (b0 | 0x20) <= 'z');
+    if ((b0 >= 0x20 && b0 <= 0x7E && !alnum) || b0 == '\t' || b0 == '\n' || b0 == '\r') {
       *cp = static_cast<uint32_t>(b0);
       return 3;
     }
@@ -623,20 +626,40 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
   const std::string_view t = inner.text();
   out->original_ = original;
   out->identity_ = false;
+  out->escaped_ = true;
   out->normalized_.assign(t);
   out->src_begin_.resize(t.size());
   out->src_end_.resize(t.size());
-  for (size_t o = 0; o < t.size(); ++o) {
-    const size_t b = inner.identity_ ? o : inner.src_begin_[o];
-    const size_t e = inner.identity_ ? o + 1 : inner.src_end_[o];
-    out->src_begin_[o] = dec_begin[b];
-    out->src_end_[o] = dec_end[e - 1];
+  // Seam reads the decoded text: each normalized byte's character there.
+  out->decoded_.assign(decoded);
+  out->mid_begin_.resize(t.size());
+  out->mid_end_.resize(t.size());
+  for (size_t o = 0; o < t.size();) {
+    size_t b = o;
+    size_t e = o + 1;
+    size_t len = 1;
+    if (inner.identity_) {  // the bytes of one character of the decoded text
+      const auto b0 = static_cast<unsigned char>(t[o]);
+      len = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
+      e = o + len;
+    } else {
+      b = inner.src_begin_[o];
+      e = inner.src_end_[o];
+    }
+    for (size_t k = 0; k < len; ++k) {
+      out->mid_begin_[o + k] = static_cast<uint32_t>(b);
+      out->mid_end_[o + k] = static_cast<uint32_t>(e);
+      out->src_begin_[o + k] = dec_begin[b];
+      out->src_end_[o + k] = dec_end[e - 1];
+    }
+    o += len;
   }
   return Status::Ok();
 }
 
 Status NormalizedText::CreateUnescaped(std::string_view original, NormalizedText* out) {
   out->original_ = std::string_view();
+  out->escaped_ = false;
   out->identity_ = true;
   if (original.size() >= std::numeric_limits<uint32_t>::max()) {
     return Error(ErrorCode::kTextTooLarge, "text of 4 GiB or more cannot be scanned");
@@ -761,32 +784,37 @@ bool StandsApart(uint32_t cp) {
 }  // namespace
 
 bool NormalizedText::SeamCopied(size_t i) const {
-  const uint32_t before = src_begin_[i - 1];
-  const uint32_t at = src_begin_[i];
+  // The characters as a reader sees them: the original's, or after escapes
+  // the decoded text's ("&#9312;" is a circled one, apart like "①").
+  const std::string_view base = escaped_ ? std::string_view(decoded_) : original_;
+  const std::vector<uint32_t>& sb = escaped_ ? mid_begin_ : src_begin_;
+  const std::vector<uint32_t>& se = escaped_ ? mid_end_ : src_end_;
+  const uint32_t before = sb[i - 1];
+  const uint32_t at = sb[i];
   if (before == at) return false;
   // The common case, on the scanner's hot path: two ASCII characters with
   // nothing removed before, between or after them.
-  const auto* o = reinterpret_cast<const unsigned char*>(original_.data());
-  if (o[before] < 0x80 && o[at] < 0x80 && src_end_[i - 1] == at &&
-      (i + 1 == src_begin_.size() ? src_end_[i] == original_.size() : src_end_[i] == src_begin_[i + 1])) {
+  const auto* o = reinterpret_cast<const unsigned char*>(base.data());
+  if (o[before] < 0x80 && o[at] < 0x80 && se[i - 1] == at &&
+      (i + 1 == sb.size() ? se[i] == base.size() : se[i] == sb[i + 1])) {
     return false;
   }
   uint32_t a = 0;
   uint32_t b = 0;
-  if (unicode::DecodeUtf8(original_, before, &a) == 0 || unicode::DecodeUtf8(original_, at, &b) == 0) return false;
+  if (unicode::DecodeUtf8(base, before, &a) == 0 || unicode::DecodeUtf8(base, at, &b) == 0) return false;
   if (StandsApart(a) != StandsApart(b)) return true;
   // A removed enclosing mark after either makes it a keycap or a circled
   // sign ("1\uFE0F\u20E3" + "010-...", "...5678" + "1\u20DD"): apart.
   size_t last = i;  // the last normalized byte of the character at i
-  while (last + 1 < src_begin_.size() && src_begin_[last + 1] == at) ++last;
-  const size_t after_end = last + 1 < src_begin_.size() ? src_begin_[last + 1] : original_.size();
-  return EnclosedBetween(src_end_[i - 1], at) || EnclosedBetween(src_end_[i], after_end);
+  while (last + 1 < sb.size() && sb[last + 1] == at) ++last;
+  const size_t after_end = last + 1 < sb.size() ? sb[last + 1] : base.size();
+  return EnclosedBetween(base, se[i - 1], at) || EnclosedBetween(base, se[i], after_end);
 }
 
-bool NormalizedText::EnclosedBetween(size_t from, size_t to) const {
+bool NormalizedText::EnclosedBetween(std::string_view base, size_t from, size_t to) {
   for (size_t k = from; k < to;) {
     uint32_t cp = 0;
-    const size_t len = unicode::DecodeUtf8(original_, k, &cp);
+    const size_t len = unicode::DecodeUtf8(base, k, &cp);
     if (len == 0) return false;
     if (unicode::IsEnclosingMark(cp)) return true;
     k += len;

@@ -100,8 +100,8 @@ class NormalizedText {
   [[nodiscard]] static Status CreateUnescaped(std::string_view original, NormalizedText* out);
   // Seam on the copied path (out of line: only texts normalization changed).
   [[nodiscard]] bool SeamCopied(size_t i) const;
-  // Whether original_[from, to) (removed characters) holds an enclosing mark.
-  [[nodiscard]] bool EnclosedBetween(size_t from, size_t to) const;
+  // Whether base[from, to) (removed characters) holds an enclosing mark.
+  [[nodiscard]] static bool EnclosedBetween(std::string_view base, size_t from, size_t to);
 
   std::string_view original_;
   bool identity_ = true;
@@ -110,6 +110,12 @@ class NormalizedText {
   // character that produced it. Empty on the identity path.
   std::vector<uint32_t> src_begin_;
   std::vector<uint32_t> src_end_;
+  // When escapes were decoded (escaped_): the decoded text, and for each
+  // normalized byte its character's [begin, end) there (Seam reads them).
+  bool escaped_ = false;
+  std::string decoded_;
+  std::vector<uint32_t> mid_begin_;
+  std::vector<uint32_t> mid_end_;
 };
 
 }  // namespace maskproxy::detect

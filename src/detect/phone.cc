@@ -40,12 +40,6 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
     }
   }
   if (open != 0 || n == 0) return false;
-  // Separators only between the digits (blanks around the number are fine):
-  // "010-1234-5678," and "-010-1234-5678" are no phone numbers.
-  const size_t first = t.find_first_not_of(" \t");
-  const size_t last = t.find_last_not_of(" \t");
-  if (!(t[first] >= '0' && t[first] <= '9') && t[first] != '+' && t[first] != '(') return false;
-  if (!(t[last] >= '0' && t[last] <= '9')) return false;
   std::string_view digits(d, n);
   bool intl = false;
   if (plus) {

@@ -51,6 +51,12 @@ bool ConsistentSeparators(std::string_view s) {
   return kinds < 2 || digit_by_digit;
 }
 
+// Whether s holds one of the odd single separators (~ , * : | \ +) the
+// detectors take besides blanks, '-', '.', '/' and '_' (defaults.cc).
+bool HasOddSeparator(std::string_view s) {
+  return s.find_first_of("~,*:|\\+") != std::string_view::npos;
+}
+
 // Whether s (after a '+' and blanks) is a number written one digit at a
 // time: at least eight digits, none next to another.
 bool OneDigitAtATime(std::string_view s) {
@@ -93,6 +99,9 @@ bool ValidateRrnLike(std::string_view candidate, bool foreign, bool any_gender, 
   // confidence boost, not a requirement.
   const bool checksum = RrnChecksumValid(std::string_view(d, 13), foreign);
   *confidence = checksum ? 1.0 : 0.8;
+  // With an odd separator ("230115,1000000", "800101*1000000": a date and an
+  // amount in a list), only a number that passes the checksum.
+  if (!checksum && HasOddSeparator(candidate)) return false;
   if (any_gender || candidate.size() != 13) return true;
   // Two exceptions for a bare run of 13 digits. The 1800s digits 9/0 need a
   // separator (nobody born then is alive; "1712239945081" is a timestamp).
@@ -119,7 +128,7 @@ bool ValidatePhone(std::string_view c) {
     while (!body.empty() && !IsDigit(body.front())) body.remove_prefix(1);
     if (!ConsistentSeparators(body)) return false;
     const size_t m = Digits(body, d, 15);
-    if (m > 15) return false;
+    if (m > 15 || m < 8) return false;
     std::string_view all(d, m);
     const bool intl = plus || all.starts_with("0082");
     if (intl) {
@@ -127,6 +136,9 @@ bool ValidatePhone(std::string_view c) {
       all.remove_prefix(plus ? 2 : 4);
       if (all.empty()) return false;
     }
+    // A representative number takes no odd separator ("1~5~8~8~…", like
+    // "1800~1900", is a range or a list).
+    if (!intl && all.front() == '1' && HasOddSeparator(body)) return false;
     char nd[16];
     size_t k = 0;
     if (intl && all.front() != '0') nd[k++] = '0';

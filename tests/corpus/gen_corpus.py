@@ -153,7 +153,10 @@ def disguise(r, tok, rate=0.12, what=None):
     tricks = r.sample(["full", "zw", "space", "dash", "hidden", "script", "mark", "dot", "spaced", "sep", "esc"],
                       r.choice([1, 1, 2]))
     rep = what == "phone_kr" and tok.startswith("1")  # 1588-1234 (not "1800~1900": a range)
-    if "sep" in tricks and what in DIGIT_BY_DIGIT and not rep and "(" not in tok:
+    # (An RRN or FRN with an odd separator must pass its checksum: the
+    # detectors read "230115,1000000" as a date and an amount otherwise.)
+    checked = what not in ("rrn", "frn") or rrn_check_ok(tok, what == "frn")
+    if "sep" in tricks and what in DIGIT_BY_DIGIT and not rep and "(" not in tok and checked:
         # Every group separator ("-", " ", ".", " - ") one odd separator.
         tok = re.sub(r"(?<=[0-9])(?:[ .\-]+)(?=[0-9])", r.choice(ODD_SEPS).replace("\\", "\\\\"), tok)
     elif ("spaced" in tricks and what in DIGIT_BY_DIGIT and re.fullmatch(r"\+?[0-9][0-9 .\-]*", tok)
@@ -210,9 +213,9 @@ def disguise(r, tok, rate=0.12, what=None):
         ctrl = lambda c: ord(c) < 0x20 or ord(c) == 0x7F  # noqa: E731
         if k == 0:
             tok = "".join("%%%02X" % ord(c) if ord(c) < 128 and not c.isalnum() and not ctrl(c) else c for c in tok)
-        elif k == 1:
-            tok = "".join("".join("%%%02X" % b for b in c.encode()) if r.random() < 0.6 and not ctrl(c) else c
-                          for c in tok)
+        elif k == 1:  # as encodeURIComponent: everything but letters and digits
+            tok = "".join("".join("%%%02X" % b for b in c.encode())
+                          if not (c.isascii() and c.isalnum()) and not ctrl(c) else c for c in tok)
         elif k == 2:
             tok = "".join(("\\u%04x" % ord(c) if ord(c) < 0x10000 else "\\u%04x\\u%04x" % (
                 0xD800 + ((ord(c) - 0x10000) >> 10), 0xDC00 + ((ord(c) - 0x10000) & 0x3FF)))
@@ -234,6 +237,11 @@ def rand_date(r, y0, y1):
     leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
     d = r.randint(1, 29 if (m == 2 and leap) else DAYS[m - 1])
     return y, m, d
+
+
+def rrn_check_ok(tok, foreign):
+    d = "".join(c for c in tok if c.isdigit())
+    return len(d) == 13 and rrn_check_digit(d[:12], foreign) == d[12]
 
 
 def rrn_like(r, foreign):

@@ -430,7 +430,7 @@ TEST(DetectDefaultsTest, OddSeparatorsBetweenGroups) {
              {"phone_kr", "02" + sep + "123" + sep + "4567"},
              {"phone_kr", "+82" + sep + "10" + sep + "1234" + sep + "5678"},
              {"rrn", "900101" + sep + "1234568"},
-             {"frn", "900101" + sep + "5234568"},
+             {"frn", "900101" + sep + "5234561"},
              {"card", "4111" + sep + "1111" + sep + "1111" + sep + "1111"},
              {"card", "3782" + sep + "822463" + sep + "10005"}}) {
       EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
@@ -441,6 +441,9 @@ TEST(DetectDefaultsTest, OddSeparatorsBetweenGroups) {
               " 끝");
   // Not one separator throughout; ranges, lists, times, sizes: the
   // representative numbers take no odd separator ("1800~1900" is a range).
+  // With an odd separator an RRN must pass the checksum: "230115,1500000" is
+  // a date and an amount.
+  ExpectNothing({"230115,1500000", "230115,5000000", "800101*1000000", "1~5~8~8~1~2~3~4"});
   ExpectNothing({"010-1234~5678", "010~1234-5678", "1800~1900", "1588,1600", "1588~1234", "09:00~18:00", "1920*1080",
                  "2019,2020,2021,2022", "10,000,20,000,30,000", "5330,5859,9133,8295", "0083-10-1234-5678",
                  "00 82 10"});
@@ -468,6 +471,9 @@ TEST(DetectDefaultsTest, DigitByDigitWithGroupsAndCountryCode) {
                                                         {"card", "4 1 1 1 - 1 1 1 1 - 1 1 1 1 - 1 1 1 1"}}) {
     EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
   }
+  // At most three separator characters between two digits (a match stays
+  // short; longer runs split the number).
+  ExpectNothing({"0----1----0----1----2----3----4----5----6----7----8", "4    1    1    1    1    1    1    1    1"});
   // Three kinds of separators; another country; a list of digits.
   ExpectNothing({"0 1 0-1 2 3 4_5 6 7 8", "+ 4 4 2 0 7 9 4 6 0 0 0 0", "+ 1 2 1 2 5 5 5 0 1 2 3",
                  "1, 2, 3, 4, 5, 6, 7, 8, 9, 10", "0 0 8 3 1 0 1 2 3 4 5 6 7 8"});
@@ -490,6 +496,20 @@ TEST(DetectDefaultsTest, EscapedText) {
       {R"(010\uff0d1234\uff0d5678)", R"(010\uff0d1234\uff0d5678)"},
       {"010&#45;1234&#45;5678", "010&#45;1234&#45;5678"},
       {"10%010-1234-5678", "010-1234-5678"},
+      {"memo=line%0D%0A010-1234-5678", "010-1234-5678"},
+      {"memo=line%0A900101-1234568", "900101-1234568"},
+      // (an outside review: found before escapes were read, and still)
+      {"10%4111111111111111", "4111111111111111"},
+      {"10%4111-1111-1111-1111", "4111-1111-1111-1111"},
+      {"010-1234-5678%41", "010-1234-5678"},
+      {"&#9312;010-1234-5678", "010-1234-5678"},
+      {"&#x2460;010-1234-5678", "010-1234-5678"},
+      {"&#9312;900101-1234568", "900101-1234568"},
+      {"010-1234-5678&#185;", "010-1234-5678"},
+      {"4111111111111111&#178;", "4111111111111111"},
+      {"3&#183;900101-1234568", "900101-1234568"},
+      {"1&#8419;010-1234-5678", "010-1234-5678"},
+      {"1&#65039;&#8419;010-1234-5678", "010-1234-5678"},
   };
   for (const auto& [text, hit] : cases) {
     const Hits hits = Scan(text);

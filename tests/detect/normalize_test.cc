@@ -71,7 +71,7 @@ TEST(NormalizeTest, ReadsThroughEscapes) {
       {"010%2D1234%2D5678", "010-1234-5678"},
       {"minjun%40example.com", "minjun@example.com"},
       {"%EC%97%B0%EB%9D%BD%EC%B2%98%20010", "연락처 010"},
-      {"%30%31%30", "010"},
+      {"line%0D%0Anext%09x", "line\r\nnext\tx"},  // encoded line breaks and tabs
       {"\\uc8fc\\ubbfc900101", "주민900101"},
       {"010\\uff0d1234", "010-1234"},  // then folded as any full-width dash
       {"\\ud83d\\ude00 x", "\U0001F600 x"},
@@ -90,8 +90,9 @@ TEST(NormalizeTest, ReadsThroughEscapes) {
   }
   // What is no escape stays as it is (and keeps the identity path).
   for (const std::string in :
-       {"50% 할인", "10%", "%zz%4", "%C3 x", "%C3%2", "%ED%A0%80", "%C0%AF", "\\ud800 x", "\\udc00", "\\u12",
-        "C:\\users\\x", "&#;", "&#0;", "&#1114112;", "&#xD800;", "&amp;", "&#12345678;", "a&b", "%0A"}) {
+       {"50% 할인",    "10%",   "%zz%4",        "%C3 x",     "%C3%2",   "%ED%A0%80",  "%C0%AF",   "\\ud800 x",
+        "\\udc00",     "\\u12", "C:\\users\\x", "&#;",       "&#0;",    "&#1114112;", "&#xD800;", "&amp;",
+        "&#12345678;", "a&b",   "%01",          "%30%31%30", "10%4111", "%7F"}) {
     auto n = NormalizedText::Create(in);
     ASSERT_TRUE(n.ok()) << in;
     EXPECT_EQ(n->text(), in) << in;
@@ -107,6 +108,14 @@ TEST(NormalizeTest, ReadsThroughEscapes) {
   EXPECT_EQ(s.substr(b, e - b), "%2D");
   n->MapToOriginal(2, 3, &b, &e);
   EXPECT_EQ(s.substr(b, e - b), "\\uff10");
+  // A decoded character a reader sees apart stays apart (Seam reads the
+  // decoded text): "&#9312;" is a circled one, "&#185;" a superscript one.
+  const std::string circled = "&#9312;010";
+  auto c = NormalizedText::Create(circled);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->text(), "1010");
+  EXPECT_TRUE(c->Seam(1));
+  EXPECT_FALSE(c->Seam(2));
   // Malformed UTF-8 outside the escapes still fails.
   EXPECT_FALSE(NormalizedText::Create("%2D\xFF").ok());
 }

@@ -59,7 +59,9 @@ TEST(CanonicalPhoneKrTest, MobileInEveryWrittenForm) {
                                "0\u03011\u03010-1234-5678",  // marks on digits
                                "+82\u202E 10-1234-5678",     // bidi override
                                "01012\U000E0041345678",      // tag character
-                               "010~1234~5678",              // the odd single separators
+                               "010-1234-5678.",             // a separator before or after it
+                               "-010-1234-5678,",
+                               "010~1234~5678",  // the odd single separators
                                "010,1234,5678",
                                "010+1234+5678",
                                "010:1234:5678",
@@ -105,10 +107,6 @@ TEST(CanonicalPhoneKrTest, NotAKoreanPhone) {
            "tel: 010-1234-5678",    // letters
            "010-1234-5678 ext 12",  //
            "010-1234-5678 (home)",  //
-           "010-1234-5678,",        // a separator before or after the number
-           "010-1234-5678+",        //
-           "~010-1234-5678",        //
-           "-010-1234-5678",        //
            "0+82 10-1234-5678",     // '+' after a digit is a separator: 0821012345678
            "((02)) 123-4567",       // parentheses
            "(02 123-4567",          //

@@ -593,6 +593,27 @@ std::string RandomText(std::mt19937& rng, bool adversarial) {
       "０１０－１２３４－５６７８",
       "010\u200B-1234-\u200D5678",
       "９００１０１\u2010１２３４５６８",
+      // separators, digit by digit, escapes
+      "~",
+      ",",
+      "*",
+      "|",
+      "+",
+      "010~1234~5678",
+      "900101,1234568",
+      "0 1 0 - 1 2 3 4 - 5 6 7 8",
+      "+ 8 2 1 0 1 2 3 4 5 6 7 8",
+      "02)123-4567",
+      "%2D",
+      "%20",
+      "%EC%97%B0",
+      "%4",
+      "&#45;",
+      "&#9312;",
+      "&nbsp;",
+      "\\u002d",
+      "\\uc8fc",
+      "\\ud83d\\ude00",
   };
   std::string out;
   const int n = std::uniform_int_distribution<int>(0, adversarial ? 60 : 25)(rng);

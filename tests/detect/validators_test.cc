@@ -177,6 +177,21 @@ TEST(DetectValidatorsTest, PhoneCountryCodeWithoutPlusAndTrunkInParentheses) {
   }
 }
 
+TEST(DetectValidatorsTest, PhoneAreaCodeClosedByAParenthesis) {
+  for (const char* p : {"02)123-4567", "031)123-4567", "(010)-1234-5678", "(02) 123-4567"}) {
+    EXPECT_TRUE(V(Validator::kPhoneKr, p)) << p;
+  }
+  for (const char* p : {"0212)345-6789", "0)1234-5678", "(02)    123-4567", "02)"}) {
+    EXPECT_FALSE(V(Validator::kPhoneKr, p)) << p;
+  }
+}
+
+TEST(DetectValidatorsTest, RrnWithAnOddSeparatorNeedsTheChecksum) {
+  EXPECT_TRUE(V(Validator::kRrn, "900101,1234568"));  // check digit 8
+  EXPECT_FALSE(V(Validator::kRrn, "900101,1234567"));
+  EXPECT_TRUE(V(Validator::kRrn, "900101-1234567"));  // with '-' the checksum only sets the confidence
+}
+
 TEST(DetectValidatorsTest, PhoneOneDigitAtATime) {
   for (const char* p : {"0 1 0 1 2 3 4 5 6 7 8", "0 1 0 - 1 2 3 4 - 5 6 7 8", "0 1 0-1 2 3 4-5 6 7 8",
                         "1 5 8 8 1 2 3 4", "+ 8 2 1 0 1 2 3 4 5 6 7 8", "+8 2 0 1 0 1 2 3 4 5 6 7 8",
@@ -189,7 +204,8 @@ TEST(DetectValidatorsTest, PhoneOneDigitAtATime) {
                         "0 0 8 2",                          // nor here
                         "0 0 8 3 1 0 1 2 3 4 5 6 7 8",      // not 82
                         "0 1 0 1 2 3 4 5 6 7 8 9 0 1 2 3",  // too long
-                        "0 5 9 1 2 3 4 5 6 7"}) {           // no such area code
+                        "0 5 9 1 2 3 4 5 6 7",              // no such area code
+                        "1~5~8~8~1~2~3~4"}) {               // a representative number, an odd separator
     EXPECT_FALSE(V(Validator::kPhoneKr, p)) << p;
   }
 }
