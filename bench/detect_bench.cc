@@ -164,6 +164,21 @@ void BM_ScanSeparatorRuns(benchmark::State& state) {
 }
 BENCHMARK(BM_ScanSeparatorRuns);
 
+// Adversarial text: trigger bytes of different detector groups alternating
+// inside one long run ("1:1:1:", "1@1@", timestamps), 20 KB of each. The
+// scan keeps the last few runs it grew; growing the same run again at every
+// trigger was quadratic (a 1 MB record of "::1" took 414 s).
+void BM_ScanAlternatingTriggers(benchmark::State& state) {
+  std::string text;
+  for (const char* piece : {"1:", "1@", "12:34:56 "}) {
+    const std::string p = piece;
+    for (size_t n = 0; n < 20000; n += p.size()) text += p;
+    text += "\n";
+  }
+  ScanOneText(state, text);
+}
+BENCHMARK(BM_ScanAlternatingTriggers);
+
 // Normalization alone (normalize.h) on a 4 KB text: the fast check that
 // finds nothing to fold (ASCII; Korean text; Korean chat with ㅋㅋ and
 // emoji, whose lead bytes some folded characters share) and the copy with

@@ -59,10 +59,11 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // and 토스뱅크; words of one or two ASCII letters count only standing
   // alone.)
   const std::vector<std::string> kBankWords = {
-      "계좌", "입금",   "송금",   "이체", "은행", "예금주", "account", "bank", "acct", "국민",
-      "신한", "우리",   "하나",   "농협", "기업", "ibk",    "카카오",  "카뱅", "토스", "케이뱅크",
-      "케뱅", "새마을", "우체국", "수협", "신협", "산업",   "kdb",     "kb",   "nh",   "sc",
-      "대구", "부산",   "경남",   "광주", "전북", "제주",   "sc제일",  "씨티", "citi"};
+      "계좌",   "입금", "송금",    "이체",     "은행", "예금주", "account", "bank",   "acct",     "국민", "신한",
+      "우리",   "하나", "농협",    "기업",     "ibk",  "카카오", "카뱅",    "토스",   "케이뱅크", "케뱅", "새마을",
+      "우체국", "수협", "신협",    "산업",     "kdb",  "kb",     "nh",      "sc",     "대구",     "부산", "경남",
+      "광주",   "전북", "제주",    "sc제일",   "씨티", "citi",   "통장",    "뱅크",   "예금",     "a/c",  "shinhan",
+      "woori",  "hana", "kookmin", "nonghyup", "toss", "kakao",  "bnk",     "deposit"};
   // Phones: mobile 010/011/016-019, Seoul 02, regional 031-064, VoIP 070,
   // also after +82 or "82-" (with or without the trunk 0, or "(0)"), and the 15xx/16xx/18xx
   // representative numbers (전국대표번호) of the assigned prefixes, with or
@@ -71,12 +72,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70))";
   const std::string kRepresentative =
       R"(1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99)))";
-  // The country code: "+82" or "0082" (the international call prefix 00;
-  // separator optional), or "82" without the plus followed by a separator
+  // The country code: "+82", "(+82)" or "0082" (the international call
+  // prefix 00; separator optional), or "82" without the plus followed by a separator
   // ("82-10-1234-5678": without one, "8210-1234-5678" is as often a 4-4-4
   // parcel or account number); then the trunk 0 as "(0)" or "0", or not at
   // all. One digit at a time, only after a '+' ("+ 8 2 1 0 ...").
-  const std::string kCountry = R"((?:(?:\+|00)82)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
+  const std::string kCountry = R"((?:(?:\+|00|\(\+)82\)?)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
   const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk + kSep + R"(?\d{3,4})" + kSep +
                              R"(?\d{4})"  // 010-1234-5678, +82 10 ...
                              // (02) 123-4567, (010)-1234-5678, and 02)123-4567 as Korean signs write it
@@ -90,12 +91,17 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   return {
       {"rrn", kRrnShape + R"([0-9]\d{6}|\d)" + kDigitByDigit + "{12}", "rrn", {}, 20},
       {"frn", kRrnShape + R"([5-8]\d{6}|\d)" + kDigitByDigit + "{12}", "frn", {}, 20},
-      // 4-4-4-4, 4-4-4-4-3 (19 digits), 4-6-5 (Amex), 4-6-4 (Diners) grouped by
-      // '-', ' ' or '.', or 13-19 digits; the validator checks Luhn, one
+      // 4-4-4-4, 4-4-4-4-3 (19 digits), 4-6-5 (Amex), 4-6-4 (Diners), Amex and
+      // Diners typed in fours (4-4-4-3, 4-4-4-2) grouped by
+      // '-', ' ' or '.', or 13-19 digits; one digit at a time (17-19 digits
+      // with at most two separator characters between two digits: a match
+      // under 64 bytes, whose shorter ends the scanner confirms without RE2,
+      // which keeps "1 - 1 - 1 - ..." linear); the validator checks Luhn, one
       // separator kind and that the length fits the issuer prefix.
       {"card",
-       R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4}(?:)" + kSep + R"(\d{3})?|\d{4})" + kSep +
-           R"(\d{6})" + kSep + R"(\d{4,5}|\d{13,19}|\d)" + kDigitByDigit + "{12,18}",
+       R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"((?:\d{4}(?:)" + kSep +
+           R"(\d{3})?|\d{2,3})|\d{4})" + kSep + R"(\d{6})" + kSep +
+           R"(\d{4,5}|\d{13,19}|\d(?:[ \t.\-/_~,*:|\\+]{1,2}\d){16,18}|\d)" + kDigitByDigit + "{12,15}",
        "card",
        {},
        20},

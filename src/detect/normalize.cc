@@ -524,6 +524,17 @@ size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
     return unicode::DecodeUtf8(std::string_view(bytes, len), 0, cp) == len ? 3 * len : 0;
   }
   if (c == '\\') {
+    // JSON's short escapes of white space and '/' ("연락처\n010-…" in JSON
+    // text kept inside a string; PHP writes "010\/1234\/5678").
+    if (t.size() - i >= 2) {
+      switch (t[i + 1]) {
+        case 'n': *cp = '\n'; return 2;
+        case 't': *cp = '\t'; return 2;
+        case 'r': *cp = '\r'; return 2;
+        case '/': *cp = '/'; return 2;
+        default: break;
+      }
+    }
     const int32_t u = BackslashU(t, i);
     if (u < 0) return 0;
     if (u >= 0xD800 && u <= 0xDBFF) {  // a surrogate pair, or nothing
@@ -537,9 +548,20 @@ size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
     return 6;
   }
   if (c == '&') {
-    if (t.substr(i).starts_with("&nbsp;")) {
-      *cp = 0xA0;
-      return 6;
+    // The named references of spaces, dashes and the separators and '@'.
+    static constexpr struct {
+      std::string_view name;
+      uint32_t cp;
+    } kNamed[] = {{"&nbsp;", 0xA0},    {"&ensp;", 0x2002},  {"&emsp;", 0x2003},  {"&thinsp;", 0x2009},
+                  {"&ndash;", 0x2013}, {"&mdash;", 0x2014}, {"&minus;", 0x2212}, {"&hyphen;", 0x2010},
+                  {"&dash;", 0x2010},  {"&shy;", 0xAD},     {"&commat;", '@'},   {"&period;", '.'},
+                  {"&comma;", ','},    {"&colon;", ':'},    {"&sol;", '/'},      {"&lowbar;", '_'},
+                  {"&plus;", '+'},     {"&middot;", 0xB7},  {"&bull;", 0x2022}};
+    for (const auto& named : kNamed) {
+      if (t.substr(i).starts_with(named.name)) {
+        *cp = named.cp;
+        return named.name.size();
+      }
     }
     if (t.size() - i < 4 || t[i + 1] != '#') return 0;
     const bool hex = t[i + 2] == 'x' || t[i + 2] == 'X';

@@ -118,7 +118,7 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
 // codes ("SKU01012345678", "A010-1234-5678") still do.
 [[gnu::noinline]] bool LabelBefore(std::string_view t, size_t b) {
   size_t k = b;
-  while (k > 0 && b - k <= 12 && IsAsciiAlpha(t[k - 1])) --k;
+  while (k > 0 && b - k <= 12 && (IsAsciiAlpha(t[k - 1]) || (t[k - 1] == '_' && k < b))) --k;
   if (k == b || (k > 0 && IsAsciiAlnum(t[k - 1]))) return false;
   if (k > 0 && t[k - 1] == '.') {
     // The top-level domain of an e-mail address ends a word too:
@@ -127,10 +127,14 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
     while (j > 0 && k - j <= 255 && (IsAsciiAlnum(t[j - 1]) || t[j - 1] == '.' || t[j - 1] == '-')) --j;
     if (j > 0 && t[j - 1] == '@') return true;
   }
-  return IsWordIn(t, k, b, {"hp",        "tel",        "ph",          "phone",   "mobile",      "mob",      "cell",
-                            "fax",       "rrn",        "ssn",         "card",    "acct",        "account",  "cellphone",
-                            "telephone", "handphone",  "mobilephone", "phoneno", "phonenumber", "mobileno", "telno",
-                            "cardno",    "cardnumber", "jumin",       "juminno", "id"});
+  return IsWordIn(
+      t, k, b,
+      {"hp",          "tel",       "ph",           "phone",     "mobile",    "mob",       "cell",       "fax",
+       "rrn",         "ssn",       "card",         "acct",      "account",   "cellphone", "telephone",  "handphone",
+       "mobilephone", "phoneno",   "phonenumber",  "mobileno",  "telno",     "cardno",    "cardnumber", "jumin",
+       "juminno",     "id",        "mobilenumber", "cellno",    "telnumber", "contactno", "phone_no",   "tel_no",
+       "residentno",  "jumin_no",  "arc",          "cardnum",   "card_no",   "cc",        "ccnum",      "visa",
+       "bank",        "accountno", "acctno",       "account_no"});
 }
 
 // The same after a candidate that ends with a digit: "010-1234-5678ext12",
@@ -760,18 +764,33 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     size_t last_end = 0;
     // First the run of all those groups' alphabets together: a group whose
     // run (a part of it) could not hold enough trigger bytes or bytes for
-    // any of its detectors is not looked at.
-    size_t union_end = 0;
-    size_t union_begin = 0;
-    size_t union_count = 0;
-    uint64_t union_groups = 0;
-    uint64_t union_whole = 0;
+    // any of its detectors is not looked at. The last few union runs are
+    // kept: triggers of different groups that alternate ("1:1:1:", "1@1@",
+    // "12:34:56 ") would otherwise grow the same long run again at every
+    // trigger, quadratic in its length.
+    struct UnionRun {
+      uint64_t groups;
+      size_t begin;
+      size_t end;
+      size_t count;
+      uint64_t whole;
+    };
+    constexpr size_t kUnionRuns = 8;
+    UnionRun unions[kUnionRuns];
+    size_t union_runs = 0;
+    size_t union_next = 0;
     for (size_t ti = 0; ti < trig_count; ++ti) {
       const uint32_t p = trig[ti];
       const uint64_t here = trigger_groups[s[p]];
       if (here == last_groups && p < last_end) continue;
-      if (here != union_groups || p >= union_end) {
-        union_groups = here;
+      const UnionRun* u = nullptr;
+      for (size_t k = 0; k < union_runs; ++k) {
+        if (unions[k].groups == here && p >= unions[k].begin && p < unions[k].end) {
+          u = &unions[k];
+          break;
+        }
+      }
+      if (u == nullptr) {
         size_t ub = p;
         size_t count = 1;
         // The groups whose alphabet has every byte of the union run and that
@@ -791,11 +810,21 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
           count += (tg & here) != 0 ? 1 : 0;
           ++ue;
         }
-        union_begin = ub;
-        union_end = ue;
-        union_count = count;
-        union_whole = whole;
+        // A slot whose run ended before p (triggers come in order: it can't
+        // be met again), else a free one, else the oldest.
+        size_t at = union_runs;
+        for (size_t k = 0; k < union_runs && at == union_runs; ++k) {
+          if (unions[k].end <= p) at = k;
+        }
+        if (at == union_runs) at = union_runs < kUnionRuns ? union_runs++ : union_next++ % kUnionRuns;
+        UnionRun& slot = unions[at];
+        slot = UnionRun{here, ub, ue, count, whole};
+        u = &slot;
       }
+      const size_t union_begin = u->begin;
+      const size_t union_end = u->end;
+      const size_t union_count = u->count;
+      const uint64_t union_whole = u->whole;
       uint64_t open = 0;
       for (uint64_t gs = here; gs != 0; gs &= gs - 1) {
         const auto g = static_cast<size_t>(std::countr_zero(gs));

@@ -145,8 +145,8 @@ bool ValidatePhone(std::string_view c) {
     for (char ch : all) nd[k++] = ch;
     return PhoneKrDigitsValid(std::string_view(nd, k));
   }
-  // "+82", "0082", or "82" without the plus and then a separator ("82-10-...").
-  const size_t code = rest.starts_with("+82") ? 3 : rest.starts_with("0082") ? 4 : 0;
+  // "+82", "0082", "(+82)", or "82" without the plus and then a separator ("82-10-...").
+  const size_t code = rest.starts_with("+82") ? 3 : rest.starts_with("0082") ? 4 : rest.starts_with("(+82)") ? 5 : 0;
   const bool intl = code != 0 || (rest.starts_with("82") && rest.size() > 2 && !IsDigit(rest[2]));
   if (intl) {
     // "+82 10-1234-5678": the separator after the country code may differ;

@@ -566,6 +566,44 @@ TEST(DetectDefaultsTest, ReviewFindings) {
   ExpectNothing({"A010-1234-5678", "SKU01012345678", "4111111111111112-1228"});
 }
 
+// A second outside review: JSON's short escapes before a number, "(+82)",
+// Amex and Diners typed in fours, more bank words and labels, named HTML
+// references.
+TEST(DetectDefaultsTest, SecondReviewFindings) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"memo":"연락처\n010-1234-5678"})", "010-1234-5678"},
+      {R"(고객 주민번호\n900101-1234568\n확인)", "900101-1234568"},
+      {R"(card\n4111111111111111)", "4111111111111111"},
+      {R"(메모\t900101\t1234568)", R"(900101\t1234568)"},
+      {R"(메모\r\n010.1234.5678)", "010.1234.5678"},
+      {R"(010\/1234\/5678)", R"(010\/1234\/5678)"},
+      {"(+82)10-1234-5678", "(+82)10-1234-5678"},
+      {"(+82) 10-1234-5678", "(+82) 10-1234-5678"},
+      {"Tel (+82) 2-123-4567", "(+82) 2-123-4567"},
+      {"3782 8224 6310 005", "3782 8224 6310 005"},
+      {"3056-9309-0259-04", "3056-9309-0259-04"},
+      {"010&ndash;1234&ndash;5678", "010&ndash;1234&ndash;5678"},
+      {"9001&shy;011234568", "9001&shy;011234568"},
+      {"kim&commat;example.com", "kim&commat;example.com"},
+      {"mobileNumber01012345678", "01012345678"},
+      {"phone_no01012345678", "01012345678"},
+      {"ARC9001015234561", "9001015234561"},
+      {"card_no4111111111111111", "4111111111111111"},
+      {"ccnum4111111111111111", "4111111111111111"},
+      {"6.2.7.8.9.1.5.3.8.7.1.7.3.9.8.8.5.2.9", "6.2.7.8.9.1.5.3.8.7.1.7.3.9.8.8.5.2.9"},
+  };
+  for (const auto& [text, hit] : cases) {
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].second, hit) << text;
+  }
+  for (const std::string words : {"통장", "환불 통장번호", "Shinhan", "Woori", "Hana", "Kookmin", "NongHyup", "Toss",
+                                  "kakao", "iM뱅크", "K뱅크", "BNK", "A/C", "deposit to", "예금"}) {
+    EXPECT_EQ(Scan(words + " 110-123-456789"), One("bank_account_kr", "110-123-456789")) << words;
+  }
+  ExpectNothing({"1234 5678 9012 34", "3782 8224 6310 006"});  // Luhn
+}
+
 TEST(DetectDefaultsTest, MemoWithEverything) {
   const std::string memo =
       "고객 김민준(주민번호 900101-1234568) 연락처 +82 10-9876-5432, 메일 minjun@example.com. "

@@ -182,7 +182,13 @@ TEST(CanonicalPhoneKrTest, EveryDetectorHitHasOne) {
                                           "0 1 0-1 2 3 4-5 6 7 8",
                                           "+ 8 2 1 0 1 2 3 4 5 6 7 8",
                                           "+8_2_2_1_2_3_4_5_6_7",
-                                          "0 0 8 2 1 0 1 2 3 4 5 6 7 8"};
+                                          "0 0 8 2 1 0 1 2 3 4 5 6 7 8",
+                                          "(+82)10-1234-5678",
+                                          "(+82) 2-123-4567",
+                                          "02)123-4567",
+                                          "(010)-1234-5678",
+                                          "010&ndash;1234&ndash;5678",
+                                          "010\\/1234\\/5678"};
   for (const std::string& f : forms) {
     const std::string text = "연락처 " + f + " 로";
     std::vector<Span> spans;
