@@ -93,15 +93,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       {"frn", kRrnShape + R"([5-8]\d{6}|\d)" + kDigitByDigit + "{12}", "frn", {}, 20},
       // 4-4-4-4, 4-4-4-4-3 (19 digits), 4-6-5 (Amex), 4-6-4 (Diners), Amex and
       // Diners typed in fours (4-4-4-3, 4-4-4-2) grouped by
-      // '-', ' ' or '.', or 13-19 digits; one digit at a time (17-19 digits
-      // with at most two separator characters between two digits: a match
-      // under 64 bytes, whose shorter ends the scanner confirms without RE2,
-      // which keeps "1 - 1 - 1 - ..." linear); the validator checks Luhn, one
+      // '-', ' ' or '.', or 13-19 digits, or one digit at a time; the validator checks Luhn, one
       // separator kind and that the length fits the issuer prefix.
       {"card",
        R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"(\d{4})" + kSep + R"((?:\d{4}(?:)" + kSep +
-           R"(\d{3})?|\d{2,3})|\d{4})" + kSep + R"(\d{6})" + kSep +
-           R"(\d{4,5}|\d{13,19}|\d(?:[ \t.\-/_~,*:|\\+]{1,2}\d){16,18}|\d)" + kDigitByDigit + "{12,15}",
+           R"(\d{3})?|\d{2,3})|\d{4})" + kSep + R"(\d{6})" + kSep + R"(\d{4,5}|\d{13,19}|\d)" + kDigitByDigit +
+           "{12,18}",
        "card",
        {},
        20},

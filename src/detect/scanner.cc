@@ -352,13 +352,16 @@ struct Combined {
   // The combined detectors in `mask` with a match [b, e), EndOk(e) (their own
   // rules). For each of them not in *several_ends, [b, end_at[k]) is its only
   // match at b (so the one RE2 prefers). `scratch` holds 2 * words words.
-  // ends_by[k] has bit j set when [b, b + j) is a match of k (j < 64); k is
-  // in *far_ends when a match is 64 bytes or longer.
+  // ends_by[2k + j / 64] has bit j % 64 set when [b, b + j) is a match of k
+  // (j < 128); k is in *far_ends when a match is 128 bytes or longer.
   uint64_t MatchesAt(const NormalizedText& norm, std::string_view t, size_t b, uint64_t mask, uint64_t* scratch,
                      uint64_t* several_ends, uint32_t* end_at, uint64_t* ends_by, uint64_t* far_ends) const {
     *several_ends = 0;
     *far_ends = 0;
-    for (uint64_t x = mask; x != 0; x &= x - 1) ends_by[std::countr_zero(x)] = 0;
+    for (uint64_t x = mask; x != 0; x &= x - 1) {
+      ends_by[2 * std::countr_zero(x)] = 0;
+      ends_by[2 * std::countr_zero(x) + 1] = 0;
+    }
     uint64_t seen = 0;
     size_t lo = words;
     size_t hi = 0;
@@ -436,8 +439,8 @@ struct Combined {
       for (uint64_t x = owners; x != 0; x &= x - 1) {
         const auto k = static_cast<size_t>(std::countr_zero(x));
         end_at[k] = static_cast<uint32_t>(i + 1);
-        if (offset < 64) {
-          ends_by[k] |= uint64_t{1} << offset;
+        if (offset < 128) {
+          ends_by[2 * k + offset / 64] |= uint64_t{1} << (offset % 64);
         } else {
           *far_ends |= uint64_t{1} << k;
         }
@@ -877,7 +880,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
       // are): MatchesAt sets ends_by for its mask and end_at for what it finds.
       std::array<size_t, 64> resume;
       std::array<uint32_t, 64> end_at;
-      std::array<uint64_t, 64> ends_by;
+      std::array<uint64_t, 128> ends_by;
       std::fill_n(resume.begin(), combined.detector.size(), size_t{0});
       sc.automaton.resize(2 * combined.words);
       re2::StringPiece m;
@@ -922,13 +925,22 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
             } else {
               // The shorter matches at b, longest first: the automaton listed
               // every match end, so no RE2 call is needed to confirm them.
-              for (uint64_t shorter = ends_by[k] & ((uint64_t{1} << (e - b)) - 1); shorter != 0;) {
-                const size_t e2 = b + static_cast<size_t>(63 - std::countl_zero(shorter));
-                shorter &= ~(uint64_t{1} << (e2 - b));
-                if (EndOk(norm, t, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
-                    ContextOk(d, t, b, e2)) {
-                  hit_end = e2;
-                  break;
+              // (Two words of ends: offsets 64-127, then 0-63.)
+              const size_t span = e - b;  // < 128 (not a far end)
+              for (size_t w = 2; w-- > 0 && hit_end == 0;) {
+                const size_t lo = 64 * w;
+                if (span <= lo) continue;
+                uint64_t shorter = ends_by[2 * k + w];
+                if (span - lo < 64) shorter &= (uint64_t{1} << (span - lo)) - 1;
+                while (shorter != 0) {
+                  const size_t bit = static_cast<size_t>(63 - std::countl_zero(shorter));
+                  shorter &= ~(uint64_t{1} << bit);
+                  const size_t e2 = b + lo + bit;
+                  if (EndOk(norm, t, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
+                      ContextOk(d, t, b, e2)) {
+                    hit_end = e2;
+                    break;
+                  }
                 }
               }
             }
