@@ -430,7 +430,11 @@ class Run {
       uint64_t line = 0;
       auto more = NextRecord(&state, &rec, &term, &line);
       if (!more.ok()) return more.error();
-      if (!*more) return PlanCsv({});  // empty input: still check the rules
+      if (!*more) {  // empty input: still check the rules
+        Status st = PlanCsv({});
+        if (st.ok() && bom) o.insert(0, "\xEF\xBB\xBF");
+        return st;
+      }
       if (state != Parse::kOk)
         return Error(ErrorCode::kInvalidCsv, "line " + std::to_string(line) + ": the header row is not valid CSV");
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {

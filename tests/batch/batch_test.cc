@@ -368,6 +368,13 @@ TEST(BatchCsv, ByteOrderMarkBeforeTheHeader) {
   EXPECT_EQ(o.out, "a,b\nx,2\n");
   o = Mask(*e, "\xEF\xBB", Csv());  // a cut mark is no header named a
   EXPECT_FALSE(o.stats.ok());
+  // A file of only the mark (and blank lines) keeps it.
+  o = Mask(*e, "\xEF\xBB\xBF", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "\xEF\xBB\xBF");
+  o = Mask(*e, "\xEF\xBB\xBF\n\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "\xEF\xBB\xBF\n\n");
   // A header that fails writes nothing, the mark neither.
   o = Mask(*e,
            "\xEF\xBB\xBF"

@@ -9,6 +9,8 @@
 //    invalid_csv, too_large, ambiguous_field_name (a column name that folds
 //    to a rule's), pii_in_field_name (scan: a column name that looks like
 //    PII); never anything else;
+//  - a UTF-8 byte order mark starts the output exactly when it starts the
+//    input (it is not part of the first column's name);
 //  - the counts add up: records = masked + quarantined; bytes_in is the
 //    input size, bytes_out the output size;
 //  - every quarantine entry is one strict JSON object (tests/fuzz/
@@ -95,7 +97,7 @@ const Setup& Get() {
 // spaces, tabs and CRs) are skipped, as batch.h's reader skips them.
 // False on bad quoting.
 bool ReadCsv(std::string_view s, std::vector<std::vector<std::string>>* rows) {
-  size_t p = 0;
+  size_t p = s.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a byte order mark, as spreadsheets read it
   while (p < s.size()) {
     size_t q = p;
     while (q < s.size() && (s[q] == ' ' || s[q] == '\t' || s[q] == '\r')) ++q;
@@ -195,6 +197,9 @@ void CheckOne(const Setup& s, int m, std::string_view input) {
     return;
   }
   const std::string o = out.str();
+  if (input.starts_with("\xEF\xBB\xBF") != o.starts_with("\xEF\xBB\xBF")) {
+    Fail("a byte order mark was not kept (or one was added)", mode);
+  }
   if (r->records != r->masked + r->quarantined) Fail("records != masked + quarantined", mode);
   if (r->bytes_in != input.size()) Fail("bytes_in is not the input size", mode);
   if (r->bytes_out != o.size()) Fail("bytes_out is not the output size", mode);
