@@ -56,7 +56,7 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       R"(|\d{4}-(?:\d{3}-\d{6}|\d{2}-\d{7}|\d{4}-\d{4}(?:-\d)?))"
       R"(|\d{11,14})";
   // (Bank names and their short forms; "카카오" and "토스" cover 카카오뱅크
-  // and 토스뱅크; words of one or two ASCII letters count only standing
+  // and 토스뱅크; ASCII words of up to three characters count only standing
   // alone.)
   const std::vector<std::string> kBankWords = {
       "계좌",   "입금", "송금",    "이체",     "은행", "예금주", "account", "bank",   "acct",     "국민", "신한",

@@ -204,9 +204,9 @@ bool HasWord(const Detector& d, std::string_view t, size_t from, size_t to) {
       size_t k = 1;
       while (k < word.size() && AsciiLower(t[i + k]) == word[k]) ++k;
       if (k != word.size()) continue;
-      // A word of one or two ASCII letters ("kb", "nh") only standing alone:
-      // not inside "kbps" or "enhance".
-      if (word.size() <= 2 && IsAsciiAlpha(word[0]) &&
+      // A short ASCII word ("kb", "nh", "a/c", "bnk") only standing alone:
+      // not inside "kbps", "enhance" or "data/config".
+      if (word.size() <= 3 && IsAsciiAlpha(word[0]) &&
           ((i > 0 && IsAsciiAlpha(t[i - 1])) || (i + word.size() < t.size() && IsAsciiAlpha(t[i + word.size()])))) {
         continue;
       }

@@ -870,9 +870,9 @@ def near_word(text, b, e, words, window=26):
     lo = text[max(0, b - window):b].lower()
     hi = text[e:e + window].lower()
 
-    def has(part, w):  # a word of one or two ASCII letters only standing alone (as the scanner reads it)
-        if len(w) <= 2 and w.isascii() and w.isalpha():
-            return re.search(r"(?<![a-z])" + w + r"(?![a-z])", part) is not None
+    def has(part, w):  # a short ASCII word only standing alone (as the scanner reads it)
+        if len(w) <= 3 and w.isascii() and w[0].isalpha():
+            return re.search(r"(?<![a-z])" + re.escape(w) + r"(?![a-z])", part) is not None
         return w in part
     return any(has(lo, w) or has(hi, w) for w in words)
 
