@@ -548,7 +548,46 @@ struct Scratch {
   std::vector<uint64_t> eligible;  // all zero between scans
   std::vector<std::pair<size_t, size_t>> windows;
   std::vector<uint64_t> automaton;
+  std::vector<size_t> covered;  // overlap resolution: best coverage from i on
+  std::vector<size_t> next;     // overlap resolution: first candidate after i
+  std::vector<char> keep;       // overlap resolution: which candidates are hits
 };
+
+// Which candidates become hits when some overlap: the set of non-overlapping
+// candidates that covers the most bytes (weighted interval scheduling), ties
+// to the earliest begin, then the longest, then the detector listed first
+// (the order of `cands`). Taking the earliest begin alone let a short hit
+// hide a longer one: "1588 4111 1111 1111 1111" gave the phone "1588 4111"
+// and left twelve digits of the card in the clear. Sets keep[i].
+void ResolveOverlaps(const std::vector<Candidate>& cands, Scratch& sc, std::vector<char>* keep) {
+  const size_t n = cands.size();
+  keep->assign(n, 1);
+  size_t reach = 0;
+  bool overlap = false;
+  for (const Candidate& c : cands) {
+    if (c.begin < reach) overlap = true;
+    reach = std::max(reach, c.end);
+  }
+  if (!overlap) return;
+  sc.covered.assign(n + 1, 0);
+  sc.next.resize(n);
+  for (size_t i = n; i-- > 0;) {
+    const auto after = std::lower_bound(cands.begin() + static_cast<std::ptrdiff_t>(i) + 1, cands.end(), cands[i].end,
+                                        [](const Candidate& c, size_t e) { return c.begin < e; });
+    sc.next[i] = static_cast<size_t>(after - cands.begin());
+    const size_t take = cands[i].end - cands[i].begin + sc.covered[sc.next[i]];
+    sc.covered[i] = std::max(take, sc.covered[i + 1]);
+  }
+  keep->assign(n, 0);
+  for (size_t i = 0; i < n;) {
+    if (cands[i].end - cands[i].begin + sc.covered[sc.next[i]] >= sc.covered[i + 1]) {
+      (*keep)[i] = 1;
+      i = sc.next[i];
+    } else {
+      ++i;
+    }
+  }
+}
 
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
@@ -959,15 +998,15 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     if (a.end != c.end) return a.end > c.end;
     return a.detector < c.detector;
   });
-  size_t last_end = 0;
-  for (const Candidate& c : cands) {
-    if (c.begin < last_end) continue;
+  ResolveOverlaps(cands, sc, &sc.keep);
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (sc.keep[i] == 0) continue;
+    const Candidate& c = cands[i];
     Span sp;
     norm.MapToOriginal(c.begin, c.end, &sp.begin, &sp.end);
     sp.detector = detectors[c.detector].name;
     sp.confidence = c.confidence;
     out->push_back(sp);
-    last_end = c.end;
   }
   return Status::Ok();
 }

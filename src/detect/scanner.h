@@ -26,9 +26,11 @@
 //     detector needs them. When the match RE2 prefers at a position fails
 //     those checks, the longest shorter match at the same position that
 //     passes them is taken instead;
-//  4. resolves overlaps deterministically (earliest begin, then the longest,
-//     then the detector listed first) and maps the spans back to original
-//     byte offsets.
+//  4. resolves overlaps deterministically: of the candidates that overlap,
+//     the non-overlapping set that covers the most bytes (ties: earliest
+//     begin, then the longest, then the detector listed first), so a short
+//     hit never hides most of a longer one; and maps the spans back to
+//     original byte offsets.
 // It fails closed: a prefilter that cannot be built within max_mem fails
 // Create (it is always built, whether or not Scan needs it); one that fails
 // while matching, malformed UTF-8 or an over-large text fail Scan; none of

@@ -256,6 +256,32 @@ TEST(ScannerDefaultsTest, OverlapsResolvedDeterministically) {
   EXPECT_EQ(first, (Hits{{"rrn", "9001011000006"}, {"phone_kr", "01012345678"}, {"card", "4111111111111111"}}));
 }
 
+// Overlapping candidates: the set that covers the most is taken, not the
+// earliest begin. The earliest begin let a number right before a space-grouped
+// card take the card's first group and leave the rest of it in the clear.
+TEST(ScannerDefaultsTest, AShortHitDoesNotHideMostOfALongerOne) {
+  EXPECT_EQ(Scan("1588 4111 1111 1111 1111 끝"), One("card", "4111 1111 1111 1111"));
+  EXPECT_EQ(Scan("대표 1588 5555 5555 5555 4444"), One("card", "5555 5555 5555 4444"));
+  EXPECT_EQ(Scan("문의 02 4111 1111 1111 1111"), One("card", "4111 1111 1111 1111"));
+  // Not overlapping: both.
+  EXPECT_EQ(Scan("1588-5555 4111 1111 1111 1111"), (Hits{{"phone_kr", "1588-5555"}, {"card", "4111 1111 1111 1111"}}));
+}
+
+TEST(ScannerTest, OverlapsTakeTheCoverThatHidesMost) {
+  std::vector<DetectorSpec> specs = {
+      {"a", "1{3} 2{3}", "none", {}, 20},      {"b", "2{3} 3{3}", "none", {}, 20}, {"c", "3{3} 4{3}", "none", {}, 20},
+      {"d", "5{3} 6{3} 7{3}", "none", {}, 20}, {"e", "4{3} 5{3}", "none", {}, 20},
+  };
+  auto s = Scanner::Create(specs);
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  // e [0,7) and d [4,15) overlap: d covers more.
+  EXPECT_EQ(ScanWith(**s, "444 555 666 777"), One("d", "555 666 777"));
+  // a, b, c in a chain: a + c (14 bytes) beat b alone (7).
+  EXPECT_EQ(ScanWith(**s, "111 222 333 444"), (Hits{{"a", "111 222"}, {"c", "333 444"}}));
+  // A tie goes to the earliest begin.
+  EXPECT_EQ(ScanWith(**s, "111 222 333"), One("a", "111 222"));
+}
+
 TEST(ScannerDefaultsTest, EmptyAndPlainText) {
   EXPECT_EQ(Scan(""), Hits{});
   EXPECT_EQ(Scan("생일 선물 감사합니다"), Hits{});
