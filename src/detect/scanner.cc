@@ -153,6 +153,14 @@ inline bool StrongNumber(Validator v) {
   return v == Validator::kCard || v == Validator::kRrn || v == Validator::kFrn;
 }
 
+// Whether the digits that end at e follow a '.': the number there is
+// grouped with dots (its last group is at most 19 digits long).
+inline bool DottedBefore(std::string_view t, size_t e) {
+  size_t k = e;
+  while (k > 0 && e - k < 20 && IsAsciiDigit(t[k - 1])) --k;
+  return k > 0 && t[k - 1] == '.';
+}
+
 // A hit's first and last characters must not be glued to the text around
 // them (a digit or letter, or a '-'/'.' and a digit): "A010-1234-5678" and
 // "12-010-1234-5678" are other numbers. A neighbour that normalization
@@ -182,10 +190,11 @@ inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Vali
       return false;
     }
     // A card or resident number that validates is not made another number
-    // by a "-1228" after it (an expiry, a sequence): it stays PII. (A '.'
-    // still glues: "4111.1111.1111.1111.5" is a dotted build number.)
-    if ((n == '.' || (n == '-' && !StrongNumber(v))) && e + 1 < t.size() && IsAsciiDigit(t[e + 1]) && !norm.Seam(e) &&
-        !norm.Seam(e + 1)) {
+    // by a "-1228" after it (an expiry, a sequence), nor by a ".1228" or
+    // ".0" unless it is itself grouped with dots ("4111.1111.1111.1111.5" is
+    // a dotted build number): it stays PII.
+    if ((n == '.' || n == '-') && e + 1 < t.size() && IsAsciiDigit(t[e + 1]) &&
+        (!StrongNumber(v) || (n == '.' && DottedBefore(t, e))) && !norm.Seam(e) && !norm.Seam(e + 1)) {
       return false;
     }
   }

@@ -540,8 +540,13 @@ TEST(DetectDefaultsTest, ReviewFindings) {
   EXPECT_EQ(Scan("카드 4111111111111111-1228 결제"), One("card", "4111111111111111"));
   EXPECT_EQ(Scan("4111-1111-1111-1111-12/28"), One("card", "4111-1111-1111-1111"));
   EXPECT_EQ(Scan("900101-1234568-1"), One("rrn", "900101-1234568"));
-  // (A '.' still glues: a dotted build number, docs/DETECTION.md.)
-  ExpectNothing({"4111.1111.1111.1111.5", "4111111111111111.1228"});
+  // A '.' and digits after one: only a number grouped with dots glues (a
+  // dotted build number, docs/DETECTION.md).
+  EXPECT_EQ(Scan("카드 4111111111111111.1228"), One("card", "4111111111111111"));
+  EXPECT_EQ(Scan("4111 1111 1111 1111.12"), One("card", "4111 1111 1111 1111"));
+  EXPECT_EQ(Scan("rrn 9001011234568.0 끝"), One("rrn", "9001011234568"));
+  EXPECT_EQ(Scan("900101-1234568.5"), One("rrn", "900101-1234568"));
+  ExpectNothing({"4111.1111.1111.1111.5", "v1.4111111111111111.2", "010.1234.5678.9"});
   // An e-mail and what follows it.
   EXPECT_EQ(Scan("minjun@example.com010-1234-5678"),
             (Hits{{"email", "minjun@example.com"}, {"phone_kr", "010-1234-5678"}}));
