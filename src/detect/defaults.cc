@@ -103,8 +103,18 @@ std::vector<DetectorSpec> Scanner::Defaults() {
        {},
        20},
       {"phone_kr", kPhone, "phone_kr", {}, 20},
-      {"driver_license_kr", R"(\d{2}-\d{2}-\d{6}-\d{2})", "driver_license_kr", {}, 20},
-      {"brn", R"(\d{3}-\d{2}-\d{5}|\d{10})", "brn_checksum", {}, 20},
+      // 운전면허번호 RR-YY-NNNNNN-CC grouped by any narrow separator; the old
+      // form with the region's name (서울 12-345678-90: only after one, the
+      // scanner checks) and 12 bare digits (only next to a context word such
+      // as 면허 or license: they collide with account and parcel numbers).
+      {"driver_license_kr",
+       R"(\d{2})" + kNarrowSep + R"(\d{2})" + kNarrowSep + R"(\d{6})" + kNarrowSep +
+           R"(\d{2}|\d{2}-\d{6}-\d{2}|\d{12})",
+       "driver_license_kr",
+       {},
+       20},
+      // 사업자등록번호 NNN-NN-NNNNN (any narrow separator) or 10 bare digits.
+      {"brn", R"(\d{3})" + kNarrowSep + R"(\d{2})" + kNarrowSep + R"(\d{5}|\d{10})", "brn_checksum", {}, 20},
       {"bank_account_kr", kAccount, "bank_account_kr", kBankWords, 20},
       {"passport_kr", R"([MSROGD]\d{8}|[MSROGD]\d{3}[A-Z]\d{4})", "none", {"여권", "passport"}, 20},
       {"email", R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", "email", {}, 20},

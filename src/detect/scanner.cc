@@ -225,18 +225,62 @@ bool HasWord(const Detector& d, std::string_view t, size_t from, size_t to) {
   return false;
 }
 
-bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
-  if (d.context_words.empty()) return true;
+// The bytes `window` characters (code points) before b and after e.
+std::pair<size_t, size_t> ContextBounds(std::string_view t, size_t b, size_t e, size_t window) {
   size_t lo = b;
-  for (size_t k = 0; k < d.context_window && lo > 0; ++k) {
+  for (size_t k = 0; k < window && lo > 0; ++k) {
     --lo;
     while (lo > 0 && (static_cast<unsigned char>(t[lo]) & 0xC0) == 0x80) --lo;
   }
   size_t hi = e;
-  for (size_t k = 0; k < d.context_window && hi < t.size(); ++k) {
+  for (size_t k = 0; k < window && hi < t.size(); ++k) {
     ++hi;
     while (hi < t.size() && (static_cast<unsigned char>(t[hi]) & 0xC0) == 0x80) ++hi;
   }
+  return {lo, hi};
+}
+
+// Whether t[from, to) holds one of the lowercase `words` (ASCII letters
+// compared case-insensitively).
+bool HasAnyWord(std::string_view t, size_t from, size_t to, std::initializer_list<std::string_view> words) {
+  for (size_t i = from; i < to; ++i) {
+    for (std::string_view w : words) {
+      if (w.size() > to - i) continue;
+      size_t k = 0;
+      while (k < w.size() && AsciiLower(t[i + k]) == w[k]) ++k;
+      if (k == w.size()) return true;
+    }
+  }
+  return false;
+}
+
+// 운전면허번호 in its weaker forms (defaults.cc): the old 2-6-2 form only right
+// after a region's name ("서울 12-345678-90"), 12 bare digits only after a
+// licence word within 20 characters (a word after them is as often the next
+// item: "입금계좌 110024483520 케이뱅크 면허번호: …").
+bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
+  size_t digits = 0;
+  for (size_t i = b; i < e; ++i) digits += IsAsciiDigit(t[i]) ? 1 : 0;
+  if (digits == 10) {
+    size_t k = b;
+    while (k > 0 && b - k < 2 && (t[k - 1] == ' ' || t[k - 1] == '\t')) --k;
+    static constexpr std::string_view kRegions[] = {"서울", "부산", "경기", "강원", "충북", "충남",
+                                                    "전북", "전남", "경북", "경남", "제주", "대구",
+                                                    "인천", "광주", "대전", "울산", "세종"};
+    for (std::string_view r : kRegions) {
+      if (k >= r.size() && t.substr(k - r.size(), r.size()) == r) return true;
+    }
+    return false;
+  }
+  if (e - b != 12) return true;
+  const size_t lo = ContextBounds(t, b, e, 20).first;
+  return HasAnyWord(t, lo, b, {"면허", "운전", "license", "licence", "driver"});
+}
+
+bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
+  if (d.validator == Validator::kDriverLicenseKr && !LicenseContextOk(t, b, e)) return false;
+  if (d.context_words.empty()) return true;
+  const auto [lo, hi] = ContextBounds(t, b, e, d.context_window);
   return HasWord(d, t, lo, b) || HasWord(d, t, e, hi);
 }
 

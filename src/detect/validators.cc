@@ -424,6 +424,7 @@ bool Validate(Validator v, std::string_view c, double* confidence) {
     case Validator::kRrn: return ValidateRrnLike(c, false, false, confidence);
     case Validator::kFrn: return ValidateRrnLike(c, true, false, confidence);
     case Validator::kBrnChecksum: {
+      if (!ConsistentSeparators(c) || HasOddSeparator(c)) return false;
       char d[11];
       const size_t n = Digits(c, d, 10);
       if (n != 10 || !BrnChecksumValid(std::string_view(d, n))) return false;
@@ -441,8 +442,12 @@ bool Validate(Validator v, std::string_view c, double* confidence) {
     case Validator::kPhoneKr: return ValidatePhone(c);
     case Validator::kEmail: return ValidateEmail(c);
     case Validator::kDriverLicenseKr: {
+      if (!ConsistentSeparators(c) || HasOddSeparator(c)) return false;
       char d[13];
-      if (Digits(c, d, 12) != 12) return false;
+      const size_t n = Digits(c, d, 12);
+      // The old form after a region's name (the scanner checks the name).
+      if (n == 10) return c.size() == 12;
+      if (n != 12) return false;
       const int region = D(d[0]) * 10 + D(d[1]);
       return region >= 11 && region <= 28;
     }

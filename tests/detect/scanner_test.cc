@@ -151,6 +151,12 @@ TEST(ScannerDefaultsTest, Card) {
 TEST(ScannerDefaultsTest, Brn) {
   EXPECT_EQ(Scan("사업자등록번호 123-45-67891"), One("brn", "123-45-67891"));
   EXPECT_EQ(Scan("사업자등록번호 123-45-67890"), Hits{});
+  // Spaces, dots or a slash between the groups, every one the same.
+  for (const std::string v : {"123 45 67891", "123.45.67891", "123/45/67891", "123 - 45 - 67891"}) {
+    EXPECT_EQ(Scan("사업자 " + v + " 입니다"), One("brn", v)) << v;
+  }
+  EXPECT_EQ(Scan("사업자 123-45 67891"), Hits{});
+  EXPECT_EQ(Scan("사업자 123,45,67891"), Hits{});
 }
 
 TEST(ScannerDefaultsTest, PassportNeedsContext) {
@@ -163,6 +169,19 @@ TEST(ScannerDefaultsTest, PassportNeedsContext) {
 TEST(ScannerDefaultsTest, DriverLicence) {
   EXPECT_EQ(Scan("면허번호 11-22-123456-01"), One("driver_license_kr", "11-22-123456-01"));
   EXPECT_EQ(Scan("면허번호 29-22-123456-01"), Hits{});
+  // Any narrow separator, every one the same.
+  for (const std::string v : {"11 22 123456 01", "11.22.123456.01", "11/22/123456/01", "11 - 22 - 123456 - 01"}) {
+    EXPECT_EQ(Scan("면허번호 " + v + " 입니다"), One("driver_license_kr", v)) << v;
+  }
+  EXPECT_EQ(Scan("면허번호 11-22 123456-01"), Hits{});
+  // The old form after the region's name, only there.
+  EXPECT_EQ(Scan("면허 서울 22-123456-01"), One("driver_license_kr", "22-123456-01"));
+  EXPECT_EQ(Scan("경기22-123456-01 확인"), One("driver_license_kr", "22-123456-01"));
+  EXPECT_EQ(Scan("코드 22-123456-01"), Hits{});
+  // Twelve bare digits, only next to a licence word.
+  EXPECT_EQ(Scan("운전면허 112212345601"), One("driver_license_kr", "112212345601"));
+  EXPECT_EQ(Scan("driver license: 112212345601"), One("driver_license_kr", "112212345601"));
+  EXPECT_EQ(Scan("주문번호 112212345601"), Hits{});
 }
 
 TEST(ScannerDefaultsTest, Ip) {
