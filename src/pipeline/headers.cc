@@ -45,11 +45,31 @@ Result<bool> ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::Header
   const void* val = nullptr;
   size_t size = 0;
   for (size_t i = 0; rd_kafka_header_get_all(src, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    if (HeaderNameHidesBytes(name, val)) {
+      views->clear();
+      return Error(ErrorCode::kInvalidHeaders,
+                   "header " + std::to_string(i) + "'s name holds a NUL byte (what follows it could not be checked)");
+    }
     if (IsOwnHeader(name)) continue;
     views->push_back({name, val ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(val), size))
                                 : std::nullopt});
   }
   return true;
+}
+
+bool HeaderNameHidesBytes(const char* name, const void* value) {
+  // librdkafka keeps a header in one allocation: the name (name_size bytes),
+  // a NUL, then the value. A value that does not start right after the
+  // name's first NUL means the name went on past it.
+  return value != nullptr && static_cast<const char*>(value) != name + std::strlen(name) + 1;
+}
+
+rd_kafka_headers_t* NewHeaders(const std::vector<engine::HeaderView>& headers) {
+  rd_kafka_headers_t* out = rd_kafka_headers_new(headers.size() + 4);
+  for (const auto& h : headers)
+    rd_kafka_header_add(out, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value ? h.value->data() : nullptr,
+                        h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+  return out;
 }
 
 rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers) {

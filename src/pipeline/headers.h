@@ -30,13 +30,25 @@ namespace maskproxy::pipeline {
 
 // The record's headers as the engine's view (without maskproxy.* ones),
 // into *views; they point into `m`. Returns whether the record has any
-// headers, or invalid_headers (HeadersPresent). (librdkafka 2.0.2 parses a
+// headers, or invalid_headers (HeadersPresent; a name that hides bytes
+// after a NUL, HeaderNameHidesBytes). (librdkafka 2.0.2 parses a
 // record without headers again, with an allocation, on every
 // rd_kafka_message_headers call: ask once.)
 [[nodiscard]] Result<bool> ViewHeaders(const rd_kafka_message_t* m, std::vector<engine::HeaderView>* views);
 
-// Headers built from the engine's output.
+// Headers built from the engine's output, or from the views it checked and
+// left as they were (a masked record never gets a header the engine did not
+// see: rd_kafka_headers_copy would also copy a name's bytes past a NUL).
 [[nodiscard]] rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers);
+[[nodiscard]] rd_kafka_headers_t* NewHeaders(const std::vector<engine::HeaderView>& headers);
+
+// Whether a header's name (as rd_kafka_header_get_all gives it, cut at its
+// first NUL) is shorter than the name on the wire: a name with a NUL byte
+// in it, whose rest ViewHeaders could not show the engine ("x\0010-1234-
+// 5678"). Known only for a header with a value (librdkafka's layout: the
+// value right after the name); for one without, NewHeaders(views) still
+// produces only what the engine saw.
+[[nodiscard]] bool HeaderNameHidesBytes(const char* name, const void* value);
 
 [[nodiscard]] std::string OriginString(const std::string& topic, int32_t partition, int64_t offset);
 

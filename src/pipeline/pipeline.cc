@@ -405,7 +405,7 @@ struct Pipeline::Impl {
     std::string_view out;          // the value to produce
     std::string_view dead_reason;  // why the record goes to the dead-letter topic
     if (masked_ok.ok()) {
-      hdrs = rec.headers_changed ? NewHeaders(rec.headers) : CopyHeaders(m, s.has_headers);
+      hdrs = rec.headers_changed ? NewHeaders(rec.headers) : NewHeaders(s.header_views);
       key = rec.key ? rec.key->data() : nullptr;
       key_len = rec.key ? rec.key->size() : 0;
       out = rec.value;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string_view>
+#include <vector>
+
 namespace maskproxy::pipeline {
 namespace {
 
@@ -31,6 +35,44 @@ TEST(Headers, OwnNamespaceInAnyCase) {
   EXPECT_TRUE(IsOwnHeader("MaskProxy.dlq.reason"));
   EXPECT_FALSE(IsOwnHeader("maskproxy"));
   EXPECT_FALSE(IsOwnHeader("x-maskproxy.origin"));
+}
+
+// A header name with a NUL byte in it: librdkafka's API gives the name up to
+// the NUL, so the engine would check "x" while rd_kafka_headers_copy passes
+// "x\0010-1234-5678" on (found by review). librdkafka parses a record's
+// headers with rd_kafka_header_add, as here.
+TEST(Headers, ANameThatHidesBytesAfterANulIsSeen) {
+  rd_kafka_headers_t* h = rd_kafka_headers_new(4);
+  const char hidden[] =
+      "x\0"
+      "010-1234-5678";
+  ASSERT_EQ(rd_kafka_header_add(h, hidden, sizeof(hidden) - 1, "v", 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_header_add(h, "trace", -1, "abc", 3), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_header_add(h, "empty", -1, "", 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_header_add(h, "", 0, "v", 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::vector<bool> hides;
+  const char* name = nullptr;
+  const void* val = nullptr;
+  size_t size = 0;
+  for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    hides.push_back(HeaderNameHidesBytes(name, val));
+  }
+  EXPECT_EQ(hides, (std::vector<bool>{true, false, false, false}));
+  rd_kafka_headers_destroy(h);
+}
+
+// Headers the engine left as they were are built from its views: what it
+// did not see is not produced.
+TEST(Headers, UnchangedHeadersAreBuiltFromTheViews) {
+  const std::vector<engine::HeaderView> views = {{"trace", std::string_view("abc")}, {"flag", std::nullopt}};
+  rd_kafka_headers_t* h = NewHeaders(views);
+  const void* val = nullptr;
+  size_t size = 0;
+  ASSERT_EQ(rd_kafka_header_get_last(h, "trace", &val, &size), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(std::string_view(static_cast<const char*>(val), size), "abc");
+  ASSERT_EQ(rd_kafka_header_get_last(h, "flag", &val, &size), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(val, nullptr);
+  rd_kafka_headers_destroy(h);
 }
 
 }  // namespace
