@@ -72,6 +72,7 @@ namespace maskproxy {
   X(kKeyPurposeMismatch, "key_purpose_mismatch",                                                                       \
     "a rule names a key of the wrong keyring purpose (tokenization or reversible)")                                    \
   X(kKeyTooShort, "key_too_short", "a key in the keyring is shorter than required")                                    \
+  X(kKeyWeak, "key_weak", "a key in the keyring is not random material")                                               \
   X(kKeyUnavailable, "key_unavailable", "the rule's key is not held here (a reveal host holds only reversible keys)")  \
   X(kKeyVersionUnknown, "key_version_unknown", "a value names a key version the keyring does not have")                \
   X(kKeyringInsecure, "keyring_insecure", "the keyring file is accessible by group or others")                         \

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -110,6 +111,34 @@ Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& ori
   }
 }
 
+namespace {
+// Material that no random generator gives: fewer than 8 different byte
+// values in at least 32 bytes (all zeros, 'A' x 32, "abab…"). 32 random
+// bytes have about 30; fewer than 8 has a probability below 10^-20.
+bool LooksWeak(const uint8_t* p, size_t n) {
+  std::array<bool, 256> seen{};
+  size_t distinct = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!seen[p[i]]) ++distinct;
+    seen[p[i]] = true;
+  }
+  return distinct < 8;
+}
+
+// A name from the file, quoted in an error only when it cannot be key
+// material: short (base64 of 32 bytes is 43-44 characters) and without
+// base64's '+', '/' and '='. Material pasted one level off ("bFHX…=: 2"
+// where a field belongs) must not reach a log, an HTTP answer or the audit
+// trail; the line and column say where it is.
+std::string Shown(std::string_view name) {
+  constexpr size_t kMaxShown = 24;
+  if (name.size() > kMaxShown || name.find_first_of("+/=") != std::string_view::npos) {
+    return " (not shown: it may be key material)";
+  }
+  return " '" + std::string(name) + "'";
+}
+}  // namespace
+
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
                                    bool unwrap) {
   KeyPurpose purpose = KeyPurpose::kAny;
@@ -123,8 +152,8 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
       continue;
     }
     if (kv.first.as<std::string>() != "keys")
-      return Error(ErrorCode::kKeyringInvalid, At(origin, kv.first) + ": unknown field '" + kv.first.as<std::string>() +
-                                                   "' (expected: purpose, keys)");
+      return Error(ErrorCode::kKeyringInvalid,
+                   At(origin, kv.first) + ": unknown field" + Shown(kv.first.Scalar()) + " (expected: purpose, keys)");
   }
   YAML::Node keys = root["keys"];
   if (!keys || !keys.IsMap() || keys.size() == 0)
@@ -138,7 +167,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
     const std::string name = kv.first.Scalar();
     if (!IsValidKeyName(name))
       return Error(ErrorCode::kKeyringInvalid,
-                   where + ": key name '" + name + "' must be 1-64 characters of [A-Za-z0-9_-]");
+                   where + ": key name" + Shown(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
     if (ring.keys_.count(name))
       return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' is defined twice");
     const YAML::Node& body = kv.second;
@@ -195,6 +224,9 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
                 return Error(ErrorCode::kKeyTooShort, at + " unwraps to " + std::to_string(clear->size() * 8) +
                                                           " bits; at least " + std::to_string(kMinKeyBytes * 8) +
                                                           " are required");
+              if (LooksWeak(clear->data(), clear->size()))
+                return Error(ErrorCode::kKeyWeak, at + " unwraps to material that is not random (fewer than 8 "
+                                                       "different byte values)");
               key.versions.emplace(ver, std::move(*clear));
             }
             key.wrapped.emplace(ver, std::move(w));
@@ -215,13 +247,21 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
                                                       " bits; at least " + std::to_string(kMinKeyBytes * 8) +
                                                       " are required");
           }
+          if (LooksWeak(bytes->data(), bytes->size())) {
+            OPENSSL_cleanse(bytes->data(), bytes->size());
+            return Error(ErrorCode::kKeyWeak, At(origin, v.second) + ": key '" + name + "' version " +
+                                                  std::to_string(ver) +
+                                                  " is not random (fewer than 8 different byte values, such as all "
+                                                  "zeros or one repeated character): make one with maskproxy keys "
+                                                  "generate or openssl rand -base64 32");
+          }
           if (!key.versions.emplace(ver, SecretBytes(std::move(*bytes))).second)
             return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key '" + name + "': version " +
                                                          std::to_string(ver) + " is defined twice");
         }
       } else {
-        return Error(ErrorCode::kKeyringInvalid, At(origin, f.first) + ": key '" + name + "': unknown field '" + field +
-                                                     "' (expected: active, versions)");
+        return Error(ErrorCode::kKeyringInvalid, At(origin, f.first) + ": key '" + name + "': unknown field" +
+                                                     Shown(field) + " (expected: active, versions)");
       }
     }
     if (key.versions.empty() && key.wrapped.empty())

@@ -180,6 +180,49 @@ TEST(KeyringParse, InvalidKeyNameMessageNamesTheKey) {
   EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:2:3:", "bad.name"}));
 }
 
+// Key material pasted where a name belongs is not echoed (errors reach logs,
+// the /reload answer and the audit trail; found by review).
+TEST(KeyringParse, MaterialWhereANameBelongsIsNotEchoed) {
+  const std::string material = B64(Bytes(7, 32));
+  const std::string url_material = "bFHXhQCYgZkym0kA89eKWvFioShQGHU8p6ZpgT3rc";  // base64url, no padding
+  // (base64url material is a valid key name: as one, it is a key's name.)
+  for (const std::string& m : {material, url_material}) {
+    std::vector<std::string> yamls = {
+        OneKey("rrn", "    active: 1\n    " + m + ": 2\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"),
+        ValidYaml() + m + ": 1\n"};
+    if (m == material) yamls.push_back(OneKey(m, "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"));
+    for (const std::string& yaml : yamls) {
+      auto r = Keyring::Parse(yaml, "k.yaml");
+      ASSERT_FALSE(r.ok()) << yaml;
+      EXPECT_EQ(r.error().message.find(m), std::string::npos) << r.error().message;
+      EXPECT_NE(r.error().message.find("k.yaml:"), std::string::npos) << r.error().message;
+      EXPECT_NE(r.error().message.find("not shown"), std::string::npos) << r.error().message;
+    }
+  }
+}
+
+// Material no random generator gives is refused, without echoing it.
+TEST(KeyringParse, WeakMaterialIsRefused) {
+  const std::vector<uint8_t> zeros(32, 0);
+  const std::vector<uint8_t> letters(32, 'A');
+  std::vector<uint8_t> abab(48);
+  for (size_t i = 0; i < abab.size(); ++i) abab[i] = static_cast<uint8_t>("abcdefg"[i % 7]);
+  for (const auto& bytes : {zeros, letters, abab}) {
+    const std::string m = B64(bytes);
+    auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + m + "\n"), "k.yaml");
+    EXPECT_TRUE(HasError(r, ErrorCode::kKeyWeak, {"k.yaml:5:", "'rrn'", "not random", "keys generate"}));
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().message.find(m), std::string::npos);
+    }
+  }
+  // Eight different byte values is enough not to be refused (random material
+  // has about 30 in 32 bytes).
+  std::vector<uint8_t> eight(32);
+  for (size_t i = 0; i < eight.size(); ++i) eight[i] = static_cast<uint8_t>(i % 8);
+  EXPECT_TRUE(
+      Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(eight) + "\n"), "k.yaml").ok());
+}
+
 TEST(KeyringParse, EmptyKeys) {
   EXPECT_TRUE(HasError(Keyring::Parse("keys: {}\n", "k.yaml"), ErrorCode::kKeyringInvalid, {"k.yaml", "keys"}));
   EXPECT_TRUE(HasError(Keyring::Parse("keys:\n", "k.yaml"), ErrorCode::kKeyringInvalid, {"k.yaml", "keys"}));

@@ -19,6 +19,14 @@
 namespace maskproxy::crypto {
 namespace {
 
+// 32 different bytes starting with `first` (a keyring refuses material of
+// fewer than 8 different byte values).
+std::vector<uint8_t> KeyBytes(uint8_t first) {
+  std::vector<uint8_t> k(32);
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(first + i);
+  return k;
+}
+
 // A KMS in memory: "vault:vK:ID" wraps data key ID under KEK version K.
 class FakeKms : public KeyWrapper {
  public:
@@ -33,7 +41,7 @@ class FakeKms : public KeyWrapper {
   Result<std::string> NewWrapped(std::string_view kms) const override {
     if (down) return Error(ErrorCode::kKmsUnreachable, "KMS http://127.0.0.1:1: unreachable");
     std::string id = std::to_string(keys.size() + 1);
-    keys[id] = std::vector<uint8_t>(32, static_cast<uint8_t>(0x40 + keys.size()));
+    keys[id] = KeyBytes(static_cast<uint8_t>(0x40 + keys.size()));
     (void)kms;
     return "vault:v" + std::to_string(kek_version) + ":" + id;
   }
@@ -55,7 +63,7 @@ class FakeKms : public KeyWrapper {
 };
 
 std::string Plain(uint8_t fill) {
-  std::vector<uint8_t> k(32, fill);
+  std::vector<uint8_t> k = KeyBytes(fill);
   return Base64Encode(k.data(), k.size());
 }
 
@@ -65,8 +73,8 @@ class KeyringWrappedTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() /
            ("kw-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
-    kms_.keys["1"] = std::vector<uint8_t>(32, 0x11);
-    kms_.keys["2"] = std::vector<uint8_t>(32, 0x22);
+    kms_.keys["1"] = KeyBytes(0x11);
+    kms_.keys["2"] = KeyBytes(0x22);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   static std::string Read(const std::string& p) {

@@ -53,7 +53,8 @@ net::Response Answer(int status, std::string body) {
 }
 
 std::string KeyB64(uint8_t fill) {
-  std::vector<uint8_t> k(32, fill);
+  std::vector<uint8_t> k(32);
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(fill + 7 * i);
   return crypto::Base64Encode(k.data(), k.size());
 }
 

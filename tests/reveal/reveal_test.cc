@@ -23,7 +23,9 @@ const crypto::Keyring& Keys() {
     std::string y = "keys:\n";
     uint8_t fill = 1;
     for (const char* name : {"contact", "customer", "phone"}) {
-      std::vector<uint8_t> b(32, fill++);
+      std::vector<uint8_t> b(32);
+      for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(fill + 7 * i);
+      ++fill;
       y +=
           std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";
     }

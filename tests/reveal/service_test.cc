@@ -37,9 +37,10 @@ routes:
       - { path: sender.name, action: encrypt, key: contact }
 )";
 
-// A keyring with key `contact`, version 1, every byte `fill`.
+// A keyring with key `contact`, version 1, made of `fill` (fill, fill + 7, ...).
 Result<crypto::Keyring> ContactKeys(uint8_t fill) {
-  std::vector<uint8_t> b(32, fill);
+  std::vector<uint8_t> b(32);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(fill + 7 * i);
   return crypto::Keyring::Parse(
       "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
 }
