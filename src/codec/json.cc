@@ -604,6 +604,35 @@ class Scanner {
     return Fail(at, ErrorCode::kAmbiguousFieldName, what);
   }
 
+  // A member name with dots that spells a path of the rules from n
+  // ("user.rrn" beside "user": {"rrn": ...}), as a reader that expands
+  // dotted names (Elasticsearch, OpenSearch, JSON flatteners) reads it; a
+  // segment's [..] steps into an array. The node it reaches, or nullptr.
+  const PathSet::Node* DottedName(const PathSet::Node& n, std::string_view key) const {
+    const PathSet::Node* cur = &n;
+    for (;;) {
+      const size_t dot = key.find('.');
+      const std::string_view seg = key.substr(0, dot);
+      const std::string_view name = seg.substr(0, seg.find('['));
+      const PathSet::Node* next = name.empty() ? nullptr : paths_->ChildByKey(*cur, name);
+      if (!next && !name.empty()) next = paths_->ChildByFoldedKey(*cur, name);
+      if (!next) return nullptr;
+      cur = next;
+      for (size_t b = seg.find('['); b != std::string_view::npos && cur; b = seg.find('[', b + 1)) {
+        cur = paths_->ChildAnyIndex(*cur);
+      }
+      if (!cur) return nullptr;
+      if (dot == std::string_view::npos) return cur;
+      key.remove_prefix(dot + 1);
+    }
+  }
+
+  [[gnu::cold, gnu::noinline]] P FailDotted(P at, const PathSet::Node& reached) {
+    std::string what = "a member name with dots reads as the path '" + paths_->PathThrough(reached) +
+                       "' of the rules (a reader that expands dotted names would take it for that field)";
+    return Fail(at, ErrorCode::kAmbiguousFieldName, what);
+  }
+
   // A selected object or array handed over as one value.
   P Whole(P p, int32_t rule, uint32_t depth) {
     const JsonType type = *p == '{' ? JsonType::kObject : JsonType::kArray;
@@ -667,6 +696,9 @@ class Scanner {
             if (const PathSet::Node* v = paths_->ChildByFoldedKey(*node, key))
               return FailVariant(member_begin, *node, *v);
           }
+          if (!child && key.find('.') != std::string_view::npos) [[unlikely]] {
+            if (const PathSet::Node* v = DottedName(*node, key)) return FailDotted(member_begin, *v);
+          }
         }
       } else {
         p = SkipString(p);
@@ -699,6 +731,8 @@ class Scanner {
         if (visit_) {
           if (key.data() == key_buf_.data()) key = StableKey(depth, key);  // key_buf_ is reused by nested keys
           path_.push_back({key, -1});
+          if (Status st = rw_->VisitedName(std::span<const PathStep>(path_)); !st.ok()) [[unlikely]]
+            return Fail(member_begin, st.error().code, st.error().message);
         }
         p = Value(p, child, member_rule, depth);
         if (visit_) path_.pop_back();

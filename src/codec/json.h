@@ -86,6 +86,14 @@ class ValueRewriter {
     (void)key;
     return Status::Ok();
   }
+  // UnlistedMode::kVisit only: called once per member the scanner enters
+  // (listed or not), with its location from the root, the member last
+  // (`path` is valid for the call only), before its value. An error fails
+  // the rewrite with it. The default accepts every name.
+  [[nodiscard]] virtual Status VisitedName(std::span<const PathStep> path) {
+    (void)path;
+    return Status::Ok();
+  }
   // UnlistedMode::kVisit only: called for every leaf no path selects (a
   // string, number, boolean, null, or an empty object or array), with its
   // location from the root (`path` is valid for the call only), so that

@@ -164,7 +164,8 @@ std::string Strip(std::string_view name, bool* non_ascii) {
     }
     i += len;
     if (cp >= 0xFF01 && cp <= 0xFF5E) cp = cp - 0xFF01 + 0x21;  // full-width ASCII
-    if (IsWhiteSpace(cp) || IsControl(cp) || IsDefaultIgnorable(cp)) continue;
+    // (U+2800, the blank braille pattern, is drawn as a space.)
+    if (IsWhiteSpace(cp) || IsControl(cp) || IsDefaultIgnorable(cp) || cp == 0x2800) continue;
     if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
     if (IsDash(cp)) cp = '-';
     if (cp >= 0x80) *non_ascii = true;

@@ -53,6 +53,13 @@ struct Finding {
 // "not_scalar" for an object or array. A JSON null gives nullopt.
 [[nodiscard]] Result<std::optional<std::string>> ScalarText(std::string_view json);
 
+// Whether a member, header or column name reads as a schema's name rather
+// than as data a producer keyed a map by (a person's name, an address, an
+// id, a date): at most 128 ASCII letters, digits and _ - $ @ . : only,
+// starting with a letter, '_', '$' or '@', fewer than 6 digits. Finding labels, log lines,
+// metric labels and dead-letter details show other names as <name>.
+[[nodiscard]] bool LooksLikeSchemaName(std::string_view name);
+
 class Engine {
  public:
   // Errors if two policies claim one source topic, or a route's output

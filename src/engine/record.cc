@@ -1,6 +1,7 @@
 // Engine::MaskRecord (key, headers, value) and the CSV row call.
 #include <algorithm>
 
+#include "common/number.h"
 #include "common/unicode.h"
 #include "detect/scanner.h"
 #include "engine/engine.h"
@@ -12,26 +13,13 @@ namespace {
 using policy::BinaryPart;
 using policy::Unlisted;
 
-// A header name from a record, safe for a message or a finding: cut to 64
-// bytes, hidden characters (unicode::IsHidden) and bytes that are not UTF-8 as
-// '?'.
+// A header name from a record, safe for a message or a finding: a schema's
+// name (LooksLikeSchemaName) cut to 64 bytes, anything else <name>.
 std::string SafeName(std::string_view name) {
   constexpr size_t kMax = 64;
-  std::string out;
-  size_t i = 0;
-  while (i < name.size() && out.size() < kMax) {
-    uint32_t cp = 0;
-    size_t n = unicode::DecodeUtf8(name, i, &cp);
-    if (n == 0 || unicode::IsHidden(cp)) {
-      out.push_back('?');
-      i += n == 0 ? 1 : n;
-      continue;
-    }
-    out.append(name.substr(i, n));
-    i += n;
-  }
-  if (i < name.size()) out.append("...");
-  return out;
+  if (name.empty()) return "";
+  if (!LooksLikeSchemaName(name)) return "<name>";
+  return name.size() <= kMax ? std::string(name) : std::string(name.substr(0, kMax)) + "...";
 }
 
 // The policy's name of the ruled or binary header that `name` only folds to
@@ -69,7 +57,11 @@ Status Engine::ScanText(const RouteRef& ref, std::string_view topic, std::string
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
   out->clear();
-  if (Status s = scanning->Protect(ctx, text, out, changed); !s.ok())
+  // A key or header that is a number ("9.001011234568e12") is read as one,
+  // as in a value.
+  if (Status s = number::IsJsonNumber(text) ? transform::ProtectNumber(*scanning, ctx, text, out, changed)
+                                            : scanning->Protect(ctx, text, out, changed);
+      !s.ok())
     return Error(s.error().code, std::string(label_prefix) + SafeName(name) + ": " + s.error().message);
   if (!hits.empty()) {
     std::string label = std::string(label_prefix) + SafeName(name);

@@ -136,18 +136,28 @@ TEST(EngineRecord, KeyRuleOnBytesThatAreNotUtf8IsADeadLetter) {
   EXPECT_NE(h.status.error().message.find("$header.h"), std::string::npos);
 }
 
-// A record's header name reaches the dead letter's detail with every hidden
-// character (control, line separator, zero-width, ...) as '?', so it cannot
-// break or hide a log line.
-TEST(EngineRecord, HeaderNamesInMessagesShowHiddenCharactersAsQuestionMarks) {
+// A record's header name reaches the dead letter's detail only when it reads
+// as a schema's name: one with a hidden character (control, line separator,
+// zero-width, ...) is <name>, so it cannot break or hide a log line, and
+// neither can a name that may be data (found by review: a person's name).
+TEST(EngineRecord, HeaderNamesInMessagesAreShownOnlyWhenTheyReadAsNames) {
   auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n"));
   for (const std::string& hidden : {std::string("\n"), std::string("\u2028"), std::string("\u2029"),
                                     std::string("\u202e"), std::string("\xc2\x85")}) {
     auto o = MaskIt(f, std::nullopt, {{"trace" + hidden + "id", std::string("\xff", 1)}});
     ASSERT_FALSE(o.status.ok());
     EXPECT_EQ(o.status.error().code, ErrorCode::kInvalidUtf8);
-    EXPECT_NE(o.status.error().message.find("$header.trace?id "), std::string::npos) << o.status.error().message;
+    EXPECT_NE(o.status.error().message.find("$header.<name> "), std::string::npos) << o.status.error().message;
   }
+  for (const std::string& data : {std::string("홍길순"), std::string("Kim Minsu"), std::string("id-90010112")}) {
+    auto o = MaskIt(f, std::nullopt, {{data, std::string("\xff", 1)}});
+    ASSERT_FALSE(o.status.ok());
+    EXPECT_NE(o.status.error().message.find("$header.<name> "), std::string::npos) << o.status.error().message;
+    EXPECT_EQ(o.status.error().message.find(data), std::string::npos) << o.status.error().message;
+  }
+  auto o = MaskIt(f, std::nullopt, {{"x-trace.id", std::string("\xff", 1)}});
+  ASSERT_FALSE(o.status.ok());
+  EXPECT_NE(o.status.error().message.find("$header.x-trace.id "), std::string::npos) << o.status.error().message;
 }
 
 // ---- drop ---------------------------------------------------------------------
@@ -202,6 +212,16 @@ TEST(EngineRecord, ScanProtectsPiiInTheKeyAndUnlistedHeaders) {
   EXPECT_EQ(o.findings[0].field, "$key");
   EXPECT_EQ(o.findings[1].field, "$header.note");
   EXPECT_TRUE(o.findings[0].unlisted);
+}
+
+// A key or header that is a number in exponent form is read as its value, as
+// in a record's value (found by review: "9.001011234568e12" passed).
+TEST(EngineRecord, ScanReadsANumberInTheKeyOrAHeaderAsItsValue) {
+  auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n"));
+  auto o = MaskIt(f, std::string("9.001011234568e12"), {{"n", "9001011234568.0"}, {"m", "-9.001011234568E+12"}});
+  ASSERT_TRUE(o.status.ok()) << o.status.error().ToString();
+  EXPECT_FALSE(Holds(o, "001011234568")) << *o.key;
+  ASSERT_EQ(o.findings.size(), 3u);
 }
 
 TEST(EngineRecord, ScanRefusesAKeyOrHeaderThatIsNotUtf8) {

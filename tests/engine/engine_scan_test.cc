@@ -210,7 +210,24 @@ TEST(EngineScanTest, FieldLabelsAreCutAndQuoted) {
   ASSERT_EQ(findings.size(), 3u);
   EXPECT_EQ(findings[0].field, std::string(64, 'k') + "...");
   EXPECT_EQ(findings[1].field, R"(["x.y"])");
-  EXPECT_EQ(findings[2].field, "2026-11-26.n");
+  EXPECT_EQ(findings[2].field, "<name>.n");
+}
+
+// Names that may be data (a map keyed by a person's name, an address, an id)
+// reach labels, logs and metrics as <name> (found by review: names went to
+// Prometheus verbatim).
+TEST(EngineScanTest, FieldLabelsDoNotCarryNamesThatMayBeData) {
+  auto f = Make();
+  std::vector<Finding> findings;
+  Mask(f,
+       R"({"contacts":{"홍길순":"010-3333-2222"},"byuser":{"Kim Minsu Park":{"tel":"010-3333-2222"}},)"
+       R"("x":{"0103333222":"010-3333-2222"},"note_2":"010-3333-2222"})",
+       &findings);
+  ASSERT_EQ(findings.size(), 4u);
+  EXPECT_EQ(findings[0].field, "contacts.<name>");
+  EXPECT_EQ(findings[1].field, "byuser.<name>.tel");
+  EXPECT_EQ(findings[2].field, "x.<name>");
+  EXPECT_EQ(findings[3].field, "note_2");
 }
 
 // A member name is not rewritten: one that holds PII (a map keyed by phone

@@ -106,8 +106,9 @@ TEST(EngineShape, ShippedPaymentsPolicyDeadLettersEveryReviewRecordInEveryMode) 
 }
 
 TEST(EngineShape, NameVariantsOfAProtectedFieldAreDeadLetteredInEveryMode) {
-  const std::vector<std::string> variants = {"RRN", "\xef\xbd\x92\xef\xbd\x92\xef\xbd\x8e", "rrn ", R"(rrn\u0000)",
-                                             R"(r\u00adrn)"};
+  const std::vector<std::string> variants = {"RRN",          "\xef\xbd\x92\xef\xbd\x92\xef\xbd\x8e",
+                                             "rrn ",         R"(rrn\u0000)",
+                                             R"(r\u00adrn)", R"(rrn\u2800)"};  // U+2800 is drawn as a space
   for (const char* mode : kModes) {
     Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
     for (const auto& v : variants) {
@@ -272,6 +273,51 @@ TEST(EngineShape, KeepWithAndWithoutApplyToWholeInEveryMode) {
         f.policy->warnings()[0].find("keeps the whole object or array at blob unchecked: PII nested in it passes"),
         std::string::npos)
         << f.policy->warnings()[0];
+  }
+}
+
+}  // namespace
+}  // namespace maskproxy::engine
+
+namespace maskproxy::engine {
+namespace {
+
+// A member name with dots that spells a protected path ("user.rrn" beside
+// "user": {"rrn": ...}) is read as that path by Elasticsearch, OpenSearch and
+// JSON flatteners: ambiguous, in every mode (found by review).
+TEST(EngineShape, DottedNamesThatSpellAProtectedPathAreDeadLettered) {
+  for (const char* mode : kModes) {
+    Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
+    for (const std::string rec :
+         {R"({"user":{"rrn":"900101-1234568"},"user.rrn":"900101-1234568"})", R"({"user.rrn":"900101-1234568"})",
+          R"({"user.RRN":"900101-1234568"})", R"({"recipients[0].phone":"010-1234-5678"})",
+          R"({"payment":{"card.number":"4111"}})"}) {
+      EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
+    }
+    // Dotted names that spell no rule's path are unlisted fields.
+    EXPECT_EQ(Where(f, R"({"user.level":"gold"})").rfind("ok:", 0), 0u) << mode;
+  }
+}
+
+// A redact removes what its path selects whatever its shape, member names
+// with it; other actions on an object keep its names, so a name that may be
+// data fails the record (found by review: an address and a name as member
+// names passed under redact and mask).
+TEST(EngineShape, NamesInsideAProtectedObjectDoNotPassAsData) {
+  for (const char* mode : kModes) {
+    Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
+    EXPECT_EQ(Where(f, R"({"user":{"address":{"서울특별시 강남구 테헤란로 123":true}}})"),
+              R"(ok:{"user":{"address":null}})")
+        << mode;
+    EXPECT_EQ(Where(f, R"({"payment":{"card":{"expiry":{"12/28":1}}}})"),
+              R"(ok:{"payment":{"card":{"expiry":"**/**"}}})")
+        << mode;
+    EXPECT_EQ(Where(f, R"({"user":{"name":{"김민준":1}}})"), "dead_letter:pii_in_field_name") << mode;
+    EXPECT_EQ(Where(f, R"({"user":{"name":{"Kim Minjun":"x"}}})"), "dead_letter:pii_in_field_name") << mode;
+    // Plain names inside stay, their scalars masked.
+    EXPECT_EQ(Where(f, R"({"user":{"name":{"first":"민준","last":"김"}}})"),
+              R"(ok:{"user":{"name":{"first":"민*","last":"*"}}})")
+        << mode;
   }
 }
 
