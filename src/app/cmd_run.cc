@@ -312,9 +312,17 @@ int CmdRun(const std::vector<std::string>& args) {
     };
     // 200 with what changed (or "unchanged"); 422 with every error as
     // file:line:col when the new set was rejected (the running one stays).
-    h.reload = [rl] {
-      ReloadResult r = rl->ReloadNow("http");
-      return admin::ReloadReply{r.ok() ? 200 : 422, r.ToJson()};
+    // Through the trigger thread: a file still open for writing (a policy
+    // written in place) is not read half-written; 202 then, and the reload
+    // runs once it is closed.
+    ReloadTriggers* trig = triggers->get();
+    h.reload = [trig] {
+      std::optional<ReloadResult> r = trig->Request(std::chrono::seconds(2));
+      if (!r) {
+        return admin::ReloadReply{202, R"({"result":"queued","trigger":"http","detail":"a watched file is open for )"
+                                       R"(writing: the reload runs when it is closed"})"};
+      }
+      return admin::ReloadReply{r->ok() ? 200 : 422, r->ToJson()};
     };
     // POST /v1/reveal (reveal/service.h): roles from reveal:, the running
     // policies, every request in the trail (no trail: refused at start).

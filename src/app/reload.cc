@@ -415,7 +415,22 @@ ReloadTriggers::~ReloadTriggers() {
     if (fd >= 0) close(fd);
 }
 
-// One pipe carries both SIGHUP ('h') and stop ('s'). A change of a
+std::optional<ReloadResult> ReloadTriggers::Request(std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> lock(request_mu_);
+  const uint64_t mine = ++requested_;
+  const char b = 'r';
+  if (write(stop_pipe_[1], &b, 1) != 1) {
+    ReloadResult r;
+    r.trigger = "http";
+    r.errors.push_back("the reload thread could not be woken");
+    r.error_code = "internal";
+    return r;
+  }
+  if (!request_cv_.wait_for(lock, wait, [&] { return answered_ >= mine; })) return std::nullopt;
+  return answer_;
+}
+
+// One pipe carries SIGHUP ('h'), Request ('r') and stop ('s'). A change of a
 // watched file reloads once no watched file changed for debounce_ms (events
 // of other files in the directories do not delay it) and no watched file is
 // still open for writing (`writing`: created or modified, not yet closed).
@@ -423,6 +438,7 @@ void ReloadTriggers::Loop() {
   using Clock = std::chrono::steady_clock;
   bool file_changed = false;  // a watched file changed; reload at `due`
   bool hup = false;           // SIGHUP asked for a reload
+  bool http = false;          // Request asked for a reload
   Clock::time_point due;
   std::map<std::string, Clock::time_point> writing;  // name -> its last event
   while (true) {
@@ -439,19 +455,31 @@ void ReloadTriggers::Loop() {
     int timeout = -1;
     if (!writing.empty()) {
       timeout = 1000;  // to give up on a writer that went away without closing
-    } else if (hup) {
+    } else if (hup || http) {
       timeout = 0;
     } else if (file_changed) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
       timeout = static_cast<int>(std::max<int64_t>(left, 0));
     }
-    if (writing.empty() && (hup || (file_changed && now >= due))) {
-      const char* trigger = hup ? "sighup" : "inotify";
-      if (hup) log::Info("reload_requested", {{"trigger", "sighup"}});
+    if (writing.empty() && (hup || http || (file_changed && now >= due))) {
+      const char* trigger = http ? "http" : hup ? "sighup" : "inotify";
+      if (hup || http) log::Info("reload_requested", {{"trigger", trigger}});
+      uint64_t asked = 0;
+      if (http) {
+        std::lock_guard<std::mutex> lock(request_mu_);
+        asked = requested_;
+      }
       hup = false;
+      http = false;
       file_changed = false;
-      (void)reloader_->ReloadNow(trigger);
+      ReloadResult result = reloader_->ReloadNow(trigger);
       ++reloads_;
+      if (asked != 0) {
+        std::lock_guard<std::mutex> lock(request_mu_);
+        answer_ = std::move(result);
+        answered_ = asked;
+        request_cv_.notify_all();
+      }
       continue;  // events still pending are read next time round
     }
     pollfd fds[2] = {{stop_pipe_[0], POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
@@ -468,7 +496,7 @@ void ReloadTriggers::Loop() {
       while ((got = read(stop_pipe_[0], buf, sizeof buf)) > 0)
         for (ssize_t i = 0; i < got; ++i) {
           if (buf[i] == 's') return;
-          hup = true;
+          (buf[i] == 'r' ? http : hup) = true;
         }
     }
     if (inotify_fd_ >= 0 && (fds[1].revents & POLLIN)) {

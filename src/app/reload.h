@@ -13,10 +13,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -153,6 +155,13 @@ class ReloadTriggers {
   ReloadTriggers(const ReloadTriggers&) = delete;
   ReloadTriggers& operator=(const ReloadTriggers&) = delete;
 
+  // A reload asked for by POST /reload, run on this thread like a SIGHUP:
+  // only once no watched file is open for writing (with `watch`), so a
+  // half-written policy is not loaded. Waits up to `wait` for its result;
+  // nullopt when a writer still holds a file then (the reload runs when it
+  // closes it, or after kWriterTimeout).
+  [[nodiscard]] std::optional<ReloadResult> Request(std::chrono::milliseconds wait);
+
   // Reloads run so far by this thread (for tests).
   [[nodiscard]] int reloads() const { return reloads_.load(); }
 
@@ -169,6 +178,11 @@ class ReloadTriggers {
   std::map<int, std::string> dirs_;  // inotify watch descriptor -> directory
   std::vector<std::string> names_;   // base names that trigger (plus "..data")
   std::atomic<int> reloads_{0};
+  std::mutex request_mu_;  // Request's and Loop's handshake
+  std::condition_variable request_cv_;
+  uint64_t requested_ = 0;  // guarded by request_mu_: Request calls so far
+  uint64_t answered_ = 0;   // guarded by request_mu_: those a reload has answered
+  ReloadResult answer_;     // guarded by request_mu_: the last reload's result
   std::thread thread_;
 };
 

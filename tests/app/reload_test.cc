@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -434,6 +435,36 @@ TEST_F(ReloadTest, AFileBeingWrittenIsReadOnlyOnceItsWriterClosedIt) {
   write_in_two_parts(3, O_CREAT | O_EXCL, 1);
   ASSERT_TRUE(WaitFor([&] { return Swaps() == 2; })) << "no reload after the new file was closed";
   masked = Mask(*LastSwapped(), kRecord);
+  EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
+}
+
+// POST /reload (Request) while a policy is being written in place: it waits
+// for the writer like the watch does, answers "queued" (nullopt) while the
+// file is open, and the reload it asked for loads the whole file (found by
+// review: POST /reload loaded the first part of a policy and a raw RRN
+// passed).
+TEST_F(ReloadTest, AReloadRequestWaitsForAFileBeingWritten) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  // Nothing being written: the request is answered with the reload's result.
+  std::optional<ReloadResult> now = (*t)->Request(std::chrono::seconds(10));
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->trigger, "http");
+  EXPECT_EQ(now->outcome, ReloadResult::Outcome::kUnchanged) << now->ToJson();
+  const std::string full = Policy(2, kRedact);
+  const size_t cut = full.find("      - { path: user.email");
+  ASSERT_NE(cut, std::string::npos);
+  const int fd = ::open(policy_path_.c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, full.data(), cut), static_cast<ssize_t>(cut));
+  EXPECT_FALSE((*t)->Request(std::chrono::milliseconds(300)).has_value()) << "answered while the file was open";
+  EXPECT_EQ(Swaps(), 0u) << "the first part, without the e-mail rule, was loaded";
+  ASSERT_EQ(::write(fd, full.data() + cut, full.size() - cut), static_cast<ssize_t>(full.size() - cut));
+  ::close(fd);
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 1; })) << "no reload after the writer closed the file";
+  const std::string masked = Mask(*LastSwapped(), kRecord);
   EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
 }
 
