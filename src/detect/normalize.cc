@@ -45,6 +45,16 @@ bool IsDigitGroupMark(uint32_t cp) {
     // Korean typists: the vowel ㅡ (the `m` key) and its jamo forms, the
     // first line of the ㅂ+한자 symbol list, the araea ᆞ, a black circle;
     // and the Greek ano teleia (NFKC: the middle dot).
+    // More of those lists' lines and dots (│ ┃ on the ㅂ list; ‥ … on ㄱ's),
+    // and the overlines and ditto marks typed as a dash.
+    case 0x00A8:  // DIAERESIS
+    case 0x00AF:  // MACRON
+    case 0x02DA:  // RING ABOVE
+    case 0x2025:  // TWO DOT LEADER
+    case 0x2026:  // HORIZONTAL ELLIPSIS
+    case 0x203E:  // OVERLINE
+    case 0x3003:  // DITTO MARK
+    case 0xFFE3:  // FULLWIDTH MACRON
     case 0x0387:  // GREEK ANO TELEIA
     case 0x1173:  // HANGUL JUNGSEONG EU
     case 0x119E:  // HANGUL JUNGSEONG ARAEA
@@ -102,8 +112,16 @@ int Replacement(uint32_t cp) {
     case 0x2044:  // FRACTION SLASH
     case 0x2215:  // DIVISION SLASH
       return '/';
+    case 0x00A6:  // BROKEN BAR
+    case 0x2016:  // DOUBLE VERTICAL LINE
     case 0x2223:  // DIVIDES
+    case 0x2225:  // PARALLEL TO
+    case 0x2502:  // BOX DRAWINGS LIGHT VERTICAL (the ㅂ+한자 list)
+    case 0x2503:  // BOX DRAWINGS HEAVY VERTICAL
+    case 0xFFE4:  // FULLWIDTH BROKEN BAR
       return '|';
+    case 0x02D0:  // MODIFIER LETTER TRIANGULAR COLON
+      return ':';
     case 0xFE62:  // SMALL PLUS SIGN
       return '+';
     default: return kKeep;
@@ -552,11 +570,70 @@ size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
     static constexpr struct {
       std::string_view name;
       uint32_t cp;
-    } kNamed[] = {{"&nbsp;", 0xA0},    {"&ensp;", 0x2002},  {"&emsp;", 0x2003},  {"&thinsp;", 0x2009},
-                  {"&ndash;", 0x2013}, {"&mdash;", 0x2014}, {"&minus;", 0x2212}, {"&hyphen;", 0x2010},
-                  {"&dash;", 0x2010},  {"&shy;", 0xAD},     {"&commat;", '@'},   {"&period;", '.'},
-                  {"&comma;", ','},    {"&colon;", ':'},    {"&sol;", '/'},      {"&lowbar;", '_'},
-                  {"&plus;", '+'},     {"&middot;", 0xB7},  {"&bull;", 0x2022}};
+    } kNamed[] = {// spaces, and the invisible characters browsers draw as nothing
+                  {"&nbsp;", 0xA0},
+                  {"&NonBreakingSpace;", 0xA0},
+                  {"&ensp;", 0x2002},
+                  {"&emsp;", 0x2003},
+                  {"&emsp13;", 0x2004},
+                  {"&emsp14;", 0x2005},
+                  {"&numsp;", 0x2007},
+                  {"&puncsp;", 0x2008},
+                  {"&thinsp;", 0x2009},
+                  {"&ThinSpace;", 0x2009},
+                  {"&hairsp;", 0x200A},
+                  {"&VeryThinSpace;", 0x200A},
+                  {"&MediumSpace;", 0x205F},
+                  {"&Tab;", '\t'},
+                  {"&NewLine;", '\n'},
+                  {"&ZeroWidthSpace;", 0x200B},
+                  {"&zwnj;", 0x200C},
+                  {"&zwj;", 0x200D},
+                  {"&lrm;", 0x200E},
+                  {"&rlm;", 0x200F},
+                  {"&NoBreak;", 0x2060},
+                  {"&af;", 0x2061},
+                  {"&ApplyFunction;", 0x2061},
+                  {"&it;", 0x2062},
+                  {"&InvisibleTimes;", 0x2062},
+                  {"&ic;", 0x2063},
+                  {"&InvisibleComma;", 0x2063},
+                  {"&shy;", 0xAD},
+                  // dashes, dots and the single separators
+                  {"&ndash;", 0x2013},
+                  {"&mdash;", 0x2014},
+                  {"&horbar;", 0x2015},
+                  {"&minus;", 0x2212},
+                  {"&hyphen;", 0x2010},
+                  {"&dash;", 0x2010},
+                  {"&boxh;", 0x2500},
+                  {"&HorizontalLine;", 0x2500},
+                  {"&middot;", 0xB7},
+                  {"&centerdot;", 0xB7},
+                  {"&CenterDot;", 0xB7},
+                  {"&bull;", 0x2022},
+                  {"&bullet;", 0x2022},
+                  {"&hellip;", 0x2026},
+                  {"&mldr;", 0x2026},
+                  {"&period;", '.'},
+                  {"&comma;", ','},
+                  {"&colon;", ':'},
+                  {"&sol;", '/'},
+                  {"&lowbar;", '_'},
+                  {"&plus;", '+'},
+                  {"&ast;", '*'},
+                  {"&midast;", '*'},
+                  {"&vert;", '|'},
+                  {"&verbar;", '|'},
+                  {"&VerticalLine;", '|'},
+                  {"&bsol;", '\\'},
+                  {"&tilde;", 0x2DC},
+                  {"&sim;", 0x223C},
+                  {"&commat;", '@'},
+                  // legacy references browsers read without the ';' ("010&nbsp1234")
+                  {"&nbsp", 0xA0},
+                  {"&shy", 0xAD},
+                  {"&middot", 0xB7}};
     for (const auto& named : kNamed) {
       if (t.substr(i).starts_with(named.name)) {
         *cp = named.cp;
@@ -567,13 +644,17 @@ size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
     const bool hex = t[i + 2] == 'x' || t[i + 2] == 'X';
     size_t k = i + (hex ? 3 : 2);
     uint32_t v = 0;
-    size_t digits = 0;
-    for (; k < t.size() && digits <= 7; ++k, ++digits) {
+    size_t digits = 0;  // significant ones: leading zeros ("&#00000045;") are read through
+    bool any = false;
+    for (; k < t.size() && digits <= 7; ++k) {
       const int h = hex ? HexValue(t[k]) : (t[k] >= '0' && t[k] <= '9' ? t[k] - '0' : -1);
       if (h < 0) break;
+      any = true;
+      if (v == 0 && h == 0) continue;
       v = v * (hex ? 16 : 10) + static_cast<uint32_t>(h);
+      ++digits;
     }
-    if (digits == 0 || digits > 7 || k >= t.size() || t[k] != ';') return 0;
+    if (!any || digits > 7 || k >= t.size() || t[k] != ';') return 0;
     if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
     *cp = v;
     return k + 1 - i;

@@ -127,14 +127,16 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
     while (j > 0 && k - j <= 255 && (IsAsciiAlnum(t[j - 1]) || t[j - 1] == '.' || t[j - 1] == '-')) --j;
     if (j > 0 && t[j - 1] == '@') return true;
   }
-  return IsWordIn(
-      t, k, b,
-      {"hp",          "tel",       "ph",           "phone",     "mobile",    "mob",       "cell",       "fax",
-       "rrn",         "ssn",       "card",         "acct",      "account",   "cellphone", "telephone",  "handphone",
-       "mobilephone", "phoneno",   "phonenumber",  "mobileno",  "telno",     "cardno",    "cardnumber", "jumin",
-       "juminno",     "id",        "mobilenumber", "cellno",    "telnumber", "contactno", "phone_no",   "tel_no",
-       "residentno",  "jumin_no",  "arc",          "cardnum",   "card_no",   "cc",        "ccnum",      "visa",
-       "bank",        "accountno", "acctno",       "account_no"});
+  return IsWordIn(t, k, b,
+                  {"hp",        "tel",        "ph",          "phone",   "mobile",      "mob",          "cell",
+                   "fax",       "rrn",        "ssn",         "card",    "acct",        "account",      "cellphone",
+                   "telephone", "handphone",  "mobilephone", "phoneno", "phonenumber", "mobileno",     "telno",
+                   "cardno",    "cardnumber", "jumin",       "juminno", "id",          "mobilenumber", "cellno",
+                   "telnumber", "contactno",  "phone_no",    "tel_no",  "residentno",  "jumin_no",     "arc",
+                   "cardnum",   "card_no",    "cc",          "ccnum",   "visa",        "bank",         "accountno",
+                   "acctno",    "account_no", "call",        "contact", "kakao",       "sms"}) ||
+         // "M" on a business card, only before a mobile number ("M15440229" is a serial number)
+         (b - k == 1 && AsciiLower(t[k]) == 'm' && t.substr(b, 2) == "01");
 }
 
 // The same after a candidate that ends with a digit: "010-1234-5678ext12",
@@ -151,6 +153,18 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
 // do not make it part of a longer one.
 inline bool StrongNumber(Validator v) {
   return v == Validator::kCard || v == Validator::kRrn || v == Validator::kFrn;
+}
+
+// Whether a pattern can match the empty string: at the start or end of a
+// text, or between characters ('\b', '^', '(?:)'), tried on a few texts.
+bool MatchesEmpty(const RE2& re) {
+  for (std::string_view text : {"", "a", " a ", "0", "a0 ", "-", "가"}) {
+    for (size_t at = 0; at <= text.size(); ++at) {
+      re2::StringPiece m;
+      if (re.Match(text, at, text.size(), RE2::UNANCHORED, &m, 1) && m.empty()) return true;
+    }
+  }
+  return false;
 }
 
 // Whether the digits that end at e follow a '.': the number there is
@@ -292,6 +306,10 @@ size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, 
       ContextOk(d, t, b, e)) {
     return e;
   }
+  // An e-mail's shorter matches at b share its local part and the domain's
+  // first character: when those fail, none can pass (trying them made long
+  // runs of e-mail characters cubic; the built-in pattern fails no other way).
+  if (d.validator == Validator::kEmail && !EmailShorterMayPass(t.substr(b, e - b))) return 0;
   for (size_t e2 = e - 1; e2 > b; --e2) {
     if (!EndOk(norm, t, e2, d.validator)) continue;
     if (!d.re->Match(t, b, e2, RE2::ANCHOR_BOTH, nullptr, 0)) continue;
@@ -698,7 +716,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     opts.set_max_mem(options.detector_max_mem);
     d.re = std::make_unique<RE2>(s.pattern, opts);
     if (!d.re->ok()) return invalid(i, where + "invalid pattern: " + d.re->error());
-    if (RE2::FullMatch("", *d.re)) return invalid(i, where + "pattern matches the empty string");
+    if (MatchesEmpty(*d.re)) return invalid(i, where + "pattern matches the empty string");
     if (s.context_window == 0 || s.context_window > kMaxContextWindow) {
       return invalid(i, where + "context_window must be 1-" + std::to_string(kMaxContextWindow));
     }
@@ -1014,7 +1032,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
             } else if (EndOk(norm, t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
                        ContextOk(d, t, b, e)) {
               hit_end = e;
-            } else {
+            } else if (d.validator != Validator::kEmail || EmailShorterMayPass(t.substr(b, e - b))) {  // (HitAt)
               // The shorter matches at b, longest first: the automaton listed
               // every match end, so no RE2 call is needed to confirm them.
               // (Two words of ends: offsets 64-127, then 0-63.)

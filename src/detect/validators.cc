@@ -7,6 +7,15 @@
 #include <ctime>
 
 namespace maskproxy::detect {
+
+bool EmailShorterMayPass(std::string_view c) {
+  const size_t at = c.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= c.size()) return false;
+  const std::string_view local = c.substr(0, at);
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;
+  return c[at + 1] != '-';
+}
+
 namespace {
 
 bool IsDigit(char c) {
@@ -189,12 +198,7 @@ bool ValidatePhone(std::string_view c) {
 }
 
 bool ValidateEmail(std::string_view c) {
-  const size_t at = c.find('@');
-  if (at == std::string_view::npos || at == 0) return false;
-  const std::string_view local = c.substr(0, at);
-  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;
-  const std::string_view domain = c.substr(at + 1);
-  return domain.find("..") == std::string_view::npos && domain.front() != '-';
+  return EmailShorterMayPass(c) && c.substr(c.find('@') + 1).find("..") == std::string_view::npos;
 }
 
 bool ValidateIpv4(std::string_view c) {

@@ -34,6 +34,12 @@ enum class Validator {
 
 [[nodiscard]] bool Validate(Validator v, std::string_view candidate, double* confidence);
 
+// Whether a shorter match at the same begin as e-mail candidate c may pass
+// the e-mail validator: c's local part (up to its first '@', which a shorter
+// match shares) and the domain's first character are valid; only a "..'"
+// further on in the domain can then fail c.
+[[nodiscard]] bool EmailShorterMayPass(std::string_view c);
+
 // Building blocks, exposed for tests.
 [[nodiscard]] bool LuhnValid(std::string_view digits_and_separators);
 [[nodiscard]] bool RrnDateValid(std::string_view yymmdd, char gender_digit);

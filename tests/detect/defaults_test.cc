@@ -608,6 +608,36 @@ TEST(DetectDefaultsTest, SecondReviewFindings) {
   ExpectNothing({"1234 5678 9012 34", "3782 8224 6310 006"});  // Luhn
 }
 
+// A third outside review: named HTML references of invisible characters,
+// spaces and dashes (and legacy ones without the ';', zero-padded numeric
+// ones), more IME look-alikes, more glued labels, and an e-mail after a long
+// run of e-mail characters.
+TEST(DetectDefaultsTest, ThirdReviewFindings) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"010&zwnj;9876&zwnj;5432", "010&zwnj;9876&zwnj;5432"},
+      {"주민번호 900101&ZeroWidthSpace;1234568", "900101&ZeroWidthSpace;1234568"},
+      {"카드 4532&NoBreak;0151&NoBreak;1283&NoBreak;0366", "4532&NoBreak;0151&NoBreak;1283&NoBreak;0366"},
+      {"010&nbsp9876&nbsp5432", "010&nbsp9876&nbsp5432"},
+      {"010&#00000045;9876&#00000045;5432", "010&#00000045;9876&#00000045;5432"},
+      {"010&hairsp;9876&hairsp;5432", "010&hairsp;9876&hairsp;5432"},
+      {"010&horbar;9876&horbar;5432", "010&horbar;9876&horbar;5432"},
+      {"kim&zwnj;@naver.com", "kim&zwnj;@naver.com"},
+      {"주민번호 900101\u25021234568", "900101\u25021234568"},
+      {"카드 4532\u20250151\u20251283\u20250366", "4532\u20250151\u20251283\u20250366"},
+      {"010\u00a69876\u00a65432", "010\u00a69876\u00a65432"},
+      {"010\u22259876\u22255432", "010\u22259876\u22255432"},
+      {"M010-9876-5432", "010-9876-5432"},
+      {"kakao010-9876-5432", "010-9876-5432"},
+      {"call010-9876-5432", "010-9876-5432"},
+      {std::string(4000, '.') + "kim@naver.com", "kim@naver.com"},
+  };
+  for (const auto& [text, hit] : cases) {
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].second, hit) << text;
+  }
+}
+
 TEST(DetectDefaultsTest, MemoWithEverything) {
   const std::string memo =
       "고객 김민준(주민번호 900101-1234568) 연락처 +82 10-9876-5432, 메일 minjun@example.com. "

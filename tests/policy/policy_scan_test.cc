@@ -117,6 +117,10 @@ TEST(PolicyScanTest, ErrorsPointAtTheirLine) {
       {"bad pattern", "scan:\n  detectors:\n    - { name: m, pattern: 'MB-(\\d' }\n",
        "p.yaml:5:27: detector 'm': invalid pattern"},
       {"empty match", "scan:\n  detectors:\n    - { name: m, pattern: 'x*' }\n", "matches the empty string"},
+      // (Only between characters: found by review.)
+      {"empty match inside", "scan:\n  detectors:\n    - { name: m, pattern: '\\b' }\n", "matches the empty string"},
+      {"empty match at the end", "scan:\n  detectors:\n    - { name: m, pattern: 'a|$' }\n",
+       "matches the empty string"},
       {"bad validator", "scan:\n  detectors:\n    - { name: m, pattern: 'x\\d', validator: lun }\n",
        "did you mean 'luhn'?"},
       {"bad window", "scan:\n  detectors:\n    - { name: m, pattern: 'x\\d', context_window: 0 }\n",
