@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "common/text.h"
+#include "reveal/authz.h"
 
 namespace maskproxy::reveal {
 namespace {
@@ -296,6 +297,9 @@ Result<ServiceRequest> ParseServiceRequest(std::string_view body, ServiceRequest
   if (!have_purpose) return BadMember("'purpose' {\"ticket\": ..., \"reason\": ...} is required");
   if (r.ticket.empty()) return BadMember("'purpose.ticket' is required");
   if (r.reason.empty()) return BadMember("'purpose.reason' is required");
+  if (!IsPurposeClass(r.reason))
+    return BadMember("'purpose.reason' must be one of the purpose classes: " + text::Join(PurposeClasses()) +
+                     " (got '" + text::Clip(r.reason, 64) + "')");
   if (!have_values || r.values.empty()) return BadMember("'values' must hold at least one value");
   if (r.key_version && !r.keys_header.empty()) return BadMember("give keys_header or key_version, not both");
   return r;

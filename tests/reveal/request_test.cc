@@ -59,6 +59,10 @@ TEST(ServiceRequest, RefusesWithAClearMessage) {
                 "purpose.ticket"},
            Case{R"({"route":"r","field":"f","purpose":{"ticket":"T"},"values":["v"]})", ErrorCode::kInvalidArgument,
                 "purpose.reason"},
+           Case{R"({"route":"r","field":"f","purpose":{"ticket":"T","reason":"curiosity"},"values":["v"]})",
+                ErrorCode::kInvalidArgument,
+                "'purpose.reason' must be one of the purpose classes: fraud, chargeback, legal_request, "
+                "data_subject_request, incident, support, audit (got 'curiosity')"},
            Case{R"({"route":"r","field":"f","purpose":"fraud","values":["v"]})", ErrorCode::kInvalidArgument,
                 "'purpose' must be an object"},
            Case{R"({"route":1,"field":"f",)" + ok_tail, ErrorCode::kInvalidArgument, "'route' must be a string"},

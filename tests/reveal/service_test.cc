@@ -133,6 +133,10 @@ TEST_F(ServiceTest, EachRefusalIsAnsweredAndAudited) {
       {"a role without the field", Verified(kLee), Body("sender.email", "support"), 403,
        "\"subject\":\"CN=lee,OU=support,O=Example\""},
       {"another purpose", Verified(kKim), Body("sender.email", "support"), 403, "\"denied\":\"reveal_denied\""},
+      // Not a purpose class at all: a malformed request (400 listing the
+      // classes), audited as one, not a missing grant.
+      {"a purpose that is not a class", Verified(kKim), Body("sender.email", "curiosity"), 400,
+       "\"denied\":\"invalid_argument\""},
       {"missing purpose", Verified(kKim), R"({"route":"transfers","field":"sender.email","values":["x"]})", 400,
        "\"denied\":\"invalid_argument\""},
       {"bad JSON", Verified(kKim), "{", 400, "\"denied\":\"invalid_json\""},
@@ -149,6 +153,13 @@ TEST_F(ServiceTest, EachRefusalIsAnsweredAndAudited) {
     EXPECT_NE(Last().find(c.audited), std::string::npos) << c.what << ": " << Last();
     ExpectNoValue(r);
   }
+  ServiceReply r = service_->Handle(Verified(kKim), Body("sender.email", "curiosity"));
+  EXPECT_NE(r.body.find("\"error\":\"invalid_argument\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("must be one of the purpose classes: fraud, chargeback, legal_request, data_subject_request, "
+                        "incident, support, audit"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(Last().find("\"reason\":\"curiosity\""), std::string::npos) << Last();
 }
 
 TEST_F(ServiceTest, RateLimitIs429WithRetryAfterAndAudited) {
