@@ -102,6 +102,16 @@ Response SetLevel(std::string_view query, std::string_view body) {
                        log::LevelName(previous) + "\"}");
 }
 
+// Every endpoint but the probes, /metrics and the reveal service (which
+// answers and audits its own 401), on a listener that asks for client
+// certificates: 401 without a verified one.
+std::optional<Response> RefuseWithoutCertificate(const RequestContext& ctx) {
+  if (!ctx.client_certificates || ctx.client_verified) return std::nullopt;
+  return ErrorJson(401, "unauthenticated",
+                   "a client certificate from admin.tls.client_ca_file is required here (/livez, /readyz and "
+                   "/metrics answer without one)");
+}
+
 // The operator endpoints (config dump, reload, log level changes), when
 // admin.operators names who may use them: 403 for any other client.
 std::optional<Response> RefuseNonOperator(const Handlers& h, const RequestContext& ctx) {
@@ -136,24 +146,25 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
   }
   if (path == "/config_dump") {
     if (!get) return MethodNotAllowed("GET");
+    if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
     if (!h.config_dump) return NotImplemented(path);
     return Json(200, h.config_dump());
   }
   if (path == "/reload") {
     if (!post) return MethodNotAllowed("POST");
+    if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
     if (!h.reload) return NotImplemented(path);
     ReloadReply rep = h.reload();
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/loglevel") {
+    if (!get && !post) return MethodNotAllowed("GET, POST");
+    if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     if (get) return Json(200, LevelJson());
-    if (post) {
-      if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
-      return SetLevel(query, body);
-    }
-    return MethodNotAllowed("GET, POST");
+    if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
+    return SetLevel(query, body);
   }
   if (path == "/v1/reveal") {
     if (!post) return MethodNotAllowed("POST");
@@ -166,17 +177,20 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
   if (path == "/v1/policy/evaluate") {
     if (!post) return MethodNotAllowed("POST");
     if (!h.evaluate) return PlaygroundOff();
+    if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     EvaluateReply rep = h.evaluate(body);
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/v1/policy/loaded") {
     if (!get) return MethodNotAllowed("GET");
     if (!h.loaded_policies) return PlaygroundOff();
+    if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     return Json(200, h.loaded_policies());
   }
   if (path == "/playground" || path.starts_with("/playground/")) {
     if (!get) return MethodNotAllowed("GET");
     if (!h.playground_asset) return PlaygroundOff();
+    if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     std::string_view name = path.size() > 12 ? path.substr(12) : std::string_view();
     const Asset* a = h.playground_asset(name);
     if (!a) return ErrorJson(404, "not_found", "no such file of the playground");

@@ -18,7 +18,11 @@
 //                      404 while admin.playground is off
 //
 // Before routing, the server checks Host and Origin (CheckAddress: 421,
-// 403). A known path with another method is 405 with `Allow:`; an unknown path
+// 403). On a listener that asks for client certificates
+// (RequestContext::client_certificates), a request without a verified one
+// gets /livez, /readyz and /metrics (probes, Prometheus) and the reveal
+// service's own answer (401), and 401 unauthenticated on every other
+// endpoint. A known path with another method is 405 with `Allow:`; an unknown path
 // 404; an endpoint whose handler the app left empty 501. Bodies are JSON
 // built from safe text only (condition names, topic names, codes).
 #pragma once
@@ -60,6 +64,10 @@ struct RequestContext {
   bool client_verified = false;  // with a client certificate verified against the configured CA
   std::string subject;           // that certificate's subject, RFC 2253 ("" when none)
   std::string peer_address;      // the peer's IP address
+  // The listener asks for client certificates (a client CA is configured):
+  // without a verified one, only the probes, /metrics and the reveal
+  // service (its own 401) answer.
+  bool client_certificates = false;
 };
 
 // POST /v1/policy/evaluate's answer (app/playground.h).

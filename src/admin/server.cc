@@ -6,6 +6,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
@@ -95,6 +96,7 @@ struct Shared {
   size_t largest_body_bytes = 0;  // of all the limits: the one while the headers are read
   std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds timeout{10000};
+  bool client_certificates = false;  // TLS asking for client certificates (client_ca_file)
   std::mutex mu;
   std::vector<Conn*> open;  // every connection not yet destroyed
 };
@@ -122,13 +124,13 @@ class LogThrottle {
   uint64_t suppressed_ = 0;
 };
 
-// TLS handshakes the listener refused (no, an unknown, an expired or a
-// revoked client certificate; a bad protocol version): they carry no verified
+// TLS handshakes the listener refused (an unknown, an expired or a revoked
+// client certificate; a bad protocol version): they carry no verified
 // subject, so they are counted and logged, not written to the audit trail.
 void CountHandshakeFailure() {
   static metrics::Counter* c = metrics::Global().GetCounter(
       "maskproxy_admin_tls_handshake_failures_total",
-      "TLS handshakes the admin listener refused (e.g. a missing, unknown or expired client certificate)");
+      "TLS handshakes the admin listener refused (e.g. an unknown or expired client certificate)");
   c->Inc();
 }
 
@@ -203,18 +205,22 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     if (!peer_ec) context_.peer_address = ep.address().to_string();
     if constexpr (kTls) {
       context_.tls = true;
+      context_.client_certificates = shared_->client_certificates;
       beast::get_lowest_layer(stream_).expires_at(first_deadline_);
-      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-        if (ec) {
-          if (ec == asio::error::operation_aborted) return;  // evicted
-          CountHandshakeFailure();
-          log::Debug("admin_tls_handshake_failed", {{"peer", self->context_.peer_address}, {"error", ec.message()}});
-          return;
-        }
-        self->context_.subject = VerifiedSubject(self->stream_.native_handle());
-        self->context_.client_verified = !self->context_.subject.empty();
-        self->Read();
-      });
+      // The first bytes say whether the client speaks TLS. Plain HTTP is
+      // read as HTTP and answered 403 tls_required whatever it asks for
+      // (never routed); TLS continues with the bytes already read.
+      beast::async_detect_ssl(
+          beast::get_lowest_layer(stream_), buffer_, [self = this->shared_from_this()](beast::error_code ec, bool tls) {
+            if (ec) return;  // closed, timed out or evicted before a first byte
+            if (!tls) {
+              self->plain_ = true;
+              log::Debug("admin_plain_http_on_tls", {{"peer", self->context_.peer_address}});
+              return self->Read();
+            }
+            self->stream_.async_handshake(asio::ssl::stream_base::server, self->buffer_.data(),
+                                          [self](beast::error_code hec, size_t used) { self->OnHandshake(hec, used); });
+          });
     } else {
       Read();
     }
@@ -222,6 +228,32 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void OnHandshake(beast::error_code ec, size_t used) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;  // evicted
+      CountHandshakeFailure();
+      log::Debug("admin_tls_handshake_failed", {{"peer", context_.peer_address}, {"error", ec.message()}});
+      return;
+    }
+    buffer_.consume(used);
+    if constexpr (kTls) {
+      context_.subject = VerifiedSubject(stream_.native_handle());
+      context_.client_verified = !context_.subject.empty();
+    }
+    Read();
+  }
+
+  // Calls f with the stream requests are read from and answers written to:
+  // the TLS stream, or under it the TCP stream of a plain HTTP client of a
+  // TLS listener (plain_).
+  template <class F>
+  void WithStream(F&& f) {
+    if constexpr (kTls) {
+      if (plain_) return f(beast::get_lowest_layer(stream_));
+    }
+    f(stream_);
+  }
 
   // The headers first: the body limit depends on the path. While they are
   // read the limit is the largest of all (Beast checks a Content-Length
@@ -239,8 +271,10 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
       beast::get_lowest_layer(stream_).expires_at(first_deadline_);
     else
       beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    WithStream([&](auto& stream) {
+      http::async_read_header(stream, buffer_, *parser_,
+                              [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    });
   }
 
   // The body limit of the request's path (its request line is parsed).
@@ -260,8 +294,10 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     if (auto length = parser_->content_length(); length && *length > limit_) return OnRead(http::error::body_limit);
     parser_->body_limit(limit_);
     beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code e, size_t) { self->OnRead(e); });
+    WithStream([&](auto& stream) {
+      http::async_read(stream, buffer_, *parser_,
+                       [self = this->shared_from_this()](beast::error_code e, size_t) { self->OnRead(e); });
+    });
   }
 
   void OnRead(beast::error_code ec) {
@@ -276,6 +312,12 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     }
     if (ec) return;  // timeout, reset, malformed, evicted: drop the connection
     http::request<http::string_body> req = parser_->release();
+    if (plain_) {
+      http::response<http::string_body> res = ErrorResponse(
+          http::status::forbidden, "tls_required", "this listener serves HTTPS only (TLS, admin.tls): use https://");
+      log::Debug("admin_request", {{"method", "(plain HTTP)"}, {"path", "(not routed)"}, {"status", "403"}});
+      return Write(std::move(res));
+    }
     AddressHeaders address;
     address.http11 = req.version() >= 11;
     for (auto [it, end] = req.equal_range(http::field::host); it != end; ++it)
@@ -302,11 +344,13 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     first_request_ = false;
     SetWriting(true);
     beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
-    http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      self->SetWriting(false);
-      if (ec) return;
-      if (self->res_.need_eof()) return self->Close();
-      self->Read();
+    WithStream([&](auto& stream) {
+      http::async_write(stream, res_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+        self->SetWriting(false);
+        if (ec) return;
+        if (self->res_.need_eof()) return self->Close();
+        self->Read();
+      });
     });
   }
 
@@ -318,6 +362,11 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
 
   void Close() {
     if constexpr (kTls) {
+      if (plain_) {
+        beast::error_code ec;
+        beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+        return;
+      }
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
     } else {
@@ -335,6 +384,7 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   http::response<http::string_body> res_;
   Clock::time_point first_deadline_;  // the handshake and the first request's headers
   bool first_request_ = true;
+  bool plain_ = false;  // a plain HTTP client of a TLS listener: answered 403 tls_required
 };
 
 }  // namespace
@@ -456,8 +506,13 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
     if (!tls.client_ca_file.empty()) {
       if (ctx.load_verify_file(tls.client_ca_file, ec); ec)
         return Error(ErrorCode::kConfigInvalid, "admin TLS client CA " + tls.client_ca_file + ": " + ec.message());
-      ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+      // Asked for, not required: a client without a certificate completes
+      // the handshake (probes, Prometheus) and the endpoints that need one
+      // answer 401 (router.h); a certificate that is presented must verify
+      // against the CA, or the handshake fails.
+      ctx.set_verify_mode(asio::ssl::verify_peer, ec);
       if (ec) return Error(ErrorCode::kConfigInvalid, "admin TLS client verification: " + ec.message());
+      impl->shared->client_certificates = true;
     }
   }
 

@@ -1,6 +1,9 @@
 // The admin listener: HTTP/1.1 (Boost.Beast over Boost.Asio) on one
-// io_context and one thread owned by the Server, optionally TLS with
-// required client certificates. Endpoints are router.h's.
+// io_context and one thread owned by the Server, optionally TLS that asks
+// for client certificates (one presented must verify against the CA; a
+// client without one is served, and router.h decides what it may use). A
+// plain HTTP request to a TLS listener is answered 403 tls_required, never
+// routed. Endpoints are router.h's.
 //
 // Bounded: request bodies up to Options::max_body_bytes, or a path's own
 // limit (Options::path_body_limits) (413 above),
@@ -29,9 +32,12 @@
 namespace maskproxy::admin {
 
 struct TlsOptions {
-  std::string cert_file;       // PEM certificate chain of the listener; empty: plain HTTP
-  std::string key_file;        // PEM private key
-  std::string client_ca_file;  // PEM CA bundle; when set, clients must present a certificate it signed
+  std::string cert_file;  // PEM certificate chain of the listener; empty: plain HTTP
+  std::string key_file;   // PEM private key
+  // PEM CA bundle; when set, clients are asked for a certificate: one that
+  // does not verify against it fails the handshake; without one, only
+  // /livez, /readyz, /metrics (and the reveal service's 401) answer.
+  std::string client_ca_file;
 };
 
 struct Options {

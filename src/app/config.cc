@@ -109,7 +109,9 @@ const char kConfigHelp[] = R"(Config file (YAML):
     tls:                           #   optional: HTTPS
       cert_file: admin.crt         #     PEM certificate chain
       key_file: admin.key          #     PEM private key
-      client_ca_file: clients.pem  #     optional: clients must present a certificate it signed
+      client_ca_file: clients.pem  #     optional: clients are asked for a certificate it signed
+                                   #     (one it does not verify fails the handshake); without
+                                   #     one: /livez /readyz /metrics, else 401
                                    #   GET /livez /readyz /metrics /config_dump /loglevel;
                                    #   POST /reload /loglevel (see docs/OPERATIONS.md)
     playground:                    #   optional: the policy playground (docs/PLAYGROUND.md)

@@ -67,6 +67,51 @@ TEST(AdminRouter, OperatorEndpointsAreForTheListedSubjectsOnly) {
   EXPECT_EQ(Route(h, analyst, "POST", "/reload", "").status, 200);
 }
 
+// On a listener that asks for client certificates, a client without a
+// verified one (a kubelet probe, Prometheus) gets the probes and /metrics;
+// the reveal handler answers for itself; everything else is 401.
+TEST(AdminRouter, WithoutAVerifiedCertificateOnlyProbesMetricsAndRevealAnswer) {
+  Handlers h = Full();
+  bool reveal_called = false;
+  h.reveal = [&](const RequestContext&, std::string_view) {
+    reveal_called = true;
+    return RevealReply{401, "{}", 0};
+  };
+  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{}"}; };
+  h.loaded_policies = [] { return std::string("{}"); };
+  static const Asset page{"text/html", "<html></html>"};
+  h.playground_asset = [](std::string_view) { return &page; };
+  RequestContext probe{true, false, "", "10.0.0.9"};
+  probe.client_certificates = true;
+  for (const char* path : {"/livez", "/readyz", "/metrics"}) EXPECT_EQ(Route(h, probe, "GET", path, "").status, 200);
+  EXPECT_EQ(Route(h, probe, "POST", "/v1/reveal", "{}").status, 401);
+  EXPECT_TRUE(reveal_called);
+  const log::Level before = log::GetLevel();
+  for (const auto& [method, target] :
+       std::vector<std::pair<const char*, const char*>>{{"GET", "/config_dump"},
+                                                        {"POST", "/reload"},
+                                                        {"GET", "/loglevel"},
+                                                        {"POST", "/loglevel?level=debug"},
+                                                        {"GET", "/playground"},
+                                                        {"POST", "/v1/policy/evaluate"},
+                                                        {"GET", "/v1/policy/loaded"}}) {
+    Response r = Route(h, probe, method, target, "");
+    EXPECT_EQ(r.status, 401) << method << " " << target;
+    EXPECT_NE(r.body.find("\"unauthenticated\""), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(log::GetLevel(), before);
+  // A wrong method is still 405 first.
+  EXPECT_EQ(Route(h, probe, "GET", "/reload", "").status, 405);
+  // Verified: served (no admin.operators); a listener without client
+  // certificates serves everyone as before.
+  RequestContext verified{true, true, "CN=ops,O=Example", "10.0.0.9"};
+  verified.client_certificates = true;
+  EXPECT_EQ(Route(h, verified, "GET", "/config_dump", "").status, 200);
+  EXPECT_EQ(Route(h, verified, "GET", "/playground", "").status, 200);
+  RequestContext plain_tls{true, false, "", "10.0.0.9"};
+  EXPECT_EQ(Route(h, plain_tls, "GET", "/config_dump", "").status, 200);
+}
+
 TEST(AdminRouter, ReloadStatusComesFromTheHandler) {
   Handlers h;
   h.reload = [] { return ReloadReply{422, "{\"errors\":[\"p.yaml:3:5: bad\"]}"}; };

@@ -378,15 +378,90 @@ TEST_F(AdminTls, ClientWithCertificateFromTheCaIsServed) {
   EXPECT_NE(r.find("{\"status\":\"ok\"}"), std::string::npos);
 }
 
-TEST_F(AdminTls, ClientWithoutCertificateOrFromAnotherCaIsRefused) {
+// Client certificates are asked for, not required: a client without one
+// (a kubelet probe, Prometheus) completes the handshake and gets /livez,
+// /readyz and /metrics; the reveal handler is reached unverified (the
+// service answers its own 401); every other endpoint is 401.
+TEST_F(AdminTls, AClientWithoutCertificateGetsTheProbesAndMetricsOnly) {
+  RequestContext seen;
+  seen.client_verified = true;
+  Handlers h;
+  h.metrics = [] { return std::string("m 1\n"); };
+  h.ready = [] { return ReadyReport{}; };
+  h.config_dump = [] { return std::string("{}"); };
+  h.reload = [] { return ReloadReply{200, "{}"}; };
+  h.reveal = [&seen](const RequestContext& ctx, std::string_view) {
+    seen = ctx;
+    return RevealReply{401, "{\"error\":\"reveal_denied\"}", 0};
+  };
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  auto req = [](const std::string& method, const std::string& path) {
+    return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  };
+  for (const char* path : {"/livez", "/readyz", "/metrics"}) {
+    SCOPED_TRACE(path);
+    std::string r = TlsGet(server->port(), "", "", req("GET", path));
+    EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+  }
+  for (auto [method, path] : {std::pair{"GET", "/config_dump"}, std::pair{"POST", "/reload"},
+                              std::pair{"GET", "/loglevel"}, std::pair{"POST", "/loglevel"}}) {
+    SCOPED_TRACE(path);
+    std::string r = TlsGet(server->port(), "", "", req(method, path));
+    EXPECT_EQ(r.rfind("HTTP/1.1 401", 0), 0u) << r;
+    EXPECT_NE(r.find("\"error\":\"unauthenticated\""), std::string::npos) << r;
+  }
+  std::string r = TlsGet(server->port(), "", "", req("POST", "/v1/reveal"));
+  EXPECT_EQ(r.rfind("HTTP/1.1 401", 0), 0u) << r;
+  EXPECT_TRUE(seen.tls);
+  EXPECT_TRUE(seen.client_certificates);
+  EXPECT_FALSE(seen.client_verified);
+  EXPECT_TRUE(seen.subject.empty());
+  // With a certificate from the CA, the same endpoints answer.
+  r = TlsGet(server->port(), "client.crt", "client.key", req("GET", "/config_dump"));
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+  r = TlsGet(server->port(), "client.crt", "client.key", req("GET", "/loglevel"));
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+}
+
+// A certificate that is presented must verify: one from another CA fails
+// the handshake (no HTTP answer at all).
+TEST_F(AdminTls, ACertificateFromAnotherCaFailsTheHandshake) {
   Options o;
   o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
   auto server = Start(Handlers{}, o);
   ASSERT_TRUE(server);
-  EXPECT_EQ(TlsGet(server->port(), "", "").find("200"), std::string::npos);
-  EXPECT_EQ(TlsGet(server->port(), "stranger.crt", "client.key").find("200"), std::string::npos);
-  // Plain HTTP on the TLS port gets nothing either.
-  EXPECT_EQ(Get(server->port(), "GET", "/livez").find("200 OK"), std::string::npos);
+  EXPECT_EQ(TlsGet(server->port(), "stranger.crt", "client.key"), "");
+  EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Plain HTTP to the TLS listener is answered, on every path: 403
+// tls_required; nothing is routed (the reveal handler is not called).
+TEST_F(AdminTls, PlainHttpToTheTlsListenerIs403TlsRequired) {
+  bool called = false;
+  Handlers h;
+  h.reveal = [&called](const RequestContext&, std::string_view) {
+    called = true;
+    return RevealReply{200, "{}", 0};
+  };
+  for (const char* ca : {"ca.crt", ""}) {
+    SCOPED_TRACE(*ca ? "with client certificates" : "without");
+    Options o;
+    o.tls = {F("server.crt"), F("server.key"), *ca ? F(ca) : ""};
+    auto server = Start(h, o);
+    ASSERT_TRUE(server);
+    for (auto [method, path] : {std::pair{"GET", "/livez"}, std::pair{"POST", "/v1/reveal"}}) {
+      SCOPED_TRACE(path);
+      std::string r = Get(server->port(), method, path, "{\"values\":[\"x\"]}");
+      EXPECT_EQ(r.rfind("HTTP/1.1 403", 0), 0u) << r;
+      EXPECT_NE(r.find("\"error\":\"tls_required\""), std::string::npos) << r;
+    }
+    EXPECT_FALSE(called);
+    // The listener still serves TLS afterwards.
+    EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key").rfind("HTTP/1.1 200", 0), 0u);
+  }
 }
 
 // The verified client certificate's subject reaches the reveal handler;

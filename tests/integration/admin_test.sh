@@ -12,7 +12,8 @@
 #     event first, and no record value in any line;
 #   - then a second start with admin TLS and client certificates (made here
 #     with openssl, in the work dir): curl with a client certificate gets 200,
-#     without one it is refused.
+#     without one the probes and metrics answer and the rest is 401; one of
+#     another CA fails the handshake; plain HTTP is 403 tls_required.
 # Usage: admin_test.sh PATH/TO/maskproxy
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
@@ -215,6 +216,9 @@ PY
   printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
   openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt -days 1 -extfile san.ext
   openssl x509 -req -in ops.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out ops.crt -days 1
+  # A certificate of another CA (self-signed): presented, it must fail the handshake.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout stranger.key -out stranger.crt \
+    -days 1 -subj /CN=ops
 ) || fail "openssl: $(cat "$WORK/openssl.log")"
 config_write --out "$WORK/config-tls.yaml" --txid "$ID-0" --extra "log_format: json" \
   --extra $'admin:\n  listen: 127.0.0.1:0\n  tls:\n    cert_file: admin.crt\n    key_file: admin.key\n    client_ca_file: ca.crt'
@@ -225,12 +229,30 @@ grep -q '"event":"admin_listening","address":"'"$ADDR"'","tls":"true","client_ce
 URL="https://$ADDR"
 http GET /livez --cacert "$WORK/ca.crt" --cert "$WORK/ops.crt" --key "$WORK/ops.key"
 expect 200 '{"status":"ok"}' "GET /livez over TLS with a client certificate"
-if curl -sS --cacert "$WORK/ca.crt" -o /dev/null "$URL/livez" 2>"$WORK/curl-nocert.txt"; then
-  fail "GET /livez over TLS without a client certificate was served"
+http GET /config_dump --cacert "$WORK/ca.crt" --cert "$WORK/ops.crt" --key "$WORK/ops.key"
+[[ "$CODE" == 200 ]] || fail "GET /config_dump with a client certificate: HTTP $CODE"
+# Without a client certificate (kubelet, Prometheus): the probes and the
+# metrics answer, the operator endpoints are 401.
+http GET /livez --cacert "$WORK/ca.crt"
+expect 200 '{"status":"ok"}' "GET /livez over TLS without a client certificate"
+http GET /metrics --cacert "$WORK/ca.crt"
+[[ "$CODE" == 200 ]] || fail "GET /metrics over TLS without a client certificate: HTTP $CODE"
+http GET /readyz --cacert "$WORK/ca.crt"
+[[ "$CODE" == 200 || "$CODE" == 503 ]] || fail "GET /readyz over TLS without a client certificate: HTTP $CODE"
+for ep in "GET /config_dump" "POST /reload" "POST /loglevel?level=debug"; do
+  http $ep --cacert "$WORK/ca.crt"
+  [[ "$CODE" == 401 && "$BODY" == *'"error":"unauthenticated"'* ]] ||
+    fail "$ep over TLS without a client certificate: HTTP $CODE $BODY"
+done
+# A certificate the CA did not sign fails the handshake: no HTTP answer.
+if curl -sS --cacert "$WORK/ca.crt" --cert "$WORK/stranger.crt" --key "$WORK/stranger.key" -o /dev/null \
+  "$URL/livez" 2>"$WORK/curl-stranger.txt"; then
+  fail "GET /livez with a certificate of another CA was served"
 fi
-if curl -sS -o /dev/null "http://$ADDR/livez" 2>/dev/null; then
-  fail "plain HTTP was served on the TLS listener"
-fi
-log "admin TLS: served with a client certificate, refused without ($(head -c 120 "$WORK/curl-nocert.txt"))"
+# Plain HTTP to the TLS listener: 403 tls_required.
+code="$(curl -sS -o "$WORK/plain.txt" -w '%{http_code}' "http://$ADDR/livez" 2>/dev/null)" || true
+[[ "$code" == 403 ]] && grep -q '"error":"tls_required"' "$WORK/plain.txt" ||
+  fail "plain HTTP on the TLS listener: HTTP $code $(cat "$WORK/plain.txt")"
+log "admin TLS: probes and metrics without a client certificate, 401 for the rest; another CA's certificate refused ($(head -c 120 "$WORK/curl-stranger.txt")); plain HTTP 403"
 proxy_term t
 log "PASS"

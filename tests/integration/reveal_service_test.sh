@@ -6,8 +6,10 @@
 #     (from the CA, in no role), expired (CN=analyst, expired), none;
 #   - analyst gets the original values back; unknown subject 403; the role
 #     without the field 403; a missing purpose 400; the rate limit 429 with
-#     Retry-After; the expired certificate and no certificate are refused in
-#     the TLS handshake (curl fails; the handshake counter rises);
+#     Retry-After; the expired certificate is refused in the TLS handshake
+#     (curl fails; the handshake counter rises); no certificate 401 (probes
+#     and metrics 200, the config dump 401); plain HTTP 403 tls_required; a
+#     reason that is not a purpose class 400 (the CLI exits 2);
 #   - every allowed and denied request is in the audit trail (subject, result)
 #     and no original value nor masked value appears there; the trail verifies;
 #   - the CLI `maskproxy reveal --admin` prints the originals; --operator and
@@ -132,10 +134,32 @@ post analyst '{"route":"transfers","field":"sender.email","values":["'"${MASKED[
 post expired "$(body sender.email fraud "${MASKED[0]}")"
 [[ "$CODE" == 000 ]] || fail "expired certificate: HTTP $CODE $BODY (expected a refused handshake)"
 post "" "$(body sender.email fraud "${MASKED[0]}")"
-[[ "$CODE" == 000 ]] || fail "no certificate: HTTP $CODE $BODY (expected a refused handshake)"
-log "unknown 403, no grant 403, no purpose 400, expired and missing certificates refused in the handshake"
+[[ "$CODE" == 401 && "$BODY" == *reveal_denied* ]] || fail "no certificate: HTTP $CODE $BODY (expected 401)"
+# Plain HTTP to the TLS listener: 403 tls_required (the listener's answer).
+CODE="$(curl -sS -o "$WORK/plain.txt" -w '%{http_code}' -H 'Content-Type: application/json' \
+  --data "$(body sender.email fraud "${MASKED[0]}")" "http://$addr/v1/reveal" 2>"$WORK/curl.err")" || true
+[[ "$CODE" == 403 ]] && grep -q '"error":"tls_required"' "$WORK/plain.txt" ||
+  fail "plain HTTP: HTTP $CODE $(cat "$WORK/plain.txt" "$WORK/curl.err")"
+# Probes and metrics without a client certificate; the rest 401.
+for path in /livez /readyz /metrics; do
+  CODE="$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$P/ca.pem" "https://$addr$path" 2>"$WORK/curl.err")" || true
+  [[ "$CODE" == 200 ]] || fail "GET $path without a client certificate: HTTP $CODE $(cat "$WORK/curl.err")"
+done
+CODE="$(curl -sS -o "$WORK/dump.txt" -w '%{http_code}' --cacert "$P/ca.pem" "https://$addr/config_dump" 2>"$WORK/curl.err")" || true
+[[ "$CODE" == 401 ]] && grep -q '"error":"unauthenticated"' "$WORK/dump.txt" ||
+  fail "GET /config_dump without a client certificate: HTTP $CODE $(head -c 200 "$WORK/dump.txt")"
+# A reason that is not a purpose class: 400 naming the classes (the CLI
+# exits 2 and says so), audited.
+rc=0
+"$BIN" reveal --admin "https://$addr" --cert "$P/analyst.pem" --key "$P/analyst.key" --ca "$P/ca.pem" \
+  --route transfers --field sender.email --ticket SEC-1 --reason curiosity "${MASKED[0]}" >/dev/null 2>"$WORK/cli.err" ||
+  rc=$?
+[[ $rc == 2 ]] && grep -q "HTTP 400, invalid_argument" "$WORK/cli.err" &&
+  grep -q "must be one of the purpose classes: fraud, chargeback, legal_request, data_subject_request, incident, support, audit" \
+    "$WORK/cli.err" || fail "--reason curiosity: exit $rc, $(cat "$WORK/cli.err")"
+log "unknown 403, no grant 403, no purpose 400, a reason not a class 400, expired certificate refused in the handshake, no certificate 401 (probes and metrics 200, config dump 401), plain HTTP 403"
 
-# Rate limit: 8 requests per minute per subject; analyst used 2 so far.
+# Rate limit: 8 requests per minute per subject; analyst used 3 so far.
 limited=0
 for _ in $(seq 1 10); do
   post analyst "$(body sender.email fraud "${MASKED[0]}")"
@@ -187,6 +211,8 @@ assert len(find(subject=analyst, allowed=True, requested=5)[0]["value_digests"])
 assert find(subject="CN=client,O=maskproxy dev", allowed=False, denied="reveal_denied"), "unknown subject"
 assert find(subject=support, allowed=False, denied="reveal_denied", field="sender.email"), "role without field"
 assert find(subject=analyst, allowed=False, denied="invalid_argument"), "missing purpose"
+assert find(subject=analyst, allowed=False, denied="invalid_argument", reason="curiosity"), "a reason not a class"
+assert find(subject="", allowed=False, denied="reveal_denied", channel="service"), "no certificate"
 assert find(subject=analyst, allowed=False, denied="reveal_rate_limited"), "rate limit"
 assert find(subject=support, allowed=True, field="sender.name", channel="service"), "CLI client"
 off = find(channel="offline", allowed=True, ticket="INC-9")

@@ -194,20 +194,28 @@ TEST_F(HttpClientTls, ClientCertificateFromTheCaIsServed) {
   EXPECT_EQ(r->status, 200);
 }
 
-TEST_F(HttpClientTls, WithoutAnAcceptedClientCertificateNothingIsServed) {
+// The admin listener asks for a client certificate: one from another CA
+// fails the handshake; without one the client completes it and gets the
+// probes, and 401 where a certificate is needed.
+TEST_F(HttpClientTls, ACertificateTheServerDoesNotAcceptFailsTheHandshake) {
   auto server = StartAdmin({}, {F("server.crt"), F("server.key"), F("ca.crt")});
   ASSERT_TRUE(server);
-  const std::string url = "https://" + server->address() + "/livez";
-  for (const auto& [cert, key] : {std::pair<std::string, std::string>{"", ""}, {"stranger.crt", "client.key"}}) {
-    auto c = Client(
-        {.ca_file = F("ca.crt"), .cert_file = cert.empty() ? "" : F(cert), .key_file = key.empty() ? "" : F(key)});
-    ASSERT_TRUE(c);
-    auto r = c->Send({.method = "GET", .url = url, .headers = {}, .body = ""});
-    ASSERT_FALSE(r.ok()) << cert;
-    // TLS 1.3: the server's refusal may arrive after the client's handshake.
-    EXPECT_TRUE(r.error().code == ErrorCode::kHttpTlsFailed || r.error().code == ErrorCode::kHttpUnreachable)
-        << r.error().ToString();
-  }
+  const std::string base = "https://" + server->address();
+  auto stranger = Client({.ca_file = F("ca.crt"), .cert_file = F("stranger.crt"), .key_file = F("client.key")});
+  ASSERT_TRUE(stranger);
+  auto r = stranger->Send({.method = "GET", .url = base + "/livez", .headers = {}, .body = ""});
+  ASSERT_FALSE(r.ok());
+  // TLS 1.3: the server's refusal may arrive after the client's handshake.
+  EXPECT_TRUE(r.error().code == ErrorCode::kHttpTlsFailed || r.error().code == ErrorCode::kHttpUnreachable)
+      << r.error().ToString();
+  auto none = Client({.ca_file = F("ca.crt"), .cert_file = "", .key_file = ""});
+  ASSERT_TRUE(none);
+  r = none->Send({.method = "GET", .url = base + "/livez", .headers = {}, .body = ""});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  r = none->Send({.method = "GET", .url = base + "/config_dump", .headers = {}, .body = ""});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 401);
 }
 
 TEST_F(HttpClientTls, TheServerMustBeTrustedAndNamed) {
@@ -226,9 +234,11 @@ TEST_F(HttpClientTls, TheServerMustBeTrustedAndNamed) {
                .body = ""});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kHttpTlsFailed) << r.error().ToString();
-  // Plain HTTP to a TLS listener gets no answer.
+  // Plain HTTP to a TLS listener: 403 tls_required.
   r = c->Send({.method = "GET", .url = "http://" + server->address() + "/livez", .headers = {}, .body = ""});
-  ASSERT_FALSE(r.ok());
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 403);
+  EXPECT_NE(r->body.find("tls_required"), std::string::npos) << r->body;
 }
 
 TEST_F(HttpClientTls, UnusableClientFilesAreRefusedAtCreate) {
