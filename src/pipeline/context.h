@@ -76,6 +76,10 @@ struct Context {
   AuditGate audit;
   Delivery* delivery = nullptr;
   const std::atomic<bool>* stop_flag = nullptr;
+  // Delivery::Start gave up on a call it was retrying because a stop was
+  // requested (SIGTERM while the brokers do not answer at start): nothing
+  // started, and Run ends cleanly.
+  bool start_interrupted = false;
   HealthState health;
   // The partitions revoked (or lost) by rebalance callbacks since the main
   // loop last cleared it: callbacks run inside its consumer polls, on its

@@ -55,7 +55,8 @@ class Delivery {
   // Producer properties the mode fixes (set last, after the user's).
   virtual void FixedProducerProperties(std::vector<std::pair<const char*, std::string>>* props) const = 0;
 
-  // Before the subscription (clients exist).
+  // Before the subscription (clients exist). A stop requested while it
+  // retries ends it with the error and Context::start_interrupted set.
   [[nodiscard]] virtual Status Start() = 0;
   // Produces a decided record and tracks its offset (or keeps it for later).
   [[nodiscard]] virtual Status Submit(const Outgoing& r) = 0;

@@ -25,7 +25,17 @@ void ExactlyOnce::FixedProducerProperties(std::vector<std::pair<const char*, std
 }
 
 Status ExactlyOnce::Start() {
-  ErrorPtr e = Retry("init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); });
+  // Nothing is open yet: a stop requested while the brokers do not answer
+  // ends the retries after the call under way (no second attempt), and
+  // the start, cleanly; a fatal or non-retriable error stays fatal.
+  ErrorPtr e = Retry(
+      "init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); }, false,
+      /*attempts_after_stop=*/1);
+  if (e && !rd_kafka_error_is_fatal(e.get()) && rd_kafka_error_is_retriable(e.get()) && ctx_.stop_flag &&
+      ctx_.stop_flag->load()) {
+    ctx_.start_interrupted = true;
+    log::Info("start_interrupted", {{"call", "init_transactions"}, {"error", rd_kafka_error_name(e.get())}});
+  }
   if (e) return FatalFrom(ctx_.producer, "init_transactions", e.get());
   ctx_.audit.TrackTransactions();
   log::Info("transactions_ready", {{"transactional_id", ctx_.opt.transactional_id}});
@@ -34,11 +44,12 @@ Status ExactlyOnce::Start() {
 
 // Runs a transactional call, retrying while the error is retriable.
 template <typename F>
-ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable) {
+ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable, int attempts_after_stop) {
   // A transaction that cannot finish within twice its timeout will not
-  // finish: the coordinator has aborted it. Give up then, or a few
-  // attempts after a stop was requested, and let the caller treat the
-  // error as fatal (a restarted instance fences what is left).
+  // finish: the coordinator has aborted it. Give up then, or once
+  // `attempts_after_stop` attempts were made with a stop requested, and let
+  // the caller treat the error as fatal (a restarted instance fences what
+  // is left).
   const auto deadline = Clock::now() + std::chrono::milliseconds(2 * ctx_.opt.transaction_timeout_ms);
   for (int attempt = 1;; ++attempt) {
     ErrorPtr e(call());
@@ -50,7 +61,8 @@ ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable) {
                             {"attempt", std::to_string(attempt)},
                             {"error", rd_kafka_error_name(e.get())},
                             {"detail", rd_kafka_error_string(e.get())}});
-    if (Clock::now() >= deadline || (ctx_.stop_flag && ctx_.stop_flag->load() && attempt >= 2)) return e;
+    if (Clock::now() >= deadline || (ctx_.stop_flag && ctx_.stop_flag->load() && attempt >= attempts_after_stop))
+      return e;
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 1000)));
   }
 }

@@ -949,6 +949,9 @@ struct Pipeline::Impl {
   Status Run(const std::atomic<bool>& stop) {
     ctx.stop_flag = &stop;
     if (Status s = Start(); !s.ok()) {
+      // Stopped while the start waited for the brokers: nothing is open,
+      // nothing to commit; a clean stop, not a fatal error.
+      if (ctx.start_interrupted) return Status::Ok();
       NoteStopped(s);
       return s;
     }

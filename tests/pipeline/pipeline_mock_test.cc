@@ -1101,6 +1101,40 @@ TEST(PipelineMock, FencedOnInitProducerIdIsFatal) {
   EXPECT_TRUE(env.kafka().ReadOutputs().dst.empty()) << "a fenced producer wrote to " << kDst;
 }
 
+// SIGTERM while the brokers do not answer at start (init_transactions
+// retried): Run() ends cleanly, not with kafka_fatal, after the call under
+// way (one call timeout at most).
+TEST(PipelineMock, AStopWhileTheBrokersDoNotAnswerAtStartIsClean) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  std::unique_ptr<Running> run = env.Start([](Options& o) {
+    o.source_brokers = "127.0.0.1:1";  // nothing listens there
+    o.destination_brokers = "127.0.0.1:1";
+  });
+  ASSERT_TRUE(run);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_FALSE(run->WaitFinished(0ms)) << "Run() returned before the stop";
+  const Status s = run->Stop(30s);
+  EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
+  EXPECT_LT(
+      std::chrono::duration_cast<std::chrono::milliseconds>(run->finished_at() - run->stop_requested_at()).count(),
+      12000);
+  EXPECT_FALSE(run->pipeline().GetHealth().transactions_ready);
+}
+
+// A fatal error at start stays fatal when a stop is requested at the same
+// time.
+TEST(PipelineMock, FencedOnInitProducerIdIsFatalEvenWhenStopping) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  PushBrokerErrors(env.mc(), kTxnCoordinator, kApiInitProducerId, {{RD_KAFKA_RESP_ERR_PRODUCER_FENCED}});
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  const Status s = run->Stop(30s);
+  ASSERT_FALSE(s.ok()) << "Run() returned Ok although the producer was fenced";
+  EXPECT_EQ(s.error().code, ErrorCode::kKafkaFatal) << s.error().ToString();
+}
+
 TEST(PipelineMock, FencedOnEndTxnIsFatalAndCommitsNothingMore) {
   Env env;
   ASSERT_TRUE(env.ok());
