@@ -229,24 +229,14 @@ int CmdRun(const std::vector<std::string>& args) {
   po.producer_properties = cfg->destination_properties;
   // Security (source.security / destination.security): every client of a
   // side (consumer; producer and the topic-limits admin client) gets the
-  // same settings. Then each side is probed, so that a refused certificate
-  // or password stops the start here with a message naming it.
+  // same settings. Each side is probed once the admin listener is up (below),
+  // so that a refused certificate or password stops the start with a message
+  // naming it.
   for (auto [sec, props, side] : {std::tuple{&cfg->source_security, &po.consumer_properties, "source"},
                                   std::tuple{&cfg->destination_security, &po.producer_properties, "destination"}}) {
     auto sp = KafkaSecurityProperties(*sec, side);
     if (!sp.ok()) return fail(sp.error(), kExitUsage);
     for (auto& [k, v] : *sp) (*props)[k] = std::move(v);
-  }
-  // A refused certificate or password is final: exit. Brokers that do not
-  // answer yet are not (a sidecar may start first): librdkafka keeps trying
-  // and readiness says so.
-  for (auto [side, brokers, props] : {std::tuple{"source", &po.source_brokers, &po.consumer_properties},
-                                      std::tuple{"destination", &po.destination_brokers, &po.producer_properties}}) {
-    Status s = pipeline::ProbeBrokers(side, *brokers, *props, kProbeTimeoutMs);
-    if (s.ok()) continue;
-    if (s.error().code == ErrorCode::kConfigInvalid) return fail(s.error(), kExitUsage);
-    if (s.error().code != ErrorCode::kKafkaUnreachable) return fail(s.error(), kExitFailure);
-    log::Warn("kafka_probe_no_answer", {{"side", side}, {"detail", s.error().message}});
   }
   po.commit_interval_ms = cfg->commit_interval_ms;
   po.commit_max_records = cfg->commit_max_records;
@@ -279,8 +269,9 @@ int CmdRun(const std::vector<std::string>& args) {
   auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
   if (!triggers.ok()) return fail(triggers.error(), kExitFailure);
 
-  // The admin listener starts before the pipeline runs, so that /livez
-  // answers (and /readyz says what is missing) while the consumer joins.
+  // The admin listener starts before the brokers are probed and before the
+  // pipeline runs, so that /livez answers (and /readyz says what is
+  // missing) while the brokers do not answer yet and the consumer joins.
   // It is declared after the pipeline, so it stops before the pipeline goes.
   std::unique_ptr<admin::Server> admin_server;
   if (cfg->admin.enabled) {
@@ -377,6 +368,24 @@ int CmdRun(const std::vector<std::string>& args) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+
+  // A refused certificate or password is final: exit. Brokers that do not
+  // answer yet are not (a sidecar may start first): librdkafka keeps trying
+  // and readiness says so. SIGTERM during the probes ends the start cleanly.
+  for (auto [side, brokers, props] : {std::tuple{"source", &po.source_brokers, &po.consumer_properties},
+                                      std::tuple{"destination", &po.destination_brokers, &po.producer_properties}}) {
+    if (g_stop.load()) break;
+    Status s = pipeline::ProbeBrokers(side, *brokers, *props, kProbeTimeoutMs, &g_stop);
+    if (s.ok() || g_stop.load()) continue;
+    if (s.error().code == ErrorCode::kConfigInvalid) return fail(s.error(), kExitUsage);
+    if (s.error().code != ErrorCode::kKafkaUnreachable) return fail(s.error(), kExitFailure);
+    log::Warn("kafka_probe_no_answer", {{"side", side}, {"detail", s.error().message}});
+  }
+  if (g_stop.load()) {
+    if (admin_server) admin_server->Stop();
+    log::Info("stopped", {{"detail", "a stop was requested during start-up"}});
+    return AuditExit(trail, nullptr, "signal", kExitOk);
+  }
 
   log::Info("starting", {{"config", cfg->path},
                          {"group", cfg->group_id},

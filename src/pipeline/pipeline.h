@@ -124,9 +124,12 @@ struct Options {
 // timeout_ms at most. A TLS handshake or SASL authentication the broker
 // refuses is kafka_auth_failed at once; no answer in time is
 // kafka_unreachable. The message names the side, the brokers and the cause
-// (librdkafka's reason; never a property value).
+// (librdkafka's reason; never a property value). A stop requested through
+// `stop` (SIGTERM during start-up) ends the wait early: kafka_unreachable,
+// saying so (the caller checks its flag).
 [[nodiscard]] Status ProbeBrokers(std::string_view side, const std::string& brokers,
-                                  const std::map<std::string, std::string>& properties, int timeout_ms);
+                                  const std::map<std::string, std::string>& properties, int timeout_ms,
+                                  const std::atomic<bool>* stop = nullptr);
 // What the admin endpoint /readyz reports (Pipeline::GetHealth): the
 // pipeline is ready when it has joined its group, its transactions are
 // initialised (always true at-least-once once started), it has not stopped

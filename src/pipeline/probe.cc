@@ -3,6 +3,7 @@
 // start with a clear message instead of librdkafka retrying forever.
 #include <librdkafka/rdkafka.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -57,7 +58,8 @@ void OnProbeLog(const rd_kafka_t* rk, int /*level*/, const char* fac, const char
 }  // namespace
 
 Status ProbeBrokers(std::string_view side, const std::string& brokers,
-                    const std::map<std::string, std::string>& properties, int timeout_ms) {
+                    const std::map<std::string, std::string>& properties, int timeout_ms,
+                    const std::atomic<bool>* stop) {
   const std::string s(side);
   const bool consumer = side == "source";
   ProbeState st;
@@ -96,6 +98,8 @@ Status ProbeBrokers(std::string_view side, const std::string& brokers,
                      s + " brokers " + brokers + ": " + cause + " (" + st.auth_reason + ")");
       }
     }
+    if (stop && stop->load())
+      return Error(ErrorCode::kKafkaUnreachable, s + " brokers " + brokers + ": no answer yet; a stop was requested");
     if (std::chrono::steady_clock::now() >= deadline) break;
   }
   std::lock_guard<std::mutex> lock(st.mu);

@@ -2,7 +2,8 @@
 # The security team's and operators' workflow with the real binary, no broker:
 # keys generate/rotate, policy check (every error with file:line:col) and
 # policy test (diffs, exit codes), batch mask (JSON Lines and CSV, quarantine,
-# fail closed), reveal across a key rotation with its audit trail.
+# fail closed), reveal across a key rotation with its audit trail; `run`
+# while no broker answers (the admin listener up at once, SIGTERM exits 0).
 #
 #   tests/app/cli_workflow_test.sh build/src/app/maskproxy
 set -euo pipefail
@@ -414,6 +415,51 @@ expect_rc 0 "keep keeps scalars" "$bin" mask --policy keep-whole.yaml --keys key
   --in keep.jsonl --out keep.out.jsonl
 has keep.out.jsonl '{"amount":{},"blob":{"x":1}}' "members under keep are unlisted (dropped), whole kept"
 # --- issue #10 (end) ------------------------------------------------------------
+
+# --- run while no broker answers ------------------------------------------------
+# The admin listener answers at once (before the broker probes): /livez 200,
+# /readyz 503; SIGTERM during the probes, and during init_transactions
+# retried after them, exits 0 (not kafka_fatal); the trail records the stop.
+printf 'source: { brokers: "127.0.0.1:1", group_id: g }\npolicies: ["%s"]\nkeyring: keys.yaml\ndelivery: { mode: exactly_once, transactional_id: tx-cli }\nadmin: { listen: "127.0.0.1:0" }\naudit: { file: run-audit.log, key_file: audit-key.yaml }\n' \
+  "$P" >cfg-run.yaml
+admin_addr() { grep -o 'admin_listening address=[^ ]*' "$1" | head -n 1 | sed 's/.*address=//'; }
+run_until_term() {  # run_until_term LOG WAIT_FOR_EVENT: starts, waits for the event, SIGTERM; sets rc, took
+  "$bin" run --config cfg-run.yaml >"$1" 2>&1 &
+  local pid=$! addr="" i
+  for i in $(seq 1 300); do
+    grep -q "$2" "$1" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  addr=$(admin_addr "$1")
+  probed=no
+  grep -q kafka_probe_no_answer "$1" && probed=yes
+  if [ -n "$addr" ] && grep -q "$2" "$1"; then
+    livez=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/livez" || true)
+    readyz=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/readyz" || true)
+  else
+    livez="none" readyz="none"
+  fi
+  local t0=$SECONDS
+  kill -TERM "$pid" 2>/dev/null || true
+  rc=0; wait "$pid" || rc=$?
+  took=$((SECONDS - t0))
+}
+run_until_term run1.log 'admin_listening'
+[ "$livez" = 200 ] && [ "$readyz" = 503 ] && ok "admin listener up during the broker probes (/livez 200, /readyz 503)" ||
+  { bad "admin during the probes: /livez $livez /readyz $readyz"; cat run1.log; }
+[ "$probed" = no ] && ok "the listener answered before the first probe ended" ||
+  bad "the admin listener came only after a broker probe had timed out"
+[ "$rc" = 0 ] && ok "SIGTERM during the broker probes exits 0 (${took}s)" || { bad "SIGTERM during the probes: exit $rc"; cat run1.log; }
+[ "$took" -le 15 ] && ok "and within 15 s" || bad "SIGTERM during the probes took ${took}s"
+hasnt run1.log stopped_on_error "no stopped_on_error after a stop during the probes"
+run_until_term run2.log 'event=starting\|starting config='
+[ "$rc" = 0 ] && ok "SIGTERM while init_transactions is retried exits 0 (${took}s)" || { bad "SIGTERM during init_transactions: exit $rc"; cat run2.log; }
+[ "$took" -le 15 ] && ok "and within 15 s" || bad "SIGTERM during init_transactions took ${took}s"
+hasnt run2.log stopped_on_error "no stopped_on_error after a stop during init_transactions"
+hasnt run2.log kafka_fatal "no kafka_fatal after a stop during init_transactions"
+[ "$(grep -c '"reason":"signal"' run-audit.log)" -ge 2 ] && ok "both stops are in the trail as signal stops" ||
+  { bad "the trail lacks the signal stops"; cat run-audit.log; }
 
 echo
 [ "$fails" = 0 ] && echo "cli workflow: all checks passed" || { echo "cli workflow: $fails check(s) failed"; exit 1; }
