@@ -290,12 +290,27 @@ class Oracle {
     const OracleRule& r = Rules()[static_cast<size_t>(sel)];
     if (a.type == Type::kObject || a.type == Type::kArray) {
       if (r.act == Act::kKeep) return KeptContainer(a, b);
+      // A redact takes the whole value, names and all.
+      if (r.act == Act::kRedactNull) {
+        if (b.type != Type::kNull)
+          Violation(std::string("rule ") + r.path + ": a container not redacted to null", a.begin);
+        return;
+      }
+      if (r.act == Act::kRedactConstant) {
+        if (b.type != Type::kString || b.text != "[R]")
+          Violation(std::string("rule ") + r.path + ": a container not redacted to the constant", a.begin);
+        return;
+      }
       // Leaves mode: each scalar inside gets the action; the names stay, so
       // none of them may look like PII (the built-in detectors, which the
-      // policy's scan uses too).
-      for (const Node::Key& k : a.keys)
+      // policy's scan uses too) or be anything but a plain name.
+      for (const Node::Key& k : a.keys) {
         if (NameLooksLikePii(k.name))
           Violation(std::string("rule ") + r.path + ": a member name inside a selected object looks like PII", k.begin);
+        if (!maskproxy::engine::LooksLikeSchemaName(k.name))
+          Violation(std::string("rule ") + r.path + ": a member name inside a selected object is not a plain name",
+                    k.begin);
+      }
       return SameShape(a, b, -1, sel);
     }
     const std::string at = std::string("rule ") + r.path + ": ";
@@ -421,6 +436,34 @@ struct Prediction {
   bool ambiguous_name = false;
 };
 
+// Whether a member name with dots spells a path of the trie from node t, as
+// a reader that expands dotted names reads it: each '.'-separated segment a
+// child (exactly or folded), each [..] in it the [*] child.
+bool DottedNameSpellsAPath(std::string_view name, int t) {
+  if (name.find('.') == std::string_view::npos) return false;
+  int cur = t;
+  for (;;) {
+    const size_t dot = name.find('.');
+    const std::string_view seg = name.substr(0, dot);
+    const std::string_view key = seg.substr(0, seg.find('['));
+    if (key.empty()) return false;
+    const TrieNode& tn = TrieAt(cur);
+    int next = -1;
+    const std::string folded = maskproxy::unicode::FoldName(key);
+    for (const auto& [k, idx] : tn.keys) {
+      if (k == key || maskproxy::unicode::FoldName(k) == folded) next = idx;
+    }
+    if (next < 0) return false;
+    cur = next;
+    for (size_t b = seg.find('['); b != std::string_view::npos; b = seg.find('[', b + 1)) {
+      cur = TrieAt(cur).any;
+      if (cur < 0) return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    name.remove_prefix(dot + 1);
+  }
+}
+
 void Predict(const Node& n, int t, Prediction* p) {
   const TrieNode& tn = TrieAt(t);
   if (tn.rule >= 0 || n.type == Type::kNull) return;  // selected (any shape), or absent
@@ -438,6 +481,7 @@ void Predict(const Node& n, int t, Prediction* p) {
       const std::string folded = maskproxy::unicode::FoldName(n.keys[i].name);
       for (const auto& [name, unused] : tn.keys)
         if (folded == maskproxy::unicode::FoldName(name)) p->ambiguous_name = true;
+      if (DottedNameSpellsAPath(n.keys[i].name, t)) p->ambiguous_name = true;
     }
     return;
   }
