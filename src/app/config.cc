@@ -488,7 +488,7 @@ Status RevealSection(const Ctx& c, const YAML::Node& r, Config::Reveal* out) {
 }  // namespace
 
 Result<Config> Config::Load(const std::string& path) {
-  auto text = file::ReadRegular(path, ErrorCode::kConfigUnreadable);
+  auto text = file::ReadRegular(path, ErrorCode::kConfigUnreadable, file::kMaxDocumentBytes);
   if (!text.ok())
     return Error(ErrorCode::kConfigUnreadable, "cannot read config file " + path + ": " + text.error().message);
   auto slash = path.find_last_of('/');

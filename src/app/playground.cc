@@ -409,7 +409,7 @@ void CollectKeyNames(const YAML::Node& root, std::set<std::string>* names) {
 }
 
 std::string ReadFile(const std::string& path, bool* ok) {
-  auto text = file::ReadRegular(path, ErrorCode::kPolicyUnreadable);
+  auto text = file::ReadRegular(path, ErrorCode::kPolicyUnreadable, file::kMaxDocumentBytes);
   *ok = text.ok();
   return text.ok() ? std::move(text).value() : std::string();
 }

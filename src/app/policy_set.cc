@@ -113,7 +113,7 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
   // Each file is read once: both compilations below see the same text.
   std::vector<std::pair<std::string, std::string>> texts;  // path, YAML
   for (const auto& f : files) {
-    auto text = file::ReadRegular(f, ErrorCode::kPolicyUnreadable);
+    auto text = file::ReadRegular(f, ErrorCode::kPolicyUnreadable, file::kMaxDocumentBytes);
     if (!text.ok()) {
       errors.push_back(
           Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + f + ": " + text.error().message));

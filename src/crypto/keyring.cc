@@ -76,7 +76,7 @@ Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms
     return Error(ErrorCode::kKeyringInsecure, "keyring file " + path + " is accessible by group or others (mode " +
                                                   mode + "); run: chmod 600 " + path);
   }
-  auto text = file::ReadRegular(path, ErrorCode::kKeyringUnreadable);
+  auto text = file::ReadRegular(path, ErrorCode::kKeyringUnreadable, file::kMaxDocumentBytes);
   if (!text.ok())
     return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot read: " + text.error().message);
   return ParseText(*text, path, kms, unwrap);

@@ -42,7 +42,7 @@ std::string Policy::Label() const {
 
 Result<std::shared_ptr<const Policy>> Policy::Load(const std::string& path, const crypto::Keyring& keys,
                                                    std::shared_ptr<crypto::UsageLedger> ledger) {
-  auto text = file::ReadRegular(path, ErrorCode::kPolicyUnreadable);
+  auto text = file::ReadRegular(path, ErrorCode::kPolicyUnreadable, file::kMaxDocumentBytes);
   if (!text.ok())
     return Error(ErrorCode::kPolicyUnreadable, "cannot read policy file " + path + ": " + text.error().message);
   return Parse(*text, path, keys, std::move(ledger));
