@@ -117,14 +117,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     Status st = scanning_->scanner().Scan(key, &spans);
     if (!st.ok()) return Error(st.error().code, "member name: " + st.error().message);
     if (spans.empty()) return Status::Ok();
-    std::string where;
-    for (const codec::PathStep& step : path) {
-      if (step.index >= 0)
-        where.append("[*]");
-      else
-        AppendSegment(*scanning_, step.key, where.empty(), &where);
-    }
-    return Error(ErrorCode::kPiiInFieldName, "the member name at " + where + " looks like " +
+    return Error(ErrorCode::kPiiInFieldName, "the member name at " + PathLabel(path) + " looks like " +
                                                  std::string(spans.front().detector) + "; add a rule for its parent");
   }
 
@@ -135,13 +128,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     Status s = transform::ScanScalar(*scanning_, ctx_, value, out, changed);
     if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
     if (!hits_.empty()) {
-      std::string field;
-      for (const codec::PathStep& step : path) {
-        if (step.index >= 0)
-          field.append("[*]");
-        else
-          AppendSegment(*scanning_, step.key, field.empty(), &field);
-      }
+      const std::string field = PathLabel(path);
       for (std::string_view d : hits_) findings_->push_back({field, d, true});
       hits_.clear();
     }
@@ -149,6 +136,18 @@ class RuleRewriter final : public codec::ValueRewriter {
   }
 
  private:
+  // A location as a finding label or in a message (AppendSegment).
+  std::string PathLabel(std::span<const codec::PathStep> path) const {
+    std::string label;
+    for (const codec::PathStep& step : path) {
+      if (step.index >= 0)
+        label.append("[*]");
+      else
+        AppendSegment(*scanning_, step.key, label.empty(), &label);
+    }
+    return label;
+  }
+
   const policy::Route& route_;
   const transform::Scanning* scanning_;
   std::vector<Finding>* findings_;

@@ -64,20 +64,24 @@ bool HeaderNameHidesBytes(const char* name, const void* value) {
   return value != nullptr && static_cast<const char*>(value) != name + std::strlen(name) + 1;
 }
 
-rd_kafka_headers_t* NewHeaders(const std::vector<engine::HeaderView>& headers) {
+namespace {
+// Headers with a name and an optional value (engine::Header, HeaderView).
+template <typename H>
+rd_kafka_headers_t* BuildHeaders(const std::vector<H>& headers) {
   rd_kafka_headers_t* out = rd_kafka_headers_new(headers.size() + 4);
   for (const auto& h : headers)
     rd_kafka_header_add(out, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value ? h.value->data() : nullptr,
                         h.value ? static_cast<ssize_t>(h.value->size()) : 0);
   return out;
 }
+}  // namespace
+
+rd_kafka_headers_t* NewHeaders(const std::vector<engine::HeaderView>& headers) {
+  return BuildHeaders(headers);
+}
 
 rd_kafka_headers_t* NewHeaders(const std::vector<engine::Header>& headers) {
-  rd_kafka_headers_t* out = rd_kafka_headers_new(headers.size() + 4);
-  for (const auto& h : headers)
-    rd_kafka_header_add(out, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value ? h.value->data() : nullptr,
-                        h.value ? static_cast<ssize_t>(h.value->size()) : 0);
-  return out;
+  return BuildHeaders(headers);
 }
 
 std::string OriginString(const std::string& topic, int32_t partition, int64_t offset) {
