@@ -81,10 +81,6 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
   }
   auto action_name = RequireString(c, node, "action", "rule");
   if (!action_name.ok()) return action_name.error();
-  // A redact removes what its path selects whatever its shape: an object's
-  // member names go too ({"address":{"서울특별시 …":true}}), unless the rule
-  // says apply_to: leaves.
-  r.whole = r.target == Target::kValue && *action_name == "redact";
   if (YAML::Node a = node["apply_to"]) {
     if (!a.IsScalar() || (a.Scalar() != "leaves" && a.Scalar() != "whole"))
       return c.At(a,

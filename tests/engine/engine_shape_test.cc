@@ -299,19 +299,17 @@ TEST(EngineShape, DottedNamesThatSpellAProtectedPathAreDeadLettered) {
   }
 }
 
-// A redact removes what its path selects whatever its shape, member names
-// with it; other actions on an object keep its names, so a name that may be
-// data fails the record (found by review: an address and a name as member
-// names passed under redact and mask).
+// A rule on an object applies to each scalar in it and keeps its member
+// names, so a name that may be data fails the record (found by review: an
+// address and a name as member names passed under redact and mask);
+// apply_to: whole takes the object as one value, names and all.
 TEST(EngineShape, NamesInsideAProtectedObjectDoNotPassAsData) {
   for (const char* mode : kModes) {
     Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
     EXPECT_EQ(Where(f, R"({"user":{"address":{"서울특별시 강남구 테헤란로 123":true}}})"),
-              R"(ok:{"user":{"address":null}})")
+              "dead_letter:pii_in_field_name")
         << mode;
-    EXPECT_EQ(Where(f, R"({"payment":{"card":{"expiry":{"12/28":1}}}})"),
-              R"(ok:{"payment":{"card":{"expiry":"**/**"}}})")
-        << mode;
+    EXPECT_EQ(Where(f, R"({"payment":{"card":{"expiry":{"12/28":1}}}})"), "dead_letter:pii_in_field_name") << mode;
     EXPECT_EQ(Where(f, R"({"user":{"name":{"김민준":1}}})"), "dead_letter:pii_in_field_name") << mode;
     EXPECT_EQ(Where(f, R"({"user":{"name":{"Kim Minjun":"x"}}})"), "dead_letter:pii_in_field_name") << mode;
     // Plain names inside stay, their scalars masked.
@@ -319,6 +317,14 @@ TEST(EngineShape, NamesInsideAProtectedObjectDoNotPassAsData) {
               R"(ok:{"user":{"name":{"first":"민*","last":"*"}}})")
         << mode;
   }
+  std::string whole = Shipped("payments.yaml");
+  const std::string rule = R"({ path: user.address,        action: redact, mode: "null" })";
+  ASSERT_NE(whole.find(rule), std::string::npos);
+  whole.replace(whole.find(rule), rule.size(),
+                R"({ path: user.address, action: redact, mode: "null", apply_to: whole })");
+  Fixture f = Make(whole, "payments.raw");
+  EXPECT_EQ(Where(f, R"({"user":{"address":{"서울특별시 강남구 테헤란로 123":true}}})"),
+            R"(ok:{"user":{"address":null}})");
 }
 
 }  // namespace

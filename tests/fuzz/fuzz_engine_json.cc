@@ -290,17 +290,6 @@ class Oracle {
     const OracleRule& r = Rules()[static_cast<size_t>(sel)];
     if (a.type == Type::kObject || a.type == Type::kArray) {
       if (r.act == Act::kKeep) return KeptContainer(a, b);
-      // A redact takes the whole value, names and all.
-      if (r.act == Act::kRedactNull) {
-        if (b.type != Type::kNull)
-          Violation(std::string("rule ") + r.path + ": a container not redacted to null", a.begin);
-        return;
-      }
-      if (r.act == Act::kRedactConstant) {
-        if (b.type != Type::kString || b.text != "[R]")
-          Violation(std::string("rule ") + r.path + ": a container not redacted to the constant", a.begin);
-        return;
-      }
       // Leaves mode: each scalar inside gets the action; the names stay, so
       // none of them may look like PII (the built-in detectors, which the
       // policy's scan uses too) or be anything but a plain name.
