@@ -629,8 +629,9 @@ struct Scratch {
 // to the earliest begin, then the longest, then the detector listed first
 // (the order of `cands`). Taking the earliest begin alone let a short hit
 // hide a longer one: "1588 4111 1111 1111 1111" gave the phone "1588 4111"
-// and left twelve digits of the card in the clear. Sets keep[i].
-void ResolveOverlaps(const std::vector<Candidate>& cands, Scratch& sc, std::vector<char>* keep) {
+// and left twelve digits of the card in the clear. Sets sc.keep[i].
+void ResolveOverlaps(const std::vector<Candidate>& cands, Scratch& sc) {
+  std::vector<char>* keep = &sc.keep;
   const size_t n = cands.size();
   keep->assign(n, 1);
   size_t reach = 0;
@@ -1069,7 +1070,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
     if (a.end != c.end) return a.end > c.end;
     return a.detector < c.detector;
   });
-  ResolveOverlaps(cands, sc, &sc.keep);
+  ResolveOverlaps(cands, sc);
   for (size_t i = 0; i < cands.size(); ++i) {
     if (sc.keep[i] == 0) continue;
     const Candidate& c = cands[i];

@@ -6,7 +6,6 @@
 #include <map>
 #include <set>
 
-#include "common/number.h"
 #include "common/unicode.h"
 #include "detect/scanner.h"
 #include "transform/scan.h"
@@ -222,16 +221,12 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
   // A cell that is a number ("9.001011234567e12") is one to a spreadsheet.
-  if (Status s = number::IsJsonNumber(text) ? transform::ProtectNumber(*scanning, ctx, text, out, changed)
-                                            : scanning->Protect(ctx, text, out, changed);
-      !s.ok())
+  if (Status s = transform::ProtectText(*scanning, ctx, text, out, changed); !s.ok())
     return Error(s.error().code, "unlisted field: " + s.error().message);
   if (findings) {
+    // (A column's name is the file's: "$홍길동" is <name> like any other.)
     std::string label;
-    if (!hits.empty() && !field.empty() && field[0] == '$')
-      label.assign(field.substr(0, 80));  // $key, $header.NAME
-    else if (!hits.empty())
-      AppendSegment(*scanning, field, true, &label);
+    if (!hits.empty()) AppendSegment(*scanning, field, true, &label);
     for (std::string_view d : hits) findings->push_back({label, d, true});
   }
   return Status::Ok();

@@ -1,7 +1,6 @@
 // Engine::MaskRecord (key, headers, value) and the CSV row call.
 #include <algorithm>
 
-#include "common/number.h"
 #include "common/unicode.h"
 #include "detect/scanner.h"
 #include "engine/engine.h"
@@ -59,9 +58,7 @@ Status Engine::ScanText(const RouteRef& ref, std::string_view topic, std::string
   out->clear();
   // A key or header that is a number ("9.001011234568e12") is read as one,
   // as in a value.
-  if (Status s = number::IsJsonNumber(text) ? transform::ProtectNumber(*scanning, ctx, text, out, changed)
-                                            : scanning->Protect(ctx, text, out, changed);
-      !s.ok())
+  if (Status s = transform::ProtectText(*scanning, ctx, text, out, changed); !s.ok())
     return Error(s.error().code, std::string(label_prefix) + SafeName(name) + ": " + s.error().message);
   if (!hits.empty()) {
     std::string label = std::string(label_prefix) + SafeName(name);

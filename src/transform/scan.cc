@@ -130,16 +130,20 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
   return scanning.Protect(ctx, number, out, found);
 }
 
+Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
+                   bool* found) {
+  return number::IsJsonNumber(text) ? ProtectNumber(scanning, ctx, text, out, found)
+                                    : scanning.Protect(ctx, text, out, found);
+}
+
 Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const codec::ScalarRef& v, std::string* out,
                   bool* changed) {
   *changed = false;
   if (v.type != codec::JsonType::kString && v.type != codec::JsonType::kNumber) return Status::Ok();
   thread_local std::string replaced;
   bool found = false;
-  // A string that is a number ("9.001011234567e12") reads like one.
-  const bool numeric = v.type == codec::JsonType::kNumber || number::IsJsonNumber(v.text);
-  Status st = numeric ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
-                      : scanning.Protect(ctx, v.text, &replaced, &found);
+  Status st = v.type == codec::JsonType::kNumber ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
+                                                 : ProtectText(scanning, ctx, v.text, &replaced, &found);
   if (!st.ok()) return st;
   if (!found) return Status::Ok();
   codec::AppendJsonString(replaced, out);

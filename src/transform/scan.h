@@ -101,6 +101,12 @@ class ScanAction final : public Action {
 [[nodiscard]] Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::string_view number,
                                    std::string* out, bool* found);
 
+// Scanning::Protect for a text that may be a number written as text (a key,
+// a header, a CSV cell, a JSON string: "9.001011234567e12" reads like one):
+// ProtectNumber when it is one (number::IsJsonNumber), else Protect.
+[[nodiscard]] Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text,
+                                 std::string* out, bool* found);
+
 // Applies `scanning` to one JSON scalar (for ScanAction and the engine's
 // unlisted-field guard): appends the replacement JSON text to *out and sets
 // *changed when something was found; leaves both alone otherwise.

@@ -473,6 +473,14 @@ TEST(EngineCsv, KeepDropAndScanRows) {
   EXPECT_EQ(scan.cells[4]->find("9876-5432"), std::string::npos);
   ASSERT_EQ(scan.findings.size(), 1u);
   EXPECT_EQ(scan.findings[0], (Finding{"note", "phone_kr", true}));
+  // A column's name is the file's: one that may be data is <name> in the
+  // finding, whatever it starts with (one starting with '$' was copied as it
+  // was), and a number written in a cell is read as one.
+  const std::vector<std::string> data_names{"id", "phone", "secret", "memo", "$홍길동"};
+  auto named = Csv(scan_fx, data_names, {"1", "010-1234-5678", "s", "m", "9.001011234568e12"});
+  ASSERT_TRUE(named.status.ok());
+  ASSERT_EQ(named.findings.size(), 1u);
+  EXPECT_EQ(named.findings[0], (Finding{"<name>", "rrn", true}));
   // A rule's cell that is not UTF-8 fails the row; so does a wrong cell count.
   auto f = Make(PolicyYaml("keep", rules));
   const std::vector<std::string_view> bad{"1", "\xff", "s", "m", "n"};
