@@ -134,12 +134,11 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n, TestBudget* budge
 Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::vector<Route>& routes,
                              TestBudget* budget) {
   if (!node.IsMap()) return c.At(node, "a test must be a mapping with name, route, input and expect");
-  if (Status s = CheckKeys(c, node,
-                           {"name", "route", "topic", "input", "input_json", "key", "headers", "expect", "expect_key",
-                            "expect_headers", "expect_dead_letter"},
-                           "test");
-      !s.ok())
-    return s.error();
+  if (Diag keys; !CheckKeys(c, node,
+                            {"name", "route", "topic", "input", "input_json", "key", "headers", "expect", "expect_key",
+                             "expect_headers", "expect_dead_letter"},
+                            "test", keys))
+    return keys.Combined();
   PolicyTest t;
   t.line = node.Mark().line + 1;
   auto name = RequireString(c, node, "name", "test");

@@ -79,9 +79,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
   }
   try {
     Diag diag;
-    if (Status s = CheckKeys(c, root, {"policy", "version", "description", "scan", "routes", "tests"}, "policy");
-        !s.ok())
-      diag.Add(s.error());
+    CheckKeys(c, root, {"policy", "version", "description", "scan", "routes", "tests"}, "policy", diag);
     auto p = std::make_shared<Policy>();
     p->origin_ = origin;
     p->ledger_ = std::move(ledger);
@@ -111,19 +109,28 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     } else if (!routes.IsSequence() || routes.size() == 0) {
       diag.Add(c.At(routes, "'routes' must be a non-empty list"));
     } else {
+      // Two routes with one source or one name are reported whatever other
+      // errors either has: they are read from the YAML, not from the
+      // compiled routes.
       std::set<std::string> froms, names;
       for (const auto& rn : routes) {
+        const bool is_map = rn.IsMap();
+        YAML::Node from = is_map ? rn["from"] : YAML::Node();
+        YAML::Node route_name = is_map ? rn["name"] : YAML::Node();
+        const bool has_from = from && from.IsScalar() && !from.Scalar().empty();
+        const bool has_name = route_name && route_name.IsScalar() && !route_name.Scalar().empty();
+        bool twice = false;
+        if (has_from && !froms.insert(from.Scalar()).second) {
+          diag.Add(c.At(from, "topic '" + from.Scalar() + "' has two routes"));
+          twice = true;
+        }
+        // A route without a name is named after its source.
+        const YAML::Node& named = has_name ? route_name : from;
+        if ((has_name || (has_from && !route_name)) && !names.insert(named.Scalar()).second && !twice)
+          diag.Add(c.At(named, "two routes are named '" + named.Scalar() + "'"));
         auto r = ParseRoute(c, rn, env, diag);
         if (!r) {
           routes_ok = false;
-          continue;
-        }
-        if (!froms.insert(r->from).second) {
-          diag.Add(c.At(rn["from"], "topic '" + r->from + "' has two routes"));
-          continue;
-        }
-        if (!names.insert(r->name).second) {
-          diag.Add(c.At(rn["name"] ? rn["name"] : rn, "two routes are named '" + r->name + "'"));
           continue;
         }
         p->routes_.push_back(std::move(*r));

@@ -50,83 +50,118 @@ void AddKeyRefs(const std::string& refs, std::set<std::string>* out) {
   }
 }
 
-Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, const std::string& route,
-                       std::vector<Error>* warnings) {
-  if (!node.IsMap()) return c.At(node, "a rule must be a mapping like { path: user.rrn, action: tokenize, key: rrn }");
-  std::set<std::string> seen;
-  for (const auto& kv : node) {
-    if (!kv.first.IsScalar()) return c.At(kv.first, "rule keys must be plain names");
-    if (!seen.insert(kv.first.Scalar()).second)
-      return c.At(kv.first, "duplicate key '" + kv.first.Scalar() + "' in rule");
+// One rule. Its errors go to diag, as many as can be told apart: a rule with
+// a bad path still has its action and options checked. Nullopt if any.
+std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, const std::string& route,
+                              Diag& diag) {
+  if (!node.IsMap()) {
+    diag.Add(c.At(node, "a rule must be a mapping like { path: user.rrn, action: tokenize, key: rrn }"));
+    return std::nullopt;
   }
-  auto path_text = RequireString(c, node, "path", "rule");
-  if (!path_text.ok()) return path_text.error();
+  const size_t errors_before = diag.size();
+  auto add = [&](const Error& e) { diag.Add(e); };
+  std::set<std::string> seen;
+  bool duplicates = false;
+  for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) {
+      add(c.At(kv.first, "rule keys must be plain names"));
+      return std::nullopt;
+    }
+    if (!seen.insert(kv.first.Scalar()).second) {
+      add(c.At(kv.first, "duplicate key '" + kv.first.Scalar() + "' in rule"));
+      duplicates = true;
+    }
+  }
   Rule r;
-  if (*path_text == kKeyPath) {
+  if (auto path_text = RequireString(c, node, "path", "rule"); !path_text.ok()) {
+    add(path_text.error());
+  } else if (*path_text == kKeyPath) {
     r.target = Target::kKey;
     r.path.text = *path_text;
   } else if (path_text->rfind(kHeaderPrefix, 0) == 0) {
     r.target = Target::kHeader;
     r.header = path_text->substr(kHeaderPrefix.size());
     r.path.text = *path_text;
-    if (r.header.empty()) return c.At(node["path"], "'$header.' needs a header name, e.g. $header.customer-id");
-    if (Status ok = CheckHeaderName(c, node["path"], r.header); !ok.ok()) return ok.error();
+    if (r.header.empty())
+      add(c.At(node["path"], "'$header.' needs a header name, e.g. $header.customer-id"));
+    else if (Status ok = CheckHeaderName(c, node["path"], r.header); !ok.ok())
+      add(ok.error());
   } else if (!path_text->empty() && (*path_text)[0] == '$') {
-    return c.At(node["path"], "unknown record part '" + *path_text +
-                                  "' (expected $key, $header.NAME, or a field path such as user.rrn)");
+    r.path.text = *path_text;
+    add(c.At(node["path"], "unknown record part '" + *path_text +
+                               "' (expected $key, $header.NAME, or a field path such as user.rrn)"));
+  } else if (auto path = codec::FieldPath::Parse(*path_text); !path.ok()) {
+    r.path.text = *path_text;
+    add(c.At(node["path"], path.error().message));
   } else {
-    auto path = codec::FieldPath::Parse(*path_text);
-    if (!path.ok()) return c.At(node["path"], path.error().message);
     r.path = std::move(path).value();
   }
   auto action_name = RequireString(c, node, "action", "rule");
-  if (!action_name.ok()) return action_name.error();
+  if (!action_name.ok()) {
+    add(action_name.error());
+    return std::nullopt;
+  }
   if (YAML::Node a = node["apply_to"]) {
-    if (!a.IsScalar() || (a.Scalar() != "leaves" && a.Scalar() != "whole"))
-      return c.At(a,
-                  "'apply_to' must be leaves (each scalar inside an object or array, the default) or whole "
-                  "(the object or array as one value)");
-    r.whole = a.Scalar() == "whole";
-    if (r.whole && r.target != Target::kValue)
-      return c.At(a, "'apply_to: whole' only applies to field paths, not to $key or $header");
-    if (r.whole && *action_name == "scan")
-      return c.At(a, "'apply_to: whole' does not apply to scan: it scans each string and number inside");
+    if (!a.IsScalar() || (a.Scalar() != "leaves" && a.Scalar() != "whole")) {
+      add(c.At(a,
+               "'apply_to' must be leaves (each scalar inside an object or array, the default) or whole "
+               "(the object or array as one value)"));
+    } else {
+      r.whole = a.Scalar() == "whole";
+      if (r.whole && r.target != Target::kValue)
+        add(c.At(a, "'apply_to: whole' only applies to field paths, not to $key or $header"));
+      if (r.whole && *action_name == "scan")
+        add(c.At(a, "'apply_to: whole' does not apply to scan: it scans each string and number inside"));
+    }
   }
   bool redact_unprotectable = false;  // on_unprotectable (transform/unprotectable.h)
   if (YAML::Node u = node["on_unprotectable"]) {
     if (!u.IsScalar() || (u.Scalar() != "dead_letter" && u.Scalar() != "redact"))
-      return c.At(u,
-                  "'on_unprotectable' must be dead_letter (the default: a value the action refuses sends the record "
-                  "to the dead-letter topic) or redact (the value becomes null)");
-    if (!transform::AcceptsOnUnprotectable(*action_name))
-      return c.At(u, "'on_unprotectable' does not apply to " + *action_name +
-                         (*action_name == "scan" ? ": it refuses records for the PII it finds, not for a value's shape"
-                                                 : ": it never refuses a value"));
-    redact_unprotectable = u.Scalar() == "redact";
+      add(c.At(u,
+               "'on_unprotectable' must be dead_letter (the default: a value the action refuses sends the record "
+               "to the dead-letter topic) or redact (the value becomes null)"));
+    else if (!transform::AcceptsOnUnprotectable(*action_name))
+      add(c.At(u, "'on_unprotectable' does not apply to " + *action_name +
+                      (*action_name == "scan" ? ": it refuses records for the PII it finds, not for a value's shape"
+                                              : ": it never refuses a value")));
+    else
+      redact_unprotectable = u.Scalar() == "redact";
   }
   if (YAML::Node m = node["on_shape_mismatch"]) {
-    if (!m.IsScalar() || (m.Scalar() != "dead_letter" && m.Scalar() != "protect"))
-      return c.At(m,
-                  "'on_shape_mismatch' must be dead_letter (a record whose value on the way to this path has "
-                  "another shape is refused, the default) or protect (every scalar in that value gets this "
-                  "rule's action)");
-    r.protect_on_mismatch = m.Scalar() == "protect";
-    if (r.target != Target::kValue) return c.At(m, "'on_shape_mismatch' only applies to field paths");
-    if (r.protect_on_mismatch && *action_name == "keep")
-      return c.At(m, "'on_shape_mismatch: protect' does not apply to keep: the mismatching value would pass unchecked");
+    if (!m.IsScalar() || (m.Scalar() != "dead_letter" && m.Scalar() != "protect")) {
+      add(c.At(m,
+               "'on_shape_mismatch' must be dead_letter (a record whose value on the way to this path has "
+               "another shape is refused, the default) or protect (every scalar in that value gets this "
+               "rule's action)"));
+    } else {
+      r.protect_on_mismatch = m.Scalar() == "protect";
+      if (r.target != Target::kValue)
+        add(c.At(m, "'on_shape_mismatch' only applies to field paths"));
+      else if (r.protect_on_mismatch && *action_name == "keep")
+        add(c.At(m, "'on_shape_mismatch: protect' does not apply to keep: the mismatching value would pass unchecked"));
+    }
   }
 
+  // Which of two values an option has is unknown: the action is not checked.
+  if (duplicates) return std::nullopt;
   transform::ActionOptions opts;
+  bool options_ok = true;
   for (const auto& kv : node) {
     const std::string& k = kv.first.Scalar();
     if (k == "path" || k == "action" || k == "apply_to" || k == "on_unprotectable" || k == "on_shape_mismatch")
       continue;
-    if (!kv.second.IsScalar() && !kv.second.IsNull())
-      return c.At(kv.second, "option '" + k + "' must be a single value");
+    if (!kv.second.IsScalar() && !kv.second.IsNull()) {
+      add(c.At(kv.second, "option '" + k + "' must be a single value"));
+      options_ok = false;
+      continue;
+    }
     opts.Set(k, {kv.second.IsNull() ? std::string() : kv.second.Scalar(), kv.second.IsNull()});
   }
-  if (*action_name == "scan" && !penv.scanning)
-    return c.At(node["action"], "rule '" + r.path.text + "': scan is unavailable until the scan section is fixed");
+  if (*action_name == "scan" && !penv.scanning) {
+    add(c.At(node["action"], "rule '" + r.path.text + "': scan is unavailable until the scan section is fixed"));
+    return std::nullopt;
+  }
+  if (!options_ok) return std::nullopt;
   transform::ActionEnv env{&penv.keys, r.path.text, penv.ledger, penv.scanning};
   auto action = transform::CreateAction(*action_name, opts, env);
   if (!action.ok()) {
@@ -135,23 +170,34 @@ Result<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& penv, co
     std::string msg = e.message;
     if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
     msg = "rule '" + r.path.text + "': " + msg;
-    if (e.code == ErrorCode::kUnknownAction) return c.At(node["action"], msg, ErrorCode::kPolicyInvalid);
+    if (e.code == ErrorCode::kUnknownAction) {
+      add(c.At(node["action"], msg, ErrorCode::kPolicyInvalid));
+      return std::nullopt;
+    }
     if (!opt.empty() && node[opt]) {
       // Point at the key for unknown options, at the value otherwise.
       bool unknown = e.message.find("unknown option") != std::string::npos;
       for (const auto& kv : node)
-        if (kv.first.Scalar() == opt) return c.At(unknown ? kv.first : kv.second, msg, KeyCodeOr(e.code));
+        if (kv.first.Scalar() == opt) {
+          add(c.At(unknown ? kv.first : kv.second, msg, KeyCodeOr(e.code)));
+          return std::nullopt;
+        }
     }
-    return c.At(node, msg, KeyCodeOr(e.code));
+    add(c.At(node, msg, KeyCodeOr(e.code)));
+    return std::nullopt;
   }
   r.action_name = *action_name;
   r.action = std::move(action).value();
   if (std::string w = r.action->Warning(); !w.empty())
-    warnings->push_back(c.At(node["action"], "warning: rule '" + r.path.text + "': " + w));
+    diag.Warn(c.At(node["action"], "warning: rule '" + r.path.text + "': " + w));
+  if (diag.size() != errors_before) return std::nullopt;
   if (redact_unprotectable) {
     auto wrapped = transform::RedactUnprotectable::Create(std::move(r.action),
                                                           transform::UnprotectableCounter(route, r.path.text));
-    if (!wrapped.ok()) return c.At(node["on_unprotectable"], wrapped.error().message);
+    if (!wrapped.ok()) {
+      add(c.At(node["on_unprotectable"], wrapped.error().message));
+      return std::nullopt;
+    }
     r.action = std::move(wrapped).value();
   }
   r.line = node.Mark().line + 1;
@@ -238,22 +284,21 @@ codec::TerminalOptions TerminalFor(const Rule& rule) {
 // Parses one route; errors in single rules are collected and the other rules
 // still checked. Returns nullopt if the route has any error.
 std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag) {
-  auto fail = [&](const Error& e) -> std::optional<Route> {
-    diag.Add(e);
+  if (!node.IsMap()) {
+    diag.Add(c.At(node, "a route must be a mapping with from, to, dead_letter and rules"));
     return std::nullopt;
-  };
-  if (!node.IsMap()) return fail(c.At(node, "a route must be a mapping with from, to, dead_letter and rules"));
-  if (Status s =
-          CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "binary", "rules"}, "route");
-      !s.ok())
-    return fail(s.error());
+  }
+  // Every part of a route is checked whatever the others' errors, so that one
+  // run reports them all.
+  bool ok =
+      CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "binary", "rules"}, "route", diag);
   Route r;
-  bool ok = true;
+  bool topics_ok = true;
   for (auto [key, out] : {std::pair{"from", &r.from}, {"to", &r.to}, {"dead_letter", &r.dead_letter}}) {
     auto v = RequireString(c, node, key, "route");
     if (!v.ok()) {
       diag.Add(v.error());
-      ok = false;
+      topics_ok = false;
       continue;
     }
     const YAML::Mark m = node[key].Mark();
@@ -267,33 +312,39 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       RE2 re(*v, o);
       if (!re.ok()) {
         diag.Add(c.At(node[key], "'from' starts with '^', so it is a pattern, but not a valid one: " + re.error()));
-        ok = false;
+        topics_ok = false;
       }
       *out = *v;
       continue;
     }
     if (Status s = CheckTopic(c, node[key], *v, key); !s.ok()) {
       diag.Add(s.error());
-      ok = false;
+      topics_ok = false;
     }
     *out = *v;
   }
   r.name = r.from;
   if (node["name"]) {
-    auto v = RequireString(c, node, "name", "route");
-    if (!v.ok()) return fail(v.error());
-    r.name = *v;
+    if (auto v = RequireString(c, node, "name", "route"); !v.ok()) {
+      diag.Add(v.error());
+      ok = false;
+    } else {
+      r.name = *v;
+    }
   }
-  if (ok && SourceMatches(r, r.to))
-    return fail(c.At(node["to"], r.from_is_pattern()
-                                     ? "'to' matches the 'from' pattern: masked data would be read again"
-                                     : "'to' must differ from 'from': masked data would be read again"));
-  if (ok && r.from_is_pattern() && SourceMatches(r, r.dead_letter))
-    return fail(c.At(node["dead_letter"], "'dead_letter' matches the 'from' pattern"));
-  if (ok && r.dead_letter == r.to)
-    return fail(
-        c.At(node["dead_letter"], "'dead_letter' must differ from 'to': raw records would reach the destination"));
-  if (ok && r.dead_letter == r.from) return fail(c.At(node["dead_letter"], "'dead_letter' must differ from 'from'"));
+  auto topic_conflict = [&](const char* key, const char* msg) {
+    diag.Add(c.At(node[key], msg));
+    topics_ok = false;
+  };
+  if (topics_ok && SourceMatches(r, r.to))
+    topic_conflict("to", r.from_is_pattern() ? "'to' matches the 'from' pattern: masked data would be read again"
+                                             : "'to' must differ from 'from': masked data would be read again");
+  if (topics_ok && r.from_is_pattern() && SourceMatches(r, r.dead_letter))
+    topic_conflict("dead_letter", "'dead_letter' matches the 'from' pattern");
+  if (topics_ok && r.dead_letter == r.to)
+    topic_conflict("dead_letter", "'dead_letter' must differ from 'to': raw records would reach the destination");
+  if (topics_ok && r.dead_letter == r.from) topic_conflict("dead_letter", "'dead_letter' must differ from 'from'");
+  ok = ok && topics_ok;
   if (YAML::Node u = node["unlisted_fields"]) {
     if (!u.IsScalar() || (u.Scalar() != "keep" && u.Scalar() != "drop" && u.Scalar() != "scan")) {
       diag.Add(c.At(u,
@@ -309,15 +360,21 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       r.paths.set_unlisted(codec::UnlistedMode::kVisit);
     }
   }
-  YAML::Node rules = node["rules"];
-  if (!rules) return fail(c.At(node, "missing 'rules' in route (a list of { path, action, ... })"));
-  if (!rules.IsSequence() || rules.size() == 0) return fail(c.At(rules, "'rules' must be a non-empty list"));
+  const YAML::Node rules = node["rules"];
+  const YAML::Node no_rules(YAML::NodeType::Sequence);
+  const YAML::Node* rule_list = &rules;
+  if (!rules || !rules.IsSequence() || rules.size() == 0) {
+    diag.Add(rules ? c.At(rules, "'rules' must be a non-empty list")
+                   : c.At(node, "missing 'rules' in route (a list of { path, action, ... })"));
+    ok = false;
+    rule_list = &no_rules;
+  }
   std::set<std::string> key_refs;
   // Every rule's path claims its values, even a rule with other errors, so
   // that overlaps are reported in the same run.
   codec::PathSet claims;
   int32_t index = 0;
-  for (const auto& rn : rules) {
+  for (const auto& rn : *rule_list) {
     bool conflict = false;
     if (rn.IsMap() && rn["path"] && rn["path"].IsScalar() && !rn["path"].Scalar().empty() &&
         rn["path"].Scalar()[0] != '$') {
@@ -329,11 +386,8 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       }
     }
     ++index;
-    std::vector<Error> warnings;
-    auto rule = ParseRule(c, rn, env, r.name, &warnings);
-    for (const Error& w : warnings) diag.Warn(w);
-    if (!rule.ok()) {
-      diag.Add(rule.error());
+    auto rule = ParseRule(c, rn, env, r.name, diag);
+    if (!rule) {
       ok = false;
       continue;
     }

@@ -57,9 +57,9 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
     return std::nullopt;
   };
   if (!n.IsMap()) return fail(c.At(n, "a detector must be a mapping like { name: member_no, pattern: 'MB-\\d{8}' }"));
-  if (Status s = CheckKeys(c, n, {"name", "pattern", "validator", "context_words", "context_window"}, "detector");
-      !s.ok())
-    return fail(s.error());
+  // Unknown keys are reported with the detector's other errors.
+  const bool keys_ok =
+      CheckKeys(c, n, {"name", "pattern", "validator", "context_words", "context_window"}, "detector", diag);
   detect::DetectorSpec spec;
   auto name = RequireString(c, n, "name", "detector");
   if (!name.ok()) return fail(name.error());
@@ -85,6 +85,7 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
       return fail(c.At(w, "'context_window' must be a whole number of characters, 1-200"));
     spec.context_window = static_cast<size_t>(v);
   }
+  if (!keys_ok) return std::nullopt;
   // Compiled alone first, so that an error points at this detector.
   auto alone = detect::Scanner::Create({spec});
   if (!alone.ok()) {
@@ -164,10 +165,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
       diag.Add(c.At(node, "'scan' must be a mapping with detectors and actions"));
       return nullptr;
     }
-    if (Status s = CheckKeys(c, node, {"detectors", "actions"}, "scan"); !s.ok()) {
-      diag.Add(s.error());
-      return nullptr;
-    }
+    if (!CheckKeys(c, node, {"detectors", "actions"}, "scan", diag)) ok = false;
     if (YAML::Node d = node["detectors"]) {
       if (!d.IsSequence()) {
         diag.Add(c.At(d, "'detectors' must be a list of { name, pattern, validator, context_words }"));

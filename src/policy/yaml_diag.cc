@@ -7,19 +7,27 @@
 
 namespace maskproxy::policy::internal {
 
-Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what) {
+bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what,
+               Diag& diag) {
+  const size_t before = diag.size();
   std::set<std::string> seen;
   for (const auto& kv : map) {
-    if (!kv.first.IsScalar()) return c.At(kv.first, std::string("keys of a ") + what + " must be plain names");
+    if (!kv.first.IsScalar()) {
+      diag.Add(c.At(kv.first, std::string("keys of a ") + what + " must be plain names"));
+      continue;
+    }
     const std::string& k = kv.first.Scalar();
-    if (!seen.insert(k).second) return c.At(kv.first, "duplicate key '" + k + "' in " + what);
+    if (!seen.insert(k).second) {
+      diag.Add(c.At(kv.first, "duplicate key '" + k + "' in " + what));
+      continue;
+    }
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
       std::string hint = text::Suggest(k, allowed);
-      return c.At(kv.first, "unknown key '" + k + "' in " + what + " (expected: " + text::Join(allowed) +
-                                (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+      diag.Add(c.At(kv.first, "unknown key '" + k + "' in " + what + " (expected: " + text::Join(allowed) +
+                                  (hint.empty() ? ")" : "; did you mean '" + hint + "'?)")));
     }
   }
-  return Status::Ok();
+  return diag.size() == before;
 }
 
 Result<std::string> RequireString(const Ctx& c, const YAML::Node& map, const char* key, const char* what) {

@@ -543,6 +543,56 @@ TEST(PolicyParse, ReportsEveryErrorWithItsLocation) {
   EXPECT_EQ(r.error().code, ErrorCode::kPolicyInvalid);
 }
 
+// An error of a route's own (an unknown key, a missing part, a topic
+// conflict), of a rule's path, or a second route on one source used to
+// stop the checks of the rest: the author fixed one error per run.
+TEST(PolicyParse, ARouteErrorDoesNotHideTheOthers) {
+  std::string y =
+      "policy: p\n"                                                   // 1
+      "version: 1\n"                                                  // 2
+      "routes:\n"                                                     // 3
+      "  - name: r1\n"                                                // 4
+      "    from: a.raw\n"                                             // 5
+      "    to: a.raw\n"                                               // 6
+      "    dead_letter: a.dlq\n"                                      // 7
+      "    colour: red\n"                                             // 8
+      "    flavour: 1\n"                                              // 9
+      "    rules:\n"                                                  // 10
+      "      - { path: user.rrn, action: tokenise, key: rrn }\n"      // 11
+      "      - { path: \"user..x\", action: mask, keep_frist: 2 }\n"  // 12
+      "  - name: r1\n"                                                // 13
+      "    from: a.raw\n"                                             // 14
+      "    to: b.out\n"                                               // 15
+      "    rules: {}\n"                                               // 16
+      "  - from: c.raw\n"                                             // 17
+      "    to: c.out\n"                                               // 18
+      "    dead_letter: c.dlq\n"                                      // 19
+      "    rules: [{ path: a, action: redact, mode: bogus }]\n";      // 20
+  auto r = Parse(y);
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.error().message;
+  for (const char* want : {"p.yaml:8:5: unknown key 'colour' in route", "p.yaml:9:5: unknown key 'flavour' in route",
+                           "p.yaml:6:9: 'to' must differ from 'from'", "p.yaml:11:", "did you mean 'tokenize'",
+                           "p.yaml:12:17: path", "p.yaml:12:", "'keep_frist'",
+                           "p.yaml:14:11: topic 'a.raw' has two routes", "p.yaml:13:", "missing 'dead_letter'",
+                           "p.yaml:16:12: 'rules' must be a non-empty list", "p.yaml:20:", "'mode' must be one of"})
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+  // The second route's name repeats the first's, but its source already
+  // repeats: one error for the pair, not two.
+  EXPECT_EQ(m.find("two routes are named"), std::string::npos) << m;
+}
+
+// Two routes named alike are reported even when either has other errors.
+TEST(PolicyParse, TwoRoutesOfOneNameAreReportedWithTheirOtherErrors) {
+  auto r = Parse(
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - { name: r, from: a.raw, to: a.out, dead_letter: a.dlq, rules: [{ path: a, action: redact, mode: x }] }\n"
+      "  - { name: r, from: b.raw, to: b.out, dead_letter: b.dlq, rules: [{ path: a, action: redact }] }\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("p.yaml:4:"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("p.yaml:5:13: two routes are named 'r'"), std::string::npos) << r.error().message;
+}
+
 TEST(PolicyParse, UnlistedFieldsAndApplyTo) {
   auto with = [](const std::string& unlisted, const std::string& rule) {
     return "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"

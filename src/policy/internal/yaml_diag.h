@@ -32,9 +32,14 @@ class Ctx {
   std::string origin_;
 };
 
-// Rejects keys outside `allowed`, with a suggestion for typos.
-[[nodiscard]] Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed,
-                               const char* what);
+class Diag;
+
+// Reports every key outside `allowed` (with a suggestion for typos), every
+// duplicate and every key that is not a plain name to `diag`. False if there
+// was any: the caller goes on checking the rest of the mapping, so that one
+// run shows every error.
+bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what,
+               Diag& diag);
 
 // The non-empty string under `key` of a mapping.
 [[nodiscard]] Result<std::string> RequireString(const Ctx& c, const YAML::Node& map, const char* key, const char* what);
@@ -47,6 +52,7 @@ class Diag {
   void Warn(const Error& e) { warnings_.push_back(e.message); }
   [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
   [[nodiscard]] bool empty() const { return errors_.empty(); }
+  [[nodiscard]] size_t size() const { return errors_.size(); }
   [[nodiscard]] Error Combined() const {
     std::string msg;
     for (const auto& e : errors_) msg += (msg.empty() ? "" : "\n") + e.message;
