@@ -623,13 +623,17 @@ class Scanner {
       }
       if (!cur) return nullptr;
       if (dot == std::string_view::npos) return cur;
+      // The rest of the name lies inside a value a rule protects ("user.rrn"
+      // beside a rule on "user"); a keep of scalars passes it anyway.
+      if (cur->terminal >= 0) return cur->scalars_only ? nullptr : cur;
       key.remove_prefix(dot + 1);
     }
   }
 
   [[gnu::cold, gnu::noinline]] P FailDotted(P at, const PathSet::Node& reached) {
     std::string what = "a member name with dots reads as the path '" + paths_->PathThrough(reached) +
-                       "' of the rules (a reader that expands dotted names would take it for that field)";
+                       "' of the rules, or a field inside it (a reader that expands dotted names would take it for "
+                       "that field)";
     return Fail(at, ErrorCode::kAmbiguousFieldName, what);
   }
 

@@ -51,7 +51,7 @@ namespace maskproxy::codec {
 enum class JsonType : uint8_t { kNull, kBool, kNumber, kString, kObject, kArray };
 
 struct JsonLimits {
-  uint32_t max_depth = 64;  // nesting of objects and arrays
+  uint32_t max_depth = kMaxPathSegments;  // nesting of objects and arrays
 };
 
 // A value handed to a ValueRewriter. Despite the name it may be a whole

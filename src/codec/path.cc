@@ -2,10 +2,12 @@
 
 #include <cstdio>
 
+#include "codec/json.h"
 #include "common/unicode.h"
 
 namespace maskproxy::codec {
 namespace {
+
 Error PathError(std::string_view text, size_t pos, const std::string& what) {
   return Error(ErrorCode::kInvalidPath,
                "path '" + std::string(text) + "' at character " + std::to_string(pos + 1) + ": " + what);
@@ -46,21 +48,24 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
         continue;
       }
       if (i + 1 < text.size() && text[i + 1] == '"') {
-        std::string key;
+        // A quoted key is a JSON string: its escapes read as they do in a
+        // record ("r\u0072n" is rrn), and a malformed one is an error, not
+        // the character after the backslash.
         size_t j = i + 2;
         bool closed = false;
         while (j < text.size()) {
-          if (text[j] == '\\' && j + 1 < text.size()) {
-            key.push_back(text[j + 1]);
+          if (text[j] == '\\') {
             j += 2;
-          } else if (text[j] == '"') {
+          } else if (text[j++] == '"') {
             closed = true;
-            ++j;
             break;
-          } else {
-            key.push_back(text[j++]);
           }
         }
+        std::string key;
+        if (closed && !DecodeJsonString(text.substr(i + 1, j - i - 1), &key))
+          return PathError(text, i,
+                           "a quoted key is a JSON string: its escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t "
+                           "and \\uXXXX (a surrogate pair as two), and it holds no control character");
         if (!closed || j >= text.size() || text[j] != ']') return PathError(text, i, "unterminated [\"...\"] key");
         if (key.empty()) return PathError(text, i, "empty key");
         if (auto flaw = FindNameFlaw(key, /*invisible=*/false)) return PathError(text, i, flaw->what + " in a key");
@@ -83,6 +88,12 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
     while (j < text.size() && text[j] != '.' && text[j] != '[') {
       if (text[j] == ']' || text[j] == '"' || static_cast<unsigned char>(text[j]) < 0x20)
         return PathError(text, j, "unexpected character; quote such keys as [\"...\"]");
+      // `user.*` reads as "every member of user", which a path does not
+      // select: refused rather than taken for a member named '*'.
+      if (text[j] == '*')
+        return PathError(text, j,
+                         "'*' is not a wildcard for member names ([*] selects every element of an array; a rule "
+                         "on the object selects every value inside it); quote a member named with '*' as [\"...\"]");
       ++j;
     }
     // Only a quoted key may hold a character a reader does not see, on purpose.
@@ -93,6 +104,10 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
     i = j;
     need_key = false;
   }
+  if (p.segments.size() > kMaxPathSegments)
+    return Error(ErrorCode::kInvalidPath, "path '" + std::string(text.substr(0, 64)) + "...' has " +
+                                              std::to_string(p.segments.size()) + " segments: records nest at most " +
+                                              std::to_string(kMaxPathSegments) + " levels, so it can never match");
   return p;
 }
 
@@ -124,10 +139,18 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       }
       n = next;
     }
-    if (n && n->terminal >= 0) return Error(ErrorCode::kPathConflict, "path '" + path.text + "' is selected twice");
+    if (n && n->terminal >= 0) {
+      const std::string& first = texts_[static_cast<size_t>(n - nodes_.data())];
+      return Error(ErrorCode::kPathConflict, "path '" + path.text + "' is selected twice" +
+                                                 (first == path.text ? std::string() : " (as '" + first + "')"));
+    }
     if (n && (!n->keys.empty() || n->any_index >= 0))
       return Error(ErrorCode::kPathConflict, "path '" + path.text + "' contains another selected path");
   }
+  // Each node refers to the first path through it by index: a copy of the
+  // text per node made a path of n segments cost n copies of itself.
+  const auto added = static_cast<uint32_t>(added_.size());
+  added_.push_back(path.text);
   uint32_t cur = 0;
   for (const auto& seg : path.segments) {
     uint32_t next = 0;
@@ -157,8 +180,7 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       nodes_.emplace_back();  // invalidates n
     }
     if (remove && &seg == &path.segments.back()) nodes_[cur].has_remove_child = true;
-    via_.resize(nodes_.size());
-    if (via_[next].empty()) via_[next] = path.text;
+    via_.resize(nodes_.size(), added);
     const bool is_last = &seg == &path.segments.back();
     if (!is_last) {
       // `next` descends: decide what a value of another shape there does.
@@ -176,7 +198,6 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
     cur = next;
   }
   texts_.resize(nodes_.size());
-  via_.resize(nodes_.size());
   Node& n = nodes_[cur];
   n.terminal = id;
   n.remove = remove;

@@ -4,7 +4,9 @@
 // and ["..."] names a key that contains '.', '[', ']' or '"':
 //   user.rrn    recipients[*].phone    matrix[*][*]    meta["x.y"].z
 // Keys are compared after JSON unescaping, so "r\u0072n" in a record matches
-// the path segment rrn.
+// the path segment rrn; a quoted key is read as a JSON string too
+// (user["r\u0072n"] is user.rrn). '*' is refused in a plain key (it is not a
+// wildcard), and so is a path deeper than a record may nest.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,10 @@
 #include "common/result.h"
 
 namespace maskproxy::codec {
+
+// The deepest a record nests (JsonLimits::max_depth) and so the most
+// segments a path that can match has.
+inline constexpr size_t kMaxPathSegments = 64;
 
 struct PathSegment {
   enum class Kind { kKey, kAnyIndex };
@@ -146,7 +152,7 @@ class PathSet {
   };
   static constexpr size_t kIndexFrom = 16;
 
-  PathSet() { nodes_.emplace_back(); }
+  PathSet() : nodes_(1), added_(1), via_(1, 0) {}
 
   // Errors (code "path_conflict") if the path equals, contains or is contained
   // in an already added path: one value must never be claimed by two rules;
@@ -181,7 +187,7 @@ class PathSet {
   // For messages: the path (as written) of the first path added through
   // node n, and the name of child c of n as written.
   [[nodiscard]] const std::string& PathThrough(const Node& n) const {
-    return via_[static_cast<size_t>(&n - nodes_.data())];
+    return added_[via_[static_cast<size_t>(&n - nodes_.data())]];
   }
   [[nodiscard]] std::string_view KeyOf(const Node& n, const Node& child) const;
   // A node with no children and no terminal: a container given to it in
@@ -190,7 +196,8 @@ class PathSet {
 
  private:
   std::vector<Node> nodes_;
-  std::vector<std::string> via_;  // by node: PathThrough
+  std::vector<std::string> added_;  // the text of each path added, in order
+  std::vector<uint32_t> via_;       // by node: the index in added_ of its PathThrough
   UnlistedMode unlisted_ = UnlistedMode::kKeep;
   std::vector<std::string> texts_;  // by terminal node, for conflict messages
 };

@@ -6,11 +6,28 @@
 #include <map>
 #include <set>
 
+#include "common/number.h"
 #include "common/unicode.h"
 #include "detect/scanner.h"
 #include "transform/scan.h"
 
 namespace maskproxy::engine {
+
+Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_view name) {
+  if (!scanner.MayMatch(name)) return std::string_view();
+  thread_local std::vector<detect::Span> spans;
+  if (Status st = scanner.Scan(name, &spans); !st.ok()) return st.error();
+  if (!spans.empty()) return spans.front().detector;
+  if (!number::IsJsonNumber(name)) return std::string_view();
+  thread_local std::vector<std::string> forms;
+  transform::NumberForms(name, &forms);
+  for (const std::string& form : forms) {
+    if (Status st = scanner.Scan(form, &spans); !st.ok()) return st.error();
+    if (!spans.empty()) return spans.front().detector;
+  }
+  return std::string_view();
+}
+
 namespace {
 
 // A member name as a path segment: plain, or ["..."] when it holds a '.';
@@ -18,11 +35,11 @@ namespace {
 // (LooksLikeSchemaName); cut to 64 bytes.
 void AppendSegment(const transform::Scanning& scanning, std::string_view key, bool first, std::string* out) {
   constexpr size_t kMaxScanned = 256;  // a longer name is <name> unscanned: labels stay linear
-  thread_local std::vector<detect::Span> spans;
-  if (key.size() <= kMaxScanned && scanning.scanner().MayMatch(key) && scanning.scanner().Scan(key, &spans).ok() &&
-      !spans.empty()) {
-    out->append(first ? "" : ".").append("<").append(spans.front().detector).append(">");
-    return;
+  if (key.size() <= kMaxScanned) {
+    if (auto pii = PiiInName(scanning.scanner(), key); pii.ok() && !pii->empty()) {
+      out->append(first ? "" : ".").append("<").append(*pii).append(">");
+      return;
+    }
   }
   if (!LooksLikeSchemaName(key)) {
     out->append(first ? "" : ".").append("<name>");
@@ -77,13 +94,11 @@ class RuleRewriter final : public codec::ValueRewriter {
     }
     if (!scanner)
       return Error(ErrorCode::kDetectFailed, "rule '" + rule.path.text + "': no detector to check a member name with");
-    if (!scanner->MayMatch(key)) return Status::Ok();
-    thread_local std::vector<detect::Span> spans;
-    Status st = scanner->Scan(key, &spans);
-    if (!st.ok()) return Error(st.error().code, "rule '" + rule.path.text + "': member name: " + st.error().message);
-    if (spans.empty()) return Status::Ok();
+    auto pii = PiiInName(*scanner, key);
+    if (!pii.ok()) return Error(pii.error().code, "rule '" + rule.path.text + "': member name: " + pii.error().message);
+    if (pii->empty()) return Status::Ok();
     return Error(ErrorCode::kPiiInFieldName, "a member name inside the value of rule '" + rule.path.text +
-                                                 "' looks like " + std::string(spans.front().detector) +
+                                                 "' looks like " + std::string(*pii) +
                                                  "; names are not masked, so the record cannot pass");
   }
 
@@ -111,13 +126,11 @@ class RuleRewriter final : public codec::ValueRewriter {
   Status VisitedName(std::span<const codec::PathStep> path) override {
     if (!scanning_ || route_.unlisted != policy::Unlisted::kScan) return Status::Ok();
     const std::string_view key = path.back().key;
-    if (!scanning_->scanner().MayMatch(key)) return Status::Ok();
-    thread_local std::vector<detect::Span> spans;
-    Status st = scanning_->scanner().Scan(key, &spans);
-    if (!st.ok()) return Error(st.error().code, "member name: " + st.error().message);
-    if (spans.empty()) return Status::Ok();
+    auto pii = PiiInName(scanning_->scanner(), key);
+    if (!pii.ok()) return Error(pii.error().code, "member name: " + pii.error().message);
+    if (pii->empty()) return Status::Ok();
     return Error(ErrorCode::kPiiInFieldName, "the member name at " + PathLabel(path) + " looks like " +
-                                                 std::string(spans.front().detector) + "; add a rule for its parent");
+                                                 std::string(*pii) + "; add a rule for its parent");
   }
 
   Status RewriteUnlisted(const codec::ScalarRef& value, std::span<const codec::PathStep> path, std::string* out,

@@ -19,6 +19,10 @@
 #include "engine/record.h"
 #include "policy/policy.h"
 
+namespace maskproxy::detect {
+class Scanner;
+}  // namespace maskproxy::detect
+
 namespace re2 {
 class RE2;
 }
@@ -59,6 +63,14 @@ struct Finding {
 // starting with a letter, '_', '$' or '@', fewer than 6 digits. Finding labels, log lines,
 // metric labels and dead-letter details show other names as <name>.
 [[nodiscard]] bool LooksLikeSchemaName(std::string_view name);
+
+// The detector that finds PII in a member, header or column name (empty if
+// none does): the name read as text and, when it is a number written with a
+// fraction or an exponent ("9.001011234567E12", as a spreadsheet or a float
+// writes an RRN), in the forms a reader sees its digits in
+// (transform::NumberForms), as values are read. Errors when the scanner
+// cannot answer.
+[[nodiscard]] Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_view name);
 
 class Engine {
  public:

@@ -162,12 +162,11 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
       continue;
     }
     // unlisted_fields: scan
-    if (ref.policy->scanning() && ref.policy->scanning()->scanner().MayMatch(h.name)) {
-      thread_local std::vector<detect::Span> spans;
-      Status st = ref.policy->scanning()->scanner().Scan(h.name, &spans);
-      if (!st.ok()) return Error(st.error().code, "header name: " + st.error().message);
-      if (!spans.empty())
-        return Error(ErrorCode::kPiiInFieldName, "a header name looks like " + std::string(spans.front().detector) +
+    if (ref.policy->scanning()) {
+      auto pii = PiiInName(ref.policy->scanning()->scanner(), h.name);
+      if (!pii.ok()) return Error(pii.error().code, "header name: " + pii.error().message);
+      if (!pii->empty())
+        return Error(ErrorCode::kPiiInFieldName, "a header name looks like " + std::string(*pii) +
                                                      "; name it with a $header rule or declare it under binary:");
     }
     if (!h.value) {
@@ -251,14 +250,14 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
   // is: the header is written as it is, so one that looks like PII refuses
   // the file.
   if (const transform::Scanning* scanning = ref.policy->scanning(); scanning && r.unlisted == Unlisted::kScan) {
-    std::vector<detect::Span> spans;
     for (size_t c = 0; c < names.size(); ++c) {
       if (plan.cols_[c].rule || !plan.cols_[c].kept) continue;
-      if (Status st = scanning->scanner().Scan(names[c], &spans); !st.ok())
-        return Error(st.error().code, "CSV column " + std::to_string(c + 1) + ": name: " + st.error().message);
-      if (!spans.empty())
+      auto pii = PiiInName(scanning->scanner(), names[c]);
+      if (!pii.ok())
+        return Error(pii.error().code, "CSV column " + std::to_string(c + 1) + ": name: " + pii.error().message);
+      if (!pii->empty())
         return Error(ErrorCode::kPiiInFieldName, "the name of CSV column " + std::to_string(c + 1) + " looks like " +
-                                                     std::string(spans.front().detector) +
+                                                     std::string(*pii) +
                                                      "; the header is written as it is, so the file cannot pass");
     }
   }

@@ -137,7 +137,7 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   if (Diag keys; !CheckKeys(c, node,
                             {"name", "route", "topic", "input", "input_json", "key", "headers", "expect", "expect_key",
                              "expect_headers", "expect_dead_letter"},
-                            "test", keys))
+                            "test", keys, /*allow_match=*/true))
     return keys.Combined();
   PolicyTest t;
   t.line = node.Mark().line + 1;

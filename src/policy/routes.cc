@@ -60,6 +60,7 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
   }
   const size_t errors_before = diag.size();
   auto add = [&](const Error& e) { diag.Add(e); };
+  if (Tagged(node)) add(TagError(c, node));
   std::set<std::string> seen;
   bool duplicates = false;
   for (const auto& kv : node) {
@@ -67,6 +68,8 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
       add(c.At(kv.first, "rule keys must be plain names"));
       return std::nullopt;
     }
+    if (Tagged(kv.first)) add(TagError(c, kv.first));
+    if (Tagged(kv.second)) add(TagError(c, kv.second));
     if (!seen.insert(kv.first.Scalar()).second) {
       add(c.At(kv.first, "duplicate key '" + kv.first.Scalar() + "' in rule"));
       duplicates = true;
@@ -269,6 +272,25 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
   return ok;
 }
 
+// The path with each key split at its dots (text unchanged, for messages).
+codec::FieldPath SplitDots(const codec::FieldPath& path) {
+  codec::FieldPath out;
+  out.text = path.text;
+  for (const auto& seg : path.segments) {
+    if (seg.kind != codec::PathSegment::Kind::kKey) {
+      out.segments.push_back(seg);
+      continue;
+    }
+    for (size_t b = 0;;) {
+      const size_t e = seg.key.find('.', b);
+      out.segments.push_back({codec::PathSegment::Kind::kKey, seg.key.substr(b, e - b)});
+      if (e == std::string::npos) break;
+      b = e + 1;
+    }
+  }
+  return out;
+}
+
 // How the route's path trie treats a value rule's terminal: keep keeps
 // scalars (an object or array it selects has unlisted members) unless
 // `apply_to: whole`.
@@ -371,8 +393,13 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
   }
   std::set<std::string> key_refs;
   // Every rule's path claims its values, even a rule with other errors, so
-  // that overlaps are reported in the same run.
-  codec::PathSet claims;
+  // that overlaps are reported in the same run; and claims them again with
+  // its quoted keys split at their dots, as a reader that expands dotted
+  // names reads them: user["a.b"] beside user.a.b, or ["user.rrn"] beside
+  // user, would let one rule decide what another protects (a record's
+  // dotted name that spells a rule's path is refused, but not one that
+  // another rule names).
+  codec::PathSet claims, dotted_claims;
   int32_t index = 0;
   for (const auto& rn : *rule_list) {
     bool conflict = false;
@@ -381,6 +408,12 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       if (auto path = codec::FieldPath::Parse(rn["path"].Scalar()); path.ok()) {
         if (Status s = claims.Add(*path, index, false); !s.ok()) {
           diag.Add(c.At(rn["path"], s.error().message));
+          conflict = true;
+        } else if (Status d = dotted_claims.Add(SplitDots(*path), index, false); !d.ok()) {
+          diag.Add(c.At(rn["path"],
+                        "with dotted names expanded (as Elasticsearch, OpenSearch and JSON flatteners "
+                        "read them), " +
+                            d.error().message));
           conflict = true;
         }
       }

@@ -105,6 +105,7 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
                                                                  std::string* action_name) {
   const std::string what = "scan action for '" + detector + "'";
   transform::ActionOptions opts;
+  if (Tagged(n)) return TagError(c, n);
   if (n.IsScalar()) {
     *action_name = n.Scalar();
   } else if (n.IsMap()) {
@@ -114,6 +115,8 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
     for (const auto& kv : n) {
       if (!kv.first.IsScalar()) return c.At(kv.first, "option names must be plain names");
       const std::string& k = kv.first.Scalar();
+      if (Tagged(kv.first)) return TagError(c, kv.first);
+      if (Tagged(kv.second)) return TagError(c, kv.second);
       if (k == "action") continue;
       if (!kv.second.IsScalar() && !kv.second.IsNull())
         return c.At(kv.second, "option '" + k + "' must be a single value");

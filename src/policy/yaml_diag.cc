@@ -7,11 +7,23 @@
 
 namespace maskproxy::policy::internal {
 
+bool Tagged(const YAML::Node& n) {
+  const std::string& t = n.Tag();
+  return !t.empty() && t != "?" && t != "!";
+}
+
+Error TagError(const Ctx& c, const YAML::Node& n) {
+  return c.At(n, "YAML tag '" + n.Tag() +
+                     "' is not allowed in a policy (it would change how the value reads: write the value plainly)");
+}
+
 bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what,
-               Diag& diag) {
+               Diag& diag, bool allow_match) {
   const size_t before = diag.size();
   std::set<std::string> seen;
   for (const auto& kv : map) {
+    if (Tagged(kv.first)) diag.Add(TagError(c, kv.first));
+    if (Tagged(kv.second) && !(allow_match && kv.second.Tag() == "!match")) diag.Add(TagError(c, kv.second));
     if (!kv.first.IsScalar()) {
       diag.Add(c.At(kv.first, std::string("keys of a ") + what + " must be plain names"));
       continue;

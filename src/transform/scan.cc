@@ -106,27 +106,30 @@ Status Scanning::ProtectWith(const detect::Scanner& scanner, const ActionContext
   return Status::Ok();
 }
 
+void NumberForms(std::string_view number, std::vector<std::string>* out) {
+  out->clear();
+  if (number.find_first_of(".eE") == std::string_view::npos) return;
+  // A reader sees 9.001011234567e12 as 9001011234567, and its digits in
+  // 9.001011234567e-5: the exact value and the significant digits.
+  number::DigitForms forms = number::ReadableDigits(number);
+  for (std::string* form : {&forms.plain, &forms.significand})
+    if (!form->empty() && *form != number) out->push_back(*form);
+  // And its whole part alone: 9001011234568.1 holds an RRN before the point
+  // (in text, ".1" after a number glues it into a longer dotted one).
+  if (const size_t point = forms.plain.find('.'); point != std::string::npos && point > 0) {
+    std::string whole = forms.plain.substr(0, point);
+    if (whole != "0" && whole != "-0") out->push_back(std::move(whole));
+  }
+}
+
 Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::string_view number, std::string* out,
                      bool* found) {
   *found = false;
-  if (number.find_first_of(".eE") != std::string_view::npos) {
-    // A reader sees 9.001011234567e12 as 9001011234567, and its digits in
-    // 9.001011234567e-5: scan the exact value and the significant digits
-    // too; the first form with a hit is what the scan's output protects.
-    const number::DigitForms forms = number::ReadableDigits(number);
-    for (const std::string* form : {&forms.plain, &forms.significand}) {
-      if (form->empty() || *form == number) continue;
-      if (Status st = scanning.Protect(ctx, *form, out, found); !st.ok() || *found) return st;
-    }
-    // And its whole part alone: 9001011234568.1 holds an RRN before the point
-    // (in text, ".1" after a number glues it into a longer dotted one).
-    if (const size_t point = forms.plain.find('.'); point != std::string::npos && point > 0) {
-      const std::string whole = forms.plain.substr(0, point);
-      if (whole != "0" && whole != "-0") {
-        if (Status st = scanning.Protect(ctx, whole, out, found); !st.ok() || *found) return st;
-      }
-    }
-  }
+  // The first form with a hit is what the scan's output protects.
+  thread_local std::vector<std::string> forms;
+  NumberForms(number, &forms);
+  for (const std::string& form : forms)
+    if (Status st = scanning.Protect(ctx, form, out, found); !st.ok() || *found) return st;
   return scanning.Protect(ctx, number, out, found);
 }
 

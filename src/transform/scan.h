@@ -94,6 +94,11 @@ class ScanAction final : public Action {
   std::shared_ptr<const Scanning> scanning_;
 };
 
+// The forms other than itself in which a reader sees the digits of a JSON
+// number with a fraction or an exponent: its exact value and its significant
+// digits (number::ReadableDigits) and its whole part; none for an integer.
+void NumberForms(std::string_view number, std::vector<std::string>* out);
+
 // Scanning::Protect for a value that is a JSON number: one with a fraction or
 // an exponent is also scanned as its exact value and as its significant
 // digits (number::ReadableDigits), the forms a reader sees its digits in;

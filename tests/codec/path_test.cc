@@ -52,6 +52,44 @@ TEST(FieldPathParse, QuotedKeys) {
   EXPECT_EQ(Segs("m[\"k\"][*]"), (std::vector<PathSegment>{K("m"), K("k"), Any()}));
 }
 
+// A quoted key is a JSON string: its escapes read as in a record, so
+// user["r\u0072n"] is user.rrn (found by review: it was the literal key
+// "ru0072n", and the record's rrn passed); a malformed escape is an error.
+TEST(FieldPathParse, QuotedKeysReadJsonEscapes) {
+  EXPECT_EQ(Segs("user[\"r\\u0072n\"]"), (std::vector<PathSegment>{K("user"), K("rrn")}));
+  EXPECT_EQ(Segs("[\"a\\\\b\"]"), (std::vector<PathSegment>{K("a\\b")}));
+  EXPECT_EQ(Segs("[\"a\\/b\"]"), (std::vector<PathSegment>{K("a/b")}));
+  EXPECT_EQ(Segs("[\"\\ud83d\\ude00\"]"), (std::vector<PathSegment>{K("\U0001F600")}));
+  for (const char* bad :
+       {"[\"r\\qn\"]", "[\"a\\.b\"]", "[\"\\ud83d\"]", "[\"\\ude00\"]", "[\"\\u00\"]", "[\"a\tb\"]"}) {
+    auto p = FieldPath::Parse(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_EQ(p.error().code, ErrorCode::kInvalidPath) << bad;
+  }
+}
+
+// `user.*` reads as "every member of user"; it was taken for a member named
+// '*' and protected nothing (found by review). Quoted, '*' is a name.
+TEST(FieldPathParse, StarIsNotAMemberWildcard) {
+  for (const char* bad : {"user.*", "*", "recipients*.phone", "a.b*"}) {
+    auto p = FieldPath::Parse(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_NE(p.error().message.find("not a wildcard"), std::string::npos) << p.error().message;
+  }
+  EXPECT_EQ(Segs("user[\"*\"]"), (std::vector<PathSegment>{K("user"), K("*")}));
+}
+
+// A path deeper than a record may nest can never match; refused (a path of
+// 40,000 segments took 1.6 GB to compile, found by review).
+TEST(FieldPathParse, NoDeeperThanARecordNests) {
+  std::string ok = "a";
+  for (size_t i = 1; i < kMaxPathSegments; ++i) ok += ".a";
+  EXPECT_EQ(Segs(ok).size(), kMaxPathSegments);
+  auto p = FieldPath::Parse(ok + ".b");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("can never match"), std::string::npos) << p.error().message;
+}
+
 TEST(FieldPathParse, UnicodeKeys) {
   EXPECT_EQ(Segs("고객.주민번호"), (std::vector<PathSegment>{K("고객"), K("주민번호")}));
 }

@@ -424,6 +424,31 @@ TEST(EngineCsv, AColumnThatOnlyLooksLikeARuledOneRefusesTheFile) {
   }
 }
 
+// A name written as a number with a fraction or an exponent (a headerless
+// spreadsheet export, a float) is read as values are: 9.001011234567E12 is
+// the RRN 9001011234567 (found by review: it passed as a CSV column name, a
+// member name and a header name under scan).
+TEST(EngineRecord, ANameWrittenAsANumberIsReadAsItsDigits) {
+  auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n"));
+  for (const std::string name : {"9.001011234567E12", "9.001011234568e12", "4.111111111111111E15", "9001011234568.0"}) {
+    const std::vector<std::string> names{name, "a"};
+    auto plan = f.engine->PlanCsv(*f.route, names);
+    ASSERT_FALSE(plan.ok()) << name;
+    EXPECT_EQ(plan.error().code, ErrorCode::kPiiInFieldName) << name;
+    auto h = MaskIt(f, std::nullopt, {{name, "x"}});
+    ASSERT_FALSE(h.status.ok()) << name;
+    EXPECT_EQ(h.status.error().code, ErrorCode::kPiiInFieldName) << name;
+    std::string out;
+    Status st = f.engine->MaskValue(*f.route, "in.raw", "{\"" + name + "\":1}", &out);
+    ASSERT_FALSE(st.ok()) << name;
+    EXPECT_EQ(st.error().code, ErrorCode::kPiiInFieldName) << name;
+    EXPECT_EQ(st.error().message.find(name), std::string::npos) << st.error().message;
+  }
+  // Numbers that are no PII pass as names.
+  const std::vector<std::string> ok{"1.5e3", "a"};
+  EXPECT_TRUE(f.engine->PlanCsv(*f.route, ok).ok());
+}
+
 struct CsvOut {
   Status status;
   std::vector<std::optional<std::string>> cells;  // nullopt = removed; "=" prefix = as it was

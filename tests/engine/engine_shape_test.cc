@@ -299,6 +299,33 @@ TEST(EngineShape, DottedNamesThatSpellAProtectedPathAreDeadLettered) {
   }
 }
 
+// A dotted name that reads as a field inside a protected value ("user.rrn"
+// beside a rule on user, "no.x" inside acct beside a rule on acct.no) passed
+// in the clear under keep (found by review).
+TEST(EngineShape, DottedNamesInsideAProtectedValueAreDeadLettered) {
+  const std::string yaml =
+      "policy: p\nversion: 1\nroutes:\n  - from: t.raw\n    to: t.out\n    dead_letter: t.dlq\n"
+      "    unlisted_fields: %s\n    rules:\n"
+      "      - { path: user, action: redact, apply_to: whole }\n"
+      "      - { path: cust, action: redact }\n"
+      "      - { path: acct.no, action: redact }\n"
+      "      - { path: meta, action: keep }\n";
+  for (const char* mode : kModes) {
+    std::string y = yaml;
+    y.replace(y.find("%s"), 2, mode);
+    Fixture f = Make(y, "t.raw");
+    for (const std::string rec : {R"({"user":{"a":1},"user.rrn":"900101-1234568"})", R"({"cust.rrn":"900101-1234568"})",
+                                  R"({"acct":{"no.x":"900101-1234568"}})", R"({"acct.no.x":"900101-1234568"})"}) {
+      EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
+    }
+    // keep passes what is inside it anyway; a name beside it is unlisted.
+    if (std::string(mode) != "drop") {
+      EXPECT_EQ(Where(f, R"({"meta.version":1})").rfind("ok:", 0), 0u) << mode;
+    }
+    EXPECT_EQ(Where(f, R"({"users.x":1})").rfind("ok:", 0), 0u) << mode;
+  }
+}
+
 // A rule on an object applies to each scalar in it and keeps its member
 // names, so a name that may be data fails the record (found by review: an
 // address and a name as member names passed under redact and mask);

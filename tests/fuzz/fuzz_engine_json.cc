@@ -425,9 +425,10 @@ struct Prediction {
   bool ambiguous_name = false;
 };
 
-// Whether a member name with dots spells a path of the trie from node t, as
-// a reader that expands dotted names reads it: each '.'-separated segment a
-// child (exactly or folded), each [..] in it the [*] child.
+// Whether a member name with dots spells a path of the trie from node t, or
+// a place inside a protected value, as a reader that expands dotted names
+// reads it: each '.'-separated segment a child (exactly or folded), each
+// [..] in it the [*] child.
 bool DottedNameSpellsAPath(std::string_view name, int t) {
   if (name.find('.') == std::string_view::npos) return false;
   int cur = t;
@@ -449,6 +450,8 @@ bool DottedNameSpellsAPath(std::string_view name, int t) {
       if (cur < 0) return false;
     }
     if (dot == std::string_view::npos) return true;
+    // The rest lies inside a value a rule protects; keep passes its scalars.
+    if (const int r = TrieAt(cur).rule; r >= 0) return Rules()[static_cast<size_t>(r)].act != Act::kKeep;
     name.remove_prefix(dot + 1);
   }
 }

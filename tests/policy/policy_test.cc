@@ -593,6 +593,43 @@ TEST(PolicyParse, TwoRoutesOfOneNameAreReportedWithTheirOtherErrors) {
   EXPECT_NE(r.error().message.find("p.yaml:5:13: two routes are named 'r'"), std::string::npos) << r.error().message;
 }
 
+// A quoted key with dots names, to a reader that expands dotted names, the
+// field another rule names: a keep of ["user.rrn"] beside user.rrn passed
+// the record's dotted "user.rrn" raw (found by review). Refused at load.
+TEST(PolicyParse, PathsThatMeetOnceDotsAreExpandedConflict) {
+  for (const char* rules : {"[{ path: user.rrn, action: redact }, { path: '[\"user.rrn\"]', action: keep }]",
+                            "[{ path: meta.a.b, action: redact }, { path: 'meta[\"a.b\"]', action: keep }]",
+                            "[{ path: user, action: redact }, { path: '[\"user.rrn\"]', action: keep }]",
+                            "[{ path: '[\"a.b\"]', action: keep }, { path: a.b.c, action: redact }]"}) {
+    auto r = Parse(std::string("policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: "
+                               "a.dlq\n    rules: ") +
+                   rules + "\n");
+    ASSERT_FALSE(r.ok()) << rules;
+    EXPECT_NE(r.error().message.find("dotted names expanded"), std::string::npos) << r.error().message;
+  }
+  auto ok = Parse(
+      "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n    rules: "
+      "[{ path: user.rrn, action: redact }, { path: '[\"user.rr\"]', action: keep }]\n");
+  EXPECT_TRUE(ok.ok()) << ok.error().ToString();
+}
+
+// yaml-cpp drops a tag and hands the text as written: `path: !!binary
+// dXNlci5ycm4=` protected the member "dXNlci5ycm4=" (found by review).
+TEST(PolicyParse, YamlTagsAreRefused) {
+  for (const char* rule : {"- { path: !!binary dXNlci5ycm4=, action: redact }", "- { path: !!null a, action: redact }",
+                           "- { path: a, action: !custom redact }", "- !!map { path: a, action: redact }",
+                           "- { path: a, action: redact, mode: !!str constant, value: x }"}) {
+    auto r = Parse(OneRule(rule));
+    ASSERT_FALSE(r.ok()) << rule;
+    EXPECT_NE(r.error().message.find("YAML tag"), std::string::npos) << r.error().message;
+  }
+  auto route = Parse(
+      "policy: p\nversion: 1\nroutes:\n  - from: !!str a.raw\n    to: a.out\n    dead_letter: a.dlq\n    rules: "
+      "[{ path: a, action: redact }]\n");
+  ASSERT_FALSE(route.ok());
+  EXPECT_NE(route.error().message.find("p.yaml:4:11: YAML tag"), std::string::npos) << route.error().message;
+}
+
 TEST(PolicyParse, UnlistedFieldsAndApplyTo) {
   auto with = [](const std::string& unlisted, const std::string& rule) {
     return "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"

@@ -34,12 +34,20 @@ class Ctx {
 
 class Diag;
 
-// Reports every key outside `allowed` (with a suggestion for typos), every
+// Whether a node carries an explicit YAML tag (`!!binary`, `!!null`,
+// `!custom`): yaml-cpp hands the text as written and drops the tag, so a
+// tagged value would read otherwise than the author meant. A policy refuses
+// them (the tests' `!match` is read where it is allowed).
+[[nodiscard]] bool Tagged(const YAML::Node& n);
+[[nodiscard]] Error TagError(const Ctx& c, const YAML::Node& n);
+
+// Reports every tagged key or value (Tagged), every key outside `allowed` (with a suggestion for typos), every
 // duplicate and every key that is not a plain name to `diag`. False if there
 // was any: the caller goes on checking the rest of the mapping, so that one
-// run shows every error.
+// run shows every error. A test's expectations may be tagged `!match`
+// (allow_match).
 bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what,
-               Diag& diag);
+               Diag& diag, bool allow_match = false);
 
 // The non-empty string under `key` of a mapping.
 [[nodiscard]] Result<std::string> RequireString(const Ctx& c, const YAML::Node& map, const char* key, const char* what);
