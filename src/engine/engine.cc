@@ -356,7 +356,7 @@ const RouteRef* Engine::RouteFor(const policy::Route* route) const {
 
 std::vector<std::string> Engine::SourceTopics() const {
   std::vector<std::string> out;
-  for (const auto& r : routes_) out.push_back(r.route->from);
+  for (const auto& r : routes_) out.push_back(policy::SubscriptionPattern(*r.route));
   return out;
 }
 

@@ -85,6 +85,8 @@ class Engine {
   [[nodiscard]] const RouteRef* FindRoute(std::string_view topic) const;
   // The RouteRef of one of the policies' routes (by identity), or null.
   [[nodiscard]] const RouteRef* RouteFor(const policy::Route* route) const;
+  // What the consumer subscribes to: each route's topic, or its pattern as
+  // policy::SubscriptionPattern gives it to librdkafka.
   [[nodiscard]] std::vector<std::string> SourceTopics() const;
   [[nodiscard]] const std::vector<RouteRef>& routes() const { return routes_; }
   [[nodiscard]] const Limits& limits() const { return limits_; }

@@ -220,4 +220,13 @@ class Policy {
 // For a route's `from`: true if `topic` is `from` or matches its pattern.
 [[nodiscard]] bool SourceMatches(const Route& route, std::string_view topic);
 
+// What the consumer subscribes to for a route's `from`: the topic, or for a
+// pattern "^(rest)$". librdkafka reads a pattern as a POSIX extended regular
+// expression (regcomp, REG_EXTENDED) and searches with it, so `^a\.raw`
+// would also take a.raw.masked; anchored at both ends it matches the whole
+// name, as SourceMatches does. A pattern is valid only where the two
+// dialects agree (the policy checks it: no \d or other letter escape, no
+// (?...) group).
+[[nodiscard]] std::string SubscriptionPattern(const Route& route);
+
 }  // namespace maskproxy::policy

@@ -2,6 +2,7 @@
 // value/$key/$header rules and their actions, `binary:`; topic names and
 // source patterns.
 #include <re2/re2.h>
+#include <regex.h>
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
@@ -37,6 +38,30 @@ Status CheckHeaderName(const Ctx& c, const YAML::Node& n, const std::string& nam
   if (auto flaw = codec::FindNameFlaw(name))
     return c.At(n, "header name '" + name + "' at character " + std::to_string(flaw->pos + 1) + ": " + flaw->what);
   return Status::Ok();
+}
+
+// Why a pattern that RE2 accepts would select other topics in librdkafka's
+// subscription (POSIX ERE through regcomp, policy.h SubscriptionPattern), or
+// "" when the dialects agree on it.
+std::string SubscriptionDialectMismatch(const std::string& pattern) {
+  for (size_t i = 0; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      const char e = pattern[i + 1];
+      if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+        return std::string("'\\") + e +
+               "' is not an escape there (write [0-9] for \\d, [A-Za-z0-9_] for \\w; escape only punctuation)";
+      ++i;
+    } else if (pattern[i] == '(' && pattern[i + 1] == '?') {
+      return "'(?' starts no group there (write (...) for (?:...); flags are not supported)";
+    }
+  }
+  Route probe;
+  probe.from = pattern;
+  regex_t re;
+  if (regcomp(&re, SubscriptionPattern(probe).c_str(), REG_EXTENDED | REG_NOSUB) != 0)
+    return "it does not compile as one";
+  regfree(&re);
+  return "";
 }
 
 // Adds the comma-separated "name:version" refs of an action to *refs.
@@ -335,6 +360,12 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       if (!re.ok()) {
         diag.Add(c.At(node[key], "'from' starts with '^', so it is a pattern, but not a valid one: " + re.error()));
         topics_ok = false;
+      } else if (std::string why = SubscriptionDialectMismatch(*v); !why.empty()) {
+        diag.Add(c.At(node[key],
+                      "'from' is a pattern the consumer subscribes with, and librdkafka reads it as a POSIX "
+                      "extended regular expression: " +
+                          why));
+        topics_ok = false;
       }
       *out = *v;
       continue;
@@ -478,6 +509,11 @@ bool IsValidTopicName(std::string_view name) {
     if (!ok) return false;
   }
   return true;
+}
+
+std::string SubscriptionPattern(const Route& route) {
+  if (!route.from_is_pattern()) return route.from;
+  return "^(" + route.from.substr(1) + ")$";
 }
 
 bool SourceMatches(const Route& route, std::string_view topic) {

@@ -2,6 +2,7 @@
 #include "engine/engine.h"
 
 #include <gtest/gtest.h>
+#include <regex.h>
 
 #include <optional>
 #include <string>
@@ -457,7 +458,39 @@ TEST(EnginePatterns, RegexSourcesRouteByFullMatchExactFirst) {
   ASSERT_NE((*e)->FindRoute("orders.anything"), nullptr);
   EXPECT_EQ((*e)->RouteFor(&p->routes()[1]), &(*e)->routes()[1]);
   auto topics = (*e)->SourceTopics();
-  EXPECT_EQ(topics[1], "^payments\\.[a-z]+\\.raw$") << "subscribed as a regex (librdkafka: leading ^)";
+  EXPECT_EQ(topics[1], "^(payments\\.[a-z]+\\.raw$)$") << "subscribed as a regex (librdkafka: leading ^)";
+}
+
+// librdkafka subscribes with a pattern through POSIX regcomp/regexec, which
+// search: `^orders\..*` unanchored at the end is fine, but `^a\.raw` also took
+// a.raw.masked (its own output, read again), and \d is a 'd' there (found by
+// review). The subscription is anchored at both ends, and a pattern the two
+// dialects read differently is refused.
+TEST(EnginePatterns, TheSubscriptionSelectsWhatTheRoutesMatch) {
+  auto p = MustPolicy("policy: p\nversion: 1\nroutes:\n" + Route("'^a\\.raw'", "b.masked", "b.dlq") +
+                      Route("'^(c|d)\\.[0-9]+$'", "e.out", "e.dlq"));
+  ASSERT_NE(p, nullptr);
+  auto e = Engine::Create({p}, {});
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  const auto topics = (*e)->SourceTopics();
+  ASSERT_EQ(topics.size(), 2u);
+  auto librdkafka_takes = [](const std::string& pattern, const char* topic) {
+    regex_t re;
+    EXPECT_EQ(regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB), 0) << pattern;
+    const bool m = regexec(&re, topic, 0, nullptr, 0) == 0;
+    regfree(&re);
+    return m;
+  };
+  for (const char* topic : {"a.raw", "a.raw.masked", "xa.raw", "c.12", "d.7", "c.12x", "cd.1", "c.d"}) {
+    const bool subscribed = librdkafka_takes(topics[0], topic) || librdkafka_takes(topics[1], topic);
+    EXPECT_EQ(subscribed, (*e)->FindRoute(topic) != nullptr) << topic;
+  }
+  for (const char* from : {"'^a\\.\\d+$'", "'^(?:a|b)\\.raw$'", "'^a\\w+$'", "'^a[\\d]$'"}) {
+    auto bad =
+        policy::Policy::Parse("policy: p\nversion: 1\nroutes:\n" + Route(from, "x.out", "x.dlq"), "p.yaml", Keys());
+    ASSERT_FALSE(bad.ok()) << from;
+    EXPECT_NE(bad.error().message.find("POSIX extended regular expression"), std::string::npos) << bad.error().message;
+  }
 }
 
 TEST(EnginePatterns, OutputsMatchingAPatternAreRefused) {
