@@ -142,6 +142,27 @@ TEST(MaskAction, InvalidOptions) {
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), ErrorCode::kInvalidOption, {"mask_char"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\n"}}), ErrorCode::kInvalidOption, {"mask_char"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"separators", "é"}}), ErrorCode::kInvalidOption, {"separators"}));
+  // A separator is shown: digits or letters there showed the whole value
+  // (found by review: separators " 0123456789" left a card number whole).
+  for (const char* seps : {" 0123456789", "abc", "-Z"})
+    EXPECT_TRUE(FailsWith(Make("mask", {{"separators", seps}}), ErrorCode::kInvalidOption, {"letters or digits"}))
+        << seps;
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "1"}}), ErrorCode::kInvalidOption, {"digit"}));
+  EXPECT_TRUE(Make("mask", {{"mask_char", "X"}}).ok());
+}
+
+// A bucket one unit of some precision wide gives such numbers exactly,
+// however the size is written: 1.0 and 0.10 were not warned about (found by
+// review).
+TEST(GeneralizeAction, WarnsOfABucketOneUnitWideHoweverWritten) {
+  for (const char* size : {"1", "1.0", "0.01", "0.10", "0.0100", "01"}) {
+    auto a = MustMake("generalize", {{"to", "bucket"}, {"size", size}});
+    EXPECT_NE(a->Warning().find("one unit of its own precision"), std::string::npos) << size;
+  }
+  for (const char* size : {"10", "1.5", "0.5", "100.0", "0.25"}) {
+    auto a = MustMake("generalize", {{"to", "bucket"}, {"size", size}});
+    EXPECT_EQ(a->Warning(), "") << size;
+  }
 }
 
 TEST(MaskAction, InvalidOptionNamesOptionForLocating) {

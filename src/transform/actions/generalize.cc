@@ -79,8 +79,17 @@ Result<std::unique_ptr<Action>> GeneralizeAction::Create(ActionOptions& o, const
 }
 
 std::string GeneralizeAction::Warning() const {
-  if (to_ != To::kBucket || size_ != 1) return "";
-  return "a bucket of size " + FormatScaled(1, scale_) +
+  if (to_ != To::kBucket) return "";
+  // A size of one unit of some precision, however written (1, 0.01, 1.0,
+  // 0.10): a number with no more decimals than that is given exactly.
+  u128 mag = size_;
+  int scale = scale_;
+  while (scale > 0 && mag % 10 == 0) {
+    mag /= 10;
+    --scale;
+  }
+  if (mag != 1) return "";
+  return "a bucket of size " + FormatScaled(1, scale) +
          " is one unit of its own precision: a number with no more decimals is given exactly (125 becomes "
          "\"125-125\"); use a larger size";
 }

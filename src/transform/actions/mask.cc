@@ -30,11 +30,20 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(*ch, 0) != ch->size() || *ch == "\"" || *ch == "\\" ||
       static_cast<unsigned char>((*ch)[0]) < 0x20)
     return Error(ErrorCode::kInvalidOption, "[mask_char] option 'mask_char' must be one printable character");
+  if ((*ch)[0] >= '0' && (*ch)[0] <= '9')
+    return Error(ErrorCode::kInvalidOption,
+                 "[mask_char] option 'mask_char' may not be a digit: a masked number would read as another number");
   auto seps = o.TakeString("separators", " -./()+:_@");
   if (!seps.ok()) return seps.error();
   for (char c : *seps) {
     if (static_cast<unsigned char>(c) >= 0x80 || static_cast<unsigned char>(c) < 0x20)
       return Error(ErrorCode::kInvalidOption, "[separators] option 'separators' must be printable ASCII characters");
+    // A separator is shown as it is: a digit or letter there would show the
+    // value ("0123456789" left a card number whole).
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+      return Error(ErrorCode::kInvalidOption,
+                   "[separators] option 'separators' may not hold letters or digits: separators are shown as they "
+                   "are, so the value would be too");
     a->separator_[static_cast<unsigned char>(c)] = true;
   }
   a->keep_first_ = static_cast<size_t>(*first);
