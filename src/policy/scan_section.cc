@@ -239,6 +239,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
   }
   std::vector<detect::DetectorSpec> enabled;
   std::vector<transform::Scanning::DetectorAction> actions;
+  int kept_by_default = 0;
   for (size_t i = 0; i < specs.size(); ++i) {
     auto it = by_name.find(specs[i].name);
     const bool given = it != by_name.end() || has_default;
@@ -272,6 +273,11 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
         continue;
       }
       da.action = std::move(a).value();
+      // keep leaves a hit as it is: what the detector finds passes. Said
+      // once for the default, once per detector named.
+      if (!da.action && (it != by_name.end() || kept_by_default++ == 0))
+        diag.Warn(c.At(spec_node, "warning: scan action for '" + (it != by_name.end() ? specs[i].name : "default") +
+                                      "' is keep: what it finds passes unchanged (it is counted, not protected)"));
     }
     enabled.push_back(specs[i]);
     actions.push_back(std::move(da));

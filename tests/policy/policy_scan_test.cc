@@ -108,6 +108,23 @@ struct BadCase {
   std::string expect;  // a part of the message, with line:col
 };
 
+// keep as a detector's action passes what it finds; the batch summary and
+// the playground counted such hits as protected, and nothing warned (found
+// by review). Warned once for the default, once per detector named.
+TEST(PolicyScanTest, KeepAsAScanActionIsWarnedAbout) {
+  auto p = Policy::Parse(Doc("scan:\n  actions:\n    default: keep\n    ipv4: keep\n    phone_kr: { action: redact, "
+                             "mode: constant, value: x }\n"),
+                         "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const auto& w = (*p)->warnings();
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[0].find("scan action for 'default' is keep"), std::string::npos) << w[0];
+  EXPECT_NE(w[1].find("scan action for 'ipv4' is keep"), std::string::npos) << w[1];
+  auto none = Policy::Parse(Doc(""), "p.yaml", Keys());
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE((*none)->warnings().empty());
+}
+
 TEST(PolicyScanTest, ErrorsPointAtTheirLine) {
   const std::vector<BadCase> cases = {
       {"unknown detector", "scan:\n  actions:\n    phone: mask\n", "p.yaml:5:5: unknown detector 'phone'"},
