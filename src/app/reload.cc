@@ -47,30 +47,59 @@ std::vector<std::string> RouteNames(const engine::Engine& e) {
   return out;
 }
 
-// Route name -> rule path -> action, of every rule of `policies`.
+// Route name -> rule path -> action, of every rule of `policies` ("keep
+// whole" for a keep with apply_to: whole), and under kUnlisted the route's
+// unlisted_fields.
 using RuleMap = std::map<std::string, std::map<std::string, std::string>>;
+constexpr const char* kUnlisted = "unlisted_fields";
 RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
   RuleMap out;
-  for (const auto& p : policies)
-    if (p)
-      for (const auto& r : p->routes())
-        for (const auto& rule : r.rules) out[r.name][rule.path.text] = rule.action_name;
+  for (const auto& p : policies) {
+    if (!p) continue;
+    for (const auto& r : p->routes()) {
+      auto& rules = out[r.name];
+      rules[kUnlisted] = r.unlisted == policy::Unlisted::kDrop   ? "drop"
+                         : r.unlisted == policy::Unlisted::kScan ? "scan"
+                                                                 : "keep";
+      for (const auto& rule : r.rules)
+        rules[rule.path.text] = rule.action_name == "keep" && rule.whole ? "keep whole" : rule.action_name;
+    }
+  }
   return out;
 }
 
-// The protections `after` drops from routes that both sets have.
+// How much unlisted_fields protects: drop removes every unnamed field, scan
+// protects the PII the detectors find in them, keep passes them.
+int UnlistedStrength(const std::string& mode) {
+  return mode == "drop" ? 2 : mode == "scan" ? 1 : 0;
+}
+
+// The protections `after` drops from routes that both sets have: a rule
+// gone or turned into keep, a keep of scalars that keeps its object whole
+// now (nested PII passes), unlisted_fields loosened (drop -> scan -> keep).
 std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& after) {
   std::vector<std::string> out;
   for (const auto& [route, rules] : before) {
     auto now = after.find(route);
     if (now == after.end()) continue;  // the route itself is gone: routes_removed says so
     for (const auto& [path, action] : rules) {
-      if (action == "keep") continue;
       auto it = now->second.find(path);
+      if (path == kUnlisted) {
+        if (it != now->second.end() && UnlistedStrength(it->second) < UnlistedStrength(action))
+          out.push_back(route + ": " + path + " (" + action + " -> " + it->second + ")");
+        continue;
+      }
+      if (action == "keep whole") continue;
+      if (action == "keep") {
+        if (it != now->second.end() && it->second == "keep whole")
+          out.push_back(route + ": " + path + " (keep -> keep, apply_to: whole)");
+        continue;
+      }
       if (it == now->second.end())
         out.push_back(route + ": " + path + " (" + action + ")");
-      else if (it->second == "keep")
-        out.push_back(route + ": " + path + " (" + action + " -> keep)");
+      else if (it->second == "keep" || it->second == "keep whole")
+        out.push_back(route + ": " + path + " (" + action + " -> keep" +
+                      (it->second == "keep whole" ? ", apply_to: whole)" : ")"));
     }
   }
   return out;

@@ -388,6 +388,36 @@ TEST_F(ReloadTest, ProtectionsDroppedOnARouteThatStaysAreReported) {
   EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
 }
 
+// A reload that loosens a route without removing a rule (unlisted_fields
+// drop -> keep, a keep that keeps its object whole) was not reported (found
+// by review).
+TEST_F(ReloadTest, LooserUnlistedFieldsAndAWholeKeepAreReported) {
+  auto with = [](int version, const char* unlisted, const char* meta_keep) {
+    std::string y = Policy(version, kTokenize);
+    y.insert(y.find("    rules:\n"), std::string("    unlisted_fields: ") + unlisted + "\n");
+    return y + "      - { path: meta, action: keep" + meta_keep + " }\n";
+  };
+  Write("users.yaml", with(1, "drop", ""));
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  Write("users.yaml", with(2, "keep", ", apply_to: whole"));
+  ReloadResult r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: meta (keep -> keep, apply_to: whole)",
+                                                       "users.raw: unlisted_fields (drop -> keep)"}));
+  // Tightened again: nothing removed; scan -> drop neither.
+  Write("users.yaml", with(3, "scan", ""));
+  r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+  Write("users.yaml", with(4, "drop", ""));
+  r = reloader_->ReloadNow("http");
+  EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+  Write("users.yaml", with(5, "scan", ""));
+  r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: unlisted_fields (drop -> scan)"})) << r.ToJson();
+}
+
 // The policy path is a symbolic link to a file in another directory: an
 // edit of that file (sed -i: a new file renamed over it) reloads.
 TEST_F(ReloadTest, AnEditBehindASymlinkReloads) {
