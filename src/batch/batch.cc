@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <vector>
@@ -21,38 +24,56 @@ namespace {
 constexpr size_t kBlock = 1 << 20;
 
 // Reads `in` in blocks into one buffer that holds the unconsumed bytes
-// [begin, end): at most one pending record plus one block.
+// [begin, end): at most one pending record plus one block. The buffer starts
+// at two blocks and grows (doubling) only as a pending record needs it, up to
+// max_record + 2 + one block: a large --max-record-bytes costs memory only
+// when a record is that long. Allocation failure is an error, not an abort.
 class Reader {
  public:
-  Reader(std::istream& in, size_t max_record) : in_(in), buf_(max_record + 2 + kBlock, '\0') {}
+  Reader(std::istream& in, size_t max_record) : in_(in), cap_(max_record + 2 + kBlock) {}
 
-  [[nodiscard]] std::string_view pending() const { return std::string_view(buf_.data() + begin_, end_ - begin_); }
+  [[nodiscard]] std::string_view pending() const {
+    static constexpr char kNone[1] = {};  // before the first Fill: empty, but not null (memchr)
+    return std::string_view(buf_ ? buf_.get() + begin_ : kNone, end_ - begin_);
+  }
   [[nodiscard]] bool eof() const { return eof_; }
   [[nodiscard]] uint64_t bytes_in() const { return bytes_in_; }
   void Consume(size_t n) { begin_ += n; }
   void DropAll() { begin_ = end_ = 0; }
 
   // Moves the pending bytes to the front and reads up to one block after
-  // them. False on a read error.
-  [[nodiscard]] bool Fill() {
+  // them, growing the buffer first when less than a block is free.
+  [[nodiscard]] Status Fill() {
     if (begin_ > 0) {
-      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+      std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
-    size_t room = std::min(kBlock, buf_.size() - end_);
-    in_.read(buf_.data() + end_, static_cast<std::streamsize>(room));
-    size_t got = static_cast<size_t>(in_.gcount());
+    if (size_ - end_ < kBlock && size_ < cap_) {
+      const size_t want = std::min(cap_, std::max({2 * size_, end_ + kBlock, 2 * kBlock}));
+      std::unique_ptr<char[]> grown(new (std::nothrow) char[want]);
+      if (grown == nullptr)
+        return Error(ErrorCode::kIoError, "cannot allocate " + std::to_string(want) +
+                                              " bytes for the read buffer (lower --max-record-bytes)");
+      if (end_ > 0) std::memcpy(grown.get(), buf_.get(), end_);
+      buf_ = std::move(grown);
+      size_ = want;
+    }
+    const size_t room = std::min(kBlock, size_ - end_);
+    in_.read(buf_.get() + end_, static_cast<std::streamsize>(room));
+    const size_t got = static_cast<size_t>(in_.gcount());
     end_ += got;
     bytes_in_ += got;
-    if (in_.bad()) return false;
+    if (in_.bad()) return Error(ErrorCode::kIoError, "cannot read the input");
     if (got == 0 || in_.eof()) eof_ = true;
-    return true;
+    return Status::Ok();
   }
 
  private:
   std::istream& in_;
-  std::string buf_;
+  const size_t cap_;  // the most the buffer may grow to
+  std::unique_ptr<char[]> buf_;
+  size_t size_ = 0;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   uint64_t bytes_in_ = 0;
@@ -186,7 +207,7 @@ class Run {
         }
         searched = reader_.pending().size();
         if (reader_.eof()) return Status::Ok();
-        if (!reader_.Fill()) return IoError("cannot read the input");
+        if (Status st = reader_.Fill(); !st.ok()) return st;
         continue;
       }
       const size_t len = static_cast<size_t>(nl - data.data());
@@ -377,7 +398,7 @@ class Run {
           return true;
         }
         if (reader_.eof()) return false;
-        if (!reader_.Fill()) return IoError("cannot read the input");
+        if (Status st = reader_.Fill(); !st.ok()) return st.error();
         continue;
       }
       *state = p;
@@ -408,7 +429,7 @@ class Run {
       }
       reader_.DropAll();
       if (reader_.eof()) return Status::Ok();
-      if (!reader_.Fill()) return IoError("cannot read the input");
+      if (Status st = reader_.Fill(); !st.ok()) return st;
     }
   }
 
@@ -420,7 +441,7 @@ class Run {
     // A UTF-8 byte order mark before it (Excel's "CSV UTF-8") is no part of
     // the first column's name; the output keeps it.
     while (reader_.pending().size() < 3 && !reader_.eof()) {
-      if (!reader_.Fill()) return IoError("cannot read the input");
+      if (Status st = reader_.Fill(); !st.ok()) return st;
     }
     const bool bom = reader_.pending().starts_with("\xEF\xBB\xBF");
     if (bom) reader_.Consume(3);
@@ -597,6 +618,7 @@ Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteR
   if (format == Format::kCsv && (d == '"' || d == '\r' || d == '\n'))
     return Error(ErrorCode::kInvalidOption, "the CSV delimiter cannot be a quote, CR or LF");
   size_t max_record = options.max_line_bytes ? options.max_line_bytes : engine.limits().max_record_bytes;
+  max_record = std::min(max_record, SIZE_MAX / 4);  // no limit, and no overflow of the sizes derived from it
   Run run(engine, route, in, out, quarantine, options, max_record);
   return run.Finish(format == Format::kCsv ? run.Csv() : run.JsonLines());
 }

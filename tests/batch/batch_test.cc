@@ -406,6 +406,25 @@ TEST(BatchCsv, OverLongRecordIsSkipped) {
   EXPECT_EQ(o.stats->quarantined, 1u);
 }
 
+// The read buffer grows as records need it: a limit far beyond memory costs
+// nothing on small records.
+TEST(BatchFormat, AHugeLimitIsNotAllocatedUpFront) {
+  engine::Limits limits;
+  limits.max_record_bytes = size_t{1} << 44;  // 16 TiB, as --max-record-bytes sets both
+  auto e = MakeEngine(kRules, "", limits);
+  auto c = MakeEngine("      - { path: a, action: redact, mode: constant, value: r }\n", "", limits);
+  BatchOptions opt = Jsonl();
+  opt.max_line_bytes = size_t{1} << 44;  // 16 TiB
+  Out o = Mask(*e, "{\"memo\":\"a\"}\n", opt);
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "{\"memo\":null}\n");
+  opt = Csv();
+  opt.max_line_bytes = size_t{1} << 44;
+  o = Mask(*c, "a,b\n1,\"" + std::string(3 << 20, 'x') + "\"\n", opt);
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->masked, 1u);
+}
+
 TEST(BatchCsv, RoundTripOfQuotedCellsThroughAnIdentityLikeRule) {
   // A constant rule on one column; the other cells, quoted or not, come back byte for byte.
   auto e = MakeEngine("      - { path: k, action: redact, mode: constant, value: \"\" }\n");
