@@ -500,6 +500,13 @@ class Run {
     }
     const bool bom = reader_.pending().starts_with("\xEF\xBB\xBF");
     if (bom) reader_.Consume(3);
+    // The mark goes before the blank lines written before the header, which
+    // are held until the header is read unless they fill a block.
+    bool bom_written = false;
+    auto write_bom = [&] {
+      if (bom && !bom_written) o.insert(0, "\xEF\xBB\xBF");
+      bom_written = true;
+    };
     for (;;) {
       Row state = Row::kOk;
       std::string_view rec, term;
@@ -509,7 +516,7 @@ class Run {
       if (!more.ok()) return more.error();
       if (!*more) {  // empty input: still check the rules
         Status st = PlanCsv({});
-        if (st.ok() && bom) o.insert(0, "\xEF\xBB\xBF");
+        if (st.ok()) write_bom();
         return st;
       }
       if (state == Row::kTooLarge)
@@ -521,6 +528,10 @@ class Run {
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
         o.append(rec);
         o.append(term);
+        if (o.size() >= kBlock) {
+          write_bom();
+          if (!out_.Flush()) return IoError("cannot write the output");
+        }
         continue;
       }
       if (!codec::IsValidUtf8(rec))
@@ -528,7 +539,7 @@ class Run {
       std::string buf;
       for (const Field& f : fields_) names.emplace_back(Unquoted(rec.substr(f.begin, f.end - f.begin), f.quoted, &buf));
       if (Status st = PlanCsv(names); !st.ok()) return st;
-      if (bom) o.insert(0, "\xEF\xBB\xBF");  // before any blank lines written above
+      write_bom();
       // The header, without dropped columns.
       bool first = true;
       for (size_t c = 0; c < fields_.size(); ++c) {
@@ -561,6 +572,7 @@ class Run {
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
         o.append(rec);
         o.append(term);
+        if (!out_.MaybeFlush()) return IoError("cannot write the output");
         continue;
       }
       ++stats_.records;

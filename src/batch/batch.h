@@ -1,6 +1,6 @@
 // Batch mode: masks files (JSON Lines or CSV) with the same Engine the proxy
 // uses. One record at a time, in constant memory: input is read in 1 MiB
-// blocks, output written in 1 MiB blocks, and no more than
+// blocks, output written in 1 MiB blocks (blank lines too), and no more than
 // one record (at most max_line_bytes) is held. The read buffer grows only as
 // a record needs it, so a large max_line_bytes costs nothing until a record
 // is that long; a buffer that cannot be allocated ends the run ("io_error").

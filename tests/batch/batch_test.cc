@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -550,6 +551,44 @@ TEST(BatchCsv, RecordSizeLimitAsForJsonLines) {
   o = Mask(*e, header + "\n1" + std::string(400000, ',') + "\n", opt);
   ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
   EXPECT_EQ(o.stats->masked, 1u);
+}
+
+// Writes are counted per call: the largest tells what was held.
+class ChunkCounter : public std::streambuf {
+ public:
+  size_t largest = 0, total = 0;
+
+ protected:
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    largest = std::max(largest, static_cast<size_t>(n));
+    total += static_cast<size_t>(n);
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) total += 1;
+    return traits_type::not_eof(c);
+  }
+};
+
+// Blank lines are written as they come, in blocks, not held to the end
+// (before the header too, where the byte order mark still goes first).
+TEST(BatchCsv, BlankLinesAreNotHeld) {
+  auto e = MakeEngine("      - { path: a, action: redact, mode: constant, value: r }\n");
+  const std::string blanks(8 << 20, '\n');
+  for (const std::string& input : {"a,b\n1,2\n" + blanks + "3,4\n", "\xEF\xBB\xBF" + blanks + "a,b\n1,2\n"}) {
+    std::istringstream in(input);
+    ChunkCounter counter;
+    std::ostream out(&counter);
+    std::ostringstream q;
+    auto stats = MaskStream(*e, *e->FindRoute("in.raw"), in, out, &q, Csv());
+    ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+    EXPECT_EQ(counter.total, input.size());
+    EXPECT_LE(counter.largest, size_t{2} << 20);
+  }
+  std::istringstream in("\xEF\xBB\xBF" + blanks + "a,b\n1,2\n");
+  std::ostringstream out, q;
+  ASSERT_TRUE(MaskStream(*e, *e->FindRoute("in.raw"), in, out, &q, Csv()).ok());
+  EXPECT_EQ(out.str(), "\xEF\xBB\xBF" + blanks + "a,b\nr,2\n");
 }
 
 // The read buffer grows as records need it: a limit far beyond memory costs
