@@ -33,9 +33,10 @@ pipelines that land files in Hadoop. Streams in constant memory.
 A record that cannot be masked never reaches the output: it goes to the
 quarantine file as {"line":N,"reason":"...","detail":"...","record":...}.
 Without --quarantine the first such record stops the run (exit 1) and no
-output file is left behind. Regular files are written as NAME.partial and
-renamed when the run succeeds; devices, FIFOs and symbolic links (such as
-/dev/stdout) are written in place.
+output file is left behind; a run that fails (a record, or reading or writing
+any file, the quarantine included) leaves neither. Regular files are written
+as NAME.partial and renamed when the run succeeds; devices, FIFOs and symbolic
+links (such as /dev/stdout) are written in place.
 
 Options:
   --route NAME               the route's name or source topic
@@ -97,6 +98,21 @@ int CmdMask(const std::vector<std::string>& args) {
       return Usage("mask: --max-record-bytes needs a positive number");
     limits.max_record_bytes = std::stoull(max_bytes);
   }
+  // Regular files are written beside their final names and renamed on
+  // success, so a failed run never leaves a file that looks complete. Anything
+  // else that exists (/dev/null, a FIFO, a terminal, and any symbolic link,
+  // such as /dev/stderr or /dev/stdout) is written in place: renaming over it
+  // would replace the device or the link itself with a file.
+  auto staged = [](const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+  };
+  const bool in_from_file = !in_path.empty() && in_path != "-";
+  const bool out_to_file = !out_path.empty() && out_path != "-";
+  const bool out_staged = out_to_file && staged(out_path);
+  const bool q_staged = !quarantine_path.empty() && staged(quarantine_path);
+  const std::string out_target = out_staged ? out_path + ".partial" : out_path;
+  const std::string q_target = q_staged ? quarantine_path + ".partial" : quarantine_path;
 
   auto keys = LoadKeyringForCli(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
@@ -112,28 +128,25 @@ int CmdMask(const std::vector<std::string>& args) {
   std::ios::sync_with_stdio(false);
   std::ifstream in_file;
   std::istream* in = &std::cin;
-  if (!in_path.empty() && in_path != "-") {
+  if (in_from_file) {
     in_file.open(in_path, std::ios::binary);
     if (!in_file) return Fail(Error(ErrorCode::kIoError, "cannot read " + in_path), kExitFailure);
     in = &in_file;
   }
-  // Regular files are written beside their final names and renamed on
-  // success, so a failed run never leaves a file that looks complete. Anything
-  // else that exists (/dev/null, a FIFO, a terminal, and any symbolic link,
-  // such as /dev/stderr or /dev/stdout) is written in place: renaming over it
-  // would replace the device or the link itself with a file.
-  auto staged = [](const std::string& path) {
-    struct stat st {};
-    return ::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
-  };
-  const bool out_to_file = !out_path.empty() && out_path != "-";
-  const bool out_staged = out_to_file && staged(out_path);
-  const bool q_staged = !quarantine_path.empty() && staged(quarantine_path);
-  const std::string out_target = out_staged ? out_path + ".partial" : out_path;
-  const std::string q_target = q_staged ? quarantine_path + ".partial" : quarantine_path;
+  // What this run created, removed unless it succeeds.
+  struct Created {
+    std::vector<std::string> paths;
+    Created() = default;
+    Created(const Created&) = delete;
+    Created& operator=(const Created&) = delete;
+    ~Created() {
+      for (const std::string& p : paths) ::unlink(p.c_str());
+    }
+  } created;
   std::ofstream out_file, q_file;
   std::ostream* out = &std::cout;
   if (out_to_file) {
+    if (out_staged) created.paths.push_back(out_target);
     out_file.open(out_target, std::ios::binary | std::ios::trunc);
     if (!out_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + out_target), kExitFailure);
     out = &out_file;
@@ -143,23 +156,35 @@ int CmdMask(const std::vector<std::string>& args) {
       // Quarantined records are raw: the file is private like the source
       // data, whatever a stale .partial's mode was.
       if (Status s = batch::CreatePrivateFile(q_target); !s.ok()) return Fail(s.error(), kExitFailure);
+      created.paths.push_back(q_target);
     }
     q_file.open(q_target, std::ios::binary | std::ios::trunc);
     if (!q_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + q_target), kExitFailure);
   }
   auto stats = batch::MaskStream(*eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);
   out->flush();
-  if (q_file.is_open()) q_file.close();
+  // A write that fails only when the file is closed (a full disk, /dev/full)
+  // fails the run as any other: the quarantine holds the records the output
+  // lacks.
+  bool q_ok = true;
+  if (q_file.is_open()) {
+    q_file.close();
+    q_ok = !q_file.fail();
+  }
   if (out_file.is_open()) out_file.close();
-  if (!stats.ok() || !*out || (out_to_file && out_file.fail())) {
-    if (out_staged) ::unlink(out_target.c_str());
-    if (q_staged) ::unlink(q_target.c_str());
-    return Fail(stats.ok() ? Error(ErrorCode::kIoError, "writing the output failed") : stats.error(), kExitFailure);
+  if (!stats.ok()) return Fail(stats.error(), kExitFailure);
+  if (!*out || (out_to_file && out_file.fail()))
+    return Fail(Error(ErrorCode::kIoError, "writing the output failed"), kExitFailure);
+  if (!q_ok) return Fail(Error(ErrorCode::kIoError, "writing the quarantine " + q_target + " failed"), kExitFailure);
+  if (q_staged) {
+    if (::rename(q_target.c_str(), quarantine_path.c_str()) != 0)
+      return Fail(Error(ErrorCode::kIoError, "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
+    std::erase(created.paths, q_target);
+    created.paths.push_back(quarantine_path);  // until the output is in place too
   }
   if (out_staged && ::rename(out_target.c_str(), out_path.c_str()) != 0)
     return Fail(Error(ErrorCode::kIoError, "cannot rename " + out_target + " to " + out_path), kExitFailure);
-  if (q_staged && ::rename(q_target.c_str(), quarantine_path.c_str()) != 0)
-    return Fail(Error(ErrorCode::kIoError, "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
+  created.paths.clear();
   std::fprintf(stderr, "maskproxy: %llu record(s): %llu masked, %llu quarantined; %llu bytes in, %llu bytes out\n",
                static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
                static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),
