@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,18 +38,69 @@ Without --quarantine the first such record stops the run (exit 1) and no
 output file is left behind; a run that fails (a record, or reading or writing
 any file, the quarantine included) leaves neither. Regular files are written
 as NAME.partial and renamed when the run succeeds; devices, FIFOs and symbolic
-links (such as /dev/stdout) are written in place.
+links (such as /dev/stdout) are written in place. --in, --out and
+--quarantine must be three different files (exit 2 otherwise); the
+quarantine cannot be standard output (`-`), which carries the masked records.
 
 Options:
   --route NAME               the route's name or source topic
   --in FILE                  input (default: standard input)
   --out FILE                 output (default: standard output)
-  --quarantine FILE          unmaskable records (raw: created mode 0600)
+  --quarantine FILE          unmaskable records (raw: created mode 0600; not -)
   --format jsonl|csv         default: from the --in file name, else jsonl
   --delimiter C              CSV delimiter (default ','; '\t' for tab)
   --max-record-bytes N       longer records are quarantined (default 1 MiB)
   --encryption-ledger FILE   encryption counts (default KEYS.usage)
 )";
+
+// What a file argument names, to tell two of them apart: the file itself
+// (device and inode, symbolic links followed) when it exists, else its
+// absolute name with the links of its existing directories resolved.
+struct FileId {
+  bool exists = false;
+  bool null_device = false;  // /dev/null: any number of arguments may name it
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string name;
+};
+
+bool IsNullDevice(const struct stat& st) {
+  struct stat null {};
+  return S_ISCHR(st.st_mode) && ::stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev;
+}
+
+FileId IdOfPath(const std::string& path) {
+  FileId id;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    id.exists = true;
+    id.null_device = IsNullDevice(st);
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+  }
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  id.name = ec ? path : p.string();
+  return id;
+}
+
+// A standard stream (`fd` 0 or 1) is compared by what it is open on;
+// nullopt when that cannot be told.
+std::optional<FileId> IdOfStream(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  FileId id;
+  id.exists = true;
+  id.null_device = IsNullDevice(st);
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  return id;
+}
+
+bool SameFile(const FileId& a, const FileId& b) {
+  if (a.exists && b.exists) return a.dev == b.dev && a.ino == b.ino && !a.null_device;
+  return !a.exists && !b.exists && !a.name.empty() && a.name == b.name;
+}
 
 }  // namespace
 
@@ -98,6 +151,11 @@ int CmdMask(const std::vector<std::string>& args) {
       return Usage("mask: --max-record-bytes needs a positive number");
     limits.max_record_bytes = std::stoull(max_bytes);
   }
+  if (quarantine_path == "-")
+    return Usage(
+        "mask: --quarantine - is refused: standard output carries the masked records; name a file (with --out FILE, "
+        "/dev/stdout is one)");
+
   // Regular files are written beside their final names and renamed on
   // success, so a failed run never leaves a file that looks complete. Anything
   // else that exists (/dev/null, a FIFO, a terminal, and any symbolic link,
@@ -113,6 +171,39 @@ int CmdMask(const std::vector<std::string>& args) {
   const bool q_staged = !quarantine_path.empty() && staged(quarantine_path);
   const std::string out_target = out_staged ? out_path + ".partial" : out_path;
   const std::string q_target = q_staged ? quarantine_path + ".partial" : quarantine_path;
+
+  // No two of the input, the output, the quarantine (raw records) and the
+  // files staged for them may be one file: the quarantine would land at the
+  // output's path or replace the input, the output overwrite the input.
+  {
+    struct Arg {
+      int arg;  // 0 --in, 1 --out, 2 --quarantine: each with its staged file
+      std::string what;
+      std::optional<FileId> id;
+    };
+    std::vector<Arg> files;
+    if (in_from_file) {
+      files.push_back({0, "--in " + in_path, IdOfPath(in_path)});
+    } else if (auto id = IdOfStream(STDIN_FILENO); id) {
+      struct stat st {};
+      if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) files.push_back({0, "standard input (--in)", id});
+    }
+    if (out_to_file) {
+      files.push_back({1, "--out " + out_path, IdOfPath(out_path)});
+      if (out_staged) files.push_back({1, "--out's " + out_target, IdOfPath(out_target)});
+    } else if (!quarantine_path.empty()) {
+      files.push_back({1, "standard output (--out)", IdOfStream(STDOUT_FILENO)});
+    }
+    if (!quarantine_path.empty()) {
+      files.push_back({2, "--quarantine " + quarantine_path, IdOfPath(quarantine_path)});
+      if (q_staged) files.push_back({2, "--quarantine's " + q_target, IdOfPath(q_target)});
+    }
+    for (size_t i = 0; i < files.size(); ++i)
+      for (size_t j = i + 1; j < files.size(); ++j)
+        if (files[i].id && files[j].id && files[i].arg != files[j].arg && SameFile(*files[i].id, *files[j].id))
+          return Usage("mask: " + files[i].what + " and " + files[j].what +
+                       " are the same file; --in, --out and --quarantine must be three different files");
+  }
 
   auto keys = LoadKeyringForCli(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);

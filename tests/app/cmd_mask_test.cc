@@ -1,5 +1,5 @@
 // maskproxy mask (cmd_mask.cc) end to end: what it leaves behind when it
-// fails.
+// fails, and the files it refuses to mix up.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -88,6 +88,44 @@ TEST_F(CmdMaskTest, AnEarlyFailureLeavesNothingBehind) {
   EXPECT_EQ(Mask({"--in", P("missing.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("q.jsonl")}), kExitFailure);
   EXPECT_EQ(Files(), (std::vector<std::string>{"in.jsonl", "qdir"}));
   EXPECT_TRUE(fs::is_empty(P("qdir")));
+}
+
+// No two of --in, --out and --quarantine may be one file, by name or through
+// a link, nor one of them the other's staged NAME.partial: the run is
+// refused before anything is written.
+TEST_F(CmdMaskTest, TheSameFileTwiceIsRefused) {
+  ASSERT_EQ(::symlink(P("in.jsonl").c_str(), P("in-link.jsonl").c_str()), 0);
+  const std::vector<std::vector<std::string>> cases = {
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("o.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("./x/../o.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("in.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("in.jsonl"), "--quarantine", P("q.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("in-link.jsonl")},
+      {"--in", P("in-link.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("in.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("in.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("o.jsonl.partial")},
+      {"--in", P("in.jsonl.partial"), "--out", P("in.jsonl"), "--format", "jsonl"},
+  };
+  fs::create_directory(P("x"));
+  Write("in.jsonl.partial", kInput);
+  for (const auto& c : cases) {
+    EXPECT_EQ(Mask(c), kExitUsage) << c[3] << " " << (c.size() > 5 ? c[5] : "");
+    EXPECT_EQ(Files(), (std::vector<std::string>{"in-link.jsonl", "in.jsonl", "in.jsonl.partial", "x"}));
+    EXPECT_EQ(Read("in.jsonl"), kInput);
+  }
+  // /dev/null may be named twice.
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", "/dev/null", "--quarantine", "/dev/null"}), kExitOk);
+}
+
+// Standard output carries the masked records: `--quarantine -` is refused
+// (it used to create a file named "-").
+TEST_F(CmdMaskTest, QuarantineDashIsRefused) {
+  const std::string cwd = fs::current_path().string();
+  fs::current_path(dir_);
+  const int rc = Mask({"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", "-"});
+  fs::current_path(cwd);
+  EXPECT_EQ(rc, kExitUsage);
+  EXPECT_EQ(Files(), std::vector<std::string>{"in.jsonl"});
 }
 
 }  // namespace
