@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,20 +35,72 @@ pipelines that land files in Hadoop. Streams in constant memory.
 A record that cannot be masked never reaches the output: it goes to the
 quarantine file as {"line":N,"reason":"...","detail":"...","record":...}.
 Without --quarantine the first such record stops the run (exit 1) and no
-output file is left behind. Regular files are written as NAME.partial and
-renamed when the run succeeds; devices, FIFOs and symbolic links (such as
-/dev/stdout) are written in place.
+output file is left behind; a run that fails (a record, or reading or writing
+any file, the quarantine included) leaves neither. Regular files are written
+as NAME.partial and renamed when the run succeeds; devices, FIFOs and symbolic
+links (such as /dev/stdout) are written in place. --in, --out and
+--quarantine must be three different files (exit 2 otherwise); the
+quarantine cannot be standard output (`-`), which carries the masked records.
 
 Options:
   --route NAME               the route's name or source topic
   --in FILE                  input (default: standard input)
   --out FILE                 output (default: standard output)
-  --quarantine FILE          unmaskable records (raw: created mode 0600)
+  --quarantine FILE          unmaskable records (raw: created mode 0600; not -)
   --format jsonl|csv         default: from the --in file name, else jsonl
   --delimiter C              CSV delimiter (default ','; '\t' for tab)
   --max-record-bytes N       longer records are quarantined (default 1 MiB)
   --encryption-ledger FILE   encryption counts (default KEYS.usage)
 )";
+
+// What a file argument names, to tell two of them apart: the file itself
+// (device and inode, symbolic links followed) when it exists, else its
+// absolute name with the links of its existing directories resolved.
+struct FileId {
+  bool exists = false;
+  bool null_device = false;  // /dev/null: any number of arguments may name it
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string name;
+};
+
+bool IsNullDevice(const struct stat& st) {
+  struct stat null {};
+  return S_ISCHR(st.st_mode) && ::stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev;
+}
+
+FileId IdOfPath(const std::string& path) {
+  FileId id;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    id.exists = true;
+    id.null_device = IsNullDevice(st);
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+  }
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  id.name = ec ? path : p.string();
+  return id;
+}
+
+// A standard stream (`fd` 0 or 1) is compared by what it is open on;
+// nullopt when that cannot be told.
+std::optional<FileId> IdOfStream(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  FileId id;
+  id.exists = true;
+  id.null_device = IsNullDevice(st);
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  return id;
+}
+
+bool SameFile(const FileId& a, const FileId& b) {
+  if (a.exists && b.exists) return a.dev == b.dev && a.ino == b.ino && !a.null_device;
+  return !a.exists && !b.exists && !a.name.empty() && a.name == b.name;
+}
 
 }  // namespace
 
@@ -97,6 +151,59 @@ int CmdMask(const std::vector<std::string>& args) {
       return Usage("mask: --max-record-bytes needs a positive number");
     limits.max_record_bytes = std::stoull(max_bytes);
   }
+  if (quarantine_path == "-")
+    return Usage(
+        "mask: --quarantine - is refused: standard output carries the masked records; name a file (with --out FILE, "
+        "/dev/stdout is one)");
+
+  // Regular files are written beside their final names and renamed on
+  // success, so a failed run never leaves a file that looks complete. Anything
+  // else that exists (/dev/null, a FIFO, a terminal, and any symbolic link,
+  // such as /dev/stderr or /dev/stdout) is written in place: renaming over it
+  // would replace the device or the link itself with a file.
+  auto staged = [](const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+  };
+  const bool in_from_file = !in_path.empty() && in_path != "-";
+  const bool out_to_file = !out_path.empty() && out_path != "-";
+  const bool out_staged = out_to_file && staged(out_path);
+  const bool q_staged = !quarantine_path.empty() && staged(quarantine_path);
+  const std::string out_target = out_staged ? out_path + ".partial" : out_path;
+  const std::string q_target = q_staged ? quarantine_path + ".partial" : quarantine_path;
+
+  // No two of the input, the output, the quarantine (raw records) and the
+  // files staged for them may be one file: the quarantine would land at the
+  // output's path or replace the input, the output overwrite the input.
+  {
+    struct Arg {
+      int arg;  // 0 --in, 1 --out, 2 --quarantine: each with its staged file
+      std::string what;
+      std::optional<FileId> id;
+    };
+    std::vector<Arg> files;
+    if (in_from_file) {
+      files.push_back({0, "--in " + in_path, IdOfPath(in_path)});
+    } else if (auto id = IdOfStream(STDIN_FILENO); id) {
+      struct stat st {};
+      if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) files.push_back({0, "standard input (--in)", id});
+    }
+    if (out_to_file) {
+      files.push_back({1, "--out " + out_path, IdOfPath(out_path)});
+      if (out_staged) files.push_back({1, "--out's " + out_target, IdOfPath(out_target)});
+    } else if (!quarantine_path.empty()) {
+      files.push_back({1, "standard output (--out)", IdOfStream(STDOUT_FILENO)});
+    }
+    if (!quarantine_path.empty()) {
+      files.push_back({2, "--quarantine " + quarantine_path, IdOfPath(quarantine_path)});
+      if (q_staged) files.push_back({2, "--quarantine's " + q_target, IdOfPath(q_target)});
+    }
+    for (size_t i = 0; i < files.size(); ++i)
+      for (size_t j = i + 1; j < files.size(); ++j)
+        if (files[i].id && files[j].id && files[i].arg != files[j].arg && SameFile(*files[i].id, *files[j].id))
+          return Usage("mask: " + files[i].what + " and " + files[j].what +
+                       " are the same file; --in, --out and --quarantine must be three different files");
+  }
 
   auto keys = LoadKeyringForCli(keys_path);
   if (!keys.ok()) return Fail(keys.error(), kExitUsage);
@@ -112,28 +219,25 @@ int CmdMask(const std::vector<std::string>& args) {
   std::ios::sync_with_stdio(false);
   std::ifstream in_file;
   std::istream* in = &std::cin;
-  if (!in_path.empty() && in_path != "-") {
+  if (in_from_file) {
     in_file.open(in_path, std::ios::binary);
     if (!in_file) return Fail(Error(ErrorCode::kIoError, "cannot read " + in_path), kExitFailure);
     in = &in_file;
   }
-  // Regular files are written beside their final names and renamed on
-  // success, so a failed run never leaves a file that looks complete. Anything
-  // else that exists (/dev/null, a FIFO, a terminal, and any symbolic link,
-  // such as /dev/stderr or /dev/stdout) is written in place: renaming over it
-  // would replace the device or the link itself with a file.
-  auto staged = [](const std::string& path) {
-    struct stat st {};
-    return ::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
-  };
-  const bool out_to_file = !out_path.empty() && out_path != "-";
-  const bool out_staged = out_to_file && staged(out_path);
-  const bool q_staged = !quarantine_path.empty() && staged(quarantine_path);
-  const std::string out_target = out_staged ? out_path + ".partial" : out_path;
-  const std::string q_target = q_staged ? quarantine_path + ".partial" : quarantine_path;
+  // What this run created, removed unless it succeeds.
+  struct Created {
+    std::vector<std::string> paths;
+    Created() = default;
+    Created(const Created&) = delete;
+    Created& operator=(const Created&) = delete;
+    ~Created() {
+      for (const std::string& p : paths) ::unlink(p.c_str());
+    }
+  } created;
   std::ofstream out_file, q_file;
   std::ostream* out = &std::cout;
   if (out_to_file) {
+    if (out_staged) created.paths.push_back(out_target);
     out_file.open(out_target, std::ios::binary | std::ios::trunc);
     if (!out_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + out_target), kExitFailure);
     out = &out_file;
@@ -143,23 +247,35 @@ int CmdMask(const std::vector<std::string>& args) {
       // Quarantined records are raw: the file is private like the source
       // data, whatever a stale .partial's mode was.
       if (Status s = batch::CreatePrivateFile(q_target); !s.ok()) return Fail(s.error(), kExitFailure);
+      created.paths.push_back(q_target);
     }
     q_file.open(q_target, std::ios::binary | std::ios::trunc);
     if (!q_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + q_target), kExitFailure);
   }
   auto stats = batch::MaskStream(*eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);
   out->flush();
-  if (q_file.is_open()) q_file.close();
+  // A write that fails only when the file is closed (a full disk, /dev/full)
+  // fails the run as any other: the quarantine holds the records the output
+  // lacks.
+  bool q_ok = true;
+  if (q_file.is_open()) {
+    q_file.close();
+    q_ok = !q_file.fail();
+  }
   if (out_file.is_open()) out_file.close();
-  if (!stats.ok() || !*out || (out_to_file && out_file.fail())) {
-    if (out_staged) ::unlink(out_target.c_str());
-    if (q_staged) ::unlink(q_target.c_str());
-    return Fail(stats.ok() ? Error(ErrorCode::kIoError, "writing the output failed") : stats.error(), kExitFailure);
+  if (!stats.ok()) return Fail(stats.error(), kExitFailure);
+  if (!*out || (out_to_file && out_file.fail()))
+    return Fail(Error(ErrorCode::kIoError, "writing the output failed"), kExitFailure);
+  if (!q_ok) return Fail(Error(ErrorCode::kIoError, "writing the quarantine " + q_target + " failed"), kExitFailure);
+  if (q_staged) {
+    if (::rename(q_target.c_str(), quarantine_path.c_str()) != 0)
+      return Fail(Error(ErrorCode::kIoError, "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
+    std::erase(created.paths, q_target);
+    created.paths.push_back(quarantine_path);  // until the output is in place too
   }
   if (out_staged && ::rename(out_target.c_str(), out_path.c_str()) != 0)
     return Fail(Error(ErrorCode::kIoError, "cannot rename " + out_target + " to " + out_path), kExitFailure);
-  if (q_staged && ::rename(q_target.c_str(), quarantine_path.c_str()) != 0)
-    return Fail(Error(ErrorCode::kIoError, "cannot rename " + q_target + " to " + quarantine_path), kExitFailure);
+  created.paths.clear();
   std::fprintf(stderr, "maskproxy: %llu record(s): %llu masked, %llu quarantined; %llu bytes in, %llu bytes out\n",
                static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
                static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <vector>
@@ -21,38 +24,56 @@ namespace {
 constexpr size_t kBlock = 1 << 20;
 
 // Reads `in` in blocks into one buffer that holds the unconsumed bytes
-// [begin, end): at most one pending record plus one block.
+// [begin, end): at most one pending record plus one block. The buffer starts
+// at two blocks and grows (doubling) only as a pending record needs it, up to
+// max_record + 2 + one block: a large --max-record-bytes costs memory only
+// when a record is that long. Allocation failure is an error, not an abort.
 class Reader {
  public:
-  Reader(std::istream& in, size_t max_record) : in_(in), buf_(max_record + 2 + kBlock, '\0') {}
+  Reader(std::istream& in, size_t max_record) : in_(in), cap_(max_record + 2 + kBlock) {}
 
-  [[nodiscard]] std::string_view pending() const { return std::string_view(buf_.data() + begin_, end_ - begin_); }
+  [[nodiscard]] std::string_view pending() const {
+    static constexpr char kNone[1] = {};  // before the first Fill: empty, but not null (memchr)
+    return std::string_view(buf_ ? buf_.get() + begin_ : kNone, end_ - begin_);
+  }
   [[nodiscard]] bool eof() const { return eof_; }
   [[nodiscard]] uint64_t bytes_in() const { return bytes_in_; }
   void Consume(size_t n) { begin_ += n; }
   void DropAll() { begin_ = end_ = 0; }
 
   // Moves the pending bytes to the front and reads up to one block after
-  // them. False on a read error.
-  [[nodiscard]] bool Fill() {
+  // them, growing the buffer first when less than a block is free.
+  [[nodiscard]] Status Fill() {
     if (begin_ > 0) {
-      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+      std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
-    size_t room = std::min(kBlock, buf_.size() - end_);
-    in_.read(buf_.data() + end_, static_cast<std::streamsize>(room));
-    size_t got = static_cast<size_t>(in_.gcount());
+    if (size_ - end_ < kBlock && size_ < cap_) {
+      const size_t want = std::min(cap_, std::max({2 * size_, end_ + kBlock, 2 * kBlock}));
+      std::unique_ptr<char[]> grown(new (std::nothrow) char[want]);
+      if (grown == nullptr)
+        return Error(ErrorCode::kIoError, "cannot allocate " + std::to_string(want) +
+                                              " bytes for the read buffer (lower --max-record-bytes)");
+      if (end_ > 0) std::memcpy(grown.get(), buf_.get(), end_);
+      buf_ = std::move(grown);
+      size_ = want;
+    }
+    const size_t room = std::min(kBlock, size_ - end_);
+    in_.read(buf_.get() + end_, static_cast<std::streamsize>(room));
+    const size_t got = static_cast<size_t>(in_.gcount());
     end_ += got;
     bytes_in_ += got;
-    if (in_.bad()) return false;
+    if (in_.bad()) return Error(ErrorCode::kIoError, "cannot read the input");
     if (got == 0 || in_.eof()) eof_ = true;
-    return true;
+    return Status::Ok();
   }
 
  private:
   std::istream& in_;
-  std::string buf_;
+  const size_t cap_;  // the most the buffer may grow to
+  std::unique_ptr<char[]> buf_;
+  size_t size_ = 0;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   uint64_t bytes_in_ = 0;
@@ -186,7 +207,7 @@ class Run {
         }
         searched = reader_.pending().size();
         if (reader_.eof()) return Status::Ok();
-        if (!reader_.Fill()) return IoError("cannot read the input");
+        if (Status st = reader_.Fill(); !st.ok()) return st;
         continue;
       }
       const size_t len = static_cast<size_t>(nl - data.data());
@@ -233,13 +254,31 @@ class Run {
     bool quoted;
   };
   enum class Parse { kOk, kNeedMore, kBad };
+  // What NextRecord read: a row (fields_ filled), a row that is not valid
+  // CSV (kept raw), or one longer than max_ (not kept).
+  enum class Row { kOk, kBad, kTooLarge };
+
+  static constexpr const char* kBadQuoting = "bad quoting, or a CR in an unquoted field";
+  static constexpr const char* kUnclosedQuote =
+      "a quoted field does not close within max_line_bytes or before the end of the input; read as ending with "
+      "its line";
 
   // Parses one record at the start of `data`. On kOk, *consumed covers the
   // record and its line break and *term is the line break. On kBad,
-  // *consumed reaches past the next line break after the error (kNeedMore
-  // if that is not in `data` yet).
+  // *consumed reaches past the line break that ends the bad row (kNeedMore
+  // if that is not in `data` yet) and bad_why_ says why. On kNeedMore from
+  // inside a quoted field, open_quote_ is where that field opened.
+  //
+  // RFC 4180: a quote opens a quoted field only as the field's first byte; a
+  // quote anywhere else in an unquoted field makes the row bad, and the row
+  // ends at the next line break. A bad quoted field (no closing quote before
+  // the end of the input, or junk after its closing quote) that spans a line
+  // break is taken for a stray quote that never closes: the row ends with
+  // the line where it opened, so the lines after it are read as rows again.
   Parse ParseRecord(std::string_view data, bool eof, size_t* consumed, std::string_view* term) {
     fields_.clear();
+    open_quote_ = std::string_view::npos;
+    bad_why_ = kBadQuoting;
     const char d = opt_.csv_delimiter;
     size_t i = 0;
     const size_t n = data.size();
@@ -249,6 +288,13 @@ class Run {
       *consumed = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1 : n;
       return Parse::kBad;
     };
+    auto bad_quote = [&](size_t open, size_t pos) {
+      const void* nl = std::memchr(data.data() + open, '\n', pos - open);
+      if (nl == nullptr) return bad_at(pos);
+      *consumed = static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+      bad_why_ = kUnclosedQuote;
+      return Parse::kBad;
+    };
     for (;;) {
       size_t begin = i;
       bool quoted = i < n && data[i] == '"';
@@ -256,7 +302,11 @@ class Run {
         ++i;
         for (;;) {
           const void* q = std::memchr(data.data() + i, '"', n - i);
-          if (q == nullptr) return eof ? bad_at(n) : Parse::kNeedMore;
+          if (q == nullptr) {
+            if (eof) return bad_quote(begin, n);
+            open_quote_ = begin;
+            return Parse::kNeedMore;
+          }
           i = static_cast<size_t>(static_cast<const char*>(q) - data.data()) + 1;
           if (i < n && data[i] == '"') {
             ++i;
@@ -304,9 +354,9 @@ class Run {
           *term = data.substr(i, 1);
           return Parse::kOk;
         }
-        return bad_at(i);
+        return bad_quote(begin, i);
       }
-      if (data[i] != '\n') return bad_at(i);  // junk after a closing quote
+      if (data[i] != '\n') return bad_quote(begin, i);  // junk after a closing quote
       if (!quoted && end > begin && data[end - 1] == '\r') --end;
       fields_.push_back({begin, end, quoted});
       *consumed = i + 1;
@@ -361,54 +411,80 @@ class Run {
 
   static size_t CountLines(std::string_view s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
-  // Reads the next record. Returns false at the end of input. *state: the
-  // parse result (kOk or kBad); *line: the line the record starts on.
-  Result<bool> NextRecord(Parse* state, std::string_view* rec, std::string_view* term, uint64_t* line) {
+  // A bad row without the line break that ends it.
+  static std::string_view WithoutLineEnd(std::string_view s) {
+    if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
+    if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+    return s;
+  }
+
+  // Reads the next record. Returns false at the end of input. *line: the
+  // line the record starts on; *why: the reason of a kBad row. No more than
+  // max_ + 2 bytes of a record are parsed: a record whose bytes before its
+  // line break are more than max_ is kTooLarge and skipped to the next line
+  // break without being held (a quoted field that opened on this line is
+  // cut there too), except that a quoted field that spans a line break and
+  // does not close within the limit makes the row kBad (kUnclosedQuote),
+  // ending with the line where the field opened.
+  Result<bool> NextRecord(Row* state, std::string_view* rec, std::string_view* term, uint64_t* line, const char** why) {
+    const size_t window = max_ + 2;
     for (;;) {
       std::string_view data = reader_.pending();
       if (data.empty() && reader_.eof()) return false;
+      const bool full = data.size() >= window;
+      std::string_view w = full ? data.substr(0, window) : data;
       size_t consumed = 0;
-      Parse p = data.empty() ? Parse::kNeedMore : ParseRecord(data, reader_.eof(), &consumed, term);
-      if (p == Parse::kNeedMore) {
-        if (data.size() > max_ + 1) {
+      Parse p = w.empty() ? Parse::kNeedMore : ParseRecord(w, reader_.eof() && !full, &consumed, term);
+      if (p == Parse::kNeedMore && full) {
+        const void* nl = open_quote_ == std::string_view::npos
+                             ? nullptr
+                             : std::memchr(w.data() + open_quote_, '\n', w.size() - open_quote_);
+        if (nl != nullptr) {  // a quoted field that spans lines and does not close within the limit
+          consumed = static_cast<size_t>(static_cast<const char*>(nl) - w.data()) + 1;
+          bad_why_ = kUnclosedQuote;
+          p = Parse::kBad;
+        } else {
+          *state = Row::kTooLarge;
           *line = next_line_;
-          if (Status st = SkipCsvRecord(); !st.ok()) return st.error();
-          *state = Parse::kNeedMore;  // over-long
+          next_line_ += CountLines(w);
+          reader_.Consume(w.size());
+          if (Status st = SkipLine(); !st.ok()) return st.error();
           return true;
         }
-        if (reader_.eof()) return false;
-        if (!reader_.Fill()) return IoError("cannot read the input");
+      }
+      if (p == Parse::kNeedMore) {
+        if (reader_.eof()) return false;  // not reached: at the end of input every record parses
+        // Read until the pending bytes double (or reach the window), so a
+        // long record is parsed again only a few times.
+        const size_t want = std::min(window, 2 * data.size() + 1);
+        while (reader_.pending().size() < want && !reader_.eof())
+          if (Status st = reader_.Fill(); !st.ok()) return st.error();
         continue;
       }
-      *state = p;
       *line = next_line_;
-      *rec = data.substr(0, consumed - (p == Parse::kOk ? term->size() : 0));
-      if (p == Parse::kBad) *rec = data.substr(0, consumed);
-      next_line_ += CountLines(data.substr(0, consumed));
+      *rec = p == Parse::kOk ? w.substr(0, consumed - term->size()) : WithoutLineEnd(w.substr(0, consumed));
+      *state = p == Parse::kOk ? Row::kOk : Row::kBad;
+      *why = bad_why_;
+      if (rec->size() > max_) *state = Row::kTooLarge;
+      next_line_ += CountLines(w.substr(0, consumed));
       reader_.Consume(consumed);
       return true;
     }
   }
 
-  // Skips the rest of an over-long record without holding it: to the next
-  // line break outside quotes.
-  Status SkipCsvRecord() {
-    bool in_quotes = false;
+  // Skips to the next line break (past it), without holding what it skips.
+  Status SkipLine() {
     for (;;) {
       std::string_view data = reader_.pending();
-      for (size_t i = 0; i < data.size(); ++i) {
-        if (data[i] == '"') in_quotes = !in_quotes;
-        if (data[i] == '\n') {
-          ++next_line_;
-          if (!in_quotes) {
-            reader_.Consume(i + 1);
-            return Status::Ok();
-          }
-        }
+      const void* nl = std::memchr(data.data(), '\n', data.size());
+      if (nl != nullptr) {
+        reader_.Consume(static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1);
+        ++next_line_;
+        return Status::Ok();
       }
       reader_.DropAll();
       if (reader_.eof()) return Status::Ok();
-      if (!reader_.Fill()) return IoError("cannot read the input");
+      if (Status st = reader_.Fill(); !st.ok()) return st;
     }
   }
 
@@ -420,26 +496,42 @@ class Run {
     // A UTF-8 byte order mark before it (Excel's "CSV UTF-8") is no part of
     // the first column's name; the output keeps it.
     while (reader_.pending().size() < 3 && !reader_.eof()) {
-      if (!reader_.Fill()) return IoError("cannot read the input");
+      if (Status st = reader_.Fill(); !st.ok()) return st;
     }
     const bool bom = reader_.pending().starts_with("\xEF\xBB\xBF");
     if (bom) reader_.Consume(3);
+    // The mark goes before the blank lines written before the header, which
+    // are held until the header is read unless they fill a block.
+    bool bom_written = false;
+    auto write_bom = [&] {
+      if (bom && !bom_written) o.insert(0, "\xEF\xBB\xBF");
+      bom_written = true;
+    };
     for (;;) {
-      Parse state;
+      Row state = Row::kOk;
       std::string_view rec, term;
       uint64_t line = 0;
-      auto more = NextRecord(&state, &rec, &term, &line);
+      const char* why = nullptr;
+      auto more = NextRecord(&state, &rec, &term, &line, &why);
       if (!more.ok()) return more.error();
       if (!*more) {  // empty input: still check the rules
         Status st = PlanCsv({});
-        if (st.ok() && bom) o.insert(0, "\xEF\xBB\xBF");
+        if (st.ok()) write_bom();
         return st;
       }
-      if (state != Parse::kOk)
+      if (state == Row::kTooLarge)
+        return Error(
+            ErrorCode::kTooLarge,
+            "line " + std::to_string(line) + ": the header row is longer than max_line_bytes " + std::to_string(max_));
+      if (state != Row::kOk)
         return Error(ErrorCode::kInvalidCsv, "line " + std::to_string(line) + ": the header row is not valid CSV");
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
         o.append(rec);
         o.append(term);
+        if (o.size() >= kBlock) {
+          write_bom();
+          if (!out_.Flush()) return IoError("cannot write the output");
+        }
         continue;
       }
       if (!codec::IsValidUtf8(rec))
@@ -447,7 +539,7 @@ class Run {
       std::string buf;
       for (const Field& f : fields_) names.emplace_back(Unquoted(rec.substr(f.begin, f.end - f.begin), f.quoted, &buf));
       if (Status st = PlanCsv(names); !st.ok()) return st;
-      if (bom) o.insert(0, "\xEF\xBB\xBF");  // before any blank lines written above
+      write_bom();
       // The header, without dropped columns.
       bool first = true;
       for (size_t c = 0; c < fields_.size(); ++c) {
@@ -460,27 +552,27 @@ class Run {
       break;
     }
     for (;;) {
-      Parse state;
+      Row state = Row::kOk;
       std::string_view rec, term;
       uint64_t line = 0;
-      auto more = NextRecord(&state, &rec, &term, &line);
+      const char* why = nullptr;
+      auto more = NextRecord(&state, &rec, &term, &line, &why);
       if (!more.ok()) return more.error();
       if (!*more) return Status::Ok();
-      if (state == Parse::kNeedMore) {
+      if (state == Row::kTooLarge) {
         ++stats_.records;
         if (Status st = Refuse(line, TooLong(), nullptr); !st.ok()) return st;
         continue;
       }
-      if (state == Parse::kBad) {
+      if (state == Row::kBad) {
         ++stats_.records;
-        if (Status st = Refuse(line, Error(ErrorCode::kInvalidCsv, "bad quoting, or a CR in an unquoted field"), &rec);
-            !st.ok())
-          return st;
+        if (Status st = Refuse(line, Error(ErrorCode::kInvalidCsv, why), &rec); !st.ok()) return st;
         continue;
       }
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
         o.append(rec);
         o.append(term);
+        if (!out_.MaybeFlush()) return IoError("cannot write the output");
         continue;
       }
       ++stats_.records;
@@ -569,6 +661,8 @@ class Run {
   engine::CsvRow csv_row_;
   std::string row_;
   uint64_t next_line_ = 1;
+  size_t open_quote_ = std::string_view::npos;  // see ParseRecord
+  const char* bad_why_ = kBadQuoting;
 };
 
 }  // namespace
@@ -597,6 +691,7 @@ Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteR
   if (format == Format::kCsv && (d == '"' || d == '\r' || d == '\n'))
     return Error(ErrorCode::kInvalidOption, "the CSV delimiter cannot be a quote, CR or LF");
   size_t max_record = options.max_line_bytes ? options.max_line_bytes : engine.limits().max_record_bytes;
+  max_record = std::min(max_record, SIZE_MAX / 4);  // no limit, and no overflow of the sizes derived from it
   Run run(engine, route, in, out, quarantine, options, max_record);
   return run.Finish(format == Format::kCsv ? run.Csv() : run.JsonLines());
 }

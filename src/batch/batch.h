@@ -1,7 +1,9 @@
 // Batch mode: masks files (JSON Lines or CSV) with the same Engine the proxy
 // uses. One record at a time, in constant memory: input is read in 1 MiB
-// blocks, output written in 1 MiB blocks, and no more than one record (at
-// most max_line_bytes) is held.
+// blocks, output written in 1 MiB blocks (blank lines too), and no more than
+// one record (at most max_line_bytes) is held. The read buffer grows only as
+// a record needs it, so a large max_line_bytes costs nothing until a record
+// is that long; a buffer that cannot be allocated ends the run ("io_error").
 //
 //   batch::BatchOptions opt;
 //   opt.format = batch::FormatForPath("events.jsonl").value();
@@ -42,7 +44,8 @@
 //    for byte, or, when the route drops unlisted fields (unlisted_fields:
 //    drop), removed with their header, or scanned for PII (unlisted_fields:
 //    scan) like a JSON string. $key and $header rules are ignored;
-//  - before any row is written, the header row is an error: "invalid_rule"
+//  - before any row is written, the header row is an error: "too_large" if
+//    it is longer than max_line_bytes, "invalid_rule"
 //    if a rule's path is nested or names no column, "ambiguous_field_name"
 //    if a column's name differs from a ruled one only in case, width, spaces
 //    or invisible characters, "pii_in_field_name" under unlisted_fields:
@@ -53,8 +56,26 @@
 //    take a lone CR for a line break) ("invalid_csv"), invalid UTF-8
 //    ("invalid_utf8") or a failing action is
 //    quarantined as for JSON Lines, "line" being the line the row starts on
-//    (the header is line 1). After bad quoting, reading resumes at the next
-//    line;
+//    (the header is line 1), "record" the row without its last line end;
+//  - max_line_bytes holds for a row as for a JSON line: a row whose bytes
+//    before its line end are more is quarantined as "too_large" with
+//    "record": null (not kept, whatever else is wrong with it), skipped to
+//    the end of the line the limit falls in;
+//  - quotes: a quote opens a quoted field only as the field's first byte. A
+//    quote anywhere else in an unquoted field (5" screen) is bad quoting:
+//    that row alone is "invalid_csv" and reading resumes at the next line.
+//    A quoted field may hold line breaks while its row stays within
+//    max_line_bytes; one that does not close within that (or before the end
+//    of the input), or that is followed by anything but a delimiter or a
+//    line end after spanning a line break, is taken for a stray quote that
+//    never closes: the row is quarantined ("invalid_csv") from its first
+//    line through the line where that quote opened, and the next line is
+//    read as a row. So every line ends up in `out` or in a quarantine entry
+//    of its own or of the row it belongs to, and an unbalanced quote costs
+//    one row, not the rest of the file. (The price: a quoted field with line
+//    breaks that is longer than max_line_bytes is cut, and its later lines
+//    are read as rows: masked by the column rules, or quarantined; raise
+//    max_line_bytes for such files.)
 //  - blank lines are copied through and are not records.
 #pragma once
 

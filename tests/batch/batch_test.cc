@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
+#include "codec/json.h"
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "policy/policy.h"
@@ -394,6 +397,9 @@ TEST(BatchCsv, EmptyInputAndBlankLines) {
   EXPECT_EQ(o.stats->records, 1u);
 }
 
+// An over-long record is skipped to its line's end without being held; a
+// quoted field cannot span lines past the limit, so what followed its cut
+// line is read as rows again (here a bad one: the stray quote).
 TEST(BatchCsv, OverLongRecordIsSkipped) {
   auto e = MakeEngine("      - { path: a, action: redact, mode: constant, value: r }\n");
   BatchOptions opt = Csv();
@@ -403,7 +409,205 @@ TEST(BatchCsv, OverLongRecordIsSkipped) {
   ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
   EXPECT_EQ(o.out, "a,b\nr,2\nr,4\n");
   EXPECT_NE(o.q.find("{\"line\":3,\"reason\":\"too_large\""), std::string::npos) << o.q.substr(0, 100);
+  EXPECT_NE(o.q.find("\"record\":null}\n{\"line\":4,\"reason\":\"invalid_csv\""), std::string::npos) << o.q;
+  EXPECT_EQ(o.stats->records, 4u);
+  EXPECT_EQ(o.stats->quarantined, 2u);
+  EXPECT_LT(o.q.size(), 1000u);
+}
+
+// The quarantine entries of `q`, one per line: their line numbers and reasons.
+std::vector<std::pair<uint64_t, std::string>> Entries(const std::string& q) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  std::istringstream in(q);
+  for (std::string l; std::getline(in, l);) {
+    EXPECT_TRUE(codec::ValidateJson(l, {}).ok()) << l;
+    size_t r = l.find(",\"reason\":\"");
+    out.emplace_back(std::stoull(l.substr(8, r - 8)), l.substr(r + 11, l.find('"', r + 11) - r - 11));
+  }
+  return out;
+}
+
+// A quote that opens a field and never closes takes its own line only: the
+// row where it opened is quarantined (invalid_csv, with its line number) and
+// the next line is read as a row, whether the input ends first or the
+// record size limit is reached first. Every line ends up in the output or
+// the quarantine, and the counts say so.
+TEST(BatchCsv, AnUnclosedQuoteQuarantinesItsLineOnly) {
+  auto e = MakeEngine("      - { path: rrn, action: tokenize, key: rrn, normalize: digits }\n");
+  // The review's first file: the quote opens on line 2, the input ends.
+  Out o = Mask(*e, "rrn,x\n900101-1234567,\"e\n900101-1234567,4\n9001011234567,5\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->records, 3u);
+  EXPECT_EQ(o.stats->masked, 2u);
   EXPECT_EQ(o.stats->quarantined, 1u);
+  EXPECT_EQ(o.q.rfind("{\"line\":2,\"reason\":\"invalid_csv\"", 0), 0u) << o.q;
+  EXPECT_NE(o.q.find(",\"record\":\"900101-1234567,\\\"e\"}\n"), std::string::npos) << o.q;
+  EXPECT_EQ(o.out.find("900101"), std::string::npos) << o.out;
+  EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 3);
+  EXPECT_NE(o.out.find(",4\nt1.rrn.1."), std::string::npos) << o.out;
+
+  // The second: 1000 rows after the unclosed quote, under the default limit
+  // (the input ends first) and under a small one (the limit is reached first).
+  std::string uq = "rrn,x\n900101-1234567,ok\n900101-1234567,\"unclosed\n";
+  for (int i = 0; i < 1000; ++i) uq += "900101-1234567,row" + std::to_string(i) + "\n";
+  for (size_t max : {size_t{0}, size_t{100}}) {
+    BatchOptions opt = Csv();
+    opt.max_line_bytes = max;
+    o = Mask(*e, uq, opt);
+    ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+    EXPECT_EQ(o.stats->records, 1002u) << max;
+    EXPECT_EQ(o.stats->masked, 1001u) << max;
+    EXPECT_EQ(o.stats->quarantined, 1u) << max;
+    auto q = Entries(o.q);
+    ASSERT_EQ(q.size(), 1u) << o.q;
+    EXPECT_EQ(q[0], (std::pair<uint64_t, std::string>{3, "invalid_csv"}));
+    EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1002) << max;
+    EXPECT_NE(o.out.find(",row999\n"), std::string::npos) << max;
+    EXPECT_EQ(o.out.find("900101"), std::string::npos) << max;
+  }
+
+  // A quoted field that closes on a later line with junk after the quote is
+  // the same: the quote that opened it was a stray one.
+  o = Mask(*e, "rrn,x\n900101-1234567,\"a\n9001011234567,b\"c\n9001011234567,3\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  auto q = Entries(o.q);
+  ASSERT_EQ(q.size(), 2u) << o.q;
+  EXPECT_EQ(q[0], (std::pair<uint64_t, std::string>{2, "invalid_csv"}));
+  EXPECT_EQ(q[1], (std::pair<uint64_t, std::string>{3, "invalid_csv"}));
+  EXPECT_EQ(o.stats->records, 3u);
+  // One that closes properly spans lines as RFC 4180 says.
+  o = Mask(*e, "rrn,x\n900101-1234567,\"a\nb\"\n9001011234567,3\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->quarantined, 0u) << o.q;
+  EXPECT_EQ(o.stats->masked, 2u);
+}
+
+// A quote inside an unquoted field opens nothing (RFC 4180: only a field's
+// first byte may): that row alone is invalid_csv, also when it is too long
+// to be held, and the rows after it are read.
+TEST(BatchCsv, AStrayQuoteInAnUnquotedFieldIsBadForItsRowOnly) {
+  auto e = MakeEngine("      - { path: rrn, action: tokenize, key: rrn, normalize: digits }\n");
+  std::string input = "rrn,x\n900101-1234567,5\" screen\n900101-1234567,5\" screen " + std::string(3 << 20, 'x') +
+                      "\n900101-1234567,\"3\" and more\n";
+  for (int i = 0; i < 1000; ++i) input += "900101-1234567,row" + std::to_string(i) + "\n";
+  Out o = Mask(*e, input, Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->records, 1003u);
+  EXPECT_EQ(o.stats->masked, 1000u);
+  EXPECT_EQ(o.stats->quarantined, 3u);
+  auto q = Entries(o.q);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[0], (std::pair<uint64_t, std::string>{2, "invalid_csv"}));
+  EXPECT_EQ(q[1], (std::pair<uint64_t, std::string>{3, "too_large"}));
+  EXPECT_EQ(q[2], (std::pair<uint64_t, std::string>{4, "invalid_csv"}));
+  EXPECT_LT(o.q.size(), 1000u);
+  EXPECT_NE(o.out.find(",row0\n"), std::string::npos);
+  EXPECT_NE(o.out.find(",row999\n"), std::string::npos);
+}
+
+// CSV keeps the same limit as JSON Lines: a row (bad or not) longer than
+// max_line_bytes is too_large and not kept; a header longer is a too_large
+// error, however valid.
+TEST(BatchCsv, RecordSizeLimitAsForJsonLines) {
+  auto e = MakeEngine("      - { path: a, action: redact, mode: constant, value: r }\n");
+  BatchOptions opt = Csv();
+  opt.max_line_bytes = 1000;
+  const std::string row = "1," + std::string(4998, 'y');  // 5000 bytes
+  Out o = Mask(*e, "a,b\n" + row + "\n2,\"" + std::string(996, 'z') + "\"\n3," + std::string(999, 'w') + "\n", opt);
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->records, 3u);
+  EXPECT_EQ(o.stats->masked, 1u);
+  EXPECT_EQ(o.out, "a,b\nr,\"" + std::string(996, 'z') + "\"\n");
+  auto q = Entries(o.q);
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0], (std::pair<uint64_t, std::string>{2, "too_large"}));
+  EXPECT_EQ(q[1], (std::pair<uint64_t, std::string>{4, "too_large"}));
+  EXPECT_EQ(o.q.find("yyy"), std::string::npos);
+  EXPECT_EQ(o.q.find("www"), std::string::npos);
+  // The same for JSON Lines.
+  auto j = MakeEngine(kRules);
+  Out oj = Mask(*j, "{\"memo\":\"" + std::string(4986, 'y') + "\"}\n", [] {
+    BatchOptions b = Jsonl();
+    b.max_line_bytes = 1000;
+    return b;
+  }());
+  ASSERT_TRUE(oj.stats.ok());
+  EXPECT_EQ(oj.q.rfind("{\"line\":1,", 0), 0u) << oj.q;
+  EXPECT_EQ(oj.q.substr(oj.q.find(',')), o.q.substr(o.q.find(','), o.q.find('\n') + 1 - o.q.find(',')));
+  // A bad row over the limit is not kept either.
+  o = Mask(*e, "a,b\n1,2\"" + std::string(2 << 20, 'y') + "\n3,4\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.q.rfind("{\"line\":2,\"reason\":\"too_large\"", 0), 0u) << o.q.substr(0, 100);
+  EXPECT_LT(o.q.size(), 1000u);
+  EXPECT_EQ(o.out, "a,b\nr,4\n");
+  // A header longer than the limit, valid or not.
+  std::string header = "a";
+  for (int i = 0; i < 400000; ++i) header += ",c" + std::to_string(i);
+  o = Mask(*e, header + "\n1\n", Csv());
+  ASSERT_FALSE(o.stats.ok());
+  EXPECT_EQ(o.stats.error().code, ErrorCode::kTooLarge) << o.stats.error().ToString();
+  EXPECT_NE(o.stats.error().message.find("line 1: the header row is longer than"), std::string::npos);
+  opt.max_line_bytes = 4 << 20;
+  o = Mask(*e, header + "\n1" + std::string(400000, ',') + "\n", opt);
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->masked, 1u);
+}
+
+// Writes are counted per call: the largest tells what was held.
+class ChunkCounter : public std::streambuf {
+ public:
+  size_t largest = 0, total = 0;
+
+ protected:
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    largest = std::max(largest, static_cast<size_t>(n));
+    total += static_cast<size_t>(n);
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) total += 1;
+    return traits_type::not_eof(c);
+  }
+};
+
+// Blank lines are written as they come, in blocks, not held to the end
+// (before the header too, where the byte order mark still goes first).
+TEST(BatchCsv, BlankLinesAreNotHeld) {
+  auto e = MakeEngine("      - { path: a, action: redact, mode: constant, value: r }\n");
+  const std::string blanks(8 << 20, '\n');
+  for (const std::string& input : {"a,b\n1,2\n" + blanks + "3,4\n", "\xEF\xBB\xBF" + blanks + "a,b\n1,2\n"}) {
+    std::istringstream in(input);
+    ChunkCounter counter;
+    std::ostream out(&counter);
+    std::ostringstream q;
+    auto stats = MaskStream(*e, *e->FindRoute("in.raw"), in, out, &q, Csv());
+    ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+    EXPECT_EQ(counter.total, input.size());
+    EXPECT_LE(counter.largest, size_t{2} << 20);
+  }
+  std::istringstream in("\xEF\xBB\xBF" + blanks + "a,b\n1,2\n");
+  std::ostringstream out, q;
+  ASSERT_TRUE(MaskStream(*e, *e->FindRoute("in.raw"), in, out, &q, Csv()).ok());
+  EXPECT_EQ(out.str(), "\xEF\xBB\xBF" + blanks + "a,b\nr,2\n");
+}
+
+// The read buffer grows as records need it: a limit far beyond memory costs
+// nothing on small records.
+TEST(BatchFormat, AHugeLimitIsNotAllocatedUpFront) {
+  engine::Limits limits;
+  limits.max_record_bytes = size_t{1} << 44;  // 16 TiB, as --max-record-bytes sets both
+  auto e = MakeEngine(kRules, "", limits);
+  auto c = MakeEngine("      - { path: a, action: redact, mode: constant, value: r }\n", "", limits);
+  BatchOptions opt = Jsonl();
+  opt.max_line_bytes = size_t{1} << 44;  // 16 TiB
+  Out o = Mask(*e, "{\"memo\":\"a\"}\n", opt);
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "{\"memo\":null}\n");
+  opt = Csv();
+  opt.max_line_bytes = size_t{1} << 44;
+  o = Mask(*c, "a,b\n1,\"" + std::string(3 << 20, 'x') + "\"\n", opt);
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->masked, 1u);
 }
 
 TEST(BatchCsv, RoundTripOfQuotedCellsThroughAnIdentityLikeRule) {

@@ -1,0 +1,132 @@
+// maskproxy mask (cmd_mask.cc) end to end: what it leaves behind when it
+// fails, and the files it refuses to mix up.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/flags.h"
+
+namespace maskproxy::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char kInput[] = "{\"user\":{\"rrn\":\"900101-1234567\"}}\n{bad\n{bad again\n";
+
+class CmdMaskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/maskproxy-cmd-mask-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ASSERT_EQ(CmdKeys({"generate", "--out", dir_ + "/keys.yaml", "rrn", "phone", "email", "account"}), kExitOk);
+    Write("in.jsonl", kInput);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  [[nodiscard]] std::string P(const std::string& name) const { return dir_ + "/" + name; }
+  void Write(const std::string& name, const std::string& text) const {
+    std::ofstream(P(name), std::ios::binary | std::ios::trunc) << text;
+  }
+  [[nodiscard]] std::string Read(const std::string& name) const {
+    std::ifstream in(P(name), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  // The files of the test directory, other than the keyring and its ledger.
+  [[nodiscard]] std::vector<std::string> Files() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      std::string n = e.path().filename().string();
+      if (n != "keys.yaml" && n != "keys.yaml.usage") names.push_back(n);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  int Mask(std::vector<std::string> more) const {
+    std::vector<std::string> args = {"--keys",   P("keys.yaml"),
+                                     "--policy", std::string(MASKPROXY_SOURCE_DIR) + "/policies/payments.yaml",
+                                     "--route",  "payments"};
+    args.insert(args.end(), more.begin(), more.end());
+    return CmdMask(args);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(CmdMaskTest, WritesOutputAndQuarantine) {
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("q.jsonl")}), kExitOk);
+  EXPECT_EQ(Files(), (std::vector<std::string>{"in.jsonl", "out.jsonl", "q.jsonl"}));
+  EXPECT_NE(Read("out.jsonl").find("t1.rrn.1."), std::string::npos);
+  EXPECT_NE(Read("q.jsonl").find("{\"line\":3,"), std::string::npos);
+}
+
+// A quarantine that cannot be written, even when that shows only as the file
+// is closed (/dev/full), fails the run as a failing output does: exit 1 and
+// no output left behind.
+TEST_F(CmdMaskTest, AQuarantineThatCannotBeWrittenFailsTheRun) {
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("out.jsonl"), "--quarantine", "/dev/full"}), kExitFailure);
+  EXPECT_EQ(Files(), std::vector<std::string>{"in.jsonl"});
+}
+
+// A run that fails before reading leaves nothing either.
+TEST_F(CmdMaskTest, AnEarlyFailureLeavesNothingBehind) {
+  fs::create_directory(P("qdir"));
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("missing/q.jsonl")}), kExitFailure);
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("qdir")}), kExitFailure);
+  EXPECT_EQ(Mask({"--in", P("missing.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("q.jsonl")}), kExitFailure);
+  EXPECT_EQ(Files(), (std::vector<std::string>{"in.jsonl", "qdir"}));
+  EXPECT_TRUE(fs::is_empty(P("qdir")));
+}
+
+// No two of --in, --out and --quarantine may be one file, by name or through
+// a link, nor one of them the other's staged NAME.partial: the run is
+// refused before anything is written.
+TEST_F(CmdMaskTest, TheSameFileTwiceIsRefused) {
+  ASSERT_EQ(::symlink(P("in.jsonl").c_str(), P("in-link.jsonl").c_str()), 0);
+  const std::vector<std::vector<std::string>> cases = {
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("o.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("./x/../o.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("in.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("in.jsonl"), "--quarantine", P("q.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("in-link.jsonl")},
+      {"--in", P("in-link.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("in.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("in.jsonl")},
+      {"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("o.jsonl.partial")},
+      {"--in", P("in.jsonl.partial"), "--out", P("in.jsonl"), "--format", "jsonl"},
+  };
+  fs::create_directory(P("x"));
+  Write("in.jsonl.partial", kInput);
+  for (const auto& c : cases) {
+    EXPECT_EQ(Mask(c), kExitUsage) << c[3] << " " << (c.size() > 5 ? c[5] : "");
+    EXPECT_EQ(Files(), (std::vector<std::string>{"in-link.jsonl", "in.jsonl", "in.jsonl.partial", "x"}));
+    EXPECT_EQ(Read("in.jsonl"), kInput);
+  }
+  // /dev/null may be named twice.
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", "/dev/null", "--quarantine", "/dev/null"}), kExitOk);
+}
+
+// Standard output carries the masked records: `--quarantine -` is refused
+// (it used to create a file named "-").
+TEST_F(CmdMaskTest, QuarantineDashIsRefused) {
+  const std::string cwd = fs::current_path().string();
+  fs::current_path(dir_);
+  const int rc = Mask({"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", "-"});
+  fs::current_path(cwd);
+  EXPECT_EQ(rc, kExitUsage);
+  EXPECT_EQ(Files(), std::vector<std::string>{"in.jsonl"});
+}
+
+}  // namespace
+}  // namespace maskproxy::app
