@@ -281,12 +281,14 @@ int CmdMask(const std::vector<std::string>& args) {
                static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),
                static_cast<unsigned long long>(stats->bytes_out));
   if (stats->pii_scanned)
-    std::fprintf(stderr, "maskproxy: scan rules protected %llu PII hit(s)\n",
+    std::fprintf(stderr, "maskproxy: scan rules found %llu PII hit(s), each handled as the scan section says\n",
                  static_cast<unsigned long long>(stats->pii_scanned));
   // The schema-drift report: fields no rule names that carried PII.
   for (const auto& [where, n] : stats->unlisted_pii)
-    std::fprintf(stderr, "maskproxy: unlisted field %s carried %s in %llu record(s) (protected; add a rule)\n",
-                 where.first.c_str(), where.second.c_str(), static_cast<unsigned long long>(n));
+    std::fprintf(
+        stderr,
+        "maskproxy: unlisted field %s carried %s in %llu record(s) (handled as the scan section says; add a rule)\n",
+        where.first.c_str(), where.second.c_str(), static_cast<unsigned long long>(n));
   if (!route->key_refs.empty())
     std::fprintf(stderr, "maskproxy: reversible outputs use key versions %s (keep this for reveal --keys-header)\n",
                  route->key_refs.c_str());

@@ -259,9 +259,7 @@ class Run {
   enum class Row { kOk, kBad, kTooLarge };
 
   static constexpr const char* kBadQuoting = "bad quoting, or a CR in an unquoted field";
-  static constexpr const char* kUnclosedQuote =
-      "a quoted field does not close within max_line_bytes or before the end of the input; read as ending with "
-      "its line";
+  static constexpr const char* kUnclosedQuote = "a quoted field does not close";
 
   // Parses one record at the start of `data`. On kOk, *consumed covers the
   // record and its line break and *term is the line break. On kBad,
@@ -461,6 +459,17 @@ class Run {
           if (Status st = reader_.Fill(); !st.ok()) return st.error();
         continue;
       }
+      // A quoted field that spans line breaks and does not close: where its
+      // row ends cannot be told. Reading the lines after it as rows could
+      // put the text of one column (a memo that a rule protects) into
+      // another that passes; skipping them would lose rows. The file is
+      // refused instead, naming the line.
+      if (p == Parse::kBad && bad_why_ == kUnclosedQuote)
+        return Error(ErrorCode::kInvalidCsv,
+                     "line " + std::to_string(next_line_) +
+                         ": a quoted field spans line breaks and does not close within max_line_bytes or before the "
+                         "end of the input, so where its row ends cannot be told; fix the quoting (or raise the "
+                         "limit for a longer field)");
       *line = next_line_;
       *rec = p == Parse::kOk ? w.substr(0, consumed - term->size()) : WithoutLineEnd(w.substr(0, consumed));
       *state = p == Parse::kOk ? Row::kOk : Row::kBad;

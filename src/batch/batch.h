@@ -65,17 +65,14 @@
 //    quote anywhere else in an unquoted field (5" screen) is bad quoting:
 //    that row alone is "invalid_csv" and reading resumes at the next line.
 //    A quoted field may hold line breaks while its row stays within
-//    max_line_bytes; one that does not close within that (or before the end
-//    of the input), or that is followed by anything but a delimiter or a
-//    line end after spanning a line break, is taken for a stray quote that
-//    never closes: the row is quarantined ("invalid_csv") from its first
-//    line through the line where that quote opened, and the next line is
-//    read as a row. So every line ends up in `out` or in a quarantine entry
-//    of its own or of the row it belongs to, and an unbalanced quote costs
-//    one row, not the rest of the file. (The price: a quoted field with line
-//    breaks that is longer than max_line_bytes is cut, and its later lines
-//    are read as rows: masked by the column rules, or quarantined; raise
-//    max_line_bytes for such files.)
+//    max_line_bytes. One that spans a line break and does not close within
+//    that (or before the end of the input), or is followed by anything but a
+//    delimiter or a line end, fails the run ("invalid_csv", naming the line
+//    its row starts on): where its row ends cannot be told, and reading the
+//    lines after it as rows could put one column's text (a memo a rule
+//    protects) into another that passes, while skipping them would lose
+//    rows. An unbalanced quote on a row's last line (nothing after it to
+//    take) is that row's "invalid_csv".
 //  - blank lines are copied through and are not records.
 #pragma once
 
