@@ -12,6 +12,7 @@
 
 #include "codec/path.h"
 #include "common/text.h"
+#include "common/unicode.h"
 #include "policy/internal/sections.h"
 #include "policy/internal/yaml_diag.h"
 #include "policy/policy.h"
@@ -123,6 +124,21 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
     add(c.At(node["path"], path.error().message));
   } else {
     r.path = std::move(path).value();
+    // A key that only reads as another (a space at its end, full-width
+    // letters): records name the plain one, which is then refused as
+    // ambiguous, never protected by this rule.
+    for (const auto& seg : r.path.segments) {
+      if (seg.kind != codec::PathSegment::Kind::kKey) continue;
+      std::string lower = seg.key;
+      for (char& ch : lower)
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+      if (const std::string folded = unicode::FoldName(seg.key); folded != lower && folded != seg.key) {
+        diag.Warn(c.At(node["path"], "warning: rule '" + r.path.text + "': key '" + seg.key + "' reads as '" + folded +
+                                         "' (spaces, width or invisible characters): a record whose member is named "
+                                         "that way is refused as ambiguous_field_name, not protected by this rule"));
+        break;
+      }
+    }
   }
   auto action_name = RequireString(c, node, "action", "rule");
   if (!action_name.ok()) {

@@ -118,6 +118,23 @@ TEST(PolicyShape, WeakMaskAndUnitBucketWarnWithTheirLocation) {
   EXPECT_TRUE((*n)->warnings().empty()) << (*n)->warnings()[0];
 }
 
+// A key with a space at its end or full-width letters is never what a record
+// names: the record's plain member is refused as ambiguous, so the rule
+// protects nothing; warned (found by review). Case alone is not warned about.
+TEST(PolicyShape, AKeyThatOnlyReadsAsAnotherIsWarnedAbout) {
+  auto w =
+      Parse(WithRules("      - { path: \"user.rrn \", action: redact }\n"
+                      "      - { path: 'a[\"ａb\"]', action: redact }\n"
+                      "      - { path: userId, action: redact }\n"
+                      "      - { path: 주민, action: redact }\n"));
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  const auto& ws = (*w)->warnings();
+  ASSERT_EQ(ws.size(), 2u);
+  EXPECT_NE(ws[0].find("p.yaml:8:"), std::string::npos) << ws[0];
+  EXPECT_NE(ws[0].find("key 'rrn ' reads as 'rrn'"), std::string::npos) << ws[0];
+  EXPECT_NE(ws[1].find("reads as 'ab'"), std::string::npos) << ws[1];
+}
+
 // (An invisible character needs a quoted key: a bare one is refused earlier.)
 TEST(PolicyShape, PathNamesThatDifferOnlyByFoldingConflict) {
   for (const std::string second : {"user.RRN", "USER.phone", "'user[\"r\xc2\xadrn\"]'", "user.\xef\xbd\x92rn"}) {
