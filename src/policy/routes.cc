@@ -96,6 +96,10 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
     }
     if (Tagged(kv.first)) add(TagError(c, kv.first));
     if (Tagged(kv.second)) add(TagError(c, kv.second));
+    if (kv.first.Scalar() == "<<") {
+      add(MergeKeyError(c, kv.first));
+      return std::nullopt;
+    }
     if (!seen.insert(kv.first.Scalar()).second) {
       add(c.At(kv.first, "duplicate key '" + kv.first.Scalar() + "' in rule"));
       duplicates = true;

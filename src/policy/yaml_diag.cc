@@ -17,6 +17,12 @@ Error TagError(const Ctx& c, const YAML::Node& n) {
                      "' is not allowed in a policy (it would change how the value reads: write the value plainly)");
 }
 
+Error MergeKeyError(const Ctx& c, const YAML::Node& key) {
+  return c.At(key,
+              "YAML merge keys (<<) are not supported: write the keys out (an anchor and alias may repeat a "
+              "whole rule or route)");
+}
+
 bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what,
                Diag& diag, bool allow_match) {
   const size_t before = diag.size();
@@ -29,6 +35,10 @@ bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::strin
       continue;
     }
     const std::string& k = kv.first.Scalar();
+    if (k == "<<") {
+      diag.Add(MergeKeyError(c, kv.first));
+      continue;
+    }
     if (!seen.insert(k).second) {
       diag.Add(c.At(kv.first, "duplicate key '" + k + "' in " + what));
       continue;

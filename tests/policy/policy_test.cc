@@ -630,6 +630,20 @@ TEST(PolicyParse, YamlTagsAreRefused) {
   EXPECT_NE(route.error().message.find("p.yaml:4:11: YAML tag"), std::string::npos) << route.error().message;
 }
 
+// yaml-cpp has no merge keys: `<<: *base` was "missing 'action'" or "did you
+// mean 'to'?" (found by review).
+TEST(PolicyParse, MergeKeysAreNamed) {
+  auto rule = Parse(OneRule("- { <<: {action: redact}, path: a }"));
+  ASSERT_FALSE(rule.ok());
+  EXPECT_NE(rule.error().message.find("p.yaml:8:11: YAML merge keys (<<) are not supported"), std::string::npos)
+      << rule.error().message;
+  auto route = Parse(
+      "policy: p\nversion: 1\nroutes:\n  - <<: {to: a.out}\n    from: a.raw\n    dead_letter: a.dlq\n    rules: "
+      "[{ path: a, action: redact }]\n");
+  ASSERT_FALSE(route.ok());
+  EXPECT_NE(route.error().message.find("p.yaml:4:5: YAML merge keys"), std::string::npos) << route.error().message;
+}
+
 TEST(PolicyParse, UnlistedFieldsAndApplyTo) {
   auto with = [](const std::string& unlisted, const std::string& rule) {
     return "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"

@@ -40,6 +40,8 @@ class Diag;
 // them (the tests' `!match` is read where it is allowed).
 [[nodiscard]] bool Tagged(const YAML::Node& n);
 [[nodiscard]] Error TagError(const Ctx& c, const YAML::Node& n);
+// yaml-cpp reads `<<: *anchor` as a key named "<<".
+[[nodiscard]] Error MergeKeyError(const Ctx& c, const YAML::Node& key);
 
 // Reports every tagged key or value (Tagged), every key outside `allowed` (with a suggestion for typos), every
 // duplicate and every key that is not a plain name to `diag`. False if there
