@@ -192,6 +192,29 @@ TEST(PolicyTestRunner, MatchPatternsAreRe2AndCannotCrash) {
 
 // The shipped example policies pass their own embedded tests (what
 // `maskproxy policy test --keys K policies/*.yaml` runs).
+// The masked value is read back as JSON, strings decoded as the engine
+// decodes them: a surrogate pair escape (an emoji) is one character, not a
+// value that "could not be read back" (yaml-cpp, which read it before,
+// refused the pair).
+TEST(PolicyTestRunner, ReadsSurrogatePairEscapesBack) {
+  auto r = RunTests(
+      "  - name: emoji kept\n"
+      "    route: pay\n"
+      "    input_json: '{\"note\": \"hi \\ud83d\\ude00\", \"n\": 1.50, \"b\": [true, null]}'\n"
+      "    expect: { note: \"hi \xF0\x9F\x98\x80\", n: 1.50, b: [true, null] }\n"
+      "  - name: emoji differs\n"
+      "    route: pay\n"
+      "    input_json: '{\"note\": \"\\ud83d\\ude00\"}'\n"
+      "    expect: { note: x }\n");
+  ASSERT_EQ(r.size(), 2u);
+  std::string all;
+  for (const auto& d : r[0].diffs) all += d + "\n";
+  EXPECT_TRUE(r[0].passed) << all;
+  EXPECT_FALSE(r[1].passed);
+  ASSERT_EQ(r[1].diffs.size(), 1u);
+  EXPECT_NE(r[1].diffs[0].find("got      \"\xF0\x9F\x98\x80\""), std::string::npos) << r[1].diffs[0];
+}
+
 TEST(PolicyTestRunner, ShippedPoliciesPassTheirTests) {
   std::vector<test_keys::TestKey> ring;
   uint8_t first = 1;
