@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -186,15 +187,27 @@ void Compare(const Expected& e, const Value& got, const std::string& path, std::
     case Expected::Kind::kObject: {
       if (got.kind != Value::Kind::kObject) return Mismatch(path, e, Show(got), diffs);
       for (const auto& [k, sub] : e.members) {
-        const Value* child = nullptr;
-        for (const auto& [name, member] : got.members)
-          if (name == k) child = &member;
-        if (!child) {
+        // Every occurrence: a reader of the output may take any of them.
+        size_t seen = 0;
+        for (const auto& [name, member] : got.members) {
+          if (name != k) continue;
+          ++seen;
+          Compare(sub, member, Join(path, k), diffs);
+        }
+        if (seen == 0)
           diffs->push_back(Join(path, k) + ": expected " + ShowExpected(sub) + "\n" +
                            std::string(Join(path, k).size() + 2, ' ') + "got      (no such member)");
-          continue;
-        }
-        Compare(sub, *child, Join(path, k), diffs);
+      }
+      // A name given twice fails the test, whatever each occurrence holds:
+      // which one a consumer reads is up to its JSON library.
+      std::map<std::string_view, size_t> counts;
+      for (const auto& kv : got.members) ++counts[kv.first];
+      for (const auto& kv : got.members) {
+        auto it = counts.find(kv.first);
+        if (it->second > 1)
+          diffs->push_back(Join(path, kv.first) + ": the output has " + std::to_string(it->second) +
+                           " members named '" + kv.first + "' (a consumer may read any one of them)");
+        it->second = 0;  // once per name, at its first occurrence
       }
       for (const auto& kv : got.members) {
         bool listed = false;

@@ -192,6 +192,30 @@ TEST(PolicyTestRunner, MatchPatternsAreRe2AndCannotCrash) {
 
 // The shipped example policies pass their own embedded tests (what
 // `maskproxy policy test --keys K policies/*.yaml` runs).
+// A member name given twice in the output fails the test, naming it: the
+// expectation held for the last occurrence while the first kept the raw
+// phone. Every occurrence of an expected member is compared.
+TEST(PolicyTestRunner, ADuplicatedMemberFailsNamingIt) {
+  auto r = RunTests(
+      "  - name: raw phone beside the expected note\n"
+      "    route: pay\n"
+      "    input_json: '{\"note\":\"010-1234-5678\",\"note\":\"ok\"}'\n"
+      "    expect: { note: ok }\n"
+      "  - name: twice the same\n"
+      "    route: pay\n"
+      "    input_json: '{\"a\":{\"note\":\"ok\",\"note\":\"ok\"}}'\n"
+      "    expect: { a: { note: ok } }\n");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].passed);
+  std::string all;
+  for (const auto& d : r[0].diffs) all += d + "\n";
+  EXPECT_NE(all.find("note: the output has 2 members named 'note'"), std::string::npos) << all;
+  EXPECT_NE(all.find("got      \"010-1234-5678\""), std::string::npos) << all;
+  EXPECT_FALSE(r[1].passed);
+  ASSERT_EQ(r[1].diffs.size(), 1u);
+  EXPECT_EQ(r[1].diffs[0].rfind("a.note: the output has 2 members named 'note'", 0), 0u) << r[1].diffs[0];
+}
+
 // The masked value is read back as JSON, strings decoded as the engine
 // decodes them: a surrogate pair escape (an emoji) is one character, not a
 // value that "could not be read back" (yaml-cpp, which read it before,
