@@ -138,6 +138,38 @@ TEST(PolicyTestRunner, ExpectHeadersNamesEveryHeaderOfTheOutput) {
   EXPECT_TRUE(named) << (r[0].diffs.empty() ? "" : r[0].diffs.back());
 }
 
+// Header names match case-insensitively, so an expectation holds every
+// produced header of that name: the raw X-Phone beside a masked x-phone
+// fails the test (only the last match was compared).
+TEST(PolicyTestRunner, EveryHeaderOfAnExpectedNameIsCompared) {
+  auto r = RunTests(
+      "  - name: two cases of one header\n"
+      "    route: pay\n"
+      "    headers: { X-Other: 010-1234-5678, x-other: none }\n"
+      "    input: {}\n"
+      "    expect_headers: { x-other: none }\n"
+      "  - name: two cases of one removed header\n"
+      "    route: pay\n"
+      "    headers: { TRACE: a, trace: b }\n"
+      "    input: {}\n"
+      "    expect_headers: { trace: ~ }\n"
+      "  - name: one expectation, both masked\n"
+      "    route: pay\n"
+      "    headers: { Phone: 010-1234-5678, phone: 010-9999-8888 }\n"
+      "    input: {}\n"
+      "    expect_headers: { PHONE: !match '^\\*\\*\\*-\\*\\*\\*\\*-\\d{4}$' }\n");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_FALSE(r[0].passed);
+  ASSERT_EQ(r[0].diffs.size(), 1u);
+  EXPECT_EQ(r[0].diffs[0].rfind("$header.X-Other: expected \"none\"", 0), 0u) << r[0].diffs[0];
+  std::string all;
+  for (const auto& d : r[1].diffs) all += d + "\n";
+  EXPECT_TRUE(r[1].passed) << all;
+  all.clear();
+  for (const auto& d : r[2].diffs) all += d + "\n";
+  EXPECT_TRUE(r[2].passed) << all;
+}
+
 // A test names a route, but the proxy routes a record by its topic: when an
 // earlier route's pattern takes the topic, the test fails instead of passing
 // against a route the record never reaches.
