@@ -208,18 +208,19 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   }
   if (YAML::Node h = node["expect_headers"]) {
     if (!h.IsMap()) return c.At(h, "'expect_headers' must map header names to expected text (~ = removed)");
+    t.expect_headers.emplace();
     for (const auto& kv : h) {
       if (!kv.first.IsScalar()) return c.At(kv.first, "'expect_headers' keys must be header names");
       if (kv.second.IsNull()) {
-        t.expect_headers.emplace_back(kv.first.Scalar(), std::nullopt);
+        t.expect_headers->emplace_back(kv.first.Scalar(), std::nullopt);
         continue;
       }
       auto ex = ToExpected(c, kv.second, budget);
       if (!ex.ok()) return ex.error();
-      t.expect_headers.emplace_back(kv.first.Scalar(), std::move(ex).value());
+      t.expect_headers->emplace_back(kv.first.Scalar(), std::move(ex).value());
     }
   }
-  if (!t.expect && !dl && !t.expect_key && t.expect_headers.empty())
+  if (!t.expect && !dl && !t.expect_key && !t.expect_headers)
     return c.At(node, "a test needs 'expect', 'expect_key', 'expect_headers' or 'expect_dead_letter'");
   return t;
 }

@@ -170,6 +170,30 @@ TEST(PolicyTestRunner, EveryHeaderOfAnExpectedNameIsCompared) {
   EXPECT_TRUE(r[2].passed) << all;
 }
 
+// `expect_headers: {}`, like `expect: {}`, is the whole answer: an output
+// without headers (it asserted nothing before). A maskproxy.* header of the
+// input is dropped as the proxy drops it on consuming, so it is not one.
+TEST(PolicyTestRunner, EmptyExpectHeadersMeansNoHeaders) {
+  auto r = RunTests(
+      "  - name: a header left\n"
+      "    route: pay\n"
+      "    headers: { other: 010-1234-5678, trace: x }\n"
+      "    input: {}\n"
+      "    expect_headers: {}\n"
+      "  - name: only removed ones and the proxy's namespace\n"
+      "    route: pay\n"
+      "    headers: { trace: x, MaskProxy.origin: forged }\n"
+      "    input: {}\n"
+      "    expect_headers: {}\n");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].passed);
+  ASSERT_EQ(r[0].diffs.size(), 1u);
+  EXPECT_EQ(r[0].diffs[0].rfind("$header.other: not expected", 0), 0u) << r[0].diffs[0];
+  std::string all;
+  for (const auto& d : r[1].diffs) all += d + "\n";
+  EXPECT_TRUE(r[1].passed) << all;
+}
+
 // A test names a route, but the proxy routes a record by its topic: when an
 // earlier route's pattern takes the topic, the test fails instead of passing
 // against a route the record never reaches.

@@ -679,6 +679,19 @@ TEST(PolicyTests, Errors) {
   EXPECT_TRUE(FailsAt(head + "tests: {}\n", "p.yaml:10:8:", {"'tests' must be a list"}));
 }
 
+// `expect_headers: {}` is an expectation of its own (the output has no
+// header), told apart from no expect_headers at all.
+TEST(PolicyTests, EmptyExpectHeadersIsAnExpectation) {
+  std::string head(kTested, std::string(kTested).find("tests:\n"));
+  auto r = Parse(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect_headers: {}\n" +
+                 "  - name: u\n    route: payments\n    input: {}\n    expect: {}\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ((*r)->tests().size(), 2u);
+  ASSERT_TRUE((*r)->tests()[0].expect_headers.has_value());
+  EXPECT_TRUE((*r)->tests()[0].expect_headers->empty());
+  EXPECT_FALSE((*r)->tests()[1].expect_headers.has_value());
+}
+
 // Nested YAML aliases ("billion laughs") expand as they are read: a 1 KB file
 // could otherwise ask for gigabytes of test input. The file's tests have a
 // budget of values and bytes, aliases counted each time they are used.
