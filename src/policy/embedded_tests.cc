@@ -201,6 +201,12 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
     if (!ex.ok()) return ex.error();
     t.expect = std::move(ex).value();
   }
+  // A dead-lettered record produces no value, key or headers: an expectation
+  // of any of them beside expect_dead_letter would never be checked.
+  for (const char* what : {"expect_key", "expect_headers"})
+    if (YAML::Node e = node[what]; e && dl)
+      return c.At(e, std::string("give either '") + what + "' or 'expect_dead_letter', not both (a dead-lettered " +
+                         "record produces no value, key or headers to expect)");
   if (YAML::Node e = node["expect_key"]) {
     auto ex = ToExpected(c, e, budget);
     if (!ex.ok()) return ex.error();

@@ -677,6 +677,15 @@ TEST(PolicyTests, Errors) {
                              "  - {name: t, route: payments, input: {}, expect: {}}\n",
                       "p.yaml:12:", {"two tests are named 't'"}));
   EXPECT_TRUE(FailsAt(head + "tests: {}\n", "p.yaml:10:8:", {"'tests' must be a list"}));
+  // Beside expect_dead_letter, nothing of the output is expected (it has none).
+  const std::string dead = head + "tests:\n  - name: t\n    route: payments\n    input_json: 'x'\n" +
+                           "    expect_dead_letter: invalid_json\n";
+  EXPECT_TRUE(FailsAt(dead + "    expect: {}\n", "p.yaml:15:13:", {"'expect' or 'expect_dead_letter'"}));
+  EXPECT_TRUE(FailsAt(dead + "    expect_key: k\n", "p.yaml:15:17:", {"'expect_key' or 'expect_dead_letter'"}));
+  EXPECT_TRUE(
+      FailsAt(dead + "    expect_headers: { a: b }\n", "p.yaml:15:21:", {"'expect_headers' or 'expect_dead_letter'"}));
+  EXPECT_TRUE(
+      FailsAt(dead + "    expect_headers: {}\n", "p.yaml:15:21:", {"'expect_headers' or 'expect_dead_letter'"}));
 }
 
 // `expect_headers: {}` is an expectation of its own (the output has no
