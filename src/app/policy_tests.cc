@@ -258,18 +258,21 @@ TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const p
     o.diffs.push_back("route '" + t.route + "' not found");
     return o;
   }
+  // A pattern is not a topic: the policy refuses such a test without one.
+  if (t.topic.empty() && route->from_is_pattern()) {
+    o.diffs.push_back("route '" + route->name + "' reads a pattern: the test needs a 'topic' to mask as");
+    return o;
+  }
   const std::string& topic = t.topic.empty() ? route->from : t.topic;
   // The proxy routes a record by its topic, not by the test's route name: an
   // earlier route whose pattern also matches the topic would take it.
-  if (!t.topic.empty() || !route->from_is_pattern()) {
-    const engine::RouteRef* actual = eng.FindRoute(topic);
-    if (actual != ref) {
-      o.diffs.push_back("topic '" + topic + "' is routed to " +
-                        (actual ? "route '" + actual->route->name + "' (the first route whose 'from' matches it)"
-                                : std::string("no route")) +
-                        ", not to route '" + route->name + "'");
-      return o;
-    }
+  const engine::RouteRef* actual = eng.FindRoute(topic);
+  if (actual != ref) {
+    o.diffs.push_back("topic '" + topic + "' is routed to " +
+                      (actual ? "route '" + actual->route->name + "' (the first route whose 'from' matches it)"
+                              : std::string("no route")) +
+                      ", not to route '" + route->name + "'");
+    return o;
   }
   // The same call the proxy makes for a consumed record, which never sees
   // (nor passes on) a header of the proxy's own maskproxy.* namespace

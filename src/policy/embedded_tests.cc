@@ -162,6 +162,17 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
     if (!tp.IsScalar() || !IsValidTopicName(tp.Scalar())) return c.At(tp, "'topic' must be a Kafka topic name");
     t.topic = tp.Scalar();
   }
+  // The route the runner takes (Policy::FindRoute: a name, then a source).
+  const Route* named = nullptr;
+  for (const auto& r : routes)
+    if (!named && r.name == *route) named = &r;
+  for (const auto& r : routes)
+    if (!named && r.from == *route) named = &r;
+  if (named && named->from_is_pattern() && t.topic.empty())
+    return c.At(node["route"], "route '" + named->name +
+                                   "' reads a pattern: give 'topic', a topic it matches, to mask as (a pattern is "
+                                   "not a topic, and the proxy routes a record by its topic: an earlier route's "
+                                   "pattern may take it)");
   YAML::Node input = node["input"], input_json = node["input_json"];
   if (input && input_json) return c.At(input_json, "give either 'input' or 'input_json', not both");
   if (input_json) {

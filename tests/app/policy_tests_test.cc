@@ -216,6 +216,38 @@ TEST(PolicyTestRunner, ATopicTakenByAnEarlierPatternFails) {
   EXPECT_NE(r[0].diffs[0].find("routed to route 'all'"), std::string::npos) << r[0].diffs[0];
 }
 
+// A test of a pattern route masked "as" the pattern text and skipped the
+// routing check, so a route shadowed by an earlier pattern passed. Such a
+// test must now give a topic (the policy refuses it without one), and the
+// routing check applies to it.
+TEST(PolicyTestRunner, APatternRouteIsTestedThroughATopic) {
+  const std::string routes =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - { name: all, from: '^payments\\..*$', to: all.out, dead_letter: all.dlq,\n"
+      "      rules: [{ path: x, action: keep }] }\n"
+      "  - { name: cards, from: '^payments\\.cards\\..*$', to: c.out, dead_letter: c.dlq,\n"
+      "      rules: [{ path: card, action: mask, keep_last: 4 }] }\n"
+      "tests:\n"
+      "  - name: card\n    route: cards\n";
+  const std::string body = "    input: { card: \"5412751234123456\" }\n    expect: { card: !match '3456$' }\n";
+  auto without = policy::Policy::Parse(routes + body, "p.yaml", Keys());
+  ASSERT_FALSE(without.ok());
+  EXPECT_NE(without.error().message.find("p.yaml:10:12: route 'cards' reads a pattern: give 'topic'"),
+            std::string::npos)
+      << without.error().message;
+  for (const std::string topic : {"payments.cards.eu", "unrelated.topic"}) {
+    auto p = policy::Policy::Parse(routes + "    topic: " + topic + "\n" + body, "p.yaml", Keys());
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    auto r = RunPolicyTests(*p, engine::Limits{});
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_FALSE(r[0].passed) << topic;
+    ASSERT_EQ(r[0].diffs.size(), 1u);
+    EXPECT_NE(r[0].diffs[0].find(topic == "unrelated.topic" ? "is routed to no route" : "routed to route 'all'"),
+              std::string::npos)
+        << r[0].diffs[0];
+  }
+}
+
 // `!match` is RE2: a pattern that made std::regex recurse once per
 // alternative (the policy fuzzer overflowed the stack with one) is parsed and
 // searched in linear time; an invalid one (RE2 refuses repeats above 1000)

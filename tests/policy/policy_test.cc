@@ -688,6 +688,23 @@ TEST(PolicyTests, Errors) {
       FailsAt(dead + "    expect_headers: {}\n", "p.yaml:15:21:", {"'expect_headers' or 'expect_dead_letter'"}));
 }
 
+// A pattern is not a topic: a test of a pattern route, named by its name or
+// its `from`, gives the topic to mask as.
+TEST(PolicyTests, APatternRouteTestNeedsATopic) {
+  const std::string head =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - { name: cards, from: '^payments\\.cards\\..*$', to: c.out, dead_letter: c.dlq,\n"
+      "      rules: [{ path: card, action: keep }] }\n"
+      "tests:\n";
+  EXPECT_TRUE(FailsAt(head + "  - { name: t, route: cards, input: {}, expect: {} }\n",
+                      "p.yaml:7:23:", {"route 'cards' reads a pattern: give 'topic'"}));
+  EXPECT_TRUE(FailsAt(head + "  - { name: t, route: '^payments\\.cards\\..*$', input: {}, expect: {} }\n",
+                      "p.yaml:7:23:", {"route 'cards' reads a pattern"}));
+  auto ok = Parse(head + "  - { name: t, route: cards, topic: payments.cards.eu, input: {}, expect: {} }\n");
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  EXPECT_EQ((*ok)->tests()[0].topic, "payments.cards.eu");
+}
+
 // `expect_headers: {}` is an expectation of its own (the output has no
 // header), told apart from no expect_headers at all.
 TEST(PolicyTests, EmptyExpectHeadersIsAnExpectation) {
