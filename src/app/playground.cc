@@ -575,6 +575,24 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
     return ErrorReply(400, ErrorCode::kInvalidArgument,
                       "no route '" + req->route + "' in the policy (routes: " + text::Join(names) + ")");
   }
+  // With a topic, the route is the one the proxy would pick for it (an exact
+  // `from`, else the first matching pattern): a named route that would not
+  // get the topic, or a topic no route reads, is refused, not masked.
+  if (!req->topic.empty()) {
+    const engine::RouteRef* actual = (*eng)->FindRoute(req->topic);
+    if (!actual)
+      return ErrorReply(400, ErrorCode::kInvalidArgument,
+                        "no route of the policy reads topic '" + text::OneLine(text::Clip(req->topic)) +
+                            "' (the proxy would not consume it)");
+    if (req->route.empty()) {
+      route = actual->route;
+    } else if (actual->route != route) {
+      return ErrorReply(400, ErrorCode::kInvalidArgument,
+                        "topic '" + text::OneLine(text::Clip(req->topic)) + "' is routed to route '" +
+                            actual->route->name + "' (the first route whose 'from' matches it), not to route '" +
+                            route->name + "'");
+    }
+  }
   const engine::RouteRef* ref = (*eng)->RouteFor(route);
   if (!ref) return ErrorReply(500, ErrorCode::kInternal, "the route has no engine entry");
   const std::string topic = req->topic.empty() ? route->from : req->topic;
