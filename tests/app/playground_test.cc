@@ -282,6 +282,29 @@ routes:
   EXPECT_NE(exact.json_body.find("\"route\":\"notes\",\"topic\":\"notes.raw\""), std::string::npos) << exact.json_body;
 }
 
+// A key the loaded keyring does not hold is what `policy check` refuses;
+// the throwaway keyring has every key the policy names, so the dry run
+// masks anyway and says so in a warning at the key's line and column.
+// Without a loaded keyring nothing is said.
+TEST(Playground, AKeyMissingFromTheLoadedKeyringIsWarnedOf) {
+  std::string policy = kPolicy;
+  policy.replace(policy.find("key: rrn"), 8, "key: rnn");
+  PlaygroundOptions o;
+  o.key_shapes = KeyShapes(test_keys::TestKeyring({{"rrn", {Material(0)}}}));
+  PlaygroundReply r = EvaluatePolicy(Body(policy, "{}"), o);
+  ASSERT_EQ(r.status, 200) << r.json_body;
+  EXPECT_NE(r.json_body.find("{\"line\":10,\"col\":50,\"message\":\"key 'rnn' is not in the keyring "
+                             "(did you mean 'rrn'?)"),
+            std::string::npos)
+      << r.json_body;
+  PlaygroundReply known = EvaluatePolicy(Body(kPolicy, "{}"), o);
+  ASSERT_EQ(known.status, 200) << known.json_body;
+  EXPECT_EQ(known.json_body.find("not in the keyring"), std::string::npos) << known.json_body;
+  PlaygroundReply unloaded = EvaluatePolicy(Body(policy, "{}"), PlaygroundOptions{});
+  ASSERT_EQ(unloaded.status, 200) << unloaded.json_body;
+  EXPECT_EQ(unloaded.json_body.find("not in the keyring"), std::string::npos) << unloaded.json_body;
+}
+
 TEST(Playground, PolicyFileMustBeALoadedOne) {
   const std::string path = ::testing::TempDir() + "pg_loaded_policy.yaml";
   { std::ofstream(path) << kPolicy; }
