@@ -273,11 +273,15 @@ void AppendDiagnostics(const std::string& text, const std::string& origin, std::
   }
 }
 
-std::string Warnings(const policy::Policy& p) {
+// The policy's warnings (null: it did not compile) and `extra` lines, as
+// [{line, col, message}].
+std::string Warnings(const policy::Policy* p, const std::string& extra, const std::string& origin) {
   std::string all;
-  for (const auto& w : p.warnings()) all += w + "\n";
+  if (p)
+    for (const auto& w : p->warnings()) all += w + "\n";
+  all += extra;
   std::string out = "[";
-  AppendDiagnostics(all, p.origin(), &out);
+  AppendDiagnostics(all, origin, &out);
   return out + "]";
 }
 
@@ -384,15 +388,22 @@ size_t CsvRows(std::string_view events) {
   return rows == 0 ? 0 : rows - 1;  // the header row is not an event
 }
 
-// The key names a policy's actions use: `key:` of each route's rules and of
-// each scan action. Only those places are read: test inputs (where a member
+// A `key:` of a policy's actions, at its value's place.
+struct KeyUse {
+  std::string name;
+  int line = 0, col = 0;
+};
+
+// The keys a policy's actions use: `key:` of each route's rules and of each
+// scan action. Only those places are read: test inputs (where a member
 // called `key` is record data, maybe PII) are not, nor walked through their
 // YAML aliases.
-void CollectKeyNames(const YAML::Node& root, std::set<std::string>* names) {
+void CollectKeyUses(const YAML::Node& root, std::vector<KeyUse>* uses) {
   auto add = [&](const YAML::Node& action) {
     if (!action.IsMap()) return;
     const YAML::Node k = action["key"];
-    if (k && k.IsScalar() && crypto::IsValidKeyName(k.Scalar())) names->insert(k.Scalar());
+    if (k && k.IsScalar() && crypto::IsValidKeyName(k.Scalar()))
+      uses->push_back({k.Scalar(), k.Mark().line + 1, k.Mark().column + 1});
   };
   if (!root.IsMap()) return;
   if (const YAML::Node routes = root["routes"]; routes && routes.IsSequence()) {
@@ -406,6 +417,40 @@ void CollectKeyNames(const YAML::Node& root, std::set<std::string>* names) {
     if (const YAML::Node actions = scan["actions"]; actions && actions.IsMap())
       for (const auto& kv : actions) add(kv.second);
   }
+}
+
+std::vector<KeyUse> KeyUsesIn(std::string_view yaml) {
+  std::vector<KeyUse> uses;
+  try {
+    CollectKeyUses(YAML::Load(std::string(yaml)), &uses);
+  } catch (const YAML::Exception&) {
+    return {};  // the policy's own parse reports where
+  }
+  return uses;
+}
+
+// What `policy check` with the loaded keyring says of a key it does not
+// hold, as a warning at the key's place ("ORIGIN:LINE:COL: ..." lines): the
+// throwaway keyring has every key the policy names, so the dry run itself
+// cannot fail on one. Nothing while no keyring is loaded (shapes empty): a
+// page used without keys warns of nothing.
+std::string MissingKeyWarnings(const std::vector<KeyUse>& uses, const std::map<std::string, KeyShape>& shapes,
+                               const std::string& origin) {
+  if (shapes.empty()) return "";
+  std::vector<std::string> loaded;
+  for (const auto& [name, shape] : shapes) loaded.push_back(name);
+  std::string out;
+  for (const KeyUse& u : uses) {
+    if (shapes.count(u.name)) continue;
+    const std::string hint = text::Suggest(u.name, loaded);
+    out += text::Located(origin, u.line, u.col,
+                         "key '" + u.name + "' is not in the keyring" +
+                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                             ": `policy check` and `run` refuse this policy with the loaded keyring; the "
+                             "playground masks with a throwaway key of that name") +
+           "\n";
+  }
+  return out;
 }
 
 std::string ReadFile(const std::string& path, bool* ok) {
@@ -433,11 +478,7 @@ std::map<std::string, KeyShape> KeyShapes(const crypto::Keyring& keys) {
 
 std::vector<std::string> KeyNamesIn(std::string_view yaml) {
   std::set<std::string> names;
-  try {
-    CollectKeyNames(YAML::Load(std::string(yaml)), &names);
-  } catch (const YAML::Exception&) {
-    return {};  // the policy's own parse reports where
-  }
+  for (KeyUse& u : KeyUsesIn(yaml)) names.insert(std::move(u.name));
   return {names.begin(), names.end()};
 }
 
@@ -536,7 +577,11 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
 
   std::string head = "{\"keys\":\"throwaway\"";
   if (!drawn.empty()) head += ",\"session\":" + JsonQuoted(drawn);
-  auto keys = ThrowawayKeyring(session, KeyNamesIn(yaml), options.key_shapes);
+  const std::vector<KeyUse> key_uses = KeyUsesIn(yaml);
+  std::set<std::string> key_names;
+  for (const KeyUse& u : key_uses) key_names.insert(u.name);
+  const std::string key_warnings = MissingKeyWarnings(key_uses, options.key_shapes, origin);
+  auto keys = ThrowawayKeyring(session, {key_names.begin(), key_names.end()}, options.key_shapes);
   if (!keys.ok()) return ErrorReply(500, keys.error().code, keys.error().message);
   head += ",\"key_names\":[";
   {
@@ -556,16 +601,16 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
     AppendDiagnostics(e.message, origin, &out);
     return PlaygroundReply{422, out + "],\"warnings\":" + warnings + "}"};
   };
-  if (!compiled.ok()) return refuse(compiled.error(), "[]");
+  if (!compiled.ok()) return refuse(compiled.error(), Warnings(nullptr, key_warnings, origin));
   const std::shared_ptr<const policy::Policy>& pol = *compiled;
   std::vector<Error> conflicts = CheckRoutes({pol});
   if (!conflicts.empty()) {
     std::string all;
     for (const auto& e : conflicts) all += e.message + "\n";
-    return refuse(Error(conflicts.front().code, all), Warnings(*pol));
+    return refuse(Error(conflicts.front().code, all), Warnings(pol.get(), key_warnings, origin));
   }
   auto eng = engine::Engine::Create({pol}, options.limits);
-  if (!eng.ok()) return refuse(eng.error(), Warnings(*pol));
+  if (!eng.ok()) return refuse(eng.error(), Warnings(pol.get(), key_warnings, origin));
 
   const policy::Route* route =
       req->route.empty() ? (pol->routes().empty() ? nullptr : &pol->routes().front()) : pol->FindRoute(req->route);
@@ -574,6 +619,24 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
     for (const auto& r : pol->routes()) names.push_back(r.name);
     return ErrorReply(400, ErrorCode::kInvalidArgument,
                       "no route '" + req->route + "' in the policy (routes: " + text::Join(names) + ")");
+  }
+  // With a topic, the route is the one the proxy would pick for it (an exact
+  // `from`, else the first matching pattern): a named route that would not
+  // get the topic, or a topic no route reads, is refused, not masked.
+  if (!req->topic.empty()) {
+    const engine::RouteRef* actual = (*eng)->FindRoute(req->topic);
+    if (!actual)
+      return ErrorReply(400, ErrorCode::kInvalidArgument,
+                        "no route of the policy reads topic '" + text::OneLine(text::Clip(req->topic)) +
+                            "' (the proxy would not consume it)");
+    if (req->route.empty()) {
+      route = actual->route;
+    } else if (actual->route != route) {
+      return ErrorReply(400, ErrorCode::kInvalidArgument,
+                        "topic '" + text::OneLine(text::Clip(req->topic)) + "' is routed to route '" +
+                            actual->route->name + "' (the first route whose 'from' matches it), not to route '" +
+                            route->name + "'");
+    }
   }
   const engine::RouteRef* ref = (*eng)->RouteFor(route);
   if (!ref) return ErrorReply(500, ErrorCode::kInternal, "the route has no engine entry");
@@ -588,7 +651,8 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
            ",\"to\":" + JsonQuoted(r.to) + ",\"dead_letter\":" + JsonQuoted(r.dead_letter) + "}";
   }
   out += "]},\"route\":" + JsonQuoted(route->name) + ",\"topic\":" + JsonQuoted(topic) +
-         ",\"format\":" + JsonQuoted(req->format) + ",\"errors\":[],\"warnings\":" + Warnings(*pol);
+         ",\"format\":" + JsonQuoted(req->format) +
+         ",\"errors\":[],\"warnings\":" + Warnings(pol.get(), key_warnings, origin);
   if (req->format == "csv") {
     out += ",\"csv\":" + CsvResult(**eng, *ref, req->events) + ",\"events\":[]";
   } else {

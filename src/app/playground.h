@@ -8,7 +8,9 @@
 //    "events": "<JSON Lines or CSV>",   the sample events
 //    "format": "jsonl" | "csv",         default jsonl
 //    "route": "name or source topic",   default: the policy's first route
-//    "topic": "topic",                  default: the route's `from`
+//    "topic": "topic",                  default: the route's `from`; given,
+//                                       the route the proxy picks for it
+//                                       (400 if the named one would not)
 //    "session": "<base64url>",          16-64 random bytes the page made; absent:
 //                                       the server draws one and answers it
 //    "run_tests": true}                 run the policy's embedded tests (default)
@@ -23,7 +25,8 @@
 //        the policy does not compile (the errors of `maskproxy policy check`)
 //   400 {"error":"invalid_json","message","line","col"}: the body is not JSON;
 //       invalid_argument (a member missing, unknown or mistyped; an unknown
-//       route or policy file), invalid_utf8
+//       route or policy file; a topic no route reads, or that another route
+//       than the named one takes), invalid_utf8
 //   413 {"error":"too_large"}: more events than max_events (the body
 //       limit itself is the listener's: admin/server.h path_body_limits)
 //

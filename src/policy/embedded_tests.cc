@@ -162,6 +162,17 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
     if (!tp.IsScalar() || !IsValidTopicName(tp.Scalar())) return c.At(tp, "'topic' must be a Kafka topic name");
     t.topic = tp.Scalar();
   }
+  // The route the runner takes (Policy::FindRoute: a name, then a source).
+  const Route* named = nullptr;
+  for (const auto& r : routes)
+    if (!named && r.name == *route) named = &r;
+  for (const auto& r : routes)
+    if (!named && r.from == *route) named = &r;
+  if (named && named->from_is_pattern() && t.topic.empty())
+    return c.At(node["route"], "route '" + named->name +
+                                   "' reads a pattern: give 'topic', a topic it matches, to mask as (a pattern is "
+                                   "not a topic, and the proxy routes a record by its topic: an earlier route's "
+                                   "pattern may take it)");
   YAML::Node input = node["input"], input_json = node["input_json"];
   if (input && input_json) return c.At(input_json, "give either 'input' or 'input_json', not both");
   if (input_json) {
@@ -201,6 +212,12 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
     if (!ex.ok()) return ex.error();
     t.expect = std::move(ex).value();
   }
+  // A dead-lettered record produces no value, key or headers: an expectation
+  // of any of them beside expect_dead_letter would never be checked.
+  for (const char* what : {"expect_key", "expect_headers"})
+    if (YAML::Node e = node[what]; e && dl)
+      return c.At(e, std::string("give either '") + what + "' or 'expect_dead_letter', not both (a dead-lettered " +
+                         "record produces no value, key or headers to expect)");
   if (YAML::Node e = node["expect_key"]) {
     auto ex = ToExpected(c, e, budget);
     if (!ex.ok()) return ex.error();
@@ -208,18 +225,19 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   }
   if (YAML::Node h = node["expect_headers"]) {
     if (!h.IsMap()) return c.At(h, "'expect_headers' must map header names to expected text (~ = removed)");
+    t.expect_headers.emplace();
     for (const auto& kv : h) {
       if (!kv.first.IsScalar()) return c.At(kv.first, "'expect_headers' keys must be header names");
       if (kv.second.IsNull()) {
-        t.expect_headers.emplace_back(kv.first.Scalar(), std::nullopt);
+        t.expect_headers->emplace_back(kv.first.Scalar(), std::nullopt);
         continue;
       }
       auto ex = ToExpected(c, kv.second, budget);
       if (!ex.ok()) return ex.error();
-      t.expect_headers.emplace_back(kv.first.Scalar(), std::move(ex).value());
+      t.expect_headers->emplace_back(kv.first.Scalar(), std::move(ex).value());
     }
   }
-  if (!t.expect && !dl && !t.expect_key && t.expect_headers.empty())
+  if (!t.expect && !dl && !t.expect_key && !t.expect_headers)
     return c.At(node, "a test needs 'expect', 'expect_key', 'expect_headers' or 'expect_dead_letter'");
   return t;
 }

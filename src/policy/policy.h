@@ -158,7 +158,9 @@ struct PolicyTest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<Expected> expect;  // the masked value
   std::optional<Expected> expect_key;
-  std::vector<std::pair<std::string, std::optional<Expected>>> expect_headers;  // nullopt = removed
+  // The headers of the output, every one named (nullopt = removed); given
+  // empty (`expect_headers: {}`): the output has no header.
+  std::optional<std::vector<std::pair<std::string, std::optional<Expected>>>> expect_headers;
   std::string expect_dead_letter;  // a dead-letter reason code, if the record must be refused
   int line = 0;
 };

@@ -73,9 +73,13 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
     auto unknown = options.Untaken();
     if (!unknown.empty()) {
       std::string hint = text::Suggest(unknown.front(), options.Taken());
+      // `path` and `action` are every rule's; an action without options of
+      // its own (keep) adds none, so the list is joined, not appended to.
+      std::vector<std::string> expected{"path", "action"};
+      for (const std::string& t : options.Taken()) expected.push_back(t);
       return Error(ErrorCode::kInvalidOption, "[" + unknown.front() + "] unknown option '" + unknown.front() +
-                                                  "' for action " + std::string(name) + " (expected: path, action, " +
-                                                  text::Join(options.Taken()) +
+                                                  "' for action " + std::string(name) +
+                                                  " (expected: " + text::Join(expected) +
                                                   (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
     }
     return action;

@@ -247,6 +247,64 @@ TEST(Playground, ThrowawayKeysMirrorTheLoadedVersionsOnly) {
   EXPECT_EQ(KeyNamesIn(bomb), (std::vector<std::string>{"rrn"}));
 }
 
+// With a topic, the events are masked by the route the proxy would pick
+// for it, or refused: a named route that an earlier pattern shadows for that
+// topic, or a topic no route reads, used to be masked with the named route.
+TEST(Playground, ATopicIsMaskedByTheRouteTheProxyPicks) {
+  constexpr char kRoutes[] = R"(policy: pg-routes
+version: 1
+routes:
+  - { name: all, from: '^payments\..*$', to: all.out, dead_letter: all.dlq, rules: [{ path: card, action: keep }] }
+  - { name: cards, from: '^payments\.cards\..*$', to: c.out, dead_letter: c.dlq,
+      rules: [{ path: card, action: mask, keep_last: 4 }] }
+  - { name: notes, from: notes.raw, to: n.out, dead_letter: n.dlq, rules: [{ path: card, action: redact }] }
+)";
+  const std::string event = "{\"card\":\"5412751234123456\"}";
+  PlaygroundReply shadowed =
+      EvaluatePolicy(Body(kRoutes, event, ",\"route\":\"cards\",\"topic\":\"payments.cards.eu\""), {});
+  EXPECT_EQ(shadowed.status, 400) << shadowed.json_body;
+  EXPECT_NE(shadowed.json_body.find("is routed to route 'all'"), std::string::npos) << shadowed.json_body;
+  EXPECT_EQ(shadowed.json_body.find("5412"), std::string::npos) << shadowed.json_body;
+  PlaygroundReply unrelated =
+      EvaluatePolicy(Body(kRoutes, event, ",\"route\":\"cards\",\"topic\":\"unrelated.topic\""), {});
+  EXPECT_EQ(unrelated.status, 400) << unrelated.json_body;
+  EXPECT_NE(unrelated.json_body.find("no route of the policy reads topic 'unrelated.topic'"), std::string::npos)
+      << unrelated.json_body;
+  PlaygroundReply alone = EvaluatePolicy(Body(kRoutes, event, ",\"topic\":\"unrelated.topic\""), {});
+  EXPECT_EQ(alone.status, 400) << alone.json_body;
+  // A topic alone picks the route; a named route that gets the topic masks.
+  PlaygroundReply picked = EvaluatePolicy(Body(kRoutes, event, ",\"topic\":\"payments.cards.eu\""), {});
+  ASSERT_EQ(picked.status, 200) << picked.json_body;
+  EXPECT_NE(picked.json_body.find("\"route\":\"all\",\"topic\":\"payments.cards.eu\""), std::string::npos)
+      << picked.json_body;
+  PlaygroundReply exact = EvaluatePolicy(Body(kRoutes, event, ",\"route\":\"notes\",\"topic\":\"notes.raw\""), {});
+  ASSERT_EQ(exact.status, 200) << exact.json_body;
+  EXPECT_NE(exact.json_body.find("\"route\":\"notes\",\"topic\":\"notes.raw\""), std::string::npos) << exact.json_body;
+}
+
+// A key the loaded keyring does not hold is what `policy check` refuses;
+// the throwaway keyring has every key the policy names, so the dry run
+// masks anyway and says so in a warning at the key's line and column.
+// Without a loaded keyring nothing is said.
+TEST(Playground, AKeyMissingFromTheLoadedKeyringIsWarnedOf) {
+  std::string policy = kPolicy;
+  policy.replace(policy.find("key: rrn"), 8, "key: rnn");
+  PlaygroundOptions o;
+  o.key_shapes = KeyShapes(test_keys::TestKeyring({{"rrn", {Material(0)}}}));
+  PlaygroundReply r = EvaluatePolicy(Body(policy, "{}"), o);
+  ASSERT_EQ(r.status, 200) << r.json_body;
+  EXPECT_NE(r.json_body.find("{\"line\":10,\"col\":50,\"message\":\"key 'rnn' is not in the keyring "
+                             "(did you mean 'rrn'?)"),
+            std::string::npos)
+      << r.json_body;
+  PlaygroundReply known = EvaluatePolicy(Body(kPolicy, "{}"), o);
+  ASSERT_EQ(known.status, 200) << known.json_body;
+  EXPECT_EQ(known.json_body.find("not in the keyring"), std::string::npos) << known.json_body;
+  PlaygroundReply unloaded = EvaluatePolicy(Body(policy, "{}"), PlaygroundOptions{});
+  ASSERT_EQ(unloaded.status, 200) << unloaded.json_body;
+  EXPECT_EQ(unloaded.json_body.find("not in the keyring"), std::string::npos) << unloaded.json_body;
+}
+
 TEST(Playground, PolicyFileMustBeALoadedOne) {
   const std::string path = ::testing::TempDir() + "pg_loaded_policy.yaml";
   { std::ofstream(path) << kPolicy; }

@@ -138,6 +138,62 @@ TEST(PolicyTestRunner, ExpectHeadersNamesEveryHeaderOfTheOutput) {
   EXPECT_TRUE(named) << (r[0].diffs.empty() ? "" : r[0].diffs.back());
 }
 
+// Header names match case-insensitively, so an expectation holds every
+// produced header of that name: the raw X-Phone beside a masked x-phone
+// fails the test (only the last match was compared).
+TEST(PolicyTestRunner, EveryHeaderOfAnExpectedNameIsCompared) {
+  auto r = RunTests(
+      "  - name: two cases of one header\n"
+      "    route: pay\n"
+      "    headers: { X-Other: 010-1234-5678, x-other: none }\n"
+      "    input: {}\n"
+      "    expect_headers: { x-other: none }\n"
+      "  - name: two cases of one removed header\n"
+      "    route: pay\n"
+      "    headers: { TRACE: a, trace: b }\n"
+      "    input: {}\n"
+      "    expect_headers: { trace: ~ }\n"
+      "  - name: one expectation, both masked\n"
+      "    route: pay\n"
+      "    headers: { Phone: 010-1234-5678, phone: 010-9999-8888 }\n"
+      "    input: {}\n"
+      "    expect_headers: { PHONE: !match '^\\*\\*\\*-\\*\\*\\*\\*-\\d{4}$' }\n");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_FALSE(r[0].passed);
+  ASSERT_EQ(r[0].diffs.size(), 1u);
+  EXPECT_EQ(r[0].diffs[0].rfind("$header.X-Other: expected \"none\"", 0), 0u) << r[0].diffs[0];
+  std::string all;
+  for (const auto& d : r[1].diffs) all += d + "\n";
+  EXPECT_TRUE(r[1].passed) << all;
+  all.clear();
+  for (const auto& d : r[2].diffs) all += d + "\n";
+  EXPECT_TRUE(r[2].passed) << all;
+}
+
+// `expect_headers: {}`, like `expect: {}`, is the whole answer: an output
+// without headers (it asserted nothing before). A maskproxy.* header of the
+// input is dropped as the proxy drops it on consuming, so it is not one.
+TEST(PolicyTestRunner, EmptyExpectHeadersMeansNoHeaders) {
+  auto r = RunTests(
+      "  - name: a header left\n"
+      "    route: pay\n"
+      "    headers: { other: 010-1234-5678, trace: x }\n"
+      "    input: {}\n"
+      "    expect_headers: {}\n"
+      "  - name: only removed ones and the proxy's namespace\n"
+      "    route: pay\n"
+      "    headers: { trace: x, MaskProxy.origin: forged }\n"
+      "    input: {}\n"
+      "    expect_headers: {}\n");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].passed);
+  ASSERT_EQ(r[0].diffs.size(), 1u);
+  EXPECT_EQ(r[0].diffs[0].rfind("$header.other: not expected", 0), 0u) << r[0].diffs[0];
+  std::string all;
+  for (const auto& d : r[1].diffs) all += d + "\n";
+  EXPECT_TRUE(r[1].passed) << all;
+}
+
 // A test names a route, but the proxy routes a record by its topic: when an
 // earlier route's pattern takes the topic, the test fails instead of passing
 // against a route the record never reaches.
@@ -158,6 +214,38 @@ TEST(PolicyTestRunner, ATopicTakenByAnEarlierPatternFails) {
   EXPECT_FALSE(r[0].passed);
   ASSERT_FALSE(r[0].diffs.empty());
   EXPECT_NE(r[0].diffs[0].find("routed to route 'all'"), std::string::npos) << r[0].diffs[0];
+}
+
+// A test of a pattern route masked "as" the pattern text and skipped the
+// routing check, so a route shadowed by an earlier pattern passed. Such a
+// test must now give a topic (the policy refuses it without one), and the
+// routing check applies to it.
+TEST(PolicyTestRunner, APatternRouteIsTestedThroughATopic) {
+  const std::string routes =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - { name: all, from: '^payments\\..*$', to: all.out, dead_letter: all.dlq,\n"
+      "      rules: [{ path: x, action: keep }] }\n"
+      "  - { name: cards, from: '^payments\\.cards\\..*$', to: c.out, dead_letter: c.dlq,\n"
+      "      rules: [{ path: card, action: mask, keep_last: 4 }] }\n"
+      "tests:\n"
+      "  - name: card\n    route: cards\n";
+  const std::string body = "    input: { card: \"5412751234123456\" }\n    expect: { card: !match '3456$' }\n";
+  auto without = policy::Policy::Parse(routes + body, "p.yaml", Keys());
+  ASSERT_FALSE(without.ok());
+  EXPECT_NE(without.error().message.find("p.yaml:10:12: route 'cards' reads a pattern: give 'topic'"),
+            std::string::npos)
+      << without.error().message;
+  for (const std::string topic : {"payments.cards.eu", "unrelated.topic"}) {
+    auto p = policy::Policy::Parse(routes + "    topic: " + topic + "\n" + body, "p.yaml", Keys());
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    auto r = RunPolicyTests(*p, engine::Limits{});
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_FALSE(r[0].passed) << topic;
+    ASSERT_EQ(r[0].diffs.size(), 1u);
+    EXPECT_NE(r[0].diffs[0].find(topic == "unrelated.topic" ? "is routed to no route" : "routed to route 'all'"),
+              std::string::npos)
+        << r[0].diffs[0];
+  }
 }
 
 // `!match` is RE2: a pattern that made std::regex recurse once per
@@ -192,6 +280,53 @@ TEST(PolicyTestRunner, MatchPatternsAreRe2AndCannotCrash) {
 
 // The shipped example policies pass their own embedded tests (what
 // `maskproxy policy test --keys K policies/*.yaml` runs).
+// A member name given twice in the output fails the test, naming it: the
+// expectation held for the last occurrence while the first kept the raw
+// phone. Every occurrence of an expected member is compared.
+TEST(PolicyTestRunner, ADuplicatedMemberFailsNamingIt) {
+  auto r = RunTests(
+      "  - name: raw phone beside the expected note\n"
+      "    route: pay\n"
+      "    input_json: '{\"note\":\"010-1234-5678\",\"note\":\"ok\"}'\n"
+      "    expect: { note: ok }\n"
+      "  - name: twice the same\n"
+      "    route: pay\n"
+      "    input_json: '{\"a\":{\"note\":\"ok\",\"note\":\"ok\"}}'\n"
+      "    expect: { a: { note: ok } }\n");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].passed);
+  std::string all;
+  for (const auto& d : r[0].diffs) all += d + "\n";
+  EXPECT_NE(all.find("note: the output has 2 members named 'note'"), std::string::npos) << all;
+  EXPECT_NE(all.find("got      \"010-1234-5678\""), std::string::npos) << all;
+  EXPECT_FALSE(r[1].passed);
+  ASSERT_EQ(r[1].diffs.size(), 1u);
+  EXPECT_EQ(r[1].diffs[0].rfind("a.note: the output has 2 members named 'note'", 0), 0u) << r[1].diffs[0];
+}
+
+// The masked value is read back as JSON, strings decoded as the engine
+// decodes them: a surrogate pair escape (an emoji) is one character, not a
+// value that "could not be read back" (yaml-cpp, which read it before,
+// refused the pair).
+TEST(PolicyTestRunner, ReadsSurrogatePairEscapesBack) {
+  auto r = RunTests(
+      "  - name: emoji kept\n"
+      "    route: pay\n"
+      "    input_json: '{\"note\": \"hi \\ud83d\\ude00\", \"n\": 1.50, \"b\": [true, null]}'\n"
+      "    expect: { note: \"hi \xF0\x9F\x98\x80\", n: 1.50, b: [true, null] }\n"
+      "  - name: emoji differs\n"
+      "    route: pay\n"
+      "    input_json: '{\"note\": \"\\ud83d\\ude00\"}'\n"
+      "    expect: { note: x }\n");
+  ASSERT_EQ(r.size(), 2u);
+  std::string all;
+  for (const auto& d : r[0].diffs) all += d + "\n";
+  EXPECT_TRUE(r[0].passed) << all;
+  EXPECT_FALSE(r[1].passed);
+  ASSERT_EQ(r[1].diffs.size(), 1u);
+  EXPECT_NE(r[1].diffs[0].find("got      \"\xF0\x9F\x98\x80\""), std::string::npos) << r[1].diffs[0];
+}
+
 TEST(PolicyTestRunner, ShippedPoliciesPassTheirTests) {
   std::vector<test_keys::TestKey> ring;
   uint8_t first = 1;

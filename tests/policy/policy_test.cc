@@ -728,6 +728,45 @@ TEST(PolicyTests, Errors) {
                              "  - {name: t, route: payments, input: {}, expect: {}}\n",
                       "p.yaml:12:", {"two tests are named 't'"}));
   EXPECT_TRUE(FailsAt(head + "tests: {}\n", "p.yaml:10:8:", {"'tests' must be a list"}));
+  // Beside expect_dead_letter, nothing of the output is expected (it has none).
+  const std::string dead = head + "tests:\n  - name: t\n    route: payments\n    input_json: 'x'\n" +
+                           "    expect_dead_letter: invalid_json\n";
+  EXPECT_TRUE(FailsAt(dead + "    expect: {}\n", "p.yaml:15:13:", {"'expect' or 'expect_dead_letter'"}));
+  EXPECT_TRUE(FailsAt(dead + "    expect_key: k\n", "p.yaml:15:17:", {"'expect_key' or 'expect_dead_letter'"}));
+  EXPECT_TRUE(
+      FailsAt(dead + "    expect_headers: { a: b }\n", "p.yaml:15:21:", {"'expect_headers' or 'expect_dead_letter'"}));
+  EXPECT_TRUE(
+      FailsAt(dead + "    expect_headers: {}\n", "p.yaml:15:21:", {"'expect_headers' or 'expect_dead_letter'"}));
+}
+
+// A pattern is not a topic: a test of a pattern route, named by its name or
+// its `from`, gives the topic to mask as.
+TEST(PolicyTests, APatternRouteTestNeedsATopic) {
+  const std::string head =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - { name: cards, from: '^payments\\.cards\\..*$', to: c.out, dead_letter: c.dlq,\n"
+      "      rules: [{ path: card, action: keep }] }\n"
+      "tests:\n";
+  EXPECT_TRUE(FailsAt(head + "  - { name: t, route: cards, input: {}, expect: {} }\n",
+                      "p.yaml:7:23:", {"route 'cards' reads a pattern: give 'topic'"}));
+  EXPECT_TRUE(FailsAt(head + "  - { name: t, route: '^payments\\.cards\\..*$', input: {}, expect: {} }\n",
+                      "p.yaml:7:23:", {"route 'cards' reads a pattern"}));
+  auto ok = Parse(head + "  - { name: t, route: cards, topic: payments.cards.eu, input: {}, expect: {} }\n");
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  EXPECT_EQ((*ok)->tests()[0].topic, "payments.cards.eu");
+}
+
+// `expect_headers: {}` is an expectation of its own (the output has no
+// header), told apart from no expect_headers at all.
+TEST(PolicyTests, EmptyExpectHeadersIsAnExpectation) {
+  std::string head(kTested, std::string(kTested).find("tests:\n"));
+  auto r = Parse(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect_headers: {}\n" +
+                 "  - name: u\n    route: payments\n    input: {}\n    expect: {}\n");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ((*r)->tests().size(), 2u);
+  ASSERT_TRUE((*r)->tests()[0].expect_headers.has_value());
+  EXPECT_TRUE((*r)->tests()[0].expect_headers->empty());
+  EXPECT_FALSE((*r)->tests()[1].expect_headers.has_value());
 }
 
 // Nested YAML aliases ("billion laughs") expand as they are read: a 1 KB file

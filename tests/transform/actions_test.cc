@@ -180,6 +180,19 @@ TEST(MaskAction, UnknownOptionWithSuggestion) {
   }
 }
 
+// The list of known options is joined whole: an action with no options of
+// its own (keep) lists only path and action, with no dangling separator.
+TEST(CreateAction, UnknownOptionListsTheKnownOnesWithoutADanglingSeparator) {
+  auto keep = Make("keep", {{"mode", "x"}});
+  ASSERT_FALSE(keep.ok());
+  EXPECT_NE(keep.error().message.find("(expected: path, action)"), std::string::npos) << keep.error().message;
+  EXPECT_EQ(keep.error().message.find(", )"), std::string::npos) << keep.error().message;
+  auto mask = Make("mask", {{"keep_frist", "6"}});
+  ASSERT_FALSE(mask.ok());
+  EXPECT_NE(mask.error().message.find("(expected: path, action, keep_first"), std::string::npos)
+      << mask.error().message;
+}
+
 // ---- tokenize ---------------------------------------------------------------
 
 const std::regex kTokenRe(R"(^"t1\.rrn\.1\.[A-Za-z0-9_-]{22}"$)");
