@@ -135,6 +135,19 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
         }
         p->routes_.push_back(std::move(*r));
       }
+      for (size_t b = 0; b < p->routes_.size(); ++b)
+        for (size_t a = 0; a < b; ++a)
+          if (std::string t = internal::ShadowedTopic(p->routes_[a], p->routes_[b]); !t.empty()) {
+            const Route& later = p->routes_[b];
+            YAML::Mark m = YAML::Mark::null_mark();
+            m.line = later.from_at.line - 1;
+            m.column = later.from_at.column - 1;
+            diag.Warn(c.At(m, "warning: route '" + later.name + "' reads a topic such as '" + t + "' that route '" +
+                                  p->routes_[a].name +
+                                  "' listed before it takes first (among patterns the first that matches wins); "
+                                  "list the more specific pattern first"));
+            break;
+          }
     }
     if (YAML::Node tests = root["tests"]) {
       if (!tests.IsSequence()) {

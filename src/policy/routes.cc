@@ -348,6 +348,17 @@ codec::TerminalOptions TerminalFor(const Rule& rule) {
 
 }  // namespace
 
+std::string ShadowedTopic(const Route& earlier, const Route& later) {
+  if (!earlier.from_is_pattern() || !later.from_is_pattern()) return "";
+  RE2::Options o;
+  o.set_log_errors(false);
+  const RE2 re_later(later.from, o), re_earlier(earlier.from, o);
+  std::string min, max;
+  if (!re_later.ok() || !re_earlier.ok() || !re_later.PossibleMatchRange(&min, &max, 249)) return "";
+  if (min.empty() || !RE2::FullMatch(min, re_later) || !RE2::FullMatch(min, re_earlier)) return "";
+  return min;
+}
+
 // Parses one route; errors in single rules are collected and the other rules
 // still checked. Returns nullopt if the route has any error.
 std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag) {

@@ -644,6 +644,29 @@ TEST(PolicyParse, MergeKeysAreNamed) {
   EXPECT_NE(route.error().message.find("p.yaml:4:5: YAML merge keys"), std::string::npos) << route.error().message;
 }
 
+// A pattern route listed after a more general one gets none of the topics
+// both match: warned (found by review; its tests passed without a topic).
+TEST(PolicyParse, APatternRouteShadowedByAnEarlierOneIsWarnedAbout) {
+  auto route = [](const std::string& name, const std::string& from) {
+    return "  - { name: " + name + ", from: '" + from + "', to: " + name + ".out, dead_letter: " + name +
+           ".dlq, rules: [{ path: a, action: redact }] }\n";
+  };
+  const std::string head = "policy: p\nversion: 1\nroutes:\n";
+  auto shadowed = Parse(head + route("all", "^payments\\..*$") + route("cards", "^payments\\.cards\\..*$"));
+  ASSERT_TRUE(shadowed.ok()) << shadowed.error().ToString();
+  ASSERT_EQ((*shadowed)->warnings().size(), 1u);
+  EXPECT_NE((*shadowed)->warnings()[0].find("p.yaml:5:"), std::string::npos) << (*shadowed)->warnings()[0];
+  EXPECT_NE((*shadowed)->warnings()[0].find("route 'cards' reads a topic such as 'payments.cards.'"), std::string::npos)
+      << (*shadowed)->warnings()[0];
+  auto same = Parse(head + route("a", "^a\\.raw$") + route("b", "^(a\\.raw)$"));
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ((*same)->warnings().size(), 1u);
+  // The specific pattern first: each gets its topics.
+  auto ordered = Parse(head + route("cards", "^payments\\.cards\\..*$") + route("all", "^payments\\..*$"));
+  ASSERT_TRUE(ordered.ok());
+  EXPECT_TRUE((*ordered)->warnings().empty()) << (*ordered)->warnings()[0];
+}
+
 TEST(PolicyParse, UnlistedFieldsAndApplyTo) {
   auto with = [](const std::string& unlisted, const std::string& rule) {
     return "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
