@@ -237,15 +237,16 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   // environment's); none needed for a keyring without them.
   auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
   if (!kms.ok()) return Fail(kms.error(), kExitUsage);
+  // Every policy of the config, as the proxy loads them: the route that
+  // reads --topic is decided among all of them (reveal::RouteReading).
+  auto policies = LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get());
+  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
   std::shared_ptr<const policy::Policy> policy;
-  for (const auto& file : cfg->policy_files) {
-    auto p = LoadPolicyForReveal(file, cfg->keyring_files, kms->get());
-    if (!p.ok()) return Fail(p.error(), kExitUsage);
-    if ((*p)->FindRoute(request.route)) {
-      policy = *p;
+  for (const auto& p : *policies)
+    if (p->FindRoute(request.route)) {
+      policy = p;
       break;
     }
-  }
   reveal::RevealRequest rr{.route = request.route,
                            .field = request.field,
                            .topic = request.topic,
@@ -262,15 +263,16 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   // Every refusal is audited as denied: a break-glass attempt is worth a
   // line even when wrong.
   auto refuse = [&](ErrorCode code, const std::string& why) {
-    if (Status s = sink->Append(audit::ToEvent(reveal::Revealer::DeniedEvent(rr, code))); !s.ok())
-      return Fail(s.error(), kExitFailure);
+    audit::RevealEvent denied = reveal::Revealer::DeniedEvent(rr, code);
+    if (policy) denied.policy = policy->Label();
+    if (Status s = sink->Append(audit::ToEvent(denied)); !s.ok()) return Fail(s.error(), kExitFailure);
     return Usage("reveal: " + why);
   };
   if (!reveal::IsPurposeClass(request.reason))
     return refuse(ErrorCode::kInvalidArgument,
                   "--reason must be a purpose class: " + text::Join(reveal::PurposeClasses()));
   if (!policy) return refuse(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in the config's policies");
-  auto revealer = reveal::Revealer::Create(policy, sink);
+  auto revealer = reveal::Revealer::Create(policy, sink, *policies);
   if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
   if (Status s = (*revealer)->Check(rr); !s.ok()) return refuse(s.error().code, s.error().message);
   rr.values = ReadValues(std::move(request.values));
