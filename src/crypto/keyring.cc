@@ -41,6 +41,19 @@ bool ParseVersion(const std::string& s, uint32_t* out) {
 }
 }  // namespace
 
+bool MayBeKeyMaterial(std::string_view name) {
+  constexpr size_t kMaxShown = 24;
+  return name.size() > kMaxShown || name.find_first_of("+/=") != std::string_view::npos;
+}
+
+// Material pasted one level off ("bFHX…=: 2" where a field belongs, or in
+// `kms:`) must not reach a log, an HTTP answer or the audit trail; the line
+// and column say where it is.
+std::string ShownName(std::string_view name) {
+  if (MayBeKeyMaterial(name)) return " (not shown: it may be key material)";
+  return " '" + std::string(name) + "'";
+}
+
 bool IsValidKeyName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -125,18 +138,6 @@ bool LooksWeak(const uint8_t* p, size_t n) {
   return distinct < 8;
 }
 
-// A name from the file, quoted in an error only when it cannot be key
-// material: short (base64 of 32 bytes is 43-44 characters) and without
-// base64's '+', '/' and '='. Material pasted one level off ("bFHX…=: 2"
-// where a field belongs) must not reach a log, an HTTP answer or the audit
-// trail; the line and column say where it is.
-std::string Shown(std::string_view name) {
-  constexpr size_t kMaxShown = 24;
-  if (name.size() > kMaxShown || name.find_first_of("+/=") != std::string_view::npos) {
-    return " (not shown: it may be key material)";
-  }
-  return " '" + std::string(name) + "'";
-}
 }  // namespace
 
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
@@ -152,8 +153,8 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
       continue;
     }
     if (kv.first.as<std::string>() != "keys")
-      return Error(ErrorCode::kKeyringInvalid,
-                   At(origin, kv.first) + ": unknown field" + Shown(kv.first.Scalar()) + " (expected: purpose, keys)");
+      return Error(ErrorCode::kKeyringInvalid, At(origin, kv.first) + ": unknown field" + ShownName(kv.first.Scalar()) +
+                                                   " (expected: purpose, keys)");
   }
   YAML::Node keys = root["keys"];
   if (!keys || !keys.IsMap() || keys.size() == 0)
@@ -167,7 +168,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
     const std::string name = kv.first.Scalar();
     if (!IsValidKeyName(name))
       return Error(ErrorCode::kKeyringInvalid,
-                   where + ": key name" + Shown(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
+                   where + ": key name" + ShownName(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
     if (ring.keys_.count(name))
       return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' is defined twice");
     const YAML::Node& body = kv.second;
@@ -216,7 +217,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
             if (unwrap) {
               if (!kms)
                 return Error(ErrorCode::kKeyringInvalid,
-                             at + " is wrapped by the KMS key " + w.kms +
+                             at + " is wrapped by the KMS key" + ShownName(w.kms) +
                                  "; configure the KMS (config 'kms:', or BAO_ADDR and BAO_TOKEN for the CLI)");
               auto clear = kms->Unwrap(w);
               if (!clear.ok()) return Error(clear.error().code, at + ": " + clear.error().message);
@@ -261,7 +262,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
         }
       } else {
         return Error(ErrorCode::kKeyringInvalid, At(origin, f.first) + ": key '" + name + "': unknown field" +
-                                                     Shown(field) + " (expected: active, versions)");
+                                                     ShownName(field) + " (expected: active, versions)");
       }
     }
     if (key.versions.empty() && key.wrapped.empty())
@@ -434,7 +435,7 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
   std::string text = kHeader;
   for (const auto& n : names) {
     if (!IsValidKeyName(n))
-      return Error(ErrorCode::kUsage, "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
+      return Error(ErrorCode::kUsage, "key name" + ShownName(n) + " must be 1-64 characters of [A-Za-z0-9_-]");
     if (kms) {
       auto w = NewWrappedChecked(*kms, kek);
       if (!w.ok()) return w.error();
@@ -463,7 +464,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     if (!k) {
       std::string known;
       for (const auto& m : ring->Names()) known += (known.empty() ? "" : ", ") + m;
-      return Error(ErrorCode::kKeyMissing, "key '" + n + "' is not in " + path + " (keys: " + known + ")");
+      return Error(ErrorCode::kKeyMissing, "key" + ShownName(n) + " is not in " + path + " (keys: " + known + ")");
     }
     uint32_t highest = 0;
     if (!k->versions.empty()) highest = k->versions.rbegin()->first;
@@ -477,7 +478,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     if (auto it = k->wrapped.find(k->active); it != k->wrapped.end()) {
       if (!kms)
         return Error(ErrorCode::kKeyringInvalid,
-                     "key '" + n + "' is wrapped by the KMS key " + it->second.kms +
+                     "key '" + n + "' is wrapped by the KMS key" + ShownName(it->second.kms) +
                          "; rotating it needs the KMS (BAO_ADDR and BAO_TOKEN, or --config)");
       keks.insert(it->second.kms);
     }

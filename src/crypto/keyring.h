@@ -145,6 +145,18 @@ class Keyring {
 
 [[nodiscard]] bool IsValidKeyName(std::string_view name);
 
+// The one rule for quoting a name that stands where a key name or a KMS key
+// name belongs (a keyring's names and `kms:` fields, a rule's `key:`, a
+// name on the command line) in an error, a log line or an HTTP answer: key
+// material pasted into such a slot must never be echoed. A name may be key
+// material unless it is short (at most 24 characters: base64 of 32 bytes is
+// 43-44) and holds none of base64's '+', '/' and '='.
+[[nodiscard]] bool MayBeKeyMaterial(std::string_view name);
+// " 'NAME'", or " (not shown: it may be key material)" (MayBeKeyMaterial),
+// for "key" + ShownName(name) + " is ...". The message's file:line:col (or
+// the option it came from) says where the name is.
+[[nodiscard]] std::string ShownName(std::string_view name);
+
 // Writes a new keyring file with one fresh 256-bit key (version 1) per name,
 // created with mode 0600. Refuses to overwrite an existing file. With `kms`,
 // each key is a data key wrapped by `kek` ("transit:NAME") and only the
