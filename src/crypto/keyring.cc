@@ -361,15 +361,50 @@ std::vector<std::string> Keyring::Names() const {
 
 namespace {
 
-// Writes `text` to a new file at `path` (O_EXCL, mode 0600) and syncs it.
-// Wipes `text` in every case.
-Status WriteSecretFile(const std::string& path, std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    int e = errno;
-    OPENSSL_cleanse(text.data(), text.size());
-    return Error(ErrorCode::kKeyringWriteFailed, "cannot create " + path + ": " + std::strerror(e));
+// The owner and group a rewritten file keeps (those of the file it replaces).
+struct Owner {
+  uid_t uid;
+  gid_t gid;
+  std::string of;  // the file they come from, for the error
+};
+
+// Gives the new file at `fd` (`path`) `owner`'s owner and group when they
+// differ from its own. A keyring owned by the service user stays readable
+// by it when root rotates it.
+Status KeepOwner(int fd, const std::string& path, const Owner& owner) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return Error(ErrorCode::kKeyringWriteFailed, "cannot stat " + path + ": " + std::strerror(errno));
+  if (st.st_uid == owner.uid && st.st_gid == owner.gid) return Status::Ok();
+  if (::fchown(fd, owner.uid, owner.gid) != 0) {
+    const int e = errno;
+    return Error(ErrorCode::kKeyringWriteFailed,
+                 "cannot give the new keyring the owner and group of " + owner.of + " (uid " +
+                     std::to_string(owner.uid) + ", gid " + std::to_string(owner.gid) + "): " + std::strerror(e) +
+                     "; nothing was replaced: run this as the file's owner (in its group) or as root");
   }
+  return Status::Ok();
+}
+
+// Creates a new file at `path` (O_EXCL, mode 0600) for secret text; with
+// `owner`, gives it that owner and group before anything is written
+// (refused, the file removed, when it cannot). Returns its descriptor.
+Result<int> CreateSecretFile(const std::string& path, const Owner* owner = nullptr) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Error(ErrorCode::kKeyringWriteFailed, "cannot create " + path + ": " + std::strerror(errno));
+  if (owner) {
+    if (Status s = KeepOwner(fd, path, *owner); !s.ok()) {
+      ::close(fd);
+      ::unlink(path.c_str());
+      return s.error();
+    }
+  }
+  return fd;
+}
+
+// Writes `text` to `fd` (the file CreateSecretFile made at `path`), syncs
+// and closes it; on an error the file is removed. Wipes `text` in every case.
+Status WriteSecretFd(int fd, const std::string& path, std::string& text) {
   size_t off = 0;
   while (off < text.size()) {
     ssize_t w = ::write(fd, text.data() + off, text.size() - off);
@@ -386,6 +421,17 @@ Status WriteSecretFile(const std::string& path, std::string& text) {
   OPENSSL_cleanse(text.data(), text.size());
   if (::fsync(fd) != 0 || ::close(fd) != 0) return Error(ErrorCode::kKeyringWriteFailed, "cannot sync " + path);
   return Status::Ok();
+}
+
+// Writes `text` to a new file at `path` (O_EXCL, mode 0600) and syncs it.
+// Wipes `text` in every case.
+Status WriteSecretFile(const std::string& path, std::string& text) {
+  auto fd = CreateSecretFile(path);
+  if (!fd.ok()) {
+    OPENSSL_cleanse(text.data(), text.size());
+    return fd.error();
+  }
+  return WriteSecretFd(*fd, path, text);
 }
 
 Result<std::string> FreshMaterial() {
@@ -457,6 +503,12 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
   // Wrapped versions stay wrapped: the file is rewritten without unwrapping.
   auto ring = Keyring::LoadEntries(path);
   if (!ring.ok()) return ring.error();
+  // The new file keeps the old one's owner and group (0600: only its owner
+  // reads it, e.g. the service user when root rotates).
+  struct stat old_st {};
+  if (::stat(path.c_str(), &old_st) != 0)
+    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": " + std::strerror(errno));
+  const Owner owner{old_st.st_uid, old_st.st_gid, path};
   std::map<std::string, uint32_t> rotate;
   std::set<std::string> keks;  // the key-encryption keys to rotate, once each
   for (const auto& n : names) {
@@ -483,13 +535,22 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
       keks.insert(it->second.kms);
     }
   }
-  for (const auto& kek : keks)
-    if (Status s = kms->RotateKek(kek); !s.ok()) return s.error();
+  // Write beside the file, then rename over it: a crash leaves the old or the
+  // new keyring, never half of one. The new file is made (with the old one's
+  // owner and group) before the KMS is asked to change anything.
+  const std::string tmp = path + ".tmp-rotate";
+  ::unlink(tmp.c_str());
+  auto fd = CreateSecretFile(tmp, &owner);
+  if (!fd.ok()) return fd.error();
   std::string text = HeaderWithPurpose(ring->purpose());
   auto fail = [&](const Error& e) {
+    ::close(*fd);
+    ::unlink(tmp.c_str());
     OPENSSL_cleanse(text.data(), text.size());
     return e;
   };
+  for (const auto& kek : keks)
+    if (Status s = kms->RotateKek(kek); !s.ok()) return fail(s.error());
   for (const auto& n : ring->Names()) {
     const Key& k = *ring->Find(n);
     auto it = rotate.find(n);
@@ -531,11 +592,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
       OPENSSL_cleanse(b64->data(), b64->size());
     }
   }
-  // Write beside the file, then rename over it: a crash leaves the old or the
-  // new keyring, never half of one.
-  std::string tmp = path + ".tmp-rotate";
-  ::unlink(tmp.c_str());
-  if (Status s = WriteSecretFile(tmp, text); !s.ok()) return s.error();
+  if (Status s = WriteSecretFd(*fd, tmp, text); !s.ok()) return s.error();
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());

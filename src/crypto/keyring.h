@@ -167,8 +167,11 @@ class Keyring {
 // Adds a fresh 256-bit version (highest + 1) to each named key and makes it
 // active; older versions stay for decryption. The file is rewritten (mode
 // 0600) through a temporary file and a rename, so a crash leaves the old or
-// the new keyring. Comments in the file are not kept. Returns name -> new
-// version.
+// the new keyring. The new file keeps the old one's owner and group (a
+// keyring of the service user rotated by root stays the service user's);
+// when the caller may not give it them, "keyring_write_failed" before the
+// KMS is asked for anything and before the file is replaced. Comments in the
+// file are not kept. Returns name -> new version.
 // A named key whose active version is KMS-wrapped is rotated through `kms`:
 // its key-encryption key is rotated, every version wrapped by that KEK (of
 // any key in the file) is rewrapped to the KEK's latest version, and the new
