@@ -139,5 +139,36 @@ TEST_F(CmdRevealTest, ATopicAnotherRouteReadsIsRefusedAndAuditedAsDenied) {
   EXPECT_NE(LastEntry().find("\"allowed\":true"), std::string::npos) << LastEntry();
 }
 
+// Found by review: two values in, three lines out ("victim\nsecond-line"),
+// and escape sequences reached the terminal. Plain output refuses such a
+// value (the reveal is audited by then); --json prints it escaped.
+TEST_F(CmdRevealTest, PlainOutputRefusesAValueThatIsNotOneLine) {
+  const std::string forged = Mask("ra", "a.raw", "victim\nsecond-line");
+  const std::string plain = Mask("ra", "a.raw", "other@a.com");
+  CliRun r = Reveal({"--route", "ra", plain, forged});
+  EXPECT_EQ(r.rc, kExitFailure);
+  EXPECT_EQ(r.out, "") << "nothing printed";
+  EXPECT_NE(r.err.find("value 2 of 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("already in the audit trail"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("victim"), std::string::npos) << "no value in the message";
+  EXPECT_EQ(r.err.find("other@"), std::string::npos) << "no value in the message";
+  EXPECT_NE(LastEntry().find("\"allowed\":true"), std::string::npos) << "audited as revealed";
+
+  for (const std::string& value : {std::string("a\x1b[2Jb"), std::string("a\u2028b"),
+                                   std::string("a\xC2\x9B"
+                                               "1m"),
+                                   std::string("tab\there"), std::string("cr\rhere")}) {
+    r = Reveal({"--route", "ra", Mask("ra", "a.raw", value)});
+    EXPECT_EQ(r.rc, kExitFailure) << r.out;
+    EXPECT_EQ(r.out, "");
+  }
+
+  r = Reveal({"--route", "ra", "--json", "\"" + plain + "\"", "\"" + forged + "\"",
+              "\"" + Mask("ra", "a.raw", "ls\u2028x\xC2\x9B") + "\""});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "\"other@a.com\"\n\"victim\\nsecond-line\"\n\"ls\\u2028x\\u009b\"\n");
+}
+
 }  // namespace
 }  // namespace maskproxy::app
