@@ -478,10 +478,16 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
                            std::string_view kek) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key");
   if (kms && !PlainText(kek)) return Error(ErrorCode::kUsage, "name the KMS key as transit:NAME");
-  std::string text = kHeader;
+  // Every name checked before the KMS is asked for anything or a file made:
+  // a name given twice would write a keyring that does not load.
+  std::set<std::string_view> seen;
   for (const auto& n : names) {
     if (!IsValidKeyName(n))
       return Error(ErrorCode::kUsage, "key name" + ShownName(n) + " must be 1-64 characters of [A-Za-z0-9_-]");
+    if (!seen.insert(n).second) return Error(ErrorCode::kUsage, "key '" + n + "' is named twice");
+  }
+  std::string text = kHeader;
+  for (const auto& n : names) {
     if (kms) {
       auto w = NewWrappedChecked(*kms, kek);
       if (!w.ok()) return w.error();

@@ -158,7 +158,9 @@ class Keyring {
 [[nodiscard]] std::string ShownName(std::string_view name);
 
 // Writes a new keyring file with one fresh 256-bit key (version 1) per name,
-// created with mode 0600. Refuses to overwrite an existing file. With `kms`,
+// created with mode 0600. Refuses to overwrite an existing file, and a name
+// that is invalid or given twice ("usage", before anything is written or
+// asked of the KMS). With `kms`,
 // each key is a data key wrapped by `kek` ("transit:NAME") and only the
 // wrapped form is written.
 [[nodiscard]] Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names,

@@ -448,6 +448,19 @@ TEST_F(KeyringFileTest, GenerateRejectsBadNames) {
   EXPECT_FALSE(std::filesystem::exists(path)) << "no file may be left behind on a usage error";
 }
 
+// A name given twice would write a keyring that does not load ("key 'rrn' is
+// defined twice"): refused before anything is written (found by review).
+TEST_F(KeyringFileTest, GenerateRefusesANameGivenTwice) {
+  std::string path = dir_ + "/dup.yaml";
+  Status s = GenerateKeyringFile(path, {"rrn", "phone", "rrn"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kUsage);
+  EXPECT_NE(s.error().message.find("key 'rrn' is named twice"), std::string::npos) << s.error().message;
+  EXPECT_FALSE(std::filesystem::exists(path));
+  ASSERT_TRUE(GenerateKeyringFile(path, {"rrn", "phone"}).ok());
+  EXPECT_TRUE(Keyring::Load(path).ok());
+}
+
 // Rotating writes a new file and renames it over the old one: it keeps the
 // old file's owner and group, so a keyring of the service user rotated by
 // root stays readable by the service (found by review: it became root's).
