@@ -21,6 +21,7 @@
 #include "app/policy_set.h"
 #include "audit/trail.h"
 #include "common/text.h"
+#include "common/unicode.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "net/http_client.h"
@@ -40,7 +41,11 @@ maskproxy reveal --offline --config FILE --ticket ID --reason PURPOSE
 Reverses encrypt, encrypt_deterministic and fpe outputs of one rule. VALUEs
 come from the arguments, or one per line from standard input. Each original
 value is printed on its own line (an empty line for a value that could not
-be revealed; exit 1 then).
+be revealed; exit 1 then). If an original value holds a line break or
+another control character (C0, DEL, C1, U+2028, U+2029), no value is
+printed (exit 1): as plain text it could forge lines or act on the terminal.
+The reveal is audited by then; ask again with --json, which prints each
+value as a JSON string with those characters escaped.
 
 By default this is a client of a running proxy's reveal service (POST
 /v1/reveal on its admin listener, TLS with your client certificate). The
@@ -110,8 +115,46 @@ std::vector<std::string> ReadValues(std::vector<std::string> values) {
   return values;
 }
 
-int Print(const std::vector<std::optional<std::string>>& values, size_t failed, const std::string& first_error) {
-  for (const auto& v : values) std::printf("%s\n", v ? v->c_str() : "");
+// JSON text with DEL, C1 controls and U+2028/U+2029 written as \uXXXX
+// (the JSON encoder escapes only C0): the same JSON, one line that a
+// terminal shows as it is.
+std::string TerminalJson(std::string_view json) {
+  std::string out;
+  for (size_t i = 0; i < json.size();) {
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(json, i, &cp);
+    if (n != 0 && (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      out.append(json.substr(i, n ? n : 1));
+    }
+    i += n ? n : 1;
+  }
+  return out;
+}
+
+// One value per line. Plain text only when every value is one line that a
+// terminal shows as it is (text::IsOneLine): a value holding a line break,
+// an escape sequence or another control character could forge lines or act
+// on the terminal, so then nothing is printed and --json is the way (its
+// strings escape them). The reveal is in the audit trail by then.
+int Print(const std::vector<std::optional<std::string>>& values, size_t failed, const std::string& first_error,
+          bool json) {
+  if (!json) {
+    for (size_t i = 0; i < values.size(); ++i)
+      if (values[i] && !text::IsOneLine(*values[i])) {
+        std::fprintf(stderr,
+                     "maskproxy: revealed value %zu of %zu holds a line break or control character (C0, DEL, C1, "
+                     "U+2028/U+2029): as plain text it would not stay on its own line, so no value is printed. The "
+                     "reveal is already in the audit trail; ask again with --json (each value a JSON string, such "
+                     "characters escaped), which is audited again\n",
+                     i + 1, values.size());
+        return kExitFailure;
+      }
+  }
+  for (const auto& v : values) std::printf("%s\n", v ? (json ? TerminalJson(*v) : *v).c_str() : "");
   std::fflush(stdout);
   if (failed) {
     std::fprintf(stderr, "maskproxy: %zu of %zu value(s) could not be revealed%s\n", failed, values.size(),
@@ -149,7 +192,7 @@ int ViaService(const std::string& admin, const std::string& cert, const std::str
   if (parsed->values.size() != request.values.size())
     return Fail(Error(ErrorCode::kHttpBadResponse, "the reveal service answered another number of values"),
                 kExitFailure);
-  return Print(parsed->values, parsed->failed, "");
+  return Print(parsed->values, parsed->failed, "", request.json);
 }
 
 // The RFC 2253 subject of the operator's certificate in `cert_file` (PEM),
@@ -237,15 +280,16 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   // environment's); none needed for a keyring without them.
   auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
   if (!kms.ok()) return Fail(kms.error(), kExitUsage);
+  // Every policy of the config, as the proxy loads them: the route that
+  // reads --topic is decided among all of them (reveal::RouteReading).
+  auto policies = LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get());
+  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
   std::shared_ptr<const policy::Policy> policy;
-  for (const auto& file : cfg->policy_files) {
-    auto p = LoadPolicyForReveal(file, cfg->keyring_files, kms->get());
-    if (!p.ok()) return Fail(p.error(), kExitUsage);
-    if ((*p)->FindRoute(request.route)) {
-      policy = *p;
+  for (const auto& p : *policies)
+    if (p->FindRoute(request.route)) {
+      policy = p;
       break;
     }
-  }
   reveal::RevealRequest rr{.route = request.route,
                            .field = request.field,
                            .topic = request.topic,
@@ -262,21 +306,22 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   // Every refusal is audited as denied: a break-glass attempt is worth a
   // line even when wrong.
   auto refuse = [&](ErrorCode code, const std::string& why) {
-    if (Status s = sink->Append(audit::ToEvent(reveal::Revealer::DeniedEvent(rr, code))); !s.ok())
-      return Fail(s.error(), kExitFailure);
+    audit::RevealEvent denied = reveal::Revealer::DeniedEvent(rr, code);
+    if (policy) denied.policy = policy->Label();
+    if (Status s = sink->Append(audit::ToEvent(denied)); !s.ok()) return Fail(s.error(), kExitFailure);
     return Usage("reveal: " + why);
   };
   if (!reveal::IsPurposeClass(request.reason))
     return refuse(ErrorCode::kInvalidArgument,
                   "--reason must be a purpose class: " + text::Join(reveal::PurposeClasses()));
   if (!policy) return refuse(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in the config's policies");
-  auto revealer = reveal::Revealer::Create(policy, sink);
+  auto revealer = reveal::Revealer::Create(policy, sink, *policies);
   if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
   if (Status s = (*revealer)->Check(rr); !s.ok()) return refuse(s.error().code, s.error().message);
   rr.values = ReadValues(std::move(request.values));
   auto out = (*revealer)->Reveal(rr);  // the trail entry is written before any value returns
   if (!out.ok()) return Fail(out.error(), kExitFailure);
-  return Print(out->values, out->failed, out->first_error ? out->first_error->ToString() : "");
+  return Print(out->values, out->failed, out->first_error ? out->first_error->ToString() : "", rr.json);
 }
 
 }  // namespace

@@ -171,4 +171,18 @@ Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(const std::str
   return policy::Policy::Load(policy_file, *keys, crypto::UsageLedger::InMemory());
 }
 
+Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPoliciesForReveal(
+    const std::vector<std::string>& policy_files, const std::vector<crypto::KeyringFile>& keyrings,
+    const crypto::KeyWrapper* kms) {
+  auto keys = crypto::Keyring::LoadForReveal(keyrings, kms);
+  if (!keys.ok()) return keys.error();
+  std::vector<std::shared_ptr<const policy::Policy>> out;
+  for (const auto& file : policy_files) {
+    auto p = policy::Policy::Load(file, *keys, crypto::UsageLedger::InMemory());
+    if (!p.ok()) return p.error();
+    out.push_back(std::move(p).value());
+  }
+  return out;
+}
+
 }  // namespace maskproxy::app

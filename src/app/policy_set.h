@@ -60,6 +60,13 @@ struct PolicySet {
     const std::string& policy_file, const std::vector<crypto::KeyringFile>& keyrings,
     const crypto::KeyWrapper* kms = nullptr);
 
+// LoadPolicyForReveal of each of `policy_files`, in order, the keyring
+// loaded (and unwrapped) once: the offline reveal needs all of a config's
+// policies to know which route reads a topic (reveal::RouteReading).
+[[nodiscard]] Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPoliciesForReveal(
+    const std::vector<std::string>& policy_files, const std::vector<crypto::KeyringFile>& keyrings,
+    const crypto::KeyWrapper* kms = nullptr);
+
 // The conflicts between the routes of policies loaded together (also within
 // one file), each reported at the `from`, `to` or `dead_letter` it is about,
 // naming the other route's location; code "policy_conflict":

@@ -95,6 +95,22 @@ std::string Clip(std::string_view s, size_t max) {
   return std::string(s.substr(0, cut)) + "...(" + std::to_string(s.size()) + " bytes)";
 }
 
+bool IsOneLine(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    const size_t n = unicode::DecodeUtf8(s, i, &cp);
+    if (n == 0 || unicode::IsControl(cp) || cp == 0x2028 || cp == 0x2029) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string OneLine(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -33,6 +33,12 @@ void AppendJsonQuoted(std::string_view s, std::string* out);
 // start a forged line or hide what it says.
 [[nodiscard]] std::string OneLine(std::string_view s);
 
+// True when `s` prints as exactly one line that a terminal shows as it is:
+// valid UTF-8 without a control character (C0 with line breaks, tab and
+// NUL, DEL, C1) and without a line or paragraph separator (U+2028, U+2029).
+// `maskproxy reveal` prints a value as plain text only when it is.
+[[nodiscard]] bool IsOneLine(std::string_view s);
+
 // `s` when it has at most `max` bytes; otherwise its first bytes up to a
 // UTF-8 character boundary within `max`, then "...(N bytes)": what a caller
 // sent (a route name, a ticket) bounded before it goes into a log line or

@@ -41,6 +41,19 @@ bool ParseVersion(const std::string& s, uint32_t* out) {
 }
 }  // namespace
 
+bool MayBeKeyMaterial(std::string_view name) {
+  constexpr size_t kMaxShown = 24;
+  return name.size() > kMaxShown || name.find_first_of("+/=") != std::string_view::npos;
+}
+
+// Material pasted one level off ("bFHX…=: 2" where a field belongs, or in
+// `kms:`) must not reach a log, an HTTP answer or the audit trail; the line
+// and column say where it is.
+std::string ShownName(std::string_view name) {
+  if (MayBeKeyMaterial(name)) return " (not shown: it may be key material)";
+  return " '" + std::string(name) + "'";
+}
+
 bool IsValidKeyName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -125,18 +138,6 @@ bool LooksWeak(const uint8_t* p, size_t n) {
   return distinct < 8;
 }
 
-// A name from the file, quoted in an error only when it cannot be key
-// material: short (base64 of 32 bytes is 43-44 characters) and without
-// base64's '+', '/' and '='. Material pasted one level off ("bFHX…=: 2"
-// where a field belongs) must not reach a log, an HTTP answer or the audit
-// trail; the line and column say where it is.
-std::string Shown(std::string_view name) {
-  constexpr size_t kMaxShown = 24;
-  if (name.size() > kMaxShown || name.find_first_of("+/=") != std::string_view::npos) {
-    return " (not shown: it may be key material)";
-  }
-  return " '" + std::string(name) + "'";
-}
 }  // namespace
 
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
@@ -152,8 +153,8 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
       continue;
     }
     if (kv.first.as<std::string>() != "keys")
-      return Error(ErrorCode::kKeyringInvalid,
-                   At(origin, kv.first) + ": unknown field" + Shown(kv.first.Scalar()) + " (expected: purpose, keys)");
+      return Error(ErrorCode::kKeyringInvalid, At(origin, kv.first) + ": unknown field" + ShownName(kv.first.Scalar()) +
+                                                   " (expected: purpose, keys)");
   }
   YAML::Node keys = root["keys"];
   if (!keys || !keys.IsMap() || keys.size() == 0)
@@ -167,7 +168,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
     const std::string name = kv.first.Scalar();
     if (!IsValidKeyName(name))
       return Error(ErrorCode::kKeyringInvalid,
-                   where + ": key name" + Shown(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
+                   where + ": key name" + ShownName(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
     if (ring.keys_.count(name))
       return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' is defined twice");
     const YAML::Node& body = kv.second;
@@ -216,7 +217,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
             if (unwrap) {
               if (!kms)
                 return Error(ErrorCode::kKeyringInvalid,
-                             at + " is wrapped by the KMS key " + w.kms +
+                             at + " is wrapped by the KMS key" + ShownName(w.kms) +
                                  "; configure the KMS (config 'kms:', or BAO_ADDR and BAO_TOKEN for the CLI)");
               auto clear = kms->Unwrap(w);
               if (!clear.ok()) return Error(clear.error().code, at + ": " + clear.error().message);
@@ -261,7 +262,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
         }
       } else {
         return Error(ErrorCode::kKeyringInvalid, At(origin, f.first) + ": key '" + name + "': unknown field" +
-                                                     Shown(field) + " (expected: active, versions)");
+                                                     ShownName(field) + " (expected: active, versions)");
       }
     }
     if (key.versions.empty() && key.wrapped.empty())
@@ -360,15 +361,50 @@ std::vector<std::string> Keyring::Names() const {
 
 namespace {
 
-// Writes `text` to a new file at `path` (O_EXCL, mode 0600) and syncs it.
-// Wipes `text` in every case.
-Status WriteSecretFile(const std::string& path, std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    int e = errno;
-    OPENSSL_cleanse(text.data(), text.size());
-    return Error(ErrorCode::kKeyringWriteFailed, "cannot create " + path + ": " + std::strerror(e));
+// The owner and group a rewritten file keeps (those of the file it replaces).
+struct Owner {
+  uid_t uid;
+  gid_t gid;
+  std::string of;  // the file they come from, for the error
+};
+
+// Gives the new file at `fd` (`path`) `owner`'s owner and group when they
+// differ from its own. A keyring owned by the service user stays readable
+// by it when root rotates it.
+Status KeepOwner(int fd, const std::string& path, const Owner& owner) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return Error(ErrorCode::kKeyringWriteFailed, "cannot stat " + path + ": " + std::strerror(errno));
+  if (st.st_uid == owner.uid && st.st_gid == owner.gid) return Status::Ok();
+  if (::fchown(fd, owner.uid, owner.gid) != 0) {
+    const int e = errno;
+    return Error(ErrorCode::kKeyringWriteFailed,
+                 "cannot give the new keyring the owner and group of " + owner.of + " (uid " +
+                     std::to_string(owner.uid) + ", gid " + std::to_string(owner.gid) + "): " + std::strerror(e) +
+                     "; nothing was replaced: run this as the file's owner (in its group) or as root");
   }
+  return Status::Ok();
+}
+
+// Creates a new file at `path` (O_EXCL, mode 0600) for secret text; with
+// `owner`, gives it that owner and group before anything is written
+// (refused, the file removed, when it cannot). Returns its descriptor.
+Result<int> CreateSecretFile(const std::string& path, const Owner* owner = nullptr) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Error(ErrorCode::kKeyringWriteFailed, "cannot create " + path + ": " + std::strerror(errno));
+  if (owner) {
+    if (Status s = KeepOwner(fd, path, *owner); !s.ok()) {
+      ::close(fd);
+      ::unlink(path.c_str());
+      return s.error();
+    }
+  }
+  return fd;
+}
+
+// Writes `text` to `fd` (the file CreateSecretFile made at `path`), syncs
+// and closes it; on an error the file is removed. Wipes `text` in every case.
+Status WriteSecretFd(int fd, const std::string& path, std::string& text) {
   size_t off = 0;
   while (off < text.size()) {
     ssize_t w = ::write(fd, text.data() + off, text.size() - off);
@@ -385,6 +421,17 @@ Status WriteSecretFile(const std::string& path, std::string& text) {
   OPENSSL_cleanse(text.data(), text.size());
   if (::fsync(fd) != 0 || ::close(fd) != 0) return Error(ErrorCode::kKeyringWriteFailed, "cannot sync " + path);
   return Status::Ok();
+}
+
+// Writes `text` to a new file at `path` (O_EXCL, mode 0600) and syncs it.
+// Wipes `text` in every case.
+Status WriteSecretFile(const std::string& path, std::string& text) {
+  auto fd = CreateSecretFile(path);
+  if (!fd.ok()) {
+    OPENSSL_cleanse(text.data(), text.size());
+    return fd.error();
+  }
+  return WriteSecretFd(*fd, path, text);
 }
 
 Result<std::string> FreshMaterial() {
@@ -431,10 +478,16 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
                            std::string_view kek) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key");
   if (kms && !PlainText(kek)) return Error(ErrorCode::kUsage, "name the KMS key as transit:NAME");
-  std::string text = kHeader;
+  // Every name checked before the KMS is asked for anything or a file made:
+  // a name given twice would write a keyring that does not load.
+  std::set<std::string_view> seen;
   for (const auto& n : names) {
     if (!IsValidKeyName(n))
-      return Error(ErrorCode::kUsage, "key name '" + n + "' must be 1-64 characters of [A-Za-z0-9_-]");
+      return Error(ErrorCode::kUsage, "key name" + ShownName(n) + " must be 1-64 characters of [A-Za-z0-9_-]");
+    if (!seen.insert(n).second) return Error(ErrorCode::kUsage, "key '" + n + "' is named twice");
+  }
+  std::string text = kHeader;
+  for (const auto& n : names) {
     if (kms) {
       auto w = NewWrappedChecked(*kms, kek);
       if (!w.ok()) return w.error();
@@ -456,6 +509,12 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
   // Wrapped versions stay wrapped: the file is rewritten without unwrapping.
   auto ring = Keyring::LoadEntries(path);
   if (!ring.ok()) return ring.error();
+  // The new file keeps the old one's owner and group (0600: only its owner
+  // reads it, e.g. the service user when root rotates).
+  struct stat old_st {};
+  if (::stat(path.c_str(), &old_st) != 0)
+    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": " + std::strerror(errno));
+  const Owner owner{old_st.st_uid, old_st.st_gid, path};
   std::map<std::string, uint32_t> rotate;
   std::set<std::string> keks;  // the key-encryption keys to rotate, once each
   for (const auto& n : names) {
@@ -463,7 +522,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     if (!k) {
       std::string known;
       for (const auto& m : ring->Names()) known += (known.empty() ? "" : ", ") + m;
-      return Error(ErrorCode::kKeyMissing, "key '" + n + "' is not in " + path + " (keys: " + known + ")");
+      return Error(ErrorCode::kKeyMissing, "key" + ShownName(n) + " is not in " + path + " (keys: " + known + ")");
     }
     uint32_t highest = 0;
     if (!k->versions.empty()) highest = k->versions.rbegin()->first;
@@ -477,18 +536,27 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     if (auto it = k->wrapped.find(k->active); it != k->wrapped.end()) {
       if (!kms)
         return Error(ErrorCode::kKeyringInvalid,
-                     "key '" + n + "' is wrapped by the KMS key " + it->second.kms +
+                     "key '" + n + "' is wrapped by the KMS key" + ShownName(it->second.kms) +
                          "; rotating it needs the KMS (BAO_ADDR and BAO_TOKEN, or --config)");
       keks.insert(it->second.kms);
     }
   }
-  for (const auto& kek : keks)
-    if (Status s = kms->RotateKek(kek); !s.ok()) return s.error();
+  // Write beside the file, then rename over it: a crash leaves the old or the
+  // new keyring, never half of one. The new file is made (with the old one's
+  // owner and group) before the KMS is asked to change anything.
+  const std::string tmp = path + ".tmp-rotate";
+  ::unlink(tmp.c_str());
+  auto fd = CreateSecretFile(tmp, &owner);
+  if (!fd.ok()) return fd.error();
   std::string text = HeaderWithPurpose(ring->purpose());
   auto fail = [&](const Error& e) {
+    ::close(*fd);
+    ::unlink(tmp.c_str());
     OPENSSL_cleanse(text.data(), text.size());
     return e;
   };
+  for (const auto& kek : keks)
+    if (Status s = kms->RotateKek(kek); !s.ok()) return fail(s.error());
   for (const auto& n : ring->Names()) {
     const Key& k = *ring->Find(n);
     auto it = rotate.find(n);
@@ -530,11 +598,7 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
       OPENSSL_cleanse(b64->data(), b64->size());
     }
   }
-  // Write beside the file, then rename over it: a crash leaves the old or the
-  // new keyring, never half of one.
-  std::string tmp = path + ".tmp-rotate";
-  ::unlink(tmp.c_str());
-  if (Status s = WriteSecretFile(tmp, text); !s.ok()) return s.error();
+  if (Status s = WriteSecretFd(*fd, tmp, text); !s.ok()) return s.error();
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());

@@ -145,8 +145,22 @@ class Keyring {
 
 [[nodiscard]] bool IsValidKeyName(std::string_view name);
 
+// The one rule for quoting a name that stands where a key name or a KMS key
+// name belongs (a keyring's names and `kms:` fields, a rule's `key:`, a
+// name on the command line) in an error, a log line or an HTTP answer: key
+// material pasted into such a slot must never be echoed. A name may be key
+// material unless it is short (at most 24 characters: base64 of 32 bytes is
+// 43-44) and holds none of base64's '+', '/' and '='.
+[[nodiscard]] bool MayBeKeyMaterial(std::string_view name);
+// " 'NAME'", or " (not shown: it may be key material)" (MayBeKeyMaterial),
+// for "key" + ShownName(name) + " is ...". The message's file:line:col (or
+// the option it came from) says where the name is.
+[[nodiscard]] std::string ShownName(std::string_view name);
+
 // Writes a new keyring file with one fresh 256-bit key (version 1) per name,
-// created with mode 0600. Refuses to overwrite an existing file. With `kms`,
+// created with mode 0600. Refuses to overwrite an existing file, and a name
+// that is invalid or given twice ("usage", before anything is written or
+// asked of the KMS). With `kms`,
 // each key is a data key wrapped by `kek` ("transit:NAME") and only the
 // wrapped form is written.
 [[nodiscard]] Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names,
@@ -155,8 +169,11 @@ class Keyring {
 // Adds a fresh 256-bit version (highest + 1) to each named key and makes it
 // active; older versions stay for decryption. The file is rewritten (mode
 // 0600) through a temporary file and a rename, so a crash leaves the old or
-// the new keyring. Comments in the file are not kept. Returns name -> new
-// version.
+// the new keyring. The new file keeps the old one's owner and group (a
+// keyring of the service user rotated by root stays the service user's);
+// when the caller may not give it them, "keyring_write_failed" before the
+// KMS is asked for anything and before the file is replaced. Comments in the
+// file are not kept. Returns name -> new version.
 // A named key whose active version is KMS-wrapped is rotated through `kms`:
 // its key-encryption key is rotated, every version wrapped by that KEK (of
 // any key in the file) is rewrapped to the KEK's latest version, and the new

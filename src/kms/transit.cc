@@ -11,6 +11,7 @@
 #include "common/metrics.h"
 #include "common/text.h"
 #include "crypto/base64.h"
+#include "crypto/keyring.h"
 
 namespace maskproxy::kms {
 namespace {
@@ -270,7 +271,7 @@ Result<std::string> TransitName(std::string_view kms) {
   std::string name = TransitKeyName(kms);
   if (name.empty())
     return Error(ErrorCode::kKmsFailed,
-                 "KMS key '" + std::string(kms) + "' is not transit:NAME (NAME of [A-Za-z0-9_.-])");
+                 "KMS key" + crypto::ShownName(kms) + " is not transit:NAME (NAME of [A-Za-z0-9_.-])");
   return name;
 }
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "codec/json.h"
 #include "common/text.h"
 #include "engine/engine.h"
@@ -67,11 +69,26 @@ const transform::Action* Revealer::FieldAction(const policy::Policy& policy, con
   return nullptr;
 }
 
+const policy::Route* RouteReading(const std::vector<std::shared_ptr<const policy::Policy>>& policies,
+                                  std::string_view topic) {
+  for (const auto& p : policies)
+    if (p)
+      for (const auto& r : p->routes())
+        if (!r.from_is_pattern() && r.from == topic) return &r;
+  for (const auto& p : policies)
+    if (p)
+      for (const auto& r : p->routes())
+        if (r.from_is_pattern() && policy::SourceMatches(r, topic)) return &r;
+  return nullptr;
+}
+
 Result<std::unique_ptr<Revealer>> Revealer::Create(std::shared_ptr<const policy::Policy> policy,
-                                                   std::shared_ptr<audit::Sink> audit) {
+                                                   std::shared_ptr<audit::Sink> audit,
+                                                   std::vector<std::shared_ptr<const policy::Policy>> routing) {
   if (!policy) return Error(ErrorCode::kInvalidArgument, "reveal needs a policy");
   if (!audit) return Error(ErrorCode::kInvalidArgument, "reveal needs an audit log: without one nothing is revealed");
-  return std::unique_ptr<Revealer>(new Revealer(std::move(policy), std::move(audit)));
+  if (std::find(routing.begin(), routing.end(), policy) == routing.end()) routing.push_back(policy);
+  return std::unique_ptr<Revealer>(new Revealer(std::move(policy), std::move(audit), std::move(routing)));
 }
 
 Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
@@ -96,11 +113,17 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
   if (!t.action)
     return Error(ErrorCode::kInvalidArgument, "route '" + t.route->name + "' has no rule for '" + field + "'");
   // A value is revealed as masked on a topic this route reads, never on
-  // another route's topic (whose rules and grants are not this one's).
-  if (!request.topic.empty() && request.topic != t.route->from &&
-      !(t.route->from_is_pattern() && policy::SourceMatches(*t.route, request.topic)))
-    return Error(ErrorCode::kRevealDenied,
-                 "topic '" + request.topic + "' is not a source of route '" + t.route->name + "'");
+  // another route's topic (whose rules and grants are not this one's): a
+  // topic the route's pattern matches but another route takes (an exact
+  // `from` beats a pattern) is that route's.
+  if (!request.topic.empty()) {
+    const policy::Route* reader = RouteReading(routing_, request.topic);
+    if (reader != t.route)
+      return Error(ErrorCode::kRevealDenied,
+                   "topic '" + request.topic + "' is not " +
+                       (reader ? "read by route '" + t.route->name + "' (route '" + reader->name + "' reads it)"
+                               : "a source of route '" + t.route->name + "'"));
+  }
   t.topic = request.topic.empty() ? t.route->from : request.topic;
   t.key_version = request.key_version;
   if (t.action_name == "fpe") {

@@ -42,7 +42,8 @@ struct RevealRequest {
   // $header.NAME), or $scan.DETECTOR for a hit of the policy's scanning.
   std::string field;
   // The source topic the value was masked on; "" = the route's `from`. It
-  // must be one the route reads (its `from`, or a topic its pattern matches).
+  // must be one the route reads as the proxy routes records (RouteReading):
+  // its `from`, or a topic its pattern matches that no other route takes.
   std::string topic;
   // Who asks and why, as the audit entry records them (audit::RevealEvent).
   std::string channel = "service";  // "service" (POST /v1/reveal) or "offline" (break-glass CLI)
@@ -70,12 +71,18 @@ class Revealer {
  public:
   // `policy`: compiled with the keyring that holds the keys (a throwaway
   // encryption ledger will do: reveal never encrypts). `audit`: where each
-  // reveal is recorded. Error "invalid_argument" if either is null.
-  [[nodiscard]] static Result<std::unique_ptr<Revealer>> Create(std::shared_ptr<const policy::Policy> policy,
-                                                                std::shared_ptr<audit::Sink> audit);
+  // reveal is recorded. `routing`: every policy that routes records beside
+  // `policy` (the running ones, or all of a config's), which decide the
+  // route that reads a request's `topic`; empty: `policy` alone (it is
+  // added when missing). Error "invalid_argument" if `policy` or `audit` is
+  // null.
+  [[nodiscard]] static Result<std::unique_ptr<Revealer>> Create(
+      std::shared_ptr<const policy::Policy> policy, std::shared_ptr<audit::Sink> audit,
+      std::vector<std::shared_ptr<const policy::Policy>> routing = {});
 
   // The checks Reveal makes before it touches a value (no audit line): the
-  // reason, the route, the field, the fpe key version. Error
+  // reason, the route, the field, the topic (read by that route:
+  // "reveal_denied" otherwise), the fpe key version. Error
   // "invalid_argument" with a message that names no value.
   [[nodiscard]] Status Check(const RevealRequest& request) const;
 
@@ -99,14 +106,24 @@ class Revealer {
                                                             std::string_view field, std::string* action_name);
 
  private:
-  Revealer(std::shared_ptr<const policy::Policy> policy, std::shared_ptr<audit::Sink> audit)
-      : policy_(std::move(policy)), audit_(std::move(audit)) {}
+  Revealer(std::shared_ptr<const policy::Policy> policy, std::shared_ptr<audit::Sink> audit,
+           std::vector<std::shared_ptr<const policy::Policy>> routing)
+      : policy_(std::move(policy)), audit_(std::move(audit)), routing_(std::move(routing)) {}
   struct Target;
   [[nodiscard]] Result<Target> Resolve(const RevealRequest& request) const;
 
   std::shared_ptr<const policy::Policy> policy_;
   std::shared_ptr<audit::Sink> audit_;
+  std::vector<std::shared_ptr<const policy::Policy>> routing_;  // holds policy_
 };
+
+// The route of `policies` that reads `topic`, as the proxy routes a record:
+// a route whose `from` is the topic (an exact source beats any pattern, in
+// whichever policy), else the first whose pattern matches it; nullptr when
+// none does. The one rule behind a reveal's `topic`, offline
+// (Revealer::Resolve) and in the reveal service (service.h).
+[[nodiscard]] const policy::Route* RouteReading(const std::vector<std::shared_ptr<const policy::Policy>>& policies,
+                                                std::string_view topic);
 
 // The version of key `key_name` in the value of a record's maskproxy.keys
 // header ("account:1,contact:1,phone:2", as the proxy writes it). Error

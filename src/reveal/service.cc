@@ -43,21 +43,6 @@ std::pair<std::shared_ptr<const policy::Policy>, const policy::Route*> RouteName
   return {nullptr, nullptr};
 }
 
-// The route that reads `topic`, as the proxy routes a record: a route whose
-// `from` is the topic, else the first whose pattern matches it.
-const policy::Route* RouteReading(const std::vector<std::shared_ptr<const policy::Policy>>& policies,
-                                  std::string_view topic) {
-  for (const auto& p : policies)
-    if (p)
-      for (const auto& r : p->routes())
-        if (!r.from_is_pattern() && r.from == topic) return &r;
-  for (const auto& p : policies)
-    if (p)
-      for (const auto& r : p->routes())
-        if (r.from_is_pattern() && policy::SourceMatches(r, topic)) return &r;
-  return nullptr;
-}
-
 // An fpe or encrypt_deterministic output binds only its key and domain: the
 // same value could come from any rule (on any route) whose outputs share
 // them, so the subject needs a grant for each. The first one it lacks, as
@@ -206,7 +191,7 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
     return ErrorReply(400, ErrorCode::kInvalidArgument, "no route '" + req->route + "' in the running policies");
   }
-  auto revealer = Revealer::Create(policy, sink_);
+  auto revealer = Revealer::Create(policy, sink_, running);
   if (!revealer.ok()) return ErrorReply(500, ErrorCode::kInternal, revealer.error().message);
   // Reveal audits the request (allowed, or refused by its own checks) first.
   auto out = (*revealer)->Reveal(rr);

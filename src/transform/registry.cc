@@ -90,4 +90,12 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
                                               (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
 }
 
+Result<const crypto::Key*> FindRuleKey(const ActionEnv& env, std::string_view name) {
+  if (const crypto::Key* key = env.keys ? env.keys->Find(name) : nullptr) return key;
+  std::string hint = env.keys ? text::Suggest(name, env.keys->Names()) : "";
+  if (crypto::MayBeKeyMaterial(hint)) hint.clear();
+  return Error(ErrorCode::kKeyMissing, "[key] key" + crypto::ShownName(name) + " is not in the keyring" +
+                                           (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+}
+
 }  // namespace maskproxy::transform

@@ -40,4 +40,11 @@ struct ActionEnv {
 
 [[nodiscard]] std::vector<std::string> ActionNames();
 
+// The key a rule's `key:` names, from env.keys; "key_missing" when it is not
+// there ("did you mean" the closest name). The name and the suggestion are
+// quoted only as crypto::ShownName allows: a rule's `key:` is where pasted
+// key material would end up, and policy check's message must not echo it.
+// Every action that takes a key looks it up here.
+[[nodiscard]] Result<const crypto::Key*> FindRuleKey(const ActionEnv& env, std::string_view name);
+
 }  // namespace maskproxy::transform

@@ -52,6 +52,22 @@ TEST(Text, OneLineEscapesWhatCouldBreakOrHideALine) {
   EXPECT_EQ(text::OneLine("\xED\xA0\x80"), "\\xED\\xA0\\x80");  // a surrogate
 }
 
+// What `maskproxy reveal` prints as plain text: one line, nothing a
+// terminal acts on (found by review: "victim\nsecond-line" printed two lines).
+TEST(Text, IsOneLine) {
+  for (const char* ok : {"", "victim@a.com", "plain 'name' \"q\" \\d+ 주민등록번호", "010-1234-5678", "a b",
+                         "rrn\u202Elive", "x\u200By"})
+    EXPECT_TRUE(text::IsOneLine(ok)) << ok;
+  for (std::string_view bad : {std::string_view("victim\nsecond-line"), std::string_view("a\rb"),
+                               std::string_view("a\tb"), std::string_view("a\0b", 3), std::string_view("\x1b[2J"),
+                               std::string_view("del\x7f"), std::string_view("\xC2\x85"),
+                               std::string_view("\xC2\x9B"
+                                                "31m"),
+                               std::string_view("a\u2028b"), std::string_view("a\u2029b"), std::string_view("\xff"),
+                               std::string_view("\xED\xA0\x80")})
+    EXPECT_FALSE(text::IsOneLine(bad)) << text::OneLine(bad);
+}
+
 TEST(Text, OneLineOutputIsPrintableUtf8ForEveryByteAndPair) {
   const auto check = [](std::string_view in) {
     const std::string out = text::OneLine(in);

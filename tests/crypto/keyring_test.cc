@@ -2,6 +2,7 @@
 // these tests is fixed, non-secret test data; it is never printed.
 #include "crypto/keyring.h"
 
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -445,6 +446,70 @@ TEST_F(KeyringFileTest, GenerateRejectsBadNames) {
   EXPECT_FALSE(GenerateKeyringFile(path, {}).ok());
   EXPECT_FALSE(GenerateKeyringFile(path, {"ok", "not ok"}).ok());
   EXPECT_FALSE(std::filesystem::exists(path)) << "no file may be left behind on a usage error";
+}
+
+// A name given twice would write a keyring that does not load ("key 'rrn' is
+// defined twice"): refused before anything is written (found by review).
+TEST_F(KeyringFileTest, GenerateRefusesANameGivenTwice) {
+  std::string path = dir_ + "/dup.yaml";
+  Status s = GenerateKeyringFile(path, {"rrn", "phone", "rrn"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kUsage);
+  EXPECT_NE(s.error().message.find("key 'rrn' is named twice"), std::string::npos) << s.error().message;
+  EXPECT_FALSE(std::filesystem::exists(path));
+  ASSERT_TRUE(GenerateKeyringFile(path, {"rrn", "phone"}).ok());
+  EXPECT_TRUE(Keyring::Load(path).ok());
+}
+
+// Rotating writes a new file and renames it over the old one: it keeps the
+// old file's owner and group, so a keyring of the service user rotated by
+// root stays readable by the service (found by review: it became root's).
+TEST_F(KeyringFileTest, RotateKeepsTheFilesOwnerAndGroup) {
+  std::string path = dir_ + "/ring.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(path, {"rrn"}).ok());
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  if (uid == 0) {  // root: another owner and group, as a service user's file
+    uid = 65534;
+    gid = 65533;
+    ASSERT_EQ(::chown(path.c_str(), uid, gid), 0) << std::strerror(errno);
+  }
+  ASSERT_TRUE(RotateKeyringFile(path, {"rrn"}).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, uid);
+  EXPECT_EQ(st.st_gid, gid);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(Keyring::Load(path)->Find("rrn")->active, 2u);
+}
+
+// A caller that may not give the new file the old one's owner and group is
+// refused before anything is replaced. Needs root to set the scene: a file
+// of user 65534 in group 0, rotated by user 65534 (not in group 0).
+TEST_F(KeyringFileTest, RotateRefusesWhenItCannotKeepTheOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to make a file of another group";
+  std::string path = dir_ + "/ring.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(path, {"rrn"}).ok());
+  ASSERT_EQ(::chown(path.c_str(), 65534, 0), 0);
+  ASSERT_EQ(::chown(dir_.c_str(), 65534, 65534), 0);
+  const std::string before = ReadAll(path);
+  EXPECT_EXIT(
+      {
+        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) std::_Exit(3);
+        auto r = RotateKeyringFile(path, {"rrn"});
+        if (r.ok()) std::_Exit(1);
+        const bool says = r.error().code == ErrorCode::kKeyringWriteFailed &&
+                          r.error().message.find("nothing was replaced") != std::string::npos &&
+                          r.error().message.find("gid 0") != std::string::npos;
+        std::_Exit(says ? 0 : 2);
+      },
+      ::testing::ExitedWithCode(0), "");
+  EXPECT_EQ(ReadAll(path), before);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp-rotate"));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 0u);
 }
 
 // A rotation past the largest version a keyring holds would leave a file

@@ -125,6 +125,35 @@ TEST_F(KeyringWrappedTest, RefusedWithoutAKmsNamingTheKmsKey) {
   EXPECT_NE(r.error().message.find("k.yaml:5"), std::string::npos) << r.error().message;
 }
 
+// Key material pasted into `kms:` is not echoed where the KMS key is named
+// (loading without a KMS, rotating without one). Found by review: "... is
+// wrapped by the KMS key <material>; configure the KMS".
+TEST_F(KeyringWrappedTest, MaterialInTheKmsFieldIsNotEchoed) {
+  const std::string material = Plain(0x44);
+  const std::string yaml =
+      "keys:\n  contact:\n    active: 1\n    versions:\n      1: {kms: \"" + material + "\", wrapped: x}\n";
+  auto r = Keyring::Parse(yaml, "k.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.find(material), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("not shown: it may be key material"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("k.yaml:5"), std::string::npos) << r.error().message;
+
+  const std::string path = (dir_ / "keys.yaml").string();
+  {
+    std::ofstream out(path);
+    out << yaml;
+  }
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  auto rotated = RotateKeyringFile(path, {"contact"});
+  ASSERT_FALSE(rotated.ok());
+  EXPECT_EQ(rotated.error().message.find(material), std::string::npos) << rotated.error().message;
+  EXPECT_NE(rotated.error().message.find("not shown"), std::string::npos) << rotated.error().message;
+  // A KMS key name is still named.
+  auto named = Keyring::Parse(kMixed, "k.yaml");
+  ASSERT_FALSE(named.ok());
+  EXPECT_NE(named.error().message.find("KMS key 'transit:kek'"), std::string::npos) << named.error().message;
+}
+
 TEST_F(KeyringWrappedTest, KmsErrorsKeepTheirCodeAndNameTheEntry) {
   kms_.down = true;
   auto r = Keyring::Parse(kMixed, "k.yaml", &kms_);

@@ -213,6 +213,16 @@ TEST_F(TransitTest, KeyringWrapperRemembersKeysOnlyWhileUnreachable) {
   auto other = ring.Unwrap({"awskms:x", "vault:v1:QUJD"});
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, ErrorCode::kKmsFailed);
+  // Key material pasted into `kms:` is not echoed (crypto::ShownName).
+  const std::string material = KeyB64(7);
+  for (const std::string& kms : {material, "transit:" + material}) {
+    auto pasted = ring.Unwrap({kms, "vault:v1:QUJD"});
+    ASSERT_FALSE(pasted.ok());
+    EXPECT_EQ(pasted.error().message.find(material), std::string::npos) << pasted.error().message;
+    auto fresh = ring.NewWrapped(kms);
+    ASSERT_FALSE(fresh.ok());
+    EXPECT_EQ(fresh.error().message.find(material), std::string::npos) << fresh.error().message;
+  }
 }
 
 }  // namespace

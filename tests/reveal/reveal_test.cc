@@ -232,6 +232,112 @@ TEST_F(RevealTest, NoAuditLineNoValue) {
   EXPECT_EQ(r.error().message.find("minjun"), std::string::npos);
 }
 
+// A topic both routes' sources match is read by the route with the exact
+// `from` (as the proxy routes it): the pattern route may not reveal a value
+// masked there, and the refusal is audited as denied. Likewise when the
+// exact route is in another policy of the same set (routing).
+constexpr char kExactAndPattern[] = R"(policy: routing-test
+version: 1
+routes:
+  - name: rb
+    from: '^a\.(raw|x)$'
+    to: b.masked
+    dead_letter: b.dlq
+    rules:
+      - { path: email, action: encrypt, key: contact }
+  - name: ra
+    from: a.raw
+    to: a.masked
+    dead_letter: a.dlq
+    rules:
+      - { path: email, action: encrypt, key: contact }
+)";
+
+std::string EncryptOn(const policy::Policy& p, const std::string& route, const std::string& topic,
+                      const std::string& value) {
+  const policy::Route* r = p.FindRoute(route);
+  EXPECT_NE(r, nullptr) << route;
+  if (!r) return "";
+  std::string raw, out;
+  codec::AppendJsonString(value, &raw);
+  Status s = r->rules[0].action->Apply(transform::ActionContext{topic},
+                                       codec::ScalarRef{codec::JsonType::kString, raw, value}, &out);
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
+  return out.size() >= 2 ? out.substr(1, out.size() - 2) : "";
+}
+
+RevealRequest EmailRequest(const std::string& route, const std::string& topic, const std::string& value) {
+  RevealRequest q;
+  q.route = route;
+  q.field = "email";
+  q.topic = topic;
+  q.channel = "offline";
+  q.ticket = "T";
+  q.reason = "audit";
+  q.values = {value};
+  return q;
+}
+
+TEST(RevealTopic, ATopicAnotherRouteReadsIsRefusedAndAudited) {
+  auto p = policy::Policy::Parse(kExactAndPattern, "routing.yaml", Keys(), crypto::UsageLedger::InMemory());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  std::shared_ptr<const policy::Policy> policy = std::move(p).value();
+  const policy::Route* ra = policy->FindRoute("ra");
+  ASSERT_EQ(RouteReading({policy}, "a.raw"), ra) << "an exact from beats a pattern listed before it";
+  ASSERT_EQ(RouteReading({policy}, "a.x"), policy->FindRoute("rb"));
+  EXPECT_EQ(RouteReading({policy}, "a.y"), nullptr);
+
+  auto sink = std::make_shared<MemorySink>();
+  auto revealer = Revealer::Create(policy, sink);
+  ASSERT_TRUE(revealer.ok()) << revealer.error().ToString();
+  const std::string masked = EncryptOn(*policy, "ra", "a.raw", "victim@a.com");
+  auto r = (*revealer)->Reveal(EmailRequest("rb", "a.raw", masked));
+  ASSERT_FALSE(r.ok()) << "revealed under route rb a value of route ra's topic";
+  EXPECT_EQ(r.error().code, ErrorCode::kRevealDenied);
+  EXPECT_NE(r.error().message.find("topic 'a.raw' is not read by route 'rb' (route 'ra' reads it)"), std::string::npos)
+      << r.error().message;
+  ASSERT_EQ(sink->lines.size(), 1u);
+  EXPECT_NE(sink->lines[0].find("\"allowed\":false"), std::string::npos) << sink->lines[0];
+  EXPECT_NE(sink->lines[0].find("\"denied\":\"reveal_denied\""), std::string::npos) << sink->lines[0];
+  EXPECT_FALSE((*revealer)->Check(EmailRequest("rb", "a.raw", masked)).ok());
+
+  // The route that reads it reveals it; the pattern route its own topics.
+  r = (*revealer)->Reveal(EmailRequest("ra", "a.raw", masked));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->values[0].has_value());
+  EXPECT_EQ(*r->values[0], "victim@a.com");
+  r = (*revealer)->Reveal(EmailRequest("rb", "a.x", EncryptOn(*policy, "rb", "a.x", "other@a.com")));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->values[0].has_value());
+  EXPECT_EQ(*r->values[0], "other@a.com");
+}
+
+TEST(RevealTopic, TheExactRouteOfAnotherPolicyWins) {
+  const std::string pattern_only =
+      std::string(kExactAndPattern).substr(0, std::string(kExactAndPattern).find("  - name: ra"));
+  const std::string exact_only =
+      "policy: exact\nversion: 1\nroutes:\n" +
+      std::string(kExactAndPattern).substr(std::string(kExactAndPattern).find("  - name: ra"));
+  auto pb = policy::Policy::Parse(pattern_only, "b.yaml", Keys(), crypto::UsageLedger::InMemory());
+  auto pa = policy::Policy::Parse(exact_only, "a.yaml", Keys(), crypto::UsageLedger::InMemory());
+  ASSERT_TRUE(pb.ok()) << pb.error().ToString();
+  ASSERT_TRUE(pa.ok()) << pa.error().ToString();
+  std::shared_ptr<const policy::Policy> b = *pb, a = *pa;
+  EXPECT_EQ(RouteReading({b, a}, "a.raw"), a->FindRoute("ra"));
+
+  auto sink = std::make_shared<MemorySink>();
+  const std::string masked = EncryptOn(*a, "ra", "a.raw", "victim@a.com");
+  auto alone = Revealer::Create(b, sink);  // b alone does not know route ra
+  ASSERT_TRUE(alone.ok());
+  EXPECT_TRUE((*alone)->Check(EmailRequest("rb", "a.raw", masked)).ok());
+  auto revealer = Revealer::Create(b, sink, {b, a});
+  ASSERT_TRUE(revealer.ok()) << revealer.error().ToString();
+  auto r = (*revealer)->Reveal(EmailRequest("rb", "a.raw", masked));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kRevealDenied);
+  EXPECT_NE(sink->lines.back().find("\"allowed\":false"), std::string::npos);
+}
+
 TEST(RevealerCreate, NeedsAPolicyAndAnAuditSink) {
   auto p = policy::Policy::Parse(kPolicy, "reveal.yaml", Keys(), crypto::UsageLedger::InMemory());
   ASSERT_TRUE(p.ok()) << p.error().ToString();

@@ -1,22 +1,18 @@
 #include "transform/actions/reversible.h"
 
 #include "common/number.h"
-#include "common/text.h"
 
 namespace maskproxy::transform {
 
 Result<const crypto::Key*> FindKey(ActionOptions& o, const ActionEnv& env, std::string* name) {
   auto key_name = o.TakeString("key", "", /*required=*/true);
   if (!key_name.ok()) return key_name.error();
-  const crypto::Key* key = env.keys ? env.keys->Find(*key_name) : nullptr;
-  if (!key) {
-    std::string hint = env.keys ? text::Suggest(*key_name, env.keys->Names()) : "";
-    return Error(ErrorCode::kKeyMissing, "[key] key '" + *key_name + "' is not in the keyring" +
-                                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-  }
+  auto found = FindRuleKey(env, *key_name);
+  if (!found.ok()) return found.error();
+  const crypto::Key* key = *found;
   if (key->purpose == crypto::KeyPurpose::kTokenization)
     return Error(ErrorCode::kKeyPurposeMismatch,
-                 "[key] key '" + *key_name + "' is in the tokenization keyring " + key->origin +
+                 "[key] key" + crypto::ShownName(*key_name) + " is in the tokenization keyring " + key->origin +
                      "; a reversible action needs a key of the reversible keyring (key custody: a reveal host "
                      "must never need a tokenization key)");
   *name = *key_name;
@@ -64,14 +60,14 @@ Result<std::string> UntagToJson(std::string_view pt) {
 
 Status CheckKey(const SelfDescribing& d, const std::string& key_name) {
   if (d.key_name != key_name)
-    return Error(ErrorCode::kKeyMismatch,
-                 "output was made with key '" + std::string(d.key_name) + "', this rule uses '" + key_name + "'");
+    return Error(ErrorCode::kKeyMismatch, "output was made with key" + crypto::ShownName(d.key_name) +
+                                              ", this rule uses" + crypto::ShownName(key_name));
   return Status::Ok();
 }
 
 Error UnknownVersion(const std::string& key_name, uint32_t version) {
   return Error(ErrorCode::kKeyVersionUnknown,
-               "key '" + key_name + "' has no version " + std::to_string(version) + " in the keyring");
+               "key" + crypto::ShownName(key_name) + " has no version " + std::to_string(version) + " in the keyring");
 }
 
 }  // namespace maskproxy::transform

@@ -1,6 +1,5 @@
 #include "transform/actions/tokenize.h"
 
-#include "common/text.h"
 #include "common/unicode.h"
 #include "crypto/keyring.h"
 #include "detect/phone.h"
@@ -15,17 +14,14 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
   if (!norm.ok()) return norm.error();
   auto domain = o.TakeString("domain", env.field_path);
   if (!domain.ok()) return domain.error();
-  const crypto::Key* key = env.keys ? env.keys->Find(*key_name) : nullptr;
-  if (!key) {
-    std::string hint = env.keys ? text::Suggest(*key_name, env.keys->Names()) : "";
-    return Error(ErrorCode::kKeyMissing, "[key] key '" + *key_name + "' is not in the keyring" +
-                                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-  }
+  auto found = FindRuleKey(env, *key_name);
+  if (!found.ok()) return found.error();
+  const crypto::Key* key = *found;
   // Key custody: a one-way token's key never sits in the reversible keyring
   // (the one a reveal host holds).
   if (key->purpose == crypto::KeyPurpose::kReversible)
     return Error(ErrorCode::kKeyPurposeMismatch,
-                 "[key] key '" + *key_name + "' is in the reversible keyring " + key->origin +
+                 "[key] key" + crypto::ShownName(*key_name) + " is in the reversible keyring " + key->origin +
                      "; tokenize needs a key of the tokenization keyring (a reveal host holds the reversible "
                      "one and could recompute tokens of guessed values)");
   auto tok = crypto::Tokenizer::Create(*key, "tokenize:" + *domain, TokenPrefix(*key));

@@ -1,0 +1,174 @@
+// `maskproxy reveal --offline` in process: the config's policies, keyring
+// and audit trail, what is printed and what the trail records. (The client
+// of the reveal service prints through the same function.)
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/flags.h"
+#include "codec/json.h"
+#include "crypto/keyring.h"
+#include "crypto/usage.h"
+#include "policy/policy.h"
+#include "transform/action.h"
+
+namespace maskproxy::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Route rb's pattern matches a.raw, but a.raw is route ra's: an exact
+// `from` beats a pattern, whatever the order.
+const char kPolicy[] = R"(policy: offline
+version: 1
+routes:
+  - name: rb
+    from: '^a\.(raw|x)$'
+    to: b.masked
+    dead_letter: b.dlq
+    rules:
+      - { path: email, action: encrypt, key: contact }
+  - name: ra
+    from: a.raw
+    to: a.masked
+    dead_letter: a.dlq
+    rules:
+      - { path: email, action: encrypt, key: contact }
+)";
+
+struct CliRun {
+  int rc = -1;
+  std::string out, err;
+};
+
+class CmdRevealTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "cmd_reveal_test.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    keys_ = Path("keys.yaml");
+    ASSERT_TRUE(crypto::GenerateKeyringFile(keys_, {"contact"}).ok());
+    ASSERT_TRUE(crypto::GenerateKeyringFile(Path("audit-key.yaml"), {"audit"}).ok());
+    std::ofstream(Path("p.yaml")) << kPolicy;
+    std::ofstream(Path("cfg.yaml")) << "source: { brokers: \"127.0.0.1:1\", group_id: g }\n"
+                                    << "policies: [\"" << Path("p.yaml") << "\"]\n"
+                                    << "keyring: " << keys_ << "\n"
+                                    << "audit: { file: \"" << Path("audit.log") << "\", key_file: \""
+                                    << Path("audit-key.yaml") << "\" }\n";
+    auto ring = crypto::Keyring::Load(keys_);
+    ASSERT_TRUE(ring.ok()) << ring.error().ToString();
+    auto p = policy::Policy::Load(Path("p.yaml"), *ring, crypto::UsageLedger::InMemory());
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    policy_ = std::move(p).value();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+  // What route `route`'s email rule writes for `value` on `topic`.
+  std::string Mask(const std::string& route, const std::string& topic, const std::string& value) {
+    const policy::Route* r = policy_->FindRoute(route);
+    EXPECT_NE(r, nullptr);
+    if (!r) return "";
+    std::string raw, out;
+    codec::AppendJsonString(value, &raw);
+    Status s = r->rules[0].action->Apply(transform::ActionContext{topic},
+                                         codec::ScalarRef{codec::JsonType::kString, raw, value}, &out);
+    EXPECT_TRUE(s.ok()) << s.error().ToString();
+    return out.size() >= 2 ? out.substr(1, out.size() - 2) : "";
+  }
+
+  CliRun Reveal(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"--offline", "--config", Path("cfg.yaml"), "--ticket", "T",
+                                     "--reason",  "audit",    "--field",        "email"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliRun r;
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
+    r.rc = CmdReveal(args);
+    r.out = ::testing::internal::GetCapturedStdout();
+    r.err = ::testing::internal::GetCapturedStderr();
+    return r;
+  }
+
+  std::string Trail() const {
+    std::ifstream in(Path("audit.log"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  // The trail's last reveal entry (checkpoints follow it).
+  std::string LastEntry() const {
+    std::istringstream in(Trail());
+    std::string line, last;
+    while (std::getline(in, line))
+      if (line.find("\"event\":\"reveal\"") != std::string::npos) last = line;
+    return last;
+  }
+
+  std::string dir_, keys_;
+  std::shared_ptr<const policy::Policy> policy_;
+};
+
+// Found by review: offline, route rb revealed a value masked on a.raw (route
+// ra's topic) and the trail said allowed, route rb, topic a.raw.
+TEST_F(CmdRevealTest, ATopicAnotherRouteReadsIsRefusedAndAuditedAsDenied) {
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "rb", "--topic", "a.raw", masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("topic 'a.raw' is not read by route 'rb' (route 'ra' reads it)"), std::string::npos) << r.err;
+  const std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"denied\":\"reveal_denied\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"channel\":\"offline\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"policy\":\"offline@1#"), std::string::npos) << entry;
+  EXPECT_EQ(Trail().find("victim"), std::string::npos);
+
+  r = Reveal({"--route", "ra", "--topic", "a.raw", masked});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "victim@a.com\n");
+  EXPECT_NE(LastEntry().find("\"allowed\":true"), std::string::npos) << LastEntry();
+}
+
+// Found by review: two values in, three lines out ("victim\nsecond-line"),
+// and escape sequences reached the terminal. Plain output refuses such a
+// value (the reveal is audited by then); --json prints it escaped.
+TEST_F(CmdRevealTest, PlainOutputRefusesAValueThatIsNotOneLine) {
+  const std::string forged = Mask("ra", "a.raw", "victim\nsecond-line");
+  const std::string plain = Mask("ra", "a.raw", "other@a.com");
+  CliRun r = Reveal({"--route", "ra", plain, forged});
+  EXPECT_EQ(r.rc, kExitFailure);
+  EXPECT_EQ(r.out, "") << "nothing printed";
+  EXPECT_NE(r.err.find("value 2 of 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("already in the audit trail"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("victim"), std::string::npos) << "no value in the message";
+  EXPECT_EQ(r.err.find("other@"), std::string::npos) << "no value in the message";
+  EXPECT_NE(LastEntry().find("\"allowed\":true"), std::string::npos) << "audited as revealed";
+
+  for (const std::string& value : {std::string("a\x1b[2Jb"), std::string("a\u2028b"),
+                                   std::string("a\xC2\x9B"
+                                               "1m"),
+                                   std::string("tab\there"), std::string("cr\rhere")}) {
+    r = Reveal({"--route", "ra", Mask("ra", "a.raw", value)});
+    EXPECT_EQ(r.rc, kExitFailure) << r.out;
+    EXPECT_EQ(r.out, "");
+  }
+
+  r = Reveal({"--route", "ra", "--json", "\"" + plain + "\"", "\"" + forged + "\"",
+              "\"" + Mask("ra", "a.raw", "ls\u2028x\xC2\x9B") + "\""});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "\"other@a.com\"\n\"victim\\nsecond-line\"\n\"ls\\u2028x\\u009b\"\n");
+}
+
+}  // namespace
+}  // namespace maskproxy::app
