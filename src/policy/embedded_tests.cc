@@ -168,11 +168,17 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
     if (!named && r.name == *route) named = &r;
   for (const auto& r : routes)
     if (!named && r.from == *route) named = &r;
-  if (named && named->from_is_pattern() && t.topic.empty())
-    return c.At(node["route"], "route '" + named->name +
-                                   "' reads a pattern: give 'topic', a topic it matches, to mask as (a pattern is "
-                                   "not a topic, and the proxy routes a record by its topic: an earlier route's "
-                                   "pattern may take it)");
+  // A pattern is not a topic: the test masks as a topic the pattern matches
+  // (the shortest, when none is given), and the runner checks that the
+  // proxy would route that topic to this route (an earlier pattern may take
+  // it).
+  if (named && named->from_is_pattern() && t.topic.empty()) {
+    t.topic = ShortestTopic(*named);
+    if (t.topic.empty())
+      return c.At(node["route"], "route '" + named->name +
+                                     "' reads a pattern and no topic it matches could be derived from it: give "
+                                     "'topic', a topic it matches, to mask as");
+  }
   YAML::Node input = node["input"], input_json = node["input_json"];
   if (input && input_json) return c.At(input_json, "give either 'input' or 'input_json', not both");
   if (input_json) {

@@ -348,15 +348,21 @@ codec::TerminalOptions TerminalFor(const Rule& rule) {
 
 }  // namespace
 
-std::string ShadowedTopic(const Route& earlier, const Route& later) {
-  if (!earlier.from_is_pattern() || !later.from_is_pattern()) return "";
+std::string ShortestTopic(const Route& route) {
+  if (!route.from_is_pattern()) return route.from;
   RE2::Options o;
   o.set_log_errors(false);
-  const RE2 re_later(later.from, o), re_earlier(earlier.from, o);
+  const RE2 re(route.from, o);
   std::string min, max;
-  if (!re_later.ok() || !re_earlier.ok() || !re_later.PossibleMatchRange(&min, &max, 249)) return "";
-  if (min.empty() || !RE2::FullMatch(min, re_later) || !RE2::FullMatch(min, re_earlier)) return "";
+  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 249)) return "";
+  if (!IsValidTopicName(min) || !RE2::FullMatch(min, re)) return "";
   return min;
+}
+
+std::string ShadowedTopic(const Route& earlier, const Route& later) {
+  if (!earlier.from_is_pattern() || !later.from_is_pattern()) return "";
+  const std::string t = ShortestTopic(later);
+  return !t.empty() && SourceMatches(earlier, t) ? t : "";
 }
 
 // Parses one route; errors in single rules are collected and the other rules

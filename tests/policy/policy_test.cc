@@ -764,19 +764,32 @@ TEST(PolicyTests, Errors) {
 
 // A pattern is not a topic: a test of a pattern route, named by its name or
 // its `from`, gives the topic to mask as.
-TEST(PolicyTests, APatternRouteTestNeedsATopic) {
+TEST(PolicyTests, APatternRouteTestMasksAsATopicThePatternMatches) {
   const std::string head =
       "policy: p\nversion: 1\nroutes:\n"
       "  - { name: cards, from: '^payments\\.cards\\..*$', to: c.out, dead_letter: c.dlq,\n"
       "      rules: [{ path: card, action: keep }] }\n"
+      "  - { name: any, from: '^x(a|b)y$', to: x.out, dead_letter: x.dlq, rules: [{ path: card, action: keep }] }\n"
       "tests:\n";
-  EXPECT_TRUE(FailsAt(head + "  - { name: t, route: cards, input: {}, expect: {} }\n",
-                      "p.yaml:7:23:", {"route 'cards' reads a pattern: give 'topic'"}));
-  EXPECT_TRUE(FailsAt(head + "  - { name: t, route: '^payments\\.cards\\..*$', input: {}, expect: {} }\n",
-                      "p.yaml:7:23:", {"route 'cards' reads a pattern"}));
+  // Without a topic: the shortest topic the pattern matches, so the runner's
+  // routing check applies (the pattern text is not a topic; masking as it
+  // skipped the check, and a shadowed route's tests passed).
+  auto derived = Parse(head + "  - { name: t, route: cards, input: {}, expect: {} }\n" +
+                       "  - { name: u, route: '^payments\\.cards\\..*$', input: {}, expect: {} }\n" +
+                       "  - { name: v, route: any, input: {}, expect: {} }\n");
+  ASSERT_TRUE(derived.ok()) << derived.error().ToString();
+  EXPECT_EQ((*derived)->tests()[0].topic, "payments.cards.");
+  EXPECT_EQ((*derived)->tests()[1].topic, "payments.cards.");
+  EXPECT_EQ((*derived)->tests()[2].topic, "xay");
   auto ok = Parse(head + "  - { name: t, route: cards, topic: payments.cards.eu, input: {}, expect: {} }\n");
   ASSERT_TRUE(ok.ok()) << ok.error().ToString();
   EXPECT_EQ((*ok)->tests()[0].topic, "payments.cards.eu");
+  // A pattern no topic can be derived from needs one.
+  EXPECT_TRUE(
+      FailsAt("policy: p\nversion: 1\nroutes:\n"
+              "  - { name: w, from: '^[^.]+$', to: w.out, dead_letter: w.dlq, rules: [{ path: a, action: keep }] }\n"
+              "tests:\n  - { name: t, route: w, input: {}, expect: {} }\n",
+              "p.yaml:6:23:", {"route 'w' reads a pattern and no topic it matches could be derived"}));
 }
 
 // `expect_headers: {}` is an expectation of its own (the output has no

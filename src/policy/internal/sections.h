@@ -34,6 +34,11 @@ struct Env {
 // rules still checked. Returns nullopt if the route has any error.
 [[nodiscard]] std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag);
 
+// routes.cc: the shortest topic a pattern route reads (RE2's
+// PossibleMatchRange, when the pattern matches it and it is a topic name),
+// "" when none is found; an exact route's topic.
+[[nodiscard]] std::string ShortestTopic(const Route& route);
+
 // routes.cc: a topic that pattern route `later` reads but that the earlier
 // pattern route `earlier` takes first (among patterns the first that matches
 // wins), or "" when none is found: the shortest topic `later` can match
