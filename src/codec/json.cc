@@ -605,27 +605,68 @@ class Scanner {
   }
 
   // A member name with dots that spells a path of the rules from n
-  // ("user.rrn" beside "user": {"rrn": ...}), as a reader that expands
-  // dotted names (Elasticsearch, OpenSearch, JSON flatteners) reads it; a
-  // segment's [..] steps into an array. The node it reaches, or nullptr.
+  // ("user.rrn" beside "user": {"rrn": ...}), or a place inside a value a
+  // rule protects, as a reader that expands dotted names (Elasticsearch,
+  // OpenSearch, JSON flatteners) reads it: a segment's [..], or a segment of
+  // digits or '*' where the path has [*], steps into an array; a name the
+  // path has below [*] may stand without the index (Elasticsearch flattens
+  // arrays of objects so); empty segments are skipped. The node it reaches,
+  // or nullptr. The caller gives the name folded when it folds (a full-width
+  // or one-dot-leader dot is a dot to NFKC).
   const PathSet::Node* DottedName(const PathSet::Node& n, std::string_view key) const {
     const PathSet::Node* cur = &n;
+    // Inside a value a rule protects (a keep of scalars passes it anyway).
+    auto inside = [](const PathSet::Node* t) { return t->scalars_only ? nullptr : t; };
     for (;;) {
+      // A key of the path that holds dots itself (meta["k.v"]) is matched
+      // whole first.
+      bool whole_key = false;
+      for (uint32_t k : cur->dotted) {
+        const auto& [child_key, idx] = cur->keys[k];
+        if (key.size() >= child_key.size() && key.compare(0, child_key.size(), child_key) == 0 &&
+            (key.size() == child_key.size() || key[child_key.size()] == '.' || key[child_key.size()] == '[')) {
+          const size_t rest = key.find('.', child_key.size());
+          cur = &paths_->node(idx);
+          for (size_t b = key.find('[', child_key.size()); b < rest; b = key.find('[', b + 1)) {
+            if (cur->terminal >= 0) return inside(cur);
+            cur = paths_->ChildAnyIndex(*cur);
+            if (!cur) return nullptr;
+          }
+          if (rest == std::string_view::npos) return cur;
+          if (cur->terminal >= 0) return inside(cur);
+          key.remove_prefix(rest + 1);
+          whole_key = true;
+          break;
+        }
+      }
+      if (whole_key) continue;
       const size_t dot = key.find('.');
       const std::string_view seg = key.substr(0, dot);
       const std::string_view name = seg.substr(0, seg.find('['));
-      const PathSet::Node* next = name.empty() ? nullptr : paths_->ChildByKey(*cur, name);
-      if (!next && !name.empty()) next = paths_->ChildByFoldedKey(*cur, name);
-      if (!next) return nullptr;
-      cur = next;
-      for (size_t b = seg.find('['); b != std::string_view::npos && cur; b = seg.find('[', b + 1)) {
-        cur = paths_->ChildAnyIndex(*cur);
+      if (!name.empty()) {
+        const PathSet::Node* next = paths_->ChildByKey(*cur, name);
+        if (!next) next = paths_->ChildByFoldedKey(*cur, name);
+        if (!next && cur->any_index >= 0) {
+          const PathSet::Node* item = paths_->ChildAnyIndex(*cur);
+          if (name == "*" || name.find_first_not_of("0123456789") == std::string_view::npos) {
+            next = item;
+          } else {
+            next = paths_->ChildByKey(*item, name);
+            if (!next) next = paths_->ChildByFoldedKey(*item, name);
+          }
+        }
+        if (!next) return nullptr;
+        cur = next;
+      } else if (seg.empty() && dot == std::string_view::npos) {
+        return cur == &n ? nullptr : cur;
       }
-      if (!cur) return nullptr;
-      if (dot == std::string_view::npos) return cur;
-      // The rest of the name lies inside a value a rule protects ("user.rrn"
-      // beside a rule on "user"); a keep of scalars passes it anyway.
-      if (cur->terminal >= 0) return cur->scalars_only ? nullptr : cur;
+      for (size_t b = seg.find('['); b != std::string_view::npos; b = seg.find('[', b + 1)) {
+        if (cur->terminal >= 0) return inside(cur);
+        cur = paths_->ChildAnyIndex(*cur);
+        if (!cur) return nullptr;
+      }
+      if (dot == std::string_view::npos) return cur == &n ? nullptr : cur;
+      if (cur->terminal >= 0) return inside(cur);
       key.remove_prefix(dot + 1);
     }
   }
@@ -700,8 +741,13 @@ class Scanner {
             if (const PathSet::Node* v = paths_->ChildByFoldedKey(*node, key))
               return FailVariant(member_begin, *node, *v);
           }
-          if (!child && key.find('.') != std::string_view::npos) [[unlikely]] {
+          if (!child && key.find_first_of(".[") != std::string_view::npos) [[unlikely]] {
             if (const PathSet::Node* v = DottedName(*node, key)) return FailDotted(member_begin, *v);
+          }
+          if (!child && unicode::NameMayFold(key)) [[unlikely]] {
+            // A dot or bracket that folds to one ("user．rrn", U+2024).
+            if (const std::string folded = unicode::FoldName(key); folded.find_first_of(".[") != std::string::npos)
+              if (const PathSet::Node* v = DottedName(*node, folded)) return FailDotted(member_begin, *v);
           }
         }
       } else {

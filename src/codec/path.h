@@ -144,6 +144,8 @@ class PathSet {
     int32_t mismatch_rule = -1;                            // shape mismatch here: -1 fail, else protect with this id
     bool any_fail = false;                                 // some path through here fails on a mismatch
     std::vector<std::pair<std::string, uint32_t>> folded;  // folded key -> child node index
+    std::vector<uint32_t> dotted;                          // indices into `keys` of the keys with a '.'
+
     // From kIndexFrom children on, `keys` and `folded` hashed as well: a
     // wide object (a policy with thousands of rules at one level) costs one
     // lookup per member, in records and when the policy loads. A pointer,

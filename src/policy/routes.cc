@@ -45,15 +45,45 @@ Status CheckHeaderName(const Ctx& c, const YAML::Node& n, const std::string& nam
 // subscription (POSIX ERE through regcomp, policy.h SubscriptionPattern), or
 // "" when the dialects agree on it.
 std::string SubscriptionDialectMismatch(const std::string& pattern) {
+  // Escapes: only of the operators both read alike. A letter or digit after
+  // '\\' is a class or backreference in RE2 and the letter in POSIX; GNU's
+  // \\< \\> \\` \\' are anchors there and literals in RE2.
+  constexpr std::string_view kEscapable = ".^$|?*+()[]{}-\\/_";
+  bool in_brackets = false;
   for (size_t i = 0; i + 1 < pattern.size(); ++i) {
-    if (pattern[i] == '\\') {
+    const char ch = pattern[i];
+    if (in_brackets) {
+      // A backslash is a literal inside POSIX brackets and an escape in RE2's;
+      // [= =] and [. .] are POSIX collating forms RE2 does not have.
+      if (ch == '\\') return "a '\\' inside [...] is a literal there (list the characters plainly)";
+      if (ch == ']') {
+        in_brackets = false;
+        continue;
+      }
+      if (ch == '[' && (pattern[i + 1] == '=' || pattern[i + 1] == '.'))
+        return "[= =] and [. .] are not read alike (list the characters plainly)";
+      if (ch == '[' && pattern[i + 1] == ':') {
+        const size_t end = pattern.find(":]", i + 2);
+        if (end == std::string::npos) return "an unclosed [: :] class";
+        i = end + 1;
+      }
+      continue;
+    }
+    if (ch == '\\') {
       const char e = pattern[i + 1];
-      if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+      if (kEscapable.find(e) == std::string_view::npos)
         return std::string("'\\") + e +
-               "' is not an escape there (write [0-9] for \\d, [A-Za-z0-9_] for \\w; escape only punctuation)";
+               "' is not an escape there (write [0-9] for \\d, [A-Za-z0-9_] for \\w; escape only . ^ $ | ? * + ( ) [ ] "
+               "{ } - _ /)";
       ++i;
-    } else if (pattern[i] == '(' && pattern[i + 1] == '?') {
+    } else if (ch == '(' && pattern[i + 1] == '?') {
       return "'(?' starts no group there (write (...) for (?:...); flags are not supported)";
+    } else if (ch == '{' && pattern[i + 1] == ',') {
+      return "'{,n}' is a repeat there and literal text in RE2 (write {0,n})";
+    } else if (ch == '[') {
+      in_brackets = true;
+      if (pattern[i + 1] == '^') ++i;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // a ']' first is a member
     }
   }
   Route probe;
@@ -268,6 +298,11 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
   }
   bool ok = true;
   for (const auto& kv : b) {
+    if (Tagged(kv.first) || Tagged(kv.second)) {
+      diag.Add(TagError(c, Tagged(kv.first) ? kv.first : kv.second));
+      ok = false;
+      continue;
+    }
     const std::string target = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
     const bool is_key = target == kKeyPath;
     const bool is_header = target.size() > kHeaderPrefix.size() && target.rfind(kHeaderPrefix, 0) == 0;
@@ -317,19 +352,32 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
   return ok;
 }
 
-// The path with each key split at its dots (text unchanged, for messages).
+// The path as a reader that expands dotted names reads it (text unchanged,
+// for messages): each key folded (a full-width or one-dot-leader dot is a
+// dot) and split at its dots, empty parts dropped, a part of digits or '*'
+// or a [..] suffix an array step, as the engine reads a record's dotted
+// names (codec DottedName).
 codec::FieldPath SplitDots(const codec::FieldPath& path) {
   codec::FieldPath out;
   out.text = path.text;
+  auto any = [&] { out.segments.push_back({codec::PathSegment::Kind::kAnyIndex, {}}); };
   for (const auto& seg : path.segments) {
     if (seg.kind != codec::PathSegment::Kind::kKey) {
       out.segments.push_back(seg);
       continue;
     }
-    for (size_t b = 0;;) {
-      const size_t e = seg.key.find('.', b);
-      out.segments.push_back({codec::PathSegment::Kind::kKey, seg.key.substr(b, e - b)});
-      if (e == std::string::npos) break;
+    const std::string key = unicode::NameMayFold(seg.key) ? unicode::FoldName(seg.key) : seg.key;
+    for (size_t b = 0; b <= key.size();) {
+      size_t e = key.find('.', b);
+      if (e == std::string::npos) e = key.size();
+      std::string_view part(key.data() + b, e - b);
+      const size_t bracket = part.find('[');
+      const std::string_view name = part.substr(0, bracket);
+      if (name == "*" || (!name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos))
+        any();
+      else if (!name.empty())
+        out.segments.push_back({codec::PathSegment::Kind::kKey, std::string(name)});
+      for (size_t k = bracket; k != std::string_view::npos; k = part.find('[', k + 1)) any();
       b = e + 1;
     }
   }
@@ -357,12 +405,6 @@ std::string ShortestTopic(const Route& route) {
   if (!re.ok() || !re.PossibleMatchRange(&min, &max, 249)) return "";
   if (!IsValidTopicName(min) || !RE2::FullMatch(min, re)) return "";
   return min;
-}
-
-std::string ShadowedTopic(const Route& earlier, const Route& later) {
-  if (!earlier.from_is_pattern() || !later.from_is_pattern()) return "";
-  const std::string t = ShortestTopic(later);
-  return !t.empty() && SourceMatches(earlier, t) ? t : "";
 }
 
 // Parses one route; errors in single rules are collected and the other rules

@@ -326,6 +326,33 @@ TEST(EngineShape, DottedNamesInsideAProtectedValueAreDeadLettered) {
   }
 }
 
+// More spellings a flattener expands (found by a second review): an index
+// as a segment or in brackets (items.0.ssn, items[0] holding {ssn}), an
+// array flattened away (items.ssn), a dot that folds to one (U+FF0E, U+2024),
+// a rule's own dotted key (meta["k.v"].x beside "meta.k.v.x").
+TEST(EngineShape, DottedNamesInEveryFlattenedSpellingAreDeadLettered) {
+  const std::string yaml =
+      "policy: p\nversion: 1\nroutes:\n  - from: t.raw\n    to: t.out\n    dead_letter: t.dlq\n"
+      "    unlisted_fields: %s\n    rules:\n"
+      "      - { path: user.rrn, action: redact }\n"
+      "      - { path: \"items[*].ssn\", action: redact }\n"
+      "      - { path: 'meta[\"k.v\"].x', action: redact }\n";
+  for (const char* mode : kModes) {
+    std::string y = yaml;
+    y.replace(y.find("%s"), 2, mode);
+    Fixture f = Make(y, "t.raw");
+    for (const std::string rec :
+         {R"({"items.0.ssn":"S"})", R"({"items[0]":{"ssn":"S"}})", R"({"items.ssn":"S"})", R"({"items.0":{"ssn":"S"}})",
+          R"({"items[*]":{"ssn":"S"}})", R"({"user.rrn[0]":"S"})", R"({"user":{"rrn[0]":"S"}})",
+          "{\"user\xef\xbc\x8errn\":\"S\"}", R"({"user\u2024rrn":"S"})", R"({"meta.k.v.x":"S"})",
+          R"({"meta":{"k.v.x":"S"}})", R"({"user..rrn":"S"})"}) {
+      EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
+    }
+    // Names beside the rules that no flattener reads as one of them.
+    EXPECT_EQ(Where(f, R"({"items.count":3,"user.name":"x","tags[x]":1,"meta.k":1})").rfind("ok:", 0), 0u) << mode;
+  }
+}
+
 // A rule on an object applies to each scalar in it and keeps its member
 // names, so a name that may be data fails the record (found by review: an
 // address and a name as member names passed under redact and mask);

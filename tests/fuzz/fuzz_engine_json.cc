@@ -425,35 +425,74 @@ struct Prediction {
   bool ambiguous_name = false;
 };
 
-// Whether a member name with dots spells a path of the trie from node t, or
-// a place inside a protected value, as a reader that expands dotted names
-// reads it: each '.'-separated segment a child (exactly or folded), each
-// [..] in it the [*] child.
-bool DottedNameSpellsAPath(std::string_view name, int t) {
-  if (name.find('.') == std::string_view::npos) return false;
+// Whether a member name with dots or brackets spells a path of the trie
+// from node t, or a place inside a protected value, as a reader that
+// expands dotted names reads it: a key of the trie that holds dots itself
+// matched whole first; else each '.'-separated segment a child (exactly or
+// folded); a segment of digits or '*', or each [..] in it, the [*] child; a
+// name below [*] without the index; empty segments skipped; inside a
+// terminal (other than keep) at once. The name folded too when it folds.
+int DottedNameReaches(std::string_view name, int t) {
   int cur = t;
+  auto child = [](const TrieNode& tn, std::string_view key) {
+    const std::string folded = maskproxy::unicode::FoldName(key);
+    int next = -1;
+    for (const auto& [k, idx] : tn.keys)
+      if (k == key || (next < 0 && maskproxy::unicode::FoldName(k) == folded)) next = idx;
+    return next;
+  };
+  auto inside = [](int node) { return Rules()[static_cast<size_t>(TrieAt(node).rule)].act != Act::kKeep ? node : -1; };
   for (;;) {
+    bool whole_key = false;
+    for (const auto& [k, idx] : TrieAt(cur).keys) {
+      if (k.find('.') == std::string::npos) continue;
+      if (name.size() >= k.size() && name.compare(0, k.size(), k) == 0 &&
+          (name.size() == k.size() || name[k.size()] == '.' || name[k.size()] == '[')) {
+        const size_t rest = name.find('.', k.size());
+        cur = idx;
+        for (size_t b = name.find('[', k.size()); b < rest; b = name.find('[', b + 1)) {
+          if (TrieAt(cur).rule >= 0) return inside(cur);
+          cur = TrieAt(cur).any;
+          if (cur < 0) return -1;
+        }
+        if (rest == std::string_view::npos) return cur;
+        if (TrieAt(cur).rule >= 0) return inside(cur);
+        name.remove_prefix(rest + 1);
+        whole_key = true;
+        break;
+      }
+    }
+    if (whole_key) continue;
     const size_t dot = name.find('.');
     const std::string_view seg = name.substr(0, dot);
     const std::string_view key = seg.substr(0, seg.find('['));
-    if (key.empty()) return false;
-    const TrieNode& tn = TrieAt(cur);
-    int next = -1;
-    const std::string folded = maskproxy::unicode::FoldName(key);
-    for (const auto& [k, idx] : tn.keys) {
-      if (k == key || maskproxy::unicode::FoldName(k) == folded) next = idx;
+    if (!key.empty()) {
+      int next = child(TrieAt(cur), key);
+      if (next < 0 && TrieAt(cur).any >= 0) {
+        const int item = TrieAt(cur).any;
+        next = key == "*" || key.find_first_not_of("0123456789") == std::string_view::npos ? item
+                                                                                           : child(TrieAt(item), key);
+      }
+      if (next < 0) return -1;
+      cur = next;
+    } else if (seg.empty() && dot == std::string_view::npos) {
+      return cur == t ? -1 : cur;
     }
-    if (next < 0) return false;
-    cur = next;
     for (size_t b = seg.find('['); b != std::string_view::npos; b = seg.find('[', b + 1)) {
+      if (TrieAt(cur).rule >= 0) return inside(cur);
       cur = TrieAt(cur).any;
-      if (cur < 0) return false;
+      if (cur < 0) return -1;
     }
-    if (dot == std::string_view::npos) return true;
-    // The rest lies inside a value a rule protects; keep passes its scalars.
-    if (const int r = TrieAt(cur).rule; r >= 0) return Rules()[static_cast<size_t>(r)].act != Act::kKeep;
+    if (dot == std::string_view::npos) return cur == t ? -1 : cur;
+    if (TrieAt(cur).rule >= 0) return inside(cur);
     name.remove_prefix(dot + 1);
   }
+}
+
+bool DottedNameSpellsAPath(std::string_view name, int t) {
+  if (name.find_first_of(".[") != std::string_view::npos && DottedNameReaches(name, t) >= 0) return true;
+  const std::string folded = maskproxy::unicode::FoldName(name);
+  return folded != name && folded.find_first_of(".[") != std::string::npos && DottedNameReaches(folded, t) >= 0;
 }
 
 void Predict(const Node& n, int t, Prediction* p) {

@@ -39,13 +39,6 @@ struct Env {
 // "" when none is found; an exact route's topic.
 [[nodiscard]] std::string ShortestTopic(const Route& route);
 
-// routes.cc: a topic that pattern route `later` reads but that the earlier
-// pattern route `earlier` takes first (among patterns the first that matches
-// wins), or "" when none is found: the shortest topic `later` can match
-// (RE2::PossibleMatchRange), if `earlier` matches it too. A heuristic for a
-// warning: `earlier` general and `later` specific is the shadowing case.
-[[nodiscard]] std::string ShadowedTopic(const Route& earlier, const Route& later);
-
 // scan_section.cc: true if a route scans unlisted fields or a rule uses
 // action: scan.
 [[nodiscard]] bool UsesScanning(const YAML::Node& routes);
