@@ -15,6 +15,62 @@ bool IsJsonInteger(std::string_view s) {
   return IsJsonNumber(s) && s.find_first_of(".eE") == std::string_view::npos;
 }
 
+std::string LenientNumber(std::string_view t) {
+  if (IsJsonNumber(t)) return "";
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!t.empty() && blank(t.front())) t.remove_prefix(1);
+  while (!t.empty() && blank(t.back())) t.remove_suffix(1);
+  std::string out;
+  size_t i = 0;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    if (t[i] == '-') out.push_back('-');
+    ++i;
+  }
+  auto digit = [&](size_t k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
+  // The whole part: digits, '_' between two digits, or ',' before each
+  // group of exactly three.
+  std::string whole;
+  bool commas = false;
+  size_t group = 0;  // digits since the last ','
+  while (i < t.size()) {
+    if (digit(i)) {
+      whole.push_back(t[i++]);
+      ++group;
+    } else if (t[i] == '_' && !whole.empty() && digit(i + 1)) {
+      ++i;
+    } else if (t[i] == ',' && !whole.empty() && digit(i + 1) && digit(i + 2) && digit(i + 3) &&
+               (commas ? group == 3 : group <= 3)) {
+      commas = true;
+      group = 0;
+      ++i;
+    } else {
+      break;
+    }
+  }
+  if (commas && group != 3) return "";
+  std::string frac;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    while (digit(i)) frac.push_back(t[i++]);
+  }
+  if (whole.empty() && frac.empty()) return "";
+  std::string exp;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    exp.push_back('e');
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) exp.push_back(t[i++]);
+    if (!digit(i)) return "";
+    while (digit(i)) exp.push_back(t[i++]);
+  }
+  if (i != t.size()) return "";
+  const size_t nz = whole.find_first_not_of('0');
+  whole = nz == std::string::npos ? "0" : whole.substr(nz);
+  out += whole;
+  if (!frac.empty()) out += "." + frac;
+  out += exp;
+  return IsJsonNumber(out) ? out : "";
+}
+
 DigitForms ReadableDigits(std::string_view s, size_t max_plain) {
   DigitForms f;
   size_t i = 0;

@@ -88,6 +88,13 @@ template <typename P>
 // "-"? ("0" | [1-9][0-9]*).
 [[nodiscard]] bool IsJsonInteger(std::string_view s);
 
+// The JSON number a lenient reader (Python's float(), JavaScript's
+// Number(), a spreadsheet) reads in a text that is not one, or "" if none:
+// blanks around it, a leading '+', a point without a digit before it (".9",
+// "-.9") or after it ("9."), leading zeros, digits grouped by '_' or by ','
+// in threes ("9,001,011,234,567"). A JSON number itself gives "".
+[[nodiscard]] std::string LenientNumber(std::string_view text);
+
 // The forms in which a reader may see the digits of a JSON number that has a
 // fraction or an exponent (`json_number` must be one JSON number):
 //  - `plain`: its exact value without an exponent, trailing zeros of the

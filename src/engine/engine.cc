@@ -18,9 +18,13 @@ Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_v
   thread_local std::vector<detect::Span> spans;
   if (Status st = scanner.Scan(name, &spans); !st.ok()) return st.error();
   if (!spans.empty()) return spans.front().detector;
-  if (!number::IsJsonNumber(name)) return std::string_view();
+  // A number as a reader reads it (number::LenientNumber), and its digits.
+  thread_local std::string lenient;
+  lenient = number::IsJsonNumber(name) ? std::string(name) : number::LenientNumber(name);
+  if (lenient.empty()) return std::string_view();
   thread_local std::vector<std::string> forms;
-  transform::NumberForms(name, &forms);
+  transform::NumberForms(lenient, &forms);
+  if (lenient != name) forms.push_back(lenient);
   for (const std::string& form : forms) {
     if (Status st = scanner.Scan(form, &spans); !st.ok()) return st.error();
     if (!spans.empty()) return spans.front().detector;

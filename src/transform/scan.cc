@@ -135,8 +135,13 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
 
 Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
                    bool* found) {
-  return number::IsJsonNumber(text) ? ProtectNumber(scanning, ctx, text, out, found)
-                                    : scanning.Protect(ctx, text, out, found);
+  if (number::IsJsonNumber(text)) return ProtectNumber(scanning, ctx, text, out, found);
+  // "+9.001011234567e12", " 9.001011234567e12 ", "9,001,011,234,567": what a
+  // lenient reader takes for the number; a hit in it protects the whole text.
+  if (const std::string n = number::LenientNumber(text); !n.empty()) {
+    if (Status st = ProtectNumber(scanning, ctx, n, out, found); !st.ok() || *found) return st;
+  }
+  return scanning.Protect(ctx, text, out, found);
 }
 
 Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const codec::ScalarRef& v, std::string* out,

@@ -430,7 +430,10 @@ TEST(EngineCsv, AColumnThatOnlyLooksLikeARuledOneRefusesTheFile) {
 // member name and a header name under scan).
 TEST(EngineRecord, ANameWrittenAsANumberIsReadAsItsDigits) {
   auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n"));
-  for (const std::string name : {"9.001011234567E12", "9.001011234568e12", "4.111111111111111E15", "9001011234568.0"}) {
+  for (const std::string name :
+       {"9.001011234567E12", "9.001011234568e12", "4.111111111111111E15", "9001011234568.0",
+        // as lenient readers read them (found by a second review)
+        "+9.001011234567e12", ".9001011234567e13", " 9.001011234567e12", "9,001,011,234,567", "9_001_011_234_567"}) {
     const std::vector<std::string> names{name, "a"};
     auto plan = f.engine->PlanCsv(*f.route, names);
     ASSERT_FALSE(plan.ok()) << name;
