@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -142,8 +143,13 @@ int CmdMask(const std::vector<std::string>& args) {
   } else {
     bo.format = batch::Format::kJsonLines;
   }
-  if (delimiter.size() != 1) return Usage("mask: --delimiter must be one character");
-  bo.csv_delimiter = delimiter == "\\t" ? '\t' : delimiter[0];
+  if (delimiter == "\\t") delimiter = "\t";
+  if (delimiter.size() != 1) return Usage("mask: --delimiter must be one character ('\\t' for tab)");
+  // A letter or digit would split values into cells too short for a detector
+  // to see (9001011234567 with '0' is 9, "", 1, 11234567).
+  if (std::isalnum(static_cast<unsigned char>(delimiter[0])))
+    return Usage("mask: --delimiter may not be a letter or digit");
+  bo.csv_delimiter = delimiter[0];
   engine::Limits limits;
   if (!max_bytes.empty()) {
     if (max_bytes.size() > 10 || max_bytes.find_first_not_of("0123456789") != std::string::npos ||

@@ -115,7 +115,8 @@ std::vector<std::string> ReadValues(std::vector<std::string> values) {
   return values;
 }
 
-// JSON text with DEL, C1 controls and U+2028/U+2029 written as \uXXXX
+// JSON text with DEL, C1 controls, U+2028/U+2029 and the bidirectional
+// formatting characters written as \uXXXX
 // (the JSON encoder escapes only C0): the same JSON, one line that a
 // terminal shows as it is.
 std::string TerminalJson(std::string_view json) {
@@ -123,7 +124,8 @@ std::string TerminalJson(std::string_view json) {
   for (size_t i = 0; i < json.size();) {
     uint32_t cp = 0;
     const size_t n = unicode::DecodeUtf8(json, i, &cp);
-    if (n != 0 && (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)) {
+    if (n != 0 &&
+        (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || text::IsBidiControl(cp))) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
       out += buf;
@@ -146,10 +148,11 @@ int Print(const std::vector<std::optional<std::string>>& values, size_t failed, 
     for (size_t i = 0; i < values.size(); ++i)
       if (values[i] && !text::IsOneLine(*values[i])) {
         std::fprintf(stderr,
-                     "maskproxy: revealed value %zu of %zu holds a line break or control character (C0, DEL, C1, "
-                     "U+2028/U+2029): as plain text it would not stay on its own line, so no value is printed. The "
-                     "reveal is already in the audit trail; ask again with --json (each value a JSON string, such "
-                     "characters escaped), which is audited again\n",
+                     "maskproxy: revealed value %zu of %zu holds a line break, a control or a bidirectional "
+                     "formatting character (C0, DEL, C1, U+2028/U+2029, U+202A-202E, ...): as plain text it would "
+                     "not show as it is on its own line, so no value is printed. The reveal is already in the audit "
+                     "trail; ask again with --json, which reads each value as a JSON string (quote it: "
+                     "'\"e2.contact.1....\"') and prints it escaped; that reveal is audited again\n",
                      i + 1, values.size());
         return kExitFailure;
       }

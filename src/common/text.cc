@@ -95,6 +95,11 @@ std::string Clip(std::string_view s, size_t max) {
   return std::string(s.substr(0, cut)) + "...(" + std::to_string(s.size()) + " bytes)";
 }
 
+bool IsBidiControl(uint32_t cp) {
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
 bool IsOneLine(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -105,7 +110,7 @@ bool IsOneLine(std::string_view s) {
     }
     uint32_t cp = 0;
     const size_t n = unicode::DecodeUtf8(s, i, &cp);
-    if (n == 0 || unicode::IsControl(cp) || cp == 0x2028 || cp == 0x2029) return false;
+    if (n == 0 || unicode::IsControl(cp) || cp == 0x2028 || cp == 0x2029 || IsBidiControl(cp)) return false;
     i += n;
   }
   return true;

@@ -1,6 +1,7 @@
 // Small text helpers shared by config and policy validation.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,9 +34,14 @@ void AppendJsonQuoted(std::string_view s, std::string* out);
 // start a forged line or hide what it says.
 [[nodiscard]] std::string OneLine(std::string_view s);
 
+// The bidirectional formatting characters (U+061C, U+200E, U+200F,
+// U+202A-202E, U+2066-2069): they reorder what a terminal shows around them.
+[[nodiscard]] bool IsBidiControl(uint32_t cp);
+
 // True when `s` prints as exactly one line that a terminal shows as it is:
 // valid UTF-8 without a control character (C0 with line breaks, tab and
-// NUL, DEL, C1) and without a line or paragraph separator (U+2028, U+2029).
+// NUL, DEL, C1), a line or paragraph separator (U+2028, U+2029) or a
+// bidirectional formatting character (IsBidiControl).
 // `maskproxy reveal` prints a value as plain text only when it is.
 [[nodiscard]] bool IsOneLine(std::string_view s);
 

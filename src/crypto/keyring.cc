@@ -170,9 +170,10 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
       return Error(ErrorCode::kKeyringInvalid,
                    where + ": key name" + ShownName(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
     if (ring.keys_.count(name))
-      return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' is defined twice");
+      return Error(ErrorCode::kKeyringInvalid, where + ": key" + ShownName(name) + " is defined twice");
     const YAML::Node& body = kv.second;
-    if (!body.IsMap()) return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' must be a mapping");
+    if (!body.IsMap())
+      return Error(ErrorCode::kKeyringInvalid, where + ": key" + ShownName(name) + " must be a mapping");
     Key key;
     key.name = name;
     key.purpose = purpose;
@@ -181,12 +182,12 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
     for (const auto& f : body) {
       if (!f.first.IsScalar())
         return Error(ErrorCode::kKeyringInvalid,
-                     At(origin, f.first) + ": key '" + name + "': field names must be plain names");
+                     At(origin, f.first) + ": key" + ShownName(name) + ": field names must be plain names");
       const std::string field = f.first.Scalar();
       if (field == "active") {
         if (!f.second.IsScalar() || !ParseVersion(f.second.Scalar(), &key.active))
-          return Error(ErrorCode::kKeyringInvalid,
-                       At(origin, f.second) + ": key '" + name + "': 'active' must be a positive version number");
+          return Error(ErrorCode::kKeyringInvalid, At(origin, f.second) + ": key" + ShownName(name) +
+                                                       ": 'active' must be a positive version number");
         have_active = true;
       } else if (field == "versions") {
         if (!f.second.IsMap() || f.second.size() == 0)
@@ -196,13 +197,13 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
           uint32_t ver = 0;
           if (!v.first.IsScalar() || !ParseVersion(v.first.Scalar(), &ver))
             return Error(ErrorCode::kKeyringInvalid,
-                         At(origin, v.first) + ": key '" + name + "': version must be a positive number");
+                         At(origin, v.first) + ": key" + ShownName(name) + ": version must be a positive number");
           if (key.versions.count(ver) || key.wrapped.count(ver))
-            return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key '" + name + "': version " +
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key" + ShownName(name) + ": version " +
                                                          std::to_string(ver) + " is defined twice");
           if (v.second.IsMap()) {
             // A data key wrapped by a KMS: {kms: "transit:NAME", wrapped: "vault:v1:..."}.
-            const std::string at = At(origin, v.second) + ": key '" + name + "' version " + std::to_string(ver);
+            const std::string at = At(origin, v.second) + ": key" + ShownName(name) + " version " + std::to_string(ver);
             WrappedVersion w;
             for (const auto& wf : v.second) {
               const std::string wk = wf.first.IsScalar() ? wf.first.Scalar() : "";
@@ -234,42 +235,43 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
             continue;
           }
           if (!v.second.IsScalar())
-            return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key '" + name + "' version " +
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key" + ShownName(name) + " version " +
                                                          std::to_string(ver) + ": material must be a base64 string");
           auto bytes = Base64Decode(v.second.Scalar());
           if (!bytes)
-            return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key '" + name + "' version " +
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key" + ShownName(name) + " version " +
                                                          std::to_string(ver) + ": material is not valid base64");
           if (bytes->size() < kMinKeyBytes) {
             size_t n = bytes->size();
             OPENSSL_cleanse(bytes->data(), bytes->size());
-            return Error(ErrorCode::kKeyTooShort, At(origin, v.second) + ": key '" + name + "' version " +
+            return Error(ErrorCode::kKeyTooShort, At(origin, v.second) + ": key" + ShownName(name) + " version " +
                                                       std::to_string(ver) + " has " + std::to_string(n * 8) +
                                                       " bits; at least " + std::to_string(kMinKeyBytes * 8) +
                                                       " are required");
           }
           if (LooksWeak(bytes->data(), bytes->size())) {
             OPENSSL_cleanse(bytes->data(), bytes->size());
-            return Error(ErrorCode::kKeyWeak, At(origin, v.second) + ": key '" + name + "' version " +
+            return Error(ErrorCode::kKeyWeak, At(origin, v.second) + ": key" + ShownName(name) + " version " +
                                                   std::to_string(ver) +
                                                   " is not random (fewer than 8 different byte values, such as all "
                                                   "zeros or one repeated character): make one with maskproxy keys "
                                                   "generate or openssl rand -base64 32");
           }
           if (!key.versions.emplace(ver, SecretBytes(std::move(*bytes))).second)
-            return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key '" + name + "': version " +
+            return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key" + ShownName(name) + ": version " +
                                                          std::to_string(ver) + " is defined twice");
         }
       } else {
-        return Error(ErrorCode::kKeyringInvalid, At(origin, f.first) + ": key '" + name + "': unknown field" +
+        return Error(ErrorCode::kKeyringInvalid, At(origin, f.first) + ": key" + ShownName(name) + ": unknown field" +
                                                      ShownName(field) + " (expected: active, versions)");
       }
     }
     if (key.versions.empty() && key.wrapped.empty())
-      return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' has no 'versions'");
-    if (!have_active) return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "' has no 'active' version");
+      return Error(ErrorCode::kKeyringInvalid, where + ": key" + ShownName(name) + " has no 'versions'");
+    if (!have_active)
+      return Error(ErrorCode::kKeyringInvalid, where + ": key" + ShownName(name) + " has no 'active' version");
     if (!key.versions.count(key.active) && !key.wrapped.count(key.active))
-      return Error(ErrorCode::kKeyringInvalid, where + ": key '" + name + "': active version " +
+      return Error(ErrorCode::kKeyringInvalid, where + ": key" + ShownName(name) + ": active version " +
                                                    std::to_string(key.active) + " is not among its versions");
     ring.keys_.emplace(name, std::move(key));
   }
@@ -299,8 +301,8 @@ bool ParseKeyPurpose(std::string_view name, KeyPurpose* out) {
 Status Keyring::Merge(Keyring&& other, const std::string& other_path) {
   for (auto& [name, key] : other.keys_) {
     if (const Key* mine = Find(name))
-      return Error(ErrorCode::kKeyringInvalid, "key '" + name + "' is in both " + mine->origin + " and " + other_path +
-                                                   ": a key name must be in one keyring file only");
+      return Error(ErrorCode::kKeyringInvalid, "key" + ShownName(name) + " is in both " + mine->origin + " and " +
+                                                   other_path + ": a key name must be in one keyring file only");
   }
   keys_.merge(other.keys_);
   return Status::Ok();
@@ -484,7 +486,7 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
   for (const auto& n : names) {
     if (!IsValidKeyName(n))
       return Error(ErrorCode::kUsage, "key name" + ShownName(n) + " must be 1-64 characters of [A-Za-z0-9_-]");
-    if (!seen.insert(n).second) return Error(ErrorCode::kUsage, "key '" + n + "' is named twice");
+    if (!seen.insert(n).second) return Error(ErrorCode::kUsage, "key" + ShownName(n) + " is named twice");
   }
   std::string text = kHeader;
   for (const auto& n : names) {
@@ -530,13 +532,13 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     // The file must stay loadable: a version past the largest one refused
     // here, before anything is written.
     if (highest >= kMaxVersion)
-      return Error(ErrorCode::kKeyringInvalid, "key '" + n + "' is at version " + std::to_string(highest) +
+      return Error(ErrorCode::kKeyringInvalid, "key" + ShownName(n) + " is at version " + std::to_string(highest) +
                                                    ", the largest a keyring holds: make a new key name instead");
     rotate[n] = highest + 1;
     if (auto it = k->wrapped.find(k->active); it != k->wrapped.end()) {
       if (!kms)
         return Error(ErrorCode::kKeyringInvalid,
-                     "key '" + n + "' is wrapped by the KMS key" + ShownName(it->second.kms) +
+                     "key" + ShownName(n) + " is wrapped by the KMS key" + ShownName(it->second.kms) +
                          "; rotating it needs the KMS (BAO_ADDR and BAO_TOKEN, or --config)");
       keks.insert(it->second.kms);
     }

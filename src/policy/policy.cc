@@ -2,9 +2,11 @@
 // scan_section.cc, embedded_tests.cc), the policy's hash; route lookups.
 #include "policy/policy.h"
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "common/file.h"
@@ -135,10 +137,25 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
         }
         p->routes_.push_back(std::move(*r));
       }
-      for (size_t b = 0; b < p->routes_.size(); ++b)
-        for (size_t a = 0; a < b; ++a)
-          if (std::string t = internal::ShadowedTopic(p->routes_[a], p->routes_[b]); !t.empty()) {
-            const Route& later = p->routes_[b];
+      // Pattern routes listed after one that takes their topics first. Each
+      // pattern compiled once; the pairs checked are bounded (a policy of
+      // thousands of patterns would make it quadratic), past which nothing is
+      // warned.
+      constexpr size_t kMaxShadowChecked = 1000;
+      std::vector<std::pair<size_t, std::unique_ptr<RE2>>> patterns;
+      for (size_t i = 0; i < p->routes_.size() && patterns.size() < kMaxShadowChecked; ++i) {
+        if (!p->routes_[i].from_is_pattern()) continue;
+        RE2::Options o;
+        o.set_log_errors(false);
+        patterns.emplace_back(i, std::make_unique<RE2>(p->routes_[i].from, o));
+      }
+      for (size_t pb = 0; pb < patterns.size(); ++pb) {
+        const std::string t = internal::ShortestTopic(p->routes_[patterns[pb].first]);
+        if (t.empty()) continue;
+        for (size_t pa = 0; pa < pb; ++pa)
+          if (patterns[pa].second->ok() && RE2::FullMatch(t, *patterns[pa].second)) {
+            const size_t a = patterns[pa].first;
+            const Route& later = p->routes_[patterns[pb].first];
             YAML::Mark m = YAML::Mark::null_mark();
             m.line = later.from_at.line - 1;
             m.column = later.from_at.column - 1;
@@ -148,6 +165,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
                                   "list the more specific pattern first"));
             break;
           }
+      }
     }
     if (YAML::Node tests = root["tests"]) {
       if (!tests.IsSequence()) {

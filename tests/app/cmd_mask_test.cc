@@ -128,5 +128,13 @@ TEST_F(CmdMaskTest, QuarantineDashIsRefused) {
   EXPECT_EQ(Files(), std::vector<std::string>{"in.jsonl"});
 }
 
+// A letter or digit as the delimiter splits values into cells too short for
+// a detector (found by review); '\t' as written in the help is a tab.
+TEST_F(CmdMaskTest, DelimiterIsNeitherALetterNorADigit) {
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("o.csv"), "--delimiter", "0"}), kExitUsage);
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("o.csv"), "--delimiter", "a"}), kExitUsage);
+  EXPECT_NE(Mask({"--in", P("in.jsonl"), "--out", P("o.csv"), "--delimiter", "\\t"}), kExitUsage);
+}
+
 }  // namespace
 }  // namespace maskproxy::app

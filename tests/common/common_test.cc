@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/number.h"
 #include "common/text.h"
 #include "common/unicode.h"
 
@@ -55,16 +56,19 @@ TEST(Text, OneLineEscapesWhatCouldBreakOrHideALine) {
 // What `maskproxy reveal` prints as plain text: one line, nothing a
 // terminal acts on (found by review: "victim\nsecond-line" printed two lines).
 TEST(Text, IsOneLine) {
-  for (const char* ok : {"", "victim@a.com", "plain 'name' \"q\" \\d+ 주민등록번호", "010-1234-5678", "a b",
-                         "rrn\u202Elive", "x\u200By"})
+  for (const char* ok :
+       {"", "victim@a.com", "plain 'name' \"q\" \\d+ 주민등록번호", "010-1234-5678", "a b", "x\u200By"})
     EXPECT_TRUE(text::IsOneLine(ok)) << ok;
-  for (std::string_view bad : {std::string_view("victim\nsecond-line"), std::string_view("a\rb"),
-                               std::string_view("a\tb"), std::string_view("a\0b", 3), std::string_view("\x1b[2J"),
-                               std::string_view("del\x7f"), std::string_view("\xC2\x85"),
-                               std::string_view("\xC2\x9B"
-                                                "31m"),
-                               std::string_view("a\u2028b"), std::string_view("a\u2029b"), std::string_view("\xff"),
-                               std::string_view("\xED\xA0\x80")})
+  for (std::string_view bad :
+       {std::string_view("victim\nsecond-line"), std::string_view("a\rb"), std::string_view("a\tb"),
+        std::string_view("a\0b", 3), std::string_view("\x1b[2J"), std::string_view("del\x7f"),
+        std::string_view("\xC2\x85"),
+        std::string_view("\xC2\x9B"
+                         "31m"),
+        std::string_view("a\u2028b"), std::string_view("a\u2029b"), std::string_view("\xff"),
+        // bidirectional formatting reorders what is shown (found by a second review)
+        std::string_view("rrn\u202Elive"), std::string_view("a\u2066b"), std::string_view("a\u200Eb"),
+        std::string_view("a\u061Cb"), std::string_view("\xED\xA0\x80")})
     EXPECT_FALSE(text::IsOneLine(bad)) << text::OneLine(bad);
 }
 
@@ -157,6 +161,29 @@ TEST(Log, FieldValuesCannotBreakTheLine) {
   EXPECT_NE(line.find(" info event_name "), std::string::npos) << line;
   EXPECT_NE(line.find("topic=\"a b\\\"c\\x0afake 2026 error injected\""), std::string::npos) << line;
   EXPECT_NE(line.find("plain=x.y-z"), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace maskproxy
+
+namespace maskproxy {
+namespace {
+
+// What a lenient reader takes a text for (found by review: "+9.001011234567e12"
+// and "9,001,011,234,567" passed as text, while Python, JavaScript and
+// spreadsheets read the RRN 9001011234567).
+TEST(Number, LenientNumberReadsWhatReadersRead) {
+  EXPECT_EQ(number::LenientNumber("+9.001011234567e12"), "9.001011234567e12");
+  EXPECT_EQ(number::LenientNumber(".9001011234567e13"), "0.9001011234567e13");
+  EXPECT_EQ(number::LenientNumber("-.5"), "-0.5");
+  EXPECT_EQ(number::LenientNumber(" 9.001011234567e12\n"), "9.001011234567e12");
+  EXPECT_EQ(number::LenientNumber("9,001,011,234,567"), "9001011234567");
+  EXPECT_EQ(number::LenientNumber("9_001_011_234_567"), "9001011234567");
+  EXPECT_EQ(number::LenientNumber("0009001011234567"), "9001011234567");
+  EXPECT_EQ(number::LenientNumber("9001011234567."), "9001011234567");
+  for (const char* no :
+       {"9001011234567", "1,23", "12,3456", "abc", "", "+", ".", "1e", "1,234,", "_1", "1__2", "0x1f", "1 2", "--1"})
+    EXPECT_EQ(number::LenientNumber(no), "") << no;
 }
 
 }  // namespace

@@ -202,6 +202,19 @@ TEST(KeyringParse, MaterialWhereANameBelongsIsNotEchoed) {
   }
 }
 
+// A valid key name of base64url material (43 characters) is not quoted in
+// the loader's other errors either (found by a second review).
+TEST(KeyringParse, ALongKeyNameIsNotQuotedInItsErrors) {
+  const std::string name = "q8Zr3VbN1xYp0LmT7sWcA9dEfGhJkLmNoPqRsTuVwXy";
+  for (const std::string& body : {"    active: 2\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n",
+                                  "    active: 1\n    extra: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) + "\n"}) {
+    auto r = Keyring::Parse(OneKey(name, body), "k.yaml");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message.find(name), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("not shown"), std::string::npos) << r.error().message;
+  }
+}
+
 // Material no random generator gives is refused, without echoing it.
 TEST(KeyringParse, WeakMaterialIsRefused) {
   const std::vector<uint8_t> zeros(32, 0);

@@ -667,6 +667,50 @@ TEST(PolicyParse, APatternRouteShadowedByAnEarlierOneIsWarnedAbout) {
   EXPECT_TRUE((*ordered)->warnings().empty()) << (*ordered)->warnings()[0];
 }
 
+// The same, for the spellings of a second review: an index or [..] inside a
+// quoted key, empty parts, a dot that folds to one.
+TEST(PolicyParse, QuotedKeysAreExpandedAsFlattenersDo) {
+  for (const char* rules : {"[{ path: 'items[*].ssn', action: redact }, { path: '[\"items[0]\"].ssn', action: keep }]",
+                            "[{ path: 'items[*].ssn', action: redact }, { path: '[\"items.0\"].ssn', action: keep }]",
+                            "[{ path: user.rrn, action: redact }, { path: 'user[\"rrn[0]\"]', action: keep }]",
+                            "[{ path: user.rrn, action: redact }, { path: '[\"user..rrn\"]', action: keep }]",
+                            "[{ path: user.rrn, action: redact }, { path: '[\"user\\u2024rrn\"]', action: keep }]"}) {
+    auto r = Parse(std::string("policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: "
+                               "a.dlq\n    rules: ") +
+                   rules + "\n");
+    ASSERT_FALSE(r.ok()) << rules;
+    EXPECT_NE(r.error().message.find("dotted names expanded"), std::string::npos) << r.error().message;
+  }
+}
+
+// Patterns GNU regcomp reads otherwise than RE2 (found by a second review):
+// \< \> word anchors, a backslash inside brackets, [= =] and [. .], {,n}.
+// `^(raw|out)\.\<pay` passed the check that 'to' is not read again.
+TEST(PolicyParse, PatternsTheTwoDialectsReadOtherwiseAreRefused) {
+  for (const char* from :
+       {"'^(raw|out)\\.\\<pay'", "'^t\\>.x'", "'^[a\\-z]$'", "'^[[=a=]]$'", "'^[[.-.]]$'", "'^a{,3}$'"}) {
+    auto r = Parse(std::string("policy: p\nversion: 1\nroutes:\n  - from: ") + from +
+                   "\n    to: out.pay\n    dead_letter: d.dlq\n    rules: [{ path: a, action: redact }]\n");
+    ASSERT_FALSE(r.ok()) << from;
+    EXPECT_NE(r.error().message.find("POSIX extended regular expression"), std::string::npos)
+        << from << ": " << r.error().message;
+  }
+  for (const char* from : {"'^[[:alpha:]]+\\.raw$'", "'^[^.]+\\.raw$'", "'^[]a]\\.raw$'", "'^a{0,3}\\.raw$'"}) {
+    auto r = Parse(std::string("policy: p\nversion: 1\nroutes:\n  - from: ") + from +
+                   "\n    to: out.pay\n    dead_letter: d.dlq\n    rules: [{ path: a, action: redact }]\n");
+    EXPECT_TRUE(r.ok()) << from << ": " << r.error().ToString();
+  }
+}
+
+TEST(PolicyParse, YamlTagsUnderBinaryAreRefused) {
+  auto r = Parse(
+      "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
+      "    unlisted_fields: scan\n    rules: [{ path: a, action: redact }]\n"
+      "    binary: { $key: !custom drop }\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("YAML tag"), std::string::npos) << r.error().message;
+}
+
 TEST(PolicyParse, UnlistedFieldsAndApplyTo) {
   auto with = [](const std::string& unlisted, const std::string& rule) {
     return "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
