@@ -310,6 +310,11 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
       return Write(ErrorResponse(http::status::request_header_fields_too_large, "headers_too_large",
                                  "request headers over 8192 bytes"));
     }
+    if (ec == http::error::buffer_overflow) {
+      return Write(ErrorResponse(http::status::bad_request, "line_too_long",
+                                 "a chunk size line, chunk extension or trailer over " +
+                                     std::to_string(kMaxUnparsedBytes) + " bytes"));
+    }
     if (ec) return;  // timeout, reset, malformed, evicted: drop the connection
     http::request<http::string_body> req = parser_->release();
     if (plain_) {
@@ -378,7 +383,13 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   Stream stream_;
   std::shared_ptr<Shared> shared_;
   RequestContext context_;
-  beast::flat_buffer buffer_;
+  // Bytes read but not yet parsed: a request line and headers (8 KiB), a
+  // chunk's size line with its extensions, trailers. Bounded: Beast holds
+  // an unfinished line here, so without a limit a chunk extension or a
+  // trailer that never ends grew it until memory ran out (the body itself
+  // goes to the parser as it arrives, held to its own limit).
+  static constexpr size_t kMaxUnparsedBytes = 64 * 1024;
+  beast::flat_buffer buffer_{kMaxUnparsedBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t limit_ = 0;  // the body limit of the request being read
   http::response<http::string_body> res_;

@@ -278,6 +278,45 @@ TEST(AdminServer, TheFirstRequestHasItsOwnDeadline) {
   EXPECT_TRUE(ReadUntil(kept, "{\"status\":\"ok\"}\n", &second, std::chrono::milliseconds(3000))) << second;
 }
 
+// A chunk extension or a trailer line that never ends is refused when the
+// unparsed bytes reach their bound (64 KiB), not held until the request
+// times out: it grew the buffer to gigabytes and the process was killed.
+TEST(AdminServer, AnEndlessChunkExtensionOrTrailerIsRefused) {
+  Options o;
+  o.request_timeout_ms = 60000;  // a refusal must not wait for it
+  o.handshake_timeout_ms = 60000;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  const std::string head = "POST /loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& start : {std::string("1;"), std::string("1\r\na\r\n0\r\nX-T: ")}) {
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    boost::system::error_code ec;
+    asio::write(s, asio::buffer(head + start), ec);
+    ASSERT_FALSE(ec);
+    // 256 KiB, never a line end; then the server must answer or close
+    // (a 400, or a reset that overtakes it) long before its timeout.
+    // (A blocking read waits for the server: the timeout is 60 s, so a
+    // close within 20 s is the refusal.)
+    asio::write(s, asio::buffer(std::string(256 * 1024, 'a')), ec);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string got;
+    char buf[4096];
+    for (;;) {
+      const size_t n = s.read_some(asio::buffer(buf), ec);
+      got.append(buf, n);
+      if (ec) break;
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20)) << start << ": not refused";
+    if (!got.empty()) {
+      EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got.substr(0, 200);
+      EXPECT_NE(got.find("line_too_long"), std::string::npos) << got.substr(0, 300);
+    }
+  }
+  EXPECT_EQ(Get(server->port(), "GET", "/livez").rfind("HTTP/1.1 200", 0), 0u);
+}
+
 TEST(AdminServer, StopClosesTheListener) {
   auto server = Start(Handlers{});
   ASSERT_TRUE(server);
