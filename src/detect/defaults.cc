@@ -50,11 +50,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // 기업 3-6-2-3, 카카오뱅크 4-2-7, 토스뱅크/수협 4-4-4, 새마을금고 4-4-4-1,
   // 대구 3-2-6-1, 씨티 3-6-3; without hyphens 11-14 digits. The validator
   // checks the digit count; the context words decide.
-  const std::string kAccount =
-      R"(\d{6}-\d{2}-\d{6})"
-      R"(|\d{3}-(?:\d{2}-(?:\d{6}-\d|\d{6}|\d{4}-\d{3})|\d{3}-\d{6}|\d{6}-(?:\d{2}-\d{3}|\d{5}|\d{3})|\d{4}-\d{4}-\d{2}))"
-      R"(|\d{4}-(?:\d{3}-\d{6}|\d{2}-\d{7}|\d{4}-\d{4}(?:-\d)?))"
-      R"(|\d{11,14})";
+  // Other groupings (a bank's older or branch forms: 3-2-7, 4-2-6, 3-4-7,
+  // 3-2-5-1, 8-2, and grouped 10-digit accounts) are as much an account next to a
+  // bank word: any two to five hyphen-joined groups, the first of 2-8
+  // digits; the validator holds those outside the table to more (see
+  // ValidateBankAccount).
+  const std::string kAccount = R"(\d{2,8}(?:-\d{1,7}){1,4}|\d{11,14})";
   // (Bank names and their short forms; "카카오" and "토스" cover 카카오뱅크
   // and 토스뱅크; ASCII words of up to three characters count only standing
   // alone.)
@@ -104,19 +105,22 @@ std::vector<DetectorSpec> Scanner::Defaults() {
        20},
       {"phone_kr", kPhone, "phone_kr", {}, 20},
       // 운전면허번호 RR-YY-NNNNNN-CC grouped by any narrow separator; the old
-      // form with the region's name (서울 12-345678-90: only after one, the
-      // scanner checks) and 12 bare digits (only next to a context word such
-      // as 면허 or license: they collide with account and parcel numbers).
+      // form YY-NNNNNN-CC (only after a region's name, 서울 or 서울특별시
+      // 12-345678-90, or a licence word: the scanner checks) and 12 bare
+      // digits (only next to a context word such as 면허 or license: they
+      // collide with account and parcel numbers).
       {"driver_license_kr",
-       R"(\d{2})" + kNarrowSep + R"(\d{2})" + kNarrowSep + R"(\d{6})" + kNarrowSep +
-           R"(\d{2}|\d{2}-\d{6}-\d{2}|\d{12})",
+       R"(\d{2})" + kNarrowSep + R"(\d{2})" + kNarrowSep + R"(\d{6})" + kNarrowSep + R"(\d{2}|\d{2})" + kNarrowSep +
+           R"(\d{6})" + kNarrowSep + R"(\d{2}|\d{12})",
        "driver_license_kr",
        {},
        20},
       // 사업자등록번호 NNN-NN-NNNNN (any narrow separator) or 10 bare digits.
       {"brn", R"(\d{3})" + kNarrowSep + R"(\d{2})" + kNarrowSep + R"(\d{5}|\d{10})", "brn_checksum", {}, 20},
       {"bank_account_kr", kAccount, "bank_account_kr", kBankWords, 20},
-      {"passport_kr", R"([MSROGD]\d{8}|[MSROGD]\d{3}[A-Z]\d{4})", "none", {"여권", "passport"}, 20},
+      // 여권번호 M12345678 or M123A4567, also with a '-' or a space after the
+      // letter ("M-12345678") or around the inner one ("M123-A4567").
+      {"passport_kr", R"([MSROGD][ \-]?(?:\d{8}|\d{3}-?[A-Z]-?\d{4}))", "none", {"여권", "passport"}, 20},
       // (A local part has at most 64 characters, RFC 5321: bounded, so the
       // scan stays linear on long runs of e-mail characters.)
       {"email", R"([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", "email", {}, 20},

@@ -148,11 +148,31 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
   return IsWordIn(t, e, k, {"ext", "exp", "x"});
 }
 
-// Detectors whose validator is strong enough (Luhn and an issuer's length,
-// a date with a gender digit) that a '-' and more digits after the number
-// do not make it part of a longer one.
+// Detectors whose validator or shape is strong enough (Luhn and an issuer's
+// length, a date with a gender digit, a Korean phone's prefix and grouping)
+// that a '-' and more digits after the number do not make it part of a
+// longer one: "[card]-1228" (an expiry), "[phone]-1" (a sequence),
+// "[phone]-[phone]" (a list).
 inline bool StrongNumber(Validator v) {
-  return v == Validator::kCard || v == Validator::kRrn || v == Validator::kFrn;
+  return v == Validator::kCard || v == Validator::kRrn || v == Validator::kFrn || v == Validator::kPhoneKr;
+}
+
+// Detectors for which a '-' or '.' after a digit before the match glues it
+// to a longer number: bank accounts (any 10-14 digits near a bank word:
+// "입금 2026-0115-123456789" is a reference number), driver's licences
+// (their old form is the new one's last groups: "29-22-123456-01") and IP
+// addresses (OIDs, versions: "1.3.6.1.4.1"). Every other detector is found after one: "1-"
+// numbering a list, "2024-01-15-" a date, or another hit
+// ("[rrn]-[rrn]", "[mobile]-[rrn]"). Phone numbers other than mobiles
+// (01X) and +82 forms keep both glue rules (WeakPhone): business numbers
+// ("1588-1234") and landlines ("02-7056312") are as often a longer number's
+// last groups ("5348-6314-1899-4919", an account "3333-02-7056312").
+inline bool GluedByDigitBefore(Validator v) {
+  return v == Validator::kBankAccountKr || v == Validator::kDriverLicenseKr || v == Validator::kIpv4 ||
+         v == Validator::kIpv6;
+}
+inline bool WeakPhone(Validator v, std::string_view t, size_t b) {
+  return v == Validator::kPhoneKr && t[b] != '+' && !(t[b] == '0' && b + 1 < t.size() && t[b + 1] == '1');
 }
 
 // Whether a pattern can match the empty string: at the start or end of a
@@ -175,11 +195,38 @@ inline bool DottedBefore(std::string_view t, size_t e) {
   return k > 0 && t[k - 1] == '.';
 }
 
+// Whether the digits that start at b are followed by a '.': the number
+// there is grouped with dots (its first group is at most 19 digits long).
+inline bool DottedAfter(std::string_view t, size_t b) {
+  size_t k = b;
+  while (k < t.size() && k - b < 20 && IsAsciiDigit(t[k])) ++k;
+  return k > b && k < t.size() && t[k] == '.';
+}
+
+// Whether a '-' or '.' after a digit comes right before b (GluedByDigitBefore).
+inline bool DigitGlueBefore(const NormalizedText& norm, std::string_view t, size_t b) {
+  return b > 1 && IsAsciiAlnum(t[b]) && (t[b - 1] == '-' || t[b - 1] == '.') && IsAsciiDigit(t[b - 2]) &&
+         !norm.Seam(b) && !norm.Seam(b - 1);
+}
+
+// The glue before b that makes any match there part of a longer number: a
+// '.' after a digit when the match is itself grouped with dots
+// ("1.4111.1111.1111.1111" is a dotted number, as "4111.1111.1111.1111.5").
+inline bool DottedGlueBefore(const NormalizedText& norm, std::string_view t, size_t b) {
+  return DigitGlueBefore(norm, t, b) && t[b - 1] == '.' && DottedAfter(t, b);
+}
+
+// Whether a '-' or '.' and a digit come right after e.
+inline bool DigitGlueAfter(const NormalizedText& norm, std::string_view t, size_t e) {
+  return e + 1 < t.size() && (t[e] == '-' || t[e] == '.') && IsAsciiDigit(t[e + 1]) && IsAsciiDigit(t[e - 1]) &&
+         !norm.Seam(e) && !norm.Seam(e + 1);
+}
+
 // A hit's first and last characters must not be glued to the text around
-// them (a digit or letter, or a '-'/'.' and a digit): "A010-1234-5678" and
-// "12-010-1234-5678" are other numbers. A neighbour that normalization
-// folded from a character a reader sees apart is not glued
-// (NormalizedText::Seam): "①010-…", "…5678¹", "3·010-…".
+// them (a digit or letter; for some detectors a '-'/'.' and a digit, see
+// GluedByDigitBefore and StrongNumber): "A010-1234-5678" is another number.
+// A neighbour that normalization folded from a character a reader sees
+// apart is not glued (NormalizedText::Seam): "①010-…", "…5678¹", "3·010-…".
 // (Seam is asked last: only where the text would otherwise glue.)
 inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Validator v) {
   if (b > 0 && IsAsciiAlnum(t[b])) {
@@ -187,9 +234,8 @@ inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Va
     if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b)) && !norm.Seam(b)) {
       return false;
     }
-    if ((p == '-' || p == '.') && b > 1 && IsAsciiDigit(t[b - 2]) && !norm.Seam(b) && !norm.Seam(b - 1)) {
-      return false;
-    }
+    if ((GluedByDigitBefore(v) || WeakPhone(v, t, b)) && DigitGlueBefore(norm, t, b)) return false;
+    if (DottedGlueBefore(norm, t, b)) return false;
   }
   return v != Validator::kIpv6 || Ipv6StartOk(t, b);
 }
@@ -214,6 +260,11 @@ inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Vali
   }
   if (v == Validator::kIpv6 && e < t.size() && (t[e] == ':' || IsAsciiAlnum(t[e]))) return false;
   return true;
+}
+
+// EndOk for the match [b, e): a weak phone number keeps the glue rule after it.
+inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, size_t e, Validator v) {
+  return EndOk(norm, t, e, v) && !(WeakPhone(v, t, b) && DigitGlueAfter(norm, t, e));
 }
 
 // Whether one of d's words occurs in t[from, to), ASCII letters compared
@@ -269,26 +320,33 @@ bool HasAnyWord(std::string_view t, size_t from, size_t to, std::initializer_lis
 }
 
 // 운전면허번호 in its weaker forms (defaults.cc): the old 2-6-2 form only right
-// after a region's name ("서울 12-345678-90"), 12 bare digits only after a
-// licence word within 20 characters (a word after them is as often the next
+// after a region's name ("서울 12-345678-90", also "서울특별시", "경기도") or
+// after a licence word within 20 characters ("면허번호 12-345678-90"), 12 bare
+// digits only after a licence word (a word after them is as often the next
 // item: "입금계좌 110024483520 케이뱅크 면허번호: …").
 bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
   size_t digits = 0;
   for (size_t i = b; i < e; ++i) digits += IsAsciiDigit(t[i]) ? 1 : 0;
-  if (digits == 10) {
-    size_t k = b;
-    while (k > 0 && b - k < 2 && (t[k - 1] == ' ' || t[k - 1] == '\t')) --k;
-    static constexpr std::string_view kRegions[] = {"서울", "부산", "경기", "강원", "충북", "충남",
-                                                    "전북", "전남", "경북", "경남", "제주", "대구",
-                                                    "인천", "광주", "대전", "울산", "세종"};
-    for (std::string_view r : kRegions) {
-      if (k >= r.size() && t.substr(k - r.size(), r.size()) == r) return true;
-    }
-    return false;
-  }
-  if (e - b != 12) return true;
+  const bool bare = digits == 12 && e - b == 12;  // 12 digits without separators
+  if (digits != 10 && !bare) return true;
   const size_t lo = ContextBounds(t, b, e, 20).first;
-  return HasAnyWord(t, lo, b, {"면허", "운전", "license", "licence", "driver"});
+  if (HasAnyWord(t, lo, b, {"면허", "운전", "license", "licence", "driver"})) return true;
+  if (bare) return false;
+  size_t k = b;
+  while (k > 0 && b - k < 2 && (t[k - 1] == ' ' || t[k - 1] == '\t')) --k;
+  static constexpr std::string_view kSuffixes[] = {"특별자치시", "특별자치도", "특별시", "광역시", "시", "도", ""};
+  static constexpr std::string_view kRegions[] = {"서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남", "경북",
+                                                  "경남", "제주", "대구", "인천", "광주", "대전", "울산", "세종",
+                                                  // the provinces' full names before 도
+                                                  "충청북", "충청남", "전라북", "전라남", "경상북", "경상남"};
+  for (std::string_view suffix : kSuffixes) {
+    if (k < suffix.size() || t.substr(k - suffix.size(), suffix.size()) != suffix) continue;
+    const size_t end = k - suffix.size();
+    for (std::string_view r : kRegions) {
+      if (end >= r.size() && t.substr(end - r.size(), r.size()) == r) return true;
+    }
+  }
+  return false;
 }
 
 bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
@@ -302,7 +360,7 @@ bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
 // shorter match at b that is. Returns the hit's end, or 0.
 size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, size_t b, size_t e,
              double* confidence) {
-  if (EndOk(norm, t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), confidence) &&
+  if (EndOkAt(norm, t, b, e, d.validator) && Validate(d.validator, t.substr(b, e - b), confidence) &&
       ContextOk(d, t, b, e)) {
     return e;
   }
@@ -311,7 +369,7 @@ size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, 
   // runs of e-mail characters cubic; the built-in pattern fails no other way).
   if (d.validator == Validator::kEmail && !EmailShorterMayPass(t.substr(b, e - b))) return 0;
   for (size_t e2 = e - 1; e2 > b; --e2) {
-    if (!EndOk(norm, t, e2, d.validator)) continue;
+    if (!EndOkAt(norm, t, b, e2, d.validator)) continue;
     if (!d.re->Match(t, b, e2, RE2::ANCHOR_BOTH, nullptr, 0)) continue;
     if (Validate(d.validator, t.substr(b, e2 - b), confidence) && ContextOk(d, t, b, e2)) return e2;
   }
@@ -365,6 +423,8 @@ struct Combined {
   uint64_t ipv6 = 0;                     // combined detectors with the ipv6 boundary rules
   uint64_t email = 0;                    // ... with the e-mail's end rule (EndOk)
   uint64_t strong = 0;                   // ... with a strong number's end rule (StrongNumber)
+  uint64_t glued = 0;                    // ... with the digit glue start rule (GluedByDigitBefore)
+  uint64_t phone = 0;                    // ... the phone detectors (WeakPhone)
 
   // Adds d's automaton at the next positions; false when it does not fit.
   bool Add(size_t id, const internal::PositionAutomaton& a, Validator v) {
@@ -377,6 +437,8 @@ struct Combined {
     if (v == Validator::kIpv6) ipv6 |= uint64_t{1} << k;
     if (v == Validator::kEmail) email |= uint64_t{1} << k;
     if (StrongNumber(v)) strong |= uint64_t{1} << k;
+    if (GluedByDigitBefore(v)) glued |= uint64_t{1} << k;
+    if (v == Validator::kPhoneKr) phone |= uint64_t{1} << k;
     return true;
   }
 
@@ -1007,6 +1069,10 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
           mask &= combined.starts[s[b] & 0x7F];  // window bytes are ASCII
           if (mask == 0) continue;
           if (!StartOk(norm, t, b, Validator::kNone)) continue;
+          if (DigitGlueBefore(norm, t, b)) {  // StartOk's glue rules, per detector
+            if (DottedGlueBefore(norm, t, b)) continue;
+            mask &= ~(combined.glued | (WeakPhone(Validator::kPhoneKr, t, b) ? combined.phone : 0));
+          }
           if ((mask & combined.ipv6) != 0 && !StartOk(norm, t, b, Validator::kIpv6)) mask &= ~combined.ipv6;
           for (uint64_t x = mask; x != 0; x &= x - 1) {
             const auto k = static_cast<size_t>(std::countr_zero(x));
@@ -1030,7 +1096,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
             size_t hit_end = 0;
             if ((far_ends >> k) & 1) {
               hit_end = HitAt(d, norm, t, b, e, &confidence);
-            } else if (EndOk(norm, t, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
+            } else if (EndOkAt(norm, t, b, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
                        ContextOk(d, t, b, e)) {
               hit_end = e;
             } else if (d.validator != Validator::kEmail || EmailShorterMayPass(t.substr(b, e - b))) {  // (HitAt)
@@ -1047,7 +1113,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
                   const size_t bit = static_cast<size_t>(63 - std::countl_zero(shorter));
                   shorter &= ~(uint64_t{1} << bit);
                   const size_t e2 = b + lo + bit;
-                  if (EndOk(norm, t, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
+                  if (EndOkAt(norm, t, b, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
                       ContextOk(d, t, b, e2)) {
                     hit_end = e2;
                     break;

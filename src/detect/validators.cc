@@ -250,21 +250,57 @@ bool StartsWithDate(std::string_view d) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
+// The hyphen groupings Korean banks print (defaults.cc): 6-2-6, 3-2-4-3,
+// 3-3-6, 3-2-6, 4-3-6, 3-6-5, 3-4-4-2, 3-6-2-3, 4-2-7, 4-4-4, 4-4-4-1,
+// 3-2-6-1, 3-6-3, written as their group lengths.
+bool KnownAccountGrouping(std::string_view lengths) {
+  static constexpr std::string_view kKnown[] = {"626",  "3243", "336",  "326", "436",  "365",  "3442",
+                                                "3623", "427",  "444",  "4441", "3261", "363"};
+  for (std::string_view k : kKnown) {
+    if (k == lengths) return true;
+  }
+  return false;
+}
+
 bool ValidateBankAccount(std::string_view c) {
   char d[16];
   const size_t n = Digits(c, d, 15);
-  if (n < 11 || n > 14) return false;
+  if (n < 10 || n > 14) return false;
+  char lengths[8];
+  size_t groups = 0;
+  size_t len = 0;
   for (char ch : c) {
-    if (!IsDigit(ch) && ch != '-') return false;
+    if (IsDigit(ch)) {
+      ++len;
+    } else if (ch == '-' && len > 0 && len <= 9 && groups < 7) {
+      lengths[groups++] = static_cast<char>('0' + len);
+      len = 0;
+    } else {
+      return false;
+    }
+  }
+  if (len == 0 || (groups > 0 && len > 9)) return false;
+  lengths[groups++] = static_cast<char>('0' + std::min<size_t>(len, 9));
+  const std::string_view digits(d, n);
+  if (groups > 1 && !KnownAccountGrouping(std::string_view(lengths, groups))) {
+    // Another grouping: 11-14 digits, or 10 in three or more groups; two
+    // groups only after a first of six or more digits ("2024-134831" is an
+    // invoice, "12345678-01" an account); not a mobile number's 01X start
+    // ("010-12345-678" is a product code), nor a date's
+    // ("2026-01-15-123456", an order or invoice number).
+    if (n == 10 && groups < 3) return false;
+    if (groups == 2 && lengths[0] < '6') return false;
+    if (d[0] == '0' && d[1] == '1') return false;
+    if (StartsWithDate(digits)) return false;
   }
   if (n == c.size()) {
     // A bare digit run next to "입금"/"계좌" is often not the account: order
     // numbers and timestamps that start with a date (20261126093012,
     // 2026112600012345) and epoch milliseconds (13 digits, 1500000000000 to
     // 1999999999999: 2017-2033).
-    const std::string_view digits(d, n);
     if (StartsWithDate(digits)) return false;
     if (n == 13 && d[0] == '1' && d[1] >= '5') return false;
+    if (n == 10) return false;  // product codes, epoch seconds, landlines: only grouped
   }
   for (size_t i = 1; i < n; ++i) {
     if (d[i] != d[0]) return true;

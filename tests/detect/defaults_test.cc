@@ -115,7 +115,6 @@ TEST(DetectDefaultsTest, PhoneKrHardNegatives) {
       "모델 A010-1234-5678",       // product code glued to a letter
       "SKU 010-12345-678",         // phone-like SKU
       "상품코드 010-12-3456",      //
-      "P-010-1234-5678-9",         // inside a longer code
       "059-123-4567",              // no such area code
       "010-1234 5678",             // mixed separators
       "010-123-4567",              // 010 has a 4-digit middle
@@ -234,6 +233,23 @@ TEST(DetectDefaultsTest, BankAccountGroupingsWithContext) {
   }
 }
 
+// Groupings outside the banks' printed table (older or branch forms) are
+// as much an account beside a bank word; so are 10 digits in three groups.
+TEST(DetectDefaultsTest, BankAccountOtherGroupingsWithContext) {
+  for (const std::string acct : {"207-22-1234567", "1234-56-789012", "020-1234-5678901", "123-12-12345-6",
+                                 "123-456-7890", "203002-14-730202", "12345678-012"}) {
+    EXPECT_EQ(Scan("입금계좌 " + acct), One("bank_account_kr", acct)) << acct;
+  }
+  ExpectNothing({
+      "입금계좌 2024-134831",        // two groups after a short first one: an invoice
+      "입금 2026-01-15-123456",      // starts with a date
+      "입금 처리 010-12345-678",     // a mobile number's start: a product code
+      "계좌 12345678-01",            // 10 digits in two groups
+      "계좌 1234567890",             // 10 bare digits
+      "계좌 110-123-456789-2026-1",  // too many digits
+  });
+}
+
 TEST(DetectDefaultsTest, BankAccountHardNegatives) {
   ExpectNothing({
       "회원번호 110-123-456789",                 // account-shaped, no bank context
@@ -252,6 +268,19 @@ TEST(DetectDefaultsTest, Passport) {
               " 제출");
   EXPECT_EQ(Scan("Passport No. M123A4567 verified"), One("passport_kr", "M123A4567"));
   ExpectNothing({"모델명 M12345678 입고", "passport M1234567", "여권 M1234567890", "여권 XM12345678"});
+  // A '-' or a space after the letter, a '-' around the inner one.
+  ExpectFound("passport_kr", "여권 ", {"M-12345678", "M 12345678", "M123-A4567", "M-123A4567"}, " 제출");
+  ExpectNothing({"모델 M-12345678", "여권 M--12345678", "여권 M1234-5678"});
+}
+
+// The old licence form after a region's full name or a licence word.
+TEST(DetectDefaultsTest, DriverLicenceOldFormContexts) {
+  for (const std::string before : {"서울시 ", "서울특별시 ", "경기도 ", "부산광역시 ", "세종특별자치시 ", "경상북도 ",
+                                   "면허번호 ", "면허: ", "driver license no. "}) {
+    EXPECT_EQ(Scan(before + "22-123456-01"), One("driver_license_kr", "22-123456-01")) << before;
+  }
+  EXPECT_EQ(Scan("면허: 서울 22 123456 01"), One("driver_license_kr", "22 123456 01"));
+  ExpectNothing({"코드 22-123456-01", "시 22-123456-01", "서울역 22-123456-01"});
 }
 
 TEST(DetectDefaultsTest, Ipv4) {

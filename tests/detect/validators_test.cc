@@ -248,8 +248,13 @@ TEST(DetectValidatorsTest, BankAccount) {
                         "1000-1234-5678", "100012345678", "3333011234567"}) {
     EXPECT_TRUE(V(Validator::kBankAccountKr, a)) << a;
   }
+  // Groupings outside the table: 10 digits only in three or more groups.
+  for (const char* a : {"207-22-1234567", "123-456-7890", "12345678-012", "203002-14-730202"}) {
+    EXPECT_TRUE(V(Validator::kBankAccountKr, a)) << a;
+  }
   for (const char* a : {"1234567890", "123456789012345", "110 123 456789", "00000000000", "20261126093012",
-                        "2026112600012", "1764146400000"}) {
+                        "2026112600012", "1764146400000", "12345678-01", "2024-1348311", "010-12345-678",
+                        "2026-01-15-123456", "1-2-3-4-5-6-7-8-9-10", "110--123-456789"}) {
     EXPECT_FALSE(V(Validator::kBankAccountKr, a)) << a;
   }
 }
