@@ -3,6 +3,8 @@
 //    card, transfer, memo) through issue 4's mixed policy, six protected
 //    fields with six different actions (tokenize, fpe, mask, encrypt,
 //    redact, generalize);
+//  - BM_MaskMixedPolicyKoreanNames: the same policy on an event with
+//    Korean member names beside the ruled ones;
 //  - BM_MaskPaymentsPolicy: the shipped policies/payments.yaml (12 rules);
 //  - BM_PassThrough: the same event through a route whose only rule names an
 //    absent field (what any fail-closed proxy must do: strict validation and
@@ -104,18 +106,32 @@ std::shared_ptr<const engine::Engine> MakeEngine(std::string policy_text = "") {
   return *eng;
 }
 
-void MaskLoop(benchmark::State& state, const std::string& policy_text) {
+void MaskLoop(benchmark::State& state, const std::string& policy_text, std::string_view event = kEvent) {
   auto eng = MakeEngine(policy_text);
   const engine::RouteRef* route = eng->FindRoute("payments.raw");
   std::string out;
   for (auto _ : state) {
-    Status s = eng->MaskValue(*route, "payments.raw", kEvent, &out);
+    Status s = eng->MaskValue(*route, "payments.raw", event, &out);
     if (!s.ok()) state.SkipWithError(s.error().message.c_str());
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(sizeof kEvent - 1));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(event.size()));
 }
+
+// The mixed policy on an event whose unruled members at ruled levels have
+// Korean names (each one is folded to check it does not only look like a
+// ruled name).
+const char kEventKoreanNames[] =
+    R"({"이벤트":"결제승인","발생시각":"2026-11-26T09:12:03.120+09:00","채널":"앱",)"
+    R"("user":{"id":"u-10001","name":"김민준","rrn":"900101-1234567","phone":"010-1234-5678","birth_date":"1990-01-01",)"
+    R"("email":"Minjun.Kim@example.com","등급":"골드","가입일":"2019-03-02","선호매장":"강남점","마케팅동의":true},)"
+    R"("payment":{"card":{"number":"5412 7512 3412 3456","카드사":"국민","할부":0}},"금액":125000,"통화":"KRW"})";
+
+void BM_MaskMixedPolicyKoreanNames(benchmark::State& state) {
+  MaskLoop(state, kMixedPolicy, kEventKoreanNames);
+}
+BENCHMARK(BM_MaskMixedPolicyKoreanNames);
 
 void BM_MaskMixedPolicy(benchmark::State& state) {
   MaskLoop(state, kMixedPolicy);

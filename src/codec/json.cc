@@ -737,17 +737,26 @@ class Scanner {
         }
         if (lookup) {
           child = paths_->ChildByKey(*node, key);
-          if (!child && (node->fold_all || unicode::NameMayFold(key))) [[unlikely]] {
-            if (const PathSet::Node* v = paths_->ChildByFoldedKey(*node, key))
-              return FailVariant(member_begin, *node, *v);
-          }
-          if (!child && key.find_first_of(".[") != std::string_view::npos) [[unlikely]] {
-            if (const PathSet::Node* v = DottedName(*node, key)) return FailDotted(member_begin, *v);
-          }
-          if (!child && unicode::NameMayFold(key)) [[unlikely]] {
-            // A dot or bracket that folds to one ("user．rrn", U+2024).
-            if (const std::string folded = unicode::FoldName(key); folded.find_first_of(".[") != std::string::npos)
-              if (const PathSet::Node* v = DottedName(*node, folded)) return FailDotted(member_begin, *v);
+          if (!child) {
+            // A name that only folds to a ruled one, or whose dots and
+            // brackets (written, or folded: "user．rrn", U+2024) spell a
+            // ruled path. Folded once per name.
+            const bool may_fold = unicode::NameMayFold(key);
+            if ((may_fold || node->fold_all) && !node->folded.empty()) [[unlikely]] {
+              folded_buf_ = unicode::FoldName(key);
+              if (const PathSet::Node* v = paths_->ChildByFoldedName(*node, folded_buf_))
+                return FailVariant(member_begin, *node, *v);
+            } else {
+              folded_buf_.clear();
+            }
+            if (key.find_first_of(".[") != std::string_view::npos) [[unlikely]] {
+              if (const PathSet::Node* v = DottedName(*node, key)) return FailDotted(member_begin, *v);
+            }
+            if (may_fold) [[unlikely]] {
+              if (folded_buf_.empty()) folded_buf_ = unicode::FoldName(key);
+              if (folded_buf_.find_first_of(".[") != std::string::npos)
+                if (const PathSet::Node* v = DottedName(*node, folded_buf_)) return FailDotted(member_begin, *v);
+            }
           }
         }
       } else {
@@ -878,6 +887,7 @@ class Scanner {
   std::string& edit_text_;
   std::string& buf_;
   std::string& key_buf_;
+  std::string folded_buf_;  // FoldName of an unmatched member name at a ruled level
   bool drop_ = false;
   bool visit_ = false;
   Error err_;                   // set when a walker returns nullptr

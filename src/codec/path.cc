@@ -210,7 +210,11 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
 
 const PathSet::Node* PathSet::ChildByFoldedKey(const Node& n, std::string_view key) const {
   if (n.folded.empty()) return nullptr;
-  const std::string f = unicode::FoldName(key);
+  return ChildByFoldedName(n, unicode::FoldName(key));
+}
+
+const PathSet::Node* PathSet::ChildByFoldedName(const Node& n, std::string_view f) const {
+  if (n.folded.empty()) return nullptr;
   if (n.index) {
     auto it = n.index->folded.find(f);
     return it == n.index->folded.end() ? nullptr : &nodes_[it->second];

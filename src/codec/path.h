@@ -186,6 +186,8 @@ class PathSet {
   [[nodiscard]] bool empty() const { return nodes_.size() == 1; }
   // The child whose folded name equals FoldName(key), or nullptr.
   [[nodiscard]] const Node* ChildByFoldedKey(const Node& n, std::string_view key) const;
+  // The same for a name already folded (FoldName's result).
+  [[nodiscard]] const Node* ChildByFoldedName(const Node& n, std::string_view folded) const;
   // For messages: the path (as written) of the first path added through
   // node n, and the name of child c of n as written.
   [[nodiscard]] const std::string& PathThrough(const Node& n) const {

@@ -103,7 +103,7 @@ bool NameMayFold(std::string_view name) {
   for (; n >= 8; p += 8, n -= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    if (w & k80) return true;  // a byte >= 0x80
+    if (w & k80) break;  // a byte >= 0x80: byte by byte from here
     // Every byte is < 0x80 here, so the per-byte sums below never carry.
     const uint64_t ge21 = (w + k01 * (0x80 - 0x21)) & k80;  // byte >= 0x21
     const uint64_t ge7f = (w + k01 * (0x80 - 0x7F)) & k80;  // byte >= 0x7F
@@ -111,8 +111,27 @@ bool NameMayFold(std::string_view name) {
     const uint64_t ge5b = (w + k01 * (0x80 - 0x5B)) & k80;  // byte > 'Z'
     if ((ge21 ^ k80) | ge7f | (ge41 & ~ge5b)) return true;
   }
-  for (; n > 0; ++p, --n)
-    if (ByteMayFold(static_cast<unsigned char>(*p))) return true;
+  while (n > 0) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x80) {
+      if (ByteMayFold(c)) return true;
+      ++p;
+      --n;
+      continue;
+    }
+    // A precomposed Hangul syllable (U+AC00..U+D7A3, UTF-8 EA B0 80 ..
+    // ED 9E A3) is its own NFKC case fold, and nothing that can follow it
+    // here (another syllable, ASCII that does not fold) composes with it:
+    // Korean member names need no folding. Any other non-ASCII may fold.
+    if (c < 0xEA || c > 0xED || n < 3) return true;
+    const auto c1 = static_cast<unsigned char>(p[1]);
+    const auto c2 = static_cast<unsigned char>(p[2]);
+    if ((c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80) return true;
+    const uint32_t cp = ((c & 0x0Fu) << 12) | ((c1 & 0x3Fu) << 6) | (c2 & 0x3Fu);
+    if (cp < 0xAC00 || cp > 0xD7A3) return true;
+    p += 3;
+    n -= 3;
+  }
   return false;
 }
 

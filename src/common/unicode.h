@@ -90,7 +90,8 @@ void AppendUtf8(uint32_t cp, std::string* out);
 [[nodiscard]] bool FoldingAvailable();
 
 // True when FoldName(name) could differ from `name` (a cheap pre-check: any
-// upper-case ASCII letter, control or space byte, or non-ASCII byte).
+// upper-case ASCII letter, control or space byte, or non-ASCII byte other
+// than a precomposed Hangul syllable's).
 [[nodiscard]] bool NameMayFold(std::string_view name);
 
 }  // namespace maskproxy::unicode

@@ -131,8 +131,40 @@ TEST(Unicode, NameMayFoldIsASafePrecheck) {
     EXPECT_TRUE(NameMayFold(v)) << v;
 }
 
-// The word-at-a-time check agrees with the byte-wise definition for every
-// byte value at every position of names up to 19 bytes long.
+// Precomposed Hangul syllables are their own fold: Korean member names skip
+// folding. Every syllable, alone, between ASCII and beside another; anything
+// that composes with a syllable (a trailing jamo) or is not one still folds.
+TEST(Unicode, HangulSyllablesNeedNoFolding) {
+  auto utf8 = [](uint32_t cp) {
+    return std::string{static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+                       static_cast<char>(0x80 | (cp & 0x3F))};
+  };
+  for (uint32_t cp = 0xAC00; cp <= 0xD7A3; ++cp) {
+    const std::string syl = utf8(cp);
+    for (const std::string& v : {syl, "a" + syl + "_1", syl + utf8(0xAC00 + (cp * 7919) % 11172)}) {
+      ASSERT_FALSE(NameMayFold(v)) << std::hex << cp;
+      ASSERT_EQ(FoldName(v), v) << std::hex << cp;
+    }
+  }
+  EXPECT_FALSE(NameMayFold("\xEC\xA3\xBC\xEB\xAF\xBC_\xEB\xB2\x88\xED\x98\xB8"));  // 주민_번호
+  for (std::string_view v : {
+           std::string_view("\xEA\xB0\x80\xE1\x86\xA8"),  // 가 + U+11A8 (trailing jamo): composes to 각
+           std::string_view("\xE3\x84\xB1"),              // ㄱ U+3131, compatibility jamo
+           std::string_view("\xEA\xB0\x80 "),             // a space after it
+           std::string_view("\xEA\xB0\x80"
+                            "A"),             // an upper-case letter after it
+           std::string_view("\xEA\xB0"),      // truncated
+           std::string_view("\xEA\xB0\x7F"),  // not a continuation byte
+           std::string_view("\xEA\xAF\xBF"),  // U+ABFF, just below the block
+           std::string_view("\xED\x9E\xA4"),  // U+D7A4, just above it
+       })
+    EXPECT_TRUE(NameMayFold(v)) << v;
+  EXPECT_EQ(FoldName("\xEA\xB0\x80\xE1\x86\xA8"), "\xEA\xB0\x81");
+}
+
+// The word-at-a-time check agrees with the byte-wise definition (non-ASCII
+// bytes other than Hangul syllables' fold) for every byte value at every
+// position of names up to 19 bytes long.
 TEST(Unicode, NameMayFoldMatchesTheBytewiseDefinition) {
   auto bytewise = [](std::string_view s) {
     for (char ch : s) {
