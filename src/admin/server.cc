@@ -311,9 +311,9 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
                                  "request headers over 8192 bytes"));
     }
     if (ec == http::error::buffer_overflow) {
-      return Write(ErrorResponse(http::status::bad_request, "line_too_long",
-                                 "a chunk size line, chunk extension or trailer over " +
-                                     std::to_string(kMaxUnparsedBytes) + " bytes"));
+      return Write(ErrorResponse(
+          http::status::bad_request, "line_too_long",
+          "a chunk size line, chunk extension or trailer over " + std::to_string(kMaxUnparsedBytes) + " bytes"));
     }
     if (ec) return;  // timeout, reset, malformed, evicted: drop the connection
     http::request<http::string_body> req = parser_->release();

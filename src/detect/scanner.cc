@@ -335,8 +335,9 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
   size_t k = b;
   while (k > 0 && b - k < 2 && (t[k - 1] == ' ' || t[k - 1] == '\t')) --k;
   static constexpr std::string_view kSuffixes[] = {"특별자치시", "특별자치도", "특별시", "광역시", "시", "도", ""};
-  static constexpr std::string_view kRegions[] = {"서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남", "경북",
-                                                  "경남", "제주", "대구", "인천", "광주", "대전", "울산", "세종",
+  static constexpr std::string_view kRegions[] = {"서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남",
+                                                  "경북", "경남", "제주", "대구", "인천", "광주", "대전", "울산",
+                                                  "세종",
                                                   // the provinces' full names before 도
                                                   "충청북", "충청남", "전라북", "전라남", "경상북", "경상남"};
   for (std::string_view suffix : kSuffixes) {

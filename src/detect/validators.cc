@@ -254,8 +254,8 @@ bool StartsWithDate(std::string_view d) {
 // 3-3-6, 3-2-6, 4-3-6, 3-6-5, 3-4-4-2, 3-6-2-3, 4-2-7, 4-4-4, 4-4-4-1,
 // 3-2-6-1, 3-6-3, written as their group lengths.
 bool KnownAccountGrouping(std::string_view lengths) {
-  static constexpr std::string_view kKnown[] = {"626",  "3243", "336",  "326", "436",  "365",  "3442",
-                                                "3623", "427",  "444",  "4441", "3261", "363"};
+  static constexpr std::string_view kKnown[] = {"626",  "3243", "336", "326",  "436",  "365", "3442",
+                                                "3623", "427",  "444", "4441", "3261", "363"};
   for (std::string_view k : kKnown) {
     if (k == lengths) return true;
   }

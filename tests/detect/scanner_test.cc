@@ -122,10 +122,10 @@ TEST(ScannerDefaultsTest, PhoneKr) {
 }
 
 TEST(ScannerDefaultsTest, PhoneKrHardNegatives) {
-  EXPECT_EQ(Scan("059-123-4567"), Hits{});       // no such area code
-  EXPECT_EQ(Scan("010-1234 5678"), Hits{});      // mixed separators
-  EXPECT_EQ(Scan("SKU01012345678"), Hits{});     // product code
-  EXPECT_EQ(Scan("15101234"), Hits{});           // 1510 is not a representative-number prefix
+  EXPECT_EQ(Scan("059-123-4567"), Hits{});    // no such area code
+  EXPECT_EQ(Scan("010-1234 5678"), Hits{});   // mixed separators
+  EXPECT_EQ(Scan("SKU01012345678"), Hits{});  // product code
+  EXPECT_EQ(Scan("15101234"), Hits{});        // 1510 is not a representative-number prefix
   EXPECT_EQ(Scan("010-12-5678"), Hits{});
 }
 
