@@ -79,12 +79,16 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // parcel or account number); then the trunk 0 as "(0)" or "0", or not at
   // all. One digit at a time, only after a '+' ("+ 8 2 1 0 ...").
   const std::string kCountry = R"((?:(?:\+|00|\(\+)82\)?)" + kSep + R"(?|82)" + kSep + R"()(?:\(0\))" + kSep + "?|0)?";
-  const std::string kPhone = "(?:" + kCountry + "|0)" + kTrunk + kSep + R"(?\d{3,4})" + kSep +
+  // "10" alone: 10-1234-5678, a mobile number stored without its trunk 0 (a
+  // number column, a national number beside a country code); the validator
+  // takes it only grouped (ten bare digits are too often other numbers).
+  const std::string kPhone = "(?:(?:" + kCountry + "|0)" + kTrunk + "|10)" + kSep + R"(?\d{3,4})" + kSep +
                              R"(?\d{4})"  // 010-1234-5678, +82 10 ...
                              // (02) 123-4567, (010)-1234-5678, and 02)123-4567 as Korean signs write it
                              + R"(|\(?0)" + kTrunk + R"(\))" + kSep + R"(?\d{3,4})" + kSep + R"(?\d{4})" + "|" +
                              kRepresentative + kNarrowSep +
                              R"(?\d{4})"  // 1588-1234
+
                              // 0 1 0 1 2 3 4 ..., + 8 2 1 0 ..., 0 0 8 2 1 0 ... and 1 5 8 8 ...
                              // (the validator checks the digit count, the 0082, and no odd
                              // separator in a representative number)

@@ -52,6 +52,8 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
   } else if (digits.starts_with("82")) {  // no national number starts with 8
     digits.remove_prefix(2);
     intl = true;
+  } else if (digits.size() == 10 && digits.starts_with("10")) {
+    out->push_back('0');  // 10-1234-5678, 1012345678: a mobile number without its trunk 0
   }
   if (intl) {
     if (digits.empty()) return false;

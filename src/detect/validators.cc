@@ -194,6 +194,12 @@ bool ValidatePhone(std::string_view c) {
     // (the pattern lists them), and not a round amount like 16000000.
     if (digits.ends_with("0000")) return false;
   }
+  if (!intl && n == 0 && digits.size() == 10 && digits.starts_with("10") && rest.size() > digits.size()) {
+    // 10-1234-5678: a mobile number without its trunk 0, grouped.
+    char nd[11] = {'0'};
+    for (size_t i = 0; i < 10; ++i) nd[i + 1] = digits[i];
+    return PhoneKrDigitsValid(std::string_view(nd, 11));
+  }
   return PhoneKrDigitsValid(digits);
 }
 

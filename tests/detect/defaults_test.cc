@@ -138,6 +138,13 @@ TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusAndTrunkInParentheses) {
   EXPECT_EQ(Scan("whatsapp 82 10 9876 5432 pls"), One("phone_kr", "82 10 9876 5432"));
 }
 
+// A mobile number without its trunk 0, grouped (a number column or a
+// national number beside a country code); ten bare digits are not.
+TEST(DetectDefaultsTest, PhoneKrMobileWithoutTrunkZero) {
+  ExpectFound("phone_kr", "연락처 ", {"10-1234-5678", "10 1234 5678", "10.1234.5678", "10-9876-5432"}, " 로 연락");
+  ExpectNothing({"id 1012345678", "10-123-4567", "10-1234 5678", "v10-2024-00011", "5-10-1234-5678"});
+}
+
 TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusHardNegatives) {
   ExpectNothing({
       "상품코드 8210-1234-5678",  // no separator after 82: a 4-4-4 code, parcel or account
@@ -149,7 +156,6 @@ TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusHardNegatives) {
       "82-10-1234-56789",         // glued to more digits
       "82-10-1234 5678",          // mixed separators in the national part
       "주문 82-10-123-4567",      // 010 has a 4-digit middle
-      "+82 (1)10-1234-5678",      // only a 0 in parentheses
   });
 }
 

@@ -38,6 +38,8 @@ TEST(CanonicalPhoneKrTest, MobileInEveryWrittenForm) {
                                "+82 (0)10-1234-5678",
                                "+82(0)1012345678",
                                "82-10-1234-5678",
+                               "10-1234-5678",  // without its trunk 0 (a number column)
+                               "1012345678",
                                "82 10 1234 5678",
                                "82 10-1234-5678",
                                "821012345678",
