@@ -21,20 +21,32 @@ std::string SafeName(std::string_view name) {
   return name.size() <= kMax ? std::string(name) : std::string(name.substr(0, kMax)) + "...";
 }
 
+// A header name as FoldName folds it, with '_' read as '-': HTTP bridges and
+// CGI/WSGI stacks take x_phone and x-phone for one header.
+std::string FoldHeaderName(std::string_view name) {
+  std::string f = unicode::FoldName(name);
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
+bool HeaderNameMayFold(std::string_view name) {
+  return unicode::NameMayFold(name) || name.find('_') != std::string_view::npos;
+}
+
 // The policy's name of the ruled or binary header that `name` only folds to
 // (not matching it case-insensitively), or null.
 const std::string* FoldedTwin(const policy::Route& rt, std::string_view name) {
   if (rt.header_rules.empty() && rt.binary_headers.empty()) return nullptr;
-  const bool name_folds = unicode::NameMayFold(name);
+  const bool name_folds = HeaderNameMayFold(name);
   std::string folded;
   bool have = false;
   auto check = [&](const std::string& ruled) -> bool {
-    if (!name_folds && !unicode::NameMayFold(ruled)) return false;  // both already folded, and they differ
+    if (!name_folds && !HeaderNameMayFold(ruled)) return false;  // both already folded, and they differ
     if (!have) {
-      folded = unicode::FoldName(name);
+      folded = FoldHeaderName(name);
       have = true;
     }
-    return folded == unicode::FoldName(ruled);
+    return folded == FoldHeaderName(ruled);
   };
   for (const auto& [h, i] : rt.header_rules)
     if (check(h)) return &h;
