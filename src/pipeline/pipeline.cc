@@ -353,7 +353,10 @@ struct Pipeline::Impl {
     const bool tombstone = m->payload == nullptr;
     auto has_headers = ViewHeaders(m, &s.header_views);
     if (!has_headers.ok()) {  // fail closed: a record whose headers cannot be read is a dead letter
-      s.has_headers = false;
+      // ... with its headers as they came when librdkafka parsed them (a
+      // name with a NUL byte the engine could not check): nothing is lost.
+      rd_kafka_headers_t* parsed = nullptr;
+      s.has_headers = rd_kafka_message_headers(m, &parsed) == RD_KAFKA_RESP_ERR_NO_ERROR && parsed != nullptr;
       s.masked = has_headers.error();
       return;
     }

@@ -1534,6 +1534,43 @@ TEST(PipelineMock, UnparseableHeadersAreDeadLetteredAtLeastOnce) {
   UnparseableHeadersScenario(DeliveryMode::kAtLeastOnce);
 }
 
+// A record with a header whose name holds a NUL byte (librdkafka's API shows
+// the name up to it, so the engine cannot check the rest) is a dead letter,
+// and the dead letter carries every source header as it came, that one too:
+// before, it carried none of them.
+TEST(PipelineMock, ADeadLetterForAHeaderNameWithANulKeepsEveryHeader) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  std::string raw;
+  raw.push_back(4);   // header count 2 (zigzag varint)
+  raw.push_back(10);  // name length 5
+  raw += "trace";
+  raw.push_back(6);  // value length 3
+  raw += "t-1";
+  raw.push_back(8);  // name length 4: "x", NUL, "zz"
+  raw += std::string("x\0zz", 4);
+  raw.push_back(26);  // value length 13
+  raw += "010-1234-5678";
+  const int64_t bad_id = kInvalidIdBase + 3;
+  for (int64_t id : {1, 2, 3}) env.kafka().SendWithHeaders(id, "{\"id\":" + std::to_string(id) + "}", {}, true);
+  env.kafka().SendRawHeaders(bad_id, "{\"id\":" + std::to_string(bad_id) + "}", raw);
+  env.kafka().SendWithHeaders(6, "{\"id\":6}", {{"trace", "t-2"}}, true);
+  std::unique_ptr<Running> run = env.Start([](Options&) {});
+  ASSERT_TRUE(run);
+  env.StopWhenAllCommitted(run.get());
+  const Outputs out = env.kafka().ReadOutputs();
+  ASSERT_EQ(out.dlq.size(), 1u);
+  std::vector<std::string> names;
+  std::string reason;
+  for (const auto& [k, v] : out.dlq[0].headers) {
+    names.push_back(k);
+    if (k == "maskproxy.dlq.reason") reason = v;
+  }
+  EXPECT_EQ(reason, "invalid_headers");
+  EXPECT_EQ(names, (std::vector<std::string>{"trace", "x", "maskproxy.dlq.reason", "maskproxy.dlq.detail",
+                                             "maskproxy.policy", "maskproxy.origin"}));
+}
+
 // Pipeline::SwapEngine: engines with policy versions 1 and 2 swapped 12
 // times while records flow; every record produced inside one transaction
 // carries one maskproxy.policy header (the swap waits for a transaction
