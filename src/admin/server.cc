@@ -124,13 +124,15 @@ class LogThrottle {
   uint64_t suppressed_ = 0;
 };
 
-// TLS handshakes the listener refused (an unknown, an expired or a revoked
-// client certificate; a bad protocol version): they carry no verified
-// subject, so they are counted and logged, not written to the audit trail.
+// TLS handshakes that did not complete (an unknown, an expired or a revoked
+// client certificate; a bad protocol version; a client that gave up or timed
+// out): they carry no verified subject, so they are counted and logged, not
+// written to the audit trail.
 void CountHandshakeFailure() {
   static metrics::Counter* c = metrics::Global().GetCounter(
       "maskproxy_admin_tls_handshake_failures_total",
-      "TLS handshakes the admin listener refused (e.g. an unknown or expired client certificate)");
+      "TLS handshakes on the admin listener that did not complete (a refused certificate or protocol version, "
+      "a client that gave up or timed out)");
   c->Inc();
 }
 
