@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "common/text.h"
+#include "common/unicode.h"
 #include "reveal/authz.h"
 
 namespace maskproxy::reveal {
@@ -27,6 +28,12 @@ class Reader {
  public:
   explicit Reader(std::string_view s) : s_(s) {}
   Result<JValue> Document() {
+    // RFC 8259 text is UTF-8: a body that is not is refused whole (a route
+    // or field named "\xff\xfe" was answered 403 naming a garbled route).
+    if (const size_t bad = unicode::FirstInvalidUtf8(s_); bad != std::string_view::npos) {
+      i_ = bad;
+      return Bad("invalid UTF-8");
+    }
     auto v = Value(0);
     if (!v.ok()) return v;
     Ws();
