@@ -168,11 +168,31 @@ inline bool StrongNumber(Validator v) {
 // ("1588-1234") and landlines ("02-7056312") are as often a longer number's
 // last groups ("5348-6314-1899-4919", an account "3333-02-7056312").
 inline bool GluedByDigitBefore(Validator v) {
-  return v == Validator::kBankAccountKr || v == Validator::kDriverLicenseKr || v == Validator::kIpv4 ||
-         v == Validator::kIpv6;
+  return v == Validator::kBankAccountKr || v == Validator::kDriverLicenseKr || v == Validator::kBrnChecksum ||
+         v == Validator::kIpv4 || v == Validator::kIpv6;
 }
+// A phone match that is not a mobile number: its first digits (separators
+// and parentheses skipped) are not 01X, nor 1X after 82 or 0082. (A trunkless
+// 10-1234-5678 without the 82 is weak: "0083-10-1234-5678" is a code.)
 inline bool WeakPhone(Validator v, std::string_view t, size_t b) {
-  return v == Validator::kPhoneKr && t[b] != '+' && !(t[b] == '0' && b + 1 < t.size() && t[b + 1] == '1');
+  if (v != Validator::kPhoneKr || t[b] == '+') return false;
+  char d[8];
+  size_t n = 0;
+  for (size_t i = b; i < t.size() && i < b + 24 && n < sizeof d; ++i) {
+    const char c = t[i];
+    if (IsAsciiDigit(c))
+      d[n++] = c;
+    else if (IsAsciiAlpha(c) || static_cast<unsigned char>(c) >= 0x80)
+      break;
+  }
+  std::string_view s(d, n);
+  if (s.starts_with("00")) s.remove_prefix(2);
+  if (s.starts_with("82")) {
+    s.remove_prefix(2);
+    if (s.starts_with("0")) s.remove_prefix(1);
+    return !s.starts_with("1");
+  }
+  return !s.starts_with("01");
 }
 
 // Whether a pattern can match the empty string: at the start or end of a
@@ -195,14 +215,6 @@ inline bool DottedBefore(std::string_view t, size_t e) {
   return k > 0 && t[k - 1] == '.';
 }
 
-// Whether the digits that start at b are followed by a '.': the number
-// there is grouped with dots (its first group is at most 19 digits long).
-inline bool DottedAfter(std::string_view t, size_t b) {
-  size_t k = b;
-  while (k < t.size() && k - b < 20 && IsAsciiDigit(t[k])) ++k;
-  return k > b && k < t.size() && t[k] == '.';
-}
-
 // Whether a '-' or '.' after a digit comes right before b (GluedByDigitBefore).
 inline bool DigitGlueBefore(const NormalizedText& norm, std::string_view t, size_t b) {
   return b > 1 && IsAsciiAlnum(t[b]) && (t[b - 1] == '-' || t[b - 1] == '.') && IsAsciiDigit(t[b - 2]) &&
@@ -210,10 +222,19 @@ inline bool DigitGlueBefore(const NormalizedText& norm, std::string_view t, size
 }
 
 // The glue before b that makes any match there part of a longer number: a
-// '.' after a digit when the match is itself grouped with dots
-// ("1.4111.1111.1111.1111" is a dotted number, as "4111.1111.1111.1111.5").
-inline bool DottedGlueBefore(const NormalizedText& norm, std::string_view t, size_t b) {
-  return DigitGlueBefore(norm, t, b) && t[b - 1] == '.' && DottedAfter(t, b);
+// '.' after a digit, unless the match's first group is followed by a '-' or
+// blanks and more digits. So a decimal fraction stays one number
+// ("0.6714114753695926", "128.7367019407843"), and so does a number grouped
+// with dots ("1.4111.1111.1111.1111", as "4111.1111.1111.1111.5"); a grouped
+// number after "1." numbering a list is found ("1.900101-1234568",
+// "1.010 1234 5678").
+inline bool DotGlueBefore(const NormalizedText& norm, std::string_view t, size_t b) {
+  if (!DigitGlueBefore(norm, t, b) || t[b - 1] != '.') return false;
+  size_t k = b;
+  while (k < t.size() && IsAsciiDigit(t[k])) ++k;
+  size_t j = k;
+  while (j < t.size() && j - k < 3 && (t[j] == ' ' || t[j] == '\t' || t[j] == '-')) ++j;
+  return !(j > k && j < t.size() && IsAsciiDigit(t[j]));
 }
 
 // Whether a '-' or '.' and a digit come right after e.
@@ -235,7 +256,7 @@ inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Va
       return false;
     }
     if ((GluedByDigitBefore(v) || WeakPhone(v, t, b)) && DigitGlueBefore(norm, t, b)) return false;
-    if (DottedGlueBefore(norm, t, b)) return false;
+    if (DotGlueBefore(norm, t, b)) return false;
   }
   return v != Validator::kIpv6 || Ipv6StartOk(t, b);
 }
@@ -330,8 +351,10 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
   const bool bare = digits == 12 && e - b == 12;  // 12 digits without separators
   if (digits != 10 && !bare) return true;
   const size_t lo = ContextBounds(t, b, e, 20).first;
-  if (HasAnyWord(t, lo, b, {"면허", "운전", "license", "licence", "driver"})) return true;
-  if (bare) return false;
+  if (bare) return HasAnyWord(t, lo, b, {"면허", "운전", "license", "licence", "driver"});
+  // The old form: 운전 and driver also stand in 운전자보험, 대리운전, "driver
+  // app" before other numbers of that shape; only a licence word.
+  if (HasAnyWord(t, lo, b, {"면허", "license", "licence"})) return true;
   size_t k = b;
   while (k > 0 && b - k < 2 && (t[k - 1] == ' ' || t[k - 1] == '\t')) --k;
   static constexpr std::string_view kSuffixes[] = {"특별자치시", "특별자치도", "특별시", "광역시", "시", "도", ""};
@@ -1071,7 +1094,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
           if (mask == 0) continue;
           if (!StartOk(norm, t, b, Validator::kNone)) continue;
           if (DigitGlueBefore(norm, t, b)) {  // StartOk's glue rules, per detector
-            if (DottedGlueBefore(norm, t, b)) continue;
+            if (DotGlueBefore(norm, t, b)) continue;
             mask &= ~(combined.glued | (WeakPhone(Validator::kPhoneKr, t, b) ? combined.phone : 0));
           }
           if ((mask & combined.ipv6) != 0 && !StartOk(norm, t, b, Validator::kIpv6)) mask &= ~combined.ipv6;

@@ -195,7 +195,15 @@ bool ValidatePhone(std::string_view c) {
     if (digits.ends_with("0000")) return false;
   }
   if (!intl && n == 0 && digits.size() == 10 && digits.starts_with("10") && rest.size() > digits.size()) {
-    // 10-1234-5678: a mobile number without its trunk 0, grouped.
+    // 10-1234-5678: a mobile number without its trunk 0, grouped by '-' or
+    // one space only, its middle group not a year, a round number or 0xxx
+    // (10.2024.8654, 10,1000,2000, 10-2020-5257 and 10-1000-2000 are
+    // versions, lists, ids and ranges).
+    if (rest.find_first_not_of("0123456789- ") != std::string_view::npos) return false;
+    const std::string_view middle = digits.substr(2, 4);
+    if (rest.find("  ") != std::string_view::npos || middle[0] == '0' || middle.starts_with("19") ||
+        middle.starts_with("20") || middle.ends_with("000"))
+      return false;
     char nd[11] = {'0'};
     for (size_t i = 0; i < 10; ++i) nd[i + 1] = digits[i];
     return PhoneKrDigitsValid(std::string_view(nd, 11));
@@ -291,7 +299,7 @@ bool ValidateBankAccount(std::string_view c) {
   if (groups > 1 && !KnownAccountGrouping(std::string_view(lengths, groups))) {
     // Another grouping: 11-14 digits, or 10 in three or more groups; two
     // groups only after a first of six or more digits ("2024-134831" is an
-    // invoice, "12345678-01" an account); not a mobile number's 01X start
+    // invoice); not a mobile number's 01X start
     // ("010-12345-678" is a product code), nor a date's
     // ("2026-01-15-123456", an order or invoice number).
     if (n == 10 && groups < 3) return false;

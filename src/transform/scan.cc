@@ -150,19 +150,8 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
   if (v.type != codec::JsonType::kString && v.type != codec::JsonType::kNumber) return Status::Ok();
   thread_local std::string replaced;
   bool found = false;
-  Status st = Status::Ok();
-  if (v.type == codec::JsonType::kNumber && v.text.size() == 10 && v.text.starts_with("10") &&
-      v.text.find_first_not_of("0123456789") == std::string_view::npos) {
-    // 1012345678: a mobile number kept in a number type, which dropped its
-    // leading 0 (010-1234-5678); read as the phone it was.
-    thread_local std::string with_zero;
-    with_zero.assign("0").append(v.text);
-    st = scanning.Protect(ctx, with_zero, &replaced, &found);
-  }
-  if (st.ok() && !found) {
-    st = v.type == codec::JsonType::kNumber ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
-                                            : ProtectText(scanning, ctx, v.text, &replaced, &found);
-  }
+  Status st = v.type == codec::JsonType::kNumber ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
+                                                 : ProtectText(scanning, ctx, v.text, &replaced, &found);
   if (!st.ok()) return st;
   if (!found) return Status::Ok();
   codec::AppendJsonString(replaced, out);

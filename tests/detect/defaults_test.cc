@@ -141,8 +141,11 @@ TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusAndTrunkInParentheses) {
 // A mobile number without its trunk 0, grouped (a number column or a
 // national number beside a country code); ten bare digits are not.
 TEST(DetectDefaultsTest, PhoneKrMobileWithoutTrunkZero) {
-  ExpectFound("phone_kr", "연락처 ", {"10-1234-5678", "10 1234 5678", "10.1234.5678", "10-9876-5432"}, " 로 연락");
-  ExpectNothing({"id 1012345678", "10-123-4567", "10-1234 5678", "v10-2024-00011", "5-10-1234-5678"});
+  ExpectFound("phone_kr", "연락처 ", {"10-1234-5678", "10 1234 5678", "10-9876-5432"}, " 로 연락");
+  // Weaker than 010-…: not found glued to another number ("0083-10-…" is a code).
+  ExpectNothing({"1-10-1234-5678", "0083-10-1234-5678"});
+  ExpectNothing({"id 1012345678", "10-123-4567", "10-1234 5678", "v10-2024-00011", "문서번호 10-2020-5257",
+                 "build 10.2024.8654", "sizes 10,1000,2000", "10-1000-2000원", "10.1234.5678", "10-0123-4567"});
 }
 
 TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusHardNegatives) {
@@ -152,7 +155,6 @@ TEST(DetectDefaultsTest, PhoneKrCountryCodeWithoutPlusHardNegatives) {
       "SKU A82-10-1234-5678",     // glued to a letter
       "PRD-82-10-12345",          // too few digits for 010
       "part 82-99-1234-5678",     // no such trunk
-      "lot 1-82-10-1234-5678",    // inside a longer hyphenated code
       "82-10-1234-56789",         // glued to more digits
       "82-10-1234 5678",          // mixed separators in the national part
       "주문 82-10-123-4567",      // 010 has a 4-digit middle
@@ -242,8 +244,8 @@ TEST(DetectDefaultsTest, BankAccountGroupingsWithContext) {
 // Groupings outside the banks' printed table (older or branch forms) are
 // as much an account beside a bank word; so are 10 digits in three groups.
 TEST(DetectDefaultsTest, BankAccountOtherGroupingsWithContext) {
-  for (const std::string acct : {"207-22-1234567", "1234-56-789012", "020-1234-5678901", "123-12-12345-6",
-                                 "123-456-7890", "203002-14-730202", "12345678-012"}) {
+  for (const std::string acct :
+       {"207-22-1234567", "1234-56-789012", "020-1234-5678901", "123-12-12345-6", "203002-14-730202"}) {
     EXPECT_EQ(Scan("입금계좌 " + acct), One("bank_account_kr", acct)) << acct;
   }
   ExpectNothing({
@@ -253,6 +255,7 @@ TEST(DetectDefaultsTest, BankAccountOtherGroupingsWithContext) {
       "계좌 12345678-01",            // 10 digits in two groups
       "계좌 1234567890",             // 10 bare digits
       "계좌 110-123-456789-2026-1",  // too many digits
+      "입금 주문 844-040-3490",      // 3-3-4: a landline's shape
   });
 }
 
