@@ -82,9 +82,15 @@ class Conn {
   virtual void Evict() = 0;
 
   Clock::time_point idle_since = Clock::now();  // the accept, or the end of the last response
-  bool writing = false;                         // a response is being written: never evicted
-  bool evicted = false;                         // Evict() called; no longer counted
+  Clock::time_point writing_since{};            // the start of the response being written
+  bool writing = false;  // a response is being written: evicted only once it has stalled (kStalledWrite)
+  bool evicted = false;  // Evict() called; no longer counted
 };
+
+// A response still being written after this long waits on a client that
+// does not read it: at the connection limit such a connection is closed
+// before any idle one, so that slow readers cannot hold every slot.
+constexpr std::chrono::milliseconds kStalledWrite{1000};
 
 // Shared by the server and its connections: connections may outlive a
 // Server that is being torn down by a few handler invocations.
@@ -96,6 +102,7 @@ struct Shared {
   size_t largest_body_bytes = 0;  // of all the limits: the one while the headers are read
   std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds timeout{10000};
+  int max_requests = 100;            // per connection
   bool client_certificates = false;  // TLS asking for client certificates (client_ca_file)
   std::mutex mu;
   std::vector<Conn*> open;  // every connection not yet destroyed
@@ -153,7 +160,8 @@ std::string VerifiedSubject(SSL* ssl) {
   return out;
 }
 
-http::response<http::string_body> MakeResponse(const http::request<http::string_body>& req, Response r) {
+// `last`: the connection's last response (Connection: close).
+http::response<http::string_body> MakeResponse(const http::request<http::string_body>& req, Response r, bool last) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
   res.set(http::field::server, "maskproxy-admin");
   res.set(http::field::content_type, r.content_type);
@@ -162,7 +170,7 @@ http::response<http::string_body> MakeResponse(const http::request<http::string_
   if (!r.content_security_policy.empty()) res.set("Content-Security-Policy", r.content_security_policy);
   if (!r.allow.empty()) res.set(http::field::allow, r.allow);
   if (r.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(r.retry_after_s));
-  res.keep_alive(req.keep_alive());
+  res.keep_alive(req.keep_alive() && !last);
   res.body() = std::move(r.body);
   res.prepare_payload();
   return res;
@@ -185,7 +193,8 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   Session(Stream stream, std::shared_ptr<Shared> shared)
       : stream_(std::move(stream)),
         shared_(std::move(shared)),
-        first_deadline_(Clock::now() + shared_->handshake_timeout) {
+        first_deadline_(Clock::now() + shared_->handshake_timeout),
+        write_left_(shared_->timeout) {
     std::lock_guard<std::mutex> lock(shared_->mu);
     shared_->open.push_back(this);
   }
@@ -319,6 +328,10 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     }
     if (ec) return;  // timeout, reset, malformed, evicted: drop the connection
     http::request<http::string_body> req = parser_->release();
+    // At most max_requests on one connection (pipelined or not): the last
+    // answer says Connection: close, and what the client sent after it is
+    // not read.
+    const bool last = ++served_ >= shared_->max_requests;
     if (plain_) {
       http::response<http::string_body> res = ErrorResponse(
           http::status::forbidden, "tls_required", "this listener serves HTTPS only (TLS, admin.tls): use https://");
@@ -343,28 +356,42 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
                          : r.status == 404 ? "(unknown)"
                                            : std::string(req.target().substr(0, req.target().find('?')))},
                 {"status", std::to_string(r.status)}});
-    Write(MakeResponse(req, std::move(r)));
+    Write(MakeResponse(req, std::move(r), last));
   }
 
+  // The connection's responses share one deadline: request_timeout in all,
+  // not per response, so that a client pipelining requests and reading
+  // the answers slowly cannot keep the connection writing for long.
   void Write(http::response<http::string_body> res) {
     res_ = std::move(res);
     first_request_ = false;
-    SetWriting(true);
-    beast::get_lowest_layer(stream_).expires_after(shared_->timeout);
+    const Clock::time_point start = SetWriting(true);
+    beast::get_lowest_layer(stream_).expires_after(write_left_);
     WithStream([&](auto& stream) {
-      http::async_write(stream, res_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-        self->SetWriting(false);
+      http::async_write(stream, res_, [self = this->shared_from_this(), start](beast::error_code ec, size_t) {
+        self->write_left_ -= std::chrono::duration_cast<std::chrono::milliseconds>(self->SetWriting(false) - start);
         if (ec) return;
         if (self->res_.need_eof()) return self->Close();
+        if (self->write_left_ <= std::chrono::milliseconds::zero()) {
+          log::Debug("admin_connection_closed", {{"reason", "write time used up (a client not reading its answers)"},
+                                                 {"peer", self->context_.peer_address}});
+          return self->Close();
+        }
         self->Read();
       });
     });
   }
 
-  void SetWriting(bool writing_now) {
+  // Returns the time it was set.
+  Clock::time_point SetWriting(bool writing_now) {
+    const Clock::time_point now = Clock::now();
     std::lock_guard<std::mutex> lock(shared_->mu);
     writing = writing_now;
-    if (!writing_now) idle_since = Clock::now();
+    if (writing_now)
+      writing_since = now;
+    else
+      idle_since = now;
+    return now;
   }
 
   void Close() {
@@ -395,7 +422,9 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t limit_ = 0;  // the body limit of the request being read
   http::response<http::string_body> res_;
-  Clock::time_point first_deadline_;  // the handshake and the first request's headers
+  Clock::time_point first_deadline_;      // the handshake and the first request's headers
+  std::chrono::milliseconds write_left_;  // of request_timeout: what the responses may still take to write
+  int served_ = 0;                        // requests read (and answered)
   bool first_request_ = true;
   bool plain_ = false;  // a plain HTTP client of a TLS listener: answered 403 tls_required
 };
@@ -416,21 +445,34 @@ struct Server::Impl {
   LogThrottle refused_log;
 
   // Room for one more connection: under the limit, or made by closing the
-  // connection idle longest (not writing a response). False when every
-  // connection is writing one.
+  // connection whose response has stalled longest (kStalledWrite: its
+  // client does not read), else the one idle longest (not writing a
+  // response). False when every connection is writing one that has not
+  // stalled.
   bool MakeRoom() {
     const Clock::time_point now = Clock::now();
     Clock::duration idle{};
+    const char* reason = "connection limit";
     {
       std::lock_guard<std::mutex> lock(shared->mu);
       int live = 0;
       Conn* oldest = nullptr;
+      Conn* stalled = nullptr;
       for (Conn* c : shared->open) {
         if (c->evicted) continue;
         ++live;
-        if (!c->writing && (!oldest || c->idle_since < oldest->idle_since)) oldest = c;
+        if (c->writing) {
+          if (now - c->writing_since >= kStalledWrite && (!stalled || c->writing_since < stalled->writing_since))
+            stalled = c;
+        } else if (!oldest || c->idle_since < oldest->idle_since) {
+          oldest = c;
+        }
       }
       if (live < max_connections) return true;
+      if (stalled) {
+        oldest = stalled;
+        reason = "connection limit; a response its client does not read";
+      }
       if (!oldest) {
         if (uint64_t suppressed = 0; refused_log.Allow(now, &suppressed))
           log::Warn("admin_connection_refused", {{"reason", "every connection is answering a request"},
@@ -439,12 +481,12 @@ struct Server::Impl {
         return false;
       }
       oldest->evicted = true;
-      idle = now - oldest->idle_since;
+      idle = now - (oldest->writing ? oldest->writing_since : oldest->idle_since);
       oldest->Evict();
     }
     if (uint64_t suppressed = 0; evicted_log.Allow(now, &suppressed))
       log::Warn("admin_connection_evicted",
-                {{"reason", "connection limit"},
+                {{"reason", reason},
                  {"limit", std::to_string(max_connections)},
                  {"idle_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(idle).count())},
                  {"similar_suppressed", std::to_string(suppressed)}});
@@ -489,6 +531,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
     impl->shared->largest_body_bytes = std::max(impl->shared->largest_body_bytes, limit);
   impl->shared->timeout = std::chrono::milliseconds(options.request_timeout_ms);
   impl->shared->handshake_timeout = std::chrono::milliseconds(options.handshake_timeout_ms);
+  impl->shared->max_requests = std::max(1, options.max_requests_per_connection);
   impl->shared->allowed_hosts = options.allowed_hosts;
   impl->max_connections = options.max_connections;
 

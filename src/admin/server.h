@@ -9,12 +9,17 @@
 // limit (Options::path_body_limits) (413 above),
 // headers up to 8 KiB, deadlines (slow clients are cut off: the TLS
 // handshake and the first request's headers within
-// Options::handshake_timeout_ms of the accept, every later step within
-// Options::request_timeout_ms), at most Options::max_connections open
-// connections: at the cap the connection idle longest (no complete request
-// yet, or waiting between requests) is closed for the newcomer, so idle or
-// half-open connections cannot lock out a probe; a newcomer is refused only
-// while every connection is writing a response. Host and Origin are checked
+// Options::handshake_timeout_ms of the accept, every later read within
+// Options::request_timeout_ms, and all of a connection's responses written
+// within Options::request_timeout_ms in total, not per response), at most
+// Options::max_requests_per_connection requests on one connection (the last
+// answer says Connection: close), at most Options::max_connections open
+// connections: at the cap the connection whose response has waited longest
+// on a client that does not read it (over 1 s), else the connection idle
+// longest (no complete request yet, or waiting between requests), is closed
+// for the newcomer, so idle, half-open or slow-reading connections cannot
+// lock out a probe; a newcomer is refused only while every connection is
+// writing a response that has not stalled. Host and Origin are checked
 // on every request (router.h, CheckAddress). Stop() (or the destructor)
 // closes the listener and every connection and joins the thread.
 #pragma once
@@ -55,9 +60,14 @@ struct Options {
   // From the accept to the end of the first request's headers (the TLS
   // handshake included).
   int handshake_timeout_ms = 5000;
-  // Each later step: a request body, a response, the wait for the next
-  // request on a kept-alive connection.
+  // Each later read (a request body, the wait for the next request on a
+  // kept-alive connection), and all the responses of one connection
+  // together (a client that pipelines requests and reads slowly is cut off
+  // after it, however many answers are left).
   int request_timeout_ms = 10000;
+  // Requests served on one connection, pipelined or not; the last answer
+  // says Connection: close and the connection ends after it.
+  int max_requests_per_connection = 100;
   // Names the Host header may carry besides IP literals and localhost
   // (admin.allowed_hosts; lower case).
   std::vector<std::string> allowed_hosts;

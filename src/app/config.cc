@@ -126,7 +126,9 @@ const char kConfigHelp[] = R"(Config file (YAML):
       values_per_minute: 600
       requests_per_minute: 60      #   every request of a known subject counts, allowed or not
     unauthenticated_audits_per_minute: 10  # attempts without a client certificate written
-                                   #   to the trail per peer address (more: counted only)
+                                   #   to the trail per peer (an IPv4 address, an IPv6 /64)
+    unauthenticated_audits_total_per_minute: 100  # the same from all peers together
+                                   #   (more: counted only)
     roles:                         #   role name -> subjects and grants
       fraud-analyst:
         subjects: ["CN=kim,OU=fraud,O=Example"]  # exact RFC 2253 subjects (most specific first)
@@ -421,7 +423,7 @@ Status AllowedHosts(const Ctx& c, const YAML::Node& n, std::vector<std::string>*
 Status RevealSection(const Ctx& c, const YAML::Node& r, Config::Reveal* out) {
   if (Status s = CheckKeys(c, r, "reveal",
                            {"enabled", "max_values_per_request", "max_body_bytes", "rate_limit",
-                            "unauthenticated_audits_per_minute", "roles"});
+                            "unauthenticated_audits_per_minute", "unauthenticated_audits_total_per_minute", "roles"});
       !s.ok())
     return s;
   if (YAML::Node e = r["enabled"]) {
@@ -440,6 +442,12 @@ Status RevealSection(const Ctx& c, const YAML::Node& r, Config::Reveal* out) {
       !s.ok())
     return s;
   out->authz.unauthenticated_audits_per_minute = static_cast<int>(v);
+  v = out->authz.unauthenticated_audits_total_per_minute;
+  if (Status s = Int(c, r, "unauthenticated_audits_total_per_minute", "reveal.unauthenticated_audits_total_per_minute",
+                     0, 100000, &v);
+      !s.ok())
+    return s;
+  out->authz.unauthenticated_audits_total_per_minute = static_cast<int>(v);
   if (YAML::Node rl = r["rate_limit"]) {
     if (Status s = CheckKeys(c, rl, "reveal.rate_limit", {"values_per_minute", "requests_per_minute"}); !s.ok())
       return s;

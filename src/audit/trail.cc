@@ -67,7 +67,22 @@ Result<std::shared_ptr<FileTrail>> FileTrail::Open(const TrailOptions& options) 
   if (options.checkpoint_every < 1) return Error(ErrorCode::kAuditFailed, "audit trail: checkpoint_every must be >= 1");
   auto keys = TrailKeys::Load(options.key_file);
   if (!keys.ok()) return keys.error();
-  int fd = ::open(options.path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  // Whether the file is created now: only a trail whose file did not exist
+  // is a new trail. An existing empty file is a trail whose entries are gone
+  // (truncated, or its first writer crashed before its first entry).
+  constexpr int kFlags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+  bool created = false;
+  int fd = -1;
+  for (int attempt = 0; attempt < 3 && fd < 0; ++attempt) {
+    fd = ::open(options.path.c_str(), kFlags | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0) {
+      created = true;
+      break;
+    }
+    if (errno != EEXIST) break;
+    fd = ::open(options.path.c_str(), kFlags);
+    if (fd < 0 && errno != ENOENT) break;  // ENOENT: removed in between, try again
+  }
   if (fd < 0) return Failed(options.path, "cannot open", errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -129,6 +144,17 @@ Result<std::shared_ptr<FileTrail>> FileTrail::Open(const TrailOptions& options) 
     Event resumed{.type = EventType::kTrailResumed, .fields = {}};
     resumed.Add("after_seq", static_cast<int64_t>(rep.last_seq))
         .Add("last_checkpoint", static_cast<int64_t>(rep.last_checkpoint_seq));
+    if (Status s = trail->Append(resumed); !s.ok()) return s.error();
+  }
+  // An existing file without a single entry: a trail always has one once a
+  // writer closed it, so its history is missing (the file was emptied, or a
+  // writer crashed before its first entry). Not taken for a new trail: the
+  // first entry says so, and `audit verify` reports it as an unclean end.
+  if (rep.entries == 0 && !created) {
+    log::Warn("audit_trail_found_empty",
+              {{"file", options.path}, {"detail", "an existing trail file without entries: earlier entries missing"}});
+    Event resumed{.type = EventType::kTrailResumed, .fields = {}};
+    resumed.Add("after_seq", int64_t{0}).Add("last_checkpoint", int64_t{0}).Add("found_empty", true);
     if (Status s = trail->Append(resumed); !s.ok()) return s.error();
   }
   return trail;

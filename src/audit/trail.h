@@ -73,7 +73,11 @@ class FileTrail : public Sink {
   // Opens (or creates) the trail. An existing file is read back and verified
   // first (verify.h); a trail that does not verify is refused, the error
   // naming the first bad entry; the new entries continue its seq and chain.
-  // The file is locked (flock): a second writer is refused.
+  // The file is locked (flock): a second writer is refused. Only a file that
+  // does not exist starts a new trail: an existing one that did not end with
+  // a final checkpoint, or is empty (its entries gone), gets a trail_resumed
+  // entry first (verify.h), and an empty one the warning
+  // audit_trail_found_empty in the log.
   [[nodiscard]] static Result<std::shared_ptr<FileTrail>> Open(const TrailOptions& options);
 
   ~FileTrail() override;  // Close(), errors logged

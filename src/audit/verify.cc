@@ -282,7 +282,11 @@ std::string Summary(const VerifyReport& r) {
   if (!r.resumed_at.empty()) {
     s += "; " + std::to_string(r.resumed_at.size()) + " unclean end(s): a writer resumed a trail its last writer " +
          "had not closed (a crash, or entries cut away) at seq";
-    for (uint64_t seq : r.resumed_at) s += " " + std::to_string(seq);
+    for (uint64_t seq : r.resumed_at) {
+      s += " " + std::to_string(seq);
+      // Only a writer that found the file without a single entry writes it first.
+      if (seq == 1) s += " (the file was found empty: every earlier entry missing)";
+    }
   }
   return s;
 }

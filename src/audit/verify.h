@@ -32,7 +32,11 @@
 //   resumed    a writer that opens a trail without a final checkpoint
 //              writes trail_resumed first (FileTrail::Open): a trail cut
 //              short and then written again still says so ("1 unclean
-//              end(s) ... at seq 7"; exit 3 without --allow-open).
+//              end(s) ... at seq 7"; exit 3 without --allow-open). A trail
+//              file that exists but is empty (emptied, or its first writer
+//              crashed before its first entry) is resumed the same way: its
+//              first entry is trail_resumed with after_seq 0 and found_empty
+//              ("... at seq 1 (the file was found empty: ...)").
 //
 // Reports carry seq numbers, line numbers and event names only, never an
 // entry's field values.

@@ -1,7 +1,11 @@
 #include "reveal/authz.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <set>
 
 namespace maskproxy::reveal {
@@ -20,11 +24,24 @@ Decision Deny(int status, ErrorCode code, std::string message) {
   return d;
 }
 
-// Buckets of subjects not seen for a while are dropped above this many, so
-// that a stream of distinct subjects cannot grow the maps without bound.
-constexpr size_t kMaxBuckets = 10000;
-
 }  // namespace
+
+std::string PeerGroup(std::string_view address) {
+  std::string text(address.substr(0, address.find('%')));  // without a zone (fe80::1%eth0)
+  in6_addr a6{};
+  if (text.find(':') == std::string::npos || inet_pton(AF_INET6, text.c_str(), &a6) != 1) return std::string(address);
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (std::memcmp(a6.s6_addr, kMapped, sizeof kMapped) == 0) {
+    in_addr a4{};
+    std::memcpy(&a4, a6.s6_addr + 12, 4);
+    if (inet_ntop(AF_INET, &a4, buf, sizeof buf)) return buf;
+    return std::string(address);
+  }
+  std::memset(a6.s6_addr + 8, 0, 8);
+  if (!inet_ntop(AF_INET6, &a6, buf, sizeof buf)) return std::string(address);
+  return std::string(buf) + "/64";
+}
 
 const std::vector<std::string>& PurposeClasses() {
   static const std::vector<std::string> kClasses = {"fraud",    "chargeback", "legal_request", "data_subject_request",
@@ -42,6 +59,8 @@ Result<std::unique_ptr<Authorizer>> Authorizer::Create(AuthzOptions options, Clo
   if (options.values_per_minute <= 0 || options.requests_per_minute <= 0)
     return bad("rate_limit values_per_minute and requests_per_minute must be at least 1");
   if (options.unauthenticated_audits_per_minute < 0) return bad("unauthenticated_audits_per_minute must be >= 0");
+  if (options.unauthenticated_audits_total_per_minute < 0)
+    return bad("unauthenticated_audits_total_per_minute must be >= 0");
   std::set<std::string> names;
   for (const Role& r : options.roles) {
     if (r.name.empty()) return bad("a role has no name");
@@ -85,13 +104,12 @@ int Authorizer::Take(Bucket* b, double per_minute, double n, std::chrono::steady
 Decision Authorizer::Admit(std::string_view subject) {
   const auto now = clock_();
   std::lock_guard<std::mutex> lock(mu_);
-  if (requests_.size() > kMaxBuckets) requests_.clear();
-  auto it = requests_.find(subject);
-  if (it == requests_.end()) it = requests_.emplace(std::string(subject), Bucket{}).first;
-  if (int wait = Take(&it->second, options_.requests_per_minute, 1, now); wait > 0) {
+  Bucket* b = BucketOf(&requests_, subject, options_.requests_per_minute, now);
+  if (int wait = b ? Take(b, options_.requests_per_minute, 1, now) : 1; wait > 0) {
     Decision d = Deny(429, ErrorCode::kRevealRateLimited,
-                      "subject '" + std::string(subject) + "' is over " + std::to_string(options_.requests_per_minute) +
-                          " requests per minute");
+                      b ? "subject '" + std::string(subject) + "' is over " +
+                              std::to_string(options_.requests_per_minute) + " requests per minute"
+                        : "too many subjects are being rate-limited: try again later");
     d.retry_after_s = wait;
     return d;
   }
@@ -120,7 +138,6 @@ Decision Authorizer::Authorize(const AccessRequest& req) {
 
   const auto now = clock_();
   std::lock_guard<std::mutex> lock(mu_);
-  if (values_.size() > kMaxBuckets) values_.clear();
   const Role* granted = nullptr;
   bool route_field = false;
   for (const Role* r : roles)
@@ -150,11 +167,12 @@ Decision Authorizer::Authorize(const AccessRequest& req) {
     d.role = granted->name;
     return d;
   }
-  if (int wait = Take(&values_[req.subject], options_.values_per_minute, static_cast<double>(req.values), now);
-      wait > 0) {
-    Decision d = Deny(
-        429, ErrorCode::kRevealRateLimited,
-        "subject '" + req.subject + "' is over " + std::to_string(options_.values_per_minute) + " values per minute");
+  Bucket* vb = BucketOf(&values_, req.subject, options_.values_per_minute, now);
+  if (int wait = vb ? Take(vb, options_.values_per_minute, static_cast<double>(req.values), now) : 1; wait > 0) {
+    Decision d = Deny(429, ErrorCode::kRevealRateLimited,
+                      vb ? "subject '" + req.subject + "' is over " + std::to_string(options_.values_per_minute) +
+                               " values per minute"
+                         : "too many subjects are being rate-limited: try again later");
     d.retry_after_s = wait;
     d.role = granted->name;
     return d;
@@ -167,22 +185,49 @@ Decision Authorizer::Authorize(const AccessRequest& req) {
   return d;
 }
 
-bool Authorizer::TakeOne(std::map<std::string, Bucket, std::less<>>* m, std::string_view key, int per_minute) {
-  if (per_minute == 0) return false;
-  const auto now = clock_();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (m->size() > kMaxBuckets) m->clear();
-  auto it = m->find(key);
-  if (it == m->end()) it = m->emplace(std::string(key), Bucket{}).first;
-  return Take(&it->second, per_minute, 1, now) == 0;
+Authorizer::Bucket* Authorizer::BucketOf(Buckets* b, std::string_view key, double per_minute,
+                                         std::chrono::steady_clock::time_point now) {
+  if (auto it = b->map.find(key); it != b->map.end()) return &it->second;
+  if (b->map.size() >= kMaxBuckets) {
+    if (now < b->next_sweep) return nullptr;
+    // A bucket that has refilled is the same as a new one: forgetting it
+    // resets nothing. The others stay, whatever the new key.
+    const double rate = per_minute / 60.0;
+    std::erase_if(b->map, [&](const auto& kv) {
+      const double dt = std::chrono::duration<double>(now - kv.second.last).count();
+      return kv.second.tokens + dt * rate >= per_minute;
+    });
+    if (b->map.size() >= kMaxBuckets) {
+      b->next_sweep = now + std::chrono::seconds(1);
+      return nullptr;
+    }
+  }
+  return &b->map.emplace(std::string(key), Bucket{}).first->second;
 }
 
 bool Authorizer::RecordUnauthenticated(std::string_view peer) {
-  return TakeOne(&unauthenticated_, peer, options_.unauthenticated_audits_per_minute);
+  const int per_peer = options_.unauthenticated_audits_per_minute;
+  const int total = options_.unauthenticated_audits_total_per_minute;
+  if (per_peer == 0 || total == 0) return false;
+  const std::string group = PeerGroup(peer);
+  const auto now = clock_();
+  std::lock_guard<std::mutex> lock(mu_);
+  Bucket* b = BucketOf(&unauthenticated_, group, per_peer, now);
+  if (!b || Take(b, per_peer, 1, now) != 0) return false;
+  if (Take(&unauthenticated_total_, total, 1, now) != 0) {
+    b->tokens += 1;  // not recorded: the peer's own budget is not spent
+    return false;
+  }
+  return true;
 }
 
 bool Authorizer::RecordRateLimited(std::string_view subject) {
-  return TakeOne(&rate_limited_, subject, options_.unauthenticated_audits_per_minute);
+  const int per_minute = options_.unauthenticated_audits_per_minute;
+  if (per_minute == 0) return false;
+  const auto now = clock_();
+  std::lock_guard<std::mutex> lock(mu_);
+  Bucket* b = BucketOf(&rate_limited_, subject, per_minute, now);
+  return b && Take(b, per_minute, 1, now) == 0;
 }
 
 }  // namespace maskproxy::reveal

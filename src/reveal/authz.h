@@ -48,8 +48,13 @@ struct AuthzOptions {
   int values_per_minute = 600;   // per subject
   int requests_per_minute = 60;  // per subject, allowed or denied
   // Denied unauthenticated attempts (no verified certificate) recorded in
-  // the trail, per peer address and minute; more are counted, not recorded.
+  // the trail, per peer and minute (a peer: an IPv4 address, or an IPv6
+  // /64: PeerGroup); more are counted, not recorded. Also the per-subject
+  // limit of recorded refusals past a subject's request rate.
   int unauthenticated_audits_per_minute = 10;
+  // The same attempts recorded per minute from all peers together, so that
+  // many addresses cannot fill the trail either.
+  int unauthenticated_audits_total_per_minute = 100;
   std::vector<Role> roles;
 };
 
@@ -97,12 +102,20 @@ class Authorizer {
                             std::string_view purpose) const;
 
   // Whether an unauthenticated attempt from `peer` (an address) is recorded
-  // in the trail: at most unauthenticated_audits_per_minute per peer; the
-  // rest are counted only (so a flood cannot fill the trail).
+  // in the trail: at most unauthenticated_audits_per_minute per peer group
+  // (PeerGroup) and unauthenticated_audits_total_per_minute from all peers
+  // together; the rest are counted only (so a flood cannot fill the trail).
   [[nodiscard]] bool RecordUnauthenticated(std::string_view peer);
   // The same limit for the requests of a verified subject that Admit
   // refused (over its request rate): recorded up to it, counted beyond.
   [[nodiscard]] bool RecordRateLimited(std::string_view subject);
+
+  // Buckets kept per map (subjects, peer groups). A full map forgets the
+  // buckets that have refilled (they are the same as new ones); while it is
+  // full of buckets still in use, a new key gets none: Admit and Authorize
+  // answer 429, an unauthenticated attempt is not recorded. No key's budget
+  // is ever reset by others.
+  static constexpr size_t kMaxBuckets = 10000;
 
   [[nodiscard]] const AuthzOptions& options() const { return options_; }
 
@@ -110,6 +123,10 @@ class Authorizer {
   struct Bucket {
     double tokens = 0;
     std::chrono::steady_clock::time_point last;
+  };
+  struct Buckets {
+    std::map<std::string, Bucket, std::less<>> map;
+    std::chrono::steady_clock::time_point next_sweep{};  // when full: sweeps at most once a second
   };
   Authorizer(AuthzOptions options, Clock clock) : options_(std::move(options)), clock_(std::move(clock)) {}
   // Refills `b` at `per_minute` (capacity per_minute) and takes `n` if it
@@ -119,12 +136,21 @@ class Authorizer {
   AuthzOptions options_;
   Clock clock_;
   std::mutex mu_;
-  std::map<std::string, Bucket, std::less<>> requests_;
-  std::map<std::string, Bucket, std::less<>> values_;
-  std::map<std::string, Bucket, std::less<>> unauthenticated_;
-  std::map<std::string, Bucket, std::less<>> rate_limited_;
-  // Takes one from the bucket of `key` in `m` (refilled at per_minute).
-  [[nodiscard]] bool TakeOne(std::map<std::string, Bucket, std::less<>>* m, std::string_view key, int per_minute);
+  Buckets requests_;
+  Buckets values_;
+  Buckets unauthenticated_;
+  Bucket unauthenticated_total_;  // all peers together
+  Buckets rate_limited_;
+  // The bucket of `key` in `b` (mu_ held), made when missing; nullptr when
+  // the map is full of buckets in use (refilled at per_minute).
+  [[nodiscard]] Bucket* BucketOf(Buckets* b, std::string_view key, double per_minute,
+                                 std::chrono::steady_clock::time_point now);
 };
+
+// The key the unauthenticated limit counts a peer address under: an IPv4
+// address as it is; an IPv6 address by its /64 ("2001:db8:1:2::/64"), which
+// one host commonly holds whole; an IPv4-mapped IPv6 address as its IPv4
+// address; anything else as given.
+[[nodiscard]] std::string PeerGroup(std::string_view address);
 
 }  // namespace maskproxy::reveal

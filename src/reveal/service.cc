@@ -16,7 +16,7 @@ void Count(std::string_view result) {
       "maskproxy_reveal_requests_total",
       "POST /v1/reveal requests by result: allowed, denied, rate_limited, rate_limited_unrecorded (not written "
       "to the trail: over the per-subject limit), bad_request, unauthenticated, unauthenticated_unrecorded (not "
-      "written to the trail: over the per-peer limit), audit_failed",
+      "written to the trail: over the per-peer or the all-peers limit), audit_failed",
       {"result"}, 16);
   f.CounterWith({result})->Inc();
 }
@@ -105,8 +105,9 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     const int status = peer.tls ? 401 : 403;
     const std::string why = peer.tls ? "a client certificate from the configured CA is required"
                                      : "reveal is served only over TLS with a client certificate";
-    // Recorded (trail and log) up to the per-peer limit; beyond it only
-    // counted, so that a flood fills neither the trail nor the log.
+    // Recorded (trail and log) up to the per-peer and the all-peers limits;
+    // beyond them only counted, so that a flood fills neither the trail nor
+    // the log.
     if (authz_->RecordUnauthenticated(peer.address)) {
       Count("unauthenticated");
       log::Warn("reveal_unauthenticated", {{"peer", peer.address}, {"tls", peer.tls ? "true" : "false"}});

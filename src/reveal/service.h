@@ -11,11 +11,16 @@
 // encrypt_deterministic, a grant of every rule whose outputs share the
 // field's key and domain (403: transform::Action::RevealScope); the
 // Revealer (400 for a route, field or key version it refuses). Every
-// request, allowed or denied, appends one audit::RevealEvent before the
-// answer; when that append fails the answer is 503 and carries no value.
+// request handed to Handle, allowed or denied, appends one
+// audit::RevealEvent before the answer (but for the limits below); when
+// that append fails the answer is 503 and carries no value. Requests the
+// admin listener refuses before routing (413, 431, 405, Host, Origin,
+// plain HTTP to TLS, malformed) never reach Handle and are not audited.
 // Unauthenticated attempts are recorded at most
-// AuthzOptions::unauthenticated_audits_per_minute per peer address, and
-// requests over the rate as many per subject (the rest counted in
+// AuthzOptions::unauthenticated_audits_per_minute per peer (an IPv4
+// address, an IPv6 /64) and unauthenticated_audits_total_per_minute from all
+// peers together, and requests over the rate
+// unauthenticated_audits_per_minute per subject (the rest counted in
 // maskproxy_reveal_requests_total only).
 #pragma once
 

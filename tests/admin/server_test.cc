@@ -317,6 +317,116 @@ TEST(AdminServer, AnEndlessChunkExtensionOrTrailerIsRefused) {
   EXPECT_EQ(Get(server->port(), "GET", "/livez").rfind("HTTP/1.1 200", 0), 0u);
 }
 
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A socket with a small receive buffer, connected, that has sent `n`
+// pipelined requests for `path`.
+std::unique_ptr<tcp::socket> Pipelined(asio::io_context& ioc, uint16_t port, const std::string& path, int n) {
+  auto s = std::make_unique<tcp::socket>(ioc);
+  s->open(tcp::v4());
+  const int rcvbuf = 16 * 1024;
+  setsockopt(s->native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  std::string requests;
+  for (int i = 0; i < n; ++i) requests += "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  asio::write(*s, asio::buffer(requests));
+  return s;
+}
+
+// One connection answers at most max_requests_per_connection requests,
+// pipelined or not: the last answer says Connection: close.
+TEST(AdminServer, OneConnectionServesAtMostMaxRequests) {
+  Options o;
+  o.max_requests_per_connection = 5;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  std::string pipelined;
+  for (int i = 0; i < 20; ++i) pipelined += "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string got = Request(server->port(), pipelined);
+  EXPECT_EQ(Count(got, "HTTP/1.1 200"), 5u) << got;
+  EXPECT_EQ(Count(got, "Connection: close"), 1u) << got;
+  // One by one on a kept-alive connection: the same.
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+  std::string all;
+  for (int i = 0; i < 5; ++i) {
+    asio::write(s, asio::buffer(std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
+    std::string one;
+    ASSERT_TRUE(ReadUntil(s, "{\"status\":\"ok\"}\n", &one, std::chrono::milliseconds(3000))) << one;
+    all += one;
+  }
+  EXPECT_EQ(Count(all, "Connection: close"), 1u) << all;
+  EXPECT_TRUE(ClosedWithin(s, std::chrono::milliseconds(2000)));
+}
+
+// A client that pipelines requests and reads the answers slowly: each
+// answer is written well within request_timeout_ms, but the connection's
+// answers share that deadline, so it is cut off, not kept writing for the
+// whole queue.
+TEST(AdminServer, ASlowReaderIsCutOffAfterTheConnectionsWriteTime) {
+  Handlers h;
+  const std::string body(1024 * 1024, 'x');
+  h.metrics = [&body] { return body; };
+  Options o;
+  o.request_timeout_ms = 3000;
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  constexpr int kRequests = 40;  // 40 MB: over 12 s at the pace below
+  auto s = Pipelined(ioc, server->port(), "/metrics", kRequests);
+  const auto start = std::chrono::steady_clock::now();
+  size_t answers = 0;
+  std::string window;  // the last bytes read, for a status line cut between reads
+  std::vector<char> buf(64 * 1024);
+  bool ended = false;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(8)) {
+    boost::system::error_code ec;
+    // 64 KB every 20 ms: what the socket buffers hold drains in well under
+    // request_timeout_ms, so no one answer takes that long.
+    const size_t n = asio::read(*s, asio::buffer(buf), ec);
+    const size_t carried = window.size();
+    window.append(buf.data(), n);
+    // Each status line once: those that end in the bytes just read.
+    for (size_t at = window.find("HTTP/1.1 200"); at != std::string::npos; at = window.find("HTTP/1.1 200", at + 1))
+      if (at + 12 > carried) ++answers;
+    window.erase(0, window.size() > 11 ? window.size() - 11 : 0);
+    if (ec) {
+      ended = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(ended) << "still writing after 8 s: " << answers << " answers";
+  EXPECT_LT(answers, static_cast<size_t>(kRequests));
+}
+
+// Connections whose answers their clients do not read (pipelined requests
+// filling the socket buffers) cannot hold every slot: at the limit the one
+// stalled longest is closed for a newcomer, and the probe is answered.
+TEST(AdminServer, SlowReadersCannotLockOutAProbe) {
+  Handlers h;
+  const std::string body(1024 * 1024, 'x');
+  h.metrics = [&body] { return body; };
+  Options o;
+  o.max_connections = 4;
+  auto server = Start(h, o);
+  ASSERT_TRUE(server);
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> slow;
+  for (int i = 0; i < o.max_connections; ++i) slow.push_back(Pipelined(ioc, server->port(), "/metrics", 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // their writes have stalled for over 1 s
+  ::testing::internal::CaptureStderr();
+  const std::string live = Get(server->port(), "GET", "/livez");
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(live.rfind("HTTP/1.1 200", 0), 0u) << "a probe locked out by slow readers: '" << live << "'";
+  EXPECT_NE(err.find("a response its client does not read"), std::string::npos) << err;
+}
+
 TEST(AdminServer, StopClosesTheListener) {
   auto server = Start(Handlers{});
   ASSERT_TRUE(server);

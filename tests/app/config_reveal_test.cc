@@ -46,6 +46,24 @@ TEST(ConfigReveal, ParsesRolesGrantsAndLimits) {
   EXPECT_EQ(role.grants[0].purposes, (std::vector<std::string>{"fraud", "chargeback"}));
 }
 
+TEST(ConfigReveal, UnauthenticatedAuditLimitsPerPeerAndForAllPeers) {
+  auto r = Config::Parse(kBase + kReveal, "c.yaml", "/base");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->reveal.authz.unauthenticated_audits_per_minute, 10);
+  EXPECT_EQ(r->reveal.authz.unauthenticated_audits_total_per_minute, 100);
+  r = Config::Parse(kBase + kReveal +
+                        "  unauthenticated_audits_per_minute: 5\n"
+                        "  unauthenticated_audits_total_per_minute: 40\n",
+                    "c.yaml", "/base");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->reveal.authz.unauthenticated_audits_per_minute, 5);
+  EXPECT_EQ(r->reveal.authz.unauthenticated_audits_total_per_minute, 40);
+  r = Config::Parse(kBase + kReveal + "  unauthenticated_audits_total_per_minute: -1\n", "c.yaml", "/base");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("reveal.unauthenticated_audits_total_per_minute"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(ConfigReveal, OffByDefault) {
   auto r = Config::Parse(kBase, "c.yaml", "/base");
   ASSERT_TRUE(r.ok()) << r.error().ToString();

@@ -349,6 +349,37 @@ TEST_F(TrailTest, FailedWriteIsCutBackAndRecovers) {
   EXPECT_EQ(r.entries, 3u);
 }
 
+// A trail file emptied while the proxy was stopped (`: > audit.jsonl`) is not
+// a new trail: the next writer says the history is missing, and verify does
+// not call the result intact. Only a file that did not exist starts afresh.
+TEST_F(TrailTest, AnEmptiedTrailFileIsResumedNotTakenForANewTrail) {
+  Write(3);
+  { std::ofstream(path_, std::ios::trunc); }
+  ASSERT_EQ(fs::file_size(path_), 0u);
+  Write(1);  // trail_resumed (seq 1), 1 event, final checkpoint
+  std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].rfind("{\"seq\":1,", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("\"event\":\"trail_resumed\",\"after_seq\":0,\"last_checkpoint\":0,\"found_empty\":true,"),
+            std::string::npos)
+      << lines[0];
+  VerifyReport r = Check();
+  EXPECT_TRUE(r.ok) << r.first_problem;
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.resumed_at, (std::vector<uint64_t>{1}));
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyOpen);
+  EXPECT_NE(Summary(r).find("at seq 1 (the file was found empty"), std::string::npos) << Summary(r);
+
+  // A file that did not exist: a new trail, no marker.
+  fs::remove(path_);
+  Write(1);
+  r = Check();
+  EXPECT_TRUE(r.complete) << r.first_problem;
+  EXPECT_TRUE(r.resumed_at.empty());
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyIntact);
+  EXPECT_EQ(fs::status(path_).permissions() & fs::perms::mask, fs::perms::owner_read | fs::perms::owner_write);
+}
+
 TEST_F(TrailTest, ClosedTrailRefusesAppends) {
   auto t = FileTrail::Open({path_, key_file_, 10});
   ASSERT_TRUE(t.ok());

@@ -142,6 +142,87 @@ TEST_F(AuthzTest, UnauthenticatedAttemptsRecordedPerPeerUpToTheLimit) {
   EXPECT_TRUE(authz_->RecordUnauthenticated("10.0.0.1"));
 }
 
+// Many addresses cannot fill the trail either: all peers together are
+// recorded at most unauthenticated_audits_total_per_minute times a minute.
+TEST_F(AuthzTest, UnauthenticatedAttemptsRecordedFromAllPeersUpToTheTotal) {
+  AuthzOptions o = Options();
+  o.unauthenticated_audits_total_per_minute = 5;
+  auto a = Authorizer::Create(o, [this] { return now_; });
+  ASSERT_TRUE(a.ok()) << a.error().ToString();
+  int recorded = 0;
+  for (int i = 0; i < 200; ++i)
+    for (int k = 0; k < 3; ++k) recorded += (*a)->RecordUnauthenticated("10.1." + std::to_string(i) + ".1");
+  EXPECT_EQ(recorded, 5);
+  // Refilled at the total's rate (5 a minute: one every 12 s), whatever the peer.
+  now_ += std::chrono::seconds(12);
+  EXPECT_TRUE((*a)->RecordUnauthenticated("10.2.0.1"));
+  EXPECT_FALSE((*a)->RecordUnauthenticated("10.2.0.2"));
+  // A peer refused by the total kept its own budget.
+  now_ += std::chrono::seconds(60);
+  EXPECT_TRUE((*a)->RecordUnauthenticated("10.1.199.1"));
+  EXPECT_TRUE((*a)->RecordUnauthenticated("10.1.199.1"));
+  EXPECT_FALSE((*a)->RecordUnauthenticated("10.1.199.1"));
+  // Zero: nothing recorded.
+  o.unauthenticated_audits_total_per_minute = 0;
+  auto none = Authorizer::Create(o, [this] { return now_; });
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE((*none)->RecordUnauthenticated("10.3.0.1"));
+  o.unauthenticated_audits_total_per_minute = -1;
+  EXPECT_FALSE(Authorizer::Create(o).ok());
+}
+
+// An IPv6 host commonly holds a whole /64: its addresses share one budget.
+TEST_F(AuthzTest, UnauthenticatedIpv6PeersAreCountedBy64) {
+  EXPECT_EQ(PeerGroup("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(PeerGroup("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(PeerGroup("fe80::1%eth0"), "fe80::/64");
+  EXPECT_EQ(PeerGroup("::ffff:10.0.0.1"), "10.0.0.1");
+  EXPECT_EQ(PeerGroup("10.0.0.1"), "10.0.0.1");
+  EXPECT_EQ(PeerGroup(""), "");
+  EXPECT_EQ(PeerGroup("not an address"), "not an address");
+  EXPECT_TRUE(authz_->RecordUnauthenticated("2001:db8:1:2::1"));
+  EXPECT_TRUE(authz_->RecordUnauthenticated("2001:db8:1:2::2"));
+  EXPECT_FALSE(authz_->RecordUnauthenticated("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+  EXPECT_TRUE(authz_->RecordUnauthenticated("2001:db8:1:3::1"));  // another /64
+  EXPECT_TRUE(authz_->RecordUnauthenticated("::ffff:10.0.0.9"));
+  EXPECT_TRUE(authz_->RecordUnauthenticated("10.0.0.9"));
+  EXPECT_FALSE(authz_->RecordUnauthenticated("10.0.0.9"));  // the same peer as ::ffff:10.0.0.9
+}
+
+// A stream of new addresses does not reset the budget of the peers seen
+// before it: a full table forgets only buckets that have refilled.
+TEST_F(AuthzTest, AFullPeerTableResetsNobodysBudget) {
+  AuthzOptions o = Options();
+  o.unauthenticated_audits_total_per_minute = 100000;
+  auto a = Authorizer::Create(o, [this] { return now_; });
+  ASSERT_TRUE(a.ok()) << a.error().ToString();
+  EXPECT_TRUE((*a)->RecordUnauthenticated("10.0.0.1"));
+  EXPECT_TRUE((*a)->RecordUnauthenticated("10.0.0.1"));
+  EXPECT_FALSE((*a)->RecordUnauthenticated("10.0.0.1"));
+  for (size_t i = 0; i < Authorizer::kMaxBuckets + 10; ++i)
+    (void)(*a)->RecordUnauthenticated("fd00:" + std::to_string(i % 10000) + ":" + std::to_string(i / 10000) + "::1");
+  EXPECT_FALSE((*a)->RecordUnauthenticated("10.0.0.1"));
+  // Full of buckets in use: a new peer is not recorded (counted only).
+  EXPECT_FALSE((*a)->RecordUnauthenticated("10.0.0.2"));
+  // Once they have refilled they are forgotten, and new peers are recorded.
+  now_ += std::chrono::seconds(61);
+  EXPECT_TRUE((*a)->RecordUnauthenticated("10.0.0.2"));
+  EXPECT_TRUE((*a)->RecordUnauthenticated("10.0.0.1"));
+}
+
+TEST_F(AuthzTest, AFullSubjectTableResetsNobodysRequestRate) {
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(authz_->Admit(kKim).allowed);
+  EXPECT_FALSE(authz_->Admit(kKim).allowed);
+  for (size_t i = 0; i <= Authorizer::kMaxBuckets; ++i) (void)authz_->Admit("CN=s" + std::to_string(i));
+  EXPECT_FALSE(authz_->Admit(kKim).allowed);
+  Decision d = authz_->Admit("CN=newcomer");
+  EXPECT_EQ(d.http_status, 429);
+  EXPECT_NE(d.message.find("too many subjects"), std::string::npos) << d.message;
+  now_ += std::chrono::seconds(61);
+  EXPECT_TRUE(authz_->Admit("CN=newcomer").allowed);
+  EXPECT_TRUE(authz_->Admit(kKim).allowed);
+}
+
 TEST(AuthzCreate, RefusesBadRoles) {
   auto with = [](auto edit) {
     AuthzOptions o = Options();

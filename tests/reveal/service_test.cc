@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codec/json.h"
+#include "common/metrics.h"
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
@@ -194,6 +195,32 @@ TEST_F(ServiceTest, AFloodWithoutCertificatesCannotFillTheTrail) {
   EXPECT_EQ(sink_->lines.size(), 2u);  // unauthenticated_audits_per_minute
   EXPECT_EQ(service_->Handle(Peer{true, false, "", "10.9.9.8"}, Body()).status, 401);
   EXPECT_EQ(sink_->lines.size(), 3u);
+}
+
+// The per-peer limit alone lets many addresses fill the trail: all peers
+// together are recorded at most unauthenticated_audits_total_per_minute
+// times (here the default, 100), the rest counted as unrecorded.
+TEST_F(ServiceTest, AFloodFromManyAddressesCannotFillTheTrail) {
+  auto unrecorded = [] {
+    const std::string text = metrics::Global().Render();
+    const std::string series = "maskproxy_reveal_requests_total{result=\"unauthenticated_unrecorded\"} ";
+    size_t at = text.find(series);
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + series.size()));
+  };
+  const double before = unrecorded();
+  for (int i = 0; i < 200; ++i)
+    for (int k = 0; k < 3; ++k) {
+      const std::string address = "10.8." + std::to_string(i / 250) + "." + std::to_string(i % 250);
+      EXPECT_EQ(service_->Handle(Peer{true, false, "", address}, Body()).status, 401);
+    }
+  EXPECT_EQ(sink_->lines.size(), 100u);
+  EXPECT_EQ(unrecorded() - before, 500.0);
+  // An IPv6 /64 is one peer, whatever the address.
+  now_ += std::chrono::minutes(2);
+  sink_->lines.clear();
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(service_->Handle(Peer{true, false, "", "2001:db8:7:7::" + std::to_string(i + 1)}, Body()).status, 401);
+  EXPECT_EQ(sink_->lines.size(), 2u);  // unauthenticated_audits_per_minute
 }
 
 TEST_F(ServiceTest, AValueThatDoesNotRevealIsNullAndCounted) {
