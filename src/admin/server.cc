@@ -186,6 +186,27 @@ http::response<http::string_body> ErrorResponse(http::status status, std::string
   return res;
 }
 
+// A request Beast's parser refused as malformed (a bad request line, header,
+// Content-Length or Transfer-Encoding, chunk), as opposed to one cut short,
+// timed out or over a limit.
+bool IsMalformed(const beast::error_code& ec) {
+  if (ec.category() != http::make_error_code(http::error::bad_method).category()) return false;
+  switch (static_cast<http::error>(ec.value())) {
+    case http::error::bad_line_ending:
+    case http::error::bad_method:
+    case http::error::bad_target:
+    case http::error::bad_version:
+    case http::error::bad_field:
+    case http::error::bad_value:
+    case http::error::bad_content_length:
+    case http::error::bad_transfer_encoding:
+    case http::error::bad_chunk:
+    case http::error::bad_chunk_extension:
+    case http::error::bad_obs_fold: return true;
+    default: return false;
+  }
+}
+
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream of it.
 template <class Stream>
 class Session final : public Conn, public std::enable_shared_from_this<Session<Stream>> {
@@ -326,7 +347,10 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
           http::status::bad_request, "line_too_long",
           "a chunk size line, chunk extension or trailer over " + std::to_string(kMaxUnparsedBytes) + " bytes"));
     }
-    if (ec) return;  // timeout, reset, malformed, evicted: drop the connection
+    if (IsMalformed(ec)) {  // answered, then closed: nothing after it is read
+      return Write(ErrorResponse(http::status::bad_request, "bad_request", "malformed HTTP request"));
+    }
+    if (ec) return;  // timeout, reset, cut short, evicted: drop the connection
     http::request<http::string_body> req = parser_->release();
     // At most max_requests on one connection (pipelined or not): the last
     // answer says Connection: close, and what the client sent after it is

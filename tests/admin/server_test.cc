@@ -144,6 +144,19 @@ TEST(AdminServer, MalformedRequestClosesTheConnection) {
   ASSERT_TRUE(server);
   std::string r = Request(server->port(), "NOT HTTP AT ALL\r\n\r\n");
   EXPECT_EQ(r.find("200"), std::string::npos) << r;
+  // A request the parser refuses is answered 400 and the connection closed
+  // (what follows it is never read as another request).
+  for (const std::string& bad : {
+           std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
+           std::string("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n"),
+           std::string("POST /loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+           std::string("GET /livez HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n"),
+           std::string("GET /livez HTTP/1.1\r\nHost : 127.0.0.1\r\n\r\n"),
+       }) {
+    const std::string got = Request(server->port(), bad + "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << bad << " -> " << got.substr(0, 120);
+    EXPECT_EQ(got.find("200 OK"), std::string::npos) << bad;
+  }
   // The listener still serves.
   EXPECT_EQ(Get(server->port(), "GET", "/livez").rfind("HTTP/1.1 200", 0), 0u);
 }
