@@ -255,7 +255,7 @@ inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Va
     if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b)) && !norm.Seam(b)) {
       return false;
     }
-    if ((GluedByDigitBefore(v) || WeakPhone(v, t, b)) && DigitGlueBefore(norm, t, b)) return false;
+    if (DigitGlueBefore(norm, t, b) && (GluedByDigitBefore(v) || WeakPhone(v, t, b))) return false;
     if (DotGlueBefore(norm, t, b)) return false;
   }
   return v != Validator::kIpv6 || Ipv6StartOk(t, b);
@@ -285,7 +285,7 @@ inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Vali
 
 // EndOk for the match [b, e): a weak phone number keeps the glue rule after it.
 inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, size_t e, Validator v) {
-  return EndOk(norm, t, e, v) && !(WeakPhone(v, t, b) && DigitGlueAfter(norm, t, e));
+  return EndOk(norm, t, e, v) && !(v == Validator::kPhoneKr && DigitGlueAfter(norm, t, e) && WeakPhone(v, t, b));
 }
 
 // Whether one of d's words occurs in t[from, to), ASCII letters compared
