@@ -49,9 +49,10 @@ struct Backoff {
 struct HealthState {
   std::atomic<bool> joined{false};
   std::atomic<bool> transactions_ready{false};
-  std::mutex mu;  // guards the two below
+  std::mutex mu;  // guards the three below
   std::vector<std::string> missing_topics;
-  std::string stopped_on;  // the error Run() returned, if any
+  std::string brokers_unreachable;  // the output-topic check's unanswered request's error ("": answered)
+  std::string stopped_on;           // the error Run() returned, if any
 };
 
 struct Context {

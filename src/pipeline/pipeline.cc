@@ -818,37 +818,77 @@ struct Pipeline::Impl {
     return outputs;
   }
 
+  // Why an output topic cannot take records: the broker's error for it
+  // (UNKNOWN_TOPIC_OR_PART: it does not exist), or, `unanswered`, the
+  // metadata request's own error (no broker answered: _TRANSPORT,
+  // _TIMED_OUT, ...).
+  struct TopicProblem {
+    rd_kafka_resp_err_t err;
+    bool unanswered;
+  };
   // Which output topics the broker does not have (or cannot serve). At
   // start (`log_errors`) each is logged clearly; then the watch thread
   // repeats the check for readiness. Not fatal: records wait (nothing is
   // committed, nothing is lost) and flow once the topic is created. Topics
-  // are never auto-created.
-  std::vector<std::string> CheckOutputTopics(const std::set<std::string>& topics, bool log_errors, int timeout_ms) {
-    std::vector<std::string> missing;
+  // are never auto-created (the consumer asks: allow.auto.create.topics is
+  // false). Once a request goes unanswered the rest are not asked (each
+  // would wait its timeout too): they are unanswered as well. Thread-safe.
+  std::map<std::string, TopicProblem> CheckOutputTopics(const std::set<std::string>& topics, bool log_errors,
+                                                        int timeout_ms) const {
+    std::map<std::string, TopicProblem> problems;
+    rd_kafka_resp_err_t unanswered = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (const auto& t : topics) {
+      if (unanswered) {
+        problems[t] = {unanswered, true};
+        continue;
+      }
       rd_kafka_topic_t* rkt = rd_kafka_topic_new(ctx.consumer, t.c_str(), nullptr);
       const rd_kafka_metadata_t* md = nullptr;
       rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, timeout_ms);
       if (err) {
         if (log_errors) log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(err)}});
-        missing.push_back(t);  // not known to exist: not ready
+        problems[t] = {err, true};  // not known to exist: not ready
+        unanswered = err;
       } else if (md->topic_cnt == 1 && md->topics[0].err) {
         if (log_errors)
           log::Error("output_topic_unavailable",
                      {{"topic", t},
                       {"error", rd_kafka_err2name(md->topics[0].err)},
                       {"detail", "records for it wait, uncommitted, until the topic exists and is writable"}});
-        missing.push_back(t);
+        problems[t] = {md->topics[0].err, false};
       }
       if (md) rd_kafka_metadata_destroy(md);
       rd_kafka_topic_destroy(rkt);
     }
-    return missing;
+    return problems;
   }
-
-  void SetMissingTopics(std::vector<std::string> missing) {
-    std::lock_guard<std::mutex> lock(ctx.health.mu);
-    ctx.health.missing_topics = std::move(missing);
+  // Readiness from a check of the output topics: the topics a broker said
+  // are missing, and whether a request went unanswered (then the topics
+  // not asked are not called missing: the brokers are unreachable).
+  void SetTopicHealth(const std::map<std::string, TopicProblem>& problems) {
+    std::vector<std::string> missing;
+    std::string unreachable;
+    for (const auto& [t, p] : problems) {
+      if (p.unanswered)
+        unreachable = rd_kafka_err2name(p.err);
+      else
+        missing.push_back(t);
+    }
+    std::string was_unreachable;
+    bool was_missing;
+    {
+      std::lock_guard<std::mutex> lock(ctx.health.mu);
+      was_unreachable = ctx.health.brokers_unreachable;
+      was_missing = !ctx.health.missing_topics.empty();
+      ctx.health.missing_topics = missing;
+      ctx.health.brokers_unreachable = unreachable;
+    }
+    if (was_unreachable.empty() && !unreachable.empty())
+      log::Warn("brokers_unreachable",
+                {{"error", unreachable}, {"detail", "no broker answered the output-topic check; not ready"}});
+    if (!was_unreachable.empty() && unreachable.empty()) log::Info("brokers_reachable");
+    if ((was_missing || !was_unreachable.empty()) && missing.empty() && unreachable.empty())
+      log::Info("output_topics_available");
   }
 
   // The output-topic watch for readiness: every 5 s, off the record path.
@@ -871,14 +911,7 @@ struct Pipeline::Impl {
       while (!watch_cv.wait_for(lock, std::chrono::seconds(5), [this] { return watch_stop; })) {
         std::set<std::string> topics = watched;
         lock.unlock();
-        std::vector<std::string> missing = CheckOutputTopics(topics, false, 5000);
-        bool was_missing;
-        {
-          std::lock_guard<std::mutex> h(ctx.health.mu);
-          was_missing = !ctx.health.missing_topics.empty();
-        }
-        if (was_missing && missing.empty()) log::Info("output_topics_available");
-        SetMissingTopics(std::move(missing));
+        SetTopicHealth(CheckOutputTopics(topics, false, 5000));
         lock.lock();
       }
     });
@@ -897,7 +930,7 @@ struct Pipeline::Impl {
     if (Status s = delivery->Start(); !s.ok()) return s;
     ctx.health.transactions_ready.store(true);
     SetWatchedTopics(OutputTopics());
-    SetMissingTopics(CheckOutputTopics(OutputTopics(), true, 10000));
+    SetTopicHealth(CheckOutputTopics(OutputTopics(), true, 10000));
     ctx.size_limits.ReadTopicLimits(opt, OutputTopics(), &Impl::OnLog);
     return Subscribe();
   }
@@ -932,6 +965,7 @@ struct Pipeline::Impl {
     {
       std::lock_guard<std::mutex> lock(ctx.health.mu);
       h.missing_topics = ctx.health.missing_topics;
+      h.brokers_unreachable = ctx.health.brokers_unreachable;
       if (!ctx.health.stopped_on.empty()) {
         h.fatal = true;
         h.fatal_reason = ctx.health.stopped_on;
@@ -1094,6 +1128,15 @@ void Pipeline::SwapEngine(std::shared_ptr<const engine::Engine> engine) {
 
 Health Pipeline::GetHealth() const {
   return impl_->GetHealth();
+}
+
+std::map<std::string, std::string> Pipeline::UnavailableTopics(const std::set<std::string>& topics,
+                                                               int timeout_ms) const {
+  std::map<std::string, std::string> out;
+  for (const auto& [t, p] : impl_->CheckOutputTopics(topics, /*log_errors=*/false, timeout_ms))
+    out[t] = p.unanswered ? std::string("no broker answered (") + rd_kafka_err2name(p.err) + ")"
+                          : std::string(rd_kafka_err2name(p.err));
+  return out;
 }
 
 }  // namespace maskproxy::pipeline

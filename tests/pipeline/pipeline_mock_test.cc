@@ -1019,6 +1019,27 @@ TEST(PipelineMock, AbortableEndTxnErrorAbortsAndReplays) {
   env.ExpectDeliveredAndCommitted();
 }
 
+// A reload asks the running pipeline which of its new output topics the
+// destination cannot take (app/reload.h): the cluster's topics are fine,
+// one the broker says it does not have is UNKNOWN_TOPIC_OR_PART. (The
+// 2.0.2 mock creates any topic a metadata request names, whatever the
+// request's allow_auto_create: the broker's answer for a missing one is
+// set with rd_kafka_mock_topic_set_error.)
+TEST(PipelineMock, UnavailableTopicsNamesTheTopicsTheClusterDoesNotHave) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 10, 0);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get()));
+  rd_kafka_mock_topic_set_error(env.mc(), "no.such.dlq", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  const std::map<std::string, std::string> missing = {{"no.such.dlq", "UNKNOWN_TOPIC_OR_PART"}};
+  EXPECT_EQ(run->pipeline().UnavailableTopics({kDst, kDlq, "no.such.dlq"}, 5000), missing);
+  EXPECT_EQ(run->pipeline().UnavailableTopics({"no.such.dlq"}, 5000), missing);
+  EXPECT_TRUE(run->pipeline().UnavailableTopics({kDst}, 5000).empty());
+  env.ExpectCleanStop(run.get());
+}
+
 // The same transient error on the commit's EndTxn AND on the abort's EndTxn:
 // abort_transaction() then returns the abortable error (txn_requires_abort,
 // neither fatal nor retriable). The producer has not failed: calling
@@ -2119,5 +2140,35 @@ TEST(PipelineMock, AnAuditFailureDuringAFailingCommitDoesNotSkipItsRecords) {
   for (const auto& [origin, count] : in_committed) EXPECT_EQ(count, 1) << origin << " in committed transactions";
   env.ExpectDeliveredAndCommitted();
 }
+
+// Readiness with every broker down names the brokers, not the topics: the
+// output-topic check's requests go unanswered (broker_unreachable on
+// /readyz), and no topic is called missing (the advice for that is to
+// create it). Once the brokers answer again, both are clear.
+TEST(PipelineMock, ReadinessSaysTheBrokersAreUnreachableNotTheTopicsMissing) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 10, 0);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get()));
+  ASSERT_TRUE(run->pipeline().GetHealth().brokers_unreachable.empty());
+  for (int32_t b = 1; b <= 3; ++b) ASSERT_EQ(rd_kafka_mock_broker_set_down(env.mc(), b), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_TRUE(WaitUntil([&] { return !run->pipeline().GetHealth().brokers_unreachable.empty(); }, 40s))
+      << "the brokers' outage was not seen";
+  const Health down = run->pipeline().GetHealth();
+  EXPECT_TRUE(down.missing_topics.empty())
+      << "topics called missing while no broker answers: " << down.missing_topics.front();
+  for (int32_t b = 1; b <= 3; ++b) ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), b), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        const Health h = run->pipeline().GetHealth();
+        return h.brokers_unreachable.empty() && h.missing_topics.empty();
+      },
+      40s))
+      << "readiness did not recover";
+  env.ExpectCleanStop(run.get());
+}
+
 }  // namespace
 }  // namespace maskproxy::pipeline
