@@ -61,7 +61,10 @@ struct Context {
         counters(Counters::Create()),
         backpressure(options.max_inflight_records, options.max_inflight_bytes, counters),
         size_limits(counters),
-        audit(options.audit, options.audit_topic, options.stats_interval_ms) {}
+        audit(options.audit, options.audit_topic, options.stats_interval_ms) {
+    // Exactly-once: a record counts once its transaction commits.
+    counters.tally.Defer(options.mode == DeliveryMode::kExactlyOnce);
+  }
 
   const Options opt;
   // The clients: the raw handles (callbacks, metadata, subscription, close)

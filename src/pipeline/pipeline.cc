@@ -375,13 +375,17 @@ struct Pipeline::Impl {
   Status Process(Slot& s) {
     const rd_kafka_message_t* m = s.m.get();
     const std::string& topic = s.route->topic;
-    ctx.counters.consumed.Inc();
-    ctx.audit.NoteRecord();
     const engine::RouteRef* route = s.route->ref;
     if (!route) {
-      if (retired_engine) return Park(m, topic);  // a route removed by a reload, still assigned
+      if (retired_engine) return Park(m, topic);  // a route removed by a reload, still assigned (not consumed)
       return Error(ErrorCode::kInternal, "no route for subscribed topic " + topic);
     }
+    // Counted when the record is durable (exactly-once: its transaction
+    // committed), like everything the tally holds.
+    Tally& tally = ctx.counters.tally;
+    tally.Record();
+    tally.Add(ctx.counters.consumed);
+    ctx.audit.NoteRecord();
     RouteInstruments& ri = *s.route->metrics;
 
     rd_kafka_timestamp_type_t tstype;
@@ -429,7 +433,7 @@ struct Pipeline::Impl {
       rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
       dest = &rt.dead_letter;
       out = value;
-      ctx.counters.DeadLettered(reason).Inc();
+      tally.Add(ctx.counters.DeadLettered(reason));
       dead_reason = ErrorCodeName(why.code);
       log::Warn("record_dead_lettered", {{"topic", topic},
                                          {"partition", std::to_string(m->partition)},
@@ -442,11 +446,11 @@ struct Pipeline::Impl {
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
     ctx.size_limits.FitToLimits(m, *route, origin, &dest, &key, &key_len, &out, &hdrs);
     if (dest == &rt.to) {  // not a masked record dead-lettered for its size
-      ctx.counters.masked.Inc();
-      ri.CountProduced(rec);
+      tally.Add(ctx.counters.masked);
+      ri.CountProduced(tally, rec);
     } else {
       const std::string_view reason = dead_reason.empty() ? std::string_view(kReasonTooLarge) : dead_reason;
-      ri.CountDeadLetter(reason);
+      ri.CountDeadLetter(tally, reason);
       ctx.audit.NoteDeadLetter(rt.name, reason);
     }
     if (!opt.audit_topic.empty())
@@ -784,6 +788,7 @@ struct Pipeline::Impl {
                {"dead_lettered", std::to_string(metrics::Global().Total("maskproxy_records_dead_lettered_total"))},
                {"txn_committed", std::to_string(ctx.counters.committed.Value())},
                {"txn_aborted", std::to_string(ctx.counters.aborted.Value())},
+               {"replayed", std::to_string(ctx.counters.replayed.Value())},
                {"inflight_records", std::to_string(ctx.backpressure.inflight_records())},
                {"inflight_bytes", std::to_string(ctx.backpressure.inflight_bytes())},
                {"paused", ctx.backpressure.paused() ? "true" : "false"},

@@ -845,8 +845,18 @@ class Env {
 uint64_t Aborted() {
   return metrics::Global().Total("maskproxy_transactions_aborted_total");
 }
+// Records consumed and counted: exactly-once, only once their transaction
+// committed (a replay counts once).
 uint64_t Consumed() {
   return metrics::Global().Total("maskproxy_records_consumed_total");
+}
+// Records processed so far, every attempt (replays included): the produce
+// calls the offset spy saw for the run's transactional id (exactly-once
+// only: at-least-once producers are not recorded).
+uint64_t Processed(const Env& env) {
+  std::lock_guard<std::mutex> l(offset_spy::Mu());
+  auto it = offset_spy::ProducedLog().find(env.txn_id());
+  return it == offset_spy::ProducedLog().end() ? 0 : it->second.size();
 }
 
 // Pushes errors onto one broker's stack for one request type, each with a
@@ -1016,6 +1026,48 @@ TEST(PipelineMock, AbortableEndTxnErrorAbortsAndReplays) {
   ExpectOk(o);
   EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
   EXPECT_GT(Aborted(), aborted_before) << "no transaction was aborted";
+  env.ExpectDeliveredAndCommitted();
+}
+
+// The record counts count records, not attempts: two transactions abort
+// on their commit's EndTxn and every record of them is replayed, yet each
+// record is counted once, when the transaction holding it commits
+// (consumed, masked, by route and outcome, the dead letter by reason), and
+// the replays are counted apart (maskproxy_records_replayed_total).
+TEST(PipelineMock, RecordCountsCountCommittedRecordsNotReplays) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto total = [](const char* name) { return metrics::Global().Total(name); };
+  const char* const names[] = {"maskproxy_records_consumed_total",
+                               "maskproxy_records_masked_total",
+                               "maskproxy_records_total",
+                               "maskproxy_dead_letters_total",
+                               "maskproxy_records_dead_lettered_total",
+                               "maskproxy_records_replayed_total",
+                               "maskproxy_transactions_aborted_total",
+                               "maskproxy_fields_protected_total"};
+  std::map<std::string, uint64_t> before;
+  for (const char* n : names) before[n] = total(n);
+  constexpr int kValid = 20;
+  env.kafka().ProduceBatch(1, kValid, 1);
+  // The first commit fails, the abort succeeds, the second commit fails,
+  // its abort succeeds, the third commits.
+  PushBrokerErrors(
+      env.mc(), kTxnCoordinator, kApiEndTxn,
+      {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}, {RD_KAFKA_RESP_ERR_NO_ERROR}, {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}});
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  env.StopWhenAllCommitted(run.get());  // counts are added on the main thread after the commit: read after Stop
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected errors not hit";
+  auto delta = [&](const char* n) { return total(n) - before[n]; };
+  EXPECT_GE(delta("maskproxy_transactions_aborted_total"), 2u);
+  EXPECT_GT(delta("maskproxy_records_replayed_total"), 0u) << "no record was replayed";
+  EXPECT_EQ(delta("maskproxy_records_consumed_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_records_masked_total"), static_cast<uint64_t>(kValid));
+  EXPECT_EQ(delta("maskproxy_records_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_fields_protected_total"), static_cast<uint64_t>(kValid));  // one rrn each
+  EXPECT_EQ(delta("maskproxy_dead_letters_total"), 1u);
+  EXPECT_EQ(delta("maskproxy_records_dead_lettered_total"), 1u);
   env.ExpectDeliveredAndCommitted();
 }
 
@@ -1198,16 +1250,16 @@ TEST(PipelineMock, TransactionCoordinatorDownForTwoSeconds) {
   });
   ASSERT_TRUE(run);
   EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
-  const uint64_t consumed_before = Consumed();
+  const uint64_t processed_before = Processed(env);
   ASSERT_EQ(rd_kafka_mock_broker_set_down(env.mc(), kTxnCoordinator), RD_KAFKA_RESP_ERR_NO_ERROR);
   const auto down_at = Clock::now();
   for (int64_t id = 1001; Clock::now() - down_at < 2s; id += 10) {  // traffic while the coordinator is away
     env.kafka().ProduceValid(id, 10);
     std::this_thread::sleep_for(200ms);
   }
-  const uint64_t consumed_while_down = Consumed() - consumed_before;
+  const uint64_t processed_while_down = Processed(env) - processed_before;
   ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), kTxnCoordinator), RD_KAFKA_RESP_ERR_NO_ERROR);
-  EXPECT_GT(consumed_while_down, 0u) << "no record was consumed while the coordinator was down";
+  EXPECT_GT(processed_while_down, 0u) << "no record was processed while the coordinator was down";
   env.kafka().ProduceBatch(5001, 20, 1);
   env.StopWhenAllCommitted(run.get());
   env.ExpectDeliveredAndCommitted();
@@ -1952,7 +2004,10 @@ void AuditSinkDownScenario(DeliveryMode mode) {
   const Health down = run->pipeline().GetHealth();
   EXPECT_NE(down.audit_error.find("audit_failed"), std::string::npos) << down.audit_error;
   EXPECT_EQ(reg.Value("maskproxy_audit_sink_up", {}), 0);
-  const uint64_t consumed_at_down = Consumed();
+  // Exactly-once counts consumed records when they commit: the records
+  // processed are the produce calls.
+  auto processed = [&] { return eos ? Processed(env) : Consumed(); };
+  const uint64_t processed_at_down = processed();
   // At least two retries later (about two seconds): still nothing of batch 2
   // committed, and nothing more consumed.
   const int failures_at_down = sink->failures();
@@ -1960,7 +2015,7 @@ void AuditSinkDownScenario(DeliveryMode mode) {
   if (eos) {
     EXPECT_EQ(env.Ledger().committed, committed1) << "offsets committed while the audit trail could not write";
   }
-  EXPECT_EQ(Consumed(), consumed_at_down) << "records consumed while the audit trail could not write";
+  EXPECT_EQ(processed(), processed_at_down) << "records processed while the audit trail could not write";
   EXPECT_FALSE(run->pipeline().GetHealth().audit_ok);
   EXPECT_GE(reg.Value("maskproxy_audit_write_failures_total", {}) - failures0, 3);
 
@@ -2075,11 +2130,12 @@ TEST(PipelineMock, ARewindAtASwapBoundaryDropsTheBatchHeldForIt) {
   ASSERT_TRUE(v2);
   env.kafka().ProduceValid(0, 10);
   env.kafka().Flush();
+  const uint64_t processed0 = Processed(env);
   const uint64_t consumed0 = Consumed();
   // No commit falls due: the first records stay in the open transaction.
   std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_interval_ms = 600000; });
   ASSERT_TRUE(run);
-  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 10; })) << "the first records were not processed";
+  ASSERT_TRUE(WaitUntil([&] { return Processed(env) - processed0 >= 10; })) << "the first records were not processed";
   PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}});
   SwapWhenPolled swap(&run->pipeline(), v2, 10000);
   const uint64_t aborted_before = Aborted();
@@ -2088,13 +2144,14 @@ TEST(PipelineMock, ARewindAtASwapBoundaryDropsTheBatchHeldForIt) {
   ASSERT_TRUE(WaitUntil([&] { return Aborted() > aborted_before; })) << "the boundary commit did not abort";
   // The first 10, their replay and the 20 new ones (and, if the held batch
   // were produced too, 20 more): then the stop commits what is open.
-  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 40; })) << "the replay was not processed";
+  ASSERT_TRUE(WaitUntil([&] { return Processed(env) - processed0 >= 40; })) << "the replay was not processed";
   std::this_thread::sleep_for(1s);
   const Status s = run->Stop();
   swap.Clear();
   EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
   EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
-  EXPECT_EQ(Consumed() - consumed0, 40u) << "records processed (10, their replay, 20 new)";
+  EXPECT_EQ(Processed(env) - processed0, 40u) << "records processed (10, their replay, 20 new)";
+  EXPECT_EQ(Consumed() - consumed0, 30u) << "records counted (each once: 10 and 20 new)";
   const std::map<std::string, int> in_committed = OriginsInCommittedTransactions(env);
   EXPECT_EQ(in_committed.size(), 30u) << "origins in committed transactions";
   for (const auto& [origin, count] : in_committed) EXPECT_EQ(count, 1) << origin << " in committed transactions";
@@ -2120,10 +2177,10 @@ TEST(PipelineMock, AnAuditFailureDuringAFailingCommitDoesNotSkipItsRecords) {
   ASSERT_TRUE(run);
   ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "the first records were not committed";
   PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 1500}});
-  const uint64_t consumed0 = Consumed();
+  const uint64_t processed0 = Processed(env);
   const uint64_t aborted0 = Aborted();
   env.kafka().ProduceBatch(100, 10, 1);
-  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 10; })) << "the second records were not processed";
+  ASSERT_TRUE(WaitUntil([&] { return Processed(env) - processed0 >= 10; })) << "the second records were not processed";
   std::this_thread::sleep_for(100ms);  // their commit runs, held by the broker
   sink->SetFailing(true);
   ProduceDrift(env.kafka(), 1001, 3);
