@@ -265,7 +265,9 @@ int CmdRun(const std::vector<std::string>& args) {
        cfg->keyring_files,
        kms->get(),
        // A new output topic must exist before a reload may write to it.
-       [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 5000); }},
+       // Asked for 1.5 s at most, within the 2 s POST /reload waits for its
+       // answer (no answer: rejected, the brokers named as unreachable).
+       [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); }},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;

@@ -2201,7 +2201,8 @@ TEST(PipelineMock, AnAuditFailureDuringAFailingCommitDoesNotSkipItsRecords) {
 // Readiness with every broker down names the brokers, not the topics: the
 // output-topic check's requests go unanswered (broker_unreachable on
 // /readyz), and no topic is called missing (the advice for that is to
-// create it). Once the brokers answer again, both are clear.
+// create it); a reload's topic check says no broker answered. Once the
+// brokers answer again, both are clear.
 TEST(PipelineMock, ReadinessSaysTheBrokersAreUnreachableNotTheTopicsMissing) {
   Env env;
   ASSERT_TRUE(env.ok());
@@ -2214,6 +2215,12 @@ TEST(PipelineMock, ReadinessSaysTheBrokersAreUnreachableNotTheTopicsMissing) {
   EXPECT_TRUE(WaitUntil([&] { return !run->pipeline().GetHealth().brokers_unreachable.empty(); }, 40s))
       << "the brokers' outage was not seen";
   const Health down = run->pipeline().GetHealth();
+  // A reload's question about a new topic meets the same silence: it says
+  // so (and the reload is rejected: app/reload.h).
+  const std::map<std::string, std::string> unanswered = run->pipeline().UnavailableTopics({"new.dlq", kDst}, 1500);
+  ASSERT_EQ(unanswered.size(), 2u);
+  for (const auto& [topic, why] : unanswered)
+    EXPECT_EQ(why.rfind("no broker answered (", 0), 0u) << topic << ": " << why;
   EXPECT_TRUE(down.missing_topics.empty())
       << "topics called missing while no broker answers: " << down.missing_topics.front();
   for (int32_t b = 1; b <= 3; ++b) ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), b), RD_KAFKA_RESP_ERR_NO_ERROR);
