@@ -62,8 +62,9 @@ struct Context {
         backpressure(options.max_inflight_records, options.max_inflight_bytes, counters),
         size_limits(counters),
         audit(options.audit, options.audit_topic, options.stats_interval_ms) {
-    // Exactly-once: a record counts once its transaction commits.
-    counters.tally.Defer(options.mode == DeliveryMode::kExactlyOnce);
+    // A record counts once it is durable: exactly-once, when its
+    // transaction commits; at-least-once, when its delivery succeeds.
+    counters.tally.Defer(true);
   }
 
   const Options opt;

@@ -115,6 +115,13 @@ void Tally::Commit() {
   sealed_records_ = 0;
 }
 
+Tally::Counts Tally::Take() {
+  Counts out(open_.begin(), open_.end());
+  open_.clear();
+  open_records_ = 0;
+  return out;
+}
+
 uint64_t Tally::Drop() {
   const uint64_t records = open_records_ + sealed_records_;
   open_.clear();

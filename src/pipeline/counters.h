@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/metrics.h"
@@ -20,14 +21,17 @@ namespace maskproxy::pipeline {
 
 // The per-record counts (records by outcome, dead letters, values
 // protected, detector hits, consumed and masked totals) of records that
-// are not durable yet. Exactly-once (`Defer(true)`): added to the counters
-// only when the transaction holding the records commits; dropped when it
-// aborts (its records are consumed and counted again), the dropped records
-// counted in maskproxy_records_replayed_total instead. So a record replayed
-// by ten aborts counts once. Otherwise every count goes to its counter at
-// once. Main thread only (the counters themselves are atomic).
+// are not durable yet. Exactly-once: added to the counters only when the
+// transaction holding the records commits; dropped when it aborts (its
+// records are consumed and counted again), the dropped records counted in
+// maskproxy_records_replayed_total instead. So a record replayed by ten
+// aborts counts once. At-least-once: each record's counts go with it to the
+// producer (`Take`) and are added when its delivery succeeds (`Apply`).
+// Without `Defer(true)` every count goes to its counter at once (tools,
+// benchmarks). Main thread only (the counters themselves are atomic).
 class Tally {
  public:
+  using Counts = std::vector<std::pair<metrics::Counter*, uint64_t>>;
   void Defer(bool on) { defer_ = on; }
   // One count of `c` for the record in hand.
   void Add(metrics::Counter& c, uint64_t n = 1) {
@@ -46,6 +50,12 @@ class Tally {
   // Everything not committed is given up (an abort, or a producer
   // replaced): the counts are dropped; returns how many records they were.
   uint64_t Drop();
+  // At-least-once: the counts of the record in hand, taken out of the tally
+  // to be applied when its delivery succeeds.
+  [[nodiscard]] Counts Take();
+  static void Apply(const Counts& counts) {
+    for (const auto& [c, n] : counts) c->Inc(n);
+  }
   [[nodiscard]] uint64_t pending_records() const { return open_records_ + sealed_records_; }
 
  private:

@@ -1454,6 +1454,36 @@ void ProduceRefusedScenario(DeliveryMode mode) {
   for (const auto& r : out.dst) EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst;
 }
 
+// At-least-once counts a record when its delivery succeeds: three produce
+// calls refused, their records consumed again and delivered, yet each
+// record counts once (before: the refused attempts counted too).
+TEST(PipelineMock, RecordCountsCountDeliveredRecordsAtLeastOnce) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto total = [](const char* name) { return metrics::Global().Total(name); };
+  const char* const names[] = {"maskproxy_records_consumed_total", "maskproxy_records_masked_total",
+                               "maskproxy_records_total", "maskproxy_dead_letters_total",
+                               "maskproxy_records_replayed_total"};
+  std::map<std::string, uint64_t> before;
+  for (const char* n : names) before[n] = total(n);
+  constexpr int kValid = 30;
+  env.kafka().ProduceBatch(1, kValid, 1);
+  offset_spy::ProducesToRefuse() = 3;
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.mode = DeliveryMode::kAtLeastOnce; });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1, kValid) && !o.dlq.empty(); }))
+      << "not every record was delivered";
+  EXPECT_EQ(offset_spy::ProducesToRefuse().load(), 0) << "injected refusals not hit";
+  offset_spy::ProducesToRefuse() = 0;
+  env.ExpectCleanStop(run.get());
+  auto delta = [&](const char* n) { return total(n) - before[n]; };
+  EXPECT_GE(delta("maskproxy_records_replayed_total"), 3u);
+  EXPECT_EQ(delta("maskproxy_records_consumed_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_records_masked_total"), static_cast<uint64_t>(kValid));
+  EXPECT_EQ(delta("maskproxy_records_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_dead_letters_total"), 1u);
+}
+
 TEST(PipelineMock, RefusedProduceCallsAreReplayedExactlyOnce) {
   ProduceRefusedScenario(DeliveryMode::kExactlyOnce);
 }
