@@ -86,6 +86,7 @@ struct Pipeline::Impl {
     ctx.kafka.reset();
     if (ctx.consumer) rd_kafka_destroy(ctx.consumer);
     if (ctx.producer) rd_kafka_destroy(ctx.producer);
+    if (topic_client) rd_kafka_destroy(topic_client);
   }
 
   Context ctx;
@@ -258,7 +259,33 @@ struct Pipeline::Impl {
     rd_kafka_poll_set_consumer(ctx.consumer);
 
     ctx.recreate_producer = [this] { return RecreateProducer(); };
+    if (Status s = NewTopicClient(); !s.ok()) return s;
     return NewProducer();
+  }
+
+  // The output topics live on the destination cluster: when it is not the
+  // source's (at-least-once), a client of its own answers the topic checks
+  // (a producer that never produces, with the destination's properties and
+  // allow.auto.create.topics false, so that asking creates nothing). Else
+  // the consumer asks. Fixed for the pipeline's life: the reload thread and
+  // the watch use it while Run() runs.
+  rd_kafka_t* topic_client = nullptr;  // owned; null: the consumer asks
+  Status NewTopicClient() {
+    if (opt.destination_brokers == opt.source_brokers) return Status::Ok();
+    ConfPtr tc(rd_kafka_conf_new());
+    for (const auto& [k, v] : opt.producer_properties)
+      if (Status s = SetConf(tc.get(), k, v, "destination"); !s.ok()) return s;
+    for (const auto& [k, v] :
+         std::vector<std::pair<const char*, std::string>>{{"bootstrap.servers", opt.destination_brokers},
+                                                          {"client.id", "maskproxy-topics"},
+                                                          {"allow.auto.create.topics", "false"}})
+      if (Status s = SetConf(tc.get(), k, v, "destination"); !s.ok()) return s;
+    rd_kafka_conf_set_log_cb(tc.get(), &Impl::OnLog);
+    char err[512];
+    topic_client = rd_kafka_new(RD_KAFKA_PRODUCER, tc.get(), err, sizeof err);
+    if (!topic_client) return Error(ErrorCode::kKafkaInitFailed, std::string("topic-check client: ") + err);
+    tc.release();
+    return Status::Ok();
   }
 
   // The producer, and the client seam over both handles.
@@ -835,21 +862,23 @@ struct Pipeline::Impl {
   // start (`log_errors`) each is logged clearly; then the watch thread
   // repeats the check for readiness. Not fatal: records wait (nothing is
   // committed, nothing is lost) and flow once the topic is created. Topics
-  // are never auto-created (the consumer asks: allow.auto.create.topics is
-  // false). Once a request goes unanswered the rest are not asked (each
+  // are never auto-created (the asker's allow.auto.create.topics is false).
+  // The destination cluster is asked (topic_client). Once a request goes
+  // unanswered the rest are not asked (each
   // would wait its timeout too): they are unanswered as well. Thread-safe.
   std::map<std::string, TopicProblem> CheckOutputTopics(const std::set<std::string>& topics, bool log_errors,
                                                         int timeout_ms) const {
     std::map<std::string, TopicProblem> problems;
     rd_kafka_resp_err_t unanswered = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_t* asker = topic_client ? topic_client : ctx.consumer;
     for (const auto& t : topics) {
       if (unanswered) {
         problems[t] = {unanswered, true};
         continue;
       }
-      rd_kafka_topic_t* rkt = rd_kafka_topic_new(ctx.consumer, t.c_str(), nullptr);
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(asker, t.c_str(), nullptr);
       const rd_kafka_metadata_t* md = nullptr;
-      rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, timeout_ms);
+      rd_kafka_resp_err_t err = rd_kafka_metadata(asker, 0, rkt, &md, timeout_ms);
       if (err) {
         if (log_errors) log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(err)}});
         problems[t] = {err, true};  // not known to exist: not ready

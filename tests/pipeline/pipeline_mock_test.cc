@@ -2264,5 +2264,36 @@ TEST(PipelineMock, ReadinessSaysTheBrokersAreUnreachableNotTheTopicsMissing) {
   env.ExpectCleanStop(run.get());
 }
 
+// At-least-once may write to another cluster: the output-topic checks (a
+// reload's, readiness) ask the destination cluster, not the source one.
+// (Before, the consumer asked its own cluster.)
+TEST(PipelineMock, TopicChecksAskTheDestinationCluster) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  RkPtr owner = NewClient(RD_KAFKA_PRODUCER, {{"log_level", "3"}});
+  ASSERT_TRUE(owner);
+  rd_kafka_mock_cluster_t* dest = rd_kafka_mock_cluster_new(owner.get(), 1);
+  ASSERT_NE(dest, nullptr);
+  for (const char* t : {kDst, kDlq, "only.on.dest"})
+    ASSERT_EQ(rd_kafka_mock_topic_create(dest, t, 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR) << t;
+  // What each cluster says of a topic it does not have (the 2.0.2 mock
+  // would create it on the question otherwise).
+  rd_kafka_mock_topic_set_error(env.mc(), "only.on.dest", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  rd_kafka_mock_topic_set_error(dest, "missing.on.dest", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  env.kafka().ProduceBatch(1, 10, 0);
+  const std::string dest_brokers = rd_kafka_mock_cluster_bootstraps(dest);
+  std::unique_ptr<Running> run = env.Start([&](Options& o) {
+    o.mode = DeliveryMode::kAtLeastOnce;
+    o.destination_brokers = dest_brokers;
+  });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(WaitUntil([&] { return run->pipeline().GetHealth().joined_group; })) << "never joined";
+  const std::map<std::string, std::string> missing = {{"missing.on.dest", "UNKNOWN_TOPIC_OR_PART"}};
+  EXPECT_EQ(run->pipeline().UnavailableTopics({"only.on.dest", "missing.on.dest"}, 5000), missing);
+  env.ExpectCleanStop(run.get());
+  run.reset();
+  rd_kafka_mock_cluster_destroy(dest);
+}
+
 }  // namespace
 }  // namespace maskproxy::pipeline
