@@ -36,8 +36,8 @@
 namespace maskproxy::admin {
 
 // One unmet readiness condition. `name` is a stable code:
-// consumer_not_joined, transactions_not_initialised, output_topic_missing
-// (with `topics`), fatal (with `detail`, e.g. fenced), policies_not_loaded,
+// consumer_not_joined, transactions_not_initialised, broker_unreachable,
+// output_topic_missing (with `topics`), fatal (with `detail`, e.g. fenced), policies_not_loaded,
 // reload_failed, ...
 struct Unmet {
   std::string name;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -40,7 +41,8 @@ const char kRunHelp[] = R"(maskproxy run --config FILE [--transactional-id ID] [
 Runs the proxy until SIGTERM or SIGINT, then commits the open transaction,
 leaves the consumer group and exits 0. SIGHUP, a change of a policy file or
 the keyring (reload.watch) reload them: a valid set is taken at the next
-transaction boundary; an invalid one is logged (reload_rejected, with each
+transaction boundary; an invalid one, or one whose routes write to a topic
+the destination cluster does not have, is logged (reload_rejected, with each
 error's file:line:col) and the running set keeps running. Startup fails (exit 2) with a message
 naming the problem if the config, a policy or the keyring is invalid: an
 unknown or missing key, a missing or short (< 256-bit) key, or a keyring file
@@ -261,7 +263,11 @@ int CmdRun(const std::vector<std::string>& args) {
        {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)},
        trail,
        cfg->keyring_files,
-       kms->get()},
+       kms->get(),
+       // A new output topic must exist before a reload may write to it.
+       // Asked for 1.5 s at most, within the 2 s POST /reload waits for its
+       // answer (no answer: rejected, the brokers named as unreachable).
+       [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); }},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;

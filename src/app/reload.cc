@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "app/audit_events.h"
@@ -109,6 +110,49 @@ std::map<std::string, std::string> Labels(const PolicySet& set) {
   std::map<std::string, std::string> out;
   for (const auto& p : set.policies) out[p->origin()] = p->Label();
   return out;
+}
+
+// The destination and dead-letter topics of an engine's routes.
+std::set<std::string> OutputTopics(const engine::Engine& e) {
+  std::set<std::string> out;
+  for (const auto& r : e.routes()) {
+    out.insert(r.route->to);
+    out.insert(r.route->dead_letter);
+  }
+  return out;
+}
+
+// The topics `next` writes to that `running` does not and that `check`
+// finds the destination cannot take: one located error per route and
+// role naming it ("file:line:col: route R: dead_letter topic T is not
+// available on the destination cluster (WHY) ..."), as one message, one
+// per line. Ok when there is none.
+Status CheckNewOutputTopics(
+    const engine::Engine& next, const engine::Engine& running,
+    const std::function<std::map<std::string, std::string>(const std::set<std::string>&)>& check) {
+  std::set<std::string> added;
+  const std::set<std::string> before = OutputTopics(running);
+  for (const auto& t : OutputTopics(next))
+    if (!before.count(t)) added.insert(t);
+  if (added.empty()) return Status::Ok();
+  const std::map<std::string, std::string> unavailable = check(added);
+  if (unavailable.empty()) return Status::Ok();
+  std::string msg;
+  for (const auto& r : next.routes()) {
+    const policy::Route& rt = *r.route;
+    for (const auto& [role, topic, at] :
+         {std::tuple{"to", &rt.to, rt.to_at}, std::tuple{"dead_letter", &rt.dead_letter, rt.dead_letter_at}}) {
+      auto it = unavailable.find(*topic);
+      if (it == unavailable.end()) continue;
+      if (!msg.empty()) msg += '\n';
+      msg += text::Located(r.policy->origin(), at.line, at.column,
+                           "route '" + rt.name + "': " + role + " topic '" + *topic +
+                               "' is not available on the destination cluster (" + it->second +
+                               "); create it (maskproxy never creates topics), then reload; the running policies "
+                               "stay");
+    }
+  }
+  return Error(ErrorCode::kOutputTopicUnavailable, msg);
 }
 
 metrics::Counter* ReloadCounter(const char* result) {
@@ -287,6 +331,14 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   po.ledger = running_ledger;
   auto set = LoadPolicySet(options_.policy_files, *keys, po);
   if (!set.ok()) return reject(set.error());
+  // A route whose output topic does not exist would make every
+  // transaction (every route's records share them) abort on its records:
+  // refused here, before anything changes.
+  if (options_.unavailable_topics) {
+    std::shared_ptr<const engine::Engine> running_engine = engine();
+    if (Status t = CheckNewOutputTopics(*set->engine, *running_engine, options_.unavailable_topics); !t.ok())
+      return reject(t.error());
+  }
 
   std::map<std::string, KeyState> new_keys = KeyStates(*keys);
   const std::map<std::string, std::string> new_labels = Labels(*set);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -51,6 +52,14 @@ struct ReloadOptions {
   // with a new wrapped version; the versions unwrapped before are kept in
   // memory (kms::TransitKeyring), so other reloads still work.
   const crypto::KeyWrapper* kms = nullptr;
+  // The output topics a new set writes to that the running one does not
+  // (destination and dead-letter topics of its routes) are asked of the
+  // destination cluster (`run`: Pipeline::UnavailableTopics): a set with one
+  // the cluster cannot take records for (it does not exist, or no broker
+  // answered) is rejected (output_topic_unavailable, naming the topic and
+  // the route at file:line:col): the running set stays, and with it every
+  // route's transactions. Empty: not checked (tests, tools).
+  std::function<std::map<std::string, std::string>(const std::set<std::string>& topics)> unavailable_topics = nullptr;
 };
 
 // What one reload did.

@@ -86,6 +86,8 @@ namespace maskproxy {
   X(kNotObject, "not_object", "a record value is JSON but not an object")                                              \
   X(kNotReversible, "not_reversible", "this action's output cannot be revealed")                                       \
   X(kNotScalar, "not_scalar", "a rule that takes a scalar met an object or array")                                     \
+  X(kOutputTopicUnavailable, "output_topic_unavailable",                                                               \
+    "a reload names a destination or dead-letter topic the destination cluster does not have")                         \
   X(kPathConflict, "path_conflict", "two rule paths overlap")                                                          \
   X(kPathShapeMismatch, "path_shape_mismatch", "a record's shape does not match a rule path")                          \
   X(kPiiInFieldName, "pii_in_field_name", "a field or header name looks like PII")                                     \

@@ -33,8 +33,26 @@ void AtLeastOnce::MarkDelivered(uintptr_t packed, bool ok) {
   uint64_t base40 = sl.base_seq & ((1ull << 40) - 1);
   uint64_t pos = (seq40 - base40) & ((1ull << 40) - 1);
   if (pos >= sl.entries.size()) return;  // stale (slot reset after a replay)
-  sl.entries[pos].state = ok ? EntryState::kDelivered : EntryState::kFailed;
+  Entry& e = sl.entries[pos];
+  e.state = ok ? EntryState::kDelivered : EntryState::kFailed;
+  // Counted once delivered; a failed one is consumed again (replayed) and
+  // counted when that delivery succeeds.
+  if (ok)
+    Tally::Apply(e.counts);
+  else if (!e.counts.empty())
+    ctx_.counters.replayed.Inc();
+  e.counts.clear();
   if (!ok) delivery_failed_ = true;
+}
+
+// Entries given up without a delivery report (a replay, a revocation):
+// their records are consumed again, by this instance or the next owner.
+void AtLeastOnce::DropCounts(std::deque<Entry>& entries) {
+  for (Entry& e : entries)
+    if (!e.counts.empty()) {
+      ctx_.counters.replayed.Inc();
+      e.counts.clear();
+    }
 }
 
 // Stores the acknowledged prefix of every slot (librdkafka commits stored
@@ -79,6 +97,7 @@ Status AtLeastOnce::ReplayFailed() {
     rd_kafka_topic_partition_list_add(list.get(), sp->topic.c_str(), sp->partition)->offset =
         sp->entries.front().offset;
     sp->base_seq = sp->next_seq;
+    DropCounts(sp->entries);
     sp->entries.clear();
   }
   if (list->cnt > 0) {
@@ -107,12 +126,14 @@ AtLeastOnce::Slot& AtLeastOnce::SlotFor(const std::string& topic, int32_t partit
   return *slots_[it->second];
 }
 
-Status AtLeastOnce::Submit(const Outgoing& r) {
+// `record`: the decided record itself, which takes the record's counts
+// along (an audit copy takes none).
+Status AtLeastOnce::SubmitTracked(const Outgoing& r, bool record) {
   uint32_t idx = 0;
   Slot* slot = &SlotFor(r.topic, r.partition, &idx);
   const uintptr_t opaque = PackOpaque(idx, slot->next_seq);
   return ProduceDecided(ctx_, r, opaque, [&] {
-    slot->entries.push_back({r.offset, EntryState::kPending});
+    slot->entries.push_back({r.offset, EntryState::kPending, record ? ctx_.counters.tally.Take() : Tally::Counts{}});
     ++slot->next_seq;
   });
 }
@@ -120,14 +141,17 @@ Status AtLeastOnce::Submit(const Outgoing& r) {
 // Tracked one offset below its record: acknowledged, it lets the
 // partition's stored offset reach the record, not pass it.
 Status AtLeastOnce::SubmitAudit(const Outgoing& r) {
-  return Submit(
-      Outgoing{r.dest, r.key, r.key_len, r.value, r.tombstone, r.hdrs, r.ts, r.topic, r.partition, r.offset - 1});
+  return SubmitTracked(
+      Outgoing{r.dest, r.key, r.key_len, r.value, r.tombstone, r.hdrs, r.ts, r.topic, r.partition, r.offset - 1},
+      /*record=*/false);
 }
 
 Status AtLeastOnce::OnProduceRefused(const PartitionKey& key, int64_t offset) {
   uint32_t idx = 0;
   Slot& sl = SlotFor(key.topic, key.partition, &idx);
-  sl.entries.push_back({offset, EntryState::kFailed});
+  // The refused record was counted: it comes again, and counts then.
+  ctx_.counters.replayed.Inc(ctx_.counters.tally.Drop());
+  sl.entries.push_back({offset, EntryState::kFailed, {}});
   ++sl.next_seq;
   delivery_failed_ = true;
   return Status::Ok();
@@ -166,6 +190,7 @@ Status AtLeastOnce::OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool 
   for (int i = 0; i < parts->cnt; ++i) {
     auto it = slot_of_.find({parts->elems[i].topic, parts->elems[i].partition});
     if (it == slot_of_.end()) continue;
+    DropCounts(slots_[it->second]->entries);
     slots_[it->second].reset();
     slot_of_.erase(it);
   }

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pipeline/counters.h"
 #include "pipeline/delivery.h"
 
 namespace maskproxy::pipeline {
@@ -27,7 +28,7 @@ class AtLeastOnce final : public Delivery {
   const char* default_linger_ms() const override { return "1"; }
   void FixedProducerProperties(std::vector<std::pair<const char*, std::string>>*) const override {}
   Status Start() override { return Status::Ok(); }
-  Status Submit(const Outgoing& r) override;
+  Status Submit(const Outgoing& r) override { return SubmitTracked(r, /*record=*/true); }
   void OnDeliveryReport(const rd_kafka_message_t* m) override;
   Status SubmitAudit(const Outgoing& r) override;
   Status OnProduceRefused(const PartitionKey& key, int64_t offset) override;
@@ -48,6 +49,7 @@ class AtLeastOnce final : public Delivery {
   struct Entry {
     int64_t offset;
     EntryState state;
+    Tally::Counts counts;  // the record's counts, added when its delivery succeeds (none for audit copies)
   };
   struct Slot {
     std::string topic;
@@ -57,7 +59,9 @@ class AtLeastOnce final : public Delivery {
     uint64_t next_seq = 0;
   };
 
+  Status SubmitTracked(const Outgoing& r, bool record);
   void MarkDelivered(uintptr_t packed, bool ok);
+  void DropCounts(std::deque<Entry>& entries);
   void StoreDelivered();
   void StoreIfAudited();
   bool WaitForDeliveries(int timeout_ms);

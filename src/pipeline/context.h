@@ -49,9 +49,10 @@ struct Backoff {
 struct HealthState {
   std::atomic<bool> joined{false};
   std::atomic<bool> transactions_ready{false};
-  std::mutex mu;  // guards the two below
+  std::mutex mu;  // guards the three below
   std::vector<std::string> missing_topics;
-  std::string stopped_on;  // the error Run() returned, if any
+  std::string brokers_unreachable;  // the output-topic check's unanswered request's error ("": answered)
+  std::string stopped_on;           // the error Run() returned, if any
 };
 
 struct Context {
@@ -60,7 +61,11 @@ struct Context {
         counters(Counters::Create()),
         backpressure(options.max_inflight_records, options.max_inflight_bytes, counters),
         size_limits(counters),
-        audit(options.audit, options.audit_topic, options.stats_interval_ms) {}
+        audit(options.audit, options.audit_topic, options.stats_interval_ms) {
+    // A record counts once it is durable: exactly-once, when its
+    // transaction commits; at-least-once, when its delivery succeeds.
+    counters.tally.Defer(true);
+  }
 
   const Options opt;
   // The clients: the raw handles (callbacks, metadata, subscription, close)

@@ -69,6 +69,9 @@ Counters Counters::Create() {
       *r.GetCounter("maskproxy_records_masked_total", "Masked records produced to destination topics"),
       *r.GetCounter("maskproxy_transactions_committed_total", "Kafka transactions committed"),
       *r.GetCounter("maskproxy_transactions_aborted_total", "Kafka transactions aborted (records replayed)"),
+      *r.GetCounter("maskproxy_records_replayed_total",
+                    "Records processed in a transaction that aborted, consumed and processed again (not in the "
+                    "record counts until their transaction commits)"),
       *r.GetCounter("maskproxy_delivery_failures_total", "Produce deliveries that failed"),
       *r.GetCounter("maskproxy_backpressure_pauses_total", "Times consumption paused for in-flight limits"),
       *r.GetCounter("maskproxy_dead_letters_reference_only_total",
@@ -95,7 +98,36 @@ Counters Counters::Create() {
                {"topic", "partition"}),
       r.Gauges("maskproxy_assigned_partitions", "Source partitions assigned to this instance"),
       {},
+      {},
       {}};
+}
+
+void Tally::Seal() {
+  for (const auto& [c, n] : open_) sealed_[c] += n;
+  open_.clear();
+  sealed_records_ += open_records_;
+  open_records_ = 0;
+}
+
+void Tally::Commit() {
+  for (const auto& [c, n] : sealed_) c->Inc(n);
+  sealed_.clear();
+  sealed_records_ = 0;
+}
+
+Tally::Counts Tally::Take() {
+  Counts out(open_.begin(), open_.end());
+  open_.clear();
+  open_records_ = 0;
+  return out;
+}
+
+uint64_t Tally::Drop() {
+  const uint64_t records = open_records_ + sealed_records_;
+  open_.clear();
+  sealed_.clear();
+  open_records_ = sealed_records_ = 0;
+  return records;
 }
 
 metrics::Counter& Counters::DeadLettered(const std::string& reason) {

@@ -10,12 +10,59 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/metrics.h"
 #include "engine/engine.h"
 
 namespace maskproxy::pipeline {
+
+// The per-record counts (records by outcome, dead letters, values
+// protected, detector hits, consumed and masked totals) of records that
+// are not durable yet. Exactly-once: added to the counters only when the
+// transaction holding the records commits; dropped when it aborts (its
+// records are consumed and counted again), the dropped records counted in
+// maskproxy_records_replayed_total instead. So a record replayed by ten
+// aborts counts once. At-least-once: each record's counts go with it to the
+// producer (`Take`) and are added when its delivery succeeds (`Apply`).
+// Without `Defer(true)` every count goes to its counter at once (tools,
+// benchmarks). Main thread only (the counters themselves are atomic).
+class Tally {
+ public:
+  using Counts = std::vector<std::pair<metrics::Counter*, uint64_t>>;
+  void Defer(bool on) { defer_ = on; }
+  // One count of `c` for the record in hand.
+  void Add(metrics::Counter& c, uint64_t n = 1) {
+    if (defer_)
+      open_[&c] += n;
+    else
+      c.Inc(n);
+  }
+  // One record counted (what an abort reports as replayed).
+  void Record() { ++open_records_; }
+  // The counts so far belong to the transaction that starts committing;
+  // those added afterwards to the next one.
+  void Seal();
+  // The sealed transaction committed: its counts go to the counters.
+  void Commit();
+  // Everything not committed is given up (an abort, or a producer
+  // replaced): the counts are dropped; returns how many records they were.
+  uint64_t Drop();
+  // At-least-once: the counts of the record in hand, taken out of the tally
+  // to be applied when its delivery succeeds.
+  [[nodiscard]] Counts Take();
+  static void Apply(const Counts& counts) {
+    for (const auto& [c, n] : counts) c->Inc(n);
+  }
+  [[nodiscard]] uint64_t pending_records() const { return open_records_ + sealed_records_; }
+
+ private:
+  bool defer_ = false;
+  std::unordered_map<metrics::Counter*, uint64_t> open_, sealed_;
+  uint64_t open_records_ = 0, sealed_records_ = 0;
+};
 
 // The series of one route of one policy version, looked up once (on the
 // first record of the route's topic after a start or an engine swap).
@@ -35,15 +82,15 @@ struct RouteInstruments {
   // A record produced to the destination: masked or passed, the values each
   // rule protected, the detectors' hits. The record path's whole cost
   // (bench/metrics_bench.cc).
-  void CountProduced(const engine::MaskedRecord& rec) {
-    (rec.applied.empty() && rec.findings.empty() ? passed : masked)->Inc();
-    for (int32_t rule : rec.applied) by_rule[static_cast<size_t>(rule)]->Inc();
-    for (const engine::Finding& f : rec.findings) DetectorHit(f.detector).Inc();
+  void CountProduced(Tally& tally, const engine::MaskedRecord& rec) {
+    tally.Add(*(rec.applied.empty() && rec.findings.empty() ? passed : masked));
+    for (int32_t rule : rec.applied) tally.Add(*by_rule[static_cast<size_t>(rule)]);
+    for (const engine::Finding& f : rec.findings) tally.Add(DetectorHit(f.detector));
   }
   // A record sent to the dead-letter topic.
-  void CountDeadLetter(std::string_view reason) {
-    dead->Inc();
-    DeadLetter(reason).Inc();
+  void CountDeadLetter(Tally& tally, std::string_view reason) {
+    tally.Add(*dead);
+    tally.Add(DeadLetter(reason));
   }
 
   // maskproxy_dead_letters_total{route,reason}
@@ -59,6 +106,7 @@ struct Counters {
   metrics::Counter& masked;               // maskproxy_records_masked_total (produced to a destination)
   metrics::Counter& committed;            // maskproxy_transactions_committed_total
   metrics::Counter& aborted;              // maskproxy_transactions_aborted_total
+  metrics::Counter& replayed;             // maskproxy_records_replayed_total (consumed again after an abort)
   metrics::Counter& delivery_failed;      // maskproxy_delivery_failures_total
   metrics::Counter& pauses;               // maskproxy_backpressure_pauses_total
   metrics::Counter& reference_only;       // maskproxy_dead_letters_reference_only_total
@@ -86,6 +134,10 @@ struct Counters {
   // thread only.
   RouteInstruments& ForRoute(const engine::RouteRef& route);
   std::map<std::string, std::unique_ptr<RouteInstruments>> routes;
+
+  // The per-record counts not yet durable (exactly-once: until their
+  // transaction commits). Main thread only.
+  Tally tally;
 
   // maskproxy_policy_info{name,version,hash} 1 for each policy of the
   // engine (the previous set removed).

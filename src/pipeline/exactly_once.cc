@@ -98,6 +98,10 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
       /*also_abortable=*/true);
   txn_open_ = false;
   ctx_.counters.aborted.Inc();
+  // Everything processed since the last commit is consumed again (or, on
+  // stop, after a restart): counted when it commits then.
+  const uint64_t replayed = ctx_.counters.tally.Drop();
+  ctx_.counters.replayed.Inc(replayed);
   ctx_.audit.TopicTxnAborted();
   // Stopping (no rewind): a replaced producer would serve nothing more.
   if (e)
@@ -111,7 +115,7 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
     NoteRewound(list.get());
   }
   txn_offsets_.clear();
-  log::Warn("transaction_aborted", {{"records_replayed", std::to_string(txn_records_)}});
+  log::Warn("transaction_aborted", {{"records_replayed", std::to_string(replayed)}});
   return Status::Ok();
 }
 
@@ -153,6 +157,7 @@ Status ExactlyOnce::RecoverProducer(const char* call) {
   backlog_.clear();
   backlog_bytes_ = 0;
   txn_open_ = false;
+  ctx_.counters.replayed.Inc(ctx_.counters.tally.Drop());
   ctx_.audit.TopicTxnAborted();
   ++recoveries_since_commit_;
   ctx_.counters.producers_recreated.Inc();
@@ -234,6 +239,7 @@ Status ExactlyOnce::CommitDone(CommitOutcome out) {
   recoveries_since_commit_ = 0;
   ctx_.backoff.Reset();
   ctx_.counters.committed.Inc();
+  ctx_.counters.tally.Commit();
   log::Debug("transaction_committed", {{"records", std::to_string(txn_records_)}});
   return Status::Ok();
 }
@@ -246,6 +252,7 @@ Status ExactlyOnce::CommitTxn() {
   if (!txn_open_) return Status::Ok();
   if (Status a = AuditOrAbort(); !a.ok() || !txn_open_) return a;
   ctx_.audit.TopicTxnCommitting();
+  ctx_.counters.tally.Seal();
   ListPtr list = TxnOffsetList();
   CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   return CommitDone(CommitCalls(list.get(), cgmd.get()));
@@ -269,6 +276,9 @@ Status ExactlyOnce::AuditOrAbort() {
 // Starts committing the open transaction on the commit thread.
 void ExactlyOnce::StartCommit() {
   ctx_.audit.TopicTxnCommitting();
+  // The records counted so far are this transaction's; those masked while
+  // it commits (the backlog) are the next one's.
+  ctx_.counters.tally.Seal();
   ListPtr list = TxnOffsetList();
   CgmdPtr cgmd(ctx_.kafka->GroupMetadata());
   committing_ = true;
@@ -374,6 +384,9 @@ Status ExactlyOnce::RefuseAt(const PartitionKey& key, int64_t offset) {
   const bool covered = txn_offsets_.count(key) != 0;
   if (txn_open_)
     if (Status a = AbortTxn(/*rewind=*/true); !a.ok()) return a;
+  // The refused record was counted, and no open transaction held it: it
+  // is consumed again too.
+  ctx_.counters.replayed.Inc(ctx_.counters.tally.Drop());
   auto earlier = rewound_to_.find(key);
   if (!covered && (earlier == rewound_to_.end() || earlier->second > offset)) {
     ListPtr l(rd_kafka_topic_partition_list_new(1));

@@ -8,7 +8,7 @@ Status FindingReporter::Report(const engine::MaskedRecord& rec, const engine::Ro
                                int32_t partition, int64_t offset, std::vector<audit::Event>* appended) {
   Status result;
   for (const engine::Finding& f : rec.findings) {
-    (f.unlisted ? counters_.pii_unlisted : counters_.pii_scanned).Inc();
+    counters_.tally.Add(f.unlisted ? counters_.pii_unlisted : counters_.pii_scanned);
     std::string id = topic;
     id.append(1, '\x1f').append(f.field).append(1, '\x1f').append(f.detector).append(f.unlisted ? "\x1fu" : "\x1fs");
     auto it = finding_series_.find(id);
@@ -21,10 +21,10 @@ Status FindingReporter::Report(const engine::MaskedRecord& rec, const engine::Ro
                      : "PII found by scan rules, by topic, field and detector",
           {{"topic", topic}, {"field", field}, {"detector", std::string(f.detector)}});
       if (overflow) {
-        c->Inc();
+        counters_.tally.Add(*c);
       } else {
         it = finding_series_.emplace(id, c).first;
-        it->second->Inc();
+        counters_.tally.Add(*it->second);
         if (f.unlisted)
           log::Warn("unlisted_pii", {{"topic", topic},
                                      {"field", f.field},
@@ -34,7 +34,7 @@ Status FindingReporter::Report(const engine::MaskedRecord& rec, const engine::Ro
                                      {"offset", std::to_string(offset)}});
       }
     } else {
-      it->second->Inc();
+      counters_.tally.Add(*it->second);
     }
     // The trail: every first sighting, whatever the metric cap. After an
     // append failed, the later sightings of this record are not written

@@ -86,6 +86,7 @@ struct Pipeline::Impl {
     ctx.kafka.reset();
     if (ctx.consumer) rd_kafka_destroy(ctx.consumer);
     if (ctx.producer) rd_kafka_destroy(ctx.producer);
+    if (topic_client) rd_kafka_destroy(topic_client);
   }
 
   Context ctx;
@@ -258,7 +259,33 @@ struct Pipeline::Impl {
     rd_kafka_poll_set_consumer(ctx.consumer);
 
     ctx.recreate_producer = [this] { return RecreateProducer(); };
+    if (Status s = NewTopicClient(); !s.ok()) return s;
     return NewProducer();
+  }
+
+  // The output topics live on the destination cluster: when it is not the
+  // source's (at-least-once), a client of its own answers the topic checks
+  // (a producer that never produces, with the destination's properties and
+  // allow.auto.create.topics false, so that asking creates nothing). Else
+  // the consumer asks. Fixed for the pipeline's life: the reload thread and
+  // the watch use it while Run() runs.
+  rd_kafka_t* topic_client = nullptr;  // owned; null: the consumer asks
+  Status NewTopicClient() {
+    if (opt.destination_brokers == opt.source_brokers) return Status::Ok();
+    ConfPtr tc(rd_kafka_conf_new());
+    for (const auto& [k, v] : opt.producer_properties)
+      if (Status s = SetConf(tc.get(), k, v, "destination"); !s.ok()) return s;
+    for (const auto& [k, v] :
+         std::vector<std::pair<const char*, std::string>>{{"bootstrap.servers", opt.destination_brokers},
+                                                          {"client.id", "maskproxy-topics"},
+                                                          {"allow.auto.create.topics", "false"}})
+      if (Status s = SetConf(tc.get(), k, v, "destination"); !s.ok()) return s;
+    rd_kafka_conf_set_log_cb(tc.get(), &Impl::OnLog);
+    char err[512];
+    topic_client = rd_kafka_new(RD_KAFKA_PRODUCER, tc.get(), err, sizeof err);
+    if (!topic_client) return Error(ErrorCode::kKafkaInitFailed, std::string("topic-check client: ") + err);
+    tc.release();
+    return Status::Ok();
   }
 
   // The producer, and the client seam over both handles.
@@ -378,13 +405,17 @@ struct Pipeline::Impl {
   Status Process(Slot& s) {
     const rd_kafka_message_t* m = s.m.get();
     const std::string& topic = s.route->topic;
-    ctx.counters.consumed.Inc();
-    ctx.audit.NoteRecord();
     const engine::RouteRef* route = s.route->ref;
     if (!route) {
-      if (retired_engine) return Park(m, topic);  // a route removed by a reload, still assigned
+      if (retired_engine) return Park(m, topic);  // a route removed by a reload, still assigned (not consumed)
       return Error(ErrorCode::kInternal, "no route for subscribed topic " + topic);
     }
+    // Counted when the record is durable (exactly-once: its transaction
+    // committed), like everything the tally holds.
+    Tally& tally = ctx.counters.tally;
+    tally.Record();
+    tally.Add(ctx.counters.consumed);
+    ctx.audit.NoteRecord();
     RouteInstruments& ri = *s.route->metrics;
 
     rd_kafka_timestamp_type_t tstype;
@@ -432,7 +463,7 @@ struct Pipeline::Impl {
       rd_kafka_header_add(hdrs, kHeaderDlqDetail, -1, why.message.data(), static_cast<ssize_t>(why.message.size()));
       dest = &rt.dead_letter;
       out = value;
-      ctx.counters.DeadLettered(reason).Inc();
+      tally.Add(ctx.counters.DeadLettered(reason));
       dead_reason = ErrorCodeName(why.code);
       log::Warn("record_dead_lettered", {{"topic", topic},
                                          {"partition", std::to_string(m->partition)},
@@ -445,11 +476,11 @@ struct Pipeline::Impl {
     rd_kafka_header_add(hdrs, kHeaderOrigin, -1, origin.data(), static_cast<ssize_t>(origin.size()));
     ctx.size_limits.FitToLimits(m, *route, origin, &dest, &key, &key_len, &out, &hdrs);
     if (dest == &rt.to) {  // not a masked record dead-lettered for its size
-      ctx.counters.masked.Inc();
-      ri.CountProduced(rec);
+      tally.Add(ctx.counters.masked);
+      ri.CountProduced(tally, rec);
     } else {
       const std::string_view reason = dead_reason.empty() ? std::string_view(kReasonTooLarge) : dead_reason;
-      ri.CountDeadLetter(reason);
+      ri.CountDeadLetter(tally, reason);
       ctx.audit.NoteDeadLetter(rt.name, reason);
     }
     if (!opt.audit_topic.empty())
@@ -787,6 +818,7 @@ struct Pipeline::Impl {
                {"dead_lettered", std::to_string(metrics::Global().Total("maskproxy_records_dead_lettered_total"))},
                {"txn_committed", std::to_string(ctx.counters.committed.Value())},
                {"txn_aborted", std::to_string(ctx.counters.aborted.Value())},
+               {"replayed", std::to_string(ctx.counters.replayed.Value())},
                {"inflight_records", std::to_string(ctx.backpressure.inflight_records())},
                {"inflight_bytes", std::to_string(ctx.backpressure.inflight_bytes())},
                {"paused", ctx.backpressure.paused() ? "true" : "false"},
@@ -821,37 +853,79 @@ struct Pipeline::Impl {
     return outputs;
   }
 
+  // Why an output topic cannot take records: the broker's error for it
+  // (UNKNOWN_TOPIC_OR_PART: it does not exist), or, `unanswered`, the
+  // metadata request's own error (no broker answered: _TRANSPORT,
+  // _TIMED_OUT, ...).
+  struct TopicProblem {
+    rd_kafka_resp_err_t err;
+    bool unanswered;
+  };
   // Which output topics the broker does not have (or cannot serve). At
   // start (`log_errors`) each is logged clearly; then the watch thread
   // repeats the check for readiness. Not fatal: records wait (nothing is
   // committed, nothing is lost) and flow once the topic is created. Topics
-  // are never auto-created.
-  std::vector<std::string> CheckOutputTopics(const std::set<std::string>& topics, bool log_errors, int timeout_ms) {
-    std::vector<std::string> missing;
+  // are never auto-created (the asker's allow.auto.create.topics is false).
+  // The destination cluster is asked (topic_client). Once a request goes
+  // unanswered the rest are not asked (each
+  // would wait its timeout too): they are unanswered as well. Thread-safe.
+  std::map<std::string, TopicProblem> CheckOutputTopics(const std::set<std::string>& topics, bool log_errors,
+                                                        int timeout_ms) const {
+    std::map<std::string, TopicProblem> problems;
+    rd_kafka_resp_err_t unanswered = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_t* asker = topic_client ? topic_client : ctx.consumer;
     for (const auto& t : topics) {
-      rd_kafka_topic_t* rkt = rd_kafka_topic_new(ctx.consumer, t.c_str(), nullptr);
+      if (unanswered) {
+        problems[t] = {unanswered, true};
+        continue;
+      }
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(asker, t.c_str(), nullptr);
       const rd_kafka_metadata_t* md = nullptr;
-      rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, timeout_ms);
+      rd_kafka_resp_err_t err = rd_kafka_metadata(asker, 0, rkt, &md, timeout_ms);
       if (err) {
         if (log_errors) log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(err)}});
-        missing.push_back(t);  // not known to exist: not ready
+        problems[t] = {err, true};  // not known to exist: not ready
+        unanswered = err;
       } else if (md->topic_cnt == 1 && md->topics[0].err) {
         if (log_errors)
           log::Error("output_topic_unavailable",
                      {{"topic", t},
                       {"error", rd_kafka_err2name(md->topics[0].err)},
                       {"detail", "records for it wait, uncommitted, until the topic exists and is writable"}});
-        missing.push_back(t);
+        problems[t] = {md->topics[0].err, false};
       }
       if (md) rd_kafka_metadata_destroy(md);
       rd_kafka_topic_destroy(rkt);
     }
-    return missing;
+    return problems;
   }
-
-  void SetMissingTopics(std::vector<std::string> missing) {
-    std::lock_guard<std::mutex> lock(ctx.health.mu);
-    ctx.health.missing_topics = std::move(missing);
+  // Readiness from a check of the output topics: the topics a broker said
+  // are missing, and whether a request went unanswered (then the topics
+  // not asked are not called missing: the brokers are unreachable).
+  void SetTopicHealth(const std::map<std::string, TopicProblem>& problems) {
+    std::vector<std::string> missing;
+    std::string unreachable;
+    for (const auto& [t, p] : problems) {
+      if (p.unanswered)
+        unreachable = rd_kafka_err2name(p.err);
+      else
+        missing.push_back(t);
+    }
+    std::string was_unreachable;
+    bool was_missing;
+    {
+      std::lock_guard<std::mutex> lock(ctx.health.mu);
+      was_unreachable = ctx.health.brokers_unreachable;
+      was_missing = !ctx.health.missing_topics.empty();
+      ctx.health.missing_topics = missing;
+      ctx.health.brokers_unreachable = unreachable;
+    }
+    if (was_unreachable.empty() && !unreachable.empty())
+      log::Warn("brokers_unreachable",
+                {{"error", unreachable}, {"detail", "no broker answered the output-topic check; not ready"}});
+    if (!was_unreachable.empty() && unreachable.empty()) log::Info("brokers_reachable");
+    if ((was_missing || !was_unreachable.empty()) && missing.empty() && unreachable.empty())
+      log::Info("output_topics_available");
   }
 
   // The output-topic watch for readiness: every 5 s, off the record path.
@@ -874,14 +948,7 @@ struct Pipeline::Impl {
       while (!watch_cv.wait_for(lock, std::chrono::seconds(5), [this] { return watch_stop; })) {
         std::set<std::string> topics = watched;
         lock.unlock();
-        std::vector<std::string> missing = CheckOutputTopics(topics, false, 5000);
-        bool was_missing;
-        {
-          std::lock_guard<std::mutex> h(ctx.health.mu);
-          was_missing = !ctx.health.missing_topics.empty();
-        }
-        if (was_missing && missing.empty()) log::Info("output_topics_available");
-        SetMissingTopics(std::move(missing));
+        SetTopicHealth(CheckOutputTopics(topics, false, 5000));
         lock.lock();
       }
     });
@@ -900,7 +967,7 @@ struct Pipeline::Impl {
     if (Status s = delivery->Start(); !s.ok()) return s;
     ctx.health.transactions_ready.store(true);
     SetWatchedTopics(OutputTopics());
-    SetMissingTopics(CheckOutputTopics(OutputTopics(), true, 10000));
+    SetTopicHealth(CheckOutputTopics(OutputTopics(), true, 10000));
     ctx.size_limits.ReadTopicLimits(opt, OutputTopics(), &Impl::OnLog);
     return Subscribe();
   }
@@ -935,6 +1002,7 @@ struct Pipeline::Impl {
     {
       std::lock_guard<std::mutex> lock(ctx.health.mu);
       h.missing_topics = ctx.health.missing_topics;
+      h.brokers_unreachable = ctx.health.brokers_unreachable;
       if (!ctx.health.stopped_on.empty()) {
         h.fatal = true;
         h.fatal_reason = ctx.health.stopped_on;
@@ -1097,6 +1165,15 @@ void Pipeline::SwapEngine(std::shared_ptr<const engine::Engine> engine) {
 
 Health Pipeline::GetHealth() const {
   return impl_->GetHealth();
+}
+
+std::map<std::string, std::string> Pipeline::UnavailableTopics(const std::set<std::string>& topics,
+                                                               int timeout_ms) const {
+  std::map<std::string, std::string> out;
+  for (const auto& [t, p] : impl_->CheckOutputTopics(topics, /*log_errors=*/false, timeout_ms))
+    out[t] = p.unanswered ? std::string("no broker answered (") + rd_kafka_err2name(p.err) + ")"
+                          : std::string(rd_kafka_err2name(p.err));
+  return out;
 }
 
 }  // namespace maskproxy::pipeline

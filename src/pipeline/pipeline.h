@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -133,16 +134,20 @@ struct Options {
 // What the admin endpoint /readyz reports (Pipeline::GetHealth): the
 // pipeline is ready when it has joined its group, its transactions are
 // initialised (always true at-least-once once started), it has not stopped
-// on a fatal error, every destination and dead-letter topic (and the audit
-// topic) exists, and the audit trail can write.
+// on a fatal error, a broker answers, every destination and dead-letter
+// topic (and the audit topic) exists, and the audit trail can write.
 struct Health {
   bool joined_group = false;                // a partition assignment has been received (and not lost since)
   bool transactions_ready = false;          // init_transactions succeeded (exactly-once), or the producer is up
   bool fatal = false;                       // stopped, or stopping, on a fatal error (e.g. fenced)
   std::string fatal_reason;                 // the error's message (no record content)
   std::vector<std::string> missing_topics;  // output topics the broker does not have (checked every few seconds)
-  bool audit_ok = true;                     // the audit trail can write (or none is configured)
-  std::string audit_error;                  // why it cannot (error code and the sink's message; never a value)
+  // Not empty: no broker answered the last output-topic check (librdkafka's
+  // error, e.g. _TRANSPORT): whether the topics exist is unknown, and
+  // missing_topics lists only those a broker said are missing.
+  std::string brokers_unreachable;
+  bool audit_ok = true;     // the audit trail can write (or none is configured)
+  std::string audit_error;  // why it cannot (error code and the sink's message; never a value)
 };
 
 class Pipeline {
@@ -173,6 +178,15 @@ class Pipeline {
   // A snapshot of the readiness conditions; thread-safe (the admin thread
   // calls it while Run() runs).
   [[nodiscard]] Health GetHealth() const;
+  // Which of `topics` the destination cannot take records for, each with
+  // why: the broker's error for the topic (UNKNOWN_TOPIC_OR_PART: it does
+  // not exist; TOPIC_AUTHORIZATION_FAILED, ...), or "no broker answered
+  // (ERR)" when the metadata request went unanswered within timeout_ms.
+  // Empty: every topic exists. One metadata request per topic (never
+  // creating one); thread-safe (a reload asks it while Run() runs, before
+  // it hands over an engine that writes to new topics).
+  [[nodiscard]] std::map<std::string, std::string> UnavailableTopics(const std::set<std::string>& topics,
+                                                                     int timeout_ms) const;
 
   struct Impl;
 

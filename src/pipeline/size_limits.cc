@@ -136,7 +136,7 @@ void SizeLimits::FitToLimits(const rd_kafka_message_t* m, const engine::RouteRef
   }
   // Counted once per record that becomes a dead letter here (a dead letter
   // turned into a reference was counted under its own reason).
-  if (!was_dead_letter) counters_.DeadLettered(kReasonTooLarge).Inc();
+  if (!was_dead_letter) counters_.tally.Add(counters_.DeadLettered(kReasonTooLarge));
   if (!was_dead_letter && !refused) {
     // The raw record to the dead-letter topic, if it fits there.
     rd_kafka_headers_t* raw = CopyHeaders(m);
@@ -196,7 +196,7 @@ void SizeLimits::FitToLimits(const rd_kafka_message_t* m, const engine::RouteRef
   *key = nullptr;
   *key_len = 0;
   *out = reference_value_;
-  counters_.reference_only.Inc();
+  counters_.tally.Add(counters_.reference_only);
   log::Warn("record_dead_lettered_as_reference", {{"topic", src_topic},
                                                   {"partition", std::to_string(m->partition)},
                                                   {"offset", std::to_string(m->offset)},

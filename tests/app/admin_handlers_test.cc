@@ -36,6 +36,20 @@ TEST(AdminReadiness, NamesEveryUnmetCondition) {
   EXPECT_NE(admin::ReadyJson(r).find("\"topics\":[\"analytics.payments\",\"payments.quarantine\"]"), std::string::npos);
 }
 
+// Brokers that do not answer are named as such, not as missing topics
+// (whose advice is to create them).
+TEST(AdminReadiness, UnreachableBrokersAreNotMissingTopics) {
+  pipeline::Health h;
+  h.joined_group = true;
+  h.transactions_ready = true;
+  h.brokers_unreachable = "_TRANSPORT";
+  admin::ReadyReport r = ReadyFromHealth(h, true);
+  ASSERT_EQ(Names(r), (std::vector<std::string>{"broker_unreachable"}));
+  EXPECT_TRUE(r.unmet[0].topics.empty());
+  EXPECT_NE(r.unmet[0].detail.find("_TRANSPORT"), std::string::npos) << r.unmet[0].detail;
+  EXPECT_NE(admin::ReadyJson(r).find("\"condition\":\"broker_unreachable\""), std::string::npos);
+}
+
 TEST(AdminReadiness, FencedAndOtherFatalErrors) {
   pipeline::Health h;
   h.joined_group = true;

@@ -15,8 +15,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,15 +89,18 @@ class ReloadTest : public ::testing::Test {
     ASSERT_TRUE(set.ok()) << set.error().ToString();
     running_ = *set;
     ASSERT_NE(running_.ledger, nullptr);  // the policy encrypts: the ledger file is open (and locked)
-    auto r = Reloader::Create({{policy_path_}, keys_path_, Ledger(), engine::Limits{}, audit_, {}}, running_, *keys,
-                              [this](std::shared_ptr<const engine::Engine> e) {
-                                std::lock_guard<std::mutex> l(mu_);
-                                swapped_.push_back(std::move(e));
-                              });
+    ReloadOptions options{{policy_path_}, keys_path_, Ledger(), engine::Limits{}, audit_, {}};
+    options.unavailable_topics = unavailable_topics_;
+    auto r = Reloader::Create(std::move(options), running_, *keys, [this](std::shared_ptr<const engine::Engine> e) {
+      std::lock_guard<std::mutex> l(mu_);
+      swapped_.push_back(std::move(e));
+    });
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     reloader_ = std::move(r).value();
   }
   std::shared_ptr<test_support::MemorySink> audit_;  // set before Start() to audit the reloads
+  // Set before Start() to check the new output topics of a reload.
+  std::function<std::map<std::string, std::string>(const std::set<std::string>&)> unavailable_topics_;
   std::string Ledger() const { return (fs::path(dir_) / "keys.yaml.usage").string(); }
   size_t Swaps() {
     std::lock_guard<std::mutex> l(mu_);
@@ -321,6 +327,63 @@ TEST_F(ReloadTest, RoutesAddedAndRemovedAreReported) {
   ASSERT_EQ(removed.outcome, ReloadResult::Outcome::kSwapped);
   ASSERT_EQ(removed.routes_removed.size(), 1u);
   EXPECT_EQ(LastSwapped()->FindRoute("orders.eu"), nullptr);
+}
+
+// A reload whose route writes to a topic the destination cluster does not
+// have is rejected like an invalid file (the running set stays, counted,
+// audited, every route's transactions unharmed), naming the topic and the
+// route at file:line:col; only the topics the running set does not use are
+// asked; once the topic exists the same files are taken.
+TEST_F(ReloadTest, AReloadNamingAMissingOutputTopicIsRejected) {
+  std::set<std::string> existing = {"users.out", "users.dlq"};
+  std::vector<std::set<std::string>> asked;
+  unavailable_topics_ = [&](const std::set<std::string>& topics) {
+    asked.push_back(topics);
+    std::map<std::string, std::string> out;
+    for (const auto& t : topics)
+      if (!existing.count(t)) out[t] = "UNKNOWN_TOPIC_OR_PART";
+    return out;
+  };
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+
+  // A change that keeps the outputs asks nothing.
+  Write("users.yaml", Policy(2, kRedact));
+  ASSERT_EQ(reloader_->ReloadNow("http").outcome, ReloadResult::Outcome::kSwapped);
+  EXPECT_TRUE(asked.empty());
+
+  std::string yaml = Policy(3, kTokenize);
+  const std::string dlq = "dead_letter: users.dlq\n";
+  ASSERT_NE(yaml.find(dlq), std::string::npos);
+  yaml.replace(yaml.find(dlq), dlq.size(), "dead_letter: users.dlq2\n");
+  Write("users.yaml", yaml);
+  const uint64_t rejected_before = Reloads("rejected");
+  const size_t swaps = Swaps();
+  ReloadResult r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_EQ(r.error_code, "output_topic_unavailable");
+  ASSERT_EQ(r.errors.size(), 1u) << r.ToJson();
+  // `dead_letter: users.dlq2` is line 6, its value at column 18.
+  EXPECT_EQ(r.errors[0].rfind(policy_path_ + ":6:18: ", 0), 0u) << r.errors[0];
+  EXPECT_NE(r.errors[0].find("route 'users.raw'"), std::string::npos) << r.errors[0];
+  EXPECT_NE(r.errors[0].find("dead_letter topic 'users.dlq2'"), std::string::npos) << r.errors[0];
+  EXPECT_NE(r.errors[0].find("UNKNOWN_TOPIC_OR_PART"), std::string::npos) << r.errors[0];
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0], (std::set<std::string>{"users.dlq2"}));
+  EXPECT_EQ(Swaps(), swaps);
+  EXPECT_EQ(reloader_->engine(), LastSwapped());
+  EXPECT_EQ(Reloads("rejected"), rejected_before + 1);
+  ASSERT_EQ(audit_->Names().back(), "policy_rejected");
+  EXPECT_NE(r.ToJson().find("\"result\":\"rejected\""), std::string::npos);
+
+  // The topic created: the same files are taken.
+  existing.insert("users.dlq2");
+  const size_t saved = asked.size();
+  ReloadResult ok = reloader_->ReloadNow("http");
+  EXPECT_EQ(ok.outcome, ReloadResult::Outcome::kSwapped) << ok.ToJson();
+  EXPECT_EQ(asked.size(), saved + 1);
+  EXPECT_EQ(Swaps(), swaps + 1);
 }
 
 // Waits (bounded) for `n` swaps; the triggers run on their own thread.

@@ -147,6 +147,22 @@ expect 422 '"result":"rejected"' "POST /reload (broken policy)"
 grep -Eq 'policy\.yaml:[0-9]+:[0-9]+: ' <<<"$BODY" || fail "POST /reload: no file:line:col in $BODY"
 http GET /readyz
 expect 200 '"status":"ready"' "GET /readyz after a rejected reload"
+# A route writing to a dead-letter topic the broker does not have: 422 naming
+# the route and the topic at its line (output_topic_unavailable), counted as
+# rejected, the running set stays and the proxy stays ready (records of every
+# route would otherwise wait on that one topic).
+sed -E "s|^( *dead_letter: ).*$|\1$DLQ.absent|" "$WORK/policy.good" >"$WORK/policy.yaml"
+grep -qF "dead_letter: $DLQ.absent" "$WORK/policy.yaml" || fail "could not retarget the dead-letter topic"
+http POST /reload
+expect 422 '"error_code":"output_topic_unavailable"' "POST /reload (dead-letter topic missing)"
+[[ "$BODY" == *"dead_letter topic '$DLQ.absent'"* ]] || fail "POST /reload: the missing topic is not named: $BODY"
+grep -Eq "policy\.yaml:[0-9]+:[0-9]+: route '" <<<"$BODY" || fail "POST /reload: no route at file:line:col in $BODY"
+grep -q '"event":"reload_rejected".*output_topic_unavailable' "$LOG" || fail "no reload_rejected line for the topic"
+http GET /metrics
+rejected="$(awk '$1 == "maskproxy_reloads_total{result=\"rejected\"}" {print $2}' <<<"$BODY")"
+[[ "${rejected:-0}" -ge 2 ]] || fail "maskproxy_reloads_total{result=\"rejected\"} is '${rejected:-}', expected >= 2"
+http GET /readyz
+expect 200 '"status":"ready"' "GET /readyz after a reload naming a missing topic"
 cp "$WORK/policy.good" "$WORK/policy.yaml"
 http POST /reload
 [[ "$CODE" == 200 ]] || fail "POST /reload (policy restored): status $CODE: $BODY"

@@ -845,8 +845,18 @@ class Env {
 uint64_t Aborted() {
   return metrics::Global().Total("maskproxy_transactions_aborted_total");
 }
+// Records consumed and counted: exactly-once, only once their transaction
+// committed (a replay counts once).
 uint64_t Consumed() {
   return metrics::Global().Total("maskproxy_records_consumed_total");
+}
+// Records processed so far, every attempt (replays included): the produce
+// calls the offset spy saw for the run's transactional id (exactly-once
+// only: at-least-once producers are not recorded).
+uint64_t Processed(const Env& env) {
+  std::lock_guard<std::mutex> l(offset_spy::Mu());
+  auto it = offset_spy::ProducedLog().find(env.txn_id());
+  return it == offset_spy::ProducedLog().end() ? 0 : it->second.size();
 }
 
 // Pushes errors onto one broker's stack for one request type, each with a
@@ -1019,6 +1029,69 @@ TEST(PipelineMock, AbortableEndTxnErrorAbortsAndReplays) {
   env.ExpectDeliveredAndCommitted();
 }
 
+// The record counts count records, not attempts: two transactions abort
+// on their commit's EndTxn and every record of them is replayed, yet each
+// record is counted once, when the transaction holding it commits
+// (consumed, masked, by route and outcome, the dead letter by reason), and
+// the replays are counted apart (maskproxy_records_replayed_total).
+TEST(PipelineMock, RecordCountsCountCommittedRecordsNotReplays) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto total = [](const char* name) { return metrics::Global().Total(name); };
+  const char* const names[] = {"maskproxy_records_consumed_total",
+                               "maskproxy_records_masked_total",
+                               "maskproxy_records_total",
+                               "maskproxy_dead_letters_total",
+                               "maskproxy_records_dead_lettered_total",
+                               "maskproxy_records_replayed_total",
+                               "maskproxy_transactions_aborted_total",
+                               "maskproxy_fields_protected_total"};
+  std::map<std::string, uint64_t> before;
+  for (const char* n : names) before[n] = total(n);
+  constexpr int kValid = 20;
+  env.kafka().ProduceBatch(1, kValid, 1);
+  // The first commit fails, the abort succeeds, the second commit fails,
+  // its abort succeeds, the third commits.
+  PushBrokerErrors(
+      env.mc(), kTxnCoordinator, kApiEndTxn,
+      {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}, {RD_KAFKA_RESP_ERR_NO_ERROR}, {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}});
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  env.StopWhenAllCommitted(run.get());  // counts are added on the main thread after the commit: read after Stop
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected errors not hit";
+  auto delta = [&](const char* n) { return total(n) - before[n]; };
+  EXPECT_GE(delta("maskproxy_transactions_aborted_total"), 2u);
+  EXPECT_GT(delta("maskproxy_records_replayed_total"), 0u) << "no record was replayed";
+  EXPECT_EQ(delta("maskproxy_records_consumed_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_records_masked_total"), static_cast<uint64_t>(kValid));
+  EXPECT_EQ(delta("maskproxy_records_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_fields_protected_total"), static_cast<uint64_t>(kValid));  // one rrn each
+  EXPECT_EQ(delta("maskproxy_dead_letters_total"), 1u);
+  EXPECT_EQ(delta("maskproxy_records_dead_lettered_total"), 1u);
+  env.ExpectDeliveredAndCommitted();
+}
+
+// A reload asks the running pipeline which of its new output topics the
+// destination cannot take (app/reload.h): the cluster's topics are fine,
+// one the broker says it does not have is UNKNOWN_TOPIC_OR_PART. (The
+// 2.0.2 mock creates any topic a metadata request names, whatever the
+// request's allow_auto_create: the broker's answer for a missing one is
+// set with rd_kafka_mock_topic_set_error.)
+TEST(PipelineMock, UnavailableTopicsNamesTheTopicsTheClusterDoesNotHave) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 10, 0);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get()));
+  rd_kafka_mock_topic_set_error(env.mc(), "no.such.dlq", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  const std::map<std::string, std::string> missing = {{"no.such.dlq", "UNKNOWN_TOPIC_OR_PART"}};
+  EXPECT_EQ(run->pipeline().UnavailableTopics({kDst, kDlq, "no.such.dlq"}, 5000), missing);
+  EXPECT_EQ(run->pipeline().UnavailableTopics({"no.such.dlq"}, 5000), missing);
+  EXPECT_TRUE(run->pipeline().UnavailableTopics({kDst}, 5000).empty());
+  env.ExpectCleanStop(run.get());
+}
+
 // The same transient error on the commit's EndTxn AND on the abort's EndTxn:
 // abort_transaction() then returns the abortable error (txn_requires_abort,
 // neither fatal nor retriable). The producer has not failed: calling
@@ -1177,16 +1250,16 @@ TEST(PipelineMock, TransactionCoordinatorDownForTwoSeconds) {
   });
   ASSERT_TRUE(run);
   EXPECT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
-  const uint64_t consumed_before = Consumed();
+  const uint64_t processed_before = Processed(env);
   ASSERT_EQ(rd_kafka_mock_broker_set_down(env.mc(), kTxnCoordinator), RD_KAFKA_RESP_ERR_NO_ERROR);
   const auto down_at = Clock::now();
   for (int64_t id = 1001; Clock::now() - down_at < 2s; id += 10) {  // traffic while the coordinator is away
     env.kafka().ProduceValid(id, 10);
     std::this_thread::sleep_for(200ms);
   }
-  const uint64_t consumed_while_down = Consumed() - consumed_before;
+  const uint64_t processed_while_down = Processed(env) - processed_before;
   ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), kTxnCoordinator), RD_KAFKA_RESP_ERR_NO_ERROR);
-  EXPECT_GT(consumed_while_down, 0u) << "no record was consumed while the coordinator was down";
+  EXPECT_GT(processed_while_down, 0u) << "no record was processed while the coordinator was down";
   env.kafka().ProduceBatch(5001, 20, 1);
   env.StopWhenAllCommitted(run.get());
   env.ExpectDeliveredAndCommitted();
@@ -1379,6 +1452,36 @@ void ProduceRefusedScenario(DeliveryMode mode) {
   if (mode == DeliveryMode::kExactlyOnce) env.ExpectDeliveredAndCommitted();
   const Outputs out = env.kafka().ReadOutputs();
   for (const auto& r : out.dst) EXPECT_EQ(r.value.find(kRawRrnPrefix), std::string::npos) << "raw rrn in " << kDst;
+}
+
+// At-least-once counts a record when its delivery succeeds: three produce
+// calls refused, their records consumed again and delivered, yet each
+// record counts once (before: the refused attempts counted too).
+TEST(PipelineMock, RecordCountsCountDeliveredRecordsAtLeastOnce) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto total = [](const char* name) { return metrics::Global().Total(name); };
+  const char* const names[] = {"maskproxy_records_consumed_total", "maskproxy_records_masked_total",
+                               "maskproxy_records_total", "maskproxy_dead_letters_total",
+                               "maskproxy_records_replayed_total"};
+  std::map<std::string, uint64_t> before;
+  for (const char* n : names) before[n] = total(n);
+  constexpr int kValid = 30;
+  env.kafka().ProduceBatch(1, kValid, 1);
+  offset_spy::ProducesToRefuse() = 3;
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.mode = DeliveryMode::kAtLeastOnce; });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(WaitOutputs(env, run.get(), [](const Outputs& o) { return HasIds(o.dst, 1, kValid) && !o.dlq.empty(); }))
+      << "not every record was delivered";
+  EXPECT_EQ(offset_spy::ProducesToRefuse().load(), 0) << "injected refusals not hit";
+  offset_spy::ProducesToRefuse() = 0;
+  env.ExpectCleanStop(run.get());
+  auto delta = [&](const char* n) { return total(n) - before[n]; };
+  EXPECT_GE(delta("maskproxy_records_replayed_total"), 3u);
+  EXPECT_EQ(delta("maskproxy_records_consumed_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_records_masked_total"), static_cast<uint64_t>(kValid));
+  EXPECT_EQ(delta("maskproxy_records_total"), kValid + 1u);
+  EXPECT_EQ(delta("maskproxy_dead_letters_total"), 1u);
 }
 
 TEST(PipelineMock, RefusedProduceCallsAreReplayedExactlyOnce) {
@@ -1968,7 +2071,10 @@ void AuditSinkDownScenario(DeliveryMode mode) {
   const Health down = run->pipeline().GetHealth();
   EXPECT_NE(down.audit_error.find("audit_failed"), std::string::npos) << down.audit_error;
   EXPECT_EQ(reg.Value("maskproxy_audit_sink_up", {}), 0);
-  const uint64_t consumed_at_down = Consumed();
+  // Exactly-once counts consumed records when they commit: the records
+  // processed are the produce calls.
+  auto processed = [&] { return eos ? Processed(env) : Consumed(); };
+  const uint64_t processed_at_down = processed();
   // At least two retries later (about two seconds): still nothing of batch 2
   // committed, and nothing more consumed.
   const int failures_at_down = sink->failures();
@@ -1976,7 +2082,7 @@ void AuditSinkDownScenario(DeliveryMode mode) {
   if (eos) {
     EXPECT_EQ(env.Ledger().committed, committed1) << "offsets committed while the audit trail could not write";
   }
-  EXPECT_EQ(Consumed(), consumed_at_down) << "records consumed while the audit trail could not write";
+  EXPECT_EQ(processed(), processed_at_down) << "records processed while the audit trail could not write";
   EXPECT_FALSE(run->pipeline().GetHealth().audit_ok);
   EXPECT_GE(reg.Value("maskproxy_audit_write_failures_total", {}) - failures0, 3);
 
@@ -2091,11 +2197,12 @@ TEST(PipelineMock, ARewindAtASwapBoundaryDropsTheBatchHeldForIt) {
   ASSERT_TRUE(v2);
   env.kafka().ProduceValid(0, 10);
   env.kafka().Flush();
+  const uint64_t processed0 = Processed(env);
   const uint64_t consumed0 = Consumed();
   // No commit falls due: the first records stay in the open transaction.
   std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_interval_ms = 600000; });
   ASSERT_TRUE(run);
-  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 10; })) << "the first records were not processed";
+  ASSERT_TRUE(WaitUntil([&] { return Processed(env) - processed0 >= 10; })) << "the first records were not processed";
   PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT}});
   SwapWhenPolled swap(&run->pipeline(), v2, 10000);
   const uint64_t aborted_before = Aborted();
@@ -2104,13 +2211,14 @@ TEST(PipelineMock, ARewindAtASwapBoundaryDropsTheBatchHeldForIt) {
   ASSERT_TRUE(WaitUntil([&] { return Aborted() > aborted_before; })) << "the boundary commit did not abort";
   // The first 10, their replay and the 20 new ones (and, if the held batch
   // were produced too, 20 more): then the stop commits what is open.
-  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 40; })) << "the replay was not processed";
+  ASSERT_TRUE(WaitUntil([&] { return Processed(env) - processed0 >= 40; })) << "the replay was not processed";
   std::this_thread::sleep_for(1s);
   const Status s = run->Stop();
   swap.Clear();
   EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
   EXPECT_EQ(PendingBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn), 0u) << "injected error not hit";
-  EXPECT_EQ(Consumed() - consumed0, 40u) << "records processed (10, their replay, 20 new)";
+  EXPECT_EQ(Processed(env) - processed0, 40u) << "records processed (10, their replay, 20 new)";
+  EXPECT_EQ(Consumed() - consumed0, 30u) << "records counted (each once: 10 and 20 new)";
   const std::map<std::string, int> in_committed = OriginsInCommittedTransactions(env);
   EXPECT_EQ(in_committed.size(), 30u) << "origins in committed transactions";
   for (const auto& [origin, count] : in_committed) EXPECT_EQ(count, 1) << origin << " in committed transactions";
@@ -2136,10 +2244,10 @@ TEST(PipelineMock, AnAuditFailureDuringAFailingCommitDoesNotSkipItsRecords) {
   ASSERT_TRUE(run);
   ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "the first records were not committed";
   PushBrokerErrors(env.mc(), kTxnCoordinator, kApiEndTxn, {{RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 1500}});
-  const uint64_t consumed0 = Consumed();
+  const uint64_t processed0 = Processed(env);
   const uint64_t aborted0 = Aborted();
   env.kafka().ProduceBatch(100, 10, 1);
-  ASSERT_TRUE(WaitUntil([&] { return Consumed() - consumed0 >= 10; })) << "the second records were not processed";
+  ASSERT_TRUE(WaitUntil([&] { return Processed(env) - processed0 >= 10; })) << "the second records were not processed";
   std::this_thread::sleep_for(100ms);  // their commit runs, held by the broker
   sink->SetFailing(true);
   ProduceDrift(env.kafka(), 1001, 3);
@@ -2156,5 +2264,73 @@ TEST(PipelineMock, AnAuditFailureDuringAFailingCommitDoesNotSkipItsRecords) {
   for (const auto& [origin, count] : in_committed) EXPECT_EQ(count, 1) << origin << " in committed transactions";
   env.ExpectDeliveredAndCommitted();
 }
+
+// Readiness with every broker down names the brokers, not the topics: the
+// output-topic check's requests go unanswered (broker_unreachable on
+// /readyz), and no topic is called missing (the advice for that is to
+// create it); a reload's topic check says no broker answered. Once the
+// brokers answer again, both are clear.
+TEST(PipelineMock, ReadinessSaysTheBrokersAreUnreachableNotTheTopicsMissing) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 10, 0);
+  std::unique_ptr<Running> run = env.Start();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get()));
+  ASSERT_TRUE(run->pipeline().GetHealth().brokers_unreachable.empty());
+  for (int32_t b = 1; b <= 3; ++b) ASSERT_EQ(rd_kafka_mock_broker_set_down(env.mc(), b), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_TRUE(WaitUntil([&] { return !run->pipeline().GetHealth().brokers_unreachable.empty(); }, 40s))
+      << "the brokers' outage was not seen";
+  const Health down = run->pipeline().GetHealth();
+  // A reload's question about a new topic meets the same silence: it says
+  // so (and the reload is rejected: app/reload.h).
+  const std::map<std::string, std::string> unanswered = run->pipeline().UnavailableTopics({"new.dlq", kDst}, 1500);
+  ASSERT_EQ(unanswered.size(), 2u);
+  for (const auto& [topic, why] : unanswered)
+    EXPECT_EQ(why.rfind("no broker answered (", 0), 0u) << topic << ": " << why;
+  EXPECT_TRUE(down.missing_topics.empty())
+      << "topics called missing while no broker answers: " << down.missing_topics.front();
+  for (int32_t b = 1; b <= 3; ++b) ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), b), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        const Health h = run->pipeline().GetHealth();
+        return h.brokers_unreachable.empty() && h.missing_topics.empty();
+      },
+      40s))
+      << "readiness did not recover";
+  env.ExpectCleanStop(run.get());
+}
+
+// At-least-once may write to another cluster: the output-topic checks (a
+// reload's, readiness) ask the destination cluster, not the source one.
+// (Before, the consumer asked its own cluster.)
+TEST(PipelineMock, TopicChecksAskTheDestinationCluster) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  RkPtr owner = NewClient(RD_KAFKA_PRODUCER, {{"log_level", "3"}});
+  ASSERT_TRUE(owner);
+  rd_kafka_mock_cluster_t* dest = rd_kafka_mock_cluster_new(owner.get(), 1);
+  ASSERT_NE(dest, nullptr);
+  for (const char* t : {kDst, kDlq, "only.on.dest"})
+    ASSERT_EQ(rd_kafka_mock_topic_create(dest, t, 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR) << t;
+  // What each cluster says of a topic it does not have (the 2.0.2 mock
+  // would create it on the question otherwise).
+  rd_kafka_mock_topic_set_error(env.mc(), "only.on.dest", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  rd_kafka_mock_topic_set_error(dest, "missing.on.dest", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  env.kafka().ProduceBatch(1, 10, 0);
+  const std::string dest_brokers = rd_kafka_mock_cluster_bootstraps(dest);
+  std::unique_ptr<Running> run = env.Start([&](Options& o) {
+    o.mode = DeliveryMode::kAtLeastOnce;
+    o.destination_brokers = dest_brokers;
+  });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(WaitUntil([&] { return run->pipeline().GetHealth().joined_group; })) << "never joined";
+  const std::map<std::string, std::string> missing = {{"missing.on.dest", "UNKNOWN_TOPIC_OR_PART"}};
+  EXPECT_EQ(run->pipeline().UnavailableTopics({"only.on.dest", "missing.on.dest"}, 5000), missing);
+  env.ExpectCleanStop(run.get());
+  run.reset();
+  rd_kafka_mock_cluster_destroy(dest);
+}
+
 }  // namespace
 }  // namespace maskproxy::pipeline

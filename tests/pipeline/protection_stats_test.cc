@@ -51,11 +51,11 @@ TEST(ProtectionStats, LinesCarryTheIntervalsDeltasAndTheUnseenRules) {
   ASSERT_TRUE((*eng)->MaskRecord(*route, view, &rec).ok());
   RouteInstruments& ri = counters.ForRoute(*route);
   EXPECT_EQ(&ri, &counters.ForRoute(*route));
-  ri.CountProduced(rec);
+  ri.CountProduced(counters.tally, rec);
   view.value = R"({"user":{"rrn":"900101-7654321"}})";
   ASSERT_TRUE((*eng)->MaskRecord(*route, view, &rec).ok());
-  ri.CountProduced(rec);
-  ri.CountDeadLetter("invalid_json");
+  ri.CountProduced(counters.tally, rec);
+  ri.CountDeadLetter(counters.tally, "invalid_json");
 
   auto lines = stats.Collect(**eng, counters, 30000);
   ASSERT_EQ(lines.size(), 1u);
