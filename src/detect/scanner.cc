@@ -158,7 +158,7 @@ inline bool StrongNumber(Validator v) {
 }
 
 // Detectors for which a '-' or '.' after a digit before the match glues it
-// to a longer number: bank accounts (any 10-14 digits near a bank word:
+// to a longer number: bank accounts (any 11-14 digits near a bank word:
 // "입금 2026-0115-123456789" is a reference number), driver's licences
 // (their old form is the new one's last groups: "29-22-123456-01") and IP
 // addresses (OIDs, versions: "1.3.6.1.4.1"). Every other detector is found after one: "1-"
