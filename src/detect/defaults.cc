@@ -128,9 +128,11 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       // 사업자등록번호 NNN-NN-NNNNN (any narrow separator) or 10 bare digits.
       {"brn", R"(\d{3})" + kNarrowSep + R"(\d{2})" + kNarrowSep + R"(\d{5}|\d{10})", "brn_checksum", {}, 20},
       {"bank_account_kr", kAccount, "bank_account_kr", kBankWords, 20},
-      // 여권번호 M12345678 or M123A4567, also with a '-' or a space after the
-      // letter ("M-12345678") or around the inner one ("M123-A4567").
-      {"passport_kr", R"([MSROGD][ \-]?(?:\d{8}|\d{3}-?[A-Z]-?\d{4}))", "none", {"여권", "passport"}, 20},
+      // 여권번호 M12345678 or M123A4567, in either case ("m12345678": typed
+      // into a form that does not upper-case it), also with a '-', '.', '_'
+      // or a space after the letter ("M-12345678") or a '-' around the inner
+      // one ("M123-A4567"). Only near 여권/passport.
+      {"passport_kr", R"([MSROGDmsrogd][ \-._]?(?:\d{8}|\d{3}-?[A-Za-z]-?\d{4}))", "none", {"여권", "passport"}, 20},
       // (A local part has at most 64 characters, RFC 5321: bounded, so the
       // scan stays linear on long runs of e-mail characters.)
       {"email", R"([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", "email", {}, 20},

@@ -279,6 +279,11 @@ TEST(DetectDefaultsTest, Passport) {
   ExpectNothing({"모델명 M12345678 입고", "passport M1234567", "여권 M1234567890", "여권 XM12345678"});
   // A '-' or a space after the letter, a '-' around the inner one.
   ExpectFound("passport_kr", "여권 ", {"M-12345678", "M 12345678", "M123-A4567", "M-123A4567"}, " 제출");
+  // Lower case (a form that does not upper-case what is typed) and '.' or '_'
+  // after the letter.
+  ExpectFound("passport_kr",
+              "여권번호: ", {"m12345678", "m123a4567", "s12345678", "M.12345678", "M_12345678", "m.123a4567"}, " 제출");
+  ExpectFound("passport_kr", "passport ", {"m12345678", "d123-a4567"}, ".");
   ExpectNothing({"모델 M-12345678", "여권 M--12345678", "여권 M1234-5678"});
 }
 
