@@ -341,7 +341,8 @@ bool HasAnyWord(std::string_view t, size_t from, size_t to, std::initializer_lis
 }
 
 // 운전면허번호 in its weaker forms (defaults.cc): the old 2-6-2 form only right
-// after a region's name ("서울 12-345678-90", also "서울특별시", "경기도") or
+// after a region's name ("서울 12-345678-90", also "서울특별시", "경기도",
+// "서울: ", "Seoul") or
 // after a licence word within 20 characters ("면허번호 12-345678-90"), 12 bare
 // digits only after a licence word (a word after them is as often the next
 // item: "입금계좌 110024483520 케이뱅크 면허번호: …").
@@ -355,8 +356,19 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
   // The old form: 운전 and driver also stand in 운전자보험, 대리운전, "driver
   // app" before other numbers of that shape; only a licence word.
   if (HasAnyWord(t, lo, b, {"면허", "license", "licence"})) return true;
+  // At most three blanks, colons, parentheses or slashes between the region's
+  // name and the number ("서울: 22-…", "서울 (22-…").
   size_t k = b;
-  while (k > 0 && b - k < 2 && (t[k - 1] == ' ' || t[k - 1] == '\t')) --k;
+  while (k > 0 && b - k < 3 &&
+         (t[k - 1] == ' ' || t[k - 1] == '\t' || t[k - 1] == ':' || t[k - 1] == '(' || t[k - 1] == '/'))
+    --k;
+  // The romanized names, in any case ("Seoul 22-…", "GYEONGGI 13-…").
+  static constexpr std::string_view kRomanized[] = {
+      "seoul",     "busan", "gyeonggi", "gangwon", "chungbuk", "chungnam", "jeonbuk", "jeonnam", "gyeongbuk",
+      "gyeongnam", "jeju",  "daegu",    "incheon", "gwangju",  "daejeon",  "ulsan",   "sejong"};
+  for (std::string_view r : kRomanized) {
+    if (k >= r.size() && HasAnyWord(t, k - r.size(), k, {r})) return true;
+  }
   static constexpr std::string_view kSuffixes[] = {"특별자치시", "특별자치도", "특별시", "광역시", "시", "도", ""};
   static constexpr std::string_view kRegions[] = {"서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남",
                                                   "경북", "경남", "제주", "대구", "인천", "광주", "대전", "울산",

@@ -290,11 +290,13 @@ TEST(DetectDefaultsTest, Passport) {
 // The old licence form after a region's full name or a licence word.
 TEST(DetectDefaultsTest, DriverLicenceOldFormContexts) {
   for (const std::string before : {"서울시 ", "서울특별시 ", "경기도 ", "부산광역시 ", "세종특별자치시 ", "경상북도 ",
-                                   "면허번호 ", "면허: ", "driver license no. "}) {
+                                   "면허번호 ", "면허: ", "driver license no. ", "서울: ", "서울 (", "서울/", "Seoul ",
+                                   "SEOUL: ", "gyeonggi ", "Busan(", "주소 Jeju "}) {
     EXPECT_EQ(Scan(before + "22-123456-01"), One("driver_license_kr", "22-123456-01")) << before;
   }
   EXPECT_EQ(Scan("면허: 서울 22 123456 01"), One("driver_license_kr", "22 123456 01"));
-  ExpectNothing({"코드 22-123456-01", "시 22-123456-01", "서울역 22-123456-01"});
+  ExpectNothing({"코드 22-123456-01", "시 22-123456-01", "서울역 22-123456-01", "서울:: : 22-123456-01",
+                 "Seoulite 22-123456-01"});
 }
 
 TEST(DetectDefaultsTest, Ipv4) {
