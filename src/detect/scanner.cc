@@ -283,9 +283,20 @@ inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Vali
   return true;
 }
 
+// A bank account grouped by spaces stands alone: not the first groups of a
+// longer run of digit groups ("5437 5020 0654 8930", a card that fails Luhn)
+// nor its last ones.
+inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
+  if (t.substr(b, e - b).find(' ') == std::string_view::npos) return true;
+  const auto digit = [&](size_t i) { return i < t.size() && IsAsciiDigit(t[i]); };
+  return !(e + 1 < t.size() && t[e] == ' ' && digit(e + 1)) && !(b >= 2 && t[b - 1] == ' ' && digit(b - 2));
+}
+
 // EndOk for the match [b, e): a weak phone number keeps the glue rule after it.
+// A bank account grouped by spaces stands alone (AccountStandsAlone).
 inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, size_t e, Validator v) {
-  return EndOk(norm, t, e, v) && !(v == Validator::kPhoneKr && DigitGlueAfter(norm, t, e) && WeakPhone(v, t, b));
+  return EndOk(norm, t, e, v) && !(v == Validator::kPhoneKr && DigitGlueAfter(norm, t, e) && WeakPhone(v, t, b)) &&
+         (v != Validator::kBankAccountKr || AccountStandsAlone(t, b, e));
 }
 
 // Whether one of d's words occurs in t[from, to), ASCII letters compared

@@ -283,10 +283,12 @@ bool ValidateBankAccount(std::string_view c) {
   char lengths[8];
   size_t groups = 0;
   size_t len = 0;
+  char sep = 0;  // one kind in a number: '-' or ' '
   for (char ch : c) {
     if (IsDigit(ch)) {
       ++len;
-    } else if (ch == '-' && len > 0 && len <= 9 && groups < 7) {
+    } else if ((ch == '-' || ch == ' ') && (sep == 0 || ch == sep) && len > 0 && len <= 9 && groups < 7) {
+      sep = ch;
       lengths[groups++] = static_cast<char>('0' + len);
       len = 0;
     } else {

@@ -259,6 +259,26 @@ TEST(DetectDefaultsTest, BankAccountOtherGroupingsWithContext) {
   });
 }
 
+// Spaces in place of the hyphens, one kind in a number, the number standing
+// alone.
+TEST(DetectDefaultsTest, BankAccountGroupedBySpaces) {
+  for (const std::string acct : {"110 123 456789", "123456 01 123456", "3333 01 1234567", "1002 123 456789",
+                                 "301 1234 5678 91", "207 22 1234567", "1000 1234 5678"}) {
+    EXPECT_EQ(Scan("입금계좌 " + acct + " 확인"), One("bank_account_kr", acct)) << acct;
+    EXPECT_EQ(Scan("신한은행 " + acct), One("bank_account_kr", acct)) << acct;
+  }
+  ExpectNothing({
+      "계좌 110-123 456789",            // two kinds of separator
+      "입금 2024 01 15 처리",           // a date
+      "입금 3 건 100 000",              // counts and amounts
+      "계좌 카드 5437 5020 0654 8930",  // the first groups of a longer run (a card failing Luhn)
+      "계좌 12 3333 01 1234567",        // the last ones
+      "계좌 빌드 9622.7359.2624",       // dotted: a build number
+  });
+  // A card grouped by spaces next to a bank word is a card.
+  EXPECT_EQ(Scan("신한 4111 1111 1111 1111"), One("card", "4111 1111 1111 1111"));
+}
+
 TEST(DetectDefaultsTest, BankAccountHardNegatives) {
   ExpectNothing({
       "회원번호 110-123-456789",                 // account-shaped, no bank context
