@@ -75,9 +75,10 @@ const detect::Scanner* BuiltinScanner() {
 class RuleRewriter final : public codec::ValueRewriter {
  public:
   RuleRewriter(const RouteRef& ref, std::string_view topic, std::vector<Finding>* findings,
-               std::vector<int32_t>* applied)
+               std::vector<int32_t>* applied, std::vector<metrics::Counter*>* unprotectable)
       : route_(*ref.route), scanning_(ref.policy->scanning()), findings_(findings), applied_(applied), ctx_{topic} {
     if (findings_) ctx_.scan_hits = &hits_;
+    ctx_.unprotectable = unprotectable;
   }
 
   // A rule on an object rewrites its scalars but keeps its member names: a
@@ -199,7 +200,7 @@ const codec::PathSet& CapturePath() {
 }  // namespace
 
 Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::string_view bytes, std::string* out,
-                        bool* removed) const {
+                        bool* removed, std::vector<metrics::Counter*>* unprotectable) const {
   const char* what = rule.target == policy::Target::kKey ? "record key" : "header";
   *removed = false;
   out->clear();
@@ -215,6 +216,7 @@ Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::s
   codec::AppendJsonString(bytes, &raw);
   codec::ScalarRef ref{codec::JsonType::kString, raw, bytes};
   transform::ActionContext ctx{topic};
+  ctx.unprotectable = unprotectable;
   std::string json;
   if (Status s = rule.action->Apply(ctx, ref, &json); !s.ok())
     return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
@@ -365,18 +367,21 @@ std::vector<std::string> Engine::SourceTopics() const {
 }
 
 Status Engine::MaskValue(const RouteRef& ref, std::string_view topic, std::string_view value, std::string* out,
-                         std::vector<Finding>* findings, std::vector<int32_t>* applied) const {
+                         std::vector<Finding>* findings, std::vector<int32_t>* applied,
+                         std::vector<metrics::Counter*>* unprotectable) const {
   if (value.size() > limits_.max_record_bytes)
     return Error(ErrorCode::kTooLarge, "value of " + std::to_string(value.size()) + " bytes exceeds max_record_bytes " +
                                            std::to_string(limits_.max_record_bytes));
   const size_t findings_before = findings ? findings->size() : 0;
   const size_t applied_before = applied ? applied->size() : 0;
-  RuleRewriter rw(ref, topic, findings, applied);
+  const size_t unprotectable_before = unprotectable ? unprotectable->size() : 0;
+  RuleRewriter rw(ref, topic, findings, applied, unprotectable);
   codec::JsonLimits jl{limits_.max_depth};
   auto stats = codec::RewriteJson(value, ref.route->paths, jl, rw, out);
   if (!stats.ok() || stats->root_type != codec::JsonType::kObject) {
     if (findings) findings->resize(findings_before);  // nothing was produced
     if (applied) applied->resize(applied_before);
+    if (unprotectable) unprotectable->resize(unprotectable_before);
     if (!stats.ok()) return stats.error();
     out->clear();
     return Error(ErrorCode::kNotObject, "record value is JSON but not an object");

@@ -97,9 +97,13 @@ class Engine {
   // `findings`, if given, gets what the route's scans found (appended);
   // `applied`, if given, the index (in route.rules) of the rule behind each
   // value a rule rewrote (appended; for metrics).
+  // `unprotectable`, if given, gets the counter of each value
+  // `on_unprotectable: redact` redacted (appended; the caller counts them);
+  // without it they are counted at once.
   [[nodiscard]] Status MaskValue(const RouteRef& route, std::string_view topic, std::string_view value,
                                  std::string* out, std::vector<Finding>* findings = nullptr,
-                                 std::vector<int32_t>* applied = nullptr) const;
+                                 std::vector<int32_t>* applied = nullptr,
+                                 std::vector<metrics::Counter*>* unprotectable = nullptr) const;
 
   // Masks a whole record: its key, headers and value, as the route says (see
   // record.h). *out is reused between calls (keep one per thread): when no
@@ -146,8 +150,9 @@ class Engine {
   // be valid UTF-8 (else "invalid_utf8"). *out gets the new bytes; *removed
   // is set instead when the action removes the value (redact: the key becomes
   // null, the header is dropped). Errors as MaskValue, never with the value.
+  // `unprotectable` as in MaskValue.
   [[nodiscard]] Status MaskPart(const policy::Rule& rule, std::string_view topic, std::string_view bytes,
-                                std::string* out, bool* removed) const;
+                                std::string* out, bool* removed, std::vector<metrics::Counter*>* unprotectable) const;
 
   std::vector<std::shared_ptr<const policy::Policy>> policies_;
   std::vector<RouteRef> routes_;

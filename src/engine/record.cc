@@ -85,7 +85,8 @@ Status Engine::MaskKey(const RouteRef& ref, const RecordView& rec, MaskedRecord*
   if (!rec.key) return Status::Ok();
   if (rt.key_rule >= 0) {
     bool removed = false;
-    Status s = MaskPart(rt.rules[static_cast<size_t>(rt.key_rule)], rec.topic, *rec.key, &out->key_buf, &removed);
+    Status s = MaskPart(rt.rules[static_cast<size_t>(rt.key_rule)], rec.topic, *rec.key, &out->key_buf, &removed,
+                        &out->unprotectable);
     if (!s.ok()) return s;
     out->applied.push_back(rt.key_rule);
     out->key = removed ? std::nullopt : std::optional<std::string_view>(out->key_buf);
@@ -146,7 +147,8 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
         continue;
       }
       bool removed = false;
-      if (Status s = MaskPart(*rule, rec.topic, *h.value, &out->scratch, &removed); !s.ok()) return s;
+      if (Status s = MaskPart(*rule, rec.topic, *h.value, &out->scratch, &removed, &out->unprotectable); !s.ok())
+        return s;
       out->applied.push_back(static_cast<int32_t>(rule - rt.rules.data()));
       if (removed)
         changed_at(i);
@@ -204,13 +206,16 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
 Status Engine::MaskRecord(const RouteRef& ref, const RecordView& rec, MaskedRecord* out) const {
   out->findings.clear();
   out->applied.clear();
+  out->unprotectable.clear();
   out->value.clear();
   out->tombstone = !rec.value;
   Status s = MaskKey(ref, rec, out);
   if (s.ok()) s = MaskHeaders(ref, rec, out);
-  if (s.ok() && rec.value) s = MaskValue(ref, rec.topic, *rec.value, &out->value, &out->findings, &out->applied);
+  if (s.ok() && rec.value)
+    s = MaskValue(ref, rec.topic, *rec.value, &out->value, &out->findings, &out->applied, &out->unprotectable);
   if (!s.ok()) {
     out->applied.clear();
+    out->unprotectable.clear();
     out->key.reset();
     out->value.clear();
     out->headers.clear();
@@ -279,6 +284,7 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
 Status Engine::MaskCsvRow(const RouteRef& ref, const CsvPlan& plan, std::string_view topic,
                           std::span<const std::string_view> cells, CsvRow* out) const {
   out->findings.clear();
+  out->unprotectable.clear();
   if (cells.size() != plan.columns())
     return Error(ErrorCode::kFieldCount,
                  std::to_string(cells.size()) + " fields, the header has " + std::to_string(plan.columns()));
@@ -294,8 +300,9 @@ Status Engine::MaskCsvRow(const RouteRef& ref, const CsvPlan& plan, std::string_
     if (!col.reads) continue;
     if (col.rule) {
       bool removed = false;
-      if (Status s = MaskPart(*col.rule, topic, cells[c], &cell.text, &removed); !s.ok()) {
+      if (Status s = MaskPart(*col.rule, topic, cells[c], &cell.text, &removed, &out->unprotectable); !s.ok()) {
         out->findings.clear();
+        out->unprotectable.clear();
         return s;
       }
       if (removed) cell.text.clear();  // JSON null: an empty cell
@@ -305,6 +312,7 @@ Status Engine::MaskCsvRow(const RouteRef& ref, const CsvPlan& plan, std::string_
     bool changed = false;
     if (Status s = ScanUnlisted(ref, topic, col.name, cells[c], &cell.text, &changed, &out->findings); !s.ok()) {
       out->findings.clear();
+      out->unprotectable.clear();
       return s;
     }
     if (changed) cell.state = CsvCell::State::kText;

@@ -25,6 +25,10 @@
 #include <string_view>
 #include <vector>
 
+namespace maskproxy::metrics {
+class Counter;
+}  // namespace maskproxy::metrics
+
 namespace maskproxy::policy {
 struct Rule;
 struct Route;
@@ -68,6 +72,11 @@ struct MaskedRecord {
   // route.rules (a rule applied to three array elements appears three
   // times). For metrics; empty when no rule applied.
   std::vector<int32_t> applied;
+  // One entry per value `on_unprotectable: redact` redacted: the counter of
+  // maskproxy_unprotectable_values_total{route,rule} to count it in, when the
+  // driver knows the record is durable (not counted by the engine: a record
+  // masked again after an abort would count twice, a dry run would count).
+  std::vector<metrics::Counter*> unprotectable;
 
   std::string key_buf;  // storage for a changed key
   std::string scratch;
@@ -105,8 +114,9 @@ struct CsvCell {
 };
 
 struct CsvRow {
-  std::vector<CsvCell> cells;     // one per column of the plan
-  std::vector<Finding> findings;  // what the scans found in the row
+  std::vector<CsvCell> cells;                    // one per column of the plan
+  std::vector<Finding> findings;                 // what the scans found in the row
+  std::vector<metrics::Counter*> unprotectable;  // as MaskedRecord::unprotectable
 };
 
 }  // namespace maskproxy::engine

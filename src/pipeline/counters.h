@@ -86,6 +86,7 @@ struct RouteInstruments {
     tally.Add(*(rec.applied.empty() && rec.findings.empty() ? passed : masked));
     for (int32_t rule : rec.applied) tally.Add(*by_rule[static_cast<size_t>(rule)]);
     for (const engine::Finding& f : rec.findings) tally.Add(DetectorHit(f.detector));
+    for (metrics::Counter* c : rec.unprotectable) tally.Add(*c);
   }
   // A record sent to the dead-letter topic.
   void CountDeadLetter(Tally& tally, std::string_view reason) {

@@ -16,6 +16,10 @@
 #include "codec/json.h"
 #include "common/result.h"
 
+namespace maskproxy::metrics {
+class Counter;
+}  // namespace maskproxy::metrics
+
 namespace maskproxy::transform {
 
 // What an action knows about where the value came from. Used as associated
@@ -25,6 +29,11 @@ struct ActionContext {
   // When set, the `scan` action appends the detector name of each hit
   // (names live as long as the policy). Never the value.
   std::vector<std::string_view>* scan_hits = nullptr;
+  // When set, `on_unprotectable: redact` appends its counter for each value
+  // it redacted instead of counting it at once: the caller counts the
+  // record's values when the record is durable (the pipeline: when its
+  // transaction commits), or never (a dry run).
+  std::vector<metrics::Counter*>* unprotectable = nullptr;
 };
 
 class Action {

@@ -46,7 +46,10 @@ Status RedactUnprotectable::Apply(const ActionContext& ctx, const codec::ScalarR
   if (s.ok() || !IsUnprotectable(s.error().code)) return s;
   out->resize(before);  // an action may have written part of its output
   out->append("null");
-  counter_->Inc();
+  if (ctx.unprotectable)
+    ctx.unprotectable->push_back(counter_);
+  else
+    counter_->Inc();
   return Status::Ok();
 }
 

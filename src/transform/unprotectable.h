@@ -59,7 +59,8 @@ class RedactUnprotectable final : public Action {
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(std::unique_ptr<const Action> inner,
                                                               metrics::Counter* counter);
   // The inner action's output; if it refuses the value (IsUnprotectable), the
-  // partial output is dropped, "null" is appended and the counter counts it.
+  // partial output is dropped, "null" is appended and the counter counts it
+  // (or goes to ctx.unprotectable, for the caller to count).
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
   [[nodiscard]] bool RemovesMember() const override { return inner_->RemovesMember(); }
   [[nodiscard]] std::string KeyRef() const override { return inner_->KeyRef(); }

@@ -12,6 +12,7 @@
 #include "pipeline/counters.h"
 #include "policy/policy.h"
 #include "support/keyring_fixture.h"
+#include "transform/unprotectable.h"
 
 namespace maskproxy::pipeline {
 namespace {
@@ -84,6 +85,47 @@ TEST(ProtectionStats, LinesCarryTheIntervalsDeltasAndTheUnseenRules) {
   EXPECT_NE(m["unseen"].find("user.name:redact"), std::string::npos) << m["unseen"];
   EXPECT_NE(m["unseen"].find("$key:tokenize"), std::string::npos) << m["unseen"];
   EXPECT_EQ(m["dead_letter_reasons"], "");
+}
+
+// maskproxy_unprotectable_values_total counts a record's redacted values
+// when its transaction commits, as the other record counts: not when an
+// aborted transaction's records are masked again (before, every replay
+// counted them again, and the playground's dry runs counted in the running
+// proxy's metrics).
+TEST(ProtectionStats, UnprotectableValuesCountWhenTheRecordIsDurable) {
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x42)}}});
+  ASSERT_TRUE(keys.ok());
+  auto pol = policy::Policy::Parse(
+      "policy: unprot\nversion: 1\nroutes:\n"
+      "  - name: unprotroute\n    from: unprot.src\n    to: unprot.dst\n    dead_letter: unprot.dlq\n    rules:\n"
+      "      - { path: d, action: generalize, to: year, on_unprotectable: redact }\n",
+      "unprot.yaml", *keys);
+  ASSERT_TRUE(pol.ok()) << pol.error().ToString();
+  auto eng = engine::Engine::Create({*pol}, {});
+  ASSERT_TRUE(eng.ok());
+  const engine::RouteRef* route = (*eng)->FindRoute("unprot.src");
+  ASSERT_NE(route, nullptr);
+  metrics::Counter* counter = transform::UnprotectableCounter("unprotroute", "d");
+  const uint64_t before = counter->Value();
+
+  Counters counters = Counters::Create();
+  counters.tally.Defer(true);
+  RouteInstruments& ri = counters.ForRoute(*route);
+  engine::MaskedRecord rec;
+  const engine::RecordView view{"unprot.src", std::nullopt, std::string_view(R"({"d":"someday"})"), {}};
+  ASSERT_TRUE((*eng)->MaskRecord(*route, view, &rec).ok());
+  EXPECT_EQ(rec.value, R"({"d":null})");
+  EXPECT_EQ(counter->Value(), before) << "not counted while masking";
+  // Masked, then its transaction aborts: dropped. Masked again, committed.
+  ri.CountProduced(counters.tally, rec);
+  counters.tally.Seal();
+  EXPECT_EQ(counters.tally.Drop(), 0u);
+  EXPECT_EQ(counter->Value(), before);
+  ASSERT_TRUE((*eng)->MaskRecord(*route, view, &rec).ok());
+  ri.CountProduced(counters.tally, rec);
+  counters.tally.Seal();
+  counters.tally.Commit();
+  EXPECT_EQ(counter->Value(), before + 1);
 }
 
 }  // namespace

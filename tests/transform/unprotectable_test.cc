@@ -133,13 +133,20 @@ TEST(Unprotectable, KeyBecomesNullAndHeaderIsRemoved) {
   };
   ASSERT_TRUE(mask("ACCT-?", "x", "1").ok());
   EXPECT_FALSE(out.key.has_value()) << "the key becomes null";
+  // The record carries the count; the driver counts it when the record is
+  // durable (a record masked again after an abort must not count twice).
+  EXPECT_EQ(out.unprotectable, (std::vector<metrics::Counter*>{UnprotectableCounter("parts", "$key")}));
+  EXPECT_EQ(Count("parts", "$key"), key_before);
+  for (metrics::Counter* c : out.unprotectable) c->Inc();
   ASSERT_TRUE(mask("12345678", "x", "1").ok());
   ASSERT_TRUE(out.key.has_value());
   EXPECT_EQ(out.key->size(), 8u);
   EXPECT_NE(*out.key, "12345678");
+  EXPECT_TRUE(out.unprotectable.empty()) << "cleared for the next record";
   ASSERT_TRUE(mask("12345678", "rrn", "N/A").ok());
   ASSERT_TRUE(out.headers_changed);
   EXPECT_TRUE(out.headers.empty()) << "the header is removed";
+  for (metrics::Counter* c : out.unprotectable) c->Inc();
   EXPECT_EQ(Count("parts", "$key"), key_before + 1);
   EXPECT_EQ(Count("parts", "$header.rrn"), hdr_before + 1);
   // A header rule without the option still refuses the record.
