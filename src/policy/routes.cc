@@ -460,6 +460,11 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     if (auto v = RequireString(c, node, "name", "route"); !v.ok()) {
       diag.Add(v.error());
       ok = false;
+    } else if (auto flaw = codec::FindNameFlaw(*v)) {
+      // A route's name is a metric label, a log field and what a reveal
+      // names: what a reader sees must be all of it.
+      diag.Add(c.At(node["name"], "route name at character " + std::to_string(flaw->pos + 1) + ": " + flaw->what));
+      ok = false;
     } else {
       r.name = *v;
     }

@@ -482,6 +482,18 @@ TEST(PolicyParse, NamesFromTheFileCannotBreakOrHideAnErrorLine) {
   }
 }
 
+// A route's name is a metric label, a log field and what a reveal names: a
+// line break or a bidirectional override in it is refused.
+TEST(PolicyParse, RouteNamesMustBeVisibleUtf8) {
+  for (const char* name : {"\"pay\\nments\"", "\"pay\\u202Ements\"", "\"pay\\u200Bments\""}) {
+    EXPECT_TRUE(FailsAt(std::string("policy: p\nversion: 1\nroutes:\n  - name: ") + name +
+                            "\n    from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
+                            "    rules: [{ path: a, action: redact }]\n",
+                        "p.yaml:4:11:", {"route name at character 4"}))
+        << name;
+  }
+}
+
 // A rule's or binary's header name with a character a reader does not see
 // would name another header than the one it shows; one that is not UTF-8
 // names none. Both are refused where they are written.
