@@ -2,9 +2,13 @@
 // (commands.h).
 #include "app/cli.h"
 
+#include <sys/prctl.h>
+
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/commands.h"
@@ -48,7 +52,17 @@ Exit status: 0 success, 1 runtime failure (e.g. fenced by another instance),
 
 }  // namespace
 
+bool DisableCoreDumps() {
+  if (const char* allow = std::getenv("MASKPROXY_ALLOW_CORE_DUMPS"); allow && std::string_view(allow) == "1")
+    return true;
+  return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
+}
+
 int Main(int argc, char** argv) {
+  if (!DisableCoreDumps()) {
+    std::fputs("maskproxy: cannot disable core dumps (prctl PR_SET_DUMPABLE); refusing to hold keys\n", stderr);
+    return kExitFailure;
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::fputs(kMainHelp, stderr);

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -245,14 +246,27 @@ Result<std::string> CertificateSubject(const std::string& cert_file, const std::
   return out;
 }
 
-// The OS user: the name of getuid(), with $SUDO_USER when run through sudo.
+}  // namespace
+
 std::string OsUser() {
   std::string user;
   if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) user = pw->pw_name;
   if (user.empty()) user = "uid:" + std::to_string(getuid());
-  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) user += " (sudo from " + std::string(sudo) + ")";
+  // sudo sets SUDO_USER and SUDO_UID for the root it runs as; anyone can
+  // set them otherwise. Only as root, and only when SUDO_UID is the uid
+  // SUDO_USER names, is it who ran sudo; its name is kept only if it prints
+  // as a plain one (text::IsOneLine, at most 64 bytes).
+  const char* sudo = std::getenv("SUDO_USER");
+  const char* sudo_uid = std::getenv("SUDO_UID");
+  if (getuid() == 0 && sudo && *sudo && sudo_uid && *sudo_uid) {
+    const passwd* pw = getpwnam(sudo);
+    if (pw && std::to_string(pw->pw_uid) == sudo_uid && std::strlen(sudo) <= 64 && text::IsOneLine(sudo))
+      user += " (sudo from " + std::string(sudo) + ")";
+  }
   return user;
 }
+
+namespace {
 
 // Break-glass: the config's policies and keyring in this process, the
 // config's audit trail (refused without one), the operator from --cert or

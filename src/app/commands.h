@@ -15,4 +15,10 @@ int CmdReveal(const std::vector<std::string>& args);  // cmd_reveal.cc
 int CmdMask(const std::vector<std::string>& args);    // cmd_mask.cc
 int CmdAudit(const std::vector<std::string>& args);   // cmd_audit.cc
 
+// The operator an offline reveal without --cert records (cmd_reveal.cc): the
+// name of getuid(), with "(sudo from NAME)" only when running as root and
+// SUDO_USER and SUDO_UID name the same account (the environment alone is
+// anyone's to set).
+[[nodiscard]] std::string OsUser();
+
 }  // namespace maskproxy::app
