@@ -60,9 +60,10 @@ policies and keyring itself, needs the config's audit trail (audit: file,
 key_file) and writes to it before anything is printed; the operator recorded
 is the subject of --cert if given (with --key, its private key, and valid
 under the config's admin.tls.client_ca_file when it names one), else the OS
-user (and $SUDO_USER). --reason must be a purpose class. Roles are not
-applied offline (whoever can read the keyring can reveal); the trail is what
-makes it accountable, and every refusal is in it too. Offline, the operator
+user (and $SUDO_USER, as root through sudo). --reason must be a purpose
+class. Roles are not applied offline (whoever can read the keyring can
+reveal); the trail is what makes it accountable, and every refusal is in it
+too, a refused --cert included. Offline, the operator
 also reads the audit key: keep the trail where the operator cannot rewrite
 it (an append-only mount, shipped off the host, or the audit topic).
 
@@ -280,33 +281,25 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
                                                              "an offline reveal writes there first, so nothing is "
                                                              "revealed without one"),
                 kExitUsage);
+  // The operator: the subject of --cert, else the OS user. A certificate
+  // refused (not signed by the client CA, expired, without its key) is an
+  // attempt to act under another name: audited as denied, under the OS user.
   std::string subject;
+  std::string cert_refused;
   if (!cert.empty()) {
     auto s = CertificateSubject(cert, key, cfg->admin.tls_client_ca_file);
-    if (!s.ok()) return Usage("reveal: " + s.error().message);
-    subject = std::move(s).value();
+    if (s.ok()) {
+      subject = std::move(s).value();
+    } else {
+      cert_refused = s.error().message;
+      subject = OsUser() + " (--cert refused)";
+    }
   } else {
     subject = OsUser();
   }
   auto trail = audit::FileTrail::Open(
       {.path = cfg->audit.file, .key_file = cfg->audit.key_file, .checkpoint_every = cfg->audit.checkpoint_every});
   if (!trail.ok()) return Fail(trail.error(), kExitFailure);
-  // Key custody: only the keys that reverse (a tokenization keyring is never
-  // read, tokenize rules are never constructed); the policy with the route.
-  // Wrapped versions are unwrapped through the config's KMS (else the
-  // environment's); none needed for a keyring without them.
-  auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
-  if (!kms.ok()) return Fail(kms.error(), kExitUsage);
-  // Every policy of the config, as the proxy loads them: the route that
-  // reads --topic is decided among all of them (reveal::RouteReading).
-  auto policies = LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get());
-  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
-  std::shared_ptr<const policy::Policy> policy;
-  for (const auto& p : *policies)
-    if (p->FindRoute(request.route)) {
-      policy = p;
-      break;
-    }
   reveal::RevealRequest rr{.route = request.route,
                            .field = request.field,
                            .topic = request.topic,
@@ -320,6 +313,7 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
                            .json = request.json,
                            .values = {}};
   std::shared_ptr<audit::Sink> sink = *trail;
+  std::shared_ptr<const policy::Policy> policy;
   // Every refusal is audited as denied: a break-glass attempt is worth a
   // line even when wrong.
   auto refuse = [&](ErrorCode code, const std::string& why) {
@@ -328,6 +322,22 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
     if (Status s = sink->Append(audit::ToEvent(denied)); !s.ok()) return Fail(s.error(), kExitFailure);
     return Usage("reveal: " + why);
   };
+  if (!cert_refused.empty()) return refuse(ErrorCode::kRevealDenied, cert_refused);
+  // Key custody: only the keys that reverse (a tokenization keyring is never
+  // read, tokenize rules are never constructed); the policy with the route.
+  // Wrapped versions are unwrapped through the config's KMS (else the
+  // environment's); none needed for a keyring without them.
+  auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
+  if (!kms.ok()) return Fail(kms.error(), kExitUsage);
+  // Every policy of the config, as the proxy loads them: the route that
+  // reads --topic is decided among all of them (reveal::RouteReading).
+  auto policies = LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get());
+  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
+  for (const auto& p : *policies)
+    if (p->FindRoute(request.route)) {
+      policy = p;
+      break;
+    }
   if (!reveal::IsPurposeClass(request.reason))
     return refuse(ErrorCode::kInvalidArgument,
                   "--reason must be a purpose class: " + text::Join(reveal::PurposeClasses()));

@@ -170,5 +170,23 @@ TEST_F(CmdRevealTest, PlainOutputRefusesAValueThatIsNotOneLine) {
   EXPECT_EQ(r.out, "\"other@a.com\"\n\"victim\\nsecond-line\"\n\"ls\\u2028x\\u009b\"\n");
 }
 
+// Found by review: a certificate refused for the operator (another person's
+// without its key, expired, from another CA) exited 2 with nothing in the
+// trail, though an attempt to act under another name is the refusal that
+// matters most. It is audited as denied, under the OS user.
+TEST_F(CmdRevealTest, ARefusedCertificateIsAuditedAsDenied) {
+  std::ofstream(Path("someone.pem")) << "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n";
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "ra", "--cert", Path("someone.pem"), masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  const std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"denied\":\"reveal_denied\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
+  EXPECT_EQ(Trail().find("victim"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace maskproxy::app
