@@ -174,6 +174,7 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
   uint64_t expected = 1;
   uint64_t last_checkpoint_seq = 0;
   bool last_final = false;
+  uint32_t max_kv = 0;
   for (size_t i = 0; i < complete_lines; ++i) {
     const Line& ln = lines[i];
     if (!ln.parsed) {
@@ -190,6 +191,15 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
       r.first_problem = entry + ": mac does not verify (modified, or forged without the key)";
       return r;
     }
+    // The writer signs with the key file's active version, and a rotation
+    // only raises it: a later entry under an older version was signed with
+    // a key retired by then (whoever still holds it rewrote the entry).
+    if (p.kv < max_kv) {
+      r.first_problem = entry + ": signed with audit key version " + std::to_string(p.kv) + " after version " +
+                        std::to_string(max_kv) + " signed an earlier entry (rewritten with a retired key)";
+      return r;
+    }
+    max_kv = p.kv;
     if (p.seq != expected) {
       const std::string head =
           L(i) + ": seq " + std::to_string(p.seq) + " where " + std::to_string(expected) + " was expected";

@@ -20,6 +20,12 @@
 //              hash of the line before it (taken from another trail under
 //              the same key: "line 20: prev does not match the hash of line
 //              19 (an entry inserted or taken from another trail)").
+//   retired    an authentic entry signed with an older version of key
+//              "audit" than an entry before it: the writer signs with the
+//              active version and `keys rotate` only raises it, so the entry
+//              was rewritten by someone holding a retired version ("entry 9
+//              (line 9): signed with audit key version 1 after version 2
+//              signed an earlier entry (rewritten with a retired key)").
 //   truncated  the trail does not end with a final checkpoint (the one
 //              FileTrail::Close writes at stop): "open: 4 entries after the
 //              last checkpoint at seq 200 and no final checkpoint (cut short,

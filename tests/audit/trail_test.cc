@@ -256,6 +256,26 @@ TEST_F(TrailTest, RotatedAuditKeyKeepsOldEntriesVerifiable) {
   EXPECT_NE(Lines().back().find("\"kv\":2,"), std::string::npos);
 }
 
+// Found by review: an operator who kept audit key version 1 (a rotation
+// retired it) rewrote an entry written under version 2, and every entry
+// after it, signing with version 1: verify said intact. A later entry under
+// an older version than an earlier one is reported.
+TEST_F(TrailTest, AnEntryUnderARetiredKeyVersionIsReported) {
+  Write(2);
+  WriteKeys("audit-keys.yaml", {{"audit", {Material(7), Material(8)}}});
+  Write(2);
+  const size_t v2_entries = Lines().size();
+  WriteKeys("audit-keys.yaml", {{"audit", {Material(7), Material(8)}, /*active=*/1}});
+  Write(1);  // what the holder of version 1 can sign
+  WriteKeys("audit-keys.yaml", {{"audit", {Material(7), Material(8)}}});
+  VerifyReport r = Check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_problem, "entry " + std::to_string(v2_entries + 1) + " (line " + std::to_string(v2_entries + 1) +
+                                 "): signed with audit key version 1 after version 2 signed an earlier entry "
+                                 "(rewritten with a retired key)");
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered);
+}
+
 TEST_F(TrailTest, OpenRefusesTamperedTrailsLooseModesAndMixedKeyFiles) {
   Write(3);
   std::vector<std::string> lines = Lines();
