@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -90,7 +91,8 @@ bool DataString(std::string_view body, std::string_view field, std::string_view*
 }
 
 // Transit's first error text ({"errors":["..."]}), printable ASCII, at most
-// 200 characters; "" when there is none.
+// 200 characters, a JSON escape read as one character ("\t" a space, "\u…"
+// a '?'); "" when there is none.
 std::string FirstError(std::string_view body) {
   size_t at = body.find("\"errors\"");
   if (at == std::string_view::npos) return "";
@@ -102,7 +104,12 @@ std::string FirstError(std::string_view body) {
     if (c == '"') break;
     if (c == '\\') {
       if (++i >= body.size()) break;
-      c = body[i] == 'n' ? ' ' : body[i];
+      c = body[i];
+      if (c == 'n' || c == 't' || c == 'r' || c == 'f' || c == 'b') c = ' ';
+      if (c == 'u') {
+        c = '?';
+        i = std::min(i + 4, body.size() - 1);
+      }
     }
     out += (c >= 0x20 && c < 0x7f) ? c : '?';
   }
@@ -212,6 +219,13 @@ Result<net::Response> TransitClient::Call(std::string_view op, std::string_view 
   }
   std::string cause = FirstError(resp->body);
   Wipe(&resp->body);
+  // A gateway in front of the KMS may echo the request's headers in its
+  // error: a text holding the token, or its first 8 characters (cut at 200),
+  // is not shown.
+  if (!options_.token.empty() && cause.find(options_.token.substr(0, 8)) != std::string::npos) {
+    Wipe(&cause);
+    cause = "(the error text is withheld: it quotes the token)";
+  }
   std::string msg = "HTTP " + std::to_string(status) + (cause.empty() ? "" : ": " + cause);
   if (status == 401 || status == 403) return fail(ErrorCode::kKmsDenied, msg + " (check the token and its policy)");
   if (status >= 500) return fail(ErrorCode::kKmsUnreachable, msg);

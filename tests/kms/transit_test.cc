@@ -149,6 +149,28 @@ TEST_F(TransitTest, ErrorsMapToCodesWithoutTokenOrBody) {
   }
 }
 
+// Found by review: a gateway that echoed the request's headers in its error
+// put the token in the error text, and a tab escape was shown as a 't'.
+TEST_F(TransitTest, AnErrorTextQuotingTheTokenIsWithheldAndEscapesReadAsSpaces) {
+  auto c = Make();
+  script_->answers.push_back(
+      Answer(400, std::string(R"({"errors":["invalid request, X-Vault-Token=)") + kToken + R"("]})"));
+  auto a = c->Decrypt("maskproxy", "vault:v1:QUJD");
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().message.find("s.dev-roo"), std::string::npos) << a.error().message;
+  EXPECT_NE(a.error().message.find("withheld"), std::string::npos) << a.error().message;
+  // Cut at 200 characters, only its start remains: withheld too.
+  script_->answers.push_back(
+      Answer(400, R"({"errors":[")" + std::string(190, 'x') + std::string(kToken).substr(0, 9) + R"("]})"));
+  auto b = c->Decrypt("maskproxy", "vault:v1:QUJD");
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().message.find("s.dev-roo"), std::string::npos) << b.error().message;
+  script_->answers.push_back(Answer(403, R"({"errors":["1 error occurred:\n\t* permission denied\u00e9"]})"));
+  auto d = c->Decrypt("maskproxy", "vault:v1:QUJD");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("1 error occurred:  * permission denied?"), std::string::npos) << d.error().message;
+}
+
 TEST_F(TransitTest, RefusesPlainHttpOffLoopbackBadNamesAndNoToken) {
   auto off = TransitClient::Create(Opts("http://10.1.2.3:8200", kToken), std::make_unique<FakeTransport>(script_));
   ASSERT_FALSE(off.ok());
