@@ -310,8 +310,8 @@ const std::map<std::string, std::string>& SecretProperties() {
       {"ssl.key.password", "security.key_password_file"},
       {"ssl.key.pem", "security.key_file"},
       {"ssl.keystore.password", "security.key_file and security.key_password_file"},
-      {"sasl.oauthbearer.client.secret", "a supported security.sasl.mechanism"},
-      {"sasl.oauthbearer.config", "a supported security.sasl.mechanism"},
+      {"sasl.oauthbearer.client.secret", ""},  // OAUTHBEARER is not supported
+      {"sasl.oauthbearer.config", ""},
   };
   return m;
 }
@@ -322,9 +322,17 @@ Status CheckSecurityProperties(const Ctx& c, const YAML::Node& side_node, const 
   for (const auto& kv : props) {
     const std::string k = kv.first.Scalar();
     const std::string full = side + ".properties." + k;
-    if (auto it = SecretProperties().find(k); it != SecretProperties().end())
+    if (auto it = SecretProperties().find(k); it != SecretProperties().end()) {
+      if (it->second.empty())
+        return c.At(kv.first, "'" + full +
+                                  "': secrets are not allowed in the config text, and SASL/OAUTHBEARER is "
+                                  "not supported; use " +
+                                  side +
+                                  ".security.sasl with mechanism SCRAM-SHA-512 or "
+                                  "SCRAM-SHA-256");
       return c.At(kv.first, "'" + full + "': secrets are not allowed in the config text; put it in a file " +
                                 "(mode 0600) and use " + side + "." + it->second);
+    }
     if (auto it = SecurityOwnedProperties().find(k); it != SecurityOwnedProperties().end())
       return c.At(kv.first, "'" + full + "' is set by " + side + "." + it->second + ", not in properties");
   }

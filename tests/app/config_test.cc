@@ -451,6 +451,10 @@ TEST(ConfigSecurity, InlineSecretsRefusedWithTheFileKeyToUse) {
                     {"source.properties.ssl.key.password", "source.security.key_password_file"}));
   EXPECT_TRUE(Fails(WithSourceProperties("    ssl.key.pem: inline-pem-text\n"),
                     {"source.properties.ssl.key.pem", "source.security.key_file"}));
+  // (Found by review: "…use source.a supported security.sasl.mechanism".)
+  EXPECT_TRUE(Fails(WithSourceProperties("    sasl.oauthbearer.client.secret: s3cret\n"),
+                    {"source.properties.sasl.oauthbearer.client.secret", "OAUTHBEARER is not supported",
+                     "source.security.sasl with mechanism SCRAM-SHA-512 or SCRAM-SHA-256"}));
   EXPECT_TRUE(
       Fails("source: {brokers: k:9092, group_id: g}\n"
             "destination:\n  properties:\n    sasl.password: hunter2\n"
