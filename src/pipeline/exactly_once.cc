@@ -119,16 +119,25 @@ Status ExactlyOnce::AbortTxn(bool rewind) {
   return Status::Ok();
 }
 
-// A fatal error from a transactional call: the pipeline stops, unless the
-// producer failed in a way that leaves the transactional.id ours
-// (ProducerFatalIsRecoverable); then the producer is replaced.
+// An error a transactional call ended with: the pipeline stops, unless the
+// producer can be replaced, which keeps the transactional.id ours:
+//   - a fatal error that leaves the id ours (ProducerFatalIsRecoverable);
+//   - a retriable (or, for an abort, abortable) error that Retry gave up on
+//     at its deadline: the producer is stuck (found by review: the broker
+//     killed twice within a transaction timeout left an abort that could not
+//     flush messages no broker would acknowledge, _TIMED_OUT for 25 s, and
+//     the proxy exited). Not while stopping: a restarted instance fences it.
+// At most kMaxRecoveriesWithoutCommit times in a row without a commit.
 Status ExactlyOnce::FatalOrRecover(const char* call, const rd_kafka_error_t* e) {
   char buf[256];
-  if (!rd_kafka_error_is_fatal(e) ||
-      !ProducerFatalIsRecoverable(rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf)) ||
-      recoveries_since_commit_ >= kMaxRecoveriesWithoutCommit || !ctx_.recreate_producer)
+  const bool fatal = rd_kafka_error_is_fatal(e);
+  const bool stopping = ctx_.stop_flag && ctx_.stop_flag->load();
+  const bool recoverable = fatal
+                               ? ProducerFatalIsRecoverable(rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf))
+                               : !stopping && (rd_kafka_error_is_retriable(e) || rd_kafka_error_txn_requires_abort(e));
+  if (!recoverable || recoveries_since_commit_ >= kMaxRecoveriesWithoutCommit || !ctx_.recreate_producer)
     return FatalFrom(ctx_.producer, call, e);
-  return RecoverProducer(call);
+  return RecoverProducer(call, e);
 }
 
 // Replaces the producer with a new one of the same transactional.id.
@@ -138,14 +147,17 @@ Status ExactlyOnce::FatalOrRecover(const char* call, const rd_kafka_error_t* e) 
 // committed offsets: every partition it (or the backlog) consumed is
 // rewound to them (never before the transaction's first offset), so its
 // records are processed again exactly when they were not committed.
-Status ExactlyOnce::RecoverProducer(const char* call) {
+Status ExactlyOnce::RecoverProducer(const char* call, const rd_kafka_error_t* why) {
   char buf[256];
   const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(ctx_.producer, buf, sizeof buf);
-  log::Warn("producer_recreated", {{"call", call},
-                                   {"error", rd_kafka_err2name(orig)},
-                                   {"detail",
-                                    "the producer failed without being fenced; a new one takes over its "
-                                    "transactional.id and the open transaction's records are replayed"}});
+  const bool fatal = orig != RD_KAFKA_RESP_ERR_NO_ERROR;
+  log::Warn("producer_recreated",
+            {{"call", call},
+             {"error", fatal ? rd_kafka_err2name(orig) : rd_kafka_error_name(why)},
+             {"detail", fatal ? "the producer failed without being fenced; a new one takes over its "
+                                "transactional.id and the open transaction's records are replayed"
+                              : "the call did not complete within twice the transaction timeout; a new producer "
+                                "takes over its transactional.id and the open transaction's records are replayed"}});
   if (committing_) {
     commit_thread_.join();
     committing_ = false;

@@ -86,7 +86,7 @@ class ExactlyOnce final : public Delivery {
   Status FinishCommit();
   Status AbortIfStopping(Status s);
   Status FatalOrRecover(const char* call, const rd_kafka_error_t* e);
-  Status RecoverProducer(const char* call);
+  Status RecoverProducer(const char* call, const rd_kafka_error_t* why);
 
   Context& ctx_;
   bool txn_open_ = false;

@@ -1493,6 +1493,38 @@ TEST(PipelineMock, RefusedProduceCallsAreReplayedAtLeastOnce) {
 }
 
 // ---------------------------------------------------------------------------
+// Found by review (a real broker killed twice within a transaction timeout):
+// an abort that cannot flush its messages returns _TIMED_OUT until Retry's
+// deadline, and the proxy then exited (kafka_fatal). The stuck producer is
+// replaced instead (same transactional.id: init_transactions aborts what it
+// left), the partitions rewound to the committed offsets, and the run goes
+// on: every record delivered, every offset committed, Run() not stopped.
+// The same recipe as StuckAbortDoesNotHangShutdown below, without the stop.
+TEST(PipelineMock, AnAbortStuckUntilItsDeadlineReplacesTheProducer) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  const uint64_t recreated_before = ProducersRecreated();
+  env.kafka().ProduceBatch(1, 30, 0);
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.transaction_timeout_ms = 5000; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "batch 1 was not committed within the deadline";
+  PushBrokerErrors(env.mc(), kOutputLeader, kApiProduce,
+                   {{RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED},
+                    {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 100},
+                    {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 100}});
+  env.kafka().ProduceBatch(1001, 60, 0);
+  EXPECT_TRUE(env.WaitAllCommitted(run.get(), 90s)) << "not every source offset was committed";
+  EXPECT_FALSE(run->WaitFinished(0ms)) << "the run stopped";
+  EXPECT_GT(env.Ledger().aborts_started, 0) << "the injected errors did not lead to an abort";
+  env.ExpectCleanStop(run.get());
+  env.ExpectDeliveredAndCommitted();
+  // (The recipe stalls the abort until Retry's deadline most times here, not
+  // every time; when it does, the producer was replaced.)
+  std::printf("[ info ] abort calls %d, producers replaced %llu\n", env.Ledger().aborts_started,
+              static_cast<unsigned long long>(ProducersRecreated() - recreated_before));
+}
+
+// ---------------------------------------------------------------------------
 // A stalled abort must not hang shutdown.
 //
 // Recipe (stalls librdkafka 2.0.2 every time here): on the destination
