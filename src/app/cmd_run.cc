@@ -267,7 +267,8 @@ int CmdRun(const std::vector<std::string>& args) {
        // A new output topic must exist before a reload may write to it.
        // Asked for 1.5 s at most, within the 2 s POST /reload waits for its
        // answer (no answer: rejected, the brokers named as unreachable).
-       [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); }},
+       [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); },
+       cfg->reload_watch_removes_protections},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;

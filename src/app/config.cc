@@ -155,6 +155,9 @@ const char kConfigHelp[] = R"(Config file (YAML):
   reload:                          # optional: policies and keyring are reloaded without a
     watch: true                    #   restart on SIGHUP, POST /reload, and (watch: true, the
                                    #   default) when a policy file or the keyring changes
+    watch_removes_protections: false  # a file change that would remove a protection is
+                                   #   rejected (a file half written looks like that);
+                                   #   SIGHUP or POST /reload applies it. true: applied
 
 Properties that maskproxy sets itself (group.id, enable.auto.commit,
 isolation.level, transactional.id, enable.idempotence, acks, ...) cannot be
@@ -797,11 +800,17 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
     if (Status s = Int(c, root, "stats_interval_ms", "stats_interval_ms", 100, 3600000, &si); !s.ok()) return s.error();
     cfg.stats_interval_ms = static_cast<int>(si);
     if (YAML::Node r = root["reload"]) {
-      if (Status s = CheckKeys(c, r, "reload", {"watch"}); !s.ok()) return s.error();
+      if (Status s = CheckKeys(c, r, "reload", {"watch", "watch_removes_protections"}); !s.ok()) return s.error();
       if (YAML::Node w = r["watch"]) {
         bool b = true;
         if (!w.IsScalar() || !YAML::convert<bool>::decode(w, b)) return c.At(w, "'reload.watch' must be true or false");
         cfg.reload_watch = b;
+      }
+      if (YAML::Node w = r["watch_removes_protections"]) {
+        bool b = false;
+        if (!w.IsScalar() || !YAML::convert<bool>::decode(w, b))
+          return c.At(w, "'reload.watch_removes_protections' must be true or false");
+        cfg.reload_watch_removes_protections = b;
       }
     }
   } catch (const YAML::Exception& e) {

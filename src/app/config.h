@@ -76,6 +76,9 @@ struct Config {
   int stats_interval_ms = 30000;
   int workers = 0;           // 0: pipeline::DefaultWorkers()
   bool reload_watch = true;  // reload: {watch: ...}: reload when a policy file or the keyring changes
+  // reload: {watch_removes_protections: ...}: a file change may apply a set
+  // that removes protections (ReloadOptions::watch_removes_protections).
+  bool reload_watch_removes_protections = false;
   // admin: the HTTP listener (/livez, /readyz, /metrics, /config_dump,
   // /reload, /loglevel). Loopback by default; another address only when
   // written here. `enabled: false` or `listen: ""` turns it off.

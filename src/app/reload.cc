@@ -357,6 +357,19 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   std::set_difference(old_routes.begin(), old_routes.end(), new_routes.begin(), new_routes.end(),
                       std::back_inserter(res.routes_removed));
   res.rules_removed = RulesRemoved(old_rules, Rules(set->policies));
+  if (res.trigger == "inotify" && !res.rules_removed.empty() && !options_.watch_removes_protections) {
+    const std::string first = res.rules_removed.front();
+    const size_t n = res.rules_removed.size();
+    res.policies.clear();
+    res.routes_added.clear();
+    res.routes_removed.clear();
+    return reject(Error(ErrorCode::kProtectionRemovalUnconfirmed,
+                        "the changed files would remove " + std::to_string(n) + " protection(s) (" + first +
+                            (n > 1 ? ", ..." : "") +
+                            "): a file change never removes protections by itself (a file written in two "
+                            "steps looks like that halfway); the running set stays. Confirm with SIGHUP or "
+                            "POST /reload, or set reload.watch_removes_protections: true"));
+  }
   for (const auto& [name, st] : new_keys) {
     auto it = old_keys.find(name);
     if (it == old_keys.end()) {

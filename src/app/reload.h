@@ -60,6 +60,14 @@ struct ReloadOptions {
   // the route at file:line:col): the running set stays, and with it every
   // route's transactions. Empty: not checked (tests, tools).
   std::function<std::map<std::string, std::string>(const std::set<std::string>& topics)> unavailable_topics = nullptr;
+  // A reload a file change started (trigger "inotify") that would remove a
+  // protection (ReloadResult::rules_removed) is rejected
+  // (protection_removal_unconfirmed) unless this is set
+  // (reload.watch_removes_protections): a file written in two steps (`>`
+  // then `>>`) is valid YAML without its last rules in between, and its
+  // first half must not run. SIGHUP and POST /reload are an operator's
+  // confirmation and apply it.
+  bool watch_removes_protections = false;
 };
 
 // What one reload did.

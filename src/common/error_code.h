@@ -89,6 +89,8 @@ namespace maskproxy {
   X(kOutputTopicUnavailable, "output_topic_unavailable",                                                               \
     "a reload names a destination or dead-letter topic the destination cluster does not have")                         \
   X(kPathConflict, "path_conflict", "two rule paths overlap")                                                          \
+  X(kProtectionRemovalUnconfirmed, "protection_removal_unconfirmed",                                                   \
+    "a reload a file change started would remove protections; SIGHUP or POST /reload confirms it")                     \
   X(kPathShapeMismatch, "path_shape_mismatch", "a record's shape does not match a rule path")                          \
   X(kPiiInFieldName, "pii_in_field_name", "a field or header name looks like PII")                                     \
   X(kPolicyConflict, "policy_conflict", "policies or routes contradict each other")                                    \

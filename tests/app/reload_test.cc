@@ -91,6 +91,7 @@ class ReloadTest : public ::testing::Test {
     ASSERT_NE(running_.ledger, nullptr);  // the policy encrypts: the ledger file is open (and locked)
     ReloadOptions options{{policy_path_}, keys_path_, Ledger(), engine::Limits{}, audit_, {}};
     options.unavailable_topics = unavailable_topics_;
+    options.watch_removes_protections = watch_removes_protections_;
     auto r = Reloader::Create(std::move(options), running_, *keys, [this](std::shared_ptr<const engine::Engine> e) {
       std::lock_guard<std::mutex> l(mu_);
       swapped_.push_back(std::move(e));
@@ -101,6 +102,7 @@ class ReloadTest : public ::testing::Test {
   std::shared_ptr<test_support::MemorySink> audit_;  // set before Start() to audit the reloads
   // Set before Start() to check the new output topics of a reload.
   std::function<std::map<std::string, std::string>(const std::set<std::string>&)> unavailable_topics_;
+  bool watch_removes_protections_ = false;  // set before Start()
   std::string Ledger() const { return (fs::path(dir_) / "keys.yaml.usage").string(); }
   size_t Swaps() {
     std::lock_guard<std::mutex> l(mu_);
@@ -529,6 +531,60 @@ TEST_F(ReloadTest, AFileBeingWrittenIsReadOnlyOnceItsWriterClosedIt) {
   ASSERT_TRUE(WaitFor([&] { return Swaps() == 2; })) << "no reload after the new file was closed";
   masked = Mask(*LastSwapped(), kRecord);
   EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
+}
+
+// Found by review: a policy written in two steps (`head … > p.yaml; tail …
+// >> p.yaml`) closes a valid prefix without its last rules; the watch loaded
+// it and records passed with raw phones until the second step. A file
+// change never removes a protection by itself: the prefix is rejected
+// (protection_removal_unconfirmed), the whole file then loads. SIGHUP and
+// POST /reload (an operator's act) apply such a change, and so does the
+// watch with reload.watch_removes_protections.
+TEST_F(ReloadTest, AFileChangeThatRemovesProtectionsWaitsForConfirmation) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  const std::string full = Policy(2, kTokenize);
+  const size_t cut = full.find("      - { path: user.email");
+  ASSERT_NE(cut, std::string::npos);
+  const uint64_t rejected_before = Reloads("rejected");
+  std::ofstream(policy_path_, std::ios::trunc) << full.substr(0, cut);  // `>`: written and closed
+  ASSERT_TRUE(WaitFor([&] { return (*t)->reloads() >= 1; })) << "the first step was not seen";
+  EXPECT_EQ(Swaps(), 0u) << "the first step, without the e-mail rule, was loaded";
+  EXPECT_EQ(Reloads("rejected"), rejected_before + 1);
+  std::ofstream(policy_path_, std::ios::app) << full.substr(cut);  // `>>`
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 1; })) << "the whole file was not loaded";
+  std::string masked = Mask(*LastSwapped(), kRecord);
+  EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
+  t->reset();
+
+  // Directly: the watch's reload is refused, naming what it would remove;
+  // SIGHUP's applies it.
+  std::string without_email = Policy(3, kTokenize);
+  without_email.erase(without_email.find("      - { path: user.email"));
+  Write("users.yaml", without_email);
+  ReloadResult r = reloader_->ReloadNow("inotify");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_EQ(r.error_code, "protection_removal_unconfirmed");
+  EXPECT_NE(r.ToJson().find("would remove 1 protection(s) (users.raw: user.email (encrypt))"), std::string::npos)
+      << r.ToJson();
+  EXPECT_NE(r.ToJson().find("SIGHUP or POST /reload"), std::string::npos) << r.ToJson();
+  r = reloader_->ReloadNow("sighup");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: user.email (encrypt)"}));
+}
+
+TEST_F(ReloadTest, AWatchMayRemoveProtectionsWhenTheConfigSaysSo) {
+  watch_removes_protections_ = true;
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  std::string without_email = Policy(2, kTokenize);
+  without_email.erase(without_email.find("      - { path: user.email"));
+  Write("users.yaml", without_email);
+  ReloadResult r = reloader_->ReloadNow("inotify");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: user.email (encrypt)"}));
 }
 
 // POST /reload (Request) while a policy is being written in place: it waits
