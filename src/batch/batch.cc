@@ -675,16 +675,22 @@ class Run {
         continue;
       }
       row_.clear();
-      bool first = true;
+      size_t written = 0;
       for (size_t c = 0; c < fields_.size(); ++c) {
         const engine::CsvCell& cell = csv_row_.cells[c];
         if (cell.state == engine::CsvCell::State::kRemoved) continue;
-        if (!first) row_.push_back(d);
-        first = false;
+        if (written++ > 0) row_.push_back(d);
         if (cell.state == engine::CsvCell::State::kText)
           AppendCell(cell.text, &row_);
         else
           row_.append(rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin));
+      }
+      // One cell that is empty (or only blanks) would make a blank line,
+      // which readers (and this one) skip: the row would be lost. Quoted, it
+      // reads back as that cell, as RFC 4180 writers write it.
+      if (written == 1 && IsBlank(row_)) {
+        row_.insert(0, 1, '"');
+        row_.push_back('"');
       }
       CountFindings(csv_row_.findings);
       o.append(row_);

@@ -78,7 +78,10 @@
 //    after a closing quote continues the field): the lines after it are
 //    that field's text. An unbalanced quote on a row's last line (nothing
 //    after it to take) is that row's "invalid_csv".
-//  - blank lines are copied through and are not records.
+//  - blank lines are copied through and are not records. A row written as
+//    one cell that is empty or only blanks (the other columns removed, or a
+//    one-column file) is written quoted (""), so that it is not read back
+//    as a blank line and lost.
 #pragma once
 
 #include <cstddef>

@@ -714,6 +714,36 @@ TEST(BatchCsv, UnlistedDropAndRemovedColumns) {
   EXPECT_EQ(o.out, "name\nK**\nL**\n");
 }
 
+// Found by review: a row left with one empty cell (the other columns
+// removed, a one-column file, a redacted cell) was written as an empty
+// line, which readers, this one included, skip: the rows were lost. It is
+// written as one quoted empty cell and reads back as a row.
+TEST(BatchCsv, ARowOfOneEmptyCellIsWrittenQuoted) {
+  auto e = MakeEngine(
+      "      - { path: rrn, action: redact, mode: remove }\n"
+      "      - { path: memo, action: redact, mode: \"null\" }\n");
+  ASSERT_TRUE(e);
+  Out o = Mask(*e, "rrn,memo\n900101-1234568,note 1\n800101-1234567,note 2\r\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "memo\n\"\"\n\"\"\r\n");
+  // Read back, each is a row.
+  auto keep = MakeEngine("      - { path: memo, action: keep }\n");
+  ASSERT_TRUE(keep);
+  Out again = Mask(*keep, o.out, Csv());
+  ASSERT_TRUE(again.stats.ok()) << again.stats.error().ToString();
+  EXPECT_EQ(again.stats->records, 2u);
+  EXPECT_EQ(again.out, o.out);
+  // A one-column file; blanks only are quoted too; other cells as they were.
+  auto blank = MakeEngine("      - { path: memo, action: redact, mode: constant, value: \"  \" }\n");
+  ASSERT_TRUE(blank);
+  o = Mask(*blank, "memo\nx\n\"\"\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "memo\n\"  \"\n\"  \"\n");
+  o = Mask(*e, "rrn,memo,x\n900101-1234568,note,\n", Csv());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.out, "memo,x\n,\n");
+}
+
 TEST(BatchJsonl, UnlistedDropEqualsTheEngine) {
   auto e = MakeEngine(kRules, "    unlisted_fields: drop\n");
   ASSERT_TRUE(e);
