@@ -780,18 +780,34 @@ Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteR
   return run.Finish(format == Format::kCsv ? run.Csv() : run.JsonLines());
 }
 
-Status CreatePrivateFile(const std::string& path) {
+namespace {
+
+// Removes a file already at `path` (a stale .partial, or a symbolic link put
+// there: the link, not what it names) and creates it anew, exclusively and
+// not through a symbolic link, with `mode` (less the umask); with `exact`,
+// fchmod-ed to `mode` on the open descriptor.
+Status CreateFresh(const std::string& path, mode_t mode, bool exact) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return Error(ErrorCode::kIoError, "cannot remove the stale " + path + ": " + std::strerror(errno));
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
   Status st = Status::Ok();
-  if (::fchmod(fd, 0600) != 0)
-    st = Error(ErrorCode::kIoError, "cannot chmod 0600 " + path + ": " + std::strerror(errno));
+  if (exact && ::fchmod(fd, mode) != 0)
+    st = Error(ErrorCode::kIoError, "cannot chmod " + path + ": " + std::strerror(errno));
   if (::close(fd) != 0 && st.ok())
     st = Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
   if (!st.ok()) ::unlink(path.c_str());
   return st;
+}
+
+}  // namespace
+
+Status CreatePrivateFile(const std::string& path) {
+  return CreateFresh(path, 0600, true);
+}
+
+Status CreateFreshFile(const std::string& path) {
+  return CreateFresh(path, 0666, false);
 }
 
 }  // namespace maskproxy::batch

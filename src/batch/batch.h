@@ -146,5 +146,10 @@ struct BatchStats {
 // Errors: "io_error" (with errno text, never content).
 [[nodiscard]] Status CreatePrivateFile(const std::string& path);
 
+// The same for the masked output's staging file (NAME.partial): a file or
+// symbolic link already there is removed (never written through), and the
+// new file is created exclusively, not through a symlink, with mode 0666
+// less the umask. Errors: "io_error".
+[[nodiscard]] Status CreateFreshFile(const std::string& path);
 
 }  // namespace maskproxy::batch
