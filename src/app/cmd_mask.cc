@@ -241,7 +241,9 @@ int CmdMask(const std::vector<std::string>& args) {
     if (out_to_file) {
       files.push_back({1, "--out " + out_path, IdOfPath(out_path)});
       if (out_staged) files.push_back({1, "--out's " + out_target, IdOfPath(out_target, false)});
-    } else if (!quarantine_path.empty()) {
+    } else {
+      // Also without --quarantine: `mask --in F >> F` would read its own
+      // output for ever.
       files.push_back({1, "standard output (--out)", IdOfStream(STDOUT_FILENO)});
     }
     if (!quarantine_path.empty()) {

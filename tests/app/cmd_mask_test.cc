@@ -187,6 +187,26 @@ TEST_F(CmdMaskTest, AQuarantineThroughALinkIsPrivate) {
   EXPECT_EQ(Read("q-real.jsonl").rfind("{\"line\":2,", 0), 0u) << Read("q-real.jsonl");
 }
 
+// Found by review: without --quarantine, --in FILE and a standard output
+// appended to FILE were not compared, and the run read its own output for
+// ever. Refused as with --quarantine.
+TEST_F(CmdMaskTest, StandardOutputOntoTheInputIsRefusedWithoutAQuarantine) {
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  ASSERT_GE(saved, 0);
+  const int fd = ::open(P("in.jsonl").c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ::dup2(fd, STDOUT_FILENO);
+  ::close(fd);
+  const int rc = Mask({"--in", P("in.jsonl")});
+  std::cout.flush();
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  EXPECT_EQ(rc, kExitUsage);
+  EXPECT_EQ(Read("in.jsonl"), kInput);
+}
+
 // Standard output carries the masked records: `--quarantine -` is refused
 // (it used to create a file named "-").
 TEST_F(CmdMaskTest, QuarantineDashIsRefused) {
