@@ -1,9 +1,12 @@
 // maskproxy mask: a JSON Lines or CSV file through the engine (batch mode).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -56,7 +59,8 @@ Options:
 
 // What a file argument names, to tell two of them apart: the file itself
 // (device and inode, symbolic links followed) when it exists, else its
-// absolute name with the links of its existing directories resolved.
+// absolute name with symbolic links resolved, a dangling one included (the
+// file it would create), and so the links of its existing directories.
 struct FileId {
   bool exists = false;
   bool null_device = false;  // /dev/null: any number of arguments may name it
@@ -70,18 +74,41 @@ bool IsNullDevice(const struct stat& st) {
   return S_ISCHR(st.st_mode) && ::stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev;
 }
 
-FileId IdOfPath(const std::string& path) {
+// The name a file not there yet will be created at: `path` made absolute,
+// each symbolic link it ends in (dangling ones too) replaced by its target,
+// and the links of its existing directories resolved.
+// A staged file (NAME.partial) is removed and created anew, never written
+// through a link: `follow` false keeps its last link unresolved.
+std::string ResolvedName(const std::string& path, bool follow) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec);
+  if (ec) return path;
+  for (int hops = 0; hops < (follow ? 40 : 1); ++hops) {  // ELOOP's bound
+    fs::path dir = fs::weakly_canonical(p.parent_path(), ec);
+    if (ec) return path;
+    p = dir / p.filename();
+    struct stat st {};
+    if (!follow || ::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    fs::path target = fs::read_symlink(p, ec);
+    if (ec) return path;
+    p = target.is_absolute() ? target : dir / target;
+  }
+  if (!follow) return p.lexically_normal().string();
+  p = fs::weakly_canonical(p, ec);
+  return ec ? path : p.string();
+}
+
+FileId IdOfPath(const std::string& path, bool follow = true) {
   FileId id;
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
+  if ((follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) == 0) {
     id.exists = true;
     id.null_device = IsNullDevice(st);
     id.dev = st.st_dev;
     id.ino = st.st_ino;
   }
-  std::error_code ec;
-  std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
-  id.name = ec ? path : p.string();
+  id.name = ResolvedName(path, follow);
   return id;
 }
 
@@ -96,6 +123,23 @@ std::optional<FileId> IdOfStream(int fd) {
   id.dev = st.st_dev;
   id.ino = st.st_ino;
   return id;
+}
+
+// A quarantine written in place (a symbolic link, such as /dev/stdout, or
+// a device): when that is, or through a link creates, a regular file, it is
+// made private (0600) like a staged one. A device or FIFO is left alone (and
+// not opened here: a FIFO's reader would see its end).
+Status MakePrivateInPlace(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return Status::Ok();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+  if (fd < 0) return Error(ErrorCode::kIoError, "cannot write " + path + ": " + std::strerror(errno));
+  Status s = Status::Ok();
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::fchmod(fd, 0600) != 0)
+    s = Error(ErrorCode::kIoError,
+              "cannot make the quarantine " + path + " private (chmod 0600): " + std::strerror(errno));
+  ::close(fd);
+  return s;
 }
 
 bool SameFile(const FileId& a, const FileId& b) {
@@ -196,13 +240,15 @@ int CmdMask(const std::vector<std::string>& args) {
     }
     if (out_to_file) {
       files.push_back({1, "--out " + out_path, IdOfPath(out_path)});
-      if (out_staged) files.push_back({1, "--out's " + out_target, IdOfPath(out_target)});
-    } else if (!quarantine_path.empty()) {
+      if (out_staged) files.push_back({1, "--out's " + out_target, IdOfPath(out_target, false)});
+    } else {
+      // Also without --quarantine: `mask --in F >> F` would read its own
+      // output for ever.
       files.push_back({1, "standard output (--out)", IdOfStream(STDOUT_FILENO)});
     }
     if (!quarantine_path.empty()) {
       files.push_back({2, "--quarantine " + quarantine_path, IdOfPath(quarantine_path)});
-      if (q_staged) files.push_back({2, "--quarantine's " + q_target, IdOfPath(q_target)});
+      if (q_staged) files.push_back({2, "--quarantine's " + q_target, IdOfPath(q_target, false)});
     }
     for (size_t i = 0; i < files.size(); ++i)
       for (size_t j = i + 1; j < files.size(); ++j)
@@ -243,7 +289,12 @@ int CmdMask(const std::vector<std::string>& args) {
   std::ofstream out_file, q_file;
   std::ostream* out = &std::cout;
   if (out_to_file) {
-    if (out_staged) created.paths.push_back(out_target);
+    if (out_staged) {
+      // A stale .partial, or a symbolic link planted there, is removed, not
+      // written through.
+      if (Status s = batch::CreateFreshFile(out_target); !s.ok()) return Fail(s.error(), kExitFailure);
+      created.paths.push_back(out_target);
+    }
     out_file.open(out_target, std::ios::binary | std::ios::trunc);
     if (!out_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + out_target), kExitFailure);
     out = &out_file;
@@ -254,6 +305,8 @@ int CmdMask(const std::vector<std::string>& args) {
       // data, whatever a stale .partial's mode was.
       if (Status s = batch::CreatePrivateFile(q_target); !s.ok()) return Fail(s.error(), kExitFailure);
       created.paths.push_back(q_target);
+    } else if (Status s = MakePrivateInPlace(q_target); !s.ok()) {
+      return Fail(s.error(), kExitFailure);
     }
     q_file.open(q_target, std::ios::binary | std::ios::trunc);
     if (!q_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + q_target), kExitFailure);

@@ -21,8 +21,9 @@ int Usage(const std::string& msg);
 // Prints "maskproxy: MESSAGE" of `e` to stderr; returns `code`.
 int Fail(const Error& e, int code);
 
-// A command's flags: `--name VALUE` options into the given strings (the last
-// one given wins), `--flag` switches into bools.
+// A command's flags: `--name VALUE` options into the given strings, `--flag`
+// switches into bools. Each may be given once: a second time (or a second
+// name of the same target) is a usage error.
 struct Flags {
   std::vector<std::pair<const char*, std::string*>> values;
   std::vector<std::pair<const char*, bool*>> switches;

@@ -261,6 +261,60 @@ class Run {
   static constexpr const char* kBadQuoting = "bad quoting, or a CR in an unquoted field";
   static constexpr const char* kUnclosedQuote = "a quoted field does not close";
 
+  // Follows a row as a lenient reader (Python's csv, pandas) reads it: a
+  // quote opens a quoted field only as a field's first byte and is text
+  // anywhere else, text after a closing quote continues the field, and a CR
+  // or LF outside quotes ends the row (a lone CR too, as many readers take
+  // it). A refused row (too_large, invalid_csv) is skipped to the end of the
+  // line where it went wrong; if that line end is inside a quoted field for
+  // such a reader, what follows is that field's text, not rows.
+  class QuoteTracker {
+   public:
+    explicit QuoteTracker(char delimiter) : d_(delimiter) {}
+    void Feed(std::string_view s) {
+      for (char c : s) {
+        switch (state_) {
+          case State::kQuoted:
+            if (c == '"') state_ = State::kQuoteInQuoted;
+            break;
+          case State::kStart:
+            if (c == '"') {
+              state_ = State::kQuoted;
+              break;
+            }
+            [[fallthrough]];
+          case State::kField:
+          case State::kQuoteInQuoted:
+            if (c == d_ || c == '\r' || c == '\n')
+              state_ = State::kStart;
+            else if (state_ == State::kQuoteInQuoted && c == '"')
+              state_ = State::kQuoted;  // "" inside quotes
+            else
+              state_ = State::kField;
+            break;
+        }
+      }
+    }
+    [[nodiscard]] bool in_quotes() const { return state_ == State::kQuoted; }
+
+   private:
+    enum class State { kStart, kField, kQuoted, kQuoteInQuoted };
+    char d_;
+    State state_ = State::kStart;
+  };
+
+  // A refused row whose skip would resume inside a quoted field: the run
+  // fails, naming the line the row starts on (never its content).
+  Error OpenQuoteAtResume(uint64_t line, bool too_large) const {
+    return Error(ErrorCode::kInvalidCsv,
+                 "line " + std::to_string(line) +
+                     (too_large ? ": a quoted field spans line breaks and does not close within max_line_bytes, so "
+                                  "where its row ends cannot be told; raise the limit for a longer field (or fix the "
+                                  "quoting)"
+                                : ": the row is not valid CSV and a quoted field in it spans line breaks, so where "
+                                  "its row ends cannot be told; fix the quoting"));
+  }
+
   // Parses one record at the start of `data`. On kOk, *consumed covers the
   // record and its line break and *term is the line break. On kBad,
   // *consumed reaches past the line break that ends the bad row (kNeedMore
@@ -269,10 +323,10 @@ class Run {
   //
   // RFC 4180: a quote opens a quoted field only as the field's first byte; a
   // quote anywhere else in an unquoted field makes the row bad, and the row
-  // ends at the next line break. A bad quoted field (no closing quote before
-  // the end of the input, or junk after its closing quote) that spans a line
-  // break is taken for a stray quote that never closes: the row ends with
-  // the line where it opened, so the lines after it are read as rows again.
+  // ends at the next line break (NextRecord fails the run instead if a
+  // quoted field is open there: QuoteTracker). A bad quoted field (no
+  // closing quote before the end of the input, or junk after its closing
+  // quote) that spans a line break is kUnclosedQuote, which fails the run.
   Parse ParseRecord(std::string_view data, bool eof, size_t* consumed, std::string_view* term) {
     fields_.clear();
     open_quote_ = std::string_view::npos;
@@ -420,10 +474,10 @@ class Run {
   // line the record starts on; *why: the reason of a kBad row. No more than
   // max_ + 2 bytes of a record are parsed: a record whose bytes before its
   // line break are more than max_ is kTooLarge and skipped to the next line
-  // break without being held (a quoted field that opened on this line is
-  // cut there too), except that a quoted field that spans a line break and
-  // does not close within the limit makes the row kBad (kUnclosedQuote),
-  // ending with the line where the field opened.
+  // break without being held. A quoted field that spans a line break and
+  // does not close within the limit fails the run (kUnclosedQuote), and so
+  // does a refused row (kTooLarge, kBad) whose skip would resume inside a
+  // quoted field (QuoteTracker): the lines after it are that field's text.
   Result<bool> NextRecord(Row* state, std::string_view* rec, std::string_view* term, uint64_t* line, const char** why) {
     const size_t window = max_ + 2;
     for (;;) {
@@ -444,9 +498,12 @@ class Run {
         } else {
           *state = Row::kTooLarge;
           *line = next_line_;
+          QuoteTracker quotes(opt_.csv_delimiter);
+          quotes.Feed(w);
           next_line_ += CountLines(w);
           reader_.Consume(w.size());
-          if (Status st = SkipLine(); !st.ok()) return st.error();
+          if (Status st = SkipLine(&quotes); !st.ok()) return st.error();
+          if (quotes.in_quotes()) return OpenQuoteAtResume(*line, true);
           return true;
         }
       }
@@ -470,6 +527,14 @@ class Run {
                          ": a quoted field spans line breaks and does not close within max_line_bytes or before the "
                          "end of the input, so where its row ends cannot be told; fix the quoting (or raise the "
                          "limit for a longer field)");
+      // A bad row ends at the line break after what made it bad; if a quoted
+      // field that opened in it is still open there, the lines after it are
+      // that field's text.
+      if (p == Parse::kBad && consumed > 0 && w[consumed - 1] == '\n') {
+        QuoteTracker quotes(opt_.csv_delimiter);
+        quotes.Feed(w.substr(0, consumed - 1));
+        if (quotes.in_quotes()) return OpenQuoteAtResume(next_line_, consumed - 1 > max_);
+      }
       *line = next_line_;
       *rec = p == Parse::kOk ? w.substr(0, consumed - term->size()) : WithoutLineEnd(w.substr(0, consumed));
       *state = p == Parse::kOk ? Row::kOk : Row::kBad;
@@ -481,16 +546,20 @@ class Run {
     }
   }
 
-  // Skips to the next line break (past it), without holding what it skips.
-  Status SkipLine() {
+  // Skips to the next line break (past it), without holding what it skips;
+  // `quotes` follows the bytes skipped before it.
+  Status SkipLine(QuoteTracker* quotes) {
     for (;;) {
       std::string_view data = reader_.pending();
       const void* nl = std::memchr(data.data(), '\n', data.size());
       if (nl != nullptr) {
-        reader_.Consume(static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1);
+        const size_t len = static_cast<size_t>(static_cast<const char*>(nl) - data.data());
+        quotes->Feed(data.substr(0, len));
+        reader_.Consume(len + 1);
         ++next_line_;
         return Status::Ok();
       }
+      quotes->Feed(data);
       reader_.DropAll();
       if (reader_.eof()) return Status::Ok();
       if (Status st = reader_.Fill(); !st.ok()) return st;
@@ -606,16 +675,22 @@ class Run {
         continue;
       }
       row_.clear();
-      bool first = true;
+      size_t written = 0;
       for (size_t c = 0; c < fields_.size(); ++c) {
         const engine::CsvCell& cell = csv_row_.cells[c];
         if (cell.state == engine::CsvCell::State::kRemoved) continue;
-        if (!first) row_.push_back(d);
-        first = false;
+        if (written++ > 0) row_.push_back(d);
         if (cell.state == engine::CsvCell::State::kText)
           AppendCell(cell.text, &row_);
         else
           row_.append(rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin));
+      }
+      // One cell that is empty (or only blanks) would make a blank line,
+      // which readers (and this one) skip: the row would be lost. Quoted, it
+      // reads back as that cell, as RFC 4180 writers write it.
+      if (written == 1 && IsBlank(row_)) {
+        row_.insert(0, 1, '"');
+        row_.push_back('"');
       }
       CountFindings(csv_row_.findings);
       o.append(row_);
@@ -705,18 +780,34 @@ Result<BatchStats> MaskStream(const engine::Engine& engine, const engine::RouteR
   return run.Finish(format == Format::kCsv ? run.Csv() : run.JsonLines());
 }
 
-Status CreatePrivateFile(const std::string& path) {
+namespace {
+
+// Removes a file already at `path` (a stale .partial, or a symbolic link put
+// there: the link, not what it names) and creates it anew, exclusively and
+// not through a symbolic link, with `mode` (less the umask); with `exact`,
+// fchmod-ed to `mode` on the open descriptor.
+Status CreateFresh(const std::string& path, mode_t mode, bool exact) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return Error(ErrorCode::kIoError, "cannot remove the stale " + path + ": " + std::strerror(errno));
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
   Status st = Status::Ok();
-  if (::fchmod(fd, 0600) != 0)
-    st = Error(ErrorCode::kIoError, "cannot chmod 0600 " + path + ": " + std::strerror(errno));
+  if (exact && ::fchmod(fd, mode) != 0)
+    st = Error(ErrorCode::kIoError, "cannot chmod " + path + ": " + std::strerror(errno));
   if (::close(fd) != 0 && st.ok())
     st = Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
   if (!st.ok()) ::unlink(path.c_str());
   return st;
+}
+
+}  // namespace
+
+Status CreatePrivateFile(const std::string& path) {
+  return CreateFresh(path, 0600, true);
+}
+
+Status CreateFreshFile(const std::string& path) {
+  return CreateFresh(path, 0666, false);
 }
 
 }  // namespace maskproxy::batch

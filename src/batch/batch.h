@@ -71,9 +71,17 @@
 //    its row starts on): where its row ends cannot be told, and reading the
 //    lines after it as rows could put one column's text (a memo a rule
 //    protects) into another that passes, while skipping them would lose
-//    rows. An unbalanced quote on a row's last line (nothing after it to
-//    take) is that row's "invalid_csv".
-//  - blank lines are copied through and are not records.
+//    rows. So does a refused row (too_large, or invalid_csv for bad quoting
+//    or a CR) if, where it would be skipped to (the end of the line it went
+//    wrong on), a quoted field that opened in it is still open as a lenient
+//    reader sees it (a quote opens a field only as its first byte; text
+//    after a closing quote continues the field): the lines after it are
+//    that field's text. An unbalanced quote on a row's last line (nothing
+//    after it to take) is that row's "invalid_csv".
+//  - blank lines are copied through and are not records. A row written as
+//    one cell that is empty or only blanks (the other columns removed, or a
+//    one-column file) is written quoted (""), so that it is not read back
+//    as a blank line and lost.
 #pragma once
 
 #include <cstddef>
@@ -137,5 +145,11 @@ struct BatchStats {
 // the umask cannot change it. The caller then opens it for writing.
 // Errors: "io_error" (with errno text, never content).
 [[nodiscard]] Status CreatePrivateFile(const std::string& path);
+
+// The same for the masked output's staging file (NAME.partial): a file or
+// symbolic link already there is removed (never written through), and the
+// new file is created exclusively, not through a symlink, with mode 0666
+// less the umask. Errors: "io_error".
+[[nodiscard]] Status CreateFreshFile(const std::string& path);
 
 }  // namespace maskproxy::batch

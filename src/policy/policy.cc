@@ -57,14 +57,20 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
   // YAML is Unicode text: bytes that are not UTF-8 would reach route names,
   // paths and topics as they are (and metrics, logs and the config dump
   // would each show them differently).
-  if (const size_t bad = unicode::FirstInvalidUtf8(yaml); bad != std::string_view::npos) {
-    const std::string_view head = yaml.substr(0, bad);
+  auto mark_at = [&](size_t pos) {
+    const std::string_view head = yaml.substr(0, pos);
     const size_t nl = head.rfind('\n');
     YAML::Mark m = YAML::Mark::null_mark();
     m.line = static_cast<int>(std::count(head.begin(), head.end(), '\n'));
-    m.column = static_cast<int>(nl == std::string_view::npos ? bad : bad - nl - 1);
-    return c.At(m, "not UTF-8 text: a byte that is not UTF-8 (save the file as UTF-8)");
-  }
+    m.column = static_cast<int>(nl == std::string_view::npos ? pos : pos - nl - 1);
+    return m;
+  };
+  if (const size_t bad = unicode::FirstInvalidUtf8(yaml); bad != std::string_view::npos)
+    return c.At(mark_at(bad), "not UTF-8 text: a byte that is not UTF-8 (save the file as UTF-8)");
+  // YAML allows no NUL byte; yaml-cpp reads one as the end of a line and
+  // reports a misleading error on the next.
+  if (const size_t nul = yaml.find('\0'); nul != std::string_view::npos)
+    return c.At(mark_at(nul), "a NUL byte (YAML is text and allows none; remove it)");
   YAML::Node root;
   std::optional<YAML::Mark> second;
   try {

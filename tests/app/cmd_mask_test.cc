@@ -1,13 +1,16 @@
 // maskproxy mask (cmd_mask.cc) end to end: what it leaves behind when it
 // fails, and the files it refuses to mix up.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -115,6 +118,93 @@ TEST_F(CmdMaskTest, TheSameFileTwiceIsRefused) {
   }
   // /dev/null may be named twice.
   EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", "/dev/null", "--quarantine", "/dev/null"}), kExitOk);
+}
+
+// Found by review: a name that is a dangling symbolic link to another
+// argument was compared by its own name, so --out linked to the quarantine
+// (or the quarantine to --out) was not refused, and one file took both.
+TEST_F(CmdMaskTest, DanglingLinksToAnotherArgumentAreRefused) {
+  ASSERT_EQ(::symlink("q.jsonl", P("out-link.jsonl").c_str()), 0);
+  ASSERT_EQ(::symlink(P("o.jsonl").c_str(), P("q-link.jsonl").c_str()), 0);
+  ASSERT_EQ(::symlink("x/../o.jsonl.partial", P("q-partial.jsonl").c_str()), 0);
+  fs::create_directory(P("x"));
+  const std::vector<std::string> before = Files();
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("out-link.jsonl"), "--quarantine", P("q.jsonl")}), kExitUsage);
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("q-link.jsonl")}), kExitUsage);
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("q-partial.jsonl")}), kExitUsage);
+  EXPECT_EQ(Files(), before);
+}
+
+// Found by review: a symbolic link planted (or left) at OUT.partial was
+// written through, and then renamed to OUT. It is removed and the staging
+// file created anew, exclusively, as the quarantine's is.
+TEST_F(CmdMaskTest, ALinkAtTheStagedOutputIsNotWrittenThrough) {
+  Write("victim.txt", "precious data\n");
+  ASSERT_EQ(::symlink("victim.txt", P("out.jsonl.partial").c_str()), 0);
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("q.jsonl")}), kExitOk);
+  EXPECT_EQ(Read("victim.txt"), "precious data\n");
+  struct stat st {};
+  ASSERT_EQ(::lstat(P("out.jsonl").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_NE(Read("out.jsonl").find("t1.rrn.1."), std::string::npos);
+  // A link to the quarantine's name: the masked records stay at OUT, the
+  // quarantine at its own name.
+  fs::remove(P("out.jsonl"));
+  fs::remove(P("q.jsonl"));
+  ASSERT_EQ(::symlink("q.jsonl", P("out.jsonl.partial").c_str()), 0);
+  EXPECT_EQ(Mask({"--in", P("in.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("q.jsonl")}), kExitOk);
+  ASSERT_EQ(::lstat(P("out.jsonl").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_NE(Read("out.jsonl").find("t1.rrn.1."), std::string::npos);
+  EXPECT_EQ(Read("out.jsonl").find("\"line\""), std::string::npos);
+  EXPECT_NE(Read("q.jsonl").find("{\"line\":3,"), std::string::npos);
+  EXPECT_EQ(Files(), (std::vector<std::string>{"in.jsonl", "out.jsonl", "q.jsonl", "victim.txt"}));
+}
+
+// Found by review: a quarantine named through a symbolic link is written in
+// place, and was created with the umask's mode (0644): raw records readable
+// by all. The file it writes is 0600 like a staged quarantine.
+TEST_F(CmdMaskTest, AQuarantineThroughALinkIsPrivate) {
+  const mode_t old = ::umask(022);
+  ASSERT_EQ(::symlink("q-real.jsonl", P("q-current.jsonl").c_str()), 0);
+  const int rc = Mask({"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("q-current.jsonl")});
+  struct stat st {};
+  const int st_rc = ::stat(P("q-real.jsonl").c_str(), &st);
+  // An existing file of another mode, through the link: made 0600 too.
+  Write("q-real.jsonl", "old\n");
+  ASSERT_EQ(::chmod(P("q-real.jsonl").c_str(), 0644), 0);
+  fs::remove(P("o.jsonl"));
+  const int rc2 = Mask({"--in", P("in.jsonl"), "--out", P("o.jsonl"), "--quarantine", P("q-current.jsonl")});
+  struct stat st2 {};
+  const int st2_rc = ::stat(P("q-real.jsonl").c_str(), &st2);
+  ::umask(old);
+  EXPECT_EQ(rc, kExitOk);
+  ASSERT_EQ(st_rc, 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(rc2, kExitOk);
+  ASSERT_EQ(st2_rc, 0);
+  EXPECT_EQ(st2.st_mode & 07777, 0600u);
+  EXPECT_EQ(Read("q-real.jsonl").rfind("{\"line\":2,", 0), 0u) << Read("q-real.jsonl");
+}
+
+// Found by review: without --quarantine, --in FILE and a standard output
+// appended to FILE were not compared, and the run read its own output for
+// ever. Refused as with --quarantine.
+TEST_F(CmdMaskTest, StandardOutputOntoTheInputIsRefusedWithoutAQuarantine) {
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  ASSERT_GE(saved, 0);
+  const int fd = ::open(P("in.jsonl").c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ::dup2(fd, STDOUT_FILENO);
+  ::close(fd);
+  const int rc = Mask({"--in", P("in.jsonl")});
+  std::cout.flush();
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  EXPECT_EQ(rc, kExitUsage);
+  EXPECT_EQ(Read("in.jsonl"), kInput);
 }
 
 // Standard output carries the masked records: `--quarantine -` is refused

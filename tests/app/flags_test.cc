@@ -24,11 +24,27 @@ TEST(CliFlags, ValuesSwitchesAndPositionals) {
   EXPECT_EQ(rest, (std::vector<std::string>{"v1", "v2"}));
 }
 
-TEST(CliFlags, TheLastValueOfAFlagGivenTwiceWins) {
-  std::string file;
-  bool help = false;
-  EXPECT_EQ(ParseFlags("keys rotate", {"--keys", "a", "--keys", "b"}, {{{"--keys", &file}}, {}}, nullptr, &help), "");
-  EXPECT_EQ(file, "b");
+// Found by review: `mask --policy strict.yaml --policy lax.yaml` masked with
+// lax.yaml. An option given twice is a usage error (no command's option
+// takes several values), also under its other name, and a switch too.
+TEST(CliFlags, AnOptionGivenTwiceIsRefused) {
+  std::string file, other;
+  bool help = false, json = false;
+  EXPECT_EQ(ParseFlags("mask", {"--policy", "a", "--policy", "b"}, {{{"--policy", &file}}, {}}, nullptr, &help),
+            "mask: --policy is given twice (it takes one value)");
+  EXPECT_EQ(ParseFlags("mask", {"--policy", "a", "--keys", "k", "--policy", "a"},
+                       {{{"--policy", &file}, {"--keys", &other}}, {}}, nullptr, &help),
+            "mask: --policy is given twice (it takes one value)");
+  EXPECT_EQ(ParseFlags("keys generate", {"--out", "a", "--keys", "b"}, {{{"--out", &file}, {"--keys", &file}}, {}},
+                       nullptr, &help),
+            "keys generate: --keys and --out are both given (it takes one value)");
+  EXPECT_EQ(ParseFlags("reveal", {"--json", "--json"}, {{}, {{"--json", &json}}}, nullptr, &help),
+            "reveal: --json is given twice");
+  // Positionals repeat as they like.
+  std::vector<std::string> rest;
+  EXPECT_EQ(ParseFlags("policy check", {"--keys", "k", "a.yaml", "b.yaml"}, {{{"--keys", &file}}, {}}, &rest, &help),
+            "");
+  EXPECT_EQ(rest, (std::vector<std::string>{"a.yaml", "b.yaml"}));
 }
 
 TEST(CliFlags, HelpStopsParsing) {

@@ -388,6 +388,18 @@ TEST(PolicyParse, BytesThatAreNotUtf8AreRefusedWhereTheyAre) {
   EXPECT_TRUE(r.ok()) << r.error().ToString();
 }
 
+// Found by review: a NUL byte was reported as "invalid YAML: unknown escape
+// character: \\n" on the line after it. It is refused where it is.
+TEST(PolicyParse, ANulByteIsRefusedWhereItIs) {
+  std::string y =
+      "policy: nul\nversion: 1\nroutes:\n  - name: c\n    from: c.raw\n    to: c.out\n    dead_letter: c.dlq\n"
+      "    rules:\n      - { path: name, action: redact }\n";
+  y += std::string(1, '\0') + "\n      - { path: rrn, action: tokenize, key: rrn }\n";  // 10:1
+  EXPECT_TRUE(FailsAt(y, "p.yaml:10:1:", {"NUL byte"}));
+  EXPECT_TRUE(
+      FailsAt(std::string("policy: p\nversion: 1") + std::string(1, '\0') + "\n", "p.yaml:2:11:", {"NUL byte"}));
+}
+
 TEST(PolicyParse, ErrorMessagesNeverContainKeyMaterial) {
   auto r = Parse(OneRule("- { path: user.rrn, action: tokenize, key: rnn }"));
   ASSERT_FALSE(r.ok());
