@@ -126,6 +126,7 @@ class Scanner {
     if (paths_) {
       drop_ = paths_->unlisted() == UnlistedMode::kDrop;
       visit_ = paths_->unlisted() == UnlistedMode::kVisit;
+      dotted_ = paths_->has_dotted();
       if (visit_) visit_keys_.reserve(static_cast<size_t>(max_depth_) + 2);
     }
   }
@@ -173,6 +174,13 @@ class Scanner {
   }
 
  private:
+  // A spelling in progress of a quoted key with dots of `base` (folded,
+  // relative to base), in member names nested in one another.
+  struct DottedPart {
+    const PathSet::Node* base;
+    std::string acc;
+  };
+
   // ---- errors (cold) ----
 
   [[gnu::cold, gnu::noinline]] P Fail(P at, ErrorCode code, std::string_view what) {
@@ -613,7 +621,14 @@ class Scanner {
   // arrays of objects so); empty segments are skipped. The node it reaches,
   // or nullptr. The caller gives the name folded when it folds (a full-width
   // or one-dot-leader dot is a dot to NFKC).
-  const PathSet::Node* DottedName(const PathSet::Node& n, std::string_view key) const {
+  //
+  // `folded`: the key is folded (FoldName), and is compared with the
+  // folded form of a quoted key with dots. `parts`, if given (with a folded
+  // key): where the rest of the key stops part-way through such a quoted key
+  // ("k" or "k.v" beside meta["k.v.w"]), which member names nested in its
+  // value may go on to spell (NestedDotted).
+  const PathSet::Node* DottedName(const PathSet::Node& n, std::string_view key, bool folded = false,
+                                  std::vector<DottedPart>* parts = nullptr) const {
     const PathSet::Node* cur = &n;
     // Inside a value a rule protects (a keep of scalars passes it anyway).
     auto inside = [](const PathSet::Node* t) { return t->scalars_only ? nullptr : t; };
@@ -622,7 +637,9 @@ class Scanner {
       // whole first.
       bool whole_key = false;
       for (uint32_t k : cur->dotted) {
-        const auto& [child_key, idx] = cur->keys[k];
+        const std::string_view child_key = folded ? cur->folded[k].first : cur->keys[k].first;
+        const uint32_t idx = cur->keys[k].second;
+        if (parts && StopsInside(key, child_key)) parts->push_back({cur, std::string(key)});
         if (key.size() >= child_key.size() && key.compare(0, child_key.size(), child_key) == 0 &&
             (key.size() == child_key.size() || key[child_key.size()] == '.' || key[child_key.size()] == '[')) {
           const size_t rest = key.find('.', child_key.size());
@@ -669,6 +686,109 @@ class Scanner {
       if (cur->terminal >= 0) return inside(cur);
       key.remove_prefix(dot + 1);
     }
+  }
+
+  // Whether `key` is a strict part of `dotted` that ends at one of its dots
+  // ("k" and "k.v" of "k.v.w").
+  static bool StopsInside(std::string_view key, std::string_view dotted) {
+    return !key.empty() && dotted.size() > key.size() && dotted[key.size()] == '.' && dotted.starts_with(key);
+  }
+
+  // Whether a member at `node` may begin a spelling of a quoted key with
+  // dots in nested names ({"user":{"phone":…}} beside ["user.phone"]): a
+  // cheap filter before NestedDotted, which decides.
+  static bool MayNestDotted(const PathSet::Node& node, std::string_view key, bool may_fold) {
+    if (may_fold || key.find_first_of(".[") != std::string_view::npos) return true;
+    for (uint32_t k : node.dotted)
+      if (StopsInside(key, node.folded[k].first)) return true;
+    return false;
+  }
+
+  // The member at `member` (its value at `value`, already scanned) of an
+  // object at `node`, whose name (folded) stops part-way through a quoted
+  // key with dots: a reader that joins nested names with dots (Elasticsearch
+  // and OpenSearch flatten objects so, and arrays of objects away; Spark,
+  // Hive and pandas flatteners likewise) reads the names nested in its
+  // value as going on along that key. A spelling that reaches a rule's path
+  // or a place inside a value a rule protects, other than the path itself,
+  // fails as DottedName's does. false when it fails.
+  [[gnu::cold, gnu::noinline]] bool NestedDotted(const PathSet::Node& node, P member, P value, uint32_t depth) {
+    std::string buf;
+    std::string_view name;
+    if (!ReadString(member, &buf, &name)) return false;
+    const std::string folded = unicode::NameMayFold(name) ? unicode::FoldName(name) : std::string(name);
+    std::vector<DottedPart> parts;
+    DottedName(node, folded, true, &parts);
+    return parts.empty() || WalkDotted(parts, value, depth) != nullptr;
+  }
+
+  // Whether `acc` (folded) goes on through a quoted key with dots of `base`.
+  static bool Through(const PathSet::Node& base, std::string_view acc) {
+    for (uint32_t k : base.dotted) {
+      const std::string_view dk = base.folded[k].first;
+      if (acc.starts_with(dk) && (acc.size() == dk.size() || acc[dk.size()] == '.' || acc[dk.size()] == '['))
+        return true;
+    }
+    return false;
+  }
+
+  // The value at p (scanned already, so valid) under the spellings in
+  // progress `parts`: each member name nested in it continues each of them
+  // (an empty one ends them: no reader joins it); arrays are flattened away.
+  // The end of the value, or nullptr after Fail.
+  P WalkDotted(const std::vector<DottedPart>& parts, P p, uint32_t depth) {
+    if (*p == '[') {
+      p = Ws(p + 1);
+      while (*p != ']') {
+        p = *p == '{' || *p == '[' ? WalkDotted(parts, p, depth + 1) : Skip(p, depth);
+        if (!p) return nullptr;
+        p = Ws(p);
+        if (*p == ',') p = Ws(p + 1);
+      }
+      return p + 1;
+    }
+    if (*p != '{') return Skip(p, depth);
+    p = Ws(p + 1);
+    std::string buf;
+    std::vector<DottedPart> next;
+    while (*p != '}') {
+      const P member = p;
+      std::string_view name;
+      p = ReadString(p, &buf, &name);
+      if (!p) return nullptr;
+      const std::string folded = unicode::NameMayFold(name) ? unicode::FoldName(name) : std::string(name);
+      p = Ws(Ws(p) + 1);  // past ':'
+      next.clear();
+      for (const DottedPart& part : folded.empty() ? std::vector<DottedPart>() : parts) {
+        std::string acc = part.acc + "." + folded;
+        if (Through(*part.base, acc)) {
+          std::vector<DottedPart> deeper;
+          const PathSet::Node* r = DottedName(*part.base, acc, true, &deeper);
+          if (r && r->terminal >= 0) return FailNestedDotted(member, *r);
+          if (r || !deeper.empty()) next.push_back({part.base, std::move(acc)});
+        } else {
+          for (uint32_t k : part.base->dotted) {
+            if (StopsInside(acc, part.base->folded[k].first)) {
+              next.push_back({part.base, std::move(acc)});
+              break;
+            }
+          }
+        }
+      }
+      p = !next.empty() && (*p == '{' || *p == '[') ? WalkDotted(next, p, depth + 1) : Skip(p, depth);
+      if (!p) return nullptr;
+      p = Ws(p);
+      if (*p == ',') p = Ws(p + 1);
+    }
+    return p + 1;
+  }
+
+  [[gnu::cold, gnu::noinline]] P FailNestedDotted(P at, const PathSet::Node& reached) {
+    std::string what = "member names nested in one another read, joined with dots, as the path '" +
+                       paths_->PathThrough(reached) +
+                       "' of the rules, or a field inside it, spelled another way (a reader that joins nested "
+                       "names with dots would take them for that field)";
+    return Fail(at, ErrorCode::kAmbiguousFieldName, what);
   }
 
   [[gnu::cold, gnu::noinline]] P FailDotted(P at, const PathSet::Node& reached) {
@@ -728,6 +848,7 @@ class Scanner {
       if (may_delete) ItemBegin(del, member_begin);
       const PathSet::Node* child = nullptr;
       std::string_view key;
+      bool nested_dotted = false;  // names nested in the value may spell a quoted key with dots
       if (lookup || visit_ || rule >= 0) {
         p = ReadString(p, &key_buf_, &key);
         if (!p) return nullptr;
@@ -737,6 +858,8 @@ class Scanner {
         }
         if (lookup) {
           child = paths_->ChildByKey(*node, key);
+          if (dotted_) [[unlikely]]
+            nested_dotted = MayNestDotted(*node, key, unicode::NameMayFold(key));
           if (!child) {
             // A name that only folds to a ruled one, or whose dots and
             // brackets (written, or folded: "user．rrn", U+2024) spell a
@@ -755,7 +878,7 @@ class Scanner {
             if (may_fold) [[unlikely]] {
               if (folded_buf_.empty()) folded_buf_ = unicode::FoldName(key);
               if (folded_buf_.find_first_of(".[") != std::string::npos)
-                if (const PathSet::Node* v = DottedName(*node, folded_buf_)) return FailDotted(member_begin, *v);
+                if (const PathSet::Node* v = DottedName(*node, folded_buf_, true)) return FailDotted(member_begin, *v);
             }
           }
         }
@@ -766,6 +889,7 @@ class Scanner {
       p = Ws(p);
       if (p >= e_ || *p != ':') return Fail(p, ErrorCode::kInvalidJson, "expected ':'");
       p = Ws(p + 1);
+      const P value_begin = p;
       bool remove = child && child->terminal >= 0 && child->remove;
       int32_t member_rule = rule;
       if (child && p < e_ && ShapeMismatch(p, *child)) [[unlikely]] {
@@ -797,6 +921,9 @@ class Scanner {
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
         if (may_delete) ItemKept(del, p);
+      }
+      if (nested_dotted) [[unlikely]] {
+        if (!NestedDotted(*node, member_begin, value_begin, depth)) return nullptr;
       }
       p = Ws(p);
       if (p >= e_) return Fail(p, ErrorCode::kInvalidJson, "unterminated object");
@@ -890,6 +1017,7 @@ class Scanner {
   std::string folded_buf_;  // FoldName of an unmatched member name at a ruled level
   bool drop_ = false;
   bool visit_ = false;
+  bool dotted_ = false;         // some path has a quoted key with dots
   Error err_;                   // set when a walker returns nullptr
   std::vector<uint8_t> spill_;  // Validate's container kinds past 64 levels
   std::string_view slow_text_;  // ReadString's result from String()

@@ -167,7 +167,10 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       std::string folded = unicode::FoldName(seg.key);
       Node& n = nodes_[cur];
       if (folded != seg.key) n.fold_all = true;
-      if (seg.key.find('.') != std::string::npos) n.dotted.push_back(static_cast<uint32_t>(n.keys.size()));
+      if (folded.find('.') != std::string::npos || seg.key.find('.') != std::string::npos) {
+        n.dotted.push_back(static_cast<uint32_t>(n.keys.size()));
+        has_dotted_ = true;
+      }
       n.keys.emplace_back(seg.key, next);
       n.folded.emplace_back(std::move(folded), next);
       if (n.keys.size() == kIndexFrom) {

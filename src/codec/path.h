@@ -144,7 +144,7 @@ class PathSet {
     int32_t mismatch_rule = -1;                            // shape mismatch here: -1 fail, else protect with this id
     bool any_fail = false;                                 // some path through here fails on a mismatch
     std::vector<std::pair<std::string, uint32_t>> folded;  // folded key -> child node index
-    std::vector<uint32_t> dotted;                          // indices into `keys` of the keys with a '.'
+    std::vector<uint32_t> dotted;  // indices into `keys` of the keys with a '.' (or folded to one)
 
     // From kIndexFrom children on, `keys` and `folded` hashed as well: a
     // wide object (a policy with thousands of rules at one level) costs one
@@ -168,6 +168,8 @@ class PathSet {
 
   void set_unlisted(UnlistedMode mode) { unlisted_ = mode; }
   [[nodiscard]] UnlistedMode unlisted() const { return unlisted_; }
+  // Whether some key has a '.' (or folds to one): a quoted key (meta["k.v"]).
+  [[nodiscard]] bool has_dotted() const { return has_dotted_; }
 
   [[nodiscard]] const Node& root() const { return nodes_[0]; }
   [[nodiscard]] const Node& node(uint32_t i) const { return nodes_[i]; }
@@ -203,6 +205,7 @@ class PathSet {
   std::vector<std::string> added_;  // the text of each path added, in order
   std::vector<uint32_t> via_;       // by node: the index in added_ of its PathThrough
   UnlistedMode unlisted_ = UnlistedMode::kKeep;
+  bool has_dotted_ = false;
   std::vector<std::string> texts_;  // by terminal node, for conflict messages
 };
 

@@ -495,6 +495,35 @@ bool DottedNameSpellsAPath(std::string_view name, int t) {
   return folded != name && folded.find_first_of(".[") != std::string::npos && DottedNameReaches(folded, t) >= 0;
 }
 
+// Names nested in one another below a member of an object at trie node t,
+// joined with dots as a reader that flattens objects reads them (arrays
+// flattened away; each name folded; an empty name ends the chain): a chain
+// of two names or more that reaches a rule's path, or a place inside a
+// protected value, without being that path name by name ({"meta":{"a":
+// {"b":{"c":…}}}} beside meta["a.b"].c). `exact`: the trie node the chain
+// reaches name by name, -1 once it left the paths.
+void NestedNames(const Node& v, const std::string& joined, int t, int exact, Prediction* p) {
+  if (v.type == Type::kArray) {
+    const int e = exact >= 0 && TrieAt(exact).rule < 0 ? TrieAt(exact).any : exact;
+    for (const Node& k : v.kids) NestedNames(k, joined, t, e, p);
+    return;
+  }
+  if (v.type != Type::kObject) return;
+  for (size_t i = 0; i < v.kids.size(); ++i) {
+    const std::string name = maskproxy::unicode::FoldName(v.keys[i].name);
+    if (name.empty()) continue;
+    const std::string j = joined + "." + name;
+    int e = exact;
+    if (e >= 0 && TrieAt(e).rule < 0) {
+      auto it = TrieAt(e).keys.find(v.keys[i].name);
+      e = it == TrieAt(e).keys.end() ? -1 : it->second;
+    }
+    const int r = DottedNameReaches(j, t);
+    if (r >= 0 && TrieAt(r).rule >= 0 && e < 0) p->ambiguous_name = true;
+    NestedNames(v.kids[i], j, t, e, p);
+  }
+}
+
 void Predict(const Node& n, int t, Prediction* p) {
   const TrieNode& tn = TrieAt(t);
   if (tn.rule >= 0 || n.type == Type::kNull) return;  // selected (any shape), or absent
@@ -505,6 +534,8 @@ void Predict(const Node& n, int t, Prediction* p) {
     }
     for (size_t i = 0; i < n.kids.size(); ++i) {
       auto it = tn.keys.find(n.keys[i].name);
+      if (const std::string first = maskproxy::unicode::FoldName(n.keys[i].name); !first.empty())
+        NestedNames(n.kids[i], first, t, it == tn.keys.end() ? -1 : it->second, p);
       if (it != tn.keys.end()) {
         Predict(n.kids[i], it->second, p);
         continue;
