@@ -175,6 +175,8 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
   uint64_t last_checkpoint_seq = 0;
   bool last_final = false;
   uint32_t max_kv = 0;
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t unvouched = kNone;  // the first line of a run under retired versions
   for (size_t i = 0; i < complete_lines; ++i) {
     const Line& ln = lines[i];
     if (!ln.parsed) {
@@ -183,13 +185,24 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
     }
     const Parsed& p = *ln.parsed;
     const std::string entry = "entry " + std::to_string(p.seq) + " (" + L(i) + ")";
-    if (!keys.mac.count(p.kv)) {
+    // A version older than every one in the key file was retired from it:
+    // its entries are not checked by their mac but by the hash chain, which
+    // a later entry under a version in the file vouches for (its prev is
+    // the hash of the line before it, and so on back). Whoever kept the
+    // retired version cannot rewrite what such an entry vouches for.
+    const bool retired = !keys.mac.empty() && p.kv < keys.mac.begin()->first;
+    if (!retired && !keys.mac.count(p.kv)) {
       r.first_problem = entry + ": audit key version " + std::to_string(p.kv) + " is not in the key file";
       return r;
     }
-    if (!ln.authentic) {
+    if (!retired && !ln.authentic) {
       r.first_problem = entry + ": mac does not verify (modified, or forged without the key)";
       return r;
+    }
+    if (retired) {
+      if (unvouched == kNone) unvouched = i;
+    } else {
+      unvouched = kNone;
     }
     // The writer signs with the key file's active version, and a rotation
     // only raises it: a later entry under an older version was signed with
@@ -248,6 +261,13 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
     r.chain = HexDigest(c);
     r.good_bytes = static_cast<uint64_t>(ln.text.data() - text.data()) + ln.text.size() + 1;
     ++expected;
+  }
+  if (unvouched != kNone) {
+    r.ok = false;
+    r.first_problem = L(unvouched) +
+                      " and after: signed with an audit key version retired from the key file, and no "
+                      "later entry under a version in it vouches for them (rewritten with a retired key)";
+    return r;
   }
   r.ok = true;
   r.last_checkpoint_seq = last_checkpoint_seq;

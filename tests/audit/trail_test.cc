@@ -276,6 +276,42 @@ TEST_F(TrailTest, AnEntryUnderARetiredKeyVersionIsReported) {
   EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered);
 }
 
+// Found by review: a retired audit key version could not be retired (removed
+// from the key file, its entries no longer verified), so whoever kept it
+// could rewrite the whole trail under it. Removed from the key file, its
+// entries are vouched for by the hash chain up to a later entry under a
+// version in the file; a trail (or its tail) under it alone is refused.
+TEST_F(TrailTest, ARetiredKeyVersionIsVouchedForByTheChainOnly) {
+  Write(2);
+  WriteKeys("audit-keys.yaml", {{"audit", {Material(7), Material(8)}}});
+  Write(2);
+  const std::vector<std::string> full = Lines();
+  const std::string v2_only = (dir_ / "audit-v2.yaml").string();
+  std::ofstream(v2_only) << "keys:\n  audit:\n    active: 2\n    versions:\n      2: " << Material(8) << "\n";
+  fs::permissions(v2_only, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  auto r = Verify(path_, v2_only);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(r->ok && r->complete) << r->first_problem;
+  // The entries under version 1 alone (those after them cut away): nothing
+  // under version 2 vouches for them.
+  size_t first_v2 = 0;
+  while (first_v2 < full.size() && full[first_v2].find("\"kv\":2,") == std::string::npos) ++first_v2;
+  ASSERT_GT(first_v2, 0u);
+  ASSERT_LT(first_v2, full.size());
+  Put(std::vector<std::string>(full.begin(), full.begin() + static_cast<long>(first_v2)));
+  r = Verify(path_, v2_only);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_EQ(r->first_problem, "no entry verifies under this key file: the wrong audit key, or every entry modified");
+  // An entry under version 1 edited: the next line's prev no longer matches.
+  std::vector<std::string> edited = full;
+  edited[0].replace(edited[0].find("\"seq\":1"), 7, "\"seq\":1 ");
+  Put(edited);
+  r = Verify(path_, v2_only);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok) << "an edit under the retired version";
+}
+
 TEST_F(TrailTest, OpenRefusesTamperedTrailsLooseModesAndMixedKeyFiles) {
   Write(3);
   std::vector<std::string> lines = Lines();
