@@ -65,7 +65,7 @@ TEST(AdminReadiness, FencedAndOtherFatalErrors) {
 }
 
 TEST(AdminConfigDump, PoliciesRulesAndKeysWithoutSecrets) {
-  const std::string m1 = Material(0), m2 = Material(64);
+  const std::string m1 = Material(0), m2 = Material(192);
   crypto::Keyring keys = test_keys::TestKeyring({{"rrn", {m1, m2}}});
   auto p = policy::Policy::Parse(
       "policy: pay-pii\nversion: 7\nroutes:\n"
