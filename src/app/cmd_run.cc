@@ -187,6 +187,11 @@ int CmdRun(const std::vector<std::string>& args) {
     if (kms_failed) log::Error("kms_unwrap_failed", {{"error", std::string(ErrorCodeName(code))}});
     return fail(keys.error(), kms_failed ? kExitFailure : kExitUsage);
   }
+  // The audit key is kept apart from the data keys: material shared with it
+  // is refused here and on every reload.
+  std::vector<crypto::VersionFingerprint> audit_material;
+  if (trail) audit_material = trail->key_fingerprints();
+  if (Status s = RefuseReservedMaterial(*keys, audit_material); !s.ok()) return fail(s.error(), kExitUsage);
   std::unique_ptr<KmsMonitor> kms_monitor;
   if (*kms) {
     size_t wrapped = 0;
@@ -267,7 +272,8 @@ int CmdRun(const std::vector<std::string>& args) {
        // A new output topic must exist before a reload may write to it.
        // Asked for 1.5 s at most, within the 2 s POST /reload waits for its
        // answer (no answer: rejected, the brokers named as unreachable).
-       [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); }},
+       [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); },
+       audit_material},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;
