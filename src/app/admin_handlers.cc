@@ -180,7 +180,15 @@ std::string ConfigDumpJson(const Config& cfg, const std::vector<std::shared_ptr<
       }
       out += "}";
     }
-    out += "}";
+    // Each version's fingerprint (crypto::KeyFingerprint): which material,
+    // never the material.
+    out += ",\"fingerprints\":{";
+    bool ffirst = true;
+    for (const auto& [v, fp] : k->fingerprints) {
+      out += (ffirst ? "\"" : ",\"") + std::to_string(v) + "\":" + JsonQuoted(fp);
+      ffirst = false;
+    }
+    out += "}}";
   }
   return out + "]}";
 }

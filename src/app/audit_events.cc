@@ -34,9 +34,16 @@ std::vector<std::string> KeyVersions(const crypto::Keyring& keys) {
   return out;
 }
 
+std::vector<std::string> KeyFingerprints(const crypto::Keyring& keys) {
+  std::vector<std::string> out;
+  for (const auto& v : keys.Fingerprints())
+    out.push_back(v.name + "@" + std::to_string(v.version) + ":" + v.fingerprint);
+  return out;
+}
+
 audit::Event KeysLoadedEvent(const std::string& file, const crypto::Keyring& keys, const std::string& source) {
   audit::Event e{.type = audit::EventType::kKeysLoaded, .fields = {}};
-  e.Add("file", file).Add("source", source).Add("keys", KeyVersions(keys));
+  e.Add("file", file).Add("source", source).Add("keys", KeyVersions(keys)).Add("fingerprints", KeyFingerprints(keys));
   return e;
 }
 

@@ -20,7 +20,12 @@ namespace maskproxy::app {
 // Each key as "name@active/v1,v2,..." (e.g. "rrn@2/1,2"), in name order.
 [[nodiscard]] std::vector<std::string> KeyVersions(const crypto::Keyring& keys);
 
-// keys_loaded: file, source ("start", "reload"), keys (KeyVersions).
+// Each key version's fingerprint as "name@version:fingerprint" (e.g.
+// "rrn@1:3f9a…", crypto::KeyFingerprint: tells material apart, shows none).
+[[nodiscard]] std::vector<std::string> KeyFingerprints(const crypto::Keyring& keys);
+
+// keys_loaded: file, source ("start", "reload"), keys (KeyVersions),
+// fingerprints (KeyFingerprints).
 [[nodiscard]] audit::Event KeysLoadedEvent(const std::string& file, const crypto::Keyring& keys,
                                            const std::string& source);
 

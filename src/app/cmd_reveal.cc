@@ -331,7 +331,8 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   if (!kms.ok()) return Fail(kms.error(), kExitUsage);
   // Every policy of the config, as the proxy loads them: the route that
   // reads --topic is decided among all of them (reveal::RouteReading).
-  auto policies = LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get());
+  auto policies =
+      LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get(), (*trail)->key_fingerprints());
   if (!policies.ok()) return Fail(policies.error(), kExitUsage);
   for (const auto& p : *policies)
     if (p->FindRoute(request.route)) {

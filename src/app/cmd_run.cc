@@ -187,6 +187,11 @@ int CmdRun(const std::vector<std::string>& args) {
     if (kms_failed) log::Error("kms_unwrap_failed", {{"error", std::string(ErrorCodeName(code))}});
     return fail(keys.error(), kms_failed ? kExitFailure : kExitUsage);
   }
+  // The audit key is kept apart from the data keys: material shared with it
+  // is refused here and on every reload.
+  std::vector<crypto::VersionFingerprint> audit_material;
+  if (trail) audit_material = trail->key_fingerprints();
+  if (Status s = RefuseReservedMaterial(*keys, audit_material); !s.ok()) return fail(s.error(), kExitUsage);
   std::unique_ptr<KmsMonitor> kms_monitor;
   if (*kms) {
     size_t wrapped = 0;
@@ -268,6 +273,7 @@ int CmdRun(const std::vector<std::string>& args) {
        // Asked for 1.5 s at most, within the 2 s POST /reload waits for its
        // answer (no answer: rejected, the brokers named as unreachable).
        [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); },
+       audit_material,
        cfg->reload_watch_removes_protections},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);

@@ -171,6 +171,13 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
   return set;
 }
 
+Status RefuseReservedMaterial(const crypto::Keyring& keys, const std::vector<crypto::VersionFingerprint>& reserved) {
+  if (reserved.empty()) return Status::Ok();
+  std::vector<crypto::VersionFingerprint> all = reserved;
+  for (auto& v : keys.Fingerprints()) all.push_back(std::move(v));
+  return crypto::RefuseSharedMaterial(all);
+}
+
 Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(const std::string& policy_file,
                                                                   const std::vector<crypto::KeyringFile>& keyrings,
                                                                   const crypto::KeyWrapper* kms) {
@@ -181,9 +188,10 @@ Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(const std::str
 
 Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPoliciesForReveal(
     const std::vector<std::string>& policy_files, const std::vector<crypto::KeyringFile>& keyrings,
-    const crypto::KeyWrapper* kms) {
+    const crypto::KeyWrapper* kms, const std::vector<crypto::VersionFingerprint>& reserved_material) {
   auto keys = crypto::Keyring::LoadForReveal(keyrings, kms);
   if (!keys.ok()) return keys.error();
+  if (Status s = RefuseReservedMaterial(*keys, reserved_material); !s.ok()) return s.error();
   std::vector<std::shared_ptr<const policy::Policy>> out;
   for (const auto& file : policy_files) {
     auto p = policy::Policy::Load(file, *keys, crypto::UsageLedger::InMemory());

@@ -47,6 +47,12 @@ struct PolicySet {
                                               const PolicySetOptions& options,
                                               std::vector<std::shared_ptr<const policy::Policy>>* compiled = nullptr);
 
+// Refuses a keyring version that shares its material with one of `reserved`
+// (the audit key's versions, audit::FileTrail::key_fingerprints): the audit
+// key is kept apart from the data keys ("keyring_invalid", naming both).
+[[nodiscard]] Status RefuseReservedMaterial(const crypto::Keyring& keys,
+                                            const std::vector<crypto::VersionFingerprint>& reserved);
+
 // What a reveal loads (`maskproxy reveal` offline and the reveal service):
 // only the keyring files that are not for tokenization
 // (crypto::Keyring::LoadForReveal: a file listed as, or declaring,
@@ -63,9 +69,11 @@ struct PolicySet {
 // LoadPolicyForReveal of each of `policy_files`, in order, the keyring
 // loaded (and unwrapped) once: the offline reveal needs all of a config's
 // policies to know which route reads a topic (reveal::RouteReading).
+// A keyring version sharing material with one of `reserved_material` (the
+// audit key's) is refused (crypto::RefuseSharedMaterial).
 [[nodiscard]] Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPoliciesForReveal(
     const std::vector<std::string>& policy_files, const std::vector<crypto::KeyringFile>& keyrings,
-    const crypto::KeyWrapper* kms = nullptr);
+    const crypto::KeyWrapper* kms = nullptr, const std::vector<crypto::VersionFingerprint>& reserved_material = {});
 
 // The conflicts between the routes of policies loaded together (also within
 // one file), each reported at the `from`, `to` or `dead_letter` it is about,

@@ -254,6 +254,7 @@ Result<std::unique_ptr<Reloader>> Reloader::Create(ReloadOptions options, const 
   if (!swap) return Error(ErrorCode::kInternal, "reloader: no swap function");
   std::unique_ptr<Reloader> r(new Reloader(std::move(options), std::move(swap)));
   r->Adopt(running, KeyStates(keys), std::make_shared<const crypto::Keyring>(keys));
+  for (auto& v : keys.Fingerprints()) r->seen_[{v.name, v.version}] = std::move(v.fingerprint);
   return r;
 }
 
@@ -312,6 +313,23 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   auto keys = options_.keyring_files.empty() ? crypto::Keyring::Load(options_.keyring_file, options_.kms)
                                              : crypto::Keyring::LoadFiles(options_.keyring_files, options_.kms);
   if (!keys.ok()) return reject(keys.error());
+  if (Status s = RefuseReservedMaterial(*keys, options_.reserved_material); !s.ok()) return reject(s.error());
+  // A key version's material is immutable: outputs made under it must keep
+  // revealing to what they were made from, and its tokens must not change
+  // (joins). Other material under a version loaded before (since start,
+  // even if a reload in between dropped it) is refused.
+  const std::vector<crypto::VersionFingerprint> fingerprints = keys->Fingerprints();
+  for (const auto& v : fingerprints) {
+    auto it = seen_.find({v.name, v.version});
+    if (it == seen_.end() || it->second == v.fingerprint) continue;
+    return reject(Error(ErrorCode::kKeyringInvalid,
+                        "key" + crypto::ShownName(v.name) + " version " + std::to_string(v.version) + " in " +
+                            v.origin + " holds other material than the one loaded before (fingerprint " + it->second +
+                            ", now " + v.fingerprint +
+                            "): a key version's material never changes (outputs made with it would reveal wrong "
+                            "values, tokens would change); put the old material back, or add a new version with "
+                            "maskproxy keys rotate. The running keys stay"));
+  }
   std::shared_ptr<crypto::UsageLedger> running_ledger;
   std::map<std::string, std::string> old_labels;
   std::vector<std::string> old_routes;
@@ -415,6 +433,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     }
   }
   swap_(set->engine);
+  for (const auto& v : fingerprints) seen_[{v.name, v.version}] = v.fingerprint;
   Adopt(*set, std::move(new_keys), std::make_shared<const crypto::Keyring>(std::move(*keys)));
   res.outcome = ReloadResult::Outcome::kSwapped;
   ReloadCounter("ok")->Inc();

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "app/policy_set.h"
@@ -60,6 +61,10 @@ struct ReloadOptions {
   // the route at file:line:col): the running set stays, and with it every
   // route's transactions. Empty: not checked (tests, tools).
   std::function<std::map<std::string, std::string>(const std::set<std::string>& topics)> unavailable_topics = nullptr;
+  // Key versions whose material no data key may share (the audit key's,
+  // audit::FileTrail::key_fingerprints): a reload of a keyring that holds
+  // one is rejected (crypto::RefuseSharedMaterial).
+  std::vector<crypto::VersionFingerprint> reserved_material = {};
   // A reload a file change started (trigger "inotify") that would remove a
   // protection (ReloadResult::rules_removed) is rejected
   // (protection_removal_unconfirmed) unless this is set
@@ -134,6 +139,10 @@ class Reloader {
     std::vector<uint32_t> versions;
     bool operator==(const KeyState&) const = default;
   };
+  // A key version's material never changes: every (name, version) loaded
+  // since start -> its fingerprint; a reload that gives one of them other
+  // material is rejected (crypto::KeyFingerprint).
+  using SeenMaterial = std::map<std::pair<std::string, uint32_t>, std::string>;
   Reloader(ReloadOptions options, SwapFn swap) : options_(std::move(options)), swap_(std::move(swap)) {}
   static std::map<std::string, KeyState> KeyStates(const crypto::Keyring& keys);
   void Adopt(const PolicySet& set, std::map<std::string, KeyState> keys,
@@ -148,6 +157,7 @@ class Reloader {
   std::map<std::string, std::string> labels_;     // file -> name@version#hash
   std::vector<std::string> routes_;               // "name (from)" of the running set
   std::map<std::string, KeyState> keys_;
+  SeenMaterial seen_;  // guarded by reload_mu_ (set by Create before any reload)
   std::vector<std::shared_ptr<const policy::Policy>> policies_;  // guarded by state_mu_
   std::shared_ptr<const crypto::Keyring> keyring_;               // likewise
 };

@@ -62,6 +62,10 @@ Error Failed(const std::string& path, const std::string& what, int err) {
 
 }  // namespace
 
+const std::vector<crypto::VersionFingerprint>& FileTrail::key_fingerprints() const {
+  return keys_->fingerprints;
+}
+
 Result<std::shared_ptr<FileTrail>> FileTrail::Open(const TrailOptions& options) {
   if (options.path.empty()) return Error(ErrorCode::kAuditFailed, "audit trail: no file (audit.file)");
   if (options.checkpoint_every < 1) return Error(ErrorCode::kAuditFailed, "audit trail: checkpoint_every must be >= 1");

@@ -57,6 +57,7 @@
 
 #include "audit/audit.h"
 #include "common/result.h"
+#include "crypto/keyring.h"
 
 namespace maskproxy::audit {
 
@@ -94,6 +95,9 @@ class FileTrail : public Sink {
 
   [[nodiscard]] uint64_t last_seq() const;
   [[nodiscard]] const std::string& path() const { return path_; }
+  // The audit key's versions by fingerprint (never material): the app
+  // refuses data keys that share material with it (crypto::RefuseSharedMaterial).
+  [[nodiscard]] const std::vector<crypto::VersionFingerprint>& key_fingerprints() const;
 
  private:
   FileTrail() = default;

@@ -37,6 +37,7 @@ Result<std::shared_ptr<const TrailKeys>> TrailKeys::FromKeyring(const crypto::Ke
                        "data keys)");
   auto keys = std::make_shared<TrailKeys>();
   keys->active = key->active;
+  keys->fingerprints = ring.Fingerprints();
   for (const auto& [version, material] : key->versions) {
     auto mk = crypto::HkdfSha256(material, kSalt, "trail-mac", 32);
     if (!mk.ok()) return mk.error();

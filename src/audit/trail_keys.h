@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "crypto/keyring.h"
@@ -15,8 +16,9 @@ namespace maskproxy::audit {
 
 struct TrailKeys {
   uint32_t active = 0;
-  std::map<uint32_t, crypto::HmacSha256> mac;  // version -> MAC key
-  std::unique_ptr<crypto::HmacSha256> digest;  // the active version's digest key
+  std::map<uint32_t, crypto::HmacSha256> mac;            // version -> MAC key
+  std::unique_ptr<crypto::HmacSha256> digest;            // the active version's digest key
+  std::vector<crypto::VersionFingerprint> fingerprints;  // of key "audit"'s versions (never material)
 
   // Loads `key_file` (crypto::Keyring::Load: 0600, >= 256 bit); refuses a
   // file without key "audit" or with any other key.

@@ -1,7 +1,9 @@
 #include "crypto/keyring.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -9,13 +11,17 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "common/file.h"
 #include "common/text.h"
 #include "common/yaml_doc.h"
 #include "crypto/base64.h"
+#include "crypto/mac.h"
 
 namespace maskproxy::crypto {
 namespace {
@@ -77,9 +83,50 @@ bool Keyring::HasWrapped() const {
   return false;
 }
 
-Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap) {
+namespace {
+// Closes a descriptor on every path.
+struct FdCloser {
+  int fd = -1;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Whoever may write to the directory may replace the file in it: a
+// directory anyone may write to is refused unless it has the sticky bit
+// (then only a file's owner may rename or remove it, as in /tmp).
+Status CheckDirectory(const std::string& file, const std::string& dir) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0)
+  if (::stat(dir.c_str(), &st) != 0) return Status::Ok();  // the open says what is wrong
+  if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
+    return Error(ErrorCode::kKeyringInsecure,
+                 "keyring file " + file + " is in " + dir +
+                     ", a directory anyone may write to (without the sticky bit): anyone could replace the "
+                     "keyring; keep it in a directory only its owner may write to");
+  return Status::Ok();
+}
+
+// Opens the keyring file once and checks what was opened (fstat of the
+// descriptor, then the read from it: no window between the check and the
+// read for the file to be swapped): a regular file, no access for group or
+// others, owned by the user this process runs as or root (a file of another
+// user is that user's to rewrite; `any_owner`: for root, who rotates a
+// service user's keyring and keeps its owner), in a directory not anyone
+// may write to. A symbolic link to a keyring is followed (a supported
+// setup: README "Keys"), and its target's directory is checked too.
+Result<std::string> ReadKeyringText(const std::string& path, bool any_owner) {
+  if (Status s = CheckDirectory(path, DirName(path)); !s.ok()) return s.error();
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+  FdCloser fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
+  if (fd.fd < 0) return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0)
     return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode))
     return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + " is not a regular file");
@@ -89,10 +136,55 @@ Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms
     return Error(ErrorCode::kKeyringInsecure, "keyring file " + path + " is accessible by group or others (mode " +
                                                   mode + "); run: chmod 600 " + path);
   }
-  auto text = file::ReadRegular(path, ErrorCode::kKeyringUnreadable, file::kMaxDocumentBytes);
-  if (!text.ok())
-    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot read: " + text.error().message);
-  return ParseText(*text, path, kms, unwrap);
+  const uid_t me = ::geteuid();
+  if (st.st_uid != me && st.st_uid != 0 && !(any_owner && me == 0))
+    return Error(ErrorCode::kKeyringInsecure, "keyring file " + path + " is owned by uid " + std::to_string(st.st_uid) +
+                                                  ", not by the user this runs as (uid " + std::to_string(me) +
+                                                  ") or root: another user could rewrite its keys; run: chown " +
+                                                  std::to_string(me) + " " + path);
+  if (char* real = ::realpath(path.c_str(), nullptr)) {
+    const std::string target = real;
+    std::free(real);
+    if (target != path)
+      if (Status s = CheckDirectory(path, DirName(target)); !s.ok()) return s.error();
+  }
+  if (static_cast<uint64_t>(st.st_size) > file::kMaxDocumentBytes)
+    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot read: larger than " +
+                                                    std::to_string(file::kMaxDocumentBytes) + " bytes");
+  std::string out;
+  out.reserve(static_cast<size_t>(st.st_size));
+  char buf[16384];
+  while (true) {
+    const ssize_t got = ::read(fd.fd, buf, sizeof buf);
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      OPENSSL_cleanse(buf, sizeof buf);
+      OPENSSL_cleanse(out.data(), out.size());
+      return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot read: " + std::strerror(e));
+    }
+    out.append(buf, static_cast<size_t>(got));
+    if (out.size() > file::kMaxDocumentBytes) {
+      OPENSSL_cleanse(buf, sizeof buf);
+      OPENSSL_cleanse(out.data(), out.size());
+      return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": cannot read: larger than " +
+                                                      std::to_string(file::kMaxDocumentBytes) + " bytes");
+    }
+  }
+  OPENSSL_cleanse(buf, sizeof buf);
+  return out;
+}
+}  // namespace
+
+Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap) {
+  // LoadEntries (unwrap false) is what keys rotate reads: root may rotate a
+  // keyring of another user (the file keeps its owner).
+  auto text = ReadKeyringText(path, /*any_owner=*/!unwrap);
+  if (!text.ok()) return text.error();
+  auto ring = ParseText(*text, path, kms, unwrap);
+  OPENSSL_cleanse(text->data(), text->size());
+  return ring;
 }
 
 Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin, const KeyWrapper* kms) {
@@ -125,20 +217,121 @@ Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& ori
 }
 
 namespace {
-// Material that no random generator gives: fewer than 8 different byte
-// values in at least 32 bytes (all zeros, 'A' x 32, "abab…"). 32 random
-// bytes have about 30; fewer than 8 has a probability below 10^-20.
-bool LooksWeak(const uint8_t* p, size_t n) {
+// Why `n` (>= 32) bytes of material are not what a random generator gives,
+// or null. Each check refuses real random material with a probability
+// below 2e-14 (n = 32, the least; more bytes make it smaller still):
+// - fewer than 16 different byte values: 32 random bytes have about 30;
+//   fewer than 16 happens with probability 3.2e-17 (the occupancy
+//   distribution of 32 draws from 256). All zeros, one repeated character,
+//   the bytes 0-7 repeated.
+// - a repeating period of at most n/2 bytes ("abcabc…", a phrase repeated):
+//   for random bytes below sum over p <= n/2 of 256^-(n-p) < 1e-38.
+// - every byte printable ASCII (0x20-0x7e): a passphrase base64-encoded, not
+//   random bytes; (95/256)^32 = 1.7e-14.
+const char* WeakMaterial(const uint8_t* p, size_t n) {
   std::array<bool, 256> seen{};
   size_t distinct = 0;
+  bool printable = true;
   for (size_t i = 0; i < n; ++i) {
     if (!seen[p[i]]) ++distinct;
     seen[p[i]] = true;
+    printable = printable && p[i] >= 0x20 && p[i] <= 0x7e;
   }
-  return distinct < 8;
+  if (distinct < 16) return "fewer than 16 different byte values, such as all zeros or a short pattern repeated";
+  for (size_t period = 1; period <= n / 2; ++period)
+    if (std::memcmp(p, p + period, n - period) == 0) return "a pattern repeated";
+  if (printable) return "only printable text characters (a passphrase, not random bytes)";
+  return nullptr;
+}
+
+// Why the base64 text of material is not what encoding random bytes gives,
+// or null: fewer than 14 different characters (ignoring '=' and white
+// space). The base64 of 32 random bytes, 43 characters from 64, has about
+// 31; fewer than 14 happens with probability 1.5e-17. A typed phrase of
+// base64's letters ("correcthorsebattery…") decodes to bytes that pass the
+// checks above, but its text has a dozen letters.
+const char* WeakText(std::string_view text) {
+  std::array<bool, 256> seen{};
+  size_t distinct = 0;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '=' || c == ' ' || c == '\n' || c == '\t' || c == '\r' || seen[u]) continue;
+    seen[u] = true;
+    ++distinct;
+  }
+  if (distinct < 14) return "base64 text of fewer than 14 different characters (a typed or repeated phrase)";
+  return nullptr;
+}
+
+// Text made only of hex digits: the output of `openssl rand -hex 32`, which
+// base64 would decode into other bytes (and fewer bits of entropy than it
+// seems). The base64 of 32 random bytes ends in '=' and is never all hex.
+bool IsHexText(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  return true;
+}
+
+// The fingerprint's derivation. Not SHA-256(material): that would be the
+// same value any other tool computes over the key, and a hash of the raw key
+// used elsewhere (a key id, a "key check value") would then match it. HKDF
+// with a salt and info of its own is a PRF output independent of every
+// subkey maskproxy derives (they use other salts), so publishing it gives
+// nothing usable against tokens, ciphertexts or the audit MACs; testing a
+// guess of the key against it needs the whole 256-bit key guessed, which
+// the checks above make sure is random. 96 bits: two materials in any
+// keyring share a fingerprint with probability below 2^-80.
+constexpr std::string_view kFingerprintSalt = "maskproxy/key-fingerprint/v1";
+constexpr std::string_view kFingerprintInfo = "keyring version fingerprint";
+constexpr size_t kFingerprintBytes = 12;
+
+// Fingerprints `material` into `key` (version `ver`).
+Status AddFingerprint(Key* key, uint32_t ver, const SecretBytes& material) {
+  auto fp = KeyFingerprint(material);
+  if (!fp.ok()) return fp.error();
+  key->fingerprints[ver] = std::move(*fp);
+  return Status::Ok();
 }
 
 }  // namespace
+
+Result<std::string> KeyFingerprint(const SecretBytes& material) {
+  auto d = HkdfSha256(material, kFingerprintSalt, kFingerprintInfo, kFingerprintBytes);
+  if (!d.ok()) return d.error();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < d->size(); ++i) {
+    out.push_back(kHex[d->data()[i] >> 4]);
+    out.push_back(kHex[d->data()[i] & 15]);
+  }
+  return out;
+}
+
+Status RefuseSharedMaterial(const std::vector<VersionFingerprint>& versions) {
+  std::map<std::string_view, const VersionFingerprint*> first;
+  for (const auto& v : versions) {
+    auto [it, fresh] = first.emplace(v.fingerprint, &v);
+    if (fresh) continue;
+    const VersionFingerprint& a = *it->second;
+    auto where = [](const VersionFingerprint& x) {
+      return "key" + ShownName(x.name) + " version " + std::to_string(x.version) + " (" + x.origin + ")";
+    };
+    return Error(ErrorCode::kKeyringInvalid,
+                 where(a) + " and " + where(v) +
+                     " hold the same material: each key version needs material of its own (a key copied under "
+                     "another name or into another keyring file defeats keeping the files apart); make new "
+                     "material with maskproxy keys generate or keys rotate");
+  }
+  return Status::Ok();
+}
+
+std::vector<VersionFingerprint> Keyring::Fingerprints() const {
+  std::vector<VersionFingerprint> out;
+  for (const auto& [name, key] : keys_)
+    for (const auto& [ver, fp] : key.fingerprints) out.push_back({name, ver, key.origin, fp});
+  return out;
+}
 
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
                                    bool unwrap) {
@@ -226,9 +419,9 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
                 return Error(ErrorCode::kKeyTooShort, at + " unwraps to " + std::to_string(clear->size() * 8) +
                                                           " bits; at least " + std::to_string(kMinKeyBytes * 8) +
                                                           " are required");
-              if (LooksWeak(clear->data(), clear->size()))
-                return Error(ErrorCode::kKeyWeak, at + " unwraps to material that is not random (fewer than 8 "
-                                                       "different byte values)");
+              if (const char* weak = WeakMaterial(clear->data(), clear->size()))
+                return Error(ErrorCode::kKeyWeak, at + " unwraps to material that is not random (" + weak + ")");
+              if (Status s = AddFingerprint(&key, ver, *clear); !s.ok()) return s.error();
               key.versions.emplace(ver, std::move(*clear));
             }
             key.wrapped.emplace(ver, std::move(w));
@@ -237,7 +430,13 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
           if (!v.second.IsScalar())
             return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key" + ShownName(name) + " version " +
                                                          std::to_string(ver) + ": material must be a base64 string");
-          auto bytes = Base64Decode(v.second.Scalar());
+          const std::string& b64 = v.second.Scalar();
+          if (IsHexText(b64))
+            return Error(ErrorCode::kKeyringInvalid,
+                         At(origin, v.second) + ": key" + ShownName(name) + " version " + std::to_string(ver) +
+                             ": material is written in hex (only hex digits); the keyring takes base64: make "
+                             "material with maskproxy keys generate or openssl rand -base64 32");
+          auto bytes = Base64Decode(b64);
           if (!bytes)
             return Error(ErrorCode::kKeyringInvalid, At(origin, v.second) + ": key" + ShownName(name) + " version " +
                                                          std::to_string(ver) + ": material is not valid base64");
@@ -249,15 +448,18 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
                                                       " bits; at least " + std::to_string(kMinKeyBytes * 8) +
                                                       " are required");
           }
-          if (LooksWeak(bytes->data(), bytes->size())) {
+          const char* weak = WeakMaterial(bytes->data(), bytes->size());
+          if (!weak) weak = WeakText(b64);
+          if (weak) {
             OPENSSL_cleanse(bytes->data(), bytes->size());
             return Error(ErrorCode::kKeyWeak, At(origin, v.second) + ": key" + ShownName(name) + " version " +
-                                                  std::to_string(ver) +
-                                                  " is not random (fewer than 8 different byte values, such as all "
-                                                  "zeros or one repeated character): make one with maskproxy keys "
-                                                  "generate or openssl rand -base64 32");
+                                                  std::to_string(ver) + " is not random material (" + weak +
+                                                  "): make one with maskproxy keys generate or openssl rand "
+                                                  "-base64 32");
           }
-          if (!key.versions.emplace(ver, SecretBytes(std::move(*bytes))).second)
+          SecretBytes material(std::move(*bytes));
+          if (Status s = AddFingerprint(&key, ver, material); !s.ok()) return s.error();
+          if (!key.versions.emplace(ver, std::move(material)).second)
             return Error(ErrorCode::kKeyringInvalid, At(origin, v.first) + ": key" + ShownName(name) + ": version " +
                                                          std::to_string(ver) + " is defined twice");
         }
@@ -275,6 +477,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
                                                    std::to_string(key.active) + " is not among its versions");
     ring.keys_.emplace(name, std::move(key));
   }
+  if (Status s = RefuseSharedMaterial(ring.Fingerprints()); !s.ok()) return s.error();
   return ring;
 }
 
@@ -332,6 +535,8 @@ Result<Keyring> Keyring::LoadFiles(const std::vector<KeyringFile>& files, const 
       for (auto& [name, key] : ring->keys_) key.purpose = f.purpose;
     if (Status s = all.Merge(std::move(ring).value(), f.path); !s.ok()) return s.error();
   }
+  // Material in two files (or under two names) breaks the custody split.
+  if (Status s = RefuseSharedMaterial(all.Fingerprints()); !s.ok()) return s.error();
   return all;
 }
 
@@ -346,6 +551,7 @@ Result<Keyring> Keyring::LoadForReveal(const std::vector<KeyringFile>& files, co
       for (auto& [name, key] : ring->keys_) key.purpose = f.purpose;
     if (Status s = all.Merge(std::move(ring).value(), f.path); !s.ok()) return s.error();
   }
+  if (Status s = RefuseSharedMaterial(all.Fingerprints()); !s.ok()) return s.error();
   all.reveal_only_ = true;
   return all;
 }
@@ -504,19 +710,86 @@ Status GenerateKeyringFile(const std::string& path, const std::vector<std::strin
   return WriteSecretFile(path, text);
 }
 
-Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const std::string& path,
+namespace {
+// The file a rotation of `given` replaces: a symbolic link is resolved, so
+// the link stays and the file it points to is replaced in its own directory.
+std::string RotationTarget(const std::string& given) {
+  char* real = ::realpath(given.c_str(), nullptr);
+  if (!real) return given;  // missing: loading it says so
+  std::string out = real;
+  std::free(real);
+  return out;
+}
+
+// Holds `path`.lock locked (flock, exclusive) while it lives: rotations of
+// one keyring run one after the other, each reading the file the last one
+// wrote. The lock file stays (removing it would let two rotations lock
+// different files); it is empty, mode 0600, with the keyring's owner and
+// group when the caller may give them.
+class RotationLock {
+ public:
+  static Result<RotationLock> Take(const std::string& path, uid_t uid, gid_t gid) {
+    const std::string lock = path + ".lock";
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+      return Error(ErrorCode::kKeyringWriteFailed, "cannot open the lock file " + lock + ": " + std::strerror(errno));
+    RotationLock l(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (st.st_uid != uid || st.st_gid != gid)) (void)!::fchown(fd, uid, gid);
+    while (::flock(fd, LOCK_EX) != 0)
+      if (errno != EINTR)
+        return Error(ErrorCode::kKeyringWriteFailed, "cannot lock " + lock + ": " + std::strerror(errno));
+    return l;
+  }
+  RotationLock(RotationLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  RotationLock& operator=(RotationLock&&) = delete;
+  RotationLock(const RotationLock&) = delete;
+  RotationLock& operator=(const RotationLock&) = delete;
+  ~RotationLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+ private:
+  explicit RotationLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// A new file beside `path` with a name no other process uses
+// (PATH.tmp-rotate-<random>, O_EXCL, mode 0600, `owner`'s owner and group).
+Result<std::pair<int, std::string>> CreateRotationTemp(const std::string& path, const Owner& owner) {
+  for (int attempt = 0;; ++attempt) {
+    uint8_t r[6];
+    if (RAND_bytes(r, sizeof r) != 1) return Error(ErrorCode::kCryptoFailed, "RAND_bytes failed");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string tmp = path + ".tmp-rotate-";
+    for (uint8_t b : r) {
+      tmp.push_back(kHex[b >> 4]);
+      tmp.push_back(kHex[b & 15]);
+    }
+    auto fd = CreateSecretFile(tmp, &owner);
+    if (fd.ok()) return std::pair<int, std::string>{*fd, tmp};
+    if (errno != EEXIST || attempt >= 8) return fd.error();
+  }
+}
+}  // namespace
+
+Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const std::string& given,
                                                                         const std::vector<std::string>& names,
                                                                         const KeyWrapper* kms) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key to rotate");
-  // Wrapped versions stay wrapped: the file is rewritten without unwrapping.
-  auto ring = Keyring::LoadEntries(path);
-  if (!ring.ok()) return ring.error();
+  const std::string path = RotationTarget(given);
   // The new file keeps the old one's owner and group (0600: only its owner
   // reads it, e.g. the service user when root rotates).
   struct stat old_st {};
   if (::stat(path.c_str(), &old_st) != 0)
-    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + path + ": " + std::strerror(errno));
+    return Error(ErrorCode::kKeyringUnreadable, "keyring file " + given + ": " + std::strerror(errno));
   const Owner owner{old_st.st_uid, old_st.st_gid, path};
+  // Read, change and replace under the lock: a concurrent rotation waits.
+  auto lock = RotationLock::Take(path, owner.uid, owner.gid);
+  if (!lock.ok()) return lock.error();
+  // Wrapped versions stay wrapped: the file is rewritten without unwrapping.
+  auto ring = Keyring::LoadEntries(path);
+  if (!ring.ok()) return ring.error();
   std::map<std::string, uint32_t> rotate;
   std::set<std::string> keks;  // the key-encryption keys to rotate, once each
   for (const auto& n : names) {
@@ -546,10 +819,10 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
   // Write beside the file, then rename over it: a crash leaves the old or the
   // new keyring, never half of one. The new file is made (with the old one's
   // owner and group) before the KMS is asked to change anything.
-  const std::string tmp = path + ".tmp-rotate";
-  ::unlink(tmp.c_str());
-  auto fd = CreateSecretFile(tmp, &owner);
-  if (!fd.ok()) return fd.error();
+  auto made = CreateRotationTemp(path, owner);
+  if (!made.ok()) return made.error();
+  const auto fd = std::optional<int>(made->first);
+  const std::string tmp = made->second;
   std::string text = HeaderWithPurpose(ring->purpose());
   auto fail = [&](const Error& e) {
     ::close(*fd);
@@ -601,13 +874,32 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     }
   }
   if (Status s = WriteSecretFd(*fd, tmp, text); !s.ok()) return s.error();
+  // A version's material never changes: the new file is read back and every
+  // version the old one had must hold the same material (by fingerprint)
+  // before it replaces the old one.
+  auto written = Keyring::LoadEntries(tmp);
+  if (!written.ok()) {
+    ::unlink(tmp.c_str());
+    return Error(ErrorCode::kKeyringWriteFailed,
+                 "the rotated keyring does not load (" + written.error().message + "); nothing was replaced");
+  }
+  for (const auto& before : ring->Fingerprints()) {
+    const Key* k = written->Find(before.name);
+    const bool same =
+        k && k->fingerprints.count(before.version) && k->fingerprints.at(before.version) == before.fingerprint;
+    if (!same) {
+      ::unlink(tmp.c_str());
+      return Error(ErrorCode::kKeyringWriteFailed, "key" + ShownName(before.name) + " version " +
+                                                       std::to_string(before.version) +
+                                                       " would change in the rotated keyring; nothing was replaced");
+    }
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
     return Error(ErrorCode::kKeyringWriteFailed, "cannot replace " + path + ": " + std::strerror(e));
   }
-  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
-  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+  if (int dfd = ::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);
   }

@@ -1,9 +1,13 @@
 // Keyring: named keys, each with numbered versions and one active version.
 //
 // Keys come only from the keyring file named in the config, never from a
-// policy. Load() refuses a file that group or others can access, a key
-// shorter than 256 bits, an unknown field or a missing active version, and
-// says which. No error message ever contains key material.
+// policy. Load() opens the file once and checks what it opened (fstat): it
+// refuses a file that group or others can access, that another user than
+// the process's (or root) owns, or that lies in a directory anyone may
+// write to without the sticky bit; then a key shorter than 256 bits,
+// material written in hex or not random (key_weak), the same material in
+// two key versions, an unknown field or a missing active version, and says
+// which. No error message ever contains key material.
 //
 // File format (YAML):
 //   purpose: tokenization     # optional: tokenization | reversible
@@ -85,12 +89,36 @@ struct Key {
   std::string name;
   uint32_t active = 0;
   std::map<uint32_t, SecretBytes> versions;
-  KeyPurpose purpose = KeyPurpose::kAny;       // its file's
-  std::string origin;                          // its file, for errors
-  std::map<uint32_t, WrappedVersion> wrapped;  // the versions a KMS holds wrapped (also in `versions`, unwrapped)
+  KeyPurpose purpose = KeyPurpose::kAny;         // its file's
+  std::string origin;                            // its file, for errors
+  std::map<uint32_t, WrappedVersion> wrapped;    // the versions a KMS holds wrapped (also in `versions`, unwrapped)
+  std::map<uint32_t, std::string> fingerprints;  // version -> KeyFingerprint, for each version in `versions`
 
   [[nodiscard]] const SecretBytes& ActiveMaterial() const { return versions.at(active); }
 };
+
+// A key version's material, named without showing it: where it is and its
+// KeyFingerprint. For errors, the audit trail and /config_dump.
+struct VersionFingerprint {
+  std::string name;
+  uint32_t version = 0;
+  std::string origin;       // its file
+  std::string fingerprint;  // KeyFingerprint of its material
+};
+
+// The non-secret fingerprint of one version's material: 24 lower-case hex
+// digits (96 bits) of HKDF-SHA-256 with a salt and info of its own
+// (keyring.cc says why that and not a plain hash). Equal material gives
+// equal fingerprints; it tells an auditor whether two loads hold the same
+// material, and nothing else about it.
+[[nodiscard]] Result<std::string> KeyFingerprint(const SecretBytes& material);
+
+// Refuses material that two entries share ("keyring_invalid", naming both
+// key versions and files, never the material): one key version's material
+// under two names, two versions or two files would break the custody split
+// (a reveal host would hold a tokenization key) and the meaning of a
+// version. Compared by fingerprint.
+[[nodiscard]] Status RefuseSharedMaterial(const std::vector<VersionFingerprint>& versions);
 
 class Keyring {
  public:
@@ -119,6 +147,8 @@ class Keyring {
                                                      const KeyWrapper* kms = nullptr);
 
   [[nodiscard]] const Key* Find(std::string_view name) const;
+  // Every version that holds material (in `versions`), in name and version order.
+  [[nodiscard]] std::vector<VersionFingerprint> Fingerprints() const;
   [[nodiscard]] std::vector<std::string> Names() const;
   // The file's declared `purpose:` (kAny when none).
   [[nodiscard]] KeyPurpose purpose() const { return purpose_; }
@@ -167,9 +197,13 @@ class Keyring {
                                          const KeyWrapper* kms = nullptr, std::string_view kek = {});
 
 // Adds a fresh 256-bit version (highest + 1) to each named key and makes it
-// active; older versions stay for decryption. The file is rewritten (mode
-// 0600) through a temporary file and a rename, so a crash leaves the old or
-// the new keyring. The new file keeps the old one's owner and group (a
+// active; older versions stay for decryption. A symbolic link is resolved:
+// the file it points to is replaced, the link stays. Rotations of one file
+// run one at a time (flock on PATH.lock beside it). The file is rewritten
+// (mode 0600) through a temporary file of its own (O_EXCL, a random name)
+// and a rename, so a crash leaves the old or the new keyring; the new file
+// is read back first and every existing version must hold the same
+// material (by fingerprint), or nothing is replaced. The new file keeps the old one's owner and group (a
 // keyring of the service user rotated by root stays the service user's);
 // when the caller may not give it them, "keyring_write_failed" before the
 // KMS is asked for anything and before the file is replaced. Comments in the

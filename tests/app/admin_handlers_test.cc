@@ -65,7 +65,7 @@ TEST(AdminReadiness, FencedAndOtherFatalErrors) {
 }
 
 TEST(AdminConfigDump, PoliciesRulesAndKeysWithoutSecrets) {
-  const std::string m1 = Material(0), m2 = Material(64);
+  const std::string m1 = Material(0), m2 = Material(192);
   crypto::Keyring keys = test_keys::TestKeyring({{"rrn", {m1, m2}}});
   auto p = policy::Policy::Parse(
       "policy: pay-pii\nversion: 7\nroutes:\n"
@@ -91,12 +91,16 @@ TEST(AdminConfigDump, PoliciesRulesAndKeysWithoutSecrets) {
   for (const char* want :
        {"\"name\":\"pay-pii\"", "\"version\":7", "\"hash\":", "\"path\":\"user.rrn\"", "\"action\":\"tokenize\"",
         "\"key\":\"rrn:2\"", "\"path\":\"$key\"", "\"unlisted_fields\":\"drop\"", "\"from\":\"pay.raw\"",
-        "\"keys\":[{\"name\":\"rrn\",\"active\":2,\"versions\":[1,2]}]", "\"sasl.username\":\"proxy\"",
-        "\"ssl.key.location\":\"/etc/maskproxy/proxy.key\"", "\"keyring\":\"/etc/maskproxy/keys.yaml\"",
-        "\"sasl.password\":\"(redacted)\""})
+        "\"keys\":[{\"name\":\"rrn\",\"active\":2,\"versions\":[1,2],\"fingerprints\":{\"1\":\"",
+        "\"sasl.username\":\"proxy\"", "\"ssl.key.location\":\"/etc/maskproxy/proxy.key\"",
+        "\"keyring\":\"/etc/maskproxy/keys.yaml\"", "\"sasl.password\":\"(redacted)\""})
     EXPECT_NE(dump.find(want), std::string::npos) << want << " not in " << dump;
   for (const std::string& secret : {m1, m2, std::string("hunter2-secret"), std::string("pw-of-key")})
     EXPECT_EQ(dump.find(secret), std::string::npos) << "secret in the dump: " << dump;
+  // Each version's fingerprint, to tell material apart.
+  const std::string fps = "\"fingerprints\":{\"1\":\"" + keys.Find("rrn")->fingerprints.at(1) + "\",\"2\":\"" +
+                          keys.Find("rrn")->fingerprints.at(2) + "\"}";
+  EXPECT_NE(dump.find(fps), std::string::npos) << fps << " not in " << dump;
 }
 
 TEST(AdminConfigDump, SecretPropertyNames) {

@@ -42,8 +42,8 @@ class KeyCustodyTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     tok_ = WriteKeys("tok.yaml", "purpose: tokenization\n" + KeyringYaml({{"rrn", {Material(0)}}}));
-    rev_ = WriteKeys("rev.yaml",
-                     "purpose: reversible\n" + KeyringYaml({{"contact", {Material(32)}}, {"account", {Material(64)}}}));
+    rev_ = WriteKeys("rev.yaml", "purpose: reversible\n" +
+                                     KeyringYaml({{"contact", {Material(160)}}, {"account", {Material(192)}}}));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -159,7 +159,7 @@ TEST_F(KeyCustodyTest, ARevealHostRevealsEmailsAndCannotComputeTokens) {
 }
 
 TEST_F(KeyCustodyTest, ARevealHostWithOneKeyCompilesTheOthersAsUnavailable) {
-  rev_ = WriteKeys("rev-contact.yaml", "purpose: reversible\n" + KeyringYaml({{"contact", {Material(32)}}}));
+  rev_ = WriteKeys("rev-contact.yaml", "purpose: reversible\n" + KeyringYaml({{"contact", {Material(160)}}}));
   auto pol = LoadPolicyForReveal(Write("p.yaml", kPolicy), Split());
   ASSERT_TRUE(pol.ok()) << pol.error().ToString();
   const auto& rules = (*pol)->routes()[0].rules;
@@ -176,7 +176,7 @@ TEST_F(KeyCustodyTest, ARevealHostWithOneKeyCompilesTheOthersAsUnavailable) {
 
 TEST_F(KeyCustodyTest, OneKeyringForEverythingStillWorks) {
   std::string all = WriteKeys(
-      "all.yaml", KeyringYaml({{"rrn", {Material(0)}}, {"contact", {Material(32)}}, {"account", {Material(64)}}}));
+      "all.yaml", KeyringYaml({{"rrn", {Material(0)}}, {"contact", {Material(160)}}, {"account", {Material(192)}}}));
   auto keys = crypto::Keyring::LoadFiles({{all, KeyPurpose::kAny}});
   ASSERT_TRUE(keys.ok()) << keys.error().ToString();
   auto set = LoadPolicySet({Write("p.yaml", kPolicy)}, *keys, PolicySetOptions{});

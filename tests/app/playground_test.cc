@@ -217,7 +217,7 @@ TEST(Playground, NeverUsesTheLoadedKeys) {
 }
 
 TEST(Playground, ThrowawayKeysMirrorTheLoadedVersionsOnly) {
-  crypto::Keyring loaded = test_keys::TestKeyring({{"rrn", {Material(0), Material(32)}}});
+  crypto::Keyring loaded = test_keys::TestKeyring({{"rrn", {Material(0), Material(160)}}});
   crypto::SecretBytes session(std::vector<uint8_t>(32, 7));
   auto keys = ThrowawayKeyring(session, {"rrn", "phone"}, KeyShapes(loaded));
   ASSERT_TRUE(keys.ok()) << keys.error().message;

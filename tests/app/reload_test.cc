@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "common/metrics.h"
+#include "crypto/base64.h"
 #include "crypto/keyring.h"
 #include "reveal/reveal.h"
 #include "support/memory_sink.h"
@@ -241,6 +243,108 @@ TEST_F(ReloadTest, ReloadsAreAuditedAndAnUnauditableReloadIsRejected) {
   EXPECT_EQ(Swaps(), swaps);
   audit_->SetFailing(false);
   EXPECT_EQ(reloader_->ReloadNow("http").outcome, ReloadResult::Outcome::kSwapped);
+}
+
+// Replaces key `name` version `version`'s material in the keyring file
+// with fresh random material (same version number), atomically.
+void SwapMaterial(const std::string& path, const std::string& name, uint32_t version) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t key = text.find("  " + name + ":\n");
+  ASSERT_NE(key, std::string::npos);
+  const std::string line = "      " + std::to_string(version) + ": ";
+  const size_t at = text.find(line, key);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = text.find('\n', at);
+  std::vector<uint8_t> fresh(32);
+  for (auto& b : fresh) b = static_cast<uint8_t>(std::rand());
+  text.replace(at + line.size(), end - at - line.size(), crypto::Base64Encode(fresh.data(), fresh.size()));
+  const std::string tmp = path + ".new";
+  std::ofstream(tmp) << text;
+  ASSERT_EQ(::chmod(tmp.c_str(), 0600), 0);
+  ASSERT_EQ(::rename(tmp.c_str(), path.c_str()), 0);
+}
+
+// A key version's material never changes: a reload of a keyring in which a
+// loaded version holds other material is rejected, alone (it was called
+// "unchanged", the old material kept in memory) or with a policy edit (the
+// new material was adopted unaudited), and the running set stays.
+TEST_F(ReloadTest, OtherMaterialUnderALoadedVersionIsRejected) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  const std::string before = Mask(*reloader_->engine(), kRecord);
+  SwapMaterial(keys_path_, "rrn", 1);
+  ReloadResult r = reloader_->ReloadNow("inotify");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_EQ(r.error_code, "keyring_invalid");
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors[0].find("key 'rrn' version 1"), std::string::npos) << r.errors[0];
+  EXPECT_NE(r.errors[0].find("never changes"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(audit_->Names().back(), "policy_rejected");
+
+  Write("users.yaml", Policy(2, kTokenize));
+  r = reloader_->ReloadNow("inotify");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_EQ(Swaps(), 0u);
+  // The running set still tokenizes with the material it was started with.
+  const std::string after = Mask(*reloader_->engine(), kRecord);
+  EXPECT_EQ(after.substr(0, after.find("\"email\"")), before.substr(0, before.find("\"email\"")));
+}
+
+// A version dropped by one reload and brought back with other material by
+// the next is refused too: the outputs made under it still exist.
+TEST_F(ReloadTest, AVersionDroppedAndBroughtBackWithOtherMaterialIsRejected) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  ASSERT_TRUE(crypto::RotateKeyringFile(keys_path_, {"rrn"}).ok());
+  ASSERT_EQ(reloader_->ReloadNow("inotify").outcome, ReloadResult::Outcome::kSwapped);
+  SwapMaterial(keys_path_, "rrn", 2);
+  EXPECT_EQ(reloader_->ReloadNow("inotify").outcome, ReloadResult::Outcome::kRejected);
+}
+
+// keys_loaded names each version's fingerprint (never material), so an
+// auditor can tell material apart; a new version adds one, the old ones stay.
+TEST_F(ReloadTest, KeysLoadedCarriesEachVersionsFingerprint) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  ASSERT_TRUE(crypto::RotateKeyringFile(keys_path_, {"rrn"}).ok());
+  ASSERT_EQ(reloader_->ReloadNow("inotify").outcome, ReloadResult::Outcome::kSwapped);
+  ASSERT_EQ(audit_->Names().back(), "keys_loaded");
+  const audit::Event loaded = audit_->events().back();
+  ASSERT_GE(loaded.fields.size(), 4u);
+  EXPECT_EQ(loaded.fields[3].first, "fingerprints");
+  const auto fps = std::get<std::vector<std::string>>(loaded.fields[3].second);
+  auto keys = crypto::Keyring::Load(keys_path_);
+  ASSERT_TRUE(keys.ok());
+  std::vector<std::string> want;
+  for (const auto& v : keys->Fingerprints())
+    want.push_back(v.name + "@" + std::to_string(v.version) + ":" + v.fingerprint);
+  EXPECT_EQ(fps, want);
+  ASSERT_EQ(fps.size(), 3u);  // contact@1, rrn@1, rrn@2
+  EXPECT_EQ(fps[1].rfind("rrn@1:", 0), 0u);
+  EXPECT_EQ(fps[1].size(), std::string("rrn@1:").size() + 24);
+}
+
+// The audit key is kept apart from the data keys: a reload of a keyring
+// that holds the audit key's material is rejected.
+TEST_F(ReloadTest, AKeyringHoldingTheAuditKeysMaterialIsRejected) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto keys = crypto::Keyring::Load(keys_path_);
+  ASSERT_TRUE(keys.ok());
+  std::vector<crypto::VersionFingerprint> audit_material = {
+      {"audit", 1, "audit.key", keys->Find("contact")->fingerprints.at(1)}};
+  ReloadOptions options{{policy_path_}, keys_path_, Ledger(), engine::Limits{}, nullptr, {}};
+  options.reserved_material = audit_material;
+  auto r = Reloader::Create(std::move(options), running_, *keys, [](std::shared_ptr<const engine::Engine>) {});
+  ASSERT_TRUE(r.ok());
+  ReloadResult res = (*r)->ReloadNow("sighup");
+  EXPECT_EQ(res.outcome, ReloadResult::Outcome::kRejected) << res.ToJson();
+  ASSERT_FALSE(res.errors.empty());
+  EXPECT_NE(res.errors[0].find("'audit' version 1"), std::string::npos) << res.errors[0];
+  EXPECT_NE(res.errors[0].find("'contact' version 1"), std::string::npos) << res.errors[0];
 }
 
 TEST_F(ReloadTest, UnreadableKeyringIsRejected) {

@@ -46,10 +46,10 @@ class KeyringCustodyTest : public ::testing::Test {
     return path;
   }
   std::string Tok(const std::string& purpose_line = "purpose: tokenization\n") {
-    return Write("tok.yaml", purpose_line + KeyringYaml({{"rrn", {Material(0)}}, {"phone", {Material(32)}}}));
+    return Write("tok.yaml", purpose_line + KeyringYaml({{"rrn", {Material(0)}}, {"phone", {Material(160)}}}));
   }
   std::string Rev(const std::string& purpose_line = "purpose: reversible\n") {
-    return Write("rev.yaml", purpose_line + KeyringYaml({{"contact", {Material(64)}}}));
+    return Write("rev.yaml", purpose_line + KeyringYaml({{"contact", {Material(192)}}}));
   }
   std::string dir_;
 };

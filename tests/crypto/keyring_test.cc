@@ -11,11 +11,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "crypto/base64.h"
+#include "crypto/mac.h"
 
 namespace maskproxy::crypto {
 namespace {
@@ -44,7 +48,7 @@ std::string ValidYaml() {
          B64(Bytes(0, 32)) +
          "\n"
          "      2: " +
-         B64(Bytes(32, 32)) +
+         B64(Bytes(160, 32)) +
          "\n"
          "  phone:\n"
          "    active: 1\n"
@@ -81,8 +85,8 @@ TEST(KeyringParse, ValidKeyring) {
   EXPECT_EQ(rrn->active, 2u);
   ASSERT_EQ(rrn->versions.size(), 2u);
   EXPECT_TRUE(SameBytes(rrn->versions.at(1), Bytes(0, 32)));
-  EXPECT_TRUE(SameBytes(rrn->versions.at(2), Bytes(32, 32)));
-  EXPECT_TRUE(SameBytes(rrn->ActiveMaterial(), Bytes(32, 32)));
+  EXPECT_TRUE(SameBytes(rrn->versions.at(2), Bytes(160, 32)));
+  EXPECT_TRUE(SameBytes(rrn->ActiveMaterial(), Bytes(160, 32)));
 
   const Key* phone = r->Find("phone");
   ASSERT_NE(phone, nullptr);
@@ -229,12 +233,100 @@ TEST(KeyringParse, WeakMaterialIsRefused) {
       EXPECT_EQ(r.error().message.find(m), std::string::npos);
     }
   }
-  // Eight different byte values is enough not to be refused (random material
-  // has about 30 in 32 bytes).
-  std::vector<uint8_t> eight(32);
+}
+
+std::string WithMaterial(const std::string& m) {
+  return OneKey("rrn", "    active: 1\n    versions:\n      1: " + m + "\n");
+}
+
+// Low-entropy material that counting 8 different byte values let through:
+// the bytes 0-7 repeated, a phrase repeated, a typed phrase of base64's
+// letters, a passphrase base64-encoded, a pattern of 16 bytes repeated.
+TEST(KeyringParse, LowEntropyMaterialIsRefused) {
+  std::vector<uint8_t> eight(32), sixteen(48);
   for (size_t i = 0; i < eight.size(); ++i) eight[i] = static_cast<uint8_t>(i % 8);
-  EXPECT_TRUE(
-      Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(eight) + "\n"), "k.yaml").ok());
+  for (size_t i = 0; i < sixteen.size(); ++i) sixteen[i] = static_cast<uint8_t>(0x80 + i % 16 * 7);
+  const std::string pass = "my secret passphrase, long enough to be 32 bytes";
+  for (const std::string& m : {B64(eight), B64(sixteen), std::string("correcthorsebatterystaplecorrecthorsebattery"),
+                               std::string("MySecretPassw0rdMySecretPassw0rdMySecretPass"),
+                               B64(std::vector<uint8_t>(pass.begin(), pass.end()))}) {
+    auto r = Keyring::Parse(WithMaterial(m), "k.yaml");
+    EXPECT_TRUE(HasError(r, ErrorCode::kKeyWeak, {"k.yaml:5:", "'rrn'", "not random", "rand -base64 32"})) << m;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().message.find(m), std::string::npos);
+    }
+  }
+}
+
+// Hex text (openssl rand -hex 32) is not base64: refused, saying so, not
+// decoded as base64 into other bytes.
+TEST(KeyringParse, HexTextIsRefused) {
+  const std::string hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  auto r = Keyring::Parse(WithMaterial(hex), "k.yaml");
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:5:", "'rrn'", "hex", "base64"}));
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().message.find(hex), std::string::npos);
+  }
+  EXPECT_FALSE(Keyring::Parse(WithMaterial("9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822C"), "k.yaml").ok());
+}
+
+// The checks do not refuse random keys (their false-refusal probability is
+// below 2e-14 each; see keyring.cc): 20,000 random keys of 32 bytes load.
+TEST(KeyringParse, RandomKeysAreNotRefused) {
+  std::vector<uint8_t> b(32);
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int n = 0; n < 20000; ++n) {
+    for (auto& c : b) {  // splitmix64: a fixed, reproducible stream
+      x += 0x9e3779b97f4a7c15ULL;
+      uint64_t z = x;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      c = static_cast<uint8_t>(z ^ (z >> 31));
+    }
+    auto r = Keyring::Parse(WithMaterial(B64(b)), "k.yaml");
+    ASSERT_TRUE(r.ok()) << n << ": " << r.error().ToString();
+  }
+}
+
+// The same material under two names, or as two versions, is refused,
+// naming both and never the material.
+TEST(KeyringParse, SharedMaterialIsRefused) {
+  const std::string m = B64(Bytes(0, 32));
+  auto r = Keyring::Parse("keys:\n  tok: {active: 1, versions: {1: " + m +
+                              "}}\n  rev: {active: 2, versions: {1: " + B64(Bytes(160, 32)) + ", 2: " + m + "}}\n",
+                          "k.yaml");
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"'tok' version 1", "'rev' version 2", "same material"}));
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().message.find(m), std::string::npos);
+  }
+}
+
+// A fingerprint per version: equal for equal material, different for other
+// material, 24 hex digits, neither the material nor its plain SHA-256.
+TEST(KeyringParse, FingerprintsTellMaterialApart) {
+  auto a = Keyring::Parse(ValidYaml(), "a.yaml");
+  auto b = Keyring::Parse(ValidYaml(), "b.yaml");
+  ASSERT_TRUE(a.ok() && b.ok());
+  const auto fa = a->Fingerprints();
+  ASSERT_EQ(fa.size(), 3u);
+  EXPECT_EQ(fa[0].name, "phone");
+  EXPECT_EQ(fa[1].name, "rrn");
+  EXPECT_EQ(fa[1].version, 1u);
+  EXPECT_EQ(fa[1].origin, "a.yaml");
+  for (size_t i = 0; i < fa.size(); ++i) {
+    EXPECT_EQ(fa[i].fingerprint, b->Fingerprints()[i].fingerprint);
+    EXPECT_EQ(fa[i].fingerprint.size(), 24u);
+    EXPECT_EQ(fa[i].fingerprint.find_first_not_of("0123456789abcdef"), std::string::npos);
+  }
+  EXPECT_NE(fa[1].fingerprint, fa[2].fingerprint);
+  const auto material = Bytes(0, 32);
+  const auto sha = Sha256(std::string_view(reinterpret_cast<const char*>(material.data()), material.size()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string sha_hex, raw_hex;
+  for (uint8_t c : sha) sha_hex += {kHex[c >> 4], kHex[c & 15]};
+  for (uint8_t c : material) raw_hex += {kHex[c >> 4], kHex[c & 15]};
+  EXPECT_EQ(sha_hex.find(fa[1].fingerprint), std::string::npos);
+  EXPECT_EQ(raw_hex.find(fa[1].fingerprint), std::string::npos);
 }
 
 TEST(KeyringParse, EmptyKeys) {
@@ -265,14 +357,14 @@ TEST(KeyringParse, DuplicateKeyNameRejected) {
       B64(Bytes(0, 32)) +
       "\n"
       "  rrn:\n    active: 2\n    versions:\n      2: " +
-      B64(Bytes(32, 32)) + "\n";  // line 6
+      B64(Bytes(160, 32)) + "\n";  // line 6
   auto r = Keyring::Parse(yaml, "k.yaml");
   EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "'rrn'"}));
 }
 
 TEST(KeyringParse, DuplicateVersionRejected) {
   auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) +
-                                            "\n      1: " + B64(Bytes(32, 32)) + "\n"),
+                                            "\n      1: " + B64(Bytes(160, 32)) + "\n"),
                           "k.yaml");
   EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "'rrn'", "version"}));
 }
@@ -373,7 +465,7 @@ TEST_F(KeyringFileTest, Mode0600Loads) {
   auto r = Keyring::Load(path);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->Names(), (std::vector<std::string>{"phone", "rrn"}));
-  EXPECT_TRUE(SameBytes(r->Find("rrn")->ActiveMaterial(), Bytes(32, 32)));
+  EXPECT_TRUE(SameBytes(r->Find("rrn")->ActiveMaterial(), Bytes(160, 32)));
 }
 
 TEST_F(KeyringFileTest, Mode0400Loads) {
@@ -493,7 +585,7 @@ TEST_F(KeyringFileTest, RotateKeepsTheFilesOwnerAndGroup) {
   EXPECT_EQ(st.st_uid, uid);
   EXPECT_EQ(st.st_gid, gid);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
-  EXPECT_EQ(Keyring::Load(path)->Find("rrn")->active, 2u);
+  EXPECT_EQ(Keyring::LoadEntries(path)->Find("rrn")->active, 2u);
 }
 
 // A caller that may not give the new file the old one's owner and group is
@@ -589,6 +681,114 @@ TEST_F(KeyringFileTest, RotateUnknownKeyChangesNothing) {
   EXPECT_EQ(r.error().code, ErrorCode::kKeyMissing);
   EXPECT_NE(r.error().message.find("'phnoe'"), std::string::npos);
   EXPECT_EQ(ReadAll(path), before);
+}
+
+// The owner is checked on the file opened (fstat): a 0600 keyring of
+// another user (not root) is that user's to rewrite, and refused.
+TEST_F(KeyringFileTest, AKeyringOfAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to make a file of another user";
+  std::string path = Write("ring.yaml", ValidYaml(), 0600);
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  // Root may read it, but a proxy running as root refuses a keyring another user could rewrite.
+  auto r = Keyring::Load(path);
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInsecure, {"owned by uid 65534", "chown"}));
+  ASSERT_EQ(::chown(path.c_str(), 0, 0), 0);
+  EXPECT_TRUE(Keyring::Load(path).ok());
+}
+
+// A keyring in a directory anyone may write to (without the sticky bit) can
+// be replaced by anyone: refused. With the sticky bit (as /tmp) it loads.
+TEST_F(KeyringFileTest, AKeyringInAWorldWritableDirectoryIsRefused) {
+  std::string path = Write("ring.yaml", ValidYaml(), 0600);
+  ASSERT_EQ(::chmod(dir_.c_str(), 0777), 0);
+  EXPECT_TRUE(HasError(Keyring::Load(path), ErrorCode::kKeyringInsecure, {"anyone may write", dir_}));
+  ASSERT_EQ(::chmod(dir_.c_str(), 01777), 0);
+  EXPECT_TRUE(Keyring::Load(path).ok());
+  ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+}
+
+// Key material split across files must not repeat: the same material in the
+// tokenization and the reversible file (under any names) is refused.
+TEST_F(KeyringFileTest, TheSameMaterialInTwoFilesIsRefused) {
+  const std::string m = B64(Bytes(0, 32));
+  std::string tok =
+      Write("tok.yaml", "purpose: tokenization\nkeys:\n  tok: {active: 1, versions: {1: " + m + "}}\n", 0600);
+  std::string rev =
+      Write("rev.yaml", "purpose: reversible\nkeys:\n  rev: {active: 1, versions: {1: " + m + "}}\n", 0600);
+  auto r = Keyring::LoadFiles({{tok, KeyPurpose::kTokenization}, {rev, KeyPurpose::kReversible}});
+  EXPECT_TRUE(
+      HasError(r, ErrorCode::kKeyringInvalid, {"'tok' version 1", "'rev' version 1", tok, rev, "same material"}));
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().message.find(m), std::string::npos);
+  }
+  Write("rev.yaml", "purpose: reversible\nkeys:\n  rev: {active: 1, versions: {1: " + B64(Bytes(160, 32)) + "}}\n",
+        0600);
+  EXPECT_TRUE(Keyring::LoadFiles({{tok, KeyPurpose::kTokenization}, {rev, KeyPurpose::kReversible}}).ok());
+}
+
+// keys rotate through a symbolic link replaces the file it points to, in
+// its own directory, and keeps the link.
+TEST_F(KeyringFileTest, RotateThroughASymlinkKeepsTheLinkAndReplacesItsTarget) {
+  std::filesystem::create_directory(dir_ + "/real");
+  const std::string real = dir_ + "/real/keys.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(real, {"rrn"}).ok());
+  const std::string link = dir_ + "/link.yaml";
+  std::filesystem::create_symlink("real/keys.yaml", link);
+  auto r = RotateKeyringFile(link, {"rrn"});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(std::filesystem::read_symlink(link), "real/keys.yaml");
+  EXPECT_EQ(Keyring::Load(real)->Find("rrn")->active, 2u);
+  EXPECT_EQ(Keyring::Load(link)->Find("rrn")->active, 2u);
+  for (const auto& e : std::filesystem::directory_iterator(dir_ + "/real"))
+    EXPECT_EQ(e.path().filename().string().find("tmp-rotate"), std::string::npos) << e.path();
+}
+
+// Concurrent rotations of one keyring run one after the other (a lock
+// beside the file) with temporary files of their own: every rotation that
+// reports success is in the file, and none is lost.
+TEST_F(KeyringFileTest, ConcurrentRotationsAreAllKept) {
+  const std::string path = dir_ + "/ring.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(path, {"a", "b", "c", "d"}).ok());
+  constexpr int kRounds = 8;
+  std::vector<std::string> failures;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (const char* name : {"a", "b", "c", "d"})
+    threads.emplace_back([&, name] {
+      for (int i = 0; i < kRounds; ++i) {
+        auto r = RotateKeyringFile(path, {name});
+        if (!r.ok()) {
+          std::lock_guard<std::mutex> l(mu);
+          failures.push_back(r.error().ToString());
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  auto ring = Keyring::Load(path);
+  ASSERT_TRUE(ring.ok()) << ring.error().ToString();
+  for (const char* name : {"a", "b", "c", "d"}) {
+    EXPECT_EQ(ring->Find(name)->active, 1u + kRounds) << name;
+    EXPECT_EQ(ring->Find(name)->versions.size(), 1u + kRounds) << name;
+  }
+}
+
+// A rotation keeps every existing version's material (by fingerprint).
+TEST_F(KeyringFileTest, RotateNeverChangesAnExistingVersion) {
+  const std::string path = dir_ + "/ring.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(path, {"a", "b"}).ok());
+  const auto before = Keyring::Load(path)->Fingerprints();
+  ASSERT_TRUE(RotateKeyringFile(path, {"a"}).ok());
+  ASSERT_TRUE(RotateKeyringFile(path, {"a", "b"}).ok());
+  const auto after = Keyring::Load(path)->Fingerprints();
+  ASSERT_EQ(after.size(), before.size() + 3);
+  for (const auto& v : before) {
+    bool found = false;
+    for (const auto& w : after)
+      found = found || (w.name == v.name && w.version == v.version && w.fingerprint == v.fingerprint);
+    EXPECT_TRUE(found) << v.name << " " << v.version;
+  }
 }
 
 TEST_F(KeyringFileTest, RotateRefusesAnUnsafeFile) {

@@ -20,10 +20,10 @@ namespace maskproxy::crypto {
 namespace {
 
 // 32 different bytes starting with `first` (a keyring refuses material of
-// fewer than 8 different byte values).
+// fewer than 16 different byte values or printable text).
 std::vector<uint8_t> KeyBytes(uint8_t first) {
   std::vector<uint8_t> k(32);
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(first + i);
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(first + 7 * i);
   return k;
 }
 
@@ -209,10 +209,11 @@ TEST_F(KeyringWrappedTest, GenerateWritesOnlyTheWrappedForm) {
 
 TEST_F(KeyringWrappedTest, RotateRotatesTheKekRewrapsAndAddsAWrappedVersion) {
   const std::string path = (dir_ / "keys.yaml").string();
+  kms_.keys["3"] = KeyBytes(0x05);  // a data key of its own (a keyring refuses one material twice)
   {
     std::ofstream out(path);
     out << kMixed << "  rrn:\n    active: 1\n    versions:\n      1: " << Plain(0x33) << "\n"
-        << "  other:\n    active: 1\n    versions:\n      1: {kms: \"transit:kek\", wrapped: \"vault:v1:1\"}\n";
+        << "  other:\n    active: 1\n    versions:\n      1: {kms: \"transit:kek\", wrapped: \"vault:v1:3\"}\n";
   }
   ASSERT_EQ(chmod(path.c_str(), 0600), 0);
   auto rotated = RotateKeyringFile(path, {"contact"}, &kms_);
@@ -229,7 +230,7 @@ TEST_F(KeyringWrappedTest, RotateRotatesTheKekRewrapsAndAddsAWrappedVersion) {
   auto ring = Keyring::Load(path, &kms_);
   ASSERT_TRUE(ring.ok()) << ring.error().message;
   EXPECT_EQ(ring->Find("other")->active, 1u);  // rewrapped, not rotated
-  EXPECT_EQ(ring->Find("other")->versions.at(1).data()[0], 0x11);
+  EXPECT_EQ(ring->Find("other")->versions.at(1).data()[0], 0x05);
   const Key* c = ring->Find("contact");
   EXPECT_EQ(c->active, 3u);
   EXPECT_EQ(c->versions.size(), 3u);

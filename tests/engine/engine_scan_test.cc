@@ -15,7 +15,7 @@ namespace {
 
 const crypto::Keyring& Keys() {
   static const crypto::Keyring ring =
-      test_keys::TestKeyring({{"phone", {test_keys::FilledMaterial(9)}}, {"contact", {test_keys::FilledMaterial(9)}}});
+      test_keys::TestKeyring({{"phone", {test_keys::FilledMaterial(9)}}, {"contact", {test_keys::FilledMaterial(10)}}});
   return ring;
 }
 

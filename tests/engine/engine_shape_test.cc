@@ -19,8 +19,8 @@ namespace {
 
 const crypto::Keyring& Keys() {
   static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {test_keys::Material(1)}},
-                                                              {"phone", {test_keys::Material(33)}},
-                                                              {"email", {test_keys::Material(65)}},
+                                                              {"phone", {test_keys::Material(193)}},
+                                                              {"email", {test_keys::Material(225)}},
                                                               {"account", {test_keys::Material(97)}},
                                                               {"customer", {test_keys::Material(129)}},
                                                               {"contact", {test_keys::Material(161)}}});

@@ -19,7 +19,7 @@ using test_keys::Material;
 
 // rrn = bytes 0x00..0x1f (used by the known-answer token below).
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {Material(0)}}, {"phone", {Material(32)}}});
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {Material(0)}}, {"phone", {Material(160)}}});
   return ring;
 }
 
@@ -521,7 +521,7 @@ namespace {
 // apply_to: whole with encrypt: a sub-document becomes one ciphertext and
 // reveals to its exact bytes.
 TEST(EngineWhole, EncryptWholeSubDocumentAndReveal) {
-  auto keys = test_keys::ParseKeyring({{"contact", {Material(64)}}});
+  auto keys = test_keys::ParseKeyring({{"contact", {Material(192)}}});
   ASSERT_TRUE(keys.ok());
   auto p = policy::Policy::Parse(
       "policy: w\nversion: 1\nroutes:\n" +

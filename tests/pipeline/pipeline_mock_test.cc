@@ -301,7 +301,7 @@ constexpr auto kDeadline = 60s;
 // Engine: one route src -> dst (dead letter dlq) tokenizing user.rrn.
 
 std::shared_ptr<const engine::Engine> MakeEngine(int version = 1) {
-  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x40)}}});
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0xc0)}}});
   EXPECT_TRUE(keys.ok()) << keys.error().ToString();
   if (!keys.ok()) return nullptr;
   auto pol = policy::Policy::Parse(
@@ -1934,7 +1934,7 @@ TEST(PipelineMock, WorkersAtLeastOnceDeliverEverything) {
 TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
   Env env;
   ASSERT_TRUE(env.ok());
-  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x40)}}});
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0xc0)}}});
   ASSERT_TRUE(keys.ok());
   auto pol = policy::Policy::Parse(
       "policy: metrics-mock\n"
@@ -2032,7 +2032,7 @@ TEST(PipelineMock, MetricsDescribeWhatARunProtected) {
 // and committed, and each sighting is in the trail once.
 
 std::shared_ptr<const engine::Engine> MakeDriftEngine() {
-  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x40)}}});
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0xc0)}}});
   EXPECT_TRUE(keys.ok());
   if (!keys.ok()) return nullptr;
   auto pol = policy::Policy::Parse(

@@ -24,7 +24,7 @@ std::map<std::string, std::string> AsMap(const ProtectionStats::Line& line) {
 }
 
 TEST(ProtectionStats, LinesCarryTheIntervalsDeltasAndTheUnseenRules) {
-  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x41)}}});
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0xc1)}}});
   ASSERT_TRUE(keys.ok());
   auto pol = policy::Policy::Parse(
       "policy: stats\nversion: 2\nroutes:\n"
@@ -93,7 +93,7 @@ TEST(ProtectionStats, LinesCarryTheIntervalsDeltasAndTheUnseenRules) {
 // counted them again, and the playground's dry runs counted in the running
 // proxy's metrics).
 TEST(ProtectionStats, UnprotectableValuesCountWhenTheRecordIsDurable) {
-  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0x42)}}});
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0xc2)}}});
   ASSERT_TRUE(keys.ok());
   auto pol = policy::Policy::Parse(
       "policy: unprot\nversion: 1\nroutes:\n"

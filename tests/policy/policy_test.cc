@@ -19,11 +19,17 @@ namespace {
 
 using test_keys::Material;
 
+// The material of the key MakeKeys makes at `first`: a sequence, except
+// where that would be printable text (a keyring refuses it as not random).
+std::string KeyMaterialAt(uint8_t first) {
+  return first == 32 || first == 64 ? test_keys::FilledMaterial(first) : Material(first);
+}
+
 crypto::Keyring MakeKeys(const std::vector<std::string>& names) {
   std::vector<test_keys::TestKey> keys;
   uint8_t first = 0;
   for (const auto& n : names) {
-    keys.push_back({n, {Material(first)}});
+    keys.push_back({n, {KeyMaterialAt(first)}});
     first = static_cast<uint8_t>(first + 32);
   }
   return test_keys::TestKeyring(keys);
@@ -404,7 +410,7 @@ TEST(PolicyParse, ErrorMessagesNeverContainKeyMaterial) {
   auto r = Parse(OneRule("- { path: user.rrn, action: tokenize, key: rnn }"));
   ASSERT_FALSE(r.ok());
   for (uint8_t first = 0; first < 7 * 32; first = static_cast<uint8_t>(first + 32))
-    EXPECT_EQ(r.error().message.find(Material(first)), std::string::npos);
+    EXPECT_EQ(r.error().message.find(KeyMaterialAt(first)), std::string::npos);
 }
 
 TEST(PolicyLoad, MissingFile) {

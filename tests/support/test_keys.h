@@ -29,7 +29,7 @@ inline std::string Material(uint8_t first) {
 }
 
 // Base64 of 32 different bytes that `fill` names (fill, fill + 7, ...; a
-// keyring refuses material of fewer than 8 different bytes).
+// keyring refuses material of fewer than 16 different bytes).
 inline std::string FilledMaterial(uint8_t fill) {
   std::vector<uint8_t> b(32);
   for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(fill + 7 * i);

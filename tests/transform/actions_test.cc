@@ -20,8 +20,8 @@ namespace {
 using test_keys::Material;
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring =
-      test_keys::TestKeyring({{"k", {Material(0)}}, {"rrn", {Material(0)}}, {"email", {Material(64), Material(96)}}});
+  static const crypto::Keyring ring = test_keys::TestKeyring(
+      {{"k", {Material(0)}}, {"rrn", {Material(200)}}, {"email", {Material(192), Material(96)}}});
   return ring;
 }
 

@@ -34,14 +34,14 @@ crypto::SecretBytes RawMaterial(uint8_t first) {
 
 // Version 1 active.
 const crypto::Keyring& Ring1() {
-  static const crypto::Keyring ring = test_keys::TestKeyring({{"k", {Material(0)}}, {"other", {Material(0)}}});
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"k", {Material(0)}}, {"other", {Material(200)}}});
   return ring;
 }
 
 // After rotation: versions 1 (same material) and 2, 2 active.
 const crypto::Keyring& Ring2() {
   static const crypto::Keyring ring =
-      test_keys::TestKeyring({{"k", {Material(0), Material(100)}}, {"other", {Material(0)}}});
+      test_keys::TestKeyring({{"k", {Material(0), Material(100)}}, {"other", {Material(200)}}});
   return ring;
 }
 
@@ -259,7 +259,8 @@ TEST(EncryptAction, AadBindsTopicFieldAndKey) {
   EXPECT_EQ(Reveal(a.get(), out, "transfers.raw"), "ERROR:auth_failed");
   auto other_field = MustMake("encrypt", {{"key", "k"}}, "payee.rrn");
   EXPECT_EQ(Reveal(other_field.get(), out, "payments.raw"), "ERROR:auth_failed");
-  // Same material under another key name: the name is bound too.
+  // Another key name (a keyring refuses the same material under two names;
+  // the name is bound too).
   auto other_key = MustMake("encrypt", {{"key", "other"}}, "user.rrn");
   std::string renamed = out;
   renamed.replace(0, 5, "\"e2.other");

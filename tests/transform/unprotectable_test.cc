@@ -22,7 +22,7 @@ namespace {
 using test_keys::Material;
 
 const crypto::Keyring& Keys() {
-  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {Material(0)}}, {"k", {Material(50)}}});
+  static const crypto::Keyring ring = test_keys::TestKeyring({{"rrn", {Material(0)}}, {"k", {Material(178)}}});
   return ring;
 }
 
