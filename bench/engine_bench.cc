@@ -63,10 +63,10 @@ const char kEvent[] =
 const char kKeys[] =
     "keys:\n"
     "  rrn: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  phone: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  email: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  account: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  contact: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n";
+    "  phone: {active: 1, versions: {1: iGVaHrdWPaaiJpGEP3skdia426qEmeh6yhkA8yQzCSE=}}\n"
+    "  email: {active: 1, versions: {1: PJK3giKSsaIrv0Ig50fodG9brwbcovNu+grnKyQt13w=}}\n"
+    "  account: {active: 1, versions: {1: qqRbiRMdlBMK2db2sVDGiOb49nGg/YS8EomOUroVrmY=}}\n"
+    "  contact: {active: 1, versions: {1: A192PQujnXiueTTtBtYuOaR93skBAgF+1OFDizckaSU=}}\n";
 
 // Issue 4's example: six protected fields, six actions.
 const char kMixedPolicy[] =

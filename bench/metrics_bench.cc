@@ -44,10 +44,10 @@ const char kEvent[] =
 const char kKeys[] =
     "keys:\n"
     "  rrn: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  phone: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  email: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  account: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
-    "  contact: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n";
+    "  phone: {active: 1, versions: {1: x2OwUaBtD6Iue9hukbQ0BoatjuowPiEXubGDrCFdqLc=}}\n"
+    "  email: {active: 1, versions: {1: +LoF4Ha4++uXSzbFWl3oAAkxcsjo+Ci5ymniG1nx3qM=}}\n"
+    "  account: {active: 1, versions: {1: TbgsfagbMlPrCQzz/Lv/wLIo8JPbPTK6S9rUfirTTd0=}}\n"
+    "  contact: {active: 1, versions: {1: pxyP2KvKfWKgoi/wef6TjTSrisbLb4XR7tOEidEuIYc=}}\n";
 
 std::shared_ptr<const engine::Engine> PaymentsEngine() {
   static const std::shared_ptr<const engine::Engine> eng = [] {
