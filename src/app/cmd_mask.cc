@@ -289,26 +289,39 @@ int CmdMask(const std::vector<std::string>& args) {
   std::ofstream out_file, q_file;
   std::ostream* out = &std::cout;
   if (out_to_file) {
+    std::string write_path = out_target;
+    std::optional<batch::CreatedFile> created_file;
     if (out_staged) {
       // A stale .partial, or a symbolic link planted there, is removed, not
-      // written through.
-      if (Status s = batch::CreateFreshFile(out_target); !s.ok()) return Fail(s.error(), kExitFailure);
+      // written through; the new one is written through its descriptor, not
+      // reopened by a name someone could have replaced since.
+      auto f = batch::CreateFreshFile(out_target);
+      if (!f.ok()) return Fail(f.error(), kExitFailure);
       created.paths.push_back(out_target);
+      created_file.emplace(std::move(*f));
+      write_path = created_file->WritePath();
     }
-    out_file.open(out_target, std::ios::binary | std::ios::trunc);
+    out_file.open(write_path, std::ios::binary | std::ios::trunc);
     if (!out_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + out_target), kExitFailure);
     out = &out_file;
   }
   if (!quarantine_path.empty()) {
+    std::string write_path = q_target;
+    std::optional<batch::CreatedFile> created_file;
     if (q_staged) {
       // Quarantined records are raw: the file is private like the source
-      // data, whatever a stale .partial's mode was.
-      if (Status s = batch::CreatePrivateFile(q_target); !s.ok()) return Fail(s.error(), kExitFailure);
+      // data, whatever a stale .partial's mode was, and written through the
+      // descriptor that created it (a link swapped in under its name since
+      // would otherwise receive the raw records).
+      auto f = batch::CreatePrivateFile(q_target);
+      if (!f.ok()) return Fail(f.error(), kExitFailure);
       created.paths.push_back(q_target);
+      created_file.emplace(std::move(*f));
+      write_path = created_file->WritePath();
     } else if (Status s = MakePrivateInPlace(q_target); !s.ok()) {
       return Fail(s.error(), kExitFailure);
     }
-    q_file.open(q_target, std::ios::binary | std::ios::trunc);
+    q_file.open(write_path, std::ios::binary | std::ios::trunc);
     if (!q_file) return Fail(Error(ErrorCode::kIoError, "cannot write " + q_target), kExitFailure);
   }
   auto stats = batch::MaskStream(*eng, *ref, *in, *out, quarantine_path.empty() ? nullptr : &q_file, bo);

@@ -786,27 +786,35 @@ namespace {
 // there: the link, not what it names) and creates it anew, exclusively and
 // not through a symbolic link, with `mode` (less the umask); with `exact`,
 // fchmod-ed to `mode` on the open descriptor.
-Status CreateFresh(const std::string& path, mode_t mode, bool exact) {
+Result<CreatedFile> CreateFresh(const std::string& path, mode_t mode, bool exact) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return Error(ErrorCode::kIoError, "cannot remove the stale " + path + ": " + std::strerror(errno));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
-  Status st = Status::Ok();
-  if (exact && ::fchmod(fd, mode) != 0)
-    st = Error(ErrorCode::kIoError, "cannot chmod " + path + ": " + std::strerror(errno));
-  if (::close(fd) != 0 && st.ok())
-    st = Error(ErrorCode::kIoError, "cannot create " + path + ": " + std::strerror(errno));
-  if (!st.ok()) ::unlink(path.c_str());
-  return st;
+  CreatedFile file(fd);
+  if (exact && ::fchmod(fd, mode) != 0) {
+    Error e(ErrorCode::kIoError, "cannot chmod " + path + ": " + std::strerror(errno));
+    ::unlink(path.c_str());
+    return e;
+  }
+  return file;
 }
 
 }  // namespace
 
-Status CreatePrivateFile(const std::string& path) {
+CreatedFile::~CreatedFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string CreatedFile::WritePath() const {
+  return "/proc/self/fd/" + std::to_string(fd_);
+}
+
+Result<CreatedFile> CreatePrivateFile(const std::string& path) {
   return CreateFresh(path, 0600, true);
 }
 
-Status CreateFreshFile(const std::string& path) {
+Result<CreatedFile> CreateFreshFile(const std::string& path) {
   return CreateFresh(path, 0666, false);
 }
 

@@ -137,19 +137,39 @@ struct BatchStats {
                                             std::istream& in, std::ostream& out, std::ostream* quarantine,
                                             const BatchOptions& options);
 
+// A file this run created, held open: written through its descriptor
+// (`WritePath`, /proc/self/fd/N, which names the created file itself), never
+// reopened by its name, which a writer of the directory could have replaced
+// by a symbolic link in between. Closed when it goes.
+class CreatedFile {
+ public:
+  explicit CreatedFile(int fd) : fd_(fd) {}
+  CreatedFile(CreatedFile&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  CreatedFile& operator=(CreatedFile&&) = delete;
+  CreatedFile(const CreatedFile&) = delete;
+  CreatedFile& operator=(const CreatedFile&) = delete;
+  ~CreatedFile();
+  [[nodiscard]] int fd() const { return fd_; }
+  // The path to open for writing: the created file, whatever its name names now.
+  [[nodiscard]] std::string WritePath() const;
+
+ private:
+  int fd_;
+};
+
 // Creates `path` empty for a file that holds raw records (the quarantine,
 // staged as NAME.partial): a file already there (a stale .partial, whatever
 // its mode) is removed first, so no one who opened it can read what follows;
 // the new file is created exclusively (O_CREAT | O_EXCL, not through a
 // symlink) with mode 0600 and fchmod-ed to 0600 on the open descriptor, so
-// the umask cannot change it. The caller then opens it for writing.
+// the umask cannot change it. The caller writes through the descriptor.
 // Errors: "io_error" (with errno text, never content).
-[[nodiscard]] Status CreatePrivateFile(const std::string& path);
+[[nodiscard]] Result<CreatedFile> CreatePrivateFile(const std::string& path);
 
 // The same for the masked output's staging file (NAME.partial): a file or
 // symbolic link already there is removed (never written through), and the
 // new file is created exclusively, not through a symlink, with mode 0666
 // less the umask. Errors: "io_error".
-[[nodiscard]] Status CreateFreshFile(const std::string& path);
+[[nodiscard]] Result<CreatedFile> CreateFreshFile(const std::string& path);
 
 }  // namespace maskproxy::batch

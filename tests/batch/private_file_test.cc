@@ -64,7 +64,7 @@ TEST_F(PrivateFile, StalePartialWithMode0644EndsUp0600AndEmpty) {
 TEST_F(PrivateFile, ModeIs0600WhateverTheUmask) {
   const std::string p = dir_ + "/q.jsonl.partial";
   const mode_t old = ::umask(0277);  // would leave 0400
-  const Status s = CreatePrivateFile(p);
+  const auto s = CreatePrivateFile(p);
   ::umask(old);
   ASSERT_TRUE(s.ok()) << s.error().ToString();
   EXPECT_EQ(Mode(p) & 07777, 0600u);
@@ -79,6 +79,30 @@ TEST_F(PrivateFile, ASymlinkIsReplacedNotFollowed) {
   EXPECT_EQ(Mode(link) & 07777, 0600u);
   EXPECT_EQ(Read(target), "someone else's file\n");
   EXPECT_EQ(Mode(target) & 07777, 0644u);
+}
+
+// The created file is written through its descriptor: a name replaced by a
+// symbolic link after the exclusive create (a writer of the directory racing
+// the run) does not receive what is written, and neither does its target.
+TEST_F(PrivateFile, WritesGoToTheCreatedFileEvenIfItsNameIsSwappedForALink) {
+  for (bool private_file : {true, false}) {
+    const std::string p = dir_ + "/q.jsonl.partial", target = dir_ + "/other";
+    Write(target, "someone else's file\n", 0644);
+    auto f = private_file ? CreatePrivateFile(p) : CreateFreshFile(p);
+    ASSERT_TRUE(f.ok()) << f.error().ToString();
+    ASSERT_EQ(::unlink(p.c_str()), 0);
+    ASSERT_EQ(::symlink(target.c_str(), p.c_str()), 0);
+    { std::ofstream(f->WritePath(), std::ios::binary | std::ios::trunc) << "raw line\n"; }
+    EXPECT_EQ(Read(target), "someone else's file\n") << "written through the swapped-in link";
+    struct stat st {};
+    ASSERT_EQ(::fstat(f->fd(), &st), 0);
+    EXPECT_EQ(st.st_size, 9) << "the created file did not receive the write";
+    if (private_file) {
+      EXPECT_EQ(st.st_mode & 07777, 0600u);
+    }
+    ::unlink(p.c_str());
+    ::unlink(target.c_str());
+  }
 }
 
 }  // namespace
