@@ -721,6 +721,13 @@ class Run {
     auto plan = eng_.PlanCsv(route_, names);
     if (!plan.ok()) return plan.error();
     plan_ = std::move(plan).value();
+    // A header whose every column the policy removes would be written as
+    // empty lines, which CSV readers skip: the rows would be lost downstream.
+    bool any_kept = names.empty();
+    for (size_t c = 0; c < names.size() && !any_kept; ++c) any_kept = plan_.kept(c);
+    if (!any_kept)
+      return Error(ErrorCode::kInvalidRule,
+                   "the route removes every column of the header row: the output would have no columns");
     return Status::Ok();
   }
 

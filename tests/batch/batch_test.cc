@@ -346,6 +346,22 @@ TEST(BatchCsv, RuleNamingNoColumnIsAnErrorBeforeAnyRow) {
   EXPECT_EQ(o.out, "");
 }
 
+// A header whose every column the route removes would be written as empty
+// lines, which CSV readers skip (the rows lost): the file is refused.
+TEST(BatchCsv, AHeaderWhoseEveryColumnIsRemovedIsAnErrorBeforeAnyRow) {
+  auto e = MakeEngine("      - { path: rrn, action: redact }\n", "    unlisted_fields: drop\n");
+  Out o = Mask(*e, "rrn,name\n900101-1234568,Kim\n", Csv());
+  ASSERT_FALSE(o.stats.ok());
+  EXPECT_EQ(o.stats.error().code, ErrorCode::kInvalidRule);
+  EXPECT_EQ(o.out, "");
+  // One column kept is enough.
+  auto e2 = MakeEngine("      - { path: rrn, action: redact }\n      - { path: name, action: keep }\n",
+                       "    unlisted_fields: drop\n");
+  Out o2 = Mask(*e2, "rrn,name\n900101-1234568,Kim\n", Csv());
+  ASSERT_TRUE(o2.stats.ok()) << o2.stats.error().ToString();
+  EXPECT_EQ(o2.out, "name\nKim\n");
+}
+
 TEST(BatchCsv, NestedRuleIsAnError) {
   auto e = MakeEngine(kRules);
   Out o = Mask(*e, "user.rrn\n1\n", Csv());
