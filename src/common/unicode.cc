@@ -5,6 +5,7 @@
 #include <unicode/stringpiece.h>
 #include <unicode/uchar.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace maskproxy::unicode {
@@ -224,6 +225,12 @@ std::string NormalizeRuns(const icu::Normalizer2& nfkc_cf, std::string_view in) 
 }
 
 }  // namespace
+
+std::string FoldHeaderName(std::string_view name) {
+  std::string f = FoldName(name);
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
 
 std::string FoldName(std::string_view name) {
   bool non_ascii = false;

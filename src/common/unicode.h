@@ -82,6 +82,10 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // the same result. An ASCII name never reaches ICU.
 [[nodiscard]] std::string FoldName(std::string_view name);
 
+// A header name as FoldName folds it, with '_' read as '-': HTTP bridges and
+// CGI/WSGI stacks take x_phone and x-phone for one header.
+[[nodiscard]] std::string FoldHeaderName(std::string_view name);
+
 // True when FoldName's Unicode folding works in this process: ICU's
 // NFKC_Casefold data loads and folds a probe (the long s, the Kelvin sign,
 // Hangul written as jamo) as the Unicode standard says. Without it FoldName

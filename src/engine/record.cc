@@ -21,21 +21,14 @@ std::string SafeName(std::string_view name) {
   return name.size() <= kMax ? std::string(name) : std::string(name.substr(0, kMax)) + "...";
 }
 
-// A header name as FoldName folds it, with '_' read as '-': HTTP bridges and
-// CGI/WSGI stacks take x_phone and x-phone for one header.
-std::string FoldHeaderName(std::string_view name) {
-  std::string f = unicode::FoldName(name);
-  std::replace(f.begin(), f.end(), '_', '-');
-  return f;
-}
 
 bool HeaderNameMayFold(std::string_view name) {
   return unicode::NameMayFold(name) || name.find('_') != std::string_view::npos;
 }
 
-// The policy's name of the ruled or binary header that `name` only folds to
-// (not matching it case-insensitively), or null.
-const std::string* FoldedTwin(const policy::Route& rt, std::string_view name) {
+// The policy's name of the ruled or (unless `rules_only`) binary header that
+// `name` only folds to (not matching it case-insensitively), or null.
+const std::string* FoldedTwin(const policy::Route& rt, std::string_view name, bool rules_only) {
   if (rt.header_rules.empty() && rt.binary_headers.empty()) return nullptr;
   const bool name_folds = HeaderNameMayFold(name);
   std::string folded;
@@ -43,13 +36,14 @@ const std::string* FoldedTwin(const policy::Route& rt, std::string_view name) {
   auto check = [&](const std::string& ruled) -> bool {
     if (!name_folds && !HeaderNameMayFold(ruled)) return false;  // both already folded, and they differ
     if (!have) {
-      folded = FoldHeaderName(name);
+      folded = unicode::FoldHeaderName(name);
       have = true;
     }
-    return folded == FoldHeaderName(ruled);
+    return folded == unicode::FoldHeaderName(ruled);
   };
   for (const auto& [h, i] : rt.header_rules)
     if (check(h)) return &h;
+  if (rules_only) return nullptr;
   for (const auto& [h, b] : rt.binary_headers)
     if (check(h)) return &h;
   return nullptr;
@@ -157,12 +151,13 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
       continue;
     }
     const BinaryPart binary = rt.BinaryHeader(h.name);
-    if (binary == BinaryPart::kNone) {
-      if (const std::string* twin = FoldedTwin(rt, h.name))
-        return Error(ErrorCode::kAmbiguousFieldName,
-                     "a header name differs from '$header." + *twin +
-                         "' only in characters a reader does not see (width, white space, invisible characters)");
-    }
+    // A header declared binary is still refused when its name only folds to a
+    // ruled one's (the policy refuses such a declaration; this holds whatever
+    // the policy let through): a reader takes them for one header.
+    if (const std::string* twin = FoldedTwin(rt, h.name, binary != BinaryPart::kNone))
+      return Error(ErrorCode::kAmbiguousFieldName,
+                   "a header name differs from '$header." + *twin +
+                       "' only in characters a reader does not see (width, white space, invisible characters)");
     if (rt.unlisted == Unlisted::kKeep) {
       keep(i);
       continue;

@@ -282,6 +282,15 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
   return r;
 }
 
+// The header rule of `r` whose name `name` folds to (unicode::FoldHeaderName),
+// or null.
+const Rule* FoldedHeaderRule(const Route& r, const std::string& name) {
+  const std::string folded = unicode::FoldHeaderName(name);
+  for (const auto& [h, i] : r.header_rules)
+    if (unicode::FoldHeaderName(h) == folded) return &r.rules[static_cast<size_t>(i)];
+  return nullptr;
+}
+
 // A route's `binary:` mapping ($key or $header.NAME -> pass | drop), read
 // after its rules. False (errors added to diag) if it is invalid.
 bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
@@ -340,6 +349,14 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
     } else if (const Rule* rule = r->HeaderRule(name)) {
       diag.Add(c.At(kv.first, "header '" + name + "' has a rule (line " + std::to_string(rule->line) +
                                   "), so it cannot also be binary (header names match case-insensitively)"));
+      ok = false;
+    } else if (const Rule* twin = FoldedHeaderRule(*r, name)) {
+      // Passed as binary, x_phone (or a full-width or spaced spelling) would
+      // carry in the clear what a reader takes for the ruled x-phone.
+      diag.Add(c.At(kv.first, "header '" + name + "' reads as '$header." + twin->header + "' (line " +
+                                  std::to_string(twin->line) +
+                                  ") once width, case, white space, invisible characters and '_' for '-' are "
+                                  "folded, so it cannot be binary"));
       ok = false;
     } else if (r->BinaryHeader(name) != BinaryPart::kNone) {
       diag.Add(

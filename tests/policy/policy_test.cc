@@ -534,6 +534,27 @@ TEST(PolicyParse, HeaderNamesMustBeVisibleUtf8) {
   EXPECT_TRUE(r.ok()) << r.error().ToString();
 }
 
+// A header declared binary whose name only folds to a ruled header's
+// (x_phone beside a rule on x-phone, full-width or upper case with '_') would
+// pass in the clear what a reader takes for the ruled header: refused.
+TEST(PolicyParse, ABinaryHeaderThatFoldsToARuledOneIsRefused) {
+  for (const char* name : {"x_phone", "X_PHONE", "\\uFF58-phone", "x\\uFF0Dphone"}) {
+    EXPECT_TRUE(FailsAt(std::string("policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n"
+                                    "    dead_letter: a.dlq\n    unlisted_fields: scan\n"
+                                    "    rules: [{ path: $header.x-phone, action: redact }]\n"
+                                    "    binary: { \"$header.") +
+                            name + "\": pass }\n",
+                        "p.yaml:9:15:", {"reads as '$header.x-phone' (line 8)", "cannot be binary"}))
+        << name;
+  }
+  // Another header is fine.
+  auto r = Parse(
+      "policy: p\nversion: 1\nroutes:\n  - from: a.raw\n    to: a.out\n    dead_letter: a.dlq\n"
+      "    unlisted_fields: scan\n    rules: [{ path: $header.x-phone, action: redact }]\n"
+      "    binary: { \"$header.x_phone_bin\": pass }\n");
+  EXPECT_TRUE(r.ok()) << r.error().ToString();
+}
+
 TEST(PolicyParse, ReportsEveryErrorWithItsLocation) {
   std::string y =
       "policy: p\n"                                                   // 1
