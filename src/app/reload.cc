@@ -22,6 +22,7 @@
 #include "common/metrics.h"
 #include "common/text.h"
 #include "policy/policy.h"
+#include "transform/scan.h"
 
 namespace maskproxy::app {
 namespace {
@@ -49,8 +50,11 @@ std::vector<std::string> RouteNames(const engine::Engine& e) {
 }
 
 // Route name -> rule path -> action, of every rule of `policies` ("keep
-// whole" for a keep with apply_to: whole), and under kUnlisted the route's
-// unlisted_fields.
+// whole" for a keep with apply_to: whole), under kUnlisted the route's
+// unlisted_fields, and, for a route that scans (a scan rule or
+// unlisted_fields: scan), each detector its policy's scan section runs as
+// "$scan.DETECTOR" with the action its hits get ("keep" for one found and
+// left as it is; a detector turned off or deleted is absent).
 using RuleMap = std::map<std::string, std::map<std::string, std::string>>;
 constexpr const char* kUnlisted = "unlisted_fields";
 RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
@@ -62,11 +66,30 @@ RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies
       rules[kUnlisted] = r.unlisted == policy::Unlisted::kDrop   ? "drop"
                          : r.unlisted == policy::Unlisted::kScan ? "scan"
                                                                  : "keep";
-      for (const auto& rule : r.rules)
+      bool scans = r.unlisted == policy::Unlisted::kScan;
+      for (const auto& rule : r.rules) {
         rules[rule.path.text] = rule.action_name == "keep" && rule.whole ? "keep whole" : rule.action_name;
+        scans = scans || rule.action_name == "scan";
+      }
+      if (scans && p->scanning()) {
+        for (const auto& d : p->scanning()->actions())
+          rules[transform::ScanFieldPath(d.detector)] = d.action ? d.action_name : "keep";
+      }
     }
   }
   return out;
+}
+
+// How much of a value an action leaves readable: keep all of it, mask and
+// generalize part of it (characters, a coarser value), scan what the
+// detectors do not find, the rest none (a token, a ciphertext, a constant,
+// nothing). A rule or detector whose action moves down this order gives a
+// protection up, as one removed does.
+int ActionStrength(const std::string& action) {
+  if (action == "keep" || action == "keep whole") return 0;
+  if (action == "mask" || action == "generalize") return 1;
+  if (action == "scan") return 2;
+  return 3;
 }
 
 // How much unlisted_fields protects: drop removes every unnamed field, scan
@@ -75,15 +98,22 @@ int UnlistedStrength(const std::string& mode) {
   return mode == "drop" ? 2 : mode == "scan" ? 1 : 0;
 }
 
-// The protections `after` drops from routes that both sets have: a rule
-// gone or turned into keep, a keep of scalars that keeps its object whole
-// now (nested PII passes), unlisted_fields loosened (drop -> scan -> keep).
+// The protections `after` drops from routes that both sets have: a rule or
+// scan detector gone or turned into keep, an action that leaves more of its
+// value readable (tokenize -> mask, scan -> mask: ActionStrength), a keep of
+// scalars that keeps its object whole now (nested PII passes),
+// unlisted_fields loosened (drop -> scan -> keep).
 std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& after) {
   std::vector<std::string> out;
   for (const auto& [route, rules] : before) {
     auto now = after.find(route);
     if (now == after.end()) continue;  // the route itself is gone: routes_removed says so
+    // A route that no longer scans at all gave up its scan rules or its
+    // unlisted_fields: scan, reported as such, not detector by detector.
+    const auto first_scan = now->second.lower_bound("$scan.");
+    const bool still_scans = first_scan != now->second.end() && first_scan->first.starts_with("$scan.");
     for (const auto& [path, action] : rules) {
+      if (!still_scans && path.starts_with("$scan.")) continue;
       auto it = now->second.find(path);
       if (path == kUnlisted) {
         if (it != now->second.end() && UnlistedStrength(it->second) < UnlistedStrength(action))
@@ -97,10 +127,12 @@ std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& afte
         continue;
       }
       if (it == now->second.end())
-        out.push_back(route + ": " + path + " (" + action + ")");
+        out.push_back(route + ": " + path + " (" + action + (path.starts_with("$scan.") ? " -> off)" : ")"));
       else if (it->second == "keep" || it->second == "keep whole")
         out.push_back(route + ": " + path + " (" + action + " -> keep" +
                       (it->second == "keep whole" ? ", apply_to: whole)" : ")"));
+      else if (ActionStrength(it->second) < ActionStrength(action))
+        out.push_back(route + ": " + path + " (" + action + " -> " + it->second + ")");
     }
   }
   return out;

@@ -94,7 +94,9 @@ struct ReloadResult {
   std::vector<std::string> routes_removed;
   // Protections the new set no longer applies, on routes that stay: "ROUTE:
   // PATH (ACTION)" for a rule removed, "ROUTE: PATH (ACTION -> keep)" for
-  // one that now keeps its value. Logged as a warning and audited: a
+  // one that now keeps its value, "ROUTE: PATH (tokenize -> mask)" for one
+  // whose action leaves more readable, "ROUTE: $scan.DETECTOR (ACTION ->
+  // off)" for a scan detector turned off or deleted. Logged as a warning and audited: a
   // truncated or careless edit shows here.
   std::vector<std::string> rules_removed;
   std::vector<std::string> keys_changed;  // "rrn: active 1 -> 2", "contact: added", ...

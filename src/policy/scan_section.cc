@@ -244,7 +244,13 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
     auto it = by_name.find(specs[i].name);
     const bool given = it != by_name.end() || has_default;
     YAML::Node spec_node = it != by_name.end() ? it->second : dflt;
-    if (given && is_off(spec_node)) continue;
+    if (given && is_off(spec_node)) {
+      // Off: what it would find passes in scanned text and unlisted fields,
+      // uncounted; said like keep is.
+      diag.Warn(c.At(spec_node, "warning: scan detector '" + specs[i].name +
+                                    "' is off: what it would find passes unchanged in scanned text (not counted)"));
+      continue;
+    }
     transform::Scanning::DetectorAction da;
     da.detector = specs[i].name;
     if (!given) {

@@ -587,6 +587,51 @@ TEST_F(ReloadTest, LooserUnlistedFieldsAndAWholeKeepAreReported) {
   EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: unlisted_fields (drop -> scan)"})) << r.ToJson();
 }
 
+// A scan detector turned off, kept, or deleted (a custom one, or the whole
+// scan section a file written in two steps has not reached yet), and a
+// rule's action that leaves more of its value readable (tokenize -> mask),
+// give protections up as a removed rule does (found by review: `rrn: off`
+// was applied by the file watch with nothing removed, and raw RRNs passed).
+TEST_F(ReloadTest, ADetectorTurnedOffAndAWeakerActionAreProtectionsRemoved) {
+  auto with = [](int version, const std::string& rrn_rule, const std::string& scan) {
+    std::string y = Policy(version, rrn_rule);
+    y.insert(y.find("    rules:\n"), "    unlisted_fields: scan\n");
+    return y + scan;
+  };
+  const std::string custom =
+      "scan:\n  detectors:\n    - { name: member_no, pattern: 'MB-\\d{8}' }\n"
+      "  actions:\n    member_no: { action: redact, mode: constant, value: \"[M]\" }\n";
+  Write("users.yaml", with(1, kTokenize, custom));
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  // The scan section not written yet: the custom detector is gone.
+  Write("users.yaml", with(2, kTokenize, ""));
+  ReloadResult r = reloader_->ReloadNow("inotify");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_EQ(r.error_code, "protection_removal_unconfirmed");
+  EXPECT_NE(r.ToJson().find("users.raw: $scan.member_no (redact -> off)"), std::string::npos) << r.ToJson();
+  // A built-in detector turned off, another kept.
+  Write("users.yaml", with(3, kTokenize, custom + "    rrn: off\n    phone_kr: keep\n"));
+  r = reloader_->ReloadNow("inotify");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_NE(r.ToJson().find("users.raw: $scan.rrn (redact -> off)"), std::string::npos) << r.ToJson();
+  EXPECT_NE(r.ToJson().find("users.raw: $scan.phone_kr (redact -> keep)"), std::string::npos) << r.ToJson();
+  // A rule's action weakened: tokenize -> mask.
+  Write("users.yaml", with(4, "action: mask, keep_first: 12", custom));
+  r = reloader_->ReloadNow("inotify");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_NE(r.ToJson().find("users.raw: user.rrn (tokenize -> mask)"), std::string::npos) << r.ToJson();
+  EXPECT_EQ(Swaps(), 0u);
+  // Stronger or equal: tokenize -> redact, a detector's action changed to
+  // another that leaves nothing readable; applied by the watch.
+  Write("users.yaml", with(5, kRedact,
+                           "scan:\n  detectors:\n    - { name: member_no, pattern: 'MB-\\d{8}' }\n"
+                           "  actions:\n    member_no: { action: tokenize, key: rrn }\n"));
+  r = reloader_->ReloadNow("inotify");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+}
+
 // The policy path is a symbolic link to a file in another directory: an
 // edit of that file (sed -i: a new file renamed over it) reloads.
 TEST_F(ReloadTest, AnEditBehindASymlinkReloads) {
