@@ -210,6 +210,11 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   if (dl) {
     if (!dl.IsScalar() || dl.Scalar().empty())
       return c.At(dl, "'expect_dead_letter' must be a reason code such as invalid_json");
+    // A reason no record can be dead-lettered with would make a test that
+    // can only fail, for a reason its reader does not see.
+    if (!ErrorCodeFromName(dl.Scalar()))
+      return c.At(dl, "'expect_dead_letter': unknown reason code '" + text::Clip(dl.Scalar(), 64) +
+                          "' (a dead-letter reason such as invalid_json, path_shape_mismatch, ambiguous_field_name)");
     t.expect_dead_letter = dl.Scalar();
   }
   if (YAML::Node e = node["expect"]) {
@@ -245,6 +250,15 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   }
   if (!t.expect && !dl && !t.expect_key && !t.expect_headers)
     return c.At(node, "a test needs 'expect', 'expect_key', 'expect_headers' or 'expect_dead_letter'");
+  // A key or headers given and not expected would never be checked: the test
+  // would pass whatever the proxy produced from them (a raw value among it).
+  if (!dl && node["key"] && !t.expect_key && t.key)
+    return c.At(node["key"], "a test that gives 'key' needs 'expect_key' (or 'expect_dead_letter'): the masked key "
+                             "is checked only against an expectation");
+  if (!dl && node["headers"] && !t.expect_headers && !t.headers.empty())
+    return c.At(node["headers"],
+                "a test that gives 'headers' needs 'expect_headers' (or 'expect_dead_letter'): the masked headers "
+                "are compared only with an expectation ({} for none, ~ for one removed)");
   return t;
 }
 

@@ -855,6 +855,19 @@ TEST(PolicyTests, Errors) {
       FailsAt(dead + "    expect_headers: { a: b }\n", "p.yaml:15:21:", {"'expect_headers' or 'expect_dead_letter'"}));
   EXPECT_TRUE(
       FailsAt(dead + "    expect_headers: {}\n", "p.yaml:15:21:", {"'expect_headers' or 'expect_dead_letter'"}));
+  // A reason no record is dead-lettered with (found by review: accepted, and
+  // the test could only fail).
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input_json: 'x'\n" +
+                          "    expect_dead_letter: totally_bogus\n",
+                      "p.yaml:14:25:", {"unknown reason code 'totally_bogus'"}));
+  // A key or headers given and not expected were never checked (found by
+  // review: a test passed with an RRN in a header of the output).
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect: {}\n" +
+                          "    headers: { x-other: 900101-1234568 }\n",
+                      "p.yaml:15:14:", {"needs 'expect_headers'"}));
+  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect: {}\n" +
+                          "    key: 900101-1234568\n",
+                      "p.yaml:15:10:", {"needs 'expect_key'"}));
 }
 
 // A pattern is not a topic: a test of a pattern route, named by its name or
