@@ -80,22 +80,16 @@ RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies
   return out;
 }
 
-// How much of a value an action leaves readable: keep all of it, mask and
-// generalize part of it (characters, a coarser value), scan what the
-// detectors do not find, the rest none (a token, a ciphertext, a constant,
-// nothing). A rule or detector whose action moves down this order gives a
-// protection up, as one removed does.
-int ActionStrength(const std::string& action) {
-  if (action == "keep" || action == "keep whole") return 0;
-  if (action == "mask" || action == "generalize") return 1;
-  if (action == "scan") return 2;
-  return 3;
-}
-
 // How much unlisted_fields protects: drop removes every unnamed field, scan
 // protects the PII the detectors find in them, keep passes them.
 int UnlistedStrength(const std::string& mode) {
   return mode == "drop" ? 2 : mode == "scan" ? 1 : 0;
+}
+
+// How much of a value an action leaves readable (transform::ActionStrength;
+// "keep whole" is a keep).
+int ActionStrength(const std::string& action) {
+  return action == "keep whole" ? 0 : transform::ActionStrength(action);
 }
 
 // The protections `after` drops from routes that both sets have: a rule or

@@ -193,9 +193,10 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
         n.mismatch_rule = -1;
         n.mismatch_remove = false;
         n.any_fail = true;
-      } else if (!n.any_fail && n.mismatch_rule < 0) {
+      } else if (!n.any_fail && (n.mismatch_rule < 0 || options.mismatch_strength > n.mismatch_strength)) {
         n.mismatch_rule = id;
         n.mismatch_remove = remove;
+        n.mismatch_strength = options.mismatch_strength;
         if (remove) nodes_[cur].has_remove_child = true;
       }
     }

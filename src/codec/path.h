@@ -100,8 +100,12 @@ struct TerminalOptions {
   // every scalar below the mismatching value is selected with this
   // terminal's id (or the member is deleted, with `remove`). A node on the
   // way to several terminals protects only when all of them say so; then
-  // the first terminal added applies.
+  // the terminal with the highest `mismatch_strength` applies (the first
+  // added among equals): the caller ranks its terminals by how little of a
+  // value they leave readable, so a mismatching value is never shown by a
+  // weaker rule (a mask) when a stronger one (a token) also claims it.
   bool protect_on_mismatch = false;
+  int mismatch_strength = 0;
 };
 
 // A trie of paths. Each path ends in a terminal carrying the caller's id and
@@ -142,6 +146,7 @@ class PathSet {
     bool fold_all = false;                                 // some child's name changes by folding
     bool mismatch_remove = false;                          // shape mismatch here deletes the member
     int32_t mismatch_rule = -1;                            // shape mismatch here: -1 fail, else protect with this id
+    int mismatch_strength = 0;                             // that terminal's TerminalOptions::mismatch_strength
     bool any_fail = false;                                 // some path through here fails on a mismatch
     std::vector<std::pair<std::string, uint32_t>> folded;  // folded key -> child node index
     std::vector<uint32_t> dotted;  // indices into `keys` of the keys with a '.' (or folded to one)

@@ -408,7 +408,8 @@ codec::TerminalOptions TerminalFor(const Rule& rule) {
   return codec::TerminalOptions{.remove = rule.action->RemovesMember(),
                                 .whole = rule.whole,
                                 .scalars_only = rule.action_name == "keep" && !rule.whole,
-                                .protect_on_mismatch = rule.protect_on_mismatch};
+                                .protect_on_mismatch = rule.protect_on_mismatch,
+                                .mismatch_strength = transform::ActionStrength(rule.action_name)};
 }
 
 }  // namespace

@@ -78,4 +78,11 @@ std::vector<std::string> ActionOptions::Untaken() const {
   return out;
 }
 
+int ActionStrength(std::string_view action_name) {
+  if (action_name == "keep") return 0;
+  if (action_name == "mask" || action_name == "generalize") return 1;
+  if (action_name == "scan") return 2;
+  return 3;
+}
+
 }  // namespace maskproxy::transform

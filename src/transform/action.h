@@ -102,4 +102,12 @@ class ActionOptions {
   std::vector<std::string> taken_;
 };
 
+// How little of a value an action leaves readable, by its name: 0 keep (all
+// of it), 1 mask and generalize (some characters, a coarser value), 2 scan
+// (what the detectors do not find), 3 every other (a token, a ciphertext, a
+// constant, nothing). The reloader reports a rule moved down this order as a
+// protection given up; a shape mismatch protected by several rules takes the
+// highest.
+[[nodiscard]] int ActionStrength(std::string_view action_name);
+
 }  // namespace maskproxy::transform

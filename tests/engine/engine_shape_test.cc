@@ -193,6 +193,35 @@ TEST(EngineShape, OnShapeMismatchProtectMasksInsteadInEveryMode) {
   }
 }
 
+// Several rules below a mismatching value protect it: the one that leaves
+// least readable applies, whatever their order (found by review: the first
+// rule, a mask keeping 6 + 4 characters, showed 10 of an RRN's 13 digits
+// while a tokenize rule also claimed it).
+TEST(EngineShape, OnShapeMismatchProtectTakesTheStrongestRule) {
+  const std::string policy = R"(policy: shapes
+version: 1
+routes:
+  - from: pay.raw
+    to: pay.masked
+    dead_letter: pay.dlq
+    rules:
+      - { path: pay.card, action: mask, keep_first: 6, keep_last: 4, on_shape_mismatch: protect }
+      - { path: pay.rrn, action: tokenize, key: rrn, normalize: digits, on_shape_mismatch: protect }
+      - { path: pay.note, action: scan, on_shape_mismatch: protect }
+)";
+  Fixture f = Make(policy, "pay.raw");
+  for (const char* rec : {R"({"pay":"900101-1234568"})", R"({"pay":["900101-1234568"]})"}) {
+    const std::string got = Where(f, rec);
+    EXPECT_EQ(got.rfind("ok:", 0), 0u) << rec << " -> " << got;
+    EXPECT_NE(got.find("t1.rrn.1."), std::string::npos) << got;
+    EXPECT_EQ(got.find("1234568"), std::string::npos) << got;
+    EXPECT_EQ(got.find("900101"), std::string::npos) << got;
+  }
+  // Below the mismatch, each rule's own path keeps its own action.
+  const std::string ok = Where(f, R"({"pay":{"card":"5412751234123456"}})");
+  EXPECT_EQ(ok, R"(ok:{"pay":{"card":"541275******3456"}})");
+}
+
 // A rule on a field whose value is an object protects its scalars but keeps
 // its member names: a name that holds PII fails the record, in every mode,
 // with the policy's detectors (scan) or the built-in ones (keep, drop), and
