@@ -85,11 +85,19 @@ bool AtLeastOnce::WaitForDeliveries(int timeout_ms) {
   return ctx_.kafka->OutqLen() == 0;
 }
 
+int AtLeastOnce::WaitBudgetMs(int otherwise) {
+  if (!ctx_.stop_flag || !ctx_.stop_flag->load()) return otherwise;
+  const auto now = Clock::now();
+  if (!stop_deadline_) stop_deadline_ = now + std::chrono::milliseconds(kShutdownWaitMs);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*stop_deadline_ - now).count();
+  return static_cast<int>(std::clamp<int64_t>(left, 0, otherwise));
+}
+
 // After a failed delivery: wait for the rest, store what was acknowledged,
 // and seek every partition back to its first unacknowledged offset.
 Status AtLeastOnce::ReplayFailed() {
   ctx_.backpressure.SetPaused(*ctx_.kafka, true);
-  WaitForDeliveries(ctx_.opt.transaction_timeout_ms);
+  WaitForDeliveries(WaitBudgetMs(ctx_.opt.transaction_timeout_ms));
   StoreDelivered();
   ListPtr list(rd_kafka_topic_partition_list_new(8));
   for (auto& sp : slots_) {
@@ -180,7 +188,7 @@ void AtLeastOnce::StoreIfAudited() {
 // then forget the partitions. Unacknowledged records are consumed again by
 // the next owner.
 Status AtLeastOnce::OnRevoke(const rd_kafka_topic_partition_list_t* parts, bool lost) {
-  WaitForDeliveries(ctx_.opt.transaction_timeout_ms);
+  WaitForDeliveries(WaitBudgetMs(ctx_.opt.transaction_timeout_ms));
   StoreIfAudited();
   if (!lost && !ctx_.audit.down()) {
     rd_kafka_resp_err_t err = ctx_.kafka->CommitStoredOffsets();
@@ -210,13 +218,15 @@ Status AtLeastOnce::OnFailureWhileStopping(Status s) {
 }
 
 Status AtLeastOnce::Drain() {
-  WaitForDeliveries(kShutdownWaitMs);
+  WaitForDeliveries(WaitBudgetMs(kShutdownWaitMs));
   StoreIfAudited();
   return Status::Ok();
 }
 
+// What is still unacknowledged is not stored: the next owner consumes it
+// again (a duplicate, never a loss).
 void AtLeastOnce::AfterClose() {
-  ctx_.kafka->Flush(5000);
+  ctx_.kafka->Flush(std::max(WaitBudgetMs(5000), 100));
 }
 
 }  // namespace maskproxy::pipeline

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,6 +66,12 @@ class AtLeastOnce final : public Delivery {
   void StoreDelivered();
   void StoreIfAudited();
   bool WaitForDeliveries(int timeout_ms);
+  // `otherwise`, or once a stop was requested what is left of the one
+  // shutdown budget (kShutdownWaitMs from the first wait after the stop)
+  // that every wait of a stop shares: a slow destination cannot stretch a
+  // stop past its supervisor's grace period (found by review: 10 s drain +
+  // 60 s revoke + 5 s flush = 75 s).
+  int WaitBudgetMs(int otherwise);
   Status ReplayFailed();
   Slot& SlotFor(const std::string& topic, int32_t partition, uint32_t* idx);
 
@@ -73,6 +80,7 @@ class AtLeastOnce final : public Delivery {
   std::unordered_map<PartitionKey, uint32_t, PartitionKeyHash, PartitionKeyEq> slot_of_;
   bool delivery_failed_ = false;  // replay needed
   Clock::time_point last_store_ = Clock::now();
+  std::optional<Clock::time_point> stop_deadline_;  // set by WaitBudgetMs once stopping
 };
 
 }  // namespace maskproxy::pipeline
