@@ -74,6 +74,14 @@ metrics::Counter* LogLevelChanges() {
   return c;
 }
 
+}  // namespace
+
+void RegisterRouterMetrics() {
+  (void)LogLevelChanges();
+}
+
+namespace {
+
 std::string LevelJson() {
   return "{\"level\":\"" + std::string(log::LevelName(log::GetLevel())) + "\"}";
 }

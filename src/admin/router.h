@@ -149,6 +149,11 @@ struct AddressHeaders {
 
 // Routes one request. `target` is the request target (path and optional
 // query). Never throws; a handler that throws gives 500.
+// Registers the router's own metrics (maskproxy_log_level_changes_total) at
+// 0, so that the first change shows in rate() and increase(); Server::Create
+// calls it.
+void RegisterRouterMetrics();
+
 [[nodiscard]] Response Route(const Handlers& handlers, const RequestContext& context, std::string_view method,
                              std::string_view target, std::string_view body);
 // The same for a request over plain HTTP without a certificate.

@@ -135,12 +135,18 @@ class LogThrottle {
 // client certificate; a bad protocol version; a client that gave up or timed
 // out): they carry no verified subject, so they are counted and logged, not
 // written to the audit trail.
-void CountHandshakeFailure() {
+// (Registered when a TLS listener is created, so the series starts at 0 and
+// rate() and increase() see the first failure.)
+metrics::Counter* HandshakeFailures() {
   static metrics::Counter* c = metrics::Global().GetCounter(
       "maskproxy_admin_tls_handshake_failures_total",
       "TLS handshakes on the admin listener that did not complete (a refused certificate or protocol version, "
       "a client that gave up or timed out)");
-  c->Inc();
+  return c;
+}
+
+void CountHandshakeFailure() {
+  HandshakeFailures()->Inc();
 }
 
 // The RFC 2253 subject of the peer's certificate, if OpenSSL verified it.
@@ -559,10 +565,12 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
   impl->shared->allowed_hosts = options.allowed_hosts;
   impl->max_connections = options.max_connections;
 
+  RegisterRouterMetrics();
   const TlsOptions& tls = options.tls;
   if (!tls.cert_file.empty() || !tls.key_file.empty() || !tls.client_ca_file.empty()) {
     if (tls.cert_file.empty() || tls.key_file.empty())
       return Error(ErrorCode::kConfigInvalid, "admin TLS needs both cert_file and key_file");
+    (void)HandshakeFailures();
     impl->ssl.emplace(asio::ssl::context::tls_server);
     asio::ssl::context& ctx = *impl->ssl;
     boost::system::error_code ec;

@@ -53,7 +53,7 @@ within 10 s are logged (kafka_probe_no_answer) and tried again.
 
 Options:
   --config FILE            the config file (required)
-  --transactional-id ID    overrides transactions.id (one per running instance)
+  --transactional-id ID    overrides delivery.transactional_id (one per running instance)
   --log-level LEVEL        overrides log_level: debug, info, warn, error
 
 Every produced record keeps the source key, headers and timestamp (key and

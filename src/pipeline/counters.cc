@@ -70,8 +70,9 @@ Counters Counters::Create() {
       *r.GetCounter("maskproxy_transactions_committed_total", "Kafka transactions committed"),
       *r.GetCounter("maskproxy_transactions_aborted_total", "Kafka transactions aborted (records replayed)"),
       *r.GetCounter("maskproxy_records_replayed_total",
-                    "Records processed in a transaction that aborted, consumed and processed again (not in the "
-                    "record counts until their transaction commits)"),
+                    "Records processed again: exactly-once, in a transaction that aborted; at-least-once, after "
+                    "a failed or unacknowledged delivery (not in the record counts until they commit or are "
+                    "delivered)"),
       *r.GetCounter("maskproxy_delivery_failures_total", "Produce deliveries that failed"),
       *r.GetCounter("maskproxy_backpressure_pauses_total", "Times consumption paused for in-flight limits"),
       *r.GetCounter("maskproxy_dead_letters_reference_only_total",
@@ -92,7 +93,7 @@ Counters Counters::Create() {
                     {{"at", "auto_offset_reset"}}),
       *r.Gauges("maskproxy_inflight_records", "Records produced and not yet acknowledged").GaugeWith({}),
       *r.Gauges("maskproxy_inflight_bytes", "Bytes of records produced and not yet acknowledged").GaugeWith({}),
-      *r.Gauges("maskproxy_paused_partitions", "Source partitions paused by backpressure").GaugeWith({}),
+      *r.Gauges("maskproxy_paused_partitions", "Source partitions paused (backpressure, or the audit trail down)").GaugeWith({}),
       r.Gauges("maskproxy_consumer_lag_records",
                "Records behind the high watermark, per assigned source partition (sampled every second)",
                {"topic", "partition"}),
