@@ -486,6 +486,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     res.policies.clear();
     res.routes_added.clear();
     res.routes_removed.clear();
+    res.reveal_changed.clear();
     return reject(Error(ErrorCode::kProtectionRemovalUnconfirmed,
                         "the changed files would remove " + std::to_string(n) + " protection(s) (" + first +
                             (n > 1 ? ", ..." : "") +
