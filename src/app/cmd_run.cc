@@ -274,11 +274,17 @@ int CmdRun(const std::vector<std::string>& args) {
        // answer (no answer: rejected, the brokers named as unreachable).
        [running](const std::set<std::string>& topics) { return running->UnavailableTopics(topics, 1500); },
        audit_material,
-       cfg->reload_watch_removes_protections},
+       cfg->reload_watch_removes_protections,
+       // The config file is read again on each reload: the reveal roles
+       // applied, other changed settings reported as needing a restart.
+       std::make_shared<const Config>(*cfg)},
       *set, *keys, [running](std::shared_ptr<const engine::Engine> e) { running->SwapEngine(std::move(e)); });
   if (!reloader.ok()) return fail(reloader.error(), kExitFailure);
   std::vector<std::string> watched = cfg->policy_files;
   for (const auto& f : cfg->keyring_files) watched.push_back(f.path);
+  // An edit of the config file reloads too: a reveal role revoked there
+  // takes effect without a signal.
+  watched.push_back(cfg->path);
   auto triggers = ReloadTriggers::Start(reloader->get(), watched, cfg->reload_watch);
   if (!triggers.ok()) return fail(triggers.error(), kExitFailure);
 
@@ -342,6 +348,14 @@ int CmdRun(const std::vector<std::string>& args) {
           std::move(*authz), [rl] { return rl->running().policies; }, trail);
       if (!service.ok()) return fail(service.error(), kExitUsage);
       std::shared_ptr<reveal::Service> svc = std::move(*service);
+      // A reload applies the reveal: section's roles, grants and limits
+      // (app/reload.h): the next request is decided by them.
+      rl->SetRevealSwap(cfg->reveal.authz, [svc](std::unique_ptr<reveal::Authorizer> next) {
+        if (Status s = svc->ReplaceAuthorizer(std::move(next)); !s.ok())
+          log::Error("reveal_roles_not_replaced", {{"detail", s.error().message}});
+      });
+      for (const std::string& w : reveal::GrantWarnings(cfg->reveal.authz, policies))
+        log::Warn("reveal_grant_unmatched", {{"grant", w}, {"trigger", "start"}});
       h.reveal = [svc](const admin::RequestContext& ctx, std::string_view body) {
         reveal::ServiceReply r = svc->Handle({ctx.tls, ctx.client_verified, ctx.subject, ctx.peer_address}, body);
         return admin::RevealReply{r.status, std::move(r.body), r.retry_after_s};

@@ -152,9 +152,11 @@ const char kConfigHelp[] = R"(Config file (YAML):
                                    #   partition order and transactions unchanged); 0 (default):
                                    #   the CPUs the process may use (affinity, cgroup cpu.max), at most 8
   stats_interval_ms: 30000         # optional: how often counters are logged
-  reload:                          # optional: policies and keyring are reloaded without a
-    watch: true                    #   restart on SIGHUP, POST /reload, and (watch: true, the
-                                   #   default) when a policy file or the keyring changes
+  reload:                          # optional: policies, keyring and the reveal roles are
+    watch: true                    #   reloaded without a restart on SIGHUP, POST /reload, and
+                                   #   (watch: true, the default) when a policy file, the
+                                   #   keyring or this file changes; other settings changed
+                                   #   here are listed as restart_required, not applied
     watch_removes_protections: false  # a file change that would remove a protection is
                                    #   rejected (a file half written looks like that);
                                    #   SIGHUP or POST /reload applies it. true: applied
@@ -429,6 +431,51 @@ Status AllowedHosts(const Ctx& c, const YAML::Node& n, std::vector<std::string>*
     out->push_back(std::move(lower));
   }
   return Status::Ok();
+}
+
+// A node's value as one canonical text: scalars quoted as JSON strings,
+// sequences and mappings in order, whatever style the file used.
+void Canonical(const YAML::Node& n, std::string* out) {
+  if (n.IsMap()) {
+    *out += '{';
+    for (const auto& kv : n) {
+      Canonical(kv.first, out);
+      *out += ':';
+      Canonical(kv.second, out);
+      *out += ',';
+    }
+    *out += '}';
+  } else if (n.IsSequence()) {
+    *out += '[';
+    for (const auto& e : n) {
+      Canonical(e, out);
+      *out += ',';
+    }
+    *out += ']';
+  } else if (n.IsScalar()) {
+    text::AppendJsonQuoted(n.Scalar(), out);
+  } else {
+    *out += "null";
+  }
+}
+
+std::map<std::string, std::string> Sections(const YAML::Node& root) {
+  std::map<std::string, std::string> out;
+  for (const auto& top : root) {
+    const std::string key = top.first.IsScalar() ? top.first.Scalar() : std::string();
+    if (top.second.IsMap() && top.second.size() > 0) {
+      for (const auto& sub : top.second) {
+        std::string text;
+        Canonical(sub.second, &text);
+        out[key + "." + (sub.first.IsScalar() ? sub.first.Scalar() : std::string())] = std::move(text);
+      }
+    } else {
+      std::string text;
+      Canonical(top.second, &text);
+      out[key] = std::move(text);
+    }
+  }
+  return out;
 }
 
 Status RevealSection(const Ctx& c, const YAML::Node& r, Config::Reveal* out) {
@@ -813,6 +860,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
         cfg.reload_watch_removes_protections = b;
       }
     }
+    cfg.sections = Sections(root);
   } catch (const YAML::Exception& e) {
     return c.At(e.mark, e.msg);
   }

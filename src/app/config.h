@@ -111,6 +111,13 @@ struct Config {
     reveal::AuthzOptions authz;
   } reveal;
 
+  // Each setting as the file writes it, for a reload to tell what changed
+  // (app/reload.h): "KEY" for a top-level scalar or list (or an empty
+  // mapping), "KEY.SUB" for each entry of a top-level mapping -> a canonical
+  // text of its value (comments, quoting and flow or block style do not
+  // count).
+  std::map<std::string, std::string> sections;
+
   [[nodiscard]] static Result<Config> Load(const std::string& path);
   [[nodiscard]] static Result<Config> Parse(const std::string& yaml, const std::string& origin,
                                             const std::string& base_dir);

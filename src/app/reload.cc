@@ -22,6 +22,7 @@
 #include "common/metrics.h"
 #include "common/text.h"
 #include "policy/policy.h"
+#include "reveal/service.h"
 #include "transform/scan.h"
 
 namespace maskproxy::app {
@@ -181,6 +182,74 @@ Status CheckNewOutputTopics(
   return Error(ErrorCode::kOutputTopicUnavailable, msg);
 }
 
+// The reveal settings a running reveal service takes on a reload
+// (reveal::AuthzOptions); reveal.enabled and reveal.max_body_bytes need a
+// restart.
+bool AppliedLive(const std::string& setting) {
+  static const std::set<std::string> kLive = {"reveal.roles", "reveal.rate_limit", "reveal.max_values_per_request",
+                                              "reveal.unauthenticated_audits_per_minute",
+                                              "reveal.unauthenticated_audits_total_per_minute"};
+  return kLive.count(setting) > 0;
+}
+
+// The settings of `now` that differ from `before` and that a reload does
+// not apply (but for the live reveal ones when `reveal_live`).
+std::vector<std::string> RestartRequired(const std::map<std::string, std::string>& before,
+                                         const std::map<std::string, std::string>& now, bool reveal_live) {
+  std::set<std::string> out;
+  for (const auto& [k, v] : before) {
+    auto it = now.find(k);
+    if (it == now.end() || it->second != v) out.insert(k);
+  }
+  for (const auto& [k, v] : now)
+    if (!before.count(k)) out.insert(k);
+  std::vector<std::string> list;
+  for (const auto& k : out)
+    if (!(reveal_live && AppliedLive(k))) list.push_back(k);
+  return list;
+}
+
+// What differs between two reveal configurations, by role and limit.
+std::vector<std::string> RevealChanges(const reveal::AuthzOptions& before, const reveal::AuthzOptions& now) {
+  std::vector<std::string> out;
+  auto find = [](const reveal::AuthzOptions& o, const std::string& name) -> const reveal::Role* {
+    for (const auto& r : o.roles)
+      if (r.name == name) return &r;
+    return nullptr;
+  };
+  for (const auto& r : before.roles) {
+    const reveal::Role* n = find(now, r.name);
+    if (!n)
+      out.push_back("role '" + r.name + "': removed");
+    else if (!(*n == r))
+      out.push_back("role '" + r.name + "': " + (n->subjects != r.subjects ? "subjects" : "") +
+                    (n->subjects != r.subjects && n->grants != r.grants ? " and " : "") +
+                    (n->grants != r.grants ? "grants" : "") + " changed");
+  }
+  for (const auto& r : now.roles)
+    if (!find(before, r.name)) out.push_back("role '" + r.name + "': added");
+  auto limit = [&out](const char* name, long long a, long long b) {
+    if (a != b) out.push_back(std::string(name) + ": " + std::to_string(a) + " -> " + std::to_string(b));
+  };
+  limit("max_values_per_request", static_cast<long long>(before.max_values_per_request),
+        static_cast<long long>(now.max_values_per_request));
+  limit("rate_limit.values_per_minute", before.values_per_minute, now.values_per_minute);
+  limit("rate_limit.requests_per_minute", before.requests_per_minute, now.requests_per_minute);
+  limit("unauthenticated_audits_per_minute", before.unauthenticated_audits_per_minute,
+        now.unauthenticated_audits_per_minute);
+  limit("unauthenticated_audits_total_per_minute", before.unauthenticated_audits_total_per_minute,
+        now.unauthenticated_audits_total_per_minute);
+  // Same roles in another order: the same grants.
+  if (out.empty() && !(before == now)) out.push_back("roles reordered");
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
 metrics::Counter* ReloadCounter(const char* result) {
   return &metrics::Reloads(result);
 }
@@ -252,6 +321,9 @@ std::string ReloadResult::ToJson() const {
   AppendList("routes_removed", routes_removed, &out);
   AppendList("rules_removed", rules_removed, &out);
   AppendList("keys_changed", keys_changed, &out);
+  AppendList("reveal_changed", reveal_changed, &out);
+  AppendList("restart_required", restart_required, &out);
+  AppendList("warnings", warnings, &out);
   AppendList("errors", errors, &out);
   if (!error_code.empty()) {
     out += ",\"error_code\":";
@@ -294,6 +366,12 @@ void Reloader::Adopt(const PolicySet& set, std::map<std::string, KeyState> keys,
   labels_ = Labels(set);
   routes_ = RouteNames(*set.engine);
   keys_ = std::move(keys);
+}
+
+void Reloader::SetRevealSwap(reveal::AuthzOptions running, RevealSwapFn swap) {
+  std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
+  reveal_authz_ = std::move(running);
+  reveal_swap_ = std::move(swap);
 }
 
 Reloader::Running Reloader::running() const {
@@ -383,6 +461,33 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     if (Status t = CheckNewOutputTopics(*set->engine, *running_engine, options_.unavailable_topics); !t.ok())
       return reject(t.error());
   }
+  // The config file, validated as at start: its reveal roles are checked
+  // as the reveal service's would be (reveal::Authorizer::Create); the
+  // other settings that changed are reported, not applied.
+  std::unique_ptr<reveal::Authorizer> next_authz;
+  std::optional<reveal::AuthzOptions> next_authz_options;
+  if (options_.config) {
+    auto cfg = Config::Load(options_.config->path);
+    if (!cfg.ok()) return reject(cfg.error());
+    res.restart_required = RestartRequired(options_.config->sections, cfg->sections, reveal_swap_ != nullptr);
+    if (reveal_swap_) {
+      res.warnings = reveal::GrantWarnings(cfg->reveal.authz, set->policies);
+      if (!(cfg->reveal.authz == reveal_authz_)) {
+        auto authz = reveal::Authorizer::Create(cfg->reveal.authz);
+        if (!authz.ok()) return reject(authz.error());
+        next_authz = std::move(*authz);
+        res.reveal_changed = RevealChanges(reveal_authz_, cfg->reveal.authz);
+        next_authz_options = cfg->reveal.authz;
+      }
+    }
+  }
+  for (size_t i = 0; i < res.warnings.size() && i < 20; ++i)
+    log::Warn("reveal_grant_unmatched", {{"grant", res.warnings[i]}, {"trigger", res.trigger}});
+  if (!res.restart_required.empty())
+    log::Warn("reload_restart_required",
+              {{"trigger", res.trigger},
+               {"settings", Joined(res.restart_required, ",")},
+               {"detail", "the config file differs from what runs in settings only a restart applies"}});
 
   std::map<std::string, KeyState> new_keys = KeyStates(*keys);
   const std::map<std::string, std::string> new_labels = Labels(*set);
@@ -407,6 +512,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     res.policies.clear();
     res.routes_added.clear();
     res.routes_removed.clear();
+    res.reveal_changed.clear();
     return reject(Error(ErrorCode::kProtectionRemovalUnconfirmed,
                         "the changed files would remove " + std::to_string(n) + " protection(s) (" + first +
                             (n > 1 ? ", ..." : "") +
@@ -427,7 +533,9 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   for (const auto& [name, st] : old_keys)
     if (!new_keys.count(name)) res.keys_changed.push_back(name + ": removed");
 
-  if (res.policies.empty() && res.keys_changed.empty() && res.routes_added.empty() && res.routes_removed.empty()) {
+  const bool set_changed =
+      !res.policies.empty() || !res.keys_changed.empty() || !res.routes_added.empty() || !res.routes_removed.empty();
+  if (!set_changed && !next_authz) {
     res.outcome = ReloadResult::Outcome::kUnchanged;
     ReloadCounter("unchanged")->Inc();
     log::Info("reload_unchanged", {{"trigger", res.trigger}});
@@ -445,7 +553,9 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
         .Add("routes_added", res.routes_added)
         .Add("routes_removed", res.routes_removed)
         .Add("rules_removed", res.rules_removed)
-        .Add("keys_changed", res.keys_changed);
+        .Add("keys_changed", res.keys_changed)
+        .Add("reveal_changed", res.reveal_changed)
+        .Add("restart_required", res.restart_required);
     Status s = options_.audit->Append(ev);
     if (s.ok() && !res.keys_changed.empty())
       s = options_.audit->Append(KeysLoadedEvent(options_.keyring_file, *keys, "reload"));
@@ -455,12 +565,21 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
       res.routes_removed.clear();
       res.rules_removed.clear();
       res.keys_changed.clear();
+      res.reveal_changed.clear();
       return reject(s.error());
     }
   }
-  swap_(set->engine);
-  for (const auto& v : fingerprints) seen_[{v.name, v.version}] = v.fingerprint;
-  Adopt(*set, std::move(new_keys), std::make_shared<const crypto::Keyring>(std::move(*keys)));
+  if (set_changed) {
+    swap_(set->engine);
+    for (const auto& v : fingerprints) seen_[{v.name, v.version}] = v.fingerprint;
+    Adopt(*set, std::move(new_keys), std::make_shared<const crypto::Keyring>(std::move(*keys)));
+  }
+  // The next reveal request is decided by the new roles; one in flight
+  // finishes under the old ones (reveal::Service::ReplaceAuthorizer).
+  if (next_authz) {
+    reveal_swap_(std::move(next_authz));
+    reveal_authz_ = std::move(*next_authz_options);
+  }
   res.outcome = ReloadResult::Outcome::kSwapped;
   ReloadCounter("ok")->Inc();
   std::string changed;
@@ -474,7 +593,8 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
                                 {"routes_added", std::to_string(res.routes_added.size())},
                                 {"routes_removed", std::to_string(res.routes_removed.size())},
                                 {"rules_removed", std::to_string(res.rules_removed.size())},
-                                {"keys_changed", keys_changed}});
+                                {"keys_changed", keys_changed},
+                                {"reveal_changed", Joined(res.reveal_changed, "; ")}});
   // A protection dropped on a route that stays: said loudly, each (up to 20).
   for (size_t i = 0; i < res.rules_removed.size() && i < 20; ++i)
     log::Warn("reload_protection_removed", {{"rule", res.rules_removed[i]}, {"trigger", res.trigger}});

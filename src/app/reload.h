@@ -7,6 +7,13 @@
 // contain a value) and counted (maskproxy_reloads_total{result}), and the
 // proxy stays ready.
 //
+// The config file is read and validated again too (Config::Load, as at
+// start; an error rejects the reload): the `reveal:` roles, grants and
+// limits are applied (a new reveal::Authorizer handed to the running
+// reveal service, SetRevealSwap), every other setting that differs from
+// what runs is reported (ReloadResult::restart_required) and logged, never
+// applied.
+//
 // Triggers: Reloader::ReloadNow (the admin endpoint's POST /reload), SIGHUP
 // and a watch on the files (ReloadTriggers below).
 #pragma once
@@ -26,12 +33,14 @@
 #include <utility>
 #include <vector>
 
+#include "app/config.h"
 #include "app/policy_set.h"
 #include "audit/audit.h"
 #include "common/result.h"
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "engine/engine.h"
+#include "reveal/authz.h"
 
 namespace maskproxy::app {
 
@@ -73,13 +82,20 @@ struct ReloadOptions {
   // first half must not run. SIGHUP and POST /reload are an operator's
   // confirmation and apply it.
   bool watch_removes_protections = false;
+  // The config file as `run` parsed it at start (null: not read again). On
+  // each reload its file (config->path) is loaded and validated again
+  // (Config::Load): an error rejects the reload; settings that differ from
+  // these are listed in ReloadResult::restart_required, but for the reveal
+  // roles, grants and limits while a reveal service runs (SetRevealSwap),
+  // which are applied.
+  std::shared_ptr<const Config> config = nullptr;
 };
 
 // What one reload did.
 struct ReloadResult {
   enum class Outcome {
-    kSwapped,    // a new set was handed to the pipeline
-    kUnchanged,  // same policies (hashes) and key versions: nothing swapped
+    kSwapped,    // a new set was handed to the pipeline, or new reveal roles to the reveal service
+    kUnchanged,  // same policies (hashes), key versions and reveal roles: nothing swapped
     kRejected,   // an error: the running set keeps running
   };
   struct PolicyChange {
@@ -100,13 +116,25 @@ struct ReloadResult {
   // truncated or careless edit shows here.
   std::vector<std::string> rules_removed;
   std::vector<std::string> keys_changed;  // "rrn: active 1 -> 2", "contact: added", ...
-  std::vector<std::string> errors;        // each "file:line:col: message" (rejected)
-  std::string error_code;                 // the first error's code (rejected)
+  // The reveal roles and limits now applied ("role 'analyst': removed",
+  // "role 'fraud': added", "role 'ops': changed",
+  // "rate_limit.requests_per_minute: 60 -> 30"): a new authorizer decides
+  // the next reveal request.
+  std::vector<std::string> reveal_changed;
+  // Config settings ("source.brokers", "admin.listen", "policies", ...)
+  // that differ from what runs and that only a restart applies: not applied.
+  std::vector<std::string> restart_required;
+  // Grants the loaded policies cannot answer (reveal::GrantWarnings): a
+  // warning, not an error.
+  std::vector<std::string> warnings;
+  std::vector<std::string> errors;  // each "file:line:col: message" (rejected)
+  std::string error_code;           // the first error's code (rejected)
 
   [[nodiscard]] bool ok() const { return outcome != Outcome::kRejected; }
   [[nodiscard]] const char* OutcomeName() const;
   // {"result":"swapped|unchanged|rejected","trigger":...,"policies":[{"file","old","new"}],
-  //  "routes_added":[...],"routes_removed":[...],"rules_removed":[...],"keys_changed":[...],"errors":[...]}
+  //  "routes_added":[...],"routes_removed":[...],"rules_removed":[...],"keys_changed":[...],
+  //  "reveal_changed":[...],"restart_required":[...],"warnings":[...],"errors":[...]}
   [[nodiscard]] std::string ToJson() const;
 };
 
@@ -135,6 +163,12 @@ class Reloader {
   };
   [[nodiscard]] Running running() const;
 
+  // The running reveal service's roles (`running`, as the config gave them
+  // at start) and how a reload hands it new ones. Until set (no reveal
+  // service), the `reveal:` section is one more setting a restart applies.
+  using RevealSwapFn = std::function<void(std::unique_ptr<reveal::Authorizer>)>;
+  void SetRevealSwap(reveal::AuthzOptions running, RevealSwapFn swap);
+
  private:
   struct KeyState {
     uint32_t active = 0;
@@ -159,7 +193,9 @@ class Reloader {
   std::map<std::string, std::string> labels_;     // file -> name@version#hash
   std::vector<std::string> routes_;               // "name (from)" of the running set
   std::map<std::string, KeyState> keys_;
-  SeenMaterial seen_;  // guarded by reload_mu_ (set by Create before any reload)
+  SeenMaterial seen_;                  // guarded by reload_mu_ (set by Create before any reload)
+  RevealSwapFn reveal_swap_;           // guarded by reload_mu_
+  reveal::AuthzOptions reveal_authz_;  // guarded by reload_mu_: the roles the reveal service runs with
   std::vector<std::shared_ptr<const policy::Policy>> policies_;  // guarded by state_mu_
   std::shared_ptr<const crypto::Keyring> keyring_;               // likewise
 };

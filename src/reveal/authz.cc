@@ -85,6 +85,16 @@ Result<std::unique_ptr<Authorizer>> Authorizer::Create(AuthzOptions options, Clo
   return std::unique_ptr<Authorizer>(new Authorizer(std::move(options), std::move(clock)));
 }
 
+void Authorizer::InheritBuckets(Authorizer& previous) {
+  if (&previous == this) return;
+  std::scoped_lock lock(mu_, previous.mu_);
+  requests_ = previous.requests_;
+  values_ = previous.values_;
+  unauthenticated_ = previous.unauthenticated_;
+  unauthenticated_total_ = previous.unauthenticated_total_;
+  rate_limited_ = previous.rate_limited_;
+}
+
 int Authorizer::Take(Bucket* b, double per_minute, double n, std::chrono::steady_clock::time_point now) {
   const double rate = per_minute / 60.0;  // tokens per second
   if (b->last == std::chrono::steady_clock::time_point{}) {

@@ -35,12 +35,14 @@ struct Grant {
   std::string route;                  // a route name (as in the policy)
   std::vector<std::string> fields;    // rule paths as written, or $scan.DETECTOR
   std::vector<std::string> purposes;  // purpose classes (PurposeClasses())
+  bool operator==(const Grant&) const = default;
 };
 
 struct Role {
   std::string name;
   std::vector<std::string> subjects;  // exact RFC 2253 subject strings
   std::vector<Grant> grants;
+  bool operator==(const Role&) const = default;
 };
 
 struct AuthzOptions {
@@ -56,6 +58,7 @@ struct AuthzOptions {
   // many addresses cannot fill the trail either.
   int unauthenticated_audits_total_per_minute = 100;
   std::vector<Role> roles;
+  bool operator==(const AuthzOptions&) const = default;
 };
 
 // What a request asks for, as authorization sees it.
@@ -116,6 +119,11 @@ class Authorizer {
   // answer 429, an unauthenticated attempt is not recorded. No key's budget
   // is ever reset by others.
   static constexpr size_t kMaxBuckets = 10000;
+
+  // Takes over `previous`'s buckets (a reload's new roles, app/reload.h):
+  // a subject's budget is not refilled by a reload. Call before this one
+  // answers a request.
+  void InheritBuckets(Authorizer& previous);
 
   [[nodiscard]] const AuthzOptions& options() const { return options_; }
 

@@ -1,6 +1,7 @@
 #include "reveal/service.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/log.h"
 #include "common/metrics.h"
@@ -97,7 +98,48 @@ Result<std::unique_ptr<Service>> Service::Create(std::unique_ptr<Authorizer> aut
   return std::unique_ptr<Service>(new Service(std::move(authz), std::move(policies), std::move(sink)));
 }
 
+Status Service::ReplaceAuthorizer(std::unique_ptr<Authorizer> next) {
+  if (!next) return Error(ErrorCode::kInvalidArgument, "the reveal service needs roles");
+  std::shared_ptr<Authorizer> previous = authorizer();
+  next->InheritBuckets(*previous);
+  std::lock_guard<std::mutex> lock(authz_mu_);
+  authz_ = std::move(next);
+  return Status::Ok();
+}
+
+std::shared_ptr<Authorizer> Service::authorizer() const {
+  std::lock_guard<std::mutex> lock(authz_mu_);
+  return authz_;
+}
+
+std::vector<std::string> GrantWarnings(const AuthzOptions& options,
+                                       const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
+  static const std::set<std::string, std::less<>> kReversible = {"encrypt", "encrypt_deterministic", "fpe"};
+  std::vector<std::string> out;
+  for (const Role& role : options.roles)
+    for (const Grant& g : role.grants) {
+      const auto [policy, route] = RouteNamed(policies, g.route);
+      const std::string head = "role '" + role.name + "': grant for route '" + g.route + "'";
+      if (!route) {
+        out.push_back(head + ": no loaded policy has this route");
+        continue;
+      }
+      for (const std::string& field : g.fields) {
+        std::string action_name;
+        const transform::Action* action = Revealer::FieldAction(*policy, *route, field, &action_name);
+        if (!action)
+          out.push_back(head + ": field '" + field + "': the route has no rule for it");
+        else if (!kReversible.count(action_name))
+          out.push_back(head + ": field '" + field + "': its rule (" + action_name + ") is not reversible");
+      }
+    }
+  return out;
+}
+
 ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
+  // One authorizer decides the whole request, even if a reload replaces it
+  // meanwhile.
+  const std::shared_ptr<Authorizer> authz = authorizer();
   ServiceRequest parsed;
   auto req = ParseServiceRequest(body, &parsed);
 
@@ -108,7 +150,7 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     // Recorded (trail and log) up to the per-peer and the all-peers limits;
     // beyond them only counted, so that a flood fills neither the trail nor
     // the log.
-    if (authz_->RecordUnauthenticated(peer.address)) {
+    if (authz->RecordUnauthenticated(peer.address)) {
       Count("unauthenticated");
       log::Warn("reveal_unauthenticated", {{"peer", peer.address}, {"tls", peer.tls ? "true" : "false"}});
       audit::RevealEvent e = Revealer::DeniedEvent(ToRevealRequest(parsed, peer, ""), ErrorCode::kRevealDenied);
@@ -122,8 +164,8 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
   // Every request of a verified subject takes from its request bucket
   // first: with a role or without, well-formed or not. Refusals past the
   // rate are recorded up to the per-minute limit, then only counted.
-  if (Decision gate = authz_->Admit(peer.subject); !gate.allowed) {
-    if (authz_->RecordRateLimited(peer.subject)) {
+  if (Decision gate = authz->Admit(peer.subject); !gate.allowed) {
+    if (authz->RecordRateLimited(peer.subject)) {
       Count("rate_limited");
       audit::RevealEvent e = Revealer::DeniedEvent(ToRevealRequest(parsed, peer, ""), gate.code);
       if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
@@ -143,12 +185,12 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     return ErrorReply(400, req.error().code, req.error().message);
   }
 
-  Decision d = authz_->Authorize({.subject = peer.subject,
-                                  .route = req->route,
-                                  .field = req->field,
-                                  .purpose = req->reason,
-                                  .ticket = req->ticket,
-                                  .values = req->values.size()});
+  Decision d = authz->Authorize({.subject = peer.subject,
+                                 .route = req->route,
+                                 .field = req->field,
+                                 .purpose = req->reason,
+                                 .ticket = req->ticket,
+                                 .values = req->values.size()});
   RevealRequest rr = ToRevealRequest(*req, peer, d.role);
   // The granted route by its name only (a name is not matched against
   // topics here), the topic the value came from read by that route, and a
@@ -163,7 +205,7 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
       std::string action_name;
       const transform::Action* action = Revealer::FieldAction(*policy, *route, req->field, &action_name);
       const std::string scope = action ? action->RevealScope() : "";
-      if (std::string other = scope.empty() ? "" : UngrantedSharer(running, *authz_, peer.subject, req->reason, scope);
+      if (std::string other = scope.empty() ? "" : UngrantedSharer(running, *authz, peer.subject, req->reason, scope);
           !other.empty()) {
         d = Decision{};
         d.message = "'" + req->field + "' on route '" + req->route + "' (" + action_name + ") reveals the outputs of " +

@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,16 +59,36 @@ class Service {
   [[nodiscard]] static Result<std::unique_ptr<Service>> Create(std::unique_ptr<Authorizer> authz, Policies policies,
                                                                std::shared_ptr<audit::Sink> sink);
 
-  // Thread-safe. Never throws on bad input.
+  // Thread-safe. Never throws on bad input. A request is decided whole by
+  // the authorizer that was current when it arrived.
   [[nodiscard]] ServiceReply Handle(const Peer& peer, std::string_view body);
+
+  // Thread-safe: the next request is decided by `next` (a reload's new
+  // roles, grants and limits: app/reload.h); requests in flight finish
+  // under the one they began with. The rate-limit buckets carry over
+  // (Authorizer::InheritBuckets). Error invalid_argument when null.
+  [[nodiscard]] Status ReplaceAuthorizer(std::unique_ptr<Authorizer> next);
+
+  // The authorizer deciding new requests now.
+  [[nodiscard]] std::shared_ptr<Authorizer> authorizer() const;
 
  private:
   Service(std::unique_ptr<Authorizer> authz, Policies policies, std::shared_ptr<audit::Sink> sink)
       : authz_(std::move(authz)), policies_(std::move(policies)), sink_(std::move(sink)) {}
 
-  std::unique_ptr<Authorizer> authz_;
+  mutable std::mutex authz_mu_;
+  std::shared_ptr<Authorizer> authz_;  // guarded by authz_mu_ (the pointer; the Authorizer is thread-safe)
   Policies policies_;
   std::shared_ptr<audit::Sink> sink_;
 };
+
+// The grants of `options` that the policies cannot answer: a route no
+// policy has ("role 'R': grant for route 'X': no loaded policy has this
+// route"), a field that route has no reversible rule for (encrypt,
+// encrypt_deterministic, fpe), or a $scan.DETECTOR the route's policy does
+// not scan for reversibly. For a warning at start and on each reload, never
+// a refusal: a grant may be written before its policy.
+[[nodiscard]] std::vector<std::string> GrantWarnings(
+    const AuthzOptions& options, const std::vector<std::shared_ptr<const policy::Policy>>& policies);
 
 }  // namespace maskproxy::reveal

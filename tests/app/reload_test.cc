@@ -28,6 +28,7 @@
 #include "common/metrics.h"
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
+#include "reveal/authz.h"
 #include "reveal/reveal.h"
 #include "support/memory_sink.h"
 
@@ -94,6 +95,7 @@ class ReloadTest : public ::testing::Test {
     ReloadOptions options{{policy_path_}, keys_path_, Ledger(), engine::Limits{}, audit_, {}};
     options.unavailable_topics = unavailable_topics_;
     options.watch_removes_protections = watch_removes_protections_;
+    options.config = config_;
     auto r = Reloader::Create(std::move(options), running_, *keys, [this](std::shared_ptr<const engine::Engine> e) {
       std::lock_guard<std::mutex> l(mu_);
       swapped_.push_back(std::move(e));
@@ -105,6 +107,31 @@ class ReloadTest : public ::testing::Test {
   // Set before Start() to check the new output topics of a reload.
   std::function<std::map<std::string, std::string>(const std::set<std::string>&)> unavailable_topics_;
   bool watch_removes_protections_ = false;  // set before Start()
+  std::shared_ptr<const Config> config_;    // set before Start() to read the config file again
+  // Writes cfg.yaml (base settings + `reveal`) and loads it as `run` does.
+  std::string WriteConfig(const std::string& reveal, const std::string& brokers = "b:9092") {
+    return Write("cfg.yaml", "source: { brokers: \"" + brokers +
+                                 "\", group_id: g }\n"
+                                 "policies: [users.yaml]\n"
+                                 "keyring: keys.yaml\n"
+                                 "admin:\n"
+                                 "  listen: 127.0.0.1:0\n"
+                                 "  tls: { cert_file: s.crt, key_file: s.key, client_ca_file: ca.crt }\n" +
+                                 reveal);
+  }
+  void LoadConfig() {
+    auto c = Config::Load((fs::path(dir_) / "cfg.yaml").string());
+    ASSERT_TRUE(c.ok()) << c.error().ToString();
+    config_ = std::make_shared<const Config>(std::move(c).value());
+  }
+  // The reveal service's end: the authorizers a reload handed over.
+  void ServeReveal() {
+    reloader_->SetRevealSwap(config_->reveal.authz, [this](std::unique_ptr<reveal::Authorizer> a) {
+      std::lock_guard<std::mutex> l(mu_);
+      authorizers_.push_back(std::move(a));
+    });
+  }
+  std::vector<std::unique_ptr<reveal::Authorizer>> authorizers_;
   std::string Ledger() const { return (fs::path(dir_) / "keys.yaml.usage").string(); }
   size_t Swaps() {
     std::lock_guard<std::mutex> l(mu_);
@@ -784,6 +811,154 @@ TEST_F(ReloadTest, AFifoInPlaceOfThePolicyIsRefusedWithoutBlocking) {
   EXPECT_EQ(Swaps(), 0u);
   ASSERT_TRUE(WaitFor([&] { return (*t)->reloads() >= 1; })) << "the watch did not look at the FIFO";
   t->reset();  // and stops: no thread is left blocked in open()
+}
+
+constexpr char kAnalyst[] = "CN=analyst,O=Example";
+constexpr char kOps[] = "CN=ops,O=Example";
+std::string RevealSection(bool analyst, const std::string& extra_grant = "") {
+  std::string s =
+      "reveal:\n"
+      "  enabled: true\n"
+      "  roles:\n";
+  if (analyst)
+    s += "    analyst:\n"
+         "      subjects: [\"CN=analyst,O=Example\"]\n"
+         "      grants:\n"
+         "        - { route: users.raw, fields: [user.email], purposes: [fraud] }\n";
+  s += "    ops:\n"
+       "      subjects: [\"CN=ops,O=Example\"]\n"
+       "      grants:\n"
+       "        - { route: users.raw, fields: [user.email], purposes: [support] }\n" +
+       extra_grant;
+  return s;
+}
+
+// The finding: a reveal role removed from the config file was "unchanged"
+// on SIGHUP and POST /reload, and the analyst could still reveal.
+TEST_F(ReloadTest, ARevealRoleRevokedInTheConfigIsSwappedOnReload) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  WriteConfig(RevealSection(true));
+  LoadConfig();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  ServeReveal();
+  EXPECT_EQ(reloader_->ReloadNow("sighup").outcome, ReloadResult::Outcome::kUnchanged);
+
+  const uint64_t ok_before = Reloads("ok");
+  WriteConfig(RevealSection(false));
+  ReloadResult r = reloader_->ReloadNow("sighup");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.reveal_changed, (std::vector<std::string>{"role 'analyst': removed"}));
+  EXPECT_TRUE(r.restart_required.empty()) << r.ToJson();
+  EXPECT_EQ(Swaps(), 0u) << "the policies did not change: no engine swap";
+  EXPECT_EQ(Reloads("ok"), ok_before + 1);
+  EXPECT_NE(r.ToJson().find("\"reveal_changed\":[\"role 'analyst': removed\"]"), std::string::npos) << r.ToJson();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ASSERT_EQ(authorizers_.size(), 1u);
+    EXPECT_FALSE(authorizers_[0]->Covers(kAnalyst, "users.raw", "user.email", "fraud"));
+    EXPECT_TRUE(authorizers_[0]->Covers(kOps, "users.raw", "user.email", "support"));
+  }
+  ASSERT_EQ(audit_->Names(), (std::vector<std::string>{"policy_reloaded"}));
+  bool audited = false;
+  const audit::Event reloaded = audit_->events()[0];
+  for (const auto& [name, value] : reloaded.fields)
+    if (name == "reveal_changed")
+      audited = std::get<std::vector<std::string>>(value) == std::vector<std::string>{"role 'analyst': removed"};
+  EXPECT_TRUE(audited);
+  // Now the running roles: unchanged again.
+  EXPECT_EQ(reloader_->ReloadNow("http").outcome, ReloadResult::Outcome::kUnchanged);
+
+  // A grant added (and a limit changed) is applied too.
+  WriteConfig(RevealSection(false, "        - { route: users.raw, fields: [user.email], purposes: [audit] }\n") +
+              "  rate_limit: { requests_per_minute: 30 }\n");
+  r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.reveal_changed,
+            (std::vector<std::string>{"role 'ops': grants changed", "rate_limit.requests_per_minute: 60 -> 30"}));
+  std::lock_guard<std::mutex> l(mu_);
+  ASSERT_EQ(authorizers_.size(), 2u);
+  EXPECT_TRUE(authorizers_[1]->Covers(kOps, "users.raw", "user.email", "audit"));
+}
+
+TEST_F(ReloadTest, InvalidRevealRolesAreRejectedAndTheRunningOnesKept) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  WriteConfig(RevealSection(true));
+  LoadConfig();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  ServeReveal();
+  const std::string cfg = (fs::path(dir_) / "cfg.yaml").string();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {RevealSection(true, "        - { route: users.raw, fields: [user.email], purposes: [curiosity] }\n"),
+       "unknown purpose 'curiosity'"},
+      {"reveal:\n  enabled: true\n  roles: {}\n", "'reveal.roles' must map role names"},
+      {RevealSection(true) + "  rate_limit: { requests_per_minute: 0 }\n", "requests_per_minute"},
+  };
+  for (const auto& [yaml, message] : bad) {
+    SCOPED_TRACE(message);
+    const uint64_t rejected_before = Reloads("rejected");
+    WriteConfig(yaml);
+    ReloadResult r = reloader_->ReloadNow("sighup");
+    EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+    ASSERT_FALSE(r.errors.empty());
+    EXPECT_EQ(r.errors[0].rfind(cfg + ":", 0), 0u) << r.errors[0];
+    EXPECT_NE(r.errors[0].find(message), std::string::npos) << r.errors[0];
+    EXPECT_EQ(Reloads("rejected"), rejected_before + 1);
+    EXPECT_EQ(audit_->Names().back(), "policy_rejected");
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  EXPECT_TRUE(authorizers_.empty()) << "a rejected reveal section was handed over";
+}
+
+TEST_F(ReloadTest, SettingsOnlyARestartAppliesAreReportedNotApplied) {
+  WriteConfig(RevealSection(true));
+  LoadConfig();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  // No reveal service: its roles too need a restart.
+  WriteConfig(RevealSection(false) + "  max_body_bytes: 4096\n", "other:9092");
+  ReloadResult r = reloader_->ReloadNow("sighup");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kUnchanged) << r.ToJson();
+  EXPECT_EQ(r.restart_required, (std::vector<std::string>{"reveal.max_body_bytes", "reveal.roles", "source.brokers"}));
+  EXPECT_NE(r.ToJson().find("\"restart_required\":[\"reveal.max_body_bytes\",\"reveal.roles\",\"source.brokers\"]"),
+            std::string::npos)
+      << r.ToJson();
+  // With the reveal service: its roles are applied, the rest still listed.
+  ServeReveal();
+  r = reloader_->ReloadNow("sighup");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.restart_required, (std::vector<std::string>{"reveal.max_body_bytes", "source.brokers"}));
+  // Style and comments are not a change.
+  WriteConfig(RevealSection(true));
+  Write(
+      "cfg.yaml", "# the proxy\n" + [&] {
+        std::ifstream in((fs::path(dir_) / "cfg.yaml").string());
+        return std::string(std::istreambuf_iterator<char>(in), {});
+      }());
+  r = reloader_->ReloadNow("sighup");
+  EXPECT_TRUE(r.restart_required.empty()) << r.ToJson();
+}
+
+// A grant naming a route or field the policies do not have is warned of
+// (a typo denies quietly; a route added later would inherit it), not refused.
+TEST_F(ReloadTest, GrantsThePoliciesCannotAnswerAreWarnedNotRefused) {
+  WriteConfig(RevealSection(true));
+  LoadConfig();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  ServeReveal();
+  WriteConfig(RevealSection(true,
+                            "        - { route: nope, fields: [user.email], purposes: [fraud] }\n"
+                            "        - { route: users.raw, fields: [user.emial, user.rrn], purposes: [fraud] }\n"));
+  ReloadResult r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.warnings,
+            (std::vector<std::string>{
+                "role 'ops': grant for route 'nope': no loaded policy has this route",
+                "role 'ops': grant for route 'users.raw': field 'user.emial': the route has no rule for it",
+                "role 'ops': grant for route 'users.raw': field 'user.rrn': its rule (tokenize) is not reversible"}));
+  EXPECT_NE(r.ToJson().find("\"warnings\":[\"role 'ops': grant for route 'nope'"), std::string::npos) << r.ToJson();
 }
 
 }  // namespace

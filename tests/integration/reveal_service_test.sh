@@ -14,6 +14,8 @@
 #     and no original value nor masked value appears there; the trail verifies;
 #   - the CLI `maskproxy reveal --admin` prints the originals; --operator and
 #     --audit-log are refused;
+#   - a role removed from the config file and POST /reload: its subject is
+#     refused at once (403), the reload audited;
 #   - offline break-glass (`--offline --config`) writes to the configured
 #     trail (channel offline) and still verifies.
 # Usage: reveal_service_test.sh PATH/TO/maskproxy
@@ -185,6 +187,26 @@ rc=0; "$BIN" reveal --audit-log /tmp/x --route transfers --field sender.name --t
 [[ $rc == 2 ]] || fail "--audit-log not refused (exit $rc)"
 log "CLI client revealed through the service; --operator and --audit-log refused"
 
+# Revoking a role is an edit of the config file and a reload: the next
+# request of its subject is refused (it was "unchanged" and kept revealing).
+python3 - "$WORK/config.yaml" <<'PY' || fail "could not remove the support role from the config"
+import os, sys
+path = sys.argv[1]
+lines = open(path).read().split("\n")
+i = lines.index("    support:")
+del lines[i:i + 4]
+assert not any("CN=support" in l for l in lines)
+open(path + ".new", "w").write("\n".join(lines))
+os.replace(path + ".new", path)
+PY
+CODE="$(curl -sS -o "$WORK/reload.json" -w '%{http_code}' --cacert "$P/ca.pem" --cert "$P/client.pem" \
+  --key "$P/client.key" -X POST "https://$addr/reload" 2>"$WORK/curl.err")" || true
+[[ "$CODE" == 200 ]] || fail "POST /reload after revoking support: HTTP $CODE $(cat "$WORK/reload.json" "$WORK/curl.err")"
+grep -qF "role 'support': removed" "$LOG" || fail "no reload applied the revocation: $(cat "$WORK/reload.json")"
+post support "$(body sender.name support "$NAME_MASKED")"
+[[ "$CODE" == 403 && "$BODY" == *reveal_denied* ]] || fail "revoked support role still reveals: HTTP $CODE $BODY"
+log "support role revoked in the config and reloaded: 403 at once"
+
 proxy_term p
 
 # Offline break-glass: the configured trail, channel offline.
@@ -215,6 +237,9 @@ assert find(subject=analyst, allowed=False, denied="invalid_argument", reason="c
 assert find(subject="", allowed=False, denied="reveal_denied", channel="service"), "no certificate"
 assert find(subject=analyst, allowed=False, denied="reveal_rate_limited"), "rate limit"
 assert find(subject=support, allowed=True, field="sender.name", channel="service"), "CLI client"
+assert find(subject=support, allowed=False, denied="reveal_denied", field="sender.name"), "revoked role"
+reloads = [l for l in text.splitlines() if '"event":"policy_reloaded"' in l]
+assert any("role 'support': removed" in l for l in reloads), "the revocation's reload in the trail"
 off = find(channel="offline", allowed=True, ticket="INC-9")
 assert off and off[0]["subject"], "offline break-glass"
 print("trail: %d reveal entries, every case found, no value" % len(rev))

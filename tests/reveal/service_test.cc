@@ -180,6 +180,46 @@ TEST_F(ServiceTest, TooManyValuesIs400) {
   EXPECT_NE(Last().find("\"requested\":4"), std::string::npos) << Last();
 }
 
+// A reload's new roles (app/reload.h): the next request is decided by them,
+// a revoked subject is refused at once, and the rate budget carries over.
+TEST_F(ServiceTest, ReplacedRolesDecideTheNextRequestAndKeepTheRateBudget) {
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(service_->Handle(Verified(kKim), Body()).status, 200);
+  std::shared_ptr<Authorizer> before = service_->authorizer();
+  AuthzOptions o = before->options();
+  o.roles.erase(o.roles.begin());  // fraud-analyst revoked
+  o.roles[0].grants.push_back({"transfers", {"sender.email"}, {"support"}});
+  auto next = Authorizer::Create(o, [this] { return now_; });
+  ASSERT_TRUE(next.ok()) << next.error().ToString();
+  ASSERT_TRUE(service_->ReplaceAuthorizer(std::move(next).value()).ok());
+  EXPECT_NE(service_->authorizer(), before);
+  // The old authorizer still answers a request that began under it.
+  EXPECT_TRUE(before->Authorize({kKim, "transfers", "sender.email", "fraud", "SEC-1", 1}).allowed);
+  ServiceReply revoked = service_->Handle(Verified(kKim), Body());
+  EXPECT_EQ(revoked.status, 403) << revoked.body;
+  EXPECT_NE(Last().find("\"denied\":\"reveal_denied\""), std::string::npos) << Last();
+  // The grant added: allowed now.
+  EXPECT_EQ(service_->Handle(Verified(kLee), Body("sender.email", "support")).status, 200);
+  // kim's five requests a minute were spent before the swap (4 + the one
+  // refused): the sixth is over the rate, not a fresh budget.
+  EXPECT_EQ(service_->Handle(Verified(kKim), Body()).status, 429);
+  EXPECT_FALSE(service_->ReplaceAuthorizer(nullptr).ok());
+}
+
+TEST_F(ServiceTest, GrantsThePoliciesCannotAnswerAreWarned) {
+  AuthzOptions o;
+  o.roles.push_back({"typo",
+                     {kKim},
+                     {{"nope", {"sender.email"}, {"fraud"}},
+                      {"transfers", {"sender.emial", "sender.email", "$scan.email"}, {"fraud"}}}});
+  const std::vector<std::string> w = GrantWarnings(o, {policy_});
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0], "role 'typo': grant for route 'nope': no loaded policy has this route");
+  EXPECT_EQ(w[1], "role 'typo': grant for route 'transfers': field 'sender.emial': the route has no rule for it");
+  EXPECT_NE(w[2].find("'$scan.email'"), std::string::npos) << w[2];
+  o.roles[0].grants = {{"transfers", {"sender.email", "sender.name"}, {"fraud"}}};
+  EXPECT_TRUE(GrantWarnings(o, {policy_}).empty());
+}
+
 TEST_F(ServiceTest, NoTrailNoValue) {
   sink_->fail = true;
   ServiceReply r = service_->Handle(Verified(kKim), Body());
