@@ -108,6 +108,10 @@ struct Pipeline::Impl {
   ProtectionStats protection_stats;
   const engine::Engine* info_engine = nullptr;               // the engine maskproxy_policy_info describes
   std::set<std::pair<std::string, int32_t>> lag_partitions;  // partitions with a lag series
+  // While consumption is paused: high watermarks asked of the broker
+  // (SampleGauges), and which partition to ask next.
+  std::map<std::pair<std::string, int32_t>, int64_t> queried_high;
+  size_t next_lag_query = 0;
   // SwapEngine(): the engine waiting for the next transaction boundary.
   std::mutex swap_mu;
   std::shared_ptr<const engine::Engine> pending_engine;  // guarded by swap_mu
@@ -717,8 +721,29 @@ struct Pipeline::Impl {
     if (rd_kafka_assignment(ctx.consumer, &assignment) != RD_KAFKA_RESP_ERR_NO_ERROR || !assignment) return;
     ListPtr owned(assignment);
     ctx.counters.assigned.GaugeWith({})->Set(assignment->cnt);
-    ctx.counters.paused_partitions.Set(ctx.backpressure.paused() ? assignment->cnt : 0);
+    const bool paused = ctx.backpressure.paused();
+    ctx.counters.paused_partitions.Set(paused ? assignment->cnt : 0);
     (void)rd_kafka_position(ctx.consumer, assignment);
+    // The cached watermarks come from fetch responses, and a paused
+    // partition is not fetched: its lag would stand still while the topic
+    // grows (found by review: 3 records of lag while the group was 2,085
+    // behind, the audit trail down). While paused, a few partitions per
+    // sample, in turn, are asked of the broker (100 ms each at most).
+    if (!paused) {
+      queried_high.clear();
+    } else if (assignment->cnt > 0) {
+      constexpr int kQueriesPerSample = 4;
+      for (int k = 0; k < std::min(kQueriesPerSample, assignment->cnt); ++k) {
+        const rd_kafka_topic_partition_t& p =
+            assignment->elems[next_lag_query++ % static_cast<size_t>(assignment->cnt)];
+        int64_t low = 0;
+        int64_t high = 0;
+        if (rd_kafka_query_watermark_offsets(ctx.consumer, p.topic, p.partition, &low, &high, 100) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            high >= 0)
+          queried_high[{p.topic, p.partition}] = high;
+      }
+    }
     std::set<std::pair<std::string, int32_t>> now;
     for (int i = 0; i < assignment->cnt; ++i) {
       const rd_kafka_topic_partition_t& p = assignment->elems[i];
@@ -729,6 +754,8 @@ struct Pipeline::Impl {
               RD_KAFKA_RESP_ERR_NO_ERROR ||
           high < 0)
         continue;
+      if (auto q = queried_high.find({p.topic, p.partition}); q != queried_high.end())
+        high = std::max(high, q->second);
       const int64_t position = p.offset >= 0 ? p.offset : low;
       const std::string partition = std::to_string(p.partition);
       ctx.counters.consumer_lag.GaugeWith({p.topic, partition})->Set(std::max<int64_t>(0, high - position));

@@ -1997,6 +1997,49 @@ TEST(PipelineMock, AtLeastOnceStopIsBoundedWhenTheDestinationDoesNotAnswer) {
   (void)rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 0);
 }
 
+// maskproxy_consumer_lag_records keeps up with the topic while consumption
+// is paused (found by review: paused partitions are not fetched, so the
+// cached high watermark, and the lag with it, stood still during a stall).
+TEST(PipelineMock, ConsumerLagGrowsWhileConsumptionIsPaused) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto& reg = metrics::Global();
+  env.kafka().ProduceBatch(1, 3, 0);
+  std::unique_ptr<Running> run = env.Start([](Options& o) {
+    o.mode = DeliveryMode::kAtLeastOnce;
+    o.max_inflight_records = 5;
+  });
+  ASSERT_TRUE(run);
+  bool complete = false;
+  for (auto deadline = Clock::now() + kDeadline; !complete && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(100ms);
+    complete = env.OutputsComplete();
+  }
+  ASSERT_TRUE(complete) << "the first records did not arrive";
+  // Deliveries stop being acknowledged: the in-flight bound pauses consumption.
+  ASSERT_EQ(rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 120000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  env.kafka().ProduceBatch(101, 30, 0);
+  bool paused = false;
+  for (auto deadline = Clock::now() + 20s; !paused && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(100ms);
+    paused = reg.Value("maskproxy_paused_partitions") > 0;
+  }
+  ASSERT_TRUE(paused) << "consumption did not pause";
+  std::this_thread::sleep_for(1500ms);
+  env.kafka().ProduceBatch(1001, 300, 0);  // 100 per partition, while paused
+  auto lag = [&] {
+    int64_t sum = 0;
+    for (const char* p : {"0", "1", "2"})
+      sum += reg.Value("maskproxy_consumer_lag_records", {{"topic", "src"}, {"partition", p}});
+    return sum;
+  };
+  for (auto deadline = Clock::now() + 20s; lag() < 300 && Clock::now() < deadline;)
+    std::this_thread::sleep_for(200ms);
+  EXPECT_GE(lag(), 300) << "the lag did not follow the topic while paused";
+  (void)rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 0);
+  env.ExpectCleanStop(run.get());
+}
+
 // ---------------------------------------------------------------------------
 // Metrics: a run fills the metric families of docs/METRICS.md (records by
 // route and outcome, fields by rule and action, detector hits, dead letters
