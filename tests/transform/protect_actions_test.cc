@@ -926,6 +926,14 @@ TEST(GeneralizeAction, District) {
   for (const char* addr : {"서울특별시 김민준-900101-1234567-010-1234-5678구", "경기도 minjun.kim@example.com시",
                            "서울 abc구", "서울 가나다라마바사구", "서울 강남구\xEF\xBC\x91구"})
     EXPECT_EQ(Apply(d.get(), addr), "ERROR:unknown_district") << addr;
+  // 군 is also an honorific after a name: only the 82 counties are copied
+  // (found by review: "서울 김민준군" became "서울특별시 김민준군").
+  for (const char* addr : {"서울 김민준군", "부산 박서준군 앞", "경기 이준군", "강원 가나군"})
+    EXPECT_EQ(Apply(d.get(), addr), "ERROR:unknown_district") << addr;
+  EXPECT_EQ(Apply(d.get(), "경기 가평군 가평읍"), "\"경기도 가평군\"");
+  EXPECT_EQ(Apply(d.get(), "부산 기장군 기장읍"), "\"부산광역시 기장군\"");
+  EXPECT_EQ(Apply(d.get(), "경남 고성군"), "\"경상남도 고성군\"");
+  EXPECT_EQ(Apply(d.get(), "대구 군위군 군위읍"), "\"대구광역시 군위군\"");
 }
 
 TEST(GeneralizeAction, UnknownProvince) {
