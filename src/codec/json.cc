@@ -890,6 +890,14 @@ class Scanner {
       if (p >= e_ || *p != ':') return Fail(p, ErrorCode::kInvalidJson, "expected ':'");
       p = Ws(p + 1);
       const P value_begin = p;
+      // An empty name holding an object or array where ruled paths go on:
+      // {"user":{"":{"rrn":…}}} reads as user.rrn to a flattener that drops
+      // empty names, as "user..rrn" (refused above) does to one that joins
+      // them (found by review: passed under unlisted_fields: keep).
+      if (lookup && !child && key.empty() && p < e_ && (*p == '{' || *p == '[')) [[unlikely]]
+        return Fail(member_begin, ErrorCode::kAmbiguousFieldName,
+                    "an empty member name holding an object or array where a rule's path goes on (a reader that "
+                    "drops empty names would take what it holds for the ruled path)");
       bool remove = child && child->terminal >= 0 && child->remove;
       int32_t member_rule = rule;
       if (child && p < e_ && ShapeMismatch(p, *child)) [[unlikely]] {

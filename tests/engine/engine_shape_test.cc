@@ -374,9 +374,15 @@ TEST(EngineShape, DottedNamesInEveryFlattenedSpellingAreDeadLettered) {
          {R"({"items.0.ssn":"S"})", R"({"items[0]":{"ssn":"S"}})", R"({"items.ssn":"S"})", R"({"items.0":{"ssn":"S"}})",
           R"({"items[*]":{"ssn":"S"}})", R"({"user.rrn[0]":"S"})", R"({"user":{"rrn[0]":"S"}})",
           "{\"user\xef\xbc\x8errn\":\"S\"}", R"({"user\u2024rrn":"S"})", R"({"meta.k.v.x":"S"})",
-          R"({"meta":{"k.v.x":"S"}})", R"({"user..rrn":"S"})"}) {
+          R"({"meta":{"k.v.x":"S"}})", R"({"user..rrn":"S"})",
+          // Empty names nested where a ruled path goes on: read as user.rrn by
+          // a reader that drops them, as user..rrn by one that joins them.
+          R"({"user":{"":{"rrn":"S"}}})", R"({"":{"user":{"rrn":"S"}}})", R"({"items":[{"":{"ssn":"S"}}]})",
+          R"({"user":{"":[{"rrn":"S"}]}})"}) {
       EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
     }
+    // An empty name holding a scalar spells nothing.
+    EXPECT_EQ(Where(f, R"({"":"x","user":{"":1}})").rfind("ok:", 0), 0u) << mode;
     // Names beside the rules that no flattener reads as one of them.
     EXPECT_EQ(Where(f, R"({"items.count":3,"user.name":"x","tags[x]":1,"meta.k":1})").rfind("ok:", 0), 0u) << mode;
   }
