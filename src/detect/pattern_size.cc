@@ -57,9 +57,20 @@ class Estimator {
 
   size_t Sequence(int depth) {
     size_t total = 0;
+    size_t last = 0;  // the last atom, repetitions included
     while (i_ < s_.size() && s_[i_] != '|' && s_[i_] != ')') {
-      size_t a = Atom(depth);
-      total = Add(total, Quantified(a));
+      bool flags_only = false;
+      const size_t a = Atom(depth, &flags_only);
+      if (flags_only) {
+        // RE2 applies a repetition after (?i) to the atom before it:
+        // 'x{1,40}(?i){1,40}' repeats x{1,40}. Never counted as less.
+        const size_t again = Quantified(last);
+        total = Add(total, again > last ? again - last : 0);
+        last = std::max(again, last);
+        continue;
+      }
+      last = Quantified(a);
+      total = Add(total, last);
     }
     return total;
   }
@@ -123,7 +134,8 @@ class Estimator {
     i_ = close == std::string_view::npos ? s_.size() : close + 1;
   }
 
-  size_t Atom(int depth) {
+  // One atom's cost; *flags_only for a group of flags alone, (?i).
+  size_t Atom(int depth, bool* flags_only) {
     const char c = s_[i_];
     if (c == '(') {
       ++i_;
@@ -137,6 +149,7 @@ class Estimator {
           while (i_ < s_.size() && (std::isalpha(static_cast<unsigned char>(s_[i_])) || s_[i_] == '-')) ++i_;
           if (At(')')) {  // (?i): flags only, no group
             ++i_;
+            *flags_only = true;
             return 0;
           }
           if (At(':')) ++i_;

@@ -30,6 +30,10 @@ TEST(PatternSize, RepetitionsAreUnrolled) {
   EXPECT_GE(EstimateProgramSize("(?:a|b){500}"), 1000u);
   EXPECT_GE(EstimateProgramSize("(?P<n>\\d){1,1000}"), 1999u);
   EXPECT_GE(EstimateProgramSize("(?i:\\d){1,1000}"), 1999u);
+  // A repetition after a flags group repeats the atom before it, as RE2
+  // reads it (a random comparison with RE2 found it counted as nothing).
+  EXPECT_GE(EstimateProgramSize("(ab)(?i){1,1000}"), 4999u);  // RE2: 5003
+  EXPECT_GE(EstimateProgramSize("x{1,30}?(?i){3,}"), 178u);   // RE2: 182
   EXPECT_GE(EstimateProgramSize("\\d{2}{1000}"), 2000u);
   EXPECT_GE(EstimateProgramSize("\\d{500,}"), 500u);
   // Close to RE2's own count where every atom is one instruction.
