@@ -120,8 +120,9 @@ std::optional<Response> RefuseWithoutCertificate(const RequestContext& ctx) {
                    "/metrics answer without one)");
 }
 
-// The operator endpoints (config dump, reload, log level changes), when
-// admin.operators names who may use them: 403 for any other client.
+// The operator endpoints (config dump, reload, log level changes, the
+// playground's loaded policy texts), when admin.operators names who may use
+// them: 403 for any other client.
 std::optional<Response> RefuseNonOperator(const Handlers& h, const RequestContext& ctx) {
   if (h.operators.empty()) return std::nullopt;
   if (ctx.client_verified && std::find(h.operators.begin(), h.operators.end(), ctx.subject) != h.operators.end())
@@ -193,6 +194,8 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     if (!get) return MethodNotAllowed("GET");
     if (!h.loaded_policies) return PlaygroundOff();
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
+    // The policy files' texts, as /config_dump shows them: for operators.
+    if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
     return Json(200, h.loaded_policies());
   }
   if (path == "/playground" || path.starts_with("/playground/")) {

@@ -102,8 +102,9 @@ struct Handlers {
   std::function<const Asset*(std::string_view name)> playground_asset;
   // admin.operators: the client certificate subjects (RFC 2253, exact) that
   // may use the operator endpoints — GET /config_dump, POST /reload, POST
-  // /loglevel — 403 for anyone else. Empty: every client the listener
-  // accepts (a reveal analyst's certificate included).
+  // /loglevel, GET /v1/policy/loaded (the policy files' texts) — 403 for
+  // anyone else. Empty: every client the listener accepts (a reveal
+  // analyst's certificate included).
   std::vector<std::string> operators;
 };
 

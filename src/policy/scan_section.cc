@@ -11,9 +11,11 @@
 
 #include "codec/json.h"
 #include "common/text.h"
+#include "detect/pattern_size.h"
 #include "detect/scanner.h"
 #include "policy/internal/sections.h"
 #include "policy/internal/yaml_diag.h"
+#include "policy/scan_limits.h"
 #include "transform/registry.h"
 
 namespace maskproxy::policy::internal {
@@ -49,9 +51,69 @@ Status ReadWords(const Ctx& c, const YAML::Node& n, std::vector<std::string>* ou
   return Status::Ok();
 }
 
-// One custom detector of `scan.detectors`.
+// The name a detector's errors quote: its name when it is a plain one.
+std::string DetectorLabel(const YAML::Node& n) {
+  if (n.IsMap())
+    if (YAML::Node name = n["name"]; name && name.IsScalar() && !name.Scalar().empty() && name.Scalar().size() <= 64 &&
+                                     std::all_of(name.Scalar().begin(), name.Scalar().end(), [](char ch) {
+                                       return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+                                     }))
+      return "detector '" + name.Scalar() + "'";
+  return "a detector";
+}
+
+// What the custom detectors ask of RE2, bounded from their text alone before
+// any is compiled: how many there are, each pattern's length, and its
+// repetitions unrolled (detect::EstimateProgramSize), each and together.
+// False (errors in diag) when they ask for too much; nothing is compiled
+// then.
+bool DetectorsWithinBounds(const Ctx& c, const YAML::Node& list, Diag& diag) {
+  if (list.size() > kMaxCustomDetectors) {
+    diag.Add(c.At(list[kMaxCustomDetectors], "scan.detectors: " + std::to_string(list.size()) +
+                                                 " custom detectors; at most " + std::to_string(kMaxCustomDetectors) +
+                                                 " per policy"));
+    return false;
+  }
+  bool ok = true;
+  size_t total = 0;
+  bool total_reported = false;
+  for (const auto& n : list) {
+    if (!n.IsMap()) continue;
+    YAML::Node p = n["pattern"];
+    if (!p || !p.IsScalar()) continue;
+    const std::string& pattern = p.Scalar();
+    if (pattern.size() > kMaxDetectorPatternBytes) {
+      diag.Add(c.At(p, DetectorLabel(n) + ": the pattern is " + std::to_string(pattern.size()) + " bytes; at most " +
+                           std::to_string(kMaxDetectorPatternBytes)));
+      ok = false;
+      continue;
+    }
+    const size_t estimate = detect::EstimateProgramSize(pattern);
+    if (estimate > kMaxDetectorProgramSize) {
+      diag.Add(c.At(p, DetectorLabel(n) + ": the pattern is too large: its repetitions unrolled make about " +
+                           (estimate >= detect::kEstimateCap ? std::string("too many") : std::to_string(estimate)) +
+                           " RE2 instructions; at most " + std::to_string(kMaxDetectorProgramSize) + " per detector"));
+      ok = false;
+      continue;
+    }
+    total += estimate;
+    if (total > kMaxCustomProgramSize && !total_reported) {
+      diag.Add(c.At(p, DetectorLabel(n) + ": with it the custom detectors' patterns unrolled make about " +
+                           std::to_string(total) + " RE2 instructions; at most " +
+                           std::to_string(kMaxCustomProgramSize) + " for all of them together"));
+      total_reported = true;
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// One custom detector of `scan.detectors`. With `compile`, its pattern is
+// compiled alone (RE2's program size counted into *program_total first);
+// without it only what it says is checked.
 std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node& n,
-                                                  const std::vector<detect::DetectorSpec>& builtins, Diag& diag) {
+                                                  const std::vector<detect::DetectorSpec>& builtins, bool compile,
+                                                  size_t* program_total, Diag& diag) {
   auto fail = [&](const Error& e) -> std::optional<detect::DetectorSpec> {
     diag.Add(e);
     return std::nullopt;
@@ -85,7 +147,30 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
       return fail(c.At(w, "'context_window' must be a whole number of characters, 1-200"));
     spec.context_window = static_cast<size_t>(v);
   }
-  if (!keys_ok) return std::nullopt;
+  if (!keys_ok || !compile) return keys_ok ? std::optional<detect::DetectorSpec>(spec) : std::nullopt;
+  // RE2's own count, under a budget of what the detectors have left, before
+  // the full compilation below (an invalid pattern is reported there).
+  const size_t left = kMaxCustomProgramSize - std::min(*program_total, kMaxCustomProgramSize);
+  const size_t limit = std::min(kMaxDetectorProgramSize, left);
+  if (limit == 0)
+    return fail(c.At(n["pattern"], "detector '" + spec.name + "': the custom detectors before it compile to " +
+                                       std::to_string(*program_total) + " RE2 instructions; at most " +
+                                       std::to_string(kMaxCustomProgramSize) + " for all of them together"));
+  if (auto size = detect::ProgramSize(spec.pattern, limit); size.ok()) {
+    // Over the budget: RE2 stopped at about twice `limit`, counted as spent.
+    const bool over_budget = *size >= detect::kEstimateCap;
+    *program_total += over_budget ? 2 * limit : *size;
+    if (*size > kMaxDetectorProgramSize && (!over_budget || limit == kMaxDetectorProgramSize))
+      return fail(c.At(n["pattern"],
+                       "detector '" + spec.name + "': the pattern compiles to " +
+                           (over_budget ? "more than " + std::to_string(2 * limit) : std::to_string(*size)) +
+                           " RE2 instructions; at most " + std::to_string(kMaxDetectorProgramSize) + " per detector"));
+    if (*program_total > kMaxCustomProgramSize)
+      return fail(c.At(n["pattern"], "detector '" + spec.name + "': with it the custom detectors compile to " +
+                                         (over_budget ? "more than " : "") + std::to_string(*program_total) +
+                                         " RE2 instructions; at most " + std::to_string(kMaxCustomProgramSize) +
+                                         " for all of them together"));
+  }
   // Compiled alone first, so that an error points at this detector.
   auto alone = detect::Scanner::Create({spec});
   if (!alone.ok()) {
@@ -176,8 +261,13 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
       } else {
         const std::vector<detect::DetectorSpec> builtins = specs;
         std::set<std::string> names;
+        // Bounded before anything is compiled; past the count nothing else is read.
+        const bool compile = DetectorsWithinBounds(c, d, diag);
+        if (!compile) ok = false;
+        size_t program_total = 0;
         for (const auto& dn : d) {
-          auto spec = ParseDetector(c, dn, builtins, diag);
+          if (!compile && d.size() > kMaxCustomDetectors) break;
+          auto spec = ParseDetector(c, dn, builtins, compile, &program_total, diag);
           if (!spec) {
             ok = false;
             continue;

@@ -40,18 +40,24 @@ TEST(AdminRouter, EveryEndpointAnswersWithItsHandler) {
 }
 
 // admin.operators: only the listed certificate subjects may read the config
-// dump, reload or change the log level; the other endpoints stay open to
-// every client the listener accepts.
+// dump or the loaded policies' texts, reload or change the log level; the
+// other endpoints (the playground's dry run included) stay open to every
+// client the listener accepts.
 TEST(AdminRouter, OperatorEndpointsAreForTheListedSubjectsOnly) {
   Handlers h = Full();
+  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{}"}; };
+  h.loaded_policies = [] { return std::string("{\"policies\":[]}"); };
   h.operators = {"CN=ops,O=Example"};
   const RequestContext ops{true, true, "CN=ops,O=Example", "127.0.0.1"};
   const RequestContext analyst{true, true, "CN=kim,OU=fraud,O=Example", "127.0.0.1"};
   const RequestContext unverified{true, false, "", "127.0.0.1"};
   const log::Level before = log::GetLevel();
   for (const RequestContext* who : {&analyst, &unverified}) {
-    for (const auto& [method, target] : std::vector<std::pair<const char*, const char*>>{
-             {"GET", "/config_dump"}, {"POST", "/reload"}, {"POST", "/loglevel?level=debug"}}) {
+    for (const auto& [method, target] :
+         std::vector<std::pair<const char*, const char*>>{{"GET", "/config_dump"},
+                                                          {"POST", "/reload"},
+                                                          {"POST", "/loglevel?level=debug"},
+                                                          {"GET", "/v1/policy/loaded"}}) {
       Response r = Route(h, *who, method, target, "");
       EXPECT_EQ(r.status, 403) << method << " " << target << " " << who->subject;
       EXPECT_NE(r.body.find("admin.operators"), std::string::npos) << r.body;
@@ -59,12 +65,15 @@ TEST(AdminRouter, OperatorEndpointsAreForTheListedSubjectsOnly) {
     EXPECT_EQ(Route(h, *who, "GET", "/metrics", "").status, 200);
     EXPECT_EQ(Route(h, *who, "GET", "/loglevel", "").status, 200);
   }
+  EXPECT_EQ(Route(h, analyst, "POST", "/v1/policy/evaluate", "{}").status, 200);
   EXPECT_EQ(log::GetLevel(), before) << "a refused POST /loglevel changed the level";
   EXPECT_EQ(Route(h, ops, "GET", "/config_dump", "").status, 200);
   EXPECT_EQ(Route(h, ops, "POST", "/reload", "").status, 200);
+  EXPECT_EQ(Route(h, ops, "GET", "/v1/policy/loaded", "").status, 200);
   // Without a list: every client, as before.
   h.operators.clear();
   EXPECT_EQ(Route(h, analyst, "POST", "/reload", "").status, 200);
+  EXPECT_EQ(Route(h, analyst, "GET", "/v1/policy/loaded", "").status, 200);
 }
 
 // On a listener that asks for client certificates, a client without a

@@ -2,11 +2,13 @@
 // compiles, and the errors (with line:column) for what does not.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "crypto/keyring.h"
 #include "policy/policy.h"
+#include "policy/scan_limits.h"
 #include "support/keyring_fixture.h"
 
 namespace maskproxy::policy {
@@ -163,6 +165,65 @@ TEST(PolicyScanTest, ErrorsPointAtTheirLine) {
     const std::string msg = ErrorOf(Doc(c.scan));
     EXPECT_NE(msg.find(c.expect), std::string::npos) << c.name << ": " << msg;
   }
+}
+
+// `scan.detectors` with n detectors, pattern(i) each, one per line from line 5.
+std::string Detectors(size_t n, const std::function<std::string(size_t)>& pattern) {
+  std::string out = "scan:\n  detectors:\n";
+  for (size_t i = 0; i < n; ++i) out += "    - { name: d" + std::to_string(i) + ", pattern: '" + pattern(i) + "' }\n";
+  return out;
+}
+
+// What custom detectors may ask of RE2 is bounded before any is compiled
+// (review: 1,500 of '[a-z0-9]{1,1000}x{i}[0-9]{1,1000}' held the admin
+// listener's thread for 22-33 s and left ~600 MB resident before "does not
+// fit in max_mem"): at most 64 of them, 1024 bytes a pattern, 2000 RE2
+// instructions each and 8000 together, each error at its place.
+TEST(PolicyScanTest, CustomDetectorsAreBoundedBeforeTheyAreCompiled) {
+  auto small = [](size_t i) { return "MB" + std::to_string(i) + "-\\d{8}"; };
+  auto p = Policy::Parse(Doc(Detectors(kMaxCustomDetectors, small)), "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  // One too many: refused at the 65th entry (line 5 + 64), nothing compiled.
+  std::string msg = ErrorOf(Doc(Detectors(kMaxCustomDetectors + 1, small)));
+  EXPECT_NE(msg.find("p.yaml:69:7: scan.detectors: 65 custom detectors; at most 64 per policy"), std::string::npos)
+      << msg;
+  // The reviewer's policy, refused from its count alone.
+  auto reviewer = [](size_t i) { return "[a-z0-9]{1,1000}x" + std::to_string(i) + "[0-9]{1,1000}"; };
+  msg = ErrorOf(Doc(Detectors(1500, reviewer)));
+  EXPECT_NE(msg.find("1500 custom detectors; at most 64"), std::string::npos) << msg;
+  // A pattern's length.
+  msg = ErrorOf(Doc(Detectors(1, [](size_t) { return "MB-" + std::string(1100, 'x'); })));
+  EXPECT_NE(msg.find("p.yaml:5:28: detector 'd0': the pattern is 1103 bytes; at most 1024"), std::string::npos) << msg;
+  // Its repetitions unrolled, estimated from the text (RE2: 4002).
+  msg = ErrorOf(Doc(Detectors(2, [](size_t i) { return i == 1 ? "\\d{1,1000}\\d{1,1000}" : "x\\d"; })));
+  EXPECT_NE(msg.find("p.yaml:6:28: detector 'd1': the pattern is too large: its repetitions unrolled make about "
+                     "3998 RE2 instructions; at most 2000 per detector"),
+            std::string::npos)
+      << msg;
+  // RE2's own count, where the estimate passes (1999).
+  msg = ErrorOf(Doc(Detectors(1, [](size_t) { return "\\d{1,1000}"; })));
+  EXPECT_NE(msg.find("p.yaml:5:28: detector 'd0': the pattern compiles to 2003 RE2 instructions; at most 2000 per "
+                     "detector"),
+            std::string::npos)
+      << msg;
+  // ... and for what the text does not show: each \pL is ~1,200.
+  msg = ErrorOf(Doc(Detectors(1, [](size_t) { return "\\pL{1,20}"; })));
+  EXPECT_NE(msg.find("p.yaml:5:28: detector 'd0': the pattern compiles to "), std::string::npos) << msg;
+  EXPECT_NE(msg.find(" RE2 instructions; at most 2000 per detector"), std::string::npos) << msg;
+  // Together, estimated: four of 1979 pass (7916), a fifth is over 8000.
+  msg = ErrorOf(Doc(Detectors(5, [](size_t) { return "\\d{1,990}"; })));
+  EXPECT_NE(msg.find("p.yaml:9:28: detector 'd4': with it the custom detectors' patterns unrolled make about 9895 "
+                     "RE2 instructions; at most 8000 for all of them together"),
+            std::string::npos)
+      << msg;
+  // Together, in RE2's count: [a-z0-9]{1,600} is estimated 1199 (two
+  // ranges a class) and compiles to 1803; four pass (7212), a fifth is over.
+  auto ranges = [](size_t) { return "[a-z0-9]{1,600}"; };
+  p = Policy::Parse(Doc(Detectors(4, ranges)), "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  msg = ErrorOf(Doc(Detectors(5, ranges)));
+  EXPECT_NE(msg.find("p.yaml:9:28: detector 'd4': with it the custom detectors compile to "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("RE2 instructions; at most 8000 for all of them together"), std::string::npos) << msg;
 }
 
 TEST(PolicyScanTest, RouteAndRuleErrors) {
