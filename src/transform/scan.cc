@@ -1,6 +1,9 @@
 #include "transform/scan.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "codec/json.h"
@@ -173,19 +176,54 @@ Status Scanning::ProtectWith(const detect::Scanner& scanner, const ActionContext
   return Status::Ok();
 }
 
+namespace {
+
+// Appends `form` unless it is `number` itself or already there.
+void AddForm(std::string_view number, std::string form, std::vector<std::string>* out) {
+  if (form.empty() || form == number) return;
+  for (const std::string& f : *out)
+    if (f == form) return;
+  out->push_back(std::move(form));
+}
+
+// A number's exact value, its significant digits and its whole part.
+void AddDigitForms(std::string_view number, std::string_view shown, std::vector<std::string>* out) {
+  number::DigitForms forms = number::ReadableDigits(shown);
+  const std::string plain = forms.plain;
+  AddForm(number, std::move(forms.plain), out);
+  AddForm(number, std::move(forms.significand), out);
+  // And its whole part alone: 9001011234568.1 holds an RRN before the point
+  // (in text, ".1" after a number glues it into a longer dotted one).
+  if (const size_t point = plain.find('.'); point != std::string::npos && point > 0) {
+    std::string whole = plain.substr(0, point);
+    if (whole != "0" && whole != "-0") AddForm(number, std::move(whole), out);
+  }
+}
+
+}  // namespace
+
 void NumberForms(std::string_view number, std::vector<std::string>* out) {
   out->clear();
   if (number.find_first_of(".eE") == std::string_view::npos) return;
   // A reader sees 9.001011234567e12 as 9001011234567, and its digits in
   // 9.001011234567e-5: the exact value and the significant digits.
-  number::DigitForms forms = number::ReadableDigits(number);
-  for (std::string* form : {&forms.plain, &forms.significand})
-    if (!form->empty() && *form != number) out->push_back(*form);
-  // And its whole part alone: 9001011234568.1 holds an RRN before the point
-  // (in text, ".1" after a number glues it into a longer dotted one).
-  if (const size_t point = forms.plain.find('.'); point != std::string::npos && point > 0) {
-    std::string whole = forms.plain.substr(0, point);
-    if (whole != "0" && whole != "-0") out->push_back(std::move(whole));
+  AddDigitForms(number, number, out);
+  // A reader that parses into a double (Python's json, JavaScript, Spark)
+  // sees the nearest double instead: 4111111111111110.9 is
+  // 4111111111111111.0 there, a card number the exact forms do not hold.
+  // Its shortest round-trip text ("4111111111111111", "4.111111111111111e-05")
+  // and, for an integer, its exact integer digits ("%.0f": 1234567890123456768
+  // where the shortest text reads 1234567890123456800).
+  double d = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), d);
+  if (ec != std::errc() || end != number.data() + number.size() || !std::isfinite(d)) return;
+  char buf[64];
+  const auto [shortest_end, sec] = std::to_chars(buf, buf + sizeof(buf), d);
+  if (sec != std::errc()) return;
+  AddDigitForms(number, std::string_view(buf, static_cast<size_t>(shortest_end - buf)), out);
+  if (d == std::trunc(d) && std::fabs(d) < 1e19) {
+    const int n = std::snprintf(buf, sizeof(buf), "%.0f", d);
+    if (n > 0 && static_cast<size_t>(n) < sizeof(buf)) AddForm(number, std::string(buf, static_cast<size_t>(n)), out);
   }
 }
 

@@ -115,13 +115,15 @@ class ScanAction final : public Action {
 
 // The forms other than itself in which a reader sees the digits of a JSON
 // number with a fraction or an exponent: its exact value and its significant
-// digits (number::ReadableDigits) and its whole part; none for an integer.
+// digits (number::ReadableDigits) and its whole part, then the same of its
+// nearest double (what Python's json, JavaScript or Spark read:
+// 4111111111111110.9 is 4111111111111111.0 there) and, when that double is
+// an integer below 1e19, its exact digits; none for an integer.
 void NumberForms(std::string_view number, std::vector<std::string>* out);
 
 // Scanning::Protect for a value that is a JSON number: one with a fraction or
-// an exponent is also scanned as its exact value and as its significant
-// digits (number::ReadableDigits), the forms a reader sees its digits in;
-// with a hit in one of them, *out is that form protected.
+// an exponent is also scanned in its NumberForms, the forms a reader sees
+// its digits in; with a hit in one of them, *out is that form protected.
 [[nodiscard]] Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::string_view number,
                                    std::string* out, bool* found);
 
