@@ -20,6 +20,7 @@
 // as +82 10-... and 010-..., tokenize with normalize: phone_kr).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,17 +41,27 @@ class Scanning {
     std::unique_ptr<const Action> action;  // null: "keep" (found, reported, left as is)
   };
 
-  // `actions` must name every detector of `scanner` exactly once. `inner`
-  // (when some detector's action is keep): a scanner of the detectors whose
-  // action is not keep, run over each kept hit, since overlapping hits go to
-  // the leftmost-longest match whatever its action, and a broad kept pattern
-  // (a ticket id and the rest of the line) would otherwise keep another
-  // detector's hit inside it. Errors: "invalid_option" (an unknown or missing
-  // detector, an action that would remove the whole value, an inner scanner
-  // with a detector whose action is keep).
-  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(
-      std::unique_ptr<const detect::Scanner> scanner, std::vector<DetectorAction> actions,
-      std::unique_ptr<const detect::Scanner> inner = nullptr);
+  // `actions` must name every detector of `scanner` exactly once; `specs`
+  // are the scanner's detectors, in its order. Overlapping hits go to the
+  // ones that cover the most, whatever their action, so a broad pattern (a
+  // ticket id and the rest of the line) can hold another detector's hit.
+  // When a hit's action leaves some of it visible (keep, or an action whose
+  // ShowsInput() is true: mask with kept characters, fpe with a kept prefix
+  // or suffix, generalize), the hit is scanned again by every other
+  // detector whose action is not keep, those hits are replaced by their own
+  // actions (a visible one in turn the same way), and the hit's action is
+  // applied to that text: it never sees the other detectors' PII, so
+  // nothing it shows can be theirs. A hit of theirs that reaches past an end
+  // of the hit is replaced whole, and the text it covers is then part of
+  // the hit. Inside, a hit whose own action shows its input (a masked card
+  // in a masked ticket) gets the same from the detectors whose actions show
+  // nothing (tokenize, encrypt, redact, ...). Create compiles those scanners
+  // once. Errors: "invalid_option" (an unknown or missing
+  // detector, an action that would remove the whole value, specs that are
+  // not the scanner's), a scanner's error.
+  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(std::unique_ptr<const detect::Scanner> scanner,
+                                                                      std::vector<DetectorAction> actions,
+                                                                      const std::vector<detect::DetectorSpec>& specs);
 
   // Scans `text`. With no hit, *found is false and *out is untouched. With
   // hits, *found is true, *out is replaced by the protected text, and the
@@ -68,10 +79,18 @@ class Scanning {
  private:
   Scanning() = default;
   [[nodiscard]] Status ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
-                                   std::string* out, bool* found) const;
+                                   size_t depth, std::string* out, bool* found) const;
+  // How far around such a hit another detector's hit that reaches past its
+  // ends is looked for, in bytes.
+  static constexpr size_t kReach = 256;
   std::unique_ptr<const detect::Scanner> scanner_;
-  std::unique_ptr<const detect::Scanner> inner_;  // the non-keep detectors, for kept hits
-  std::vector<DetectorAction> actions_;           // by detector index in the scanner
+  std::vector<DetectorAction> actions_;  // by detector index in the scanner
+  // By detector name: the other detectors whose action is not keep, run
+  // over a hit whose action shows its input (none when there are none).
+  std::map<std::string, std::unique_ptr<const detect::Scanner>, std::less<>> inner_;
+  // The detectors whose action shows nothing of its input, run over a hit
+  // that shows its input found inside another such hit.
+  std::unique_ptr<const detect::Scanner> opaque_;
 };
 
 // The field path a detector's actions are created with ("$scan.rrn").
@@ -96,13 +115,15 @@ class ScanAction final : public Action {
 
 // The forms other than itself in which a reader sees the digits of a JSON
 // number with a fraction or an exponent: its exact value and its significant
-// digits (number::ReadableDigits) and its whole part; none for an integer.
+// digits (number::ReadableDigits) and its whole part, then the same of its
+// nearest double (what Python's json, JavaScript or Spark read:
+// 4111111111111110.9 is 4111111111111111.0 there) and, when that double is
+// an integer below 1e19, its exact digits; none for an integer.
 void NumberForms(std::string_view number, std::vector<std::string>* out);
 
 // Scanning::Protect for a value that is a JSON number: one with a fraction or
-// an exponent is also scanned as its exact value and as its significant
-// digits (number::ReadableDigits), the forms a reader sees its digits in;
-// with a hit in one of them, *out is that form protected.
+// an exponent is also scanned in its NumberForms, the forms a reader sees
+// its digits in; with a hit in one of them, *out is that form protected.
 [[nodiscard]] Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::string_view number,
                                    std::string* out, bool* found);
 

@@ -159,6 +159,42 @@ TEST(EngineScanTest, NumbersWithAFractionOrExponentAreScannedAsTheirValue) {
   EXPECT_EQ(row.cells[1].text.find("111111111111"), std::string::npos) << row.cells[1].text;
 }
 
+// A reader that parses a number into a double (Python's json, JavaScript,
+// Spark) reads 4111111111111110.9 as 4111111111111111.0, a card number that
+// neither its exact value nor its digits hold (found by review): the nearest
+// double is scanned too, in unlisted fields, under a scan rule, in a string
+// that is such a number, in a name and in a CSV cell.
+TEST(EngineScanTest, NumbersAreScannedAsTheDoubleAReaderGets) {
+  auto f = Make();
+  for (const char* n : {"4111111111111110.9", "4.1111111111111109e15", "5555555555554443.9", "41111111111111109e-1",
+                        "4.1111111111111109e-5"}) {
+    for (const std::string& rec : {std::string(R"({"amount":)") + n + "}", std::string(R"({"body":)") + n + "}",
+                                   std::string(R"({"s":")") + n + "\"}"}) {
+      std::vector<Finding> findings;
+      const std::string out = Mask(f, rec, &findings);
+      EXPECT_NE(out.find("[card]"), std::string::npos) << rec << " -> " << out;
+      EXPECT_EQ(out.find(n), std::string::npos) << rec << " -> " << out;
+      ASSERT_EQ(findings.size(), 1u) << rec;
+      EXPECT_EQ(findings[0].detector, "card") << rec;
+    }
+    const CsvRow row = MaskCsvNote(n);
+    ASSERT_EQ(row.cells.size(), 2u);
+    EXPECT_EQ(row.cells[1].text.find(n), std::string::npos) << n << " -> " << row.cells[1].text;
+    std::string out;
+    Status st = f.engine->MaskValue(*f.route, "support.raw", std::string(R"({")") + n + R"(":1})", &out);
+    ASSERT_FALSE(st.ok()) << n;
+    EXPECT_EQ(st.error().code, ErrorCode::kPiiInFieldName) << n;
+  }
+  // Numbers whose double is no PII either stay as they are (5412751234123456,
+  // the double of 5412751234123455.9, fails the Luhn check).
+  const std::string plain =
+      R"({"a":12345.67,"c":1e-7,"m":5412751234123455.9,"d":4111111111111110.1,"e":1.2345678901234567e18,)"
+      R"("body":0.30000000000000004})";
+  EXPECT_EQ(Mask(f, plain), plain);
+  // Its double changes nothing either: its significant digits were a card before.
+  EXPECT_EQ(Mask(f, R"({"b":0.6714114753695926})"), R"({"b":"[card]"})");
+}
+
 TEST(EngineScanTest, EscapedPiiIsFound) {
   auto f = Make();
   const std::string out = Mask(f, R"({"x":"\u0030\u0031\u0030-1234-5678"})");
