@@ -21,7 +21,6 @@ std::string SafeName(std::string_view name) {
   return name.size() <= kMax ? std::string(name) : std::string(name.substr(0, kMax)) + "...";
 }
 
-
 bool HeaderNameMayFold(std::string_view name) {
   return unicode::NameMayFold(name) || name.find('_') != std::string_view::npos;
 }

@@ -93,7 +93,8 @@ Counters Counters::Create() {
                     {{"at", "auto_offset_reset"}}),
       *r.Gauges("maskproxy_inflight_records", "Records produced and not yet acknowledged").GaugeWith({}),
       *r.Gauges("maskproxy_inflight_bytes", "Bytes of records produced and not yet acknowledged").GaugeWith({}),
-      *r.Gauges("maskproxy_paused_partitions", "Source partitions paused (backpressure, or the audit trail down)").GaugeWith({}),
+      *r.Gauges("maskproxy_paused_partitions", "Source partitions paused (backpressure, or the audit trail down)")
+           .GaugeWith({}),
       r.Gauges("maskproxy_consumer_lag_records",
                "Records behind the high watermark, per assigned source partition (sampled every second)",
                {"topic", "partition"}),

@@ -754,8 +754,7 @@ struct Pipeline::Impl {
               RD_KAFKA_RESP_ERR_NO_ERROR ||
           high < 0)
         continue;
-      if (auto q = queried_high.find({p.topic, p.partition}); q != queried_high.end())
-        high = std::max(high, q->second);
+      if (auto q = queried_high.find({p.topic, p.partition}); q != queried_high.end()) high = std::max(high, q->second);
       const int64_t position = p.offset >= 0 ? p.offset : low;
       const std::string partition = std::to_string(p.partition);
       ctx.counters.consumer_lag.GaugeWith({p.topic, partition})->Set(std::max<int64_t>(0, high - position));

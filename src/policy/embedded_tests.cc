@@ -253,8 +253,9 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   // A key or headers given and not expected would never be checked: the test
   // would pass whatever the proxy produced from them (a raw value among it).
   if (!dl && node["key"] && !t.expect_key && t.key)
-    return c.At(node["key"], "a test that gives 'key' needs 'expect_key' (or 'expect_dead_letter'): the masked key "
-                             "is checked only against an expectation");
+    return c.At(node["key"],
+                "a test that gives 'key' needs 'expect_key' (or 'expect_dead_letter'): the masked key "
+                "is checked only against an expectation");
   if (!dl && node["headers"] && !t.expect_headers && !t.headers.empty())
     return c.At(node["headers"],
                 "a test that gives 'headers' needs 'expect_headers' (or 'expect_dead_letter'): the masked headers "

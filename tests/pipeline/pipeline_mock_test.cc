@@ -2033,8 +2033,7 @@ TEST(PipelineMock, ConsumerLagGrowsWhileConsumptionIsPaused) {
       sum += reg.Value("maskproxy_consumer_lag_records", {{"topic", "src"}, {"partition", p}});
     return sum;
   };
-  for (auto deadline = Clock::now() + 20s; lag() < 300 && Clock::now() < deadline;)
-    std::this_thread::sleep_for(200ms);
+  for (auto deadline = Clock::now() + 20s; lag() < 300 && Clock::now() < deadline;) std::this_thread::sleep_for(200ms);
   EXPECT_GE(lag(), 300) << "the lag did not follow the topic while paused";
   (void)rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 0);
   env.ExpectCleanStop(run.get());

@@ -865,9 +865,9 @@ TEST(PolicyTests, Errors) {
   EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect: {}\n" +
                           "    headers: { x-other: 900101-1234568 }\n",
                       "p.yaml:15:14:", {"needs 'expect_headers'"}));
-  EXPECT_TRUE(FailsAt(head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect: {}\n" +
-                          "    key: 900101-1234568\n",
-                      "p.yaml:15:10:", {"needs 'expect_key'"}));
+  EXPECT_TRUE(FailsAt(
+      head + "tests:\n  - name: t\n    route: payments\n    input: {}\n    expect: {}\n" + "    key: 900101-1234568\n",
+      "p.yaml:15:10:", {"needs 'expect_key'"}));
 }
 
 // A pattern is not a topic: a test of a pattern route, named by its name or
