@@ -791,6 +791,15 @@ class Env {
     return false;
   }
 
+  // Polls OutputsComplete until it holds or kDeadline passes.
+  bool WaitOutputsComplete() {
+    for (auto deadline = Clock::now() + kDeadline; Clock::now() < deadline;) {
+      if (OutputsComplete()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return OutputsComplete();
+  }
+
   bool OutputsComplete() {
     std::set<int64_t> seen;
     const Outputs o = kafka_->ReadOutputs();
@@ -1950,11 +1959,7 @@ TEST(PipelineMock, WorkersAtLeastOnceDeliverEverything) {
     o.workers = 2;
   });
   ASSERT_TRUE(run);
-  bool complete = false;
-  for (auto deadline = Clock::now() + kDeadline; !complete && Clock::now() < deadline;) {
-    std::this_thread::sleep_for(100ms);
-    complete = env.OutputsComplete();
-  }
+  const bool complete = env.WaitOutputsComplete();
   EXPECT_TRUE(complete) << "not every record reached an output within the deadline";
   env.ExpectCleanStop(run.get());
   const Outputs o = env.kafka().ReadOutputs();
@@ -1980,11 +1985,7 @@ TEST(PipelineMock, AtLeastOnceStopIsBoundedWhenTheDestinationDoesNotAnswer) {
     o.transaction_timeout_ms = 40000;
   });
   ASSERT_TRUE(run);
-  bool complete = false;
-  for (auto deadline = Clock::now() + kDeadline; !complete && Clock::now() < deadline;) {
-    std::this_thread::sleep_for(100ms);
-    complete = env.OutputsComplete();
-  }
+  const bool complete = env.WaitOutputsComplete();
   ASSERT_TRUE(complete) << "the first batch did not arrive";
   ASSERT_EQ(rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 120000), RD_KAFKA_RESP_ERR_NO_ERROR);
   env.kafka().ProduceBatch(1001, 60, 0);
@@ -2010,11 +2011,7 @@ TEST(PipelineMock, ConsumerLagGrowsWhileConsumptionIsPaused) {
     o.max_inflight_records = 5;
   });
   ASSERT_TRUE(run);
-  bool complete = false;
-  for (auto deadline = Clock::now() + kDeadline; !complete && Clock::now() < deadline;) {
-    std::this_thread::sleep_for(100ms);
-    complete = env.OutputsComplete();
-  }
+  const bool complete = env.WaitOutputsComplete();
   ASSERT_TRUE(complete) << "the first records did not arrive";
   // Deliveries stop being acknowledged: the in-flight bound pauses consumption.
   ASSERT_EQ(rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 120000), RD_KAFKA_RESP_ERR_NO_ERROR);
