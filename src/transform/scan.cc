@@ -13,27 +13,16 @@
 
 namespace maskproxy::transform {
 
-namespace {
-
-bool IsContinuation(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
-
-}  // namespace
-
 std::string ScanFieldPath(std::string_view detector) {
   return "$scan." + std::string(detector);
 }
 
 Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const detect::Scanner> scanner,
                                                          std::vector<DetectorAction> actions,
-                                                         const std::vector<detect::DetectorSpec>& specs) {
+                                                         std::unique_ptr<const detect::Scanner> inner) {
   if (!scanner) return Error(ErrorCode::kInvalidOption, "no scanner");
   std::shared_ptr<Scanning> s(new Scanning());
   const auto& names = scanner->detector_names();
-  if (specs.size() != names.size()) return Error(ErrorCode::kInvalidOption, "the specs are not the scanner's");
-  for (size_t i = 0; i < names.size(); ++i)
-    if (specs[i].name != names[i]) return Error(ErrorCode::kInvalidOption, "the specs are not the scanner's");
   s->actions_.resize(names.size());
   std::vector<bool> set(names.size(), false);
   for (auto& a : actions) {
@@ -49,34 +38,16 @@ Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const d
   }
   for (size_t i = 0; i < names.size(); ++i)
     if (!set[i]) return Error(ErrorCode::kInvalidOption, "detector '" + names[i] + "' has no action");
-  // Per detector whose action shows its input: the other replacing
-  // detectors; and those whose action shows nothing, for the hits inside.
-  std::vector<detect::DetectorSpec> opaque;
-  bool shows = false;
-  for (size_t i = 0; i < names.size(); ++i) {
-    const Action* a = s->actions_[i].action.get();
-    if (a && !a->ShowsInput())
-      opaque.push_back(specs[i]);
-    else
-      shows = true;
-  }
-  if (shows && !opaque.empty()) {
-    auto o = detect::Scanner::Create(opaque);
-    if (!o.ok()) return o.error();
-    s->opaque_ = std::move(o).value();
-  }
-  for (size_t i = 0; i < names.size(); ++i) {
-    const Action* own = s->actions_[i].action.get();
-    if (own && !own->ShowsInput()) continue;
-    std::vector<detect::DetectorSpec> others;
-    for (size_t j = 0; j < names.size(); ++j)
-      if (j != i && s->actions_[j].action) others.push_back(specs[j]);
-    if (others.empty()) continue;
-    auto inner = detect::Scanner::Create(others);
-    if (!inner.ok()) return inner.error();
-    s->inner_.emplace(names[i], std::move(inner).value());
+  if (inner) {
+    for (const std::string& name : inner->detector_names()) {
+      const DetectorAction* da = s->Find(name);
+      if (!da || !da->action)
+        return Error(ErrorCode::kInvalidOption, "the scanner for kept hits has detector '" + name +
+                                                    "', which is not a detector with a replacing action");
+    }
   }
   s->scanner_ = std::move(scanner);
+  s->inner_ = std::move(inner);
   return std::shared_ptr<const Scanning>(std::move(s));
 }
 
@@ -87,72 +58,35 @@ const Scanning::DetectorAction* Scanning::Find(std::string_view detector) const 
 }
 
 Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const {
-  return ProtectWith(*scanner_, ctx, text, 0, out, found);
+  return ProtectWith(*scanner_, ctx, text, out, found);
 }
 
 Status Scanning::ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
-                             size_t depth, std::string* out, bool* found) const {
+                             std::string* out, bool* found) const {
   *found = false;
-  // One span list per nesting level: a hit is rescanned inside the loop.
-  thread_local std::vector<std::vector<detect::Span>> span_lists;
-  if (span_lists.size() <= depth) span_lists.resize(depth + 1);
-  std::vector<detect::Span>& spans = span_lists[depth];
+  const bool outer = &scanner != inner_.get();
+  thread_local std::vector<detect::Span> outer_spans, inner_spans;  // a kept hit is rescanned inside the loop
+  std::vector<detect::Span>& spans = outer ? outer_spans : inner_spans;
   if (Status st = scanner.Scan(text, &spans); !st.ok()) return st;
   if (spans.empty()) return Status::Ok();
   thread_local std::string raw, json, plain;
   std::string result;
   result.reserve(text.size() + 32 * spans.size());
   size_t pos = 0;
-  // (spans may move when a nested level grows span_lists: index, not iterate)
-  for (size_t k = 0, n = spans.size(); k < n; ++k) {
-    const detect::Span sp = span_lists[depth][k];
+  for (const detect::Span& sp : spans) {
+    result.append(text.substr(pos, sp.begin - pos));
+    pos = sp.end;
     if (ctx.scan_hits) ctx.scan_hits->push_back(sp.detector);
+    const std::string_view hit = text.substr(sp.begin, sp.end - sp.begin);
     const DetectorAction* da = Find(sp.detector);
     if (!da) return Error(ErrorCode::kScanFailed, "a detector without an action");
-    size_t begin = sp.begin, end = sp.end;
-    // An action that shows its input gets the hit with the other detectors'
-    // hits inside it already replaced (see Create). One that reaches past an
-    // end of the hit (it lost to the hit, which covers more) is protected
-    // whole, with the hit: the other detectors run over the hit and up to
-    // kReach bytes around it (not into the next hit). Inside such a hit, a
-    // hit whose action shows its input is rescanned the same way by the
-    // detectors whose actions show nothing (opaque_), whose hits are never
-    // rescanned: the outer hit's detector is not among them, so nothing is
-    // found twice, and the nesting ends there.
-    std::string inner;
-    bool inner_found = false;
-    const detect::Scanner* rescan = nullptr;
-    if (depth == 0) {
-      if (auto it = inner_.find(sp.detector); it != inner_.end()) rescan = it->second.get();
-    } else if (da->action && da->action->ShowsInput()) {
-      rescan = opaque_.get();
-    }
-    if (rescan) {
-      const size_t next = k + 1 < n ? span_lists[depth][k + 1].begin : text.size();
-      size_t lo = sp.begin - std::min(sp.begin - pos, kReach);
-      size_t hi = sp.end + std::min(next - sp.end, kReach);
-      while (lo < sp.begin && IsContinuation(text[lo])) ++lo;  // whole characters
-      while (hi > sp.end && hi < text.size() && IsContinuation(text[hi])) --hi;
-      if (span_lists.size() <= depth + 1) span_lists.resize(depth + 2);
-      if (Status st = rescan->Scan(text.substr(lo, hi - lo), &span_lists[depth + 1]); !st.ok()) return st;
-      bool inside = false;
-      for (const detect::Span& w : span_lists[depth + 1]) {
-        if (lo + w.begin >= sp.end || lo + w.end <= sp.begin) continue;
-        inside = true;
-        begin = std::min(begin, lo + w.begin);
-        end = std::max(end, lo + w.end);
+    if (!da->action) {  // keep, but not another detector's hit inside it
+      std::string inner;
+      bool inner_found = false;
+      if (outer && inner_) {
+        if (Status st = ProtectWith(*inner_, ctx, hit, &inner, &inner_found); !st.ok()) return st;
       }
-      if (inside) {
-        if (Status st = ProtectWith(*rescan, ctx, text.substr(begin, end - begin), depth + 1, &inner, &inner_found);
-            !st.ok())
-          return st;
-      }
-    }
-    result.append(text.substr(pos, begin - pos));
-    pos = end;
-    std::string_view hit = inner_found ? std::string_view(inner) : text.substr(begin, end - begin);
-    if (!da->action) {  // keep
-      result.append(hit);
+      result.append(inner_found ? std::string_view(inner) : hit);
       continue;
     }
     // The action sees the normalized hit, so that obfuscated and plain forms

@@ -20,7 +20,6 @@
 // as +82 10-... and 010-..., tokenize with normalize: phone_kr).
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,27 +40,17 @@ class Scanning {
     std::unique_ptr<const Action> action;  // null: "keep" (found, reported, left as is)
   };
 
-  // `actions` must name every detector of `scanner` exactly once; `specs`
-  // are the scanner's detectors, in its order. Overlapping hits go to the
-  // ones that cover the most, whatever their action, so a broad pattern (a
-  // ticket id and the rest of the line) can hold another detector's hit.
-  // When a hit's action leaves some of it visible (keep, or an action whose
-  // ShowsInput() is true: mask with kept characters, fpe with a kept prefix
-  // or suffix, generalize), the hit is scanned again by every other
-  // detector whose action is not keep, those hits are replaced by their own
-  // actions (a visible one in turn the same way), and the hit's action is
-  // applied to that text: it never sees the other detectors' PII, so
-  // nothing it shows can be theirs. A hit of theirs that reaches past an end
-  // of the hit is replaced whole, and the text it covers is then part of
-  // the hit. Inside, a hit whose own action shows its input (a masked card
-  // in a masked ticket) gets the same from the detectors whose actions show
-  // nothing (tokenize, encrypt, redact, ...). Create compiles those scanners
-  // once. Errors: "invalid_option" (an unknown or missing
-  // detector, an action that would remove the whole value, specs that are
-  // not the scanner's), a scanner's error.
-  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(std::unique_ptr<const detect::Scanner> scanner,
-                                                                      std::vector<DetectorAction> actions,
-                                                                      const std::vector<detect::DetectorSpec>& specs);
+  // `actions` must name every detector of `scanner` exactly once. `inner`
+  // (when some detector's action is keep): a scanner of the detectors whose
+  // action is not keep, run over each kept hit, since overlapping hits go to
+  // the leftmost-longest match whatever its action, and a broad kept pattern
+  // (a ticket id and the rest of the line) would otherwise keep another
+  // detector's hit inside it. Errors: "invalid_option" (an unknown or missing
+  // detector, an action that would remove the whole value, an inner scanner
+  // with a detector whose action is keep).
+  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(
+      std::unique_ptr<const detect::Scanner> scanner, std::vector<DetectorAction> actions,
+      std::unique_ptr<const detect::Scanner> inner = nullptr);
 
   // Scans `text`. With no hit, *found is false and *out is untouched. With
   // hits, *found is true, *out is replaced by the protected text, and the
@@ -79,18 +68,10 @@ class Scanning {
  private:
   Scanning() = default;
   [[nodiscard]] Status ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
-                                   size_t depth, std::string* out, bool* found) const;
-  // How far around such a hit another detector's hit that reaches past its
-  // ends is looked for, in bytes.
-  static constexpr size_t kReach = 256;
+                                   std::string* out, bool* found) const;
   std::unique_ptr<const detect::Scanner> scanner_;
-  std::vector<DetectorAction> actions_;  // by detector index in the scanner
-  // By detector name: the other detectors whose action is not keep, run
-  // over a hit whose action shows its input (none when there are none).
-  std::map<std::string, std::unique_ptr<const detect::Scanner>, std::less<>> inner_;
-  // The detectors whose action shows nothing of its input, run over a hit
-  // that shows its input found inside another such hit.
-  std::unique_ptr<const detect::Scanner> opaque_;
+  std::unique_ptr<const detect::Scanner> inner_;  // the non-keep detectors, for kept hits
+  std::vector<DetectorAction> actions_;           // by detector index in the scanner
 };
 
 // The field path a detector's actions are created with ("$scan.rrn").

@@ -104,61 +104,6 @@ TEST(PolicyScanTest, AKeptHitStillHasTheOtherDetectorsHitsProtected) {
   EXPECT_EQ(out, "see T-42 today");
 }
 
-// The same for a hit whose action shows part of it (found by review: a
-// ticket masked with keep_first: 4, keep_last: 6 showed the last six digits
-// of the RRN that ended it): the other detectors' hits inside it are replaced
-// by their own actions first, so what the mask shows is never theirs.
-TEST(PolicyScanTest, AHitThatShowsPartOfItHasTheOtherDetectorsHitsProtected) {
-  auto p = Policy::Parse(Doc("scan:\n"
-                             "  detectors:\n"
-                             "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
-                             "    - { name: callback, pattern: '\\d{2,3}-\\d{3,4}-\\d{4} 회신[^\\n]*' }\n"
-                             "    - { name: code, pattern: '\\d{4}-\\d{4} [a-z ]+' }\n"
-                             "    - { name: ref, pattern: 'R-\\d+ [a-z ]+' }\n"
-                             "  actions:\n"
-                             "    ticket: { action: mask, keep_first: 4, keep_last: 6 }\n"
-                             "    callback: { action: mask, keep_first: 4, keep_last: 2 }\n"
-                             "    card: { action: mask, keep_first: 6, keep_last: 4 }\n"
-                             "    code: { action: mask, keep_first: 4, keep_last: 2 }\n"
-                             "    ref: { action: mask, keep_first: 4, keep_last: 3 }\n"),
-                         "p.yaml", Keys());
-  ASSERT_TRUE(p.ok()) << p.error().ToString();
-  const transform::Scanning* s = (*p)->scanning();
-  ASSERT_NE(s, nullptr);
-  std::vector<std::string_view> hits;
-  transform::ActionContext ctx{"a.raw", &hits};
-  auto protect = [&](std::string_view text) {
-    hits.clear();
-    std::string out;
-    bool found = false;
-    EXPECT_TRUE(s->Protect(ctx, text, &out, &found).ok());
-    EXPECT_TRUE(found) << text;
-    return out;
-  };
-  // At the end of the hit (what the last six kept characters showed).
-  EXPECT_EQ(protect("T-7 고객 주민번호 900101-1234568"), "T-7 고객 ***호 [rrn]");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "rrn"}));
-  EXPECT_EQ(protect("T-1 hello world 010-1234-5678"), "T-1 he*** ***** ***one_kr]");
-  // At the start (what the first four kept characters showed).
-  EXPECT_EQ(protect("010-1234-5678 회신 요망"), "[pho**_*** ** 요망");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"callback", "phone_kr"}));
-  // In the middle, and several.
-  EXPECT_EQ(protect("see T-9 010-1234-5678 and 900101-1234568 or 010-9876-5432 today"),
-            "see T-9 [p****_*** *** ***** ** ******_*** ***ay");
-  // A hit whose own action shows part of it, inside: it shows what it shows
-  // alone (the card's first six and last four), no more.
-  EXPECT_EQ(protect("T-3 card 4111 1111 1111 1111"), "T-3 ca** **** **** **** 1111");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "card"}));
-  // Across an end of the hit (the hit covers more, so it won): the other
-  // hit is replaced whole and masked with it, none of it left outside.
-  EXPECT_EQ(protect("call 010-1234-5678 hello world"), "call [pho**_*** ***** ***ld");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"code", "phone_kr"}));
-  EXPECT_EQ(protect("R-1 please mail it to minjun.kim@example.com"), "R-1 pl**** **** ** ** ****il]");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"ref", "email"}));
-  // Nothing inside: as before.
-  EXPECT_EQ(protect("T-42 hello there"), "T-42 h***o there");
-}
-
 struct BadCase {
   const char* name;
   std::string scan;

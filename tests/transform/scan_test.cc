@@ -48,7 +48,7 @@ std::shared_ptr<const Scanning> MakeScanning() {
     }
     actions.push_back(std::move(da));
   }
-  auto s = Scanning::Create(std::move(scanner).value(), std::move(actions), detect::Scanner::Defaults());
+  auto s = Scanning::Create(std::move(scanner).value(), std::move(actions));
   EXPECT_TRUE(s.ok()) << s.error().ToString();
   return s.ok() ? *s : nullptr;
 }
@@ -114,31 +114,29 @@ TEST(ScanningTest, ScannerErrorsAreNeverNoMatch) {
 }
 
 TEST(ScanningTest, CreateChecksTheActions) {
-  const std::vector<detect::DetectorSpec> specs = {{"member_no", R"(MB-\d{8})", "none", {}, 20}};
-  auto scanner = detect::Scanner::Create(specs);
+  auto scanner = detect::Scanner::Create({{"member_no", R"(MB-\d{8})", "none", {}, 20}});
   ASSERT_TRUE(scanner.ok());
   {
     std::vector<Scanning::DetectorAction> none;
-    auto s = Scanning::Create(std::move(scanner).value(), std::move(none), specs);
+    auto s = Scanning::Create(std::move(scanner).value(), std::move(none));
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message.find("'member_no' has no action"), std::string::npos);
   }
-  auto scanner2 = detect::Scanner::Create(specs);
+  auto scanner2 = detect::Scanner::Create({{"member_no", R"(MB-\d{8})", "none", {}, 20}});
   ASSERT_TRUE(scanner2.ok());
   std::vector<Scanning::DetectorAction> remove;
   remove.push_back({"member_no", "redact", Make("redact", {}, "member_no")});
-  auto s = Scanning::Create(std::move(scanner2).value(), std::move(remove), specs);
+  auto s = Scanning::Create(std::move(scanner2).value(), std::move(remove));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("remove the whole value"), std::string::npos);
 }
 
 TEST(ScanningTest, AnActionThatGivesNoTextFailsTheRecord) {
-  const std::vector<detect::DetectorSpec> specs = {{"member_no", R"(MB-\d{8})", "none", {}, 20}};
-  auto scanner = detect::Scanner::Create(specs);
+  auto scanner = detect::Scanner::Create({{"member_no", R"(MB-\d{8})", "none", {}, 20}});
   ASSERT_TRUE(scanner.ok());
   std::vector<Scanning::DetectorAction> actions;
   actions.push_back({"member_no", "redact", Make("redact", {{"mode", "null"}}, "member_no")});
-  auto s = Scanning::Create(std::move(scanner).value(), std::move(actions), specs);
+  auto s = Scanning::Create(std::move(scanner).value(), std::move(actions));
   ASSERT_TRUE(s.ok());
   ActionContext ctx{"t"};
   std::string out;
