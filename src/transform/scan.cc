@@ -1,6 +1,5 @@
 #include "transform/scan.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
