@@ -540,6 +540,10 @@ void Predict(const Node& n, int t, Prediction* p) {
         Predict(n.kids[i], it->second, p);
         continue;
       }
+      // An empty name holding an object or array where paths go on: a reader
+      // that drops empty names would take what it holds for a ruled path.
+      if (n.keys[i].name.empty() && (n.kids[i].type == Type::kObject || n.kids[i].type == Type::kArray))
+        p->ambiguous_name = true;
       const std::string folded = maskproxy::unicode::FoldName(n.keys[i].name);
       for (const auto& [name, unused] : tn.keys)
         if (folded == maskproxy::unicode::FoldName(name)) p->ambiguous_name = true;
