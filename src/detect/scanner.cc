@@ -702,7 +702,7 @@ struct Scanner::Impl {
   std::array<unsigned char, 16> nibble_hi{};
   bool vector_triggers = false;
 
-  Status Scan(std::string_view utf8_text, std::vector<Span>* out, bool reference) const;
+  Status Scan(std::string_view utf8_text, std::vector<Span>* out, std::vector<Span>* overlapped, bool reference) const;
 #ifdef MASKPROXY_DETECT_AVX2
   // Appends the offsets of trigger bytes in s[0, full) to out[*count...]
   // (room for `full` of them), 32 bytes at a time; returns the groups present.
@@ -891,12 +891,14 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
   return std::unique_ptr<Scanner>(new Scanner(std::move(impl)));
 }
 
-Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out) const {
-  return impl_->Scan(utf8_text, out, false);
+Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out, std::vector<Span>* overlapped) const {
+  return impl_->Scan(utf8_text, out, overlapped, false);
 }
 
-Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, bool reference) const {
+Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, std::vector<Span>* overlapped,
+                           bool reference) const {
   out->clear();
+  if (overlapped) overlapped->clear();
   Scratch& sc = ThreadScratch();
   NormalizedText& norm = sc.norm;
   if (Status st = NormalizedText::CreateInto(utf8_text, &norm); !st.ok()) return st;
@@ -1185,13 +1187,14 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, b
   });
   ResolveOverlaps(cands, sc);
   for (size_t i = 0; i < cands.size(); ++i) {
-    if (sc.keep[i] == 0) continue;
+    std::vector<Span>* to = sc.keep[i] != 0 ? out : overlapped;
+    if (!to) continue;
     const Candidate& c = cands[i];
     Span sp;
     norm.MapToOriginal(c.begin, c.end, &sp.begin, &sp.end);
     sp.detector = detectors[c.detector].name;
     sp.confidence = c.confidence;
-    out->push_back(sp);
+    to->push_back(sp);
   }
   return Status::Ok();
 }
@@ -1235,7 +1238,7 @@ __attribute__((target("avx2"))) uint64_t Scanner::Impl::FindTriggersAvx2(const u
 namespace internal {
 
 Status ScanReference(const Scanner& scanner, std::string_view utf8_text, std::vector<Span>* out) {
-  return scanner.impl_->Scan(utf8_text, out, true);
+  return scanner.impl_->Scan(utf8_text, out, nullptr, true);
 }
 
 bool UsesWindows(const Scanner& scanner, size_t index) {

@@ -110,9 +110,14 @@ class Scanner {
   [[nodiscard]] static std::vector<DetectorSpec> Defaults();
 
   // Replaces *out with the non-overlapping hits, sorted by begin.
+  // `overlapped`, when given, is replaced with the candidates that lost the
+  // overlap resolution (each overlaps at least one hit), sorted by begin: a
+  // caller that shows part of a hit, or would leave the bytes of a loser that
+  // reach past every hit in the clear, protects them itself (transform/scan).
   // Errors: "invalid_utf8", "text_too_large", "detect_failed" (the prefilter
-  // ran out of memory or failed); *out is left empty then.
-  [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out) const;
+  // ran out of memory or failed); *out (and *overlapped) are left empty then.
+  [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out,
+                            std::vector<Span>* overlapped = nullptr) const;
 
   [[nodiscard]] const std::vector<std::string>& detector_names() const { return names_; }
 
