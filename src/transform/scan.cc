@@ -1,5 +1,6 @@
 #include "transform/scan.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -60,17 +61,118 @@ Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::s
   return ProtectWith(*scanner_, ctx, text, out, found);
 }
 
+size_t Scanning::Rank(std::string_view detector) const {
+  const DetectorAction* da = Find(detector);
+  return da ? static_cast<size_t>(da - actions_.data()) : actions_.size();
+}
+
+namespace {
+
+// Merges spans (sorted by begin) that overlap into one; the merged span takes
+// the detector `first` prefers.
+template <typename First>
+void MergeOverlapping(std::vector<detect::Span>* spans, First first) {
+  size_t n = 0;
+  for (size_t i = 0; i < spans->size(); ++i) {
+    const detect::Span& s = (*spans)[i];
+    if (n > 0 && s.begin < (*spans)[n - 1].end) {
+      detect::Span& m = (*spans)[n - 1];
+      m.end = std::max(m.end, s.end);
+      if (first(s.detector, m.detector)) m.detector = s.detector;
+      continue;
+    }
+    (*spans)[n++] = s;
+  }
+  spans->resize(n);
+}
+
+}  // namespace
+
+void Scanning::AddUncovered(const std::vector<detect::Span>& lost, std::vector<detect::Span>* spans) const {
+  thread_local std::vector<detect::Span> pieces;
+  pieces.clear();
+  for (const detect::Span& l : lost) {
+    size_t pos = l.begin;
+    // The hits are sorted and do not overlap: their ends are sorted too.
+    auto it = std::lower_bound(spans->begin(), spans->end(), l.begin,
+                               [](const detect::Span& h, size_t b) { return h.end <= b; });
+    for (; it != spans->end() && it->begin < l.end; ++it) {
+      if (it->begin > pos) pieces.push_back({pos, it->begin, l.detector, l.confidence});
+      pos = std::max(pos, it->end);
+    }
+    if (pos < l.end) pieces.push_back({pos, l.end, l.detector, l.confidence});
+  }
+  if (pieces.empty()) return;
+  std::sort(pieces.begin(), pieces.end(),
+            [](const detect::Span& a, const detect::Span& b) { return a.begin < b.begin; });
+  MergeOverlapping(&pieces, [this](std::string_view a, std::string_view b) { return Rank(a) < Rank(b); });
+  spans->insert(spans->end(), pieces.begin(), pieces.end());
+  std::sort(spans->begin(), spans->end(),
+            [](const detect::Span& a, const detect::Span& b) { return a.begin < b.begin; });
+}
+
+Status Scanning::Replace(const DetectorAction& da, const ActionContext& ctx, std::string_view hit,
+                         std::string* out) const {
+  // The action sees the normalized hit, so that obfuscated and plain forms
+  // of one value protect alike.
+  auto norm = detect::NormalizedText::Create(hit);
+  if (!norm.ok()) return norm.error();
+  thread_local std::string raw, json, plain;
+  raw.clear();
+  codec::AppendJsonString(norm->text(), &raw);
+  codec::ScalarRef ref{codec::JsonType::kString, raw, norm->text()};
+  json.clear();
+  if (Status st = da.action->Apply(ctx, ref, &json); !st.ok())
+    return Error(st.error().code, "detector '" + da.detector + "' (" + da.action_name + "): " + st.error().message);
+  if (json.size() < 2 || json.front() != '"' || !codec::DecodeJsonString(json, &plain))
+    return Error(ErrorCode::kScanFailed, "detector '" + da.detector + "' (" + da.action_name + ") did not give text");
+  out->append(plain);
+  return Status::Ok();
+}
+
+Status Scanning::ReplaceClaims(const ActionContext& ctx, std::string_view text, const detect::Span& hit,
+                               const std::vector<detect::Span>& lost, std::string* out, bool* any) const {
+  *any = false;
+  const size_t rank = Rank(hit.detector);
+  thread_local std::vector<detect::Span> claims;
+  claims.clear();
+  for (const detect::Span& l : lost) {  // sorted by begin: so are the clipped claims
+    if (l.end <= hit.begin || l.begin >= hit.end || Rank(l.detector) >= rank) continue;
+    const DetectorAction* da = Find(l.detector);
+    if (!da || !da->action) continue;  // keep claims nothing: the hit's action protects more
+    claims.push_back({std::max(l.begin, hit.begin), std::min(l.end, hit.end), l.detector, l.confidence});
+  }
+  if (claims.empty()) return Status::Ok();
+  MergeOverlapping(&claims, [this](std::string_view a, std::string_view b) { return Rank(a) < Rank(b); });
+  out->clear();
+  size_t pos = hit.begin;
+  for (const detect::Span& c : claims) {
+    out->append(text.substr(pos, c.begin - pos));
+    if (ctx.scan_hits) ctx.scan_hits->push_back(c.detector);
+    if (Status st = Replace(*Find(c.detector), ctx, text.substr(c.begin, c.end - c.begin), out); !st.ok()) return st;
+    pos = c.end;
+  }
+  out->append(text.substr(pos, hit.end - pos));
+  *any = true;
+  return Status::Ok();
+}
+
 Status Scanning::ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
                              std::string* out, bool* found) const {
   *found = false;
   const bool outer = &scanner != inner_.get();
-  thread_local std::vector<detect::Span> outer_spans, inner_spans;  // a kept hit is rescanned inside the loop
+  // A kept hit is rescanned inside the loop: one set of lists per level.
+  thread_local std::vector<detect::Span> outer_spans, inner_spans, outer_lost, inner_lost;
   std::vector<detect::Span>& spans = outer ? outer_spans : inner_spans;
-  if (Status st = scanner.Scan(text, &spans); !st.ok()) return st;
+  std::vector<detect::Span>& lost = outer ? outer_lost : inner_lost;
+  if (Status st = scanner.Scan(text, &spans, &lost); !st.ok()) return st;
   if (spans.empty()) return Status::Ok();
-  thread_local std::string raw, json, plain;
+  // What a candidate that lost the overlap holds past every hit ("T-7 ...
+  // 900101-12" beside the RRN 900101-1234568) is protected by its own action.
+  if (!lost.empty()) AddUncovered(lost, &spans);
   std::string result;
   result.reserve(text.size() + 32 * spans.size());
+  std::string composed;
   size_t pos = 0;
   for (const detect::Span& sp : spans) {
     result.append(text.substr(pos, sp.begin - pos));
@@ -88,20 +190,15 @@ Status Scanning::ProtectWith(const detect::Scanner& scanner, const ActionContext
       result.append(inner_found ? std::string_view(inner) : hit);
       continue;
     }
-    // The action sees the normalized hit, so that obfuscated and plain forms
-    // of one value protect alike.
-    auto norm = detect::NormalizedText::Create(hit);
-    if (!norm.ok()) return norm.error();
-    raw.clear();
-    codec::AppendJsonString(norm->text(), &raw);
-    codec::ScalarRef ref{codec::JsonType::kString, raw, norm->text()};
-    json.clear();
-    if (Status st = da->action->Apply(ctx, ref, &json); !st.ok())
-      return Error(st.error().code, "detector '" + da->detector + "' (" + da->action_name + "): " + st.error().message);
-    if (json.size() < 2 || json.front() != '"' || !codec::DecodeJsonString(json, &plain))
-      return Error(ErrorCode::kScanFailed,
-                   "detector '" + da->detector + "' (" + da->action_name + ") did not give text");
-    result.append(plain);
+    // An action that shows some of its hit (mask keeping characters) gets it
+    // once what detectors listed before its own found inside it is replaced:
+    // a ticket pattern masked to its last 6 characters would otherwise show
+    // 6 digits of the RRN it spans.
+    bool claimed = false;
+    if (!lost.empty() && da->action->ShowsInput()) {
+      if (Status st = ReplaceClaims(ctx, text, sp, lost, &composed, &claimed); !st.ok()) return st;
+    }
+    if (Status st = Replace(*da, ctx, claimed ? std::string_view(composed) : hit, &result); !st.ok()) return st;
   }
   result.append(text.substr(pos));
   *out = std::move(result);

@@ -12,6 +12,14 @@
 // wherever it turns up, and `maskproxy reveal --field '$scan.<detector>'`
 // reverses an encrypted hit.
 //
+// Where candidates overlap, the scanner picks the set that covers the most
+// bytes (detect/scanner.h); what a losing candidate holds outside every hit
+// is still replaced by its own detector's action, and inside a hit whose
+// action shows part of it (mask keeping characters, fpe keeping a prefix,
+// generalize) what a detector listed before the hit's own found is replaced
+// by its action before the hit's action applies. The built-ins come first,
+// in the scanner's order, then the policy's own detectors.
+//
 // Text outside the hits is kept as it is (the decoded text is byte-identical;
 // a string with a hit is re-encoded as JSON, so its escapes may change). A
 // hit's action sees the normalized hit (full-width digits made ASCII,
@@ -69,6 +77,20 @@ class Scanning {
   Scanning() = default;
   [[nodiscard]] Status ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
                                    std::string* out, bool* found) const;
+  // A detector's index in the scanner: its priority (lower first).
+  [[nodiscard]] size_t Rank(std::string_view detector) const;
+  // Adds to `spans` (the hits) the parts of the candidates that lost the
+  // overlap (`lost`) outside every hit, each as a hit of its own detector
+  // (overlapping parts merged under the detector listed first).
+  void AddUncovered(const std::vector<detect::Span>& lost, std::vector<detect::Span>* spans) const;
+  // Appends the detector's action's output for `hit` (normalized) as text.
+  [[nodiscard]] Status Replace(const DetectorAction& da, const ActionContext& ctx, std::string_view hit,
+                               std::string* out) const;
+  // `hit`'s text with what detectors listed before its own found inside it
+  // (`lost`, clipped to it) replaced by their actions, in *out (*any false
+  // when there is none).
+  [[nodiscard]] Status ReplaceClaims(const ActionContext& ctx, std::string_view text, const detect::Span& hit,
+                                     const std::vector<detect::Span>& lost, std::string* out, bool* any) const;
   std::unique_ptr<const detect::Scanner> scanner_;
   std::unique_ptr<const detect::Scanner> inner_;  // the non-keep detectors, for kept hits
   std::vector<DetectorAction> actions_;           // by detector index in the scanner

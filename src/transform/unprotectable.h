@@ -63,6 +63,7 @@ class RedactUnprotectable final : public Action {
   // (or goes to ctx.unprotectable, for the caller to count).
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
   [[nodiscard]] bool RemovesMember() const override { return inner_->RemovesMember(); }
+  [[nodiscard]] bool ShowsInput() const override { return inner_->ShowsInput(); }
   [[nodiscard]] std::string KeyRef() const override { return inner_->KeyRef(); }
   [[nodiscard]] std::string RevealScope() const override { return inner_->RevealScope(); }
   [[nodiscard]] bool CountsEncryptions() const override { return inner_->CountsEncryptions(); }

@@ -104,6 +104,85 @@ TEST(PolicyScanTest, AKeptHitStillHasTheOtherDetectorsHitsProtected) {
   EXPECT_EQ(out, "see T-42 today");
 }
 
+// The same for a hit whose action shows part of it (found by review: a
+// ticket masked with keep_first: 4, keep_last: 6 showed the last six digits
+// of the RRN that ended it): what a built-in detector found inside it is
+// replaced by its own action first, so what the mask shows is never that.
+TEST(PolicyScanTest, AHitThatShowsPartOfItHasTheBuiltInHitsInsideProtected) {
+  auto p = Policy::Parse(Doc("scan:\n"
+                             "  detectors:\n"
+                             "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
+                             "    - { name: callback, pattern: '\\d{2,3}-\\d{3,4}-\\d{4} 회신[^\\n]*' }\n"
+                             "    - { name: code, pattern: '\\d{4}-\\d{4} [a-z ]+' }\n"
+                             "    - { name: ref, pattern: 'R-\\d+ [a-z ]+' }\n"
+                             "  actions:\n"
+                             "    ticket: { action: mask, keep_first: 4, keep_last: 6 }\n"
+                             "    callback: { action: mask, keep_first: 4, keep_last: 2 }\n"
+                             "    card: { action: mask, keep_first: 6, keep_last: 4 }\n"
+                             "    code: { action: mask, keep_first: 4, keep_last: 2 }\n"
+                             "    ref: { action: mask, keep_first: 4, keep_last: 3 }\n"),
+                         "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const transform::Scanning* s = (*p)->scanning();
+  ASSERT_NE(s, nullptr);
+  std::vector<std::string_view> hits;
+  transform::ActionContext ctx{"a.raw", &hits};
+  auto protect = [&](std::string_view text) {
+    hits.clear();
+    std::string out;
+    bool found = false;
+    EXPECT_TRUE(s->Protect(ctx, text, &out, &found).ok());
+    EXPECT_TRUE(found) << text;
+    return out;
+  };
+  // At the end of the hit (what the last six kept characters showed).
+  EXPECT_EQ(protect("T-7 고객 주민번호 900101-1234568"), "T-7 고객 ***호 [rrn]");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "rrn"}));
+  EXPECT_EQ(protect("T-1 hello world 010-1234-5678"), "T-1 he*** ***** ***one_kr]");
+  // At the start (what the first four kept characters showed).
+  EXPECT_EQ(protect("010-1234-5678 회신 요망"), "[pho**_*** ** 요망");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"callback", "phone_kr"}));
+  // In the middle, and several.
+  EXPECT_EQ(protect("see T-9 010-1234-5678 and 900101-1234568 or 010-9876-5432 today"),
+            "see T-9 [p****_*** *** ***** ** ******_**] today");
+  // A hit whose own action shows part of it, inside: it shows what it shows
+  // alone (the card's first six and last four), no more.
+  EXPECT_EQ(protect("T-3 card 4111 1111 1111 1111"), "T-3 ca** **** **** **** 1111");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "card"}));
+  // Across an end of the hit (the hit covers more, so it won): the part
+  // inside is replaced before the mask, the part outside by the other
+  // detector's action, none of it left in the clear.
+  EXPECT_EQ(protect("call 010-1234-5678 hello world"), "call [phone_kr][pho**_*** ***** ***ld");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"phone_kr", "code", "phone_kr"}));
+  EXPECT_EQ(protect("R-1 please mail it to minjun.kim@example.com"), "R-1 pl**** **** ** ** ****il][email]");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"ref", "email", "email"}));
+  // Nothing inside: as before.
+  EXPECT_EQ(protect("T-42 hello there"), "T-42 h***o there");
+}
+
+// A candidate that lost the overlap to a hit that covers more keeps no byte
+// in the clear outside it, whatever the hit's action (found by review: a
+// bounded pattern ending inside a card left the card's other digits as text).
+TEST(PolicyScanTest, WhatALosingCandidateHoldsOutsideTheHitIsProtected) {
+  auto p = Policy::Parse(Doc("scan:\n"
+                             "  detectors:\n"
+                             "    - { name: order, pattern: 'ORDER [A-Z ]{10,40} \\d{4}' }\n"
+                             "  actions:\n"
+                             "    order: { action: redact, mode: constant, value: '[order]' }\n"),
+                         "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const transform::Scanning* s = (*p)->scanning();
+  ASSERT_NE(s, nullptr);
+  std::vector<std::string_view> hits;
+  transform::ActionContext ctx{"a.raw", &hits};
+  std::string out;
+  bool found = false;
+  ASSERT_TRUE(s->Protect(ctx, "ORDER FOR KIM MINJUN PAID WITH 4111 1111 1111 1111 ok", &out, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(out, "[order][card] ok");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"order", "card"}));
+}
+
 struct BadCase {
   const char* name;
   std::string scan;

@@ -102,6 +102,19 @@ TEST(ScanningTest, ObfuscatedAndPlainFormsGiveOneToken) {
   EXPECT_EQ(plain.rfind("전화 t1.phone.1.", 0), 0u) << plain;
 }
 
+// Overlapping candidates: the card covers more than the phone that starts
+// before it and wins; the phone's part outside the card was left as text
+// ("1588 ", four digits of a representative number).
+TEST(ScanningTest, TheLosingCandidatesPartOutsideTheHitIsItsOwnHit) {
+  auto s = MakeScanning();
+  std::vector<std::string_view> hits;
+  const std::string out = Protect(*s, "call 1588 4111 1111 1111 1111 now", &hits);
+  EXPECT_EQ(out.find("1588"), std::string::npos) << out;
+  EXPECT_EQ(out.rfind("call t1.phone.1.", 0), 0u) << out;
+  EXPECT_NE(out.find("[card] now"), std::string::npos) << out;
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"phone_kr", "card"}));
+}
+
 TEST(ScanningTest, ScannerErrorsAreNeverNoMatch) {
   auto s = MakeScanning();
   ActionContext ctx{"t"};

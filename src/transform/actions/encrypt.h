@@ -41,6 +41,7 @@ class EncryptAction final : public Action {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  [[nodiscard]] bool ShowsInput() const override { return false; }
   [[nodiscard]] std::string KeyRef() const override;
   [[nodiscard]] bool CountsEncryptions() const override { return !v2_; }
   [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,

@@ -55,6 +55,8 @@ class FpeAction final : public Action {
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
   [[nodiscard]] std::string KeyRef() const override;
+  // The kept prefix and suffix are shown; the rest is encrypted.
+  [[nodiscard]] bool ShowsInput() const override { return keep_prefix_ + keep_suffix_ > 0; }
   [[nodiscard]] std::string RevealScope() const override { return "fpe|" + key_name_ + "|" + domain_; }
   [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
                                            std::optional<uint32_t> key_version) const override;

@@ -18,6 +18,8 @@ class MaskAction final : public Action {
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
   // Above kMaxShownWarn characters shown (keep_first + keep_last).
   [[nodiscard]] std::string Warning() const override;
+  // Only separators are shown when nothing is kept.
+  [[nodiscard]] bool ShowsInput() const override { return keep_first_ + keep_last_ > 0; }
   // PCI DSS's most for a card number: the first 6 and the last 4 digits.
   static constexpr size_t kMaxShownWarn = 10;
 

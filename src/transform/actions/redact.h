@@ -13,6 +13,7 @@ class RedactAction final : public Action {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  [[nodiscard]] bool ShowsInput() const override { return false; }
   [[nodiscard]] bool RemovesMember() const override { return remove_; }
 
  private:

@@ -20,6 +20,7 @@ class TokenizeAction final : public Action {
   enum class Normalize { kNone, kDigits, kLower, kAlnum, kPhoneKr };
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
   [[nodiscard]] Status Apply(const ActionContext& ctx, const codec::ScalarRef& v, std::string* out) const override;
+  [[nodiscard]] bool ShowsInput() const override { return false; }
 
  private:
   TokenizeAction(crypto::Tokenizer t, Normalize n) : tok_(std::move(t)), norm_(n) {}
