@@ -702,7 +702,7 @@ struct Scanner::Impl {
   std::array<unsigned char, 16> nibble_hi{};
   bool vector_triggers = false;
 
-  Status Scan(std::string_view utf8_text, std::vector<Span>* out, std::vector<Span>* overlapped, bool reference) const;
+  Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference) const;
 #ifdef MASKPROXY_DETECT_AVX2
   // Appends the offsets of trigger bytes in s[0, full) to out[*count...]
   // (room for `full` of them), 32 bytes at a time; returns the groups present.
@@ -891,14 +891,16 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
   return std::unique_ptr<Scanner>(new Scanner(std::move(impl)));
 }
 
-Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out, std::vector<Span>* overlapped) const {
-  return impl_->Scan(utf8_text, out, overlapped, false);
+Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside) const {
+  return impl_->Scan(utf8_text, out, beside, false);
 }
 
-Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, std::vector<Span>* overlapped,
-                           bool reference) const {
+Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference) const {
   out->clear();
-  if (overlapped) overlapped->clear();
+  if (beside) {
+    beside->aside.clear();
+    beside->lost.clear();
+  }
   Scratch& sc = ThreadScratch();
   NormalizedText& norm = sc.norm;
   if (Status st = NormalizedText::CreateInto(utf8_text, &norm); !st.ok()) return st;
@@ -1185,16 +1187,26 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, s
     if (a.end != c.end) return a.end > c.end;
     return a.detector < c.detector;
   });
-  ResolveOverlaps(cands, sc);
-  for (size_t i = 0; i < cands.size(); ++i) {
-    std::vector<Span>* to = sc.keep[i] != 0 ? out : overlapped;
-    if (!to) continue;
-    const Candidate& c = cands[i];
+  auto to_span = [&](const Candidate& c) {
     Span sp;
     norm.MapToOriginal(c.begin, c.end, &sp.begin, &sp.end);
     sp.detector = detectors[c.detector].name;
     sp.confidence = c.confidence;
-    to->push_back(sp);
+    return sp;
+  };
+  if (beside && !beside->set_aside.empty()) {
+    const std::vector<char>& aside = beside->set_aside;
+    auto set_aside = [&](const Candidate& c) { return c.detector < aside.size() && aside[c.detector] != 0; };
+    for (const Candidate& c : cands)
+      if (set_aside(c)) beside->aside.push_back(to_span(c));
+    cands.erase(std::remove_if(cands.begin(), cands.end(), set_aside), cands.end());
+  }
+  ResolveOverlaps(cands, sc);
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (sc.keep[i] != 0)
+      out->push_back(to_span(cands[i]));
+    else if (beside)
+      beside->lost.push_back(to_span(cands[i]));
   }
   return Status::Ok();
 }

@@ -85,6 +85,19 @@ struct ScannerOptions {
 
 class Scanner;
 
+// What Scanner::Scan gives beside the hits (transform/scan.h uses it).
+struct Beside {
+  // In: by detector index, 1 for a detector whose candidates take no part in
+  // the overlap resolution (a caller that leaves its hits as they are: keep);
+  // empty or shorter: none. Their candidates are `aside`, never hits.
+  std::vector<char> set_aside;
+  // Out: the set-aside detectors' candidates, sorted by begin.
+  std::vector<Span> aside;
+  // Out: the candidates that lost the overlap resolution, sorted by begin;
+  // each overlaps at least one hit.
+  std::vector<Span> lost;
+};
+
 namespace internal {
 
 // The reference path, for tests: RE2::Set over the whole text, then every
@@ -109,15 +122,12 @@ class Scanner {
   // driver_license_kr, brn, bank_account_kr, passport_kr, email, ipv4, ipv6.
   [[nodiscard]] static std::vector<DetectorSpec> Defaults();
 
-  // Replaces *out with the non-overlapping hits, sorted by begin.
-  // `overlapped`, when given, is replaced with the candidates that lost the
-  // overlap resolution (each overlaps at least one hit), sorted by begin: a
-  // caller that shows part of a hit, or would leave the bytes of a loser that
-  // reach past every hit in the clear, protects them itself (transform/scan).
-  // Errors: "invalid_utf8", "text_too_large", "detect_failed" (the prefilter
-  // ran out of memory or failed); *out (and *overlapped) are left empty then.
-  [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out,
-                            std::vector<Span>* overlapped = nullptr) const;
+  // Replaces *out with the non-overlapping hits, sorted by begin. With
+  // `beside`, also what a caller that protects the text itself needs (see
+  // Beside). Errors: "invalid_utf8", "text_too_large", "detect_failed" (the
+  // prefilter ran out of memory or failed); *out and beside's lists are left
+  // empty then.
+  [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside = nullptr) const;
 
   [[nodiscard]] const std::vector<std::string>& detector_names() const { return names_; }
 

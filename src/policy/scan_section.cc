@@ -388,21 +388,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
     diag.Add(c.At(node ? node : YAML::Node(), "detectors: " + scanner.error().message));
     return nullptr;
   }
-  // The detectors that replace their hits, run again over each kept hit (see
-  // Scanning::Create): only when some detector keeps and some replaces.
-  std::unique_ptr<const detect::Scanner> inner;
-  std::vector<detect::DetectorSpec> replacing;
-  for (size_t i = 0; i < enabled.size(); ++i)
-    if (actions[i].action) replacing.push_back(enabled[i]);
-  if (!replacing.empty() && replacing.size() < enabled.size()) {
-    auto s = detect::Scanner::Create(replacing);
-    if (!s.ok()) {
-      diag.Add(c.At(node ? node : YAML::Node(), "detectors: " + s.error().message));
-      return nullptr;
-    }
-    inner = std::move(s).value();
-  }
-  auto scanning = transform::Scanning::Create(std::move(scanner).value(), std::move(actions), std::move(inner));
+  auto scanning = transform::Scanning::Create(std::move(scanner).value(), std::move(actions));
   if (!scanning.ok()) {
     diag.Add(c.At(node ? node : YAML::Node(), scanning.error().message));
     return nullptr;

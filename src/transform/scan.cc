@@ -18,8 +18,7 @@ std::string ScanFieldPath(std::string_view detector) {
 }
 
 Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const detect::Scanner> scanner,
-                                                         std::vector<DetectorAction> actions,
-                                                         std::unique_ptr<const detect::Scanner> inner) {
+                                                         std::vector<DetectorAction> actions) {
   if (!scanner) return Error(ErrorCode::kInvalidOption, "no scanner");
   std::shared_ptr<Scanning> s(new Scanning());
   const auto& names = scanner->detector_names();
@@ -38,16 +37,18 @@ Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const d
   }
   for (size_t i = 0; i < names.size(); ++i)
     if (!set[i]) return Error(ErrorCode::kInvalidOption, "detector '" + names[i] + "' has no action");
-  if (inner) {
-    for (const std::string& name : inner->detector_names()) {
-      const DetectorAction* da = s->Find(name);
-      if (!da || !da->action)
-        return Error(ErrorCode::kInvalidOption, "the scanner for kept hits has detector '" + name +
-                                                    "', which is not a detector with a replacing action");
-    }
+  std::set<std::string, std::less<>> builtins;
+  for (const auto& spec : detect::Scanner::Defaults()) builtins.insert(spec.name);
+  s->kept_.assign(names.size(), 0);
+  s->builtin_.assign(names.size(), 0);
+  bool any_kept = false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    s->kept_[i] = s->actions_[i].action ? 0 : 1;
+    any_kept = any_kept || s->kept_[i] != 0;
+    s->builtin_[i] = builtins.count(names[i]) != 0 ? 1 : 0;
   }
+  if (!any_kept) s->kept_.clear();
   s->scanner_ = std::move(scanner);
-  s->inner_ = std::move(inner);
   return std::shared_ptr<const Scanning>(std::move(s));
 }
 
@@ -57,58 +58,51 @@ const Scanning::DetectorAction* Scanning::Find(std::string_view detector) const 
   return nullptr;
 }
 
-Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const {
-  return ProtectWith(*scanner_, ctx, text, out, found);
-}
-
 size_t Scanning::Rank(std::string_view detector) const {
   const DetectorAction* da = Find(detector);
   return da ? static_cast<size_t>(da - actions_.data()) : actions_.size();
 }
 
-namespace {
-
-// Merges spans (sorted by begin) that overlap into one; the merged span takes
-// the detector `first` prefers.
-template <typename First>
-void MergeOverlapping(std::vector<detect::Span>* spans, First first) {
+void Scanning::Conflicts(const std::vector<detect::Span>& hits, const std::vector<detect::Span>& lost,
+                         std::vector<detect::Span>* out) const {
+  out->clear();
+  size_t w = 0;
+  for (const detect::Span& l : lost) {  // sorted by begin; the hits' ends are sorted too
+    while (w < hits.size() && hits[w].end <= l.begin) ++w;
+    size_t k = w;
+    while (k < hits.size() && hits[k].begin < l.end) ++k;
+    const size_t rank = Rank(l.detector);
+    if (k == w + 1 && hits[w].begin <= l.begin && l.end <= hits[w].end) {
+      // Inside one hit: no conflict when the hit's action shows nothing of
+      // it, or when the hit is a built-in's and the candidate a detector's
+      // listed after it (a card's digits near 계좌 are the card's).
+      const size_t hit_rank = Rank(hits[w].detector);
+      const DetectorAction* da = hit_rank < actions_.size() ? &actions_[hit_rank] : nullptr;
+      if (da && da->action && !da->action->ShowsInput()) continue;
+      if (hit_rank < builtin_.size() && builtin_[hit_rank] != 0 && rank > hit_rank) continue;
+    }
+    detect::Span c{l.begin, l.end, l.detector, l.confidence};
+    for (size_t j = w; j < k; ++j) {
+      c.begin = std::min(c.begin, hits[j].begin);
+      c.end = std::max(c.end, hits[j].end);
+      if (Rank(hits[j].detector) < Rank(c.detector)) c.detector = hits[j].detector;
+    }
+    out->push_back(c);
+  }
+  if (out->empty()) return;
+  std::sort(out->begin(), out->end(), [](const detect::Span& a, const detect::Span& b) { return a.begin < b.begin; });
   size_t n = 0;
-  for (size_t i = 0; i < spans->size(); ++i) {
-    const detect::Span& s = (*spans)[i];
-    if (n > 0 && s.begin < (*spans)[n - 1].end) {
-      detect::Span& m = (*spans)[n - 1];
-      m.end = std::max(m.end, s.end);
-      if (first(s.detector, m.detector)) m.detector = s.detector;
+  for (size_t i = 0; i < out->size(); ++i) {
+    const detect::Span& c = (*out)[i];
+    if (n > 0 && c.begin < (*out)[n - 1].end) {
+      detect::Span& m = (*out)[n - 1];
+      m.end = std::max(m.end, c.end);
+      if (Rank(c.detector) < Rank(m.detector)) m.detector = c.detector;
       continue;
     }
-    (*spans)[n++] = s;
+    (*out)[n++] = c;
   }
-  spans->resize(n);
-}
-
-}  // namespace
-
-void Scanning::AddUncovered(const std::vector<detect::Span>& lost, std::vector<detect::Span>* spans) const {
-  thread_local std::vector<detect::Span> pieces;
-  pieces.clear();
-  for (const detect::Span& l : lost) {
-    size_t pos = l.begin;
-    // The hits are sorted and do not overlap: their ends are sorted too.
-    auto it = std::lower_bound(spans->begin(), spans->end(), l.begin,
-                               [](const detect::Span& h, size_t b) { return h.end <= b; });
-    for (; it != spans->end() && it->begin < l.end; ++it) {
-      if (it->begin > pos) pieces.push_back({pos, it->begin, l.detector, l.confidence});
-      pos = std::max(pos, it->end);
-    }
-    if (pos < l.end) pieces.push_back({pos, l.end, l.detector, l.confidence});
-  }
-  if (pieces.empty()) return;
-  std::sort(pieces.begin(), pieces.end(),
-            [](const detect::Span& a, const detect::Span& b) { return a.begin < b.begin; });
-  MergeOverlapping(&pieces, [this](std::string_view a, std::string_view b) { return Rank(a) < Rank(b); });
-  spans->insert(spans->end(), pieces.begin(), pieces.end());
-  std::sort(spans->begin(), spans->end(),
-            [](const detect::Span& a, const detect::Span& b) { return a.begin < b.begin; });
+  out->resize(n);
 }
 
 Status Scanning::Replace(const DetectorAction& da, const ActionContext& ctx, std::string_view hit,
@@ -130,75 +124,44 @@ Status Scanning::Replace(const DetectorAction& da, const ActionContext& ctx, std
   return Status::Ok();
 }
 
-Status Scanning::ReplaceClaims(const ActionContext& ctx, std::string_view text, const detect::Span& hit,
-                               const std::vector<detect::Span>& lost, std::string* out, bool* any) const {
-  *any = false;
-  const size_t rank = Rank(hit.detector);
-  thread_local std::vector<detect::Span> claims;
-  claims.clear();
-  for (const detect::Span& l : lost) {  // sorted by begin: so are the clipped claims
-    if (l.end <= hit.begin || l.begin >= hit.end || Rank(l.detector) >= rank) continue;
-    const DetectorAction* da = Find(l.detector);
-    if (!da || !da->action) continue;  // keep claims nothing: the hit's action protects more
-    claims.push_back({std::max(l.begin, hit.begin), std::min(l.end, hit.end), l.detector, l.confidence});
-  }
-  if (claims.empty()) return Status::Ok();
-  MergeOverlapping(&claims, [this](std::string_view a, std::string_view b) { return Rank(a) < Rank(b); });
-  out->clear();
-  size_t pos = hit.begin;
-  for (const detect::Span& c : claims) {
-    out->append(text.substr(pos, c.begin - pos));
-    if (ctx.scan_hits) ctx.scan_hits->push_back(c.detector);
-    if (Status st = Replace(*Find(c.detector), ctx, text.substr(c.begin, c.end - c.begin), out); !st.ok()) return st;
-    pos = c.end;
-  }
-  out->append(text.substr(pos, hit.end - pos));
-  *any = true;
-  return Status::Ok();
-}
-
-Status Scanning::ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
-                             std::string* out, bool* found) const {
+Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const {
   *found = false;
-  const bool outer = &scanner != inner_.get();
-  // A kept hit is rescanned inside the loop: one set of lists per level.
-  thread_local std::vector<detect::Span> outer_spans, inner_spans, outer_lost, inner_lost;
-  std::vector<detect::Span>& spans = outer ? outer_spans : inner_spans;
-  std::vector<detect::Span>& lost = outer ? outer_lost : inner_lost;
-  if (Status st = scanner.Scan(text, &spans, &lost); !st.ok()) return st;
-  if (spans.empty()) return Status::Ok();
-  // What a candidate that lost the overlap holds past every hit ("T-7 ...
-  // 900101-12" beside the RRN 900101-1234568) is protected by its own action.
-  if (!lost.empty()) AddUncovered(lost, &spans);
+  thread_local std::vector<detect::Span> spans, conflicts;
+  thread_local detect::Beside beside;
+  beside.set_aside = kept_;  // keep's candidates take no part in the overlaps
+  if (Status st = scanner_->Scan(text, &spans, &beside); !st.ok()) return st;
+  if (ctx.scan_hits)
+    for (const detect::Span& a : beside.aside) ctx.scan_hits->push_back(a.detector);
+  if (spans.empty()) return Status::Ok();  // nothing, or only kept hits: the text as it is
+  Conflicts(spans, beside.lost, &conflicts);
   std::string result;
   result.reserve(text.size() + 32 * spans.size());
-  std::string composed;
   size_t pos = 0;
-  for (const detect::Span& sp : spans) {
+  size_t c = 0;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const detect::Span& sp = spans[i];
+    if (c < conflicts.size() && conflicts[c].begin <= sp.begin) {
+      // Candidates of several detectors where one would show part of
+      // another's: the whole stretch is the first-listed one's placeholder.
+      const detect::Span& cf = conflicts[c++];
+      result.append(text.substr(pos, cf.begin - pos));
+      result.append("[").append(cf.detector).append("]");
+      if (ctx.scan_hits) ctx.scan_hits->push_back(cf.detector);
+      for (; i < spans.size() && spans[i].begin < cf.end; ++i)
+        if (ctx.scan_hits && spans[i].detector != cf.detector) ctx.scan_hits->push_back(spans[i].detector);
+      --i;
+      pos = cf.end;
+      continue;
+    }
     result.append(text.substr(pos, sp.begin - pos));
     pos = sp.end;
     if (ctx.scan_hits) ctx.scan_hits->push_back(sp.detector);
-    const std::string_view hit = text.substr(sp.begin, sp.end - sp.begin);
     const DetectorAction* da = Find(sp.detector);
-    if (!da) return Error(ErrorCode::kScanFailed, "a detector without an action");
-    if (!da->action) {  // keep, but not another detector's hit inside it
-      std::string inner;
-      bool inner_found = false;
-      if (outer && inner_) {
-        if (Status st = ProtectWith(*inner_, ctx, hit, &inner, &inner_found); !st.ok()) return st;
-      }
-      result.append(inner_found ? std::string_view(inner) : hit);
-      continue;
-    }
-    // An action that shows some of its hit (mask keeping characters) gets it
-    // once what detectors listed before its own found inside it is replaced:
-    // a ticket pattern masked to its last 6 characters would otherwise show
-    // 6 digits of the RRN it spans.
-    bool claimed = false;
-    if (!lost.empty() && da->action->ShowsInput()) {
-      if (Status st = ReplaceClaims(ctx, text, sp, lost, &composed, &claimed); !st.ok()) return st;
-    }
-    if (Status st = Replace(*da, ctx, claimed ? std::string_view(composed) : hit, &result); !st.ok()) return st;
+    if (!da || !da->action) return Error(ErrorCode::kScanFailed, "a detector without an action");
+    if (Status st = Replace(*da, ctx, text.substr(sp.begin, sp.end - sp.begin), &result); !st.ok()) return st;
+  }
+  if (c < conflicts.size()) {  // a conflict past every hit: never (each holds one)
+    return Error(ErrorCode::kScanFailed, "overlapping candidates past the hits");
   }
   result.append(text.substr(pos));
   *out = std::move(result);

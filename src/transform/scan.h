@@ -13,11 +13,16 @@
 // reverses an encrypted hit.
 //
 // Where candidates overlap, the scanner picks the set that covers the most
-// bytes (detect/scanner.h); what a losing candidate holds outside every hit
-// is still replaced by its own detector's action, and inside a hit whose
-// action shows part of it (mask keeping characters, fpe keeping a prefix,
-// generalize) what a detector listed before the hit's own found is replaced
-// by its action before the hit's action applies. The built-ins come first,
+// bytes (detect/scanner.h). A detector whose action is keep takes no part in
+// that: its hits are reported and left as they are, and every other
+// detector's hits are found and replaced as if it were not there. Where a
+// candidate that lost the overlap would otherwise be left as text or shown
+// (it reaches past the hits it overlaps, or lies inside a hit whose action
+// shows part of it: mask keeping characters, fpe keeping a prefix,
+// generalize), the candidate and those hits become one placeholder,
+// "[<detector>]", of the first-listed detector among them; a candidate of a
+// detector listed after a built-in, inside that built-in's hit, is that
+// hit's (a card's digits near 계좌 are the card's). The built-ins come first,
 // in the scanner's order, then the policy's own detectors.
 //
 // Text outside the hits is kept as it is (the decoded text is byte-identical;
@@ -48,21 +53,16 @@ class Scanning {
     std::unique_ptr<const Action> action;  // null: "keep" (found, reported, left as is)
   };
 
-  // `actions` must name every detector of `scanner` exactly once. `inner`
-  // (when some detector's action is keep): a scanner of the detectors whose
-  // action is not keep, run over each kept hit, since overlapping hits go to
-  // the leftmost-longest match whatever its action, and a broad kept pattern
-  // (a ticket id and the rest of the line) would otherwise keep another
-  // detector's hit inside it. Errors: "invalid_option" (an unknown or missing
-  // detector, an action that would remove the whole value, an inner scanner
-  // with a detector whose action is keep).
-  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(
-      std::unique_ptr<const detect::Scanner> scanner, std::vector<DetectorAction> actions,
-      std::unique_ptr<const detect::Scanner> inner = nullptr);
+  // `actions` must name every detector of `scanner` exactly once. Errors:
+  // "invalid_option" (an unknown or missing detector, an action that would
+  // remove the whole value).
+  [[nodiscard]] static Result<std::shared_ptr<const Scanning>> Create(std::unique_ptr<const detect::Scanner> scanner,
+                                                                      std::vector<DetectorAction> actions);
 
-  // Scans `text`. With no hit, *found is false and *out is untouched. With
-  // hits, *found is true, *out is replaced by the protected text, and the
-  // detector of each hit is appended to ctx.scan_hits (if set). Errors:
+  // Scans `text`. The detector of each hit (kept ones too) is appended to
+  // ctx.scan_hits (if set). With no hit, or kept hits only, *found is false
+  // and *out is untouched; else *found is true and *out is replaced by the
+  // protected text. Errors:
   // the scanner's (invalid_utf8, detect_failed, ...), "scan_failed" when a
   // hit's action does not give text, or the action's own error. Never holds
   // the text in a message.
@@ -75,25 +75,23 @@ class Scanning {
 
  private:
   Scanning() = default;
-  [[nodiscard]] Status ProtectWith(const detect::Scanner& scanner, const ActionContext& ctx, std::string_view text,
-                                   std::string* out, bool* found) const;
   // A detector's index in the scanner: its priority (lower first).
   [[nodiscard]] size_t Rank(std::string_view detector) const;
-  // Adds to `spans` (the hits) the parts of the candidates that lost the
-  // overlap (`lost`) outside every hit, each as a hit of its own detector
-  // (overlapping parts merged under the detector listed first).
-  void AddUncovered(const std::vector<detect::Span>& lost, std::vector<detect::Span>* spans) const;
+  // The stretches where the candidates that lost the overlap (`lost`) would
+  // be shown or left as text: a candidate reaching past the hits it
+  // overlaps, or inside a hit whose action shows part of it, unless that hit
+  // is a built-in's and the candidate's detector is listed after it. Each
+  // stretch is the candidate and the hits it overlaps, merged where they
+  // meet, under the first-listed detector among them; sorted by begin.
+  void Conflicts(const std::vector<detect::Span>& hits, const std::vector<detect::Span>& lost,
+                 std::vector<detect::Span>* out) const;
   // Appends the detector's action's output for `hit` (normalized) as text.
   [[nodiscard]] Status Replace(const DetectorAction& da, const ActionContext& ctx, std::string_view hit,
                                std::string* out) const;
-  // `hit`'s text with what detectors listed before its own found inside it
-  // (`lost`, clipped to it) replaced by their actions, in *out (*any false
-  // when there is none).
-  [[nodiscard]] Status ReplaceClaims(const ActionContext& ctx, std::string_view text, const detect::Span& hit,
-                                     const std::vector<detect::Span>& lost, std::string* out, bool* any) const;
   std::unique_ptr<const detect::Scanner> scanner_;
-  std::unique_ptr<const detect::Scanner> inner_;  // the non-keep detectors, for kept hits
-  std::vector<DetectorAction> actions_;           // by detector index in the scanner
+  std::vector<DetectorAction> actions_;  // by detector index in the scanner
+  std::vector<char> kept_;               // by detector index: 1 for keep (empty: none)
+  std::vector<char> builtin_;            // by detector index: 1 for a built-in detector
 };
 
 // The field path a detector's actions are created with ("$scan.rrn").

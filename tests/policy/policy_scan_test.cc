@@ -99,28 +99,74 @@ TEST(PolicyScanTest, AKeptHitStillHasTheOtherDetectorsHitsProtected) {
   EXPECT_TRUE(found);
   EXPECT_EQ(out, "see T-42 customer [phone_kr] rrn [rrn]");
   EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "phone_kr", "rrn"}));
-  // A kept hit with nothing inside stays as it was.
+  // A kept hit with nothing inside stays as it was: reported, nothing replaced.
+  hits.clear();
+  out = "sentinel";
   ASSERT_TRUE(s->Protect(ctx, "see T-42 today", &out, &found).ok());
-  EXPECT_EQ(out, "see T-42 today");
+  EXPECT_FALSE(found);
+  EXPECT_EQ(out, "sentinel");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket"}));
 }
 
-// The same for a hit whose action shows part of it (found by review: a
-// ticket masked with keep_first: 4, keep_last: 6 showed the last six digits
-// of the RRN that ended it): what a built-in detector found inside it is
-// replaced by its own action first, so what the mask shows is never that.
-TEST(PolicyScanTest, AHitThatShowsPartOfItHasTheBuiltInHitsInsideProtected) {
+// A kept hit takes no part in the overlaps (found by review): the other
+// detectors' candidates are found in the whole text, with their context
+// words, and a candidate it cuts is replaced whole.
+TEST(PolicyScanTest, AKeptHitNeitherHidesContextNorCutsACandidate) {
+  auto p = Policy::Parse(Doc("scan:\n"
+                             "  detectors:\n"
+                             "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
+                             "    - { name: dob, pattern: '(?i)birthdate:? ?\\d{6}' }\n"
+                             "    - { name: refno, pattern: '\\d{4,} ref\\b[^\\n]*' }\n"
+                             "  actions:\n"
+                             "    ticket: keep\n"
+                             "    dob: keep\n"
+                             "    refno: keep\n"
+                             "    brn: keep\n"),
+                         "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const transform::Scanning* s = (*p)->scanning();
+  ASSERT_NE(s, nullptr);
+  std::vector<std::string_view> hits;
+  transform::ActionContext ctx{"a.raw", &hits};
+  auto protect = [&](std::string_view text) {
+    hits.clear();
+    std::string out;
+    bool found = false;
+    EXPECT_TRUE(s->Protect(ctx, text, &out, &found).ok());
+    return found ? out : std::string(text);
+  };
+  // The context word before the kept hit (a rescan of the hit alone lost it).
+  EXPECT_EQ(protect("신한 계좌\nT-1 110-123-456789"), "신한 계좌\nT-1 [bank_account_kr]");
+  EXPECT_EQ(protect("여권번호:\nT-2 M12345678"), "여권번호:\nT-2 [passport_kr]");
+  // An RRN the kept hit starts or ends inside.
+  EXPECT_EQ(protect("birthdate: 900101 1234568"), "birthdate: [rrn]");
+  EXPECT_EQ(protect("900101-1234568 ref: see ticket"), "[rrn] ref: see ticket");
+  EXPECT_EQ(protect("birthdate 900101 1234568 ref"), "birthdate [rrn] ref");
+  // A phone a kept business number would cover: 0109876543 passes the BRN
+  // checksum.
+  EXPECT_EQ(protect("call 010-9876-5432 now").find("9876"), std::string::npos);
+}
+
+// A hit whose action shows part of it (found by review: a ticket masked
+// with keep_first: 4, keep_last: 6 showed the last six digits of the RRN that
+// ended it), or a candidate that reaches past the hit that won (a bounded
+// pattern ending inside a card left its other digits as text): the hit and
+// the candidate become one placeholder, the first-listed detector's.
+TEST(PolicyScanTest, OverlapsThatWouldShowACandidateBecomeOnePlaceholder) {
   auto p = Policy::Parse(Doc("scan:\n"
                              "  detectors:\n"
                              "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
                              "    - { name: callback, pattern: '\\d{2,3}-\\d{3,4}-\\d{4} 회신[^\\n]*' }\n"
                              "    - { name: code, pattern: '\\d{4}-\\d{4} [a-z ]+' }\n"
-                             "    - { name: ref, pattern: 'R-\\d+ [a-z ]+' }\n"
+                             "    - { name: order, pattern: 'ORDER [A-Z ]{10,40} \\d{4}' }\n"
+                             "    - { name: member_no, pattern: 'MB-\\d{8}' }\n"
                              "  actions:\n"
-                             "    ticket: { action: mask, keep_first: 4, keep_last: 6 }\n"
+                             "    ticket: { action: mask, keep_first: 4, keep_last: 12 }\n"
                              "    callback: { action: mask, keep_first: 4, keep_last: 2 }\n"
                              "    card: { action: mask, keep_first: 6, keep_last: 4 }\n"
+                             "    phone_kr: { action: mask, keep_last: 4 }\n"
                              "    code: { action: mask, keep_first: 4, keep_last: 2 }\n"
-                             "    ref: { action: mask, keep_first: 4, keep_last: 3 }\n"),
+                             "    order: { action: redact, mode: constant, value: '[order]' }\n"),
                          "p.yaml", Keys());
   ASSERT_TRUE(p.ok()) << p.error().ToString();
   const transform::Scanning* s = (*p)->scanning();
@@ -135,52 +181,24 @@ TEST(PolicyScanTest, AHitThatShowsPartOfItHasTheBuiltInHitsInsideProtected) {
     EXPECT_TRUE(found) << text;
     return out;
   };
-  // At the end of the hit (what the last six kept characters showed).
-  EXPECT_EQ(protect("T-7 고객 주민번호 900101-1234568"), "T-7 고객 ***호 [rrn]");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "rrn"}));
-  EXPECT_EQ(protect("T-1 hello world 010-1234-5678"), "T-1 he*** ***** ***one_kr]");
-  // At the start (what the first four kept characters showed).
-  EXPECT_EQ(protect("010-1234-5678 회신 요망"), "[pho**_*** ** 요망");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"callback", "phone_kr"}));
-  // In the middle, and several.
-  EXPECT_EQ(protect("see T-9 010-1234-5678 and 900101-1234568 or 010-9876-5432 today"),
-            "see T-9 [p****_*** *** ***** ** ******_**] today");
-  // A hit whose own action shows part of it, inside: it shows what it shows
-  // alone (the card's first six and last four), no more.
-  EXPECT_EQ(protect("T-3 card 4111 1111 1111 1111"), "T-3 ca** **** **** **** 1111");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"ticket", "card"}));
-  // Across an end of the hit (the hit covers more, so it won): the part
-  // inside is replaced before the mask, the part outside by the other
-  // detector's action, none of it left in the clear.
-  EXPECT_EQ(protect("call 010-1234-5678 hello world"), "call [phone_kr][pho**_*** ***** ***ld");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"phone_kr", "code", "phone_kr"}));
-  EXPECT_EQ(protect("R-1 please mail it to minjun.kim@example.com"), "R-1 pl**** **** ** ** ****il][email]");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"ref", "email", "email"}));
-  // Nothing inside: as before.
-  EXPECT_EQ(protect("T-42 hello there"), "T-42 h***o there");
-}
-
-// A candidate that lost the overlap to a hit that covers more keeps no byte
-// in the clear outside it, whatever the hit's action (found by review: a
-// bounded pattern ending inside a card left the card's other digits as text).
-TEST(PolicyScanTest, WhatALosingCandidateHoldsOutsideTheHitIsProtected) {
-  auto p = Policy::Parse(Doc("scan:\n"
-                             "  detectors:\n"
-                             "    - { name: order, pattern: 'ORDER [A-Z ]{10,40} \\d{4}' }\n"
-                             "  actions:\n"
-                             "    order: { action: redact, mode: constant, value: '[order]' }\n"),
-                         "p.yaml", Keys());
-  ASSERT_TRUE(p.ok()) << p.error().ToString();
-  const transform::Scanning* s = (*p)->scanning();
-  ASSERT_NE(s, nullptr);
-  std::vector<std::string_view> hits;
-  transform::ActionContext ctx{"a.raw", &hits};
-  std::string out;
-  bool found = false;
-  ASSERT_TRUE(s->Protect(ctx, "ORDER FOR KIM MINJUN PAID WITH 4111 1111 1111 1111 ok", &out, &found).ok());
-  EXPECT_TRUE(found);
-  EXPECT_EQ(out, "[order][card] ok");
-  EXPECT_EQ(hits, (std::vector<std::string_view>{"order", "card"}));
+  // Inside a custom hit that shows part of it, at its end, start or middle.
+  EXPECT_EQ(protect("T-7 고객 주민번호 900101-1234568"), "[rrn]");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"rrn", "ticket"}));
+  EXPECT_EQ(protect("010-1234-5678 회신 요망"), "[phone_kr]");
+  EXPECT_EQ(protect("see T-3 card 4111 1111 1111 1111"), "see [card]");
+  // A custom detector listed before another is no exception: the later one
+  // inside its showing hit is a conflict too.
+  EXPECT_EQ(protect("T-1 회원 MB-20231234"), "[ticket]");
+  // Reaching past the hit that won, whatever that hit's action.
+  EXPECT_EQ(protect("call 010-1234-5678 hello world"), "call [phone_kr]");
+  EXPECT_EQ(protect("ORDER FOR KIM MINJUN PAID WITH 4111 1111 1111 1111 ok"), "[card] ok");
+  // Two built-ins that both show part: a phone cut by a card.
+  EXPECT_EQ(protect("010-1234-5555 5555 5555 4444"), "[card]");
+  // A built-in's candidate of a detector listed after it, inside its hit,
+  // is the hit's: the card shows what the card shows.
+  EXPECT_EQ(protect("pay 4111 1111 1111 1111"), "pay 4111 11** **** 1111");
+  // Nothing overlapping: each its own action.
+  EXPECT_EQ(protect("T-42 some words about nothing here"), "T-42 s*** ***** ****t nothing here");
 }
 
 struct BadCase {
