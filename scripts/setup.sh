@@ -18,7 +18,7 @@ APT_PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     kcat clang-format clang-tidy jq python3 curl prometheus
     clang libclang-rt-14-dev
-    openjdk-17-jre-headless openjdk-17-jdk-headless maven procps openssl
+    openjdk-17-jre-headless openjdk-17-jdk-headless maven procps openssl systemd
 )
 
 # Logging binding versions shipped next to the broker (Kafka 4.x: log4j2 via
