@@ -96,8 +96,7 @@ admin::ReadyReport ReadyFromHealth(const pipeline::Health& health, bool policies
   if (!health.joined_group) rep.unmet.push_back({"consumer_not_joined", {}, ""});
   // No broker answered: whether the topics exist is unknown (not "missing").
   if (!health.brokers_unreachable.empty())
-    rep.unmet.push_back(
-        {"broker_unreachable", {}, "no broker answered the output-topic check (" + health.brokers_unreachable + ")"});
+    rep.unmet.push_back({"broker_unreachable", {}, "no broker answered (" + health.brokers_unreachable + ")"});
   if (!health.missing_topics.empty()) rep.unmet.push_back({"output_topic_missing", health.missing_topics, ""});
   if (!health.audit_ok) rep.unmet.push_back({"audit_sink_down", {}, health.audit_error});
   return rep;

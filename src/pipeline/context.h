@@ -51,7 +51,8 @@ struct HealthState {
   std::atomic<bool> transactions_ready{false};
   std::mutex mu;  // guards the three below
   std::vector<std::string> missing_topics;
-  std::string brokers_unreachable;  // the output-topic check's unanswered request's error ("": answered)
+  std::string brokers_unreachable;  // the unanswered request's error: init_transactions' at start, then the
+                                    // output-topic check's ("": answered)
   std::string stopped_on;           // the error Run() returned, if any
 };
 

@@ -28,8 +28,23 @@ Status ExactlyOnce::Start() {
   // Nothing is open yet: a stop requested while the brokers do not answer
   // ends the retries after the call under way (no second attempt), and
   // the start, cleanly; a fatal or non-retriable error stays fatal.
+  // While the call goes unanswered (a wrong address, brokers down),
+  // readiness names the brokers (broker_unreachable), as the output-topic
+  // check does once running; cleared by the first answer.
+  auto note = [&](const rd_kafka_error_t* err) {
+    const bool unanswered = err && rd_kafka_error_is_retriable(err) && !rd_kafka_error_is_fatal(err);
+    std::lock_guard<std::mutex> lock(ctx_.health.mu);
+    ctx_.health.brokers_unreachable =
+        unanswered ? std::string("init_transactions: ") + rd_kafka_error_name(err) : std::string();
+  };
   ErrorPtr e = Retry(
-      "init_transactions", [&] { return ctx_.kafka->InitTransactions(kCallTimeoutMs); }, false,
+      "init_transactions",
+      [&] {
+        rd_kafka_error_t* err = ctx_.kafka->InitTransactions(kCallTimeoutMs);
+        note(err);
+        return err;
+      },
+      false,
       /*attempts_after_stop=*/1);
   if (e && !rd_kafka_error_is_fatal(e.get()) && rd_kafka_error_is_retriable(e.get()) && ctx_.stop_flag &&
       ctx_.stop_flag->load()) {

@@ -142,8 +142,9 @@ struct Health {
   bool fatal = false;                       // stopped, or stopping, on a fatal error (e.g. fenced)
   std::string fatal_reason;                 // the error's message (no record content)
   std::vector<std::string> missing_topics;  // output topics the broker does not have (checked every few seconds)
-  // Not empty: no broker answered the last output-topic check (librdkafka's
-  // error, e.g. _TRANSPORT): whether the topics exist is unknown, and
+  // Not empty: no broker answered init_transactions at start
+  // ("init_transactions: _TIMED_OUT") or the last output-topic check
+  // (librdkafka's error, e.g. _TRANSPORT): whether the topics exist is unknown, and
   // missing_topics lists only those a broker said are missing.
   std::string brokers_unreachable;
   bool audit_ok = true;     // the audit trail can write (or none is configured)

@@ -1221,9 +1221,20 @@ TEST(PipelineMock, FencedOnInitProducerIdIsFatal) {
   EXPECT_TRUE(env.kafka().ReadOutputs().dst.empty()) << "a fenced producer wrote to " << kDst;
 }
 
+// Polls `pred` every 20 ms until it holds or `timeout` passes.
+template <typename Pred>
+bool WaitUntil(Pred pred, std::chrono::seconds timeout = kDeadline) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
 // SIGTERM while the brokers do not answer at start (init_transactions
 // retried): Run() ends cleanly, not with kafka_fatal, after the call under
-// way (one call timeout at most).
+// way (one call timeout at most); meanwhile readiness says broker_unreachable.
 TEST(PipelineMock, AStopWhileTheBrokersDoNotAnswerAtStartIsClean) {
   Env env;
   ASSERT_TRUE(env.ok());
@@ -1232,7 +1243,11 @@ TEST(PipelineMock, AStopWhileTheBrokersDoNotAnswerAtStartIsClean) {
     o.destination_brokers = "127.0.0.1:1";
   });
   ASSERT_TRUE(run);
-  std::this_thread::sleep_for(1500ms);
+  // Readiness names the brokers once the first call goes unanswered (it
+  // said only transactions_not_initialised and consumer_not_joined).
+  EXPECT_TRUE(WaitUntil([&] { return !run->pipeline().GetHealth().brokers_unreachable.empty(); }, 30s))
+      << "readiness did not say the brokers are unreachable";
+  EXPECT_EQ(run->pipeline().GetHealth().brokers_unreachable.rfind("init_transactions: ", 0), 0u);
   EXPECT_FALSE(run->WaitFinished(0ms)) << "Run() returned before the stop";
   const Status s = run->Stop(30s);
   EXPECT_TRUE(s.ok()) << "Run() returned " << s.error().ToString();
@@ -2171,16 +2186,6 @@ void ProduceDrift(MockKafka& kafka, int64_t first_id, int n) {
   for (int64_t id = first_id; id < first_id + n; ++id)
     kafka.SendWithHeaders(
         id, "{\"id\":" + std::to_string(id) + ",\"note_" + std::to_string(id) + "\":\"010-2222-3333\"}", {}, true);
-}
-
-template <typename Pred>
-bool WaitUntil(Pred pred, std::chrono::seconds timeout = kDeadline) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
 }
 
 void AuditSinkDownScenario(DeliveryMode mode) {
