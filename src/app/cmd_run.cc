@@ -91,6 +91,17 @@ Status Audit(const std::shared_ptr<audit::FileTrail>& trail, const audit::Event&
 
 // The exit path: fenced or fatal_exit, then stop, then the final checkpoint
 // (FileTrail::Close). Returns `code`.
+// A failure of `run` once the log format is known. Text: the one line
+// "maskproxy: <message>" every command prints. JSON: one log object (the
+// event, e.g. start_failed, admin_listen_failed, fatal_error; the error code,
+// the exit code, the message), so that a pipeline reading JSON lines sees it.
+int RunFail(const Error& e, int code, std::string_view event) {
+  if (log::GetFormat() != log::Format::kJson) return Fail(e, code);
+  log::Error(event,
+             {{"code", std::string(ErrorCodeName(e.code))}, {"exit", std::to_string(code)}, {"detail", e.message}});
+  return code;
+}
+
 int AuditExit(const std::shared_ptr<audit::FileTrail>& trail, const Error* error, const std::string& reason, int code) {
   if (!trail) return code;
   if (error != nullptr) {
@@ -150,13 +161,13 @@ int CmdRun(const std::vector<std::string>& args) {
   std::shared_ptr<audit::FileTrail> trail;
   if (!cfg->audit.file.empty()) {
     auto opened = audit::FileTrail::Open({cfg->audit.file, cfg->audit.key_file, cfg->audit.checkpoint_every});
-    if (!opened.ok()) return Fail(opened.error(), kExitUsage);
+    if (!opened.ok()) return RunFail(opened.error(), kExitUsage, "start_failed");
     trail = std::move(*opened);
     log::Info("audit_trail_opened", {{"file", cfg->audit.file}, {"seq", std::to_string(trail->last_seq())}});
   }
   // A failure after the trail is open is recorded (fatal_exit, stop) first.
   auto fail = [&trail](const Error& e, int code, const char* reason = "start_failed") {
-    int rc = Fail(e, code);
+    int rc = RunFail(e, code, reason);
     return AuditExit(trail, &e, reason, rc);
   };
   const std::string config_hash = FileSha256(cfg->path);
@@ -384,7 +395,7 @@ int CmdRun(const std::vector<std::string>& args) {
                                        {"keys", "throwaway"}});
     }
     auto server = admin::Server::Create(ao, std::move(h));
-    if (!server.ok()) return fail(server.error(), kExitUsage);
+    if (!server.ok()) return fail(server.error(), kExitUsage, "admin_listen_failed");
     admin_server = std::move(*server);
   } else {
     log::Info("admin_disabled");

@@ -461,5 +461,19 @@ hasnt run2.log kafka_fatal "no kafka_fatal after a stop during init_transactions
 [ "$(grep -c '"reason":"signal"' run-audit.log)" -ge 2 ] && ok "both stops are in the trail as signal stops" ||
   { bad "the trail lacks the signal stops"; cat run-audit.log; }
 
+# A taken admin port stops the start (exit 2); with log_format: json every
+# line on stderr is a JSON object, the failure one too (admin_listen_failed).
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(120)' >taken.port &
+holder=$!
+for i in $(seq 1 50); do [ -s taken.port ] && break; sleep 0.1; done
+sed "s|admin: { listen: \"127.0.0.1:0\" }|admin: { listen: \"127.0.0.1:$(cat taken.port)\" }\nlog_format: json|" cfg-run.yaml >cfg-taken.yaml
+rc=0; "$bin" run --config cfg-taken.yaml >taken.log 2>&1 || rc=$?
+kill "$holder" 2>/dev/null || true
+[ "$rc" = 2 ] && ok "a taken admin port stops the start with exit 2" || { bad "a taken admin port: exit $rc"; cat taken.log; }
+grep -q '"event":"admin_listen_failed"' taken.log && ok "its line is the JSON event admin_listen_failed" ||
+  { bad "no admin_listen_failed event"; cat taken.log; }
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' taken.log 2>/dev/null &&
+  ok "with log_format: json every line is a JSON object" || { bad "a line that is not JSON with log_format: json"; cat taken.log; }
+
 echo
 [ "$fails" = 0 ] && echo "cli workflow: all checks passed" || { echo "cli workflow: $fails check(s) failed"; exit 1; }
