@@ -19,7 +19,7 @@ std::string HexDigest(const crypto::Sha256Digest& d) {
 Result<std::shared_ptr<const TrailKeys>> TrailKeys::Load(const std::string& key_file) {
   if (key_file.empty()) return Error(ErrorCode::kAuditFailed, "audit: no key file (audit.key_file)");
   auto ring = crypto::Keyring::Load(key_file);
-  if (!ring.ok()) return ring.error();
+  if (!ring.ok()) return Error(ring.error().code, "audit key file (audit.key_file): " + ring.error().message);
   return FromKeyring(*ring, key_file);
 }
 
@@ -28,7 +28,11 @@ Result<std::shared_ptr<const TrailKeys>> TrailKeys::FromKeyring(const crypto::Ke
   const crypto::Key* key = ring.Find("audit");
   if (key == nullptr)
     return Error(ErrorCode::kKeyMissing,
-                 origin + ": no key 'audit' (make one: maskproxy keys generate --out " + origin + " audit)");
+                 origin + ": no key 'audit'" +
+                     (ring.Names().empty()
+                          ? std::string(" (make one: maskproxy keys generate --out ") + origin + " audit)"
+                          : std::string(" (this holds other keys: the audit key lives in a file of its own, made "
+                                        "with maskproxy keys generate --out AUDIT_KEY_FILE audit)")));
   for (const std::string& name : ring.Names())
     if (name != "audit")
       return Error(ErrorCode::kAuditFailed,

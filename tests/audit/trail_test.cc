@@ -337,6 +337,14 @@ TEST_F(TrailTest, OpenRefusesTamperedTrailsLooseModesAndMixedKeyFiles) {
   t = FileTrail::Open({(dir_ / "new.jsonl").string(), none, 10});
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code, ErrorCode::kKeyMissing);
+  // The data keyring given as the audit key file: the hint is a file of its
+  // own, not to add the audit key to this one (found by review).
+  EXPECT_NE(t.error().message.find("a file of its own"), std::string::npos) << t.error().message;
+  EXPECT_EQ(t.error().message.find("--out " + none), std::string::npos) << t.error().message;
+  // A missing key file is named as the audit key file.
+  t = FileTrail::Open({(dir_ / "new.jsonl").string(), (dir_ / "missing.yaml").string(), 10});
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().message.rfind("audit key file (audit.key_file): ", 0), 0u) << t.error().message;
 }
 
 TEST_F(TrailTest, SecondWriterIsRefused) {
