@@ -438,11 +438,18 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       CheckKeys(c, node, {"name", "from", "to", "dead_letter", "unlisted_fields", "binary", "rules"}, "route", diag);
   Route r;
   bool topics_ok = true;
+  // Each topic's own validity: a conflict between two valid ones is reported
+  // beside another one's error (all errors in one pass).
+  bool from_ok = true, to_ok = true, dead_letter_ok = true;
+  auto topic_ok = [&](std::string_view key) -> bool& {
+    return key == "from" ? from_ok : key == "to" ? to_ok : dead_letter_ok;
+  };
   for (auto [key, out] : {std::pair{"from", &r.from}, {"to", &r.to}, {"dead_letter", &r.dead_letter}}) {
     auto v = RequireString(c, node, key, "route");
     if (!v.ok()) {
       diag.Add(v.error());
       topics_ok = false;
+      topic_ok(key) = false;
       continue;
     }
     const YAML::Mark m = node[key].Mark();
@@ -456,13 +463,13 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       RE2 re(*v, o);
       if (!re.ok()) {
         diag.Add(c.At(node[key], "'from' starts with '^', so it is a pattern, but not a valid one: " + re.error()));
-        topics_ok = false;
+        topics_ok = from_ok = false;
       } else if (std::string why = SubscriptionDialectMismatch(*v); !why.empty()) {
         diag.Add(c.At(node[key],
                       "'from' is a pattern the consumer subscribes with, and librdkafka reads it as a POSIX "
                       "extended regular expression: " +
                           why));
-        topics_ok = false;
+        topics_ok = from_ok = false;
       }
       *out = *v;
       continue;
@@ -470,6 +477,7 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     if (Status s = CheckTopic(c, node[key], *v, key); !s.ok()) {
       diag.Add(s.error());
       topics_ok = false;
+      topic_ok(key) = false;
     }
     *out = *v;
   }
@@ -491,14 +499,15 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     diag.Add(c.At(node[key], msg));
     topics_ok = false;
   };
-  if (topics_ok && SourceMatches(r, r.to))
+  if (from_ok && to_ok && SourceMatches(r, r.to))
     topic_conflict("to", r.from_is_pattern() ? "'to' matches the 'from' pattern: masked data would be read again"
                                              : "'to' must differ from 'from': masked data would be read again");
-  if (topics_ok && r.from_is_pattern() && SourceMatches(r, r.dead_letter))
+  if (from_ok && dead_letter_ok && r.from_is_pattern() && SourceMatches(r, r.dead_letter))
     topic_conflict("dead_letter", "'dead_letter' matches the 'from' pattern");
-  if (topics_ok && r.dead_letter == r.to)
+  if (to_ok && dead_letter_ok && r.dead_letter == r.to)
     topic_conflict("dead_letter", "'dead_letter' must differ from 'to': raw records would reach the destination");
-  if (topics_ok && r.dead_letter == r.from) topic_conflict("dead_letter", "'dead_letter' must differ from 'from'");
+  if (from_ok && dead_letter_ok && !r.from_is_pattern() && r.dead_letter == r.from)
+    topic_conflict("dead_letter", "'dead_letter' must differ from 'from'");
   ok = ok && topics_ok;
   if (YAML::Node u = node["unlisted_fields"]) {
     if (!u.IsScalar() || (u.Scalar() != "keep" && u.Scalar() != "drop" && u.Scalar() != "scan")) {

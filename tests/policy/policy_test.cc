@@ -211,6 +211,17 @@ TEST(PolicyParse, ToEqualsFrom) {
       "    dead_letter: payments.quarantine\n"
       "    rules:\n      - { path: a, action: redact }\n";
   EXPECT_TRUE(FailsAt(y, "p.yaml:5:", {"'to' must differ from 'from'"}));
+  // Reported beside another topic's error, in the same pass (found by
+  // review: a missing dead_letter hid it).
+  std::string no_dlq =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - from: payments.raw\n"
+      "    to: payments.raw\n"  // 5
+      "    rules:\n      - { path: a, action: redact }\n";
+  auto p = Policy::Parse(no_dlq, "p.yaml", Keys());
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("missing 'dead_letter'"), std::string::npos) << p.error().message;
+  EXPECT_NE(p.error().message.find("p.yaml:5:9: 'to' must differ from 'from'"), std::string::npos) << p.error().message;
 }
 
 TEST(PolicyParse, DeadLetterEqualsToOrFrom) {
