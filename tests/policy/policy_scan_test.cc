@@ -30,6 +30,29 @@ std::string Doc(const std::string& scan, const std::string& unlisted = "scan",
          unlisted + "\n    rules: " + rules + "\n";
 }
 
+// A policy with the given `scan:` section, and what its Scanning makes of a
+// text: the protected text (the text itself when nothing was replaced) and
+// the detectors of its hits (`hits`, kept ones too).
+class ScanProbe {
+ public:
+  explicit ScanProbe(const std::string& scan) : p_(Policy::Parse(Doc(scan), "p.yaml", Keys())) {}
+  [[nodiscard]] std::string error() const { return p_.ok() ? "no scanning" : p_.error().ToString(); }
+  [[nodiscard]] bool ok() const { return p_.ok() && (*p_)->scanning() != nullptr; }
+  std::string Protect(std::string_view text) {
+    hits.clear();
+    transform::ActionContext ctx{"a.raw", &hits};
+    std::string out;
+    found = false;
+    EXPECT_TRUE((*p_)->scanning()->Protect(ctx, text, &out, &found).ok()) << text;
+    return found ? out : std::string(text);
+  }
+  std::vector<std::string_view> hits;
+  bool found = false;
+
+ private:
+  Result<std::shared_ptr<const Policy>> p_;
+};
+
 std::string ErrorOf(const std::string& yaml) {
   auto p = Policy::Parse(yaml, "p.yaml", Keys());
   EXPECT_FALSE(p.ok());
@@ -112,29 +135,19 @@ TEST(PolicyScanTest, AKeptHitStillHasTheOtherDetectorsHitsProtected) {
 // detectors' candidates are found in the whole text, with their context
 // words, and a candidate it cuts is replaced whole.
 TEST(PolicyScanTest, AKeptHitNeitherHidesContextNorCutsACandidate) {
-  auto p = Policy::Parse(Doc("scan:\n"
-                             "  detectors:\n"
-                             "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
-                             "    - { name: dob, pattern: '(?i)birthdate:? ?\\d{6}' }\n"
-                             "    - { name: refno, pattern: '\\d{4,} ref\\b[^\\n]*' }\n"
-                             "  actions:\n"
-                             "    ticket: keep\n"
-                             "    dob: keep\n"
-                             "    refno: keep\n"
-                             "    brn: keep\n"),
-                         "p.yaml", Keys());
-  ASSERT_TRUE(p.ok()) << p.error().ToString();
-  const transform::Scanning* s = (*p)->scanning();
-  ASSERT_NE(s, nullptr);
-  std::vector<std::string_view> hits;
-  transform::ActionContext ctx{"a.raw", &hits};
-  auto protect = [&](std::string_view text) {
-    hits.clear();
-    std::string out;
-    bool found = false;
-    EXPECT_TRUE(s->Protect(ctx, text, &out, &found).ok());
-    return found ? out : std::string(text);
-  };
+  ScanProbe probe(
+      "scan:\n"
+      "  detectors:\n"
+      "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
+      "    - { name: dob, pattern: '(?i)birthdate:? ?\\d{6}' }\n"
+      "    - { name: refno, pattern: '\\d{4,} ref\\b[^\\n]*' }\n"
+      "  actions:\n"
+      "    ticket: keep\n"
+      "    dob: keep\n"
+      "    refno: keep\n"
+      "    brn: keep\n");
+  ASSERT_TRUE(probe.ok()) << probe.error();
+  auto protect = [&](std::string_view text) { return probe.Protect(text); };
   // The context word before the kept hit (a rescan of the hit alone lost it).
   EXPECT_EQ(protect("신한 계좌\nT-1 110-123-456789"), "신한 계좌\nT-1 [bank_account_kr]");
   EXPECT_EQ(protect("여권번호:\nT-2 M12345678"), "여권번호:\nT-2 [passport_kr]");
@@ -153,32 +166,26 @@ TEST(PolicyScanTest, AKeptHitNeitherHidesContextNorCutsACandidate) {
 // pattern ending inside a card left its other digits as text): the hit and
 // the candidate become one placeholder, the first-listed detector's.
 TEST(PolicyScanTest, OverlapsThatWouldShowACandidateBecomeOnePlaceholder) {
-  auto p = Policy::Parse(Doc("scan:\n"
-                             "  detectors:\n"
-                             "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
-                             "    - { name: callback, pattern: '\\d{2,3}-\\d{3,4}-\\d{4} 회신[^\\n]*' }\n"
-                             "    - { name: code, pattern: '\\d{4}-\\d{4} [a-z ]+' }\n"
-                             "    - { name: order, pattern: 'ORDER [A-Z ]{10,40} \\d{4}' }\n"
-                             "    - { name: member_no, pattern: 'MB-\\d{8}' }\n"
-                             "  actions:\n"
-                             "    ticket: { action: mask, keep_first: 4, keep_last: 12 }\n"
-                             "    callback: { action: mask, keep_first: 4, keep_last: 2 }\n"
-                             "    card: { action: mask, keep_first: 6, keep_last: 4 }\n"
-                             "    phone_kr: { action: mask, keep_last: 4 }\n"
-                             "    code: { action: mask, keep_first: 4, keep_last: 2 }\n"
-                             "    order: { action: redact, mode: constant, value: '[order]' }\n"),
-                         "p.yaml", Keys());
-  ASSERT_TRUE(p.ok()) << p.error().ToString();
-  const transform::Scanning* s = (*p)->scanning();
-  ASSERT_NE(s, nullptr);
-  std::vector<std::string_view> hits;
-  transform::ActionContext ctx{"a.raw", &hits};
+  ScanProbe probe(
+      "scan:\n"
+      "  detectors:\n"
+      "    - { name: ticket, pattern: 'T-\\d+[^\\n]*' }\n"
+      "    - { name: callback, pattern: '\\d{2,3}-\\d{3,4}-\\d{4} 회신[^\\n]*' }\n"
+      "    - { name: code, pattern: '\\d{4}-\\d{4} [a-z ]+' }\n"
+      "    - { name: order, pattern: 'ORDER [A-Z ]{10,40} \\d{4}' }\n"
+      "    - { name: member_no, pattern: 'MB-\\d{8}' }\n"
+      "  actions:\n"
+      "    ticket: { action: mask, keep_first: 4, keep_last: 12 }\n"
+      "    callback: { action: mask, keep_first: 4, keep_last: 2 }\n"
+      "    card: { action: mask, keep_first: 6, keep_last: 4 }\n"
+      "    phone_kr: { action: mask, keep_last: 4 }\n"
+      "    code: { action: mask, keep_first: 4, keep_last: 2 }\n"
+      "    order: { action: redact, mode: constant, value: '[order]' }\n");
+  ASSERT_TRUE(probe.ok()) << probe.error();
+  std::vector<std::string_view>& hits = probe.hits;
   auto protect = [&](std::string_view text) {
-    hits.clear();
-    std::string out;
-    bool found = false;
-    EXPECT_TRUE(s->Protect(ctx, text, &out, &found).ok());
-    EXPECT_TRUE(found) << text;
+    const std::string out = probe.Protect(text);
+    EXPECT_TRUE(probe.found) << text;
     return out;
   };
   // Inside a custom hit that shows part of it, at its end, start or middle.
