@@ -89,8 +89,6 @@ Status Audit(const std::shared_ptr<audit::FileTrail>& trail, const audit::Event&
   return trail->Append(event);
 }
 
-// The exit path: fenced or fatal_exit, then stop, then the final checkpoint
-// (FileTrail::Close). Returns `code`.
 // A failure of `run` once the log format is known. Text: the one line
 // "maskproxy: <message>" every command prints. JSON: one log object (the
 // event, e.g. start_failed, admin_listen_failed, fatal_error; the error code,
@@ -102,6 +100,8 @@ int RunFail(const Error& e, int code, std::string_view event) {
   return code;
 }
 
+// The exit path: fenced or fatal_exit, then stop, then the final checkpoint
+// (FileTrail::Close). Returns `code`.
 int AuditExit(const std::shared_ptr<audit::FileTrail>& trail, const Error* error, const std::string& reason, int code) {
   if (!trail) return code;
   if (error != nullptr) {
