@@ -46,10 +46,10 @@ class Action {
   [[nodiscard]] virtual bool RemovesMember() const { return false; }
   // True if the output may show characters of the input or something read
   // from them (mask's kept characters, fpe's kept prefix and suffix,
-  // generalize's year or bucket). The `scan` action gives such an action a
-  // hit only after what detectors listed before its own found inside the hit
-  // is replaced by their actions (scan.h). True unless an action says
-  // otherwise (fail closed):
+  // generalize's year or bucket). In the `scan` action, another detector's
+  // candidate inside such a hit makes the hit a placeholder instead
+  // (Scanning::Conflicts, scan.h). True unless an action says otherwise
+  // (fail closed):
   // tokenize, encrypt, encrypt_deterministic and redact show nothing of it.
   [[nodiscard]] virtual bool ShowsInput() const { return true; }
   // "name:version" of the key a reversible action (encrypt,

@@ -38,6 +38,7 @@ class ScanProbe {
   explicit ScanProbe(const std::string& scan) : p_(Policy::Parse(Doc(scan), "p.yaml", Keys())) {}
   [[nodiscard]] std::string error() const { return p_.ok() ? "no scanning" : p_.error().ToString(); }
   [[nodiscard]] bool ok() const { return p_.ok() && (*p_)->scanning() != nullptr; }
+  [[nodiscard]] const transform::Scanning* scanning() const { return (*p_)->scanning(); }
   std::string Protect(std::string_view text) {
     hits.clear();
     transform::ActionContext ctx{"a.raw", &hits};
@@ -155,9 +156,17 @@ TEST(PolicyScanTest, AKeptHitNeitherHidesContextNorCutsACandidate) {
   EXPECT_EQ(protect("birthdate: 900101 1234568"), "birthdate: [rrn]");
   EXPECT_EQ(protect("900101-1234568 ref: see ticket"), "[rrn] ref: see ticket");
   EXPECT_EQ(protect("birthdate 900101 1234568 ref"), "birthdate [rrn] ref");
-  // A phone a kept business number would cover: 0109876543 passes the BRN
-  // checksum.
-  EXPECT_EQ(protect("call 010-9876-5432 now").find("9876"), std::string::npos);
+  // A text read as a number (ProtectText): "01098765432" reads as
+  // 1098765432, which passes the BRN checksum; its kept hit there made that
+  // form the output ("1098765432", the phone's digits) instead of scanning
+  // the text itself.
+  std::vector<std::string_view> hits;
+  transform::ActionContext ctx{"a.raw", &hits};
+  std::string out;
+  bool found = false;
+  ASSERT_TRUE(transform::ProtectText(*probe.scanning(), ctx, "01098765432", &out, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(out.find("9876"), std::string::npos) << out;
 }
 
 // A hit whose action shows part of it (found by review: a ticket masked
