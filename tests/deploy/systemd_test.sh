@@ -25,13 +25,16 @@ out="$(systemd-analyze verify "$work/maskproxy.service" 2>&1 || true)"
 [[ -z "$out" ]] || fail "systemd-analyze verify is not silent:
 $out"
 
-# Its flags are the binary's.
+# Its flags are the binary's. (The help is read whole first: under pipefail,
+# `help | grep -q` fails when grep exits early and the writer gets SIGPIPE.)
+help="$("$bin" run --help 2>&1 || true)"
 for flag in $(sed -n 's/^ExecStart=[^ ]* run //p' "$unit" | grep -o -- '--[a-z-]*'); do
-  "$bin" run --help 2>&1 | grep -q -- "$flag" || fail "ExecStart's $flag is not a flag of 'maskproxy run'"
+  grep -q -- "$flag" <<<"$help" || fail "ExecStart's $flag is not a flag of 'maskproxy run'"
 done
 
 # What the README's config writes lies in a directory the unit makes writable.
-audit_dir="$(sed -n '/^audit:/,/^[a-z]/s/^  file: *\(\/[^ ]*\)\/[^/ ]*$/\1/p' "$root/README.md" | head -n1)"
+audit_dirs="$(sed -n '/^audit:/,/^[a-z]/s/^  file: *\(\/[^ ]*\)\/[^/ ]*$/\1/p' "$root/README.md")"
+audit_dir="${audit_dirs%%$'\n'*}"
 [[ -n "$audit_dir" ]] || fail "no audit trail path found in README.md's config"
 case "$audit_dir" in
   /var/log/*) grep -q "^LogsDirectory=${audit_dir#/var/log/}\$" "$unit" || fail "$audit_dir is not the unit's LogsDirectory" ;;
