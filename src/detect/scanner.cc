@@ -195,6 +195,34 @@ inline bool WeakPhone(Validator v, std::string_view t, size_t b) {
   return !s.starts_with("01");
 }
 
+// Detectors whose hits are numbers that a validator accepts: one that
+// passes by chance (a Luhn check passes one run of digits in ten) may begin
+// inside a neighbour, a phone before a card ("010 9876 5432 4539 1488 0343
+// 6467": a false card from 010 to 1488). Their candidates are looked for at
+// every begin, inside their own previous candidates too, so the real one is
+// among them and the overlap resolution sees both. Their matches are short
+// (a few dozen bytes), so that costs a bounded amount per begin. Other
+// detectors (e-mail, IP addresses, a policy's patterns without a number
+// validator) resume after a hit.
+inline bool OverlapsItself(Validator v) {
+  switch (v) {
+    case Validator::kLuhn:
+    case Validator::kRrnDate:
+    case Validator::kRrn:
+    case Validator::kFrn:
+    case Validator::kBrnChecksum:
+    case Validator::kPhoneKr:
+    case Validator::kCard:
+    case Validator::kDriverLicenseKr:
+    case Validator::kBankAccountKr: return true;
+    case Validator::kNone:
+    case Validator::kEmail:
+    case Validator::kIpv4:
+    case Validator::kIpv6: return false;
+  }
+  return false;
+}
+
 // Whether a pattern can match the empty string: at the start or end of a
 // text, or between characters ('\b', '^', '(?:)'), tried on a few texts.
 bool MatchesEmpty(const RE2& re) {
@@ -425,9 +453,10 @@ size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, 
 
 // Every hit of detector `id` that starts in t[from, to), with an unanchored
 // RE2 search on t[from, to) and t as the context. A hit ends the search at its
-// end; a preferred match that fails the checks gives way to the longest
-// shorter match at the same begin that passes them, and then to matches
-// starting at the next character.
+// end (unless the detector OverlapsItself: then at its begin); a preferred
+// match that fails the checks gives way to the longest shorter match at the
+// same begin that passes them, and then to matches starting at the next
+// character.
 void ScanRange(const Detector& d, size_t id, const NormalizedText& norm, size_t from, size_t to,
                std::vector<Candidate>* cands) {
   const std::string_view t = norm.text();
@@ -441,8 +470,10 @@ void ScanRange(const Detector& d, size_t id, const NormalizedText& norm, size_t 
       const size_t hit_end = HitAt(d, norm, t, b, e, &confidence);
       if (hit_end != 0) {
         cands->push_back({b, hit_end, id, confidence});
-        pos = hit_end;
-        continue;
+        if (!OverlapsItself(d.validator)) {
+          pos = hit_end;
+          continue;
+        }
       }
     }
     // Not a hit: look again from the next character (a later candidate may
@@ -1096,9 +1127,10 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     // Every begin in those windows, in order: the combined automaton says
     // which detectors have a match there that can be a hit (StartOk, a match
     // ending where EndOk holds); RE2, anchored there, gives the match each
-    // one prefers. A detector skips begins inside its previous hit. The
-    // match RE2 prefers at a begin does not depend on where a search
-    // started, so this finds what an unanchored search over the window does.
+    // one prefers. A detector skips begins inside its previous hit unless it
+    // OverlapsItself. The match RE2 prefers at a begin does not depend on
+    // where a search started, so this finds what an unanchored search over
+    // the window does.
     if (!sc.windows.empty()) {
       // Only resume needs zeros (and only for the combined detectors there
       // are): MatchesAt sets ends_by for its mask and end_at for what it finds.
@@ -1174,7 +1206,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
             }
             if (hit_end != 0) {
               cands.push_back({b, hit_end, id, confidence});
-              resume[k] = hit_end;
+              if (!OverlapsItself(d.validator)) resume[k] = hit_end;
             }
           }
         }

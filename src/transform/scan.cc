@@ -73,9 +73,12 @@ void Scanning::Conflicts(const std::vector<detect::Span>& hits, const std::vecto
     while (k < hits.size() && hits[k].begin < l.end) ++k;
     const size_t rank = Rank(l.detector);
     if (k == w + 1 && hits[w].begin <= l.begin && l.end <= hits[w].end) {
-      // Inside one hit: no conflict when the hit's action shows nothing of
-      // it, or when the hit is a built-in's and the candidate a detector's
-      // listed after it (a card's digits near 계좌 are the card's).
+      // Inside one hit: no conflict when it is the same detector's (a
+      // number that overlaps itself: the hit is that value), when the hit's
+      // action shows nothing of it, or when the hit is a built-in's and the
+      // candidate a detector's listed after it (a card's digits near 계좌
+      // are the card's).
+      if (l.detector == hits[w].detector) continue;
       const size_t hit_rank = Rank(hits[w].detector);
       const DetectorAction* da = hit_rank < actions_.size() ? &actions_[hit_rank] : nullptr;
       if (da && da->action && !da->action->ShowsInput()) continue;

@@ -776,4 +776,27 @@ TEST(ScannerDefaultsTest, HyphenOrDotAfterADigitDoesNotHideAStrongNumber) {
   EXPECT_EQ(spans.size(), 1000u);
 }
 
+// A number that passes its validator by chance may begin inside a
+// neighbour: "9876 5432 4539 1488" (a phone's last groups and a card's
+// first) passes Luhn. A detector resumed after its own candidate, so the real
+// card behind that one was never looked for: the false card won the overlap
+// and "0343 6467" stayed in the clear.
+TEST(ScannerDefaultsTest, AChanceNumberDoesNotHideTheRealOneItOverlaps) {
+  for (const std::string text : {"010 9876 5432 4539 1488 0343 6467", "010-9876-5432-4539-1488-0343-6467"}) {
+    const std::string phone = text.substr(0, 13);
+    const std::string card = text.substr(14);
+    EXPECT_EQ(Scan(text), (Hits{{"phone_kr", phone}, {"card", card}})) << text;
+    ExpectSameAsReference(DefaultScanner(), text);
+  }
+  std::vector<Span> spans;
+  Beside beside;
+  ASSERT_TRUE(DefaultScanner().Scan("010 9876 5432 4539 1488 0343 6467", &spans, &beside).ok());
+  bool false_card_lost = false;
+  for (const Span& l : beside.lost) false_card_lost |= l.detector == "card" && l.begin < 13 && l.end > 14;
+  EXPECT_TRUE(false_card_lost) << "the overlap resolution saw both cards";
+  // A detector's candidates inside its own hit are not hits: one card, one phone.
+  EXPECT_EQ(Scan("+82 10 9876 5432"), One("phone_kr", "+82 10 9876 5432"));
+  EXPECT_EQ(Scan("4539 1488 0343 6467"), One("card", "4539 1488 0343 6467"));
+}
+
 }  // namespace maskproxy::detect
