@@ -37,11 +37,11 @@ namespace maskproxy::admin {
 
 // One unmet readiness condition. `name` is a stable code:
 // consumer_not_joined, transactions_not_initialised, broker_unreachable,
-// output_topic_missing (with `topics`), fatal (with `detail`, e.g. fenced), policies_not_loaded,
-// reload_failed, ...
+// output_topic_missing and source_topic_missing (with `topics`), fatal (with `detail`, e.g. fenced),
+// policies_not_loaded, reload_failed, ...
 struct Unmet {
   std::string name;
-  std::vector<std::string> topics;  // for output_topic_missing
+  std::vector<std::string> topics;  // for output_topic_missing, source_topic_missing
   std::string detail;               // optional, safe text (an error message, never a value)
 };
 

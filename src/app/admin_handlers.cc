@@ -98,6 +98,7 @@ admin::ReadyReport ReadyFromHealth(const pipeline::Health& health, bool policies
   if (!health.brokers_unreachable.empty())
     rep.unmet.push_back({"broker_unreachable", {}, "no broker answered (" + health.brokers_unreachable + ")"});
   if (!health.missing_topics.empty()) rep.unmet.push_back({"output_topic_missing", health.missing_topics, ""});
+  if (!health.missing_sources.empty()) rep.unmet.push_back({"source_topic_missing", health.missing_sources, ""});
   if (!health.audit_ok) rep.unmet.push_back({"audit_sink_down", {}, health.audit_error});
   return rep;
 }

@@ -18,7 +18,8 @@ namespace maskproxy::app {
 // Every unmet condition, by its stable name: consumer_not_joined,
 // transactions_not_initialised, fenced or fatal (with the reason),
 // broker_unreachable (no broker answered the output-topic check, with the
-// error), output_topic_missing (with the topics), policies_not_loaded.
+// error), output_topic_missing and source_topic_missing (with the topics),
+// policies_not_loaded.
 [[nodiscard]] admin::ReadyReport ReadyFromHealth(const pipeline::Health& health, bool policies_loaded);
 
 // The effective configuration and policies as JSON: brokers, group,

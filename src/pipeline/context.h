@@ -49,8 +49,9 @@ struct Backoff {
 struct HealthState {
   std::atomic<bool> joined{false};
   std::atomic<bool> transactions_ready{false};
-  std::mutex mu;  // guards the three below
+  std::mutex mu;  // guards the four below
   std::vector<std::string> missing_topics;
+  std::vector<std::string> missing_sources;
   std::string brokers_unreachable;  // the unanswered request's error: init_transactions' at start, then the
                                     // output-topic check's ("": answered)
   std::string stopped_on;           // the error Run() returned, if any

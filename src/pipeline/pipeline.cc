@@ -827,7 +827,8 @@ struct Pipeline::Impl {
     std::set<std::string> added_outputs;
     for (const auto& t : new_outputs)
       if (!old_outputs.count(t)) added_outputs.insert(t);
-    SetWatchedTopics(new_outputs);
+    SetWatchedTopics(new_outputs, NamedSources());
+    CheckNewSources(old_sources);
     if (!added_outputs.empty()) {
       (void)CheckOutputTopics(added_outputs, /*log_errors=*/true, 10000);
       ctx.size_limits.ReadTopicLimits(opt, added_outputs, &Impl::OnLog);
@@ -954,18 +955,86 @@ struct Pipeline::Impl {
       log::Info("output_topics_available");
   }
 
-  // The output-topic watch for readiness: every 5 s, off the record path.
-  // It checks `watched` (guarded by watch_mu), not the engine: whoever
-  // changes the engine calls SetWatchedTopics(OutputTopics()).
+  // The engine's named source topics (a pattern, "^...", matches whatever
+  // exists: nothing to check).
+  std::set<std::string> NamedSources() const {
+    std::set<std::string> named;
+    for (auto& t : engine->SourceTopics())
+      if (!t.starts_with('^')) named.insert(std::move(t));
+    return named;
+  }
+
+  // Which of the source topics the source cluster says it does not have
+  // (or will not serve: its error for the topic), asked through the
+  // consumer. A request no broker answered changes nothing (`*answered`
+  // false): the consumer's own state says the rest (consumer_not_joined).
+  // At start and for a topic a swap adds (`log_errors`) each is logged.
+  std::vector<std::string> CheckSourceTopics(const std::set<std::string>& topics, bool log_errors, int timeout_ms,
+                                             bool* answered) const {
+    std::vector<std::string> missing;
+    *answered = true;
+    for (const auto& t : topics) {
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(ctx.consumer, t.c_str(), nullptr);
+      const rd_kafka_metadata_t* md = nullptr;
+      const rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, timeout_ms);
+      if (err) {
+        *answered = false;
+      } else if (md->topic_cnt == 1 && md->topics[0].err) {
+        if (log_errors)
+          log::Error("source_topic_unavailable",
+                     {{"topic", t},
+                      {"error", rd_kafka_err2name(md->topics[0].err)},
+                      {"detail", "nothing of its route is consumed until the topic exists and can be read"}});
+        missing.push_back(t);
+      }
+      if (md) rd_kafka_metadata_destroy(md);
+      rd_kafka_topic_destroy(rkt);
+      if (err) break;  // the others would wait their timeout too
+    }
+    return missing;
+  }
+  void SetSourceHealth(std::vector<std::string> missing) {
+    const bool none = missing.empty();
+    bool was_missing;
+    {
+      std::lock_guard<std::mutex> lock(ctx.health.mu);
+      was_missing = !ctx.health.missing_sources.empty();
+      ctx.health.missing_sources = std::move(missing);
+    }
+    if (was_missing && none) log::Info("source_topics_available");
+  }
+  // After a swap: the source topics it added are checked (and logged) now;
+  // the readiness list follows the new sources.
+  void CheckNewSources(const std::vector<std::string>& old_sources) {
+    std::set<std::string> added;
+    for (const auto& t : NamedSources())
+      if (std::find(old_sources.begin(), old_sources.end(), t) == old_sources.end()) added.insert(t);
+    bool answered = true;
+    std::vector<std::string> missing = CheckSourceTopics(added, true, 10000, &answered);
+    const std::set<std::string> now = NamedSources();
+    {
+      std::lock_guard<std::mutex> lock(ctx.health.mu);
+      for (const auto& t : ctx.health.missing_sources)  // those still routed
+        if (now.count(t) && std::find(missing.begin(), missing.end(), t) == missing.end()) missing.push_back(t);
+    }
+    std::sort(missing.begin(), missing.end());
+    SetSourceHealth(std::move(missing));
+  }
+
+  // The topic watch for readiness: every 5 s, off the record path. It
+  // checks `watched` and `watched_sources` (guarded by watch_mu), not the
+  // engine: whoever changes the engine calls SetWatchedTopics.
   std::mutex watch_mu;
   std::condition_variable watch_cv;
   bool watch_stop = false;
   std::set<std::string> watched;
+  std::set<std::string> watched_sources;
   std::thread watch;
 
-  void SetWatchedTopics(std::set<std::string> topics) {
+  void SetWatchedTopics(std::set<std::string> outputs, std::set<std::string> sources) {
     std::lock_guard<std::mutex> lock(watch_mu);
-    watched = std::move(topics);
+    watched = std::move(outputs);
+    watched_sources = std::move(sources);
   }
 
   void StartTopicWatch() {
@@ -973,8 +1042,12 @@ struct Pipeline::Impl {
       std::unique_lock<std::mutex> lock(watch_mu);
       while (!watch_cv.wait_for(lock, std::chrono::seconds(5), [this] { return watch_stop; })) {
         std::set<std::string> topics = watched;
+        std::set<std::string> sources = watched_sources;
         lock.unlock();
         SetTopicHealth(CheckOutputTopics(topics, false, 5000));
+        bool answered = true;
+        std::vector<std::string> missing = CheckSourceTopics(sources, false, 5000, &answered);
+        if (answered) SetSourceHealth(std::move(missing));
         lock.lock();
       }
     });
@@ -992,8 +1065,18 @@ struct Pipeline::Impl {
   Status Start() {
     if (Status s = delivery->Start(); !s.ok()) return s;
     ctx.health.transactions_ready.store(true);
-    SetWatchedTopics(OutputTopics());
-    SetTopicHealth(CheckOutputTopics(OutputTopics(), true, 10000));
+    SetWatchedTopics(OutputTopics(), NamedSources());
+    const auto output_problems = CheckOutputTopics(OutputTopics(), true, 10000);
+    SetTopicHealth(output_problems);
+    // The sources too, unless no broker answered that check (asking would
+    // only wait again; the watch asks in 5 s).
+    bool unanswered = false;
+    for (const auto& [t, p] : output_problems) unanswered = unanswered || p.unanswered;
+    if (!unanswered) {
+      bool answered = true;
+      std::vector<std::string> missing_sources = CheckSourceTopics(NamedSources(), true, 10000, &answered);
+      if (answered) SetSourceHealth(std::move(missing_sources));
+    }
     ctx.size_limits.ReadTopicLimits(opt, OutputTopics(), &Impl::OnLog);
     return Subscribe();
   }
@@ -1028,6 +1111,7 @@ struct Pipeline::Impl {
     {
       std::lock_guard<std::mutex> lock(ctx.health.mu);
       h.missing_topics = ctx.health.missing_topics;
+      h.missing_sources = ctx.health.missing_sources;
       h.brokers_unreachable = ctx.health.brokers_unreachable;
       if (!ctx.health.stopped_on.empty()) {
         h.fatal = true;

@@ -142,6 +142,11 @@ struct Health {
   bool fatal = false;                       // stopped, or stopping, on a fatal error (e.g. fenced)
   std::string fatal_reason;                 // the error's message (no record content)
   std::vector<std::string> missing_topics;  // output topics the broker does not have (checked every few seconds)
+  // Source topics (named ones; a pattern matches what exists) the source
+  // cluster says it does not have, or will not serve: nothing of their
+  // route is consumed until they exist. Checked with the output topics; an
+  // unanswered check leaves the list as it was.
+  std::vector<std::string> missing_sources;
   // Not empty: no broker answered init_transactions at start
   // ("init_transactions: _TIMED_OUT") or the last output-topic check
   // (librdkafka's error, e.g. _TRANSPORT): whether the topics exist is unknown, and

@@ -36,6 +36,20 @@ TEST(AdminReadiness, NamesEveryUnmetCondition) {
   EXPECT_NE(admin::ReadyJson(r).find("\"topics\":[\"analytics.payments\",\"payments.quarantine\"]"), std::string::npos);
 }
 
+// A source topic that does not exist is named: without it the route
+// consumes nothing, and the consumer may well have joined for the others.
+TEST(AdminReadiness, NamesAMissingSourceTopic) {
+  pipeline::Health h;
+  h.joined_group = true;
+  h.transactions_ready = true;
+  h.missing_sources = {"payments.raw"};
+  admin::ReadyReport r = ReadyFromHealth(h, true);
+  EXPECT_EQ(Names(r), (std::vector<std::string>{"source_topic_missing"}));
+  EXPECT_NE(admin::ReadyJson(r).find("{\"condition\":\"source_topic_missing\",\"topics\":[\"payments.raw\"]}"),
+            std::string::npos)
+      << admin::ReadyJson(r);
+}
+
 // Brokers that do not answer are named as such, not as missing topics
 // (whose advice is to create them).
 TEST(AdminReadiness, UnreachableBrokersAreNotMissingTopics) {

@@ -5,6 +5,7 @@
 #     material: none of the keyring's base64 secrets), /reload, /loglevel;
 #   - readiness 503 naming the missing destination topic while it is missing,
 #     200 once it is created (kafka.sh create-topic), and records flow then;
+#     the same for a source topic a reload names before it exists;
 #   - POST only for mutations (GET /reload is 405 with Allow: POST), wrong
 #     methods 405, unknown paths 404;
 #   - the log level changed at run time (POST /loglevel) shows in the log;
@@ -166,6 +167,30 @@ expect 200 '"status":"ready"' "GET /readyz after a reload naming a missing topic
 cp "$WORK/policy.good" "$WORK/policy.yaml"
 http POST /reload
 [[ "$CODE" == 200 ]] || fail "POST /reload (policy restored): status $CODE: $BODY"
+# A route reading a source topic the broker does not have: the reload is
+# taken (the route waits for its topic), readiness names the topic
+# (source_topic_missing) and the log says why; 200 once it is created.
+policy_retarget "$ROOT/policies/payments.yaml" "$SRC.late"
+http POST /reload
+[[ "$CODE" == 200 ]] || fail "POST /reload (source topic missing): status $CODE: $BODY"
+missing_source='{"condition":"source_topic_missing","topics":["'"$SRC.late"'"]}'
+deadline=$((SECONDS + 30))  # the new policy applies at the next transaction boundary
+until http GET /readyz && [[ "$CODE" == 503 && "$BODY" == *"$missing_source"* ]]; do
+  (( SECONDS < deadline )) || fail "readyz never named the missing source $SRC.late: $CODE $BODY"
+  sleep 0.5
+done
+grep -q '"event":"source_topic_unavailable","topic":"'"$SRC.late"'"' "$LOG" || fail "no source_topic_unavailable line"
+log "readyz 503 while the source $SRC.late is missing: $BODY"
+topic_create "$SRC.late" 1
+deadline=$((SECONDS + 60))
+until http GET /readyz && [[ "$CODE" == 200 ]]; do
+  (( SECONDS < deadline )) || fail "readyz not 200 within 60s of creating $SRC.late: $CODE $BODY"
+  sleep 0.5
+done
+grep -q '"event":"source_topics_available"' "$LOG" || fail "no source_topics_available line"
+cp "$WORK/policy.good" "$WORK/policy.yaml"
+http POST /reload
+[[ "$CODE" == 200 ]] || fail "POST /reload (source restored): status $CODE: $BODY"
 
 # The log level at run time.
 http GET /loglevel
