@@ -581,7 +581,7 @@ Result<Config> Config::Parse(const std::string& yaml, const std::string& origin,
   try {
     root = yamldoc::LoadOne(yaml, &second);
   } catch (const YAML::ParserException& e) {
-    return c.At(e.mark, "invalid YAML: " + e.msg);
+    return c.At(e.mark, yamldoc::ParseErrorMessage(e, yaml));
   }
   if (second) return c.At(*second, yamldoc::kSecondDocument);
   if (!root.IsMap())

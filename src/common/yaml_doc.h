@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace maskproxy::yamldoc {
 
@@ -74,5 +75,24 @@ inline YAML::Node LoadOne(const std::string& text, std::optional<YAML::Mark>* se
 
 inline constexpr const char* kSecondDocument =
     "a second YAML document: a file holds exactly one (nothing after '---' or '...' would be read)";
+
+// "invalid YAML: " and the parser's message (which never echoes the
+// document's content), with a hint when the line it points at is indented
+// with a tab: yaml-cpp then says "illegal block entry" or "illegal tab when
+// looking for indentation", which does not tell a person what to change.
+inline std::string ParseErrorMessage(const YAML::ParserException& e, std::string_view text) {
+  std::string msg = "invalid YAML: " + e.msg;
+  if (e.mark.line < 0) return msg;
+  size_t at = 0;
+  for (int line = 0; line < e.mark.line && at != std::string_view::npos; ++line) {
+    at = text.find('\n', at);
+    if (at != std::string_view::npos) ++at;
+  }
+  if (at == std::string_view::npos) return msg;
+  for (size_t k = at; k < text.size() && (text[k] == ' ' || text[k] == '\t'); ++k) {
+    if (text[k] == '\t') return msg + " (this line is indented with a tab: YAML indents with spaces only)";
+  }
+  return msg;
+}
 
 }  // namespace maskproxy::yamldoc

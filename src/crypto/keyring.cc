@@ -200,7 +200,7 @@ Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& ori
   } catch (const YAML::ParserException& e) {
     // e.msg is the parser's description; it does not echo document content.
     return Error(ErrorCode::kKeyringInvalid,
-                 text::Located(origin, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg));
+                 text::Located(origin, e.mark.line + 1, e.mark.column + 1, yamldoc::ParseErrorMessage(e, yaml)));
   }
   if (second)
     return Error(ErrorCode::kKeyringInvalid,

@@ -76,7 +76,7 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
   try {
     root = yamldoc::LoadOne(std::string(yaml), &second);
   } catch (const YAML::ParserException& e) {
-    return c.At(e.mark, "invalid YAML: " + e.msg);
+    return c.At(e.mark, yamldoc::ParseErrorMessage(e, yaml));
   }
   if (second) return c.At(*second, yamldoc::kSecondDocument);
   if (!root.IsMap()) {

@@ -303,6 +303,7 @@ TEST(ConfigParse, NonMappingSections) {
 
 TEST(ConfigParse, InvalidYaml) {
   EXPECT_TRUE(Fails("source:\n  brokers: b: c\n", {"c.yaml:2:", "invalid YAML"}));
+  EXPECT_TRUE(Fails("source:\n\tbrokers: b\n", {"c.yaml:2:", "indented with a tab"}));
 }
 
 TEST(ConfigParse, DuplicateKey) {

@@ -389,6 +389,17 @@ TEST(PolicyParse, InvalidYamlSyntax) {
   EXPECT_TRUE(FailsAt("", "p.yaml", {}));
 }
 
+// A line indented with a tab made yaml-cpp say "illegal block entry": the
+// message now says what to change. Spaces-only indentation gets no hint.
+TEST(PolicyParse, ATabIndentIsNamed) {
+  const std::string hint = "indented with a tab: YAML indents with spaces only";
+  EXPECT_TRUE(FailsAt("policy: p\nversion: 1\nroutes:\n\t- name: a\n", "p.yaml:4:", {"invalid YAML", hint}));
+  EXPECT_TRUE(FailsAt("policy: p\nversion: 1\nroutes:\n  - name: a\n \tfrom: b\n", "p.yaml:5:", {hint}));
+  auto r = Parse("policy: p\nversion: 1\nroutes:\n  - from: payments.raw\n    to: a: b\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.find("tab"), std::string::npos) << r.error().message;
+}
+
 // A route name (or any text) with bytes that are not UTF-8 is refused at
 // the byte; UTF-8 (Hangul, a BOM) is fine.
 TEST(PolicyParse, BytesThatAreNotUtf8AreRefusedWhereTheyAre) {
