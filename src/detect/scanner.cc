@@ -223,6 +223,18 @@ inline bool OverlapsItself(Validator v) {
   return false;
 }
 
+// Text where every begin is a candidate ("6 2 6 2 6 …", a card at each
+// digit) would keep a candidate per two bytes: a detector tries begins
+// inside its own candidates only while it has found at most one candidate
+// per kSelfOverlapBytes bytes so far (plus a start allowance), then resumes
+// after its hits as other detectors do. Digit groups people write (a card's
+// four digits and a separator, a phone's three or four) stay well under it.
+constexpr size_t kSelfOverlapBytes = 8;
+constexpr size_t kSelfOverlapAllowance = 16;
+inline bool MayOverlapItself(Validator v, size_t candidates_so_far, size_t begin) {
+  return OverlapsItself(v) && candidates_so_far <= begin / kSelfOverlapBytes + kSelfOverlapAllowance;
+}
+
 // Whether a pattern can match the empty string: at the start or end of a
 // text, or between characters ('\b', '^', '(?:)'), tried on a few texts.
 bool MatchesEmpty(const RE2& re) {
@@ -453,7 +465,7 @@ size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, 
 
 // Every hit of detector `id` that starts in t[from, to), with an unanchored
 // RE2 search on t[from, to) and t as the context. A hit ends the search at its
-// end (unless the detector OverlapsItself: then at its begin); a preferred
+// end (unless the detector MayOverlapItself: then at its begin); a preferred
 // match that fails the checks gives way to the longest shorter match at the
 // same begin that passes them, and then to matches starting at the next
 // character.
@@ -462,6 +474,7 @@ void ScanRange(const Detector& d, size_t id, const NormalizedText& norm, size_t 
   const std::string_view t = norm.text();
   re2::StringPiece m;
   size_t pos = from;
+  size_t found = 0;
   while (pos < to && d.re->Match(t, pos, to, RE2::UNANCHORED, &m, 1)) {
     const size_t b = static_cast<size_t>(m.data() - t.data());
     const size_t e = b + m.size();
@@ -470,7 +483,7 @@ void ScanRange(const Detector& d, size_t id, const NormalizedText& norm, size_t 
       const size_t hit_end = HitAt(d, norm, t, b, e, &confidence);
       if (hit_end != 0) {
         cands->push_back({b, hit_end, id, confidence});
-        if (!OverlapsItself(d.validator)) {
+        if (!MayOverlapItself(d.validator, ++found, b)) {
           pos = hit_end;
           continue;
         }
@@ -1128,16 +1141,18 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     // which detectors have a match there that can be a hit (StartOk, a match
     // ending where EndOk holds); RE2, anchored there, gives the match each
     // one prefers. A detector skips begins inside its previous hit unless it
-    // OverlapsItself. The match RE2 prefers at a begin does not depend on
+    // MayOverlapItself. The match RE2 prefers at a begin does not depend on
     // where a search started, so this finds what an unanchored search over
     // the window does.
     if (!sc.windows.empty()) {
-      // Only resume needs zeros (and only for the combined detectors there
-      // are): MatchesAt sets ends_by for its mask and end_at for what it finds.
+      // Only resume and found_by need zeros (and only for the combined detectors
+      // there are): MatchesAt sets ends_by for its mask and end_at for what it finds.
       std::array<size_t, 64> resume;
+      std::array<size_t, 64> found_by;  // candidates so far (MayOverlapItself)
       std::array<uint32_t, 64> end_at;
       std::array<uint64_t, 128> ends_by;
       std::fill_n(resume.begin(), combined.detector.size(), size_t{0});
+      std::fill_n(found_by.begin(), combined.detector.size(), size_t{0});
       sc.automaton.resize(2 * combined.words);
       re2::StringPiece m;
       // The windows in order, overlaps merged; each begin once.
@@ -1206,7 +1221,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
             }
             if (hit_end != 0) {
               cands.push_back({b, hit_end, id, confidence});
-              if (!OverlapsItself(d.validator)) resume[k] = hit_end;
+              if (!MayOverlapItself(d.validator, ++found_by[k], b)) resume[k] = hit_end;
             }
           }
         }

@@ -63,8 +63,22 @@ size_t Scanning::Rank(std::string_view detector) const {
   return da ? static_cast<size_t>(da - actions_.data()) : actions_.size();
 }
 
-void Scanning::Conflicts(const std::vector<detect::Span>& hits, const std::vector<detect::Span>& lost,
-                         std::vector<detect::Span>* out) const {
+namespace {
+
+// Whether t[from, to) holds only what separates digit groups (blanks and
+// ASCII punctuation): nothing of a value lies between two hits there.
+bool OnlySeparators(std::string_view t, size_t from, size_t to) {
+  for (size_t i = from; i < to && i < t.size(); ++i) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Scanning::Conflicts(std::string_view text, const std::vector<detect::Span>& hits,
+                         const std::vector<detect::Span>& lost, std::vector<detect::Span>* out) const {
   out->clear();
   size_t w = 0;
   for (const detect::Span& l : lost) {  // sorted by begin; the hits' ends are sorted too
@@ -72,18 +86,30 @@ void Scanning::Conflicts(const std::vector<detect::Span>& hits, const std::vecto
     size_t k = w;
     while (k < hits.size() && hits[k].begin < l.end) ++k;
     const size_t rank = Rank(l.detector);
-    if (k == w + 1 && hits[w].begin <= l.begin && l.end <= hits[w].end) {
-      // Inside one hit: no conflict when it is the same detector's (a
-      // number that overlaps itself: the hit is that value), when the hit's
-      // action shows nothing of it, or when the hit is a built-in's and the
-      // candidate a detector's listed after it (a card's digits near 계좌
-      // are the card's).
-      if (l.detector == hits[w].detector) continue;
+    // Covered: every byte of the candidate is in one of the hits it
+    // overlaps, or a separator between two of them.
+    bool covered = k > w && hits[w].begin <= l.begin && l.end <= hits[k - 1].end;
+    bool own = true;     // the hits are all of the candidate's detector
+    bool shows = false;  // some hit's action shows part of its input
+    for (size_t j = w; j < k; ++j) {
+      if (j > w) covered = covered && OnlySeparators(text, hits[j - 1].end, hits[j].begin);
+      own = own && hits[j].detector == l.detector;
+      const DetectorAction* da = Find(hits[j].detector);
+      shows = shows || !da || !da->action || da->action->ShowsInput();
+    }
+    if (covered && !shows) continue;  // nothing of it is shown
+    if (k == w + 1 && covered) {
+      // Inside one hit of its own detector (a number inside a longer one:
+      // the hit is that value), or of a built-in listed before it (a card's
+      // digits near 계좌 are the card's).
+      if (own) continue;
       const size_t hit_rank = Rank(hits[w].detector);
-      const DetectorAction* da = hit_rank < actions_.size() ? &actions_[hit_rank] : nullptr;
-      if (da && da->action && !da->action->ShowsInput()) continue;
       if (hit_rank < builtin_.size() && builtin_[hit_rank] != 0 && rank > hit_rank) continue;
     }
+    // Otherwise it is shown in part: across two hits that show part of
+    // their input, a reading of the text the hits do not take (two cards
+    // side by side and a third, Luhn-valid by chance, across them; or a
+    // card between two such runs) would be shown. One placeholder.
     detect::Span c{l.begin, l.end, l.detector, l.confidence};
     for (size_t j = w; j < k; ++j) {
       c.begin = std::min(c.begin, hits[j].begin);
@@ -136,7 +162,7 @@ Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::s
   if (ctx.scan_hits)
     for (const detect::Span& a : beside.aside) ctx.scan_hits->push_back(a.detector);
   if (spans.empty()) return Status::Ok();  // nothing, or only kept hits: the text as it is
-  Conflicts(spans, beside.lost, &conflicts);
+  Conflicts(text, spans, beside.lost, &conflicts);
   std::string result;
   result.reserve(text.size() + 32 * spans.size());
   size_t pos = 0;

@@ -79,11 +79,14 @@ class Scanning {
   [[nodiscard]] size_t Rank(std::string_view detector) const;
   // The stretches where the candidates that lost the overlap (`lost`) would
   // be shown or left as text: a candidate reaching past the hits it
-  // overlaps, or inside a hit whose action shows part of it, unless that hit
-  // is a built-in's and the candidate's detector is listed after it. Each
-  // stretch is the candidate and the hits it overlaps, merged where they
-  // meet, under the first-listed detector among them; sorted by begin.
-  void Conflicts(const std::vector<detect::Span>& hits, const std::vector<detect::Span>& lost,
+  // overlaps (or over text between them other than separators), or covered
+  // by hits one of whose actions shows part of its input. Not a conflict: a
+  // candidate covered by hits whose actions show nothing, one inside a hit
+  // of its own detector, or inside a built-in's hit when its detector is
+  // listed after it. Each stretch is the candidate and the hits it
+  // overlaps, merged where they meet, under the first-listed detector among
+  // them; sorted by begin. `text` is what the spans index.
+  void Conflicts(std::string_view text, const std::vector<detect::Span>& hits, const std::vector<detect::Span>& lost,
                  std::vector<detect::Span>* out) const;
   // Appends the detector's action's output for `hit` (normalized) as text.
   [[nodiscard]] Status Replace(const DetectorAction& da, const ActionContext& ctx, std::string_view hit,

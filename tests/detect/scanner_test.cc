@@ -799,4 +799,20 @@ TEST(ScannerDefaultsTest, AChanceNumberDoesNotHideTheRealOneItOverlaps) {
   EXPECT_EQ(Scan("4539 1488 0343 6467"), One("card", "4539 1488 0343 6467"));
 }
 
+// Where every begin starts a candidate ("6 2 6 2 …": a Luhn-valid card at
+// every other digit), trying begins inside a detector's own candidates is
+// bounded: at most about one candidate per 8 bytes, then it resumes after
+// its hits (a candidate per two bytes kept ~100 bytes of candidates per
+// byte of text). Both passes agree.
+TEST(ScannerDefaultsTest, CandidatesInsideTheirOwnAreBounded) {
+  std::string text;
+  while (text.size() < 64 * 1024) text += "6 2 ";
+  std::vector<Span> spans;
+  Beside beside;
+  ASSERT_TRUE(DefaultScanner().Scan(text, &spans, &beside).ok());
+  ASSERT_FALSE(spans.empty());
+  EXPECT_LE(spans.size() + beside.lost.size(), text.size() / 8 + 64) << "candidates";
+  ExpectSameAsReference(DefaultScanner(), text.substr(0, 4096));
+}
+
 }  // namespace maskproxy::detect
