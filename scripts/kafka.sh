@@ -549,6 +549,20 @@ cmd_create_topic() {
     need_tools
     local addr
     addr="$(cmd_status)" || die "broker not running; run 'scripts/kafka.sh start'"
+    # An existing topic is left as it is (--if-not-exists): say so when it
+    # differs from what was asked, rather than let a test or a demo run on
+    # other settings unknowingly.
+    local meta existing
+    meta="$(kcat -b "$addr" -L -t "$name" 2>/dev/null || true)"
+    existing="$(sed -n "s/^ *topic \"$name\" with \([0-9][0-9]*\) partitions.*/\1/p" <<<"$meta")"
+    if [[ -n "$existing" && "$existing" != 0 ]]; then
+        if [[ "$existing" != "$partitions" ]]; then
+            say "topic $name already exists with $existing partition(s), not $partitions: left as it is (delete-topic it first to recreate)"
+        elif (( ${#configs[@]} > 0 )); then
+            say "topic $name already exists: left as it is, its configs unchanged (delete-topic it first to recreate)"
+        fi
+        return 0
+    fi
     java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$addr" \
         --create --if-not-exists --topic "$name" \
         --partitions "$partitions" --replication-factor 1 "${configs[@]}" >&2
