@@ -16,6 +16,12 @@
 namespace maskproxy::app {
 namespace {
 
+// A refused name (bad characters, given twice) is a usage error, as --help
+// says (exit 2); a refusal of the file or the KMS is a failure (exit 1).
+int ExitFor(const Error& e) {
+  return e.code == ErrorCode::kUsage ? kExitUsage : kExitFailure;
+}
+
 const char kKeysHelp[] = R"(maskproxy keys generate --out FILE [--kms transit:KEK] [--config FILE] NAME...
 maskproxy keys rotate --keys FILE [--config FILE] NAME...
 
@@ -73,7 +79,7 @@ int CmdKeys(const std::vector<std::string>& args) {
     if (file.empty()) return Usage("keys generate: --out FILE is required");
     if (names.empty()) return Usage("keys generate: name at least one key");
     if (kek.empty()) {
-      if (Status s = crypto::GenerateKeyringFile(file, names); !s.ok()) return Fail(s.error(), kExitFailure);
+      if (Status s = crypto::GenerateKeyringFile(file, names); !s.ok()) return Fail(s.error(), ExitFor(s.error()));
       std::fprintf(stderr, "maskproxy: wrote %zu key(s) to %s (mode 0600)\n", names.size(), file.c_str());
       return kExitOk;
     }
@@ -83,7 +89,7 @@ int CmdKeys(const std::vector<std::string>& args) {
     if (!*kms)
       return Usage("keys generate --kms: set BAO_ADDR and BAO_TOKEN, or give --config FILE with a kms: section");
     if (Status s = crypto::GenerateKeyringFile(file, names, kms->get(), kek); !s.ok())
-      return Fail(s.error(), kExitFailure);
+      return Fail(s.error(), ExitFor(s.error()));
     std::fprintf(stderr, "maskproxy: wrote %zu key(s) wrapped by %s at %s to %s (mode 0600; no clear key)\n",
                  names.size(), kek.c_str(), (*kms)->client().address().c_str(), file.c_str());
     return kExitOk;
@@ -106,7 +112,7 @@ int CmdKeys(const std::vector<std::string>& args) {
   auto kms = CliKms(config_path);
   if (!kms.ok()) return Fail(kms.error(), kExitUsage);
   auto rotated = crypto::RotateKeyringFile(file, names, kms->get());
-  if (!rotated.ok()) return Fail(rotated.error(), kExitFailure);
+  if (!rotated.ok()) return Fail(rotated.error(), ExitFor(rotated.error()));
   if (trail) {
     std::vector<std::string> versions;
     for (const auto& [name, ver] : *rotated) versions.push_back(name + "@" + std::to_string(ver));

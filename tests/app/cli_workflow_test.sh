@@ -25,6 +25,11 @@ hasnt() { if grep -qF -- "$2" "$1"; then bad "$3: '$2' found in $1"; else ok "$3
 
 P=$root/policies/transfers.yaml
 "$bin" keys generate --out keys.yaml rrn phone email account contact customer 2>/dev/null
+# Usage errors exit 2 (as --help says); a refusal of the file exits 1.
+expect_rc 2 "keys generate refuses a bad key name" "$bin" keys generate --out bad-name.yaml 'rrn key'
+expect_rc 2 "keys generate refuses a name given twice" "$bin" keys generate --out twice.yaml rrn rrn
+expect_rc 1 "keys generate keeps an existing file" "$bin" keys generate --out keys.yaml rrn
+if [[ ! -e bad-name.yaml && ! -e twice.yaml ]]; then ok "no keyring after a usage error"; else bad "keys generate left a file after a usage error"; fi
 [ "$(stat -c %a keys.yaml)" = 600 ] && ok "keyring is mode 0600" || bad "keyring mode $(stat -c %a keys.yaml)"
 
 # --- policy check / test -------------------------------------------------------
