@@ -1,5 +1,6 @@
 #include "app/flags.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -11,6 +12,52 @@ int Usage(const std::string& msg) {
   std::fprintf(stderr, "maskproxy: %s\nRun 'maskproxy --help' for usage.\n", msg.c_str());
   return kExitUsage;
 }
+
+namespace {
+
+// Edit distance (insertions, deletions, substitutions, adjacent swaps) of
+// two short names, capped: anything over `cap` is cap + 1.
+size_t Distance(const std::string& a, const std::string& b, size_t cap) {
+  if (a.size() > b.size() + cap || b.size() > a.size() + cap) return cap + 1;
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return std::min(d[a.size()][b.size()], cap + 1);
+}
+
+// What to say after "unknown argument '--x'": "--name=value" for an option
+// that takes its value after a space, else the closest known name (at most
+// two edits away), else nothing.
+std::string Hint(const std::string& a, const Flags& flags) {
+  std::vector<std::string> names;
+  for (const auto& [name, target] : flags.values) names.push_back(name);
+  for (const auto& [name, target] : flags.switches) names.push_back(name);
+  names.emplace_back("--help");
+  if (const size_t eq = a.find('='); eq != std::string::npos) {
+    const std::string name = a.substr(0, eq);
+    for (const auto& [known, target] : flags.values)
+      if (known == name) return ": write " + name + " VALUE (a space, not '=')";
+  }
+  std::string best;
+  size_t best_distance = 3;
+  for (const auto& n : names) {
+    const size_t dist = Distance(a, n, 2);
+    if (dist < best_distance) {
+      best = n;
+      best_distance = dist;
+    }
+  }
+  return best.empty() ? "" : "; did you mean " + best + "?";
+}
+
+}  // namespace
 
 int Fail(const Error& e, int code) {
   std::fprintf(stderr, "maskproxy: %s\n", e.message.c_str());
@@ -53,7 +100,13 @@ std::string ParseFlags(const std::string& cmd, const std::vector<std::string>& a
       matched = true;
     }
     if (matched) continue;
-    if (!positional || (a.size() > 1 && a[0] == '-')) return cmd + ": unknown argument '" + a + "'";
+    if (!positional || (a.size() > 1 && a[0] == '-')) {
+      // A value is never echoed: "--name=value" is shown by its name.
+      const size_t eq = a.find('=');
+      const bool flag_like = a.size() > 1 && a[0] == '-';
+      const std::string shown = flag_like && eq != std::string::npos ? a.substr(0, eq) + "=..." : a;
+      return cmd + ": unknown argument '" + shown + "'" + (flag_like ? Hint(a, flags) : "");
+    }
     positional->push_back(a);
   }
   return "";

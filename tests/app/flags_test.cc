@@ -69,7 +69,19 @@ TEST(CliFlags, UsageErrorsNameTheCommandAndTheArgument) {
   // With positionals, an argument that looks like a flag is still refused;
   // a lone "-" (standard input) is positional.
   EXPECT_EQ(ParseFlags("policy check", {"--kyes", "k"}, {{{"--keys", &file}}, {}}, &rest, &help),
-            "policy check: unknown argument '--kyes'");
+            "policy check: unknown argument '--kyes'; did you mean --keys?");
+  // The closest name within two edits; "--name=value" told to use a space,
+  // its value never echoed; nothing close, no hint.
+  bool json = false;
+  EXPECT_EQ(ParseFlags("mask", {"--polcy", "p"}, {{{"--policy", &file}, {"--keys", &file}}, {{"--json", &json}}}, &rest,
+                       &help),
+            "mask: unknown argument '--polcy'; did you mean --policy?");
+  EXPECT_EQ(ParseFlags("mask", {"--jsno"}, {{{"--policy", &file}}, {{"--json", &json}}}, &rest, &help),
+            "mask: unknown argument '--jsno'; did you mean --json?");
+  EXPECT_EQ(ParseFlags("run", {"--config=/etc/secret.yaml"}, {{{"--config", &file}}, {}}, nullptr, &help),
+            "run: unknown argument '--config=...': write --config VALUE (a space, not '=')");
+  EXPECT_EQ(ParseFlags("run", {"--verbose"}, {{{"--config", &file}}, {}}, nullptr, &help),
+            "run: unknown argument '--verbose'");
   rest.clear();
   EXPECT_EQ(ParseFlags("reveal", {"-"}, {{{"--keys", &file}}, {}}, &rest, &help), "");
   EXPECT_EQ(rest, (std::vector<std::string>{"-"}));
