@@ -906,25 +906,38 @@ struct Pipeline::Impl {
         problems[t] = {unanswered, true};
         continue;
       }
-      rd_kafka_topic_t* rkt = rd_kafka_topic_new(asker, t.c_str(), nullptr);
-      const rd_kafka_metadata_t* md = nullptr;
-      rd_kafka_resp_err_t err = rd_kafka_metadata(asker, 0, rkt, &md, timeout_ms);
-      if (err) {
-        if (log_errors) log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(err)}});
-        problems[t] = {err, true};  // not known to exist: not ready
-        unanswered = err;
-      } else if (md->topic_cnt == 1 && md->topics[0].err) {
+      const TopicAnswer a = AskTopic(asker, t, timeout_ms);
+      if (a.request) {
+        if (log_errors) log::Warn("topic_check_failed", {{"topic", t}, {"error", rd_kafka_err2name(a.request)}});
+        problems[t] = {a.request, true};  // not known to exist: not ready
+        unanswered = a.request;
+      } else if (a.topic) {
         if (log_errors)
           log::Error("output_topic_unavailable",
                      {{"topic", t},
-                      {"error", rd_kafka_err2name(md->topics[0].err)},
+                      {"error", rd_kafka_err2name(a.topic)},
                       {"detail", "records for it wait, uncommitted, until the topic exists and is writable"}});
-        problems[t] = {md->topics[0].err, false};
+        problems[t] = {a.topic, false};
       }
-      if (md) rd_kafka_metadata_destroy(md);
-      rd_kafka_topic_destroy(rkt);
     }
     return problems;
+  }
+  // One metadata request for one topic (never creating it): the request's
+  // own error (no broker answered), else the broker's error for the topic
+  // (NO_ERROR: it exists and can be served).
+  struct TopicAnswer {
+    rd_kafka_resp_err_t request = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_resp_err_t topic = RD_KAFKA_RESP_ERR_NO_ERROR;
+  };
+  static TopicAnswer AskTopic(rd_kafka_t* asker, const std::string& t, int timeout_ms) {
+    TopicAnswer a;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(asker, t.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    a.request = rd_kafka_metadata(asker, 0, rkt, &md, timeout_ms);
+    if (!a.request && md->topic_cnt == 1) a.topic = md->topics[0].err;
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    return a;
   }
   // Readiness from a check of the output topics: the topics a broker said
   // are missing, and whether a request went unanswered (then the topics
@@ -974,22 +987,19 @@ struct Pipeline::Impl {
     std::vector<std::string> missing;
     *answered = true;
     for (const auto& t : topics) {
-      rd_kafka_topic_t* rkt = rd_kafka_topic_new(ctx.consumer, t.c_str(), nullptr);
-      const rd_kafka_metadata_t* md = nullptr;
-      const rd_kafka_resp_err_t err = rd_kafka_metadata(ctx.consumer, 0, rkt, &md, timeout_ms);
-      if (err) {
+      const TopicAnswer a = AskTopic(ctx.consumer, t, timeout_ms);
+      if (a.request) {
         *answered = false;
-      } else if (md->topic_cnt == 1 && md->topics[0].err) {
+        break;  // the others would wait their timeout too
+      }
+      if (a.topic) {
         if (log_errors)
           log::Error("source_topic_unavailable",
                      {{"topic", t},
-                      {"error", rd_kafka_err2name(md->topics[0].err)},
+                      {"error", rd_kafka_err2name(a.topic)},
                       {"detail", "nothing of its route is consumed until the topic exists and can be read"}});
         missing.push_back(t);
       }
-      if (md) rd_kafka_metadata_destroy(md);
-      rd_kafka_topic_destroy(rkt);
-      if (err) break;  // the others would wait their timeout too
     }
     return missing;
   }
