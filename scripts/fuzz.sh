@@ -11,6 +11,8 @@
 #        FUZZ_BUILD_DIR   build directory (default build-fuzz/)
 #        FUZZ_ARTIFACTS   where crashing inputs go (default $FUZZ_BUILD_DIR/artifacts)
 #        FUZZ_KEEP_CORPUS 1 to keep the grown corpora (their dir is printed)
+#        FUZZ_JOBS        targets run side by side (default: the number of
+#                         CPUs; each fuzzer is one process on one core)
 #        CXX              the clang++ to use (default clang++)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,28 +52,58 @@ mkdir -p "$artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# run_target T: runs one target; its report goes to $work/T.report, and
+# "ok" or "failed" to $work/T.status.
+run_target() {
+  local t="$1" corpus="$work/$1" log="$work/$1.log" report="$work/$1.report" start=$SECONDS
+  mkdir -p "$corpus"
+  cp "$root/tests/fuzz/corpus/$t/"* "$corpus/" 2>/dev/null || true
+  local args=(-max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048
+              -print_final_stats=1 -artifact_prefix="$artifacts/$t-")
+  if [[ -f "$root/tests/fuzz/$t.dict" ]]; then args+=(-dict="$root/tests/fuzz/$t.dict"); fi
+  if "$build_dir/tests/fuzz/$t" "${args[@]}" "$corpus" >"$log" 2>&1; then
+    local execs
+    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
+    echo "fuzz: $t: ok, ${execs:-?} inputs in $(( SECONDS - start )) s, corpus $(find "$corpus" -type f | wc -l) files" >"$report"
+    echo ok >"$work/$t.status"
+  else
+    {
+      echo "fuzz: $t: FAILED after $(( SECONDS - start )) s; last lines of its log:"
+      grep -v '^#[0-9]' "$log" | tail -n 40 || true
+      local crash
+      crash="$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)"
+      echo "fuzz: $t: crashing input: ${crash:-(none written; see the log above)}"
+      if [[ -n "$crash" ]]; then echo "fuzz: reproduce with: $build_dir/tests/fuzz/$t $crash"; fi
+    } >"$report"
+    echo failed >"$work/$t.status"
+  fi
+}
+
+# FUZZ_JOBS targets at a time (each fuzzer is single-threaded, so on N CPUs
+# N targets side by side get as many inputs each as one at a time would);
+# the reports are printed in the order of FUZZ_TARGETS once all are done.
+jobs="${FUZZ_JOBS:-$(nproc)}"
+[[ "$jobs" =~ ^[0-9]+$ ]] && (( jobs > 0 )) || { echo "fuzz: FUZZ_JOBS must be a positive integer" >&2; exit 2; }
+running=0
+for t in "${targets[@]}"; do
+  if (( running >= jobs )); then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  run_target "$t" &
+  running=$((running + 1))
+done
+wait || true
+
 passed=0
 failed=0
 for t in "${targets[@]}"; do
-  corpus="$work/$t"
-  mkdir -p "$corpus"
-  cp "$root/tests/fuzz/corpus/$t/"* "$corpus/" 2>/dev/null || true
-  args=(-max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048
-        -print_final_stats=1 -artifact_prefix="$artifacts/$t-")
-  [[ -f "$root/tests/fuzz/$t.dict" ]] && args+=(-dict="$root/tests/fuzz/$t.dict")
-  log="$work/$t.log"
-  start=$SECONDS
-  if "$build_dir/tests/fuzz/$t" "${args[@]}" "$corpus" >"$log" 2>&1; then
-    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
-    echo "fuzz: $t: ok, ${execs:-?} inputs in $(( SECONDS - start )) s, corpus $(find "$corpus" -type f | wc -l) files"
+  if [[ "$(cat "$work/$t.status" 2>/dev/null)" == ok ]]; then
+    cat "$work/$t.report"
     passed=$((passed + 1))
   else
+    if [[ -f "$work/$t.report" ]]; then cat "$work/$t.report" >&2; else echo "fuzz: $t: FAILED (no report)" >&2; fi
     failed=$((failed + 1))
-    echo "fuzz: $t: FAILED after $(( SECONDS - start )) s; last lines of its log:" >&2
-    grep -v '^#[0-9]' "$log" | tail -n 40 >&2
-    crash="$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)"
-    echo "fuzz: $t: crashing input: ${crash:-(none written; see the log above)}" >&2
-    [[ -n "$crash" ]] && echo "fuzz: reproduce with: $build_dir/tests/fuzz/$t $crash" >&2
   fi
 done
 echo "fuzz: $passed passed, $failed failed"
