@@ -100,12 +100,18 @@ std::string ParseFlags(const std::string& cmd, const std::vector<std::string>& a
       matched = true;
     }
     if (matched) continue;
-    if (!positional || (a.size() > 1 && a[0] == '-')) {
+    if (a.size() > 1 && a[0] == '-') {
       // A value is never echoed: "--name=value" is shown by its name.
       const size_t eq = a.find('=');
-      const bool flag_like = a.size() > 1 && a[0] == '-';
-      const std::string shown = flag_like && eq != std::string::npos ? a.substr(0, eq) + "=..." : a;
-      return cmd + ": unknown argument '" + shown + "'" + (flag_like ? Hint(a, flags) : "");
+      const std::string shown = eq != std::string::npos ? a.substr(0, eq) + "=..." : a;
+      return cmd + ": unknown argument '" + shown + "'" + Hint(a, flags);
+    }
+    if (!positional) {
+      // Not an option: it may be a value meant for one (a file name, or a
+      // value pasted where it does not belong), so it is named by its
+      // position, never shown.
+      return cmd + ": argument " + std::to_string(i + 1) + " is not an option, and " + cmd +
+             " takes no other arguments (not shown: it may be a value)";
     }
     positional->push_back(a);
   }

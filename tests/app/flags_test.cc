@@ -65,7 +65,10 @@ TEST(CliFlags, UsageErrorsNameTheCommandAndTheArgument) {
   bool help = false;
   EXPECT_EQ(ParseFlags("run", {"--config"}, {{{"--config", &file}}, {}}, nullptr, &help),
             "run: --config needs a value");
-  EXPECT_EQ(ParseFlags("run", {"extra"}, {{{"--config", &file}}, {}}, nullptr, &help), "run: unknown argument 'extra'");
+  // A stray argument that is not an option may be a value: named by its
+  // position, never shown.
+  EXPECT_EQ(ParseFlags("run", {"--config", "c.yaml", "9001011234567"}, {{{"--config", &file}}, {}}, nullptr, &help),
+            "run: argument 3 is not an option, and run takes no other arguments (not shown: it may be a value)");
   // With positionals, an argument that looks like a flag is still refused;
   // a lone "-" (standard input) is positional.
   EXPECT_EQ(ParseFlags("policy check", {"--kyes", "k"}, {{{"--keys", &file}}, {}}, &rest, &help),
