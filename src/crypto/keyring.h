@@ -180,7 +180,9 @@ class Keyring {
 // name on the command line) in an error, a log line or an HTTP answer: key
 // material pasted into such a slot must never be echoed. A name may be key
 // material unless it is short (at most 24 characters: base64 of 32 bytes is
-// 43-44) and holds none of base64's '+', '/' and '='.
+// 43-44), holds none of base64's '+', '/' and '=', and is not 8 or more
+// characters mixing upper and lower case (a piece of base64 or base64url
+// material).
 [[nodiscard]] bool MayBeKeyMaterial(std::string_view name);
 // " 'NAME'", or " (not shown: it may be key material)" (MayBeKeyMaterial),
 // for "key" + ShownName(name) + " is ...". The message's file:line:col (or

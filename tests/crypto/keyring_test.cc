@@ -109,6 +109,24 @@ TEST(KeyringParse, BadKeyNameCannotBreakTheErrorLine) {
   }
 }
 
+// A piece of material pasted where a name belongs is not quoted, also when
+// it is short and has no '+', '/' or '=' (base64url, or 20 characters cut
+// from a key); names that read as words are.
+TEST(KeyringNames, APieceOfMaterialIsNotShown) {
+  for (const std::string piece : {"bFHXq2Lk9aZcT0pWvR3m", "q2Lk9aZc", "AbCdEfGhIjKlMnOpQrStUvWx", "bFHX+q2L"}) {
+    EXPECT_TRUE(MayBeKeyMaterial(piece)) << "a piece of material";
+    EXPECT_EQ(ShownName(piece), " (not shown: it may be key material)");
+  }
+  for (const std::string name : {"rrn", "customer_v2", "KEY_2024", "payments-card-2026", "Rrn", "Phone"}) {
+    EXPECT_FALSE(MayBeKeyMaterial(name)) << name;
+    EXPECT_EQ(ShownName(name), " '" + name + "'");
+  }
+  auto r = Keyring::Parse("keys:\n  bFHXq2Lk9aZcT0pWvR3m: 1\n", "k.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.find("bFHXq2Lk9aZcT0pWvR3m"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("k.yaml:2:"), std::string::npos) << r.error().message;
+}
+
 TEST(KeyringParse, ASecondDocumentIsRefused) {
   auto r = Keyring::Parse(ValidYaml() + "---\nkeys: {}\n", "k.yaml");
   EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:", "a second YAML document"}));
