@@ -221,9 +221,29 @@ Result<size_t> ProgramSize(std::string_view pattern, size_t limit) {
   RE2 re(std::string(pattern), opts);
   if (!re.ok()) {
     if (re.error_code() == RE2::ErrorPatternTooLarge) return kEstimateCap;
-    return Error(ErrorCode::kInvalidDetector, "invalid pattern: " + re.error());
+    return Error(ErrorCode::kInvalidDetector, "invalid pattern: " + InvalidPatternText(re.error_code()));
   }
   return static_cast<size_t>(re.ProgramSize());
+}
+
+std::string InvalidPatternText(int re2_error_code) {
+  switch (re2_error_code) {
+    case RE2::ErrorBadEscape: return "bad escape sequence";
+    case RE2::ErrorBadCharClass: return "bad character class";
+    case RE2::ErrorBadCharRange: return "bad character class range";
+    case RE2::ErrorMissingBracket: return "missing closing ]";
+    case RE2::ErrorMissingParen: return "missing closing )";
+    case RE2::ErrorUnexpectedParen: return "unexpected closing )";
+    case RE2::ErrorTrailingBackslash: return "trailing \\ at the end";
+    case RE2::ErrorRepeatArgument: return "nothing to repeat before *, + or ?";
+    case RE2::ErrorRepeatSize: return "bad repetition count (at most 1000)";
+    case RE2::ErrorRepeatOp: return "bad repetition operator";
+    case RE2::ErrorBadPerlOp: return "bad (? group or Perl operator (RE2 has no look-around or backreferences)";
+    case RE2::ErrorBadUTF8: return "invalid UTF-8";
+    case RE2::ErrorBadNamedCapture: return "bad named group";
+    case RE2::ErrorPatternTooLarge: return "pattern too large";
+    default: return "RE2 refuses it";
+  }
 }
 
 }  // namespace maskproxy::detect

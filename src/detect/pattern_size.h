@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -31,7 +32,13 @@ inline constexpr size_t kEstimateCap = size_t{1} << 40;
 // twice `limit` instructions; kEstimateCap when it needs more than that
 // budget. A size above `limit` is returned, for the caller to refuse with
 // its own message. Errors: "invalid_detector" (RE2 refuses the pattern:
-// "invalid pattern: " and RE2's error).
+// "invalid pattern: " and InvalidPatternText).
 [[nodiscard]] Result<size_t> ProgramSize(std::string_view pattern, size_t limit);
+
+// What is wrong with a pattern RE2 refused, from its error code alone
+// ("missing closing )"). RE2's own text quotes the pattern, or the rest of
+// it, whole: a deny-list detector's pattern may spell identifiers, and the
+// message reaches logs and the audit trail. The YAML location says where.
+[[nodiscard]] std::string InvalidPatternText(int re2_error_code);
 
 }  // namespace maskproxy::detect

@@ -14,6 +14,7 @@
 
 #include "common/text.h"
 #include "detect/normalize.h"
+#include "detect/pattern_size.h"
 #include "detect/prefilter.h"
 #include "detect/validators.h"
 
@@ -859,7 +860,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     Detector d;
     d.name = s.name;
     if (!ValidatorFromName(s.validator, &d.validator)) {
-      std::string msg = where + "unknown validator '" + s.validator + "'";
+      std::string msg = where + "unknown validator '" + text::OneLine(text::Clip(s.validator, 64)) + "'";
       const std::string hint = text::Suggest(s.validator, ValidatorNames());
       msg += hint.empty() ? " (known: " + text::Join(ValidatorNames()) + ")" : " (did you mean '" + hint + "'?)";
       return invalid(i, msg);
@@ -869,7 +870,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     opts.set_log_errors(false);
     opts.set_max_mem(options.detector_max_mem);
     d.re = std::make_unique<RE2>(s.pattern, opts);
-    if (!d.re->ok()) return invalid(i, where + "invalid pattern: " + d.re->error());
+    if (!d.re->ok()) return invalid(i, where + "invalid pattern: " + InvalidPatternText(d.re->error_code()));
     if (MatchesEmpty(*d.re)) return invalid(i, where + "pattern matches the empty string");
     if (s.context_window == 0 || s.context_window > kMaxContextWindow) {
       return invalid(i, where + "context_window must be 1-" + std::to_string(kMaxContextWindow));
@@ -884,7 +885,8 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     }
     d.context_window = s.context_window;
     std::string err;
-    if (impl->set->Add(s.pattern, &err) != static_cast<int>(i)) return invalid(i, where + "invalid pattern: " + err);
+    // err quotes the pattern (InvalidPatternText): not shown; RE2 itself took it above.
+    if (impl->set->Add(s.pattern, &err) != static_cast<int>(i)) return invalid(i, where + "the pattern set refused it");
 
     internal::PatternFacts facts;
     if (internal::AnalyzePattern(s.pattern, &facts)) {

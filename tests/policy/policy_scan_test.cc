@@ -240,6 +240,29 @@ TEST(PolicyScanTest, KeepAsAScanActionIsWarnedAbout) {
   EXPECT_TRUE((*none)->warnings().empty());
 }
 
+// RE2's own error text quotes the pattern (the rest of it after the error),
+// and a deny-list detector may spell identifiers: the message says what is
+// wrong by RE2's error code and where by the YAML location, never the
+// pattern (it reaches logs and the audit trail of a rejected reload).
+TEST(PolicyScanTest, AnInvalidPatternIsNotQuoted) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"VIP-9001011234567-(\\d", "missing closing )"},
+      {"VIP-9001011234567-[0-", "missing closing ]"},
+      {"VIP-9001011234567-(?<=x)", "bad (? group or Perl operator"},
+      {"VIP-9001011234567-\\q", "bad escape sequence"},
+      {"VIP-9001011234567-x{1001}", "bad repetition count"},
+  };
+  for (const auto& [pattern, what] : cases) {
+    auto p =
+        Policy::Parse(Doc("scan:\n  detectors:\n    - { name: vip, pattern: '" + pattern + "' }\n"), "p.yaml", Keys());
+    ASSERT_FALSE(p.ok()) << pattern;
+    const std::string& m = p.error().message;
+    EXPECT_NE(m.find("p.yaml:5:"), std::string::npos) << m;
+    EXPECT_NE(m.find("detector 'vip': invalid pattern: " + what), std::string::npos) << m;
+    EXPECT_EQ(m.find("9001011234567"), std::string::npos) << m;
+  }
+}
+
 TEST(PolicyScanTest, ErrorsPointAtTheirLine) {
   const std::vector<BadCase> cases = {
       {"unknown detector", "scan:\n  actions:\n    phone: mask\n", "p.yaml:5:5: unknown detector 'phone'"},
