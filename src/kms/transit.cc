@@ -138,6 +138,11 @@ Result<std::unique_ptr<TransitClient>> TransitClient::Create(TransitOptions opti
                                                              std::unique_ptr<Transport> transport) {
   std::string_view addr = options.address;
   while (!addr.empty() && addr.back() == '/') addr.remove_suffix(1);
+  // An address with user information ("https://user:secret@host") is
+  // refused without being quoted.
+  const std::string shown = addr.find('@') == std::string_view::npos
+                                ? " '" + std::string(addr) + "'"
+                                : std::string(" (not shown: it holds user information)");
   std::string_view rest;
   bool tls = false;
   if (addr.substr(0, 8) == "https://") {
@@ -147,11 +152,11 @@ Result<std::unique_ptr<TransitClient>> TransitClient::Create(TransitOptions opti
     rest = addr.substr(7);
   } else {
     return Error(ErrorCode::kConfigInvalid,
-                 "KMS address '" + std::string(addr) + "' must be https://HOST:PORT (or http:// on loopback)");
+                 "KMS address" + shown + " must be https://HOST:PORT (or http:// on loopback)");
   }
   if (rest.empty() || rest.find('/') != std::string_view::npos || rest.find('@') != std::string_view::npos)
     return Error(ErrorCode::kConfigInvalid,
-                 "KMS address '" + std::string(addr) + "' must be scheme://HOST:PORT, no path");
+                 "KMS address" + shown + " must be scheme://HOST:PORT: no path, no user information");
   std::string_view host = rest;
   if (host.front() == '[') {
     host = host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1);
@@ -159,8 +164,8 @@ Result<std::unique_ptr<TransitClient>> TransitClient::Create(TransitOptions opti
     host = host.substr(0, colon);
   }
   if (!tls && !IsLoopbackHost(host))
-    return Error(ErrorCode::kConfigInvalid, "KMS address '" + std::string(addr) +
-                                                "': plain http is allowed only on loopback (the token would cross "
+    return Error(ErrorCode::kConfigInvalid, "KMS address" + shown +
+                                                ": plain http is allowed only on loopback (the token would cross "
                                                 "the network in clear); use https://");
   if (!ValidName(options.mount))
     return Error(ErrorCode::kConfigInvalid, "KMS Transit mount '" + options.mount + "' is not a plain path name");
@@ -217,12 +222,15 @@ Result<net::Response> TransitClient::Call(std::string_view op, std::string_view 
     Up().Set(1);
     return resp;
   }
+  // A gateway in front of the KMS may echo the request's headers in its
+  // error: an answer holding the token's first 8 characters anywhere is not
+  // shown (looked for in the whole body: the error text is cut at 200
+  // characters, which may leave a shorter piece of the token at its end).
+  const bool quotes_token =
+      !options_.token.empty() && resp->body.find(options_.token.substr(0, 8)) != std::string::npos;
   std::string cause = FirstError(resp->body);
   Wipe(&resp->body);
-  // A gateway in front of the KMS may echo the request's headers in its
-  // error: a text holding the token, or its first 8 characters (cut at 200),
-  // is not shown.
-  if (!options_.token.empty() && cause.find(options_.token.substr(0, 8)) != std::string::npos) {
+  if (quotes_token) {
     Wipe(&cause);
     cause = "(the error text is withheld: it quotes the token)";
   }

@@ -165,6 +165,16 @@ TEST_F(TransitTest, AnErrorTextQuotingTheTokenIsWithheldAndEscapesReadAsSpaces) 
   auto b = c->Decrypt("maskproxy", "vault:v1:QUJD");
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.error().message.find("s.dev-roo"), std::string::npos) << b.error().message;
+  // Cut at 200 characters where fewer than 8 of the token remain (found by
+  // review: only the text after the cut was looked at).
+  for (const size_t before : {193, 195, 199}) {
+    script_->answers.push_back(
+        Answer(400, R"({"errors":[")" + std::string(before, 'x') + std::string(kToken) + R"("]})"));
+    auto cut = c->Decrypt("maskproxy", "vault:v1:QUJD");
+    ASSERT_FALSE(cut.ok());
+    EXPECT_EQ(cut.error().message.find("xs."), std::string::npos) << cut.error().message;
+    EXPECT_NE(cut.error().message.find("withheld"), std::string::npos) << cut.error().message;
+  }
   script_->answers.push_back(Answer(403, R"({"errors":["1 error occurred:\n\t* permission denied\u00e9"]})"));
   auto d = c->Decrypt("maskproxy", "vault:v1:QUJD");
   ASSERT_FALSE(d.ok());
@@ -188,6 +198,13 @@ TEST_F(TransitTest, RefusesPlainHttpOffLoopbackBadNamesAndNoToken) {
       TransitClient::Create(Opts("ftp://127.0.0.1:8200", kToken), std::make_unique<FakeTransport>(script_)).ok());
   EXPECT_FALSE(
       TransitClient::Create(Opts("http://127.0.0.1:8200/v1", kToken), std::make_unique<FakeTransport>(script_)).ok());
+  // User information in the address is refused without being quoted.
+  for (const char* addr : {"https://ops:hunter2secret@kms.example:8200", "ops:hunter2secret@kms.example:8200",
+                           "http://ops:hunter2secret@10.1.2.3:8200"}) {
+    auto u = TransitClient::Create(Opts(addr, kToken), std::make_unique<FakeTransport>(script_));
+    ASSERT_FALSE(u.ok()) << addr;
+    EXPECT_EQ(u.error().message.find("hunter2"), std::string::npos) << u.error().message;
+  }
   auto c = Make();
   auto bad = c->Decrypt("../sys/x", "vault:v1:QUJD");
   ASSERT_FALSE(bad.ok());
