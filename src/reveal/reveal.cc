@@ -210,7 +210,9 @@ Result<RevealResult> Revealer::Reveal(const RevealRequest& request) const {
 Result<uint32_t> VersionInKeysHeader(std::string_view header, std::string_view key_name) {
   std::optional<uint32_t> found;
   size_t b = 0;
+  size_t position = 0;
   while (b <= header.size()) {
+    ++position;
     size_t e = header.find(',', b);
     if (e == std::string_view::npos) e = header.size();
     std::string_view item = header.substr(b, e - b);
@@ -220,10 +222,12 @@ Result<uint32_t> VersionInKeysHeader(std::string_view header, std::string_view k
     if (colon == std::string_view::npos || colon == 0)
       return Error(ErrorCode::kInvalidArgument, "expected name:version,... (the record's maskproxy.keys header)");
     std::string_view ver = item.substr(colon + 1);
+    // An item is named by its position: the header came with the request
+    // and may hold anything.
     if (ver.empty() || ver.size() > 9 || ver.find_first_not_of("0123456789") != std::string_view::npos ||
         std::stoul(std::string(ver)) == 0)
-      return Error(ErrorCode::kInvalidArgument,
-                   "the version of '" + std::string(item.substr(0, colon)) + "' is not a positive number");
+      return Error(ErrorCode::kInvalidArgument, "the version of item " + std::to_string(position) +
+                                                    " of the maskproxy.keys header is not a positive number");
     if (item.substr(0, colon) == key_name) {
       const auto v = static_cast<uint32_t>(std::stoul(std::string(ver)));
       if (found && *found != v)

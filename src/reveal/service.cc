@@ -219,9 +219,14 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     Count(d.http_status == 429 ? "rate_limited" : "denied");
     audit::RevealEvent e = Revealer::DeniedEvent(rr, d.code);
     if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
+    // The request's route and field reach the log only where they name a
+    // route and a rule of the running policies: a value typed into `field`
+    // stays out of it (the audit trail records the request as it came).
+    std::string field_action;
+    const bool known_field = policy && Revealer::FieldAction(*policy, *route, req->field, &field_action) != nullptr;
     log::Warn("reveal_denied", {{"subject", peer.subject},
-                                {"route", text::Clip(req->route)},
-                                {"field", text::Clip(req->field)},
+                                {"route", policy ? req->route : "(not a route of the running policies)"},
+                                {"field", known_field ? req->field : "(not a rule of the route)"},
                                 {"code", std::string(ErrorCodeName(d.code))}});
     ServiceReply r = ErrorReply(d.http_status, d.code, d.message);
     r.retry_after_s = d.retry_after_s;

@@ -369,5 +369,13 @@ TEST(VersionInKeysHeader, RefusesAHeaderWithoutTheKeyOrMalformed) {
   EXPECT_TRUE(VersionInKeysHeader("phone:2,phone:2", "phone").ok());
 }
 
+// The header comes with the request: an item is named by its position, its
+// text never echoed (found by review: "the version of '<text>'").
+TEST(VersionInKeysHeader, AnItemIsNamedByPositionNotEchoed) {
+  auto v = VersionInKeysHeader("phone:1,9001011234567:x", "phone");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().message, "the version of item 2 of the maskproxy.keys header is not a positive number");
+}
+
 }  // namespace
 }  // namespace maskproxy::reveal

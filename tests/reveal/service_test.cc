@@ -163,6 +163,32 @@ TEST_F(ServiceTest, EachRefusalIsAnsweredAndAudited) {
   EXPECT_NE(Last().find("\"reason\":\"curiosity\""), std::string::npos) << Last();
 }
 
+// A refused request's route and field are logged only where they name a
+// route and a rule: a value typed into them stays out of the log (found by
+// review: both were logged as they came, clipped).
+TEST_F(ServiceTest, ARefusalLogsNoRequestTextThatNamesNothing) {
+  const std::string typed = "minjun.value@example.com";
+  struct Case {
+    std::string route, field;
+  };
+  for (const Case& c : {Case{"transfers", typed}, Case{typed, "sender.email"}}) {
+    const std::string body = R"({"route":")" + c.route + R"(","field":")" + c.field +
+                             R"(","purpose":{"ticket":"T","reason":"support"},"values":["x"]})";
+    ::testing::internal::CaptureStderr();
+    ServiceReply r = service_->Handle(Verified(kLee), body);
+    const std::string logged = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(r.status, 200) << r.body;
+    EXPECT_EQ(logged.find("minjun"), std::string::npos) << logged;
+  }
+  ::testing::internal::CaptureStderr();
+  ServiceReply r = service_->Handle(Verified(kLee), Body("sender.email", "support"));
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(logged.find("reveal_denied"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("route=transfers"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("field=sender.email"), std::string::npos) << logged;
+}
+
 TEST_F(ServiceTest, RateLimitIs429WithRetryAfterAndAudited) {
   for (int i = 0; i < 5; ++i) ASSERT_EQ(service_->Handle(Verified(kKim), Body()).status, 200);
   ServiceReply r = service_->Handle(Verified(kKim), Body());
