@@ -17,6 +17,7 @@
 #include "common/text.h"
 #include "common/unicode.h"
 #include "crypto/base64.h"
+#include "crypto/keyring.h"
 #include "crypto/mac.h"
 #include "crypto/usage.h"
 #include "policy/policy.h"
@@ -442,10 +443,11 @@ std::string MissingKeyWarnings(const std::vector<KeyUse>& uses, const std::map<s
   std::string out;
   for (const KeyUse& u : uses) {
     if (shapes.count(u.name)) continue;
-    const std::string hint = text::Suggest(u.name, loaded);
+    // Material pasted as a key's name is not echoed, nor a suggestion for it.
+    const std::string hint = crypto::MayBeKeyMaterial(u.name) ? "" : text::Suggest(u.name, loaded);
     out += text::Located(origin, u.line, u.col,
-                         "key '" + u.name + "' is not in the keyring" +
-                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                         "key" + crypto::ShownName(u.name) + " is not in the keyring" +
+                             (hint.empty() || crypto::MayBeKeyMaterial(hint) ? "" : " (did you mean '" + hint + "'?)") +
                              ": `policy check` and `run` refuse this policy with the loaded keyring; the "
                              "playground masks with a throwaway key of that name") +
            "\n";
@@ -587,7 +589,8 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
   {
     bool first = true;
     for (const std::string& n : keys->Names()) {
-      head += (first ? "" : ",") + JsonQuoted(n);
+      // A rule's key may be material pasted where a name belongs.
+      head += (first ? "" : ",") + JsonQuoted(crypto::MayBeKeyMaterial(n) ? "(not shown: it may be key material)" : n);
       first = false;
     }
   }
@@ -617,8 +620,9 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
   if (!route) {
     std::vector<std::string> names;
     for (const auto& r : pol->routes()) names.push_back(r.name);
-    return ErrorReply(400, ErrorCode::kInvalidArgument,
-                      "no route '" + req->route + "' in the policy (routes: " + text::Join(names) + ")");
+    return ErrorReply(
+        400, ErrorCode::kInvalidArgument,
+        "no route '" + text::OneLine(text::Clip(req->route)) + "' in the policy (routes: " + text::Join(names) + ")");
   }
   // With a topic, the route is the one the proxy would pick for it (an exact
   // `from`, else the first matching pattern): a named route that would not

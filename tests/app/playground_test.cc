@@ -328,6 +328,26 @@ TEST(Playground, AKeyMissingFromTheLoadedKeyringIsWarnedOf) {
   EXPECT_EQ(unloaded.json_body.find("not in the keyring"), std::string::npos) << unloaded.json_body;
 }
 
+// Key material pasted as a rule's key is warned of at its place but never
+// echoed in the answer's key names, errors or warnings (a proxy in front
+// may log them).
+TEST(Playground, MaterialPastedAsAKeyNameIsNotEchoed) {
+  for (const std::string& pasted : {std::string("bFHXq2Lk9aZcT0pWvR3m"), Material(1)}) {
+    std::string policy = kPolicy;
+    policy.replace(policy.find("key: rrn"), 8, "key: \"" + pasted + "\"");
+    PlaygroundOptions o;
+    o.key_shapes = KeyShapes(test_keys::TestKeyring({{"rrn", {Material(0)}}}));
+    PlaygroundReply r = EvaluatePolicy(Body(policy, "{}"), o);
+    // The key names, errors and warnings (a token's domain, the key's name
+    // when the rule names none, is the masked output the page asked for).
+    const std::string said = r.json_body.substr(0, r.json_body.find("\"events\":"));
+    EXPECT_EQ(said.find(pasted.substr(0, 12)), std::string::npos) << said;
+    if (r.status == 200) {
+      EXPECT_NE(r.json_body.find("not shown: it may be key material"), std::string::npos) << r.json_body;
+    }
+  }
+}
+
 TEST(Playground, PolicyFileMustBeALoadedOne) {
   const std::string path = ::testing::TempDir() + "pg_loaded_policy.yaml";
   { std::ofstream(path) << kPolicy; }
