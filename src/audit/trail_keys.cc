@@ -36,8 +36,8 @@ Result<std::shared_ptr<const TrailKeys>> TrailKeys::FromKeyring(const crypto::Ke
   for (const std::string& name : ring.Names())
     if (name != "audit")
       return Error(ErrorCode::kAuditFailed,
-                   origin + ": holds key '" + name +
-                       "' besides 'audit': the audit key file must hold the audit key only (kept apart from the "
+                   origin + ": holds key" + crypto::ShownName(name) +
+                       " besides 'audit': the audit key file must hold the audit key only (kept apart from the "
                        "data keys)");
   auto keys = std::make_shared<TrailKeys>();
   keys->active = key->active;

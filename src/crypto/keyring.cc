@@ -395,8 +395,8 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
         have_active = true;
       } else if (field == "versions") {
         if (!f.second.IsMap() || f.second.size() == 0)
-          return Error(ErrorCode::kKeyringInvalid, At(origin, f.second) + ": key '" + name +
-                                                       "': 'versions' must map version numbers to base64 key material");
+          return Error(ErrorCode::kKeyringInvalid, At(origin, f.second) + ": key" + ShownName(name) +
+                                                       ": 'versions' must map version numbers to base64 key material");
         for (const auto& v : f.second) {
           uint32_t ver = 0;
           if (!v.first.IsScalar() || !ParseVersion(v.first.Scalar(), &ver))
@@ -807,7 +807,8 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
     const Key* k = ring->Find(n);
     if (!k) {
       std::string known;
-      for (const auto& m : ring->Names()) known += (known.empty() ? "" : ", ") + m;
+      for (const auto& m : ring->Names())
+        known += (known.empty() ? "" : ", ") + (MayBeKeyMaterial(m) ? "(not shown)" : m);
       return Error(ErrorCode::kKeyMissing, "key" + ShownName(n) + " is not in " + path + " (keys: " + known + ")");
     }
     uint32_t highest = 0;
