@@ -89,7 +89,7 @@ int Main(int argc, char** argv) {
   if (cmd == "reveal") return CmdReveal(rest);
   if (cmd == "mask") return CmdMask(rest);
   if (cmd == "audit") return CmdAudit(rest);
-  return Usage("unknown command '" + cmd + "'");
+  return Usage("unknown command" + ShownCommand(cmd));
 }
 
 }  // namespace maskproxy::app

@@ -41,7 +41,7 @@ int CmdAudit(const std::vector<std::string>& args) {
     std::fputs(kAuditHelp, stdout);
     return args.empty() ? kExitUsage : kExitOk;
   }
-  if (args[0] != "verify") return Usage("audit: unknown command '" + args[0] + "'");
+  if (args[0] != "verify") return Usage("audit: unknown command" + ShownCommand(args[0]));
   std::string key_file, config_path;
   bool allow_open = false, help = false;
   std::vector<std::string> files;

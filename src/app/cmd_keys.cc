@@ -63,7 +63,7 @@ int CmdKeys(const std::vector<std::string>& args) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   const std::string& sub = args[0];
-  if (sub != "generate" && sub != "rotate") return Usage("keys: unknown command '" + sub + "'");
+  if (sub != "generate" && sub != "rotate") return Usage("keys: unknown command" + ShownCommand(sub));
   std::string file, kek, config_path;
   std::vector<std::string> names;
   bool help = false;

@@ -45,7 +45,7 @@ int CmdPolicy(const std::vector<std::string>& args) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   const std::string& sub = args[0];
-  if (sub != "check" && sub != "test") return Usage("policy: unknown command '" + sub + "'");
+  if (sub != "check" && sub != "test") return Usage("policy: unknown command" + ShownCommand(sub));
   std::string keys_path;
   std::vector<std::string> files;
   bool help = false;

@@ -1,6 +1,7 @@
 #include "app/flags.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -100,7 +101,12 @@ std::string ParseFlags(const std::string& cmd, const std::vector<std::string>& a
       matched = true;
     }
     if (matched) continue;
-    if (a.size() > 1 && a[0] == '-') {
+    const size_t name_start = a.find_first_not_of('-');
+    const bool dashed = a.size() > 1 && a[0] == '-';
+    // An option's name starts with a letter; "-9001011234567" is a value.
+    const bool named =
+        dashed && name_start != std::string::npos && std::isalpha(static_cast<unsigned char>(a[name_start]));
+    if (named) {
       // A value is never echoed: "--name=value" is shown by its name.
       const size_t eq = a.find('=');
       const std::string shown = eq != std::string::npos ? a.substr(0, eq) + "=..." : a;
@@ -113,9 +119,19 @@ std::string ParseFlags(const std::string& cmd, const std::vector<std::string>& a
       return cmd + ": argument " + std::to_string(i + 1) + " is not an option, and " + cmd +
              " takes no other arguments (not shown: it may be a value)";
     }
+    if (dashed)
+      return cmd + ": argument " + std::to_string(i + 1) +
+             " starts with '-' but is not an option (not shown: it may be a value)";
     positional->push_back(a);
   }
   return "";
+}
+
+std::string ShownCommand(const std::string& word) {
+  bool reads_as_name = !word.empty() && word.size() <= 32 && std::isalpha(static_cast<unsigned char>(word[0]));
+  for (const char c : word)
+    reads_as_name = reads_as_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+  return reads_as_name ? " '" + word + "'" : std::string(" (not shown: it may be a value)");
 }
 
 }  // namespace maskproxy::app

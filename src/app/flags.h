@@ -36,4 +36,9 @@ struct Flags {
 [[nodiscard]] std::string ParseFlags(const std::string& cmd, const std::vector<std::string>& args, const Flags& flags,
                                      std::vector<std::string>* positional, bool* help);
 
+// A command name the user typed, quoted for "unknown command" when it reads
+// as one (a letter, then at most 31 letters, digits, '-' or '_'): " 'NAME'";
+// otherwise " (not shown: it may be a value)".
+[[nodiscard]] std::string ShownCommand(const std::string& word);
+
 }  // namespace maskproxy::app

@@ -69,6 +69,11 @@ TEST(CliFlags, UsageErrorsNameTheCommandAndTheArgument) {
   // position, never shown.
   EXPECT_EQ(ParseFlags("run", {"--config", "c.yaml", "9001011234567"}, {{{"--config", &file}}, {}}, nullptr, &help),
             "run: argument 3 is not an option, and run takes no other arguments (not shown: it may be a value)");
+  // A dash and a digit is a value, not an option's name: not shown either.
+  EXPECT_EQ(ParseFlags("run", {"-9001011234567"}, {{{"--config", &file}}, {}}, nullptr, &help),
+            "run: argument 1 is not an option, and run takes no other arguments (not shown: it may be a value)");
+  EXPECT_EQ(ParseFlags("policy check", {"p.yaml", "--9001011234567"}, {{{"--keys", &file}}, {}}, &rest, &help),
+            "policy check: argument 2 starts with '-' but is not an option (not shown: it may be a value)");
   // With positionals, an argument that looks like a flag is still refused;
   // a lone "-" (standard input) is positional.
   EXPECT_EQ(ParseFlags("policy check", {"--kyes", "k"}, {{{"--keys", &file}}, {}}, &rest, &help),
@@ -88,6 +93,14 @@ TEST(CliFlags, UsageErrorsNameTheCommandAndTheArgument) {
   rest.clear();
   EXPECT_EQ(ParseFlags("reveal", {"-"}, {{{"--keys", &file}}, {}}, &rest, &help), "");
   EXPECT_EQ(rest, (std::vector<std::string>{"-"}));
+}
+
+TEST(CliFlags, AnUnknownCommandIsQuotedOnlyWhenItReadsAsOne) {
+  EXPECT_EQ(ShownCommand("chek"), " 'chek'");
+  EXPECT_EQ(ShownCommand("verify-all_2"), " 'verify-all_2'");
+  for (const std::string& word :
+       std::vector<std::string>{"9001011234567", "minjun@example.com", "", "a b", std::string(40, 'a'), "-x"})
+    EXPECT_EQ(ShownCommand(word), " (not shown: it may be a value)") << word;
 }
 
 TEST(CliFlags, ExitCodes) {
