@@ -581,6 +581,7 @@ class Run {
     // The mark goes before the blank lines written before the header, which
     // are held until the header is read unless they fill a block.
     bool bom_written = false;
+    bool blank_lines = false;  // written before the header
     auto write_bom = [&] {
       if (bom && !bom_written) o.insert(0, "\xEF\xBB\xBF");
       bom_written = true;
@@ -604,6 +605,7 @@ class Run {
       if (state != Row::kOk)
         return Error(ErrorCode::kInvalidCsv, "line " + std::to_string(line) + ": the header row is not valid CSV");
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
+        blank_lines = true;
         o.append(rec);
         o.append(term);
         if (o.size() >= kBlock) {
@@ -618,13 +620,27 @@ class Run {
       for (const Field& f : fields_) names.emplace_back(Unquoted(rec.substr(f.begin, f.end - f.begin), f.quoted, &buf));
       if (Status st = PlanCsv(names); !st.ok()) return st;
       write_bom();
-      // The header, without dropped columns.
+      // The header, without dropped columns. A first column whose name
+      // starts with U+FEFF (its bytes are a byte order mark's) is quoted
+      // when it would start the output: unquoted, a reader would take it
+      // for the mark and read another name (found by fuzz_csv: a dropped
+      // first column left such a name first).
       bool first = true;
       for (size_t c = 0; c < fields_.size(); ++c) {
         if (!plan_.kept(c)) continue;
         if (!first) o.push_back(d);
+        const std::string_view raw = rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin);
+        if (first && !bom && !blank_lines && !fields_[c].quoted && raw.starts_with("\xEF\xBB\xBF")) {
+          o.push_back('"');
+          for (const char ch : raw) {
+            if (ch == '"') o.push_back('"');
+            o.push_back(ch);
+          }
+          o.push_back('"');
+        } else {
+          o.append(raw);
+        }
         first = false;
-        o.append(rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin));
       }
       AppendLineEnd(term, &o);
       break;
