@@ -11,8 +11,8 @@
 #      UNIT_SHARDS (default 3) gtest shards side by side: any failure or
 #      sanitizer finding fails
 #   7. a local Kafka broker and ctest -j2 (cli, batch, build, integration,
-#      deploy, faults; and unit when step 6 was skipped; the broker tests
-#      share the broker, faults.broker_restart runs alone), then the broker
+#      deploy, faults; and unit when step 6 was skipped; the integration
+#      tests share the broker side by side, the fault tests run alone), then the broker
 #      is stopped
 #   8. the libFuzzer targets for a bounded time each, one per CPU side by
 #      side (scripts/fuzz.sh)
