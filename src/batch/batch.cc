@@ -437,10 +437,15 @@ class Run {
         quote = true;
         break;
       }
-    if (!quote) {
+    if (quote) {
+      AppendQuoted(text, o);
+    } else {
       o->append(text);
-      return;
     }
+  }
+
+  // `text` as one quoted CSV field (RFC 4180: '"' doubled).
+  static void AppendQuoted(std::string_view text, std::string* o) {
     o->push_back('"');
     for (char c : text) {
       if (c == '"') o->push_back('"');
@@ -631,12 +636,7 @@ class Run {
         if (!first) o.push_back(d);
         const std::string_view raw = rec.substr(fields_[c].begin, fields_[c].end - fields_[c].begin);
         if (first && !bom && !blank_lines && !fields_[c].quoted && raw.starts_with("\xEF\xBB\xBF")) {
-          o.push_back('"');
-          for (const char ch : raw) {
-            if (ch == '"') o.push_back('"');
-            o.push_back(ch);
-          }
-          o.push_back('"');
+          AppendQuoted(raw, &o);  // unquoted, so the raw bytes are its value
         } else {
           o.append(raw);
         }
