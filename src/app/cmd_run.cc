@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <set>
@@ -15,6 +16,7 @@
 #include "app/audit_events.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/exit_deadline.h"
 #include "app/flags.h"
 #include "app/kafka_security.h"
 #include "app/kms_setup.h"
@@ -70,6 +72,10 @@ plus maskproxy.dlq.reason (a code such as invalid_json) and maskproxy.dlq.detail
 
 // How long the start-up probe waits for each side's brokers.
 constexpr int kProbeTimeoutMs = 10000;
+// How long the process may take to end once the pipeline has met a fatal
+// error or returned (app/exit_deadline.h): the consumer's close and the
+// teardown take well under a second when the brokers answer.
+constexpr std::chrono::seconds kExitDeadline{15};
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) {
@@ -264,6 +270,12 @@ int CmdRun(const std::vector<std::string>& args) {
   po.workers = cfg->workers > 0 ? cfg->workers : pipeline::DefaultWorkers();
   po.audit = trail;
   po.audit_topic = cfg->audit.topic;
+  // A fatal error bounds the rest of the process's life from the moment the
+  // pipeline meets it: the consumer's close and every teardown after it.
+  po.on_error_stop = [](const Status&) {
+    NoteExitStep("pipeline_stop");
+    ArmExitDeadline(kExitDeadline, kExitFailure);
+  };
   auto pipe = pipeline::Pipeline::Create(po, set->engine);
   if (!pipe.ok()) return fail(pipe.error(), kExitUsage);
   metrics::SetBuildInfo({{"version", MASKPROXY_VERSION}});
@@ -430,14 +442,31 @@ int CmdRun(const std::vector<std::string>& args) {
                          {"mode", cfg->delivery_mode},
                          {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
+  // From here the process ends within kExitDeadline (armed already if the
+  // pipeline met a fatal error): app/exit_deadline.h.
+  ArmExitDeadline(kExitDeadline, st.ok() ? kExitOk : kExitFailure);
+  NoteExitStep("admin_listener");
   if (admin_server) admin_server->Stop();
+  int code = kExitOk;
   if (!st.ok()) {
     log::Error("stopped_on_error",
                {{"error", std::string(ErrorCodeName(st.error().code))}, {"detail", st.error().message}});
-    return fail(st.error(), kExitFailure, "fatal_error");
+    NoteExitStep("audit_trail");
+    code = fail(st.error(), kExitFailure, "fatal_error");
+  } else {
+    log::Info("stopped");
+    NoteExitStep("audit_trail");
+    code = AuditExit(trail, nullptr, "signal", kExitOk);
   }
-  log::Info("stopped");
-  return AuditExit(trail, nullptr, "signal", kExitOk);
+  // The teardown, in an order that names each step if one hangs: the reload
+  // thread first (a reload hands engines to the pipeline), then the
+  // pipeline's Kafka clients (rd_kafka_destroy).
+  NoteExitStep("reload_triggers");
+  triggers->reset();
+  NoteExitStep("kafka_clients");
+  pipe->reset();
+  NoteExitStep("exit");
+  return code;
 }
 
 }  // namespace maskproxy::app

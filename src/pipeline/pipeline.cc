@@ -1231,6 +1231,7 @@ struct Pipeline::Impl {
                                   {"inflight_records", std::to_string(ctx.backpressure.inflight_records())}});
       result = delivery->Drain();
     } else {
+      if (opt.on_error_stop) opt.on_error_stop(result);
       delivery->Abandon();
     }
     StopTopicWatch();

@@ -83,6 +83,10 @@ struct Options {
   // records they speak of (exactly-once: in the same transaction). Must
   // exist (readiness lists it as missing otherwise, like output topics).
   std::string audit_topic;
+  // Called once (on the main thread) when the loop ends on an error, before
+  // the open work is abandoned and the consumer leaves its group: the app
+  // bounds the rest of the process's life from here (app/exit_deadline.h).
+  std::function<void(const Status&)> on_error_stop;
   // Test seam: wraps the real Kafka client (kafka_client.h) once the
   // clients exist, e.g. to record calls or inject errors. Empty: the real
   // client.

@@ -53,6 +53,7 @@ declare -A PROXY_PID=()   # instance name -> pid of the running process
 declare -A PROXY_TXID=()  # instance name -> transactional id
 declare -A PROXY_STARTS=() # instance name -> how many times started
 PDEATH=()                 # command prefix: kill the proxy when the test shell dies
+PROXY_ENV=()              # NAME=VALUE settings for the next proxy_start (e.g. LD_PRELOAD=...)
 PROXY_RC=""               # exit status of the last proxy_wait_exit / proxy_term
 UNEXPECTED_EXITS=()       # "name:rc" of proxies that exited on their own (see wait_drained)
 
@@ -355,7 +356,7 @@ proxy_start() {
     "$(date -Is)" >>"$WORK/proxy-$name.log"
   local txarg=(--transactional-id "$txid")
   grep -q '^  mode: exactly_once$' "$config" || txarg=()
-  (cd "$WORK" && exec "${PDEATH[@]}" "$BIN" run --config "$config" "${txarg[@]}") >>"$WORK/proxy-$name.log" 2>&1 &
+  (cd "$WORK" && exec env "${PROXY_ENV[@]}" "${PDEATH[@]}" "$BIN" run --config "$config" "${txarg[@]}") >>"$WORK/proxy-$name.log" 2>&1 &
   PROXY_PID[$name]=$!
   log "proxy $name started (pid ${PROXY_PID[$name]}, transactional id $txid, start #${PROXY_STARTS[$name]})"
 }
