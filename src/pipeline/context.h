@@ -23,6 +23,7 @@
 #include "pipeline/counters.h"
 #include "pipeline/kafka_client.h"
 #include "pipeline/kafka_util.h"
+#include "pipeline/partition_watch.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/size_limits.h"
 #include "pipeline/start_offsets.h"
@@ -102,6 +103,9 @@ struct Context {
   // The partitions librdkafka reset (auto.offset.reset=error), started by
   // the main loop at the group's committed offset (start_offsets.h).
   StartOffsets start_offsets{StartPolicy::kEarliest};
+  // Assigned partitions librdkafka never starts (partition_watch.h), from
+  // the consumer's statistics (stats_cb, on the main thread's polls).
+  PartitionWatch partition_watch{std::chrono::milliseconds(30000)};
   // Failed delivery reports are logged at most once a second.
   std::mutex dr_log_mu;
   std::chrono::steady_clock::time_point dr_logged_at{};

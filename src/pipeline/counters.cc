@@ -91,6 +91,9 @@ Counters Counters::Create() {
                     "Source partitions librdkafka found no position for, started by maskproxy: at the group's "
                     "committed offset (librdkafka had lost it) or at auto.offset.reset (none committed)",
                     {{"at", "auto_offset_reset"}}),
+      *r.GetCounter("maskproxy_partitions_not_started_total",
+                    "Assigned source partitions librdkafka had not started fetching within "
+                    "partition_start_watch_ms (librdkafka #5586), handed to maskproxy to start"),
       *r.Gauges("maskproxy_inflight_records", "Records produced and not yet acknowledged").GaugeWith({}),
       *r.Gauges("maskproxy_inflight_bytes", "Bytes of records produced and not yet acknowledged").GaugeWith({}),
       *r.Gauges("maskproxy_paused_partitions", "Source partitions paused (backpressure, or the audit trail down)")

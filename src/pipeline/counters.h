@@ -117,6 +117,7 @@ struct Counters {
   metrics::Counter& producers_recreated;  // maskproxy_producers_recreated_total
   metrics::Counter& start_committed;      // maskproxy_partition_starts_total{at="committed_offset"}
   metrics::Counter& start_reset;          // maskproxy_partition_starts_total{at="auto_offset_reset"}
+  metrics::Counter& not_started;          // maskproxy_partitions_not_started_total
   metrics::Gauge& inflight_records;       // maskproxy_inflight_records
   metrics::Gauge& inflight_bytes;         // maskproxy_inflight_bytes
   metrics::Gauge& paused_partitions;      // maskproxy_paused_partitions

@@ -187,6 +187,34 @@ struct Pipeline::Impl {
                               {"detail", reason}});
   }
 
+  // The consumer's statistics (served by the main thread's polls): assigned
+  // partitions librdkafka has not started for partition_start_watch_ms are
+  // handed to StartOffsets, which starts them at the committed offset.
+  static int OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    auto* ctx = static_cast<Context*>(opaque);
+    auto parts = ParseFetchStates(std::string_view(json, len));
+    if (!parts.ok()) {
+      log::Debug("librdkafka_stats_unread", {{"error", std::string(ErrorCodeName(parts.error().code))}});
+      return 0;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    // Paused (backpressure, the audit trail down): a partition may wait for
+    // its start meanwhile; the watch starts over once consumption resumes.
+    if (ctx->backpressure.paused() || ctx->audit.down()) parts->clear();
+    for (const auto& [topic, partition] : ctx->partition_watch.Observe(now, *parts)) {
+      const auto idle = ctx->partition_watch.Idle({topic, partition}, now);
+      log::Warn("partition_not_started",
+                {{"partition", topic + ":" + std::to_string(partition)},
+                 {"waiting_ms", std::to_string(idle.count())},
+                 {"detail",
+                  "assigned but not fetched: librdkafka is waiting for an answer it will not get (librdkafka "
+                  "#5586); maskproxy starts it at the group's committed offset"}});
+      ctx->counters.not_started.Inc();
+      ctx->start_offsets.NoteNotStarted(topic, partition);
+    }
+    return 0;  // librdkafka frees the document
+  }
+
   static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
     // librdkafka's own log lines carry no record content.
     if (level <= 4)
@@ -253,6 +281,20 @@ struct Pipeline::Impl {
     for (const auto& [k, v] : consumer_defaults)
       if (!opt.consumer_properties.count(k))
         if (Status s = SetConf(cc.get(), k, v, "source"); !s.ok()) return s;
+    // The partition watch reads the consumer's statistics.
+    ctx.partition_watch = PartitionWatch(std::chrono::milliseconds(opt.partition_start_watch_ms));
+    if (opt.partition_start_watch_ms > 0) {
+      if (!opt.consumer_properties.count("statistics.interval.ms")) {
+        const int every = std::clamp(opt.partition_start_watch_ms / 3, 100, 5000);
+        if (Status s = SetConf(cc.get(), "statistics.interval.ms", std::to_string(every), "source"); !s.ok()) return s;
+      } else if (opt.consumer_properties.at("statistics.interval.ms") == "0") {
+        log::Warn("partition_watch_off",
+                  {{"detail",
+                    "source property statistics.interval.ms is 0: an assigned partition librdkafka never starts "
+                    "is not noticed (librdkafka #5586)"}});
+      }
+      rd_kafka_conf_set_stats_cb(cc.get(), &Impl::OnStats);
+    }
     rd_kafka_conf_set_opaque(cc.get(), &ctx);
     rd_kafka_conf_set_rebalance_cb(cc.get(), &OnRebalance);
     rd_kafka_conf_set_error_cb(cc.get(), &Impl::OnError);
@@ -541,6 +583,7 @@ struct Pipeline::Impl {
                   {{"error", rd_kafka_err2name(m->err)}, {"detail", rd_kafka_message_errstr(m.get())}});
         continue;
       }
+      if (ctx.start_offsets.watching()) ctx.start_offsets.Seen(*m);
       bytes += m->len + m->key_len;
       slots[n++].m = std::move(m);
     }

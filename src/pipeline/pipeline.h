@@ -61,6 +61,13 @@ struct Options {
   CommitPolicy commit_policy = CommitPolicy::kInterval;  // exactly-once only
   int transaction_timeout_ms = 60000;
   int stats_interval_ms = 30000;
+  // An assigned source partition librdkafka has not started fetching after
+  // this long is started by the pipeline at the group's committed offset
+  // (partition_watch.h; librdkafka 2.0.2 can leave one waiting for good).
+  // Read from librdkafka's statistics, emitted every third of it (at most
+  // every 5 s) unless the source properties set statistics.interval.ms
+  // (0 there: no statistics, no watch). 0 here: no watch.
+  int partition_start_watch_ms = 30000;
   // Backpressure: above either bound (records produced but not yet
   // acknowledged), consumption pauses until half of them are acknowledged.
   int max_inflight_records = 50000;

@@ -64,12 +64,37 @@ void StartOffsets::NoteReset(const rd_kafka_message_t& m) {
   auto [it, added] =
       pending_.try_emplace({rd_kafka_topic_name(m.rkt), m.partition}, Pending{m.offset, Clock::time_point{}});
   if (!added) it->second.failed_offset = m.offset;
+  if (it->second.not_started) {  // a reset now: librdkafka's own path, no record to wait for
+    it->second.not_started = false;
+    --not_started_;
+  }
   it->second.next_try = Clock::time_point{};  // now
+}
+
+void StartOffsets::NoteNotStarted(const std::string& topic, int32_t partition) {
+  auto [it, added] = pending_.try_emplace({topic, partition}, Pending{RD_KAFKA_OFFSET_INVALID, Clock::time_point{}});
+  if (!added) return;
+  it->second.not_started = true;
+  ++not_started_;
+}
+
+void StartOffsets::Seen(const rd_kafka_message_t& m) {
+  if (m.rkt == nullptr) return;
+  auto it = pending_.find({rd_kafka_topic_name(m.rkt), m.partition});
+  if (it == pending_.end() || !it->second.not_started) return;
+  log::Info("partition_started", {{"partition", Where(it->first.first, it->first.second)},
+                                  {"detail", "librdkafka started the partition before maskproxy did"}});
+  Erase(it);
+}
+
+void StartOffsets::Erase(std::map<std::pair<std::string, int32_t>, Pending>::iterator it) {
+  if (it->second.not_started) --not_started_;
+  pending_.erase(it);
 }
 
 void StartOffsets::Forget(const rd_kafka_topic_partition_list_t* parts) {
   for (int i = 0; i < parts->cnt && !pending_.empty(); ++i)
-    pending_.erase({parts->elems[i].topic, parts->elems[i].partition});
+    if (auto it = pending_.find({parts->elems[i].topic, parts->elems[i].partition}); it != pending_.end()) Erase(it);
 }
 
 Status StartOffsets::Resolve(Context& ctx, Clock::time_point now, int lookup_timeout_ms) {
@@ -112,6 +137,7 @@ Status StartOffsets::Resolve(Context& ctx, Clock::time_point now, int lookup_tim
         (restored ? log::Warn : log::Info)("start_offset", {{"partition", where},
                                                             {"offset", OffsetText(d.offset)},
                                                             {"reason", d.why},
+                                                            {"trigger", p.not_started ? "not_started" : "reset"},
                                                             {"reset_at", OffsetText(p.failed_offset)}});
         (restored ? ctx.counters.start_committed : ctx.counters.start_reset).Inc();
         rd_kafka_topic_partition_list_add(seek.get(), e.topic, e.partition)->offset = d.offset;
@@ -122,7 +148,8 @@ Status StartOffsets::Resolve(Context& ctx, Clock::time_point now, int lookup_tim
   }
   if (seek->cnt > 0)
     if (Status st = Restart(ctx, seek.get()); !st.ok()) return st;
-  for (const auto& k : seeking) pending_.erase(k);
+  for (const auto& k : seeking)
+    if (auto it = pending_.find(k); it != pending_.end()) Erase(it);
   return Status::Ok();
 }
 

@@ -55,6 +55,17 @@ class StartOffsets {
   // A consumer error ERR__AUTO_OFFSET_RESET: the partition is stopped until
   // Resolve seeks it.
   void NoteReset(const rd_kafka_message_t& m);
+  // An assigned partition librdkafka has not started fetching for a while
+  // (partition_watch.h): started like a reset one, at the group's committed
+  // offset, unless a record of it arrives first (Seen). Nothing changes for
+  // a partition already waiting for a reset's start.
+  void NoteNotStarted(const std::string& topic, int32_t partition);
+  // Whether a partition NoteNotStarted named is still waiting: Seen must then
+  // be told of every consumed record (one bool test per record otherwise).
+  [[nodiscard]] bool watching() const { return not_started_ > 0; }
+  // A record of the partition arrived: librdkafka started it after all, and
+  // a start now would read its records again. Cancels NoteNotStarted's entry.
+  void Seen(const rd_kafka_message_t& m);
   // Partitions revoked or lost: whoever owns them next starts them.
   void Forget(const rd_kafka_topic_partition_list_t* parts);
   [[nodiscard]] bool pending() const { return !pending_.empty(); }
@@ -70,9 +81,12 @@ class StartOffsets {
     int64_t failed_offset;
     Clock::time_point next_try;
     bool wait_logged = false;
+    bool not_started = false;  // from NoteNotStarted, not a reset
   };
+  void Erase(std::map<std::pair<std::string, int32_t>, Pending>::iterator it);
   StartPolicy policy_;
   std::map<std::pair<std::string, int32_t>, Pending> pending_;
+  size_t not_started_ = 0;  // entries of pending_ with not_started
 };
 
 }  // namespace maskproxy::pipeline

@@ -313,6 +313,7 @@ using namespace std::chrono_literals;
 
 // Kafka protocol ApiKeys (rdkafka_protocol.h is not installed).
 constexpr int16_t kApiProduce = 0;
+constexpr int16_t kApiOffsetFetch = 9;
 constexpr int16_t kApiInitProducerId = 22;
 constexpr int16_t kApiAddPartitionsToTxn = 24;
 constexpr int16_t kApiAddOffsetsToTxn = 25;
@@ -1009,6 +1010,46 @@ TEST(PipelineMock, RetriableErrorsOnAddPartitionsAddOffsetsTxnOffsetCommitEndTxn
     EXPECT_EQ(PendingBrokerErrors(env.mc(), ph.broker, ph.api), 0u) << "injected errors not hit";
   }
   env.ExpectCleanStop(run.get());
+  env.ExpectDeliveredAndCommitted();
+}
+
+// A partition the group assigned that librdkafka never starts: 2.0.2 leaves
+// it waiting for an OffsetFetch answer that came back as a request-level
+// NOT_COORDINATOR, and nothing asks again (librdkafka #5586; seen on the real
+// broker in faults.unstable_offsets beside other tests: a partition neither
+// fetched nor reset for four minutes). The pipeline's watch over librdkafka's
+// statistics (partition_watch.h) starts such a partition at the group's
+// committed offset.
+TEST(PipelineMock, APartitionLibrdkafkaNeverStartsIsStartedAtItsCommittedOffset) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 60, 1);
+  PushBrokerErrors(env.mc(), kSourceLeader, kApiOffsetFetch, {{RD_KAFKA_RESP_ERR_NOT_COORDINATOR}});
+  const uint64_t not_started0 = metrics::Global().Total("maskproxy_partitions_not_started_total");
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.partition_start_watch_ms = 3000; });
+  ASSERT_TRUE(run);
+  env.StopWhenAllCommitted(run.get());
+  EXPECT_GT(metrics::Global().Total("maskproxy_partitions_not_started_total"), not_started0)
+      << "the records came through without the watch: the injected error no longer leaves a partition unstarted";
+  EXPECT_EQ(PendingBrokerErrors(env.mc(), kSourceLeader, kApiOffsetFetch), 0u) << "injected error not hit";
+  env.ExpectDeliveredAndCommitted();
+}
+
+// The same with the eager (range) assignor: the whole assignment is
+// assigned again, the stuck partitions at their start offsets.
+TEST(PipelineMock, APartitionLibrdkafkaNeverStartsIsStartedWithTheEagerAssignorToo) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 60, 1);
+  PushBrokerErrors(env.mc(), kSourceLeader, kApiOffsetFetch, {{RD_KAFKA_RESP_ERR_NOT_COORDINATOR}});
+  const uint64_t not_started0 = metrics::Global().Total("maskproxy_partitions_not_started_total");
+  std::unique_ptr<Running> run = env.Start([](Options& o) {
+    o.partition_start_watch_ms = 3000;
+    o.consumer_properties["partition.assignment.strategy"] = "range";
+  });
+  ASSERT_TRUE(run);
+  env.StopWhenAllCommitted(run.get());
+  EXPECT_GT(metrics::Global().Total("maskproxy_partitions_not_started_total"), not_started0);
   env.ExpectDeliveredAndCommitted();
 }
 
