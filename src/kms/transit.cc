@@ -138,11 +138,12 @@ Result<std::unique_ptr<TransitClient>> TransitClient::Create(TransitOptions opti
                                                              std::unique_ptr<Transport> transport) {
   std::string_view addr = options.address;
   while (!addr.empty() && addr.back() == '/') addr.remove_suffix(1);
-  // An address with user information ("https://user:secret@host") is
-  // refused without being quoted.
-  const std::string shown = addr.find('@') == std::string_view::npos
-                                ? " '" + std::string(addr) + "'"
-                                : std::string(" (not shown: it holds user information)");
+  // An address with user information ("https://user:secret@host"), a query
+  // or a fragment ("https://kms:8200?token=...") is refused without being
+  // quoted: either may hold a secret.
+  const bool secretive = addr.find_first_of("@?#") != std::string_view::npos;
+  const std::string shown = !secretive ? " '" + std::string(addr) + "'"
+                                       : std::string(" (not shown: it holds user information, a query or a fragment)");
   std::string_view rest;
   bool tls = false;
   if (addr.substr(0, 8) == "https://") {
@@ -154,9 +155,9 @@ Result<std::unique_ptr<TransitClient>> TransitClient::Create(TransitOptions opti
     return Error(ErrorCode::kConfigInvalid,
                  "KMS address" + shown + " must be https://HOST:PORT (or http:// on loopback)");
   }
-  if (rest.empty() || rest.find('/') != std::string_view::npos || rest.find('@') != std::string_view::npos)
+  if (rest.empty() || rest.find_first_of("/@?#") != std::string_view::npos)
     return Error(ErrorCode::kConfigInvalid,
-                 "KMS address" + shown + " must be scheme://HOST:PORT: no path, no user information");
+                 "KMS address" + shown + " must be scheme://HOST:PORT: no path, query, fragment or user information");
   std::string_view host = rest;
   if (host.front() == '[') {
     host = host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1);

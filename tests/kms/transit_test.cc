@@ -199,8 +199,11 @@ TEST_F(TransitTest, RefusesPlainHttpOffLoopbackBadNamesAndNoToken) {
   EXPECT_FALSE(
       TransitClient::Create(Opts("http://127.0.0.1:8200/v1", kToken), std::make_unique<FakeTransport>(script_)).ok());
   // User information in the address is refused without being quoted.
+  // So are a query and a fragment (either may hold a token), which were
+  // accepted before: nothing in them is an address.
   for (const char* addr : {"https://ops:hunter2secret@kms.example:8200", "ops:hunter2secret@kms.example:8200",
-                           "http://ops:hunter2secret@10.1.2.3:8200"}) {
+                           "http://ops:hunter2secret@10.1.2.3:8200", "https://kms.example:8200?token=hunter2secret",
+                           "https://kms.example:8200#hunter2secret", "ftp://kms.example?hunter2secret"}) {
     auto u = TransitClient::Create(Opts(addr, kToken), std::make_unique<FakeTransport>(script_));
     ASSERT_FALSE(u.ok()) << addr;
     EXPECT_EQ(u.error().message.find("hunter2"), std::string::npos) << u.error().message;
