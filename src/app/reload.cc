@@ -539,6 +539,19 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     res.outcome = ReloadResult::Outcome::kUnchanged;
     ReloadCounter("unchanged")->Inc();
     log::Info("reload_unchanged", {{"trigger", res.trigger}});
+    // The config file on disk now differs from what runs in settings only a
+    // restart applies: the trail says so (which file, its hash, which
+    // settings wait), so that what runs can be told from what is written.
+    if (options_.audit && options_.config && !res.restart_required.empty()) {
+      audit::Event ev{.type = audit::EventType::kConfigLoaded, .fields = {}};
+      ev.Add("file", options_.config->path)
+          .Add("hash", FileSha256(options_.config->path))
+          .Add("trigger", res.trigger)
+          .Add("applied", false)
+          .Add("restart_required", res.restart_required);
+      if (Status s = options_.audit->Append(ev); !s.ok())
+        log::Error("audit_failed", {{"event", "config_loaded"}, {"error", std::string(ErrorCodeName(s.error().code))}});
+    }
     return res;
   }
   if (options_.audit) {

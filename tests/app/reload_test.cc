@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/audit_events.h"
 #include "common/metrics.h"
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
@@ -912,14 +913,34 @@ TEST_F(ReloadTest, InvalidRevealRolesAreRejectedAndTheRunningOnesKept) {
 }
 
 TEST_F(ReloadTest, SettingsOnlyARestartAppliesAreReportedNotApplied) {
+  audit_ = std::make_shared<test_support::MemorySink>();
   WriteConfig(RevealSection(true));
   LoadConfig();
   Start();
   ASSERT_NE(reloader_, nullptr);
-  // No reveal service: its roles too need a restart.
-  WriteConfig(RevealSection(false) + "  max_body_bytes: 4096\n", "other:9092");
+  // Nothing differs: nothing in the trail.
   ReloadResult r = reloader_->ReloadNow("sighup");
   EXPECT_EQ(r.outcome, ReloadResult::Outcome::kUnchanged) << r.ToJson();
+  EXPECT_TRUE(audit_->events().empty());
+  // No reveal service: its roles too need a restart.
+  WriteConfig(RevealSection(false) + "  max_body_bytes: 4096\n", "other:9092");
+  r = reloader_->ReloadNow("sighup");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kUnchanged) << r.ToJson();
+  // The trail says the file differs from what runs, and in what.
+  ASSERT_EQ(audit_->Names(), (std::vector<std::string>{"config_loaded"}));
+  const audit::Event noted = audit_->events().back();
+  auto field = [&](const std::string& name) -> const audit::Value* {
+    for (const auto& [k, v] : noted.fields)
+      if (k == name) return &v;
+    return nullptr;
+  };
+  ASSERT_NE(field("applied"), nullptr);
+  EXPECT_EQ(std::get<bool>(*field("applied")), false);
+  ASSERT_NE(field("restart_required"), nullptr);
+  EXPECT_EQ(std::get<std::vector<std::string>>(*field("restart_required")),
+            (std::vector<std::string>{"reveal.max_body_bytes", "reveal.roles", "source.brokers"}));
+  ASSERT_NE(field("hash"), nullptr);
+  EXPECT_EQ(std::get<std::string>(*field("hash")), FileSha256((fs::path(dir_) / "cfg.yaml").string()));
   EXPECT_EQ(r.restart_required, (std::vector<std::string>{"reveal.max_body_bytes", "reveal.roles", "source.brokers"}));
   EXPECT_NE(r.ToJson().find("\"restart_required\":[\"reveal.max_body_bytes\",\"reveal.roles\",\"source.brokers\"]"),
             std::string::npos)
