@@ -76,10 +76,21 @@ constexpr int kProbeTimeoutMs = 10000;
 // error or returned (app/exit_deadline.h): the consumer's close and the
 // teardown take well under a second when the brokers answer.
 constexpr std::chrono::seconds kExitDeadline{15};
+// How long it may take to end after SIGTERM or SIGINT: the drain and the
+// teardown (exit 0 within 30 s is what README promises; deploy/ kills at 45 s).
+constexpr std::chrono::seconds kStopDeadline{40};
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_run_returned{false};
 extern "C" void OnSignal(int) {
   g_stop.store(true);
+  // The drain commits within its own budget (10 s at-least-once; a commit's
+  // retries end at the stop): the process ends within kStopDeadline, before
+  // a supervisor's SIGKILL (45 s in deploy/), saying which step hung.
+  if (!g_run_returned.load()) {
+    NoteExitStep("pipeline_drain");
+    ArmExitDeadline(kStopDeadline, kExitFailure);
+  }
 }
 
 std::string HostName() {
@@ -413,6 +424,9 @@ int CmdRun(const std::vector<std::string>& args) {
     log::Info("admin_disabled");
   }
 
+  // Deadlines on the way out (exit_deadline.h): armed by a stop signal, a
+  // fatal error, the pipeline's return.
+  StartExitWatch();
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
@@ -442,8 +456,9 @@ int CmdRun(const std::vector<std::string>& args) {
                          {"mode", cfg->delivery_mode},
                          {"transactional_id", cfg->transactional_id}});
   Status st = (*pipe)->Run(g_stop);
-  // From here the process ends within kExitDeadline (armed already if the
-  // pipeline met a fatal error): app/exit_deadline.h.
+  // From here the process ends within kExitDeadline (or earlier, if the
+  // pipeline met a fatal error or a stop was asked for): app/exit_deadline.h.
+  g_run_returned.store(true);
   ArmExitDeadline(kExitDeadline, st.ok() ? kExitOk : kExitFailure);
   NoteExitStep("admin_listener");
   if (admin_server) admin_server->Stop();

@@ -86,7 +86,8 @@ bool AtLeastOnce::WaitForDeliveries(int timeout_ms) {
 }
 
 int AtLeastOnce::WaitBudgetMs(int otherwise) {
-  if (!ctx_.stop_flag || !ctx_.stop_flag->load()) return otherwise;
+  const bool stopping = (ctx_.stop_flag && ctx_.stop_flag->load()) || ctx_.stopping_on_error;
+  if (!stopping) return otherwise;
   const auto now = Clock::now();
   if (!stop_deadline_) stop_deadline_ = now + std::chrono::milliseconds(kShutdownWaitMs);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*stop_deadline_ - now).count();

@@ -66,7 +66,8 @@ class AtLeastOnce final : public Delivery {
   void StoreDelivered();
   void StoreIfAudited();
   bool WaitForDeliveries(int timeout_ms);
-  // `otherwise`, or once a stop was requested what is left of the one
+  // `otherwise`, or once a stop was requested (or the loop ended on an
+  // error: Context::stopping_on_error) what is left of the one
   // shutdown budget (kShutdownWaitMs from the first wait after the stop)
   // that every wait of a stop shares: a slow destination cannot stretch a
   // stop past its supervisor's grace period (found by review: 10 s drain +

@@ -84,6 +84,10 @@ struct Context {
   AuditGate audit;
   Delivery* delivery = nullptr;
   const std::atomic<bool>* stop_flag = nullptr;
+  // Run()'s loop ended on an error: what is left (the consumer's close and
+  // its revocation) waits only as long as a stop would (the process's exit
+  // deadline is running). Main thread only.
+  bool stopping_on_error = false;
   // Delivery::Start gave up on a call it was retrying because a stop was
   // requested (SIGTERM while the brokers do not answer at start): nothing
   // started, and Run ends cleanly.

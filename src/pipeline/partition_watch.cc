@@ -1,7 +1,6 @@
 #include "pipeline/partition_watch.h"
 
 #include <charconv>
-#include <set>
 
 #include "codec/json.h"
 #include "codec/path.h"
@@ -57,16 +56,29 @@ bool IsFetching(std::string_view s) {
   return s == "active" || s == "offset-query" || s == "offset-wait" || s == "validate-epoch-wait";
 }
 
-std::vector<PartitionWatch::Key> PartitionWatch::Observe(Clock::time_point now, const std::vector<FetchState>& parts) {
-  std::set<Key> idle;
+std::set<std::pair<std::string, int32_t>> NotFetching(const std::vector<FetchState>& parts) {
+  std::set<std::pair<std::string, int32_t>> idle;
   for (const FetchState& p : parts)
     if (p.desired && !IsFetching(p.state)) idle.insert({p.topic, p.partition});
+  return idle;
+}
+
+void PartitionWatch::Forget(const std::vector<Key>& keys) {
+  for (const Key& k : keys) {
+    first_seen_.erase(k);
+    reported_.erase(k);
+  }
+}
+
+std::vector<PartitionWatch::Key> PartitionWatch::Observe(Clock::time_point now, const std::vector<FetchState>& parts,
+                                                         bool report) {
+  const std::set<Key> idle = NotFetching(parts);
   std::erase_if(first_seen_, [&](const auto& e) { return !idle.count(e.first); });
   std::erase_if(reported_, [&](const auto& e) { return !idle.count(e.first); });
   std::vector<Key> stuck;
   for (const Key& k : idle) {
     const Clock::time_point since = first_seen_.try_emplace(k, now).first->second;
-    if (now - since < stuck_after_) continue;
+    if (!report || now - since < stuck_after_) continue;
     auto r = reported_.find(k);
     if (r != reported_.end() && now - r->second < stuck_after_) continue;
     reported_[k] = now;

@@ -17,13 +17,17 @@
 // (offset-query, offset-wait, validate-epoch-wait, active) for `stuck_after`
 // is reported, and again every `stuck_after` while it stays so; the
 // pipeline then starts it itself at the group's committed offset, as it
-// does for a reset (StartOffsets::NoteNotStarted), unless a record of it
-// arrives first. Internal to src/pipeline.
+// does for a reset (StartOffsets::NoteNotStarted), once the next snapshot
+// still shows it not fetching (StartOffsets::Confirm: a record fetched
+// between the first snapshot's reading and its delivery is polled before
+// the second one, and cancels the start, StartOffsets::Seen). Internal to
+// src/pipeline.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +53,9 @@ struct FetchState {
 // finding out where to (so it is not stuck waiting for nothing).
 [[nodiscard]] bool IsFetching(std::string_view fetch_state);
 
+// The desired partitions of a snapshot that are not fetching.
+[[nodiscard]] std::set<std::pair<std::string, int32_t>> NotFetching(const std::vector<FetchState>& parts);
+
 class PartitionWatch {
  public:
   using Clock = std::chrono::steady_clock;
@@ -58,8 +65,12 @@ class PartitionWatch {
   // One snapshot. Returns the desired partitions that have not been fetching
   // for stuck_after since they were first seen so (each again after another
   // stuck_after while it stays so). A partition fetching, not desired, or
-  // absent from the snapshot starts over.
-  [[nodiscard]] std::vector<Key> Observe(Clock::time_point now, const std::vector<FetchState>& parts);
+  // absent from the snapshot starts over. With `report` false (consumption
+  // paused) the waits go on but nothing is returned.
+  [[nodiscard]] std::vector<Key> Observe(Clock::time_point now, const std::vector<FetchState>& parts,
+                                         bool report = true);
+  // Partitions revoked or lost: a wait that began before starts over.
+  void Forget(const std::vector<Key>& keys);
   // How long `key` has been seen not fetching (0 when it is not).
   [[nodiscard]] std::chrono::milliseconds Idle(const Key& key, Clock::time_point now) const;
 

@@ -194,14 +194,22 @@ struct Pipeline::Impl {
     auto* ctx = static_cast<Context*>(opaque);
     auto parts = ParseFetchStates(std::string_view(json, len));
     if (!parts.ok()) {
-      log::Debug("librdkafka_stats_unread", {{"error", std::string(ErrorCodeName(parts.error().code))}});
+      static std::atomic<bool> warned{false};
+      if (!warned.exchange(true))
+        log::Warn("librdkafka_stats_unread",
+                  {{"error", std::string(ErrorCodeName(parts.error().code))},
+                   {"detail", "librdkafka's statistics could not be read: the partition watch sees nothing"}});
       return 0;
     }
     const auto now = std::chrono::steady_clock::now();
-    // Paused (backpressure, the audit trail down): a partition may wait for
-    // its start meanwhile; the watch starts over once consumption resumes.
-    if (ctx->backpressure.paused() || ctx->audit.down()) parts->clear();
-    for (const auto& [topic, partition] : ctx->partition_watch.Observe(now, *parts)) {
+    // A partition reported by the last snapshot starts only if this one
+    // still shows it not fetching (and no record of it came in between).
+    ctx->start_offsets.Confirm(NotFetching(*parts));
+    // Paused (backpressure, the audit trail down): the waits go on, the
+    // reports wait until consumption resumes.
+    const bool paused = ctx->backpressure.paused() || ctx->audit.down();
+    for (const auto& [topic, partition] : ctx->partition_watch.Observe(now, *parts, !paused)) {
+      if (!ctx->start_offsets.NoteNotStarted(topic, partition)) continue;  // already waiting for its start
       const auto idle = ctx->partition_watch.Idle({topic, partition}, now);
       log::Warn("partition_not_started",
                 {{"partition", topic + ":" + std::to_string(partition)},
@@ -210,7 +218,6 @@ struct Pipeline::Impl {
                   "assigned but not fetched: librdkafka is waiting for an answer it will not get (librdkafka "
                   "#5586); maskproxy starts it at the group's committed offset"}});
       ctx->counters.not_started.Inc();
-      ctx->start_offsets.NoteNotStarted(topic, partition);
     }
     return 0;  // librdkafka frees the document
   }
@@ -1273,7 +1280,12 @@ struct Pipeline::Impl {
       log::Info("shutting_down", {{"open_transaction_records", std::to_string(delivery->OpenRecords())},
                                   {"inflight_records", std::to_string(ctx.backpressure.inflight_records())}});
       result = delivery->Drain();
+      if (!result.ok()) {  // e.g. fenced during the final commit
+        ctx.stopping_on_error = true;
+        if (opt.on_error_stop) opt.on_error_stop(result);
+      }
     } else {
+      ctx.stopping_on_error = true;
       if (opt.on_error_stop) opt.on_error_stop(result);
       delivery->Abandon();
     }

@@ -34,6 +34,9 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   for (int i = 0; i < parts->cnt; ++i)
     ctx->revoked_in_poll.push_back(PartitionKey{parts->elems[i].topic, parts->elems[i].partition});
   ctx->start_offsets.Forget(parts);
+  std::vector<PartitionWatch::Key> gone;
+  for (int i = 0; i < parts->cnt; ++i) gone.emplace_back(parts->elems[i].topic, parts->elems[i].partition);
+  ctx->partition_watch.Forget(gone);
   Status s = ctx->delivery->OnRevoke(parts, lost);
   if (!s.ok()) ctx->SetFatal(s);
   if (cooperative) {

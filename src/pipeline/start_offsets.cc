@@ -71,11 +71,30 @@ void StartOffsets::NoteReset(const rd_kafka_message_t& m) {
   it->second.next_try = Clock::time_point{};  // now
 }
 
-void StartOffsets::NoteNotStarted(const std::string& topic, int32_t partition) {
-  auto [it, added] = pending_.try_emplace({topic, partition}, Pending{RD_KAFKA_OFFSET_INVALID, Clock::time_point{}});
-  if (!added) return;
+bool StartOffsets::NoteNotStarted(const std::string& topic, int32_t partition) {
+  // Not due until Confirm says so.
+  auto [it, added] =
+      pending_.try_emplace({topic, partition}, Pending{RD_KAFKA_OFFSET_INVALID, Clock::time_point::max()});
+  if (!added) return false;
   it->second.not_started = true;
   ++not_started_;
+  return true;
+}
+
+void StartOffsets::Confirm(const std::set<std::pair<std::string, int32_t>>& not_fetching) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    auto next = std::next(it);
+    Pending& p = it->second;
+    if (p.not_started && !p.confirmed) {
+      if (not_fetching.count(it->first)) {
+        p.confirmed = true;
+        p.next_try = Clock::time_point{};  // now
+      } else {
+        Erase(it);  // librdkafka started it (or it left) meanwhile
+      }
+    }
+    it = next;
+  }
 }
 
 void StartOffsets::Seen(const rd_kafka_message_t& m) {
@@ -107,7 +126,7 @@ Status StartOffsets::Resolve(Context& ctx, Clock::time_point now, int lookup_tim
     rd_kafka_topic_partition_list_add(lookup.get(), topic.c_str(), partition)->offset = RD_KAFKA_OFFSET_INVALID;
   const rd_kafka_resp_err_t call_err = ctx.kafka->Committed(lookup.get(), lookup_timeout_ms);
   ListPtr seek(rd_kafka_topic_partition_list_new(static_cast<int>(due.size())));
-  std::vector<std::pair<std::string, int32_t>> seeking;
+  std::vector<std::pair<std::string, int32_t>> seeking, dropped;
   for (int i = 0; i < lookup->cnt; ++i) {
     const rd_kafka_topic_partition_t& e = lookup->elems[i];
     auto it = pending_.find({e.topic, e.partition});
@@ -118,6 +137,15 @@ Status StartOffsets::Resolve(Context& ctx, Clock::time_point now, int lookup_tim
     const std::string where = Where(e.topic, e.partition);
     switch (d.kind) {
       case StartDecision::kWait:
+        if (p.not_started) {
+          // Not readable yet (a transaction holds it, the coordinator
+          // moves): librdkafka is still waiting for the same answer. Left
+          // to it; the watch reports the partition again if it stays so,
+          // rather than a lookup every second on the main loop.
+          log::Info("start_offset_deferred", {{"partition", where}, {"error", rd_kafka_err2name(err)}});
+          dropped.push_back(it->first);
+          break;
+        }
         if (!p.wait_logged)
           log::Warn("start_offset_waiting",
                     {{"partition", where},
@@ -146,6 +174,8 @@ Status StartOffsets::Resolve(Context& ctx, Clock::time_point now, int lookup_tim
       }
     }
   }
+  for (const auto& k : dropped)
+    if (auto it = pending_.find(k); it != pending_.end()) Erase(it);
   if (seek->cnt > 0)
     if (Status st = Restart(ctx, seek.get()); !st.ok()) return st;
   for (const auto& k : seeking)

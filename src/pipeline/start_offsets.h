@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,9 +58,14 @@ class StartOffsets {
   void NoteReset(const rd_kafka_message_t& m);
   // An assigned partition librdkafka has not started fetching for a while
   // (partition_watch.h): started like a reset one, at the group's committed
-  // offset, unless a record of it arrives first (Seen). Nothing changes for
-  // a partition already waiting for a reset's start.
-  void NoteNotStarted(const std::string& topic, int32_t partition);
+  // offset, once a later snapshot confirms it (Confirm) and unless a record
+  // of it arrives first (Seen). Nothing changes for a partition already
+  // waiting for a start: false then.
+  [[nodiscard]] bool NoteNotStarted(const std::string& topic, int32_t partition);
+  // A statistics snapshot's partitions not fetching (NotFetching): an entry
+  // of NoteNotStarted among them may start; one that is not (it started,
+  // or left) is dropped. Call before NoteNotStarted with the same snapshot.
+  void Confirm(const std::set<std::pair<std::string, int32_t>>& not_fetching);
   // Whether a partition NoteNotStarted named is still waiting: Seen must then
   // be told of every consumed record (one bool test per record otherwise).
   [[nodiscard]] bool watching() const { return not_started_ > 0; }
@@ -82,6 +88,7 @@ class StartOffsets {
     Clock::time_point next_try;
     bool wait_logged = false;
     bool not_started = false;  // from NoteNotStarted, not a reset
+    bool confirmed = false;    // not_started: a later snapshot still showed it not fetching
   };
   void Erase(std::map<std::pair<std::string, int32_t>, Pending>::iterator it);
   StartPolicy policy_;

@@ -2,13 +2,16 @@
 // forever, as rd_kafka_destroy or rd_kafka_consumer_close can when a broker
 // does not answer or a fenced producer has messages in flight. Which one is
 // chosen by STUCK_TEARDOWN:
-//   destroy         rd_kafka_destroy of a transactional producer
+//   destroy         rd_kafka_destroy of a transactional producer, once the
+//                   consumer has been closed (a producer replaced while the
+//                   proxy runs is destroyed as usual)
 //   consumer_close  rd_kafka_consumer_close of a group consumer
 // Anything else (or unset): every call goes straight to librdkafka.
 #include <dlfcn.h>
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,12 +35,15 @@ bool HasConf(rd_kafka_t* rk, const char* name) {
   for (;;) pause();
 }
 
+std::atomic<bool> g_consumer_closed{false};
+
 }  // namespace
 
 extern "C" void rd_kafka_destroy(rd_kafka_t* rk) {
   using Fn = void (*)(rd_kafka_t*);
   static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "rd_kafka_destroy"));
-  if (Mode("destroy") && rd_kafka_type(rk) == RD_KAFKA_PRODUCER && HasConf(rk, "transactional.id"))
+  if (Mode("destroy") && g_consumer_closed.load() && rd_kafka_type(rk) == RD_KAFKA_PRODUCER &&
+      HasConf(rk, "transactional.id"))
     Hang("rd_kafka_destroy");
   real(rk);
 }
@@ -46,5 +52,7 @@ extern "C" rd_kafka_resp_err_t rd_kafka_consumer_close(rd_kafka_t* rk) {
   using Fn = rd_kafka_resp_err_t (*)(rd_kafka_t*);
   static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "rd_kafka_consumer_close"));
   if (Mode("consumer_close") && HasConf(rk, "group.id")) Hang("rd_kafka_consumer_close");
-  return real(rk);
+  const rd_kafka_resp_err_t err = real(rk);
+  if (HasConf(rk, "group.id")) g_consumer_closed.store(true);
+  return err;
 }

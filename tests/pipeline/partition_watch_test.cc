@@ -72,6 +72,26 @@ TEST(PartitionWatch, ReportsADesiredPartitionNotFetchingForTheWholeWait) {
   EXPECT_EQ(w.Idle({"raw", 0}, t0 + 60s), 0s);
 }
 
+// Paused (backpressure): the wait goes on, the report waits for the resume.
+TEST(PartitionWatch, WhilePausedTheWaitGoesOnAndTheReportWaits) {
+  PartitionWatch w(30s);
+  const auto t0 = PartitionWatch::Clock::time_point{} + 1h;
+  const std::vector<FetchState> snap = {P("raw", 1, "none")};
+  EXPECT_TRUE(w.Observe(t0, snap, /*report=*/false).empty());
+  EXPECT_TRUE(w.Observe(t0 + 40s, snap, false).empty());
+  EXPECT_EQ(w.Observe(t0 + 41s, snap, true).size(), 1u);
+}
+
+TEST(PartitionWatch, ARevokedPartitionsWaitStartsOver) {
+  PartitionWatch w(30s);
+  const auto t0 = PartitionWatch::Clock::time_point{} + 1h;
+  const std::vector<FetchState> snap = {P("raw", 1, "none")};
+  EXPECT_TRUE(w.Observe(t0, snap).empty());
+  w.Forget({{"raw", 1}});  // revoked and assigned again between two snapshots
+  EXPECT_TRUE(w.Observe(t0 + 30s, snap).empty());
+  EXPECT_EQ(w.Observe(t0 + 60s, snap).size(), 1u);
+}
+
 TEST(PartitionWatch, APartitionThatStartsOrLeavesStartsOver) {
   PartitionWatch w(30s);
   const auto t0 = PartitionWatch::Clock::time_point{} + 1h;
@@ -92,10 +112,11 @@ rd_kafka_message_t Msg(rd_kafka_topic_t* rkt, int32_t partition) {
   return m;
 }
 
-// A partition the watch reported waits for its start in StartOffsets until
-// a record of it arrives (librdkafka started it after all): then a start at
-// the committed offset would read records again, so it is cancelled.
-TEST(PartitionWatch, ARecordOfAReportedPartitionCancelsItsStart) {
+// A partition the watch reported waits in StartOffsets until the next
+// snapshot confirms it still is not fetching; a record of it arriving first
+// (librdkafka started it after all) cancels it: a start at the committed
+// offset would then read records again.
+TEST(PartitionWatch, AReportedPartitionStartsOnlyOnceConfirmedAndWithoutARecord) {
   char err[256];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -103,8 +124,8 @@ TEST(PartitionWatch, ARecordOfAReportedPartitionCancelsItsStart) {
   rd_kafka_topic_t* raw = rd_kafka_topic_new(rk, "raw", nullptr);
   StartOffsets so(StartPolicy::kEarliest);
   EXPECT_FALSE(so.watching());
-  so.NoteNotStarted("raw", 1);
-  so.NoteNotStarted("raw", 1);  // reported twice: one entry
+  EXPECT_TRUE(so.NoteNotStarted("raw", 1));
+  EXPECT_FALSE(so.NoteNotStarted("raw", 1));  // reported twice: one entry, reported once
   EXPECT_TRUE(so.watching());
   EXPECT_TRUE(so.pending());
   so.Seen(Msg(raw, 0));  // another partition's record changes nothing
@@ -113,9 +134,22 @@ TEST(PartitionWatch, ARecordOfAReportedPartitionCancelsItsStart) {
   EXPECT_FALSE(so.watching());
   EXPECT_FALSE(so.pending());
 
+  // The next snapshot shows it fetching (or gone): dropped. Still not
+  // fetching: kept (and due).
+  EXPECT_TRUE(so.NoteNotStarted("raw", 4));
+  EXPECT_TRUE(so.NoteNotStarted("raw", 5));
+  so.Confirm({{"raw", 5}});
+  EXPECT_TRUE(so.pending());
+  EXPECT_FALSE(so.NoteNotStarted("raw", 5));
+  EXPECT_TRUE(so.NoteNotStarted("raw", 4));  // raw:4 was dropped
+  so.Seen(Msg(raw, 4));
+  so.Seen(Msg(raw, 5));  // a record even after the confirmation cancels it
+  EXPECT_FALSE(so.pending());
+
   // A reset of a reported partition is librdkafka's own path: no record will
-  // come, so a record is no longer waited for, and the reset's start stays.
-  so.NoteNotStarted("raw", 2);
+  // come, so a record is no longer waited for, and the reset's start stays
+  // (a snapshot showing it not fetching does not drop it either).
+  EXPECT_TRUE(so.NoteNotStarted("raw", 2));
   rd_kafka_message_t reset = Msg(raw, 2);
   reset.err = RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET;
   reset.offset = RD_KAFKA_OFFSET_INVALID;
@@ -123,10 +157,11 @@ TEST(PartitionWatch, ARecordOfAReportedPartitionCancelsItsStart) {
   EXPECT_FALSE(so.watching());
   EXPECT_TRUE(so.pending());
   so.Seen(Msg(raw, 2));
+  so.Confirm({});
   EXPECT_TRUE(so.pending());
 
   // A revoked partition is forgotten, whichever way it waited.
-  so.NoteNotStarted("raw", 3);
+  EXPECT_TRUE(so.NoteNotStarted("raw", 3));
   rd_kafka_topic_partition_list_t* revoked = rd_kafka_topic_partition_list_new(2);
   rd_kafka_topic_partition_list_add(revoked, "raw", 2);
   rd_kafka_topic_partition_list_add(revoked, "raw", 3);
