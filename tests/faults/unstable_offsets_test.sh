@@ -24,6 +24,21 @@
 #      cooperative-sticky; "range" runs the eager protocol's path),
 #      HOLD_MS (12000), JOIN_AFTER (3), SEED, KEEP_WORK: see tests/lib/broker_test.sh
 set -euo pipefail
+# Whether librdkafka resets a partition depends on when z's join lands
+# among y's lookups: on a long-lived broker about half the runs saw none
+# (every record still exactly once, but the path under test not taken). Such
+# a run ends with status 3 and the scenario is set up again, on new topics,
+# up to UO_ATTEMPTS (4) times; every attempt's output is verified.
+if [[ -z "${UO_ATTEMPT:-}" ]]; then
+  for ((attempt = 1; attempt <= ${UO_ATTEMPTS:-4}; attempt++)); do
+    rc=0
+    UO_ATTEMPT=$attempt "$0" "$@" || rc=$?
+    (( rc == 3 )) || exit "$rc"
+    echo "unstable_offsets: attempt $attempt: librdkafka reset no partition (the scenario did not arise); again" >&2
+  done
+  echo "unstable_offsets: FAIL: the scenario did not arise in ${UO_ATTEMPTS:-4} attempts" >&2
+  exit 1
+fi
 # shellcheck source-path=SCRIPTDIR source=../lib/broker_test.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker_test.sh"
 bt_init unstable_offsets "${1:-}"
@@ -65,6 +80,8 @@ N_POISON=0
 run_verify
 # The path under test was taken: a partition librdkafka reset was started at
 # the committed offset (not at auto.offset.reset).
-grep -h ' start_offset .*reason=committed_offset' "$WORK"/proxy-y.log "$WORK"/proxy-z.log >&2 ||
-  fail "no partition was started at its committed offset: the scenario did not arise"
+if ! grep -h ' start_offset .*reason=committed_offset' "$WORK"/proxy-y.log "$WORK"/proxy-z.log >&2; then
+  log "no partition was started at its committed offset: the scenario did not arise ($VERIFY_LINE)"
+  exit 3
+fi
 log "PASS unstable_offsets ($VERIFY_LINE)"
