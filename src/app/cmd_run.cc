@@ -88,7 +88,7 @@ extern "C" void OnSignal(int) {
   // retries end at the stop): the process ends within kStopDeadline, before
   // a supervisor's SIGKILL (45 s in deploy/), saying which step hung.
   if (!g_run_returned.load()) {
-    NoteExitStep("pipeline_drain");
+    NoteExitStep("stop_requested");  // the drain, or a start-up call under way
     ArmExitDeadline(kStopDeadline, kExitFailure);
   }
 }

@@ -135,7 +135,7 @@ TEST(PartitionWatch, AReportedPartitionStartsOnlyOnceConfirmedAndWithoutARecord)
   EXPECT_FALSE(so.pending());
 
   // The next snapshot shows it fetching (or gone): dropped. Still not
-  // fetching: kept (and due).
+  // fetching: kept (that it is then due is PipelineMock.APartitionLibrdkafkaNeverStarts*).
   EXPECT_TRUE(so.NoteNotStarted("raw", 4));
   EXPECT_TRUE(so.NoteNotStarted("raw", 5));
   so.Confirm({{"raw", 5}});
