@@ -74,11 +74,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       "광주",   "전북", "제주",    "sc제일",   "씨티", "citi",   "통장",    "뱅크",   "예금",     "a/c",  "shinhan",
       "woori",  "hana", "kookmin", "nonghyup", "toss", "kakao",  "bnk",     "deposit"};
   // Phones: mobile 010/011/016-019, Seoul 02, regional 031-064, VoIP 070,
+  // personal and relay numbers 0502-0508 (안심번호: 0504-1234-5678),
   // also after +82 or "82-" (with or without the trunk 0, or "(0)"), and the 15xx/16xx/18xx
   // representative numbers (전국대표번호) of the assigned prefixes, with or
   // without a separator; an area code may be in parentheses ("(02) 123-4567"),
   // or only closed by one ("02)123-4567").
-  const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70))";
+  const std::string kTrunk = R"((?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|50[2-8]|6[1-4]|70))";
   const std::string kRepresentative =
       R"(1(?:5(?:22|33|44|66|77|88|99)|6(?:00|44|61|66|68|70|88)|8(?:00|11|33|55|77|99)))";
   // The country code: "+82", "(+82)" or "0082" (the international call

@@ -453,6 +453,10 @@ bool PhoneKrDigitsValid(std::string_view d) {
   if (d[0] != '0') return false;
   if (d[1] == '2') return n == 9 || n == 10;  // Seoul 02-XXX-XXXX / 02-XXXX-XXXX
   if (d.starts_with("010") || d.starts_with("070")) return n == 11;
+  // 050X 평생번호/안심번호 (0502-0508: personal numbers and the relay numbers
+  // shops and delivery apps hand out for a customer's phone): 0504-1234-5678,
+  // 0505-123-4567.
+  if (d.starts_with("050")) return d[3] >= '2' && d[3] <= '8' && (n == 11 || n == 12);
   if (d[1] == '1') return (d[2] == '1' || d[2] >= '6') && (n == 10 || n == 11);  // 011, 016-019
   const int area = D(d[1]) * 10 + D(d[2]);
   const bool known = (area >= 31 && area <= 33) || (area >= 41 && area <= 44) || (area >= 51 && area <= 55) ||

@@ -88,6 +88,9 @@ TEST(CanonicalPhoneKrTest, LandlinesVoipAndRepresentativeNumbers) {
   ExpectAll("0161234567", {"016-123-4567", "+82 16-123-4567"});
   ExpectAll("15881234", {"1588-1234", "1588 1234", "15881234", "１５８８－１２３４", "+82 1588-1234"});
   ExpectAll("18001234", {"1800-1234", "+82-1800-1234"});
+  // 050X personal and relay numbers (안심번호), 12 digits or 11.
+  ExpectAll("050412345678", {"0504-1234-5678", "050412345678", "+82 504-1234-5678", "82-504-1234-5678"});
+  ExpectAll("05051234567", {"0505-123-4567", "0505 123 4567", "+82-505-123-4567"});
 }
 
 TEST(CanonicalPhoneKrTest, NotAKoreanPhone) {
@@ -98,6 +101,8 @@ TEST(CanonicalPhoneKrTest, NotAKoreanPhone) {
            "010-1234-567",          // too short for 010
            "010-123-4567",          // 010 has 11 digits
            "010-1234-56789",        // too long
+           "0501-1234-5678",        // 050 is followed by 2-8
+           "0504-1234-56789",       // 13 digits
            "059-123-4567",          // no such area code
            "012-345-6789",          // 012-015 are no mobile prefixes (011, 016-019 are)
            "015-1234-5678",         //

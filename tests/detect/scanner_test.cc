@@ -121,6 +121,22 @@ TEST(ScannerDefaultsTest, PhoneKr) {
   }
 }
 
+// 050X numbers: a person's lifelong number or the relay number (안심번호) a
+// delivery app or shop gives out for a customer's phone: 12 digits (0504),
+// some 11 (0505-123-4567), in every form a mobile number takes.
+TEST(ScannerDefaultsTest, PersonalAndRelayNumbers050X) {
+  for (const std::string v :
+       {"0504-1234-5678", "0502-1234-5678", "0508-1234-5678", "0505-123-4567", "0507 1234 5678", "0504.1234.5678",
+        "050412345678", "+82 504-1234-5678", "+82-505-123-4567", "0 5 0 4 1 2 3 4 5 6 7 8"}) {
+    EXPECT_EQ(Scan("배달 안심번호 " + v + " 로 연락"), One("phone_kr", v)) << v;
+  }
+  EXPECT_EQ(Scan("안심번호(0504-1234-5678)"), One("phone_kr", "0504-1234-5678"));
+  // 0500, 0501 and 0509 are not assigned; a 13-digit run is not a phone.
+  EXPECT_EQ(Scan("번호 0501-1234-5678 끝"), Hits{});
+  EXPECT_EQ(Scan("번호 0509-1234-5678 끝"), Hits{});
+  EXPECT_EQ(Scan("번호 0504-123-45678 끝"), Hits{});
+}
+
 TEST(ScannerDefaultsTest, PhoneKrHardNegatives) {
   EXPECT_EQ(Scan("059-123-4567"), Hits{});    // no such area code
   EXPECT_EQ(Scan("010-1234 5678"), Hits{});   // mixed separators
