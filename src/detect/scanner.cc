@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "common/text.h"
+#include "detect/intl_email.h"
 #include "detect/normalize.h"
 #include "detect/pattern_size.h"
 #include "detect/prefilter.h"
@@ -238,6 +239,15 @@ inline bool MayOverlapItself(Validator v, size_t candidates_so_far, size_t begin
 
 // Whether a pattern can match the empty string: at the start or end of a
 // text, or between characters ('\b', '^', '(?:)'), tried on a few texts.
+const std::string& BuiltinEmailPattern() {
+  static const std::string kPattern = [] {
+    for (const DetectorSpec& d : Scanner::Defaults())
+      if (d.name == "email") return d.pattern;
+    return std::string();
+  }();
+  return kPattern;
+}
+
 bool MatchesEmpty(const RE2& re) {
   for (std::string_view text : {"", "a", " a ", "0", "a0 ", "-", "가"}) {
     for (size_t at = 0; at <= text.size(); ++at) {
@@ -746,6 +756,9 @@ struct Scanner::Impl {
   std::array<unsigned char, 16> nibble_lo{};
   std::array<unsigned char, 16> nibble_hi{};
   bool vector_triggers = false;
+  // The built-in e-mail detector's index, or -1: addresses with non-ASCII
+  // characters (intl_email.h) are added as its candidates.
+  int intl_email = -1;
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference) const;
 #ifdef MASKPROXY_DETECT_AVX2
@@ -776,6 +789,7 @@ struct Scratch {
   std::vector<size_t> covered;  // overlap resolution: best coverage from i on
   std::vector<size_t> next;     // overlap resolution: first candidate after i
   std::vector<char> keep;       // overlap resolution: which candidates are hits
+  std::vector<std::pair<size_t, size_t>> intl_emails;
 };
 
 // Which candidates become hits when some overlap: the set of non-overlapping
@@ -912,6 +926,9 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
       }
     }
     if (!d.windowed) impl->any_whole_text = true;
+    if (d.validator == Validator::kEmail && s.name == "email" && s.pattern == BuiltinEmailPattern()) {
+      impl->intl_email = static_cast<int>(i);
+    }
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
@@ -1229,6 +1246,14 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
         }
       }
     }
+  }
+
+  // Addresses with non-ASCII characters, which the built-in e-mail pattern
+  // (ASCII, for the windows) misses or finds only the ASCII tail of.
+  if (intl_email >= 0) {
+    sc.intl_emails.clear();
+    internal::FindIntlEmails(t, &sc.intl_emails);
+    for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(intl_email), 1.0});
   }
 
   std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& c) {

@@ -67,6 +67,15 @@ CASES = [
     ("support.yaml", "support", r'{"body":"card 4111.1111.1111.1111"}', "masked", ["4111.1111.1111.1111", "1111.1111.1111"]),
     ("support.yaml", "support", r'{"body":"call 82-10-1234-5678"}', "masked", PHONE),
     ("support.yaml", "support", r'{"note":"call 82 10 1234 5678"}', "masked", ["1234 5678"]),
+    # E-mail addresses with non-ASCII letters, as text and as \u escapes;
+    # 050X relay numbers (안심번호).
+    ("support.yaml", "support", '{"body":"메일 민준@example.com 로"}', "masked", ["민준", "example.com"]),
+    ("support.yaml", "support", r'{"body":"mail \ubbfc\uc900@example.com"}', "masked", ["민준", "example.com"]),
+    ("support.yaml", "support", '{"body":"메일 minjun@예시.한국 로"}', "masked", ["minjun", "예시"]),
+    ("support.yaml", "support", '{"body":"mail josé.garcía@correo.es"}', "masked", ["josé", "garcí", "correo"]),
+    ("support.yaml", "support", '{"note":"메일 kim민준@example.com"}', "masked", ["kim", "민준"]),
+    ("support.yaml", "support", '{"body":"배달 안심번호 0504-1234-5678"}', "masked", ["0504-1234-5678", "1234-5678"]),
+    ("support.yaml", "support", '{"body":"tel +82 505-123-4567"}', "masked", ["505-123-4567", "123-4567"]),
 ]
 
 

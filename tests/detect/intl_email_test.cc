@@ -1,0 +1,119 @@
+// E-mail addresses with non-ASCII characters: FindIntlEmails on its own, and
+// through the scanner as hits of the built-in `email` detector.
+#include "detect/intl_email.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detect/scanner.h"
+
+namespace maskproxy::detect {
+namespace {
+
+std::vector<std::string> Found(const std::string& text) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  internal::FindIntlEmails(text, &spans);
+  std::vector<std::string> out;
+  for (const auto& [b, e] : spans) out.push_back(text.substr(b, e - b));
+  return out;
+}
+
+using Hits = std::vector<std::pair<std::string, std::string>>;
+
+Hits Scan(const std::string& text) {
+  static const std::unique_ptr<Scanner> scanner = [] {
+    auto s = Scanner::Create(Scanner::Defaults());
+    return s.ok() ? std::move(s).value() : nullptr;
+  }();
+  if (scanner == nullptr) {
+    ADD_FAILURE() << "the default scanner did not compile";
+    return {};
+  }
+  std::vector<Span> spans;
+  EXPECT_TRUE(scanner->Scan(text, &spans).ok());
+  Hits out;
+  for (const Span& s : spans) out.emplace_back(std::string(s.detector), text.substr(s.begin, s.end - s.begin));
+  return out;
+}
+
+TEST(IntlEmailTest, NonAsciiLocalPartsAndDomains) {
+  for (const std::string a : {"민준@example.com", "kim민준@example.com", "김.민준@example.co.kr", "minjun@예시.한국",
+                              "minjun@example.한국", "민준@예시.한국", "josé.garcía@correo.es", "müller@bücher.de",
+                              "иван@почта.рф", "用户@例子.中国", "ユーザー@例え.jp", "a@bücher.de"}) {
+    EXPECT_EQ(Found("메일 " + a + " 로"), std::vector<std::string>{a}) << a;
+    EXPECT_EQ(Found(a), std::vector<std::string>{a}) << a;
+    EXPECT_EQ(Found("(" + a + ")"), std::vector<std::string>{a}) << a;
+    EXPECT_EQ(Found("「" + a + "」"), std::vector<std::string>{a}) << a;
+  }
+}
+
+TEST(IntlEmailTest, ParticlesAndGluedWords) {
+  // A particle after a Latin TLD is not part of the address; after a Hangul
+  // TLD it cannot be told apart and is masked with it.
+  EXPECT_EQ(Found("민준@example.com으로 보내"), std::vector<std::string>{"민준@example.com"});
+  EXPECT_EQ(Found("minjun@예시.한국으로"), std::vector<std::string>{"minjun@예시.한국으로"});
+  EXPECT_EQ(Found("josé@correo.es에게"), std::vector<std::string>{"josé@correo.es"});
+  // A Korean word glued before Latin next to the '@' is prose, not the local
+  // part (Korean mail services give ASCII local parts); with an ASCII domain
+  // the rest is the pattern's.
+  EXPECT_EQ(Found("연락처는kim@naver.com"), std::vector<std::string>{});
+  EXPECT_EQ(Found("연락처는kim@예시.한국"), std::vector<std::string>{"kim@예시.한국"});
+  // Hangul next to the '@': everything back to a space is the local part.
+  EXPECT_EQ(Found("이메일민준@example.com"), std::vector<std::string>{"이메일민준@example.com"});
+}
+
+TEST(IntlEmailTest, NotAddresses) {
+  for (const std::string t : {"kim@naver.com", "a.b+c@x-y.example.org", "가격 3만원@개", "@민준", "민준@", "민준@예시",
+                              "민준@예시.", "민준@.한국", "민준@example.c", "민준@example.123", "민준 @example.com",
+                              "민준@ example.com", "😀@example.com", "。@example.com", "민준@example..com"}) {
+    EXPECT_EQ(Found(t), std::vector<std::string>{}) << t;
+  }
+  // "민준@example..com": the domain stops at the empty label, "example" alone
+  // is one label.
+}
+
+TEST(IntlEmailTest, BoundsAndManyAts) {
+  // At most 64 code points of local part.
+  const std::string long_local = std::string(70, 'a') + "민";
+  const auto found = Found(long_local + "@example.com");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], std::string(63, 'a') + "민@example.com");
+  // Many '@' in a row stay linear and find nothing.
+  EXPECT_EQ(Found(std::string(100000, '@')), std::vector<std::string>{});
+  std::string many;
+  for (int i = 0; i < 2000; ++i) many += "민@예.한 ";
+  EXPECT_EQ(Found(many).size(), 2000u);
+}
+
+TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
+  EXPECT_EQ(Scan("메일 민준@example.com 로"), (Hits{{"email", "민준@example.com"}}));
+  EXPECT_EQ(Scan("메일 minjun@예시.한국 로"), (Hits{{"email", "minjun@예시.한국"}}));
+  // Longer than the ASCII pattern's tail: the whole address wins.
+  EXPECT_EQ(Scan("메일 josé.garcía@correo.es 로"), (Hits{{"email", "josé.garcía@correo.es"}}));
+  EXPECT_EQ(Scan("kim민준@example.com, 010-1234-5678"),
+            (Hits{{"email", "kim민준@example.com"}, {"phone_kr", "010-1234-5678"}}));
+  // ASCII addresses as before, with a particle after them or a word glued
+  // before (DetectDefaultsTest.Email).
+  EXPECT_EQ(Scan("kim@naver.com으로"), (Hits{{"email", "kim@naver.com"}}));
+  EXPECT_EQ(Scan("연락처는kim@naver.com"), (Hits{{"email", "kim@naver.com"}}));
+  // Full-width '＠' and hidden characters are normalized first.
+  EXPECT_EQ(Scan("민준＠example.com"), (Hits{{"email", "민준＠example.com"}}));
+  EXPECT_EQ(Scan("민\u200b준@example.com"), (Hits{{"email", "민\u200b준@example.com"}}));
+}
+
+TEST(IntlEmailTest, ACustomEmailDetectorIsNotWidened) {
+  // Only the built-in detector: a custom one named otherwise keeps its pattern.
+  auto specs = std::vector<DetectorSpec>{{"corp_mail", R"([a-z]+@corp\.example)", "email", {}, 20}};
+  auto scanner = Scanner::Create(specs);
+  ASSERT_TRUE(scanner.ok());
+  std::vector<Span> spans;
+  ASSERT_TRUE((*scanner)->Scan("민준@example.com", &spans).ok());
+  EXPECT_TRUE(spans.empty());
+}
+
+}  // namespace
+}  // namespace maskproxy::detect
