@@ -207,13 +207,18 @@ Status StartOffsets::Restart(Context& ctx, const rd_kafka_topic_partition_list_t
     return Status::Ok();
   }
   if (Status s = ctx.delivery->ReachBoundary(); !s.ok()) return s;
-  // At-least-once: the offsets stored so far, committed now rather than by
-  // the next auto-commit (fewer records again); nothing to do exactly-once.
-  (void)ctx.kafka->CommitStoredOffsets();
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (rd_kafka_resp_err_t err = ctx.kafka->Assignment(&raw); err)
     return Error(ErrorCode::kKafkaFatal, std::string("reading the assignment: ") + rd_kafka_err2str(err));
   ListPtr all(raw);
+  // Then what a revocation of the whole assignment does: at-least-once waits
+  // for the records in flight, stores and commits their offsets and forgets
+  // the partitions' slots, so every partition goes on from an offset that
+  // covers them (committing only what was stored read the unacknowledged
+  // records again, and their late acknowledgements stored offsets behind
+  // the records read again: a stored offset moved back); exactly-once has
+  // nothing open after the boundary.
+  if (Status s = ctx.delivery->OnRevoke(all.get(), /*lost=*/false); !s.ok()) return s;
   for (int i = 0; i < all->cnt; ++i) all->elems[i].offset = RD_KAFKA_OFFSET_INVALID;  // the committed offset
   for (int i = 0; i < parts->cnt; ++i)
     if (rd_kafka_topic_partition_t* t =
