@@ -92,6 +92,7 @@ namespace maskproxy {
   X(kProtectionRemovalUnconfirmed, "protection_removal_unconfirmed",                                                   \
     "a reload a file change started would remove protections; SIGHUP or POST /reload confirms it")                     \
   X(kPathShapeMismatch, "path_shape_mismatch", "a record's shape does not match a rule path")                          \
+  X(kPiiInBinary, "pii_in_binary", "a key or header declared binary holds text that looks like PII")                   \
   X(kPiiInFieldName, "pii_in_field_name", "a field or header name looks like PII")                                     \
   X(kPolicyConflict, "policy_conflict", "policies or routes contradict each other")                                    \
   X(kPolicyInvalid, "policy_invalid", "the policy has a wrong key, value or shape")                                    \

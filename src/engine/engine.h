@@ -132,6 +132,12 @@ class Engine {
   Engine() = default;
   [[nodiscard]] Status MaskKey(const RouteRef& route, const RecordView& record, MaskedRecord* out) const;
   [[nodiscard]] Status MaskHeaders(const RouteRef& route, const RecordView& record, MaskedRecord* out) const;
+  // A key or header declared `binary: pass` under unlisted_fields: scan whose
+  // bytes are not valid UTF-8: Ok when no run of valid UTF-8 in it holds
+  // what the scanner protects, else "pii_in_binary" (bytes that are not
+  // text cannot be masked in place; the record is a dead letter).
+  [[nodiscard]] Status CheckBinaryPass(const RouteRef& route, std::string_view topic, std::string_view label_prefix,
+                                       std::string_view name, std::string_view bytes) const;
   // Scans a key or an unlisted header (label_prefix + name in findings).
   [[nodiscard]] Status ScanText(const RouteRef& route, std::string_view topic, std::string_view label_prefix,
                                 std::string_view name, std::string_view text, std::string* out, bool* changed,

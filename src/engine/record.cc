@@ -48,7 +48,69 @@ const std::string* FoldedTwin(const policy::Route& rt, std::string_view name, bo
   return nullptr;
 }
 
+// The length of the longest prefix of s that is valid UTF-8 (RFC 3629: no
+// overlong forms, surrogates or code points past U+10FFFF).
+size_t ValidUtf8Prefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+    } else {
+      return i;
+    }
+    if (s.size() - i < len) return i;
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c1 < lo || c1 > hi) return i;
+    for (size_t k = 2; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    i += len;
+  }
+  return i;
+}
+
 }  // namespace
+
+Status Engine::CheckBinaryPass(const RouteRef& ref, std::string_view topic, std::string_view label_prefix,
+                               std::string_view name, std::string_view bytes) const {
+  const transform::Scanning* scanning = ref.policy->scanning();
+  if (!scanning) return Error(ErrorCode::kInternal, "unlisted_fields: scan without scanning");
+  if (bytes.size() > limits_.max_record_bytes)
+    return Error(ErrorCode::kTooLarge, std::string(label_prefix) + SafeName(name) + " exceeds max_record_bytes");
+  thread_local std::string scratch;
+  for (size_t i = 0; i < bytes.size();) {
+    const std::string_view run = bytes.substr(i, ValidUtf8Prefix(bytes.substr(i)));
+    i += run.size() + 1;  // and the byte that is not UTF-8
+    if (run.empty() || !scanning->scanner().MayMatch(run)) continue;
+    std::vector<std::string_view> hits;
+    transform::ActionContext ctx{topic, &hits};
+    bool changed = false;
+    if (Status s = transform::ProtectText(*scanning, ctx, run, &scratch, &changed); !s.ok())
+      return Error(s.error().code, std::string(label_prefix) + SafeName(name) + ": " + s.error().message);
+    if (changed)
+      return Error(ErrorCode::kPiiInBinary,
+                   std::string(label_prefix) + SafeName(name) +
+                       " is declared binary: pass but is not valid UTF-8 around text that looks like " +
+                       std::string(hits.empty() ? std::string_view("PII") : hits.front()) +
+                       " (bytes that are not text cannot be masked in place)");
+  }
+  return Status::Ok();
+}
 
 Status Engine::ScanText(const RouteRef& ref, std::string_view topic, std::string_view label_prefix,
                         std::string_view name, std::string_view text, std::string* out, bool* changed,
@@ -92,7 +154,10 @@ Status Engine::MaskKey(const RouteRef& ref, const RecordView& rec, MaskedRecord*
       return Status::Ok();
     case Unlisted::kScan: break;
   }
-  if (rt.binary_key == BinaryPart::kPass) return Status::Ok();
+  // Declared binary and passed: bytes that are not UTF-8 as they are (unless
+  // text in them looks like PII); valid UTF-8 is text and is scanned below.
+  if (rt.binary_key == BinaryPart::kPass && !codec::IsValidUtf8(*rec.key))
+    return CheckBinaryPass(ref, rec.topic, "$key", "", *rec.key);
   if (rt.binary_key == BinaryPart::kDrop) {
     out->key.reset();
     return Status::Ok();
@@ -161,7 +226,11 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
       keep(i);
       continue;
     }
-    if (binary == BinaryPart::kPass) {
+    if (binary == BinaryPart::kPass && (rt.unlisted != Unlisted::kScan || !h.value || !codec::IsValidUtf8(*h.value))) {
+      // Declared binary and passed (as $key above): under scan, valid UTF-8
+      // is text and is scanned below.
+      if (rt.unlisted == Unlisted::kScan && h.value)
+        if (Status s = CheckBinaryPass(ref, rec.topic, "$header.", h.name, *h.value); !s.ok()) return s;
       keep(i);
       continue;
     }
@@ -169,8 +238,8 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
       changed_at(i);
       continue;
     }
-    // unlisted_fields: scan
-    if (ref.policy->scanning()) {
+    // unlisted_fields: scan (a name declared binary is the policy's, not data)
+    if (ref.policy->scanning() && binary == BinaryPart::kNone) {
       auto pii = PiiInName(ref.policy->scanning()->scanner(), h.name);
       if (!pii.ok()) return Error(pii.error().code, "header name: " + pii.error().message);
       if (!pii->empty())

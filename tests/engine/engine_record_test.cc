@@ -243,7 +243,7 @@ TEST(EngineRecord, ScanRefusesAKeyOrHeaderThatIsNotUtf8) {
 TEST(EngineRecord, ScanWithBinaryPassesOrDropsDeclaredParts) {
   auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n",
                            "    binary:\n      $key: pass\n      $header.traceparent-bin: drop\n"));
-  const std::string raw = kRrn + "\xff";
+  const std::string raw("\x00\xff\x01\x90k-7\xc3", 7);
   auto o = MaskIt(f, raw, {{"traceparent-bin", std::string("\x01\xfe", 2)}, {"note", "ok"}});
   ASSERT_TRUE(o.status.ok()) << o.status.error().ToString();
   EXPECT_EQ(o.key, raw) << "declared binary: passes as it is";
@@ -256,6 +256,39 @@ TEST(EngineRecord, ScanWithBinaryPassesOrDropsDeclaredParts) {
   auto d = MaskIt(g, raw, {});
   ASSERT_TRUE(d.status.ok());
   EXPECT_FALSE(d.key);
+}
+
+// `binary: pass` exempts bytes that cannot be scanned, not text: a declared
+// key or header that is valid UTF-8 is scanned like any other; one that is
+// not, but holds text that looks like PII between its other bytes (an RRN
+// followed by one 0xFF byte passed as it was), is a dead letter.
+TEST(EngineRecord, ScanWithBinaryPassStillLooksAtText) {
+  auto f = Make(PolicyYaml("scan", "      - { path: a, action: keep }\n",
+                           "    binary: { $key: pass, $header.trace-bin: pass }\n"));
+  auto text = MaskIt(f, "call " + kPhone, {{"trace-bin", "rrn " + kRrn}});
+  ASSERT_TRUE(text.status.ok()) << text.status.error().ToString();
+  EXPECT_FALSE(Holds(text, "1234-5678"));
+  EXPECT_FALSE(Holds(text, "1234567"));
+  ASSERT_EQ(text.findings.size(), 2u);
+  EXPECT_EQ(text.findings[0].field, "$key");
+  EXPECT_EQ(text.findings[1].field, "$header.trace-bin");
+  for (const std::string& bad : {kRrn + "\xff", "\xff" + kRrn, std::string("\x01\xfe", 2) + "call " + kPhone + "\xc3",
+                                 std::string("\xed\xa0\x80") + kRrn /* a surrogate, then the RRN */}) {
+    auto k = MaskIt(f, bad, {});
+    ASSERT_FALSE(k.status.ok()) << testing::PrintToString(bad);
+    EXPECT_EQ(k.status.error().code, ErrorCode::kPiiInBinary);
+    EXPECT_NE(k.status.error().message.find("$key"), std::string::npos);
+    EXPECT_EQ(k.status.error().message.find("1234"), std::string::npos) << k.status.error().message;
+    auto h = MaskIt(f, std::nullopt, {{"Trace-Bin", bad}});
+    ASSERT_FALSE(h.status.ok()) << testing::PrintToString(bad);
+    EXPECT_EQ(h.status.error().code, ErrorCode::kPiiInBinary);
+    EXPECT_NE(h.status.error().message.find("$header.Trace-Bin"), std::string::npos) << h.status.error().message;
+  }
+  // Under drop, a declared binary part passes as it is (nothing is scanned).
+  auto g = Make(PolicyYaml("drop", "      - { path: a, action: keep }\n", "    binary: { $key: pass }\n"));
+  auto d = MaskIt(g, kRrn + "\xff", {});
+  ASSERT_TRUE(d.status.ok());
+  EXPECT_EQ(d.key, kRrn + "\xff");
 }
 
 TEST(EngineRecord, ScanRefusesAHeaderNameThatLooksLikePii) {
