@@ -1,6 +1,8 @@
 #include "detect/intl_email.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace maskproxy::detect::internal {
 namespace {
@@ -48,6 +50,7 @@ bool IntlWordCodePoint(char32_t c) {
   if (c < 0xC0 || c == 0xD7 || c == 0xF7) return false;  // C1 controls, Latin-1 signs, × ÷
   if (c >= 0x2000 && c <= 0x2BFF) return false;          // punctuation, symbols, arrows, math, shapes
   if (c >= 0x2E00 && c <= 0x2E7F) return false;          // supplemental punctuation
+  if (c >= 0x3005 && c <= 0x3007) return true;           // 々 〆 〇: letters among CJK punctuation
   if (c >= 0x3000 && c <= 0x303F) return false;          // CJK symbols and punctuation: 、。「」
   if (c >= 0x3200 && c <= 0x33FF) return false;          // enclosed and compatibility CJK: ㈜ ㎡
   if (c >= 0xD800 && c <= 0xF8FF) return false;          // surrogates, private use
@@ -62,11 +65,11 @@ bool IntlWordCodePoint(char32_t c) {
   return c <= 0x10FFFF;
 }
 
-// Latin, Greek and Cyrillic letters (accented ones included): an address in
-// those scripts mixes them with ASCII; a Hangul or CJK letter right before or
-// after such a run is a word glued to it (메일은minjun@…, …@naver.com으로).
+// Latin (with IPA and phonetic letters), Greek and Cyrillic letters, accented
+// ones included: an address in those scripts mixes them with ASCII; a Hangul
+// or CJK letter glued to ASCII is a word beside it (메일은minjun@…).
 bool LatinLike(char32_t c) {
-  return c < 0x80 || (c >= 0xC0 && c <= 0x24F) || (c >= 0x370 && c <= 0x52F) || (c >= 0x1E00 && c <= 0x1EFF);
+  return c < 0x80 || (c >= 0xC0 && c <= 0x2AF) || (c >= 0x370 && c <= 0x52F) || (c >= 0x1D00 && c <= 0x1FFF);
 }
 
 bool LocalAscii(unsigned char c) {
@@ -90,54 +93,99 @@ size_t LabelCharAt(std::string_view t, size_t i, char32_t* cp) {
   return IntlWordCodePoint(*cp) ? len : 0;
 }
 
+// The end of the top-level domain the label [b, e) can be, or 0: two or
+// more ASCII letters (the ASCII pattern's TLD; "com2", "com-확인" and
+// "com으로" give "com"), a Punycode label ("xn--3e0b707e"), or one of the
+// internationalized TLDs in use at its start ("한국으로" gives "한국").
+size_t TldEnd(std::string_view t, size_t b, size_t e) {
+  auto ascii_letter = [&](size_t k) { return k < e && ((t[k] | 0x20) >= 'a' && (t[k] | 0x20) <= 'z'); };
+  if (e - b > 4 && (t[b] | 0x20) == 'x' && (t[b + 1] | 0x20) == 'n' && t[b + 2] == '-' && t[b + 3] == '-') {
+    size_t k = b + 4;
+    while (k < e && static_cast<unsigned char>(t[k]) < 0x80) ++k;
+    return k > b + 4 ? k : 0;
+  }
+  if (ascii_letter(b)) {
+    size_t k = b;
+    while (ascii_letter(k)) ++k;
+    return k - b >= 2 ? k : 0;
+  }
+  // Internationalized TLDs (IANA's root zone: country codes and the generic
+  // ones in the scripts a Korean company meets), longest first where one
+  // starts another.
+  static constexpr std::string_view kIdnTlds[] = {
+      "한국", "삼성",   "닷컴", "닷넷",   "中国",   "中國",     "中文网",   "香港", "台湾",  "台灣", "新加坡", "澳门",
+      "澳門", "公司",   "网络", "网址",   "网店",   "在线",     "商城",     "信息", "集团",  "游戏", "移动",   "手机",
+      "购物", "我爱你", "コム", "みんな", "ストア", "クラウド", "ポイント", "рф",   "рус",   "срб",  "укр",    "бел",
+      "қаз",  "мкд",    "мон",  "сайт",   "онлайн", "дети",     "орг",      "ком",  "москва"};
+  const std::string_view label = t.substr(b, e - b);
+  size_t best = 0;
+  for (std::string_view tld : kIdnTlds)
+    if (label.starts_with(tld)) best = std::max(best, tld.size());
+  return best != 0 ? b + best : 0;
+}
+
+bool AsciiAlnum(char32_t c) {
+  return c < 0x80 && ((c | 0x20) - 'a' < 26 || c - '0' < 10);
+}
+
 }  // namespace
 
 void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out) {
   const size_t n = text.size();
+  size_t floor = 0;  // where the last address's domain ended: no local part starts before it
   for (size_t p = 0; p < n; ++p) {
     const void* at = std::memchr(text.data() + p, '@', n - p);
     if (at == nullptr) break;
     p = static_cast<size_t>(static_cast<const char*>(at) - text.data());
 
-    // The local part, back from the '@'.
+    // The local part, back from the '@'. A letter of another script than
+    // Latin, Greek or Cyrillic glued right before an ASCII letter or digit is
+    // a word before the address ("메일은minjun@"), and an ASCII digit glued
+    // right before such a letter is a number before it
+    // ("0504-1234-5678민준@"); after a separator they are one local part
+    // ("민준.kim@", "민준_kim@").
     size_t lb = p;
     size_t count = 0;
     bool local_intl = false;
-    bool latin_run = true;  // every character so far (next to the '@') is LatinLike
-    while (lb > 0 && count < kMaxLocalCodePoints) {
+    char32_t right = 0;  // the code point after the one looked at (0: the '@')
+    while (lb > floor && count < kMaxLocalCodePoints) {
       const size_t s = PrevStart(text, lb);
+      if (s < floor) break;
       const auto c = static_cast<unsigned char>(text[s]);
       char32_t cp = c;
       if (c < 0x80) {
         if (!LocalAscii(c)) break;
+        if (c >= '0' && c <= '9' && right >= 0x80 && !LatinLike(right)) break;
       } else {
         size_t len = 0;
         cp = DecodeAt(text, s, &len);
         if (!IntlWordCodePoint(cp)) break;
-      }
-      if (latin_run && !LatinLike(cp)) {
-        if (count > 0) break;  // "메일은minjun@": a word glued before the local part
-        latin_run = false;
+        if (!LatinLike(cp) && AsciiAlnum(right)) break;
       }
       local_intl = local_intl || c >= 0x80;
+      right = cp;
       lb = s;
       ++count;
     }
+    // A local part does not start with a separator ("·지수@" after another
+    // address: the '·' is folded to '-').
+    while (lb < p && (text[lb] == '.' || text[lb] == '-' || text[lb] == '+' || text[lb] == '_')) ++lb;
     if (lb == p) continue;
 
-    // The domain: labels joined by '.'.
+    // The domain: labels joined by '.', the last one that can end in a TLD
+    // ending it ("민준@example.com.감사합니다" ends at "com").
+    size_t labels[2 * 128];
+    size_t nl = 0;
     size_t e = p + 1;
-    size_t labels = 0;
-    size_t last_begin = e;
-    while (e < n && e - (p + 1) < kMaxDomainBytes) {
+    while (e < n && e - (p + 1) < kMaxDomainBytes && nl + 2 <= std::size(labels)) {
       const size_t label_begin = e;
       char32_t cp = 0;
       for (size_t len = 0; e < n && e - (p + 1) < kMaxDomainBytes && (len = LabelCharAt(text, e, &cp)) != 0;) {
         e += len;
       }
       if (e == label_begin) break;
-      ++labels;
-      last_begin = label_begin;
+      labels[nl++] = label_begin;
+      labels[nl++] = e;
       char32_t next = 0;
       if (e + 1 < n && text[e] == '.' && LabelCharAt(text, e + 1, &next) != 0) {
         ++e;
@@ -145,30 +193,14 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
       }
       break;
     }
-    if (labels < 2) continue;
-    // The last label: a particle glued to a Latin one is cut off; one of
-    // ASCII only (a TLD) is two or more letters.
-    size_t len = 0;
-    const bool tld_latin = LatinLike(DecodeAt(text, last_begin, &len));
-    bool tld_intl = false;
-    bool tld_letters = true;
-    for (size_t k = last_begin; k < e; k += len) {
-      const char32_t cp = DecodeAt(text, k, &len);
-      if (tld_latin && !LatinLike(cp)) {
-        e = k;
-        break;
-      }
-      if (cp >= 0x80) {
-        tld_intl = true;
-      } else if ((cp | 0x20) < 'a' || (cp | 0x20) > 'z') {
-        tld_letters = false;
-      }
-    }
-    if (!tld_intl && (!tld_letters || e - last_begin < 2)) continue;
+    size_t end = 0;
+    for (size_t j = nl / 2; j-- > 1 && end == 0;) end = TldEnd(text, labels[2 * j], labels[2 * j + 1]);
+    if (end == 0) continue;
+    floor = end;
     bool domain_intl = false;
-    for (size_t k = p + 1; k < e && !domain_intl; ++k) domain_intl = static_cast<unsigned char>(text[k]) >= 0x80;
+    for (size_t k = p + 1; k < end && !domain_intl; ++k) domain_intl = static_cast<unsigned char>(text[k]) >= 0x80;
     if (!local_intl && !domain_intl) continue;  // the pattern's own
-    out->emplace_back(lb, e);
+    out->emplace_back(lb, end);
   }
 }
 

@@ -22,20 +22,25 @@ namespace maskproxy::detect::internal {
 // '@':
 //  - the local part is the run before it of the pattern's ASCII characters
 //    (letters, digits, `._%+-`) and non-ASCII letters (anything but
-//    punctuation, symbols and spaces), at most 64 code points. When the
-//    characters next to the '@' are Latin (ASCII or accented) and a letter of
-//    another script comes before them without a space, the local part starts
-//    at that switch: in `메일은minjun@…` the word glued before is Korean
-//    prose (Korean mail services give ASCII local parts), and the address is
-//    the pattern's; so is `민준kim@…`, whose 민준 is left as it is. A Hangul
-//    letter next to the '@' takes the whole run (`kim민준@…`, `이메일민준@…`);
-//  - the domain is two or more labels of ASCII letters, digits, '-' or
-//    non-ASCII letters joined by '.', at most 255 bytes; a last label that
-//    starts in Latin and turns to another script ends at the switch (a
-//    particle: `…@naver.com으로` is `…@naver.com`); an ASCII last label
-//    (the TLD) is two or more letters.
-// Linear in the text: each '@' reads at most 64 code points back and 255
-// bytes on.
+//    punctuation, symbols and spaces), at most 64 code points, not starting
+//    with a separator and not reaching back into the previous address's
+//    domain. A letter of another script than Latin, Greek or Cyrillic glued
+//    right before an ASCII letter or digit ends it: in `메일은minjun@…` the
+//    word before is Korean prose (Korean mail services give ASCII local
+//    parts) and the address is the pattern's; so is `민준kim@…`, whose 민준
+//    is left as it is. So does an ASCII digit glued right before such a
+//    letter (`0504-1234-5678민준@…`: the number is its own hit). After a
+//    separator it is one local part (`민준.kim@…`, `민준_kim@…`), and a
+//    Hangul letter next to the '@' takes the run (`kim민준@…`);
+//  - the domain is labels of ASCII letters, digits, '-' or non-ASCII letters
+//    joined by '.', at most 255 bytes, ending at the last label (the second
+//    or later) that can start with a top-level domain: two or more ASCII
+//    letters (`…@naver.com으로`, `…@example.com2`, `…@naver.com-확인` end
+//    at `com`), a Punycode label (`xn--3e0b707e`), or an internationalized
+//    TLD of IANA's root zone in Hangul, CJK or Cyrillic (`한국`, `中国`,
+//    `рф`, ...: `…@예시.한국으로` ends at `한국`). A label after it that
+//    cannot be one is not part of the address (`…@example.com.감사합니다`),
+//    and text with no such label is no address (`회의@2층.대회의실`).
 void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
 
 }  // namespace maskproxy::detect::internal

@@ -31,8 +31,9 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
       if (open != 0 || pairs != 0) return false;
       open = 1;
     } else if (c == ')') {
-      // Closing "(02)", or alone after the area code: "02)123-4567".
-      if (open != 1 && (pairs != 0 || n == 0 || n > 3)) return false;
+      // Closing "(02)", or alone after the area code: "02)123-4567", "0504)1234-5678".
+      if (open != 1 && (pairs != 0 || n == 0 || n > (n == 4 && std::string_view(d, 3) == "050" ? 4u : 3u)))
+        return false;
       open = 0;
       pairs = 1;
     } else if (std::string_view(" \t-./_~,*:|\\+").find(c) == std::string_view::npos) {

@@ -174,7 +174,9 @@ bool ValidatePhone(std::string_view c) {
     // parentheses; "02)123-4567": only closed by one. Then one separator or
     // none.
     const size_t open = rest.starts_with('(') ? 1 : 0;
-    if (close < open + 2 || close > open + 3) return false;
+    // 2-3 digits ("(02)", "(031)", "(010)"), 4 for 050X ("(0504) 1234-5678").
+    const size_t most = rest.substr(open).starts_with("050") ? 4 : 3;
+    if (close < open + 2 || close > open + most) return false;
     for (char ch : rest.substr(open, close - open)) {
       if (!IsDigit(ch)) return false;
       d[n++] = ch;

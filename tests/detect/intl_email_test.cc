@@ -52,10 +52,9 @@ TEST(IntlEmailTest, NonAsciiLocalPartsAndDomains) {
 }
 
 TEST(IntlEmailTest, ParticlesAndGluedWords) {
-  // A particle after a Latin TLD is not part of the address; after a Hangul
-  // TLD it cannot be told apart and is masked with it.
+  // A particle after the TLD is not part of the address.
   EXPECT_EQ(Found("민준@example.com으로 보내"), std::vector<std::string>{"민준@example.com"});
-  EXPECT_EQ(Found("minjun@예시.한국으로"), std::vector<std::string>{"minjun@예시.한국으로"});
+  EXPECT_EQ(Found("minjun@예시.한국으로"), std::vector<std::string>{"minjun@예시.한국"});
   EXPECT_EQ(Found("josé@correo.es에게"), std::vector<std::string>{"josé@correo.es"});
   // A Korean word glued before Latin next to the '@' is prose, not the local
   // part (Korean mail services give ASCII local parts); with an ASCII domain
@@ -85,8 +84,42 @@ TEST(IntlEmailTest, BoundsAndManyAts) {
   // Many '@' in a row stay linear and find nothing.
   EXPECT_EQ(Found(std::string(100000, '@')), std::vector<std::string>{});
   std::string many;
-  for (int i = 0; i < 2000; ++i) many += "민@예.한 ";
+  for (int i = 0; i < 2000; ++i) many += "민@예.한국 ";
   EXPECT_EQ(Found(many).size(), 2000u);
+}
+
+// An outside review's findings: every address below passed whole or in part.
+TEST(IntlEmailTest, ReviewFindings) {
+  auto one = [](const std::string& text, const std::string& address) {
+    EXPECT_EQ(Found(text), std::vector<std::string>{address}) << text;
+  };
+  // A separator between a non-Latin and a Latin part: one local part.
+  for (const std::string a :
+       {"민준.kim@example.com", "민준_kim@example.com", "민준-kim@example.com", "민준+spam@example.com",
+        "민준.1985@example.com", "민준.kim@예시.한국", "田中.taro@example.jp", "佐々木@example.jp",
+        "Ἀλέξανδρος.smith@example.gr", "ɑlice.smith@example.com"})
+    one("메일 " + a + " 로", a);
+  // What follows a Latin TLD: '-', digits, a dot and a word or a number.
+  for (const std::string after : {"-확인", "2", "1234", "010", "-끝", ".감사합니다", ".2차 문의", ".010-1234-5678로"})
+    one("민준@example.com" + after, "민준@example.com");
+  one("minjun@예시.com2", "minjun@예시.com");
+  one("minjun@회사.kr-확인", "minjun@회사.kr");
+  one("민준@naver.co.kr-1", "민준@naver.co.kr");
+  // Punycode TLDs and labels.
+  one("민준@example.xn--3e0b707e", "민준@example.xn--3e0b707e");
+  one("민준@xn--9n2bp8q.xn--3e0b707e", "민준@xn--9n2bp8q.xn--3e0b707e");
+  // Two addresses joined by a separator: the second's local part does not
+  // reach back into the first's domain.
+  EXPECT_EQ(Found("민준@naver.com-지수@naver.com"), (std::vector<std::string>{"민준@naver.com", "지수@naver.com"}));
+  // Numbers glued to an address are not in it (their own detectors find them).
+  one("minjun@예시.한국900101-1234568", "minjun@예시.한국");
+  one("minjun@예시.한국-900101-1234568", "minjun@예시.한국");
+  one("0504-1234-5678민준@example.com", "민준@example.com");
+  // An ASCII address followed by a dot and a Korean word stays the pattern's.
+  EXPECT_EQ(Found("kim@naver.com.감사합니다"), std::vector<std::string>{});
+  // '@' between Korean words with a dot: no TLD, no address.
+  for (const std::string t : {"회의@2층.대회의실", "점심@강남역.맛집 가자", "가격@할인.적용됨", "오늘@회사.야근"})
+    EXPECT_EQ(Found(t), std::vector<std::string>{}) << t;
 }
 
 TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
@@ -103,6 +136,12 @@ TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
   // Full-width '＠' and hidden characters are normalized first.
   EXPECT_EQ(Scan("민준＠example.com"), (Hits{{"email", "민준＠example.com"}}));
   EXPECT_EQ(Scan("민\u200b준@example.com"), (Hits{{"email", "민\u200b준@example.com"}}));
+  // Folded separators end a TLD: '·' and a Unicode dash read as '-'.
+  EXPECT_EQ(Scan("민준@naver.com·지수@naver.com"), (Hits{{"email", "민준@naver.com"}, {"email", "지수@naver.com"}}));
+  EXPECT_EQ(Scan("민준@example.com010-1234-5678"),
+            (Hits{{"email", "민준@example.com"}, {"phone_kr", "010-1234-5678"}}));
+  EXPECT_EQ(Scan("minjun@예시.한국900101-1234568"), (Hits{{"email", "minjun@예시.한국"}, {"rrn", "900101-1234568"}}));
+  EXPECT_EQ(Scan("메일 kim@naver.com.확인 부탁"), (Hits{{"email", "kim@naver.com"}}));
 }
 
 TEST(IntlEmailTest, ACustomEmailDetectorIsNotWidened) {
