@@ -93,39 +93,145 @@ size_t LabelCharAt(std::string_view t, size_t i, char32_t* cp) {
   return IntlWordCodePoint(*cp) ? len : 0;
 }
 
+// Korean particles that may follow a word without a space ("한국으로",
+// "한국에서"): after an internationalized TLD they end the address; any other
+// letters after one make the label a word ("한국어", "삼성전자").
+bool IsParticle(std::string_view w) {
+  static constexpr std::string_view kParticles[] = {
+      "으로", "로",   "에게", "에서", "에", "은",   "는", "이",   "가",     "을",     "를",     "와",   "과", "도",
+      "만",   "까지", "부터", "께",   "의", "이나", "나", "라고", "이라고", "입니다", "이에요", "예요", "요"};
+  for (std::string_view p : kParticles)
+    if (w == p) return true;
+  return false;
+}
+
 // The end of the top-level domain the label [b, e) can be, or 0: two or
 // more ASCII letters (the ASCII pattern's TLD; "com2", "com-확인" and
 // "com으로" give "com"), a Punycode label ("xn--3e0b707e"), or one of the
-// internationalized TLDs in use at its start ("한국으로" gives "한국").
-size_t TldEnd(std::string_view t, size_t b, size_t e) {
+// internationalized TLDs in use, alone or before digits or a particle
+// ("한국으로" gives "한국"; "한국어" is a word). *punycode is set for the
+// second kind.
+size_t TldEnd(std::string_view t, size_t b, size_t e, bool* punycode) {
+  *punycode = false;
   auto ascii_letter = [&](size_t k) { return k < e && ((t[k] | 0x20) >= 'a' && (t[k] | 0x20) <= 'z'); };
   if (e - b > 4 && (t[b] | 0x20) == 'x' && (t[b + 1] | 0x20) == 'n' && t[b + 2] == '-' && t[b + 3] == '-') {
     size_t k = b + 4;
     while (k < e && static_cast<unsigned char>(t[k]) < 0x80) ++k;
-    return k > b + 4 ? k : 0;
+    *punycode = true;
+    return k;
   }
   if (ascii_letter(b)) {
     size_t k = b;
     while (ascii_letter(k)) ++k;
     return k - b >= 2 ? k : 0;
   }
-  // Internationalized TLDs (IANA's root zone: country codes and the generic
-  // ones in the scripts a Korean company meets), longest first where one
-  // starts another.
-  static constexpr std::string_view kIdnTlds[] = {
-      "한국", "삼성",   "닷컴", "닷넷",   "中国",   "中國",     "中文网",   "香港", "台湾",  "台灣", "新加坡", "澳门",
-      "澳門", "公司",   "网络", "网址",   "网店",   "在线",     "商城",     "信息", "集团",  "游戏", "移动",   "手机",
-      "购物", "我爱你", "コム", "みんな", "ストア", "クラウド", "ポイント", "рф",   "рус",   "срб",  "укр",    "бел",
-      "қаз",  "мкд",    "мон",  "сайт",   "онлайн", "дети",     "орг",      "ком",  "москва"};
+  // Internationalized TLDs of IANA's root zone in the scripts a Korean
+  // company meets (Hangul also decomposed, as macOS writes it; Cyrillic and
+  // Greek also in capitals).
+  static constexpr std::string_view kIdnTlds[] = {"한국",
+                                                  "삼성",
+                                                  "닷컴",
+                                                  "닷넷",
+                                                  "\u1112\u1161\u11ab\u1100\u116e\u11a8",
+                                                  "\u1109\u1161\u11b7\u1109\u1165\u11bc",
+                                                  "\u1103\u1161\u11ba\u110f\u1165\u11b7",
+                                                  "\u1103\u1161\u11ba\u1102\u1166\u11ba",
+                                                  "中国",
+                                                  "中國",
+                                                  "中文网",
+                                                  "香港",
+                                                  "台湾",
+                                                  "台灣",
+                                                  "新加坡",
+                                                  "澳门",
+                                                  "澳門",
+                                                  "政府",
+                                                  "政务",
+                                                  "公益",
+                                                  "公司",
+                                                  "网络",
+                                                  "网址",
+                                                  "网店",
+                                                  "网站",
+                                                  "在线",
+                                                  "商城",
+                                                  "信息",
+                                                  "集团",
+                                                  "游戏",
+                                                  "移动",
+                                                  "手机",
+                                                  "购物",
+                                                  "我爱你",
+                                                  "机构",
+                                                  "企业",
+                                                  "慈善",
+                                                  "时尚",
+                                                  "コム",
+                                                  "みんな",
+                                                  "ストア",
+                                                  "クラウド",
+                                                  "ポイント",
+                                                  "рф",
+                                                  "рус",
+                                                  "срб",
+                                                  "укр",
+                                                  "бел",
+                                                  "бг",
+                                                  "қаз",
+                                                  "мкд",
+                                                  "мон",
+                                                  "сайт",
+                                                  "онлайн",
+                                                  "дети",
+                                                  "орг",
+                                                  "ком",
+                                                  "москва",
+                                                  "РФ",
+                                                  "РУС",
+                                                  "СРБ",
+                                                  "УКР",
+                                                  "БЕЛ",
+                                                  "БГ",
+                                                  "ҚАЗ",
+                                                  "МКД",
+                                                  "МОН",
+                                                  "САЙТ",
+                                                  "ОНЛАЙН",
+                                                  "ДЕТИ",
+                                                  "ОРГ",
+                                                  "КОМ",
+                                                  "МОСКВА",
+                                                  "ελ",
+                                                  "ευ",
+                                                  "ΕΛ",
+                                                  "ΕΥ"};
   const std::string_view label = t.substr(b, e - b);
   size_t best = 0;
   for (std::string_view tld : kIdnTlds)
-    if (label.starts_with(tld)) best = std::max(best, tld.size());
+    if (tld.size() > best && label.starts_with(tld)) {
+      // What follows: nothing, ASCII (digits, '-': a number glued on), or a
+      // particle up to the next ASCII character.
+      const std::string_view rest = label.substr(tld.size());
+      size_t k = 0;
+      while (k < rest.size() && static_cast<unsigned char>(rest[k]) >= 0x80) ++k;
+      if (k == 0 || IsParticle(rest.substr(0, k))) best = tld.size();
+    }
   return best != 0 ? b + best : 0;
 }
 
-bool AsciiAlnum(char32_t c) {
-  return c < 0x80 && ((c | 0x20) - 'a' < 26 || c - '0' < 10);
+// The ASCII digits in the run of digits, '-' and '.' that ends at t[i].
+size_t DigitsEndingAt(std::string_view t, size_t i, size_t floor) {
+  size_t digits = 0;
+  for (size_t k = i + 1; k > floor;) {
+    --k;
+    const char c = t[k];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c != '-' && c != '.') {
+      break;
+    }
+  }
+  return digits;
 }
 
 }  // namespace
@@ -138,12 +244,12 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
     if (at == nullptr) break;
     p = static_cast<size_t>(static_cast<const char*>(at) - text.data());
 
-    // The local part, back from the '@'. A letter of another script than
-    // Latin, Greek or Cyrillic glued right before an ASCII letter or digit is
-    // a word before the address ("메일은minjun@"), and an ASCII digit glued
-    // right before such a letter is a number before it
-    // ("0504-1234-5678민준@"); after a separator they are one local part
-    // ("민준.kim@", "민준_kim@").
+    // The local part, back from the '@': the whole run of local-part
+    // characters. A word glued before an address cannot be told from its
+    // local part ("메일은minjun@", "홍길동hong@", "민준.kim@"): it is masked
+    // with it, a word too many rather than a name left. Only a number glued
+    // before a letter of another script than Latin, Greek or Cyrillic (eight
+    // digits or more: "0504-1234-5678민준@") is left to its own detector.
     size_t lb = p;
     size_t count = 0;
     bool local_intl = false;
@@ -155,12 +261,11 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
       char32_t cp = c;
       if (c < 0x80) {
         if (!LocalAscii(c)) break;
-        if (c >= '0' && c <= '9' && right >= 0x80 && !LatinLike(right)) break;
+        if (c >= '0' && c <= '9' && right >= 0x80 && !LatinLike(right) && DigitsEndingAt(text, s, floor) >= 8) break;
       } else {
         size_t len = 0;
         cp = DecodeAt(text, s, &len);
         if (!IntlWordCodePoint(cp)) break;
-        if (!LatinLike(cp) && AsciiAlnum(right)) break;
       }
       local_intl = local_intl || c >= 0x80;
       right = cp;
@@ -171,7 +276,6 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
     // address: the '·' is folded to '-').
     while (lb < p && (text[lb] == '.' || text[lb] == '-' || text[lb] == '+' || text[lb] == '_')) ++lb;
     if (lb == p) continue;
-
     // The domain: labels joined by '.', the last one that can end in a TLD
     // ending it ("민준@example.com.감사합니다" ends at "com").
     size_t labels[2 * 128];
@@ -193,13 +297,26 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
       }
       break;
     }
+    // A non-ASCII TLD after two or more ASCII labels is a word after a
+    // complete address ("kim@naver.com.한국에서"), not its TLD.
     size_t end = 0;
-    for (size_t j = nl / 2; j-- > 1 && end == 0;) end = TldEnd(text, labels[2 * j], labels[2 * j + 1]);
+    bool punycode = false;
+    for (size_t j = nl / 2; j-- > 1 && end == 0;) {
+      end = TldEnd(text, labels[2 * j], labels[2 * j + 1], &punycode);
+      if (end != 0 && static_cast<unsigned char>(text[labels[2 * j]]) >= 0x80 && j >= 2) {
+        bool ascii_before = true;
+        for (size_t k = p + 1; k < labels[2 * j] && ascii_before; ++k)
+          ascii_before = static_cast<unsigned char>(text[k]) < 0x80;
+        if (ascii_before) end = 0;
+      }
+    }
     if (end == 0) continue;
     floor = end;
     bool domain_intl = false;
     for (size_t k = p + 1; k < end && !domain_intl; ++k) domain_intl = static_cast<unsigned char>(text[k]) >= 0x80;
-    if (!local_intl && !domain_intl) continue;  // the pattern's own
+    // ASCII only: the pattern's own, but for a Punycode TLD (its "xn" is a
+    // TLD to the pattern, which stops there).
+    if (!local_intl && !domain_intl && !punycode) continue;
     out->emplace_back(lb, end);
   }
 }

@@ -18,27 +18,28 @@ namespace maskproxy::detect::internal {
 
 // Appends to *out the spans [begin, end) of `text` (valid UTF-8, normalized
 // as the scanner normalizes it) that are e-mail addresses holding at least
-// one non-ASCII character; addresses of ASCII only are the pattern's. At each
+// one non-ASCII character or a Punycode TLD (the pattern stops at its "xn");
+// other addresses of ASCII only are the pattern's. At each
 // '@':
 //  - the local part is the run before it of the pattern's ASCII characters
 //    (letters, digits, `._%+-`) and non-ASCII letters (anything but
 //    punctuation, symbols and spaces), at most 64 code points, not starting
 //    with a separator and not reaching back into the previous address's
-//    domain. A letter of another script than Latin, Greek or Cyrillic glued
-//    right before an ASCII letter or digit ends it: in `메일은minjun@…` the
-//    word before is Korean prose (Korean mail services give ASCII local
-//    parts) and the address is the pattern's; so is `민준kim@…`, whose 민준
-//    is left as it is. So does an ASCII digit glued right before such a
-//    letter (`0504-1234-5678민준@…`: the number is its own hit). After a
-//    separator it is one local part (`민준.kim@…`, `민준_kim@…`), and a
-//    Hangul letter next to the '@' takes the run (`kim민준@…`);
+//    domain. A word glued before an address cannot be told from its local
+//    part (`메일은minjun@…`, `홍길동hong@…`, `민준.kim@…`): it is taken
+//    with it, a word too many rather than a name left (so a glued word makes
+//    an ASCII address one of these). Only a number of eight digits or more
+//    glued before a letter of another script than Latin, Greek or Cyrillic
+//    is left to its own detector (`01012345678민준@…`);
 //  - the domain is labels of ASCII letters, digits, '-' or non-ASCII letters
 //    joined by '.', at most 255 bytes, ending at the last label (the second
 //    or later) that can start with a top-level domain: two or more ASCII
 //    letters (`…@naver.com으로`, `…@example.com2`, `…@naver.com-확인` end
 //    at `com`), a Punycode label (`xn--3e0b707e`), or an internationalized
-//    TLD of IANA's root zone in Hangul, CJK or Cyrillic (`한국`, `中国`,
-//    `рф`, ...: `…@예시.한국으로` ends at `한국`). A label after it that
+//    TLD of IANA's root zone in Hangul (also decomposed), CJK, Cyrillic or
+//    Greek (`한국`, `中国`, `рф`, `РФ`, ...), alone or before digits or a
+//    particle (`…@예시.한국으로` ends at `한국`; `한국어` is a word), and not
+//    after two ASCII labels (`kim@naver.com.한국에서`). A label after it that
 //    cannot be one is not part of the address (`…@example.com.감사합니다`),
 //    and text with no such label is no address (`회의@2층.대회의실`).
 void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);

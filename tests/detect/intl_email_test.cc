@@ -56,11 +56,18 @@ TEST(IntlEmailTest, ParticlesAndGluedWords) {
   EXPECT_EQ(Found("민준@example.com으로 보내"), std::vector<std::string>{"민준@example.com"});
   EXPECT_EQ(Found("minjun@예시.한국으로"), std::vector<std::string>{"minjun@예시.한국"});
   EXPECT_EQ(Found("josé@correo.es에게"), std::vector<std::string>{"josé@correo.es"});
-  // A Korean word glued before Latin next to the '@' is prose, not the local
-  // part (Korean mail services give ASCII local parts); with an ASCII domain
-  // the rest is the pattern's.
-  EXPECT_EQ(Found("연락처는kim@naver.com"), std::vector<std::string>{});
-  EXPECT_EQ(Found("연락처는kim@예시.한국"), std::vector<std::string>{"kim@예시.한국"});
+  // A word glued before an address cannot be told from its local part: it is
+  // masked with it (홍길동hong@ would otherwise leave the name).
+  EXPECT_EQ(Found("연락처는kim@naver.com"), std::vector<std::string>{"연락처는kim@naver.com"});
+  EXPECT_EQ(Found("홍길동hong@naver.com"), std::vector<std::string>{"홍길동hong@naver.com"});
+  EXPECT_EQ(Found("연락처는kim@예시.한국"), std::vector<std::string>{"연락처는kim@예시.한국"});
+  EXPECT_EQ(Found("연락처: kim@naver.com"), std::vector<std::string>{});
+  // A name with digits stays whole; a number of eight digits or more glued
+  // before it is left to its own detector.
+  EXPECT_EQ(Found("홍길동1@회사.한국"), std::vector<std::string>{"홍길동1@회사.한국"});
+  EXPECT_EQ(Found("민준2024@example.com"), std::vector<std::string>{"민준2024@example.com"});
+  EXPECT_EQ(Found("kim2민준@example.com"), std::vector<std::string>{"kim2민준@example.com"});
+  EXPECT_EQ(Found("01012345678민준@example.com"), std::vector<std::string>{"민준@example.com"});
   // Hangul next to the '@': everything back to a space is the local part.
   EXPECT_EQ(Found("이메일민준@example.com"), std::vector<std::string>{"이메일민준@example.com"});
 }
@@ -129,10 +136,20 @@ TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
   EXPECT_EQ(Scan("메일 josé.garcía@correo.es 로"), (Hits{{"email", "josé.garcía@correo.es"}}));
   EXPECT_EQ(Scan("kim민준@example.com, 010-1234-5678"),
             (Hits{{"email", "kim민준@example.com"}, {"phone_kr", "010-1234-5678"}}));
-  // ASCII addresses as before, with a particle after them or a word glued
-  // before (DetectDefaultsTest.Email).
+  // ASCII addresses as before, with a particle after them; a word glued
+  // before one is masked with it (DetectDefaultsTest.Email).
   EXPECT_EQ(Scan("kim@naver.com으로"), (Hits{{"email", "kim@naver.com"}}));
-  EXPECT_EQ(Scan("연락처는kim@naver.com"), (Hits{{"email", "kim@naver.com"}}));
+  EXPECT_EQ(Scan("연락처는kim@naver.com"), (Hits{{"email", "연락처는kim@naver.com"}}));
+  EXPECT_EQ(Scan("메일 kim@naver.com.한국에서 보냄"), (Hits{{"email", "kim@naver.com"}}));
+  // Punycode: the pattern stops at "xn"; the whole address is one hit.
+  EXPECT_EQ(Scan("minjun@example.xn--3e0b707e 로"), (Hits{{"email", "minjun@example.xn--3e0b707e"}}));
+  // Second review: decomposed Hangul and capital Cyrillic TLDs, a TLD that
+  // starts a word is not one.
+  EXPECT_EQ(Scan("minjun@\u110b\u1168\u1109\u1175.\u1112\u1161\u11ab\u1100\u116e\u11a8 끝"),
+            (Hits{{"email", "minjun@\u110b\u1168\u1109\u1175.\u1112\u1161\u11ab\u1100\u116e\u11a8"}}));
+  EXPECT_EQ(Scan("иван@пример.РФ"), (Hits{{"email", "иван@пример.РФ"}}));
+  EXPECT_EQ(Scan("회의@본사.한국어 통역"), Hits{});
+  EXPECT_EQ(Scan("내일 3시@강남역.삼성전자 앞에서"), Hits{});
   // Full-width '＠' and hidden characters are normalized first.
   EXPECT_EQ(Scan("민준＠example.com"), (Hits{{"email", "민준＠example.com"}}));
   EXPECT_EQ(Scan("민\u200b준@example.com"), (Hits{{"email", "민\u200b준@example.com"}}));

@@ -273,7 +273,12 @@ TEST(EngineRecord, ScanWithBinaryPassStillLooksAtText) {
   EXPECT_EQ(text.findings[0].field, "$key");
   EXPECT_EQ(text.findings[1].field, "$header.trace-bin");
   for (const std::string& bad : {kRrn + "\xff", "\xff" + kRrn, std::string("\x01\xfe", 2) + "call " + kPhone + "\xc3",
-                                 std::string("\xed\xa0\x80") + kRrn /* a surrogate, then the RRN */}) {
+                                 std::string("\xed\xa0\x80") + kRrn /* a surrogate, then the RRN */,
+                                 std::string("010\xa0"
+                                             "1234\xa0"
+                                             "5678") /* Latin-1 no-break spaces */,
+                                 std::string("900101\x96"
+                                             "1234567") /* CP1252's en dash */}) {
     auto k = MaskIt(f, bad, {});
     ASSERT_FALSE(k.status.ok()) << testing::PrintToString(bad);
     EXPECT_EQ(k.status.error().code, ErrorCode::kPiiInBinary);
