@@ -65,13 +65,6 @@ bool IntlWordCodePoint(char32_t c) {
   return c <= 0x10FFFF;
 }
 
-// Latin (with IPA and phonetic letters), Greek and Cyrillic letters, accented
-// ones included: an address in those scripts mixes them with ASCII; a Hangul
-// or CJK letter glued to ASCII is a word beside it (메일은minjun@…).
-bool LatinLike(char32_t c) {
-  return c < 0x80 || (c >= 0xC0 && c <= 0x2AF) || (c >= 0x370 && c <= 0x52F) || (c >= 0x1D00 && c <= 0x1FFF);
-}
-
 bool LocalAscii(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
          c == '%' || c == '+' || c == '-';
@@ -93,24 +86,13 @@ size_t LabelCharAt(std::string_view t, size_t i, char32_t* cp) {
   return IntlWordCodePoint(*cp) ? len : 0;
 }
 
-// Korean particles that may follow a word without a space ("한국으로",
-// "한국에서"): after an internationalized TLD they end the address; any other
-// letters after one make the label a word ("한국어", "삼성전자").
-bool IsParticle(std::string_view w) {
-  static constexpr std::string_view kParticles[] = {
-      "으로", "로",   "에게", "에서", "에", "은",   "는", "이",   "가",     "을",     "를",     "와",   "과", "도",
-      "만",   "까지", "부터", "께",   "의", "이나", "나", "라고", "이라고", "입니다", "이에요", "예요", "요"};
-  for (std::string_view p : kParticles)
-    if (w == p) return true;
-  return false;
-}
-
 // The end of the top-level domain the label [b, e) can be, or 0: two or
 // more ASCII letters (the ASCII pattern's TLD; "com2", "com-확인" and
 // "com으로" give "com"), a Punycode label ("xn--3e0b707e"), or one of the
-// internationalized TLDs in use, alone or before digits or a particle
-// ("한국으로" gives "한국"; "한국어" is a word). *punycode is set for the
-// second kind.
+// internationalized TLDs in use at its start, whatever follows ("한국으로",
+// "中国的" and "한국900101" give the TLD; "회의@본사.한국어" is masked as an
+// address rather than risk leaving one). *punycode is set for the second
+// kind.
 size_t TldEnd(std::string_view t, size_t b, size_t e, bool* punycode) {
   *punycode = false;
   auto ascii_letter = [&](size_t k) { return k < e && ((t[k] | 0x20) >= 'a' && (t[k] | 0x20) <= 'z'); };
@@ -127,111 +109,24 @@ size_t TldEnd(std::string_view t, size_t b, size_t e, bool* punycode) {
   }
   // Internationalized TLDs of IANA's root zone in the scripts a Korean
   // company meets (Hangul also decomposed, as macOS writes it; Cyrillic and
-  // Greek also in capitals).
-  static constexpr std::string_view kIdnTlds[] = {"한국",
-                                                  "삼성",
-                                                  "닷컴",
-                                                  "닷넷",
-                                                  "\u1112\u1161\u11ab\u1100\u116e\u11a8",
-                                                  "\u1109\u1161\u11b7\u1109\u1165\u11bc",
-                                                  "\u1103\u1161\u11ba\u110f\u1165\u11b7",
-                                                  "\u1103\u1161\u11ba\u1102\u1166\u11ba",
-                                                  "中国",
-                                                  "中國",
-                                                  "中文网",
-                                                  "香港",
-                                                  "台湾",
-                                                  "台灣",
-                                                  "新加坡",
-                                                  "澳门",
-                                                  "澳門",
-                                                  "政府",
-                                                  "政务",
-                                                  "公益",
-                                                  "公司",
-                                                  "网络",
-                                                  "网址",
-                                                  "网店",
-                                                  "网站",
-                                                  "在线",
-                                                  "商城",
-                                                  "信息",
-                                                  "集团",
-                                                  "游戏",
-                                                  "移动",
-                                                  "手机",
-                                                  "购物",
-                                                  "我爱你",
-                                                  "机构",
-                                                  "企业",
-                                                  "慈善",
-                                                  "时尚",
-                                                  "コム",
-                                                  "みんな",
-                                                  "ストア",
-                                                  "クラウド",
-                                                  "ポイント",
-                                                  "рф",
-                                                  "рус",
-                                                  "срб",
-                                                  "укр",
-                                                  "бел",
-                                                  "бг",
-                                                  "қаз",
-                                                  "мкд",
-                                                  "мон",
-                                                  "сайт",
-                                                  "онлайн",
-                                                  "дети",
-                                                  "орг",
-                                                  "ком",
-                                                  "москва",
-                                                  "РФ",
-                                                  "РУС",
-                                                  "СРБ",
-                                                  "УКР",
-                                                  "БЕЛ",
-                                                  "БГ",
-                                                  "ҚАЗ",
-                                                  "МКД",
-                                                  "МОН",
-                                                  "САЙТ",
-                                                  "ОНЛАЙН",
-                                                  "ДЕТИ",
-                                                  "ОРГ",
-                                                  "КОМ",
-                                                  "МОСКВА",
-                                                  "ελ",
-                                                  "ευ",
-                                                  "ΕΛ",
-                                                  "ΕΥ"};
+  // Greek also in capitals and title case).
+  // clang-format off
+  static constexpr std::string_view kIdnTlds[] = {
+      "한국", "삼성", "닷컴", "닷넷", "\u1112\u1161\u11ab\u1100\u116e\u11a8",
+      "\u1109\u1161\u11b7\u1109\u1165\u11bc", "\u1103\u1161\u11ba\u110f\u1165\u11b7",
+      "\u1103\u1161\u11ba\u1102\u1166\u11ba", "中国", "中國", "中文网", "香港", "台湾", "台灣", "新加坡", "澳门",
+      "澳門", "政府", "政务", "公益", "公司", "网络", "网址", "网店", "网站", "在线", "商城", "信息", "集团", "游戏", "移动",
+      "手机", "购物", "我爱你", "机构", "企业", "慈善", "时尚", "コム", "みんな", "ストア", "クラウド", "ポイント", "рф",
+      "рус", "срб", "укр", "бел", "бг", "қаз", "мкд", "мон", "сайт", "онлайн", "дети", "орг",
+      "ком", "москва", "РФ", "РУС", "СРБ", "УКР", "БЕЛ", "БГ", "ҚАЗ", "МКД", "МОН", "САЙТ",
+      "ОНЛАЙН", "ДЕТИ", "ОРГ", "КОМ", "МОСКВА", "Рф", "Рус", "Срб", "Укр", "Бел", "Бг", "Қаз", "Мкд", "Мон", "Сайт",
+      "Онлайн", "Дети", "Орг", "Ком", "Москва", "ею", "ЕЮ", "Ею", "ελ", "ευ", "ΕΛ", "ΕΥ", "Ελ", "Ευ", "臺灣"};
+  // clang-format on
   const std::string_view label = t.substr(b, e - b);
   size_t best = 0;
   for (std::string_view tld : kIdnTlds)
-    if (tld.size() > best && label.starts_with(tld)) {
-      // What follows: nothing, ASCII (digits, '-': a number glued on), or a
-      // particle up to the next ASCII character.
-      const std::string_view rest = label.substr(tld.size());
-      size_t k = 0;
-      while (k < rest.size() && static_cast<unsigned char>(rest[k]) >= 0x80) ++k;
-      if (k == 0 || IsParticle(rest.substr(0, k))) best = tld.size();
-    }
+    if (tld.size() > best && label.starts_with(tld)) best = tld.size();
   return best != 0 ? b + best : 0;
-}
-
-// The ASCII digits in the run of digits, '-' and '.' that ends at t[i].
-size_t DigitsEndingAt(std::string_view t, size_t i, size_t floor) {
-  size_t digits = 0;
-  for (size_t k = i + 1; k > floor;) {
-    --k;
-    const char c = t[k];
-    if (c >= '0' && c <= '9') {
-      ++digits;
-    } else if (c != '-' && c != '.') {
-      break;
-    }
-  }
-  return digits;
 }
 
 }  // namespace
@@ -247,28 +142,23 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
     // The local part, back from the '@': the whole run of local-part
     // characters. A word glued before an address cannot be told from its
     // local part ("메일은minjun@", "홍길동hong@", "민준.kim@"): it is masked
-    // with it, a word too many rather than a name left. Only a number glued
-    // before a letter of another script than Latin, Greek or Cyrillic (eight
-    // digits or more: "0504-1234-5678민준@") is left to its own detector.
+    // with it, a word too many rather than a name left; so is a number glued
+    // before it ("01012345678민준@": the number is then inside the e-mail's
+    // protected value, not in the clear).
     size_t lb = p;
     size_t count = 0;
     bool local_intl = false;
-    char32_t right = 0;  // the code point after the one looked at (0: the '@')
     while (lb > floor && count < kMaxLocalCodePoints) {
       const size_t s = PrevStart(text, lb);
       if (s < floor) break;
       const auto c = static_cast<unsigned char>(text[s]);
-      char32_t cp = c;
       if (c < 0x80) {
         if (!LocalAscii(c)) break;
-        if (c >= '0' && c <= '9' && right >= 0x80 && !LatinLike(right) && DigitsEndingAt(text, s, floor) >= 8) break;
       } else {
         size_t len = 0;
-        cp = DecodeAt(text, s, &len);
-        if (!IntlWordCodePoint(cp)) break;
+        if (!IntlWordCodePoint(DecodeAt(text, s, &len))) break;
       }
       local_intl = local_intl || c >= 0x80;
-      right = cp;
       lb = s;
       ++count;
     }

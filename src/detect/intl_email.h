@@ -25,23 +25,24 @@ namespace maskproxy::detect::internal {
 //    (letters, digits, `._%+-`) and non-ASCII letters (anything but
 //    punctuation, symbols and spaces), at most 64 code points, not starting
 //    with a separator and not reaching back into the previous address's
-//    domain. A word glued before an address cannot be told from its local
-//    part (`메일은minjun@…`, `홍길동hong@…`, `민준.kim@…`): it is taken
-//    with it, a word too many rather than a name left (so a glued word makes
-//    an ASCII address one of these). Only a number of eight digits or more
-//    glued before a letter of another script than Latin, Greek or Cyrillic
-//    is left to its own detector (`01012345678민준@…`);
+//    domain. A word or number glued before an address cannot be told from
+//    its local part (`메일은minjun@…`, `홍길동hong@…`, `민준.kim@…`,
+//    `01012345678민준@…`): it is taken with it, a word too many rather than a
+//    name left (so a glued word makes an ASCII address one of these);
 //  - the domain is labels of ASCII letters, digits, '-' or non-ASCII letters
 //    joined by '.', at most 255 bytes, ending at the last label (the second
 //    or later) that can start with a top-level domain: two or more ASCII
 //    letters (`…@naver.com으로`, `…@example.com2`, `…@naver.com-확인` end
 //    at `com`), a Punycode label (`xn--3e0b707e`), or an internationalized
 //    TLD of IANA's root zone in Hangul (also decomposed), CJK, Cyrillic or
-//    Greek (`한국`, `中国`, `рф`, `РФ`, ...), alone or before digits or a
-//    particle (`…@예시.한국으로` ends at `한국`; `한국어` is a word), and not
-//    after two ASCII labels (`kim@naver.com.한국에서`). A label after it that
-//    cannot be one is not part of the address (`…@example.com.감사합니다`),
-//    and text with no such label is no address (`회의@2층.대회의실`).
+//    Greek (`한국`, `中国`, `рф`, `РФ`, ...) at its start, whatever follows
+//    (`…@예시.한국으로`, `…@例子.中国的` end at the TLD; `회의@본사.한국어`
+//    is masked too, rather than risk an address left), and not after two
+//    ASCII labels (`kim@naver.com.한국에서`). A label after it that cannot
+//    be one is not part of the address (`…@example.com.감사합니다`), and text
+//    with no such label is no address (`회의@2층.대회의실`).
+// Linear in the text: each '@' reads at most 64 code points back (never past
+// the previous address) and 255 bytes on.
 void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
 
 }  // namespace maskproxy::detect::internal

@@ -92,34 +92,38 @@ Status Engine::CheckBinaryPass(const RouteRef& ref, std::string_view topic, std:
   if (!scanning) return Error(ErrorCode::kInternal, "unlisted_fields: scan without scanning");
   if (bytes.size() > limits_.max_record_bytes)
     return Error(ErrorCode::kTooLarge, std::string(label_prefix) + SafeName(name) + " exceeds max_record_bytes");
-  // The bytes with every one that is not part of valid UTF-8 read as a
-  // space, scanned as one text: a legacy encoding's separator between digit
-  // groups (Latin-1's no-break space in "010\xA01234\xA05678", CP1252's en
-  // dash) then still separates them, as the same text in UTF-8 does.
+  // The bytes with every one that is not part of valid UTF-8 read first as a
+  // space, then as a letter, each scanned as one text: a legacy encoding's
+  // separator between digit groups (Latin-1's no-break space in
+  // "010\xA01234\xA05678", CP1252's en dash) still separates them, and its
+  // letters still make a local part ("jos\xE9@correo.es", an EUC-KR name
+  // before '@').
   thread_local std::string text;
   thread_local std::string scratch;
-  text.clear();
-  for (size_t i = 0; i < bytes.size();) {
-    const size_t n = ValidUtf8Prefix(bytes.substr(i));
-    text.append(bytes.substr(i, n));
-    i += n;
-    if (i < bytes.size()) {
-      text.push_back(' ');
-      ++i;
+  for (const char stand_in : {' ', 'x'}) {
+    text.clear();
+    for (size_t i = 0; i < bytes.size();) {
+      const size_t n = ValidUtf8Prefix(bytes.substr(i));
+      text.append(bytes.substr(i, n));
+      i += n;
+      if (i < bytes.size()) {
+        text.push_back(stand_in);
+        ++i;
+      }
     }
+    if (!scanning->scanner().MayMatch(text)) continue;
+    std::vector<std::string_view> hits;
+    transform::ActionContext ctx{topic, &hits};
+    bool changed = false;
+    if (Status s = transform::ProtectText(*scanning, ctx, text, &scratch, &changed); !s.ok())
+      return Error(s.error().code, std::string(label_prefix) + SafeName(name) + ": " + s.error().message);
+    if (changed)
+      return Error(ErrorCode::kPiiInBinary,
+                   std::string(label_prefix) + SafeName(name) +
+                       " is declared binary: pass but is not valid UTF-8 around text that looks like " +
+                       std::string(hits.empty() ? std::string_view("PII") : hits.front()) +
+                       " (bytes that are not text cannot be masked in place)");
   }
-  if (!scanning->scanner().MayMatch(text)) return Status::Ok();
-  std::vector<std::string_view> hits;
-  transform::ActionContext ctx{topic, &hits};
-  bool changed = false;
-  if (Status s = transform::ProtectText(*scanning, ctx, text, &scratch, &changed); !s.ok())
-    return Error(s.error().code, std::string(label_prefix) + SafeName(name) + ": " + s.error().message);
-  if (changed)
-    return Error(ErrorCode::kPiiInBinary,
-                 std::string(label_prefix) + SafeName(name) +
-                     " is declared binary: pass but is not valid UTF-8 around text that looks like " +
-                     std::string(hits.empty() ? std::string_view("PII") : hits.front()) +
-                     " (bytes that are not text cannot be masked in place)");
   return Status::Ok();
 }
 

@@ -62,12 +62,13 @@ TEST(IntlEmailTest, ParticlesAndGluedWords) {
   EXPECT_EQ(Found("홍길동hong@naver.com"), std::vector<std::string>{"홍길동hong@naver.com"});
   EXPECT_EQ(Found("연락처는kim@예시.한국"), std::vector<std::string>{"연락처는kim@예시.한국"});
   EXPECT_EQ(Found("연락처: kim@naver.com"), std::vector<std::string>{});
-  // A name with digits stays whole; a number of eight digits or more glued
-  // before it is left to its own detector.
+  // A name with digits stays whole; so does a number glued before it (it is
+  // then inside the e-mail's protected value).
   EXPECT_EQ(Found("홍길동1@회사.한국"), std::vector<std::string>{"홍길동1@회사.한국"});
   EXPECT_EQ(Found("민준2024@example.com"), std::vector<std::string>{"민준2024@example.com"});
   EXPECT_EQ(Found("kim2민준@example.com"), std::vector<std::string>{"kim2민준@example.com"});
-  EXPECT_EQ(Found("01012345678민준@example.com"), std::vector<std::string>{"민준@example.com"});
+  EXPECT_EQ(Found("01012345678민준@example.com"), std::vector<std::string>{"01012345678민준@example.com"});
+  EXPECT_EQ(Found("kim.20240101홍길동@example.com"), std::vector<std::string>{"kim.20240101홍길동@example.com"});
   // Hangul next to the '@': everything back to a space is the local part.
   EXPECT_EQ(Found("이메일민준@example.com"), std::vector<std::string>{"이메일민준@example.com"});
 }
@@ -120,8 +121,9 @@ TEST(IntlEmailTest, ReviewFindings) {
   EXPECT_EQ(Found("민준@naver.com-지수@naver.com"), (std::vector<std::string>{"민준@naver.com", "지수@naver.com"}));
   // Numbers glued to an address are not in it (their own detectors find them).
   one("minjun@예시.한국900101-1234568", "minjun@예시.한국");
+  one("minjun@예시.한국이고", "minjun@예시.한국");
   one("minjun@예시.한국-900101-1234568", "minjun@예시.한국");
-  one("0504-1234-5678민준@example.com", "민준@example.com");
+  one("0504-1234-5678민준@example.com", "0504-1234-5678민준@example.com");
   // An ASCII address followed by a dot and a Korean word stays the pattern's.
   EXPECT_EQ(Found("kim@naver.com.감사합니다"), std::vector<std::string>{});
   // '@' between Korean words with a dot: no TLD, no address.
@@ -148,8 +150,16 @@ TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
   EXPECT_EQ(Scan("minjun@\u110b\u1168\u1109\u1175.\u1112\u1161\u11ab\u1100\u116e\u11a8 끝"),
             (Hits{{"email", "minjun@\u110b\u1168\u1109\u1175.\u1112\u1161\u11ab\u1100\u116e\u11a8"}}));
   EXPECT_EQ(Scan("иван@пример.РФ"), (Hits{{"email", "иван@пример.РФ"}}));
-  EXPECT_EQ(Scan("회의@본사.한국어 통역"), Hits{});
-  EXPECT_EQ(Scan("내일 3시@강남역.삼성전자 앞에서"), Hits{});
+  // Whatever follows an internationalized TLD, the address ends there
+  // (third review: endings no list holds, CJK text without spaces).
+  for (const std::string after : {"이고 전화는 없음", "으로요", "에서는", "이랑 같이", "인데요", "하고 kim"})
+    EXPECT_EQ(Scan("민준@예시.한국" + after), (Hits{{"email", "민준@예시.한국"}})) << after;
+  EXPECT_EQ(Scan("发送到王伟@例子.中国的邮箱"), (Hits{{"email", "发送到王伟@例子.中国"}}));
+  EXPECT_EQ(Scan("山田@例え.コムまで送って"), (Hits{{"email", "山田@例え.コム"}}));
+  EXPECT_EQ(Scan("민준@예시.臺灣 입니다"), (Hits{{"email", "민준@예시.臺灣"}}));
+  EXPECT_EQ(Scan("иван@пример.Рф тест"), (Hits{{"email", "иван@пример.Рф"}}));
+  EXPECT_EQ(Scan("minjun@\u110b\u1168\u1109\u1175.\u1112\u1161\u11ab\u1100\u116e\u11a8\u110b\u1173\u1105\u1169 끝"),
+            (Hits{{"email", "minjun@\u110b\u1168\u1109\u1175.\u1112\u1161\u11ab\u1100\u116e\u11a8"}}));
   // Full-width '＠' and hidden characters are normalized first.
   EXPECT_EQ(Scan("민준＠example.com"), (Hits{{"email", "민준＠example.com"}}));
   EXPECT_EQ(Scan("민\u200b준@example.com"), (Hits{{"email", "민\u200b준@example.com"}}));

@@ -278,7 +278,9 @@ TEST(EngineRecord, ScanWithBinaryPassStillLooksAtText) {
                                              "1234\xa0"
                                              "5678") /* Latin-1 no-break spaces */,
                                  std::string("900101\x96"
-                                             "1234567") /* CP1252's en dash */}) {
+                                             "1234567") /* CP1252's en dash */,
+                                 std::string("jos\xe9@correo.es") /* Latin-1 */,
+                                 std::string("\xb9\xce\xc1\xd8@example.com") /* EUC-KR 민준 */}) {
     auto k = MaskIt(f, bad, {});
     ASSERT_FALSE(k.status.ok()) << testing::PrintToString(bad);
     EXPECT_EQ(k.status.error().code, ErrorCode::kPiiInBinary);
