@@ -1,38 +1,16 @@
 #include "detect/intl_email.h"
 
-#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
+
+#include "common/unicode.h"
 
 namespace maskproxy::detect::internal {
 namespace {
 
 constexpr size_t kMaxLocalCodePoints = 64;
 constexpr size_t kMaxDomainBytes = 255;
-
-// The code point starting at t[i] and its length (t is valid UTF-8).
-char32_t DecodeAt(std::string_view t, size_t i, size_t* len) {
-  const auto b0 = static_cast<unsigned char>(t[i]);
-  auto cont = [&](size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(t[i + k]) & 0x3F); };
-  if (b0 < 0x80) {
-    *len = 1;
-    return b0;
-  }
-  if (b0 < 0xE0 && i + 1 < t.size()) {
-    *len = 2;
-    return (static_cast<char32_t>(b0 & 0x1F) << 6) | cont(1);
-  }
-  if (b0 < 0xF0 && i + 2 < t.size()) {
-    *len = 3;
-    return (static_cast<char32_t>(b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2);
-  }
-  if (i + 3 < t.size()) {
-    *len = 4;
-    return (static_cast<char32_t>(b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
-  }
-  *len = 1;  // (not reached on valid UTF-8)
-  return 0xFFFD;
-}
 
 // The start of the code point that ends just before i (i > 0).
 size_t PrevStart(std::string_view t, size_t i) {
@@ -46,7 +24,7 @@ size_t PrevStart(std::string_view t, size_t i) {
 // but the blocks of punctuation, symbols, spaces, private use and emoji (no
 // Unicode tables here; where in doubt it is a letter, so an address is
 // masked with a character too many rather than cut short).
-bool IntlWordCodePoint(char32_t c) {
+bool IntlWordCodePoint(uint32_t c) {
   if (c < 0xC0 || c == 0xD7 || c == 0xF7) return false;  // C1 controls, Latin-1 signs, × ÷
   if (c >= 0x2000 && c <= 0x2BFF) return false;          // punctuation, symbols, arrows, math, shapes
   if (c >= 0x2E00 && c <= 0x2E7F) return false;          // supplemental punctuation
@@ -75,15 +53,12 @@ bool LabelAscii(unsigned char c) {
 }
 
 // The length of the label character at t[i], or 0 when there is none.
-size_t LabelCharAt(std::string_view t, size_t i, char32_t* cp) {
+size_t LabelCharAt(std::string_view t, size_t i) {
   const auto c = static_cast<unsigned char>(t[i]);
-  if (c < 0x80) {
-    *cp = c;
-    return LabelAscii(c) ? 1 : 0;
-  }
-  size_t len = 0;
-  *cp = DecodeAt(t, i, &len);
-  return IntlWordCodePoint(*cp) ? len : 0;
+  if (c < 0x80) return LabelAscii(c) ? 1 : 0;
+  uint32_t cp = 0;
+  const size_t len = unicode::DecodeUtf8(t, i, &cp);
+  return len != 0 && IntlWordCodePoint(cp) ? len : 0;
 }
 
 // The end of the top-level domain the label [b, e) can be, or 0: two or
@@ -154,9 +129,8 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
       const auto c = static_cast<unsigned char>(text[s]);
       if (c < 0x80) {
         if (!LocalAscii(c)) break;
-      } else {
-        size_t len = 0;
-        if (!IntlWordCodePoint(DecodeAt(text, s, &len))) break;
+      } else if (uint32_t cp = 0; unicode::DecodeUtf8(text, s, &cp) == 0 || !IntlWordCodePoint(cp)) {
+        break;
       }
       local_intl = local_intl || c >= 0x80;
       lb = s;
@@ -173,15 +147,11 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
     size_t e = p + 1;
     while (e < n && e - (p + 1) < kMaxDomainBytes && nl + 2 <= std::size(labels)) {
       const size_t label_begin = e;
-      char32_t cp = 0;
-      for (size_t len = 0; e < n && e - (p + 1) < kMaxDomainBytes && (len = LabelCharAt(text, e, &cp)) != 0;) {
-        e += len;
-      }
+      for (size_t len = 0; e < n && e - (p + 1) < kMaxDomainBytes && (len = LabelCharAt(text, e)) != 0;) e += len;
       if (e == label_begin) break;
       labels[nl++] = label_begin;
       labels[nl++] = e;
-      char32_t next = 0;
-      if (e + 1 < n && text[e] == '.' && LabelCharAt(text, e + 1, &next) != 0) {
+      if (e + 1 < n && text[e] == '.' && LabelCharAt(text, e + 1) != 0) {
         ++e;
         continue;
       }

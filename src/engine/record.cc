@@ -48,42 +48,6 @@ const std::string* FoldedTwin(const policy::Route& rt, std::string_view name, bo
   return nullptr;
 }
 
-// The length of the longest prefix of s that is valid UTF-8 (RFC 3629: no
-// overlong forms, surrogates or code points past U+10FFFF).
-size_t ValidUtf8Prefix(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
-    } else {
-      return i;
-    }
-    if (s.size() - i < len) return i;
-    const auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c1 < lo || c1 > hi) return i;
-    for (size_t k = 2; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    i += len;
-  }
-  return i;
-}
-
 }  // namespace
 
 Status Engine::CheckBinaryPass(const RouteRef& ref, std::string_view topic, std::string_view label_prefix,
@@ -103,12 +67,14 @@ Status Engine::CheckBinaryPass(const RouteRef& ref, std::string_view topic, std:
   for (const char stand_in : {' ', 'x'}) {
     text.clear();
     for (size_t i = 0; i < bytes.size();) {
-      const size_t n = ValidUtf8Prefix(bytes.substr(i));
-      text.append(bytes.substr(i, n));
-      i += n;
-      if (i < bytes.size()) {
+      uint32_t cp = 0;
+      const size_t len = unicode::DecodeUtf8(bytes, i, &cp);
+      if (len == 0) {
         text.push_back(stand_in);
         ++i;
+      } else {
+        text.append(bytes.substr(i, len));
+        i += len;
       }
     }
     if (!scanning->scanner().MayMatch(text)) continue;
