@@ -149,6 +149,23 @@ int DigitValue(uint32_t cp) {
   return value >= 0 && value <= 9 && value == static_cast<int>(value) ? static_cast<int>(value) : -1;
 }
 
+int AsciiLetterOf(uint32_t cp) {
+  if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z' ? static_cast<int>(cp) : -1;
+  const auto c = static_cast<UChar32>(cp);
+  // The property is a trie lookup: only the few thousand code points with a
+  // decomposition at all ask the normalizer for it.
+  if (u_getIntPropertyValue(c, UCHAR_DECOMPOSITION_TYPE) == U_DT_NONE) return -1;
+  static const icu::Normalizer2* const nfkc = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCInstance(status);
+    return U_SUCCESS(status) ? n : nullptr;
+  }();
+  icu::UnicodeString mapping;
+  if (nfkc == nullptr || !nfkc->getDecomposition(c, mapping) || mapping.length() != 1) return -1;
+  const char16_t letter = mapping.charAt(0);
+  return letter < 0x80 && (letter | 0x20) >= 'a' && (letter | 0x20) <= 'z' ? static_cast<int>(letter) : -1;
+}
+
 bool IsDecimalDigit(uint32_t cp) {
   if (cp < 0x80) return cp >= '0' && cp <= '9';
   return u_getIntPropertyValue(static_cast<UChar32>(cp), UCHAR_NUMERIC_TYPE) == U_NT_DECIMAL;

@@ -57,6 +57,14 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // and parenthesized single digits: what a reader reads as one).
 [[nodiscard]] int DigitValue(uint32_t cp);
 
+// The ASCII letter a compatibility form of a letter is read as, or -1: a
+// code point whose NFKC mapping is one ASCII letter (mathematical
+// alphanumerics 𝐤 𝑘 𝕜, circled and squared letters ⓚ 🄺, letterlike symbols
+// ℂ ℓ, modifier and subscript letters ʰ ₖ, Roman numerals Ⅰ ⅽ, the Kelvin
+// sign; full-width letters too). An ASCII letter is itself; anything else
+// (ligatures, Greek, Hangul) -1.
+[[nodiscard]] int AsciiLetterOf(uint32_t cp);
+
 // A digit of a script (Numeric_Type Decimal: ASCII, Arabic-Indic, full-width,
 // ...), not one of the single-digit forms (superscript, circled).
 [[nodiscard]] bool IsDecimalDigit(uint32_t cp);

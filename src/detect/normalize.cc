@@ -80,6 +80,9 @@ int Replacement(uint32_t cp) {
   // A mark drawn on the character before it (U+0301 on a digit) splits
   // nothing a reader sees.
   if (unicode::IsCombiningMark(cp)) return kRemove;
+  // Letters in a compatibility form (𝐌 ⓚ ℓ ʰ): a passport's letter, an
+  // address's local part or TLD written with them reads as plain letters.
+  if (const int letter = unicode::AsciiLetterOf(cp); letter >= 0) return letter;
   switch (cp) {   // full stops an address may be written with (IDNA reads them as '.'), the small '@'
     case 0x2024:  // ONE DOT LEADER
     case 0x3002:  // IDEOGRAPHIC FULL STOP

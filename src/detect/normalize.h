@@ -22,6 +22,10 @@
 //    mathematical, superscript, circled ①: unicode::DigitValue) become
 //    ASCII digits, and combining marks (U+0301 on a digit, the keycap
 //    U+20E3: unicode::IsCombiningMark) are removed;
+//  - letters NFKC reads as one ASCII letter (mathematical 𝐌, circled ⓚ,
+//    squared, letterlike ℓ, modifier and subscript letters, Roman numerals:
+//    unicode::AsciiLetterOf) become that letter (`kim@naver.𝐜𝐨𝐦`,
+//    `𝐌12345678`); é, Greek or a ligature stay;
 //  - the blank braille pattern U+2800 becomes a space, ideographic and small
 //    full stops (U+3002, U+FF61, U+FE52, U+2024) '.', U+FE6B '@';
 //  - escapes are read as what they stand for, before the rest: percent
@@ -86,13 +90,14 @@ class NormalizedText {
 
   // Whether normalized bytes i - 1 and i (0 < i < text().size()) come from
   // characters a reader sees apart although both became ASCII: a digit form
-  // that is no script's digit (a circled "①", a superscript "¹") or a folded
-  // dot or mark ("·" read as '-') next to a letter, digit or other character
-  // (Scanner's boundary checks: "①010-1234-5678", "…5678¹", "3·010-…" are
-  // not glued), or either carries an enclosing mark normalization removed
-  // (a keycap "1\uFE0F\u20E3" before "010-..."). Digits of a script,
-  // full-width forms and Unicode dashes glue as their ASCII forms do. False
-  // for the bytes of one character and on the identity path.
+  // that is no script's digit (a circled "①", a superscript "¹"), a letter
+  // in a compatibility form ("𝐌", "ⓚ"), or a folded dot or mark ("·" read
+  // as '-') next to a letter, digit or other character (Scanner's boundary
+  // checks: "①010-1234-5678", "…5678¹", "3·010-…" are not glued), or either
+  // carries an enclosing mark normalization removed (a keycap
+  // "1\uFE0F\u20E3" before "010-..."). Digits of a script, full-width forms
+  // and Unicode dashes glue as their ASCII forms do. False for the bytes of
+  // one character and on the identity path.
   [[nodiscard]] bool Seam(size_t i) const { return !identity_ && SeamCopied(i); }
 
  private:

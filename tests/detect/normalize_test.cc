@@ -465,6 +465,29 @@ TEST(NormalizeTest, SeamsBetweenDigitFormsOrDotsAndTheirNeighbours) {
   EXPECT_FALSE(id->Seam(1));
 }
 
+// Letters NFKC reads as one ASCII letter fold to it (a passport's letter or
+// an address written in mathematical or circled letters); letters that are
+// no such form (é, Greek, Hangul, a ligature of two) stay.
+TEST(NormalizeTest, LettersInCompatibilityFormsReadAsAscii) {
+  auto n = NormalizedText::Create(
+      "\U0001D424\U0001D422\U0001D426@\U0001D427\U0001D41A\U0001D42F\U0001D41E\U0001D42B.\U0001D41C\U0001D428"
+      "\U0001D426 \U0001D40C12345678 \u24DA\u24DC \U0001F13A \u2113 \u02B0\u2096 \u2160\u217D \u212A "
+      "\U0001D55C\U0001D4C0");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->text(), "kim@naver.com M12345678 km K l hk Ic K kk");
+  const std::string kept = "caf\u00E9 \u03B1\U0001D6C2 \uFB01 \uAC00";  // é, α and math α, ﬁ, 가
+  auto k = NormalizedText::Create(kept);
+  ASSERT_TRUE(k.ok());
+  EXPECT_TRUE(k->identity());
+  for (uint32_t cp = 0; cp < 0x80; ++cp) {
+    const bool letter = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    EXPECT_EQ(unicode::AsciiLetterOf(cp), letter ? static_cast<int>(cp) : -1) << cp;
+  }
+  EXPECT_EQ(unicode::AsciiLetterOf(0xFF41), 'a');  // full-width
+  EXPECT_EQ(unicode::AsciiLetterOf(0x1D7CE), -1);  // a mathematical digit is a digit, not a letter
+  EXPECT_EQ(unicode::AsciiLetterOf(0x00AA), 'a');  // ª
+}
+
 TEST(NormalizeTest, CreateIntoReusesAndResets) {
   NormalizedText n;
   ASSERT_TRUE(NormalizedText::CreateInto("０１０", &n).ok());
