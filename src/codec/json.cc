@@ -668,8 +668,11 @@ class Scanner {
           if (name == "*" || name.find_first_not_of("0123456789") == std::string_view::npos) {
             next = item;
           } else {
-            next = paths_->ChildByKey(*item, name);
-            if (!next) next = paths_->ChildByFoldedKey(*item, name);
+            // Arrays of arrays are flattened away as well (arr.p beside arr[*][*].p).
+            for (; item && !next; item = item->any_index >= 0 ? paths_->ChildAnyIndex(*item) : nullptr) {
+              next = paths_->ChildByKey(*item, name);
+              if (!next) next = paths_->ChildByFoldedKey(*item, name);
+            }
           }
         }
         if (!next) return nullptr;
@@ -686,6 +689,62 @@ class Scanner {
       if (cur->terminal >= 0) return inside(cur);
       key.remove_prefix(dot + 1);
     }
+  }
+
+  // A member name that spells a path with brackets as a field reference
+  // ("[user][rrn]" to Logstash, "user[rrn]" to form-parameter and query
+  // string parsers, "user['rrn']" to JavaScript): read as dots
+  // (BracketsAsDots), as DottedName reads it; the folded name too when it
+  // folds. The node it reaches, or nullptr.
+  [[gnu::cold, gnu::noinline]] const PathSet::Node* BracketedName(const PathSet::Node& n, std::string_view key,
+                                                                  bool may_fold) const {
+    if (const std::string dots = BracketsAsDots(key); !dots.empty())
+      if (const PathSet::Node* v = DottedName(n, dots)) return v;
+    if (!may_fold) return nullptr;
+    const std::string dots = BracketsAsDots(unicode::FoldName(key));
+    return dots.empty() ? nullptr : DottedName(n, dots, true);
+  }
+
+  // `key` without empty dotted segments: runs of dots as one, none at
+  // either end.
+  static std::string OneDotEach(std::string_view key) {
+    std::string out;
+    for (char c : key) {
+      if (c == '.' && (out.empty() || out.back() == '.')) continue;
+      out += c;
+    }
+    if (!out.empty() && out.back() == '.') out.pop_back();
+    return out;
+  }
+
+  // `key` with each bracketed name ([rrn], ['rrn'], ["rrn"]) written as a
+  // dotted segment (.rrn; "rrn" at the start); an index ([0], [*], []) stays
+  // as DottedName reads it. Empty when no bracket holds a name.
+  static std::string BracketsAsDots(std::string_view key) {
+    std::string out;
+    bool changed = false;
+    size_t i = 0;
+    while (i < key.size()) {
+      const size_t open = key.find('[', i);
+      const size_t close = open == std::string_view::npos ? open : key.find(']', open + 1);
+      if (close == std::string_view::npos) {
+        out.append(key.substr(i));
+        break;
+      }
+      out.append(key.substr(i, open - i));
+      std::string_view inner = key.substr(open + 1, close - open - 1);
+      if (inner.size() >= 2 && (inner.front() == '\'' || inner.front() == '"') && inner.back() == inner.front())
+        inner = inner.substr(1, inner.size() - 2);
+      if (inner.empty() || inner == "*" || inner.find_first_not_of("0123456789") == std::string_view::npos) {
+        out.append(key.substr(open, close + 1 - open));
+      } else {
+        if (!out.empty() && out.back() != '.') out += '.';
+        out.append(inner);
+        changed = true;
+      }
+      i = close + 1;
+    }
+    return changed ? out : std::string();
   }
 
   // Whether `key` is a strict part of `dotted` that ends at one of its dots
@@ -734,7 +793,8 @@ class Scanner {
 
   // The value at p (scanned already, so valid) under the spellings in
   // progress `parts`: each member name nested in it continues each of them
-  // (an empty one ends them: no reader joins it); arrays are flattened away.
+  // (an empty one leaves them as they are: a reader that drops empty names
+  // reads what it holds as going on along them); arrays are flattened away.
   // The end of the value, or nullptr after Fail.
   P WalkDotted(const std::vector<DottedPart>& parts, P p, uint32_t depth) {
     if (*p == '[') {
@@ -759,6 +819,7 @@ class Scanner {
       const std::string folded = unicode::NameMayFold(name) ? unicode::FoldName(name) : std::string(name);
       p = Ws(Ws(p) + 1);  // past ':'
       next.clear();
+      if (folded.empty()) next = parts;
       for (const DottedPart& part : folded.empty() ? std::vector<DottedPart>() : parts) {
         std::string acc = part.acc + "." + folded;
         if (Through(*part.base, acc)) {
@@ -792,7 +853,7 @@ class Scanner {
   }
 
   [[gnu::cold, gnu::noinline]] P FailDotted(P at, const PathSet::Node& reached) {
-    std::string what = "a member name with dots reads as the path '" + paths_->PathThrough(reached) +
+    std::string what = "a member name with dots or brackets reads as the path '" + paths_->PathThrough(reached) +
                        "' of the rules, or a field inside it (a reader that expands dotted names would take it for "
                        "that field)";
     return Fail(at, ErrorCode::kAmbiguousFieldName, what);
@@ -879,6 +940,15 @@ class Scanner {
               if (folded_buf_.empty()) folded_buf_ = unicode::FoldName(key);
               if (folded_buf_.find_first_of(".[") != std::string::npos)
                 if (const PathSet::Node* v = DottedName(*node, folded_buf_, true)) return FailDotted(member_begin, *v);
+            }
+            if (key.find('[') != std::string_view::npos) [[unlikely]] {
+              if (const PathSet::Node* v = BracketedName(*node, key, may_fold)) return FailDotted(member_begin, *v);
+            }
+            if (key.find('.') != std::string_view::npos && !node->dotted.empty()) [[unlikely]] {
+              // Empty segments against a rule's quoted key with dots
+              // ("k..v" beside meta["k.v"]: a reader that skips them).
+              if (const std::string one = OneDotEach(key); one != key)
+                if (const PathSet::Node* v = DottedName(*node, one)) return FailDotted(member_begin, *v);
             }
           }
         }
