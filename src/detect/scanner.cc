@@ -447,19 +447,37 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
   return false;
 }
 
-bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e) {
-  if (d.validator == Validator::kDriverLicenseKr && !LicenseContextOk(t, b, e)) return false;
+// Whether the name a text is read under (a field's path: "refund_account",
+// "passport_no", "driver.license") gives detector d the context it asks
+// for: one of its context words in it, or for driver_license_kr a licence
+// word (LicenseContextOk's). A detector that asks for none: false (it needs
+// none).
+bool NamedContext(const Detector& d, std::string_view name) {
+  if (d.validator == Validator::kDriverLicenseKr)
+    return HasAnyWord(name, 0, name.size(), {"면허", "license", "licence", "driver"});
+  return !d.context_words.empty() && HasWord(d, name, 0, name.size());
+}
+
+// How much of a context name is read (a path's names).
+constexpr size_t kMaxContextName = 256;
+
+// `name`: the name the text is read under; when it holds the context the
+// detector asks for (NamedContext), every candidate has it. Read only for a
+// candidate that lacks context in the text.
+bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e, std::string_view name) {
+  if (d.validator == Validator::kDriverLicenseKr && !LicenseContextOk(t, b, e))
+    return !name.empty() && NamedContext(d, name);
   if (d.context_words.empty()) return true;
   const auto [lo, hi] = ContextBounds(t, b, e, d.context_window);
-  return HasWord(d, t, lo, b) || HasWord(d, t, e, hi);
+  return HasWord(d, t, lo, b) || HasWord(d, t, e, hi) || (!name.empty() && NamedContext(d, name));
 }
 
 // Checks the match [b, e) RE2 prefers at b; when it is not a hit, the longest
 // shorter match at b that is. Returns the hit's end, or 0.
-size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, size_t b, size_t e,
-             double* confidence) {
+size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, size_t b, size_t e, double* confidence,
+             std::string_view name) {
   if (EndOkAt(norm, t, b, e, d.validator) && Validate(d.validator, t.substr(b, e - b), confidence) &&
-      ContextOk(d, t, b, e)) {
+      ContextOk(d, t, b, e, name)) {
     return e;
   }
   // An e-mail's shorter matches at b share its local part and the domain's
@@ -469,7 +487,7 @@ size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, 
   for (size_t e2 = e - 1; e2 > b; --e2) {
     if (!EndOkAt(norm, t, b, e2, d.validator)) continue;
     if (!d.re->Match(t, b, e2, RE2::ANCHOR_BOTH, nullptr, 0)) continue;
-    if (Validate(d.validator, t.substr(b, e2 - b), confidence) && ContextOk(d, t, b, e2)) return e2;
+    if (Validate(d.validator, t.substr(b, e2 - b), confidence) && ContextOk(d, t, b, e2, name)) return e2;
   }
   return 0;
 }
@@ -481,7 +499,7 @@ size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, 
 // same begin that passes them, and then to matches starting at the next
 // character.
 void ScanRange(const Detector& d, size_t id, const NormalizedText& norm, size_t from, size_t to,
-               std::vector<Candidate>* cands) {
+               std::vector<Candidate>* cands, std::string_view name) {
   const std::string_view t = norm.text();
   re2::StringPiece m;
   size_t pos = from;
@@ -491,7 +509,7 @@ void ScanRange(const Detector& d, size_t id, const NormalizedText& norm, size_t 
     const size_t e = b + m.size();
     if (e > b && StartOk(norm, t, b, d.validator)) {
       double confidence = 1.0;
-      const size_t hit_end = HitAt(d, norm, t, b, e, &confidence);
+      const size_t hit_end = HitAt(d, norm, t, b, e, &confidence, name);
       if (hit_end != 0) {
         cands->push_back({b, hit_end, id, confidence});
         if (!MayOverlapItself(d.validator, ++found, b)) {
@@ -760,7 +778,8 @@ struct Scanner::Impl {
   // characters (intl_email.h) are added as its candidates.
   int intl_email = -1;
 
-  Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference) const;
+  Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference,
+              std::string_view context = {}) const;
 #ifdef MASKPROXY_DETECT_AVX2
   // Appends the offsets of trigger bytes in s[0, full) to out[*count...]
   // (room for `full` of them), 32 bytes at a time; returns the groups present.
@@ -954,17 +973,20 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
   return std::unique_ptr<Scanner>(new Scanner(std::move(impl)));
 }
 
-Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside) const {
-  return impl_->Scan(utf8_text, out, beside, false);
+Status Scanner::Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside,
+                     std::string_view context) const {
+  return impl_->Scan(utf8_text, out, beside, false, context);
 }
 
-Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference) const {
+Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference,
+                           std::string_view context) const {
   out->clear();
   if (beside) {
     beside->aside.clear();
     beside->lost.clear();
   }
   Scratch& sc = ThreadScratch();
+  context = context.substr(0, kMaxContextName);
   NormalizedText& norm = sc.norm;
   if (Status st = NormalizedText::CreateInto(utf8_text, &norm); !st.ok()) return st;
   const std::string_view t = norm.text();
@@ -989,7 +1011,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
           return Error(ErrorCode::kDetectFailed, "prefilter returned an unknown detector");
         }
         const Detector& d = detectors[static_cast<size_t>(id)];
-        if (reference || !d.windowed) ScanRange(d, static_cast<size_t>(id), norm, 0, t.size(), &cands);
+        if (reference || !d.windowed) ScanRange(d, static_cast<size_t>(id), norm, 0, t.size(), &cands, context);
       }
     }
   }
@@ -1039,7 +1061,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
         if (d.combined >= 0) {
           mask |= uint64_t{1} << d.combined;
         } else {
-          ScanRange(d, id, norm, r.begin, r.end, &cands);
+          ScanRange(d, id, norm, r.begin, r.end, &cands, context);
         }
       }
       if (mask == 0) return;
@@ -1212,9 +1234,9 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
             double confidence = 1.0;
             size_t hit_end = 0;
             if ((far_ends >> k) & 1) {
-              hit_end = HitAt(d, norm, t, b, e, &confidence);
+              hit_end = HitAt(d, norm, t, b, e, &confidence, context);
             } else if (EndOkAt(norm, t, b, e, d.validator) && Validate(d.validator, t.substr(b, e - b), &confidence) &&
-                       ContextOk(d, t, b, e)) {
+                       ContextOk(d, t, b, e, context)) {
               hit_end = e;
             } else if (d.validator != Validator::kEmail || EmailShorterMayPass(t.substr(b, e - b))) {  // (HitAt)
               // The shorter matches at b, longest first: the automaton listed
@@ -1231,7 +1253,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
                   shorter &= ~(uint64_t{1} << bit);
                   const size_t e2 = b + lo + bit;
                   if (EndOkAt(norm, t, b, e2, d.validator) && Validate(d.validator, t.substr(b, e2 - b), &confidence) &&
-                      ContextOk(d, t, b, e2)) {
+                      ContextOk(d, t, b, e2, context)) {
                     hit_end = e2;
                     break;
                   }

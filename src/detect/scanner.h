@@ -126,8 +126,12 @@ class Scanner {
   // `beside`, also what a caller that protects the text itself needs (see
   // Beside). Errors: "invalid_utf8", "text_too_large", "detect_failed" (the
   // prefilter ran out of memory or failed); *out and beside's lists are left
-  // empty then.
-  [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside = nullptr) const;
+  // empty then. `context`: the name the text is read under (the names of
+  // the field it came from, a CSV column's name): a detector's context word
+  // in it (the first 256 bytes) counts for every candidate in the text, as a
+  // reader takes "110-123-456789" under "refund_account" for an account.
+  [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside = nullptr,
+                            std::string_view context = {}) const;
 
   [[nodiscard]] const std::vector<std::string>& detector_names() const { return names_; }
 

@@ -13,10 +13,10 @@
 
 namespace maskproxy::engine {
 
-Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_view name) {
+Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_view name, std::string_view context) {
   if (!scanner.MayMatch(name)) return std::string_view();
   thread_local std::vector<detect::Span> spans;
-  if (Status st = scanner.Scan(name, &spans); !st.ok()) return st.error();
+  if (Status st = scanner.Scan(name, &spans, nullptr, context); !st.ok()) return st.error();
   if (!spans.empty()) return spans.front().detector;
   // A number as a reader reads it (number::LenientNumber), and its digits.
   thread_local std::string lenient;
@@ -26,7 +26,7 @@ Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_v
   transform::NumberForms(lenient, &forms);
   if (lenient != name) forms.push_back(lenient);
   for (const std::string& form : forms) {
-    if (Status st = scanner.Scan(form, &spans); !st.ok()) return st.error();
+    if (Status st = scanner.Scan(form, &spans, nullptr, context); !st.ok()) return st.error();
     if (!spans.empty()) return spans.front().detector;
   }
   return std::string_view();
@@ -131,7 +131,14 @@ class RuleRewriter final : public codec::ValueRewriter {
   Status VisitedName(std::span<const codec::PathStep> path) override {
     if (!scanning_ || route_.unlisted != policy::Unlisted::kScan) return Status::Ok();
     const std::string_view key = path.back().key;
-    auto pii = PiiInName(scanning_->scanner(), key);
+    // The names above it are its context ({"accounts":{"110-123-456789":…}}).
+    names_.clear();
+    for (const codec::PathStep& step : path.first(path.size() - 1)) {
+      if (step.index >= 0) continue;
+      if (!names_.empty()) names_.push_back('.');
+      names_.append(step.key);
+    }
+    auto pii = PiiInName(scanning_->scanner(), key, names_);
     if (!pii.ok()) return Error(pii.error().code, "member name: " + pii.error().message);
     if (pii->empty()) return Status::Ok();
     return Error(ErrorCode::kPiiInFieldName, "the member name at " + PathLabel(path) + " looks like " +
@@ -142,7 +149,17 @@ class RuleRewriter final : public codec::ValueRewriter {
                          bool* changed) override {
     *changed = false;
     if (!scanning_ || route_.unlisted != policy::Unlisted::kScan) return Status::Ok();
-    Status s = transform::ScanScalar(*scanning_, ctx_, value, out, changed);
+    // The field's names are the value's context ("refund_account",
+    // "driver.license_no"): an account or passport there needs no word in it.
+    names_.clear();
+    for (const codec::PathStep& step : path) {
+      if (step.index >= 0) continue;
+      if (!names_.empty()) names_.push_back('.');
+      names_.append(step.key);
+    }
+    transform::ActionContext ctx = ctx_;
+    ctx.field = names_;
+    Status s = transform::ScanScalar(*scanning_, ctx, value, out, changed);
     if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
     if (!hits_.empty()) {
       const std::string field = PathLabel(path);
@@ -170,6 +187,7 @@ class RuleRewriter final : public codec::ValueRewriter {
   std::vector<Finding>* findings_;
   std::vector<int32_t>* applied_;
   std::vector<std::string_view> hits_;
+  std::string names_;  // the path's names of the unlisted value being scanned
   transform::ActionContext ctx_;
 };
 
@@ -239,6 +257,7 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
   if (text.size() > limits_.max_record_bytes) return Error(ErrorCode::kTooLarge, "value exceeds max_record_bytes");
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
+  ctx.field = field;  // the column's name: context for the detectors
   // A cell that is a number ("9.001011234567e12") is one to a spreadsheet.
   if (Status s = transform::ProtectText(*scanning, ctx, text, out, changed); !s.ok())
     return Error(s.error().code, "unlisted field: " + s.error().message);

@@ -68,9 +68,11 @@ struct Finding {
 // none does): the name read as text and, when it is a number written with a
 // fraction or an exponent ("9.001011234567E12", as a spreadsheet or a float
 // writes an RRN), in the forms a reader sees its digits in
-// (transform::NumberForms), as values are read. Errors when the scanner
-// cannot answer.
-[[nodiscard]] Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_view name);
+// (transform::NumberForms), as values are read; `context`, the names above
+// it, as a value's field names are read (Scanner::Scan). Errors when the
+// scanner cannot answer.
+[[nodiscard]] Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_view name,
+                                                 std::string_view context = {});
 
 class Engine {
  public:

@@ -80,6 +80,7 @@ Status Engine::CheckBinaryPass(const RouteRef& ref, std::string_view topic, std:
     if (!scanning->scanner().MayMatch(text)) continue;
     std::vector<std::string_view> hits;
     transform::ActionContext ctx{topic, &hits};
+    ctx.field = name;
     bool changed = false;
     if (Status s = transform::ProtectText(*scanning, ctx, text, &scratch, &changed); !s.ok())
       return Error(s.error().code, std::string(label_prefix) + SafeName(name) + ": " + s.error().message);
@@ -103,6 +104,7 @@ Status Engine::ScanText(const RouteRef& ref, std::string_view topic, std::string
     return Error(ErrorCode::kTooLarge, std::string(label_prefix) + SafeName(name) + " exceeds max_record_bytes");
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
+  ctx.field = name;  // a header's name is context for the detectors ("$key" for the key: none)
   out->clear();
   // A key or header that is a number ("9.001011234568e12") is read as one,
   // as in a value.

@@ -34,6 +34,11 @@ struct ActionContext {
   // record's values when the record is durable (the pipeline: when its
   // transaction commits), or never (a dry run).
   std::vector<metrics::Counter*>* unprotectable = nullptr;
+  // The name the value is read under when it is scanned (the names of its
+  // field's path, a header's or a CSV column's name): a detector's context
+  // word in it counts for the whole value (detect::Scanner::Scan's
+  // `context`). Empty: none.
+  std::string_view field = {};
 };
 
 class Action {

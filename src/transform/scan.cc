@@ -158,7 +158,7 @@ Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::s
   thread_local std::vector<detect::Span> spans, conflicts;
   thread_local detect::Beside beside;
   beside.set_aside = kept_;  // keep's candidates take no part in the overlaps
-  if (Status st = scanner_->Scan(text, &spans, &beside); !st.ok()) return st;
+  if (Status st = scanner_->Scan(text, &spans, &beside, ctx.field); !st.ok()) return st;
   if (ctx.scan_hits)
     for (const detect::Span& a : beside.aside) ctx.scan_hits->push_back(a.detector);
   if (spans.empty()) return Status::Ok();  // nothing, or only kept hits: the text as it is

@@ -76,6 +76,12 @@ CASES = [
     ("support.yaml", "support", '{"note":"메일 kim민준@example.com"}', "masked", ["kim", "민준"]),
     ("support.yaml", "support", '{"body":"배달 안심번호 0504-1234-5678"}', "masked", ["0504-1234-5678", "1234-5678"]),
     ("support.yaml", "support", '{"body":"tel +82 505-123-4567"}', "masked", ["505-123-4567", "123-4567"]),
+    # An unlisted field's names are its value's context (an account, a passport, a licence).
+    ("support.yaml", "support", '{"refund_account":"110-123-456789"}', "masked", ["123-456789"]),
+    ("support.yaml", "support", '{"traveller":{"passport_no":"M12345678"}}', "masked", ["12345678"]),
+    ("support.yaml", "support", '{"driver_license":"22-123456-01","license_no":"112212345601"}', "masked",
+     ["123456", "112212345601"]),
+    ("support.yaml", "support", '{"accounts":{"110-123-456789":{"amount":1}}}', "dead:pii_in_field_name", ["456789"]),
     # Letters in compatibility forms (mathematical, circled) read as the letters they are.
     ("support.yaml", "support", '{"body":"mail kim@naver.\U0001D41C\U0001D428\U0001D426"}', "masked", ["kim", "naver"]),
     ("support.yaml", "support", '{"body":"\u24DA\u24D8\u24DC@\u24DD\u24D0\u24E5\u24D4\u24E1.com"}', "masked", ["\u24DA\u24D8\u24DC", "\u24DD\u24D0"]),

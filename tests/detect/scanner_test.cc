@@ -44,6 +44,36 @@ Hits One(const std::string& detector, const std::string& value) {
   return {{detector, value}};
 }
 
+// The name a text is read under gives the detectors that ask for a context
+// word their context: an account, a passport, a licence in a field named for
+// it has no word beside it (found by review: unlisted fields such as
+// refund_account passed under the drift guard).
+TEST(ScannerDefaultsTest, AContextNameCountsAsAContextWord) {
+  const Scanner& s = DefaultScanner();
+  const auto scan = [&](std::string_view text, std::string_view context) {
+    std::vector<Span> spans;
+    EXPECT_TRUE(s.Scan(text, &spans, nullptr, context).ok());
+    return spans.size() == 1 ? std::string(spans[0].detector) : std::to_string(spans.size());
+  };
+  EXPECT_EQ(scan("110-123-456789", ""), "0");
+  EXPECT_EQ(scan("110-123-456789", "refund_account"), "bank_account_kr");
+  EXPECT_EQ(scan("110-123-456789", "payout.bankAccount"), "bank_account_kr");
+  EXPECT_EQ(scan("110-123-456789", "환불계좌"), "bank_account_kr");
+  EXPECT_EQ(scan("M12345678", ""), "0");
+  EXPECT_EQ(scan("M12345678", "passport_no"), "passport_kr");
+  EXPECT_EQ(scan("22-123456-01", ""), "0");
+  EXPECT_EQ(scan("22-123456-01", "driver_license"), "driver_license_kr");
+  EXPECT_EQ(scan("112212345601", "license_no"), "driver_license_kr");
+  EXPECT_EQ(scan("112212345601", "면허번호"), "driver_license_kr");
+  // A name without such a word changes nothing; nor does a word inside
+  // another (a short one only standing alone).
+  EXPECT_EQ(scan("110-123-456789", "order_no"), "0");
+  EXPECT_EQ(scan("M12345678", "model"), "0");
+  EXPECT_EQ(scan("110-123-456789", "kbps"), "0");
+  // Detectors that need no context are as before.
+  EXPECT_EQ(scan("010-1234-5678", "order_no"), "phone_kr");
+}
+
 TEST(ScannerDefaultsTest, Rrn) {
   for (const std::string v :
        {"900101-1234568", "900101 1234568", "9001011234568", "900101-1234567", "040229-3123453", "991231-2000001"}) {

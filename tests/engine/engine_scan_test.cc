@@ -66,9 +66,9 @@ std::string Mask(const Fixture& f, const std::string& json, std::vector<Finding>
   return out;
 }
 
-// One CSV row (ticket_id "T-1", then `note`) through a route that keeps
-// ticket_id and scans every other column.
-CsvRow MaskCsvNote(std::string_view note) {
+// One CSV row (ticket_id "T-1", then `note` in `column`) through a route
+// that keeps ticket_id and scans every other column.
+CsvRow MaskCsvNote(std::string_view note, const std::string& column = "note") {
   static const Fixture f = Make(R"(policy: s
 version: 1
 routes:
@@ -78,7 +78,7 @@ routes:
     unlisted_fields: scan
     rules: [{ path: ticket_id, action: keep }]
 )");
-  const std::vector<std::string> names{"ticket_id", "note"};
+  const std::vector<std::string> names{"ticket_id", column};
   auto plan = f.engine->PlanCsv(*f.route, names);
   EXPECT_TRUE(plan.ok()) << plan.error().ToString();
   CsvRow row;
@@ -117,6 +117,36 @@ TEST(EngineScanTest, UnlistedFieldsAreScannedAndReportedByLocation) {
   ASSERT_EQ(findings.size(), 2u);
   EXPECT_EQ(findings[0], (Finding{"agent_note", "phone_kr", true}));
   EXPECT_EQ(findings[1], (Finding{"items[*].memo", "rrn", true}));
+}
+
+// An unlisted field's names are its value's context: an account, a passport
+// or a licence number under a name that says so needs no word beside it
+// (found by review: {"refund_account":"110-123-456789"} passed); so do a
+// member name under such a parent and a CSV cell under such a column.
+TEST(EngineScanTest, AnUnlistedFieldsNamesAreItsContext) {
+  auto f = Make();
+  std::vector<Finding> findings;
+  const std::string out = Mask(f,
+                               R"({"ticket_id":"T-3","refund_account":"110-123-456789","order_no":"110-123-456789",)"
+                               R"("traveller":{"passport":{"number":"M12345678"}},"driver_license":"22-123456-01"})",
+                               &findings);
+  EXPECT_EQ(out, R"({"ticket_id":"T-3","refund_account":"[bank_account_kr]","order_no":"110-123-456789",)"
+                 R"("traveller":{"passport":{"number":"[passport_kr]"}},"driver_license":"[driver_license_kr]"})");
+  ASSERT_EQ(findings.size(), 3u);
+  EXPECT_EQ(findings[0], (Finding{"refund_account", "bank_account_kr", true}));
+  EXPECT_EQ(findings[1], (Finding{"traveller.passport.number", "passport_kr", true}));
+  std::string dead;
+  Status st =
+      f.engine->MaskValue(*f.route, "support.raw", R"({"accounts":{"110-123-456789":{"amount":1}}})", &dead, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kPiiInFieldName);
+  EXPECT_EQ(st.error().message.find("456789"), std::string::npos);
+  EXPECT_TRUE(f.engine->MaskValue(*f.route, "support.raw", R"({"refunds":{"110-123-456789":1}})", &dead, nullptr).ok());
+  // A CSV column's name likewise.
+  const CsvRow row = MaskCsvNote("110-123-456789", "refund_account");
+  ASSERT_EQ(row.cells.size(), 2u);
+  EXPECT_EQ(row.cells[1].text, "[bank_account_kr]");
+  EXPECT_EQ(MaskCsvNote("110-123-456789").cells[1].state, CsvCell::State::kSame);
 }
 
 TEST(EngineScanTest, ScannedAndRuledPhonesGiveTheSameToken) {
