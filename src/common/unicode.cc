@@ -144,7 +144,13 @@ int DigitValue(uint32_t cp) {
   if (cp < 0x80) return cp >= '0' && cp <= '9' ? static_cast<int>(cp - '0') : -1;
   const auto c = static_cast<UChar32>(cp);
   const int32_t type = u_getIntPropertyValue(c, UCHAR_NUMERIC_TYPE);
-  if (type != U_NT_DECIMAL && type != U_NT_DIGIT) return -1;
+  if (type != U_NT_DECIMAL && type != U_NT_DIGIT) {
+    // Digits Unicode gives only Numeric_Type Numeric: the Medefaidrin digits
+    // and the dingbat circled sans-serif zeros (their 1-9, U+2780-2793, are
+    // Digit). Not every Numeric: that takes in 一 and Ⅰ.
+    if (cp >= 0x16E80 && cp <= 0x16E89) return static_cast<int>(cp - 0x16E80);
+    return cp == 0x1F10B || cp == 0x1F10C ? 0 : -1;
+  }
   const double value = u_getNumericValue(c);
   return value >= 0 && value <= 9 && value == static_cast<int>(value) ? static_cast<int>(value) : -1;
 }

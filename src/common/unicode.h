@@ -54,7 +54,8 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // Numeric_Type Decimal (general category Nd: Arabic-Indic, Devanagari, Thai,
 // full-width, mathematical digits, ...; what Java's Character.digit and
 // Python's int() read as digits) and Digit (superscript, subscript, circled
-// and parenthesized single digits: what a reader reads as one).
+// and parenthesized single digits: what a reader reads as one); and the few
+// digits Unicode types only Numeric (Medefaidrin, U+1F10B-1F10C).
 [[nodiscard]] int DigitValue(uint32_t cp);
 
 // The ASCII letter a compatibility form of a letter is read as, or -1: a

@@ -1,5 +1,6 @@
 #include "detect/intl_email.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -104,6 +105,41 @@ size_t TldEnd(std::string_view t, size_t b, size_t e, bool* punycode) {
   return best != 0 ? b + best : 0;
 }
 
+// The end of an address literal at i (RFC 5321's "[192.0.2.1]" and
+// "[IPv6:2001:db8::1]"), or of a bare IPv4 address there as mail clients
+// accept it (192.0.2.1, not followed by more digits or dots and digits); 0
+// when there is none.
+size_t AddressLiteralEnd(std::string_view t, size_t i) {
+  const auto digit = [&](size_t k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
+  if (i < t.size() && t[i] == '[') {
+    size_t k = i + 1;
+    if (t.size() - k >= 5 && (t[k] | 0x20) == 'i' && (t[k + 1] | 0x20) == 'p' && (t[k + 2] | 0x20) == 'v' &&
+        t[k + 3] == '6' && t[k + 4] == ':')
+      k += 5;
+    bool any_digit = false;
+    const size_t limit = std::min(t.size(), k + 45);
+    for (; k < limit; ++k) {
+      const char c = t[k];
+      const bool hex = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+      if (!hex && c != ':' && c != '.') break;
+      any_digit = any_digit || hex;
+    }
+    return any_digit && k < t.size() && t[k] == ']' ? k + 1 : 0;
+  }
+  size_t k = i;
+  for (int octet = 0; octet < 4; ++octet) {
+    if (octet > 0) {
+      if (k >= t.size() || t[k] != '.') return 0;
+      ++k;
+    }
+    size_t len = 0;
+    while (digit(k) && len < 3) ++k, ++len;
+    if (len == 0) return 0;
+  }
+  if (digit(k) || (k + 1 < t.size() && t[k] == '.' && digit(k + 1))) return 0;
+  return k;
+}
+
 }  // namespace
 
 void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out) {
@@ -140,6 +176,14 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
     // address: the '·' is folded to '-').
     while (lb < p && (text[lb] == '.' || text[lb] == '-' || text[lb] == '+' || text[lb] == '_')) ++lb;
     if (lb == p) continue;
+    // An address literal or IPv4 address as the domain (the pattern's
+    // domains end in letters): "kim@[192.0.2.1]" left "kim" in the clear
+    // beside an [ipv4].
+    if (const size_t lit = AddressLiteralEnd(text, p + 1); lit != 0) {
+      floor = lit;
+      out->emplace_back(lb, lit);
+      continue;
+    }
     // The domain: labels joined by '.', the last one that can end in a TLD
     // ending it ("민준@example.com.감사합니다" ends at "com").
     size_t labels[2 * 128];

@@ -18,8 +18,9 @@ namespace maskproxy::detect::internal {
 
 // Appends to *out the spans [begin, end) of `text` (valid UTF-8, normalized
 // as the scanner normalizes it) that are e-mail addresses holding at least
-// one non-ASCII character or a Punycode TLD (the pattern stops at its "xn");
-// other addresses of ASCII only are the pattern's. At each
+// one non-ASCII character or a Punycode TLD (the pattern stops at its "xn"),
+// or with an IP address for a domain; other addresses of ASCII only are the
+// pattern's. At each
 // '@':
 //  - the local part is the run before it of the pattern's ASCII characters
 //    (letters, digits, `._%+-`) and non-ASCII letters (anything but
@@ -40,7 +41,11 @@ namespace maskproxy::detect::internal {
 //    is masked too, rather than risk an address left), and not after two
 //    ASCII labels (`kim@naver.com.한국에서`). A label after it that cannot
 //    be one is not part of the address (`…@example.com.감사합니다`), and text
-//    with no such label is no address (`회의@2층.대회의실`).
+//    with no such label is no address (`회의@2층.대회의실`);
+//  - or the domain is an address literal (`kim@[192.0.2.1]`,
+//    `kim@[IPv6:2001:db8::1]`) or a bare IPv4 address (`kim@192.0.2.1`),
+//    which the pattern's domains (ending in letters) do not take: such an
+//    address is emitted whatever its characters.
 // Linear in the text: each '@' reads at most 64 code points back (never past
 // the previous address) and 255 bytes on.
 void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);

@@ -76,6 +76,9 @@ CASES = [
     ("support.yaml", "support", '{"note":"메일 kim민준@example.com"}', "masked", ["kim", "민준"]),
     ("support.yaml", "support", '{"body":"배달 안심번호 0504-1234-5678"}', "masked", ["0504-1234-5678", "1234-5678"]),
     ("support.yaml", "support", '{"body":"tel +82 505-123-4567"}', "masked", ["505-123-4567", "123-4567"]),
+    ("support.yaml", "support", '{"body":"메일 minjunkim77@[192.168.0.1] 로"}', "masked", ["minjunkim77", "192.168"]),
+    ("support.yaml", "support", '{"body":"\u2788\U0001F10B\U0001F10B\u2780\U0001F10B\u2780-\u2780\u2781\u2782\u2783\u2784\u2785\u2787"}',
+     "masked", ["\u2781\u2782\u2783"]),
     # An unlisted field's names are its value's context (an account, a passport, a licence).
     ("support.yaml", "support", '{"refund_account":"110-123-456789"}', "masked", ["123-456789"]),
     ("support.yaml", "support", '{"traveller":{"passport_no":"M12345678"}}', "masked", ["12345678"]),

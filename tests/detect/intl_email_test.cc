@@ -166,6 +166,11 @@ TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
       // Full-width '＠' and hidden characters are normalized first.
       {"민준＠example.com", "민준＠example.com"},
       {"민\u200b준@example.com", "민\u200b준@example.com"},
+      // An IP address as the domain (review: the local part was left beside
+      // an [ipv4]): an address literal, or a bare IPv4 address.
+      {"메일 minjunkim77@[192.168.0.1] 로", "minjunkim77@[192.168.0.1]"},
+      {"minjunkim77@123.123.123.123", "minjunkim77@123.123.123.123"},
+      {"kim@[IPv6:2001:db8::1] x", "kim@[IPv6:2001:db8::1]"},
   };
   for (const auto& [text, address] : one) EXPECT_EQ(Scan(text), (Hits{{"email", address}})) << text;
   // Beside other hits: folded separators ('·' and Unicode dashes read as
@@ -176,6 +181,8 @@ TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
   EXPECT_EQ(Scan("민준@example.com010-1234-5678"),
             (Hits{{"email", "민준@example.com"}, {"phone_kr", "010-1234-5678"}}));
   EXPECT_EQ(Scan("minjun@예시.한국900101-1234568"), (Hits{{"email", "minjun@예시.한국"}, {"rrn", "900101-1234568"}}));
+  // Not an IP address: no address either.
+  EXPECT_EQ(Scan("kim@1.2.3 and kim@1.2.3.45678"), Hits{});
 }
 
 TEST(IntlEmailTest, ACustomEmailDetectorIsNotWidened) {

@@ -488,6 +488,16 @@ TEST(NormalizeTest, LettersInCompatibilityFormsReadAsAscii) {
   EXPECT_EQ(unicode::AsciiLetterOf(0x00AA), 'a');  // ª
 }
 
+// Digits whose Numeric_Type is only Numeric (found by review: an RRN written
+// with the dingbat circled sans-serif zero passed): the Medefaidrin digits
+// and U+1F10B-1F10C; other Numeric characters (一, Ⅰ, ½) are no digits.
+TEST(NormalizeTest, DigitsUnicodeCallsNumericOnly) {
+  auto n = NormalizedText::Create("\u2788\U0001F10B\U0001F10C\u2780 \U00016E80\U00016E89 \u4E00\u00BD");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->text(), "9001 09 \u4E00\u00BD");
+  EXPECT_EQ(unicode::DigitValue(0x2160), -1);  // Ⅰ
+}
+
 TEST(NormalizeTest, CreateIntoReusesAndResets) {
   NormalizedText n;
   ASSERT_TRUE(NormalizedText::CreateInto("０１０", &n).ok());
