@@ -222,6 +222,28 @@ void AddDigitForms(std::string_view number, std::string_view shown, std::vector<
   }
 }
 
+// Whether a field's names (ActionContext::field) say it holds a phone
+// number: phone, mobile, cell, contact, 휴대, 전화, 연락처, 핸드폰, or tel / hp
+// standing alone ("tel_no", "telNo", "hp"; not "hotel").
+bool PhoneField(std::string_view names) {
+  if (names.empty()) return false;
+  std::string lower(names.substr(0, 256));
+  for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+  for (std::string_view w : {"phone", "mobile", "cell", "contact", "휴대", "전화", "연락처", "핸드폰"})
+    if (lower.find(w) != std::string::npos) return true;
+  const auto lowercase = [](char c) { return c >= 'a' && c <= 'z'; };
+  for (std::string_view w : {"tel", "hp"}) {
+    for (size_t i = lower.find(w); i != std::string::npos; i = lower.find(w, i + 1)) {
+      const size_t end = i + w.size();
+      const bool apart_before = i == 0 || !lowercase(lower[i - 1]);
+      // After it: not a letter, or a capital in the original (camelCase "telNo").
+      const bool apart_after = end == lower.size() || !lowercase(lower[end]) || names[end] != lower[end];
+      if (apart_before && apart_after) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void NumberForms(std::string_view number, std::vector<std::string>* out) {
@@ -277,8 +299,28 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
   if (v.type != codec::JsonType::kString && v.type != codec::JsonType::kNumber) return Status::Ok();
   thread_local std::string replaced;
   bool found = false;
-  Status st = v.type == codec::JsonType::kNumber ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
-                                                 : ProtectText(scanning, ctx, v.text, &replaced, &found);
+  // A mobile number stored as a JSON integer has lost its leading 0 (or its
+  // '+'): 1012345678, 821012345678. Ten digits from 10 are as often an amount
+  // (1.0-1.1 billion won) or an id, so only in a field whose names say phone
+  // (PhoneField: "mobile", "contact_phone", "휴대폰") is such a number read
+  // with the 0 (or the '+') put back.
+  if (v.type == codec::JsonType::kNumber && PhoneField(ctx.field)) {
+    const std::string_view t = v.text;
+    const auto mobile = [](std::string_view d) {
+      return d.size() == 10 && d[0] == '1' && std::string_view("016789").find(d[1]) != std::string_view::npos &&
+             d.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    thread_local std::string restored;
+    restored.clear();
+    if (mobile(t)) restored.append("0").append(t);
+    if (t.size() == 12 && t.starts_with("82") && mobile(t.substr(2))) restored.append("+").append(t);
+    if (!restored.empty()) {
+      if (Status st = scanning.Protect(ctx, restored, &replaced, &found); !st.ok()) return st;
+    }
+  }
+  Status st = found                                ? Status::Ok()
+              : v.type == codec::JsonType::kNumber ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
+                                                   : ProtectText(scanning, ctx, v.text, &replaced, &found);
   if (!st.ok()) return st;
   if (!found) return Status::Ok();
   codec::AppendJsonString(replaced, out);

@@ -250,7 +250,7 @@ TEST(ScanActionTest, StringsNumbersAndOtherTypes) {
   EXPECT_EQ(ApplyScan(**a, codec::JsonType::kNumber, "125000", "125000"), "125000");
   // Ten digits from 10: an amount of 1.0-1.1 billion won, an id past 10^9 or
   // a mobile number that lost its leading 0 in a number type; read as a
-  // number (a phone column needs its rule).
+  // number unless the field's names say phone (EngineScanTest).
   EXPECT_EQ(ApplyScan(**a, codec::JsonType::kNumber, "1050000000", "1050000000"), "1050000000");
   EXPECT_EQ(ApplyScan(**a, codec::JsonType::kBool, "true", "true"), "true");
   std::string out;
