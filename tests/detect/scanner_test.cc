@@ -74,6 +74,19 @@ TEST(ScannerDefaultsTest, AContextNameCountsAsAContextWord) {
   EXPECT_EQ(scan("010-1234-5678", "order_no"), "phone_kr");
 }
 
+// Refund, payout and transfer words, and more banks, are bank context (found
+// by review: "환불은 110-123-456789 로" passed).
+TEST(ScannerDefaultsTest, RefundAndTransferWordsAreBankContext) {
+  for (const char* text : {"환불은 110-123-456789 로 부탁드려요", "please wire the refund to 110-123-456789",
+                           "대표 DGB 504-10-123456-7", "환급 계좌 110-123-456789", "payout 110-123-456789"}) {
+    std::vector<Span> spans;
+    ASSERT_TRUE(DefaultScanner().Scan(text, &spans).ok());
+    ASSERT_EQ(spans.size(), 1u) << text;
+    EXPECT_EQ(spans[0].detector, "bank_account_kr") << text;
+  }
+  EXPECT_EQ(Scan("주문번호 110-123-456789"), Hits{});
+}
+
 TEST(ScannerDefaultsTest, Rrn) {
   for (const std::string v :
        {"900101-1234568", "900101 1234568", "9001011234568", "900101-1234567", "040229-3123453", "991231-2000001"}) {
