@@ -14,6 +14,7 @@
 
 #include "common/text.h"
 #include "detect/intl_email.h"
+#include "detect/mrz.h"
 #include "detect/normalize.h"
 #include "detect/pattern_size.h"
 #include "detect/prefilter.h"
@@ -237,15 +238,13 @@ inline bool MayOverlapItself(Validator v, size_t candidates_so_far, size_t begin
   return OverlapsItself(v) && candidates_so_far <= begin / kSelfOverlapBytes + kSelfOverlapAllowance;
 }
 
-// Whether a pattern can match the empty string: at the start or end of a
-// text, or between characters ('\b', '^', '(?:)'), tried on a few texts.
-const std::string& BuiltinEmailPattern() {
-  static const std::string kPattern = [] {
-    for (const DetectorSpec& d : Scanner::Defaults())
-      if (d.name == "email") return d.pattern;
-    return std::string();
-  }();
-  return kPattern;
+// Whether `spec` is the built-in detector `name` with its own pattern (a
+// policy may define a detector of that name with another).
+bool IsBuiltin(const DetectorSpec& spec, std::string_view name) {
+  static const std::vector<DetectorSpec> kDefaults = Scanner::Defaults();
+  for (const DetectorSpec& d : kDefaults)
+    if (d.name == name) return spec.name == name && spec.pattern == d.pattern;
+  return false;
 }
 
 bool MatchesEmpty(const RE2& re) {
@@ -777,6 +776,9 @@ struct Scanner::Impl {
   // The built-in e-mail detector's index, or -1: addresses with non-ASCII
   // characters (intl_email.h) are added as its candidates.
   int intl_email = -1;
+  // The built-in passport detector's index, or -1: MRZ lines (mrz.h) are
+  // added as its candidates.
+  int mrz = -1;
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference,
               std::string_view context = {}) const;
@@ -945,9 +947,8 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
       }
     }
     if (!d.windowed) impl->any_whole_text = true;
-    if (d.validator == Validator::kEmail && s.name == "email" && s.pattern == BuiltinEmailPattern()) {
-      impl->intl_email = static_cast<int>(i);
-    }
+    if (d.validator == Validator::kEmail && IsBuiltin(s, "email")) impl->intl_email = static_cast<int>(i);
+    if (IsBuiltin(s, "passport_kr")) impl->mrz = static_cast<int>(i);
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
@@ -1276,6 +1277,12 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     sc.intl_emails.clear();
     internal::FindIntlEmails(t, &sc.intl_emails);
     for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(intl_email), 1.0});
+  }
+  // A passport's or ID card's machine-readable zone (OCR of a photo).
+  if (mrz >= 0 && t.find("<<") != std::string_view::npos) {
+    sc.intl_emails.clear();
+    internal::FindMrzLines(t, &sc.intl_emails);
+    for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(mrz), 1.0});
   }
 
   std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& c) {

@@ -79,6 +79,10 @@ CASES = [
     ("support.yaml", "support", '{"body":"메일 minjunkim77@[192.168.0.1] 로"}', "masked", ["minjunkim77", "192.168"]),
     ("support.yaml", "support", '{"body":"\u2788\U0001F10B\U0001F10B\u2780\U0001F10B\u2780-\u2780\u2781\u2782\u2783\u2784\u2785\u2787"}',
      "masked", ["\u2781\u2782\u2783"]),
+    ("support.yaml", "support",
+     r'{"attachments":[{"ocr_text":"여권 PASSPORT\nPMKORHONG<<GILDONG<<<<<<<<<<<<<<<<<<<<<<<<<<\nM123456788KOR9001011M30010191234568<<<<<<<12"}]}',
+     "masked", ["M12345678", "HONG", "GILDONG", "9001011"]),
+    ("support.yaml", "support", '{"refunds":{"110-123-456789":{"amount":1}}}', "dead:pii_in_field_name", ["456789"]),
     # An unlisted field's names are its value's context (an account, a passport, a licence).
     ("support.yaml", "support", '{"refund_account":"110-123-456789"}', "masked", ["123-456789"]),
     ("support.yaml", "support", '{"traveller":{"passport_no":"M12345678"}}', "masked", ["12345678"]),

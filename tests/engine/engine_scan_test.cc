@@ -141,7 +141,7 @@ TEST(EngineScanTest, AnUnlistedFieldsNamesAreItsContext) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ErrorCode::kPiiInFieldName);
   EXPECT_EQ(st.error().message.find("456789"), std::string::npos);
-  EXPECT_TRUE(f.engine->MaskValue(*f.route, "support.raw", R"({"refunds":{"110-123-456789":1}})", &dead, nullptr).ok());
+  EXPECT_TRUE(f.engine->MaskValue(*f.route, "support.raw", R"({"orders":{"110-123-456789":1}})", &dead, nullptr).ok());
   // A CSV column's name likewise.
   const CsvRow row = MaskCsvNote("110-123-456789", "refund_account");
   ASSERT_EQ(row.cells.size(), 2u);
