@@ -72,9 +72,11 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       "농협", "기업", "ibk", "카카오", "카뱅", "토스", "케이뱅크", "케뱅", "새마을", "우체국", "수협", "신협", "산업",
       "kdb", "kb", "nh", "sc", "대구", "부산", "경남", "광주", "전북", "제주", "sc제일", "씨티", "citi", "통장", "뱅크",
       "예금", "a/c", "shinhan", "woori", "hana", "kookmin", "nonghyup", "toss", "kakao", "bnk", "deposit",
-      // Refunds, payouts and transfers, and more banks (found by review).
-      "환불", "환급", "출금", "수취", "refund", "payout", "wire", "transfer", "remit", "withdraw", "savings",
-      "checking", "iban", "keb", "dgb", "im뱅크", "산림조합", "증권", "저축", "hsbc", "sbi"};
+      // Payouts and transfers, and more banks (found by review). Not 환불 or
+      // refund: "환불 예정" stands beside order and tracking numbers (the
+      // corpus's hard negatives).
+      "출금", "payout", "wire", "transfer", "remit", "withdraw", "savings", "checking", "iban", "keb", "dgb", "im뱅크",
+      "산림조합", "증권", "저축", "hsbc", "sbi"};
   // Phones: mobile 010/011/016-019, Seoul 02, regional 031-064, VoIP 070,
   // personal and relay numbers 0502-0508 (안심번호: 0504-1234-5678),
   // also after +82 or "82-" (with or without the trunk 0, or "(0)"), and the 15xx/16xx/18xx

