@@ -373,7 +373,9 @@ TEST(EngineParts, KeyAndHeaderRules) {
   // Non-ASCII text comes back as text, not as JSON escapes; session is removed.
   EXPECT_EQ(h.headers, (std::vector<Header>{{"customer-phone", "***-****-5678"}, {"other", "x"}}));
   auto k = MaskParts(**eng, std::nullopt, {{"customer-phone", "전화-0101"}});
-  EXPECT_EQ(k.headers, (std::vector<Header>{{"customer-phone", "**-0101"}}));
+  EXPECT_EQ(k.headers, (std::vector<Header>{{"customer-phone", "**-****"}}));  // too short to show 4 of 6
+  auto l = MaskParts(**eng, std::nullopt, {{"customer-phone", "전화-1234-0101"}});
+  EXPECT_EQ(l.headers, (std::vector<Header>{{"customer-phone", "**-****-0101"}}));
   EXPECT_EQ(r.HeaderRule("other"), nullptr);
 
   // Bytes that are not UTF-8 are refused (the record is dead-lettered).

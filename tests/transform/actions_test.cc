@@ -93,7 +93,16 @@ TEST(MaskAction, KoreanNameByCodePoint) {
 TEST(MaskAction, ShortValueFullyMasked) {
   auto a = MustMake("mask", {{"keep_first", "3"}, {"keep_last", "2"}});
   EXPECT_EQ(Apply(a.get(), "12345"), "\"*****\"");
-  EXPECT_EQ(Apply(a.get(), "123456"), "\"123*56\"");
+  // Shown only when at least 4 characters (half of a value under 8) stay
+  // hidden: 5 of 6 characters shown was as good as the value (found by
+  // review: 6 + 4 of an 11-digit phone in a card field hid one digit).
+  EXPECT_EQ(Apply(a.get(), "123456"), "\"******\"");
+  EXPECT_EQ(Apply(a.get(), "12345678"), "\"********\"");
+  EXPECT_EQ(Apply(a.get(), "123456789"), "\"123****89\"");
+  auto card = MustMake("mask", {{"keep_first", "6"}, {"keep_last", "4"}});
+  EXPECT_EQ(Apply(card.get(), "01012345678"), "\"***********\"");
+  EXPECT_EQ(Apply(card.get(), "5412751234123456"), "\"541275******3456\"");
+  EXPECT_EQ(Apply(card.get(), "30569309025904"), "\"305693****5904\"");  // 14 digits: 4 hidden
   EXPECT_EQ(Apply(a.get(), "ab"), "\"**\"");
   EXPECT_EQ(Apply(a.get(), "a-b"), "\"*-*\"");
   EXPECT_EQ(Apply(a.get(), ""), "\"\"");

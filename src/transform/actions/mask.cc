@@ -1,5 +1,7 @@
 #include "transform/actions/mask.h"
 
+#include <algorithm>
+
 #include "codec/json.h"
 #include "common/unicode.h"
 
@@ -66,7 +68,12 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   size_t total = 0;  // maskable characters
   for (size_t i = 0; i < in.size(); i += CharLen(in, i))
     if (!is_sep(static_cast<unsigned char>(in[i]))) ++total;
-  const bool show = keep_first_ + keep_last_ < total;
+  // What is kept is shown only when enough is hidden: at least 4
+  // characters, or half of a shorter value ("김*", "홍*동"). A value shorter
+  // than the rule expects (a phone typed into a card field, 6 + 4 of 11
+  // digits) is masked whole rather than shown but for one character.
+  const size_t kept = keep_first_ + keep_last_;
+  const bool show = kept < total && total - kept >= std::min<size_t>(kMinHidden, total / 2);
   thread_local std::string masked;  // reused per thread: no allocation per value
   masked.clear();
   masked.reserve(in.size() + total * mask_char_.size());

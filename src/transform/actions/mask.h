@@ -11,7 +11,8 @@ namespace maskproxy::transform {
 
 // mask: keeps the first/last N characters (separators not counted), replaces
 // the rest with mask_char, keeps separators. Works on Unicode code points.
-// If keep_first + keep_last would show the whole value, everything is masked.
+// If keep_first + keep_last would show the whole value, or hide fewer than
+// 4 of its characters (half of a value shorter than 8), everything is masked.
 class MaskAction final : public Action {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Action>> Create(ActionOptions& o, const ActionEnv& env);
@@ -22,6 +23,7 @@ class MaskAction final : public Action {
   [[nodiscard]] bool ShowsInput() const override { return keep_first_ + keep_last_ > 0; }
   // PCI DSS's most for a card number: the first 6 and the last 4 digits.
   static constexpr size_t kMaxShownWarn = 10;
+  static constexpr size_t kMinHidden = 4;
 
  private:
   MaskAction() = default;
