@@ -132,12 +132,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     if (!scanning_ || route_.unlisted != policy::Unlisted::kScan) return Status::Ok();
     const std::string_view key = path.back().key;
     // The names above it are its context ({"accounts":{"110-123-456789":…}}).
-    names_.clear();
-    for (const codec::PathStep& step : path.first(path.size() - 1)) {
-      if (step.index >= 0) continue;
-      if (!names_.empty()) names_.push_back('.');
-      names_.append(step.key);
-    }
+    JoinNames(path.first(path.size() - 1), &names_);
     auto pii = PiiInName(scanning_->scanner(), key, names_);
     if (!pii.ok()) return Error(pii.error().code, "member name: " + pii.error().message);
     if (pii->empty()) return Status::Ok();
@@ -151,12 +146,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     if (!scanning_ || route_.unlisted != policy::Unlisted::kScan) return Status::Ok();
     // The field's names are the value's context ("refund_account",
     // "driver.license_no"): an account or passport there needs no word in it.
-    names_.clear();
-    for (const codec::PathStep& step : path) {
-      if (step.index >= 0) continue;
-      if (!names_.empty()) names_.push_back('.');
-      names_.append(step.key);
-    }
+    JoinNames(path, &names_);
     transform::ActionContext ctx = ctx_;
     ctx.field = names_;
     Status s = transform::ScanScalar(*scanning_, ctx, value, out, changed);
@@ -170,6 +160,17 @@ class RuleRewriter final : public codec::ValueRewriter {
   }
 
  private:
+  // The member names of `path` joined by '.' (indexes left out): the context
+  // the detectors read a value or name under.
+  static void JoinNames(std::span<const codec::PathStep> path, std::string* out) {
+    out->clear();
+    for (const codec::PathStep& step : path) {
+      if (step.index >= 0) continue;
+      if (!out->empty()) out->push_back('.');
+      out->append(step.key);
+    }
+  }
+
   // A location as a finding label or in a message (AppendSegment).
   std::string PathLabel(std::span<const codec::PathStep> path) const {
     std::string label;

@@ -304,7 +304,7 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
   // (1.0-1.1 billion won) or an id, so only in a field whose names say phone
   // (PhoneField: "mobile", "contact_phone", "휴대폰") is such a number read
   // with the 0 (or the '+') put back.
-  if (v.type == codec::JsonType::kNumber && PhoneField(ctx.field)) {
+  if (v.type == codec::JsonType::kNumber) {
     const std::string_view t = v.text;
     const auto mobile = [](std::string_view d) {
       return d.size() == 10 && d[0] == '1' && std::string_view("016789").find(d[1]) != std::string_view::npos &&
@@ -314,7 +314,7 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
     restored.clear();
     if (mobile(t)) restored.append("0").append(t);
     if (t.size() == 12 && t.starts_with("82") && mobile(t.substr(2))) restored.append("+").append(t);
-    if (!restored.empty()) {
+    if (!restored.empty() && PhoneField(ctx.field)) {
       if (Status st = scanning.Protect(ctx, restored, &replaced, &found); !st.ok()) return st;
     }
   }
