@@ -695,13 +695,16 @@ class Scanner {
   // ("[user][rrn]" to Logstash, "user[rrn]" to form-parameter and query
   // string parsers, "user['rrn']" to JavaScript): read as dots
   // (BracketsAsDots), as DottedName reads it; the folded name too when it
-  // folds. The node it reaches, or nullptr.
+  // folds (full-width brackets "user［rrn］"). The node it reaches, or nullptr.
   [[gnu::cold, gnu::noinline]] const PathSet::Node* BracketedName(const PathSet::Node& n, std::string_view key,
                                                                   bool may_fold) const {
-    if (const std::string dots = BracketsAsDots(key); !dots.empty())
-      if (const PathSet::Node* v = DottedName(n, dots)) return v;
+    if (key.find('[') != std::string_view::npos)
+      if (const std::string dots = BracketsAsDots(key); !dots.empty())
+        if (const PathSet::Node* v = DottedName(n, dots)) return v;
     if (!may_fold) return nullptr;
-    const std::string dots = BracketsAsDots(unicode::FoldName(key));
+    const std::string folded = unicode::FoldName(key);
+    if (folded.find('[') == std::string::npos) return nullptr;
+    const std::string dots = BracketsAsDots(folded);
     return dots.empty() ? nullptr : DottedName(n, dots, true);
   }
 
@@ -719,7 +722,9 @@ class Scanner {
 
   // `key` with each bracketed name ([rrn], ['rrn'], ["rrn"]) written as a
   // dotted segment (.rrn; "rrn" at the start); an index ([0], [*], []) stays
-  // as DottedName reads it. Empty when no bracket holds a name.
+  // as DottedName reads it; what follows a bracket other than another
+  // bracket or a dot is dropped, as PHP's and qs's parsers drop it
+  // ("user[rrn]x"). Empty when no bracket holds a name.
   static std::string BracketsAsDots(std::string_view key) {
     std::string out;
     bool changed = false;
@@ -743,6 +748,7 @@ class Scanner {
         changed = true;
       }
       i = close + 1;
+      if (changed && i < key.size() && key[i] != '[' && key[i] != '.') break;
     }
     return changed ? out : std::string();
   }
@@ -941,7 +947,7 @@ class Scanner {
               if (folded_buf_.find_first_of(".[") != std::string::npos)
                 if (const PathSet::Node* v = DottedName(*node, folded_buf_, true)) return FailDotted(member_begin, *v);
             }
-            if (key.find('[') != std::string_view::npos) [[unlikely]] {
+            if (key.find('[') != std::string_view::npos || may_fold) [[unlikely]] {
               if (const PathSet::Node* v = BracketedName(*node, key, may_fold)) return FailDotted(member_begin, *v);
             }
             if (key.find('.') != std::string_view::npos && !node->dotted.empty()) [[unlikely]] {

@@ -149,15 +149,47 @@ int DigitValue(uint32_t cp) {
     // and the dingbat circled sans-serif zeros (their 1-9, U+2780-2793, are
     // Digit). Not every Numeric: that takes in 一 and Ⅰ.
     if (cp >= 0x16E80 && cp <= 0x16E89) return static_cast<int>(cp - 0x16E80);
+    // DIGIT ZERO FULL STOP, DIGIT ZERO COMMA ... DIGIT NINE COMMA (NFKC "0.", "9,").
+    if (cp == 0x1F100) return 0;
+    if (cp >= 0x1F101 && cp <= 0x1F10A) return static_cast<int>(cp - 0x1F101);
     return cp == 0x1F10B || cp == 0x1F10C ? 0 : -1;
   }
   const double value = u_getNumericValue(c);
   return value >= 0 && value <= 9 && value == static_cast<int>(value) ? static_cast<int>(value) : -1;
 }
 
+namespace {
+
+// The letter of a Latin letter form NFKC leaves alone, by its Unicode name:
+// small capitals (ʀ ᴄ ꜱ: "LATIN LETTER SMALL CAPITAL C"), negative circled
+// and squared letters (🅒 🅲) and parenthesized ones (⒞, NFKC "(c)"); only
+// in the blocks that hold them, and not a letter with a stroke, hook or
+// other mark ("... WITH STROKE") or a regional indicator (flags).
+int LetterByName(UChar32 c) {
+  const bool block = (c >= 0x0250 && c <= 0x02AF) || (c >= 0x1D00 && c <= 0x1D7F) || (c >= 0xA730 && c <= 0xA7FF) ||
+                     (c >= 0x2490 && c <= 0x24FF) || (c >= 0x1F100 && c <= 0x1F1E5);
+  if (!block) return -1;
+  char name[128];
+  UErrorCode status = U_ZERO_ERROR;
+  const int32_t len = u_charName(c, U_UNICODE_CHAR_NAME, name, sizeof(name), &status);
+  if (U_FAILURE(status) || len <= 0 || len >= static_cast<int32_t>(sizeof(name))) return -1;
+  const std::string_view n(name, static_cast<size_t>(len));
+  if (n.find("LATIN") == std::string_view::npos || n.find(" WITH ") != std::string_view::npos) return -1;
+  const char x = n.back();
+  if (len < 3 || n[n.size() - 2] != ' ' || x < 'A' || x > 'Z') return -1;
+  for (std::string_view form : {"LATIN LETTER SMALL CAPITAL ", "LATIN CAPITAL LETTER ", "LATIN SMALL LETTER "}) {
+    if (n.size() >= form.size() + 1 && n.substr(n.size() - form.size() - 1, form.size()) == form)
+      return form == "LATIN CAPITAL LETTER " ? x : x + 32;
+  }
+  return -1;
+}
+
+}  // namespace
+
 int AsciiLetterOf(uint32_t cp) {
   if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z' ? static_cast<int>(cp) : -1;
   const auto c = static_cast<UChar32>(cp);
+  if (const int letter = LetterByName(c); letter >= 0) return letter;
   // The property is a trie lookup: only the few thousand code points with a
   // decomposition at all ask the normalizer for it.
   if (u_getIntPropertyValue(c, UCHAR_DECOMPOSITION_TYPE) == U_DT_NONE) return -1;

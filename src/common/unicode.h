@@ -55,15 +55,18 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // full-width, mathematical digits, ...; what Java's Character.digit and
 // Python's int() read as digits) and Digit (superscript, subscript, circled
 // and parenthesized single digits: what a reader reads as one); and the few
-// digits Unicode types only Numeric (Medefaidrin, U+1F10B-1F10C).
+// digits Unicode types only Numeric (Medefaidrin, U+1F100-1F10C).
 [[nodiscard]] int DigitValue(uint32_t cp);
 
 // The ASCII letter a compatibility form of a letter is read as, or -1: a
 // code point whose NFKC mapping is one ASCII letter (mathematical
 // alphanumerics 𝐤 𝑘 𝕜, circled and squared letters ⓚ 🄺, letterlike symbols
 // ℂ ℓ, modifier and subscript letters ʰ ₖ, Roman numerals Ⅰ ⅽ, the Kelvin
-// sign; full-width letters too). An ASCII letter is itself; anything else
-// (ligatures, Greek, Hangul) -1.
+// sign; full-width letters too), and the Latin letter forms NFKC leaves
+// alone or makes more than one character of, by their names: small capitals
+// ʀ ᴄ ꜱ, negative circled and squared letters 🅒 🅲, parenthesized ⒞. An
+// ASCII letter is itself; anything else (ligatures, Greek, Hangul, a letter
+// with a stroke, regional indicators) -1.
 [[nodiscard]] int AsciiLetterOf(uint32_t cp);
 
 // A digit of a script (Numeric_Type Decimal: ASCII, Arabic-Indic, full-width,

@@ -116,15 +116,26 @@ size_t AddressLiteralEnd(std::string_view t, size_t i) {
     if (t.size() - k >= 5 && (t[k] | 0x20) == 'i' && (t[k + 1] | 0x20) == 'p' && (t[k + 2] | 0x20) == 'v' &&
         t[k + 3] == '6' && t[k + 4] == ':')
       k += 5;
-    bool any_digit = false;
-    const size_t limit = std::min(t.size(), k + 45);
-    for (; k < limit; ++k) {
+    // Hex digits, ':' and '.', spaces ("[ 192.0.2.1 ]"), and an IPv6 zone
+    // ("%eth0"); an address whose ']' is missing ends where the literal does.
+    size_t digits = 0;
+    const size_t first = k;
+    const size_t limit = std::min(t.size(), k + 64);
+    for (bool zone = false; k < limit; ++k) {
       const char c = t[k];
       const bool hex = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-      if (!hex && c != ':' && c != '.') break;
-      any_digit = any_digit || hex;
+      const bool alnum = hex || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+      if (c == '%' && !zone && digits > 0) {
+        zone = true;
+      } else if (zone ? !alnum : (!hex && c != ':' && c != '.' && c != ' ')) {
+        break;
+      }
+      digits += !zone && hex ? 1 : 0;
     }
-    return any_digit && k < t.size() && t[k] == ']' ? k + 1 : 0;
+    if (digits == 0) return 0;
+    if (k < t.size() && t[k] == ']') return k + 1;
+    while (k > first && t[k - 1] == ' ') --k;  // unclosed: the literal without the blanks after it
+    return digits >= 4 ? k : 0;
   }
   size_t k = i;
   for (int octet = 0; octet < 4; ++octet) {

@@ -43,7 +43,8 @@ namespace maskproxy::detect::internal {
 //    be one is not part of the address (`…@example.com.감사합니다`), and text
 //    with no such label is no address (`회의@2층.대회의실`);
 //  - or the domain is an address literal (`kim@[192.0.2.1]`,
-//    `kim@[IPv6:2001:db8::1]`) or a bare IPv4 address (`kim@192.0.2.1`),
+//    `kim@[IPv6:2001:db8::1]`, with spaces inside, an IPv6 zone `%eth0`, or
+//    without its `]`) or a bare IPv4 address (`kim@192.0.2.1`),
 //    which the pattern's domains (ending in letters) do not take: such an
 //    address is emitted whatever its characters.
 // Linear in the text: each '@' reads at most 64 code points back (never past

@@ -6,14 +6,11 @@ namespace maskproxy::detect::internal {
 namespace {
 
 constexpr size_t kMinLine = 28;
-constexpr size_t kMaxLine = 48;
+constexpr size_t kMaxLine = 100;  // two lines of 44 (three of 30) OCR wrote as one, with spaces
 
+// The MRZ alphabet, and the small letters OCR may read its capitals as.
 bool MrzChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '<';
-}
-
-bool AsciiAlnum(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '<';
 }
 
 }  // namespace
@@ -34,11 +31,33 @@ void FindMrzLines(std::string_view text, std::vector<std::pair<size_t, size_t>>*
     while (b > from && MrzChar(text[b - 1])) --b;
     size_t e = p;
     while (e < n && MrzChar(text[e])) ++e;
+    if (e - b > kMaxLine) {
+      from = p = e;
+      continue;
+    }
+    // Across single spaces OCR put inside a line ("M123456788KOR 9001011M…"):
+    // a run of the alphabet holding a digit or '<' on either side belongs to
+    // it (a word of prose holds neither), as long as the line stays a line.
+    const auto piece = [&](size_t pb, size_t pe) {
+      const std::string_view r = text.substr(pb, pe - pb);
+      return r.find_first_of("0123456789<") != std::string_view::npos;
+    };
+    while (b >= from + 2 && text[b - 1] == ' ' && MrzChar(text[b - 2])) {
+      size_t nb = b - 1;
+      while (nb > from && MrzChar(text[nb - 1])) --nb;
+      if (e - nb > kMaxLine || !piece(nb, b - 1)) break;
+      b = nb;
+    }
+    while (e + 1 < n && text[e] == ' ' && MrzChar(text[e + 1])) {
+      size_t ne = e + 1;
+      while (ne < n && MrzChar(text[ne])) ++ne;
+      if (ne - b > kMaxLine || !piece(e + 1, ne)) break;
+      e = ne;
+    }
     from = e;
     p = e;
     const size_t len = e - b;
     if (len < kMinLine || len > kMaxLine) continue;
-    if ((b > 0 && AsciiAlnum(text[b - 1])) || (e < n && AsciiAlnum(text[e]))) continue;
     const std::string_view run = text.substr(b, len);
     if (run.find_first_of("0123456789") == std::string_view::npos && run.find("<<<") == std::string_view::npos)
       continue;

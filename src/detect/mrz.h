@@ -20,11 +20,12 @@ namespace maskproxy::detect::internal {
 
 // Appends to *out the spans [begin, end) of `text` (normalized as the
 // scanner normalizes it) that are MRZ lines: a run of the MRZ alphabet
-// (A-Z, 0-9, '<') of 28 to 48 characters (30, 36 and 44 as printed, with
-// what OCR adds or drops), not glued to another letter or digit, holding
-// "<<" (a name's separator or the filler every line ends with) and a digit
-// or a '<' run of three (line 1: the name padded with fillers). Linear in
-// the text.
+// (A-Z, 0-9, '<', and a-z as OCR may read it) of 28 to 100 characters (30,
+// 36 and 44 as printed, with what OCR adds or drops, and lines it joined),
+// with the runs single spaces join to it (OCR's spaces inside a line),
+// holding "<<" (a name's separator or the filler every line ends with) and a
+// digit or a '<' run of three (line 1: the name padded with fillers).
+// Linear in the text.
 void FindMrzLines(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
 
 }  // namespace maskproxy::detect::internal

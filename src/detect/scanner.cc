@@ -457,7 +457,7 @@ bool NamedContext(const Detector& d, std::string_view name) {
   return !d.context_words.empty() && HasWord(d, name, 0, name.size());
 }
 
-// How much of a context name is read (a path's names).
+// How much of a context name is read (a path's names, from the end).
 constexpr size_t kMaxContextName = 256;
 
 // `name`: the name the text is read under; when it holds the context the
@@ -987,7 +987,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     beside->lost.clear();
   }
   Scratch& sc = ThreadScratch();
-  context = context.substr(0, kMaxContextName);
+  // The end of a long path: the leaf's name says most about its value.
+  if (context.size() > kMaxContextName) context.remove_prefix(context.size() - kMaxContextName);
   NormalizedText& norm = sc.norm;
   if (Status st = NormalizedText::CreateInto(utf8_text, &norm); !st.ok()) return st;
   const std::string_view t = norm.text();

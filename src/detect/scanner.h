@@ -128,7 +128,7 @@ class Scanner {
   // prefilter ran out of memory or failed); *out and beside's lists are left
   // empty then. `context`: the name the text is read under (the names of
   // the field it came from, a CSV column's name): a detector's context word
-  // in it (the first 256 bytes) counts for every candidate in the text, as a
+  // in it (the last 256 bytes) counts for every candidate in the text, as a
   // reader takes "110-123-456789" under "refund_account" for an account.
   [[nodiscard]] Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside = nullptr,
                             std::string_view context = {}) const;

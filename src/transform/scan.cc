@@ -222,26 +222,75 @@ void AddDigitForms(std::string_view number, std::string_view shown, std::vector<
   }
 }
 
-// Whether a field's names (ActionContext::field) say it holds a phone
-// number: phone, mobile, cell, contact, 휴대, 전화, 연락처, 핸드폰, or tel / hp
-// standing alone ("tel_no", "telNo", "hp"; not "hotel").
-bool PhoneField(std::string_view names) {
-  if (names.empty()) return false;
-  std::string lower(names.substr(0, 256));
-  for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-  for (std::string_view w : {"phone", "mobile", "cell", "contact", "휴대", "전화", "연락처", "핸드폰"})
-    if (lower.find(w) != std::string::npos) return true;
-  const auto lowercase = [](char c) { return c >= 'a' && c <= 'z'; };
-  for (std::string_view w : {"tel", "hp"}) {
-    for (size_t i = lower.find(w); i != std::string::npos; i = lower.find(w, i + 1)) {
-      const size_t end = i + w.size();
-      const bool apart_before = i == 0 || !lowercase(lower[i - 1]);
-      // After it: not a letter, or a capital in the original (camelCase "telNo").
-      const bool apart_after = end == lower.size() || !lowercase(lower[end]) || names[end] != lower[end];
-      if (apart_before && apart_after) return true;
+// The words of a member name: runs of ASCII letters split where a capital
+// follows a small letter ("userTel": user, tel), lowercased; digits and other
+// characters separate them. Non-ASCII runs are words of their own.
+void NameWords(std::string_view name, std::vector<std::string>* words) {
+  words->clear();
+  std::string cur;
+  const auto flush = [&] {
+    if (!cur.empty()) words->push_back(std::move(cur));
+    cur.clear();
+  };
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool upper = c >= 'A' && c <= 'Z';
+    const bool lower = c >= 'a' && c <= 'z';
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      if (!cur.empty() && static_cast<unsigned char>(cur.back()) < 0x80) flush();
+      cur.push_back(c);
+    } else if (upper || lower) {
+      if (!cur.empty() && (static_cast<unsigned char>(cur.back()) >= 0x80 ||
+                           (upper && i > 0 && name[i - 1] >= 'a' && name[i - 1] <= 'z')))
+        flush();
+      cur.push_back(upper ? static_cast<char>(c + 32) : c);
+    } else {
+      flush();
     }
   }
+  flush();
+}
+
+// Whether a name's words say phone: a word phone, mobile, cellphone, cell,
+// tel, telephone, hp, msisdn, or Korean text holding 휴대폰, 전화, 연락처,
+// 핸드폰 or 폰번호.
+bool PhoneWords(std::string_view name) {
+  thread_local std::vector<std::string> words;
+  NameWords(name, &words);
+  for (const std::string& w : words) {
+    for (std::string_view p : {"phone", "mobile", "cellphone", "cell", "tel", "telephone", "hp", "msisdn"})
+      if (w == p) return true;
+    if (static_cast<unsigned char>(w[0]) >= 0x80)
+      for (std::string_view k : {"휴대폰", "전화", "연락처", "핸드폰", "폰번호"})
+        if (w.find(k) != std::string::npos) return true;
+  }
   return false;
+}
+
+// Whether a field's names (ActionContext::field, joined by '.') say it holds
+// a phone number: its own name's words (PhoneWords: "mobile", "userTel",
+// "ordererHp", "휴대폰번호"; not "cancelled_at", "phone_verified_at" ends in
+// a word of its own below), or, for a name that only says number
+// (number, no, num, value, 번호), its parent's ("phone": {"number": …}).
+// A name whose last word is a time or an id is none ("phone_verified_at",
+// "contact_id").
+bool PhoneField(std::string_view names) {
+  if (names.empty()) return false;
+  const size_t dot = names.rfind('.');
+  const std::string_view leaf = dot == std::string_view::npos ? names : names.substr(dot + 1);
+  thread_local std::vector<std::string> words;
+  NameWords(leaf, &words);
+  if (words.empty()) return false;
+  const std::string& last = words.back();
+  for (std::string_view w : {"at", "time", "ts", "timestamp", "date", "id", "count", "seq", "epoch", "ms"})
+    if (last == w) return false;
+  if (PhoneWords(leaf)) return true;
+  const bool generic =
+      words.size() == 1 && (last == "number" || last == "no" || last == "num" || last == "value" || last == "번호");
+  if (!generic || dot == std::string_view::npos) return false;
+  const std::string_view parent = names.substr(0, dot);
+  const size_t pdot = parent.rfind('.');
+  return PhoneWords(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1));
 }
 
 }  // namespace
@@ -301,14 +350,15 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
   bool found = false;
   // A mobile number stored as a JSON integer has lost its leading 0 (or its
   // '+'): 1012345678, 821012345678. Ten digits from 10 are as often an amount
-  // (1.0-1.1 billion won) or an id, so only in a field whose names say phone
-  // (PhoneField: "mobile", "contact_phone", "휴대폰") is such a number read
-  // with the 0 (or the '+') put back.
+  // (1.0-1.1 billion won) or an id, so only in a field whose name says phone
+  // (PhoneField: "mobile", "userTel", "휴대폰번호", "phone": {"number": …})
+  // is such a number read with the 0 (or the '+') put back.
   if (v.type == codec::JsonType::kNumber) {
     const std::string_view t = v.text;
+    // 010 only: 011 and 016-019 numbers have gone, and ten digits from 16 to
+    // 19 are every Unix time from 2020 to 2033.
     const auto mobile = [](std::string_view d) {
-      return d.size() == 10 && d[0] == '1' && std::string_view("016789").find(d[1]) != std::string_view::npos &&
-             d.find_first_not_of("0123456789") == std::string_view::npos;
+      return d.size() == 10 && d.starts_with("10") && d.find_first_not_of("0123456789") == std::string_view::npos;
     };
     thread_local std::string restored;
     restored.clear();

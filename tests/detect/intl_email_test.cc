@@ -171,6 +171,10 @@ TEST(IntlEmailTest, TheScannerReportsThemAsEmail) {
       {"메일 minjunkim77@[192.168.0.1] 로", "minjunkim77@[192.168.0.1]"},
       {"minjunkim77@123.123.123.123", "minjunkim77@123.123.123.123"},
       {"kim@[IPv6:2001:db8::1] x", "kim@[IPv6:2001:db8::1]"},
+      // A second review: spaces inside, a zone, no closing bracket.
+      {"kim@[ 192.0.2.1 ] 로", "kim@[ 192.0.2.1 ]"},
+      {"kim@[IPv6:fe80::1%eth0] x", "kim@[IPv6:fe80::1%eth0]"},
+      {"kim@[192.0.2.1 로", "kim@[192.0.2.1"},
   };
   for (const auto& [text, address] : one) EXPECT_EQ(Scan(text), (Hits{{"email", address}})) << text;
   // Beside other hits: folded separators ('·' and Unicode dashes read as

@@ -34,16 +34,23 @@ TEST(MrzTest, PassportAndIdCardLines) {
       "I<KOR1234567897<<<<<<<<<<<<<<<\n9001011M3001019KOR<<<<<<<<<<<6\nHONG<<GILDONG<<<<<<<<<<<<<<<<<";
   EXPECT_EQ(Found(td1).size(), 3u);
   EXPECT_EQ(Found("I<KORHONG<<GILDONG<<<<<<<<<<<<<<<<<<").size(), 1u);
-  EXPECT_EQ(Found("MRZ: " + kTd3Data.substr(0, 43) + " end"), (std::vector<std::string>{kTd3Data.substr(0, 43)}));
+  EXPECT_EQ(Found("MRZ: " + kTd3Data.substr(0, 43) + " — end"), (std::vector<std::string>{kTd3Data.substr(0, 43)}));
+  // A second review: the two lines joined, OCR's spaces inside a line (the
+  // number before the space was left), small letters, glued to a word.
+  EXPECT_EQ(Found(kTd3Name + kTd3Data), (std::vector<std::string>{kTd3Name + kTd3Data}));
+  const std::string spaced = "M123456788KOR 9001011M3001019 1234568<<<<<<<12";
+  EXPECT_EQ(Found("ocr: " + spaced + "\n"), (std::vector<std::string>{spaced}));
+  EXPECT_EQ(Found("please check the ocr text of " + spaced), (std::vector<std::string>{spaced}));
+  EXPECT_EQ(Found("m123456788kor9001011m30010191234568<<<<<<<12").size(), 1u);
+  EXPECT_EQ(Found("x" + kTd3Data + "ok"), (std::vector<std::string>{"x" + kTd3Data + "ok"}));
 }
 
 TEST(MrzTest, NotMrzLines) {
   const std::string texts[] = {"std::cout<<x<<y<<z;",
                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ<<AB",  // no digit, no "<<<"
                                "A<<1",                            // too short
-                               kTd3Data + kTd3Data,               // too long
-                               "x" + kTd3Data,                    // glued to a letter
-                               kTd3Data + "a"};
+                               kTd3Data + kTd3Data + kTd3Data,    // too long for lines OCR joined
+                               "NO DIGIT HERE AND NO FILLER RUN<<X"};
   for (const std::string& text : texts) EXPECT_TRUE(Found(text).empty()) << text;
 }
 

@@ -486,15 +486,23 @@ TEST(NormalizeTest, LettersInCompatibilityFormsReadAsAscii) {
   EXPECT_EQ(unicode::AsciiLetterOf(0xFF41), 'a');  // full-width
   EXPECT_EQ(unicode::AsciiLetterOf(0x1D7CE), -1);  // a mathematical digit is a digit, not a letter
   EXPECT_EQ(unicode::AsciiLetterOf(0x00AA), 'a');  // ª
+  // Forms NFKC leaves alone or makes several characters of (a second
+  // review): small capitals, negative circled and squared, parenthesized;
+  // not a letter with a stroke, nor a regional indicator (flags).
+  auto m = NormalizedText::Create(
+      "\u1D0B\u026A\u1D0D@naver.\u1D04\u1D0F\u1D0D \U0001F152\U0001F17E \u249E\u24AA\u24A8 \uA731 \u1D0C\U0001F1F0");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->text(), "kim@naver.com CO com s \u1D0C\U0001F1F0");
 }
 
 // Digits whose Numeric_Type is only Numeric (found by review: an RRN written
 // with the dingbat circled sans-serif zero passed): the Medefaidrin digits
 // and U+1F10B-1F10C; other Numeric characters (一, Ⅰ, ½) are no digits.
 TEST(NormalizeTest, DigitsUnicodeCallsNumericOnly) {
-  auto n = NormalizedText::Create("\u2788\U0001F10B\U0001F10C\u2780 \U00016E80\U00016E89 \u4E00\u00BD");
+  auto n = NormalizedText::Create(
+      "\u2788\U0001F10B\U0001F10C\u2780 \U00016E80\U00016E89 \U0001F100\U0001F101\U0001F10A \u4E00\u00BD");
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(n->text(), "9001 09 \u4E00\u00BD");
+  EXPECT_EQ(n->text(), "9001 09 009 \u4E00\u00BD");
   EXPECT_EQ(unicode::DigitValue(0x2160), -1);  // Ⅰ
 }
 

@@ -407,7 +407,11 @@ TEST(EngineShape, BracketedNamesThatSpellAProtectedPathAreDeadLettered) {
           R"({"user['rrn']":"900101-1234568"})", R"({"user[\"rrn\"]":"900101-1234568"})",
           R"({"[payment][card][number]":"5412751234123456"})", R"({"recipients[0][phone]":"010-1234-5678"})",
           R"({"[recipients][][phone]":"010-1234-5678"})", R"({"[recipients][phone]":"010-1234-5678"})",
-          "{\"[\xef\xbd\x95ser][rrn]\":\"900101-1234568\"}", R"({"[USER][Rrn]":"900101-1234568"})"}) {
+          "{\"[\xef\xbd\x95ser][rrn]\":\"900101-1234568\"}", R"({"[USER][Rrn]":"900101-1234568"})",
+          // A second review: what follows the last ']' (PHP and qs drop it),
+          // full-width brackets.
+          R"({"user[rrn]x":"900101-1234568"})", R"({"user[rrn]]":"900101-1234568"})",
+          R"({"user[rrn]=":"900101-1234568"})", "{\"user\xef\xbc\xbbrrn\xef\xbc\xbd\":\"900101-1234568\"}"}) {
       EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
     }
     // Brackets that spell no rule's path are unlisted fields.
