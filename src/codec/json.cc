@@ -694,16 +694,15 @@ class Scanner {
   // A member name that spells a path with brackets as a field reference
   // ("[user][rrn]" to Logstash, "user[rrn]" to form-parameter and query
   // string parsers, "user['rrn']" to JavaScript): read as dots
-  // (BracketsAsDots), as DottedName reads it; the folded name too when it
-  // folds (full-width brackets "user［rrn］"). The node it reaches, or nullptr.
+  // (BracketsAsDots), as DottedName reads it; `folded`, the name folded
+  // (empty when it does not fold), too: full-width brackets "user［rrn］".
+  // The node it reaches, or nullptr.
   [[gnu::cold, gnu::noinline]] const PathSet::Node* BracketedName(const PathSet::Node& n, std::string_view key,
-                                                                  bool may_fold) const {
+                                                                  std::string_view folded) const {
     if (key.find('[') != std::string_view::npos)
       if (const std::string dots = BracketsAsDots(key); !dots.empty())
         if (const PathSet::Node* v = DottedName(n, dots)) return v;
-    if (!may_fold) return nullptr;
-    const std::string folded = unicode::FoldName(key);
-    if (folded.find('[') == std::string::npos) return nullptr;
+    if (folded.find('[') == std::string_view::npos) return nullptr;
     const std::string dots = BracketsAsDots(folded);
     return dots.empty() ? nullptr : DottedName(n, dots, true);
   }
@@ -947,14 +946,19 @@ class Scanner {
               if (folded_buf_.find_first_of(".[") != std::string::npos)
                 if (const PathSet::Node* v = DottedName(*node, folded_buf_, true)) return FailDotted(member_begin, *v);
             }
-            if (key.find('[') != std::string_view::npos || may_fold) [[unlikely]] {
-              if (const PathSet::Node* v = BracketedName(*node, key, may_fold)) return FailDotted(member_begin, *v);
+            // (folded_buf_ holds the folded name whenever it may fold.)
+            const std::string_view folded = may_fold ? std::string_view(folded_buf_) : std::string_view();
+            if (key.find('[') != std::string_view::npos || folded.find('[') != std::string_view::npos) [[unlikely]] {
+              if (const PathSet::Node* v = BracketedName(*node, key, folded)) return FailDotted(member_begin, *v);
             }
-            if (key.find('.') != std::string_view::npos && !node->dotted.empty()) [[unlikely]] {
+            if (!node->dotted.empty() &&
+                (key.find('.') != std::string_view::npos || folded.find('.') != std::string_view::npos)) [[unlikely]] {
               // Empty segments against a rule's quoted key with dots
-              // ("k..v" beside meta["k.v"]: a reader that skips them).
+              // ("k..v", "k．．v" beside meta["k.v"]: a reader that skips them).
               if (const std::string one = OneDotEach(key); one != key)
                 if (const PathSet::Node* v = DottedName(*node, one)) return FailDotted(member_begin, *v);
+              if (const std::string one = OneDotEach(folded); one != folded)
+                if (const PathSet::Node* v = DottedName(*node, one, true)) return FailDotted(member_begin, *v);
             }
           }
         }

@@ -247,6 +247,8 @@ bool IsBuiltin(const DetectorSpec& spec, std::string_view name) {
   return false;
 }
 
+// Whether a pattern can match the empty string: at the start or end of a
+// text, or between characters ('\b', '^', '(?:)'), tried on a few texts.
 bool MatchesEmpty(const RE2& re) {
   for (std::string_view text : {"", "a", " a ", "0", "a0 ", "-", "가"}) {
     for (size_t at = 0; at <= text.size(); ++at) {
