@@ -470,8 +470,12 @@ int DottedNameReaches(std::string_view name, int t) {
       int next = child(TrieAt(cur), key);
       if (next < 0 && TrieAt(cur).any >= 0) {
         const int item = TrieAt(cur).any;
-        next = key == "*" || key.find_first_not_of("0123456789") == std::string_view::npos ? item
-                                                                                           : child(TrieAt(item), key);
+        if (key == "*" || key.find_first_not_of("0123456789") == std::string_view::npos) {
+          next = item;
+        } else {
+          // Arrays of arrays flattened away too (grid.p beside grid[*][*].p).
+          for (int it = item; it >= 0 && next < 0; it = TrieAt(it).any) next = child(TrieAt(it), key);
+        }
       }
       if (next < 0) return -1;
       cur = next;
@@ -489,15 +493,60 @@ int DottedNameReaches(std::string_view name, int t) {
   }
 }
 
+// A name's brackets read as field references (Logstash "[user][rrn]", form
+// parameters "user[rrn]", "user['rrn']"): each bracket holding a name (quotes
+// taken off) becomes a dotted segment, an index ([], [*], digits) stays; text
+// after a ']' that is no '[' or '.' is dropped once a name was read. Empty
+// when no bracket holds a name.
+std::string BracketsRead(std::string_view name) {
+  std::string out;
+  bool named = false;
+  size_t i = 0;
+  while (i < name.size()) {
+    const size_t open = name.find('[', i);
+    const size_t close = open == std::string_view::npos ? open : name.find(']', open + 1);
+    if (close == std::string_view::npos) {
+      out += name.substr(i);
+      break;
+    }
+    out += name.substr(i, open - i);
+    std::string_view in = name.substr(open + 1, close - open - 1);
+    if (in.size() >= 2 && (in[0] == '\'' || in[0] == '"') && in.back() == in[0]) in = in.substr(1, in.size() - 2);
+    if (in.empty() || in == "*" || in.find_first_not_of("0123456789") == std::string_view::npos) {
+      out += name.substr(open, close + 1 - open);
+    } else {
+      if (!out.empty() && out.back() != '.') out += '.';
+      out += in;
+      named = true;
+    }
+    i = close + 1;
+    if (named && i < name.size() && name[i] != '[' && name[i] != '.') break;
+  }
+  return named ? out : std::string();
+}
+
+// A name with its empty dotted segments taken out.
+std::string SingleDots(std::string_view name) {
+  std::string out;
+  for (char c : name)
+    if (c != '.' || (!out.empty() && out.back() != '.')) out += c;
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
 bool DottedNameSpellsAPath(std::string_view name, int t) {
-  if (name.find_first_of(".[") != std::string_view::npos && DottedNameReaches(name, t) >= 0) return true;
   const std::string folded = maskproxy::unicode::FoldName(name);
-  return folded != name && folded.find_first_of(".[") != std::string::npos && DottedNameReaches(folded, t) >= 0;
+  for (const std::string& form : {std::string(name), folded}) {
+    if (form.find_first_of(".[") != std::string::npos && DottedNameReaches(form, t) >= 0) return true;
+    if (const std::string b = BracketsRead(form); !b.empty() && DottedNameReaches(b, t) >= 0) return true;
+    if (const std::string d = SingleDots(form); d != form && DottedNameReaches(d, t) >= 0) return true;
+  }
+  return false;
 }
 
 // Names nested in one another below a member of an object at trie node t,
 // joined with dots as a reader that flattens objects reads them (arrays
-// flattened away; each name folded; an empty name ends the chain): a chain
+// flattened away; each name folded; an empty name leaves the chain as it is): a chain
 // of two names or more that reaches a rule's path, or a place inside a
 // protected value, without being that path name by name ({"meta":{"a":
 // {"b":{"c":…}}}} beside meta["a.b"].c). `exact`: the trie node the chain
@@ -511,7 +560,10 @@ void NestedNames(const Node& v, const std::string& joined, int t, int exact, Pre
   if (v.type != Type::kObject) return;
   for (size_t i = 0; i < v.kids.size(); ++i) {
     const std::string name = maskproxy::unicode::FoldName(v.keys[i].name);
-    if (name.empty()) continue;
+    if (name.empty()) {  // a reader that drops empty names goes on along the chain
+      NestedNames(v.kids[i], joined, t, -1, p);
+      continue;
+    }
     const std::string j = joined + "." + name;
     int e = exact;
     if (e >= 0 && TrieAt(e).rule < 0) {
