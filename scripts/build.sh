@@ -17,6 +17,10 @@ if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 fi
-cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "${launcher[@]}" "$@" >/dev/null
+# MASKPROXY_UNIT_TESTS=ON unless the arguments say otherwise (the last -D
+# wins): scripts/test.sh turns it off in its own configure, and a later
+# plain scripts/build.sh turns it back on.
+cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "${launcher[@]}" \
+  -DMASKPROXY_UNIT_TESTS=ON "$@" >/dev/null
 ninja -C "$build_dir" "${targets[@]}" >&2
 echo "$build_dir"

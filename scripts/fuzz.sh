@@ -6,6 +6,8 @@
 # violation, and prints the path of the input that caused it.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]      (default 60)
+#        scripts/fuzz.sh --build-only             (build the targets, run none:
+#                                                  scripts/test.sh builds them early)
 #   e.g. scripts/fuzz.sh 600                       (longer runs, docs/RELIABILITY.md)
 # Env:   FUZZ_TARGETS     the targets to run (default: all four)
 #        FUZZ_BUILD_DIR   build directory (default build-fuzz/)
@@ -16,6 +18,11 @@
 #        CXX              the clang++ to use (default clang++)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_only=0
+if [[ "${1:-}" == --build-only ]]; then
+  build_only=1
+  shift
+fi
 seconds="${1:-60}"
 [[ "$seconds" =~ ^[0-9]+$ ]] && (( seconds > 0 )) || { echo "fuzz: SECONDS_PER_TARGET must be a positive integer" >&2; exit 2; }
 build_dir="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
@@ -41,6 +48,9 @@ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER="${CXX:-clang++}" "${launcher[@]}" \
   -DMASKPROXY_FUZZ=ON -DMASKPROXY_BUILD_BENCH=OFF -DMASKPROXY_BUILD_TESTS=OFF >/dev/null
 ninja -C "$build_dir" "${targets[@]}" >&2
+if (( build_only )); then
+  exit 0
+fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/maskproxy-fuzz.XXXXXX")"
 if [[ "${FUZZ_KEEP_CORPUS:-0}" == 1 ]]; then

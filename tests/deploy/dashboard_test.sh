@@ -6,7 +6,8 @@
 #   2. every metric deploy/grafana/maskproxy.json queries has a sample on it.
 # Usage: dashboard_test.sh UNIT_TESTS_BINARY
 set -euo pipefail
-unit="$1"
+unit="${1:-}"
+[[ -n "$unit" && -x "$unit" ]] || { echo "dashboard_test: no unit_tests binary ('$unit'): configure with MASKPROXY_UNIT_TESTS=ON, or MASKPROXY_UNIT_TESTS_BINARY=<a build's tests/unit_tests>" >&2; exit 1; }
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 command -v promtool >/dev/null || { echo "dashboard_test: promtool not found (Debian package prometheus; scripts/setup.sh installs it)" >&2; exit 1; }
