@@ -4,7 +4,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <set>
+#include <span>
 
 #include "codec/json.h"
 #include "common/number.h"
@@ -251,46 +253,187 @@ void NameWords(std::string_view name, std::vector<std::string>* words) {
   flush();
 }
 
-// Whether a name's words say phone: a word phone, mobile, cellphone, cell,
-// tel, telephone, hp, msisdn, or Korean text holding 휴대폰, 전화, 연락처,
-// 핸드폰 or 폰번호.
-bool PhoneWords(std::string_view name) {
+// Whether one of a name's words (NameWords) is in `ascii`, or one of its
+// non-ASCII words holds one of `korean`.
+bool NameHasWord(std::string_view name, std::initializer_list<std::string_view> ascii,
+                 std::initializer_list<std::string_view> korean) {
   thread_local std::vector<std::string> words;
   NameWords(name, &words);
   for (const std::string& w : words) {
-    for (std::string_view p : {"phone", "mobile", "cellphone", "cell", "tel", "telephone", "hp", "msisdn"})
+    for (std::string_view p : ascii)
       if (w == p) return true;
     if (static_cast<unsigned char>(w[0]) >= 0x80)
-      for (std::string_view k : {"휴대폰", "전화", "연락처", "핸드폰", "폰번호"})
+      for (std::string_view k : korean)
         if (w.find(k) != std::string::npos) return true;
   }
   return false;
 }
 
+// Whether a name's words say phone: a word phone, mobile, cellphone, cell,
+// tel, telephone, hp, msisdn, or Korean text holding 휴대폰, 전화, 연락처,
+// 핸드폰 or 폰번호.
+bool PhoneWords(std::string_view name) {
+  return NameHasWord(name, {"phone", "mobile", "cellphone", "cell", "tel", "telephone", "hp", "msisdn"},
+                     {"휴대폰", "전화", "연락처", "핸드폰", "폰번호"});
+}
+
+// Whether a name's words say resident (or alien) registration number: rrn,
+// jumin, frn, ssn, resident, or Korean text holding 주민 or 외국인등록.
+bool RrnWords(std::string_view name) {
+  return NameHasWord(name, {"rrn", "jumin", "frn", "ssn", "resident"}, {"주민", "외국인등록"});
+}
+
 // Whether a field's names (ActionContext::field, joined by '.') say it holds
-// a phone number: its own name's words (PhoneWords: "mobile", "userTel",
-// "ordererHp", "휴대폰번호"; not "cancelled_at", "phone_verified_at" ends in
-// a word of its own below), or, for a name that only says number
-// (number, no, num, value, 번호), its parent's ("phone": {"number": …}).
-// A name whose last word is a time or an id is none ("phone_verified_at",
-// "contact_id").
-bool PhoneField(std::string_view names) {
+// what `says` names: its own name's words ("mobile", "userTel", "ordererHp",
+// "휴대폰번호", "juminNo"; not "cancelled_at": a name whose last word is a
+// time or an id is none, "phone_verified_at", "contact_id"), or, for a name
+// that only says number (number, no, num, value, 번호), its parent's
+// ("phone": {"number": …}).
+bool FieldSays(std::string_view names, bool (*says)(std::string_view)) {
   if (names.empty()) return false;
   const size_t dot = names.rfind('.');
   const std::string_view leaf = dot == std::string_view::npos ? names : names.substr(dot + 1);
   thread_local std::vector<std::string> words;
   NameWords(leaf, &words);
   if (words.empty()) return false;
-  const std::string& last = words.back();
+  const std::string last = words.back();
   for (std::string_view w : {"at", "time", "ts", "timestamp", "date", "id", "count", "seq", "epoch", "ms"})
     if (last == w) return false;
-  if (PhoneWords(leaf)) return true;
   const bool generic =
       words.size() == 1 && (last == "number" || last == "no" || last == "num" || last == "value" || last == "번호");
+  if (says(leaf)) return true;
   if (!generic || dot == std::string_view::npos) return false;
   const std::string_view parent = names.substr(0, dot);
   const size_t pdot = parent.rfind('.');
-  return PhoneWords(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1));
+  return says(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1));
+}
+
+// A word of a name with a plural 's' taken off ("recipients": recipient).
+bool WordIn(const std::string& w, std::span<const std::string_view> set) {
+  for (std::string_view p : set)
+    if (w == p || (w.size() == p.size() + 1 && w.back() == 's' && w.starts_with(p))) return true;
+  return false;
+}
+
+// The people a record's field names say a value belongs to.
+constexpr std::string_view kPersonWords[] = {
+    "customer", "user",      "member",     "recipient",   "sender",     "receiver",  "payer",     "payee",  "holder",
+    "owner",    "applicant", "guardian",   "beneficiary", "buyer",      "orderer",   "depositor", "person", "patient",
+    "employee", "borrower",  "cardholder", "client",      "subscriber", "consignee", "passenger", "guest",  "remitter",
+    "cosigner", "contact",   "emergency",  "spouse",      "parent",     "requester", "caller"};
+// Words that make a "name" a thing's (bank_name, product_name, file_name).
+constexpr std::string_view kThingWords[] = {
+    "bank",     "branch",       "product",  "item",      "goods",  "merchant", "store",    "shop",     "company",
+    "corp",     "brand",        "file",     "event",     "app",    "device",   "host",     "service",  "plan",
+    "category", "channel",      "campaign", "promotion", "topic",  "type",     "status",   "code",     "key",
+    "field",    "domain",       "server",   "table",     "column", "queue",    "job",      "task",     "team",
+    "org",      "organization", "group",    "role",      "tag",    "label",    "title",    "template", "method",
+    "class",    "module",       "package",  "region",    "city",   "country",  "currency", "nick",     "nickname",
+    "display",  "screen",       "login"};
+// Words that make an "address" a machine's (ip_address, email_address).
+constexpr std::string_view kMachineWords[] = {
+    "ip",   "ipv4",   "ipv6",     "mac",      "email",    "mail",    "wallet", "server", "host",      "url",
+    "web",  "remote", "local",    "bind",     "listen",   "bitcoin", "btc",    "eth",    "contract",  "memory",
+    "node", "broker", "endpoint", "proxy",    "gateway",  "network", "net",    "socket", "http",      "https",
+    "smtp", "dns",    "link",     "callback", "redirect", "webhook", "api",    "uri",    "bluetooth", "hardware"};
+
+// Whether `value` holds a letter (ASCII or any non-ASCII character: Hangul,
+// another script), as a name or an address does; digits and punctuation
+// alone ("-", "N/A" has letters) are no name.
+bool HoldsLetter(std::string_view value) {
+  for (char c : value)
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) return true;
+  return false;
+}
+
+// Whether an ASCII name holds "name", "addr" or "street" in any case (or the
+// name is not ASCII): the few names PersonalField reads word by word.
+bool MayNamePersonalField(std::string_view leaf) {
+  for (size_t i = 0; i < leaf.size(); ++i) {
+    if (static_cast<unsigned char>(leaf[i]) >= 0x80) return true;
+    const auto at = [&](std::string_view w) {
+      if (leaf.size() - i < w.size()) return false;
+      for (size_t k = 0; k < w.size(); ++k)
+        if ((leaf[i + k] | 0x20) != w[k]) return false;
+      return true;
+    };
+    if (at("name") || at("addr") || at("street")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view PersonalField(std::string_view names, std::string_view value) {
+  if (names.empty() || value.empty()) return {};
+  const size_t dot = names.rfind('.');
+  const std::string_view leaf = dot == std::string_view::npos ? names : names.substr(dot + 1);
+  if (!MayNamePersonalField(leaf) || !HoldsLetter(value)) return {};
+  thread_local std::vector<std::string> words;
+  NameWords(leaf, &words);
+  if (words.empty()) return {};
+  bool name = false, address = false, person = false, thing = false, machine = false, korean_name = false,
+       korean_address = false;
+  for (const std::string& w : words) {
+    if (static_cast<unsigned char>(w[0]) >= 0x80) {
+      for (std::string_view k : {"이름", "성명", "성함", "고객명", "예금주", "수취인", "받는분", "보내는분", "주문자명",
+                                 "명의자", "수령인", "송금인"})
+        if (w.find(k) != std::string::npos) korean_name = true;
+      for (std::string_view k : {"주소", "배송지", "도로명", "지번", "거주지"})
+        if (w.find(k) != std::string::npos) korean_address = true;
+      for (std::string_view k : {"메일", "아이피", "서버"})
+        if (w.find(k) != std::string::npos) machine = true;
+      continue;
+    }
+    name = name || w == "name" || w == "fullname" || w == "firstname" || w == "lastname" || w == "realname" ||
+           w == "givenname" || w == "familyname" || w == "surname" || w == "middlename";
+    address = address || w == "address" || w == "addresses" || w == "addr" || w == "street" || w == "addressline";
+    person = person || WordIn(w, kPersonWords) || w == "full" || w == "first" || w == "last" || w == "given" ||
+             w == "family" || w == "middle" || w == "real" || w == "legal" || w == "kor" || w == "korean" ||
+             w == "eng" || w == "english";
+    thing = thing || WordIn(w, kThingWords);
+    machine = machine || WordIn(w, kMachineWords);
+  }
+  if ((address || korean_address) && !machine) return "address";
+  if (korean_name && !thing) return "person_name";
+  if (!name || thing) return {};
+  // "customer_name", "holderName", "first_name", "fullname", "surname"; or a
+  // plain "name" whose parent says person ("recipients[*].name").
+  if (person || (words.size() == 1 && words[0] != "name")) return "person_name";
+  if (words.size() != 1 || dot == std::string_view::npos) return {};
+  const std::string_view parent = names.substr(0, dot);
+  const size_t pdot = parent.rfind('.');
+  NameWords(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1), &words);
+  for (const std::string& w : words)
+    if (WordIn(w, kThingWords)) return {};
+  for (const std::string& w : words)
+    if (WordIn(w, kPersonWords)) return "person_name";
+  return {};
+}
+
+namespace {
+
+// The digits a numeric type kept of a number that began with 0 (a JSON
+// integer, or a string of digits only, written from one), with the 0 (or the
+// '+') put back where the field's names say what it was: "" when they do not.
+//  - A mobile number: 1012345678 (010-1234-5678), 821012345678
+//    (+82 10-1234-5678), in a field whose names say phone. 010 only: 011 and
+//    016-019 numbers have gone, and ten digits from 16 to 19 are every Unix
+//    time from 2020 to 2033. Ten digits from 10 are as often an amount (1.0-
+//    1.1 billion won) or an id elsewhere.
+//  - A resident or alien registration number of someone born 2000-2009:
+//    501014123456 (050101-4123456), 1013123456 (000101-3123456), in a field
+//    whose names say so; the detector's own checks (date, checksum) decide.
+void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::string* out) {
+  out->clear();
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) return;
+  const auto mobile = [](std::string_view d) { return d.size() == 10 && d.starts_with("10"); };
+  if (mobile(digits) || (digits.size() == 12 && digits.starts_with("82") && mobile(digits.substr(2)))) {
+    if (FieldSays(field, PhoneWords)) out->append(digits.size() == 10 ? "0" : "+").append(digits);
+    if (!out->empty()) return;
+  }
+  if (digits.size() >= 10 && digits.size() <= 12 && FieldSays(field, RrnWords))
+    out->append(13 - digits.size(), '0').append(digits);
 }
 
 }  // namespace
@@ -333,6 +476,12 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
 
 Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
                    bool* found) {
+  if (const std::string_view what = PersonalField(ctx.field, text); !what.empty()) {
+    *out = "[" + std::string(what) + "]";
+    *found = true;
+    if (ctx.scan_hits) ctx.scan_hits->push_back(what);
+    return Status::Ok();
+  }
   if (number::IsJsonNumber(text)) return ProtectNumber(scanning, ctx, text, out, found);
   // "+9.001011234567e12", " 9.001011234567e12 ", "9,001,011,234,567": what a
   // lenient reader takes for the number; a hit in it protects the whole text.
@@ -348,25 +497,22 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
   if (v.type != codec::JsonType::kString && v.type != codec::JsonType::kNumber) return Status::Ok();
   thread_local std::string replaced;
   bool found = false;
-  // A mobile number stored as a JSON integer has lost its leading 0 (or its
-  // '+'): 1012345678, 821012345678. Ten digits from 10 are as often an amount
-  // (1.0-1.1 billion won) or an id, so only in a field whose name says phone
-  // (PhoneField: "mobile", "userTel", "휴대폰번호", "phone": {"number": …})
-  // is such a number read with the 0 (or the '+') put back.
-  if (v.type == codec::JsonType::kNumber) {
-    const std::string_view t = v.text;
-    // 010 only: 011 and 016-019 numbers have gone, and ten digits from 16 to
-    // 19 are every Unix time from 2020 to 2033.
-    const auto mobile = [](std::string_view d) {
-      return d.size() == 10 && d.starts_with("10") && d.find_first_not_of("0123456789") == std::string_view::npos;
-    };
-    thread_local std::string restored;
-    restored.clear();
-    if (mobile(t)) restored.append("0").append(t);
-    if (t.size() == 12 && t.starts_with("82") && mobile(t.substr(2))) restored.append("+").append(t);
-    if (!restored.empty() && PhoneField(ctx.field)) {
-      if (Status st = scanning.Protect(ctx, restored, &replaced, &found); !st.ok()) return st;
+  // A person's name or address in a field that says so: no detector finds
+  // those in text, the field's names do (PersonalField).
+  if (v.type == codec::JsonType::kString)
+    if (const std::string_view what = PersonalField(ctx.field, v.text); !what.empty()) {
+      codec::AppendJsonString("[" + std::string(what) + "]", out);
+      *changed = true;
+      if (ctx.scan_hits) ctx.scan_hits->push_back(what);
+      return Status::Ok();
     }
+  // A number stored in a numeric type has lost its leading 0 (or its '+'):
+  // put back where the field's names say what it was (RestoreLeadingZeros).
+  {
+    thread_local std::string restored;
+    RestoreLeadingZeros(v.text, ctx.field, &restored);
+    if (!restored.empty())
+      if (Status st = scanning.Protect(ctx, restored, &replaced, &found); !st.ok()) return st;
   }
   Status st = found                                ? Status::Ok()
               : v.type == codec::JsonType::kNumber ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)

@@ -51,6 +51,10 @@ class Scanning {
     std::string detector;                  // a name the scanner knows
     std::string action_name;               // for messages and reveal audit
     std::unique_ptr<const Action> action;  // null: "keep" (found, reported, left as is)
+    // What the detector finds and what its action does, as written (a custom
+    // detector's pattern, context words and window; the action's options):
+    // the reloader reports a change of it as a protection changed.
+    std::string settings = {};
   };
 
   // `actions` must name every detector of `scanner` exactly once. Errors:
@@ -136,6 +140,19 @@ void NumberForms(std::string_view number, std::vector<std::string>* out);
 // ProtectNumber when it is one (number::IsJsonNumber), else Protect.
 [[nodiscard]] Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text,
                                  std::string* out, bool* found);
+
+// A person's name or address in a value read under field names that say so
+// (ActionContext::field): "person_name" or "address", the placeholder's
+// detector, else "". No detector finds a name or an address in free text;
+// under unlisted_fields: scan the field's names do, and such a value becomes
+// "[person_name]" / "[address]" (ScanScalar, ProtectText), reported like a
+// detector's hit. A name: the leaf says name with a person ("customer_name",
+// "holderName", "first_name", "surname", 예금주, 성명), or is "name" under a
+// person ("recipients[*].name", "user.name"); not a thing's ("bank_name",
+// "product.name", "file_name"). An address: address, addr, street, 주소,
+// 배송지; not a machine's ("ip_address", "email_address", "wallet_addr").
+// The value must hold a letter.
+[[nodiscard]] std::string_view PersonalField(std::string_view names, std::string_view value);
 
 // Applies `scanning` to one JSON scalar (for ScanAction and the engine's
 // unlisted-field guard): appends the replacement JSON text to *out and sets

@@ -93,6 +93,25 @@ CASES = [
     ("support.yaml", "support", '{"body":"mail kim@naver.\U0001D41C\U0001D428\U0001D426"}', "masked", ["kim", "naver"]),
     ("support.yaml", "support", '{"body":"\u24DA\u24D8\u24DC@\u24DD\u24D0\u24E5\u24D4\u24E1.com"}', "masked", ["\u24DA\u24D8\u24DC", "\u24DD\u24D0"]),
     ("support.yaml", "support", '{"body":"여권번호 \U0001D40C12345678"}', "masked", ["12345678"]),
+    # A resident number of the 2000s written as a number lost its leading zeros.
+    ("support.yaml", "support", '{"customer":{"id":"u-7","jumin":501014123456}}', "masked", ["1014123456"]),
+    ("support.yaml", "support", '{"applicant":{"rrn":1013123456,"주민번호":"501014123456"}}', "masked",
+     ["1013123456", "1014123456"]),
+    # Local parts with a dot at the end or two in a row (Japanese carriers).
+    ("support.yaml", "support", '{"body":"회신 메일 minjun.@naver.com / kim..lee@naver.com"}', "masked",
+     ["minjun", "kim..", "lee@", "naver"]),
+    # Names and addresses: a rule (support.yaml v3), or under the drift guard the field's names.
+    ("support.yaml", "support",
+     '{"customer":{"id":"u-7","name":"김민준","address":"서울특별시 강남구 테헤란로 123, 101동 1001호"}}', "masked",
+     ["민준", "테헤란로"]),
+    ("support.yaml", "support",
+     '{"requester":{"name":"김민준","address":"서울특별시 강남구 테헤란로 123"},"holder_name":"이서연","배송지":"부산 해운대구"}',
+     "masked", ["민준", "테헤란로", "서연", "해운대"]),
+    # A transfer's holder and each recipient's account (payments.yaml v4).
+    ("payments.yaml", "payments",
+     '{"transfer":{"bank":"088","account":"110-123-456789","holder":"김민준"},'
+     '"recipients":[{"name":"이서연","bank":"004","account":"123456-01-234567"}]}', "masked",
+     ["456789", "234567", "민준", "서연"]),
 ]
 
 
