@@ -12,7 +12,10 @@ bool EmailShorterMayPass(std::string_view c) {
   const size_t at = c.find('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= c.size()) return false;
   const std::string_view local = c.substr(0, at);
-  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;
+  // A dot at the local part's end or two in a row break RFC 5321 but are real
+  // addresses (Japanese carriers' "taro..yamada@", "taro.@" of old accounts):
+  // an address, read as one. A leading dot is not (it ends a sentence before it).
+  if (local.front() == '.') return false;
   return c[at + 1] != '-';
 }
 

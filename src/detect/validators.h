@@ -36,7 +36,8 @@ enum class Validator {
 
 // Whether a shorter match at the same begin as e-mail candidate c may pass
 // the e-mail validator: c's local part (up to its first '@', which a shorter
-// match shares) and the domain's first character are valid; only a "..'"
+// match shares; not empty, no leading '.': "taro.@" and "kim..lee@" are
+// addresses) and the domain's first character are valid; only a ".."
 // further on in the domain can then fail c.
 [[nodiscard]] bool EmailShorterMayPass(std::string_view c);
 

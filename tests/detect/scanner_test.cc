@@ -195,7 +195,8 @@ TEST(ScannerDefaultsTest, Email) {
   EXPECT_EQ(Scan("mail Minjun.Kim@example.com, thanks"), One("email", "Minjun.Kim@example.com"));
   EXPECT_EQ(Scan("<a.b+tag@mail.co.kr>"), One("email", "a.b+tag@mail.co.kr"));
   EXPECT_EQ(Scan("user@localhost"), Hits{});
-  EXPECT_EQ(Scan("@handle and foo@ and a.@x.com"), Hits{});
+  EXPECT_EQ(Scan("@handle and foo@ and .@x.com"), Hits{});
+  EXPECT_EQ(Scan("reply to kim..lee@naver.com"), One("email", "kim..lee@naver.com"));
 }
 
 TEST(ScannerDefaultsTest, Card) {
