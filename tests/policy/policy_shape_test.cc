@@ -93,6 +93,23 @@ TEST(PolicyShape, KeepWithApplyToWholeWarnsWithItsLocation) {
   EXPECT_TRUE((*n)->warnings().empty());
 }
 
+// A mask or fpe of a whole object or array keeps characters of its JSON
+// text: ["9001*******67"] showed digits of an RRN inside (found by review).
+// Refused where the option is written; 0 or the action alone is fine.
+TEST(PolicyShape, KeptCharactersWithApplyToWholeAreRefused) {
+  for (const char* rule : {"      - { path: user, action: mask, keep_first: 6, keep_last: 4, apply_to: whole }\n",
+                           "      - { path: user, action: mask, apply_to: whole, keep_last: 2 }\n",
+                           "      - { path: user, action: fpe, key: rrn, keep_prefix: 3, apply_to: whole }\n"}) {
+    const std::string e = ErrorOf(WithRules(rule));
+    EXPECT_EQ(e.rfind("p.yaml:8:", 0), 0u) << e;
+    EXPECT_NE(e.find("does not go with 'apply_to: whole'"), std::string::npos) << e;
+  }
+  auto ok =
+      Parse(WithRules("      - { path: user, action: mask, apply_to: whole }\n"
+                      "      - { path: doc, action: mask, keep_first: 0, apply_to: whole }\n"));
+  EXPECT_TRUE(ok.ok()) << ok.error().ToString();
+}
+
 // Options that protect less than they seem to: a mask showing more than the
 // 10 characters PCI DSS allows of a card number, a bucket one unit wide.
 TEST(PolicyShape, WeakMaskAndUnitBucketWarnWithTheirLocation) {

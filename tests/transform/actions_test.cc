@@ -147,6 +147,10 @@ TEST(MaskAction, InvalidOptions) {
   EXPECT_TRUE(FailsWith(Make("mask", {{"keep_first", ""}}), ErrorCode::kInvalidOption, {"keep_first"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"keep_last", "4x"}}), ErrorCode::kInvalidOption, {"keep_last"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "ab"}}), ErrorCode::kInvalidOption, {"mask_char"}));
+  // A digit of any form reads as a digit ("９": found by review).
+  for (const char* digit : {"7", "\uFF19", "\u2460", "\u0663", "\U0001D7D7"})
+    EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", digit}}), ErrorCode::kInvalidOption, {"may not be a digit"}))
+        << digit;
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ""}}), ErrorCode::kInvalidOption, {"mask_char"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), ErrorCode::kInvalidOption, {"mask_char"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\n"}}), ErrorCode::kInvalidOption, {"mask_char"}));

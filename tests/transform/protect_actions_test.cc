@@ -706,6 +706,12 @@ TEST(FpeAction, OptionErrors) {
       FailsWith(Make("fpe", {{"key", "k"}, {"keep_prefix", "-1"}}), ErrorCode::kInvalidOption, {"keep_prefix"}));
   EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"keep_suffix", "x"}}), ErrorCode::kInvalidOption, {"keep_suffix"}));
   EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"separators", "가"}}), ErrorCode::kInvalidOption, {"separators"}));
+  // Separators pass as they are: letters or digits there passed the text
+  // beside an account ("KIM MINJUN 110-…", found by review).
+  for (const char* seps : {" -abcdefghijklmnopqrstuvwxyz", "-K", "0", " -Z"})
+    EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"separators", seps}}), ErrorCode::kInvalidOption,
+                          {"separators", "letters or digits"}))
+        << seps;
   EXPECT_TRUE(FailsWith(Make("fpe", {{"key", "k"}, {"tweak", "x"}}), ErrorCode::kInvalidOption, {"'tweak'"}));
   // Every printable ASCII custom alphabet of 128 is impossible; 95 is fine.
   std::string all;

@@ -89,6 +89,12 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
     auto u = static_cast<unsigned char>(c);
     if (u >= 0x80 || u < 0x20)
       return Error(ErrorCode::kInvalidOption, "[separators] option 'separators' must be printable ASCII characters");
+    // A separator passes as it is: a letter or digit there would pass text
+    // beside the number in the clear ("KIM MINJUN 110-…": found by review).
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+      return Error(ErrorCode::kInvalidOption,
+                   "[separators] option 'separators' may not hold letters or digits: separators pass as they are, "
+                   "so the text would too");
     if (a->index_[u] < 0) a->separator_[u] = true;  // alphabet characters are never separators
   }
 

@@ -32,7 +32,10 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(*ch, 0) != ch->size() || *ch == "\"" || *ch == "\\" ||
       static_cast<unsigned char>((*ch)[0]) < 0x20)
     return Error(ErrorCode::kInvalidOption, "[mask_char] option 'mask_char' must be one printable character");
-  if ((*ch)[0] >= '0' && (*ch)[0] <= '9')
+  // Any script's or form's digit ("９", "①", "٣"): readers and the
+  // detectors read it as an ASCII digit (found by review: "９" passed).
+  uint32_t mask_cp = 0;
+  if (unicode::DecodeUtf8(*ch, 0, &mask_cp) != 0 && unicode::DigitValue(mask_cp) >= 0)
     return Error(ErrorCode::kInvalidOption,
                  "[mask_char] option 'mask_char' may not be a digit: a masked number would read as another number");
   auto seps = o.TakeString("separators", " -./()+:_@");
