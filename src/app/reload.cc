@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -50,31 +51,45 @@ std::vector<std::string> RouteNames(const engine::Engine& e) {
   return out;
 }
 
-// Route name -> rule path -> action, of every rule of `policies` ("keep
-// whole" for a keep with apply_to: whole), under kUnlisted the route's
-// unlisted_fields, and, for a route that scans (a scan rule or
-// unlisted_fields: scan), each detector its policy's scan section runs as
-// "$scan.DETECTOR" with the action its hits get ("keep" for one found and
-// left as it is; a detector turned off or deleted is absent).
-using RuleMap = std::map<std::string, std::map<std::string, std::string>>;
+// Route name -> a topic it reads (its topic, or the shortest one its pattern
+// matches: policy::SampleTopic) and rule path -> action and options, of
+// every rule of `policies` ("keep whole" for a keep with apply_to: whole),
+// under kUnlisted the route's unlisted_fields, and, for a route that scans (a
+// scan rule or unlisted_fields: scan), each detector its policy's scan
+// section runs as "$scan.DETECTOR" with the action its hits get ("keep" for
+// one found and left as it is; a detector turned off or deleted is absent)
+// and what it finds and does as its options.
+struct RuleInfo {
+  std::string action;
+  std::string options;
+};
+struct RouteInfo {
+  std::string topic;
+  std::map<std::string, RuleInfo> rules;
+};
+using RuleMap = std::map<std::string, RouteInfo>;
 constexpr const char* kUnlisted = "unlisted_fields";
 RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
   RuleMap out;
   for (const auto& p : policies) {
     if (!p) continue;
     for (const auto& r : p->routes()) {
-      auto& rules = out[r.name];
-      rules[kUnlisted] = r.unlisted == policy::Unlisted::kDrop   ? "drop"
-                         : r.unlisted == policy::Unlisted::kScan ? "scan"
-                                                                 : "keep";
+      RouteInfo& info = out[r.name];
+      info.topic = policy::SampleTopic(r);
+      auto& rules = info.rules;
+      rules[kUnlisted] = {r.unlisted == policy::Unlisted::kDrop   ? "drop"
+                          : r.unlisted == policy::Unlisted::kScan ? "scan"
+                                                                  : "keep",
+                          ""};
       bool scans = r.unlisted == policy::Unlisted::kScan;
       for (const auto& rule : r.rules) {
-        rules[rule.path.text] = rule.action_name == "keep" && rule.whole ? "keep whole" : rule.action_name;
+        rules[rule.path.text] = {rule.action_name == "keep" && rule.whole ? "keep whole" : rule.action_name,
+                                 rule.options};
         scans = scans || rule.action_name == "scan";
       }
       if (scans && p->scanning()) {
         for (const auto& d : p->scanning()->actions())
-          rules[transform::ScanFieldPath(d.detector)] = d.action ? d.action_name : "keep";
+          rules[transform::ScanFieldPath(d.detector)] = {d.action ? d.action_name : "keep", d.settings};
       }
     }
   }
@@ -93,41 +108,84 @@ int ActionStrength(const std::string& action) {
   return action == "keep whole" ? 0 : transform::ActionStrength(action);
 }
 
-// The protections `after` drops from routes that both sets have: a rule or
-// scan detector gone or turned into keep, an action that leaves more of its
-// value readable (tokenize -> mask, scan -> mask: ActionStrength), a keep of
-// scalars that keeps its object whole now (nested PII passes),
-// unlisted_fields loosened (drop -> scan -> keep).
-std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& after) {
+// Whether an action's output can be revealed (reveal turns it back into the
+// value); tokenize and redact cannot.
+bool Reversible(const std::string& action) {
+  return action == "encrypt" || action == "encrypt_deterministic" || action == "fpe";
+}
+
+// The protections `after` drops or changes for the topics `before`'s routes
+// read. Each old route is compared with the route of `after` that reads its
+// topic (route_for: a renamed route, or another that takes its topics now: a
+// pattern route left alone by a file written halfway), or with the route of
+// its name when its topic is unknown; a route whose topic no route reads any
+// more passes nothing and is skipped (routes_removed says so). Reported: a
+// rule or scan detector gone or turned into keep, an action that leaves more
+// of its value readable (tokenize -> mask, scan -> mask: ActionStrength) or
+// that makes it revealable (tokenize -> encrypt), an action's options or a
+// detector's definition changed (keep_last 4 -> 6, a narrower pattern: which
+// way such a change goes is not judged), a keep of scalars that keeps its
+// object whole now (nested PII passes), unlisted_fields loosened (drop ->
+// scan -> keep), and a new rule that shows more of a field than
+// unlisted_fields did (a keep where fields were dropped or scanned).
+std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& after,
+                                      const std::function<std::string(const std::string&)>& route_for) {
   std::vector<std::string> out;
-  for (const auto& [route, rules] : before) {
-    auto now = after.find(route);
-    if (now == after.end()) continue;  // the route itself is gone: routes_removed says so
+  for (const auto& [route, old_info] : before) {
+    std::string target = route;
+    if (!old_info.topic.empty()) {
+      target = route_for(old_info.topic);
+      if (target.empty()) continue;  // no route reads it: nothing passes
+    }
+    auto now_info = after.find(target);
+    if (now_info == after.end()) continue;  // the route itself is gone: routes_removed says so
+    const auto& rules = old_info.rules;
+    const auto& now = now_info->second.rules;
+    const std::string where = target == route ? route : route + " -> " + target;
     // A route that no longer scans at all gave up its scan rules or its
     // unlisted_fields: scan, reported as such, not detector by detector.
-    const auto first_scan = now->second.lower_bound("$scan.");
-    const bool still_scans = first_scan != now->second.end() && first_scan->first.starts_with("$scan.");
-    for (const auto& [path, action] : rules) {
+    const auto first_scan = now.lower_bound("$scan.");
+    const bool still_scans = first_scan != now.end() && first_scan->first.starts_with("$scan.");
+    for (const auto& [path, rule] : rules) {
+      const std::string& action = rule.action;
       if (!still_scans && path.starts_with("$scan.")) continue;
-      auto it = now->second.find(path);
+      auto it = now.find(path);
       if (path == kUnlisted) {
-        if (it != now->second.end() && UnlistedStrength(it->second) < UnlistedStrength(action))
-          out.push_back(route + ": " + path + " (" + action + " -> " + it->second + ")");
+        if (it != now.end() && UnlistedStrength(it->second.action) < UnlistedStrength(action))
+          out.push_back(where + ": " + path + " (" + action + " -> " + it->second.action + ")");
         continue;
       }
       if (action == "keep whole") continue;
       if (action == "keep") {
-        if (it != now->second.end() && it->second == "keep whole")
-          out.push_back(route + ": " + path + " (keep -> keep, apply_to: whole)");
+        if (it != now.end() && it->second.action == "keep whole")
+          out.push_back(where + ": " + path + " (keep -> keep, apply_to: whole)");
         continue;
       }
-      if (it == now->second.end())
-        out.push_back(route + ": " + path + " (" + action + (path.starts_with("$scan.") ? " -> off)" : ")"));
-      else if (it->second == "keep" || it->second == "keep whole")
-        out.push_back(route + ": " + path + " (" + action + " -> keep" +
-                      (it->second == "keep whole" ? ", apply_to: whole)" : ")"));
-      else if (ActionStrength(it->second) < ActionStrength(action))
-        out.push_back(route + ": " + path + " (" + action + " -> " + it->second + ")");
+      if (it == now.end())
+        out.push_back(where + ": " + path + " (" + action + (path.starts_with("$scan.") ? " -> off)" : ")"));
+      else if (it->second.action == "keep" || it->second.action == "keep whole")
+        out.push_back(where + ": " + path + " (" + action + " -> keep" +
+                      (it->second.action == "keep whole" ? ", apply_to: whole)" : ")"));
+      else if (ActionStrength(it->second.action) < ActionStrength(action))
+        out.push_back(where + ": " + path + " (" + action + " -> " + it->second.action + ")");
+      else if (!Reversible(action) && Reversible(it->second.action))
+        out.push_back(where + ": " + path + " (" + action + " -> " + it->second.action + ", now revealable)");
+      else if (it->second.action == action && it->second.options != rule.options)
+        out.push_back(where + ": " + path + " (" + action +
+                      (path.starts_with("$scan.")
+                           ? ": the detector or its action changed)"
+                           : ": options " + (rule.options.empty() ? "none" : rule.options) + " -> " +
+                                 (it->second.options.empty() ? "none" : it->second.options) + ")"));
+    }
+    // New rules that show more of a field than unlisted_fields did.
+    const auto unlisted = rules.find(kUnlisted);
+    if (unlisted == rules.end() || unlisted->second.action == "keep") continue;
+    const int was = unlisted->second.action == "drop" ? 3 : ActionStrength("scan");
+    for (const auto& [path, rule] : now) {
+      if (path == kUnlisted || path.starts_with("$scan.") || rules.count(path)) continue;
+      if (ActionStrength(rule.action) < was)
+        out.push_back(where + ": " + path + " (" + kUnlisted + " " + unlisted->second.action + " -> " + rule.action +
+                      (rule.action == "keep whole" ? ", apply_to: whole)" : ")"));
     }
   }
   return out;
@@ -447,6 +505,14 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     old_routes = routes_;
     old_keys = keys_;
   }
+  // A route's topic is probed only where the running set routes it to that
+  // route (a pattern already shadowed is compared by its name).
+  if (std::shared_ptr<const engine::Engine> running = engine()) {
+    for (auto& [name, info] : old_rules) {
+      const engine::RouteRef* r = info.topic.empty() ? nullptr : running->FindRoute(info.topic);
+      if (!r || r->route->name != name) info.topic.clear();
+    }
+  }
   PolicySetOptions po;
   po.ledger_path = options_.ledger_path;
   po.limits = options_.limits;
@@ -505,7 +571,10 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
                       std::back_inserter(res.routes_added));
   std::set_difference(old_routes.begin(), old_routes.end(), new_routes.begin(), new_routes.end(),
                       std::back_inserter(res.routes_removed));
-  res.rules_removed = RulesRemoved(old_rules, Rules(set->policies));
+  res.rules_removed = RulesRemoved(old_rules, Rules(set->policies), [&](const std::string& topic) {
+    const engine::RouteRef* r = set->engine->FindRoute(topic);
+    return r ? r->route->name : std::string();
+  });
   if (res.trigger == "inotify" && !res.rules_removed.empty() && !options_.watch_removes_protections) {
     const std::string first = res.rules_removed.front();
     const size_t n = res.rules_removed.size();

@@ -66,6 +66,9 @@ struct Rule {
   // on_shape_mismatch: protect (every scalar in a value of another shape on
   // the way to the path gets this rule's action); false: dead letter.
   bool protect_on_mismatch = false;
+  // The action's options as written, "name=value, ..." sorted by name (the
+  // reloader reports a change of them as a protection changed).
+  std::string options;
   int line = 0;  // 1-based line in the policy file
 };
 
@@ -221,6 +224,9 @@ class Policy {
 
 // For a route's `from`: true if `topic` is `from` or matches its pattern.
 [[nodiscard]] bool SourceMatches(const Route& route, std::string_view topic);
+// A topic `route` reads: its topic, or for a pattern route the shortest topic
+// the pattern matches ("" when none is found).
+[[nodiscard]] std::string SampleTopic(const Route& route);
 
 // What the consumer subscribes to for a route's `from`: the topic, or for a
 // pattern "^(rest)$". librdkafka reads a pattern as a POSIX extended regular

@@ -190,6 +190,15 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
         add(c.At(a, "'apply_to: whole' only applies to field paths, not to $key or $header"));
       if (r.whole && *action_name == "scan")
         add(c.At(a, "'apply_to: whole' does not apply to scan: it scans each string and number inside"));
+      // The object's or array's JSON text is the value: characters kept of it
+      // are its punctuation and whatever follows ("[\"9001*…" showed
+      // digits the rule's author did not count; found by review).
+      for (const char* keep : {"keep_first", "keep_last", "keep_prefix", "keep_suffix"})
+        if (r.whole && node[keep] && !(node[keep].IsScalar() && node[keep].Scalar() == "0"))
+          add(c.At(node[keep], "'" + std::string(keep) +
+                                   "' does not go with 'apply_to: whole': the characters kept would be those of the "
+                                   "object's or array's JSON text, whatever its members hold; protect it whole, or "
+                                   "name the fields inside"));
     }
   }
   bool redact_unprotectable = false;  // on_unprotectable (transform/unprotectable.h)
@@ -240,6 +249,7 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
     return std::nullopt;
   }
   if (!options_ok) return std::nullopt;
+  r.options = OptionText(node, {"path", "action", "apply_to", "on_unprotectable", "on_shape_mismatch"});
   transform::ActionEnv env{&penv.keys, r.path.text, penv.ledger, penv.scanning};
   auto action = transform::CreateAction(*action_name, opts, env);
   if (!action.ok()) {
@@ -625,6 +635,10 @@ bool IsValidTopicName(std::string_view name) {
 std::string SubscriptionPattern(const Route& route) {
   if (!route.from_is_pattern()) return route.from;
   return "^(" + route.from.substr(1) + ")$";
+}
+
+std::string SampleTopic(const Route& route) {
+  return internal::ShortestTopic(route);
 }
 
 bool SourceMatches(const Route& route, std::string_view topic) {

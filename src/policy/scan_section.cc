@@ -375,6 +375,10 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
         diag.Warn(c.At(spec_node, "warning: scan action for '" + (it != by_name.end() ? specs[i].name : "default") +
                                       "' is keep: what it finds passes unchanged (it is counted, not protected)"));
     }
+    da.settings = "pattern=" + specs[i].pattern + ", validator=" + specs[i].validator +
+                  ", context_words=" + text::Join(specs[i].context_words, "|") +
+                  ", context_window=" + std::to_string(specs[i].context_window);
+    if (given && spec_node.IsMap()) da.settings += ", " + OptionText(spec_node, {"action"});
     enabled.push_back(specs[i]);
     actions.push_back(std::move(da));
   }

@@ -1,6 +1,7 @@
 #include "policy/internal/yaml_diag.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "common/text.h"
@@ -10,6 +11,23 @@ namespace maskproxy::policy::internal {
 bool Tagged(const YAML::Node& n) {
   const std::string& t = n.Tag();
   return !t.empty() && t != "?" && t != "!";
+}
+
+std::string OptionText(const YAML::Node& map, const std::vector<std::string>& skip) {
+  if (!map.IsMap()) return "";
+  std::map<std::string, std::string> sorted;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string& k = kv.first.Scalar();
+    if (std::find(skip.begin(), skip.end(), k) != skip.end()) continue;
+    sorted[k] = kv.second.IsScalar() ? kv.second.Scalar() : std::string(kv.second.IsNull() ? "~" : "...");
+  }
+  std::string out;
+  for (const auto& [k, v] : sorted) {
+    if (!out.empty()) out += ", ";
+    out += k + "=" + v;
+  }
+  return out;
 }
 
 Error TagError(const Ctx& c, const YAML::Node& n) {

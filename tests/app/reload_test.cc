@@ -660,6 +660,71 @@ TEST_F(ReloadTest, ADetectorTurnedOffAndAWeakerActionAreProtectionsRemoved) {
   EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
 }
 
+// Protections given up in ways the gate did not see (found by review): the
+// route renamed with its rules gone, a file written halfway whose pattern
+// route now reads the exact route's topic, a new keep where fields were
+// dropped, a mask that shows more (an option), tokenize -> encrypt. Each
+// is refused by the watch; a rename that keeps every rule is not.
+TEST_F(ReloadTest, RenamedShadowedLoosenedAndRevealableRoutesAreProtectionsRemoved) {
+  const std::string pattern_route =
+      "  - name: users-other\n"
+      "    from: '^users\\.r[a-z]*$'\n"
+      "    to: other.out\n"
+      "    dead_letter: other.dlq\n"
+      "    rules:\n"
+      "      - { path: amount, action: keep }\n";
+  const std::string exact_route =
+      "  - name: users\n"
+      "    from: users.raw\n"
+      "    to: users.out\n"
+      "    dead_letter: users.dlq\n"
+      "    unlisted_fields: drop\n"
+      "    rules:\n"
+      "      - { path: user.rrn, action: tokenize, key: rrn }\n"
+      "      - { path: card, action: mask, keep_first: 6, keep_last: 4 }\n"
+      "      - { path: user.email, action: encrypt, key: contact, format: e1 }\n";
+  const auto file = [](int version, const std::string& routes) {
+    return "policy: users\nversion: " + std::to_string(version) + "\nroutes:\n" + routes;
+  };
+  Write("users.yaml", file(1, exact_route + pattern_route));
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  const auto refused = [&](const std::string& yaml, const std::string& expected) {
+    Write("users.yaml", yaml);
+    ReloadResult r = reloader_->ReloadNow("inotify");
+    EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+    EXPECT_EQ(r.error_code, "protection_removal_unconfirmed") << r.ToJson();
+    EXPECT_NE(r.ToJson().find(expected), std::string::npos) << r.ToJson();
+  };
+  // Half written: only the pattern route, which now reads users.raw.
+  refused(file(2, pattern_route), "users -> users-other: user.rrn (tokenize)");
+  refused(file(2, pattern_route), "users -> users-other: unlisted_fields (drop -> keep)");
+  // Renamed, its rules gone.
+  std::string renamed = exact_route;
+  renamed.replace(renamed.find("name: users\n"), 12, "name: users-kr\n");
+  std::string renamed_bare = renamed;
+  const std::string rrn_rule = "      - { path: user.rrn, action: tokenize, key: rrn }\n";
+  renamed_bare.erase(renamed_bare.find(rrn_rule), rrn_rule.size());
+  refused(file(3, renamed_bare + pattern_route), "users -> users-kr: user.rrn (tokenize)");
+  // A keep where unlisted_fields dropped the field; a mask that shows more.
+  std::string loosened = exact_route + "      - { path: user.name, action: keep }\n";
+  loosened.replace(loosened.find("keep_last: 4"), 12, "keep_last: 6");
+  refused(file(4, loosened + pattern_route), "users: user.name (unlisted_fields drop -> keep)");
+  refused(file(4, loosened + pattern_route),
+          "users: card (mask: options keep_first=6, keep_last=4 -> keep_first=6, "
+          "keep_last=6)");
+  // One-way made revealable.
+  std::string revealable = exact_route;
+  revealable.replace(revealable.find("action: tokenize, key: rrn"), 26, "action: encrypt, key: contact");
+  refused(file(5, revealable + pattern_route), "users: user.rrn (tokenize -> encrypt, now revealable)");
+  EXPECT_EQ(Swaps(), 0u);
+  // Renamed with every rule: the watch applies it.
+  Write("users.yaml", file(6, renamed + pattern_route));
+  ReloadResult r = reloader_->ReloadNow("inotify");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+}
+
 // The policy path is a symbolic link to a file in another directory: an
 // edit of that file (sed -i: a new file renamed over it) reloads.
 TEST_F(ReloadTest, AnEditBehindASymlinkReloads) {

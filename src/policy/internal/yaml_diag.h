@@ -51,6 +51,11 @@ class Diag;
 bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what,
                Diag& diag, bool allow_match = false);
 
+// A mapping's scalar members but `skip`, sorted by name, as "name=value"
+// joined by ", " (a rule's or scan action's options, compared by the
+// reloader: Rule::options); "" for anything but a mapping.
+[[nodiscard]] std::string OptionText(const YAML::Node& map, const std::vector<std::string>& skip);
+
 // The non-empty string under `key` of a mapping.
 [[nodiscard]] Result<std::string> RequireString(const Ctx& c, const YAML::Node& map, const char* key, const char* what);
 
