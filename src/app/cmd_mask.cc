@@ -361,6 +361,17 @@ int CmdMask(const std::vector<std::string>& args) {
         stderr,
         "maskproxy: unlisted field %s carried %s in %llu record(s) (handled as the scan section says; add a rule)\n",
         where.first.c_str(), where.second.c_str(), static_cast<unsigned long long>(n));
+  // A rule that met no value in any record written: its path may not be
+  // the records' (a typo such as usr.rrn lets user.rrn pass under
+  // unlisted_fields: keep), or the sample lacks the field.
+  for (size_t i = 0; i < stats->rule_values.size() && stats->masked > 0; ++i) {
+    const policy::Rule& rule = route->rules[i];
+    if (stats->rule_values[i] != 0 || rule.target != policy::Target::kValue) continue;
+    std::fprintf(stderr,
+                 "maskproxy: warning: rule '%s' (%s) met no value in the %llu record(s) masked: check its path "
+                 "against the records' fields\n",
+                 rule.path.text.c_str(), rule.action_name.c_str(), static_cast<unsigned long long>(stats->masked));
+  }
   if (!route->key_refs.empty())
     std::fprintf(stderr, "maskproxy: reversible outputs use key versions %s (keep this for reveal --keys-header)\n",
                  route->key_refs.c_str());

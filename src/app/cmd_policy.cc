@@ -71,12 +71,14 @@ int CmdPolicy(const std::vector<std::string>& args) {
       std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), text::OneLine(p->Label()).c_str(),
                   p->routes().size(), p->tests().size());
     }
+    for (const auto& w : CrossFileShadowing(policies)) std::fprintf(stderr, "%s\n", w.c_str());
     return ok ? kExitOk : kExitUsage;
   }
   size_t passed = 0, failed = 0;
   for (const auto& p : policies) {
     if (p->tests().empty()) std::printf("%s: no tests\n", p->origin().c_str());
-    for (const auto& o : RunPolicyTests(p, engine::Limits{})) {
+    // Routed as the proxy routes them: over every file given, in order.
+    for (const auto& o : RunPolicyTests(p, engine::Limits{}, ok ? set->engine.get() : nullptr)) {
       if (o.passed) {
         ++passed;
         std::printf("PASS %s:%d %s\n", p->origin().c_str(), o.line, text::OneLine(o.name).c_str());

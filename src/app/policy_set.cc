@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "common/file.h"
@@ -113,6 +114,42 @@ std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::P
   return errors;
 }
 
+std::vector<std::string> CrossFileShadowing(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
+  std::vector<std::string> out;
+  // Pattern routes in the order the engine tries them, each compiled once;
+  // bounded as the check inside one file is.
+  constexpr size_t kMaxShadowChecked = 1000;
+  struct Pattern {
+    RouteAt at;
+    std::unique_ptr<RE2> re;
+  };
+  std::vector<Pattern> patterns;
+  for (const auto& p : policies)
+    for (const auto& r : p->routes()) {
+      if (!r.from_is_pattern() || patterns.size() >= kMaxShadowChecked) continue;
+      RE2::Options o;
+      o.set_log_errors(false);
+      patterns.push_back({{p.get(), &r}, std::make_unique<RE2>(r.from, o)});
+    }
+  for (size_t b = 0; b < patterns.size(); ++b) {
+    const std::string t = policy::SampleTopic(*patterns[b].at.route);
+    if (t.empty()) continue;
+    for (size_t a = 0; a < b; ++a) {
+      if (patterns[a].at.policy == patterns[b].at.policy) continue;  // the file's own check says it
+      if (!patterns[a].re->ok() || !RE2::FullMatch(t, *patterns[a].re)) continue;
+      const RouteAt& later = patterns[b].at;
+      out.push_back(text::Located(later.policy->origin(), later.route->from_at.line, later.route->from_at.column,
+                                  "warning: route '" + later.route->name + "' reads a topic such as '" + t +
+                                      "' that route '" + patterns[a].at.route->name + "' (" +
+                                      Where(patterns[a].at, patterns[a].at.route->from_at) +
+                                      ") takes first: its file comes first (among patterns the first that matches "
+                                      "wins); list the more specific pattern's file first"));
+      break;
+    }
+  }
+  return out;
+}
+
 Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const crypto::Keyring& keys,
                                 const PolicySetOptions& options,
                                 std::vector<std::shared_ptr<const policy::Policy>>* compiled) {
@@ -148,6 +185,7 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
   set.policies = compile(in_memory, &errors);
   if (compiled) *compiled = set.policies;
   for (auto& e : CheckRoutes(set.policies)) errors.push_back(std::move(e));
+  set.warnings = CrossFileShadowing(set.policies);
   if (!errors.empty()) return Combine(errors);
 
   bool encrypts = false;

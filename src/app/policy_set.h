@@ -35,6 +35,9 @@ struct PolicySet {
   std::vector<std::shared_ptr<const policy::Policy>> policies;  // in file order
   std::shared_ptr<crypto::UsageLedger> ledger;                  // the opened ledger file; null if none was opened
   std::shared_ptr<const engine::Engine> engine;
+  // Warnings about the files together (each policy has its own): a pattern
+  // route whose topics a pattern of a file listed before takes first.
+  std::vector<std::string> warnings;
 };
 
 // Reads and compiles every file, runs the checks between routes
@@ -43,6 +46,10 @@ struct PolicySet {
 // code is the first one's (policy_unreadable, policy_invalid, key_missing,
 // policy_conflict, usage_ledger_io, ...). `compiled`, if given, gets each
 // policy that compiled on its own, also when the set is refused.
+// The warnings of PolicySet::warnings.
+[[nodiscard]] std::vector<std::string> CrossFileShadowing(
+    const std::vector<std::shared_ptr<const policy::Policy>>& policies);
+
 [[nodiscard]] Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const crypto::Keyring& keys,
                                               const PolicySetOptions& options,
                                               std::vector<std::shared_ptr<const policy::Policy>>* compiled = nullptr);

@@ -356,14 +356,17 @@ TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const p
 }  // namespace
 
 std::vector<TestOutcome> RunPolicyTests(const std::shared_ptr<const policy::Policy>& policy,
-                                        const engine::Limits& limits) {
+                                        const engine::Limits& limits, const engine::Engine* together) {
   std::vector<TestOutcome> results;
   auto eng = engine::Engine::Create({policy}, limits);
   if (!eng.ok()) {
     results.push_back({"(engine)", 0, false, {eng.error().message}});
     return results;
   }
-  for (const auto& t : policy->tests()) results.push_back(RunOne(**eng, *policy, t));
+  // The set's engine when it holds this policy's routes (the same objects).
+  const engine::Engine* run = eng->get();
+  if (together && !policy->routes().empty() && together->RouteFor(&policy->routes().front())) run = together;
+  for (const auto& t : policy->tests()) results.push_back(RunOne(*run, *policy, t));
   return results;
 }
 

@@ -22,7 +22,12 @@ struct TestOutcome {
 };
 
 // Runs every test of `policy` with the given limits. Never throws.
+// `together`, if given, is the engine over every policy file the proxy runs
+// (PolicySet::engine, holding `policy`): a test's topic is routed as the
+// proxy routes it, so a route of a file listed before that takes it fails
+// the test (on an engine of `policy` alone it would pass).
 [[nodiscard]] std::vector<TestOutcome> RunPolicyTests(const std::shared_ptr<const policy::Policy>& policy,
-                                                      const engine::Limits& limits);
+                                                      const engine::Limits& limits,
+                                                      const engine::Engine* together = nullptr);
 
 }  // namespace maskproxy::app

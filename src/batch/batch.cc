@@ -238,9 +238,13 @@ class Run {
     ++stats_.records;
     if (rec.size() > max_) return Refuse(line, TooLong(), nullptr);
     findings_.clear();
-    if (Status st = eng_.MaskValue(route_, topic_, rec, &masked_, &findings_); !st.ok())
+    applied_.clear();
+    if (Status st = eng_.MaskValue(route_, topic_, rec, &masked_, &findings_, &applied_); !st.ok())
       return Refuse(line, st.error(), &rec);
     CountFindings(findings_);
+    if (stats_.rule_values.empty()) stats_.rule_values.resize(route_.route->rules.size());
+    for (int32_t id : applied_)
+      if (id >= 0 && static_cast<size_t>(id) < stats_.rule_values.size()) ++stats_.rule_values[static_cast<size_t>(id)];
     o.append(masked_);
     o.append(term);
     ++stats_.masked;
@@ -760,6 +764,7 @@ class Run {
   BatchStats stats_;
   std::string masked_;
   std::vector<engine::Finding> findings_;
+  std::vector<int32_t> applied_;  // JSON: the rules behind one record's rewritten values
   // CSV
   std::vector<Field> fields_;
   engine::CsvPlan plan_;

@@ -126,6 +126,11 @@ struct BatchStats {
   // field no rule names carried PII (unlisted_fields: scan).
   uint64_t pii_scanned = 0;
   std::map<std::pair<std::string, std::string>, uint64_t> unlisted_pii;
+  // JSON Lines: per rule of the route (its index in route.rules), the values
+  // it rewrote or removed in the records written; a rule at 0 matched
+  // nothing (a path that does not meet the records: `maskproxy mask` says
+  // so). Empty for CSV, whose header is checked against every rule.
+  std::vector<uint64_t> rule_values;
 };
 
 // Masks every record of `in` into `out` with `route`'s rules (see above).

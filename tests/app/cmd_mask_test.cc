@@ -74,6 +74,27 @@ TEST_F(CmdMaskTest, WritesOutputAndQuarantine) {
   EXPECT_NE(Read("q.jsonl").find("{\"line\":3,"), std::string::npos);
 }
 
+// A rule whose path meets no value of the records masked (a typo, usr.rrn
+// for user.rrn, passes user.rrn under unlisted_fields: keep) is named on
+// stderr; the dry run said only "1 masked" (found by review).
+TEST_F(CmdMaskTest, ARuleThatMetNoValueIsWarned) {
+  Write("typo.yaml",
+        "policy: typo\nversion: 1\nroutes:\n"
+        "  - name: t\n    from: t.raw\n    to: t.out\n    dead_letter: t.dlq\n    rules:\n"
+        "      - { path: usr.rrn, action: tokenize, key: rrn }\n"
+        "      - { path: user.phone, action: tokenize, key: phone }\n");
+  Write("one.jsonl", "{\"user\":{\"rrn\":\"900101-1234567\",\"phone\":\"010-1234-5678\"}}\n");
+  ::testing::internal::CaptureStderr();
+  const int rc = CmdMask({"--keys", P("keys.yaml"), "--policy", P("typo.yaml"), "--route", "t", "--in", P("one.jsonl"),
+                          "--out", P("out.jsonl")});
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, kExitOk) << err;
+  EXPECT_NE(err.find("warning: rule 'usr.rrn' (tokenize) met no value in the 1 record(s) masked"), std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("rule 'user.phone'"), std::string::npos) << err;
+  EXPECT_EQ(err.find("900101"), std::string::npos) << err;
+}
+
 // A quarantine that cannot be written, even when that shows only as the file
 // is closed (/dev/full), fails the run as a failing output does: exit 1 and
 // no output left behind.

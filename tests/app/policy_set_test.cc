@@ -223,6 +223,32 @@ TEST_F(PolicySetTest, SourceClaimedByTwoFilesIsLocatedAtTheSecond) {
             b + ":5:11: route 'second': source 'pay.raw' is also routed by route 'pay.raw' (" + a + ":4:13)");
 }
 
+// A pattern route of one file whose topics a pattern of a file listed
+// before takes: warned at the later route's `from`, naming the earlier one
+// (inside one file the policy warns itself; found by review across files).
+TEST_F(PolicySetTest, APatternShadowedByAnEarlierFilesPatternIsWarned) {
+  std::string a = Write("a.yaml",
+                        "policy: a\nversion: 1\nroutes:\n"
+                        "  - { name: general, from: '^pay\\..*$', to: a.out, dead_letter: a.dlq, "
+                        "rules: [{ path: x, action: redact }] }\n");
+  std::string b = Write("b.yaml",
+                        "policy: b\nversion: 1\nroutes:\n"
+                        "  - { name: cards, from: '^pay\\.cards\\..*$', to: b.out, dead_letter: b.dlq, "
+                        "rules: [{ path: x, action: redact }] }\n");
+  auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  ASSERT_EQ(set->warnings.size(), 1u);
+  EXPECT_EQ(set->warnings[0].rfind(b + ":4:", 0), 0u) << set->warnings[0];
+  EXPECT_NE(
+      set->warnings[0].find("route 'cards' reads a topic such as 'pay.cards.' that route 'general' (" + a + ":4:"),
+      std::string::npos)
+      << set->warnings[0];
+  // The other order: the specific pattern first, nothing to warn about.
+  auto ordered = LoadPolicySet({b, a}, Keys(), PolicySetOptions{});
+  ASSERT_TRUE(ordered.ok()) << ordered.error().ToString();
+  EXPECT_TRUE(ordered->warnings.empty()) << ordered->warnings[0];
+}
+
 // Reveal grants and requests name routes: a name used twice, or the name of
 // one route that is another's source topic, is refused.
 TEST_F(PolicySetTest, RouteNamesAreUniqueAndNoOtherRoutesTopic) {

@@ -216,6 +216,42 @@ TEST(PolicyTestRunner, ATopicTakenByAnEarlierPatternFails) {
   EXPECT_NE(r[0].diffs[0].find("routed to route 'all'"), std::string::npos) << r[0].diffs[0];
 }
 
+// The same across files (found by review): a pattern route of a file the
+// proxy loads first takes the test's topic. On the engine of the test's own
+// file it passed; on the engine of the set, as `policy test a b` runs it, it
+// fails.
+TEST(PolicyTestRunner, ATopicTakenByAPatternOfAnEarlierFileFails) {
+  auto general = policy::Policy::Parse(
+      "policy: general\nversion: 1\nroutes:\n"
+      "  - { name: all, from: '^pay\\..*$', to: all.out, dead_letter: all.dlq, rules: [{ path: x, action: keep }] }\n",
+      "general.yaml", Keys());
+  ASSERT_TRUE(general.ok()) << general.error().ToString();
+  auto cards = policy::Policy::Parse(
+      "policy: cards\nversion: 1\nroutes:\n"
+      "  - name: cards\n    from: '^pay\\.cards\\..*$'\n    to: c.out\n    dead_letter: c.dlq\n    rules:\n"
+      "      - { path: user.rrn, action: tokenize, key: rrn }\n"
+      "tests:\n"
+      "  - name: rrn\n    route: cards\n    topic: pay.cards.kr\n"
+      "    input: { user: { rrn: \"900101-1234567\" } }\n"
+      "    expect: { user: { rrn: !match '^t1\\.' } }\n",
+      "cards.yaml", Keys());
+  ASSERT_TRUE(cards.ok()) << cards.error().ToString();
+  auto alone = RunPolicyTests(*cards, engine::Limits{});
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_TRUE(alone[0].passed);
+  auto together = engine::Engine::Create({*general, *cards}, engine::Limits{});
+  ASSERT_TRUE(together.ok()) << together.error().ToString();
+  auto r = RunPolicyTests(*cards, engine::Limits{}, together->get());
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].passed);
+  ASSERT_FALSE(r[0].diffs.empty());
+  EXPECT_NE(r[0].diffs[0].find("routed to route 'all'"), std::string::npos) << r[0].diffs[0];
+  // An engine that does not hold the file's routes is not used.
+  auto other = engine::Engine::Create({*general}, engine::Limits{});
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(RunPolicyTests(*cards, engine::Limits{}, other->get())[0].passed);
+}
+
 // A test of a pattern route masked "as" the pattern text and skipped the
 // routing check, so a route shadowed by an earlier pattern passed. Such a
 // test must now give a topic (the policy refuses it without one), and the
