@@ -368,8 +368,8 @@ int CmdMask(const std::vector<std::string>& args) {
     const policy::Rule& rule = route->rules[i];
     if (stats->rule_values[i] != 0 || rule.target != policy::Target::kValue) continue;
     std::fprintf(stderr,
-                 "maskproxy: warning: rule '%s' (%s) met no value in the %llu record(s) masked: check its path "
-                 "against the records' fields\n",
+                 "maskproxy: warning: rule '%s' (%s) met no value but null in the %llu record(s) masked: check its "
+                 "path against the records' fields\n",
                  rule.path.text.c_str(), rule.action_name.c_str(), static_cast<unsigned long long>(stats->masked));
   }
   if (!route->key_refs.empty())

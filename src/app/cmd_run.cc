@@ -246,6 +246,7 @@ int CmdRun(const std::vector<std::string>& args) {
     if (Status s = Audit(trail, rejected); !s.ok()) log::Error("audit_failed", {{"event", "policy_rejected"}});
     return fail(set.error(), kExitUsage);
   }
+  LogPolicyWarnings(*set, "start");
   if (Status s = Audit(trail, PolicyLoadedEvent(*set)); !s.ok()) return fail(s.error(), kExitFailure);
   const std::vector<std::shared_ptr<const policy::Policy>>& policies = set->policies;
   for (const auto& p : policies)

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/file.h"
+#include "common/log.h"
 #include "common/text.h"
 
 namespace maskproxy::app {
@@ -148,6 +149,17 @@ std::vector<std::string> CrossFileShadowing(const std::vector<std::shared_ptr<co
     }
   }
   return out;
+}
+
+void LogPolicyWarnings(const PolicySet& set, const std::string& trigger) {
+  constexpr size_t kMaxLogged = 50;
+  size_t n = 0;
+  const auto warn = [&](const std::string& w) {
+    if (n++ < kMaxLogged) log::Warn("policy_warning", {{"trigger", trigger}, {"detail", w}});
+  };
+  for (const auto& p : set.policies)
+    for (const auto& w : p->warnings()) warn(w);
+  for (const auto& w : set.warnings) warn(w);
 }
 
 Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const crypto::Keyring& keys,

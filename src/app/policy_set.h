@@ -46,6 +46,11 @@ struct PolicySet {
 // code is the first one's (policy_unreadable, policy_invalid, key_missing,
 // policy_conflict, usage_ledger_io, ...). `compiled`, if given, gets each
 // policy that compiled on its own, also when the set is refused.
+// Logs every warning of the set's policies and of the set
+// (policy_warning, at most 50; they name files, lines, routes and topics,
+// never a value): what `policy check` prints, for `run` and each reload.
+void LogPolicyWarnings(const PolicySet& set, const std::string& trigger);
+
 // The warnings of PolicySet::warnings.
 [[nodiscard]] std::vector<std::string> CrossFileShadowing(
     const std::vector<std::shared_ptr<const policy::Policy>>& policies);

@@ -127,7 +127,8 @@ bool Reversible(const std::string& action) {
 // way such a change goes is not judged), a keep of scalars that keeps its
 // object whole now (nested PII passes), unlisted_fields loosened (drop ->
 // scan -> keep), and a new rule that shows more of a field than
-// unlisted_fields did (a keep where fields were dropped or scanned).
+// unlisted_fields did (a keep where fields were dropped or scanned) or makes
+// it revealable (an encrypt where it was dropped or scanned).
 std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& after,
                                       const std::function<std::string(const std::string&)>& route_for) {
   std::vector<std::string> out;
@@ -186,6 +187,9 @@ std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& afte
       if (ActionStrength(rule.action) < was)
         out.push_back(where + ": " + path + " (" + kUnlisted + " " + unlisted->second.action + " -> " + rule.action +
                       (rule.action == "keep whole" ? ", apply_to: whole)" : ")"));
+      else if (Reversible(rule.action))
+        out.push_back(where + ": " + path + " (" + kUnlisted + " " + unlisted->second.action + " -> " + rule.action +
+                      ", now revealable)");
     }
   }
   return out;
@@ -519,6 +523,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   po.ledger = running_ledger;
   auto set = LoadPolicySet(options_.policy_files, *keys, po);
   if (!set.ok()) return reject(set.error());
+  LogPolicyWarnings(*set, res.trigger);
   // A route whose output topic does not exist would make every
   // transaction (every route's records share them) abort on its records:
   // refused here, before anything changes.

@@ -109,7 +109,23 @@ class RuleRewriter final : public codec::ValueRewriter {
 
   Status Rewrite(int32_t id, const codec::ScalarRef& value, std::string* out) override {
     const policy::Rule& rule = route_.rules[static_cast<size_t>(id)];
-    Status s = rule.action->Apply(ctx_, value, out);
+    // A scan rule reads its value under the rule's names, as an unlisted
+    // value is read under its own ("customer.name: scan" is a name; found
+    // by review: the rule protected less than no rule).
+    transform::ActionContext scan_ctx;
+    const transform::ActionContext* ctx = &ctx_;
+    if (rule.action_name == "scan" && rule.target == policy::Target::kValue) {
+      names_.clear();
+      for (const codec::PathSegment& seg : rule.path.segments) {
+        if (seg.kind != codec::PathSegment::Kind::kKey) continue;
+        if (!names_.empty()) names_.push_back('.');
+        names_.append(seg.key);
+      }
+      scan_ctx = ctx_;
+      scan_ctx.field = names_;
+      ctx = &scan_ctx;
+    }
+    Status s = rule.action->Apply(*ctx, value, out);
     if (!s.ok())
       return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
     if (applied_) applied_->push_back(id);

@@ -11,6 +11,7 @@
 #include "codec/json.h"
 #include "common/number.h"
 #include "common/text.h"
+#include "common/unicode.h"
 #include "detect/normalize.h"
 
 namespace maskproxy::transform {
@@ -253,190 +254,371 @@ void NameWords(std::string_view name, std::vector<std::string>* words) {
   flush();
 }
 
-// Whether one of a name's words (NameWords) is in `ascii`, or one of its
-// non-ASCII words holds one of `korean`.
-bool NameHasWord(std::string_view name, std::initializer_list<std::string_view> ascii,
-                 std::initializer_list<std::string_view> korean) {
-  thread_local std::vector<std::string> words;
-  NameWords(name, &words);
-  for (const std::string& w : words) {
-    for (std::string_view p : ascii)
-      if (w == p) return true;
-    if (static_cast<unsigned char>(w[0]) >= 0x80)
-      for (std::string_view k : korean)
-        if (w.find(k) != std::string::npos) return true;
-  }
+// ---- What a field's names say its value is ----
+
+// Whether `w` is one of `set`, or one of them with a plural 's'
+// ("recipients": recipient).
+bool WordIn(std::string_view w, std::span<const std::string_view> set) {
+  for (std::string_view p : set)
+    if (w == p || (w.size() == p.size() + 1 && w.back() == 's' && w.starts_with(p))) return true;
   return false;
 }
 
-// Whether a name's words say phone: a word phone, mobile, cellphone, cell,
-// tel, telephone, hp, msisdn, or Korean text holding 휴대폰, 전화, 연락처,
-// 핸드폰 or 폰번호.
-bool PhoneWords(std::string_view name) {
-  return NameHasWord(name, {"phone", "mobile", "cellphone", "cell", "tel", "telephone", "hp", "msisdn"},
-                     {"휴대폰", "전화", "연락처", "핸드폰", "폰번호"});
+// Whether a non-ASCII word holds one of `terms`.
+bool Holds(std::string_view w, std::span<const std::string_view> terms) {
+  for (std::string_view t : terms)
+    if (w.find(t) != std::string_view::npos) return true;
+  return false;
+}
+
+// Whether a non-ASCII word ends with one of `terms`.
+bool EndsWithOne(std::string_view w, std::span<const std::string_view> terms) {
+  for (std::string_view t : terms)
+    if (w.ends_with(t)) return true;
+  return false;
+}
+
+bool IsKorean(std::string_view w) {
+  return !w.empty() && static_cast<unsigned char>(w[0]) >= 0x80;
+}
+
+// Words after which a number is a quantity, a reference or a code, not the
+// phone or resident number the field's other words name
+// ("mobile_payment_amount", "phone_plan_code", "residentTaxAmount",
+// "jumin_auth_no", "rrn_ref"), and Korean text that says so (금액, 세).
+constexpr std::string_view kNotTheNumberWords[] = {
+    "amount", "amt",   "price",  "fee",    "tax",   "total",      "sum",       "balance", "cost",   "charge",
+    "bill",   "order", "ref",    "auth",   "code",  "cd",         "hash",      "seq",     "cnt",    "count",
+    "key",    "type",  "status", "yn",     "flag",  "plan",       "card",      "version", "ver",    "limit",
+    "rate",   "score", "level",  "grade",  "point", "qty",        "otp",       "pin",     "digest", "token",
+    "idx",    "index", "id",     "at",     "time",  "ts",         "timestamp", "date",    "epoch",  "ms",
+    "dt",     "tm",    "len",    "length", "size",  "population", "pop",       "account", "acct"};
+constexpr std::string_view kNotTheNumberKorean[] = {"금액", "세", "요금", "코드", "인증", "건수", "일시", "일자"};
+
+// Whether a name's words say phone: phone, mobile, cellphone, cell, tel,
+// telephone, hp, msisdn and the Korean public-data terms (telno, mbtlnum,
+// mbl, hpno), or Korean text holding 휴대폰, 전화, 연락처, 핸드폰, 폰번호.
+bool PhoneWords(std::span<const std::string> words) {
+  constexpr std::string_view kAscii[] = {"phone",    "mobile",  "cellphone", "cell",    "tel",        "telephone",
+                                         "hp",       "msisdn",  "telno",     "mbtlnum", "mbl",        "hpno",
+                                         "mobileno", "phoneno", "cellno",    "telnum",  "phonenumber"};
+  constexpr std::string_view kKorean[] = {"휴대폰", "전화", "연락처", "핸드폰", "폰번호"};
+  for (const std::string& w : words)
+    if (IsKorean(w) ? Holds(w, kKorean) : WordIn(w, kAscii)) return true;
+  return false;
 }
 
 // Whether a name's words say resident (or alien) registration number: rrn,
-// jumin, frn, ssn, resident, or Korean text holding 주민 or 외국인등록.
-bool RrnWords(std::string_view name) {
-  return NameHasWord(name, {"rrn", "jumin", "frn", "ssn", "resident"}, {"주민", "외국인등록"});
+// jumin, frn, ssn, resident, the Korean public-data terms (ihidnum, rrno,
+// jmno, rsdnt), res + reg ("resRegNo"), or Korean text holding 주민 or
+// 외국인등록.
+bool RrnWords(std::span<const std::string> words) {
+  constexpr std::string_view kAscii[] = {"rrn", "rrno", "jumin", "jmno", "frn", "ssn", "resident", "ihidnum", "rsdnt"};
+  constexpr std::string_view kKorean[] = {"주민", "외국인등록"};
+  bool res = false, reg = false;
+  for (const std::string& w : words) {
+    if (IsKorean(w) ? Holds(w, kKorean) : WordIn(w, kAscii)) return true;
+    res = res || w == "res";
+    reg = reg || w == "reg";
+  }
+  return res && reg;
 }
 
 // Whether a field's names (ActionContext::field, joined by '.') say it holds
-// what `says` names: its own name's words ("mobile", "userTel", "ordererHp",
-// "휴대폰번호", "juminNo"; not "cancelled_at": a name whose last word is a
-// time or an id is none, "phone_verified_at", "contact_id"), or, for a name
-// that only says number (number, no, num, value, 번호), its parent's
-// ("phone": {"number": …}).
-bool FieldSays(std::string_view names, bool (*says)(std::string_view)) {
+// what `says` names: its own name's words ("mobile", "userTel", "MBL_TELNO",
+// "휴대폰번호", "juminNo", "resRegNo"), or, for a name that only says number
+// (number, no, num, value, 번호), its parent's ("phone": {"number": …}). A
+// name with a word of a quantity, a reference or a code is none
+// ("phone_bill_amount", "rrn_ref", "contact_id", "phone_verified_at").
+bool FieldSays(std::string_view names, bool (*says)(std::span<const std::string>)) {
   if (names.empty()) return false;
   const size_t dot = names.rfind('.');
   const std::string_view leaf = dot == std::string_view::npos ? names : names.substr(dot + 1);
   thread_local std::vector<std::string> words;
   NameWords(leaf, &words);
   if (words.empty()) return false;
-  const std::string last = words.back();
-  for (std::string_view w : {"at", "time", "ts", "timestamp", "date", "id", "count", "seq", "epoch", "ms"})
-    if (last == w) return false;
+  for (const std::string& w : words)
+    if (IsKorean(w) ? Holds(w, kNotTheNumberKorean) : WordIn(w, kNotTheNumberWords)) return false;
+  if (says(words)) return true;
+  const std::string& last = words.back();
   const bool generic =
       words.size() == 1 && (last == "number" || last == "no" || last == "num" || last == "value" || last == "번호");
-  if (says(leaf)) return true;
   if (!generic || dot == std::string_view::npos) return false;
   const std::string_view parent = names.substr(0, dot);
   const size_t pdot = parent.rfind('.');
-  return says(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1));
+  NameWords(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1), &words);
+  return says(words);
 }
 
-// A word of a name with a plural 's' taken off ("recipients": recipient).
-bool WordIn(const std::string& w, std::span<const std::string_view> set) {
-  for (std::string_view p : set)
-    if (w == p || (w.size() == p.size() + 1 && w.back() == 's' && w.starts_with(p))) return true;
+// The people a record's field names say a value belongs to, with the
+// abbreviations schemas use (cust, rcvr, acct).
+constexpr std::string_view kPersonWords[] = {"customer",      "cust",
+                                             "user",          "usr",
+                                             "member",        "mbr",
+                                             "recipient",     "rcvr",
+                                             "rcv",           "recv",
+                                             "receiver",      "sender",
+                                             "sndr",          "payer",
+                                             "payee",         "holder",
+                                             "owner",         "applicant",
+                                             "guardian",      "beneficiary",
+                                             "buyer",         "orderer",
+                                             "depositor",     "person",
+                                             "patient",       "employee",
+                                             "borrower",      "cardholder",
+                                             "subscriber",    "consignee",
+                                             "passenger",     "guest",
+                                             "remitter",      "cosigner",
+                                             "contact",       "spouse",
+                                             "requester",     "caller",
+                                             "account",       "acct",
+                                             "accountholder", "insured",
+                                             "policyholder",  "debtor",
+                                             "signer",        "representative",
+                                             "driver",        "traveler",
+                                             "traveller",     "student",
+                                             "shipper"};
+// A person-word field that holds the person's name itself when it holds one
+// ("depositor": "김민준", "transfer.recipient": "이서연").
+constexpr std::string_view kNamedPersonWords[] = {
+    "depositor",   "recipient",  "sender",        "receiver", "holder",       "payer",         "payee",
+    "beneficiary", "remitter",   "orderer",       "buyer",    "owner",        "applicant",     "guardian",
+    "consignee",   "cardholder", "accountholder", "insured",  "policyholder", "representative"};
+// Words that say which part of a person's name: first_name, name.last.
+constexpr std::string_view kNameParts[] = {"full", "first", "last", "given", "family", "middle", "real", "sur"};
+// Languages a name is written in, after it: name_kr, nameEng.
+constexpr std::string_view kNameScripts[] = {"kr", "ko", "kor", "korean", "en", "eng", "english", "hangul", "roman"};
+// Words that make a name or an address a thing's or a machine's.
+constexpr std::string_view kThingWords[] = {
+    "bank",     "branch",       "product",  "item",      "goods",    "merchant", "store",     "shop",     "company",
+    "corp",     "brand",        "file",     "event",     "app",      "device",   "host",      "service",  "plan",
+    "category", "channel",      "campaign", "promotion", "topic",    "type",     "status",    "code",     "key",
+    "field",    "domain",       "server",   "table",     "column",   "queue",    "job",       "task",     "team",
+    "org",      "organization", "group",    "role",      "tag",      "label",    "title",     "template", "method",
+    "class",    "module",       "package",  "region",    "city",     "country",  "currency",  "os",       "browser",
+    "page",     "menu",         "segment",  "grade",     "level",    "tier",     "entity",    "room",     "screen",
+    "model",    "site",         "office",   "franchise", "biz",      "business", "ip",        "ipv4",     "ipv6",
+    "mac",      "email",        "mail",     "wallet",    "url",      "web",      "remote",    "local",    "bind",
+    "listen",   "bitcoin",      "btc",      "eth",       "contract", "memory",   "node",      "broker",   "endpoint",
+    "proxy",    "gateway",      "network",  "net",       "socket",   "http",     "https",     "smtp",     "dns",
+    "link",     "callback",     "redirect", "webhook",   "api",      "uri",      "bluetooth", "hardware", "token",
+    "nick",     "nickname",     "display",  "screen",    "login",    "hash",     "peer",      "deposit",  "withdrawal",
+    "id",       "match",        "check",    "result",    "verified", "yn",       "flag",      "cd",       "enabled",
+    "lookup",   "chg",          "change",   "country"};
+constexpr std::string_view kKoreanNameEnds[] = {
+    "이름",     "성명",     "성함",       "고객명",   "예금주",   "예금주명", "수취인",   "수취인명", "받는분",
+    "받는사람", "보내는분", "보내는사람", "주문자명", "명의자",   "명의자명", "수령인",   "수령인명", "송금인",
+    "송금인명", "실명",     "영문명",     "한글명",   "대표자명", "가입자명", "신청인명", "보호자명", "차주명"};
+constexpr std::string_view kKoreanAddressEnds[] = {"주소", "배송지", "거주지", "주소지", "도로명", "지번"};
+constexpr std::string_view kKoreanThings[] = {
+    "상품", "파일", "가맹점", "은행",   "회사", "법인",   "상호", "점포",   "매장",   "브랜드", "카드",
+    "메뉴", "화면", "이벤트", "캠페인", "앱",   "서비스", "지점", "영업점", "업체",   "기관",   "카테고리",
+    "결과", "상태", "여부",   "조회",   "확인", "코드",   "유형", "메일",   "아이피", "서버",   "사업장"};
+constexpr std::string_view kAddressWords[] = {"address", "addresses", "addr",   "adres",
+                                              "juso",    "rdnmadr",   "lnmadr", "addressline"};
+// What may follow an address word in the name of a part of one (addr1 is
+// addr: digits part words).
+constexpr std::string_view kAddressParts[] = {"line",     "detail", "details", "dtl", "full", "road", "jibun", "street",
+                                              "building", "text",   "kr",      "ko",  "kor",  "en",   "eng"};
+
+// Whether a one-word name is a person word or a name part followed by
+// "name" ("customername", "holdername", "firstname", "surname").
+bool CompoundName(std::string_view w) {
+  if (w == "surname") return true;
+  if (w.size() <= 4 || !w.ends_with("name")) return false;
+  const std::string_view prefix = w.substr(0, w.size() - 4);
+  if (WordIn(prefix, kPersonWords) || WordIn(prefix, kNameParts)) return true;
+  for (std::string_view p : kPersonWords)
+    if (prefix.size() > p.size() && prefix.ends_with(p)) return true;  // accountholdername
   return false;
 }
 
-// The people a record's field names say a value belongs to.
-constexpr std::string_view kPersonWords[] = {
-    "customer", "user",      "member",     "recipient",   "sender",     "receiver",  "payer",     "payee",  "holder",
-    "owner",    "applicant", "guardian",   "beneficiary", "buyer",      "orderer",   "depositor", "person", "patient",
-    "employee", "borrower",  "cardholder", "client",      "subscriber", "consignee", "passenger", "guest",  "remitter",
-    "cosigner", "contact",   "emergency",  "spouse",      "parent",     "requester", "caller"};
-// Words that make a "name" a thing's (bank_name, product_name, file_name).
-constexpr std::string_view kThingWords[] = {
-    "bank",     "branch",       "product",  "item",      "goods",  "merchant", "store",    "shop",     "company",
-    "corp",     "brand",        "file",     "event",     "app",    "device",   "host",     "service",  "plan",
-    "category", "channel",      "campaign", "promotion", "topic",  "type",     "status",   "code",     "key",
-    "field",    "domain",       "server",   "table",     "column", "queue",    "job",      "task",     "team",
-    "org",      "organization", "group",    "role",      "tag",    "label",    "title",    "template", "method",
-    "class",    "module",       "package",  "region",    "city",   "country",  "currency", "nick",     "nickname",
-    "display",  "screen",       "login"};
-// Words that make an "address" a machine's (ip_address, email_address).
-constexpr std::string_view kMachineWords[] = {
-    "ip",   "ipv4",   "ipv6",     "mac",      "email",    "mail",    "wallet", "server", "host",      "url",
-    "web",  "remote", "local",    "bind",     "listen",   "bitcoin", "btc",    "eth",    "contract",  "memory",
-    "node", "broker", "endpoint", "proxy",    "gateway",  "network", "net",    "socket", "http",      "https",
-    "smtp", "dns",    "link",     "callback", "redirect", "webhook", "api",    "uri",    "bluetooth", "hardware"};
+// Whether a one-word name ends in an address word after a prefix that is no
+// machine's or thing's ("shippingaddress", "homeaddress", "deliveryaddr").
+bool CompoundAddress(std::string_view w) {
+  for (std::string_view a : {std::string_view("address"), std::string_view("addr"), std::string_view("adres")}) {
+    if (w.size() <= a.size() || !w.ends_with(a)) continue;
+    const std::string_view prefix = w.substr(0, w.size() - a.size());
+    for (std::string_view t : kThingWords)
+      if (prefix.ends_with(t)) return false;
+    return true;
+  }
+  return false;
+}
 
-// Whether `value` holds a letter (ASCII or any non-ASCII character: Hangul,
-// another script), as a name or an address does; digits and punctuation
-// alone ("-", "N/A" has letters) are no name.
+bool AnyThing(std::span<const std::string> words) {
+  for (const std::string& w : words)
+    if (IsKorean(w) ? Holds(w, kKoreanThings) : WordIn(w, kThingWords)) return true;
+  return false;
+}
+
+// A value shaped like a person's name: 2-5 Hangul syllables (a space
+// between surname and given name allowed), or 2-4 words of Latin letters.
+bool NameShaped(std::string_view v) {
+  size_t hangul = 0, latin_words = 0, i = 0;
+  bool in_word = false;
+  while (i < v.size()) {
+    uint32_t cp = 0;
+    const size_t len = unicode::DecodeUtf8(v, i, &cp);
+    if (len == 0) return false;
+    i += len;
+    if (cp >= 0xAC00 && cp <= 0xD7A3) {
+      ++hangul;
+      continue;
+    }
+    const bool letter = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '.' || cp == '-' || cp == '\'';
+    if (letter) {
+      if (!in_word) ++latin_words;
+      in_word = true;
+    } else if (cp == ' ') {
+      in_word = false;
+    } else {
+      return false;
+    }
+  }
+  if (hangul > 0) return latin_words == 0 && hangul >= 2 && hangul <= 5;
+  return latin_words >= 2 && latin_words <= 4;
+}
+
+// Whether a value holds a letter (ASCII or any non-ASCII character) and no
+// '@' (an e-mail address is the detectors' to find).
 bool HoldsLetter(std::string_view value) {
+  if (value.find('@') != std::string_view::npos) return false;
   for (char c : value)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) return true;
   return false;
 }
 
-// Whether an ASCII name holds "name", "addr" or "street" in any case (or the
-// name is not ASCII): the few names PersonalField reads word by word.
-bool MayNamePersonalField(std::string_view leaf) {
-  for (size_t i = 0; i < leaf.size(); ++i) {
-    if (static_cast<unsigned char>(leaf[i]) >= 0x80) return true;
+// The last segment of `names` before `end` (its words into *words), and
+// where that segment starts; false at the start.
+bool ParentWords(std::string_view names, size_t end, std::vector<std::string>* words, size_t* start) {
+  if (end == std::string_view::npos || end == 0) return false;
+  const std::string_view up = names.substr(0, end);
+  const size_t dot = up.rfind('.');
+  *start = dot == std::string_view::npos ? std::string_view::npos : dot;
+  NameWords(dot == std::string_view::npos ? up : up.substr(dot + 1), words);
+  return !words->empty();
+}
+
+// Whether the words of one name say name: its last word (before scripts
+// such as kr, eng) is "name" or "nm" after a person word or a name part
+// ("customer_name", "cust_nm", "holderName", "first_name"), or a compound
+// ("customername", "surname"); *bare: the name is only "name"/"nm" (then
+// its parent says whose).
+bool SaysName(std::span<const std::string> words, bool* bare) {
+  *bare = false;
+  size_t k = words.size();
+  while (k > 0 && WordIn(words[k - 1], kNameScripts)) --k;
+  if (k == 0) return false;
+  const std::string& w = words[k - 1];
+  if (CompoundName(w)) return true;
+  constexpr std::string_view kName[] = {"name", "nm"};
+  if (!WordIn(w, kName)) return false;
+  if (k == 1) {
+    *bare = true;
+    return false;
+  }
+  const std::string& before = words[k - 2];
+  return WordIn(before, kPersonWords) || WordIn(before, kNameParts);
+}
+
+// Whether the words of one name say address: its last word (before the
+// parts of one, line, detail, kr) is an address word or a compound one.
+bool SaysAddress(std::span<const std::string> words) {
+  size_t k = words.size();
+  while (k > 0 && WordIn(words[k - 1], kAddressParts)) --k;
+  if (k == 0) return false;
+  return WordIn(words[k - 1], kAddressWords) || CompoundAddress(words[k - 1]);
+}
+
+// A cheap first look at a path: whether it may name a person's name or
+// address at all (an ASCII path without "nam", "nm", "addr", "adres",
+// "juso" or "street" in any case is not, unless its leaf is a person word
+// such as "depositor"; a non-ASCII one may be).
+bool MayBePersonal(std::string_view names, std::string_view leaf) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (static_cast<unsigned char>(names[i]) >= 0x80) return true;
     const auto at = [&](std::string_view w) {
-      if (leaf.size() - i < w.size()) return false;
+      if (names.size() - i < w.size()) return false;
       for (size_t k = 0; k < w.size(); ++k)
-        if ((leaf[i + k] | 0x20) != w[k]) return false;
+        if ((names[i + k] | 0x20) != w[k]) return false;
       return true;
     };
-    if (at("name") || at("addr") || at("street")) return true;
+    if (at("nam") || at("nm") || at("addr") || at("adres") || at("juso") || at("street")) return true;
   }
-  return false;
+  if (leaf.size() > 16) return false;
+  std::string lower(leaf);
+  for (char& c : lower) c = static_cast<char>(c | 0x20);
+  return WordIn(lower, kNamedPersonWords);
+}
+
+// The digits a numeric type kept of a number that began with 0 (a JSON
+// integer, or a string of digits only, written from one), with the 0 (or the
+// '+') put back where the field's names say what it was: "" when they do not
+// (FieldSays: not in a name that also says amount, code, reference, ...).
+//  - A mobile number: 1012345678 (010-1234-5678), 821012345678
+//    (+82 10-1234-5678), in a field whose names say phone. 010 only: 011 and
+//    016-019 numbers have gone, and ten digits from 16 to 19 are every Unix
+//    time from 2020 to 2033.
+//  - A resident or alien registration number of someone born 2000-2009:
+//    501014123456 (050101-4123456), 1013123456 (000101-3123456), in a field
+//    whose names say so. The rrn and frn detectors decide with their date
+//    check (numbers issued since October 2020 carry no checksum, so a date
+//    is all they can check: the field's names carry the weight).
+void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::string* out) {
+  out->clear();
+  if (digits.size() < 10 || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return;
+  const auto mobile = [](std::string_view d) { return d.size() == 10 && d.starts_with("10"); };
+  if (mobile(digits) || (digits.size() == 12 && digits.starts_with("82") && mobile(digits.substr(2)))) {
+    if (FieldSays(field, PhoneWords)) {
+      out->append(digits.size() == 10 ? "0" : "+").append(digits);
+      return;
+    }
+  }
+  if (FieldSays(field, RrnWords)) out->append(13 - digits.size(), '0').append(digits);
 }
 
 }  // namespace
 
 std::string_view PersonalField(std::string_view names, std::string_view value) {
-  if (names.empty() || value.empty()) return {};
+  if (names.empty() || !HoldsLetter(value)) return {};
   const size_t dot = names.rfind('.');
   const std::string_view leaf = dot == std::string_view::npos ? names : names.substr(dot + 1);
-  if (!MayNamePersonalField(leaf) || !HoldsLetter(value)) return {};
-  thread_local std::vector<std::string> words;
+  if (!MayBePersonal(names, leaf)) return {};
+  thread_local std::vector<std::string> words, up;
   NameWords(leaf, &words);
-  if (words.empty()) return {};
-  bool name = false, address = false, person = false, thing = false, machine = false, korean_name = false,
-       korean_address = false;
+  if (words.empty() || AnyThing(words)) return {};
+  bool korean_name = false, korean_address = false;
   for (const std::string& w : words) {
-    if (static_cast<unsigned char>(w[0]) >= 0x80) {
-      for (std::string_view k : {"이름", "성명", "성함", "고객명", "예금주", "수취인", "받는분", "보내는분", "주문자명",
-                                 "명의자", "수령인", "송금인"})
-        if (w.find(k) != std::string::npos) korean_name = true;
-      for (std::string_view k : {"주소", "배송지", "도로명", "지번", "거주지"})
-        if (w.find(k) != std::string::npos) korean_address = true;
-      for (std::string_view k : {"메일", "아이피", "서버"})
-        if (w.find(k) != std::string::npos) machine = true;
-      continue;
-    }
-    name = name || w == "name" || w == "fullname" || w == "firstname" || w == "lastname" || w == "realname" ||
-           w == "givenname" || w == "familyname" || w == "surname" || w == "middlename";
-    address = address || w == "address" || w == "addresses" || w == "addr" || w == "street" || w == "addressline";
-    person = person || WordIn(w, kPersonWords) || w == "full" || w == "first" || w == "last" || w == "given" ||
-             w == "family" || w == "middle" || w == "real" || w == "legal" || w == "kor" || w == "korean" ||
-             w == "eng" || w == "english";
-    thing = thing || WordIn(w, kThingWords);
-    machine = machine || WordIn(w, kMachineWords);
+    if (!IsKorean(w)) continue;
+    korean_name = korean_name || EndsWithOne(w, kKoreanNameEnds);
+    korean_address = korean_address || EndsWithOne(w, kKoreanAddressEnds);
   }
-  if ((address || korean_address) && !machine) return "address";
-  if (korean_name && !thing) return "person_name";
-  if (!name || thing) return {};
-  // "customer_name", "holderName", "first_name", "fullname", "surname"; or a
-  // plain "name" whose parent says person ("recipients[*].name").
-  if (person || (words.size() == 1 && words[0] != "name")) return "person_name";
-  if (words.size() != 1 || dot == std::string_view::npos) return {};
-  const std::string_view parent = names.substr(0, dot);
-  const size_t pdot = parent.rfind('.');
-  NameWords(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1), &words);
-  for (const std::string& w : words)
-    if (WordIn(w, kThingWords)) return {};
-  for (const std::string& w : words)
-    if (WordIn(w, kPersonWords)) return "person_name";
+  if (korean_address || SaysAddress(words)) return "address";
+  bool bare = false;
+  if (korean_name || SaysName(words, &bare)) return "person_name";
+  size_t pstart = 0;
+  if (ParentWords(names, dot, &up, &pstart) && !AnyThing(up)) {
+    // "recipients[*].name", "payer.nm", "user.profile.name".
+    if (bare)
+      for (const std::string& w : up)
+        if (WordIn(w, kPersonWords) || w == "profile") return "person_name";
+    // The parts of a name object ({"name": {"first": …, "kor": …}}) or of an
+    // address object ({"address": {"line1": …}}, "addresses[*].road").
+    bool name_parts = true, address_parts = true;
+    for (const std::string& w : words) {
+      name_parts = name_parts && (WordIn(w, kNameParts) || WordIn(w, kNameScripts));
+      address_parts = address_parts && WordIn(w, kAddressParts);
+    }
+    bool up_bare = false;
+    if (name_parts && (SaysName(up, &up_bare) || up_bare)) return "person_name";
+    if (address_parts && SaysAddress(up)) return "address";
+  }
+  // A person word that holds the name itself: "depositor": "김민준".
+  if (words.size() == 1 && WordIn(words[0], kNamedPersonWords) && NameShaped(value)) return "person_name";
   return {};
 }
-
-namespace {
-
-// The digits a numeric type kept of a number that began with 0 (a JSON
-// integer, or a string of digits only, written from one), with the 0 (or the
-// '+') put back where the field's names say what it was: "" when they do not.
-//  - A mobile number: 1012345678 (010-1234-5678), 821012345678
-//    (+82 10-1234-5678), in a field whose names say phone. 010 only: 011 and
-//    016-019 numbers have gone, and ten digits from 16 to 19 are every Unix
-//    time from 2020 to 2033. Ten digits from 10 are as often an amount (1.0-
-//    1.1 billion won) or an id elsewhere.
-//  - A resident or alien registration number of someone born 2000-2009:
-//    501014123456 (050101-4123456), 1013123456 (000101-3123456), in a field
-//    whose names say so; the detector's own checks (date, checksum) decide.
-void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::string* out) {
-  out->clear();
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) return;
-  const auto mobile = [](std::string_view d) { return d.size() == 10 && d.starts_with("10"); };
-  if (mobile(digits) || (digits.size() == 12 && digits.starts_with("82") && mobile(digits.substr(2)))) {
-    if (FieldSays(field, PhoneWords)) out->append(digits.size() == 10 ? "0" : "+").append(digits);
-    if (!out->empty()) return;
-  }
-  if (digits.size() >= 10 && digits.size() <= 12 && FieldSays(field, RrnWords))
-    out->append(13 - digits.size(), '0').append(digits);
-}
-
-}  // namespace
 
 void NumberForms(std::string_view number, std::vector<std::string>* out) {
   out->clear();

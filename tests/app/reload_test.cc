@@ -713,6 +713,10 @@ TEST_F(ReloadTest, RenamedShadowedLoosenedAndRevealableRoutesAreProtectionsRemov
   refused(file(4, loosened + pattern_route),
           "users: card (mask: options keep_first=6, keep_last=4 -> keep_first=6, "
           "keep_last=6)");
+  // A new reversible rule where unlisted_fields dropped the field.
+  refused(file(4, exact_route + "      - { path: user.extra, action: encrypt, key: contact, format: e1 }\n" +
+                      pattern_route),
+          "users: user.extra (unlisted_fields drop -> encrypt, now revealable)");
   // One-way made revealable.
   std::string revealable = exact_route;
   revealable.replace(revealable.find("action: tokenize, key: rrn"), 26, "action: encrypt, key: contact");
