@@ -5,7 +5,7 @@
 //    redact, generalize);
 //  - BM_MaskMixedPolicyKoreanNames: the same policy on an event with
 //    Korean member names beside the ruled ones;
-//  - BM_MaskPaymentsPolicy: the shipped policies/payments.yaml (12 rules);
+//  - BM_MaskPaymentsPolicy: the shipped policies/payments.yaml (14 rules);
 //  - BM_PassThrough: the same event through a route whose only rule names an
 //    absent field (what any fail-closed proxy must do: strict validation and
 //    a copy);
@@ -36,6 +36,7 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codec/json.h"
@@ -161,18 +162,20 @@ BENCHMARK(BM_MaskPaymentsPolicy);
 // the 16 strings and numbers no rule names (ids, amounts, device fields) go
 // through the PII scanner; none of them holds PII, as in most events.
 // policies/payments.yaml with unlisted_fields: scan; empty (and the
-// benchmark skipped) if the file no longer says "unlisted_fields: keep".
+// benchmark skipped) if its route no longer says "unlisted_fields: keep".
 std::string DriftGuardPolicy(benchmark::State& state) {
   std::ifstream in(std::string(MASKPROXY_SOURCE_DIR) + "/policies/payments.yaml");
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  const size_t at = text.find("unlisted_fields: keep");
+  // The route's own line (the description mentions the setting too).
+  const std::string_view line = "\n    unlisted_fields: keep";
+  const size_t at = text.find(line);
   if (at == std::string::npos) {
-    state.SkipWithError("payments.yaml has no 'unlisted_fields: keep'");
+    state.SkipWithError("payments.yaml has no route line 'unlisted_fields: keep'");
     return "";
   }
-  return text.replace(at, 21, "unlisted_fields: scan");
+  return text.replace(at, line.size(), "\n    unlisted_fields: scan");
 }
 
 void BM_MaskPaymentsWithDriftGuard(benchmark::State& state) {

@@ -1,6 +1,7 @@
 #include "transform/scan.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -264,6 +265,22 @@ bool WordIn(std::string_view w, std::span<const std::string_view> set) {
   return false;
 }
 
+// A word list sorted at compile time, for InSorted's binary search (the
+// long lists: each unlisted value's name is looked up in them).
+template <size_t N>
+constexpr std::array<std::string_view, N> SortedWords(const std::string_view (&words)[N]) {
+  std::array<std::string_view, N> out{};
+  for (size_t i = 0; i < N; ++i) out[i] = words[i];
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// WordIn over a SortedWords list.
+bool InSorted(std::string_view w, std::span<const std::string_view> sorted) {
+  if (std::binary_search(sorted.begin(), sorted.end(), w)) return true;
+  return w.size() > 1 && w.back() == 's' && std::binary_search(sorted.begin(), sorted.end(), w.substr(0, w.size() - 1));
+}
+
 // Whether a non-ASCII word holds one of `terms`.
 bool Holds(std::string_view w, std::span<const std::string_view> terms) {
   for (std::string_view t : terms)
@@ -293,6 +310,7 @@ constexpr std::string_view kNotTheNumberWords[] = {
     "rate",   "score", "level",  "grade",  "point", "qty",        "otp",       "pin",     "digest", "token",
     "idx",    "index", "id",     "at",     "time",  "ts",         "timestamp", "date",    "epoch",  "ms",
     "dt",     "tm",    "len",    "length", "size",  "population", "pop",       "account", "acct"};
+constexpr auto kNotTheNumberSorted = SortedWords(kNotTheNumberWords);
 constexpr std::string_view kNotTheNumberKorean[] = {"금액", "세", "요금", "코드", "인증", "건수", "일시", "일자"};
 
 // Whether a name's words say phone: phone, mobile, cellphone, cell, tel,
@@ -338,7 +356,7 @@ bool FieldSays(std::string_view names, bool (*says)(std::span<const std::string>
   NameWords(leaf, &words);
   if (words.empty()) return false;
   for (const std::string& w : words)
-    if (IsKorean(w) ? Holds(w, kNotTheNumberKorean) : WordIn(w, kNotTheNumberWords)) return false;
+    if (IsKorean(w) ? Holds(w, kNotTheNumberKorean) : InSorted(w, kNotTheNumberSorted)) return false;
   if (says(words)) return true;
   const std::string& last = words.back();
   const bool generic =
@@ -378,12 +396,14 @@ constexpr std::string_view kPersonWords[] = {"customer",      "cust",
                                              "driver",        "traveler",
                                              "traveller",     "student",
                                              "shipper"};
+constexpr auto kPersonSorted = SortedWords(kPersonWords);
 // A person-word field that holds the person's name itself when it holds one
 // ("depositor": "김민준", "transfer.recipient": "이서연").
 constexpr std::string_view kNamedPersonWords[] = {
     "depositor",   "recipient",  "sender",        "receiver", "holder",       "payer",         "payee",
     "beneficiary", "remitter",   "orderer",       "buyer",    "owner",        "applicant",     "guardian",
     "consignee",   "cardholder", "accountholder", "insured",  "policyholder", "representative"};
+constexpr auto kNamedPersonSorted = SortedWords(kNamedPersonWords);
 // Words that say which part of a person's name: first_name, name.last.
 constexpr std::string_view kNameParts[] = {"full", "first", "last", "given", "family", "middle", "real", "sur"};
 // Languages a name is written in, after it: name_kr, nameEng.
@@ -405,6 +425,7 @@ constexpr std::string_view kThingWords[] = {
     "nick",     "nickname",     "display",  "screen",    "login",    "hash",     "peer",      "deposit",  "withdrawal",
     "id",       "match",        "check",    "result",    "verified", "yn",       "flag",      "cd",       "enabled",
     "lookup",   "chg",          "change",   "country"};
+constexpr auto kThingSorted = SortedWords(kThingWords);
 constexpr std::string_view kKoreanNameEnds[] = {
     "이름",     "성명",     "성함",       "고객명",   "예금주",   "예금주명", "수취인",   "수취인명", "받는분",
     "받는사람", "보내는분", "보내는사람", "주문자명", "명의자",   "명의자명", "수령인",   "수령인명", "송금인",
@@ -427,7 +448,7 @@ bool CompoundName(std::string_view w) {
   if (w == "surname") return true;
   if (w.size() <= 4 || !w.ends_with("name")) return false;
   const std::string_view prefix = w.substr(0, w.size() - 4);
-  if (WordIn(prefix, kPersonWords) || WordIn(prefix, kNameParts)) return true;
+  if (InSorted(prefix, kPersonSorted) || WordIn(prefix, kNameParts)) return true;
   for (std::string_view p : kPersonWords)
     if (prefix.size() > p.size() && prefix.ends_with(p)) return true;  // accountholdername
   return false;
@@ -448,7 +469,7 @@ bool CompoundAddress(std::string_view w) {
 
 bool AnyThing(std::span<const std::string> words) {
   for (const std::string& w : words)
-    if (IsKorean(w) ? Holds(w, kKoreanThings) : WordIn(w, kThingWords)) return true;
+    if (IsKorean(w) ? Holds(w, kKoreanThings) : InSorted(w, kThingSorted)) return true;
   return false;
 }
 
@@ -458,10 +479,14 @@ bool NameShaped(std::string_view v) {
   size_t hangul = 0, latin_words = 0, i = 0;
   bool in_word = false;
   while (i < v.size()) {
-    uint32_t cp = 0;
-    const size_t len = unicode::DecodeUtf8(v, i, &cp);
-    if (len == 0) return false;
-    i += len;
+    uint32_t cp = static_cast<unsigned char>(v[i]);
+    if (cp < 0x80) {
+      ++i;
+    } else {
+      const size_t len = unicode::DecodeUtf8(v, i, &cp);
+      if (len == 0) return false;
+      i += len;
+    }
     if (cp >= 0xAC00 && cp <= 0xD7A3) {
       ++hangul;
       continue;
@@ -519,7 +544,7 @@ bool SaysName(std::span<const std::string> words, bool* bare) {
     return false;
   }
   const std::string& before = words[k - 2];
-  return WordIn(before, kPersonWords) || WordIn(before, kNameParts);
+  return InSorted(before, kPersonSorted) || WordIn(before, kNameParts);
 }
 
 // Whether the words of one name say address: its last word (before the
@@ -534,22 +559,38 @@ bool SaysAddress(std::span<const std::string> words) {
 // A cheap first look at a path: whether it may name a person's name or
 // address at all (an ASCII path without "nam", "nm", "addr", "adres",
 // "juso" or "street" in any case is not, unless its leaf is a person word
-// such as "depositor"; a non-ASCII one may be).
-bool MayBePersonal(std::string_view names, std::string_view leaf) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (static_cast<unsigned char>(names[i]) >= 0x80) return true;
-    const auto at = [&](std::string_view w) {
-      if (names.size() - i < w.size()) return false;
-      for (size_t k = 0; k < w.size(); ++k)
-        if ((names[i + k] | 0x20) != w[k]) return false;
-      return true;
-    };
-    if (at("nam") || at("nm") || at("addr") || at("adres") || at("juso") || at("street")) return true;
+// such as "depositor" and the value is shaped like a name; a non-ASCII one
+// may be).
+bool MayBePersonal(std::string_view names, std::string_view leaf, std::string_view value) {
+  // Only the leaf and its parent are read (PersonalField).
+  const size_t leaf_dot = names.rfind('.');
+  const size_t parent_dot =
+      leaf_dot == std::string_view::npos || leaf_dot == 0 ? std::string_view::npos : names.rfind('.', leaf_dot - 1);
+  const size_t from = parent_dot == std::string_view::npos ? 0 : parent_dot + 1;
+  const auto lower = [&](size_t i) { return i < names.size() ? static_cast<char>(names[i] | 0x20) : '\0'; };
+  for (size_t i = from; i < names.size(); ++i) {
+    const auto c = static_cast<unsigned char>(names[i]);
+    if (c >= 0x80) return true;
+    switch (c | 0x20) {
+      case 'n':  // nam, nm
+        if (lower(i + 1) == 'm' || (lower(i + 1) == 'a' && lower(i + 2) == 'm')) return true;
+        break;
+      case 'a':  // addr, adres
+        if (lower(i + 1) == 'd' && (lower(i + 2) == 'd' || (lower(i + 2) == 'r' && lower(i + 3) == 'e'))) return true;
+        break;
+      case 'j':  // juso
+        if (lower(i + 1) == 'u' && lower(i + 2) == 's' && lower(i + 3) == 'o') return true;
+        break;
+      case 's':  // street
+        if (lower(i + 1) == 't' && lower(i + 2) == 'r' && lower(i + 3) == 'e' && lower(i + 4) == 'e') return true;
+        break;
+      default: break;
+    }
   }
-  if (leaf.size() > 16) return false;
-  std::string lower(leaf);
-  for (char& c : lower) c = static_cast<char>(c | 0x20);
-  return WordIn(lower, kNamedPersonWords);
+  if (leaf.size() < 5 || leaf.size() > 16 || !NameShaped(value)) return false;
+  char folded[16];
+  for (size_t i = 0; i < leaf.size(); ++i) folded[i] = static_cast<char>(leaf[i] | 0x20);
+  return InSorted(std::string_view(folded, leaf.size()), kNamedPersonSorted);
 }
 
 // The digits a numeric type kept of a number that began with 0 (a JSON
@@ -582,10 +623,10 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
 }  // namespace
 
 std::string_view PersonalField(std::string_view names, std::string_view value) {
-  if (names.empty() || !HoldsLetter(value)) return {};
+  if (names.empty()) return {};
   const size_t dot = names.rfind('.');
   const std::string_view leaf = dot == std::string_view::npos ? names : names.substr(dot + 1);
-  if (!MayBePersonal(names, leaf)) return {};
+  if (!MayBePersonal(names, leaf, value) || !HoldsLetter(value)) return {};
   thread_local std::vector<std::string> words, up;
   NameWords(leaf, &words);
   if (words.empty() || AnyThing(words)) return {};
@@ -603,7 +644,7 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     // "recipients[*].name", "payer.nm", "user.profile.name".
     if (bare)
       for (const std::string& w : up)
-        if (WordIn(w, kPersonWords) || w == "profile") return "person_name";
+        if (InSorted(w, kPersonSorted) || w == "profile") return "person_name";
     // The parts of a name object ({"name": {"first": …, "kor": …}}) or of an
     // address object ({"address": {"line1": …}}, "addresses[*].road").
     bool name_parts = true, address_parts = true;
@@ -616,7 +657,7 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     if (address_parts && SaysAddress(up)) return "address";
   }
   // A person word that holds the name itself: "depositor": "김민준".
-  if (words.size() == 1 && WordIn(words[0], kNamedPersonWords) && NameShaped(value)) return "person_name";
+  if (words.size() == 1 && InSorted(words[0], kNamedPersonSorted) && NameShaped(value)) return "person_name";
   return {};
 }
 
@@ -658,6 +699,9 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
 
 Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
                    bool* found) {
+  // A person's name or address in a field that says so: no detector finds
+  // those in text, the field's names do (PersonalField; JSON strings come
+  // here through ScanScalar).
   if (const std::string_view what = PersonalField(ctx.field, text); !what.empty()) {
     *out = "[" + std::string(what) + "]";
     *found = true;
@@ -679,15 +723,6 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
   if (v.type != codec::JsonType::kString && v.type != codec::JsonType::kNumber) return Status::Ok();
   thread_local std::string replaced;
   bool found = false;
-  // A person's name or address in a field that says so: no detector finds
-  // those in text, the field's names do (PersonalField).
-  if (v.type == codec::JsonType::kString)
-    if (const std::string_view what = PersonalField(ctx.field, v.text); !what.empty()) {
-      codec::AppendJsonString("[" + std::string(what) + "]", out);
-      *changed = true;
-      if (ctx.scan_hits) ctx.scan_hits->push_back(what);
-      return Status::Ok();
-    }
   // A number stored in a numeric type has lost its leading 0 (or its '+'):
   // put back where the field's names say what it was (RestoreLeadingZeros).
   {
