@@ -18,7 +18,7 @@ enum class Validator {
   kFrn,              // kRrnDate, gender digit 5-8; checksum raises confidence
   kBrnChecksum,      // 사업자등록번호 check digit
   kPhoneKr,          // separators consistent, digit count fits the prefix
-  kEmail,            // no leading/trailing/double dot in the local part
+  kEmail,            // a local part without a leading dot; no ".." in the domain
   kCard,             // kLuhn, all separators equal, length fits the issuer prefix (CardIssuerPlausible)
   kDriverLicenseKr,  // region code 11-28
   kIpv4,             // each octet <= 255, no leading zeros
