@@ -351,6 +351,102 @@ inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, si
          (v != Validator::kBankAccountKr || AccountStandsAlone(t, b, e));
 }
 
+// A resident number written with its year in full ("19900101-1234568",
+// "19900101 1234568", "199001011234568", "1990-01-01-1234568"), as forms
+// that ask for a birth date in eight digits make people write it. The rrn
+// pattern's six-digit date starts inside a run of digits there, which
+// StartOk refuses (a longer number), so the scanner looks for these itself,
+// on both paths: a run of exactly seven digits (the serial) after the
+// separators the rrn pattern takes between date and serial (blanks, or a '-'
+// or '.' with blanks around it) after a date of exactly eight digits, or
+// after a date written YYYY-MM-DD (or with '.' or '/') and a '-' or '.'; or
+// fifteen digits in one run. The date's first two digits must be the
+// century the gender digit says (19 for 1, 2, 5, 6; 20 for 3, 4, 7, 8), the
+// date valid, and the checksum right: a date with a sequence number after it
+// ("20241201-3000123", an order number) would pass often without it, so
+// numbers issued since October 2020 (random last digit) are found this way
+// only when that digit happens to match. Appends [begin, end) and whether
+// the gender digit is a foreigner's to *out.
+struct LongYearRrn {
+  size_t begin;
+  size_t end;
+  bool foreign;
+};
+
+// The begin of a full-year date ending at e (the date's last digit at e - 1)
+// in one of the forms above, or npos; *date gets its eight digits.
+size_t FullYearDateBefore(std::string_view t, size_t e, bool blank_after, char* date) {
+  size_t b = e;
+  while (b > 0 && IsAsciiDigit(t[b - 1])) --b;
+  if (e - b == 8) {
+    t.copy(date, 8, b);
+    return b;
+  }
+  // YYYY-MM-DD: the separator after it must not be blanks alone.
+  if (e - b != 2 || blank_after || b < 8) return std::string_view::npos;
+  const char sep = t[b - 1];
+  if ((sep != '-' && sep != '.' && sep != '/') || t[b - 4] != sep) return std::string_view::npos;
+  const size_t y = b - 8;
+  if (!IsAsciiDigit(t[b - 2]) || !IsAsciiDigit(t[b - 3]) || (y > 0 && IsAsciiDigit(t[y - 1]))) {
+    return std::string_view::npos;
+  }
+  for (size_t k = y; k < y + 4; ++k) {
+    if (!IsAsciiDigit(t[k])) return std::string_view::npos;
+  }
+  t.copy(date, 4, y);
+  t.copy(date + 4, 2, b - 3);
+  t.copy(date + 6, 2, b);
+  return y;
+}
+
+void FindLongYearRrns(const NormalizedText& norm, std::string_view t, std::vector<LongYearRrn>* out) {
+  const size_t n = t.size();
+  if (n < 15) return;
+  for (size_t i = 0; i + 7 <= n;) {
+    // Runs of at least seven digits: look at every seventh byte first.
+    if (!IsAsciiDigit(t[i + 6])) {
+      i += 7;
+      continue;
+    }
+    // (t[i - 1] is not a digit: i is 0, or past a run or a skipped byte.)
+    size_t k = i + 6;
+    while (k > i && IsAsciiDigit(t[k - 1])) --k;
+    size_t e = i + 6;
+    while (e < n && IsAsciiDigit(t[e])) ++e;
+    i = e;
+    char date[8];
+    size_t b = std::string_view::npos;
+    if (e - k == 15) {
+      t.copy(date, 8, k);
+      b = k;
+      k += 8;
+    } else if (e - k == 7 && k > 8) {
+      // The separator before the serial, as kSep (defaults.cc) takes it.
+      size_t s = k;
+      size_t blanks = 0;
+      while (s > 0 && blanks < 3 && (t[s - 1] == ' ' || t[s - 1] == '\t')) --s, ++blanks;
+      bool blank_only = true;
+      if (s > 0 && (t[s - 1] == '-' || t[s - 1] == '.') && blanks <= 2) {
+        blank_only = false;
+        --s;
+        for (size_t before = 0; before < 2 && s > 0 && (t[s - 1] == ' ' || t[s - 1] == '\t'); ++before) --s;
+      }
+      if (s == k || s == 0 || !IsAsciiDigit(t[s - 1])) continue;
+      b = FullYearDateBefore(t, s, blank_only, date);
+    }
+    if (b == std::string_view::npos) continue;
+    const char g = t[k];
+    if (g == '9' || g == '0' || std::string_view(date, 2) != RrnCentury(g)) continue;  // (not the 1800s)
+    char d[13];
+    std::copy_n(date + 2, 6, d);
+    t.copy(d + 6, 7, k);
+    const bool foreign = g >= '5' && g <= '8';
+    if (!RrnDateValid(std::string_view(d, 6), g) || !RrnChecksumValid(std::string_view(d, 13), foreign)) continue;
+    if (!StartOk(norm, t, b, Validator::kRrn) || !EndOk(norm, t, e, Validator::kRrn)) continue;
+    out->push_back({b, e, foreign});
+  }
+}
+
 // Whether one of d's words occurs in t[from, to), ASCII letters compared
 // case-insensitively (the words are lowercased), without copying.
 bool HasWord(const Detector& d, std::string_view t, size_t from, size_t to) {
@@ -781,6 +877,10 @@ struct Scanner::Impl {
   // The built-in passport detector's index, or -1: MRZ lines (mrz.h) are
   // added as its candidates.
   int mrz = -1;
+  // The built-in resident and foreigner number detectors' indexes, or -1:
+  // numbers with the year in full (FindLongYearRrns) are added as theirs.
+  int rrn = -1;
+  int frn = -1;
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference,
               std::string_view context = {}) const;
@@ -813,6 +913,7 @@ struct Scratch {
   std::vector<size_t> next;     // overlap resolution: first candidate after i
   std::vector<char> keep;       // overlap resolution: which candidates are hits
   std::vector<std::pair<size_t, size_t>> intl_emails;
+  std::vector<LongYearRrn> long_year;
 };
 
 // Which candidates become hits when some overlap: the set of non-overlapping
@@ -951,6 +1052,8 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     if (!d.windowed) impl->any_whole_text = true;
     if (d.validator == Validator::kEmail && IsBuiltin(s, "email")) impl->intl_email = static_cast<int>(i);
     if (IsBuiltin(s, "passport_kr")) impl->mrz = static_cast<int>(i);
+    if (IsBuiltin(s, "rrn")) impl->rrn = static_cast<int>(i);
+    if (IsBuiltin(s, "frn")) impl->frn = static_cast<int>(i);
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
@@ -1286,6 +1389,14 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     sc.intl_emails.clear();
     internal::FindMrzLines(t, &sc.intl_emails);
     for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(mrz), 1.0});
+  }
+  if (rrn >= 0 || frn >= 0) {
+    sc.long_year.clear();
+    FindLongYearRrns(norm, t, &sc.long_year);
+    for (const LongYearRrn& r : sc.long_year) {
+      const int id = r.foreign ? frn : rrn;
+      if (id >= 0) cands.push_back({r.begin, r.end, static_cast<size_t>(id), 1.0});
+    }
   }
 
   std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& c) {

@@ -377,19 +377,8 @@ bool RrnDateValid(std::string_view yymmdd, char g) {
   for (char c : yymmdd) {
     if (!IsDigit(c)) return false;
   }
-  int century = 0;
-  switch (g) {
-    case '1':
-    case '2':
-    case '5':
-    case '6': century = 1900; break;
-    case '3':
-    case '4':
-    case '7':
-    case '8': century = 2000; break;
-    default: century = 1800; break;  // 9, 0
-  }
-  const int year = century + D(yymmdd[0]) * 10 + D(yymmdd[1]);
+  const std::string_view century = RrnCentury(g);
+  const int year = (D(century[0]) * 10 + D(century[1])) * 100 + D(yymmdd[0]) * 10 + D(yymmdd[1]);
   if (year > CurrentYearKst()) return false;  // nobody is born in the future (2060 with digit 3)
   const int month = D(yymmdd[2]) * 10 + D(yymmdd[3]);
   const int day = D(yymmdd[4]) * 10 + D(yymmdd[5]);
@@ -398,6 +387,27 @@ bool RrnDateValid(std::string_view yymmdd, char g) {
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   const int max_day = month == 2 && leap ? 29 : kDays[month - 1];
   return day <= max_day;
+}
+
+std::string_view RrnCentury(char g) {
+  switch (g) {
+    case '1':
+    case '2':
+    case '5':
+    case '6': return "19";
+    case '3':
+    case '4':
+    case '7':
+    case '8': return "20";
+    case '9':
+    case '0': return "18";
+    default: return "";
+  }
+}
+
+std::string_view RrnWithoutCentury(std::string_view digits) {
+  if (digits.size() == 15 && digits.substr(0, 2) == RrnCentury(digits[8])) digits.remove_prefix(2);
+  return digits;
 }
 
 bool RrnChecksumValid(std::string_view d, bool foreign) {

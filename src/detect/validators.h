@@ -47,6 +47,14 @@ enum class Validator {
 // 13 digits, no separators. RRN weights 2..9,2..5; `foreign` uses the
 // pre-2020 ARN rule (13 - sum mod 11) mod 10.
 [[nodiscard]] bool RrnChecksumValid(std::string_view digits13, bool foreign);
+// The century an RRN's gender digit gives, as its two digits: "19" for 1, 2,
+// 5, 6; "20" for 3, 4, 7, 8; "18" for 9, 0; "" for anything else.
+[[nodiscard]] std::string_view RrnCentury(char gender_digit);
+// The 13 digits of an RRN written with its year in full: `digits` is 15
+// digits whose first two are the century the gender digit (the ninth) gives;
+// the century dropped, the rest is returned. Anything else is returned as it
+// is. (normalize: rrn; the scanner finds these forms.)
+[[nodiscard]] std::string_view RrnWithoutCentury(std::string_view digits);
 [[nodiscard]] bool BrnChecksumValid(std::string_view digits10);
 // Card number digits (no separators): the length fits the issuer prefix
 // (Visa 4: 13/16/19, Amex 34/37: 15, Diners 30/36/38/39: 14-16, JCB 35:

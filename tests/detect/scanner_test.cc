@@ -150,6 +150,32 @@ TEST(ScannerDefaultsTest, RrnHardNegatives) {
   EXPECT_EQ(Scan("created 20261126093000 ok"), Hits{});  // timestamp
 }
 
+// The year in full, as forms asking for an eight-digit birth date get it:
+// the six-digit pattern starts inside a longer number there.
+TEST(ScannerDefaultsTest, RrnWithTheYearInFull) {
+  for (const char* text : {"19900101-1234568", "19900101 1234568", "19900101 - 1234568", "19900101.1234568",
+                           "199001011234568", "1990-01-01-1234568", "1990.01.01.1234568", "1990/01/01-1234568",
+                           "20050101-4123450", "１９９００１０１－１２３４５６８"}) {
+    SCOPED_TRACE(text);
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].first, "rrn");
+  }
+  EXPECT_EQ(Scan("주민번호 19900101-1234568 입니다"), One("rrn", "19900101-1234568"));
+  EXPECT_EQ(Scan("외국인 19900101-5234561"), One("frn", "19900101-5234561"));
+  EXPECT_EQ(Scan("생년월일 1990-01-01-1234568."), One("rrn", "1990-01-01-1234568"));
+  // Not one: the checksum fails (an order number after a date), the
+  // century and the gender digit disagree, the runs are longer, the date is
+  // not one, a dashed date with blanks alone before the number (a date and
+  // an amount), glued to a letter.
+  for (const char* text : {"20241201-3000123", "19900101-1234567", "20050101-1234568", "19050101-4123450",
+                           "119900101-1234568", "19900101-12345680", "19901301-1234568", "1990-01-01 1234568",
+                           "1990-01-0101-1234568", "A19900101-1234568", "order 20241201 3500000"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text), Hits{});
+  }
+}
+
 TEST(ScannerDefaultsTest, FrnForGenderDigitsFiveToEight) {
   EXPECT_EQ(Scan("외국인등록번호 900101-5123452"), One("frn", "900101-5123452"));
   EXPECT_EQ(Scan("030515-7123456"), One("frn", "030515-7123456"));
@@ -672,6 +698,10 @@ std::string RandomText(std::mt19937& rng, bool adversarial) {
       "900101-1234568",
       "900101 1234568",
       "9001011234568",
+      "19900101-1234568",
+      "1990-01-01-1234568",
+      "199001011234568",
+      "20",
       "030515-7123456",
       "4111 1111 1111 1111",
       "4111-1111-1111-1111",

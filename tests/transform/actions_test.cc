@@ -229,6 +229,29 @@ TEST(TokenizeAction, NormalizeDigitsJoinsFormats) {
   EXPECT_EQ(x.find("1234567"), std::string::npos);
 }
 
+// normalize: rrn: an RRN written with its year in full (the scanner finds
+// it) joins its six-digit form; other values read as with digits.
+TEST(TokenizeAction, NormalizeRrnJoinsTheYearInFull) {
+  auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "rrn"}}, "user.rrn");
+  auto digits = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "digits"}}, "user.rrn");
+  const std::string x = Apply(a.get(), "900101-1234568");
+  EXPECT_TRUE(std::regex_match(x, kTokenRe)) << x;
+  EXPECT_EQ(x, Apply(digits.get(), "900101-1234568"));  // a 13-digit RRN's token is digits'
+  for (const char* v :
+       {"19900101-1234568", "199001011234568", "1990-01-01-1234568", "１９９００１０１ １２３４５６８"}) {
+    EXPECT_EQ(Apply(a.get(), v), x) << v;
+  }
+  const std::string y = Apply(a.get(), "050101-4123450");
+  EXPECT_EQ(Apply(a.get(), "20050101-4123450"), y);
+  EXPECT_NE(y, x);
+  // Fifteen digits whose first two are not the gender digit's century stay
+  // fifteen digits (an account, an order number).
+  EXPECT_EQ(Apply(a.get(), "209001011234568"), Apply(digits.get(), "209001011234568"));
+  EXPECT_EQ(Apply(a.get(), "19900101-4123450"), Apply(digits.get(), "19900101-4123450"));
+  EXPECT_EQ(Apply(a.get(), "1990010112345689"), Apply(digits.get(), "1990010112345689"));
+  EXPECT_EQ(Apply(a.get(), "no digits"), "ERROR:normalize_failed");
+}
+
 TEST(TokenizeAction, NormalizeNoneKeepsFormatsApart) {
   auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", "none"}}, "user.rrn");
   auto d = MustMake("tokenize", {{"key", "rrn"}}, "user.rrn");  // default none

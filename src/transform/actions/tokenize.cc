@@ -3,6 +3,7 @@
 #include "common/unicode.h"
 #include "crypto/keyring.h"
 #include "detect/phone.h"
+#include "detect/validators.h"
 #include "transform/formats.h"
 
 namespace maskproxy::transform {
@@ -10,7 +11,7 @@ namespace maskproxy::transform {
 Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const ActionEnv& env) {
   auto key_name = o.TakeString("key", "", /*required=*/true);
   if (!key_name.ok()) return key_name.error();
-  auto norm = o.TakeEnum("normalize", "none", {"none", "digits", "lower", "alnum", "phone_kr"});
+  auto norm = o.TakeEnum("normalize", "none", {"none", "digits", "rrn", "lower", "alnum", "phone_kr"});
   if (!norm.ok()) return norm.error();
   auto domain = o.TakeString("domain", env.field_path);
   if (!domain.ok()) return domain.error();
@@ -27,6 +28,7 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
   auto tok = crypto::Tokenizer::Create(*key, "tokenize:" + *domain, TokenPrefix(*key));
   if (!tok.ok()) return tok.error();
   Normalize n = *norm == "digits"     ? Normalize::kDigits
+                : *norm == "rrn"      ? Normalize::kRrn
                 : *norm == "lower"    ? Normalize::kLower
                 : *norm == "alnum"    ? Normalize::kAlnum
                 : *norm == "phone_kr" ? Normalize::kPhoneKr
@@ -54,6 +56,7 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
     size_t n = 0;
     switch (norm_) {
       case Normalize::kDigits:
+      case Normalize::kRrn:
         for (size_t i = 0; i < len; ++i) {
           const unsigned char c = s[i];
           if (static_cast<unsigned char>(c - '0') < 10) {
@@ -90,6 +93,7 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
       case Normalize::kPhoneKr: break;
     }
     std::string_view nv(norm.data(), n);
+    if (norm_ == Normalize::kRrn) nv = detect::RrnWithoutCentury(nv);
     if (norm_ == Normalize::kLower) {
       size_t b = nv.find_first_not_of(" \t\r\n");
       size_t e = nv.find_last_not_of(" \t\r\n");
