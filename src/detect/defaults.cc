@@ -76,7 +76,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       // refund: "환불 예정" stands beside order and tracking numbers (the
       // corpus's hard negatives).
       "출금", "payout", "wire", "transfer", "remit", "withdraw", "savings", "checking", "iban", "keb", "dgb", "im뱅크",
-      "산림조합", "증권", "저축", "hsbc", "sbi"};
+      "산림조합", "증권", "저축", "hsbc", "sbi",
+      // Found by a later review: short names (토뱅 토스뱅크, MG 새마을금고, 축협
+      // and 농축협, 외환, 시티, 제일, Sh 수협, 산림), who receives it, loans
+      // and savings, the English a payee form uses, and the usual typo.
+      "토뱅", "mg", "축협", "외환", "시티", "제일", "sh", "산림", "수취인", "받는분", "환급", "적금", "대출", "상환",
+      "cma", "beneficiary", "payee", "acc", "게좌"};
   // Phones: mobile 010/011/016-019, Seoul 02, regional 031-064, VoIP 070,
   // personal and relay numbers 0502-0508 (안심번호: 0504-1234-5678),
   // also after +82 or "82-" (with or without the trunk 0, or "(0)"), and the 15xx/16xx/18xx
@@ -146,6 +151,14 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       {"email", R"([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", "email", {}, 20},
       {"ipv4", R"(\d{1,3}(?:\.\d{1,3}){3})", "ipv4", {}, 20},
       {"ipv6", R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3})?)", "ipv6", {}, 20},
+      // Names and addresses in Korean text: found by the words around them
+      // (korean_text.h), not by these patterns, which only describe what is
+      // found (the scanner never runs them).
+      {"person_name", R"([가-힣]{2,4}(?:님|씨| 고객님))", "none", {}, 20},
+      {"address", R"([가-힣]+[구군시] [가-힣0-9]+[로길동] \d+(?:-\d+)?)", "none", {}, 20},
+      // Numbers masked in part that show too much (partly_masked.h; its
+      // finder, not this pattern).
+      {"partly_masked", R"(\d{6}-\d{2,6}\*{1,5})", "none", {}, 20},
   };
 }
 

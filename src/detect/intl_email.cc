@@ -236,4 +236,95 @@ void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>
   }
 }
 
+namespace {
+
+bool LocalChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '%' || c == '+' || c == '-';
+}
+bool AsciiAlnumChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Whether t at i starts with `word` in any ASCII case.
+bool StartsWithFolded(std::string_view t, size_t i, std::string_view word) {
+  if (t.size() - i < word.size()) return false;
+  for (size_t k = 0; k < word.size(); ++k) {
+    char c = t[i + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != word[k]) return false;
+  }
+  return true;
+}
+
+// The end of a top-level domain written after a provider's name at i
+// (after up to three separators: '.', ',', blanks, a middle dot), or i.
+size_t TldAfter(std::string_view t, size_t i) {
+  size_t k = i;
+  bool dot = false;
+  for (int seps = 0; seps < 3 && k < t.size(); ++seps) {
+    // (A middle dot is a '-' once normalized: IsDigitGroupMark.)
+    if (t[k] == '.' || t[k] == ',' || t[k] == ' ' || t[k] == '-') {
+      dot = dot || t[k] == '.';
+      ++k;
+    } else {
+      break;
+    }
+  }
+  if (k == i) return i;
+  for (std::string_view tld :
+       {std::string_view("co.kr"), std::string_view("com"), std::string_view("net"), std::string_view("kr")}) {
+    if (StartsWithFolded(t, k, tld) && (k + tld.size() == t.size() || !AsciiAlnumChar(t[k + tld.size()]))) {
+      return k + tld.size();
+    }
+  }
+  if (!dot) return i;
+  // Any short run of letters after a dot: a look-alike letter in it
+  // ("c\u043Em", Cyrillic o), not Hangul (a word of the sentence).
+  size_t e = k;
+  while (e < t.size() && e - k < 12) {
+    const auto c = static_cast<unsigned char>(t[e]);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      ++e;
+    } else if (c >= 0xC2 && c <= 0xDF && e + 1 < t.size()) {  // two-byte letters: Latin, Greek, Cyrillic
+      e += 2;
+    } else {
+      break;
+    }
+  }
+  return e - k >= 2 ? e : i;
+}
+
+}  // namespace
+
+void FindProviderEmails(std::string_view t, std::vector<std::pair<size_t, size_t>>* out) {
+  static constexpr std::string_view kProviders[] = {"protonmail", "dreamwiz", "hanmail", "hotmail", "outlook",
+                                                    "icloud",     "proton",   "gmail",   "kakao",   "naver",
+                                                    "yahoo",      "empas",    "paran",   "daum",    "nate"};
+  for (size_t at = t.find('@'); at != std::string_view::npos; at = t.find('@', at + 1)) {
+    size_t b = at;
+    while (b > 0 && at - b < 64 && LocalChar(t[b - 1])) --b;
+    while (b < at && (t[b] == '.' || t[b] == '-' || t[b] == '+')) ++b;
+    if (b == at) continue;
+    const size_t d = at + 1;
+    for (std::string_view p : kProviders) {
+      if (!StartsWithFolded(t, d, p)) continue;
+      size_t e = d + p.size();
+      if (e < t.size() && AsciiAlnumChar(t[e])) {
+        // Glued: "navercom", "gmailnet".
+        if (StartsWithFolded(t, e, "com") || StartsWithFolded(t, e, "net")) {
+          e += 3;
+          if (e < t.size() && AsciiAlnumChar(t[e])) break;
+        } else {
+          break;
+        }
+      } else {
+        e = TldAfter(t, e);
+      }
+      out->emplace_back(b, e);
+      break;
+    }
+  }
+}
+
 }  // namespace maskproxy::detect::internal

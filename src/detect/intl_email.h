@@ -52,3 +52,21 @@ namespace maskproxy::detect::internal {
 void FindIntlEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
 
 }  // namespace maskproxy::detect::internal
+
+namespace maskproxy::detect::internal {
+
+// Addresses at a well-known mail provider typed slightly wrong, as chat and
+// memos write them: `kim@naver,com`, `kim@naver. com`, `kim@naver..com`,
+// `kim@naver·com`, `kim@navercom`, `kim@naver` and `kim@gmail로` (a
+// particle after it), `kim@naver.cоm` (a look-alike letter in the TLD).
+// The pattern and FindIntlEmails need a TLD of letters after a '.'; these
+// have none. At each '@': a local part of the pattern's characters (at
+// most 64, not starting with a separator), then one of the providers
+// (naver, gmail, daum, hanmail, kakao, nate, hotmail, yahoo, outlook,
+// icloud, empas, paran, dreamwiz, proton, protonmail) in any case, not
+// followed by a letter or digit (or glued to `com`/`net`); the span takes
+// the TLD after it across up to three dots, commas, middle dots or blanks
+// (`com`, `net`, `co.kr`, `kr`, or any run of letters after a '.').
+void FindProviderEmails(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
+
+}  // namespace maskproxy::detect::internal

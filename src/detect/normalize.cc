@@ -56,6 +56,14 @@ bool IsDigitGroupMark(uint32_t cp) {
     case 0x3003:  // DITTO MARK
     case 0xFFE3:  // FULLWIDTH MACRON
     case 0x0387:  // GREEK ANO TELEIA
+    // Found by review: the dot above beside the ring above on the ㄱ+한자
+    // list, a white bullet, a line extension, and the Arabic separators
+    // written with Arabic-Indic digits.
+    case 0x02D9:  // DOT ABOVE
+    case 0x25E6:  // WHITE BULLET
+    case 0x23AF:  // HORIZONTAL LINE EXTENSION
+    case 0x066B:  // ARABIC DECIMAL SEPARATOR
+    case 0x066C:  // ARABIC THOUSANDS SEPARATOR
     case 0x1173:  // HANGUL JUNGSEONG EU
     case 0x119E:  // HANGUL JUNGSEONG ARAEA
     case 0x2500:  // BOX DRAWINGS LIGHT HORIZONTAL

@@ -100,6 +100,12 @@ class NormalizedText {
   // one character and on the identity path.
   [[nodiscard]] bool Seam(size_t i) const { return !identity_ && SeamCopied(i); }
 
+  // The original bytes of the character that produced normalized byte i
+  // (i < text().size()): "●" for the '-' a black circle became.
+  [[nodiscard]] std::string_view OriginalAt(size_t i) const {
+    return identity_ ? original_.substr(i, 1) : original_.substr(src_begin_[i], src_end_[i] - src_begin_[i]);
+  }
+
  private:
   // CreateInto without reading through escapes.
   [[nodiscard]] static Status CreateUnescaped(std::string_view original, NormalizedText* out);

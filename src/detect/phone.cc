@@ -10,13 +10,15 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
   thread_local NormalizedText norm;
   if (!NormalizedText::CreateInto(text, &norm).ok()) return false;
   const std::string_view t = norm.text();
-  // The digits, with the shape checks: a '+' only first (later, a separator), one pair of
-  // parentheses (opened before it is closed), nothing but separators else.
+  // The digits, with the shape checks: a '+' only first (later, a separator), two pairs of
+  // parentheses at most (opened before they are closed: "(+82) (0)10-…"), nothing but
+  // separators else.
   char d[24];
   size_t n = 0;
   bool plus = false;
   int open = 0;
   int pairs = 0;
+  size_t opened_at = 0;  // digits before the last '('
   bool any_digit = false;
   for (size_t i = 0; i < t.size(); ++i) {
     const char c = t[i];
@@ -28,14 +30,20 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
       if (plus) return false;
       plus = true;
     } else if (c == '(') {
-      if (open != 0 || pairs != 0) return false;
+      if (open != 0 || pairs >= 2) return false;
       open = 1;
+      opened_at = n;
     } else if (c == ')') {
-      // Closing "(02)", or alone after the area code: "02)123-4567", "0504)1234-5678".
-      if (open != 1 && (pairs != 0 || n == 0 || n > (n == 4 && std::string_view(d, 3) == "050" ? 4u : 3u)))
+      // A second pair holds the trunk 0 only ("(+82) (0)10-…").
+      if (open == 1 && pairs == 1 && !(n == opened_at + 1 && d[opened_at] == '0')) return false;
+      // Closing "(02)", or alone after the area code: "02)123-4567", "0504)1234-5678", or
+      // after the country code ("0082) 10-…": the detector's hit starts after the '(').
+      const std::string_view so_far(d, n);
+      const bool country = (plus && so_far == "82") || so_far == "0082";
+      if (open != 1 && (pairs != 0 || n == 0 || (n > (n == 4 && so_far.starts_with("050") ? 4u : 3u) && !country)))
         return false;
       open = 0;
-      pairs = 1;
+      ++pairs;
     } else if (std::string_view(" \t-./_~,*:|\\+").find(c) == std::string_view::npos) {
       return false;  // the separators the phone_kr detector takes (defaults.cc)
     }

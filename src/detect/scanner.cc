@@ -14,8 +14,10 @@
 
 #include "common/text.h"
 #include "detect/intl_email.h"
+#include "detect/korean_text.h"
 #include "detect/mrz.h"
 #include "detect/normalize.h"
+#include "detect/partly_masked.h"
 #include "detect/pattern_size.h"
 #include "detect/prefilter.h"
 #include "detect/validators.h"
@@ -67,6 +69,11 @@ struct Detector {
   // Index into Scanner::Impl::combined's detectors, or -1: the windows
   // then go through an unanchored RE2 search (ScanRange).
   int combined = -1;
+  // The built-in person_name, address and partly_masked detectors: their
+  // candidates come from finders (korean_text.h, partly_masked.h), never
+  // from their pattern (which only describes them; it is in the set, but
+  // neither windowed nor run).
+  bool finder = false;
 };
 
 struct Candidate {
@@ -130,16 +137,49 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
     while (j > 0 && k - j <= 255 && (IsAsciiAlnum(t[j - 1]) || t[j - 1] == '.' || t[j - 1] == '-')) --j;
     if (j > 0 && t[j - 1] == '@') return true;
   }
-  return IsWordIn(t, k, b,
-                  {"hp",        "tel",        "ph",          "phone",   "mobile",      "mob",          "cell",
-                   "fax",       "rrn",        "ssn",         "card",    "acct",        "account",      "cellphone",
-                   "telephone", "handphone",  "mobilephone", "phoneno", "phonenumber", "mobileno",     "telno",
-                   "cardno",    "cardnumber", "jumin",       "juminno", "id",          "mobilenumber", "cellno",
-                   "telnumber", "contactno",  "phone_no",    "tel_no",  "residentno",  "jumin_no",     "arc",
-                   "cardnum",   "card_no",    "cc",          "ccnum",   "visa",        "bank",         "accountno",
-                   "acctno",    "account_no", "call",        "contact", "kakao",       "sms"}) ||
-         // "M" on a business card, only before a mobile number ("M15440229" is a serial number)
-         (b - k == 1 && AsciiLower(t[k]) == 'm' && t.substr(b, 2) == "01");
+  if (IsWordIn(t, k, b,
+               {"hp",        "tel",        "ph",          "phone",   "mobile",      "mob",          "cell",
+                "fax",       "rrn",        "ssn",         "card",    "acct",        "account",      "cellphone",
+                "telephone", "handphone",  "mobilephone", "phoneno", "phonenumber", "mobileno",     "telno",
+                "cardno",    "cardnumber", "jumin",       "juminno", "id",          "mobilenumber", "cellno",
+                "telnumber", "contactno",  "phone_no",    "tel_no",  "residentno",  "jumin_no",     "arc",
+                "cardnum",   "card_no",    "cc",          "ccnum",   "visa",        "bank",         "accountno",
+                "acctno",    "account_no", "call",        "contact", "kakao",       "sms",          "no",
+                "num",       "pan"})) {
+    return true;
+  }
+  // "M" on a business card, only before a mobile number ("M15440229" is a
+  // serial number). (Not "P" or "T": "P010-9670-1169" is as often a product
+  // code.)
+  if (b - k == 1) return AsciiLower(t[k]) == 'm' && t.substr(b, 2) == "01";
+  // Compounds of a label: "hpNo", "hp_no", "mobileNum", "userphone",
+  // "custMobileNo": a "no", "num" or "number" after it is dropped, then the
+  // rest is a label word or ends with one of four letters or more.
+  char w[16];
+  size_t n = 0;
+  for (size_t i = k; i < b && n < sizeof(w); ++i) w[n++] = AsciiLower(t[i]);
+  std::string_view rest(w, n);
+  for (std::string_view suffix : {std::string_view("number"), std::string_view("num"), std::string_view("no")}) {
+    if (rest.size() > suffix.size() && rest.ends_with(suffix)) {
+      rest.remove_suffix(suffix.size());
+      if (rest.ends_with('_')) rest.remove_suffix(1);
+      break;
+    }
+  }
+  if (rest.size() == n) {
+    for (std::string_view word : {std::string_view("phone"), std::string_view("mobile"), std::string_view("card"),
+                                  std::string_view("account"), std::string_view("jumin")})
+      if (rest.ends_with(word)) return true;
+    return false;
+  }
+  if (rest == "hp" || rest == "tel" || rest == "mob" || rest == "cell" || rest == "acct" || rest == "card" ||
+      rest == "rrn" || rest == "id") {
+    return true;
+  }
+  for (std::string_view word : {std::string_view("phone"), std::string_view("mobile"), std::string_view("card"),
+                                std::string_view("account"), std::string_view("jumin"), std::string_view("resident")})
+    if (rest.ends_with(word)) return true;
+  return false;
 }
 
 // The same after a candidate that ends with a digit: "010-1234-5678ext12",
@@ -881,6 +921,12 @@ struct Scanner::Impl {
   // numbers with the year in full (FindLongYearRrns) are added as theirs.
   int rrn = -1;
   int frn = -1;
+  // The built-in person_name and address detectors' indexes, or -1
+  // (korean_text.h).
+  int person_name = -1;
+  int address = -1;
+  // The built-in partly_masked detector's index, or -1 (partly_masked.h).
+  int partly_masked = -1;
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference,
               std::string_view context = {}) const;
@@ -962,6 +1008,7 @@ Scratch& ThreadScratch() {
 
 bool Scanner::MayMatch(std::string_view text) const {
   if (!impl_->needs_digit_at_colon) return true;
+  if ((impl_->person_name >= 0 || impl_->address >= 0) && internal::MayHoldHangul(text)) return true;
   return MayNormalizeToDigitAtOrColon(text);
 }
 
@@ -1026,6 +1073,14 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     // err quotes the pattern (InvalidPatternText): not shown; RE2 itself took it above.
     if (impl->set->Add(s.pattern, &err) != static_cast<int>(i)) return invalid(i, where + "the pattern set refused it");
 
+    if (IsBuiltin(s, "person_name") || IsBuiltin(s, "address") || IsBuiltin(s, "partly_masked")) {
+      d.finder = true;
+      (s.name == "address"       ? impl->address
+       : s.name == "person_name" ? impl->person_name
+                                 : impl->partly_masked) = static_cast<int>(i);
+      impl->detectors.push_back(std::move(d));
+      continue;
+    }
     internal::PatternFacts facts;
     if (internal::AnalyzePattern(s.pattern, &facts)) {
       size_t g = 0;
@@ -1118,6 +1173,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
           return Error(ErrorCode::kDetectFailed, "prefilter returned an unknown detector");
         }
         const Detector& d = detectors[static_cast<size_t>(id)];
+        if (d.finder) continue;  // (below)
         if (reference || !d.windowed) ScanRange(d, static_cast<size_t>(id), norm, 0, t.size(), &cands, context);
       }
     }
@@ -1382,6 +1438,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
   if (intl_email >= 0) {
     sc.intl_emails.clear();
     internal::FindIntlEmails(t, &sc.intl_emails);
+    if (t.find('@') != std::string_view::npos) internal::FindProviderEmails(t, &sc.intl_emails);
     for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(intl_email), 1.0});
   }
   // A passport's or ID card's machine-readable zone (OCR of a photo).
@@ -1397,6 +1454,21 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
       const int id = r.foreign ? frn : rrn;
       if (id >= 0) cands.push_back({r.begin, r.end, static_cast<size_t>(id), 1.0});
     }
+  }
+  // Names and addresses (korean_text.h): told by the words around them.
+  if ((person_name >= 0 || address >= 0) && internal::MayHoldHangul(t)) {
+    for (const int id : {person_name, address}) {
+      if (id < 0) continue;
+      sc.intl_emails.clear();
+      (id == person_name ? internal::FindKoreanNames : internal::FindKoreanAddresses)(t, &sc.intl_emails);
+      for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(id), 1.0});
+    }
+  }
+  // Numbers masked in part that show too much (partly_masked.h).
+  if (partly_masked >= 0) {
+    sc.intl_emails.clear();
+    internal::FindPartlyMasked(norm, &sc.intl_emails);
+    for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(partly_masked), 1.0});
   }
 
   std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& c) {

@@ -119,7 +119,9 @@ class Scanner {
                                                                const ScannerOptions& options = {});
 
   // The built-in detectors, in priority order: rrn, frn, card, phone_kr,
-  // driver_license_kr, brn, bank_account_kr, passport_kr, email, ipv4, ipv6.
+  // driver_license_kr, brn, bank_account_kr, passport_kr, email, ipv4, ipv6,
+  // person_name, address, partly_masked (the last three found by finders:
+  // korean_text.h, partly_masked.h).
   [[nodiscard]] static std::vector<DetectorSpec> Defaults();
 
   // Replaces *out with the non-overlapping hits, sorted by begin. With

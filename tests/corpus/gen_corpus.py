@@ -575,6 +575,103 @@ def gen_account(r, bank):
     return "-".join(out)
 
 
+# Names: a surname (weighted as in the census, roughly) and a given name of
+# two syllables (one for a few, after a single surname only as real two-
+# syllable names; a compound surname now and then).
+SURNAMES = ["김"] * 21 + ["이"] * 15 + ["박"] * 8 + ["최"] * 5 + ["정"] * 5 + [
+    "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권", "황", "안", "송", "전", "홍", "유", "고", "문", "양",
+    "손", "배", "백", "허", "남", "심", "노", "하", "곽", "성", "차", "주", "우", "구", "민", "류", "나", "진", "지",
+    "엄", "채", "원", "천", "방", "공", "현", "함", "변", "염", "여", "추", "도", "소", "석", "선", "설", "마", "길"]
+COMPOUND_SURNAMES = ["남궁", "황보", "제갈", "선우", "독고"]
+GIVEN = ["민", "준", "서", "연", "지", "우", "현", "수", "영", "호", "진", "은", "하", "윤", "예", "도", "건", "재",
+         "훈", "혁", "태", "희", "경", "미", "숙", "혜", "아", "채", "빈", "린", "율", "솔", "별", "철", "환", "규",
+         "찬", "형", "욱", "웅", "섭", "완", "엽", "택", "담", "결", "온", "람", "슬", "유"]
+TWO_SYLLABLE_NAMES = ["이수", "김건", "박현", "최윤", "정훈", "한별", "오솔", "윤슬"]
+
+
+def gen_person_name(r):
+    k = r.random()
+    if k < 0.04:
+        return r.choice(TWO_SYLLABLE_NAMES)
+    if k < 0.07:
+        return r.choice(COMPOUND_SURNAMES) + "".join(r.choice(GIVEN) for _ in range(r.choice([1, 2])))
+    return r.choice(SURNAMES) + r.choice(GIVEN) + r.choice(GIVEN)
+
+
+# Addresses: 도로명 (road and building number) and 지번 (동 and lot), with a
+# unit after some.
+PROVINCES = [("서울특별시", ["강남구", "마포구", "송파구", "종로구", "서초구"]), ("서울", ["강서구", "노원구", "관악구"]),
+             ("부산광역시", ["해운대구", "수영구", "부산진구"]), ("경기도", ["성남시 분당구", "수원시 영통구", "파주시", "고양시 일산동구"]),
+             ("경기", ["용인시 수지구", "화성시"]), ("인천광역시", ["연수구", "남동구"]), ("대구광역시", ["수성구"]),
+             ("제주특별자치도", ["제주시", "서귀포시"]), ("충청남도", ["천안시 동남구"]), ("전라북도", ["전주시 완산구"])]
+ROADS = ["테헤란로", "판교역로", "세종대로", "올림픽로", "월드컵로", "해운대로", "광교중앙로", "중앙로", "첨단로", "한누리대로",
+         "반포대로", "도산대로", "백제고분로", "수영로", "가람로"]
+AREAS = ["역삼동", "서교동", "잠실동", "우동", "정자동", "광교동", "삼성동", "연희동", "교하읍 송촌리", "대치동"]
+UNITS = ["101동 1203호", "3층", "B1층", "8층", "201호", "(역삼동)", "래미안아파트 102동 503호", "에이치스퀘어 N동 8층", "2층 201호"]
+
+
+def gen_address(r):
+    prov, districts = r.choice(PROVINCES)
+    head = ([prov] if r.random() < 0.8 else []) + [r.choice(districts)]
+    if r.random() < 0.6:
+        road = r.choice(ROADS)
+        if r.random() < 0.2:
+            road += r.choice(["%d길" % r.randint(1, 40), " %d번길" % r.randint(10, 300)])
+        body = [road, str(r.randint(1, 999)) if r.random() < 0.8 else "%d-%d" % (r.randint(1, 99), r.randint(1, 30))]
+    else:
+        body = [r.choice(AREAS), "%d-%d" % (r.randint(1, 999), r.randint(1, 99)) if r.random() < 0.7 else
+                "%d번지" % r.randint(1, 999)]
+    text = " ".join(head + body)
+    if r.random() < 0.4:
+        text += r.choice([" ", ", "]) + r.choice(UNITS)
+    return text
+
+
+MASK_CHARS = ["*", "*", "*", "X", "x", "#", "●"]
+
+
+def mask_tail(r, tok, keep):
+    """tok with its digits after the first `keep` masked (one mask character throughout)."""
+    m, out, seen = r.choice(MASK_CHARS), [], 0
+    for c in tok:
+        if c.isdigit():
+            seen += 1
+            out.append(c if seen <= keep else m)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def gen_partly_masked(r):
+    # Numbers masked in part that still show too much: an RRN with two or
+    # more of its last seven digits, a card with more than the first six and
+    # the last four, a mobile phone with all but one or two digits.
+    k = r.randrange(3)
+    if k == 0:
+        y, mo, d = rand_date(r, 1950, 2005)
+        g = r.choice("12") if y < 2000 else r.choice("34")
+        tok = "%02d%02d%02d%s%s%s" % (y % 100, mo, d, r.choice(["-", "", " "]), g, digits(r, 6))
+        return mask_tail(r, tok, 6 + r.randint(2, 6))
+    if k == 1:
+        tok = "-".join(["4111", digits(r, 4), digits(r, 4), digits(r, 4)])
+        return mask_tail(r, tok, r.randint(11, 15))
+    tok = "010-%s-%s" % (digits(r, 4), digits(r, 4))
+    return mask_tail(r, tok, r.choice([9, 10]))
+
+
+def neg_masked_ok(r):
+    # Masked as they should be: the usual displays.
+    y, mo, d = rand_date(r, 1950, 2005)
+    k = r.randrange(4)
+    if k == 0:
+        return "%02d%02d%02d-%s******" % (y % 100, mo, d, r.choice("1234"))
+    if k == 1:
+        return "%s-%s**-****-%s" % (r.choice(["4111", "5361", "9410"]), digits(r, 2), digits(r, 4))
+    if k == 2:
+        return "010-****-%s" % digits(r, 4)
+    return "010-%s-****" % digits(r, 4)
+
+
 # ---------------------------------------------------------------------------
 # Sentences embedding PII. "{}" is the token; "{bank}" a bank name.
 
@@ -582,7 +679,7 @@ PII_TEMPLATES = {
     "rrn": [
         "주민번호 {} 확인 완료", "본인확인 주민등록번호: {}", "고객 주민번호({}) 불일치로 재확인 요청", "RRN {} verified by agent",
         "주민등록번호 {} 로 가입 이력 조회", "실명인증 실패 - 입력값 {}", "{} 본인 명의 확인됨", "주민번호 뒷자리 포함 {} 전달받음",
-        "ID number {} on file", "주민번호는{}입니다", "주민 {} 맞으세요?", "[본인확인] {} / 김민준",
+        "ID number {} on file", "주민번호는{}입니다", "주민 {} 맞으세요?", "[본인확인] {} / 본인",
     ],
     "frn": [
         "외국인등록번호 {} 확인", "외국인 고객 등록번호: {}", "ARC no. {} (foreign resident)", "외국인등록증 {} 사본 수령",
@@ -623,19 +720,35 @@ PII_TEMPLATES = {
         "접속 IP {} 에서 로그인", "login from {} ok", "IPv6 {} 확인", "src [{}]:443 reset", "client addr {} (mobile)",
         "{} 에서 결제 요청",
     ],
+    "person_name": [
+        "{}님께 송금 부탁드립니다", "예금주 {} 확인 바랍니다", "성명: {}, 본인확인 완료", "{} 고객님 문의 접수", "받는분 {} / 문 앞",
+        "{}님 환불 처리 완료", "입금자명 {}", "name: {}", "{} 회원님, 포인트 적립", "보내는분: {}", "수취인 {}으로 변경 요청",
+        "{}님께서 전화 주셨습니다",
+    ],
+    "partly_masked": [
+        "주민번호 {} 확인 요청", "카드 {} 결제 취소", "연락처 {} 로 연락 부탁", "고객 정보({}) 불일치", "번호 {} 맞나요?",
+    ],
+    "address": [
+        "배송지: {} 로 보내주세요", "주소 {} 입니다", "{}으로 배송 부탁드립니다", "거주지 {}", "자택 {} 방문 예정",
+        "주소지 변경 -> {}", "반송 주소: {}",
+    ],
     "bank_account_kr": [
-        "환불 계좌 {bank} {}", "{bank} {} 로 입금 부탁드립니다", "송금처: {} ({bank})", "{bank}은행 {} 예금주 김민준",
+        "환불 계좌 {bank} {}", "{bank} {} 로 입금 부탁드립니다", "송금처: {} ({bank})", "{bank}은행 {} 예금주 본인",
         "입금계좌 {} {bank}", "refund to {bank} account {}", "계좌번호 {} 로 이체 완료", "{bank} 계좌 {} 확인 바랍니다",
-        "환불은 {} 계좌로 ({bank})", "bank transfer {} {bank}", "예금주 홍길동 {bank} {}", "{bank} {} 홍길동 으로 보내주세요",
+        "환불은 {} 계좌로 ({bank})", "bank transfer {} {bank}", "예금주 본인 {bank} {}", "{bank} {} 으로 보내주세요",
     ],
 }
 
 GENERATORS = {
     "rrn": gen_rrn, "frn": gen_frn, "phone_kr": gen_phone, "email": gen_email, "card": gen_card, "brn": gen_brn,
     "passport_kr": gen_passport, "driver_license_kr": gen_license, "ipv4": gen_ipv4, "ipv6": gen_ipv6,
+    "person_name": gen_person_name, "address": gen_address, "partly_masked": gen_partly_masked,
 }
 DETECTOR_WEIGHTS = {"rrn": 10, "frn": 6, "phone_kr": 16, "email": 9, "card": 11, "brn": 7, "passport_kr": 6,
-                    "driver_license_kr": 6, "ipv4": 7, "ipv6": 7, "bank_account_kr": 11}
+                    "driver_license_kr": 6, "ipv4": 7, "ipv6": 7, "bank_account_kr": 11, "person_name": 8, "address": 6,
+                    "partly_masked": 5}
+# Names and addresses are not disguised: the tricks are for digits.
+NOT_DISGUISED = ("person_name", "address", "partly_masked")
 
 # ---------------------------------------------------------------------------
 # Hard negatives: (sentence with "{}", token generator, shape tag). Tag
@@ -646,6 +759,26 @@ DETECTOR_WEIGHTS = {"rrn": 10, "frn": 6, "phone_kr": 16, "email": 9, "card": 11,
 def ymd(r):
     y, m, d = rand_date(r, 2024, 2026)
     return "%04d%02d%02d" % (y, m, d)
+
+
+def neg_role(r):
+    # People by their role, with the honorific a name would take.
+    return r.choice(["고객님", "기사님", "사장님", "선생님", "담당자님", "상담사님", "부모님", "이용자님", "회원님", "신규 고객님",
+                     "VIP 고객님", "우수 회원님", "배송기사님", "이사님", "원장님", "교수님", "주문자님", "구매자님", "소중한 고객님",
+                     "모든 회원님", "가입 고객님", "사용 고객님", "배송중 고객님"])
+
+
+def neg_label_word(r):
+    # A label a name follows, and no name after it.
+    return r.choice(["예금주 정보 불일치", "성명 변경 요청", "이름 미기재", "수취인 정보 확인", "예금주 확인 필요", "받는분 정보 없음",
+                     "성명 불일치로 반려", "입금자명 확인중", "예금주 우리은행", "이름 변경", "보내는분 표시 안됨"])
+
+
+def neg_place(r):
+    # Places without a number, numbers without a place.
+    return r.choice(["강남구 지점 방문", "서울 3호선 환승", "역삼역 3번 출구", "강남구청 민원실 2층", "서울 지역 배송 3일 소요",
+                     "테헤란로 지점", "서울 강남구 역삼동 거주", "부산 해운대 1박 2일", "서울 강남구 역삼동 3번 출구",
+                     "판교역로 방면 2km"])
 
 
 def neg_order(r):
@@ -830,6 +963,10 @@ NEG = [
     (5, ["회원번호 {}", "member id {}", "쿠폰번호 {} 사용", "고객관리번호 {}"], neg_account_like, "acct"),
     (3, ["모델명 {} 입고", "part {} in stock", "시리얼 {}"], neg_model, "passport"),
     (4, ["운영시간 {}", "range {}", "코드 {} 중 선택", "해상도 {}", "연도 {}", "금액 {}"], neg_odd_sep, None),
+    (6, ["{}께 안내드립니다", "{} 확인 부탁드립니다", "{} 감사합니다", "{}께서 요청하신 건"], neg_role, None),
+    (4, ["{}", "메모: {}"], neg_label_word, None),
+    (4, ["{} 예정", "{}"], neg_place, None),
+    (4, ["마스킹 {} 확인", "표시 번호 {}", "{} (마스킹됨)"], neg_masked_ok, "plain"),
 ]
 
 FILLERS = [
@@ -842,7 +979,9 @@ JOINERS = [" ", " ", ", ", " / ", "\n", ". ", " | ", " - "]
 BANK_WORDS = ["계좌", "입금", "송금", "이체", "은행", "account", "bank", "acct", "예금주", "국민", "신한", "우리", "하나", "농협",
               "기업", "카카오", "카뱅", "토스", "케이뱅크", "케뱅", "새마을", "우체국", "수협", "신협", "산업", "kdb", "대구", "부산", "경남",
               "광주", "전북", "제주", "sc제일", "씨티", "citi", "ibk", "kb", "nh", "sc", "통장", "뱅크", "예금",
-              "a/c", "shinhan", "woori", "hana", "kookmin", "nonghyup", "toss", "kakao", "bnk", "deposit"]
+              "a/c", "shinhan", "woori", "hana", "kookmin", "nonghyup", "toss", "kakao", "bnk", "deposit",
+              "토뱅", "mg", "축협", "외환", "시티", "제일", "sh", "산림", "수취인", "받는분", "환급", "적금", "대출", "상환",
+              "cma", "beneficiary", "payee", "acc", "게좌"]
 PASSPORT_WORDS = ["여권", "passport"]
 
 
@@ -922,7 +1061,7 @@ def make_record(r):
                 tok = GENERATORS[what](r)
                 while what not in ("rrn", "frn") and bare_rrn_hit(tok):
                     tok = GENERATORS[what](r)
-            add_sentence(rec, t, disguise(r, tok, what=what), what)
+            add_sentence(rec, t, tok if what in NOT_DISGUISED else disguise(r, tok, what=what), what)
         else:
             _, temps, gen, tag = NEG[what]
             tok = gen(r)

@@ -56,7 +56,8 @@ TEST(DetectDefaultsTest, TableOrderAndValidators) {
   std::vector<std::string> names;
   for (const DetectorSpec& s : specs) names.push_back(s.name);
   EXPECT_EQ(names, (std::vector<std::string>{"rrn", "frn", "card", "phone_kr", "driver_license_kr", "brn",
-                                             "bank_account_kr", "passport_kr", "email", "ipv4", "ipv6"}));
+                                             "bank_account_kr", "passport_kr", "email", "ipv4", "ipv6", "person_name",
+                                             "address", "partly_masked"}));
   EXPECT_EQ(Defaults().detector_names(), names);
 }
 
@@ -724,6 +725,50 @@ TEST(DetectDefaultsTest, MemoWithEverything) {
                               {"passport_kr", "M123A4567"},
                               {"ipv4", "203.0.113.7"},
                               {"ipv6", "::1"}}));
+}
+
+// Found by review (2026-12-07): addresses at a provider typed as chat types
+// them had no TLD the pattern could end at, and passed whole.
+TEST(DetectDefaultsTest, ProviderAddressesTypedWrong) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"kim@naver,com 으로 보내주세요", "kim@naver,com"},
+      {"kim@naver. com", "kim@naver. com"},
+      {"kim@naver..com", "kim@naver..com"},
+      {"kim@naver\u00B7com", "kim@naver\u00B7com"},
+      {"kim@navercom", "kim@navercom"},
+      {"메일 kim@naver", "kim@naver"},
+      {"kim@gmail로 보내주세요", "kim@gmail"},
+      {"kim@naver.c\u043Em", "kim@naver.c\u043Em"},
+      {"Minjun.Kim@Daum.net", "Minjun.Kim@Daum.net"},
+      {"kim@hanmail.co.kr 입니다", "kim@hanmail.co.kr"},
+  };
+  for (const auto& [text, address] : cases) EXPECT_EQ(Scan(text), One("email", address)) << text;
+  // Not one: no local part, a provider's name inside a longer domain word.
+  ExpectNothing({"@naver 공식 계정", "follow @kakao", "kim@naverpay 결제"});
+}
+
+// Labels glued to a number as forms and logs write them (a review found
+// these passing whole): compounds of a label word, "no"/"num" alone, PAN.
+// (Not P or T alone: "P010-9670-1169" is as often a product code.)
+TEST(DetectDefaultsTest, GluedLabelCompounds) {
+  for (const char* label : {"hpNo", "hp_no", "mobileNum", "userphone", "custMobileNo", "phoneNumber"}) {
+    EXPECT_EQ(Scan(std::string(label) + "01012345678"), One("phone_kr", "01012345678")) << label;
+  }
+  EXPECT_EQ(Scan("PAN4111111111111111"), One("card", "4111111111111111"));
+  EXPECT_EQ(Scan("No9001011234568"), One("rrn", "9001011234568"));
+  // Product codes still glue.
+  ExpectNothing({"SKU01012345678", "A010-1234-5678", "P010-9670-1169", "MODEL01012345678", "iphone15pro01012345678x"});
+}
+
+// Bank words a review found missing: short names, who receives it, loans and
+// savings, a payee form's English, the usual typo.
+TEST(DetectDefaultsTest, BankShortNamesAndPayeeWords) {
+  for (const char* word :
+       {"토뱅", "MG",   "축협", "농축협", "외환", "시티",         "제일",  "Sh",   "산림",   "수취인", "받는분",
+        "환급", "적금", "대출", "상환",   "CMA",  "Beneficiary:", "payee", "Acc:", "acc no", "게좌"}) {
+    EXPECT_EQ(Scan(std::string(word) + " 110-123-456789"), One("bank_account_kr", "110-123-456789")) << word;
+  }
+  ExpectNothing({"주문번호 110-123-456789", "access 110-123-456789"});
 }
 
 }  // namespace

@@ -1,0 +1,128 @@
+#include "detect/partly_masked.h"
+
+#include <algorithm>
+#include <array>
+
+namespace maskproxy::detect::internal {
+namespace {
+
+bool Digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool AsciiAlnum(char c) {
+  return Digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+bool MaskChar(std::string_view s) {
+  for (std::string_view m : {"●", "○", "■", "□", "◆", "★", "※"})
+    if (s == m) return true;
+  return false;
+}
+
+// The length in bytes of a mask character at i, or 0 (a '-' normalization
+// made of one, "●" read as a dot between groups, is one).
+size_t MaskAt(const NormalizedText& norm, std::string_view t, size_t i) {
+  const char c = t[i];
+  if (c == '*' || c == 'x' || c == 'X' || c == '#') return 1;
+  if (c == '-') return !norm.identity() && MaskChar(norm.OriginalAt(i)) ? 1 : 0;
+  if (static_cast<unsigned char>(c) != 0xE2 || i + 3 > t.size()) return 0;
+  return MaskChar(t.substr(i, 3)) ? 3 : 0;
+}
+
+constexpr size_t kMaxPositions = 20;
+
+// Whether the positions (digits, '*' for a masked one) in groups of the
+// given sizes show more than a masked number of one of the kinds may.
+bool ShowsTooMuch(std::string_view pos, const size_t* sizes, size_t groups) {
+  const auto shown = [&](size_t from, size_t to) {
+    return static_cast<size_t>(std::count_if(pos.begin() + static_cast<std::ptrdiff_t>(from),
+                                             pos.begin() + static_cast<std::ptrdiff_t>(to), Digit));
+  };
+  const auto is = [&](std::initializer_list<size_t> want) {
+    return groups == want.size() && std::equal(want.begin(), want.end(), sizes);
+  };
+  // A resident or foreigner number.
+  if (is({6, 7}) || is({13})) {
+    const size_t front = shown(0, 6);
+    const size_t back = shown(6, 13);
+    if (front == 6) {
+      const int month = (pos[2] - '0') * 10 + (pos[3] - '0');
+      const int day = (pos[4] - '0') * 10 + (pos[5] - '0');
+      if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+      return back >= 2;  // more than the gender digit
+    }
+    return front == 0 && back >= 5;
+  }
+  // A card: more than the first six and the last four.
+  if (is({4, 4, 4, 4}) || is({16}) || is({4, 6, 5}) || is({15})) {
+    return Digit(pos[0]) && pos[0] >= '3' && pos[0] <= '6' && shown(0, pos.size()) > 10;
+  }
+  // A mobile phone: all but one or two of its ten or eleven digits (a
+  // hundred candidates or fewer).
+  if (is({3, 4, 4}) || is({3, 3, 4}) || is({11}) || is({10})) {
+    return pos.substr(0, 2) == "01" && (pos[2] == '0' || pos[2] == '1' || (pos[2] >= '6' && pos[2] <= '9')) &&
+           shown(0, pos.size()) + 2 >= pos.size();
+  }
+  return false;
+}
+
+}  // namespace
+
+void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out) {
+  const std::string_view t = norm.text();
+  const size_t n = t.size();
+  // Only texts with a mask character (most have none; a folded one is a '-').
+  if (t.find_first_of(norm.identity() ? "*xX#\xE2" : "*xX#\xE2-") == std::string_view::npos) return;
+  std::array<char, kMaxPositions> pos{};
+  std::array<size_t, 8> sizes{};
+  for (size_t i = 0; i < n;) {
+    if (!Digit(t[i]) && MaskAt(norm, t, i) == 0) {
+      ++i;
+      continue;
+    }
+    const size_t b = i;
+    size_t k = i;
+    size_t count = 0;  // positions
+    size_t masked = 0;
+    size_t groups = 0;
+    size_t cur = 0;
+    char sep = 0;
+    bool too_long = false;
+    while (k < n) {
+      size_t m = 0;
+      if (Digit(t[k]) || (m = MaskAt(norm, t, k)) != 0) {
+        if (count < kMaxPositions) {
+          pos[count] = m != 0 ? '*' : t[k];
+        } else {
+          too_long = true;
+        }
+        ++count;
+        masked += m != 0 ? 1 : 0;
+        ++cur;
+        k += m != 0 ? m : 1;
+        continue;
+      }
+      const char c = t[k];
+      if ((c == '-' || c == '.' || c == ' ') && (sep == 0 || sep == c) && k + 1 < n &&
+          (Digit(t[k + 1]) || MaskAt(norm, t, k + 1) != 0)) {
+        if (groups + 1 >= sizes.size()) {
+          too_long = true;
+          break;
+        }
+        sep = c;
+        sizes[groups++] = cur;
+        cur = 0;
+        ++k;
+        continue;
+      }
+      break;
+    }
+    sizes[groups++] = cur;
+    i = k;
+    if (too_long || masked == 0 || masked == count) continue;
+    if ((b > 0 && AsciiAlnum(t[b - 1])) || (k < n && AsciiAlnum(t[k]))) continue;
+    if (ShowsTooMuch(std::string_view(pos.data(), count), sizes.data(), groups)) out->emplace_back(b, k);
+  }
+}
+
+}  // namespace maskproxy::detect::internal

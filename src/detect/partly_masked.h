@@ -1,0 +1,38 @@
+// Numbers their writer masked only in part, showing more than a masked
+// number may: `900101-123456*` (twelve of an RRN's thirteen digits; its
+// checksum gives back the last), `4111-1111-1111-11**` (fourteen of a card's
+// sixteen; Luhn leaves ten candidates), `010-1234-56**` (a hundred). The
+// detectors need every digit, so these passed whole. The scanner adds what
+// FindPartlyMasked finds as candidates of the built-in `partly_masked`
+// detector (scanner.cc); its default action makes the whole number a
+// placeholder.
+//
+// A number here is a run of digits and mask characters (`*`, `x`, `X`, `#`,
+// `●`, `○`, `■`, `□`, `◆`, `★`, `※`), its groups joined by one '-', '.' or
+// blank, holding at least one of each, not glued to a letter or digit,
+// shaped as
+//  - an RRN: six, then seven (or thirteen in one group), the first six a
+//    date (YYMMDD) or masked; shown: more than the date and the gender digit
+//    (the common `900101-1******`), or five or more of the last seven behind
+//    a masked date (`******-1234567`);
+//  - a card: 4-4-4-4, 4-6-5 or 15-16 in one group, starting with 3-6;
+//    shown: more than the first six and the last four (PCI);
+//  - a mobile phone: 01X then 3-4 and 4 (or 10-11 in one group); shown: all
+//    but one or two digits (`010-****-5678`, `010-1234-****` show seven).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "detect/normalize.h"
+
+namespace maskproxy::detect::internal {
+
+// Appends the spans [begin, end) of `norm`'s text that are such numbers (a
+// '-' that normalization made of a mask character, "●", is one). Linear in
+// the text.
+void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out);
+
+}  // namespace maskproxy::detect::internal
