@@ -608,7 +608,7 @@ class Scanner {
 
   [[gnu::cold, gnu::noinline]] P FailVariant(P at, const PathSet::Node& parent, const PathSet::Node& child) {
     std::string what = "a member name differs from '" + std::string(paths_->KeyOf(parent, child)) + "' of rule path '" +
-                       paths_->PathThrough(child) + "' only by case, width, spaces or invisible characters";
+                       paths_->PathThrough(child) + "' only by case, width, accents, spaces or invisible characters";
     return Fail(at, ErrorCode::kAmbiguousFieldName, what);
   }
 

@@ -128,9 +128,10 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
         next = ChildByKey(*n, seg.key);
         if (!next) {
           if (const Node* v = ChildByFoldedKey(*n, seg.key))
-            return Error(ErrorCode::kPathConflict, "path '" + path.text + "' has a key that differs from '" +
-                                                       std::string(KeyOf(*n, *v)) + "' of path '" + PathThrough(*v) +
-                                                       "' only by case, width, spaces or invisible characters");
+            return Error(ErrorCode::kPathConflict,
+                         "path '" + path.text + "' has a key that differs from '" + std::string(KeyOf(*n, *v)) +
+                             "' of path '" + PathThrough(*v) +
+                             "' only by case, width, accents, spaces or invisible characters");
         }
       }
       if (!next) {

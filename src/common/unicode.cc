@@ -279,6 +279,41 @@ std::string NormalizeRuns(const icu::Normalizer2& nfkc_cf, std::string_view in) 
   return out;
 }
 
+// Without the marks a reader does not see as letters of their own (Mn, Me:
+// "rrn\u0301", "r\u0332rn" read as rrn, as ICU's and Elasticsearch's ASCII
+// folding read them; precomposed accents too, "rrń") and the format
+// characters that are not default-ignorable (Cf: U+FFF9-FFFB, the Egyptian
+// format controls U+13430-1343F): decomposed (NFD), stripped, recomposed
+// (NFC; Hangul decomposes to jamo, which are letters, and recomposes). Found
+// by review: such names passed a keep route's check for names that look like
+// a protected one. Bytes that are not UTF-8 are kept.
+std::string WithoutMarks(const std::string& in) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  if (U_FAILURE(status) || nfd == nullptr) return in;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status) || nfc == nullptr) return in;
+  const std::string decomposed = NormalizeRuns(*nfd, in);
+  std::string kept;
+  kept.reserve(decomposed.size());
+  bool dropped = false;
+  for (size_t i = 0; i < decomposed.size();) {
+    uint32_t cp = 0;
+    const size_t len = DecodeUtf8(decomposed, i, &cp);
+    if (len == 0) {
+      kept.push_back(decomposed[i++]);
+      continue;
+    }
+    i += len;
+    if (cp >= 0x300 && (IsCombiningMark(cp) || u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR)) {
+      dropped = true;
+      continue;
+    }
+    AppendUtf8(cp, &kept);
+  }
+  return dropped ? NormalizeRuns(*nfc, kept) : in;
+}
+
 }  // namespace
 
 std::string FoldHeaderName(std::string_view name) {
@@ -303,6 +338,7 @@ std::string FoldName(std::string_view name) {
     if (next == out) break;
     out = std::move(next);
   }
+  if (non_ascii) out = WithoutMarks(out);
   return out;
 }
 

@@ -89,7 +89,10 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // case folded (not only ASCII: U+017F is "s", the Kelvin sign "k", "É" is
 // "é"), canonically equivalent spellings made one (Hangul written as jamo
 // or as syllables, accents combining or precomposed), compatibility variants
-// (full-width, mathematical, circled letters) as their plain letters. Bytes
+// (full-width, mathematical, circled letters) as their plain letters; then
+// combining marks (Mn, Me: accents, underlines) and format characters (Cf)
+// removed, precomposed accents included ("rrn\u0301", "rrń" and "r\u0332rn"
+// fold to "rrn", as ASCII folding reads them). Bytes
 // that are not valid UTF-8 are kept as they are. Folding a name twice gives
 // the same result. An ASCII name never reaches ICU.
 [[nodiscard]] std::string FoldName(std::string_view name);

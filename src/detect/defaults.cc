@@ -56,13 +56,13 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // hyphenated digits: those made every date, phone and reference number a
   // candidate (a third more scan time) and near a bank word an account
   // ("입금 주문 844-040-3490", 3-3-4 like a landline).
-  // (Grouped by '-' or spaces, one kind in a number: ValidateBankAccount; a
+  // (Grouped by '-', '_' or spaces, one kind in a number: ValidateBankAccount; a
   // number grouped by spaces only standing alone: AccountStandsAlone.)
   const std::string kAccount =
-      R"(\d{6}[\- ]\d{2}[\- ]\d{6})"
-      R"(|\d{3}[\- ](?:\d{2}[\- ](?:\d{6}(?:\d|[\- ]\d)?|\d{5}[\- ]\d|\d{4}[\- ]\d{3})|\d{3}[\- ]\d{6})"
-      R"(|\d{6}[\- ](?:\d{2}[\- ]\d{3}|\d{5}|\d{3})|\d{4}[\- ](?:\d{7}|\d{4}[\- ]\d{2})))"
-      R"(|\d{4}[\- ](?:\d{3}[\- ]\d{6}|\d{2}[\- ](?:\d{7}|\d{6})|\d{4}[\- ]\d{4}(?:[\- ]\d)?))"
+      R"(\d{6}[\- _]\d{2}[\- _]\d{6})"
+      R"(|\d{3}[\- _](?:\d{2}[\- _](?:\d{6}(?:\d|[\- _]\d)?|\d{5}[\- _]\d|\d{4}[\- _]\d{3})|\d{3}[\- _]\d{6})"
+      R"(|\d{6}[\- _](?:\d{2}[\- _]\d{3}|\d{5}|\d{3})|\d{4}[\- _](?:\d{7}|\d{4}[\- _]\d{2})))"
+      R"(|\d{4}[\- _](?:\d{3}[\- _]\d{6}|\d{2}[\- _](?:\d{7}|\d{6})|\d{4}[\- _]\d{4}(?:[\- _]\d)?))"
       R"(|\d{11,14})";
   // (Bank names and their short forms; "카카오" and "토스" cover 카카오뱅크
   // and 토스뱅크; ASCII words of up to three characters count only standing

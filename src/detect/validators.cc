@@ -288,11 +288,11 @@ bool ValidateBankAccount(std::string_view c) {
   char lengths[8];
   size_t groups = 0;
   size_t len = 0;
-  char sep = 0;  // one kind in a number: '-' or ' '
+  char sep = 0;  // one kind in a number: '-', '_' (a form's field) or ' '
   for (char ch : c) {
     if (IsDigit(ch)) {
       ++len;
-    } else if ((ch == '-' || ch == ' ') && (sep == 0 || ch == sep) && len > 0 && len <= 9 && groups < 7) {
+    } else if ((ch == '-' || ch == ' ' || ch == '_') && (sep == 0 || ch == sep) && len > 0 && len <= 9 && groups < 7) {
       sep = ch;
       lengths[groups++] = static_cast<char>('0' + len);
       len = 0;

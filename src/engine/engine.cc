@@ -18,6 +18,12 @@ Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_v
   thread_local std::vector<detect::Span> spans;
   if (Status st = scanner.Scan(name, &spans, nullptr, context); !st.ok()) return st.error();
   if (!spans.empty()) return spans.front().detector;
+  // A number keyed under a phone or resident-number name that lost its
+  // leading 0 ({"mobile": {"1012345678": …}}).
+  if (const std::string restored = transform::RestoredNumber(name, context); !restored.empty()) {
+    if (Status st = scanner.Scan(restored, &spans, nullptr, context); !st.ok()) return st.error();
+    if (!spans.empty()) return spans.front().detector;
+  }
   // A number as a reader reads it (number::LenientNumber), and its digits.
   thread_local std::string lenient;
   lenient = number::IsJsonNumber(name) ? std::string(name) : number::LenientNumber(name);
@@ -33,6 +39,21 @@ Result<std::string_view> PiiInName(const detect::Scanner& scanner, std::string_v
 }
 
 namespace {
+
+// A member or column name as the checks of what names say read it
+// (transform::FieldSays, PersonalField, the detectors' context): one with
+// non-ASCII characters folded (unicode::FoldName: full-width letters,
+// Hangul written as jamo as macOS writes names, mathematical letters, the
+// long s; found by review: "ａｄｄｒｅｓｓ" and NFD "주소" passed their
+// address); an ASCII one as it is, its case marking its words ("userTel").
+void AppendReadName(std::string_view name, std::string* out) {
+  const bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii || !unicode::NameMayFold(name)) {
+    out->append(name);
+  } else {
+    out->append(unicode::FoldName(name));
+  }
+}
 
 // A member name as a path segment: plain, or ["..."] when it holds a '.';
 // PII in it becomes <detector>, a name that may be data <name>
@@ -183,7 +204,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     for (const codec::PathStep& step : path) {
       if (step.index >= 0) continue;
       if (!out->empty()) out->push_back('.');
-      out->append(step.key);
+      AppendReadName(step.key, out);
     }
   }
 
@@ -235,7 +256,7 @@ const codec::PathSet& CapturePath() {
 }  // namespace
 
 Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::string_view bytes, std::string* out,
-                        bool* removed, std::vector<metrics::Counter*>* unprotectable) const {
+                        bool* removed, std::vector<metrics::Counter*>* unprotectable, std::string_view field) const {
   const char* what = rule.target == policy::Target::kKey ? "record key" : "header";
   *removed = false;
   out->clear();
@@ -252,6 +273,7 @@ Status Engine::MaskPart(const policy::Rule& rule, std::string_view topic, std::s
   codec::ScalarRef ref{codec::JsonType::kString, raw, bytes};
   transform::ActionContext ctx{topic};
   ctx.unprotectable = unprotectable;
+  ctx.field = field;
   std::string json;
   if (Status s = rule.action->Apply(ctx, ref, &json); !s.ok())
     return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
@@ -274,7 +296,10 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
   if (text.size() > limits_.max_record_bytes) return Error(ErrorCode::kTooLarge, "value exceeds max_record_bytes");
   std::vector<std::string_view> hits;
   transform::ActionContext ctx{topic, &hits};
-  ctx.field = field;  // the column's name: context for the detectors
+  thread_local std::string read_name;
+  read_name.clear();
+  AppendReadName(field, &read_name);
+  ctx.field = read_name;  // the column's name: context for the detectors
   // A cell that is a number ("9.001011234567e12") is one to a spreadsheet.
   if (Status s = transform::ProtectText(*scanning, ctx, text, out, changed); !s.ok())
     return Error(s.error().code, "unlisted field: " + s.error().message);

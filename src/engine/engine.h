@@ -158,9 +158,12 @@ class Engine {
   // be valid UTF-8 (else "invalid_utf8"). *out gets the new bytes; *removed
   // is set instead when the action removes the value (redact: the key becomes
   // null, the header is dropped). Errors as MaskValue, never with the value.
-  // `unprotectable` as in MaskValue.
+  // `unprotectable` as in MaskValue. `field`: the name the value is read
+  // under (a header's or CSV column's: a scan rule's context, as an unlisted
+  // value's names are).
   [[nodiscard]] Status MaskPart(const policy::Rule& rule, std::string_view topic, std::string_view bytes,
-                                std::string* out, bool* removed, std::vector<metrics::Counter*>* unprotectable) const;
+                                std::string* out, bool* removed, std::vector<metrics::Counter*>* unprotectable,
+                                std::string_view field = {}) const;
 
   std::vector<std::shared_ptr<const policy::Policy>> policies_;
   std::vector<RouteRef> routes_;

@@ -188,7 +188,8 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
         continue;
       }
       bool removed = false;
-      if (Status s = MaskPart(*rule, rec.topic, *h.value, &out->scratch, &removed, &out->unprotectable); !s.ok())
+      if (Status s = MaskPart(*rule, rec.topic, *h.value, &out->scratch, &removed, &out->unprotectable, h.name);
+          !s.ok())
         return s;
       out->applied.push_back(static_cast<int32_t>(rule - rt.rules.data()));
       if (removed)
@@ -346,7 +347,8 @@ Status Engine::MaskCsvRow(const RouteRef& ref, const CsvPlan& plan, std::string_
     if (!col.reads) continue;
     if (col.rule) {
       bool removed = false;
-      if (Status s = MaskPart(*col.rule, topic, cells[c], &cell.text, &removed, &out->unprotectable); !s.ok()) {
+      if (Status s = MaskPart(*col.rule, topic, cells[c], &cell.text, &removed, &out->unprotectable, col.name);
+          !s.ok()) {
         out->findings.clear();
         out->unprotectable.clear();
         return s;

@@ -345,7 +345,8 @@ bool RrnWords(std::span<const std::string> words) {
 // Whether a field's names (ActionContext::field, joined by '.') say it holds
 // what `says` names: its own name's words ("mobile", "userTel", "MBL_TELNO",
 // "휴대폰번호", "juminNo", "resRegNo"), or, for a name that only says number
-// (number, no, num, value, 번호), its parent's ("phone": {"number": …}). A
+// or which one (number, no, value, home, work, primary, 번호, or no word:
+// "0"), its parent's ("phone": {"number": …}, {"mobile": {"0": …}}). A
 // name with a word of a quantity, a reference or a code is none
 // ("phone_bill_amount", "rrn_ref", "contact_id", "phone_verified_at").
 bool FieldSays(std::string_view names, bool (*says)(std::span<const std::string>)) {
@@ -354,13 +355,16 @@ bool FieldSays(std::string_view names, bool (*says)(std::span<const std::string>
   const std::string_view leaf = dot == std::string_view::npos ? names : names.substr(dot + 1);
   thread_local std::vector<std::string> words;
   NameWords(leaf, &words);
-  if (words.empty()) return false;
   for (const std::string& w : words)
     if (IsKorean(w) ? Holds(w, kNotTheNumberKorean) : InSorted(w, kNotTheNumberSorted)) return false;
-  if (says(words)) return true;
-  const std::string& last = words.back();
-  const bool generic =
-      words.size() == 1 && (last == "number" || last == "no" || last == "num" || last == "value" || last == "번호");
+  if (!words.empty() && says(words)) return true;
+  // A name that only says which one (number, home, work, primary, "0": a
+  // list written as an object) is read under its parent's.
+  constexpr std::string_view kWhich[] = {"number",  "no",       "num",     "value",  "home",      "work",
+                                         "office",  "main",     "primary", "second", "secondary", "personal",
+                                         "private", "business", "other",   "alt",    "backup",    "emergency",
+                                         "default", "current",  "new",     "old",    "first",     "번호"};
+  const bool generic = words.empty() || (words.size() == 1 && WordIn(words.back(), kWhich));
   if (!generic || dot == std::string_view::npos) return false;
   const std::string_view parent = names.substr(0, dot);
   const size_t pdot = parent.rfind('.');
@@ -697,6 +701,48 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
   return scanning.Protect(ctx, number, out, found);
 }
 
+// The digits of a whole number as a reader takes the text: a digit string, or
+// a number whose value is whole ("1012345678.0", "1.012345678e9",
+// " 1012345678 ", "+1012345678"); "" for anything else.
+void WholeDigits(std::string_view text, std::string* out) {
+  out->clear();
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty() || text.size() > 40 || !(text.front() >= '0' && text.front() <= '9')) return;
+  if (text.find_first_not_of("0123456789") == std::string_view::npos) {
+    out->assign(text);
+    return;
+  }
+  if (!number::IsJsonNumber(text)) return;
+  std::string plain = number::ReadableDigits(text).plain;
+  if (plain.empty() || plain.find_first_not_of("0123456789") != std::string::npos) return;  // a fraction, a sign
+  *out = std::move(plain);
+}
+
+// A number whose leading 0 a numeric type dropped, read with it put back
+// where the field's names say what it was (RestoreLeadingZeros): a JSON
+// integer, a string or CSV cell of digits, and a whole number written as a
+// float (pandas writes an integer column with gaps as 1012345678.0).
+Status ProtectRestored(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
+                       bool* found) {
+  *found = false;
+  if (ctx.field.empty()) return Status::Ok();
+  thread_local std::string digits, restored;
+  WholeDigits(text, &digits);
+  RestoreLeadingZeros(digits, ctx.field, &restored);
+  if (restored.empty()) return Status::Ok();
+  return scanning.Protect(ctx, restored, out, found);
+}
+
+std::string RestoredNumber(std::string_view text, std::string_view field) {
+  if (field.empty()) return {};
+  std::string digits, restored;
+  WholeDigits(text, &digits);
+  RestoreLeadingZeros(digits, field, &restored);
+  return restored;
+}
+
 Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
                    bool* found) {
   // A person's name or address in a field that says so: no detector finds
@@ -708,6 +754,7 @@ Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::stri
     if (ctx.scan_hits) ctx.scan_hits->push_back(what);
     return Status::Ok();
   }
+  if (Status st = ProtectRestored(scanning, ctx, text, out, found); !st.ok() || *found) return st;
   if (number::IsJsonNumber(text)) return ProtectNumber(scanning, ctx, text, out, found);
   // "+9.001011234567e12", " 9.001011234567e12 ", "9,001,011,234,567": what a
   // lenient reader takes for the number; a hit in it protects the whole text.
@@ -724,16 +771,12 @@ Status ScanScalar(const Scanning& scanning, const ActionContext& ctx, const code
   thread_local std::string replaced;
   bool found = false;
   // A number stored in a numeric type has lost its leading 0 (or its '+'):
-  // put back where the field's names say what it was (RestoreLeadingZeros).
-  {
-    thread_local std::string restored;
-    RestoreLeadingZeros(v.text, ctx.field, &restored);
-    if (!restored.empty())
-      if (Status st = scanning.Protect(ctx, restored, &replaced, &found); !st.ok()) return st;
-  }
-  Status st = found                                ? Status::Ok()
-              : v.type == codec::JsonType::kNumber ? ProtectNumber(scanning, ctx, v.text, &replaced, &found)
-                                                   : ProtectText(scanning, ctx, v.text, &replaced, &found);
+  // put back where the field's names say what it was (ProtectRestored; for
+  // a string, ProtectText does it).
+  Status st = v.type == codec::JsonType::kNumber ? ProtectRestored(scanning, ctx, v.text, &replaced, &found)
+                                                 : ProtectText(scanning, ctx, v.text, &replaced, &found);
+  if (st.ok() && !found && v.type == codec::JsonType::kNumber)
+    st = ProtectNumber(scanning, ctx, v.text, &replaced, &found);
   if (!st.ok()) return st;
   if (!found) return Status::Ok();
   codec::AppendJsonString(replaced, out);

@@ -137,9 +137,18 @@ void NumberForms(std::string_view number, std::vector<std::string>* out);
 
 // Scanning::Protect for a text that may be a number written as text (a key,
 // a header, a CSV cell, a JSON string: "9.001011234567e12" reads like one):
-// ProtectNumber when it is one (number::IsJsonNumber), else Protect.
+// ProtectNumber when it is one (number::IsJsonNumber), else Protect. A whole
+// number read under names that say phone or resident number is first read
+// with the leading 0s a numeric type dropped put back (RestoredNumber).
 [[nodiscard]] Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text,
                                  std::string* out, bool* found);
+
+// A whole number (digits, or a float whose value is whole: "1012345678.0",
+// "1.012345678e9", " 1012345678") whose leading 0 a numeric type dropped,
+// with it put back where `field`'s names say what it was: "01012345678"
+// under "mobile" or "phone.home", "0501014123456" under "jumin"; "" where
+// they do not (not under names that also say amount, code, id, ...).
+[[nodiscard]] std::string RestoredNumber(std::string_view text, std::string_view field);
 
 // A person's name or address in a value read under field names that say so
 // (ActionContext::field): "person_name" or "address", the placeholder's

@@ -94,6 +94,17 @@ TEST(Unicode, FoldsUnicodeEquivalentAndCaseVariantNames) {
     EXPECT_EQ(FoldName(c.a), FoldName(c.b)) << c.a << " / " << c.b;
     EXPECT_TRUE(NameMayFold(c.b)) << c.b;
   }
+  // Marks and format characters a reader does not see as letters (found by
+  // review: "rrn\u0301" and "rrn\ufff9" passed a keep route's look-alike check).
+  for (std::string_view v : {std::string_view("rrn\xCC\x81"),             // combining acute
+                             std::string_view("r\xCC\xB2rn"),             // combining low line
+                             std::string_view("rr\xC5\x84"),              // precomposed ń
+                             std::string_view("rrn\xEF\xBF\xB9"),         // U+FFF9 annotation anchor
+                             std::string_view("rrn\xF0\x93\x90\xB0")}) {  // U+13430 Egyptian format control
+    EXPECT_EQ(FoldName(v), "rrn") << v;
+  }
+  // Hangul keeps its syllables (its jamo are letters, not marks).
+  EXPECT_EQ(FoldName("\xEC\xA3\xBC\xEB\xAF\xBC X"), "\xEC\xA3\xBC\xEB\xAF\xBCx");
   // Different names stay different.
   EXPECT_NE(FoldName("\xEC\xA3\xBC\xEB\xAF\xBC"), FoldName("\xEC\xA3\xBC"));  // 주민 / 주
   EXPECT_NE(FoldName("rrn"), FoldName("rrm"));

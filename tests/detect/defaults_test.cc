@@ -769,6 +769,8 @@ TEST(DetectDefaultsTest, BankShortNamesAndPayeeWords) {
     EXPECT_EQ(Scan(std::string(word) + " 110-123-456789"), One("bank_account_kr", "110-123-456789")) << word;
   }
   ExpectNothing({"주문번호 110-123-456789", "access 110-123-456789"});
+  // Grouped by '_' as a form's field writes it.
+  EXPECT_EQ(Scan("신한 110_123_456789"), One("bank_account_kr", "110_123_456789"));
 }
 
 }  // namespace

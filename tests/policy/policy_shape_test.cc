@@ -160,7 +160,7 @@ TEST(PolicyShape, PathNamesThatDifferOnlyByFoldingConflict) {
                           "      - { path: " +
                           second + ", action: redact }\n"));
     EXPECT_EQ(msg.rfind("p.yaml:9:", 0), 0u) << second << ": " << msg;
-    EXPECT_NE(msg.find("only by case, width, spaces or invisible characters"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("only by case, width, accents, spaces or invisible characters"), std::string::npos) << msg;
   }
   // Different names are fine.
   EXPECT_EQ(ErrorOf(WithRules("      - { path: user.rrn, action: redact }\n"
