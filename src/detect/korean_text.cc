@@ -4,21 +4,35 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <string>
 
 namespace maskproxy::detect::internal {
 namespace {
 
 // Hangul syllables are three bytes in UTF-8 (U+AC00-U+D7A3: EA B0 80 - ED 9E
 // A3), so the words below are compared as bytes.
-bool SyllableAt(std::string_view t, size_t i) {
-  if (i + 3 > t.size()) return false;
+// The Hangul syllable at byte i (its code point), or 0.
+inline uint32_t SyllableCp(std::string_view t, size_t i) {
+  if (i + 3 > t.size()) return 0;
   const auto b0 = static_cast<unsigned char>(t[i]);
-  if (b0 < 0xEA || b0 > 0xED) return false;
+  if (b0 < 0xEA || b0 > 0xED) return 0;
   const auto b1 = static_cast<unsigned char>(t[i + 1]);
   const auto b2 = static_cast<unsigned char>(t[i + 2]);
-  if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return false;
+  if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return 0;
   const uint32_t cp = ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
-  return cp >= 0xAC00 && cp <= 0xD7A3;
+  return cp >= 0xAC00 && cp <= 0xD7A3 ? cp : 0;
+}
+inline bool SyllableAt(std::string_view t, size_t i) {
+  return SyllableCp(t, i) != 0;
+}
+
+// Whether the syllable at byte i is one of `set` (code points).
+inline bool SyllableIn(std::string_view t, size_t i, std::initializer_list<uint32_t> set) {
+  const uint32_t cp = SyllableCp(t, i);
+  if (cp == 0) return false;
+  for (uint32_t x : set)
+    if (cp == x) return true;
+  return false;
 }
 
 bool AsciiDigit(char c) {
@@ -46,21 +60,38 @@ class Words {
   std::vector<std::string_view> words_;
 };
 
-// The surnames of nearly every Korean (the 2015 census's common ones and
-// their other spellings: 리/이, 라/나, 로/노, 류/유, 림/임).
+// The common surnames (about 99% of Koreans; the 2015 census) and their
+// other spellings (리/이, 림/임, 로/노). Rarer ones (사, 부, 가, 대, 상, 시,
+// ...) begin too many role words and nouns: "사장", "부서장", "가맹점".
 const Words& Surnames() {
-  static const Words w{
-      "김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권", "황", "안", "송", "전",
-      "홍", "유", "고", "문", "양", "손", "배", "백", "허", "남", "심", "노", "하", "곽", "성", "차", "주", "우", "구",
-      "민", "류", "나", "진", "지", "엄", "채", "원", "천", "방", "공", "현", "함", "변", "염", "여", "추", "도", "소",
-      "석", "선", "설", "마", "길", "연", "위", "표", "명", "기", "반", "라", "왕", "금", "옥", "육", "인", "맹", "제",
-      "모", "탁", "국", "어", "은", "편", "용", "예", "경", "봉", "사", "부", "가", "복", "태", "목", "형", "피", "두",
-      "감", "음", "빈", "동", "온", "호", "범", "좌", "팽", "승", "간", "상", "시", "갈", "견", "당", "화", "창", "리",
-      "로", "림", "진", "궁", "계", "단", "대", "묵", "매", "평", "풍", "강", "야", "즙", "삼", "운"};
+  static const Words w{"김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권",
+                       "황", "안", "송", "전", "홍", "유", "고", "문", "양", "손", "배", "백", "허", "남", "심",
+                       "노", "하", "곽", "성", "차", "주", "우", "구", "민", "류", "나", "진", "지", "엄", "채",
+                       "원", "천", "방", "공", "현", "함", "변", "염", "여", "추", "도", "소", "석", "선", "설",
+                       "마", "길", "연", "위", "표", "명", "기", "반", "왕", "금", "옥", "육", "인", "맹", "제",
+                       "모", "탁", "국", "어", "은", "편", "용", "예", "경", "봉", "리", "림", "로"};
   return w;
 }
+
+// The syllables given names are made of (the common ones): a word whose
+// second or third syllable is none of them is no name ("라이더", "매니저",
+// "조회중", "선착순"). Kept out on purpose: role suffixes (장 관 사 객 생)
+// and syllables common in nouns but rare in names.
+bool GivenNameSyllable(std::string_view syllable) {
+  static const Words w{
+      "가", "강", "건", "겸", "결", "경", "광", "국", "규", "균", "근", "금", "기", "길", "나", "난", "남", "늘", "다",
+      "담", "대", "덕", "도", "동", "라", "란", "람", "랑", "래", "량", "려", "련", "령", "례", "록", "롬", "루", "룡",
+      "륜", "리", "린", "림", "만", "명", "문", "미", "민", "범", "별", "병", "보", "복", "봄", "봉", "빈", "빛", "상",
+      "새", "샘", "서", "석", "선", "설", "섭", "성", "세", "소", "솔", "솜", "송", "수", "숙", "순", "숭", "슬", "승",
+      "시", "식", "신", "아", "안", "애", "양", "언", "여", "연", "열", "엽", "영", "예", "오", "옥", "온", "완", "용",
+      "우", "욱", "운", "웅", "원", "월", "유", "윤", "율", "은", "의", "이", "익", "인", "일", "자", "재", "정", "제",
+      "종", "주", "준", "중", "지", "진", "찬", "창", "채", "천", "철", "초", "춘", "충", "치", "태", "택", "필", "하",
+      "학", "한", "해", "향", "헌", "혁", "현", "형", "혜", "호", "홍", "화", "환", "효", "후", "훈", "휘", "흥", "희"};
+  return w.Has(syllable);
+}
+
 const Words& CompoundSurnames() {
-  static const Words w{"남궁", "황보", "제갈", "선우", "독고", "서문", "사공", "동방"};
+  static const Words w{"남궁", "황보", "제갈", "선우", "독고", "서문", "사공"};
   return w;
 }
 
@@ -99,8 +130,16 @@ const Words& NotNames() {
       "상담중", "접수", "진행", "진행중", "예약", "연락", "발송", "도착", "수령", "일부", "이탈", "복귀", "재가입",
       "최초", "구독", "평일", "평일만", "주말", "야간", "오전", "오후", "당일", "익일", "금일", "명일", "전일", "주간",
       "배포", "장애", "점검", "이용", "이용중", "미납", "연체중", "보류중", "대기중", "처리중", "완료된", "해당되는",
-      "시공사", "시행사", "지주", "채권자", "채무자", "보증인", "연대보증인", "피해자", "가해자", "신고자", "제보자",
-      "작성자", "등록자", "수정자", "승인자", "결재자", "요청인", "민원", "시청자", "구독자", "팬",
+      // found by review
+      "소유자", "송금자", "계약자", "대표자", "계좌주", "이용한", "신청한", "가입한", "구입한", "주문한", "결제한",
+      "선택한", "응모한", "참여한", "방문한", "예약한", "등록한", "인증한", "동의한", "부재시", "동의서", "경비원",
+      "승무원", "주무관", "부서장", "연회원", "라이더", "매니저", "마케터", "한국인", "외국인", "내국인", "본인명의",
+      "서명", "지원자", "수강자", "참가자", "응시자", "수험자", "당첨자", "후원자", "기부자", "봉사자", "사용자",
+      "상담자", "수혜자", "청약자", "투자자", "연구자", "소비자", "생산자", "근로자", "노동자", "노약자", "고령자",
+      "미성년자", "연예인", "직장인", "사회인", "일반인", "상속인", "관리인", "정치인", "경제인", "방송인", "예술인",
+      "체육인", "문화인", "유명인", "주소지", "주소록", "도서산간", "수도권", "시공사", "시행사", "지주", "채권자",
+      "채무자", "보증인", "연대보증인", "피해자", "가해자", "신고자", "제보자", "작성자", "등록자", "수정자", "승인자",
+      "결재자", "요청인", "민원", "시청자", "구독자", "팬",
       // after a label
       "정보", "조회", "변경", "확인", "오류", "입력", "등록", "수정", "표시", "기재", "인증", "상이", "동일", "전체",
       "마스킹", "공개", "주소", "연락처", "전화", "전화번호", "성별", "명의", "성함", "이름", "기타", "이상", "상동",
@@ -118,23 +157,28 @@ const Words& NotNames() {
 
 // The honorifics a name takes right after it (in the same word).
 const Words& Honorifics() {
-  static const Words w{"님", "씨", "귀하"};
+  static const Words w{"님", "씨", "귀하", "고객님", "회원님"};
   return w;
 }
 // The words after a name and a blank that make it a name.
 const Words& NextWordHonorifics() {
-  static const Words w{"고객님", "회원님", "님", "씨", "귀하"};
+  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",    "선생님", "팀장님",
+                       "과장님", "대리님", "부장님", "차장님", "실장님",  "사장님", "대표님",
+                       "원장님", "교수님", "기사님", "주임님", "매니저님"};
   return w;
 }
 // Labels a name follows (as a word of their own, or the end of one:
 // 수취인성명).
 const Words& NameLabels() {
-  static const Words w{"성명",     "이름",     "예금주",   "예금주명", "고객명", "수취인",   "수취인명",
-                       "받는분",   "받는사람", "보내는분", "보낸분",   "송금인", "송금자",   "입금자",
-                       "입금자명", "수령인",   "수령자",   "신청인",   "신청자", "명의자",   "계좌주",
-                       "주문자",   "구매자",   "가입자",   "대표자",   "보호자", "성함",     "실명",
-                       "담당자",   "발송인",   "수신인",   "수하인",   "송하인", "피보험자", "계약자",
-                       "소유자",   "차주",     "임차인",   "임대인",   "채무자", "보증인"};
+  static const Words w{"성명",       "이름",     "예금주",   "예금주명", "고객명",   "수취인",     "수취인명",
+                       "받는분",     "받는사람", "보내는분", "보낸분",   "송금인",   "송금자",     "입금자",
+                       "입금자명",   "수령인",   "수령자",   "신청인",   "신청자",   "명의자",     "계좌주",
+                       "주문자",     "구매자",   "가입자",   "대표자",   "보호자",   "성함",       "실명",
+                       "담당자",     "발송인",   "수신인",   "수하인",   "송하인",   "피보험자",   "계약자",
+                       "소유자",     "차주",     "임차인",   "임대인",   "채무자",   "보증인",     "회원명",
+                       "주문자명",   "보낸사람", "작성자",   "고객성명", "고객이름", "회원이름",   "예금주성명",
+                       "수취인성명", "수령인명", "가입자명", "통장표시", "구매자명", "보내는사람", "보낸분성명",
+                       "계좌주명"};
   return w;
 }
 // Particles (and the copula) a name or number may carry in the same word.
@@ -143,7 +187,7 @@ const Words& Particles() {
                        "한테",   "와",   "과",   "도",     "만",   "로",   "으로", "이고", "이며",   "입니다", "이다",
                        "이에요", "예요", "에",   "에서",   "랑",   "이랑", "하고", "앞",   "앞으로", "명의",   "명의로",
                        "명의의", "님",   "씨",   "귀하",   "까지", "부터", "요",   "이요", "입니까", "인지",   "인데",
-                       "이며",   "이라", "라는", "이라는", "쪽",   "이신", "께로"};
+                       "이며",   "이라", "라는", "이라는", "쪽",   "이신", "께로", "들",   "들께",   "들의"};
   return w;
 }
 
@@ -176,22 +220,29 @@ struct Run {
 template <typename Accept>
 size_t NameAt(std::string_view word, Accept accept) {
   const size_t syllables = word.size() / 3;
-  size_t lengths[4];
+  if (syllables < 3) return 0;
+  // A listed word with particles after it is that word ("정보가": 정보 and
+  // 가, "성함이"), never a longer name.
+  for (size_t len = 6; len <= word.size(); len += 3)
+    if (NotNames().Has(word.substr(0, len)) && ParticlesOnly(word.substr(len))) return 0;
+  size_t given_from = 0;
+  size_t lengths[2];
   size_t k = 0;
-  if (syllables >= 3 && CompoundSurnames().Has(word.substr(0, 6))) {
-    lengths[k++] = 4;
+  if (CompoundSurnames().Has(word.substr(0, 6))) {
+    given_from = 6;
+    if (syllables >= 4) lengths[k++] = 4;
     lengths[k++] = 3;
-  }
-  if (Surnames().Has(word.substr(0, 3))) {
-    lengths[k++] = 3;
-    lengths[k++] = 2;
+  } else if (Surnames().Has(word.substr(0, 3))) {
+    given_from = 3;
+    lengths[k++] = 3;  // a surname and two syllables: one-syllable given names are not read
   }
   for (size_t i = 0; i < k; ++i) {
     const size_t len = lengths[i] * 3;
     if (len > word.size()) continue;
     const std::string_view name = word.substr(0, len);
-    // No given name ends in 으: that is 으로 after a name ("최윤으로").
-    if (NotNames().Has(name) || name.ends_with("으")) continue;
+    bool given = true;
+    for (size_t g = given_from; g < len && given; g += 3) given = GivenNameSyllable(name.substr(g, 3));
+    if (!given || NotNames().Has(name)) continue;
     if (accept(word.substr(len), lengths[i])) return len;
   }
   return 0;
@@ -209,18 +260,64 @@ bool AsciiNameLabelBefore(std::string_view t, size_t b) {
   const std::string_view w = t.substr(k - 4, 4);
   for (size_t i = 0; i < 4; ++i)
     if ((w[i] | 0x20) != "name"[i]) return false;
-  // "name", "customer_name", "holderName"; not "nickname", "username".
-  return k == 4 || !AsciiAlnum(t[k - 5]) || (t[k - 5] >= 'a' && t[k - 5] <= 'z' && w[0] == 'N');
+  // "name" alone, or after a person's word ("customer_name", "holderName",
+  // "payee-name"); not a thing's ("bank_name", "product_name", "store_name")
+  // nor "nickname" or "username".
+  size_t j = k - 4;
+  if (j == 0 || !AsciiAlnum(t[j - 1])) return true;
+  const bool camel = w[0] == 'N';
+  if (!camel && t[j - 1] != '_' && t[j - 1] != '-') return false;
+  if (!camel) --j;
+  size_t st = j;
+  while (st > 0 && AsciiAlnum(t[st - 1]) && j - st < 24) --st;
+  std::string lower;
+  for (size_t x = st; x < j; ++x) lower.push_back(static_cast<char>(t[x] | 0x20));
+  static constexpr std::string_view kPersons[] = {
+      "customer", "cust",   "holder",      "accountholder", "owner",   "recipient", "receiver",  "sender",
+      "payer",    "payee",  "depositor",   "buyer",         "orderer", "applicant", "full",      "first",
+      "last",     "real",   "legal",       "kor",           "korean",  "person",    "client",    "guest",
+      "patient",  "member", "beneficiary", "contact",       "emp",     "employee",  "user_real", "given",
+      "family",   "middle", "remitter",    "account_holder"};
+  for (std::string_view p : kPersons)
+    if (lower == p ||
+        (lower.size() > p.size() && lower.ends_with(p) && !AsciiAlnum(lower[lower.size() - p.size() - 1])))
+      return true;
+  return false;
 }
 
-// What lies between a label and the name: blanks, ':', '=', '-', '(' or
-// '[' (at most four bytes, at least one).
+// What lies between a label and the name: blanks, ':', '=', '-', brackets,
+// '/', '|', quotes (at most five bytes, at least one).
 bool LabelGap(std::string_view gap) {
-  if (gap.empty() || gap.size() > 4) return false;
-  for (char c : gap)
-    if (c != ' ' && c != '\t' && c != ':' && c != '=' && c != '-' && c != '(' && c != '[' && c != '"' && c != '\'')
-      return false;
-  return true;
+  if (gap.empty() || gap.size() > 8) return false;
+  size_t ascii = 0;
+  for (size_t i = 0; i < gap.size();) {
+    // 「 」 『 』 (U+300C-300F), as Korean text quotes a name.
+    if (gap.substr(i, 2) == "\xE3\x80" && i + 2 < gap.size()) {
+      const auto c = static_cast<unsigned char>(gap[i + 2]);
+      if (c < 0x8C || c > 0x8F) return false;
+      i += 3;
+      continue;
+    }
+    if (std::string_view(" \t:=-([])/|\"'").find(gap[i]) == std::string_view::npos) return false;
+    ++ascii;
+    ++i;
+  }
+  return ascii <= 5;
+}
+
+// Whether w is a 시/도 or a city (korean_text.cc's address lists, below).
+bool IsPlaceName(std::string_view w);
+
+// Whether the word `pw` (a run before a name) is a label, or a label with
+// particles after it ("이름은"); or the second word of a two-word one
+// ("받는 분", "보내는 분", "통장 표시") with `ppw` the word before it.
+bool IsNameLabel(std::string_view pw, std::string_view ppw) {
+  if (NameLabels().Has(pw)) return true;
+  for (size_t len = 6; len < pw.size(); len += 3)
+    if (NameLabels().Has(pw.substr(0, len)) && ParticlesOnly(pw.substr(len))) return true;
+  if (pw == "분") return ppw == "받는" || ppw == "보내는" || ppw == "보낸";
+  if (pw == "표시") return ppw == "통장";
+  return false;
 }
 
 }  // namespace
@@ -245,48 +342,71 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     while (SyllableAt(t, i)) i += 3;
     runs.push_back({b, i});
   }
+  const auto word_of = [&](size_t r) { return t.substr(runs[r].b, runs[r].e - runs[r].b); };
   for (size_t r = 0; r < runs.size(); ++r) {
     const Run& run = runs[r];
-    const std::string_view word = t.substr(run.b, run.e - run.b);
-    if (word.size() < 6) continue;
-    // A word glued to letters or digits is part of something else.
-    if ((run.b > 0 && AsciiAlnum(t[run.b - 1])) || (run.e < t.size() && AsciiAlnum(t[run.e]))) continue;
-    // An honorific in the word: 김민준님, 김민준님께서, 홍길동씨.
-    size_t len = NameAt(word, [](std::string_view rest, size_t syllables) {
-      return !rest.empty() && HonorificThenParticles(rest, syllables == 3);
-    });
-    // An honorific word after one or two blanks: 김민준 고객님.
-    if (len == 0 && r + 1 < runs.size()) {
-      const Run& next = runs[r + 1];
-      const std::string_view gap = t.substr(run.e, next.b - run.e);
-      if (gap == " " || gap == "  ") {
-        const std::string_view nw = t.substr(next.b, next.e - next.b);
-        bool honorific = false;
-        for (std::string_view h : NextWordHonorifics().list())
-          if (nw.starts_with(h) && ParticlesOnly(nw.substr(h.size())) &&
-              (next.e == t.size() || !AsciiAlnum(t[next.e])) && !(h == "씨" && word.size() != 9)) {
-            honorific = true;
-          }
-        // 고객 or 회원 alone, as a heading before what is said of them:
-        // "김민준 고객(주민번호 …)", "김민준 고객, 010-…", "김민준 회원: 요청".
-        if ((nw == "고객" || nw == "회원") &&
-            (next.e == t.size() || t[next.e] == '(' || t[next.e] == ',' || t[next.e] == ':' || t[next.e] == '/')) {
-          honorific = true;
-        }
-        if (honorific) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
-      }
+    const std::string_view word = word_of(r);
+    if (word.size() < 9) continue;  // three syllables at least
+    // A word glued to letters or digits is part of something else (a
+    // deposit name with digits after it only after a label: "입금자명
+    // 홍길동0312").
+    const bool digit_after = run.e < t.size() && AsciiDigit(t[run.e]);
+    if ((run.b > 0 && AsciiAlnum(t[run.b - 1])) || (run.e < t.size() && AsciiAlnum(t[run.e]) && !digit_after)) continue;
+    // A first look before the word lists: 님 U+B2D8, 씨 U+C528, 귀 U+ADC0,
+    // 고 U+ACE0, 회 U+D68C in the word after its third syllable, or in the
+    // next word; a word before it.
+    bool honorific_in = false;
+    for (size_t k = 9; k + 3 <= word.size() && k <= 12 && !honorific_in; k += 3)
+      honorific_in = SyllableIn(t, run.b + k, {0xB2D8, 0xC528, 0xADC0, 0xACE0, 0xD68C});
+    bool honorific_next = false;
+    if (r + 1 < runs.size()) {
+      const std::string_view gap = t.substr(run.e, runs[r + 1].b - run.e);
+      if (gap == " " || gap == "  ")
+        for (size_t k = runs[r + 1].b; k < runs[r + 1].e && k < runs[r + 1].b + 15 && !honorific_next; k += 3)
+          honorific_next = SyllableIn(t, k, {0xB2D8, 0xC528, 0xADC0, 0xACE0, 0xD68C});
     }
-    // A label before it: 예금주 김민준, 성명: 김민준으로, name: 김민준.
+    const bool word_before = r > 0 && runs[r - 1].e <= run.b && run.b - runs[r - 1].e <= 5;
+    if (!honorific_in && !honorific_next && !word_before && !AsciiNameLabelBefore(t, run.b)) continue;
+    size_t len = 0;
+    // An honorific in the word: 김민준님, 김민준님께서, 홍길동씨, 김민준고객님.
+    if (honorific_in && !digit_after)
+      len = NameAt(word, [](std::string_view rest, size_t syllables) {
+        return !rest.empty() && HonorificThenParticles(rest, syllables == 3);
+      });
+    // An honorific word after one or two blanks: 김민준 고객님, 박지훈 팀장님.
+    if (len == 0 && honorific_next && !digit_after) {
+      const Run& next = runs[r + 1];
+      const std::string_view nw = word_of(r + 1);
+      const bool ends_next = next.e == t.size() || !AsciiAlnum(t[next.e]);
+      bool honorific = false;
+      for (std::string_view h : NextWordHonorifics().list())
+        if (nw.starts_with(h) && ParticlesOnly(nw.substr(h.size())) && ends_next && !(h == "씨" && word.size() != 9))
+          honorific = true;
+      // 고객 or 회원 alone, as a heading before what is said of them:
+      // "김민준 고객(주민번호 …)", "김민준 고객, 010-…", "김민준 회원: 요청".
+      if (nw == "고객" || nw == "회원") {
+        size_t k = next.e;
+        if (k + 1 < t.size() && t[k] == ' ' && t[k + 1] == '(') ++k;  // "김민준 회원 (VIP)"
+        if (k == t.size() || std::string_view("(,:/.)").find(t[k]) != std::string_view::npos) honorific = true;
+      }
+
+      if (honorific) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
+    }
+    // A label before it: 예금주 김민준, 성명: 김민준으로, [예금주] 홍길동,
+    // 받는 분: 박서준, name: 김민준.
     if (len == 0) {
       bool labelled = AsciiNameLabelBefore(t, run.b);
-      if (!labelled && r > 0) {
-        const Run& prev = runs[r - 1];
-        const std::string_view pw = t.substr(prev.b, prev.e - prev.b);
-        labelled = LabelGap(t.substr(prev.e, run.b - prev.e)) && (NameLabels().Has(pw) || NameLabels().EndOf(pw, 3));
+      if (!labelled && word_before && LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
+        labelled = IsNameLabel(word_of(r - 1), r > 1 ? word_of(r - 2) : std::string_view());
       }
       if (labelled) len = NameAt(word, [](std::string_view rest, size_t) { return ParticlesOnly(rest); });
     }
-    if (len != 0) out->emplace_back(run.b, run.b + len);
+    if (len != 0) {
+      // A place's name is none ("제주도 고객님", "서울시").
+      const std::string_view name = word.substr(0, len);
+      if (IsPlaceName(name)) continue;
+      out->emplace_back(run.b, run.b + len);
+    }
   }
 }
 
@@ -299,7 +419,33 @@ struct Token {
   bool comma_after;
 };
 
-enum class Kind { kOther, kProvince, kDistrict, kArea, kRoad, kNumber, kUnit, kMountain, kLabel };
+enum class Kind { kOther, kProvince, kDistrict, kArea, kRoad, kRoadNumber, kNumber, kUnit, kMountain, kLabel, kColon };
+
+// Cities (시) other than the 시/도 above: a word ending in 시 is as often
+// "when" ("결제시", "환불시"), so only these are one.
+const Words& Cities() {
+  static const Words w{"성남시", "수원시", "용인시", "고양시", "화성시",   "부천시", "남양주시", "안산시", "평택시",
+                       "안양시", "시흥시", "파주시", "김포시", "의정부시", "광주시", "하남시",   "광명시", "군포시",
+                       "양주시", "오산시", "이천시", "안성시", "구리시",   "의왕시", "포천시",   "여주시", "동두천시",
+                       "과천시", "천안시", "청주시", "전주시", "창원시",   "포항시", "김해시",   "제주시", "서귀포시",
+                       "원주시", "춘천시", "강릉시", "아산시", "구미시",   "익산시", "경주시",   "거제시", "양산시",
+                       "진주시", "순천시", "여수시", "목포시", "군산시",   "경산시", "충주시",   "제천시", "안동시",
+                       "김천시", "통영시", "사천시", "밀양시", "광양시",   "나주시", "정읍시",   "남원시", "김제시",
+                       "논산시", "공주시", "보령시", "서산시", "당진시",   "계룡시", "속초시",   "동해시", "삼척시",
+                       "태백시", "영주시", "영천시", "상주시", "문경시"};
+  return w;
+}
+
+// What follows a number that makes it a count, an amount or a time, not a
+// building's number ("결제시 수수료가 500 원", "본사로 2 박스").
+bool CounterWord(std::string_view w) {
+  for (std::string_view c :
+       {"원", "건", "개", "박스", "영업일", "일",   "회",     "번",     "명",   "분",   "시간", "개월",
+        "년", "월", "주", "장",   "권",     "병",   "대",     "세트",   "매",   "만원", "천원", "점",
+        "차", "박", "%",  "km",   "kg",     "달러", "포인트", "퍼센트", "프로", "시",   "초",   "배"})
+    if (w.starts_with(c)) return true;
+  return false;
+}
 
 const Words& Provinces() {
   static const Words w{"서울",     "서울시",   "서울특별시",    "부산",     "부산시",         "부산광역시",
@@ -320,8 +466,11 @@ const Words& NotDistricts() {
   return w;
 }
 const Words& NotRoads() {
-  static const Words w{"으로", "이로",   "도로", "경로", "진로", "통로", "대로", "바로", "서로", "새로", "주로",
-                       "별로", "그대로", "홀로", "실로", "날로", "절로", "위로", "차로", "하루", "미로", "수로"};
+  static const Words w{"으로",   "이로",   "도로",   "경로",   "진로",   "통로",     "대로",     "바로",   "서로",
+                       "새로",   "주로",   "별로",   "그대로", "홀로",   "실로",     "날로",     "절로",   "위로",
+                       "차로",   "하루",   "미로",   "수로",   "카드로", "카드사로", "포인트로", "본사로", "택배로",
+                       "계좌로", "문자로", "전화로", "메일로", "주소로", "현금로",   "지점으로", "앞으로", "뒤로",
+                       "옆으로", "쪽으로", "대로",   "경로로", "퀵으로", "등기로",   "우편으로"};
   return w;
 }
 const Words& NotAreas() {
@@ -365,7 +514,7 @@ bool HangulWord(std::string_view t, size_t b, size_t e, bool digits, size_t* syl
 // A number of a lot or a building: 123, 123-45, 123번지, with particles
 // after it; *core_end: after the number (or 번지).
 bool NumberToken(std::string_view w, size_t* core) {
-  size_t i = 0;
+  size_t i = w.starts_with("산") && w.size() > 3 && AsciiDigit(w[3]) ? 3 : 0;  // 산12-3: a lot on a hill
   size_t d = 0;
   while (i < w.size() && AsciiDigit(w[i])) ++i, ++d;
   if (d == 0 || d > 5) return false;
@@ -388,8 +537,12 @@ bool NumberToken(std::string_view w, size_t* core) {
 // (역삼동), 에이치스퀘어, 래미안아파트.
 bool UnitToken(std::string_view w, size_t* core) {
   if (w.starts_with("(")) {
+    // (역삼동), (래미안아파트): a place's or a building's name, not "(일시불)".
     const size_t close = w.find(')');
-    if (close == std::string_view::npos) return false;
+    if (close == std::string_view::npos || close < 4) return false;
+    const std::string_view inner = w.substr(1, close - 1);
+    if (!inner.ends_with("동") && !inner.ends_with("가") && !inner.ends_with("리") && !Buildings().EndOf(inner, 0))
+      return false;
     *core = close + 1;
     return ParticlesOnly(w.substr(close + 1));
   }
@@ -402,8 +555,16 @@ bool UnitToken(std::string_view w, size_t* core) {
     for (std::string_view u :
          {std::string_view("호실"), std::string_view("동"), std::string_view("호"), std::string_view("층"),
           std::string_view("번지"), std::string_view("통"), std::string_view("반")}) {
-      if (w.substr(i).starts_with(u) && ParticlesOnly(w.substr(i + u.size()))) {
+      if (!w.substr(i).starts_with(u)) continue;
+      const std::string_view rest = w.substr(i + u.size());
+      if (ParticlesOnly(rest)) {
         *core = i + u.size();
+        return true;
+      }
+      // Glued to the next unit: "101동1203호".
+      size_t more = 0;
+      if (!rest.empty() && AsciiDigit(rest[0]) && UnitToken(rest, &more)) {
+        *core = i + u.size() + more;
         return true;
       }
     }
@@ -420,10 +581,27 @@ bool UnitToken(std::string_view w, size_t* core) {
   }
 }
 
-Kind Classify(std::string_view t, const Token& tok, size_t* core) {
+bool IsPlaceName(std::string_view w) {
+  return Provinces().Has(w) || Cities().Has(w);
+}
+
+// Whether w (syllables and digits) names a road: ...로, ...길, 14길, 235번길;
+// not a noun with the particle 로 ("카드사로", "변경으로").
+bool RoadWord(std::string_view w) {
+  size_t syllables = 0;
+  if (w.empty() || !HangulWord(w, 0, w.size(), true, &syllables)) return false;
+  if (!(w.ends_with("로") || w.ends_with("길")) || w.ends_with("으로") || NotRoads().Has(w)) return false;
+  const bool hangul_first = SyllableAt(w, 0);
+  return (hangul_first && syllables >= 2) || (!hangul_first && (w.ends_with("번길") || syllables == 1));
+}
+
+// `before`: the kind of the word before (리 and 면 follow a 읍/면 or a
+// 군/시; 가 has a digit before it: 종로1가).
+Kind Classify(std::string_view t, const Token& tok, Kind before, size_t* core) {
   const std::string_view w = t.substr(tok.b, tok.e - tok.b);
   *core = w.size();
   if (w == "산") return Kind::kMountain;
+  if (w == ":") return Kind::kColon;
   if (Provinces().Has(w)) return Kind::kProvince;
   if (AddressLabels().Has(w) || (w.ends_with(":") && AddressLabels().Has(w.substr(0, w.size() - 1)))) {
     return Kind::kLabel;
@@ -431,28 +609,64 @@ Kind Classify(std::string_view t, const Token& tok, size_t* core) {
   if (NumberToken(w, core)) return Kind::kNumber;
   size_t syllables = 0;
   if (!w.empty() && SyllableAt(w, 0) && HangulWord(w, 0, w.size(), false, &syllables) && syllables >= 2 &&
-      syllables <= 6 && (w.ends_with("시") || w.ends_with("군") || w.ends_with("구")) && !NotDistricts().Has(w)) {
+      syllables <= 6 && (Cities().Has(w) || w.ends_with("군") || w.ends_with("구")) && !NotDistricts().Has(w)) {
     return Kind::kDistrict;
   }
   if (!w.empty() && HangulWord(w, 0, w.size(), true, &syllables)) {
     const bool hangul_first = SyllableAt(w, 0);
-    if (hangul_first && syllables >= 2 && syllables <= 8 &&
-        (w.ends_with("동") || w.ends_with("읍") || w.ends_with("면") || w.ends_with("리") || w.ends_with("가")) &&
-        !NotAreas().Has(w)) {
+    const bool after_place = before == Kind::kDistrict || before == Kind::kArea;
+    if (hangul_first && syllables >= 2 && syllables <= 8 && !NotAreas().Has(w) &&
+        (w.ends_with("동") || w.ends_with("읍") || ((w.ends_with("면") || w.ends_with("리")) && after_place) ||
+         (w.ends_with("가") && AsciiDigit(w[w.size() - 4])))) {
       return Kind::kArea;
     }
-    if ((w.ends_with("로") || w.ends_with("길")) && !NotRoads().Has(w) &&
-        ((hangul_first && syllables >= 2) || (!hangul_first && (w.ends_with("번길") || syllables == 1)))) {
-      return Kind::kRoad;
+    if (RoadWord(w)) return Kind::kRoad;
+  }
+  // A road with its number glued: 테헤란로123, 판교역로235번길12 (read as
+  // far as the road).
+  for (size_t k = 3; k + 1 < w.size(); ++k) {
+    if (!AsciiDigit(w[k]) || AsciiDigit(w[k - 1])) continue;
+    size_t number_core = 0;
+    if (RoadWord(w.substr(0, k)) && NumberToken(w.substr(k), &number_core)) {
+      *core = k + number_core;
+      return Kind::kRoadNumber;
     }
   }
   if (UnitToken(w, core)) return Kind::kUnit;
   return Kind::kOther;
 }
 
+// Whether a unit is a number's (101동, 1203호, 3층), not a building's name.
+bool NumberedUnit(std::string_view w) {
+  return !w.empty() && (AsciiDigit(w[0]) || w[0] == 'B' || w[0] == 'b' || w.starts_with("지하"));
+}
+
 }  // namespace
 
+// Whether some number in `t` follows a blank after a road's, an area's or
+// a lot's last syllable (로 길 동 읍 면 리 가 산), or is glued to a road or a
+// unit: every address has one, and most texts none, so they are not read
+// word by word.
+bool MayHoldAddress(std::string_view t) {
+  // (A blank, then a digit; the syllable before the blank: 로 U+B85C, 길
+  // U+AE38, 동 U+B3D9, 읍 U+C74D, 면 U+BA74, 리 U+B9AC, 가 U+AC00, 산 U+C0B0.)
+  // Also a number glued after 로 길 산 ("테헤란로123", "산12"), and one
+  // glued before 동 or 호 (a unit: "101동", "1203호").
+  for (size_t d = 3; d < t.size(); ++d) {
+    if (!AsciiDigit(t[d]) || AsciiDigit(t[d - 1])) continue;
+    if (t[d - 1] == ' ' && d >= 4 &&
+        SyllableIn(t, d - 4, {0xB85C, 0xAE38, 0xB3D9, 0xC74D, 0xBA74, 0xB9AC, 0xAC00, 0xC0B0}))
+      return true;
+    if (SyllableIn(t, d - 3, {0xB85C, 0xAE38, 0xC0B0})) return true;
+    size_t e = d;
+    while (e < t.size() && AsciiDigit(t[e])) ++e;
+    if (SyllableIn(t, e, {0xB3D9, 0xD638})) return true;  // 동 U+B3D9, 호 U+D638
+  }
+  return false;
+}
+
 void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_t>>* out) {
+  if (!MayHoldAddress(t)) return;
   thread_local std::vector<Token> toks;
   thread_local std::vector<Kind> kinds;
   thread_local std::vector<size_t> cores;
@@ -477,9 +691,9 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
   bool any_place = false;
   bool any_number = false;
   for (size_t k = 0; k < toks.size(); ++k) {
-    kinds[k] = Classify(t, toks[k], &cores[k]);
-    any_place = any_place || kinds[k] == Kind::kArea || kinds[k] == Kind::kRoad;
-    any_number = any_number || kinds[k] == Kind::kNumber;
+    kinds[k] = Classify(t, toks[k], k > 0 ? kinds[k - 1] : Kind::kOther, &cores[k]);
+    any_place = any_place || kinds[k] == Kind::kArea || kinds[k] == Kind::kRoad || kinds[k] == Kind::kRoadNumber;
+    any_number = any_number || kinds[k] == Kind::kNumber || kinds[k] == Kind::kRoadNumber || kinds[k] == Kind::kUnit;
   }
   if (!any_place || !any_number) return;
   // Two words are of one address when only one blank, or ", ", is between
@@ -490,7 +704,9 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
   };
   for (size_t i = 0; i < toks.size();) {
     size_t j = i;
-    bool region = i > 0 && kinds[i - 1] == Kind::kLabel;
+    // After a label: "주소 …", "배송지: …", "주소 : …".
+    bool region = (i > 0 && kinds[i - 1] == Kind::kLabel) ||
+                  (i > 1 && kinds[i - 1] == Kind::kColon && kinds[i - 2] == Kind::kLabel);
     bool place = false;
     bool road = false;
     auto take = [&](Kind want) {
@@ -500,28 +716,54 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
       }
       return false;
     };
-    if (take(Kind::kProvince)) region = true;
+    // A 시/도 written short (서울, 경기, 부산) is one only before a 시/군/구 or
+    // a 동 ("경기 취소로 3 경기" is a game).
+    if (j < toks.size() && kinds[j] == Kind::kProvince) {
+      const bool short_name = toks[j].e - toks[j].b <= 6;
+      const bool before_place =
+          j + 1 < toks.size() && joined(j) && (kinds[j + 1] == Kind::kDistrict || kinds[j + 1] == Kind::kArea);
+      if (!short_name || before_place) {
+        ++j;
+        region = true;
+      }
+    }
     for (int d = 0; d < 2 && take(Kind::kDistrict); ++d) region = true;
     for (int a = 0; a < 2 && take(Kind::kArea); ++a) place = true;
     if (take(Kind::kRoad)) {
       road = place = true;
       take(Kind::kRoad);  // 테헤란로 14길
     }
-    take(Kind::kMountain);
-    if (!place || !take(Kind::kNumber)) {
+    bool numbered = false;
+    if (!road && take(Kind::kRoadNumber)) road = place = numbered = true;
+    if (!numbered) {
+      take(Kind::kMountain);
+      numbered = place && take(Kind::kNumber);
+      // A number that is a count, an amount or a time ("500 원", "2 박스").
+      if (numbered && j < toks.size() && joined(j - 1) && cores[j - 1] == toks[j - 1].e - toks[j - 1].b &&
+          CounterWord(t.substr(toks[j].b, toks[j].e - toks[j].b))) {
+        numbered = false;
+      }
+    }
+    // Without a number, a region, a place and its units: "서울 강남구 역삼동
+    // 래미안아파트 101동 1203호".
+    const bool unit_next = j < toks.size() && kinds[j] == Kind::kUnit && j > i && joined(j - 1);
+    if (!numbered && !(region && place && unit_next)) {
       ++i;
       continue;
     }
-    size_t end = toks[j - 1].b + cores[j - 1];
+    size_t end = numbered ? toks[j - 1].b + cores[j - 1] : toks[j - 1].e;
     size_t units = 0;
-    bool particle = cores[j - 1] != toks[j - 1].e - toks[j - 1].b;
+    size_t numbered_units = 0;
+    bool particle = numbered && cores[j - 1] != toks[j - 1].e - toks[j - 1].b;
     while (!particle && j < toks.size() && kinds[j] == Kind::kUnit && joined(j - 1) && units < 4) {
+      const std::string_view unit = t.substr(toks[j].b, toks[j].e - toks[j].b);
       end = toks[j].b + cores[j];
       particle = cores[j] != toks[j].e - toks[j].b;
+      numbered_units += NumberedUnit(unit) ? 1 : 0;
       ++units;
       ++j;
     }
-    if (region || (road && units > 0)) {
+    if ((region && (numbered || numbered_units > 0)) || (road && numbered && numbered_units > 0)) {
       out->emplace_back(toks[i].b, end);
     }
     i = j;

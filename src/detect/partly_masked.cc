@@ -14,7 +14,7 @@ bool AsciiAlnum(char c) {
 }
 
 bool MaskChar(std::string_view s) {
-  for (std::string_view m : {"●", "○", "■", "□", "◆", "★", "※"})
+  for (std::string_view m : {"●", "○", "■", "□", "◆", "◇", "★", "☆", "※", "•", "∙", "◦"})
     if (s == m) return true;
   return false;
 }
@@ -23,7 +23,7 @@ bool MaskChar(std::string_view s) {
 // made of one, "●" read as a dot between groups, is one).
 size_t MaskAt(const NormalizedText& norm, std::string_view t, size_t i) {
   const char c = t[i];
-  if (c == '*' || c == 'x' || c == 'X' || c == '#') return 1;
+  if (c == '*' || c == 'x' || c == 'X' || c == '#' || c == '?') return 1;
   if (c == '-') return !norm.identity() && MaskChar(norm.OriginalAt(i)) ? 1 : 0;
   if (static_cast<unsigned char>(c) != 0xE2 || i + 3 > t.size()) return 0;
   return MaskChar(t.substr(i, 3)) ? 3 : 0;
@@ -45,17 +45,22 @@ bool ShowsTooMuch(std::string_view pos, const size_t* sizes, size_t groups) {
   if (is({6, 7}) || is({13})) {
     const size_t front = shown(0, 6);
     const size_t back = shown(6, 13);
+    // The gender digit, when shown: 1-8 (9 and 0 are the 1800s: nobody a
+    // number is written for; "241201-00012**" is an order number).
+    if (Digit(pos[6]) && (pos[6] < '1' || pos[6] > '8')) return false;
     if (front == 6) {
       const int month = (pos[2] - '0') * 10 + (pos[3] - '0');
       const int day = (pos[4] - '0') * 10 + (pos[5] - '0');
       if (month < 1 || month > 12 || day < 1 || day > 31) return false;
       return back >= 2;  // more than the gender digit
     }
-    return front == 0 && back >= 5;
+    // The date masked (in whole or in part), the serial shown: "9001**-1234567".
+    return back >= 5;
   }
-  // A card: more than the first six and the last four.
-  if (is({4, 4, 4, 4}) || is({16}) || is({4, 6, 5}) || is({15})) {
-    return Digit(pos[0]) && pos[0] >= '3' && pos[0] <= '6' && shown(0, pos.size()) > 10;
+  // A card: more than the first six and the last four (the first digit may
+  // be masked: "****-1111-1111-1111"); 9 for domestic cards.
+  if (is({4, 4, 4, 4}) || is({16}) || is({4, 6, 5}) || is({15}) || is({4, 6, 4}) || is({14})) {
+    return (!Digit(pos[0]) || (pos[0] >= '3' && pos[0] <= '6') || pos[0] == '9') && shown(0, pos.size()) > 10;
   }
   // A mobile phone: all but one or two of its ten or eleven digits (a
   // hundred candidates or fewer).
@@ -71,8 +76,17 @@ bool ShowsTooMuch(std::string_view pos, const size_t* sizes, size_t groups) {
 void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out) {
   const std::string_view t = norm.text();
   const size_t n = t.size();
-  // Only texts with a mask character (most have none; a folded one is a '-').
-  if (t.find_first_of(norm.identity() ? "*xX#\xE2" : "*xX#\xE2-") == std::string_view::npos) return;
+  // Only texts with a mask character within two bytes of a digit (most have
+  // none; a folded one is a '-').
+  bool any = false;
+  for (size_t i = 0; i < n && !any; ++i) {
+    const char c = t[i];
+    if (c == '*' || c == 'x' || c == 'X' || c == '#' || c == '?' || (c == '-' && !norm.identity()) ||
+        static_cast<unsigned char>(c) == 0xE2)
+      any = (i > 0 && Digit(t[i - 1])) || (i > 1 && Digit(t[i - 2])) || (i + 1 < n && Digit(t[i + 1])) ||
+            (i + 2 < n && Digit(t[i + 2])) || (i + 3 < n && Digit(t[i + 3]));
+  }
+  if (!any) return;
   std::array<char, kMaxPositions> pos{};
   std::array<size_t, 8> sizes{};
   for (size_t i = 0; i < n;) {

@@ -8,15 +8,16 @@
 // placeholder.
 //
 // A number here is a run of digits and mask characters (`*`, `x`, `X`, `#`,
-// `●`, `○`, `■`, `□`, `◆`, `★`, `※`), its groups joined by one '-', '.' or
+// `?`, `●`, `○`, `■`, `□`, `◆`, `◇`, `★`, `☆`, `※`, `•`), its groups joined by one '-', '.' or
 // blank, holding at least one of each, not glued to a letter or digit,
 // shaped as
 //  - an RRN: six, then seven (or thirteen in one group), the first six a
-//    date (YYMMDD) or masked; shown: more than the date and the gender digit
-//    (the common `900101-1******`), or five or more of the last seven behind
-//    a masked date (`******-1234567`);
-//  - a card: 4-4-4-4, 4-6-5 or 15-16 in one group, starting with 3-6;
-//    shown: more than the first six and the last four (PCI);
+//    date (YYMMDD) or masked, a gender digit 1-8 if shown; shown: more than
+//    the date and the gender digit (the common `900101-1******`), or five or
+//    more of the last seven behind a date masked in whole or in part
+//    (`******-1234567`, `9001**-1234567`);
+//  - a card: 4-4-4-4, 4-6-5, 4-6-4 or 14-16 in one group, starting with 3-6
+//    or 9 (or masked); shown: more than the first six and the last four (PCI);
 //  - a mobile phone: 01X then 3-4 and 4 (or 10-11 in one group); shown: all
 //    but one or two digits (`010-****-5678`, `010-1234-****` show seven).
 #pragma once

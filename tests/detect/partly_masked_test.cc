@@ -29,11 +29,14 @@ Found Find(const std::string& text) {
 }
 
 TEST(PartlyMaskedTest, ShowingMoreThanAMaskedNumberMay) {
-  for (const char* v : {"900101-123456*",      "900101-123456X",      "900101-12345**",      "900101-1234XXX",
-                        "900101 12*****",      "9001011234***",       "******-1234567",      "4111-1111-1111-11**",
-                        "5361-4812-3456-78**", "4111-1111-1111-111X", "4111-1111-1111-****", "4111 1111 1111 11##",
-                        "3782-822463-1****",   "010-1234-567*",       "010-1234-56**",       "010-123*-5678",
-                        "010-1234-56XX",       "010.1234.56##",       "01012345**",          "011-234-56**"}) {
+  for (const char* v :
+       {"900101-123456*", "900101-123456X", "900101-12345**", "900101-1234XXX", "900101 12*****", "9001011234***",
+        "******-1234567", "4111-1111-1111-11**", "5361-4812-3456-78**", "4111-1111-1111-111X", "4111-1111-1111-****",
+        "4111 1111 1111 11##", "3782-822463-1****", "010-1234-567*", "010-1234-56**", "010-123*-5678", "010-1234-56XX",
+        "010.1234.56##", "01012345**", "011-234-56**",
+        // a second review's misses
+        "9001**-1234567", "***101-1234567", "****-1111-1111-1111", "3056-930902-59**", "9410-1234-5678-90**",
+        "010-1234-56??"}) {
     EXPECT_EQ(Find(std::string("메모 ") + v + " 확인"), Found{v}) << v;
   }
 }
@@ -54,6 +57,7 @@ TEST(PartlyMaskedTest, MaskedAsItShouldBeOrNotANumber) {
            "x*x*x*x*",             // no digit
            "A010-1234-56**",       // glued to a letter: a product code
            "010-1234-5678",        // no mask: the phone detector's
+           "241201-00012**",       // gender digit 0 with year 24: an order number
        }) {
     EXPECT_EQ(Find(text), Found{}) << text;
   }
@@ -72,8 +76,8 @@ TEST(PartlyMaskedTest, ThroughTheScannerTheyArePartlyMaskedHits) {
   EXPECT_EQ(ref, spans);
   // Black circles, which normalization reads as a dot between groups, and
   // the other mask characters.
-  for (const std::string v :
-       {"900101-1234●●●", "010-1234-56●●", "4111-1111-1111-11●●", "010-1234-56■■", "010-1234-56★★"}) {
+  for (const std::string v : {"900101-1234●●●", "010-1234-56●●", "4111-1111-1111-11●●", "010-1234-56■■",
+                              "010-1234-56★★", "010-1234-56••", "010-1234-56☆☆"}) {
     ASSERT_TRUE((*scanner)->Scan("메모 " + v + " 확인", &spans).ok());
     ASSERT_EQ(spans.size(), 1u) << v;
     EXPECT_EQ(spans[0].detector, "partly_masked") << v;
