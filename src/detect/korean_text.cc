@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 
@@ -323,8 +324,15 @@ bool IsNameLabel(std::string_view pw, std::string_view ppw) {
 }  // namespace
 
 bool MayHoldHangul(std::string_view text) {
-  for (char c : text) {
-    const auto b = static_cast<unsigned char>(c);
+  // ASCII text (most values) eight bytes at a time.
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t v = 0;
+    std::memcpy(&v, text.data() + i, 8);
+    if ((v & 0x8080808080808080ULL) != 0) break;
+  }
+  for (; i < text.size(); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
     if (b >= 0xEA && b <= 0xED) return true;
   }
   return false;
@@ -343,6 +351,14 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     runs.push_back({b, i});
   }
   const auto word_of = [&](size_t r) { return t.substr(runs[r].b, runs[r].e - runs[r].b); };
+  // The last syllables of the labels (and of 받는 분, 통장 표시), sorted.
+  static const std::vector<uint32_t> kLabelEnds = [] {
+    std::vector<uint32_t> ends{SyllableCp("분", 0), SyllableCp("시", 0)};
+    for (std::string_view l : NameLabels().list()) ends.push_back(SyllableCp(l, l.size() - 3));
+    std::sort(ends.begin(), ends.end());
+    ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+    return ends;
+  }();
   for (size_t r = 0; r < runs.size(); ++r) {
     const Run& run = runs[r];
     const std::string_view word = word_of(r);
@@ -365,7 +381,12 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
         for (size_t k = runs[r + 1].b; k < runs[r + 1].e && k < runs[r + 1].b + 15 && !honorific_next; k += 3)
           honorific_next = SyllableIn(t, k, {0xB2D8, 0xC528, 0xADC0, 0xACE0, 0xD68C});
     }
-    const bool word_before = r > 0 && runs[r - 1].e <= run.b && run.b - runs[r - 1].e <= 5;
+    // A label's word before it: one of its syllables ends a label (이름은,
+    // 예금주:, 받는 분), compared as code points before any word list.
+    bool word_before = false;
+    if (r > 0 && run.b - runs[r - 1].e <= 8)
+      for (size_t k = runs[r - 1].b; k < runs[r - 1].e && !word_before; k += 3)
+        word_before = std::binary_search(kLabelEnds.begin(), kLabelEnds.end(), SyllableCp(t, k));
     if (!honorific_in && !honorific_next && !word_before && !AsciiNameLabelBefore(t, run.b)) continue;
     size_t len = 0;
     // An honorific in the word: 김민준님, 김민준님께서, 홍길동씨, 김민준고객님.

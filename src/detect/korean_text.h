@@ -4,29 +4,42 @@
 // (scanner.cc), on both of its paths.
 //
 // Names are told by their context, never by themselves (any two syllables
-// can be a name): a surname (the common ones, and the compound 남궁, 황보,
-// 제갈, 선우, 독고, 서문, 사공) with one or two syllables after it (two or
-// three after a compound one's two), standing as a word, and
-//  - an honorific right after it: 김민준님, 김민준님께, 김민준 씨 (씨 only
-//    after three syllables: 마음씨, 호박씨), 김민준 고객님, 김민준 회원님,
-//    김민준 귀하; 고객 or 회원 alone only before '(', ',', ':', '/' or the
-//    end ("김민준 고객(주민번호 …)": "배송중 고객이", "사용 고객 휴대폰" are
-//    not names);
-//  - or a label right before it: 예금주 김민준, 성명: 김민준, 받는분 김민준,
-//    보내는분, 수취인, 송금인, 입금자, 이름, 고객명, 명의자, 신청인, ...;
-//    and `name:` / `name=` in ASCII;
+// can be a name): a common surname (about 99% of Koreans; or the compound
+// 남궁, 황보, 제갈, 선우, 독고, 서문, 사공) with two syllables after it (one
+// or two after a compound one), each of them a syllable given names are
+// made of (not 장 관 사 객 생 ..., which end role words), standing as a word
+// (digits may follow it after a label: a deposit name, 홍길동0312), and
+//  - an honorific right after it: 김민준님, 김민준님께, 김민준씨, 김민준고객님,
+//    or as the next word: 김민준 고객님, 회원님, 님, 씨, 귀하, 선생님,
+//    팀장님, 대리님, ...; 고객 or 회원 alone only before '(', ',', ':', '/',
+//    '.', ')' or the end ("김민준 고객(주민번호 …)": "배송중 고객이",
+//    "사용 고객 휴대폰" are not names);
+//  - or a label right before it, after blanks, ':', '=', brackets, '/', '|'
+//    or 「 」: 예금주 김민준, 성명: 김민준, [예금주] 홍길동, 받는분 김민준,
+//    받는 분, 보내는사람, 통장 표시, 수취인, 송금인, 입금자명, 이름은, 고객명,
+//    명의자, 주문자명, ...; and `name:` / `customer_name=` / `holderName:` in
+//    ASCII (a person's word before name; not bank_name or product_name);
 // with particles after it allowed (김민준님께서, 예금주 김민준으로). Nouns of
-// that shape before an honorific or after a label (고객님, 이사님, 기사님,
-// 이용자님, 예금주 정보, 성명 변경) are listed and are not names.
+// that shape are listed and are not names: roles (고객님, 이사님, 지원자님,
+// 연예인님, 경비원님), what follows a label (예금주 정보가, 성명 변경, 받는분
+// 주소지), words before 고객님 (소중한, 이용한, 신규), and places (제주도).
+// Two-syllable names (김건, 이수) are not read: role words of that shape are
+// too many (이장님, 박사님, 경리님).
 //
 // Addresses (도로명 and 지번): a run of words, single blanks or ", "
-// between them: an optional 시/도 (서울, 서울특별시, 경기도, ...), one or two
-// 시/군/구 (강남구, 성남시 분당구), an optional 읍/면/동/리/가, a road
-// (테헤란로, 판교역로, 테헤란로14길, 235번길) or that 동 and a number (123,
-// 123-45, 산 12-3, 123번지), and what follows it as a unit: 101동 1203호,
+// between them: an optional 시/도 (서울특별시, 경기도; a short one, 서울,
+// 경기, only before a 시/군/구 or 동), one or two 시/군/구 (강남구, 성남시
+// 분당구; a 시 only from the list of cities: "결제시" is "when paying"), an
+// optional 동/읍 (면 and 리 after a 군/시 or 읍/면; 가 after a digit: 종로1가),
+// a road (테헤란로, 판교역로, 테헤란로14길, 235번길; not a noun with the
+// particle 로: 카드사로, 변경으로) or that 동, and a number (123, 123-45, 산
+// 12-3, 123번지; not one a count follows: "500 원", "2 박스"), glued to the
+// road too (테헤란로123), and the units after it: 101동 1203호, 101동1203호,
 // 3층, B1층, (역삼동), a building ending 아파트/빌라/오피스텔/빌딩/타워/....
-// It must hold a 시/도 or a 시/군/구, a road or a 동, and the number; a road
-// and a number with a unit after them (테헤란로 123, 101동 1203호) is one too.
+// It must hold a 시/도 or a 시/군/구 (or follow a label: 주소, 배송지, ...), a
+// road or a 동, and the number or a numbered unit (서울 강남구 역삼동
+// 래미안아파트 101동 1203호); a road and a number with a numbered unit after
+// them (테헤란로 123 4층) is one too.
 #pragma once
 
 #include <cstddef>

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace maskproxy::detect::internal {
 namespace {
@@ -77,7 +79,30 @@ void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, 
   const std::string_view t = norm.text();
   const size_t n = t.size();
   // Only texts with a mask character within two bytes of a digit (most have
-  // none; a folded one is a '-').
+  // none; a folded one is a '-'). First, eight bytes at a time: any of
+  // * x X # ? or 0xE2 (the lead byte of the mask characters that are not
+  // ASCII), or '-' where normalization folded something.
+  {
+    bool maybe = false;
+    const bool folded = !norm.identity();
+    const auto has = [](uint64_t v, unsigned char c) {
+      const uint64_t x = v ^ (0x0101010101010101ULL * c);
+      return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+    };
+    size_t i = 0;
+    for (; !maybe && i + 8 <= n; i += 8) {
+      uint64_t v = 0;
+      std::memcpy(&v, t.data() + i, 8);
+      maybe = has(v, 0xE2) || has(v, '*') || has(v, 'x') || has(v, 'X') || has(v, '#') || has(v, '?') ||
+              (folded && has(v, '-'));
+    }
+    for (; !maybe && i < n; ++i) {
+      const char c = t[i];
+      maybe = c == '*' || c == 'x' || c == 'X' || c == '#' || c == '?' || static_cast<unsigned char>(c) == 0xE2 ||
+              (folded && c == '-');
+    }
+    if (!maybe) return;
+  }
   bool any = false;
   for (size_t i = 0; i < n && !any; ++i) {
     const char c = t[i];

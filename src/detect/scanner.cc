@@ -911,6 +911,10 @@ struct Scanner::Impl {
   std::array<unsigned char, 16> nibble_lo{};
   std::array<unsigned char, 16> nibble_hi{};
   bool vector_triggers = false;
+  // Every ASCII digit is a trigger byte of some group: the windowed path's
+  // trigger list then says whether a text holds a digit (the digit-only
+  // finders below skip a text without one).
+  bool digits_trigger = false;
   // The built-in e-mail detector's index, or -1: addresses with non-ASCII
   // characters (intl_email.h) are added as its candidates.
   int intl_email = -1;
@@ -1127,6 +1131,8 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
   }
   // The trigger bytes as nibble tables (a NUL trigger keeps the byte loop).
   impl->vector_triggers = impl->trigger_groups[0] == 0;
+  impl->digits_trigger = true;
+  for (char c = '0'; c <= '9'; ++c) impl->digits_trigger &= impl->trigger_groups[static_cast<unsigned char>(c)] != 0;
   for (size_t h = 0; h < 8; ++h) impl->nibble_hi[h] = static_cast<unsigned char>(1u << h);
   for (size_t c = 1; c < 128; ++c) {
     if (impl->trigger_groups[c] != 0) impl->nibble_lo[c & 15] |= static_cast<unsigned char>(1u << (c >> 4));
@@ -1181,6 +1187,9 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
 
   // Windowed detectors: find the trigger bytes, grow each into the maximal
   // run of its group's alphabet, and scan the runs that can hold a match.
+  // Whether the text holds an ASCII digit: unknown (-1) until the trigger
+  // pass or a scan says.
+  int has_digit = -1;
   if (!reference && !groups.empty()) {
     uint64_t present = 0;
     const auto* s = reinterpret_cast<const unsigned char*>(t.data());
@@ -1233,6 +1242,10 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
       sc.windows.emplace_back(r.begin, r.end);
     };
     if (present == 0) trig_count = 0;  // (no trigger: nothing to do)
+    if (digits_trigger) {
+      has_digit = 0;
+      for (size_t k = 0; k < trig_count && has_digit == 0; ++k) has_digit = IsAsciiDigit(t[trig[k]]) ? 1 : 0;
+    }
     // Consecutive trigger bytes of the same groups inside the runs already
     // open (counted when the runs were grown) are skipped in one test.
     uint64_t last_groups = 0;
@@ -1447,7 +1460,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     internal::FindMrzLines(t, &sc.intl_emails);
     for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(mrz), 1.0});
   }
-  if (rrn >= 0 || frn >= 0) {
+  if (has_digit < 0) has_digit = std::any_of(t.begin(), t.end(), IsAsciiDigit) ? 1 : 0;
+  if ((rrn >= 0 || frn >= 0) && has_digit == 1) {
     sc.long_year.clear();
     FindLongYearRrns(norm, t, &sc.long_year);
     for (const LongYearRrn& r : sc.long_year) {
@@ -1465,7 +1479,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     }
   }
   // Numbers masked in part that show too much (partly_masked.h).
-  if (partly_masked >= 0) {
+  if (partly_masked >= 0 && has_digit == 1) {
     sc.intl_emails.clear();
     internal::FindPartlyMasked(norm, &sc.intl_emails);
     for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(partly_masked), 1.0});

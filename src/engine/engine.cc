@@ -47,7 +47,8 @@ namespace {
 // long s; found by review: "ａｄｄｒｅｓｓ" and NFD "주소" passed their
 // address); an ASCII one as it is, its case marking its words ("userTel").
 void AppendReadName(std::string_view name, std::string* out) {
-  const bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  bool ascii = true;
+  for (char c : name) ascii &= static_cast<unsigned char>(c) < 0x80;  // (no early exit: vectorized)
   if (ascii || !unicode::NameMayFold(name)) {
     out->append(name);
   } else {
