@@ -188,7 +188,7 @@ const Words& Particles() {
                        "한테",   "와",   "과",   "도",     "만",   "로",   "으로", "이고", "이며",   "입니다", "이다",
                        "이에요", "예요", "에",   "에서",   "랑",   "이랑", "하고", "앞",   "앞으로", "명의",   "명의로",
                        "명의의", "님",   "씨",   "귀하",   "까지", "부터", "요",   "이요", "입니까", "인지",   "인데",
-                       "이며",   "이라", "라는", "이라는", "쪽",   "이신", "께로", "들",   "들께",   "들의"};
+                       "이라", "라는", "이라는", "쪽",   "이신", "께로", "들",   "들께",   "들의"};
   return w;
 }
 
@@ -216,8 +216,8 @@ struct Run {
 };
 
 // The length in bytes of the name a run starts with whose rest `accept`
-// takes: longest first (a compound surname's four syllables, then three, then
-// two). 0 when none.
+// takes: three syllables (a common surname and two given-name syllables),
+// or after a compound surname four, then three. 0 when none.
 template <typename Accept>
 size_t NameAt(std::string_view word, Accept accept) {
   const size_t syllables = word.size() / 3;
