@@ -18,20 +18,19 @@ namespace {
 
 using Found = std::vector<std::string>;
 
-Found Names(const std::string& text) {
+// What one of the finders finds in `text`, as strings.
+Found FoundBy(void (*finder)(std::string_view, std::vector<std::pair<size_t, size_t>>*), const std::string& text) {
   std::vector<std::pair<size_t, size_t>> spans;
-  internal::FindKoreanNames(text, &spans);
+  finder(text, &spans);
   Found out;
   for (const auto& [b, e] : spans) out.push_back(text.substr(b, e - b));
   return out;
 }
-
+Found Names(const std::string& text) {
+  return FoundBy(internal::FindKoreanNames, text);
+}
 Found Addresses(const std::string& text) {
-  std::vector<std::pair<size_t, size_t>> spans;
-  internal::FindKoreanAddresses(text, &spans);
-  Found out;
-  for (const auto& [b, e] : spans) out.push_back(text.substr(b, e - b));
-  return out;
+  return FoundBy(internal::FindKoreanAddresses, text);
 }
 
 TEST(KoreanNamesTest, AfterAnHonorificOrALabel) {
