@@ -279,12 +279,13 @@ std::string NormalizeRuns(const icu::Normalizer2& nfkc_cf, std::string_view in) 
   return out;
 }
 
-// Without the marks a reader does not see as letters of their own (Mn, Me:
-// "rrn\u0301", "r\u0332rn" read as rrn, as ICU's and Elasticsearch's ASCII
-// folding read them; precomposed accents too, "rrń") and the format
-// characters that are not default-ignorable (Cf: U+FFF9-FFFB, the Egyptian
-// format controls U+13430-1343F): decomposed (NFD), stripped, recomposed
-// (NFC; Hangul decomposes to jamo, which are letters, and recomposes). Found
+// Without the marks a reader does not see as letters of their own (Mn, Me
+// on a Latin, Greek or Cyrillic letter: "rrn\u0301", "r\u0332rn" read as
+// rrn, as ICU's and Elasticsearch's ASCII folding read them; precomposed
+// accents too, "rrń"; not kana voicing marks or Indic vowel signs) and the
+// format characters that are not default-ignorable (Cf: U+FFF9-FFFB, the
+// Egyptian format controls U+13430-1343F): decomposed (NFD), stripped,
+// recomposed (NFC; Hangul decomposes to jamo, which are letters). Found
 // by review: such names passed a keep route's check for names that look like
 // a protected one. Bytes that are not UTF-8 are kept.
 std::string WithoutMarks(const std::string& in) {
@@ -297,6 +298,7 @@ std::string WithoutMarks(const std::string& in) {
   std::string kept;
   kept.reserve(decomposed.size());
   bool dropped = false;
+  uint32_t base = 0;  // the last character that is no mark
   for (size_t i = 0; i < decomposed.size();) {
     uint32_t cp = 0;
     const size_t len = DecodeUtf8(decomposed, i, &cp);
@@ -305,10 +307,15 @@ std::string WithoutMarks(const std::string& in) {
       continue;
     }
     i += len;
-    if (cp >= 0x300 && (IsCombiningMark(cp) || u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR)) {
+    // Format characters anywhere; marks only on a Latin, Greek or Cyrillic
+    // letter (accents, underlines): a kana's voicing mark or an Indic or
+    // Thai vowel sign is a letter of its own ("バス" is not "ハス").
+    const bool format = cp >= 0x300 && u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR;
+    if (format || (cp >= 0x300 && base < 0x530 && IsCombiningMark(cp))) {
       dropped = true;
       continue;
     }
+    if (!IsCombiningMark(cp)) base = cp;
     AppendUtf8(cp, &kept);
   }
   return dropped ? NormalizeRuns(*nfc, kept) : in;

@@ -556,7 +556,7 @@ bool NumberToken(std::string_view w, size_t* core) {
 
 // A unit after the number: 101동, 1203호, 3층, B1층, 지하1층, 1203호실,
 // (역삼동), 에이치스퀘어, 래미안아파트.
-bool UnitToken(std::string_view w, size_t* core) {
+bool UnitToken(std::string_view w, size_t* core, int depth = 0) {
   if (w.starts_with("(")) {
     // (역삼동), (래미안아파트): a place's or a building's name, not "(일시불)".
     const size_t close = w.find(')');
@@ -582,9 +582,10 @@ bool UnitToken(std::string_view w, size_t* core) {
         *core = i + u.size();
         return true;
       }
-      // Glued to the next unit: "101동1203호".
+      // Glued to the next unit: "101동1203호" (two at most: a token is a
+      // short word, and a long run of them is no address).
       size_t more = 0;
-      if (!rest.empty() && AsciiDigit(rest[0]) && UnitToken(rest, &more)) {
+      if (depth < 2 && !rest.empty() && AsciiDigit(rest[0]) && UnitToken(rest, &more, depth + 1)) {
         *core = i + u.size() + more;
         return true;
       }
@@ -609,18 +610,23 @@ bool IsPlaceName(std::string_view w) {
 // Whether w (syllables and digits) names a road: ...로, ...길, 14길, 235번길;
 // not a noun with the particle 로 ("카드사로", "변경으로").
 bool RoadWord(std::string_view w) {
-  size_t syllables = 0;
-  if (w.empty() || !HangulWord(w, 0, w.size(), true, &syllables)) return false;
   if (!(w.ends_with("로") || w.ends_with("길")) || w.ends_with("으로") || NotRoads().Has(w)) return false;
+  size_t syllables = 0;
+  if (!HangulWord(w, 0, w.size(), true, &syllables)) return false;
   const bool hangul_first = SyllableAt(w, 0);
   return (hangul_first && syllables >= 2) || (!hangul_first && (w.ends_with("번길") || syllables == 1));
 }
 
 // `before`: the kind of the word before (리 and 면 follow a 읍/면 or a
 // 군/시; 가 has a digit before it: 종로1가).
+// (No word of an address is longer than this: a longer token is read as
+// nothing, which keeps the reading of each token bounded.)
+constexpr size_t kMaxAddressWord = 64;
+
 Kind Classify(std::string_view t, const Token& tok, Kind before, size_t* core) {
   const std::string_view w = t.substr(tok.b, tok.e - tok.b);
   *core = w.size();
+  if (w.size() > kMaxAddressWord) return Kind::kOther;
   if (w == "산") return Kind::kMountain;
   if (w == ":") return Kind::kColon;
   if (Provinces().Has(w)) return Kind::kProvince;

@@ -103,6 +103,10 @@ TEST(Unicode, FoldsUnicodeEquivalentAndCaseVariantNames) {
                              std::string_view("rrn\xF0\x93\x90\xB0")}) {  // U+13430 Egyptian format control
     EXPECT_EQ(FoldName(v), "rrn") << v;
   }
+  // Marks that are letters of their own stay: a kana's voicing mark, an
+  // Indic vowel sign (found by review: バス and ハス folded alike).
+  EXPECT_NE(FoldName("\xE3\x83\x90\xE3\x82\xB9"), FoldName("\xE3\x83\x8F\xE3\x82\xB9"));              // バス / ハス
+  EXPECT_NE(FoldName("\xE0\xA4\x95\xE0\xA5\x81\xE0\xA4\xB2"), FoldName("\xE0\xA4\x95\xE0\xA4\xB2"));  // कुल / कल
   // Hangul keeps its syllables (its jamo are letters, not marks).
   EXPECT_EQ(FoldName("\xEC\xA3\xBC\xEB\xAF\xBC X"), "\xEC\xA3\xBC\xEB\xAF\xBCx");
   // Different names stay different.

@@ -255,6 +255,22 @@ TEST(KoreanTextTest, ScannerReportsThemAsPersonNameAndAddress) {
   EXPECT_FALSE((*scanner)->MayMatch("plain ascii"));
 }
 
+// Long runs of what an address word is made of (found by review: a glued
+// unit recursed once per unit, a 1 MB "1동1동…" overflowed the stack; a
+// glued road read every prefix, quadratic in "로1로1…"). A token longer than
+// an address word is read as nothing.
+TEST(KoreanTextTest, LongRunsOfAddressWordsStayLinear) {
+  auto scanner = Scanner::Create(Scanner::Defaults());
+  ASSERT_TRUE(scanner.ok());
+  std::vector<Span> spans;
+  for (const std::string& piece : {std::string("1동"), std::string("로1"), std::string("1동 "), std::string("로 1 "),
+                                   std::string("김민준님 "), std::string("예금주 ")}) {
+    std::string text = "B";
+    while (text.size() < 600000) text += piece;
+    ASSERT_TRUE((*scanner)->Scan(text, &spans).ok()) << piece;
+  }
+}
+
 TEST(KoreanTextTest, TurnedOffTheyFindNothing) {
   std::vector<DetectorSpec> specs;
   for (const DetectorSpec& s : Scanner::Defaults())
