@@ -90,9 +90,10 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // "é"), canonically equivalent spellings made one (Hangul written as jamo
 // or as syllables, accents combining or precomposed), compatibility variants
 // (full-width, mathematical, circled letters) as their plain letters; then
-// combining marks (Mn, Me: accents, underlines) and format characters (Cf)
-// removed, precomposed accents included ("rrn\u0301", "rrń" and "r\u0332rn"
-// fold to "rrn", as ASCII folding reads them). Bytes
+// format characters (Cf) and the combining marks (Mn, Me: accents,
+// underlines) of Latin, Greek and Cyrillic letters removed, precomposed
+// accents included ("rrn\u0301", "rrń" and "r\u0332rn" fold to "rrn", as
+// ASCII folding reads them; a kana's voicing mark stays: "バス" is not "ハス"). Bytes
 // that are not valid UTF-8 are kept as they are. Folding a name twice gives
 // the same result. An ASCII name never reaches ICU.
 [[nodiscard]] std::string FoldName(std::string_view name);
