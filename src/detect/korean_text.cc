@@ -48,11 +48,10 @@ class Words {
  public:
   Words(std::initializer_list<std::string_view> words) : words_(words) { std::sort(words_.begin(), words_.end()); }
   [[nodiscard]] bool Has(std::string_view w) const { return std::binary_search(words_.begin(), words_.end(), w); }
-  // Whether w ends with one of the words (of at least `min_bytes` bytes
-  // before it).
-  [[nodiscard]] bool EndOf(std::string_view w, size_t min_bytes) const {
+  // Whether w ends with one of the words.
+  [[nodiscard]] bool EndOf(std::string_view w) const {
     for (std::string_view x : words_)
-      if (w.size() >= x.size() + min_bytes && w.ends_with(x)) return true;
+      if (w.ends_with(x)) return true;
     return false;
   }
   [[nodiscard]] const std::vector<std::string_view>& list() const { return words_; }
@@ -437,7 +436,6 @@ namespace {
 struct Token {
   size_t b;
   size_t e;  // without a ',' or '.' at its end
-  bool comma_after;
 };
 
 enum class Kind { kOther, kProvince, kDistrict, kArea, kRoad, kRoadNumber, kNumber, kUnit, kMountain, kLabel, kColon };
@@ -562,7 +560,7 @@ bool UnitToken(std::string_view w, size_t* core, int depth = 0) {
     const size_t close = w.find(')');
     if (close == std::string_view::npos || close < 4) return false;
     const std::string_view inner = w.substr(1, close - 1);
-    if (!inner.ends_with("동") && !inner.ends_with("가") && !inner.ends_with("리") && !Buildings().EndOf(inner, 0))
+    if (!inner.ends_with("동") && !inner.ends_with("가") && !inner.ends_with("리") && !Buildings().EndOf(inner))
       return false;
     *core = close + 1;
     return ParticlesOnly(w.substr(close + 1));
@@ -594,7 +592,7 @@ bool UnitToken(std::string_view w, size_t* core, int depth = 0) {
   }
   // A building's name: its last word says so (particles may follow).
   for (size_t end = w.size();;) {
-    if (ParticlesOnly(w.substr(end)) && Buildings().EndOf(w.substr(0, end), 0)) {
+    if (ParticlesOnly(w.substr(end)) && Buildings().EndOf(w.substr(0, end))) {
       *core = end;
       return true;
     }
@@ -706,12 +704,8 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
     const size_t b = i;
     while (i < t.size() && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r') ++i;
     size_t e = i;
-    bool comma = false;
-    while (e > b && (t[e - 1] == ',' || t[e - 1] == '.')) {
-      comma = comma || t[e - 1] == ',';
-      --e;
-    }
-    if (e > b) toks.push_back({b, e, comma});
+    while (e > b && (t[e - 1] == ',' || t[e - 1] == '.')) --e;
+    if (e > b) toks.push_back({b, e});
   }
   kinds.resize(toks.size());
   cores.resize(toks.size());

@@ -959,10 +959,10 @@ struct Scratch {
   std::vector<uint64_t> eligible;  // all zero between scans
   std::vector<std::pair<size_t, size_t>> windows;
   std::vector<uint64_t> automaton;
-  std::vector<size_t> covered;  // overlap resolution: best coverage from i on
-  std::vector<size_t> next;     // overlap resolution: first candidate after i
-  std::vector<char> keep;       // overlap resolution: which candidates are hits
-  std::vector<std::pair<size_t, size_t>> intl_emails;
+  std::vector<size_t> covered;                   // overlap resolution: best coverage from i on
+  std::vector<size_t> next;                      // overlap resolution: first candidate after i
+  std::vector<char> keep;                        // overlap resolution: which candidates are hits
+  std::vector<std::pair<size_t, size_t>> found;  // the finders' spans (intl_email.h, mrz.h, ...)
   std::vector<LongYearRrn> long_year;
 };
 
@@ -1446,19 +1446,23 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     }
   }
 
+  // The finders' spans, each added as a candidate of detector `id`.
+  const auto add_found = [&](int id) {
+    for (const auto& [b, e] : sc.found) cands.push_back({b, e, static_cast<size_t>(id), 1.0});
+    sc.found.clear();
+  };
+  sc.found.clear();
   // Addresses with non-ASCII characters, which the built-in e-mail pattern
   // (ASCII, for the windows) misses or finds only the ASCII tail of.
   if (intl_email >= 0) {
-    sc.intl_emails.clear();
-    internal::FindIntlEmails(t, &sc.intl_emails);
-    if (t.find('@') != std::string_view::npos) internal::FindProviderEmails(t, &sc.intl_emails);
-    for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(intl_email), 1.0});
+    internal::FindIntlEmails(t, &sc.found);
+    if (t.find('@') != std::string_view::npos) internal::FindProviderEmails(t, &sc.found);
+    add_found(intl_email);
   }
   // A passport's or ID card's machine-readable zone (OCR of a photo).
   if (mrz >= 0 && t.find("<<") != std::string_view::npos) {
-    sc.intl_emails.clear();
-    internal::FindMrzLines(t, &sc.intl_emails);
-    for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(mrz), 1.0});
+    internal::FindMrzLines(t, &sc.found);
+    add_found(mrz);
   }
   if (has_digit < 0) has_digit = std::any_of(t.begin(), t.end(), IsAsciiDigit) ? 1 : 0;
   if ((rrn >= 0 || frn >= 0) && has_digit == 1) {
@@ -1471,18 +1475,19 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
   }
   // Names and addresses (korean_text.h): told by the words around them.
   if ((person_name >= 0 || address >= 0) && internal::MayHoldHangul(t)) {
-    for (const int id : {person_name, address}) {
-      if (id < 0) continue;
-      sc.intl_emails.clear();
-      (id == person_name ? internal::FindKoreanNames : internal::FindKoreanAddresses)(t, &sc.intl_emails);
-      for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(id), 1.0});
+    if (person_name >= 0) {
+      internal::FindKoreanNames(t, &sc.found);
+      add_found(person_name);
+    }
+    if (address >= 0) {
+      internal::FindKoreanAddresses(t, &sc.found);
+      add_found(address);
     }
   }
   // Numbers masked in part that show too much (partly_masked.h).
   if (partly_masked >= 0 && has_digit == 1) {
-    sc.intl_emails.clear();
-    internal::FindPartlyMasked(norm, &sc.intl_emails);
-    for (const auto& [b, e] : sc.intl_emails) cands.push_back({b, e, static_cast<size_t>(partly_masked), 1.0});
+    internal::FindPartlyMasked(norm, &sc.found);
+    add_found(partly_masked);
   }
 
   std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& c) {

@@ -702,45 +702,38 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
 }
 
 // The digits of a whole number as a reader takes the text: a digit string, or
-// a number whose value is whole ("1012345678.0", "1.012345678e9",
-// " 1012345678 ", "+1012345678"); "" for anything else.
-void WholeDigits(std::string_view text, std::string* out) {
-  out->clear();
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.size() > 40 || !(text.front() >= '0' && text.front() <= '9')) return;
-  if (text.find_first_not_of("0123456789") == std::string_view::npos) {
-    out->assign(text);
-    return;
-  }
-  if (!number::IsJsonNumber(text)) return;
-  std::string plain = number::ReadableDigits(text).plain;
-  if (plain.empty() || plain.find_first_not_of("0123456789") != std::string::npos) return;  // a fraction, a sign
-  *out = std::move(plain);
+// a number whose value is whole as number::LenientNumber reads it
+// ("1012345678.0", "1.012345678e9", " 1012345678 ", "+1012345678"); ""
+// for anything else (a text that does not start like a number costs one look).
+std::string WholeDigits(std::string_view text) {
+  size_t k = 0;
+  while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '+')) ++k;
+  if (k == text.size() || text[k] < '0' || text[k] > '9' || text.size() > 40) return {};
+  if (text.find_first_not_of("0123456789") == std::string_view::npos) return std::string(text);
+  const std::string lenient = number::IsJsonNumber(text) ? std::string(text) : number::LenientNumber(text);
+  if (lenient.empty()) return {};
+  if (lenient.find_first_not_of("0123456789") == std::string::npos) return lenient;
+  std::string plain = number::ReadableDigits(lenient).plain;
+  if (plain.find_first_not_of("0123456789") != std::string::npos) return {};  // a fraction, a sign
+  return plain;
+}
+
+std::string RestoredNumber(std::string_view text, std::string_view field) {
+  if (field.empty()) return {};
+  std::string restored;
+  RestoreLeadingZeros(WholeDigits(text), field, &restored);
+  return restored;
 }
 
 // A number whose leading 0 a numeric type dropped, read with it put back
-// where the field's names say what it was (RestoreLeadingZeros): a JSON
+// where the field's names say what it was (RestoredNumber): a JSON
 // integer, a string or CSV cell of digits, and a whole number written as a
 // float (pandas writes an integer column with gaps as 1012345678.0).
 Status ProtectRestored(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
                        bool* found) {
   *found = false;
-  if (ctx.field.empty()) return Status::Ok();
-  thread_local std::string digits, restored;
-  WholeDigits(text, &digits);
-  RestoreLeadingZeros(digits, ctx.field, &restored);
-  if (restored.empty()) return Status::Ok();
-  return scanning.Protect(ctx, restored, out, found);
-}
-
-std::string RestoredNumber(std::string_view text, std::string_view field) {
-  if (field.empty()) return {};
-  std::string digits, restored;
-  WholeDigits(text, &digits);
-  RestoreLeadingZeros(digits, field, &restored);
-  return restored;
+  const std::string restored = RestoredNumber(text, ctx.field);
+  return restored.empty() ? Status::Ok() : scanning.Protect(ctx, restored, out, found);
 }
 
 Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,

@@ -173,8 +173,9 @@ TEST(EngineScanTest, AMobileNumberWrittenAsAnIntegerInAPhoneFieldIsAPhone) {
     EXPECT_NE(out.find(R"(":"t1.phone.1.)"), std::string::npos) << rec << " -> " << out;
   }
   {
+    // (Neither the first value's digits nor the second's, "1.012345678e9".)
     const std::string out = Mask(f, R"({"mobile":1012345678,"mobile":1.012345678e9})");
-    EXPECT_EQ(out.find("1012345678"), std::string::npos) << out;
+    EXPECT_EQ(out.find("012345678"), std::string::npos) << out;
   }
   // A member name under a phone field is read so too: the record is a dead letter.
   std::string dead;
