@@ -710,7 +710,7 @@ std::string WholeDigits(std::string_view text) {
   while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '+')) ++k;
   if (k == text.size() || text[k] < '0' || text[k] > '9' || text.size() > 40) return {};
   if (text.find_first_not_of("0123456789") == std::string_view::npos) return std::string(text);
-  const std::string lenient = number::IsJsonNumber(text) ? std::string(text) : number::LenientNumber(text);
+  std::string lenient = number::IsJsonNumber(text) ? std::string(text) : number::LenientNumber(text);
   if (lenient.empty()) return {};
   if (lenient.find_first_not_of("0123456789") == std::string::npos) return lenient;
   std::string plain = number::ReadableDigits(lenient).plain;
