@@ -27,9 +27,13 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // middle dots '-'), one to three spaces or tabs ("010  1234  5678",
   // "900101<TAB>1234567"), or one of / _ ~ , * : | \ + alone
   // ("010/1234/5678", "900101,1234567", "010+1234+5678" from a URL; with
-  // blanks around it, "05:04:02 / 4610000" is a list, not a phone). The
-  // validators require every separator of a number to be the same.
-  const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_~,*:|\\+]))";
+  // blanks around it, "05:04:02 / 4610000" is a list, not a phone), or a ';'
+  // alone ("010;1234;5678"). The validators require every separator of a
+  // number to be the same. (Groups joined by ", " and parentheses around a
+  // group with blanks or in the middle are found by a finder:
+  // loose_groups.h; in the patterns they would outgrow the phone detector's
+  // automaton.)
+  const std::string kSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_~,*:|\\+;]))";
   // The representative numbers (1588-1234) take no ~ , * : | \ +:
   // "1800~1900" and "1600,1700" are ranges and lists.
   const std::string kNarrowSep = R"((?:[ \t]{1,3}|[ \t]{0,2}[-.][ \t]{0,2}|[/_]))";
@@ -43,7 +47,7 @@ std::vector<DetectorSpec> Scanner::Defaults() {
   // a digit keep the detectors in the scanner's combined automaton,
   // prefilter.h; and bounded, so a match stays short: a run of any length
   // made the scan quadratic on "0-----...0-----...".)
-  const std::string kDigitByDigit = R"((?:[ \t.\-/_~,*:|\\+]{1,3}\d))";
+  const std::string kDigitByDigit = R"((?:[ \t.\-/_~,*:|\\+;]{1,3}\d))";
   // Korean bank account groupings (digits per hyphen-separated group), longer
   // ones before their prefixes: 국민 6-2-6 and old 3-2-4-3, 신한/케이뱅크 3-3-6,
   // SC제일/신한(old)/수협 3-2-6, 우리 4-3-6, 하나 3-6-5, 농협/부산 3-4-4-2,

@@ -71,12 +71,17 @@ bool IsDigitGroupMark(uint32_t cp) {
     case 0x25CF:  // BLACK CIRCLE
     case 0x3161:  // HANGUL LETTER EU
     case 0xFFDA:  // HALFWIDTH HANGUL LETTER EU
+    // What a separator lost in a wrong decoding became ("010\uFFFD1234\uFFFD5678").
+    case 0xFFFD:  // REPLACEMENT CHARACTER
       return true;
     default: return false;
   }
 }
 
 int Replacement(uint32_t cp) {
+  // A vertical tab or form feed between digit groups reads as a blank
+  // ("010\v1234\v5678"); tabs and line breaks stay.
+  if (cp == 0x0B || cp == 0x0C) return ' ';
   if (cp < 0x80) return unicode::IsControl(cp) && !unicode::IsWhiteSpace(cp) ? kRemove : kKeep;
   if (cp >= 0xFF01 && cp <= 0xFF5E) return static_cast<int>(cp - 0xFF01 + 0x21);  // full-width ASCII
   if (unicode::IsDefaultIgnorable(cp)) return kRemove;

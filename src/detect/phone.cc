@@ -44,7 +44,7 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
         return false;
       open = 0;
       ++pairs;
-    } else if (std::string_view(" \t-./_~,*:|\\+").find(c) == std::string_view::npos) {
+    } else if (std::string_view(" \t-./_~,*:|\\+;").find(c) == std::string_view::npos) {
       return false;  // the separators the phone_kr detector takes (defaults.cc)
     }
   }

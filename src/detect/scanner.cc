@@ -15,6 +15,7 @@
 #include "common/text.h"
 #include "detect/intl_email.h"
 #include "detect/korean_text.h"
+#include "detect/loose_groups.h"
 #include "detect/mrz.h"
 #include "detect/normalize.h"
 #include "detect/partly_masked.h"
@@ -414,8 +415,10 @@ struct LongYearRrn {
 };
 
 // The begin of a full-year date ending at e (the date's last digit at e - 1)
-// in one of the forms above, or npos; *date gets its eight digits.
-size_t FullYearDateBefore(std::string_view t, size_t e, bool blank_after, char* date) {
+// in one of the forms above, or npos; *date gets its eight digits. A date
+// written YY-MM-DD (or with '.' or '/': "90.01.01-1234568") counts too; its
+// century is the one the gender digit g says.
+size_t FullYearDateBefore(std::string_view t, size_t e, bool blank_after, char g, char* date) {
   size_t b = e;
   while (b > 0 && IsAsciiDigit(t[b - 1])) --b;
   if (e - b == 8) {
@@ -423,17 +426,23 @@ size_t FullYearDateBefore(std::string_view t, size_t e, bool blank_after, char* 
     return b;
   }
   // YYYY-MM-DD: the separator after it must not be blanks alone.
-  if (e - b != 2 || blank_after || b < 8) return std::string_view::npos;
+  if (e - b != 2 || blank_after || b < 6) return std::string_view::npos;
   const char sep = t[b - 1];
-  if ((sep != '-' && sep != '.' && sep != '/') || t[b - 4] != sep) return std::string_view::npos;
-  const size_t y = b - 8;
-  if (!IsAsciiDigit(t[b - 2]) || !IsAsciiDigit(t[b - 3]) || (y > 0 && IsAsciiDigit(t[y - 1]))) {
+  if ((sep != '-' && sep != '.' && sep != '/') || t[b - 4] != sep || !IsAsciiDigit(t[b - 2]) ||
+      !IsAsciiDigit(t[b - 3]) || !IsAsciiDigit(t[b - 5]) || !IsAsciiDigit(t[b - 6])) {
     return std::string_view::npos;
   }
-  for (size_t k = y; k < y + 4; ++k) {
-    if (!IsAsciiDigit(t[k])) return std::string_view::npos;
+  size_t y = b - 6;
+  if (y >= 2 && IsAsciiDigit(t[y - 1]) && IsAsciiDigit(t[y - 2])) {
+    y -= 2;
+    t.copy(date, 4, y);
+  } else {
+    const std::string_view century = RrnCentury(g);
+    if (century.size() != 2) return std::string_view::npos;
+    century.copy(date, 2);
+    t.copy(date + 2, 2, y);
   }
-  t.copy(date, 4, y);
+  if (y > 0 && IsAsciiDigit(t[y - 1])) return std::string_view::npos;
   t.copy(date + 4, 2, b - 3);
   t.copy(date + 6, 2, b);
   return y;
@@ -472,7 +481,7 @@ void FindLongYearRrns(const NormalizedText& norm, std::string_view t, std::vecto
         for (size_t before = 0; before < 2 && s > 0 && (t[s - 1] == ' ' || t[s - 1] == '\t'); ++before) --s;
       }
       if (s == k || s == 0 || !IsAsciiDigit(t[s - 1])) continue;
-      b = FullYearDateBefore(t, s, blank_only, date);
+      b = FullYearDateBefore(t, s, blank_only, t[k], date);
     }
     if (b == std::string_view::npos) continue;
     const char g = t[k];
@@ -925,6 +934,11 @@ struct Scanner::Impl {
   // numbers with the year in full (FindLongYearRrns) are added as theirs.
   int rrn = -1;
   int frn = -1;
+  // The built-in phone and card detectors' indexes, or -1: numbers grouped
+  // in ways their patterns do not take (loose_groups.h) are added as theirs
+  // (and as rrn's and frn's).
+  int phone = -1;
+  int card = -1;
   // The built-in person_name and address detectors' indexes, or -1
   // (korean_text.h).
   int person_name = -1;
@@ -964,6 +978,7 @@ struct Scratch {
   std::vector<char> keep;                        // overlap resolution: which candidates are hits
   std::vector<std::pair<size_t, size_t>> found;  // the finders' spans (intl_email.h, mrz.h, ...)
   std::vector<LongYearRrn> long_year;
+  std::vector<internal::LooseNumber> loose;
 };
 
 // Which candidates become hits when some overlap: the set of non-overlapping
@@ -1113,6 +1128,8 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     if (IsBuiltin(s, "passport_kr")) impl->mrz = static_cast<int>(i);
     if (IsBuiltin(s, "rrn")) impl->rrn = static_cast<int>(i);
     if (IsBuiltin(s, "frn")) impl->frn = static_cast<int>(i);
+    if (IsBuiltin(s, "phone_kr")) impl->phone = static_cast<int>(i);
+    if (IsBuiltin(s, "card")) impl->card = static_cast<int>(i);
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
@@ -1471,6 +1488,21 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     for (const LongYearRrn& r : sc.long_year) {
       const int id = r.foreign ? frn : rrn;
       if (id >= 0) cands.push_back({r.begin, r.end, static_cast<size_t>(id), 1.0});
+    }
+  }
+  // Groups joined by ", ", and parentheses the phone pattern does not take
+  // (loose_groups.h).
+  if ((phone >= 0 || card >= 0 || rrn >= 0 || frn >= 0) && has_digit == 1) {
+    sc.loose.clear();
+    internal::FindLooselyGrouped(t, &sc.loose);
+    for (const internal::LooseNumber& c : sc.loose) {
+      const int id = c.validator == Validator::kPhoneKr ? phone
+                     : c.validator == Validator::kCard  ? card
+                     : c.validator == Validator::kFrn   ? frn
+                                                        : rrn;
+      if (id < 0 || !StartOk(norm, t, c.begin, c.validator) || !EndOkAt(norm, t, c.begin, c.end, c.validator))
+        continue;
+      cands.push_back({c.begin, c.end, static_cast<size_t>(id), c.confidence});
     }
   }
   // Names and addresses (korean_text.h): told by the words around them.

@@ -63,10 +63,27 @@ bool ConsistentSeparators(std::string_view s) {
   return kinds < 2 || digit_by_digit;
 }
 
-// Whether s holds one of the odd single separators (~ , * : | \ +) the
+// Whether s holds one of the odd single separators (~ , * : | \ + ;) the
 // detectors take besides blanks, '-', '.', '/' and '_' (defaults.cc).
 bool HasOddSeparator(std::string_view s) {
-  return s.find_first_of("~,*:|\\+") != std::string_view::npos;
+  return s.find_first_of("~,*:|\\+;") != std::string_view::npos;
+}
+
+// Removes blanks (spaces and tabs) at both ends of s.
+std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Appends s to d[*n] when s is `least` to `most` digits and nothing else.
+bool TakeDigitGroup(std::string_view s, size_t least, size_t most, char* d, size_t* n) {
+  if (s.size() < least || s.size() > most) return false;
+  for (char ch : s) {
+    if (!IsDigit(ch)) return false;
+    d[(*n)++] = ch;
+  }
+  return true;
 }
 
 // Whether s (after a '+' and blanks) is a number written one digit at a
@@ -172,18 +189,25 @@ bool ValidatePhone(std::string_view c) {
     if (rest.empty() || !IsDigit(rest.front())) return false;
     // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
     if (rest.front() != '0') d[n++] = '0';
+  } else if (const size_t paren = rest.find('('); paren != std::string_view::npos && paren > 0) {
+    // "010(1234)5678", "02 (123) 4567": the middle group in parentheses, a
+    // blank at most around each part.
+    const size_t close = rest.find(')');
+    if (close == std::string_view::npos || close < paren) return false;
+    const std::string_view head = TrimBlanks(rest.substr(0, paren));
+    if (head.size() + 1 < paren || !TakeDigitGroup(head, 2, 4, d, &n) ||
+        !TakeDigitGroup(TrimBlanks(rest.substr(paren + 1, close - paren - 1)), 3, 4, d, &n) ||
+        !TakeDigitGroup(TrimBlanks(rest.substr(close + 1)), 4, 4, d, &n))
+      return false;
+    return PhoneKrDigitsValid(std::string_view(d, n));
   } else if (const size_t close = rest.find(')'); close != std::string_view::npos) {
-    // "(02) 123-4567", "(031)123-4567", "(010)-1234-5678": the area code in
-    // parentheses; "02)123-4567": only closed by one. Then one separator or
-    // none.
+    // "(02) 123-4567", "(031)123-4567", "(010)-1234-5678", "( 010 ) 1234-5678": the
+    // area code in parentheses; "02)123-4567": only closed by one. Then one
+    // separator or none.
     const size_t open = rest.starts_with('(') ? 1 : 0;
     // 2-3 digits ("(02)", "(031)", "(010)"), 4 for 050X ("(0504) 1234-5678").
-    const size_t most = rest.substr(open).starts_with("050") ? 4 : 3;
-    if (close < open + 2 || close > open + most) return false;
-    for (char ch : rest.substr(open, close - open)) {
-      if (!IsDigit(ch)) return false;
-      d[n++] = ch;
-    }
+    const std::string_view area = TrimBlanks(rest.substr(open, close - open));
+    if (!TakeDigitGroup(area, 2, area.starts_with("050") ? 4 : 3, d, &n)) return false;
     rest.remove_prefix(close + 1);
     size_t sep = 0;
     while (sep < rest.size() && !IsDigit(rest[sep])) ++sep;

@@ -210,7 +210,7 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
                                            "＠",
                                            "\uFEFF",
                                            "\U0001F600",
-                                           "\uFFFD",
+                                           "\uFFFD",  // folded: a separator lost in decoding
                                            std::string(1, '\0'),
                                            "\x1F",
                                            "\u00AD",
@@ -244,7 +244,7 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
   const std::vector<std::string> folded = {
       "\u00A0", "\u200B", "\u3000", "１",     "－",        "＠",         "\uFEFF",     std::string(1, '\0'),
       "\x1F",   "\u00AD", "\u034F", "\u180E", "\u3164",    "\U000E0041", "\U0001D173", "\uA9D1",
-      "\uA8E0", "\u0301", "\u0663", "\u00B7", "\U0001D7CF"};
+      "\uA8E0", "\u0301", "\u0663", "\u00B7", "\U0001D7CF", "\uFFFD"};
   std::mt19937 rng(7);
   int valid = 0;
   for (int i = 0; i < 20000; ++i) {
@@ -364,11 +364,27 @@ TEST(NormalizeTest, NulAndOtherControlsInsideDigitsAreRemoved) {
 }
 
 TEST(NormalizeTest, TabsAndLineBreaksStayAndKeepTheFastPath) {
-  const std::string s = "line one\tcol\r\nline two 010-1234-5678\f\v";
+  const std::string s = "line one\tcol\r\nline two 010-1234-5678\n";
   auto n = NormalizedText::Create(s);
   ASSERT_TRUE(n.ok());
   EXPECT_TRUE(n->identity());
   EXPECT_EQ(n->text().data(), s.data());
+}
+
+// A vertical tab or form feed between groups is a blank, and a replacement
+// character (a separator a wrong decoding lost) a dash: found by review,
+// "010\v1234\v5678" and "010\uFFFD1234\uFFFD5678" passed every detector.
+TEST(NormalizeTest, VerticalTabFormFeedAndReplacementCharacterSeparateGroups) {
+  auto v = NormalizedText::Create("010\v1234\f5678");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->text(), "010 1234 5678");
+  auto r = NormalizedText::Create("010\uFFFD1234\uFFFD5678");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->text(), "010-1234-5678");
+  size_t b = 0, e = 0;
+  r->MapToOriginal(3, 4, &b, &e);
+  EXPECT_EQ(b, 3u);
+  EXPECT_EQ(e, 6u);
 }
 
 TEST(NormalizeTest, KoreanChatEmojiAndCjkPunctuationKeepTheFastPath) {

@@ -152,7 +152,10 @@ TEST(CanonicalPhoneKrTest, EveryDetectorHitHasOne) {
       // found by review: these were hits whose record the
       // normalization then dead-lettered
       "(+82) (0)10-1234-5678", "(+82)(0)10-1234-5678", "(0082) 10-1234-5678", "(+82) 2-123-4567", "02)123-4567",
-      "(010)-1234-5678", "010&ndash;1234&ndash;5678", "010\\/1234\\/5678"};
+      "(010)-1234-5678", "010&ndash;1234&ndash;5678", "010\\/1234\\/5678",
+      // found by a later review (loose_groups.h, normalize.h)
+      "010;1234;5678", "010, 1234, 5678", "010(1234)5678", "010 (1234) 5678", "( 010 ) 1234 - 5678", "02 (123) 4567",
+      "010\v1234\v5678", "010\uFFFD1234\uFFFD5678"};
   for (const std::string& f : forms) {
     const std::string text = "연락처 " + f + " 로";
     std::vector<Span> spans;

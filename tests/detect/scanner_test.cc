@@ -176,6 +176,54 @@ TEST(ScannerDefaultsTest, RrnWithTheYearInFull) {
   }
 }
 
+// Found passing by review: an RRN with a dotted or dashed two-digit-year
+// date ("90.01.01-1234568"), found when its checksum holds (as with the
+// year in full) and tokenized as the 13-digit form.
+TEST(ScannerDefaultsTest, RrnWithASeparatedShortDate) {
+  for (const char* text : {"90.01.01-1234568", "90-01-01-1234568", "90/01/01-1234568", "90.01.01.1234568",
+                           "05.01.01-4123450", "９０．０１．０１－１２３４５６８"}) {
+    SCOPED_TRACE(text);
+    const Hits hits = Scan(std::string("주민번호 ") + text + " 입니다");
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].first, "rrn");
+  }
+  EXPECT_EQ(Scan("외국인 90.01.01-5234561"), One("frn", "90.01.01-5234561"));
+  // Not one: the checksum fails, the date is not one, blanks alone before
+  // the serial, more digits before the year, separators that differ.
+  for (const char* text : {"90.01.01-1234567", "24.12.01-3000123", "90.13.01-1234568", "90.01.01 1234568",
+                           "190.01.01-1234568", "90.01-01-1234568", "v1.90.01.01-1234568x"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text), Hits{});
+  }
+}
+
+// Found passing by review: groups joined by ';' or by ", " (speech-to-text),
+// a phone number's middle group in parentheses, and a code in parentheses
+// with blanks inside. Checked as the detectors check any grouping (an RRN or
+// card with an odd separator must pass its checksum).
+TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
+  for (const std::string v : {"010;1234;5678", "010, 1234, 5678", "010,  1234,  5678", "010(1234)5678",
+                              "010 (1234) 5678", "02(123)4567", "( 010 ) 1234 - 5678", "( 02 ) 123-4567",
+                              "(010 ) 1234 5678"}) {
+    EXPECT_EQ(Scan("연락처 " + v + " 입니다"), One("phone_kr", v)) << v;
+  }
+  EXPECT_EQ(Scan("주민 900101, 1234568 입니다"), One("rrn", "900101, 1234568"));
+  EXPECT_EQ(Scan("주민 900101;1234568"), One("rrn", "900101;1234568"));
+  EXPECT_EQ(Scan("카드 4111, 1111, 1111, 1111 결제"), One("card", "4111, 1111, 1111, 1111"));
+  EXPECT_EQ(Scan("카드 3782, 822463, 10005"), One("card", "3782, 822463, 10005"));
+  // In a longer list, the number inside it.
+  EXPECT_EQ(Scan("id 12, 010, 1234, 5678, 99"), One("phone_kr", "010, 1234, 5678"));
+  // Not numbers of a kind: lists, years, a checksum that fails, counts in
+  // parentheses, mixed separators, groups of other sizes, a 10 without its 0.
+  for (const char* text : {"금액 1000, 2000, 3000, 4000원", "2024, 2025, 2026", "900101, 1234567", "ok (1234) done",
+                           "v 10, 1234, 5678", "옵션 (02) 1234", "010, 1234,5678", "010(12345)6789",
+                           "010(1234)56789", "1(234)5678", "4111, 1111, 1111, 1112", "12, 34, 56, 78",
+                           "0(1234)5678", "x010(1234)5678", "( 010 ) 12 - 5678"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text), Hits{});
+  }
+}
+
 TEST(ScannerDefaultsTest, FrnForGenderDigitsFiveToEight) {
   EXPECT_EQ(Scan("외국인등록번호 900101-5123452"), One("frn", "900101-5123452"));
   EXPECT_EQ(Scan("030515-7123456"), One("frn", "030515-7123456"));

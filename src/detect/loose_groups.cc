@@ -1,0 +1,149 @@
+#include "detect/loose_groups.h"
+
+#include <algorithm>
+
+namespace maskproxy::detect::internal {
+namespace {
+
+bool Digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool Blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+// The length of a comma and one or two blanks at i, followed by a digit; 0
+// if there is none.
+size_t CommaBlankAt(std::string_view t, size_t i) {
+  if (i >= t.size() || t[i] != ',') return 0;
+  size_t k = i + 1;
+  while (k < t.size() && k - i <= 3 && Blank(t[k])) ++k;
+  const size_t blanks = k - i - 1;
+  return blanks >= 1 && blanks <= 2 && k < t.size() && Digit(t[k]) ? k - i : 0;
+}
+
+// The end of the run of digits from i.
+size_t DigitsEnd(std::string_view t, size_t i) {
+  while (i < t.size() && Digit(t[i])) ++i;
+  return i;
+}
+
+// One blank at most at i.
+size_t SkipBlank(std::string_view t, size_t i) {
+  return i < t.size() && Blank(t[i]) ? i + 1 : i;
+}
+
+struct Group {
+  size_t begin, end;
+  [[nodiscard]] size_t size() const { return end - begin; }
+};
+
+// The validator a run of comma-joined groups g[0..n) may be checked with,
+// by its group sizes: an RRN or FRN 6-7, a phone 2-4 (a 0 first), 3-4, 4, a
+// card 4-4-4-4(-3), 4-6-5 or 4-6-4. kNone: no shape fits.
+Validator ShapeOf(std::string_view t, const Group* g, size_t n) {
+  if (n == 2 && g[0].size() == 6 && g[1].size() == 7) return g[1].begin < t.size() && t[g[1].begin] >= '5' &&
+                                                                      t[g[1].begin] <= '8'
+                                                                  ? Validator::kFrn
+                                                                  : Validator::kRrn;
+  if (n == 3 && g[0].size() >= 2 && g[0].size() <= 4 && t[g[0].begin] == '0' && g[1].size() >= 3 &&
+      g[1].size() <= 4 && g[2].size() == 4)
+    return Validator::kPhoneKr;
+  if (n == 3 && g[0].size() == 4 && g[1].size() == 6 && (g[2].size() == 5 || g[2].size() == 4))
+    return Validator::kCard;
+  if ((n == 4 || n == 5) && g[0].size() == 4 && g[1].size() == 4 && g[2].size() == 4 && g[3].size() == 4 &&
+      (n == 4 || g[4].size() == 3))
+    return Validator::kCard;
+  return Validator::kNone;
+}
+
+void Take(std::string_view t, size_t b, size_t e, Validator v, std::vector<LooseNumber>* out) {
+  double confidence = 0;
+  if (Validate(v, t.substr(b, e - b), &confidence)) out->push_back({b, e, v, confidence});
+}
+
+// Groups joined by ", " (the same separator throughout a number). Returns
+// the end of the chain starting with the digits before the comma at i.
+size_t CommaChainAt(std::string_view t, size_t i, std::vector<Group>* groups, std::vector<LooseNumber>* out) {
+  const size_t sep = CommaBlankAt(t, i);
+  size_t b = i;
+  while (b > 0 && Digit(t[b - 1])) --b;
+  groups->clear();
+  groups->push_back({b, i});
+  const std::string_view s = t.substr(i, sep);
+  size_t p = i;
+  while (CommaBlankAt(t, p) == sep && t.substr(p, sep) == s) {
+    const size_t q = p + sep;
+    p = DigitsEnd(t, q);
+    groups->push_back({q, p});
+  }
+  constexpr size_t kMost = 5;
+  for (size_t first = 0; first + 1 < groups->size(); ++first) {
+    for (size_t n = std::min(kMost, groups->size() - first); n >= 2; --n) {
+      const Group* g = groups->data() + first;
+      const Validator v = ShapeOf(t, g, n);
+      if (v == Validator::kNone) continue;
+      const size_t before = out->size();
+      Take(t, g[0].begin, g[n - 1].end, v, out);
+      if (out->size() != before) {
+        first += n - 1;
+        break;
+      }
+    }
+  }
+  return p;
+}
+
+// At the '(' at i: a middle group in parentheses ("010(1234)5678",
+// "02 (123) 4567"), or a code in parentheses with a blank inside
+// ("( 010 ) 1234 - 5678").
+void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
+  // Middle group: 2-4 digits (a 0 first) and a blank at most before it.
+  {
+    size_t a = i > 0 && Blank(t[i - 1]) ? i - 1 : i;
+    size_t b = a;
+    while (b > 0 && Digit(t[b - 1])) --b;
+    if (a - b >= 2 && a - b <= 4 && t[b] == '0') {
+      const size_t m = SkipBlank(t, i + 1);
+      const size_t me = DigitsEnd(t, m);
+      const size_t c = SkipBlank(t, me);
+      if (me - m >= 3 && me - m <= 4 && c < t.size() && t[c] == ')') {
+        const size_t l = SkipBlank(t, c + 1);
+        const size_t le = DigitsEnd(t, l);
+        if (le - l == 4) Take(t, b, le, Validator::kPhoneKr, out);
+      }
+    }
+  }
+  // The code in parentheses with blanks inside (without, the pattern has it).
+  const size_t a = SkipBlank(t, i + 1);
+  const size_t ae = DigitsEnd(t, a);
+  const size_t c = SkipBlank(t, ae);
+  if (ae - a < 2 || ae - a > 4 || t[a] != '0' || c >= t.size() || t[c] != ')' || (a == i + 1 && c == ae)) return;
+  // Then the groups as the pattern's separators part them (up to three of
+  // " \t-./" before each).
+  size_t k = c + 1;
+  for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-./").find(t[k]) != std::string_view::npos; ++s)
+    ++k;
+  const size_t me = DigitsEnd(t, k);
+  if (me - k < 3 || me - k > 4) return;
+  k = me;
+  for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-./").find(t[k]) != std::string_view::npos; ++s)
+    ++k;
+  const size_t le = DigitsEnd(t, k);
+  if (le - k == 4) Take(t, i, le, Validator::kPhoneKr, out);
+}
+
+}  // namespace
+
+void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out) {
+  std::vector<Group> groups;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '(') {
+      ParenPhoneAt(t, i, out);
+    } else if (t[i] == ',' && i > 0 && Digit(t[i - 1]) && CommaBlankAt(t, i) != 0) {
+      i = CommaChainAt(t, i, &groups, out) - 1;
+    }
+  }
+}
+
+}  // namespace maskproxy::detect::internal

@@ -1,0 +1,37 @@
+// Numbers grouped in ways the patterns do not take (defaults.cc: each would
+// cost the phone detector's automaton more positions than it has, and the
+// scan its combined pass):
+//  - groups joined by a comma and one or two blanks, as speech-to-text and
+//    lists write them: `010, 1234, 5678`, `900101, 1234568`,
+//    `4111, 1111, 1111, 1111`;
+//  - a phone number's middle group in parentheses: `010(1234)5678`,
+//    `02 (123) 4567`;
+//  - an area or mobile code in parentheses with blanks inside:
+//    `( 010 ) 1234 - 5678`.
+// The scanner adds what FindLooselyGrouped finds as candidates of the
+// built-in phone_kr, rrn, frn and card detectors, after their boundary
+// checks (scanner.cc). Each is checked by that detector's validator (an RRN
+// or card written so must pass its checksum: the comma is an odd separator).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "detect/validators.h"
+
+namespace maskproxy::detect::internal {
+
+struct LooseNumber {
+  size_t begin;
+  size_t end;
+  Validator validator;  // kPhoneKr, kRrn, kFrn or kCard
+  double confidence;
+};
+
+// Appends such numbers in the normalized text t (ASCII digits). Of a chain
+// of comma-joined groups, the longest valid run of two to five groups from
+// each group on is taken, and the search goes on after it. Linear in t.
+void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out);
+
+}  // namespace maskproxy::detect::internal
