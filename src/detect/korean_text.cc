@@ -155,6 +155,26 @@ const Words& NotNames() {
   return w;
 }
 
+// Verbs' nouns whose first syllable is a surname and second a given-name
+// syllable: with 한, 중 or 시 after them ("문의한 고객님", "변경시 고객님",
+// "배송중 고객님") they say what a customer did, not who. Not those that are
+// also common names with such a syllable (정지한, 지연중 ...: 지한, 연중).
+const Words& VerbNouns() {
+  static const Words w{"문의", "전화", "변경", "주문", "방문", "송금", "배송", "전송", "전환", "신규", "우수",
+                       "장기", "신청", "구매", "결제", "취소", "환불", "해지", "가입", "등록", "요청", "접수",
+                       "확인", "예약", "이용", "사용", "입금", "출금", "반품", "교환", "처리", "상담", "인증",
+                       "발송", "수령", "연락", "이체", "충전", "정산", "탈퇴", "연체", "미납", "분실", "도난",
+                       "발급", "승인", "거절", "오류", "실패", "완료", "진행", "대기", "보류", "선택", "동의",
+                       "참여", "응모", "구입", "설치", "수리", "점검", "개통", "해약", "갱신", "만료", "연장",
+                       "이전", "이사", "배달", "지급", "신고", "조회", "로그", "인출", "적립"};
+  return w;
+}
+bool VerbNounThenEnding(std::string_view name) {
+  if (name.size() != 9) return false;
+  const std::string_view end = name.substr(6);
+  return (end == "한" || end == "중" || end == "시") && VerbNouns().Has(name.substr(0, 6));
+}
+
 // The honorifics a name takes right after it (in the same word).
 const Words& Honorifics() {
   static const Words w{"님", "씨", "귀하", "고객님", "회원님"};
@@ -178,7 +198,7 @@ const Words& NameLabels() {
                        "소유자",     "차주",     "임차인",   "임대인",   "채무자",   "보증인",     "회원명",
                        "주문자명",   "보낸사람", "작성자",   "고객성명", "고객이름", "회원이름",   "예금주성명",
                        "수취인성명", "수령인명", "가입자명", "통장표시", "구매자명", "보내는사람", "보낸분성명",
-                       "계좌주명"};
+                       "계좌주명",   "받는이",   "보내는이"};
   return w;
 }
 // Particles (and the copula) a name or number may carry in the same word.
@@ -242,7 +262,7 @@ size_t NameAt(std::string_view word, Accept accept) {
     const std::string_view name = word.substr(0, len);
     bool given = true;
     for (size_t g = given_from; g < len && given; g += 3) given = GivenNameSyllable(name.substr(g, 3));
-    if (!given || NotNames().Has(name)) continue;
+    if (!given || NotNames().Has(name) || VerbNounThenEnding(name)) continue;
     if (accept(word.substr(len), lengths[i])) return len;
   }
   return 0;
@@ -285,6 +305,39 @@ bool AsciiNameLabelBefore(std::string_view t, size_t b) {
   return false;
 }
 
+// Whether the text before `b` ends with an ASCII word for the person a name
+// is, as a label: "depositor: ", "Account Holder ", "recipient=",
+// "\"holder\":\"" (JSON in a memo), "&depositor=" (a query string); its last
+// part after '_', '-', a blank or a capital ("account_holder",
+// "vbankDepositor").
+bool AsciiPersonLabelBefore(std::string_view t, size_t b) {
+  size_t k = b;
+  const auto skip = [&] {
+    while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '\t' || t[k - 1] == '"' || t[k - 1] == '\'')) --k;
+  };
+  skip();
+  if (k > 0 && (t[k - 1] == ':' || t[k - 1] == '=')) {
+    --k;
+    skip();
+  }
+  if (k == b) return false;
+  size_t st = k;
+  while (st > 0 && k - st < 16 && ((t[st - 1] | 0x20) >= 'a' && (t[st - 1] | 0x20) <= 'z')) {
+    --st;
+    if (t[st] >= 'A' && t[st] <= 'Z') break;  // camel case: the last part
+  }
+  if (st > 0 && AsciiDigit(t[st - 1])) return false;
+  std::string lower;
+  for (size_t x = st; x < k; ++x) lower.push_back(static_cast<char>(t[x] | 0x20));
+  static constexpr std::string_view kNamed[] = {
+      "holder",        "depositor",    "recipient", "receiver",  "payee",     "payer",   "beneficiary",
+      "sender",        "remitter",     "consignee", "addressee", "orderer",   "buyer",   "cardholder",
+      "accountholder", "policyholder", "owner",     "customer",  "applicant", "guardian"};
+  for (std::string_view p : kNamed)
+    if (lower == p) return true;
+  return false;
+}
+
 // What lies between a label and the name: blanks, ':', '=', '-', brackets,
 // '/', '|', quotes (at most five bytes, at least one).
 bool LabelGap(std::string_view gap) {
@@ -315,7 +368,7 @@ bool IsNameLabel(std::string_view pw, std::string_view ppw) {
   if (NameLabels().Has(pw)) return true;
   for (size_t len = 6; len < pw.size(); len += 3)
     if (NameLabels().Has(pw.substr(0, len)) && ParticlesOnly(pw.substr(len))) return true;
-  if (pw == "분") return ppw == "받는" || ppw == "보내는" || ppw == "보낸";
+  if (pw == "분" || pw == "사람" || pw == "이") return ppw == "받는" || ppw == "보내는" || ppw == "보낸";
   if (pw == "표시") return ppw == "통장";
   return false;
 }
@@ -386,7 +439,9 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     if (r > 0 && run.b - runs[r - 1].e <= 8)
       for (size_t k = runs[r - 1].b; k < runs[r - 1].e && !word_before; k += 3)
         word_before = std::binary_search(kLabelEnds.begin(), kLabelEnds.end(), SyllableCp(t, k));
-    if (!honorific_in && !honorific_next && !word_before && !AsciiNameLabelBefore(t, run.b)) continue;
+    if (!honorific_in && !honorific_next && !word_before && !AsciiNameLabelBefore(t, run.b) &&
+        !AsciiPersonLabelBefore(t, run.b))
+      continue;
     size_t len = 0;
     // An honorific in the word: 김민준님, 김민준님께서, 홍길동씨, 김민준고객님.
     if (honorific_in && !digit_after)
@@ -415,7 +470,7 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     // A label before it: 예금주 김민준, 성명: 김민준으로, [예금주] 홍길동,
     // 받는 분: 박서준, name: 김민준.
     if (len == 0) {
-      bool labelled = AsciiNameLabelBefore(t, run.b);
+      bool labelled = AsciiNameLabelBefore(t, run.b) || AsciiPersonLabelBefore(t, run.b);
       if (!labelled && word_before && LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
         labelled = IsNameLabel(word_of(r - 1), r > 1 ? word_of(r - 2) : std::string_view());
       }
@@ -615,6 +670,52 @@ bool RoadWord(std::string_view w) {
   return (hangul_first && syllables >= 2) || (!hangul_first && (w.ends_with("번길") || syllables == 1));
 }
 
+// The length of what ends an address's word at i, or 0: blanks and line
+// breaks, and the punctuation that wraps or joins words in forms, CSV
+// cells, JSON and URLs (quotes, brackets, ';', '/', '+', '=', '&', '|';
+// 「 」 『 』 “ ” ‘ ’). A '(' is one only where it opens no glued group
+// (the caller's GluedGroupEnd).
+size_t AddressBreakAt(std::string_view t, size_t i) {
+  switch (t[i]) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case '"':
+    case '\'':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '<':
+    case '>':
+    case ';':
+    case '/':
+    case '+':
+    case '=':
+    case '&':
+    case '|': return 1;
+    default: break;
+  }
+  if (static_cast<unsigned char>(t[i]) != 0xE3 && static_cast<unsigned char>(t[i]) != 0xE2) return 0;
+  const std::string_view c = t.substr(i, 3);
+  for (std::string_view q : {"「", "」", "『", "』", "“", "”", "‘", "’"})
+    if (c == q) return 3;
+  return 0;
+}
+
+// The ')' closing the '(' at i when the group holds no blank or other break
+// and is at most kMaxGroup bytes ("(역삼동)"), else npos.
+size_t GluedGroupEnd(std::string_view t, size_t i) {
+  constexpr size_t kMaxGroup = 48;
+  for (size_t k = i + 1; k < t.size() && k - i <= kMaxGroup; ++k) {
+    if (t[k] == ')') return k > i + 1 ? k : std::string_view::npos;
+    if (t[k] == '(' || AddressBreakAt(t, k) != 0) return std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
 // `before`: the kind of the word before (리 and 면 follow a 읍/면 or a
 // 군/시; 가 has a digit before it: 종로1가).
 // (No word of an address is longer than this: a longer token is read as
@@ -679,7 +780,7 @@ bool MayHoldAddress(std::string_view t) {
   // glued before 동 or 호 (a unit: "101동", "1203호").
   for (size_t d = 3; d < t.size(); ++d) {
     if (!AsciiDigit(t[d]) || AsciiDigit(t[d - 1])) continue;
-    if (t[d - 1] == ' ' && d >= 4 &&
+    if ((t[d - 1] == ' ' || t[d - 1] == '+') && d >= 4 &&
         SyllableIn(t, d - 4, {0xB85C, 0xAE38, 0xB3D9, 0xC74D, 0xBA74, 0xB9AC, 0xAC00, 0xC0B0}))
       return true;
     if (SyllableIn(t, d - 3, {0xB85C, 0xAE38, 0xC0B0})) return true;
@@ -697,12 +798,27 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
   thread_local std::vector<size_t> cores;
   toks.clear();
   for (size_t i = 0; i < t.size();) {
-    if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
-      ++i;
+    if (size_t len = AddressBreakAt(t, i); len != 0) {
+      i += len;
       continue;
     }
     const size_t b = i;
-    while (i < t.size() && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r') ++i;
+    while (i < t.size() && AddressBreakAt(t, i) == 0) {
+      // A group in parentheses glued to a word is a word of its own, with
+      // what is glued after it: "123(역삼동)", "(역삼동)에".
+      if (t[i] == '(' && i > b) break;
+      if (t[i] == '(') {
+        const size_t close = GluedGroupEnd(t, i);
+        if (close == std::string_view::npos) break;
+        i = close + 1;
+        continue;
+      }
+      ++i;
+    }
+    if (i == b) {  // a '(' that opens no glued group: a break
+      ++i;
+      continue;
+    }
     size_t e = i;
     while (e > b && (t[e - 1] == ',' || t[e - 1] == '.')) --e;
     if (e > b) toks.push_back({b, e});
@@ -719,9 +835,10 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
   if (!any_place || !any_number) return;
   // Two words are of one address when only one blank, or ", ", is between
   // them (a line break ends it).
+  // Glued ("123(역삼동)"), '+' (a URL's blank), '/' ("123/101동") too.
   const auto joined = [&](size_t k) {
     const std::string_view gap = t.substr(toks[k].e, toks[k + 1].b - toks[k].e);
-    return gap == " " || gap == ", " || gap == "," || gap == "  ";
+    return gap == " " || gap == ", " || gap == "," || gap == "  " || gap.empty() || gap == "+" || gap == "/";
   };
   for (size_t i = 0; i < toks.size();) {
     size_t j = i;

@@ -80,6 +80,41 @@ TEST(KoreanNamesTest, AfterAnHonorificOrALabel) {
   }
 }
 
+// Found passing by a review: English words for the person as labels (also
+// without a colon, in JSON text and in query strings), and 받는 사람 /
+// 보내는 사람 written in two words.
+TEST(KoreanNamesTest, EnglishPersonLabelsAndTwoWordLabels) {
+  for (const std::string text :
+       {"depositor: 김민준", "account holder: 김민준", "Account Holder 김민준", "recipient: 김민준", "receiver: 김민준",
+        "payee=김민준", "{\"holder\":\"김민준\"}", "x=1&depositor=김민준", "vbankDepositor: 김민준",
+        "받는 사람: 김민준", "보내는 사람 김민준", "받는 이 김민준"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{"김민준"});
+  }
+  EXPECT_EQ(Names("customer_name=홍길동&depositor=김민준"), (Found{"홍길동", "김민준"}));
+  // Not a label: another word, or glued to a digit; a role word after it.
+  for (const std::string text : {"placeholder 김민준", "holders 김민준", "v2holder 김민준", "holder: 고객님"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{});
+  }
+}
+
+// Found by a review as false alarms: a verb's noun whose syllables could
+// begin a name, with 한, 중 or 시 after it, before 고객님 (what a customer
+// did); a real name of that shape stays one.
+TEST(KoreanNamesTest, WhatACustomerDidIsNoName) {
+  for (const std::string text : {"문의한 고객님께 안내 완료", "전화한 고객님", "변경시 고객님", "문의중 고객님",
+                                 "주문시 고객님", "방문시 고객님", "송금한 고객님", "배송시 고객님", "전송중 고객님",
+                                 "전환한 고객님", "신규시 고객님", "우수한 고객님", "장기중 고객님"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{});
+  }
+  for (const std::string text : {"정지한 고객님", "김지한 고객님", "박성중 고객님"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text).size(), 1u);
+  }
+}
+
 TEST(KoreanNamesTest, RolesAndWordsOfANamesShapeAreNotNames) {
   for (const char* text : {
            "고객님 안녕하세요",
@@ -199,6 +234,37 @@ TEST(KoreanAddressesTest, RoadAndLotAddresses) {
   for (const auto& [text, address] : cases) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Addresses(text), Found{address});
+  }
+}
+
+// Found passing by a review: an address whose first or last word touches
+// punctuation (quotes, brackets, ';', '/', a CSV cell, JSON text) or whose
+// words a URL joins with '+', and a 동 in parentheses glued to the number.
+TEST(KoreanAddressesTest, PunctuationAroundAndUrlBlanksBetween) {
+  const std::string a = "서울특별시 강남구 테헤란로 123";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"주소(" + a + ")로 보내주세요", a},
+      {"\"" + a + "\"", a},
+      {"(" + a + ")", a},
+      {"「" + a + "」", a},
+      {"“" + a + "”", a},
+      {a + ";", a},
+      {"[" + a + "]", a},
+      {a + "(역삼동) 101호", a + "(역삼동) 101호"},
+      {a + "/101동 1203호", a + "/101동 1203호"},
+      {"김민준,\"" + a + ", 101동 1203호\",010-1234-5678", a + ", 101동 1203호"},
+      {"order?addr=서울특별시+강남구+테헤란로+123&name=x", "서울특별시+강남구+테헤란로+123"},
+      {"{\"addr\":\"" + a + "\"}", a},
+  };
+  for (const auto& [text, address] : cases) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Addresses(text), Found{address});
+  }
+  // Still none: the words apart from a place (a '(' that opens a sentence,
+  // a number in parentheses alone), a slash between a place and a count.
+  for (const std::string text : {"서울 (강남구) 방문 예정", "강남구 (123)", "서울/강남구 2 박스", "주문(123)건"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Addresses(text), Found{});
   }
 }
 
