@@ -385,11 +385,42 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   return !(e + 1 < t.size() && t[e] == ' ' && digit(e + 1)) && !(b >= 2 && t[b - 1] == ' ' && digit(b - 2));
 }
 
+// Whether the dotted quad at [b, e) is a version or an article's number, not
+// an IP address (found by review: app and browser versions, central to
+// payment-failure analytics, were masked): the word right before it (blanks,
+// ':', '=', '.' or '/' between) is a version word or a client's name
+// ("버전 10.2.3.1", "version 2.1.0.15", "ver.1.2.3.4", "Android 13.0.0.1",
+// "Samsung Internet 23.0.1.1", "앱 6.12.0.3"), or 제 is glued before it and
+// 항, 조 or 절 after it ("제3.2.1.4항").
+[[gnu::noinline]] bool VersionOrArticle(std::string_view t, size_t b, size_t e) {
+  if (b >= 3 && t.substr(b - 3, 3) == "제" &&
+      (t.substr(e).starts_with("항") || t.substr(e).starts_with("조") || t.substr(e).starts_with("절")))
+    return true;
+  size_t k = b;
+  while (k > 0 && k + 4 > b && std::string_view(" \t:=./").find(t[k - 1]) != std::string_view::npos) --k;
+  if (k == b && k > 0 && IsAsciiAlnum(t[k - 1])) return false;  // glued: StartOk's case
+  size_t w = k;
+  while (w > 0 && k - w < 12 && (IsAsciiAlpha(t[w - 1]) || static_cast<unsigned char>(t[w - 1]) >= 0x80)) --w;
+  std::string word;
+  for (size_t i = w; i < k; ++i) word.push_back(AsciiLower(t[i]));
+  static constexpr std::string_view kVersionWords[] = {
+      "version",  "ver",    "v",      "build",   "rev",      "revision", "release",  "patch",
+      "firmware", "fw",     "sdk",    "app",     "android",  "ios",      "ipados",   "macos",
+      "windows",  "chrome", "safari", "firefox", "edge",     "whale",    "internet", "opera",
+      "버전",     "빌드",   "앱",     "펌웨어",  "업데이트", "릴리즈",   "패치",     "안드로이드"};
+  for (std::string_view v : kVersionWords)
+    if (word == v || (word.size() > v.size() && word.ends_with(v) && static_cast<unsigned char>(v[0]) >= 0x80))
+      return true;
+  return false;
+}
+
 // EndOk for the match [b, e): a weak phone number keeps the glue rule after it.
-// A bank account grouped by spaces stands alone (AccountStandsAlone).
+// A bank account grouped by spaces stands alone (AccountStandsAlone). A
+// dotted quad after a version word is none (VersionOrArticle).
 inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, size_t e, Validator v) {
   return EndOk(norm, t, e, v) && !(v == Validator::kPhoneKr && DigitGlueAfter(norm, t, e) && WeakPhone(v, t, b)) &&
-         (v != Validator::kBankAccountKr || AccountStandsAlone(t, b, e));
+         (v != Validator::kBankAccountKr || AccountStandsAlone(t, b, e)) &&
+         (v != Validator::kIpv4 || !VersionOrArticle(t, b, e));
 }
 
 // A resident number written with its year in full ("19900101-1234568",
@@ -1500,8 +1531,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
                      : c.validator == Validator::kCard  ? card
                      : c.validator == Validator::kFrn   ? frn
                                                         : rrn;
-      if (id < 0 || !StartOk(norm, t, c.begin, c.validator) || !EndOkAt(norm, t, c.begin, c.end, c.validator))
-        continue;
+      if (id < 0 || !StartOk(norm, t, c.begin, c.validator) || !EndOkAt(norm, t, c.begin, c.end, c.validator)) continue;
       cands.push_back({c.begin, c.end, static_cast<size_t>(id), c.confidence});
     }
   }

@@ -202,9 +202,9 @@ TEST(ScannerDefaultsTest, RrnWithASeparatedShortDate) {
 // with blanks inside. Checked as the detectors check any grouping (an RRN or
 // card with an odd separator must pass its checksum).
 TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
-  for (const std::string v : {"010;1234;5678", "010, 1234, 5678", "010,  1234,  5678", "010(1234)5678",
-                              "010 (1234) 5678", "02(123)4567", "( 010 ) 1234 - 5678", "( 02 ) 123-4567",
-                              "(010 ) 1234 5678"}) {
+  for (const std::string v :
+       {"010;1234;5678", "010, 1234, 5678", "010,  1234,  5678", "010(1234)5678", "010 (1234) 5678", "02(123)4567",
+        "( 010 ) 1234 - 5678", "( 02 ) 123-4567", "(010 ) 1234 5678"}) {
     EXPECT_EQ(Scan("연락처 " + v + " 입니다"), One("phone_kr", v)) << v;
   }
   EXPECT_EQ(Scan("주민 900101, 1234568 입니다"), One("rrn", "900101, 1234568"));
@@ -215,10 +215,10 @@ TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
   EXPECT_EQ(Scan("id 12, 010, 1234, 5678, 99"), One("phone_kr", "010, 1234, 5678"));
   // Not numbers of a kind: lists, years, a checksum that fails, counts in
   // parentheses, mixed separators, groups of other sizes, a 10 without its 0.
-  for (const char* text : {"금액 1000, 2000, 3000, 4000원", "2024, 2025, 2026", "900101, 1234567", "ok (1234) done",
-                           "v 10, 1234, 5678", "옵션 (02) 1234", "010, 1234,5678", "010(12345)6789",
-                           "010(1234)56789", "1(234)5678", "4111, 1111, 1111, 1112", "12, 34, 56, 78",
-                           "0(1234)5678", "x010(1234)5678", "( 010 ) 12 - 5678"}) {
+  for (const char* text :
+       {"금액 1000, 2000, 3000, 4000원", "2024, 2025, 2026", "900101, 1234567", "ok (1234) done", "v 10, 1234, 5678",
+        "옵션 (02) 1234", "010, 1234,5678", "010(12345)6789", "010(1234)56789", "1(234)5678", "4111, 1111, 1111, 1112",
+        "12, 34, 56, 78", "0(1234)5678", "x010(1234)5678", "( 010 ) 12 - 5678"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Scan(text), Hits{});
   }
@@ -324,6 +324,18 @@ TEST(ScannerDefaultsTest, Ip) {
   EXPECT_EQ(Scan("from 256.1.1.1"), Hits{});
   EXPECT_EQ(Scan("version 1.2.3.4.5"), Hits{});
   EXPECT_EQ(Scan("v7.12.0.1"), Hits{});
+  // Versions and articles' numbers after the words that say so (found by
+  // review as false alarms); an IP address after any other word stays one.
+  for (const char* text : {"앱 버전 10.2.3.1 에서 오류", "version 2.1.0.15 crash", "Samsung Internet 23.0.1.1 에서",
+                           "Android 13.0.0.1 / 앱 6.12.0.3", "ver.1.2.3.4", "빌드 2.0.10.255", "약관 제3.2.1.4항",
+                           "Build: 10.0.0.1", "firmware=192.168.1.1", "모바일앱 6.1.0.2"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text), Hits{});
+  }
+  EXPECT_EQ(Scan("접속 IP 10.2.3.1"), One("ipv4", "10.2.3.1"));
+  EXPECT_EQ(Scan("ip=192.168.0.1"), One("ipv4", "192.168.0.1"));
+  EXPECT_EQ(Scan("제 10.2.3.1 에서"), One("ipv4", "10.2.3.1"));
+  EXPECT_EQ(Scan("via 10.0.0.1 (app)"), One("ipv4", "10.0.0.1"));
   EXPECT_EQ(Scan("addr 2001:db8::1 ok"), One("ipv6", "2001:db8::1"));
   EXPECT_EQ(Scan("[fe80::1ff:fe23:4567:890a]:8080"), One("ipv6", "fe80::1ff:fe23:4567:890a"));
   EXPECT_EQ(Scan("2001:0db8:0000:0000:0000:ff00:0042:8329"), One("ipv6", "2001:0db8:0000:0000:0000:ff00:0042:8329"));
