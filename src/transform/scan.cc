@@ -431,9 +431,12 @@ constexpr std::string_view kThingWords[] = {
     "lookup",   "chg",          "change",   "country"};
 constexpr auto kThingSorted = SortedWords(kThingWords);
 constexpr std::string_view kKoreanNameEnds[] = {
-    "이름",     "성명",     "성함",       "고객명",   "예금주",   "예금주명", "수취인",   "수취인명", "받는분",
-    "받는사람", "보내는분", "보내는사람", "주문자명", "명의자",   "명의자명", "수령인",   "수령인명", "송금인",
-    "송금인명", "실명",     "영문명",     "한글명",   "대표자명", "가입자명", "신청인명", "보호자명", "차주명"};
+    "이름", "성명", "성함", "고객명", "예금주", "예금주명", "수취인", "수취인명", "받는분", "받는사람", "보내는분",
+    "보내는사람", "주문자명", "명의자", "명의자명", "수령인", "수령인명", "송금인", "송금인명", "실명", "영문명",
+    "한글명", "대표자명", "가입자명", "신청인명", "보호자명", "차주명",
+    // found by review: column names of order and deposit forms
+    "입금자", "입금자명", "주문자", "구매자", "구매자명", "보낸사람", "받는이", "보내는이", "송금자", "송금자명",
+    "계좌주", "계좌주명", "수령자", "수령자명", "수하인", "송하인", "발송인", "수신인"};
 constexpr std::string_view kKoreanAddressEnds[] = {"주소", "배송지", "거주지", "주소지", "도로명", "지번"};
 constexpr std::string_view kKoreanThings[] = {
     "상품", "파일", "가맹점", "은행",   "회사", "법인",   "상호", "점포",   "매장",   "브랜드", "카드",
@@ -591,10 +594,34 @@ bool MayBePersonal(std::string_view names, std::string_view leaf, std::string_vi
       default: break;
     }
   }
-  if (leaf.size() < 5 || leaf.size() > 16 || !NameShaped(value)) return false;
+  // The leaf's last word: after the last '_', '-' or ' ', from its last
+  // capital ("account_holder", "vbankDepositor", "accountholder").
+  size_t w = leaf.find_last_of("_- ");
+  w = w == std::string_view::npos ? 0 : w + 1;
+  for (size_t i = leaf.size(); i > w + 1; --i)
+    if (leaf[i - 1] >= 'A' && leaf[i - 1] <= 'Z') {
+      w = i - 1;
+      break;
+    }
+  const std::string_view last = leaf.substr(w);
+  if (last.size() < 5 || last.size() > 16 || !NameShaped(value)) return false;
   char folded[16];
-  for (size_t i = 0; i < leaf.size(); ++i) folded[i] = static_cast<char>(leaf[i] | 0x20);
-  return InSorted(std::string_view(folded, leaf.size()), kNamedPersonSorted);
+  for (size_t i = 0; i < last.size(); ++i) folded[i] = static_cast<char>(last[i] | 0x20);
+  return InSorted(std::string_view(folded, last.size()), kNamedPersonSorted);
+}
+
+// Whether words that name a thing somewhere still say a person's name: the
+// word before "name" is a person's ("bank_holder_name", "bankAccountName":
+// the account holder's, not the bank's), or "deposit_name" holding a
+// name-shaped value (입금자명, a deposit's name as a bank shows it).
+bool PersonNameAfterThing(std::span<const std::string> words, std::string_view value) {
+  size_t k = words.size();
+  while (k > 0 && WordIn(words[k - 1], kNameScripts)) --k;
+  constexpr std::string_view kName[] = {"name", "nm"};
+  if (k < 2 || !WordIn(words[k - 1], kName)) return false;
+  const std::string& before = words[k - 2];
+  if (InSorted(before, kPersonSorted)) return true;
+  return before == "deposit" && NameShaped(value);
 }
 
 // The digits a numeric type kept of a number that began with 0 (a JSON
@@ -633,7 +660,8 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   if (!MayBePersonal(names, leaf, value) || !HoldsLetter(value)) return {};
   thread_local std::vector<std::string> words, up;
   NameWords(leaf, &words);
-  if (words.empty() || AnyThing(words)) return {};
+  if (words.empty()) return {};
+  if (AnyThing(words)) return PersonNameAfterThing(words, value) ? "person_name" : std::string_view();
   bool korean_name = false, korean_address = false;
   for (const std::string& w : words) {
     if (!IsKorean(w)) continue;
@@ -660,8 +688,9 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     if (name_parts && (SaysName(up, &up_bare) || up_bare)) return "person_name";
     if (address_parts && SaysAddress(up)) return "address";
   }
-  // A person word that holds the name itself: "depositor": "김민준".
-  if (words.size() == 1 && InSorted(words[0], kNamedPersonSorted) && NameShaped(value)) return "person_name";
+  // A person word that holds the name itself: "depositor": "김민준", and as
+  // the last word ("account_holder", "refund_depositor", "vbankDepositor").
+  if (InSorted(words.back(), kNamedPersonSorted) && NameShaped(value)) return "person_name";
   return {};
 }
 

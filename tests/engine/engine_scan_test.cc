@@ -272,36 +272,25 @@ TEST(EngineScanTest, AResidentNumberThatLostItsLeadingZerosInAnRrnFieldIsAnRrn) 
 // thing's name and a machine's address stay.
 TEST(EngineScanTest, NamesAndAddressesInFieldsThatSaySoAreProtected) {
   auto f = Make();
-  const char* const names[] = {R"({"customer":{"name":"김민준"}})",
-                               R"({"recipients":[{"name":"이서연"}]})",
-                               R"({"holder_name":"KIM MINJUN"})",
-                               R"({"transfer":{"accountHolderName":"김민준"}})",
-                               R"({"firstName":"Minjun"})",
-                               R"({"lastName":"Kim"})",
-                               R"({"예금주":"김민준"})",
-                               R"({"수취인명":"이서연"})",
-                               R"({"cust_nm":"김민준"})",
-                               R"({"CUST_NM":"김민준"})",
-                               R"({"custNm":"김민준"})",
-                               R"({"rcvr_nm":"이서연"})",
-                               R"({"acct_holder_nm":"김민준"})",
-                               R"({"payer":{"nm":"김민준"}})",
-                               R"({"CUST_NAME":"김민준"})",
-                               R"({"customername":"김민준"})",
-                               R"({"accountholdername":"김민준"})",
-                               R"({"customer":{"name_kr":"김민준"}})",
-                               R"({"customer_name_eng":"KIM MINJUN"})",
-                               R"({"실명":"김민준"})",
-                               R"({"받는사람":"이서연"})",
-                               R"({"대표자명":"김민준"})",
-                               R"({"user":{"profile":{"name":"김민준"}}})",
-                               R"({"owner":{"name":{"kor":"김민준","eng":"KIM MINJUN"}}})",
-                               R"({"name":{"first":"Minjun","last":"Kim"}})",
-                               R"({"recipient_names":["이서연"]})",
-                               R"({"depositor":"김민준"})",
-                               R"({"transfer":{"recipient":"이서연","sender":"KIM MINJUN"}})",
-                               R"({"surname":"Kim"})",
-                               R"({"card_holder_name":"KIM MINJUN"})"};
+  const char* const names[] = {
+      R"({"customer":{"name":"김민준"}})", R"({"recipients":[{"name":"이서연"}]})", R"({"holder_name":"KIM MINJUN"})",
+      R"({"transfer":{"accountHolderName":"김민준"}})", R"({"firstName":"Minjun"})", R"({"lastName":"Kim"})",
+      R"({"예금주":"김민준"})", R"({"수취인명":"이서연"})", R"({"cust_nm":"김민준"})", R"({"CUST_NM":"김민준"})",
+      R"({"custNm":"김민준"})", R"({"rcvr_nm":"이서연"})", R"({"acct_holder_nm":"김민준"})",
+      R"({"payer":{"nm":"김민준"}})", R"({"CUST_NAME":"김민준"})", R"({"customername":"김민준"})",
+      R"({"accountholdername":"김민준"})", R"({"customer":{"name_kr":"김민준"}})",
+      R"({"customer_name_eng":"KIM MINJUN"})", R"({"실명":"김민준"})", R"({"받는사람":"이서연"})",
+      R"({"대표자명":"김민준"})", R"({"user":{"profile":{"name":"김민준"}}})",
+      R"({"owner":{"name":{"kor":"김민준","eng":"KIM MINJUN"}}})", R"({"name":{"first":"Minjun","last":"Kim"}})",
+      R"({"recipient_names":["이서연"]})", R"({"depositor":"김민준"})",
+      R"({"transfer":{"recipient":"이서연","sender":"KIM MINJUN"}})", R"({"surname":"Kim"})",
+      R"({"card_holder_name":"KIM MINJUN"})",
+      // a later review: the person word last, a thing's word before
+      // the person's, Korean column names of order and deposit forms
+      R"({"account_holder":"김민준"})", R"({"refund":{"account_holder":"김민준"}})", R"({"refund_depositor":"김민준"})",
+      R"({"vbankDepositor":"김민준"})", R"({"bank_holder_name":"김민준"})", R"({"bankAccountName":"김민준"})",
+      R"({"deposit_name":"김민준"})", R"({"입금자명":"김민준"})", R"({"주문자":"김민준"})", R"({"구매자명":"김민준"})",
+      R"({"보낸사람":"김민준"})", R"({"받는이":"김민준"})"};
   const char* const addresses[] = {
       R"({"user":{"address":"서울특별시 강남구 테헤란로 123"}})",
       R"({"shipping":{"addr1":"서울시 강남구","addr2":"101동 1001호"}})",
@@ -381,7 +370,10 @@ TEST(EngineScanTest, NamesAndAddressesInFieldsThatSaySoAreProtected) {
                           R"({"addr_lookup_status":"OK"})",
                           R"({"token_address":"0xabc"})",
                           R"({"transfer":{"sender":"u-10001"}})",
-                          R"({"depositor":"SYSTEM BATCH JOB NIGHTLY RUN"})"}) {
+                          R"({"depositor":"SYSTEM BATCH JOB NIGHTLY RUN"})",
+                          R"({"account_holder":"VIP"})",
+                          R"({"deposit_name":"정기예금 12개월 자동이체"})",
+                          R"({"deposit_address":"0xabc"})"}) {
     EXPECT_EQ(Mask(f, rec), rec);
   }
   // An e-mail in an address field is the e-mail detector's (its token joins).
