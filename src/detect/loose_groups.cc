@@ -42,15 +42,12 @@ struct Group {
 // by its group sizes: an RRN or FRN 6-7, a phone 2-4 (a 0 first), 3-4, 4, a
 // card 4-4-4-4(-3), 4-6-5 or 4-6-4. kNone: no shape fits.
 Validator ShapeOf(std::string_view t, const Group* g, size_t n) {
-  if (n == 2 && g[0].size() == 6 && g[1].size() == 7) return g[1].begin < t.size() && t[g[1].begin] >= '5' &&
-                                                                      t[g[1].begin] <= '8'
-                                                                  ? Validator::kFrn
-                                                                  : Validator::kRrn;
-  if (n == 3 && g[0].size() >= 2 && g[0].size() <= 4 && t[g[0].begin] == '0' && g[1].size() >= 3 &&
-      g[1].size() <= 4 && g[2].size() == 4)
+  if (n == 2 && g[0].size() == 6 && g[1].size() == 7)
+    return g[1].begin < t.size() && t[g[1].begin] >= '5' && t[g[1].begin] <= '8' ? Validator::kFrn : Validator::kRrn;
+  if (n == 3 && g[0].size() >= 2 && g[0].size() <= 4 && t[g[0].begin] == '0' && g[1].size() >= 3 && g[1].size() <= 4 &&
+      g[2].size() == 4)
     return Validator::kPhoneKr;
-  if (n == 3 && g[0].size() == 4 && g[1].size() == 6 && (g[2].size() == 5 || g[2].size() == 4))
-    return Validator::kCard;
+  if (n == 3 && g[0].size() == 4 && g[1].size() == 6 && (g[2].size() == 5 || g[2].size() == 4)) return Validator::kCard;
   if ((n == 4 || n == 5) && g[0].size() == 4 && g[1].size() == 4 && g[2].size() == 4 && g[3].size() == 4 &&
       (n == 4 || g[4].size() == 3))
     return Validator::kCard;
@@ -122,13 +119,11 @@ void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
   // Then the groups as the pattern's separators part them (up to three of
   // " \t-./" before each).
   size_t k = c + 1;
-  for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-./").find(t[k]) != std::string_view::npos; ++s)
-    ++k;
+  for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-./").find(t[k]) != std::string_view::npos; ++s) ++k;
   const size_t me = DigitsEnd(t, k);
   if (me - k < 3 || me - k > 4) return;
   k = me;
-  for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-./").find(t[k]) != std::string_view::npos; ++s)
-    ++k;
+  for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-./").find(t[k]) != std::string_view::npos; ++s) ++k;
   const size_t le = DigitsEnd(t, k);
   if (le - k == 4) Take(t, i, le, Validator::kPhoneKr, out);
 }

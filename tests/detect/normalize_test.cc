@@ -242,8 +242,8 @@ TEST(NormalizeTest, ValidationMatchesReferenceOnGeneratedInput) {
                                            "\xC1\x80"};
   constexpr size_t kClean = 32;
   const std::vector<std::string> folded = {
-      "\u00A0", "\u200B", "\u3000", "１",     "－",        "＠",         "\uFEFF",     std::string(1, '\0'),
-      "\x1F",   "\u00AD", "\u034F", "\u180E", "\u3164",    "\U000E0041", "\U0001D173", "\uA9D1",
+      "\u00A0", "\u200B", "\u3000", "１",     "－",         "＠",         "\uFEFF",     std::string(1, '\0'),
+      "\x1F",   "\u00AD", "\u034F", "\u180E", "\u3164",     "\U000E0041", "\U0001D173", "\uA9D1",
       "\uA8E0", "\u0301", "\u0663", "\u00B7", "\U0001D7CF", "\uFFFD"};
   std::mt19937 rng(7);
   int valid = 0;
