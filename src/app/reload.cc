@@ -108,6 +108,16 @@ int ActionStrength(const std::string& action) {
   return action == "keep whole" ? 0 : transform::ActionStrength(action);
 }
 
+// Whether `now` may leave more of a value readable than `was`: lower in
+// ActionStrength, or showing another part of it (scan <-> mask or
+// generalize: transform::PartialKind, which cannot be ranked).
+bool ShowsMore(const std::string& was, const std::string& now) {
+  if (ActionStrength(now) != ActionStrength(was)) return ActionStrength(now) < ActionStrength(was);
+  const int a = transform::PartialKind(was == "keep whole" ? "keep" : was);
+  const int b = transform::PartialKind(now == "keep whole" ? "keep" : now);
+  return a != 0 && b != 0 && a != b;
+}
+
 // Whether an action's output can be revealed (reveal turns it back into the
 // value); tokenize and redact cannot.
 bool Reversible(const std::string& action) {
@@ -121,7 +131,7 @@ bool Reversible(const std::string& action) {
 // its name when its topic is unknown; a route whose topic no route reads any
 // more passes nothing and is skipped (routes_removed says so). Reported: a
 // rule or scan detector gone or turned into keep, an action that leaves more
-// of its value readable (tokenize -> mask, scan -> mask: ActionStrength) or
+// of its value readable (tokenize -> mask, scan <-> mask: ShowsMore) or
 // that makes it revealable (tokenize -> encrypt), an action's options or a
 // detector's definition changed (keep_last 4 -> 6, a narrower pattern: which
 // way such a change goes is not judged), a keep of scalars that keeps its
@@ -167,7 +177,7 @@ std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& afte
       else if (it->second.action == "keep" || it->second.action == "keep whole")
         out.push_back(where + ": " + path + " (" + action + " -> keep" +
                       (it->second.action == "keep whole" ? ", apply_to: whole)" : ")"));
-      else if (ActionStrength(it->second.action) < ActionStrength(action))
+      else if (ShowsMore(action, it->second.action))
         out.push_back(where + ": " + path + " (" + action + " -> " + it->second.action + ")");
       else if (!Reversible(action) && Reversible(it->second.action))
         out.push_back(where + ": " + path + " (" + action + " -> " + it->second.action + ", now revealable)");
@@ -181,10 +191,10 @@ std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& afte
     // New rules that show more of a field than unlisted_fields did.
     const auto unlisted = rules.find(kUnlisted);
     if (unlisted == rules.end() || unlisted->second.action == "keep") continue;
-    const int was = unlisted->second.action == "drop" ? 3 : ActionStrength("scan");
+    const bool dropped = unlisted->second.action == "drop";
     for (const auto& [path, rule] : now) {
       if (path == kUnlisted || path.starts_with("$scan.") || rules.count(path)) continue;
-      if (ActionStrength(rule.action) < was)
+      if (dropped ? ActionStrength(rule.action) < 2 : ShowsMore("scan", rule.action))
         out.push_back(where + ": " + path + " (" + kUnlisted + " " + unlisted->second.action + " -> " + rule.action +
                       (rule.action == "keep whole" ? ", apply_to: whole)" : ")"));
       else if (Reversible(rule.action))

@@ -603,6 +603,9 @@ class Scanner {
     const char* want = !node.keys.empty() ? (node.any_index >= 0 ? "an object or an array" : "an object") : "an array";
     std::string what = "rule path '" + paths_->PathThrough(node) + "' expects " + want + " where the record has " +
                        kNames[static_cast<int>(PeekType(at))];
+    if (!node.any_fail && node.mismatch_partials == 3)
+      what += " (its rules say protect, but a scan and a mask or generalize show different parts of a value: "
+              "neither can stand for the other)";
     return Fail(at, ErrorCode::kPathShapeMismatch, what);
   }
 

@@ -191,15 +191,24 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       // `next` descends: decide what a value of another shape there does.
       Node& n = nodes_[next];
       if (!options.protect_on_mismatch) {
-        n.mismatch_rule = -1;
-        n.mismatch_remove = false;
         n.any_fail = true;
-      } else if (!n.any_fail && (n.mismatch_rule < 0 || options.mismatch_strength > n.mismatch_strength)) {
-        n.mismatch_rule = id;
-        n.mismatch_remove = remove;
-        n.mismatch_strength = options.mismatch_strength;
-        if (remove) nodes_[cur].has_remove_child = true;
+      } else {
+        // Only the partial kinds of the terminals at the highest strength
+        // count (a token above a mask and a scan settles it).
+        if (n.mismatch_best < 0 || options.mismatch_strength > n.mismatch_strength) {
+          n.mismatch_best = id;
+          n.mismatch_best_remove = remove;
+          n.mismatch_strength = options.mismatch_strength;
+          n.mismatch_partials = options.mismatch_partial;
+        } else if (options.mismatch_strength == n.mismatch_strength) {
+          n.mismatch_partials |= options.mismatch_partial;
+        }
       }
+      const bool unranked = n.mismatch_partials == 3;
+      const bool protect = !n.any_fail && !unranked && n.mismatch_best >= 0;
+      n.mismatch_rule = protect ? n.mismatch_best : -1;
+      n.mismatch_remove = protect && n.mismatch_best_remove;
+      if (n.mismatch_remove) nodes_[cur].has_remove_child = true;
     }
     cur = next;
   }

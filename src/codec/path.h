@@ -104,8 +104,12 @@ struct TerminalOptions {
   // added among equals): the caller ranks its terminals by how little of a
   // value they leave readable, so a mismatching value is never shown by a
   // weaker rule (a mask) when a stronger one (a token) also claims it.
+  // Terminals of the highest strength that show different parts of a value
+  // (`mismatch_partial` 1 and 2: transform::PartialKind, a mask and a scan)
+  // cannot be ranked: the node fails instead, whatever order they came in.
   bool protect_on_mismatch = false;
   int mismatch_strength = 0;
+  int mismatch_partial = 0;
 };
 
 // A trie of paths. Each path ends in a terminal carrying the caller's id and
@@ -147,6 +151,9 @@ class PathSet {
     bool mismatch_remove = false;                          // shape mismatch here deletes the member
     int32_t mismatch_rule = -1;                            // shape mismatch here: -1 fail, else protect with this id
     int mismatch_strength = 0;                             // that terminal's TerminalOptions::mismatch_strength
+    int32_t mismatch_best = -1;                            // the protecting terminal of the highest strength
+    bool mismatch_best_remove = false;                     // ... and whether it deletes the member
+    int mismatch_partials = 0;                             // the TerminalOptions::mismatch_partial bits seen
     bool any_fail = false;                                 // some path through here fails on a mismatch
     std::vector<std::pair<std::string, uint32_t>> folded;  // folded key -> child node index
     std::vector<uint32_t> dotted;  // indices into `keys` of the keys with a '.' (or folded to one)

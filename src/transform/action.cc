@@ -80,9 +80,13 @@ std::vector<std::string> ActionOptions::Untaken() const {
 
 int ActionStrength(std::string_view action_name) {
   if (action_name == "keep") return 0;
+  if (action_name == "mask" || action_name == "generalize" || action_name == "scan") return 1;
+  return 2;
+}
+
+int PartialKind(std::string_view action_name) {
   if (action_name == "mask" || action_name == "generalize") return 1;
-  if (action_name == "scan") return 2;
-  return 3;
+  return action_name == "scan" ? 2 : 0;
 }
 
 }  // namespace maskproxy::transform

@@ -116,11 +116,22 @@ class ActionOptions {
 };
 
 // How little of a value an action leaves readable, by its name: 0 keep (all
-// of it), 1 mask and generalize (some characters, a coarser value), 2 scan
-// (what the detectors do not find), 3 every other (a token, a ciphertext, a
-// constant, nothing). The reloader reports a rule moved down this order as a
-// protection given up; a shape mismatch protected by several rules takes the
-// highest.
+// of it), 1 mask, generalize and scan (a part of it: some characters, a
+// coarser value, what the detectors do not find), 2 every other (a token, a
+// ciphertext, a constant, nothing). The reloader reports a rule moved down
+// this order as a protection given up; a shape mismatch protected by several
+// rules takes the highest.
 [[nodiscard]] int ActionStrength(std::string_view action_name);
+
+// Which part of a value an action of strength 1 leaves readable: 1 mask and
+// generalize (characters or a coarser value, whatever the value holds), 2
+// scan (everything the detectors do not find: a name or a number no detector
+// knows passes whole); 0 for the others. The two kinds cannot be ranked (an
+// RRN masked with keep_first 6 shows its date, scanned it is a token; a name
+// scanned passes, masked it does not): a shape mismatch that rules of both
+// kinds claim is a dead letter, and the reloader reports a change from one
+// to the other as a protection given up (found by review: a scan rule beside
+// a mask rule made a mismatching name pass through the scan).
+[[nodiscard]] int PartialKind(std::string_view action_name);
 
 }  // namespace maskproxy::transform

@@ -615,6 +615,26 @@ TEST_F(ReloadTest, LooserUnlistedFieldsAndAWholeKeepAreReported) {
   EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: unlisted_fields (drop -> scan)"})) << r.ToJson();
 }
 
+// A mask and a scan show different parts of a value (transform::PartialKind):
+// a change from one to the other, either way, gives a protection up (before,
+// scan -> mask was reported and mask -> scan applied by the watch).
+TEST_F(ReloadTest, MaskToScanAndScanToMaskAreProtectionsRemoved) {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"action: mask, keep_first: 1", "action: scan"},
+                                 std::pair<std::string, std::string>{"action: scan", "action: mask, keep_first: 1"}}) {
+    SCOPED_TRACE(from + " -> " + to);
+    Write("users.yaml", Policy(1, from));
+    Start();
+    ASSERT_NE(reloader_, nullptr);
+    Write("users.yaml", Policy(2, to));
+    ReloadResult r = reloader_->ReloadNow("inotify");
+    ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+    EXPECT_EQ(r.error_code, "protection_removal_unconfirmed");
+    EXPECT_EQ(Swaps(), 0u);
+    reloader_.reset();
+    running_ = PolicySet{};
+  }
+}
+
 // A scan detector turned off, kept, or deleted (a custom one, or the whole
 // scan section a file written in two steps has not reached yet), and a
 // rule's action that leaves more of its value readable (tokenize -> mask),
@@ -649,6 +669,12 @@ TEST_F(ReloadTest, ADetectorTurnedOffAndAWeakerActionAreProtectionsRemoved) {
   r = reloader_->ReloadNow("inotify");
   ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
   EXPECT_NE(r.ToJson().find("users.raw: user.rrn (tokenize -> mask)"), std::string::npos) << r.ToJson();
+  // A mask and a scan show different parts of a value: either way is a
+  // protection given up.
+  Write("users.yaml", with(4, "action: scan", custom));
+  r = reloader_->ReloadNow("inotify");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_NE(r.ToJson().find("users.raw: user.rrn (tokenize -> scan)"), std::string::npos) << r.ToJson();
   EXPECT_EQ(Swaps(), 0u);
   // Stronger or equal: tokenize -> redact, a detector's action changed to
   // another that leaves nothing readable; applied by the watch.

@@ -222,6 +222,38 @@ routes:
   EXPECT_EQ(ok, R"(ok:{"pay":{"card":"541275******3456"}})");
 }
 
+// A mask (or generalize) and a scan below a mismatching value show
+// different parts of it, and neither can stand for the other (found by
+// review: a scan rule beside `customer.name: mask` made the name "김민준"
+// under a string `customer` pass whole through the scan): the record is a
+// dead letter, whatever their order; a stronger rule among them settles it.
+TEST(EngineShape, OnShapeMismatchAMaskAndAScanCannotStandForEachOther) {
+  const std::string mask = "      - { path: customer.name, action: mask, keep_first: 1, on_shape_mismatch: protect }\n";
+  const std::string scan = "      - { path: customer.memo, action: scan, on_shape_mismatch: protect }\n";
+  const std::string token =
+      "      - { path: customer.id, action: tokenize, key: rrn, on_shape_mismatch: protect }\n";
+  const std::string head = R"(policy: shapes
+version: 1
+routes:
+  - from: pay.raw
+    to: pay.masked
+    dead_letter: pay.dlq
+    unlisted_fields: drop
+    rules:
+)";
+  for (const std::string& rules : {mask + scan, scan + mask}) {
+    Fixture f = Make(head + rules, "pay.raw");
+    for (const char* rec : {R"({"customer":"김민준"})", R"({"customer":["김민준","Kim Minjun"]})"})
+      EXPECT_EQ(Where(f, rec), "dead_letter:path_shape_mismatch") << rec;
+    EXPECT_EQ(Where(f, R"({"customer":{"name":"김민준"}})"), R"(ok:{"customer":{"name":"김**"}})");
+  }
+  for (const std::string& rules : {mask + scan + token, token + scan + mask, scan + token + mask}) {
+    Fixture f = Make(head + rules, "pay.raw");
+    const std::string got = Where(f, R"({"customer":"김민준"})");
+    EXPECT_EQ(got.rfind("ok:{\"customer\":\"t1.rrn.1.", 0), 0u) << got;
+  }
+}
+
 // A rule on a field whose value is an object protects its scalars but keeps
 // its member names: a name that holds PII fails the record, in every mode,
 // with the policy's detectors (scan) or the built-in ones (keep, drop), and
