@@ -330,6 +330,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
   std::vector<detect::DetectorSpec> enabled;
   std::vector<transform::Scanning::DetectorAction> actions;
   int kept_by_default = 0;
+  int weak_by_default = 0;  // (the default action's warnings are said once)
   for (size_t i = 0; i < specs.size(); ++i) {
     auto it = by_name.find(specs[i].name);
     const bool given = it != by_name.end() || has_default;
@@ -369,6 +370,13 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
         continue;
       }
       da.action = std::move(a).value();
+      // The weak-option warnings a field rule's action gets (a mask showing
+      // more than PCI allows, a bucket of one value): found by review, a
+      // detector's `mask: keep_first 6, keep_last 6` said nothing.
+      if (da.action && (it != by_name.end() || weak_by_default++ == 0))
+        if (std::string w = da.action->Warning(); !w.empty())
+          diag.Warn(c.At(spec_node, "warning: scan action for '" +
+                                        (it != by_name.end() ? specs[i].name : std::string("default")) + "': " + w));
       // keep leaves a hit as it is: what the detector finds passes. Said
       // once for the default, once per detector named.
       if (!da.action && (it != by_name.end() || kept_by_default++ == 0))

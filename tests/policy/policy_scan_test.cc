@@ -240,6 +240,26 @@ TEST(PolicyScanTest, KeepAsAScanActionIsWarnedAbout) {
   EXPECT_TRUE((*none)->warnings().empty());
 }
 
+// A detector's action gets the weak-option warnings a field rule's action
+// gets (found by review: a card mask showing 12 digits and a bucket of size
+// 1 said nothing as scan actions); the default's once.
+TEST(PolicyScanTest, WeakScanActionsAreWarnedAbout) {
+  auto p = Policy::Parse(Doc("scan:\n  actions:\n    default: { action: mask, keep_first: 8, keep_last: 8 }\n"
+                             "    rrn: { action: generalize, to: bucket, size: 1 }\n"
+                             "    card: { action: mask, keep_first: 6, keep_last: 6 }\n"),
+                         "p.yaml", Keys());
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  const auto& w = (*p)->warnings();
+  ASSERT_EQ(w.size(), 3u);
+  size_t seen = 0;
+  for (const std::string& x : w) {
+    seen += x.find("scan action for 'default': keep_first + keep_last show 16") != std::string::npos;
+    seen += x.find("scan action for 'rrn': a bucket of size 1 is one unit") != std::string::npos;
+    seen += x.find("scan action for 'card': keep_first + keep_last show 12") != std::string::npos;
+  }
+  EXPECT_EQ(seen, 3u) << testing::PrintToString(w);
+}
+
 // RE2's own error text quotes the pattern (the rest of it after the error),
 // and a deny-list detector may spell identifiers: the message says what is
 // wrong by RE2's error code and where by the YAML location, never the

@@ -172,7 +172,13 @@ TEST(GeneralizeAction, WarnsOfABucketOneUnitWideHoweverWritten) {
     auto a = MustMake("generalize", {{"to", "bucket"}, {"size", size}});
     EXPECT_NE(a->Warning().find("one unit of its own precision"), std::string::npos) << size;
   }
-  for (const char* size : {"10", "1.5", "0.5", "100.0", "0.25"}) {
+  // Any size below 10 hides less than one digit of a whole number (found by
+  // a later review: 2, 1.000001 and 0.9999999 gave an RRN to within one).
+  for (const char* size : {"2", "1.000001", "0.9999999", "1.5", "0.5", "0.25", "9.99"}) {
+    auto a = MustMake("generalize", {{"to", "bucket"}, {"size", size}});
+    EXPECT_NE(a->Warning().find("hides less than one digit"), std::string::npos) << size;
+  }
+  for (const char* size : {"10", "100.0", "10.5", "1000000"}) {
     auto a = MustMake("generalize", {{"to", "bucket"}, {"size", size}});
     EXPECT_EQ(a->Warning(), "") << size;
   }

@@ -112,10 +112,19 @@ std::string GeneralizeAction::Warning() const {
     mag /= 10;
     --scale;
   }
-  if (mag != 1) return "";
-  return "a bucket of size " + FormatScaled(1, scale) +
-         " is one unit of its own precision: a number with no more decimals is given exactly (125 becomes "
-         "\"125-125\"); use a larger size";
+  if (mag == 1)
+    return "a bucket of size " + FormatScaled(1, scale) +
+           " is one unit of its own precision: a number with no more decimals is given exactly (125 becomes "
+           "\"125-125\"); use a larger size";
+  // Any size below 10 (2, 1.000001, 0.9999999) hides less than one digit
+  // of a whole number: its bucket holds it and at most one neighbour
+  // (found by review: such sizes stepped around the warning above).
+  u128 ten = 10;
+  for (int i = 0; i < scale_; ++i) ten *= 10;
+  if (size_ >= ten) return "";
+  return "a bucket of size " + FormatScaled(static_cast<i128>(size_), scale_) +
+         " hides less than one digit of a whole number (its bucket holds the number and at most one neighbour); "
+         "use a size of 10 or more, and far more for identifiers";
 }
 
 Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
