@@ -97,10 +97,17 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n, TestBudget* budge
       // recursed per alternative and the policy fuzzer crashed it).
       RE2::Options opts;
       opts.set_log_errors(false);
-      if (RE2 re(s, opts); !re.ok()) {
+      RE2 re(s, opts);
+      if (!re.ok()) {
         std::string why = re.error().size() > 80 ? re.error().substr(0, 80) + "..." : re.error();
         return c.At(n, "'!match' needs a valid RE2 regular expression (" + why + ")");
       }
+      // A search for a pattern that matches the empty text succeeds on every
+      // value, the raw one too: such a test cannot fail (found by review:
+      // `!match ''` passed a raw RRN).
+      if (RE2::FullMatch("", re))
+        return c.At(n, "'!match' pattern matches the empty text, so it matches every value (a raw one too) and "
+                       "the test cannot fail; say what the output must look like, anchored with ^ and $");
     } else if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty()) {
       return c.At(n, "unknown YAML tag '" + n.Tag() + "' in expect (only !match REGEX is known)");
     } else if (IsPlain(n) && (s == "~" || IsJsonLiteral(s))) {
@@ -250,8 +257,16 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   }
   if (!t.expect && !dl && !t.expect_key && !t.expect_headers)
     return c.At(node, "a test needs 'expect', 'expect_key', 'expect_headers' or 'expect_dead_letter'");
-  // A key or headers given and not expected would never be checked: the test
-  // would pass whatever the proxy produced from them (a raw value among it).
+  // A value, key or headers given and not expected would never be checked:
+  // the test would pass whatever the proxy produced from them (a raw value
+  // among it; found by review: `input` with only `expect_key`). A null
+  // input (a tombstone) or {} holds nothing to expect.
+  const YAML::Node in = node["input"];
+  const bool nothing_in = in && (in.IsNull() || (in.IsMap() && in.size() == 0));
+  if (!dl && ((in && !nothing_in) || node["input_json"]) && !t.expect)
+    return c.At(node[node["input"] ? "input" : "input_json"],
+                "a test that gives 'input' needs 'expect' (or 'expect_dead_letter'): the masked value is checked "
+                "only against an expectation");
   if (!dl && node["key"] && !t.expect_key && t.key)
     return c.At(node["key"],
                 "a test that gives 'key' needs 'expect_key' (or 'expect_dead_letter'): the masked key "

@@ -292,8 +292,8 @@ TEST(PolicyTestRunner, MatchPatternsAreRe2AndCannotCrash) {
       "  - name: many alternatives\n"
       "    route: pay\n"
       "    input:  { note: Kim }\n"
-      "    expect: { note: !match '" +
-      alternatives + "' }\n");
+      "    expect: { note: !match '^Kim(" +
+      alternatives + ")$' }\n");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(r[0].passed);
 
@@ -309,6 +309,42 @@ TEST(PolicyTestRunner, MatchPatternsAreRe2AndCannotCrash) {
     ASSERT_FALSE(p.ok());
     EXPECT_NE(p.error().ToString().find("p.yaml:14:"), std::string::npos) << p.error().ToString();
     EXPECT_NE(p.error().ToString().find("RE2 regular expression"), std::string::npos) << p.error().ToString();
+  }
+}
+
+// Tests that cannot fail are refused (found by review): a value given with
+// only expect_key or expect_headers is never compared, and a !match pattern
+// that matches the empty text matches every value, a raw one too.
+TEST(PolicyTestRunner, TestsThatCannotFailAreRefused) {
+  const std::string head =
+      "policy: p\nversion: 1\nroutes:\n"
+      "  - name: pay\n    from: pay.raw\n    to: pay.out\n    dead_letter: pay.dlq\n    rules:\n"
+      "      - { path: user.rrn, action: tokenize, key: rrn }\n"
+      "      - { path: $key, action: tokenize, key: rrn }\n"
+      "tests:\n  - name: t\n    route: pay\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"    key: k1\n    input: { user: { rrn: \"900101-1234567\" } }\n    expect_key: !match '^t1'\n",
+       "needs 'expect'"},
+      {"    input: { user: { rrn: \"900101-1234567\" } }\n    expect_headers: {}\n", "needs 'expect'"},
+      {"    input_json: '{\"user\":{\"rrn\":\"900101-1234567\"}}'\n    expect_headers: {}\n", "needs 'expect'"},
+      {"    input: { user: { rrn: \"900101-1234567\" } }\n    expect: { user: { rrn: !match '' } }\n",
+       "matches the empty text"},
+      {"    input: { user: { rrn: \"900101-1234567\" } }\n    expect: { user: { rrn: !match '.*' } }\n",
+       "matches the empty text"},
+      {"    input: { user: { rrn: \"900101-1234567\" } }\n    expect: { user: { rrn: !match 'x?|t1' } }\n",
+       "matches the empty text"},
+  };
+  for (const auto& [test, message] : cases) {
+    auto p = policy::Policy::Parse(head + test, "p.yaml", Keys());
+    ASSERT_FALSE(p.ok()) << test;
+    EXPECT_NE(p.error().ToString().find(message), std::string::npos) << p.error().ToString();
+  }
+  // A tombstone or {} with expect_key only, an anchored pattern: fine.
+  for (const std::string test : {"    key: k1\n    input: ~\n    expect_key: !match '^t1'\n",
+                                 "    key: k1\n    input: {}\n    expect_key: !match '^t1'\n",
+                                 "    input: { user: { rrn: \"9\" } }\n    expect: { user: { rrn: !match '^t1' } }\n"}) {
+    auto p = policy::Policy::Parse(head + test, "p.yaml", Keys());
+    EXPECT_TRUE(p.ok()) << test << p.error().ToString();
   }
 }
 
