@@ -604,8 +604,9 @@ class Scanner {
     std::string what = "rule path '" + paths_->PathThrough(node) + "' expects " + want + " where the record has " +
                        kNames[static_cast<int>(PeekType(at))];
     if (!node.any_fail && node.mismatch_partials == 3)
-      what += " (its rules say protect, but a scan and a mask or generalize show different parts of a value: "
-              "neither can stand for the other)";
+      what +=
+          " (its rules say protect, but a scan and a mask or generalize show different parts of a value: "
+          "neither can stand for the other)";
     return Fail(at, ErrorCode::kPathShapeMismatch, what);
   }
 

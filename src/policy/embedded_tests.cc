@@ -106,8 +106,9 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n, TestBudget* budge
       // value, the raw one too: such a test cannot fail (found by review:
       // `!match ''` passed a raw RRN).
       if (RE2::FullMatch("", re))
-        return c.At(n, "'!match' pattern matches the empty text, so it matches every value (a raw one too) and "
-                       "the test cannot fail; say what the output must look like, anchored with ^ and $");
+        return c.At(n,
+                    "'!match' pattern matches the empty text, so it matches every value (a raw one too) and "
+                    "the test cannot fail; say what the output must look like, anchored with ^ and $");
     } else if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty()) {
       return c.At(n, "unknown YAML tag '" + n.Tag() + "' in expect (only !match REGEX is known)");
     } else if (IsPlain(n) && (s == "~" || IsJsonLiteral(s))) {

@@ -28,6 +28,25 @@ using internal::ParseTest;
 using internal::RequireString;
 using internal::UsesScanning;
 
+namespace {
+
+// Bounds on one file's routes and rules, aliases counted each time they are
+// used (20,000 rules load in about 0.4 s: docs/BENCHMARKS.md).
+constexpr size_t kMaxRoutes = 10000;
+constexpr size_t kMaxRules = 100000;
+
+// The rule entries of every route (a route's `rules` list), aliases counted
+// each time they are used.
+size_t RuleEntries(const YAML::Node& routes) {
+  size_t n = 0;
+  for (const auto& rn : routes)
+    if (rn.IsMap())
+      if (const YAML::Node r = rn["rules"]; r && r.IsSequence()) n += r.size();
+  return n;
+}
+
+}  // namespace
+
 const Route* Policy::FindRoute(std::string_view name_or_topic) const {
   for (const auto& r : routes_)
     if (r.name == name_or_topic) return &r;
@@ -116,6 +135,14 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
       diag.Add(c.At(root, "missing 'routes' (a list of { from, to, dead_letter, rules })"));
     } else if (!routes.IsSequence() || routes.size() == 0) {
       diag.Add(c.At(routes, "'routes' must be a non-empty list"));
+    } else if (const size_t rules = RuleEntries(routes); routes.size() > kMaxRoutes || rules > kMaxRules) {
+      // YAML aliases repeat a node without its text: a few kilobytes can
+      // name a million rules (found by review: seconds and hundreds of MB
+      // to refuse one).
+      diag.Add(c.At(routes, "the policy has " + std::to_string(routes.size()) + " routes and " + std::to_string(rules) +
+                                " rules (YAML aliases counted each time they are used); at most " +
+                                std::to_string(kMaxRoutes) + " routes and " + std::to_string(kMaxRules) +
+                                " rules per file"));
     } else {
       // Two routes with one source or one name are reported whatever other
       // errors either has: they are read from the YAML, not from the

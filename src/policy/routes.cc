@@ -13,6 +13,7 @@
 #include "codec/path.h"
 #include "common/text.h"
 #include "common/unicode.h"
+#include "detect/pattern_size.h"
 #include "policy/internal/sections.h"
 #include "policy/internal/yaml_diag.h"
 #include "policy/policy.h"
@@ -40,6 +41,12 @@ Status CheckHeaderName(const Ctx& c, const YAML::Node& n, const std::string& nam
     return c.At(n, "header name '" + name + "' at character " + std::to_string(flaw->pos + 1) + ": " + flaw->what);
   return Status::Ok();
 }
+
+// Bounds on a route's `from` pattern (a topic name has at most 249
+// characters; a pattern that names a family of them needs far fewer
+// instructions than a custom detector's budget, scan_limits.h).
+constexpr size_t kMaxTopicPatternBytes = 1024;
+constexpr size_t kMaxTopicPatternProgram = 2000;
 
 // Why a pattern that RE2 accepts would select other topics in librdkafka's
 // subscription (POSIX ERE through regcomp, policy.h SubscriptionPattern), or
@@ -469,6 +476,21 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
                                                       : &r.dead_letter_at;
     *at = Route::Mark{m.line + 1, m.column + 1};
     if (std::string_view(key) == "from" && !v->empty() && (*v)[0] == '^') {
+      // Bounded before anything compiles it (RE2 here, regcomp for the
+      // dialect check, librdkafka's consumer): found by review, a 900-byte
+      // pattern of counted repeats took 46 s and 1 GB to accept. A topic
+      // pattern needs a few dozen instructions.
+      const size_t estimate = detect::EstimateProgramSize(*v);
+      if (v->size() > kMaxTopicPatternBytes || estimate > kMaxTopicPatternProgram) {
+        diag.Add(c.At(node[key], "'from' pattern is too large (" + std::to_string(v->size()) + " bytes, about " +
+                                     std::to_string(estimate) +
+                                     " RE2 instructions with its repeats unrolled; at most " +
+                                     std::to_string(kMaxTopicPatternBytes) + " bytes and " +
+                                     std::to_string(kMaxTopicPatternProgram) + " instructions)"));
+        topics_ok = from_ok = false;
+        *out = *v;
+        continue;
+      }
       RE2::Options o;
       o.set_log_errors(false);
       RE2 re(*v, o);

@@ -340,9 +340,10 @@ TEST(PolicyTestRunner, TestsThatCannotFailAreRefused) {
     EXPECT_NE(p.error().ToString().find(message), std::string::npos) << p.error().ToString();
   }
   // A tombstone or {} with expect_key only, an anchored pattern: fine.
-  for (const std::string test : {"    key: k1\n    input: ~\n    expect_key: !match '^t1'\n",
-                                 "    key: k1\n    input: {}\n    expect_key: !match '^t1'\n",
-                                 "    input: { user: { rrn: \"9\" } }\n    expect: { user: { rrn: !match '^t1' } }\n"}) {
+  for (const std::string test :
+       {"    key: k1\n    input: ~\n    expect_key: !match '^t1'\n",
+        "    key: k1\n    input: {}\n    expect_key: !match '^t1'\n",
+        "    input: { user: { rrn: \"9\" } }\n    expect: { user: { rrn: !match '^t1' } }\n"}) {
     auto p = policy::Policy::Parse(head + test, "p.yaml", Keys());
     EXPECT_TRUE(p.ok()) << test << p.error().ToString();
   }

@@ -230,8 +230,7 @@ routes:
 TEST(EngineShape, OnShapeMismatchAMaskAndAScanCannotStandForEachOther) {
   const std::string mask = "      - { path: customer.name, action: mask, keep_first: 1, on_shape_mismatch: protect }\n";
   const std::string scan = "      - { path: customer.memo, action: scan, on_shape_mismatch: protect }\n";
-  const std::string token =
-      "      - { path: customer.id, action: tokenize, key: rrn, on_shape_mismatch: protect }\n";
+  const std::string token = "      - { path: customer.id, action: tokenize, key: rrn, on_shape_mismatch: protect }\n";
   const std::string head = R"(policy: shapes
 version: 1
 routes:

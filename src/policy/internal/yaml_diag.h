@@ -62,20 +62,31 @@ bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::strin
 // Collects every error of one policy file, in file order.
 class Diag {
  public:
-  void Add(const Error& e) { errors_.push_back(e); }
+  // At most kMaxErrors are kept; the rest are counted (found by review: a
+  // file of aliases repeated a route a thousand times and collected a
+  // million errors). size() counts them all.
+  static constexpr size_t kMaxErrors = 200;
+  void Add(const Error& e) {
+    if (errors_.size() < kMaxErrors)
+      errors_.push_back(e);
+    else
+      ++more_;
+  }
   // A finding that does not fail the policy ("file:line:col: message").
   void Warn(const Error& e) { warnings_.push_back(e.message); }
   [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
   [[nodiscard]] bool empty() const { return errors_.empty(); }
-  [[nodiscard]] size_t size() const { return errors_.size(); }
+  [[nodiscard]] size_t size() const { return errors_.size() + more_; }
   [[nodiscard]] Error Combined() const {
     std::string msg;
     for (const auto& e : errors_) msg += (msg.empty() ? "" : "\n") + e.message;
+    if (more_ > 0) msg += "\n(" + std::to_string(more_) + " more errors not shown)";
     return Error(errors_.front().code, msg);
   }
 
  private:
   std::vector<Error> errors_;
+  size_t more_ = 0;
   std::vector<std::string> warnings_;
 };
 
