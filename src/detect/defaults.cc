@@ -149,7 +149,12 @@ std::vector<DetectorSpec> Scanner::Defaults() {
       // into a form that does not upper-case it), also with a '-', '.', '_'
       // or a space after the letter ("M-12345678") or a '-' around the inner
       // one ("M123-A4567"). Only near 여권/passport.
-      {"passport_kr", R"([MSROGDmsrogd][ \-._]?(?:\d{8}|\d{3}-?[A-Za-z]-?\d{4}))", "none", {"여권", "passport"}, 20},
+      // Any letter first, so other countries' passports of that shape near
+      // the same words are found too (found passing by review: China's
+      // E12345678). (Japan's two letters and 7 digits and a US passport's 9
+      // digits are not read: the combined automaton, prefilter.h, has no
+      // room left.)
+      {"passport_kr", R"([A-Za-z][ \-._]?(?:\d{8}|\d{3}-?[A-Za-z]-?\d{4}))", "none", {"여권", "passport"}, 20},
       // (A local part has at most 64 characters, RFC 5321: bounded, so the
       // scan stays linear on long runs of e-mail characters.)
       {"email", R"([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", "email", {}, 20},

@@ -303,6 +303,9 @@ TEST(DetectDefaultsTest, Passport) {
               " 제출");
   EXPECT_EQ(Scan("Passport No. M123A4567 verified"), One("passport_kr", "M123A4567"));
   ExpectNothing({"모델명 M12345678 입고", "passport M1234567", "여권 M1234567890", "여권 XM12345678"});
+  // Other countries' passports of the same shape (found passing by review).
+  EXPECT_EQ(Scan("여권번호 E12345678 (중국)"), One("passport_kr", "E12345678"));
+  EXPECT_EQ(Scan("passport E12345678 (PRC)"), One("passport_kr", "E12345678"));
   // A '-' or a space after the letter, a '-' around the inner one.
   ExpectFound("passport_kr", "여권 ", {"M-12345678", "M 12345678", "M123-A4567", "M-123A4567"}, " 제출");
   // Lower case (a form that does not upper-case what is typed) and '.' or '_'
