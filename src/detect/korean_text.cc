@@ -326,9 +326,10 @@ bool AsciiPersonLabelBefore(std::string_view t, size_t b) {
     --st;
     if (t[st] >= 'A' && t[st] <= 'Z') break;  // camel case: the last part
   }
-  if (st > 0 && AsciiDigit(t[st - 1])) return false;
-  std::string lower;
-  for (size_t x = st; x < k; ++x) lower.push_back(static_cast<char>(t[x] | 0x20));
+  if (k - st < 5 || k - st > 13 || (st > 0 && AsciiDigit(t[st - 1]))) return false;  // (5-13: payee .. accountholder)
+  char buf[16];
+  for (size_t x = st; x < k; ++x) buf[x - st] = static_cast<char>(t[x] | 0x20);
+  const std::string_view lower(buf, k - st);
   static constexpr std::string_view kNamed[] = {
       "holder",        "depositor",    "recipient", "receiver",  "payee",     "payer",   "beneficiary",
       "sender",        "remitter",     "consignee", "addressee", "orderer",   "buyer",   "cardholder",

@@ -131,13 +131,19 @@ void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
 }  // namespace
 
 void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out) {
-  std::vector<Group> groups;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '(') {
-      ParenPhoneAt(t, i, out);
-    } else if (t[i] == ',' && i > 0 && Digit(t[i - 1]) && CommaBlankAt(t, i) != 0) {
-      i = CommaChainAt(t, i, &groups, out) - 1;
+  thread_local std::vector<Group> groups;
+  // Only at a '(' or a ',' (memchr for each).
+  size_t paren = t.find('('), comma = t.find(',');
+  while (paren != std::string_view::npos || comma != std::string_view::npos) {
+    if (paren < comma) {
+      ParenPhoneAt(t, paren, out);
+      paren = t.find('(', paren + 1);
+      continue;
     }
+    size_t next = comma + 1;
+    if (comma > 0 && Digit(t[comma - 1]) && CommaBlankAt(t, comma) != 0) next = CommaChainAt(t, comma, &groups, out);
+    comma = t.find(',', next);
+    if (paren < next && paren != std::string_view::npos) paren = t.find('(', next);
   }
 }
 

@@ -12,7 +12,9 @@
 //    U+FFF0-FFF8, tags U+E0000-E0FFF, ...) is removed;
 //  - control characters that are not white space (C0 with NUL, DEL, C1) are
 //    removed, so a NUL between two digits does not split a number (one
-//    outside a token changes nothing a detector sees);
+//    outside a token changes nothing a detector sees); a vertical tab or
+//    form feed becomes a space, U+FFFD (a separator a wrong decoding
+//    lost) a '-';
 //  - non-ASCII white space (NBSP U+00A0, U+0085, U+1680, U+2000-200A,
 //    U+2028, U+2029, U+202F, U+205F, U+3000) becomes an ASCII space;
 //  - dashes and minus signs (U+2010-2015, U+2212, U+FE58, U+FE63), and the
