@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audit/verify.h"
@@ -345,6 +346,29 @@ TEST_F(TrailTest, OpenRefusesTamperedTrailsLooseModesAndMixedKeyFiles) {
   t = FileTrail::Open({(dir_ / "new.jsonl").string(), (dir_ / "missing.yaml").string(), 10});
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().message.rfind("audit key file (audit.key_file): ", 0), 0u) << t.error().message;
+}
+
+// An audit key file with a key written twice in a mapping (two files
+// concatenated, an edited `active:`): refused by the writer and the
+// verifier alike, naming the file, line and key path, never the material.
+TEST_F(TrailTest, AnAuditKeyFileWithADuplicateKeyIsRefused) {
+  const std::string two_blocks = KeyringYaml({{"audit", {Material(7)}}}) + KeyringYaml({{"audit", {Material(9)}}});
+  const std::string two_actives =
+      "keys:\n  audit:\n    active: 2\n    active: 1\n    versions:\n      1: " + Material(7) +
+      "\n      2: " + Material(9) + "\n";
+  for (const auto& [text, where] : {std::pair{two_blocks, std::string(":6:1: duplicate key 'keys'")},
+                                    std::pair{two_actives, std::string(":4:5: duplicate key 'keys.audit.active'")}}) {
+    const std::string keys = (dir_ / "dup.yaml").string();
+    std::ofstream(keys, std::ios::trunc) << text;
+    fs::permissions(keys, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    auto t = FileTrail::Open({path_, keys, 10});
+    ASSERT_FALSE(t.ok());
+    EXPECT_NE(t.error().message.find(keys + where), std::string::npos) << t.error().message;
+    EXPECT_EQ(t.error().message.find(Material(9)), std::string::npos);
+    auto v = Verify(path_, keys);
+    EXPECT_FALSE(v.ok());
+  }
+  EXPECT_FALSE(fs::exists(path_));
 }
 
 TEST_F(TrailTest, SecondWriterIsRefused) {
