@@ -17,6 +17,7 @@
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "policy/policy.h"
+#include "support/test_certs.h"
 #include "transform/action.h"
 
 namespace maskproxy::app {
@@ -186,6 +187,37 @@ TEST_F(CmdRevealTest, ARefusedCertificateIsAuditedAsDenied) {
   EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
   EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
   EXPECT_EQ(Trail().find("victim"), std::string::npos);
+}
+
+// Found by review: without admin.tls.client_ca_file nothing checked who
+// issued --cert, so a self-made certificate put any name in the trail as the
+// operator. Refused (exit 2), audited as denied under the OS user; with the
+// client CA the same certificate names the operator.
+TEST_F(CmdRevealTest, ACertificateWithoutAClientCaToCheckItIsRefusedAndAudited) {
+  static test_certs::Dir* certs = test_certs::Make("cmd-reveal-certs");
+  ASSERT_TRUE(certs->ok) << certs->error;
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "ra", "--cert", certs->F("client.crt"), "--key", certs->F("client.key"), masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("no admin.tls.client_ca_file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("configure admin.tls.client_ca_file, or leave out --cert"), std::string::npos) << r.err;
+  std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"denied\":\"reveal_denied\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
+  EXPECT_EQ(Trail().find("CN=client"), std::string::npos) << "the certificate's name is not the operator";
+  EXPECT_EQ(Trail().find("victim"), std::string::npos);
+
+  std::ofstream(Path("cfg.yaml"), std::ios::app)
+      << "admin: { tls: { cert_file: \"" << certs->F("server.crt") << "\", key_file: \"" << certs->F("server.key")
+      << "\", client_ca_file: \"" << certs->F("ca.crt") << "\" } }\n";
+  r = Reveal({"--route", "ra", "--cert", certs->F("client.crt"), "--key", certs->F("client.key"), masked});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "victim@a.com\n");
+  entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":true"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"subject\":\"CN=client\""), std::string::npos) << entry;
 }
 
 }  // namespace
