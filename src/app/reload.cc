@@ -111,7 +111,7 @@ int ActionStrength(const std::string& action) {
 // Whether an action's output can be revealed (reveal turns it back into the
 // value); tokenize and redact cannot.
 bool Reversible(const std::string& action) {
-  return action == "encrypt" || action == "encrypt_deterministic" || action == "fpe";
+  return transform::IsReversible(action);
 }
 
 // The protections `after` drops or changes for the topics `before`'s routes

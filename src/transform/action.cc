@@ -85,4 +85,8 @@ int ActionStrength(std::string_view action_name) {
   return 3;
 }
 
+bool IsReversible(std::string_view action_name) {
+  return action_name == "encrypt" || action_name == "encrypt_deterministic" || action_name == "fpe";
+}
+
 }  // namespace maskproxy::transform

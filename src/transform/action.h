@@ -123,4 +123,10 @@ class ActionOptions {
 // highest.
 [[nodiscard]] int ActionStrength(std::string_view action_name);
 
+// Whether an action's outputs can be revealed, by its name: encrypt,
+// encrypt_deterministic and fpe; every other action is one-way. The one
+// list behind reveal's refusal ("not_reversible", decided before any value
+// is read), the reveal grants' warnings and the reloader.
+[[nodiscard]] bool IsReversible(std::string_view action_name);
+
 }  // namespace maskproxy::transform

@@ -42,6 +42,7 @@ routes:
     dead_letter: a.dlq
     rules:
       - { path: email, action: encrypt, key: contact }
+      - { path: note, action: redact }
 )";
 
 struct CliRun {
@@ -87,9 +88,9 @@ class CmdRevealTest : public ::testing::Test {
     return out.size() >= 2 ? out.substr(1, out.size() - 2) : "";
   }
 
-  CliRun Reveal(const std::vector<std::string>& extra) {
+  CliRun Reveal(const std::vector<std::string>& extra, const std::string& field = "email") {
     std::vector<std::string> args = {"--offline", "--config", Path("cfg.yaml"), "--ticket", "T",
-                                     "--reason",  "audit",    "--field",        "email"};
+                                     "--reason",  "audit",    "--field",        field};
     args.insert(args.end(), extra.begin(), extra.end());
     CliRun r;
     ::testing::internal::CaptureStdout();
@@ -187,6 +188,20 @@ TEST_F(CmdRevealTest, ARefusedCertificateIsAuditedAsDenied) {
   EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
   EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
   EXPECT_EQ(Trail().find("victim"), std::string::npos);
+}
+
+// Found by review: a field the policy does not make reversible printed
+// not_reversible for each value (exit 1) and the trail said allowed, every
+// value failed. Refused as a request (exit 2), audited as denied.
+TEST_F(CmdRevealTest, AOneWayRuleIsRefusedUpFrontAndAuditedAsDenied) {
+  CliRun r = Reveal({"--route", "ra", "[redacted]"}, "note");
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("protected by redact, which is one-way"), std::string::npos) << r.err;
+  const std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false,\"denied\":\"not_reversible\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"field\":\"note\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"failed\":0"), std::string::npos) << entry;
 }
 
 // Found by review: without admin.tls.client_ca_file nothing checked who
