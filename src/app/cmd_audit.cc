@@ -31,7 +31,10 @@ checkpoint.
 Exit status: 0 intact, 1 tampered (modified, deleted, reordered, inserted),
 2 usage error or the trail / key file cannot be read, 3 open: entries after
 the last checkpoint and no final checkpoint (truncated, or the proxy is still
-running or crashed; see --allow-open), or a partial last line.
+running or crashed; see --allow-open), a partial last line (the start of
+the next entry, cut short), or no entries. Text after the last entry without
+a newline that is not the start of the next entry, or is a whole JSON object
+that does not verify, is tampering (1).
 )";
 
 }  // namespace

@@ -135,6 +135,42 @@ std::string L(size_t i) {
   return "line " + std::to_string(i + 1);
 }
 
+// Whether `text` is one whole JSON object and nothing after it, as far as
+// braces and brackets outside strings tell: an entry's top-level object
+// closes only at its last byte, so no part of an entry cut short is one.
+bool WholeObject(std::string_view text) {
+  if (text.empty() || text.front() != '{') return false;
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\')
+        ++i;
+      else if (ch == '"')
+        in_string = false;
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      ++depth;
+    } else if (ch == '}' || ch == ']') {
+      if (--depth == 0) return i + 1 == text.size();
+    }
+  }
+  return false;
+}
+
+// Whether a last line without its newline can be the start of entry `seq`
+// whose write was cut: it begins as that entry begins ({"seq":N,"time":"),
+// or is a beginning of that, and it is not a whole JSON object.
+bool MayBeCutEntry(std::string_view text, uint64_t seq) {
+  const std::string head = "{\"seq\":" + std::to_string(seq) + ",\"time\":\"";
+  if (text.size() <= head.size()) return head.compare(0, text.size(), text) == 0;
+  return text.substr(0, head.size()) == head && !WholeObject(text);
+}
+
 }  // namespace
 
 VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
@@ -153,9 +189,14 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
     lines.push_back({text.substr(pos, nl - pos), std::nullopt, false, ""});
     pos = nl + 1;
   }
+  // A last line without its newline that is a whole JSON object is no write
+  // cut short (the writer writes an entry and its newline at once): it is
+  // checked as an entry, and only if it is the next authentic entry is it a
+  // cut (its newline missing). Anything else unterminated is examined below.
+  const bool unterminated_object = r.partial_last_line && WholeObject(lines.back().text);
   size_t authentic = 0;
   std::map<uint64_t, size_t> line_of_seq;  // authentic entries by seq (first line)
-  const size_t complete_lines = r.partial_last_line ? lines.size() - 1 : lines.size();
+  const size_t complete_lines = r.partial_last_line && !unterminated_object ? lines.size() - 1 : lines.size();
   for (size_t i = 0; i < complete_lines; ++i) {
     Line& ln = lines[i];
     ln.parsed = Parse(ln.text);
@@ -269,6 +310,14 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
                       "later entry under a version in it vouches for them (rewritten with a retired key)";
     return r;
   }
+  // Text after the last entry without a newline that cannot be the start of
+  // the next entry (garbage, another seq, a whole object that does not
+  // verify) was added or changed, not cut.
+  if (r.partial_last_line && !unterminated_object && !MayBeCutEntry(lines.back().text, expected)) {
+    r.first_problem = L(lines.size() - 1) + ": not a trail entry, nor the start of entry " + std::to_string(expected) +
+                      " cut short (no newline): appended or modified";
+    return r;
+  }
   r.ok = true;
   r.last_checkpoint_seq = last_checkpoint_seq;
   if (r.partial_last_line) {
@@ -304,6 +353,7 @@ Result<VerifyReport> Verify(const std::string& path, const std::string& key_file
 
 std::string Summary(const VerifyReport& r) {
   if (!r.ok) return "tampered: " + std::to_string(r.entries) + " entries verify before the first problem";
+  if (r.entries == 0 && !r.partial_last_line) return "empty: 0 entries";
   std::string s = r.complete ? "intact: " + std::to_string(r.entries) + " entries, complete (final checkpoint at seq " +
                                    std::to_string(r.last_checkpoint_seq) + ")"
                              : "intact but open: " + std::to_string(r.entries) + " entries, last checkpoint at seq " +

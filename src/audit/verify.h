@@ -30,8 +30,11 @@
 //              FileTrail::Close writes at stop): "open: 4 entries after the
 //              last checkpoint at seq 200 and no final checkpoint (cut short,
 //              or the writer is still running or crashed)". A last line
-//              without its newline is reported likewise ("line 205: partial
-//              last line (no newline)"). Cutting the file exactly after an
+//              without its newline that can be the start of the next entry
+//              (a write cut short) is reported likewise ("line 205: partial
+//              last line (no newline)"); one that cannot (garbage, another
+//              seq) or is a whole JSON object (checked as an entry: a forged
+//              one fails its mac) is tampering. Cutting the file exactly after an
 //              earlier final checkpoint (a whole later run removed) cannot be
 //              seen from the file alone: compare the last checkpoint's seq and
 //              chain with a copy kept elsewhere.

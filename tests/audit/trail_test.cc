@@ -482,6 +482,60 @@ TEST_F(TrailTest, EmptyFileIsOpenNotIntact) {
   VerifyReport r = Check();
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen);
+  // Found by review: summarised as "intact but open: 0 entries".
+  EXPECT_EQ(Summary(r).find("intact"), std::string::npos) << Summary(r);
+  EXPECT_EQ(Summary(r), "empty: 0 entries");
+  EXPECT_EQ(r.first_problem, "empty: no entries (a trail always has one)");
+}
+
+// Found by review: a whole forged entry, or any garbage, appended without a
+// final newline was reported as a write cut short ("intact but open", exit
+// 3, even 0 with --allow-open at one time). Only what can be the start of
+// the next entry is a cut; a whole JSON object is checked as an entry.
+TEST_F(TrailTest, TextAppendedWithoutANewlineIsTamperingUnlessItCanBeACutEntry) {
+  Write(3);
+  const std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 4u);
+  // A whole entry in the next entry's place, its mac forged.
+  std::string forged = lines[3];
+  forged.replace(0, forged.find(','), "{\"seq\":5");
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'a' ? 'b' : 'a';
+  std::vector<std::string> with = lines;
+  with.push_back(forged);
+  Put(with, /*last_newline=*/false);
+  VerifyReport r = Check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_problem, "entry 5 (line 5): mac does not verify (modified, or forged without the key)");
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyTampered);
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered);
+  // Garbage, and a whole object that is no entry.
+  for (const std::string& tail : {std::string("hello"), std::string("{\"seq\":5,\"time\":\"x\"}"),
+                                  std::string("{\"seq\":9,\"time\":\"2026"), std::string("{}")}) {
+    with = lines;
+    with.push_back(tail);
+    Put(with, /*last_newline=*/false);
+    r = Check();
+    EXPECT_FALSE(r.ok) << tail;
+    EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered) << tail;
+    EXPECT_NE(r.first_problem.find("line 5: "), std::string::npos) << tail << ": " << r.first_problem;
+  }
+  // The start of entry 5, cut: open (exit 3, --allow-open too).
+  const std::string almost = "{\"seq\":5" + lines[3].substr(lines[3].find(','), lines[3].size() - 9);
+  for (const std::string& tail : {std::string("{\"se"), std::string("{\"seq\":5,\"time\":\"2026-"), almost}) {
+    with = lines;
+    with.push_back(tail);
+    Put(with, /*last_newline=*/false);
+    r = Check();
+    EXPECT_TRUE(r.ok) << tail << ": " << r.first_problem;
+    EXPECT_TRUE(r.partial_last_line);
+    EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen) << tail;
+  }
+  // An authentic last entry whose newline alone is missing: cut, open.
+  Put(lines, /*last_newline=*/false);
+  r = Check();
+  EXPECT_TRUE(r.ok) << r.first_problem;
+  EXPECT_EQ(r.first_problem, "line 4: partial last line (no newline): the file was cut within an entry");
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen);
 }
 
 }  // namespace
