@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audit_events.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
@@ -64,7 +65,10 @@ config names no client CA, since a self-made certificate could claim any
 name), else the OS user (and $SUDO_USER, as root through sudo). --reason must be a purpose
 class. Roles are not applied offline (whoever can read the keyring can
 reveal); the trail is what makes it accountable, and every refusal is in it
-too, a refused --cert included. Offline, the operator
+too, a refused --cert included. It closes the trail with a final
+checkpoint and prints its anchor on stderr (and to syslog): "audit anchor:
+seq=N chain=HEX"; keep it elsewhere: audit verify --expect finds a trail
+cut before it. Offline, the operator
 also reads the audit key: keep the trail where the operator cannot rewrite
 it (an append-only mount, shipped off the host, or the audit topic).
 
@@ -305,6 +309,9 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   auto trail = audit::FileTrail::Open(
       {.path = cfg->audit.file, .key_file = cfg->audit.key_file, .checkpoint_every = cfg->audit.checkpoint_every});
   if (!trail.ok()) return Fail(trail.error(), kExitFailure);
+  // Closed on every return below (after anything printed), its final
+  // checkpoint's anchor reported outside the file.
+  const ClosingTrail closing(*trail);
   reveal::RevealRequest rr{.route = request.route,
                            .field = request.field,
                            .topic = request.topic,

@@ -173,7 +173,30 @@ bool MayBeCutEntry(std::string_view text, uint64_t seq) {
 
 }  // namespace
 
-VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
+std::string AnchorText(const Anchor& anchor) {
+  return "seq=" + std::to_string(anchor.seq) + " chain=" + anchor.chain.substr(0, kAnchorHexDigits);
+}
+
+Result<Anchor> ParseAnchor(std::string_view text) {
+  const Error bad(ErrorCode::kUsage,
+                  "an anchor is seq=N,chain=HEX (16 to 64 lower-case hex digits), as the "
+                  "writer reported it (\"audit anchor: seq=N chain=HEX\")");
+  constexpr std::string_view kSeq = "seq=";
+  constexpr std::string_view kChain = "chain=";
+  if (text.substr(0, kSeq.size()) != kSeq) return bad;
+  const size_t sep = text.find_first_of(", ");
+  if (sep == std::string_view::npos) return bad;
+  auto seq = Digits(text.substr(kSeq.size(), sep - kSeq.size()));
+  std::string_view chain = text.substr(sep + 1);
+  if (!seq || *seq == 0 || chain.substr(0, kChain.size()) != kChain) return bad;
+  chain.remove_prefix(kChain.size());
+  if (chain.size() < kAnchorHexDigits || chain.size() > 64) return bad;
+  for (char ch : chain)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return bad;
+  return Anchor{.seq = *seq, .chain = std::string(chain)};
+}
+
+VerifyReport VerifyText(std::string_view text, const TrailKeys& keys, const Anchor* expect) {
   VerifyReport r;
   r.last_hash = kZeros;
   r.chain = kZeros;
@@ -217,7 +240,8 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
   bool last_final = false;
   uint32_t max_kv = 0;
   constexpr size_t kNone = static_cast<size_t>(-1);
-  size_t unvouched = kNone;  // the first line of a run under retired versions
+  size_t unvouched = kNone;    // the first line of a run under retired versions
+  std::string anchor_problem;  // what entry expect->seq is instead of the expected checkpoint
   for (size_t i = 0; i < complete_lines; ++i) {
     const Line& ln = lines[i];
     if (!ln.parsed) {
@@ -292,6 +316,12 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
     } else {
       ++r.since_checkpoint;
     }
+    if (expect && p.seq == expect->seq) {
+      if (!p.checkpoint)
+        anchor_problem = entry + " is a " + p.event + " entry, not the expected checkpoint";
+      else if (p.cp_chain.compare(0, expect->chain.size(), expect->chain) != 0)
+        anchor_problem = entry + " is a checkpoint of another chain than the expected one";
+    }
     last_final = p.checkpoint && p.cp_final;
     if (p.event == "trail_resumed") r.resumed_at.push_back(p.seq);
     r.entries = i + 1;
@@ -309,6 +339,21 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
                       " and after: signed with an audit key version retired from the key file, and no "
                       "later entry under a version in it vouches for them (rewritten with a retired key)";
     return r;
+  }
+  // The checkpoint the caller recorded elsewhere (a writer's anchor): a trail
+  // without it was cut before it, replaced, or rewritten from it on.
+  if (expect) {
+    const std::string want = "the expected checkpoint (" + AnchorText(*expect) + ")";
+    if (!anchor_problem.empty()) {
+      r.first_problem = anchor_problem + ": " + want + " is not in the trail (replaced, or rewritten)";
+      return r;
+    }
+    if (r.last_seq < expect->seq) {
+      r.first_problem = "the trail ends at seq " + std::to_string(r.last_seq) + ", before " + want +
+                        ": entries cut away (or the trail replaced)";
+      return r;
+    }
+    r.anchor_seq = expect->seq;
   }
   // Text after the last entry without a newline that cannot be the start of
   // the next entry (garbage, another seq, a whole object that does not
@@ -342,13 +387,13 @@ int VerifyExitCode(const VerifyReport& report, bool allow_open) {
   return kVerifyOpen;
 }
 
-Result<VerifyReport> Verify(const std::string& path, const std::string& key_file) {
+Result<VerifyReport> Verify(const std::string& path, const std::string& key_file, const Anchor* expect) {
   auto keys = TrailKeys::Load(key_file);
   if (!keys.ok()) return keys.error();
   auto text = file::ReadRegular(path, ErrorCode::kAuditFailed, size_t{1} << 40);
   if (!text.ok())
     return Error(ErrorCode::kAuditFailed, "cannot read audit trail " + path + ": " + text.error().message);
-  return VerifyText(*text, **keys);
+  return VerifyText(*text, **keys, expect);
 }
 
 std::string Summary(const VerifyReport& r) {
@@ -359,6 +404,7 @@ std::string Summary(const VerifyReport& r) {
                              : "intact but open: " + std::to_string(r.entries) + " entries, last checkpoint at seq " +
                                    std::to_string(r.last_checkpoint_seq) + ", " + std::to_string(r.since_checkpoint) +
                                    " entries after it";
+  if (r.anchor_seq != 0) s += "; holds the expected checkpoint at seq " + std::to_string(r.anchor_seq);
   if (!r.resumed_at.empty()) {
     s += "; " + std::to_string(r.resumed_at.size()) + " unclean end(s): a writer resumed a trail its last writer " +
          "had not closed (a crash, or entries cut away) at seq";

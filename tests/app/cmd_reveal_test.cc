@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/commands.h"
@@ -188,6 +189,50 @@ TEST_F(CmdRevealTest, ARefusedCertificateIsAuditedAsDenied) {
   EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
   EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
   EXPECT_EQ(Trail().find("victim"), std::string::npos);
+}
+
+// Found by review: a trail cut after an earlier final checkpoint verified
+// as intact. Each offline reveal reports the anchor of the final checkpoint
+// it closes the trail with (stderr, and syslog), and `audit verify --expect`
+// with it fails on a trail cut before it.
+TEST_F(CmdRevealTest, AnOfflineRevealReportsTheAnchorVerifyExpects) {
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun first = Reveal({"--route", "ra", masked});
+  ASSERT_EQ(first.rc, kExitOk) << first.err;
+  const std::string cut_here = Trail();
+  CliRun r = Reveal({"--route", "ra", masked});
+  ASSERT_EQ(r.rc, kExitOk) << r.err;
+  const size_t at = r.err.find("maskproxy: audit anchor: seq=");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+  const std::string anchor = line.substr(std::string("maskproxy: audit anchor: ").size());
+  // The trail's last line is that checkpoint.
+  std::istringstream in(Trail());
+  std::string last;
+  for (std::string l; std::getline(in, l);) last = l;
+  const std::string seq = anchor.substr(4, anchor.find(' ') - 4);
+  const std::string chain = anchor.substr(anchor.find("chain=") + 6);
+  EXPECT_EQ(chain.size(), 16u) << anchor;
+  EXPECT_EQ(last.rfind("{\"seq\":" + seq + ",", 0), 0u) << last;
+  EXPECT_NE(last.find("\"chain\":\"" + chain), std::string::npos) << last;
+  EXPECT_NE(last.find("\"final\":true"), std::string::npos) << last;
+
+  auto verify = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"verify", "--config", Path("cfg.yaml")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ::testing::internal::CaptureStdout();
+    const int rc = CmdAudit(args);
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    return std::make_pair(rc, out);
+  };
+  EXPECT_EQ(verify({"--expect", anchor}).first, kExitOk);
+  EXPECT_EQ(verify({"--expect", "seq=" + seq + "," + anchor.substr(anchor.find("chain="))}).first, kExitOk);
+  std::ofstream(Path("audit.log"), std::ios::trunc) << cut_here;  // the second reveal cut away
+  EXPECT_EQ(verify({}).first, kExitOk) << "the file alone cannot tell";
+  const auto [rc, out] = verify({"--expect", anchor});
+  EXPECT_EQ(rc, kExitFailure) << out;
+  EXPECT_NE(out.find("before the expected checkpoint (" + anchor + "): entries cut away"), std::string::npos) << out;
+  EXPECT_EQ(verify({"--expect", "seq=1"}).first, kExitUsage);
 }
 
 // Found by review: a field the policy does not make reversible printed
