@@ -1,6 +1,11 @@
 #include "app/audit_events.h"
 
+#include <syslog.h>
+
+#include <cstdio>
+
 #include "common/file.h"
+#include "common/log.h"
 #include "crypto/mac.h"
 #include "policy/policy.h"
 
@@ -58,6 +63,30 @@ audit::Event PolicyLoadedEvent(const PolicySet& set) {
   audit::Event e{.type = audit::EventType::kPolicyLoaded, .fields = {}};
   e.Add("files", files).Add("policies", labels).Add("routes", routes);
   return e;
+}
+
+Status CloseTrailReportingAnchor(audit::FileTrail& trail, bool as_log) {
+  const bool reported = trail.final_anchor().has_value();
+  Status s = trail.Close();
+  const std::optional<audit::Anchor> anchor = trail.final_anchor();
+  if (reported || !anchor) return s;
+  const std::string text = audit::AnchorText(*anchor);
+  if (as_log)
+    log::Info("audit_anchor", {{"file", trail.path()},
+                               {"seq", std::to_string(anchor->seq)},
+                               {"chain", anchor->chain.substr(0, audit::kAnchorHexDigits)}});
+  else
+    std::fprintf(stderr, "maskproxy: audit anchor: %s\n", text.c_str());
+  openlog("maskproxy", LOG_PID, LOG_AUTHPRIV);
+  syslog(LOG_NOTICE, "audit anchor: %s file=%s", text.c_str(), trail.path().c_str());
+  closelog();
+  return s;
+}
+
+ClosingTrail::~ClosingTrail() {
+  if (!trail_) return;
+  if (Status s = CloseTrailReportingAnchor(*trail_); !s.ok())
+    std::fprintf(stderr, "maskproxy: %s\n", s.error().message.c_str());
 }
 
 }  // namespace maskproxy::app

@@ -10,6 +10,8 @@
 
 #include "app/policy_set.h"
 #include "audit/audit.h"
+#include "audit/trail.h"
+#include "common/result.h"
 #include "crypto/keyring.h"
 
 namespace maskproxy::app {
@@ -31,5 +33,27 @@ namespace maskproxy::app {
 
 // policy_loaded: files, policies (labels name@version#hash), routes.
 [[nodiscard]] audit::Event PolicyLoadedEvent(const PolicySet& set);
+
+// Closes `trail` (its final checkpoint) and reports that checkpoint's
+// anchor (audit::Anchor) outside the file, where cutting the trail cannot
+// reach it: to syslog ("audit anchor: seq=N chain=HEX file=PATH", facility
+// LOG_AUTHPRIV, ident maskproxy; a syslog that is not there fails nothing)
+// and, from a command, on stderr ("maskproxy: audit anchor: seq=N
+// chain=HEX"), from the proxy (`as_log`) as the log event audit_anchor. A
+// trail already closed reports nothing again. The error is Close's.
+[[nodiscard]] Status CloseTrailReportingAnchor(audit::FileTrail& trail, bool as_log = false);
+
+// Closes the trail it holds, reporting the anchor, when it goes: every
+// return of a command that opened one. A failure to close is printed.
+class ClosingTrail {
+ public:
+  explicit ClosingTrail(std::shared_ptr<audit::FileTrail> trail) : trail_(std::move(trail)) {}
+  ~ClosingTrail();
+  ClosingTrail(const ClosingTrail&) = delete;
+  ClosingTrail& operator=(const ClosingTrail&) = delete;
+
+ private:
+  std::shared_ptr<audit::FileTrail> trail_;
+};
 
 }  // namespace maskproxy::app

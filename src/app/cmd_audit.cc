@@ -1,5 +1,6 @@
 // maskproxy audit verify: checks an audit trail (audit/verify.h).
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,8 @@
 namespace maskproxy::app {
 namespace {
 
-const char kAuditHelp[] = R"(maskproxy audit verify [--key-file F | --config C] [--allow-open] [FILE]
+const char kAuditHelp[] =
+    R"(maskproxy audit verify [--key-file F | --config C] [--allow-open] [--expect seq=N,chain=HEX] [FILE]
 
 Verifies an audit trail: every entry's mac under the audit key (any version
 in the key file), the seq numbers (consecutive from 1), each entry's hash of
@@ -27,11 +29,22 @@ checkpoint.
   --config C       the proxy's config file (its audit: section)
   --allow-open     a trail without its final checkpoint (a running proxy's)
                    is intact (exit 0) if nothing else is wrong
+  --expect A       the trail must hold the checkpoint of anchor A, as a
+                   writer reported it when it closed the trail ("audit
+                   anchor: seq=N chain=HEX" on stderr and in syslog):
+                   seq=N,chain=HEX. A trail cut before it, replaced or
+                   rewritten from it on does not (exit 1). A cut right after
+                   a final checkpoint verifies from the file alone: check the
+                   last anchor recorded elsewhere.
 
-Exit status: 0 intact, 1 tampered (modified, deleted, reordered, inserted),
+Exit status: 0 intact, 1 tampered (modified, deleted, reordered, inserted,
+or without the --expect checkpoint),
 2 usage error or the trail / key file cannot be read, 3 open: entries after
 the last checkpoint and no final checkpoint (truncated, or the proxy is still
-running or crashed; see --allow-open), or a partial last line.
+running or crashed; see --allow-open), a partial last line (the start of
+the next entry, cut short), or no entries. Text after the last entry without
+a newline that is not the start of the next entry, or is a whole JSON object
+that does not verify, is tampering (1).
 )";
 
 }  // namespace
@@ -42,16 +55,23 @@ int CmdAudit(const std::vector<std::string>& args) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   if (args[0] != "verify") return Usage("audit: unknown command" + ShownCommand(args[0]));
-  std::string key_file, config_path;
+  std::string key_file, config_path, expect_text;
   bool allow_open = false, help = false;
   std::vector<std::string> files;
-  std::string err = ParseFlags(
-      "audit verify", std::vector<std::string>(args.begin() + 1, args.end()),
-      {{{"--key-file", &key_file}, {"--config", &config_path}}, {{"--allow-open", &allow_open}}}, &files, &help);
+  std::string err = ParseFlags("audit verify", std::vector<std::string>(args.begin() + 1, args.end()),
+                               {{{"--key-file", &key_file}, {"--config", &config_path}, {"--expect", &expect_text}},
+                                {{"--allow-open", &allow_open}}},
+                               &files, &help);
   if (!err.empty()) return Usage(err);
   if (help) {
     std::fputs(kAuditHelp, stdout);
     return kExitOk;
+  }
+  std::optional<audit::Anchor> expect;
+  if (!expect_text.empty()) {
+    auto anchor = audit::ParseAnchor(expect_text);
+    if (!anchor.ok()) return Usage("audit verify: --expect: " + anchor.error().message);
+    expect = std::move(anchor).value();
   }
   if (files.size() > 1) return Usage("audit verify: one FILE");
   std::string file = files.empty() ? "" : files[0];
@@ -64,7 +84,7 @@ int CmdAudit(const std::vector<std::string>& args) {
   }
   if (file.empty()) return Usage("audit verify: name the trail FILE (or --config)");
   if (key_file.empty()) return Usage("audit verify: --key-file F (or --config) is required");
-  auto report = audit::Verify(file, key_file);
+  auto report = audit::Verify(file, key_file, expect ? &*expect : nullptr);
   if (!report.ok()) return Fail(report.error(), kExitUsage);
   const int code = audit::VerifyExitCode(*report, allow_open);
   std::printf("%s: %s\n", file.c_str(), audit::Summary(*report).c_str());

@@ -3,9 +3,11 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/audit_events.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
@@ -37,7 +39,9 @@ rotate    adds a new version to each NAME in FILE and makes it the active
           and adds a new wrapped data key to NAME. The file is replaced atomically and stays 0600.
 With --config FILE whose audit: section names a trail, a rotation is
 recorded there (keys_rotated: file, names, new versions); the trail must be
-writable or nothing is rotated. A running proxy holds its trail: rotate
+writable or nothing is rotated, and the anchor of its final checkpoint is
+printed ("audit anchor: seq=N chain=HEX", also to syslog; see audit verify
+--expect). A running proxy holds its trail: rotate
 without --config there, and the proxy's reload records the new versions
 (keys_loaded).
 The KMS: the kms: section of --config FILE, else the environment: BAO_ADDR
@@ -99,6 +103,8 @@ int CmdKeys(const std::vector<std::string>& args) {
   if (names.empty()) return Usage("keys rotate: name at least one key");
   // The trail opens before anything is rotated: no unrecorded rotation.
   std::shared_ptr<audit::FileTrail> trail;
+  // Closed on every return below, its final checkpoint's anchor reported.
+  std::optional<ClosingTrail> closing;
   if (!config_path.empty()) {
     auto cfg = Config::Load(config_path);
     if (!cfg.ok()) return Fail(cfg.error(), kExitUsage);
@@ -106,6 +112,7 @@ int CmdKeys(const std::vector<std::string>& args) {
     auto opened = audit::FileTrail::Open({cfg->audit.file, cfg->audit.key_file, cfg->audit.checkpoint_every});
     if (!opened.ok()) return Fail(opened.error(), kExitFailure);
     trail = std::move(*opened);
+    closing.emplace(trail);
   }
   // The KMS is needed only for wrapped keys: without one, rotating such a
   // key fails naming its KMS key, and plain keys rotate as before.
@@ -122,7 +129,7 @@ int CmdKeys(const std::vector<std::string>& args) {
       std::fprintf(stderr, "maskproxy: the keys were rotated but the audit trail could not record it\n");
       return Fail(s.error(), kExitFailure);
     }
-    if (Status s = trail->Close(); !s.ok()) return Fail(s.error(), kExitFailure);
+    if (Status s = CloseTrailReportingAnchor(*trail); !s.ok()) return Fail(s.error(), kExitFailure);
   }
   for (const auto& [name, ver] : *rotated)
     std::fprintf(stderr, "maskproxy: key %s: version %u is now active (older versions still decrypt)\n", name.c_str(),

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audit_events.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/flags.h"
@@ -59,11 +60,15 @@ value revealed; never a value), before it answers.
 policies and keyring itself, needs the config's audit trail (audit: file,
 key_file) and writes to it before anything is printed; the operator recorded
 is the subject of --cert if given (with --key, its private key, and valid
-under the config's admin.tls.client_ca_file when it names one), else the OS
-user (and $SUDO_USER, as root through sudo). --reason must be a purpose
+under the config's admin.tls.client_ca_file: --cert is refused when the
+config names no client CA, since a self-made certificate could claim any
+name), else the OS user (and $SUDO_USER, as root through sudo). --reason must be a purpose
 class. Roles are not applied offline (whoever can read the keyring can
 reveal); the trail is what makes it accountable, and every refusal is in it
-too, a refused --cert included. Offline, the operator
+too, a refused --cert included. It closes the trail with a final
+checkpoint and prints its anchor on stderr (and to syslog): "audit anchor:
+seq=N chain=HEX"; keep it elsewhere: audit verify --expect finds a trail
+cut before it. Offline, the operator
 also reads the audit key: keep the trail where the operator cannot rewrite
 it (an append-only mount, shipped off the host, or the audit topic).
 
@@ -76,7 +81,7 @@ Options:
   --admin URL         the proxy's admin listener, https://HOST:PORT
   --cert FILE         your client certificate (PEM); offline: the operator
                       (with --key; verified by the config's
-                      admin.tls.client_ca_file when it has one)
+                      admin.tls.client_ca_file, refused without one)
   --key FILE          its private key (PEM)
   --ca FILE           the CA of the admin listener's certificate
   --offline           break-glass: no proxy, the config's keys and audit trail
@@ -201,13 +206,18 @@ int ViaService(const std::string& admin, const std::string& cert, const std::str
 }
 
 // The RFC 2253 subject of the operator's certificate in `cert_file` (PEM),
-// proven: `key_file` holds its private key, and when `ca_file` is set (the
-// config's admin.tls.client_ca_file) that CA verifies it now. A subject is
-// what the trail records as the operator: it must not be any name a
-// self-made certificate claims.
+// proven: `key_file` holds its private key, and `ca_file` (the config's
+// admin.tls.client_ca_file) verifies it now. A subject is what the trail
+// records as the operator: it must not be any name a self-made certificate
+// claims, so without a client CA there is no subject to take.
 Result<std::string> CertificateSubject(const std::string& cert_file, const std::string& key_file,
                                        const std::string& ca_file) {
   auto bad = [&](const std::string& why) { return Error(ErrorCode::kUsage, "--cert " + cert_file + ": " + why); };
+  if (ca_file.empty())
+    return bad(
+        "cannot be verified: the config names no admin.tls.client_ca_file, and without the CA that issues the "
+        "operators' certificates any self-made certificate could put another name in the trail; configure "
+        "admin.tls.client_ca_file, or leave out --cert to be recorded as the OS user");
   if (key_file.empty()) return bad("give its private key with --key (the trail names the certificate's holder)");
   FILE* f = std::fopen(cert_file.c_str(), "r");
   if (!f) return bad("cannot read it");
@@ -223,17 +233,15 @@ Result<std::string> CertificateSubject(const std::string& cert_file, const std::
   const int matches = X509_check_private_key(cert, pkey);
   EVP_PKEY_free(pkey);
   if (matches != 1) return bad("--key " + key_file + " is not its private key");
-  if (!ca_file.empty()) {
-    std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
-    std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
-    if (!store || !ctx || X509_STORE_load_file(store.get(), ca_file.c_str()) != 1 ||
-        X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr) != 1)
-      return bad("cannot load the client CA " + ca_file);
-    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
-    if (X509_verify_cert(ctx.get()) != 1)
-      return bad(std::string("not valid under the client CA ") + ca_file + ": " +
-                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
-  }
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  if (!store || !ctx || X509_STORE_load_file(store.get(), ca_file.c_str()) != 1 ||
+      X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr) != 1)
+    return bad("cannot load the client CA " + ca_file);
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+  if (X509_verify_cert(ctx.get()) != 1)
+    return bad(std::string("not valid under the client CA ") + ca_file + ": " +
+               X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
   std::string out;
   if (BIO* bio = BIO_new(BIO_s_mem())) {
     if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
@@ -282,8 +290,9 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
                                                              "revealed without one"),
                 kExitUsage);
   // The operator: the subject of --cert, else the OS user. A certificate
-  // refused (not signed by the client CA, expired, without its key) is an
-  // attempt to act under another name: audited as denied, under the OS user.
+  // refused (not signed by the client CA, expired, without its key, or no
+  // client CA configured to check it) is an attempt to act under another
+  // name: audited as denied, under the OS user.
   std::string subject;
   std::string cert_refused;
   if (!cert.empty()) {
@@ -300,6 +309,9 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   auto trail = audit::FileTrail::Open(
       {.path = cfg->audit.file, .key_file = cfg->audit.key_file, .checkpoint_every = cfg->audit.checkpoint_every});
   if (!trail.ok()) return Fail(trail.error(), kExitFailure);
+  // Closed on every return below (after anything printed), its final
+  // checkpoint's anchor reported outside the file.
+  const ClosingTrail closing(*trail);
   reveal::RevealRequest rr{.route = request.route,
                            .field = request.field,
                            .topic = request.topic,

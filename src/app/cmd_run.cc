@@ -132,7 +132,7 @@ int AuditExit(const std::shared_ptr<audit::FileTrail>& trail, const Error* error
   stop.Add("reason", reason).Add("exit", int64_t{code});
   if (Status s = trail->Append(stop); !s.ok())
     log::Error("audit_failed", {{"event", "stop"}, {"detail", s.error().message}});
-  if (Status s = trail->Close(); !s.ok())
+  if (Status s = CloseTrailReportingAnchor(*trail, /*as_log=*/true); !s.ok())
     log::Error("audit_failed", {{"event", "checkpoint"}, {"detail", s.error().message}});
   return code;
 }

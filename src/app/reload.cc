@@ -121,7 +121,7 @@ bool ShowsMore(const std::string& was, const std::string& now) {
 // Whether an action's output can be revealed (reveal turns it back into the
 // value); tokenize and redact cannot.
 bool Reversible(const std::string& action) {
-  return action == "encrypt" || action == "encrypt_deterministic" || action == "fpe";
+  return transform::IsReversible(action);
 }
 
 // The protections `after` drops or changes for the topics `before`'s routes

@@ -169,6 +169,11 @@ FileTrail::~FileTrail() {
     log::Error("audit_close_failed", {{"file", path_}, {"error", std::string(ErrorCodeName(s.error().code))}});
 }
 
+std::optional<Anchor> FileTrail::final_anchor() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return final_anchor_;
+}
+
 uint64_t FileTrail::last_seq() const {
   std::lock_guard<std::mutex> lock(mu_);
   return seq_;
@@ -254,7 +259,9 @@ Status FileTrail::AppendLocked(const Event& event) {
 Status FileTrail::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_ || fd_ < 0) return Status::Ok();
+  const std::string chain = chain_;  // what the final checkpoint records
   Status s = WriteCheckpointLocked(true);
+  if (s.ok()) final_anchor_ = Anchor{.seq = seq_, .chain = chain};
   closed_ = true;
   ::close(fd_);
   fd_ = -1;

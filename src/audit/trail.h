@@ -52,10 +52,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "audit/audit.h"
+#include "audit/verify.h"
 #include "common/result.h"
 #include "crypto/keyring.h"
 
@@ -92,6 +94,9 @@ class FileTrail : public Sink {
   // Writes the final checkpoint and closes the file; later Appends fail.
   // Idempotent.
   [[nodiscard]] Status Close();
+  // The final checkpoint's anchor (verify.h) once Close wrote it; the caller
+  // reports it outside the file, where a cut of the trail cannot reach it.
+  [[nodiscard]] std::optional<Anchor> final_anchor() const;
 
   [[nodiscard]] uint64_t last_seq() const;
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -116,6 +121,7 @@ class FileTrail : public Sink {
   uint64_t since_checkpoint_ = 0;
   bool checkpoint_due_ = false;
   bool closed_ = false;
+  std::optional<Anchor> final_anchor_;  // set by Close
 };
 
 }  // namespace maskproxy::audit

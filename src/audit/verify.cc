@@ -135,9 +135,68 @@ std::string L(size_t i) {
   return "line " + std::to_string(i + 1);
 }
 
+// Whether `text` is one whole JSON object and nothing after it, as far as
+// braces and brackets outside strings tell: an entry's top-level object
+// closes only at its last byte, so no part of an entry cut short is one.
+bool WholeObject(std::string_view text) {
+  if (text.empty() || text.front() != '{') return false;
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\')
+        ++i;
+      else if (ch == '"')
+        in_string = false;
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      ++depth;
+    } else if (ch == '}' || ch == ']') {
+      if (--depth == 0) return i + 1 == text.size();
+    }
+  }
+  return false;
+}
+
+// Whether a last line without its newline can be the start of entry `seq`
+// whose write was cut: it begins as that entry begins ({"seq":N,"time":"),
+// or is a beginning of that, and it is not a whole JSON object.
+bool MayBeCutEntry(std::string_view text, uint64_t seq) {
+  const std::string head = "{\"seq\":" + std::to_string(seq) + ",\"time\":\"";
+  if (text.size() <= head.size()) return head.compare(0, text.size(), text) == 0;
+  return text.substr(0, head.size()) == head && !WholeObject(text);
+}
+
 }  // namespace
 
-VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
+std::string AnchorText(const Anchor& anchor) {
+  return "seq=" + std::to_string(anchor.seq) + " chain=" + anchor.chain.substr(0, kAnchorHexDigits);
+}
+
+Result<Anchor> ParseAnchor(std::string_view text) {
+  const Error bad(ErrorCode::kUsage,
+                  "an anchor is seq=N,chain=HEX (16 to 64 lower-case hex digits), as the "
+                  "writer reported it (\"audit anchor: seq=N chain=HEX\")");
+  constexpr std::string_view kSeq = "seq=";
+  constexpr std::string_view kChain = "chain=";
+  if (text.substr(0, kSeq.size()) != kSeq) return bad;
+  const size_t sep = text.find_first_of(", ");
+  if (sep == std::string_view::npos) return bad;
+  auto seq = Digits(text.substr(kSeq.size(), sep - kSeq.size()));
+  std::string_view chain = text.substr(sep + 1);
+  if (!seq || *seq == 0 || chain.substr(0, kChain.size()) != kChain) return bad;
+  chain.remove_prefix(kChain.size());
+  if (chain.size() < kAnchorHexDigits || chain.size() > 64) return bad;
+  for (char ch : chain)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return bad;
+  return Anchor{.seq = *seq, .chain = std::string(chain)};
+}
+
+VerifyReport VerifyText(std::string_view text, const TrailKeys& keys, const Anchor* expect) {
   VerifyReport r;
   r.last_hash = kZeros;
   r.chain = kZeros;
@@ -153,9 +212,14 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
     lines.push_back({text.substr(pos, nl - pos), std::nullopt, false, ""});
     pos = nl + 1;
   }
+  // A last line without its newline that is a whole JSON object is no write
+  // cut short (the writer writes an entry and its newline at once): it is
+  // checked as an entry, and only if it is the next authentic entry is it a
+  // cut (its newline missing). Anything else unterminated is examined below.
+  const bool unterminated_object = r.partial_last_line && WholeObject(lines.back().text);
   size_t authentic = 0;
   std::map<uint64_t, size_t> line_of_seq;  // authentic entries by seq (first line)
-  const size_t complete_lines = r.partial_last_line ? lines.size() - 1 : lines.size();
+  const size_t complete_lines = r.partial_last_line && !unterminated_object ? lines.size() - 1 : lines.size();
   for (size_t i = 0; i < complete_lines; ++i) {
     Line& ln = lines[i];
     ln.parsed = Parse(ln.text);
@@ -176,7 +240,8 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
   bool last_final = false;
   uint32_t max_kv = 0;
   constexpr size_t kNone = static_cast<size_t>(-1);
-  size_t unvouched = kNone;  // the first line of a run under retired versions
+  size_t unvouched = kNone;    // the first line of a run under retired versions
+  std::string anchor_problem;  // what entry expect->seq is instead of the expected checkpoint
   for (size_t i = 0; i < complete_lines; ++i) {
     const Line& ln = lines[i];
     if (!ln.parsed) {
@@ -251,6 +316,12 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
     } else {
       ++r.since_checkpoint;
     }
+    if (expect && p.seq == expect->seq) {
+      if (!p.checkpoint)
+        anchor_problem = entry + " is a " + p.event + " entry, not the expected checkpoint";
+      else if (p.cp_chain.compare(0, expect->chain.size(), expect->chain) != 0)
+        anchor_problem = entry + " is a checkpoint of another chain than the expected one";
+    }
     last_final = p.checkpoint && p.cp_final;
     if (p.event == "trail_resumed") r.resumed_at.push_back(p.seq);
     r.entries = i + 1;
@@ -267,6 +338,29 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys) {
     r.first_problem = L(unvouched) +
                       " and after: signed with an audit key version retired from the key file, and no "
                       "later entry under a version in it vouches for them (rewritten with a retired key)";
+    return r;
+  }
+  // The checkpoint the caller recorded elsewhere (a writer's anchor): a trail
+  // without it was cut before it, replaced, or rewritten from it on.
+  if (expect) {
+    const std::string want = "the expected checkpoint (" + AnchorText(*expect) + ")";
+    if (!anchor_problem.empty()) {
+      r.first_problem = anchor_problem + ": " + want + " is not in the trail (replaced, or rewritten)";
+      return r;
+    }
+    if (r.last_seq < expect->seq) {
+      r.first_problem = "the trail ends at seq " + std::to_string(r.last_seq) + ", before " + want +
+                        ": entries cut away (or the trail replaced)";
+      return r;
+    }
+    r.anchor_seq = expect->seq;
+  }
+  // Text after the last entry without a newline that cannot be the start of
+  // the next entry (garbage, another seq, a whole object that does not
+  // verify) was added or changed, not cut.
+  if (r.partial_last_line && !unterminated_object && !MayBeCutEntry(lines.back().text, expected)) {
+    r.first_problem = L(lines.size() - 1) + ": not a trail entry, nor the start of entry " + std::to_string(expected) +
+                      " cut short (no newline): appended or modified";
     return r;
   }
   r.ok = true;
@@ -293,22 +387,24 @@ int VerifyExitCode(const VerifyReport& report, bool allow_open) {
   return kVerifyOpen;
 }
 
-Result<VerifyReport> Verify(const std::string& path, const std::string& key_file) {
+Result<VerifyReport> Verify(const std::string& path, const std::string& key_file, const Anchor* expect) {
   auto keys = TrailKeys::Load(key_file);
   if (!keys.ok()) return keys.error();
   auto text = file::ReadRegular(path, ErrorCode::kAuditFailed, size_t{1} << 40);
   if (!text.ok())
     return Error(ErrorCode::kAuditFailed, "cannot read audit trail " + path + ": " + text.error().message);
-  return VerifyText(*text, **keys);
+  return VerifyText(*text, **keys, expect);
 }
 
 std::string Summary(const VerifyReport& r) {
   if (!r.ok) return "tampered: " + std::to_string(r.entries) + " entries verify before the first problem";
+  if (r.entries == 0 && !r.partial_last_line) return "empty: 0 entries";
   std::string s = r.complete ? "intact: " + std::to_string(r.entries) + " entries, complete (final checkpoint at seq " +
                                    std::to_string(r.last_checkpoint_seq) + ")"
                              : "intact but open: " + std::to_string(r.entries) + " entries, last checkpoint at seq " +
                                    std::to_string(r.last_checkpoint_seq) + ", " + std::to_string(r.since_checkpoint) +
                                    " entries after it";
+  if (r.anchor_seq != 0) s += "; holds the expected checkpoint at seq " + std::to_string(r.anchor_seq);
   if (!r.resumed_at.empty()) {
     s += "; " + std::to_string(r.resumed_at.size()) + " unclean end(s): a writer resumed a trail its last writer " +
          "had not closed (a crash, or entries cut away) at seq";

@@ -30,11 +30,15 @@
 //              FileTrail::Close writes at stop): "open: 4 entries after the
 //              last checkpoint at seq 200 and no final checkpoint (cut short,
 //              or the writer is still running or crashed)". A last line
-//              without its newline is reported likewise ("line 205: partial
-//              last line (no newline)"). Cutting the file exactly after an
+//              without its newline that can be the start of the next entry
+//              (a write cut short) is reported likewise ("line 205: partial
+//              last line (no newline)"); one that cannot (garbage, another
+//              seq) or is a whole JSON object (checked as an entry: a forged
+//              one fails its mac) is tampering. Cutting the file exactly after an
 //              earlier final checkpoint (a whole later run removed) cannot be
-//              seen from the file alone: compare the last checkpoint's seq and
-//              chain with a copy kept elsewhere.
+//              seen from the file alone: the writers report each final
+//              checkpoint's anchor outside it (Anchor), which Verify's
+//              `expect` checks.
 //   resumed    a writer that opens a trail without a final checkpoint
 //              writes trail_resumed first (FileTrail::Open): a trail cut
 //              short and then written again still says so ("1 unclean
@@ -59,6 +63,24 @@ namespace maskproxy::audit {
 
 struct TrailKeys;
 
+// A checkpoint named outside the trail: its seq and a prefix (16 hex digits
+// as written, at least 16) of its `chain`, the unkeyed running SHA-256 of
+// every line before it (trail.h). A writer that closes the trail reports the
+// anchor of its final checkpoint (stderr, syslog); `audit verify --expect`
+// checks that the trail still holds that checkpoint, which a cut after it,
+// a replaced trail or a rewritten tail does not. The chain is computed from
+// the file's own bytes: it gives nothing towards forging an entry (that
+// needs the MAC key).
+struct Anchor {
+  uint64_t seq = 0;
+  std::string chain;  // lower-case hex, 16 to 64 digits
+};
+inline constexpr size_t kAnchorHexDigits = 16;
+// "seq=N chain=HEX" (kAnchorHexDigits of the chain).
+[[nodiscard]] std::string AnchorText(const Anchor& anchor);
+// "seq=N,chain=HEX" or "seq=N chain=HEX"; error "usage" otherwise.
+[[nodiscard]] Result<Anchor> ParseAnchor(std::string_view text);
+
 struct VerifyReport {
   bool ok = false;        // no entry modified, deleted, reordered or inserted
   bool complete = false;  // ok, and the last entry is a final checkpoint
@@ -76,6 +98,9 @@ struct VerifyReport {
   // Seqs of the trail_resumed entries: where a writer took over a trail its
   // last writer had not closed (crashed, or the entries after were cut).
   std::vector<uint64_t> resumed_at;
+  // With an expected anchor: its seq once the trail is found to hold it
+  // (otherwise ok is false and first_problem says what is missing).
+  uint64_t anchor_seq = 0;
 };
 
 // Exit codes of `maskproxy audit verify`.
@@ -86,8 +111,12 @@ inline constexpr int kVerifyOpen = 3;      // truncated after the last checkpoin
 
 // Reads `path` and the key file; an error only when either cannot be read
 // (or the key file is refused).
-[[nodiscard]] Result<VerifyReport> Verify(const std::string& path, const std::string& key_file);
-[[nodiscard]] VerifyReport VerifyText(std::string_view text, const TrailKeys& keys);
+// With `expect`, the trail must also hold that checkpoint (Anchor): a
+// checkpoint at that seq whose chain starts with the anchor's, or the report
+// is not ok (tampered: cut before it, replaced, or rewritten).
+[[nodiscard]] Result<VerifyReport> Verify(const std::string& path, const std::string& key_file,
+                                          const Anchor* expect = nullptr);
+[[nodiscard]] VerifyReport VerifyText(std::string_view text, const TrailKeys& keys, const Anchor* expect = nullptr);
 
 // "intact: 1203 entries, complete (final checkpoint at seq 1203)" and the like.
 [[nodiscard]] std::string Summary(const VerifyReport& report);

@@ -10,9 +10,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maskproxy::yamldoc {
 
@@ -45,6 +47,90 @@ class ContentProbe final : public YAML::EventHandler {
 
 }  // namespace detail
 
+// A mapping key written twice in one mapping. yaml-cpp keeps both entries:
+// a lookup finds the first, a loop sees both, so the second is silently
+// ignored or overrides the first, depending on how the reader asks.
+struct DuplicateKey {
+  YAML::Mark mark;                // of the second occurrence
+  std::vector<std::string> path;  // the keys from the root down to it ("[N]" for a sequence item); the last is it
+};
+
+namespace detail {
+
+// Walks the first document for the first mapping key that repeats an
+// earlier key of the same mapping (scalar keys compared by their text: `1` and "1" are
+// the same name to every loader here). Nothing is built.
+class DuplicateKeyProbe final : public YAML::EventHandler {
+ public:
+  std::optional<DuplicateKey> found;
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {
+    Begin(nullptr);
+    Done();
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {
+    Begin(nullptr);
+    Done();
+  }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string& value) override {
+    Begin(&value, m);
+    Done();
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Begin(nullptr);
+    stack_.push_back(Frame{.map = false, .want_key = true, .seen = {}, .segment = {}, .index = 0});
+  }
+  void OnSequenceEnd() override { End(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Begin(nullptr);
+    stack_.push_back(Frame{.map = true, .want_key = true, .seen = {}, .segment = {}, .index = 0});
+  }
+  void OnMapEnd() override { End(); }
+
+ private:
+  struct Frame {
+    bool map = false;
+    bool want_key = true;        // a map's next node is a key
+    std::set<std::string> seen;  // a map's scalar keys so far
+    std::string segment;         // the key (or "[N]") of the entry being read
+    size_t index = 0;            // a sequence's next item
+  };
+  // A node starts inside the innermost collection: a map's key (checked
+  // against the keys before it when it is a scalar) or value, or an item.
+  void Begin(const std::string* scalar, const YAML::Mark& m = YAML::Mark()) {
+    if (stack_.empty()) return;
+    Frame& f = stack_.back();
+    if (!f.map) {
+      f.segment = "[" + std::to_string(f.index) + "]";
+      return;
+    }
+    if (!f.want_key) return;
+    f.segment = scalar ? *scalar : "?";
+    if (scalar && !f.seen.insert(*scalar).second && !found) {
+      DuplicateKey d{.mark = m, .path = {}};
+      for (const Frame& outer : stack_) d.path.push_back(outer.segment);
+      found = std::move(d);
+    }
+  }
+  // The node that began last is complete.
+  void Done() {
+    if (stack_.empty()) return;
+    Frame& f = stack_.back();
+    if (f.map)
+      f.want_key = !f.want_key;
+    else
+      ++f.index;
+  }
+  void End() {
+    stack_.pop_back();
+    Done();
+  }
+  std::vector<Frame> stack_;
+};
+
+}  // namespace detail
+
 // The file's first document (a null node for an empty file). Throws
 // YAML::ParserException as YAML::Load does. *second is set to the mark of
 // the first further document that is not empty, if there is one: the caller
@@ -52,14 +138,20 @@ class ContentProbe final : public YAML::EventHandler {
 // built, and at most kMaxDocuments of them: yaml-cpp 0.7's LoadAll can loop
 // forever on malformed input (a line of flow commas), collecting empty
 // documents until memory runs out; past the limit the file is refused too.
-inline YAML::Node LoadOne(const std::string& text, std::optional<YAML::Mark>* second) {
+// With `duplicate`, *duplicate is set to the first mapping key of the
+// document written twice in its mapping (DuplicateKey), if there is one:
+// the caller refuses the file then.
+inline YAML::Node LoadOne(const std::string& text, std::optional<YAML::Mark>* second,
+                          std::optional<DuplicateKey>* duplicate = nullptr) {
   constexpr int kMaxDocuments = 64;
   second->reset();
+  if (duplicate) duplicate->reset();
   YAML::Node root = YAML::Load(text);
   std::istringstream in(text);
   YAML::Parser parser(in);
-  detail::ContentProbe first;
+  detail::DuplicateKeyProbe first;
   if (!parser.HandleNextDocument(first)) return root;
+  if (duplicate) *duplicate = std::move(first.found);
   for (int i = 0; i < kMaxDocuments; ++i) {
     detail::ContentProbe probe;
     if (!parser.HandleNextDocument(probe)) return root;

@@ -202,12 +202,57 @@ Result<Keyring> Keyring::Parse(std::string_view yaml, const std::string& origin,
   return ParseText(yaml, origin, kms, true);
 }
 
+namespace {
+// A duplicate's path of keys as an error quotes it: a segment that may be
+// key material (a version's material pasted where a name belongs) is not
+// shown.
+std::string ShownPath(const std::vector<std::string>& path) {
+  std::string out;
+  for (const auto& segment : path) {
+    if (!out.empty()) out.push_back('.');
+    out += MayBeKeyMaterial(segment) ? "(not shown: it may be key material)" : segment;
+  }
+  return out;
+}
+
+// The mapping entries of `n` at every level (an alias counted where it is
+// used), or `limit` once there are that many.
+size_t CountEntries(const YAML::Node& n, size_t limit, int depth = 0) {
+  if (depth > 16) return limit;
+  size_t count = 0;
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      count += 1 + CountEntries(kv.second, limit, depth + 1);
+      if (count >= limit) return limit;
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) {
+      count += CountEntries(item, limit, depth + 1);
+      if (count >= limit) return limit;
+    }
+  }
+  return count;
+}
+}  // namespace
+
+size_t Keyring::EntriesRead() const {
+  size_t n = purpose_ == KeyPurpose::kAny ? 1 : 2;  // keys, purpose
+  for (const auto& [name, key] : keys_) {
+    n += 3;  // the name, active, versions
+    for (const auto& [ver, material] : key.versions)
+      if (!key.wrapped.count(ver)) ++n;
+    n += 3 * key.wrapped.size();  // the version, kms, wrapped
+  }
+  return n;
+}
+
 Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms,
                                    bool unwrap) {
   YAML::Node root;
   std::optional<YAML::Mark> second;
+  std::optional<yamldoc::DuplicateKey> duplicate;
   try {
-    root = yamldoc::LoadOne(std::string(yaml), &second);
+    root = yamldoc::LoadOne(std::string(yaml), &second, &duplicate);
   } catch (const YAML::ParserException& e) {
     // e.msg is the parser's description; it does not echo document content.
     return Error(ErrorCode::kKeyringInvalid,
@@ -216,11 +261,28 @@ Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& ori
   if (second)
     return Error(ErrorCode::kKeyringInvalid,
                  text::Located(origin, second->line + 1, second->column + 1, yamldoc::kSecondDocument));
+  // A key written twice in one mapping: yaml-cpp keeps both, and a reader
+  // sees the first (a second `keys:` block), the last (`active:`) or both
+  // (two `versions:`) — keys nobody loads, and `keys rotate` would write
+  // the file without them.
+  if (duplicate)
+    return Error(ErrorCode::kKeyringInvalid,
+                 text::Located(origin, duplicate->mark.line + 1, duplicate->mark.column + 1,
+                               "duplicate key '" + ShownPath(duplicate->path) +
+                                   "': each name appears once in its mapping (the second would be ignored, or "
+                                   "override the first)"));
   if (!root.IsMap()) return Error(ErrorCode::kKeyringInvalid, origin + ": expected a mapping with a 'keys' entry");
   try {
     auto ring = ParseRoot(root, origin, kms, unwrap);
     // One line whatever key names the file holds (no message carries material).
     if (!ring.ok()) return Error(ring.error().code, text::OneLine(ring.error().message));
+    // Everything the file holds is in the keyring (what keys rotate writes
+    // back): an entry read as nothing would be lost on the next rotation.
+    const size_t read = ring->EntriesRead();
+    if (CountEntries(root, read + 1) != read)
+      return Error(ErrorCode::kKeyringInvalid, origin +
+                                                   ": holds entries the keyring does not read (a key written "
+                                                   "twice?): refused, so that nothing in it is ignored or lost");
     return ring;
   } catch (const YAML::Exception& e) {
     return Error(ErrorCode::kKeyringInvalid, text::Located(origin, e.mark.line + 1, e.mark.column + 1, e.msg));
@@ -904,6 +966,21 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
       return Error(ErrorCode::kKeyringWriteFailed, "key" + ShownName(before.name) + " version " +
                                                        std::to_string(before.version) +
                                                        " would change in the rotated keyring; nothing was replaced");
+    }
+  }
+  // Nor is anything else lost: every key, and every wrapped version under
+  // its KMS key.
+  for (const auto& n : ring->Names()) {
+    const Key& was = *ring->Find(n);
+    const Key* k = written->Find(n);
+    bool kept = k != nullptr;
+    for (const auto& [ver, w] : was.wrapped) kept = kept && k->wrapped.count(ver) && k->wrapped.at(ver).kms == w.kms;
+    if (!kept) {
+      ::unlink(tmp.c_str());
+      return Error(ErrorCode::kKeyringWriteFailed,
+                   "key" + ShownName(n) +
+                       " or one of its versions would be missing from the rotated keyring; "
+                       "nothing was replaced");
     }
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {

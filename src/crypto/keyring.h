@@ -7,7 +7,9 @@
 // write to without the sticky bit; then a key shorter than 256 bits,
 // material written in hex or not random (key_weak), the same material in
 // two key versions, an unknown field or a missing active version, and says
-// which. No error message ever contains key material.
+// which. A name written twice in one mapping (two `keys:` blocks, two
+// `active:` of one key) is refused, naming the file, line and key path. No
+// error message ever contains key material.
 //
 // File format (YAML):
 //   purpose: tokenization     # optional: tokenization | reversible
@@ -134,6 +136,11 @@ class Keyring {
   [[nodiscard]] static Result<Keyring> LoadEntries(const std::string& path);
   // Whether any version of any key is wrapped by a KMS.
   [[nodiscard]] bool HasWrapped() const;
+  // The mapping entries of the file this keyring holds (purpose, keys, each
+  // key's name, active and versions, each version and a wrapped one's kms
+  // and wrapped): a file with more entries is refused (ParseText), so that
+  // nothing in it is ignored and `keys rotate` writes back all of it.
+  [[nodiscard]] size_t EntriesRead() const;
 
   // Several files, each with its purpose (key custody). A file that declares
   // a `purpose:` must agree with the one it is listed with; a key name in two
@@ -205,7 +212,10 @@ class Keyring {
 // (mode 0600) through a temporary file of its own (O_EXCL, a random name)
 // and a rename, so a crash leaves the old or the new keyring; the new file
 // is read back first and every existing version must hold the same
-// material (by fingerprint), or nothing is replaced. The new file keeps the old one's owner and group (a
+// material (by fingerprint), and every key and wrapped version must be
+// there, or nothing is replaced. A file with anything the keyring does not
+// read (a key written twice in a mapping) is refused when it is loaded,
+// before anything is written. The new file keeps the old one's owner and group (a
 // keyring of the service user rotated by root stays the service user's);
 // when the caller may not give it them, "keyring_write_failed" before the
 // KMS is asked for anything and before the file is replaced. Comments in the

@@ -112,6 +112,12 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
   t.action = FieldAction(*policy_, *t.route, field, &t.action_name);
   if (!t.action)
     return Error(ErrorCode::kInvalidArgument, "route '" + t.route->name + "' has no rule for '" + field + "'");
+  // Decided by the policy before any value is read: the outputs of a
+  // one-way rule are refused as a request, never tried value by value.
+  if (!transform::IsReversible(t.action_name))
+    return Error(ErrorCode::kNotReversible,
+                 "'" + field + "' on route '" + t.route->name + "' is protected by " + t.action_name +
+                     ", which is one-way: only encrypt, encrypt_deterministic and fpe outputs can be revealed");
   // A value is revealed as masked on a topic this route reads, never on
   // another route's topic (whose rules and grants are not this one's): a
   // topic the route's pattern matches but another route takes (an exact

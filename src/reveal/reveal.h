@@ -9,8 +9,9 @@
 //   auto out = (*revealer)->Reveal({.route = "transfers", .field = "sender.email", .subject = "CN=kim",
 //                                   .ticket = "SEC-1", .reason = "fraud", .values = {"e1.contact.2...."}});
 //
-// Order (fail closed): the request is checked (reason, route, field, the fpe
-// key version) before any value is touched; the values are revealed in
+// Order (fail closed): the request is checked (reason, route, field, that
+// the field's rule is reversible, the fpe key version) before any value is
+// touched; the values are revealed in
 // memory; one audit::RevealEvent (channel, subject, role, ticket, reason,
 // policy, route, field, topic, action, key version, counts, uid, host, and
 // the Sink::ValueDigest of each value revealed; never a value) is appended;
@@ -81,8 +82,9 @@ class Revealer {
       std::vector<std::shared_ptr<const policy::Policy>> routing = {});
 
   // The checks Reveal makes before it touches a value (no audit line): the
-  // reason, the route, the field, the topic (read by that route:
-  // "reveal_denied" otherwise), the fpe key version. Error
+  // reason, the route, the field, that its rule is reversible
+  // (transform::IsReversible: "not_reversible" otherwise), the topic (read by
+  // that route: "reveal_denied" otherwise), the fpe key version. Error
   // "invalid_argument" with a message that names no value.
   [[nodiscard]] Status Check(const RevealRequest& request) const;
 

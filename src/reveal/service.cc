@@ -1,13 +1,13 @@
 #include "reveal/service.h"
 
 #include <algorithm>
-#include <set>
 
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/text.h"
 #include "reveal/request.h"
 #include "reveal/reveal.h"
+#include "transform/action.h"
 
 namespace maskproxy::reveal {
 namespace {
@@ -114,7 +114,6 @@ std::shared_ptr<Authorizer> Service::authorizer() const {
 
 std::vector<std::string> GrantWarnings(const AuthzOptions& options,
                                        const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
-  static const std::set<std::string, std::less<>> kReversible = {"encrypt", "encrypt_deterministic", "fpe"};
   std::vector<std::string> out;
   for (const Role& role : options.roles)
     for (const Grant& g : role.grants) {
@@ -129,7 +128,7 @@ std::vector<std::string> GrantWarnings(const AuthzOptions& options,
         const transform::Action* action = Revealer::FieldAction(*policy, *route, field, &action_name);
         if (!action)
           out.push_back(head + ": field '" + field + "': the route has no rule for it");
-        else if (!kReversible.count(action_name))
+        else if (!transform::IsReversible(action_name))
           out.push_back(head + ": field '" + field + "': its rule (" + action_name + ") is not reversible");
       }
     }

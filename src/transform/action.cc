@@ -89,4 +89,8 @@ int PartialKind(std::string_view action_name) {
   return action_name == "scan" ? 2 : 0;
 }
 
+bool IsReversible(std::string_view action_name) {
+  return action_name == "encrypt" || action_name == "encrypt_deterministic" || action_name == "fpe";
+}
+
 }  // namespace maskproxy::transform

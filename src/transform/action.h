@@ -134,4 +134,10 @@ class ActionOptions {
 // a mask rule made a mismatching name pass through the scan).
 [[nodiscard]] int PartialKind(std::string_view action_name);
 
+// Whether an action's outputs can be revealed, by its name: encrypt,
+// encrypt_deterministic and fpe; every other action is one-way. The one
+// list behind reveal's refusal ("not_reversible", decided before any value
+// is read), the reveal grants' warnings and the reloader.
+[[nodiscard]] bool IsReversible(std::string_view action_name);
+
 }  // namespace maskproxy::transform

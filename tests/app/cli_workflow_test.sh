@@ -194,17 +194,23 @@ has err.txt "must be a purpose class" "says what a reason is"
 expect_rc 2 "offline reveal of a field without a rule is refused" "$bin" reveal "${R[@]}" --field sender.ssn "$email"
 [ "$(grep -c '"allowed":false' <(tail -n +$((before + 1)) audit.log))" -ge 2 ] &&
   ok "both refusals are in the trail" || bad "offline refusals not audited"
-# The operator named by --cert proves it holds the key; with the config's
-# client CA the certificate must be valid under it.
+# The operator named by --cert proves it holds the key and is valid under the
+# config's client CA; a config without one refuses --cert (a self-made
+# certificate could claim any name).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=ceo/O=Example" \
   -keyout op.key -out op.pem 2>/dev/null
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=other" \
   -keyout other.key -out other.pem 2>/dev/null
-expect_rc 2 "--cert without --key is refused" "$bin" reveal "${R[@]}" --cert op.pem --field sender.email "$email"
-has err.txt "give its private key with --key" "says why"
-expect_rc 2 "--cert with another certificate's key is refused" "$bin" reveal "${R[@]}" --cert op.pem --key other.key \
+expect_rc 2 "--cert without a client CA in the config is refused" "$bin" reveal "${R[@]}" --cert op.pem --key op.key \
   --field sender.email "$email"
-expect_rc 0 "--cert with its key names the operator" "$bin" reveal "${R[@]}" --cert op.pem --key op.key \
+has err.txt "no admin.tls.client_ca_file" "says why"
+sed 's|^audit:|admin: { tls: { cert_file: op.pem, key_file: op.key, client_ca_file: op.pem } }\naudit:|' cfg-r.yaml >cfg-op.yaml
+RC=(--offline --config cfg-op.yaml --route transfers --ticket SEC-1 --reason fraud)
+expect_rc 2 "--cert without --key is refused" "$bin" reveal "${RC[@]}" --cert op.pem --field sender.email "$email"
+has err.txt "give its private key with --key" "says why"
+expect_rc 2 "--cert with another certificate's key is refused" "$bin" reveal "${RC[@]}" --cert op.pem --key other.key \
+  --field sender.email "$email"
+expect_rc 0 "--cert with its key names the operator" "$bin" reveal "${RC[@]}" --cert op.pem --key op.key \
   --field sender.email "$email"
 has audit.log '"subject":"O=Example,CN=ceo"' "the trail names the certificate's subject (RFC 2253)"
 sed 's|^audit:|admin: { tls: { cert_file: op.pem, key_file: op.key, client_ca_file: other.pem } }\naudit:|' cfg-r.yaml >cfg-ca.yaml

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/commands.h"
@@ -17,6 +18,7 @@
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "policy/policy.h"
+#include "support/test_certs.h"
 #include "transform/action.h"
 
 namespace maskproxy::app {
@@ -41,6 +43,7 @@ routes:
     dead_letter: a.dlq
     rules:
       - { path: email, action: encrypt, key: contact }
+      - { path: note, action: redact }
 )";
 
 struct CliRun {
@@ -86,9 +89,9 @@ class CmdRevealTest : public ::testing::Test {
     return out.size() >= 2 ? out.substr(1, out.size() - 2) : "";
   }
 
-  CliRun Reveal(const std::vector<std::string>& extra) {
+  CliRun Reveal(const std::vector<std::string>& extra, const std::string& field = "email") {
     std::vector<std::string> args = {"--offline", "--config", Path("cfg.yaml"), "--ticket", "T",
-                                     "--reason",  "audit",    "--field",        "email"};
+                                     "--reason",  "audit",    "--field",        field};
     args.insert(args.end(), extra.begin(), extra.end());
     CliRun r;
     ::testing::internal::CaptureStdout();
@@ -186,6 +189,95 @@ TEST_F(CmdRevealTest, ARefusedCertificateIsAuditedAsDenied) {
   EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
   EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
   EXPECT_EQ(Trail().find("victim"), std::string::npos);
+}
+
+// Found by review: a trail cut after an earlier final checkpoint verified
+// as intact. Each offline reveal reports the anchor of the final checkpoint
+// it closes the trail with (stderr, and syslog), and `audit verify --expect`
+// with it fails on a trail cut before it.
+TEST_F(CmdRevealTest, AnOfflineRevealReportsTheAnchorVerifyExpects) {
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun first = Reveal({"--route", "ra", masked});
+  ASSERT_EQ(first.rc, kExitOk) << first.err;
+  const std::string cut_here = Trail();
+  CliRun r = Reveal({"--route", "ra", masked});
+  ASSERT_EQ(r.rc, kExitOk) << r.err;
+  const size_t at = r.err.find("maskproxy: audit anchor: seq=");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+  const std::string anchor = line.substr(std::string("maskproxy: audit anchor: ").size());
+  // The trail's last line is that checkpoint.
+  std::istringstream in(Trail());
+  std::string last;
+  for (std::string l; std::getline(in, l);) last = l;
+  const std::string seq = anchor.substr(4, anchor.find(' ') - 4);
+  const std::string chain = anchor.substr(anchor.find("chain=") + 6);
+  EXPECT_EQ(chain.size(), 16u) << anchor;
+  EXPECT_EQ(last.rfind("{\"seq\":" + seq + ",", 0), 0u) << last;
+  EXPECT_NE(last.find("\"chain\":\"" + chain), std::string::npos) << last;
+  EXPECT_NE(last.find("\"final\":true"), std::string::npos) << last;
+
+  auto verify = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"verify", "--config", Path("cfg.yaml")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ::testing::internal::CaptureStdout();
+    const int rc = CmdAudit(args);
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    return std::make_pair(rc, out);
+  };
+  EXPECT_EQ(verify({"--expect", anchor}).first, kExitOk);
+  EXPECT_EQ(verify({"--expect", "seq=" + seq + "," + anchor.substr(anchor.find("chain="))}).first, kExitOk);
+  std::ofstream(Path("audit.log"), std::ios::trunc) << cut_here;  // the second reveal cut away
+  EXPECT_EQ(verify({}).first, kExitOk) << "the file alone cannot tell";
+  const auto [rc, out] = verify({"--expect", anchor});
+  EXPECT_EQ(rc, kExitFailure) << out;
+  EXPECT_NE(out.find("before the expected checkpoint (" + anchor + "): entries cut away"), std::string::npos) << out;
+  EXPECT_EQ(verify({"--expect", "seq=1"}).first, kExitUsage);
+}
+
+// Found by review: a field the policy does not make reversible printed
+// not_reversible for each value (exit 1) and the trail said allowed, every
+// value failed. Refused as a request (exit 2), audited as denied.
+TEST_F(CmdRevealTest, AOneWayRuleIsRefusedUpFrontAndAuditedAsDenied) {
+  CliRun r = Reveal({"--route", "ra", "[redacted]"}, "note");
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("protected by redact, which is one-way"), std::string::npos) << r.err;
+  const std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false,\"denied\":\"not_reversible\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"field\":\"note\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"failed\":0"), std::string::npos) << entry;
+}
+
+// Found by review: without admin.tls.client_ca_file nothing checked who
+// issued --cert, so a self-made certificate put any name in the trail as the
+// operator. Refused (exit 2), audited as denied under the OS user; with the
+// client CA the same certificate names the operator.
+TEST_F(CmdRevealTest, ACertificateWithoutAClientCaToCheckItIsRefusedAndAudited) {
+  static test_certs::Dir* certs = test_certs::Make("cmd-reveal-certs");
+  ASSERT_TRUE(certs->ok) << certs->error;
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "ra", "--cert", certs->F("client.crt"), "--key", certs->F("client.key"), masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("no admin.tls.client_ca_file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("configure admin.tls.client_ca_file, or leave out --cert"), std::string::npos) << r.err;
+  std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"denied\":\"reveal_denied\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
+  EXPECT_EQ(Trail().find("CN=client"), std::string::npos) << "the certificate's name is not the operator";
+  EXPECT_EQ(Trail().find("victim"), std::string::npos);
+
+  std::ofstream(Path("cfg.yaml"), std::ios::app)
+      << "admin: { tls: { cert_file: \"" << certs->F("server.crt") << "\", key_file: \"" << certs->F("server.key")
+      << "\", client_ca_file: \"" << certs->F("ca.crt") << "\" } }\n";
+  r = Reveal({"--route", "ra", "--cert", certs->F("client.crt"), "--key", certs->F("client.key"), masked});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "victim@a.com\n");
+  entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":true"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"subject\":\"CN=client\""), std::string::npos) << entry;
 }
 
 }  // namespace

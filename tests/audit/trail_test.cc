@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audit/verify.h"
@@ -55,6 +56,8 @@ class TrailTest : public ::testing::Test {
       ASSERT_TRUE((*t)->Append(e).ok());
     }
     ASSERT_TRUE((*t)->Close().ok());
+    ASSERT_TRUE((*t)->final_anchor().has_value());
+    anchor_ = *(*t)->final_anchor();
   }
 
   std::vector<std::string> Lines() {
@@ -76,6 +79,7 @@ class TrailTest : public ::testing::Test {
   fs::path dir_;
   std::string key_file_;
   std::string path_;
+  Anchor anchor_;  // the last Write's final checkpoint
 };
 
 TEST_F(TrailTest, IntactTrailVerifiesAndIsComplete) {
@@ -347,6 +351,29 @@ TEST_F(TrailTest, OpenRefusesTamperedTrailsLooseModesAndMixedKeyFiles) {
   EXPECT_EQ(t.error().message.rfind("audit key file (audit.key_file): ", 0), 0u) << t.error().message;
 }
 
+// An audit key file with a key written twice in a mapping (two files
+// concatenated, an edited `active:`): refused by the writer and the
+// verifier alike, naming the file, line and key path, never the material.
+TEST_F(TrailTest, AnAuditKeyFileWithADuplicateKeyIsRefused) {
+  const std::string two_blocks = KeyringYaml({{"audit", {Material(7)}}}) + KeyringYaml({{"audit", {Material(9)}}});
+  const std::string two_actives =
+      "keys:\n  audit:\n    active: 2\n    active: 1\n    versions:\n      1: " + Material(7) +
+      "\n      2: " + Material(9) + "\n";
+  for (const auto& [text, where] : {std::pair{two_blocks, std::string(":6:1: duplicate key 'keys'")},
+                                    std::pair{two_actives, std::string(":4:5: duplicate key 'keys.audit.active'")}}) {
+    const std::string keys = (dir_ / "dup.yaml").string();
+    std::ofstream(keys, std::ios::trunc) << text;
+    fs::permissions(keys, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    auto t = FileTrail::Open({path_, keys, 10});
+    ASSERT_FALSE(t.ok());
+    EXPECT_NE(t.error().message.find(keys + where), std::string::npos) << t.error().message;
+    EXPECT_EQ(t.error().message.find(Material(9)), std::string::npos);
+    auto v = Verify(path_, keys);
+    EXPECT_FALSE(v.ok());
+  }
+  EXPECT_FALSE(fs::exists(path_));
+}
+
 TEST_F(TrailTest, SecondWriterIsRefused) {
   auto a = FileTrail::Open({path_, key_file_, 10});
   ASSERT_TRUE(a.ok());
@@ -458,6 +485,156 @@ TEST_F(TrailTest, EmptyFileIsOpenNotIntact) {
   VerifyReport r = Check();
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen);
+  // Found by review: summarised as "intact but open: 0 entries".
+  EXPECT_EQ(Summary(r).find("intact"), std::string::npos) << Summary(r);
+  EXPECT_EQ(Summary(r), "empty: 0 entries");
+  EXPECT_EQ(r.first_problem, "empty: no entries (a trail always has one)");
+}
+
+// Found by review: a whole forged entry, or any garbage, appended without a
+// final newline was reported as a write cut short ("intact but open", exit
+// 3, even 0 with --allow-open at one time). Only what can be the start of
+// the next entry is a cut; a whole JSON object is checked as an entry.
+TEST_F(TrailTest, TextAppendedWithoutANewlineIsTamperingUnlessItCanBeACutEntry) {
+  Write(3);
+  const std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 4u);
+  // A whole entry in the next entry's place, its mac forged.
+  std::string forged = lines[3];
+  forged.replace(0, forged.find(','), "{\"seq\":5");
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'a' ? 'b' : 'a';
+  std::vector<std::string> with = lines;
+  with.push_back(forged);
+  Put(with, /*last_newline=*/false);
+  VerifyReport r = Check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_problem, "entry 5 (line 5): mac does not verify (modified, or forged without the key)");
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyTampered);
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered);
+  // Garbage, and a whole object that is no entry.
+  for (const std::string& tail : {std::string("hello"), std::string("{\"seq\":5,\"time\":\"x\"}"),
+                                  std::string("{\"seq\":9,\"time\":\"2026"), std::string("{}")}) {
+    with = lines;
+    with.push_back(tail);
+    Put(with, /*last_newline=*/false);
+    r = Check();
+    EXPECT_FALSE(r.ok) << tail;
+    EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered) << tail;
+    EXPECT_NE(r.first_problem.find("line 5: "), std::string::npos) << tail << ": " << r.first_problem;
+  }
+  // The start of entry 5, cut: open (exit 3, --allow-open too).
+  const std::string almost = "{\"seq\":5" + lines[3].substr(lines[3].find(','), lines[3].size() - 9);
+  for (const std::string& tail : {std::string("{\"se"), std::string("{\"seq\":5,\"time\":\"2026-"), almost}) {
+    with = lines;
+    with.push_back(tail);
+    Put(with, /*last_newline=*/false);
+    r = Check();
+    EXPECT_TRUE(r.ok) << tail << ": " << r.first_problem;
+    EXPECT_TRUE(r.partial_last_line);
+    EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen) << tail;
+  }
+  // An authentic last entry whose newline alone is missing: cut, open.
+  Put(lines, /*last_newline=*/false);
+  r = Check();
+  EXPECT_TRUE(r.ok) << r.first_problem;
+  EXPECT_EQ(r.first_problem, "line 4: partial last line (no newline): the file was cut within an entry");
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyOpen);
+}
+
+// The anchor a writer reports when it closes the trail is its final
+// checkpoint: its seq, and its chain member as the line records it.
+TEST_F(TrailTest, TheFinalAnchorIsTheFinalCheckpointsSeqAndChain) {
+  Write(3);
+  const std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(anchor_.seq, 4u);
+  ASSERT_EQ(anchor_.chain.size(), 64u);
+  EXPECT_NE(lines[3].find("\"chain\":\"" + anchor_.chain + "\",\"final\":true"), std::string::npos) << lines[3];
+  EXPECT_EQ(AnchorText(anchor_), "seq=4 chain=" + anchor_.chain.substr(0, 16));
+  auto parsed = ParseAnchor(AnchorText(anchor_));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->seq, 4u);
+  EXPECT_EQ(parsed->chain, anchor_.chain.substr(0, 16));
+  parsed = ParseAnchor("seq=4,chain=" + anchor_.chain);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->chain, anchor_.chain);
+  for (const std::string& bad :
+       {std::string("seq=0,chain=") + anchor_.chain, "seq=4,chain=" + anchor_.chain.substr(0, 15),
+        std::string("seq=4,chain=ABCDEF0123456789"), std::string("seq=4"), std::string("chain=0123456789abcdef"),
+        std::string("seq=x,chain=0123456789abcdef"), "seq=4,chain=" + anchor_.chain + "0"})
+    EXPECT_FALSE(ParseAnchor(bad).ok()) << bad;
+}
+
+// Found by review: a trail cut exactly after an earlier final checkpoint
+// (every later run removed) verified as intact and complete from the file
+// alone. With the last anchor a writer reported, it does not.
+TEST_F(TrailTest, ACutAfterAnEarlierFinalCheckpointFailsTheExpectedAnchor) {
+  Write(3);  // run 1: seq 1-3, final checkpoint 4
+  const Anchor first = anchor_;
+  const std::vector<std::string> run1 = Lines();
+  Write(2);  // run 2: seq 5-6, final checkpoint 7
+  const Anchor second = anchor_;
+  ASSERT_EQ(second.seq, 7u);
+  Anchor expect_second{.seq = second.seq, .chain = second.chain.substr(0, 16)};
+  VerifyReport r = *Verify(path_, key_file_, &expect_second);
+  EXPECT_TRUE(r.ok) << r.first_problem;
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyIntact);
+  EXPECT_NE(Summary(r).find("holds the expected checkpoint at seq 7"), std::string::npos) << Summary(r);
+
+  Put(run1);  // run 2 cut away
+  r = Check();
+  EXPECT_TRUE(r.ok && r.complete) << "the file alone cannot tell";
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyIntact);
+  r = *Verify(path_, key_file_, &expect_second);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyTampered);
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered);
+  EXPECT_EQ(r.first_problem, "the trail ends at seq 4, before the expected checkpoint (seq=7 chain=" +
+                                 second.chain.substr(0, 16) + "): entries cut away (or the trail replaced)");
+  // The earlier anchor still holds.
+  Anchor expect_first{.seq = first.seq, .chain = first.chain.substr(0, 16)};
+  r = *Verify(path_, key_file_, &expect_first);
+  EXPECT_TRUE(r.ok) << r.first_problem;
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyIntact);
+  // A cut that removes everything.
+  Put({});
+  r = *Verify(path_, key_file_, &expect_first);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(VerifyExitCode(r, true), kVerifyTampered);
+}
+
+// A trail replaced by another (a new one written from nothing), or rewritten
+// from the anchor on, holds no checkpoint with that chain at that seq.
+TEST_F(TrailTest, AReplacedOrRewrittenTrailFailsTheExpectedAnchor) {
+  Write(3);
+  Anchor expect{.seq = anchor_.seq, .chain = anchor_.chain.substr(0, 16)};
+  const std::vector<std::string> original = Lines();
+  fs::remove(path_);
+  {  // another trail: the same seqs, other entries, another chain
+    auto t = FileTrail::Open({path_, key_file_, 1000});
+    ASSERT_TRUE(t.ok()) << t.error().ToString();
+    for (int i = 0; i < 3; ++i) {
+      Event e{.type = EventType::kSchemaDrift, .fields = {}};
+      e.Add("route", std::string("replaced")).Add("field", "f" + std::to_string(i)).Add("count", int64_t{i});
+      ASSERT_TRUE((*t)->Append(e).ok());
+    }
+    ASSERT_TRUE((*t)->Close().ok());
+  }
+  ASSERT_NE(Lines()[0], original[0]);
+  VerifyReport r = *Verify(path_, key_file_, &expect);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(VerifyExitCode(r, false), kVerifyTampered);
+  EXPECT_EQ(r.first_problem,
+            "entry 4 (line 4) is a checkpoint of another chain than the expected one: the expected "
+            "checkpoint (seq=4 chain=" +
+                expect.chain + ") is not in the trail (replaced, or rewritten)");
+  // An anchor's seq that is no checkpoint here.
+  expect.seq = 2;
+  r = *Verify(path_, key_file_, &expect);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.first_problem.find("entry 2 (line 2) is a schema_drift entry, not the expected checkpoint"),
+            std::string::npos)
+      << r.first_problem;
 }
 
 }  // namespace

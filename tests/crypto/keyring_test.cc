@@ -380,14 +380,68 @@ TEST(KeyringParse, DuplicateKeyNameRejected) {
       "  rrn:\n    active: 2\n    versions:\n      2: " +
       B64(Bytes(160, 32)) + "\n";  // line 6
   auto r = Keyring::Parse(yaml, "k.yaml");
-  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "'rrn'"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "duplicate key 'keys.rrn'"}));
 }
 
 TEST(KeyringParse, DuplicateVersionRejected) {
   auto r = Keyring::Parse(OneKey("rrn", "    active: 1\n    versions:\n      1: " + B64(Bytes(0, 32)) +
                                             "\n      1: " + B64(Bytes(160, 32)) + "\n"),
                           "k.yaml");
-  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "'rrn'", "version"}));
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "duplicate key 'keys.rrn.versions.1'"}));
+}
+
+// yaml-cpp keeps both entries of a key written twice in one mapping: a
+// lookup reads the first (a second `keys:` block, e.g. two generated files
+// concatenated, was never loaded and `keys rotate` wrote the file without
+// it), a loop the last (`active:`) or both (two `versions:` merged). Each is
+// refused at every level, in YAML and JSON, naming the line and the key
+// path, never the material.
+TEST(KeyringParse, AKeyWrittenTwiceInAMappingIsRefusedAtEveryLevel) {
+  const std::string a = B64(Bytes(0, 32));
+  const std::string b = B64(Bytes(160, 32));
+  struct Case {
+    std::string yaml;
+    std::string where;
+    std::string path;
+  };
+  const std::vector<Case> cases = {
+      {"keys:\n  rrn:\n    active: 1\n    versions:\n      1: " + a + "\nkeys:\n  other:\n    active: 1\n" +
+           "    versions:\n      1: " + b + "\n",
+       "k.yaml:6:1:", "'keys'"},
+      {"keys:\n  rrn:\n    active: 2\n    active: 1\n    versions:\n      1: " + a + "\n      2: " + b + "\n",
+       "k.yaml:4:5:", "'keys.rrn.active'"},
+      {"keys:\n  rrn:\n    active: 1\n    versions:\n      1: " + a + "\n    versions:\n      2: " + b + "\n",
+       "k.yaml:6:5:", "'keys.rrn.versions'"},
+      {"purpose: reversible\npurpose: tokenization\nkeys:\n  rrn:\n    active: 1\n    versions:\n      1: " + a + "\n",
+       "k.yaml:2:1:", "'purpose'"},
+      {"keys:\n  rrn:\n    active: 1\n    versions:\n      1: {kms: \"transit:a\", kms: \"transit:b\", wrapped: "
+       "\"vault:v1:x\"}\n",
+       "k.yaml:5:29:", "'keys.rrn.versions.1.kms'"},
+      {R"({"keys":{"rrn":{"active":1,"versions":{"1":")" + a + R"("}}},"keys":{"other":{"active":1,"versions":{"1":")" +
+           b + R"("}}}})",
+       "k.yaml:1:", "'keys'"},
+      {R"({"keys":{"rrn":{"active":1,"versions":{"1":")" + a + R"(","1":")" + b + R"("}}}})",
+       "k.yaml:1:", "'keys.rrn.versions.1'"},
+  };
+  for (const auto& c : cases) {
+    auto r = Keyring::Parse(c.yaml, "k.yaml");
+    EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {c.where, "duplicate key " + c.path})) << c.yaml.substr(0, 40);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().message.find(a), std::string::npos);
+      EXPECT_EQ(r.error().message.find(b), std::string::npos);
+    }
+  }
+}
+
+// Material pasted where a name belongs, twice: the path does not show it.
+TEST(KeyringParse, ADuplicateKeyPathDoesNotShowMaterial) {
+  const std::string m = B64(Bytes(7, 32));
+  auto r =
+      Keyring::Parse("keys:\n  rrn:\n    active: 1\n    versions:\n      " + m + ": 1\n      " + m + ": 2\n", "k.yaml");
+  EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:6:", "duplicate key 'keys.rrn.versions.(not shown"}));
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().message.find(m.substr(0, 12)), std::string::npos);
+  }
 }
 
 // Non-scalar mapping keys must give an error, not an escaping exception.
@@ -691,6 +745,27 @@ TEST_F(KeyringFileTest, RotateAddsActiveVersionAndKeepsOldOnes) {
   EXPECT_EQ(third->Find("rrn")->active, 3u);
   EXPECT_EQ(third->Find("rrn")->versions.size(), 3u);
   EXPECT_EQ(third->Find("phone")->active, 2u);
+}
+
+// Two generated keyrings concatenated (`cat g1.yaml g2.yaml`): the second
+// `keys:` block was ignored on load, and a rotation wrote the file without
+// its key, destroying the material. Refused before anything is written.
+TEST_F(KeyringFileTest, RotateRefusesAFileWithAKeyItWouldNotWriteBack) {
+  const std::string g1 = dir_ + "/g1.yaml";
+  const std::string g2 = dir_ + "/g2.yaml";
+  ASSERT_TRUE(GenerateKeyringFile(g1, {"audit"}).ok());
+  ASSERT_TRUE(GenerateKeyringFile(g2, {"other"}).ok());
+  const std::string both = ReadAll(g1) + ReadAll(g2);
+  const std::string path = Write("cat.yaml", both, 0600);
+  auto loaded = Keyring::Load(path);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("duplicate key 'keys'"), std::string::npos) << loaded.error().message;
+  auto r = RotateKeyringFile(path, {"audit"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kKeyringInvalid);
+  EXPECT_EQ(ReadAll(path), both);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-rotate"), std::string::npos) << entry.path();
 }
 
 TEST_F(KeyringFileTest, RotateUnknownKeyChangesNothing) {

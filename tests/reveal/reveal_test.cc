@@ -191,23 +191,36 @@ TEST_F(RevealTest, RefusesBeforeTouchingAValue) {
   EXPECT_TRUE(revealer_->Check(Request("sender.email", {})).ok());
 }
 
-// A value the action cannot give back (a non-reversible rule, a wrong key
-// version, another topic) is not released; the audit line counts it.
-TEST_F(RevealTest, ValuesThatCannotBeRevealedAreNotReleased) {
+// Found by review: a field of a one-way rule (tokenize here) was tried value
+// by value, each failing not_reversible, and the trail said allowed with
+// every value failed. It is refused as a request before any value is read,
+// and audited as denied with the code.
+TEST_F(RevealTest, AOneWayRuleIsRefusedBeforeAnyValue) {
   const std::string token = Mask("sender.id", "C-1001");
-  auto r = revealer_->Reveal(Request("sender.id", {token, token}));
-  ASSERT_TRUE(r.ok()) << r.error().ToString();
-  ASSERT_EQ(r->values.size(), 2u);
-  EXPECT_FALSE(r->values[0].has_value());
-  EXPECT_FALSE(r->values[1].has_value());
-  EXPECT_EQ(r->failed, 2u);
-  ASSERT_TRUE(r->first_error.has_value());
-  EXPECT_EQ(r->first_error->code, ErrorCode::kNotReversible);
-  EXPECT_NE(sink_->lines.back().find("\"requested\":2,\"revealed\":0,\"failed\":2"), std::string::npos);
+  const RevealRequest q = Request("sender.id", {token, token});
+  Status check = revealer_->Check(q);
+  ASSERT_FALSE(check.ok());
+  EXPECT_EQ(check.error().code, ErrorCode::kNotReversible);
+  auto r = revealer_->Reveal(q);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotReversible);
+  EXPECT_NE(r.error().message.find("'sender.id' on route 'transfers' is protected by tokenize, which is one-way"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(r.error().message.find(token), std::string::npos);
+  ASSERT_EQ(sink_->lines.size(), 1u);
+  EXPECT_NE(sink_->lines[0].find("\"allowed\":false,\"denied\":\"not_reversible\""), std::string::npos)
+      << sink_->lines[0];
+  EXPECT_NE(sink_->lines[0].find("\"revealed\":0,\"failed\":0"), std::string::npos) << sink_->lines[0];
+  EXPECT_NE(sink_->lines[0].find("\"value_digests\":[]"), std::string::npos) << sink_->lines[0];
+}
 
+// A value the action cannot give back (a wrong key version, another topic)
+// is not released; the audit line counts it.
+TEST_F(RevealTest, ValuesThatCannotBeRevealedAreNotReleased) {
   RevealRequest q = Request("sender.phone", {Mask("sender.phone", "010-1234-5678")});
   q.key_version = 9;
-  r = revealer_->Reveal(q);
+  auto r = revealer_->Reveal(q);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_FALSE(r->values[0].has_value());
   EXPECT_EQ(r->failed, 1u);

@@ -36,6 +36,7 @@ routes:
     rules:
       - { path: sender.email, action: encrypt, key: contact }
       - { path: sender.name, action: encrypt, key: contact }
+      - { path: sender.memo, action: redact }
 )";
 
 // A keyring with key `contact`, version 1, made of `fill` (fill, fill + 7, ...).
@@ -59,7 +60,7 @@ class ServiceTest : public ::testing::Test {
     o.requests_per_minute = 5;
     o.values_per_minute = 100;
     o.unauthenticated_audits_per_minute = 2;
-    o.roles.push_back({"fraud-analyst", {kKim}, {{"transfers", {"sender.email"}, {"fraud"}}}});
+    o.roles.push_back({"fraud-analyst", {kKim}, {{"transfers", {"sender.email", "sender.memo"}, {"fraud"}}}});
     o.roles.push_back({"support", {kLee}, {{"transfers", {"sender.name"}, {"support"}}}});
     auto a = Authorizer::Create(o, [this] { return now_; });
     ASSERT_TRUE(a.ok()) << a.error().ToString();
@@ -244,6 +245,21 @@ TEST_F(ServiceTest, GrantsThePoliciesCannotAnswerAreWarned) {
   EXPECT_NE(w[2].find("'$scan.email'"), std::string::npos) << w[2];
   o.roles[0].grants = {{"transfers", {"sender.email", "sender.name"}, {"fraud"}}};
   EXPECT_TRUE(GrantWarnings(o, {policy_}).empty());
+}
+
+// Found by review (offline, and the service alike): a granted field whose
+// rule is one-way was answered 200 with every value null, and the trail said
+// allowed. Refused before any value is read: 400 not_reversible, audited as
+// denied.
+TEST_F(ServiceTest, AOneWayRuleIsRefusedAsARequest) {
+  ServiceReply r = service_->Handle(Verified(kKim), Body("sender.memo"));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("\"error\":\"not_reversible\""), std::string::npos) << r.body;
+  ASSERT_EQ(sink_->lines.size(), 1u);
+  EXPECT_NE(Last().find("\"allowed\":false,\"denied\":\"not_reversible\""), std::string::npos) << Last();
+  EXPECT_NE(Last().find("\"role\":\"fraud-analyst\""), std::string::npos) << Last();
+  EXPECT_NE(Last().find("\"value_digests\":[]"), std::string::npos) << Last();
+  ExpectNoValue(r);
 }
 
 TEST_F(ServiceTest, NoTrailNoValue) {
