@@ -161,12 +161,12 @@ const Words& NotNames() {
 // also common names with such a syllable (정지한, 지연중 ...: 지한, 연중).
 const Words& VerbNouns() {
   static const Words w{"문의", "전화", "변경", "주문", "방문", "송금", "배송", "전송", "전환", "신규", "우수",
-                       "장기", "신청", "구매", "결제", "취소", "환불", "해지", "가입", "등록", "요청", "접수",
-                       "확인", "예약", "이용", "사용", "입금", "출금", "반품", "교환", "처리", "상담", "인증",
-                       "발송", "수령", "연락", "이체", "충전", "정산", "탈퇴", "연체", "미납", "분실", "도난",
-                       "발급", "승인", "거절", "오류", "실패", "완료", "진행", "대기", "보류", "선택", "동의",
-                       "참여", "응모", "구입", "설치", "수리", "점검", "개통", "해약", "갱신", "만료", "연장",
-                       "이전", "이사", "배달", "지급", "신고", "조회", "로그", "인출", "적립"};
+                       "신청", "구매", "결제", "취소", "환불", "해지", "가입", "등록", "요청", "접수", "확인",
+                       "예약", "이용", "사용", "입금", "출금", "반품", "교환", "처리", "상담", "인증", "발송",
+                       "수령", "연락", "이체", "충전", "정산", "탈퇴", "연체", "미납", "분실", "도난", "발급",
+                       "승인", "거절", "오류", "실패", "완료", "진행", "대기", "보류", "선택", "동의", "참여",
+                       "응모", "구입", "설치", "수리", "점검", "개통", "해약", "갱신", "만료", "연장", "이전",
+                       "이사", "배달", "지급", "신고", "조회", "로그", "인출", "적립", "이동"};
   return w;
 }
 bool VerbNounThenEnding(std::string_view name) {
@@ -198,7 +198,7 @@ const Words& NameLabels() {
                        "소유자",     "차주",     "임차인",   "임대인",   "채무자",   "보증인",     "회원명",
                        "주문자명",   "보낸사람", "작성자",   "고객성명", "고객이름", "회원이름",   "예금주성명",
                        "수취인성명", "수령인명", "가입자명", "통장표시", "구매자명", "보내는사람", "보낸분성명",
-                       "계좌주명",   "받는이",   "보내는이"};
+                       "계좌주명",   "받는이",   "보내는이", "보낸이"};
   return w;
 }
 // Particles (and the copula) a name or number may carry in the same word.
@@ -262,7 +262,7 @@ size_t NameAt(std::string_view word, Accept accept) {
     const std::string_view name = word.substr(0, len);
     bool given = true;
     for (size_t g = given_from; g < len && given; g += 3) given = GivenNameSyllable(name.substr(g, 3));
-    if (!given || NotNames().Has(name) || VerbNounThenEnding(name)) continue;
+    if (!given || NotNames().Has(name)) continue;
     if (accept(word.substr(len), lengths[i])) return len;
   }
   return 0;
@@ -324,7 +324,8 @@ bool AsciiPersonLabelBefore(std::string_view t, size_t b) {
   size_t st = k;
   while (st > 0 && k - st < 16 && ((t[st - 1] | 0x20) >= 'a' && (t[st - 1] | 0x20) <= 'z')) {
     --st;
-    if (t[st] >= 'A' && t[st] <= 'Z') break;  // camel case: the last part
+    // camel case: the last part ("vbankDepositor"; "DEPOSITOR" is one word)
+    if (t[st] >= 'A' && t[st] <= 'Z' && st > 0 && t[st - 1] >= 'a' && t[st - 1] <= 'z') break;
   }
   if (k - st < 5 || k - st > 13 || (st > 0 && AsciiDigit(t[st - 1]))) return false;  // (5-13: payee .. accountholder)
   char buf[16];
@@ -466,7 +467,11 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
         if (k == t.size() || std::string_view("(,:/.)").find(t[k]) != std::string_view::npos) honorific = true;
       }
 
-      if (honorific) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
+      // Not a verb's noun with 한/중/시 (what a customer did: "문의한 고객님");
+      // with a label before it or 님 glued to it, such a word is a name
+      // (예금주 장기한, 이용한님).
+      if (honorific && !VerbNounThenEnding(word.substr(0, std::min<size_t>(word.size(), 9))))
+        len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     }
     // A label before it: 예금주 김민준, 성명: 김민준으로, [예금주] 홍길동,
     // 받는 분: 박서준, name: 김민준.
@@ -673,7 +678,7 @@ bool RoadWord(std::string_view w) {
 
 // The length of what ends an address's word at i, or 0: blanks and line
 // breaks, and the punctuation that wraps or joins words in forms, CSV
-// cells, JSON and URLs (quotes, brackets, ';', '/', '+', '=', '&', '|';
+// cells, JSON and URLs (quotes, brackets, ';', ':', '/', '+', '=', '&', '|';
 // 「 」 『 』 “ ” ‘ ’). A '(' is one only where it opens no glued group
 // (the caller's GluedGroupEnd).
 size_t AddressBreakAt(std::string_view t, size_t i) {
@@ -696,7 +701,8 @@ size_t AddressBreakAt(std::string_view t, size_t i) {
     case '+':
     case '=':
     case '&':
-    case '|': return 1;
+    case '|':
+    case ':': return 1;
     default: break;
   }
   if (static_cast<unsigned char>(t[i]) != 0xE3 && static_cast<unsigned char>(t[i]) != 0xE2) return 0;
@@ -781,7 +787,7 @@ bool MayHoldAddress(std::string_view t) {
   // glued before 동 or 호 (a unit: "101동", "1203호").
   for (size_t d = 3; d < t.size(); ++d) {
     if (!AsciiDigit(t[d]) || AsciiDigit(t[d - 1])) continue;
-    if ((t[d - 1] == ' ' || t[d - 1] == '+') && d >= 4 &&
+    if ((t[d - 1] == ' ' || t[d - 1] == '+' || t[d - 1] == '/') && d >= 4 &&
         SyllableIn(t, d - 4, {0xB85C, 0xAE38, 0xB3D9, 0xC74D, 0xBA74, 0xB9AC, 0xAC00, 0xC0B0}))
       return true;
     if (SyllableIn(t, d - 3, {0xB85C, 0xAE38, 0xC0B0})) return true;
@@ -836,10 +842,12 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
   if (!any_place || !any_number) return;
   // Two words are of one address when only one blank, or ", ", is between
   // them (a line break ends it).
-  // Glued ("123(역삼동)"), '+' (a URL's blank), '/' ("123/101동") too.
+  // Glued ("123(역삼동)"), '+' (a URL's blank), '/' ("123/101동") and ';'
+  // too.
   const auto joined = [&](size_t k) {
     const std::string_view gap = t.substr(toks[k].e, toks[k + 1].b - toks[k].e);
-    return gap == " " || gap == ", " || gap == "," || gap == "  " || gap.empty() || gap == "+" || gap == "/";
+    return gap == " " || gap == ", " || gap == "," || gap == "  " || gap.empty() || gap == "+" || gap == "/" ||
+           gap == ";" || gap == "; ";
   };
   for (size_t i = 0; i < toks.size();) {
     size_t j = i;

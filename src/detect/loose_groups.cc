@@ -12,14 +12,16 @@ bool Blank(char c) {
   return c == ' ' || c == '\t';
 }
 
-// The length of a comma and one or two blanks at i, followed by a digit; 0
-// if there is none.
+// The length of a comma (a blank before it allowed) and one to three blanks
+// at i, followed by a digit; 0 if there is none.
 size_t CommaBlankAt(std::string_view t, size_t i) {
-  if (i >= t.size() || t[i] != ',') return 0;
-  size_t k = i + 1;
-  while (k < t.size() && k - i <= 3 && Blank(t[k])) ++k;
-  const size_t blanks = k - i - 1;
-  return blanks >= 1 && blanks <= 2 && k < t.size() && Digit(t[k]) ? k - i : 0;
+  size_t k = i;
+  if (k < t.size() && Blank(t[k])) ++k;
+  if (k >= t.size() || t[k] != ',') return 0;
+  const size_t comma = k++;
+  while (k < t.size() && k - comma <= 4 && Blank(t[k])) ++k;
+  const size_t blanks = k - comma - 1;
+  return blanks >= 1 && blanks <= 3 && k < t.size() && Digit(t[k]) ? k - i : 0;
 }
 
 // The end of the run of digits from i.
@@ -44,7 +46,9 @@ struct Group {
 Validator ShapeOf(std::string_view t, const Group* g, size_t n) {
   if (n == 2 && g[0].size() == 6 && g[1].size() == 7)
     return g[1].begin < t.size() && t[g[1].begin] >= '5' && t[g[1].begin] <= '8' ? Validator::kFrn : Validator::kRrn;
-  if (n == 3 && g[0].size() >= 2 && g[0].size() <= 4 && t[g[0].begin] == '0' && g[1].size() >= 3 && g[1].size() <= 4 &&
+  // A mobile number only (01X, four digits in the middle): "02, 123, 4567"
+  // and "011, 200, 3000" are as often lists (found by review).
+  if (n == 3 && g[0].size() == 3 && t[g[0].begin] == '0' && t[g[0].begin + 1] == '1' && g[1].size() == 4 &&
       g[2].size() == 4)
     return Validator::kPhoneKr;
   if (n == 3 && g[0].size() == 4 && g[1].size() == 6 && (g[2].size() == 5 || g[2].size() == 4)) return Validator::kCard;
@@ -56,7 +60,28 @@ Validator ShapeOf(std::string_view t, const Group* g, size_t n) {
 
 void Take(std::string_view t, size_t b, size_t e, Validator v, std::vector<LooseNumber>* out) {
   double confidence = 0;
-  if (Validate(v, t.substr(b, e - b), &confidence)) out->push_back({b, e, v, confidence});
+  if (Validate(v, t.substr(b, e - b), &confidence)) {
+    out->push_back({b, e, v, confidence});
+    return;
+  }
+  // An RRN or FRN whose checksum fails (every number issued since October
+  // 2020 but one in ten) with a word before it that says what it is:
+  // checked as if written with a '-', which needs only its date.
+  if ((v == Validator::kRrn || v == Validator::kFrn) && RrnWordBefore(t, b)) {
+    char d[14];
+    size_t n = 0;
+    for (size_t i = b; i < e && n < 13; ++i)
+      if (Digit(t[i])) d[n++] = t[i];
+    if (n != 13) return;
+    const std::string dashed = std::string(d, 6) + "-" + std::string(d + 6, 7);
+    if (Validate(v, dashed, &confidence)) out->push_back({b, e, v, confidence});
+  }
+}
+
+// Up to three of " \t-." from i (what may stand around a parenthesized group).
+size_t SkipAround(std::string_view t, size_t i) {
+  for (size_t s = 0; s < 3 && i < t.size() && std::string_view(" \t-.").find(t[i]) != std::string_view::npos; ++s) ++i;
+  return i;
 }
 
 // Groups joined by ", " (the same separator throughout a number). Returns
@@ -95,9 +120,11 @@ size_t CommaChainAt(std::string_view t, size_t i, std::vector<Group>* groups, st
 // "02 (123) 4567"), or a code in parentheses with a blank inside
 // ("( 010 ) 1234 - 5678").
 void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
-  // Middle group: 2-4 digits (a 0 first) and a blank at most before it.
+  // Middle group: 2-4 digits (a 0 first), and blanks, '-' or '.' around the
+  // parentheses ("010-(1234)-5678", "010 (1234)-5678"): the digits decide.
   {
-    size_t a = i > 0 && Blank(t[i - 1]) ? i - 1 : i;
+    size_t a = i;
+    for (size_t s = 0; s < 3 && a > 0 && std::string_view(" \t-.").find(t[a - 1]) != std::string_view::npos; ++s) --a;
     size_t b = a;
     while (b > 0 && Digit(t[b - 1])) --b;
     if (a - b >= 2 && a - b <= 4 && t[b] == '0') {
@@ -105,9 +132,16 @@ void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
       const size_t me = DigitsEnd(t, m);
       const size_t c = SkipBlank(t, me);
       if (me - m >= 3 && me - m <= 4 && c < t.size() && t[c] == ')') {
-        const size_t l = SkipBlank(t, c + 1);
+        const size_t l = SkipAround(t, c + 1);
         const size_t le = DigitsEnd(t, l);
-        if (le - l == 4) Take(t, b, le, Validator::kPhoneKr, out);
+        if (le - l == 4) {
+          char d[12];
+          size_t n = 0;
+          for (size_t k = b; k < a; ++k) d[n++] = t[k];
+          for (size_t k = m; k < me; ++k) d[n++] = t[k];
+          for (size_t k = l; k < le; ++k) d[n++] = t[k];
+          if (PhoneKrDigitsValid(std::string_view(d, n))) out->push_back({b, le, Validator::kPhoneKr, 1.0});
+        }
       }
     }
   }
@@ -130,6 +164,15 @@ void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
 
 }  // namespace
 
+bool RrnWordBefore(std::string_view t, size_t b) {
+  const size_t from = b > 40 ? b - 40 : 0;
+  const std::string_view before = t.substr(from, b - from);
+  for (std::string_view w :
+       {"주민", "외국인", "등록번호", "RRN", "rrn", "Rrn", "jumin", "JUMIN", "resident", "Resident"})
+    if (before.find(w) != std::string_view::npos) return true;
+  return false;
+}
+
 void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out) {
   thread_local std::vector<Group> groups;
   // Only at a '(' or a ',' (memchr for each).
@@ -141,7 +184,8 @@ void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out) {
       continue;
     }
     size_t next = comma + 1;
-    if (comma > 0 && Digit(t[comma - 1]) && CommaBlankAt(t, comma) != 0) next = CommaChainAt(t, comma, &groups, out);
+    const size_t at = comma > 1 && Blank(t[comma - 1]) ? comma - 1 : comma;  // "010 , 1234 , 5678"
+    if (at > 0 && Digit(t[at - 1]) && CommaBlankAt(t, at) != 0) next = CommaChainAt(t, at, &groups, out);
     comma = t.find(',', next);
     if (paren < next && paren != std::string_view::npos) paren = t.find('(', next);
   }

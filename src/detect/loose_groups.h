@@ -5,7 +5,7 @@
 //    lists write them: `010, 1234, 5678`, `900101, 1234568`,
 //    `4111, 1111, 1111, 1111`;
 //  - a phone number's middle group in parentheses: `010(1234)5678`,
-//    `02 (123) 4567`;
+//    `02 (123) 4567`, `010-(1234)-5678`;
 //  - an area or mobile code in parentheses with blanks inside:
 //    `( 010 ) 1234 - 5678`.
 // The scanner adds what FindLooselyGrouped finds as candidates of the
@@ -28,6 +28,12 @@ struct LooseNumber {
   Validator validator;  // kPhoneKr, kRrn, kFrn or kCard
   double confidence;
 };
+
+// Whether the 40 bytes before b hold a word that says a resident or
+// foreigner number follows (주민, 외국인, 등록번호, rrn, jumin, resident).
+// With one, an RRN written so is taken on its date alone (numbers issued
+// since October 2020 carry no checksum).
+[[nodiscard]] bool RrnWordBefore(std::string_view t, size_t b);
 
 // Appends such numbers in the normalized text t (ASCII digits). Of a chain
 // of comma-joined groups, the longest valid run of two to five groups from

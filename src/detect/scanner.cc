@@ -388,10 +388,13 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
 // Whether the dotted quad at [b, e) is a version or an article's number, not
 // an IP address (found by review: app and browser versions, central to
 // payment-failure analytics, were masked): the word right before it (blanks,
-// ':', '=', '.' or '/' between) is a version word or a client's name
-// ("버전 10.2.3.1", "version 2.1.0.15", "ver.1.2.3.4", "Android 13.0.0.1",
-// "Samsung Internet 23.0.1.1", "앱 6.12.0.3"), or 제 is glued before it and
-// 항, 조 or 절 after it ("제3.2.1.4항").
+// ':', '=', '.' or '/' between) is a version word ("버전 10.2.3.1",
+// "version 2.1.0.15", "ver.1.2.3.4", "빌드 2.0.10.255"), or a client's name
+// ("Android 13.0.0.1", "Samsung Internet 23.0.1.1", "앱 6.12.0.3") and the
+// quad reads as a version: a first part below 40 and a 0 among the others
+// (an address after a client's name, "Edge 203.0.113.45", "Windows
+// 10.20.30.40", stays one); or 제 is glued before it and 항, 조 or 절 after
+// it ("제3.2.1.4항").
 [[gnu::noinline]] bool VersionOrArticle(std::string_view t, size_t b, size_t e) {
   if (b >= 3 && t.substr(b - 3, 3) == "제" &&
       (t.substr(e).starts_with("항") || t.substr(e).starts_with("조") || t.substr(e).starts_with("절")))
@@ -400,18 +403,32 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   while (k > 0 && k + 4 > b && std::string_view(" \t:=./").find(t[k - 1]) != std::string_view::npos) --k;
   if (k == b && k > 0 && IsAsciiAlnum(t[k - 1])) return false;  // glued: StartOk's case
   size_t w = k;
-  while (w > 0 && k - w < 12 && (IsAsciiAlpha(t[w - 1]) || static_cast<unsigned char>(t[w - 1]) >= 0x80)) --w;
-  std::string word;
-  for (size_t i = w; i < k; ++i) word.push_back(AsciiLower(t[i]));
-  static constexpr std::string_view kVersionWords[] = {
-      "version",  "ver",    "v",      "build",   "rev",      "revision", "release",  "patch",
-      "firmware", "fw",     "sdk",    "app",     "android",  "ios",      "ipados",   "macos",
-      "windows",  "chrome", "safari", "firefox", "edge",     "whale",    "internet", "opera",
-      "버전",     "빌드",   "앱",     "펌웨어",  "업데이트", "릴리즈",   "패치",     "안드로이드"};
-  for (std::string_view v : kVersionWords)
-    if (word == v || (word.size() > v.size() && word.ends_with(v) && static_cast<unsigned char>(v[0]) >= 0x80))
-      return true;
-  return false;
+  while (w > 0 && k - w < 16 && (IsAsciiAlpha(t[w - 1]) || static_cast<unsigned char>(t[w - 1]) >= 0x80)) --w;
+  char buf[16];
+  for (size_t i = w; i < k; ++i) buf[i - w] = AsciiLower(t[i]);
+  const std::string_view word(buf, k - w);
+  const auto is = [&](std::string_view v) {
+    // ASCII words whole; Korean ones at the word's end (모바일앱, 신규버전).
+    return word == v || (static_cast<unsigned char>(v[0]) >= 0x80 && word.ends_with(v));
+  };
+  for (std::string_view v : {"version", "ver", "v", "build", "rev", "revision", "release", "patch", "버전", "빌드",
+                             "릴리즈", "패치", "업데이트"})
+    if (is(v)) return true;
+  bool client = false;
+  for (std::string_view v : {"android", "ios", "ipados", "macos", "chrome", "safari", "firefox", "whale", "internet",
+                             "edge", "windows", "opera", "firmware", "sdk", "app", "앱", "안드로이드", "펌웨어"})
+    client = client || is(v);
+  if (!client) return false;
+  int parts[4] = {0, 0, 0, 0};
+  int n = 0;
+  for (size_t i = b; i < e && n < 4; ++i) {
+    if (t[i] == '.') {
+      ++n;
+      continue;
+    }
+    parts[n] = parts[n] * 10 + (t[i] - '0');
+  }
+  return parts[0] < 40 && (parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
 }
 
 // EndOk for the match [b, e): a weak phone number keeps the glue rule after it.
@@ -437,7 +454,9 @@ inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, si
 // date valid, and the checksum right: a date with a sequence number after it
 // ("20241201-3000123", an order number) would pass often without it, so
 // numbers issued since October 2020 (random last digit) are found this way
-// only when that digit happens to match. Appends [begin, end) and whether
+// only when that digit happens to match, or when a word before it says what
+// it is (internal::RrnWordBefore: "주민번호 90.01.01-1234567"). A two-digit
+// year written with the date's separators ("90.01.01-1234568") counts too. Appends [begin, end) and whether
 // the gender digit is a foreigner's to *out.
 struct LongYearRrn {
   size_t begin;
@@ -521,7 +540,11 @@ void FindLongYearRrns(const NormalizedText& norm, std::string_view t, std::vecto
     std::copy_n(date + 2, 6, d);
     t.copy(d + 6, 7, k);
     const bool foreign = g >= '5' && g <= '8';
-    if (!RrnDateValid(std::string_view(d, 6), g) || !RrnChecksumValid(std::string_view(d, 13), foreign)) continue;
+    // The checksum, or a word before it that says what it is (numbers issued
+    // since October 2020 carry none: "주민번호 90.01.01-1234567").
+    if (!RrnDateValid(std::string_view(d, 6), g) ||
+        (!RrnChecksumValid(std::string_view(d, 13), foreign) && !internal::RrnWordBefore(t, b)))
+      continue;
     if (!StartOk(norm, t, b, Validator::kRrn) || !EndOk(norm, t, e, Validator::kRrn)) continue;
     out->push_back({b, e, foreign});
   }

@@ -477,11 +477,10 @@ bool CardIssuerPlausible(std::string_view d) {
       if (two >= 51 && two <= 55) return n == 16;  // Mastercard
       return n >= 16;                              // Maestro (50, 56-59)
     case '2':
-      if (four >= 2200 && four <= 2204) return n >= 16;    // Mir
-      return four >= 2221 && four <= 2720 && n == 16;      // Mastercard 2-series
-    case '6': return n >= 16;                              // Discover, UnionPay, Maestro
-    case '9': return n == 16;                              // Korean domestic-only cards (BC 9xxx ...)
-    case '8': return (two == 81 || two == 82) && n == 16;  // RuPay
+      if (four >= 2200 && four <= 2204) return n >= 16;  // Mir
+      return four >= 2221 && four <= 2720 && n == 16;    // Mastercard 2-series
+    case '6': return n >= 16;                            // Discover, UnionPay, Maestro
+    case '9': return n == 16;                            // Korean domestic-only cards (BC 9xxx ...)
     default: return false;
   }
 }

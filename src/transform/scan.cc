@@ -480,6 +480,18 @@ bool AnyThing(std::span<const std::string> words) {
   return false;
 }
 
+// The Hangul syllables in v.
+size_t HangulCount(std::string_view v) {
+  size_t n = 0;
+  for (size_t i = 0; i + 3 <= v.size(); ++i) {
+    uint32_t cp = 0;
+    if (static_cast<unsigned char>(v[i]) < 0xEA || unicode::DecodeUtf8(v, i, &cp) != 3) continue;
+    n += cp >= 0xAC00 && cp <= 0xD7A3 ? 1 : 0;
+    i += 2;
+  }
+  return n;
+}
+
 // A value shaped like a person's name: 2-5 Hangul syllables (a space
 // between surname and given name allowed), or 2-4 words of Latin letters.
 bool NameShaped(std::string_view v) {
@@ -595,11 +607,12 @@ bool MayBePersonal(std::string_view names, std::string_view leaf, std::string_vi
     }
   }
   // The leaf's last word: after the last '_', '-' or ' ', from its last
-  // capital ("account_holder", "vbankDepositor", "accountholder").
+  // capital after a small letter ("account_holder", "vbankDepositor",
+  // "accountholder"; "DEPOSITOR" is one word).
   size_t w = leaf.find_last_of("_- ");
   w = w == std::string_view::npos ? 0 : w + 1;
   for (size_t i = leaf.size(); i > w + 1; --i)
-    if (leaf[i - 1] >= 'A' && leaf[i - 1] <= 'Z') {
+    if (leaf[i - 1] >= 'A' && leaf[i - 1] <= 'Z' && leaf[i - 2] >= 'a' && leaf[i - 2] <= 'z') {
       w = i - 1;
       break;
     }
@@ -620,8 +633,10 @@ bool PersonNameAfterThing(std::span<const std::string> words, std::string_view v
   constexpr std::string_view kName[] = {"name", "nm"};
   if (k < 2 || !WordIn(words[k - 1], kName)) return false;
   const std::string& before = words[k - 2];
-  if (InSorted(before, kPersonSorted)) return true;
-  return before == "deposit" && NameShaped(value);
+  if (InSorted(before, kPersonSorted)) return NameShaped(value);
+  // deposit_name: also a deposit product's name (정기예금): three syllables
+  // or Latin words only.
+  return before == "deposit" && NameShaped(value) && (HangulCount(value) == 3 || HangulCount(value) == 0);
 }
 
 // The digits a numeric type kept of a number that began with 0 (a JSON
@@ -689,8 +704,12 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     if (address_parts && SaysAddress(up)) return "address";
   }
   // A person word that holds the name itself: "depositor": "김민준", and as
-  // the last word ("account_holder", "refund_depositor", "vbankDepositor").
-  if (InSorted(words.back(), kNamedPersonSorted) && NameShaped(value)) return "person_name";
+  // the last word ("account_holder", "refund_depositor", "vbankDepositor";
+  // not a sender's or an owner's, which are as often a team or a service:
+  // "push_sender", "data_owner").
+  if (NameShaped(value) && InSorted(words.back(), kNamedPersonSorted) &&
+      (words.size() == 1 || (words.back() != "sender" && words.back() != "owner")))
+    return "person_name";
   return {};
 }
 

@@ -155,7 +155,8 @@ TEST(CanonicalPhoneKrTest, EveryDetectorHitHasOne) {
       "(010)-1234-5678", "010&ndash;1234&ndash;5678", "010\\/1234\\/5678",
       // found by a later review (loose_groups.h, normalize.h)
       "010;1234;5678", "010, 1234, 5678", "010(1234)5678", "010 (1234) 5678", "( 010 ) 1234 - 5678", "02 (123) 4567",
-      "010\v1234\v5678", "010\uFFFD1234\uFFFD5678"};
+      "010\v1234\v5678", "010\uFFFD1234\uFFFD5678", "010-(1234)-5678", "010 , 1234 , 5678", "010.(1234).5678",
+      "010  (1234)  5678"};
   for (const std::string& f : forms) {
     const std::string text = "연락처 " + f + " 로";
     std::vector<Span> spans;

@@ -204,7 +204,8 @@ TEST(ScannerDefaultsTest, RrnWithASeparatedShortDate) {
 TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
   for (const std::string v :
        {"010;1234;5678", "010, 1234, 5678", "010,  1234,  5678", "010(1234)5678", "010 (1234) 5678", "02(123)4567",
-        "( 010 ) 1234 - 5678", "( 02 ) 123-4567", "(010 ) 1234 5678"}) {
+        "( 010 ) 1234 - 5678", "( 02 ) 123-4567", "(010 ) 1234 5678", "010 , 1234 , 5678", "010,   1234,   5678",
+        "010-(1234)-5678", "010 - (1234) - 5678", "010.(1234).5678", "010(1234)-5678", "010  (1234)  5678"}) {
     EXPECT_EQ(Scan("연락처 " + v + " 입니다"), One("phone_kr", v)) << v;
   }
   EXPECT_EQ(Scan("주민 900101, 1234568 입니다"), One("rrn", "900101, 1234568"));
@@ -213,12 +214,18 @@ TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
   EXPECT_EQ(Scan("카드 3782, 822463, 10005"), One("card", "3782, 822463, 10005"));
   // In a longer list, the number inside it.
   EXPECT_EQ(Scan("id 12, 010, 1234, 5678, 99"), One("phone_kr", "010, 1234, 5678"));
+  // An RRN whose checksum fails, with a word that says what it is (numbers
+  // issued since October 2020 carry none: a second review).
+  EXPECT_EQ(Scan("주민번호 900101, 1234567"), One("rrn", "900101, 1234567"));
+  EXPECT_EQ(Scan("주민번호 90.01.01-1234567"), One("rrn", "90.01.01-1234567"));
+  EXPECT_EQ(Scan("외국인등록번호 90.01.01-5123450"), One("frn", "90.01.01-5123450"));
   // Not numbers of a kind: lists, years, a checksum that fails, counts in
   // parentheses, mixed separators, groups of other sizes, a 10 without its 0.
   for (const char* text :
        {"금액 1000, 2000, 3000, 4000원", "2024, 2025, 2026", "900101, 1234567", "ok (1234) done", "v 10, 1234, 5678",
-        "옵션 (02) 1234", "010, 1234,5678", "010(12345)6789", "010(1234)56789", "1(234)5678", "4111, 1111, 1111, 1112",
-        "12, 34, 56, 78", "0(1234)5678", "x010(1234)5678", "( 010 ) 12 - 5678"}) {
+        "수량 011, 200, 3000", "품번 051, 300, 2000", "지점 02, 123, 4567", "정산 90.01.01-1234567", "옵션 (02) 1234",
+        "010, 1234,5678", "010(12345)6789", "010(1234)56789", "1(234)5678", "4111, 1111, 1111, 1112", "12, 34, 56, 78",
+        "0(1234)5678", "x010(1234)5678", "( 010 ) 12 - 5678"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Scan(text), Hits{});
   }
@@ -328,9 +335,16 @@ TEST(ScannerDefaultsTest, Ip) {
   // review as false alarms); an IP address after any other word stays one.
   for (const char* text : {"앱 버전 10.2.3.1 에서 오류", "version 2.1.0.15 crash", "Samsung Internet 23.0.1.1 에서",
                            "Android 13.0.0.1 / 앱 6.12.0.3", "ver.1.2.3.4", "빌드 2.0.10.255", "약관 제3.2.1.4항",
-                           "Build: 10.0.0.1", "firmware=192.168.1.1", "모바일앱 6.1.0.2"}) {
+                           "Build: 10.0.0.1", "firmware=12.0.1.1", "모바일앱 6.1.0.2", "안드로이드 13.0.0.1"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Scan(text), Hits{});
+  }
+  // After a client's name, only a quad that reads as a version (a second
+  // review: "Edge 203.0.113.45" passed).
+  for (const char* text : {"edge 203.0.113.45 에서", "Windows 203.0.113.45 PC", "app=203.0.113.45", "fw 10.20.30.40",
+                           "모바일앱 203.0.113.45", "firmware=192.168.1.1"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text).size(), 1u);
   }
   EXPECT_EQ(Scan("접속 IP 10.2.3.1"), One("ipv4", "10.2.3.1"));
   EXPECT_EQ(Scan("ip=192.168.0.1"), One("ipv4", "192.168.0.1"));

@@ -290,7 +290,8 @@ TEST(EngineScanTest, NamesAndAddressesInFieldsThatSaySoAreProtected) {
       R"({"account_holder":"김민준"})", R"({"refund":{"account_holder":"김민준"}})", R"({"refund_depositor":"김민준"})",
       R"({"vbankDepositor":"김민준"})", R"({"bank_holder_name":"김민준"})", R"({"bankAccountName":"김민준"})",
       R"({"deposit_name":"김민준"})", R"({"입금자명":"김민준"})", R"({"주문자":"김민준"})", R"({"구매자명":"김민준"})",
-      R"({"보낸사람":"김민준"})", R"({"받는이":"김민준"})"};
+      R"({"보낸사람":"김민준"})", R"({"받는이":"김민준"})", R"({"DEPOSITOR":"김민준"})",
+      R"({"ACCOUNT_HOLDER":"김민준"})"};
   const char* const addresses[] = {
       R"({"user":{"address":"서울특별시 강남구 테헤란로 123"}})",
       R"({"shipping":{"addr1":"서울시 강남구","addr2":"101동 1001호"}})",
@@ -373,6 +374,10 @@ TEST(EngineScanTest, NamesAndAddressesInFieldsThatSaySoAreProtected) {
                           R"({"depositor":"SYSTEM BATCH JOB NIGHTLY RUN"})",
                           R"({"account_holder":"VIP"})",
                           R"({"deposit_name":"정기예금 12개월 자동이체"})",
+                          R"({"deposit_name":"정기예금"})",
+                          R"({"message_sender":"고객센터"})",
+                          R"({"data_owner":"결제팀"})",
+                          R"({"bankAccountName":"국민은행 급여통장"})",
                           R"({"deposit_address":"0xabc"})"}) {
     EXPECT_EQ(Mask(f, rec), rec);
   }
