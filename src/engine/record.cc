@@ -272,6 +272,24 @@ Status Engine::MaskRecord(const RouteRef& ref, const RecordView& rec, MaskedReco
   return s;
 }
 
+namespace {
+
+// Whether a CSV column's name, read as readers that expand dotted names or
+// stop at a NUL read it, names the rule key `folded` (folded) or a place
+// inside its value: "rrn.0", "rrn[0]", ".rrn", "rrn..", "rrn\0x" (found by
+// review: JSON refused such member names, CSV passed them under keep).
+bool SpellsInside(std::string_view name, const std::string& folded) {
+  if (const size_t nul = name.find('\0'); nul != std::string_view::npos)
+    if (unicode::FoldName(name.substr(0, nul)) == folded) return true;
+  const size_t first = name.find_first_not_of(".[]");
+  if (first == std::string_view::npos) return false;
+  const size_t end = name.find_first_of(".[]", first);
+  if (first == 0 && end == std::string_view::npos) return false;  // no dot or bracket: the name itself
+  return unicode::FoldName(name.substr(first, end == std::string_view::npos ? name.npos : end - first)) == folded;
+}
+
+}  // namespace
+
 Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string> names) const {
   const policy::Route& r = *ref.route;
   CsvPlan plan;
@@ -303,12 +321,13 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
     // JSON member name like that refuses its record.
     const std::string folded = unicode::FoldName(segs[0].key);
     for (size_t c = 0; c < names.size(); ++c)
-      if (names[c] != segs[0].key && unicode::FoldName(names[c]) == folded)
+      if (names[c] != segs[0].key && (unicode::FoldName(names[c]) == folded || SpellsInside(names[c], folded)))
         return Error(ErrorCode::kAmbiguousFieldName, "CSV column " + std::to_string(c + 1) +
                                                          " has a name that differs from "
                                                          "rule '" +
                                                          rule.path.text + "' (line " + std::to_string(rule.line) +
-                                                         ") only in case, width, spaces or invisible characters");
+                                                         ") only in case, width, spaces or invisible characters, "
+                                                         "or names a place inside it (rrn.0, rrn[0], .rrn, rrn\\0x)");
   }
   // Under scan, an unlisted column's name is checked as a JSON member name
   // is: the header is written as it is, so one that looks like PII refuses

@@ -520,6 +520,42 @@ TEST(BatchCsv, ARefusedRowWhoseQuotedFieldSpansLinesRefusesTheFile) {
 // quarantine entry (found by review: 100,000 rows gone, exit 0); reading the
 // lines after it as rows could put a protected column's text into one that
 // passes. The run fails, naming the line, and nothing is produced.
+// Found by review: readers that skip blanks at a field's start (Python's
+// skipinitialspace, Go's TrimLeadingSpace) read ` "memo…` as a quoted field
+// that spans lines; read as rows, its text put an RRN in a kept column. A
+// field that ends with a backslash before the delimiter is one field with
+// the next for readers with an escape character (Hive, MySQL): its row is
+// quarantined. A column named like a place inside a ruled column refuses
+// the file, as such a JSON member name refuses its record.
+TEST(BatchCsv, LeadingBlankQuotesBackslashesAndDottedColumnNames) {
+  auto e = MakeEngine(
+      "      - { path: id, action: keep }\n"
+      "      - { path: rrn, action: tokenize, key: rrn, normalize: digits }\n"
+      "      - { path: memo, action: scan }\n",
+      "    unlisted_fields: scan\n");
+  ASSERT_NE(e, nullptr);
+  Out spaced =
+      Mask(*e, "id,rrn,memo,note\n1,900101-1234568, \"상담 메모:\n900101-1234568,2,고객 홍길동,z\n끝\",n\n", Csv());
+  ASSERT_FALSE(spaced.stats.ok()) << spaced.out;
+  EXPECT_EQ(spaced.stats.error().code, ErrorCode::kInvalidCsv);
+  EXPECT_EQ(spaced.out.find("900101"), std::string::npos) << spaced.out;
+  Out slash = Mask(*e, "id,rrn,memo,note,extra\n1,900101-1234568,a,900101\\,1234568\n2,900101-1234568,b,c,d\n", Csv());
+  ASSERT_TRUE(slash.stats.ok()) << slash.stats.error().ToString();
+  EXPECT_EQ(slash.stats->quarantined, 1u);
+  EXPECT_NE(slash.q.find("ends with a backslash before the delimiter"), std::string::npos) << slash.q;
+  EXPECT_EQ(slash.out.find("900101"), std::string::npos) << slash.out;
+  auto keep = MakeEngine("      - { path: rrn, action: tokenize, key: rrn, normalize: digits }\n");
+  for (const std::string& name :
+       std::vector<std::string>{"rrn.0", "rrn[0]", ".rrn", "rrn..", std::string("rrn\0x", 5)}) {
+    Out o = Mask(*keep, "rrn," + name + "\n900101-1234568,900101-1234568\n", Csv());
+    ASSERT_FALSE(o.stats.ok()) << name;
+    EXPECT_EQ(o.stats.error().code, ErrorCode::kAmbiguousFieldName) << name;
+    EXPECT_EQ(o.out.find("900101"), std::string::npos) << name;
+  }
+  Out fine = Mask(*keep, "rrn,rrn_note,note.rrn\n900101-1234568,x,y\n", Csv());
+  EXPECT_TRUE(fine.stats.ok()) << fine.stats.error().ToString();
+}
+
 TEST(BatchCsv, AQuotedFieldThatSpansLinesAndNeverClosesRefusesTheFile) {
   auto e = MakeEngine("      - { path: rrn, action: tokenize, key: rrn, normalize: digits }\n");
   auto refused_at = [&](const std::string& input, size_t max, const std::string& line) {

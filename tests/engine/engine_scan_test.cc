@@ -389,6 +389,27 @@ TEST(EngineScanTest, NamesAndAddressesInFieldsThatSaySoAreProtected) {
   EXPECT_EQ(row.cells[1].text, "[person_name]");
 }
 
+// Parts of a number a schema keeps in fields of their own (found passing by
+// review: jumin1/jumin2, tel1..tel3 in CSV columns and JSON members), and a
+// contact number whose leading 0 a numeric type dropped.
+TEST(EngineScanTest, PartsOfNumbersInFieldsThatSaySoAreProtected) {
+  auto f = Make();
+  for (const char* rec : {R"({"jumin1":"900101","jumin2":"1234568"})", R"({"jumin":{"front":"900101","back":1234568}})",
+                          R"({"주민번호앞자리":"900101","주민번호뒷자리":"1234568"})", R"({"rrn_back":"1234568"})",
+                          R"({"tel1":"010","tel2":"1234","tel3":"5678"})", R"({"hp_2":1234})",
+                          R"({"contact":1012345678})", R"({"실명번호":"501014123456"})"}) {
+    const std::string out = Mask(f, rec);
+    for (const char* raw : {"900101", "1234568", "1234", "5678", "1012345678", "501014"})
+      EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
+  }
+  // Not parts: counts, codes and amounts, an invalid date, a digit 9 first.
+  for (const char* rec : {R"({"phone_count":"12"})", R"({"rrn_check_code":"123456"})", R"({"jumin_front":"991399"})",
+                          R"({"jumin_back":"9234568"})", R"({"hp_plan_code":"1234"})"}) {
+    EXPECT_EQ(Mask(f, rec), rec);
+  }
+  EXPECT_NE(Mask(f, R"({"kor_name":"김민준","보호자":"이서연"})").find("[person_name]"), std::string::npos);
+}
+
 // A scan rule reads its value under the rule's names, as the drift guard
 // does (found by review: `customer.name: scan` passed what leaving the
 // field unlisted protected).
