@@ -41,8 +41,8 @@ struct Group {
 };
 
 // The validator a run of comma-joined groups g[0..n) may be checked with,
-// by its group sizes: an RRN or FRN 6-7, a phone 2-4 (a 0 first), 3-4, 4, a
-// card 4-4-4-4(-3), 4-6-5 or 4-6-4. kNone: no shape fits.
+// by its group sizes: an RRN or FRN 6-7, a mobile phone 01X-4-4, a card
+// 4-4-4-4(-3), 4-6-5 or 4-6-4. kNone: no shape fits.
 Validator ShapeOf(std::string_view t, const Group* g, size_t n) {
   if (n == 2 && g[0].size() == 6 && g[1].size() == 7)
     return g[1].begin < t.size() && t[g[1].begin] >= '5' && t[g[1].begin] <= '8' ? Validator::kFrn : Validator::kRrn;

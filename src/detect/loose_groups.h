@@ -1,9 +1,9 @@
 // Numbers grouped in ways the patterns do not take (defaults.cc: each would
 // cost the phone detector's automaton more positions than it has, and the
 // scan its combined pass):
-//  - groups joined by a comma and one or two blanks, as speech-to-text and
-//    lists write them: `010, 1234, 5678`, `900101, 1234568`,
-//    `4111, 1111, 1111, 1111`;
+//  - groups joined by a comma and one to three blanks (a blank before the
+//    comma too), as speech-to-text and lists write them: `010, 1234, 5678`,
+//    `010 , 1234 , 5678`, `900101, 1234568`, `4111, 1111, 1111, 1111`;
 //  - a phone number's middle group in parentheses: `010(1234)5678`,
 //    `02 (123) 4567`, `010-(1234)-5678`;
 //  - an area or mobile code in parentheses with blanks inside:
