@@ -139,7 +139,10 @@ void NumberForms(std::string_view number, std::vector<std::string>* out);
 // a header, a CSV cell, a JSON string: "9.001011234567e12" reads like one):
 // ProtectNumber when it is one (number::IsJsonNumber), else Protect. A whole
 // number read under names that say phone or resident number is first read
-// with the leading 0s a numeric type dropped put back (RestoredNumber).
+// with the leading 0s a numeric type dropped put back (RestoredNumber), and
+// a part of one kept in a field of its own (six or seven digits under RRN
+// names: jumin1, jumin2; three or four under phone names: tel1..tel3)
+// becomes "[rrn]" / "[phone_kr]".
 [[nodiscard]] Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text,
                                  std::string* out, bool* found);
 
