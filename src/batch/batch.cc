@@ -319,10 +319,17 @@ class Run {
 
   static constexpr size_t kNoField = static_cast<size_t>(-1);
   // The first unquoted field of the parsed row but the last that ends with
-  // a backslash, or kNoField.
+  // an odd number of backslashes (an escaped one, `a\\\\`, is none) where it
+  // and the next field are both read (scanned or ruled; a kept or dropped
+  // one is not split text the scan could miss: `C:\\temp\\` there passes),
+  // or kNoField.
   [[nodiscard]] size_t BackslashBeforeDelimiter(std::string_view rec) const {
-    for (size_t c = 0; c + 1 < fields_.size(); ++c)
-      if (!fields_[c].quoted && fields_[c].end > fields_[c].begin && rec[fields_[c].end - 1] == '\\') return c;
+    for (size_t c = 0; c + 1 < fields_.size(); ++c) {
+      if (fields_[c].quoted || !plan_.reads(c) || !plan_.reads(c + 1)) continue;
+      size_t n = 0;
+      while (fields_[c].end - n > fields_[c].begin && rec[fields_[c].end - n - 1] == '\\') ++n;
+      if (n % 2 == 1) return c;
+    }
     return kNoField;
   }
 

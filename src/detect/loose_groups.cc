@@ -165,10 +165,9 @@ void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
 }  // namespace
 
 bool RrnWordBefore(std::string_view t, size_t b) {
-  const size_t from = b > 40 ? b - 40 : 0;
+  const size_t from = b > 24 ? b - 24 : 0;
   const std::string_view before = t.substr(from, b - from);
-  for (std::string_view w :
-       {"주민", "외국인", "등록번호", "RRN", "rrn", "Rrn", "jumin", "JUMIN", "resident", "Resident"})
+  for (std::string_view w : {"주민", "외국인등록", "RRN", "rrn", "Rrn", "jumin", "JUMIN", "resident", "Resident"})
     if (before.find(w) != std::string_view::npos) return true;
   return false;
 }

@@ -29,8 +29,9 @@ struct LooseNumber {
   double confidence;
 };
 
-// Whether the 40 bytes before b hold a word that says a resident or
-// foreigner number follows (주민, 외국인, 등록번호, rrn, jumin, resident).
+// Whether the 24 bytes before b hold a word that says a resident or
+// foreigner number follows (주민, 외국인등록, rrn, jumin, resident; not
+// 외국인 or 등록번호 alone: 사업자등록번호, "외국인 고객 주문번호").
 // With one, an RRN written so is taken on its date alone (numbers issued
 // since October 2020 carry no checksum).
 [[nodiscard]] bool RrnWordBefore(std::string_view t, size_t b);

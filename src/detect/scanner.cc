@@ -391,9 +391,9 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
 // ':', '=', '.' or '/' between) is a version word ("버전 10.2.3.1",
 // "version 2.1.0.15", "ver.1.2.3.4", "빌드 2.0.10.255"), or a client's name
 // ("Android 13.0.0.1", "Samsung Internet 23.0.1.1", "앱 6.12.0.3") and the
-// quad reads as a version: a first part below 40 and a 0 among the others
-// (an address after a client's name, "Edge 203.0.113.45", "Windows
-// 10.20.30.40", stays one); or 제 is glued before it and 항, 조 or 절 after
+// quad reads as a version: a first part below 40, not 10 unless a 0 is
+// among the others (an address after a client's name, "Edge 203.0.113.45",
+// "Windows 10.20.30.40", stays one); or 제 is glued before it and 항, 조 or 절 after
 // it ("제3.2.1.4항").
 [[gnu::noinline]] bool VersionOrArticle(std::string_view t, size_t b, size_t e) {
   if (b >= 3 && t.substr(b - 3, 3) == "제" &&
@@ -428,7 +428,9 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
     }
     parts[n] = parts[n] * 10 + (t[i] - '0');
   }
-  return parts[0] < 40 && (parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
+  // 10.x.y.z is the private network's, unless a part is 0 (10.0.1.2: a
+  // version as often); 1-39 otherwise a version (6.12.3.4, 13.1.2.5).
+  return parts[0] < 40 && (parts[0] != 10 || parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
 }
 
 // EndOk for the match [b, e): a weak phone number keeps the glue rule after it.
@@ -468,7 +470,8 @@ struct LongYearRrn {
 // in one of the forms above, or npos; *date gets its eight digits. A date
 // written YY-MM-DD (or with '.' or '/': "90.01.01-1234568") counts too; its
 // century is the one the gender digit g says.
-size_t FullYearDateBefore(std::string_view t, size_t e, bool blank_after, char g, char* date) {
+size_t FullYearDateBefore(std::string_view t, size_t e, bool blank_after, char g, char* date, bool* short_year) {
+  *short_year = false;
   size_t b = e;
   while (b > 0 && IsAsciiDigit(t[b - 1])) --b;
   if (e - b == 8) {
@@ -490,6 +493,7 @@ size_t FullYearDateBefore(std::string_view t, size_t e, bool blank_after, char g
     const std::string_view century = RrnCentury(g);
     if (century.size() != 2) return std::string_view::npos;
     century.copy(date, 2);
+    *short_year = true;
     t.copy(date + 2, 2, y);
   }
   if (y > 0 && IsAsciiDigit(t[y - 1])) return std::string_view::npos;
@@ -514,6 +518,7 @@ void FindLongYearRrns(const NormalizedText& norm, std::string_view t, std::vecto
     while (e < n && IsAsciiDigit(t[e])) ++e;
     i = e;
     char date[8];
+    bool short_year = false;
     size_t b = std::string_view::npos;
     if (e - k == 15) {
       t.copy(date, 8, k);
@@ -531,7 +536,7 @@ void FindLongYearRrns(const NormalizedText& norm, std::string_view t, std::vecto
         for (size_t before = 0; before < 2 && s > 0 && (t[s - 1] == ' ' || t[s - 1] == '\t'); ++before) --s;
       }
       if (s == k || s == 0 || !IsAsciiDigit(t[s - 1])) continue;
-      b = FullYearDateBefore(t, s, blank_only, t[k], date);
+      b = FullYearDateBefore(t, s, blank_only, t[k], date, &short_year);
     }
     if (b == std::string_view::npos) continue;
     const char g = t[k];
@@ -540,10 +545,12 @@ void FindLongYearRrns(const NormalizedText& norm, std::string_view t, std::vecto
     std::copy_n(date + 2, 6, d);
     t.copy(d + 6, 7, k);
     const bool foreign = g >= '5' && g <= '8';
-    // The checksum, or a word before it that says what it is (numbers issued
-    // since October 2020 carry none: "주민번호 90.01.01-1234567").
+    // The checksum, or for a two-digit year a word before it that says what
+    // it is (numbers issued since October 2020 carry none: "주민번호
+    // 90.01.01-1234567"; with the year in full, "20240101-3000123" is as
+    // often an order number after any word).
     if (!RrnDateValid(std::string_view(d, 6), g) ||
-        (!RrnChecksumValid(std::string_view(d, 13), foreign) && !internal::RrnWordBefore(t, b)))
+        (!RrnChecksumValid(std::string_view(d, 13), foreign) && !(short_year && internal::RrnWordBefore(t, b))))
       continue;
     if (!StartOk(norm, t, b, Validator::kRrn) || !EndOk(norm, t, e, Validator::kRrn)) continue;
     out->push_back({b, e, foreign});

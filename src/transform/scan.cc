@@ -410,8 +410,7 @@ constexpr std::string_view kNamedPersonWords[] = {
     "consignee",   "cardholder", "accountholder", "insured",  "policyholder", "representative"};
 constexpr auto kNamedPersonSorted = SortedWords(kNamedPersonWords);
 // Words that say which part of a person's name: first_name, name.last.
-constexpr std::string_view kNameParts[] = {"full", "first", "last", "given",  "family",  "middle", "real",
-                                           "sur",  "kor",   "eng",  "korean", "english", "hangul"};
+constexpr std::string_view kNameParts[] = {"full", "first", "last", "given", "family", "middle", "real", "sur"};
 // Languages a name is written in, after it: name_kr, nameEng.
 constexpr std::string_view kNameScripts[] = {"kr", "ko", "kor", "korean", "en", "eng", "english", "hangul", "roman"};
 // Words that make a name or an address a thing's or a machine's.
@@ -433,13 +432,16 @@ constexpr std::string_view kThingWords[] = {
     "lookup",   "chg",          "change",   "country"};
 constexpr auto kThingSorted = SortedWords(kThingWords);
 constexpr std::string_view kKoreanNameEnds[] = {
-    "이름", "성명", "성함", "고객명", "예금주", "예금주명", "수취인", "수취인명", "받는분", "받는사람", "보내는분",
-    "보내는사람", "주문자명", "명의자", "명의자명", "수령인", "수령인명", "송금인", "송금인명", "실명", "영문명",
-    "한글명", "대표자명", "가입자명", "신청인명", "보호자명", "차주명",
-    // found by review: column names of order and deposit forms
-    "보호자", "담당자", "대표자", "입금자", "입금자명", "주문자", "구매자", "구매자명", "보낸사람", "받는이",
-    "보내는이", "송금자", "송금자명", "계좌주", "계좌주명", "수령자", "수령자명", "수하인", "송하인", "발송인",
-    "수신인"};
+    "이름",     "성명",     "성함",     "고객명",     "예금주",   "예금주명", "수취인",   "수취인명",
+    "받는분",   "받는사람", "보내는분", "보내는사람", "주문자명", "명의자",   "명의자명", "수령인",
+    "수령인명", "송금인",   "송금인명", "실명",       "영문명",   "한글명",   "대표자명", "가입자명",
+    "신청인명", "보호자명", "차주명",   "입금자명",   "구매자명", "송금자명", "계좌주명", "수령자명"};
+// Roles whose column holds a person's name as often as a team's, a
+// company's or "없음" (found by review): a name only for a name-shaped value
+// of 2-4 syllables (RoleHoldsName).
+constexpr std::string_view kKoreanRoleEnds[] = {"보호자",   "담당자", "대표자",   "입금자", "주문자", "구매자",
+                                                "보낸사람", "받는이", "보내는이", "송금자", "계좌주", "수령자",
+                                                "수하인",   "송하인", "발송인",   "수신인"};
 constexpr std::string_view kKoreanAddressEnds[] = {"주소", "배송지", "거주지", "주소지", "도로명", "지번"};
 constexpr std::string_view kKoreanThings[] = {
     "상품", "파일", "가맹점", "은행",   "회사", "법인",   "상호", "점포",   "매장",   "브랜드", "카드",
@@ -626,6 +628,26 @@ bool MayBePersonal(std::string_view names, std::string_view leaf, std::string_vi
   return InSorted(std::string_view(folded, last.size()), kNamedPersonSorted);
 }
 
+// Whether a role's column holds a person's name: name-shaped, at most four
+// Hangul syllables ("고객지원팀" is a team), not a word for none.
+bool RoleHoldsName(std::string_view value) {
+  if (!NameShaped(value) || HangulCount(value) > 4) return false;
+  for (std::string_view none : {"없음", "미상", "본인", "해당없음", "미정", "미입력"})
+    if (value == none) return false;
+  return true;
+}
+
+// Whether a word of a transfer or an account stands before a name's last
+// word: "transfer_sender", "account_owner" are a person's, "push_sender",
+// "data_owner" as often a team's or a service's.
+bool MoneyWordBefore(std::span<const std::string> words) {
+  constexpr std::string_view kMoney[] = {"transfer", "remit", "remittance", "account", "acct", "card", "deposit",
+                                         "payment",  "pay",   "refund",     "bank",    "wire", "vbank"};
+  for (size_t i = 0; i + 1 < words.size(); ++i)
+    if (WordIn(words[i], kMoney)) return true;
+  return false;
+}
+
 // Whether words that name a thing somewhere still say a person's name: the
 // word before "name" is a person's ("bank_holder_name", "bankAccountName":
 // the account holder's, not the bank's), or "deposit_name" holding a
@@ -637,9 +659,14 @@ bool PersonNameAfterThing(std::span<const std::string> words, std::string_view v
   if (k < 2 || !WordIn(words[k - 1], kName)) return false;
   const std::string& before = words[k - 2];
   if (InSorted(before, kPersonSorted)) return NameShaped(value);
-  // deposit_name: also a deposit product's name (정기예금): three syllables
-  // or Latin words only.
-  return before == "deposit" && NameShaped(value) && (HangulCount(value) == 3 || HangulCount(value) == 0);
+  // deposit_name: also a deposit product's name (정기예금): three syllables,
+  // four after a compound surname (남궁민수), or Latin words only.
+  if (before != "deposit" || !NameShaped(value)) return false;
+  const size_t syllables = HangulCount(value);
+  if (syllables == 0 || syllables == 3) return true;
+  for (std::string_view compound : {"남궁", "황보", "제갈", "선우", "독고", "서문", "사공"})
+    if (syllables == 4 && value.starts_with(compound)) return true;
+  return false;
 }
 
 // The digits a numeric type kept of a number that began with 0 (a JSON
@@ -669,6 +696,25 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
   if (FieldSays(field, RrnWords)) out->append(13 - digits.size(), '0').append(digits);
 }
 
+// Whether a field's leaf says it is one part of something: it ends with a
+// digit (jumin1, tel_2, hp3, "0") or holds a word of position (front, back,
+// first, middle, last, 앞자리, 뒷자리, ...). Counts and totals under the same
+// names (phone_minutes, residents) are not parts (found by review).
+bool LeafSaysPart(std::string_view field) {
+  const size_t dot = field.rfind('.');
+  const std::string_view leaf = dot == std::string_view::npos ? field : field.substr(dot + 1);
+  if (leaf.empty()) return false;
+  if (leaf.back() >= '0' && leaf.back() <= '9') return true;
+  thread_local std::vector<std::string> words;
+  NameWords(leaf, &words);
+  constexpr std::string_view kPart[] = {"front",  "back",  "head",   "tail",  "part", "mid",
+                                        "middle", "first", "second", "third", "last"};
+  constexpr std::string_view kKoreanPart[] = {"앞자리", "뒷자리", "중간자리"};
+  for (const std::string& w : words)
+    if (IsKorean(w) ? Holds(w, kKoreanPart) : WordIn(w, kPart)) return true;
+  return false;
+}
+
 // A part of a resident or phone number in a field whose names say so (not
 // a count, code or amount: FieldSays): six digits that are a date (the
 // front of an RRN, YYMMDD) or seven that start with a gender digit 1-8 (its
@@ -676,7 +722,7 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
 // tel1, tel2, hp_3). "" otherwise.
 std::string_view NumberPart(std::string_view digits, std::string_view field) {
   const size_t n = digits.size();
-  if (n < 3 || n > 7) return {};
+  if (n < 3 || n > 7 || !LeafSaysPart(field)) return {};
   if ((n == 6 || n == 7) && FieldSays(field, RrnWords)) {
     if (n == 7 && digits[0] >= '1' && digits[0] <= '8') return "rrn";
     const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
@@ -702,7 +748,8 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   bool korean_name = false, korean_address = false;
   for (const std::string& w : words) {
     if (!IsKorean(w)) continue;
-    korean_name = korean_name || EndsWithOne(w, kKoreanNameEnds);
+    korean_name =
+        korean_name || EndsWithOne(w, kKoreanNameEnds) || (EndsWithOne(w, kKoreanRoleEnds) && RoleHoldsName(value));
     korean_address = korean_address || EndsWithOne(w, kKoreanAddressEnds);
   }
   if (korean_address || SaysAddress(words)) return "address";
@@ -730,7 +777,7 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   // not a sender's or an owner's, which are as often a team or a service:
   // "push_sender", "data_owner").
   if (NameShaped(value) && InSorted(words.back(), kNamedPersonSorted) &&
-      (words.size() == 1 || (words.back() != "sender" && words.back() != "owner")))
+      (words.size() == 1 || (words.back() != "sender" && words.back() != "owner") || MoneyWordBefore(words)))
     return "person_name";
   return {};
 }

@@ -112,7 +112,7 @@ TEST(KoreanNamesTest, WhatACustomerDidIsNoName) {
   // With a label before it or 님 glued to it, a word of that shape is a name
   // (a second review: 장기한, 이사한 are names too).
   for (const std::string text : {"정지한 고객님", "김지한 고객님", "박성중 고객님", "장기한 고객님", "예금주 장기한",
-                                 "장기한님 안녕하세요", "예금주 문의한"}) {
+                                 "장기한님 안녕하세요", "예금주 문의한", "이동한 고객님"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text).size(), 1u);
   }

@@ -219,6 +219,14 @@ TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
   EXPECT_EQ(Scan("주민번호 900101, 1234567"), One("rrn", "900101, 1234567"));
   EXPECT_EQ(Scan("주민번호 90.01.01-1234567"), One("rrn", "90.01.01-1234567"));
   EXPECT_EQ(Scan("외국인등록번호 90.01.01-5123450"), One("frn", "90.01.01-5123450"));
+  // Not after words that only look like it, nor for a year in full (a later
+  // review: order numbers after 외국인, 사업자등록번호, 법인등록번호).
+  for (const char* text :
+       {"외국인 고객 주문번호 20240101-3000123", "사업자등록번호 123-45-67890 / 주문 200101, 1234567",
+        "법인등록번호 110111, 1234567", "주민번호 확인 후 주문 20240101-3000123"}) {
+    SCOPED_TRACE(text);
+    for (const auto& [detector, hit] : Scan(text)) EXPECT_NE(detector, "rrn") << hit;
+  }
   // Not numbers of a kind: lists, years, a checksum that fails, counts in
   // parentheses, mixed separators, groups of other sizes, a 10 without its 0.
   for (const char* text :
@@ -341,8 +349,12 @@ TEST(ScannerDefaultsTest, Ip) {
   }
   // After a client's name, only a quad that reads as a version (a second
   // review: "Edge 203.0.113.45" passed).
+  for (const char* text : {"앱 6.12.3.4 결제 실패", "Android 13.1.2.5", "SDK 2.3.1.5", "Whale 3.24.223.21"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text), Hits{});
+  }
   for (const char* text : {"edge 203.0.113.45 에서", "Windows 203.0.113.45 PC", "app=203.0.113.45", "fw 10.20.30.40",
-                           "모바일앱 203.0.113.45", "firmware=192.168.1.1"}) {
+                           "Windows 10.20.30.40", "모바일앱 203.0.113.45", "firmware=192.168.1.1"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Scan(text).size(), 1u);
   }

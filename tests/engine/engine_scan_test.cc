@@ -402,12 +402,27 @@ TEST(EngineScanTest, PartsOfNumbersInFieldsThatSaySoAreProtected) {
     for (const char* raw : {"900101", "1234568", "1234", "5678", "1012345678", "501014"})
       EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
   }
-  // Not parts: counts, codes and amounts, an invalid date, a digit 9 first.
+  // Not parts: counts, codes and amounts, an invalid date, a digit 9 first,
+  // and totals under the same names whose leaf says no part (a later review:
+  // phone_minutes, residents).
   for (const char* rec : {R"({"phone_count":"12"})", R"({"rrn_check_code":"123456"})", R"({"jumin_front":"991399"})",
-                          R"({"jumin_back":"9234568"})", R"({"hp_plan_code":"1234"})"}) {
+                          R"({"jumin_back":"9234568"})", R"({"hp_plan_code":"1234"})", R"({"phone_minutes":120})",
+                          R"({"mobile_users":"2500"})", R"({"residents":"2500000"})", R"({"resident_income":250101})",
+                          R"({"cell":"1234"})"}) {
     EXPECT_EQ(Mask(f, rec), rec);
   }
-  EXPECT_NE(Mask(f, R"({"kor_name":"김민준","보호자":"이서연"})").find("[person_name]"), std::string::npos);
+  // Role columns hold a name only when the value is one; a transfer's sender
+  // and an account's owner are persons; a thing's Korean name is not one.
+  EXPECT_NE(Mask(f, R"({"보호자":"이서연"})").find("[person_name]"), std::string::npos);
+  for (const char* rec :
+       {R"({"담당자":"고객지원팀"})", R"({"보호자":"없음"})", R"({"product":{"kor_name":"정기예금"}})",
+        R"({"bank":{"eng_name":"KB Kookmin Bank"}})", R"({"push_sender":"토스페이"})"}) {
+    EXPECT_EQ(Mask(f, rec), rec);
+  }
+  for (const char* rec :
+       {R"({"transfer_sender":"김민준"})", R"({"account_owner":"홍길동"})", R"({"deposit_name":"남궁민수"})"}) {
+    EXPECT_NE(Mask(f, rec).find("[person_name]"), std::string::npos) << rec;
+  }
 }
 
 // A scan rule reads its value under the rule's names, as the drift guard
