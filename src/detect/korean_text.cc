@@ -499,7 +499,7 @@ struct Token {
   size_t e;  // without a ',' or '.' at its end
 };
 
-enum class Kind { kOther, kProvince, kDistrict, kArea, kRoad, kRoadNumber, kNumber, kUnit, kMountain, kLabel, kColon };
+enum class Kind { kOther, kProvince, kDistrict, kArea, kRoad, kRoadNumber, kNumber, kUnit, kMountain, kLabel };
 
 // Cities (시) other than the 시/도 above: a word ending in 시 is as often
 // "when" ("결제시", "환불시"), so only these are one.
@@ -734,9 +734,8 @@ Kind Classify(std::string_view t, const Token& tok, Kind before, size_t* core) {
   *core = w.size();
   if (w.size() > kMaxAddressWord) return Kind::kOther;
   if (w == "산") return Kind::kMountain;
-  if (w == ":") return Kind::kColon;
   if (Provinces().Has(w)) return Kind::kProvince;
-  if (AddressLabels().Has(w) || (w.ends_with(":") && AddressLabels().Has(w.substr(0, w.size() - 1)))) {
+  if (AddressLabels().Has(w)) {
     return Kind::kLabel;
   }
   if (NumberToken(w, core)) return Kind::kNumber;
@@ -851,9 +850,8 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
   };
   for (size_t i = 0; i < toks.size();) {
     size_t j = i;
-    // After a label: "주소 …", "배송지: …", "주소 : …".
-    bool region = (i > 0 && kinds[i - 1] == Kind::kLabel) ||
-                  (i > 1 && kinds[i - 1] == Kind::kColon && kinds[i - 2] == Kind::kLabel);
+    // After a label: "주소 …", "배송지: …", "주소 : …" (':' ends a word).
+    bool region = i > 0 && kinds[i - 1] == Kind::kLabel;
     bool place = false;
     bool road = false;
     auto take = [&](Kind want) {

@@ -10,8 +10,10 @@
 //    `( 010 ) 1234 - 5678`.
 // The scanner adds what FindLooselyGrouped finds as candidates of the
 // built-in phone_kr, rrn, frn and card detectors, after their boundary
-// checks (scanner.cc). Each is checked by that detector's validator (an RRN
-// or card written so must pass its checksum: the comma is an odd separator).
+// checks (scanner.cc). Each is checked by that detector's validator (a
+// middle group in parentheses by the phone digits' check alone,
+// PhoneKrDigitsValid; an RRN or card written so must pass its checksum: the
+// comma is an odd separator).
 #pragma once
 
 #include <cstddef>

@@ -189,17 +189,6 @@ bool ValidatePhone(std::string_view c) {
     if (rest.empty() || !IsDigit(rest.front())) return false;
     // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
     if (rest.front() != '0') d[n++] = '0';
-  } else if (const size_t paren = rest.find('('); paren != std::string_view::npos && paren > 0) {
-    // "010(1234)5678", "02 (123) 4567": the middle group in parentheses, a
-    // blank at most around each part.
-    const size_t close = rest.find(')');
-    if (close == std::string_view::npos || close < paren) return false;
-    const std::string_view head = TrimBlanks(rest.substr(0, paren));
-    if (head.size() + 1 < paren || !TakeDigitGroup(head, 2, 4, d, &n) ||
-        !TakeDigitGroup(TrimBlanks(rest.substr(paren + 1, close - paren - 1)), 3, 4, d, &n) ||
-        !TakeDigitGroup(TrimBlanks(rest.substr(close + 1)), 4, 4, d, &n))
-      return false;
-    return PhoneKrDigitsValid(std::string_view(d, n));
   } else if (const size_t close = rest.find(')'); close != std::string_view::npos) {
     // "(02) 123-4567", "(031)123-4567", "(010)-1234-5678", "( 010 ) 1234-5678": the
     // area code in parentheses; "02)123-4567": only closed by one. Then one
