@@ -245,6 +245,8 @@ TEST(JsonNameVariants, AFoldedVariantOfAProtectedNameFailsTheRecordInEveryMode) 
                                              "\xef\xbd\x92\xef\xbd\x92\xef\xbd\x8e",
                                              "rrn ",
                                              R"(rrn\u0000)",
+                                             R"(rrn\u0000x)",
+                                             R"(RRN\u0000.anything)",
                                              R"(r\u00adrn)",
                                              "\xc2\xad"
                                              "rrn",
