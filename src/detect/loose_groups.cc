@@ -35,6 +35,22 @@ size_t SkipBlank(std::string_view t, size_t i) {
   return i < t.size() && Blank(t[i]) ? i + 1 : i;
 }
 
+// One blank at most before i.
+size_t SkipBlankBack(std::string_view t, size_t i) {
+  return i > 0 && Blank(t[i - 1]) ? i - 1 : i;
+}
+
+// Where "+82", "(+82)" or "0082" starts before the '(' at i, with up to
+// three of " \t-." between; npos if none does.
+size_t CountryCodeBefore(std::string_view t, size_t i) {
+  size_t a = i;
+  for (size_t s = 0; s < 3 && a > 0 && std::string_view(" \t-.").find(t[a - 1]) != std::string_view::npos; ++s) --a;
+  if (a >= 4 && t.substr(a - 4, 4) == "0082") return a - 4;
+  if (a >= 5 && t.substr(a - 5, 5) == "(+82)") return a - 5;
+  if (a >= 3 && t.substr(a - 3, 3) == "+82") return a - 3;
+  return std::string_view::npos;
+}
+
 struct Group {
   size_t begin, end;
   [[nodiscard]] size_t size() const { return end - begin; }
@@ -120,35 +136,64 @@ size_t CommaChainAt(std::string_view t, size_t i, std::vector<Group>* groups, st
 // "02 (123) 4567"), or a code in parentheses with a blank inside
 // ("( 010 ) 1234 - 5678").
 void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
+  const char close = t[i] == '[' ? ']' : ')';
   // Middle group: 2-4 digits (a 0 first), and blanks, '-' or '.' around the
-  // parentheses ("010-(1234)-5678", "010 (1234)-5678"): the digits decide.
+  // parentheses ("010-(1234)-5678", "010 (1234)-5678"), or in brackets
+  // ("010[1234]5678"), the code in parentheses too ("(010)(1234)5678"):
+  // the digits decide.
   {
     size_t a = i;
     for (size_t s = 0; s < 3 && a > 0 && std::string_view(" \t-.").find(t[a - 1]) != std::string_view::npos; ++s) --a;
-    size_t b = a;
+    size_t code_end = a, open = a;  // the code's digits end at code_end; the number starts at open
+    if (a > 0 && t[a - 1] == close) {
+      code_end = SkipBlankBack(t, a - 1);
+    }
+    size_t b = code_end;
     while (b > 0 && Digit(t[b - 1])) --b;
-    if (a - b >= 2 && a - b <= 4 && t[b] == '0') {
+    open = b;
+    if (code_end != a) {  // "(010)(1234)": the code's opening too
+      const size_t o = SkipBlankBack(t, b);
+      open = o > 0 && t[o - 1] == t[i] ? o - 1 : std::string_view::npos;
+    }
+    if (open != std::string_view::npos && code_end - b >= 2 && code_end - b <= 4 && t[b] == '0') {
       const size_t m = SkipBlank(t, i + 1);
       const size_t me = DigitsEnd(t, m);
       const size_t c = SkipBlank(t, me);
-      if (me - m >= 3 && me - m <= 4 && c < t.size() && t[c] == ')') {
+      if (me - m >= 3 && me - m <= 4 && c < t.size() && t[c] == close) {
         const size_t l = SkipAround(t, c + 1);
         const size_t le = DigitsEnd(t, l);
         if (le - l == 4) {
           char d[12];
           size_t n = 0;
-          for (size_t k = b; k < a; ++k) d[n++] = t[k];
+          for (size_t k = b; k < code_end; ++k) d[n++] = t[k];
           for (size_t k = m; k < me; ++k) d[n++] = t[k];
           for (size_t k = l; k < le; ++k) d[n++] = t[k];
-          if (PhoneKrDigitsValid(std::string_view(d, n))) out->push_back({b, le, Validator::kPhoneKr, 1.0});
+          if (PhoneKrDigitsValid(std::string_view(d, n))) out->push_back({open, le, Validator::kPhoneKr, 1.0});
         }
       }
     }
   }
-  // The code in parentheses with blanks inside (without, the pattern has it).
+  if (close != ')') return;
+  // The code in parentheses with blanks inside (without, the pattern has it),
+  // or without its trunk 0 after the country code ("+82 (10) 1234-5678").
   const size_t a = SkipBlank(t, i + 1);
   const size_t ae = DigitsEnd(t, a);
   const size_t c = SkipBlank(t, ae);
+  if (ae - a >= 1 && ae - a <= 3 && a < t.size() && t[a] != '0' && c < t.size() && t[c] == ')') {
+    const size_t from = CountryCodeBefore(t, i);
+    if (from == std::string_view::npos) return;
+    size_t k = c + 1;
+    for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-.").find(t[k]) != std::string_view::npos; ++s)
+      ++k;
+    const size_t me = DigitsEnd(t, k);
+    if (me - k < 3 || me - k > 4) return;
+    k = me;
+    for (size_t s = 0; s < 3 && k < t.size() && std::string_view(" \t-.").find(t[k]) != std::string_view::npos; ++s)
+      ++k;
+    const size_t le = DigitsEnd(t, k);
+    if (le - k == 4) Take(t, from, le, Validator::kPhoneKr, out);
+    return;
+  }
   if (ae - a < 2 || ae - a > 4 || t[a] != '0' || c >= t.size() || t[c] != ')' || (a == i + 1 && c == ae)) return;
   // Then the groups as the pattern's separators part them (up to three of
   // " \t-./" before each).
@@ -174,7 +219,8 @@ bool RrnWordBefore(std::string_view t, size_t b) {
 
 void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out) {
   thread_local std::vector<Group> groups;
-  // Only at a '(' or a ',' (memchr for each).
+  // Only at a '(', '[' or ',' (memchr for each).
+  for (size_t b = t.find('['); b != std::string_view::npos; b = t.find('[', b + 1)) ParenPhoneAt(t, b, out);
   size_t paren = t.find('('), comma = t.find(',');
   while (paren != std::string_view::npos || comma != std::string_view::npos) {
     if (paren < comma) {

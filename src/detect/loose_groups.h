@@ -4,10 +4,12 @@
 //  - groups joined by a comma and one to three blanks (a blank before the
 //    comma too), as speech-to-text and lists write them: `010, 1234, 5678`,
 //    `010 , 1234 , 5678`, `900101, 1234568`, `4111, 1111, 1111, 1111`;
-//  - a phone number's middle group in parentheses: `010(1234)5678`,
-//    `02 (123) 4567`, `010-(1234)-5678`;
+//  - a phone number's middle group in parentheses or brackets, the code in
+//    parentheses too: `010(1234)5678`, `02 (123) 4567`, `010-(1234)-5678`,
+//    `(010)(1234)5678`, `010[1234]5678`;
 //  - an area or mobile code in parentheses with blanks inside:
-//    `( 010 ) 1234 - 5678`.
+//    `( 010 ) 1234 - 5678`, or without its trunk 0 after the country code:
+//    `+82 (10) 1234-5678`.
 // The scanner adds what FindLooselyGrouped finds as candidates of the
 // built-in phone_kr, rrn, frn and card detectors, after their boundary
 // checks (scanner.cc). Each is checked by that detector's validator (a

@@ -21,7 +21,8 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
   size_t opened_at = 0;  // digits before the last '('
   bool any_digit = false;
   for (size_t i = 0; i < t.size(); ++i) {
-    const char c = t[i];
+    // Brackets stand for parentheses ("010[1234]5678": loose_groups.h).
+    const char c = t[i] == '[' ? '(' : t[i] == ']' ? ')' : t[i];
     if (c >= '0' && c <= '9') {
       if (n == sizeof(d)) return false;
       d[n++] = c;
@@ -34,8 +35,9 @@ bool CanonicalPhoneKrInto(std::string_view text, std::string* out) {
       open = 1;
       opened_at = n;
     } else if (c == ')') {
-      // A second pair holds the trunk 0 only ("(+82) (0)10-…").
-      if (open == 1 && pairs == 1 && !(n == opened_at + 1 && d[opened_at] == '0')) return false;
+      // A second pair holds one group: the trunk 0 ("(+82) (0)10-…"), the code
+      // after the country's ("(+82) (10) …") or the middle ("(010)(1234)5678").
+      if (open == 1 && pairs == 1 && (n == opened_at || n > opened_at + 4)) return false;
       // Closing "(02)", or alone after the area code: "02)123-4567", "0504)1234-5678", or
       // after the country code ("0082) 10-…": the detector's hit starts after the '(').
       const std::string_view so_far(d, n);

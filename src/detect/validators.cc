@@ -63,6 +63,32 @@ bool ConsistentSeparators(std::string_view s) {
   return kinds < 2 || digit_by_digit;
 }
 
+// Whether s is three groups of digits parted by two different narrow
+// separators: blanks, or a '-' or '.' with blanks around it ("010 1234-5678",
+// "010-1234 5678", "02.123-4567": how people type a phone number; found
+// passing by review).
+bool NarrowMixedSeparators(std::string_view s) {
+  size_t runs = 0;
+  for (size_t i = 0; i < s.size();) {
+    if (IsDigit(s[i])) {
+      ++i;
+      continue;
+    }
+    if (i == 0) return false;
+    size_t j = i, marks = 0;
+    for (; j < s.size() && !IsDigit(s[j]); ++j) {
+      if (s[j] == '-' || s[j] == '.') {
+        ++marks;
+      } else if (s[j] != ' ' && s[j] != '\t') {
+        return false;
+      }
+    }
+    if (marks > 1 || j - i > 5 || j == s.size() || ++runs > 2) return false;
+    i = j;
+  }
+  return runs == 2;
+}
+
 // Whether s holds one of the odd single separators (~ , * : | \ + ;) the
 // detectors take besides blanks, '-', '.', '/' and '_' (defaults.cc).
 bool HasOddSeparator(std::string_view s) {
@@ -185,10 +211,22 @@ bool ValidatePhone(std::string_view c) {
     if (rest.starts_with("(0)")) {
       rest.remove_prefix(3);
       while (!rest.empty() && !IsDigit(rest.front())) rest.remove_prefix(1);
+    } else if (const size_t close = rest.find(')'); rest.starts_with('(') && close != std::string_view::npos) {
+      // "+82 (10) 1234-5678": the code without its trunk 0 in parentheses
+      // (loose_groups.h finds it), then one to three separators.
+      const std::string_view area = TrimBlanks(rest.substr(1, close - 1));
+      if (area.empty() || area.front() == '0') return false;
+      d[n++] = '0';
+      if (!TakeDigitGroup(area, 1, 3, d, &n)) return false;
+      rest.remove_prefix(close + 1);
+      size_t sep = 0;
+      while (sep < rest.size() && !IsDigit(rest[sep])) ++sep;
+      if (sep > 3 || sep == rest.size()) return false;
+      rest.remove_prefix(sep);
     }
     if (rest.empty() || !IsDigit(rest.front())) return false;
     // National form: the trunk 0, written or not ("+82 010-..." / "+82 10-...").
-    if (rest.front() != '0') d[n++] = '0';
+    if (n == 0 && rest.front() != '0') d[n++] = '0';
   } else if (const size_t close = rest.find(')'); close != std::string_view::npos) {
     // "(02) 123-4567", "(031)123-4567", "(010)-1234-5678", "( 010 ) 1234-5678": the
     // area code in parentheses; "02)123-4567": only closed by one. Then one
@@ -203,7 +241,10 @@ bool ValidatePhone(std::string_view c) {
     if (sep > 3 || sep == rest.size()) return false;
     rest.remove_prefix(sep);
   }
-  if (!ConsistentSeparators(rest)) return false;
+  // Separators of two kinds only in a number with its trunk 0 written or
+  // after "+82" ("10-1234 5678" and "82-10-1234 5678" are as often codes).
+  const bool trunk = !rest.empty() && (rest.front() == '0' || code != 0);
+  if (!ConsistentSeparators(rest) && !(trunk && NarrowMixedSeparators(rest))) return false;
   const size_t m = Digits(rest, d + n, 15);
   if (m > 15 || m == 0) return false;
   const std::string_view digits(d, n + m);

@@ -111,13 +111,23 @@ TEST(DetectDefaultsTest, PhoneKr) {
   EXPECT_EQ(Scan("[010-1234-5678]"), One("phone_kr", "010-1234-5678"));
 }
 
+// Two kinds of narrow separator in one number, as people type it (found
+// passing by review): only with the trunk 0 written or after "+82".
+TEST(DetectDefaultsTest, PhoneKrMixedNarrowSeparators) {
+  ExpectFound("phone_kr", "연락처 ",
+              {"010 1234-5678", "010-1234 5678", "010.1234-5678", "010-1234.5678", "02-123 4567", "031 123-4567",
+               "010 - 1234 5678", "+82 10-1234 5678", "+82-10 1234.5678"},
+              " 로 연락 주세요");
+}
+
 TEST(DetectDefaultsTest, PhoneKrHardNegatives) {
   ExpectNothing({
       "모델 A010-1234-5678",       // product code glued to a letter
       "SKU 010-12345-678",         // phone-like SKU
       "상품코드 010-12-3456",      //
       "059-123-4567",              // no such area code
-      "010-1234 5678",             // mixed separators
+      "010,1234 5678",             // an odd separator beside another
+      "010-1234/5678",             // '/' beside '-': a date or a list
       "010-123-4567",              // 010 has a 4-digit middle
       "카드 승인번호: 15731234",   // 8 digits, not an assigned 15xx prefix
       "결제금액 16000000원",       // round amount, not 1600-0000

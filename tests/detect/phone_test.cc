@@ -120,7 +120,7 @@ TEST(CanonicalPhoneKrTest, NotAKoreanPhone) {
            "(02 123-4567",          //
            ")02 123-4567",          //
            "0212) 345-678",         //
-           "(02) (123) 4567",       //
+           "(02) (12345) 4567",     // five digits in a second pair
            "900101-1234568",        // an RRN
            "4111-1111-1111-1111",   // a card
            "1,234,567",             //
@@ -156,7 +156,9 @@ TEST(CanonicalPhoneKrTest, EveryDetectorHitHasOne) {
       // found by a later review (loose_groups.h, normalize.h)
       "010;1234;5678", "010, 1234, 5678", "010(1234)5678", "010 (1234) 5678", "( 010 ) 1234 - 5678", "02 (123) 4567",
       "010\v1234\v5678", "010\uFFFD1234\uFFFD5678", "010-(1234)-5678", "010 , 1234 , 5678", "010.(1234).5678",
-      "010  (1234)  5678"};
+      "010  (1234)  5678",
+      // and a third (mixed narrow separators, brackets, +82 (10))
+      "010 1234-5678", "010-1234 5678", "(010)(1234)5678", "010[1234]5678", "+82 (10) 1234-5678"};
   for (const std::string& f : forms) {
     const std::string text = "연락처 " + f + " 로";
     std::vector<Span> spans;

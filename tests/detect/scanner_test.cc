@@ -109,9 +109,10 @@ TEST(ScannerDefaultsTest, SpacedAndTabbedSeparators) {
   for (const std::string v :
        {"4111  1111  1111  1111", "4111 - 1111 - 1111 - 1111", "4111\t1111\t1111\t1111", "3782  822463  10005"})
     EXPECT_EQ(Scan("card " + v + " exp"), One("card", v)) << v;
-  // Still one kind of separator per number, and no more than three blanks.
-  EXPECT_EQ(Scan("010 - 1234-5678"), Hits{});
-  EXPECT_EQ(Scan("010  1234 5678"), Hits{});
+  // Still one kind of separator per card, and no more than three blanks; a
+  // phone with its trunk 0 may mix narrow ones (as people type it).
+  EXPECT_EQ(Scan("010 - 1234-5678"), One("phone_kr", "010 - 1234-5678"));
+  EXPECT_EQ(Scan("010  1234 5678"), One("phone_kr", "010  1234 5678"));
   EXPECT_EQ(Scan("4111  1111 1111  1111"), Hits{});
   EXPECT_EQ(Scan("010    1234    5678"), Hits{});
 }
@@ -205,7 +206,11 @@ TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
   for (const std::string v :
        {"010;1234;5678", "010, 1234, 5678", "010,  1234,  5678", "010(1234)5678", "010 (1234) 5678", "02(123)4567",
         "( 010 ) 1234 - 5678", "( 02 ) 123-4567", "(010 ) 1234 5678", "010 , 1234 , 5678", "010,   1234,   5678",
-        "010-(1234)-5678", "010 - (1234) - 5678", "010.(1234).5678", "010(1234)-5678", "010  (1234)  5678"}) {
+        "010-(1234)-5678", "010 - (1234) - 5678", "010.(1234).5678", "010(1234)-5678", "010  (1234)  5678",
+        // and a third review: the code in parentheses too, brackets, the
+        // code without its 0 in parentheses after the country code
+        "(010)(1234)5678", "(010) (1234) 5678", "(02)(123)4567", "010[1234]5678", "010 [1234] 5678",
+        "+82 (10) 1234-5678", "+82(10)1234 5678", "0082 (2) 123-4567", "(+82) (10) 1234-5678"}) {
     EXPECT_EQ(Scan("연락처 " + v + " 입니다"), One("phone_kr", v)) << v;
   }
   EXPECT_EQ(Scan("주민 900101, 1234568 입니다"), One("rrn", "900101, 1234568"));
@@ -229,11 +234,30 @@ TEST(ScannerDefaultsTest, GroupsJoinedBySemicolonsCommasAndParentheses) {
   }
   // Not numbers of a kind: lists, years, a checksum that fails, counts in
   // parentheses, mixed separators, groups of other sizes, a 10 without its 0.
-  for (const char* text :
-       {"금액 1000, 2000, 3000, 4000원", "2024, 2025, 2026", "900101, 1234567", "ok (1234) done", "v 10, 1234, 5678",
-        "수량 011, 200, 3000", "품번 051, 300, 2000", "지점 02, 123, 4567", "정산 90.01.01-1234567", "옵션 (02) 1234",
-        "010, 1234,5678", "010(12345)6789", "010(1234)56789", "1(234)5678", "4111, 1111, 1111, 1112", "12, 34, 56, 78",
-        "0(1234)5678", "x010(1234)5678", "( 010 ) 12 - 5678"}) {
+  for (const char* text : {"금액 1000, 2000, 3000, 4000원",
+                           "2024, 2025, 2026",
+                           "900101, 1234567",
+                           "ok (1234) done",
+                           "v 10, 1234, 5678",
+                           "수량 011, 200, 3000",
+                           "품번 051, 300, 2000",
+                           "지점 02, 123, 4567",
+                           "정산 90.01.01-1234567",
+                           "옵션 (02) 1234",
+                           "010, 1234,5678",
+                           "010(12345)6789",
+                           "010(1234)56789",
+                           "1(234)5678",
+                           "4111, 1111, 1111, 1112",
+                           "12, 34, 56, 78",
+                           "0(1234)5678",
+                           "x010(1234)5678",
+                           "( 010 ) 12 - 5678",
+                           "82 (10) 1234-5678",
+                           "+82 (010) 12-5678",
+                           "+82 (99) 1234-5678",
+                           "010[1234)5678",
+                           "(010]1234]5678"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Scan(text), Hits{});
   }
@@ -273,10 +297,11 @@ TEST(ScannerDefaultsTest, PersonalAndRelayNumbers050X) {
 }
 
 TEST(ScannerDefaultsTest, PhoneKrHardNegatives) {
-  EXPECT_EQ(Scan("059-123-4567"), Hits{});    // no such area code
-  EXPECT_EQ(Scan("010-1234 5678"), Hits{});   // mixed separators
-  EXPECT_EQ(Scan("SKU01012345678"), Hits{});  // product code
-  EXPECT_EQ(Scan("15101234"), Hits{});        // 1510 is not a representative-number prefix
+  EXPECT_EQ(Scan("059-123-4567"), Hits{});                             // no such area code
+  EXPECT_EQ(Scan("010-1234 5678"), One("phone_kr", "010-1234 5678"));  // mixed narrow separators
+  EXPECT_EQ(Scan("010-1234_5678"), Hits{});                            // '_' beside '-'
+  EXPECT_EQ(Scan("SKU01012345678"), Hits{});                           // product code
+  EXPECT_EQ(Scan("15101234"), Hits{});                                 // 1510 is not a representative-number prefix
   EXPECT_EQ(Scan("010-12-5678"), Hits{});
 }
 

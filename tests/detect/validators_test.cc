@@ -67,8 +67,13 @@ TEST(DetectValidatorsTest, PhoneDigitCounts) {
   EXPECT_TRUE(V(Validator::kPhoneKr, "02-123-4567"));
   EXPECT_TRUE(V(Validator::kPhoneKr, "+82 10-1234-5678"));
   EXPECT_TRUE(V(Validator::kPhoneKr, "1588-1234"));
-  EXPECT_FALSE(V(Validator::kPhoneKr, "010-1234 5678"));
-  EXPECT_FALSE(V(Validator::kPhoneKr, "010.1234-5678"));
+  // Two kinds of narrow separator: with the trunk 0 or after +82 only.
+  EXPECT_TRUE(V(Validator::kPhoneKr, "010-1234 5678"));
+  EXPECT_TRUE(V(Validator::kPhoneKr, "010.1234-5678"));
+  EXPECT_TRUE(V(Validator::kPhoneKr, "+82 10-1234 5678"));
+  for (const char* p : {"10-1234 5678", "82-10-1234 5678", "010-1234/5678", "010~1234 5678", "010-1234-5678 9",
+                        "010 1234-56 78", "1588-1234 5678"})
+    EXPECT_FALSE(V(Validator::kPhoneKr, p)) << p;
 }
 
 TEST(DetectValidatorsTest, IpAndLicence) {
@@ -164,8 +169,8 @@ TEST(DetectValidatorsTest, PhoneForms) {
                         "050412345678",   "+82 504-1234-5678"}) {
     EXPECT_TRUE(V(Validator::kPhoneKr, p)) << p;
   }
-  for (const char* p : {"010-123-4567", "0101234567", "059-123-4567", "02-12-3456", "16000000", "+82 10-1234 5678",
-                        "+82", "+82-", "0501-1234-5678", "0509-1234-5678", "0504-12-5678", "0504-1234-56789"}) {
+  for (const char* p : {"010-123-4567", "0101234567", "059-123-4567", "02-12-3456", "16000000", "+82", "+82-",
+                        "0501-1234-5678", "0509-1234-5678", "0504-12-5678", "0504-1234-56789"}) {
     EXPECT_FALSE(V(Validator::kPhoneKr, p)) << p;
   }
   EXPECT_TRUE(PhoneKrDigitsValid("0212345678"));
