@@ -157,6 +157,18 @@ Status Scanning::Replace(const DetectorAction& da, const ActionContext& ctx, std
   return Status::Ok();
 }
 
+Status Scanning::ProtectWhole(const ActionContext& ctx, std::string_view detector, std::string_view value,
+                              std::string* out) const {
+  out->clear();
+  if (ctx.scan_hits) ctx.scan_hits->push_back(detector);
+  const DetectorAction* da = Find(detector);
+  if (!da || !da->action) {
+    out->append("[").append(detector).append("]");
+    return Status::Ok();
+  }
+  return Replace(*da, ctx, value, out);
+}
+
 Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const {
   *found = false;
   thread_local std::vector<detect::Span> spans, conflicts;
@@ -871,10 +883,8 @@ Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::stri
   // those in text, the field's names do (PersonalField; JSON strings come
   // here through ScanScalar).
   if (const std::string_view what = PersonalField(ctx.field, text); !what.empty()) {
-    *out = "[" + std::string(what) + "]";
     *found = true;
-    if (ctx.scan_hits) ctx.scan_hits->push_back(what);
-    return Status::Ok();
+    return scanning.ProtectWhole(ctx, what, text, out);  // the policy's action for such hits
   }
   if (Status st = ProtectRestored(scanning, ctx, text, out, found); !st.ok() || *found) return st;
   if (number::IsJsonNumber(text)) return ProtectNumber(scanning, ctx, text, out, found);

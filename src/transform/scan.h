@@ -72,6 +72,15 @@ class Scanning {
   // the text in a message.
   [[nodiscard]] Status Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const;
 
+  // What a whole value the field's names say a detector's kind of is
+  // becomes: the detector's action's output for it (normalized, as a hit),
+  // or "[<detector>]" when its action is keep or the scanner has no such
+  // detector (the names are a protection of their own, not a hit of text).
+  // The detector is appended to ctx.scan_hits. Errors: the action's, as
+  // Protect's.
+  [[nodiscard]] Status ProtectWhole(const ActionContext& ctx, std::string_view detector, std::string_view value,
+                                    std::string* out) const;
+
   // The action for a detector's hits (null for keep or an unknown name).
   [[nodiscard]] const DetectorAction* Find(std::string_view detector) const;
   [[nodiscard]] const detect::Scanner& scanner() const { return *scanner_; }

@@ -389,6 +389,25 @@ TEST(EngineScanTest, NamesAndAddressesInFieldsThatSaySoAreProtected) {
   EXPECT_EQ(row.cells[1].text, "[person_name]");
 }
 
+// The policy's scan action for person_name and address applies to such a
+// field's value as to a hit in text (it was always "[person_name]"; a
+// review found scan.actions ignored there); keep still protects: the
+// field's names are a protection of their own.
+TEST(EngineScanTest, NamesInFieldsThatSaySoTakeThePolicysActionForTheirDetector) {
+  const std::string yaml = std::string(kPolicy).replace(std::string(kPolicy).find("    ipv4: off"), 13,
+                                                        "    ipv4: off\n"
+                                                        "    person_name: { action: mask, keep_first: 1 }\n"
+                                                        "    address: keep");
+  auto f = Make(yaml);
+  ASSERT_NE(f.route, nullptr);
+  std::vector<Finding> findings;
+  EXPECT_EQ(Mask(f, R"({"customer":{"name":"김민준"}})", &findings), R"({"customer":{"name":"김**"}})");
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].detector, "person_name");
+  EXPECT_EQ(Mask(f, R"({"payer_name":"KIM MINJUN"})"), R"({"payer_name":"K** ******"})");
+  EXPECT_EQ(Mask(f, R"({"address":"서울특별시 강남구 테헤란로 123"})"), R"({"address":"[address]"})");
+}
+
 // Parts of a number a schema keeps in fields of their own (found passing by
 // review: jumin1/jumin2, tel1..tel3 in CSV columns and JSON members), and a
 // contact number whose leading 0 a numeric type dropped.
