@@ -224,12 +224,16 @@ void AddForm(std::string_view number, std::string form, std::vector<std::string>
   out->push_back(std::move(form));
 }
 
-// A number's exact value, its significant digits and its whole part.
+// A number's exact value, its significant digits and its whole part. The
+// significant digits only of a number written with an exponent
+// ("9.001011234567e-5"): those of a plain fraction are a fraction's
+// (0.5712043914117922, 35.34329721216804: scores and coordinates read as
+// cards, one in twenty, found by review).
 void AddDigitForms(std::string_view number, std::string_view shown, std::vector<std::string>* out) {
   number::DigitForms forms = number::ReadableDigits(shown);
   const std::string plain = forms.plain;
   AddForm(number, std::move(forms.plain), out);
-  AddForm(number, std::move(forms.significand), out);
+  if (number.find_first_of("eE") != std::string_view::npos) AddForm(number, std::move(forms.significand), out);
   // And its whole part alone: 9001011234568.1 holds an RRN before the point
   // (in text, ".1" after a number glues it into a longer dotted one).
   if (const size_t point = plain.find('.'); point != std::string::npos && point > 0) {

@@ -549,8 +549,20 @@ TEST(EngineScanTest, NumbersAreScannedAsTheDoubleAReaderGets) {
       R"({"a":12345.67,"c":1e-7,"m":5412751234123455.9,"d":4111111111111110.1,"e":1.2345678901234567e18,)"
       R"("body":0.30000000000000004})";
   EXPECT_EQ(Mask(f, plain), plain);
-  // Its double changes nothing either: its significant digits were a card before.
-  EXPECT_EQ(Mask(f, R"({"b":0.6714114753695926})"), R"({"b":"[card]"})");
+  // A plain fraction is a fraction: its significant digits are read only
+  // when an exponent is written (a review found one score or coordinate in
+  // twenty turned into a card or an RRN: 0.5712043914117922,
+  // 35.34329721216804, "90010112345.68").
+  for (const char* rec : {R"({"b":0.6714114753695926})", R"({"score":0.5712043914117922})",
+                          R"({"lat":35.34329721216804})", R"({"x":"90010112345.68"})", R"({"v":-0.5712043914117922})"})
+    EXPECT_EQ(Mask(f, rec), rec);
+  // Ten bare digits are a business registration number only where a word
+  // says so (a review: amounts and ids, one in forty).
+  EXPECT_EQ(Mask(f, R"({"amount":1208147521,"order_id":"1208147521"})"),
+            R"({"amount":1208147521,"order_id":"1208147521"})");
+  EXPECT_EQ(Mask(f, R"({"biz_no":1208147521})"), R"({"biz_no":"[brn]"})");
+  // (The whole part before the point is still read: 9001011234568.1.)
+  EXPECT_EQ(Mask(f, R"({"body":"9001011234568.1"})"), R"({"body":"[rrn]"})");
 }
 
 TEST(EngineScanTest, EscapedPiiIsFound) {
