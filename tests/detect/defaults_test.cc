@@ -235,6 +235,12 @@ TEST(DetectDefaultsTest, Brn) {
   ExpectFound("brn", "사업자등록번호 ", {"123-45-67891", "220-81-62517", "1208147521", "2208162517"}, " 발행");
   ExpectNothing(
       {"사업자등록번호 123-45-67890", "2208162518", "epoch 1764146406", "updated_at=1764146400", "012-34-56789"});
+  // Ten bare digits only near a word that says what they are (a review:
+  // amounts and ids passed the checksum one time in forty).
+  ExpectNothing({"금액 1207388624원", "주문번호 1207388624", "1208147521", "amount=2208162517"});
+  ExpectFound("brn", "biz_no=", {"1208147521"}, "");
+  ExpectFound("brn", "거래처 ", {"120-81-47521", "220-81-62517"}, " 발행");
+  EXPECT_EQ(Scan("1208147521 사업자"), One("brn", "1208147521"));
 }
 
 TEST(DetectDefaultsTest, DriverLicence) {
