@@ -1,6 +1,7 @@
 #include "detect/loose_groups.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace maskproxy::detect::internal {
 namespace {
@@ -215,6 +216,29 @@ bool RrnWordBefore(std::string_view t, size_t b) {
   for (std::string_view w : {"주민", "외국인등록", "RRN", "rrn", "Rrn", "jumin", "JUMIN", "resident", "Resident"})
     if (before.find(w) != std::string_view::npos) return true;
   return false;
+}
+
+void FindTrackOne(std::string_view t, std::vector<TrackOne>* out) {
+  for (size_t c = t.find('^'); c != std::string_view::npos; c = t.find('^', c + 1)) {
+    // B, 13-19 digits (the PAN), '^'.
+    size_t b = c;
+    while (b > 0 && Digit(t[b - 1]) && c - b <= 19) --b;
+    if (c - b < 13 || c - b > 19 || b == 0 || (t[b - 1] != 'B' && t[b - 1] != 'b')) continue;
+    if (b >= 2 && (std::isalnum(static_cast<unsigned char>(t[b - 2])) != 0)) continue;  // "SKUB4111…^": a code
+    double confidence = 0;
+    if (!Validate(Validator::kCard, t.substr(b, c - b), &confidence)) continue;
+    // The name: up to 26 characters before the next '^' (ISO/IEC 7813).
+    const size_t n = c + 1;
+    const size_t end = t.find('^', n);
+    TrackOne one{b, c, n, n};
+    if (end != std::string_view::npos && end - n <= 26) {
+      one.name_end = end;
+      while (one.name_begin < one.name_end && Blank(t[one.name_begin])) ++one.name_begin;
+      while (one.name_end > one.name_begin && Blank(t[one.name_end - 1])) --one.name_end;
+    }
+    out->push_back(one);
+    if (end != std::string_view::npos) c = end;
+  }
 }
 
 void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out) {

@@ -45,4 +45,18 @@ struct LooseNumber {
 // each group on is taken, and the search goes on after it. Linear in t.
 void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out);
 
+// A magnetic stripe's track 1 as card readers log it:
+// `%B4111111111111111^KIM/MINJUN^2812101...?` (the '%' and the '?' may be
+// missing). The card number is glued to the format code `B`, which hides it
+// from the card pattern's boundary checks, and the cardholder's name stands
+// between the two '^' (found passing whole by review: PCI track data).
+struct TrackOne {
+  size_t pan_begin, pan_end;    // the card number, Luhn and issuer checked
+  size_t name_begin, name_end;  // the name field (empty when blank)
+};
+
+// Appends every track 1 in t whose card number passes the card validator.
+// Only at a '^' (memchr). Linear in t.
+void FindTrackOne(std::string_view t, std::vector<TrackOne>* out);
+
 }  // namespace maskproxy::detect::internal

@@ -1054,6 +1054,7 @@ struct Scratch {
   std::vector<std::pair<size_t, size_t>> found;  // the finders' spans (intl_email.h, mrz.h, ...)
   std::vector<LongYearRrn> long_year;
   std::vector<internal::LooseNumber> loose;
+  std::vector<internal::TrackOne> tracks;
 };
 
 // Which candidates become hits when some overlap: the set of non-overlapping
@@ -1577,6 +1578,17 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
                                                         : rrn;
       if (id < 0 || !StartOk(norm, t, c.begin, c.validator) || !EndOkAt(norm, t, c.begin, c.end, c.validator)) continue;
       cands.push_back({c.begin, c.end, static_cast<size_t>(id), c.confidence});
+    }
+  }
+  // A magnetic stripe's track 1: the card number glued to its format code,
+  // the cardholder's name between the '^'s (loose_groups.h).
+  if ((card >= 0 || person_name >= 0) && has_digit == 1 && t.find('^') != std::string_view::npos) {
+    sc.tracks.clear();
+    internal::FindTrackOne(t, &sc.tracks);
+    for (const internal::TrackOne& k : sc.tracks) {
+      if (card >= 0) cands.push_back({k.pan_begin, k.pan_end, static_cast<size_t>(card), 1.0});
+      if (person_name >= 0 && k.name_end > k.name_begin)
+        cands.push_back({k.name_begin, k.name_end, static_cast<size_t>(person_name), 1.0});
     }
   }
   // Names and addresses (korean_text.h): told by the words around them.

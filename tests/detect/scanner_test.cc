@@ -313,6 +313,21 @@ TEST(ScannerDefaultsTest, Email) {
   EXPECT_EQ(Scan("reply to kim..lee@naver.com"), One("email", "kim..lee@naver.com"));
 }
 
+// A magnetic stripe's track 1 as a reader logs it: the card number glued to
+// the format code B, the cardholder's name between the '^'s (found passing
+// whole by review).
+TEST(ScannerDefaultsTest, CardTrackOne) {
+  EXPECT_EQ(Scan("%B4111111111111111^KIM/MINJUN^2812101000000000?"),
+            (Hits{{"card", "4111111111111111"}, {"person_name", "KIM/MINJUN"}}));
+  EXPECT_EQ(Scan("swipe B5220123456789018^ LEE/SEOYEON MS ^2812?"),
+            (Hits{{"card", "5220123456789018"}, {"person_name", "LEE/SEOYEON MS"}}));
+  EXPECT_EQ(Scan("%B4111111111111111^^2812?"), One("card", "4111111111111111"));
+  // Not a card (Luhn), not a format code (glued to a word), not a track.
+  EXPECT_EQ(Scan("%B4111111111111112^KIM/MINJUN^2812?"), Hits{});
+  EXPECT_EQ(Scan("SKUB4111111111111111^X^"), Hits{});
+  EXPECT_EQ(Scan("x^2 + B4111111111111111 ^"), Hits{});
+}
+
 TEST(ScannerDefaultsTest, Card) {
   for (const std::string v :
        {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "3782 822463 10005", "378282246310005"}) {
