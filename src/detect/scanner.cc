@@ -342,10 +342,36 @@ inline bool DigitGlueAfter(const NormalizedText& norm, std::string_view t, size_
 // A neighbour that normalization folded from a character a reader sees
 // apart is not glued (NormalizedText::Seam): "①010-…", "…5678¹", "3·010-…".
 // (Seam is asked last: only where the text would otherwise glue.)
+// Whether a number of a strong kind (StrongNumber: a card, an RRN or FRN, a
+// mobile phone) starts grouped at b: two to six digits, then a '-', '.' or
+// blank and a digit ("900101-", "010-", "4111 "). Such a number keeps its
+// kind whatever word is glued to it (found passing by review: text whose
+// markup was stripped, "Resident900101-1234568", "주민번호
+// 900101-1234568Name", "4111-1111-1111-1111VISA"); a bare run of digits
+// glued to letters stays a code ("SKU01012345678").
+bool StrongGroupAt(std::string_view t, size_t b, Validator v) {
+  if (!StrongNumber(v) || WeakPhone(v, t, b)) return false;
+  size_t k = b;
+  while (k < t.size() && k - b <= 6 && IsAsciiDigit(t[k])) ++k;
+  return k - b >= 2 && k - b <= 6 && k + 1 < t.size() && (t[k] == '-' || t[k] == '.' || t[k] == ' ') &&
+         IsAsciiDigit(t[k + 1]);
+}
+
+// A word of three letters or more glued before b (not itself glued to a
+// digit: "2HP010-…"), before a grouped strong number (StrongGroupAt). One
+// or two letters stay a code's ("A010-1234-5678").
+bool WordGluedBeforeGroup(std::string_view t, size_t b, Validator v) {
+  size_t k = b;
+  while (k > 0 && b - k <= 32 && IsAsciiAlpha(t[k - 1])) --k;
+  return b - k >= 3 && (k == 0 || !IsAsciiAlnum(t[k - 1])) && StrongGroupAt(t, b, v);
+}
+
 inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Validator v) {
   if (b > 0 && IsAsciiAlnum(t[b])) {
     const char p = t[b - 1];
-    if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b)) && !norm.Seam(b)) {
+    if (IsAsciiAlnum(p) &&
+        !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && (LabelBefore(t, b) || WordGluedBeforeGroup(t, b, v))) &&
+        !norm.Seam(b)) {
       return false;
     }
     if (DigitGlueBefore(norm, t, b) && (GluedByDigitBefore(v) || WeakPhone(v, t, b))) return false;
@@ -437,7 +463,11 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
 // A bank account grouped by spaces stands alone (AccountStandsAlone). A
 // dotted quad after a version word is none (VersionOrArticle).
 inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, size_t e, Validator v) {
-  return EndOk(norm, t, e, v) && !(v == Validator::kPhoneKr && DigitGlueAfter(norm, t, e) && WeakPhone(v, t, b)) &&
+  // A letter glued after a grouped strong number ("…-1234568Name",
+  // "…-1111VISA") is the next word's (StrongGroupAt).
+  const bool letter_after = e < t.size() && IsAsciiAlpha(t[e]) && IsAsciiDigit(t[e - 1]) && StrongGroupAt(t, b, v);
+  return (letter_after || EndOk(norm, t, e, v)) &&
+         !(v == Validator::kPhoneKr && DigitGlueAfter(norm, t, e) && WeakPhone(v, t, b)) &&
          (v != Validator::kBankAccountKr || AccountStandsAlone(t, b, e)) &&
          (v != Validator::kIpv4 || !VersionOrArticle(t, b, e));
 }
@@ -923,7 +953,10 @@ struct Combined {
       // a strong number's.
       const bool ok = EndOk(norm, t, i + 1, Validator::kNone);
       const bool ok6 = (owners & ipv6) != 0 && EndOk(norm, t, i + 1, Validator::kIpv6);
-      const bool ok_strong = (owners & strong) != 0 && EndOk(norm, t, i + 1, Validator::kCard);
+      const bool ok_strong =
+          (owners & strong) != 0 &&
+          (EndOk(norm, t, i + 1, Validator::kCard) ||
+           (i + 1 < t.size() && IsAsciiAlpha(t[i + 1]) && IsAsciiDigit(t[i]) && StrongGroupAt(t, b, Validator::kCard)));
       found |= owners & ((ok ? ~(ipv6 | email | strong) : 0) | (ok6 ? ipv6 : 0) | email | (ok_strong ? strong : 0));
     }
     return found;
@@ -1476,7 +1509,13 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
           if (mask == 0) continue;
           mask &= combined.starts[s[b] & 0x7F];  // window bytes are ASCII
           if (mask == 0) continue;
-          if (!StartOk(norm, t, b, Validator::kNone)) continue;
+          if (!StartOk(norm, t, b, Validator::kNone)) {
+            // A word glued before a grouped strong number (StartOk's
+            // WordGluedBeforeGroup, per detector): only those may start here.
+            if (!WordGluedBeforeGroup(t, b, Validator::kCard)) continue;
+            mask &= combined.strong & ~(WeakPhone(Validator::kPhoneKr, t, b) ? combined.phone : 0);
+            if (mask == 0) continue;
+          }
           if (DigitGlueBefore(norm, t, b)) {  // StartOk's glue rules, per detector
             if (DotGlueBefore(norm, t, b)) continue;
             mask &= ~(combined.glued | (WeakPhone(Validator::kPhoneKr, t, b) ? combined.phone : 0));

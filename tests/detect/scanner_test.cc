@@ -130,8 +130,22 @@ TEST(ScannerDefaultsTest, GluedLabelsDoNotHideANumber) {
   EXPECT_EQ(Scan("SKU01012345678"), Hits{});
   EXPECT_EQ(Scan("A010-1234-5678"), Hits{});
   EXPECT_EQ(Scan("2HP010-1234-5678"), Hits{});  // the label is itself glued to a digit
-  EXPECT_EQ(Scan("010-1234-5678abc"), Hits{});  // not a label after it
-  EXPECT_EQ(Scan("HPX01012345678"), Hits{});    // not a label
+  // A grouped card, resident number or mobile phone keeps its kind with any
+  // word glued to it (text whose markup was stripped; found passing by
+  // review); a bare run or one or two letters before it stays a code.
+  EXPECT_EQ(Scan("010-1234-5678abc"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("주민번호 900101-1234568Name 김민준"), One("rrn", "900101-1234568"));
+  EXPECT_EQ(Scan("Resident900101-1234568"), One("rrn", "900101-1234568"));
+  EXPECT_EQ(Scan("KIM010-1234-5678 Fax"), One("phone_kr", "010-1234-5678"));
+  EXPECT_EQ(Scan("Tel 010-1234-5678Fax 02-123-4567"),
+            (Hits{{"phone_kr", "010-1234-5678"}, {"phone_kr", "02-123-4567"}}));
+  EXPECT_EQ(Scan("카드 4111-1111-1111-1111VISA"), One("card", "4111-1111-1111-1111"));
+  EXPECT_EQ(Scan("Whatsapp010 1234 5678"), One("phone_kr", "010 1234 5678"));
+  EXPECT_EQ(Scan("모델 AB010-1234-5678"), Hits{});  // two letters: a model code
+  EXPECT_EQ(Scan("Abc02-123-4567"), Hits{});        // a landline keeps the glue rule
+  EXPECT_EQ(Scan("SKU4111111111111111"), Hits{});   // a bare run
+  EXPECT_EQ(Scan("x2ABC010-1234-5678"), Hits{});    // the word glued to a digit
+  EXPECT_EQ(Scan("HPX01012345678"), Hits{});        // not a label
 }
 
 TEST(ScannerDefaultsTest, RrnChecksumOnlyRaisesConfidence) {
