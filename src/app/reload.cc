@@ -69,6 +69,10 @@ struct RouteInfo {
 };
 using RuleMap = std::map<std::string, RouteInfo>;
 constexpr const char* kUnlisted = "unlisted_fields";
+// A `binary:` key or header: passed as it is (on a drop route whatever it
+// holds; on a scan route bytes that are not UTF-8), or dropped.
+constexpr const char* kBinaryPass = "binary pass";
+constexpr const char* kBinaryDrop = "binary drop";
 RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
   RuleMap out;
   for (const auto& p : policies) {
@@ -87,6 +91,13 @@ RuleMap Rules(const std::vector<std::shared_ptr<const policy::Policy>>& policies
                                  rule.options};
         scans = scans || rule.action_name == "scan";
       }
+      // `binary:` parts: passed as they are or dropped, never scanned.
+      const auto binary = [](policy::BinaryPart b) {
+        return b == policy::BinaryPart::kPass ? kBinaryPass : kBinaryDrop;
+      };
+      if (r.binary_key != policy::BinaryPart::kNone) rules["$key"] = {binary(r.binary_key), ""};
+      for (const auto& [h, b] : r.binary_headers)
+        if (b != policy::BinaryPart::kNone) rules["$header." + h] = {binary(b), ""};
       if (scans && p->scanning()) {
         for (const auto& d : p->scanning()->actions())
           rules[transform::ScanFieldPath(d.detector)] = {d.action ? d.action_name : "keep", d.settings};
@@ -105,6 +116,8 @@ int UnlistedStrength(const std::string& mode) {
 // How much of a value an action leaves readable (transform::ActionStrength;
 // "keep whole" is a keep).
 int ActionStrength(const std::string& action) {
+  if (action == kBinaryPass) return 0;
+  if (action == kBinaryDrop) return 2;
   return action == "keep whole" ? 0 : transform::ActionStrength(action);
 }
 
@@ -166,7 +179,14 @@ std::vector<std::string> RulesRemoved(const RuleMap& before, const RuleMap& afte
           out.push_back(where + ": " + path + " (" + action + " -> " + it->second.action + ")");
         continue;
       }
-      if (action == "keep whole") continue;
+      if (action == "keep whole" || action == kBinaryPass) continue;
+      if (action == kBinaryDrop && it == now.end()) {
+        // Back under unlisted_fields: loosened unless that drops it.
+        const auto u = now.find(kUnlisted);
+        if (u != now.end() && u->second.action != "drop")
+          out.push_back(where + ": " + path + " (" + action + " -> " + kUnlisted + " " + u->second.action + ")");
+        continue;
+      }
       if (action == "keep") {
         if (it != now.end() && it->second.action == "keep whole")
           out.push_back(where + ": " + path + " (keep -> keep, apply_to: whole)");

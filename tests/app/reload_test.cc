@@ -615,6 +615,50 @@ TEST_F(ReloadTest, LooserUnlistedFieldsAndAWholeKeepAreReported) {
   EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: unlisted_fields (drop -> scan)"})) << r.ToJson();
 }
 
+// A `binary:` part passes as it is (on a drop route whatever it holds): one
+// declared `pass` on a drop or scan route, or a `drop` turned into `pass`
+// or given back to a route that scans, is a protection removed (found by
+// review: the watch applied `$header.x-phone2: pass` on a drop route and a
+// header with a phone number passed raw).
+TEST_F(ReloadTest, BinaryPartsThatPassAreProtectionsRemoved) {
+  auto with = [](int version, const char* unlisted, const char* binary) {
+    std::string y = Policy(version, kTokenize);
+    std::string route = std::string("    unlisted_fields: ") + unlisted + "\n";
+    if (*binary != 0) route += std::string("    binary: { ") + binary + " }\n";
+    y.insert(y.find("    rules:\n"), route);
+    return y;
+  };
+  Write("users.yaml", with(1, "drop", ""));
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  Write("users.yaml", with(2, "drop", "$header.x-phone2: pass"));
+  ReloadResult r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_EQ(r.rules_removed,
+            (std::vector<std::string>{"users.raw: $header.x-phone2 (unlisted_fields drop -> binary pass)"}));
+  // pass -> drop, and back under the route's drop: nothing removed.
+  Write("users.yaml", with(3, "drop", "$header.x-phone2: drop, $key: drop"));
+  r = reloader_->ReloadNow("http");
+  EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+  Write("users.yaml", with(4, "drop", "$key: drop"));
+  r = reloader_->ReloadNow("http");
+  EXPECT_TRUE(r.rules_removed.empty()) << r.ToJson();
+  // drop -> pass; a dropped key scanned now; a new pass on a scan route.
+  Write("users.yaml", with(5, "drop", "$key: pass"));
+  r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: $key (binary drop -> binary pass)"}));
+  Write("users.yaml", with(6, "scan", "$key: drop"));
+  r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: unlisted_fields (drop -> scan)"}));
+  Write("users.yaml", with(7, "scan", ""));
+  r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.rules_removed, (std::vector<std::string>{"users.raw: $key (binary drop -> unlisted_fields scan)"}));
+  Write("users.yaml", with(8, "scan", "$header.raw: pass"));
+  r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.rules_removed,
+            (std::vector<std::string>{"users.raw: $header.raw (unlisted_fields scan -> binary pass)"}));
+}
+
 // A mask and a scan show different parts of a value (transform::PartialKind):
 // a change from one to the other, either way, gives a protection up (before,
 // scan -> mask was reported and mask -> scan applied by the watch).
