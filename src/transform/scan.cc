@@ -333,10 +333,10 @@ constexpr std::string_view kNotTheNumberKorean[] = {"금액", "세", "요금", "
 // telephone, hp, msisdn and the Korean public-data terms (telno, mbtlnum,
 // mbl, hpno), or Korean text holding 휴대폰, 전화, 연락처, 핸드폰, 폰번호.
 bool PhoneWords(std::span<const std::string> words) {
-  constexpr std::string_view kAscii[] = {"phone",    "mobile",  "cellphone", "cell",    "tel",         "telephone",
-                                         "hp",       "msisdn",  "telno",     "mbtlnum", "mbl",         "hpno",
-                                         "mobileno", "phoneno", "cellno",    "telnum",  "phonenumber", "contact"};
-  constexpr std::string_view kKorean[] = {"휴대폰", "전화", "연락처", "핸드폰", "폰번호"};
+  constexpr std::string_view kAscii[] = {"phone",  "mobile", "cellphone",   "cell",    "tel",  "telephone", "hp",
+                                         "msisdn", "telno",  "mbtlnum",     "mbl",     "hpno", "mobileno",  "phoneno",
+                                         "cellno", "telnum", "phonenumber", "contact", "fax",  "faxno"};
+  constexpr std::string_view kKorean[] = {"휴대폰", "전화", "연락처", "핸드폰", "폰번호", "팩스"};
   for (const std::string& w : words)
     if (IsKorean(w) ? Holds(w, kKorean) : WordIn(w, kAscii)) return true;
   return false;
@@ -692,7 +692,8 @@ bool PersonNameAfterThing(std::span<const std::string> words, std::string_view v
 //  - A mobile number: 1012345678 (010-1234-5678), 821012345678
 //    (+82 10-1234-5678), in a field whose names say phone. 010 only: 011 and
 //    016-019 numbers have gone, and ten digits from 16 to 19 are every Unix
-//    time from 2020 to 2033.
+//    time from 2020 to 2033. A landline or VoIP number likewise: 212345678
+//    (02-1234-5678), 3112345678 (031-1234-5678), 7012345678 (070-…).
 //  - A resident or alien registration number of someone born 2000-2009:
 //    501014123456 (050101-4123456), 1013123456 (000101-3123456), in a field
 //    whose names say so. The rrn and frn detectors decide with their date
@@ -700,9 +701,24 @@ bool PersonNameAfterThing(std::span<const std::string> words, std::string_view v
 //    is all they can check: the field's names carry the weight).
 void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::string* out) {
   out->clear();
-  if (digits.size() < 10 || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+  if (digits.size() < 8 || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string_view::npos)
     return;
   const auto mobile = [](std::string_view d) { return d.size() == 10 && d.starts_with("10"); };
+  // A landline or VoIP number: Seoul's 2 and seven or eight digits, a
+  // region's 31-64 or 70 and seven or eight (212345678 is 02-1234-5678; found
+  // passing by review in home_phone, tel and fax).
+  const auto landline = [](std::string_view d) {
+    if (d[0] == '2') return d.size() == 8 || d.size() == 9;
+    const int area = (d[0] - '0') * 10 + (d[1] - '0');
+    const bool known = (area >= 31 && area <= 33) || (area >= 41 && area <= 44) || (area >= 51 && area <= 55) ||
+                       (area >= 61 && area <= 64) || area == 70;
+    return known && (d.size() == 9 || d.size() == 10) && (area != 70 || d.size() == 10);
+  };
+  if (landline(digits) && FieldSays(field, PhoneWords)) {
+    out->append("0").append(digits);
+    return;
+  }
+  if (digits.size() < 10) return;
   if (mobile(digits) || (digits.size() == 12 && digits.starts_with("82") && mobile(digits.substr(2)))) {
     if (FieldSays(field, PhoneWords)) {
       out->append(digits.size() == 10 ? "0" : "+").append(digits);

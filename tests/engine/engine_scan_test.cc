@@ -196,6 +196,20 @@ TEST(EngineScanTest, AMobileNumberWrittenAsAnIntegerInAPhoneFieldIsAPhone) {
   }
 }
 
+// Landlines and VoIP numbers likewise (found passing by review:
+// {"home_phone":212345678} is 02-1234-5678).
+TEST(EngineScanTest, ALandlineWrittenAsAnIntegerInAPhoneFieldIsAPhone) {
+  auto f = Make();
+  for (const char* rec : {R"({"home_phone":212345678})", R"({"tel":3112345678})", R"({"fax":21234567})",
+                          R"({"officeTel":"5112345678"})", R"({"phone":7012345678})", R"({"tel":641234567})"}) {
+    const std::string out = Mask(f, rec);
+    EXPECT_NE(out.find(R"(":"t1.phone.1.)"), std::string::npos) << rec << " -> " << out;
+  }
+  for (const char* rec : {R"({"tel":2123456789})", R"({"tel":3512345678})", R"({"tel":701234567})",
+                          R"({"amount":212345678})", R"({"tel_count":212345678})"})
+    EXPECT_EQ(Mask(f, rec), rec);
+}
+
 // A CSV column under a scan rule is read under the column's name, as an
 // unlisted one is (found by review: "mobile: scan" passed 1012345678 whole
 // in CSV while JSON masked it).
