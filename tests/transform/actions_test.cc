@@ -256,6 +256,19 @@ TEST(TokenizeAction, NormalizeRrnJoinsTheYearInFull) {
   EXPECT_EQ(Apply(a.get(), "19900101-4123450"), Apply(digits.get(), "19900101-4123450"));
   EXPECT_EQ(Apply(a.get(), "1990010112345689"), Apply(digits.get(), "1990010112345689"));
   EXPECT_EQ(Apply(a.get(), "no digits"), "ERROR:normalize_failed");
+  // Fewer than 13 digits: a part or a masked number would share one token
+  // with every other of its birth date (found by review).
+  for (const char* v : {"900101-1******", "9001011", "900101-1", "900101", "90-01-01", "900101-123456"})
+    EXPECT_EQ(Apply(a.get(), v), "ERROR:normalize_failed") << v;
+}
+
+// An empty text holds nothing to protect: it stays empty, in every mode
+// (its token made every missing value one person to a join: found by review).
+TEST(TokenizeAction, AnEmptyTextStaysEmpty) {
+  for (const char* norm : {"none", "digits", "rrn", "phone_kr", "lower", "alnum"}) {
+    auto a = MustMake("tokenize", {{"key", "rrn"}, {"normalize", norm}}, "user.rrn");
+    EXPECT_EQ(Apply(a.get(), ""), "\"\"") << norm;
+  }
 }
 
 TEST(TokenizeAction, NormalizeNoneKeepsFormatsApart) {

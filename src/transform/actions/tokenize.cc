@@ -38,6 +38,12 @@ Result<std::unique_ptr<Action>> TokenizeAction::Create(ActionOptions& o, const A
 
 Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   std::string_view in = v.text;
+  // An empty text holds nothing to protect: it stays empty (its token made
+  // every missing value one person to a join; found by review).
+  if (in.empty() && v.type == codec::JsonType::kString) {
+    out->append("\"\"");
+    return Status::Ok();
+  }
   if (norm_ == Normalize::kPhoneKr && !in.empty()) {
     // Every written form of one Korean phone number gives one token.
     thread_local std::string phone;
@@ -101,6 +107,13 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
     }
     if (nv.empty() && !in.empty())
       return Error(ErrorCode::kNormalizeFailed, "value has nothing left after normalization");
+    // A resident number has thirteen digits: a part or a masked one
+    // ("900101-1******", "900101") would share one token with every other
+    // of that birth date (found by review). (Longer runs stay digits: an
+    // account or order number in the field.)
+    if (norm_ == Normalize::kRrn && nv.size() < 13)
+      return Error(ErrorCode::kNormalizeFailed,
+                   "value has fewer digits than a resident registration number (13): a part or a masked one");
     in = nv;
   }
   out->push_back('"');
