@@ -182,23 +182,24 @@ const Words& Honorifics() {
 }
 // The words after a name and a blank that make it a name.
 const Words& NextWordHonorifics() {
-  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",    "선생님", "팀장님",
-                       "과장님", "대리님", "부장님", "차장님", "실장님",  "사장님", "대표님",
-                       "원장님", "교수님", "기사님", "주임님", "매니저님"};
+  // (드림 and 올림: a letter's sign-off, "김민준 드림".)
+  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",   "선생님", "팀장님",
+                       "드림",   "올림",   "과장님", "대리님", "부장님", "차장님", "실장님",
+                       "사장님", "대표님", "원장님", "교수님", "기사님", "주임님", "매니저님"};
   return w;
 }
 // Labels a name follows (as a word of their own, or the end of one:
 // 수취인성명).
 const Words& NameLabels() {
-  static const Words w{"성명",       "이름",     "예금주",   "예금주명", "고객명",   "수취인",     "수취인명",
-                       "받는분",     "받는사람", "보내는분", "보낸분",   "송금인",   "송금자",     "입금자",
-                       "입금자명",   "수령인",   "수령자",   "신청인",   "신청자",   "명의자",     "계좌주",
-                       "주문자",     "구매자",   "가입자",   "대표자",   "보호자",   "성함",       "실명",
-                       "담당자",     "발송인",   "수신인",   "수하인",   "송하인",   "피보험자",   "계약자",
-                       "소유자",     "차주",     "임차인",   "임대인",   "채무자",   "보증인",     "회원명",
-                       "주문자명",   "보낸사람", "작성자",   "고객성명", "고객이름", "회원이름",   "예금주성명",
-                       "수취인성명", "수령인명", "가입자명", "통장표시", "구매자명", "보내는사람", "보낸분성명",
-                       "계좌주명",   "받는이",   "보내는이", "보낸이"};
+  static const Words w{"성명", "이름", "예금주", "예금주명", "고객명", "수취인", "수취인명", "받는분", "받는사람",
+                       "보내는분", "보낸분", "송금인", "송금자", "입금자", "입금자명", "수령인", "수령자", "신청인",
+                       "신청자", "명의자", "계좌주", "주문자", "구매자", "가입자", "대표자", "보호자", "성함", "실명",
+                       "담당자", "발송인", "수신인", "수하인", "송하인", "피보험자", "계약자", "소유자", "차주",
+                       "임차인", "임대인", "채무자", "보증인", "회원명", "주문자명", "보낸사람", "작성자", "고객성명",
+                       "고객이름", "회원이름", "예금주성명", "수취인성명", "수령인명", "가입자명", "통장표시",
+                       "구매자명", "보내는사람", "보낸분성명", "계좌주명", "받는이", "보내는이", "보낸이",
+                       // found passing by review: who wrote or asked, a patient
+                       "고객", "문의자", "요청자", "환자", "예약자", "민원인", "신고자"};
   return w;
 }
 // Particles (and the copula) a name or number may carry in the same word.
@@ -372,7 +373,8 @@ bool IsNameLabel(std::string_view pw, std::string_view ppw) {
     if (NameLabels().Has(pw.substr(0, len)) && ParticlesOnly(pw.substr(len))) return true;
   if (pw == "분" || pw == "사람" || pw == "이") return ppw == "받는" || ppw == "보내는" || ppw == "보낸";
   if (pw == "표시") return ppw == "통장";
-  return false;
+  if (pw == "명") return ppw == "성";   // 성 명 : 김민준 (a form's spaced label)
+  return pw == "저는" || pw == "제가";  // 저는 김민준입니다, 제가 김민준인데요
 }
 
 }  // namespace
@@ -407,7 +409,8 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
   const auto word_of = [&](size_t r) { return t.substr(runs[r].b, runs[r].e - runs[r].b); };
   // The last syllables of the labels (and of 받는 분, 통장 표시), sorted.
   static const std::vector<uint32_t> kLabelEnds = [] {
-    std::vector<uint32_t> ends{SyllableCp("분", 0), SyllableCp("시", 0)};
+    std::vector<uint32_t> ends{SyllableCp("분", 0), SyllableCp("시", 0), SyllableCp("명", 0), SyllableCp("는", 0),
+                               SyllableCp("가", 0)};
     for (std::string_view l : NameLabels().list()) ends.push_back(SyllableCp(l, l.size() - 3));
     std::sort(ends.begin(), ends.end());
     ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
@@ -433,7 +436,7 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       const std::string_view gap = t.substr(run.e, runs[r + 1].b - run.e);
       if (gap == " " || gap == "  ")
         for (size_t k = runs[r + 1].b; k < runs[r + 1].e && k < runs[r + 1].b + 15 && !honorific_next; k += 3)
-          honorific_next = SyllableIn(t, k, {0xB2D8, 0xC528, 0xADC0, 0xACE0, 0xD68C});
+          honorific_next = SyllableIn(t, k, {0xB2D8, 0xC528, 0xADC0, 0xACE0, 0xD68C, 0xB4DC, 0xC62C});  // 드림 올림
     }
     // A label's word before it: one of its syllables ends a label (이름은,
     // 예금주:, 받는 분), compared as code points before any word list.
@@ -441,7 +444,10 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     if (r > 0 && run.b - runs[r - 1].e <= 8)
       for (size_t k = runs[r - 1].b; k < runs[r - 1].e && !word_before; k += 3)
         word_before = std::binary_search(kLabelEnds.begin(), kLabelEnds.end(), SyllableCp(t, k));
-    if (!honorific_in && !honorific_next && !word_before && !AsciiNameLabelBefore(t, run.b) &&
+    // An e-mail's display name: "To: 김민준 <kim@example.com>".
+    const bool display_name = run.e + 2 < t.size() && t[run.e] == ' ' && t[run.e + 1] == '<' &&
+                              t.substr(run.e + 2, 70).find('@') != std::string_view::npos;
+    if (!honorific_in && !honorific_next && !word_before && !display_name && !AsciiNameLabelBefore(t, run.b) &&
         !AsciiPersonLabelBefore(t, run.b))
       continue;
     size_t len = 0;
@@ -482,6 +488,7 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       }
       if (labelled) len = NameAt(word, [](std::string_view rest, size_t) { return ParticlesOnly(rest); });
     }
+    if (len == 0 && display_name) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     if (len != 0) {
       // A place's name is none ("제주도 고객님", "서울시").
       const std::string_view name = word.substr(0, len);
@@ -489,6 +496,16 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       out->emplace_back(run.b, run.b + len);
     }
   }
+}
+
+bool IsKoreanName(std::string_view value) {
+  if (value.empty() || value.size() > 64) return false;
+  thread_local std::string text;
+  thread_local std::vector<std::pair<size_t, size_t>> found;
+  text.assign("성명 ").append(value);
+  found.clear();
+  FindKoreanNames(text, &found);
+  return found.size() == 1 && found[0].first == text.size() - value.size() && found[0].second == text.size();
 }
 
 namespace {

@@ -57,6 +57,12 @@ void FindKoreanNames(std::string_view text, std::vector<std::pair<size_t, size_t
 // number or unit (a particle glued to it is not part of it).
 void FindKoreanAddresses(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
 
+// Whether `value` is a Korean name as FindKoreanNames reads one after a
+// label ("성명 <value>"): the whole value is the name, without particles.
+// For a field whose name says a role that holds a name as often as a
+// grade or a team (고객, 회원: transform's field names).
+[[nodiscard]] bool IsKoreanName(std::string_view value);
+
 // Whether `text` holds a Hangul syllable's first byte (0xEA-0xED): the only
 // texts where the two finders can find anything.
 [[nodiscard]] bool MayHoldHangul(std::string_view text);

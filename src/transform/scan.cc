@@ -13,6 +13,7 @@
 #include "common/number.h"
 #include "common/text.h"
 #include "common/unicode.h"
+#include "detect/korean_text.h"
 #include "detect/normalize.h"
 
 namespace maskproxy::transform {
@@ -458,6 +459,12 @@ constexpr std::string_view kKoreanNameEnds[] = {
 constexpr std::string_view kKoreanRoleEnds[] = {"보호자",   "담당자", "대표자",   "입금자", "주문자", "구매자",
                                                 "보낸사람", "받는이", "보내는이", "송금자", "계좌주", "수령자",
                                                 "수하인",   "송하인", "발송인",   "수신인"};
+// Roles whose column holds a grade, a status or a team as often as a name
+// (고객: 일반, 회원: 정회원): a name only when the value reads as a Korean
+// name after a label (detect::internal::IsKoreanName; found passing by
+// review: {"고객":"김민준"}, {"작성자":"김민준"}).
+constexpr std::string_view kKoreanLooseRoles[] = {"고객",   "회원",   "작성자", "문의자", "요청자", "환자",
+                                                  "예약자", "민원인", "신청자", "가입자", "신고자", "상담원"};
 constexpr std::string_view kKoreanAddressEnds[] = {"주소", "배송지", "거주지", "주소지", "도로명", "지번"};
 constexpr std::string_view kKoreanThings[] = {
     "상품", "파일", "가맹점", "은행",   "회사", "법인",   "상호", "점포",   "매장",   "브랜드", "카드",
@@ -641,7 +648,8 @@ bool MayBePersonal(std::string_view names, std::string_view leaf, std::string_vi
   if (last.size() < 5 || last.size() > 16 || !NameShaped(value)) return false;
   char folded[16];
   for (size_t i = 0; i < last.size(); ++i) folded[i] = static_cast<char>(last[i] | 0x20);
-  return InSorted(std::string_view(folded, last.size()), kNamedPersonSorted);
+  return InSorted(std::string_view(folded, last.size()), kNamedPersonSorted) ||
+         (last.size() == 6 && std::string_view(folded, 6) == "person");
 }
 
 // Whether a role's column holds a person's name: name-shaped, at most four
@@ -780,8 +788,9 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   bool korean_name = false, korean_address = false;
   for (const std::string& w : words) {
     if (!IsKorean(w)) continue;
-    korean_name =
-        korean_name || EndsWithOne(w, kKoreanNameEnds) || (EndsWithOne(w, kKoreanRoleEnds) && RoleHoldsName(value));
+    korean_name = korean_name || EndsWithOne(w, kKoreanNameEnds) ||
+                  (EndsWithOne(w, kKoreanRoleEnds) && RoleHoldsName(value)) ||
+                  (EndsWithOne(w, kKoreanLooseRoles) && detect::internal::IsKoreanName(value));
     korean_address = korean_address || EndsWithOne(w, kKoreanAddressEnds);
   }
   if (korean_address || SaysAddress(words)) return "address";
@@ -792,7 +801,9 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     // "recipients[*].name", "payer.nm", "user.profile.name".
     if (bare)
       for (const std::string& w : up)
-        if (InSorted(w, kPersonSorted) || w == "profile") return "person_name";
+        if (InSorted(w, kPersonSorted) || w == "profile" ||
+            ((w == "people" || w == "family" || w == "agent" || w == "persons") && NameShaped(value)))
+          return "person_name";  // (the last four found passing by review: people[*].name, agent.name)
     // The parts of a name object ({"name": {"first": …, "kor": …}}) or of an
     // address object ({"address": {"line1": …}}, "addresses[*].road").
     bool name_parts = true, address_parts = true;
@@ -810,6 +821,11 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   // "push_sender", "data_owner").
   if (NameShaped(value) && InSorted(words.back(), kNamedPersonSorted) &&
       (words.size() == 1 || (words.back() != "sender" && words.back() != "owner") || MoneyWordBefore(words)))
+    return "person_name";
+  // "contact_person", "person": a name that reads as one (a Korean name
+  // after a label, or Latin words; found passing by review).
+  if (words.back() == "person" && NameShaped(value) &&
+      (HangulCount(value) == 0 || detect::internal::IsKoreanName(value)))
     return "person_name";
   return {};
 }

@@ -734,7 +734,8 @@ TEST(DetectDefaultsTest, MemoWithEverything) {
       "카드 3782 822463 10005 결제취소, 환불은 카카오뱅크 3333-01-1234567 로. 사업자 1208147521, "
       "면허 11-22-123456-01, 여권 M123A4567, IP 203.0.113.7 / ::1. 주문 ORD-20261126000123 금액 1,234,567원 "
       "운송장 612345678901 ts=1764146400000";
-  EXPECT_EQ(Scan(memo), (Hits{{"rrn", "900101-1234568"},
+  EXPECT_EQ(Scan(memo), (Hits{{"person_name", "김민준"},  // 고객 is a label (a later review)
+                              {"rrn", "900101-1234568"},
                               {"phone_kr", "+82 10-9876-5432"},
                               {"email", "minjun@example.com"},
                               {"card", "3782 822463 10005"},

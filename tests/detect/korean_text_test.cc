@@ -99,6 +99,29 @@ TEST(KoreanNamesTest, EnglishPersonLabelsAndTwoWordLabels) {
   }
 }
 
+// Found passing by a later review: who wrote or asked (고객, 문의자, 요청자),
+// a patient, a form's spaced label (성 명), a letter's sign-off (드림, 올림),
+// an introduction (저는, 제가), an e-mail's display name.
+TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
+  for (const std::string text :
+       {"고객: 김민준", "문의자: 김민준", "요청자 김민준", "성 명 : 김민준", "환자 김민준 내원", "김민준 드림",
+        "김민준 올림", "저는 김민준이고 환불 문의", "저는 김민준입니다", "제가 김민준인데요",
+        "To: 김민준 <kim@example.com>", "보낸 사람 김민준 <minjun@naver.com>"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{"김민준"});
+  }
+  for (const std::string text :
+       {"고객 정보 변경", "저는 김치를 좋아해요", "저는 학생입니다", "선물 드림", "이벤트 드림", "고객 만족도 조사",
+        "성 명 미기재", "환자 이송 요청", "상품명 <sale@shop.com>", "제가 확인했습니다"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{});
+  }
+  EXPECT_TRUE(internal::IsKoreanName("김민준"));
+  EXPECT_TRUE(internal::IsKoreanName("남궁민수"));
+  for (const char* v : {"일반", "정회원", "고객지원팀", "VIP", "김민준 외 1명", "", "없음"})
+    EXPECT_FALSE(internal::IsKoreanName(v)) << v;
+}
+
 // Found by a review as false alarms: a verb's noun whose syllables could
 // begin a name, with 한, 중 or 시 after it, before 고객님 (what a customer
 // did); a real name of that shape stays one.

@@ -403,6 +403,24 @@ TEST(EngineScanTest, NamesAndAddressesInFieldsThatSaySoAreProtected) {
   EXPECT_EQ(row.cells[1].text, "[person_name]");
 }
 
+// Found passing by a later review: roles that hold a grade or a team as
+// often as a name (고객, 회원, 작성자) when the value reads as a Korean name,
+// a contact person, the members of people, family and agent objects.
+TEST(EngineScanTest, LooseRolesAndPeopleObjectsHoldNames) {
+  auto f = Make();
+  for (const char* in :
+       {R"({"고객":"김민준"})", R"({"회원":"김민준"})", R"({"작성자":"김민준"})", R"({"문의자":"남궁민수"})",
+        R"({"contact_person":"김민준"})", R"({"contact_person":"Minjun Kim"})", R"({"people":[{"name":"김민준"}]})",
+        R"({"family":[{"name":"김민준"}]})", R"({"agent":{"name":"김민준"}})"}) {
+    const std::string out = Mask(f, in);
+    EXPECT_NE(out.find("[person_name]"), std::string::npos) << in << " -> " << out;
+  }
+  for (const char* in : {R"({"고객":"일반"})", R"({"회원":"정회원"})", R"({"작성자":"고객지원팀"})",
+                         R"({"contact_person":"고객지원팀"})", R"({"agent":{"name":"Chrome"}})", R"({"person":"none"})",
+                         R"({"고객":"VIP"})"})
+    EXPECT_EQ(Mask(f, in), in);
+}
+
 // The policy's scan action for person_name and address applies to such a
 // field's value as to a hit in text (it was always "[person_name]"; a
 // review found scan.actions ignored there); keep still protects: the
