@@ -336,12 +336,6 @@ inline bool DigitGlueAfter(const NormalizedText& norm, std::string_view t, size_
          !norm.Seam(e) && !norm.Seam(e + 1);
 }
 
-// A hit's first and last characters must not be glued to the text around
-// them (a digit or letter; for some detectors a '-'/'.' and a digit, see
-// GluedByDigitBefore and StrongNumber): "A010-1234-5678" is another number.
-// A neighbour that normalization folded from a character a reader sees
-// apart is not glued (NormalizedText::Seam): "①010-…", "…5678¹", "3·010-…".
-// (Seam is asked last: only where the text would otherwise glue.)
 // Whether a number of a strong kind (StrongNumber: a card, an RRN or FRN, a
 // mobile phone) starts grouped at b: two to six digits, then a '-', '.' or
 // blank and a digit ("900101-", "010-", "4111 "). Such a number keeps its
@@ -366,6 +360,12 @@ bool WordGluedBeforeGroup(std::string_view t, size_t b, Validator v) {
   return b - k >= 3 && (k == 0 || !IsAsciiAlnum(t[k - 1])) && StrongGroupAt(t, b, v);
 }
 
+// A hit's first and last characters must not be glued to the text around
+// them (a digit or letter; for some detectors a '-'/'.' and a digit, see
+// GluedByDigitBefore and StrongNumber): "A010-1234-5678" is another number.
+// A neighbour that normalization folded from a character a reader sees
+// apart is not glued (NormalizedText::Seam): "①010-…", "…5678¹", "3·010-…".
+// (Seam is asked last: only where the text would otherwise glue.)
 inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Validator v) {
   if (b > 0 && IsAsciiAlnum(t[b])) {
     const char p = t[b - 1];
