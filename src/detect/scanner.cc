@@ -139,14 +139,14 @@ bool IsWordIn(std::string_view t, size_t from, size_t to, std::initializer_list<
     if (j > 0 && t[j - 1] == '@') return true;
   }
   if (IsWordIn(t, k, b,
-               {"hp",        "tel",        "ph",          "phone",   "mobile",      "mob",          "cell",
-                "fax",       "rrn",        "ssn",         "card",    "acct",        "account",      "cellphone",
-                "telephone", "handphone",  "mobilephone", "phoneno", "phonenumber", "mobileno",     "telno",
-                "cardno",    "cardnumber", "jumin",       "juminno", "id",          "mobilenumber", "cellno",
-                "telnumber", "contactno",  "phone_no",    "tel_no",  "residentno",  "jumin_no",     "arc",
-                "cardnum",   "card_no",    "cc",          "ccnum",   "visa",        "bank",         "accountno",
-                "acctno",    "account_no", "call",        "contact", "kakao",       "sms",          "no",
-                "num",       "pan"})) {
+               {"hp", "tel", "ph", "phone", "mobile", "mob", "cell", "fax", "rrn", "ssn", "card", "acct", "account",
+                "cellphone", "telephone", "handphone", "mobilephone", "phoneno", "phonenumber", "mobileno", "telno",
+                "cardno", "cardnumber", "jumin", "juminno", "id", "mobilenumber", "cellno", "telnumber", "contactno",
+                "phone_no", "tel_no", "residentno", "jumin_no", "arc", "cardnum", "card_no", "cc", "ccnum", "visa",
+                "bank", "accountno", "acctno", "account_no", "call", "contact", "kakao", "sms", "no", "num", "pan",
+                // found by review (markup-stripped text): a resident, a
+                // messenger, card brands
+                "resident", "whatsapp", "amex", "master", "mastercard", "jcb", "diners", "discover", "unionpay"})) {
     return true;
   }
   // "M" on a business card, only before a mobile number ("M15440229" is a
@@ -337,27 +337,40 @@ inline bool DigitGlueAfter(const NormalizedText& norm, std::string_view t, size_
 }
 
 // Whether a number of a strong kind (StrongNumber: a card, an RRN or FRN, a
-// mobile phone) starts grouped at b: two to six digits, then a '-', '.' or
-// blank and a digit ("900101-", "010-", "4111 "). Such a number keeps its
-// kind whatever word is glued to it (found passing by review: text whose
-// markup was stripped, "Resident900101-1234568", "주민번호
-// 900101-1234568Name", "4111-1111-1111-1111VISA"); a bare run of digits
-// glued to letters stays a code ("SKU01012345678").
+// mobile phone) starts grouped at b (a '+' before it skipped): two to six
+// digits, then a '-', '.' or blank and a digit ("900101-", "010-",
+// "+82-", "4111 ").
 bool StrongGroupAt(std::string_view t, size_t b, Validator v) {
   if (!StrongNumber(v) || WeakPhone(v, t, b)) return false;
+  if (b < t.size() && t[b] == '+') ++b;
   size_t k = b;
   while (k < t.size() && k - b <= 6 && IsAsciiDigit(t[k])) ++k;
   return k - b >= 2 && k - b <= 6 && k + 1 < t.size() && (t[k] == '-' || t[k] == '.' || t[k] == ' ') &&
          IsAsciiDigit(t[k + 1]);
 }
 
-// A word of three letters or more glued before b (not itself glued to a
-// digit: "2HP010-…"), before a grouped strong number (StrongGroupAt). One
-// or two letters stay a code's ("A010-1234-5678").
-bool WordGluedBeforeGroup(std::string_view t, size_t b, Validator v) {
-  size_t k = b;
-  while (k > 0 && b - k <= 32 && IsAsciiAlpha(t[k - 1])) --k;
-  return b - k >= 3 && (k == 0 || !IsAsciiAlnum(t[k - 1])) && StrongGroupAt(t, b, v);
+// A word glued after a grouped strong number (StrongGroupAt) that is the
+// next word of a text whose markup was stripped, not a code's suffix: a
+// capitalized word ("900101-1234568Name", "010-1234-5678Fax") or a card
+// brand or label in capitals ("4111-1111-1111-1111VISA"), standing alone
+// after it (found passing by review). Suffixes of ids and parcel numbers
+// ("240914-8406248KR", "…-1234567abc", "…-1234567a.jpg") are not.
+bool WordAfterGroup(std::string_view t, size_t b, size_t e, Validator v) {
+  if (e >= t.size() || !IsAsciiAlpha(t[e]) || !IsAsciiDigit(t[e - 1])) return false;
+  size_t k = e;
+  while (k < t.size() && k - e <= 16 && IsAsciiAlpha(t[k])) ++k;
+  if (k < t.size() && (IsAsciiAlnum(t[k]) || t[k] == '.' || t[k] == '_')) return false;  // "a.jpg", "abc123"
+  const std::string_view w = t.substr(e, k - e);
+  bool capitalized = w.size() >= 3 && w[0] >= 'A' && w[0] <= 'Z';
+  for (size_t i = 1; i < w.size() && capitalized; ++i) capitalized = w[i] >= 'a' && w[i] <= 'z';
+  if (!capitalized) {
+    static constexpr std::string_view kWords[] = {"VISA", "MASTER", "MASTERCARD", "AMEX",  "JCB",  "BC",
+                                                  "EXP",  "FAX",    "TEL",        "EMAIL", "NAME", "HP"};
+    bool known = false;
+    for (std::string_view x : kWords) known = known || w == x;
+    if (!known) return false;
+  }
+  return StrongGroupAt(t, b, v);
 }
 
 // A hit's first and last characters must not be glued to the text around
@@ -369,9 +382,7 @@ bool WordGluedBeforeGroup(std::string_view t, size_t b, Validator v) {
 inline bool StartOk(const NormalizedText& norm, std::string_view t, size_t b, Validator v) {
   if (b > 0 && IsAsciiAlnum(t[b])) {
     const char p = t[b - 1];
-    if (IsAsciiAlnum(p) &&
-        !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && (LabelBefore(t, b) || WordGluedBeforeGroup(t, b, v))) &&
-        !norm.Seam(b)) {
+    if (IsAsciiAlnum(p) && !(IsAsciiAlpha(p) && IsAsciiDigit(t[b]) && LabelBefore(t, b)) && !norm.Seam(b)) {
       return false;
     }
     if (DigitGlueBefore(norm, t, b) && (GluedByDigitBefore(v) || WeakPhone(v, t, b))) return false;
@@ -463,10 +474,9 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
 // A bank account grouped by spaces stands alone (AccountStandsAlone). A
 // dotted quad after a version word is none (VersionOrArticle).
 inline bool EndOkAt(const NormalizedText& norm, std::string_view t, size_t b, size_t e, Validator v) {
-  // A letter glued after a grouped strong number ("…-1234568Name",
-  // "…-1111VISA") is the next word's (StrongGroupAt).
-  const bool letter_after = e < t.size() && IsAsciiAlpha(t[e]) && IsAsciiDigit(t[e - 1]) && StrongGroupAt(t, b, v);
-  return (letter_after || EndOk(norm, t, e, v)) &&
+  // The next word glued after a grouped strong number ("…-1234568Name",
+  // "…-1111VISA": WordAfterGroup).
+  return (EndOk(norm, t, e, v) || WordAfterGroup(t, b, e, v)) &&
          !(v == Validator::kPhoneKr && DigitGlueAfter(norm, t, e) && WeakPhone(v, t, b)) &&
          (v != Validator::kBankAccountKr || AccountStandsAlone(t, b, e)) &&
          (v != Validator::kIpv4 || !VersionOrArticle(t, b, e));
@@ -684,17 +694,21 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
   return false;
 }
 
-// A business registration number of ten bare digits only near a word that
-// says what it is, in the text or the name it is read under (a review found
-// amounts and ids taken for one: one in forty passes the tax office codes
-// and the checksum, "amount": 1207388624). Grouped 3-2-5 it needs none.
-bool BareBrnContextOk(std::string_view t, size_t b, size_t e, std::string_view name) {
-  if (e - b != 10) return true;  // grouped (the validator takes 10 digits or 3-2-5)
-  const auto says = [](std::string_view s, size_t from, size_t to) {
-    return HasAnyWord(s, from, to, {"사업자", "등록번호", "brn", "business", "biz", "법인", "vat", "tax"});
-  };
-  const auto [lo, hi] = ContextBounds(t, b, e, 20);
-  return says(t, lo, b) || says(t, e, hi) || (!name.empty() && says(name, 0, name.size()));
+// Ten bare digits are no business registration number where they are an
+// amount or a time: followed by 원 (a blank between allowed), or read under
+// a name that says an amount or a time ("amount", "total_price",
+// "vat_amount", "created_at"; found by review: one amount or id in forty
+// passes the tax office codes and the checksum). Grouped 3-2-5 they are one
+// wherever they stand.
+bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_view name) {
+  if (e - b != 10) return false;
+  size_t k = e;
+  if (k < t.size() && t[k] == ' ') ++k;
+  if (t.substr(k).starts_with("원")) return true;
+  if (name.empty()) return false;
+  return HasAnyWord(name, 0, name.size(),
+                    {"amount", "amt", "price", "total", "balance", "fee", "krw", "_at", "time", "epoch", "금액", "가격",
+                     "잔액", "합계", "일시"});
 }
 
 // Whether the name a text is read under (a field's path: "refund_account",
@@ -717,7 +731,7 @@ constexpr size_t kMaxContextName = 256;
 bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e, std::string_view name) {
   if (d.validator == Validator::kDriverLicenseKr && !LicenseContextOk(t, b, e))
     return !name.empty() && NamedContext(d, name);
-  if (d.validator == Validator::kBrnChecksum && !BareBrnContextOk(t, b, e, name)) return false;
+  if (d.validator == Validator::kBrnChecksum && BareBrnIsAmountOrTime(t, b, e, name)) return false;
   if (d.context_words.empty()) return true;
   const auto [lo, hi] = ContextBounds(t, b, e, d.context_window);
   return HasWord(d, t, lo, b) || HasWord(d, t, e, hi) || (!name.empty() && NamedContext(d, name));
@@ -953,10 +967,8 @@ struct Combined {
       // a strong number's.
       const bool ok = EndOk(norm, t, i + 1, Validator::kNone);
       const bool ok6 = (owners & ipv6) != 0 && EndOk(norm, t, i + 1, Validator::kIpv6);
-      const bool ok_strong =
-          (owners & strong) != 0 &&
-          (EndOk(norm, t, i + 1, Validator::kCard) ||
-           (i + 1 < t.size() && IsAsciiAlpha(t[i + 1]) && IsAsciiDigit(t[i]) && StrongGroupAt(t, b, Validator::kCard)));
+      const bool ok_strong = (owners & strong) != 0 &&
+                             (EndOk(norm, t, i + 1, Validator::kCard) || WordAfterGroup(t, b, i + 1, Validator::kCard));
       found |= owners & ((ok ? ~(ipv6 | email | strong) : 0) | (ok6 ? ipv6 : 0) | email | (ok_strong ? strong : 0));
     }
     return found;
@@ -1509,13 +1521,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
           if (mask == 0) continue;
           mask &= combined.starts[s[b] & 0x7F];  // window bytes are ASCII
           if (mask == 0) continue;
-          if (!StartOk(norm, t, b, Validator::kNone)) {
-            // A word glued before a grouped strong number (StartOk's
-            // WordGluedBeforeGroup, per detector): only those may start here.
-            if (!WordGluedBeforeGroup(t, b, Validator::kCard)) continue;
-            mask &= combined.strong & ~(WeakPhone(Validator::kPhoneKr, t, b) ? combined.phone : 0);
-            if (mask == 0) continue;
-          }
+          if (!StartOk(norm, t, b, Validator::kNone)) continue;
           if (DigitGlueBefore(norm, t, b)) {  // StartOk's glue rules, per detector
             if (DotGlueBefore(norm, t, b)) continue;
             mask &= ~(combined.glued | (WeakPhone(Validator::kPhoneKr, t, b) ? combined.phone : 0));

@@ -241,9 +241,10 @@ bool ValidatePhone(std::string_view c) {
     if (sep > 3 || sep == rest.size()) return false;
     rest.remove_prefix(sep);
   }
-  // Separators of two kinds only in a number with its trunk 0 written or
-  // after "+82" ("10-1234 5678" and "82-10-1234 5678" are as often codes).
-  const bool trunk = !rest.empty() && (rest.front() == '0' || code != 0);
+  // Separators of two kinds only in a mobile number with its trunk 0
+  // written (01X) or after "+82" ("10-1234 5678" and "82-10-1234 5678" are as
+  // often codes; "11:02 123-4567" a time and a number: a second review).
+  const bool trunk = rest.starts_with("01") || code != 0;
   if (!ConsistentSeparators(rest) && !(trunk && NarrowMixedSeparators(rest))) return false;
   const size_t m = Digits(rest, d + n, 15);
   if (m > 15 || m == 0) return false;

@@ -115,9 +115,11 @@ TEST(DetectDefaultsTest, PhoneKr) {
 // passing by review): only with the trunk 0 written or after "+82".
 TEST(DetectDefaultsTest, PhoneKrMixedNarrowSeparators) {
   ExpectFound("phone_kr", "연락처 ",
-              {"010 1234-5678", "010-1234 5678", "010.1234-5678", "010-1234.5678", "02-123 4567", "031 123-4567",
-               "010 - 1234 5678", "+82 10-1234 5678", "+82-10 1234.5678"},
+              {"010 1234-5678", "010-1234 5678", "010.1234-5678", "010-1234.5678", "010 - 1234 5678",
+               "+82 10-1234 5678", "+82-10 1234.5678", "+82 2-123 4567"},
               " 로 연락 주세요");
+  // Landlines keep one kind (a second review: "11:02 123-4567").
+  ExpectNothing({"11:02 123-4567", "02-123 4567", "031 123-4567"});
 }
 
 TEST(DetectDefaultsTest, PhoneKrHardNegatives) {
@@ -235,12 +237,12 @@ TEST(DetectDefaultsTest, Brn) {
   ExpectFound("brn", "사업자등록번호 ", {"123-45-67891", "220-81-62517", "1208147521", "2208162517"}, " 발행");
   ExpectNothing(
       {"사업자등록번호 123-45-67890", "2208162518", "epoch 1764146406", "updated_at=1764146400", "012-34-56789"});
-  // Ten bare digits only near a word that says what they are (a review:
-  // amounts and ids passed the checksum one time in forty).
-  ExpectNothing({"금액 1207388624원", "주문번호 1207388624", "1208147521", "amount=2208162517"});
-  ExpectFound("brn", "biz_no=", {"1208147521"}, "");
-  ExpectFound("brn", "거래처 ", {"120-81-47521", "220-81-62517"}, " 발행");
-  EXPECT_EQ(Scan("1208147521 사업자"), One("brn", "1208147521"));
+  // Ten bare digits are none where they are an amount (원 after them); a
+  // review found amounts taken for one (one in forty), a second review the
+  // BRNs a context word list missed (세금계산서, 가맹점, company reg no).
+  ExpectNothing({"금액 1207388624원", "총 2208162517 원"});
+  for (const char* before : {"세금계산서 ", "가맹점 ", "company reg no ", "거래처 ", "biz_no="})
+    EXPECT_EQ(Scan(std::string(before) + "1208147521"), One("brn", "1208147521")) << before;
 }
 
 TEST(DetectDefaultsTest, DriverLicence) {

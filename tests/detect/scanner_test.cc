@@ -130,22 +130,28 @@ TEST(ScannerDefaultsTest, GluedLabelsDoNotHideANumber) {
   EXPECT_EQ(Scan("SKU01012345678"), Hits{});
   EXPECT_EQ(Scan("A010-1234-5678"), Hits{});
   EXPECT_EQ(Scan("2HP010-1234-5678"), Hits{});  // the label is itself glued to a digit
-  // A grouped card, resident number or mobile phone keeps its kind with any
-  // word glued to it (text whose markup was stripped; found passing by
-  // review); a bare run or one or two letters before it stays a code.
-  EXPECT_EQ(Scan("010-1234-5678abc"), One("phone_kr", "010-1234-5678"));
+  // A grouped card, resident number or mobile phone keeps its kind with the
+  // next word glued after it, a capitalized word or a brand or label in
+  // capitals (text whose markup was stripped; found passing by review), and
+  // after more labels (resident, whatsapp, card brands); a code's suffix or
+  // prefix stays a code's (a second review: order ids, parcel numbers).
+  EXPECT_EQ(Scan("010-1234-5678abc"), Hits{});
   EXPECT_EQ(Scan("주민번호 900101-1234568Name 김민준"), One("rrn", "900101-1234568"));
   EXPECT_EQ(Scan("Resident900101-1234568"), One("rrn", "900101-1234568"));
-  EXPECT_EQ(Scan("KIM010-1234-5678 Fax"), One("phone_kr", "010-1234-5678"));
   EXPECT_EQ(Scan("Tel 010-1234-5678Fax 02-123-4567"),
             (Hits{{"phone_kr", "010-1234-5678"}, {"phone_kr", "02-123-4567"}}));
   EXPECT_EQ(Scan("카드 4111-1111-1111-1111VISA"), One("card", "4111-1111-1111-1111"));
   EXPECT_EQ(Scan("Whatsapp010 1234 5678"), One("phone_kr", "010 1234 5678"));
-  EXPECT_EQ(Scan("모델 AB010-1234-5678"), Hits{});  // two letters: a model code
-  EXPECT_EQ(Scan("Abc02-123-4567"), Hits{});        // a landline keeps the glue rule
-  EXPECT_EQ(Scan("SKU4111111111111111"), Hits{});   // a bare run
-  EXPECT_EQ(Scan("x2ABC010-1234-5678"), Hits{});    // the word glued to a digit
-  EXPECT_EQ(Scan("HPX01012345678"), Hits{});        // not a label
+  EXPECT_EQ(Scan("Amex3782-822463-10005"), One("card", "3782-822463-10005"));
+  EXPECT_EQ(Scan("+82-10-1234-5678Name"), One("phone_kr", "+82-10-1234-5678"));
+  for (const char* text :
+       {"주문번호 ORD241028-1215279", "송장 240914-8406248KR", "/orders/ORD240115-1234567abc", "IMG240115-1234567a.jpg",
+        "sess_abc240115-3012345Z", "SKU010-2024-0115", "token=abc010-1234-5678xyz", "INV9385-6075-8265-2812",
+        "모델 AB010-1234-5678", "Abc02-123-4567", "SKU4111111111111111", "900101-1234568Kr9", "x2ABC010-1234-5678"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text), Hits{});
+  }
+  EXPECT_EQ(Scan("HPX01012345678"), Hits{});  // not a label
 }
 
 TEST(ScannerDefaultsTest, RrnChecksumOnlyRaisesConfidence) {

@@ -588,11 +588,14 @@ TEST(EngineScanTest, NumbersAreScannedAsTheDoubleAReaderGets) {
   for (const char* rec : {R"({"b":0.6714114753695926})", R"({"score":0.5712043914117922})",
                           R"({"lat":35.34329721216804})", R"({"x":"90010112345.68"})", R"({"v":-0.5712043914117922})"})
     EXPECT_EQ(Mask(f, rec), rec);
-  // Ten bare digits are a business registration number only where a word
-  // says so (a review: amounts and ids, one in forty).
-  EXPECT_EQ(Mask(f, R"({"amount":1208147521,"order_id":"1208147521"})"),
-            R"({"amount":1208147521,"order_id":"1208147521"})");
-  EXPECT_EQ(Mask(f, R"({"biz_no":1208147521})"), R"({"biz_no":"[brn]"})");
+  // Ten bare digits are no business registration number in a field whose
+  // name says an amount or a time (a review: amounts, one in forty).
+  EXPECT_EQ(Mask(f, R"({"amount":1208147521,"vat_amount":"1208147521","created_at":1208147521})"),
+            R"({"amount":1208147521,"vat_amount":"1208147521","created_at":1208147521})");
+  for (const char* field : {"biz_no", "b_no", "seller_id", "corpNo", "x"})
+    EXPECT_EQ(Mask(f, std::string(R"({")") + field + R"(":1208147521})"),
+              std::string(R"({")") + field + R"(":"[brn]"})")
+        << field;
   // (The whole part before the point is still read: 9001011234568.1.)
   EXPECT_EQ(Mask(f, R"({"body":"9001011234568.1"})"), R"({"body":"[rrn]"})");
 }
