@@ -343,6 +343,22 @@ bool PhoneWords(std::span<const std::string> words) {
   return false;
 }
 
+// Whether a name's last word (before no, num or number) is a phone word:
+// "home_phone", "tel", "faxNo", "전화번호"; not "phone_sales",
+// "mbtlnum_chg_de", "휴대폰변경일" (a second review: amounts and dates under
+// such names took landline tokens).
+bool PhoneWordLast(std::span<const std::string> words) {
+  constexpr std::string_view kNumber[] = {"no", "num", "number", "nr"};
+  size_t n = words.size();
+  while (n > 1 && WordIn(words[n - 1], kNumber)) --n;
+  if (n == 0) return false;
+  const std::string& w = words[n - 1];
+  constexpr std::string_view kKorean[] = {"전화",   "전화번호",   "연락처", "팩스",      "팩스번호",
+                                          "휴대폰", "휴대폰번호", "핸드폰", "핸드폰번호"};
+  if (IsKorean(w)) return EndsWithOne(w, kKorean);
+  return PhoneWords(std::span<const std::string>(&w, 1));
+}
+
 // Whether a name's words say resident (or alien) registration number: rrn,
 // jumin, frn, ssn, resident, the Korean public-data terms (ihidnum, rrno,
 // jmno, rsdnt), res + reg ("resRegNo"), or Korean text holding 주민 or
@@ -713,17 +729,21 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
     return;
   const auto mobile = [](std::string_view d) { return d.size() == 10 && d.starts_with("10"); };
   // A landline or VoIP number: Seoul's 2 and seven or eight digits, a
-  // region's 31-64 or 70 and seven or eight (212345678 is 02-1234-5678; found
-  // passing by review in home_phone, tel and fax).
+  // region's 31-64 or 70 and seven or eight, the exchange not starting with
+  // 0 (212345678 is 02-1234-5678; found passing by review in home_phone,
+  // tel and fax; 20240115 is a date), also after 82; only where
+  // the field's last word is a phone's (PhoneWordLast: not phone_sales).
   const auto landline = [](std::string_view d) {
-    if (d[0] == '2') return d.size() == 8 || d.size() == 9;
+    if (d.size() < 8) return false;
+    if (d[0] == '2') return (d.size() == 8 || d.size() == 9) && d[1] != '0';
     const int area = (d[0] - '0') * 10 + (d[1] - '0');
     const bool known = (area >= 31 && area <= 33) || (area >= 41 && area <= 44) || (area >= 51 && area <= 55) ||
                        (area >= 61 && area <= 64) || area == 70;
-    return known && (d.size() == 9 || d.size() == 10) && (area != 70 || d.size() == 10);
+    return known && (d.size() == 9 || d.size() == 10) && (area != 70 || d.size() == 10) && d[2] != '0';
   };
-  if (landline(digits) && FieldSays(field, PhoneWords)) {
-    out->append("0").append(digits);
+  const bool intl = digits.starts_with("82") && landline(digits.substr(2));
+  if ((landline(digits) || intl) && FieldSays(field, PhoneWordLast)) {
+    out->append(intl ? "+" : "0").append(digits);
     return;
   }
   if (digits.size() < 10) return;

@@ -205,8 +205,15 @@ TEST(EngineScanTest, ALandlineWrittenAsAnIntegerInAPhoneFieldIsAPhone) {
     const std::string out = Mask(f, rec);
     EXPECT_NE(out.find(R"(":"t1.phone.1.)"), std::string::npos) << rec << " -> " << out;
   }
-  for (const char* rec : {R"({"tel":2123456789})", R"({"tel":3512345678})", R"({"tel":701234567})",
-                          R"({"amount":212345678})", R"({"tel_count":212345678})"})
+  EXPECT_NE(Mask(f, R"({"tel":82212345678})").find(R"(":"t1.phone.1.)"), std::string::npos);
+  // Not dates (the exchange never starts with 0), nor amounts, counts
+  // and dates under a name whose last word is not a phone's (a second
+  // review).
+  for (const char* rec :
+       {R"({"tel":2123456789})", R"({"tel":3512345678})", R"({"tel":701234567})", R"({"amount":212345678})",
+        R"({"tel_count":212345678})", R"({"tel":20240115})", R"({"tel":3101234567})", R"({"mbtlnum_chg_de":20240115})",
+        R"({"hp_chg_ymd":22240115})", R"({"phone_sales":25000000})", R"({"fax_pages":21234567})",
+        R"({"contact_zip":21234567})", R"({"휴대폰변경일":22240115})"})
     EXPECT_EQ(Mask(f, rec), rec);
 }
 
