@@ -6,9 +6,13 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <span>
 
+#include "codec/json.h"
+#include "codec/path.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/result.h"
 #include "common/text.h"
 
 namespace maskproxy::admin {
@@ -41,8 +45,8 @@ Response MethodNotAllowed(std::string_view allow) {
 }
 
 // The value of `name` in a query string "a=1&level=debug" (no decoding: the
-// values the endpoints take are plain words).
-std::string QueryParam(std::string_view query, std::string_view name) {
+// values the endpoints take are plain words); nullopt when it is absent.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view part = query.substr(0, amp);
@@ -51,20 +55,64 @@ std::string QueryParam(std::string_view query, std::string_view name) {
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
-  return "";
+  return std::nullopt;
 }
 
-// "level" of a small JSON object body {"level":"debug"}; "" if absent.
-std::string LevelFromBody(std::string_view body) {
-  size_t k = body.find("\"level\"");
-  if (k == std::string_view::npos) return "";
-  size_t colon = body.find(':', k + 7);
-  if (colon == std::string_view::npos) return "";
-  size_t open = body.find('"', colon + 1);
-  if (open == std::string_view::npos) return "";
-  size_t close = body.find('"', open + 1);
-  if (close == std::string_view::npos) return "";
-  return std::string(body.substr(open + 1, close - open - 1));
+// Reads POST /loglevel's body with the codec's strict JSON scanner (RFC
+// 8259: one document, escapes decoded): one object whose only member is
+// "level", a string. Every member is visited (UnlistedMode::kVisit, no
+// paths), so an unknown or repeated member, a nested one and a level of
+// another type are refused.
+class LevelBody final : public codec::ValueRewriter {
+ public:
+  [[nodiscard]] Status Rewrite(int32_t, const codec::ScalarRef&, std::string*) override { return Status::Ok(); }
+  [[nodiscard]] Status VisitedName(std::span<const codec::PathStep> path) override {
+    if (path.front().index >= 0) return NotAnObject();
+    if (path.size() > 1) return Status::Ok();  // inside the level: refused at its leaf
+    if (path.front().key != "level")
+      return Error(ErrorCode::kInvalidArgument,
+                   "an unknown member in the body (the only member is \"level\": {\"level\":\"LEVEL\"})");
+    if (++levels_ > 1) return Error(ErrorCode::kInvalidArgument, "\"level\" is given twice in the body");
+    return Status::Ok();
+  }
+  [[nodiscard]] Status RewriteUnlisted(const codec::ScalarRef& value, std::span<const codec::PathStep> path,
+                                       std::string* out, bool* changed) override {
+    (void)out;
+    *changed = false;
+    if (path.empty()) return value.type == codec::JsonType::kObject ? Status::Ok() : NotAnObject();  // {}
+    if (path.front().index >= 0) return NotAnObject();
+    if (path.size() > 1 || value.type != codec::JsonType::kString)
+      return Error(ErrorCode::kInvalidArgument, "\"level\" must be a string: {\"level\":\"LEVEL\"}");
+    level_ = std::string(value.text);
+    return Status::Ok();
+  }
+  [[nodiscard]] const std::string& level() const { return level_; }
+
+ private:
+  static Status NotAnObject() {
+    return Error(ErrorCode::kInvalidArgument, "the body must be one JSON object {\"level\":\"LEVEL\"}");
+  }
+  int levels_ = 0;
+  std::string level_;
+};
+
+// The level a POST /loglevel body names ("" when the object has none).
+// Messages name the member or a byte offset, never the body's text.
+Result<std::string> LevelFromBody(std::string_view body) {
+  codec::PathSet none;
+  none.set_unlisted(codec::UnlistedMode::kVisit);
+  LevelBody reader;
+  std::string out;
+  auto stats = codec::RewriteJson(body, none, codec::JsonLimits{}, reader, &out);
+  if (!stats.ok()) return stats.error();
+  if (stats->root_type != codec::JsonType::kObject)
+    return Error(ErrorCode::kInvalidArgument, "the body must be one JSON object {\"level\":\"LEVEL\"}");
+  return reader.level();
+}
+
+// A body of nothing but white space is no body (curl -X POST '...?level=debug' -d '').
+bool Blank(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 metrics::Counter* LogLevelChanges() {
@@ -87,13 +135,28 @@ std::string LevelJson() {
 }
 
 Response SetLevel(std::string_view query, std::string_view body) {
-  std::string want = QueryParam(query, "level");
-  if (want.empty()) want = LevelFromBody(body);
+  const std::optional<std::string> in_query = QueryParam(query, "level");
+  std::string want;
+  if (in_query) {
+    if (!Blank(body))
+      return ErrorJson(400, "bad_request",
+                       "give the level once: as ?level=LEVEL or as the body {\"level\":\"LEVEL\"}, not both");
+    want = *in_query;
+  } else if (!Blank(body)) {
+    auto from_body = LevelFromBody(body);
+    if (!from_body.ok()) return ErrorJson(400, "bad_request", from_body.error().message);
+    want = std::move(*from_body);
+  }
   if (want.empty()) return ErrorJson(400, "bad_request", "give the level as ?level=LEVEL or {\"level\":\"LEVEL\"}");
   log::Level level;
   if (!log::ParseLevel(want, &level))
     return ErrorJson(400, "bad_request", "unknown level (expected: debug, info, warn, error)");
   const log::Level previous = log::GetLevel();
+  // The level it already is: answered, but no change (neither logged nor
+  // counted as one).
+  if (level == previous)
+    return Json(200, "{\"level\":\"" + std::string(log::LevelName(level)) + "\",\"previous\":\"" +
+                         log::LevelName(previous) + "\"}");
   // Visible whatever the two levels: at warn (error when both are error),
   // written while the more verbose of the two is in effect — before the
   // change when it raises the level (to error), after it when it lowers it.

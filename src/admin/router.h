@@ -8,7 +8,9 @@
 //   GET  /config_dump  the effective config and policies (JSON; never key material)
 //   POST /reload       reload policies and keyring now
 //   GET  /loglevel     {"level":"info"}
-//   POST /loglevel     ?level=debug or {"level":"debug"}: changes the level at run time
+//   POST /loglevel     ?level=debug or {"level":"debug"} (strict JSON, the one member;
+//                      not both): changes the level at run time; the level
+//                      already in effect is answered 200 but is no change
 //   POST /v1/reveal    reveal values (reveal/service.h): the handler gets the
 //                      request context (TLS, the verified client certificate's
 //                      subject, the peer address); 429 answers carry Retry-After

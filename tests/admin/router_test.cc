@@ -239,6 +239,7 @@ TEST_F(AdminLogLevel, EveryChangeIsLoggedOnceAndCounted) {
   metrics::Counter* changes = metrics::Global().GetCounter("maskproxy_log_level_changes_total", "");
   for (log::Level from : all) {
     for (log::Level to : all) {
+      if (from == to) continue;  // no change (AdminLogLevel.TheSameLevelIsNoChange)
       log::SetLevel(from);
       const uint64_t before = changes->Value();
       ::testing::internal::CaptureStderr();
@@ -253,6 +254,77 @@ TEST_F(AdminLogLevel, EveryChangeIsLoggedOnceAndCounted) {
       EXPECT_EQ(err.find("log_level_changed", at + 1), std::string::npos) << "logged twice: " << err;
       EXPECT_EQ(changes->Value(), before + 1);
     }
+  }
+}
+
+// The body is read as strict JSON: one object whose only member is "level",
+// a string, escapes decoded. Found by review: a substring search accepted
+// an unterminated object, text around the member, a nested member, two
+// objects and unknown members, and refused "in\u0066o".
+TEST_F(AdminLogLevel, TheBodyIsStrictJson) {
+  for (const std::string body : {
+           "{\"level\":\"debug\"",                       // unterminated
+           "garbage \"level\":\"warn\" garbage",         // not JSON
+           "{\"foo\":{\"level\":\"error\"}}",            // nested, unknown member
+           "{\"level\":\"info\"}{\"level\":\"error\"}",  // two documents
+           "{\"level\":\"debug\",\"extra\":1}",          // an unknown member
+           "{\"level\":\"debug\",\"level\":\"error\"}",  // twice
+           "{\"level\":[\"debug\"]}",                    // not a string
+           "{\"level\":{}}",
+           "{\"level\":null}",
+           "[{\"level\":\"debug\"}]",  // not an object
+           "\"debug\"",
+           "{}",
+       }) {
+    log::SetLevel(log::Level::kWarn);
+    Response r = Route(Handlers{}, "POST", "/loglevel", body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_EQ(log::GetLevel(), log::Level::kWarn) << body;
+  }
+  // An unknown member is named as such, and not echoed.
+  Response unknown = Route(Handlers{}, "POST", "/loglevel", "{\"level\":\"debug\",\"secret-ish\":1}");
+  EXPECT_NE(unknown.body.find("unknown member"), std::string::npos) << unknown.body;
+  EXPECT_EQ(unknown.body.find("secret-ish"), std::string::npos) << unknown.body;
+  // Escapes are decoded: valid JSON for "info".
+  log::SetLevel(log::Level::kWarn);
+  Response escaped = Route(Handlers{}, "POST", "/loglevel", "{\"level\":\"in\\u0066o\"}");
+  EXPECT_EQ(escaped.status, 200) << escaped.body;
+  EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
+  Response spaced = Route(Handlers{}, "POST", "/loglevel", "\n { \"l\\u0065vel\" : \"debug\" } \n");
+  EXPECT_EQ(spaced.status, 200) << spaced.body;
+  EXPECT_EQ(log::GetLevel(), log::Level::kDebug);
+}
+
+// The query and a body together are refused (the query used to win
+// silently); an empty or blank body beside the query is no body.
+TEST_F(AdminLogLevel, QueryAndBodyTogetherAre400) {
+  log::SetLevel(log::Level::kInfo);
+  Response both = Route(Handlers{}, "POST", "/loglevel?level=debug", "{\"level\":\"error\"}");
+  EXPECT_EQ(both.status, 400) << both.body;
+  EXPECT_NE(both.body.find("not both"), std::string::npos) << both.body;
+  EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
+  EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel?level=debug", " \r\n").status, 200);
+  EXPECT_EQ(log::GetLevel(), log::Level::kDebug);
+}
+
+// Setting the level it already is answers 200 but is no change: neither
+// logged as log_level_changed nor counted.
+TEST_F(AdminLogLevel, TheSameLevelIsNoChange) {
+  (void)Route(Handlers{}, "GET", "/loglevel", "");
+  RegisterRouterMetrics();
+  metrics::Counter* changes = metrics::Global().GetCounter("maskproxy_log_level_changes_total", "");
+  for (log::Level level : {log::Level::kDebug, log::Level::kInfo, log::Level::kWarn, log::Level::kError}) {
+    log::SetLevel(level);
+    const uint64_t before = changes->Value();
+    ::testing::internal::CaptureStderr();
+    Response r = Route(Handlers{}, "POST", std::string("/loglevel?level=") + log::LevelName(level), "");
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, std::string("{\"level\":\"") + log::LevelName(level) + "\",\"previous\":\"" +
+                          log::LevelName(level) + "\"}\n");
+    EXPECT_EQ(log::GetLevel(), level);
+    EXPECT_EQ(err.find("log_level_changed"), std::string::npos) << err;
+    EXPECT_EQ(changes->Value(), before) << log::LevelName(level);
   }
 }
 
