@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "support/test_certs.h"
 
 namespace maskproxy::admin {
@@ -684,6 +685,84 @@ TEST_F(AdminTls, UnfinishedHandshakesCannotLockOutAProbe) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   std::string r = TlsGet(server->port(), "client.crt", "client.key");
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+}
+
+// Every TLS handshake that does not complete is counted (found by review:
+// a partial ClientHello closed by the handshake deadline and a connection
+// closed at the connection limit mid-handshake were not); a connection
+// that sends nothing began no handshake.
+TEST_F(AdminTls, AbandonedTimedOutAndEvictedHandshakesAreCounted) {
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  o.handshake_timeout_ms = 300;
+  o.max_connections = 1;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  metrics::Counter* failures = metrics::Global().GetCounter("maskproxy_admin_tls_handshake_failures_total", "");
+  auto wait_for = [&](uint64_t want) {
+    for (int i = 0; i < 100 && failures->Value() < want; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return failures->Value();
+  };
+  asio::io_context ioc;
+  auto connect = [&] {
+    auto sock = std::make_unique<tcp::socket>(ioc);
+    sock->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    return sock;
+  };
+  // The first bytes of a ClientHello (a handshake record, too few to say
+  // more), then nothing: closed at the deadline, counted.
+  const std::string partial("\x16\x03\x01\x02\x00", 5);
+  uint64_t before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(partial));
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // More of it (the listener knows it is TLS), then nothing: counted.
+  before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)));
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // A client that gives up half-way: counted.
+  before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(partial));
+    sock->close();
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // Closed for a newcomer at the connection limit, mid-handshake: counted;
+  // the newcomer is served.
+  o.handshake_timeout_ms = 5000;
+  server.reset();
+  server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(partial));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key").rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // A connection that sends nothing is not a handshake.
+  o.handshake_timeout_ms = 300;
+  server.reset();
+  server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  before = failures->Value();
+  {
+    auto sock = connect();
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(failures->Value(), before);
 }
 
 // A TLS session is resumed (openssl s_client -sess_out, then -sess_in) with
