@@ -38,6 +38,9 @@ Response PlaygroundOff() {
   return ErrorJson(404, "not_found", "the policy playground is off (admin.playground.enabled)");
 }
 
+// The Allow of a GET endpoint: HEAD is answered wherever GET is.
+constexpr std::string_view kGet = "GET, HEAD";
+
 Response MethodNotAllowed(std::string_view allow) {
   Response r = ErrorJson(405, "method_not_allowed", "allowed: " + std::string(allow));
   r.allow = std::string(allow);
@@ -196,20 +199,22 @@ std::optional<Response> RefuseNonOperator(const Handlers& h, const RequestContex
 
 Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view method, std::string_view path,
                   std::string_view query, std::string_view body) {
-  const bool get = method == "GET";
+  // HEAD wherever GET works (RFC 9110 9.3.2): answered as GET; the server
+  // sends the headers only.
+  const bool get = method == "GET" || method == "HEAD";
   const bool post = method == "POST";
   if (path == "/livez") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     return Json(200, "{\"status\":\"ok\"}");
   }
   if (path == "/readyz") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.ready) return NotImplemented(path);
     ReadyReport rep = h.ready();
     return Json(rep.unmet.empty() ? 200 : 503, ReadyJson(rep));
   }
   if (path == "/metrics") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.metrics) return NotImplemented(path);
     Response r;
     r.content_type = kMetricsContentType;
@@ -217,7 +222,7 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     return r;
   }
   if (path == "/config_dump") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
     if (!h.config_dump) return NotImplemented(path);
@@ -232,7 +237,7 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/loglevel") {
-    if (!get && !post) return MethodNotAllowed("GET, POST");
+    if (!get && !post) return MethodNotAllowed("GET, HEAD, POST");
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     if (get) return Json(200, LevelJson());
     if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
@@ -254,7 +259,7 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/v1/policy/loaded") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.loaded_policies) return PlaygroundOff();
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     // The policy files' texts, as /config_dump shows them: for operators.
@@ -262,7 +267,7 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     return Json(200, h.loaded_policies());
   }
   if (path == "/playground" || path.starts_with("/playground/")) {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.playground_asset) return PlaygroundOff();
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     std::string_view name = path.size() > 12 ? path.substr(12) : std::string_view();

@@ -24,7 +24,8 @@
 // (RequestContext::client_certificates), a request without a verified one
 // gets /livez, /readyz and /metrics (probes, Prometheus) and the reveal
 // service's own answer (401), and 401 unauthenticated on every other
-// endpoint. A known path with another method is 405 with `Allow:`; an unknown path
+// endpoint. HEAD is answered wherever GET is, as GET (the server sends no
+// body). A known path with another method is 405 with `Allow:`; an unknown path
 // 404; an endpoint whose handler the app left empty 501. Bodies are JSON
 // built from safe text only (condition names, topic names, codes).
 #pragma once

@@ -190,6 +190,13 @@ http::response<http::string_body> MakeResponse(const http::request<http::string_
   res.keep_alive(req.keep_alive() && !last);
   res.body() = std::move(r.body);
   res.prepare_payload();
+  // HEAD: the GET answer's status and headers, its Content-Length included,
+  // without the body (RFC 9110 9.3.2).
+  if (req.method() == http::verb::head) {
+    const size_t length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
   return res;
 }
 

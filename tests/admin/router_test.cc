@@ -136,13 +136,41 @@ TEST(AdminRouter, WrongMethodIs405WithAllow) {
     const char* path;
     const char* allow;
   };
-  for (const Case& c :
-       {Case{"GET", "/reload", "POST"}, Case{"POST", "/livez", "GET"}, Case{"POST", "/readyz", "GET"},
-        Case{"DELETE", "/metrics", "GET"}, Case{"PUT", "/config_dump", "GET"}, Case{"PUT", "/loglevel", "GET, POST"}}) {
+  for (const Case& c : {Case{"GET", "/reload", "POST"}, Case{"HEAD", "/reload", "POST"},
+                        Case{"POST", "/livez", "GET, HEAD"}, Case{"POST", "/readyz", "GET, HEAD"},
+                        Case{"DELETE", "/metrics", "GET, HEAD"}, Case{"PUT", "/config_dump", "GET, HEAD"},
+                        Case{"PUT", "/loglevel", "GET, HEAD, POST"}, Case{"HEAD", "/v1/reveal", "POST"}}) {
     Response r = Route(h, c.method, c.path, "");
     EXPECT_EQ(r.status, 405) << c.method << " " << c.path;
     EXPECT_EQ(r.allow, c.allow) << c.method << " " << c.path;
   }
+}
+
+// HEAD is answered wherever GET is, as GET (RFC 9110 9.3.2; found by
+// review: HEAD /livez and HEAD /metrics were 405). The server drops the body.
+TEST(AdminRouter, HeadIsAnsweredLikeGet) {
+  Handlers h = Full();
+  h.loaded_policies = [] { return std::string("{\"policies\":[]}"); };
+  static const Asset page{"text/html", "<html></html>"};
+  h.playground_asset = [](std::string_view) { return &page; };
+  for (const char* path :
+       {"/livez", "/readyz", "/metrics", "/config_dump", "/loglevel", "/v1/policy/loaded", "/playground", "/nope"}) {
+    Response get = Route(h, "GET", path, "");
+    Response head = Route(h, "HEAD", path, "");
+    EXPECT_EQ(head.status, get.status) << path;
+    EXPECT_EQ(head.content_type, get.content_type) << path;
+    EXPECT_EQ(head.body, get.body) << path;
+    EXPECT_EQ(head.content_security_policy, get.content_security_policy) << path;
+  }
+  EXPECT_EQ(Route(h, "HEAD", "/livez", "").status, 200);
+  // HEAD changes nothing: not a POST.
+  const log::Level level = log::GetLevel();
+  EXPECT_EQ(Route(h, "HEAD", "/loglevel?level=debug", "").status, 200);
+  EXPECT_EQ(log::GetLevel(), level);
+  // Operators only, as GET.
+  h.operators = {"CN=ops"};
+  const RequestContext analyst{true, true, "CN=kim", "127.0.0.1"};
+  EXPECT_EQ(Route(h, analyst, "HEAD", "/config_dump", "").status, 403);
 }
 
 TEST(AdminRouter, UnknownPathIs404) {

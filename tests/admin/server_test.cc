@@ -162,6 +162,39 @@ TEST(AdminServer, MalformedRequestClosesTheConnection) {
   EXPECT_EQ(Get(server->port(), "GET", "/livez").rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// HEAD: the GET answer's status and headers, its Content-Length, no body
+// (found by review: HEAD /livez and HEAD /metrics were 405).
+TEST(AdminServer, HeadAnswersTheHeadersOfGet) {
+  Handlers h;
+  h.metrics = [] { return std::string("maskproxy_up 1\n"); };
+  auto server = Start(h);
+  ASSERT_TRUE(server);
+  for (const char* path : {"/livez", "/metrics"}) {
+    SCOPED_TRACE(path);
+    const std::string get = Get(server->port(), "GET", path);
+    const std::string head = Get(server->port(), "HEAD", path);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+    const size_t end = head.find("\r\n\r\n");
+    ASSERT_NE(end, std::string::npos) << head;
+    EXPECT_EQ(head.size(), end + 4) << "a body after the headers: " << head;
+    const size_t get_end = get.find("\r\n\r\n");
+    ASSERT_NE(get_end, std::string::npos);
+    const std::string length = "Content-Length: " + std::to_string(get.size() - get_end - 4) + "\r\n";
+    EXPECT_NE(head.find(length), std::string::npos) << length << head;
+    const size_t type = get.find("Content-Type: ");
+    EXPECT_NE(head.find(get.substr(type, get.find("\r\n", type) - type)), std::string::npos) << head;
+  }
+  // Kept alive: the answer to HEAD has no body, so a request after it is
+  // read and answered as usual.
+  const std::string two = Request(server->port(),
+                                  "HEAD /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                  "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(two.find("HTTP/1.1 200", 1), two.find("\r\n\r\n") + 4) << two;
+  EXPECT_NE(two.find("{\"status\":\"ok\"}"), std::string::npos) << two;
+  const std::string allow = Get(server->port(), "POST", "/livez");
+  EXPECT_NE(allow.find("Allow: GET, HEAD\r\n"), std::string::npos) << allow;
+}
+
 // Host and Origin are checked before any endpoint (router.h, CheckAddress):
 // a page in a browser cannot POST /loglevel (even as text/plain, which
 // needs no preflight) nor read /config_dump through a rebound name.
