@@ -366,19 +366,22 @@ bool SameOrigin(std::string_view origin, const std::string& host, int port) {
 }  // namespace
 
 std::optional<Response> CheckAddress(const AddressHeaders& headers, const std::vector<std::string>& allowed_hosts) {
-  if (headers.host.size() > 1 || (headers.http11 && headers.host.empty()))
-    return ErrorJson(400, "bad_request", "a request needs exactly one Host header");
+  // HTTP/1.0 too: the check of Host is the defense against DNS rebinding,
+  // and a request without one would pass it.
+  if (headers.host.size() != 1) {
+    Response r = ErrorJson(400, "bad_request", "a request needs exactly one Host header");
+    r.close = true;  // a request smuggled behind it is not read
+    return r;
+  }
   std::string host;
   int port = -1;
-  if (!headers.host.empty()) {
-    if (!SplitAuthority(headers.host.front(), &host, &port) ||
-        (host != "localhost" && !IsIpLiteral(host) &&
-         std::find(allowed_hosts.begin(), allowed_hosts.end(), host) == allowed_hosts.end()))
-      return ErrorJson(421, "misdirected_request",
-                       "the Host header must be an IP address, localhost, or a name listed in admin.allowed_hosts");
-  }
+  if (!SplitAuthority(headers.host.front(), &host, &port) ||
+      (host != "localhost" && !IsIpLiteral(host) &&
+       std::find(allowed_hosts.begin(), allowed_hosts.end(), host) == allowed_hosts.end()))
+    return ErrorJson(421, "misdirected_request",
+                     "the Host header must be an IP address, localhost, or a name listed in admin.allowed_hosts");
   if (!headers.origin.empty()) {
-    if (headers.host.empty() || headers.origin.size() > 1 || !SameOrigin(headers.origin.front(), host, port))
+    if (headers.origin.size() > 1 || !SameOrigin(headers.origin.front(), host, port))
       return ErrorJson(403, "cross_origin",
                        "the Origin header names another host or port than the Host header: cross-site requests "
                        "are refused");

@@ -119,6 +119,8 @@ struct Response {
   int retry_after_s = 0;  // for 429
   // Content-Security-Policy, for the playground's page ("" none).
   std::string content_security_policy;
+  // The connection ends after this answer (Connection: close).
+  bool close = false;
 };
 
 // The playground page's policy: its own files only, nothing from elsewhere
@@ -131,7 +133,6 @@ inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charse
 
 // The headers that say who a request is addressed to, and from which page.
 struct AddressHeaders {
-  bool http11 = true;                    // HTTP/1.1 (1.0 may omit Host)
   std::vector<std::string_view> host;    // every Host header
   std::vector<std::string_view> origin;  // every Origin header
 };
@@ -143,7 +144,8 @@ struct AddressHeaders {
 //   - Host must name the listener by an IP literal (1.2.3.4, [::1]),
 //     localhost, or one of `allowed_hosts` (admin.allowed_hosts, lower case;
 //     compared without case), with an optional port: else 421
-//     misdirected_request. HTTP/1.1 without exactly one Host header: 400.
+//     misdirected_request. Without exactly one Host header (HTTP/1.0
+//     too): 400, and the connection closed (Response::close).
 //   - An Origin header must name the same host and port as Host (an absent
 //     port is the Origin scheme's default; "null" and other schemes never
 //     match): else 403 cross_origin. The playground's own page is same-origin.

@@ -187,7 +187,7 @@ http::response<http::string_body> MakeResponse(const http::request<http::string_
   if (!r.content_security_policy.empty()) res.set("Content-Security-Policy", r.content_security_policy);
   if (!r.allow.empty()) res.set(http::field::allow, r.allow);
   if (r.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(r.retry_after_s));
-  res.keep_alive(req.keep_alive() && !last);
+  res.keep_alive(req.keep_alive() && !last && !r.close);
   res.body() = std::move(r.body);
   res.prepare_payload();
   // HEAD: the GET answer's status and headers, its Content-Length included,
@@ -198,6 +198,23 @@ http::response<http::string_body> MakeResponse(const http::request<http::string_
     res.content_length(length);
   }
   return res;
+}
+
+// A Transfer-Encoding other than "chunked" alone (RFC 9112 6.1): Beast
+// 1.74 takes "gzip, chunked" as chunked and hands the body over still
+// gzipped, as if it were plain text. No other coding is implemented here.
+bool OtherTransferCoding(const http::request_parser<http::string_body>& parser) {
+  const auto& fields = parser.get();
+  int count = 0;
+  bool chunked = false;
+  for (auto [it, end] = fields.equal_range(http::field::transfer_encoding); it != end; ++it) {
+    ++count;
+    std::string_view v(it->value().data(), it->value().size());
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    chunked = beast::iequals(beast::string_view(v.data(), v.size()), "chunked");
+  }
+  return count > 1 || (count == 1 && !chunked);
 }
 
 http::response<http::string_body> ErrorResponse(http::status status, std::string_view code, std::string_view msg) {
@@ -352,6 +369,10 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   void OnHeader(beast::error_code ec) {
     limit_ = PathLimit();
     if (ec) return OnRead(ec);
+    if (OtherTransferCoding(*parser_)) {  // answered, then closed: the body is not read
+      return Write(ErrorResponse(http::status::not_implemented, "not_implemented",
+                                 "a Transfer-Encoding other than chunked alone is not supported"));
+    }
     // Refused from its Content-Length before the body is read; a chunked
     // body is held to the limit as it arrives.
     if (auto length = parser_->content_length(); length && *length > limit_) return OnRead(http::error::body_limit);
@@ -394,7 +415,6 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
       return Write(std::move(res));
     }
     AddressHeaders address;
-    address.http11 = req.version() >= 11;
     for (auto [it, end] = req.equal_range(http::field::host); it != end; ++it)
       address.host.emplace_back(it->value().data(), it->value().size());
     for (auto [it, end] = req.equal_range(http::field::origin); it != end; ++it)
