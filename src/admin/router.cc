@@ -255,7 +255,10 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     if (!post) return MethodNotAllowed("POST");
     if (!h.evaluate) return PlaygroundOff();
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
-    EvaluateReply rep = h.evaluate(body);
+    // Open to every client; but a request that names a loaded policy file
+    // reads its text, as GET /v1/policy/loaded does: the handler refuses
+    // that form (403) unless the client may use the operator endpoints.
+    EvaluateReply rep = h.evaluate(body, !RefuseNonOperator(h, ctx).has_value());
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/v1/policy/loaded") {

@@ -99,13 +99,17 @@ struct Handlers {
   std::function<ReloadReply()> reload;                                              // POST /reload
   std::function<RevealReply(const RequestContext&, std::string_view body)> reveal;  // POST /v1/reveal
   // The playground (404 when empty: admin.playground is off).
-  std::function<EvaluateReply(std::string_view body)> evaluate;  // POST /v1/policy/evaluate
-  std::function<std::string()> loaded_policies;                  // GET /v1/policy/loaded (JSON)
+  // POST /v1/policy/evaluate; `operator_client`: the client may use the
+  // operator endpoints (no admin.operators, or it lists the client), without
+  // which a request naming a loaded policy file ("policy_file") is 403.
+  std::function<EvaluateReply(std::string_view body, bool operator_client)> evaluate;
+  std::function<std::string()> loaded_policies;  // GET /v1/policy/loaded (JSON)
   // GET /playground ("") and /playground/NAME; null: no such file (404).
   std::function<const Asset*(std::string_view name)> playground_asset;
   // admin.operators: the client certificate subjects (RFC 2253, exact) that
   // may use the operator endpoints — GET /config_dump, POST /reload, POST
-  // /loglevel, GET /v1/policy/loaded (the policy files' texts) — 403 for
+  // /loglevel, GET /v1/policy/loaded (the policy files' texts) and POST
+  // /v1/policy/evaluate's "policy_file" form (evaluate above) — 403 for
   // anyone else. Empty: every client the listener accepts (a reveal
   // analyst's certificate included).
   std::vector<std::string> operators;

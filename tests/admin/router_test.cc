@@ -45,7 +45,7 @@ TEST(AdminRouter, EveryEndpointAnswersWithItsHandler) {
 // client the listener accepts.
 TEST(AdminRouter, OperatorEndpointsAreForTheListedSubjectsOnly) {
   Handlers h = Full();
-  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{}"}; };
+  h.evaluate = [](std::string_view, bool) { return EvaluateReply{200, "{}"}; };
   h.loaded_policies = [] { return std::string("{\"policies\":[]}"); };
   h.operators = {"CN=ops,O=Example"};
   const RequestContext ops{true, true, "CN=ops,O=Example", "127.0.0.1"};
@@ -67,6 +67,16 @@ TEST(AdminRouter, OperatorEndpointsAreForTheListedSubjectsOnly) {
   }
   EXPECT_EQ(Route(h, analyst, "POST", "/v1/policy/evaluate", "{}").status, 200);
   EXPECT_EQ(log::GetLevel(), before) << "a refused POST /loglevel changed the level";
+  // The dry run is open to every client, but told whether this one is an
+  // operator (a "policy_file" request reads a loaded policy's text).
+  std::vector<bool> operator_client;
+  h.evaluate = [&operator_client](std::string_view, bool is_operator) {
+    operator_client.push_back(is_operator);
+    return EvaluateReply{200, "{}"};
+  };
+  EXPECT_EQ(Route(h, analyst, "POST", "/v1/policy/evaluate", "{}").status, 200);
+  EXPECT_EQ(Route(h, ops, "POST", "/v1/policy/evaluate", "{}").status, 200);
+  EXPECT_EQ(operator_client, (std::vector<bool>{false, true}));
   EXPECT_EQ(Route(h, ops, "GET", "/config_dump", "").status, 200);
   EXPECT_EQ(Route(h, ops, "POST", "/reload", "").status, 200);
   EXPECT_EQ(Route(h, ops, "GET", "/v1/policy/loaded", "").status, 200);
@@ -74,6 +84,8 @@ TEST(AdminRouter, OperatorEndpointsAreForTheListedSubjectsOnly) {
   h.operators.clear();
   EXPECT_EQ(Route(h, analyst, "POST", "/reload", "").status, 200);
   EXPECT_EQ(Route(h, analyst, "GET", "/v1/policy/loaded", "").status, 200);
+  EXPECT_EQ(Route(h, analyst, "POST", "/v1/policy/evaluate", "{}").status, 200);
+  EXPECT_EQ(operator_client.back(), true);
 }
 
 // On a listener that asks for client certificates, a client without a
@@ -86,7 +98,7 @@ TEST(AdminRouter, WithoutAVerifiedCertificateOnlyProbesMetricsAndRevealAnswer) {
     reveal_called = true;
     return RevealReply{401, "{}", 0};
   };
-  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{}"}; };
+  h.evaluate = [](std::string_view, bool) { return EvaluateReply{200, "{}"}; };
   h.loaded_policies = [] { return std::string("{}"); };
   static const Asset page{"text/html", "<html></html>"};
   h.playground_asset = [](std::string_view) { return &page; };

@@ -117,7 +117,7 @@ TEST(AdminServer, APathMayHaveItsOwnBodyLimit) {
   o.max_body_bytes = 1024;
   o.path_body_limits = {{"/v1/policy/evaluate", 4096}};
   Handlers h;
-  h.evaluate = [](std::string_view body) {
+  h.evaluate = [](std::string_view body, bool) {
     return EvaluateReply{200, "{\"bytes\":" + std::to_string(body.size()) + "}"};
   };
   auto server = Start(h, o);
@@ -255,7 +255,7 @@ TEST(AdminServer, ARequestWithoutExactlyOneHostIs400AndCloses) {
 TEST(AdminServer, HostAndOriginAreCheckedOnEveryPath) {
   Handlers h;
   h.config_dump = [] { return std::string("{\"config\":{}}"); };
-  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{\"ok\":true}"}; };
+  h.evaluate = [](std::string_view, bool) { return EvaluateReply{200, "{\"ok\":true}"}; };
   Options o;
   o.allowed_hosts = {"ops.example.com"};
   auto server = Start(h, o);
