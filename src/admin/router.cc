@@ -6,9 +6,13 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <span>
 
+#include "codec/json.h"
+#include "codec/path.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/result.h"
 #include "common/text.h"
 
 namespace maskproxy::admin {
@@ -34,6 +38,9 @@ Response PlaygroundOff() {
   return ErrorJson(404, "not_found", "the policy playground is off (admin.playground.enabled)");
 }
 
+// The Allow of a GET endpoint: HEAD is answered wherever GET is.
+constexpr std::string_view kGet = "GET, HEAD";
+
 Response MethodNotAllowed(std::string_view allow) {
   Response r = ErrorJson(405, "method_not_allowed", "allowed: " + std::string(allow));
   r.allow = std::string(allow);
@@ -41,8 +48,8 @@ Response MethodNotAllowed(std::string_view allow) {
 }
 
 // The value of `name` in a query string "a=1&level=debug" (no decoding: the
-// values the endpoints take are plain words).
-std::string QueryParam(std::string_view query, std::string_view name) {
+// values the endpoints take are plain words); nullopt when it is absent.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view part = query.substr(0, amp);
@@ -51,20 +58,64 @@ std::string QueryParam(std::string_view query, std::string_view name) {
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
-  return "";
+  return std::nullopt;
 }
 
-// "level" of a small JSON object body {"level":"debug"}; "" if absent.
-std::string LevelFromBody(std::string_view body) {
-  size_t k = body.find("\"level\"");
-  if (k == std::string_view::npos) return "";
-  size_t colon = body.find(':', k + 7);
-  if (colon == std::string_view::npos) return "";
-  size_t open = body.find('"', colon + 1);
-  if (open == std::string_view::npos) return "";
-  size_t close = body.find('"', open + 1);
-  if (close == std::string_view::npos) return "";
-  return std::string(body.substr(open + 1, close - open - 1));
+// Reads POST /loglevel's body with the codec's strict JSON scanner (RFC
+// 8259: one document, escapes decoded): one object whose only member is
+// "level", a string. Every member is visited (UnlistedMode::kVisit, no
+// paths), so an unknown or repeated member, a nested one and a level of
+// another type are refused.
+class LevelBody final : public codec::ValueRewriter {
+ public:
+  [[nodiscard]] Status Rewrite(int32_t, const codec::ScalarRef&, std::string*) override { return Status::Ok(); }
+  [[nodiscard]] Status VisitedName(std::span<const codec::PathStep> path) override {
+    if (path.front().index >= 0) return NotAnObject();
+    if (path.size() > 1) return Status::Ok();  // inside the level: refused at its leaf
+    if (path.front().key != "level")
+      return Error(ErrorCode::kInvalidArgument,
+                   "an unknown member in the body (the only member is \"level\": {\"level\":\"LEVEL\"})");
+    if (++levels_ > 1) return Error(ErrorCode::kInvalidArgument, "\"level\" is given twice in the body");
+    return Status::Ok();
+  }
+  [[nodiscard]] Status RewriteUnlisted(const codec::ScalarRef& value, std::span<const codec::PathStep> path,
+                                       std::string* out, bool* changed) override {
+    (void)out;
+    *changed = false;
+    if (path.empty()) return value.type == codec::JsonType::kObject ? Status::Ok() : NotAnObject();  // {}
+    if (path.front().index >= 0) return NotAnObject();
+    if (path.size() > 1 || value.type != codec::JsonType::kString)
+      return Error(ErrorCode::kInvalidArgument, "\"level\" must be a string: {\"level\":\"LEVEL\"}");
+    level_ = std::string(value.text);
+    return Status::Ok();
+  }
+  [[nodiscard]] const std::string& level() const { return level_; }
+
+ private:
+  static Status NotAnObject() {
+    return Error(ErrorCode::kInvalidArgument, "the body must be one JSON object {\"level\":\"LEVEL\"}");
+  }
+  int levels_ = 0;
+  std::string level_;
+};
+
+// The level a POST /loglevel body names ("" when the object has none).
+// Messages name the member or a byte offset, never the body's text.
+Result<std::string> LevelFromBody(std::string_view body) {
+  codec::PathSet none;
+  none.set_unlisted(codec::UnlistedMode::kVisit);
+  LevelBody reader;
+  std::string out;
+  auto stats = codec::RewriteJson(body, none, codec::JsonLimits{}, reader, &out);
+  if (!stats.ok()) return stats.error();
+  if (stats->root_type != codec::JsonType::kObject)
+    return Error(ErrorCode::kInvalidArgument, "the body must be one JSON object {\"level\":\"LEVEL\"}");
+  return reader.level();
+}
+
+// A body of nothing but white space is no body (curl -X POST '...?level=debug' -d '').
+bool Blank(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 metrics::Counter* LogLevelChanges() {
@@ -87,13 +138,28 @@ std::string LevelJson() {
 }
 
 Response SetLevel(std::string_view query, std::string_view body) {
-  std::string want = QueryParam(query, "level");
-  if (want.empty()) want = LevelFromBody(body);
+  const std::optional<std::string> in_query = QueryParam(query, "level");
+  std::string want;
+  if (in_query) {
+    if (!Blank(body))
+      return ErrorJson(400, "bad_request",
+                       "give the level once: as ?level=LEVEL or as the body {\"level\":\"LEVEL\"}, not both");
+    want = *in_query;
+  } else if (!Blank(body)) {
+    auto from_body = LevelFromBody(body);
+    if (!from_body.ok()) return ErrorJson(400, "bad_request", from_body.error().message);
+    want = std::move(*from_body);
+  }
   if (want.empty()) return ErrorJson(400, "bad_request", "give the level as ?level=LEVEL or {\"level\":\"LEVEL\"}");
   log::Level level;
   if (!log::ParseLevel(want, &level))
     return ErrorJson(400, "bad_request", "unknown level (expected: debug, info, warn, error)");
   const log::Level previous = log::GetLevel();
+  // The level it already is: answered, but no change (neither logged nor
+  // counted as one).
+  if (level == previous)
+    return Json(200, "{\"level\":\"" + std::string(log::LevelName(level)) + "\",\"previous\":\"" +
+                         log::LevelName(previous) + "\"}");
   // Visible whatever the two levels: at warn (error when both are error),
   // written while the more verbose of the two is in effect — before the
   // change when it raises the level (to error), after it when it lowers it.
@@ -133,20 +199,22 @@ std::optional<Response> RefuseNonOperator(const Handlers& h, const RequestContex
 
 Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view method, std::string_view path,
                   std::string_view query, std::string_view body) {
-  const bool get = method == "GET";
+  // HEAD wherever GET works (RFC 9110 9.3.2): answered as GET; the server
+  // sends the headers only.
+  const bool get = method == "GET" || method == "HEAD";
   const bool post = method == "POST";
   if (path == "/livez") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     return Json(200, "{\"status\":\"ok\"}");
   }
   if (path == "/readyz") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.ready) return NotImplemented(path);
     ReadyReport rep = h.ready();
     return Json(rep.unmet.empty() ? 200 : 503, ReadyJson(rep));
   }
   if (path == "/metrics") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.metrics) return NotImplemented(path);
     Response r;
     r.content_type = kMetricsContentType;
@@ -154,7 +222,7 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     return r;
   }
   if (path == "/config_dump") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
     if (!h.config_dump) return NotImplemented(path);
@@ -169,7 +237,7 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/loglevel") {
-    if (!get && !post) return MethodNotAllowed("GET, POST");
+    if (!get && !post) return MethodNotAllowed("GET, HEAD, POST");
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     if (get) return Json(200, LevelJson());
     if (auto refused = RefuseNonOperator(h, ctx)) return *refused;
@@ -187,11 +255,14 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     if (!post) return MethodNotAllowed("POST");
     if (!h.evaluate) return PlaygroundOff();
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
-    EvaluateReply rep = h.evaluate(body);
+    // Open to every client; but a request that names a loaded policy file
+    // reads its text, as GET /v1/policy/loaded does: the handler refuses
+    // that form (403) unless the client may use the operator endpoints.
+    EvaluateReply rep = h.evaluate(body, !RefuseNonOperator(h, ctx).has_value());
     return Json(rep.status, std::move(rep.json_body));
   }
   if (path == "/v1/policy/loaded") {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.loaded_policies) return PlaygroundOff();
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     // The policy files' texts, as /config_dump shows them: for operators.
@@ -199,7 +270,7 @@ Response Dispatch(const Handlers& h, const RequestContext& ctx, std::string_view
     return Json(200, h.loaded_policies());
   }
   if (path == "/playground" || path.starts_with("/playground/")) {
-    if (!get) return MethodNotAllowed("GET");
+    if (!get) return MethodNotAllowed(kGet);
     if (!h.playground_asset) return PlaygroundOff();
     if (auto refused = RefuseWithoutCertificate(ctx)) return *refused;
     std::string_view name = path.size() > 12 ? path.substr(12) : std::string_view();
@@ -298,19 +369,22 @@ bool SameOrigin(std::string_view origin, const std::string& host, int port) {
 }  // namespace
 
 std::optional<Response> CheckAddress(const AddressHeaders& headers, const std::vector<std::string>& allowed_hosts) {
-  if (headers.host.size() > 1 || (headers.http11 && headers.host.empty()))
-    return ErrorJson(400, "bad_request", "a request needs exactly one Host header");
+  // HTTP/1.0 too: the check of Host is the defense against DNS rebinding,
+  // and a request without one would pass it.
+  if (headers.host.size() != 1) {
+    Response r = ErrorJson(400, "bad_request", "a request needs exactly one Host header");
+    r.close = true;  // a request smuggled behind it is not read
+    return r;
+  }
   std::string host;
   int port = -1;
-  if (!headers.host.empty()) {
-    if (!SplitAuthority(headers.host.front(), &host, &port) ||
-        (host != "localhost" && !IsIpLiteral(host) &&
-         std::find(allowed_hosts.begin(), allowed_hosts.end(), host) == allowed_hosts.end()))
-      return ErrorJson(421, "misdirected_request",
-                       "the Host header must be an IP address, localhost, or a name listed in admin.allowed_hosts");
-  }
+  if (!SplitAuthority(headers.host.front(), &host, &port) ||
+      (host != "localhost" && !IsIpLiteral(host) &&
+       std::find(allowed_hosts.begin(), allowed_hosts.end(), host) == allowed_hosts.end()))
+    return ErrorJson(421, "misdirected_request",
+                     "the Host header must be an IP address, localhost, or a name listed in admin.allowed_hosts");
   if (!headers.origin.empty()) {
-    if (headers.host.empty() || headers.origin.size() > 1 || !SameOrigin(headers.origin.front(), host, port))
+    if (headers.origin.size() > 1 || !SameOrigin(headers.origin.front(), host, port))
       return ErrorJson(403, "cross_origin",
                        "the Origin header names another host or port than the Host header: cross-site requests "
                        "are refused");

@@ -8,7 +8,9 @@
 //   GET  /config_dump  the effective config and policies (JSON; never key material)
 //   POST /reload       reload policies and keyring now
 //   GET  /loglevel     {"level":"info"}
-//   POST /loglevel     ?level=debug or {"level":"debug"}: changes the level at run time
+//   POST /loglevel     ?level=debug or {"level":"debug"} (strict JSON, the one member;
+//                      not both): changes the level at run time; the level
+//                      already in effect is answered 200 but is no change
 //   POST /v1/reveal    reveal values (reveal/service.h): the handler gets the
 //                      request context (TLS, the verified client certificate's
 //                      subject, the peer address); 429 answers carry Retry-After
@@ -22,7 +24,8 @@
 // (RequestContext::client_certificates), a request without a verified one
 // gets /livez, /readyz and /metrics (probes, Prometheus) and the reveal
 // service's own answer (401), and 401 unauthenticated on every other
-// endpoint. A known path with another method is 405 with `Allow:`; an unknown path
+// endpoint. HEAD is answered wherever GET is, as GET (the server sends no
+// body). A known path with another method is 405 with `Allow:`; an unknown path
 // 404; an endpoint whose handler the app left empty 501. Bodies are JSON
 // built from safe text only (condition names, topic names, codes).
 #pragma once
@@ -96,13 +99,17 @@ struct Handlers {
   std::function<ReloadReply()> reload;                                              // POST /reload
   std::function<RevealReply(const RequestContext&, std::string_view body)> reveal;  // POST /v1/reveal
   // The playground (404 when empty: admin.playground is off).
-  std::function<EvaluateReply(std::string_view body)> evaluate;  // POST /v1/policy/evaluate
-  std::function<std::string()> loaded_policies;                  // GET /v1/policy/loaded (JSON)
+  // POST /v1/policy/evaluate; `operator_client`: the client may use the
+  // operator endpoints (no admin.operators, or it lists the client), without
+  // which a request naming a loaded policy file ("policy_file") is 403.
+  std::function<EvaluateReply(std::string_view body, bool operator_client)> evaluate;
+  std::function<std::string()> loaded_policies;  // GET /v1/policy/loaded (JSON)
   // GET /playground ("") and /playground/NAME; null: no such file (404).
   std::function<const Asset*(std::string_view name)> playground_asset;
   // admin.operators: the client certificate subjects (RFC 2253, exact) that
   // may use the operator endpoints — GET /config_dump, POST /reload, POST
-  // /loglevel, GET /v1/policy/loaded (the policy files' texts) — 403 for
+  // /loglevel, GET /v1/policy/loaded (the policy files' texts) and POST
+  // /v1/policy/evaluate's "policy_file" form (evaluate above) — 403 for
   // anyone else. Empty: every client the listener accepts (a reveal
   // analyst's certificate included).
   std::vector<std::string> operators;
@@ -116,6 +123,8 @@ struct Response {
   int retry_after_s = 0;  // for 429
   // Content-Security-Policy, for the playground's page ("" none).
   std::string content_security_policy;
+  // The connection ends after this answer (Connection: close).
+  bool close = false;
 };
 
 // The playground page's policy: its own files only, nothing from elsewhere
@@ -128,7 +137,6 @@ inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charse
 
 // The headers that say who a request is addressed to, and from which page.
 struct AddressHeaders {
-  bool http11 = true;                    // HTTP/1.1 (1.0 may omit Host)
   std::vector<std::string_view> host;    // every Host header
   std::vector<std::string_view> origin;  // every Origin header
 };
@@ -140,7 +148,8 @@ struct AddressHeaders {
 //   - Host must name the listener by an IP literal (1.2.3.4, [::1]),
 //     localhost, or one of `allowed_hosts` (admin.allowed_hosts, lower case;
 //     compared without case), with an optional port: else 421
-//     misdirected_request. HTTP/1.1 without exactly one Host header: 400.
+//     misdirected_request. Without exactly one Host header (HTTP/1.0
+//     too): 400, and the connection closed (Response::close).
 //   - An Origin header must name the same host and port as Host (an absent
 //     port is the Origin scheme's default; "null" and other schemes never
 //     match): else 403 cross_origin. The playground's own page is same-origin.

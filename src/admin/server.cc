@@ -13,6 +13,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -132,10 +133,9 @@ class LogThrottle {
 };
 
 // TLS handshakes that did not complete (an unknown, an expired or a revoked
-// client certificate; a bad protocol version; a client that gave up or timed
-// out): they carry no verified subject, so they are counted and logged, not
-// written to the audit trail.
-// (Registered when a TLS listener is created, so the series starts at 0 and
+// client certificate; a bad protocol version; a client that gave up, timed
+// out, or was closed at the connection limit mid-handshake): they carry no verified subject, so they are counted and
+// logged, not written to the audit trail. (Registered when a TLS listener is created, so the series starts at 0 and
 // rate() and increase() see the first failure.)
 metrics::Counter* HandshakeFailures() {
   static metrics::Counter* c = metrics::Global().GetCounter(
@@ -145,8 +145,19 @@ metrics::Counter* HandshakeFailures() {
   return c;
 }
 
-void CountHandshakeFailure() {
+// Why a TLS handshake did not complete, for its log line.
+std::string_view HandshakeEnd(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return "timed_out";         // the handshake deadline (handshake_timeout_ms)
+  if (ec == asio::error::operation_aborted) return "evicted";  // closed at the connection limit
+  if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated)
+    return "abandoned";
+  return "refused";  // a certificate or protocol version OpenSSL refused
+}
+
+void CountHandshakeFailure(const beast::error_code& ec, const std::string& peer) {
   HandshakeFailures()->Inc();
+  log::Debug("admin_tls_handshake_failed",
+             {{"peer", peer}, {"reason", std::string(HandshakeEnd(ec))}, {"error", ec.message()}});
 }
 
 // The RFC 2253 subject of the peer's certificate, if OpenSSL verified it.
@@ -176,10 +187,34 @@ http::response<http::string_body> MakeResponse(const http::request<http::string_
   if (!r.content_security_policy.empty()) res.set("Content-Security-Policy", r.content_security_policy);
   if (!r.allow.empty()) res.set(http::field::allow, r.allow);
   if (r.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(r.retry_after_s));
-  res.keep_alive(req.keep_alive() && !last);
+  res.keep_alive(req.keep_alive() && !last && !r.close);
   res.body() = std::move(r.body);
   res.prepare_payload();
+  // HEAD: the GET answer's status and headers, its Content-Length included,
+  // without the body (RFC 9110 9.3.2).
+  if (req.method() == http::verb::head) {
+    const size_t length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
   return res;
+}
+
+// A Transfer-Encoding other than "chunked" alone (RFC 9112 6.1): Beast
+// 1.74 takes "gzip, chunked" as chunked and hands the body over still
+// gzipped, as if it were plain text. No other coding is implemented here.
+bool OtherTransferCoding(const http::request_parser<http::string_body>& parser) {
+  const auto& fields = parser.get();
+  int count = 0;
+  bool chunked = false;
+  for (auto [it, end] = fields.equal_range(http::field::transfer_encoding); it != end; ++it) {
+    ++count;
+    std::string_view v(it->value().data(), it->value().size());
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    chunked = beast::iequals(beast::string_view(v.data(), v.size()), "chunked");
+  }
+  return count > 1 || (count == 1 && !chunked);
 }
 
 http::response<http::string_body> ErrorResponse(http::status status, std::string_view code, std::string_view msg) {
@@ -250,7 +285,16 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
       // (never routed); TLS continues with the bytes already read.
       beast::async_detect_ssl(
           beast::get_lowest_layer(stream_), buffer_, [self = this->shared_from_this()](beast::error_code ec, bool tls) {
-            if (ec) return;  // closed, timed out or evicted before a first byte
+            if (ec) {
+              // Closed, timed out or evicted before the first bytes said which
+              // protocol the client speaks. One that began a TLS handshake (a
+              // handshake record's first byte) and never finished it is
+              // counted; a connection that sent nothing began none.
+              const auto seen = self->buffer_.data();
+              if (seen.size() > 0 && *static_cast<const unsigned char*>(seen.data()) == 0x16)
+                CountHandshakeFailure(ec, self->context_.peer_address);
+              return;
+            }
             if (!tls) {
               self->plain_ = true;
               log::Debug("admin_plain_http_on_tls", {{"peer", self->context_.peer_address}});
@@ -268,10 +312,8 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   void OnHandshake(beast::error_code ec, size_t used) {
-    if (ec) {
-      if (ec == asio::error::operation_aborted) return;  // evicted
-      CountHandshakeFailure();
-      log::Debug("admin_tls_handshake_failed", {{"peer", context_.peer_address}, {"error", ec.message()}});
+    if (ec) {  // refused, abandoned, timed out or evicted: every one counted
+      CountHandshakeFailure(ec, context_.peer_address);
       return;
     }
     buffer_.consume(used);
@@ -327,6 +369,10 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   void OnHeader(beast::error_code ec) {
     limit_ = PathLimit();
     if (ec) return OnRead(ec);
+    if (OtherTransferCoding(*parser_)) {  // answered, then closed: the body is not read
+      return Write(ErrorResponse(http::status::not_implemented, "not_implemented",
+                                 "a Transfer-Encoding other than chunked alone is not supported"));
+    }
     // Refused from its Content-Length before the body is read; a chunked
     // body is held to the limit as it arrives.
     if (auto length = parser_->content_length(); length && *length > limit_) return OnRead(http::error::body_limit);
@@ -369,7 +415,6 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
       return Write(std::move(res));
     }
     AddressHeaders address;
-    address.http11 = req.version() >= 11;
     for (auto [it, end] = req.equal_range(http::field::host); it != end; ++it)
       address.host.emplace_back(it->value().data(), it->value().size());
     for (auto [it, end] = req.equal_range(http::field::origin); it != end; ++it)

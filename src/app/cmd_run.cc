@@ -405,8 +405,9 @@ int CmdRun(const std::vector<std::string>& args) {
       const Config::Admin::Playground pg = cfg->admin.playground;
       const engine::Limits limits{cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)};
       const std::vector<std::string> files = cfg->policy_files;
-      h.evaluate = [rl, pg, limits, files](std::string_view body) {
-        PlaygroundOptions options{static_cast<size_t>(pg.max_events), limits, files, KeyShapes(*rl->running().keys)};
+      h.evaluate = [rl, pg, limits, files](std::string_view body, bool operator_client) {
+        PlaygroundOptions options{static_cast<size_t>(pg.max_events), limits, files, KeyShapes(*rl->running().keys),
+                                  operator_client};
         PlaygroundReply r = EvaluatePolicy(body, options);
         log::Debug("playground_evaluated", {{"status", std::to_string(r.status)}});
         return admin::EvaluateReply{r.status, std::move(r.json_body)};

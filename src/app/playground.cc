@@ -565,6 +565,10 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
 
   std::string origin = kPastedOrigin, yaml;
   if (req->policy_file) {
+    if (!options.policy_files_readable)
+      return {403,
+              "{\"error\":\"forbidden\",\"message\":\"'policy_file' reads a loaded policy, an operator's: the "
+              "client certificate's subject is not listed in admin.operators (paste the policy as 'policy')\"}"};
     if (std::find(options.policy_files.begin(), options.policy_files.end(), *req->policy_file) ==
         options.policy_files.end())
       return ErrorReply(400, ErrorCode::kInvalidArgument,

@@ -5,6 +5,8 @@
 // Request (JSON object; unknown members refused):
 //   {"policy": "<YAML text>"            one of these two: the policy as edited,
 //    "policy_file": "policies/p.yaml"   or a file of the config's `policies:`
+//                                       (operators only: 403 unless
+//                                       PlaygroundOptions::policy_files_readable)
 //    "events": "<JSON Lines or CSV>",   the sample events
 //    "format": "jsonl" | "csv",         default jsonl
 //    "route": "name or source topic",   default: the policy's first route
@@ -67,6 +69,10 @@ struct PlaygroundOptions {
   std::vector<std::string> policy_files;
   // The loaded keyring's shapes (names and versions mirrored; see above).
   std::map<std::string, KeyShape> key_shapes;
+  // The client may read the policy files (an operator, admin.operators):
+  // otherwise a request naming "policy_file" is 403, as GET
+  // /v1/policy/loaded is.
+  bool policy_files_readable = true;
 };
 
 struct PlaygroundReply {

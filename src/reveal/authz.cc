@@ -160,11 +160,12 @@ Decision Authorizer::Authorize(const AccessRequest& req) {
   for (const Role* r : roles) names += (names.empty() ? "" : ",") + r->name;
   if (!route_field)
     return Deny(403, ErrorCode::kRevealDenied,
-                "role(s) " + names + " grant no reveal of '" + req.field + "' on route '" + req.route + "'");
+                "role(s) " + names + " grant no reveal of the field given on the route given");
   if (!granted)
     return Deny(403, ErrorCode::kRevealDenied,
                 "role(s) " + names + " may reveal '" + req.field + "' on route '" + req.route +
-                    "' for other purposes than '" + req.purpose + "'");
+                    "' (a grant's names) for other purposes than " +
+                    (IsPurposeClass(req.purpose) ? "'" + req.purpose + "'" : std::string("the one given")));
   if (req.ticket.empty()) {
     Decision d = Deny(400, ErrorCode::kInvalidArgument, "purpose.ticket is required");
     d.role = granted->name;

@@ -151,7 +151,7 @@ class Reader {
         auto name = String();
         if (!name.ok()) return name.error();
         for (const auto& [k, unused] : *obj)
-          if (k == *name) return Bad("member '" + *name + "' twice");
+          if (k == *name) return Bad("a member given twice");
         Ws();
         if (i_ >= s_.size() || s_[i_] != ':') return Bad("expected ':'");
         ++i_;
@@ -281,7 +281,8 @@ Result<ServiceRequest> ParseServiceRequest(std::string_view body, ServiceRequest
       have_purpose = true;
       for (const auto& [pn, pv] : **p) {
         const std::string* s = AsString(pv);
-        if (pn != "ticket" && pn != "reason") return BadMember("unknown member 'purpose." + pn + "'");
+        if (pn != "ticket" && pn != "reason")
+          return BadMember("an unknown member in 'purpose' (known: ticket, reason)");
         if (!s) return BadMember("'purpose." + pn + "' must be a string");
         (pn == "ticket" ? r.ticket : r.reason) = *s;
       }
@@ -295,8 +296,8 @@ Result<ServiceRequest> ParseServiceRequest(std::string_view body, ServiceRequest
         r.values.push_back(*s);
       }
     } else {
-      return BadMember("unknown member '" + name +
-                       "' (known: route, field, topic, purpose, key_version, keys_header, json, values)");
+      return BadMember(
+          "an unknown member (known: route, field, topic, purpose, key_version, keys_header, json, values)");
     }
   }
   if (r.route.empty()) return BadMember("'route' is required");
@@ -305,8 +306,7 @@ Result<ServiceRequest> ParseServiceRequest(std::string_view body, ServiceRequest
   if (r.ticket.empty()) return BadMember("'purpose.ticket' is required");
   if (r.reason.empty()) return BadMember("'purpose.reason' is required");
   if (!IsPurposeClass(r.reason))
-    return BadMember("'purpose.reason' must be one of the purpose classes: " + text::Join(PurposeClasses()) +
-                     " (got '" + text::Clip(r.reason, 64) + "')");
+    return BadMember("'purpose.reason' must be one of the purpose classes: " + text::Join(PurposeClasses()));
   if (!have_values || r.values.empty()) return BadMember("'values' must hold at least one value");
   if (r.key_version && !r.keys_header.empty()) return BadMember("give keys_header or key_version, not both");
   return r;

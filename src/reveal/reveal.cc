@@ -99,19 +99,23 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
     return Error(ErrorCode::kInvalidArgument, "give the keys header or the key version, not both");
   Target t;
   t.route = policy_->FindRoute(request.route);
-  if (!t.route) return Error(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in " + policy_->origin());
+  if (!t.route) return Error(ErrorCode::kInvalidArgument, "no route of the name given in " + policy_->origin());
   const std::string& field = request.field;
   if (field.rfind("$scan.", 0) == 0) {
     // A hit of a detector, inside a scanned text or an unlisted field.
     const std::string detector = field.substr(6);
     const transform::Scanning* scanning = policy_->scanning();
     const auto* da = scanning ? scanning->Find(detector) : nullptr;
-    if (!da) return Error(ErrorCode::kInvalidArgument, policy_->origin() + " scans for no detector '" + detector + "'");
+    if (!da)
+      return Error(ErrorCode::kInvalidArgument,
+                   policy_->origin() + " scans for no detector of the name given after $scan.");
     if (!da->action) return Error(ErrorCode::kInvalidArgument, "detector '" + detector + "' hits are kept as they are");
   }
   t.action = FieldAction(*policy_, *t.route, field, &t.action_name);
   if (!t.action)
-    return Error(ErrorCode::kInvalidArgument, "route '" + t.route->name + "' has no rule for '" + field + "'");
+    return Error(ErrorCode::kInvalidArgument, "route '" + t.route->name +
+                                                  "' has no rule for the field given (a rule's path as the policy "
+                                                  "writes it, or $scan.DETECTOR)");
   // Decided by the policy before any value is read: the outputs of a
   // one-way rule are refused as a request, never tried value by value.
   if (!transform::IsReversible(t.action_name))
@@ -126,7 +130,7 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
     const policy::Route* reader = RouteReading(routing_, request.topic);
     if (reader != t.route)
       return Error(ErrorCode::kRevealDenied,
-                   "topic '" + request.topic + "' is not " +
+                   "the topic given is not " +
                        (reader ? "read by route '" + t.route->name + "' (route '" + reader->name + "' reads it)"
                                : "a source of route '" + t.route->name + "'"));
   }

@@ -199,7 +199,7 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
   if (d.allowed && policy) {
     if (!req->topic.empty() && RouteReading(running, req->topic) != route) {
       d = Decision{};
-      d.message = "topic '" + req->topic + "' is not read by route '" + req->route + "'";
+      d.message = "the topic given is not read by route '" + req->route + "'";
     } else {
       std::string action_name;
       const transform::Action* action = Revealer::FieldAction(*policy, *route, req->field, &action_name);
@@ -236,7 +236,7 @@ ServiceReply Service::Handle(const Peer& peer, std::string_view body) {
     Count("bad_request");
     audit::RevealEvent e = Revealer::DeniedEvent(rr, ErrorCode::kInvalidArgument);
     if (Status s = sink_->Append(audit::ToEvent(e)); !s.ok()) return AuditFailed();
-    return ErrorReply(400, ErrorCode::kInvalidArgument, "no route '" + req->route + "' in the running policies");
+    return ErrorReply(400, ErrorCode::kInvalidArgument, "no route of the name given in the running policies");
   }
   auto revealer = Revealer::Create(policy, sink_, running);
   if (!revealer.ok()) return ErrorReply(500, ErrorCode::kInternal, revealer.error().message);

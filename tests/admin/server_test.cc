@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "support/test_certs.h"
 
 namespace maskproxy::admin {
@@ -116,7 +117,7 @@ TEST(AdminServer, APathMayHaveItsOwnBodyLimit) {
   o.max_body_bytes = 1024;
   o.path_body_limits = {{"/v1/policy/evaluate", 4096}};
   Handlers h;
-  h.evaluate = [](std::string_view body) {
+  h.evaluate = [](std::string_view body, bool) {
     return EvaluateReply{200, "{\"bytes\":" + std::to_string(body.size()) + "}"};
   };
   auto server = Start(h, o);
@@ -161,13 +162,100 @@ TEST(AdminServer, MalformedRequestClosesTheConnection) {
   EXPECT_EQ(Get(server->port(), "GET", "/livez").rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// HEAD: the GET answer's status and headers, its Content-Length, no body
+// (found by review: HEAD /livez and HEAD /metrics were 405).
+TEST(AdminServer, HeadAnswersTheHeadersOfGet) {
+  Handlers h;
+  h.metrics = [] { return std::string("maskproxy_up 1\n"); };
+  auto server = Start(h);
+  ASSERT_TRUE(server);
+  for (const char* path : {"/livez", "/metrics"}) {
+    SCOPED_TRACE(path);
+    const std::string get = Get(server->port(), "GET", path);
+    const std::string head = Get(server->port(), "HEAD", path);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+    const size_t end = head.find("\r\n\r\n");
+    ASSERT_NE(end, std::string::npos) << head;
+    EXPECT_EQ(head.size(), end + 4) << "a body after the headers: " << head;
+    const size_t get_end = get.find("\r\n\r\n");
+    ASSERT_NE(get_end, std::string::npos);
+    const std::string length = "Content-Length: " + std::to_string(get.size() - get_end - 4) + "\r\n";
+    EXPECT_NE(head.find(length), std::string::npos) << length << head;
+    const size_t type = get.find("Content-Type: ");
+    EXPECT_NE(head.find(get.substr(type, get.find("\r\n", type) - type)), std::string::npos) << head;
+  }
+  // Kept alive: the answer to HEAD has no body, so a request after it is
+  // read and answered as usual.
+  const std::string two = Request(server->port(),
+                                  "HEAD /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                  "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(two.find("HTTP/1.1 200", 1), two.find("\r\n\r\n") + 4) << two;
+  EXPECT_NE(two.find("{\"status\":\"ok\"}"), std::string::npos) << two;
+  const std::string allow = Get(server->port(), "POST", "/livez");
+  EXPECT_NE(allow.find("Allow: GET, HEAD\r\n"), std::string::npos) << allow;
+}
+
+// A transfer coding other than chunked alone (RFC 9112 6.1) is refused
+// before the body is read: 501, and the connection closed. Found by review:
+// "gzip, chunked" was read as chunked, the gzipped body taken for text.
+TEST(AdminServer, ATransferCodingOtherThanChunkedIs501) {
+  const log::Level level = log::GetLevel();
+  auto server = Start(Handlers{});
+  ASSERT_TRUE(server);
+  const std::string body = "11\r\n{\"level\":\"error\"}\r\n0\r\n\r\n";
+  for (const std::string te :
+       {"Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding: gzip\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: identity, chunked\r\n"}) {
+    SCOPED_TRACE(te);
+    const std::string r = Request(server->port(), "POST /loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\n" + te + "\r\n" +
+                                                      body + "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_TRUE(r.rfind("HTTP/1.1 501", 0) == 0 || r.rfind("HTTP/1.1 400", 0) == 0) << r;
+    EXPECT_EQ(r.find("200 OK"), std::string::npos) << r;
+    EXPECT_EQ(log::GetLevel(), level);
+  }
+  const std::string gzip = Request(server->port(),
+                                   "POST /loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                   "Transfer-Encoding: gzip, chunked\r\n\r\n" +
+                                       body);
+  EXPECT_EQ(gzip.rfind("HTTP/1.1 501", 0), 0u) << gzip;
+  EXPECT_NE(gzip.find("Connection: close\r\n"), std::string::npos) << gzip;
+  // Chunked alone (any case) is read.
+  const std::string chunked = Request(server->port(),
+                                      "POST /loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                      "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n" +
+                                          std::string("11\r\n{\"level\":\"debug\"}\r\n0\r\n\r\n"));
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 200", 0), 0u) << chunked;
+  log::SetLevel(level);
+}
+
+// Host is required of HTTP/1.0 too (found by review: /config_dump answered
+// 200 without one), and the 400 for a missing or repeated Host closes the
+// connection: what follows it is not read.
+TEST(AdminServer, ARequestWithoutExactlyOneHostIs400AndCloses) {
+  Handlers h;
+  h.config_dump = [] { return std::string("{\"config\":{}}"); };
+  auto server = Start(h);
+  ASSERT_TRUE(server);
+  const std::string old = Request(server->port(), "GET /config_dump HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.rfind("HTTP/1.0 400", 0), 0u) << old;
+  EXPECT_EQ(old.find("config"), std::string::npos) << old;
+  for (const std::string& hosts : {std::string("Host: 127.0.0.1\r\nHost: 127.0.0.1\r\n"), std::string()}) {
+    const std::string r = Request(
+        server->port(), "GET /livez HTTP/1.1\r\n" + hosts + "\r\nGET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << r;
+    EXPECT_NE(r.find("Connection: close\r\n"), std::string::npos) << r;
+    EXPECT_EQ(r.find("200 OK"), std::string::npos) << "the request after it was answered: " << r;
+  }
+  EXPECT_EQ(Request(server->port(), "GET /livez HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").rfind("HTTP/1.0 200", 0), 0u);
+}
+
 // Host and Origin are checked before any endpoint (router.h, CheckAddress):
 // a page in a browser cannot POST /loglevel (even as text/plain, which
 // needs no preflight) nor read /config_dump through a rebound name.
 TEST(AdminServer, HostAndOriginAreCheckedOnEveryPath) {
   Handlers h;
   h.config_dump = [] { return std::string("{\"config\":{}}"); };
-  h.evaluate = [](std::string_view) { return EvaluateReply{200, "{\"ok\":true}"}; };
+  h.evaluate = [](std::string_view, bool) { return EvaluateReply{200, "{\"ok\":true}"}; };
   Options o;
   o.allowed_hosts = {"ops.example.com"};
   auto server = Start(h, o);
@@ -684,6 +772,84 @@ TEST_F(AdminTls, UnfinishedHandshakesCannotLockOutAProbe) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   std::string r = TlsGet(server->port(), "client.crt", "client.key");
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+}
+
+// Every TLS handshake that does not complete is counted (found by review:
+// a partial ClientHello closed by the handshake deadline and a connection
+// closed at the connection limit mid-handshake were not); a connection
+// that sends nothing began no handshake.
+TEST_F(AdminTls, AbandonedTimedOutAndEvictedHandshakesAreCounted) {
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  o.handshake_timeout_ms = 300;
+  o.max_connections = 1;
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  metrics::Counter* failures = metrics::Global().GetCounter("maskproxy_admin_tls_handshake_failures_total", "");
+  auto wait_for = [&](uint64_t want) {
+    for (int i = 0; i < 100 && failures->Value() < want; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return failures->Value();
+  };
+  asio::io_context ioc;
+  auto connect = [&] {
+    auto sock = std::make_unique<tcp::socket>(ioc);
+    sock->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    return sock;
+  };
+  // The first bytes of a ClientHello (a handshake record, too few to say
+  // more), then nothing: closed at the deadline, counted.
+  const std::string partial("\x16\x03\x01\x02\x00", 5);
+  uint64_t before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(partial));
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // More of it (the listener knows it is TLS), then nothing: counted.
+  before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)));
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // A client that gives up half-way: counted.
+  before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(partial));
+    sock->close();
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // Closed for a newcomer at the connection limit, mid-handshake: counted;
+  // the newcomer is served.
+  o.handshake_timeout_ms = 5000;
+  server.reset();
+  server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  before = failures->Value();
+  {
+    auto sock = connect();
+    asio::write(*sock, asio::buffer(partial));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key").rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  EXPECT_EQ(wait_for(before + 1), before + 1);
+  // A connection that sends nothing is not a handshake.
+  o.handshake_timeout_ms = 300;
+  server.reset();
+  server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  before = failures->Value();
+  {
+    auto sock = connect();
+    EXPECT_TRUE(ClosedWithin(*sock, std::chrono::milliseconds(3000)));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(failures->Value(), before);
 }
 
 // A TLS session is resumed (openssl s_client -sess_out, then -sess_in) with

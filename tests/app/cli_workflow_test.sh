@@ -332,7 +332,7 @@ grep -q '"key_version":1' audit.log && ok "the audit line records the key versio
 tampered="${email%?}A"; [ "$tampered" = "$email" ] && tampered="${email%?}B"
 expect_rc 1 "a tampered ciphertext is refused" "$bin" reveal "${R[@]}" --field sender.email "$tampered"
 expect_rc 2 "a topic the route does not read is refused" "$bin" reveal "${R[@]}" --topic other.raw --field sender.email "$email"
-has err.txt "topic 'other.raw' is not a source of route 'transfers'" "says why"
+has err.txt "the topic given is not a source of route 'transfers'" "says why"
 mkcfg cfg-nolog.yaml "$P" keys.yaml /nonexistent/dir/audit.log
 expect_rc 1 "no audit log, no reveal" "$bin" reveal --offline --config cfg-nolog.yaml --route transfers --ticket T \
   --reason fraud --field sender.email "$email"

@@ -128,7 +128,7 @@ TEST_F(CmdRevealTest, ATopicAnotherRouteReadsIsRefusedAndAuditedAsDenied) {
   CliRun r = Reveal({"--route", "rb", "--topic", "a.raw", masked});
   EXPECT_EQ(r.rc, kExitUsage) << r.err;
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("topic 'a.raw' is not read by route 'rb' (route 'ra' reads it)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the topic given is not read by route 'rb' (route 'ra' reads it)"), std::string::npos) << r.err;
   const std::string entry = LastEntry();
   EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
   EXPECT_NE(entry.find("\"denied\":\"reveal_denied\""), std::string::npos) << entry;

@@ -364,6 +364,44 @@ TEST(Playground, PolicyFileMustBeALoadedOne) {
   std::remove(path.c_str());
 }
 
+// Found by review: with admin.operators set, a client that is not an
+// operator got 403 on GET /v1/policy/loaded but read the same policy's
+// rules, lines and tests through POST /v1/policy/evaluate's "policy_file".
+// That form is an operator's now; a pasted policy stays open to everyone.
+TEST(PlaygroundRouter, APolicyFileIsForOperatorsOnly) {
+  const std::string path = ::testing::TempDir() + "pg_operator_policy.yaml";
+  { std::ofstream(path) << kPolicy; }
+  admin::Handlers h;
+  h.evaluate = [&path](std::string_view body, bool operator_client) {
+    PlaygroundOptions o;
+    o.policy_files = {path};
+    o.policy_files_readable = operator_client;
+    PlaygroundReply r = EvaluatePolicy(body, o);
+    return admin::EvaluateReply{r.status, r.json_body};
+  };
+  h.loaded_policies = [&path] { return LoadedPoliciesJson({path}); };
+  h.operators = {"CN=ops,O=Example"};
+  const admin::RequestContext ops{true, true, "CN=ops,O=Example", "127.0.0.1"};
+  const admin::RequestContext analyst{true, true, "CN=kim,OU=fraud,O=Example", "127.0.0.1"};
+  const std::string by_file = "{\"policy_file\":" + text::JsonQuoted(path) + ",\"events\":\"{}\",\"run_tests\":true}";
+  admin::Response refused = admin::Route(h, analyst, "POST", "/v1/policy/evaluate", by_file);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("admin.operators"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.body.find("pg-test"), std::string::npos) << refused.body;
+  // A file that is not loaded is refused alike: the answer does not say which files are.
+  EXPECT_EQ(admin::Route(h, analyst, "POST", "/v1/policy/evaluate", "{\"policy_file\":\"/etc/passwd\"}").status, 403);
+  EXPECT_EQ(admin::Route(h, analyst, "GET", "/v1/policy/loaded", "").status, 403);
+  // A pasted policy: open to the analyst.
+  admin::Response pasted = admin::Route(h, analyst, "POST", "/v1/policy/evaluate",
+                                        "{\"policy\":" + text::JsonQuoted(kPolicy) + ",\"events\":\"{}\"}");
+  EXPECT_EQ(pasted.status, 200) << pasted.body;
+  // The operator reads it; without admin.operators, everyone does.
+  EXPECT_EQ(admin::Route(h, ops, "POST", "/v1/policy/evaluate", by_file).status, 200);
+  h.operators.clear();
+  EXPECT_EQ(admin::Route(h, analyst, "POST", "/v1/policy/evaluate", by_file).status, 200);
+  std::remove(path.c_str());
+}
+
 TEST(Playground, ThePageIsEmbedded) {
   const admin::Asset* index = PlaygroundAsset("");
   ASSERT_NE(index, nullptr);
@@ -383,7 +421,7 @@ TEST(PlaygroundRouter, RoutesThePageAndTheDryRun) {
   EXPECT_EQ(admin::Route(h, "GET", "/playground", "").status, 404);  // off
   EXPECT_EQ(admin::Route(h, "POST", "/v1/policy/evaluate", "{}").status, 404);
   h.playground_asset = [](std::string_view name) { return PlaygroundAsset(name); };
-  h.evaluate = [](std::string_view body) {
+  h.evaluate = [](std::string_view body, bool) {
     PlaygroundReply r = EvaluatePolicy(body, {});
     return admin::EvaluateReply{r.status, r.json_body};
   };

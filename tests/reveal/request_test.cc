@@ -65,7 +65,7 @@ TEST(ServiceRequest, RefusesWithAClearMessage) {
            Case{R"({"route":"r","field":"f","purpose":{"ticket":"T","reason":"curiosity"},"values":["v"]})",
                 ErrorCode::kInvalidArgument,
                 "'purpose.reason' must be one of the purpose classes: fraud, chargeback, legal_request, "
-                "data_subject_request, incident, support, audit (got 'curiosity')"},
+                "data_subject_request, incident, support, audit"},
            Case{R"({"route":"r","field":"f","purpose":"fraud","values":["v"]})", ErrorCode::kInvalidArgument,
                 "'purpose' must be an object"},
            Case{R"({"route":1,"field":"f",)" + ok_tail, ErrorCode::kInvalidArgument, "'route' must be a string"},
@@ -77,7 +77,7 @@ TEST(ServiceRequest, RefusesWithAClearMessage) {
            Case{R"({"route":"r","field":"f","json":"yes",)" + ok_tail, ErrorCode::kInvalidArgument, "'json'"},
            Case{R"({"route":"r","field":"f","key_version":-1,)" + ok_tail, ErrorCode::kInvalidArgument, "key_version"},
            Case{R"({"route":"r","field":"f","purpse":{},)" + ok_tail, ErrorCode::kInvalidArgument,
-                "unknown member 'purpse'"},
+                "an unknown member (known: route, field, topic, purpose,"},
            Case{R"({"route":"r","route":"s","field":"f",)" + ok_tail, ErrorCode::kInvalidJson, "twice"},
        }) {
     auto r = ParseServiceRequest(c.body);
