@@ -260,6 +260,13 @@ TEST(TokenizeAction, NormalizeRrnJoinsTheYearInFull) {
   // with every other of its birth date (found by review).
   for (const char* v : {"900101-1******", "9001011", "900101-1", "900101", "90-01-01", "900101-123456"})
     EXPECT_EQ(Apply(a.get(), v), "ERROR:normalize_failed") << v;
+  // Born 2000-2009 and kept in a number, the leading zeros lost: put back
+  // (a second review), as the number it was.
+  EXPECT_EQ(Apply(a.get(), "501014123456", codec::JsonType::kNumber), Apply(a.get(), "050101-4123456"));
+  EXPECT_EQ(Apply(a.get(), "1013123456"), Apply(a.get(), "000101-3123456"));
+  EXPECT_EQ(Apply(a.get(), "501014123456"), Apply(a.get(), "050101-4123456"));
+  for (const char* v : {"991314123456", "501019123456", "5010141234", "123456789"})
+    EXPECT_EQ(Apply(a.get(), v), "ERROR:normalize_failed") << v;
 }
 
 // An empty text holds nothing to protect: it stays empty, in every mode

@@ -111,9 +111,18 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
     // ("900101-1******", "900101") would share one token with every other
     // of that birth date (found by review). (Longer runs stay digits: an
     // account or order number in the field.)
-    if (norm_ == Normalize::kRrn && nv.size() < 13)
-      return Error(ErrorCode::kNormalizeFailed,
-                   "value has fewer digits than a resident registration number (13): a part or a masked one");
+    if (norm_ == Normalize::kRrn && nv.size() < 13) {
+      // Born 2000-2009, kept in a numeric type: the leading zeros are gone
+      // (501014123456 is 050101-4123456; a second review): put back when
+      // the padded number's date and gender digit hold.
+      thread_local std::string padded;
+      padded.assign(13 - nv.size(), '0').append(nv);
+      if (nv.size() < 10 || padded[6] < '3' || padded[6] > '8' || padded[6] == '5' || padded[6] == '6' ||
+          !detect::RrnDateValid(std::string_view(padded).substr(0, 6), padded[6]))
+        return Error(ErrorCode::kNormalizeFailed,
+                     "value has fewer digits than a resident registration number (13): a part or a masked one");
+      nv = padded;
+    }
     in = nv;
   }
   out->push_back('"');
