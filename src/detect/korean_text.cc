@@ -118,6 +118,8 @@ const Words& NotNames() {
       "대위", "소령", "중령", "대령", "준장", "소장", "중장", "반려인", "견주", "집주인", "주인공", "하느", "부처",
       "예수", "선녀", "공주", "왕자", "도사", "사부", "조상", "시어머", "시부모", "시아버", "감사", "고문", "간사",
       "기장", "선장", "함장", "방장", "피디", "호스트", "예약자",
+      // a second review: grades and firsts, counts, a statement, a town
+      "최우수", "최우선", "최상위", "최하위", "최고가", "최저가", "한명", "두명", "세명", "명세서", "조치원",
       // before 고객 / 회원 / 명의
       "우수", "우대", "장기", "단골", "주요", "소중한", "모든", "여러", "유료", "정기", "가입", "대상", "선정", "당첨",
       "온라인", "모바일", "대형", "소형", "고액", "소액", "성인", "노인", "장애인", "임산부", "국내", "방문", "한국",
@@ -183,9 +185,9 @@ const Words& Honorifics() {
 // The words after a name and a blank that make it a name.
 const Words& NextWordHonorifics() {
   // (드림 and 올림: a letter's sign-off, "김민준 드림".)
-  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",   "선생님", "팀장님",
-                       "드림",   "올림",   "과장님", "대리님", "부장님", "차장님", "실장님",
-                       "사장님", "대표님", "원장님", "교수님", "기사님", "주임님", "매니저님"};
+  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",     "선생님",   "팀장님",  "드림",
+                       "올림",   "과장님", "대리님", "부장님", "차장님",   "실장님",   "사장님",  "대표님",
+                       "원장님", "교수님", "기사님", "주임님", "매니저님", "드립니다", "올립니다"};
   return w;
 }
 // Labels a name follows (as a word of their own, or the end of one:
@@ -199,7 +201,7 @@ const Words& NameLabels() {
                        "고객이름", "회원이름", "예금주성명", "수취인성명", "수령인명", "가입자명", "통장표시",
                        "구매자명", "보내는사람", "보낸분성명", "계좌주명", "받는이", "보내는이", "보낸이",
                        // found passing by review: who wrote or asked, a patient
-                       "고객", "문의자", "요청자", "환자", "예약자", "민원인", "신고자"};
+                       "고객", "문의자", "요청자", "환자", "예약자", "민원인", "신고자", "회원", "환자명", "신고인"};
   return w;
 }
 // Particles (and the copula) a name or number may carry in the same word.
@@ -373,8 +375,11 @@ bool IsNameLabel(std::string_view pw, std::string_view ppw) {
     if (NameLabels().Has(pw.substr(0, len)) && ParticlesOnly(pw.substr(len))) return true;
   if (pw == "분" || pw == "사람" || pw == "이") return ppw == "받는" || ppw == "보내는" || ppw == "보낸";
   if (pw == "표시") return ppw == "통장";
-  if (pw == "명") return ppw == "성";   // 성 명 : 김민준 (a form's spaced label)
-  return pw == "저는" || pw == "제가";  // 저는 김민준입니다, 제가 김민준인데요
+  // A form's spaced label: 성 명 : 김민준, 성 함, 이 름.
+  if (pw == "명" || pw == "함") return ppw == "성";
+  if (pw == "름") return ppw == "이";
+  // An introduction: 저는 김민준입니다, 제가 김민준인데요, 전 김민준이고, 저 김민준인데요.
+  return pw == "저는" || pw == "제가" || pw == "전" || pw == "저";
 }
 
 }  // namespace
@@ -409,8 +414,9 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
   const auto word_of = [&](size_t r) { return t.substr(runs[r].b, runs[r].e - runs[r].b); };
   // The last syllables of the labels (and of 받는 분, 통장 표시), sorted.
   static const std::vector<uint32_t> kLabelEnds = [] {
-    std::vector<uint32_t> ends{SyllableCp("분", 0), SyllableCp("시", 0), SyllableCp("명", 0), SyllableCp("는", 0),
-                               SyllableCp("가", 0)};
+    std::vector<uint32_t> ends{SyllableCp("분", 0), SyllableCp("시", 0), SyllableCp("명", 0),
+                               SyllableCp("는", 0), SyllableCp("가", 0), SyllableCp("함", 0),
+                               SyllableCp("름", 0), SyllableCp("전", 0), SyllableCp("저", 0)};
     for (std::string_view l : NameLabels().list()) ends.push_back(SyllableCp(l, l.size() - 3));
     std::sort(ends.begin(), ends.end());
     ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
@@ -444,9 +450,15 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     if (r > 0 && run.b - runs[r - 1].e <= 8)
       for (size_t k = runs[r - 1].b; k < runs[r - 1].e && !word_before; k += 3)
         word_before = std::binary_search(kLabelEnds.begin(), kLabelEnds.end(), SyllableCp(t, k));
-    // An e-mail's display name: "To: 김민준 <kim@example.com>".
-    const bool display_name = run.e + 2 < t.size() && t[run.e] == ' ' && t[run.e + 1] == '<' &&
-                              t.substr(run.e + 2, 70).find('@') != std::string_view::npos;
+    // An e-mail's display name: "To: 김민준 <kim@example.com>", quoted or
+    // glued to the '<' too ("\"김민준\" <kim@…>", "김민준<kim@…>").
+    bool display_name = false;
+    {
+      size_t k = run.e;
+      if (k < t.size() && t[k] == '"') ++k;
+      for (size_t n = 0; n < 2 && k < t.size() && t[k] == ' '; ++n) ++k;
+      display_name = k + 1 < t.size() && t[k] == '<' && t.substr(k + 1, 70).find('@') != std::string_view::npos;
+    }
     if (!honorific_in && !honorific_next && !word_before && !display_name && !AsciiNameLabelBefore(t, run.b) &&
         !AsciiPersonLabelBefore(t, run.b))
       continue;

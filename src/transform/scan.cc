@@ -163,11 +163,15 @@ Status Scanning::ProtectWhole(const ActionContext& ctx, std::string_view detecto
   out->clear();
   if (ctx.scan_hits) ctx.scan_hits->push_back(detector);
   const DetectorAction* da = Find(detector);
-  if (!da || !da->action) {
-    out->append("[").append(detector).append("]");
-    return Status::Ok();
+  if (da && da->action) {
+    if (Replace(*da, ctx, value, out).ok()) return Status::Ok();
+    // The action cannot take this value (a generalize of an address on
+    // "N/A" or "Same as billing": a second review): the field's names still
+    // say what it is, so the placeholder hides it.
+    out->clear();
   }
-  return Replace(*da, ctx, value, out);
+  out->append("[").append(detector).append("]");
+  return Status::Ok();
 }
 
 Status Scanning::Protect(const ActionContext& ctx, std::string_view text, std::string* out, bool* found) const {
@@ -442,6 +446,13 @@ constexpr std::string_view kNamedPersonWords[] = {
     "beneficiary", "remitter",   "orderer",       "buyer",    "owner",        "applicant",     "guardian",
     "consignee",   "cardholder", "accountholder", "insured",  "policyholder", "representative"};
 constexpr auto kNamedPersonSorted = SortedWords(kNamedPersonWords);
+// Objects of people whose `name` is as often a team's, a bot's or a font's
+// ("agent": "Support Bot", "family": "Noto Sans"): a person's name there
+// only when it reads as a Korean name (IsKoreanName; found passing by
+// review: people[*].name, agent.name; a second review: the Latin ones).
+constexpr std::string_view kLoosePersonWords[] = {"people", "persons",   "family",   "agent",    "agents",
+                                                  "staff",  "counselor", "assignee", "reporter", "members"};
+constexpr auto kLoosePersonSorted = SortedWords(kLoosePersonWords);
 // Words that say which part of a person's name: first_name, name.last.
 constexpr std::string_view kNameParts[] = {"full", "first", "last", "given", "family", "middle", "real", "sur"};
 // Languages a name is written in, after it: name_kr, nameEng.
@@ -668,6 +679,17 @@ bool MayBePersonal(std::string_view names, std::string_view leaf, std::string_vi
          (last.size() == 6 && std::string_view(folded, 6) == "person");
 }
 
+// Whether a value reads as a Korean name after a label, a name with a
+// blank or a role in parentheses after it allowed ("김민준 (VIP)",
+// "김민준(상담원)": a second review).
+bool IsKoreanName(std::string_view value) {
+  if (const size_t paren = value.find('('); paren != std::string_view::npos && value.ends_with(')')) {
+    value = value.substr(0, paren);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  }
+  return detect::internal::IsKoreanName(value);
+}
+
 // Whether a role's column holds a person's name: name-shaped, at most four
 // Hangul syllables ("고객지원팀" is a team), not a word for none.
 bool RoleHoldsName(std::string_view value) {
@@ -810,7 +832,7 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     if (!IsKorean(w)) continue;
     korean_name = korean_name || EndsWithOne(w, kKoreanNameEnds) ||
                   (EndsWithOne(w, kKoreanRoleEnds) && RoleHoldsName(value)) ||
-                  (EndsWithOne(w, kKoreanLooseRoles) && detect::internal::IsKoreanName(value));
+                  (EndsWithOne(w, kKoreanLooseRoles) && IsKoreanName(value));
     korean_address = korean_address || EndsWithOne(w, kKoreanAddressEnds);
   }
   if (korean_address || SaysAddress(words)) return "address";
@@ -821,9 +843,8 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     // "recipients[*].name", "payer.nm", "user.profile.name".
     if (bare)
       for (const std::string& w : up)
-        if (InSorted(w, kPersonSorted) || w == "profile" ||
-            ((w == "people" || w == "family" || w == "agent" || w == "persons") && NameShaped(value)))
-          return "person_name";  // (the last four found passing by review: people[*].name, agent.name)
+        if (InSorted(w, kPersonSorted) || w == "profile" || (InSorted(w, kLoosePersonSorted) && IsKoreanName(value)))
+          return "person_name";
     // The parts of a name object ({"name": {"first": …, "kor": …}}) or of an
     // address object ({"address": {"line1": …}}, "addresses[*].road").
     bool name_parts = true, address_parts = true;
@@ -844,9 +865,7 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     return "person_name";
   // "contact_person", "person": a name that reads as one (a Korean name
   // after a label, or Latin words; found passing by review).
-  if (words.back() == "person" && NameShaped(value) &&
-      (HangulCount(value) == 0 || detect::internal::IsKoreanName(value)))
-    return "person_name";
+  if (words.back() == "person" && IsKoreanName(value)) return "person_name";
   return {};
 }
 

@@ -116,6 +116,19 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{});
   }
+  // A second review: more forms, and false alarms of the first version.
+  for (const std::string text : {"\"김민준\" <kim@x.com>", "김민준<kim@x.com>", "To: 김민준  <kim@x.com>",
+                                 "전 김민준입니다", "저 김민준인데요", "김민준 드립니다", "김민준 올립니다",
+                                 "회원 김민준", "환자명 김민준", "신고인 김민준", "이 름 : 김민준", "성 함 : 김민준"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{"김민준"});
+  }
+  for (const std::string text :
+       {"고객 한명이 항의", "고객 최우선으로 처리", "명세서 <noreply@card.com>", "최우선 드림", "회원 최우수 등급",
+        "전 이번주에 주문했어요", "저 내일 방문해요", "전 세계 배송", "가격 올림", "반올림 처리", "쿠폰 드림"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{});
+  }
   EXPECT_TRUE(internal::IsKoreanName("김민준"));
   EXPECT_TRUE(internal::IsKoreanName("남궁민수"));
   for (const char* v : {"일반", "정회원", "고객지원팀", "VIP", "김민준 외 1명", "", "없음"})

@@ -417,15 +417,25 @@ TEST(EngineScanTest, LooseRolesAndPeopleObjectsHoldNames) {
   auto f = Make();
   for (const char* in :
        {R"({"고객":"김민준"})", R"({"회원":"김민준"})", R"({"작성자":"김민준"})", R"({"문의자":"남궁민수"})",
-        R"({"contact_person":"김민준"})", R"({"contact_person":"Minjun Kim"})", R"({"people":[{"name":"김민준"}]})",
-        R"({"family":[{"name":"김민준"}]})", R"({"agent":{"name":"김민준"}})"}) {
+        R"({"contact_person":"김민준"})", R"({"people":[{"name":"김민준"}]})", R"({"family":[{"name":"김민준"}]})",
+        R"({"agent":{"name":"김민준"}})"}) {
     const std::string out = Mask(f, in);
     EXPECT_NE(out.find("[person_name]"), std::string::npos) << in << " -> " << out;
   }
   for (const char* in : {R"({"고객":"일반"})", R"({"회원":"정회원"})", R"({"작성자":"고객지원팀"})",
                          R"({"contact_person":"고객지원팀"})", R"({"agent":{"name":"Chrome"}})", R"({"person":"none"})",
-                         R"({"고객":"VIP"})"})
+                         R"({"고객":"VIP"})",
+                         // a second review: Latin teams, bots and fonts, grades
+                         R"({"contact_person":"CS Team"})", R"({"agent":{"name":"Support Bot"}})",
+                         R"({"font":{"family":{"name":"Noto Sans"}}})", R"({"people":[{"name":"Sales Team"}]})",
+                         R"({"회원":"최우수"})", R"({"고객":"최우선"})"})
     EXPECT_EQ(Mask(f, in), in);
+  for (const char* in :
+       {R"({"agents":[{"name":"김민준"}]})", R"({"staff":{"name":"김민준"}})", R"({"assignee":{"name":"김민준"}})",
+        R"x({"고객":"김민준 (VIP)"})x", R"x({"작성자":"김민준(상담원)"})x"}) {
+    const std::string out = Mask(f, in);
+    EXPECT_NE(out.find("[person_name]"), std::string::npos) << in << " -> " << out;
+  }
 }
 
 // The policy's scan action for person_name and address applies to such a
@@ -445,6 +455,15 @@ TEST(EngineScanTest, NamesInFieldsThatSaySoTakeThePolicysActionForTheirDetector)
   EXPECT_EQ(findings[0].detector, "person_name");
   EXPECT_EQ(Mask(f, R"({"payer_name":"KIM MINJUN"})"), R"({"payer_name":"K** ******"})");
   EXPECT_EQ(Mask(f, R"({"address":"서울특별시 강남구 테헤란로 123"})"), R"({"address":"[address]"})");
+  // An action that cannot take the value (generalize on "N/A"): the
+  // placeholder, not a dead letter (a second review).
+  const std::string gen = std::string(kPolicy).replace(std::string(kPolicy).find("    ipv4: off"), 13,
+                                                       "    ipv4: off\n"
+                                                       "    address: { action: generalize, to: district }");
+  auto g = Make(gen);
+  ASSERT_NE(g.route, nullptr);
+  EXPECT_EQ(Mask(g, R"({"address":"N/A"})"), R"({"address":"[address]"})");
+  EXPECT_EQ(Mask(g, R"({"shipping_address":"Same as billing"})"), R"({"shipping_address":"[address]"})");
 }
 
 // Parts of a number a schema keeps in fields of their own (found passing by
