@@ -261,19 +261,15 @@ int CmdRun(const std::vector<std::string>& args) {
   po.destination_brokers = cfg->destination_brokers;
   po.group_id = cfg->group_id;
   po.transactional_id = cfg->transactional_id;
-  po.consumer_properties = cfg->source_properties;
-  po.producer_properties = cfg->destination_properties;
   // Security (source.security / destination.security): every client of a
   // side (consumer; producer and the topic-limits admin client) gets the
   // same settings. Each side is probed once the admin listener is up (below),
   // so that a refused certificate or password stops the start with a message
-  // naming it.
-  for (auto [sec, props, side] : {std::tuple{&cfg->source_security, &po.consumer_properties, "source"},
-                                  std::tuple{&cfg->destination_security, &po.producer_properties, "destination"}}) {
-    auto sp = KafkaSecurityProperties(*sec, side);
-    if (!sp.ok()) return fail(sp.error(), kExitUsage);
-    for (auto& [k, v] : *sp) (*props)[k] = std::move(v);
-  }
+  // naming it. A reload reads and checks them the same way (reload.cc).
+  auto client_props = ClientProperties(*cfg);
+  if (!client_props.ok()) return fail(client_props.error(), kExitUsage);
+  po.consumer_properties = std::move(client_props->consumer);
+  po.producer_properties = std::move(client_props->producer);
   po.commit_interval_ms = cfg->commit_interval_ms;
   po.commit_max_records = cfg->commit_max_records;
   po.commit_policy = cfg->commit_policy == "eager" ? pipeline::CommitPolicy::kEager : pipeline::CommitPolicy::kInterval;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <tuple>
 
 #include "common/file.h"
 
@@ -91,6 +92,17 @@ Result<std::map<std::string, std::string>> KafkaSecurityProperties(const KafkaSe
     p["sasl.password"] = std::move(*pw);
   }
   return p;
+}
+
+Result<KafkaClientProperties> ClientProperties(const Config& config) {
+  KafkaClientProperties out{config.source_properties, config.destination_properties};
+  for (auto [sec, props, side] : {std::tuple{&config.source_security, &out.consumer, "source"},
+                                  std::tuple{&config.destination_security, &out.producer, "destination"}}) {
+    auto sp = KafkaSecurityProperties(*sec, side);
+    if (!sp.ok()) return sp.error();
+    for (auto& [k, v] : *sp) (*props)[k] = std::move(v);
+  }
+  return out;
 }
 
 }  // namespace maskproxy::app

@@ -19,4 +19,13 @@ namespace maskproxy::app {
 [[nodiscard]] Result<std::map<std::string, std::string>> KafkaSecurityProperties(const KafkaSecurity& security,
                                                                                  std::string_view side);
 
+// The librdkafka properties of each side's clients as `run` gives them:
+// source.properties (consumer) and destination.properties (producer), each
+// with its side's security: properties (above) over them. Errors as above.
+struct KafkaClientProperties {
+  std::map<std::string, std::string> consumer;
+  std::map<std::string, std::string> producer;
+};
+[[nodiscard]] Result<KafkaClientProperties> ClientProperties(const Config& config);
+
 }  // namespace maskproxy::app

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "common/file.h"
@@ -58,7 +59,30 @@ std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::P
     outputs.emplace(r.route->to, Output{r, "to", &r.route->to_at});
     outputs.emplace(r.route->dead_letter, Output{r, "dead_letter", &r.route->dead_letter_at});
   }
+  std::set<std::string> output_topics;
+  for (const auto& [topic, out] : outputs) output_topics.insert(topic);
   std::vector<Error> errors;
+  // The files' pattern routes together, as each file's alone (policy.h).
+  size_t pattern_routes = 0, pattern_program = 0;
+  for (const auto& r : routes) {
+    if (!r.route->from_is_pattern()) continue;
+    ++pattern_routes;
+    pattern_program += r.route->from_program;
+    if (pattern_routes > policy::kMaxPatternRoutes || pattern_program > policy::kMaxPatternRoutesProgram) {
+      const policy::Route::Mark& m = r.route->from_at;
+      errors.push_back(
+          Error(ErrorCode::kPolicyInvalid,
+                text::Located(r.policy->origin(), m.line, m.column,
+                              "route '" + r.route->name + "': this route's 'from' pattern makes " +
+                                  std::to_string(pattern_routes) + " pattern routes of about " +
+                                  std::to_string(pattern_program) +
+                                  " RE2 instructions together in the policy files; at most " +
+                                  std::to_string(policy::kMaxPatternRoutes) + " pattern routes and " +
+                                  std::to_string(policy::kMaxPatternRoutesProgram) +
+                                  " instructions for all of them (name topics exactly, or merge patterns)")));
+      return errors;
+    }
+  }
   std::map<std::string, RouteAt> sources;
   for (const auto& r : routes) {
     const policy::Route& route = *r.route;
@@ -75,17 +99,13 @@ std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::P
                      "source topic '" + route.from + "' is " + Describe(it->second) + ": records would be read again"));
       continue;
     }
-    // Compiled once per route, not once per output topic (policy::
-    // SourceMatches compiles on every call: thousands of pattern routes made
-    // this minutes long).
-    RE2::Options o;
-    o.set_log_errors(false);
-    const RE2 re(route.from, o);
-    for (const auto& [topic, out] : outputs)
-      if (re.ok() && RE2::FullMatch(topic, re))
-        errors.push_back(
-            Conflict(r, route.from_at,
-                     "source pattern matches '" + topic + "', " + Describe(out) + ": records would be read again"));
+    // The pattern as the policy compiled it, tried on the output topics in
+    // its possible range only (thousands of pattern routes against all
+    // outputs made this minutes long).
+    for (const auto& topic : policy::MatchingTopics(route, output_topics))
+      errors.push_back(Conflict(
+          r, route.from_at,
+          "source pattern matches '" + topic + "', " + Describe(outputs.at(topic)) + ": records would be read again"));
   }
   // A route name is what a reveal grant and a reveal request name: one
   // route per name, and no name that is another route's source topic.
@@ -117,27 +137,25 @@ std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::P
 
 std::vector<std::string> CrossFileShadowing(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
   std::vector<std::string> out;
-  // Pattern routes in the order the engine tries them, each compiled once;
-  // bounded as the check inside one file is.
-  constexpr size_t kMaxShadowChecked = 1000;
+  // Pattern routes in the order the engine tries them, as the policies
+  // compiled them; bounded as the check inside one file is (the pairs are
+  // quadratic: CheckRoutes refuses more than kMaxPatternRoutes).
   struct Pattern {
     RouteAt at;
-    std::unique_ptr<RE2> re;
+    const RE2* re;
   };
   std::vector<Pattern> patterns;
   for (const auto& p : policies)
     for (const auto& r : p->routes()) {
-      if (!r.from_is_pattern() || patterns.size() >= kMaxShadowChecked) continue;
-      RE2::Options o;
-      o.set_log_errors(false);
-      patterns.push_back({{p.get(), &r}, std::make_unique<RE2>(r.from, o)});
+      if (!r.from_re || patterns.size() >= policy::kMaxPatternRoutes) continue;
+      patterns.push_back({{p.get(), &r}, r.from_re.get()});
     }
   for (size_t b = 0; b < patterns.size(); ++b) {
     const std::string t = policy::SampleTopic(*patterns[b].at.route);
     if (t.empty()) continue;
     for (size_t a = 0; a < b; ++a) {
       if (patterns[a].at.policy == patterns[b].at.policy) continue;  // the file's own check says it
-      if (!patterns[a].re->ok() || !RE2::FullMatch(t, *patterns[a].re)) continue;
+      if (!RE2::FullMatch(t, *patterns[a].re)) continue;
       const RouteAt& later = patterns[b].at;
       out.push_back(text::Located(later.policy->origin(), later.route->from_at.line, later.route->from_at.column,
                                   "warning: route '" + later.route->name + "' reads a topic such as '" + t +

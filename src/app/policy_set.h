@@ -95,7 +95,10 @@ void LogPolicyWarnings(const PolicySet& set, const std::string& trigger);
 //   - a source pattern that matches a route's destination or dead-letter topic;
 //   - a dead-letter topic that is another route's destination (raw records
 //     would reach a masked topic).
-// engine::Engine::Create refuses the same sets (without locations).
+// engine::Engine::Create refuses the same sets (without locations). More
+// pattern routes in all the files together than one file may have
+// (policy::kMaxPatternRoutes, kMaxPatternRoutesProgram) is "policy_invalid",
+// at the first route past the limit, and the only error then.
 [[nodiscard]] std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::Policy>>& policies);
 
 }  // namespace maskproxy::app

@@ -19,9 +19,11 @@
 #include <utility>
 
 #include "app/audit_events.h"
+#include "app/kafka_security.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/text.h"
+#include "pipeline/pipeline.h"
 #include "policy/policy.h"
 #include "reveal/service.h"
 #include "transform/scan.h"
@@ -571,6 +573,20 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     auto cfg = Config::Load(options_.config->path);
     if (!cfg.ok()) return reject(cfg.error());
     res.restart_required = RestartRequired(options_.config->sections, cfg->sections, reveal_swap_ != nullptr);
+    // A changed source: or destination: is checked as `run` checks it at
+    // start (its security files read, every client property librdkafka's
+    // to take), although only a restart applies it: a reload that says
+    // nothing of a property the next start refuses would hide it until then.
+    const bool clients_changed =
+        std::any_of(res.restart_required.begin(), res.restart_required.end(), [](const std::string& k) {
+          return k == "source" || k == "destination" || k.rfind("source.", 0) == 0 || k.rfind("destination.", 0) == 0;
+        });
+    if (clients_changed) {
+      auto props = ClientProperties(*cfg);
+      if (!props.ok()) return reject(props.error());
+      if (Status s = pipeline::CheckClientProperties(props->consumer, props->producer); !s.ok())
+        return reject(Error(s.error().code, options_.config->path + ": " + s.error().message));
+    }
     if (reveal_swap_) {
       res.warnings = reveal::GrantWarnings(cfg->reveal.authz, set->policies);
       if (!(cfg->reveal.authz == reveal_authz_)) {

@@ -387,14 +387,18 @@ Result<std::shared_ptr<const Engine>> Engine::Create(std::vector<std::shared_ptr
                      "topic '" + r.from + "' is both a source and an output of the policies");
       continue;
     }
-    RE2::Options o;
-    o.set_log_errors(false);
-    auto re = std::make_shared<const RE2>(r.from, o);
+    // As the policy compiled it (a route made otherwise is compiled here).
+    std::shared_ptr<const RE2> re = r.from_re;
+    if (!re) {
+      RE2::Options o;
+      o.set_log_errors(false);
+      re = std::make_shared<const RE2>(r.from, o);
+    }
     if (!re->ok()) return Error(ErrorCode::kPolicyInvalid, "route '" + r.name + "': invalid 'from' pattern");
-    for (const auto& out : outputs)
-      if (RE2::FullMatch(out, *re))
-        return Error(ErrorCode::kPolicyConflict, "output topic '" + out + "' matches the source pattern '" + r.from +
-                                                     "' of route '" + r.name + "': records would be read again");
+    // Only the outputs in the pattern's possible range are tried.
+    if (auto matched = policy::MatchingTopics(r, outputs); !matched.empty())
+      return Error(ErrorCode::kPolicyConflict, "output topic '" + matched.front() + "' matches the source pattern '" +
+                                                   r.from + "' of route '" + r.name + "': records would be read again");
     e->patterns_.emplace_back(std::move(re), i);
   }
   // Raw dead letters must never land in a masked destination.

@@ -8,6 +8,9 @@ namespace maskproxy::pipeline {
 namespace {
 
 constexpr int kAbortCallTimeoutMs = 1000;  // abort is resumable: short calls keep shutdown responsive
+// init_transactions is resumable too: the first call at start is short, so an
+// unanswered one is on /readyz (broker_unreachable) soon.
+constexpr int kFirstInitCallTimeoutMs = 2000;
 // A producer replaced this often without a commit in between is not
 // recovering: stop with the error.
 constexpr int kMaxRecoveriesWithoutCommit = 3;
@@ -37,15 +40,22 @@ Status ExactlyOnce::Start() {
     ctx_.health.brokers_unreachable =
         unanswered ? std::string("init_transactions: ") + rd_kafka_error_name(err) : std::string();
   };
+  // Retried without a deadline (found by review: with brokers down at start
+  // the proxy exited after ~140 s, twice the transaction timeout, although
+  // librdkafka said "retry call to resume"): nothing is open yet, so unlike
+  // a commit or an abort there is nothing a coordinator could abort behind
+  // our back; only a stop, a fatal or a non-retriable error ends it. The
+  // first call is short, so that readiness names the brokers within seconds.
+  int call = 0;
   ErrorPtr e = Retry(
       "init_transactions",
       [&] {
-        rd_kafka_error_t* err = ctx_.kafka->InitTransactions(kCallTimeoutMs);
+        rd_kafka_error_t* err = ctx_.kafka->InitTransactions(call++ == 0 ? kFirstInitCallTimeoutMs : kCallTimeoutMs);
         note(err);
         return err;
       },
       false,
-      /*attempts_after_stop=*/1);
+      /*attempts_after_stop=*/1, /*until_stopped=*/true);
   if (e && !rd_kafka_error_is_fatal(e.get()) && rd_kafka_error_is_retriable(e.get()) && ctx_.stop_flag &&
       ctx_.stop_flag->load()) {
     ctx_.start_interrupted = true;
@@ -59,12 +69,14 @@ Status ExactlyOnce::Start() {
 
 // Runs a transactional call, retrying while the error is retriable.
 template <typename F>
-ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable, int attempts_after_stop) {
+ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable, int attempts_after_stop,
+                            bool until_stopped) {
   // A transaction that cannot finish within twice its timeout will not
-  // finish: the coordinator has aborted it. Give up then, or once
-  // `attempts_after_stop` attempts were made with a stop requested, and let
-  // the caller treat the error as fatal (a restarted instance fences what
-  // is left).
+  // finish: the coordinator has aborted it. Give up then (unless
+  // `until_stopped`: init_transactions at start, with no transaction), or
+  // once `attempts_after_stop` attempts were made with a stop requested, and
+  // let the caller treat the error as fatal (a restarted instance fences
+  // what is left).
   const auto deadline = Clock::now() + std::chrono::milliseconds(2 * ctx_.opt.transaction_timeout_ms);
   for (int attempt = 1;; ++attempt) {
     ErrorPtr e(call());
@@ -76,7 +88,8 @@ ErrorPtr ExactlyOnce::Retry(const char* what, F call, bool also_abortable, int a
                             {"attempt", std::to_string(attempt)},
                             {"error", rd_kafka_error_name(e.get())},
                             {"detail", rd_kafka_error_string(e.get())}});
-    if (Clock::now() >= deadline || (ctx_.stop_flag && ctx_.stop_flag->load() && attempt >= attempts_after_stop))
+    if ((!until_stopped && Clock::now() >= deadline) ||
+        (ctx_.stop_flag && ctx_.stop_flag->load() && attempt >= attempts_after_stop))
       return e;
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 1000)));
   }

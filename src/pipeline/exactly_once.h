@@ -73,7 +73,8 @@ class ExactlyOnce final : public Delivery {
   };
 
   template <typename F>
-  ErrorPtr Retry(const char* what, F call, bool also_abortable = false, int attempts_after_stop = 2);
+  ErrorPtr Retry(const char* what, F call, bool also_abortable = false, int attempts_after_stop = 2,
+                 bool until_stopped = false);
   Status ProduceTracked(const Outgoing& r);
   Status BeginTxn();
   Status AbortTxn(bool rewind);

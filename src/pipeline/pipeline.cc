@@ -58,6 +58,27 @@ bool IsManagedProperty(const std::string& name, bool consumer) {
   return std::find(v.begin(), v.end(), name) != v.end();
 }
 
+Status CheckClientProperties(const std::map<std::string, std::string>& consumer_properties,
+                             const std::map<std::string, std::string>& producer_properties) {
+  for (const auto& [k, v] : consumer_properties)
+    if (IsManagedProperty(k, true))
+      return Error(ErrorCode::kConfigInvalid, "source property '" + k + "' is set by maskproxy itself");
+  for (const auto& [k, v] : producer_properties)
+    if (IsManagedProperty(k, false))
+      return Error(ErrorCode::kConfigInvalid, "destination property '" + k + "' is set by maskproxy itself");
+  // librdkafka's own check of each name and value, on a configuration that
+  // makes no client.
+  for (auto [props, side] :
+       {std::pair{&consumer_properties, "source"}, std::pair{&producer_properties, "destination"}}) {
+    ConfPtr conf(rd_kafka_conf_new());
+    for (const auto& [k, v] : *props)
+      if (Status s = SetConf(conf.get(), k, v, side); !s.ok()) return s;
+  }
+  if (auto it = consumer_properties.find("auto.offset.reset"); it != consumer_properties.end())
+    if (auto policy = ParseStartPolicy(it->second); !policy.ok()) return policy.error();
+  return Status::Ok();
+}
+
 size_t PrefetchKbytes(size_t max_inflight_bytes) {
   constexpr size_t kMinKbytes = 1024, kMaxKbytes = 2097151;  // librdkafka's range ends at 2097151
   return std::clamp<size_t>(max_inflight_bytes / 1024, kMinKbytes, kMaxKbytes);
@@ -1317,12 +1338,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Options& options,
   if (options.destination_brokers.empty()) return Error(ErrorCode::kConfigInvalid, "destination brokers are not set");
   if (options.group_id.empty()) return Error(ErrorCode::kConfigInvalid, "consumer group id is not set");
   if (eos && options.transactional_id.empty()) return Error(ErrorCode::kConfigInvalid, "transactional id is not set");
-  for (const auto& [k, v] : options.consumer_properties)
-    if (IsManagedProperty(k, true))
-      return Error(ErrorCode::kConfigInvalid, "source property '" + k + "' is set by maskproxy itself");
-  for (const auto& [k, v] : options.producer_properties)
-    if (IsManagedProperty(k, false))
-      return Error(ErrorCode::kConfigInvalid, "destination property '" + k + "' is set by maskproxy itself");
+  if (Status s = CheckClientProperties(options.consumer_properties, options.producer_properties); !s.ok())
+    return s.error();
   auto impl = std::make_unique<Impl>(options, std::move(engine));
   if (Status s = impl->MakeClients(); !s.ok()) return s.error();
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));

@@ -111,6 +111,16 @@ struct Options {
 // Properties the pipeline sets itself; a user may not override them.
 [[nodiscard]] bool IsManagedProperty(const std::string& name, bool consumer);
 
+// The user's client properties (source.properties with source.security's,
+// destination.properties with destination.security's) as Pipeline::Create
+// checks them before it makes a client: none that maskproxy sets itself,
+// each one a property librdkafka knows with a value it takes
+// (config_invalid: "source property 'bogus.prop': No such configuration
+// property"), and an auto.offset.reset the start-offset policy reads. A
+// reload checks a changed config file's with it too.
+[[nodiscard]] Status CheckClientProperties(const std::map<std::string, std::string>& consumer_properties,
+                                           const std::map<std::string, std::string>& producer_properties);
+
 // The consumer's prefetch that maskproxy sets (unless the source
 // properties set it): queued.max.messages.kbytes equal to
 // limits.max_inflight_bytes (64 MB at the defaults; at least 1 MB), and

@@ -125,7 +125,8 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     if (YAML::Node d = root["description"]; d && !d.IsScalar()) diag.Add(c.At(d, "'description' must be text"));
     YAML::Node routes = root["routes"];
     bool routes_ok = true;
-    Env env{keys, p->ledger_.get(), nullptr};
+    internal::PatternBudget pattern_budget;
+    Env env{keys, p->ledger_.get(), nullptr, &pattern_budget};
     if (root["scan"] || UsesScanning(routes)) {
       env.scanning = ParseScanning(c, root["scan"], env, diag);
       p->scanning_ = env.scanning;
@@ -170,25 +171,19 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
         }
         p->routes_.push_back(std::move(*r));
       }
-      // Pattern routes listed after one that takes their topics first. Each
-      // pattern compiled once; the pairs checked are bounded (a policy of
-      // thousands of patterns would make it quadratic), past which nothing is
-      // warned.
-      constexpr size_t kMaxShadowChecked = 1000;
-      std::vector<std::pair<size_t, std::unique_ptr<RE2>>> patterns;
-      for (size_t i = 0; i < p->routes_.size() && patterns.size() < kMaxShadowChecked; ++i) {
-        if (!p->routes_[i].from_is_pattern()) continue;
-        RE2::Options o;
-        o.set_log_errors(false);
-        patterns.emplace_back(i, std::make_unique<RE2>(p->routes_[i].from, o));
-      }
+      // Pattern routes listed after one that takes their topics first, with
+      // each pattern as the route compiled it (at most kMaxPatternRoutes of
+      // them: the pairs are quadratic).
+      std::vector<size_t> patterns;
+      for (size_t i = 0; i < p->routes_.size(); ++i)
+        if (p->routes_[i].from_re) patterns.push_back(i);
       for (size_t pb = 0; pb < patterns.size(); ++pb) {
-        const std::string t = internal::ShortestTopic(p->routes_[patterns[pb].first]);
+        const std::string t = internal::ShortestTopic(p->routes_[patterns[pb]]);
         if (t.empty()) continue;
         for (size_t pa = 0; pa < pb; ++pa)
-          if (patterns[pa].second->ok() && RE2::FullMatch(t, *patterns[pa].second)) {
-            const size_t a = patterns[pa].first;
-            const Route& later = p->routes_[patterns[pb].first];
+          if (RE2::FullMatch(t, *p->routes_[patterns[pa]].from_re)) {
+            const size_t a = patterns[pa];
+            const Route& later = p->routes_[patterns[pb]];
             YAML::Mark m = YAML::Mark::null_mark();
             m.line = later.from_at.line - 1;
             m.column = later.from_at.column - 1;

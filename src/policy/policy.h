@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,10 @@
 #include "crypto/keyring.h"
 #include "transform/action.h"
 #include "transform/scan.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace maskproxy::crypto {
 class UsageLedger;
@@ -119,6 +124,16 @@ struct Route {
   // "name:version,..." of the keys behind the route's reversible outputs,
   // sorted; put into each record's maskproxy.keys header ("" if none).
   std::string key_refs;
+  // A pattern route's `from`, compiled once when the policy is parsed and
+  // shared by every check of it and by the engine's routing (null for a
+  // topic). Every topic it matches lies in [from_min, from_max] (RE2's
+  // PossibleMatchRange; from_max empty: no bound known), so the checks of
+  // many topics against many patterns look only at that range.
+  std::shared_ptr<const re2::RE2> from_re;
+  std::string from_min, from_max;
+  // About the RE2 instructions of the pattern (detect::EstimateProgramSize),
+  // counted against kMaxPatternRoutesProgram.
+  size_t from_program = 0;
 
   [[nodiscard]] bool from_is_pattern() const { return !from.empty() && from[0] == '^'; }
   // Header names match ASCII case-insensitively (HTTP-style).
@@ -220,7 +235,23 @@ class Policy {
   std::shared_ptr<const transform::Scanning> scanning_;
 };
 
+inline constexpr size_t kMaxTopicNameLength = 249;  // Kafka's limit
 [[nodiscard]] bool IsValidTopicName(std::string_view name);
+
+// Bounds on the pattern routes (`from: '^...'`) of one file and of all the
+// files loaded together (app::CheckRoutes), besides each pattern's own (1024
+// bytes, 2,000 RE2 instructions): every pattern is compiled, checked against
+// every output topic and subscribed to, so their number and their
+// instructions together are what a policy load costs (found by review: 500
+// patterns of ~2,000 instructions each took 7 s to load and 9,400 more than
+// 60 s and 575 MB, while the admin listener waited).
+inline constexpr size_t kMaxPatternRoutes = 500;
+inline constexpr size_t kMaxPatternRoutesProgram = 50000;
+
+// The topics of `sorted` (in order) that a pattern route's source matches,
+// looking only at the pattern's possible range; for a topic route, the topic
+// itself if `sorted` holds it.
+[[nodiscard]] std::vector<std::string> MatchingTopics(const Route& route, const std::set<std::string>& sorted);
 
 // For a route's `from`: true if `topic` is `from` or matches its pattern.
 [[nodiscard]] bool SourceMatches(const Route& route, std::string_view topic);

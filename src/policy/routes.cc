@@ -434,12 +434,15 @@ codec::TerminalOptions TerminalFor(const Rule& rule) {
 
 std::string ShortestTopic(const Route& route) {
   if (!route.from_is_pattern()) return route.from;
-  RE2::Options o;
-  o.set_log_errors(false);
-  const RE2 re(route.from, o);
-  std::string min, max;
-  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 249)) return "";
-  if (!IsValidTopicName(min) || !RE2::FullMatch(min, re)) return "";
+  std::shared_ptr<const RE2> re = route.from_re;
+  std::string min = route.from_min, max = route.from_max;
+  if (!re) {  // a route not made by the parser
+    RE2::Options o;
+    o.set_log_errors(false);
+    re = std::make_shared<const RE2>(route.from, o);
+    if (!re->ok() || !re->PossibleMatchRange(&min, &max, static_cast<int>(kMaxTopicNameLength))) return "";
+  }
+  if (min.empty() || !IsValidTopicName(min) || !RE2::FullMatch(min, *re)) return "";
   return min;
 }
 
@@ -491,11 +494,31 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
         *out = *v;
         continue;
       }
+      // All the file's patterns together, before this one compiles: each is
+      // compiled, checked against every output topic and subscribed to.
+      if (env.patterns) {
+        PatternBudget& b = *env.patterns;
+        b.routes += 1;
+        b.program += estimate;
+        if (b.routes > kMaxPatternRoutes || b.program > kMaxPatternRoutesProgram) {
+          if (!b.reported)
+            diag.Add(c.At(node[key], "this route's 'from' pattern makes " + std::to_string(b.routes) +
+                                         " pattern routes of about " + std::to_string(b.program) +
+                                         " RE2 instructions together in the file; at most " +
+                                         std::to_string(kMaxPatternRoutes) + " pattern routes and " +
+                                         std::to_string(kMaxPatternRoutesProgram) +
+                                         " instructions per file (name topics exactly, or merge patterns)"));
+          b.reported = true;
+          topics_ok = from_ok = false;
+          *out = *v;
+          continue;
+        }
+      }
       RE2::Options o;
       o.set_log_errors(false);
-      RE2 re(*v, o);
-      if (!re.ok()) {
-        diag.Add(c.At(node[key], "'from' starts with '^', so it is a pattern, but not a valid one: " + re.error()));
+      auto re = std::make_shared<const RE2>(*v, o);
+      if (!re->ok()) {
+        diag.Add(c.At(node[key], "'from' starts with '^', so it is a pattern, but not a valid one: " + re->error()));
         topics_ok = from_ok = false;
       } else if (std::string why = SubscriptionDialectMismatch(*v); !why.empty()) {
         diag.Add(c.At(node[key],
@@ -503,6 +526,14 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
                       "extended regular expression: " +
                           why));
         topics_ok = from_ok = false;
+      } else {
+        // Compiled once: every later check and the engine use it.
+        if (!re->PossibleMatchRange(&r.from_min, &r.from_max, static_cast<int>(kMaxTopicNameLength))) {
+          r.from_min.clear();
+          r.from_max.clear();
+        }
+        r.from_program = estimate;
+        r.from_re = std::move(re);
       }
       *out = *v;
       continue;
@@ -646,7 +677,7 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
 }  // namespace internal
 
 bool IsValidTopicName(std::string_view name) {
-  if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
+  if (name.empty() || name.size() > kMaxTopicNameLength || name == "." || name == "..") return false;
   for (char ch : name) {
     bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
               ch == '_' || ch == '-';
@@ -666,10 +697,35 @@ std::string SampleTopic(const Route& route) {
 
 bool SourceMatches(const Route& route, std::string_view topic) {
   if (!route.from_is_pattern()) return route.from == topic;
+  if (route.from_re) return RE2::FullMatch(topic, *route.from_re);
   RE2::Options o;
   o.set_log_errors(false);
   RE2 re(route.from, o);
   return re.ok() && RE2::FullMatch(topic, re);
+}
+
+std::vector<std::string> MatchingTopics(const Route& route, const std::set<std::string>& sorted) {
+  std::vector<std::string> out;
+  if (!route.from_is_pattern()) {
+    if (sorted.count(route.from)) out.push_back(route.from);
+    return out;
+  }
+  std::shared_ptr<const RE2> re = route.from_re;
+  std::string min = route.from_min, max = route.from_max;
+  if (!re) {  // a route not made by the parser
+    RE2::Options o;
+    o.set_log_errors(false);
+    re = std::make_shared<const RE2>(route.from, o);
+    if (!re->ok()) return out;
+    if (!re->PossibleMatchRange(&min, &max, static_cast<int>(kMaxTopicNameLength))) {
+      min.clear();
+      max.clear();
+    }
+  }
+  // Every match lies in [min, max]; an empty max bounds nothing.
+  for (auto it = sorted.lower_bound(min); it != sorted.end() && (max.empty() || *it <= max); ++it)
+    if (RE2::FullMatch(*it, *re)) out.push_back(*it);
+  return out;
 }
 
 }  // namespace maskproxy::policy

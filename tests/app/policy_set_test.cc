@@ -323,6 +323,38 @@ TEST_F(PolicySetTest, SourceThatIsAnOutputAndPatternsThatMatchOutputsAreLocated)
       << m;
 }
 
+// The pattern routes of all the files together are bounded as one file's
+// are: two files of 300 each are refused at the first route past 500,
+// located, and no engine is built.
+TEST_F(PolicySetTest, PatternRoutesOfAllTheFilesTogetherAreBounded) {
+  auto patterns = [](const std::string& prefix, int n) {
+    std::string y = "policy: " + prefix + "\nversion: 1\nroutes:\n";
+    for (int i = 0; i < n; ++i) {
+      const std::string t = prefix + std::to_string(i);
+      y += "  - from: '^" + t + "\\.raw$'\n    to: " + t + ".out\n    dead_letter: " + t +
+           ".dlq\n    rules: [{ path: x, action: redact }]\n";
+    }
+    return y;
+  };
+  std::string a = Write("a.yaml", patterns("a", 300));
+  std::string b = Write("b.yaml", patterns("b", 300));
+  ASSERT_TRUE(LoadPolicySet({a}, Keys(), PolicySetOptions{}).ok());
+  ASSERT_TRUE(LoadPolicySet({b}, Keys(), PolicySetOptions{}).ok());
+  auto set = LoadPolicySet({a, b}, Keys(), PolicySetOptions{});
+  ASSERT_FALSE(set.ok()) << "600 pattern routes were loaded together";
+  EXPECT_EQ(set.error().code, ErrorCode::kPolicyInvalid);
+  // b's 201st route: line 3 + 200 * 4 + 1, after a's 300.
+  const std::string& m = set.error().message;
+  EXPECT_EQ(
+      m.rfind(b + ":804:11: route '^b200\\.raw$': this route's 'from' pattern makes 501 pattern routes of about ", 0),
+      0u)
+      << m;
+  const std::string tail =
+      " RE2 instructions together in the policy files; at most 500 pattern routes and 50000 instructions for all of "
+      "them (name topics exactly, or merge patterns)";
+  EXPECT_EQ(m.find(tail), m.size() - tail.size()) << m;
+}
+
 TEST_F(PolicySetTest, EveryFileErrorAndConflictIsReportedAtOnce) {
   std::string broken =
       Write("broken.yaml",

@@ -1100,6 +1100,72 @@ TEST_F(ReloadTest, SettingsOnlyARestartAppliesAreReportedNotApplied) {
   EXPECT_TRUE(r.restart_required.empty()) << r.ToJson();
 }
 
+// Found by review: `source.properties: {bogus.prop: x}` reloaded as
+// "unchanged" with restart_required and no error, while a start with the same
+// file exits 2. A changed source: or destination: is checked as the start
+// checks it; the reload is rejected, the running settings kept.
+TEST_F(ReloadTest, ClientPropertiesAStartRefusesRejectTheReload) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  WriteConfig("");
+  LoadConfig();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  const std::string cfg = (fs::path(dir_) / "cfg.yaml").string();
+  auto with = [&](const std::string& sections) {
+    Write("cfg.yaml",
+          "source: { brokers: \"b:9092\", group_id: g }\n"
+          "policies: [users.yaml]\n"
+          "keyring: keys.yaml\n"
+          "admin:\n"
+          "  listen: 127.0.0.1:0\n"
+          "  tls: { cert_file: s.crt, key_file: s.key, client_ca_file: ca.crt }\n" +
+              sections);
+  };
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"source: { brokers: \"b:9092\", group_id: g, properties: { bogus.prop: x } }\n",
+       cfg + ": source property 'bogus.prop': No such configuration property"},
+      {"source: { brokers: \"b:9092\", group_id: g, properties: { sasl.jaas.config: x } }\n",
+       cfg + ": source property 'sasl.jaas.config': Java JAAS configuration is not supported"},
+      {"destination: { properties: { bogus.prop: x } }\n",
+       cfg + ": destination property 'bogus.prop': No such configuration property"},
+      {"destination: { properties: { acks: \"1\" } }\n",
+       cfg + ": destination property 'acks' is set by maskproxy itself"},
+      {"source: { brokers: \"b:9092\", group_id: g, properties: { auto.offset.reset: sometimes } }\n",
+       "auto.offset.reset"},
+      {"source:\n  brokers: \"b:9092\"\n  group_id: g\n  security:\n    protocol: ssl\n    ca_file: no-such-ca.pem\n",
+       "source.security.ca_file: cannot read"},
+  };
+  for (const auto& [sections, message] : bad) {
+    SCOPED_TRACE(sections);
+    const uint64_t rejected_before = Reloads("rejected");
+    // The later source: replaces the first one (a name written twice is a
+    // config error), so each case writes the whole file.
+    if (sections.rfind("source", 0) == 0)
+      Write("cfg.yaml", sections +
+                            "policies: [users.yaml]\n"
+                            "keyring: keys.yaml\n"
+                            "admin:\n"
+                            "  listen: 127.0.0.1:0\n"
+                            "  tls: { cert_file: s.crt, key_file: s.key, client_ca_file: ca.crt }\n");
+    else
+      with(sections);
+    ReloadResult r = reloader_->ReloadNow("http");
+    EXPECT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+    ASSERT_FALSE(r.errors.empty()) << r.ToJson();
+    EXPECT_NE(r.errors[0].find(message), std::string::npos) << r.errors[0];
+    EXPECT_EQ(r.error_code, "config_invalid") << r.ToJson();
+    EXPECT_EQ(Reloads("rejected"), rejected_before + 1);
+    EXPECT_EQ(audit_->Names().back(), "policy_rejected");
+  }
+  // A property librdkafka takes is listed as before, not applied.
+  with("destination: { properties: { linger.ms: \"7\" } }\n");
+  ReloadResult r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kUnchanged) << r.ToJson();
+  EXPECT_TRUE(r.errors.empty()) << r.ToJson();
+  EXPECT_EQ(r.restart_required, (std::vector<std::string>{"destination.properties"})) << r.ToJson();
+  EXPECT_EQ(Swaps(), 0u);
+}
+
 // A grant naming a route or field the policies do not have is warned of
 // (a typo denies quietly; a route added later would inherit it), not refused.
 TEST_F(ReloadTest, GrantsThePoliciesCannotAnswerAreWarnedNotRefused) {

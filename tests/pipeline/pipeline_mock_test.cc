@@ -1318,6 +1318,42 @@ TEST(PipelineMock, AStopWhileTheBrokersDoNotAnswerAtStartIsClean) {
   EXPECT_FALSE(run->pipeline().GetHealth().transactions_ready);
 }
 
+// Found by review: exactly-once start-up with no broker answering exited 1
+// after ~140 s (init_transactions retried until twice the transaction
+// timeout, then kafka_fatal), although librdkafka said "retry call to
+// resume". It is retried until the brokers answer, readiness saying
+// broker_unreachable within seconds, and the run goes on. The transaction
+// timeout of 1 s puts the old limit at 2 s; the brokers stay down for 11 s,
+// past the first 10 s call after which the old code gave up.
+TEST(PipelineMock, BrokersDownAtStartAreWaitedForWithoutALimit) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  env.kafka().ProduceBatch(1, 20, 1);
+  for (int32_t broker : {kSourceLeader, kOutputLeader, kTxnCoordinator})
+    ASSERT_EQ(rd_kafka_mock_broker_set_down(env.mc(), broker), RD_KAFKA_RESP_ERR_NO_ERROR);
+  const auto started = Clock::now();
+  std::unique_ptr<Running> run = env.Start([](Options& o) {
+    o.transaction_timeout_ms = 1000;
+    o.producer_properties["reconnect.backoff.max.ms"] = "500";
+    o.consumer_properties["reconnect.backoff.max.ms"] = "500";
+  });
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(WaitUntil([&] { return !run->pipeline().GetHealth().brokers_unreachable.empty(); }, 5s))
+      << "readiness did not say the brokers are unreachable within 5 s";
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(), 5000);
+  std::this_thread::sleep_until(started + 11s);
+  EXPECT_FALSE(run->WaitFinished(0ms)) << "Run() gave up while the brokers were down";
+  EXPECT_FALSE(run->pipeline().GetHealth().transactions_ready);
+  EXPECT_EQ(run->pipeline().GetHealth().brokers_unreachable.rfind("init_transactions: ", 0), 0u);
+  for (int32_t broker : {kSourceLeader, kOutputLeader, kTxnCoordinator})
+    ASSERT_EQ(rd_kafka_mock_broker_set_up(env.mc(), broker), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_TRUE(WaitUntil([&] { return run->pipeline().GetHealth().transactions_ready; }, 20s))
+      << "transactions were not initialised once the brokers answered";
+  EXPECT_TRUE(run->pipeline().GetHealth().brokers_unreachable.empty());
+  env.StopWhenAllCommitted(run.get());
+  env.ExpectDeliveredAndCommitted();
+}
+
 // A fatal error at start stays fatal when a stop is requested at the same
 // time.
 TEST(PipelineMock, FencedOnInitProducerIdIsFatalEvenWhenStopping) {

@@ -22,12 +22,21 @@ class UsageLedger;
 
 namespace maskproxy::policy::internal {
 
+// What one file's pattern routes have asked for so far (policy.h
+// kMaxPatternRoutes, kMaxPatternRoutesProgram), counted as they are read.
+struct PatternBudget {
+  size_t routes = 0;
+  size_t program = 0;
+  bool reported = false;  // the first route past a limit is reported, once
+};
+
 // What actions are created with: the keyring, the encryption ledger and the
-// policy's scanning (for action: scan).
+// policy's scanning (for action: scan); the file's pattern budget.
 struct Env {
   const crypto::Keyring& keys;
   crypto::UsageLedger* ledger;
   std::shared_ptr<const transform::Scanning> scanning;  // null when nothing scans
+  PatternBudget* patterns = nullptr;                    // null: not counted
 };
 
 // routes.cc: one route; errors in single rules are collected and the other
