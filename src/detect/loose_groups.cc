@@ -219,25 +219,39 @@ bool RrnWordBefore(std::string_view t, size_t b) {
 }
 
 void FindTrackOne(std::string_view t, std::vector<TrackOne>* out) {
+  const auto masked = [](char ch) { return ch == 'X' || ch == 'x' || ch == '*' || ch == '#'; };
+  const auto name_char = [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == ' ' || ch == '/' || ch == '.' || ch == '\'' ||
+           ch == '-';
+  };
   for (size_t c = t.find('^'); c != std::string_view::npos; c = t.find('^', c + 1)) {
-    // B, 13-19 digits (the PAN), '^'.
-    size_t b = c;
-    while (b > 0 && Digit(t[b - 1]) && c - b <= 19) --b;
-    if (c - b < 13 || c - b > 19 || b == 0 || (t[b - 1] != 'B' && t[b - 1] != 'b')) continue;
+    // B, 13-19 digits (the PAN; masked ones too, 411111XXXXXX1111, as POS
+    // logs write it: the name beside it is still the cardholder's), '^'.
+    size_t b = c, digits = 0;
+    while (b > 0 && (Digit(t[b - 1]) || masked(t[b - 1])) && c - b <= 19) digits += Digit(t[--b]) ? 1 : 0;
+    if (c - b < 13 || c - b > 19 || digits < 8 || b == 0 || (t[b - 1] != 'B' && t[b - 1] != 'b')) continue;
     if (b >= 2 && (std::isalnum(static_cast<unsigned char>(t[b - 2])) != 0)) continue;  // "SKUB4111…^": a code
     double confidence = 0;
-    if (!Validate(Validator::kCard, t.substr(b, c - b), &confidence)) continue;
-    // The name: up to 26 characters before the next '^' (ISO/IEC 7813).
+    const bool whole = digits == c - b;
+    if (whole && !Validate(Validator::kCard, t.substr(b, c - b), &confidence)) continue;
+    // The name: up to 26 characters before the next '^' (ISO/IEC 7813), or,
+    // in a track cut short, the run of a name's characters after the '^'
+    // with the '/' between surname and given name.
     const size_t n = c + 1;
     const size_t end = t.find('^', n);
-    TrackOne one{b, c, n, n};
+    TrackOne one{whole ? b : c, c, n, n};
     if (end != std::string_view::npos && end - n <= 26) {
       one.name_end = end;
-      while (one.name_begin < one.name_end && Blank(t[one.name_begin])) ++one.name_begin;
-      while (one.name_end > one.name_begin && Blank(t[one.name_end - 1])) --one.name_end;
+    } else {
+      size_t k = n;
+      while (k < t.size() && k - n < 26 && name_char(t[k])) ++k;
+      if (t.substr(n, k - n).find('/') != std::string_view::npos && (k == t.size() || !name_char(t[k])))
+        one.name_end = k;
     }
+    while (one.name_begin < one.name_end && Blank(t[one.name_begin])) ++one.name_begin;
+    while (one.name_end > one.name_begin && Blank(t[one.name_end - 1])) --one.name_end;
     out->push_back(one);
-    if (end != std::string_view::npos) c = end;
+    if (end != std::string_view::npos && end - n <= 26) c = end;
   }
 }
 

@@ -51,12 +51,13 @@ void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out);
 // from the card pattern's boundary checks, and the cardholder's name stands
 // between the two '^' (found passing whole by review: PCI track data).
 struct TrackOne {
-  size_t pan_begin, pan_end;    // the card number, Luhn and issuer checked
+  size_t pan_begin, pan_end;    // the card number, Luhn and issuer checked (empty when masked)
   size_t name_begin, name_end;  // the name field (empty when blank)
 };
 
-// Appends every track 1 in t whose card number passes the card validator.
-// Only at a '^' (memchr). Linear in t.
+// Appends every track 1 in t whose card number passes the card validator,
+// or is masked in part (411111XXXXXX1111: its name is still the
+// cardholder's). Only at a '^' (memchr). Linear in t.
 void FindTrackOne(std::string_view t, std::vector<TrackOne>* out);
 
 }  // namespace maskproxy::detect::internal

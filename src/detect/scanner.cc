@@ -1631,7 +1631,8 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
     sc.tracks.clear();
     internal::FindTrackOne(t, &sc.tracks);
     for (const internal::TrackOne& k : sc.tracks) {
-      if (card >= 0) cands.push_back({k.pan_begin, k.pan_end, static_cast<size_t>(card), 1.0});
+      if (card >= 0 && k.pan_end > k.pan_begin)
+        cands.push_back({k.pan_begin, k.pan_end, static_cast<size_t>(card), 1.0});
       if (person_name >= 0 && k.name_end > k.name_begin)
         cands.push_back({k.name_begin, k.name_end, static_cast<size_t>(person_name), 1.0});
     }

@@ -342,6 +342,13 @@ TEST(ScannerDefaultsTest, CardTrackOne) {
   EXPECT_EQ(Scan("swipe B5220123456789018^ LEE/SEOYEON MS ^2812?"),
             (Hits{{"card", "5220123456789018"}, {"person_name", "LEE/SEOYEON MS"}}));
   EXPECT_EQ(Scan("%B4111111111111111^^2812?"), One("card", "4111111111111111"));
+  // A masked number (POS logs) still has the cardholder's name; a track cut
+  // short after the name (a second review).
+  EXPECT_EQ(Scan("%B411111XXXXXX1111^KIM/MINJUN^2812?"), One("person_name", "KIM/MINJUN"));
+  EXPECT_EQ(Scan("%B411111******1111^KIM/MINJUN^2812?"), One("person_name", "KIM/MINJUN"));
+  EXPECT_EQ(Scan("swipe %B4111111111111111^KIM/MINJUN"),
+            (Hits{{"card", "4111111111111111"}, {"person_name", "KIM/MINJUN"}}));
+  EXPECT_EQ(Scan("%BXXXXXXXXXXXX1111^KIM/MINJUN^"), Hits{});  // too few digits to be a card's
   // Not a card (Luhn), not a format code (glued to a word), not a track.
   EXPECT_EQ(Scan("%B4111111111111112^KIM/MINJUN^2812?"), Hits{});
   EXPECT_EQ(Scan("SKUB4111111111111111^X^"), Hits{});
