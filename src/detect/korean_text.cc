@@ -185,9 +185,9 @@ const Words& Honorifics() {
 // The words after a name and a blank that make it a name.
 const Words& NextWordHonorifics() {
   // (드림 and 올림: a letter's sign-off, "김민준 드림".)
-  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",     "선생님",   "팀장님",  "드림",
-                       "올림",   "과장님", "대리님", "부장님", "차장님",   "실장님",   "사장님",  "대표님",
-                       "원장님", "교수님", "기사님", "주임님", "매니저님", "드립니다", "올립니다"};
+  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",   "선생님", "팀장님",
+                       "드림",   "올림",   "과장님", "대리님", "부장님", "차장님", "실장님",
+                       "사장님", "대표님", "원장님", "교수님", "기사님", "주임님", "매니저님"};
   return w;
 }
 // Labels a name follows (as a word of their own, or the end of one:
@@ -201,7 +201,23 @@ const Words& NameLabels() {
                        "고객이름", "회원이름", "예금주성명", "수취인성명", "수령인명", "가입자명", "통장표시",
                        "구매자명", "보내는사람", "보낸분성명", "계좌주명", "받는이", "보내는이", "보낸이",
                        // found passing by review: who wrote or asked, a patient
-                       "고객", "문의자", "요청자", "환자", "예약자", "민원인", "신고자", "회원", "환자명", "신고인"};
+                       "환자명"};
+  return w;
+}
+// Roles a name follows as often as a noun does ("고객 김민준" and "고객
+// 유형별", "회원 유지율": a third review): a name after them only with a
+// ':', '=' or bracket between ("고객: 김민준", "[회원] 김민준") or a '(', ','
+// or '/' right after it ("고객 김민준(주민번호 …)").
+const Words& RoleLabels() {
+  static const Words w{"고객", "회원", "문의자", "요청자", "환자", "예약자", "민원인", "신고자", "신고인"};
+  return w;
+}
+// The copula and endings an introduced name carries ("저는 김민준입니다",
+// "제가 김민준인데요"); a noun after 저는 carries particles instead ("제가
+// 고지서를", "전 한도가": a third review).
+const Words& Copulas() {
+  static const Words w{"입니다", "이고",   "이며", "인데요",   "인데",  "이에요",
+                       "예요",   "이라고", "이요", "이라고요", "이구요"};
   return w;
 }
 // Particles (and the copula) a name or number may carry in the same word.
@@ -378,8 +394,22 @@ bool IsNameLabel(std::string_view pw, std::string_view ppw) {
   // A form's spaced label: 성 명 : 김민준, 성 함, 이 름.
   if (pw == "명" || pw == "함") return ppw == "성";
   if (pw == "름") return ppw == "이";
-  // An introduction: 저는 김민준입니다, 제가 김민준인데요, 전 김민준이고, 저 김민준인데요.
-  return pw == "저는" || pw == "제가" || pw == "전" || pw == "저";
+  return false;
+}
+
+}  // namespace
+
+namespace {
+
+// Whether an e-mail header's word stands in the 16 bytes before b: To:,
+// From:, Cc:, Bcc:, Reply-To:, 보낸 사람, 받는 사람, 보낸사람, 받는사람.
+bool HeaderWordBefore(std::string_view t, size_t b) {
+  const size_t from = b > 16 ? b - 16 : 0;
+  std::string lower(t.substr(from, b - from));
+  for (char& ch : lower) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  for (std::string_view w : {"to:", "from:", "cc:", "reply-to:", "보낸 사람", "받는 사람", "보낸사람", "받는사람"})
+    if (lower.find(w) != std::string::npos) return true;
+  return false;
 }
 
 }  // namespace
@@ -418,6 +448,8 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
                                SyllableCp("는", 0), SyllableCp("가", 0), SyllableCp("함", 0),
                                SyllableCp("름", 0), SyllableCp("전", 0), SyllableCp("저", 0)};
     for (std::string_view l : NameLabels().list()) ends.push_back(SyllableCp(l, l.size() - 3));
+    for (std::string_view l : RoleLabels().list()) ends.push_back(SyllableCp(l, l.size() - 3));
+    ends.push_back(SyllableCp("은", 0));  // 본인은 (an introduction; 저는, 제가, 전, 저 above)
     std::sort(ends.begin(), ends.end());
     ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
     return ends;
@@ -450,14 +482,18 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     if (r > 0 && run.b - runs[r - 1].e <= 8)
       for (size_t k = runs[r - 1].b; k < runs[r - 1].e && !word_before; k += 3)
         word_before = std::binary_search(kLabelEnds.begin(), kLabelEnds.end(), SyllableCp(t, k));
-    // An e-mail's display name: "To: 김민준 <kim@example.com>", quoted or
-    // glued to the '<' too ("\"김민준\" <kim@…>", "김민준<kim@…>").
+    // An e-mail's display name: quoted ("\"김민준\" <kim@…>"), or after a
+    // header's word ("To: 김민준 <kim@example.com>", "보낸 사람: 김민준<kim@…>");
+    // a name-shaped word alone before an address is as often a document's
+    // or a sender's ("주문서 <noreply@…>": a third review).
     bool display_name = false;
     {
       size_t k = run.e;
-      if (k < t.size() && t[k] == '"') ++k;
+      const bool quoted = k < t.size() && t[k] == '"' && run.b > 0 && t[run.b - 1] == '"';
+      if (quoted) ++k;
       for (size_t n = 0; n < 2 && k < t.size() && t[k] == ' '; ++n) ++k;
-      display_name = k + 1 < t.size() && t[k] == '<' && t.substr(k + 1, 70).find('@') != std::string_view::npos;
+      display_name = k + 1 < t.size() && t[k] == '<' && t.substr(k + 1, 70).find('@') != std::string_view::npos &&
+                     (quoted || HeaderWordBefore(t, run.b));
     }
     if (!honorific_in && !honorific_next && !word_before && !display_name && !AsciiNameLabelBefore(t, run.b) &&
         !AsciiPersonLabelBefore(t, run.b))
@@ -477,6 +513,12 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       for (std::string_view h : NextWordHonorifics().list())
         if (nw.starts_with(h) && ParticlesOnly(nw.substr(h.size())) && ends_next && !(h == "씨" && word.size() != 9))
           honorific = true;
+      // A sign-off (드림, 올림) ends a line: "김민준 드림", not "주문서 드림 예정".
+      if (honorific && (nw == "드림" || nw == "올림")) {
+        size_t k = next.e;
+        while (k < t.size() && (t[k] == ' ' || t[k] == '.' || t[k] == '!')) ++k;
+        honorific = k == t.size() || t[k] == '\n' || t[k] == '\r';
+      }
       // 고객 or 회원 alone, as a heading before what is said of them:
       // "김민준 고객(주민번호 …)", "김민준 고객, 010-…", "김민준 회원: 요청".
       if (nw == "고객" || nw == "회원") {
@@ -500,6 +542,24 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       }
       if (labelled) len = NameAt(word, [](std::string_view rest, size_t) { return ParticlesOnly(rest); });
     }
+    // After a role (RoleLabels): a ':', '=' or bracket between, or a '(',
+    // ',' or '/' right after the name.
+    if (len == 0 && word_before && r > 0 && RoleLabels().Has(word_of(r - 1)) &&
+        LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
+      const std::string_view gap = t.substr(runs[r - 1].e, run.b - runs[r - 1].e);
+      const bool marked = gap.find_first_of(":=[]") != std::string_view::npos;
+      len = NameAt(word, [&](std::string_view rest, size_t) {
+        if (!rest.empty()) return marked && ParticlesOnly(rest);
+        return marked || run.e == t.size() ? marked : std::string_view("(,/").find(t[run.e]) != std::string_view::npos;
+      });
+    }
+    // An introduction (저는, 제가, 전, 저, 본인은) before a name with the
+    // copula (저는 김민준입니다).
+    if (len == 0 && r > 0 && t.substr(runs[r - 1].e, run.b - runs[r - 1].e) == " ") {
+      const std::string_view pw = word_of(r - 1);
+      if (pw == "저는" || pw == "제가" || pw == "전" || pw == "저" || pw == "본인은")
+        len = NameAt(word, [](std::string_view rest, size_t) { return Copulas().Has(rest); });
+    }
     if (len == 0 && display_name) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     if (len != 0) {
       // A place's name is none ("제주도 고객님", "서울시").
@@ -512,6 +572,10 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
 
 bool IsKoreanName(std::string_view value) {
   if (value.empty() || value.size() > 64) return false;
+  // A status or a thing, not a person: 배정중, 연결중, 주문건, 지원금 (a third
+  // review: role columns held them).
+  for (std::string_view end : {"중", "건", "금", "란", "별", "액", "률", "료"})
+    if (value.size() >= 9 && value.ends_with(end)) return false;
   thread_local std::string text;
   thread_local std::vector<std::pair<size_t, size_t>> found;
   text.assign("성명 ").append(value);

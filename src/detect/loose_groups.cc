@@ -138,6 +138,10 @@ size_t CommaChainAt(std::string_view t, size_t i, std::vector<Group>* groups, st
 // ("( 010 ) 1234 - 5678").
 void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
   const char close = t[i] == '[' ? ']' : ')';
+  // A bracket glued to a word is an index or a call ("log[031][123]4567",
+  // "arr[010][1234]5678": a third review), not a number's.
+  const auto glued = [&](size_t at) { return at > 0 && std::isalpha(static_cast<unsigned char>(t[at - 1])) != 0; };
+  if (t[i] == '[' && glued(i)) return;
   // Middle group: 2-4 digits (a 0 first), and blanks, '-' or '.' around the
   // parentheses ("010-(1234)-5678", "010 (1234)-5678"), or in brackets
   // ("010[1234]5678"), the code in parentheses too ("(010)(1234)5678"):
@@ -156,6 +160,7 @@ void ParenPhoneAt(std::string_view t, size_t i, std::vector<LooseNumber>* out) {
       const size_t o = SkipBlankBack(t, b);
       open = o > 0 && t[o - 1] == t[i] ? o - 1 : std::string_view::npos;
     }
+    if (open != std::string_view::npos && t[open] == '[' && glued(open)) open = std::string_view::npos;
     if (open != std::string_view::npos && code_end - b >= 2 && code_end - b <= 4 && t[b] == '0') {
       const size_t m = SkipBlank(t, i + 1);
       const size_t me = DigitsEnd(t, m);
@@ -227,12 +232,22 @@ void FindTrackOne(std::string_view t, std::vector<TrackOne>* out) {
   for (size_t c = t.find('^'); c != std::string_view::npos; c = t.find('^', c + 1)) {
     // B, 13-19 digits (the PAN; masked ones too, 411111XXXXXX1111, as POS
     // logs write it: the name beside it is still the cardholder's), '^'.
-    size_t b = c, digits = 0;
-    while (b > 0 && (Digit(t[b - 1]) || masked(t[b - 1])) && c - b <= 19) digits += Digit(t[--b]) ? 1 : 0;
-    if (c - b < 13 || c - b > 19 || digits < 8 || b == 0 || (t[b - 1] != 'B' && t[b - 1] != 'b')) continue;
+    // (Grouped by blanks or dashes too, "%B4111 1111 1111 1111^…": a third
+    // review.)
+    size_t b = c, digits = 0, marks = 0;
+    while (
+        b > 0 && c - b <= 23 &&
+        (Digit(t[b - 1]) || masked(t[b - 1]) || ((t[b - 1] == ' ' || t[b - 1] == '-') && b >= 2 && Digit(t[b - 2])))) {
+      --b;
+      digits += Digit(t[b]) ? 1 : 0;
+      marks += masked(t[b]) ? 1 : 0;
+    }
+    if (digits + marks < 13 || digits + marks > 19 || digits < 8 || b == 0 || (t[b - 1] != 'B' && t[b - 1] != 'b') ||
+        !(Digit(t[c - 1]) || masked(t[c - 1])))
+      continue;
     if (b >= 2 && (std::isalnum(static_cast<unsigned char>(t[b - 2])) != 0)) continue;  // "SKUB4111…^": a code
     double confidence = 0;
-    const bool whole = digits == c - b;
+    const bool whole = marks == 0;
     if (whole && !Validate(Validator::kCard, t.substr(b, c - b), &confidence)) continue;
     // The name: up to 26 characters before the next '^' (ISO/IEC 7813), or,
     // in a track cut short, the run of a name's characters after the '^'
@@ -240,18 +255,19 @@ void FindTrackOne(std::string_view t, std::vector<TrackOne>* out) {
     const size_t n = c + 1;
     const size_t end = t.find('^', n);
     TrackOne one{whole ? b : c, c, n, n};
-    if (end != std::string_view::npos && end - n <= 26) {
+    // (Up to 40: longer than the standard's 26 in some readers' logs.)
+    if (end != std::string_view::npos && end - n <= 40) {
       one.name_end = end;
     } else {
       size_t k = n;
-      while (k < t.size() && k - n < 26 && name_char(t[k])) ++k;
+      while (k < t.size() && k - n < 40 && name_char(t[k])) ++k;
       if (t.substr(n, k - n).find('/') != std::string_view::npos && (k == t.size() || !name_char(t[k])))
         one.name_end = k;
     }
     while (one.name_begin < one.name_end && Blank(t[one.name_begin])) ++one.name_begin;
     while (one.name_end > one.name_begin && Blank(t[one.name_end - 1])) --one.name_end;
     out->push_back(one);
-    if (end != std::string_view::npos && end - n <= 26) c = end;
+    if (end != std::string_view::npos && end - n <= 40) c = end;
   }
 }
 

@@ -370,6 +370,15 @@ bool WordAfterGroup(std::string_view t, size_t b, size_t e, Validator v) {
     for (std::string_view x : kWords) known = known || w == x;
     if (!known) return false;
   }
+  // A resident number glued so only with its checksum: an id of a date and
+  // a serial passes without one ("240115-1234567Seoul": a third review).
+  if (v == Validator::kRrn || v == Validator::kFrn) {
+    char d[14];
+    size_t n = 0;
+    for (size_t i = b; i < e && n < 14; ++i)
+      if (IsAsciiDigit(t[i])) d[n++] = t[i];
+    if (n != 13 || !RrnChecksumValid(std::string_view(d, 13), v == Validator::kFrn)) return false;
+  }
   return StrongGroupAt(t, b, v);
 }
 
@@ -704,11 +713,38 @@ bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_v
   if (e - b != 10) return false;
   size_t k = e;
   if (k < t.size() && t[k] == ' ') ++k;
-  if (t.substr(k).starts_with("원")) return true;
+  // 원 standing alone (not 원본, 원래, 원천징수: a third review).
+  if (t.substr(k).starts_with("원")) {
+    const size_t after = k + 3;
+    if (after >= t.size() || static_cast<unsigned char>(t[after]) < 0x80) return true;
+  }
   if (name.empty()) return false;
-  return HasAnyWord(name, 0, name.size(),
-                    {"amount", "amt", "price", "total", "balance", "fee", "krw", "_at", "time", "epoch", "금액", "가격",
-                     "잔액", "합계", "일시"});
+  // The name's words (split at anything but letters and digits, and where
+  // a capital follows a small letter), not its substrings ("feedback",
+  // "ticket_attachments", "runtime" say no fee, at or time: a third review).
+  static constexpr std::string_view kWords[] = {"amount", "amt", "price", "total", "subtotal",  "balance", "fee",
+                                                "fees",   "krw", "at",    "time",  "timestamp", "ts",      "epoch"};
+  size_t i = 0;
+  while (i < name.size()) {
+    if (!IsAsciiAlpha(name[i])) {
+      ++i;
+      continue;
+    }
+    const size_t w = i;
+    ++i;
+    while (i < name.size() && IsAsciiAlpha(name[i]) &&
+           !(name[i] >= 'A' && name[i] <= 'Z' && name[i - 1] >= 'a' && name[i - 1] <= 'z'))
+      ++i;
+    if (i - w > 9) continue;
+    char lower[10];
+    for (size_t x = w; x < i; ++x) lower[x - w] = AsciiLower(name[x]);
+    const std::string_view word(lower, i - w);
+    for (std::string_view kw : kWords)
+      if (word == kw) return true;
+  }
+  for (std::string_view kw : {"금액", "가격", "잔액", "합계", "일시"})
+    if (name.find(kw) != std::string_view::npos) return true;
+  return false;
 }
 
 // Whether the name a text is read under (a field's path: "refund_account",

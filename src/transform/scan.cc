@@ -363,6 +363,23 @@ bool PhoneWordLast(std::span<const std::string> words) {
   return PhoneWords(std::span<const std::string>(&w, 1));
 }
 
+// Whether a name's last word says a landline's or a fax's number: tel,
+// telephone, phone, fax, 전화, 팩스 (not mobile or contact: an amount under
+// {"sales_by_channel":{"mobile":…}} or {"stats":{"contact":…}} is none; a
+// third review).
+bool LandlineWordLast(std::span<const std::string> words) {
+  if (!PhoneWordLast(words)) return false;
+  constexpr std::string_view kLandline[] = {"tel",     "telephone",   "telno", "telnum", "phone",
+                                            "phoneno", "phonenumber", "fax",   "faxno"};
+  constexpr std::string_view kNumber[] = {"no", "num", "number", "nr"};
+  size_t n = words.size();
+  while (n > 1 && WordIn(words[n - 1], kNumber)) --n;
+  const std::string& w = words[n - 1];
+  if (IsKorean(w))
+    return w.ends_with("전화") || w.ends_with("전화번호") || w.ends_with("팩스") || w.ends_with("팩스번호");
+  return WordIn(w, kLandline);
+}
+
 // Whether a name's words say resident (or alien) registration number: rrn,
 // jumin, frn, ssn, resident, the Korean public-data terms (ihidnum, rrno,
 // jmno, rsdnt), res + reg ("resRegNo"), or Korean text holding 주민 or
@@ -764,7 +781,7 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
     return known && (d.size() == 9 || d.size() == 10) && (area != 70 || d.size() == 10) && d[2] != '0';
   };
   const bool intl = digits.starts_with("82") && landline(digits.substr(2));
-  if ((landline(digits) || intl) && FieldSays(field, PhoneWordLast)) {
+  if ((landline(digits) || intl) && !digits.ends_with("0000") && FieldSays(field, LandlineWordLast)) {
     out->append(intl ? "+" : "0").append(digits);
     return;
   }

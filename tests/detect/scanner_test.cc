@@ -144,6 +144,9 @@ TEST(ScannerDefaultsTest, GluedLabelsDoNotHideANumber) {
   EXPECT_EQ(Scan("Whatsapp010 1234 5678"), One("phone_kr", "010 1234 5678"));
   EXPECT_EQ(Scan("Amex3782-822463-10005"), One("card", "3782-822463-10005"));
   EXPECT_EQ(Scan("+82-10-1234-5678Name"), One("phone_kr", "+82-10-1234-5678"));
+  // A resident number so only with its checksum (a third review).
+  EXPECT_EQ(Scan("주문번호 240115-1234567Seoul 지점"), Hits{});
+  EXPECT_EQ(Scan("ORD 240115-4123456Express"), Hits{});
   for (const char* text :
        {"주문번호 ORD241028-1215279", "송장 240914-8406248KR", "/orders/ORD240115-1234567abc", "IMG240115-1234567a.jpg",
         "sess_abc240115-3012345Z", "SKU010-2024-0115", "token=abc010-1234-5678xyz", "INV9385-6075-8265-2812",
@@ -349,6 +352,16 @@ TEST(ScannerDefaultsTest, CardTrackOne) {
   EXPECT_EQ(Scan("swipe %B4111111111111111^KIM/MINJUN"),
             (Hits{{"card", "4111111111111111"}, {"person_name", "KIM/MINJUN"}}));
   EXPECT_EQ(Scan("%BXXXXXXXXXXXX1111^KIM/MINJUN^"), Hits{});  // too few digits to be a card's
+  // Grouped, and a name longer than the standard's 26 (a third review).
+  EXPECT_EQ(Scan("%B4111 1111 1111 1111^KIM/MINJUN^2812?"),
+            (Hits{{"card", "4111 1111 1111 1111"}, {"person_name", "KIM/MINJUN"}}));
+  EXPECT_EQ(Scan("%B4111-1111-1111-1111^KIM/MINJUN^2812?"),
+            (Hits{{"card", "4111-1111-1111-1111"}, {"person_name", "KIM/MINJUN"}}));
+  EXPECT_EQ(Scan("%B4111111111111111^KIMSOMEVERYLONGNAME/MINJUNJR MR^2812?"),
+            (Hits{{"card", "4111111111111111"}, {"person_name", "KIMSOMEVERYLONGNAME/MINJUNJR MR"}}));
+  // A bracket glued to a word is an index (a third review).
+  EXPECT_EQ(Scan("log[031][123]4567"), Hits{});
+  EXPECT_EQ(Scan("arr[010][1234]5678"), Hits{});
   // Not a card (Luhn), not a format code (glued to a word), not a track.
   EXPECT_EQ(Scan("%B4111111111111112^KIM/MINJUN^2812?"), Hits{});
   EXPECT_EQ(Scan("SKUB4111111111111111^X^"), Hits{});

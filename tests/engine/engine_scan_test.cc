@@ -213,7 +213,10 @@ TEST(EngineScanTest, ALandlineWrittenAsAnIntegerInAPhoneFieldIsAPhone) {
        {R"({"tel":2123456789})", R"({"tel":3512345678})", R"({"tel":701234567})", R"({"amount":212345678})",
         R"({"tel_count":212345678})", R"({"tel":20240115})", R"({"tel":3101234567})", R"({"mbtlnum_chg_de":20240115})",
         R"({"hp_chg_ymd":22240115})", R"({"phone_sales":25000000})", R"({"fax_pages":21234567})",
-        R"({"contact_zip":21234567})", R"({"휴대폰변경일":22240115})"})
+        R"({"contact_zip":21234567})", R"({"휴대폰변경일":22240115})",
+        // a third review: amounts under a mobile or contact key, round ones
+        R"({"sales_by_channel":{"mobile":23500000}})", R"({"revenue":{"phone":215000000}})",
+        R"({"stats":{"contact":21234567}})", R"({"매출":{"전화":21000000}})"})
     EXPECT_EQ(Mask(f, rec), rec);
 }
 
@@ -428,7 +431,10 @@ TEST(EngineScanTest, LooseRolesAndPeopleObjectsHoldNames) {
                          // a second review: Latin teams, bots and fonts, grades
                          R"({"contact_person":"CS Team"})", R"({"agent":{"name":"Support Bot"}})",
                          R"({"font":{"family":{"name":"Noto Sans"}}})", R"({"people":[{"name":"Sales Team"}]})",
-                         R"({"회원":"최우수"})", R"({"고객":"최우선"})"})
+                         R"({"회원":"최우수"})", R"({"고객":"최우선"})",
+                         // a third review: statuses and things
+                         R"({"상담원":"배정중"})", R"({"assignee":{"name":"배정중"}})", R"({"고객":"주문건"})",
+                         R"({"contact_person":"지원금"})"})
     EXPECT_EQ(Mask(f, in), in);
   for (const char* in :
        {R"({"agents":[{"name":"김민준"}]})", R"({"staff":{"name":"김민준"}})", R"({"assignee":{"name":"김민준"}})",
@@ -618,7 +624,8 @@ TEST(EngineScanTest, NumbersAreScannedAsTheDoubleAReaderGets) {
   // name says an amount or a time (a review: amounts, one in forty).
   EXPECT_EQ(Mask(f, R"({"amount":1208147521,"vat_amount":"1208147521","created_at":1208147521})"),
             R"({"amount":1208147521,"vat_amount":"1208147521","created_at":1208147521})");
-  for (const char* field : {"biz_no", "b_no", "seller_id", "corpNo", "x"})
+  for (const char* field : {"biz_no", "b_no", "seller_id", "corpNo", "x", "feedback.brn", "ticket_attachments",
+                            "runtime", "timeline", "coffee"})
     EXPECT_EQ(Mask(f, std::string(R"({")") + field + R"(":1208147521})"),
               std::string(R"({")") + field + R"(":"[brn]"})")
         << field;

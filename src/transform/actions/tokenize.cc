@@ -111,17 +111,19 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
     // ("900101-1******", "900101") would share one token with every other
     // of that birth date (found by review). (Longer runs stay digits: an
     // account or order number in the field.)
-    if (norm_ == Normalize::kRrn && nv.size() < 13) {
+    if (norm_ == Normalize::kRrn && nv.size() >= 10 && nv.size() < 13) {
       // Born 2000-2009, kept in a numeric type: the leading zeros are gone
       // (501014123456 is 050101-4123456; a second review): put back when
-      // the padded number's date and gender digit hold.
+      // the padded number's date and gender digit hold. (Other short values,
+      // a masked 900101-1****** among them, are tokenized by their digits,
+      // as the legal display form must not send a record to the dead
+      // letters: a third review.)
       thread_local std::string padded;
       padded.assign(13 - nv.size(), '0').append(nv);
-      if (nv.size() < 10 || padded[6] < '3' || padded[6] > '8' || padded[6] == '5' || padded[6] == '6' ||
-          !detect::RrnDateValid(std::string_view(padded).substr(0, 6), padded[6]))
-        return Error(ErrorCode::kNormalizeFailed,
-                     "value has fewer digits than a resident registration number (13): a part or a masked one");
-      nv = padded;
+      const char g = padded[6];
+      if ((g == '3' || g == '4' || g == '7' || g == '8') &&
+          detect::RrnDateValid(std::string_view(padded).substr(0, 6), g))
+        nv = padded;
     }
     in = nv;
   }
