@@ -412,6 +412,21 @@ bool HeaderWordBefore(std::string_view t, size_t b) {
   return false;
 }
 
+// Whether an address is a role's mailbox (noreply@, cs@, help@, ...): its
+// display name is a company's or a document's ("\"주문서\" <cs@…>").
+bool RoleMailbox(std::string_view addr) {
+  const size_t at = addr.find('@');
+  if (at == std::string_view::npos) return false;
+  std::string local(addr.substr(0, at));
+  for (char& ch : local) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  for (std::string_view w :
+       {"noreply", "no-reply", "no_reply",  "donotreply", "do-not-reply", "cs",     "help",   "info",
+        "admin",   "support",  "service",   "billing",    "order",        "orders", "notice", "news",
+        "mail",    "master",   "webmaster", "contact",    "sales",        "team",   "hello"})
+    if (local == w) return true;
+  return false;
+}
+
 }  // namespace
 
 bool MayHoldHangul(std::string_view text) {
@@ -493,7 +508,7 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       if (quoted) ++k;
       for (size_t n = 0; n < 2 && k < t.size() && t[k] == ' '; ++n) ++k;
       display_name = k + 1 < t.size() && t[k] == '<' && t.substr(k + 1, 70).find('@') != std::string_view::npos &&
-                     (quoted || HeaderWordBefore(t, run.b));
+                     (HeaderWordBefore(t, run.b) || (quoted && !RoleMailbox(t.substr(k + 1, 70))));
     }
     if (!honorific_in && !honorific_next && !word_before && !display_name && !AsciiNameLabelBefore(t, run.b) &&
         !AsciiPersonLabelBefore(t, run.b))

@@ -711,6 +711,8 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
 // wherever they stand.
 bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_view name) {
   if (e - b != 10) return false;
+  // A word before it that says what it is wins ("사업자번호 1208147521원").
+  if (HasAnyWord(t, ContextBounds(t, b, e, 20).first, b, {"사업자", "등록번호", "brn", "business"})) return false;
   size_t k = e;
   if (k < t.size() && t[k] == ' ') ++k;
   // 원 standing alone (not 원본, 원래, 원천징수: a third review).

@@ -380,6 +380,19 @@ bool LandlineWordLast(std::span<const std::string> words) {
   return WordIn(w, kLandline);
 }
 
+// Whether any name on a field's path says it holds amounts or counts
+// ({"channel_amounts":{"tel":…}}, {"sales":{"phone":…}}: a third review).
+bool PathSaysAmounts(std::string_view names) {
+  thread_local std::vector<std::string> words;
+  NameWords(names, &words);
+  constexpr std::string_view kAmounts[] = {"amount", "amounts", "amt",   "sales", "revenue", "count", "counts",
+                                           "cnt",    "stats",   "total", "sum",   "price",   "fee",   "fees"};
+  for (const std::string& w : words)
+    if (WordIn(w, kAmounts) || (IsKorean(w) && (Holds(w, std::array<std::string_view, 3>{"매출", "금액", "건수"}))))
+      return true;
+  return false;
+}
+
 // Whether a name's words say resident (or alien) registration number: rrn,
 // jumin, frn, ssn, resident, the Korean public-data terms (ihidnum, rrno,
 // jmno, rsdnt), res + reg ("resRegNo"), or Korean text holding 주민 or
@@ -781,7 +794,8 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
     return known && (d.size() == 9 || d.size() == 10) && (area != 70 || d.size() == 10) && d[2] != '0';
   };
   const bool intl = digits.starts_with("82") && landline(digits.substr(2));
-  if ((landline(digits) || intl) && !digits.ends_with("0000") && FieldSays(field, LandlineWordLast)) {
+  if ((landline(digits) || intl) && !digits.ends_with("0000") && FieldSays(field, LandlineWordLast) &&
+      !PathSaysAmounts(field)) {
     out->append(intl ? "+" : "0").append(digits);
     return;
   }

@@ -242,6 +242,7 @@ TEST(DetectDefaultsTest, Brn) {
   // BRNs a context word list missed (세금계산서, 가맹점, company reg no).
   ExpectNothing({"금액 1207388624원", "총 2208162517 원"});
   // Only 원 standing alone (a third review: 원본, 원래, 원천징수).
+  EXPECT_EQ(Scan("사업자번호 1208147521원 세금계산서"), One("brn", "1208147521"));  // the label wins
   for (const char* after : {" 원본 확인", "원본대조필", " 원래 번호", " 원천징수"})
     EXPECT_EQ(Scan(std::string("사업자등록번호 1208147521") + after), One("brn", "1208147521")) << after;
   for (const char* before : {"세금계산서 ", "가맹점 ", "company reg no ", "거래처 ", "biz_no="})

@@ -144,7 +144,8 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
         // the third review's
         "전 한도가 부족해요", "3일 전 주문건이 아직 안왔어요", "저 조금만 기다려주세요", "전 연령대 가입 가능",
         "제가 고지서를 못받았어요", "회원 유지율", "고객 유형별 분석", "고객 지원금", "회원 송금한도",
-        "주문서 드립니다", "주문서 드림 예정", "주문서 <noreply@x.com>", "회원 성명이 다릅니다"}) {
+        "주문서 드립니다", "주문서 드림 예정", "주문서 <noreply@x.com>", "회원 성명이 다릅니다",
+        "\"주문서\" <cs@example.com>", "\"고지서\" <noreply@card.co.kr>"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{});
   }
