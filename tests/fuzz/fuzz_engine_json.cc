@@ -313,6 +313,11 @@ class Oracle {
         Violation(at + "output is not in the action's format", a.begin);
       if (b.text == a.text) Violation(at + "selected value still holds its input text", a.begin);
     };
+    // An empty text stays empty under tokenize (nothing to protect).
+    if ((r.act == Act::kTokenizeRrn || r.act == Act::kTokenizeCard) && a.type == Type::kString && a.text.empty()) {
+      if (b.type != Type::kString || !b.text.empty()) Violation(at + "an empty text did not stay empty", a.begin);
+      return;
+    }
     switch (r.act) {
       case Act::kTokenizeRrn: return string_with_prefix("t1.rrn.1.", 22);
       case Act::kTokenizeCard: return string_with_prefix("t1.card.1.", 22);
@@ -597,8 +602,15 @@ void Predict(const Node& n, int t, Prediction* p) {
       if (n.keys[i].name.empty() && (n.kids[i].type == Type::kObject || n.kids[i].type == Type::kArray))
         p->ambiguous_name = true;
       const std::string folded = maskproxy::unicode::FoldName(n.keys[i].name);
+      // A NUL ends the name for readers in C: what is before it counts too.
+      const std::string_view written = n.keys[i].name;
+      const size_t nul = written.find('\0');
+      const std::string before_nul =
+          nul == std::string_view::npos ? std::string() : maskproxy::unicode::FoldName(written.substr(0, nul));
       for (const auto& [name, unused] : tn.keys)
-        if (folded == maskproxy::unicode::FoldName(name)) p->ambiguous_name = true;
+        if (folded == maskproxy::unicode::FoldName(name) ||
+            (nul != std::string_view::npos && before_nul == maskproxy::unicode::FoldName(name)))
+          p->ambiguous_name = true;
       if (DottedNameSpellsAPath(n.keys[i].name, t)) p->ambiguous_name = true;
     }
     return;
