@@ -459,12 +459,9 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
   const auto word_of = [&](size_t r) { return t.substr(runs[r].b, runs[r].e - runs[r].b); };
   // The last syllables of the labels (and of 받는 분, 통장 표시), sorted.
   static const std::vector<uint32_t> kLabelEnds = [] {
-    std::vector<uint32_t> ends{SyllableCp("분", 0), SyllableCp("시", 0), SyllableCp("명", 0),
-                               SyllableCp("는", 0), SyllableCp("가", 0), SyllableCp("함", 0),
-                               SyllableCp("름", 0), SyllableCp("전", 0), SyllableCp("저", 0)};
+    std::vector<uint32_t> ends{SyllableCp("분", 0), SyllableCp("시", 0)};
     for (std::string_view l : NameLabels().list()) ends.push_back(SyllableCp(l, l.size() - 3));
     for (std::string_view l : RoleLabels().list()) ends.push_back(SyllableCp(l, l.size() - 3));
-    ends.push_back(SyllableCp("은", 0));  // 본인은 (an introduction; 저는, 제가, 전, 저 above)
     std::sort(ends.begin(), ends.end());
     ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
     return ends;
@@ -510,8 +507,16 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       display_name = k + 1 < t.size() && t[k] == '<' && t.substr(k + 1, 70).find('@') != std::string_view::npos &&
                      (HeaderWordBefore(t, run.b) || (quoted && !RoleMailbox(t.substr(k + 1, 70))));
     }
-    if (!honorific_in && !honorific_next && !word_before && !display_name && !AsciiNameLabelBefore(t, run.b) &&
-        !AsciiPersonLabelBefore(t, run.b))
+    // An introduction's word right before it (저는, 제가, 전, 저, 본인은):
+    // compared whole, not by its last syllable (는, 가 and 은 end every
+    // other word).
+    bool intro = false;
+    if (r > 0 && run.b - runs[r - 1].e == 1 && t[runs[r - 1].e] == ' ') {
+      const std::string_view pw = word_of(r - 1);
+      intro = pw == "저는" || pw == "제가" || pw == "전" || pw == "저" || pw == "본인은";
+    }
+    if (!honorific_in && !honorific_next && !word_before && !intro && !display_name &&
+        !AsciiNameLabelBefore(t, run.b) && !AsciiPersonLabelBefore(t, run.b))
       continue;
     size_t len = 0;
     // An honorific in the word: 김민준님, 김민준님께서, 홍길동씨, 김민준고객님.
@@ -570,11 +575,7 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     }
     // An introduction (저는, 제가, 전, 저, 본인은) before a name with the
     // copula (저는 김민준입니다).
-    if (len == 0 && r > 0 && t.substr(runs[r - 1].e, run.b - runs[r - 1].e) == " ") {
-      const std::string_view pw = word_of(r - 1);
-      if (pw == "저는" || pw == "제가" || pw == "전" || pw == "저" || pw == "본인은")
-        len = NameAt(word, [](std::string_view rest, size_t) { return Copulas().Has(rest); });
-    }
+    if (len == 0 && intro) len = NameAt(word, [](std::string_view rest, size_t) { return Copulas().Has(rest); });
     if (len == 0 && display_name) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     if (len != 0) {
       // A place's name is none ("제주도 고객님", "서울시").
