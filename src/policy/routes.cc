@@ -432,17 +432,33 @@ codec::TerminalOptions TerminalFor(const Rule& rule) {
 
 }  // namespace
 
+namespace {
+
+// A pattern route's compiled `from` and the range every match lies in: the
+// parser's, or compiled here for a route not made by it (nullptr when it
+// does not compile; min and max empty when RE2 cannot bound it).
+std::shared_ptr<const RE2> FromPattern(const Route& route, std::string* min, std::string* max) {
+  *min = route.from_min;
+  *max = route.from_max;
+  if (route.from_re) return route.from_re;
+  RE2::Options o;
+  o.set_log_errors(false);
+  auto re = std::make_shared<const RE2>(route.from, o);
+  if (!re->ok()) return nullptr;
+  if (!re->PossibleMatchRange(min, max, static_cast<int>(kMaxTopicNameLength))) {
+    min->clear();
+    max->clear();
+  }
+  return re;
+}
+
+}  // namespace
+
 std::string ShortestTopic(const Route& route) {
   if (!route.from_is_pattern()) return route.from;
-  std::shared_ptr<const RE2> re = route.from_re;
-  std::string min = route.from_min, max = route.from_max;
-  if (!re) {  // a route not made by the parser
-    RE2::Options o;
-    o.set_log_errors(false);
-    re = std::make_shared<const RE2>(route.from, o);
-    if (!re->ok() || !re->PossibleMatchRange(&min, &max, static_cast<int>(kMaxTopicNameLength))) return "";
-  }
-  if (min.empty() || !IsValidTopicName(min) || !RE2::FullMatch(min, *re)) return "";
+  std::string min, max;
+  const std::shared_ptr<const RE2> re = FromPattern(route, &min, &max);
+  if (!re || min.empty() || !IsValidTopicName(min) || !RE2::FullMatch(min, *re)) return "";
   return min;
 }
 
@@ -710,18 +726,9 @@ std::vector<std::string> MatchingTopics(const Route& route, const std::set<std::
     if (sorted.count(route.from)) out.push_back(route.from);
     return out;
   }
-  std::shared_ptr<const RE2> re = route.from_re;
-  std::string min = route.from_min, max = route.from_max;
-  if (!re) {  // a route not made by the parser
-    RE2::Options o;
-    o.set_log_errors(false);
-    re = std::make_shared<const RE2>(route.from, o);
-    if (!re->ok()) return out;
-    if (!re->PossibleMatchRange(&min, &max, static_cast<int>(kMaxTopicNameLength))) {
-      min.clear();
-      max.clear();
-    }
-  }
+  std::string min, max;
+  const std::shared_ptr<const RE2> re = internal::FromPattern(route, &min, &max);
+  if (!re) return out;
   // Every match lies in [min, max]; an empty max bounds nothing.
   for (auto it = sorted.lower_bound(min); it != sorted.end() && (max.empty() || *it <= max); ++it)
     if (RE2::FullMatch(*it, *re)) out.push_back(*it);
