@@ -120,6 +120,8 @@ const Words& NotNames() {
       "기장", "선장", "함장", "방장", "피디", "호스트", "예약자",
       // a second review: grades and firsts, counts, a statement, a town
       "최우수", "최우선", "최상위", "최하위", "최고가", "최저가", "한명", "두명", "세명", "명세서", "조치원",
+      // a fourth review: payments' and metrics' nouns
+      "선결제", "후결제", "한도초", "유지율", "전환율", "연령대", "문의량", "장애문", "이탈율", "이탈률",
       // before 고객 / 회원 / 명의
       "우수", "우대", "장기", "단골", "주요", "소중한", "모든", "여러", "유료", "정기", "가입", "대상", "선정", "당첨",
       "온라인", "모바일", "대형", "소형", "고액", "소액", "성인", "노인", "장애인", "임산부", "국내", "방문", "한국",
@@ -562,16 +564,34 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       }
       if (labelled) len = NameAt(word, [](std::string_view rest, size_t) { return ParticlesOnly(rest); });
     }
-    // After a role (RoleLabels): a ':', '=' or bracket between, or a '(',
-    // ',' or '/' right after the name.
+    // After a role (RoleLabels), with a ':', '=' or bracket between or
+    // not: the name whole (no particle), and what follows it says the
+    // sentence does not go on in Korean: the end, a line's end, ',', ')',
+    // '/', a blank before something that is not Hangul ("고객: 김민준
+    // 010-…"), or a '(' before a digit or a number's word ("고객
+    // 김민준(주민번호 …)"). Nouns after a role go on ("고객: 선결제 취소",
+    // "고객 유지율(%)", "회원 연령대(전월 대비)": a fourth review).
     if (len == 0 && word_before && r > 0 && RoleLabels().Has(word_of(r - 1)) &&
         LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
       const std::string_view gap = t.substr(runs[r - 1].e, run.b - runs[r - 1].e);
       const bool marked = gap.find_first_of(":=[]") != std::string_view::npos;
-      len = NameAt(word, [&](std::string_view rest, size_t) {
-        if (!rest.empty()) return marked && ParticlesOnly(rest);
-        return marked || run.e == t.size() ? marked : std::string_view("(,/").find(t[run.e]) != std::string_view::npos;
-      });
+      // (Without a mark, the end of the text is none: "고객 지원금".)
+      const size_t e = run.e;
+      bool ends = false;
+      if (e == t.size()) {
+        ends = marked;
+      } else if (t[e] == ',' || t[e] == '/') {
+        ends = true;
+      } else if (t[e] == ')' || t[e] == '\n' || t[e] == '\r') {
+        ends = marked;
+      } else if (t[e] == ' ') {
+        ends = marked && (e + 1 == t.size() || static_cast<unsigned char>(t[e + 1]) < 0x80);
+      } else if (t[e] == '(') {
+        const std::string_view in = t.substr(e + 1);
+        ends = (!in.empty() && AsciiDigit(in[0])) || in.starts_with("주민") || in.starts_with("연락") ||
+               in.starts_with("전화") || in.starts_with("휴대") || in.starts_with("+82");
+      }
+      if (ends) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     }
     // An introduction (저는, 제가, 전, 저, 본인은) before a name with the
     // copula (저는 김민준입니다).

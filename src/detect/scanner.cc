@@ -721,6 +721,10 @@ bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_v
     if (after >= t.size() || static_cast<unsigned char>(t[after]) < 0x80) return true;
   }
   if (name.empty()) return false;
+  // The field's own name only (a parent's "fees" or "total" says nothing of
+  // {"merchant_brn": …}), and one that says a BRN wins (a fourth review).
+  if (const size_t dot = name.rfind('.'); dot != std::string_view::npos) name.remove_prefix(dot + 1);
+  if (HasAnyWord(name, 0, name.size(), {"brn", "biz", "business", "사업자"})) return false;
   // The name's words (split at anything but letters and digits, and where
   // a capital follows a small letter), not its substrings ("feedback",
   // "ticket_attachments", "runtime" say no fee, at or time: a third review).

@@ -132,7 +132,10 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
                                  "신고인: 김민준",
                                  "이 름 : 김민준",
                                  "성 함 : 김민준",
-                                 "고객 김민준(주민번호 확인)"}) {
+                                 "고객 김민준(주민번호 확인)",
+                                 "고객: 김민준 010-1234-5678",
+                                 "고객: 김민준\n",
+                                 "고객 김민준(900101-1234568)"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{"김민준"});
   }
@@ -145,7 +148,10 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
         "전 한도가 부족해요", "3일 전 주문건이 아직 안왔어요", "저 조금만 기다려주세요", "전 연령대 가입 가능",
         "제가 고지서를 못받았어요", "회원 유지율", "고객 유형별 분석", "고객 지원금", "회원 송금한도",
         "주문서 드립니다", "주문서 드림 예정", "주문서 <noreply@x.com>", "회원 성명이 다릅니다",
-        "\"주문서\" <cs@example.com>", "\"고지서\" <noreply@card.co.kr>"}) {
+        // a fourth review's
+        "고객: 한도초과", "고객: 한도초과로 결제 실패", "고객: 선결제 취소", "고객: 장애문의", "고객 유지율(%)",
+        "회원 연령대(전월 대비)", "[고객] 선결제 취소", "\"주문서\" <cs@example.com>",
+        "\"고지서\" <noreply@card.co.kr>"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{});
   }

@@ -434,7 +434,7 @@ TEST(EngineScanTest, LooseRolesAndPeopleObjectsHoldNames) {
                          R"({"회원":"최우수"})", R"({"고객":"최우선"})",
                          // a third review: statuses and things
                          R"({"상담원":"배정중"})", R"({"assignee":{"name":"배정중"}})", R"({"고객":"주문건"})",
-                         R"({"contact_person":"지원금"})"})
+                         R"({"contact_person":"지원금"})", R"({"고객":"선결제"})", R"({"agent":{"name":"선결제"}})"})
     EXPECT_EQ(Mask(f, in), in);
   for (const char* in :
        {R"({"agents":[{"name":"김민준"}]})", R"({"staff":{"name":"김민준"}})", R"({"assignee":{"name":"김민준"}})",
@@ -625,7 +625,7 @@ TEST(EngineScanTest, NumbersAreScannedAsTheDoubleAReaderGets) {
   EXPECT_EQ(Mask(f, R"({"amount":1208147521,"vat_amount":"1208147521","created_at":1208147521})"),
             R"({"amount":1208147521,"vat_amount":"1208147521","created_at":1208147521})");
   for (const char* field : {"biz_no", "b_no", "seller_id", "corpNo", "x", "feedback.brn", "ticket_attachments",
-                            "runtime", "timeline", "coffee"})
+                            "runtime", "timeline", "coffee", "fees.merchant_brn", "total.note"})
     EXPECT_EQ(Mask(f, std::string(R"({")") + field + R"(":1208147521})"),
               std::string(R"({")") + field + R"(":"[brn]"})")
         << field;
