@@ -566,24 +566,24 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     }
     // After a role (RoleLabels), with a ':', '=' or bracket between or
     // not: the name whole (no particle), and what follows it says the
-    // sentence does not go on in Korean: the end, a line's end, ',', ')',
-    // '/', a blank before something that is not Hangul ("고객: 김민준
-    // 010-…"), or a '(' before a digit or a number's word ("고객
-    // 김민준(주민번호 …)"). Nouns after a role go on ("고객: 선결제 취소",
-    // "고객 유지율(%)", "회원 연령대(전월 대비)": a fourth review).
+    // sentence does not go on in Korean: with the mark, the end, a line's
+    // end, ',', ')', '/' or a blank before something that is not Hangul
+    // ("고객: 김민준 010-…"); with or without it, a '(' before a digit or a
+    // number's word ("고객 김민준(주민번호 …)"). Nouns after a role go on
+    // ("고객: 선결제 취소", "고객 유지율(%)", "회원 연령대(전월 대비)": a
+    // fourth review).
     if (len == 0 && word_before && r > 0 && RoleLabels().Has(word_of(r - 1)) &&
         LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
       const std::string_view gap = t.substr(runs[r - 1].e, run.b - runs[r - 1].e);
       const bool marked = gap.find_first_of(":=[]") != std::string_view::npos;
-      // (Without a mark, the end of the text is none: "고객 지원금".)
+      // (Without a mark, only a '(' before a number: "고객 지원금" at the end,
+      // "고객 문의량, …" are nouns.)
       const size_t e = run.e;
       bool ends = false;
       if (e == t.size()) {
         ends = marked;
-      } else if (t[e] == ',' || t[e] == '/') {
-        ends = true;
-      } else if (t[e] == ')' || t[e] == '\n' || t[e] == '\r') {
-        ends = marked;
+      } else if (t[e] == ',' || t[e] == '/' || t[e] == ')' || t[e] == '\n' || t[e] == '\r') {
+        ends = marked;  // ("고객 문의량, 전주 대비", "고객 전환율/매출": nouns)
       } else if (t[e] == ' ') {
         ends = marked && (e + 1 == t.size() || static_cast<unsigned char>(t[e + 1]) < 0x80);
       } else if (t[e] == '(') {

@@ -127,7 +127,7 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
                                  "From: 김민준<kim@x.com>",
                                  "To: 김민준  <kim@x.com>",
                                  "[회원] 김민준",
-                                 "고객 김민준, 010 연락",
+                                 "고객: 김민준, 010 연락",
                                  "환자명 김민준",
                                  "신고인: 김민준",
                                  "이 름 : 김민준",
@@ -150,8 +150,8 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
         "주문서 드립니다", "주문서 드림 예정", "주문서 <noreply@x.com>", "회원 성명이 다릅니다",
         // a fourth review's
         "고객: 한도초과", "고객: 한도초과로 결제 실패", "고객: 선결제 취소", "고객: 장애문의", "고객 유지율(%)",
-        "회원 연령대(전월 대비)", "[고객] 선결제 취소", "\"주문서\" <cs@example.com>",
-        "\"고지서\" <noreply@card.co.kr>"}) {
+        "회원 연령대(전월 대비)", "[고객] 선결제 취소", "고객 만족도, 전주 대비", "고객 유형별/매출",
+        "고객 김민준, 010 연락", "\"주문서\" <cs@example.com>", "\"고지서\" <noreply@card.co.kr>"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{});
   }
