@@ -347,37 +347,22 @@ bool PhoneWords(std::span<const std::string> words) {
   return false;
 }
 
-// Whether a name's last word (before no, num or number) is a phone word:
-// "home_phone", "tel", "faxNo", "전화번호"; not "phone_sales",
-// "mbtlnum_chg_de", "휴대폰변경일" (a second review: amounts and dates under
-// such names took landline tokens).
-bool PhoneWordLast(std::span<const std::string> words) {
+// Whether a name's last word (before no, num or number) says a landline's
+// or a fax's number: tel, telephone, phone, fax, 전화, 팩스 ("home_phone",
+// "faxNo", "전화번호"); not "phone_sales", "mbtlnum_chg_de", "휴대폰변경일"
+// (a second review: amounts and dates under such names took landline
+// tokens), nor mobile or contact (an amount under
+// {"sales_by_channel":{"mobile":…}} or {"stats":{"contact":…}}: a third).
+bool LandlineWordLast(std::span<const std::string> words) {
   constexpr std::string_view kNumber[] = {"no", "num", "number", "nr"};
+  constexpr std::string_view kLandline[] = {"tel",     "telephone",   "telno", "telnum", "phone",
+                                            "phoneno", "phonenumber", "fax",   "faxno"};
+  constexpr std::string_view kKorean[] = {"전화", "전화번호", "팩스", "팩스번호"};
   size_t n = words.size();
   while (n > 1 && WordIn(words[n - 1], kNumber)) --n;
   if (n == 0) return false;
   const std::string& w = words[n - 1];
-  constexpr std::string_view kKorean[] = {"전화",   "전화번호",   "연락처", "팩스",      "팩스번호",
-                                          "휴대폰", "휴대폰번호", "핸드폰", "핸드폰번호"};
-  if (IsKorean(w)) return EndsWithOne(w, kKorean);
-  return PhoneWords(std::span<const std::string>(&w, 1));
-}
-
-// Whether a name's last word says a landline's or a fax's number: tel,
-// telephone, phone, fax, 전화, 팩스 (not mobile or contact: an amount under
-// {"sales_by_channel":{"mobile":…}} or {"stats":{"contact":…}} is none; a
-// third review).
-bool LandlineWordLast(std::span<const std::string> words) {
-  if (!PhoneWordLast(words)) return false;
-  constexpr std::string_view kLandline[] = {"tel",     "telephone",   "telno", "telnum", "phone",
-                                            "phoneno", "phonenumber", "fax",   "faxno"};
-  constexpr std::string_view kNumber[] = {"no", "num", "number", "nr"};
-  size_t n = words.size();
-  while (n > 1 && WordIn(words[n - 1], kNumber)) --n;
-  const std::string& w = words[n - 1];
-  if (IsKorean(w))
-    return w.ends_with("전화") || w.ends_with("전화번호") || w.ends_with("팩스") || w.ends_with("팩스번호");
-  return WordIn(w, kLandline);
+  return IsKorean(w) ? EndsWithOne(w, kKorean) : WordIn(w, kLandline);
 }
 
 // Whether any name on a field's path says it holds amounts or counts
@@ -783,8 +768,9 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
   // A landline or VoIP number: Seoul's 2 and seven or eight digits, a
   // region's 31-64 or 70 and seven or eight, the exchange not starting with
   // 0 (212345678 is 02-1234-5678; found passing by review in home_phone,
-  // tel and fax; 20240115 is a date), also after 82; only where
-  // the field's last word is a phone's (PhoneWordLast: not phone_sales).
+  // tel and fax; 20240115 is a date), also after 82; only where the
+  // field's last word is a landline's (LandlineWordLast), not round, and
+  // not under a name of amounts (PathSaysAmounts).
   const auto landline = [](std::string_view d) {
     if (d.size() < 8) return false;
     if (d[0] == '2') return (d.size() == 8 || d.size() == 9) && d[1] != '0';
@@ -894,8 +880,8 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   if (NameShaped(value) && InSorted(words.back(), kNamedPersonSorted) &&
       (words.size() == 1 || (words.back() != "sender" && words.back() != "owner") || MoneyWordBefore(words)))
     return "person_name";
-  // "contact_person", "person": a name that reads as one (a Korean name
-  // after a label, or Latin words; found passing by review).
+  // "contact_person", "person": a value that reads as a Korean name (found
+  // passing by review; Latin words there are as often a team's: "CS Team").
   if (words.back() == "person" && IsKoreanName(value)) return "person_name";
   return {};
 }
