@@ -202,14 +202,14 @@ const Words& NameLabels() {
                        "임차인", "임대인", "채무자", "보증인", "회원명", "주문자명", "보낸사람", "작성자", "고객성명",
                        "고객이름", "회원이름", "예금주성명", "수취인성명", "수령인명", "가입자명", "통장표시",
                        "구매자명", "보내는사람", "보낸분성명", "계좌주명", "받는이", "보내는이", "보낸이",
-                       // found passing by review: who wrote or asked, a patient
+                       // found passing by review: a patient's name
                        "환자명"};
   return w;
 }
 // Roles a name follows as often as a noun does ("고객 김민준" and "고객
-// 유형별", "회원 유지율": a third review): a name after them only with a
-// ':', '=' or bracket between ("고객: 김민준", "[회원] 김민준") or a '(', ','
-// or '/' right after it ("고객 김민준(주민번호 …)").
+// 유형별", "회원 유지율": a third review): a name after them only as
+// FindKoreanNames says below (a ':', '=' or bracket between, or a '('
+// before a number after it).
 const Words& RoleLabels() {
   static const Words w{"고객", "회원", "문의자", "요청자", "환자", "예약자", "민원인", "신고자", "신고인"};
   return w;
@@ -398,10 +398,6 @@ bool IsNameLabel(std::string_view pw, std::string_view ppw) {
   if (pw == "름") return ppw == "이";
   return false;
 }
-
-}  // namespace
-
-namespace {
 
 // Whether an e-mail header's word stands in the 16 bytes before b: To:,
 // From:, Cc:, Bcc:, Reply-To:, 보낸 사람, 받는 사람, 보낸사람, 받는사람.
