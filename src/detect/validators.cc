@@ -65,8 +65,8 @@ bool ConsistentSeparators(std::string_view s) {
 
 // Whether s is three groups of digits parted by two different narrow
 // separators: blanks, or a '-' or '.' with blanks around it ("010 1234-5678",
-// "010-1234 5678", "02.123-4567": how people type a phone number; found
-// passing by review).
+// "010-1234 5678": how people type a mobile number; found passing by
+// review).
 bool NarrowMixedSeparators(std::string_view s) {
   size_t runs = 0;
   for (size_t i = 0; i < s.size();) {

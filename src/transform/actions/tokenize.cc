@@ -107,10 +107,6 @@ Status TokenizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, st
     }
     if (nv.empty() && !in.empty())
       return Error(ErrorCode::kNormalizeFailed, "value has nothing left after normalization");
-    // A resident number has thirteen digits: a part or a masked one
-    // ("900101-1******", "900101") would share one token with every other
-    // of that birth date (found by review). (Longer runs stay digits: an
-    // account or order number in the field.)
     if (norm_ == Normalize::kRrn && nv.size() >= 10 && nv.size() < 13) {
       // Born 2000-2009, kept in a numeric type: the leading zeros are gone
       // (501014123456 is 050101-4123456; a second review): put back when
