@@ -159,6 +159,10 @@ void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, 
     sizes[groups++] = cur;
     i = k;
     if (too_long || masked == 0 || masked == count) continue;
+    // One mark before a run of digits is a list's or a number's sign, not
+    // a mask ("#1234567890123", "※2026112600012", "■123456789012": ids,
+    // found by a fifth review).
+    if (groups == 1 && masked == 1 && pos[0] == '*') continue;
     if ((b > 0 && AsciiAlnum(t[b - 1])) || (k < n && AsciiAlnum(t[k]))) continue;
     if (ShowsTooMuch(std::string_view(pos.data(), count), sizes.data(), groups)) out->emplace_back(b, k);
   }

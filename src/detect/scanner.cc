@@ -422,11 +422,26 @@ inline bool EndOk(const NormalizedText& norm, std::string_view t, size_t e, Vali
   return true;
 }
 
-// A bank account grouped by spaces stands alone: not the first groups of a
-// longer run of digit groups ("5437 5020 0654 8930", a card that fails Luhn)
-// nor its last ones.
+// Whether the digits ending at e are an amount: 원 standing alone after them
+// (not 원본, 원래, 원천징수), or KRW or won, a blank between allowed.
+bool AmountAfter(std::string_view t, size_t e) {
+  size_t k = e;
+  if (k < t.size() && t[k] == ' ') ++k;
+  if (t.substr(k).starts_with("원")) return k + 3 >= t.size() || static_cast<unsigned char>(t[k + 3]) < 0x80;
+  if (k + 3 > t.size() || (k + 3 < t.size() && IsAsciiAlpha(t[k + 3]))) return false;
+  const std::string_view w = t.substr(k, 3);
+  return (AsciiLower(w[0]) == 'k' && AsciiLower(w[1]) == 'r' && AsciiLower(w[2]) == 'w') ||
+         (AsciiLower(w[0]) == 'w' && AsciiLower(w[1]) == 'o' && AsciiLower(w[2]) == 'n');
+}
+
+// A bank account stands alone: bare digits are no amount (AmountAfter:
+// "이체 금액 15000000000원", "잔액 35000000000 KRW", found by a fifth review),
+// and one grouped by spaces is not the first groups of a longer run of digit
+// groups ("5437 5020 0654 8930", a card that fails Luhn) nor its last ones.
 inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
-  if (t.substr(b, e - b).find(' ') == std::string_view::npos) return true;
+  const std::string_view m = t.substr(b, e - b);
+  if (m.find_first_not_of("0123456789") == std::string_view::npos) return !AmountAfter(t, e);
+  if (m.find(' ') == std::string_view::npos) return true;
   const auto digit = [&](size_t i) { return i < t.size() && IsAsciiDigit(t[i]); };
   return !(e + 1 < t.size() && t[e] == ' ' && digit(e + 1)) && !(b >= 2 && t[b - 1] == ' ' && digit(b - 2));
 }
@@ -434,19 +449,46 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
 // Whether the dotted quad at [b, e) is a version or an article's number, not
 // an IP address (found by review: app and browser versions, central to
 // payment-failure analytics, were masked): the word right before it (blanks,
-// ':', '=', '.' or '/' between) is a version word ("버전 10.2.3.1",
-// "version 2.1.0.15", "ver.1.2.3.4", "빌드 2.0.10.255"), or a client's name
-// ("Android 13.0.0.1", "Samsung Internet 23.0.1.1", "앱 6.12.0.3") and the
-// quad reads as a version: a first part below 40, not 10 unless a 0 is
-// among the others (an address after a client's name, "Edge 203.0.113.45",
-// "Windows 10.20.30.40", stays one); or 제 is glued before it and 항, 조 or 절 after
-// it ("제3.2.1.4항").
+// ':', '=', '.', '/' or '(' between) is a version word ("버전 10.2.3.1",
+// "version 2.1.0.15", "ver.1.2.3.4", "빌드 2.0.10.255", "버전(8.5.2.1)"), or
+// a client's name ("Android 13.0.0.1", "Samsung Internet 23.0.1.1", "앱
+// 6.12.0.3", "APK 4.2.11.7", "KB스타뱅킹 8.5.2.1") and the quad reads as a
+// version: a first part below 40, not 10 unless a 0 is among the others (an
+// address after a client's name, "Edge 203.0.113.45", "Windows
+// 10.20.30.40", stays one); or a quad that reads as a version comes right
+// before a version's word ("8.5.2.1 버전으로", "3.2.1.0 update"); or 제 is
+// glued before it and 항, 조 or 절 after it ("제3.2.1.4항").
 [[gnu::noinline]] bool VersionOrArticle(std::string_view t, size_t b, size_t e) {
   if (b >= 3 && t.substr(b - 3, 3) == "제" &&
       (t.substr(e).starts_with("항") || t.substr(e).starts_with("조") || t.substr(e).starts_with("절")))
     return true;
+  int parts[4] = {0, 0, 0, 0};
+  int n = 0;
+  for (size_t i = b; i < e && n < 4; ++i) {
+    if (t[i] == '.') {
+      ++n;
+      continue;
+    }
+    parts[n] = parts[n] * 10 + (t[i] - '0');
+  }
+  // 10.x.y.z is the private network's, unless a part is 0 (10.0.1.2: a
+  // version as often); 1-39 otherwise a version (6.12.3.4, 13.1.2.5).
+  const bool version_like = parts[0] < 40 && (parts[0] != 10 || parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
+  // A version-like quad before a version's word ("8.5.2.1 버전으로", "(8.5.2.1)
+  // 업데이트", "3.2.1.0 build": a fifth review).
+  if (version_like) {
+    size_t a = e;
+    while (a < t.size() && a < e + 3 && (t[a] == ' ' || t[a] == ')')) ++a;
+    const std::string_view after = t.substr(a, 12);
+    for (std::string_view v : {"버전", "빌드", "업데이트", "패치", "설치", "릴리즈", "version", "ver", "build",
+                               "update", "patch", "release", "install"})
+      if (after.size() >= v.size() &&
+          std::equal(v.begin(), v.end(), after.begin(), [](char x, char y) { return x == AsciiLower(y); }) &&
+          (after.size() == v.size() || !IsAsciiAlpha(after[v.size()]) || static_cast<unsigned char>(v[0]) >= 0x80))
+        return true;
+  }
   size_t k = b;
-  while (k > 0 && k + 4 > b && std::string_view(" \t:=./").find(t[k - 1]) != std::string_view::npos) --k;
+  while (k > 0 && k + 4 > b && std::string_view(" \t:=./(").find(t[k - 1]) != std::string_view::npos) --k;
   if (k == b && k > 0 && IsAsciiAlnum(t[k - 1])) return false;  // glued: StartOk's case
   size_t w = k;
   while (w > 0 && k - w < 16 && (IsAsciiAlpha(t[w - 1]) || static_cast<unsigned char>(t[w - 1]) >= 0x80)) --w;
@@ -461,22 +503,14 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
                              "릴리즈", "패치", "업데이트"})
     if (is(v)) return true;
   bool client = false;
-  for (std::string_view v : {"android", "ios", "ipados", "macos", "chrome", "safari", "firefox", "whale", "internet",
-                             "edge", "windows", "opera", "firmware", "sdk", "app", "앱", "안드로이드", "펌웨어"})
+  for (std::string_view v :
+       {"android",  "ios",    "ipados",     "macos",  "chrome",     "safari", "firefox", "whale",
+        "internet", "edge",   "windows",    "opera",  "firmware",   "sdk",    "app",     "apk",
+        "ipa",      "module", "plugin",     "client", "agent",      "engine", "library", "webview",
+        "browser",  "sol",    "pay",        "앱",     "안드로이드", "펌웨어", "모듈",    "플러그인",
+        "뱅킹",     "페이",   "클라이언트", "웹뷰",   "브라우저"})
     client = client || is(v);
-  if (!client) return false;
-  int parts[4] = {0, 0, 0, 0};
-  int n = 0;
-  for (size_t i = b; i < e && n < 4; ++i) {
-    if (t[i] == '.') {
-      ++n;
-      continue;
-    }
-    parts[n] = parts[n] * 10 + (t[i] - '0');
-  }
-  // 10.x.y.z is the private network's, unless a part is 0 (10.0.1.2: a
-  // version as often); 1-39 otherwise a version (6.12.3.4, 13.1.2.5).
-  return parts[0] < 40 && (parts[0] != 10 || parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
+  return client && version_like;
 }
 
 // EndOk for the match [b, e): a weak phone number keeps the glue rule after it.
@@ -704,22 +738,25 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
 }
 
 // Ten bare digits are no business registration number where they are an
-// amount or a time: followed by 원 (a blank between allowed), or read under
+// amount, a time or another number: after that number's label, followed by
+// 원 (a blank between allowed), or read under
 // a name that says an amount or a time ("amount", "total_price",
 // "vat_amount", "created_at"; found by review: one amount or id in forty
 // passes the tax office codes and the checksum). Grouped 3-2-5 they are one
 // wherever they stand.
 bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_view name) {
   if (e - b != 10) return false;
-  // A word before it that says what it is wins ("사업자번호 1208147521원").
-  if (HasAnyWord(t, ContextBounds(t, b, e, 20).first, b, {"사업자", "등록번호", "brn", "business"})) return false;
-  size_t k = e;
-  if (k < t.size() && t[k] == ' ') ++k;
-  // 원 standing alone (not 원본, 원래, 원천징수: a third review).
-  if (t.substr(k).starts_with("원")) {
-    const size_t after = k + 3;
-    if (after >= t.size() || static_cast<unsigned char>(t[after]) < 0x80) return true;
-  }
+  // A word before it that says what it is wins ("사업자번호 1208147521원"),
+  // and one that names another number ("회원번호 1161042648", "Order
+  // 1208147521": a fifth review found one member number in thirty a BRN).
+  const size_t before = ContextBounds(t, b, e, 20).first;
+  if (HasAnyWord(t, before, b, {"사업자", "등록번호", "brn", "business"})) return false;
+  if (HasAnyWord(t, before, b, {"회원번호", "주문번호", "고객번호",    "접수번호", "예약번호", "송장",       "승인번호",
+                                "거래번호", "결제번호", "티켓",        "문의번호", "order",    "member",     "ticket",
+                                "tracking", "approval", "transaction", "txn",      "booking",  "reservation"}))
+    return true;
+  // 원 standing alone (not 원본, 원래, 원천징수: a third review), KRW, won.
+  if (AmountAfter(t, e)) return true;
   if (name.empty()) return false;
   // The field's own name only (a parent's "fees" or "total" says nothing of
   // {"merchant_brn": …}), and one that says a BRN wins (a fourth review).

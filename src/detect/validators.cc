@@ -563,11 +563,12 @@ bool Validate(Validator v, std::string_view c, double* confidence) {
       // 세무서 code (3 digits, 101-...) and type code (01-99). Without hyphens a
       // 10-digit number is more often something else (epoch seconds, order or
       // product numbers), so it needs a tax office code in the ranges in use:
-      // 101-149, 201-239, 301-319, 401-419, 501-519, 601-629.
+      // 101-149, 201-239, 301-319, 401-419, 501-519, 601-629 (no office
+      // is 100, 200, ...: "1002003004" is a member number, a fifth review).
       if (d[0] == '0' || (d[3] == '0' && d[4] == '0')) return false;
       if (c.size() == 10) {
         static constexpr char kMaxSecond[7] = {0, '4', '3', '1', '1', '1', '2'};
-        if (d[0] > '6' || d[1] > kMaxSecond[D(d[0])]) return false;
+        if (d[0] > '6' || d[1] > kMaxSecond[D(d[0])] || (d[1] == '0' && d[2] == '0')) return false;
       }
       return true;
     }

@@ -799,5 +799,32 @@ TEST(DetectDefaultsTest, BankShortNamesAndPayeeWords) {
   EXPECT_EQ(Scan("신한 110_123_456789"), One("bank_account_kr", "110_123_456789"));
 }
 
+// False alarms a fifth review found: member and order numbers taken for a
+// BRN (one in thirty; a tax office code 100), amounts near bank words taken
+// for an account, versions for an IP address.
+TEST(DetectDefaultsTest, FifthReviewFalseAlarms) {
+  ExpectNothing({"회원번호 1002003004", "회원번호 1208147521 결제 문의", "Order 1208147521 refunded",
+                 "주문번호: 1208147521", "ticket 1208147521", "2002003003", "3001002004"});
+  EXPECT_EQ(Scan("1208147521"), One("brn", "1208147521"));
+  // A BRN's own label still wins, and grouped it is one wherever it stands.
+  EXPECT_EQ(Scan("사업자번호 1208147521"), One("brn", "1208147521"));
+  EXPECT_EQ(Scan("회원번호 120-81-47521"), One("brn", "120-81-47521"));
+  EXPECT_EQ(Scan("주문번호 2024 사업자번호 1208147521"), One("brn", "1208147521"));
+  ExpectNothing({"법인 이체 금액 15000000000원 처리 완료", "입금 확인: 120000000000원", "대출 잔액 35000000000 KRW",
+                 "통장 잔고 12345678901원", "계좌 잔액 12345678901 won"});
+  // An account after a bank word stays one, also before other words.
+  EXPECT_EQ(Scan("신한 110123456789 원금 상환"), One("bank_account_kr", "110123456789"));
+  EXPECT_EQ(Scan("계좌 110123456789 입금"), One("bank_account_kr", "110123456789"));
+  EXPECT_EQ(Scan("계좌 110-123-456789원"), One("bank_account_kr", "110-123-456789"));  // grouped: no amount
+  ExpectNothing({"8.5.2.1 버전으로 업데이트 후 결제 안됨", "최신 버전(8.5.2.1)으로 업데이트했는데도 오류",
+                 "KB스타뱅킹 8.5.2.1 업데이트", "신한 SOL 8.5.2.1", "PG 모듈 3.2.1.0 에서 타임아웃",
+                 "APK 4.2.11.7 설치", "3.2.1.0 build", "(8.5.2.1) 업데이트"});
+  // An address before such a word, or one that reads as none, stays one.
+  EXPECT_EQ(Scan("192.168.0.1 버전"), One("ipv4", "192.168.0.1"));
+  EXPECT_EQ(Scan("10.20.30.40 update"), One("ipv4", "10.20.30.40"));
+  EXPECT_EQ(Scan("8.5.2.1 verified"), One("ipv4", "8.5.2.1"));
+  EXPECT_EQ(Scan("APK 203.0.113.45"), One("ipv4", "203.0.113.45"));
+}
+
 }  // namespace
 }  // namespace maskproxy::detect

@@ -151,7 +151,9 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
         // a fourth review's
         "고객: 한도초과", "고객: 한도초과로 결제 실패", "고객: 선결제 취소", "고객: 장애문의", "고객 유지율(%)",
         "회원 연령대(전월 대비)", "[고객] 선결제 취소", "고객 만족도, 전주 대비", "고객 유형별/매출",
-        "고객 김민준, 010 연락", "\"주문서\" <cs@example.com>", "\"고지서\" <noreply@card.co.kr>"}) {
+        "고객 김민준, 010 연락", "\"주문서\" <cs@example.com>", "\"고지서\" <noreply@card.co.kr>",
+        // a fifth review's: a status after a label
+        "담당자 배정중", "담당자 연결중", "담당자: 확인중", "담당자 미배정", "담당자 공석"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{});
   }

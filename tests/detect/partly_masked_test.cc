@@ -58,6 +58,10 @@ TEST(PartlyMaskedTest, MaskedAsItShouldBeOrNotANumber) {
            "A010-1234-56**",       // glued to a letter: a product code
            "010-1234-5678",        // no mask: the phone detector's
            "241201-00012**",       // gender digit 0 with year 24: an order number
+           "#1234567890123",       // one mark before a run of digits: a number's sign (a fifth review)
+           "※2026112600012",       //
+           "■123456789012",        //
+           "★4111111111111111",    //
        }) {
     EXPECT_EQ(Find(text), Found{}) << text;
   }
