@@ -190,9 +190,12 @@ const Words& Honorifics() {
 // The words after a name and a blank that make it a name.
 const Words& NextWordHonorifics() {
   // (드림 and 올림: a letter's sign-off, "김민준 드림".)
-  static const Words w{"고객님", "회원님", "님",     "씨",     "귀하",   "선생님", "팀장님",
-                       "드림",   "올림",   "과장님", "대리님", "부장님", "차장님", "실장님",
-                       "사장님", "대표님", "원장님", "교수님", "기사님", "주임님", "매니저님"};
+  static const Words w{"고객님", "회원님", "님", "씨", "귀하", "선생님", "팀장님", "드림", "올림", "과장님", "대리님",
+                       "부장님", "차장님", "실장님", "사장님", "대표님", "원장님", "교수님", "기사님", "주임님",
+                       "매니저님",
+                       // whose name an account or a contract is in: "김민준 명의로 된 계좌" (a
+                       // fifth review)
+                       "명의"};
   return w;
 }
 // Labels a name follows (as a word of their own, or the end of one:
@@ -487,7 +490,9 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       const std::string_view gap = t.substr(run.e, runs[r + 1].b - run.e);
       if (gap == " " || gap == "  ")
         for (size_t k = runs[r + 1].b; k < runs[r + 1].e && k < runs[r + 1].b + 15 && !honorific_next; k += 3)
-          honorific_next = SyllableIn(t, k, {0xB2D8, 0xC528, 0xADC0, 0xACE0, 0xD68C, 0xB4DC, 0xC62C});  // 드림 올림
+          honorific_next = SyllableIn(t, k,
+                                      {0xB2D8, 0xC528, 0xADC0, 0xACE0, 0xD68C, 0xB4DC, 0xC62C,  // 드림 올림
+                                       0xBA85});                                                // 명의
     }
     // A label's word before it: one of its syllables ends a label (이름은,
     // 예금주:, 받는 분), compared as code points before any word list.
@@ -514,9 +519,23 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     bool intro = false;
     if (r > 0 && run.b - runs[r - 1].e == 1 && t[runs[r - 1].e] == ' ') {
       const std::string_view pw = word_of(r - 1);
-      intro = pw == "저는" || pw == "제가" || pw == "전" || pw == "저" || pw == "본인은";
+      // A staff member introducing themselves: "상담원 김하은입니다" (a
+      // fifth review).
+      intro = pw == "저는" || pw == "제가" || pw == "전" || pw == "저" || pw == "본인은" || pw == "상담원" ||
+              pw == "상담사" || pw == "담당자" || pw == "매니저" || pw == "기사" || pw == "배송기사";
     }
-    if (!honorific_in && !honorific_next && !word_before && !intro && !display_name &&
+    // A label with the script in parentheses: "성명(한글) 김민준", "예금주
+    // (국문): 김민준" (a fifth review).
+    bool qualified = false;
+    if (r > 1 && runs[r - 1].b - runs[r - 2].e <= 2 && run.b - runs[r - 1].e <= 4) {
+      const std::string_view q = word_of(r - 1);
+      const std::string_view open = t.substr(runs[r - 2].e, runs[r - 1].b - runs[r - 2].e);
+      const std::string_view close = t.substr(runs[r - 1].e, run.b - runs[r - 1].e);
+      qualified = (q == "한글" || q == "국문" || q == "한자") && (open == "(" || open == " (") &&
+                  (close == ") " || close == "):" || close == "): " || close == ")") &&
+                  IsNameLabel(word_of(r - 2), r > 2 ? word_of(r - 3) : std::string_view());
+    }
+    if (!honorific_in && !honorific_next && !word_before && !intro && !display_name && !qualified &&
         !AsciiNameLabelBefore(t, run.b) && !AsciiPersonLabelBefore(t, run.b))
       continue;
     size_t len = 0;
@@ -557,7 +576,7 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     // A label before it: 예금주 김민준, 성명: 김민준으로, [예금주] 홍길동,
     // 받는 분: 박서준, name: 김민준.
     if (len == 0) {
-      bool labelled = AsciiNameLabelBefore(t, run.b) || AsciiPersonLabelBefore(t, run.b);
+      bool labelled = qualified || AsciiNameLabelBefore(t, run.b) || AsciiPersonLabelBefore(t, run.b);
       if (!labelled && word_before && LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
         labelled = IsNameLabel(word_of(r - 1), r > 1 ? word_of(r - 2) : std::string_view());
       }
@@ -575,11 +594,16 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
         LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
       const std::string_view gap = t.substr(runs[r - 1].e, run.b - runs[r - 1].e);
       const bool marked = gap.find_first_of(":=[]") != std::string_view::npos;
+      // The name in parentheses after the role: "고객(김민준)이 전화함" (a
+      // fifth review).
+      const bool enclosed = (gap == "(" || gap == " (") && run.e < t.size() && t[run.e] == ')';
       // (Without a mark, only a '(' before a number: "고객 지원금" at the end,
       // "고객 문의량, …" are nouns.)
       const size_t e = run.e;
       bool ends = false;
-      if (e == t.size()) {
+      if (enclosed) {
+        ends = true;
+      } else if (e == t.size()) {
         ends = marked;
       } else if (t[e] == ',' || t[e] == '/' || t[e] == ')' || t[e] == '\n' || t[e] == '\r') {
         ends = marked;  // ("고객 문의량, 전주 대비", "고객 전환율/매출": nouns)

@@ -107,35 +107,17 @@ TEST(KoreanNamesTest, EnglishPersonLabelsAndTwoWordLabels) {
 // introduction only before the copula; a sign-off only at a line's end; a
 // display name only quoted or after a header's word.
 TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
-  for (const std::string text : {"고객: 김민준",
-                                 "문의자: 김민준",
-                                 "요청자: 김민준",
-                                 "성 명 : 김민준",
-                                 "환자 김민준(45세) 내원",
-                                 "김민준 드림",
-                                 "김민준 올림",
-                                 "감사합니다.\n김민준 드림\n",
-                                 "저는 김민준이고 환불 문의",
-                                 "저는 김민준입니다",
-                                 "제가 김민준인데요",
-                                 "전 김민준입니다",
-                                 "저 김민준인데요",
-                                 "본인은 김민준입니다",
-                                 "To: 김민준 <kim@example.com>",
-                                 "보낸 사람 김민준 <minjun@naver.com>",
-                                 "\"김민준\" <kim@x.com>",
-                                 "From: 김민준<kim@x.com>",
-                                 "To: 김민준  <kim@x.com>",
-                                 "[회원] 김민준",
-                                 "고객: 김민준, 010 연락",
-                                 "환자명 김민준",
-                                 "신고인: 김민준",
-                                 "이 름 : 김민준",
-                                 "성 함 : 김민준",
-                                 "고객 김민준(주민번호 확인)",
-                                 "고객: 김민준 010-1234-5678",
-                                 "고객: 김민준\n",
-                                 "고객 김민준(900101-1234568)"}) {
+  for (const std::string text :
+       {"고객: 김민준", "문의자: 김민준", "요청자: 김민준", "성 명 : 김민준", "환자 김민준(45세) 내원", "김민준 드림",
+        "김민준 올림", "감사합니다.\n김민준 드림\n", "저는 김민준이고 환불 문의", "저는 김민준입니다",
+        "제가 김민준인데요", "전 김민준입니다", "저 김민준인데요", "본인은 김민준입니다",
+        "To: 김민준 <kim@example.com>", "보낸 사람 김민준 <minjun@naver.com>", "\"김민준\" <kim@x.com>",
+        "From: 김민준<kim@x.com>", "To: 김민준  <kim@x.com>", "[회원] 김민준", "고객: 김민준, 010 연락",
+        "환자명 김민준", "신고인: 김민준", "이 름 : 김민준", "성 함 : 김민준", "고객 김민준(주민번호 확인)",
+        "고객: 김민준 010-1234-5678", "고객: 김민준\n", "고객 김민준(900101-1234568)",
+        // a fifth review's
+        "고객(김민준)이 전화함", "회원(김민준) 탈퇴 요청", "상담원 김민준입니다", "김민준 명의로 된 계좌",
+        "김민준 명의의 카드", "성명(한글) 김민준", "예금주(국문): 김민준"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{"김민준"});
   }
@@ -153,7 +135,9 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
         "회원 연령대(전월 대비)", "[고객] 선결제 취소", "고객 만족도, 전주 대비", "고객 유형별/매출",
         "고객 김민준, 010 연락", "\"주문서\" <cs@example.com>", "\"고지서\" <noreply@card.co.kr>",
         // a fifth review's: a status after a label
-        "담당자 배정중", "담당자 연결중", "담당자: 확인중", "담당자 미배정", "담당자 공석"}) {
+        "담당자 배정중", "담당자 연결중", "담당자: 확인중", "담당자 미배정", "담당자 공석", "고객(신규가입) 문의",
+        "회원(정회원) 등급", "고객(이용중) 해지", "상담원 연결중입니다", "담당자 확인중입니다", "사업자 명의로 된 계좌",
+        "배우자 명의로 변경", "공동 명의로 변경", "대표자 명의로 개설", "성명(한글) 미기재"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{});
   }
