@@ -30,6 +30,30 @@ std::optional<NameFlaw> FindNameFlaw(std::string_view name, bool invisible) {
   return std::nullopt;
 }
 
+std::string FieldPath::Canonical() const {
+  std::string out;
+  for (const PathSegment& seg : segments) {
+    if (seg.kind == PathSegment::Kind::kAnyIndex) {
+      out += "[*]";
+      continue;
+    }
+    // (A first key starting with '$' quoted: "$key" is the record's key.)
+    bool plain = !seg.key.empty() && !FindNameFlaw(seg.key).has_value() && !(out.empty() && seg.key[0] == '$');
+    for (const char ch : seg.key)
+      plain = plain && ch != '.' && ch != '[' && ch != ']' && ch != '"' && ch != '*' &&
+              static_cast<unsigned char>(ch) >= 0x20;
+    if (plain) {
+      if (!out.empty()) out += '.';
+      out += seg.key;
+    } else {
+      out += '[';
+      AppendJsonString(seg.key, &out);
+      out += ']';
+    }
+  }
+  return out;
+}
+
 Result<FieldPath> FieldPath::Parse(std::string_view text) {
   FieldPath p;
   p.text = std::string(text);

@@ -37,6 +37,12 @@ struct FieldPath {
   std::string text;  // as written, for messages
 
   [[nodiscard]] static Result<FieldPath> Parse(std::string_view text);
+  // One spelling per path: a key plainly where Parse reads it plainly, else
+  // quoted as a JSON string with only the escapes it needs ("user.rrn" for
+  // user["rrn"] and user["r\u0072n"]; meta["a.b"].c). What binds a value to
+  // its field (encryption's associated data, FPE's tweak, a token's default
+  // domain), so that respelling a path does not change its outputs.
+  [[nodiscard]] std::string Canonical() const;
 };
 
 // The first flaw of a name a policy writes plainly (a path's unquoted key, a

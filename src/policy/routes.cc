@@ -257,7 +257,18 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
   }
   if (!options_ok) return std::nullopt;
   r.options = OptionText(node, {"path", "action", "apply_to", "on_unprotectable", "on_shape_mismatch"});
-  transform::ActionEnv env{&penv.keys, r.path.text, penv.ledger, penv.scanning};
+  // What binds the outputs to the field: one spelling per path (a quoted
+  // key, an escape or a header name's case does not change it: a review
+  // found a respelled path revealing another plausible phone number).
+  std::string binding = r.path.text;
+  if (r.target == Target::kValue) {
+    binding = r.path.Canonical();
+  } else if (r.target == Target::kHeader) {
+    binding = std::string(kHeaderPrefix) + r.header;
+    for (size_t i = kHeaderPrefix.size(); i < binding.size(); ++i)
+      if (binding[i] >= 'A' && binding[i] <= 'Z') binding[i] = static_cast<char>(binding[i] - 'A' + 'a');
+  }
+  transform::ActionEnv env{&penv.keys, binding, penv.ledger, penv.scanning};
   auto action = transform::CreateAction(*action_name, opts, env);
   if (!action.ok()) {
     const Error& e = action.error();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "codec/json.h"
+#include "codec/path.h"
 #include "common/text.h"
 #include "engine/engine.h"
 #include "transform/action.h"
@@ -63,6 +64,18 @@ const transform::Action* Revealer::FieldAction(const policy::Policy& policy, con
   }
   for (const auto& r : route.rules)
     if (r.path.text == field) {
+      *action_name = r.action_name;
+      return r.action.get();
+    }
+  // The same path spelled otherwise (user["phone"] for user.phone): the
+  // rule whose path it is (its outputs are bound to that path, whatever the
+  // spelling: FieldPath::Canonical).
+  if (field.empty() || field[0] == '$') return nullptr;
+  auto parsed = codec::FieldPath::Parse(field);
+  if (!parsed.ok()) return nullptr;
+  const std::string canonical = parsed->Canonical();
+  for (const auto& r : route.rules)
+    if (r.target == policy::Target::kValue && r.path.Canonical() == canonical) {
       *action_name = r.action_name;
       return r.action.get();
     }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace maskproxy::codec {
@@ -65,6 +66,34 @@ TEST(FieldPathParse, QuotedKeysReadJsonEscapes) {
     auto p = FieldPath::Parse(bad);
     ASSERT_FALSE(p.ok()) << bad;
     EXPECT_EQ(p.error().code, ErrorCode::kInvalidPath) << bad;
+  }
+}
+
+// One spelling per path: what binds outputs to their field (a review found
+// user["phone"] revealing another plausible number than user.phone).
+TEST(FieldPathParse, CanonicalSpelling) {
+  for (const auto& [written, canonical] : std::vector<std::pair<std::string, std::string>>{
+           {"user.rrn", "user.rrn"},
+           {"user[\"rrn\"]", "user.rrn"},
+           {"user[\"r\\u0072n\"]", "user.rrn"},
+           {"[\"user\"][\"rrn\"]", "user.rrn"},
+           {"recipients[*].phone", "recipients[*].phone"},
+           {"recipients[*][\"phone\"]", "recipients[*].phone"},
+           {"matrix[*][*]", "matrix[*][*]"},
+           {"meta[\"x.y\"].z", "meta[\"x.y\"].z"},
+           {"m[\"q\\\"x\"]", "m[\"q\\\"x\"]"},
+           {"m[\"*\"]", "m[\"*\"]"},
+           {"[\"$key\"]", "[\"$key\"]"},
+           {"a[\"\\u200bb\"]", "a[\"\u200bb\"]"},
+           {"사용자.주민번호", "사용자.주민번호"},
+       }) {
+    auto p = FieldPath::Parse(written);
+    ASSERT_TRUE(p.ok()) << written;
+    EXPECT_EQ(p->Canonical(), canonical) << written;
+    // The canonical spelling reads as the same path.
+    auto again = FieldPath::Parse(canonical);
+    ASSERT_TRUE(again.ok()) << canonical;
+    EXPECT_EQ(again->segments, p->segments) << canonical;
   }
 }
 

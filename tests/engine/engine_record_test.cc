@@ -562,5 +562,29 @@ TEST(EngineCsv, KeepDropAndScanRows) {
   EXPECT_EQ(n.status.error().code, ErrorCode::kFieldCount);
 }
 
+// A path or header name spelled otherwise is the same field, and its outputs
+// are bound to it alike: a review found user["phone"] under fpe revealing
+// another plausible number than user.phone, and tokens that no longer join.
+TEST(EngineRecord, RespelledPathsGiveTheSameOutputs) {
+  const auto rules = [](const std::string& rrn, const std::string& phone, const std::string& header) {
+    return "      - { path: '" + rrn + "', action: tokenize, key: customer, normalize: rrn }\n" + "      - { path: '" +
+           phone + "', action: fpe, key: customer, keep_prefix: 3 }\n" + "      - { path: '" + header +
+           "', action: tokenize, key: customer }\n";
+  };
+  const Fx plain = Make(PolicyYaml("keep", rules("user.rrn", "user.phone", "$header.x-rrn")));
+  const Fx quoted = Make(PolicyYaml("keep", rules("user[\"r\\u0072n\"]", "[\"user\"][\"phone\"]", "$header.X-RRN")));
+  ASSERT_TRUE(plain.engine && quoted.engine);
+  const std::string value = R"({"user":{"rrn":"900101-1234567","phone":"010-1234-5678"}})";
+  const Hdrs headers = {{"x-rrn", kRrn}};
+  const Out a = MaskIt(plain, std::nullopt, headers, value);
+  const Out b = MaskIt(quoted, std::nullopt, headers, value);
+  ASSERT_TRUE(a.status.ok()) << a.status.error().ToString();
+  ASSERT_TRUE(b.status.ok()) << b.status.error().ToString();
+  EXPECT_FALSE(Holds(a, kRrn));
+  EXPECT_FALSE(Holds(a, "1234-5678"));
+  EXPECT_EQ(a.value, b.value);
+  EXPECT_EQ(a.headers, b.headers);
+}
+
 }  // namespace
 }  // namespace maskproxy::engine
