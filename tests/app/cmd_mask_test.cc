@@ -96,6 +96,39 @@ TEST_F(CmdMaskTest, ARuleThatMetNoValueIsWarned) {
   EXPECT_EQ(err.find("900101"), std::string::npos) << err;
 }
 
+// The shipped policies' tokens join as their comments say: an RRN is one
+// token in payments, transfers and support (its field and its text), an
+// account one token in payments' transfer and recipients and in support's
+// text (a review found each field its own domain).
+TEST_F(CmdMaskTest, ShippedPoliciesTokensJoin) {
+  ASSERT_EQ(CmdKeys({"generate", "--out", P("all.yaml"), "rrn", "phone", "email", "account", "customer", "contact"}),
+            kExitOk);
+  const auto mask = [&](const std::string& policy, const std::string& route, const std::string& line) {
+    Write("j.jsonl", line + "\n");
+    EXPECT_EQ(CmdMask({"--keys", P("all.yaml"), "--policy", std::string(MASKPROXY_SOURCE_DIR) + "/policies/" + policy,
+                       "--route", route, "--in", P("j.jsonl"), "--out", P("j.out")}),
+              kExitOk)
+        << policy;
+    return Read("j.out");
+  };
+  const auto token = [](const std::string& text, const std::string& kind) {
+    const size_t at = text.find("t1." + kind + ".");
+    return at == std::string::npos ? std::string("(none)") : text.substr(at, kind.size() + 3 + 2 + 22);
+  };
+  const std::string rrn = "900101-1234568";
+  const std::string a = token(mask("payments.yaml", "payments", R"({"user":{"rrn":")" + rrn + R"("}})"), "rrn");
+  EXPECT_NE(a, "(none)");
+  EXPECT_EQ(token(mask("transfers.yaml", "transfers", R"({"sender":{"rrn":")" + rrn + R"("}})"), "rrn"), a);
+  EXPECT_EQ(token(mask("support.yaml", "support", R"({"customer":{"rrn":")" + rrn + R"("}})"), "rrn"), a);
+  EXPECT_EQ(token(mask("support.yaml", "support", R"({"body":"주민번호 )" + rrn + R"( 확인"})"), "rrn"), a);
+  const std::string acct = "110-123-456789";
+  const std::string b =
+      token(mask("payments.yaml", "payments", R"({"transfer":{"account":")" + acct + R"("}})"), "account");
+  EXPECT_NE(b, "(none)");
+  EXPECT_EQ(token(mask("payments.yaml", "payments", R"({"recipients":[{"account":"110123456789"}]})"), "account"), b);
+  EXPECT_EQ(token(mask("support.yaml", "support", R"({"body":"환불 계좌 신한 )" + acct + R"("})"), "account"), b);
+}
+
 // A quarantine that cannot be written, even when that shows only as the file
 // is closed (/dev/full), fails the run as a failing output does: exit 1 and
 // no output left behind.
