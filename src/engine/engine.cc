@@ -8,6 +8,7 @@
 
 #include "common/number.h"
 #include "common/unicode.h"
+#include "detect/korean_text.h"
 #include "detect/scanner.h"
 #include "transform/scan.h"
 
@@ -173,6 +174,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     JoinNames(path.first(path.size() - 1), &names_);
     auto pii = PiiInName(scanning_->scanner(), key, names_);
     if (!pii.ok()) return Error(pii.error().code, "member name: " + pii.error().message);
+    if (pii->empty()) *pii = PersonalName(names_, key);
     if (pii->empty()) return Status::Ok();
     return Error(ErrorCode::kPiiInFieldName, "the member name at " + PathLabel(path) + " looks like " +
                                                  std::string(*pii) + "; add a rule for its parent");
@@ -311,6 +313,24 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
     for (std::string_view d : hits) findings->push_back({label, d, true});
   }
   return Status::Ok();
+}
+
+std::string_view PersonalName(std::string_view context, std::string_view name) {
+  if (context.empty() || LooksLikeSchemaName(name)) return {};
+  const std::string_view what = transform::PersonalField(context, name);
+  if (what == "person_name") return detect::internal::IsKoreanName(name) ? what : std::string_view();
+  if (what != "address" || name.find(' ') == std::string_view::npos) return {};
+  // Words of a Korean address: a district, town or road (강남구 역삼동, 테헤란로).
+  for (size_t b = 0; b < name.size();) {
+    size_t e = name.find(' ', b);
+    if (e == std::string_view::npos) e = name.size();
+    const std::string_view word = name.substr(b, e - b);
+    if (word.size() >= 6)
+      for (std::string_view end : {"구", "군", "시", "동", "읍", "면", "로", "길"})
+        if (word.ends_with(end)) return what;
+    b = e + 1;
+  }
+  return {};
 }
 
 bool LooksLikeSchemaName(std::string_view name) {

@@ -64,6 +64,14 @@ struct Finding {
 // metric labels and dead-letter details show other names as <name>.
 [[nodiscard]] bool LooksLikeSchemaName(std::string_view name);
 
+// "person_name" or "address" when a member name is the value its parent's
+// names say the field holds ({"customer_name":{"김민준":true}},
+// {"address":{"강남구 역삼동 래미안아파트":…}}): a Korean name under a
+// name's field, words of a Korean address under an address's (a review
+// found both passing where the same text as a value was masked). Empty
+// for a schema's name and otherwise. `context`: the parent's names.
+[[nodiscard]] std::string_view PersonalName(std::string_view context, std::string_view name);
+
 // The detector that finds PII in a member, header or column name (empty if
 // none does): the name read as text and, when it is a number written with a
 // fraction or an exponent ("9.001011234567E12", as a spreadsheet or a float

@@ -756,6 +756,27 @@ routes:
   EXPECT_EQ(Mask(f, R"({"staff":{"name":"on leave"}})"), R"({"staff":{"name":"on leave"}})");
 }
 
+// A member name that is the name or address its parent's names say the
+// field holds passes no more than the same text as a value (a review found
+// {"customer_name":{"김민준":true}} passing where "김민준" was masked).
+TEST(EngineScanTest, AMemberNameThatIsTheNameOrAddressItsFieldHoldsFailsTheRecord) {
+  auto f = Make();
+  for (const char* doc :
+       {R"({"customer_name":{"김민준":true}})", R"({"shipping":{"address":{"강남구 역삼동 래미안아파트":1}}})",
+        R"({"holder_name":{"이서연":{"since":2020}}})"}) {
+    std::string out;
+    Status st = f.engine->MaskValue(*f.route, "support.raw", doc, &out);
+    ASSERT_FALSE(st.ok()) << doc;
+    EXPECT_EQ(st.error().code, ErrorCode::kPiiInFieldName) << doc;
+    EXPECT_EQ(st.error().message.find("김민준"), std::string::npos) << st.error().message;
+  }
+  // A schema's names under such fields, and other words, stay as they are.
+  EXPECT_EQ(Mask(f, R"({"customer_name":{"정회원":true}})"), R"({"customer_name":{"정회원":true}})");
+  EXPECT_EQ(Mask(f, R"({"customer":{"name":{"first":"A"}}})"), R"({"customer":{"name":{"first":"[person_name]"}}})");
+  EXPECT_EQ(Mask(f, R"({"addresses":{"home":{"zip":"06234"}}})"), R"({"addresses":{"home":{"zip":"06234"}}})");
+  EXPECT_EQ(PersonalName("address", "도로명 주소"), "");
+}
+
 TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {
   auto f = Make();
   const std::string out = Mask(f, R"({"note":"mail minjun.kim@example.com now"})");
