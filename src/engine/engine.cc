@@ -187,6 +187,19 @@ class RuleRewriter final : public codec::ValueRewriter {
     // The field's names are the value's context ("refund_account",
     // "driver.license_no"): an account or passport there needs no word in it.
     JoinNames(path, &names_);
+    // A name/value pair ({"name":"refund_account","value":"110-…"}, "label",
+    // "key", "k"/"v"): the value is read under the name its sibling gives
+    // it, when that sibling came first (a review found such forms passing
+    // accounts, names and passports their own fields would mask).
+    const std::string_view key = path.back().index < 0 ? path.back().key : std::string_view();
+    if (IsPairLabel(key) && value.type == codec::JsonType::kString && value.text.size() <= 64) {
+      ParentKey(path, &pair_parent_);
+      pair_label_.clear();
+      AppendReadName(value.text, &pair_label_);
+    } else if (IsPairValue(key) && !pair_label_.empty()) {
+      ParentKey(path, &scratch_parent_);
+      if (scratch_parent_ == pair_parent_) names_.append(".").append(pair_label_);
+    }
     transform::ActionContext ctx = ctx_;
     ctx.field = names_;
     Status s = transform::ScanScalar(*scanning_, ctx, value, out, changed);
@@ -202,6 +215,28 @@ class RuleRewriter final : public codec::ValueRewriter {
  private:
   // The member names of `path` joined by '.' (indexes left out): the context
   // the detectors read a value or name under.
+  static bool IsPairLabel(std::string_view key) {
+    for (std::string_view k :
+         {"name", "key", "label", "field", "k", "attribute", "attr", "field_name", "fieldName", "항목", "항목명"})
+      if (key == k) return true;
+    return false;
+  }
+  static bool IsPairValue(std::string_view key) {
+    for (std::string_view k : {"value", "v", "val", "text", "content", "data", "값", "내용"})
+      if (key == k) return true;
+    return false;
+  }
+  // The object a member is in: its parent's keys and indexes.
+  static void ParentKey(std::span<const codec::PathStep> path, std::string* out) {
+    out->clear();
+    for (const codec::PathStep& step : path.first(path.size() - 1)) {
+      if (step.index >= 0)
+        out->append("[").append(std::to_string(step.index)).append("]");
+      else
+        out->append(".").append(step.key);
+    }
+  }
+
   static void JoinNames(std::span<const codec::PathStep> path, std::string* out) {
     out->clear();
     for (const codec::PathStep& step : path) {
@@ -228,7 +263,8 @@ class RuleRewriter final : public codec::ValueRewriter {
   std::vector<Finding>* findings_;
   std::vector<int32_t>* applied_;
   std::vector<std::string_view> hits_;
-  std::string names_;  // the path's names of the unlisted value being scanned
+  std::string pair_parent_, pair_label_, scratch_parent_;  // a name/value pair's name (RewriteUnlisted)
+  std::string names_;                                      // the path's names of the unlisted value being scanned
   transform::ActionContext ctx_;
 };
 

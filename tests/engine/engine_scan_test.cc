@@ -777,6 +777,24 @@ TEST(EngineScanTest, AMemberNameThatIsTheNameOrAddressItsFieldHoldsFailsTheRecor
   EXPECT_EQ(PersonalName("address", "도로명 주소"), "");
 }
 
+// A name/value pair's value is read under the name its sibling gives it
+// (a review found accounts, names and RRN parts passing in such forms).
+TEST(EngineScanTest, ANameValuePairsValueIsReadUnderItsName) {
+  auto f = Make();
+  EXPECT_EQ(Mask(f, R"({"fields":[{"name":"customer_name","value":"김민준"}]})"),
+            R"({"fields":[{"name":"customer_name","value":"[person_name]"}]})");
+  EXPECT_EQ(Mask(f, R"({"form":[{"label":"여권번호","value":"M12345678"}]})"),
+            R"({"form":[{"label":"여권번호","value":"[passport_kr]"}]})");
+  EXPECT_EQ(Mask(f, R"({"props":{"k":"jumin2","v":"1234568"}})"), R"({"props":{"k":"jumin2","v":"[rrn]"}})");
+  const std::string acct = Mask(f, R"({"attrs":[{"name":"refund_account","value":"110-123-456789"}]})");
+  EXPECT_EQ(acct.find("110-123-456789"), std::string::npos) << acct;
+  // Another element's name is not this one's; other names say nothing.
+  EXPECT_EQ(Mask(f, R"({"f":[{"name":"jumin2","value":"x"},{"value":"1234568"}]})"),
+            R"({"f":[{"name":"jumin2","value":"x"},{"value":"1234568"}]})");
+  EXPECT_EQ(Mask(f, R"({"f":[{"name":"status","value":"1234568"}]})"),
+            R"({"f":[{"name":"status","value":"1234568"}]})");
+}
+
 TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {
   auto f = Make();
   const std::string out = Mask(f, R"({"note":"mail minjun.kim@example.com now"})");
