@@ -559,13 +559,23 @@ size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
   }
   if (c == '\\') {
     // JSON's short escapes of white space and '/' ("연락처\n010-…" in JSON
-    // text kept inside a string; PHP writes "010\/1234\/5678").
+    // text kept inside a string; PHP writes "010\/1234\/5678"), and the
+    // punctuation Markdown and shells escape ("010\-1234\-5678",
+    // "900101\_1234567": a review found them splitting numbers).
     if (t.size() - i >= 2) {
       switch (t[i + 1]) {
         case 'n': *cp = '\n'; return 2;
         case 't': *cp = '\t'; return 2;
         case 'r': *cp = '\r'; return 2;
-        case '/': *cp = '/'; return 2;
+        case '/':
+        case '-':
+        case '.':
+        case '_':
+        case ' ':
+        case '(':
+        case ')':
+        case '+':
+        case '*': *cp = static_cast<uint32_t>(t[i + 1]); return 2;
         default: break;
       }
     }

@@ -158,7 +158,9 @@ TEST(CanonicalPhoneKrTest, EveryDetectorHitHasOne) {
       "010\v1234\v5678", "010\uFFFD1234\uFFFD5678", "010-(1234)-5678", "010 , 1234 , 5678", "010.(1234).5678",
       "010  (1234)  5678",
       // and a third (mixed narrow separators, brackets, +82 (10))
-      "010 1234-5678", "010-1234 5678", "(010)(1234)5678", "010[1234]5678", "+82 (10) 1234-5678"};
+      "010 1234-5678", "010-1234 5678", "(010)(1234)5678", "010[1234]5678", "+82 (10) 1234-5678",
+      // and a fifth (Markdown's and shells' escapes)
+      "010\\-1234\\-5678", "010\\.1234\\.5678", "010\\ 1234\\ 5678", "\\+82 10\\-1234\\-5678"};
   for (const std::string& f : forms) {
     const std::string text = "연락처 " + f + " 로";
     std::vector<Span> spans;
