@@ -722,11 +722,12 @@ bool LicenseContextOk(std::string_view t, size_t b, size_t e) {
     if (k >= r.size() && HasAnyWord(t, k - r.size(), k, {r})) return true;
   }
   static constexpr std::string_view kSuffixes[] = {"특별자치시", "특별자치도", "특별시", "광역시", "시", "도", ""};
-  static constexpr std::string_view kRegions[] = {"서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남",
-                                                  "경북", "경남", "제주", "대구", "인천", "광주", "대전", "울산",
-                                                  "세종",
-                                                  // the provinces' full names before 도
-                                                  "충청북", "충청남", "전라북", "전라남", "경상북", "경상남"};
+  static constexpr std::string_view kRegions[] = {
+      "서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남", "경북", "경남", "제주", "대구", "인천", "광주",
+      "대전", "울산", "세종",
+      // 경기 split in two (licences say 경기북부 / 경기남부: a
+      // fifth review), and the provinces' full names before 도
+      "경기북부", "경기남부", "충청북", "충청남", "전라북", "전라남", "경상북", "경상남"};
   for (std::string_view suffix : kSuffixes) {
     if (k < suffix.size() || t.substr(k - suffix.size(), suffix.size()) != suffix) continue;
     const size_t end = k - suffix.size();

@@ -342,7 +342,7 @@ TEST(DetectDefaultsTest, Passport) {
 TEST(DetectDefaultsTest, DriverLicenceOldFormContexts) {
   for (const std::string before : {"서울시 ", "서울특별시 ", "경기도 ", "부산광역시 ", "세종특별자치시 ", "경상북도 ",
                                    "면허번호 ", "면허: ", "driver license no. ", "서울: ", "서울 (", "서울/", "Seoul ",
-                                   "SEOUL: ", "gyeonggi ", "Busan(", "주소 Jeju "}) {
+                                   "SEOUL: ", "gyeonggi ", "Busan(", "주소 Jeju ", "경기북부 ", "경기남부 "}) {
     EXPECT_EQ(Scan(before + "22-123456-01"), One("driver_license_kr", "22-123456-01")) << before;
   }
   EXPECT_EQ(Scan("면허: 서울 22 123456 01"), One("driver_license_kr", "22 123456 01"));
