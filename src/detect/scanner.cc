@@ -791,15 +791,107 @@ bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_v
   return false;
 }
 
+// The words of a name as a schema writes them, lowercased, one blank
+// between them: runs of ASCII letters split where a capital follows a small
+// letter ("rcvAcntNo": "rcv acnt no"), a run of non-ASCII bytes one word;
+// digits and everything else separate them.
+void SpacedNameWords(std::string_view name, std::string* out) {
+  out->clear();
+  bool in_word = false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const bool high = c >= 0x80;
+    if (!high && !IsAsciiAlpha(name[i])) {
+      in_word = false;
+      continue;
+    }
+    // in_word implies i > 0.
+    const bool starts = !in_word || high != (static_cast<unsigned char>(name[i - 1]) >= 0x80) ||
+                        (c >= 'A' && c <= 'Z' && name[i - 1] >= 'a' && name[i - 1] <= 'z');
+    if (starts && !out->empty()) out->push_back(' ');
+    out->push_back(AsciiLower(name[i]));
+    in_word = true;
+  }
+}
+
+// What may follow a word NameWordIs looks for: anything, number words only
+// (no, num, number, nr, nbr) or none, or one number word or more.
+enum class After { kAnything, kNumbersOrEnd, kNumbers };
+
+// Whether one of a name's words (SpacedNameWords) is one of `words`, with
+// what `after` allows after it: kNumbersOrEnd, the abbreviation is what the
+// field holds ("acnt_no", "DPST_ACNO"), not a thing about it ("acnt_id",
+// "acnt_type").
+bool NameWordIs(std::string_view spaced, std::initializer_list<std::string_view> words, After after) {
+  static constexpr std::string_view kNumber[] = {"no", "num", "number", "nr", "nbr"};
+  size_t i = 0;
+  while (i < spaced.size()) {
+    size_t end = spaced.find(' ', i);
+    if (end == std::string_view::npos) end = spaced.size();
+    const std::string_view w = spaced.substr(i, end - i);
+    i = end + 1;
+    bool hit = false;
+    for (std::string_view x : words) hit = hit || w == x;
+    if (!hit) continue;
+    if (after == After::kAnything) return true;
+    bool numbers = true;
+    size_t count = 0;
+    for (size_t k = end + 1; k < spaced.size() && numbers; ++count) {
+      size_t e = spaced.find(' ', k);
+      if (e == std::string_view::npos) e = spaced.size();
+      numbers = false;
+      for (std::string_view n : kNumber) numbers = numbers || spaced.substr(k, e - k) == n;
+      k = e + 1;
+    }
+    if (numbers && (after == After::kNumbersOrEnd || count > 0)) return true;
+  }
+  return false;
+}
+
+// Whether a name's words say bank account in the abbreviations Korean
+// banking schemas use and text does not (found passing by review: ACNO,
+// ACNT_NO, RCV_ACNT_NO, DPST_ACNO, wdrw_acnt_no, va_no), each as the name's
+// last word or before number words only ("acnt_id", "acno_seq",
+// "vbank_due_date" stay); va (a virtual account) only before a number word.
+bool NameSaysAccount(std::string_view spaced) {
+  return NameWordIs(spaced,
+                    {"acno", "acnt", "actno", "acntno", "acctno", "accno", "accountno", "acnum", "acctnum", "accnum",
+                     "vacct", "vacnt", "vacno", "vaccount", "vbank", "vaccno"},
+                    After::kNumbersOrEnd) ||
+         NameWordIs(spaced, {"va"}, After::kNumbers);
+}
+
+// Whether a name's words say driver's licence in the abbreviations schemas
+// use (found passing by review: drv_lic_no, dl_no): dl or dln before a
+// number word (dl alone is a download's: "dl_count", "dl_url"), dlno,
+// drvlic; drv (drvr, drvg) with lic, lcns or licen anywhere ("drv.lic_no",
+// "DRV_LCNS_NO"). lic alone is no driver's (a business's licence as often).
+bool NameSaysLicence(std::string_view spaced) {
+  return NameWordIs(spaced, {"dl", "dln"}, After::kNumbers) ||
+         NameWordIs(spaced, {"dlno", "dlnum", "dln", "drvlic", "drvlicno", "drvlcns", "drvlcnsno"},
+                    After::kNumbersOrEnd) ||
+         (NameWordIs(spaced, {"drv", "drvr", "drvg"}, After::kAnything) &&
+          NameWordIs(spaced, {"lic", "lcns", "licen", "licno", "lcnsno"}, After::kAnything));
+}
+
 // Whether the name a text is read under (a field's path: "refund_account",
 // "passport_no", "driver.license") gives detector d the context it asks
-// for: one of its context words in it, or for driver_license_kr a licence
-// word (LicenseContextOk's). A detector that asks for none: false (it needs
-// none).
+// for: one of its context words in it, its words split where a capital
+// follows a small letter ("accNo": acc), or for driver_license_kr a licence
+// word (LicenseContextOk's); and the schema abbreviations of an account or
+// a licence (NameSaysAccount, NameSaysLicence). A detector that asks for
+// none: false (it needs none).
 bool NamedContext(const Detector& d, std::string_view name) {
-  if (d.validator == Validator::kDriverLicenseKr)
-    return HasAnyWord(name, 0, name.size(), {"면허", "license", "licence", "driver"});
-  return !d.context_words.empty() && HasWord(d, name, 0, name.size());
+  thread_local std::string spaced;
+  if (d.validator == Validator::kDriverLicenseKr) {
+    if (HasAnyWord(name, 0, name.size(), {"면허", "license", "licence", "driver"})) return true;
+    SpacedNameWords(name, &spaced);
+    return NameSaysLicence(spaced);
+  }
+  if (d.context_words.empty()) return false;
+  if (HasWord(d, name, 0, name.size())) return true;
+  SpacedNameWords(name, &spaced);
+  return HasWord(d, spaced, 0, spaced.size()) || (d.validator == Validator::kBankAccountKr && NameSaysAccount(spaced));
 }
 
 // How much of a context name is read (a path's names, from the end).

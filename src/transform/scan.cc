@@ -415,8 +415,11 @@ bool FieldSays(std::string_view names, bool (*says)(std::span<const std::string>
   constexpr std::string_view kWhich[] = {
       "number", "no", "num", "value", "home", "work", "office", "main", "primary", "second", "secondary", "personal",
       "private", "business", "other", "alt", "backup", "emergency", "default", "current", "new", "old", "first", "번호",
-      // the parts of one (jumin: {front, back}, tel: {part1, …})
-      "front", "back", "head", "tail", "part", "last", "mid", "middle", "앞자리", "뒷자리"};
+      // the parts of one (jumin: {front, back}, tel: {part1, …}, phone:
+      // {prefix, middle, suffix}, hp: {first, second, third})
+      "front", "back", "rear", "head", "tail", "part", "last", "mid", "middle", "third", "fourth", "prefix", "suffix",
+      "start", "begin", "end", "앞자리", "뒷자리", "뒤자리", "중간자리", "끝자리", "앞번호", "뒷번호", "뒤번호",
+      "중간번호", "끝번호", "앞부분", "뒷부분", "앞", "뒤", "중간", "끝", "가운데"};
   const bool generic = words.empty() || (words.size() == 1 && WordIn(words.back(), kWhich));
   if (!generic || dot == std::string_view::npos) return false;
   const std::string_view parent = names.substr(0, dot);
@@ -427,39 +430,24 @@ bool FieldSays(std::string_view names, bool (*says)(std::span<const std::string>
 
 // The people a record's field names say a value belongs to, with the
 // abbreviations schemas use (cust, rcvr, acct).
-constexpr std::string_view kPersonWords[] = {"customer",      "cust",
-                                             "user",          "usr",
-                                             "member",        "mbr",
-                                             "recipient",     "rcvr",
-                                             "rcv",           "recv",
-                                             "receiver",      "sender",
-                                             "sndr",          "payer",
-                                             "payee",         "holder",
-                                             "owner",         "applicant",
-                                             "guardian",      "beneficiary",
-                                             "buyer",         "orderer",
-                                             "depositor",     "person",
-                                             "patient",       "employee",
-                                             "borrower",      "cardholder",
-                                             "subscriber",    "consignee",
-                                             "passenger",     "guest",
-                                             "remitter",      "cosigner",
-                                             "contact",       "spouse",
-                                             "requester",     "caller",
-                                             "account",       "acct",
-                                             "accountholder", "insured",
-                                             "policyholder",  "debtor",
-                                             "signer",        "representative",
-                                             "driver",        "traveler",
-                                             "traveller",     "student",
-                                             "shipper"};
+constexpr std::string_view kPersonWords[] = {
+    "customer", "cust", "user", "usr", "member", "mbr", "recipient", "rcvr", "rcv", "recv", "receiver", "sender",
+    "sndr", "payer", "payee", "holder", "owner", "applicant", "guardian", "beneficiary", "buyer", "orderer",
+    "depositor", "person", "patient", "employee", "borrower", "cardholder", "subscriber", "consignee", "passenger",
+    "guest", "remitter", "cosigner", "contact", "spouse", "requester", "caller", "account", "acct", "accountholder",
+    "insured", "policyholder", "debtor", "signer", "representative", "driver", "traveler", "traveller", "student",
+    "shipper",
+    // Korean banking schemas' abbreviations: DPSTR_NM
+    // (depositor), ACNT_HLDR_NM, RMTR_NM (remitter),
+    // RCPNT_NM, APLCNT_NM (applicant)
+    "dpstr", "hldr", "rmtr", "rcpnt", "aplcnt"};
 constexpr auto kPersonSorted = SortedWords(kPersonWords);
 // A person-word field that holds the person's name itself when it holds one
 // ("depositor": "김민준", "transfer.recipient": "이서연").
 constexpr std::string_view kNamedPersonWords[] = {
-    "depositor",   "recipient",  "sender",        "receiver", "holder",       "payer",         "payee",
-    "beneficiary", "remitter",   "orderer",       "buyer",    "owner",        "applicant",     "guardian",
-    "consignee",   "cardholder", "accountholder", "insured",  "policyholder", "representative"};
+    "depositor",   "recipient",  "sender",        "receiver", "holder",       "payer",          "payee",
+    "beneficiary", "remitter",   "orderer",       "buyer",    "owner",        "applicant",      "guardian",
+    "consignee",   "cardholder", "accountholder", "insured",  "policyholder", "representative", "dpstr"};
 constexpr auto kNamedPersonSorted = SortedWords(kNamedPersonWords);
 // Objects of people whose `name` is as often a team's, a bot's or a font's
 // ("agent": "Support Bot", "family": "Noto Sans"): a person's name there
@@ -468,6 +456,16 @@ constexpr auto kNamedPersonSorted = SortedWords(kNamedPersonWords);
 constexpr std::string_view kLoosePersonWords[] = {"people", "persons",   "family",   "agent",    "agents",
                                                   "staff",  "counselor", "assignee", "reporter", "members"};
 constexpr auto kLoosePersonSorted = SortedWords(kLoosePersonWords);
+// Who wrote, changed or handled a record: a field of its own ("author",
+// "ticket_assignee", "created_by") or before name ("agent_name",
+// "display_name") holds a person's name as often as "system", "batch-job",
+// "Support Bot", an id or an e-mail: a person's name only when it reads as
+// a Korean name (found passing by review, schema drift).
+constexpr std::string_view kLooseLeafWords[] = {
+    "author",     "creator",    "writer",  "editor",     "reviewer",  "approver", "assignee", "reporter",
+    "agent",      "operator",   "handler", "registrant", "modifier",  "updater",  "uploader", "counselor",
+    "counsellor", "consultant", "manager", "inquirer",   "commenter", "poster"};
+constexpr auto kLooseLeafSorted = SortedWords(kLooseLeafWords);
 // Words that say which part of a person's name: first_name, name.last.
 constexpr std::string_view kNameParts[] = {"full", "first", "last", "given", "family", "middle", "real", "sur"};
 // Languages a name is written in, after it: name_kr, nameEng.
@@ -616,23 +614,30 @@ bool ParentWords(std::string_view names, size_t end, std::vector<std::string>* w
 
 // Whether the words of one name say name: its last word (before scripts
 // such as kr, eng) is "name" or "nm" after a person word or a name part
-// ("customer_name", "cust_nm", "holderName", "first_name"), or a compound
-// ("customername", "surname"); *bare: the name is only "name"/"nm" (then
-// its parent says whose).
-bool SaysName(std::span<const std::string> words, bool* bare) {
+// ("customer_name", "cust_nm", "holderName", "first_name"), a script between
+// them allowed ("customer_eng_name"), or a compound ("customername",
+// "surname"); *bare: the name is only "name"/"nm" with or without a script
+// (then its parent says whose), *script the script word of such a bare one
+// ("name_kr", "kor_name": "kr", "kor"; else empty).
+bool SaysName(std::span<const std::string> words, bool* bare, std::string_view* script = nullptr) {
   *bare = false;
+  if (script) *script = {};
   size_t k = words.size();
   while (k > 0 && WordIn(words[k - 1], kNameScripts)) --k;
   if (k == 0) return false;
+  std::string_view written = k < words.size() ? std::string_view(words[k]) : std::string_view();
   const std::string& w = words[k - 1];
   if (CompoundName(w)) return true;
   constexpr std::string_view kName[] = {"name", "nm"};
   if (!WordIn(w, kName)) return false;
-  if (k == 1) {
+  size_t b = k - 1;  // the words before "name", scripts skipped
+  while (b > 0 && WordIn(words[b - 1], kNameScripts)) written = words[--b];
+  if (b == 0) {
     *bare = true;
+    if (script) *script = written;
     return false;
   }
-  const std::string& before = words[k - 2];
+  const std::string& before = words[b - 1];
   return InSorted(before, kPersonSorted) || WordIn(before, kNameParts);
 }
 
@@ -686,12 +691,13 @@ bool MayBePersonal(std::string_view names, std::string_view leaf, std::string_vi
       w = i - 1;
       break;
     }
+  // Or "by", or a loose leaf word ("created_by", "author": LooseNameLeaf).
   const std::string_view last = leaf.substr(w);
-  if (last.size() < 5 || last.size() > 16 || !NameShaped(value)) return false;
+  if (last.size() < 2 || last.size() > 16 || !NameShaped(value)) return false;
   char folded[16];
   for (size_t i = 0; i < last.size(); ++i) folded[i] = static_cast<char>(last[i] | 0x20);
-  return InSorted(std::string_view(folded, last.size()), kNamedPersonSorted) ||
-         (last.size() == 6 && std::string_view(folded, 6) == "person");
+  const std::string_view f(folded, last.size());
+  return InSorted(f, kNamedPersonSorted) || f == "person" || (f == "by" && w > 0) || InSorted(f, kLooseLeafSorted);
 }
 
 // Whether a value reads as a Korean name after a label, a name with a
@@ -712,6 +718,43 @@ bool RoleHoldsName(std::string_view value) {
   for (std::string_view none : {"없음", "미상", "본인", "해당없음", "미정", "미입력"})
     if (value == none) return false;
   return true;
+}
+
+// Whether a value reads as a person's name in the script a name's script
+// word says: Korean (kr, kor, hangul) a Korean name after a label; Latin
+// (eng, en, roman) 2-4 Latin words none of which is a thing's or an
+// organization's ("KIM MINJUN"; not "KB Kookmin Bank", "Support Bot").
+bool ReadsAsNameIn(std::string_view script, std::string_view value) {
+  constexpr std::string_view kLatin[] = {"en", "eng", "english", "roman"};
+  if (!WordIn(script, kLatin)) return IsKoreanName(value);
+  if (!NameShaped(value) || HangulCount(value) > 0) return false;
+  constexpr std::string_view kOrgs[] = {"bot",    "inc",    "ltd",     "co",     "corp",    "llc",      "team",
+                                        "center", "centre", "support", "system", "admin",   "official", "bank",
+                                        "card",   "pay",    "store",   "shop",   "service", "group",    "company"};
+  thread_local std::vector<std::string> words;
+  NameWords(value, &words);
+  for (const std::string& w : words)
+    if (WordIn(w, kOrgs) || InSorted(w, kThingSorted)) return false;
+  return true;
+}
+
+// Whether a name's words say who wrote, changed or handled a record: its
+// last word (before scripts) a loose leaf word ("author",
+// "ticket_assignee"), "by" after a word ("created_by", "updatedBy"), or
+// name/nm after a loose leaf or loose person word or display ("agent_name",
+// "staff_nm", "display_name"; *named).
+bool LooseNameLeaf(std::span<const std::string> words, bool* named) {
+  *named = false;
+  size_t k = words.size();
+  while (k > 0 && WordIn(words[k - 1], kNameScripts)) --k;
+  if (k == 0) return false;
+  const std::string& w = words[k - 1];
+  if (InSorted(w, kLooseLeafSorted)) return true;
+  if (k < 2) return false;
+  if (w == "by") return true;
+  const std::string& before = words[k - 2];
+  *named = w == "name" || w == "nm";
+  return *named && (InSorted(before, kLooseLeafSorted) || InSorted(before, kLoosePersonSorted) || before == "display");
 }
 
 // Whether a word of a transfer or an account stands before a name's last
@@ -796,9 +839,11 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
 }
 
 // Whether a field's leaf says it is one part of something: it ends with a
-// digit (jumin1, tel_2, hp3, "0") or holds a word of position (front, back,
-// first, middle, last, 앞자리, 뒷자리, ...). Counts and totals under the same
-// names (phone_minutes, residents) are not parts (found by review).
+// digit (jumin1, tel_2, hp3, last4, "0") or holds a word of position (front,
+// back, rear, first, middle, last, prefix, suffix, start, end, 앞자리,
+// 뒷번호, ...; 앞, 뒤, 중간, 끝 at a Korean word's end: 주민번호_뒤,
+// 휴대폰뒤4자리). Counts and totals under the same names (phone_minutes,
+// residents) are not parts (found by review).
 bool LeafSaysPart(std::string_view field) {
   const size_t dot = field.rfind('.');
   const std::string_view leaf = dot == std::string_view::npos ? field : field.substr(dot + 1);
@@ -806,30 +851,53 @@ bool LeafSaysPart(std::string_view field) {
   if (leaf.back() >= '0' && leaf.back() <= '9') return true;
   thread_local std::vector<std::string> words;
   NameWords(leaf, &words);
-  constexpr std::string_view kPart[] = {"front",  "back",  "head",   "tail",  "part", "mid",
-                                        "middle", "first", "second", "third", "last"};
-  constexpr std::string_view kKoreanPart[] = {"앞자리", "뒷자리", "중간자리"};
+  constexpr std::string_view kPart[] = {"front", "back",   "rear",   "head",   "tail",  "part",
+                                        "mid",   "middle", "first",  "second", "third", "fourth",
+                                        "last",  "prefix", "suffix", "start",  "begin", "end"};
+  constexpr std::string_view kKoreanPart[] = {"앞자리", "뒷자리", "뒤자리",   "중간자리", "끝자리", "앞번호",
+                                              "뒷번호", "뒤번호", "중간번호", "끝번호",   "앞부분", "뒷부분"};
+  constexpr std::string_view kKoreanPartEnd[] = {"앞", "뒤", "뒷", "중간", "끝", "가운데"};
   for (const std::string& w : words)
-    if (IsKorean(w) ? Holds(w, kKoreanPart) : WordIn(w, kPart)) return true;
+    if (IsKorean(w) ? Holds(w, kKoreanPart) || EndsWithOne(w, kKoreanPartEnd) : WordIn(w, kPart)) return true;
+  return false;
+}
+
+// Whether a field's own name names the resident number itself (rrn, jumin,
+// ssn, frn, jmno, rrno, ihidnum, 주민번호, 주민등록번호, 외국인등록번호,
+// 실명번호): six or seven digits there are a part of one whatever other
+// word the name holds ("rrn_b", "jumin_no"; not resident, residents: a
+// count as often).
+bool LeafNamesRrn(std::string_view field) {
+  const size_t dot = field.rfind('.');
+  thread_local std::vector<std::string> words;
+  NameWords(dot == std::string_view::npos ? field : field.substr(dot + 1), &words);
+  constexpr std::string_view kAscii[] = {"rrn", "rrno", "jumin", "jmno", "frn", "ssn", "ihidnum"};
+  constexpr std::string_view kKorean[] = {"주민번호", "주민등록번호", "외국인등록번호", "실명번호"};
+  for (const std::string& w : words)
+    if (IsKorean(w) ? Holds(w, kKorean) : WordIn(w, kAscii)) return true;
   return false;
 }
 
 // A part of a resident or phone number in a field whose names say so (not
 // a count, code or amount: FieldSays): six digits that are a date (the
 // front of an RRN, YYMMDD) or seven that start with a gender digit 1-8 (its
-// back) in an RRN field; three or four digits in a phone field (010, 1234:
-// tel1, tel2, hp_3). "" otherwise.
+// back) in an RRN field whose leaf says a part or names the number itself
+// (LeafNamesRrn: a whole one has 13 digits; found passing by review:
+// {"birth_date":"900101","rrn_rear":"1234568"}, the rear enough to rebuild
+// it with the date beside it); three or four digits in a phone field whose
+// leaf says a part (010, 1234: tel1, tel2, hp_3, phone.suffix). "" otherwise.
 std::string_view NumberPart(std::string_view digits, std::string_view field) {
   const size_t n = digits.size();
-  if (n < 3 || n > 7 || !LeafSaysPart(field)) return {};
-  if ((n == 6 || n == 7) && FieldSays(field, RrnWords)) {
+  if (n < 3 || n > 7) return {};
+  const bool part = LeafSaysPart(field);
+  if ((n == 6 || n == 7) && (part || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) {
     if (n == 7 && digits[0] >= '1' && digits[0] <= '8') return "rrn";
     const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
     const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
     if (n == 6 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31) return "rrn";
     return {};
   }
-  if (n <= 4 && FieldSays(field, PhoneWords)) return "phone_kr";
+  if (n <= 4 && part && FieldSays(field, PhoneWords)) return "phone_kr";
   return {};
 }
 
@@ -843,6 +911,14 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   thread_local std::vector<std::string> words, up;
   NameWords(leaf, &words);
   if (words.empty()) return {};
+  size_t pstart = 0;
+  const bool has_parent = ParentWords(names, dot, &up, &pstart);
+  const bool thing_parent = has_parent && AnyThing(up);
+  // Who wrote or handled it ("author", "created_by", "agent_name",
+  // "display_name"): a Korean name only; a name of one under a thing
+  // ("product.display_name") is none.
+  if (bool named = false; LooseNameLeaf(words, &named) && !(named && thing_parent) && IsKoreanName(value))
+    return "person_name";
   if (AnyThing(words)) return PersonNameAfterThing(words, value) ? "person_name" : std::string_view();
   bool korean_name = false, korean_address = false;
   for (const std::string& w : words) {
@@ -854,9 +930,9 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   }
   if (korean_address || SaysAddress(words)) return "address";
   bool bare = false;
-  if (korean_name || SaysName(words, &bare)) return "person_name";
-  size_t pstart = 0;
-  if (ParentWords(names, dot, &up, &pstart) && !AnyThing(up)) {
+  std::string_view script;
+  if (korean_name || SaysName(words, &bare, &script)) return "person_name";
+  if (has_parent && !thing_parent) {
     // "recipients[*].name", "payer.nm", "user.profile.name".
     if (bare)
       for (const std::string& w : up)
@@ -873,6 +949,10 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
     if (name_parts && (SaysName(up, &up_bare) || up_bare)) return "person_name";
     if (address_parts && SaysAddress(up)) return "address";
   }
+  // A name in a script at the top or under no thing ("name_kr", "kor_name",
+  // "eng_name"; found passing by review): a person's when the value reads
+  // as a name in that script ("product.kor_name" is a thing's).
+  if (bare && !script.empty() && !thing_parent && ReadsAsNameIn(script, value)) return "person_name";
   // A person word that holds the name itself: "depositor": "김민준", and as
   // the last word ("account_holder", "refund_depositor", "vbankDepositor";
   // not a sender's or an owner's, which are as often a team or a service:

@@ -74,6 +74,35 @@ TEST(ScannerDefaultsTest, AContextNameCountsAsAContextWord) {
   EXPECT_EQ(scan("010-1234-5678", "order_no"), "phone_kr");
 }
 
+// A field's name in a schema's abbreviations is context too (found passing
+// by review: ACNO, ACNT_NO, RCV_ACNT_NO, DPST_ACNO, wdrw_acnt_no, va_no,
+// accNo; drv_lic_no, dl_no): as the name's last word or before number
+// words only, so that ids, types and codes about an account, a download's
+// dl and a business's lic stay as they were.
+TEST(ScannerDefaultsTest, SchemaAbbreviationsInAContextNameAreContext) {
+  const Scanner& s = DefaultScanner();
+  const auto scan = [&](std::string_view text, std::string_view context) {
+    std::vector<Span> spans;
+    EXPECT_TRUE(s.Scan(text, &spans, nullptr, context).ok());
+    return spans.size() == 1 ? std::string(spans[0].detector) : std::to_string(spans.size());
+  };
+  for (const char* name : {"ACNO", "ACNT_NO", "RCV_ACNT_NO", "DPST_ACNO", "wdrw_acnt_no", "va_no", "vaNo", "accNo",
+                           "actno", "vacct", "vbank_no", "refund.acnt.no", "payout.bankAcnt"}) {
+    EXPECT_EQ(scan("110123456789", name), "bank_account_kr") << name;
+    EXPECT_EQ(scan("110-123-456789", name), "bank_account_kr") << name;
+  }
+  for (const char* name : {"acnt_id", "acno_seq", "acnt_type_cd", "acnt_status", "va", "java_no", "lava_no", "order_no",
+                           "acntStatus", "accent_no"}) {
+    EXPECT_EQ(scan("110-123-456789", name), "0") << name;
+  }
+  for (const char* name : {"drv_lic_no", "dl_no", "DL_NO", "dlNo", "dlno", "drvLicNo", "DRV_LCNS_NO", "drv.lic_no"}) {
+    EXPECT_EQ(scan("112312345678", name), "driver_license_kr") << name;
+  }
+  for (const char* name : {"dl", "dl_count", "dl_url_no_cache", "lic_no", "biz_lic_no", "model_no", "dlc_no"}) {
+    EXPECT_NE(scan("112312345678", name), "driver_license_kr") << name;
+  }
+}
+
 // Payout and transfer words, and more banks, are bank context (found by
 // review: "please wire the refund to 110-123-456789" passed). 환불 and
 // refund are not: "환불 예정" stands beside order and tracking numbers.

@@ -508,6 +508,90 @@ TEST(EngineScanTest, PartsOfNumbersInFieldsThatSaySoAreProtected) {
   }
 }
 
+// Parts under other names of position (found passing by review: the rear
+// of an RRN beside the birth date, rrn_suffix, 주민번호뒷번호, phone.suffix,
+// hp.third, tel_end), and a resident number's six or seven digits under a
+// name that names the number itself (rrn_b): a whole one has thirteen.
+TEST(EngineScanTest, PartsOfNumbersUnderAnyWordOfPositionAreProtected) {
+  auto f = Make();
+  EXPECT_EQ(Mask(f, R"({"birth_date":"900101","rrn_rear":"1234568"})"),
+            R"({"birth_date":"900101","rrn_rear":"[rrn]"})");
+  EXPECT_EQ(Mask(f, R"({"jumin":{"front":"900101","rear":"1234568"}})"),
+            R"({"jumin":{"front":"[rrn]","rear":"[rrn]"}})");
+  EXPECT_EQ(Mask(f, R"({"phone":{"prefix":"010","middle":"1234","suffix":"5678"}})"),
+            R"({"phone":{"prefix":"[phone_kr]","middle":"[phone_kr]","suffix":"[phone_kr]"}})");
+  for (const char* rec :
+       {R"({"rrn_suffix":"1234568"})", R"({"ssn_suffix":1234568})", R"({"rrn_end":"1234568"})",
+        R"({"주민번호뒷번호":"1234568"})", R"({"주민번호_뒤":"1234568"})", R"({"주민번호뒤자리":"1234568"})",
+        R"({"주민등록번호":{"뒷부분":"1234568"}})", R"({"rrn_b":"1234568"})", R"({"jumin_no":"1234568"})",
+        R"({"jumin":{"back7":"1234568"}})", R"({"hp":{"first":"010","second":"1234","third":"5678"}})",
+        R"({"tel_mid":"1234","tel_end":"5678"})", R"({"phone":{"last4":"5678"}})", R"({"hp":{"tail4":5678}})",
+        R"({"휴대폰뒷번호":"5678"})", R"({"전화번호":{"끝":"5678"}})", R"({"휴대폰뒤4자리":"5678"})",
+        R"({"mobile_start":"010"})"}) {
+    const std::string out = Mask(f, rec);
+    for (const char* raw : {"1234568", "1234", "5678", "\"010\""})
+      EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
+  }
+  // Counts, totals, times and codes under the same names stay.
+  for (const char* rec : {R"({"rrn_count":"1234568"})", R"({"resident_total":"1234568"})", R"({"residents":"2500000"})",
+                          R"({"phone_end_at":"1234"})", R"({"jumin_end_dt":"900101"})", R"({"rrn_suffix_cd":"1234"})",
+                          R"({"tel_prefix_cnt":"1234"})", R"({"rrn":"9234568"})", R"({"주민수":"2500000"})"}) {
+    EXPECT_EQ(Mask(f, rec), rec);
+  }
+}
+
+// Accounts under the abbreviations of Korean banking schemas (found passing
+// by review): their names are the account detector's context.
+TEST(EngineScanTest, AccountsUnderSchemaAbbreviationsAreAccounts) {
+  auto f = Make();
+  for (const char* rec :
+       {R"({"ACNO":"110123456789"})", R"({"ACNT_NO":"110123456789"})", R"({"RCV_ACNT_NO":"110-123-456789"})",
+        R"({"DPST_ACNO":"110123456789"})", R"({"wdrw_acnt_no":"110123456789"})", R"({"accNo":"110123456789"})",
+        R"({"va_no":"110123456789"})", R"({"vbank_no":"110123456789"})"}) {
+    const std::string out = Mask(f, rec);
+    EXPECT_NE(out.find("[bank_account_kr]"), std::string::npos) << rec << " -> " << out;
+  }
+  for (const char* rec : {R"({"acnt_id":"110123456789"})", R"({"acct_type":"SAVINGS"})",
+                          R"({"account_status":"ACTIVE"})", R"({"acno_seq":"110123456789"})"}) {
+    EXPECT_EQ(Mask(f, rec), rec);
+  }
+}
+
+// Names under fields schema drift added (found passing by review):
+// depositor's abbreviation, names in a script, and who wrote or handled a
+// record, the last only holding what reads as a Korean name (those fields
+// hold "system", bots and ids as often).
+TEST(EngineScanTest, NamesUnderDriftedFieldNamesAreProtected) {
+  auto f = Make();
+  for (const char* rec :
+       {R"({"display_name":"김민준"})", R"({"author":"김민준"})", R"({"created_by":"김민준"})",
+        R"({"agent_name":"김하은"})", R"({"kor_name":"김민준"})", R"({"name_kr":"김민준"})",
+        R"({"eng_name":"KIM MINJUN"})", R"({"dpstr_nm":"김민준"})", R"({"DPSTR_NM":"김민준"})",
+        R"({"updatedBy":"이서연"})", R"({"ticket_assignee":"김민준"})", R"({"staff_nm":"김민준"})",
+        R"({"ACNT_HLDR_NM":"김민준"})", R"({"RMTR_NM":"김민준"})", R"({"customer":{"eng_name":"KIM MINJUN"}})",
+        R"({"customer_eng_name":"KIM MINJUN"})", R"({"name_eng":"Kim Minjun"})", R"({"hangul_name":"김민준"})"}) {
+    const std::string out = Mask(f, rec);
+    EXPECT_NE(out.find("[person_name]"), std::string::npos) << rec << " -> " << out;
+  }
+  for (const char* rec :
+       {R"({"created_by":"batch-job"})", R"({"author":"system"})", R"({"author":"Support Bot"})",
+        R"({"agent_name":"Support Bot"})", R"({"created_by":"u-10001"})", R"({"display_name":"Galaxy S24"})",
+        R"({"product":{"display_name":"홍삼정"}})", R"({"kor_name":"정기예금"})", R"({"eng_name":"KB Kookmin Bank"})",
+        R"({"product":{"kor_name":"김민준"}})", R"({"assignee_name":"CS Team"})", R"({"updated_by":"SYSTEM"})",
+        R"({"sort_by":"created_at"})", R"({"name":"checkout"})"}) {
+    EXPECT_EQ(Mask(f, rec), rec);
+  }
+}
+
+// A driver's licence under the abbreviations of its name (found passing by
+// review: drv_lic_no, dl_no).
+TEST(EngineScanTest, LicencesUnderSchemaAbbreviationsAreLicences) {
+  auto f = Make();
+  EXPECT_EQ(Mask(f, R"({"drv_lic_no":"112312345678"})"), R"({"drv_lic_no":"[driver_license_kr]"})");
+  EXPECT_EQ(Mask(f, R"({"dl_no":"112312345678"})"), R"({"dl_no":"[driver_license_kr]"})");
+  EXPECT_EQ(Mask(f, R"({"dl_count":"112312345678"})"), R"({"dl_count":"112312345678"})");
+}
+
 // A scan rule reads its value under the rule's names, as the drift guard
 // does (found by review: `customer.name: scan` passed what leaving the
 // field unlisted protected).
