@@ -202,6 +202,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     }
     transform::ActionContext ctx = ctx_;
     ctx.field = names_;
+    ctx.array_element = path.back().index >= 0;
     Status s = transform::ScanScalar(*scanning_, ctx, value, out, changed);
     if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
     if (!hits_.empty()) {

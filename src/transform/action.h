@@ -39,6 +39,9 @@ struct ActionContext {
   // word in it counts for the whole value (detect::Scanner::Scan's
   // `context`). Empty: none.
   std::string_view field = {};
+  // The value is an element of an array (its `field` names the array): a
+  // list's elements may be the parts of one number (["900101","1234568"]).
+  bool array_element = false;
 };
 
 class Action {

@@ -886,10 +886,12 @@ bool LeafNamesRrn(std::string_view field) {
 // {"birth_date":"900101","rrn_rear":"1234568"}, the rear enough to rebuild
 // it with the date beside it); three or four digits in a phone field whose
 // leaf says a part (010, 1234: tel1, tel2, hp_3, phone.suffix). "" otherwise.
-std::string_view NumberPart(std::string_view digits, std::string_view field) {
+std::string_view NumberPart(std::string_view digits, std::string_view field, bool array_element) {
   const size_t n = digits.size();
   if (n < 3 || n > 7) return {};
-  const bool part = LeafSaysPart(field);
+  // An element of a list under such a name is a part too ({"rrn":["900101",
+  // "1234568"]}, {"mobile":["010","1234","5678"]}: a review).
+  const bool part = array_element || LeafSaysPart(field);
   if ((n == 6 || n == 7) && (part || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) {
     if (n == 7 && digits[0] >= '1' && digits[0] <= '8') return "rrn";
     const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
@@ -1041,7 +1043,7 @@ Status ProtectRestored(const Scanning& scanning, const ActionContext& ctx, std::
   // A part of a number a schema keeps in fields of its own (jumin1/jumin2,
   // tel1/tel2/tel3): no detector finds a part, the field's names say what it
   // is (found passing by review: 주민번호앞자리 and 뒷자리 in two CSV columns).
-  if (const std::string_view what = NumberPart(digits, ctx.field); !what.empty()) {
+  if (const std::string_view what = NumberPart(digits, ctx.field, ctx.array_element); !what.empty()) {
     *out = "[" + std::string(what) + "]";
     *found = true;
     if (ctx.scan_hits) ctx.scan_hits->push_back(what);

@@ -879,6 +879,19 @@ TEST(EngineScanTest, ANameValuePairsValueIsReadUnderItsName) {
             R"({"f":[{"name":"status","value":"1234568"}]})");
 }
 
+// The elements of a list under an RRN's or a phone's name are its parts
+// (a review found {"rrn":["900101","1234568"]} passing where the same as
+// {"jumin":{"1":…,"2":…}} was protected).
+TEST(EngineScanTest, AListsElementsUnderANumbersNameAreItsParts) {
+  auto f = Make();
+  EXPECT_EQ(Mask(f, R"({"rrn":["900101","1234568"]})"), R"({"rrn":["[rrn]","[rrn]"]})");
+  EXPECT_EQ(Mask(f, R"({"주민번호":[900101,1234568]})"), R"({"주민번호":["[rrn]","[rrn]"]})");
+  EXPECT_EQ(Mask(f, R"({"mobile":["010","1234","5678"]})"), R"({"mobile":["[phone_kr]","[phone_kr]","[phone_kr]"]})");
+  // Not under other names, nor counts under a phone's.
+  EXPECT_EQ(Mask(f, R"({"codes":["900101","1234568"]})"), R"({"codes":["900101","1234568"]})");
+  EXPECT_EQ(Mask(f, R"({"phone_counts":[123,4567]})"), R"({"phone_counts":[123,4567]})");
+}
+
 TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {
   auto f = Make();
   const std::string out = Mask(f, R"({"note":"mail minjun.kim@example.com now"})");
