@@ -191,7 +191,9 @@ class RuleRewriter final : public codec::ValueRewriter {
     // "key", "k"/"v"): the value is read under the name its sibling gives
     // it, when that sibling came first (a review found such forms passing
     // accounts, names and passports their own fields would mask).
-    const std::string_view key = path.back().index < 0 ? path.back().key : std::string_view();
+    // (The path is empty for a top-level value that is not an object.)
+    const bool element = !path.empty() && path.back().index >= 0;
+    const std::string_view key = path.empty() || element ? std::string_view() : path.back().key;
     if (IsPairLabel(key) && value.type == codec::JsonType::kString && value.text.size() <= 64) {
       ParentKey(path, &pair_parent_);
       pair_label_.clear();
@@ -202,7 +204,7 @@ class RuleRewriter final : public codec::ValueRewriter {
     }
     transform::ActionContext ctx = ctx_;
     ctx.field = names_;
-    ctx.array_element = path.back().index >= 0;
+    ctx.array_element = element;
     Status s = transform::ScanScalar(*scanning_, ctx, value, out, changed);
     if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
     if (!hits_.empty()) {

@@ -877,6 +877,10 @@ TEST(EngineScanTest, ANameValuePairsValueIsReadUnderItsName) {
             R"({"f":[{"name":"jumin2","value":"x"},{"value":"1234568"}]})");
   EXPECT_EQ(Mask(f, R"({"f":[{"name":"status","value":"1234568"}]})"),
             R"({"f":[{"name":"status","value":"1234568"}]})");
+  // An empty record has no member to read (its path is empty: the first
+  // version of this read past it and crashed).
+  EXPECT_EQ(Mask(f, "{}"), "{}");
+  EXPECT_EQ(Mask(f, " {} "), " {} ");
 }
 
 // The elements of a list under an RRN's or a phone's name are its parts
