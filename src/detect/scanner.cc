@@ -856,7 +856,7 @@ bool NameWordIs(std::string_view spaced, std::initializer_list<std::string_view>
 bool NameSaysAccount(std::string_view spaced) {
   return NameWordIs(spaced,
                     {"acno", "acnt", "actno", "acntno", "acctno", "accno", "accountno", "acnum", "acctnum", "accnum",
-                     "vacct", "vacnt", "vacno", "vaccount", "vbank", "vaccno"},
+                     "vacct", "vacnt", "vacno", "vaccount", "vbank", "vaccno", "vact", "vactno"},
                     After::kNumbersOrEnd) ||
          NameWordIs(spaced, {"va"}, After::kNumbers);
 }

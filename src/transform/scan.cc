@@ -388,6 +388,8 @@ bool RrnWords(std::span<const std::string> words) {
   bool res = false, reg = false;
   for (const std::string& w : words) {
     if (IsKorean(w) ? Holds(w, kKorean) : WordIn(w, kAscii)) return true;
+    // jumin glued to what follows it (juminno, juminbunho: a review).
+    if (!IsKorean(w) && w.starts_with("jumin")) return true;
     res = res || w == "res";
     reg = reg || w == "reg";
   }
@@ -453,8 +455,11 @@ constexpr auto kNamedPersonSorted = SortedWords(kNamedPersonWords);
 // ("agent": "Support Bot", "family": "Noto Sans"): a person's name there
 // only when it reads as a Korean name (IsKoreanName; found passing by
 // review: people[*].name, agent.name; a second review: the Latin ones).
-constexpr std::string_view kLoosePersonWords[] = {"people", "persons",   "family",   "agent",    "agents",
-                                                  "staff",  "counselor", "assignee", "reporter", "members"};
+constexpr std::string_view kLoosePersonWords[] = {"people", "persons", "family", "agent", "agents", "staff",
+                                                  "counselor", "assignee", "reporter", "members",
+                                                  // schemas' abbreviations (acnt_nm: the account's holder,
+                                                  // ord_nm, rcpt_nm, bnfcry_nm; a review), and a seller
+                                                  "acnt", "ord", "ordr", "rcpt", "bnfcry", "bnfcr", "seller"};
 constexpr auto kLoosePersonSorted = SortedWords(kLoosePersonWords);
 // Who wrote, changed or handled a record: a field of its own ("author",
 // "ticket_assignee", "created_by") or before name ("agent_name",

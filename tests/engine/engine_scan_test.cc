@@ -896,6 +896,22 @@ TEST(EngineScanTest, AListsElementsUnderANumbersNameAreItsParts) {
   EXPECT_EQ(Mask(f, R"({"phone_counts":[123,4567]})"), R"({"phone_counts":[123,4567]})");
 }
 
+// More schema abbreviations a second review found passing.
+TEST(EngineScanTest, MoreSchemaAbbreviations) {
+  auto f = Make();
+  for (const char* field : {"acnt_nm", "ord_nm", "rcpt_nm", "bnfcry_nm", "seller_name"}) {
+    EXPECT_EQ(Mask(f, std::string(R"({")") + field + R"(":"김민준"})"),
+              std::string(R"({")") + field + R"(":"[person_name]"})")
+        << field;
+  }
+  // Korean names only there: a product's order name, an account's alias.
+  EXPECT_EQ(Mask(f, R"({"ord_nm":"토스 티셔츠 외 2건"})"), R"({"ord_nm":"토스 티셔츠 외 2건"})");
+  EXPECT_EQ(Mask(f, R"({"acnt_nm":"급여통장"})"), R"({"acnt_nm":"급여통장"})");
+  EXPECT_EQ(Mask(f, R"({"vact_num":"110123456789"})").find("110123456789"), std::string::npos);
+  EXPECT_EQ(Mask(f, R"({"juminno":501014123456})").find("501014123456"), std::string::npos);
+  EXPECT_EQ(Mask(f, R"({"juminno2":"4123456"})"), R"({"juminno2":"[rrn]"})");
+}
+
 TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {
   auto f = Make();
   const std::string out = Mask(f, R"({"note":"mail minjun.kim@example.com now"})");
