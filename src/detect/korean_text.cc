@@ -803,7 +803,15 @@ bool UnitToken(std::string_view w, size_t* core, int depth = 0) {
     }
     return false;
   }
-  // A building's name: its last word says so (particles may follow).
+  // A building's name: its last word says so (particles may follow), or
+  // before a number of the building ("파크원타워1", "센터2": a review).
+  if (size_t end = w.size(); end > 0 && AsciiDigit(w[end - 1])) {
+    while (end > 0 && AsciiDigit(w[end - 1])) --end;
+    if (w.size() - end <= 2 && end >= 6 && SyllableAt(w, end - 3) && Buildings().EndOf(w.substr(0, end))) {
+      *core = w.size();
+      return true;
+    }
+  }
   for (size_t end = w.size();;) {
     if (ParticlesOnly(w.substr(end)) && Buildings().EndOf(w.substr(0, end))) {
       *core = end;
@@ -1052,7 +1060,19 @@ void FindKoreanAddresses(std::string_view t, std::vector<std::pair<size_t, size_
     size_t units = 0;
     size_t numbered_units = 0;
     bool particle = numbered && cores[j - 1] != toks[j - 1].e - toks[j - 1].b;
-    while (!particle && j < toks.size() && kinds[j] == Kind::kUnit && joined(j - 1) && units < 4) {
+    while (!particle && j < toks.size() && joined(j - 1) && units < 4) {
+      // A word of a building's name before its last ("동탄역 롯데캐슬 102동":
+      // a review found the rest passing), only before a unit.
+      if (kinds[j] != Kind::kUnit) {
+        size_t syllables = 0;
+        if (kinds[j] != Kind::kOther || j + 1 >= toks.size() || kinds[j + 1] != Kind::kUnit || !joined(j) ||
+            !SyllableAt(t, toks[j].b) || !HangulWord(t, toks[j].b, toks[j].e, true, &syllables) || syllables < 2 ||
+            syllables > 8)
+          break;
+        ++j;
+        ++units;
+        continue;
+      }
       const std::string_view unit = t.substr(toks[j].b, toks[j].e - toks[j].b);
       end = toks[j].b + cores[j];
       particle = cores[j] != toks[j].e - toks[j].b;
