@@ -222,6 +222,44 @@ routes:
   EXPECT_EQ(ok, R"(ok:{"pay":{"card":"541275******3456"}})");
 }
 
+// fpe keeping characters leaves them readable as a mask does: below a
+// token, and with a scan a dead letter; fpe or mask keeping none shows only
+// the value's form: below a token, above a scan (found by review: fpe with
+// keep_prefix 3 and keep_suffix 2 ranked with tokenize, and as the first rule
+// showed an RRN's "900" and "68").
+TEST(EngineShape, OnShapeMismatchFpeKeepingCharactersRanksBelowATokenAndBesideAMask) {
+  const std::string head = R"(policy: shapes
+version: 1
+routes:
+  - from: pay.raw
+    to: pay.masked
+    dead_letter: pay.dlq
+    rules:
+)";
+  const std::string fpe_keep =
+      "      - { path: user.phone, action: fpe, key: phone, keep_prefix: 3, keep_suffix: 2, min_length: 11, "
+      "on_shape_mismatch: protect }\n";
+  const std::string fpe = "      - { path: user.phone, action: fpe, key: phone, on_shape_mismatch: protect }\n";
+  const std::string mask0 = "      - { path: user.phone, action: mask, on_shape_mismatch: protect }\n";
+  const std::string token = "      - { path: user.rrn, action: tokenize, key: rrn, on_shape_mismatch: protect }\n";
+  const std::string scan = "      - { path: user.memo, action: scan, on_shape_mismatch: protect }\n";
+  for (const std::string& rules : {fpe_keep + token, token + fpe_keep, fpe + token, mask0 + token}) {
+    Fixture f = Make(head + rules, "pay.raw");
+    for (const char* rec : {R"({"user":"900101-1234568"})", R"({"user":9001011234568})"}) {
+      const std::string got = Where(f, rec);
+      EXPECT_NE(got.find("t1.rrn.1."), std::string::npos) << rules << rec << " -> " << got;
+    }
+  }
+  for (const std::string& rules : {fpe_keep + scan, scan + fpe_keep}) {
+    Fixture f = Make(head + rules, "pay.raw");
+    EXPECT_EQ(Where(f, R"({"user":"900101-1234568"})"), "dead_letter:path_shape_mismatch") << rules;
+  }
+  for (const std::string& rules : {mask0 + scan, scan + mask0}) {
+    Fixture f = Make(head + rules, "pay.raw");
+    EXPECT_EQ(Where(f, R"({"user":"900101-1234568"})"), R"(ok:{"user":"******-*******"})") << rules;
+  }
+}
+
 // A mask (or generalize) and a scan below a mismatching value show
 // different parts of it, and neither can stand for the other (found by
 // review: a scan rule beside `customer.name: mask` made the name "김민준"
