@@ -919,6 +919,7 @@ class Scanner {
       const PathSet::Node* child = nullptr;
       std::string_view key;
       bool nested_dotted = false;  // names nested in the value may spell a quoted key with dots
+      bool blank = false;          // a name that folds to nothing (" ", "\u200b", "\u0000"), or ""
       if (lookup || visit_ || rule >= 0) {
         p = ReadString(p, &key_buf_, &key);
         if (!p) return nullptr;
@@ -957,6 +958,7 @@ class Scanner {
             }
             // (folded_buf_ holds the folded name whenever it may fold.)
             const std::string_view folded = may_fold ? std::string_view(folded_buf_) : std::string_view();
+            blank = key.empty() || (may_fold && folded.empty());
             if (key.find('[') != std::string_view::npos || folded.find('[') != std::string_view::npos) [[unlikely]] {
               if (const PathSet::Node* v = BracketedName(*node, key, folded)) return FailDotted(member_begin, *v);
             }
@@ -982,11 +984,14 @@ class Scanner {
       // An empty name holding an object or array where ruled paths go on:
       // {"user":{"":{"rrn":…}}} reads as user.rrn to a flattener that drops
       // empty names, as "user..rrn" (refused above) does to one that joins
-      // them (found by review: passed under unlisted_fields: keep).
-      if (lookup && !child && key.empty() && p < e_ && (*p == '{' || *p == '[')) [[unlikely]]
+      // them (found by review: passed under unlisted_fields: keep). So does
+      // a name that folds to nothing: only white space, control or invisible
+      // characters (" ", "\u200b", "\u0000" (a C reader's ""), "\ufeff",
+      // "\u00ad"; found by review: they passed while "" was refused).
+      if (lookup && !child && blank && p < e_ && (*p == '{' || *p == '[')) [[unlikely]]
         return Fail(member_begin, ErrorCode::kAmbiguousFieldName,
-                    "an empty member name holding an object or array where a rule's path goes on (a reader that "
-                    "drops empty names would take what it holds for the ruled path)");
+                    "an empty or blank member name holding an object or array where a rule's path goes on (a "
+                    "reader that drops empty names would take what it holds for the ruled path)");
       bool remove = child && child->terminal >= 0 && child->remove;
       int32_t member_rule = rule;
       if (child && p < e_ && ShapeMismatch(p, *child)) [[unlikely]] {

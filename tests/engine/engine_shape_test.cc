@@ -463,6 +463,28 @@ TEST(EngineShape, DottedNamesInEveryFlattenedSpellingAreDeadLettered) {
   }
 }
 
+// Names that fold to nothing (only white space, control or invisible
+// characters) are empty names to a reader that trims or drops what it does
+// not see (found by review: " ", "\u200b", "\u0000", "\ufeff", "\u3000",
+// "\u00ad" passed holding user.rrn while "" was refused).
+TEST(EngineShape, BlankNamesHoldingARuledPathAreDeadLettered) {
+  for (const char* mode : kModes) {
+    Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
+    for (const char* blank : {" ", "\\u200b", "\\u0000", "\\ufeff", "\\u3000", "\\u00ad", "\\t\\u200b "}) {
+      const std::string b = blank;
+      for (const std::string& rec : {R"({"user":{")" + b + R"(":{"rrn":"900101-1234568"}}})",
+                                     R"({")" + b + R"(":{"user":{"rrn":"900101-1234568"}}})",
+                                     R"({"recipients":[{")" + b + R"(":{"phone":"010-1234-5678"}}]})",
+                                     R"({"user":{")" + b + R"(":[{"rrn":"900101-1234568"}]}})"})
+        EXPECT_EQ(Where(f, rec), "dead_letter:ambiguous_field_name") << mode << ": " << rec;
+      // Holding a scalar, it spells nothing.
+      EXPECT_EQ(Where(f, R"({"user":{")" + b + R"(":1}})").rfind("ok:", 0), 0u) << mode << ": " << blank;
+    }
+    // A name with a letter in it is a name.
+    EXPECT_EQ(Where(f, R"({"user":{" x":{"y":1}}})").rfind("ok:", 0), 0u) << mode;
+  }
+}
+
 // A name that spells a protected path with brackets, as Logstash's field
 // references ("[user][rrn]"), form-parameter parsers ("user[rrn]",
 // "recipients[0][phone]") and JavaScript ("user['rrn']") read it, passed in
