@@ -485,6 +485,28 @@ TEST(EngineShape, BlankNamesHoldingARuledPathAreDeadLettered) {
   }
 }
 
+// Names with letters of other scripts that read as a ruled one's (found by
+// review: "recıpients" with a dotless i, "emaıl" and "рhone" with a
+// Cyrillic р passed in the clear; "emaİl" was refused).
+TEST(EngineShape, LookAlikeLettersInANameAreDeadLettered) {
+  for (const char* mode : kModes) {
+    Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
+    for (const std::string rec : {"{\"rec\xC4\xB1pients\":[{\"phone\":\"010-1234-5678\"}]}",
+                                  "{\"user\":{\"ema\xC4\xB1l\":\"kim@example.com\"}}",
+                                  "{\"user\":{\"\xD1\x80hone\":\"010-1234-5678\"}}", "{\"user\":{\"rr\xD0\xBF\":1}}",
+                                  "{\"u\xD1\x95"
+                                  "er\":{\"rrn\":\"900101-1234568\"}}",
+                                  "{\"user\":{\"RR\xCE\x9D\":\"900101-1234568\"}}"}) {
+      const std::string got = Where(f, rec);
+      if (rec.find("rr\xD0\xBF") != std::string::npos) {  // п is no Latin letter's look-alike
+        EXPECT_EQ(got.rfind("ok:", 0), 0u) << mode << ": " << got;
+        continue;
+      }
+      EXPECT_EQ(got, "dead_letter:ambiguous_field_name") << mode << ": " << rec;
+    }
+  }
+}
+
 // A name that spells a protected path with brackets, as Logstash's field
 // references ("[user][rrn]"), form-parameter parsers ("user[rrn]",
 // "recipients[0][phone]") and JavaScript ("user['rrn']") read it, passed in
