@@ -260,6 +260,52 @@ routes:
   }
 }
 
+// Where the route scans unlisted fields, a mismatching value a rule
+// protects is read under its own names, as the route reads it without the
+// rule: a scan rule protects what the names say (an account, a name, a part
+// of an RRN, a phone as a number, a passport: found by review, read under
+// "customer.memo" they all passed); a rule that leaves characters readable
+// applies to what the route's scan leaves of it (found by review: a mask
+// keeping 6 + 4 showed "199001**-***4568" where the route tokenizes the RRN).
+TEST(EngineShape, OnShapeMismatchProtectNeverProtectsLessThanTheRouteAlone) {
+  const std::string head = R"(policy: scanprot
+version: 1
+scan:
+  actions:
+    rrn: { action: tokenize, key: rrn, normalize: rrn }
+routes:
+  - from: a.raw
+    to: a.out
+    dead_letter: a.dlq
+    unlisted_fields: scan
+    rules:
+)";
+  Fixture alone = Make(head + "      - { path: other, action: scan }\n", "a.raw");
+  Fixture scan = Make(head + "      - { path: customer.memo, action: scan, on_shape_mismatch: protect }\n", "a.raw");
+  const std::string rec =
+      R"({"customer":[{"refund_account":"110-123-456789","holder_name":"김민준","jumin2":"1234568",)"
+      R"("mobile":1012345678,"passport_no":"M12345678"}]})";
+  const std::string want = Where(alone, rec);
+  for (const char* raw : {"110-123-456789", "김민준", "1234568", "1012345678", "M12345678"})
+    EXPECT_EQ(want.find(raw), std::string::npos) << want;
+  EXPECT_EQ(Where(scan, rec), want);
+  EXPECT_EQ(Where(scan, R"({"customer":{"memo":"김민준 고객님"}})").find("김민준"), std::string::npos);
+
+  Fixture mask = Make(head +
+                          "      - { path: payment.card.number, action: mask, keep_first: 6, keep_last: 4, "
+                          "on_shape_mismatch: protect }\n",
+                      "a.raw");
+  for (const char* r :
+       {R"({"payment":{"card":"주민 900101-1234568"}})", R"({"payment":[{"payer_rrn":"19900101-1234568"}]})",
+        R"({"payment":[{"jumin":9001011234568}]})"}) {
+    const std::string got = Where(mask, r);
+    EXPECT_EQ(got.rfind("ok:", 0), 0u) << r << " -> " << got;
+    for (const char* raw : {"9001", "4568"}) EXPECT_EQ(got.find(raw), std::string::npos) << r << " -> " << got;
+  }
+  // What the route's scan finds nothing in is masked as before.
+  EXPECT_EQ(Where(mask, R"({"payment":{"card":"ABCDEFGHIJKLMNOP"}})"), R"(ok:{"payment":{"card":"ABCDEF******MNOP"}})");
+}
+
 // A mask (or generalize) and a scan below a mismatching value show
 // different parts of it, and neither can stand for the other (found by
 // review: a scan rule beside `customer.name: mask` made the name "김민준"
