@@ -879,7 +879,12 @@ class Scanner {
   P Emit(int32_t rule, JsonType type, P start, P end, std::string_view text) {
     const ScalarRef ref{type, View(start, end), text};
     const size_t off = edit_text_.size();
-    if (Status st = rw_->Rewrite(rule, ref, &edit_text_); !st.ok()) return Propagate(st);
+    if (in_mismatch_) [[unlikely]] {
+      const std::span<const PathStep> at = visit_ ? std::span<const PathStep>(path_) : std::span<const PathStep>();
+      if (Status st = rw_->RewriteMismatch(rule, ref, at, &edit_text_); !st.ok()) return Propagate(st);
+    } else if (Status st = rw_->Rewrite(rule, ref, &edit_text_); !st.ok()) {
+      return Propagate(st);
+    }
     edits_.push_back({Off(start), Off(end), off, edit_text_.size() - off});
     ++rewritten_;
     return end;
@@ -919,6 +924,7 @@ class Scanner {
       const PathSet::Node* child = nullptr;
       std::string_view key;
       bool nested_dotted = false;  // names nested in the value may spell a quoted key with dots
+      bool blank = false;          // a name that folds to nothing (" ", "\u200b", "\u0000"), or ""
       if (lookup || visit_ || rule >= 0) {
         p = ReadString(p, &key_buf_, &key);
         if (!p) return nullptr;
@@ -957,6 +963,7 @@ class Scanner {
             }
             // (folded_buf_ holds the folded name whenever it may fold.)
             const std::string_view folded = may_fold ? std::string_view(folded_buf_) : std::string_view();
+            blank = key.empty() || (may_fold && folded.empty());
             if (key.find('[') != std::string_view::npos || folded.find('[') != std::string_view::npos) [[unlikely]] {
               if (const PathSet::Node* v = BracketedName(*node, key, folded)) return FailDotted(member_begin, *v);
             }
@@ -982,18 +989,23 @@ class Scanner {
       // An empty name holding an object or array where ruled paths go on:
       // {"user":{"":{"rrn":…}}} reads as user.rrn to a flattener that drops
       // empty names, as "user..rrn" (refused above) does to one that joins
-      // them (found by review: passed under unlisted_fields: keep).
-      if (lookup && !child && key.empty() && p < e_ && (*p == '{' || *p == '[')) [[unlikely]]
+      // them (found by review: passed under unlisted_fields: keep). So does
+      // a name that folds to nothing: only white space, control or invisible
+      // characters (" ", "\u200b", "\u0000" (a C reader's ""), "\ufeff",
+      // "\u00ad"; found by review: they passed while "" was refused).
+      if (lookup && !child && blank && p < e_ && (*p == '{' || *p == '[')) [[unlikely]]
         return Fail(member_begin, ErrorCode::kAmbiguousFieldName,
-                    "an empty member name holding an object or array where a rule's path goes on (a reader that "
-                    "drops empty names would take what it holds for the ruled path)");
+                    "an empty or blank member name holding an object or array where a rule's path goes on (a "
+                    "reader that drops empty names would take what it holds for the ruled path)");
       bool remove = child && child->terminal >= 0 && child->remove;
       int32_t member_rule = rule;
+      bool mismatched = false;
       if (child && p < e_ && ShapeMismatch(p, *child)) [[unlikely]] {
         if (child->mismatch_rule < 0) return FailShape(p, *child);
         remove = child->mismatch_remove;  // protect: delete the member, or select every scalar in it
         member_rule = child->mismatch_rule;
         child = nullptr;
+        mismatched = true;
       }
       const bool drop =
           !remove && member_rule < 0 && drop_unlisted && (!child || (child->terminal < 0 && !CanDescend(p, *child)));
@@ -1014,7 +1026,13 @@ class Scanner {
           if (Status st = rw_->VisitedName(std::span<const PathStep>(path_)); !st.ok()) [[unlikely]]
             return Fail(member_begin, st.error().code, st.error().message);
         }
-        p = Value(p, child, member_rule, depth);
+        if (mismatched) [[unlikely]] {
+          in_mismatch_ = true;
+          p = Value(p, child, member_rule, depth);
+          in_mismatch_ = false;
+        } else {
+          p = Value(p, child, member_rule, depth);
+        }
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
         if (may_delete) ItemKept(del, p);
@@ -1063,11 +1081,13 @@ class Scanner {
       const PathSet::Node* child = elem;
       bool remove_item = remove;
       int32_t item_rule = rule;
+      bool mismatched = false;
       if (child && p < e_ && ShapeMismatch(p, *child)) [[unlikely]] {
         if (child->mismatch_rule < 0) return FailShape(p, *child);
         remove_item = child->mismatch_remove;  // protect: delete the element, or select every scalar in it
         item_rule = child->mismatch_rule;
         child = nullptr;
+        mismatched = true;
       }
       const bool drop =
           !remove_item && item_rule < 0 && drop_unlisted && (!child || (child->terminal < 0 && !CanDescend(p, *child)));
@@ -1079,7 +1099,13 @@ class Scanner {
         ItemDeleted(del, begin, p);
       } else {
         if (visit_) path_.push_back({{}, index});
-        p = Value(p, child, item_rule, depth);
+        if (mismatched) [[unlikely]] {
+          in_mismatch_ = true;
+          p = Value(p, child, item_rule, depth);
+          in_mismatch_ = false;
+        } else {
+          p = Value(p, child, item_rule, depth);
+        }
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
         ItemKept(del, p);
@@ -1114,6 +1140,7 @@ class Scanner {
   std::string folded_buf_;  // FoldName of an unmatched member name at a ruled level
   bool drop_ = false;
   bool visit_ = false;
+  bool in_mismatch_ = false;    // inside a value a mismatch protects (TerminalOptions::protect_on_mismatch)
   bool dotted_ = false;         // some path has a quoted key with dots
   Error err_;                   // set when a walker returns nullptr
   std::vector<uint8_t> spill_;  // Validate's container kinds past 64 levels

@@ -74,6 +74,16 @@ class ValueRewriter {
   virtual ~ValueRewriter() = default;
   // Appends the replacement JSON text for the selected value to *out.
   [[nodiscard]] virtual Status Rewrite(int32_t id, const ScalarRef& value, std::string* out) = 0;
+  // A scalar inside a value of another shape than a path expects, which
+  // terminal `id` protects (TerminalOptions::protect_on_mismatch), with its
+  // location from the root in UnlistedMode::kVisit (`path` is valid for the
+  // call only; empty in the other modes): its own names, which a rewriter
+  // may read it under as it would an unlisted value. The default is Rewrite.
+  [[nodiscard]] virtual Status RewriteMismatch(int32_t id, const ScalarRef& value, std::span<const PathStep> path,
+                                               std::string* out) {
+    (void)path;
+    return Rewrite(id, value, out);
+  }
   // A `remove` terminal (path id `id`) deleted a member or array element
   // (Rewrite is not called for it). For counting; the default ignores it.
   virtual void Removed(int32_t id) { (void)id; }

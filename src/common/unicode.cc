@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <utility>
 
 namespace maskproxy::unicode {
 
@@ -321,6 +323,60 @@ std::string WithoutMarks(const std::string& in) {
   return dropped ? NormalizeRuns(*nfc, kept) : in;
 }
 
+// The letters of other scripts a reader takes for a Latin one, as that
+// ASCII letter (lower case: names fold case): capitals before case folding
+// (kCapitalLookAlikes: Greek Ν reads as N, though its small ν reads as v),
+// small letters after it (kLookAlikes). The dotless i (U+0131, which Java's
+// Turkish-locale toLowerCase and equalsIgnoreCase make of I: found by review,
+// "recıpients" passed beside recipients while "İ" was refused), the dotless
+// j, Latin alpha and script g; Cyrillic А В Е І Ј К М Н О Р С Т У Х Ѕ Һ Ӏ Ү
+// and а в е і ј к м н о р с т у х ѕ һ ԁ ԛ ԝ ӏ ү; Greek Α Β Ε Ζ Η Ι Κ Μ Ν Ο
+// Ρ Τ Υ Χ and α γ ε η ι κ μ ν ο ρ τ υ χ ω; Armenian Ս Օ and հ ո ս զ օ.
+// Each sorted by code point.
+using LookAlike = std::pair<uint32_t, char>;
+constexpr LookAlike kCapitalLookAlikes[] = {
+    {0x0391, 'a'}, {0x0392, 'b'}, {0x0395, 'e'}, {0x0396, 'z'}, {0x0397, 'h'}, {0x0399, 'i'}, {0x039A, 'k'},
+    {0x039C, 'm'}, {0x039D, 'n'}, {0x039F, 'o'}, {0x03A1, 'p'}, {0x03A4, 't'}, {0x03A5, 'y'}, {0x03A7, 'x'},
+    {0x0405, 's'}, {0x0406, 'i'}, {0x0408, 'j'}, {0x0410, 'a'}, {0x0412, 'b'}, {0x0415, 'e'}, {0x041A, 'k'},
+    {0x041C, 'm'}, {0x041D, 'h'}, {0x041E, 'o'}, {0x0420, 'p'}, {0x0421, 'c'}, {0x0422, 't'}, {0x0423, 'y'},
+    {0x0425, 'x'}, {0x04AE, 'y'}, {0x04BA, 'h'}, {0x04C0, 'l'}, {0x054D, 'u'}, {0x0555, 'o'},
+};
+constexpr LookAlike kLookAlikes[] = {
+    {0x0131, 'i'}, {0x0237, 'j'}, {0x0251, 'a'}, {0x0261, 'g'}, {0x03B1, 'a'}, {0x03B3, 'y'}, {0x03B5, 'e'},
+    {0x03B7, 'n'}, {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03BC, 'u'}, {0x03BD, 'v'}, {0x03BF, 'o'}, {0x03C1, 'p'},
+    {0x03C4, 't'}, {0x03C5, 'u'}, {0x03C7, 'x'}, {0x03C9, 'w'}, {0x0430, 'a'}, {0x0432, 'b'}, {0x0435, 'e'},
+    {0x043A, 'k'}, {0x043C, 'm'}, {0x043D, 'h'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0442, 't'},
+    {0x0443, 'y'}, {0x0445, 'x'}, {0x0455, 's'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x04AF, 'y'}, {0x04BB, 'h'},
+    {0x04CF, 'l'}, {0x0501, 'd'}, {0x051B, 'q'}, {0x051D, 'w'}, {0x0566, 'q'}, {0x0570, 'h'}, {0x0578, 'n'},
+    {0x057D, 'u'}, {0x0585, 'o'},
+};
+
+// `in` with each look-alike of `table` as its Latin letter.
+template <size_t N>
+std::string WithLatinLookAlikes(const std::string& in, const LookAlike (&table)[N]) {
+  std::string out;
+  out.reserve(in.size());
+  bool changed = false;
+  for (size_t i = 0; i < in.size();) {
+    uint32_t cp = 0;
+    const size_t len = static_cast<unsigned char>(in[i]) < 0x80 ? 0 : DecodeUtf8(in, i, &cp);
+    if (len != 0) {
+      const LookAlike* it = std::lower_bound(std::begin(table), std::end(table), cp,
+                                             [](const LookAlike& e, uint32_t c) { return e.first < c; });
+      if (it != std::end(table) && it->first == cp) {
+        out.push_back(it->second);
+        changed = true;
+        i += len;
+        continue;
+      }
+    }
+    const size_t n = len == 0 ? 1 : len;
+    out.append(in, i, n);
+    i += n;
+  }
+  return changed ? out : in;
+}
+
 }  // namespace
 
 std::string FoldHeaderName(std::string_view name) {
@@ -334,6 +390,7 @@ std::string FoldName(std::string_view name) {
   std::string out = Strip(name, &non_ascii);
   const icu::Normalizer2* nfkc_cf = NfkcCasefold();
   if (!non_ascii || nfkc_cf == nullptr) return out;
+  out = WithLatinLookAlikes(out, kCapitalLookAlikes);
   // NFKC with full case folding: canonically equivalent spellings (Hangul
   // syllables and their jamo, precomposed and combining accents) and
   // compatibility or case variants (U+017F, the Kelvin sign, mathematical and
@@ -345,7 +402,7 @@ std::string FoldName(std::string_view name) {
     if (next == out) break;
     out = std::move(next);
   }
-  if (non_ascii) out = WithoutMarks(out);
+  if (non_ascii) out = WithLatinLookAlikes(WithoutMarks(out), kLookAlikes);
   return out;
 }
 

@@ -93,7 +93,11 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // format characters (Cf) and the combining marks (Mn, Me: accents,
 // underlines) of Latin, Greek and Cyrillic letters removed, precomposed
 // accents included ("rrn\u0301", "rrń" and "r\u0332rn" fold to "rrn", as
-// ASCII folding reads them; a kana's voicing mark stays: "バス" is not "ハス"). Bytes
+// ASCII folding reads them; a kana's voicing mark stays: "バス" is not "ハス");
+// then the letters of other scripts a reader takes for a Latin one as that
+// letter: the dotless i (U+0131) and a few Latin forms, and the Cyrillic,
+// Greek and Armenian look-alikes, of capitals too ("recıpients",
+// "рhone" with a Cyrillic р, "РНОNЕ" fold to recipients, phone). Bytes
 // that are not valid UTF-8 are kept as they are. Folding a name twice gives
 // the same result. An ASCII name never reaches ICU.
 [[nodiscard]] std::string FoldName(std::string_view name);

@@ -437,8 +437,8 @@ codec::TerminalOptions TerminalFor(const Rule& rule) {
                                 .whole = rule.whole,
                                 .scalars_only = rule.action_name == "keep" && !rule.whole,
                                 .protect_on_mismatch = rule.protect_on_mismatch,
-                                .mismatch_strength = transform::ActionStrength(rule.action_name),
-                                .mismatch_partial = transform::PartialKind(rule.action_name)};
+                                .mismatch_strength = transform::MismatchStrength(rule.action_name, *rule.action),
+                                .mismatch_partial = transform::MismatchPartialKind(rule.action_name, *rule.action)};
 }
 
 }  // namespace

@@ -84,6 +84,18 @@ int ActionStrength(std::string_view action_name) {
   return 2;
 }
 
+int MismatchStrength(std::string_view action_name, const Action& action) {
+  if (action_name == "keep") return 0;
+  if (action_name == "generalize" || action_name == "scan") return 1;
+  if (action_name == "mask" || action_name == "fpe") return action.ShowsInput() ? 1 : 2;
+  return 3;
+}
+
+int MismatchPartialKind(std::string_view action_name, const Action& action) {
+  if (MismatchStrength(action_name, action) != 1) return 0;
+  return action_name == "scan" ? 2 : 1;
+}
+
 int PartialKind(std::string_view action_name) {
   if (action_name == "mask" || action_name == "generalize") return 1;
   return action_name == "scan" ? 2 : 0;

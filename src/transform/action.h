@@ -126,6 +126,24 @@ class ActionOptions {
 // rules takes the highest.
 [[nodiscard]] int ActionStrength(std::string_view action_name);
 
+// How little of a value a rule's action leaves readable, for ranking the
+// rules that protect a shape mismatch (codec::TerminalOptions::
+// mismatch_strength), by its name and, for mask and fpe, whether it keeps
+// characters (Action::ShowsInput): 3 nothing (tokenize, encrypt,
+// encrypt_deterministic, redact: a token, a ciphertext, a constant, no
+// member); 2 only its form (fpe or mask keeping no character: its length and
+// where its separators are); 1 a part of it (mask or fpe keeping characters,
+// generalize, scan); 0 keep. Found by review: by name alone, fpe with
+// keep_prefix/keep_suffix ranked with tokenize, and the first in policy
+// order showed an RRN's first and last digits while a tokenize rule also
+// claimed it.
+[[nodiscard]] int MismatchStrength(std::string_view action_name, const Action& action);
+
+// Which part of a value an action of MismatchStrength 1 leaves readable: 1
+// mask and fpe keeping characters, and generalize; 2 scan; 0 for the others
+// (PartialKind, with fpe's kept characters counted as a mask's).
+[[nodiscard]] int MismatchPartialKind(std::string_view action_name, const Action& action);
+
 // Which part of a value an action of strength 1 leaves readable: 1 mask and
 // generalize (characters or a coarser value, whatever the value holds), 2
 // scan (everything the detectors do not find: a name or a number no detector

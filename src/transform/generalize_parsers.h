@@ -25,7 +25,11 @@ namespace maskproxy::transform::generalize {
 [[nodiscard]] bool ValidTimeSuffix(std::string_view s);
 
 // YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYYMMDD, a valid date, then an
-// optional time of day (ValidTimeSuffix).
+// optional time of day (ValidTimeSuffix); or a date as people write it,
+// without a time: the month and day unpadded (YYYY-M-D, YYYY/M/D, YYYY.M.D),
+// with a final '.' and a blank after each '.' ("1990. 1. 1.",
+// "1990.01.01."), or in words ("1990년 1월 1일"). Blanks around it are
+// ignored. Still only a valid date.
 [[nodiscard]] bool ParseDate(std::string_view s, int* y, int* m, int* d);
 
 using u128 = unsigned __int128;
@@ -50,6 +54,17 @@ struct Scaled {
 // The official name of the 시/도 a word names ("서울" -> "서울특별시"), or null.
 [[nodiscard]] const char* FindProvince(std::string_view token);
 
+// Whether `word` is a 시, 군 or 구 of the 시/도 named `province` (its official
+// name, as FindProvince returns it): a list of Korea's 시/군/구 by 시/도,
+// with the 구 of the larger 시 (분당구 under 경기도).
+[[nodiscard]] bool IsDistrictOf(std::string_view province, std::string_view word);
+// The official name of the 시/도 a word starts with, the longest alias that
+// leaves something after it, and that rest in *rest ("서울특별시강남구" ->
+// "서울특별시", "강남구"); null if none.
+[[nodiscard]] const char* FindProvincePrefix(std::string_view word, std::string_view* rest);
+// A postcode as Korean forms print it before an address: 5 digits (since
+// 2015) or 3-3, bare or in parentheses or brackets ("(06234)", "[135-080]").
+[[nodiscard]] bool IsPostcode(std::string_view word);
 // Words separated by white space or commas.
 [[nodiscard]] std::vector<std::string_view> SplitWords(std::string_view s);
 

@@ -122,6 +122,42 @@ TEST(Unicode, FoldsUnicodeEquivalentAndCaseVariantNames) {
   }
 }
 
+// Letters of other scripts a reader takes for Latin ones fold to them
+// (found by review: "recıpients" with a dotless i, and "рhone" with a
+// Cyrillic р, passed beside a rule on recipients and phone).
+TEST(Unicode, FoldsLatinLookAlikesToTheirLetter) {
+  for (std::string_view v : {std::string_view("rec\xC4\xB1pients"),  // U+0131 dotless i
+                             std::string_view("REC\xC4\xB0PIENTS"),  // U+0130 capital I with dot
+                             std::string_view("r\xD0\xB5"
+                                              "cipi\xD0\xB5"
+                                              "nts"),  // Cyrillic е
+                             std::string_view("r\xD0\x95"
+                                              "CIPIENTS"),           // Cyrillic capital Е
+                             std::string_view("re\xD1\x81ipients"),  // Cyrillic с
+                             std::string_view("rec\xD1\x96pients"),  // Cyrillic і
+                             std::string_view("rec\xCE\xB9pients"),  // Greek ι
+                             std::string_view("r\xCE\x95"
+                                              "cipients")}) {  // Greek capital Ε
+    EXPECT_EQ(FoldName(v), "recipients") << v;
+    EXPECT_TRUE(NameMayFold(v)) << v;
+  }
+  EXPECT_EQ(FoldName("\xD1\x80hone"), "phone");                // Cyrillic р
+  EXPECT_EQ(FoldName("\xD0\xA0\xD0\x9D\xD0\x9ENE"), "phone");  // Cyrillic Р Н О
+  EXPECT_EQ(FoldName("ph\xCE\xBFne"), "phone");                // Greek ο
+  EXPECT_EQ(FoldName("ph\xD6\x85ne"), "phone");                // Armenian օ
+  EXPECT_EQ(FoldName("ema\xC4\xB1l"), "email");
+  EXPECT_EQ(FoldName("\xD1\x97"
+                     "d"),
+            "id");  // Cyrillic ї: its diaeresis dropped, then і
+  // Other letters stay as they are; folding is idempotent.
+  EXPECT_EQ(FoldName("\xD0\xB6"), "\xD0\xB6");  // ж
+  for (std::string_view v : {std::string_view("\xD1\x82\xD0\xB5\xD0\xBB\xD0\xB5\xD1\x84\xD0\xBE\xD0\xBD"),
+                             std::string_view("\xCE\xB9\xCC\x81x")}) {
+    const std::string once = FoldName(v);
+    EXPECT_EQ(FoldName(once), once) << v;
+  }
+}
+
 // The start-up probe Engine::Create relies on: ICU's data is loaded and
 // folds as the standard says in this build.
 TEST(Unicode, FirstInvalidUtf8IsTheOffsetOfTheFirstBadByte) {

@@ -597,11 +597,13 @@ void Predict(const Node& n, int t, Prediction* p) {
         Predict(n.kids[i], it->second, p);
         continue;
       }
-      // An empty name holding an object or array where paths go on: a reader
-      // that drops empty names would take what it holds for a ruled path.
-      if (n.keys[i].name.empty() && (n.kids[i].type == Type::kObject || n.kids[i].type == Type::kArray))
-        p->ambiguous_name = true;
+      // An empty name, or one that folds to nothing (only white space,
+      // control or invisible characters), holding an object or array where
+      // paths go on: a reader that drops empty names would take what it
+      // holds for a ruled path.
       const std::string folded = maskproxy::unicode::FoldName(n.keys[i].name);
+      if (folded.empty() && (n.kids[i].type == Type::kObject || n.kids[i].type == Type::kArray))
+        p->ambiguous_name = true;
       // A NUL ends the name for readers in C: what is before it counts too.
       const std::string_view written = n.keys[i].name;
       const size_t nul = written.find('\0');

@@ -20,6 +20,10 @@ TEST(GeneralizeParsers, Dates) {
     EXPECT_EQ(d, 31);
   }
   EXPECT_TRUE(ParseDate("2000-02-29", &y, &m, &d));
+  for (const char* s : {"1990. 1. 31.", "1990.01.31.", "1990-1-31", "1990년 1월 31일", "1990-01-31 "}) {
+    ASSERT_TRUE(ParseDate(s, &y, &m, &d)) << s;
+    EXPECT_EQ(y * 10000 + m * 100 + d, 19900131) << s;
+  }
   for (const char* s : {"1900-02-29", "1990-13-01", "1990-04-31", "0000-01-01", "1990-01-3", "1990-01/31",
                         "1990-01-31T24:00", "1990-01-31X", "1990-01-31T08:30Zjunk", "1990-01-31T08:30+24", ""})
     EXPECT_FALSE(ParseDate(s, &y, &m, &d)) << s;
@@ -63,6 +67,26 @@ TEST(GeneralizeParsers, Provinces) {
   EXPECT_EQ(FindProvince(""), nullptr);
   EXPECT_EQ(SplitWords(" 경기도,성남시\t분당구\r\n"), (std::vector<std::string_view>{"경기도", "성남시", "분당구"}));
   EXPECT_TRUE(SplitWords(" ,\n").empty());
+}
+
+TEST(GeneralizeParsers, DistrictsByProvince) {
+  EXPECT_TRUE(IsDistrictOf("서울특별시", "강남구"));
+  EXPECT_TRUE(IsDistrictOf("경기도", "분당구"));
+  EXPECT_TRUE(IsDistrictOf("경상남도", "고성군"));
+  EXPECT_TRUE(IsDistrictOf("강원특별자치도", "고성군"));
+  EXPECT_FALSE(IsDistrictOf("서울특별시", "김영구"));
+  EXPECT_FALSE(IsDistrictOf("서울특별시", "남구"));
+  EXPECT_FALSE(IsDistrictOf("세종특별자치시", "세종시"));
+  EXPECT_FALSE(IsDistrictOf("서울", "강남구"));  // the official name only
+  std::string_view rest;
+  EXPECT_STREQ(FindProvincePrefix("서울특별시강남구", &rest), "서울특별시");
+  EXPECT_EQ(rest, "강남구");
+  EXPECT_STREQ(FindProvincePrefix("경기도성남시", &rest), "경기도");
+  EXPECT_EQ(rest, "성남시");
+  EXPECT_EQ(FindProvincePrefix("서울", &rest), nullptr);  // nothing after it
+  EXPECT_EQ(FindProvincePrefix("뉴욕", &rest), nullptr);
+  for (const char* w : {"06234", "(06234)", "[06234]", "135-080", "(135-080)"}) EXPECT_TRUE(IsPostcode(w)) << w;
+  for (const char* w : {"0623", "062345", "(06234", "1350-80", "a6234", ""}) EXPECT_FALSE(IsPostcode(w)) << w;
 }
 
 }  // namespace

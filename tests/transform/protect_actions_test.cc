@@ -787,13 +787,35 @@ TEST(GeneralizeAction, YearAndYearMonthFromEveryDateForm) {
   EXPECT_EQ(Apply(ym.get(), "0999-12-31"), "\"0999-12\"");
 }
 
+// Dates as people write them (found by review: each was invalid_date, the
+// record a dead letter).
+TEST(GeneralizeAction, YearFromWrittenDates) {
+  auto y = MustMake("generalize", {{"to", "year"}});
+  auto ym = MustMake("generalize", {{"to", "year_month"}});
+  for (const char* d : {"1990. 1. 5.", "1990.01.05.", "1990.1.5", "1990-1-5", "1990/1/5", "1990년 1월 5일",
+                        "1990년1월5일", "1990년 01월 05일", "1990-01-05 ", " 1990-01-05", "1990. 1. 5", "1990-1-15"}) {
+    EXPECT_EQ(Apply(y.get(), d), "\"1990\"") << d;
+    EXPECT_EQ(Apply(ym.get(), d), "\"1990-01\"") << d;
+  }
+  EXPECT_EQ(Apply(ym.get(), "2000. 12. 31."), "\"2000-12\"");
+}
+
 TEST(GeneralizeAction, InvalidDates) {
   auto y = MustMake("generalize", {{"to", "year"}});
   for (const char* d : {"1990-02-30",
                         "1990-13-01",
                         "1990-00-10",
                         "1990-01-00",
-                        "1990-1-5",
+                        "1990-01-5",
+                        "1990-1-05",
+                        "1990. 2. 30.",
+                        "1990년 13월 1일",
+                        "1990-1/5",
+                        "1990..1.5",
+                        "1990-1-5.",
+                        "1990-1-5 10:20",
+                        "1990. 1. 1. x",
+                        "1990년 1월",
                         "19900230",
                         "2001-02-29",
                         "1900-02-29",
@@ -942,11 +964,55 @@ TEST(GeneralizeAction, District) {
   EXPECT_EQ(Apply(d.get(), "대구 군위군 군위읍"), "\"대구광역시 군위군\"");
 }
 
+// Only a 시/군/구 of the 시/도 by name (found by review: any word of 2-5
+// syllables ending in 구 or 시 was copied, a person's name among them).
+TEST(GeneralizeAction, DistrictOnlyByName) {
+  auto d = MustMake("generalize", {{"to", "district"}});
+  for (const char* addr : {"서울 김영구 010-1234-5678", "서울특별시 홍길구", "경기도 김민시", "서울시 이상구 귀하",
+                           "서울 남구", "부산 분당구", "제주 강남구", "경기 서귀포시"})
+    EXPECT_EQ(Apply(d.get(), addr), "ERROR:unknown_district") << addr;
+  const std::vector<std::pair<std::string, std::string>> ok = {{"서울 동대문구 1", "서울특별시 동대문구"},
+                                                               {"부산 부산진구", "부산광역시 부산진구"},
+                                                               {"인천 미추홀구", "인천광역시 미추홀구"},
+                                                               {"광주 광산구", "광주광역시 광산구"},
+                                                               {"대전 유성구", "대전광역시 유성구"},
+                                                               {"울산 울주군", "울산광역시 울주군"},
+                                                               {"경기 남양주시", "경기도 남양주시"},
+                                                               {"경기 분당구 정자동", "경기도 분당구"},
+                                                               {"충북 청주시 흥덕구", "충청북도 청주시"},
+                                                               {"충남 계룡시", "충청남도 계룡시"},
+                                                               {"전남 광양시", "전라남도 광양시"},
+                                                               {"경북 포항시 남구", "경상북도 포항시"},
+                                                               {"경남 창원시 마산합포구", "경상남도 창원시"},
+                                                               {"경상남도 마산회원구", "경상남도 마산회원구"},
+                                                               {"강원 속초시", "강원특별자치도 속초시"},
+                                                               {"전북 익산시", "전북특별자치도 익산시"},
+                                                               {"제주특별자치도 제주시 1", "제주특별자치도 제주시"}};
+  for (const auto& [in, want] : ok) EXPECT_EQ(Apply(d.get(), in), "\"" + want + "\"") << in;
+}
+
+// A postcode first, and a 시/도 written against its 시/군/구 (found by
+// review: both were unknown_province).
+TEST(GeneralizeAction, AddressWithPostcodeOrNoBlank) {
+  auto d = MustMake("generalize", {{"to", "district"}});
+  auto p = MustMake("generalize", {{"to", "province"}});
+  for (const char* addr : {"(06234) 서울특별시 강남구 테헤란로 1", "06234 서울 강남구", "[135-080] 서울 강남구",
+                           "서울특별시강남구 테헤란로 1", "서울강남구 테헤란로 1"}) {
+    EXPECT_EQ(Apply(d.get(), addr), "\"서울특별시 강남구\"") << addr;
+    EXPECT_EQ(Apply(p.get(), addr), "\"서울특별시\"") << addr;
+  }
+  EXPECT_EQ(Apply(d.get(), "경기도성남시 분당구"), "\"경기도 성남시\"");
+  // The rest must be a 시/군/구 of it; a postcode is only a first word.
+  for (const char* addr : {"서울특별시김영구", "서울김민준", "(0623) 서울 강남구", "(06234)"})
+    EXPECT_EQ(Apply(p.get(), addr), "ERROR:unknown_province") << addr;
+  EXPECT_EQ(Apply(d.get(), "서울 (06234) 강남구"), "ERROR:unknown_district");
+}
+
 TEST(GeneralizeAction, UnknownProvince) {
   for (const char* to : {"province", "district"}) {
     auto a = MustMake("generalize", {{"to", to}});
     for (const char* v :
-         {"뉴욕 맨해튼", "   ", "강남구 테헤란로", "Seoul Gangnam-gu", "서울특별시강남구", "서 울 강남구"})
+         {"뉴욕 맨해튼", "   ", "강남구 테헤란로", "Seoul Gangnam-gu", "서울특별시김영구", "서 울 강남구"})
       EXPECT_EQ(Apply(a.get(), v), "ERROR:unknown_province") << to << " " << v;
     EXPECT_EQ(Apply(a.get(), Num("11")), "ERROR:unsupported_type");
   }

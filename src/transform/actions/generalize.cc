@@ -1,19 +1,19 @@
 #include "transform/actions/generalize.h"
 
-#include <algorithm>
-#include <iterator>
 #include <vector>
 
 #include "codec/json.h"
-#include "common/unicode.h"
 #include "transform/generalize_parsers.h"
 
 namespace maskproxy::transform {
 
 using generalize::Digits;
 using generalize::FindProvince;
+using generalize::FindProvincePrefix;
 using generalize::FormatScaled;
 using generalize::i128;
+using generalize::IsDistrictOf;
+using generalize::IsPostcode;
 using generalize::ParseDate;
 using generalize::ParseScaled;
 using generalize::Scaled;
@@ -26,42 +26,6 @@ namespace {
 std::string Pad(int v, int width) {
   std::string t = std::to_string(v);
   return t.size() >= static_cast<size_t>(width) ? t : std::string(static_cast<size_t>(width) - t.size(), '0') + t;
-}
-
-// The 82 군 (counties), by name: 군 is also the honorific after a boy's or a
-// young man's name ("김민준군"), which an address field may carry, so a word
-// ending in 군 is copied only when it is one of them (found by review: "서울
-// 김민준군" became "서울특별시 김민준군"). 군위군 also under 경북 (before
-// 2023).
-constexpr std::string_view kCounties[] = {
-    "가평군", "양평군", "연천군",                                                              // 경기
-    "고성군", "양구군", "양양군", "영월군", "인제군", "정선군", "철원군", "평창군", "홍천군",  // 강원
-    "화천군", "횡성군",                                                                        //
-    "괴산군", "단양군", "보은군", "영동군", "옥천군", "음성군", "증평군", "진천군",            // 충북
-    "금산군", "부여군", "서천군", "예산군", "청양군", "태안군", "홍성군",                      // 충남
-    "고창군", "무주군", "부안군", "순창군", "완주군", "임실군", "장수군", "진안군",            // 전북
-    "강진군", "고흥군", "곡성군", "구례군", "담양군", "무안군", "보성군", "신안군", "영광군",  // 전남
-    "영암군", "완도군", "장성군", "장흥군", "진도군", "함평군", "해남군", "화순군",            //
-    "고령군", "봉화군", "성주군", "영덕군", "영양군", "예천군", "울릉군", "울진군", "의성군",  // 경북
-    "청도군", "청송군", "칠곡군",                                                              //
-    "거창군", "남해군", "산청군", "의령군", "창녕군", "하동군", "함안군", "함양군", "합천군",  // 경남 (+고성군)
-    "기장군", "달성군", "군위군", "강화군", "옹진군", "울주군",  // 부산, 대구, 인천, 울산
-};
-
-// A 시/군/구 name as it is copied to the output: two to five Hangul
-// syllables ending in 시 or 구 (중구, 강남구, 서귀포시, 남양주시), or one of
-// the 군 above. Any other word ending so ("김민준-900101-1234567구") is not
-// copied.
-bool IsDistrictWord(std::string_view w) {
-  size_t syllables = 0;
-  for (size_t i = 0; i < w.size(); ++syllables) {
-    uint32_t cp = 0;
-    const size_t n = unicode::DecodeUtf8(w, i, &cp);
-    if (n == 0 || cp < 0xAC00 || cp > 0xD7A3) return false;  // not a Hangul syllable
-    i += n;
-  }
-  if (w.ends_with("군")) return std::find(std::begin(kCounties), std::end(kCounties), w) != std::end(kCounties);
-  return syllables >= 2 && syllables <= 5 && (w.ends_with("시") || w.ends_with("구"));
 }
 
 }  // namespace
@@ -142,8 +106,10 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
         return Error(ErrorCode::kUnsupportedType, "generalize to a date takes strings or YYYYMMDD numbers");
       int y = 0, m = 0, d = 0;
       if (!ParseDate(t, &y, &m, &d))
-        return Error(ErrorCode::kInvalidDate,
-                     "value is not a valid date (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or ISO 8601)");
+        return Error(
+            ErrorCode::kInvalidDate,
+            "value is not a valid date (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD, ISO 8601, YYYY. M. D. or "
+            "YYYY년 M월 D일)");
       codec::AppendJsonString(to_ == To::kYear ? Pad(y, 4) : Pad(y, 4) + "-" + Pad(m, 2), out);
       return Status::Ok();
     }
@@ -183,15 +149,30 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
     case To::kProvince:
     case To::kDistrict: {
       if (!str) return Error(ErrorCode::kUnsupportedType, "generalize to an address level takes strings");
-      auto words = SplitWords(t);
-      const char* prov = words.empty() ? nullptr : FindProvince(words[0]);
+      // A postcode may come first ("(06234) 서울특별시 …", as forms print
+      // it), and the 시/도 may be written without a blank before the 시/군/구
+      // ("서울특별시강남구"); found by review: both were dead letters.
+      const auto words = SplitWords(t);
+      const size_t first = !words.empty() && IsPostcode(words[0]) ? 1 : 0;
+      const char* prov = nullptr;
+      std::string_view district;
+      if (first < words.size()) {
+        prov = FindProvince(words[first]);
+        if (prov) {
+          if (first + 1 < words.size()) district = words[first + 1];
+        } else if ((prov = FindProvincePrefix(words[first], &district)) && !IsDistrictOf(prov, district)) {
+          prov = nullptr;
+        }
+      }
       if (!prov) return Error(ErrorCode::kUnknownProvince, "address does not start with a known 시/도");
       std::string result(prov);
+      // Only a 시/군/구 of that 시/도 by name: a word that merely ends in 시,
+      // 군 or 구 may be a name ("서울 김영구", "서울 김민준군": found by review).
       if (to_ == To::kDistrict && result != "세종특별자치시") {  // Sejong has no 시/군/구
-        if (words.size() < 2 || !IsDistrictWord(words[1]))
-          return Error(ErrorCode::kUnknownDistrict, "address has no 시/군/구 after the 시/도");
+        if (district.empty() || !IsDistrictOf(prov, district))
+          return Error(ErrorCode::kUnknownDistrict, "address has no 시/군/구 of its 시/도 after the 시/도");
         result += " ";
-        result += words[1];
+        result += district;
       }
       codec::AppendJsonString(result, out);
       return Status::Ok();
