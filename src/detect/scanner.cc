@@ -1266,6 +1266,9 @@ struct Scanner::Impl {
   int address = -1;
   // The built-in partly_masked detector's index, or -1 (partly_masked.h).
   int partly_masked = -1;
+  // The first detector with the bank_account_kr validator, or -1: it says
+  // which numbers masked in part are accounts (partly_masked.h).
+  int bank = -1;
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference,
               std::string_view context = {}) const;
@@ -1493,6 +1496,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     if (IsBuiltin(s, "frn")) impl->frn = static_cast<int>(i);
     if (IsBuiltin(s, "phone_kr")) impl->phone = static_cast<int>(i);
     if (IsBuiltin(s, "card")) impl->card = static_cast<int>(i);
+    if (d.validator == Validator::kBankAccountKr && impl->bank < 0) impl->bank = static_cast<int>(i);
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
@@ -1892,7 +1896,20 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
   }
   // Numbers masked in part that show too much (partly_masked.h).
   if (partly_masked >= 0 && has_digit == 1) {
-    internal::FindPartlyMasked(norm, &sc.found);
+    // An account masked in part: the account detector's pattern, validator
+    // and context, its hidden digits read as digits.
+    // (One pointer captured: std::function keeps it without allocating.)
+    struct {
+      const Detector* d;
+      std::string_view t;
+      std::string_view context;
+    } const at{bank >= 0 ? &detectors[static_cast<size_t>(bank)] : nullptr, t, context};
+    const internal::AccountCheck account = [&at](size_t b, size_t e, std::string_view shape) {
+      double confidence = 1.0;
+      return at.d->re->Match(shape, 0, shape.size(), RE2::ANCHOR_BOTH, nullptr, 0) &&
+             Validate(at.d->validator, shape, &confidence) && ContextOk(*at.d, at.t, b, e, at.context);
+    };
+    internal::FindPartlyMasked(norm, &sc.found, bank >= 0 ? &account : nullptr);
     add_found(partly_masked);
   }
 
