@@ -60,9 +60,13 @@ bool ShowsTooMuch(std::string_view pos, const size_t* sizes, size_t groups) {
     return back >= 5;
   }
   // A card: more than the first six and the last four (the first digit may
-  // be masked: "****-1111-1111-1111"); 9 for domestic cards.
+  // be masked: "****-1111-1111-1111"); 9 for domestic cards. Ten digits
+  // shown in other places than those show too much when one of them lies
+  // between the first eight (an eight-digit BIN) and the last four:
+  // "4532-0151-12**-****" (found by review).
   if (is({4, 4, 4, 4}) || is({16}) || is({4, 6, 5}) || is({15}) || is({4, 6, 4}) || is({14})) {
-    return (!Digit(pos[0]) || (pos[0] >= '3' && pos[0] <= '6') || pos[0] == '9') && shown(0, pos.size()) > 10;
+    return (!Digit(pos[0]) || (pos[0] >= '3' && pos[0] <= '6') || pos[0] == '9') &&
+           (shown(0, pos.size()) > 10 || shown(8, pos.size() - 4) > 0);
   }
   // A mobile phone: all but one or two of its ten or eleven digits (a
   // hundred candidates or fewer).
@@ -75,7 +79,8 @@ bool ShowsTooMuch(std::string_view pos, const size_t* sizes, size_t groups) {
 
 }  // namespace
 
-void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out) {
+void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out,
+                      const AccountCheck* account) {
   const std::string_view t = norm.text();
   const size_t n = t.size();
   // Only texts with a mask character within two bytes of a digit (most have
@@ -164,7 +169,27 @@ void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, 
     // found by a fifth review).
     if (groups == 1 && masked == 1 && pos[0] == '*') continue;
     if ((b > 0 && AsciiAlnum(t[b - 1])) || (k < n && AsciiAlnum(t[k]))) continue;
-    if (ShowsTooMuch(std::string_view(pos.data(), count), sizes.data(), groups)) out->emplace_back(b, k);
+    if (ShowsTooMuch(std::string_view(pos.data(), count), sizes.data(), groups)) {
+      out->emplace_back(b, k);
+      continue;
+    }
+    // A bank account with one or two of its digits hidden (a hundred
+    // candidates or fewer, as for a phone): "계좌 110-123-4567**", "신한
+    // 110-123-45**89" (found by review). Its shape, separators and context
+    // are the account detector's: the caller reads it with a '5' for each
+    // hidden digit. Its first digit shown: an 'X' before digits is a code's
+    // letter ("SKU X010-4507-4440"), not a masked digit.
+    if (account != nullptr && masked <= 2 && count >= 10 && count <= 14 && pos[0] != '*' &&
+        (sep == 0 || sep == '-' || sep == ' ')) {
+      std::array<char, kMaxPositions + 8> shape{};
+      size_t m = 0;
+      size_t p = 0;
+      for (size_t g = 0; g < groups; ++g) {
+        if (g > 0) shape[m++] = sep;
+        for (size_t x = 0; x < sizes[g]; ++x, ++p) shape[m++] = pos[p] == '*' ? '5' : pos[p];
+      }
+      if ((*account)(b, k, std::string_view(shape.data(), m))) out->emplace_back(b, k);
+    }
   }
 }
 

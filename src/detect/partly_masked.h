@@ -19,10 +19,18 @@
 //  - a card: 4-4-4-4, 4-6-5, 4-6-4 or 14-16 in one group, starting with 3-6
 //    or 9 (or masked); shown: more than the first six and the last four (PCI);
 //  - a mobile phone: 01X then 3-4 and 4 (or 10-11 in one group); shown: all
-//    but one or two digits (`010-****-5678`, `010-1234-****` show seven).
+//    but one or two digits (`010-****-5678`, `010-1234-****` show seven);
+//  - a bank account, where the caller's AccountCheck takes it (the scanner:
+//    its bank_account_kr detector's pattern, validator and context words,
+//    with the hidden digits shown), grouped by '-' or blanks or not at all;
+//    shown: all but one or two digits (`계좌 110-123-4567**`, `신한
+//    110-123-45**89`; a hundred candidates or fewer, as for a phone).
+// The card's limit: more than ten digits, or a digit between the first
+// eight (an eight-digit BIN) and the last four (`4532-0151-12**-****`).
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -31,9 +39,15 @@
 
 namespace maskproxy::detect::internal {
 
+// Whether the number masked in part at [begin, end) of the text is a bank
+// account, read as `shape`: its digits and separators with a '5' for each
+// hidden digit.
+using AccountCheck = std::function<bool(size_t begin, size_t end, std::string_view shape)>;
+
 // Appends the spans [begin, end) of `norm`'s text that are such numbers (a
 // '-' that normalization made of a mask character, "●", is one). Linear in
-// the text.
-void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out);
+// the text. `account`: null, no accounts are looked at.
+void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out,
+                      const AccountCheck* account = nullptr);
 
 }  // namespace maskproxy::detect::internal

@@ -640,26 +640,32 @@ void FindLongYearRrns(const NormalizedText& norm, std::string_view t, std::vecto
   }
 }
 
-// Whether one of d's words occurs in t[from, to), ASCII letters compared
-// case-insensitively (the words are lowercased), without copying.
-bool HasWord(const Detector& d, std::string_view t, size_t from, size_t to) {
-  for (size_t i = from; i < to; ++i) {
-    const auto c = static_cast<unsigned char>(AsciiLower(t[i]));
-    for (uint32_t w : d.words_by_first[c]) {
-      const std::string& word = d.context_words[w];
-      if (word.size() > to - i) continue;
-      size_t k = 1;
-      while (k < word.size() && AsciiLower(t[i + k]) == word[k]) ++k;
-      if (k != word.size()) continue;
-      // A short ASCII word ("kb", "nh", "a/c", "bnk") only standing alone:
-      // not inside "kbps", "enhance" or "data/config".
-      if (word.size() <= 3 && IsAsciiAlpha(word[0]) &&
-          ((i > 0 && IsAsciiAlpha(t[i - 1])) || (i + word.size() < t.size() && IsAsciiAlpha(t[i + word.size()])))) {
-        continue;
-      }
-      return true;
+// The length of one of d's words that starts at t[i] and ends by `to`, or
+// 0. ASCII letters compared case-insensitively (the words are lowercased),
+// without copying.
+[[gnu::always_inline]] inline size_t WordAt(const Detector& d, std::string_view t, size_t i, size_t to) {
+  const auto c = static_cast<unsigned char>(AsciiLower(t[i]));
+  for (uint32_t w : d.words_by_first[c]) {
+    const std::string& word = d.context_words[w];
+    if (word.size() > to - i) continue;
+    size_t k = 1;
+    while (k < word.size() && AsciiLower(t[i + k]) == word[k]) ++k;
+    if (k != word.size()) continue;
+    // A short ASCII word ("kb", "nh", "a/c", "bnk") only standing alone:
+    // not inside "kbps", "enhance" or "data/config".
+    if (word.size() <= 3 && IsAsciiAlpha(word[0]) &&
+        ((i > 0 && IsAsciiAlpha(t[i - 1])) || (i + word.size() < t.size() && IsAsciiAlpha(t[i + word.size()])))) {
+      continue;
     }
+    return word.size();
   }
+  return 0;
+}
+
+// Whether one of d's words occurs in t[from, to).
+bool HasWord(const Detector& d, std::string_view t, size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i)
+    if (WordAt(d, t, i, to) != 0) return true;
   return false;
 }
 
@@ -897,6 +903,46 @@ bool NamedContext(const Detector& d, std::string_view name) {
 // How much of a context name is read (a path's names, from the end).
 constexpr size_t kMaxContextName = 256;
 
+// How far before a number a label joined to it by a colon is read
+// (LabelJoinedByColon), in characters (code points).
+constexpr size_t kColonLabelWindow = 48;
+
+// A label farther away than the context window that a colon joins to the
+// number: "Account number for the refund: 110-123-456789", "Customer's
+// passport number, as shown on the scan: M12345678", "계좌 변경건 처리
+// 완료되었습니다 (변경 후: 1002-123-456789)" (found by review). The number
+// follows a ':' (up to two blanks between), and one of d's words stands in
+// the clause that ends at that colon, within kColonLabelWindow characters
+// before the number: the clause starts after the last sentence end ('.',
+// '!', '?', '。', a line break), ';', ':' or digit before the colon (a
+// number in between is what an earlier word named: "계좌 110-…, 주문번호:
+// 2024-…"). Between the last such word and the colon, no word may name
+// another kind of number ("입금 확인, 주문번호: …", "송장", "order",
+// "tracking", "승인", "거래", "transaction", "예약", "접수", "사업자").
+[[gnu::noinline]] bool LabelJoinedByColon(const Detector& d, std::string_view t, size_t b) {
+  size_t k = b;
+  while (k > 0 && b - k < 2 && (t[k - 1] == ' ' || t[k - 1] == '\t')) --k;
+  if (k == 0 || t[k - 1] != ':') return false;
+  const size_t colon = k - 1;
+  const size_t lo = ContextBounds(t, b, b, kColonLabelWindow).first;
+  size_t s = colon;
+  while (s > lo) {
+    const char c = t[s - 1];
+    if (c == '.' || c == '!' || c == '?' || c == '\n' || c == '\r' || c == ';' || c == ':' || IsAsciiDigit(c)) break;
+    if (s >= lo + 3 && t.substr(s - 3, 3) == "\u3002") break;  // 。
+    --s;
+  }
+  size_t word_end = 0;
+  for (size_t i = s; i < colon; ++i) {
+    const size_t len = WordAt(d, t, i, colon);
+    if (len != 0) word_end = i + len;
+  }
+  if (word_end == 0) return false;
+  return !HasAnyWord(t, word_end, colon,
+                     {"주문", "송장", "운송장", "order", "tracking", "invoice", "승인", "approval", "거래",
+                      "transaction", "예약", "booking", "reservation", "접수", "사업자"});
+}
+
 // `name`: the name the text is read under; when it holds the context the
 // detector asks for (NamedContext), every candidate has it. Read only for a
 // candidate that lacks context in the text.
@@ -906,15 +952,18 @@ bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e, std::s
   if (d.validator == Validator::kBrnChecksum && BareBrnIsAmountOrTime(t, b, e, name)) return false;
   if (d.context_words.empty()) return true;
   const auto [lo, hi] = ContextBounds(t, b, e, d.context_window);
-  return HasWord(d, t, lo, b) || HasWord(d, t, e, hi) || (!name.empty() && NamedContext(d, name));
+  return HasWord(d, t, lo, b) || HasWord(d, t, e, hi) || (!name.empty() && NamedContext(d, name)) ||
+         LabelJoinedByColon(d, t, b);
 }
 
 // Checks the match [b, e) RE2 prefers at b; when it is not a hit, the longest
-// shorter match at b that is. Returns the hit's end, or 0.
+// shorter match at b that is. Returns the hit's end, or 0. `listed`: the
+// candidate has its context from the list it is in (ListContinuation), the
+// context words are not asked for.
 size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, size_t b, size_t e, double* confidence,
-             std::string_view name) {
+             std::string_view name, bool listed = false) {
   if (EndOkAt(norm, t, b, e, d.validator) && Validate(d.validator, t.substr(b, e - b), confidence) &&
-      ContextOk(d, t, b, e, name)) {
+      (listed || ContextOk(d, t, b, e, name))) {
     return e;
   }
   // An e-mail's shorter matches at b share its local part and the domain's
@@ -924,9 +973,119 @@ size_t HitAt(const Detector& d, const NormalizedText& norm, std::string_view t, 
   for (size_t e2 = e - 1; e2 > b; --e2) {
     if (!EndOkAt(norm, t, b, e2, d.validator)) continue;
     if (!d.re->Match(t, b, e2, RE2::ANCHOR_BOTH, nullptr, 0)) continue;
-    if (Validate(d.validator, t.substr(b, e2 - b), confidence) && ContextOk(d, t, b, e2, name)) return e2;
+    if (Validate(d.validator, t.substr(b, e2 - b), confidence) && (listed || ContextOk(d, t, b, e2, name))) return e2;
   }
   return 0;
+}
+
+// Whether detector d's candidates carry their context down a list
+// (AddListContinuations): the detectors that ask for context words, and
+// driver_license_kr, whose weaker forms ask for a licence word or a region.
+bool CarriesContextDownAList(const Detector& d) {
+  return !d.finder && (!d.context_words.empty() || d.validator == Validator::kDriverLicenseKr);
+}
+
+// The most characters (code points) between two items of a list
+// (ListContinuation).
+constexpr size_t kListGap = 12;
+
+// Whether t[from, to) is, case-insensitively, one of `words`.
+bool IsOneOf(std::string_view t, size_t from, size_t to, std::initializer_list<std::string_view> words) {
+  for (std::string_view w : words) {
+    if (w.size() != to - from) continue;
+    size_t k = 0;
+    while (k < w.size() && AsciiLower(t[from + k]) == w[k]) ++k;
+    if (k == w.size()) return true;
+  }
+  return false;
+}
+
+// The next item of a list after a hit of detector d that ends at e: the
+// hit's context is the list's ("계좌: 110-123-456789 / 1002-123-456789",
+// "여권번호: 본인 M12345678, 배우자 M87654321, 자녀 M11223344"; found by
+// review: only the first item was masked). Between the two, at most kListGap
+// characters of
+//  - blanks and the marks that join list items: , / ; : | & + ( ) [ ] - > =
+//    · ・ 、 → ⇒ (no sentence end: '.', '!', '?', '。', a line break);
+//  - at most one joining word: 또는, 및, 혹은, 그리고, 와, 과, 랑, 이랑, 하고,
+//    에서, 나, 이나, or, and, to;
+//  - at most one word that tells the items apart: whose (본인, 배우자, 자녀,
+//    남편, 아내, 부, 모, 가족, self, spouse, child, husband, wife, ...) or
+//    which (신규, 기존, 변경, 이전, 현재, new, old, current, previous,
+//    primary, ...), or one of d's own context words (a bank's name);
+// and nothing else: a word that names something else ("주문 1234-5678-9012")
+// ends the list. The item must be a hit of d in all but its context (its
+// start, end and validator as anywhere: HitAt). Returns its begin and sets
+// *end and *confidence, or returns npos.
+size_t ListContinuation(const Detector& d, const NormalizedText& norm, std::string_view t, size_t e, size_t* end,
+                        double* confidence) {
+  const size_t n = t.size();
+  size_t i = e;
+  size_t chars = 0;
+  bool joiner = false;
+  bool qualifier = false;
+  while (i < n && chars <= kListGap) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    if (i > e && IsAsciiAlnum(t[i]) && StartOk(norm, t, i, d.validator)) {
+      re2::StringPiece m;
+      if (d.re->Match(t, i, n, RE2::ANCHOR_START, &m, 1) && !m.empty()) {
+        const size_t hit_end = HitAt(d, norm, t, i, i + m.size(), confidence, {}, /*listed=*/true);
+        if (hit_end != 0) {
+          *end = hit_end;
+          return i;
+        }
+      }
+    }
+    if (c < 0x80 && std::string_view(" \t,/;:|&+()[]->=").find(t[i]) != std::string_view::npos) {
+      ++i;
+      ++chars;
+      continue;
+    }
+    const std::string_view rest = t.substr(i);
+    if (rest.starts_with("\u00B7") || rest.starts_with("\u30FB") || rest.starts_with("\u3001") ||
+        rest.starts_with("\u2192") || rest.starts_with("\u21D2")) {
+      i += rest.starts_with("\u00B7") ? 2 : 3;
+      ++chars;
+      continue;
+    }
+    // A word: ASCII letters, or Hangul (and other letters past ASCII).
+    size_t w = i;
+    size_t letters = 0;
+    if (IsAsciiAlpha(t[i])) {
+      while (w < n && IsAsciiAlpha(t[w])) ++w, ++letters;
+    } else if (c >= 0x80) {
+      while (w < n && static_cast<unsigned char>(t[w]) >= 0x80) {
+        const std::string_view r = t.substr(w);
+        if (r.starts_with("\u00B7") || r.starts_with("\u30FB") || r.starts_with("\u3001") || r.starts_with("\u2192") ||
+            r.starts_with("\u21D2") || r.starts_with("\u3002"))
+          break;
+        ++w;
+        while (w < n && (static_cast<unsigned char>(t[w]) & 0xC0) == 0x80) ++w;
+        ++letters;
+      }
+    }
+    if (w == i) return std::string_view::npos;  // a digit, a sentence end, another mark
+    if (!joiner && IsOneOf(t, i, w,
+                           {"또는", "및", "혹은", "그리고", "와", "과", "랑", "이랑", "하고", "에서", "나", "이나",
+                            "or", "and", "to"})) {
+      joiner = true;
+    } else if (!qualifier &&
+               (IsOneOf(
+                    t, i, w,
+                    {"본인",   "배우자", "자녀",    "남편",     "아내",   "부",      "모",        "부친", "모친",
+                     "아버지", "어머니", "가족",    "첫째",     "둘째",   "셋째",    "신규",      "기존", "변경",
+                     "변경전", "변경후", "이전",    "현재",     "새",     "구",      "예전",      "주",   "보조",
+                     "self",   "spouse", "child",   "husband",  "wife",   "father",  "mother",    "son",  "daughter",
+                     "new",    "old",    "current", "previous", "former", "primary", "secondary", "main", "backup"}) ||
+                (!d.context_words.empty() && WordAt(d, t, i, w) == w - i))) {
+      qualifier = true;
+    } else {
+      return std::string_view::npos;
+    }
+    i = w;
+    chars += letters;
+  }
+  return std::string_view::npos;
 }
 
 // Every hit of detector `id` that starts in t[from, to), with an unanchored
@@ -1237,6 +1396,9 @@ struct Scanner::Impl {
   int address = -1;
   // The built-in partly_masked detector's index, or -1 (partly_masked.h).
   int partly_masked = -1;
+  // The first detector with the bank_account_kr validator, or -1: it says
+  // which numbers masked in part are accounts (partly_masked.h).
+  int bank = -1;
 
   Status Scan(std::string_view utf8_text, std::vector<Span>* out, Beside* beside, bool reference,
               std::string_view context = {}) const;
@@ -1272,7 +1434,48 @@ struct Scratch {
   std::vector<LongYearRrn> long_year;
   std::vector<internal::LooseNumber> loose;
   std::vector<internal::TrackOne> tracks;
+  std::vector<std::pair<size_t, size_t>> listed;  // one detector's candidates (AddListContinuations)
+  std::vector<char> listed_done;                  // by detector: its lists followed
 };
+
+// The next items of the lists that hits of detectors which carry their
+// context down a list (CarriesContextDownAList) begin: each candidate of
+// such a detector, and each item added, is followed by its list's next item
+// (ListContinuation), added as a candidate of the same detector unless one
+// of its candidates begins there already. A pass over the candidates both
+// paths found, so the windowed scan and the reference path agree (the
+// windows of a number far from its context word are found, but its
+// candidate is not: ContextOk).
+void AddListContinuations(const std::vector<Detector>& detectors, const NormalizedText& norm,
+                          std::vector<Candidate>* cands, Scratch& sc) {
+  const std::string_view t = norm.text();
+  bool any = false;
+  for (const Candidate& c : *cands) any = any || CarriesContextDownAList(detectors[c.detector]);
+  if (!any) return;
+  sc.listed_done.assign(detectors.size(), 0);
+  for (size_t ci = 0; ci < cands->size(); ++ci) {
+    const size_t id = (*cands)[ci].detector;
+    const Detector& d = detectors[id];
+    if (!CarriesContextDownAList(d) || sc.listed_done[id] != 0) continue;
+    sc.listed_done[id] = 1;
+    std::vector<std::pair<size_t, size_t>>& items = sc.listed;
+    items.clear();
+    for (const Candidate& c : *cands)
+      if (c.detector == id) items.emplace_back(c.begin, c.end);
+    std::sort(items.begin(), items.end());
+    for (size_t k = 0; k < items.size(); ++k) {
+      size_t end = 0;
+      double confidence = 1.0;
+      const size_t b = ListContinuation(d, norm, t, items[k].second, &end, &confidence);
+      if (b == std::string_view::npos) continue;
+      const auto at = std::lower_bound(items.begin() + static_cast<std::ptrdiff_t>(k) + 1, items.end(),
+                                       std::make_pair(b, size_t{0}));
+      if (at != items.end() && at->first == b) continue;
+      items.insert(at, {b, end});
+      cands->push_back({b, end, id, confidence});
+    }
+  }
+}
 
 // Which candidates become hits when some overlap: the set of non-overlapping
 // candidates that covers the most bytes (weighted interval scheduling), ties
@@ -1423,6 +1626,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const std::vector<DetectorSpec>
     if (IsBuiltin(s, "frn")) impl->frn = static_cast<int>(i);
     if (IsBuiltin(s, "phone_kr")) impl->phone = static_cast<int>(i);
     if (IsBuiltin(s, "card")) impl->card = static_cast<int>(i);
+    if (d.validator == Validator::kBankAccountKr && impl->bank < 0) impl->bank = static_cast<int>(i);
     impl->detectors.push_back(std::move(d));
   }
   if (!impl->set->Compile()) {
@@ -1822,9 +2026,25 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
   }
   // Numbers masked in part that show too much (partly_masked.h).
   if (partly_masked >= 0 && has_digit == 1) {
-    internal::FindPartlyMasked(norm, &sc.found);
+    // An account masked in part: the account detector's pattern, validator
+    // and context, its hidden digits read as digits.
+    // (One pointer captured: std::function keeps it without allocating.)
+    struct {
+      const Detector* d;
+      std::string_view t;
+      std::string_view context;
+    } const at{bank >= 0 ? &detectors[static_cast<size_t>(bank)] : nullptr, t, context};
+    const internal::AccountCheck account = [&at](size_t b, size_t e, std::string_view shape) {
+      double confidence = 1.0;
+      return at.d->re->Match(shape, 0, shape.size(), RE2::ANCHOR_BOTH, nullptr, 0) &&
+             Validate(at.d->validator, shape, &confidence) && ContextOk(*at.d, at.t, b, e, at.context);
+    };
+    internal::FindPartlyMasked(norm, &sc.found, bank >= 0 ? &account : nullptr);
     add_found(partly_masked);
   }
+
+  // Lists after one label (ListContinuation).
+  AddListContinuations(detectors, norm, &cands, sc);
 
   std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& c) {
     if (a.begin != c.begin) return a.begin < c.begin;

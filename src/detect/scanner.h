@@ -23,9 +23,13 @@
 //     before. Candidates glued to a letter or digit (an RRN inside a longer
 //     digit run, an IP inside a version string) are rejected, the validator
 //     runs, and context words are checked (in the whole text) where the
-//     detector needs them. When the match RE2 prefers at a position fails
-//     those checks, the longest shorter match at the same position that
-//     passes them is taken instead;
+//     detector needs them: within the context window, or a label joined to
+//     the number by a colon in the same clause. When the match RE2 prefers
+//     at a position fails those checks, the longest shorter match at the
+//     same position that passes them is taken instead. Then, on both
+//     paths, the next items of a list after a hit of a detector that asks
+//     for context take that hit's context ("계좌: 110-… / 1002-…"; a short
+//     gap of list marks and words, docs/DETECTION.md);
 //  4. resolves overlaps deterministically: of the candidates that overlap,
 //     the non-overlapping set that covers the most bytes (ties: earliest
 //     begin, then the longest, then the detector listed first), so a short

@@ -36,7 +36,10 @@ TEST(PartlyMaskedTest, ShowingMoreThanAMaskedNumberMay) {
         "010.1234.56##", "01012345**", "011-234-56**",
         // a second review's misses
         "9001**-1234567", "***101-1234567", "****-1111-1111-1111", "3056-930902-59**", "9410-1234-5678-90**",
-        "010-1234-56??"}) {
+        "010-1234-56??",
+        // ten digits, some of them between an eight-digit BIN and the last
+        // four (a review's miss)
+        "4532-0151-12**-****", "4532015112******", "3782-822463-*****"}) {
     EXPECT_EQ(Find(std::string("메모 ") + v + " 확인"), Found{v}) << v;
   }
 }
@@ -48,6 +51,8 @@ TEST(PartlyMaskedTest, MaskedAsItShouldBeOrNotANumber) {
            "******-1******",       //
            "4111-11**-****-1111",  // PCI: first six, last four
            "4111-11XX-XXXX-1111",  //
+           "4532-0151-****-****",  // an eight-digit BIN alone
+           "4532-01**-****-****",  //
            "010-****-5678",        // seven digits of a phone
            "010-1234-****",        //
            "010-12**-**78",        //
@@ -91,6 +96,43 @@ TEST(PartlyMaskedTest, ThroughTheScannerTheyArePartlyMaskedHits) {
   ASSERT_TRUE((*scanner)->Scan("010●1234●5678", &spans).ok());
   ASSERT_EQ(spans.size(), 1u);
   EXPECT_EQ(spans[0].detector, "phone_kr");
+}
+
+// A bank account with one or two digits hidden, near a bank word (found by
+// review: "계좌 110-123-4567**" shows ten of twelve digits). The account
+// detector's groupings and context words decide; more hidden, or no bank
+// word, is no hit.
+TEST(PartlyMaskedTest, AnAccountShowingAllButOneOrTwoDigits) {
+  auto scanner = Scanner::Create(Scanner::Defaults());
+  ASSERT_TRUE(scanner.ok());
+  const auto scan = [&](const std::string& text) {
+    std::vector<Span> spans;
+    EXPECT_TRUE((*scanner)->Scan(text, &spans).ok());
+    std::vector<Span> ref;
+    EXPECT_TRUE(internal::ScanReference(**scanner, text, &ref).ok());
+    EXPECT_EQ(ref, spans) << text;
+    Found out;
+    for (const Span& s : spans) out.push_back(std::string(s.detector) + " " + text.substr(s.begin, s.end - s.begin));
+    return out;
+  };
+  for (const std::string v :
+       {"110-123-4567**", "110-123-45**89", "1101234567**", "110-123-45678*", "3333-01-12345**", "123456-12-1234**"}) {
+    EXPECT_EQ(scan("계좌 " + v + " (신한)"), Found{"partly_masked " + v}) << v;
+    EXPECT_EQ(scan("신한 " + v), Found{"partly_masked " + v}) << v;
+  }
+  for (const char* text : {
+           "계좌 110-***-456789",      // three hidden
+           "계좌 110-123-****89",      //
+           "계좌 1101****6789",        // four hidden
+           "주문번호 110-123-4567**",  // no bank word
+           "110-123-4567**",           //
+           "계좌 010-1234-567**",      // no account's grouping (and a phone's start)
+           "계좌 2024-11-26 **:**",    // a time
+           "신한 SKU X010-4507-4440",  // a code's letter, not a masked digit
+           "계좌 *10-123-456789",      // the first digit hidden
+       }) {
+    EXPECT_EQ(scan(text), Found{}) << text;
+  }
 }
 
 }  // namespace

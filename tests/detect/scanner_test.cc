@@ -496,6 +496,86 @@ TEST(ScannerDefaultsTest, BankAccountNeedsContextWithinWindow) {
   EXPECT_EQ(Scan("110-123-456789 .............................. 계좌"), Hits{});
 }
 
+// A list after one label: each item takes the label's context from the item
+// before it, with separators, a joining word and one word that tells the
+// items apart between them (found by review: only the first was masked).
+TEST(ScannerDefaultsTest, ListItemsAfterOneLabelTakeItsContext) {
+  EXPECT_EQ(Scan("계좌: 110-123-456789 / 1002-123-456789"),
+            (Hits{{"bank_account_kr", "110-123-456789"}, {"bank_account_kr", "1002-123-456789"}}));
+  EXPECT_EQ(Scan("계좌 110-123-456789 또는 1002-123-456789"),
+            (Hits{{"bank_account_kr", "110-123-456789"}, {"bank_account_kr", "1002-123-456789"}}));
+  EXPECT_EQ(Scan("Account numbers: 110-123-456789, 1002-123-456789, 123-456789-01234"),
+            (Hits{{"bank_account_kr", "110-123-456789"},
+                  {"bank_account_kr", "1002-123-456789"},
+                  {"bank_account_kr", "123-456789-01234"}}));
+  EXPECT_EQ(Scan("환불 계좌 변경 요청: 기존 110-123-456789 → 신규 1002-123-456789"),
+            (Hits{{"bank_account_kr", "110-123-456789"}, {"bank_account_kr", "1002-123-456789"}}));
+  EXPECT_EQ(Scan("계좌 110-123-456789에서 신규 1002-123-456789로 변경"),
+            (Hits{{"bank_account_kr", "110-123-456789"}, {"bank_account_kr", "1002-123-456789"}}));
+  EXPECT_EQ(Scan("여권번호: 본인 M12345678, 배우자 M87654321, 자녀 M11223344"),
+            (Hits{{"passport_kr", "M12345678"}, {"passport_kr", "M87654321"}, {"passport_kr", "M11223344"}}));
+  EXPECT_EQ(Scan("면허번호 12-345678-90, 13-456789-01, 14-567890-12"), (Hits{{"driver_license_kr", "12-345678-90"},
+                                                                             {"driver_license_kr", "13-456789-01"},
+                                                                             {"driver_license_kr", "14-567890-12"}}));
+  // A long chain: every item after the first is 14 or more characters away
+  // from the one before's context.
+  std::string chain = "계좌:";
+  for (int i = 0; i < 6; ++i) chain += " 110-123-45678" + std::to_string(i) + ",";
+  EXPECT_EQ(Scan(chain).size(), 6u) << chain;
+  // Not a list: a sentence end, a line break, a word that names something
+  // else, two words, a gap too long, or a number that is no account (each
+  // second number more than 20 characters from 계좌).
+  const Hits first = One("bank_account_kr", "110-123-456789");
+  EXPECT_EQ(Scan("계좌 번호는 110-123-456789. 1002-123-456789"), first);
+  EXPECT_EQ(Scan("계좌 번호는 110-123-456789\n1002-123-456789"), first);
+  EXPECT_EQ(Scan("계좌 번호는 110-123-456789, 주문 1234-5678-9012"), first);
+  EXPECT_EQ(Scan("계좌 번호는 110-123-456789, 주문번호 1234-5678-9012"), first);
+  EXPECT_EQ(Scan("계좌 번호는 110-123-456789 신규 기존 1002-123-456789"), first);
+  EXPECT_EQ(Scan("계좌 110-123-456789 / / / / / / / / 1002-123-456789"), first);
+  EXPECT_EQ(Scan("계좌 번호는 110-123-456789, 2024-1126-000123"), first);
+  EXPECT_EQ(Scan("여권 M12345678, product model X12345678"), One("passport_kr", "M12345678"));
+  // The list needs a first item with context.
+  EXPECT_EQ(Scan("주문 110-123-456789 / 1002-123-456789"), Hits{});
+}
+
+// A label farther away than the context window, joined to the number by a
+// colon in the same clause (found by review).
+TEST(ScannerDefaultsTest, ALabelJoinedByAColonGivesContext) {
+  EXPECT_EQ(Scan("Account number for the refund: 110-123-456789"), One("bank_account_kr", "110-123-456789"));
+  EXPECT_EQ(Scan("Customer's passport number, as shown on the scan: M12345678"), One("passport_kr", "M12345678"));
+  EXPECT_EQ(Scan("고객님 요청하신 계좌 변경건 처리 완료되었습니다 (변경 후: 1002-123-456789)"),
+            One("bank_account_kr", "1002-123-456789"));
+  EXPECT_EQ(Scan("Passport numbers for the family: M12345678, M87654321, M11223344"),
+            (Hits{{"passport_kr", "M12345678"}, {"passport_kr", "M87654321"}, {"passport_kr", "M11223344"}}));
+  // Not across a sentence end or a number, not with a word that names
+  // another kind of number between, not without the colon, not too far.
+  EXPECT_EQ(Scan("계좌 변경은 처리되었습니다. 다음 주문의 번호는요: 1002-123-456789"), Hits{});
+  EXPECT_EQ(Scan("계좌 변경 2건의 처리가 모두 완료됨, 참조번호: 1002-123-456789"), Hits{});
+  EXPECT_EQ(Scan("입금 확인 후 발송 준비 중입니다, 주문번호: 2024-1126-0001"), Hits{});
+  EXPECT_EQ(Scan("입금 확인 후 발송 준비 중이며 주문번호는: 1002-123-456789"), Hits{});
+  EXPECT_EQ(Scan("Account changes were handled for the customer 1002-123-456789"), Hits{});
+  EXPECT_EQ(Scan("계좌 관련 문의가 많아 안내드리며 고객센터 운영시간과 처리 절차, 필요한 서류를 미리 확인해 주세요 "
+                 "번호: 1002-123-456789"),
+            Hits{});
+}
+
+// Ordinary fintech text near bank words stays clear with both rules.
+TEST(ScannerDefaultsTest, ListAndColonRulesKeepOrdinaryTextClear) {
+  for (const char* text : {
+           "주문번호: 2024-1126-000123",
+           "금액: 1,200,000원",
+           "입금 확인 시각: 2024-11-26 09:30:12",
+           "이체 금액: 1,200,000원, 수수료: 500원",
+           "입금 요청, 주문번호: 20241126000123",
+           "송금 요청이 정상적으로 접수되었습니다 / 승인번호: 1234-5678-9012",
+           "은행 점검: 23:30 ~ 00:30, 문의: 1588-1234",
+           "계좌이체로 결제가 정상 완료되었습니다, 거래번호: 100012345678",
+       }) {
+    const Hits hits = Scan(text);
+    for (const auto& [detector, value] : hits) EXPECT_NE(detector, "bank_account_kr") << text << ": " << value;
+  }
+}
+
 TEST(ScannerDefaultsTest, HardNegativesInMemoText) {
   const char* memos[] = {
       "주문번호 20261126-000123 결제금액 1,234,567원 (부가세 포함)",
