@@ -78,7 +78,19 @@ bool IsValidKeyName(std::string_view name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!ok) return false;
   }
-  return true;
+  // A name is printed where material never is (/config_dump, the audit
+  // trail's keys_loaded, `keys rotate`, every t1/e1/d1 output): a name an
+  // error would not show, because it may be pasted material, is no name.
+  return !MayBeKeyMaterial(name);
+}
+
+const char kKeyNameRule[] =
+    " must be 1-24 characters of [A-Za-z0-9_-], not 8 or more mixing upper and lower case (a name that may be "
+    "pasted key material is refused: names are printed, material never is)";
+
+bool KmsNameMayBeKeyMaterial(std::string_view kms) {
+  const size_t colon = kms.find(':');
+  return MayBeKeyMaterial(colon == std::string_view::npos ? kms : kms.substr(colon + 1));
 }
 
 Result<Keyring> Keyring::Load(const std::string& path, const KeyWrapper* kms) {
@@ -473,8 +485,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
     if (!kv.first.IsScalar()) return Error(ErrorCode::kKeyringInvalid, where + ": key names must be plain names");
     const std::string name = kv.first.Scalar();
     if (!IsValidKeyName(name))
-      return Error(ErrorCode::kKeyringInvalid,
-                   where + ": key name" + ShownName(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
+      return Error(ErrorCode::kKeyringInvalid, where + ": key name" + ShownName(name) + kKeyNameRule);
     if (ring.keys_.count(name))
       return Error(ErrorCode::kKeyringInvalid, where + ": key" + ShownName(name) + " is defined twice");
     const YAML::Node& body = kv.second;
@@ -521,6 +532,11 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
             if (w.kms.empty() || w.wrapped.empty())
               return Error(ErrorCode::kKeyringInvalid,
                            at + ": a wrapped version needs both 'kms' (transit:NAME) and 'wrapped'");
+            // The KMS key's name is printed (/config_dump): pasted material is refused there too.
+            if (KmsNameMayBeKeyMaterial(w.kms))
+              return Error(ErrorCode::kKeyringInvalid, at + ": the KMS key" + ShownName(w.kms) +
+                                                           " is not a name (its NAME in transit:NAME" + kKeyNameRule +
+                                                           ")");
             if (unwrap) {
               if (!kms)
                 return Error(ErrorCode::kKeyringInvalid,
@@ -798,13 +814,13 @@ Result<std::string> NewWrappedChecked(const KeyWrapper& kms, std::string_view ke
 Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names, const KeyWrapper* kms,
                            std::string_view kek) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key");
-  if (kms && !PlainText(kek)) return Error(ErrorCode::kUsage, "name the KMS key as transit:NAME");
+  if (kms && (!PlainText(kek) || KmsNameMayBeKeyMaterial(kek)))
+    return Error(ErrorCode::kUsage, std::string("name the KMS key as transit:NAME; NAME") + kKeyNameRule);
   // Every name checked before the KMS is asked for anything or a file made:
   // a name given twice would write a keyring that does not load.
   std::set<std::string_view> seen;
   for (const auto& n : names) {
-    if (!IsValidKeyName(n))
-      return Error(ErrorCode::kUsage, "key name" + ShownName(n) + " must be 1-64 characters of [A-Za-z0-9_-]");
+    if (!IsValidKeyName(n)) return Error(ErrorCode::kUsage, "key name" + ShownName(n) + kKeyNameRule);
     if (!seen.insert(n).second) return Error(ErrorCode::kUsage, "key" + ShownName(n) + " is named twice");
   }
   std::string text = kHeader;
@@ -890,6 +906,8 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
                                                                         const std::vector<std::string>& names,
                                                                         const KeyWrapper* kms) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key to rotate");
+  for (const auto& n : names)
+    if (!IsValidKeyName(n)) return Error(ErrorCode::kUsage, "key name" + ShownName(n) + kKeyNameRule);
   const std::string path = RotationTarget(given);
   // The new file keeps the old one's owner and group (0600: only its owner
   // reads it, e.g. the service user when root rotates).

@@ -141,6 +141,47 @@ TEST(KeyringNames, APieceOfMaterialIsNotShown) {
   }
 }
 
+// Found by review: material pasted where a key NAME belongs (hex, as
+// `openssl rand -hex 32` prints it) loaded, and the name is printed by
+// /config_dump, the audit trail, `keys rotate` and every token. Refused
+// wherever a name is accepted, without echoing it.
+TEST(KeyringNames, MaterialAsANameIsRefusedWhereverANameIsAccepted) {
+  const std::string hex = "187ddf16e714fc64e751df8149b7d12f42020c1e15a4781aca0217d831f5b94f";
+  const std::string b64url = "bFHXq2Lk9aZcT0pWvR3m";
+  for (const std::string& name : {hex, b64url}) {
+    SCOPED_TRACE(name);
+    auto r = Keyring::Parse(
+        "keys:\n  " + name + ":\n    active: 1\n    versions:\n      1: " + B64(Bytes(3, 32)) + "\n", "k.yaml");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kKeyringInvalid);
+    EXPECT_EQ(r.error().message.find(name), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("k.yaml:2:3: key name (not shown: it may be key material) must be 1-24"),
+              std::string::npos)
+        << r.error().message;
+  }
+  // A KMS key's name is printed too (/config_dump).
+  auto w = Keyring::Parse(
+      "keys:\n  k:\n    active: 1\n    versions:\n      1: {kms: \"transit:" + hex + "\", wrapped: \"vault:v1:x\"}\n",
+      "k.yaml");
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.error().message.find(hex), std::string::npos) << w.error().message;
+  EXPECT_NE(w.error().message.find("is not a name"), std::string::npos) << w.error().message;
+  // keys generate and keys rotate: a usage error, nothing written.
+  const std::string dir = ::testing::TempDir() + "/keyring-names-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  auto g = GenerateKeyringFile(dir + "/g.yaml", {"ok", hex});
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(g.error().message.find(hex), std::string::npos) << g.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/g.yaml"));
+  ASSERT_TRUE(GenerateKeyringFile(dir + "/r.yaml", {"ok"}).ok());
+  auto rot = RotateKeyringFile(dir + "/r.yaml", {hex});
+  ASSERT_FALSE(rot.ok());
+  EXPECT_EQ(rot.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(rot.error().message.find(hex), std::string::npos) << rot.error().message;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(KeyringParse, ASecondDocumentIsRefused) {
   auto r = Keyring::Parse(ValidYaml() + "---\nkeys: {}\n", "k.yaml");
   EXPECT_TRUE(HasError(r, ErrorCode::kKeyringInvalid, {"k.yaml:", "a second YAML document"}));
@@ -523,7 +564,12 @@ TEST(KeyringParse, NonScalarKeysAreErrorsNotExceptions) {
 TEST(KeyringName, Validity) {
   EXPECT_TRUE(IsValidKeyName("rrn"));
   EXPECT_TRUE(IsValidKeyName("A-z_09"));
-  EXPECT_TRUE(IsValidKeyName(std::string(64, 'a')));
+  EXPECT_TRUE(IsValidKeyName(std::string(24, 'a')));
+  EXPECT_TRUE(IsValidKeyName("payments-card-2026"));
+  // What may be pasted material is no name (MayBeKeyMaterial).
+  EXPECT_FALSE(IsValidKeyName(std::string(25, 'a')));
+  EXPECT_FALSE(IsValidKeyName(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidKeyName("CustomerKey"));
   EXPECT_FALSE(IsValidKeyName(std::string(65, 'a')));
   EXPECT_FALSE(IsValidKeyName(""));
   EXPECT_FALSE(IsValidKeyName("a.b"));
