@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/client_ca.h"
 #include "app/audit_events.h"
 #include "app/commands.h"
 #include "app/config.h"
@@ -233,15 +234,11 @@ Result<std::string> CertificateSubject(const std::string& cert_file, const std::
   const int matches = X509_check_private_key(cert, pkey);
   EVP_PKEY_free(pkey);
   if (matches != 1) return bad("--key " + key_file + " is not its private key");
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
-  if (!store || !ctx || X509_STORE_load_file(store.get(), ca_file.c_str()) != 1 ||
-      X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr) != 1)
-    return bad("cannot load the client CA " + ca_file);
-  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
-  if (X509_verify_cert(ctx.get()) != 1)
-    return bad(std::string("not valid under the client CA ") + ca_file + ": " +
-               X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+  // The listener's check (admin/client_ca.h): the file's CRLs included.
+  auto store = admin::LoadClientCaStore(ca_file);
+  if (!store.ok()) return bad("cannot load the client CA: " + store.error().message);
+  if (Status v = admin::VerifyClientCertificate(store->store.get(), cert); !v.ok())
+    return bad("not valid under the client CA " + ca_file + ": " + v.error().message);
   std::string out;
   if (BIO* bio = BIO_new(BIO_s_mem())) {
     if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {

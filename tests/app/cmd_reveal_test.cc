@@ -280,5 +280,28 @@ TEST_F(CmdRevealTest, ACertificateWithoutAClientCaToCheckItIsRefusedAndAudited) 
   EXPECT_NE(entry.find("\"subject\":\"CN=client\""), std::string::npos) << entry;
 }
 
+// Found by review: a certificate the CA revoked (a CRL appended to
+// admin.tls.client_ca_file) still named the operator of an offline reveal.
+// The listener's check is used: refused (exit 2), audited as denied.
+TEST_F(CmdRevealTest, ACertificateTheClientCaFilesCrlRevokesIsRefused) {
+  static test_certs::Dir* certs = test_certs::Make("cmd-reveal-crl");
+  ASSERT_TRUE(certs->ok) << certs->error;
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  std::ofstream(Path("cfg.yaml"), std::ios::app)
+      << "admin: { tls: { cert_file: \"" << certs->F("server.crt") << "\", key_file: \"" << certs->F("server.key")
+      << "\", client_ca_file: \"" << certs->F("ca-crl.pem") << "\" } }\n";
+  CliRun r = Reveal({"--route", "ra", "--cert", certs->F("revoked.crt"), "--key", certs->F("revoked.key"), masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("certificate revoked"), std::string::npos) << r.err;
+  const std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
+  EXPECT_EQ(Trail().find("CN=revoked"), std::string::npos);
+  r = Reveal({"--route", "ra", "--cert", certs->F("client.crt"), "--key", certs->F("client.key"), masked});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "victim@a.com\n");
+}
+
 }  // namespace
 }  // namespace maskproxy::app
