@@ -331,18 +331,27 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
     if (Status s = sink->Append(audit::ToEvent(denied)); !s.ok()) return Fail(s.error(), kExitFailure);
     return Usage("reveal: " + why);
   };
+  // A break-glass attempt that fails before it can reveal (a keyring or
+  // policy that does not load, the KMS) is in the trail too: denied, with
+  // the error's code (never its message, which names files, not values,
+  // but is no audit field).
+  auto refuse_failed = [&](const Error& error) {
+    audit::RevealEvent denied = reveal::Revealer::DeniedEvent(rr, error.code);
+    if (Status s = sink->Append(audit::ToEvent(denied)); !s.ok()) return Fail(s.error(), kExitFailure);
+    return Fail(error, kExitUsage);
+  };
   if (!cert_refused.empty()) return refuse(ErrorCode::kRevealDenied, cert_refused);
   // Key custody: only the keys that reverse (a tokenization keyring is never
   // read, tokenize rules are never constructed); the policy with the route.
   // Wrapped versions are unwrapped through the config's KMS (else the
   // environment's); none needed for a keyring without them.
   auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
-  if (!kms.ok()) return Fail(kms.error(), kExitUsage);
+  if (!kms.ok()) return refuse_failed(kms.error());
   // Every policy of the config, as the proxy loads them: the route that
   // reads --topic is decided among all of them (reveal::RouteReading).
   auto policies =
       LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get(), (*trail)->key_fingerprints());
-  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
+  if (!policies.ok()) return refuse_failed(policies.error());
   for (const auto& p : *policies)
     if (p->FindRoute(request.route)) {
       policy = p;
@@ -353,7 +362,7 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
                   "--reason must be a purpose class: " + text::Join(reveal::PurposeClasses()));
   if (!policy) return refuse(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in the config's policies");
   auto revealer = reveal::Revealer::Create(policy, sink, *policies);
-  if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
+  if (!revealer.ok()) return refuse_failed(revealer.error());
   if (Status s = (*revealer)->Check(rr); !s.ok()) return refuse(s.error().code, s.error().message);
   rr.values = ReadValues(std::move(request.values));
   auto out = (*revealer)->Reveal(rr);  // the trail entry is written before any value returns

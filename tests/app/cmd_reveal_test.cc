@@ -303,5 +303,28 @@ TEST_F(CmdRevealTest, ACertificateTheClientCaFilesCrlRevokesIsRefused) {
   EXPECT_EQ(r.out, "victim@a.com\n");
 }
 
+// Found by review: a break-glass reveal that failed while loading the
+// keyring (mode 0644) or a policy (broken YAML) left no reveal entry, only a
+// checkpoint. Now denied, with the operator, ticket, route and the code.
+TEST_F(CmdRevealTest, AKeyringOrPolicyThatFailsToLoadIsAuditedAsDenied) {
+  fs::permissions(keys_,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::replace);
+  CliRun r = Reveal({"--route", "ra", "e2.contact.1.AAAA"});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false,\"denied\":\"keyring_insecure\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"route\":\"ra\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"subject\":\"" + OsUser()), std::string::npos) << entry;
+  fs::permissions(keys_, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  std::ofstream(Path("p.yaml"), std::ios::app) << "x: [\n";
+  r = Reveal({"--route", "ra", "e2.contact.1.AAAA"});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
+}
+
 }  // namespace
 }  // namespace maskproxy::app
