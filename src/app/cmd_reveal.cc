@@ -76,7 +76,8 @@ it (an append-only mount, shipped off the host, or the audit topic).
 An fpe output does not name its key version, and FF1 cannot tell a wrong key
 or version: it would reveal a plausible wrong value. So fpe needs the version
 (--keys-header or --key-version). encrypt and encrypt_deterministic outputs
-name their version (e1./d1.) and ignore both.
+name their version (e2./e1./d1.): --key-version is refused for them (exit
+2), and --keys-header is ignored.
 
 Options:
   --admin URL         the proxy's admin listener, https://HOST:PORT
@@ -98,6 +99,7 @@ Options:
                       data_subject_request, incident, support, audit; required
   --keys-header H     fpe: the value of the record's maskproxy.keys header
   --key-version N     fpe: the key version, instead of --keys-header
+                      (refused for encrypt and encrypt_deterministic)
   --json              values in and out are JSON text (e.g. a number)
 
 --operator and --audit-log no longer exist: the operator is your

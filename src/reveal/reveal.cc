@@ -135,6 +135,12 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
                                : "a source of route '" + t.route->name + "'"));
   }
   t.topic = request.topic.empty() ? t.route->from : request.topic;
+  // encrypt and encrypt_deterministic outputs name their version, which is
+  // the one that decrypts them: a version given beside them would be
+  // ignored, and an audit entry must not record a version that was not used.
+  if (t.action_name != "fpe" && request.key_version)
+    return Error(ErrorCode::kInvalidArgument, "a key version is for fpe outputs only: " + t.action_name +
+                                                  " outputs name their own version (e2./e1./d1.)");
   t.key_version = request.key_version;
   if (t.action_name == "fpe") {
     // FF1 has no tag: under another key version a value "reveals" to a

@@ -326,5 +326,21 @@ TEST_F(CmdRevealTest, AKeyringOrPolicyThatFailsToLoadIsAuditedAsDenied) {
   EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
 }
 
+// Found by review: --key-version beside an encrypt output was ignored (the
+// output names its version) but recorded in the reveal entry as the version
+// used. Refused now (exit 2, audited as denied); fpe still takes it.
+TEST_F(CmdRevealTest, AKeyVersionForAnEncryptOutputIsRefused) {
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "ra", "--key-version", "7", masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("a key version is for fpe outputs only"), std::string::npos) << r.err;
+  EXPECT_NE(LastEntry().find("\"allowed\":false"), std::string::npos) << LastEntry();
+  EXPECT_EQ(Trail().find("\"allowed\":true"), std::string::npos);
+  r = Reveal({"--route", "ra", masked});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(LastEntry().find("key_version"), std::string::npos) << LastEntry();
+}
+
 }  // namespace
 }  // namespace maskproxy::app
