@@ -79,6 +79,11 @@ or version: it would reveal a plausible wrong value. So fpe needs the version
 name their version (e2./e1./d1.): --key-version is refused for them (exit
 2), and --keys-header is ignored.
 
+With --json, each VALUE (argument or line of standard input) is read as
+JSON text, so a string is given quoted: '"e2.contact.1...."' (a number, an
+fpe output of a JSON number, unquoted); each original value is printed as
+JSON text, a string escaped.
+
 Options:
   --admin URL         the proxy's admin listener, https://HOST:PORT
   --cert FILE         your client certificate (PEM); offline: the operator
@@ -88,7 +93,7 @@ Options:
   --ca FILE           the CA of the admin listener's certificate
   --offline           break-glass: no proxy, the config's keys and audit trail
   --config FILE       offline: the proxy's config file
-  --route NAME        the route's name or source topic
+  --route NAME        the route's name (not its source topic: see --topic)
   --field PATH        the rule's path as written in the policy (user.email,
                       $key, $header.NAME), or $scan.DETECTOR for a hit that
                       action: scan or unlisted_fields: scan protected
@@ -100,7 +105,8 @@ Options:
   --keys-header H     fpe: the value of the record's maskproxy.keys header
   --key-version N     fpe: the key version, instead of --keys-header
                       (refused for encrypt and encrypt_deterministic)
-  --json              values in and out are JSON text (e.g. a number)
+  --json              values in and out are JSON text: a string VALUE
+                      quoted ('"e2...."'), a number as it is
 
 --operator and --audit-log no longer exist: the operator is your
 certificate's subject (or the OS user offline), and the audit trail is the
@@ -354,15 +360,22 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   auto policies =
       LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get(), (*trail)->key_fingerprints());
   if (!policies.ok()) return refuse_failed(policies.error());
+  // By the route's name only, as the service finds it (a source topic is
+  // not a route's name: --topic says where a value was masked).
   for (const auto& p : *policies)
-    if (p->FindRoute(request.route)) {
+    if (p->FindRouteByName(request.route)) {
       policy = p;
       break;
     }
   if (!reveal::IsPurposeClass(request.reason))
     return refuse(ErrorCode::kInvalidArgument,
                   "--reason must be a purpose class: " + text::Join(reveal::PurposeClasses()));
-  if (!policy) return refuse(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in the config's policies");
+  // The route given is not echoed: it is the caller's text, which may be a
+  // value pasted into the wrong argument (the service does not echo it either).
+  if (!policy)
+    return refuse(ErrorCode::kInvalidArgument,
+                  "no route of the name given (--route takes a route's name, not its source topic) in the config's "
+                  "policies");
   auto revealer = reveal::Revealer::Create(policy, sink, *policies);
   if (!revealer.ok()) return refuse_failed(revealer.error());
   if (Status s = (*revealer)->Check(rr); !s.ok()) return refuse(s.error().code, s.error().message);

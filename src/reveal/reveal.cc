@@ -98,7 +98,7 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
   if (request.key_version && !request.keys_header.empty())
     return Error(ErrorCode::kInvalidArgument, "give the keys header or the key version, not both");
   Target t;
-  t.route = policy_->FindRoute(request.route);
+  t.route = policy_->FindRouteByName(request.route);
   if (!t.route) return Error(ErrorCode::kInvalidArgument, "no route of the name given in " + policy_->origin());
   const std::string& field = request.field;
   if (field.rfind("$scan.", 0) == 0) {

@@ -342,5 +342,21 @@ TEST_F(CmdRevealTest, AKeyVersionForAnEncryptOutputIsRefused) {
   EXPECT_EQ(LastEntry().find("key_version"), std::string::npos) << LastEntry();
 }
 
+// Found by review: offline, --route took a source topic (the service
+// answers 403: routes are named), and an unknown route was echoed ("no route
+// '900101-1234567'"): the caller's text may be a value in the wrong argument.
+TEST_F(CmdRevealTest, TheRouteIsFoundByNameOnlyAndNotEchoed) {
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "a.raw", masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.find("a.raw"), std::string::npos) << r.err;
+  EXPECT_NE(LastEntry().find("\"allowed\":false"), std::string::npos) << LastEntry();
+  r = Reveal({"--route", "900101-1234567", masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.err.find("900101"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no route of the name given"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace maskproxy::app
