@@ -22,7 +22,7 @@ using namespace maskproxy;
 
 const char kKeys[] =
     "keys:\n"
-    "  pii: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n";
+    "  pii: {active: 1, versions: {1: Vizw4FoW1U6FmOgMSliKJ9yerETG+ZlpLQ5ZxQ9pdKs=}}\n";
 
 const crypto::Keyring& Keys() {
   static const crypto::Keyring* ring = [] {

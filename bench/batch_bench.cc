@@ -37,7 +37,7 @@ const char kEventTail[] =
 
 const char kKeys[] =
     "keys:\n"
-    "  rrn: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
+    "  rrn: {active: 1, versions: {1: Vizw4FoW1U6FmOgMSliKJ9yerETG+ZlpLQ5ZxQ9pdKs=}}\n"
     "  phone: {active: 1, versions: {1: 5T0k6lX4/SvnRxfHuv+RmqqviNfmGTgrOIAK3fMNceI=}}\n"
     "  email: {active: 1, versions: {1: off4UWbGFNOVUGA9am2d0VJvibt7bo9M7fA8WooVq9c=}}\n"
     "  account: {active: 1, versions: {1: eiov20gin+m66H7R7ZmZWs6sDzLztXrvyXIQGWX/Zpk=}}\n";

@@ -71,7 +71,7 @@ BENCHMARK(BM_HmacSha256)->Arg(16)->Arg(32)->Arg(64);
 
 void BM_Token(benchmark::State& state) {
   auto keys = Must(crypto::Keyring::Parse(
-      "keys:\n  rrn: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n", "bench-keys"));
+      "keys:\n  rrn: {active: 1, versions: {1: Vizw4FoW1U6FmOgMSliKJ9yerETG+ZlpLQ5ZxQ9pdKs=}}\n", "bench-keys"));
   auto tok = Must(
       crypto::Tokenizer::Create(*keys.Find("rrn"), "tokenize:user.rrn", transform::TokenPrefix(*keys.Find("rrn"))));
   const std::string v = Value(state.range(0));

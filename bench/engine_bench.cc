@@ -63,7 +63,7 @@ const char kEvent[] =
 
 const char kKeys[] =
     "keys:\n"
-    "  rrn: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
+    "  rrn: {active: 1, versions: {1: Vizw4FoW1U6FmOgMSliKJ9yerETG+ZlpLQ5ZxQ9pdKs=}}\n"
     "  phone: {active: 1, versions: {1: iGVaHrdWPaaiJpGEP3skdia426qEmeh6yhkA8yQzCSE=}}\n"
     "  email: {active: 1, versions: {1: PJK3giKSsaIrv0Ig50fodG9brwbcovNu+grnKyQt13w=}}\n"
     "  account: {active: 1, versions: {1: qqRbiRMdlBMK2db2sVDGiOb49nGg/YS8EomOUroVrmY=}}\n"

@@ -43,7 +43,7 @@ const char kEvent[] =
 
 const char kKeys[] =
     "keys:\n"
-    "  rrn: {active: 1, versions: {1: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}}\n"
+    "  rrn: {active: 1, versions: {1: Vizw4FoW1U6FmOgMSliKJ9yerETG+ZlpLQ5ZxQ9pdKs=}}\n"
     "  phone: {active: 1, versions: {1: x2OwUaBtD6Iue9hukbQ0BoatjuowPiEXubGDrCFdqLc=}}\n"
     "  email: {active: 1, versions: {1: +LoF4Ha4++uXSzbFWl3oAAkxcsjo+Ci5ymniG1nx3qM=}}\n"
     "  account: {active: 1, versions: {1: TbgsfagbMlPrCQzz/Lv/wLIo8JPbPTK6S9rUfirTTd0=}}\n"

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "admin/client_ca.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -158,6 +159,28 @@ void CountHandshakeFailure(const beast::error_code& ec, const std::string& peer)
   HandshakeFailures()->Inc();
   log::Debug("admin_tls_handshake_failed",
              {{"peer", peer}, {"reason", std::string(HandshakeEnd(ec))}, {"error", ec.message()}});
+}
+
+// A client certificate refused for its revocation status (revoked, or its
+// CA's CRL missing or past its nextUpdate) is said at warn, at most one line
+// a second: an operator whose CRL lapsed sees why every certificate fails.
+void LogRevocationRefusal(SSL* ssl, const std::string& peer) {
+  if (!ssl) return;
+  const long v = SSL_get_verify_result(ssl);
+  if (v != X509_V_ERR_CERT_REVOKED && v != X509_V_ERR_CRL_HAS_EXPIRED && v != X509_V_ERR_UNABLE_TO_GET_CRL &&
+      v != X509_V_ERR_CRL_NOT_YET_VALID && v != X509_V_ERR_CRL_SIGNATURE_FAILURE &&
+      v != X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER)
+    return;
+  static std::mutex mu;
+  static LogThrottle throttle;
+  uint64_t suppressed = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!throttle.Allow(Clock::now(), &suppressed)) return;
+  }
+  log::Warn("admin_client_certificate_refused", {{"peer", peer},
+                                                 {"reason", X509_verify_cert_error_string(v)},
+                                                 {"similar_suppressed", std::to_string(suppressed)}});
 }
 
 // The RFC 2253 subject of the peer's certificate, if OpenSSL verified it.
@@ -314,6 +337,7 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   void OnHandshake(beast::error_code ec, size_t used) {
     if (ec) {  // refused, abandoned, timed out or evicted: every one counted
       CountHandshakeFailure(ec, context_.peer_address);
+      if constexpr (kTls) LogRevocationRefusal(stream_.native_handle(), context_.peer_address);
       return;
     }
     buffer_.consume(used);
@@ -518,6 +542,53 @@ struct Server::Impl {
   std::atomic<bool> stopped{false};
   LogThrottle evicted_log;  // the accept handler's (one thread)
   LogThrottle refused_log;
+  // The client CA file and what it held when last read: a changed file
+  // (a new CRL) is read again before the next TLS connection's handshake.
+  std::string client_ca_file;
+  FileStamp client_ca_stamp;
+  unsigned client_ca_generation = 0;
+
+  // The session id context names the client CA file's generation: a session
+  // (or TLS 1.3 ticket) verified under an older file is not resumed, so a
+  // certificate revoked since does a full handshake and is refused.
+  [[nodiscard]] bool SetSessionContext() {
+    const std::string sid = "maskproxy-admin-" + std::to_string(client_ca_generation);
+    return SSL_CTX_set_session_id_context(ssl->native_handle(), reinterpret_cast<const unsigned char*>(sid.data()),
+                                          static_cast<unsigned>(sid.size())) == 1;
+  }
+
+  // Installs the client CA file's certificates and CRLs (LoadClientCaStore).
+  [[nodiscard]] Status InstallClientCa() {
+    client_ca_stamp = StampOf(client_ca_file);
+    auto loaded = LoadClientCaStore(client_ca_file);
+    if (!loaded.ok()) return loaded.error();
+    SSL_CTX_set_cert_store(ssl->native_handle(), loaded->store.release());  // takes it
+    ++client_ca_generation;
+    if (!SetSessionContext()) return Error(ErrorCode::kConfigInvalid, "admin TLS: cannot set the session id context");
+    log::Info("admin_client_ca_loaded", {{"file", client_ca_file},
+                                         {"certificates", std::to_string(loaded->certificates)},
+                                         {"crls", std::to_string(loaded->crls)},
+                                         {"revocation_checked", loaded->crls > 0 ? "true" : "false"}});
+    if (loaded->crls_expired > 0)
+      log::Error("admin_client_crl_expired",
+                 {{"file", client_ca_file},
+                  {"expired", std::to_string(loaded->crls_expired)},
+                  {"detail",
+                   "a CRL is past its nextUpdate: every client certificate of its CA is refused until "
+                   "a current CRL is put in the file"}});
+    return Status::Ok();
+  }
+
+  // Before a TLS connection: the file read again if it changed. A file that
+  // does not load keeps the store in use (logged); one that changes again is
+  // read again.
+  void RefreshClientCa() {
+    if (client_ca_file.empty() || StampOf(client_ca_file) == client_ca_stamp) return;
+    if (Status st = InstallClientCa(); !st.ok())
+      log::Error(
+          "admin_client_ca_reload_failed",
+          {{"file", client_ca_file}, {"error", st.error().message}, {"detail", "the previous file stays in use"}});
+  }
 
   // Room for one more connection: under the limit, or made by closing the
   // connection whose response has stalled longest (kStalledWrite: its
@@ -577,6 +648,7 @@ struct Server::Impl {
         beast::error_code ignored;
         socket.close(ignored);
       } else if (ssl) {
+        RefreshClientCa();
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl), shared)
             ->Start();
@@ -637,8 +709,9 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
     if (ctx.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec); ec)
       return Error(ErrorCode::kConfigInvalid, "admin TLS key " + tls.key_file + ": " + ec.message());
     if (!tls.client_ca_file.empty()) {
-      if (ctx.load_verify_file(tls.client_ca_file, ec); ec)
-        return Error(ErrorCode::kConfigInvalid, "admin TLS client CA " + tls.client_ca_file + ": " + ec.message());
+      // Certificates and CRLs (client_ca.h), read again when the file changes.
+      impl->client_ca_file = tls.client_ca_file;
+      if (Status st = impl->InstallClientCa(); !st.ok()) return st.error();
       // Asked for, not required: a client without a certificate completes
       // the handshake (probes, Prometheus) and the endpoints that need one
       // answer 401 (router.h); a certificate that is presented must verify

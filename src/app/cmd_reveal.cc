@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/client_ca.h"
 #include "app/audit_events.h"
 #include "app/commands.h"
 #include "app/config.h"
@@ -75,7 +76,13 @@ it (an append-only mount, shipped off the host, or the audit topic).
 An fpe output does not name its key version, and FF1 cannot tell a wrong key
 or version: it would reveal a plausible wrong value. So fpe needs the version
 (--keys-header or --key-version). encrypt and encrypt_deterministic outputs
-name their version (e1./d1.) and ignore both.
+name their version (e2./e1./d1.): --key-version is refused for them (exit
+2), and --keys-header is ignored.
+
+With --json, each VALUE (argument or line of standard input) is read as
+JSON text, so a string is given quoted: '"e2.contact.1...."' (a number, an
+fpe output of a JSON number, unquoted); each original value is printed as
+JSON text, a string escaped.
 
 Options:
   --admin URL         the proxy's admin listener, https://HOST:PORT
@@ -86,7 +93,7 @@ Options:
   --ca FILE           the CA of the admin listener's certificate
   --offline           break-glass: no proxy, the config's keys and audit trail
   --config FILE       offline: the proxy's config file
-  --route NAME        the route's name or source topic
+  --route NAME        the route's name (not its source topic: see --topic)
   --field PATH        the rule's path as written in the policy (user.email,
                       $key, $header.NAME), or $scan.DETECTOR for a hit that
                       action: scan or unlisted_fields: scan protected
@@ -97,7 +104,9 @@ Options:
                       data_subject_request, incident, support, audit; required
   --keys-header H     fpe: the value of the record's maskproxy.keys header
   --key-version N     fpe: the key version, instead of --keys-header
-  --json              values in and out are JSON text (e.g. a number)
+                      (refused for encrypt and encrypt_deterministic)
+  --json              values in and out are JSON text: a string VALUE
+                      quoted ('"e2...."'), a number as it is
 
 --operator and --audit-log no longer exist: the operator is your
 certificate's subject (or the OS user offline), and the audit trail is the
@@ -233,15 +242,11 @@ Result<std::string> CertificateSubject(const std::string& cert_file, const std::
   const int matches = X509_check_private_key(cert, pkey);
   EVP_PKEY_free(pkey);
   if (matches != 1) return bad("--key " + key_file + " is not its private key");
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
-  if (!store || !ctx || X509_STORE_load_file(store.get(), ca_file.c_str()) != 1 ||
-      X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr) != 1)
-    return bad("cannot load the client CA " + ca_file);
-  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
-  if (X509_verify_cert(ctx.get()) != 1)
-    return bad(std::string("not valid under the client CA ") + ca_file + ": " +
-               X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+  // The listener's check (admin/client_ca.h): the file's CRLs included.
+  auto store = admin::LoadClientCaStore(ca_file);
+  if (!store.ok()) return bad("cannot load the client CA: " + store.error().message);
+  if (Status v = admin::VerifyClientCertificate(store->store.get(), cert); !v.ok())
+    return bad("not valid under the client CA " + ca_file + ": " + v.error().message);
   std::string out;
   if (BIO* bio = BIO_new(BIO_s_mem())) {
     if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
@@ -334,29 +339,45 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
     if (Status s = sink->Append(audit::ToEvent(denied)); !s.ok()) return Fail(s.error(), kExitFailure);
     return Usage("reveal: " + why);
   };
+  // A break-glass attempt that fails before it can reveal (a keyring or
+  // policy that does not load, the KMS) is in the trail too: denied, with
+  // the error's code (never its message, which names files, not values,
+  // but is no audit field).
+  auto refuse_failed = [&](const Error& error) {
+    audit::RevealEvent denied = reveal::Revealer::DeniedEvent(rr, error.code);
+    if (Status s = sink->Append(audit::ToEvent(denied)); !s.ok()) return Fail(s.error(), kExitFailure);
+    return Fail(error, kExitUsage);
+  };
   if (!cert_refused.empty()) return refuse(ErrorCode::kRevealDenied, cert_refused);
   // Key custody: only the keys that reverse (a tokenization keyring is never
   // read, tokenize rules are never constructed); the policy with the route.
   // Wrapped versions are unwrapped through the config's KMS (else the
   // environment's); none needed for a keyring without them.
   auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
-  if (!kms.ok()) return Fail(kms.error(), kExitUsage);
+  if (!kms.ok()) return refuse_failed(kms.error());
   // Every policy of the config, as the proxy loads them: the route that
   // reads --topic is decided among all of them (reveal::RouteReading).
   auto policies =
       LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get(), (*trail)->key_fingerprints());
-  if (!policies.ok()) return Fail(policies.error(), kExitUsage);
+  if (!policies.ok()) return refuse_failed(policies.error());
+  // By the route's name only, as the service finds it (a source topic is
+  // not a route's name: --topic says where a value was masked).
   for (const auto& p : *policies)
-    if (p->FindRoute(request.route)) {
+    if (p->FindRouteByName(request.route)) {
       policy = p;
       break;
     }
   if (!reveal::IsPurposeClass(request.reason))
     return refuse(ErrorCode::kInvalidArgument,
                   "--reason must be a purpose class: " + text::Join(reveal::PurposeClasses()));
-  if (!policy) return refuse(ErrorCode::kInvalidArgument, "no route '" + request.route + "' in the config's policies");
+  // The route given is not echoed: it is the caller's text, which may be a
+  // value pasted into the wrong argument (the service does not echo it either).
+  if (!policy)
+    return refuse(ErrorCode::kInvalidArgument,
+                  "no route of the name given (--route takes a route's name, not its source topic) in the config's "
+                  "policies");
   auto revealer = reveal::Revealer::Create(policy, sink, *policies);
-  if (!revealer.ok()) return Fail(revealer.error(), kExitUsage);
+  if (!revealer.ok()) return refuse_failed(revealer.error());
   if (Status s = (*revealer)->Check(rr); !s.ok()) return refuse(s.error().code, s.error().message);
   rr.values = ReadValues(std::move(request.values));
   auto out = (*revealer)->Reveal(rr);  // the trail entry is written before any value returns

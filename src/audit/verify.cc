@@ -242,7 +242,22 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys, const Anch
   constexpr size_t kNone = static_cast<size_t>(-1);
   size_t unvouched = kNone;    // the first line of a run under retired versions
   std::string anchor_problem;  // what entry expect->seq is instead of the expected checkpoint
+  // The line of the first entry at or after `from` whose mac verifies, when
+  // every line from `from` to it is linked by prev (each line's prev the
+  // hash of the one before): that entry vouches for line `from` as it is.
+  auto vouched_by = [&](size_t from) -> size_t {
+    for (size_t j = from; j < complete_lines; ++j) {
+      if (!lines[j].parsed) return kNone;
+      if (lines[j].authentic) return j;
+      if (j + 1 >= complete_lines || !lines[j + 1].parsed || lines[j + 1].parsed->prev != lines[j].hash) return kNone;
+    }
+    return kNone;
+  };
+  VerifyReport before_line = r;      // the report before line i was read
+  VerifyReport before_previous = r;  // and before line i - 1
   for (size_t i = 0; i < complete_lines; ++i) {
+    before_previous = std::move(before_line);
+    before_line = r;
     const Line& ln = lines[i];
     if (!ln.parsed) {
       r.first_problem = L(i) + ": not a trail entry (malformed: modified or inserted)";
@@ -301,6 +316,22 @@ VerifyReport VerifyText(std::string_view text, const TrailKeys& keys, const Anch
       return r;
     }
     if (p.prev != r.last_hash) {
+      // The line before was signed with a retired version (its mac is not
+      // checked) and this one is vouched for by an entry whose mac verifies:
+      // then it is the line before that differs from what the chain
+      // records, i.e. was modified, not this one inserted.
+      if (i > 0 && lines[i - 1].parsed && !lines[i - 1].authentic) {
+        if (const size_t k = vouched_by(i); k != kNone) {
+          const uint64_t seq = lines[i - 1].parsed->seq;
+          r = std::move(before_previous);
+          r.first_problem = "entry " + std::to_string(seq) + " (" + L(i - 1) +
+                            "): signed with a retired audit key version (its mac is not checked), and its hash is "
+                            "not the one " +
+                            L(i) + " records, which entry " + std::to_string(lines[k].parsed->seq) + " (" + L(k) +
+                            ") vouches for under a key in the file (modified)";
+          return r;
+        }
+      }
       r.first_problem = i == 0 ? L(i) + ": prev is not 64 zeros for the first entry (taken from another trail)"
                                : L(i) + ": prev does not match the hash of " + L(i - 1) +
                                      " (an entry inserted or taken from another trail)";

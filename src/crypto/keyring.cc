@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "common/file.h"
 #include "common/text.h"
@@ -77,7 +78,19 @@ bool IsValidKeyName(std::string_view name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!ok) return false;
   }
-  return true;
+  // A name is printed where material never is (/config_dump, the audit
+  // trail's keys_loaded, `keys rotate`, every t1/e1/d1 output): a name an
+  // error would not show, because it may be pasted material, is no name.
+  return !MayBeKeyMaterial(name);
+}
+
+const char kKeyNameRule[] =
+    " must be 1-24 characters of [A-Za-z0-9_-], not 8 or more mixing upper and lower case (a name that may be "
+    "pasted key material is refused: names are printed, material never is)";
+
+bool KmsNameMayBeKeyMaterial(std::string_view kms) {
+  const size_t colon = kms.find(':');
+  return MayBeKeyMaterial(colon == std::string_view::npos ? kms : kms.substr(colon + 1));
 }
 
 Result<Keyring> Keyring::Load(const std::string& path, const KeyWrapper* kms) {
@@ -290,29 +303,68 @@ Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& ori
 }
 
 namespace {
+// Whether p[0..n) repeats with a period of at most n/2: p[i] == p[i + period].
+bool Periodic(const uint8_t* p, size_t n) {
+  for (size_t period = 1; period <= n / 2; ++period)
+    if (std::memcmp(p, p + period, n - period) == 0) return true;
+  return false;
+}
+
+// Whether the differences p[i + 1] - p[i] (mod 256) of p[0..n) repeat with a
+// period of at most (n - 1)/2: an arithmetic progression (00 01 02 .. 1f,
+// FIPS-197's example key; 1f 1e .. 00; 00 07 0e ..: period 1) or one of a
+// few steps repeated. A repeating pattern of bytes is one too.
+bool PeriodicSteps(const uint8_t* p, size_t n) {
+  if (n < 3) return false;
+  std::vector<uint8_t> d(n - 1);
+  for (size_t i = 0; i + 1 < n; ++i) d[i] = static_cast<uint8_t>(p[i + 1] - p[i]);
+  const bool periodic = Periodic(d.data(), d.size());
+  OPENSSL_cleanse(d.data(), d.size());
+  return periodic;
+}
+
 // Why `n` (>= 32) bytes of material are not what a random generator gives,
 // or null. Each check refuses real random material with a probability
-// below 2e-14 (n = 32, the least; more bytes make it smaller still):
+// below 2e-14 (n = 32, the least; more bytes make it smaller still), all
+// of them together below 3e-14:
 // - fewer than 16 different byte values: 32 random bytes have about 30;
 //   fewer than 16 happens with probability 3.2e-17 (the occupancy
 //   distribution of 32 draws from 256). All zeros, one repeated character,
 //   the bytes 0-7 repeated.
+// - one byte value n/4 + 3 or more times (11 of 32): 16 distinct bytes and
+//   16 zeros, a half left zero. For random bytes below
+//   256 * C(n, t) * 256^-t (t = n/4 + 3): 1.1e-16 for n = 32, less for more.
 // - a repeating period of at most n/2 bytes ("abcabc…", a phrase repeated):
 //   for random bytes below sum over p <= n/2 of 256^-(n-p) < 1e-38.
+// - steps (differences of neighbours, mod 256) repeating with a period of
+//   at most (n-1)/2: a counting sequence 00 01 .. 1f (test vectors' keys),
+//   its reverse, a stride: below sum over p <= (n-1)/2 of 256^-(n-1-p),
+//   < 1e-38.
+// - either half (n/2 bytes, at least 16) periodic or with periodic steps
+//   as above, within its own length: a random half followed by a pattern.
+//   For n = 32: 2 halves * 2 checks * about 256^-8 (a period of 8 bytes,
+//   or of 7 of the 15 steps, the likeliest) < 3e-19.
 // - every byte printable ASCII (0x20-0x7e): a passphrase base64-encoded, not
 //   random bytes; (95/256)^32 = 1.7e-14.
 const char* WeakMaterial(const uint8_t* p, size_t n) {
-  std::array<bool, 256> seen{};
+  std::array<uint8_t, 256> count{};
   size_t distinct = 0;
+  size_t most = 0;
   bool printable = true;
   for (size_t i = 0; i < n; ++i) {
-    if (!seen[p[i]]) ++distinct;
-    seen[p[i]] = true;
+    if (count[p[i]] == 0) ++distinct;
+    if (count[p[i]] < 255) ++count[p[i]];
+    most = std::max<size_t>(most, count[p[i]]);
     printable = printable && p[i] >= 0x20 && p[i] <= 0x7e;
   }
+  OPENSSL_cleanse(count.data(), count.size());
   if (distinct < 16) return "fewer than 16 different byte values, such as all zeros or a short pattern repeated";
-  for (size_t period = 1; period <= n / 2; ++period)
-    if (std::memcmp(p, p + period, n - period) == 0) return "a pattern repeated";
+  if (most >= n / 4 + 3) return "one byte value repeated too often, such as a half left zero";
+  if (Periodic(p, n)) return "a pattern repeated";
+  if (PeriodicSteps(p, n)) return "a counting sequence or a stride, such as the bytes 00 01 02 ... of a test vector";
+  const size_t half = n / 2;
+  for (const uint8_t* h : {p, p + (n - half)})
+    if (Periodic(h, half) || PeriodicSteps(h, half)) return "a half that is a pattern or a counting sequence";
   if (printable) return "only printable text characters (a passphrase, not random bytes)";
   return nullptr;
 }
@@ -433,8 +485,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
     if (!kv.first.IsScalar()) return Error(ErrorCode::kKeyringInvalid, where + ": key names must be plain names");
     const std::string name = kv.first.Scalar();
     if (!IsValidKeyName(name))
-      return Error(ErrorCode::kKeyringInvalid,
-                   where + ": key name" + ShownName(name) + " must be 1-64 characters of [A-Za-z0-9_-]");
+      return Error(ErrorCode::kKeyringInvalid, where + ": key name" + ShownName(name) + kKeyNameRule);
     if (ring.keys_.count(name))
       return Error(ErrorCode::kKeyringInvalid, where + ": key" + ShownName(name) + " is defined twice");
     const YAML::Node& body = kv.second;
@@ -481,6 +532,11 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
             if (w.kms.empty() || w.wrapped.empty())
               return Error(ErrorCode::kKeyringInvalid,
                            at + ": a wrapped version needs both 'kms' (transit:NAME) and 'wrapped'");
+            // The KMS key's name is printed (/config_dump): pasted material is refused there too.
+            if (KmsNameMayBeKeyMaterial(w.kms))
+              return Error(ErrorCode::kKeyringInvalid, at + ": the KMS key" + ShownName(w.kms) +
+                                                           " is not a name (its NAME in transit:NAME" + kKeyNameRule +
+                                                           ")");
             if (unwrap) {
               if (!kms)
                 return Error(ErrorCode::kKeyringInvalid,
@@ -758,13 +814,13 @@ Result<std::string> NewWrappedChecked(const KeyWrapper& kms, std::string_view ke
 Status GenerateKeyringFile(const std::string& path, const std::vector<std::string>& names, const KeyWrapper* kms,
                            std::string_view kek) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key");
-  if (kms && !PlainText(kek)) return Error(ErrorCode::kUsage, "name the KMS key as transit:NAME");
+  if (kms && (!PlainText(kek) || KmsNameMayBeKeyMaterial(kek)))
+    return Error(ErrorCode::kUsage, std::string("name the KMS key as transit:NAME; NAME") + kKeyNameRule);
   // Every name checked before the KMS is asked for anything or a file made:
   // a name given twice would write a keyring that does not load.
   std::set<std::string_view> seen;
   for (const auto& n : names) {
-    if (!IsValidKeyName(n))
-      return Error(ErrorCode::kUsage, "key name" + ShownName(n) + " must be 1-64 characters of [A-Za-z0-9_-]");
+    if (!IsValidKeyName(n)) return Error(ErrorCode::kUsage, "key name" + ShownName(n) + kKeyNameRule);
     if (!seen.insert(n).second) return Error(ErrorCode::kUsage, "key" + ShownName(n) + " is named twice");
   }
   std::string text = kHeader;
@@ -850,6 +906,8 @@ Result<std::vector<std::pair<std::string, uint32_t>>> RotateKeyringFile(const st
                                                                         const std::vector<std::string>& names,
                                                                         const KeyWrapper* kms) {
   if (names.empty()) return Error(ErrorCode::kUsage, "name at least one key to rotate");
+  for (const auto& n : names)
+    if (!IsValidKeyName(n)) return Error(ErrorCode::kUsage, "key name" + ShownName(n) + kKeyNameRule);
   const std::string path = RotationTarget(given);
   // The new file keeps the old one's owner and group (0600: only its owner
   // reads it, e.g. the service user when root rotates).

@@ -180,7 +180,18 @@ class Keyring {
   bool reveal_only_ = false;
 };
 
+// 1-64 characters of [A-Za-z0-9_-] that MayBeKeyMaterial does not take for
+// material (so at most 24): a key name is printed (/config_dump, the audit
+// trail, `keys rotate`, every output that names its key), so a name that may
+// be pasted material is refused wherever a name is accepted: a keyring
+// file's keys, `keys generate` and `keys rotate`, a rule's `key:`.
 [[nodiscard]] bool IsValidKeyName(std::string_view name);
+// The rule IsValidKeyName checks, for an error after "key name" + ShownName.
+extern const char kKeyNameRule[];
+// Whether the NAME of a KMS key "transit:NAME" (or a name without a
+// prefix) may be key material: such a KMS key is refused in a keyring file
+// and by `keys generate --kms`, as it would be printed.
+[[nodiscard]] bool KmsNameMayBeKeyMaterial(std::string_view kms);
 
 // The one rule for quoting a name that stands where a key name or a KMS key
 // name belongs (a keyring's names and `kms:` fields, a rule's `key:`, a

@@ -47,6 +47,12 @@ size_t RuleEntries(const YAML::Node& routes) {
 
 }  // namespace
 
+const Route* Policy::FindRouteByName(std::string_view name) const {
+  for (const auto& r : routes_)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
 const Route* Policy::FindRoute(std::string_view name_or_topic) const {
   for (const auto& r : routes_)
     if (r.name == name_or_topic) return &r;

@@ -212,6 +212,8 @@ class Policy {
   // scans.
   [[nodiscard]] const transform::Scanning* scanning() const { return scanning_.get(); }
   [[nodiscard]] const Route* FindRoute(std::string_view name_or_topic) const;
+  // The route of that name only (a reveal names its route; a topic is not one).
+  [[nodiscard]] const Route* FindRouteByName(std::string_view name) const;
   // True if an action the policy created (a route's value, $key or $header
   // rule, or a `scan:` action) counts AES-GCM encryptions in the ledger:
   // then the ledger given to Load/Parse is the one that enforces the limit.

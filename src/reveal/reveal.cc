@@ -111,7 +111,7 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
   if (request.key_version && !request.keys_header.empty())
     return Error(ErrorCode::kInvalidArgument, "give the keys header or the key version, not both");
   Target t;
-  t.route = policy_->FindRoute(request.route);
+  t.route = policy_->FindRouteByName(request.route);
   if (!t.route) return Error(ErrorCode::kInvalidArgument, "no route of the name given in " + policy_->origin());
   const std::string& field = request.field;
   if (field.rfind("$scan.", 0) == 0) {
@@ -148,6 +148,12 @@ Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
                                : "a source of route '" + t.route->name + "'"));
   }
   t.topic = request.topic.empty() ? t.route->from : request.topic;
+  // encrypt and encrypt_deterministic outputs name their version, which is
+  // the one that decrypts them: a version given beside them would be
+  // ignored, and an audit entry must not record a version that was not used.
+  if (t.action_name != "fpe" && request.key_version)
+    return Error(ErrorCode::kInvalidArgument, "a key version is for fpe outputs only: " + t.action_name +
+                                                  " outputs name their own version (e2./e1./d1.)");
   t.key_version = request.key_version;
   if (t.action_name == "fpe") {
     // FF1 has no tag: under another key version a value "reveals" to a

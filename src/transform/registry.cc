@@ -91,6 +91,9 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
 }
 
 Result<const crypto::Key*> FindRuleKey(const ActionEnv& env, std::string_view name) {
+  // A keyring holds no such name; say why rather than "not in the keyring".
+  if (!crypto::IsValidKeyName(name))
+    return Error(ErrorCode::kInvalidOption, "[key] key name" + crypto::ShownName(name) + crypto::kKeyNameRule);
   if (const crypto::Key* key = env.keys ? env.keys->Find(name) : nullptr) return key;
   std::string hint = env.keys ? text::Suggest(name, env.keys->Names()) : "";
   if (crypto::MayBeKeyMaterial(hint)) hint.clear();

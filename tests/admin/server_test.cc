@@ -15,6 +15,8 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -902,6 +904,57 @@ TEST_F(AdminTls, ASessionIsResumedWithItsVerifiedSubject) {
     }
   }
   SSL_SESSION_free(session);
+}
+
+// Found by review: CRLs appended to the client CA file were loaded and never
+// checked, so a revoked certificate still revealed. With a CRL in the file a
+// revoked certificate fails the handshake; the others are served.
+TEST_F(AdminTls, ACertificateTheFilesCrlRevokesFailsTheHandshake) {
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca-crl.pem")};
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  EXPECT_EQ(TlsGet(server->port(), "revoked.crt", "revoked.key"), "");
+  EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key").rfind("HTTP/1.1 200", 0), 0u);
+  // Without a CRL in the file nothing is checked for revocation.
+  o.tls = {F("server.crt"), F("server.key"), F("ca.crt")};
+  auto plain = Start(Handlers{}, o);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(TlsGet(plain->port(), "revoked.crt", "revoked.key").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// A CRL past its nextUpdate vouches for nothing: every certificate of its
+// CA is refused (fail closed); a client without a certificate still gets
+// the probes.
+TEST_F(AdminTls, AnExpiredCrlRefusesEveryCertificateOfItsCa) {
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), F("ca-expired-crl.pem")};
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key"), "");
+  EXPECT_EQ(TlsGet(server->port(), "revoked.crt", "revoked.key"), "");
+  EXPECT_EQ(TlsGet(server->port(), "", "").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// A new CRL put in the file (replaced by a rename, as a CRL refresh job
+// does) is enforced from the next connection, without a restart; a file
+// that does not load keeps the one in use.
+TEST_F(AdminTls, ACrlAddedToTheFileIsEnforcedWithoutARestart) {
+  const std::string file = F("clients-live.pem");
+  std::filesystem::copy_file(F("ca.crt"), file, std::filesystem::copy_options::overwrite_existing);
+  Options o;
+  o.tls = {F("server.crt"), F("server.key"), file};
+  auto server = Start(Handlers{}, o);
+  ASSERT_TRUE(server);
+  EXPECT_EQ(TlsGet(server->port(), "revoked.crt", "revoked.key").rfind("HTTP/1.1 200", 0), 0u);
+  std::filesystem::copy_file(F("ca-crl.pem"), file + ".new", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::rename(file + ".new", file);
+  EXPECT_EQ(TlsGet(server->port(), "revoked.crt", "revoked.key"), "");
+  EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key").rfind("HTTP/1.1 200", 0), 0u);
+  { std::ofstream(file + ".new") << "not pem\n"; }
+  std::filesystem::rename(file + ".new", file);
+  EXPECT_EQ(TlsGet(server->port(), "revoked.crt", "revoked.key"), "");
+  EXPECT_EQ(TlsGet(server->port(), "client.crt", "client.key").rfind("HTTP/1.1 200", 0), 0u);
 }
 
 TEST_F(AdminTls, MissingFilesAreAConfigError) {

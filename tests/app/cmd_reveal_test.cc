@@ -280,5 +280,83 @@ TEST_F(CmdRevealTest, ACertificateWithoutAClientCaToCheckItIsRefusedAndAudited) 
   EXPECT_NE(entry.find("\"subject\":\"CN=client\""), std::string::npos) << entry;
 }
 
+// Found by review: a certificate the CA revoked (a CRL appended to
+// admin.tls.client_ca_file) still named the operator of an offline reveal.
+// The listener's check is used: refused (exit 2), audited as denied.
+TEST_F(CmdRevealTest, ACertificateTheClientCaFilesCrlRevokesIsRefused) {
+  static test_certs::Dir* certs = test_certs::Make("cmd-reveal-crl");
+  ASSERT_TRUE(certs->ok) << certs->error;
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  std::ofstream(Path("cfg.yaml"), std::ios::app)
+      << "admin: { tls: { cert_file: \"" << certs->F("server.crt") << "\", key_file: \"" << certs->F("server.key")
+      << "\", client_ca_file: \"" << certs->F("ca-crl.pem") << "\" } }\n";
+  CliRun r = Reveal({"--route", "ra", "--cert", certs->F("revoked.crt"), "--key", certs->F("revoked.key"), masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("certificate revoked"), std::string::npos) << r.err;
+  const std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("(--cert refused)"), std::string::npos) << entry;
+  EXPECT_EQ(Trail().find("CN=revoked"), std::string::npos);
+  r = Reveal({"--route", "ra", "--cert", certs->F("client.crt"), "--key", certs->F("client.key"), masked});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "victim@a.com\n");
+}
+
+// Found by review: a break-glass reveal that failed while loading the
+// keyring (mode 0644) or a policy (broken YAML) left no reveal entry, only a
+// checkpoint. Now denied, with the operator, ticket, route and the code.
+TEST_F(CmdRevealTest, AKeyringOrPolicyThatFailsToLoadIsAuditedAsDenied) {
+  fs::permissions(keys_,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::replace);
+  CliRun r = Reveal({"--route", "ra", "e2.contact.1.AAAA"});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  std::string entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false,\"denied\":\"keyring_insecure\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"route\":\"ra\""), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"subject\":\"" + OsUser()), std::string::npos) << entry;
+  fs::permissions(keys_, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  std::ofstream(Path("p.yaml"), std::ios::app) << "x: [\n";
+  r = Reveal({"--route", "ra", "e2.contact.1.AAAA"});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  entry = LastEntry();
+  EXPECT_NE(entry.find("\"allowed\":false"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("\"ticket\":\"T\""), std::string::npos) << entry;
+}
+
+// Found by review: --key-version beside an encrypt output was ignored (the
+// output names its version) but recorded in the reveal entry as the version
+// used. Refused now (exit 2, audited as denied); fpe still takes it.
+TEST_F(CmdRevealTest, AKeyVersionForAnEncryptOutputIsRefused) {
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "ra", "--key-version", "7", masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("a key version is for fpe outputs only"), std::string::npos) << r.err;
+  EXPECT_NE(LastEntry().find("\"allowed\":false"), std::string::npos) << LastEntry();
+  EXPECT_EQ(Trail().find("\"allowed\":true"), std::string::npos);
+  r = Reveal({"--route", "ra", masked});
+  EXPECT_EQ(r.rc, kExitOk) << r.err;
+  EXPECT_EQ(LastEntry().find("key_version"), std::string::npos) << LastEntry();
+}
+
+// Found by review: offline, --route took a source topic (the service
+// answers 403: routes are named), and an unknown route was echoed ("no route
+// '900101-1234567'"): the caller's text may be a value in the wrong argument.
+TEST_F(CmdRevealTest, TheRouteIsFoundByNameOnlyAndNotEchoed) {
+  const std::string masked = Mask("ra", "a.raw", "victim@a.com");
+  CliRun r = Reveal({"--route", "a.raw", masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.find("a.raw"), std::string::npos) << r.err;
+  EXPECT_NE(LastEntry().find("\"allowed\":false"), std::string::npos) << LastEntry();
+  r = Reveal({"--route", "900101-1234567", masked});
+  EXPECT_EQ(r.rc, kExitUsage) << r.err;
+  EXPECT_EQ(r.err.find("900101"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no route of the name given"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace maskproxy::app

@@ -1,6 +1,8 @@
 // The reveal: section of the config (POST /v1/reveal's roles and limits).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,22 @@ TEST(ConfigReveal, ParsesRolesGrantsAndLimits) {
   EXPECT_EQ(role.grants[0].route, "transfers");
   EXPECT_EQ(role.grants[0].fields, (std::vector<std::string>{"sender.email", "$scan.email"}));
   EXPECT_EQ(role.grants[0].purposes, (std::vector<std::string>{"fraud", "chargeback"}));
+}
+
+// Found by review: the README's example granted `purposes: [complaint]`,
+// which is no purpose class, so a config written from it did not start.
+TEST(ConfigReveal, TheReadmesExampleParses) {
+  std::ifstream in(std::string(MASKPROXY_SOURCE_DIR) + "/README.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string readme = ss.str();
+  const size_t start = readme.find("```yaml\nreveal:\n");
+  ASSERT_NE(start, std::string::npos);
+  const size_t body = start + 8;
+  const std::string block = readme.substr(body, readme.find("```", body) - body);
+  auto r = Config::Parse(kBase + block, "c.yaml", "/base");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->reveal.authz.roles.size(), 2u);
 }
 
 TEST(ConfigReveal, UnauthenticatedAuditLimitsPerPeerAndForAllPeers) {

@@ -314,6 +314,24 @@ TEST_F(TrailTest, ARetiredKeyVersionIsVouchedForByTheChainOnly) {
   r = Verify(path_, v2_only);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->ok) << "an edit under the retired version";
+  // Found by review: an edited entry under the retired version was blamed
+  // on the next line ("prev does not match ... inserted or taken from
+  // another trail"), one entry too late. The entries after it are vouched
+  // for by the chain up to one under version 2, so the edited entry is named,
+  // with the entries before it as verified.
+  for (size_t at : {size_t{0}, size_t{1}}) {
+    const std::string field = "\"field\":\"f" + std::to_string(at) + "\"";
+    edited = full;
+    edited[at].replace(edited[at].find(field), field.size(), "\"field\":\"fX\"");
+    Put(edited);
+    r = Verify(path_, v2_only);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->ok);
+    EXPECT_EQ(r->entries, at) << r->first_problem;
+    const std::string entry = "entry " + std::to_string(at + 1) + " (line " + std::to_string(at + 1) + ")";
+    EXPECT_EQ(r->first_problem.rfind(entry + ": signed with a retired audit key version", 0), 0u) << r->first_problem;
+    EXPECT_NE(r->first_problem.find("(modified)"), std::string::npos) << r->first_problem;
+  }
 }
 
 TEST_F(TrailTest, OpenRefusesTamperedTrailsLooseModesAndMixedKeyFiles) {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -24,9 +25,19 @@
 namespace maskproxy::crypto {
 namespace {
 
+// n bytes of splitmix64's output seeded by `first`: fixed test material a
+// keyring takes for random (a counting sequence is key_weak).
 std::vector<uint8_t> Bytes(uint8_t first, size_t n) {
   std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(first + i);
+  uint64_t x = first;
+  for (size_t i = 0; i < n; i += 8) {
+    x += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    for (size_t j = 0; j < 8 && i + j < n; ++j) v[i + j] = static_cast<uint8_t>(z >> (8 * j));
+  }
   return v;
 }
 
@@ -128,6 +139,47 @@ TEST(KeyringNames, APieceOfMaterialIsNotShown) {
     EXPECT_EQ(r.error().message.find("bFHXq2Lk9aZcT0pWvR3m"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find("not shown: it may be key material"), std::string::npos) << r.error().message;
   }
+}
+
+// Found by review: material pasted where a key NAME belongs (hex, as
+// `openssl rand -hex 32` prints it) loaded, and the name is printed by
+// /config_dump, the audit trail, `keys rotate` and every token. Refused
+// wherever a name is accepted, without echoing it.
+TEST(KeyringNames, MaterialAsANameIsRefusedWhereverANameIsAccepted) {
+  const std::string hex = "187ddf16e714fc64e751df8149b7d12f42020c1e15a4781aca0217d831f5b94f";
+  const std::string b64url = "bFHXq2Lk9aZcT0pWvR3m";
+  for (const std::string& name : {hex, b64url}) {
+    SCOPED_TRACE(name);
+    auto r = Keyring::Parse(
+        "keys:\n  " + name + ":\n    active: 1\n    versions:\n      1: " + B64(Bytes(3, 32)) + "\n", "k.yaml");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kKeyringInvalid);
+    EXPECT_EQ(r.error().message.find(name), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("k.yaml:2:3: key name (not shown: it may be key material) must be 1-24"),
+              std::string::npos)
+        << r.error().message;
+  }
+  // A KMS key's name is printed too (/config_dump).
+  auto w = Keyring::Parse(
+      "keys:\n  k:\n    active: 1\n    versions:\n      1: {kms: \"transit:" + hex + "\", wrapped: \"vault:v1:x\"}\n",
+      "k.yaml");
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.error().message.find(hex), std::string::npos) << w.error().message;
+  EXPECT_NE(w.error().message.find("is not a name"), std::string::npos) << w.error().message;
+  // keys generate and keys rotate: a usage error, nothing written.
+  const std::string dir = ::testing::TempDir() + "/keyring-names-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  auto g = GenerateKeyringFile(dir + "/g.yaml", {"ok", hex});
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(g.error().message.find(hex), std::string::npos) << g.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/g.yaml"));
+  ASSERT_TRUE(GenerateKeyringFile(dir + "/r.yaml", {"ok"}).ok());
+  auto rot = RotateKeyringFile(dir + "/r.yaml", {hex});
+  ASSERT_FALSE(rot.ok());
+  EXPECT_EQ(rot.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(rot.error().message.find(hex), std::string::npos) << rot.error().message;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(KeyringParse, ASecondDocumentIsRefused) {
@@ -275,6 +327,54 @@ TEST(KeyringParse, LowEntropyMaterialIsRefused) {
     EXPECT_TRUE(HasError(r, ErrorCode::kKeyWeak, {"k.yaml:5:", "'rrn'", "not random", "rand -base64 32"})) << m;
     if (!r.ok()) {
       EXPECT_EQ(r.error().message.find(m), std::string::npos);
+    }
+  }
+}
+
+// Found by review: FIPS-197's example key 00 01 .. 1f (copied from test
+// vectors), its reverse, a stride sequence, 16 distinct bytes then 16 zeros,
+// a random half followed by a counting sequence: all loaded. Refused now.
+TEST(KeyringParse, CountingSequencesAndLopsidedMaterialAreRefused) {
+  std::vector<std::vector<uint8_t>> weak;
+  std::vector<uint8_t> b(32);
+  for (size_t i = 0; i < 32; ++i) b[i] = static_cast<uint8_t>(i);
+  weak.push_back(b);  // 00 01 .. 1f
+  for (size_t i = 0; i < 32; ++i) b[i] = static_cast<uint8_t>(255 - i);
+  weak.push_back(b);  // ff fe .. e0
+  for (size_t i = 0; i < 32; ++i) b[i] = static_cast<uint8_t>(i * 7);
+  weak.push_back(b);  // a stride
+  for (size_t i = 0; i < 32; ++i) b[i] = static_cast<uint8_t>(i < 16 ? i : 0);
+  weak.push_back(b);  // 16 distinct bytes, then zeros
+  b[0] = 0x11;
+  for (size_t i = 1; i < 32; ++i) b[i] = static_cast<uint8_t>(b[i - 1] + (i % 2 == 0 ? 1 : 5));
+  weak.push_back(b);  // steps of 5 and 1 in turn
+  std::vector<uint8_t> half = Bytes(9, 32);
+  for (size_t i = 16; i < 32; ++i) half[i] = static_cast<uint8_t>(0x40 + i);
+  weak.push_back(half);  // a random half, then a counting sequence
+  std::vector<uint8_t> ones = Bytes(11, 32);
+  for (size_t i = 0; i < 11; ++i) ones[i * 3] = 0x55;
+  weak.push_back(ones);  // one byte value 11 times of 32
+  for (const auto& bytes : weak) {
+    const std::string m = B64(bytes);
+    auto r = Keyring::Parse(WithMaterial(m), "k.yaml");
+    EXPECT_TRUE(HasError(r, ErrorCode::kKeyWeak, {"k.yaml:5:", "'rrn'", "not random"})) << m;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().message.find(m), std::string::npos);
+    }
+  }
+}
+
+// The checks refuse random material with a probability below 2e-14 (keyring.cc
+// says each bound): 20,000 random keys of 32 and 64 bytes all load.
+TEST(KeyringParse, RandomMaterialIsNeverRefused) {
+  std::random_device seed;
+  std::mt19937_64 gen(seed());
+  for (size_t n : {size_t{32}, size_t{64}}) {
+    for (int k = 0; k < 10000; ++k) {
+      std::vector<uint8_t> bytes(n);
+      for (auto& x : bytes) x = static_cast<uint8_t>(gen());
+      auto r = Keyring::Parse(WithMaterial(B64(bytes)), "k.yaml");
+      ASSERT_TRUE(r.ok()) << r.error().ToString();
     }
   }
 }
@@ -464,7 +564,12 @@ TEST(KeyringParse, NonScalarKeysAreErrorsNotExceptions) {
 TEST(KeyringName, Validity) {
   EXPECT_TRUE(IsValidKeyName("rrn"));
   EXPECT_TRUE(IsValidKeyName("A-z_09"));
-  EXPECT_TRUE(IsValidKeyName(std::string(64, 'a')));
+  EXPECT_TRUE(IsValidKeyName(std::string(24, 'a')));
+  EXPECT_TRUE(IsValidKeyName("payments-card-2026"));
+  // What may be pasted material is no name (MayBeKeyMaterial).
+  EXPECT_FALSE(IsValidKeyName(std::string(25, 'a')));
+  EXPECT_FALSE(IsValidKeyName(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidKeyName("CustomerKey"));
   EXPECT_FALSE(IsValidKeyName(std::string(65, 'a')));
   EXPECT_FALSE(IsValidKeyName(""));
   EXPECT_FALSE(IsValidKeyName("a.b"));

@@ -15,16 +15,15 @@
 
 #include "crypto/base64.h"
 #include "crypto/keyring.h"
+#include "support/test_keys.h"
 
 namespace maskproxy::crypto {
 namespace {
 
-// 32 different bytes starting with `first` (a keyring refuses material of
-// fewer than 16 different byte values or printable text).
+// 32 bytes that `first` names and a keyring takes for random material
+// (test_keys::MixedBytes; a stride first, first + 7, ... is key_weak).
 std::vector<uint8_t> KeyBytes(uint8_t first) {
-  std::vector<uint8_t> k(32);
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(first + 7 * i);
-  return k;
+  return test_keys::MixedBytes(0x300U + first);
 }
 
 // A KMS in memory: "vault:vK:ID" wraps data key ID under KEK version K.
@@ -105,14 +104,14 @@ TEST_F(KeyringWrappedTest, UnwrapsWrappedVersionsThroughTheKms) {
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->active, 2u);
   ASSERT_EQ(c->versions.size(), 2u);
-  EXPECT_EQ(c->versions.at(1).data()[0], 0x11);
-  EXPECT_EQ(c->ActiveMaterial().data()[0], 0x22);
+  EXPECT_EQ(c->versions.at(1).data()[0], KeyBytes(0x11)[0]);
+  EXPECT_EQ(c->ActiveMaterial().data()[0], KeyBytes(0x22)[0]);
   EXPECT_EQ(c->wrapped.at(2).wrapped, "vault:v1:2");
   EXPECT_EQ(c->wrapped.at(2).kms, "transit:kek");
   const Key* rrn = r->Find("rrn");
   ASSERT_NE(rrn, nullptr);
   EXPECT_TRUE(rrn->wrapped.empty());
-  EXPECT_EQ(rrn->ActiveMaterial().data()[0], 0x33);
+  EXPECT_EQ(rrn->ActiveMaterial().data()[0], KeyBytes(0x33)[0]);
   EXPECT_TRUE(r->HasWrapped());
   EXPECT_EQ(kms_.unwraps, 2);
 }
@@ -230,11 +229,11 @@ TEST_F(KeyringWrappedTest, RotateRotatesTheKekRewrapsAndAddsAWrappedVersion) {
   auto ring = Keyring::Load(path, &kms_);
   ASSERT_TRUE(ring.ok()) << ring.error().message;
   EXPECT_EQ(ring->Find("other")->active, 1u);  // rewrapped, not rotated
-  EXPECT_EQ(ring->Find("other")->versions.at(1).data()[0], 0x05);
+  EXPECT_EQ(ring->Find("other")->versions.at(1).data()[0], KeyBytes(0x05)[0]);
   const Key* c = ring->Find("contact");
   EXPECT_EQ(c->active, 3u);
   EXPECT_EQ(c->versions.size(), 3u);
-  EXPECT_EQ(c->versions.at(1).data()[0], 0x11);  // old outputs still reveal
+  EXPECT_EQ(c->versions.at(1).data()[0], KeyBytes(0x11)[0]);  // old outputs still reveal
   EXPECT_TRUE(c->wrapped.count(3));
   const SecretBytes& m = c->ActiveMaterial();
   EXPECT_EQ(text.find(Base64Encode(m.data(), m.size())), std::string::npos);

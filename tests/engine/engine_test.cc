@@ -49,10 +49,12 @@ const char kPolicy[] =
 
 // Known answer for rrn "900101-1234567" (normalized to digits) on path
 // user.rrn, computed independently with Python:
-//   sub = hkdf(bytes(range(32)), b"maskproxy/token/v1", b"tokenize:user.rrn", 32)
+//   key = bytes.fromhex("afcd1d7b39a820e2f465b9a16a9e786e4f450980185dc406ec814c72a8b88bf8")
+//         (test_keys::Material(0): splitmix64 from seed 0)
+//   sub = hkdf(key, b"maskproxy/token/v1", b"tokenize:user.rrn", 32)
 //   "t1.rrn.1." + base64.urlsafe_b64encode(hmac(sub, b"9001011234567")[:16]).rstrip("=")
 // (see tests/crypto/token_test.cc for the hkdf/hmac helpers).
-const char kRrnToken[] = "t1.rrn.1.PARqB5NexGl_boH2q9ykjg";
+const char kRrnToken[] = "t1.rrn.1.pxElXwCLsNnPbC-_gF58uA";
 
 class EngineTest : public ::testing::Test {
  protected:

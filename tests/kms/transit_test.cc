@@ -12,6 +12,7 @@
 
 #include "common/metrics.h"
 #include "crypto/base64.h"
+#include "support/test_keys.h"
 
 namespace maskproxy::kms {
 namespace {
@@ -53,8 +54,7 @@ net::Response Answer(int status, std::string body) {
 }
 
 std::string KeyB64(uint8_t fill) {
-  std::vector<uint8_t> k(32);
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(fill + 7 * i);
+  const std::vector<uint8_t> k = test_keys::MixedBytes(0x400U + fill);
   return crypto::Base64Encode(k.data(), k.size());
 }
 
@@ -92,7 +92,7 @@ TEST_F(TransitTest, DecryptReturnsTheDataKey) {
   auto k = c->Decrypt("maskproxy", "vault:v1:QUJD");
   ASSERT_TRUE(k.ok()) << k.error().message;
   ASSERT_EQ(k->size(), 32u);
-  EXPECT_EQ(k->data()[0], 7);
+  EXPECT_EQ(k->data()[0], test_keys::MixedBytes(0x400U + 7)[0]);
   EXPECT_EQ(script_->seen[0].url, "http://127.0.0.1:8200/v1/transit/decrypt/maskproxy");
   EXPECT_EQ(script_->seen[0].body, R"({"ciphertext":"vault:v1:QUJD"})");
 }
@@ -244,7 +244,7 @@ TEST_F(TransitTest, KeyringWrapperRemembersKeysOnlyWhileUnreachable) {
   // Unreachable now: answered from memory.
   auto mem = ring.Unwrap(v);
   ASSERT_TRUE(mem.ok());
-  EXPECT_EQ(mem->data()[0], 5);
+  EXPECT_EQ(mem->data()[0], test_keys::MixedBytes(0x400U + 5)[0]);
   EXPECT_EQ(ring.served_from_memory(), 1u);
   // A refusal is not papered over.
   script_->answers.push_back(Answer(403, R"({"errors":["permission denied"]})"));

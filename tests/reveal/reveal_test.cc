@@ -13,6 +13,7 @@
 #include "crypto/keyring.h"
 #include "crypto/usage.h"
 #include "reveal/memory_sink.h"
+#include "support/test_keys.h"
 #include "transform/action.h"
 
 namespace maskproxy::reveal {
@@ -23,8 +24,7 @@ const crypto::Keyring& Keys() {
     std::string y = "keys:\n";
     uint8_t fill = 1;
     for (const char* name : {"contact", "customer", "phone"}) {
-      std::vector<uint8_t> b(32);
-      for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(fill + 7 * i);
+      const std::vector<uint8_t> b = test_keys::MixedBytes(0x200U + fill);
       ++fill;
       y +=
           std::string("  ") + name + ": {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n";

@@ -15,6 +15,7 @@
 #include "crypto/usage.h"
 #include "reveal/memory_sink.h"
 #include "reveal/request.h"
+#include "support/test_keys.h"
 #include "transform/action.h"
 
 namespace maskproxy::reveal {
@@ -39,10 +40,9 @@ routes:
       - { path: sender.memo, action: redact }
 )";
 
-// A keyring with key `contact`, version 1, made of `fill` (fill, fill + 7, ...).
+// A keyring with key `contact`, version 1, of material that `fill` names.
 Result<crypto::Keyring> ContactKeys(uint8_t fill) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(fill + 7 * i);
+  const std::vector<uint8_t> b = test_keys::MixedBytes(0x200U + fill);
   return crypto::Keyring::Parse(
       "keys:\n  contact: {active: 1, versions: {1: " + crypto::Base64Encode(b.data(), b.size()) + "}}\n", "k.yaml");
 }

@@ -15,24 +15,33 @@
 
 namespace maskproxy::test_keys {
 
-// 32 bytes first, first+1, ..., first+31 (mod 256).
-inline std::vector<uint8_t> SequenceBytes(uint8_t first) {
+// 32 bytes of splitmix64's output from `seed`: fixed, public test material
+// that a keyring takes for random (a counting sequence first, first + 1,
+// ... is refused as key_weak).
+inline std::vector<uint8_t> MixedBytes(uint64_t seed) {
   std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
+  uint64_t x = seed;
+  for (size_t i = 0; i < b.size(); i += 8) {
+    x += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    for (size_t j = 0; j < 8; ++j) b[i + j] = static_cast<uint8_t>(z >> (8 * j));
+  }
   return b;
 }
 
-// Base64 of SequenceBytes(first): a key version's material.
+// Base64 of MixedBytes(first): a key version's material.
 inline std::string Material(uint8_t first) {
-  const std::vector<uint8_t> b = SequenceBytes(first);
+  const std::vector<uint8_t> b = MixedBytes(first);
   return crypto::Base64Encode(b.data(), b.size());
 }
 
-// Base64 of 32 different bytes that `fill` names (fill, fill + 7, ...; a
-// keyring refuses material of fewer than 16 different bytes).
+// Base64 of other material that `fill` names (MixedBytes(0x100 + fill):
+// never a Material(first)'s).
 inline std::string FilledMaterial(uint8_t fill) {
-  std::vector<uint8_t> b(32);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(fill + 7 * i);
+  const std::vector<uint8_t> b = MixedBytes(0x100U + fill);
   return crypto::Base64Encode(b.data(), b.size());
 }
 

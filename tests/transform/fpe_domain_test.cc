@@ -22,7 +22,7 @@ namespace maskproxy::transform {
 namespace {
 
 std::vector<uint8_t> Bytes(uint8_t first) {
-  return test_keys::SequenceBytes(first);
+  return test_keys::MixedBytes(first);  // what test_keys::Material(first) holds
 }
 
 const crypto::Keyring& Ring() {

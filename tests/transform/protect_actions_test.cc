@@ -29,7 +29,7 @@ namespace {
 using test_keys::Material;
 
 crypto::SecretBytes RawMaterial(uint8_t first) {
-  return crypto::SecretBytes(test_keys::SequenceBytes(first));
+  return crypto::SecretBytes(test_keys::MixedBytes(first));  // what Material(first) holds
 }
 
 // Version 1 active.
