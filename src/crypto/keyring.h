@@ -181,7 +181,7 @@ class Keyring {
 };
 
 // 1-64 characters of [A-Za-z0-9_-] that MayBeKeyMaterial does not take for
-// material (so at most 24): a key name is printed (/config_dump, the audit
+// material (words at any length, others at most 24): a key name is printed (/config_dump, the audit
 // trail, `keys rotate`, every output that names its key), so a name that may
 // be pasted material is refused wherever a name is accepted: a keyring
 // file's keys, `keys generate` and `keys rotate`, a rule's `key:`.
@@ -197,10 +197,12 @@ extern const char kKeyNameRule[];
 // name belongs (a keyring's names and `kms:` fields, a rule's `key:`, a
 // name on the command line) in an error, a log line or an HTTP answer: key
 // material pasted into such a slot must never be echoed. A name may be key
-// material unless it is short (at most 24 characters: base64 of 32 bytes is
-// 43-44), holds none of base64's '+', '/' and '=', and is not 8 or more
-// characters mixing upper and lower case (a piece of base64 or base64url
-// material).
+// material unless it holds none of base64's '+', '/' and '=' and either
+// reads as words joined by '-' or '_' (ReadsAsWords in keyring.cc:
+// "customerKey", "payments_card_2026"; hex and base64 material never do) or
+// is short (at most 24 characters: base64 of 32 bytes is 43-44) and not 8 or
+// more characters mixing upper and lower case (a piece of base64 or
+// base64url material).
 [[nodiscard]] bool MayBeKeyMaterial(std::string_view name);
 // " 'NAME'", or " (not shown: it may be key material)" (MayBeKeyMaterial),
 // for "key" + ShownName(name) + " is ...". The message's file:line:col (or

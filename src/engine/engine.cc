@@ -324,8 +324,8 @@ class RuleRewriter final : public codec::ValueRewriter {
   std::vector<std::string_view> hits_;
   std::string pair_parent_, pair_label_, scratch_parent_;  // a name/value pair's name (RewriteUnlisted)
   std::string names_;                                      // the path's names of the unlisted value being scanned
-  std::string scanned_;      // RewriteMismatch: the route's scan of a value, as JSON
-  std::string scanned_raw_;  // ... and its text as a JSON string
+  std::string scanned_;                                    // RewriteMismatch: the route's scan of a value, as JSON
+  std::string scanned_raw_;                                // ... and its text as a JSON string
   transform::ActionContext ctx_;
 };
 

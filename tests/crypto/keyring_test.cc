@@ -155,7 +155,7 @@ TEST(KeyringNames, MaterialAsANameIsRefusedWhereverANameIsAccepted) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::kKeyringInvalid);
     EXPECT_EQ(r.error().message.find(name), std::string::npos) << r.error().message;
-    EXPECT_NE(r.error().message.find("k.yaml:2:3: key name (not shown: it may be key material) must be 1-24"),
+    EXPECT_NE(r.error().message.find("k.yaml:2:3: key name (not shown: it may be key material) must be 1-64"),
               std::string::npos)
         << r.error().message;
   }
@@ -566,10 +566,18 @@ TEST(KeyringName, Validity) {
   EXPECT_TRUE(IsValidKeyName("A-z_09"));
   EXPECT_TRUE(IsValidKeyName(std::string(24, 'a')));
   EXPECT_TRUE(IsValidKeyName("payments-card-2026"));
-  // What may be pasted material is no name (MayBeKeyMaterial).
-  EXPECT_FALSE(IsValidKeyName(std::string(25, 'a')));
-  EXPECT_FALSE(IsValidKeyName(std::string(64, 'a')));
-  EXPECT_FALSE(IsValidKeyName("CustomerKey"));
+  // Words are names at any length up to 64, in any case.
+  EXPECT_TRUE(IsValidKeyName(std::string(25, 'a')));
+  EXPECT_TRUE(IsValidKeyName(std::string(64, 'a')));
+  for (const char* words : {"CustomerKey", "customerTokenKeyV2", "payments_tokenization_key_2026", "PII_KEY_v3",
+                            "kr-rrn-2026-12", "apiKey"})
+    EXPECT_TRUE(IsValidKeyName(words)) << words;
+  // What may be pasted material is no name (MayBeKeyMaterial): hex,
+  // base64url, pieces of them.
+  for (const char* material :
+       {"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "9f86d081884c7d659a2feaa0c55ad015",
+        "dGhpcyBpcyBhIDMyLWJ5dGUga2V5IGZvciB0ZXN0cw", "q2Lk9aZc", "bFHXq2Lk9aZcT0pWvR3m", "AbCdEfGhIjKlMnOpQrStUvWx"})
+    EXPECT_FALSE(IsValidKeyName(material)) << material;
   EXPECT_FALSE(IsValidKeyName(std::string(65, 'a')));
   EXPECT_FALSE(IsValidKeyName(""));
   EXPECT_FALSE(IsValidKeyName("a.b"));

@@ -357,7 +357,7 @@ TEST(TokenizeAction, KeyNotInKeyring) {
 // may be material is no key name (a keyring refuses it too): invalid_option.
 TEST(FindRuleKey, MaterialInARulesKeyIsNotEchoed) {
   const std::string material = Material(0);  // the real material of keys k and rrn
-  const std::string hex(64, 'a');            // material as `openssl rand -hex 32` prints it
+  const std::string hex = "187ddf16e714fc64e751df8149b7d12f42020c1e15a4781aca0217d831f5b94f";  // openssl rand -hex 32
   for (const char* action : {"tokenize", "encrypt", "encrypt_deterministic", "fpe"}) {
     for (const std::string& pasted : {material, hex}) {
       auto r = Make(action, {{"key", pasted}});
