@@ -147,6 +147,8 @@ const Words& NotNames() {
       // a status after a label ("담당자 배정중": a fifth review)
       "배정중", "연결중", "확인중", "검토중", "통화중", "준비중", "답변중", "회신중", "조회중", "안내중", "미배정",
       "미지정", "공석", "배정전", "연결전",
+      // roles before 명의 (a sixth review)
+      "소유주", "차용인", "차주인", "임차인명", "공동명의",
       // after a label
       "정보", "조회", "변경", "확인", "오류", "입력", "등록", "수정", "표시", "기재", "인증", "상이", "동일", "전체",
       "마스킹", "공개", "주소", "연락처", "전화", "전화번호", "성별", "명의", "성함", "이름", "기타", "이상", "상동",
@@ -619,6 +621,11 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     // An introduction (저는, 제가, 전, 저, 본인은) before a name with the
     // copula (저는 김민준입니다).
     if (len == 0 && intro) len = NameAt(word, [](std::string_view rest, size_t) { return Copulas().Has(rest); });
+    // After a staff word, a word ending in 중 is what they are doing ("배송기사
+    // 이동중입니다", "상담원 전화중입니다": a sixth review), not a name.
+    if (len != 0 && intro && word.substr(0, len).ends_with("중") && r > 0 && word_of(r - 1) != "저는" &&
+        word_of(r - 1) != "제가" && word_of(r - 1) != "전" && word_of(r - 1) != "저" && word_of(r - 1) != "본인은")
+      len = 0;
     if (len == 0 && display_name) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     if (len != 0) {
       // A place's name is none ("제주도 고객님", "서울시").

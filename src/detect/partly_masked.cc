@@ -33,6 +33,17 @@ size_t MaskAt(const NormalizedText& norm, std::string_view t, size_t i) {
 
 constexpr size_t kMaxPositions = 20;
 
+// Whether the mask character at i is one that marks a number or an item as
+// often as it hides a digit: '#', ※, ■, □, ★, ☆, ◆, ◇.
+bool SignAt(std::string_view t, size_t i) {
+  if (t[i] == '#') return true;
+  if (static_cast<unsigned char>(t[i]) != 0xE2 || i + 3 > t.size()) return false;
+  const std::string_view c = t.substr(i, 3);
+  for (std::string_view m : {"※", "■", "□", "★", "☆", "◆", "◇"})
+    if (c == m) return true;
+  return false;
+}
+
 // Whether the positions (digits, '*' for a masked one) in groups of the
 // given sizes show more than a masked number of one of the kinds may.
 bool ShowsTooMuch(std::string_view pos, const size_t* sizes, size_t groups) {
@@ -164,10 +175,11 @@ void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, 
     sizes[groups++] = cur;
     i = k;
     if (too_long || masked == 0 || masked == count) continue;
-    // One mark before a run of digits is a list's or a number's sign, not
-    // a mask ("#1234567890123", "※2026112600012", "■123456789012": ids,
-    // found by a fifth review).
-    if (groups == 1 && masked == 1 && pos[0] == '*') continue;
+    // One sign before a run of digits is a list's or a number's mark, not a
+    // mask ("#1234567890123", "※2026112600012", "■123456789012": ids,
+    // found by a fifth review); '*', 'x', '●', '•' and the like stay masks
+    // ("*532015112830366" shows 15 of a card's 16 digits: a sixth review).
+    if (groups == 1 && masked == 1 && pos[0] == '*' && SignAt(t, b)) continue;
     if ((b > 0 && AsciiAlnum(t[b - 1])) || (k < n && AsciiAlnum(t[k]))) continue;
     if (ShowsTooMuch(std::string_view(pos.data(), count), sizes.data(), groups)) {
       out->emplace_back(b, k);

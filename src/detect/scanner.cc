@@ -438,9 +438,34 @@ bool AmountAfter(std::string_view t, size_t e) {
 // "이체 금액 15000000000원", "잔액 35000000000 KRW", found by a fifth review),
 // and one grouped by spaces is not the first groups of a longer run of digit
 // groups ("5437 5020 0654 8930", a card that fails Luhn) nor its last ones.
+// Whether the word right before b (blanks or a ':' between) is an
+// account's own label: 계좌, 계좌번호, 통장번호, account, acct, a bank's
+// name (신한, 국민, ...은행, KB).
+bool AccountLabelRightBefore(std::string_view t, size_t b) {
+  size_t k = b;
+  while (k > 0 && b - k < 3 && (t[k - 1] == ' ' || t[k - 1] == ':')) --k;
+  size_t w = k;
+  while (w > 0 && k - w < 24 && (IsAsciiAlpha(t[w - 1]) || static_cast<unsigned char>(t[w - 1]) >= 0x80)) --w;
+  while (w < k && (static_cast<unsigned char>(t[w]) & 0xC0) == 0x80) ++w;  // a whole character first
+  const std::string_view word = t.substr(w, k - w);
+  for (std::string_view end : {"계좌", "계좌번호", "통장번호", "은행", "뱅크"})
+    if (word.ends_with(end)) return true;
+  for (std::string_view bank : {"신한", "국민", "우리", "하나", "농협", "기업", "우체국", "수협", "씨티", "새마을금고",
+                                "부산", "대구", "경남", "광주", "전북", "제주", "산업"})
+    if (word == bank) return true;
+  char lower[8];
+  if (word.size() > sizeof lower) return false;
+  for (size_t i = 0; i < word.size(); ++i) lower[i] = AsciiLower(word[i]);
+  const std::string_view l(lower, word.size());
+  return l == "account" || l == "acct" || l == "kb" || l == "nh" || l == "ibk";
+}
+
 inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   const std::string_view m = t.substr(b, e - b);
-  if (m.find_first_not_of("0123456789") == std::string_view::npos) return !AmountAfter(t, e);
+  // (An account's own label right before it wins over 원 or KRW after it:
+  // "입금 계좌 110123456789 KRW", "신한 110123456789 원 계좌": a sixth review.)
+  if (m.find_first_not_of("0123456789") == std::string_view::npos)
+    return !AmountAfter(t, e) || AccountLabelRightBefore(t, b);
   if (m.find(' ') == std::string_view::npos) return true;
   const auto digit = [&](size_t i) { return i < t.size() && IsAsciiDigit(t[i]); };
   return !(e + 1 < t.size() && t[e] == ' ' && digit(e + 1)) && !(b >= 2 && t[b - 1] == ' ' && digit(b - 2));
@@ -452,12 +477,13 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
 // ':', '=', '.', '/' or '(' between) is a version word ("버전 10.2.3.1",
 // "version 2.1.0.15", "ver.1.2.3.4", "빌드 2.0.10.255", "버전(8.5.2.1)"), or
 // a client's name ("Android 13.0.0.1", "Samsung Internet 23.0.1.1", "앱
-// 6.12.0.3", "APK 4.2.11.7", "KB스타뱅킹 8.5.2.1") and the quad reads as a
+// 6.12.0.3", "APK 4.2.11.7", "신한 SOL 8.5.2.1") and the quad reads as a
 // version: a first part below 40, not 10 unless a 0 is among the others (an
 // address after a client's name, "Edge 203.0.113.45", "Windows
 // 10.20.30.40", stays one); or a quad that reads as a version comes right
-// before a version's word ("8.5.2.1 버전으로", "3.2.1.0 update"); or 제 is
-// glued before it and 항, 조 or 절 after it ("제3.2.1.4항").
+// before a version's word ("8.5.2.1 버전으로", "3.2.1.0 update") and after
+// no address's label ("IP 8.8.8.8 patch" stays one); or 제 is glued before
+// it and 항, 조 or 절 after it ("제3.2.1.4항").
 [[gnu::noinline]] bool VersionOrArticle(std::string_view t, size_t b, size_t e) {
   if (b >= 3 && t.substr(b - 3, 3) == "제" &&
       (t.substr(e).starts_with("항") || t.substr(e).starts_with("조") || t.substr(e).starts_with("절")))
@@ -474,19 +500,6 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   // 10.x.y.z is the private network's, unless a part is 0 (10.0.1.2: a
   // version as often); 1-39 otherwise a version (6.12.3.4, 13.1.2.5).
   const bool version_like = parts[0] < 40 && (parts[0] != 10 || parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
-  // A version-like quad before a version's word ("8.5.2.1 버전으로", "(8.5.2.1)
-  // 업데이트", "3.2.1.0 build": a fifth review).
-  if (version_like) {
-    size_t a = e;
-    while (a < t.size() && a < e + 3 && (t[a] == ' ' || t[a] == ')')) ++a;
-    const std::string_view after = t.substr(a, 12);
-    for (std::string_view v : {"버전", "빌드", "업데이트", "패치", "설치", "릴리즈", "version", "ver", "build",
-                               "update", "patch", "release", "install"})
-      if (after.size() >= v.size() &&
-          std::equal(v.begin(), v.end(), after.begin(), [](char x, char y) { return x == AsciiLower(y); }) &&
-          (after.size() == v.size() || !IsAsciiAlpha(after[v.size()]) || static_cast<unsigned char>(v[0]) >= 0x80))
-        return true;
-  }
   size_t k = b;
   while (k > 0 && k + 4 > b && std::string_view(" \t:=./(").find(t[k - 1]) != std::string_view::npos) --k;
   if (k == b && k > 0 && IsAsciiAlnum(t[k - 1])) return false;  // glued: StartOk's case
@@ -502,13 +515,31 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   for (std::string_view v : {"version", "ver", "v", "build", "rev", "revision", "release", "patch", "버전", "빌드",
                              "릴리즈", "패치", "업데이트"})
     if (is(v)) return true;
+  // An address's own label before it wins ("IP 8.8.8.8 patch 적용", "client:
+  // 39.7.55.101": a sixth review found both passing).
+  for (std::string_view v : {"ip", "ipv4", "addr", "address", "host", "client", "remote", "from", "src", "dst", "peer",
+                             "server", "아이피", "접속", "주소"})
+    if (is(v)) return false;
+  // A version-like quad before a version's word ("8.5.2.1 버전으로", "(8.5.2.1)
+  // 업데이트", "3.2.1.0 build": a fifth review).
+  if (version_like) {
+    size_t a = e;
+    while (a < t.size() && a < e + 3 && (t[a] == ' ' || t[a] == ')')) ++a;
+    const std::string_view after = t.substr(a, 12);
+    for (std::string_view v : {"버전", "빌드", "업데이트", "패치", "설치", "릴리즈", "version", "ver", "build",
+                               "update", "patch", "release", "install"})
+      if (after.size() >= v.size() &&
+          std::equal(v.begin(), v.end(), after.begin(), [](char x, char y) { return x == AsciiLower(y); }) &&
+          (after.size() == v.size() || !IsAsciiAlpha(after[v.size()]) || static_cast<unsigned char>(v[0]) >= 0x80))
+        return true;
+  }
+  // A client's name (an app, a browser, an OS; not a word a log or a payment
+  // names an address with: "client", "agent", "페이", "뱅킹", a sixth review).
   bool client = false;
-  for (std::string_view v :
-       {"android",  "ios",    "ipados",     "macos",  "chrome",     "safari", "firefox", "whale",
-        "internet", "edge",   "windows",    "opera",  "firmware",   "sdk",    "app",     "apk",
-        "ipa",      "module", "plugin",     "client", "agent",      "engine", "library", "webview",
-        "browser",  "sol",    "pay",        "앱",     "안드로이드", "펌웨어", "모듈",    "플러그인",
-        "뱅킹",     "페이",   "클라이언트", "웹뷰",   "브라우저"})
+  for (std::string_view v : {"android",  "ios",        "ipados",  "macos",  "chrome",   "safari",  "firefox", "whale",
+                             "internet", "edge",       "windows", "opera",  "firmware", "sdk",     "app",     "apk",
+                             "ipa",      "module",     "plugin",  "engine", "library",  "webview", "browser", "sol",
+                             "앱",       "안드로이드", "펌웨어",  "모듈",   "플러그인", "웹뷰",    "브라우저"})
     client = client || is(v);
   return client && version_like;
 }
@@ -684,6 +715,21 @@ std::pair<size_t, size_t> ContextBounds(std::string_view t, size_t b, size_t e, 
   return {lo, hi};
 }
 
+// Whether t[from, to) holds one of the lowercase ASCII `words` as a word of
+// its own (no ASCII letter right before or after it), case-insensitively.
+bool HasWholeWord(std::string_view t, size_t from, size_t to, std::initializer_list<std::string_view> words) {
+  for (size_t i = from; i < to; ++i) {
+    if (i > 0 && IsAsciiAlpha(t[i - 1])) continue;
+    for (std::string_view w : words) {
+      if (w.size() > to - i) continue;
+      size_t k = 0;
+      while (k < w.size() && AsciiLower(t[i + k]) == w[k]) ++k;
+      if (k == w.size() && (i + k >= t.size() || !IsAsciiAlpha(t[i + k]))) return true;
+    }
+  }
+  return false;
+}
+
 // Whether t[from, to) holds one of the lowercase `words` (ASCII letters
 // compared case-insensitively).
 bool HasAnyWord(std::string_view t, size_t from, size_t to, std::initializer_list<std::string_view> words) {
@@ -757,10 +803,18 @@ bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_v
   // and one that names another number ("회원번호 1161042648", "Order
   // 1208147521": a fifth review found one member number in thirty a BRN).
   const size_t before = ContextBounds(t, b, e, 20).first;
-  if (HasAnyWord(t, before, b, {"사업자", "등록번호", "brn", "business"})) return false;
-  if (HasAnyWord(t, before, b, {"회원번호", "주문번호", "고객번호",    "접수번호", "예약번호", "송장",       "승인번호",
-                                "거래번호", "결제번호", "티켓",        "문의번호", "order",    "member",     "ticket",
-                                "tracking", "approval", "transaction", "txn",      "booking",  "reservation"}))
+  if (HasAnyWord(t, before, b, {"사업자", "등록번호", "brn", "business", "세금계산서", "공급자", "공급받는자"}))
+    return false;
+  // (ASCII words whole: "Reordered", "Membership", "ticketing" say nothing: a
+  // sixth review.)
+  // (Only right before it, in its 10 characters: "주문번호 ORD-123, 판매처
+  // 1208147521" is a seller's BRN; "member store", "티켓 발행업체" say a
+  // business: a sixth review.)
+  const size_t label = ContextBounds(t, b, e, 10).first;
+  if (HasAnyWord(t, label, b,
+                 {"회원번호", "주문번호", "고객번호", "접수번호", "예약번호", "송장", "승인번호", "거래번호",
+                  "결제번호", "티켓번호", "문의번호"}) ||
+      HasWholeWord(t, label, b, {"order", "tracking", "approval", "transaction", "txn", "booking", "reservation"}))
     return true;
   // 원 standing alone (not 원본, 원래, 원천징수: a third review), KRW, won.
   if (AmountAfter(t, e)) return true;
@@ -897,7 +951,11 @@ bool NamedContext(const Detector& d, std::string_view name) {
   if (d.context_words.empty()) return false;
   if (HasWord(d, name, 0, name.size())) return true;
   SpacedNameWords(name, &spaced);
-  return HasWord(d, spaced, 0, spaced.size()) || (d.validator == Validator::kBankAccountKr && NameSaysAccount(spaced));
+  // Split at its capitals only the account's own words count ("accNo"; not
+  // the banks' short names: "kbPayNo", "nhOrderNo" are a payment's ids, a
+  // sixth review).
+  return d.validator == Validator::kBankAccountKr &&
+         (NameSaysAccount(spaced) || HasWholeWord(spaced, 0, spaced.size(), {"acc", "acct"}));
 }
 
 // How much of a context name is read (a path's names, from the end).
@@ -938,6 +996,34 @@ constexpr size_t kColonLabelWindow = 48;
     if (len != 0) word_end = i + len;
   }
   if (word_end == 0) return false;
+  // The label the colon ends names an id ("문의번호:", "refund id:", "케이스
+  // ID:", "fee code:") and holds no word of d's, nor does the word before it
+  // ("계좌번호:" and "account number:" do): that id's number (a sixth review
+  // found such ids taken for accounts).
+  const auto word_start = [&](size_t end) {
+    while (end > s && t[end - 1] == ' ') --end;
+    size_t w = end;
+    while (w > s && (IsAsciiAlnum(t[w - 1]) || static_cast<unsigned char>(t[w - 1]) >= 0x80)) --w;
+    return std::pair<size_t, size_t>{w, end};
+  };
+  const auto [lb, le] = word_start(colon);
+  const std::string_view last = t.substr(lb, le - lb);
+  bool names_an_id = last.ends_with("번호") || last.ends_with("코드") || last == "아이디" || last == "티켓" ||
+                     last == "케이스" || last == "접수";
+  if (!names_an_id && last.size() <= 9) {
+    char lower[9];
+    for (size_t i = 0; i < last.size(); ++i) lower[i] = AsciiLower(last[i]);
+    const std::string_view l(lower, last.size());
+    for (std::string_view w : {"id", "no", "num", "number", "ref", "reference", "code", "ticket", "case", "request",
+                               "inquiry", "order", "invoice", "tracking"})
+      names_an_id |= l == w;
+  }
+  if (names_an_id) {
+    const size_t pb = word_start(lb).first;
+    bool own = false;
+    for (size_t i = pb; i < le && !own; ++i) own = WordAt(d, t, i, le) != 0;
+    if (!own) return false;
+  }
   return !HasAnyWord(t, word_end, colon,
                      {"주문", "송장", "운송장", "order", "tracking", "invoice", "승인", "approval", "거래",
                       "transaction", "예약", "booking", "reservation", "접수", "사업자"});

@@ -182,7 +182,6 @@ class RuleRewriter final : public codec::ValueRewriter {
     JoinNames(path, &names_);
     transform::ActionContext ctx = ctx_;
     ctx.field = names_;
-    ctx.array_element = path.back().index >= 0;
     Status s = Status::Ok();
     if (scan) {
       s = rule.action->Apply(ctx, value, out);
@@ -201,7 +200,16 @@ class RuleRewriter final : public codec::ValueRewriter {
         } else {
           scanned_raw_.clear();
           codec::AppendJsonString(**text, &scanned_raw_);
+          const size_t at = out->size();
           s = rule.action->Apply(ctx_, codec::ScalarRef{codec::JsonType::kString, scanned_raw_, **text}, out);
+          // An action that cannot take what the scan made of the value (fpe
+          // on a token: a sixth review found {"tel":"010-…"} dead-lettered)
+          // leaves the scan's output: the route's own protection.
+          if (!s.ok()) {
+            out->resize(at);
+            out->append(scanned_);
+            s = Status::Ok();
+          }
         }
       }
     }
@@ -253,16 +261,32 @@ class RuleRewriter final : public codec::ValueRewriter {
     if (IsPairLabel(key) && value.type == codec::JsonType::kString && value.text.size() <= 64) {
       ParentKey(path, &pair_parent_);
       pair_label_.clear();
-      AppendReadName(value.text, &pair_label_);
+      // (A label naming another kind of number says nothing of the value:
+      // "무통장입금 주문번호" is an order's, a sixth review.)
+      if (!NamesAnotherNumber(value.text)) AppendReadName(value.text, &pair_label_);
     } else if (IsPairValue(key) && !pair_label_.empty()) {
       ParentKey(path, &scratch_parent_);
       if (scratch_parent_ == pair_parent_) names_.append(".").append(pair_label_);
     }
     transform::ActionContext ctx = ctx_;
     ctx.field = names_;
-    ctx.array_element = element;
+    // A list's elements, in order: the first, or one after an element this
+    // scan protected, may be a part of one number (ScanScalar's NumberPart).
+    if (element) {
+      ParentKey(path, &scratch_parent_);
+      if (path.back().index == 0) {
+        ctx.array_element = transform::ArrayElement::kFirst;
+      } else {
+        ctx.array_element = scratch_parent_ == array_parent_ && array_prev_part_ ? transform::ArrayElement::kAfterPart
+                                                                                 : transform::ArrayElement::kAfterOther;
+      }
+    }
     Status s = transform::ScanScalar(*scanning_, ctx, value, out, changed);
     if (!s.ok()) return Error(s.error().code, "unlisted field: " + s.error().message);
+    if (element) {
+      array_parent_.swap(scratch_parent_);
+      array_prev_part_ = *changed;
+    }
     if (!hits_.empty()) {
       const std::string field = PathLabel(path);
       for (std::string_view d : hits_) findings_->push_back({field, d, true});
@@ -278,6 +302,14 @@ class RuleRewriter final : public codec::ValueRewriter {
     for (std::string_view k :
          {"name", "key", "label", "field", "k", "attribute", "attr", "field_name", "fieldName", "항목", "항목명"})
       if (key == k) return true;
+    return false;
+  }
+  static bool NamesAnotherNumber(std::string_view label) {
+    std::string lower(label);
+    for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    for (std::string_view w : {"주문", "송장", "거래", "승인", "예약", "접수", "문의", "티켓", "order", "invoice",
+                               "tracking", "ticket", "transaction", "approval", "booking"})
+      if (lower.find(w) != std::string::npos) return true;
     return false;
   }
   static bool IsPairValue(std::string_view key) {
@@ -323,6 +355,8 @@ class RuleRewriter final : public codec::ValueRewriter {
   std::vector<int32_t>* applied_;
   std::vector<std::string_view> hits_;
   std::string pair_parent_, pair_label_, scratch_parent_;  // a name/value pair's name (RewriteUnlisted)
+  std::string array_parent_;                               // the list of the last element scanned ...
+  bool array_prev_part_ = false;                           // ... and whether the scan protected it
   std::string names_;                                      // the path's names of the unlisted value being scanned
   std::string scanned_;                                    // RewriteMismatch: the route's scan of a value, as JSON
   std::string scanned_raw_;                                // ... and its text as a JSON string
@@ -415,19 +449,30 @@ Status Engine::ScanUnlisted(const RouteRef& ref, std::string_view topic, std::st
 std::string_view PersonalName(std::string_view context, std::string_view name) {
   if (context.empty() || LooksLikeSchemaName(name)) return {};
   const std::string_view what = transform::PersonalField(context, name);
-  if (what == "person_name") return detect::internal::IsKoreanName(name) ? what : std::string_view();
-  if (what != "address" || name.find(' ') == std::string_view::npos) return {};
-  // Words of a Korean address: a district, town or road (강남구 역삼동, 테헤란로).
+  if (what == "person_name") {
+    // A schema's Korean sub-keys ("국문명", "표시명", "변경후": a sixth review).
+    for (std::string_view end : {"명", "후", "전", "코드", "구분", "번호", "여부", "유형", "정보", "일자", "일시"})
+      if (name.ends_with(end)) return {};
+    return detect::internal::IsKoreanName(name) ? what : std::string_view();
+  }
+  if (what != "address") return {};
+  // Two words of a Korean address: districts, towns or roads (강남구 역삼동,
+  // 역삼동 테헤란로), not a schema's words for them ("시군구 코드", "행정동
+  // 명": a sixth review).
+  size_t places = 0;
   for (size_t b = 0; b < name.size();) {
     size_t e = name.find(' ', b);
     if (e == std::string_view::npos) e = name.size();
     const std::string_view word = name.substr(b, e - b);
-    if (word.size() >= 6)
+    bool place = false;
+    if (word.size() >= 6 && word != "시군구" && word != "읍면동" && word != "행정동" && word != "법정동" &&
+        word != "도로명" && word != "시도")
       for (std::string_view end : {"구", "군", "시", "동", "읍", "면", "로", "길"})
-        if (word.ends_with(end)) return what;
+        place = place || word.ends_with(end);
+    places += place ? 1 : 0;
     b = e + 1;
   }
-  return {};
+  return places >= 2 ? what : std::string_view();
 }
 
 bool LooksLikeSchemaName(std::string_view name) {

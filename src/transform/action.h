@@ -24,6 +24,8 @@ namespace maskproxy::transform {
 
 // What an action knows about where the value came from. Used as associated
 // data by reversible actions; never logged with the value.
+enum class ArrayElement : uint8_t { kNone, kFirst, kAfterPart, kAfterOther };
+
 struct ActionContext {
   std::string_view topic;
   // When set, the `scan` action appends the detector name of each hit
@@ -39,9 +41,10 @@ struct ActionContext {
   // word in it counts for the whole value (detect::Scanner::Scan's
   // `context`). Empty: none.
   std::string_view field = {};
-  // The value is an element of an array (its `field` names the array): a
-  // list's elements may be the parts of one number (["900101","1234568"]).
-  bool array_element = false;
+  // Whether the value is an element of an array (its `field` names the
+  // array): a list's elements may be the parts of one number
+  // (["900101","1234568"]), the first, then each after a part.
+  ArrayElement array_element = ArrayElement::kNone;
 };
 
 class Action {

@@ -756,7 +756,9 @@ bool LooseNameLeaf(std::span<const std::string> words, bool* named) {
   const std::string& w = words[k - 1];
   if (InSorted(w, kLooseLeafSorted)) return true;
   if (k < 2) return false;
-  if (w == "by") return true;
+  // (Not a query's order: order_by, sortBy, group_by: a sixth review.)
+  constexpr std::string_view kQuery[] = {"order", "sort", "group", "filter", "partition", "split", "sorted", "ordered"};
+  if (w == "by") return !WordIn(words[k - 2], kQuery);
   const std::string& before = words[k - 2];
   *named = w == "name" || w == "nm";
   return *named && (InSorted(before, kLooseLeafSorted) || InSorted(before, kLoosePersonSorted) || before == "display");
@@ -849,21 +851,27 @@ void RestoreLeadingZeros(std::string_view digits, std::string_view field, std::s
 // 뒷번호, ...; 앞, 뒤, 중간, 끝 at a Korean word's end: 주민번호_뒤,
 // 휴대폰뒤4자리). Counts and totals under the same names (phone_minutes,
 // residents) are not parts (found by review).
-bool LeafSaysPart(std::string_view field) {
+bool LeafSaysPart(std::string_view field, bool rrn) {
   const size_t dot = field.rfind('.');
   const std::string_view leaf = dot == std::string_view::npos ? field : field.substr(dot + 1);
   if (leaf.empty()) return false;
   if (leaf.back() >= '0' && leaf.back() <= '9') return true;
   thread_local std::vector<std::string> words;
   NameWords(leaf, &words);
-  constexpr std::string_view kPart[] = {"front", "back",   "rear",   "head",   "tail",  "part",
-                                        "mid",   "middle", "first",  "second", "third", "fourth",
-                                        "last",  "prefix", "suffix", "start",  "begin", "end"};
+  // (start, begin, end and 끝 of an RRN only: of four digits they are a
+  // time's as often, "contact_start":"0900", "전화상담 끝":"1800": a sixth
+  // review.)
+  constexpr std::string_view kPart[] = {"front", "back",   "rear",  "head",   "tail", "part",   "mid",   "middle",
+                                        "first", "second", "third", "fourth", "last", "prefix", "suffix"};
+  constexpr std::string_view kRrnPart[] = {"start", "begin", "end"};
   constexpr std::string_view kKoreanPart[] = {"앞자리", "뒷자리", "뒤자리",   "중간자리", "끝자리", "앞번호",
                                               "뒷번호", "뒤번호", "중간번호", "끝번호",   "앞부분", "뒷부분"};
-  constexpr std::string_view kKoreanPartEnd[] = {"앞", "뒤", "뒷", "중간", "끝", "가운데"};
+  // (Not 끝: "전화상담 끝" is a time, a sixth review.)
+  constexpr std::string_view kKoreanPartEnd[] = {"앞", "뒤", "뒷", "중간", "가운데"};
   for (const std::string& w : words)
-    if (IsKorean(w) ? Holds(w, kKoreanPart) || EndsWithOne(w, kKoreanPartEnd) : WordIn(w, kPart)) return true;
+    if (IsKorean(w) ? Holds(w, kKoreanPart) || EndsWithOne(w, kKoreanPartEnd) || (rrn && w.ends_with("끝"))
+                    : WordIn(w, kPart) || (rrn && WordIn(w, kRrnPart)))
+      return true;
   return false;
 }
 
@@ -878,9 +886,18 @@ bool LeafNamesRrn(std::string_view field) {
   NameWords(dot == std::string_view::npos ? field : field.substr(dot + 1), &words);
   constexpr std::string_view kAscii[] = {"rrn", "rrno", "jumin", "jmno", "frn", "ssn", "ihidnum"};
   constexpr std::string_view kKorean[] = {"주민번호", "주민등록번호", "외국인등록번호", "실명번호"};
-  for (const std::string& w : words)
-    if (IsKorean(w) ? Holds(w, kKorean) : WordIn(w, kAscii)) return true;
-  return false;
+  // Its other words only say number or which one ("jumin_no", "rrn_b"; not
+  // "ssn_batch", "rrn_retry", "jumin_check_result": a sixth review).
+  constexpr std::string_view kNumberWords[] = {"no", "num", "number", "nbr", "val", "value", "digits", "번호"};
+  bool names = false;
+  for (const std::string& w : words) {
+    if (IsKorean(w) ? Holds(w, kKorean) : WordIn(w, kAscii) || w.starts_with("jumin")) {
+      names = true;
+    } else if (w.size() > 1 && !WordIn(w, kNumberWords)) {
+      return false;
+    }
+  }
+  return names;
 }
 
 // A part of a resident or phone number in a field whose names say so (not
@@ -891,20 +908,40 @@ bool LeafNamesRrn(std::string_view field) {
 // {"birth_date":"900101","rrn_rear":"1234568"}, the rear enough to rebuild
 // it with the date beside it); three or four digits in a phone field whose
 // leaf says a part (010, 1234: tel1, tel2, hp_3, phone.suffix). "" otherwise.
-std::string_view NumberPart(std::string_view digits, std::string_view field, bool array_element) {
+std::string_view NumberPart(std::string_view digits, std::string_view field, ArrayElement element) {
   const size_t n = digits.size();
-  if (n < 3 || n > 7) return {};
+  if (n < 2 || n > 7) return {};
   // An element of a list under such a name is a part too ({"rrn":["900101",
-  // "1234568"]}, {"mobile":["010","1234","5678"]}: a review).
-  const bool part = array_element || LeafSaysPart(field);
-  if ((n == 6 || n == 7) && (part || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) {
+  // "1234568"]}, {"mobile":["010","1234","5678"]}: a review): the first as
+  // the first part (a date; a phone's 0-led code), each next one only after
+  // a part ([1001,1002], ["0900","1800"] are none: a sixth review).
+  if (element == ArrayElement::kAfterOther) return {};
+  if (element == ArrayElement::kFirst) {
+    // (A list's own name names the number: "rrn_checked" holds dates.)
+    if (n == 6 && LeafNamesRrn(field) && FieldSays(field, RrnWords)) {
+      const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
+      const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
+      return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 ? "rrn" : std::string_view();
+    }
+    return n <= 3 && digits[0] == '0' && digits[1] != '0' && FieldSays(field, PhoneWords) ? "phone_kr"
+                                                                                          : std::string_view();
+  }
+  if (n < 3) return {};
+  // After a list's first part, an RRN's back (seven digits) or a phone's
+  // next group, nothing else.
+  if (element == ArrayElement::kAfterPart) {
+    if (n == 7 && digits[0] >= '1' && digits[0] <= '8' && LeafNamesRrn(field) && FieldSays(field, RrnWords))
+      return "rrn";
+    return n <= 4 && FieldSays(field, PhoneWords) ? "phone_kr" : std::string_view();
+  }
+  if ((n == 6 || n == 7) && (LeafSaysPart(field, true) || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) {
     if (n == 7 && digits[0] >= '1' && digits[0] <= '8') return "rrn";
     const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
     const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
     if (n == 6 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31) return "rrn";
     return {};
   }
-  if (n <= 4 && part && FieldSays(field, PhoneWords)) return "phone_kr";
+  if (n <= 4 && LeafSaysPart(field, false) && FieldSays(field, PhoneWords)) return "phone_kr";
   return {};
 }
 
@@ -959,7 +996,12 @@ std::string_view PersonalField(std::string_view names, std::string_view value) {
   // A name in a script at the top or under no thing ("name_kr", "kor_name",
   // "eng_name"; found passing by review): a person's when the value reads
   // as a name in that script ("product.kor_name" is a thing's).
-  if (bare && !script.empty() && !thing_parent && ReadsAsNameIn(script, value)) return "person_name";
+  // Latin words only under a person ("Starbucks Coffee" under a top-level
+  // eng_name is a merchant's as often: a sixth review).
+  constexpr std::string_view kLatinScripts[] = {"en", "eng", "english", "roman"};
+  if (bare && !script.empty() && !thing_parent && (has_parent || !WordIn(script, kLatinScripts)) &&
+      ReadsAsNameIn(script, value))
+    return "person_name";
   // A person word that holds the name itself: "depositor": "김민준", and as
   // the last word ("account_holder", "refund_depositor", "vbankDepositor";
   // not a sender's or an owner's, which are as often a team or a service:

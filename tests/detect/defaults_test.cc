@@ -804,7 +804,12 @@ TEST(DetectDefaultsTest, BankShortNamesAndPayeeWords) {
 // for an account, versions for an IP address.
 TEST(DetectDefaultsTest, FifthReviewFalseAlarms) {
   ExpectNothing({"회원번호 1002003004", "회원번호 1208147521 결제 문의", "Order 1208147521 refunded",
-                 "주문번호: 1208147521", "ticket 1208147521", "2002003003", "3001002004"});
+                 "주문번호: 1208147521", "2002003003", "3001002004"});
+  // Words whole, and only right before it (a sixth review).
+  for (const char* text :
+       {"Reordered from seller 1208147521", "Membership store 1208147521", "주문번호 ORD-123, 판매처 1208147521",
+        "티켓 발행업체 1208147521", "세금계산서 송장 공급자 1208147521"})
+    EXPECT_EQ(Scan(text), One("brn", "1208147521")) << text;
   EXPECT_EQ(Scan("1208147521"), One("brn", "1208147521"));
   // A BRN's own label still wins, and grouped it is one wherever it stands.
   EXPECT_EQ(Scan("사업자번호 1208147521"), One("brn", "1208147521"));
@@ -824,6 +829,35 @@ TEST(DetectDefaultsTest, FifthReviewFalseAlarms) {
   EXPECT_EQ(Scan("10.20.30.40 update"), One("ipv4", "10.20.30.40"));
   EXPECT_EQ(Scan("8.5.2.1 verified"), One("ipv4", "8.5.2.1"));
   EXPECT_EQ(Scan("APK 203.0.113.45"), One("ipv4", "203.0.113.45"));
+}
+
+// What a sixth review found the fifth's changes passing or taking wrongly.
+TEST(DetectDefaultsTest, SixthReviewFindings) {
+  // An address after a log's or a payment's word, or after its own label
+  // before a version's word, is one.
+  for (const char* text :
+       {"upstream timed out, client: 39.7.55.101, server: api", "[client 39.7.55.101:52314]",
+        "카카오페이 39.7.55.101 결제 시도", "인터넷뱅킹 14.52.113.9 로그인", "user agent 14.52.113.9",
+        "로그인 실패 IP 14.52.113.9 업데이트 후 재시도", "IP 8.8.8.8 patch 적용 후 정상"}) {
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].first, "ipv4") << text;
+  }
+  // '*' and '●' before a run of digits hide one (a card's, an RRN's).
+  for (const char* text : {"카드 *532015112830366", "카드번호 ●532015112830366", "주민 *001011234568"}) {
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].first, "partly_masked") << text;
+  }
+  // An account's own label before it wins over the 원 or KRW after it.
+  EXPECT_EQ(Scan("입금 계좌 110123456789 KRW"), One("bank_account_kr", "110123456789"));
+  EXPECT_EQ(Scan("신한 110123456789 원 계좌"), One("bank_account_kr", "110123456789"));
+  // An id's label before a colon: that id's number.
+  ExpectNothing({"계좌이체 결제 건 환불 요청드립니다, 문의번호: 749562111997",
+                 "Refund to your bank account was issued today, ticket: 897644330244",
+                 "The deposit to the virtual account has expired, refund id: 690665223344",
+                 "계좌 환불 건, 환불번호: R20241126"});
+  EXPECT_EQ(Scan("환불 계좌 변경 처리했습니다, 계좌번호: 110-123-456789"), One("bank_account_kr", "110-123-456789"));
 }
 
 }  // namespace

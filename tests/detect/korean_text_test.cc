@@ -137,7 +137,10 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
         // a fifth review's: a status after a label
         "담당자 배정중", "담당자 연결중", "담당자: 확인중", "담당자 미배정", "담당자 공석", "고객(신규가입) 문의",
         "회원(정회원) 등급", "고객(이용중) 해지", "상담원 연결중입니다", "담당자 확인중입니다", "사업자 명의로 된 계좌",
-        "배우자 명의로 변경", "공동 명의로 변경", "대표자 명의로 개설", "성명(한글) 미기재"}) {
+        "배우자 명의로 변경", "공동 명의로 변경", "대표자 명의로 개설", "성명(한글) 미기재",
+        // a sixth review's
+        "배송기사 이동중입니다", "기사 방문중입니다", "상담원 전화중입니다", "매니저 조치중입니다", "소유주 명의",
+        "차용인 명의로", "차주인 명의"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Names(text), Found{});
   }

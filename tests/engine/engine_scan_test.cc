@@ -525,17 +525,20 @@ TEST(EngineScanTest, PartsOfNumbersUnderAnyWordOfPositionAreProtected) {
         R"({"주민번호뒷번호":"1234568"})", R"({"주민번호_뒤":"1234568"})", R"({"주민번호뒤자리":"1234568"})",
         R"({"주민등록번호":{"뒷부분":"1234568"}})", R"({"rrn_b":"1234568"})", R"({"jumin_no":"1234568"})",
         R"({"jumin":{"back7":"1234568"}})", R"({"hp":{"first":"010","second":"1234","third":"5678"}})",
-        R"({"tel_mid":"1234","tel_end":"5678"})", R"({"phone":{"last4":"5678"}})", R"({"hp":{"tail4":5678}})",
-        R"({"휴대폰뒷번호":"5678"})", R"({"전화번호":{"끝":"5678"}})", R"({"휴대폰뒤4자리":"5678"})",
-        R"({"mobile_start":"010"})"}) {
+        R"({"tel_mid":"1234","tel_last":"5678"})", R"({"phone":{"last4":"5678"}})", R"({"hp":{"tail4":5678}})",
+        R"({"휴대폰뒷번호":"5678"})", R"({"휴대폰뒤4자리":"5678"})"}) {
     const std::string out = Mask(f, rec);
     for (const char* raw : {"1234568", "1234", "5678", "\"010\""})
       EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
   }
   // Counts, totals, times and codes under the same names stay.
-  for (const char* rec : {R"({"rrn_count":"1234568"})", R"({"resident_total":"1234568"})", R"({"residents":"2500000"})",
-                          R"({"phone_end_at":"1234"})", R"({"jumin_end_dt":"900101"})", R"({"rrn_suffix_cd":"1234"})",
-                          R"({"tel_prefix_cnt":"1234"})", R"({"rrn":"9234568"})", R"({"주민수":"2500000"})"}) {
+  for (const char* rec :
+       {R"({"rrn_count":"1234568"})", R"({"resident_total":"1234568"})", R"({"residents":"2500000"})",
+        R"({"phone_end_at":"1234"})", R"({"jumin_end_dt":"900101"})", R"({"rrn_suffix_cd":"1234"})",
+        R"({"tel_prefix_cnt":"1234"})", R"({"rrn":"9234568"})", R"({"주민수":"2500000"})",
+        // start, end and 끝 are a phone's part no more: a time's as often (a sixth review)
+        R"({"contact":{"start":"0900","end":"1800"}})", R"({"contact_start":"0900"})", R"({"전화상담 끝":"1800"})",
+        R"({"ssn_batch":"240101"})", R"({"rrn_retry":"1000000"})", R"({"jumin_check_result":"1000000"})"}) {
     EXPECT_EQ(Mask(f, rec), rec);
   }
 }
@@ -563,13 +566,12 @@ TEST(EngineScanTest, AccountsUnderSchemaAbbreviationsAreAccounts) {
 // hold "system", bots and ids as often).
 TEST(EngineScanTest, NamesUnderDriftedFieldNamesAreProtected) {
   auto f = Make();
-  for (const char* rec :
-       {R"({"display_name":"김민준"})", R"({"author":"김민준"})", R"({"created_by":"김민준"})",
-        R"({"agent_name":"김하은"})", R"({"kor_name":"김민준"})", R"({"name_kr":"김민준"})",
-        R"({"eng_name":"KIM MINJUN"})", R"({"dpstr_nm":"김민준"})", R"({"DPSTR_NM":"김민준"})",
-        R"({"updatedBy":"이서연"})", R"({"ticket_assignee":"김민준"})", R"({"staff_nm":"김민준"})",
-        R"({"ACNT_HLDR_NM":"김민준"})", R"({"RMTR_NM":"김민준"})", R"({"customer":{"eng_name":"KIM MINJUN"}})",
-        R"({"customer_eng_name":"KIM MINJUN"})", R"({"name_eng":"Kim Minjun"})", R"({"hangul_name":"김민준"})"}) {
+  for (const char* rec : {R"({"display_name":"김민준"})", R"({"author":"김민준"})", R"({"created_by":"김민준"})",
+                          R"({"agent_name":"김하은"})", R"({"kor_name":"김민준"})", R"({"name_kr":"김민준"})",
+                          R"({"dpstr_nm":"김민준"})", R"({"DPSTR_NM":"김민준"})", R"({"updatedBy":"이서연"})",
+                          R"({"ticket_assignee":"김민준"})", R"({"staff_nm":"김민준"})", R"({"ACNT_HLDR_NM":"김민준"})",
+                          R"({"RMTR_NM":"김민준"})", R"({"customer":{"eng_name":"KIM MINJUN"}})",
+                          R"({"customer_eng_name":"KIM MINJUN"})", R"({"hangul_name":"김민준"})"}) {
     const std::string out = Mask(f, rec);
     EXPECT_NE(out.find("[person_name]"), std::string::npos) << rec << " -> " << out;
   }
@@ -578,6 +580,8 @@ TEST(EngineScanTest, NamesUnderDriftedFieldNamesAreProtected) {
         R"({"agent_name":"Support Bot"})", R"({"created_by":"u-10001"})", R"({"display_name":"Galaxy S24"})",
         R"({"product":{"display_name":"홍삼정"}})", R"({"kor_name":"정기예금"})", R"({"eng_name":"KB Kookmin Bank"})",
         R"({"product":{"kor_name":"김민준"}})", R"({"assignee_name":"CS Team"})", R"({"updated_by":"SYSTEM"})",
+        // Latin words at the top are a merchant's as often; a query's order (a sixth review)
+        R"({"eng_name":"Starbucks Coffee"})", R"({"order_by":"최신순"})", R"({"sortBy":"인기순"})",
         R"({"sort_by":"created_at"})", R"({"name":"checkout"})"}) {
     EXPECT_EQ(Mask(f, rec), rec);
   }
@@ -910,6 +914,28 @@ TEST(EngineScanTest, MoreSchemaAbbreviations) {
   EXPECT_EQ(Mask(f, R"({"vact_num":"110123456789"})").find("110123456789"), std::string::npos);
   EXPECT_EQ(Mask(f, R"({"juminno":501014123456})").find("501014123456"), std::string::npos);
   EXPECT_EQ(Mask(f, R"({"juminno2":"4123456"})"), R"({"juminno2":"[rrn]"})");
+}
+
+// What a sixth review found the fifth's field-name changes taking wrongly.
+TEST(EngineScanTest, SixthReviewFieldNames) {
+  auto f = Make();
+  // A schema's Korean sub-keys under a name's or an address's field.
+  for (const char* rec : {R"({"customer_name":{"국문명":"A","표시명":"B","변경후":"C"}})",
+                          R"({"address":{"시군구 코드":"11680","행정동 명":"x","읍면동 구분":"1"}})"}) {
+    std::string out;
+    EXPECT_TRUE(f.engine->MaskValue(*f.route, "support.raw", rec, &out).ok()) << rec;
+  }
+  // Banks' short names split from a payment's id are no account's context.
+  for (const char* rec :
+       {R"({"kbPayNo":"312345678901"})", R"({"nhOrderNo":"312345678901"})", R"({"kbPay":{"orderNo":"312345678901"}})"})
+    EXPECT_EQ(Mask(f, rec), rec);
+  // Lists of numbers under a phone's name that are no parts.
+  for (const char* rec : {R"({"contacts":[1001,1002,1003]})", R"({"contact_hours":["0900","1800"]})",
+                          R"({"hp":[100,200]})", R"({"rrn_checked":["240101","240102"]})"})
+    EXPECT_EQ(Mask(f, rec), rec);
+  // A pair's label naming an order says nothing of its value.
+  EXPECT_EQ(Mask(f, R"({"f":[{"name":"무통장입금 주문번호","value":"312345678901"}]})"),
+            R"({"f":[{"name":"무통장입금 주문번호","value":"312345678901"}]})");
 }
 
 TEST(EngineScanTest, EncryptedHitsCanBeRevealedWithTheDetectorPath) {

@@ -304,6 +304,19 @@ routes:
   }
   // What the route's scan finds nothing in is masked as before.
   EXPECT_EQ(Where(mask, R"({"payment":{"card":"ABCDEFGHIJKLMNOP"}})"), R"(ok:{"payment":{"card":"ABCDEF******MNOP"}})");
+
+  // An action that cannot take what the scan made of the value leaves the
+  // scan's output (a sixth review: fpe on the phone's token dead-lettered
+  // {"tel":"010-1234-5678"}, which the route alone protects).
+  Fixture fpe = Make(head +
+                         "      - { path: tel.num, action: fpe, key: rrn, keep_prefix: 3, min_length: 10, "
+                         "on_shape_mismatch: protect }\n",
+                     "a.raw");
+  for (const char* r : {R"({"tel":"010-1234-5678"})", R"({"tel":"주민 900101-1234568"})"}) {
+    const std::string got = Where(fpe, r);
+    EXPECT_EQ(got.rfind("ok:", 0), 0u) << r << " -> " << got;
+    for (const char* raw : {"1234-5678", "1234568"}) EXPECT_EQ(got.find(raw), std::string::npos) << r << " -> " << got;
+  }
 }
 
 // A mask (or generalize) and a scan below a mismatching value show
