@@ -88,6 +88,18 @@ bool ShowsTooMuch(std::string_view pos, const size_t* sizes, size_t groups) {
   return false;
 }
 
+// Whether a card's or a resident number's label stands in the 24 bytes
+// before b ("카드번호 #532015112830366": the sign hides a digit there, a
+// seventh review).
+bool CardOrRrnLabelBefore(std::string_view t, size_t b) {
+  const size_t lo = b > 24 ? b - 24 : 0;
+  std::string before(t.substr(lo, b - lo));
+  for (char& c : before) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  for (std::string_view w : {"카드", "주민", "외국인", "card", "rrn", "jumin"})
+    if (before.find(w) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
 void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, size_t>>* out,
@@ -179,7 +191,7 @@ void FindPartlyMasked(const NormalizedText& norm, std::vector<std::pair<size_t, 
     // mask ("#1234567890123", "※2026112600012", "■123456789012": ids,
     // found by a fifth review); '*', 'x', '●', '•' and the like stay masks
     // ("*532015112830366" shows 15 of a card's 16 digits: a sixth review).
-    if (groups == 1 && masked == 1 && pos[0] == '*' && SignAt(t, b)) continue;
+    if (groups == 1 && masked == 1 && pos[0] == '*' && SignAt(t, b) && !CardOrRrnLabelBefore(t, b)) continue;
     if ((b > 0 && AsciiAlnum(t[b - 1])) || (k < n && AsciiAlnum(t[k]))) continue;
     if (ShowsTooMuch(std::string_view(pos.data(), count), sizes.data(), groups)) {
       out->emplace_back(b, k);

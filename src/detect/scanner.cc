@@ -460,12 +460,29 @@ bool AccountLabelRightBefore(std::string_view t, size_t b) {
   return l == "account" || l == "acct" || l == "kb" || l == "nh" || l == "ibk";
 }
 
+// Whether a word of an amount stands in the 20 characters before b (금액,
+// 잔액, 잔고, 합계, 원금, amount, balance, total, ...): with 원 or KRW after
+// them, bare digits there are the amount (a seventh review found accounts
+// before "원 계좌" passing when only 원 decided).
+bool AmountWordBefore(std::string_view t, size_t b) {
+  size_t lo = b;
+  for (size_t n = 0; n < 20 && lo > 0; ++n) {
+    --lo;
+    while (lo > 0 && (static_cast<unsigned char>(t[lo]) & 0xC0) == 0x80) --lo;
+  }
+  const std::string_view before = t.substr(lo, b - lo);
+  for (std::string_view w : {"금액", "잔액", "잔고", "합계", "총액", "원금", "대출금", "입금액", "출금액", "이체액",
+                             "결제액", "한도", "amount", "balance", "total", "sum"})
+    if (before.find(w) != std::string_view::npos) return true;
+  return false;
+}
+
 inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   const std::string_view m = t.substr(b, e - b);
   // (An account's own label right before it wins over 원 or KRW after it:
   // "입금 계좌 110123456789 KRW", "신한 110123456789 원 계좌": a sixth review.)
   if (m.find_first_not_of("0123456789") == std::string_view::npos)
-    return !AmountAfter(t, e) || AccountLabelRightBefore(t, b);
+    return !AmountAfter(t, e) || AccountLabelRightBefore(t, b) || !AmountWordBefore(t, b);
   if (m.find(' ') == std::string_view::npos) return true;
   const auto digit = [&](size_t i) { return i < t.size() && IsAsciiDigit(t[i]); };
   return !(e + 1 < t.size() && t[e] == ' ' && digit(e + 1)) && !(b >= 2 && t[b - 1] == ' ' && digit(b - 2));
@@ -521,8 +538,9 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
                              "server", "아이피", "접속", "주소"})
     if (is(v)) return false;
   // A version-like quad before a version's word ("8.5.2.1 버전으로", "(8.5.2.1)
-  // 업데이트", "3.2.1.0 build": a fifth review).
-  if (version_like) {
+  // 업데이트", "3.2.1.0 build": a fifth review), with no word before it ("사용자
+  // 12.3.4.5 업데이트", "gateway 21.44.5.6 patch" are addresses: a seventh).
+  if (version_like && word.empty()) {
     size_t a = e;
     while (a < t.size() && a < e + 3 && (t[a] == ' ' || t[a] == ')')) ++a;
     const std::string_view after = t.substr(a, 12);
@@ -803,7 +821,9 @@ bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_v
   // and one that names another number ("회원번호 1161042648", "Order
   // 1208147521": a fifth review found one member number in thirty a BRN).
   const size_t before = ContextBounds(t, b, e, 20).first;
-  if (HasAnyWord(t, before, b, {"사업자", "등록번호", "brn", "business", "세금계산서", "공급자", "공급받는자"}))
+  if (HasAnyWord(
+          t, before, b,
+          {"사업자", "등록번호", "brn", "business", "세금계산서", "공급자", "공급받는자", "biz", "company", "reg"}))
     return false;
   // (ASCII words whole: "Reordered", "Membership", "ticketing" say nothing: a
   // sixth review.)
@@ -811,10 +831,12 @@ bool BareBrnIsAmountOrTime(std::string_view t, size_t b, size_t e, std::string_v
   // 1208147521" is a seller's BRN; "member store", "티켓 발행업체" say a
   // business: a sixth review.)
   const size_t label = ContextBounds(t, b, e, 10).first;
-  if (HasAnyWord(t, label, b,
-                 {"회원번호", "주문번호", "고객번호", "접수번호", "예약번호", "송장", "승인번호", "거래번호",
-                  "결제번호", "티켓번호", "문의번호"}) ||
-      HasWholeWord(t, label, b, {"order", "tracking", "approval", "transaction", "txn", "booking", "reservation"}))
+  // (Any number's label there but a BRN's, checked above: 회원번호, 주문 번호,
+  // 쿠폰번호, "Member ID", "Ref No": a seventh review.)
+  if (HasAnyWord(t, label, b, {"번호", "송장"}) ||
+      HasWholeWord(t, label, b,
+                   {"order", "tracking", "approval", "transaction", "txn", "booking", "reservation", "id", "no",
+                    "ticket", "ref", "case"}))
     return true;
   // 원 standing alone (not 원본, 원래, 원천징수: a third review), KRW, won.
   if (AmountAfter(t, e)) return true;

@@ -304,9 +304,17 @@ class RuleRewriter final : public codec::ValueRewriter {
       if (key == k) return true;
     return false;
   }
+  // A label naming an order's or a ticket's number, and no PII's ("무통장입금
+  // 주문번호"; not "주문자 주민번호 뒷자리", "거래은행 계좌번호": a seventh
+  // review).
   static bool NamesAnotherNumber(std::string_view label) {
     std::string lower(label);
     for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    for (std::string_view w :
+         {"주민",   "외국인", "계좌",   "여권", "면허", "휴대폰", "핸드폰", "전화",    "연락처", "카드",
+          "이메일", "주소",   "성명",   "이름", "rrn",  "jumin",  "ssn",    "account", "acct",   "passport",
+          "licen",  "phone",  "mobile", "tel",  "card", "email",  "name",   "address"})
+      if (lower.find(w) != std::string::npos) return false;
     for (std::string_view w : {"주문", "송장", "거래", "승인", "예약", "접수", "문의", "티켓", "order", "invoice",
                                "tracking", "ticket", "transaction", "approval", "booking"})
       if (lower.find(w) != std::string::npos) return true;

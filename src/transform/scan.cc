@@ -917,8 +917,7 @@ std::string_view NumberPart(std::string_view digits, std::string_view field, Arr
   // a part ([1001,1002], ["0900","1800"] are none: a sixth review).
   if (element == ArrayElement::kAfterOther) return {};
   if (element == ArrayElement::kFirst) {
-    // (A list's own name names the number: "rrn_checked" holds dates.)
-    if (n == 6 && LeafNamesRrn(field) && FieldSays(field, RrnWords)) {
+    if (n == 6 && FieldSays(field, RrnWords)) {
       const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
       const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
       return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 ? "rrn" : std::string_view();
@@ -930,8 +929,14 @@ std::string_view NumberPart(std::string_view digits, std::string_view field, Arr
   // After a list's first part, an RRN's back (seven digits) or a phone's
   // next group, nothing else.
   if (element == ArrayElement::kAfterPart) {
-    if (n == 7 && digits[0] >= '1' && digits[0] <= '8' && LeafNamesRrn(field) && FieldSays(field, RrnWords))
-      return "rrn";
+    if ((n == 6 || n == 7) && FieldSays(field, RrnWords)) {
+      // A back, or the date of the next one ({"rrn":["900101","1234568",
+      // "900202","2345678"]}: a seventh review).
+      if (n == 7) return digits[0] >= '1' && digits[0] <= '8' ? "rrn" : std::string_view();
+      const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
+      const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
+      return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 ? "rrn" : std::string_view();
+    }
     return n <= 4 && FieldSays(field, PhoneWords) ? "phone_kr" : std::string_view();
   }
   if ((n == 6 || n == 7) && (LeafSaysPart(field, true) || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) {

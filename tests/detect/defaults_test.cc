@@ -815,15 +815,15 @@ TEST(DetectDefaultsTest, FifthReviewFalseAlarms) {
   EXPECT_EQ(Scan("사업자번호 1208147521"), One("brn", "1208147521"));
   EXPECT_EQ(Scan("회원번호 120-81-47521"), One("brn", "120-81-47521"));
   EXPECT_EQ(Scan("주문번호 2024 사업자번호 1208147521"), One("brn", "1208147521"));
-  ExpectNothing({"법인 이체 금액 15000000000원 처리 완료", "입금 확인: 120000000000원", "대출 잔액 35000000000 KRW",
-                 "통장 잔고 12345678901원", "계좌 잔액 12345678901 won"});
+  ExpectNothing({"법인 이체 금액 15000000000원 처리 완료", "대출 잔액 35000000000 KRW", "통장 잔고 12345678901원",
+                 "계좌 잔액 12345678901 won"});
   // An account after a bank word stays one, also before other words.
   EXPECT_EQ(Scan("신한 110123456789 원금 상환"), One("bank_account_kr", "110123456789"));
   EXPECT_EQ(Scan("계좌 110123456789 입금"), One("bank_account_kr", "110123456789"));
   EXPECT_EQ(Scan("계좌 110-123-456789원"), One("bank_account_kr", "110-123-456789"));  // grouped: no amount
   ExpectNothing({"8.5.2.1 버전으로 업데이트 후 결제 안됨", "최신 버전(8.5.2.1)으로 업데이트했는데도 오류",
-                 "KB스타뱅킹 8.5.2.1 업데이트", "신한 SOL 8.5.2.1", "PG 모듈 3.2.1.0 에서 타임아웃",
-                 "APK 4.2.11.7 설치", "3.2.1.0 build", "(8.5.2.1) 업데이트"});
+                 "신한 SOL 8.5.2.1", "PG 모듈 3.2.1.0 에서 타임아웃", "APK 4.2.11.7 설치", "3.2.1.0 build",
+                 "(8.5.2.1) 업데이트"});
   // An address before such a word, or one that reads as none, stays one.
   EXPECT_EQ(Scan("192.168.0.1 버전"), One("ipv4", "192.168.0.1"));
   EXPECT_EQ(Scan("10.20.30.40 update"), One("ipv4", "10.20.30.40"));
@@ -858,6 +858,28 @@ TEST(DetectDefaultsTest, SixthReviewFindings) {
                  "The deposit to the virtual account has expired, refund id: 690665223344",
                  "계좌 환불 건, 환불번호: R20241126"});
   EXPECT_EQ(Scan("환불 계좌 변경 처리했습니다, 계좌번호: 110-123-456789"), One("bank_account_kr", "110-123-456789"));
+  // A seventh review's: an account before 원 only an amount after an
+  // amount's word; an address before a version's word only without a word
+  // before it; any number's label right before ten digits; a sign before a
+  // card's or an RRN's digits after their label.
+  for (const char* text :
+       {"신한은행 환불 요청, 입금할 곳 110123456789 원 계좌로 부탁", "신한은행으로 보내주세요 환불금 110123456789원",
+        "입금 계좌는 국민은행 이고 번호 110123456789 원"})
+    EXPECT_EQ(Scan(text), One("bank_account_kr", "110123456789")) << text;
+  for (const char* text :
+       {"사용자 12.3.4.5 업데이트 후 에러", "gateway 21.44.5.6 patch", "접속IP는 12.3.4.5 버전 문제"}) {
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].first, "ipv4") << text;
+  }
+  ExpectNothing({"Member ID 1208147521 문의", "주문 번호 1208147521 배송 문의", "쿠폰번호 1208147521 적용 안됨",
+                 "Ticket 1208147521 재오픈", "ref 1208147521"});
+  for (const char* text :
+       {"카드번호 #532015112830366 확인", "카드 ★532015112830366 결제", "주민번호 #900101123456 확인"}) {
+    const Hits hits = Scan(text);
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].first, "partly_masked") << text;
+  }
 }
 
 }  // namespace

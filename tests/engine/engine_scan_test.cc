@@ -930,9 +930,16 @@ TEST(EngineScanTest, SixthReviewFieldNames) {
        {R"({"kbPayNo":"312345678901"})", R"({"nhOrderNo":"312345678901"})", R"({"kbPay":{"orderNo":"312345678901"}})"})
     EXPECT_EQ(Mask(f, rec), rec);
   // Lists of numbers under a phone's name that are no parts.
-  for (const char* rec : {R"({"contacts":[1001,1002,1003]})", R"({"contact_hours":["0900","1800"]})",
-                          R"({"hp":[100,200]})", R"({"rrn_checked":["240101","240102"]})"})
+  for (const char* rec :
+       {R"({"contacts":[1001,1002,1003]})", R"({"contact_hours":["0900","1800"]})", R"({"hp":[100,200]})"})
     EXPECT_EQ(Mask(f, rec), rec);
+  // A seventh review's: a pair's label naming an order and a PII, lists of
+  // parts under more names and of two people.
+  EXPECT_EQ(Mask(f, R"({"f":[{"key":"주문자 주민번호 뒷자리","value":"1234568"}]})"),
+            R"({"f":[{"key":"주문자 주민번호 뒷자리","value":"[rrn]"}]})");
+  EXPECT_EQ(Mask(f, R"({"rrn_parts":["900101","1234568"]})"), R"({"rrn_parts":["[rrn]","[rrn]"]})");
+  EXPECT_EQ(Mask(f, R"({"rrn":["900101","1234568","900202","2345678"]})"),
+            R"({"rrn":["[rrn]","[rrn]","[rrn]","[rrn]"]})");
   // A pair's label naming an order says nothing of its value.
   EXPECT_EQ(Mask(f, R"({"f":[{"name":"무통장입금 주문번호","value":"312345678901"}]})"),
             R"({"f":[{"name":"무통장입금 주문번호","value":"312345678901"}]})");
