@@ -93,6 +93,11 @@ bool ReadsAsWords(std::string_view name) {
   return true;
 }
 
+bool LooksLikePastedMaterial(std::string_view name) {
+  constexpr size_t kShortestPiece = 22;  // 16 bytes in base64
+  return name.find_first_of("+/=") != std::string_view::npos || (name.size() >= kShortestPiece && !ReadsAsWords(name));
+}
+
 bool MayBeKeyMaterial(std::string_view name) {
   if (name.find_first_of("+/=") != std::string_view::npos) return true;
   // Words are a name at any length up to a name's 64 ("customerKey",
@@ -127,19 +132,25 @@ bool IsValidKeyName(std::string_view name) {
     if (!ok) return false;
   }
   // A name is printed where material never is (/config_dump, the audit
-  // trail's keys_loaded, `keys rotate`, every t1/e1/d1 output): a name an
-  // error would not show, because it may be pasted material, is no name.
-  return !MayBeKeyMaterial(name);
+  // trail's keys_loaded, `keys rotate`, every t1/e1/d1 output): pasted
+  // material is no name. Material is 32 bytes and more, 43 base64 or 64 hex
+  // characters: a name that holds base64's + / =, or of 22 characters or
+  // more does not read as words, may be it (a shorter piece cannot be a
+  // key). Names of up to 21 characters are names whatever their case
+  // ("customerPIIKey", "OAuthTokenKey": keyrings an earlier version made,
+  // a review found refused on upgrade); errors still show a name only as
+  // MayBeKeyMaterial allows.
+  return !LooksLikePastedMaterial(name);
 }
 
 const char kKeyNameRule[] =
-    " must be 1-64 characters of [A-Za-z0-9_-] that read as words joined by - or _ (customer, customerKey, "
-    "payments_card_2026), or at most 24 not mixing upper and lower case over 8 (a name that may be pasted key "
-    "material is refused: names are printed, material never is)";
+    " must be 1-64 characters of [A-Za-z0-9_-], and from 22 characters on read as words joined by - or _ "
+    "(customerKey, payments_tokenization_key_2026): hex or base64 that may be pasted key material is refused "
+    "(names are printed, material never is)";
 
 bool KmsNameMayBeKeyMaterial(std::string_view kms) {
   const size_t colon = kms.find(':');
-  return MayBeKeyMaterial(colon == std::string_view::npos ? kms : kms.substr(colon + 1));
+  return LooksLikePastedMaterial(colon == std::string_view::npos ? kms : kms.substr(colon + 1));
 }
 
 Result<Keyring> Keyring::Load(const std::string& path, const KeyWrapper* kms) {

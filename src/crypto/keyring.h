@@ -180,8 +180,9 @@ class Keyring {
   bool reveal_only_ = false;
 };
 
-// 1-64 characters of [A-Za-z0-9_-] that MayBeKeyMaterial does not take for
-// material (words at any length, others at most 24): a key name is printed (/config_dump, the audit
+// 1-64 characters of [A-Za-z0-9_-] that do not look like pasted material
+// (from 22 characters on they read as words; keyring.cc's
+// LooksLikePastedMaterial): a key name is printed (/config_dump, the audit
 // trail, `keys rotate`, every output that names its key), so a name that may
 // be pasted material is refused wherever a name is accepted: a keyring
 // file's keys, `keys generate` and `keys rotate`, a rule's `key:`.

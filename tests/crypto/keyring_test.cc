@@ -147,7 +147,7 @@ TEST(KeyringNames, APieceOfMaterialIsNotShown) {
 // wherever a name is accepted, without echoing it.
 TEST(KeyringNames, MaterialAsANameIsRefusedWhereverANameIsAccepted) {
   const std::string hex = "187ddf16e714fc64e751df8149b7d12f42020c1e15a4781aca0217d831f5b94f";
-  const std::string b64url = "bFHXq2Lk9aZcT0pWvR3m";
+  const std::string b64url = "bFHXq2Lk9aZcT0pWvR3mKx7-Qd2Lz8YtU0nVb5sWc4E";  // 32 bytes, base64url
   for (const std::string& name : {hex, b64url}) {
     SCOPED_TRACE(name);
     auto r = Keyring::Parse(
@@ -572,12 +572,16 @@ TEST(KeyringName, Validity) {
   for (const char* words : {"CustomerKey", "customerTokenKeyV2", "payments_tokenization_key_2026", "PII_KEY_v3",
                             "kr-rrn-2026-12", "apiKey"})
     EXPECT_TRUE(IsValidKeyName(words)) << words;
-  // What may be pasted material is no name (MayBeKeyMaterial): hex,
-  // base64url, pieces of them.
-  for (const char* material :
-       {"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "9f86d081884c7d659a2feaa0c55ad015",
-        "dGhpcyBpcyBhIDMyLWJ5dGUga2V5IGZvciB0ZXN0cw", "q2Lk9aZc", "bFHXq2Lk9aZcT0pWvR3m", "AbCdEfGhIjKlMnOpQrStUvWx"})
+  // What may be pasted material is no name: hex, base64url, pieces of them
+  // of 22 characters or more, base64's + / =.
+  for (const char* material : {"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                               "9f86d081884c7d659a2feaa0c55ad015", "dGhpcyBpcyBhIDMyLWJ5dGUga2V5IGZvciB0ZXN0cw",
+                               "bFHXq2Lk9aZcT0pWvR3mXyZ01a", "AbCdEfGhIjKlMnOpQrStUvWx", "bFHX+q2L"})
     EXPECT_FALSE(IsValidKeyName(material)) << material;
+  // A shorter piece cannot be a key: a name (errors show it only as
+  // MayBeKeyMaterial allows), so that keyrings made before stay loadable.
+  for (const char* name : {"customerPIIKey", "OAuthTokenKey", "iOSDeviceId", "k8sSecretsKey", "q2Lk9aZc"})
+    EXPECT_TRUE(IsValidKeyName(name)) << name;
   EXPECT_FALSE(IsValidKeyName(std::string(65, 'a')));
   EXPECT_FALSE(IsValidKeyName(""));
   EXPECT_FALSE(IsValidKeyName("a.b"));
