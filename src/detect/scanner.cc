@@ -1097,17 +1097,6 @@ bool CarriesContextDownAList(const Detector& d) {
 // (ListContinuation).
 constexpr size_t kListGap = 12;
 
-// Whether t[from, to) is, case-insensitively, one of `words`.
-bool IsOneOf(std::string_view t, size_t from, size_t to, std::initializer_list<std::string_view> words) {
-  for (std::string_view w : words) {
-    if (w.size() != to - from) continue;
-    size_t k = 0;
-    while (k < w.size() && AsciiLower(t[from + k]) == w[k]) ++k;
-    if (k == w.size()) return true;
-  }
-  return false;
-}
-
 // The next item of a list after a hit of detector d that ends at e: the
 // hit's context is the list's ("계좌: 110-123-456789 / 1002-123-456789",
 // "여권번호: 본인 M12345678, 배우자 M87654321, 자녀 M11223344"; found by
@@ -1173,12 +1162,12 @@ size_t ListContinuation(const Detector& d, const NormalizedText& norm, std::stri
       }
     }
     if (w == i) return std::string_view::npos;  // a digit, a sentence end, another mark
-    if (!joiner && IsOneOf(t, i, w,
-                           {"또는", "및", "혹은", "그리고", "와", "과", "랑", "이랑", "하고", "에서", "나", "이나",
-                            "or", "and", "to"})) {
+    if (!joiner && IsWordIn(t, i, w,
+                            {"또는", "및", "혹은", "그리고", "와", "과", "랑", "이랑", "하고", "에서", "나", "이나",
+                             "or", "and", "to"})) {
       joiner = true;
     } else if (!qualifier &&
-               (IsOneOf(
+               (IsWordIn(
                     t, i, w,
                     {"본인",   "배우자", "자녀",    "남편",     "아내",   "부",      "모",        "부친", "모친",
                      "아버지", "어머니", "가족",    "첫째",     "둘째",   "셋째",    "신규",      "기존", "변경",

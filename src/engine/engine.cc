@@ -150,14 +150,7 @@ class RuleRewriter final : public codec::ValueRewriter {
       ctx = &scan_ctx;
     }
     Status s = rule.action->Apply(*ctx, value, out);
-    if (!s.ok())
-      return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
-    if (applied_) applied_->push_back(id);
-    if (!hits_.empty()) {
-      for (std::string_view d : hits_) findings_->push_back({rule.path.text, d, false});
-      hits_.clear();
-    }
-    return s;
+    return Applied(id, rule, s);
   }
 
   // A scalar inside a value of another shape than its rule's path expects
@@ -213,6 +206,12 @@ class RuleRewriter final : public codec::ValueRewriter {
         }
       }
     }
+    return Applied(id, rule, s);
+  }
+
+  // After rule `id` rewrote a value: its error located, or the rule counted
+  // as applied and its scan hits reported under its path.
+  Status Applied(int32_t id, const policy::Rule& rule, const Status& s) {
     if (!s.ok())
       return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
     if (applied_) applied_->push_back(id);
