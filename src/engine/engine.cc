@@ -298,8 +298,10 @@ class RuleRewriter final : public codec::ValueRewriter {
   // The member names of `path` joined by '.' (indexes left out): the context
   // the detectors read a value or name under.
   static bool IsPairLabel(std::string_view key) {
-    for (std::string_view k :
-         {"name", "key", "label", "field", "k", "attribute", "attr", "field_name", "fieldName", "항목", "항목명"})
+    static constexpr std::string_view kLabels[] = {"name", "key",        "label",     "field", "k",     "attribute",
+                                                   "attr", "field_name", "fieldName", "항목",  "항목명"};
+    if (key.empty() || key.size() > 10) return false;
+    for (std::string_view k : kLabels)
       if (key == k) return true;
     return false;
   }
@@ -320,7 +322,9 @@ class RuleRewriter final : public codec::ValueRewriter {
     return false;
   }
   static bool IsPairValue(std::string_view key) {
-    for (std::string_view k : {"value", "v", "val", "text", "content", "data", "값", "내용"})
+    static constexpr std::string_view kValues[] = {"value", "v", "val", "text", "content", "data", "값", "내용"};
+    if (key.empty() || key.size() > 7) return false;
+    for (std::string_view k : kValues)
       if (key == k) return true;
     return false;
   }
