@@ -876,13 +876,18 @@ class Scanner {
     return Emit(rule, type, p, q, View(p, q));
   }
 
-  P Emit(int32_t rule, JsonType type, P start, P end, std::string_view text) {
+  // Emit's rare case, out of its line (Emit runs once per ruled value).
+  [[gnu::noinline]] Status EmitMismatch(int32_t rule, const ScalarRef& ref) {
+    const std::span<const PathStep> at = visit_ ? std::span<const PathStep>(path_) : std::span<const PathStep>();
+    return rw_->RewriteMismatch(rule, ref, at, &edit_text_);
+  }
+
+  [[gnu::always_inline]] P Emit(int32_t rule, JsonType type, P start, P end, std::string_view text) {
     const ScalarRef ref{type, View(start, end), text};
     const size_t off = edit_text_.size();
     if (in_mismatch_) [[unlikely]] {
-      const std::span<const PathStep> at = visit_ ? std::span<const PathStep>(path_) : std::span<const PathStep>();
-      if (Status st = rw_->RewriteMismatch(rule, ref, at, &edit_text_); !st.ok()) return Propagate(st);
-    } else if (Status st = rw_->Rewrite(rule, ref, &edit_text_); !st.ok()) {
+      if (Status st = EmitMismatch(rule, ref); !st.ok()) return Propagate(st);
+    } else if (Status st = rw_->Rewrite(rule, ref, &edit_text_); !st.ok()) [[unlikely]] {
       return Propagate(st);
     }
     edits_.push_back({Off(start), Off(end), off, edit_text_.size() - off});
@@ -1026,13 +1031,12 @@ class Scanner {
           if (Status st = rw_->VisitedName(std::span<const PathStep>(path_)); !st.ok()) [[unlikely]]
             return Fail(member_begin, st.error().code, st.error().message);
         }
-        if (mismatched) [[unlikely]] {
-          in_mismatch_ = true;
-          p = Value(p, child, member_rule, depth);
-          in_mismatch_ = false;
-        } else {
-          p = Value(p, child, member_rule, depth);
-        }
+        // (Restored after it, not cleared: a sibling after a mismatch
+        // nested in a mismatching value is still inside the outer one.)
+        const bool outer = in_mismatch_;
+        in_mismatch_ = outer || mismatched;
+        p = Value(p, child, member_rule, depth);
+        in_mismatch_ = outer;
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
         if (may_delete) ItemKept(del, p);
@@ -1099,13 +1103,12 @@ class Scanner {
         ItemDeleted(del, begin, p);
       } else {
         if (visit_) path_.push_back({{}, index});
-        if (mismatched) [[unlikely]] {
-          in_mismatch_ = true;
-          p = Value(p, child, item_rule, depth);
-          in_mismatch_ = false;
-        } else {
-          p = Value(p, child, item_rule, depth);
-        }
+        // (Restored after it, not cleared: a sibling after a mismatch
+        // nested in a mismatching value is still inside the outer one.)
+        const bool outer = in_mismatch_;
+        in_mismatch_ = outer || mismatched;
+        p = Value(p, child, item_rule, depth);
+        in_mismatch_ = outer;
         if (visit_) path_.pop_back();
         if (!p) return nullptr;
         ItemKept(del, p);

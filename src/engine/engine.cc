@@ -211,7 +211,7 @@ class RuleRewriter final : public codec::ValueRewriter {
 
   // After rule `id` rewrote a value: its error located, or the rule counted
   // as applied and its scan hits reported under its path.
-  Status Applied(int32_t id, const policy::Rule& rule, const Status& s) {
+  [[gnu::always_inline]] Status Applied(int32_t id, const policy::Rule& rule, const Status& s) {
     if (!s.ok())
       return Error(s.error().code, "rule '" + rule.path.text + "' (" + rule.action_name + "): " + s.error().message);
     if (applied_) applied_->push_back(id);
