@@ -900,6 +900,32 @@ bool LeafNamesRrn(std::string_view field) {
   return names;
 }
 
+// An element of a list under an RRN's or a phone's name as a part of one
+// ({"rrn":["900101","1234568"]}, {"mobile":["010","1234","5678"]}: a
+// review): the first as the first part (a date; a phone's 0-led code), each
+// next one only after a part: an RRN's back or the next one's date, a
+// phone's next group ([1001,1002], ["0900","1800"] are none: a sixth
+// review). "" otherwise (the field's own name may still say a part).
+std::string_view ListPart(std::string_view digits, std::string_view field, ArrayElement element) {
+  const size_t n = digits.size();
+  const auto date = [&] {
+    const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
+    const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
+    return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31;
+  };
+  if (element == ArrayElement::kFirst) {
+    if (n == 6 && FieldSays(field, RrnWords)) return date() ? "rrn" : std::string_view();
+    return n <= 3 && digits[0] == '0' && digits[1] != '0' && FieldSays(field, PhoneWords) ? "phone_kr"
+                                                                                          : std::string_view();
+  }
+  if (element != ArrayElement::kAfterPart || n < 3) return {};
+  if ((n == 6 || n == 7) && FieldSays(field, RrnWords)) {
+    if (n == 7) return digits[0] >= '1' && digits[0] <= '8' ? "rrn" : std::string_view();
+    return date() ? "rrn" : std::string_view();
+  }
+  return n <= 4 && FieldSays(field, PhoneWords) ? "phone_kr" : std::string_view();
+}
+
 // A part of a resident or phone number in a field whose names say so (not
 // a count, code or amount: FieldSays): six digits that are a date (the
 // front of an RRN, YYMMDD) or seven that start with a gender digit 1-8 (its
@@ -911,34 +937,8 @@ bool LeafNamesRrn(std::string_view field) {
 std::string_view NumberPart(std::string_view digits, std::string_view field, ArrayElement element) {
   const size_t n = digits.size();
   if (n < 2 || n > 7) return {};
-  // An element of a list under such a name is a part too ({"rrn":["900101",
-  // "1234568"]}, {"mobile":["010","1234","5678"]}: a review): the first as
-  // the first part (a date; a phone's 0-led code), each next one only after
-  // a part ([1001,1002], ["0900","1800"] are none: a sixth review).
-  if (element == ArrayElement::kAfterOther) return {};
-  if (element == ArrayElement::kFirst) {
-    if (n == 6 && FieldSays(field, RrnWords)) {
-      const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
-      const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
-      return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 ? "rrn" : std::string_view();
-    }
-    return n <= 3 && digits[0] == '0' && digits[1] != '0' && FieldSays(field, PhoneWords) ? "phone_kr"
-                                                                                          : std::string_view();
-  }
+  if (const std::string_view hit = ListPart(digits, field, element); !hit.empty()) return hit;
   if (n < 3) return {};
-  // After a list's first part, an RRN's back (seven digits) or a phone's
-  // next group, nothing else.
-  if (element == ArrayElement::kAfterPart) {
-    if ((n == 6 || n == 7) && FieldSays(field, RrnWords)) {
-      // A back, or the date of the next one ({"rrn":["900101","1234568",
-      // "900202","2345678"]}: a seventh review).
-      if (n == 7) return digits[0] >= '1' && digits[0] <= '8' ? "rrn" : std::string_view();
-      const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
-      const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
-      return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 ? "rrn" : std::string_view();
-    }
-    return n <= 4 && FieldSays(field, PhoneWords) ? "phone_kr" : std::string_view();
-  }
   if ((n == 6 || n == 7) && (LeafSaysPart(field, true) || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) {
     if (n == 7 && digits[0] >= '1' && digits[0] <= '8') return "rrn";
     const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');

@@ -938,6 +938,8 @@ TEST(EngineScanTest, SixthReviewFieldNames) {
   EXPECT_EQ(Mask(f, R"({"f":[{"key":"주문자 주민번호 뒷자리","value":"1234568"}]})"),
             R"({"f":[{"key":"주문자 주민번호 뒷자리","value":"[rrn]"}]})");
   EXPECT_EQ(Mask(f, R"({"rrn_parts":["900101","1234568"]})"), R"({"rrn_parts":["[rrn]","[rrn]"]})");
+  // A list under a name that says the part itself.
+  EXPECT_EQ(Mask(f, R"({"rrn_back":["1234568"]})"), R"({"rrn_back":["[rrn]"]})");
   EXPECT_EQ(Mask(f, R"({"rrn":["900101","1234568","900202","2345678"]})"),
             R"({"rrn":["[rrn]","[rrn]","[rrn]","[rrn]"]})");
   // A pair's label naming an order says nothing of its value.
