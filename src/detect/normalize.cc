@@ -575,7 +575,7 @@ size_t EscapeAt(std::string_view t, size_t i, uint32_t* cp) {
         case '(':
         case ')':
         case '+':
-        case '*': *cp = static_cast<uint32_t>(t[i + 1]); return 2;
+        case '*': *cp = static_cast<unsigned char>(t[i + 1]); return 2;
         default: break;
       }
     }
