@@ -263,7 +263,15 @@ class RuleRewriter final : public codec::ValueRewriter {
       // (A label naming another kind of number says nothing of the value:
       // "무통장입금 주문번호" is an order's, a sixth review.)
       if (!NamesAnotherNumber(value.text)) AppendReadName(value.text, &pair_label_);
-    } else if (IsPairValue(key) && !pair_label_.empty()) {
+    } else if (IsBankMember(key) &&
+               (value.type == codec::JsonType::kString || value.type == codec::JsonType::kNumber) &&
+               value.text.size() <= 64) {
+      // A bank named beside a number ({"bank":"신한은행","number":"110-…"}):
+      // the object is an account, whatever its number's own name says (found
+      // by review: such an account passed where "account_no" is protected).
+      ParentKey(path, &pair_parent_);
+      pair_label_.assign("account");
+    } else if ((IsPairValue(key) || IsNumberMember(key)) && !pair_label_.empty()) {
       ParentKey(path, &scratch_parent_);
       if (scratch_parent_ == pair_parent_) names_.append(".").append(pair_label_);
     }
@@ -325,6 +333,28 @@ class RuleRewriter final : public codec::ValueRewriter {
     static constexpr std::string_view kValues[] = {"value", "v", "val", "text", "content", "data", "값", "내용"};
     if (key.empty() || key.size() > 7) return false;
     for (std::string_view k : kValues)
+      if (key == k) return true;
+    return false;
+  }
+  // A member naming an account's bank: "bank", "bank_name", "bankCode",
+  // "bank_cd", "은행", "입금은행", "은행명", "은행코드" (not "bank_account":
+  // that is the account's own name, read as such).
+  static bool IsBankMember(std::string_view key) {
+    if (key.empty() || key.size() > 24) return false;
+    std::string lower(key);
+    for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    for (std::string_view k : {"bank", "bank_name", "bankname", "bank_nm", "banknm", "bank_code", "bankcode", "bank_cd",
+                               "bankcd", "bnk_cd", "bnk_nm", "은행", "은행명", "은행코드"})
+      if (lower == k) return true;
+    // "입금은행", "환불은행", "거래은행", "출금은행명": a bank with what it is for.
+    for (std::string_view tail : {"은행", "은행명", "은행코드"})
+      if (lower.size() > tail.size() && lower.ends_with(tail)) return true;
+    return false;
+  }
+  // A member holding the number of what its siblings describe.
+  static bool IsNumberMember(std::string_view key) {
+    static constexpr std::string_view kNumbers[] = {"number", "no", "num", "nr", "번호"};
+    for (std::string_view k : kNumbers)
       if (key == k) return true;
     return false;
   }

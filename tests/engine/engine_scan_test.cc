@@ -887,6 +887,26 @@ TEST(EngineScanTest, ANameValuePairsValueIsReadUnderItsName) {
   EXPECT_EQ(Mask(f, " {} "), " {} ");
 }
 
+// A bank named beside a number makes the object an account, whatever the
+// number's own name (a review found {"bank":"신한은행","number":"110-…"}
+// passing where "account_no" is protected).
+TEST(EngineScanTest, ANumberBesideABanksNameIsAnAccount) {
+  auto f = Make();
+  for (const char* rec :
+       {R"({"refund":{"bank":"신한은행","number":"110-123-456789"}})",
+        R"({"refund":{"bank_name":"KB국민","no":"123456-01-234567"}})",
+        R"({"r":[{"bankCode":"088","num":"110123456789"}]})", R"({"r":{"입금은행":"신한","번호":"110-123-456789"}})",
+        R"({"r":{"bank":"신한","value":"110-123-456789"}})"}) {
+    const std::string out = Mask(f, rec);
+    EXPECT_EQ(out.find("123456"), std::string::npos) << out;
+  }
+  // Another object's bank says nothing; nor does a number that is no account.
+  EXPECT_EQ(Mask(f, R"({"a":{"bank":"신한"},"b":{"number":"110-123-456789"}})"),
+            R"({"a":{"bank":"신한"},"b":{"number":"110-123-456789"}})");
+  EXPECT_EQ(Mask(f, R"({"r":{"bank":"신한","number":"3"}})"), R"({"r":{"bank":"신한","number":"3"}})");
+  EXPECT_EQ(Mask(f, R"({"r":{"bank_account":"x","number":"42"}})"), R"({"r":{"bank_account":"x","number":"42"}})");
+}
+
 // The elements of a list under an RRN's or a phone's name are its parts
 // (a review found {"rrn":["900101","1234568"]} passing where the same as
 // {"jumin":{"1":…,"2":…}} was protected).
