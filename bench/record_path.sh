@@ -16,7 +16,8 @@
 #        entries, e.g. "queued.max.messages.kbytes: 65536"), DEST_PROPERTIES
 #        (the same for the producer, e.g. "linger.ms: 50"; DEST_PROPERTIES_NAME
 #        for variant NAME only), PERF_DIR (perf
-#        record -g of each run into PERF_DIR/NAME-ROUND.data)
+#        record -g of each run into PERF_DIR/NAME-ROUND.data; PERF_FREQ Hz, 499;
+#        PERF_CALLGRAPH, e.g. "--call-graph dwarf,16384")
 # CPU is counted from partition assignment to the last commit (start-up
 # excluded).
 # WORKERS is the config's `workers:` (omitted: the binary's default). A
@@ -100,7 +101,7 @@ YAML
   local cpu0
   cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   if [[ -n "${PERF_DIR:-}" ]]; then
-    perf record -q -F 499 ${PERF_CALLGRAPH:--g} -p "$pid" -o "$PERF_DIR/$tag.data" >/dev/null 2>&1 &
+    perf record -q -F ${PERF_FREQ:-499} ${PERF_CALLGRAPH:--g} -p "$pid" -o "$PERF_DIR/$tag.data" >/dev/null 2>&1 &
     perf_pid=$!
   fi
   while ! grep -q "consumed=$records .*inflight_records=0 " "$work/log-$tag" 2>/dev/null; do
