@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #endif
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -728,6 +729,123 @@ Result<NormalizedText> NormalizedText::Create(std::string_view original) {
 }
 
 Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out) {
+  Status st = CreateReadingEscapes(original, out);
+  if (st.ok()) out->CollapseSeparatorRuns();
+  return st;
+}
+
+namespace {
+
+// The characters a run of separators between digit groups is made of
+// ("010--1234--5678", "900101..1234568", "010.-1234.-5678", "010__1234").
+bool IsRunSeparator(char c) {
+  return c == '-' || c == '.' || c == '_';
+}
+bool IsAsciiDigitByte(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// The extra separators of the run that starts at t[i] (a separator after a
+// digit, with up to two blanks between): its length past the first, when
+// the run has two characters or more and a digit follows it (again with up
+// to two blanks between); 0 otherwise.
+size_t ExtraSeparators(std::string_view t, size_t i) {
+  size_t b = i;
+  for (int k = 0; k < 2 && b > 0 && (t[b - 1] == ' ' || t[b - 1] == '\t'); ++k) --b;
+  if (b == 0 || !IsAsciiDigitByte(t[b - 1])) return 0;
+  size_t e = i + 1;
+  while (e < t.size() && IsRunSeparator(t[e])) ++e;
+  if (e - i < 2) return 0;
+  size_t d = e;
+  for (int k = 0; k < 2 && d < t.size() && (t[d] == ' ' || t[d] == '\t'); ++k) ++d;
+  if (d == t.size() || !IsAsciiDigitByte(t[d])) return 0;
+  return e - i - 1;
+}
+
+// The first run of two separators or more between digit groups, or npos.
+// On the scanner's hot path for every text: two separators side by side are
+// looked for 16 bytes at a time.
+size_t FindSeparatorRun(std::string_view t) {
+  const size_t n = t.size();
+  size_t i = 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  const __m128i dash = _mm_set1_epi8('-');
+  const __m128i dot = _mm_set1_epi8('.');
+  const __m128i low = _mm_set1_epi8('_');
+  bool top = false;  // the last byte of the previous block is a separator
+  for (; i + 16 <= n; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i));
+    const __m128i sep =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, dash), _mm_cmpeq_epi8(a, dot)), _mm_cmpeq_epi8(a, low));
+    const auto m = static_cast<unsigned>(_mm_movemask_epi8(sep));
+    if (m == 0) {
+      top = false;
+      continue;
+    }
+    if (top && (m & 1U) != 0 && ExtraSeparators(t, i - 1) > 0) return i - 1;
+    for (unsigned pairs = m & (m >> 1); pairs != 0; pairs &= pairs - 1) {
+      const size_t k = i + static_cast<size_t>(std::countr_zero(pairs));
+      if (ExtraSeparators(t, k) > 0) return k;
+    }
+    top = (m & 0x8000U) != 0;
+  }
+  if (top && i < n && IsRunSeparator(t[i]) && ExtraSeparators(t, i - 1) > 0) return i - 1;
+#endif
+  for (; i + 1 < n; ++i)
+    if (IsRunSeparator(t[i]) && IsRunSeparator(t[i + 1]) && ExtraSeparators(t, i) > 0) return i;
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+// A separator typed twice or more between digit groups reads as one (a
+// review found "900101--1234568", "010..1234..5678" and a card with "--"
+// passing after their labels): the run keeps its first character, the rest
+// are removed as a zero-width character is, so spans still cover them.
+void NormalizedText::CollapseSeparatorRuns() {
+  const std::string_view t = text();
+  const size_t first = FindSeparatorRun(t);
+  if (first == std::string_view::npos) return;
+  if (identity_) {  // copy the text, each byte mapped to its character
+    const size_t n = original_.size();
+    normalized_.assign(original_);
+    src_begin_.resize(n);
+    src_end_.resize(n);
+    for (size_t i = 0; i < n;) {
+      const auto b0 = static_cast<unsigned char>(original_[i]);
+      const size_t len = std::min(n - i, static_cast<size_t>(b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4));
+      for (size_t k = 0; k < len; ++k) {
+        src_begin_[i + k] = static_cast<uint32_t>(i);
+        src_end_[i + k] = static_cast<uint32_t>(i + len);
+      }
+      i += len;
+    }
+    identity_ = false;
+  }
+  // Compact from the first run on, the runs read in the text as it was
+  // (rare: only texts with such a run pay for the copy).
+  const std::string before = normalized_;
+  size_t o = first;
+  for (size_t i = first; i < before.size(); ++i, ++o) {
+    normalized_[o] = before[i];
+    src_begin_[o] = src_begin_[i];
+    src_end_[o] = src_end_[i];
+    if (escaped_) {
+      mid_begin_[o] = mid_begin_[i];
+      mid_end_[o] = mid_end_[i];
+    }
+    if (IsRunSeparator(before[i])) i += ExtraSeparators(before, i);
+  }
+  normalized_.resize(o);
+  src_begin_.resize(o);
+  src_end_.resize(o);
+  if (escaped_) {
+    mid_begin_.resize(o);
+    mid_end_.resize(o);
+  }
+}
+
+Status NormalizedText::CreateReadingEscapes(std::string_view original, NormalizedText* out) {
   if (Status st = CreateUnescaped(original, out); !st.ok() || !HasEscape(original)) return st;
   // Read through the escapes: decode them (every other byte copied), each
   // decoded byte mapped to its escape, normalize the decoded text, and map

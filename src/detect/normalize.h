@@ -35,7 +35,12 @@
 //    "minjun%40example.com", "%EC%97%B0%EB%9D%BD%EC%B2%98%20010-…" from a
 //    URL), \uXXXX escapes with surrogate pairs (JSON text inside a string:
 //    "\uc8fc\ubbfc900101-…"), HTML character references (&#45; &#x2D;
-//    &nbsp;). Other '%', '\' and '&' stay. A span covers whole escapes.
+//    &nbsp;). Other '%', '\' and '&' stay. A span covers whole escapes;
+//  - last, a run of two or more of '-', '.', '_' between two digits (up to
+//    two blanks on either side) keeps its first character
+//    ("900101--1234568", "010 .. 1234"): the rest are removed, so a span
+//    covers them (found 16 bytes at a time; a text without such a run pays
+//    only that search).
 // Everything else is copied unchanged. Text with nothing to change (ASCII
 // with no control but tab and line breaks, or valid UTF-8 such as plain
 // Korean) is not copied at all (fast path: the map is the identity). The
@@ -109,6 +114,10 @@ class NormalizedText {
   }
 
  private:
+  // CreateInto without collapsing separator runs.
+  [[nodiscard]] static Status CreateReadingEscapes(std::string_view original, NormalizedText* out);
+  // A separator typed twice or more between digit groups made one (CreateInto's last step).
+  void CollapseSeparatorRuns();
   // CreateInto without reading through escapes.
   [[nodiscard]] static Status CreateUnescaped(std::string_view original, NormalizedText* out);
   // Seam on the copied path (out of line: only texts normalization changed).

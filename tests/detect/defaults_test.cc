@@ -566,9 +566,12 @@ TEST(DetectDefaultsTest, DigitByDigitWithGroupsAndCountryCode) {
                                                         {"card", "4 1 1 1 - 1 1 1 1 - 1 1 1 1 - 1 1 1 1"}}) {
     EXPECT_EQ(Scan("메모 " + value + " 확인"), One(detector, value)) << value;
   }
-  // At most three separator characters between two digits (a match stays
-  // short; longer runs split the number).
-  ExpectNothing({"0----1----0----1----2----3----4----5----6----7----8", "4    1    1    1    1    1    1    1    1"});
+  // At most three blanks between two digits (a match stays short; longer
+  // runs split the number); a run of '-', '.' or '_' reads as one separator
+  // (normalize.h), however long.
+  ExpectNothing({"4    1    1    1    1    1    1    1    1"});
+  EXPECT_EQ(Scan("0----1----0----1----2----3----4----5----6----7----8"),
+            One("phone_kr", "0----1----0----1----2----3----4----5----6----7----8"));
   // Three kinds of separators; another country; a list of digits.
   ExpectNothing({"0 1 0-1 2 3 4_5 6 7 8", "+ 4 4 2 0 7 9 4 6 0 0 0 0", "+ 1 2 1 2 5 5 5 0 1 2 3",
                  "1, 2, 3, 4, 5, 6, 7, 8, 9, 10", "0 0 8 3 1 0 1 2 3 4 5 6 7 8"});

@@ -44,6 +44,19 @@ Hits One(const std::string& detector, const std::string& value) {
   return {{detector, value}};
 }
 
+// A separator typed twice or more between the groups (a review found these
+// passing after their labels).
+TEST(ScannerTest, NumbersWithDoubledSeparators) {
+  EXPECT_EQ(Scan("주민번호 900101--1234568"), One("rrn", "900101--1234568"));
+  EXPECT_EQ(Scan("주민번호 900101..1234568"), One("rrn", "900101..1234568"));
+  EXPECT_EQ(Scan("연락처 010--1234--5678"), One("phone_kr", "010--1234--5678"));
+  EXPECT_EQ(Scan("연락처 010 -- 1234 -- 5678"), One("phone_kr", "010 -- 1234 -- 5678"));
+  EXPECT_EQ(Scan("연락처 010.-1234.-5678 입니다"), One("phone_kr", "010.-1234.-5678"));
+  EXPECT_EQ(Scan("카드 4111--1111--1111--1111"), One("card", "4111--1111--1111--1111"));
+  EXPECT_EQ(Scan("주민번호 900101——1234568"), One("rrn", "900101——1234568"));
+  // Two numbers with a run between them stay two (or none), never one.
+  EXPECT_EQ(Scan("1--2 and 3..4"), Hits{});
+}
 // The name a text is read under gives the detectors that ask for a context
 // word their context: an account, a passport, a licence in a field named for
 // it has no word beside it (found by review: unlisted fields such as
