@@ -58,9 +58,41 @@ void AppendReadName(std::string_view name, std::string* out) {
   }
 }
 
+// Whether a schema-like name holds a word that reads as a credential or a
+// generated id rather than a schema's word: a run of letters and digits
+// (between _ - . : $ @) of 12 characters or more with a digit before its
+// last two characters ("sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+// "AKIAIOSFODNN7EXAMPLE": a review found them in metric labels), not
+// "customerAddress2" or "ipv4Address".
+bool HasCredentialLikeWord(std::string_view name) {
+  constexpr size_t kMinRun = 12;
+  size_t run = 0;
+  size_t last_inner_digit = std::string_view::npos;  // in the current run
+  auto ends_run = [&](size_t end) {
+    // A digit somewhere before the run's last two characters.
+    const bool hit = run >= kMinRun && last_inner_digit != std::string_view::npos && last_inner_digit + 2 < end;
+    run = 0;
+    last_inner_digit = std::string_view::npos;
+    return hit;
+  };
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool digit = c >= '0' && c <= '9';
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!digit && !alpha) {
+      if (ends_run(i)) return true;
+      continue;
+    }
+    ++run;
+    if (digit) last_inner_digit = i;
+  }
+  return ends_run(name.size());
+}
+
 // A member name as a path segment: plain, or ["..."] when it holds a '.';
 // PII in it becomes <detector>, a name that may be data <name>
-// (LooksLikeSchemaName); cut to 64 bytes.
+// (LooksLikeSchemaName, or a word that reads as a credential:
+// HasCredentialLikeWord); cut to 64 bytes.
 void AppendSegment(const transform::Scanning& scanning, std::string_view key, bool first, std::string* out) {
   constexpr size_t kMaxScanned = 256;  // a longer name is <name> unscanned: labels stay linear
   if (key.size() <= kMaxScanned) {
@@ -69,7 +101,7 @@ void AppendSegment(const transform::Scanning& scanning, std::string_view key, bo
       return;
     }
   }
-  if (!LooksLikeSchemaName(key)) {
+  if (!LooksLikeSchemaName(key) || HasCredentialLikeWord(key)) {
     out->append(first ? "" : ".").append("<name>");
     return;
   }

@@ -790,6 +790,18 @@ TEST(EngineScanTest, FieldLabelsDoNotCarryNamesThatMayBeData) {
   EXPECT_EQ(findings[1].field, "byuser.<name>.tel");
   EXPECT_EQ(findings[2].field, "x.<name>");
   EXPECT_EQ(findings[3].field, "note_2");
+  // Names that read as credentials or generated ids (an operate review found
+  // them in metric labels); schema names with digits stay.
+  findings.clear();
+  Mask(f,
+       R"({"sk_live_4eC39HqLyjWDarjtT1zdp7dc":{"a":"010-3333-2222"},"extra":{"AKIAIOSFODNN7EXAMPLE":"010-3333-2222"},)"
+       R"("customerAddress2":"010-3333-2222","ipv4Address":{"tel1":"010-3333-2222"}})",
+       &findings);
+  ASSERT_EQ(findings.size(), 4u);
+  EXPECT_EQ(findings[0].field, "<name>.a");
+  EXPECT_EQ(findings[1].field, "extra.<name>");
+  EXPECT_EQ(findings[2].field, "customerAddress2");
+  EXPECT_EQ(findings[3].field, "ipv4Address.tel1");
 }
 
 // A member name is not rewritten: one that holds PII (a map keyed by phone
