@@ -133,6 +133,11 @@ struct Pipeline::Impl {
   // (SampleGauges), and which partition to ask next.
   std::map<std::pair<std::string, int32_t>, int64_t> queried_high;
   size_t next_lag_query = 0;
+  // Assigned partitions librdkafka has no position for yet (none consumed
+  // since the assignment): the group's committed offset, asked of the
+  // broker once (SampleGauges); -1 when the group has none.
+  std::map<std::pair<std::string, int32_t>, int64_t> committed_pos;
+  Clock::time_point next_committed_query{};
   // SwapEngine(): the engine waiting for the next transaction boundary.
   std::mutex swap_mu;
   std::shared_ptr<const engine::Engine> pending_engine;  // guarded by swap_mu
@@ -815,6 +820,7 @@ struct Pipeline::Impl {
           queried_high[{p.topic, p.partition}] = high;
       }
     }
+    QueryCommittedPositions(*assignment);
     std::set<std::pair<std::string, int32_t>> now;
     for (int i = 0; i < assignment->cnt; ++i) {
       const rd_kafka_topic_partition_t& p = assignment->elems[i];
@@ -826,7 +832,15 @@ struct Pipeline::Impl {
           high < 0)
         continue;
       if (auto q = queried_high.find({p.topic, p.partition}); q != queried_high.end()) high = std::max(high, q->second);
-      const int64_t position = p.offset >= 0 ? p.offset : low;
+      // Without a position yet, the group's committed offset (else, after a
+      // restart, a quiet partition's lag was its whole log: found by review),
+      // or the log's start when the group has none.
+      int64_t position = p.offset;
+      if (position < 0) {
+        const auto c = committed_pos.find({p.topic, p.partition});
+        if (c == committed_pos.end()) continue;  // not known yet: no series rather than a wrong one
+        position = c->second >= 0 ? c->second : low;
+      }
       const std::string partition = std::to_string(p.partition);
       ctx.counters.consumer_lag.GaugeWith({p.topic, partition})->Set(std::max<int64_t>(0, high - position));
       now.emplace(p.topic, p.partition);
@@ -834,6 +848,32 @@ struct Pipeline::Impl {
     for (const auto& [t, p] : lag_partitions)
       if (!now.count({t, p})) ctx.counters.consumer_lag.Remove({t, std::to_string(p)});
     lag_partitions = std::move(now);
+  }
+
+  // The committed offsets of the assigned partitions without a position
+  // (SampleGauges): one request for all of them, at most 200 ms, not again
+  // for a partition answered until it is assigned anew; after a failure, not
+  // before 10 s.
+  void QueryCommittedPositions(const rd_kafka_topic_partition_list_t& assignment) {
+    std::set<std::pair<std::string, int32_t>> unpositioned;
+    for (int i = 0; i < assignment.cnt; ++i)
+      if (assignment.elems[i].offset < 0)
+        unpositioned.emplace(assignment.elems[i].topic, assignment.elems[i].partition);
+    std::erase_if(committed_pos, [&](const auto& e) { return !unpositioned.count(e.first); });
+    ListPtr ask(rd_kafka_topic_partition_list_new(static_cast<int>(unpositioned.size())));
+    for (const auto& [t, p] : unpositioned)
+      if (!committed_pos.count({t, p})) rd_kafka_topic_partition_list_add(ask.get(), t.c_str(), p);
+    const auto t0 = Clock::now();
+    if (ask->cnt == 0 || t0 < next_committed_query) return;
+    constexpr int kTimeoutMs = 200;
+    if (rd_kafka_committed(ctx.consumer, ask.get(), kTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      next_committed_query = t0 + std::chrono::seconds(10);
+      return;
+    }
+    for (int i = 0; i < ask->cnt; ++i) {
+      const rd_kafka_topic_partition_t& e = ask->elems[i];
+      if (e.err == RD_KAFKA_RESP_ERR_NO_ERROR) committed_pos[{e.topic, e.partition}] = e.offset >= 0 ? e.offset : -1;
+    }
   }
 
   // A record of a source whose route a reload removed (its partition is

@@ -295,5 +295,20 @@ code="$(curl -sS -o "$WORK/plain.txt" -w '%{http_code}' "http://$ADDR/livez" 2>/
 [[ "$code" == 403 ]] && grep -q '"error":"tls_required"' "$WORK/plain.txt" ||
   fail "plain HTTP on the TLS listener: HTTP $code $(cat "$WORK/plain.txt")"
 log "admin TLS: probes and metrics without a client certificate, 401 for the rest; another CA's certificate refused ($(head -c 120 "$WORK/curl-stranger.txt")); plain HTTP 403"
+# The second start consumes nothing new (p committed everything): every
+# partition's lag is 0, measured from the group's committed offset while
+# librdkafka has no position yet (found by review: the whole log was shown).
+lag_lines=""
+for _ in $(seq 1 60); do
+  http GET /metrics --cacert "$WORK/ca.crt"
+  lag_lines="$(grep '^maskproxy_consumer_lag_records{' <<<"$BODY" || true)"
+  [[ -n "$lag_lines" ]] && ! grep -qv ' 0$' <<<"$lag_lines" && break
+  sleep 0.5
+done
+[[ -n "$lag_lines" ]] || fail "no consumer lag series after the restart"
+if grep -v ' 0$' <<<"$lag_lines" >/dev/null; then
+  fail "consumer lag after a restart with nothing new to consume: $(grep -v ' 0$' <<<"$lag_lines" | head -3 | tr '\n' ' ')"
+fi
+log "consumer lag after the restart: $(grep -c . <<<"$lag_lines") partition(s), all 0"
 proxy_term t
 log "PASS"
