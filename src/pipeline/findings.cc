@@ -1,5 +1,7 @@
 #include "pipeline/findings.h"
 
+#include <chrono>
+
 #include "common/log.h"
 
 namespace maskproxy::pipeline {
@@ -22,6 +24,26 @@ Status FindingReporter::Report(const engine::MaskedRecord& rec, const engine::Ro
           {{"topic", topic}, {"field", field}, {"detector", std::string(f.detector)}});
       if (overflow) {
         counters_.tally.Add(*c);
+        // Past the cap the new fields are not logged one by one: the first
+        // time, then once a minute, one line says how many were not (found
+        // by review: the log went quiet without a word).
+        if (f.unlisted) {
+          ++unlogged_;
+          const auto now = std::chrono::steady_clock::now();
+          if (!unlogged_said_ || now - unlogged_said_at_ >= std::chrono::minutes(1)) {
+            log::Warn(
+                "unlisted_pii_not_logged",
+                {{"topic", topic},
+                 {"detector", std::string(f.detector)},
+                 {"similar_suppressed", std::to_string(unlogged_)},
+                 {"detail", "more fields carry PII than the metric's " + std::to_string(kMaxFindingSeries) +
+                                " series: these are counted under field=\"_other\", not logged one by one; the audit "
+                                "trail has each field's first sighting"}});
+            unlogged_said_ = true;
+            unlogged_said_at_ = now;
+            unlogged_ = 0;
+          }
+        }
       } else {
         it = finding_series_.emplace(id, c).first;
         counters_.tally.Add(*it->second);

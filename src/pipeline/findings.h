@@ -6,6 +6,7 @@
 // value) through the audit gate, before the record is produced.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -43,6 +44,10 @@ class FindingReporter {
   static constexpr size_t kMaxAuditedSightings = 100000;
   std::unordered_set<std::string> audited_;
   std::unordered_map<std::string, metrics::Counter*> finding_series_;
+  // New unlisted fields past the series cap since the last line that said so.
+  uint64_t unlogged_ = 0;
+  bool unlogged_said_ = false;
+  std::chrono::steady_clock::time_point unlogged_said_at_;
 };
 
 }  // namespace maskproxy::pipeline
