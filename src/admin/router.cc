@@ -61,6 +61,19 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
   return std::nullopt;
 }
 
+// How many times `name` is given in a query string.
+size_t QueryParamCount(std::string_view query, std::string_view name) {
+  size_t n = 0;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    if (part.substr(0, part.find('=')) == name) ++n;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return n;
+}
+
 // Reads POST /loglevel's body with the codec's strict JSON scanner (RFC
 // 8259: one document, escapes decoded): one object whose only member is
 // "level", a string. Every member is visited (UnlistedMode::kVisit, no
@@ -138,6 +151,9 @@ std::string LevelJson() {
 }
 
 Response SetLevel(std::string_view query, std::string_view body) {
+  // Strict: ?level=debug&level=error is no level (found by review: the
+  // first one won).
+  if (QueryParamCount(query, "level") > 1) return ErrorJson(400, "bad_request", "give the level once");
   const std::optional<std::string> in_query = QueryParam(query, "level");
   std::string want;
   if (in_query) {

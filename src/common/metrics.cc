@@ -297,8 +297,8 @@ std::vector<double> LatencyBuckets() {
 
 Counter& Reloads(std::string_view result) {
   static Family& f = Global().Counters(
-      "maskproxy_reloads_total", "Policy and keyring reloads (HTTP, SIGHUP, file watch), by result (ok, rejected)",
-      {"result"}, 8);
+      "maskproxy_reloads_total",
+      "Policy and keyring reloads (HTTP, SIGHUP, file watch), by result (ok, rejected, unchanged)", {"result"}, 8);
   return *f.CounterWith({result});
 }
 

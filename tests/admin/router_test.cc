@@ -267,6 +267,9 @@ TEST_F(AdminLogLevel, BadLevelIs400AndKeepsTheLevel) {
   EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel?level=verbose", "").status, 400);
   EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "").status, 400);
   EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel", "{\"lvl\":\"debug\"}").status, 400);
+  // The level given twice in the query (an operate review: the first won).
+  EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel?level=debug&level=error", "").status, 400);
+  EXPECT_EQ(Route(Handlers{}, "POST", "/loglevel?level=debug&level", "").status, 400);
   EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
 }
 
