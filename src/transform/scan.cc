@@ -1058,12 +1058,15 @@ Status ProtectNumber(const Scanning& scanning, const ActionContext& ctx, std::st
 
 // The digits of a whole number as a reader takes the text: a digit string, or
 // a number whose value is whole as number::LenientNumber reads it
-// ("1012345678.0", "1.012345678e9", " 1012345678 ", "+1012345678"); ""
-// for anything else (a text that does not start like a number costs one look).
+// ("1012345678.0", "1.012345678e9", " 1012345678 ", "+1012345678"), after
+// one sign ("-1012345678": a review found a sign hiding the number); "" for
+// anything else (a text that does not start like a number costs one look).
 std::string WholeDigits(std::string_view text) {
   size_t k = 0;
-  while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '+')) ++k;
+  while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+  if (k < text.size() && (text[k] == '+' || text[k] == '-')) ++k;
   if (k == text.size() || text[k] < '0' || text[k] > '9' || text.size() > 40) return {};
+  text.remove_prefix(k);
   if (text.find_first_not_of("0123456789") == std::string_view::npos) return std::string(text);
   std::string lenient = number::IsJsonNumber(text) ? std::string(text) : number::LenientNumber(text);
   if (lenient.empty()) return {};
