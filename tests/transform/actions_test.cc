@@ -154,6 +154,15 @@ TEST(MaskAction, InvalidOptions) {
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ""}}), ErrorCode::kInvalidOption, {"mask_char"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), ErrorCode::kInvalidOption, {"mask_char"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\n"}}), ErrorCode::kInvalidOption, {"mask_char"}));
+  // Invisible, format, bidi and line controls, marks, other blanks, and
+  // letters read as digits (a checklist review: "\u200b" made a card read as
+  // a shorter number).
+  for (const char* ch : {"\u200b", "\u202e", "\u2028", "\u00ad", "\u0301", "\ufeff", "\u20dd", "\u3000", "\u00a0"})
+    EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ch}}), ErrorCode::kInvalidOption, {"a reader sees"})) << ch;
+  for (const char* ch : {"l", "I", "O", "o", "\u2160", "\uff4c"})
+    EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ch}}), ErrorCode::kInvalidOption, {"read as a digit"})) << ch;
+  for (const char* ch : {"*", "#", "X", "x", "\u25cf", "\u2022", " ", "_"})
+    EXPECT_TRUE(Make("mask", {{"mask_char", ch}}).ok()) << ch;
   EXPECT_TRUE(FailsWith(Make("mask", {{"separators", "é"}}), ErrorCode::kInvalidOption, {"separators"}));
   // A separator is shown: digits or letters there showed the whole value
   // (found by review: separators " 0123456789" left a card number whole).

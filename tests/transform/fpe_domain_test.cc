@@ -302,5 +302,26 @@ TEST(FpeDomain, OtherAlphabetsDoNotWalk) {
   EXPECT_GT(nonzero, 40);
 }
 
+// policy check warns of an fpe rule without min_length (a field too short
+// for FF1 is found only at run time, each value dead-lettered: a checklist
+// review expected "FF1 on a 4-digit field" to be refused at load) and of
+// separator characters in `chars` (encrypted, so they move).
+TEST(FpeDomainTest, PolicyCheckWarnsWithoutMinLengthAndOfSeparatorsInChars) {
+  auto plain = MustMake({{"key", "k"}});
+  ASSERT_NE(plain, nullptr);
+  EXPECT_NE(plain->Warning().find("no min_length: a value with fewer than 7 alphabet characters"), std::string::npos)
+      << plain->Warning();
+  auto kept = MustMake({{"key", "k"}, {"keep_prefix", "3"}});
+  ASSERT_NE(kept, nullptr);
+  EXPECT_NE(kept->Warning().find("fewer than 9 alphabet characters"), std::string::npos) << kept->Warning();
+  auto stated = MustMake({{"key", "k"}, {"min_length", "10"}, {"keep_prefix", "3"}});
+  ASSERT_NE(stated, nullptr);
+  EXPECT_EQ(stated->Warning(), "");
+  auto seps = MustMake({{"key", "k"}, {"min_length", "10"}, {"alphabet", "custom"}, {"chars", "0123456789-"}});
+  ASSERT_NE(seps, nullptr);
+  EXPECT_NE(seps->Warning().find("option 'chars' holds separator characters (-)"), std::string::npos)
+      << seps->Warning();
+}
+
 }  // namespace
 }  // namespace maskproxy::transform

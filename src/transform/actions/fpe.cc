@@ -95,7 +95,10 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
       return Error(ErrorCode::kInvalidOption,
                    "[separators] option 'separators' may not hold letters or digits: separators pass as they are, "
                    "so the text would too");
-    if (a->index_[u] < 0) a->separator_[u] = true;  // alphabet characters are never separators
+    if (a->index_[u] < 0)
+      a->separator_[u] = true;  // alphabet characters are never separators
+    else if (a->encrypted_separators_.find(c) == std::string::npos)
+      a->encrypted_separators_.push_back(c);
   }
 
   auto prefix = o.TakeInt("keep_prefix", 0, 0, 64);
@@ -108,6 +111,13 @@ Result<std::unique_ptr<Action>> FpeAction::Create(ActionOptions& o, const Action
   a->keep_prefix_ = static_cast<size_t>(*prefix);
   a->keep_suffix_ = static_cast<size_t>(*suffix);
   const uint64_t radix = a->alphabet_.size();
+  for (int64_t len = *prefix + *suffix + 1; len <= static_cast<int64_t>(crypto::Ff1::kMaxLength); ++len) {
+    if (EncryptedDomain(radix, len - *prefix - *suffix, a->ClassWalk(), /*zero_class=*/true) >=
+        crypto::Ff1::kMinDomainSize) {
+      a->shortest_safe_ = static_cast<size_t>(len);
+      break;
+    }
+  }
   if (has_min) {
     // The shortest value's smaller class: with the class walk, strings whose
     // first encrypted digit is 0 (10^(n-1)); JSON numbers have 9 * 10^(n-1).
@@ -192,6 +202,21 @@ Status FpeAction::Run(bool encrypt, const crypto::Ff1& ff1, bool number, std::st
   }
   for (size_t k = 0; k < mid.size(); ++k) (*text)[pos[keep_prefix_ + k]] = alphabet_[mid[k]];
   return Status::Ok();
+}
+
+std::string FpeAction::Warning() const {
+  std::string w;
+  if (min_length_ == 0)
+    w = "no min_length: a value with fewer than " + std::to_string(shortest_safe_) +
+        " alphabet characters (an FPE domain under 1,000,000) is dead-lettered (domain_too_small) at run time; "
+        "set min_length to the field's shortest value so that a field too short for FF1 is refused here";
+  if (!encrypted_separators_.empty()) {
+    if (!w.empty()) w += "; ";
+    w += "option 'chars' holds separator characters (" + encrypted_separators_ +
+         "): they are encrypted like the rest, so a value's separators move (010-1234-5678 may become "
+         "18-545-81-096); leave them out of 'chars' to keep them in place";
+  }
+  return w;
 }
 
 Status FpeAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {

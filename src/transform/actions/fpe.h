@@ -58,6 +58,9 @@ class FpeAction final : public Action {
   // The kept prefix and suffix are shown; the rest is encrypted.
   [[nodiscard]] bool ShowsInput() const override { return keep_prefix_ + keep_suffix_ > 0; }
   [[nodiscard]] std::string RevealScope() const override { return "fpe|" + key_name_ + "|" + domain_; }
+  // policy check: no min_length (a too-short field is found only at run
+  // time, each value dead-lettered), and separator characters in `chars`.
+  [[nodiscard]] std::string Warning() const override;
   [[nodiscard]] Result<std::string> Reveal(const ActionContext& ctx, std::string_view output_json_text,
                                            std::optional<uint32_t> key_version) const override;
 
@@ -78,6 +81,8 @@ class FpeAction final : public Action {
   std::array<bool, 128> separator_{};
   bool digits_ = false;  // alphabet is exactly 0-9: JSON numbers accepted
   size_t keep_prefix_ = 0, keep_suffix_ = 0, min_length_ = 0;
+  size_t shortest_safe_ = 0;          // the fewest alphabet characters whose domain is safe
+  std::string encrypted_separators_;  // separator characters `chars` holds (encrypted, not kept)
 };
 
 }  // namespace maskproxy::transform

@@ -38,6 +38,20 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   if (unicode::DecodeUtf8(*ch, 0, &mask_cp) != 0 && unicode::DigitValue(mask_cp) >= 0)
     return Error(ErrorCode::kInvalidOption,
                  "[mask_char] option 'mask_char' may not be a digit: a masked number would read as another number");
+  // A character a reader does not see or that changes what is around it
+  // (zero-width, format and bidi controls, line separators, combining and
+  // enclosing marks: "411111\u200b…1111" reads as a shorter number), a
+  // blank other than the space, and a letter read as a digit (l I O o, and
+  // their look-alikes such as the Roman numeral one): found by review.
+  const int letter = mask_cp < 0x80 ? static_cast<int>(mask_cp) : unicode::AsciiLetterOf(mask_cp);
+  if (unicode::IsHidden(mask_cp) || unicode::IsCombiningMark(mask_cp) || unicode::IsEnclosingMark(mask_cp) ||
+      (mask_cp != ' ' && unicode::IsWhiteSpace(mask_cp)))
+    return Error(ErrorCode::kInvalidOption,
+                 "[mask_char] option 'mask_char' must be one printable character a reader sees (not invisible, a "
+                 "format or line control, a combining mark or a blank other than the space)");
+  if (letter == 'l' || letter == 'I' || letter == 'O' || letter == 'o')
+    return Error(ErrorCode::kInvalidOption,
+                 "[mask_char] option 'mask_char' may not be a letter read as a digit (l, I, O, o or a look-alike)");
   auto seps = o.TakeString("separators", " -./()+:_@");
   if (!seps.ok()) return seps.error();
   for (char c : *seps) {
