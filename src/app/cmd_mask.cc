@@ -352,6 +352,11 @@ int CmdMask(const std::vector<std::string>& args) {
                static_cast<unsigned long long>(stats->records), static_cast<unsigned long long>(stats->masked),
                static_cast<unsigned long long>(stats->quarantined), static_cast<unsigned long long>(stats->bytes_in),
                static_cast<unsigned long long>(stats->bytes_out));
+  // Every line is accounted for (a review counted lines in against out and
+  // quarantine): blank ones are copied through, not records.
+  if (stats->blank_lines)
+    std::fprintf(stderr, "maskproxy: %llu blank line(s) copied through as they are (no record in them)\n",
+                 static_cast<unsigned long long>(stats->blank_lines));
   if (stats->pii_scanned)
     std::fprintf(stderr, "maskproxy: scan rules found %llu PII hit(s), each handled as the scan section says\n",
                  static_cast<unsigned long long>(stats->pii_scanned));

@@ -231,6 +231,7 @@ class Run {
     auto [rec, term] = SplitTerminator(text, had_newline);
     std::string& o = out_.buf();
     if (IsBlank(rec)) {
+      ++stats_.blank_lines;
       o.append(text);
       if (had_newline) o.push_back('\n');
       return out_.MaybeFlush() ? Status::Ok() : Status(IoError("cannot write the output"));

@@ -119,6 +119,7 @@ struct BatchStats {
   uint64_t records = 0;      // records read (blank lines and the CSV header are not records)
   uint64_t masked = 0;       // records written to `out`
   uint64_t quarantined = 0;  // records written to the quarantine stream
+  uint64_t blank_lines = 0;  // JSON Lines: blank lines copied through (no record: nothing to mask)
   uint64_t bytes_in = 0;     // bytes read from `in`
   uint64_t bytes_out = 0;    // bytes written to `out`
   // What the PII scans found in the records written (see engine::Finding):

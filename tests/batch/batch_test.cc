@@ -113,6 +113,8 @@ TEST(BatchJsonl, BlankLinesAreCopiedAndNotRecords) {
   ASSERT_TRUE(o.stats.ok());
   EXPECT_EQ(o.out, "\n  \n{\"memo\":null}\n\r\n");
   EXPECT_EQ(o.stats->records, 1u);
+  // Counted, so that every line in is accounted for (a review).
+  EXPECT_EQ(o.stats->blank_lines, 3u);
 }
 
 TEST(BatchJsonl, CrlfAndLastLineWithoutNewlineKeepTheirTerminators) {
