@@ -47,7 +47,9 @@ links (such as /dev/stdout) are written in place. --in, --out and
 quarantine cannot be standard output (`-`), which carries the masked records.
 
 Options:
-  --route NAME               the route's name or source topic
+  --route NAME               the route's name or source topic (a topic: the
+                             records are masked as from that topic, which
+                             encryption binds: reveal --topic names it)
   --in FILE                  input (default: standard input)
   --out FILE                 output (default: standard output)
   --quarantine FILE          unmaskable records (raw: created mode 0600; not -)
@@ -267,6 +269,10 @@ int CmdMask(const std::vector<std::string>& args) {
   const policy::Route* route = set->policies.front()->FindRoute(route_name);
   if (!route) return Usage("mask: no route '" + route_name + "' in " + policy_path);
   const engine::RouteRef* ref = eng->RouteFor(route);
+  // A source topic given for --route is the topic the records are masked as,
+  // as the proxy would from that topic (a review: on a pattern route the
+  // pattern was bound instead, and reveal --topic failed).
+  if (route_name != route->name) bo.topic = route_name;
 
   std::ios::sync_with_stdio(false);
   std::ifstream in_file;

@@ -146,7 +146,7 @@ class Run {
       std::ostream* quarantine, const BatchOptions& opt, size_t max_record)
       : eng_(eng),
         route_(route),
-        topic_(route.route->from),
+        topic_(opt.topic.empty() ? route.route->from : opt.topic),
         reader_(in, max_record),
         out_(&out),
         q_(quarantine),

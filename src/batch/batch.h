@@ -113,6 +113,9 @@ struct BatchOptions {
   std::string file_name;      // for kAuto: the input's name (only its extension is used)
   char csv_delimiter = ',';   // not '"', CR or LF
   size_t max_line_bytes = 0;  // longest record kept; 0 = the engine's max_record_bytes
+  // The source topic the records are masked as (encryption binds it: reveal
+  // --topic names it); empty: the route's `from` (a pattern route's pattern).
+  std::string topic;
 };
 
 struct BatchStats {

@@ -333,6 +333,28 @@ tampered="${email%?}A"; [ "$tampered" = "$email" ] && tampered="${email%?}B"
 expect_rc 1 "a tampered ciphertext is refused" "$bin" reveal "${R[@]}" --field sender.email "$tampered"
 expect_rc 2 "a topic the route does not read is refused" "$bin" reveal "${R[@]}" --topic other.raw --field sender.email "$email"
 has err.txt "the topic given is not a source of route 'transfers'" "says why"
+# A pattern route masked in batch as one of its topics (--route TOPIC):
+# encryption binds that topic, as the proxy's would, so reveal --topic opens
+# it (a review: the pattern was bound instead).
+cat >pat.yaml <<'YAML'
+policy: pat
+version: 1
+routes:
+  - name: p
+    from: '^pay\.[a-z]+\.raw$'
+    to: pay.out
+    dead_letter: pay.dlq
+    rules:
+      - { path: e, action: encrypt, key: email }
+YAML
+echo '{"e":"kim@example.com"}' >pat-in.jsonl
+expect_rc 0 "mask a pattern route's record as one of its topics" "$bin" mask --policy pat.yaml --keys keys.yaml \
+  --route pay.cards.raw --in pat-in.jsonl --out pat-out.jsonl
+pv=$(python3 -c 'import json; print(json.loads(open("pat-out.jsonl").readline())["e"])')
+mkcfg cfg-pat.yaml pat.yaml keys.yaml
+expect_rc 0 "it reveals with --topic naming that topic" "$bin" reveal --offline --config cfg-pat.yaml --route p \
+  --ticket SEC-4 --reason fraud --topic pay.cards.raw --field e "$pv"
+has out.txt "kim@example.com" "pattern route value revealed under its topic"
 mkcfg cfg-nolog.yaml "$P" keys.yaml /nonexistent/dir/audit.log
 expect_rc 1 "no audit log, no reveal" "$bin" reveal --offline --config cfg-nolog.yaml --route transfers --ticket T \
   --reason fraud --field sender.email "$email"
