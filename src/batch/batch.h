@@ -24,7 +24,8 @@
 //    where "record" is the raw line as a JSON string, or, when the line is
 //    not valid UTF-8, "record_base64" holds its bytes in base64 instead. A
 //    line longer than max_line_bytes is skipped without being held in memory:
-//    its entry has reason "too_large" and "record": null.
+//    its entry has reason "too_large", "record": null and a detail naming the
+//    limit as the user set it (BatchOptions::limit_name).
 //    Without a quarantine stream the first such record ends the run with an
 //    error naming its line (fail closed); the records before it are written.
 //
@@ -113,6 +114,10 @@ struct BatchOptions {
   std::string file_name;      // for kAuto: the input's name (only its extension is used)
   char csv_delimiter = ',';   // not '"', CR or LF
   size_t max_line_bytes = 0;  // longest record kept; 0 = the engine's max_record_bytes
+  // What the user calls that limit where they set it, for the messages of a
+  // record or row over it (`maskproxy mask`: "--max-record-bytes"). Empty:
+  // "max_line_bytes" when it is set, else "max_record_bytes".
+  std::string limit_name;
 };
 
 struct BatchStats {
