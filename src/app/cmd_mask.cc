@@ -196,6 +196,9 @@ int CmdMask(const std::vector<std::string>& args) {
   if (std::isalnum(static_cast<unsigned char>(delimiter[0])))
     return Usage("mask: --delimiter may not be a letter or digit");
   bo.csv_delimiter = delimiter[0];
+  // The engine's max_record_bytes bounds a line: a refusal names the flag
+  // that sets it (found by review: "max_line_bytes", which no user can set).
+  bo.limit_name = "--max-record-bytes";
   engine::Limits limits;
   if (!max_bytes.empty()) {
     if (max_bytes.size() > 10 || max_bytes.find_first_not_of("0123456789") != std::string::npos ||

@@ -79,19 +79,21 @@ int CmdPolicy(const std::vector<std::string>& args) {
     if (p->tests().empty()) std::printf("%s: no tests\n", p->origin().c_str());
     // Routed as the proxy routes them: over every file given, in order.
     for (const auto& o : RunPolicyTests(p, engine::Limits{}, ok ? set->engine.get() : nullptr)) {
-      if (o.passed) {
-        ++passed;
-        std::printf("PASS %s:%d %s\n", p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
-        continue;
-      }
-      ++failed;
-      std::printf("FAIL %s:%d %s\n", p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
-      for (const auto& d : o.diffs) {
-        std::string indented = "    " + d;
+      auto print = [](const std::string& prefix, const std::string& d) {
+        std::string indented = prefix + d;
         for (size_t pos = 0; (pos = indented.find('\n', pos)) != std::string::npos; pos += 5)
           indented.replace(pos, 1, "\n    ");
         std::printf("%s\n", indented.c_str());
+      };
+      if (o.passed) {
+        ++passed;
+        std::printf("PASS %s:%d %s\n", p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
+      } else {
+        ++failed;
+        std::printf("FAIL %s:%d %s\n", p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
       }
+      for (const auto& d : o.diffs) print("    ", d);
+      for (const auto& w : o.warnings) print("    warning: ", w);
     }
   }
   std::printf("%zu passed, %zu failed\n", passed, failed);

@@ -682,6 +682,8 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
       out += "{\"name\":" + JsonQuoted(t.name) + ",\"line\":" + std::to_string(t.line) +
              ",\"passed\":" + (t.passed ? "true" : "false") + ",\"diffs\":[";
       for (size_t i = 0; i < t.diffs.size(); ++i) out += (i ? "," : "") + JsonQuoted(t.diffs[i]);
+      out += "],\"warnings\":[";
+      for (size_t i = 0; i < t.warnings.size(); ++i) out += (i ? "," : "") + JsonQuoted(t.warnings[i]);
       out += "]}";
     }
   }

@@ -19,9 +19,18 @@ struct TestOutcome {
   // followed by the value that was produced. Test inputs are synthetic data
   // from the policy file, so their masked forms may be shown.
   std::vector<std::string> diffs;
+  // What does not fail the test but weakens it: an expectation the input's
+  // own value also satisfies, where no protecting rule's unchanged check
+  // tells a masked value from a leak; the input's value expected under a
+  // protecting rule.
+  std::vector<std::string> warnings;
 };
 
-// Runs every test of `policy` with the given limits. Never throws.
+// Runs every test of `policy` with the given limits. Never throws. Besides
+// the expectations, a test fails where a rule other than `keep` let the
+// input's value through unchanged (unless the test expects that value
+// there: a warning), and where a `!match` or `!same` that the input's value
+// also satisfies met that value, no protecting rule covering the place.
 // `together`, if given, is the engine over every policy file the proxy runs
 // (PolicySet::engine, holding `policy`): a test's topic is routed as the
 // proxy routes it, so a route of a file listed before that takes it fails

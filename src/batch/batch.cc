@@ -152,7 +152,9 @@ class Run {
         q_(quarantine),
         has_q_(quarantine != nullptr),
         opt_(opt),
-        max_(max_record) {}
+        max_(max_record),
+        limit_(!opt.limit_name.empty() ? opt.limit_name
+                                       : (opt.max_line_bytes ? "max_line_bytes" : "max_record_bytes")) {}
 
   Result<BatchStats> Finish(const Status& st) {
     // Whatever is buffered in `out_` is masked; write it even on error.
@@ -176,7 +178,7 @@ class Run {
   }
 
   Error TooLong() const {
-    return Error(ErrorCode::kTooLarge, "record longer than max_line_bytes " + std::to_string(max_) + "; not kept");
+    return Error(ErrorCode::kTooLarge, "record longer than " + limit_ + " " + std::to_string(max_) + "; not kept");
   }
 
   // ---- JSON Lines ----
@@ -339,9 +341,10 @@ class Run {
   Error OpenQuoteAtResume(uint64_t line, bool too_large) const {
     return Error(ErrorCode::kInvalidCsv,
                  "line " + std::to_string(line) +
-                     (too_large ? ": a quoted field spans line breaks and does not close within max_line_bytes, so "
-                                  "where its row ends cannot be told; raise the limit for a longer field (or fix the "
-                                  "quoting)"
+                     (too_large ? ": a quoted field spans line breaks and does not close within " + limit_ + " " +
+                                      std::to_string(max_) +
+                                      ", so where its row ends cannot be told; raise the limit for a longer field (or "
+                                      "fix the quoting)"
                                 : ": the row is not valid CSV and a quoted field in it spans line breaks, so where "
                                   "its row ends cannot be told; fix the quoting"));
   }
@@ -560,9 +563,10 @@ class Run {
       if (p == Parse::kBad && bad_why_ == kUnclosedQuote)
         return Error(ErrorCode::kInvalidCsv,
                      "line " + std::to_string(next_line_) +
-                         ": a quoted field spans line breaks and does not close within max_line_bytes or before the "
-                         "end of the input, so where its row ends cannot be told; fix the quoting (or raise the "
-                         "limit for a longer field)");
+                         ": a quoted field spans line breaks and does not close within " + limit_ + " " +
+                         std::to_string(max_) +
+                         " or before the end of the input, so where its row ends cannot be told; fix the quoting (or "
+                         "raise the limit for a longer field)");
       // A bad row ends at the line break after what made it bad; if a quoted
       // field that opened in it is still open there, the lines after it are
       // that field's text.
@@ -635,9 +639,8 @@ class Run {
         return st;
       }
       if (state == Row::kTooLarge)
-        return Error(
-            ErrorCode::kTooLarge,
-            "line " + std::to_string(line) + ": the header row is longer than max_line_bytes " + std::to_string(max_));
+        return Error(ErrorCode::kTooLarge, "line " + std::to_string(line) + ": the header row is longer than " +
+                                               limit_ + " " + std::to_string(max_));
       if (state != Row::kOk)
         return Error(ErrorCode::kInvalidCsv, "line " + std::to_string(line) + ": the header row is not valid CSV");
       if (fields_.size() == 1 && !fields_[0].quoted && IsBlank(rec)) {
@@ -799,6 +802,7 @@ class Run {
   bool has_q_;
   const BatchOptions& opt_;
   size_t max_;
+  std::string limit_;  // the limit's name in messages (BatchOptions::limit_name)
   BatchStats stats_;
   std::string masked_;
   std::vector<engine::Finding> findings_;

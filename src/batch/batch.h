@@ -24,7 +24,8 @@
 //    where "record" is the raw line as a JSON string, or, when the line is
 //    not valid UTF-8, "record_base64" holds its bytes in base64 instead. A
 //    line longer than max_line_bytes is skipped without being held in memory:
-//    its entry has reason "too_large" and "record": null.
+//    its entry has reason "too_large", "record": null and a detail naming the
+//    limit as the user set it (BatchOptions::limit_name).
 //    Without a quarantine stream the first such record ends the run with an
 //    error naming its line (fail closed); the records before it are written.
 //
@@ -116,6 +117,10 @@ struct BatchOptions {
   // The source topic the records are masked as (encryption binds it: reveal
   // --topic names it); empty: the route's `from` (a pattern route's pattern).
   std::string topic;
+  // What the user calls that limit where they set it, for the messages of a
+  // record or row over it (`maskproxy mask`: "--max-record-bytes"). Empty:
+  // "max_line_bytes" when it is set, else "max_record_bytes".
+  std::string limit_name;
 };
 
 struct BatchStats {

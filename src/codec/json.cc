@@ -1194,14 +1194,39 @@ class NoRewrite final : public ValueRewriter {
 
 }  // namespace
 
+namespace {
+
+// Whether an error of the scan says what is wrong with the document itself
+// (what ValidateJson would also say), rather than with a value in it.
+bool IsDocumentError(ErrorCode code) {
+  return code == ErrorCode::kInvalidJson || code == ErrorCode::kInvalidUtf8 || code == ErrorCode::kDepthExceeded;
+}
+
+}  // namespace
+
 Result<RewriteStats> RewriteJson(std::string_view doc, const PathSet& paths, const JsonLimits& limits,
                                  ValueRewriter& rewriter, std::string* out) {
-  ScratchLease scratch;
-  Scanner sc(doc, &paths, limits, &rewriter, scratch.get());
+  Status st = Status::Ok();
   RewriteStats stats;
-  if (Status st = sc.Run(&stats); !st.ok()) return st.error();
-  sc.Splice(out);
-  return stats;
+  {
+    ScratchLease scratch;
+    Scanner sc(doc, &paths, limits, &rewriter, scratch.get());
+    st = sc.Run(&stats);
+    if (st.ok()) {
+      sc.Splice(out);
+      return stats;
+    }
+  }
+  // The scan stops at the first error, so a rule's refusal of a value (an
+  // fpe rule's value_too_short for the "0" of {"n":0001234567}) or a shape
+  // or name refusal would be the reason of a document that is not JSON at
+  // all, depending on which rule covers the member (found by review). The
+  // whole document is validated before a value's reason is returned: a
+  // document that is not valid JSON is refused as such, whatever the rules.
+  // Only on this error path; a valid document pays nothing for it.
+  if (!IsDocumentError(st.error().code))
+    if (Status whole = ValidateJson(doc, limits); !whole.ok()) return whole.error();
+  return st.error();
 }
 
 Status ValidateJson(std::string_view doc, const JsonLimits& limits) {

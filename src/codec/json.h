@@ -131,8 +131,11 @@ struct RewriteStats {
 // On success *out holds the rewritten document (cleared first). On error
 // *out is unspecified; codes: invalid_json, invalid_utf8, depth_exceeded,
 // path_shape_mismatch, ambiguous_field_name, or whatever the rewriter
-// returned. Error messages give byte offsets, never
-// content.
+// returned; but a document that is not valid JSON is always refused as
+// such (invalid_json, invalid_utf8, depth_exceeded), whatever a rewriter or
+// a path said of a value before the scan reached the flaw: the whole
+// document is validated before another error is returned. Error messages
+// give byte offsets, never content.
 [[nodiscard]] Result<RewriteStats> RewriteJson(std::string_view doc, const PathSet& paths, const JsonLimits& limits,
                                                ValueRewriter& rewriter, std::string* out);
 

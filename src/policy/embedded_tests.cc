@@ -1,5 +1,5 @@
 // The embedded policy tests (`tests:`): each test's input as JSON text and
-// its expectations (structural, with !match REGEX).
+// its expectations (structural, with !match REGEX and !same PATH).
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -109,8 +109,17 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n, TestBudget* budge
         return c.At(n,
                     "'!match' pattern matches the empty text, so it matches every value (a raw one too) and "
                     "the test cannot fail; say what the output must look like, anchored with ^ and $");
+    } else if (n.Tag() == "!same") {
+      // Equal to the output at another place of the same record: what a
+      // join needs (two tokens of one value), which no literal can say
+      // (tokens depend on the keys) and no !match can (found by review).
+      auto same = ParseOutputPath(s);
+      if (!same.ok()) return c.At(n, "'!same' needs a place in the output record: " + same.error().message);
+      e.kind = Expected::Kind::kSame;
+      e.text = s;
+      e.same = std::move(same).value();
     } else if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty()) {
-      return c.At(n, "unknown YAML tag '" + n.Tag() + "' in expect (only !match REGEX is known)");
+      return c.At(n, "unknown YAML tag '" + text::Clip(n.Tag(), 64) + "' in expect (known: !match REGEX, !same PATH)");
     } else if (IsPlain(n) && (s == "~" || IsJsonLiteral(s))) {
       e.kind = Expected::Kind::kLiteral;
       e.text = s == "~" ? "null" : s;
@@ -280,3 +289,81 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
 }
 
 }  // namespace maskproxy::policy::internal
+
+namespace maskproxy::policy {
+
+Result<OutputPath> ParseOutputPath(std::string_view text) {
+  auto bad = [](size_t pos, const std::string& what) {
+    return Error(ErrorCode::kInvalidArgument,
+                 what + " at character " + std::to_string(pos + 1) +
+                     " (write $key, $header.NAME, or a value's place such as recipients[0].account or "
+                     "meta[\"a.b\"].c)");
+  };
+  OutputPath p;
+  if (text.empty()) return bad(0, "an empty path");
+  if (text == "$key") {
+    p.part = OutputPath::Part::kKey;
+    return p;
+  }
+  constexpr std::string_view kHeader = "$header.";
+  if (text.substr(0, kHeader.size()) == kHeader) {
+    p.part = OutputPath::Part::kHeader;
+    p.header = std::string(text.substr(kHeader.size()));
+    if (p.header.empty()) return bad(kHeader.size(), "no header name");
+    if (auto flaw = codec::FindNameFlaw(p.header)) return bad(kHeader.size() + flaw->pos, flaw->what);
+    return p;
+  }
+  if (text[0] == '$') return bad(0, "only $key and $header.NAME start with '$'");
+  size_t i = 0;
+  bool after_dot = false;
+  while (i < text.size()) {
+    if (p.steps.size() >= codec::kMaxPathSegments) return bad(i, "a path deeper than a record may nest");
+    if (text[i] == '[') {
+      if (after_dot) return bad(i, "'[' right after '.'");
+      const size_t open = i++;
+      if (i < text.size() && text[i] == '"') {
+        size_t end = i + 1;
+        while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+        if (end >= text.size()) return bad(open, "an unclosed quoted name");
+        OutputPath::Step step;
+        if (!codec::DecodeJsonString(text.substr(i, end + 1 - i), &step.key))
+          return bad(i, "a quoted name that is not a JSON string");
+        i = end + 1;
+        if (i >= text.size() || text[i] != ']') return bad(i, "']' expected after a quoted name");
+        ++i;
+        p.steps.push_back(std::move(step));
+      } else {
+        const size_t digits = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        if (i == digits || i >= text.size() || text[i] != ']')
+          return bad(digits, "an array index (digits) or a quoted name expected in [ ]");
+        if (i - digits > 9 || (text[digits] == '0' && i - digits > 1))
+          return bad(digits, "an array index without leading zeros, below 1000000000");
+        OutputPath::Step step;
+        step.index = std::stoll(std::string(text.substr(digits, i - digits)));
+        ++i;
+        p.steps.push_back(std::move(step));
+      }
+    } else {
+      if (!after_dot && !p.steps.empty()) return bad(i, "'.' or '[' expected between names");
+      const size_t begin = i;
+      while (i < text.size() && text[i] != '.' && text[i] != '[' && text[i] != ']' && text[i] != '"') ++i;
+      if (i == begin) return bad(i, "an empty name");
+      if (i < text.size() && (text[i] == ']' || text[i] == '"'))
+        return bad(i, "a name with ']' or '\"' must be quoted: [\"...\"]");
+      OutputPath::Step step;
+      step.key = std::string(text.substr(begin, i - begin));
+      if (auto flaw = codec::FindNameFlaw(step.key)) return bad(begin + flaw->pos, flaw->what);
+      p.steps.push_back(std::move(step));
+    }
+    after_dot = false;
+    if (i < text.size() && text[i] == '.') {
+      after_dot = true;
+      ++i;
+      if (i == text.size()) return bad(i - 1, "a path ending in '.'");
+    }
+  }
+  return p;
+}
+
+}  // namespace maskproxy::policy

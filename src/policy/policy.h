@@ -149,22 +149,44 @@ struct Route {
   }
 };
 
+// A place in a test's output record, for `!same PATH`: the record key
+// (`$key`), a header (`$header.NAME`), or a value in the masked value, as
+// the runner names places in its diffs: member names joined by '.', array
+// elements as [N], a name with '.', '[', ']' or '"' as ["..."] (a JSON
+// string): `recipients[0].account`, `meta["a.b"].c`.
+struct OutputPath {
+  enum class Part { kValue, kKey, kHeader };
+  struct Step {
+    std::string key;     // a member name (decoded)
+    int64_t index = -1;  // >= 0: an array element instead
+  };
+  Part part = Part::kValue;
+  std::string header;       // kHeader: the header's name
+  std::vector<Step> steps;  // kValue: from the value's root
+};
+
 // An expected value in an embedded test, compared structurally with the
 // masked JSON: objects by member name (order ignored), arrays by position,
-// strings by text, numbers/booleans/null by their literal text, and
-// `!match REGEX` by a regex search (ECMAScript; anchor with ^ and $) in a
-// string's text or a literal's.
+// strings by text, numbers/booleans/null by their literal text,
+// `!match REGEX` by a regex search (RE2; anchor with ^ and $) in a string's
+// text or a literal's, and `!same PATH` by equality with the output at
+// another place of the same record (`same`; `text` is PATH as written).
 struct Expected {
   // Declared, so that clang 14 with libstdc++ 12 does not need Expected
   // complete to decide whether pair<string, Expected> is default-constructible.
   Expected() = default;
-  enum class Kind { kObject, kArray, kString, kLiteral, kMatch };
+  enum class Kind { kObject, kArray, kString, kLiteral, kMatch, kSame };
   Kind kind = Kind::kLiteral;
   std::string text;
   std::vector<std::pair<std::string, Expected>> members;
   std::vector<Expected> items;
+  OutputPath same;  // kSame
   int line = 0;
 };
+
+// Reads `!same`'s PATH (OutputPath); an error says what is wrong and where
+// (the character position), never quoting the path.
+[[nodiscard]] Result<OutputPath> ParseOutputPath(std::string_view text);
 
 // A test embedded in the policy under `tests:`.
 struct PolicyTest {

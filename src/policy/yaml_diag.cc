@@ -47,7 +47,8 @@ bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::strin
   std::set<std::string> seen;
   for (const auto& kv : map) {
     if (Tagged(kv.first)) diag.Add(TagError(c, kv.first));
-    if (Tagged(kv.second) && !(allow_match && kv.second.Tag() == "!match")) diag.Add(TagError(c, kv.second));
+    if (Tagged(kv.second) && !(allow_match && (kv.second.Tag() == "!match" || kv.second.Tag() == "!same")))
+      diag.Add(TagError(c, kv.second));
     if (!kv.first.IsScalar()) {
       diag.Add(c.At(kv.first, std::string("keys of a ") + what + " must be plain names"));
       continue;

@@ -74,6 +74,22 @@ TEST_F(CmdMaskTest, WritesOutputAndQuarantine) {
   EXPECT_NE(Read("q.jsonl").find("{\"line\":3,"), std::string::npos);
 }
 
+// A line over the limit is quarantined with a detail naming the flag the
+// user sets it with (found by review: "max_line_bytes", an option of the
+// library no user of the command can set).
+TEST_F(CmdMaskTest, AnOverlongLineNamesTheFlag) {
+  Write("long.jsonl", "{\"user\":{\"rrn\":\"900101-1234567\"}}\n{\"memo\":\"" + std::string(100, 'x') + "\"}\n");
+  EXPECT_EQ(Mask({"--in", P("long.jsonl"), "--out", P("out.jsonl"), "--quarantine", P("q.jsonl"), "--max-record-bytes",
+                  "64"}),
+            kExitOk);
+  const std::string q = Read("q.jsonl");
+  EXPECT_NE(q.find("\"line\":2,\"reason\":\"too_large\",\"detail\":\"record longer than --max-record-bytes 64; "
+                   "not kept\""),
+            std::string::npos)
+      << q;
+  EXPECT_EQ(q.find("max_line_bytes"), std::string::npos) << q;
+}
+
 // A rule whose path meets no value of the records masked (a typo, usr.rrn
 // for user.rrn, passes user.rrn under unlisted_fields: keep) is named on
 // stderr; the dry run said only "1 masked" (found by review).

@@ -103,8 +103,9 @@ TEST(Playground, DeadLettersCarryTheirReasonAndLine) {
 TEST(Playground, RunsTheEmbeddedTests) {
   PlaygroundReply r = EvaluatePolicy(Body(kPolicy, ""), {});
   ASSERT_EQ(r.status, 200) << r.json_body;
-  EXPECT_NE(r.json_body.find("{\"name\":\"rrn is tokenized\",\"line\":13,\"passed\":true,\"diffs\":[]}"),
-            std::string::npos)
+  EXPECT_NE(
+      r.json_body.find("{\"name\":\"rrn is tokenized\",\"line\":13,\"passed\":true,\"diffs\":[],\"warnings\":[]}"),
+      std::string::npos)
       << r.json_body;
   EXPECT_NE(r.json_body.find("{\"name\":\"a failing expectation\",\"line\":17,\"passed\":false,\"diffs\":[\"user.name"),
             std::string::npos)

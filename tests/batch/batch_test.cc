@@ -154,6 +154,45 @@ TEST(BatchJsonl, BadLinesGoToQuarantineWithLineNumbers) {
   for (const auto& l : {l1, l2, l3}) EXPECT_TRUE(codec::ValidateJson(l, {}).ok()) << l;
 }
 
+// A line that is not valid JSON is quarantined as invalid_json whatever rule
+// covers the member where it goes wrong: {"n":0001234567} under an fpe rule
+// was value_too_short, the rule's view of the "0" before the leading zeros
+// (found by review); the same line under a member no rule names was
+// invalid_json.
+TEST(BatchJsonl, AnInvalidLineIsInvalidJsonWhateverRuleCoversTheMember) {
+  auto e = MakeEngine("      - { path: n, action: fpe, key: rrn, min_length: 7 }\n");
+  Out o =
+      Mask(*e, "{\"n\":0001234567}\n{\"m\":0001234567}\n{\"m\":1,\"n\":01234567}\n{\"n\":01}\n{\"n\":12}\n", Jsonl());
+  ASSERT_TRUE(o.stats.ok()) << o.stats.error().ToString();
+  EXPECT_EQ(o.stats->quarantined, 5u);
+  std::istringstream q(o.q);
+  std::vector<std::string> reasons;
+  for (std::string l; std::getline(q, l);) {
+    const size_t b = l.find("\"reason\":\"") + 10;
+    reasons.push_back(l.substr(b, l.find('"', b) - b));
+  }
+  EXPECT_EQ(reasons, (std::vector<std::string>{"invalid_json", "invalid_json", "invalid_json", "invalid_json",
+                                               "value_too_short"}))
+      << o.q;
+}
+
+// An over-long line's detail names the limit as the user set it: the
+// caller's name for it (maskproxy mask: --max-record-bytes), else
+// max_record_bytes when it comes from the engine's limits (found by review:
+// "max_line_bytes" whatever set it).
+TEST(BatchJsonl, AnOverLongLineNamesTheLimitAsItWasSet) {
+  engine::Limits limits;
+  limits.max_record_bytes = 32;
+  auto e = MakeEngine(kRules, "", limits);
+  const std::string input = "{\"memo\":\"" + std::string(40, 'x') + "\"}\n";
+  Out o = Mask(*e, input, Jsonl());
+  EXPECT_NE(o.q.find("\"detail\":\"record longer than max_record_bytes 32; not kept\""), std::string::npos) << o.q;
+  BatchOptions named = Jsonl();
+  named.limit_name = "--max-record-bytes";
+  o = Mask(*e, input, named);
+  EXPECT_NE(o.q.find("\"detail\":\"record longer than --max-record-bytes 32; not kept\""), std::string::npos) << o.q;
+}
+
 TEST(BatchJsonl, WithoutQuarantineTheFirstBadLineIsFatal) {
   auto e = MakeEngine(kRules);
   Out o = Mask(*e, "{\"memo\":\"a\"}\nsecret 900101\n{\"memo\":\"b\"}\n", Jsonl(), false);

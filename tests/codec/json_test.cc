@@ -330,6 +330,33 @@ TEST(RewriteJson, RewriterErrorPropagates) {
   EXPECT_EQ(r.error().code, ::maskproxy::ErrorCode::kCryptoFailed);
 }
 
+// A rewriter's refusal of a value does not decide the reason of a document
+// that is not JSON: {"n":0001234567} hands the rewriter the "0" before the
+// scan reaches the leading zeros; the record is invalid_json whatever rule
+// covers n (found by review: fpe's value_too_short when a rule covered it,
+// invalid_json when none did). Shape and name refusals likewise; a valid
+// document keeps the rewriter's reason.
+TEST(RewriteJson, AnInvalidDocumentIsInvalidJsonWhateverARuleSaidFirst) {
+  Failing rw;
+  std::string out;
+  for (const char* doc : {R"({"n":0001234567})", R"({"n":01})", R"({"n":"x","m":01})", R"({"n":"x"} {})",
+                          R"({"n":"x",})", "{\"n\":\"x\",\"m\":\"\xff\"}"}) {
+    PathSet set = MakePaths({{"n"}});
+    auto r = RewriteJson(doc, set, JsonLimits{}, rw, &out);
+    ASSERT_FALSE(r.ok()) << doc;
+    EXPECT_TRUE(r.error().code == ::maskproxy::ErrorCode::kInvalidJson ||
+                r.error().code == ::maskproxy::ErrorCode::kInvalidUtf8)
+        << doc << ": " << ErrorCodeName(r.error().code);
+  }
+  // A shape mismatch before the flaw: the flaw wins.
+  EXPECT_EQ(RewriteErrorCode(R"({"a":"x","b":01})", {{"a.b"}}), "invalid_json");
+  EXPECT_EQ(RewriteErrorCode(R"({"a":"x","b":1})", {{"a.b"}}), "path_shape_mismatch");
+  PathSet set = MakePaths({{"n"}});
+  auto r = RewriteJson(R"({"n":1234567})", set, JsonLimits{}, rw, &out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ::maskproxy::ErrorCode::kCryptoFailed);
+}
+
 TEST(RewriteJson, ReplacementMayChangeLength) {
   class Long final : public ValueRewriter {
    public:

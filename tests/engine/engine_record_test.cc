@@ -398,6 +398,22 @@ TEST(EngineRecord, AFailingValueLeavesNothingToProduce) {
   EXPECT_TRUE(o.findings.empty());
 }
 
+// The proxy's record path gives the batch driver's reason: a value that is
+// not JSON is invalid_json, not the reason of the rule that met its first
+// number ({"n":0001234567}: fpe's value_too_short for the "0"; found by
+// review in batch mode, the engine is shared).
+TEST(EngineRecord, AnInvalidValueIsInvalidJsonWhateverRuleCoversTheMember) {
+  auto f = Make(PolicyYaml("keep", "      - { path: n, action: fpe, key: customer, min_length: 7 }\n"));
+  for (const char* value : {R"({"n":0001234567})", R"({"n":01})", R"({"m":1,"n":01234567})"}) {
+    auto o = MaskIt(f, std::nullopt, {}, std::string(value));
+    ASSERT_FALSE(o.status.ok()) << value;
+    EXPECT_EQ(o.status.error().code, ErrorCode::kInvalidJson) << value << ": " << o.status.error().message;
+  }
+  auto o = MaskIt(f, std::nullopt, {}, std::string(R"({"n":12})"));
+  ASSERT_FALSE(o.status.ok());
+  EXPECT_EQ(o.status.error().code, ErrorCode::kValueTooShort);
+}
+
 // ---- policy -----------------------------------------------------------------------
 
 TEST(EngineRecordPolicy, BinaryAndHeaderNameErrorsHaveTheirLocation) {

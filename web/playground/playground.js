@@ -182,45 +182,107 @@ function eventCard(ev) {
   return card;
 }
 
-function csvCells(text) {
-  const rows = [];
-  let row = [], cell = "", q = false;
+// CSV records as the batch driver reads them (src/batch/batch.h): RFC 4180,
+// a quoted field may hold line breaks; each record with the line it starts
+// on (the header is line 1: the line dead_letters[].line gives); a blank
+// line (only spaces, tabs or a CR) is not a record.
+function csvRecords(text) {
+  const recs = [];
+  let row = [], cell = "", q = false, quoted = false, line = 1, start = 1;
+  const end = () => {
+    row.push(cell.replace(/\r$/, ""));
+    if (!(row.length === 1 && !quoted && /^[ \t\r]*$/.test(row[0]))) recs.push({ line: start, cells: row });
+    row = []; cell = ""; quoted = false;
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (q) {
       if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
       else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
+      else { if (c === "\n") line++; cell += c; }
+    } else if (c === '"') { q = true; quoted = true; }
     else if (c === ",") { row.push(cell); cell = ""; }
-    else if (c === "\n") { row.push(cell.replace(/\r$/, "")); rows.push(row); row = []; cell = ""; }
+    else if (c === "\n") { end(); line++; start = line; }
     else cell += c;
   }
-  if (cell !== "" || row.length) { row.push(cell); rows.push(row); }
-  return rows.filter((r) => r.some((x) => x.trim() !== ""));
+  if (cell !== "" || row.length || quoted) end();
+  return recs;
 }
 
-function csvTable(rows, other) {
-  const t = el("table", { class: "csv" });
-  rows.forEach((r, i) => {
-    const tr = el("tr");
-    r.forEach((c, j) => {
-      const o = other[i] ? other[i][j] : undefined;
-      tr.append(el("td", {}, o === c ? c : el("mark", { class: "chg" }, c)));
-    });
-    t.append(tr);
+// For each masked column, the raw column it came from, by name: the k-th
+// column of a name is the k-th raw column of that name (a rule on a
+// duplicated name applies to each); -1 when none (not expected: the driver
+// removes columns, it never adds or renames one).
+function columnSources(rawHead, maskedHead) {
+  const taken = new Set();
+  return maskedHead.map((name) => {
+    const j = rawHead.findIndex((n, k) => n === name && !taken.has(k));
+    if (j >= 0) taken.add(j);
+    return j;
   });
-  return t;
 }
 
+function cellTd(text, mark, title) {
+  const td = el("td", title ? { title } : {}, mark ? el("mark", { class: mark }, text) : text);
+  return td;
+}
+
+// The raw and masked tables, cells matched by column name and rows by input
+// line, never by position: a removed column (redact) or a dead-lettered row
+// would otherwise pair each later cell with its neighbour's (found by
+// review: a kept memo shown as changed). A cell is marked changed only when
+// its own raw cell is known and differs; when the rows cannot be matched,
+// nothing is marked.
 function showCsv(csv, rawText) {
   const out = $("results");
   if (csv.error) out.append(el("div", { class: "event dead" }, `CSV refused: ${csv.error.reason}: ${csv.error.detail}`));
-  const raw = csvCells(rawText), masked = csvCells(csv.masked);
+  const raw = csvRecords(rawText), masked = csvRecords(csv.masked || "");
+  const dead = new Map();
+  for (const d of csv.dead_letters || []) dead.set(d.line, d);
+  const rawHead = raw.length ? raw[0].cells : [];
+  const maskedHead = masked.length ? masked[0].cells : [];
+  const sources = columnSources(rawHead, maskedHead);
+  const removed = rawHead.map((_, j) => masked.length > 0 && !sources.includes(j));
+  // The masked output holds the raw rows that were not dead-lettered, in
+  // input order (after a fatal error, the ones before it).
+  const kept = raw.slice(1).filter((r) => !dead.has(r.line));
+  const rows = masked.slice(1);
+  const aligned = masked.length > 0 && (rows.length === kept.length || (csv.error && rows.length < kept.length));
+
+  const rawTable = el("table", { class: "csv" });
+  rawTable.append(el("tr", {}, el("th", {}, "line"),
+                     ...rawHead.map((n, j) => el("th", removed[j] ? { class: "removed", title: "column removed" } : {},
+                                                 removed[j] ? el("mark", { class: "del" }, n) : n,
+                                                 removed[j] ? el("span", { class: "muted" }, " (removed)") : null))));
+  for (const r of raw.slice(1)) {
+    const d = dead.get(r.line);
+    const tr = el("tr", d ? { class: "dead-row", title: `dead letter: ${d.reason}` } : {}, el("td", {}, String(r.line)));
+    r.cells.forEach((c, j) => tr.append(cellTd(c, removed[j] ? "del" : "", removed[j] ? "column removed" : "")));
+    rawTable.append(tr);
+  }
+
+  const maskedTable = el("table", { class: "csv" });
+  maskedTable.append(el("tr", {}, el("th", {}, "line"), ...maskedHead.map((n) => el("th", {}, n))));
+  rows.forEach((r, i) => {
+    const src = aligned ? kept[i] : undefined;
+    const tr = el("tr", {}, el("td", {}, src ? String(src.line) : "?"));
+    r.cells.forEach((c, j) => {
+      const from = src && sources[j] >= 0 ? src.cells[sources[j]] : undefined;
+      tr.append(cellTd(c, from !== undefined && from !== c ? "chg" : "",
+                       from === undefined ? "its raw cell is not known: not compared" : ""));
+    });
+    maskedTable.append(tr);
+  });
+  const names = rawHead.filter((_, j) => removed[j]);
+  const notes = [];
+  if (names.length) notes.push(el("div", { class: "muted removed-note" }, `columns removed: ${names.join(", ")}`));
+  if (masked.length && !aligned)
+    notes.push(el("div", { class: "dead align-note" },
+                  "the masked rows could not be matched to their input lines: changes are not marked"));
   out.append(el("div", { class: "event" }, el("div", { class: "pair" },
-                el("div", {}, el("div", { class: "head" }, "raw"), csvTable(raw, raw)),
+                el("div", {}, el("div", { class: "head" }, "raw (by input line)"), rawTable),
                 el("div", {}, el("div", { class: "head" }, "masked (rows that were dead-lettered are left out)"),
-                   csvTable(masked, raw)))));
+                   maskedTable, ...notes))));
   for (const d of csv.dead_letters || [])
     out.append(el("div", { class: "event dead-letter" },
                   el("span", { class: "dead" }, `line ${d.line}: dead letter: ${d.reason}`), ` ${d.detail || ""}`));
@@ -236,6 +298,8 @@ function showTests(tests) {
   for (const t of tests) {
     const li = el("li", { class: t.passed ? "pass" : "fail" }, `${t.name} (line ${t.line}) — ${t.passed ? "pass" : "FAIL"}`);
     if (t.diffs && t.diffs.length) li.append(el("pre", {}, t.diffs.join("\n")));
+    if (t.warnings && t.warnings.length)
+      li.append(el("pre", { class: "warning" }, t.warnings.map((w) => "warning: " + w).join("\n")));
     ul.append(li);
   }
 }

@@ -46,8 +46,8 @@ class Diag;
 // Reports every tagged key or value (Tagged), every key outside `allowed` (with a suggestion for typos), every
 // duplicate and every key that is not a plain name to `diag`. False if there
 // was any: the caller goes on checking the rest of the mapping, so that one
-// run shows every error. A test's expectations may be tagged `!match`
-// (allow_match).
+// run shows every error. A test's expectations may be tagged `!match` or
+// `!same` (allow_match).
 bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::string>& allowed, const char* what,
                Diag& diag, bool allow_match = false);
 
