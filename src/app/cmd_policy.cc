@@ -26,7 +26,9 @@ check  validates the policy files as `maskproxy run` loads them together
        conflicts between routes, also across files: a source claimed twice,
        a source that is an output, a dead-letter topic that is a destination)
        against the keyring and prints every error as file:line:column:
-       message. Exit 0 if all are valid, 2 otherwise. Warnings (e.g. keep
+       message; runs the embedded tests too (a file whose test fails is not
+       ok: file:line: test 'NAME' fails). Exit 0 if all are valid and their
+       tests pass, 1 if a test fails, 2 if a file is invalid. Warnings (e.g. keep
        with apply_to: whole, which passes nested PII unchecked) go to stderr
        as file:line:column: warning: ... and do not fail the check.
 test   runs the tests embedded in each policy (`tests:`) through the engine
@@ -64,15 +66,31 @@ int CmdPolicy(const std::vector<std::string>& args) {
   const bool ok = set.ok();
   if (!ok) std::fprintf(stderr, "%s\n", set.error().message.c_str());
   if (sub == "check") {
+    bool tests_failed = false;
     for (const auto& p : policies) {
       for (const auto& w : p->warnings()) std::fprintf(stderr, "%s\n", w.c_str());
       // A file with an error (a conflict with another file) is not ok.
       if (!ok && ("\n" + set.error().message).find("\n" + p->origin() + ":") != std::string::npos) continue;
+      // Nor one whose own tests fail (a reload rejects it: policy_tests_failed).
+      size_t failing = 0;
+      for (const auto& o : RunPolicyTests(p, engine::Limits{}, ok ? set->engine.get() : nullptr)) {
+        if (o.passed) continue;
+        ++failing;
+        std::fprintf(stderr, "%s:%d: test '%s' fails (maskproxy policy test shows the differences)\n",
+                     p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
+      }
+      if (failing > 0) {
+        tests_failed = true;
+        std::printf("%s: FAIL (%s, %zu route(s), %zu of %zu test(s) failed)\n", p->origin().c_str(),
+                    text::OneLine(p->Label()).c_str(), p->routes().size(), failing, p->tests().size());
+        continue;
+      }
       std::printf("%s: ok (%s, %zu route(s), %zu test(s))\n", p->origin().c_str(), text::OneLine(p->Label()).c_str(),
                   p->routes().size(), p->tests().size());
     }
     for (const auto& w : CrossFileShadowing(policies)) std::fprintf(stderr, "%s\n", w.c_str());
-    return ok ? kExitOk : kExitUsage;
+    if (!ok) return kExitUsage;
+    return tests_failed ? kExitFailure : kExitOk;
   }
   size_t passed = 0, failed = 0;
   for (const auto& p : policies) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -339,11 +340,16 @@ int CmdRun(const std::vector<std::string>& args) {
     const pipeline::Pipeline* pipe_ptr = pipe->get();
     h.metrics = [] { return metrics::Global().Render(); };
     const KmsMonitor* kms_mon = kms_monitor.get();
-    h.ready = [pipe_ptr, kms_mon] {
+    const Reloader* reloading = reloader->get();
+    h.ready = [pipe_ptr, kms_mon, reloading] {
       admin::ReadyReport rep = ReadyFromHealth(pipe_ptr->GetHealth(), /*policies_loaded=*/true);
       // The keys are in memory and records are masked: degraded, not unready
       // (docs/OPERATIONS.md, "Keys in a KMS").
       if (kms_mon && !kms_mon->up()) rep.degraded.push_back({"kms_unreachable", {}, kms_mon->detail()});
+      // The running set is good; the files on disk are not what runs, and
+      // the next start loads them (docs/OPERATIONS.md, "Readiness").
+      if (std::optional<Reloader::Rejection> r = reloading->files_rejected())
+        rep.degraded.push_back({"policy_files_rejected", {}, PolicyFilesRejectedDetail(*r)});
       return rep;
     };
     Reloader* rl = reloader->get();
@@ -355,13 +361,15 @@ int CmdRun(const std::vector<std::string>& args) {
     // file:line:col when the new set was rejected (the running one stays).
     // Through the trigger thread: a file still open for writing (a policy
     // written in place) is not read half-written; 202 then, and the reload
-    // runs once it is closed.
+    // runs once it is closed (app/reload.h, ReloadTriggers).
     ReloadTriggers* trig = triggers->get();
     h.reload = [trig] {
       std::optional<ReloadResult> r = trig->Request(std::chrono::seconds(2));
       if (!r) {
-        return admin::ReloadReply{202, R"({"result":"queued","trigger":"http","detail":"a watched file is open for )"
-                                       R"(writing: the reload runs when it is closed"})"};
+        return admin::ReloadReply{
+            202, R"({"result":"queued","trigger":"http","detail":"a watched file is open for writing: the reload )"
+                 R"(runs when it is closed, and is rejected (file_still_being_written) if its writer still holds it )"
+                 R"(30 s after this request; having waited, it confirms no protection removal"})"};
       }
       return admin::ReloadReply{r->ok() ? 200 : 422, r->ToJson()};
     };

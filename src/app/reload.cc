@@ -20,6 +20,7 @@
 
 #include "app/audit_events.h"
 #include "app/kafka_security.h"
+#include "app/policy_tests.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/text.h"
@@ -231,6 +232,28 @@ std::map<std::string, std::string> Labels(const PolicySet& set) {
   std::map<std::string, std::string> out;
   for (const auto& p : set.policies) out[p->origin()] = p->Label();
   return out;
+}
+
+// The embedded tests of every policy of `set`, on its engine: one line per
+// failing test, "FILE:LINE: test 'NAME' fails (N difference(s)) ...", with
+// the test's name only (its diffs show values, of synthetic data, but a
+// log line takes none: `maskproxy policy test` shows them).
+Status CheckPolicyTests(const PolicySet& set, const engine::Limits& limits) {
+  std::string msg;
+  size_t failed = 0;
+  for (const auto& p : set.policies) {
+    for (const auto& o : RunPolicyTests(p, limits, set.engine.get())) {
+      if (o.passed) continue;
+      ++failed;
+      if (!msg.empty()) msg += '\n';
+      msg += text::OneLine(p->origin() + (o.line > 0 ? ":" + std::to_string(o.line) : std::string()) + ": test '" +
+                           o.name + "' fails (" + std::to_string(o.diffs.size()) +
+                           " difference(s)): the policy's own tests must pass before it runs; maskproxy policy "
+                           "test shows the differences. The running set stays");
+    }
+  }
+  if (failed == 0) return Status::Ok();
+  return Error(ErrorCode::kPolicyTestsFailed, msg);
 }
 
 // The destination and dead-letter topics of an engine's routes.
@@ -446,6 +469,7 @@ Result<std::unique_ptr<Reloader>> Reloader::Create(ReloadOptions options, const 
   if (!swap) return Error(ErrorCode::kInternal, "reloader: no swap function");
   std::unique_ptr<Reloader> r(new Reloader(std::move(options), std::move(swap)));
   r->Adopt(running, KeyStates(keys), std::make_shared<const crypto::Keyring>(keys));
+  r->SetFilesRejected(std::nullopt);  // the gauge is on the page from the start
   for (auto& v : keys.Fingerprints()) r->seen_[{v.name, v.version}] = std::move(v.fingerprint);
   return r;
 }
@@ -478,35 +502,70 @@ std::shared_ptr<const engine::Engine> Reloader::engine() const {
   return engine_;
 }
 
-ReloadResult Reloader::ReloadNow(std::string_view trigger) {
+ReloadResult& Reloader::Reject(ReloadResult& res, const Error& e) {
+  res.outcome = ReloadResult::Outcome::kRejected;
+  res.errors = Lines(e.message);
+  res.error_code = std::string(ErrorCodeName(e.code));
+  ReloadCounter("rejected")->Inc();
+  if (options_.audit) {
+    audit::Event ev{.type = audit::EventType::kPolicyRejected, .fields = {}};
+    ev.Add("trigger", res.trigger).Add("error", res.error_code).Add("errors", res.errors);
+    if (Status s = options_.audit->Append(ev); !s.ok())
+      log::Error("audit_failed", {{"event", "policy_rejected"}, {"detail", s.error().message}});
+  }
+  // The messages carry file:line:col, rule paths, test and key names, never
+  // a value or key material (policy and keyring errors are built so).
+  log::Error("reload_rejected", {{"trigger", res.trigger},
+                                 {"error", res.error_code},
+                                 {"errors", std::to_string(res.errors.size())},
+                                 {"detail", e.message},
+                                 {"running", [&] {
+                                    std::string l;
+                                    std::lock_guard<std::mutex> lock(state_mu_);
+                                    for (const auto& [f, label] : labels_) l += (l.empty() ? "" : ",") + label;
+                                    return l;
+                                  }()}});
+  SetFilesRejected(Rejection{res.trigger, res.error_code, res.errors.empty() ? std::string() : res.errors.front()});
+  return res;
+}
+
+void Reloader::SetFilesRejected(std::optional<Rejection> r) {
+  metrics::PolicyFilesRejected().Set(r ? 1 : 0);
+  std::lock_guard<std::mutex> lock(state_mu_);
+  files_rejected_ = std::move(r);
+}
+
+std::optional<Reloader::Rejection> Reloader::files_rejected() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return files_rejected_;
+}
+
+std::string PolicyFilesRejectedDetail(const Reloader::Rejection& r) {
+  return text::OneLine("the last reload (" + r.trigger + ") was rejected: " + r.error_code +
+                       (r.first_error.empty() ? std::string() : ": " + text::Clip(r.first_error, 512)) +
+                       "; the running set stays, but the files on disk are not what runs and the next start "
+                       "loads them (a refused protection removal applies then, an invalid file stops the "
+                       "start): fix or revert them, or confirm with SIGHUP or POST /reload");
+}
+
+ReloadResult Reloader::Refuse(std::string_view trigger, const Error& error) {
   std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
   ReloadResult res;
   res.trigger = std::string(trigger);
-  auto reject = [&](const Error& e) {
-    res.outcome = ReloadResult::Outcome::kRejected;
-    res.errors = Lines(e.message);
-    res.error_code = std::string(ErrorCodeName(e.code));
-    ReloadCounter("rejected")->Inc();
-    if (options_.audit) {
-      audit::Event ev{.type = audit::EventType::kPolicyRejected, .fields = {}};
-      ev.Add("trigger", res.trigger).Add("error", res.error_code).Add("errors", res.errors);
-      if (Status s = options_.audit->Append(ev); !s.ok())
-        log::Error("audit_failed", {{"event", "policy_rejected"}, {"detail", s.error().message}});
-    }
-    // The messages carry file:line:col, rule paths and key names, never a
-    // value or key material (policy and keyring errors are built so).
-    log::Error("reload_rejected", {{"trigger", res.trigger},
-                                   {"error", res.error_code},
-                                   {"errors", std::to_string(res.errors.size())},
-                                   {"detail", e.message},
-                                   {"running", [&] {
-                                      std::string l;
-                                      std::lock_guard<std::mutex> lock(state_mu_);
-                                      for (const auto& [f, label] : labels_) l += (l.empty() ? "" : ",") + label;
-                                      return l;
-                                    }()}});
-    return res;
-  };
+  return Reject(res, error);
+}
+
+ReloadResult Reloader::ReloadNow(std::string_view trigger) {
+  return ReloadNow(trigger, trigger != "inotify");
+}
+
+ReloadResult Reloader::ReloadNow(std::string_view trigger, bool confirms_removal) {
+  // reload.watch_removes_protections: a removal needs no confirmation.
+  confirms_removal = confirms_removal || options_.watch_removes_protections;
+  std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
+  ReloadResult res;
+  res.trigger = std::string(trigger);
+  auto reject = [&](const Error& e) -> ReloadResult { return Reject(res, e); };
 
   auto keys = options_.keyring_files.empty() ? crypto::Keyring::Load(options_.keyring_file, options_.kms)
                                              : crypto::Keyring::LoadFiles(options_.keyring_files, options_.kms);
@@ -556,6 +615,13 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   auto set = LoadPolicySet(options_.policy_files, *keys, po);
   if (!set.ok()) return reject(set.error());
   LogPolicyWarnings(*set, res.trigger);
+  // A file ships its own statement of what it must do (`tests:`): a set
+  // that fails it is not loaded. Run when a policy file changed (a key
+  // rotation alone does not), over the whole new set, routed as the proxy
+  // routes (a file that now takes another's topic fails that one's tests).
+  if (Labels(*set) != old_labels) {
+    if (Status t = CheckPolicyTests(*set, options_.limits); !t.ok()) return reject(t.error());
+  }
   // A route whose output topic does not exist would make every
   // transaction (every route's records share them) abort on its records:
   // refused here, before anything changes.
@@ -626,19 +692,46 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
     const engine::RouteRef* r = set->engine->FindRoute(topic);
     return r ? r->route->name : std::string();
   });
-  if (res.trigger == "inotify" && !res.rules_removed.empty() && !options_.watch_removes_protections) {
+  if (!confirms_removal && !res.rules_removed.empty()) {
     const std::string first = res.rules_removed.front();
     const size_t n = res.rules_removed.size();
     res.policies.clear();
     res.routes_added.clear();
     res.routes_removed.clear();
     res.reveal_changed.clear();
-    return reject(Error(ErrorCode::kProtectionRemovalUnconfirmed,
-                        "the changed files would remove " + std::to_string(n) + " protection(s) (" + first +
-                            (n > 1 ? ", ..." : "") +
-                            "): a file change never removes protections by itself (a file written in two "
-                            "steps looks like that halfway); the running set stays. Confirm with SIGHUP or "
-                            "POST /reload, or set reload.watch_removes_protections: true"));
+    const std::string why =
+        res.trigger == "inotify"
+            ? "a file change never removes protections by itself (a file written in two steps looks like that "
+              "halfway); the running set stays. Confirm with SIGHUP or POST /reload, or set "
+              "reload.watch_removes_protections: true"
+            : "this " + res.trigger +
+                  " reload waited for a writer to close a watched file, so it confirms no removal: the content it "
+                  "would confirm was written after it was asked for; the running set stays. Check the files, then "
+                  "send SIGHUP or POST /reload again";
+    return reject(Error(ErrorCode::kProtectionRemovalUnconfirmed, "the changed files would remove " +
+                                                                      std::to_string(n) + " protection(s) (" + first +
+                                                                      (n > 1 ? ", ..." : "") + "): " + why));
+  }
+  // A changed file whose version stayed: its label's hash tells the two
+  // apart, its version (maskproxy_policy_info, a rollout's check) does not.
+  for (const auto& c : res.policies) {
+    if (c.old_label.empty() || c.new_label.empty()) continue;
+    const size_t old_hash = c.old_label.rfind('#');
+    const size_t new_hash = c.new_label.rfind('#');
+    if (old_hash == std::string::npos || new_hash == std::string::npos ||
+        c.old_label.compare(0, old_hash, c.new_label, 0, new_hash) != 0)
+      continue;  // the name or the version changed
+    const size_t at = c.new_label.rfind('@', new_hash);
+    const std::string version = at == std::string::npos ? "" : c.new_label.substr(at + 1, new_hash - at - 1);
+    std::string w = c.file + ": content changed but version " + version +
+                    " is the same: the header label's hash tells them apart (" + c.old_label + " -> " + c.new_label +
+                    "); raise version: on every change";
+    log::Warn("policy_version_unchanged", {{"file", c.file},
+                                           {"trigger", res.trigger},
+                                           {"old", c.old_label},
+                                           {"new", c.new_label},
+                                           {"detail", "content changed but the version is the same"}});
+    res.warnings.push_back(std::move(w));
   }
   for (const auto& [name, st] : new_keys) {
     auto it = old_keys.find(name);
@@ -658,6 +751,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   if (!set_changed && !next_authz) {
     res.outcome = ReloadResult::Outcome::kUnchanged;
     ReloadCounter("unchanged")->Inc();
+    SetFilesRejected(std::nullopt);  // the files are what runs
     log::Info("reload_unchanged", {{"trigger", res.trigger}});
     // The config file on disk now differs from what runs in settings only a
     // restart applies: the trail says so (which file, its hash, which
@@ -688,7 +782,8 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
         .Add("rules_removed", res.rules_removed)
         .Add("keys_changed", res.keys_changed)
         .Add("reveal_changed", res.reveal_changed)
-        .Add("restart_required", res.restart_required);
+        .Add("restart_required", res.restart_required)
+        .Add("warnings", res.warnings);
     Status s = options_.audit->Append(ev);
     if (s.ok() && !res.keys_changed.empty())
       s = options_.audit->Append(KeysLoadedEvent(options_.keyring_file, *keys, "reload"));
@@ -715,6 +810,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
   }
   res.outcome = ReloadResult::Outcome::kSwapped;
   ReloadCounter("ok")->Inc();
+  SetFilesRejected(std::nullopt);
   std::string changed;
   for (const auto& c : res.policies)
     changed += (changed.empty() ? "" : ",") + (c.old_label.empty() ? "(new)" : c.old_label) + " -> " +
@@ -738,39 +834,21 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger) {
 // Triggers.
 
 Result<std::unique_ptr<ReloadTriggers>> ReloadTriggers::Start(Reloader* reloader, const std::vector<std::string>& files,
-                                                              bool watch, int debounce_ms) {
+                                                              bool watch, int debounce_ms,
+                                                              std::chrono::milliseconds writer_timeout) {
   std::unique_ptr<ReloadTriggers> t(new ReloadTriggers());
   t->reloader_ = reloader;
   t->debounce_ms_ = debounce_ms;
+  t->writer_timeout_ = writer_timeout;
   if (pipe2(t->stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
     return Error(ErrorCode::kInternal, std::string("reload: pipe: ") + std::strerror(errno));
   if (watch) {
     t->inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (t->inotify_fd_ < 0)
       return Error(ErrorCode::kInternal, std::string("reload: inotify_init1: ") + std::strerror(errno));
-    std::set<std::string> dirs;
-    for (const auto& f : files) {
-      dirs.insert(DirOf(f));
-      t->names_.push_back(BaseOf(f));
-      // A symbolic link to a file elsewhere: an edit there is a change too
-      // (the link's own directory sees nothing of it).
-      std::error_code ec;
-      if (std::filesystem::is_symlink(f, ec)) {
-        const std::filesystem::path target = std::filesystem::canonical(f, ec);
-        if (!ec) {
-          dirs.insert(target.parent_path().string());
-          t->names_.push_back(target.filename().string());
-        }
-      }
-    }
-    t->names_.emplace_back("..data");  // a Kubernetes ConfigMap volume swaps this symlink
-    for (const auto& d : dirs) {
-      const int wd = inotify_add_watch(t->inotify_fd_, d.c_str(),
-                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB | IN_MODIFY);
-      if (wd < 0)
-        return Error(ErrorCode::kInternal, "reload: cannot watch directory " + d + ": " + std::strerror(errno));
-      t->dirs_[wd] = d;
-    }
+    t->files_ = files;
+    std::string error;
+    if (!t->Rewatch(/*at_start=*/true, &error)) return Error(ErrorCode::kInternal, error);
   }
   int expected = -1;
   if (!g_hup_fd.compare_exchange_strong(expected, t->stop_pipe_[1]))
@@ -786,6 +864,96 @@ Result<std::unique_ptr<ReloadTriggers>> ReloadTriggers::Start(Reloader* reloader
   t->thread_ = std::thread([p = t.get()] { p->Loop(); });
   return t;
 }
+
+bool ReloadTriggers::Rewatch(bool at_start, std::string* error) {
+  // The files' own directories, and for a symbolic link the directory of
+  // the file it resolves to now: an edit there is a change too (the link's
+  // own directory sees nothing of it), and a link re-pointed (`ln -sfn`, a
+  // ConfigMap's `..data` swap) moves that watch.
+  std::set<std::string> wanted;
+  std::vector<std::string> names;
+  for (const auto& f : files_) {
+    wanted.insert(DirOf(f));
+    names.push_back(BaseOf(f));
+    std::error_code ec;
+    if (!std::filesystem::is_symlink(f, ec)) {
+      targets_.erase(f);
+      continue;
+    }
+    std::string target = std::filesystem::canonical(f, ec).string();
+    auto known = targets_.find(f);
+    if (ec) {  // dangling for now: keep watching where it pointed
+      if (known == targets_.end()) continue;
+      target = known->second;
+    } else if (known == targets_.end() || known->second != target) {
+      if (!at_start && (known == targets_.end() || DirOf(known->second) != DirOf(target)))
+        log::Info("reload_watch_moved", {{"file", f},
+                                         {"from", known == targets_.end() ? std::string() : DirOf(known->second)},
+                                         {"to", DirOf(target)},
+                                         {"detail", "the symbolic link points to another directory: watched now"}});
+      targets_[f] = target;
+    }
+    wanted.insert(DirOf(target));
+    names.push_back(BaseOf(target));
+  }
+  names.emplace_back("..data");  // a Kubernetes ConfigMap volume swaps this symlink
+  names_ = std::move(names);
+  std::set<int> keep;
+  bool ok = true;
+  for (const auto& d : wanted) {
+    const auto known = std::find_if(dirs_.begin(), dirs_.end(), [&](const auto& e) { return e.second == d; });
+    if (known != dirs_.end()) {
+      keep.insert(known->first);
+      continue;
+    }
+    const int wd = inotify_add_watch(inotify_fd_, d.c_str(),
+                                     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB | IN_MODIFY);
+    if (wd < 0) {
+      const std::string why = "cannot watch directory " + d + ": " + std::strerror(errno);
+      if (at_start) {
+        *error = "reload: " + why;
+        return false;
+      }
+      log::Error("reload_watch_failed", {{"directory", d}, {"detail", why}});
+      ok = false;
+      continue;
+    }
+    keep.insert(wd);
+    dirs_.emplace(wd, d);  // the same directory under two names: one watch, the first name
+  }
+  for (auto it = dirs_.begin(); it != dirs_.end();) {
+    if (keep.count(it->first)) {
+      ++it;
+      continue;
+    }
+    inotify_rm_watch(inotify_fd_, it->first);
+    it = dirs_.erase(it);
+  }
+  return ok;
+}
+
+namespace {
+// Whether a writer still holds `path` open for writing: a read lease
+// (F_SETLEASE F_RDLCK) is refused while any descriptor of the file is open
+// for writing, in any process. Taken on a descriptor opened read-only and
+// released at once; without F_SETOWN no signal is sent. Only the file's
+// owner (or CAP_LEASE) may take one: when it cannot be asked, the writer is
+// taken to be there (a file is never read while it may be held).
+bool HeldForWriting(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return errno != ENOENT;  // gone: nothing of it is held here
+  bool held = true;
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    held = false;  // not a file a writer fills: the loader refuses it
+  } else if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+    held = false;
+    (void)fcntl(fd, F_SETLEASE, F_UNLCK);
+  }
+  ::close(fd);
+  return held;
+}
+}  // namespace
 
 ReloadTriggers::~ReloadTriggers() {
   // Ignored from now on: a SIGHUP while the proxy shuts down must not kill it
@@ -828,25 +996,93 @@ std::optional<ReloadResult> ReloadTriggers::Request(std::chrono::milliseconds wa
 // still open for writing (`writing`: created or modified, not yet closed).
 void ReloadTriggers::Loop() {
   using Clock = std::chrono::steady_clock;
-  bool file_changed = false;  // a watched file changed; reload at `due`
-  bool hup = false;           // SIGHUP asked for a reload
-  bool http = false;          // Request asked for a reload
+  bool file_changed = false;   // a watched file changed; reload at `due`
+  bool hup = false;            // SIGHUP asked for a reload
+  bool http = false;           // Request asked for a reload
+  bool waited = false;         // the SIGHUP or request found a writer: it confirms no removal
+  Clock::time_point asked_at;  // when the pending SIGHUP or request came
   Clock::time_point due;
-  std::map<std::string, Clock::time_point> writing;  // name -> its last event
+  struct Writer {
+    Clock::time_point last;  // its last event
+    bool warned = false;     // reload_writer_timeout logged
+  };
+  std::map<std::string, Writer> writing;  // path -> its writer
+  const auto answer = [this](uint64_t asked, ReloadResult result) {
+    ++reloads_;
+    if (asked == 0) return;
+    std::lock_guard<std::mutex> lock(request_mu_);
+    answer_ = std::move(result);
+    answered_ = asked;
+    request_cv_.notify_all();
+  };
+  const auto take_request = [&]() -> uint64_t {
+    uint64_t asked = 0;
+    if (http) {
+      std::lock_guard<std::mutex> lock(request_mu_);
+      asked = requested_;
+    }
+    hup = false;
+    http = false;
+    return asked;
+  };
+  const auto timeout_s =
+      std::to_string(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(writer_timeout_).count()));
   while (true) {
     const auto now = Clock::now();
+    // A writer silent for the writer timeout: asked whether it still holds
+    // the file (a writer that went away closed it; a truncate(2) leaves no
+    // close behind). One that does keeps the file unread until it closes it.
     for (auto it = writing.begin(); it != writing.end();) {
-      if (now - it->second < kWriterTimeout) {
+      if (now - it->second.last < writer_timeout_) {
         ++it;
         continue;
       }
-      log::Warn("reload_writer_timeout",
-                {{"file", it->first}, {"detail", "written in place and not closed for 30 s: read as it is now"}});
-      it = writing.erase(it);
+      if (!HeldForWriting(it->first)) {
+        it = writing.erase(it);
+        continue;
+      }
+      if (!it->second.warned) {
+        log::Warn("reload_writer_timeout",
+                  {{"file", it->first},
+                   {"detail", "still open for writing and silent for " + timeout_s +
+                                  " s: not read until its writer closes it; the running set stays"}});
+        it->second.warned = true;
+      }
+      ++it;
+    }
+    // A SIGHUP or request that has waited the writer timeout for a writer
+    // that still holds a file: rejected, nothing read. The file change's own
+    // reload runs when the writer closes it.
+    if ((hup || http) && !writing.empty()) {
+      waited = true;
+      if (now - asked_at >= writer_timeout_) {
+        std::string held;
+        for (auto it = writing.begin(); it != writing.end();) {
+          if (now - it->second.last < writer_timeout_ && !HeldForWriting(it->first)) {
+            it = writing.erase(it);  // closed without an event we saw
+            continue;
+          }
+          held += (held.empty() ? "" : ", ") + it->first;
+          ++it;
+        }
+        if (!held.empty()) {
+          const char* trigger = http ? "http" : "sighup";
+          const uint64_t asked = take_request();
+          waited = false;
+          answer(asked,
+                 reloader_->Refuse(trigger, Error(ErrorCode::kFileStillBeingWritten,
+                                                  held + ": still open for writing " + timeout_s +
+                                                      " s after the reload was asked for: nothing was read and the "
+                                                      "running set stays; the file is reloaded as a file change once "
+                                                      "its writer closes it (or ask again then)")));
+          continue;
+        }
+      }
     }
     int timeout = -1;
     if (!writing.empty()) {
-      timeout = 1000;  // to give up on a writer that went away without closing
+      // To ask after a silent writer, and to answer a waiting request.
+      timeout = static_cast<int>(std::clamp<int64_t>(writer_timeout_.count() / 4, 1, 1000));
     } else if (hup || http) {
       timeout = 0;
     } else if (file_changed) {
@@ -856,22 +1092,13 @@ void ReloadTriggers::Loop() {
     if (writing.empty() && (hup || http || (file_changed && now >= due))) {
       const char* trigger = http ? "http" : hup ? "sighup" : "inotify";
       if (hup || http) log::Info("reload_requested", {{"trigger", trigger}});
-      uint64_t asked = 0;
-      if (http) {
-        std::lock_guard<std::mutex> lock(request_mu_);
-        asked = requested_;
-      }
-      hup = false;
-      http = false;
+      // A SIGHUP or request confirms a removal only of what it was asked
+      // over: not when it waited for a writer to finish the content.
+      const bool void_confirmation = (hup || http) && waited;
+      const uint64_t asked = take_request();
+      waited = false;
       file_changed = false;
-      ReloadResult result = reloader_->ReloadNow(trigger);
-      ++reloads_;
-      if (asked != 0) {
-        std::lock_guard<std::mutex> lock(request_mu_);
-        answer_ = std::move(result);
-        answered_ = asked;
-        request_cv_.notify_all();
-      }
+      answer(asked, void_confirmation ? reloader_->ReloadNow(trigger, false) : reloader_->ReloadNow(trigger));
       continue;  // events still pending are read next time round
     }
     pollfd fds[2] = {{stop_pipe_[0], POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
@@ -888,39 +1115,53 @@ void ReloadTriggers::Loop() {
       while ((got = read(stop_pipe_[0], buf, sizeof buf)) > 0)
         for (ssize_t i = 0; i < got; ++i) {
           if (buf[i] == 's') return;
+          if (!hup && !http) asked_at = Clock::now();
           (buf[i] == 'r' ? http : hup) = true;
         }
     }
     if (inotify_fd_ >= 0 && (fds[1].revents & POLLIN)) {
       alignas(inotify_event) char buf[4096];
       ssize_t got;
+      bool relevant = false;  // a watched name changed: the links are resolved again
       while ((got = read(inotify_fd_, buf, sizeof buf)) > 0) {
         for (char* p = buf; p < buf + got;) {
           const auto* ev = reinterpret_cast<const inotify_event*>(p);
           p += sizeof(inotify_event) + ev->len;
           if (ev->mask & IN_Q_OVERFLOW) {  // events were lost: whatever was being written, look again
-            writing.clear();
+            for (auto it = writing.begin(); it != writing.end();)
+              it = HeldForWriting(it->first) ? std::next(it) : writing.erase(it);
             file_changed = true;
+            relevant = true;
             due = Clock::now() + std::chrono::milliseconds(debounce_ms_);
+            continue;
+          }
+          if (ev->mask & IN_IGNORED) {  // the directory was deleted (a ConfigMap's old `..2024_…`)
+            dirs_.erase(ev->wd);
+            relevant = true;
             continue;
           }
           if (ev->len == 0) continue;
           const std::string name(ev->name);
           if (std::find(names_.begin(), names_.end(), name) == names_.end()) continue;
+          relevant = true;
           file_changed = true;
           due = Clock::now() + std::chrono::milliseconds(debounce_ms_);
+          const auto dir = dirs_.find(ev->wd);
+          const std::string path = (dir == dirs_.end() ? std::string(".") : dir->second) + "/" + name;
           bool opened_for_writing = (ev->mask & IN_MODIFY) != 0;
           if (ev->mask & IN_CREATE) {  // a regular file created here has a writer until it is closed
             struct stat st {};
-            const auto dir = dirs_.find(ev->wd);
-            opened_for_writing =
-                dir != dirs_.end() && lstat((dir->second + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+            opened_for_writing = dir != dirs_.end() && lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
           }
           if (opened_for_writing)
-            writing[name] = Clock::now();
+            writing[path] = Writer{Clock::now(), false};
           else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE))
-            writing.erase(name);
+            writing.erase(path);
         }
+      }
+      if (relevant) {
+        std::string ignored;
+        (void)Rewatch(/*at_start=*/false, &ignored);
       }
     }
   }

@@ -2,10 +2,13 @@
 // validated completely by the code `maskproxy policy check` runs
 // (LoadPolicySet, Keyring::Load), and a good set is handed to the running
 // pipeline (Pipeline::SwapEngine), which takes it at a transaction boundary.
-// A set with any error is rejected: the running one keeps running, every
-// error is logged (`reload_rejected`, file:line:col messages that never
-// contain a value) and counted (maskproxy_reloads_total{result}), and the
-// proxy stays ready.
+// A set with any error, or whose embedded tests (`tests:`) fail, is
+// rejected: the running one keeps running, every error is logged
+// (`reload_rejected`, file:line:col messages that never contain a value),
+// audited and counted (maskproxy_reloads_total{result}), and the proxy
+// stays ready, degraded (maskproxy_policy_files_rejected 1, /readyz's
+// `policy_files_rejected`) until a reload succeeds or finds the files back
+// to what runs: the next start loads the files on disk.
 //
 // The config file is read and validated again too (Config::Load, as at
 // start; an error rejects the reload): the `reveal:` roles, grants and
@@ -80,7 +83,9 @@ struct ReloadOptions {
   // (reload.watch_removes_protections): a file written in two steps (`>`
   // then `>>`) is valid YAML without its last rules in between, and its
   // first half must not run. SIGHUP and POST /reload are an operator's
-  // confirmation and apply it.
+  // confirmation and apply it, but for one that had to wait for a writer
+  // (ReloadTriggers): it was asked for before the content was written, and
+  // is rejected likewise unless this is set.
   bool watch_removes_protections = false;
   // The config file as `run` parsed it at start (null: not read again). On
   // each reload its file (config->path) is loaded and validated again
@@ -149,8 +154,37 @@ class Reloader {
   [[nodiscard]] static Result<std::unique_ptr<Reloader>> Create(ReloadOptions options, const PolicySet& running,
                                                                 const crypto::Keyring& keys, SwapFn swap);
 
-  // Reads and validates everything again; swaps a good, changed set.
+  // Reads and validates everything again; swaps a good, changed set. A set
+  // whose embedded tests (`tests:`) fail is rejected (policy_tests_failed),
+  // when a policy file changed. `confirms_removal`: whether the caller
+  // confirms a set that would remove protections (ReloadResult::
+  // rules_removed); without it such a set is rejected
+  // (protection_removal_unconfirmed), unless
+  // ReloadOptions::watch_removes_protections. The one-argument form confirms
+  // for every trigger but "inotify" (a file change); ReloadTriggers passes
+  // false for
+  // a SIGHUP or POST /reload that had to wait for a writer: it was asked for
+  // before the content it would confirm was written.
   [[nodiscard]] ReloadResult ReloadNow(std::string_view trigger);
+  [[nodiscard]] ReloadResult ReloadNow(std::string_view trigger, bool confirms_removal);
+
+  // Records a reload asked for by `trigger` as rejected with `error`
+  // without reading anything (ReloadTriggers: a file still open for
+  // writing when the writer timeout passed): logged (reload_rejected),
+  // audited (policy_rejected), counted, and the running set stays.
+  [[nodiscard]] ReloadResult Refuse(std::string_view trigger, const Error& error);
+
+  // The last rejected reload, while no reload has succeeded (swapped or
+  // unchanged) since: the files on disk (policies, keyring, config) are not
+  // what runs, and the next start loads them. Also the gauge
+  // maskproxy_policy_files_rejected (1 while set) and /readyz's degraded
+  // `policy_files_rejected` (cmd_run.cc).
+  struct Rejection {
+    std::string trigger;
+    std::string error_code;
+    std::string first_error;  // file:line:col: message (never a value)
+  };
+  [[nodiscard]] std::optional<Rejection> files_rejected() const;
 
   // The engine last handed over (or the one the proxy started with).
   [[nodiscard]] std::shared_ptr<const engine::Engine> engine() const;
@@ -181,6 +215,10 @@ class Reloader {
   using SeenMaterial = std::map<std::pair<std::string, uint32_t>, std::string>;
   Reloader(ReloadOptions options, SwapFn swap) : options_(std::move(options)), swap_(std::move(swap)) {}
   static std::map<std::string, KeyState> KeyStates(const crypto::Keyring& keys);
+  // Fills `res` as rejected with `e`: counted, audited, logged, and
+  // remembered (files_rejected).
+  ReloadResult& Reject(ReloadResult& res, const Error& e);
+  void SetFilesRejected(std::optional<Rejection> r);
   void Adopt(const PolicySet& set, std::map<std::string, KeyState> keys,
              std::shared_ptr<const crypto::Keyring> keyring);
 
@@ -198,7 +236,13 @@ class Reloader {
   reveal::AuthzOptions reveal_authz_;  // guarded by reload_mu_: the roles the reveal service runs with
   std::vector<std::shared_ptr<const policy::Policy>> policies_;  // guarded by state_mu_
   std::shared_ptr<const crypto::Keyring> keyring_;               // likewise
+  std::optional<Rejection> files_rejected_;                      // likewise
 };
+
+// /readyz's `detail` of the degraded condition `policy_files_rejected`: the
+// rejected reload's trigger, error code and first error, and what the next
+// start does with the files (one line, no value).
+[[nodiscard]] std::string PolicyFilesRejectedDetail(const Reloader::Rejection& r);
 
 // Runs reloads on a thread of its own, on SIGHUP and (when `watch`) when a
 // policy file or the keyring changes: their directories are watched with
@@ -207,15 +251,30 @@ class Reloader {
 // (`..data`), are seen; events within `debounce_ms` of each other make one
 // reload. A file written in place is read only once its writer closed it
 // (IN_CLOSE_WRITE after IN_CREATE or IN_MODIFY): a half-written policy,
-// valid YAML with rules missing, is never loaded, and a SIGHUP waits too.
-// A writer that neither writes nor closes for kWriterTimeout is given up on
-// (logged). The SIGHUP handler only writes a byte to a pipe.
+// valid YAML with rules missing, is never loaded, and a SIGHUP or POST
+// /reload waits too. A file is never read while a writer holds it: a writer
+// silent for the writer timeout (kWriterTimeout) is asked after (a read
+// lease, refused while the file is open for writing; a file the proxy may
+// not take a lease on is taken to be held): if it still holds the file, that
+// is logged (reload_writer_timeout) and the file waits for its close; a
+// SIGHUP or POST /reload that has waited the writer timeout for a writer is
+// rejected (file_still_being_written), and the file change's own reload
+// runs when the writer closes the file. A SIGHUP or POST /reload that had to
+// wait for a writer confirms no protection removal (Reloader::ReloadNow's
+// `confirms_removal`): the content was written after it was asked for.
+//
+// A policy path that is a symbolic link (a ConfigMap's, or `p.yaml ->
+// releases/v2/p.yaml`) is resolved again on every event of a watched name:
+// the directory of the file it points to now is watched, the one it pointed
+// to before no more (reload_watch_moved in the log). The SIGHUP handler only
+// writes a byte to a pipe.
 class ReloadTriggers {
  public:
   // Installs the SIGHUP handler (one instance per process).
-  [[nodiscard]] static Result<std::unique_ptr<ReloadTriggers>> Start(Reloader* reloader,
-                                                                     const std::vector<std::string>& files, bool watch,
-                                                                     int debounce_ms = 200);
+  static constexpr std::chrono::seconds kWriterTimeout{30};
+  [[nodiscard]] static Result<std::unique_ptr<ReloadTriggers>> Start(
+      Reloader* reloader, const std::vector<std::string>& files, bool watch, int debounce_ms = 200,
+      std::chrono::milliseconds writer_timeout = kWriterTimeout);
   ~ReloadTriggers();  // stops the thread; SIGHUP is ignored afterwards
   ReloadTriggers(const ReloadTriggers&) = delete;
   ReloadTriggers& operator=(const ReloadTriggers&) = delete;
@@ -224,24 +283,30 @@ class ReloadTriggers {
   // only once no watched file is open for writing (with `watch`), so a
   // half-written policy is not loaded. Waits up to `wait` for its result;
   // nullopt when a writer still holds a file then (the reload runs when it
-  // closes it, or after kWriterTimeout).
+  // closes it; rejected, file_still_being_written, when the writer still
+  // holds it once the request has waited the writer timeout).
   [[nodiscard]] std::optional<ReloadResult> Request(std::chrono::milliseconds wait);
 
-  // Reloads run so far by this thread (for tests).
+  // Reloads run (or refused) so far by this thread (for tests).
   [[nodiscard]] int reloads() const { return reloads_.load(); }
-
-  static constexpr std::chrono::seconds kWriterTimeout{30};
 
  private:
   ReloadTriggers() = default;
   void Loop();
+  // Resolves the symbolic links among the files again and watches the
+  // directories they point to now (and no more the ones they left). False
+  // when a directory cannot be watched (at start: an error).
+  bool Rewatch(bool at_start, std::string* error);
 
   Reloader* reloader_ = nullptr;
   int debounce_ms_ = 200;
+  std::chrono::milliseconds writer_timeout_ = kWriterTimeout;
   int inotify_fd_ = -1;
   int stop_pipe_[2] = {-1, -1};
-  std::map<int, std::string> dirs_;  // inotify watch descriptor -> directory
-  std::vector<std::string> names_;   // base names that trigger (plus "..data")
+  std::vector<std::string> files_;              // the watched files as given
+  std::map<std::string, std::string> targets_;  // a file that is a symbolic link -> the file it resolves to
+  std::map<int, std::string> dirs_;             // inotify watch descriptor -> directory
+  std::vector<std::string> names_;              // base names that trigger (plus "..data")
   std::atomic<int> reloads_{0};
   std::mutex request_mu_;  // Request's and Loop's handshake
   std::condition_variable request_cv_;

@@ -34,6 +34,8 @@ namespace maskproxy {
   X(kDetectorCompileFailed, "detector_compile_failed", "the detector set could not be compiled")                       \
   X(kDomainTooSmall, "domain_too_small", "a value is too short for format-preserving encryption")                      \
   X(kFieldCount, "field_count", "a CSV row has a different number of fields than the header")                          \
+  X(kFileStillBeingWritten, "file_still_being_written",                                                                \
+    "a reload waited the writer timeout for a file still open for writing; nothing was read")                          \
   X(kFpeFailed, "fpe_failed", "format-preserving encryption did not finish (cycle walking)")                           \
   X(kFpeInvalidChar, "fpe_invalid_char", "a value has a character outside the fpe alphabet and separators")            \
   X(kFpeNotInteger, "fpe_not_integer", "fpe was given a JSON number that is not an integer")                           \
@@ -96,6 +98,7 @@ namespace maskproxy {
   X(kPiiInFieldName, "pii_in_field_name", "a field or header name looks like PII")                                     \
   X(kPolicyConflict, "policy_conflict", "policies or routes contradict each other")                                    \
   X(kPolicyInvalid, "policy_invalid", "the policy has a wrong key, value or shape")                                    \
+  X(kPolicyTestsFailed, "policy_tests_failed", "a policy's embedded tests (tests:) fail")                              \
   X(kPolicyUnreadable, "policy_unreadable", "a policy file could not be read")                                         \
   X(kProduceFailed, "produce_failed", "producing a record to Kafka failed")                                            \
   X(kProduceTooLarge, "produce_too_large", "Kafka refused a record as too large")                                      \

@@ -302,6 +302,13 @@ Counter& Reloads(std::string_view result) {
   return *f.CounterWith({result});
 }
 
+Gauge& PolicyFilesRejected() {
+  static Family& f = Global().Gauges("maskproxy_policy_files_rejected",
+                                     "1 while the last reload was rejected: the policy, keyring or config files on "
+                                     "disk are not what runs, and the next start loads them");
+  return *f.GaugeWith({});
+}
+
 void SetBuildInfo(const Labels& labels) {
   std::vector<std::string> names;
   std::vector<std::string_view> values;

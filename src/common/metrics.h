@@ -172,6 +172,10 @@ Registry& Global();
 // maskproxy_reloads_total{result="ok|rejected|unchanged"}: the reload coordinator (app/reload.cc) counts
 // each reload attempt (HTTP, SIGHUP, inotify).
 [[nodiscard]] Counter& Reloads(std::string_view result);
+// maskproxy_policy_files_rejected 0|1: the reload coordinator sets it to 1 on
+// a rejected reload and to 0 on one that succeeds (the files on disk are not
+// what runs while it is 1).
+[[nodiscard]] Gauge& PolicyFilesRejected();
 // maskproxy_build_info{version,librdkafka,...} 1 (set once at start).
 void SetBuildInfo(const Labels& labels);
 

@@ -58,6 +58,7 @@ Counters Counters::Create() {
   // dashboards find them.
   (void)metrics::Reloads("ok");
   (void)metrics::Reloads("rejected");
+  (void)metrics::PolicyFilesRejected();
   (void)RecordsFamily();
   (void)DeadLettersFamily();
   (void)FieldsFamily();

@@ -36,6 +36,13 @@ if [[ ! -e bad-name.yaml && ! -e twice.yaml ]]; then ok "no keyring after a usag
 expect_rc 0 "shipped policies check" "$bin" policy check --keys keys.yaml "$root"/policies/*.yaml
 expect_rc 0 "shipped policies pass their tests" "$bin" policy test --keys keys.yaml "$root"/policies/*.yaml
 has out.txt "0 failed" "policy test summary"
+# A file whose own tests fail is not ok for check either (a reload rejects it).
+sed -e '76s/currency: KRW/currency: USD/' "$root"/policies/transfers.yaml >tests_fail.yaml
+expect_rc 1 "policy check fails a policy whose embedded test fails" "$bin" policy check --keys keys.yaml tests_fail.yaml
+grep -q ': ok (' out.txt && bad "policy check said ok with a failing test" || ok "no ok line for a failing test"
+has out.txt "tests_fail.yaml: FAIL (" "policy check names the failing file"
+has err.txt "tests_fail.yaml:" "policy check names the failing test's line"
+grep -q 'USD\|KRW' err.txt out.txt && bad "policy check printed a test value" || ok "policy check prints no value"
 cat >broken.yaml <<'YAML'
 policy: broken
 version: 1
@@ -76,8 +83,9 @@ tests:
     input: { user: { rrn: "900101-1234567" } }
     expect: { user: { rrn: "nope" } }
 YAML
-expect_rc 0 "a policy with a line break in its name checks" "$bin" policy check --keys keys.yaml forged.yaml
-has out.txt 'forged.yaml: ok (forged\nforged.yaml: ok@1#' "policy name shown escaped"
+expect_rc 1 "a policy with a line break in its name checks (its test fails)" "$bin" policy check --keys keys.yaml forged.yaml
+has out.txt 'forged.yaml: FAIL (forged\nforged.yaml: ok@1#' "policy name shown escaped"
+has err.txt "forged.yaml:10: test 'real\nPASS forged.yaml:1 every test' fails" "failing test named, escaped"
 [ "$(wc -l <out.txt)" = 1 ] && ok "policy check: one line" || bad "policy check printed $(wc -l <out.txt) lines"
 expect_rc 1 "the failing test with a line break in its name fails" "$bin" policy test --keys keys.yaml forged.yaml
 has out.txt 'FAIL forged.yaml:10 real\nPASS forged.yaml:1 every test' "test name shown escaped"

@@ -933,6 +933,242 @@ TEST_F(ReloadTest, AReloadRequestWaitsForAFileBeingWritten) {
   EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
 }
 
+// Found by review (#1): a POST /reload queued behind a slow writer (an
+// `rsync --inplace`, a config agent) loaded the half-written file once the
+// writer timeout passed, and took itself for the operator's confirmation of
+// every rule after the cut: raw PII passed until the writer finished, and
+// the watch then refused the whole file as a removal relative to the half.
+// Now the queued request is rejected (file_still_being_written) while the
+// writer holds the file, nothing is read, and the watch's own reload loads
+// the whole file once the writer closes it.
+TEST_F(ReloadTest, AQueuedReloadIsRejectedWhileItsWriterOutlastsTheTimeout) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50,
+                                 /*writer_timeout=*/std::chrono::milliseconds(1000));
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  const uint64_t rejected_before = Reloads("rejected");
+  const std::string full = Policy(2, kTokenize);
+  const size_t cut = full.find("      - { path: user.email");
+  ASSERT_NE(cut, std::string::npos);
+  const int fd = ::open(policy_path_.c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, full.data(), cut), static_cast<ssize_t>(cut));
+  EXPECT_FALSE((*t)->Request(std::chrono::milliseconds(300)).has_value()) << "answered while the file was open";
+  ASSERT_TRUE(WaitFor([&] { return reloader_->files_rejected().has_value(); }))
+      << "the queued request was not rejected after the writer timeout";
+  EXPECT_EQ(reloader_->files_rejected()->error_code, "file_still_being_written");
+  EXPECT_EQ(reloader_->files_rejected()->trigger, "http");
+  EXPECT_NE(reloader_->files_rejected()->first_error.find(policy_path_ + ": still open for writing"), std::string::npos)
+      << reloader_->files_rejected()->first_error;
+  EXPECT_EQ(Reloads("rejected"), rejected_before + 1);
+  EXPECT_EQ(metrics::Global().Value("maskproxy_policy_files_rejected"), 1);
+  ASSERT_FALSE(audit_->Names().empty());
+  EXPECT_EQ(audit_->Names().back(), "policy_rejected");
+  EXPECT_EQ(std::get<std::string>(audit_->events().back().fields[1].second), "file_still_being_written");
+  // The writer still holds it: the watch does not read it either.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Swaps(), 0u) << "the first part, without the e-mail rule, was loaded";
+  ASSERT_EQ(::write(fd, full.data() + cut, full.size() - cut), static_cast<ssize_t>(full.size() - cut));
+  ::close(fd);
+  // The whole file, compared with the running set (the half never ran):
+  // nothing is removed, it loads.
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 1; })) << "no reload after the writer closed the file";
+  const std::string masked = Mask(*LastSwapped(), kRecord);
+  EXPECT_EQ(masked.find("a@example.com"), std::string::npos) << masked;
+  EXPECT_EQ(Reloads("rejected"), rejected_before + 1) << "the whole file was refused";
+  EXPECT_FALSE(reloader_->files_rejected().has_value());
+  EXPECT_EQ(metrics::Global().Value("maskproxy_policy_files_rejected"), 0);
+}
+
+// Found by review (#1): a POST /reload answered 202 while a writer held the
+// file confirmed, when it ran, the removal of protections in content written
+// after it was asked for. A request that waited for a writer confirms no
+// removal: the finished file that removes one is rejected
+// (protection_removal_unconfirmed), and asking again applies it.
+TEST_F(ReloadTest, AReloadThatWaitedForAWriterConfirmsNoRemoval) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  std::string without_email = Policy(2, kTokenize);
+  without_email.erase(without_email.find("      - { path: user.email"));
+  const size_t cut = without_email.find("    rules:");
+  ASSERT_NE(cut, std::string::npos);
+  const int fd = ::open(policy_path_.c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, without_email.data(), cut), static_cast<ssize_t>(cut));
+  EXPECT_FALSE((*t)->Request(std::chrono::milliseconds(300)).has_value()) << "answered while the file was open";
+  const int before = (*t)->reloads();
+  ASSERT_EQ(::write(fd, without_email.data() + cut, without_email.size() - cut),
+            static_cast<ssize_t>(without_email.size() - cut));
+  ::close(fd);
+  ASSERT_TRUE(WaitFor([&] { return (*t)->reloads() > before; })) << "the queued reload did not run";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(Swaps(), 0u) << "the queued request confirmed a removal it never saw";
+  ASSERT_TRUE(reloader_->files_rejected().has_value());
+  EXPECT_EQ(reloader_->files_rejected()->error_code, "protection_removal_unconfirmed");
+  EXPECT_NE(reloader_->files_rejected()->first_error.find("confirms no removal"), std::string::npos)
+      << reloader_->files_rejected()->first_error;
+  // Asked again, over the content it now sees: applied.
+  std::optional<ReloadResult> again = (*t)->Request(std::chrono::seconds(10));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->outcome, ReloadResult::Outcome::kSwapped) << again->ToJson();
+  EXPECT_EQ(again->rules_removed, (std::vector<std::string>{"users.raw: user.email (encrypt)"}));
+}
+
+// A writer that went away without a close event (truncate(2) leaves only
+// IN_MODIFY) holds nothing: once the writer timeout passes, it is asked
+// after (a read lease) and the file is read.
+TEST_F(ReloadTest, AFileNoWriterHoldsIsReadAfterTheWriterTimeout) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50,
+                                 /*writer_timeout=*/std::chrono::milliseconds(500));
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  std::string current;
+  {
+    std::ifstream in(policy_path_);
+    current.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::ofstream(policy_path_, std::ios::app) << "# comment\n";  // written and closed: reloaded
+  ASSERT_TRUE(WaitFor([&] { return (*t)->reloads() >= 1; }));
+  // Cut back by truncate(2): IN_MODIFY, and no writer to close it.
+  ASSERT_EQ(::truncate(policy_path_.c_str(), static_cast<off_t>(current.size())), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::optional<ReloadResult> r = (*t)->Request(std::chrono::seconds(10));
+  ASSERT_TRUE(r.has_value()) << "a file nobody holds was taken to be held";
+  EXPECT_TRUE(r->ok()) << r->ToJson();
+}
+
+// Found by review (#5): a policy whose own embedded tests fail was
+// hot-loaded. A reload of such a set is rejected (policy_tests_failed),
+// naming each failing test at its file and line, never a value.
+TEST_F(ReloadTest, ASetWhoseEmbeddedTestsFailIsRejected) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto with_test = [](const std::string& expected) {
+    return Policy(2, kRedact) +
+           "tests:\n"
+           "  - name: rrn is removed\n"
+           "    route: users.raw\n"
+           "    input: { user: { rrn: \"900101-1234567\" } }\n"
+           "    expect: { user: { rrn: " +
+           expected + " } }\n";
+  };
+  Write("users.yaml", with_test("\"900101-1234567\""));  // expects the raw value: fails
+  ReloadResult r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kRejected) << r.ToJson();
+  EXPECT_EQ(r.error_code, "policy_tests_failed");
+  ASSERT_EQ(r.errors.size(), 1u) << r.ToJson();
+  EXPECT_EQ(r.errors[0].rfind(policy_path_ + ":", 0), 0u) << r.errors[0];
+  EXPECT_NE(r.errors[0].find(": test 'rrn is removed' fails (1 difference(s))"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(r.ToJson().find("900101"), std::string::npos) << "a test value in the answer: " << r.ToJson();
+  EXPECT_EQ(audit_->Names().back(), "policy_rejected");
+  EXPECT_EQ(Swaps(), 0u);
+  Write("users.yaml", with_test("null"));
+  r = reloader_->ReloadNow("http");
+  EXPECT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+}
+
+// Found by review (#7): a changed policy whose version stayed was accepted
+// without a word, and maskproxy_policy_info{version} cannot tell the two
+// apart. Accepted, with a warning in the answer, the log and the trail.
+TEST_F(ReloadTest, AChangedPolicyWithTheSameVersionIsWarnedOf) {
+  audit_ = std::make_shared<test_support::MemorySink>();
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  Write("users.yaml", Policy(1, kRedact));
+  ReloadResult r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  ASSERT_EQ(r.warnings.size(), 1u) << r.ToJson();
+  EXPECT_NE(r.warnings[0].find(policy_path_ + ": content changed but version 1 is the same: the header label's hash "
+                                              "tells them apart (users@1#"),
+            std::string::npos)
+      << r.warnings[0];
+  const audit::Event ev = audit_->events().back();
+  bool audited = false;
+  for (const auto& [name, value] : ev.fields)
+    if (name == "warnings") audited = std::get<std::vector<std::string>>(value) == r.warnings;
+  EXPECT_TRUE(audited) << "the warning is not in policy_reloaded";
+  Write("users.yaml", Policy(2, kTokenize));
+  r = reloader_->ReloadNow("http");
+  ASSERT_EQ(r.outcome, ReloadResult::Outcome::kSwapped) << r.ToJson();
+  EXPECT_TRUE(r.warnings.empty()) << r.ToJson();
+}
+
+// Found by review (#2): a rejected reload left no lasting signal, and the
+// next restart loaded the files it had refused. maskproxy_policy_files_rejected
+// is 1 (and files_rejected(), /readyz's degraded policy_files_rejected, says
+// why) from a rejected reload until a reload succeeds or the files are back
+// to what runs.
+TEST_F(ReloadTest, ARejectedReloadLeavesALastingSignalUntilTheFilesRunAgain) {
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  EXPECT_EQ(metrics::Global().Value("maskproxy_policy_files_rejected"), 0);
+  EXPECT_FALSE(reloader_->files_rejected().has_value());
+  std::string original;
+  {
+    std::ifstream in(policy_path_);
+    original.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::string without_email = Policy(2, kTokenize);
+  without_email.erase(without_email.find("      - { path: user.email"));
+  Write("users.yaml", without_email);
+  ASSERT_EQ(reloader_->ReloadNow("inotify").outcome, ReloadResult::Outcome::kRejected);
+  EXPECT_EQ(metrics::Global().Value("maskproxy_policy_files_rejected"), 1);
+  ASSERT_TRUE(reloader_->files_rejected().has_value());
+  const std::string detail = PolicyFilesRejectedDetail(*reloader_->files_rejected());
+  EXPECT_NE(detail.find("(inotify) was rejected: protection_removal_unconfirmed: the changed files would remove 1"),
+            std::string::npos)
+      << detail;
+  EXPECT_NE(detail.find("the next start loads them"), std::string::npos) << detail;
+  // Back to what runs: unchanged, the signal clears.
+  Write("users.yaml", original);
+  ASSERT_EQ(reloader_->ReloadNow("inotify").outcome, ReloadResult::Outcome::kUnchanged);
+  EXPECT_EQ(metrics::Global().Value("maskproxy_policy_files_rejected"), 0);
+  EXPECT_FALSE(reloader_->files_rejected().has_value());
+  // An invalid file: set again; a good reload clears it.
+  Write("users.yaml", Policy(3, "action: tokenise, key: rrn"));
+  ASSERT_EQ(reloader_->ReloadNow("sighup").outcome, ReloadResult::Outcome::kRejected);
+  EXPECT_EQ(metrics::Global().Value("maskproxy_policy_files_rejected"), 1);
+  Write("users.yaml", Policy(4, kTokenize));
+  ASSERT_EQ(reloader_->ReloadNow("sighup").outcome, ReloadResult::Outcome::kSwapped);
+  EXPECT_EQ(metrics::Global().Value("maskproxy_policy_files_rejected"), 0);
+}
+
+// Found by review (#8): the watch of a symlinked policy's target directory
+// was fixed at start, so after the link was re-pointed (`ln -sfn
+// releases/v3/users.yaml`), an edit in the new target went unseen. The link
+// is resolved again on each event, and the new directory watched.
+TEST_F(ReloadTest, TheWatchFollowsASymlinkAsItIsRepointed) {
+  const fs::path v1 = fs::path(dir_) / "releases" / "v1";
+  const fs::path v2 = fs::path(dir_) / "releases" / "v2";
+  fs::create_directories(v1);
+  fs::create_directories(v2);
+  fs::rename(policy_path_, v1 / "users.yaml");
+  fs::create_symlink(v1 / "users.yaml", policy_path_);
+  Start();
+  ASSERT_NE(reloader_, nullptr);
+  auto t = ReloadTriggers::Start(reloader_.get(), {policy_path_, keys_path_}, /*watch=*/true, /*debounce_ms=*/50);
+  ASSERT_TRUE(t.ok()) << t.error().ToString();
+  std::ofstream(v2 / "users.yaml") << Policy(2, kRedact);
+  // Re-pointed as `ln -sfn` does: a new link renamed over the old one.
+  fs::create_symlink(v2 / "users.yaml", fs::path(dir_) / ".users.yaml.tmp");
+  fs::rename(fs::path(dir_) / ".users.yaml.tmp", policy_path_);
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 1; })) << "no reload after the link was re-pointed";
+  // A hotfix written in place in the new target's directory.
+  std::ofstream(v2 / "users.yaml", std::ios::trunc) << Policy(3, kRedact);
+  ASSERT_TRUE(WaitFor([&] { return Swaps() == 2; })) << "an edit in the new target went unseen";
+  // The old target's directory is no longer a reason to reload.
+  const int reloads = (*t)->reloads();
+  std::ofstream(v1 / "users.yaml", std::ios::trunc) << Policy(4, kRedact);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ((*t)->reloads(), reloads) << "an edit in the directory the link left reloaded";
+}
+
 // A FIFO put where the policy was would block the reading thread (and the
 // admin listener's POST /reload behind it) forever: it is refused at once.
 TEST_F(ReloadTest, AFifoInPlaceOfThePolicyIsRefusedWithoutBlocking) {

@@ -148,6 +148,12 @@ expect 422 '"result":"rejected"' "POST /reload (broken policy)"
 grep -Eq 'policy\.yaml:[0-9]+:[0-9]+: ' <<<"$BODY" || fail "POST /reload: no file:line:col in $BODY"
 http GET /readyz
 expect 200 '"status":"ready"' "GET /readyz after a rejected reload"
+# ...but degraded: the files on disk are not what runs, and the next start
+# loads them (a lasting signal, unlike the counter's increase).
+[[ "$BODY" == *'"degraded":[{"condition":"policy_files_rejected"'* ]] ||
+  fail "readyz does not list policy_files_rejected under degraded: $BODY"
+http GET /metrics
+grep -qx 'maskproxy_policy_files_rejected 1' <<<"$BODY" || fail "maskproxy_policy_files_rejected is not 1 after a rejected reload"
 # A route writing to a dead-letter topic the broker does not have: 422 naming
 # the route and the topic at its line (output_topic_unavailable), counted as
 # rejected, the running set stays and the proxy stays ready (records of every
@@ -167,6 +173,10 @@ expect 200 '"status":"ready"' "GET /readyz after a reload naming a missing topic
 cp "$WORK/policy.good" "$WORK/policy.yaml"
 http POST /reload
 [[ "$CODE" == 200 ]] || fail "POST /reload (policy restored): status $CODE: $BODY"
+http GET /metrics
+grep -qx 'maskproxy_policy_files_rejected 0' <<<"$BODY" || fail "maskproxy_policy_files_rejected is not 0 after a good reload"
+http GET /readyz
+[[ "$BODY" != *policy_files_rejected* ]] || fail "readyz still lists policy_files_rejected after a good reload: $BODY"
 # A route reading a source topic the broker does not have: the reload is
 # taken (the route waits for its topic), readiness names the topic
 # (source_topic_missing) and the log says why; 200 once it is created.
