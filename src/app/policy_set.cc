@@ -1,7 +1,9 @@
 #include "app/policy_set.h"
 
 #include <re2/re2.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -23,23 +25,6 @@ std::string Where(const RouteAt& r, const policy::Route::Mark& m) {
   return r.policy->origin() + ":" + std::to_string(m.line) + ":" + std::to_string(m.column);
 }
 
-// One located line (text::Located), whatever the route and topic names hold.
-Error Conflict(const RouteAt& r, const policy::Route::Mark& m, const std::string& msg) {
-  return Error(ErrorCode::kPolicyConflict,
-               text::Located(r.policy->origin(), m.line, m.column, "route '" + r.route->name + "': " + msg));
-}
-
-// An output topic and the route line that names it.
-struct Output {
-  RouteAt at;
-  const char* key;  // "to" or "dead_letter"
-  const policy::Route::Mark* mark;
-};
-
-std::string Describe(const Output& o) {
-  return std::string("the '") + o.key + "' of route '" + o.at.route->name + "' (" + Where(o.at, *o.mark) + ")";
-}
-
 Error Combine(const std::vector<Error>& errors) {
   std::string msg;
   for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e.message;
@@ -49,90 +34,10 @@ Error Combine(const std::vector<Error>& errors) {
 }  // namespace
 
 std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
-  std::vector<RouteAt> routes;
+  std::vector<policy::PlacedRoute> routes;
   for (const auto& p : policies)
-    for (const auto& r : p->routes()) routes.push_back({p.get(), &r});
-  // Output topics in route order; the first route naming a topic is the one
-  // reported.
-  std::map<std::string, Output> outputs;
-  for (const auto& r : routes) {
-    outputs.emplace(r.route->to, Output{r, "to", &r.route->to_at});
-    outputs.emplace(r.route->dead_letter, Output{r, "dead_letter", &r.route->dead_letter_at});
-  }
-  std::set<std::string> output_topics;
-  for (const auto& [topic, out] : outputs) output_topics.insert(topic);
-  std::vector<Error> errors;
-  // The files' pattern routes together, as each file's alone (policy.h).
-  size_t pattern_routes = 0, pattern_program = 0;
-  for (const auto& r : routes) {
-    if (!r.route->from_is_pattern()) continue;
-    ++pattern_routes;
-    pattern_program += r.route->from_program;
-    if (pattern_routes > policy::kMaxPatternRoutes || pattern_program > policy::kMaxPatternRoutesProgram) {
-      const policy::Route::Mark& m = r.route->from_at;
-      errors.push_back(
-          Error(ErrorCode::kPolicyInvalid,
-                text::Located(r.policy->origin(), m.line, m.column,
-                              "route '" + r.route->name + "': this route's 'from' pattern makes " +
-                                  std::to_string(pattern_routes) + " pattern routes of about " +
-                                  std::to_string(pattern_program) +
-                                  " RE2 instructions together in the policy files; at most " +
-                                  std::to_string(policy::kMaxPatternRoutes) + " pattern routes and " +
-                                  std::to_string(policy::kMaxPatternRoutesProgram) +
-                                  " instructions for all of them (name topics exactly, or merge patterns)")));
-      return errors;
-    }
-  }
-  std::map<std::string, RouteAt> sources;
-  for (const auto& r : routes) {
-    const policy::Route& route = *r.route;
-    if (auto [it, fresh] = sources.emplace(route.from, r); !fresh) {
-      errors.push_back(Conflict(r, route.from_at,
-                                "source '" + route.from + "' is also routed by route '" + it->second.route->name +
-                                    "' (" + Where(it->second, it->second.route->from_at) + ")"));
-      continue;
-    }
-    if (!route.from_is_pattern()) {
-      if (auto it = outputs.find(route.from); it != outputs.end())
-        errors.push_back(
-            Conflict(r, route.from_at,
-                     "source topic '" + route.from + "' is " + Describe(it->second) + ": records would be read again"));
-      continue;
-    }
-    // The pattern as the policy compiled it, tried on the output topics in
-    // its possible range only (thousands of pattern routes against all
-    // outputs made this minutes long).
-    for (const auto& topic : policy::MatchingTopics(route, output_topics))
-      errors.push_back(Conflict(
-          r, route.from_at,
-          "source pattern matches '" + topic + "', " + Describe(outputs.at(topic)) + ": records would be read again"));
-  }
-  // A route name is what a reveal grant and a reveal request name: one
-  // route per name, and no name that is another route's source topic.
-  std::map<std::string, RouteAt> names;
-  for (const auto& r : routes)
-    if (auto [it, fresh] = names.emplace(r.route->name, r); !fresh)
-      errors.push_back(Conflict(r, r.route->from_at,
-                                "route name '" + r.route->name + "' is also the name of a route at " +
-                                    Where(it->second, it->second.route->from_at) +
-                                    ": reveal grants and requests name routes"));
-  for (const auto& r : routes)
-    if (auto it = sources.find(r.route->name);
-        it != sources.end() && it->second.route != r.route && !it->second.route->from_is_pattern())
-      errors.push_back(Conflict(r, r.route->from_at,
-                                "route name '" + r.route->name + "' is the source topic of route '" +
-                                    it->second.route->name + "' (" + Where(it->second, it->second.route->from_at) +
-                                    "): a reveal naming it would be ambiguous"));
-  // Raw dead letters must never land in a masked destination.
-  std::map<std::string, RouteAt> destinations;
-  for (const auto& r : routes) destinations.emplace(r.route->to, r);
-  for (const auto& r : routes)
-    if (auto it = destinations.find(r.route->dead_letter); it != destinations.end())
-      errors.push_back(Conflict(r, r.route->dead_letter_at,
-                                "dead-letter topic '" + r.route->dead_letter +
-                                    "' is the masked destination ('to') of route '" + it->second.route->name + "' (" +
-                                    Where(it->second, it->second.route->to_at) + "): raw records would reach it"));
-  return errors;
+    for (const auto& r : p->routes()) routes.push_back({&p->origin(), &r});
+  return policy::RouteConflicts(routes);
 }
 
 std::vector<std::string> CrossFileShadowing(const std::vector<std::shared_ptr<const policy::Policy>>& policies) {
@@ -158,8 +63,8 @@ std::vector<std::string> CrossFileShadowing(const std::vector<std::shared_ptr<co
       if (!RE2::FullMatch(t, *patterns[a].re)) continue;
       const RouteAt& later = patterns[b].at;
       out.push_back(text::Located(later.policy->origin(), later.route->from_at.line, later.route->from_at.column,
-                                  "warning: route '" + later.route->name + "' reads a topic such as '" + t +
-                                      "' that route '" + patterns[a].at.route->name + "' (" +
+                                  "warning: route" + text::Shown(later.route->name) + " reads a topic such as" +
+                                      text::Shown(t) + " that route" + text::Shown(patterns[a].at.route->name) + " (" +
                                       Where(patterns[a].at, patterns[a].at.route->from_at) +
                                       ") takes first: its file comes first (among patterns the first that matches "
                                       "wins); list the more specific pattern's file first"));
@@ -187,7 +92,23 @@ Result<PolicySet> LoadPolicySet(const std::vector<std::string>& files, const cry
   std::vector<Error> errors;
   // Each file is read once: both compilations below see the same text.
   std::vector<std::pair<std::string, std::string>> texts;  // path, YAML
+  // One file named twice (the same path, or another path or a link to it)
+  // would have every route conflict with itself: said once, as what it is.
+  std::vector<std::pair<std::pair<dev_t, ino_t>, std::string>> seen;  // (device, inode), path
   for (const auto& f : files) {
+    if (struct stat st{}; ::stat(f.c_str(), &st) == 0) {
+      const std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
+      const auto twin = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == id; });
+      if (twin != seen.end()) {
+        errors.push_back(Error(
+            ErrorCode::kPolicyInvalid,
+            text::Located(f, 0, 0,
+                          twin->second == f ? "policy file given twice"
+                                            : "policy file given twice (the same file as " + twin->second + ")")));
+        continue;
+      }
+      seen.emplace_back(id, f);
+    }
     auto text = file::ReadRegular(f, ErrorCode::kPolicyUnreadable, file::kMaxDocumentBytes);
     if (!text.ok()) {
       errors.push_back(

@@ -42,6 +42,8 @@ struct PolicySet {
 
 // Reads and compiles every file, runs the checks between routes
 // (CheckRoutes) and engine::Engine::Create, and opens the ledger as above.
+// A file given twice (its path again, or another path or a link to it: the
+// same device and inode) is read once and is an error, "given twice".
 // Errors: every error found, one per line ("file:line:col: message"); the
 // code is the first one's (policy_unreadable, policy_invalid, key_missing,
 // policy_conflict, usage_ledger_io, ...). `compiled`, if given, gets each
@@ -98,7 +100,9 @@ void LogPolicyWarnings(const PolicySet& set, const std::string& trigger);
 // engine::Engine::Create refuses the same sets (without locations). More
 // pattern routes in all the files together than one file may have
 // (policy::kMaxPatternRoutes, kMaxPatternRoutesProgram) is "policy_invalid",
-// at the first route past the limit, and the only error then.
+// at the first route past the limit, and the only error then. The checks
+// are policy::RouteConflicts (which Policy::Parse also runs on a file with
+// other errors).
 [[nodiscard]] std::vector<Error> CheckRoutes(const std::vector<std::shared_ptr<const policy::Policy>>& policies);
 
 }  // namespace maskproxy::app

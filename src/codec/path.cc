@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "codec/json.h"
+#include "common/text.h"
 #include "common/unicode.h"
 
 namespace maskproxy::codec {
@@ -10,7 +11,7 @@ namespace {
 
 Error PathError(std::string_view text, size_t pos, const std::string& what) {
   return Error(ErrorCode::kInvalidPath,
-               "path '" + std::string(text) + "' at character " + std::to_string(pos + 1) + ": " + what);
+               "path" + maskproxy::text::Shown(text) + " at character " + std::to_string(pos + 1) + ": " + what);
 }
 
 }  // namespace
@@ -129,7 +130,7 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
     need_key = false;
   }
   if (p.segments.size() > kMaxPathSegments)
-    return Error(ErrorCode::kInvalidPath, "path '" + std::string(text.substr(0, 64)) + "...' has " +
+    return Error(ErrorCode::kInvalidPath, "path" + maskproxy::text::Shown(maskproxy::text::Clip(text, 64)) + " has " +
                                               std::to_string(p.segments.size()) + " segments: records nest at most " +
                                               std::to_string(kMaxPathSegments) + " levels, so it can never match");
   return p;
@@ -142,9 +143,9 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
     const Node* n = &nodes_[0];
     for (const auto& seg : path.segments) {
       if (n->terminal >= 0)
-        return Error(ErrorCode::kPathConflict, "path '" + path.text + "' lies inside '" +
-                                                   texts_[static_cast<size_t>(n - nodes_.data())] +
-                                                   "', already selected");
+        return Error(ErrorCode::kPathConflict, "path" + text::Shown(path.text) + " lies inside" +
+                                                   text::Shown(texts_[static_cast<size_t>(n - nodes_.data())]) +
+                                                   ", already selected");
       const Node* next = nullptr;
       if (seg.kind == PathSegment::Kind::kAnyIndex) {
         next = ChildAnyIndex(*n);
@@ -152,10 +153,10 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
         next = ChildByKey(*n, seg.key);
         if (!next) {
           if (const Node* v = ChildByFoldedKey(*n, seg.key))
-            return Error(ErrorCode::kPathConflict,
-                         "path '" + path.text + "' has a key that differs from '" + std::string(KeyOf(*n, *v)) +
-                             "' of path '" + PathThrough(*v) +
-                             "' only by case, width, accents, spaces or invisible characters");
+            return Error(ErrorCode::kPathConflict, "path" + text::Shown(path.text) + " has a key that differs from" +
+                                                       text::Shown(std::string(KeyOf(*n, *v))) + " of path" +
+                                                       text::Shown(PathThrough(*v)) +
+                                                       " only by case, width, accents, spaces or invisible characters");
         }
       }
       if (!next) {
@@ -166,11 +167,12 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
     }
     if (n && n->terminal >= 0) {
       const std::string& first = texts_[static_cast<size_t>(n - nodes_.data())];
-      return Error(ErrorCode::kPathConflict, "path '" + path.text + "' is selected twice" +
-                                                 (first == path.text ? std::string() : " (as '" + first + "')"));
+      return Error(ErrorCode::kPathConflict,
+                   "path" + text::Shown(path.text) + " is selected twice" +
+                       (first == path.text ? std::string() : " (as" + text::Shown(first) + ")"));
     }
     if (n && (!n->keys.empty() || n->any_index >= 0))
-      return Error(ErrorCode::kPathConflict, "path '" + path.text + "' contains another selected path");
+      return Error(ErrorCode::kPathConflict, "path" + text::Shown(path.text) + " contains another selected path");
   }
   // Each node refers to the first path through it by index: a copy of the
   // text per node made a path of n segments cost n copies of itself.

@@ -88,6 +88,115 @@ std::string JsonQuoted(std::string_view s) {
   return out;
 }
 
+// Whether a name reads as words joined by '-' or '_': each part a run of
+// words ("customer", "Key", "tokenization"), acronyms ("KEY", "PII"), a
+// letter and digits ("v2"), numbers ("2026") and single letters, switching
+// between letters and digits at most twice ("customerKey", "payments_card_2026",
+// "KEY_2024", "apiKeyV2"). Hex and base64 material switch case or between
+// letters and digits every few characters: of 32 random bytes, as 64 hex
+// digits or 43 base64url characters, a name that reads so is rarer than one
+// in 10^9.
+bool ReadsAsWords(std::string_view name) {
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t b = 0;
+  while (b <= name.size()) {
+    size_t e = name.find_first_of("-_", b);
+    if (e == std::string_view::npos) e = name.size();
+    const std::string_view part = name.substr(b, e - b);
+    if (part.size() > 1) {
+      int switches = 0;
+      for (size_t i = 1; i < part.size(); ++i) switches += digit(part[i]) != digit(part[i - 1]) ? 1 : 0;
+      if (switches > 2) return false;
+      for (size_t i = 0; i < part.size();) {
+        const size_t start = i;
+        if (digit(part[i])) {  // a number
+          while (i < part.size() && digit(part[i])) ++i;
+          continue;
+        }
+        if (upper(part[i])) ++i;
+        size_t small = 0;
+        while (i < part.size() && lower(part[i])) ++i, ++small;
+        if (small >= 2) continue;       // a word, capitalized or not
+        if (small == 0 && i > start) {  // an acronym, up to a digit or the end
+          while (i < part.size() && upper(part[i])) ++i;
+          if (i - start >= 2 && (i == part.size() || digit(part[i]))) continue;
+        }
+        // A single letter: the whole part, or before digits ("v2", "V2").
+        if (i - start == 1 && (part.size() == 1 || (i < part.size() && digit(part[i])))) continue;
+        return false;
+      }
+    }
+    b = e + 1;
+  }
+  return true;
+}
+
+namespace {
+
+// One piece of a word (MayBeKeyMaterial).
+bool MayBeKeyMaterialPiece(std::string_view name) {
+  if (name.find_first_of("+/=") != std::string_view::npos) return true;
+  // Words are a name at any length up to a name's 64 ("customerKey",
+  // "payments_tokenization_2026").
+  if (name.size() <= 64 && ReadsAsWords(name)) return false;
+  constexpr size_t kMaxShown = 24;
+  if (name.size() > kMaxShown) return true;
+  // A piece of base64 material: 8 or more characters mixing upper and lower
+  // case (a random piece of 8 does so 97% of the time, of 12 99.6%).
+  constexpr size_t kMixedCaseShown = 8;
+  bool upper = false;
+  bool lower = false;
+  for (const char c : name) {
+    upper = upper || (c >= 'A' && c <= 'Z');
+    lower = lower || (c >= 'a' && c <= 'z');
+  }
+  return name.size() >= kMixedCaseShown && upper && lower;
+}
+
+}  // namespace
+
+bool MayBeKeyMaterial(std::string_view word) {
+  // Each piece between punctuation a name may hold ("customer.phoneNumber",
+  // "transit:payments"): base64 keeps + / = and base64url - and _ inside one.
+  size_t b = 0;
+  for (size_t i = 0; i <= word.size(); ++i) {
+    const char c = i < word.size() ? word[i] : '.';
+    const bool inside = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+                        c == '/' || c == '=' || c == '-' || c == '_' || (static_cast<unsigned char>(c) & 0x80) != 0;
+    if (inside) continue;
+    if (i > b && MayBeKeyMaterialPiece(word.substr(b, i - b))) return true;
+    b = i + 1;
+  }
+  return false;
+}
+
+bool MayBePersonalData(std::string_view word) {
+  constexpr size_t kDigits = 7;  // a local phone number has 7; a date (8) is refused with them
+  size_t digits = 0;
+  for (size_t i = 0; i < word.size(); ++i) {
+    const auto c = static_cast<unsigned char>(word[i]);
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c == 0xEF && i + 2 < word.size() && static_cast<unsigned char>(word[i + 1]) == 0xBC &&
+               static_cast<unsigned char>(word[i + 2]) >= 0x90 && static_cast<unsigned char>(word[i + 2]) <= 0x99) {
+      ++digits;  // U+FF10-FF19, full-width
+      i += 2;
+    }
+  }
+  if (digits >= kDigits) return true;
+  const size_t at = word.find('@');
+  return at != std::string_view::npos && at > 0 && word.find('.', at + 2) != std::string_view::npos &&
+         word.find('.', at + 2) + 1 < word.size();
+}
+
+std::string Shown(std::string_view word) {
+  if (MayBeKeyMaterial(word)) return " (not shown: it may be key material)";
+  if (MayBePersonalData(word)) return " (not shown: it may be personal data)";
+  return " '" + std::string(word) + "'";
+}
+
 std::string Clip(std::string_view s, size_t max) {
   if (s.size() <= max) return std::string(s);
   size_t cut = max;

@@ -51,6 +51,31 @@ void AppendJsonQuoted(std::string_view s, std::string* out);
 // the audit trail, so a request cannot grow them by its body's size.
 [[nodiscard]] std::string Clip(std::string_view s, size_t max = 256);
 
+// Whether a name reads as words joined by '-' or '_' ("customerKey",
+// "payments_card_2026", "KEY_2024", "apiKeyV2"): hex and base64 material
+// never does (text.cc).
+[[nodiscard]] bool ReadsAsWords(std::string_view name);
+// Whether a word from a file, a flag or a request may be key material: it
+// holds base64's '+', '/' or '=', or does not read as words (ReadsAsWords)
+// and is either long (over 24 characters: base64 of 32 bytes is 43-44) or 8
+// or more characters mixing upper and lower case (a piece of base64 or
+// base64url material). crypto::MayBeKeyMaterial is this rule.
+[[nodiscard]] bool MayBeKeyMaterial(std::string_view word);
+// Whether a word reads as personal data: 7 or more digits in all (a
+// resident number 900101-1234567, a phone, a card, an account, however
+// grouped; ASCII or full-width digits), or an e-mail address (text, '@',
+// text with a dot).
+[[nodiscard]] bool MayBePersonalData(std::string_view word);
+// The one rule for quoting a word someone wrote (a policy's action, option,
+// enum value, key, path, route, topic or test name; a keyring's key name;
+// a name on the command line) in an error, a log line or an HTTP answer:
+// " 'WORD'", or " (not shown: it may be key material)" when a piece of it
+// between punctuation other than + / = - _ may be (MayBeKeyMaterial), or
+// " (not shown: it may be personal data)" (MayBePersonalData). The
+// message's file:line:col says where the word is. crypto::ShownName is
+// this rule.
+[[nodiscard]] std::string Shown(std::string_view word);
+
 // "ORIGIN:LINE:COLUMN: MESSAGE" (1-based), or "ORIGIN: MESSAGE" when line < 1,
 // as OneLine: the one format of a located error in a policy, config or
 // keyring file.

@@ -55,6 +55,13 @@ struct DuplicateKey {
   std::vector<std::string> path;  // the keys from the root down to it ("[N]" for a sequence item); the last is it
 };
 
+// Where a YAML alias (`*name`) is written: yaml-cpp's node for it is the
+// anchored node itself, whose mark is the anchor's.
+struct AliasUse {
+  YAML::Mark mark;                // of the alias
+  std::vector<std::string> path;  // as DuplicateKey's: the keys and "[N]" from the root down to it
+};
+
 namespace detail {
 
 // Walks the first document for the first mapping key that repeats an
@@ -63,14 +70,18 @@ namespace detail {
 class DuplicateKeyProbe final : public YAML::EventHandler {
  public:
   std::optional<DuplicateKey> found;
+  std::vector<AliasUse> aliases;  // every alias, in document order
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {
     Begin(nullptr);
     Done();
   }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override {
     Begin(nullptr);
+    AliasUse a{.mark = m, .path = {}};
+    for (const Frame& outer : stack_) a.path.push_back(outer.segment);
+    aliases.push_back(std::move(a));
     Done();
   }
   void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string& value) override {
@@ -140,18 +151,22 @@ class DuplicateKeyProbe final : public YAML::EventHandler {
 // documents until memory runs out; past the limit the file is refused too.
 // With `duplicate`, *duplicate is set to the first mapping key of the
 // document written twice in its mapping (DuplicateKey), if there is one:
-// the caller refuses the file then.
+// the caller refuses the file then. With `aliases`, *aliases gets where each
+// alias of the document is written (AliasUse), so that an error about what
+// an alias repeats can point at it.
 inline YAML::Node LoadOne(const std::string& text, std::optional<YAML::Mark>* second,
-                          std::optional<DuplicateKey>* duplicate = nullptr) {
+                          std::optional<DuplicateKey>* duplicate = nullptr, std::vector<AliasUse>* aliases = nullptr) {
   constexpr int kMaxDocuments = 64;
   second->reset();
   if (duplicate) duplicate->reset();
+  if (aliases) aliases->clear();
   YAML::Node root = YAML::Load(text);
   std::istringstream in(text);
   YAML::Parser parser(in);
   detail::DuplicateKeyProbe first;
   if (!parser.HandleNextDocument(first)) return root;
   if (duplicate) *duplicate = std::move(first.found);
+  if (aliases) *aliases = std::move(first.aliases);
   for (int i = 0; i < kMaxDocuments; ++i) {
     detail::ContentProbe probe;
     if (!parser.HandleNextDocument(probe)) return root;

@@ -197,17 +197,16 @@ extern const char kKeyNameRule[];
 // The one rule for quoting a name that stands where a key name or a KMS key
 // name belongs (a keyring's names and `kms:` fields, a rule's `key:`, a
 // name on the command line) in an error, a log line or an HTTP answer: key
-// material pasted into such a slot must never be echoed. A name may be key
-// material unless it holds none of base64's '+', '/' and '=' and either
-// reads as words joined by '-' or '_' (ReadsAsWords in keyring.cc:
-// "customerKey", "payments_card_2026"; hex and base64 material never do) or
-// is short (at most 24 characters: base64 of 32 bytes is 43-44) and not 8 or
-// more characters mixing upper and lower case (a piece of base64 or
-// base64url material).
+// material pasted into such a slot must never be echoed, nor a name that
+// reads as personal data. Both are common/text.h's rule for every word a
+// person wrote (text::MayBeKeyMaterial, text::Shown), which a policy's
+// errors quote their words by too; kept here under the names the keyring's
+// callers know.
 [[nodiscard]] bool MayBeKeyMaterial(std::string_view name);
-// " 'NAME'", or " (not shown: it may be key material)" (MayBeKeyMaterial),
-// for "key" + ShownName(name) + " is ...". The message's file:line:col (or
-// the option it came from) says where the name is.
+// text::Shown: " 'NAME'", or " (not shown: it may be key material)" /
+// " (not shown: it may be personal data)", for "key" + ShownName(name) +
+// " is ...". The message's file:line:col (or the option it came from) says
+// where the name is.
 [[nodiscard]] std::string ShownName(std::string_view name);
 
 // Writes a new keyring file with one fresh 256-bit key (version 1) per name,

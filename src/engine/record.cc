@@ -1,6 +1,7 @@
 // Engine::MaskRecord (key, headers, value) and the CSV row call.
 #include <algorithm>
 
+#include "common/text.h"
 #include "common/unicode.h"
 #include "detect/scanner.h"
 #include "engine/engine.h"
@@ -299,11 +300,13 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
     plan.cols_[c].kept = r.unlisted != Unlisted::kDrop;
     plan.cols_[c].reads = r.unlisted == Unlisted::kScan && ref.policy->scanning();
   }
+  const policy::Rule* missing = nullptr;  // the first rule whose column the header lacks
   for (const policy::Rule& rule : r.rules) {
     if (rule.target != policy::Target::kValue) continue;  // $key/$header: files have neither
     const auto& segs = rule.path.segments;
     if (segs.size() != 1 || segs[0].kind != codec::PathSegment::Kind::kKey)
-      return Error(ErrorCode::kInvalidRule, "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
+      return Error(ErrorCode::kInvalidRule, "rule" + text::Shown(rule.path.text) + " (line " +
+                                                std::to_string(rule.line) +
                                                 "): CSV columns are named by a single key, not a nested path");
     bool found = false;
     for (size_t c = 0; c < names.size(); ++c) {
@@ -313,22 +316,31 @@ Result<CsvPlan> Engine::PlanCsv(const RouteRef& ref, std::span<const std::string
       plan.cols_[c].kept = !rule.action->RemovesMember();
       plan.cols_[c].reads = plan.cols_[c].kept;
     }
-    if (!found && !names.empty())
-      return Error(ErrorCode::kInvalidRule, "rule '" + rule.path.text + "' (line " + std::to_string(rule.line) +
-                                                ") names no column of the CSV header");
     // A column whose name only looks like the rule's (case, width, spaces,
     // NUL, default-ignorables) would pass beside it: refuse the file, as a
-    // JSON member name like that refuses its record.
+    // JSON member name like that refuses its record. Checked before a
+    // missing column, so that a header `RRN` for a rule on `rrn` says why
+    // (found by review: "names no column" hid the case).
     const std::string folded = unicode::FoldName(segs[0].key);
     for (size_t c = 0; c < names.size(); ++c)
       if (names[c] != segs[0].key && (unicode::FoldName(names[c]) == folded || SpellsInside(names[c], folded)))
         return Error(ErrorCode::kAmbiguousFieldName, "CSV column " + std::to_string(c + 1) +
                                                          " has a name that differs from "
-                                                         "rule '" +
-                                                         rule.path.text + "' (line " + std::to_string(rule.line) +
+                                                         "rule" +
+                                                         text::Shown(rule.path.text) + " (line " +
+                                                         std::to_string(rule.line) +
                                                          ") only in case, width, spaces or invisible characters, "
                                                          "or names a place inside it (rrn.0, rrn[0], .rrn, rrn\\0x)");
+    // A ruled column the header lacks fails the file (fail closed: a rule
+    // that protects nothing is a policy for another file, or a header
+    // renamed upstream; JSON Lines only warn, as a record may omit a member).
+    if (!found && !names.empty() && !missing) missing = &rule;
   }
+  if (missing)
+    return Error(ErrorCode::kInvalidRule, "rule" + text::Shown(missing->path.text) + " (line " +
+                                              std::to_string(missing->line) +
+                                              ") names no column of the CSV header (a ruled column the header lacks "
+                                              "fails the file)");
   // Under scan, an unlisted column's name is checked as a JSON member name
   // is: the header is written as it is, so one that looks like PII refuses
   // the file.

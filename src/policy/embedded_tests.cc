@@ -47,7 +47,7 @@ Status ToJson(const Ctx& c, const YAML::Node& n, std::string* out, TestBudget* b
     out->append("null");
   } else if (n.IsScalar()) {
     if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty())
-      return c.At(n, "YAML tag '" + n.Tag() + "' is not allowed in test input");
+      return c.At(n, "YAML tag" + text::Shown(n.Tag()) + " is not allowed in test input");
     const std::string& s = n.Scalar();
     if (IsPlain(n) && (s == "~" || IsJsonLiteral(s)))
       out->append(s == "~" ? "null" : s);
@@ -119,7 +119,7 @@ Result<Expected> ToExpected(const Ctx& c, const YAML::Node& n, TestBudget* budge
       e.text = s;
       e.same = std::move(same).value();
     } else if (n.Tag() != "?" && n.Tag() != "!" && !n.Tag().empty()) {
-      return c.At(n, "unknown YAML tag '" + text::Clip(n.Tag(), 64) + "' in expect (known: !match REGEX, !same PATH)");
+      return c.At(n, "unknown YAML tag" + text::Shown(n.Tag()) + " in expect (known: !match REGEX, !same PATH)");
     } else if (IsPlain(n) && (s == "~" || IsJsonLiteral(s))) {
       e.kind = Expected::Kind::kLiteral;
       e.text = s == "~" ? "null" : s;
@@ -171,8 +171,8 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   }
   if (!found && !routes.empty()) {
     std::string hint = text::Suggest(*route, names);
-    return c.At(node["route"], "no route named '" + *route + "' (expected: " + text::Join(names) +
-                                   (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+    return c.At(node["route"], "no route named" + text::Shown(*route) + " (expected: " + text::Join(names) +
+                                   (hint.empty() ? ")" : "; did you mean" + text::Shown(hint) + "?)"));
   }
   t.route = *route;
   if (YAML::Node tp = node["topic"]) {
@@ -192,8 +192,8 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
   if (named && named->from_is_pattern() && t.topic.empty()) {
     t.topic = ShortestTopic(*named);
     if (t.topic.empty())
-      return c.At(node["route"], "route '" + named->name +
-                                     "' reads a pattern and no topic it matches could be derived from it: give "
+      return c.At(node["route"], "route" + text::Shown(named->name) +
+                                     " reads a pattern and no topic it matches could be derived from it: give "
                                      "'topic', a topic it matches, to mask as");
   }
   YAML::Node input = node["input"], input_json = node["input_json"];
@@ -229,9 +229,16 @@ Result<PolicyTest> ParseTest(const Ctx& c, const YAML::Node& node, const std::ve
       return c.At(dl, "'expect_dead_letter' must be a reason code such as invalid_json");
     // A reason no record can be dead-lettered with would make a test that
     // can only fail, for a reason its reader does not see.
-    if (!ErrorCodeFromName(dl.Scalar()))
-      return c.At(dl, "'expect_dead_letter': unknown reason code '" + text::Clip(dl.Scalar(), 64) +
-                          "' (a dead-letter reason such as invalid_json, path_shape_mismatch, ambiguous_field_name)");
+    if (!ErrorCodeFromName(dl.Scalar())) {
+      std::vector<std::string> codes;
+      codes.reserve(kErrorCodeCount);
+      for (size_t i = 0; i < kErrorCodeCount; ++i) codes.emplace_back(ErrorCodeName(static_cast<ErrorCode>(i)));
+      const std::string hint = text::Suggest(dl.Scalar(), codes);
+      return c.At(dl, "'expect_dead_letter': unknown reason code" + text::Shown(text::Clip(dl.Scalar(), 64)) +
+                          (hint.empty() ? " (a dead-letter reason such as invalid_json, path_shape_mismatch, "
+                                          "ambiguous_field_name)"
+                                        : " (did you mean" + text::Shown(hint) + "?)"));
+    }
     t.expect_dead_letter = dl.Scalar();
   }
   if (YAML::Node e = node["expect"]) {

@@ -6,10 +6,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 
+#include "codec/path.h"
 #include "common/file.h"
+#include "common/text.h"
 #include "common/unicode.h"
 #include "common/yaml_doc.h"
 #include "crypto/mac.h"
@@ -98,12 +101,18 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     return c.At(mark_at(nul), "a NUL byte (YAML is text and allows none; remove it)");
   YAML::Node root;
   std::optional<YAML::Mark> second;
+  std::vector<yamldoc::AliasUse> aliases;
   try {
-    root = yamldoc::LoadOne(std::string(yaml), &second);
+    root = yamldoc::LoadOne(std::string(yaml), &second, nullptr, &aliases);
   } catch (const YAML::ParserException& e) {
     return c.At(e.mark, yamldoc::ParseErrorMessage(e, yaml));
   }
   if (second) return c.At(*second, yamldoc::kSecondDocument);
+  {
+    std::map<std::string, YAML::Mark> at;
+    for (const auto& a : aliases) at.emplace(text::Join(a.path, "/"), a.mark);
+    c.SetAliases(std::move(at));
+  }
   if (!root.IsMap()) {
     // An empty document's root has no mark: it is at 1:1.
     YAML::Mark m = root.Mark();
@@ -117,19 +126,35 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
     p->origin_ = origin;
     p->ledger_ = std::move(ledger);
     auto name = RequireString(c, root, "policy", "policy");
-    if (!name.ok())
+    if (!name.ok()) {
       diag.Add(name.error());
-    else
+    } else if (auto flaw = codec::FindNameFlaw(*name)) {
+      // The name is copied into every record's maskproxy.policy header, the
+      // policy info metric and log lines: what a reader sees must be all of
+      // it, as for a route's name.
+      diag.Add(c.At(root["policy"], "policy name at character " + std::to_string(flaw->pos + 1) + ": " + flaw->what));
+    } else if (text::MayBeKeyMaterial(*name) || text::MayBePersonalData(*name)) {
+      // Found by review: `policy: "... 900101-1234567"` went into every
+      // record's header and the logs.
+      diag.Add(c.At(root["policy"], "policy name" + text::Shown(*name) +
+                                        ": it is copied into every record's maskproxy.policy header, the metrics "
+                                        "and the log; name the policy in words (payments, support-tickets)"));
+    } else {
       p->name_ = *name;
+    }
     YAML::Node ver = root["version"];
     long long v = 0;
     if (!ver)
       diag.Add(c.At(root, "missing 'version' (a positive whole number, raised on every change)"));
+    else if (ver.IsScalar() && ver.Tag() == "!")
+      // A template that quotes everything would change what is checked.
+      diag.Add(c.At(ver, "'version' must be a whole number, not a string (write it without quotes)"));
     else if (!ver.IsScalar() || !YAML::convert<long long>::decode(ver, v) || v <= 0)
       diag.Add(c.At(ver, "'version' must be a positive whole number"));
     p->version_ = v;
     if (YAML::Node d = root["description"]; d && !d.IsScalar()) diag.Add(c.At(d, "'description' must be text"));
     YAML::Node routes = root["routes"];
+    std::vector<Route> topic_routes;  // each route's valid topics, for RouteConflicts
     bool routes_ok = true;
     internal::PatternBudget pattern_budget;
     Env env{keys, p->ledger_.get(), nullptr, &pattern_budget};
@@ -155,7 +180,9 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
       // errors either has: they are read from the YAML, not from the
       // compiled routes.
       std::set<std::string> froms, names;
+      size_t route_index = 0;
       for (const auto& rn : routes) {
+        const std::string route_at = "routes/[" + std::to_string(route_index++) + "]";
         const bool is_map = rn.IsMap();
         YAML::Node from = is_map ? rn["from"] : YAML::Node();
         YAML::Node route_name = is_map ? rn["name"] : YAML::Node();
@@ -163,14 +190,16 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
         const bool has_name = route_name && route_name.IsScalar() && !route_name.Scalar().empty();
         bool twice = false;
         if (has_from && !froms.insert(from.Scalar()).second) {
-          diag.Add(c.At(from, "topic '" + from.Scalar() + "' has two routes"));
+          diag.Add(c.At(from, "topic" + text::Shown(from.Scalar()) + " has two routes"));
           twice = true;
         }
         // A route without a name is named after its source.
         const YAML::Node& named = has_name ? route_name : from;
         if ((has_name || (has_from && !route_name)) && !names.insert(named.Scalar()).second && !twice)
-          diag.Add(c.At(named, "two routes are named '" + named.Scalar() + "'"));
-        auto r = ParseRoute(c, rn, env, diag);
+          diag.Add(c.At(named, "two routes are named" + text::Shown(named.Scalar())));
+        std::optional<Route> topics;
+        auto r = ParseRoute(c, rn, env, diag, route_at, &topics);
+        if (topics) topic_routes.push_back(std::move(*topics));
         if (!r) {
           routes_ok = false;
           continue;
@@ -193,9 +222,9 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
             YAML::Mark m = YAML::Mark::null_mark();
             m.line = later.from_at.line - 1;
             m.column = later.from_at.column - 1;
-            diag.Warn(c.At(m, "warning: route '" + later.name + "' reads a topic such as '" + t + "' that route '" +
-                                  p->routes_[a].name +
-                                  "' listed before it takes first (among patterns the first that matches wins); "
+            diag.Warn(c.At(m, "warning: route" + text::Shown(later.name) + " reads a topic such as" + text::Shown(t) +
+                                  " that route" + text::Shown(p->routes_[a].name) +
+                                  " listed before it takes first (among patterns the first that matches wins); "
                                   "list the more specific pattern first"));
             break;
           }
@@ -205,9 +234,23 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
       if (!tests.IsSequence()) {
         diag.Add(c.At(tests, "'tests' must be a list of { name, route, input, expect }"));
       } else {
-        std::set<std::string> test_names;
+        std::map<std::string, int> test_names;  // name -> line
         internal::TestBudget budget;
+        size_t test_index = 0;
         for (const auto& tn : tests) {
+          const YAML::Mark* alias = c.AliasAt("tests/[" + std::to_string(test_index++) + "]");
+          // Names are compared as written, whatever other errors a test has:
+          // PASS and FAIL lines name a test by its name.
+          bool twice = false;
+          if (const YAML::Node n = tn.IsMap() ? tn["name"] : YAML::Node(); n && n.IsScalar() && !n.Scalar().empty()) {
+            const YAML::Mark at = alias ? *alias : n.Mark();
+            auto [it, fresh] = test_names.emplace(n.Scalar(), at.line + 1);
+            if (!fresh) {
+              diag.Add(c.At(at, "two tests are named" + text::Shown(n.Scalar()) + " (lines " +
+                                    std::to_string(it->second) + " and " + std::to_string(at.line + 1) + ")"));
+              twice = true;
+            }
+          }
           // Route names are only checked against a fully valid route list.
           static const std::vector<Route> kNone;
           auto t = ParseTest(c, tn, routes_ok ? p->routes_ : kNone, &budget);
@@ -215,15 +258,22 @@ Result<std::shared_ptr<const Policy>> Policy::Parse(std::string_view yaml, const
             diag.Add(t.error());
             continue;
           }
-          if (!test_names.insert(t->name).second) {
-            diag.Add(c.At(tn["name"], "two tests are named '" + t->name + "'"));
-            continue;
-          }
+          if (twice) continue;
           p->tests_.push_back(std::move(t).value());
         }
       }
     }
-    if (!diag.empty()) return diag.Combined();
+    if (!diag.empty()) {
+      // The conflicts between this file's routes (a dead-letter topic that
+      // is another route's destination, ...) are app::CheckRoutes' once the
+      // file compiles; until then they are reported here beside the other
+      // errors (found by review: two routes of one name hid them).
+      std::vector<PlacedRoute> placed;
+      placed.reserve(topic_routes.size());
+      for (const auto& r : topic_routes) placed.push_back({&c.origin(), &r});
+      for (const auto& e : RouteConflicts(placed, /*repeats=*/false)) diag.Add(e);
+      return diag.Combined();
+    }
     p->warnings_ = diag.warnings();
     for (const auto& r : p->routes_)
       for (const auto& rule : r.rules) p->encrypts_ = p->encrypts_ || rule.action->CountsEncryptions();

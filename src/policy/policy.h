@@ -283,6 +283,26 @@ inline constexpr size_t kMaxPatternRoutesProgram = 50000;
 // the pattern matches ("" when none is found).
 [[nodiscard]] std::string SampleTopic(const Route& route);
 
+// A route and the file it is written in, for RouteConflicts.
+struct PlacedRoute {
+  const std::string* origin;
+  const Route* route;
+};
+
+// The conflicts between routes, of one file or several loaded together, each
+// at the route's file:line:col ("policy_conflict"): a source claimed twice; a
+// route name given twice, or that is another route's source topic; a source
+// topic (or a pattern matching one) that is a route's destination or
+// dead-letter topic; a dead-letter topic that is another route's destination
+// (raw records would reach a masked topic). More pattern routes together
+// than one file may have (kMaxPatternRoutes, kMaxPatternRoutesProgram) is
+// "policy_invalid", at the first route past the limit, and the only error
+// then. Without `repeats`, what Policy::Parse reports of one file itself (a
+// source or a name twice, the pattern bounds) is left out: Parse runs it on
+// the topics of a file that has other errors (app::CheckRoutes sees only
+// files that compile), so that one pass reports them all.
+[[nodiscard]] std::vector<Error> RouteConflicts(const std::vector<PlacedRoute>& routes, bool repeats = true);
+
 // What the consumer subscribes to for a route's `from`: the topic, or for a
 // pattern "^(rest)$". librdkafka reads a pattern as a POSIX extended regular
 // expression (regcomp, REG_EXTENDED) and searches with it, so `^a\.raw`

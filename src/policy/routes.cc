@@ -5,6 +5,7 @@
 #include <regex.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,7 +39,8 @@ constexpr std::string_view kHeaderPrefix = "$header.";
 // name another header than the one it shows.
 Status CheckHeaderName(const Ctx& c, const YAML::Node& n, const std::string& name) {
   if (auto flaw = codec::FindNameFlaw(name))
-    return c.At(n, "header name '" + name + "' at character " + std::to_string(flaw->pos + 1) + ": " + flaw->what);
+    return c.At(
+        n, "header name" + text::Shown(name) + " at character " + std::to_string(flaw->pos + 1) + ": " + flaw->what);
   return Status::Ok();
 }
 
@@ -138,7 +140,7 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
       return std::nullopt;
     }
     if (!seen.insert(kv.first.Scalar()).second) {
-      add(c.At(kv.first, "duplicate key '" + kv.first.Scalar() + "' in rule"));
+      add(c.At(kv.first, "duplicate key" + text::Shown(kv.first.Scalar()) + " in rule"));
       duplicates = true;
     }
   }
@@ -158,8 +160,8 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
       add(ok.error());
   } else if (!path_text->empty() && (*path_text)[0] == '$') {
     r.path.text = *path_text;
-    add(c.At(node["path"], "unknown record part '" + *path_text +
-                               "' (expected $key, $header.NAME, or a field path such as user.rrn)"));
+    add(c.At(node["path"], "unknown record part" + text::Shown(*path_text) +
+                               " (expected $key, $header.NAME, or a field path such as user.rrn)"));
   } else if (auto path = codec::FieldPath::Parse(*path_text); !path.ok()) {
     r.path.text = *path_text;
     add(c.At(node["path"], path.error().message));
@@ -174,8 +176,9 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
       for (char& ch : lower)
         if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
       if (const std::string folded = unicode::FoldName(seg.key); folded != lower && folded != seg.key) {
-        diag.Warn(c.At(node["path"], "warning: rule '" + r.path.text + "': key '" + seg.key + "' reads as '" + folded +
-                                         "' (spaces, width or invisible characters): a record whose member is named "
+        diag.Warn(c.At(node["path"], "warning: rule" + text::Shown(r.path.text) + ": key" + text::Shown(seg.key) +
+                                         " reads as" + text::Shown(folded) +
+                                         " (spaces, width or invisible characters): a record whose member is named "
                                          "that way is refused as ambiguous_field_name, not protected by this rule"));
         break;
       }
@@ -236,8 +239,17 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
     }
   }
 
-  // Which of two values an option has is unknown: the action is not checked.
-  if (duplicates) return std::nullopt;
+  // Which of two values an option has is unknown: the options are not
+  // checked, but an unknown action still is (reported with the duplicate).
+  if (duplicates) {
+    const std::vector<std::string> actions = transform::ActionNames();
+    if (std::find(actions.begin(), actions.end(), *action_name) == actions.end()) {
+      const std::string hint = text::Suggest(*action_name, actions);
+      add(c.At(node["action"], "rule" + text::Shown(r.path.text) + ": unknown action" + text::Shown(*action_name) +
+                                   (hint.empty() ? "" : " (did you mean" + text::Shown(hint) + "?)")));
+    }
+    return std::nullopt;
+  }
   transform::ActionOptions opts;
   bool options_ok = true;
   for (const auto& kv : node) {
@@ -245,14 +257,17 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
     if (k == "path" || k == "action" || k == "apply_to" || k == "on_unprotectable" || k == "on_shape_mismatch")
       continue;
     if (!kv.second.IsScalar() && !kv.second.IsNull()) {
-      add(c.At(kv.second, "option '" + k + "' must be a single value"));
+      add(c.At(kv.second, "option" + text::Shown(k) + " must be a single value"));
       options_ok = false;
       continue;
     }
-    opts.Set(k, {kv.second.IsNull() ? std::string() : kv.second.Scalar(), kv.second.IsNull()});
+    opts.Set(k, {.text = kv.second.IsNull() ? std::string() : kv.second.Scalar(),
+                 .is_null = kv.second.IsNull(),
+                 .quoted = kv.second.IsScalar() && kv.second.Tag() == "!"});
   }
   if (*action_name == "scan" && !penv.scanning) {
-    add(c.At(node["action"], "rule '" + r.path.text + "': scan is unavailable until the scan section is fixed"));
+    add(c.At(node["action"],
+             "rule" + text::Shown(r.path.text) + ": scan is unavailable until the scan section is fixed"));
     return std::nullopt;
   }
   if (!options_ok) return std::nullopt;
@@ -275,7 +290,7 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
     std::string opt = transform::ActionOptions::OptionOf(e);
     std::string msg = e.message;
     if (!msg.empty() && msg[0] == '[') msg = msg.substr(msg.find(']') + 2);
-    msg = "rule '" + r.path.text + "': " + msg;
+    msg = "rule" + text::Shown(r.path.text) + ": " + msg;
     if (e.code == ErrorCode::kUnknownAction) {
       add(c.At(node["action"], msg, ErrorCode::kPolicyInvalid));
       return std::nullopt;
@@ -295,7 +310,7 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
   r.action_name = *action_name;
   r.action = std::move(action).value();
   if (std::string w = r.action->Warning(); !w.empty())
-    diag.Warn(c.At(node["action"], "warning: rule '" + r.path.text + "': " + w));
+    diag.Warn(c.At(node["action"], "warning: rule" + text::Shown(r.path.text) + ": " + w));
   if (diag.size() != errors_before) return std::nullopt;
   if (redact_unprotectable) {
     auto wrapped = transform::RedactUnprotectable::Create(std::move(r.action),
@@ -344,13 +359,13 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
     const bool is_key = target == kKeyPath;
     const bool is_header = target.size() > kHeaderPrefix.size() && target.rfind(kHeaderPrefix, 0) == 0;
     if (!is_key && !is_header) {
-      diag.Add(c.At(kv.first, "unknown binary target '" + target + "' (expected $key or $header.NAME)"));
+      diag.Add(c.At(kv.first, "unknown binary target" + text::Shown(target) + " (expected $key or $header.NAME)"));
       ok = false;
       continue;
     }
     if (!kv.second.IsScalar() || (kv.second.Scalar() != "pass" && kv.second.Scalar() != "drop")) {
-      diag.Add(c.At(kv.second, "binary '" + target +
-                                   "' must be pass (the bytes pass as they are) or drop (the key becomes null, "
+      diag.Add(c.At(kv.second, "binary" + text::Shown(target) +
+                                   " must be pass (the bytes pass as they are) or drop (the key becomes null, "
                                    "the header is removed)"));
       ok = false;
       continue;
@@ -375,20 +390,20 @@ bool ParseBinary(const Ctx& c, const YAML::Node& b, Route* r, Diag& diag) {
       diag.Add(named.error());
       ok = false;
     } else if (const Rule* rule = r->HeaderRule(name)) {
-      diag.Add(c.At(kv.first, "header '" + name + "' has a rule (line " + std::to_string(rule->line) +
+      diag.Add(c.At(kv.first, "header" + text::Shown(name) + " has a rule (line " + std::to_string(rule->line) +
                                   "), so it cannot also be binary (header names match case-insensitively)"));
       ok = false;
     } else if (const Rule* twin = FoldedHeaderRule(*r, name)) {
       // Passed as binary, x_phone (or a full-width or spaced spelling) would
       // carry in the clear what a reader takes for the ruled x-phone.
-      diag.Add(c.At(kv.first, "header '" + name + "' reads as '$header." + twin->header + "' (line " +
-                                  std::to_string(twin->line) +
+      diag.Add(c.At(kv.first, "header" + text::Shown(name) + " reads as" + text::Shown("$header." + twin->header) +
+                                  " (line " + std::to_string(twin->line) +
                                   ") once width, case, white space, invisible characters and '_' for '-' are "
                                   "folded, so it cannot be binary"));
       ok = false;
     } else if (r->BinaryHeader(name) != BinaryPart::kNone) {
-      diag.Add(
-          c.At(kv.first, "header '" + name + "' is listed twice under binary (header names match case-insensitively)"));
+      diag.Add(c.At(kv.first, "header" + text::Shown(name) +
+                                  " is listed twice under binary (header names match case-insensitively)"));
       ok = false;
     } else {
       r->binary_headers.emplace_back(name, how);
@@ -475,7 +490,8 @@ std::string ShortestTopic(const Route& route) {
 
 // Parses one route; errors in single rules are collected and the other rules
 // still checked. Returns nullopt if the route has any error.
-std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag) {
+std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag,
+                                const std::string& yaml_at, std::optional<Route>* topics) {
   if (!node.IsMap()) {
     diag.Add(c.At(node, "a route must be a mapping with from, to, dead_letter and rules"));
     return std::nullopt;
@@ -600,6 +616,21 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
   if (from_ok && dead_letter_ok && !r.from_is_pattern() && r.dead_letter == r.from)
     topic_conflict("dead_letter", "'dead_letter' must differ from 'from'");
   ok = ok && topics_ok;
+  if (topics && topics_ok) {
+    Route t;
+    t.name = r.name;
+    t.from = r.from;
+    t.to = r.to;
+    t.dead_letter = r.dead_letter;
+    t.from_at = r.from_at;
+    t.to_at = r.to_at;
+    t.dead_letter_at = r.dead_letter_at;
+    t.from_re = r.from_re;
+    t.from_min = r.from_min;
+    t.from_max = r.from_max;
+    t.from_program = r.from_program;
+    *topics = std::move(t);
+  }
   if (YAML::Node u = node["unlisted_fields"]) {
     if (!u.IsScalar() || (u.Scalar() != "keep" && u.Scalar() != "drop" && u.Scalar() != "scan")) {
       diag.Add(c.At(u,
@@ -636,17 +667,28 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
   int32_t index = 0;
   for (const auto& rn : *rule_list) {
     bool conflict = false;
+    // A rule written as a YAML alias (`- *r`) has its anchor's node and
+    // mark: a conflict it makes is reported where the alias is, naming the
+    // anchor's line too (found by review: a duplicate pointed at the
+    // original).
+    const YAML::Mark* alias = c.AliasAt(yaml_at + "/rules/[" + std::to_string(index) + "]");
+    const auto path_at = [&]() -> YAML::Mark { return alias ? *alias : rn["path"].Mark(); };
+    const auto via_alias = [&]() -> std::string {
+      return alias ? " (line " + std::to_string(alias->line + 1) + " repeats the rule of line " +
+                         std::to_string(rn.Mark().line + 1) + " with a YAML alias)"
+                   : std::string();
+    };
     if (rn.IsMap() && rn["path"] && rn["path"].IsScalar() && !rn["path"].Scalar().empty() &&
         rn["path"].Scalar()[0] != '$') {
       if (auto path = codec::FieldPath::Parse(rn["path"].Scalar()); path.ok()) {
         if (Status s = claims.Add(*path, index, false); !s.ok()) {
-          diag.Add(c.At(rn["path"], s.error().message));
+          diag.Add(c.At(path_at(), s.error().message + via_alias()));
           conflict = true;
         } else if (Status d = dotted_claims.Add(SplitDots(*path), index, false); !d.ok()) {
-          diag.Add(c.At(rn["path"],
+          diag.Add(c.At(path_at(),
                         "with dotted names expanded (as Elasticsearch, OpenSearch and JSON flatteners "
                         "read them), " +
-                            d.error().message));
+                            d.error().message + via_alias()));
           conflict = true;
         }
       }
@@ -657,6 +699,7 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       ok = false;
       continue;
     }
+    if (alias) rule->line = alias->line + 1;
     if (conflict) {
       ok = false;
       continue;
@@ -664,29 +707,43 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     int32_t id = static_cast<int32_t>(r.rules.size());
     if (rule->target == Target::kKey) {
       if (r.key_rule >= 0) {
-        diag.Add(c.At(rn["path"], "the record key has two rules (lines " +
-                                      std::to_string(r.rules[static_cast<size_t>(r.key_rule)].line) + " and " +
-                                      std::to_string(rule->line) + ")"));
+        diag.Add(c.At(path_at(), "the record key has two rules (lines " +
+                                     std::to_string(r.rules[static_cast<size_t>(r.key_rule)].line) + " and " +
+                                     std::to_string(rule->line) + ")"));
         ok = false;
         continue;
       }
       r.key_rule = id;
     } else if (rule->target == Target::kHeader) {
       if (const Rule* other = r.HeaderRule(rule->header)) {
-        diag.Add(c.At(rn["path"], "header '" + rule->header + "' has two rules (lines " + std::to_string(other->line) +
-                                      " and " + std::to_string(rule->line) +
-                                      "; header names match case-insensitively)"));
+        diag.Add(c.At(path_at(), "header" + text::Shown(rule->header) + " has two rules (lines " +
+                                     std::to_string(other->line) + " and " + std::to_string(rule->line) +
+                                     "; header names match case-insensitively)"));
+        ok = false;
+        continue;
+      }
+      // x_phone beside x-phone: a reader that takes '_' for '-' (HTTP
+      // bridges, CGI/WSGI) reads the one as the other, and the weaker rule
+      // would decide what it sees (found by review: keep on x_phone passed
+      // a phone a consumer read as x-phone).
+      if (const Rule* twin = FoldedHeaderRule(r, rule->header)) {
+        diag.Add(c.At(path_at(), "header" + text::Shown(rule->header) + " (line " + std::to_string(rule->line) +
+                                     ") reads as" + text::Shown("$header." + twin->header) + " (line " +
+                                     std::to_string(twin->line) +
+                                     ") once width, case, white space, invisible characters and '_' for '-' are "
+                                     "folded: two rules for one header"));
         ok = false;
         continue;
       }
       r.header_rules.emplace_back(rule->header, id);
     } else if (Status s = r.paths.Add(rule->path, id, TerminalFor(*rule)); !s.ok()) {
-      diag.Add(c.At(rn["path"], s.error().message));
+      diag.Add(c.At(path_at(), s.error().message + via_alias()));
       ok = false;
       continue;
     } else if (rule->whole && rule->action_name == "keep") {
-      diag.Warn(c.At(rn["apply_to"], "warning: rule '" + rule->path.text + "' keeps the whole object or array at " +
-                                         rule->path.text + " unchecked: PII nested in it passes"));
+      diag.Warn(c.At(rn["apply_to"], "warning: rule" + text::Shown(rule->path.text) +
+                                         " keeps the whole object or array at " + rule->path.text +
+                                         " unchecked: PII nested in it passes"));
     }
     AddKeyRefs(rule->action->KeyRef(), &key_refs);
     r.rules.push_back(std::move(rule).value());

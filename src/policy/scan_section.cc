@@ -58,7 +58,7 @@ std::string DetectorLabel(const YAML::Node& n) {
                                      std::all_of(name.Scalar().begin(), name.Scalar().end(), [](char ch) {
                                        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
                                      }))
-      return "detector '" + name.Scalar() + "'";
+      return "detector" + text::Shown(name.Scalar());
   return "a detector";
 }
 
@@ -130,7 +130,7 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
     return fail(c.At(n["name"], "'default' names the actions' fallback; give the detector another name"));
   for (const auto& b : builtins)
     if (b.name == spec.name)
-      return fail(c.At(n["name"], "detector '" + spec.name + "' is built in; give yours another name"));
+      return fail(c.At(n["name"], "detector" + text::Shown(spec.name) + " is built in; give yours another name"));
   auto pattern = RequireString(c, n, "pattern", "detector");
   if (!pattern.ok()) return fail(pattern.error());
   spec.pattern = *pattern;
@@ -143,6 +143,8 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
   }
   if (YAML::Node w = n["context_window"]) {
     long long v = 0;
+    if (w.IsScalar() && w.Tag() == "!")
+      return fail(c.At(w, "'context_window' must be a whole number, not a string (write it without quotes)"));
     if (!w.IsScalar() || !YAML::convert<long long>::decode(w, v) || v < 1 || v > 200)
       return fail(c.At(w, "'context_window' must be a whole number of characters, 1-200"));
     spec.context_window = static_cast<size_t>(v);
@@ -153,20 +155,22 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
   const size_t left = kMaxCustomProgramSize - std::min(*program_total, kMaxCustomProgramSize);
   const size_t limit = std::min(kMaxDetectorProgramSize, left);
   if (limit == 0)
-    return fail(c.At(n["pattern"], "detector '" + spec.name + "': the custom detectors before it compile to " +
-                                       std::to_string(*program_total) + " RE2 instructions; at most " +
-                                       std::to_string(kMaxCustomProgramSize) + " for all of them together"));
+    return fail(c.At(n["pattern"], "detector" + text::Shown(spec.name) +
+                                       ": the custom detectors before it compile to " + std::to_string(*program_total) +
+                                       " RE2 instructions; at most " + std::to_string(kMaxCustomProgramSize) +
+                                       " for all of them together"));
   if (auto size = detect::ProgramSize(spec.pattern, limit); size.ok()) {
     // Over the budget: RE2 stopped at about twice `limit`, counted as spent.
     const bool over_budget = *size >= detect::kEstimateCap;
     *program_total += over_budget ? 2 * limit : *size;
     if (*size > kMaxDetectorProgramSize && (!over_budget || limit == kMaxDetectorProgramSize))
       return fail(c.At(n["pattern"],
-                       "detector '" + spec.name + "': the pattern compiles to " +
+                       "detector" + text::Shown(spec.name) + ": the pattern compiles to " +
                            (over_budget ? "more than " + std::to_string(2 * limit) : std::to_string(*size)) +
                            " RE2 instructions; at most " + std::to_string(kMaxDetectorProgramSize) + " per detector"));
     if (*program_total > kMaxCustomProgramSize)
-      return fail(c.At(n["pattern"], "detector '" + spec.name + "': with it the custom detectors compile to " +
+      return fail(c.At(n["pattern"], "detector" + text::Shown(spec.name) +
+                                         ": with it the custom detectors compile to " +
                                          (over_budget ? "more than " : "") + std::to_string(*program_total) +
                                          " RE2 instructions; at most " + std::to_string(kMaxCustomProgramSize) +
                                          " for all of them together"));
@@ -179,7 +183,7 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
     YAML::Node at = n["pattern"];
     if (msg.find("validator") != std::string::npos && n["validator"]) at = n["validator"];
     if (msg.find("context") != std::string::npos && n["context_words"]) at = n["context_words"];
-    return fail(c.At(at, "detector '" + spec.name + "': " + msg));
+    return fail(c.At(at, "detector" + text::Shown(spec.name) + ": " + msg));
   }
   return spec;
 }
@@ -188,7 +192,7 @@ std::optional<detect::DetectorSpec> ParseDetector(const Ctx& c, const YAML::Node
 Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, const YAML::Node& n,
                                                                  const std::string& detector, const Env& penv,
                                                                  std::string* action_name) {
-  const std::string what = "scan action for '" + detector + "'";
+  const std::string what = "scan action for" + text::Shown(detector);
   transform::ActionOptions opts;
   if (Tagged(n)) return TagError(c, n);
   if (n.IsScalar()) {
@@ -204,8 +208,10 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
       if (Tagged(kv.second)) return TagError(c, kv.second);
       if (k == "action") continue;
       if (!kv.second.IsScalar() && !kv.second.IsNull())
-        return c.At(kv.second, "option '" + k + "' must be a single value");
-      opts.Set(k, {kv.second.IsNull() ? std::string() : kv.second.Scalar(), kv.second.IsNull()});
+        return c.At(kv.second, "option" + text::Shown(k) + " must be a single value");
+      opts.Set(k, {.text = kv.second.IsNull() ? std::string() : kv.second.Scalar(),
+                   .is_null = kv.second.IsNull(),
+                   .quoted = kv.second.IsScalar() && kv.second.Tag() == "!"});
     }
   } else {
     return c.At(n, what + " must be an action name, off, or { action: NAME, options }");
@@ -215,8 +221,8 @@ Result<std::unique_ptr<const transform::Action>> ParseScanAction(const Ctx& c, c
     // keep takes no option: one given (mode, value, ...) means the author
     // expected the hit to be replaced.
     if (const std::vector<std::string> extra = opts.Untaken(); !extra.empty())
-      return c.At(n, what + ": keep takes no options (unknown option '" + extra.front() +
-                         "'); to replace the hit use an action such as redact");
+      return c.At(n, what + ": keep takes no options (unknown option" + text::Shown(extra.front()) +
+                         "); to replace the hit use an action such as redact");
     return std::unique_ptr<const transform::Action>();
   }
   transform::ActionEnv env{&penv.keys, transform::ScanFieldPath(detector), penv.ledger, nullptr};
@@ -273,7 +279,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
             continue;
           }
           if (!names.insert(spec->name).second) {
-            diag.Add(c.At(dn["name"], "two detectors are named '" + spec->name + "'"));
+            diag.Add(c.At(dn["name"], "two detectors are named" + text::Shown(spec->name)));
             ok = false;
             continue;
           }
@@ -311,13 +317,13 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
       }
       if (std::find(known.begin(), known.end(), k) == known.end()) {
         std::string hint = text::Suggest(k, known);
-        diag.Add(c.At(kv.first, "unknown detector '" + k + "' (expected: default, " + text::Join(known) +
-                                    (hint.empty() ? ")" : "; did you mean '" + hint + "'?)")));
+        diag.Add(c.At(kv.first, "unknown detector" + text::Shown(k) + " (expected: default, " + text::Join(known) +
+                                    (hint.empty() ? ")" : "; did you mean" + text::Shown(hint) + "?)")));
         ok = false;
         continue;
       }
       if (!by_name.emplace(k, kv.second).second) {
-        diag.Add(c.At(kv.first, "detector '" + k + "' has two actions"));
+        diag.Add(c.At(kv.first, "detector" + text::Shown(k) + " has two actions"));
         ok = false;
       }
     }
@@ -338,8 +344,8 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
     if (given && is_off(spec_node)) {
       // Off: what it would find passes in scanned text and unlisted fields,
       // uncounted; said like keep is.
-      diag.Warn(c.At(spec_node, "warning: scan detector '" + specs[i].name +
-                                    "' is off: what it would find passes unchanged in scanned text (not counted)"));
+      diag.Warn(c.At(spec_node, "warning: scan detector" + text::Shown(specs[i].name) +
+                                    " is off: what it would find passes unchanged in scanned text (not counted)"));
       continue;
     }
     transform::Scanning::DetectorAction da;
@@ -355,7 +361,7 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
         YAML::Mark at;  // the scan section, or 1:1 without one
         if (node && node.IsDefined() && node.Mark().line >= 0) at = node.Mark();
         diag.Add(c.At(at,
-                      "detector '" + specs[i].name + "': its default action (redact to [" + specs[i].name +
+                      "detector" + text::Shown(specs[i].name) + ": its default action (redact to [" + specs[i].name +
                           "]) cannot be made: " + a.error().message,
                       ErrorCode::kInternal));
         return nullptr;
@@ -375,13 +381,15 @@ std::shared_ptr<const transform::Scanning> ParseScanning(const Ctx& c, const YAM
       // detector's `mask: keep_first 6, keep_last 6` said nothing.
       if (da.action && (it != by_name.end() || weak_by_default++ == 0))
         if (std::string w = da.action->Warning(); !w.empty())
-          diag.Warn(c.At(spec_node, "warning: scan action for '" +
-                                        (it != by_name.end() ? specs[i].name : std::string("default")) + "': " + w));
+          diag.Warn(c.At(spec_node, "warning: scan action for" +
+                                        text::Shown(it != by_name.end() ? specs[i].name : std::string("default")) +
+                                        ": " + w));
       // keep leaves a hit as it is: what the detector finds passes. Said
       // once for the default, once per detector named.
       if (!da.action && (it != by_name.end() || kept_by_default++ == 0))
-        diag.Warn(c.At(spec_node, "warning: scan action for '" + (it != by_name.end() ? specs[i].name : "default") +
-                                      "' is keep: what it finds passes unchanged (it is counted, not protected)"));
+        diag.Warn(c.At(spec_node, "warning: scan action for" +
+                                      text::Shown(it != by_name.end() ? specs[i].name : std::string("default")) +
+                                      " is keep: what it finds passes unchanged (it is counted, not protected)"));
     }
     da.settings = "pattern=" + specs[i].pattern + ", validator=" + specs[i].validator +
                   ", context_words=" + text::Join(specs[i].context_words, "|") +

@@ -31,8 +31,8 @@ std::string OptionText(const YAML::Node& map, const std::vector<std::string>& sk
 }
 
 Error TagError(const Ctx& c, const YAML::Node& n) {
-  return c.At(n, "YAML tag '" + n.Tag() +
-                     "' is not allowed in a policy (it would change how the value reads: write the value plainly)");
+  return c.At(n, "YAML tag" + text::Shown(n.Tag()) +
+                     " is not allowed in a policy (it would change how the value reads: write the value plainly)");
 }
 
 Error MergeKeyError(const Ctx& c, const YAML::Node& key) {
@@ -59,13 +59,13 @@ bool CheckKeys(const Ctx& c, const YAML::Node& map, const std::vector<std::strin
       continue;
     }
     if (!seen.insert(k).second) {
-      diag.Add(c.At(kv.first, "duplicate key '" + k + "' in " + what));
+      diag.Add(c.At(kv.first, "duplicate key" + text::Shown(k) + " in " + what));
       continue;
     }
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
       std::string hint = text::Suggest(k, allowed);
-      diag.Add(c.At(kv.first, "unknown key '" + k + "' in " + what + " (expected: " + text::Join(allowed) +
-                                  (hint.empty() ? ")" : "; did you mean '" + hint + "'?)")));
+      diag.Add(c.At(kv.first, "unknown key" + text::Shown(k) + " in " + what + " (expected: " + text::Join(allowed) +
+                                  (hint.empty() ? ")" : "; did you mean" + text::Shown(hint) + "?)")));
     }
   }
   return diag.size() == before;

@@ -43,6 +43,7 @@ Result<int64_t> ActionOptions::TakeInt(std::string_view name, int64_t dflt, int6
   taken_.emplace_back(name);
   auto it = values_.find(std::string(name));
   if (it == values_.end()) return dflt;
+  if (it->second.quoted) return OptError(name, "must be a whole number, not a string (write it without quotes)");
   const std::string& t = it->second.text;
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);

@@ -101,10 +101,18 @@ class ActionOptions {
   struct Value {
     std::string text;
     bool is_null = false;
+    // Written as a quoted string ("2"): TakeInt and a number option refuse
+    // it, as a template that quotes everything would change what is checked.
+    bool quoted = false;
   };
 
   void Set(std::string name, Value v) { values_[std::move(name)] = std::move(v); }
   [[nodiscard]] bool Has(std::string_view name) const { return values_.count(std::string(name)) != 0; }
+  // Whether the option was written as a quoted string (Value::quoted).
+  [[nodiscard]] bool Quoted(std::string_view name) const {
+    auto it = values_.find(std::string(name));
+    return it != values_.end() && it->second.quoted;
+  }
 
   // Each returns an error with code "invalid_option" naming the option.
   [[nodiscard]] Result<std::string> TakeString(std::string_view name, std::string_view dflt, bool required = false);

@@ -77,17 +77,17 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
       // its own (keep) adds none, so the list is joined, not appended to.
       std::vector<std::string> expected{"path", "action"};
       for (const std::string& t : options.Taken()) expected.push_back(t);
-      return Error(ErrorCode::kInvalidOption, "[" + unknown.front() + "] unknown option '" + unknown.front() +
-                                                  "' for action " + std::string(name) +
+      return Error(ErrorCode::kInvalidOption, "[" + unknown.front() + "] unknown option" +
+                                                  text::Shown(unknown.front()) + " for action " + std::string(name) +
                                                   " (expected: " + text::Join(expected) +
-                                                  (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+                                                  (hint.empty() ? ")" : "; did you mean" + text::Shown(hint) + "?)"));
     }
     return action;
   }
   std::string hint = text::Suggest(name, ActionNames());
-  return Error(ErrorCode::kUnknownAction, "unknown action '" + std::string(name) +
-                                              "' (expected one of: " + text::Join(ActionNames()) +
-                                              (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
+  return Error(ErrorCode::kUnknownAction, "unknown action" + text::Shown(name) +
+                                              " (expected one of: " + text::Join(ActionNames()) +
+                                              (hint.empty() ? ")" : "; did you mean" + text::Shown(hint) + "?)"));
 }
 
 Result<const crypto::Key*> FindRuleKey(const ActionEnv& env, std::string_view name) {
@@ -98,7 +98,7 @@ Result<const crypto::Key*> FindRuleKey(const ActionEnv& env, std::string_view na
   std::string hint = env.keys ? text::Suggest(name, env.keys->Names()) : "";
   if (crypto::MayBeKeyMaterial(hint)) hint.clear();
   return Error(ErrorCode::kKeyMissing, "[key] key" + crypto::ShownName(name) + " is not in the keyring" +
-                                           (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+                                           (hint.empty() ? "" : " (did you mean" + text::Shown(hint) + "?)"));
 }
 
 }  // namespace maskproxy::transform

@@ -32,16 +32,16 @@ Result<std::shared_ptr<const Scanning>> Scanning::Create(std::unique_ptr<const d
   for (auto& a : actions) {
     size_t i = 0;
     while (i < names.size() && names[i] != a.detector) ++i;
-    if (i == names.size()) return Error(ErrorCode::kInvalidOption, "unknown detector '" + a.detector + "'");
-    if (set[i]) return Error(ErrorCode::kInvalidOption, "detector '" + a.detector + "' has two actions");
+    if (i == names.size()) return Error(ErrorCode::kInvalidOption, "unknown detector" + text::Shown(a.detector));
+    if (set[i]) return Error(ErrorCode::kInvalidOption, "detector" + text::Shown(a.detector) + " has two actions");
     if (a.action && a.action->RemovesMember())
-      return Error(ErrorCode::kInvalidOption, "detector '" + a.detector + "': action " + a.action_name +
+      return Error(ErrorCode::kInvalidOption, "detector" + text::Shown(a.detector) + ": action " + a.action_name +
                                                   " would remove the whole value; use mode: constant");
     set[i] = true;
     s->actions_[i] = std::move(a);
   }
   for (size_t i = 0; i < names.size(); ++i)
-    if (!set[i]) return Error(ErrorCode::kInvalidOption, "detector '" + names[i] + "' has no action");
+    if (!set[i]) return Error(ErrorCode::kInvalidOption, "detector" + text::Shown(names[i]) + " has no action");
   std::set<std::string, std::less<>> builtins;
   for (const auto& spec : detect::Scanner::Defaults()) builtins.insert(spec.name);
   s->kept_.assign(names.size(), 0);
@@ -151,9 +151,11 @@ Status Scanning::Replace(const DetectorAction& da, const ActionContext& ctx, std
   codec::ScalarRef ref{codec::JsonType::kString, raw, norm->text()};
   json.clear();
   if (Status st = da.action->Apply(ctx, ref, &json); !st.ok())
-    return Error(st.error().code, "detector '" + da.detector + "' (" + da.action_name + "): " + st.error().message);
+    return Error(st.error().code,
+                 "detector" + text::Shown(da.detector) + " (" + da.action_name + "): " + st.error().message);
   if (json.size() < 2 || json.front() != '"' || !codec::DecodeJsonString(json, &plain))
-    return Error(ErrorCode::kScanFailed, "detector '" + da.detector + "' (" + da.action_name + ") did not give text");
+    return Error(ErrorCode::kScanFailed,
+                 "detector" + text::Shown(da.detector) + " (" + da.action_name + ") did not give text");
   out->append(plain);
   return Status::Ok();
 }

@@ -65,11 +65,15 @@ has err.txt "broken.yaml:10:" "missing key located"
 has err.txt "did you mean 'contact'" "missing key suggestion"
 has err.txt "broken.yaml:11:" "overlapping path located"
 [ "$(wc -l <err.txt)" -ge 4 ] && ok "every error reported at once" || bad "only $(wc -l <err.txt) error line(s)"
+expect_rc 2 "policy test of a broken policy" "$bin" policy test --keys keys.yaml broken.yaml
+has out.txt "broken.yaml: tests not run: the policy does not compile" "tests said not run"
+grep -q 'passed, ' out.txt && bad "a pass/fail tally of tests that did not run" || ok "no tally of tests not run"
 
-# Names are the author's text: a line break in the policy's or a test's name,
-# or in an unknown key, is shown escaped and cannot forge a line of output.
+# Names are the author's text: a line break in a test's name, or in an
+# unknown key, is shown escaped and cannot forge a line of output; one in the
+# policy's name (copied into every record's header) is refused.
 cat >forged.yaml <<'YAML'
-policy: "forged\nforged.yaml: ok"
+policy: forged
 version: 1
 routes:
   - from: f.raw
@@ -83,10 +87,19 @@ tests:
     input: { user: { rrn: "900101-1234567" } }
     expect: { user: { rrn: "nope" } }
 YAML
-expect_rc 1 "a policy with a line break in its name checks (its test fails)" "$bin" policy check --keys keys.yaml forged.yaml
-has out.txt 'forged.yaml: FAIL (forged\nforged.yaml: ok@1#' "policy name shown escaped"
+expect_rc 1 "a policy whose test has a line break in its name checks (its test fails)" "$bin" policy check --keys keys.yaml forged.yaml
+has out.txt 'forged.yaml: FAIL (forged@1#' "policy checked, its failing test counted"
 has err.txt "forged.yaml:10: test 'real\nPASS forged.yaml:1 every test' fails" "failing test named, escaped"
 [ "$(wc -l <out.txt)" = 1 ] && ok "policy check: one line" || bad "policy check printed $(wc -l <out.txt) lines"
+sed -e '1s/.*/policy: "forged\\nforged.yaml: ok"/' forged.yaml >forgedname.yaml
+expect_rc 2 "a line break in the policy's name is refused" "$bin" policy check --keys keys.yaml forgedname.yaml
+has err.txt 'forgedname.yaml:1:9: policy name at character 7:' "policy name refused at its character"
+grep -q ': ok' out.txt && bad "an ok line in a failing check" || ok "no ok line in a failing check"
+ln -s forged.yaml forgedlink.yaml
+expect_rc 2 "a file given twice" "$bin" policy check --keys keys.yaml forged.yaml forgedlink.yaml
+has err.txt "forgedlink.yaml: policy file given twice (the same file as forged.yaml)" "given twice, by a link"
+grep -q 'also routed by' err.txt && bad "a file given twice conflicts with itself" || ok "no conflict with itself"
+grep -q ': ok' out.txt && bad "an ok line in a failing check" || ok "no ok line beside given twice"
 expect_rc 1 "the failing test with a line break in its name fails" "$bin" policy test --keys keys.yaml forged.yaml
 has out.txt 'FAIL forged.yaml:10 real\nPASS forged.yaml:1 every test' "test name shown escaped"
 grep -q '^PASS' out.txt && bad "a forged PASS line" || ok "no forged PASS line"

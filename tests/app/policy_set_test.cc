@@ -389,5 +389,26 @@ TEST_F(PolicySetTest, ShippedPoliciesLoadTogether) {
   EXPECT_NE(set->engine, nullptr);
 }
 
+// The same file given twice (again by its path, or by another path or a
+// link to it) is one error, "given twice", not a conflict of every route
+// with itself (found by review: `policy check t2.yaml t2.yaml`).
+TEST_F(PolicySetTest, AFileGivenTwiceIsOneError) {
+  const std::string file = Write("t.yaml",
+                                 "policy: t\nversion: 1\nroutes:\n  - name: r\n    from: raw.a\n    to: out.a\n"
+                                 "    dead_letter: dl.a\n    rules:\n      - { path: x, action: keep }\n");
+  const std::string link = (fs::path(dir_) / "link.yaml").string();
+  fs::create_symlink(file, link);
+  const std::string other = (fs::path(dir_) / "." / "t.yaml").string();
+  for (const auto& files : {std::vector<std::string>{file, file}, std::vector<std::string>{file, link},
+                            std::vector<std::string>{file, other}}) {
+    auto set = LoadPolicySet(files, Keys(), {"", engine::Limits{}, nullptr});
+    ASSERT_FALSE(set.ok()) << files[1];
+    const std::string& m = set.error().message;
+    EXPECT_NE(m.find(files[1] + ": policy file given twice"), std::string::npos) << m;
+    EXPECT_EQ(m.find("also routed by"), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << "one error: " << m;
+  }
+}
+
 }  // namespace
 }  // namespace maskproxy::app

@@ -465,6 +465,29 @@ TEST(EngineCsv, PlanErrors) {
   EXPECT_TRUE(g.engine->PlanCsv(*g.route, {}).ok()) << "an empty file has no columns to name";
 }
 
+// A header whose column differs from a ruled one only by case (or width or
+// spaces), and that lacks the ruled one, says so: ambiguous_field_name, not
+// "names no column", whatever rule comes first (found by review: `RRN,Phone`
+// was refused as naming no column).
+TEST(EngineCsv, AVariantOfAMissingRuledColumnIsAmbiguousNotMissing) {
+  auto f = Make(PolicyYaml("keep",
+                           "      - { path: name, action: redact }\n"
+                           "      - { path: rrn, action: redact }\n"));
+  for (std::string variant : {"RRN", "rrn ", "\xEF\xBD\x92\xEF\xBD\x92\xEF\xBD\x8E"}) {
+    const std::vector<std::string> names{"id", variant};
+    auto plan = f.engine->PlanCsv(*f.route, names);
+    ASSERT_FALSE(plan.ok()) << variant;
+    EXPECT_EQ(plan.error().code, ErrorCode::kAmbiguousFieldName) << plan.error().message;
+  }
+  // Without a variant, a missing ruled column still fails the file.
+  const std::vector<std::string> plain{"id", "rrn"};
+  auto missing = f.engine->PlanCsv(*f.route, plain);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kInvalidRule);
+  EXPECT_NE(missing.error().message.find("rule 'name'"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("names no column"), std::string::npos) << missing.error().message;
+}
+
 // A column named like a ruled one but for case, width, spaces or invisible
 // characters would pass raw beside it: the file is refused, in every mode.
 TEST(EngineCsv, AColumnThatOnlyLooksLikeARuledOneRefusesTheFile) {

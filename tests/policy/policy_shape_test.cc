@@ -116,7 +116,7 @@ TEST(PolicyShape, WeakMaskAndUnitBucketWarnWithTheirLocation) {
   auto w =
       Parse(WithRules("      - { path: user.rrn, action: mask, keep_first: 6, keep_last: 6 }\n"
                       "      - { path: amount, action: generalize, to: bucket, size: 1 }\n"
-                      "      - { path: fee, action: generalize, to: bucket, size: '0.01' }\n"));
+                      "      - { path: fee, action: generalize, to: bucket, size: 0.01 }\n"));
   ASSERT_TRUE(w.ok()) << w.error().ToString();
   ASSERT_EQ((*w)->warnings().size(), 3u);
   const auto& ws = (*w)->warnings();
@@ -129,8 +129,8 @@ TEST(PolicyShape, WeakMaskAndUnitBucketWarnWithTheirLocation) {
   auto n =
       Parse(WithRules("      - { path: card, action: mask, keep_first: 6, keep_last: 4 }\n"
                       "      - { path: amount, action: generalize, to: bucket, size: 10 }\n"
-                      "      - { path: fee, action: generalize, to: bucket, size: '25' }\n"
-                      "      - { path: rate, action: generalize, to: bucket, size: '100.0' }\n"));
+                      "      - { path: fee, action: generalize, to: bucket, size: 25 }\n"
+                      "      - { path: rate, action: generalize, to: bucket, size: 100.0 }\n"));
   ASSERT_TRUE(n.ok()) << n.error().ToString();
   EXPECT_TRUE((*n)->warnings().empty()) << (*n)->warnings()[0];
 }

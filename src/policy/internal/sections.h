@@ -40,8 +40,13 @@ struct Env {
 };
 
 // routes.cc: one route; errors in single rules are collected and the other
-// rules still checked. Returns nullopt if the route has any error.
-[[nodiscard]] std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag);
+// rules still checked. Returns nullopt if the route has any error. `yaml_at` is
+// the route's place in the file for Ctx::AliasAt ("routes/[0]"). *topics,
+// when given, gets the route's name and topics when each topic is valid on
+// its own, whatever else is wrong with the route (RouteConflicts on a file
+// with errors).
+[[nodiscard]] std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env& env, Diag& diag,
+                                              const std::string& yaml_at, std::optional<Route>* topics = nullptr);
 
 // routes.cc: the shortest topic a pattern route reads (RE2's
 // PossibleMatchRange, when the pattern matches it and it is a topic name),

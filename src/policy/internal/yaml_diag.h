@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,19 @@ class Ctx {
     return Error(code, text::Located(origin_, m.line + 1, m.column + 1, msg));
   }
   const std::string& origin() const { return origin_; }
+  // Where each YAML alias is written, by the path of keys and "[N]" from
+  // the root joined by '/' ("routes/[0]/rules/[1]"): yaml-cpp gives an
+  // alias's node the anchor's mark.
+  void SetAliases(std::map<std::string, YAML::Mark> at) { aliases_ = std::move(at); }
+  // The mark of the alias at `path`, or null when no alias is written there.
+  [[nodiscard]] const YAML::Mark* AliasAt(const std::string& path) const {
+    auto it = aliases_.find(path);
+    return it == aliases_.end() ? nullptr : &it->second;
+  }
 
  private:
   std::string origin_;
+  std::map<std::string, YAML::Mark> aliases_;
 };
 
 class Diag;

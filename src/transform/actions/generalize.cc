@@ -48,6 +48,9 @@ Result<std::unique_ptr<Action>> GeneralizeAction::Create(ActionOptions& o, const
   if (!size.ok()) return size.error();
   if (a->to_ == To::kBucket) {
     if (!has_size) return Error(ErrorCode::kInvalidOption, "[to] generalize to: bucket needs option 'size'");
+    if (o.Quoted("size"))
+      return Error(ErrorCode::kInvalidOption,
+                   "[size] option 'size' must be a number, not a string (write it without quotes)");
     const Error bad(ErrorCode::kInvalidOption,
                     "[size] option 'size' must be a number greater than 0 (e.g. 10000 or 0.5), at most 18 decimals");
     size_t dot = size->find('.');
