@@ -2089,6 +2089,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
   if ((phone >= 0 || card >= 0 || rrn >= 0 || frn >= 0) && has_digit == 1) {
     sc.loose.clear();
     internal::FindLooselyGrouped(t, &sc.loose);
+    if (card >= 0) internal::FindLabelledCards(t, &sc.loose);
     for (const internal::LooseNumber& c : sc.loose) {
       const int id = c.validator == Validator::kPhoneKr ? phone
                      : c.validator == Validator::kCard  ? card
