@@ -2111,6 +2111,12 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
         cands.push_back({k.name_begin, k.name_end, static_cast<size_t>(person_name), 1.0});
     }
   }
+  // Korean names in Latin letters after a label of a person's name and a
+  // ':' or '=' ("Account holder: KIM MINJUN": korean_text.h).
+  if (person_name >= 0 && t.find_first_of(":=") != std::string_view::npos) {
+    internal::FindRomanizedKoreanNames(t, &sc.found);
+    add_found(person_name);
+  }
   // Names and addresses (korean_text.h): told by the words around them.
   if ((person_name >= 0 || address >= 0) && internal::MayHoldHangul(t)) {
     if (person_name >= 0) {

@@ -823,6 +823,28 @@ TEST(DetectDefaultsTest, GluedLabelCompounds) {
 
 // Bank words a review found missing: short names, who receives it, loans and
 // savings, a payee form's English, the usual typo.
+// Names after a staff label's colon or in brackets, and Korean names in
+// Latin letters after a person's name label, through the scanner (before:
+// all passed whole).
+TEST(DetectDefaultsTest, NamesAfterStaffLabelsAndRomanizedNames) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"상담원: 김민준", "김민준"},
+      {"상담원 : 김민준", "김민준"},
+      {"고객[김민준]", "김민준"},
+      {"고객<김민준>", "김민준"},
+      {"[김민준 고객]", "김민준"},
+      {"Name: Kim Minjun", "Kim Minjun"},
+      {"name: Minjun Kim", "Minjun Kim"},
+      {"Account holder: KIM MINJUN", "KIM MINJUN"},
+      {"holder: Kim Min-jun", "Kim Min-jun"},
+      {"beneficiary: Choi, Yuna", "Choi, Yuna"},
+      {"Recipient name: Park Ji-hoon", "Park Ji-hoon"},
+  };
+  for (const auto& [text, name] : cases) EXPECT_EQ(Scan(text), One("person_name", name)) << text;
+  ExpectNothing({"Name: Savings Account", "name: Gold Card Premium", "file name: Report Final",
+                 "product name: Kim Chi Set", "Name: N/A", "Holder: Unknown", "상담원 연결 대기"});
+}
+
 TEST(DetectDefaultsTest, BankShortNamesAndPayeeWords) {
   for (const char* word :
        {"토뱅", "MG",   "축협", "농축협", "외환", "시티",         "제일",  "Sh",   "산림",   "수취인", "받는분",
