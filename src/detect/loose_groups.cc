@@ -398,9 +398,14 @@ void FindLabelledCards(std::string_view t, std::vector<LooseNumber>* out) {
     const size_t p = AfterCardLabel(t, i + 6, true);
     if (p != std::string_view::npos) add(p);
   }
-  for (size_t i = 0; i + 4 <= t.size(); ++i) {
-    if ((t[i] | 0x20) != 'c' || (t[i + 1] | 0x20) != 'a' || (t[i + 2] | 0x20) != 'r' || (t[i + 3] | 0x20) != 'd')
-      continue;
+  // Each 'c' and 'C' in order, by memchr.
+  size_t lower = t.find('c');
+  size_t upper = t.find('C');
+  while (lower != std::string_view::npos || upper != std::string_view::npos) {
+    const size_t i = std::min(lower, upper);
+    if (i == lower) lower = t.find('c', i + 1);
+    if (i == upper) upper = t.find('C', i + 1);
+    if (i + 4 > t.size() || (t[i + 1] | 0x20) != 'a' || (t[i + 2] | 0x20) != 'r' || (t[i + 3] | 0x20) != 'd') continue;
     if (i > 0 && Letter(t[i - 1])) continue;  // "discard", "postcard"
     const size_t p = AfterCardLabel(t, i + 4, false);
     if (p != std::string_view::npos) add(p);

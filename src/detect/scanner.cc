@@ -2113,7 +2113,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
   }
   // Korean names in Latin letters after a label of a person's name and a
   // ':' or '=' ("Account holder: KIM MINJUN": korean_text.h).
-  if (person_name >= 0 && t.find_first_of(":=") != std::string_view::npos) {
+  if (person_name >= 0 && (t.find(':') != std::string_view::npos || t.find('=') != std::string_view::npos)) {
     internal::FindRomanizedKoreanNames(t, &sc.found);
     add_found(person_name);
   }
