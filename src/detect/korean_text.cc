@@ -218,9 +218,28 @@ const Words& NameLabels() {
 // 유형별", "회원 유지율": a third review): a name after them only as
 // FindKoreanNames says below (a ':', '=' or bracket between, or a '('
 // before a number after it).
+// Staff by their role are among them: "상담원: 김민준", "[상담원] 김민준",
+// "직원(김민준)", as a ticket names who took it ("상담원 연결", "직원
+// 교육" are nouns).
 const Words& RoleLabels() {
-  static const Words w{"고객", "회원", "문의자", "요청자", "환자", "예약자", "민원인", "신고자", "신고인"};
+  static const Words w{"고객", "회원", "문의자", "요청자", "환자", "예약자", "민원인", "신고자", "신고인",
+                       // staff (a review of support tickets: "상담원: 김민준" passed)
+                       "상담원", "상담사", "상담직원", "직원", "담당", "담당직원", "매니저", "처리자", "접수자", "기사",
+                       "배송기사", "설계사", "관리자", "책임자", "승인자", "결재자", "등록자", "수정자", "요청인",
+                       "의뢰인", "문의고객", "상담고객", "팀장", "과장", "대리", "주임", "사원", "실장", "점장",
+                       "지점장", "부장", "차장", "상담자", "안내자", "확인자", "처리담당"};
   return w;
+}
+
+// The closing bracket of the opening one `gap` ends with ("[", " (", "「",
+// "<"), or empty: a name enclosed after a label, "고객[김민준]".
+std::string_view CloserOf(std::string_view gap) {
+  static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {{"(", ")"},   {"[", "]"},   {"<", ">"},
+                                                                             {"{", "}"},   {"「", "」"}, {"『", "』"},
+                                                                             {"【", "】"}, {"〈", "〉"}, {"《", "》"}};
+  for (const auto& [open, close] : kPairs)
+    if (gap.ends_with(open)) return close;
+  return {};
 }
 // The copula and endings an introduced name carries ("저는 김민준입니다",
 // "제가 김민준인데요"); a noun after 저는 carries particles instead ("제가
@@ -375,14 +394,15 @@ bool LabelGap(std::string_view gap) {
   if (gap.empty() || gap.size() > 8) return false;
   size_t ascii = 0;
   for (size_t i = 0; i < gap.size();) {
-    // 「 」 『 』 (U+300C-300F), as Korean text quotes a name.
+    // 「 」 『 』 (U+300C-300F), as Korean text quotes a name, and 〈 〉 《 》
+    // 【 】 (U+3008-300B, U+3010-3011).
     if (gap.substr(i, 2) == "\xE3\x80" && i + 2 < gap.size()) {
       const auto c = static_cast<unsigned char>(gap[i + 2]);
-      if (c < 0x8C || c > 0x8F) return false;
+      if (c < 0x88 || c > 0x91) return false;
       i += 3;
       continue;
     }
-    if (std::string_view(" \t:=-([])/|\"'").find(gap[i]) == std::string_view::npos) return false;
+    if (std::string_view(" \t:=-([])/|\"'<>").find(gap[i]) == std::string_view::npos) return false;
     ++ascii;
     ++i;
   }
@@ -537,7 +557,18 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
                   (close == ") " || close == "):" || close == "): " || close == ")") &&
                   IsNameLabel(word_of(r - 2), r > 2 ? word_of(r - 3) : std::string_view());
     }
-    if (!honorific_in && !honorific_next && !word_before && !intro && !display_name && !qualified &&
+    // A role or a label after it inside brackets: "[김민준 고객]", "<김민준
+    // 상담원>", "(김민준 담당자)", "【김민준 예금주】".
+    bool role_after = false;
+    if (run.b > 0 && r + 1 < runs.size() && runs[r + 1].b == run.e + 1 && t[run.e] == ' ') {
+      const size_t from = run.b > 3 ? run.b - 3 : 0;
+      const std::string_view closer = CloserOf(t.substr(from, run.b - from));
+      if (!closer.empty() && t.substr(runs[r + 1].e).starts_with(closer)) {
+        const std::string_view nw = word_of(r + 1);
+        role_after = RoleLabels().Has(nw) || NameLabels().Has(nw);
+      }
+    }
+    if (!honorific_in && !honorific_next && !word_before && !intro && !display_name && !qualified && !role_after &&
         !AsciiNameLabelBefore(t, run.b) && !AsciiPersonLabelBefore(t, run.b))
       continue;
     size_t len = 0;
@@ -575,6 +606,8 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       if (honorific && !VerbNounThenEnding(word.substr(0, std::min<size_t>(word.size(), 9))))
         len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     }
+    if (len == 0 && role_after && !VerbNounThenEnding(word.substr(0, std::min<size_t>(word.size(), 9))))
+      len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     // A label before it: 예금주 김민준, 성명: 김민준으로, [예금주] 홍길동,
     // 받는 분: 박서준, name: 김민준.
     if (len == 0) {
@@ -595,10 +628,13 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
     if (len == 0 && word_before && r > 0 && RoleLabels().Has(word_of(r - 1)) &&
         LabelGap(t.substr(runs[r - 1].e, run.b - runs[r - 1].e))) {
       const std::string_view gap = t.substr(runs[r - 1].e, run.b - runs[r - 1].e);
-      const bool marked = gap.find_first_of(":=[]") != std::string_view::npos;
-      // The name in parentheses after the role: "고객(김민준)이 전화함" (a
-      // fifth review).
-      const bool enclosed = (gap == "(" || gap == " (") && run.e < t.size() && t[run.e] == ')';
+      // (A non-ASCII byte in a gap is one of LabelGap's brackets: 「 【 〈.)
+      const bool marked = gap.find_first_of(":=[]<>\xE3") != std::string_view::npos;
+      // The name in brackets after the role: "고객(김민준)이 전화함" (a
+      // fifth review), "고객[김민준]", "고객<김민준>", "고객 [김민준]",
+      // "고객「김민준」".
+      const std::string_view closer = CloserOf(gap);
+      const bool enclosed = !closer.empty() && t.substr(run.e).starts_with(closer);
       // (Without a mark, only a '(' before a number: "고객 지원금" at the end,
       // "고객 문의량, …" are nouns.)
       const size_t e = run.e;
@@ -607,14 +643,16 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
         ends = true;
       } else if (e == t.size()) {
         ends = marked;
-      } else if (t[e] == ',' || t[e] == '/' || t[e] == ')' || t[e] == '\n' || t[e] == '\r') {
+      } else if (t[e] == ',' || t[e] == '/' || t[e] == ')' || t[e] == ']' || t[e] == '>' || t[e] == '\n' ||
+                 t[e] == '\r') {
         ends = marked;  // ("고객 문의량, 전주 대비", "고객 전환율/매출": nouns)
       } else if (t[e] == ' ') {
         ends = marked && (e + 1 == t.size() || static_cast<unsigned char>(t[e + 1]) < 0x80);
       } else if (t[e] == '(') {
         const std::string_view in = t.substr(e + 1);
         ends = (!in.empty() && AsciiDigit(in[0])) || in.starts_with("주민") || in.starts_with("연락") ||
-               in.starts_with("전화") || in.starts_with("휴대") || in.starts_with("+82");
+               in.starts_with("전화") || in.starts_with("휴대") || in.starts_with("+82") ||
+               in.starts_with("내선");  // "상담원 김민준(내선 1234)"
       }
       if (ends) len = NameAt(word, [](std::string_view rest, size_t) { return rest.empty(); });
     }
@@ -633,6 +671,289 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       if (IsPlaceName(name)) continue;
       out->emplace_back(run.b, run.b + len);
     }
+  }
+}
+
+namespace {
+
+// Korean surnames as they are romanized (the common spellings of each:
+// 김 Kim/Gim, 이 Lee/Yi/Rhee/Ri, 박 Park/Pak/Bak, ...), lower case.
+const Words& RomanizedSurnames() {
+  static const Words w{
+      "kim",   "gim",     "lee",    "yi",    "rhee",   "ri",     "rhie",   "park",   "pak",     "bak",     "bahk",
+      "choi",  "choe",    "choy",   "jung",  "jeong",  "chung",  "cheong", "joung",  "kang",    "gang",    "cho",
+      "jo",    "joe",     "yoon",   "yun",   "youn",   "jang",   "chang",  "lim",    "im",      "lym",     "rim",
+      "yim",   "han",     "hahn",   "oh",    "seo",    "suh",    "sur",    "shin",   "sin",     "kwon",    "gwon",
+      "hwang", "whang",   "ahn",    "an",    "song",   "yoo",    "yu",     "ryu",    "you",     "ryoo",    "hong",
+      "jeon",  "jun",     "chun",   "jeun",  "chon",   "ko",     "go",     "koh",    "moon",    "mun",     "yang",
+      "son",   "sohn",    "bae",    "pae",   "baek",   "paik",   "paek",   "back",   "heo",     "hur",     "huh",
+      "nam",   "noh",     "roh",    "no",    "ro",     "ha",     "kwak",   "gwak",   "sung",    "seong",   "cha",
+      "joo",   "ju",      "woo",    "wu",    "min",    "na",     "ra",     "jin",    "chin",    "ji",      "jee",
+      "eom",   "um",      "uhm",    "chae",  "won",    "bang",   "pang",   "gong",   "kong",    "hyun",    "hyeon",
+      "ham",   "hahm",    "byun",   "byeon", "pyun",   "yeom",   "yum",    "yeo",    "yuh",     "choo",    "chu",
+      "do",    "doh",     "so",     "seok",  "suk",    "sun",    "seon",   "ma",     "gil",     "kil",     "pyo",
+      "myung", "myeong",  "ban",    "wang",  "geum",   "keum",   "ok",     "tak",    "guk",     "kook",    "maeng",
+      "shim",  "sim",     "cheon",  "yook",  "yuk",    "in",     "bong",   "seol",   "sul",     "yeon",    "wi",
+      "wee",   "pyeon",   "yong",   "ye",    "eun",    "mo",     "ki",     "gi",     "namgung", "namkung", "hwangbo",
+      "jegal", "seonwoo", "sunwoo", "dokgo", "seomun", "sagong", "kyung",  "gyeong", "lyu",     "yeum",    "gu",
+      "koo",   "ku",      "nah",    "chey",  "tae",    "mok",    "bin",    "pi",     "seung"};
+  return w;
+}
+
+// English words of a romanized syllable's shape that stand in names of
+// things ("product name: Kim Chi Set", "Name: Seoul Team"): a surname beside
+// one of them is no name.
+const Words& LatinNotNames() {
+  static const Words w{
+      "set",     "team", "korea", "seoul", "busan", "demo", "bot",  "one",  "none", "main",  "mini",  "man",    "time",
+      "home",    "game", "sale",  "tea",   "line",  "nine", "tone", "note", "hope", "site",  "page",  "date",   "rate",
+      "name",    "type", "code",  "mode",  "data",  "ping", "king", "long", "pong", "mango", "tango", "kimchi", "kakao",
+      "bulgogi", "chi",  "pine",  "dine",  "mine",  "bone", "cone", "dome", "done", "gone",  "lone",  "tune",   "lune",
+      "dune",    "mule", "rule",  "sole",  "pole",  "hole", "mole", "tale", "male", "pale",  "bale",  "kale",   "lime",
+      "dime",    "mime", "tile",  "pile",  "mile",  "nil",  "tin",  "pin",  "sit",  "hit",   "kit",   "pit",    "bit",
+      "hat",     "mat",  "pat",   "bat",   "cat",   "net",  "pet",  "bet",  "jet",  "let",   "met",   "get",    "hot",
+      "pot",     "lot",  "not",   "dot",   "got",   "tot",  "gun",  "nun",  "pun",  "bun",   "hum",   "gum",    "sum",
+      "tip",     "top",  "hop",   "pop",   "mop",   "sip",  "sea",  "pea",  "lea",  "ten",   "den",   "hen",    "men",
+      "pen",     "ken",  "mall",  "hall",  "bell",  "sell", "tell", "well", "hill", "mill",  "pill",  "till",   "doll",
+      "poll",    "toll", "full",  "pull",  "bull",  "dull", "hull", "gull", "null", "tall",  "ball",  "call",   "test",
+      "temp",    "lab",  "pro",   "max",   "plus",  "new",  "old",  "big",  "top",  "best",  "good",  "bad",    "yes",
+      "moon",    "bang", "gang",  "so",    "no",    "do",   "go",   "in",   "on",   "up",    "ok",    "to",     "at",
+      "is"};
+  return w;
+}
+
+// Whether `w` (lower-case letters) is one to `max` syllables of romanized
+// Korean (Revised Romanization, McCune-Reischauer without marks, and the
+// usual spellings of names: oo, ee, ou): Minjun, Seoyeon, Jihoon, Yuna.
+bool RomanizedSyllables(std::string_view w, int max) {
+  static constexpr std::string_view kInitials[] = {"",  "g", "k",  "kk", "n",  "d",  "t", "tt", "r",  "l", "m",
+                                                   "b", "p", "pp", "s",  "ss", "sh", "j", "jj", "ch", "h"};
+  static constexpr std::string_view kVowels[] = {"a",  "ae",  "ya", "yae", "eo", "e",   "yeo", "ye",  "o",
+                                                 "wa", "wae", "oe", "yo",  "u",  "wo",  "we",  "wi",  "yu",
+                                                 "eu", "ui",  "i",  "oo",  "ee", "eui", "ou",  "yoo", "uh"};
+  // (No final t: given names' syllables rarely end in it, English words
+  // often do: "Title", "Set".)
+  static constexpr std::string_view kFinals[] = {"", "k", "n", "l", "m", "p", "ng"};
+  if (w.empty() || w.size() > 16) return false;
+  std::array<int, 17> best;
+  best.fill(1000);
+  best[0] = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (best[i] >= max) continue;
+    for (std::string_view in : kInitials) {
+      if (w.substr(i).substr(0, in.size()) != in) continue;
+      const size_t v0 = i + in.size();
+      for (std::string_view v : kVowels) {
+        if (w.substr(v0).substr(0, v.size()) != v) continue;
+        const size_t f0 = v0 + v.size();
+        for (std::string_view f : kFinals) {
+          if (w.substr(f0).substr(0, f.size()) != f) continue;
+          const size_t j = f0 + f.size();
+          best[j] = std::min(best[j], best[i] + 1);
+        }
+      }
+    }
+  }
+  return best[w.size()] <= max;
+}
+
+bool AsciiUpper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool AsciiLower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+
+// Whether the text before `c` (a ':' or '=') is a label of a person's name:
+// "Name", "Full name", "Customer name", "Account holder", "Cardholder",
+// "Recipient name", "beneficiary", "holderName", "account_holder"; or a
+// Korean label (예금주, 성명, 고객, 상담원, 영문명). Not a thing's name
+// ("file name", "product name", "bank_name", "username").
+bool LatinNameLabelBefore(std::string_view t, size_t c) {
+  size_t k = c;
+  while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '\t' || t[k - 1] == '"' || t[k - 1] == '\'') && c - k < 4) --k;
+  if (k == 0) return false;
+  if (k >= 3 && SyllableAt(t, k - 3)) {
+    size_t b = k;
+    while (b >= 3 && SyllableAt(t, b - 3) && k - b < 24) b -= 3;
+    if (b > 0 && AsciiAlnum(t[b - 1])) return false;
+    const std::string_view w = t.substr(b, k - b);
+    return IsNameLabel(w, {}) || RoleLabels().Has(w) || w == "영문명" || w == "영문이름" || w == "영문성명" ||
+           w == "영문" || w == "카드소유자" || w == "소유자";
+  }
+  // The words before it, last first, lower case; how each is joined to the
+  // one after it (' ' or '_', '-', a capital).
+  std::array<std::string, 3> words;
+  std::array<char, 3> joined{};
+  size_t n = 0;
+  size_t e = k;
+  while (n < 3) {
+    size_t b = e;
+    while (b > 0 && (AsciiLower(t[b - 1]) || AsciiUpper(t[b - 1])) && e - b < 16) {
+      --b;
+      // camel case: "holderName" is holder and Name
+      if (AsciiUpper(t[b]) && b > 0 && AsciiLower(t[b - 1])) break;
+    }
+    if (b == e || e - b >= 16) break;
+    std::string& w = words[n];
+    for (size_t x = b; x < e; ++x) w.push_back(static_cast<char>(t[x] | 0x20));
+    ++n;
+    if (b == 0) break;
+    if (AsciiLower(t[b - 1])) {  // a camel case part
+      joined[n - 1] = 'C';
+      e = b;
+    } else if ((t[b - 1] == ' ' || t[b - 1] == '_' || t[b - 1] == '-') && b > 1 &&
+               (AsciiLower(t[b - 2]) || AsciiUpper(t[b - 2]))) {
+      joined[n - 1] = t[b - 1];
+      e = b - 1;
+    } else {
+      if (AsciiDigit(t[b - 1])) return false;  // "v2name"
+      break;
+    }
+  }
+  if (n == 0) return false;
+  static constexpr std::string_view kPersons[] = {
+      "holder",    "cardholder", "accountholder", "beneficiary", "recipient",   "payee",    "payer",
+      "sender",    "depositor",  "owner",         "remitter",    "receiver",    "customer", "client",
+      "consignee", "addressee",  "applicant",     "guardian",    "policyholder"};
+  const auto person = [](std::string_view w) {
+    for (std::string_view p : kPersons)
+      if (w == p) return true;
+    return false;
+  };
+  if (person(words[0])) return true;  // "Account holder", "card holder", "beneficiary"
+  if (words[0] != "name") return false;
+  if (n == 1 || joined[0] == 0) return true;  // "Name:", "name ="
+  const std::string_view before = words[1];
+  if (person(before)) return true;  // "Recipient name", "holderName", "account_holder_name"
+  static constexpr std::string_view kPersonsBeforeName[] = {
+      "full",   "legal",   "real",    "member", "guest", "patient", "english", "eng", "korean",  "kor",
+      "person", "contact", "account", "given",  "first", "last",    "cust",    "emp", "employee"};
+  for (std::string_view p : kPersonsBeforeName)
+    if (before == p) return true;
+  // Another word joined by '_', '-' or a capital names a thing's name
+  // ("bank_name", "fileName"); after a blank, only a thing's word does
+  // ("file name", "product name").
+  if (joined[0] != ' ') return false;
+  static constexpr std::string_view kThings[] = {
+      "file",     "product",  "item",     "bank",    "user",    "nick",     "store",   "shop",   "company",  "brand",
+      "merchant", "branch",   "app",      "device",  "host",    "domain",   "project", "plan",   "service",  "event",
+      "course",   "team",     "group",    "org",     "field",   "column",   "table",   "key",    "server",   "model",
+      "type",     "class",    "package",  "module",  "folder",  "dir",      "path",    "image",  "document", "doc",
+      "report",   "campaign", "coupon",   "promo",   "vendor",  "seller",   "card",    "goods",  "menu",     "category",
+      "site",     "page",     "tag",      "label",   "screen",  "business", "corp",    "school", "hospital", "city",
+      "street",   "road",     "building", "place",   "venue",   "hotel",    "job",     "task",   "variable", "function",
+      "method",   "test",     "sheet",    "tab",     "network", "queue",    "topic",   "stream", "bucket",   "database",
+      "schema",   "repo",     "machine",  "display", "game",    "song",     "album",   "movie",  "book",     "pet",
+      "dog",      "cat",      "ship",     "vessel",  "region",  "country",  "state"};
+  for (std::string_view th : kThings)
+    if (before == th) return false;
+  return true;
+}
+
+// A romanized word at `i`: a capital and lower-case letters ("Minjun"),
+// capitals ("MINJUN"), with one hyphen inside ("Min-jun", "Ji-Hoon",
+// "MIN-JUN"). Its end, or i when there is none.
+size_t LatinNameWordAt(std::string_view t, size_t i) {
+  if (i >= t.size() || !AsciiUpper(t[i])) return i;
+  size_t j = i + 1;
+  const bool caps = j < t.size() && AsciiUpper(t[j]);
+  bool hyphen = false;
+  while (j < t.size() && j - i <= 24) {
+    if (caps ? AsciiUpper(t[j]) : AsciiLower(t[j])) {
+      ++j;
+    } else if (t[j] == '-' && !hyphen && j + 1 < t.size() && (AsciiUpper(t[j + 1]) || AsciiLower(t[j + 1])) &&
+               (caps ? AsciiUpper(t[j + 1]) : true)) {
+      hyphen = true;
+      j += 2;
+    } else {
+      break;
+    }
+  }
+  if (j - i < 2 || j - i > 24) return i;
+  // Glued to more of a word, an address or a number: no name's word.
+  if (j < t.size() && (AsciiAlnum(t[j]) || t[j] == '@' || t[j] == '_' || t[j] == '\'')) return i;
+  if (j + 1 < t.size() && (t[j] == '.' || t[j] == '-' || t[j] == '/') && AsciiAlnum(t[j + 1])) return i;
+  return j;
+}
+
+// Whether the romanized word (letters, one hyphen) is a given name's: one
+// to three syllables in all, each hyphenated part one or two.
+bool RomanizedGivenWord(std::string_view w, int max) {
+  std::string lower;
+  for (char ch : w)
+    if (ch != '-') lower.push_back(static_cast<char>(ch | 0x20));
+  if (LatinNotNames().Has(lower)) return false;
+  const size_t hy = w.find('-');
+  if (hy == std::string_view::npos) return RomanizedSyllables(lower, max);
+  std::string a(lower.substr(0, hy));
+  std::string b(lower.substr(hy));
+  return RomanizedSyllables(a, 2) && RomanizedSyllables(b, 2);
+}
+
+bool RomanizedSurname(std::string_view w) {
+  if (w.find('-') != std::string_view::npos || w.size() > 8) return false;
+  std::string lower;
+  for (char ch : w) lower.push_back(static_cast<char>(ch | 0x20));
+  return RomanizedSurnames().Has(lower);
+}
+
+}  // namespace
+
+void FindRomanizedKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>* out) {
+  // Each ':' and '=' in order, by memchr (find_first_of reads a byte at a
+  // time: a plain text's scan took four times as long).
+  size_t colon = t.find(':');
+  size_t equals = t.find('=');
+  while (colon != std::string_view::npos || equals != std::string_view::npos) {
+    const size_t c = std::min(colon, equals);
+    if (c == colon) colon = t.find(':', c + 1);
+    if (c == equals) equals = t.find('=', c + 1);
+    // The name: after blanks and a quote.
+    size_t i = c + 1;
+    while (i < t.size() && i - c <= 3 && (t[i] == ' ' || t[i] == '\t')) ++i;
+    if (i < t.size() && (t[i] == '"' || t[i] == '\'')) ++i;
+    if (i >= t.size() || !AsciiUpper(t[i])) continue;
+    if (!LatinNameLabelBefore(t, c)) continue;
+    // Its words: one blank between them, or ", " after the first (a surname
+    // first: "Choi, Yuna"); a word a ':' follows is the next label's.
+    std::array<std::pair<size_t, size_t>, 4> words;
+    size_t n = 0;
+    bool comma = false;
+    size_t at = i;
+    while (n < 4) {
+      const size_t e = LatinNameWordAt(t, at);
+      if (e == at) break;
+      size_t k = e;
+      while (k < t.size() && k - e < 2 && t[k] == ' ') ++k;
+      if (k < t.size() && (t[k] == ':' || t[k] == '=')) break;  // "Name: Kim Minjun Phone: …"
+      words[n++] = {at, e};
+      if (e + 1 < t.size() && t[e] == ' ' && AsciiUpper(t[e + 1])) {
+        at = e + 1;
+      } else if (n == 1 && e + 2 < t.size() && t[e] == ',' && t[e + 1] == ' ' && AsciiUpper(t[e + 2])) {
+        comma = true;
+        at = e + 2;
+      } else {
+        break;
+      }
+    }
+    // Two or three words: a fourth one capitalized makes a title, not a
+    // name ("Ha Noi Office Tower").
+    if (n < 2 || n > 3) continue;
+    const auto word = [&](size_t x) { return t.substr(words[x].first, words[x].second - words[x].first); };
+    // The surname first ("Kim Minjun", "KIM MIN JUN", "Choi, Yuna") or last
+    // ("Minjun Kim"), every other word a given name's.
+    const int per_word = n == 2 ? 3 : 2;
+    bool name = false;
+    if (RomanizedSurname(word(0))) {
+      name = true;
+      for (size_t x = 1; x < n && name; ++x) name = RomanizedGivenWord(word(x), per_word);
+    }
+    if (!name && !comma && RomanizedSurname(word(n - 1))) {
+      name = true;
+      for (size_t x = 0; x + 1 < n && name; ++x) name = RomanizedGivenWord(word(x), per_word);
+    }
+    if (name) out->emplace_back(words[0].first, words[n - 1].second);
   }
 }
 

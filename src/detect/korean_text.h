@@ -53,6 +53,17 @@ namespace maskproxy::detect::internal {
 // scanner normalizes it): the name only, without honorific or particles.
 void FindKoreanNames(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
 
+// Appends the spans of Korean names written in Latin letters after a label
+// that names a person and a ':' or '=' ("Name: Kim Minjun", "Account
+// holder: KIM MINJUN", "Recipient name: Park Ji-hoon", "beneficiary: Choi,
+// Yuna", "예금주: LEE SEOYEON"): two or three capitalized or all-capital
+// words, the first or the last a Korean surname romanized (Kim, Lee, Yi,
+// Park, Choi, ...) and the others one to three syllables of romanized
+// Korean, none a listed English word ("Kim Chi Set", "Savings Account",
+// "Gold Card Premium" are not names). Not after a thing's name label
+// ("file name", "product name", "bank_name", "username").
+void FindRomanizedKoreanNames(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
+
 // Appends the addresses' spans, from the first word to the end of the last
 // number or unit (a particle glued to it is not part of it).
 void FindKoreanAddresses(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);

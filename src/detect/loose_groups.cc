@@ -290,4 +290,126 @@ void FindLooselyGrouped(std::string_view t, std::vector<LooseNumber>* out) {
   }
 }
 
+namespace {
+
+bool Letter(char c) {
+  return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+// The digits of a card number at p after a label: 15 or 16 bare digits,
+// 4-4-4-4 or 4-6-5 with one separator throughout (as the card pattern
+// takes them: 1-3 blanks, a '-' or '.' with up to two blanks on either
+// side, or one of / _ ~ , * : | \ + ;). Its end, or p when there is none.
+size_t LabelledCardAt(std::string_view t, size_t p) {
+  const auto run = [&](size_t i) {
+    size_t j = i;
+    while (j < t.size() && Digit(t[j]) && j - i < 20) ++j;
+    return j - i;
+  };
+  const auto sep = [&](size_t i) {  // the separator's length at i, or 0
+    size_t j = i;
+    while (j < t.size() && j - i < 3 && (t[j] == ' ' || t[j] == '\t')) ++j;
+    if (j < t.size() && (t[j] == '-' || t[j] == '.') && j - i <= 2) {
+      size_t k = j + 1;
+      while (k < t.size() && k - j <= 2 && (t[k] == ' ' || t[k] == '\t')) ++k;
+      return k - i;
+    }
+    if (j > i) return j - i;
+    return i < t.size() && std::string_view("/_~,*:|\\+;").find(t[i]) != std::string_view::npos ? size_t{1} : 0;
+  };
+  const size_t first = run(p);
+  size_t e = p;
+  if (first == 15 || first == 16) {
+    e = p + first;
+  } else if (first == 4) {
+    const size_t s = sep(p + 4);
+    if (s == 0) return p;
+    const std::string_view sv = t.substr(p + 4, s);
+    const size_t g2 = p + 4 + s;
+    const size_t second = run(g2);
+    const auto same_sep = [&](size_t i) { return t.substr(i, s) == sv; };
+    if (second == 4) {
+      size_t i = g2 + 4;
+      for (int g = 0; g < 2; ++g) {
+        if (!same_sep(i) || run(i + s) != 4) return p;
+        i += s + 4;
+      }
+      e = i;
+    } else if (second == 6) {
+      const size_t i = g2 + 6;
+      if (!same_sep(i) || run(i + s) != 5) return p;
+      e = i + s + 5;
+    } else {
+      return p;
+    }
+  } else {
+    return p;
+  }
+  // Not part of a longer number: no letter or digit after it, nor a '-',
+  // '.' or blank and another digit ("4532-0151-1283-0367-1").
+  if (e < t.size() && (Digit(t[e]) || Letter(t[e]))) return p;
+  if (e + 1 < t.size() && (t[e] == '-' || t[e] == '.' || t[e] == ',') && Digit(t[e + 1])) return p;
+  if (e + 1 < t.size() && t[e] == ' ' && Digit(t[e + 1])) return p;
+  return e;
+}
+
+// The number's start after a card label ending at i: a number's word
+// ("번호", "no", "no.", "number", "num", "#") and at most four blanks, ':',
+// '=', '#' or '.' between; or p = npos.
+size_t AfterCardLabel(std::string_view t, size_t i, bool korean) {
+  if (korean) {
+    if (t.substr(i).starts_with("번호")) {
+      i += 6;
+    } else if (t.substr(i).starts_with(" 번호")) {
+      i += 7;
+    }
+  } else {
+    size_t j = i;
+    while (j < t.size() && (t[j] == ' ' || t[j] == '_' || t[j] == '-') && j - i < 2) ++j;
+    for (std::string_view w : {"number", "num", "nbr", "no"}) {
+      if (j + w.size() > t.size()) continue;
+      bool same = true;
+      for (size_t x = 0; x < w.size() && same; ++x) same = (t[j + x] | 0x20) == w[x];
+      if (same && (j + w.size() == t.size() || !Letter(t[j + w.size()]))) {
+        i = j + w.size();
+        break;
+      }
+    }
+    if (i < t.size() && Letter(t[i])) return std::string_view::npos;  // "cardinal", "cards"
+  }
+  const size_t from = i;
+  while (i < t.size() && i - from < 4 && std::string_view(" \t:=#.\"'").find(t[i]) != std::string_view::npos) ++i;
+  if (!korean && i == from) return std::string_view::npos;
+  return i < t.size() && Digit(t[i]) ? i : std::string_view::npos;
+}
+
+}  // namespace
+
+void FindLabelledCards(std::string_view t, std::vector<LooseNumber>* out) {
+  const auto add = [&](size_t p) {
+    const size_t e = LabelledCardAt(t, p);
+    if (e == p) return;
+    double confidence = 1.0;
+    // A number that passes the card validator is the pattern's.
+    if (Validate(Validator::kCard, t.substr(p, e - p), &confidence)) return;
+    out->push_back({p, e, Validator::kCard, 0.9});
+  };
+  for (size_t i = t.find("카드"); i != std::string_view::npos; i = t.find("카드", i + 6)) {
+    const size_t p = AfterCardLabel(t, i + 6, true);
+    if (p != std::string_view::npos) add(p);
+  }
+  // Each 'c' and 'C' in order, by memchr.
+  size_t lower = t.find('c');
+  size_t upper = t.find('C');
+  while (lower != std::string_view::npos || upper != std::string_view::npos) {
+    const size_t i = std::min(lower, upper);
+    if (i == lower) lower = t.find('c', i + 1);
+    if (i == upper) upper = t.find('C', i + 1);
+    if (i + 4 > t.size() || (t[i + 1] | 0x20) != 'a' || (t[i + 2] | 0x20) != 'r' || (t[i + 3] | 0x20) != 'd') continue;
+    if (i > 0 && Letter(t[i - 1])) continue;  // "discard", "postcard"
+    const size_t p = AfterCardLabel(t, i + 4, false);
+    if (p != std::string_view::npos) add(p);
+  }
+}
+
 }  // namespace maskproxy::detect::internal

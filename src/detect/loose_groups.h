@@ -60,4 +60,13 @@ struct TrackOne {
 // cardholder's). Only at a '^' (memchr). Linear in t.
 void FindTrackOne(std::string_view t, std::vector<TrackOne>* out);
 
+// Card numbers right after a card label (카드, 카드번호, 신용카드, card,
+// card no, Card number: ...; a number's word and at most four blanks, ':',
+// '=', '#' or '.' between) that fail the card validator: 15 or 16 digits,
+// bare, 4-4-4-4 or 4-6-5 with one of the card pattern's separators
+// throughout. A mistyped card number is still the customer's card number;
+// without the label Luhn stays required. (Those that pass are the card
+// pattern's.) Linear in t.
+void FindLabelledCards(std::string_view t, std::vector<LooseNumber>* out);
+
 }  // namespace maskproxy::detect::internal

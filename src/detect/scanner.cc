@@ -2089,6 +2089,7 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
   if ((phone >= 0 || card >= 0 || rrn >= 0 || frn >= 0) && has_digit == 1) {
     sc.loose.clear();
     internal::FindLooselyGrouped(t, &sc.loose);
+    if (card >= 0) internal::FindLabelledCards(t, &sc.loose);
     for (const internal::LooseNumber& c : sc.loose) {
       const int id = c.validator == Validator::kPhoneKr ? phone
                      : c.validator == Validator::kCard  ? card
@@ -2109,6 +2110,12 @@ Status Scanner::Impl::Scan(std::string_view utf8_text, std::vector<Span>* out, B
       if (person_name >= 0 && k.name_end > k.name_begin)
         cands.push_back({k.name_begin, k.name_end, static_cast<size_t>(person_name), 1.0});
     }
+  }
+  // Korean names in Latin letters after a label of a person's name and a
+  // ':' or '=' ("Account holder: KIM MINJUN": korean_text.h).
+  if (person_name >= 0 && (t.find(':') != std::string_view::npos || t.find('=') != std::string_view::npos)) {
+    internal::FindRomanizedKoreanNames(t, &sc.found);
+    add_found(person_name);
   }
   // Names and addresses (korean_text.h): told by the words around them.
   if ((person_name >= 0 || address >= 0) && internal::MayHoldHangul(t)) {

@@ -199,7 +199,7 @@ TEST(DetectDefaultsTest, Card) {
 
 TEST(DetectDefaultsTest, CardHardNegatives) {
   ExpectNothing({
-      "카드 4111 1111 1111 1112",   // Luhn fails
+      "주문 4111 1111 1111 1112",   // Luhn fails (no card label: CardLabelTakesLuhnInvalid)
       "4111-1111 1111-1111",        // mixed separators
       "41111111111111111111111",    // too long
       "ts=1764146400007",           // Luhn-valid epoch millis: no issuer starts with 1
@@ -207,6 +207,41 @@ TEST(DetectDefaultsTest, CardHardNegatives) {
       "주문번호 2026112600012347",  // order id starting with a date (2026 < 2221)
       "결제금액 1,234,567원",       //
       "12345678 KRW",               //
+  });
+}
+
+// After an explicit card label, 15 or 16 digits are a card whatever Luhn
+// says (a mistyped card number is still the customer's); before, these
+// passed whole.
+TEST(DetectDefaultsTest, CardLabelTakesLuhnInvalid) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"카드번호: 4532-0151-1283-0367", "4532-0151-1283-0367"},
+      {"card no 4532015112830367", "4532015112830367"},
+      {"카드 4532 0151 1283 0367", "4532 0151 1283 0367"},
+      {"Card number: 5412 7512 3412 3457", "5412 7512 3412 3457"},
+      {"신용카드 번호 4532.0151.1283.0367 결제", "4532.0151.1283.0367"},
+      {"카드번호 3782-822463-10006", "3782-822463-10006"},  // Amex 4-6-5
+      {"CARD#453201511283036 확인", "453201511283036"},     // 15 digits
+      {"card_no=4532015112830367", "4532015112830367"},
+      {"체크카드4532015112830367", "4532015112830367"},
+      {"계좌 카드 5437 5020 0654 8930", "5437 5020 0654 8930"},  // a card's label, not an account
+  };
+  for (const auto& [text, card] : cases) EXPECT_EQ(Scan(text), One("card", card)) << text;
+}
+
+TEST(DetectDefaultsTest, CardLabelTakesLuhnInvalidHardNegatives) {
+  ExpectNothing({
+      "4532-0151-1283-0367",             // no label: Luhn stays required
+      "주문번호 4532015112830367",       //
+      "카드 승인번호 4532015112830367",  // another number's word after the label
+      "카드사 4532015112830367",         // a word glued to the label
+      "discard 4532015112830367",        // "card" inside a word
+      "cards 4532015112830367",          //
+      "카드 45320151128303671",          // 17 digits
+      "카드 4532-0151-1283-0367-1",      // a longer number
+      "카드 4532-0151 1283-0367",        // mixed separators
+      "카드 4532 0151 1283",             // three groups
+      "카드 45320151128303",             // 14 digits
   });
 }
 
@@ -220,7 +255,7 @@ TEST(DetectDefaultsTest, CardGroupedWithDots) {
 
 TEST(DetectDefaultsTest, CardGroupedWithDotsHardNegatives) {
   ExpectNothing({
-      "카드 4111.1111.1111.1112",          // Luhn fails
+      "참조 4111.1111.1111.1112",          // Luhn fails (no card label)
       "4111.1111-1111.1111",               // mixed separators
       "build 2026.1126.0930.1234",         // dotted build number: no issuer prefix 20
       "version v1.2.3.4, v10.20.30.4000",  // version strings
@@ -299,7 +334,7 @@ TEST(DetectDefaultsTest, BankAccountGroupedBySpaces) {
       "계좌 110-123 456789",            // two kinds of separator
       "입금 2024 01 15 처리",           // a date
       "입금 3 건 100 000",              // counts and amounts
-      "계좌 카드 5437 5020 0654 8930",  // the first groups of a longer run (a card failing Luhn)
+      "계좌 참조 5437 5020 0654 8930",  // the first groups of a longer run (a card failing Luhn)
       "계좌 12 3333 01 1234567",        // the last ones
       "계좌 빌드 9622.7359.2624",       // dotted: a build number
   });
@@ -791,6 +826,28 @@ TEST(DetectDefaultsTest, GluedLabelCompounds) {
 
 // Bank words a review found missing: short names, who receives it, loans and
 // savings, a payee form's English, the usual typo.
+// Names after a staff label's colon or in brackets, and Korean names in
+// Latin letters after a person's name label, through the scanner (before:
+// all passed whole).
+TEST(DetectDefaultsTest, NamesAfterStaffLabelsAndRomanizedNames) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"상담원: 김민준", "김민준"},
+      {"상담원 : 김민준", "김민준"},
+      {"고객[김민준]", "김민준"},
+      {"고객<김민준>", "김민준"},
+      {"[김민준 고객]", "김민준"},
+      {"Name: Kim Minjun", "Kim Minjun"},
+      {"name: Minjun Kim", "Minjun Kim"},
+      {"Account holder: KIM MINJUN", "KIM MINJUN"},
+      {"holder: Kim Min-jun", "Kim Min-jun"},
+      {"beneficiary: Choi, Yuna", "Choi, Yuna"},
+      {"Recipient name: Park Ji-hoon", "Park Ji-hoon"},
+  };
+  for (const auto& [text, name] : cases) EXPECT_EQ(Scan(text), One("person_name", name)) << text;
+  ExpectNothing({"Name: Savings Account", "name: Gold Card Premium", "file name: Report Final",
+                 "product name: Kim Chi Set", "Name: N/A", "Holder: Unknown", "상담원 연결 대기"});
+}
+
 TEST(DetectDefaultsTest, BankShortNamesAndPayeeWords) {
   for (const char* word :
        {"토뱅", "MG",   "축협", "농축협", "외환", "시티",         "제일",  "Sh",   "산림",   "수취인", "받는분",

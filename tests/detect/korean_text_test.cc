@@ -272,6 +272,110 @@ TEST(KoreanNamesTest, RolesAndWordsOfANamesShapeAreNotNames) {
   }
 }
 
+// Names after a staff or person label joined by a colon or in brackets
+// (before: "상담원: 김민준", "고객[김민준]", "[김민준 고객]" passed whole;
+// only 담당자: and 고객: were read).
+TEST(KoreanNamesTest, StaffAndPersonLabelsWithAColonOrInBrackets) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"상담원: 김민준", "김민준"},  {"상담원 : 김민준", "김민준"},    {"상담사: 이서연 010-1234-5678", "이서연"},
+      {"직원: 박지훈", "박지훈"},    {"매니저: 최유나", "최유나"},     {"처리자: 정하늘, 접수 완료", "정하늘"},
+      {"접수자=강민호", "강민호"},   {"[상담원] 김민준", "김민준"},    {"【상담원】 김민준", "김민준"},
+      {"상담원[김민준]", "김민준"},  {"상담원(김민준)", "김민준"},     {"상담원 김민준(내선 1234)", "김민준"},
+      {"고객[김민준]", "김민준"},    {"고객 [김민준] 요청", "김민준"}, {"고객<김민준>", "김민준"},
+      {"<고객> 김민준", "김민준"},   {"고객「김민준」", "김민준"},     {"고객〈김민준〉", "김민준"},
+      {"수취인<김민준>", "김민준"},  {"예금주[김민준]", "김민준"},     {"[김민준 고객]", "김민준"},
+      {"<김민준 고객>", "김민준"},   {"(김민준 고객)", "김민준"},      {"[김민준 상담원]", "김민준"},
+      {"(김민준 담당자)", "김민준"}, {"[김민준 예금주]", "김민준"},    {"「김민준 회원」", "김민준"},
+      {"작성자: 김민준", "김민준"},  {"담당자: 김민준", "김민준"},     {"고객: 김민준", "김민준"},
+  };
+  for (const auto& [text, name] : cases) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{name});
+  }
+}
+
+// What follows a staff word is as often a noun: those stay text.
+TEST(KoreanNamesTest, StaffWordsBeforeNounsAreNoLabels) {
+  for (const char* text : {
+           "상담원 연결 대기", "상담원 연결중", "상담원: 연결 대기", "직원 교육 일정", "직원: 정상근무",
+           "기사: 배송완료", "기사: 배송중", "상담원 전화중입니다", "담당: 이관처리", "[우수한 고객]", "[이용중 고객]",
+           "[신규가입 회원]", "(장기연체 고객)",
+           "상담원 김민준 배정 예정",  // no mark: "상담원 배정" reads on
+           "매니저 이서연 확인",
+           "고객 - 김민준",  // a dash joins no label (known limit)
+       }) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Names(text), Found{});
+  }
+}
+
+Found Romanized(const std::string& text) {
+  return FoundBy(internal::FindRomanizedKoreanNames, text);
+}
+
+// Korean names in Latin letters after an English (or Korean) label of a
+// person's name (before: all passed whole).
+TEST(RomanizedKoreanNamesTest, AfterAPersonsNameLabel) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"Name: Kim Minjun", "Kim Minjun"},
+      {"name: Minjun Kim", "Minjun Kim"},
+      {"Customer name: Kim Minjun, tel 010-1234-5678", "Kim Minjun"},
+      {"Account holder: KIM MINJUN", "KIM MINJUN"},
+      {"holder: Kim Min-jun", "Kim Min-jun"},
+      {"Cardholder: LEE SEOYEON", "LEE SEOYEON"},
+      {"Card holder = Lee Seo-Yeon", "Lee Seo-Yeon"},
+      {"Recipient name: Park Ji-hoon", "Park Ji-hoon"},
+      {"beneficiary: Choi, Yuna", "Choi, Yuna"},
+      {"Full name: Jung Ha Neul", "Jung Ha Neul"},
+      {"payee name: Yoon Seoa.", "Yoon Seoa"},
+      {"sender: Kang Minho", "Kang Minho"},
+      {"depositor name: Jeong Hana", "Jeong Hana"},
+      {"Owner: Hwang Jiwoo", "Hwang Jiwoo"},
+      {"{\"holderName\":\"Rhee Sunghoon\"}", "Rhee Sunghoon"},
+      {"account_holder_name=Namgung Minsu", "Namgung Minsu"},
+      {"예금주: KIM MINJUN", "KIM MINJUN"},
+      {"성명: Lee Seoyeon", "Lee Seoyeon"},
+      {"영문명: Park Jihoon", "Park Jihoon"},
+      {"Name: Kim Minjun Phone: 010-1234-5678", "Kim Minjun"},
+      {"Name: Ko Eunji", "Ko Eunji"},
+      {"Name: Seoyeon Yi", "Seoyeon Yi"},
+  };
+  for (const auto& [text, name] : cases) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Romanized(text), Found{name});
+  }
+}
+
+TEST(RomanizedKoreanNamesTest, ThingsAndNonNamesAreNot) {
+  for (const char* text : {
+           "Name: Savings Account",
+           "name: Gold Card Premium",
+           "file name: Report Final",
+           "product name: Kim Chi Set",  // a thing's label; and Set is a word
+           "Name: Kim Chi Set",          // a surname beside English words
+           "Name: N/A",
+           "Holder: Unknown",
+           "Holder: Kim",  // one word
+           "bank_name: Shinhan Bank",
+           "username: Kim Minjun",  // a login's label
+           "nickname: Kim Minjun",
+           "Name: Kim Min Jun Park Seoul",  // a run of four or more words
+           "Name: Seoul Team",
+           "Recipient: Hong Kong Office",
+           "beneficiary: Woori Bank",
+           "payee: Kakao Pay",
+           "Name: kim minjun",  // lower case is not read
+           "Name: Kim Minjun@example.com",
+           "Kim Minjun",          // no label
+           "author: Minjun Kim",  // who wrote a record (docs: left)
+           "Name: James Smith",
+           "Name: Song Title",
+       }) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Romanized(text), Found{});
+  }
+}
+
 TEST(KoreanAddressesTest, RoadAndLotAddresses) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"서울특별시 강남구 테헤란로 123, 101동 1203호로 보내주세요", "서울특별시 강남구 테헤란로 123, 101동 1203호"},
@@ -407,7 +511,8 @@ TEST(KoreanTextTest, LongRunsOfAddressWordsStayLinear) {
   ASSERT_TRUE(scanner.ok());
   std::vector<Span> spans;
   for (const std::string& piece : {std::string("1동"), std::string("로1"), std::string("1동 "), std::string("로 1 "),
-                                   std::string("김민준님 "), std::string("예금주 ")}) {
+                                   std::string("김민준님 "), std::string("예금주 "), std::string("Name: Kim "),
+                                   std::string("name:"), std::string("카드 4"), std::string("card no 1")}) {
     std::string text = "B";
     while (text.size() < 600000) text += piece;
     ASSERT_TRUE((*scanner)->Scan(text, &spans).ok()) << piece;

@@ -415,9 +415,11 @@ TEST(ScannerDefaultsTest, Card) {
        {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "3782 822463 10005", "378282246310005"}) {
     EXPECT_EQ(Scan("card " + v + " exp 12/28"), One("card", v)) << v;
   }
-  EXPECT_EQ(Scan("card 4111 1111 1111 1112"), Hits{});  // Luhn fails
-  EXPECT_EQ(Scan("4111-1111 1111-1111"), Hits{});       // mixed separators
-  EXPECT_EQ(Scan("41111111111111111111111"), Hits{});   // too long
+  EXPECT_EQ(Scan("ref 4111 1111 1111 1112"), Hits{});  // Luhn fails
+  // After a card label Luhn is not asked (a mistyped card number).
+  EXPECT_EQ(Scan("card 4111 1111 1111 1112"), One("card", "4111 1111 1111 1112"));
+  EXPECT_EQ(Scan("4111-1111 1111-1111"), Hits{});      // mixed separators
+  EXPECT_EQ(Scan("41111111111111111111111"), Hits{});  // too long
 }
 
 TEST(ScannerDefaultsTest, Brn) {

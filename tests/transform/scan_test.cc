@@ -182,6 +182,21 @@ TEST(ScanningTest, ARunAcrossTwoHitsIsAConflictOnlyWhereTheHitsShowPart) {
   EXPECT_EQ(Protect(*shown, "5485 6739 2226 3808, 5349 5036 2448 8799"), "5485 67** **** 3808, 5349 50** **** 8799");
 }
 
+// A card number after a card label that fails Luhn is a card, and the card
+// action masks it as it masks any (BIN and last 4 at most); names after a
+// staff label and in Latin letters are replaced whole (before: all passed).
+TEST(ScanningTest, LabelledCardsAndNamesTakeTheirDetectorsActions) {
+  auto s = MakeScanning(/*card_keeps_bin=*/true);
+  ASSERT_NE(s, nullptr);
+  std::vector<std::string_view> hits;
+  EXPECT_EQ(Protect(*s, "카드번호: 4532-0151-1283-0367 분실", &hits), "카드번호: 4532-01**-****-0367 분실");
+  EXPECT_EQ(hits, (std::vector<std::string_view>{"card"}));
+  EXPECT_EQ(Protect(*s, "card no 4532015112830367"), "card no 453201******0367");
+  EXPECT_EQ(Protect(*s, "상담원: 김민준, Account holder: KIM MINJUN"),
+            "상담원: [person_name], Account holder: [person_name]");
+  EXPECT_EQ(Protect(*s, "Name: Savings Account"), "Name: Savings Account");
+}
+
 TEST(ScanningTest, ScannerErrorsAreNeverNoMatch) {
   auto s = MakeScanning();
   ActionContext ctx{"t"};
