@@ -78,8 +78,8 @@ int CmdPolicy(const std::vector<std::string>& args) {
       for (const auto& o : RunPolicyTests(p, engine::Limits{}, set->engine.get())) {
         if (o.passed) continue;
         ++failing;
-        std::fprintf(stderr, "%s:%d: test '%s' fails (maskproxy policy test shows the differences)\n",
-                     p->origin().c_str(), o.line, text::OneLine(o.name).c_str());
+        std::fprintf(stderr, "%s:%d: test%s fails (maskproxy policy test shows the differences)\n", p->origin().c_str(),
+                     o.line, text::OneLine(text::Shown(o.name)).c_str());
       }
       if (failing > 0) {
         tests_failed = true;

@@ -248,6 +248,15 @@ int CmdRun(const std::vector<std::string>& args) {
     return fail(set.error(), kExitUsage);
   }
   LogPolicyWarnings(*set, "start");
+  // A reload rejects a set whose embedded tests fail; at start the set runs
+  // (refusing it would stop every replica at its next restart), said loudly
+  // (a review: a start loaded such a policy without a word).
+  if (Status t = CheckPolicyTests(*set, {cfg->max_record_bytes, static_cast<uint32_t>(cfg->max_json_depth)}); !t.ok())
+    log::Warn("policy_tests_failed", {{"trigger", "start"},
+                                      {"detail", t.error().message},
+                                      {"action",
+                                       "fix the policy or its tests: a reload of these files is refused "
+                                       "until they pass (maskproxy policy test shows the differences)"}});
   if (Status s = Audit(trail, PolicyLoadedEvent(*set)); !s.ok()) return fail(s.error(), kExitFailure);
   const std::vector<std::shared_ptr<const policy::Policy>>& policies = set->policies;
   for (const auto& p : policies)

@@ -12,6 +12,7 @@
 
 #include "codec/json.h"
 #include "common/number.h"
+#include "detect/scanner.h"
 #include "pipeline/headers.h"
 
 namespace maskproxy::app {
@@ -283,10 +284,12 @@ Value Text(const std::optional<std::string>& s) {
 //    input's value there fails the test ("came out unchanged"), unless the
 //    test expects that very value there (a warning then: a generalize or
 //    mask of an input already general passes it legitimately);
-//  - elsewhere (a `keep` rule, an unlisted field), a `!match` or `!same`
+//  - at a place no rule covers (an unlisted field), a `!match` or `!same`
 //    that the input's own value there satisfies cannot tell a masked value
 //    from a leak: the test fails when the output is that value, and is
-//    warned of otherwise.
+//    warned of otherwise;
+//  - at a place an explicit `keep` rule selects, neither: the policy says
+//    the value passes as it is, and the expectation describes it.
 // Found by review: a shipped test's `!match '^010-\d{4}-\d{4}$'` passed
 // the raw phone once its fpe rules were made `keep`.
 class Checker {
@@ -299,7 +302,10 @@ class Checker {
   // places it covers, which the comparisons then leave to it.
   void CheckProtected(const policy::PolicyTest& t) {
     for (const policy::Rule& rule : route_.rules) {
-      if (!Protects(rule)) continue;
+      if (!Protects(rule)) {
+        NoteKept(rule);
+        continue;
+      }
       switch (rule.target) {
         case policy::Target::kValue:
           if (raw_.value && out_.value) WalkRule(rule, 0, raw_.value, out_.value, t.expect ? &*t.expect : nullptr, "");
@@ -431,8 +437,10 @@ class Checker {
 
   // Whether a protecting rule's unchanged check covers `path` (the place or
   // one inside it).
-  [[nodiscard]] bool Covered(const std::string& path) const {
-    for (const auto& c : covered_)
+  [[nodiscard]] bool Covered(const std::string& path) const { return Under(covered_, path); }
+  [[nodiscard]] bool Kept(const std::string& path) const { return Under(kept_, path); }
+  [[nodiscard]] static bool Under(const std::vector<std::string>& places, const std::string& path) {
+    for (const auto& c : places)
       if (path == c || (path.size() > c.size() && path.compare(0, c.size(), c) == 0 &&
                         (path[c.size()] == '.' || path[c.size()] == '[')))
         return true;
@@ -464,10 +472,34 @@ class Checker {
       WalkRule(rule, seg + 1, &raw->items[i], Item(out, i), ExpectedItem(exp, i), Indexed(path, i));
   }
 
+  // The places an explicit `keep` rule selects: a value meant to pass as it
+  // is, whose `!match` or `!same` describes the raw value legitimately (a
+  // later review: "created_at: !match '^\d{4}-'" under keep failed).
+  void NoteKept(const policy::Rule& rule) {
+    switch (rule.target) {
+      case policy::Target::kValue:
+        if (raw_.value) {
+          noting_keep_ = true;
+          WalkRule(rule, 0, raw_.value, out_.value, nullptr, "");
+          noting_keep_ = false;
+        }
+        break;
+      case policy::Target::kKey: kept_.emplace_back("$key"); break;
+      case policy::Target::kHeader:
+        for (const auto& [name, value] : raw_.headers)
+          if (policy::HeaderNameEquals(name, rule.header)) kept_.push_back("$header." + name);
+        break;
+    }
+  }
+
   // A place the rule protects: the whole value (apply_to: whole, a scalar),
   // or each scalar inside an object or array.
   void Protected(const policy::Rule& rule, const Value& raw, const Value* out, const Expected* exp,
                  const std::string& path) {
+    if (noting_keep_) {
+      kept_.push_back(path);
+      return;
+    }
     if (raw.kind == Value::Kind::kNull || raw.kind == Value::Kind::kAbsent) return;  // nothing to protect
     covered_.push_back(path);
     if (!out) return;  // removed
@@ -506,18 +538,43 @@ class Checker {
   // A `!match` or `!same` that the input's own value at `path` satisfies.
   void Indistinct(const Expected& e, const Value& got, const Value& raw, const std::string& path) {
     if (Covered(path)) return;  // the unchanged check of its protecting rule tells them apart
+    // Under an explicit keep rule the policy says the value passes as it
+    // is, and the expectation describes it (a later review: a kept
+    // created_at's format check failed), unless the value holds PII the
+    // built-in detectors find: a keep that was an fpe (the first review's
+    // transfers phones) must still fail such a test.
+    std::string_view pii;
+    if (Kept(path)) {
+      pii = PiiIn(raw);
+      if (pii.empty()) return;
+    }
     const std::string at = path.empty() ? "(value)" : path;
     const std::string what = e.kind == Expected::Kind::kMatch ? "'!match " + e.text + "'" : "'!same " + e.text + "'";
     if (CameThrough(raw, got)) {
       diffs_->push_back(at + ": came out unchanged, and " + what +
-                        " also matches the raw input: the test cannot tell a masked value from a leak (no rule "
-                        "but keep covers this place; expect the value itself if it is meant to pass as it is)");
+                        " also matches the raw input: the test cannot tell a masked value from a leak (" +
+                        (pii.empty() ? std::string("no rule covers this place")
+                                     : "a keep rule covers this place and the value holds " + std::string(pii)) +
+                        "; expect the value itself if it is meant to pass as it is)");
       return;
     }
     if (e.kind == Expected::Kind::kMatch)
       warnings_->push_back(at + ": " + what +
                            " also matches the raw input: cannot tell a masked value from a leak (no protecting "
                            "rule covers this place); say what only the masked value looks like");
+  }
+
+  // The first built-in detector that finds PII in a scalar's text, or "".
+  static std::string_view PiiIn(const Value& v) {
+    if (!IsScalar(v)) return {};
+    static const std::unique_ptr<detect::Scanner> scanner = [] {
+      auto s = detect::Scanner::Create(detect::Scanner::Defaults());
+      return s.ok() ? std::move(s).value() : nullptr;
+    }();
+    if (!scanner) return "pii";  // cannot tell: as if it held some (fails closed)
+    std::vector<detect::Span> spans;
+    if (!scanner->Scan(v.text, &spans).ok()) return "pii";
+    return spans.empty() ? std::string_view() : spans.front().detector;
   }
 
   // The output at `p` (nullopt: none), and its name in *where.
@@ -563,6 +620,8 @@ class Checker {
   std::vector<std::string>* diffs_;
   std::vector<std::string>* warnings_;
   std::vector<std::string> covered_;
+  std::vector<std::string> kept_;  // places an explicit keep rule selects (NoteKept)
+  bool noting_keep_ = false;       // WalkRule is noting a keep rule's places
 };
 
 TestOutcome RunOne(const engine::Engine& eng, const policy::Policy& pol, const policy::PolicyTest& t) {

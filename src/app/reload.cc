@@ -234,6 +234,8 @@ std::map<std::string, std::string> Labels(const PolicySet& set) {
   return out;
 }
 
+}  // namespace
+
 // The embedded tests of every policy of `set`, on its engine: one line per
 // failing test, "FILE:LINE: test 'NAME' fails (N difference(s)) ...", with
 // the test's name only (its diffs show values, of synthetic data, but a
@@ -246,15 +248,18 @@ Status CheckPolicyTests(const PolicySet& set, const engine::Limits& limits) {
       if (o.passed) continue;
       ++failed;
       if (!msg.empty()) msg += '\n';
-      msg += text::OneLine(p->origin() + (o.line > 0 ? ":" + std::to_string(o.line) : std::string()) + ": test '" +
-                           o.name + "' fails (" + std::to_string(o.diffs.size()) +
-                           " difference(s)): the policy's own tests must pass before it runs; maskproxy policy "
-                           "test shows the differences. The running set stays");
+      // The test's name through text::Shown (the author's words: a review
+      // found key material and a phone in a name reaching the log).
+      msg += text::OneLine(p->origin() + (o.line > 0 ? ":" + std::to_string(o.line) : std::string()) + ": test" +
+                           text::Shown(o.name) + " fails (" + std::to_string(o.diffs.size()) +
+                           " difference(s)); maskproxy policy test shows the differences");
     }
   }
   if (failed == 0) return Status::Ok();
   return Error(ErrorCode::kPolicyTestsFailed, msg);
 }
+
+namespace {
 
 // The destination and dead-letter topics of an engine's routes.
 std::set<std::string> OutputTopics(const engine::Engine& e) {
@@ -540,12 +545,17 @@ std::optional<Reloader::Rejection> Reloader::files_rejected() const {
   return files_rejected_;
 }
 
+// (The readiness answer reaches clients without a certificate: the code and
+// what to do, not the error's text, which names files, routes and rules; the
+// log and the reload's answer have it.)
 std::string PolicyFilesRejectedDetail(const Reloader::Rejection& r) {
+  const bool confirmable = r.error_code == "protection_removal_unconfirmed";
   return text::OneLine("the last reload (" + r.trigger + ") was rejected: " + r.error_code +
-                       (r.first_error.empty() ? std::string() : ": " + text::Clip(r.first_error, 512)) +
-                       "; the running set stays, but the files on disk are not what runs and the next start "
-                       "loads them (a refused protection removal applies then, an invalid file stops the "
-                       "start): fix or revert them, or confirm with SIGHUP or POST /reload");
+                       " (the log's reload_rejected line and the reload's answer say why); the running set stays, "
+                       "but the files on disk are not what runs and the next start loads them (a refused "
+                       "protection removal applies then, an invalid file stops the start): " +
+                       (confirmable ? std::string("revert them, or confirm the removal with SIGHUP or POST /reload")
+                                    : std::string("fix or revert them")));
 }
 
 ReloadResult Reloader::Refuse(std::string_view trigger, const Error& error) {

@@ -244,6 +244,12 @@ class Reloader {
 // start does with the files (one line, no value).
 [[nodiscard]] std::string PolicyFilesRejectedDetail(const Reloader::Rejection& r);
 
+// The embedded tests of every policy of `set` (a reload rejects a set whose
+// tests fail, `policy_tests_failed`; `run` warns of them at start): one line
+// per failing test, its file, line and name as text::Shown allows, never a
+// value.
+[[nodiscard]] Status CheckPolicyTests(const PolicySet& set, const engine::Limits& limits);
+
 // Runs reloads on a thread of its own, on SIGHUP and (when `watch`) when a
 // policy file or the keyring changes: their directories are watched with
 // inotify and events are matched by file name, so an editor's write to a

@@ -89,6 +89,14 @@ TEST(PolicyCheck, QuotedWordsThatMayBeKeyMaterialOrPersonalDataAreNotShown) {
   EXPECT_EQ(text::Shown("900101-1234567"), " (not shown: it may be personal data)");
   EXPECT_EQ(text::Shown("kim@example.com"), " (not shown: it may be personal data)");
   EXPECT_EQ(crypto::ShownName("900101-1234567"), " (not shown: it may be personal data)");
+  // Date stamps in topic, file and key names are shown (a review found the
+  // errors naming "settlement_20241201" unreadable); the digits around them
+  // still count.
+  for (const char* name : {"settlement_20241201", "payments.raw.20241201", "rrn_v20240101", "audit_2024-12-01",
+                           "export_202412", "t.2026_12_07.x"})
+    EXPECT_EQ(text::Shown(name), std::string(" '") + name + "'") << name;
+  for (const char* data : {"19900101-1234567", "20101234567", "order.id1234567", "901231-2345678", "2024120112345678"})
+    EXPECT_EQ(text::Shown(data), " (not shown: it may be personal data)") << data;
 }
 
 // #6: a route name given twice hides no other conflict between routes, and
