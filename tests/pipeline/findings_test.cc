@@ -34,6 +34,12 @@ TEST(FindingReporterTest, FieldsPastTheSeriesCapAreSaidNotLogged) {
     ASSERT_TRUE(reporter.Report(rec, ref, "findings.test", 0, i, &appended).ok());
   }
   const std::string log = ::testing::internal::GetCapturedStderr();
+  // The series go again: the family's cap is the process's, and other tests
+  // of this binary count series of their own in it.
+  metrics::Family& family =
+      metrics::Global().Counters("maskproxy_unlisted_pii_total", "", {"topic", "field", "detector"});
+  for (int i = 0; i < 1200; ++i) family.Remove({"findings.test", "extra.field_" + std::to_string(i), "phone_kr"});
+  family.Remove({"findings.test", "_other", "phone_kr"});
   EXPECT_EQ(Count(log, "unlisted_pii topic=findings.test"), 1000U);
   EXPECT_EQ(Count(log, "unlisted_pii_not_logged"), 1U) << "once, then not again within a minute";
   EXPECT_NE(log.find("similar_suppressed=1 "), std::string::npos) << log.substr(log.find("unlisted_pii_not_logged"));
