@@ -738,70 +738,110 @@ namespace {
 
 // The characters a run of separators between digit groups is made of
 // ("010--1234--5678", "900101..1234568", "010.-1234.-5678", "010__1234").
+// The separators the detectors take between digit groups (defaults.cc's
+// kSep) but ':' (an IPv6 address's "::" is no run) and '*' (a mask: "11**-****"
+// is a number masked in part, partly_masked.h): a run of them typed
+// between two digits reads as one blank.
 bool IsRunSeparator(char c) {
-  return c == '-' || c == '.' || c == '_';
+  switch (c) {
+    case '-':
+    case '.':
+    case '_':
+    case '/':
+    case '~':
+    case ',':
+    case '|':
+    case '\\':
+    case '+':
+    case ';': return true;
+    default: return false;
+  }
+}
+bool IsBlankByte(char c) {
+  return c == ' ' || c == '\t';
 }
 bool IsAsciiDigitByte(char c) {
   return c >= '0' && c <= '9';
 }
 
-// The extra separators of the run that starts at t[i] (a separator after a
-// digit, with up to two blanks between): its length past the first, when
-// the run has two characters or more and a digit follows it (again with up
-// to two blanks between); 0 otherwise.
-size_t ExtraSeparators(std::string_view t, size_t i) {
+// A run of separators between digit groups: [begin, end) covers the blanks
+// before it (up to two), two or more separators (up to two blanks between
+// them: "010 - - 1234") and the blanks after it (up to two); empty when the
+// separators at t[i] are no such run (fewer than two, or no digit on a side).
+struct SeparatorRun {
+  size_t begin = 0, end = 0;
+  [[nodiscard]] bool empty() const { return end == 0; }
+};
+SeparatorRun RunAt(std::string_view t, size_t i) {
   size_t b = i;
-  for (int k = 0; k < 2 && b > 0 && (t[b - 1] == ' ' || t[b - 1] == '\t'); ++k) --b;
-  if (b == 0 || !IsAsciiDigitByte(t[b - 1])) return 0;
-  size_t e = i + 1;
-  while (e < t.size() && IsRunSeparator(t[e])) ++e;
-  if (e - i < 2) return 0;
-  size_t d = e;
-  for (int k = 0; k < 2 && d < t.size() && (t[d] == ' ' || t[d] == '\t'); ++k) ++d;
-  if (d == t.size() || !IsAsciiDigitByte(t[d])) return 0;
-  return e - i - 1;
+  for (int k = 0; k < 2 && b > 0 && IsBlankByte(t[b - 1]); ++k) --b;
+  if (b == 0 || !IsAsciiDigitByte(t[b - 1])) return {};
+  size_t e = i;
+  size_t seps = 0;
+  size_t last = i;  // just past the last separator
+  while (e < t.size()) {
+    if (IsRunSeparator(t[e])) {
+      ++seps;
+      last = ++e;
+      continue;
+    }
+    size_t k = e;
+    while (k < t.size() && k - e < 2 && IsBlankByte(t[k])) ++k;
+    if (k == e || k == t.size() || !IsRunSeparator(t[k])) break;
+    e = k;
+  }
+  if (seps < 2) return {};
+  size_t d = last;
+  for (int k = 0; k < 2 && d < t.size() && IsBlankByte(t[d]); ++k) ++d;
+  if (d == t.size() || !IsAsciiDigitByte(t[d])) return {};
+  return {b, d};
 }
 
-// The first run of two separators or more between digit groups, or npos.
-// On the scanner's hot path for every text: two separators side by side are
+// The first separator of the first such run, or npos. On the scanner's hot
+// path for every text: a separator followed by a separator or a blank is
 // looked for 16 bytes at a time.
 size_t FindSeparatorRun(std::string_view t) {
   const size_t n = t.size();
   size_t i = 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  const __m128i dash = _mm_set1_epi8('-');
-  const __m128i dot = _mm_set1_epi8('.');
-  const __m128i low = _mm_set1_epi8('_');
   bool top = false;  // the last byte of the previous block is a separator
   for (; i + 16 <= n; i += 16) {
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i));
-    const __m128i sep =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, dash), _mm_cmpeq_epi8(a, dot)), _mm_cmpeq_epi8(a, low));
+    __m128i sep = _mm_cmpeq_epi8(a, _mm_set1_epi8('-'));
+    for (const char c : {'.', '_', '/', '~', ',', '|', '\\', '+', ';'})
+      sep = _mm_or_si128(sep, _mm_cmpeq_epi8(a, _mm_set1_epi8(c)));
     const auto m = static_cast<unsigned>(_mm_movemask_epi8(sep));
+    const auto blank = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(a, _mm_set1_epi8('\t')))));
+    if (top && ((m | blank) & 1U) != 0 && !RunAt(t, i - 1).empty()) return i - 1;
     if (m == 0) {
       top = false;
       continue;
     }
-    if (top && (m & 1U) != 0 && ExtraSeparators(t, i - 1) > 0) return i - 1;
-    for (unsigned pairs = m & (m >> 1); pairs != 0; pairs &= pairs - 1) {
+    for (unsigned pairs = m & ((m | blank) >> 1); pairs != 0; pairs &= pairs - 1) {
       const size_t k = i + static_cast<size_t>(std::countr_zero(pairs));
-      if (ExtraSeparators(t, k) > 0) return k;
+      if (!RunAt(t, k).empty()) return k;
     }
     top = (m & 0x8000U) != 0;
   }
-  if (top && i < n && IsRunSeparator(t[i]) && ExtraSeparators(t, i - 1) > 0) return i - 1;
+  if (top && i < n && (IsRunSeparator(t[i]) || IsBlankByte(t[i])) && !RunAt(t, i - 1).empty()) return i - 1;
 #endif
   for (; i + 1 < n; ++i)
-    if (IsRunSeparator(t[i]) && IsRunSeparator(t[i + 1]) && ExtraSeparators(t, i) > 0) return i;
+    if (IsRunSeparator(t[i]) && (IsRunSeparator(t[i + 1]) || IsBlankByte(t[i + 1])) && !RunAt(t, i).empty()) return i;
   return std::string_view::npos;
 }
 
 }  // namespace
 
-// A separator typed twice or more between digit groups reads as one (a
-// review found "900101--1234568", "010..1234..5678" and a card with "--"
-// passing after their labels): the run keeps its first character, the rest
-// are removed as a zero-width character is, so spans still cover them.
+// A separator typed twice or more between digit groups (a review found
+// "900101--1234568", "010..1234..5678" and a card with "--" passing after
+// their labels) reads as one blank, the blanks around it with it: a blank
+// joins a number's groups as the patterns take them, and, unlike a '.' or
+// '-', does not glue a number to the one after the run ("02-123-4567...3회":
+// a later review found the first version, which kept the run's first
+// character, passing such numbers). The blank maps to the run's first
+// separator; the rest are removed as a zero-width character is, so spans
+// still cover them.
 void NormalizedText::CollapseSeparatorRuns() {
   const std::string_view t = text();
   const size_t first = FindSeparatorRun(t);
@@ -827,14 +867,19 @@ void NormalizedText::CollapseSeparatorRuns() {
   const std::string before = normalized_;
   size_t o = first;
   for (size_t i = first; i < before.size(); ++i, ++o) {
-    normalized_[o] = before[i];
-    src_begin_[o] = src_begin_[i];
-    src_end_[o] = src_end_[i];
-    if (escaped_) {
-      mid_begin_[o] = mid_begin_[i];
-      mid_end_[o] = mid_end_[i];
+    const SeparatorRun run = IsRunSeparator(before[i]) ? RunAt(before, i) : SeparatorRun{};
+    size_t from = i;  // the byte whose place the output byte takes
+    if (!run.empty()) {
+      o -= i - run.begin;  // the blanks before it, copied already
     }
-    if (IsRunSeparator(before[i])) i += ExtraSeparators(before, i);
+    normalized_[o] = run.empty() ? before[from] : ' ';
+    src_begin_[o] = src_begin_[from];
+    src_end_[o] = src_end_[from];
+    if (escaped_) {
+      mid_begin_[o] = mid_begin_[from];
+      mid_end_[o] = mid_end_[from];
+    }
+    if (!run.empty()) i = run.end - 1;
   }
   normalized_.resize(o);
   src_begin_.resize(o);

@@ -36,11 +36,13 @@
 //    URL), \uXXXX escapes with surrogate pairs (JSON text inside a string:
 //    "\uc8fc\ubbfc900101-…"), HTML character references (&#45; &#x2D;
 //    &nbsp;). Other '%', '\' and '&' stay. A span covers whole escapes;
-//  - last, a run of two or more of '-', '.', '_' between two digits (up to
-//    two blanks on either side) keeps its first character
-//    ("900101--1234568", "010 .. 1234"): the rest are removed, so a span
-//    covers them (found 16 bytes at a time; a text without such a run pays
-//    only that search).
+//  - last, a run of two or more of the separators the detectors take
+//    between digit groups but ':' and the mask '*' (- . _ / ~ , | \ + ;, up to two blanks
+//    between them and on either side) between two digits becomes one blank
+//    ("900101--1234568", "010 .. 1234", "010 - - 1234", "010//1234"): a
+//    blank joins groups but glues no number to the next; the rest are
+//    removed, so a span covers them (found 16 bytes at a time; a text
+//    without such a run pays only that search).
 // Everything else is copied unchanged. Text with nothing to change (ASCII
 // with no control but tab and line breaks, or valid UTF-8 such as plain
 // Korean) is not copied at all (fast path: the map is the identity). The
@@ -116,7 +118,7 @@ class NormalizedText {
  private:
   // CreateInto without collapsing separator runs.
   [[nodiscard]] static Status CreateReadingEscapes(std::string_view original, NormalizedText* out);
-  // A separator typed twice or more between digit groups made one (CreateInto's last step).
+  // A run of separators typed between digit groups made one blank (CreateInto's last step).
   void CollapseSeparatorRuns();
   // CreateInto without reading through escapes.
   [[nodiscard]] static Status CreateUnescaped(std::string_view original, NormalizedText* out);

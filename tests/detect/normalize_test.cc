@@ -26,43 +26,54 @@ TEST(NormalizeTest, AsciiIsIdentityWithoutCopy) {
   EXPECT_EQ(e, 18u);
 }
 
-// A separator typed twice or more between digit groups reads as one (a
-// review found "900101--1234568" and "010..1234..5678" passing), on the
-// ASCII path, after folding and through escapes; the map covers the run.
-TEST(NormalizeTest, SeparatorRunsBetweenDigitsReadAsOne) {
+// A run of separators typed between digit groups reads as one blank (a
+// review found "900101--1234568" and "010..1234..5678" passing; a later one
+// found a run kept as its first character gluing a number to the next,
+// "02-123-4567...3회"), on the ASCII path, after folding and through
+// escapes; the map covers the run.
+TEST(NormalizeTest, SeparatorRunsBetweenDigitsReadAsOneBlank) {
   for (const auto& [in, want] : std::vector<std::pair<std::string, std::string>>{
-           {"call 010--1234--5678 now", "call 010-1234-5678 now"},
-           {"900101..1234568", "900101.1234568"},
-           {"010.-1234.-5678", "010.1234.5678"},
-           {"010 -- 1234 -- 5678", "010 - 1234 - 5678"},
-           {"010___1234", "010_1234"},
-           {"900101\u2014\u20141234568", "900101-1234568"},  // escaped em dashes
-           {"９００１０１－－１２３４５６８", "900101-1234568"},
+           {"call 010--1234--5678 now", "call 010 1234 5678 now"},
+           {"900101..1234568", "900101 1234568"},
+           {"010.-1234.-5678", "010 1234 5678"},
+           {"010 -- 1234 -- 5678", "010 1234 5678"},
+           {"010  --  1234", "010 1234"},
+           {"010 - - 1234 - - 5678", "010 1234 5678"},
+           {"010//1234//5678", "010 1234 5678"},
+           {"900101~~1234568", "900101 1234568"},
+           {"010___1234", "010 1234"},
+           {"02-123-4567...3회", "02-123-4567 3회"},
+           {"10.0.0.1..10.0.0.255", "10.0.0.1 10.0.0.255"},
+           {"900101\u2014\u20141234568", "900101 1234568"},  // escaped em dashes
+           {"９００１０１－－１２３４５６８", "900101 1234568"},
            // A run at a 16-byte block's edge (the vector search reads blocks).
-           {"xxxxxxxxxxxxxx1--2", "xxxxxxxxxxxxxx1-2"},
-           {"xxxxxxxxxxxxxxx1--2", "xxxxxxxxxxxxxxx1-2"},
-           {"xxxxxxxxxxxxxxxx1--2", "xxxxxxxxxxxxxxxx1-2"},
+           {"xxxxxxxxxxxxxx1--2", "xxxxxxxxxxxxxx1 2"},
+           {"xxxxxxxxxxxxxxx1--2", "xxxxxxxxxxxxxxx1 2"},
+           {"xxxxxxxxxxxxxxxx1--2", "xxxxxxxxxxxxxxxx1 2"},
+           {"xxxxxxxxxxxxxx1 - - 2", "xxxxxxxxxxxxxx1 2"},
+           {"xxxxxxxxxxxxxxx1- -2", "xxxxxxxxxxxxxxx1 2"},
        }) {
     auto n = NormalizedText::Create(in);
     ASSERT_TRUE(n.ok()) << in;
     EXPECT_EQ(n->text(), want) << in;
   }
   // Not between digits: left as written.
-  for (const std::string in : {"a--b", "--flag 1", "version 1.. next", "wait... 3", "1 -- x", "__init__ 2"}) {
+  for (const std::string in : {"a--b", "--flag 1", "version 1.. next", "wait... 3", "1 -- x", "__init__ 2",
+                               "2001:db8::1", "fe80::1ff:fe23:4567:890a", "010 - 1234", "1 -   - 2"}) {
     auto n = NormalizedText::Create(in);
     ASSERT_TRUE(n.ok()) << in;
     EXPECT_EQ(n->text(), in);
     EXPECT_TRUE(n->identity()) << in;
   }
-  // The map of the kept separator's neighbours covers the removed ones.
+  // The map of the blank's neighbours covers the removed separators.
   const std::string s = "tel 010--1234--5678.";
   auto n = NormalizedText::Create(s);
   ASSERT_TRUE(n.ok());
-  ASSERT_EQ(n->text(), "tel 010-1234-5678.");
+  ASSERT_EQ(n->text(), "tel 010 1234 5678.");
   size_t b = 0, e = 0;
   n->MapToOriginal(4, 17, &b, &e);
   EXPECT_EQ(s.substr(b, e - b), "010--1234--5678");
-  EXPECT_FALSE(n->Seam(8));  // "-1": the removed '-' sets nothing apart
+  EXPECT_FALSE(n->Seam(8));  // " 1": the removed '-' sets nothing apart
 }
 
 TEST(NormalizeTest, FullWidthDigitsLettersAndSymbols) {

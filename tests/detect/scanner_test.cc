@@ -56,6 +56,17 @@ TEST(ScannerTest, NumbersWithDoubledSeparators) {
   EXPECT_EQ(Scan("주민번호 900101——1234568"), One("rrn", "900101——1234568"));
   // Two numbers with a run between them stay two (or none), never one.
   EXPECT_EQ(Scan("1--2 and 3..4"), Hits{});
+  // Every separator the patterns take, and blanks inside the run (a later
+  // review found these passing).
+  EXPECT_EQ(Scan("연락처 010//1234//5678"), One("phone_kr", "010//1234//5678"));
+  EXPECT_EQ(Scan("연락처 010 - - 1234 - - 5678"), One("phone_kr", "010 - - 1234 - - 5678"));
+  EXPECT_EQ(Scan("주민번호 900101~~1234568"), One("rrn", "900101~~1234568"));
+  EXPECT_EQ(Scan("카드 4111||1111||1111||1111"), One("card", "4111||1111||1111||1111"));
+  // A run after a number does not glue it to the next one (the later
+  // review: the first version passed these, which a single run had masked).
+  EXPECT_EQ(Scan("전화 02-123-4567...3회 시도"), One("phone_kr", "02-123-4567"));
+  EXPECT_EQ(Scan("접속IP 203.0.113.5--203.0.113.9"), (Hits{{"ipv4", "203.0.113.5"}, {"ipv4", "203.0.113.9"}}));
+  EXPECT_EQ(Scan("여권 M12345678--1"), One("passport_kr", "M12345678"));
 }
 // The name a text is read under gives the detectors that ask for a context
 // word their context: an account, a passport, a licence in a field named for
@@ -546,7 +557,7 @@ TEST(ScannerDefaultsTest, ListItemsAfterOneLabelTakeItsContext) {
   EXPECT_EQ(Scan("계좌 번호는 110-123-456789, 주문 1234-5678-9012"), first);
   EXPECT_EQ(Scan("계좌 번호는 110-123-456789, 주문번호 1234-5678-9012"), first);
   EXPECT_EQ(Scan("계좌 번호는 110-123-456789 신규 기존 1002-123-456789"), first);
-  EXPECT_EQ(Scan("계좌 110-123-456789 / / / / / / / / 1002-123-456789"), first);
+  EXPECT_EQ(Scan("계좌 110-123-456789 # # # # # # # # 1002-123-456789"), first);
   EXPECT_EQ(Scan("계좌 번호는 110-123-456789, 2024-1126-000123"), first);
   EXPECT_EQ(Scan("여권 M12345678, product model X12345678"), One("passport_kr", "M12345678"));
   // The list needs a first item with context.
