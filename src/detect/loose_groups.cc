@@ -314,8 +314,9 @@ size_t LabelledCardAt(std::string_view t, size_t p) {
       while (k < t.size() && k - j <= 2 && (t[k] == ' ' || t[k] == '\t')) ++k;
       return k - i;
     }
-    if (j > i) return j - i;
-    return i < t.size() && std::string_view("/_~,*:|\\+;").find(t[i]) != std::string_view::npos ? size_t{1} : 0;
+    // Blanks, '-' or '.' only: without Luhn, "1200,1500,3000,4500" and
+    // "2023;2024;2025;2026" after 카드 are lists (a later review).
+    return j - i;
   };
   const size_t first = run(p);
   size_t e = p;
@@ -389,6 +390,17 @@ void FindLabelledCards(std::string_view t, std::vector<LooseNumber>* out) {
   const auto add = [&](size_t p) {
     const size_t e = LabelledCardAt(t, p);
     if (e == p) return;
+    // A card network's first digits (American Express, Diners and JCB 3,
+    // Visa 4, Mastercard 5 and 2221-2720, Discover and UnionPay 6, Korean
+    // domestic 9): without Luhn, a transaction or order id that starts with
+    // a date ("202412010001234") or a SIM's 89 is none (a later review).
+    const char d0 = t[p];
+    if (d0 == '2') {
+      const int four = (t[p] - '0') * 1000 + (t[p + 1] - '0') * 100 + (t[p + 2] - '0') * 10 + (t[p + 3] - '0');
+      if (four < 2221 || four > 2720) return;
+    } else if (d0 != '3' && d0 != '4' && d0 != '5' && d0 != '6' && d0 != '9') {
+      return;
+    }
     double confidence = 1.0;
     // A number that passes the card validator is the pattern's.
     if (Validate(Validator::kCard, t.substr(p, e - p), &confidence)) return;

@@ -242,7 +242,18 @@ TEST(DetectDefaultsTest, CardLabelTakesLuhnInvalidHardNegatives) {
       "카드 4532-0151 1283-0367",        // mixed separators
       "카드 4532 0151 1283",             // three groups
       "카드 45320151128303",             // 14 digits
+      // A later review's false alarms: ids that start with a date or a
+      // SIM's 89, lists of amounts and years (no card network starts so,
+      // and a list's separators are no card's).
+      "카드: 202412010001234 거래 확인 요청",
+      "card no. 2024120100012345 is the order reference",
+      "카드 1200,1500,3000,4500 원 결제 4건 확인",
+      "카드 2023;2024;2025;2026 연회비 내역",
+      "카드 1500|2000|3000|4000",
+      "SIM card 8982 3000 1234 5678 활성화",
   });
+  // Mastercard's 2-series stays a card.
+  EXPECT_EQ(Scan("카드 2221 0012 3412 3457"), One("card", "2221 0012 3412 3457"));
 }
 
 TEST(DetectDefaultsTest, CardGroupedWithDots) {
