@@ -59,34 +59,49 @@ void AppendReadName(std::string_view name, std::string* out) {
 }
 
 // Whether a schema-like name holds a word that reads as a credential or a
-// generated id rather than a schema's word: a run of letters and digits
-// (between _ - . : $ @) of 12 characters or more with a digit before its
-// last two characters ("sk_live_4eC39HqLyjWDarjtT1zdp7dc",
-// "AKIAIOSFODNN7EXAMPLE": a review found them in metric labels), not
-// "customerAddress2" or "ipv4Address".
+// generated id rather than a schema's words: a run of letters and digits
+// (between _ - . : $ @) of 12 characters or more with a digit in it and
+// three or more lower-case stretches of one or two letters, as random
+// letters have and words do not ("sk_live_4eC39HqLyjWDarjtT1zdp7dc"), or of
+// 16 or more in capitals and digits with a digit inside
+// ("AKIAIOSFODNN7EXAMPLE"): a review found them in metric labels. Not
+// camelCase names with a digit ("address1Detail", "oauth2AccessToken",
+// "customerAddress2": a later review found a first rule hiding them, and
+// the drift report with them).
 bool HasCredentialLikeWord(std::string_view name) {
-  constexpr size_t kMinRun = 12;
-  size_t run = 0;
-  size_t last_inner_digit = std::string_view::npos;  // in the current run
-  auto ends_run = [&](size_t end) {
-    // A digit somewhere before the run's last two characters.
-    const bool hit = run >= kMinRun && last_inner_digit != std::string_view::npos && last_inner_digit + 2 < end;
-    run = 0;
-    last_inner_digit = std::string_view::npos;
-    return hit;
-  };
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool digit = c >= '0' && c <= '9';
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (!digit && !alpha) {
-      if (ends_run(i)) return true;
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  size_t i = 0;
+  while (i < name.size()) {
+    if (!alnum(name[i])) {
+      ++i;
       continue;
     }
-    ++run;
-    if (digit) last_inner_digit = i;
+    size_t j = i;
+    size_t digits = 0, lowers = 0, short_lower = 0;
+    bool inner_digit = false;
+    while (j < name.size() && alnum(name[j])) {
+      const char c = name[j];
+      if (c >= '0' && c <= '9') {
+        ++digits;
+        if (j > i && j + 1 < name.size() && alnum(name[j + 1])) inner_digit = true;
+        ++j;
+      } else if (lower(c)) {
+        size_t k = j;
+        while (k < name.size() && lower(name[k])) ++k;
+        lowers += k - j;
+        short_lower += k - j <= 2 ? 1 : 0;
+        j = k;
+      } else {
+        ++j;
+      }
+    }
+    const size_t len = j - i;
+    if (digits > 0 && len >= 12 && short_lower >= 3) return true;
+    if (inner_digit && lowers == 0 && len >= 16) return true;
+    i = j;
   }
-  return ends_run(name.size());
+  return false;
 }
 
 // A member name as a path segment: plain, or ["..."] when it holds a '.';
@@ -375,9 +390,14 @@ class RuleRewriter final : public codec::ValueRewriter {
     if (key.empty() || key.size() > 24) return false;
     std::string lower(key);
     for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    for (std::string_view k : {"bank", "bank_name", "bankname", "bank_nm", "banknm", "bank_code", "bankcode", "bank_cd",
-                               "bankcd", "bnk_cd", "bnk_nm", "은행", "은행명", "은행코드"})
+    for (std::string_view k :
+         {"bank", "bank_name", "bankname", "bank_nm", "banknm", "bank_code", "bankcode", "bank_cd", "bankcd", "bnk_cd",
+          "bnk_nm", "bank_id", "bankid", "은행", "은행명", "은행코드", "은행이름", "금융기관", "금융기관명"})
       if (lower == k) return true;
+    // "refund_bank", "refundBank", "payout_bank": a bank with what it is for
+    // (a later review).
+    if (lower.size() > 5 && lower.ends_with("bank") && (lower[lower.size() - 5] == '_' || key[key.size() - 4] == 'B'))
+      return true;
     // "입금은행", "환불은행", "거래은행", "출금은행명": a bank with what it is for.
     for (std::string_view tail : {"은행", "은행명", "은행코드"})
       if (lower.size() > tail.size() && lower.ends_with(tail)) return true;
@@ -385,9 +405,12 @@ class RuleRewriter final : public codec::ValueRewriter {
   }
   // A member holding the number of what its siblings describe.
   static bool IsNumberMember(std::string_view key) {
+    if (key.empty() || key.size() > 6) return false;
+    std::string lower(key);  // "Number", "NO" (a later review)
+    for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
     static constexpr std::string_view kNumbers[] = {"number", "no", "num", "nr", "번호"};
     for (std::string_view k : kNumbers)
-      if (key == k) return true;
+      if (lower == k) return true;
     return false;
   }
   // The object a member is in: its parent's keys and indexes.
