@@ -189,6 +189,19 @@ const Words& Honorifics() {
   static const Words w{"님", "씨", "귀하", "고객님", "회원님"};
   return w;
 }
+// Whether `rest` starts with a staff title standing as a word ("과장",
+// "대리님", "팀장 ..."): after a role label and a name, the name ends there.
+bool StaffTitleWord(std::string_view rest) {
+  for (std::string_view title : {"과장", "대리", "차장", "부장", "팀장", "주임", "사원", "실장", "점장", "매니저",
+                                 "선임", "책임", "수석", "기사", "상담원", "상담사"}) {
+    if (!rest.starts_with(title)) continue;
+    std::string_view after = rest.substr(title.size());
+    if (after.starts_with("님")) after.remove_prefix(3);
+    if (after.empty() || static_cast<unsigned char>(after[0]) < 0x80) return true;
+  }
+  return false;
+}
+
 // The words after a name and a blank that make it a name.
 const Words& NextWordHonorifics() {
   // (드림 and 올림: a letter's sign-off, "김민준 드림".)
@@ -644,10 +657,13 @@ void FindKoreanNames(std::string_view t, std::vector<std::pair<size_t, size_t>>*
       } else if (e == t.size()) {
         ends = marked;
       } else if (t[e] == ',' || t[e] == '/' || t[e] == ')' || t[e] == ']' || t[e] == '>' || t[e] == '\n' ||
-                 t[e] == '\r') {
+                 t[e] == '\r' || t[e] == '.' || t[e] == '!' || t[e] == '?' || t[e] == ';') {
+        // (A sentence's end too: "상담원: 김민준." — a later review.)
         ends = marked;  // ("고객 문의량, 전주 대비", "고객 전환율/매출": nouns)
       } else if (t[e] == ' ') {
-        ends = marked && (e + 1 == t.size() || static_cast<unsigned char>(t[e + 1]) < 0x80);
+        // Or a staff title after it: "담당: 김민준 과장" (a later review).
+        ends = marked &&
+               (e + 1 == t.size() || static_cast<unsigned char>(t[e + 1]) < 0x80 || StaffTitleWord(t.substr(e + 1)));
       } else if (t[e] == '(') {
         const std::string_view in = t.substr(e + 1);
         ends = (!in.empty() && AsciiDigit(in[0])) || in.starts_with("주민") || in.starts_with("연락") ||
