@@ -797,37 +797,51 @@ SeparatorRun RunAt(std::string_view t, size_t i) {
   return {b, d};
 }
 
+// The first separator after the digit at t[d] (up to two blanks between),
+// or npos.
+size_t SeparatorAfterDigit(std::string_view t, size_t d) {
+  size_t k = d + 1;
+  for (int n = 0; n < 2 && k < t.size() && IsBlankByte(t[k]); ++n) ++k;
+  return k < t.size() && IsRunSeparator(t[k]) ? k : std::string_view::npos;
+}
+
 // The first separator of the first such run, or npos. On the scanner's hot
-// path for every text: a separator followed by a separator or a blank is
-// looked for 16 bytes at a time.
+// path for every text: a run follows a digit, so a digit followed by a
+// separator or a blank is looked for 16 bytes at a time (a text without
+// digits pays one compare per block: the first version, which looked for
+// separators first, doubled a plain text's scan).
 size_t FindSeparatorRun(std::string_view t) {
   const size_t n = t.size();
   size_t i = 0;
+  const auto check = [&](size_t d) {  // the digit at d
+    const size_t k = SeparatorAfterDigit(t, d);
+    return k != std::string_view::npos && !RunAt(t, k).empty() ? k : std::string_view::npos;
+  };
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  bool top = false;  // the last byte of the previous block is a separator
+  const __m128i below_zero = _mm_set1_epi8('0' - 1);
+  const __m128i above_nine = _mm_set1_epi8('9' + 1);
   for (; i + 16 <= n; i += 16) {
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i));
-    __m128i sep = _mm_cmpeq_epi8(a, _mm_set1_epi8('-'));
-    for (const char c : {'.', '_', '/', '~', ',', '|', '\\', '+', ';'})
+    auto digits = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(a, below_zero), _mm_cmplt_epi8(a, above_nine))));
+    if (digits == 0) continue;
+    __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(a, _mm_set1_epi8('\t')));
+    for (const char c : {'-', '.', '_', '/', '~', ',', '|', '\\', '+', ';'})
       sep = _mm_or_si128(sep, _mm_cmpeq_epi8(a, _mm_set1_epi8(c)));
-    const auto m = static_cast<unsigned>(_mm_movemask_epi8(sep));
-    const auto blank = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(a, _mm_set1_epi8('\t')))));
-    if (top && ((m | blank) & 1U) != 0 && !RunAt(t, i - 1).empty()) return i - 1;
-    if (m == 0) {
-      top = false;
-      continue;
+    const auto next = static_cast<unsigned>(_mm_movemask_epi8(sep)) >> 1;
+    // A digit followed by a separator or blank in this block, and the last
+    // byte's digit whatever follows it (the next block's first byte).
+    for (unsigned cand = (digits & next) | (digits & 0x8000U); cand != 0; cand &= cand - 1) {
+      const size_t k = check(i + static_cast<size_t>(std::countr_zero(cand)));
+      if (k != std::string_view::npos) return k;
     }
-    for (unsigned pairs = m & ((m | blank) >> 1); pairs != 0; pairs &= pairs - 1) {
-      const size_t k = i + static_cast<size_t>(std::countr_zero(pairs));
-      if (!RunAt(t, k).empty()) return k;
-    }
-    top = (m & 0x8000U) != 0;
   }
-  if (top && i < n && (IsRunSeparator(t[i]) || IsBlankByte(t[i])) && !RunAt(t, i - 1).empty()) return i - 1;
 #endif
-  for (; i + 1 < n; ++i)
-    if (IsRunSeparator(t[i]) && (IsRunSeparator(t[i + 1]) || IsBlankByte(t[i + 1])) && !RunAt(t, i).empty()) return i;
+  for (; i < n; ++i)
+    if (IsAsciiDigitByte(t[i])) {
+      const size_t k = check(i);
+      if (k != std::string_view::npos) return k;
+    }
   return std::string_view::npos;
 }
 
