@@ -736,8 +736,6 @@ Status NormalizedText::CreateInto(std::string_view original, NormalizedText* out
 
 namespace {
 
-// The characters a run of separators between digit groups is made of
-// ("010--1234--5678", "900101..1234568", "010.-1234.-5678", "010__1234").
 // The separators the detectors take between digit groups (defaults.cc's
 // kSep) but ':' (an IPv6 address's "::" is no run) and '*' (a mask: "11**-****"
 // is a number masked in part, partly_masked.h): a run of them typed
@@ -882,16 +880,13 @@ void NormalizedText::CollapseSeparatorRuns() {
   size_t o = first;
   for (size_t i = first; i < before.size(); ++i, ++o) {
     const SeparatorRun run = IsRunSeparator(before[i]) ? RunAt(before, i) : SeparatorRun{};
-    size_t from = i;  // the byte whose place the output byte takes
-    if (!run.empty()) {
-      o -= i - run.begin;  // the blanks before it, copied already
-    }
-    normalized_[o] = run.empty() ? before[from] : ' ';
-    src_begin_[o] = src_begin_[from];
-    src_end_[o] = src_end_[from];
+    if (!run.empty()) o -= i - run.begin;  // the blanks before it, copied already
+    normalized_[o] = run.empty() ? before[i] : ' ';
+    src_begin_[o] = src_begin_[i];
+    src_end_[o] = src_end_[i];
     if (escaped_) {
-      mid_begin_[o] = mid_begin_[from];
-      mid_end_[o] = mid_end_[from];
+      mid_begin_[o] = mid_begin_[i];
+      mid_end_[o] = mid_end_[i];
     }
     if (!run.empty()) i = run.end - 1;
   }

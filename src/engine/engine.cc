@@ -318,7 +318,7 @@ class RuleRewriter final : public codec::ValueRewriter {
       // by review: such an account passed where "account_no" is protected).
       ParentKey(path, &pair_parent_);
       pair_label_.assign("account");
-    } else if ((IsPairValue(key) || IsNumberMember(key)) && !pair_label_.empty()) {
+    } else if (!pair_label_.empty() && (IsPairValue(key) || IsNumberMember(key))) {
       ParentKey(path, &scratch_parent_);
       if (scratch_parent_ == pair_parent_) names_.append(".").append(pair_label_);
     }
@@ -388,6 +388,14 @@ class RuleRewriter final : public codec::ValueRewriter {
   // that is the account's own name, read as such).
   static bool IsBankMember(std::string_view key) {
     if (key.empty() || key.size() > 24) return false;
+    // First look, without a copy (every unlisted value asks): "nk" in any
+    // case, 은행 or 금융.
+    bool may = false;
+    for (size_t i = 0; i + 1 < key.size() && !may; ++i)
+      may = ((key[i] | 0x20) == 'n' && (key[i + 1] | 0x20) == 'k') ||
+            (key[i] == '\xEC' && key.substr(i).starts_with("은행")) ||
+            (key[i] == '\xEA' && key.substr(i).starts_with("금융"));
+    if (!may) return false;
     std::string lower(key);
     for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
     for (std::string_view k :
