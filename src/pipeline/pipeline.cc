@@ -853,7 +853,7 @@ struct Pipeline::Impl {
   // The committed offsets of the assigned partitions without a position
   // (SampleGauges): one request for all of them, at most 200 ms, not again
   // for a partition answered until it is assigned anew; after a failure, not
-  // before 10 s.
+  // before 10 s, and with a partition unanswered, not before 5 s.
   void QueryCommittedPositions(const rd_kafka_topic_partition_list_t& assignment) {
     std::set<std::pair<std::string, int32_t>> unpositioned;
     for (int i = 0; i < assignment.cnt; ++i)
@@ -870,10 +870,16 @@ struct Pipeline::Impl {
       next_committed_query = t0 + std::chrono::seconds(10);
       return;
     }
+    bool unanswered = false;
     for (int i = 0; i < ask->cnt; ++i) {
       const rd_kafka_topic_partition_t& e = ask->elems[i];
-      if (e.err == RD_KAFKA_RESP_ERR_NO_ERROR) committed_pos[{e.topic, e.partition}] = e.offset >= 0 ? e.offset : -1;
+      if (e.err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        committed_pos[{e.topic, e.partition}] = e.offset >= 0 ? e.offset : -1;
+      else
+        unanswered = true;  // e.g. another instance's transaction still open on it
     }
+    // (Not every second: each ask may hold the main thread up to 200 ms.)
+    if (unanswered) next_committed_query = t0 + std::chrono::seconds(5);
   }
 
   // A record of a source whose route a reload removed (its partition is
