@@ -62,7 +62,7 @@ struct Span {
   size_t begin = 0;  // byte offsets into the ORIGINAL text, [begin, end)
   size_t end = 0;
   std::string_view detector;  // the detector's name; valid while the Scanner lives
-  double confidence = 1.0;    // 0.8 for an rrn/frn whose checksum fails, else 1.0
+  double confidence = 1.0;    // 0.8 for an rrn/frn or a labelled card whose checksum fails, else 1.0
   bool operator==(const Span&) const = default;
 };
 
