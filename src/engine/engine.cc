@@ -364,8 +364,7 @@ class RuleRewriter final : public codec::ValueRewriter {
   // 주문번호"; not "주문자 주민번호 뒷자리", "거래은행 계좌번호": a seventh
   // review).
   static bool NamesAnotherNumber(std::string_view label) {
-    std::string lower(label);
-    for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    const std::string lower = AsciiLower(label);
     for (std::string_view w :
          {"주민",   "외국인", "계좌",   "여권", "면허", "휴대폰", "핸드폰", "전화",    "연락처", "카드",
           "이메일", "주소",   "성명",   "이름", "rrn",  "jumin",  "ssn",    "account", "acct",   "passport",
@@ -396,8 +395,7 @@ class RuleRewriter final : public codec::ValueRewriter {
             (key[i] == '\xEC' && key.substr(i).starts_with("은행")) ||
             (key[i] == '\xEA' && key.substr(i).starts_with("금융"));
     if (!may) return false;
-    std::string lower(key);
-    for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    const std::string lower = AsciiLower(key);
     for (std::string_view k :
          {"bank", "bank_name", "bankname", "bank_nm", "banknm", "bank_code", "bankcode", "bank_cd", "bankcd", "bnk_cd",
           "bnk_nm", "bank_id", "bankid", "은행", "은행명", "은행코드", "은행이름", "금융기관", "금융기관명"})
@@ -414,12 +412,17 @@ class RuleRewriter final : public codec::ValueRewriter {
   // A member holding the number of what its siblings describe.
   static bool IsNumberMember(std::string_view key) {
     if (key.empty() || key.size() > 6) return false;
-    std::string lower(key);  // "Number", "NO" (a later review)
-    for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    const std::string lower = AsciiLower(key);  // "Number", "NO" (a later review)
     static constexpr std::string_view kNumbers[] = {"number", "no", "num", "nr", "번호"};
     for (std::string_view k : kNumbers)
       if (lower == k) return true;
     return false;
+  }
+  // A name with its ASCII letters in lower case (the pair and bank checks).
+  static std::string AsciiLower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    return out;
   }
   // The object a member is in: its parent's keys and indexes.
   static void ParentKey(std::span<const codec::PathStep> path, std::string* out) {
