@@ -108,30 +108,67 @@ Counters Counters::Create() {
       {}};
 }
 
+void CountMap::Add(metrics::Counter* c, uint64_t n) {
+  if (used_.size() * 2 >= table_.size()) Grow();
+  const size_t mask = table_.size() - 1;
+  // Fibonacci hashing of the address; the low bits are alignment.
+  size_t i = static_cast<size_t>((reinterpret_cast<uintptr_t>(c) >> 4) * 0x9E3779B97F4A7C15ULL >> 32) & mask;
+  for (;; i = (i + 1) & mask) {
+    Entry& e = table_[i];
+    if (e.counter == c) {
+      e.n += n;
+      return;
+    }
+    if (e.counter == nullptr) {
+      e.counter = c;
+      e.n = n;
+      used_.push_back(static_cast<uint32_t>(i));
+      return;
+    }
+  }
+}
+
+void CountMap::Grow() {
+  std::vector<Entry> old;
+  old.swap(table_);
+  std::vector<uint32_t> used;
+  used.swap(used_);
+  table_.resize(old.empty() ? 64 : old.size() * 2);
+  used_.reserve(table_.size() / 2);
+  for (uint32_t i : used) Add(old[i].counter, old[i].n);
+}
+
+void CountMap::Clear() {
+  for (uint32_t i : used_) table_[i] = Entry{};
+  used_.clear();
+}
+
 void Tally::Seal() {
-  for (const auto& [c, n] : open_) sealed_[c] += n;
-  open_.clear();
+  open_.ForEach([&](metrics::Counter* c, uint64_t n) { sealed_.Add(c, n); });
+  open_.Clear();
   sealed_records_ += open_records_;
   open_records_ = 0;
 }
 
 void Tally::Commit() {
-  for (const auto& [c, n] : sealed_) c->Inc(n);
-  sealed_.clear();
+  sealed_.ForEach([](metrics::Counter* c, uint64_t n) { c->Inc(n); });
+  sealed_.Clear();
   sealed_records_ = 0;
 }
 
 Tally::Counts Tally::Take() {
-  Counts out(open_.begin(), open_.end());
-  open_.clear();
+  Counts out;
+  out.reserve(open_.size());
+  open_.ForEach([&](metrics::Counter* c, uint64_t n) { out.emplace_back(c, n); });
+  open_.Clear();
   open_records_ = 0;
   return out;
 }
 
 uint64_t Tally::Drop() {
   const uint64_t records = open_records_ + sealed_records_;
-  open_.clear();
-  sealed_.clear();
+  open_.Clear();
+  sealed_.Clear();
   open_records_ = sealed_records_ = 0;
   return records;
 }

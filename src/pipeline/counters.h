@@ -6,11 +6,11 @@
 // stats log lines and tests read: docs/METRICS.md lists them; do not rename.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,6 +29,30 @@ namespace maskproxy::pipeline {
 // producer (`Take`) and are added when its delivery succeeds (`Apply`).
 // Without `Defer(true)` every count goes to its counter at once (tools,
 // benchmarks). Main thread only (the counters themselves are atomic).
+// Counts by counter, for the tally: an open-addressing table keyed by the
+// counter's address (a record adds a dozen counts; std::unordered_map's
+// modulo and node allocations were most of the tally's cost), with the
+// used entries listed for the walk and the reset.
+class CountMap {
+ public:
+  void Add(metrics::Counter* c, uint64_t n);
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (uint32_t i : used_) f(table_[i].counter, table_[i].n);
+  }
+  void Clear();
+  [[nodiscard]] size_t size() const { return used_.size(); }
+
+ private:
+  struct Entry {
+    metrics::Counter* counter = nullptr;
+    uint64_t n = 0;
+  };
+  void Grow();
+  std::vector<Entry> table_;    // size a power of two (or 0), at most half full
+  std::vector<uint32_t> used_;  // the indices in use, in the order added
+};
+
 class Tally {
  public:
   using Counts = std::vector<std::pair<metrics::Counter*, uint64_t>>;
@@ -36,7 +60,7 @@ class Tally {
   // One count of `c` for the record in hand.
   void Add(metrics::Counter& c, uint64_t n = 1) {
     if (defer_)
-      open_[&c] += n;
+      open_.Add(&c, n);
     else
       c.Inc(n);
   }
@@ -60,7 +84,7 @@ class Tally {
 
  private:
   bool defer_ = false;
-  std::unordered_map<metrics::Counter*, uint64_t> open_, sealed_;
+  CountMap open_, sealed_;
   uint64_t open_records_ = 0, sealed_records_ = 0;
 };
 
