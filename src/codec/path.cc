@@ -141,11 +141,30 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
   // Checks first, so that a failed Add leaves the set as it was.
   {
     const Node* n = &nodes_[0];
+    FieldPath place;  // the segments before seg
     for (const auto& seg : path.segments) {
       if (n->terminal >= 0)
         return Error(ErrorCode::kPathConflict, "path" + text::Shown(path.text) + " lies inside" +
                                                    text::Shown(texts_[static_cast<size_t>(n - nodes_.data())]) +
                                                    ", already selected");
+      // One place read as an array by one path and as an object by another:
+      // whichever shape a record has there, the other path's rule is
+      // mismatched, and its value may be inside (`acct[*].phone` beside
+      // `acct.rrn`: {"acct":{"phone":…}}). Each alone dead-letters the other
+      // shape; together neither could be told, so the set is refused.
+      const bool as_array = seg.kind == PathSegment::Kind::kAnyIndex;
+      if (as_array ? !n->keys.empty() : n->any_index >= 0) {
+        const Node& other = as_array ? nodes_[n->keys.front().second] : nodes_[static_cast<size_t>(n->any_index)];
+        const std::string where = place.segments.empty() ? std::string(" the record") : text::Shown(place.Canonical());
+        return Error(ErrorCode::kPathConflict,
+                     "path" + text::Shown(path.text) + " reads" + where + " as " +
+                         (as_array ? "an array" : "an object") + " where path" + text::Shown(PathThrough(other)) +
+                         " reads it as " + (as_array ? "an object" : "an array") +
+                         ": a value has one shape there, so one of the two rules would not see its field (give "
+                         "each shape a route of its own, or protect" +
+                         where + " whole with one rule)");
+      }
+      place.segments.push_back(seg);
       const Node* next = nullptr;
       if (seg.kind == PathSegment::Kind::kAnyIndex) {
         next = ChildAnyIndex(*n);

@@ -205,6 +205,30 @@ TEST(PathSetAdd, DeepParentThenChild) {
   EXPECT_TRUE(Conflicts({"a.b", "c", "a.b.c.d"}));
 }
 
+// Found by review: one place read as an array by one path and as an object
+// by another turned off the shape check of both (`{"acct":{"phone":…}}`
+// passed raw beside `acct.rrn`). Either order, at any depth, with the array
+// path ending at the elements or going on.
+TEST(PathSetAdd, OnePlaceReadAsArrayAndAsObject) {
+  EXPECT_TRUE(Conflicts({"acct.rrn", "acct[*].phone"}));
+  EXPECT_TRUE(Conflicts({"acct[*].phone", "acct.rrn"}));
+  EXPECT_TRUE(Conflicts({"a[*]", "a.b.c"}));
+  EXPECT_TRUE(Conflicts({"a.b.c", "a[*]"}));
+  EXPECT_TRUE(Conflicts({"x.list[*][*]", "x.list[*].name"}));
+  EXPECT_TRUE(Conflicts({"x.list[*].name", "x.list[*][*]"}));
+  PathSet set;
+  ASSERT_TRUE(set.Add(P("acct.rrn"), 0, false).ok());
+  Status s = set.Add(P("acct[*].phone"), 1, false);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("'acct' as an array where path 'acct.rrn' reads it as an object"), std::string::npos)
+      << s.error().message;
+  // Siblings of one shape are fine, and the failed Add left the set as it was.
+  EXPECT_TRUE(set.Add(P("acct.phone"), 1, false).ok());
+  EXPECT_TRUE(set.Add(P("list[*].a"), 2, false).ok());
+  EXPECT_TRUE(set.Add(P("list[*].b"), 3, false).ok());
+  EXPECT_TRUE(set.Add(P("grid[*][*]"), 4, false).ok());
+}
+
 // A wide object (more children than PathSet::kIndexFrom) is looked up by
 // hash: exact names, folded variants, conflicts and descents behave as in a
 // narrow one, for the children added before and after the index is built.
