@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <string>
@@ -254,7 +255,9 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
   bool options_ok = true;
   for (const auto& kv : node) {
     const std::string& k = kv.first.Scalar();
-    if (k == "path" || k == "action" || k == "apply_to" || k == "on_unprotectable" || k == "on_shape_mismatch")
+    if (k == "path" || k == "action" ||
+        std::any_of(std::begin(transform::kRuleOptions), std::end(transform::kRuleOptions),
+                    [&](const char* o) { return k == o; }))
       continue;
     if (!kv.second.IsScalar() && !kv.second.IsNull()) {
       add(c.At(kv.second, "option" + text::Shown(k) + " must be a single value"));
@@ -271,7 +274,9 @@ std::optional<Rule> ParseRule(const Ctx& c, const YAML::Node& node, const Env& p
     return std::nullopt;
   }
   if (!options_ok) return std::nullopt;
-  r.options = OptionText(node, {"path", "action", "apply_to", "on_unprotectable", "on_shape_mismatch"});
+  std::vector<std::string> not_options{"path", "action"};
+  not_options.insert(not_options.end(), std::begin(transform::kRuleOptions), std::end(transform::kRuleOptions));
+  r.options = OptionText(node, not_options);
   // What binds the outputs to the field: one spelling per path (a quoted
   // key, an escape or a header name's case does not change it: a review
   // found a respelled path revealing another plausible phone number).

@@ -72,11 +72,14 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
     if (!action.ok()) return action;
     auto unknown = options.Untaken();
     if (!unknown.empty()) {
-      std::string hint = text::Suggest(unknown.front(), options.Taken());
-      // `path` and `action` are every rule's; an action without options of
-      // its own (keep) adds none, so the list is joined, not appended to.
+      // `path`, `action` and kRuleOptions are every rule's; an action
+      // without options of its own (keep) adds none, so the list is joined,
+      // not appended to (found by review: `on_unprotectible` got a list
+      // without `on_unprotectable`, and no suggestion).
       std::vector<std::string> expected{"path", "action"};
       for (const std::string& t : options.Taken()) expected.push_back(t);
+      for (const char* t : kRuleOptions) expected.emplace_back(t);
+      std::string hint = text::Suggest(unknown.front(), expected);
       return Error(ErrorCode::kInvalidOption, "[" + unknown.front() + "] unknown option" +
                                                   text::Shown(unknown.front()) + " for action " + std::string(name) +
                                                   " (expected: " + text::Join(expected) +

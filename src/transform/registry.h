@@ -40,6 +40,11 @@ struct ActionEnv {
 
 [[nodiscard]] std::vector<std::string> ActionNames();
 
+// The options every rule may have beside `path` and `action`, whatever its
+// action: the policy's rule parser reads them (policy/routes.cc); an
+// unknown option's message lists them with the action's own.
+inline constexpr const char* kRuleOptions[] = {"apply_to", "on_unprotectable", "on_shape_mismatch"};
+
 // The key a rule's `key:` names, from env.keys; "key_missing" when it is not
 // there ("did you mean" the closest name). The name and the suggestion are
 // quoted only as crypto::ShownName allows: a rule's `key:` is where pasted

@@ -110,6 +110,41 @@ TEST(MaskAction, ShortValueFullyMasked) {
   EXPECT_EQ(Apply(b.get(), "abc"), "\"***\"");
 }
 
+// Found by review: characters a reader does not read counted as hidden
+// ones, so the "at least 4 hidden" rule was beaten by padding: three
+// zero-width spaces or NULs inside an 11-digit number showed 10 digits, an
+// RRN with one showed 10 of 13, no-break spaces or tabs between groups 8
+// of 11. White space of any kind is what the space is, invisible and
+// control characters are masked, none counted; a combining mark goes with
+// the character before it.
+TEST(MaskAction, OnlyCharactersAReaderReadsCount) {
+  auto card = MustMake("mask", {{"keep_first", "6"}, {"keep_last", "4"}});
+  EXPECT_EQ(Apply(card.get(), "54127512345"), "\"***********\"");
+  EXPECT_EQ(Apply(card.get(), "541275\u200b\u200b\u200b12345"), "\"**************\"");
+  EXPECT_EQ(Apply(card.get(), std::string("541275\0\0\0"
+                                          "12345",
+                                          14)),
+            "\"**************\"");
+  EXPECT_EQ(Apply(card.get(), "541\u00a0275\u00a0123\u00a045"), "\"***\u00a0***\u00a0***\u00a0**\"");
+  EXPECT_EQ(Apply(card.get(), "541\t275\t123\t45"), "\"***\\t***\\t***\\t**\"");
+  EXPECT_EQ(Apply(card.get(), "541 275 123 45"), "\"*** *** *** **\"");
+  EXPECT_EQ(Apply(card.get(), "900101\u200b1234567"), "\"**************\"");
+  EXPECT_EQ(Apply(card.get(), "9001011234567"), "\"*************\"");
+  // Long enough, the invisible character is masked and not counted: the
+  // same 6 and 4 digits as without it.
+  EXPECT_EQ(Apply(card.get(), "54127512\u200b34123456"), "\"541275*******3456\"");
+  // A combining mark goes with its character: shown with a kept one,
+  // dropped with a masked one (it does not count either).
+  auto name = MustMake("mask", {{"keep_first", "1"}});
+  EXPECT_EQ(Apply(name.get(), "e\u0301abc"), "\"e\u0301***\"");
+  EXPECT_EQ(Apply(name.get(), "abe\u0301c"), "\"a***\"");
+  // Without the space among the separators, white space is masked, still
+  // not counted.
+  auto nosep = MustMake("mask", {{"separators", "-"}, {"keep_first", "6"}, {"keep_last", "4"}});
+  EXPECT_EQ(Apply(nosep.get(), "541 275 123 45"), "\"**************\"");
+  EXPECT_EQ(Apply(nosep.get(), "5412 7512 3412 3456"), "\"5412*75********3456\"");
+}
+
 TEST(MaskAction, DefaultMasksEverythingButSeparators) {
   auto a = MustMake("mask", {});
   EXPECT_EQ(Apply(a.get(), "010-1234-5678"), "\"***-****-****\"");
@@ -152,7 +187,8 @@ TEST(MaskAction, InvalidOptions) {
     EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", digit}}), ErrorCode::kInvalidOption, {"may not be a digit"}))
         << digit;
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", ""}}), ErrorCode::kInvalidOption, {"mask_char"}));
-  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), ErrorCode::kInvalidOption, {"mask_char"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\""}}), ErrorCode::kInvalidOption, {"JSON text escapes them"}));
+  EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\\"}}), ErrorCode::kInvalidOption, {"JSON text escapes them"}));
   EXPECT_TRUE(FailsWith(Make("mask", {{"mask_char", "\n"}}), ErrorCode::kInvalidOption, {"mask_char"}));
   // Invisible, format, bidi and line controls, marks, other blanks, and
   // letters read as digits (a checklist review: "\u200b" made a card read as
@@ -213,12 +249,28 @@ TEST(MaskAction, UnknownOptionWithSuggestion) {
 TEST(CreateAction, UnknownOptionListsTheKnownOnesWithoutADanglingSeparator) {
   auto keep = Make("keep", {{"mode", "x"}});
   ASSERT_FALSE(keep.ok());
-  EXPECT_NE(keep.error().message.find("(expected: path, action)"), std::string::npos) << keep.error().message;
+  EXPECT_NE(keep.error().message.find("(expected: path, action, apply_to, on_unprotectable, on_shape_mismatch)"),
+            std::string::npos)
+      << keep.error().message;
   EXPECT_EQ(keep.error().message.find(", )"), std::string::npos) << keep.error().message;
   auto mask = Make("mask", {{"keep_frist", "6"}});
   ASSERT_FALSE(mask.ok());
   EXPECT_NE(mask.error().message.find("(expected: path, action, keep_first"), std::string::npos)
       << mask.error().message;
+}
+
+// Found by review: a typo of an option every rule has was answered with a
+// list without it, and no suggestion.
+TEST(CreateAction, UnknownOptionSuggestsTheRuleOptions) {
+  for (const auto& [typo, meant] :
+       std::vector<std::pair<std::string, std::string>>{{"on_unprotectible", "on_unprotectable"},
+                                                        {"aply_to", "apply_to"},
+                                                        {"on_shape_missmatch", "on_shape_mismatch"}}) {
+    auto r = Make("tokenize", {{"key", "rrn"}, {typo, "x"}});
+    ASSERT_FALSE(r.ok()) << typo;
+    EXPECT_NE(r.error().message.find("did you mean '" + meant + "'"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(", " + meant), std::string::npos) << r.error().message;
+  }
 }
 
 // ---- tokenize ---------------------------------------------------------------

@@ -29,9 +29,14 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   if (!last.ok()) return last.error();
   auto ch = o.TakeString("mask_char", "*");
   if (!ch.ok()) return ch.error();
-  if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(*ch, 0) != ch->size() || *ch == "\"" || *ch == "\\" ||
+  if (ch->empty() || !codec::IsValidUtf8(*ch) || CharLen(*ch, 0) != ch->size() ||
       static_cast<unsigned char>((*ch)[0]) < 0x20)
     return Error(ErrorCode::kInvalidOption, "[mask_char] option 'mask_char' must be one printable character");
+  // (Found by review: these two were refused as "not one printable character".)
+  if (*ch == "\"" || *ch == "\\")
+    return Error(ErrorCode::kInvalidOption,
+                 "[mask_char] option 'mask_char' may not be '\"' or '\\': JSON text escapes them, so a masked value "
+                 "would not show one character per character masked");
   // Any script's or form's digit ("９", "①", "٣"): readers and the
   // detectors read it as an ASCII digit (found by review: "９" passed).
   uint32_t mask_cp = 0;
@@ -79,12 +84,37 @@ std::string MaskAction::Warning() const {
          " digits of a card number (the first 6 and the last 4), and a resident registration number has 13";
 }
 
+MaskAction::MaskClass MaskAction::ClassOf(std::string_view in, size_t i, size_t len) const {
+  const auto c = static_cast<unsigned char>(in[i]);
+  const auto blank = separator_[' '] ? MaskClass::kAsIs : MaskClass::kUncounted;
+  if (c < 0x80) {
+    if (separator_[c]) return MaskClass::kAsIs;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return blank;
+    return c < 0x20 || c == 0x7f ? MaskClass::kUncounted : MaskClass::kCounted;
+  }
+  uint32_t cp = 0;
+  if (unicode::DecodeUtf8(in.substr(0, i + len), i, &cp) == 0) return MaskClass::kCounted;
+  if (unicode::IsCombiningMark(cp)) return MaskClass::kMark;
+  if (unicode::IsWhiteSpace(cp)) return blank;
+  if (unicode::IsHidden(cp)) return MaskClass::kUncounted;
+  return MaskClass::kCounted;
+}
+
 Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::string* out) const {
   std::string_view in = v.text;
-  auto is_sep = [&](unsigned char c) { return c < 0x80 && separator_[c]; };
-  size_t total = 0;  // maskable characters
-  for (size_t i = 0; i < in.size(); i += CharLen(in, i))
-    if (!is_sep(static_cast<unsigned char>(in[i]))) ++total;
+  // Only characters a reader reads count: white space of any kind is what
+  // the space is (shown when it is a separator, else masked), invisible and
+  // control characters are masked, neither counted, and a combining mark
+  // goes with the character before it (found by review: three zero-width
+  // spaces or NULs inside a card number counted as hidden characters, so
+  // 10 of its 11 digits were shown; no-break spaces between its groups
+  // showed 8).
+  size_t total = 0;  // counted characters
+  for (size_t i = 0; i < in.size();) {
+    const size_t len = CharLen(in, i);
+    if (ClassOf(in, i, len) == MaskClass::kCounted) ++total;
+    i += len;
+  }
   // What is kept is shown only when enough is hidden: at least 4
   // characters, or half of a shorter value ("김*", "홍*동"). A value shorter
   // than the rule expects (a phone typed into a card field, 6 + 4 of 11
@@ -95,17 +125,23 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   masked.clear();
   masked.reserve(in.size() + total * mask_char_.size());
   size_t idx = 0;
+  bool shown_before = false;  // the last counted character was kept
   for (size_t i = 0; i < in.size();) {
-    auto c = static_cast<unsigned char>(in[i]);
-    size_t len = CharLen(in, i);
-    if (is_sep(c)) {
-      masked.push_back(static_cast<char>(c));
-    } else {
-      if (show && (idx < keep_first_ || idx >= total - keep_last_))
-        masked.append(in.substr(i, len));
-      else
-        masked.append(mask_char_);
-      ++idx;
+    const size_t len = CharLen(in, i);
+    switch (ClassOf(in, i, len)) {
+      case MaskClass::kAsIs: masked.append(in.substr(i, len)); break;
+      case MaskClass::kUncounted: masked.append(mask_char_); break;
+      case MaskClass::kMark:
+        if (shown_before) masked.append(in.substr(i, len));
+        break;
+      case MaskClass::kCounted:
+        shown_before = show && (idx < keep_first_ || idx >= total - keep_last_);
+        if (shown_before)
+          masked.append(in.substr(i, len));
+        else
+          masked.append(mask_char_);
+        ++idx;
+        break;
     }
     i += len;
   }

@@ -3,6 +3,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "transform/action.h"
 #include "transform/registry.h"
@@ -27,6 +28,15 @@ class MaskAction final : public Action {
 
  private:
   MaskAction() = default;
+  // What a character of the value is to the mask.
+  enum class MaskClass {
+    kCounted,    // masked or kept: keep_first/keep_last count these
+    kAsIs,       // a separator, or white space while the space is one: shown as it is
+    kUncounted,  // other white space, an invisible or control character: masked, not counted
+    kMark,       // a combining mark: goes with the character before it
+  };
+  // What the character at in[i] (len bytes) is.
+  [[nodiscard]] MaskClass ClassOf(std::string_view in, size_t i, size_t len) const;
   size_t keep_first_ = 0, keep_last_ = 0;
   std::string mask_char_;
   std::array<bool, 128> separator_{};  // ASCII bytes kept in place
