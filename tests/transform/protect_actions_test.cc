@@ -910,6 +910,9 @@ TEST(GeneralizeAction, InvalidRrn) {
                         "900101_1234567", "abc", "900101--234567", "900101-1234567 "})
     EXPECT_EQ(Apply(a.get(), v), "ERROR:invalid_rrn") << v;
   EXPECT_EQ(Apply(a.get(), Bool(true)), "ERROR:unsupported_type");
+  // Found by review: a birth year after this one ("2030s-M", "2090s-M").
+  for (const char* v : {"900101-3123456", "900101-4123456", "900101-7123456", "900101-8123456", "991231-3123456"})
+    EXPECT_EQ(Apply(a.get(), v), "ERROR:invalid_rrn") << v;
 }
 
 TEST(GeneralizeAction, ProvinceOfEveryShortForm) {

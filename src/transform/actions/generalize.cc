@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "codec/json.h"
+#include "detect/validators.h"
 #include "transform/generalize_parsers.h"
 
 namespace maskproxy::transform {
@@ -146,6 +147,11 @@ Status GeneralizeAction::Apply(const ActionContext&, const codec::ScalarRef& v, 
       const int year = century + yy;
       if (!ValidYmd(year, mm, dd))
         return Error(ErrorCode::kInvalidRrn, "resident registration number has an invalid date");
+      // A birth year after this one is no one's (found by review:
+      // `300101-3…` gave "2030s-M", `900101-7…` "2090s-M"): the detectors'
+      // rule, which does not take such a number for an RRN either.
+      if (!detect::RrnDateValid(std::string_view(digits).substr(0, 6), digits[6]))
+        return Error(ErrorCode::kInvalidRrn, "resident registration number has a birth year after this year");
       codec::AppendJsonString(std::to_string(year / 10 * 10) + (g % 2 == 1 ? "s-M" : "s-F"), out);
       return Status::Ok();
     }
