@@ -37,7 +37,8 @@ pipelines that land files in Hadoop. Streams in constant memory.
   CSV         RFC 4180 with a header row; rules name columns (path: column)
 
 A record that cannot be masked never reaches the output: it goes to the
-quarantine file as {"line":N,"reason":"...","detail":"...","record":...}.
+quarantine file as {"line":N,"reason":"...","detail":"...","record":...}
+("record_base64" instead of "record" for a line that is not UTF-8).
 Without --quarantine the first such record stops the run (exit 1) and no
 output file is left behind; a run that fails (a record, or reading or writing
 any file, the quarantine included) leaves neither. Regular files are written
