@@ -310,6 +310,13 @@ def check_workload(name, doc, docs, binary, extract):
                 f.write("\n".join(args) + "\n")
             with open(os.path.join(out, "probes"), "w") as f:
                 f.write("".join(f"{p} {path} {what}\n" for p, path, what in probes))
+            # The pod's shell init containers (the keys' copy), one script a
+            # line, for the test to run as kubelet would before the proxy.
+            with open(os.path.join(out, "init"), "w") as f:
+                for ic in pod.get("initContainers") or []:
+                    cmd = ic.get("command") or []
+                    if len(cmd) == 3 and cmd[:2] == ["/bin/sh", "-c"]:
+                        f.write(cmd[2].replace("\n", " ") + "\n")
             with open(os.path.join(out, "config.json"), "w") as f:
                 json.dump(cfg, f)
         yield cfg, files

@@ -94,14 +94,27 @@ log "${#EXPECT[@]} mutated manifests refused, each naming its problem"
 
 # --- 3. every extracted config is one the binary accepts ---------------------
 # root_config DIR: the container's paths rooted in DIR/root, the admin
-# listener on a free loopback port, keys made as the guides say.
+# listener on a free loopback port, keys made as the guides say into the
+# Secret's mount, and the pod's init scripts run on them as kubelet would:
+# the keys' emptyDir made as kubelet makes one, 0777 without the sticky bit
+# (a review: the proxy refused a keyring copied straight into it, and the
+# pod crash-looped; a directory made with mkdir had hidden it).
 root_config() {
-  local r="$1/root"
+  local r="$1/root" secret="$1/root/run/maskproxy-keys"
   sed -i -e "s#/etc/maskproxy#$r/etc/maskproxy#g" -e "s#/var/lib/maskproxy#$r/var/lib/maskproxy#g" \
     -e "s#listen: 0.0.0.0:9644.*#listen: 127.0.0.1:0#" "$r/etc/maskproxy/maskproxy.yaml"
-  mkdir -p "$r/etc/maskproxy/keys" "$r/var/lib/maskproxy"
-  "$BIN" keys generate --out "$r/etc/maskproxy/keys/keys-tokenization.yaml" rrn phone email account >/dev/null
-  "$BIN" keys generate --out "$r/etc/maskproxy/keys/audit-key.yaml" audit >/dev/null
+  mkdir -p "$r/etc/maskproxy/keys" "$r/var/lib/maskproxy" "$secret"
+  chmod 0777 "$r/etc/maskproxy/keys"
+  "$BIN" keys generate --out "$secret/keys-tokenization.yaml" rrn phone email account >/dev/null
+  "$BIN" keys generate --out "$secret/audit-key.yaml" audit >/dev/null
+  chmod 0400 "$secret"/*.yaml
+  local script
+  [[ -s "$1/init" ]] || fail "$(basename "$1"): no init container copies the keys"
+  while IFS= read -r script; do
+    script="${script//\/etc\/maskproxy/$r/etc/maskproxy}"
+    script="${script//\/run\/maskproxy-keys/$secret}"
+    /bin/sh -c "$script" || fail "$(basename "$1"): its init container failed: $script"
+  done <"$1/init"
 }
 # container_args DIR: the manifest's args, $(POD_NAME) and the paths resolved.
 container_args() {
