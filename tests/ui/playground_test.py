@@ -4,8 +4,9 @@ chromium-driver, through Selenium) against a running proxy; called by
 playground_test.sh, which starts the proxy. Saves screenshots
 playground-1-loaded.png, playground-2-masked.png, playground-3-error.png,
 playground-4-tests.png, playground-5-csv-removed.png,
-playground-6-csv-dead-letter.png in --work. With --only csv, only the CSV
-view's checks (5, 6), which need no broker (playground_csv_test.sh).
+playground-6-csv-dead-letter.png, playground-7-exact-numbers.png in --work.
+With --only csv, only the checks that need no broker (5-7:
+playground_csv_test.sh).
 
 Usage: playground_test.py --url http://127.0.0.1:PORT --work DIR --bin maskproxy
 """
@@ -153,6 +154,65 @@ def check_csv(driver, wait, shot):
     shot("6-csv-dead-letter")
 
 
+# Found by review: the panes were rendered from JSON.parse, so integers
+# beyond 2^53 showed rounded (a `keep` field with digits it does not have)
+# and an fpe output that rounds to its input's double looked unchanged,
+# unhighlighted; and a policy error's column (bytes, as `policy check` says)
+# was used as a character offset, so on a line with Hangul the caret landed
+# past the error.
+EXACT_POLICY = """policy: exact-numbers
+version: 1
+routes:
+  - name: r
+    from: raw.n
+    to: out.n
+    dead_letter: dl.n
+    unlisted_fields: keep
+    rules:
+      - { path: acct23, action: fpe, key: account, keep_prefix: 17, min_length: 23 }
+"""
+EXACT_EVENT = '{"kept":12345678901234567891,"acct23":84859062667233142256700}'
+
+
+def check_exact(driver, wait, shot):
+    Select(driver.find_element(By.ID, "format")).select_by_value("jsonl")
+    set_value(driver, "policy", EXACT_POLICY)
+    set_value(driver, "events", EXACT_EVENT)
+    status = evaluate(driver, wait)
+    cards = driver.find_elements(By.CSS_SELECTOR, "#results .event")
+    if len(cards) != 1:
+        fail(f"{len(cards)} event cards for the big numbers; status {status!r}")
+    raw_pre, masked_pre = cards[0].find_elements(By.CSS_SELECTOR, ".pair pre")
+    for pane, name in ((raw_pre, "raw"), (masked_pre, "masked")):
+        if '"kept": 12345678901234567891' not in pane.text:
+            fail(f"the {name} pane does not show the kept integer exactly: {pane.text!r}")
+    if "84859062667233142256700" not in raw_pre.text:
+        fail(f"the raw pane does not show the 23-digit account exactly: {raw_pre.text!r}")
+    marks = [m.text for m in masked_pre.find_elements(By.CSS_SELECTOR, "mark.chg")]
+    if len(marks) != 1 or not re.fullmatch(r"84859062667233142\d{6}", marks[0]) or marks[0].endswith("256700"):
+        fail(f"the fpe output is not shown exactly and marked changed: {marks}; {masked_pre.text!r}")
+    if "e+" in masked_pre.text or "e+" in raw_pre.text:
+        fail("a number is shown as a rounded double")
+    shot("7-exact-numbers")
+
+    bad = EXACT_POLICY.replace("      - { path: acct23,", "      - { path: 사용자.이름, action: tokenise, key: rrn }\n"
+                                                          "      - { path: acct23,")
+    set_value(driver, "policy", bad)
+    evaluate(driver, wait)
+    errors = driver.find_elements(By.CSS_SELECTOR, "#errors li")
+    if not errors:
+        fail("no error listed for the misspelled action")
+    errors[0].click()
+    text, start = driver.execute_script(
+        "const t = document.getElementById('policy'); return [t.value, t.selectionStart];")
+    line = text.split("\n")[9]
+    at = text.index(line) + line.index("tokenise")
+    if start != at:
+        fail(f"the error's caret is at {start}, the misspelled action at {at}: {errors[0].text!r}")
+    if f"col {line.index('tokenise') + 1}:" not in errors[0].text:
+        fail(f"the error's column is not the action's character column: {errors[0].text!r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -184,6 +244,7 @@ def main():
             driver.get(args.url + "/playground")
             wait.until(ec.visibility_of_element_located((By.ID, "banner")))
             check_csv(driver, wait, shot)
+            check_exact(driver, wait, shot)
             print(f"playground_test: CSV ok in {time.time() - t0:.1f} s; screenshots: {' '.join(shots)}")
             return
         # 1. The page, from the binary, says which keys it uses.
@@ -279,8 +340,9 @@ def main():
         if token not in again:
             fail("the token changed within one session")
 
-        # 5, 6. The CSV view.
+        # 5, 6. The CSV view; 7, exact numbers and columns.
         check_csv(driver, wait, shot)
+        check_exact(driver, wait, shot)
     finally:
         driver.quit()
 

@@ -87,6 +87,21 @@ function renderGutter() {
   g.scrollTop = $("policy").scrollTop;
 }
 
+// A policy error's column counts bytes (as `policy check` prints it); the
+// editor counts UTF-16 units: the offset in `text` of byte `col` (1-based)
+// of its UTF-8 (found by review: on a line with Hangul the caret landed 10
+// characters past the error).
+function charOffset(text, col) {
+  const enc = new TextEncoder();
+  let bytes = 0, i = 0;
+  for (const ch of text) {
+    if (bytes >= (col || 1) - 1) break;
+    bytes += enc.encode(ch).length;
+    i += ch.length;
+  }
+  return i;
+}
+
 function selectLine(line, col) {
   const ta = $("policy");
   const lines = ta.value.split("\n");
@@ -94,15 +109,17 @@ function selectLine(line, col) {
   for (let i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
   const end = start + (lines[line - 1] || "").length;
   ta.focus();
-  ta.setSelectionRange(start + Math.max(0, (col || 1) - 1), end);
+  ta.setSelectionRange(start + charOffset(lines[line - 1] || "", col), end);
   ta.scrollTop = Math.max(0, (line - 3) * 18);
   renderGutter();
 }
 
 function showDiagnostics(list, ul, cls) {
   ul.textContent = "";
+  const lines = $("policy").value.split("\n");
   for (const d of list || []) {
-    const where = d.line > 0 ? `line ${d.line}, col ${d.col}: ` : "";
+    const col = d.line > 0 ? charOffset(lines[d.line - 1] || "", d.col) + 1 : 0;
+    const where = d.line > 0 ? `line ${d.line}, col ${col}: ` : "";
     const li = el("li", { class: cls || "" }, where + d.message);
     if (d.line > 0) li.addEventListener("click", () => selectLine(d.line, d.col));
     ul.append(li);
@@ -113,6 +130,37 @@ function showDiagnostics(list, ul, cls) {
 
 function isObj(v) {
   return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+// JSON.parse with every number kept as its text (a string starting with
+// NUM): a double holds integers exactly only to 2^53, and an account or id
+// beyond it was shown rounded, raw and masked alike, so a value the policy
+// changed could look unchanged (found by review: fpe on 23-digit accounts).
+const NUM = "\u0000\u0001num:";
+function parseExact(text) {
+  let out = "";
+  for (let i = 0; i < text.length;) {
+    const c = text[i];
+    if (c === '"') {  // a string: copied through to its closing quote
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === "-" || (c >= "0" && c <= "9")) {
+      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+      const num = m ? m[0] : c;
+      out += JSON.stringify(NUM + num);
+      i += num.length;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return JSON.parse(out);
+}
+
+function leafText(v) {
+  return typeof v === "string" && v.startsWith(NUM) ? v.slice(NUM.length) : JSON.stringify(v);
 }
 
 // Pretty-prints `value` as JSON into `parent`, marking each leaf that differs
@@ -140,8 +188,8 @@ function renderJson(parent, value, other, cls, indent) {
     parent.append((keys.length ? "\n" + pad : "") + "}");
     return;
   }
-  const text = JSON.stringify(value);
-  if (other === undefined || JSON.stringify(other) !== text) parent.append(el("mark", { class: cls }, text));
+  const text = leafText(value);
+  if (other === undefined || leafText(other) !== text) parent.append(el("mark", { class: cls }, text));
   else parent.append(text);
 }
 
@@ -158,7 +206,7 @@ function eventCard(ev) {
   card.append(el("div", { class: "head" }, `event on line ${ev.line}`));
   let raw;
   try {
-    raw = JSON.parse(ev.raw);
+    raw = parseExact(ev.raw);
   } catch (_) {
     raw = undefined;
   }
@@ -168,7 +216,7 @@ function eventCard(ev) {
                    el("pre", { class: "dead" }, `dead letter: ${ev.dead_letter.reason}\n${ev.dead_letter.detail}`)));
     return card;
   }
-  const masked = JSON.parse(ev.masked);
+  const masked = parseExact(ev.masked);
   card.append(el("div", { class: "pair" }, jsonPre(raw, masked, "del"), jsonPre(masked, raw, "chg")));
   const ul = el("ul", { class: "decisions" });
   for (const r of ev.rules || [])
