@@ -116,6 +116,13 @@ class Sink {
   // the trail itself holds no value and no unkeyed hash of one (an RRN has
   // too few possibilities for a plain hash to hide it).
   [[nodiscard]] virtual std::string ValueDigest(std::string_view value) const = 0;
+  // Whether the last append, by any writer (the pipeline, the reveal
+  // service, a reload), failed: the sink cannot write until an append or a
+  // Probe succeeds. Thread-safe.
+  [[nodiscard]] virtual bool Failing() const { return false; }
+  // Writes an entry of the sink's own (the trail: a checkpoint) to learn
+  // whether it can write again; clears Failing() when it can.
+  [[nodiscard]] virtual Status Probe() { return Status::Ok(); }
 };
 
 }  // namespace maskproxy::audit

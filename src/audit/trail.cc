@@ -206,6 +206,21 @@ Status FileTrail::Append(const Event& event) {
   return Status::Ok();
 }
 
+Status FileTrail::Probe() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return WriteCheckpointLocked(false);
+}
+
+Status FileTrail::CheckFileLocked() const {
+  struct stat open_st {}, path_st {};
+  if (::fstat(fd_, &open_st) != 0) return Failed(path_, "cannot stat the open file", errno);
+  if (open_st.st_nlink == 0 || ::stat(path_.c_str(), &path_st) != 0 || path_st.st_dev != open_st.st_dev ||
+      path_st.st_ino != open_st.st_ino)
+    return Failed(path_, "the file was removed or replaced while open (restart the proxy to start a trail there)",
+                  0);
+  return Status::Ok();
+}
+
 Status FileTrail::WriteCheckpointLocked(bool final) {
   Event cp{.type = EventType::kCheckpoint, .fields = {}};
   cp.Add("entries", static_cast<int64_t>(seq_)).Add("chain", chain_).Add("final", final);
@@ -217,6 +232,10 @@ Status FileTrail::WriteCheckpointLocked(bool final) {
 
 Status FileTrail::AppendLocked(const Event& event) {
   if (closed_ || fd_ < 0) return Failed(path_, "closed", 0);
+  if (Status s = CheckFileLocked(); !s.ok()) {
+    failing_.store(true);
+    return s;
+  }
   const uint64_t seq = seq_ + 1;
   std::string line = "{\"seq\":" + std::to_string(seq) + ",\"time\":\"" + NowRfc3339Ms() + "\",\"event\":\"";
   line += EventTypeName(event.type);
@@ -247,8 +266,10 @@ Status FileTrail::AppendLocked(const Event& event) {
     if (::ftruncate(fd_, static_cast<off_t>(good_size_)) != 0)
       log::Error("audit_truncate_failed", {{"file", path_}, {"detail", std::strerror(errno)}});
     (void)::fsync(fd_);
+    failing_.store(true);
     return Failed(path_, w >= 0 && err == 0 ? "short write" : "cannot write", err);
   }
+  failing_.store(false);
   good_size_ += out.size();
   seq_ = seq;
   prev_ = HexDigest(crypto::Sha256(line));

@@ -49,6 +49,8 @@
 // partial line.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -90,6 +92,13 @@ class FileTrail : public Sink {
   // Thread-safe. Ok only when the entry is written and fsynced.
   [[nodiscard]] Status Append(const Event& event) override;
   [[nodiscard]] std::string ValueDigest(std::string_view value) const override;
+  // Every append first checks that the path still names the open file: a
+  // trail removed or replaced under a running writer fails every append
+  // (entries written to a file no one can read would be a trail in name
+  // only; found by review: reveals went on after `rm audit.jsonl`).
+  [[nodiscard]] bool Failing() const override { return failing_.load(); }
+  // A checkpoint (not final), written as any entry is.
+  [[nodiscard]] Status Probe() override;
 
   // Writes the final checkpoint and closes the file; later Appends fail.
   // Idempotent.
@@ -108,6 +117,7 @@ class FileTrail : public Sink {
   FileTrail() = default;
   Status AppendLocked(const Event& event);  // mu_ held
   Status WriteCheckpointLocked(bool final);
+  Status CheckFileLocked() const;  // the path still names fd_'s file
 
   std::string path_;
   int checkpoint_every_ = 1000;
@@ -121,6 +131,7 @@ class FileTrail : public Sink {
   uint64_t since_checkpoint_ = 0;
   bool checkpoint_due_ = false;
   bool closed_ = false;
+  std::atomic<bool> failing_{false};     // the last append failed
   std::optional<Anchor> final_anchor_;  // set by Close
 };
 

@@ -74,6 +74,13 @@ Status AuditGate::Append(const audit::Event& event) {
   return Error(ErrorCode::kAuditFailed, s.error().message);
 }
 
+void AuditGate::Observe() {
+  if (!sink_ || down_.load() || !sink_->Failing()) return;
+  probe_ = true;
+  GoDown(Error(ErrorCode::kAuditFailed,
+               "the audit trail could not write an entry of another writer (the reveal service, a reload)"));
+}
+
 std::string AuditGate::down_reason() const {
   std::lock_guard<std::mutex> lock(reason_mu_);
   return down_.load() ? reason_ : std::string();
@@ -90,7 +97,13 @@ bool AuditGate::Retry(Clock::time_point now, std::chrono::milliseconds retry_eve
     }
     if (!topic_.empty()) recovered_.push_back(std::move(*pending_));
     pending_.reset();
+  } else if (probe_) {
+    if (Status s = sink_->Probe(); !s.ok()) {
+      failures_.Inc();
+      return false;
+    }
   }
+  probe_ = false;
   up_gauge_.Set(1);
   log::Info("audit_sink_up", {{"action", "consumption resumes from the last committed records"}});
   {

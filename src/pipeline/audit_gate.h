@@ -54,8 +54,18 @@ class AuditGate {
   [[nodiscard]] Status Append(const audit::Event& event);
 
   [[nodiscard]] bool down() const { return down_.load(); }
+  // Another writer of the sink (the reveal service, a reload) failed to
+  // append (audit::Sink::Failing): the gate goes down as if its own append
+  // had failed (consumption stops, readiness and maskproxy_audit_sink_up
+  // say so), and Retry probes the sink until it writes (found by review:
+  // reveals refused for a full trail while the proxy reported it healthy).
+  // Main thread, once per turn of the loop.
+  void Observe();
   // The error that put the gate down ("" when up).
   [[nodiscard]] std::string down_reason() const;
+  // The sink's last append, by any writer, failed (it may not be down yet:
+  // the main loop's next turn puts it down). Any thread.
+  [[nodiscard]] bool sink_failing() const { return sink_ && sink_->Failing(); }
 
   // While down: appends the event that failed again, at most once per
   // `retry_every`. True when it succeeded (the gate is up, logged
@@ -107,6 +117,7 @@ class AuditGate {
 
  private:
   void GoDown(const Error& why);
+  bool probe_ = false;  // down through Observe: Retry probes the sink
 
   std::shared_ptr<audit::Sink> sink_;
   const std::string topic_;

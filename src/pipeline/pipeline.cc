@@ -1272,8 +1272,9 @@ struct Pipeline::Impl {
       h.fatal = true;
       h.fatal_reason = ctx.Fatal().error().message;
     }
-    h.audit_ok = !ctx.audit.down();
+    h.audit_ok = !ctx.audit.down() && !ctx.audit.sink_failing();
     if (!h.audit_ok) h.audit_error = ctx.audit.down_reason();
+    if (!h.audit_ok && h.audit_error.empty()) h.audit_error = "audit_failed: the audit trail could not write its last entry";
     return h;
   }
 
@@ -1297,6 +1298,7 @@ struct Pipeline::Impl {
         ctx.backoff.pending = false;
         std::this_thread::sleep_for(std::chrono::milliseconds(ctx.backoff.ms));
       }
+      ctx.audit.Observe();
       if (ctx.audit.down()) {
         if (Status s = WhileAuditDown(); !s.ok()) {
           result = s;

@@ -451,11 +451,40 @@ TEST_F(TrailTest, FailedWriteIsCutBackAndRecovers) {
   ASSERT_FALSE(s2.ok());
   EXPECT_EQ(fs::file_size(path_), size);  // the partial line was cut back
   EXPECT_EQ((*t)->last_seq(), 1u);
+  EXPECT_TRUE((*t)->Failing());       // for the other writers' gate
   ASSERT_TRUE((*t)->Append(e).ok());  // room again
+  EXPECT_FALSE((*t)->Failing());
   ASSERT_TRUE((*t)->Close().ok());
   VerifyReport r = Check();
   EXPECT_TRUE(r.ok && r.complete) << r.first_problem;
   EXPECT_EQ(r.entries, 3u);
+}
+
+// Found by review: after `rm audit.jsonl` under a running proxy, reveals
+// went on, audited into the removed file; on the next start a new trail
+// began that verify called intact. A trail removed, or replaced by another
+// file, fails every append (and the probe) until a restart.
+TEST_F(TrailTest, ARemovedOrReplacedTrailFileFailsEveryAppend) {
+  for (const bool replace : {false, true}) {
+    fs::remove(path_);
+    auto t = FileTrail::Open({path_, key_file_, 1000});
+    ASSERT_TRUE(t.ok());
+    Event e{.type = EventType::kSchemaDrift, .fields = {{"field", std::string("f")}}};
+    ASSERT_TRUE((*t)->Append(e).ok());
+    ASSERT_TRUE((*t)->Probe().ok());
+    fs::remove(path_);
+    if (replace) std::ofstream(path_) << "";
+    Status s = (*t)->Append(e);
+    ASSERT_FALSE(s.ok()) << replace;
+    EXPECT_EQ(s.error().code, ErrorCode::kAuditFailed);
+    EXPECT_NE(s.error().message.find("removed or replaced"), std::string::npos) << s.error().message;
+    EXPECT_TRUE((*t)->Failing());
+    EXPECT_FALSE((*t)->Probe().ok());
+    EXPECT_FALSE((*t)->Append(e).ok());
+    if (replace) {
+      EXPECT_EQ(fs::file_size(path_), 0u) << "nothing written to the other file";
+    }
+  }
 }
 
 // A trail file emptied while the proxy was stopped (`: > audit.jsonl`) is not

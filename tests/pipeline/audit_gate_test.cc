@@ -61,6 +61,32 @@ TEST(AuditGate, AFailedAppendPutsItDownUntilARetryWritesThatEvent) {
   EXPECT_TRUE(gate.TakeRecovered().empty());
 }
 
+// Found by review: the reveal service's appends failed (a full trail) while
+// the gate, the metric and /readyz said the trail was up. Another writer's
+// failure puts the gate down; Retry probes the sink until it writes.
+TEST(AuditGate, AnotherWritersFailurePutsItDownUntilAProbeWrites) {
+  auto sink = std::make_shared<test_audit::FakeAuditSink>();
+  AuditGate gate(sink, "audit", 1000);
+  gate.Observe();
+  EXPECT_FALSE(gate.down());
+  sink->SetFailing(true);
+  ASSERT_FALSE(sink->Append(Drift(1)).ok());  // the reveal service's entry
+  gate.Observe();
+  EXPECT_TRUE(gate.down());
+  EXPECT_NE(gate.down_reason().find("another writer"), std::string::npos) << gate.down_reason();
+  const auto t0 = AuditGate::Clock::now();
+  EXPECT_FALSE(gate.Retry(t0));
+  EXPECT_TRUE(gate.down());
+  sink->SetFailing(false);
+  EXPECT_TRUE(gate.Retry(t0 + 2s));
+  EXPECT_FALSE(gate.down());
+  EXPECT_EQ(sink->probes(), 1);
+  EXPECT_TRUE(sink->events().empty());      // a probe is the sink's own entry
+  EXPECT_TRUE(gate.TakeRecovered().empty());  // nothing for the audit topic
+  gate.Observe();
+  EXPECT_FALSE(gate.down());
+}
+
 TEST(AuditGate, DeadLettersMakeASummaryDueAtOnceTheIntervalOtherwise) {
   auto sink = std::make_shared<test_audit::FakeAuditSink>();
   AuditGate gate(sink, "", 60000);

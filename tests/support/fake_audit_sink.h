@@ -18,10 +18,31 @@ class FakeAuditSink final : public audit::Sink {
     std::lock_guard<std::mutex> lock(mu_);
     if (failing_) {
       ++failures_;
+      failed_last_ = true;
       return Error(ErrorCode::kAuditFailed, "fake audit sink: No space left on device");
     }
+    failed_last_ = false;
     events_.push_back(event);
     return Status::Ok();
+  }
+  // As the trail: the last append failed, until one (or a probe) succeeds.
+  bool Failing() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failed_last_;
+  }
+  Status Probe() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failing_) {
+      ++failures_;
+      return Error(ErrorCode::kAuditFailed, "fake audit sink: No space left on device");
+    }
+    failed_last_ = false;
+    ++probes_;
+    return Status::Ok();
+  }
+  int probes() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return probes_;
   }
   std::string ValueDigest(std::string_view) const override { return std::string(32, '0'); }
 
@@ -42,7 +63,9 @@ class FakeAuditSink final : public audit::Sink {
  private:
   mutable std::mutex mu_;
   bool failing_ = false;
+  bool failed_last_ = false;
   int failures_ = 0;
+  int probes_ = 0;
   std::vector<audit::Event> events_;
 };
 
