@@ -8,6 +8,8 @@
 #include <cstring>
 #include <set>
 
+#include "common/unicode.h"
+
 namespace maskproxy::reveal {
 namespace {
 
@@ -51,6 +53,10 @@ const std::vector<std::string>& PurposeClasses() {
 
 bool IsPurposeClass(std::string_view name) {
   return Contains(PurposeClasses(), name);
+}
+
+bool TicketMissing(std::string_view ticket) {
+  return unicode::FoldName(ticket).empty();
 }
 
 Result<std::unique_ptr<Authorizer>> Authorizer::Create(AuthzOptions options, Clock clock) {
@@ -166,7 +172,7 @@ Decision Authorizer::Authorize(const AccessRequest& req) {
                 "role(s) " + names + " may reveal '" + req.field + "' on route '" + req.route +
                     "' (a grant's names) for other purposes than " +
                     (IsPurposeClass(req.purpose) ? "'" + req.purpose + "'" : std::string("the one given")));
-  if (req.ticket.empty()) {
+  if (TicketMissing(req.ticket)) {
     Decision d = Deny(400, ErrorCode::kInvalidArgument, "purpose.ticket is required");
     d.role = granted->name;
     return d;

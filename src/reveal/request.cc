@@ -303,7 +303,7 @@ Result<ServiceRequest> ParseServiceRequest(std::string_view body, ServiceRequest
   if (r.route.empty()) return BadMember("'route' is required");
   if (r.field.empty()) return BadMember("'field' is required");
   if (!have_purpose) return BadMember("'purpose' {\"ticket\": ..., \"reason\": ...} is required");
-  if (r.ticket.empty()) return BadMember("'purpose.ticket' is required");
+  if (TicketMissing(r.ticket)) return BadMember("'purpose.ticket' is required (not blank)");
   if (r.reason.empty()) return BadMember("'purpose.reason' is required");
   if (!IsPurposeClass(r.reason))
     return BadMember("'purpose.reason' must be one of the purpose classes: " + text::Join(PurposeClasses()));

@@ -8,6 +8,7 @@
 #include "codec/path.h"
 #include "common/text.h"
 #include "engine/engine.h"
+#include "reveal/authz.h"
 #include "transform/action.h"
 #include "transform/scan.h"
 
@@ -105,7 +106,7 @@ Result<std::unique_ptr<Revealer>> Revealer::Create(std::shared_ptr<const policy:
 }
 
 Result<Revealer::Target> Revealer::Resolve(const RevealRequest& request) const {
-  if (request.ticket.empty())
+  if (TicketMissing(request.ticket))
     return Error(ErrorCode::kInvalidArgument, "a purpose ticket (e.g. SEC-1) is required; it is audited");
   if (request.reason.empty()) return Error(ErrorCode::kInvalidArgument, "a purpose reason is required; it is audited");
   if (request.key_version && !request.keys_header.empty())

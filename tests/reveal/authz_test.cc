@@ -85,11 +85,14 @@ TEST_F(AuthzTest, ARoleWithoutTheFieldRouteOrPurposeIsDenied) {
 
 TEST_F(AuthzTest, TicketAndValueCount) {
   AccessRequest r = Req(kKim, "transfers", "sender.email", "fraud");
-  r.ticket.clear();
+  for (const char* blank : {"", " ", "\t\u3000", "\u200b"}) {
+    r.ticket = blank;
+    Decision d = authz_->Authorize(r);
+    EXPECT_FALSE(d.allowed) << blank;
+    EXPECT_EQ(d.http_status, 400);
+    EXPECT_EQ(d.code, ErrorCode::kInvalidArgument);
+  }
   Decision d = authz_->Authorize(r);
-  EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.http_status, 400);
-  EXPECT_EQ(d.code, ErrorCode::kInvalidArgument);
   d = authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 6));
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.http_status, 400);

@@ -62,6 +62,12 @@ TEST(ServiceRequest, RefusesWithAClearMessage) {
                 "purpose.ticket"},
            Case{R"({"route":"r","field":"f","purpose":{"ticket":"T"},"values":["v"]})", ErrorCode::kInvalidArgument,
                 "purpose.reason"},
+           // Found by review: a blank ticket was revealed to.
+           Case{R"({"route":"r","field":"f","purpose":{"ticket":" ","reason":"fraud"},"values":["v"]})",
+                ErrorCode::kInvalidArgument, "purpose.ticket"},
+           Case{"{\"route\":\"r\",\"field\":\"f\",\"purpose\":{\"ticket\":\"\\u200b\\u0009\",\"reason\":\"fraud\"},"
+                "\"values\":[\"v\"]}",
+                ErrorCode::kInvalidArgument, "purpose.ticket"},
            Case{R"({"route":"r","field":"f","purpose":{"ticket":"T","reason":"curiosity"},"values":["v"]})",
                 ErrorCode::kInvalidArgument,
                 "'purpose.reason' must be one of the purpose classes: fraud, chargeback, legal_request, "
