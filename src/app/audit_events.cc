@@ -46,9 +46,17 @@ std::vector<std::string> KeyFingerprints(const crypto::Keyring& keys) {
   return out;
 }
 
-audit::Event KeysLoadedEvent(const std::string& file, const crypto::Keyring& keys, const std::string& source) {
+audit::Event KeysLoadedEvent(const std::string& file, const std::vector<crypto::KeyringFile>& files,
+                             const crypto::Keyring& keys, const std::string& source) {
   audit::Event e{.type = audit::EventType::kKeysLoaded, .fields = {}};
-  e.Add("file", file).Add("source", source).Add("keys", KeyVersions(keys)).Add("fingerprints", KeyFingerprints(keys));
+  if (files.size() <= 1) {
+    e.Add("file", file);
+  } else {
+    std::vector<std::string> named;
+    for (const crypto::KeyringFile& f : files) named.push_back(std::string(crypto::KeyPurposeName(f.purpose)) + ":" + f.path);
+    e.Add("files", named);
+  }
+  e.Add("source", source).Add("keys", KeyVersions(keys)).Add("fingerprints", KeyFingerprints(keys));
   return e;
 }
 

@@ -26,10 +26,12 @@ namespace maskproxy::app {
 // "rrn@1:3f9a…", crypto::KeyFingerprint: tells material apart, shows none).
 [[nodiscard]] std::vector<std::string> KeyFingerprints(const crypto::Keyring& keys);
 
-// keys_loaded: file, source ("start", "reload"), keys (KeyVersions),
-// fingerprints (KeyFingerprints).
-[[nodiscard]] audit::Event KeysLoadedEvent(const std::string& file, const crypto::Keyring& keys,
-                                           const std::string& source);
+// keys_loaded: file (one keyring file) or files (split keyrings, each
+// "purpose:path": found by review, the first file was named for every
+// key), source ("start", "reload"), keys (KeyVersions), fingerprints
+// (KeyFingerprints).
+[[nodiscard]] audit::Event KeysLoadedEvent(const std::string& file, const std::vector<crypto::KeyringFile>& files,
+                                           const crypto::Keyring& keys, const std::string& source);
 
 // policy_loaded: files, policies (labels name@version#hash), routes.
 [[nodiscard]] audit::Event PolicyLoadedEvent(const PolicySet& set);

@@ -228,7 +228,7 @@ int CmdRun(const std::vector<std::string>& args) {
     log::Info("kms_keys_unwrapped", {{"kms", (*kms)->client().address()}, {"versions", std::to_string(wrapped)}});
     kms_monitor = KmsMonitor::Start(*kms, cfg->kms.probe_interval_s);
   }
-  if (Status s = Audit(trail, KeysLoadedEvent(cfg->keyring_file, *keys, "start")); !s.ok())
+  if (Status s = Audit(trail, KeysLoadedEvent(cfg->keyring_file, cfg->keyring_files, *keys, "start")); !s.ok())
     return fail(s.error(), kExitFailure);
   // The engine holds the policies, and they hold the encryption ledger.
   auto set = LoadPolicySet(

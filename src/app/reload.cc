@@ -796,7 +796,7 @@ ReloadResult Reloader::ReloadNow(std::string_view trigger, bool confirms_removal
         .Add("warnings", res.warnings);
     Status s = options_.audit->Append(ev);
     if (s.ok() && !res.keys_changed.empty())
-      s = options_.audit->Append(KeysLoadedEvent(options_.keyring_file, *keys, "reload"));
+      s = options_.audit->Append(KeysLoadedEvent(options_.keyring_file, options_.keyring_files, *keys, "reload"));
     if (!s.ok()) {
       res.policies.clear();
       res.routes_added.clear();

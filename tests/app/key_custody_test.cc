@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audit_events.h"
 #include "app/policy_set.h"
 #include "crypto/keyring.h"
 #include "support/test_keys.h"
@@ -89,6 +90,27 @@ TEST_F(KeyCustodyTest, TheProxyMasksWithTheSplitKeyring) {
   EXPECT_NE(out.find("\"t1.rrn.1."), std::string::npos) << out;
   EXPECT_NE(out.find("\"e2.contact.1."), std::string::npos) << out;
   EXPECT_NE(out.find("\"d1.account.1."), std::string::npos) << out;
+}
+
+// Found by review: keys_loaded named the first file (the reversible one)
+// for every key, the tokenization key among them.
+TEST_F(KeyCustodyTest, KeysLoadedNamesEachFileWithItsPurpose) {
+  auto keys = crypto::Keyring::LoadFiles(Split());
+  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+  const audit::Event e = KeysLoadedEvent(rev_, Split(), *keys, "start");
+  bool has_file = false;
+  std::vector<std::string> files;
+  for (const auto& [name, value] : e.fields) {
+    if (name == "file") has_file = true;
+    if (name == "files") files = std::get<std::vector<std::string>>(value);
+  }
+  EXPECT_FALSE(has_file);
+  EXPECT_EQ(files, (std::vector<std::string>{"tokenization:" + tok_, "reversible:" + rev_}));
+  // One keyring file: named as before.
+  const audit::Event one = KeysLoadedEvent(rev_, {{rev_, KeyPurpose::kAny}}, *keys, "start");
+  ASSERT_FALSE(one.fields.empty());
+  EXPECT_EQ(one.fields[0].first, "file");
+  EXPECT_EQ(std::get<std::string>(one.fields[0].second), rev_);
 }
 
 TEST_F(KeyCustodyTest, ATokenizeRuleWithAReversibleKeyIsRefusedAtItsLocation) {
