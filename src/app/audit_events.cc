@@ -53,7 +53,8 @@ audit::Event KeysLoadedEvent(const std::string& file, const std::vector<crypto::
     e.Add("file", file);
   } else {
     std::vector<std::string> named;
-    for (const crypto::KeyringFile& f : files) named.push_back(std::string(crypto::KeyPurposeName(f.purpose)) + ":" + f.path);
+    for (const crypto::KeyringFile& f : files)
+      named.push_back(std::string(crypto::KeyPurposeName(f.purpose)) + ":" + f.path);
     e.Add("files", named);
   }
   e.Add("source", source).Add("keys", KeyVersions(keys)).Add("fingerprints", KeyFingerprints(keys));

@@ -212,12 +212,12 @@ Status FileTrail::Probe() {
 }
 
 Status FileTrail::CheckFileLocked() const {
-  struct stat open_st {}, path_st {};
+  struct stat open_st {
+  }, path_st{};
   if (::fstat(fd_, &open_st) != 0) return Failed(path_, "cannot stat the open file", errno);
   if (open_st.st_nlink == 0 || ::stat(path_.c_str(), &path_st) != 0 || path_st.st_dev != open_st.st_dev ||
       path_st.st_ino != open_st.st_ino)
-    return Failed(path_, "the file was removed or replaced while open (restart the proxy to start a trail there)",
-                  0);
+    return Failed(path_, "the file was removed or replaced while open (restart the proxy to start a trail there)", 0);
   return Status::Ok();
 }
 

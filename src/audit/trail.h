@@ -50,7 +50,6 @@
 #pragma once
 
 #include <atomic>
-
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -131,7 +130,7 @@ class FileTrail : public Sink {
   uint64_t since_checkpoint_ = 0;
   bool checkpoint_due_ = false;
   bool closed_ = false;
-  std::atomic<bool> failing_{false};     // the last append failed
+  std::atomic<bool> failing_{false};    // the last append failed
   std::optional<Anchor> final_anchor_;  // set by Close
 };
 

@@ -1274,7 +1274,8 @@ struct Pipeline::Impl {
     }
     h.audit_ok = !ctx.audit.down() && !ctx.audit.sink_failing();
     if (!h.audit_ok) h.audit_error = ctx.audit.down_reason();
-    if (!h.audit_ok && h.audit_error.empty()) h.audit_error = "audit_failed: the audit trail could not write its last entry";
+    if (!h.audit_ok && h.audit_error.empty())
+      h.audit_error = "audit_failed: the audit trail could not write its last entry";
     return h;
   }
 

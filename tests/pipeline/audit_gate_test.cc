@@ -81,7 +81,7 @@ TEST(AuditGate, AnotherWritersFailurePutsItDownUntilAProbeWrites) {
   EXPECT_TRUE(gate.Retry(t0 + 2s));
   EXPECT_FALSE(gate.down());
   EXPECT_EQ(sink->probes(), 1);
-  EXPECT_TRUE(sink->events().empty());      // a probe is the sink's own entry
+  EXPECT_TRUE(sink->events().empty());        // a probe is the sink's own entry
   EXPECT_TRUE(gate.TakeRecovered().empty());  // nothing for the audit topic
   gate.Observe();
   EXPECT_FALSE(gate.down());
