@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@
 #include "reveal/authz.h"
 #include "reveal/request.h"
 #include "reveal/reveal.h"
+#include "transform/action.h"
 
 namespace maskproxy::app {
 namespace {
@@ -355,10 +357,26 @@ int RevealOffline(const std::string& config_path, const std::string& cert, const
   // environment's); none needed for a keyring without them.
   auto kms = cfg->kms.address.empty() ? KmsFromEnv() : KmsFromConfig(cfg->kms);
   if (!kms.ok()) return refuse_failed(kms.error());
+  // Only the key of the field it reverses (issue 13: found by review, each
+  // offline reveal unwrapped every reversible key, and another key's KMS
+  // failure stopped it): the policies compiled first without any key, so
+  // that the field's rule names the key it needs (Action::MissingKey).
+  std::set<std::string> needed;
+  {
+    auto keyless = LoadPoliciesForReveal(cfg->policy_files, {}, nullptr);
+    if (!keyless.ok()) return refuse_failed(keyless.error());
+    for (const auto& p : *keyless)
+      if (const policy::Route* route = p->FindRouteByName(request.route)) {
+        std::string action_name;
+        if (const transform::Action* a = reveal::Revealer::FieldAction(*p, *route, request.field, &action_name))
+          if (std::string name = a->MissingKey(); !name.empty()) needed.insert(std::move(name));
+        break;
+      }
+  }
   // Every policy of the config, as the proxy loads them: the route that
   // reads --topic is decided among all of them (reveal::RouteReading).
   auto policies =
-      LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get(), (*trail)->key_fingerprints());
+      LoadPoliciesForReveal(cfg->policy_files, cfg->keyring_files, kms->get(), (*trail)->key_fingerprints(), &needed);
   if (!policies.ok()) return refuse_failed(policies.error());
   // By the route's name only, as the service finds it (a source topic is
   // not a route's name: --topic says where a value was masked).

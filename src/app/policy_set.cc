@@ -177,8 +177,9 @@ Result<std::shared_ptr<const policy::Policy>> LoadPolicyForReveal(const std::str
 
 Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPoliciesForReveal(
     const std::vector<std::string>& policy_files, const std::vector<crypto::KeyringFile>& keyrings,
-    const crypto::KeyWrapper* kms, const std::vector<crypto::VersionFingerprint>& reserved_material) {
-  auto keys = crypto::Keyring::LoadForReveal(keyrings, kms);
+    const crypto::KeyWrapper* kms, const std::vector<crypto::VersionFingerprint>& reserved_material,
+    const std::set<std::string>* only) {
+  auto keys = crypto::Keyring::LoadForReveal(keyrings, kms, only);
   if (!keys.ok()) return keys.error();
   if (Status s = RefuseReservedMaterial(*keys, reserved_material); !s.ok()) return s.error();
   std::vector<std::shared_ptr<const policy::Policy>> out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,10 +85,13 @@ void LogPolicyWarnings(const PolicySet& set, const std::string& trigger);
 // loaded (and unwrapped) once: the offline reveal needs all of a config's
 // policies to know which route reads a topic (reveal::RouteReading).
 // A keyring version sharing material with one of `reserved_material` (the
-// audit key's) is refused (crypto::RefuseSharedMaterial).
+// audit key's) is refused (crypto::RefuseSharedMaterial). `only`: the keys
+// to load (crypto::Keyring::LoadForReveal; null: all); the rules of the
+// others compile as unavailable.
 [[nodiscard]] Result<std::vector<std::shared_ptr<const policy::Policy>>> LoadPoliciesForReveal(
     const std::vector<std::string>& policy_files, const std::vector<crypto::KeyringFile>& keyrings,
-    const crypto::KeyWrapper* kms = nullptr, const std::vector<crypto::VersionFingerprint>& reserved_material = {});
+    const crypto::KeyWrapper* kms = nullptr, const std::vector<crypto::VersionFingerprint>& reserved_material = {},
+    const std::set<std::string>* only = nullptr);
 
 // The conflicts between the routes of policies loaded together (also within
 // one file), each reported at the `from`, `to` or `dead_letter` it is about,

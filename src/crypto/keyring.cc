@@ -93,8 +93,8 @@ bool KmsNameMayBeKeyMaterial(std::string_view kms) {
   return LooksLikePastedMaterial(colon == std::string_view::npos ? kms : kms.substr(colon + 1));
 }
 
-Result<Keyring> Keyring::Load(const std::string& path, const KeyWrapper* kms) {
-  return LoadFile(path, kms, true);
+Result<Keyring> Keyring::Load(const std::string& path, const KeyWrapper* kms, const std::set<std::string>* only) {
+  return LoadFile(path, kms, true, only);
 }
 
 Result<Keyring> Keyring::LoadEntries(const std::string& path) {
@@ -201,12 +201,13 @@ Result<std::string> ReadKeyringText(const std::string& path, bool any_owner) {
 }
 }  // namespace
 
-Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap) {
+Result<Keyring> Keyring::LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap,
+                                  const std::set<std::string>* only) {
   // LoadEntries (unwrap false) is what keys rotate reads: root may rotate a
   // keyring of another user (the file keeps its owner).
   auto text = ReadKeyringText(path, /*any_owner=*/!unwrap);
   if (!text.ok()) return text.error();
-  auto ring = ParseText(*text, path, kms, unwrap);
+  auto ring = ParseText(*text, path, kms, unwrap, only);
   OPENSSL_cleanse(text->data(), text->size());
   return ring;
 }
@@ -259,8 +260,8 @@ size_t Keyring::EntriesRead() const {
   return n;
 }
 
-Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms,
-                                   bool unwrap) {
+Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms, bool unwrap,
+                                   const std::set<std::string>* only) {
   YAML::Node root;
   std::optional<YAML::Mark> second;
   std::optional<yamldoc::DuplicateKey> duplicate;
@@ -286,7 +287,7 @@ Result<Keyring> Keyring::ParseText(std::string_view yaml, const std::string& ori
                                    "override the first)"));
   if (!root.IsMap()) return Error(ErrorCode::kKeyringInvalid, origin + ": expected a mapping with a 'keys' entry");
   try {
-    auto ring = ParseRoot(root, origin, kms, unwrap);
+    auto ring = ParseRoot(root, origin, kms, unwrap, only);
     // One line whatever key names the file holds (no message carries material).
     if (!ring.ok()) return Error(ring.error().code, text::OneLine(ring.error().message));
     // Everything the file holds is in the keyring (what keys rotate writes
@@ -459,7 +460,7 @@ std::vector<VersionFingerprint> Keyring::Fingerprints() const {
 }
 
 Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
-                                   bool unwrap) {
+                                   bool unwrap, const std::set<std::string>* only) {
   KeyPurpose purpose = KeyPurpose::kAny;
   for (const auto& kv : root) {
     if (!kv.first.IsScalar())
@@ -537,7 +538,7 @@ Result<Keyring> Keyring::ParseRoot(const YAML::Node& root, const std::string& or
               return Error(ErrorCode::kKeyringInvalid, at + ": the KMS key" + ShownName(w.kms) +
                                                            " is not a name (its NAME in transit:NAME" + kKeyNameRule +
                                                            ")");
-            if (unwrap) {
+            if (unwrap && (!only || only->count(name) != 0)) {
               if (!kms)
                 return Error(ErrorCode::kKeyringInvalid,
                              at + " is wrapped by the KMS key" + ShownName(w.kms) +
@@ -642,8 +643,8 @@ Status Keyring::Merge(Keyring&& other, const std::string& other_path) {
 
 namespace {
 // One file of a split keyring, loaded and checked against its listed purpose.
-Result<Keyring> LoadOne(const KeyringFile& f, const KeyWrapper* kms) {
-  auto ring = Keyring::Load(f.path, kms);
+Result<Keyring> LoadOne(const KeyringFile& f, const KeyWrapper* kms, const std::set<std::string>* only = nullptr) {
+  auto ring = Keyring::Load(f.path, kms, only);
   if (!ring.ok()) return ring.error();
   if (f.purpose != KeyPurpose::kAny && ring->purpose() != KeyPurpose::kAny && ring->purpose() != f.purpose)
     return Error(ErrorCode::kKeyringInvalid,
@@ -669,13 +670,16 @@ Result<Keyring> Keyring::LoadFiles(const std::vector<KeyringFile>& files, const 
   return all;
 }
 
-Result<Keyring> Keyring::LoadForReveal(const std::vector<KeyringFile>& files, const KeyWrapper* kms) {
+Result<Keyring> Keyring::LoadForReveal(const std::vector<KeyringFile>& files, const KeyWrapper* kms,
+                                       const std::set<std::string>* only) {
   Keyring all;
   for (const auto& f : files) {
     if (f.purpose == KeyPurpose::kTokenization) continue;  // never read on a reveal
-    auto ring = LoadOne(f, kms);
+    auto ring = LoadOne(f, kms, only);
     if (!ring.ok()) return ring.error();
     if (ring->purpose() == KeyPurpose::kTokenization) continue;  // declared so: dropped (and wiped) unused
+    if (only)  // the keys the reveal does not need: dropped (and wiped), never unwrapped
+      std::erase_if(ring->keys_, [&](const auto& kv) { return only->count(kv.first) == 0; });
     if (f.purpose != KeyPurpose::kAny)
       for (auto& [name, key] : ring->keys_) key.purpose = f.purpose;
     if (Status s = all.Merge(std::move(ring).value(), f.path); !s.ok()) return s.error();

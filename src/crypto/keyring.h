@@ -39,6 +39,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -126,7 +127,10 @@ class Keyring {
  public:
   // Reads and validates a keyring file, including its permissions.
   // Wrapped versions are unwrapped through `kms` (null: refused, naming the KMS key).
-  [[nodiscard]] static Result<Keyring> Load(const std::string& path, const KeyWrapper* kms = nullptr);
+  // `only`: the names of the keys whose wrapped versions are unwrapped
+  // (null: every key's); the others' stay wrapped (no KMS call).
+  [[nodiscard]] static Result<Keyring> Load(const std::string& path, const KeyWrapper* kms = nullptr,
+                                            const std::set<std::string>* only = nullptr);
   // Parses keyring YAML text; `origin` names it in errors. No permission check.
   [[nodiscard]] static Result<Keyring> Parse(std::string_view yaml, const std::string& origin,
                                              const KeyWrapper* kms = nullptr);
@@ -150,8 +154,13 @@ class Keyring {
   // What a reveal loads: the files that are not for tokenization (a file
   // listed as, or declaring, `tokenization` is never read into the result), as
   // a reveal-only keyring (reveal_only()).
+  // `only`: the keys the reveal needs (its field's rule's key); every other
+  // key is dropped, its wrapped versions never unwrapped, so another key's
+  // KMS failure does not stop it (found by review: each offline reveal
+  // unwrapped every reversible key). Null: every key.
   [[nodiscard]] static Result<Keyring> LoadForReveal(const std::vector<KeyringFile>& files,
-                                                     const KeyWrapper* kms = nullptr);
+                                                     const KeyWrapper* kms = nullptr,
+                                                     const std::set<std::string>* only = nullptr);
 
   [[nodiscard]] const Key* Find(std::string_view name) const;
   // Every version that holds material (in `versions`), in name and version order.
@@ -171,10 +180,11 @@ class Keyring {
   // Adds `other`'s keys (key custody: several files); a name in both fails.
   [[nodiscard]] Status Merge(Keyring&& other, const std::string& other_path);
   static Result<Keyring> ParseRoot(const YAML::Node& root, const std::string& origin, const KeyWrapper* kms,
-                                   bool unwrap);
-  static Result<Keyring> ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms,
-                                   bool unwrap);
-  static Result<Keyring> LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap);
+                                   bool unwrap, const std::set<std::string>* only = nullptr);
+  static Result<Keyring> ParseText(std::string_view yaml, const std::string& origin, const KeyWrapper* kms, bool unwrap,
+                                   const std::set<std::string>* only = nullptr);
+  static Result<Keyring> LoadFile(const std::string& path, const KeyWrapper* kms, bool unwrap,
+                                  const std::set<std::string>* only = nullptr);
   std::map<std::string, Key, std::less<>> keys_;
   KeyPurpose purpose_ = KeyPurpose::kAny;
   bool reveal_only_ = false;

@@ -67,6 +67,11 @@ class Action {
   // encrypt_deterministic, fpe) uses for new outputs; "" for the others.
   // FPE output cannot carry it in-band, so the proxy puts it in a header.
   [[nodiscard]] virtual std::string KeyRef() const { return ""; }
+  // The key a rule compiled with a reveal-only keyring that lacks it would
+  // need (the unavailable placeholder's `key:`); "" for every other action.
+  // An offline reveal compiles the policy without keys first, to load only
+  // the key of the field it reverses.
+  [[nodiscard]] virtual std::string MissingKey() const { return ""; }
   // True if Apply() counts encryptions in the ActionEnv's UsageLedger (AES-GCM
   // with random 96-bit IVs: encrypt with format e1; e2 needs no count). The ledger must then live as long as the
   // action.

@@ -26,7 +26,9 @@ constexpr Entry kActions[] = {
 // absent. It cannot protect (fails closed) and cannot reveal.
 class UnavailableAction final : public Action {
  public:
-  UnavailableAction(std::string name, bool reversible) : name_(std::move(name)), reversible_(reversible) {}
+  UnavailableAction(std::string name, bool reversible, std::string key)
+      : name_(std::move(name)), reversible_(reversible), key_(std::move(key)) {}
+  [[nodiscard]] std::string MissingKey() const override { return reversible_ ? key_ : ""; }
   [[nodiscard]] Status Apply(const ActionContext&, const codec::ScalarRef&, std::string*) const override {
     return Error(ErrorCode::kKeyUnavailable,
                  "action " + name_ + " is not available here: its key is not in this host's (reveal-only) keyring");
@@ -41,6 +43,7 @@ class UnavailableAction final : public Action {
  private:
   std::string name_;
   bool reversible_;
+  std::string key_;
 };
 
 // One-way actions that take a key: a reveal never needs them.
@@ -49,8 +52,9 @@ bool IsOneWayKeyed(std::string_view name) {
 }
 
 std::unique_ptr<Action> Unavailable(std::string_view name, ActionOptions& options, bool reversible) {
+  auto key = options.TakeString("key", "");
   for (const auto& o : options.Untaken()) (void)options.TakeString(o, "");
-  return std::make_unique<UnavailableAction>(std::string(name), reversible);
+  return std::make_unique<UnavailableAction>(std::string(name), reversible, key.ok() ? *key : "");
 }
 
 }  // namespace

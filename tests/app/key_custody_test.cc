@@ -188,6 +188,14 @@ TEST_F(KeyCustodyTest, ARevealHostWithOneKeyCompilesTheOthersAsUnavailable) {
   auto r = rules[2].action->Reveal(transform::ActionContext{"u.raw"}, "\"d1.account.1.AAAA\"", std::nullopt);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kKeyUnavailable);
+  // The placeholder names the key it would need (an offline reveal loads
+  // only that one); a key that is there, or a one-way rule, names none.
+  EXPECT_EQ(rules[2].action->MissingKey(), "account");
+  EXPECT_EQ(rules[1].action->MissingKey(), "");
+  EXPECT_EQ(rules[0].action->MissingKey(), "");
+  auto keyless = LoadPoliciesForReveal({Write("k.yaml", kPolicy)}, {});
+  ASSERT_TRUE(keyless.ok()) << keyless.error().ToString();
+  EXPECT_EQ((*keyless)[0]->routes()[0].rules[1].action->MissingKey(), "contact");
   // The proxy's own compile still needs every key.
   auto keys = crypto::Keyring::LoadFiles({{rev_, KeyPurpose::kReversible}});
   ASSERT_TRUE(keys.ok());

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -114,6 +115,37 @@ TEST_F(KeyringWrappedTest, UnwrapsWrappedVersionsThroughTheKms) {
   EXPECT_EQ(rrn->ActiveMaterial().data()[0], KeyBytes(0x33)[0]);
   EXPECT_TRUE(r->HasWrapped());
   EXPECT_EQ(kms_.unwraps, 2);
+}
+
+// Found by review: an offline reveal unwrapped every reversible key, so a
+// key the KMS cannot unwrap stopped the reveal of another. With `only`, the
+// other keys are dropped and never sent to the KMS.
+TEST_F(KeyringWrappedTest, ARevealUnwrapsOnlyTheKeysItNeeds) {
+  const std::string path = (dir_ / "rev.yaml").string();
+  std::ofstream(path)
+      << "purpose: reversible\n"
+      << kMixed
+      << "  phone:\n    active: 1\n    versions:\n      1: {kms: \"transit:kek\", wrapped: \"vault:v9:99\"}\n";
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  const std::vector<KeyringFile> files{{path, KeyPurpose::kReversible}};
+  auto all = Keyring::LoadForReveal(files, &kms_);
+  ASSERT_FALSE(all.ok());  // phone's blob is not one this KMS made
+  EXPECT_EQ(all.error().code, ErrorCode::kKmsFailed);
+  kms_.unwraps = 0;
+  const std::set<std::string> only{"contact"};
+  auto some = Keyring::LoadForReveal(files, &kms_, &only);
+  ASSERT_TRUE(some.ok()) << some.error().message;
+  EXPECT_EQ(kms_.unwraps, 2);  // contact's two versions, not phone's
+  EXPECT_NE(some->Find("contact"), nullptr);
+  EXPECT_EQ(some->Find("phone"), nullptr);
+  EXPECT_TRUE(some->reveal_only());
+  const std::set<std::string> none;
+  kms_.unwraps = 0;
+  auto empty = Keyring::LoadForReveal(files, &kms_, &none);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(kms_.unwraps, 0);
+  EXPECT_TRUE(empty->Names().empty());
 }
 
 TEST_F(KeyringWrappedTest, RefusedWithoutAKmsNamingTheKmsKey) {
