@@ -973,6 +973,33 @@ void FindRomanizedKoreanNames(std::string_view t, std::vector<std::pair<size_t, 
   }
 }
 
+bool IsRomanizedNameHandle(std::string_view name) {
+  if (name.size() < 4 || name.size() > 40) return false;
+  size_t end = name.size();
+  while (end > 0 && name[end - 1] >= '0' && name[end - 1] <= '9') --end;
+  if (name.size() - end > 4) return false;
+  std::array<std::string_view, 3> parts;
+  size_t n = 0;
+  for (size_t b = 0; b < end;) {
+    size_t e = b;
+    while (e < end && (AsciiUpper(name[e]) || AsciiLower(name[e]))) ++e;
+    if (e == b || n == parts.size()) return false;
+    parts[n++] = name.substr(b, e - b);
+    if (e == end) break;
+    if (name[e] != '.' && name[e] != '_' && name[e] != '-') return false;
+    b = e + 1;
+    if (b == end) return false;
+  }
+  if (n < 2) return false;
+  const int per_word = n == 2 ? 3 : 2;
+  const auto given = [&](size_t from, size_t to) {
+    for (size_t x = from; x < to; ++x)
+      if (!RomanizedGivenWord(parts[x], per_word)) return false;
+    return true;
+  };
+  return (RomanizedSurname(parts[0]) && given(1, n)) || (RomanizedSurname(parts[n - 1]) && given(0, n - 1));
+}
+
 bool IsKoreanName(std::string_view value) {
   if (value.empty() || value.size() > 64) return false;
   // A status or a thing, not a person: 배정중, 연결중, 주문건, 지원금 (a third

@@ -64,6 +64,15 @@ void FindKoreanNames(std::string_view text, std::vector<std::pair<size_t, size_t
 // ("file name", "product name", "bank_name", "username").
 void FindRomanizedKoreanNames(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);
 
+// Whether a member or user name is a Korean name in Latin letters joined by
+// '.', '_' or '-', in any case, perhaps with up to four digits after it
+// (`hong.gildong`, `minsu_kim`, `park-jiyeon`, `lee.min.ho`, `kim.minsu85`):
+// two or three parts, a romanized surname first or last, the others a given
+// name's syllables, none a listed English word. A map keyed by user names
+// shows them in metric labels, logs and the trail otherwise (found by
+// review). Errs toward yes (`ahn_data`): such a name is shown as <name>.
+[[nodiscard]] bool IsRomanizedNameHandle(std::string_view name);
+
 // Appends the addresses' spans, from the first word to the end of the last
 // number or unit (a particle glued to it is not part of it).
 void FindKoreanAddresses(std::string_view text, std::vector<std::pair<size_t, size_t>>* out);

@@ -106,8 +106,9 @@ bool HasCredentialLikeWord(std::string_view name) {
 
 // A member name as a path segment: plain, or ["..."] when it holds a '.';
 // PII in it becomes <detector>, a name that may be data <name>
-// (LooksLikeSchemaName, or a word that reads as a credential:
-// HasCredentialLikeWord); cut to 64 bytes.
+// (LooksLikeSchemaName, a word that reads as a credential:
+// HasCredentialLikeWord, or a Korean name in Latin letters, as user names
+// are: detect::internal::IsRomanizedNameHandle); cut to 64 bytes.
 void AppendSegment(const transform::Scanning& scanning, std::string_view key, bool first, std::string* out) {
   constexpr size_t kMaxScanned = 256;  // a longer name is <name> unscanned: labels stay linear
   if (key.size() <= kMaxScanned) {
@@ -116,7 +117,7 @@ void AppendSegment(const transform::Scanning& scanning, std::string_view key, bo
       return;
     }
   }
-  if (!LooksLikeSchemaName(key) || HasCredentialLikeWord(key)) {
+  if (!LooksLikeSchemaName(key) || HasCredentialLikeWord(key) || detect::internal::IsRomanizedNameHandle(key)) {
     out->append(first ? "" : ".").append("<name>");
     return;
   }

@@ -150,6 +150,18 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
     EXPECT_FALSE(internal::IsKoreanName(v)) << v;
 }
 
+// User names as member names: a Korean name in Latin letters joined by
+// '.', '_' or '-' (an audit review found them in the trail and the labels).
+TEST(KoreanText, RomanizedNameHandles) {
+  for (const char* v : {"hong.gildong", "minsu_kim", "park-jiyeon", "lee.min.ho", "kim.minsu85", "KIM_MINJUN",
+                        "choi-yuna", "jiyeon.park"})
+    EXPECT_TRUE(internal::IsRomanizedNameHandle(v)) << v;
+  for (const char* v : {"user_name", "created_at", "payment.card", "kim", "park_lot_number_x", "song_title",
+                        "hong.gildong12345", "jdoe1985", "address1Detail", "kim.", "_kim_minsu", "kim..minsu",
+                        "account_holder", "bank_code", "first_name", "last_name"})
+    EXPECT_FALSE(internal::IsRomanizedNameHandle(v)) << v;
+}
+
 // Found by a review as false alarms: a verb's noun whose syllables could
 // begin a name, with 한, 중 or 시 after it, before 고객님 (what a customer
 // did); a real name of that shape stays one.

@@ -813,6 +813,20 @@ TEST(EngineScanTest, FieldLabelsDoNotCarryNamesThatMayBeData) {
   EXPECT_EQ(findings[0].field, "address1Detail");
   EXPECT_EQ(findings[1].field, "oauth2AccessToken");
   EXPECT_EQ(findings[2].field, "guardian1Mobile");
+  // User names as member names (a map keyed by them): Korean names in Latin
+  // letters are <name> (an audit review found them in the trail, the log
+  // and the labels); schema names beside them stay.
+  findings.clear();
+  Mask(f,
+       R"({"byuser":{"hong.gildong":"010-3333-2222","minsu_kim":"010-3333-2222","park-jiyeon":"010-3333-2222",)"
+       R"("user_name":"010-3333-2222","kim.minsu85":"010-3333-2222"}})",
+       &findings);
+  ASSERT_EQ(findings.size(), 5u);
+  EXPECT_EQ(findings[0].field, "byuser.<name>");
+  EXPECT_EQ(findings[1].field, "byuser.<name>");
+  EXPECT_EQ(findings[2].field, "byuser.<name>");
+  EXPECT_EQ(findings[3].field, "byuser.user_name");
+  EXPECT_EQ(findings[4].field, "byuser.<name>");
 }
 
 // A member name is not rewritten: one that holds PII (a map keyed by phone
