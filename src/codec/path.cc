@@ -153,7 +153,7 @@ Status PathSet::Add(const FieldPath& path, int32_t id, const TerminalOptions& op
       // `acct.rrn`: {"acct":{"phone":…}}). Each alone dead-letters the other
       // shape; together neither could be told, so the set is refused.
       const bool as_array = seg.kind == PathSegment::Kind::kAnyIndex;
-      if (as_array ? !n->keys.empty() : n->any_index >= 0) {
+      if (check_shapes_ && (as_array ? !n->keys.empty() : n->any_index >= 0)) {
         const Node& other = as_array ? nodes_[n->keys.front().second] : nodes_[static_cast<size_t>(n->any_index)];
         const std::string where = place.segments.empty() ? std::string(" the record") : text::Shown(place.Canonical());
         return Error(ErrorCode::kPathConflict,

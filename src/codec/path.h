@@ -177,8 +177,16 @@ class PathSet {
   // Errors (code "path_conflict") if the path equals, contains or is contained
   // in an already added path: one value must never be claimed by two rules;
   // or if a key differs from one at the same position of an added path only
-  // by folding (user.rrn and user.RRN).
+  // by folding (user.rrn and user.RRN); or if it reads a place as an array
+  // where an added path reads it as an object, or the other way round
+  // (unless shapes are not checked).
   [[nodiscard]] Status Add(const FieldPath& path, int32_t id, const TerminalOptions& options);
+  // A set of paths that no record's shape must satisfy (the policy's claims
+  // with quoted keys split at their dots, ["recipients.count"] beside
+  // recipients[*].phone: the record's member is "recipients.count", not an
+  // object): Add does not compare the shapes places are read as (found by
+  // review: such policies, fine before, were refused).
+  void DoNotCheckShapes() { check_shapes_ = false; }
   // Same as Add(path, id, TerminalOptions{.remove = remove}).
   [[nodiscard]] Status Add(const FieldPath& path, int32_t id, bool remove) {
     return Add(path, id, TerminalOptions{.remove = remove, .whole = false});
@@ -224,6 +232,7 @@ class PathSet {
   std::vector<uint32_t> via_;       // by node: the index in added_ of its PathThrough
   UnlistedMode unlisted_ = UnlistedMode::kKeep;
   bool has_dotted_ = false;
+  bool check_shapes_ = true;
   std::vector<std::string> texts_;  // by terminal node, for conflict messages
 };
 

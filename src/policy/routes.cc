@@ -669,6 +669,7 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
   // dotted name that spells a rule's path is refused, but not one that
   // another rule names).
   codec::PathSet claims, dotted_claims;
+  dotted_claims.DoNotCheckShapes();  // a dotted name is one member, not the object it spells
   int32_t index = 0;
   for (const auto& rn : *rule_list) {
     bool conflict = false;
