@@ -90,6 +90,13 @@ bool IsWhiteSpace(uint32_t cp) {
          (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
+bool LooksBlank(uint32_t cp) {
+  if (cp < 0x80) return false;
+  if (cp == 0x2800 || (cp >= 0x2062 && cp <= 0x2064)) return true;
+  const auto type = static_cast<UCharCategory>(u_charType(static_cast<UChar32>(cp)));
+  return type == U_FORMAT_CHAR || type == U_UNASSIGNED || type == U_PRIVATE_USE_CHAR || type == U_SURROGATE;
+}
+
 namespace {
 inline bool ByteMayFold(unsigned char c) {
   return c <= 0x20 || c >= 0x7F || (c >= 'A' && c <= 'Z');

@@ -46,6 +46,15 @@ void AppendUtf8(uint32_t cp, std::string* out);
   return IsControl(cp) || cp == 0x2028 || cp == 0x2029 || IsDefaultIgnorable(cp);
 }
 
+// A character a reader sees as nothing or as a blank that is neither white
+// space nor hidden (IsHidden): a format character (general category Cf,
+// e.g. U+FFF9-FFFB, the Egyptian format controls U+13430-1343F), an
+// unassigned, private-use or surrogate code point, and the blank-looking
+// symbols U+2800 (braille pattern blank) and U+2062-2064. `mask` counts
+// none of them as a character (found by review: three U+2800 inside an
+// 11-digit number showed 10 digits).
+[[nodiscard]] bool LooksBlank(uint32_t cp);
+
 // A hyphen, dash or minus sign that reads as '-': U+2010-2015, U+2212,
 // U+FE58, U+FE63, U+FF0D.
 [[nodiscard]] bool IsDash(uint32_t cp);

@@ -130,6 +130,11 @@ TEST(MaskAction, OnlyCharactersAReaderReadsCount) {
   EXPECT_EQ(Apply(card.get(), "541 275 123 45"), "\"*** *** *** **\"");
   EXPECT_EQ(Apply(card.get(), "900101\u200b1234567"), "\"**************\"");
   EXPECT_EQ(Apply(card.get(), "9001011234567"), "\"*************\"");
+  // Format characters and blank-looking symbols too (a re-review: the
+  // braille blank U+2800, U+FFF9, U+13430).
+  for (const char* blank : {"\u2800", "\ufff9", "\U00013430", "\ue000"})
+    EXPECT_EQ(Apply(card.get(), std::string("541275") + blank + blank + blank + "12345"), "\"**************\"")
+        << blank;
   // Long enough, the invisible character is masked and not counted: the
   // same 6 and 4 digits as without it.
   EXPECT_EQ(Apply(card.get(), "54127512\u200b34123456"), "\"541275*******3456\"");

@@ -96,7 +96,7 @@ MaskAction::MaskClass MaskAction::ClassOf(std::string_view in, size_t i, size_t 
   if (unicode::DecodeUtf8(in.substr(0, i + len), i, &cp) == 0) return MaskClass::kCounted;
   if (unicode::IsCombiningMark(cp)) return MaskClass::kMark;
   if (unicode::IsWhiteSpace(cp)) return blank;
-  if (unicode::IsHidden(cp)) return MaskClass::kUncounted;
+  if (unicode::IsHidden(cp) || unicode::LooksBlank(cp)) return MaskClass::kUncounted;
   return MaskClass::kCounted;
 }
 
