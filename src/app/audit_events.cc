@@ -56,6 +56,12 @@ audit::Event KeysLoadedEvent(const std::string& file, const std::vector<crypto::
     for (const crypto::KeyringFile& f : files)
       named.push_back(std::string(crypto::KeyPurposeName(f.purpose)) + ":" + f.path);
     e.Add("files", named);
+    // Which file each key came from (a re-review: the files alone did not
+    // say that rrn is the tokenization file's).
+    std::vector<std::string> key_files;
+    for (const std::string& name : keys.Names())
+      if (const crypto::Key* k = keys.Find(name)) key_files.push_back(name + ":" + k->origin);
+    e.Add("key_files", key_files);
   }
   e.Add("source", source).Add("keys", KeyVersions(keys)).Add("fingerprints", KeyFingerprints(keys));
   return e;

@@ -27,9 +27,9 @@ namespace maskproxy::app {
 [[nodiscard]] std::vector<std::string> KeyFingerprints(const crypto::Keyring& keys);
 
 // keys_loaded: file (one keyring file) or files (split keyrings, each
-// "purpose:path": found by review, the first file was named for every
-// key), source ("start", "reload"), keys (KeyVersions), fingerprints
-// (KeyFingerprints).
+// "purpose:path", and key_files, each key's "name:path": found by review,
+// the first file was named for every key), source ("start", "reload"),
+// keys (KeyVersions), fingerprints (KeyFingerprints).
 [[nodiscard]] audit::Event KeysLoadedEvent(const std::string& file, const std::vector<crypto::KeyringFile>& files,
                                            const crypto::Keyring& keys, const std::string& source);
 

@@ -106,6 +106,10 @@ TEST_F(KeyCustodyTest, KeysLoadedNamesEachFileWithItsPurpose) {
   }
   EXPECT_FALSE(has_file);
   EXPECT_EQ(files, (std::vector<std::string>{"tokenization:" + tok_, "reversible:" + rev_}));
+  std::vector<std::string> key_files;
+  for (const auto& [name, value] : e.fields)
+    if (name == "key_files") key_files = std::get<std::vector<std::string>>(value);
+  EXPECT_EQ(key_files, (std::vector<std::string>{"account:" + rev_, "contact:" + rev_, "rrn:" + tok_}));
   // One keyring file: named as before.
   const audit::Event one = KeysLoadedEvent(rev_, {{rev_, KeyPurpose::kAny}}, *keys, "start");
   ASSERT_FALSE(one.fields.empty());
