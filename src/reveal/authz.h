@@ -30,9 +30,9 @@ namespace maskproxy::reveal {
 // `reason`. A fixed set, so that the trail can be queried by purpose.
 [[nodiscard]] const std::vector<std::string>& PurposeClasses();
 [[nodiscard]] bool IsPurposeClass(std::string_view name);
-// A purpose ticket that says nothing: empty, or only white space and
-// characters a reader does not see (found by review: " " was revealed to,
-// and audited as the ticket).
+// A purpose ticket that says nothing: no letter or digit (empty, white
+// space, invisible characters, punctuation alone), or not UTF-8 (found by
+// review: " " and "-" were revealed to, and audited as the ticket).
 [[nodiscard]] bool TicketMissing(std::string_view ticket);
 
 struct Grant {
