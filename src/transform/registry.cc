@@ -3,6 +3,7 @@
 #include "common/text.h"
 #include "transform/actions.h"
 #include "transform/scan.h"
+#include "transform/unprotectable.h"
 
 namespace maskproxy::transform {
 
@@ -82,7 +83,8 @@ Result<std::unique_ptr<Action>> CreateAction(std::string_view name, ActionOption
       // without `on_unprotectable`, and no suggestion).
       std::vector<std::string> expected{"path", "action"};
       for (const std::string& t : options.Taken()) expected.push_back(t);
-      for (const char* t : kRuleOptions) expected.emplace_back(t);
+      for (const char* t : kRuleOptions)
+        if (std::string_view(t) != "on_unprotectable" || AcceptsOnUnprotectable(name)) expected.emplace_back(t);
       std::string hint = text::Suggest(unknown.front(), expected);
       return Error(ErrorCode::kInvalidOption, "[" + unknown.front() + "] unknown option" +
                                                   text::Shown(unknown.front()) + " for action " + std::string(name) +

@@ -254,9 +254,12 @@ TEST(MaskAction, UnknownOptionWithSuggestion) {
 TEST(CreateAction, UnknownOptionListsTheKnownOnesWithoutADanglingSeparator) {
   auto keep = Make("keep", {{"mode", "x"}});
   ASSERT_FALSE(keep.ok());
-  EXPECT_NE(keep.error().message.find("(expected: path, action, apply_to, on_unprotectable, on_shape_mismatch)"),
-            std::string::npos)
+  // (keep never refuses a value: on_unprotectable is not one of its options.)
+  EXPECT_NE(keep.error().message.find("(expected: path, action, apply_to, on_shape_mismatch)"), std::string::npos)
       << keep.error().message;
+  auto redact = Make("redact", {{"on_unprotectible", "redact"}});
+  ASSERT_FALSE(redact.ok());
+  EXPECT_EQ(redact.error().message.find("on_unprotectable"), std::string::npos) << redact.error().message;
   EXPECT_EQ(keep.error().message.find(", )"), std::string::npos) << keep.error().message;
   auto mask = Make("mask", {{"keep_frist", "6"}});
   ASSERT_FALSE(mask.ok());
