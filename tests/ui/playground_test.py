@@ -212,6 +212,35 @@ def check_exact(driver, wait, shot):
     if f"col {line.index('tokenise') + 1}:" not in errors[0].text:
         fail(f"the error's column is not the action's character column: {errors[0].text!r}")
 
+    # Beyond the BMP (a re-review: the column counted UTF-16 units): 𝐚𝐛 are
+    # two characters, four UTF-16 units, eight bytes.
+    astral = EXACT_POLICY.replace("      - { path: acct23, action: fpe, key: account, keep_prefix: 17, min_length: 23 }",
+                                  '      - { path: "𝐚𝐛", action: tokenise, key: rrn }')
+    set_value(driver, "policy", EXACT_POLICY)
+    evaluate(driver, wait)  # (a status of its own: the next error's would equal the last one's)
+    set_value(driver, "policy", astral)
+    evaluate(driver, wait)
+    errors = driver.find_elements(By.CSS_SELECTOR, "#errors li")
+    if not errors:
+        fail("no error listed for the misspelled action after 𝐚𝐛")
+    errors[0].click()
+    text, start = driver.execute_script(
+        "const t = document.getElementById('policy'); return [t.value, t.selectionStart];")
+    line = text.split("\n")[9]
+    before = text[:text.index(line) + line.index("tokenise")]
+    if start != len(before.encode("utf-16-le")) // 2:
+        fail(f"the caret is at {start}, the misspelled action at UTF-16 offset {len(before.encode('utf-16-le')) // 2}")
+    if f"col {line.index('tokenise') + 1}:" not in errors[0].text:
+        fail(f"the column after 𝐚𝐛 is not in characters: {errors[0].text!r}")
+
+    # A string that starts as the page's number marker stays a string.
+    set_value(driver, "policy", EXACT_POLICY)
+    set_value(driver, "events", '{"s":"\\u0000\\u0001num:5","n":5}')
+    evaluate(driver, wait)
+    raw_pre = driver.find_elements(By.CSS_SELECTOR, "#results .event .pair pre")[0]
+    if '"s": "\\u0000\\u0001num:5"' not in raw_pre.text or '"n": 5' not in raw_pre.text:
+        fail(f"a string shown as a number, or a number as a string: {raw_pre.text!r}")
+
 
 def main():
     ap = argparse.ArgumentParser()

@@ -92,14 +92,22 @@ function renderGutter() {
 // of its UTF-8 (found by review: on a line with Hangul the caret landed 10
 // characters past the error).
 function charOffset(text, col) {
+  return byteColumn(text, col).units;
+}
+
+// Byte `col` (1-based) of `text`'s UTF-8: the editor's offset (UTF-16
+// units) and the character column shown (code points, 1-based; a
+// re-review: a line with 𝐚 showed the UTF-16 count).
+function byteColumn(text, col) {
   const enc = new TextEncoder();
-  let bytes = 0, i = 0;
+  let bytes = 0, units = 0, chars = 0;
   for (const ch of text) {
     if (bytes >= (col || 1) - 1) break;
     bytes += enc.encode(ch).length;
-    i += ch.length;
+    units += ch.length;
+    chars++;
   }
-  return i;
+  return { units, column: chars + 1 };
 }
 
 function selectLine(line, col) {
@@ -118,7 +126,7 @@ function showDiagnostics(list, ul, cls) {
   ul.textContent = "";
   const lines = $("policy").value.split("\n");
   for (const d of list || []) {
-    const col = d.line > 0 ? charOffset(lines[d.line - 1] || "", d.col) + 1 : 0;
+    const col = d.line > 0 ? byteColumn(lines[d.line - 1] || "", d.col).column : 0;
     const where = d.line > 0 ? `line ${d.line}, col ${col}: ` : "";
     const li = el("li", { class: cls || "" }, where + d.message);
     if (d.line > 0) li.addEventListener("click", () => selectLine(d.line, d.col));
@@ -129,14 +137,20 @@ function showDiagnostics(list, ul, cls) {
 // ---- highlighting what changed ---------------------------------------------
 
 function isObj(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
+  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Num);
 }
 
-// JSON.parse with every number kept as its text (a string starting with
-// NUM): a double holds integers exactly only to 2^53, and an account or id
-// beyond it was shown rounded, raw and masked alike, so a value the policy
-// changed could look unchanged (found by review: fpe on 23-digit accounts).
-const NUM = "\u0000\u0001num:";
+// JSON.parse with every number kept as its text (a Num): a double holds
+// integers exactly only to 2^53, and an account or id beyond it was shown
+// rounded, raw and masked alike, so a value the policy changed could look
+// unchanged (found by review: fpe on 23-digit accounts). Numbers go through
+// JSON.parse as strings with the prefix NUM; a string of the document that
+// starts with NUM or STR gets STR before it, so that no string is taken for
+// a number (a re-review: "\u0000\u0001num:5" was shown as 5).
+class Num {
+  constructor(text) { this.text = text; }
+}
+const NUM = "\u0000\u0001num:", STR = "\u0000\u0001str:";
 function parseExact(text) {
   let out = "";
   for (let i = 0; i < text.length;) {
@@ -144,7 +158,9 @@ function parseExact(text) {
     if (c === '"') {  // a string: copied through to its closing quote
       let j = i + 1;
       while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      out += text.slice(i, j + 1);
+      const lit = text.slice(i, j + 1);
+      const v = lit.startsWith('"\\u0000') || lit.startsWith('"\\U0000') ? JSON.parse(lit) : "";
+      out += v.startsWith(NUM) || v.startsWith(STR) ? JSON.stringify(STR + v) : lit;
       i = j + 1;
     } else if (c === "-" || (c >= "0" && c <= "9")) {
       const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
@@ -156,11 +172,20 @@ function parseExact(text) {
       i++;
     }
   }
-  return JSON.parse(out);
+  return JSON.parse(out, (k, v) => {
+    if (typeof v === "string" && v.startsWith(NUM)) return new Num(v.slice(NUM.length));
+    if (typeof v === "string" && v.startsWith(STR)) return v.slice(STR.length);
+    if (isObj(v)) {  // member names too
+      const o = {};
+      for (const key of Object.keys(v)) o[key.startsWith(STR) ? key.slice(STR.length) : key] = v[key];
+      return o;
+    }
+    return v;
+  });
 }
 
 function leafText(v) {
-  return typeof v === "string" && v.startsWith(NUM) ? v.slice(NUM.length) : JSON.stringify(v);
+  return v instanceof Num ? v.text : JSON.stringify(v);
 }
 
 // Pretty-prints `value` as JSON into `parent`, marking each leaf that differs
