@@ -1,6 +1,8 @@
 #include "transform/actions/mask.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "codec/json.h"
 #include "common/unicode.h"
@@ -70,6 +72,18 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
                    "are, so the value would be too");
     a->separator_[static_cast<unsigned char>(c)] = true;
   }
+  // Each ASCII byte's class, once: a separator is shown as it is; white
+  // space is what the space is (shown when it is a separator, else masked);
+  // a control character is masked; neither counts.
+  for (size_t c = 0; c < 128; ++c) {
+    const bool blank = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    if (a->separator_[c])
+      a->ascii_class_[c] = MaskClass::kAsIs;
+    else if (blank)
+      a->ascii_class_[c] = a->separator_[' '] ? MaskClass::kAsIs : MaskClass::kUncounted;
+    else
+      a->ascii_class_[c] = c < 0x20 || c == 0x7f ? MaskClass::kUncounted : MaskClass::kCounted;
+  }
   a->keep_first_ = static_cast<size_t>(*first);
   a->keep_last_ = static_cast<size_t>(*last);
   a->mask_char_ = *ch;
@@ -84,18 +98,14 @@ std::string MaskAction::Warning() const {
          " digits of a card number (the first 6 and the last 4), and a resident registration number has 13";
 }
 
-MaskAction::MaskClass MaskAction::ClassOf(std::string_view in, size_t i, size_t len) const {
-  const auto c = static_cast<unsigned char>(in[i]);
-  const auto blank = separator_[' '] ? MaskClass::kAsIs : MaskClass::kUncounted;
-  if (c < 0x80) {
-    if (separator_[c]) return MaskClass::kAsIs;
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return blank;
-    return c < 0x20 || c == 0x7f ? MaskClass::kUncounted : MaskClass::kCounted;
-  }
-  uint32_t cp = 0;
-  if (unicode::DecodeUtf8(in.substr(0, i + len), i, &cp) == 0) return MaskClass::kCounted;
+MaskAction::MaskClass MaskAction::NonAsciiClass(uint32_t cp) const {
+  // The scripts of names and addresses first: Hangul syllables, CJK
+  // ideographs, Latin-1 and Latin Extended-A letters are read.
+  if ((cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+      (cp >= 0xC0 && cp <= 0x17F && cp != 0xD7 && cp != 0xF7))
+    return MaskClass::kCounted;
   if (unicode::IsCombiningMark(cp)) return MaskClass::kMark;
-  if (unicode::IsWhiteSpace(cp)) return blank;
+  if (unicode::IsWhiteSpace(cp)) return ascii_class_[' '];  // what the space is
   if (unicode::IsHidden(cp) || unicode::LooksBlank(cp)) return MaskClass::kUncounted;
   return MaskClass::kCounted;
 }
@@ -108,12 +118,31 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   // goes with the character before it (found by review: three zero-width
   // spaces or NULs inside a card number counted as hidden characters, so
   // 10 of its 11 digits were shown; no-break spaces between its groups
-  // showed 8).
+  // showed 8). Each character is read once: its length and class kept for
+  // the second pass.
+  struct Char {
+    uint8_t len;
+    MaskClass cls;
+  };
+  thread_local std::vector<Char> chars;  // reused per thread: no allocation per value
+  chars.clear();
   size_t total = 0;  // counted characters
   for (size_t i = 0; i < in.size();) {
-    const size_t len = CharLen(in, i);
-    if (ClassOf(in, i, len) == MaskClass::kCounted) ++total;
-    i += len;
+    const auto c = static_cast<unsigned char>(in[i]);
+    Char ch{1, MaskClass::kCounted};
+    if (c < 0x80) {
+      ch.cls = ascii_class_[c];
+    } else {
+      uint32_t cp = 0;
+      const size_t n = unicode::DecodeUtf8(in, i, &cp);  // valid UTF-8 (the codec, the CSV reader check)
+      if (n != 0) {
+        ch.len = static_cast<uint8_t>(n);
+        ch.cls = NonAsciiClass(cp);
+      }
+    }
+    total += ch.cls == MaskClass::kCounted ? 1 : 0;
+    chars.push_back(ch);
+    i += ch.len;
   }
   // What is kept is shown only when enough is hidden: at least 4
   // characters, or half of a shorter value ("김*", "홍*동"). A value shorter
@@ -126,24 +155,24 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   masked.reserve(in.size() + total * mask_char_.size());
   size_t idx = 0;
   bool shown_before = false;  // the last counted character was kept
-  for (size_t i = 0; i < in.size();) {
-    const size_t len = CharLen(in, i);
-    switch (ClassOf(in, i, len)) {
-      case MaskClass::kAsIs: masked.append(in.substr(i, len)); break;
+  size_t i = 0;
+  for (const Char& ch : chars) {
+    switch (ch.cls) {
+      case MaskClass::kAsIs: masked.append(in.substr(i, ch.len)); break;
       case MaskClass::kUncounted: masked.append(mask_char_); break;
       case MaskClass::kMark:
-        if (shown_before) masked.append(in.substr(i, len));
+        if (shown_before) masked.append(in.substr(i, ch.len));
         break;
       case MaskClass::kCounted:
         shown_before = show && (idx < keep_first_ || idx >= total - keep_last_);
         if (shown_before)
-          masked.append(in.substr(i, len));
+          masked.append(in.substr(i, ch.len));
         else
           masked.append(mask_char_);
         ++idx;
         break;
     }
-    i += len;
+    i += ch.len;
   }
   codec::AppendJsonString(masked, out);
   return Status::Ok();

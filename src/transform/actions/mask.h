@@ -35,11 +35,12 @@ class MaskAction final : public Action {
     kUncounted,  // other white space, an invisible or control character: masked, not counted
     kMark,       // a combining mark: goes with the character before it
   };
-  // What the character at in[i] (len bytes) is.
-  [[nodiscard]] MaskClass ClassOf(std::string_view in, size_t i, size_t len) const;
+  // What a character beyond ASCII is (ASCII: ascii_class_).
+  [[nodiscard]] MaskClass NonAsciiClass(uint32_t cp) const;
   size_t keep_first_ = 0, keep_last_ = 0;
   std::string mask_char_;
   std::array<bool, 128> separator_{};  // ASCII bytes kept in place
+  std::array<MaskClass, 128> ascii_class_{};
 };
 
 }  // namespace maskproxy::transform
