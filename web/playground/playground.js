@@ -175,9 +175,14 @@ function parseExact(text) {
   return JSON.parse(out, (k, v) => {
     if (typeof v === "string" && v.startsWith(NUM)) return new Num(v.slice(NUM.length));
     if (typeof v === "string" && v.startsWith(STR)) return v.slice(STR.length);
-    if (isObj(v)) {  // member names too
+    if (isObj(v) && Object.keys(v).some((key) => key.startsWith(STR))) {  // member names too
+      // Defined, not assigned: "__proto__" is a member like any other (a
+      // re-review: assigned, it set the prototype and the member vanished
+      // from both panes).
       const o = {};
-      for (const key of Object.keys(v)) o[key.startsWith(STR) ? key.slice(STR.length) : key] = v[key];
+      for (const key of Object.keys(v))
+        Object.defineProperty(o, key.startsWith(STR) ? key.slice(STR.length) : key,
+                              { value: v[key], enumerable: true, writable: true, configurable: true });
       return o;
     }
     return v;
