@@ -135,6 +135,13 @@ TEST(MaskAction, OnlyCharactersAReaderReadsCount) {
   for (const char* blank : {"\u2800", "\ufff9", "\U00013430", "\ue000"})
     EXPECT_EQ(Apply(card.get(), std::string("541275") + blank + blank + blank + "12345"), "\"**************\"")
         << blank;
+  // Visible fillers among the digits count as characters, but the digits
+  // keep 4 of theirs hidden (a re-review: "541275xxx12345" showed 10 of 11).
+  for (const char* filler : {"xxx", "***", "###", ",,,", "\ufffc\ufffc\ufffc", "\U0001D159\U0001D159\U0001D159"})
+    EXPECT_EQ(Apply(card.get(), std::string("541275") + filler + "12345").find("2345\""), std::string::npos) << filler;
+  EXPECT_EQ(Apply(card.get(), "5412-7512-3412-3456"), "\"5412-75**-****-3456\"");  // 6 of 16 digits hidden
+  auto initial = MustMake("mask", {{"keep_first", "1"}});
+  EXPECT_EQ(Apply(initial.get(), "KIM MINJUN"), "\"K** ******\"");  // no digits: as before
   // Long enough, the invisible character is masked and not counted: the
   // same 6 and 4 digits as without it.
   EXPECT_EQ(Apply(card.get(), "54127512\u200b34123456"), "\"541275*******3456\"");

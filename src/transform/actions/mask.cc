@@ -123,24 +123,29 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   struct Char {
     uint8_t len;
     MaskClass cls;
+    bool digit;
   };
   thread_local std::vector<Char> chars;  // reused per thread: no allocation per value
   chars.clear();
-  size_t total = 0;  // counted characters
+  size_t total = 0;   // counted characters
+  size_t digits = 0;  // of which digits
   for (size_t i = 0; i < in.size();) {
     const auto c = static_cast<unsigned char>(in[i]);
-    Char ch{1, MaskClass::kCounted};
+    Char ch{1, MaskClass::kCounted, false};
     if (c < 0x80) {
       ch.cls = ascii_class_[c];
+      ch.digit = c >= '0' && c <= '9';
     } else {
       uint32_t cp = 0;
       const size_t n = unicode::DecodeUtf8(in, i, &cp);  // valid UTF-8 (the codec, the CSV reader check)
       if (n != 0) {
         ch.len = static_cast<uint8_t>(n);
         ch.cls = NonAsciiClass(cp);
+        ch.digit = ch.cls == MaskClass::kCounted && unicode::DigitValue(cp) >= 0;
       }
     }
     total += ch.cls == MaskClass::kCounted ? 1 : 0;
+    digits += ch.digit ? 1 : 0;
     chars.push_back(ch);
     i += ch.len;
   }
@@ -149,7 +154,19 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   // than the rule expects (a phone typed into a card field, 6 + 4 of 11
   // digits) is masked whole rather than shown but for one character.
   const size_t kept = keep_first_ + keep_last_;
-  const bool show = kept < total && total - kept >= std::min<size_t>(kMinHidden, total / 2);
+  bool show = kept < total && total - kept >= std::min<size_t>(kMinHidden, total / 2);
+  // A value with digits keeps that many of its digits hidden too: other
+  // characters among them (x, *, #, U+FFFC) counted as hidden ones, so
+  // "541275xxx12345" showed 10 of its 11 digits (a re-review).
+  if (show && digits > 0) {
+    size_t idx = 0, kept_digits = 0;
+    for (const Char& ch : chars) {
+      if (ch.cls != MaskClass::kCounted) continue;
+      if (ch.digit && (idx < keep_first_ || idx >= total - keep_last_)) ++kept_digits;
+      ++idx;
+    }
+    show = digits - kept_digits >= std::min<size_t>(kMinHidden, digits / 2);
+  }
   thread_local std::string masked;  // reused per thread: no allocation per value
   masked.clear();
   masked.reserve(in.size() + total * mask_char_.size());
