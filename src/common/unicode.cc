@@ -90,6 +90,11 @@ bool IsWhiteSpace(uint32_t cp) {
          (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
+bool IsLetterOrDigit(uint32_t cp) {
+  if (cp < 0x80) return (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z');
+  return u_isalnum(static_cast<UChar32>(cp)) != 0;
+}
+
 bool LooksBlank(uint32_t cp) {
   if (cp < 0x80) return false;
   if (cp == 0x2800 || (cp >= 0x2062 && cp <= 0x2064)) return true;

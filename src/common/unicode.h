@@ -55,6 +55,10 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // 11-digit number showed 10 digits).
 [[nodiscard]] bool LooksBlank(uint32_t cp);
 
+// A letter or digit of any script (ICU's u_isalnum: general categories L*
+// and Nd): what a ticket or a name says something with.
+[[nodiscard]] bool IsLetterOrDigit(uint32_t cp);
+
 // A hyphen, dash or minus sign that reads as '-': U+2010-2015, U+2212,
 // U+FE58, U+FE63, U+FF0D.
 [[nodiscard]] bool IsDash(uint32_t cp);

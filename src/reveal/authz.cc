@@ -57,22 +57,15 @@ bool IsPurposeClass(std::string_view name) {
 
 bool TicketMissing(std::string_view ticket) {
   // Something a ticket system would number or name: a letter or digit of
-  // any script (a re-review: "-", "." and "_" were revealed to), in valid
-  // UTF-8 (offline, an invalid ticket was recorded as U+FFFD).
+  // any script (re-reviews: " ", then "-", "…", "→", "😀" were revealed
+  // to), in valid UTF-8 (offline, an invalid ticket was recorded as U+FFFD).
   if (unicode::FirstInvalidUtf8(ticket) != std::string_view::npos) return true;
   for (size_t i = 0; i < ticket.size();) {
     uint32_t cp = 0;
     const size_t n = unicode::DecodeUtf8(ticket, i, &cp);
     if (n == 0) return true;
+    if (unicode::IsLetterOrDigit(cp)) return false;
     i += n;
-    if (cp < 0x80) {
-      if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) return false;
-      continue;
-    }
-    if (unicode::DigitValue(cp) >= 0 || unicode::AsciiLetterOf(cp) >= 0) return false;
-    if (!unicode::IsHidden(cp) && !unicode::IsWhiteSpace(cp) && !unicode::LooksBlank(cp) && !unicode::IsDash(cp) &&
-        !unicode::IsCombiningMark(cp) && cp >= 0x370)  // a letter of another script (Greek onwards, Hangul, ...)
-      return false;
   }
   return true;
 }

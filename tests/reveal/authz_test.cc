@@ -87,14 +87,16 @@ TEST_F(AuthzTest, TicketAndValueCount) {
   AccessRequest r = Req(kKim, "transfers", "sender.email", "fraud");
   // A ticket that says nothing (found by reviews: " ", then "-", was
   // revealed to).
-  for (const char* blank : {"", " ", "\t\u3000", "\u200b", "-", ".", "_", "--", "\u2014", "\xff\xfe"}) {
+  for (const char* blank : {"", " ", "\t\u3000", "\u200b", "-", ".", "_", "--", "\u2014", "\xff\xfe", "\u2026",
+                            "\u2022", "\u3002", "\u203b", "\u2192", "\U0001F600", "\uff3f", "\u30fb", "\u2116"}) {
     r.ticket = blank;
     Decision d = authz_->Authorize(r);
     EXPECT_FALSE(d.allowed) << blank;
     EXPECT_EQ(d.http_status, 400);
     EXPECT_EQ(d.code, ErrorCode::kInvalidArgument);
   }
-  for (const char* ticket : {"SEC-1", "T", "7", "보안-12", "ΑΒΓ", "#42"}) EXPECT_FALSE(TicketMissing(ticket)) << ticket;
+  for (const char* ticket : {"SEC-1", "T", "7", "보안-12", "ΑΒΓ", "#42", "é", "ß", "Ł", "٣"})
+    EXPECT_FALSE(TicketMissing(ticket)) << ticket;
   Decision d = authz_->Authorize(Req(kKim, "transfers", "sender.email", "fraud", 6));
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.http_status, 400);
