@@ -991,13 +991,26 @@ bool IsRomanizedNameHandle(std::string_view name) {
     if (b == end) return false;
   }
   if (n < 2) return false;
+  // An initial and a surname ("j.park", "m_kim"), as user names are made.
+  if (n == 2 && parts[0].size() == 1 && parts[1].size() >= 2 && RomanizedSurname(parts[1])) return true;
+  // Two parts: the given name written whole, four letters or more (a
+  // re-review: "min_age", "in_use", "no_op" are schema names whose short
+  // words read as syllables), the surname not an English word of schemas.
   const int per_word = n == 2 ? 3 : 2;
   const auto given = [&](size_t from, size_t to) {
     for (size_t x = from; x < to; ++x)
-      if (!RomanizedGivenWord(parts[x], per_word)) return false;
+      if ((n == 2 && parts[x].size() < 4) || !RomanizedGivenWord(parts[x], per_word)) return false;
     return true;
   };
-  return (RomanizedSurname(parts[0]) && given(1, n)) || (RomanizedSurname(parts[n - 1]) && given(0, n - 1));
+  const auto surname = [&](std::string_view w) {
+    if (n == 2)
+      for (std::string_view english : {"in", "no", "so", "do", "ma", "ok", "ban", "sun", "min", "go"})
+        if (w.size() == english.size() &&
+            std::equal(w.begin(), w.end(), english.begin(), [](char a, char b) { return (a | 0x20) == b; }))
+          return false;
+    return RomanizedSurname(w);
+  };
+  return (surname(parts[0]) && given(1, n)) || (surname(parts[n - 1]) && given(0, n - 1));
 }
 
 bool IsKoreanName(std::string_view value) {

@@ -154,11 +154,13 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
 // '.', '_' or '-' (an audit review found them in the trail and the labels).
 TEST(KoreanText, RomanizedNameHandles) {
   for (const char* v : {"hong.gildong", "minsu_kim", "park-jiyeon", "lee.min.ho", "kim.minsu85", "KIM_MINJUN",
-                        "choi-yuna", "jiyeon.park"})
+                        "choi-yuna", "jiyeon.park", "j.park", "m_kim", "seoyeon.lee", "han.jiwon"})
     EXPECT_TRUE(internal::IsRomanizedNameHandle(v)) << v;
   for (const char* v : {"user_name", "created_at", "payment.card", "kim", "park_lot_number_x", "song_title",
                         "hong.gildong12345", "jdoe1985", "address1Detail", "kim.", "_kim_minsu", "kim..minsu",
-                        "account_holder", "bank_code", "first_name", "last_name"})
+                        "account_holder", "bank_code", "first_name", "last_name",
+                        // a re-review: schema names whose short words read as syllables
+                        "min_age", "in_use", "no_op", "ban_reason", "x.y"})
     EXPECT_FALSE(internal::IsRomanizedNameHandle(v)) << v;
 }
 
