@@ -158,13 +158,19 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   // A value with digits keeps that many of its digits hidden too: other
   // characters among them (x, *, #, U+FFFC) counted as hidden ones, so
   // "541275xxx12345" showed 10 of its 11 digits (a re-review).
-  if (show && digits > 0) {
-    size_t idx = 0, kept_digits = 0;
-    for (const Char& ch : chars) {
-      if (ch.cls != MaskClass::kCounted) continue;
-      if (ch.digit && (idx < keep_first_ || idx >= total - keep_last_)) ++kept_digits;
-      ++idx;
-    }
+  // (When every counted character is a digit, the rule above said it.)
+  if (show && digits > 0 && digits < total) {
+    size_t kept_digits = 0;
+    for (size_t j = 0, seen = 0; j < chars.size() && seen < keep_first_; ++j)
+      if (chars[j].cls == MaskClass::kCounted) {
+        kept_digits += chars[j].digit ? 1 : 0;
+        ++seen;
+      }
+    for (size_t j = chars.size(), seen = 0; j > 0 && seen < keep_last_; --j)
+      if (chars[j - 1].cls == MaskClass::kCounted) {
+        kept_digits += chars[j - 1].digit ? 1 : 0;
+        ++seen;
+      }
     show = digits - kept_digits >= std::min<size_t>(kMinHidden, digits / 2);
   }
   thread_local std::string masked;  // reused per thread: no allocation per value
