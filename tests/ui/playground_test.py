@@ -195,43 +195,33 @@ def check_exact(driver, wait, shot):
         fail("a number is shown as a rounded double")
     shot("7-exact-numbers")
 
-    bad = EXACT_POLICY.replace("      - { path: acct23,", "      - { path: 사용자.이름, action: tokenise, key: rrn }\n"
-                                                          "      - { path: acct23,")
-    set_value(driver, "policy", bad)
-    evaluate(driver, wait)
-    errors = driver.find_elements(By.CSS_SELECTOR, "#errors li")
-    if not errors:
-        fail("no error listed for the misspelled action")
-    errors[0].click()
-    text, start = driver.execute_script(
-        "const t = document.getElementById('policy'); return [t.value, t.selectionStart];")
-    line = text.split("\n")[9]
-    at = text.index(line) + line.index("tokenise")
-    if start != at:
-        fail(f"the error's caret is at {start}, the misspelled action at {at}: {errors[0].text!r}")
-    if f"col {line.index('tokenise') + 1}:" not in errors[0].text:
-        fail(f"the error's column is not the action's character column: {errors[0].text!r}")
+    def check_column(policy, what):
+        """The policy's one error, clicked: the caret at the misspelled
+        action (UTF-16 units, as the editor counts) and its column listed
+        in characters."""
+        set_value(driver, "policy", policy)
+        evaluate(driver, wait)
+        errors = driver.find_elements(By.CSS_SELECTOR, "#errors li")
+        if not errors:
+            fail(f"no error listed for the misspelled action {what}")
+        errors[0].click()
+        text, start = driver.execute_script(
+            "const t = document.getElementById('policy'); return [t.value, t.selectionStart];")
+        line = text.split("\n")[9]
+        before = text[:text.index(line) + line.index("tokenise")]
+        if start != len(before.encode("utf-16-le")) // 2:
+            fail(f"{what}: the caret is at {start}, the action at {len(before.encode('utf-16-le')) // 2}")
+        if f"col {line.index('tokenise') + 1}:" not in errors[0].text:
+            fail(f"{what}: the column is not the action's character column: {errors[0].text!r}")
 
+    check_column(EXACT_POLICY.replace("      - { path: acct23,", "      - { path: 사용자.이름, action: tokenise, key: rrn }\n"
+                                                                "      - { path: acct23,"), "after Hangul")
     # Beyond the BMP (a re-review: the column counted UTF-16 units): 𝐚𝐛 are
     # two characters, four UTF-16 units, eight bytes.
-    astral = EXACT_POLICY.replace("      - { path: acct23, action: fpe, key: account, keep_prefix: 17, min_length: 23 }",
-                                  '      - { path: "𝐚𝐛", action: tokenise, key: rrn }')
     set_value(driver, "policy", EXACT_POLICY)
     evaluate(driver, wait)  # (a status of its own: the next error's would equal the last one's)
-    set_value(driver, "policy", astral)
-    evaluate(driver, wait)
-    errors = driver.find_elements(By.CSS_SELECTOR, "#errors li")
-    if not errors:
-        fail("no error listed for the misspelled action after 𝐚𝐛")
-    errors[0].click()
-    text, start = driver.execute_script(
-        "const t = document.getElementById('policy'); return [t.value, t.selectionStart];")
-    line = text.split("\n")[9]
-    before = text[:text.index(line) + line.index("tokenise")]
-    if start != len(before.encode("utf-16-le")) // 2:
-        fail(f"the caret is at {start}, the misspelled action at UTF-16 offset {len(before.encode('utf-16-le')) // 2}")
-    if f"col {line.index('tokenise') + 1}:" not in errors[0].text:
-        fail(f"the column after 𝐚𝐛 is not in characters: {errors[0].text!r}")
+    check_column(EXACT_POLICY.replace("      - { path: acct23, action: fpe, key: account, keep_prefix: 17, min_length: 23 }",
+                                      '      - { path: "𝐚𝐛", action: tokenise, key: rrn }'), "after 𝐚𝐛")
 
     # A string that starts as the page's number marker stays a string.
     set_value(driver, "policy", EXACT_POLICY)
