@@ -92,6 +92,7 @@ bool IsWhiteSpace(uint32_t cp) {
 
 bool IsLetterOrDigit(uint32_t cp) {
   if (cp < 0x80) return (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z');
+  if (IsHidden(cp) || u_charType(static_cast<UChar32>(cp)) == U_MODIFIER_LETTER) return false;
   return u_isalnum(static_cast<UChar32>(cp)) != 0;
 }
 

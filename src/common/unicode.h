@@ -56,7 +56,9 @@ void AppendUtf8(uint32_t cp, std::string* out);
 [[nodiscard]] bool LooksBlank(uint32_t cp);
 
 // A letter or digit of any script (ICU's u_isalnum: general categories L*
-// and Nd): what a ticket or a name says something with.
+// and Nd) that a reader sees and that is not a modifier letter (Lm: ˆ, ʼ,
+// the tatweel, the prolonged sound mark; the Hangul fillers, which are
+// Lo, are hidden): what a ticket or a name says something with.
 [[nodiscard]] bool IsLetterOrDigit(uint32_t cp);
 
 // A hyphen, dash or minus sign that reads as '-': U+2010-2015, U+2212,

@@ -991,26 +991,33 @@ bool IsRomanizedNameHandle(std::string_view name) {
     if (b == end) return false;
   }
   if (n < 2) return false;
-  // An initial and a surname ("j.park", "m_kim"), as user names are made.
-  if (n == 2 && parts[0].size() == 1 && parts[1].size() >= 2 && RomanizedSurname(parts[1])) return true;
-  // Two parts: the given name written whole, four letters or more (a
-  // re-review: "min_age", "in_use", "no_op" are schema names whose short
-  // words read as syllables), the surname not an English word of schemas.
+  // The most common surnames that are no English word of schemas: with one
+  // of them a given name of one syllable will do ("jin.kim", "hyo_kim"),
+  // and an initial before it ("j.park"). With another surname, a two-part
+  // name needs the given name written whole, four letters or more
+  // ("go.hana", "min.jiwoo"), so that schema names whose short words read
+  // as syllables stay ("min_age", "in_use", "no_op", "x_min"; re-reviews
+  // found both kinds).
+  const auto common = [](std::string_view w) {
+    static constexpr std::string_view kCommon[] = {
+        "kim", "lee",  "park",  "choi", "jung", "jeong", "kang", "cho", "yoon", "jang", "lim",  "han", "shin",
+        "seo", "kwon", "hwang", "ahn",  "song", "jeon",  "hong", "yoo", "ryu",  "moon", "yang", "bae", "baek",
+        "heo", "nam",  "noh",   "kwak", "sung", "cha",   "joo",  "woo", "koo",  "yun",  "choo", "oh"};
+    for (std::string_view c : kCommon)
+      if (w.size() == c.size() &&
+          std::equal(w.begin(), w.end(), c.begin(), [](char x, char y) { return (x | 0x20) == y; }))
+        return true;
+    return false;
+  };
+  if (n == 2 && parts[0].size() == 1 && common(parts[1])) return true;
   const int per_word = n == 2 ? 3 : 2;
-  const auto given = [&](size_t from, size_t to) {
+  const auto given = [&](size_t from, size_t to, bool short_ok) {
     for (size_t x = from; x < to; ++x)
-      if ((n == 2 && parts[x].size() < 4) || !RomanizedGivenWord(parts[x], per_word)) return false;
+      if ((n == 2 && !short_ok && parts[x].size() < 4) || !RomanizedGivenWord(parts[x], per_word)) return false;
     return true;
   };
-  const auto surname = [&](std::string_view w) {
-    if (n == 2)
-      for (std::string_view english : {"in", "no", "so", "do", "ma", "ok", "ban", "sun", "min", "go"})
-        if (w.size() == english.size() &&
-            std::equal(w.begin(), w.end(), english.begin(), [](char a, char b) { return (a | 0x20) == b; }))
-          return false;
-    return RomanizedSurname(w);
-  };
-  return (surname(parts[0]) && given(1, n)) || (surname(parts[n - 1]) && given(0, n - 1));
+  return (RomanizedSurname(parts[0]) && given(1, n, common(parts[0]))) ||
+         (RomanizedSurname(parts[n - 1]) && given(0, n - 1, common(parts[n - 1])));
 }
 
 bool IsKoreanName(std::string_view value) {

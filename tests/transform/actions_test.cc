@@ -137,9 +137,19 @@ TEST(MaskAction, OnlyCharactersAReaderReadsCount) {
         << blank;
   // Visible fillers among the digits count as characters, but the digits
   // keep 4 of theirs hidden (a re-review: "541275xxx12345" showed 10 of 11).
-  for (const char* filler : {"xxx", "***", "###", ",,,", "\ufffc\ufffc\ufffc", "\U0001D159\U0001D159\U0001D159"})
+  // (The mask character itself is a digit masked already: "541275***12345"
+  // is a 14-digit number with 4 hidden.)
+  for (const char* filler : {"xxx", "###", ",,,", "\ufffc\ufffc\ufffc", "\U0001D159\U0001D159\U0001D159"})
     EXPECT_EQ(Apply(card.get(), std::string("541275") + filler + "12345").find("2345\""), std::string::npos) << filler;
   EXPECT_EQ(Apply(card.get(), "5412-7512-3412-3456"), "\"5412-75**-****-3456\"");  // 6 of 16 digits hidden
+  // A value masked already stays as it is (a re-review: the first digit
+  // guard masked these whole, unlike before).
+  EXPECT_EQ(Apply(card.get(), "541275******3456"), "\"541275******3456\"");
+  EXPECT_EQ(Apply(card.get(), "5412 75** **** 3456"), "\"5412 75** **** 3456\"");
+  auto last4 = MustMake("mask", {{"keep_last", "4"}});
+  EXPECT_EQ(Apply(last4.get(), "***-****-5678"), "\"***-****-5678\"");
+  auto rrn = MustMake("mask", {{"keep_first", "7"}});
+  EXPECT_EQ(Apply(rrn.get(), "900101-1******"), "\"900101-1******\"");
   auto initial = MustMake("mask", {{"keep_first", "1"}});
   EXPECT_EQ(Apply(initial.get(), "KIM MINJUN"), "\"K** ******\"");  // no digits: as before
   // Long enough, the invisible character is masked and not counted: the

@@ -124,14 +124,16 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
     uint8_t len;
     MaskClass cls;
     bool digit;
+    bool masked;  // the rule's mask character: a character masked already
   };
   thread_local std::vector<Char> chars;  // reused per thread: no allocation per value
   chars.clear();
-  size_t total = 0;   // counted characters
-  size_t digits = 0;  // of which digits
+  size_t total = 0;      // counted characters
+  size_t digits = 0;     // of which digits
+  size_t premasked = 0;  // of which the mask character
   for (size_t i = 0; i < in.size();) {
     const auto c = static_cast<unsigned char>(in[i]);
-    Char ch{1, MaskClass::kCounted, false};
+    Char ch{1, MaskClass::kCounted, false, false};
     if (c < 0x80) {
       ch.cls = ascii_class_[c];
       ch.digit = c >= '0' && c <= '9';
@@ -144,8 +146,10 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
         ch.digit = ch.cls == MaskClass::kCounted && unicode::DigitValue(cp) >= 0;
       }
     }
+    ch.masked = ch.cls == MaskClass::kCounted && in.substr(i, ch.len) == mask_char_;
     total += ch.cls == MaskClass::kCounted ? 1 : 0;
     digits += ch.digit ? 1 : 0;
+    premasked += ch.masked ? 1 : 0;
     chars.push_back(ch);
     i += ch.len;
   }
@@ -155,11 +159,15 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   // digits) is masked whole rather than shown but for one character.
   const size_t kept = keep_first_ + keep_last_;
   bool show = kept < total && total - kept >= std::min<size_t>(kMinHidden, total / 2);
-  // A value with digits keeps that many of its digits hidden too: other
-  // characters among them (x, *, #, U+FFFC) counted as hidden ones, so
-  // "541275xxx12345" showed 10 of its 11 digits (a re-review).
-  // (When every counted character is a digit, the rule above said it.)
-  if (show && digits > 0 && digits < total) {
+  // A number keeps that many of its digits hidden too: other characters
+  // among them (x, #, U+FFFC) counted as hidden ones, so "541275xxx12345"
+  // showed 10 of its 11 digits (a re-review). A number: digits and the mask
+  // character (a digit masked already: "541275******3456" stays as it is,
+  // another re-review) at least half of the counted characters ("T-42 some
+  // words" is text). When every counted character is one, the rule above
+  // said it.
+  const size_t numeric = digits + premasked;
+  if (show && digits > 0 && numeric < total && numeric * 2 >= total) {
     size_t kept_digits = 0;
     for (size_t j = 0, seen = 0; j < chars.size() && seen < keep_first_; ++j)
       if (chars[j].cls == MaskClass::kCounted) {
@@ -171,7 +179,7 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
         kept_digits += chars[j - 1].digit ? 1 : 0;
         ++seen;
       }
-    show = digits - kept_digits >= std::min<size_t>(kMinHidden, digits / 2);
+    show = numeric - kept_digits >= std::min<size_t>(kMinHidden, numeric / 2);
   }
   thread_local std::string masked;  // reused per thread: no allocation per value
   masked.clear();
