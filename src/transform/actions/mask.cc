@@ -146,7 +146,8 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
         ch.digit = ch.cls == MaskClass::kCounted && unicode::DigitValue(cp) >= 0;
       }
     }
-    ch.masked = ch.cls == MaskClass::kCounted && in.substr(i, ch.len) == mask_char_;
+    ch.masked = ch.cls == MaskClass::kCounted && ch.len == mask_char_.size() && in[i] == mask_char_[0] &&
+                (ch.len == 1 || in.compare(i, ch.len, mask_char_) == 0);
     total += ch.cls == MaskClass::kCounted ? 1 : 0;
     digits += ch.digit ? 1 : 0;
     premasked += ch.masked ? 1 : 0;
