@@ -1000,9 +1000,11 @@ bool IsRomanizedNameHandle(std::string_view name) {
   // found both kinds).
   const auto common = [](std::string_view w) {
     static constexpr std::string_view kCommon[] = {
-        "kim", "lee",  "park",  "choi", "jung", "jeong", "kang", "cho", "yoon", "jang", "lim",  "han", "shin",
-        "seo", "kwon", "hwang", "ahn",  "song", "jeon",  "hong", "yoo", "ryu",  "moon", "yang", "bae", "baek",
-        "heo", "nam",  "noh",   "kwak", "sung", "cha",   "joo",  "woo", "koo",  "yun",  "choo", "oh"};
+        "kim", "lee", "park", "choi", "jung", "jeong", "kang", "cho", "yoon", "jang", "lim", "han", "shin", "seo",
+        "kwon", "hwang", "ahn", "song", "jeon", "hong", "yoo", "ryu", "moon", "yang", "bae", "baek", "heo", "nam",
+        "noh", "kwak", "sung", "cha", "joo", "woo", "koo", "yun", "choo", "oh",
+        // the same names in other common spellings (a re-review: official romanization, older forms)
+        "jo", "choe", "gang", "yi", "rhee", "pak", "bak", "chung", "shim", "sim", "im", "an", "ko", "yu"};
     for (std::string_view c : kCommon)
       if (w.size() == c.size() &&
           std::equal(w.begin(), w.end(), c.begin(), [](char x, char y) { return (x | 0x20) == y; }))

@@ -157,7 +157,9 @@ TEST(KoreanText, RomanizedNameHandles) {
        {"hong.gildong", "minsu_kim", "park-jiyeon", "lee.min.ho", "kim.minsu85", "KIM_MINJUN", "choi-yuna",
         "jiyeon.park", "j.park", "m_kim", "seoyeon.lee", "han.jiwon",
         // a re-review: one-syllable given names, surnames that are English words
-        "jin.kim", "kim.jin", "hyo_kim", "jun_park85", "go.hana", "min.jiwoo", "do.minji", "sun.hyejin", "in.sooyoung"})
+        "jin.kim", "kim.jin", "hyo_kim", "jun_park85", "go.hana", "min.jiwoo", "do.minji", "sun.hyejin", "in.sooyoung",
+        // other spellings of common surnames (a re-review)
+        "j.jo", "m.an", "s.yi", "j.choe", "j.im", "jin.jo", "min.an", "jin.im", "jun.yi"})
     EXPECT_TRUE(internal::IsRomanizedNameHandle(v)) << v;
   for (const char* v :
        {"user_name", "created_at", "payment.card", "kim", "park_lot_number_x", "song_title", "hong.gildong12345",

@@ -142,6 +142,9 @@ TEST(MaskAction, OnlyCharactersAReaderReadsCount) {
   for (const char* filler : {"xxx", "###", ",,,", "\ufffc\ufffc\ufffc", "\U0001D159\U0001D159\U0001D159"})
     EXPECT_EQ(Apply(card.get(), std::string("541275") + filler + "12345").find("2345\""), std::string::npos) << filler;
   EXPECT_EQ(Apply(card.get(), "5412-7512-3412-3456"), "\"5412-75**-****-3456\"");  // 6 of 16 digits hidden
+  // Padded longer than itself, or inside words (a third re-review).
+  EXPECT_EQ(Apply(card.get(), "541275xxxxxxxxxxxx12345").find("2345\""), std::string::npos);
+  EXPECT_EQ(Apply(card.get(), "541275 카드번호 확인 바랍니다 12345").find("2345\""), std::string::npos);
   // A value masked already stays as it is (a re-review: the first digit
   // guard masked these whole, unlike before).
   EXPECT_EQ(Apply(card.get(), "541275******3456"), "\"541275******3456\"");

@@ -162,13 +162,15 @@ Status MaskAction::Apply(const ActionContext&, const codec::ScalarRef& v, std::s
   bool show = kept < total && total - kept >= std::min<size_t>(kMinHidden, total / 2);
   // A number keeps that many of its digits hidden too: other characters
   // among them (x, #, U+FFFC) counted as hidden ones, so "541275xxx12345"
-  // showed 10 of its 11 digits (a re-review). A number: digits and the mask
-  // character (a digit masked already: "541275******3456" stays as it is,
-  // another re-review) at least half of the counted characters ("T-42 some
-  // words" is text). When every counted character is one, the rule above
-  // said it.
+  // showed 10 of its 11 digits (a re-review). The mask character counts as
+  // a digit masked already ("541275******3456" stays as it is, another
+  // re-review). Not for text with a few digits ("T-42 some words"): the
+  // digits and mask characters must be half of the value, or the digits 8
+  // or more (a number padded longer than itself, "541275xxxxxxxxxxxx12345",
+  // or inside words: a third re-review). When every counted character is
+  // one, the rule above said it.
   const size_t numeric = digits + premasked;
-  if (show && digits > 0 && numeric < total && numeric * 2 >= total) {
+  if (show && digits > 0 && numeric < total && (numeric * 2 >= total || digits >= 8)) {
     size_t kept_digits = 0;
     for (size_t j = 0, seen = 0; j < chars.size() && seen < keep_first_; ++j)
       if (chars[j].cls == MaskClass::kCounted) {
