@@ -502,6 +502,13 @@ TEST(PolicyLimits, AliasedRulesRoutePatternsAndNestingAreBounded) {
   auto many = Policy::Parse(aliased(300, 2), "p.yaml", Keys());
   ASSERT_FALSE(many.ok());
   EXPECT_NE(many.error().message.find("more errors not shown)"), std::string::npos);
+  // Every line starts with its location, the count too (fuzz_policy's oracle).
+  const std::string& text = many.error().message;
+  for (size_t b = 0; b < text.size();) {
+    const size_t e = std::min(text.find('\n', b), text.size());
+    EXPECT_NE(text.compare(b, 1, "("), 0) << text.substr(b, e - b);
+    b = e + 1;
+  }
   EXPECT_LT(many.error().message.size(), 200u * 200u);
   std::string pattern = "^";
   for (int i = 0; i < 16; ++i) pattern += "[a-z]{0,1000}";

@@ -91,7 +91,9 @@ class Diag {
   [[nodiscard]] Error Combined() const {
     std::string msg;
     for (const auto& e : errors_) msg += (msg.empty() ? "" : "\n") + e.message;
-    if (more_ > 0) msg += "\n(" + std::to_string(more_) + " more errors not shown)";
+    // On the last line shown: every line of a diagnostic starts with its
+    // location (fuzz_policy's oracle found the count on a line of its own).
+    if (more_ > 0) msg += " (" + std::to_string(more_) + " more errors not shown)";
     return Error(errors_.front().code, msg);
   }
 
