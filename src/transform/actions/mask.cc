@@ -76,13 +76,13 @@ Result<std::unique_ptr<Action>> MaskAction::Create(ActionOptions& o, const Actio
   // space is what the space is (shown when it is a separator, else masked);
   // a control character is masked; neither counts.
   for (size_t c = 0; c < 128; ++c) {
-    const bool blank = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    const auto cp = static_cast<uint32_t>(c);
     if (a->separator_[c])
       a->ascii_class_[c] = MaskClass::kAsIs;
-    else if (blank)
+    else if (unicode::IsWhiteSpace(cp))
       a->ascii_class_[c] = a->separator_[' '] ? MaskClass::kAsIs : MaskClass::kUncounted;
     else
-      a->ascii_class_[c] = c < 0x20 || c == 0x7f ? MaskClass::kUncounted : MaskClass::kCounted;
+      a->ascii_class_[c] = unicode::IsControl(cp) ? MaskClass::kUncounted : MaskClass::kCounted;
   }
   a->keep_first_ = static_cast<size_t>(*first);
   a->keep_last_ = static_cast<size_t>(*last);
