@@ -580,10 +580,7 @@ class AdminTls : public ::testing::Test {
     certs_ = test_certs::Make("admin-tls");
     ASSERT_TRUE(certs_->ok) << "openssl failed: " << certs_->error;
   }
-  static void TearDownTestSuite() {
-    delete certs_;
-    certs_ = nullptr;
-  }
+  static void TearDownTestSuite() { certs_.reset(); }
   static std::string F(const std::string& name) { return certs_->F(name); }
 
   // One GET over TLS; "" if the handshake or the request failed.
@@ -616,9 +613,9 @@ class AdminTls : public ::testing::Test {
     return out;
   }
 
-  static test_certs::Dir* certs_;
+  static std::unique_ptr<test_certs::Dir> certs_;
 };
-test_certs::Dir* AdminTls::certs_ = nullptr;
+std::unique_ptr<test_certs::Dir> AdminTls::certs_;
 
 TEST_F(AdminTls, ClientWithCertificateFromTheCaIsServed) {
   Options o;

@@ -254,7 +254,7 @@ TEST_F(CmdRevealTest, AOneWayRuleIsRefusedUpFrontAndAuditedAsDenied) {
 // operator. Refused (exit 2), audited as denied under the OS user; with the
 // client CA the same certificate names the operator.
 TEST_F(CmdRevealTest, ACertificateWithoutAClientCaToCheckItIsRefusedAndAudited) {
-  static test_certs::Dir* certs = test_certs::Make("cmd-reveal-certs");
+  static const auto certs = test_certs::Make("cmd-reveal-certs");
   ASSERT_TRUE(certs->ok) << certs->error;
   const std::string masked = Mask("ra", "a.raw", "victim@a.com");
   CliRun r = Reveal({"--route", "ra", "--cert", certs->F("client.crt"), "--key", certs->F("client.key"), masked});
@@ -284,7 +284,7 @@ TEST_F(CmdRevealTest, ACertificateWithoutAClientCaToCheckItIsRefusedAndAudited) 
 // admin.tls.client_ca_file) still named the operator of an offline reveal.
 // The listener's check is used: refused (exit 2), audited as denied.
 TEST_F(CmdRevealTest, ACertificateTheClientCaFilesCrlRevokesIsRefused) {
-  static test_certs::Dir* certs = test_certs::Make("cmd-reveal-crl");
+  static const auto certs = test_certs::Make("cmd-reveal-crl");
   ASSERT_TRUE(certs->ok) << certs->error;
   const std::string masked = Mask("ra", "a.raw", "victim@a.com");
   std::ofstream(Path("cfg.yaml"), std::ios::app)

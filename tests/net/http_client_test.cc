@@ -175,14 +175,11 @@ class HttpClientTls : public ::testing::Test {
     certs_ = test_certs::Make("http-client-tls");
     ASSERT_TRUE(certs_->ok) << "openssl failed: " << certs_->error;
   }
-  static void TearDownTestSuite() {
-    delete certs_;
-    certs_ = nullptr;
-  }
+  static void TearDownTestSuite() { certs_.reset(); }
   static std::string F(const std::string& name) { return certs_->F(name); }
-  static test_certs::Dir* certs_;
+  static std::unique_ptr<test_certs::Dir> certs_;
 };
-test_certs::Dir* HttpClientTls::certs_ = nullptr;
+std::unique_ptr<test_certs::Dir> HttpClientTls::certs_;
 
 TEST_F(HttpClientTls, ClientCertificateFromTheCaIsServed) {
   auto server = StartAdmin({}, {F("server.crt"), F("server.key"), F("ca.crt")});

@@ -4,7 +4,7 @@
 // (stranger.crt); revoked.crt and CRLs of the CA (below). Keys are P-256,
 // valid one day.
 //
-//   static test_certs::Dir* certs = test_certs::Make("admin-tls");   // once per suite
+//   static const auto certs = test_certs::Make("admin-tls");   // once per suite; removed at exit
 //   certs->F("server.crt")
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -33,9 +34,10 @@ struct Dir {
   ~Dir() { std::filesystem::remove_all(path); }
 };
 
-// Makes the files in a fresh temporary directory named after `tag`.
-inline Dir* Make(const std::string& tag) {
-  auto* d = new Dir;
+// Makes the files in a fresh temporary directory named after `tag`; the
+// directory (private keys among its files) goes with the returned object.
+inline std::unique_ptr<Dir> Make(const std::string& tag) {
+  auto d = std::make_unique<Dir>();
   d->path = std::filesystem::temp_directory_path() / (tag + "-" + std::to_string(getpid()));
   std::filesystem::create_directories(d->path);
   const std::string script =
