@@ -4,11 +4,16 @@
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 #include <unicode/uchar.h>
+#include <unicode/uspoof.h>
+#include <unicode/utf16.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <iterator>
+#include <span>
 #include <utility>
+#include <vector>
 
 namespace maskproxy::unicode {
 
@@ -94,6 +99,10 @@ bool IsLetterOrDigit(uint32_t cp) {
   if (cp < 0x80) return (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z');
   if (IsHidden(cp) || u_charType(static_cast<UChar32>(cp)) == U_MODIFIER_LETTER) return false;
   return u_isalnum(static_cast<UChar32>(cp)) != 0;
+}
+
+bool IsFormat(uint32_t cp) {
+  return cp >= 0xAD && u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR;
 }
 
 bool LooksBlank(uint32_t cp) {
@@ -254,10 +263,18 @@ std::string Strip(std::string_view name, bool* non_ascii) {
     }
     i += len;
     if (cp >= 0xFF01 && cp <= 0xFF5E) cp = cp - 0xFF01 + 0x21;  // full-width ASCII
-    // (U+2800, the blank braille pattern, is drawn as a space.)
-    if (IsWhiteSpace(cp) || IsControl(cp) || IsDefaultIgnorable(cp) || cp == 0x2800) continue;
+    // What a reader sees as nothing or as a blank (LooksBlank: format,
+    // unassigned and private-use code points, U+2800), and the object and
+    // replacement characters (U+FFFC, U+FFFD: a box or a '?' where the name
+    // had something no one can read). Found by review: "rrn\ue000" passed a
+    // keep route beside a rule on rrn.
+    if (IsWhiteSpace(cp) || IsControl(cp) || IsDefaultIgnorable(cp) || LooksBlank(cp) || cp == 0xFFFC || cp == 0xFFFD)
+      continue;
     if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
     if (IsDash(cp)) cp = '-';
+    // The ideographic full stops (U+3002, its half-width form U+FF61), which
+    // IDNA reads as a dot: "user\u3002rrn" is user.rrn to a flattener.
+    if (cp == 0x3002 || cp == 0xFF61) cp = '.';
     if (cp >= 0x80) *non_ascii = true;
     AppendUtf8(cp, &out);
   }
@@ -294,6 +311,119 @@ std::string NormalizeRuns(const icu::Normalizer2& nfkc_cf, std::string_view in) 
   return out;
 }
 
+// The letters of other scripts a reader takes for a Latin one, as that
+// ASCII letter (lower case: names fold case): capitals before case folding
+// (kCapitalLookAlikes: Greek Ν reads as N, though its small ν reads as v),
+// small letters after it (kLookAlikes). The dotless i (U+0131, which Java's
+// Turkish-locale toLowerCase and equalsIgnoreCase make of I: found by review,
+// "recıpients" passed beside recipients while "İ" was refused), the dotless
+// j, Latin alpha and script g; Cyrillic А В Е І Ј К М Н О Р С Т У Х Ѕ Һ Ӏ Ү
+// and а в е і ј к м н о р с т у х ѕ һ ԁ ԛ ԝ ӏ ү; Greek Α Β Ε Ζ Η Ι Κ Μ Ν Ο
+// Ρ Τ Υ Χ and α γ ε η ι κ μ ν ο ρ τ υ χ ω; Armenian Ս Օ and հ ո ս զ օ.
+// Each sorted by code point.
+using LookAlike = std::pair<uint32_t, char>;
+constexpr LookAlike kCapitalLookAlikes[] = {
+    {0x0391, 'a'}, {0x0392, 'b'}, {0x0395, 'e'}, {0x0396, 'z'}, {0x0397, 'h'}, {0x0399, 'i'}, {0x039A, 'k'},
+    {0x039C, 'm'}, {0x039D, 'n'}, {0x039F, 'o'}, {0x03A1, 'p'}, {0x03A4, 't'}, {0x03A5, 'y'}, {0x03A7, 'x'},
+    {0x0405, 's'}, {0x0406, 'i'}, {0x0408, 'j'}, {0x0410, 'a'}, {0x0412, 'b'}, {0x0415, 'e'}, {0x041A, 'k'},
+    {0x041C, 'm'}, {0x041D, 'h'}, {0x041E, 'o'}, {0x0420, 'p'}, {0x0421, 'c'}, {0x0422, 't'}, {0x0423, 'y'},
+    {0x0425, 'x'}, {0x04AE, 'y'}, {0x04BA, 'h'}, {0x04C0, 'l'}, {0x054D, 'u'}, {0x0555, 'o'},
+};
+constexpr LookAlike kLookAlikes[] = {
+    {0x0131, 'i'}, {0x0237, 'j'}, {0x0251, 'a'}, {0x0261, 'g'}, {0x03B1, 'a'}, {0x03B3, 'y'}, {0x03B5, 'e'},
+    {0x03B7, 'n'}, {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03BC, 'u'}, {0x03BD, 'v'}, {0x03BF, 'o'}, {0x03C1, 'p'},
+    {0x03C4, 't'}, {0x03C5, 'u'}, {0x03C7, 'x'}, {0x03C9, 'w'}, {0x0430, 'a'}, {0x0432, 'b'}, {0x0435, 'e'},
+    {0x043A, 'k'}, {0x043C, 'm'}, {0x043D, 'h'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0442, 't'},
+    {0x0443, 'y'}, {0x0445, 'x'}, {0x0455, 's'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x04AF, 'y'}, {0x04BB, 'h'},
+    {0x04CF, 'l'}, {0x0501, 'd'}, {0x051B, 'q'}, {0x051D, 'w'}, {0x0566, 'q'}, {0x0570, 'h'}, {0x0578, 'n'},
+    {0x057D, 'u'}, {0x0585, 'o'},
+};
+
+// The Latin small capitals, each its letter (a reader takes "RRɴ" for RRN;
+// found by review: Unicode's confusables map only some of them). Sorted.
+constexpr LookAlike kSmallCapitals[] = {
+    {0x0262, 'g'}, {0x026A, 'i'}, {0x0274, 'n'}, {0x0280, 'r'}, {0x028F, 'y'}, {0x0299, 'b'}, {0x029C, 'h'},
+    {0x029F, 'l'}, {0x1D00, 'a'}, {0x1D04, 'c'}, {0x1D05, 'd'}, {0x1D07, 'e'}, {0x1D0A, 'j'}, {0x1D0B, 'k'},
+    {0x1D0D, 'm'}, {0x1D0F, 'o'}, {0x1D18, 'p'}, {0x1D1B, 't'}, {0x1D1C, 'u'}, {0x1D20, 'v'}, {0x1D21, 'w'},
+    {0x1D22, 'z'}, {0xA730, 'f'}, {0xA731, 's'}, {0xA7AF, 'q'},
+};
+
+// The characters of other scripts that Unicode's confusables (UTS #39: the
+// skeletons of ICU's spoof checker) take for one ASCII letter or digit, as
+// that character in lower case, or for "rn", as 'm': Lisu ꓣ and Cherokee Ꮢ
+// read as R, Armenian ռ as n, ꭇ as r, Lisu ꓳ as O (found by review: "ꓣꓣꓠ",
+// "ᏒᏒN", "rrռ" and "ꓑꓧꓳꓠꓰ" passed keep routes beside rrn and phone).
+// Sorted by code point; built once, by asking ICU for the skeleton of each
+// assigned code point below U+20000 that is not a Hangul syllable, a CJK
+// ideograph or private use (some 40,000, about 60 ms); empty when ICU's
+// confusables data does not load, and FoldingAvailable then says so.
+const std::vector<LookAlike>& Confusables() {
+  static const std::vector<LookAlike> table = [] {
+    std::vector<LookAlike> t;
+    UErrorCode status = U_ZERO_ERROR;
+    USpoofChecker* checker = uspoof_open(&status);
+    if (U_FAILURE(status) || checker == nullptr) return t;
+    for (UChar32 cp = 0x80; cp < 0x20000; ++cp) {
+      if ((cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xD800 && cp <= 0xF8FF)) continue;
+      if (u_charType(cp) == U_UNASSIGNED) continue;
+      UChar in[2];
+      int32_t in_len = 0;
+      U16_APPEND_UNSAFE(in, in_len, cp);
+      UChar out[4];
+      UErrorCode s = U_ZERO_ERROR;
+      const int32_t n = uspoof_getSkeleton(checker, 0, in, in_len, out, 4, &s);
+      if (U_FAILURE(s)) continue;
+      char c = 0;
+      if (n == 1 && out[0] < 0x80 && std::isalnum(out[0])) c = static_cast<char>(std::tolower(out[0]));
+      if (n == 2 && out[0] == 'r' && out[1] == 'n') c = 'm';
+      if (c != 0) t.emplace_back(static_cast<uint32_t>(cp), c);
+    }
+    uspoof_close(checker);
+    return t;
+  }();
+  return table;
+}
+
+// The entry of sorted `table` for cp, or null.
+const LookAlike* Find(std::span<const LookAlike> table, uint32_t cp) {
+  const auto it =
+      std::lower_bound(table.begin(), table.end(), cp, [](const LookAlike& e, uint32_t c) { return e.first < c; });
+  return it != table.end() && it->first == cp ? &*it : nullptr;
+}
+
+// The ASCII letter or digit a reader takes cp for (the tables above), or 0.
+char LatinLookAlike(uint32_t cp) {
+  if (cp < 0x80) return 0;
+  for (std::span<const LookAlike> table :
+       {std::span<const LookAlike>(kCapitalLookAlikes), std::span<const LookAlike>(kLookAlikes),
+        std::span<const LookAlike>(kSmallCapitals), std::span(Confusables())})
+    if (const LookAlike* e = Find(table, cp)) return e->second;
+  return 0;
+}
+
+// `in` with each look-alike of `table` as its Latin letter.
+std::string WithLatinLookAlikes(const std::string& in, std::span<const LookAlike> table) {
+  std::string out;
+  out.reserve(in.size());
+  bool changed = false;
+  for (size_t i = 0; i < in.size();) {
+    uint32_t cp = 0;
+    const size_t len = static_cast<unsigned char>(in[i]) < 0x80 ? 0 : DecodeUtf8(in, i, &cp);
+    if (len != 0) {
+      if (const LookAlike* e = Find(table, cp)) {
+        out.push_back(e->second);
+        changed = true;
+        i += len;
+        continue;
+      }
+    }
+    const size_t n = len == 0 ? 1 : len;
+    out.append(in, i, n);
+    i += n;
+  }
+  return changed ? out : in;
+}
+
 // Without the marks a reader does not see as letters of their own (Mn, Me
 // on a Latin, Greek or Cyrillic letter: "rrn\u0301", "r\u0332rn" read as
 // rrn, as ICU's and Elasticsearch's ASCII folding read them; precomposed
@@ -323,10 +453,11 @@ std::string WithoutMarks(const std::string& in) {
     }
     i += len;
     // Format characters anywhere; marks only on a Latin, Greek or Cyrillic
-    // letter (accents, underlines): a kana's voicing mark or an Indic or
-    // Thai vowel sign is a letter of its own ("バス" is not "ハス").
+    // letter or one a reader takes for a Latin letter (accents, underlines):
+    // a kana's voicing mark or an Indic or Thai vowel sign is a letter of its
+    // own ("バス" is not "ハス").
     const bool format = cp >= 0x300 && u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR;
-    if (format || (cp >= 0x300 && base < 0x530 && IsCombiningMark(cp))) {
+    if (format || (cp >= 0x300 && IsCombiningMark(cp) && (base < 0x530 || LatinLookAlike(base) != 0))) {
       dropped = true;
       continue;
     }
@@ -336,66 +467,27 @@ std::string WithoutMarks(const std::string& in) {
   return dropped ? NormalizeRuns(*nfc, kept) : in;
 }
 
-// The letters of other scripts a reader takes for a Latin one, as that
-// ASCII letter (lower case: names fold case): capitals before case folding
-// (kCapitalLookAlikes: Greek Ν reads as N, though its small ν reads as v),
-// small letters after it (kLookAlikes). The dotless i (U+0131, which Java's
-// Turkish-locale toLowerCase and equalsIgnoreCase make of I: found by review,
-// "recıpients" passed beside recipients while "İ" was refused), the dotless
-// j, Latin alpha and script g; Cyrillic А В Е І Ј К М Н О Р С Т У Х Ѕ Һ Ӏ Ү
-// and а в е і ј к м н о р с т у х ѕ һ ԁ ԛ ԝ ӏ ү; Greek Α Β Ε Ζ Η Ι Κ Μ Ν Ο
-// Ρ Τ Υ Χ and α γ ε η ι κ μ ν ο ρ τ υ χ ω; Armenian Ս Օ and հ ո ս զ օ.
-// Each sorted by code point.
-using LookAlike = std::pair<uint32_t, char>;
-constexpr LookAlike kCapitalLookAlikes[] = {
-    {0x0391, 'a'}, {0x0392, 'b'}, {0x0395, 'e'}, {0x0396, 'z'}, {0x0397, 'h'}, {0x0399, 'i'}, {0x039A, 'k'},
-    {0x039C, 'm'}, {0x039D, 'n'}, {0x039F, 'o'}, {0x03A1, 'p'}, {0x03A4, 't'}, {0x03A5, 'y'}, {0x03A7, 'x'},
-    {0x0405, 's'}, {0x0406, 'i'}, {0x0408, 'j'}, {0x0410, 'a'}, {0x0412, 'b'}, {0x0415, 'e'}, {0x041A, 'k'},
-    {0x041C, 'm'}, {0x041D, 'h'}, {0x041E, 'o'}, {0x0420, 'p'}, {0x0421, 'c'}, {0x0422, 't'}, {0x0423, 'y'},
-    {0x0425, 'x'}, {0x04AE, 'y'}, {0x04BA, 'h'}, {0x04C0, 'l'}, {0x054D, 'u'}, {0x0555, 'o'},
-};
-constexpr LookAlike kLookAlikes[] = {
-    {0x0131, 'i'}, {0x0237, 'j'}, {0x0251, 'a'}, {0x0261, 'g'}, {0x03B1, 'a'}, {0x03B3, 'y'}, {0x03B5, 'e'},
-    {0x03B7, 'n'}, {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03BC, 'u'}, {0x03BD, 'v'}, {0x03BF, 'o'}, {0x03C1, 'p'},
-    {0x03C4, 't'}, {0x03C5, 'u'}, {0x03C7, 'x'}, {0x03C9, 'w'}, {0x0430, 'a'}, {0x0432, 'b'}, {0x0435, 'e'},
-    {0x043A, 'k'}, {0x043C, 'm'}, {0x043D, 'h'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0442, 't'},
-    {0x0443, 'y'}, {0x0445, 'x'}, {0x0455, 's'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x04AF, 'y'}, {0x04BB, 'h'},
-    {0x04CF, 'l'}, {0x0501, 'd'}, {0x051B, 'q'}, {0x051D, 'w'}, {0x0566, 'q'}, {0x0570, 'h'}, {0x0578, 'n'},
-    {0x057D, 'u'}, {0x0585, 'o'},
-};
-
-// `in` with each look-alike of `table` as its Latin letter.
-template <size_t N>
-std::string WithLatinLookAlikes(const std::string& in, const LookAlike (&table)[N]) {
-  std::string out;
-  out.reserve(in.size());
-  bool changed = false;
-  for (size_t i = 0; i < in.size();) {
-    uint32_t cp = 0;
-    const size_t len = static_cast<unsigned char>(in[i]) < 0x80 ? 0 : DecodeUtf8(in, i, &cp);
-    if (len != 0) {
-      const LookAlike* it = std::lower_bound(std::begin(table), std::end(table), cp,
-                                             [](const LookAlike& e, uint32_t c) { return e.first < c; });
-      if (it != std::end(table) && it->first == cp) {
-        out.push_back(it->second);
-        changed = true;
-        i += len;
-        continue;
-      }
-    }
-    const size_t n = len == 0 ? 1 : len;
-    out.append(in, i, n);
-    i += n;
-  }
-  return changed ? out : in;
-}
-
 }  // namespace
 
 std::string FoldHeaderName(std::string_view name) {
   std::string f = FoldName(name);
-  std::replace(f.begin(), f.end(), '_', '-');
-  return f;
+  // CGI and WSGI name a header HTTP_X_PHONE; a bridge that keeps the prefix
+  // keeps it so.
+  if (f.size() > 5 && f.compare(0, 4, "http") == 0 && (f[4] == '_' || f[4] == '-')) f.erase(0, 5);
+  // The separators: '-', '_' (HTTP bridges), '.', the katakana prolonged
+  // sound mark (U+30FC, drawn as a dash; its half-width form folds to it),
+  // all dropped: "x-phone", "x_phone", "x.phone", "xphone" are one header.
+  std::string out;
+  out.reserve(f.size());
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == '-' || f[i] == '_' || f[i] == '.') continue;
+    if (f.compare(i, 3, "\xE3\x83\xBC") == 0) {
+      i += 2;
+      continue;
+    }
+    out.push_back(f[i]);
+  }
+  return out;
 }
 
 std::string FoldName(std::string_view name) {
@@ -415,16 +507,22 @@ std::string FoldName(std::string_view name) {
     if (next == out) break;
     out = std::move(next);
   }
-  if (non_ascii) out = WithLatinLookAlikes(WithoutMarks(out), kLookAlikes);
+  if (non_ascii) {
+    out = WithoutMarks(out);
+    for (std::span<const LookAlike> table : {std::span<const LookAlike>(kLookAlikes),
+                                             std::span<const LookAlike>(kSmallCapitals), std::span(Confusables())})
+      out = WithLatinLookAlikes(out, table);
+  }
   return out;
 }
 
 bool FoldingAvailable() {
   static const bool available = [] {
     if (NfkcCasefold() == nullptr) return false;
-    // U+017F LATIN SMALL LETTER LONG S, U+212A KELVIN SIGN, then 주민 as
-    // conjoining jamo (U+110C U+116E U+1106 U+1175 U+11AB).
-    return FoldName("\xC5\xBF\xE2\x84\xAA") == "sk" &&
+    // U+017F LATIN SMALL LETTER LONG S, U+212A KELVIN SIGN, Lisu RRN (U+A4E3
+    // U+A4E3 U+A4E0: the confusables), then 주민 as conjoining jamo (U+110C
+    // U+116E U+1106 U+1175 U+11AB).
+    return FoldName("\xC5\xBF\xE2\x84\xAA") == "sk" && FoldName("\xEA\x93\xA3\xEA\x93\xA3\xEA\x93\xA0") == "rrn" &&
            FoldName("\xE1\x84\x8C\xE1\x85\xAE\xE1\x84\x86\xE1\x85\xB5\xE1\x86\xAB") == "\xEC\xA3\xBC\xEB\xAF\xBC";
   }();
   return available;

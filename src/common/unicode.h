@@ -46,6 +46,11 @@ void AppendUtf8(uint32_t cp, std::string* out);
   return IsControl(cp) || cp == 0x2028 || cp == 0x2029 || IsDefaultIgnorable(cp);
 }
 
+// A format character (general category Cf: U+00AD, the zero-width and bidi
+// controls, U+FFF9-FFFB, the Egyptian format controls U+13430-1343F, the
+// Arabic number signs U+0600-0605, ...).
+[[nodiscard]] bool IsFormat(uint32_t cp);
+
 // A character a reader sees as nothing or as a blank that is neither white
 // space nor hidden (IsHidden): a format character (general category Cf,
 // e.g. U+FFF9-FFFB, the Egyptian format controls U+13430-1343F), an
@@ -112,13 +117,20 @@ void AppendUtf8(uint32_t cp, std::string* out);
 // then the letters of other scripts a reader takes for a Latin one as that
 // letter: the dotless i (U+0131) and a few Latin forms, and the Cyrillic,
 // Greek and Armenian look-alikes, of capitals too ("recıpients",
-// "рhone" with a Cyrillic р, "РНОNЕ" fold to recipients, phone). Bytes
-// that are not valid UTF-8 are kept as they are. Folding a name twice gives
-// the same result. An ASCII name never reaches ICU.
+// "рhone" with a Cyrillic р, "РНОNЕ" fold to recipients, phone), then
+// every character Unicode's confusables (UTS #39) take for one ASCII letter
+// or digit (Lisu "ꓣꓣꓠ", Cherokee "ᏒᏒN" fold to rrn). Unassigned,
+// private-use and format code points and U+FFFC, U+FFFD are dropped as
+// invisible; the ideographic full stops (U+3002, U+FF61) are dots. ASCII is
+// not folded further: "rm", "emai1" and "emaiI" are names of their own.
+// Bytes that are not valid UTF-8 are kept as they are. Folding a name twice
+// gives the same result. An ASCII name never reaches ICU.
 [[nodiscard]] std::string FoldName(std::string_view name);
 
-// A header name as FoldName folds it, with '_' read as '-': HTTP bridges and
-// CGI/WSGI stacks take x_phone and x-phone for one header.
+// A header name as FoldName folds it, without a leading "http_" (CGI's
+// HTTP_X_PHONE) and without its separators ('-', '_', '.', U+30FC): HTTP
+// bridges and CGI/WSGI stacks take x_phone, x.phone and x-phone for one
+// header.
 [[nodiscard]] std::string FoldHeaderName(std::string_view name);
 
 // True when FoldName's Unicode folding works in this process: ICU's

@@ -22,30 +22,18 @@ std::string SafeName(std::string_view name) {
   return name.size() <= kMax ? std::string(name) : std::string(name.substr(0, kMax)) + "...";
 }
 
-bool HeaderNameMayFold(std::string_view name) {
-  return unicode::NameMayFold(name) || name.find('_') != std::string_view::npos;
-}
-
 // The policy's name of the ruled or (unless `rules_only`) binary header that
-// `name` only folds to (not matching it case-insensitively), or null.
+// `name` only folds to (unicode::FoldHeaderName; not matching it
+// case-insensitively), or null.
 const std::string* FoldedTwin(const policy::Route& rt, std::string_view name, bool rules_only) {
   if (rt.header_rules.empty() && rt.binary_headers.empty()) return nullptr;
-  const bool name_folds = HeaderNameMayFold(name);
-  std::string folded;
-  bool have = false;
-  auto check = [&](const std::string& ruled) -> bool {
-    if (!name_folds && !HeaderNameMayFold(ruled)) return false;  // both already folded, and they differ
-    if (!have) {
-      folded = unicode::FoldHeaderName(name);
-      have = true;
-    }
-    return folded == unicode::FoldHeaderName(ruled);
-  };
-  for (const auto& [h, i] : rt.header_rules)
-    if (check(h)) return &h;
-  if (rules_only) return nullptr;
-  for (const auto& [h, b] : rt.binary_headers)
-    if (check(h)) return &h;
+  const std::string folded = unicode::FoldHeaderName(name);
+  const size_t n = rules_only ? rt.header_rules.size() : rt.folded_headers.size();
+  for (size_t i = 0; i < n && i < rt.folded_headers.size(); ++i) {
+    if (rt.folded_headers[i] != folded) continue;
+    return i < rt.header_rules.size() ? &rt.header_rules[i].first
+                                      : &rt.binary_headers[i - rt.header_rules.size()].first;
+  }
   return nullptr;
 }
 
@@ -206,7 +194,8 @@ Status Engine::MaskHeaders(const RouteRef& ref, const RecordView& rec, MaskedRec
     if (const std::string* twin = FoldedTwin(rt, h.name, binary != BinaryPart::kNone))
       return Error(ErrorCode::kAmbiguousFieldName,
                    "a header name differs from '$header." + *twin +
-                       "' only in characters a reader does not see (width, white space, invisible characters)");
+                       "' only in characters a reader does not see or a bridge ignores (width, white space, invisible "
+                       "characters, '-', '_', '.')");
     if (rt.unlisted == Unlisted::kKeep) {
       keep(i);
       continue;

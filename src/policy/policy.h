@@ -121,6 +121,10 @@ struct Route {
   // as they are or dropped, never scanned (unlisted_fields scan or drop).
   BinaryPart binary_key = BinaryPart::kNone;
   std::vector<std::pair<std::string, BinaryPart>> binary_headers;
+  // unicode::FoldHeaderName of each name in header_rules, then of each in
+  // binary_headers, in their order: the engine's check for header names that
+  // only fold to a ruled or declared one.
+  std::vector<std::string> folded_headers;
   // "name:version,..." of the keys behind the route's reversible outputs,
   // sorted; put into each record's maskproxy.keys header ("" if none).
   std::string key_refs;

@@ -733,11 +733,11 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
       // would decide what it sees (found by review: keep on x_phone passed
       // a phone a consumer read as x-phone).
       if (const Rule* twin = FoldedHeaderRule(r, rule->header)) {
-        diag.Add(c.At(path_at(), "header" + text::Shown(rule->header) + " (line " + std::to_string(rule->line) +
-                                     ") reads as" + text::Shown("$header." + twin->header) + " (line " +
-                                     std::to_string(twin->line) +
-                                     ") once width, case, white space, invisible characters and '_' for '-' are "
-                                     "folded: two rules for one header"));
+        diag.Add(c.At(path_at(),
+                      "header" + text::Shown(rule->header) + " (line " + std::to_string(rule->line) + ") reads as" +
+                          text::Shown("$header." + twin->header) + " (line " + std::to_string(twin->line) +
+                          ") once width, case, white space, invisible characters and the separators '-', '_', "
+                          "'.' are folded: two rules for one header"));
         ok = false;
         continue;
       }
@@ -755,6 +755,8 @@ std::optional<Route> ParseRoute(const Ctx& c, const YAML::Node& node, const Env&
     r.rules.push_back(std::move(rule).value());
   }
   if (YAML::Node b = node["binary"]; !ParseBinary(c, b, &r, diag)) ok = false;
+  for (const auto& [h, i] : r.header_rules) r.folded_headers.push_back(unicode::FoldHeaderName(h));
+  for (const auto& [h, b] : r.binary_headers) r.folded_headers.push_back(unicode::FoldHeaderName(h));
   if (r.unlisted == Unlisted::kScan && env.scanning) {
     for (const auto& a : env.scanning->actions())
       if (a.action) AddKeyRefs(a.action->KeyRef(), &key_refs);

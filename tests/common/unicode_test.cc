@@ -158,6 +158,54 @@ TEST(Unicode, FoldsLatinLookAlikesToTheirLetter) {
   }
 }
 
+// Found by review: letters of scripts outside the hand-made tables passed a
+// keep route beside rrn and phone (Lisu ꓣꓣꓠ draws as RRN, Cherokee ᏒᏒN,
+// Cyrillic г, Armenian ռ, Latin ꭇ), and names with a private-use
+// character, U+FFFC or U+FFFD after them. Unicode's confusables fold them.
+TEST(Unicode, FoldsWhatUnicodesConfusablesTakeForALatinLetter) {
+  for (std::string_view v : {std::string_view("\xEA\x93\xA3\xEA\x93\xA3\xEA\x93\xA0"),  // Lisu ꓣꓣꓠ
+                             std::string_view("\xE1\x8F\x92\xE1\x8F\x92N"),             // Cherokee ᏒᏒN
+                             std::string_view("\xD0\xB3\xD0\xB3n"),                     // Cyrillic г г
+                             std::string_view("rr\xD5\xBC"),                            // Armenian ռ
+                             std::string_view("\xEA\xAD\x87rn"),                        // ꭇ
+                             std::string_view("RR\xC9\xB4"),                            // small capital ɴ
+                             std::string_view("\xCA\x80\xCA\x80\xC9\xB4"),              // ʀʀɴ
+                             std::string_view("\xEA\x93\xA3\xCC\x81rn"),                // ꓣ with an accent
+                             std::string_view("rrn\xEE\x80\x80"),                       // U+E000 private use
+                             std::string_view("rrn\xEF\xBF\xBC"),                       // U+FFFC
+                             std::string_view("r\xEF\xBF\xBDrn"),                       // U+FFFD
+                             std::string_view("rrn\xF3\xB0\x80\x80")}) {                // U+F0000 private use
+    EXPECT_EQ(FoldName(v), "rrn") << v;
+    EXPECT_EQ(FoldName(FoldName(v)), FoldName(v)) << v;
+  }
+  EXPECT_EQ(FoldName("\xEA\x93\x91\xEA\x93\xA7\xEA\x93\xB3\xEA\x93\xA0\xEA\x93\xB0"), "phone");  // Lisu ꓑꓧꓳꓠꓰ
+  EXPECT_EQ(FoldName("\xE1\x8F\xA2HONE"), "phone");                                              // Cherokee Ꮲ
+  // The ideographic full stops are dots (IDNA reads them so).
+  EXPECT_EQ(FoldName("user\xE3\x80\x82rrn"), "user.rrn");
+  EXPECT_EQ(FoldName("user\xEF\xBD\xA1rrn"), "user.rrn");
+  // ASCII is not folded further, and Korean keeps its letters.
+  EXPECT_EQ(FoldName("rm"), "rm");
+  EXPECT_EQ(FoldName("emai1"), "emai1");
+  EXPECT_EQ(FoldName("\xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8 "),
+            "\xEC\xA3\xBC\xEB\xAF\xBC\xEB\xB2\x88\xED\x98\xB8");
+  EXPECT_EQ(FoldName("\xD0\xB6"), "\xD0\xB6");      // ж has no Latin look-alike
+  EXPECT_EQ(FoldName("rr\xD0\xBF"), "rr\xD0\xBF");  // nor п (upright, a π), as the confusables say
+}
+
+// Header names compare without their separators and CGI's prefix (found by
+// review: HTTP_X_PHONE, x.phone, xphone and xーphone passed beside a rule on
+// x-phone).
+TEST(Unicode, FoldsHeaderNamesWithoutSeparators) {
+  for (std::string_view v : {std::string_view("x-phone"), std::string_view("X_Phone"), std::string_view("HTTP_X_PHONE"),
+                             std::string_view("x.phone"), std::string_view("xphone"), std::string_view("x phone"),
+                             std::string_view("x\xE3\x83\xBCphone"), std::string_view("x\xEF\xBD\xB0phone"),
+                             std::string_view("http-x-phone")})
+    EXPECT_EQ(FoldHeaderName(v), "xphone") << v;
+  EXPECT_EQ(FoldHeaderName("http"), "http");
+  EXPECT_EQ(FoldHeaderName("httpx"), "httpx");
+  EXPECT_NE(FoldHeaderName("x-phone"), FoldHeaderName("x-phones"));
+}
+
 // The start-up probe Engine::Create relies on: ICU's data is loaded and
 // folds as the standard says in this build.
 TEST(Unicode, FirstInvalidUtf8IsTheOffsetOfTheFirstBadByte) {

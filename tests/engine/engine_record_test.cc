@@ -337,7 +337,11 @@ TEST(EngineRecord, AHeaderNameThatOnlyFoldsToARuledOneIsAmbiguous) {
          {std::string("x-customer\u200b-phone"), std::string("\uff38-Customer-Phone"), std::string("x-customer -phone"),
           std::string("x\u2010customer\u2011phone"), std::string("x\u2212customer\u2013phone"),
           // '_' for '-': one header to HTTP bridges and CGI/WSGI stacks
-          std::string("x_customer_phone"), std::string("X_Customer-Phone")}) {
+          std::string("x_customer_phone"), std::string("X_Customer-Phone"),
+          // A second review: CGI's prefix, dots, no separators, the
+          // prolonged sound mark drawn as a dash, a Lisu letter.
+          std::string("HTTP_X_CUSTOMER_PHONE"), std::string("x.customer.phone"), std::string("xcustomerphone"),
+          std::string("x-customerーphone"), std::string("x-customer-phꓳne")}) {
       auto o = MaskIt(f, std::nullopt, {{name, kPhone}});
       ASSERT_FALSE(o.status.ok()) << mode << " " << name;
       EXPECT_EQ(o.status.error().code, ErrorCode::kAmbiguousFieldName);

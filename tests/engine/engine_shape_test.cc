@@ -550,12 +550,23 @@ TEST(EngineShape, BlankNamesHoldingARuledPathAreDeadLettered) {
 TEST(EngineShape, LookAlikeLettersInANameAreDeadLettered) {
   for (const char* mode : kModes) {
     Fixture f = Make(WithUnlisted(Shipped("payments.yaml"), "keep", mode), "payments.raw");
-    for (const std::string rec : {"{\"rec\xC4\xB1pients\":[{\"phone\":\"010-1234-5678\"}]}",
-                                  "{\"user\":{\"ema\xC4\xB1l\":\"kim@example.com\"}}",
-                                  "{\"user\":{\"\xD1\x80hone\":\"010-1234-5678\"}}", "{\"user\":{\"rr\xD0\xBF\":1}}",
-                                  "{\"u\xD1\x95"
-                                  "er\":{\"rrn\":\"900101-1234568\"}}",
-                                  "{\"user\":{\"RR\xCE\x9D\":\"900101-1234568\"}}"}) {
+    for (const std::string rec :
+         {"{\"rec\xC4\xB1pients\":[{\"phone\":\"010-1234-5678\"}]}",
+          "{\"user\":{\"ema\xC4\xB1l\":\"kim@example.com\"}}", "{\"user\":{\"\xD1\x80hone\":\"010-1234-5678\"}}",
+          "{\"user\":{\"rr\xD0\xBF\":1}}",
+          "{\"u\xD1\x95"
+          "er\":{\"rrn\":\"900101-1234568\"}}",
+          "{\"user\":{\"RR\xCE\x9D\":\"900101-1234568\"}}",
+          // A second review: what Unicode's confusables take for a
+          // Latin letter (Lisu ꓣꓣꓠ, Cherokee ᏒᏒN, Cyrillic г,
+          // Armenian ռ, Lisu ꓑꓧꓳꓠꓰ), a private-use character, dots
+          // IDNA reads as dots.
+          "{\"user\":{\"\xEA\x93\xA3\xEA\x93\xA3\xEA\x93\xA0\":\"900101-1234568\"}}",
+          "{\"user\":{\"\xE1\x8F\x92\xE1\x8F\x92N\":\"900101-1234568\"}}",
+          "{\"user\":{\"\xD0\xB3\xD0\xB3n\":\"900101-1234568\"}}", "{\"user\":{\"rr\xD5\xBC\":\"900101-1234568\"}}",
+          "{\"user\":{\"rrn\xEE\x80\x80\":\"900101-1234568\"}}", "{\"user\":{\"rrn\xEF\xBF\xBC\":\"900101-1234568\"}}",
+          "{\"user\":{\"\xEA\x93\x91\xEA\x93\xA7\xEA\x93\xB3\xEA\x93\xA0\xEA\x93\xB0\":\"010-1234-5678\"}}",
+          "{\"user\xE3\x80\x82rrn\":\"900101-1234568\"}", "{\"user\xEF\xBD\xA1rrn\":\"900101-1234568\"}"}) {
       const std::string got = Where(f, rec);
       if (rec.find("rr\xD0\xBF") != std::string::npos) {  // п is no Latin letter's look-alike
         EXPECT_EQ(got.rfind("ok:", 0), 0u) << mode << ": " << got;
