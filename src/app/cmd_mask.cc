@@ -20,6 +20,7 @@
 #include "app/kms_setup.h"
 #include "app/policy_set.h"
 #include "batch/batch.h"
+#include "common/text.h"
 #include "crypto/keyring.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
@@ -271,7 +272,7 @@ int CmdMask(const std::vector<std::string>& args) {
   if (!set.ok()) return Fail(set.error(), kExitUsage);
   const std::shared_ptr<const engine::Engine> eng = set->engine;
   const policy::Route* route = set->policies.front()->FindRoute(route_name);
-  if (!route) return Usage("mask: no route '" + route_name + "' in " + policy_path);
+  if (!route) return Usage("mask: no route" + text::Shown(route_name) + " in " + policy_path);
   const engine::RouteRef* ref = eng->RouteFor(route);
   // A source topic given for --route is the topic the records are masked as,
   // as the proxy would from that topic (a review: on a pattern route the

@@ -157,10 +157,10 @@ int CmdRun(const std::vector<std::string>& args) {
   if (!cfg.ok()) return Fail(cfg.error(), kExitUsage);
   if (!level.empty()) cfg->log_level = level;
   log::Level lvl;
-  if (!log::ParseLevel(cfg->log_level, &lvl)) return Usage("unknown log level '" + cfg->log_level + "'");
+  if (!log::ParseLevel(cfg->log_level, &lvl)) return Usage("unknown log level" + text::Shown(cfg->log_level));
   log::SetLevel(lvl);
   log::Format fmt;
-  if (!log::ParseFormat(cfg->log_format, &fmt)) return Usage("unknown log format '" + cfg->log_format + "'");
+  if (!log::ParseFormat(cfg->log_format, &fmt)) return Usage("unknown log format" + text::Shown(cfg->log_format));
   log::SetFormat(fmt);
   if (!txn_id.empty()) {
     if (cfg->delivery_mode != "exactly_once")

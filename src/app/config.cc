@@ -197,10 +197,10 @@ Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where,
   for (const auto& kv : map) {
     const std::string k = kv.first.Scalar();
     std::string full = where.empty() ? k : where + "." + k;
-    if (!seen.insert(k).second) return c.At(kv.first, "duplicate key '" + full + "'");
+    if (!seen.insert(k).second) return c.At(kv.first, "duplicate key" + text::Shown(full));
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
       std::string hint = text::Suggest(k, allowed);
-      return c.At(kv.first, "unknown key '" + full + "' (expected: " + text::Join(allowed) +
+      return c.At(kv.first, "unknown key" + text::Shown(full) + " (expected: " + text::Join(allowed) +
                                 (hint.empty() ? ")" : "; did you mean '" + hint + "'?)"));
     }
   }

@@ -624,9 +624,9 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
   if (!route) {
     std::vector<std::string> names;
     for (const auto& r : pol->routes()) names.push_back(r.name);
-    return ErrorReply(
-        400, ErrorCode::kInvalidArgument,
-        "no route '" + text::OneLine(text::Clip(req->route)) + "' in the policy (routes: " + text::Join(names) + ")");
+    return ErrorReply(400, ErrorCode::kInvalidArgument,
+                      "no route" + text::Shown(text::OneLine(text::Clip(req->route))) +
+                          " in the policy (routes: " + text::Join(names) + ")");
   }
   // With a topic, the route is the one the proxy would pick for it (an exact
   // `from`, else the first matching pattern): a named route that would not
@@ -635,13 +635,13 @@ PlaygroundReply EvaluatePolicy(std::string_view body, const PlaygroundOptions& o
     const engine::RouteRef* actual = (*eng)->FindRoute(req->topic);
     if (!actual)
       return ErrorReply(400, ErrorCode::kInvalidArgument,
-                        "no route of the policy reads topic '" + text::OneLine(text::Clip(req->topic)) +
-                            "' (the proxy would not consume it)");
+                        "no route of the policy reads topic" + text::Shown(text::OneLine(text::Clip(req->topic))) +
+                            " (the proxy would not consume it)");
     if (req->route.empty()) {
       route = actual->route;
     } else if (actual->route != route) {
       return ErrorReply(400, ErrorCode::kInvalidArgument,
-                        "topic '" + text::OneLine(text::Clip(req->topic)) + "' is routed to route '" +
+                        "topic" + text::Shown(text::OneLine(text::Clip(req->topic))) + " is routed to route '" +
                             actual->route->name + "' (the first route whose 'from' matches it), not to route '" +
                             route->name + "'");
     }

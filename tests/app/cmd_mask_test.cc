@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/commands.h"
@@ -72,6 +73,22 @@ TEST_F(CmdMaskTest, WritesOutputAndQuarantine) {
   EXPECT_EQ(Files(), (std::vector<std::string>{"in.jsonl", "out.jsonl", "q.jsonl"}));
   EXPECT_NE(Read("out.jsonl").find("t1.rrn.1."), std::string::npos);
   EXPECT_NE(Read("q.jsonl").find("{\"line\":3,"), std::string::npos);
+}
+
+// An unknown route's name is quoted only when it reads as a name (found by
+// review: "--route 900101-1234568" was echoed on stderr).
+TEST_F(CmdMaskTest, AnUnknownRouteThatMayBePersonalDataIsNotEchoed) {
+  const std::string policy = std::string(MASKPROXY_SOURCE_DIR) + "/policies/payments.yaml";
+  for (const auto& [route, shown] : std::vector<std::pair<std::string, std::string>>{
+           {"900101-1234568", "no route (not shown: it may be personal data)"}, {"paymnts", "no route 'paymnts'"}}) {
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(CmdMask({"--keys", P("keys.yaml"), "--policy", policy, "--route", route, "--in", P("in.jsonl"), "--out",
+                       P("out.jsonl")}),
+              kExitUsage);
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find(shown), std::string::npos) << err;
+    EXPECT_EQ(err.find("900101"), std::string::npos) << err;
+  }
 }
 
 // A line over the limit is quarantined with a detail naming the flag the
