@@ -74,6 +74,28 @@ bool IsDigitGroupMark(uint32_t cp) {
     case 0xFFDA:  // HALFWIDTH HANGUL LETTER EU
     // What a separator lost in a wrong decoding became ("010\uFFFD1234\uFFFD5678").
     case 0xFFFD:  // REPLACEMENT CHARACTER
+    // Found by review: more dots and dashes a reader takes for a separator.
+    case 0x2E31:  // WORD SEPARATOR MIDDLE DOT
+    case 0x2E33:  // RAISED DOT
+    case 0x2E40:  // DOUBLE HYPHEN
+    case 0x30A0:  // KATAKANA-HIRAGANA DOUBLE HYPHEN
+    case 0x05BE:  // HEBREW PUNCTUATION MAQAF
+    case 0x058A:  // ARMENIAN HYPHEN
+    case 0x1400:  // CANADIAN SYLLABICS HYPHEN
+    case 0x2E17:  // DOUBLE OBLIQUE HYPHEN
+    case 0x207B:  // SUPERSCRIPT MINUS
+    case 0x208B:  // SUBSCRIPT MINUS
+    case 0x2017:  // DOUBLE LOW LINE
+    case 0x2504:  // BOX DRAWINGS LIGHT TRIPLE DASH HORIZONTAL
+    case 0x2505:  // BOX DRAWINGS HEAVY TRIPLE DASH HORIZONTAL
+    case 0x2508:  // BOX DRAWINGS LIGHT QUADRUPLE DASH HORIZONTAL
+    case 0x2509:  // BOX DRAWINGS HEAVY QUADRUPLE DASH HORIZONTAL
+    case 0x254C:  // BOX DRAWINGS LIGHT DOUBLE DASH HORIZONTAL
+    case 0x254D:  // BOX DRAWINGS HEAVY DOUBLE DASH HORIZONTAL
+    case 0x2550:  // BOX DRAWINGS DOUBLE HORIZONTAL
+    case 0xFE4D:  // DASHED LOW LINE
+    case 0xFE4E:  // CENTRELINE LOW LINE
+    case 0xFE4F:  // WAVY LOW LINE
       return true;
     default: return false;
   }
@@ -86,8 +108,14 @@ int Replacement(uint32_t cp) {
   if (cp < 0x80) return unicode::IsControl(cp) && !unicode::IsWhiteSpace(cp) ? kRemove : kKeep;
   if (cp >= 0xFF01 && cp <= 0xFF5E) return static_cast<int>(cp - 0xFF01 + 0x21);  // full-width ASCII
   if (unicode::IsDefaultIgnorable(cp)) return kRemove;
-  if (unicode::IsWhiteSpace(cp) || cp == 0x2800) return ' ';    // (U+2800: the blank braille pattern)
-  if (unicode::IsControl(cp)) return kRemove;                   // C1
+  if (unicode::IsWhiteSpace(cp) || cp == 0x2800) return ' ';  // (U+2800: the blank braille pattern)
+  if (unicode::IsControl(cp)) return kRemove;                 // C1
+  // Format characters that are not default-ignorable (the interlinear
+  // annotation marks U+FFF9-FFFB, the Egyptian format controls, the Arabic
+  // and Kaithi number signs that stand before digits): nothing a reader
+  // reads between digit groups (found by review: "010\ufff99876\ufff95432"
+  // hid a phone from every detector).
+  if (unicode::IsFormat(cp)) return kRemove;
   if (unicode::IsDash(cp) || IsDigitGroupMark(cp)) return '-';  // (U+FF0D is full-width ASCII above)
   // Digits of every script, and the digit forms (superscript, circled, ...).
   if (const int digit = unicode::DigitValue(cp); digit >= 0) return '0' + digit;

@@ -488,6 +488,27 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   return !(e + 1 < t.size() && t[e] == ' ' && digit(e + 1)) && !(b >= 2 && t[b - 1] == ' ' && digit(b - 2));
 }
 
+// The four parts of the dotted quad at [b, e).
+std::array<int, 4> QuadParts(std::string_view t, size_t b, size_t e) {
+  std::array<int, 4> parts = {0, 0, 0, 0};
+  size_t n = 0;
+  for (size_t i = b; i < e && n < 4; ++i) {
+    if (t[i] == '.') {
+      ++n;
+      continue;
+    }
+    parts[n] = parts[n] * 10 + (t[i] - '0');
+  }
+  return parts;
+}
+
+// Whether a quad reads as a version: a first part below 40 (6.12.3.4,
+// 13.1.2.5), not 10 unless a 0 is among the others (10.x.y.z is the private
+// network's; 10.0.1.2 a version as often).
+bool QuadReadsAsVersion(const std::array<int, 4>& parts) {
+  return parts[0] < 40 && (parts[0] != 10 || parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
+}
+
 // Whether the dotted quad at [b, e) is a version or an article's number, not
 // an IP address (found by review: app and browser versions, central to
 // payment-failure analytics, were masked): the word right before it (blanks,
@@ -505,18 +526,11 @@ inline bool AccountStandsAlone(std::string_view t, size_t b, size_t e) {
   if (b >= 3 && t.substr(b - 3, 3) == "제" &&
       (t.substr(e).starts_with("항") || t.substr(e).starts_with("조") || t.substr(e).starts_with("절")))
     return true;
-  int parts[4] = {0, 0, 0, 0};
-  int n = 0;
-  for (size_t i = b; i < e && n < 4; ++i) {
-    if (t[i] == '.') {
-      ++n;
-      continue;
-    }
-    parts[n] = parts[n] * 10 + (t[i] - '0');
-  }
-  // 10.x.y.z is the private network's, unless a part is 0 (10.0.1.2: a
-  // version as often); 1-39 otherwise a version (6.12.3.4, 13.1.2.5).
-  const bool version_like = parts[0] < 40 && (parts[0] != 10 || parts[1] == 0 || parts[2] == 0 || parts[3] == 0);
+  const std::array<int, 4> parts = QuadParts(t, b, e);
+  // N.0.0.0 is a network's address, never a host's, and a version as often
+  // ("Chrome/120.0.0.0": every Chrome user agent since 2022, found by review).
+  if (parts[1] == 0 && parts[2] == 0 && parts[3] == 0) return true;
+  const bool version_like = QuadReadsAsVersion(parts);
   size_t k = b;
   while (k > 0 && k + 4 > b && std::string_view(" \t:=./(").find(t[k - 1]) != std::string_view::npos) --k;
   if (k == b && k > 0 && IsAsciiAlnum(t[k - 1])) return false;  // glued: StartOk's case
@@ -1051,10 +1065,31 @@ constexpr size_t kColonLabelWindow = 48;
                       "transaction", "예약", "booking", "reservation", "접수", "사업자"});
 }
 
+// Whether the dotted quad at [b, e) is a version by the name of the field it
+// is read under (found by review: {"app_version":"6.12.3.4"},
+// {"os_version":"13.2.1.4"} and a user agent's "NAVER(inapp; search; 2000;
+// 12.1.1.45)" were masked as addresses): the field's own name holds a
+// version's word (version, ver, build, release, rev, 버전, 빌드), or names a
+// user agent (user_agent, userAgent, ua) and the quad reads as a version.
+bool QuadNamedVersion(std::string_view t, size_t b, size_t e, std::string_view name) {
+  if (name.empty()) return false;
+  if (const size_t dot = name.rfind('.'); dot != std::string_view::npos) name.remove_prefix(dot + 1);
+  if (HasAnyWord(name, 0, name.size(), {"버전", "빌드"})) return true;
+  thread_local std::string spaced;
+  SpacedNameWords(name, &spaced);
+  if (NameWordIs(spaced, {"version", "versions", "ver", "build", "release", "rev", "revision"}, After::kAnything))
+    return true;
+  return (NameWordIs(spaced, {"ua"}, After::kAnything) ||
+          (NameWordIs(spaced, {"agent"}, After::kAnything) && HasAnyWord(spaced, 0, spaced.size(), {"user"})) ||
+          NameWordIs(spaced, {"useragent"}, After::kAnything)) &&
+         QuadReadsAsVersion(QuadParts(t, b, e));
+}
+
 // `name`: the name the text is read under; when it holds the context the
 // detector asks for (NamedContext), every candidate has it. Read only for a
 // candidate that lacks context in the text.
 bool ContextOk(const Detector& d, std::string_view t, size_t b, size_t e, std::string_view name) {
+  if (d.validator == Validator::kIpv4 && QuadNamedVersion(t, b, e, name)) return false;
   if (d.validator == Validator::kDriverLicenseKr && !LicenseContextOk(t, b, e))
     return !name.empty() && NamedContext(d, name);
   if (d.validator == Validator::kBrnChecksum && BareBrnIsAmountOrTime(t, b, e, name)) return false;

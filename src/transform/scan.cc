@@ -862,10 +862,11 @@ bool LeafSaysPart(std::string_view field, bool rrn) {
   NameWords(leaf, &words);
   // (start, begin, end and 끝 of an RRN only: of four digits they are a
   // time's as often, "contact_start":"0900", "전화상담 끝":"1800": a sixth
-  // review.)
+  // review; birth and serial too, the halves' names in schemas that split
+  // the RRN, "rrn_serial": a later review.)
   constexpr std::string_view kPart[] = {"front", "back",   "rear",  "head",   "tail", "part",   "mid",   "middle",
                                         "first", "second", "third", "fourth", "last", "prefix", "suffix"};
-  constexpr std::string_view kRrnPart[] = {"start", "begin", "end"};
+  constexpr std::string_view kRrnPart[] = {"start", "begin", "end", "birth", "serial"};
   constexpr std::string_view kKoreanPart[] = {"앞자리", "뒷자리", "뒤자리",   "중간자리", "끝자리", "앞번호",
                                               "뒷번호", "뒤번호", "중간번호", "끝번호",   "앞부분", "뒷부분"};
   // (Not 끝: "전화상담 끝" is a time, a sixth review.)
@@ -900,6 +901,16 @@ bool LeafNamesRrn(std::string_view field) {
     }
   }
   return names;
+}
+
+// Whether a field is a half of the resident number its parent names: its
+// leaf says which half in the words a schema gives them (birth, serial,
+// front, back, ...: LeafSaysPart) and its parent's name names the number
+// itself (LeafNamesRrn; found passing by review:
+// {"rrn":{"birth":"850620","serial":"2345671"}}).
+bool RrnHalf(std::string_view field) {
+  const size_t dot = field.rfind('.');
+  return dot != std::string_view::npos && LeafSaysPart(field, true) && LeafNamesRrn(field.substr(0, dot));
 }
 
 // An element of a list under an RRN's or a phone's name as a part of one
@@ -941,7 +952,8 @@ std::string_view NumberPart(std::string_view digits, std::string_view field, Arr
   if (n < 2 || n > 7) return {};
   if (const std::string_view hit = ListPart(digits, field, element); !hit.empty()) return hit;
   if (n < 3) return {};
-  if ((n == 6 || n == 7) && (LeafSaysPart(field, true) || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) {
+  if ((n == 6 || n == 7) &&
+      (((LeafSaysPart(field, true) || LeafNamesRrn(field)) && FieldSays(field, RrnWords)) || RrnHalf(field))) {
     if (n == 7 && digits[0] >= '1' && digits[0] <= '8') return "rrn";
     const int mm = (digits[2] - '0') * 10 + (digits[3] - '0');
     const int dd = (digits[4] - '0') * 10 + (digits[5] - '0');
@@ -1108,6 +1120,14 @@ Status ProtectRestored(const Scanning& scanning, const ActionContext& ctx, std::
   return Status::Ok();
 }
 
+// Whether text is digits led by a 0 (blanks around them, a sign before).
+bool LedByZero(std::string_view text) {
+  size_t k = text.find_first_not_of(" \t+-");
+  if (k == std::string_view::npos || text[k] != '0') return false;
+  const size_t end = text.find_last_not_of(" \t");
+  return text.substr(k, end + 1 - k).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::string_view text, std::string* out,
                    bool* found) {
   // A person's name or address in a field that says so: no detector finds
@@ -1122,6 +1142,12 @@ Status ProtectText(const Scanning& scanning, const ActionContext& ctx, std::stri
   // "+9.001011234567e12", " 9.001011234567e12 ", "9,001,011,234,567": what a
   // lenient reader takes for the number; a hit in it protects the whole text.
   if (const std::string n = number::LenientNumber(text); !n.empty()) {
+    // Digits led by a 0 are first the text they are: "01093845200" is a
+    // phone, not the business number its ten digits after the 0 would be
+    // (found by review: one mobile number in ten became [brn]); their
+    // number only when the text has no hit.
+    if (LedByZero(text))
+      if (Status st = scanning.Protect(ctx, text, out, found); !st.ok() || *found) return st;
     if (Status st = ProtectNumber(scanning, ctx, n, out, found); !st.ok() || *found) return st;
   }
   return scanning.Protect(ctx, text, out, found);

@@ -437,6 +437,26 @@ TEST(NormalizeTest, VerticalTabFormFeedAndReplacementCharacterSeparateGroups) {
   EXPECT_EQ(e, 6u);
 }
 
+// Found by review: format characters that are not default-ignorable (the
+// interlinear annotation marks, an Egyptian format control, an Arabic number
+// sign) between digit groups hid every number, and more dots and dashes a
+// reader takes for a separator split them.
+TEST(NormalizeTest, FormatCharactersGoAndMoreDotsAndDashesSeparate) {
+  for (const auto& [in, want] :
+       std::vector<std::pair<std::string, std::string>>{{"010\uFFF99876\uFFFB5432", "01098765432"},
+                                                        {"010\U000134309876\U000134385432", "01098765432"},
+                                                        {"\u06004532\u06DD0151", "45320151"},
+                                                        {"010\u2E311234\u2E335678", "010-1234-5678"},
+                                                        {"010\u2E401234\u30A05678", "010-1234-5678"},
+                                                        {"010\u05BE1234\u058A5678", "010-1234-5678"},
+                                                        {"010\u25041234\uFE4D5678", "010-1234-5678"},
+                                                        {"010\u20171234\u25505678", "010-1234-5678"}}) {
+    auto n = NormalizedText::Create(in);
+    ASSERT_TRUE(n.ok()) << in;
+    EXPECT_EQ(n->text(), want) << in;
+  }
+}
+
 TEST(NormalizeTest, KoreanChatEmojiAndCjkPunctuationKeepTheFastPath) {
   // Lead bytes shared with changed characters (ㅋ with U+3164, emoji with
   // U+1D173, 「 with U+3000), at every offset around the 32-byte blocks.

@@ -68,6 +68,39 @@ TEST(ScannerTest, NumbersWithDoubledSeparators) {
   EXPECT_EQ(Scan("접속IP 203.0.113.5--203.0.113.9"), (Hits{{"ipv4", "203.0.113.5"}, {"ipv4", "203.0.113.9"}}));
   EXPECT_EQ(Scan("여권 M12345678--1"), One("passport_kr", "M12345678"));
 }
+// A dotted quad in a field named for a version is one (found by review:
+// {"app_version":"6.12.3.4"} and {"os_version":"13.2.1.4"} became [ipv4],
+// and a user agent's "NAVER(inapp; search; 2000; 12.1.1.45)"); under a user
+// agent's name only a quad that reads as a version; an address's name says
+// nothing of the kind.
+TEST(ScannerDefaultsTest, AQuadInAFieldNamedForAVersionIsNoAddress) {
+  const Scanner& s = DefaultScanner();
+  const auto count = [&](std::string_view text, std::string_view context) {
+    std::vector<Span> spans;
+    EXPECT_TRUE(s.Scan(text, &spans, nullptr, context).ok());
+    return spans.size();
+  };
+  for (const auto& [text, name] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"6.12.3.4", "app_version"},
+           {"13.2.1.4", "device.os_version"},
+           {"1.2.3.4", "sdkVer"},
+           {"203.0.113.45", "version"},
+           {"3.2.1.4", "\xEC\x95\xB1\xEB\xB2\x84\xEC\xA0\x84"},  // 앱버전
+           {"NAVER(inapp; search; 2000; 12.1.1.45)", "user_agent"},
+           {"12.1.1.45", "meta.userAgent"},
+           {"build 7.1.2.3", "build_no"}}) {
+    EXPECT_EQ(count(text, name), 0u) << text << " under " << name;
+  }
+  for (const auto& [text, name] :
+       std::vector<std::pair<std::string_view, std::string_view>>{{"203.0.113.45", "user_agent"},
+                                                                  {"6.12.3.4", "client_ip"},
+                                                                  {"6.12.3.4", "version.addr"},
+                                                                  {"6.12.3.4", "agent"},
+                                                                  {"6.12.3.4", ""}}) {
+    EXPECT_EQ(count(text, name), 1u) << text << " under " << name;
+  }
+}
+
 // The name a text is read under gives the detectors that ask for a context
 // word their context: an account, a passport, a licence in a field named for
 // it has no word beside it (found by review: unlisted fields such as
@@ -492,6 +525,14 @@ TEST(ScannerDefaultsTest, Ip) {
                            "Windows 10.20.30.40", "모바일앱 203.0.113.45", "firmware=192.168.1.1"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Scan(text).size(), 1u);
+  }
+  // N.0.0.0 is no host's address (a second review: every Chrome user
+  // agent's "Chrome/120.0.0.0" was masked).
+  for (const char* text : {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                           "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+                           "net 10.0.0.0/8", "bind 0.0.0.0"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Scan(text), Hits{});
   }
   EXPECT_EQ(Scan("접속 IP 10.2.3.1"), One("ipv4", "10.2.3.1"));
   EXPECT_EQ(Scan("ip=192.168.0.1"), One("ipv4", "192.168.0.1"));

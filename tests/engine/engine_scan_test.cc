@@ -528,7 +528,10 @@ TEST(EngineScanTest, PartsOfNumbersUnderAnyWordOfPositionAreProtected) {
         R"({"주민등록번호":{"뒷부분":"1234568"}})", R"({"rrn_b":"1234568"})", R"({"jumin_no":"1234568"})",
         R"({"jumin":{"back7":"1234568"}})", R"({"hp":{"first":"010","second":"1234","third":"5678"}})",
         R"({"tel_mid":"1234","tel_last":"5678"})", R"({"phone":{"last4":"5678"}})", R"({"hp":{"tail4":5678}})",
-        R"({"휴대폰뒷번호":"5678"})", R"({"휴대폰뒤4자리":"5678"})"}) {
+        R"({"휴대폰뒷번호":"5678"})", R"({"휴대폰뒤4자리":"5678"})",
+        // A second review: halves named birth and serial, under the RRN's name or in it.
+        R"({"rrn":{"birth":"900101","serial":"1234568"}})", R"({"rrn_birth":"900101","rrn_serial":"1234568"})",
+        R"({"jumin":{"serial":1234568}})"}) {
     const std::string out = Mask(f, rec);
     for (const char* raw : {"1234568", "1234", "5678", "\"010\""})
       EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
@@ -540,7 +543,8 @@ TEST(EngineScanTest, PartsOfNumbersUnderAnyWordOfPositionAreProtected) {
         R"({"tel_prefix_cnt":"1234"})", R"({"rrn":"9234568"})", R"({"주민수":"2500000"})",
         // start, end and 끝 are a phone's part no more: a time's as often (a sixth review)
         R"({"contact":{"start":"0900","end":"1800"}})", R"({"contact_start":"0900"})", R"({"전화상담 끝":"1800"})",
-        R"({"ssn_batch":"240101"})", R"({"rrn_retry":"1000000"})", R"({"jumin_check_result":"1000000"})"}) {
+        R"({"ssn_batch":"240101"})", R"({"rrn_retry":"1000000"})", R"({"jumin_check_result":"1000000"})",
+        R"({"device":{"serial":"1234568"}})", R"({"rrn_serial_cnt":"1234568"})"}) {
     EXPECT_EQ(Mask(f, rec), rec);
   }
 }
