@@ -974,23 +974,37 @@ void FindRomanizedKoreanNames(std::string_view t, std::vector<std::pair<size_t, 
 }
 
 bool IsRomanizedNameHandle(std::string_view name) {
+  // A handle's decorations: what stands before its last ':'
+  // ("user:minjun.kim"), a leading '@' ("@minjun_kim"; a review found both
+  // in metric labels).
+  if (const size_t colon = name.rfind(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+  if (!name.empty() && name[0] == '@') name.remove_prefix(1);
   if (name.size() < 4 || name.size() > 40) return false;
   size_t end = name.size();
   while (end > 0 && name[end - 1] >= '0' && name[end - 1] <= '9') --end;
   if (name.size() - end > 4) return false;
-  std::array<std::string_view, 3> parts;
+  // Digits after a separator ("gildong_hong_85").
+  if (end < name.size() && end > 1 && (name[end - 1] == '.' || name[end - 1] == '_' || name[end - 1] == '-')) --end;
+  // Its parts: between '.', '_' and '-', and where a capital follows a
+  // small letter ("SeoyeonLee", "MinjunKim1990": a review).
+  std::array<std::string_view, 4> parts;
   size_t n = 0;
   for (size_t b = 0; b < end;) {
     size_t e = b;
-    while (e < end && (AsciiUpper(name[e]) || AsciiLower(name[e]))) ++e;
+    while (e < end && (AsciiUpper(name[e]) || AsciiLower(name[e])) &&
+           !(e > b && AsciiUpper(name[e]) && AsciiLower(name[e - 1])))
+      ++e;
     if (e == b || n == parts.size()) return false;
     parts[n++] = name.substr(b, e - b);
     if (e == end) break;
+    if (AsciiUpper(name[e])) {  // a camelCase part begins
+      b = e;
+      continue;
+    }
     if (name[e] != '.' && name[e] != '_' && name[e] != '-') return false;
     b = e + 1;
     if (b == end) return false;
   }
-  if (n < 2) return false;
   // The most common surnames that are no English word of schemas: with one
   // of them a given name of one syllable will do ("jin.kim", "hyo_kim"),
   // and an initial before it ("j.park"). With another surname, a two-part
@@ -1011,15 +1025,35 @@ bool IsRomanizedNameHandle(std::string_view name) {
         return true;
     return false;
   };
-  if (n == 2 && parts[0].size() == 1 && common(parts[1])) return true;
-  const int per_word = n == 2 ? 3 : 2;
-  const auto given = [&](size_t from, size_t to, bool short_ok) {
-    for (size_t x = from; x < to; ++x)
-      if ((n == 2 && !short_ok && parts[x].size() < 4) || !RomanizedGivenWord(parts[x], per_word)) return false;
-    return true;
+  // One word: a common surname of three letters or more joined to a given
+  // name of two syllables written whole, five letters or more, before or
+  // after it ("kimminjun", "minjunkim": a review).
+  if (n == 1) {
+    const std::string_view w = parts[0];
+    for (size_t cut = 3; cut + 5 <= w.size(); ++cut) {
+      if (common(w.substr(0, cut)) && RomanizedGivenWord(w.substr(cut), 2)) return true;
+      if (common(w.substr(w.size() - cut)) && RomanizedGivenWord(w.substr(0, w.size() - cut), 2)) return true;
+    }
+    return false;
+  }
+  // parts[from, to) as a name: the surname first or last, the others a
+  // given name's.
+  const auto named = [&](size_t from, size_t to) {
+    const size_t k = to - from;
+    if (k == 2 && parts[from].size() == 1 && common(parts[from + 1])) return true;
+    const int per_word = k == 2 ? 3 : 2;
+    const auto given = [&](size_t a, size_t b, bool short_ok) {
+      for (size_t x = a; x < b; ++x)
+        if ((k == 2 && !short_ok && parts[x].size() < 4) || !RomanizedGivenWord(parts[x], per_word)) return false;
+      return true;
+    };
+    return (RomanizedSurname(parts[from]) && given(from + 1, to, common(parts[from]))) ||
+           (RomanizedSurname(parts[to - 1]) && given(from, to - 1, common(parts[to - 1])));
   };
-  return (RomanizedSurname(parts[0]) && given(1, n, common(parts[0]))) ||
-         (RomanizedSurname(parts[n - 1]) && given(0, n - 1, common(parts[n - 1])));
+  if (named(0, n)) return true;
+  // A word of a role or a place before or after the name
+  // ("customer-kim-minjun", "kim_minjun_vip": a review).
+  return n >= 3 && (named(1, n) || named(0, n - 1));
 }
 
 bool IsKoreanName(std::string_view value) {

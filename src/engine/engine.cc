@@ -594,7 +594,9 @@ bool LooksLikeSchemaName(std::string_view name) {
     digits += digit ? 1 : 0;
     if (!letter(c) && !digit && c != '_' && c != '-' && c != '$' && c != '@' && c != '.' && c != ':') return false;
   }
-  return digits < 6;
+  // An '@' after the first character reads as an address ("jane.doe@corp":
+  // found by review in metric labels), not as JSON-LD's "@type".
+  return digits < 6 && name.find('@', 1) == std::string_view::npos;
 }
 
 Result<std::optional<std::string>> ScalarText(std::string_view json) {

@@ -60,7 +60,8 @@ struct Finding {
 // Whether a member, header or column name reads as a schema's name rather
 // than as data a producer keyed a map by (a person's name, an address, an
 // id, a date): at most 128 ASCII letters, digits and _ - $ @ . : only,
-// starting with a letter, '_', '$' or '@', fewer than 6 digits. Finding labels, log lines,
+// starting with a letter, '_', '$' or '@', no '@' after that (an address),
+// fewer than 6 digits. Finding labels, log lines,
 // metric labels and dead-letter details show other names as <name>.
 [[nodiscard]] bool LooksLikeSchemaName(std::string_view name);
 

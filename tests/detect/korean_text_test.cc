@@ -159,14 +159,20 @@ TEST(KoreanText, RomanizedNameHandles) {
         // a re-review: one-syllable given names, surnames that are English words
         "jin.kim", "kim.jin", "hyo_kim", "jun_park85", "go.hana", "min.jiwoo", "do.minji", "sun.hyejin", "in.sooyoung",
         // other spellings of common surnames (a re-review)
-        "j.jo", "m.an", "s.yi", "j.choe", "j.im", "jin.jo", "min.an", "jin.im", "jun.yi"})
+        "j.jo", "m.an", "s.yi", "j.choe", "j.im", "jin.jo", "min.an", "jin.im", "jun.yi",
+        // a later review: camelCase, one word, a role word beside it, a handle's decorations
+        "SeoyeonLee", "MinjunKim1990", "minjunKim", "kimminjun", "minjunkim", "customer-kim-minjun", "kim_minjun_vip",
+        "gildong_hong_85", "@minjun_kim", "user:minjun.kim"})
     EXPECT_TRUE(internal::IsRomanizedNameHandle(v)) << v;
-  for (const char* v :
-       {"user_name", "created_at", "payment.card", "kim", "park_lot_number_x", "song_title", "hong.gildong12345",
-        "jdoe1985", "address1Detail", "kim.", "_kim_minsu", "kim..minsu", "account_holder", "bank_code", "first_name",
-        "last_name",
-        // a re-review: schema names whose short words read as syllables
-        "min_age", "in_use", "no_op", "x.y", "x_min", "y_min", "t_min", "p_no", "s_ok", "x_go", "k_won"})
+  for (const char* v : {"user_name", "created_at", "payment.card", "kim", "park_lot_number_x", "song_title",
+                        "hong.gildong12345", "jdoe1985", "address1Detail", "kim.", "_kim_minsu", "kim..minsu",
+                        "account_holder", "bank_code", "first_name", "last_name",
+                        // a re-review: schema names whose short words read as syllables
+                        "min_age", "in_use", "no_op", "x.y", "x_min", "y_min", "t_min", "p_no", "s_ok", "x_go", "k_won",
+                        // and beside the later rules: camelCase and one-word schema names
+                        "userName", "createdAt", "parkingLot", "songTitle", "hanData", "parking", "annual", "kangaroo",
+                        "hongkong", "namespace", "changelog", "moonlight", "leeway", "lineItem", "customer_id",
+                        "kimchi_type", "user:id", "@type", "order_kim"})
     EXPECT_FALSE(internal::IsRomanizedNameHandle(v)) << v;
 }
 

@@ -831,6 +831,17 @@ TEST(EngineScanTest, FieldLabelsDoNotCarryNamesThatMayBeData) {
   EXPECT_EQ(findings[2].field, "byuser.<name>");
   EXPECT_EQ(findings[3].field, "byuser.user_name");
   EXPECT_EQ(findings[4].field, "byuser.<name>");
+  // A later review: camelCase, one word, a role word beside the name, a
+  // handle's '@' or prefix, an address without its domain's end.
+  findings.clear();
+  Mask(f,
+       R"({"h2":{"SeoyeonLee":"010-3333-2222","kimminjun":"010-3333-2222","MinjunKim1990":"010-3333-2222",)"
+       R"("customer-kim-minjun":"010-3333-2222","gildong_hong_85":"010-3333-2222","@minjun_kim":"010-3333-2222",)"
+       R"("jane.doe@corp":"010-3333-2222","user:minjun.kim":"010-3333-2222","parkingLot":"010-3333-2222"}})",
+       &findings);
+  ASSERT_EQ(findings.size(), 9u);
+  for (size_t i = 0; i < 8; ++i) EXPECT_EQ(findings[i].field, "h2.<name>") << i;
+  EXPECT_EQ(findings[8].field, "h2.parkingLot");
 }
 
 // A member name is not rewritten: one that holds PII (a map keyed by phone
