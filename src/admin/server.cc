@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
@@ -108,7 +109,21 @@ struct Shared {
   bool client_certificates = false;  // TLS asking for client certificates (client_ca_file)
   std::mutex mu;
   std::vector<Conn*> open;  // every connection not yet destroyed
+  // Where the requests that may wait are answered (SlowPath): not on the
+  // listener's thread, which answers /livez and /readyz meanwhile (found
+  // by review: ten POST /reload, each waiting 2 s for a file open for
+  // writing, held /livez for 20 s, and kubelet would restart the pod).
+  asio::thread_pool* slow = nullptr;
 };
+
+// The requests whose handlers may wait or work for long: a reload (it waits
+// up to 2 s for a file open for writing, then compiles the policies), a
+// reveal (it writes the trail, fsynced), the playground's dry run (it
+// compiles a policy).
+bool SlowPath(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  return path == "/reload" || path == "/v1/reveal" || path == "/v1/policy/evaluate";
+}
 
 // One log line a second at most for an event that a flood repeats, with the
 // number of lines left out since the previous one.
@@ -444,10 +459,29 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     for (auto [it, end] = req.equal_range(http::field::origin); it != end; ++it)
       address.origin.emplace_back(it->value().data(), it->value().size());
     std::optional<Response> refused = CheckAddress(address, shared_->allowed_hosts);
-    Response r = refused ? std::move(*refused)
-                         : Route(shared_->handlers, context_,
-                                 std::string_view(req.method_string().data(), req.method_string().size()),
-                                 std::string_view(req.target().data(), req.target().size()), req.body());
+    if (refused) return Answer(std::move(req), std::move(*refused), last, true);
+    const std::string_view target(req.target().data(), req.target().size());
+    if (shared_->slow != nullptr && SlowPath(target)) {
+      // Answered on the slow pool; written back on this connection's thread.
+      asio::post(*shared_->slow, [self = this->shared_from_this(), req = std::move(req), last]() mutable {
+        Response r = self->RouteOf(req);
+        asio::post(self->stream_.get_executor(), [self, req = std::move(req), r = std::move(r), last]() mutable {
+          self->Answer(std::move(req), std::move(r), last, false);
+        });
+      });
+      return;
+    }
+    Response r = RouteOf(req);
+    Answer(std::move(req), std::move(r), last, false);
+  }
+
+  [[nodiscard]] Response RouteOf(const http::request<http::string_body>& req) const {
+    return Route(shared_->handlers, context_, std::string_view(req.method_string().data(), req.method_string().size()),
+                 std::string_view(req.target().data(), req.target().size()), req.body());
+  }
+
+  // Logs and writes the answer to req.
+  void Answer(http::request<http::string_body> req, Response r, bool last, bool refused) {
     // Only what the server knows is logged: a known method and a known path.
     log::Debug("admin_request",
                {{"method", req.method() == http::verb::unknown ? "(other)" : std::string(req.method_string())},
@@ -535,6 +569,9 @@ struct Server::Impl {
   // handlers) are destroyed with it and use the TLS context until then.
   std::optional<asio::ssl::context> ssl;
   asio::io_context ioc{1};
+  // Declared after the io_context, so destroyed (stopped and joined) before
+  // it: a request answered there posts its answer to the io_context.
+  asio::thread_pool slow{2};
   tcp::acceptor acceptor{ioc};
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   int max_connections = 64;
@@ -680,6 +717,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Options& options, Handlers 
   impl->shared->handshake_timeout = std::chrono::milliseconds(options.handshake_timeout_ms);
   impl->shared->max_requests = std::max(1, options.max_requests_per_connection);
   impl->shared->allowed_hosts = options.allowed_hosts;
+  impl->shared->slow = &impl->slow;
   impl->max_connections = options.max_connections;
 
   RegisterRouterMetrics();
@@ -773,6 +811,10 @@ void Server::Stop() {
     raw->ioc.stop();
   });
   if (impl_->thread.joinable()) impl_->thread.join();
+  // Requests still waiting for the slow pool are dropped with their
+  // connections; one being answered finishes first.
+  impl_->slow.stop();
+  impl_->slow.join();
 }
 
 }  // namespace maskproxy::admin

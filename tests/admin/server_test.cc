@@ -15,9 +15,11 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -528,6 +530,45 @@ TEST(AdminServer, SlowReadersCannotLockOutAProbe) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(live.rfind("HTTP/1.1 200", 0), 0u) << "a probe locked out by slow readers: '" << live << "'";
   EXPECT_NE(err.find("a response its client does not read"), std::string::npos) << err;
+}
+
+// A reload that waits (a policy file still open for writing: up to 2 s)
+// does not hold the probes: found by review, ten POST /reload held /livez
+// for 20 s on the listener's one thread, and kubelet would restart the pod.
+TEST(AdminServer, AWaitingReloadDoesNotHoldTheProbes) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  int entered = 0;
+  Handlers h;
+  h.reload = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    ++entered;
+    cv.notify_all();
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    return ReloadReply{200, "{\"result\":\"swapped\"}"};
+  };
+  auto server = Start(h);
+  ASSERT_TRUE(server);
+  std::vector<std::string> answers(3);
+  std::vector<std::thread> reloads;
+  for (std::string& a : answers) reloads.emplace_back([&a, &server] { a = Get(server->port(), "POST", "/reload"); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return entered >= 1; }));
+  }
+  const std::string live = Get(server->port(), "GET", "/livez");
+  bool released_before = false;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    released_before = release;
+    release = true;
+  }
+  cv.notify_all();
+  EXPECT_EQ(live.rfind("HTTP/1.1 200", 0), 0u) << live;
+  EXPECT_FALSE(released_before) << "/livez was answered only after the reload";
+  for (std::thread& t : reloads) t.join();
+  for (const std::string& a : answers) EXPECT_EQ(a.rfind("HTTP/1.1 200", 0), 0u) << a;
 }
 
 TEST(AdminServer, StopClosesTheListener) {
