@@ -43,6 +43,7 @@ class AtLeastOnce final : public Delivery {
   void Abandon() override {}
   void AfterClose() override;
   int64_t OpenRecords() const override { return 0; }
+  int64_t UncommittedRecords() const override { return ctx_.backpressure.inflight_records(); }
 
  private:
   using Clock = std::chrono::steady_clock;

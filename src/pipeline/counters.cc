@@ -29,6 +29,13 @@ metrics::Family& FieldsFamily() {
       {"route", "field", "action"}, kMaxRouteSeries);
   return f;
 }
+metrics::Family& KeptFamily() {
+  static metrics::Family& f = metrics::Global().Counters(
+      "maskproxy_fields_kept_total",
+      "Values a keep rule passed as they are (not protected), by route and the rule's path as the policy writes it",
+      {"route", "field"}, kMaxRouteSeries);
+  return f;
+}
 metrics::Family& DetectorsFamily() {
   static metrics::Family& f = metrics::Global().Counters(
       "maskproxy_detector_hits_total",
@@ -96,6 +103,10 @@ Counters Counters::Create() {
                     "Assigned source partitions librdkafka had not started fetching within "
                     "partition_start_watch_ms (librdkafka #5586), handed to maskproxy to start"),
       *r.Gauges("maskproxy_inflight_records", "Records produced and not yet acknowledged").GaugeWith({}),
+      *r.Gauges("maskproxy_uncommitted_records",
+                "Records consumed and not yet committed: in the open and the committing transaction and waiting "
+                "for it (exactly-once), produced and not yet acknowledged (at-least-once)")
+           .GaugeWith({}),
       *r.Gauges("maskproxy_inflight_bytes", "Bytes of records produced and not yet acknowledged").GaugeWith({}),
       *r.Gauges("maskproxy_paused_partitions", "Source partitions paused (backpressure, or the audit trail down)")
            .GaugeWith({}),
@@ -202,7 +213,10 @@ RouteInstruments& Counters::ForRoute(const engine::RouteRef& ref) {
       case policy::Target::kKey: field = "$key"; break;
       case policy::Target::kHeader: field = "$header." + rule.header; break;
     }
-    ri->by_rule.push_back(FieldsFamily().CounterWith({rt.name, field, rule.action_name}));
+    const bool keep = rule.action_name == "keep";
+    ri->by_rule.push_back(keep ? KeptFamily().CounterWith({rt.name, field})
+                               : FieldsFamily().CounterWith({rt.name, field, rule.action_name}));
+    ri->protects.push_back(keep ? 0 : 1);
     ri->rule_labels.emplace_back(std::move(field), rule.action_name);
   }
   return *routes.emplace(std::move(id), std::move(ri)).first->second;

@@ -99,6 +99,14 @@ class Delivery {
   virtual void AfterClose() = 0;
   // Records produced and not yet committed (for the shutdown log line).
   [[nodiscard]] virtual int64_t OpenRecords() const = 0;
+  // Records consumed and not yet committed: the open transaction's, the
+  // committing one's and those waiting for it (exactly-once), produced and
+  // not yet acknowledged (at-least-once): maskproxy_uncommitted_records.
+  [[nodiscard]] virtual int64_t UncommittedRecords() const = 0;
+  // True while no record may be taken: a commit runs and the records
+  // waiting for it are as many as a transaction may hold. The loop goes on
+  // (gauges, stats lines) without consuming.
+  [[nodiscard]] virtual bool Saturated() const { return false; }
 };
 
 [[nodiscard]] std::unique_ptr<Delivery> MakeDelivery(Context& ctx);

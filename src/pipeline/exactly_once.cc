@@ -448,12 +448,22 @@ Status ExactlyOnce::OnAuditFailed(const PartitionKey& key, int64_t offset) {
 }
 
 Status ExactlyOnce::MaybeCommit() {
+  saturated_ = false;
   if (committing_) {
     // Finish when done, or wait when the backlog is as large as a
-    // transaction may be.
+    // transaction may be: a while, not for good, so that the loop goes on
+    // sampling its gauges and writing its stats lines while a stalled
+    // destination holds the commit, and takes no record meanwhile
+    // (Saturated; found by review: the gauges and the stats lines stood
+    // still for a minute behind a commit retrying a deleted topic).
     if (!commit_done_.load() && backlog_.size() < static_cast<size_t>(ctx_.opt.commit_max_records) &&
         backlog_bytes_ < ctx_.opt.max_inflight_bytes / 2)
       return Status::Ok();
+    for (int i = 0; i < 20 && !commit_done_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!commit_done_.load()) {
+      saturated_ = true;
+      return Status::Ok();
+    }
     if (Status s = FinishCommit(); !s.ok()) return s;
     // Interval: the backlog's transaction commits on its own schedule.
     // Eager: it commits at once (below), so the next commit starts as soon

@@ -46,6 +46,8 @@ class ExactlyOnce final : public Delivery {
   void Abandon() override;
   void AfterClose() override;
   int64_t OpenRecords() const override { return txn_open_ ? txn_records_ : 0; }
+  int64_t UncommittedRecords() const override { return OpenRecords() + static_cast<int64_t>(backlog_.size()); }
+  bool Saturated() const override { return saturated_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -105,6 +107,7 @@ class ExactlyOnce final : public Delivery {
   std::thread commit_thread_;
   std::atomic<bool> commit_done_{false};
   bool committing_ = false;
+  bool saturated_ = false;  // Saturated(): MaybeCommit found the backlog full and the commit running
   CommitOutcome commit_outcome_;
   int recoveries_since_commit_ = 0;  // producers replaced since the last commit
 };

@@ -792,6 +792,7 @@ struct Pipeline::Impl {
       info_engine = engine.get();
     }
     ctx.counters.inflight_records.Set(ctx.backpressure.inflight_records());
+    ctx.counters.uncommitted_records.Set(delivery->UncommittedRecords());
     ctx.counters.inflight_bytes.Set(ctx.backpressure.inflight_bytes());
     rd_kafka_topic_partition_list_t* assignment = nullptr;
     if (rd_kafka_assignment(ctx.consumer, &assignment) != RD_KAFKA_RESP_ERR_NO_ERROR || !assignment) return;
@@ -1082,7 +1083,9 @@ struct Pipeline::Impl {
   // Readiness from a check of the output topics: the topics a broker said
   // are missing, and whether a request went unanswered (then the topics
   // not asked are not called missing: the brokers are unreachable).
-  void SetTopicHealth(const std::map<std::string, TopicProblem>& problems) {
+  // `running`: a topic newly missing is logged (the start's check logs its
+  // own).
+  void SetTopicHealth(const std::map<std::string, TopicProblem>& problems, bool running) {
     std::vector<std::string> missing;
     std::string unreachable;
     for (const auto& [t, p] : problems) {
@@ -1092,11 +1095,13 @@ struct Pipeline::Impl {
         missing.push_back(t);
     }
     std::string was_unreachable;
+    std::vector<std::string> was_missing_topics;
     bool was_missing;
     {
       std::lock_guard<std::mutex> lock(ctx.health.mu);
       was_unreachable = ctx.health.brokers_unreachable;
       was_missing = !ctx.health.missing_topics.empty();
+      was_missing_topics = ctx.health.missing_topics;
       ctx.health.missing_topics = missing;
       ctx.health.brokers_unreachable = unreachable;
     }
@@ -1104,6 +1109,12 @@ struct Pipeline::Impl {
       log::Warn("brokers_unreachable",
                 {{"error", unreachable}, {"detail", "no broker answered the output-topic check; not ready"}});
     if (!was_unreachable.empty() && unreachable.empty()) log::Info("brokers_reachable");
+    // A topic gone while running says so when readiness does (found by
+    // review: only the commit's retries, 20 s later, told the log).
+    for (const std::string& t : missing)
+      if (running && std::find(was_missing_topics.begin(), was_missing_topics.end(), t) == was_missing_topics.end())
+        log::Error("output_topic_missing",
+                   {{"topic", t}, {"detail", "the destination cluster does not have it; not ready, records wait"}});
     if ((was_missing || !was_unreachable.empty()) && missing.empty() && unreachable.empty())
       log::Info("output_topics_available");
   }
@@ -1194,7 +1205,7 @@ struct Pipeline::Impl {
         std::set<std::string> topics = watched;
         std::set<std::string> sources = watched_sources;
         lock.unlock();
-        SetTopicHealth(CheckOutputTopics(topics, false, 5000));
+        SetTopicHealth(CheckOutputTopics(topics, false, 5000), /*running=*/true);
         bool answered = true;
         std::vector<std::string> missing = CheckSourceTopics(sources, false, 5000, &answered);
         if (answered) SetSourceHealth(std::move(missing));
@@ -1217,7 +1228,7 @@ struct Pipeline::Impl {
     ctx.health.transactions_ready.store(true);
     SetWatchedTopics(OutputTopics(), NamedSources());
     const auto output_problems = CheckOutputTopics(OutputTopics(), true, 10000);
-    SetTopicHealth(output_problems);
+    SetTopicHealth(output_problems, /*running=*/false);
     // The sources too, unless no broker answered that check (asking would
     // only wait again; the watch asks in 5 s).
     bool unanswered = false;
@@ -1324,7 +1335,7 @@ struct Pipeline::Impl {
           break;
         }
       }
-      if (size_t n = Collect(); n > 0) {
+      if (size_t n = delivery->Saturated() ? 0 : Collect(); n > 0) {
         if (ctx.HasFatal()) break;
         // A swap asked for while the poll waited applies to this batch: a
         // record produced after SwapEngine() returned (after POST /reload

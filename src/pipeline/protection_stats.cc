@@ -23,16 +23,17 @@ std::vector<ProtectionStats::Line> ProtectionStats::Collect(const engine::Engine
     // Rules of one route may share a field and action (a counter): sum once.
     std::map<const metrics::Counter*, size_t> first_rule;
     for (size_t i = 0; i < ri.by_rule.size(); ++i) first_rule.emplace(ri.by_rule[i], i);
-    std::string protected_text, unseen_text, detectors_text, dead_text;
+    std::string protected_text, kept_text, unseen_text, detectors_text, dead_text;
     uint64_t protected_total = 0;
     for (const auto& [c, i] : first_rule) {
       const uint64_t d = Delta(c);
       const std::string label = ri.rule_labels[i].first + ":" + ri.rule_labels[i].second;
-      std::string& text = d ? protected_text : unseen_text;
+      // A keep rule's values are kept, not protected.
+      std::string& text = !d ? unseen_text : ri.protects[i] ? protected_text : kept_text;
       if (!text.empty()) text += ' ';
       text += label;
       if (d) text += "=" + std::to_string(d);
-      protected_total += d;
+      if (ri.protects[i]) protected_total += d;
     }
     for (const auto& [name, c] : ri.detector_hits) {
       if (const uint64_t d = Delta(c); d) {
@@ -55,6 +56,7 @@ std::vector<ProtectionStats::Line> ProtectionStats::Collect(const engine::Engine
                    {"dead_lettered", std::to_string(Delta(ri.dead))},
                    {"values_protected", std::to_string(protected_total)},
                    {"protected", protected_text},
+                   {"kept", kept_text},
                    {"unseen", unseen_text},
                    {"detectors", detectors_text},
                    {"dead_letter_reasons", dead_text}};
@@ -67,7 +69,7 @@ void ProtectionStats::Log(const engine::Engine& engine, Counters& counters, int6
   for (const Line& line : Collect(engine, counters, interval_ms)) {
     // log::Write takes an initializer list: the fields are fixed.
     const auto& f = line.fields;
-    log::Info("protection_stats", {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]});
+    log::Info("protection_stats", {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]});
   }
 }
 

@@ -2,7 +2,8 @@
 // `protection_stats` log line per route of the engine in effect, with what
 // was protected since the last line — per field (the rule's path) and
 // action, per detector, records by outcome and dead letters by reason — and
-// the rules that protected nothing in the interval (`unseen`), so that a
+// the values keep rules passed as they are (`kept`, never counted as
+// protected), and the rules that met nothing in the interval (`unseen`), so that a
 // field newly masked, or one that stopped appearing, shows. The numbers are
 // the deltas of the metrics in counters.h (maskproxy_fields_protected_total,
 // ...). Never a value: rule paths, action and detector names, counts.

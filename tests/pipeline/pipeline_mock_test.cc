@@ -2148,6 +2148,34 @@ TEST(PipelineMock, ConsumerLagGrowsWhileConsumptionIsPaused) {
   env.ExpectCleanStop(run.get());
 }
 
+// A commit the destination holds (its leader does not answer) with as many
+// records waiting for it as a transaction may hold: the loop takes no record
+// but goes on sampling its gauges (found by review: behind a commit retrying
+// a deleted topic, the gauges and the stats lines stood still for a minute
+// and showed nothing waiting). maskproxy_uncommitted_records shows the
+// records consumed and not committed; all are delivered once it answers.
+TEST(PipelineMock, AStalledCommitKeepsTheGaugesMovingExactlyOnce) {
+  Env env;
+  ASSERT_TRUE(env.ok());
+  auto& reg = metrics::Global();
+  env.kafka().ProduceBatch(1, 3, 0);
+  std::unique_ptr<Running> run = env.Start([](Options& o) { o.commit_max_records = 5; });
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(env.WaitAllCommitted(run.get())) << "the first records were not committed";
+  ASSERT_EQ(rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 120000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  env.kafka().ProduceBatch(101, 60, 0);
+  bool held = false;
+  for (auto deadline = Clock::now() + 30s; !held && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(100ms);
+    held = reg.Value("maskproxy_uncommitted_records") >= 10;  // a transaction's 5 and 5 waiting for it
+  }
+  EXPECT_TRUE(held) << "the gauges stood still behind the stalled commit: "
+                    << reg.Value("maskproxy_uncommitted_records");
+  (void)rd_kafka_mock_broker_set_rtt(env.mc(), kOutputLeader, 0);
+  env.StopWhenAllCommitted(run.get());
+  env.ExpectDeliveredAndCommitted();
+}
+
 // ---------------------------------------------------------------------------
 // Metrics: a run fills the metric families of docs/METRICS.md (records by
 // route and outcome, fields by rule and action, detector hits, dead letters

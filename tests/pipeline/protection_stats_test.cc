@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "common/metrics.h"
 #include "engine/engine.h"
 #include "pipeline/counters.h"
 #include "policy/policy.h"
@@ -85,6 +86,50 @@ TEST(ProtectionStats, LinesCarryTheIntervalsDeltasAndTheUnseenRules) {
   EXPECT_NE(m["unseen"].find("user.name:redact"), std::string::npos) << m["unseen"];
   EXPECT_NE(m["unseen"].find("$key:tokenize"), std::string::npos) << m["unseen"];
   EXPECT_EQ(m["dead_letter_reasons"], "");
+}
+
+// A keep rule protects nothing (found by review: a tokenize -> keep change
+// counted 629 raw RRNs in maskproxy_fields_protected_total and in
+// values_protected, and their records as masked): its values are counted as
+// kept, and a record only keep rules met is passed.
+TEST(ProtectionStats, KeptValuesAreNotProtectedOnes) {
+  auto keys = test_keys::ParseKeyring({{"k", {test_keys::Material(0xc3)}}});
+  ASSERT_TRUE(keys.ok());
+  auto pol = policy::Policy::Parse(
+      "policy: kept\nversion: 1\nroutes:\n"
+      "  - name: keptroute\n    from: kept.src\n    to: kept.dst\n    dead_letter: kept.dlq\n    rules:\n"
+      "      - { path: id, action: keep }\n"
+      "      - { path: rrn, action: tokenize, key: k }\n",
+      "kept.yaml", *keys);
+  ASSERT_TRUE(pol.ok()) << pol.error().ToString();
+  auto eng = engine::Engine::Create({*pol}, {});
+  ASSERT_TRUE(eng.ok());
+  const engine::RouteRef* route = (*eng)->FindRoute("kept.src");
+  ASSERT_NE(route, nullptr);
+  Counters counters = Counters::Create();
+  ProtectionStats stats;
+  (void)stats.Collect(**eng, counters, 1000);
+  RouteInstruments& ri = counters.ForRoute(*route);
+  engine::MaskedRecord rec;
+  const engine::RecordView kept_only{"kept.src", std::nullopt, std::string_view(R"({"id":77})"), {}};
+  ASSERT_TRUE((*eng)->MaskRecord(*route, kept_only, &rec).ok());
+  EXPECT_EQ(rec.value, R"({"id":77})");
+  ri.CountProduced(counters.tally, rec);
+  const engine::RecordView both{"kept.src", std::nullopt, std::string_view(R"({"id":78,"rrn":"900101-1234568"})"), {}};
+  ASSERT_TRUE((*eng)->MaskRecord(*route, both, &rec).ok());
+  ri.CountProduced(counters.tally, rec);
+  auto lines = stats.Collect(**eng, counters, 30000);
+  ASSERT_EQ(lines.size(), 1u);
+  auto m = AsMap(lines[0]);
+  EXPECT_EQ(m["masked"], "1");
+  EXPECT_EQ(m["passed"], "1");
+  EXPECT_EQ(m["values_protected"], "1");
+  EXPECT_EQ(m["protected"], "rrn:tokenize=1");
+  EXPECT_EQ(m["kept"], "id:keep=2");
+  EXPECT_EQ(m["unseen"], "");
+  const std::string page = metrics::Global().Render();
+  EXPECT_NE(page.find("maskproxy_fields_kept_total{route=\"keptroute\",field=\"id\"} 2"), std::string::npos);
+  EXPECT_EQ(page.find("maskproxy_fields_protected_total{route=\"keptroute\",field=\"id\""), std::string::npos);
 }
 
 // maskproxy_unprotectable_values_total counts a record's redacted values
