@@ -119,7 +119,9 @@ int RunFail(const Error& e, int code, std::string_view event) {
 }
 
 // The exit path: fenced or fatal_exit, then stop, then the final checkpoint
-// (FileTrail::Close). Returns `code`.
+// (FileTrail::Close). Returns `code`, or kExitFailure for a clean stop the
+// trail could not record (found by review: exit 0 while `audit verify`
+// read the trail's end as a crash; the exit code and the trail agree now).
 int AuditExit(const std::shared_ptr<audit::FileTrail>& trail, const Error* error, const std::string& reason, int code) {
   if (!trail) return code;
   if (error != nullptr) {
@@ -131,10 +133,21 @@ int AuditExit(const std::shared_ptr<audit::FileTrail>& trail, const Error* error
   }
   audit::Event stop{.type = audit::EventType::kStop, .fields = {}};
   stop.Add("reason", reason).Add("exit", int64_t{code});
-  if (Status s = trail->Append(stop); !s.ok())
+  bool recorded = true;
+  if (Status s = trail->Append(stop); !s.ok()) {
     log::Error("audit_failed", {{"event", "stop"}, {"detail", s.error().message}});
-  if (Status s = CloseTrailReportingAnchor(*trail, /*as_log=*/true); !s.ok())
+    recorded = false;
+  }
+  if (Status s = CloseTrailReportingAnchor(*trail, /*as_log=*/true); !s.ok()) {
     log::Error("audit_failed", {{"event", "checkpoint"}, {"detail", s.error().message}});
+    recorded = false;
+  }
+  if (!recorded && code == kExitOk) {
+    log::Error("stop_not_audited",
+               {{"detail", "the audit trail could not record this stop: `audit verify` reads its end as unclean; "
+                           "exit 1"}});
+    return kExitFailure;
+  }
   return code;
 }
 

@@ -114,6 +114,7 @@ struct Pipeline::Impl {
   const Options& opt;
   std::shared_ptr<const engine::Engine> engine;
   std::unique_ptr<Delivery> delivery;
+  size_t producer_batch_bytes = 0;  // the producer's batch.size (SizeLimits::BatchBytes when it was made)
   FindingReporter findings;
 
   // Source topic -> route (pattern routes are matched once per topic), with
@@ -403,6 +404,10 @@ struct Pipeline::Impl {
           !s.ok())
         return s;
     ctx.size_limits.set_producer_limit(EffectiveProducerLimit(max_record_bytes, opt.producer_properties));
+    producer_batch_bytes = ctx.size_limits.BatchBytes();
+    if (!opt.producer_properties.count("batch.size"))
+      if (Status s = SetConf(pc.get(), "batch.size", std::to_string(producer_batch_bytes), "destination"); !s.ok())
+        return s;
     for (const auto& [k, v] : opt.producer_properties)
       if (Status s = SetConf(pc.get(), k, v, "destination"); !s.ok()) return s;
     std::vector<std::pair<const char*, std::string>> producer_fixed = {
@@ -973,6 +978,7 @@ struct Pipeline::Impl {
     if (!added_outputs.empty()) {
       (void)CheckOutputTopics(added_outputs, /*log_errors=*/true, 10000);
       ctx.size_limits.ReadTopicLimits(opt, added_outputs, &Impl::OnLog);
+      if (Status s = FitProducerToLimits(/*can_replace=*/false, "a reload added it"); !s.ok()) return s;
     }
     log::Info("policy_swapped", {{"old", old_labels}, {"new", new_labels}});
     if (engine->SourceTopics() != old_sources) return Subscribe();
@@ -1009,6 +1015,37 @@ struct Pipeline::Impl {
   Status HandleProduceRefused(const rd_kafka_message_t* m, const Error& why) {
     log::Warn("produce_refused", {{"error", why.message}});
     return delivery->OnProduceRefused(PartitionKey{rd_kafka_topic_name(m->rkt), m->partition}, m->offset);
+  }
+
+  std::set<std::string> DeadLetterTopics() const {
+    std::set<std::string> out;
+    for (const auto& r : engine->routes()) out.insert(r.route->dead_letter);
+    return out;
+  }
+
+  // After the output topics' limits were read: a dead-letter topic too small
+  // for a reference is an error; batches larger than the smallest topic
+  // takes need a new producer (`can_replace`: at start, before any
+  // transaction; else an error, and the restart sizes them).
+  Status FitProducerToLimits(bool can_replace, const char* when) {
+    if (std::vector<std::string> small = ctx.size_limits.DeadLettersTooSmall(DeadLetterTopics()); !small.empty())
+      return Error(ErrorCode::kConfigInvalid,
+                   "dead-letter topic '" + small.front() + "' takes records of at most " +
+                       std::to_string(ctx.size_limits.LimitOf(small.front())) +
+                       " bytes (max.message.bytes): below the " + std::to_string(SizeLimits::kMinDeadLetterLimit) +
+                       " bytes a reference dead letter may need, so a record too large for its topics would stop "
+                       "the instance; raise it");
+    if (opt.producer_properties.count("batch.size") || ctx.size_limits.BatchBytes() >= producer_batch_bytes)
+      return Status::Ok();
+    if (!can_replace)
+      return Error(ErrorCode::kKafkaFatal, std::string("an output topic's max.message.bytes fell below the producer's "
+                                                       "batch size (") +
+                                               when + "): restart to size batches for it (" +
+                                               std::to_string(ctx.size_limits.BatchBytes()) + " bytes)");
+    log::Info("producer_batch_size", {{"batch_size", std::to_string(ctx.size_limits.BatchBytes())},
+                                      {"detail", "the smallest output topic's max.message.bytes"}});
+    if (Status s = RecreateProducer(); !s.ok()) return s;
+    return delivery->Start();
   }
 
   std::set<std::string> OutputTopics() const {
@@ -1239,6 +1276,7 @@ struct Pipeline::Impl {
       if (answered) SetSourceHealth(std::move(missing_sources));
     }
     ctx.size_limits.ReadTopicLimits(opt, OutputTopics(), &Impl::OnLog);
+    if (Status s = FitProducerToLimits(/*can_replace=*/true, "start"); !s.ok()) return s;
     return Subscribe();
   }
 
@@ -1302,6 +1340,7 @@ struct Pipeline::Impl {
     StartTopicWatch();
     Clock::time_point last_stats = Clock::now();
     Clock::time_point last_sample = last_stats;
+    Clock::time_point last_limits_read = last_stats;
     Status result;
     while (!stop.load() && !ctx.HasFatal()) {
       if (ctx.backoff.pending) {
@@ -1372,6 +1411,17 @@ struct Pipeline::Impl {
       if (Clock::now() - last_sample >= std::chrono::seconds(1)) {
         SampleGauges();
         last_sample = Clock::now();
+      }
+      // A size refusal: the output topics' limits may have been lowered
+      // under the running proxy (found by review: from then on every
+      // transaction aborted): read again, at most every 10 s.
+      if (Clock::now() - last_limits_read >= std::chrono::seconds(10) && ctx.size_limits.TakeStale()) {
+        ctx.size_limits.ReadTopicLimits(opt, OutputTopics(), &Impl::OnLog);
+        last_limits_read = Clock::now();
+        if (Status s = FitProducerToLimits(/*can_replace=*/false, "a record was refused for its size"); !s.ok()) {
+          result = s;
+          break;
+        }
       }
       if (Clock::now() - last_stats >= std::chrono::milliseconds(opt.stats_interval_ms)) {
         LogStats();

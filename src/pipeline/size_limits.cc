@@ -90,6 +90,7 @@ void SizeLimits::NoteDeliverySize(const rd_kafka_message_t* m) {
                                           {"bytes", std::to_string(m->len + m->key_len)},
                                           {"error", rd_kafka_err2name(m->err)}});
     NoteSizeRefusal(origin, false);
+    stale_ = true;
   } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && size_suspects_.load() > 0) {
     const std::string origin = OriginOf(m);
     std::lock_guard<std::mutex> lock(size_mu_);
@@ -104,6 +105,24 @@ void SizeLimits::NoteDeliverySize(const rd_kafka_message_t* m) {
 size_t SizeLimits::LimitOf(const std::string& topic) const {
   auto it = topic_limit_.find(topic);
   return it == topic_limit_.end() ? producer_limit_ : std::min(producer_limit_, it->second);
+}
+
+size_t SizeLimits::BatchBytes() const {
+  size_t smallest = kDefaultBatchBytes;
+  for (const auto& [topic, limit] : topic_limit_) smallest = std::min(smallest, limit);
+  // (The batch's own framing and a margin: librdkafka counts its framing in
+  // batch.size, the broker counts the batch as written.)
+  // A batch.size below one record still sends that record, alone.
+  if (smallest >= kDefaultBatchBytes) return kDefaultBatchBytes;
+  return smallest > 2 * kBatchOverhead ? smallest - 2 * kBatchOverhead : std::max<size_t>(1, smallest / 2);
+}
+
+std::vector<std::string> SizeLimits::DeadLettersTooSmall(const std::set<std::string>& topics) const {
+  std::vector<std::string> out;
+  for (const std::string& t : topics)
+    if (auto it = topic_limit_.find(t); it != topic_limit_.end() && it->second < kMinDeadLetterLimit)
+      out.push_back(t);
+  return out;
 }
 
 // The last step before a decided record is produced (or queued in the

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/engine.h"
 #include "pipeline/counters.h"
@@ -45,6 +46,28 @@ class SizeLimits {
 
   // The largest record that may be produced to `topic`.
   [[nodiscard]] size_t LimitOf(const std::string& topic) const;
+
+  // The producer's batch.size for the limits read: the broker holds a
+  // whole batch, not a record, to a topic's max.message.bytes (found by
+  // review: a 64 KB destination refused librdkafka's 1 MB batches, every
+  // transaction aborted, 2 % of the input drained). librdkafka's default
+  // (1,000,000) unless a topic takes less (librdkafka sends a record larger
+  // than batch.size alone in its batch).
+  [[nodiscard]] size_t BatchBytes() const;
+  static constexpr size_t kDefaultBatchBytes = 1000000;
+
+  // The smallest max.message.bytes a dead-letter topic may have: a
+  // reference-only dead letter (a record too large for every topic) must
+  // fit it, or that record would stop the instance (found by review: a
+  // 200-byte dead-letter topic held every record behind one too large).
+  static constexpr size_t kMinDeadLetterLimit = 4096;
+  // The dead-letter topics of `topics` whose limit is below it.
+  [[nodiscard]] std::vector<std::string> DeadLettersTooSmall(const std::set<std::string>& topics) const;
+
+  // A delivery report said a record or its batch was too large (any
+  // thread): the limits may have changed; TakeStale() (main thread) says so
+  // once.
+  [[nodiscard]] bool TakeStale() { return stale_.exchange(false); }
 
   // The last step before a decided record is produced (or queued in the
   // backlog); see the .cc. *hdrs is replaced when the record is.
@@ -81,6 +104,7 @@ class SizeLimits {
   std::mutex size_mu_;
   std::unordered_map<std::string, int> size_refusals_;
   std::atomic<bool> any_size_refusals_{false};
+  std::atomic<bool> stale_{false};
   std::atomic<size_t> size_suspects_{0};  // entries refused once
 };
 

@@ -198,4 +198,35 @@ PY
 "$BIN" audit verify --key-file "$WORK/audit-key.yaml" "$WORK/audit.jsonl" >"$WORK/audit-verify.txt" 2>&1 ||
   { cat "$WORK/audit-verify.txt" >&2; fail "maskproxy audit verify failed on the trail"; }
 log "audit verify: $(tail -n 1 "$WORK/audit-verify.txt")"
+
+# A stop the trail cannot record exits 1, not 0 (found by review: exit 0
+# while `audit verify` read the trail's end as a crash).
+mkfifo "$WORK/p2.fifo"
+cat "$WORK/p2.fifo" >>"$WORK/proxy-p2.log" &
+(cd "$WORK" && exec "${PDEATH[@]}" "$BIN" run --config "$WORK/config.yaml" --transactional-id "$ID-p") \
+  >"$WORK/p2.fifo" 2>&1 &
+PROXY_PID[p2]=$!
+t=$SECONDS
+until grep -q '"event":"admin_listening"' "$WORK/proxy-p2.log"; do
+  proxy_alive p2 || fail "the second start exited before listening"
+  (( SECONDS - t < 30 )) || fail "the second start did not listen within 30s"
+  sleep 0.2
+done
+addr="$(grep -o '"event":"admin_listening","address":"[^"]*"' "$WORK/proxy-p2.log" | tail -n 1 |
+  sed 's/.*"address":"//; s/"$//')"
+URL="http://$addr"
+prlimit --pid "${PROXY_PID[p2]}" --fsize="$(stat -c %s "$WORK/audit.jsonl"):" || fail "prlimit (second start) failed"
+printf 'k-x\t{"id":"x-1","note_zz":"call 010-2222-3333 now"}\n' >"$WORK/more.tsv"
+produce_file "$WORK/more.tsv"
+t=$SECONDS
+until [[ "$(readyz)" == 503 ]] && grep -q audit_sink_down "$WORK/readyz.json"; do
+  proxy_alive p2 || fail "the second start exited before its trail went down"
+  (( SECONDS - t < 30 )) || fail "the second start's readyz never said audit_sink_down: $(cat "$WORK/readyz.json")"
+  sleep 0.2
+done
+kill -TERM "${PROXY_PID[p2]}"
+proxy_wait_exit p2 60 || fail "the second start still running 60s after SIGTERM"
+(( PROXY_RC == 1 )) || fail "a stop the trail could not record exited $PROXY_RC, want 1"
+grep -q '"event":"stop_not_audited"' "$WORK/proxy-p2.log" || fail "no stop_not_audited line"
+log "a stop the trail could not record: exit 1, stop_not_audited"
 log "PASS"

@@ -160,4 +160,60 @@ phase c exactly_once "--config max.message.bytes=5242880" "" 4194304 '{"1004":"r
 # and 1003 (masked, over the destination's 1 MB) are dead-lettered raw
 # (too_large_for_topic), 1004 raw (invalid_json).
 phase d exactly_once "" "--config max.message.bytes=5242880" 4194304 '{"1002":"raw","1003":"raw","1004":"raw"}'
+
+# E: a destination that takes 64 KB (max.message.bytes=65536): the broker
+# holds a whole batch to it, so librdkafka's 1 MB batches were refused, every
+# transaction aborted and a stream of 1 KB events drained at a few per cent
+# of its rate (found by review). The producer's batch.size follows the
+# smallest output topic: every event through, no transaction aborted.
+SRC="$ID.e.raw" DST="$ID.e.analytics" DLQ="$ID.e.quarantine"
+topic_create "$SRC" 2
+topic_create "$DST" 2 --config max.message.bytes=65536
+topic_create "$DLQ" 1
+python3 - "$WORK/in-e.tsv" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as out:
+    for i in range(1, 4001):
+        e = {"id": i, "user": {"rrn": f"900101-1{i:06d}"}, "note": "x" * 900}
+        out.write(f"k{i}\t{json.dumps(e)}\n")
+PY
+cat >"$WORK/policy-e.yaml" <<YAML
+policy: large-e
+version: 1
+routes:
+  - from: $SRC
+    to: $DST
+    dead_letter: $DLQ
+    rules:
+      - { path: user.rrn, action: tokenize, key: rrn }
+YAML
+config_write --out "$WORK/config-e.yaml" --group "$ID-e" --policy "policy-e.yaml" --mode exactly_once \
+  --txid "$ID-e-0" --stats-interval 1000
+produce_file "$WORK/in-e.tsv"
+proxy_start --config "$WORK/config-e.yaml" e
+wait_output 4000 120
+sleep 2
+proxy_term e
+[[ $(count_topic "$DST") -eq 4000 ]] || fail "[e] $(count_topic "$DST") of 4000 events in $DST"
+grep -q 'producer_batch_size' "$WORK/proxy-e.log" || fail "[e] no producer_batch_size line"
+if grep -q 'transaction_aborted' "$WORK/proxy-e.log"; then fail "[e] a transaction was aborted"; fi
+echo "ok[e]: 4000 events through a 64 KB destination, no transaction aborted"
+
+# F: a dead-letter topic too small for a reference-only dead letter (200
+# bytes) stopped the instance for good at the first record too large for
+# its topics (found by review): refused at start, naming the topic.
+SRC="$ID.f.raw" DST="$ID.f.analytics" DLQ="$ID.f.quarantine"
+topic_create "$SRC" 1
+topic_create "$DST" 1
+topic_create "$DLQ" 1 --config max.message.bytes=200
+sed -e "s/$ID\.e\./$ID.f./g" "$WORK/policy-e.yaml" >"$WORK/policy-f.yaml"
+config_write --out "$WORK/config-f.yaml" --group "$ID-f" --policy "policy-f.yaml" --mode exactly_once \
+  --txid "$ID-f-0" --stats-interval 1000
+proxy_start --config "$WORK/config-f.yaml" f
+proxy_wait_exit f 60 || fail "[f] still running with a 200-byte dead-letter topic"
+(( PROXY_RC != 0 )) || fail "[f] exited 0"
+grep -q "dead-letter topic '$DLQ' takes records of at most 200 bytes" "$WORK/proxy-f.log" ||
+  fail "[f] the error does not name the dead-letter topic and its limit"
+echo "ok[f]: a 200-byte dead-letter topic is refused at start (exit $PROXY_RC)"
+
 echo "ok: large records never stalled the proxy"
