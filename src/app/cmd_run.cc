@@ -144,8 +144,9 @@ int AuditExit(const std::shared_ptr<audit::FileTrail>& trail, const Error* error
   }
   if (!recorded && code == kExitOk) {
     log::Error("stop_not_audited",
-               {{"detail", "the audit trail could not record this stop: `audit verify` reads its end as unclean; "
-                           "exit 1"}});
+               {{"detail",
+                 "the audit trail could not record this stop: `audit verify` reads its end as unclean; "
+                 "exit 1"}});
     return kExitFailure;
   }
   return code;

@@ -472,8 +472,8 @@ std::string WithoutMarks(const std::string& in) {
 std::string FoldHeaderName(std::string_view name) {
   std::string f = FoldName(name);
   // CGI and WSGI name a header HTTP_X_PHONE; a bridge that keeps the prefix
-  // keeps it so.
-  if (f.size() > 5 && f.compare(0, 4, "http") == 0 && (f[4] == '_' || f[4] == '-')) f.erase(0, 5);
+  // keeps it so (with '_': "http-x" is a header of its own).
+  if (f.size() > 5 && f.compare(0, 5, "http_") == 0) f.erase(0, 5);
   // The separators: '-', '_' (HTTP bridges), '.', the katakana prolonged
   // sound mark (U+30FC, drawn as a dash; its half-width form folds to it),
   // all dropped: "x-phone", "x_phone", "x.phone", "xphone" are one header.

@@ -128,7 +128,7 @@ void AppendUtf8(uint32_t cp, std::string* out);
 [[nodiscard]] std::string FoldName(std::string_view name);
 
 // A header name as FoldName folds it, without a leading "http_" (CGI's
-// HTTP_X_PHONE) and without its separators ('-', '_', '.', U+30FC): HTTP
+// HTTP_X_PHONE; not "http-") and without its separators ('-', '_', '.', U+30FC): HTTP
 // bridges and CGI/WSGI stacks take x_phone, x.phone and x-phone for one
 // header.
 [[nodiscard]] std::string FoldHeaderName(std::string_view name);

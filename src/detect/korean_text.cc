@@ -1047,8 +1047,13 @@ bool IsRomanizedNameHandle(std::string_view name) {
         if ((k == 2 && !short_ok && parts[x].size() < 4) || !RomanizedGivenWord(parts[x], per_word)) return false;
       return true;
     };
-    return (RomanizedSurname(parts[from]) && given(from + 1, to, common(parts[from]))) ||
-           (RomanizedSurname(parts[to - 1]) && given(from, to - 1, common(parts[to - 1])));
+    // (Not "no": in a schema's name it says number, "itemNo", "mobile_no":
+    // a re-review.)
+    const auto surname = [](std::string_view w) {
+      return RomanizedSurname(w) && !(w.size() == 2 && (w[0] | 0x20) == 'n' && (w[1] | 0x20) == 'o');
+    };
+    return (surname(parts[from]) && given(from + 1, to, common(parts[from]))) ||
+           (surname(parts[to - 1]) && given(from, to - 1, common(parts[to - 1])));
   };
   if (named(0, n)) return true;
   // A word of a role or a place before or after the name

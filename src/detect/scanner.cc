@@ -1066,23 +1066,35 @@ constexpr size_t kColonLabelWindow = 48;
 }
 
 // Whether the dotted quad at [b, e) is a version by the name of the field it
-// is read under (found by review: {"app_version":"6.12.3.4"},
-// {"os_version":"13.2.1.4"} and a user agent's "NAVER(inapp; search; 2000;
-// 12.1.1.45)" were masked as addresses): the field's own name holds a
-// version's word (version, ver, build, release, rev, 버전, 빌드), or names a
-// user agent (user_agent, userAgent, ua) and the quad reads as a version.
+// is read under (found by review: {"app_version":"6.12.3.4"} and a user
+// agent's "NAVER(inapp; search; 2000; 12.1.1.45)" were masked as
+// addresses): a quad that reads as a version, and the field's own name ends
+// with a version's word (version, ver, build, release, rev, 버전, 빌드) and
+// the quad is its whole value, or the name says user agent (user_agent,
+// userAgent, ua). Not where the name also says address (ip, addr, host,
+// client, server, ...: "ip_version", "build_server_ip"; a re-review found
+// addresses passing in "build_log" and "ip_version" with a broader rule).
 bool QuadNamedVersion(std::string_view t, size_t b, size_t e, std::string_view name) {
-  if (name.empty()) return false;
+  if (name.empty() || !QuadReadsAsVersion(QuadParts(t, b, e))) return false;
   if (const size_t dot = name.rfind('.'); dot != std::string_view::npos) name.remove_prefix(dot + 1);
-  if (HasAnyWord(name, 0, name.size(), {"버전", "빌드"})) return true;
   thread_local std::string spaced;
   SpacedNameWords(name, &spaced);
-  if (NameWordIs(spaced, {"version", "versions", "ver", "build", "release", "rev", "revision"}, After::kAnything))
+  if (NameWordIs(spaced,
+                 {"ip", "ipv4", "addr", "address", "host", "client", "remote", "server", "src", "dst", "peer", "from"},
+                 After::kAnything))
+    return false;
+  if (NameWordIs(spaced, {"ua", "useragent"}, After::kAnything) ||
+      (NameWordIs(spaced, {"agent"}, After::kAnything) && NameWordIs(spaced, {"user"}, After::kAnything)))
     return true;
-  return (NameWordIs(spaced, {"ua"}, After::kAnything) ||
-          (NameWordIs(spaced, {"agent"}, After::kAnything) && HasAnyWord(spaced, 0, spaced.size(), {"user"})) ||
-          NameWordIs(spaced, {"useragent"}, After::kAnything)) &&
-         QuadReadsAsVersion(QuadParts(t, b, e));
+  const std::string_view last = std::string_view(spaced).substr(spaced.rfind(' ') + 1);
+  bool named = false;
+  for (std::string_view v : {"version", "versions", "ver", "build", "release", "rev", "revision"}) named |= last == v;
+  named = named || name.ends_with("버전") || name.ends_with("빌드");
+  if (!named) return false;
+  size_t lo = 0, hi = t.size();
+  while (lo < b && (t[lo] == ' ' || t[lo] == 'v' || t[lo] == 'V')) ++lo;
+  while (hi > e && t[hi - 1] == ' ') --hi;
+  return lo == b && hi == e;
 }
 
 // `name`: the name the text is read under; when it holds the context the

@@ -120,8 +120,7 @@ size_t SizeLimits::BatchBytes() const {
 std::vector<std::string> SizeLimits::DeadLettersTooSmall(const std::set<std::string>& topics) const {
   std::vector<std::string> out;
   for (const std::string& t : topics)
-    if (auto it = topic_limit_.find(t); it != topic_limit_.end() && it->second < kMinDeadLetterLimit)
-      out.push_back(t);
+    if (auto it = topic_limit_.find(t); it != topic_limit_.end() && it->second < kMinDeadLetterLimit) out.push_back(t);
   return out;
 }
 

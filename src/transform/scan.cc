@@ -903,6 +903,18 @@ bool LeafNamesRrn(std::string_view field) {
   return names;
 }
 
+// Whether a name's words say a national or a foreigner's registration
+// number ("national_id", "foreigner_no"; beside RrnWords' own).
+bool NationalIdWords(std::span<const std::string> words) {
+  bool national = false, foreigner = false, id = false;
+  for (const std::string& w : words) {
+    national = national || w == "national";
+    foreigner = foreigner || w == "foreigner" || w == "alien";
+    id = id || w == "id" || w == "no" || w == "num" || w == "number" || w == "reg" || w == "registration";
+  }
+  return (national || foreigner) && id;
+}
+
 // Whether a field is a half of the resident number its parent names: its
 // leaf says which half in the words a schema gives them (birth, serial,
 // front, back, ...: LeafSaysPart) and its parent's name names the number
@@ -910,7 +922,15 @@ bool LeafNamesRrn(std::string_view field) {
 // {"rrn":{"birth":"850620","serial":"2345671"}}).
 bool RrnHalf(std::string_view field) {
   const size_t dot = field.rfind('.');
-  return dot != std::string_view::npos && LeafSaysPart(field, true) && LeafNamesRrn(field.substr(0, dot));
+  if (dot == std::string_view::npos || !LeafSaysPart(field, true)) return false;
+  // (A parent that says RRN in other words too: resident_no, national_id,
+  // jumin_bunho, rrn_info: a re-review.)
+  const std::string_view parent = field.substr(0, dot);
+  if (LeafNamesRrn(parent) || FieldSays(parent, RrnWords)) return true;
+  const size_t pdot = parent.rfind('.');
+  thread_local std::vector<std::string> words;
+  NameWords(pdot == std::string_view::npos ? parent : parent.substr(pdot + 1), &words);
+  return NationalIdWords(words);
 }
 
 // An element of a list under an RRN's or a phone's name as a part of one

@@ -172,7 +172,10 @@ TEST(KoreanText, RomanizedNameHandles) {
                         // and beside the later rules: camelCase and one-word schema names
                         "userName", "createdAt", "parkingLot", "songTitle", "hanData", "parking", "annual", "kangaroo",
                         "hongkong", "namespace", "changelog", "moonlight", "leeway", "lineItem", "customer_id",
-                        "kimchi_type", "user:id", "@type", "order_kim"})
+                        "kimchi_type", "user:id", "@type", "order_kim",
+                        // a re-review: "no" says number, not the surname 노
+                        "itemNo", "serialNo", "mobileNo", "roomNo", "customer_mobile_no", "order_item_no",
+                        "device_serial_no", "jumunNo", "gyejwaNo"})
     EXPECT_FALSE(internal::IsRomanizedNameHandle(v)) << v;
 }
 

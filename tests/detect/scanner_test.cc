@@ -84,7 +84,7 @@ TEST(ScannerDefaultsTest, AQuadInAFieldNamedForAVersionIsNoAddress) {
            {"6.12.3.4", "app_version"},
            {"13.2.1.4", "device.os_version"},
            {"1.2.3.4", "sdkVer"},
-           {"203.0.113.45", "version"},
+           {" v6.1.0.2 ", "release"},
            {"3.2.1.4", "\xEC\x95\xB1\xEB\xB2\x84\xEC\xA0\x84"},  // 앱버전
            {"NAVER(inapp; search; 2000; 12.1.1.45)", "user_agent"},
            {"12.1.1.45", "meta.userAgent"},
@@ -96,7 +96,19 @@ TEST(ScannerDefaultsTest, AQuadInAFieldNamedForAVersionIsNoAddress) {
                                                                   {"6.12.3.4", "client_ip"},
                                                                   {"6.12.3.4", "version.addr"},
                                                                   {"6.12.3.4", "agent"},
-                                                                  {"6.12.3.4", ""}}) {
+                                                                  {"6.12.3.4", ""},
+                                                                  // A re-review: an address whatever a
+                                                                  // version's word says, a version's word
+                                                                  // not at the name's end, a name that also
+                                                                  // says address, a quad inside a text.
+                                                                  {"203.0.113.45", "version"},
+                                                                  {"6.12.3.4", "build_log"},
+                                                                  {"6.12.3.4", "release_notes"},
+                                                                  {"6.12.3.4", "version_history"},
+                                                                  {"6.12.3.4", "ip_version"},
+                                                                  {"6.12.3.4", "build_server_ip"},
+                                                                  {"6.12.3.4", "client_ip_version"},
+                                                                  {"deployed from 6.12.3.4 today", "build"}}) {
     EXPECT_EQ(count(text, name), 1u) << text << " under " << name;
   }
 }

@@ -531,7 +531,9 @@ TEST(EngineScanTest, PartsOfNumbersUnderAnyWordOfPositionAreProtected) {
         R"({"휴대폰뒷번호":"5678"})", R"({"휴대폰뒤4자리":"5678"})",
         // A second review: halves named birth and serial, under the RRN's name or in it.
         R"({"rrn":{"birth":"900101","serial":"1234568"}})", R"({"rrn_birth":"900101","rrn_serial":"1234568"})",
-        R"({"jumin":{"serial":1234568}})"}) {
+        R"({"jumin":{"serial":1234568}})", R"({"resident_no":{"birth":"900101","serial":"1234568"}})",
+        R"({"national_id":{"serial":"1234568"}})", R"({"foreigner_no":{"serial":"1234568"}})",
+        R"({"jumin_bunho":{"serial":"1234568"}})"}) {
     const std::string out = Mask(f, rec);
     for (const char* raw : {"1234568", "1234", "5678", "\"010\""})
       EXPECT_EQ(out.find(raw), std::string::npos) << rec << " -> " << out;
