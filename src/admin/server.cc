@@ -1,5 +1,7 @@
 #include "admin/server.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -86,8 +88,9 @@ class Conn {
 
   Clock::time_point idle_since = Clock::now();  // the accept, or the end of the last response
   Clock::time_point writing_since{};            // the start of the response being written
-  bool writing = false;  // a response is being written: evicted only once it has stalled (kStalledWrite)
-  bool evicted = false;  // Evict() called; no longer counted
+  bool writing = false;    // a response is being written: evicted only once it has stalled (kStalledWrite)
+  bool answering = false;  // its request is being answered on the slow pool: evicted after the idle ones
+  bool evicted = false;    // Evict() called; no longer counted
 };
 
 // A response still being written after this long waits on a client that
@@ -463,8 +466,17 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     const std::string_view target(req.target().data(), req.target().size());
     if (shared_->slow != nullptr && SlowPath(target)) {
       // Answered on the slow pool; written back on this connection's thread.
+      // A request whose connection was evicted or whose client hung up while
+      // it waited is not answered (found by a re-review: thirty abandoned
+      // reloads delayed a real one by 30 s).
+      SetAnswering(true);
       asio::post(*shared_->slow, [self = this->shared_from_this(), req = std::move(req), last]() mutable {
+        if (self->Abandoned()) {
+          self->SetAnswering(false);
+          return;
+        }
         Response r = self->RouteOf(req);
+        self->SetAnswering(false);
         asio::post(self->stream_.get_executor(), [self, req = std::move(req), r = std::move(r), last]() mutable {
           self->Answer(std::move(req), std::move(r), last, false);
         });
@@ -513,6 +525,25 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
         self->Read();
       });
     });
+  }
+
+  void SetAnswering(bool now_answering) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    answering = now_answering;
+    if (!now_answering) idle_since = Clock::now();
+  }
+
+  // Evicted, or its client closed the connection (an orderly shutdown seen
+  // by peeking at the socket; the connection has no operation pending
+  // while its request waits on the slow pool).
+  bool Abandoned() {
+    {
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      if (evicted) return true;
+    }
+    char b = 0;
+    const int fd = beast::get_lowest_layer(stream_).socket().native_handle();
+    return fd >= 0 && ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
   }
 
   // Returns the time it was set.
@@ -641,16 +672,20 @@ struct Server::Impl {
       int live = 0;
       Conn* oldest = nullptr;
       Conn* stalled = nullptr;
+      Conn* answering = nullptr;  // the oldest waiting on the slow pool: only when none is idle
       for (Conn* c : shared->open) {
         if (c->evicted) continue;
         ++live;
         if (c->writing) {
           if (now - c->writing_since >= kStalledWrite && (!stalled || c->writing_since < stalled->writing_since))
             stalled = c;
+        } else if (c->answering) {
+          if (!answering || c->idle_since < answering->idle_since) answering = c;
         } else if (!oldest || c->idle_since < oldest->idle_since) {
           oldest = c;
         }
       }
+      if (!oldest) oldest = answering;
       if (live < max_connections) return true;
       if (stalled) {
         oldest = stalled;

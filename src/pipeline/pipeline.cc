@@ -978,7 +978,10 @@ struct Pipeline::Impl {
     if (!added_outputs.empty()) {
       (void)CheckOutputTopics(added_outputs, /*log_errors=*/true, 10000);
       ctx.size_limits.ReadTopicLimits(opt, added_outputs, &Impl::OnLog);
-      if (Status s = FitProducerToLimits(/*can_replace=*/false, "a reload added it"); !s.ok()) return s;
+      // At the boundary nothing is open: a producer sized for the new
+      // topics replaces this one (found by a re-review: the reload answered
+      // "swapped", then the instance stopped).
+      if (Status s = FitProducerToLimits(/*can_replace=*/true, "a reload added it"); !s.ok()) return s;
     }
     log::Info("policy_swapped", {{"old", old_labels}, {"new", new_labels}});
     if (engine->SourceTopics() != old_sources) return Subscribe();
@@ -1026,7 +1029,8 @@ struct Pipeline::Impl {
   // After the output topics' limits were read: a dead-letter topic too small
   // for a reference is an error; batches larger than the smallest topic
   // takes need a new producer (`can_replace`: at start, before any
-  // transaction; else an error, and the restart sizes them).
+  // transaction, or at a swap's boundary, where nothing is open; else an
+  // error, and the restart sizes them).
   Status FitProducerToLimits(bool can_replace, const char* when) {
     if (std::vector<std::string> small = ctx.size_limits.DeadLettersTooSmall(DeadLetterTopics()); !small.empty())
       return Error(ErrorCode::kConfigInvalid,
@@ -1044,6 +1048,8 @@ struct Pipeline::Impl {
                                                std::to_string(ctx.size_limits.BatchBytes()) + " bytes)");
     log::Info("producer_batch_size", {{"batch_size", std::to_string(ctx.size_limits.BatchBytes())},
                                       {"detail", "the smallest output topic's max.message.bytes"}});
+    // (At-least-once: what is in flight is delivered first, not purged.)
+    (void)rd_kafka_flush(ctx.producer, 10000);
     if (Status s = RecreateProducer(); !s.ok()) return s;
     return delivery->Start();
   }
@@ -1368,9 +1374,12 @@ struct Pipeline::Impl {
           result = s;
           break;
         }
-      if (swap_pending.load()) {
+      // Not while a stalled commit holds a full backlog: the swap's boundary
+      // would wait for it, and the loop would stand still again (found by a
+      // re-review); it applies once the commit returns.
+      if (swap_pending.load() && !delivery->Saturated()) {
         if (Status s = ApplySwap(); !s.ok()) {
-          result = s;
+          result = stop.load() ? delivery->OnFailureWhileStopping(s) : s;
           break;
         }
       }
@@ -1383,7 +1392,7 @@ struct Pipeline::Impl {
           ctx.rewound.clear();
           if (Status s = ApplySwap(); !s.ok()) {
             for (size_t i = 0; i < n; ++i) slots[i].m.reset();
-            result = s;
+            result = stop.load() ? delivery->OnFailureWhileStopping(s) : s;
             break;
           }
           // The swap's boundary commit may have aborted and rewound
