@@ -462,7 +462,7 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     for (auto [it, end] = req.equal_range(http::field::origin); it != end; ++it)
       address.origin.emplace_back(it->value().data(), it->value().size());
     std::optional<Response> refused = CheckAddress(address, shared_->allowed_hosts);
-    if (refused) return Answer(std::move(req), std::move(*refused), last, true);
+    if (refused) return Answer(req, std::move(*refused), last, true);
     const std::string_view target(req.target().data(), req.target().size());
     if (shared_->slow != nullptr && SlowPath(target)) {
       // Answered on the slow pool; written back on this connection's thread.
@@ -478,13 +478,13 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
         Response r = self->RouteOf(req);
         self->SetAnswering(false);
         asio::post(self->stream_.get_executor(), [self, req = std::move(req), r = std::move(r), last]() mutable {
-          self->Answer(std::move(req), std::move(r), last, false);
+          self->Answer(req, std::move(r), last, false);
         });
       });
       return;
     }
     Response r = RouteOf(req);
-    Answer(std::move(req), std::move(r), last, false);
+    Answer(req, std::move(r), last, false);
   }
 
   [[nodiscard]] Response RouteOf(const http::request<http::string_body>& req) const {
@@ -493,7 +493,7 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
   }
 
   // Logs and writes the answer to req.
-  void Answer(http::request<http::string_body> req, Response r, bool last, bool refused) {
+  void Answer(const http::request<http::string_body>& req, Response r, bool last, bool refused) {
     // Only what the server knows is logged: a known method and a known path.
     log::Debug("admin_request",
                {{"method", req.method() == http::verb::unknown ? "(other)" : std::string(req.method_string())},
