@@ -1,7 +1,5 @@
 #include "admin/server.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -466,9 +464,9 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     const std::string_view target(req.target().data(), req.target().size());
     if (shared_->slow != nullptr && SlowPath(target)) {
       // Answered on the slow pool; written back on this connection's thread.
-      // A request whose connection was evicted or whose client hung up while
-      // it waited is not answered (found by a re-review: thirty abandoned
-      // reloads delayed a real one by 30 s).
+      // A request whose connection was evicted while it waited is not run.
+      // (One whose client sent FIN is: a client may half-close after its
+      // request, as `nc -N` does, and still read the answer.)
       SetAnswering(true);
       asio::post(*shared_->slow, [self = this->shared_from_this(), req = std::move(req), last]() mutable {
         if (self->Abandoned()) {
@@ -533,17 +531,10 @@ class Session final : public Conn, public std::enable_shared_from_this<Session<S
     if (!now_answering) idle_since = Clock::now();
   }
 
-  // Evicted, or its client closed the connection (an orderly shutdown seen
-  // by peeking at the socket; the connection has no operation pending
-  // while its request waits on the slow pool).
+  // Evicted while its request waited on the slow pool.
   bool Abandoned() {
-    {
-      std::lock_guard<std::mutex> lock(shared_->mu);
-      if (evicted) return true;
-    }
-    char b = 0;
-    const int fd = beast::get_lowest_layer(stream_).socket().native_handle();
-    return fd >= 0 && ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    return evicted;
   }
 
   // Returns the time it was set.

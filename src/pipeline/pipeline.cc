@@ -1455,7 +1455,12 @@ struct Pipeline::Impl {
     StopTopicWatch();
     NoteStopped(result);
     // Leave the group. The rebalance callback finishes what is open
-    // (commits stored offsets in at-least-once mode).
+    // (commits stored offsets in at-least-once mode). Unsubscribed first: a
+    // subscription a reload changed just before the stop, its rebalance
+    // still under way, could outlive the close, and librdkafka 2.0.2 then
+    // aborted in rd_kafka_destroy (rd_kafka_cgrp_destroy_final: found by a
+    // re-review, exit 134 after a SIGTERM right behind such reloads).
+    (void)rd_kafka_unsubscribe(ctx.consumer);
     rd_kafka_consumer_close(ctx.consumer);
     delivery->AfterClose();
     SampleGauges();
