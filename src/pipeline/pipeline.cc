@@ -916,7 +916,12 @@ struct Pipeline::Impl {
       // replay of an aborted transaction brought its records here): not
       // ours, nothing to park; its record was not consumed and its offset
       // not committed, so nothing is lost.
-      if (!Assigned(topic, m->partition)) {
+      // (Also when the group took every partition, lost, in this turn: the
+      // assignment may not say so yet; found in a later rehearsal, a seek
+      // failed on a partition a reload's rebalance had just lost.)
+      const bool revoked = std::find(ctx.revoked_in_poll.begin(), ctx.revoked_in_poll.end(),
+                                     PartitionKey{topic, m->partition}) != ctx.revoked_in_poll.end();
+      if (revoked || !ctx.health.joined.load() || !Assigned(topic, m->partition)) {
         parked.erase(PartitionKey{topic, m->partition});
         log::Info("partition_not_consumed", {{"topic", topic},
                                              {"partition", std::to_string(m->partition)},
@@ -924,7 +929,8 @@ struct Pipeline::Impl {
                                              {"detail", "no route after a policy reload; no longer assigned"}});
         return Status::Ok();
       }
-      return Error(ErrorCode::kKafkaFatal, "seek of a partition without a route failed: " + topic);
+      return Error(ErrorCode::kKafkaFatal,
+                   "seek of a partition without a route failed: " + topic + ": " + rd_kafka_error_string(se.get()));
     }
     ctx.kafka->Pause(l.get());
     if (!first) return Status::Ok();
