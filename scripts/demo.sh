@@ -91,8 +91,10 @@ done
 
 say "raw event -> masked event, read back with kcat (read_committed)"
 # kcat -e can end before it has fetched a partition's records (it saw that
-# partition's end first): read again until every event is there.
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
+# partition's end first): read again until every event is there (up to 20 s:
+# on a broker just started, 5 s left every masked event "(not arrived)" in a
+# run whose proxy had committed them).
+for attempt in $(seq 1 40); do
   kcat -b "$bootstrap" -C -t "$src" -e -q -J >"$work/raw.jsonl"
   for t in "$dst" "$dlq"; do
     kcat -b "$bootstrap" -C -t "$t" -e -q -J -X isolation.level=read_committed
